@@ -1,0 +1,45 @@
+# wmel -- the two commands:
+#   make demo   builds, turns the bundled sample into features, prints a summary, writes a PNG
+#   make test   builds (-Werror) and runs the whole suite, then again under ASan+UBSan
+# Both install what they need first (Debian packages; run as root on a fresh machine).
+
+BUILD      ?= build
+BUILD_SAN  ?= build-asan
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+APT_PKGS   := build-essential cmake pkg-config libpng-dev zlib1g-dev python3 python3-venv
+CMAKE_ARGS ?=
+
+.PHONY: all deps build demo test test-build test-asan clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "need root to install:$$missing" >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON $(CMAKE_ARGS)
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	@mkdir -p out
+	./$(BUILD)/wmel mel data/speech_en.wav -o out/speech_en.mel80.npy --png out/speech_en.mel80.png -v
+	@echo "wrote out/speech_en.mel80.npy and out/speech_en.mel80.png"
+
+test-build: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-asan: deps
+	cmake -S . -B $(BUILD_SAN) -DCMAKE_BUILD_TYPE=Debug -DWMEL_WERROR=ON -DWMEL_SANITIZE=ON $(CMAKE_ARGS)
+	cmake --build $(BUILD_SAN) -j $(JOBS)
+	cd $(BUILD_SAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+test: test-asan test-build
+
+clean:
+	rm -rf $(BUILD) $(BUILD_SAN) out

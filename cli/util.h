@@ -1,0 +1,31 @@
+/* util.h -- CLI helpers: atomic output files, messages. */
+#ifndef WMEL_CLI_UTIL_H
+#define WMEL_CLI_UTIL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* An output written to a temporary file beside the target and renamed into place on
+ * commit; abort (or a crash before commit) leaves nothing under the target name. */
+typedef struct wmel_out {
+    char *target;
+    char *tmp;
+    FILE *f;
+} wmel_out;
+
+int wmel_out_open(wmel_out *o, const char *target, char *err, size_t err_len);
+int wmel_out_commit(wmel_out *o, char *err, size_t err_len); /* closes, fsyncs, renames */
+void wmel_out_abort(wmel_out *o);                              /* closes and unlinks */
+
+/* Writes a float32 .npy atomically. */
+int wmel_write_npy_atomic(const char *path, const size_t *shape, int ndim, const float *data,
+                          char *err, size_t err_len);
+
+/* Reads raw float32 little-endian samples from stdin. */
+int wmel_read_raw_f32_stdin(float **out, size_t *n, char *err, size_t err_len);
+
+/* Writes a PNG picture of a [n_mels][n_frames] spectrogram atomically. */
+int wmel_write_png(const char *path, const float *mel, int n_mels, size_t n_frames,
+                   char *err, size_t err_len);
+
+#endif

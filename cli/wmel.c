@@ -1,0 +1,231 @@
+/*
+ * wmel.c -- the `wmel` command: Whisper log-Mel features from audio files.
+ *
+ *   wmel mel INPUT -o OUT.npy [--n-mels 80|128] [--padding N] [--pad-30s]
+ *                  [--norm whole|none] [--backend auto|ref|cpu|cuda] [--threads N]
+ *                  [--png PICTURE.png] [--quiet]
+ *
+ * Every failure prints one line on stderr naming the file and the reason, exits
+ * non-zero, and leaves no output file behind (outputs are written to a temporary file
+ * and renamed into place).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "util.h"
+#include "wmel.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define ERRLEN 1024
+
+static const char *USAGE =
+    "usage: wmel COMMAND [options]\n"
+    "\n"
+    "commands:\n"
+    "  mel INPUT -o OUT.npy   log-Mel spectrogram, float32 (n_mels, n_frames)\n"
+    "      --n-mels 80|128    mel bins (default 80)\n"
+    "      --padding N        append N zero samples first (openai's padding=)\n"
+    "      --pad-30s          pad or trim the audio to 30 s (480000 samples) first\n"
+    "      --norm whole|none  whole: openai's max-8 and (x+4)/4 (default); none: raw log10\n"
+    "      --backend B        auto|ref|cpu|cuda (default auto)\n"
+    "      --threads N        CPU worker threads (default: all cores)\n"
+    "      --png FILE.png     also write a picture of the spectrogram\n"
+    "      --quiet            no warnings on stderr\n"
+    "      -v, --verbose      print a summary (shape, range, time, kernel) on stdout\n"
+    "\n"
+    "INPUT: a 16 kHz mono WAV file (PCM 16-bit or float32), or - for raw float32\n"
+    "little-endian samples on standard input.\n"
+    "  wmel --help | --version\n";
+
+static int die(const char *msg)
+{
+    fprintf(stderr, "wmel: %s\n", msg);
+    return 1;
+}
+
+static int parse_size(const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    if (!s || *s == '-' || !*s) return -1;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end) return -1;
+    *out = (size_t)v;
+    return 0;
+}
+
+/* Loads INPUT as 16 kHz mono float samples. */
+static int load_input(const char *path, float **pcm, size_t *n, int quiet, char *err)
+{
+    char warn[ERRLEN] = "";
+    int rc;
+    if (!strcmp(path, "-"))
+        rc = wmel_read_raw_f32_stdin(pcm, n, err, ERRLEN);
+    else
+        rc = wmel_read_wav(path, pcm, n, err, ERRLEN, warn, sizeof warn);
+    if (rc == WMEL_OK && warn[0] && !quiet) fprintf(stderr, "wmel: warning: %s\n", warn);
+    return rc;
+}
+
+static int cmd_mel(int argc, char **argv)
+{
+    const char *in = NULL, *out = NULL, *png = NULL;
+    wmel_params p = wmel_default_params();
+    size_t padding = 0;
+    int pad30 = 0, quiet = 0, verbose = 0;
+    char err[ERRLEN];
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            if (!v) return die("-o needs a file name");
+            out = v;
+            i++;
+        } else if (!strcmp(a, "--n-mels")) {
+            if (!v || (strcmp(v, "80") && strcmp(v, "128"))) return die("--n-mels takes 80 or 128");
+            p.n_mels = atoi(v);
+            i++;
+        } else if (!strcmp(a, "--padding")) {
+            if (parse_size(v, &padding)) return die("--padding takes a number of samples >= 0");
+            i++;
+        } else if (!strcmp(a, "--pad-30s")) {
+            pad30 = 1;
+        } else if (!strcmp(a, "--norm")) {
+            if (!v) return die("--norm takes whole or none");
+            if (!strcmp(v, "whole")) p.norm = WMEL_NORM_WHOLE;
+            else if (!strcmp(v, "none")) p.norm = WMEL_NORM_NONE;
+            else return die("--norm takes whole or none");
+            i++;
+        } else if (!strcmp(a, "--backend")) {
+            if (!v) return die("--backend takes auto, ref, cpu or cuda");
+            if (!strcmp(v, "auto")) p.backend = WMEL_BACKEND_AUTO;
+            else if (!strcmp(v, "ref")) p.backend = WMEL_BACKEND_REF;
+            else if (!strcmp(v, "cpu")) p.backend = WMEL_BACKEND_CPU;
+            else if (!strcmp(v, "cuda")) p.backend = WMEL_BACKEND_CUDA;
+            else return die("--backend takes auto, ref, cpu or cuda");
+            i++;
+        } else if (!strcmp(a, "--threads")) {
+            size_t t;
+            if (parse_size(v, &t) || t > 256) return die("--threads takes a number from 0 to 256");
+            p.n_threads = (int)t;
+            i++;
+        } else if (!strcmp(a, "--png")) {
+            if (!v) return die("--png needs a file name");
+            png = v;
+            i++;
+        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+            quiet = 1;
+        } else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
+            verbose = 1;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "wmel: unknown option '%s' (see wmel --help)\n", a);
+            return 2;
+        } else if (!in) {
+            in = a;
+        } else {
+            fprintf(stderr, "wmel: unexpected argument '%s' (one INPUT only)\n", a);
+            return 2;
+        }
+    }
+    if (!in) return die("mel: no INPUT given (see wmel --help)");
+    if (!out) return die("mel: no output given: use -o OUT.npy");
+
+    float *pcm = NULL;
+    size_t n = 0;
+    int rc = load_input(in, &pcm, &n, quiet, err);
+    if (rc) {
+        fprintf(stderr, "wmel: %s\n", err);
+        return 1;
+    }
+    if (pad30) {
+        float *t = malloc(WMEL_CHUNK_SAMPLES * sizeof(float));
+        if (!t) {
+            free(pcm);
+            return die("out of memory");
+        }
+        wmel_pad_or_trim(pcm, n, t, WMEL_CHUNK_SAMPLES);
+        free(pcm);
+        pcm = t;
+        n = WMEL_CHUNK_SAMPLES;
+    }
+    int st;
+    wmel_ctx *ctx = wmel_create(&p, &st);
+    if (!ctx) {
+        free(pcm);
+        fprintf(stderr, "wmel: %s\n", wmel_strerror(st));
+        return 1;
+    }
+    size_t nf = wmel_n_frames(n, padding);
+    size_t count = (size_t)p.n_mels * nf;
+    float *mel = count ? malloc(count * sizeof(float)) : NULL;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (count && !mel) rc = WMEL_ERR_NO_MEMORY;
+    else rc = wmel_log_mel(ctx, pcm, n, padding, mel, count);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    free(pcm);
+    if (rc == WMEL_OK && verbose) {
+        double ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) * 1e-6;
+        float lo = mel[0], hi = mel[0];
+        double sum = 0;
+        for (size_t i = 0; i < count; i++) {
+            lo = mel[i] < lo ? mel[i] : lo;
+            hi = mel[i] > hi ? mel[i] : hi;
+            sum += mel[i];
+        }
+        printf("%s: %zu samples (%.2f s at 16 kHz) + %zu padding -> (%d, %zu) float32\n", in, n,
+               n / 16000.0, padding, p.n_mels, nf);
+        printf("  min %.4f  max %.4f  mean %.4f\n", lo, hi, sum / (double)count);
+        printf("  %.3f ms on backend %s, kernel %s, %d thread(s)  (%.0fx realtime)\n", ms,
+               wmel_backend_name(ctx), wmel_kernel_name(ctx), wmel_ctx_n_threads(ctx),
+               ms > 0 ? n / 16.0 / ms : 0.0);
+    }
+    wmel_destroy(ctx);
+    if (rc) {
+        free(mel);
+        fprintf(stderr, "wmel: %s: %s\n", in, wmel_strerror(rc));
+        return 1;
+    }
+    size_t shape[2] = {(size_t)p.n_mels, nf};
+    rc = wmel_write_npy_atomic(out, shape, 2, mel, err, sizeof err);
+    if (rc == WMEL_OK && png) {
+        rc = wmel_write_png(png, mel, p.n_mels, nf, err, sizeof err);
+        if (rc) remove(out); /* all or nothing */
+    }
+    free(mel);
+    if (rc) {
+        fprintf(stderr, "wmel: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(USAGE, stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        fputs(USAGE, stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("wmel %s\n", wmel_version());
+        return 0;
+    }
+    if (!strcmp(cmd, "mel")) {
+        for (int i = 2; i < argc; i++)
+            if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+                fputs(USAGE, stdout);
+                return 0;
+            }
+        return cmd_mel(argc - 2, argv + 2);
+    }
+    fprintf(stderr, "wmel: unknown command '%s' (see wmel --help)\n", cmd);
+    return 2;
+}

@@ -1,0 +1,216 @@
+/*
+ * wmel.h -- the Whisper speech front-end: 16 kHz PCM -> log-Mel spectrogram.
+ *
+ * This header is the whole public contract of libwmel: what is not declared here is
+ * not API. It compiles alone as C11 and as C++.
+ *
+ * Conventions that hold for every function below unless its comment says otherwise:
+ *  - Status codes: 0 (WMEL_OK) on success, a negative wmel_status on failure.
+ *    wmel_strerror() turns any status into a sentence a user can act on.
+ *  - Ownership: the caller owns every buffer it passes; the library keeps no pointer
+ *    to caller memory after a call returns. Objects the library allocates are released
+ *    by the matching *_destroy / *_free function, which accept NULL.
+ *  - The library never aborts, never prints, and never reads or writes outside the
+ *    bounds the caller gave it, whatever the input.
+ *  - Threads: a wmel_ctx is read-only after wmel_create(); any number of threads may
+ *    call the compute functions on one ctx at the same time. Scratch memory is
+ *    allocated inside each call.
+ *
+ * The numerics are those of openai-whisper's log_mel_spectrogram():
+ *   append `padding` zeros; reflect-pad 200 samples on each side; frames of 400 samples
+ *   at hop 160 (the last STFT frame is dropped, so (n + padding) / 160 frames); periodic
+ *   Hann window; |rFFT|^2 (201 bins); Slaney mel filter bank (librosa, sr 16000,
+ *   n_fft 400); log10(max(mel, 1e-10)); max(x, max(x) - 8); (x + 4) / 4.
+ *   Output layout: [n_mels][n_frames], row-major float32.
+ */
+#ifndef WMEL_H
+#define WMEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32) && defined(WMEL_SHARED_BUILD)
+#define WMEL_API __declspec(dllexport)
+#elif defined(__GNUC__)
+#define WMEL_API __attribute__((visibility("default")))
+#else
+#define WMEL_API
+#endif
+
+#define WMEL_VERSION_MAJOR 0
+#define WMEL_VERSION_MINOR 1
+#define WMEL_VERSION_PATCH 0
+#define WMEL_VERSION_STRING "0.1.0"
+
+/* Fixed geometry of the Whisper front-end. */
+#define WMEL_SAMPLE_RATE 16000
+#define WMEL_N_FFT 400
+#define WMEL_HOP 160
+#define WMEL_N_BINS 201             /* WMEL_N_FFT / 2 + 1 */
+#define WMEL_CHUNK_SAMPLES 480000   /* 30 s: pad_or_trim length, transcribe padding */
+#define WMEL_CHUNK_FRAMES 3000      /* frames in 30 s */
+
+/* Status codes. Only ever appended to; values are never renumbered. */
+typedef enum wmel_status {
+    WMEL_OK = 0,
+    WMEL_ERR_INVALID_ARG = -1,       /* a parameter is out of its documented range */
+    WMEL_ERR_NULL_POINTER = -2,      /* a required pointer is NULL */
+    WMEL_ERR_NO_MEMORY = -3,         /* an allocation failed */
+    WMEL_ERR_BUFFER_TOO_SMALL = -4,  /* out_len is smaller than the result */
+    WMEL_ERR_TOO_SHORT = -5,         /* padded input <= 200 samples: cannot reflect-pad */
+    WMEL_ERR_BACKEND_UNAVAILABLE = -6, /* the backend asked for is not built or has no device */
+    WMEL_ERR_NOT_FINITE = -7,        /* the input holds NaN or Inf */
+    WMEL_ERR_IO = -8,                /* a file could not be opened, read or written */
+    WMEL_ERR_FORMAT = -9,            /* the data is not in a format wmel reads */
+    WMEL_ERR_UNSUPPORTED = -10,      /* a valid format wmel does not handle (yet) */
+    WMEL_ERR_CORRUPT = -11,          /* a damaged file that cannot be decoded */
+    WMEL_ERR_NO_SAMPLES = -12,       /* the input decodes to zero samples */
+    WMEL_ERR_THREAD = -13,           /* a worker thread could not be started */
+    WMEL_ERR_CUDA = -14,             /* the CUDA runtime reported an error */
+    WMEL_ERR_OVERFLOW = -15,         /* a size computation would overflow */
+    WMEL_ERR_DECODER = -16,          /* the audio decoder (FFmpeg) reported an error */
+    WMEL_ERR_NOT_BUILT = -17         /* the feature was left out of this build */
+} wmel_status;
+
+/* Backends. AUTO picks CUDA when built and a device is present, else CPU. */
+enum {
+    WMEL_BACKEND_AUTO = 0,
+    WMEL_BACKEND_REF = 1,   /* float64 reference: slow, the oracle */
+    WMEL_BACKEND_CPU = 2,   /* float32 SIMD kernels, threads */
+    WMEL_BACKEND_CUDA = 3   /* CUDA kernels (builds with WMEL_CUDA) */
+};
+
+/* Normalisation of the output. */
+enum {
+    WMEL_NORM_WHOLE = 0,    /* openai: max(x, max - 8), (x + 4) / 4, max over the call */
+    WMEL_NORM_NONE = 1      /* raw log10(max(mel, 1e-10)), steps 1-7 only */
+};
+
+/* Batch normalisation (wmel_log_mel_batch). */
+enum {
+    WMEL_BATCH_PER_CLIP = 0, /* each clip normalised with its own max (HF's per-example) */
+    WMEL_BATCH_GLOBAL = 1    /* one max over the whole batch (openai on a 2-D tensor) */
+};
+
+/* CPU instruction set levels, lowest to highest. */
+enum {
+    WMEL_ISA_AUTO = 0,      /* the best the CPU supports */
+    WMEL_ISA_C = 1,         /* portable C */
+    WMEL_ISA_AVX2 = 2,      /* AVX2 + FMA */
+    WMEL_ISA_AVX512 = 3     /* AVX-512F */
+};
+
+typedef struct wmel_ctx wmel_ctx;
+
+typedef struct wmel_params {
+    int n_mels;     /* 80 or 128 */
+    int backend;    /* WMEL_BACKEND_* */
+    int n_threads;  /* worker threads for the CPU backend; 0 = all online cores */
+    int norm;       /* WMEL_NORM_* */
+    int max_isa;    /* WMEL_ISA_*: highest CPU level allowed (AUTO = best). The
+                       environment variable WMEL_MAX_ISA=c|avx2|avx512 lowers it further. */
+    int cuda_device;/* CUDA device ordinal for WMEL_BACKEND_CUDA / AUTO */
+    int reserved[6];/* zero; room to grow without changing the struct size */
+} wmel_params;
+
+/* Defaults: n_mels 80, backend AUTO, n_threads 0 (all cores), norm WHOLE, max_isa AUTO. */
+WMEL_API wmel_params wmel_default_params(void);
+
+/* Creates a context: filter bank, window, FFT plan, kernel choice.
+ * Returns NULL on error and stores the status in *status (when status is not NULL);
+ * on success *status is WMEL_OK. Errors: WMEL_ERR_INVALID_ARG (n_mels not 80/128, bad
+ * backend/norm/isa, n_threads < 0), WMEL_ERR_BACKEND_UNAVAILABLE (CUDA asked for and
+ * not usable), WMEL_ERR_NO_MEMORY. p == NULL means wmel_default_params().
+ * Thread-safety: may be called from any thread. */
+WMEL_API wmel_ctx *wmel_create(const wmel_params *p, int *status);
+
+/* Releases a context. NULL is a no-op. The ctx must not be in use by another thread. */
+WMEL_API void wmel_destroy(wmel_ctx *ctx);
+
+/* Number of frames for n_samples samples and `padding` appended zeros:
+ * (n_samples + padding) / 160. Saturates at SIZE_MAX / WMEL_HOP on overflow. */
+WMEL_API size_t wmel_n_frames(size_t n_samples, size_t padding);
+
+/* Log-Mel spectrogram of one clip of mono 16 kHz float PCM.
+ * pcm: n_samples floats (may be NULL only when n_samples == 0); padding: zeros appended.
+ * out: receives n_mels * wmel_n_frames(n_samples, padding) floats, [n_mels][n_frames].
+ * out_len: capacity of out, in floats.
+ * Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_TOO_SHORT (n_samples + padding <= 200),
+ * WMEL_ERR_BUFFER_TOO_SMALL, WMEL_ERR_NOT_FINITE (NaN/Inf in pcm), WMEL_ERR_NO_MEMORY,
+ * WMEL_ERR_THREAD. On error the contents of out are unspecified.
+ * Thread-safety: safe to call concurrently on one ctx. */
+WMEL_API int wmel_log_mel(wmel_ctx *ctx, const float *pcm, size_t n_samples, size_t padding,
+                          float *out, size_t out_len);
+
+/* The same for 16-bit PCM: each sample is divided by 32768 (openai's load_audio). */
+WMEL_API int wmel_log_mel_s16(wmel_ctx *ctx, const int16_t *pcm, size_t n_samples,
+                              size_t padding, float *out, size_t out_len);
+
+/* Batch: `batch` clips of n_samples each; clip b starts at pcm + b * pcm_stride
+ * (pcm_stride >= n_samples, in floats). out receives batch * n_mels * n_frames floats,
+ * [batch][n_mels][n_frames]. batch_norm: WMEL_BATCH_PER_CLIP or WMEL_BATCH_GLOBAL
+ * (ignored when the ctx normalises with WMEL_NORM_NONE). Errors as wmel_log_mel, and
+ * WMEL_ERR_INVALID_ARG for a bad batch_norm or pcm_stride < n_samples. batch == 0 is OK. */
+WMEL_API int wmel_log_mel_batch(wmel_ctx *ctx, const float *pcm, size_t batch,
+                                size_t n_samples, size_t pcm_stride, size_t padding,
+                                int batch_norm, float *out, size_t out_len);
+
+/* openai's pad_or_trim to `length` samples: copies min(n, length) samples from in and
+ * zero-fills the rest of out (which holds `length` floats). in may be NULL when n == 0.
+ * in and out may be the same buffer. Errors: WMEL_ERR_NULL_POINTER. */
+WMEL_API int wmel_pad_or_trim(const float *in, size_t n, float *out, size_t length);
+
+/* Normalises raw log10 mel values in place (steps 8-9): x = (max(x, max_val - 8) + 4) / 4.
+ * For callers that computed with WMEL_NORM_NONE and track the max themselves. */
+WMEL_API void wmel_normalize(float *x, size_t n, float max_val);
+
+/* The Slaney mel filter bank as the library uses it: n_mels * WMEL_N_BINS floats,
+ * [n_mels][201], computed in double and rounded once. out_len in floats.
+ * Errors: WMEL_ERR_INVALID_ARG, WMEL_ERR_NULL_POINTER, WMEL_ERR_BUFFER_TOO_SMALL. */
+WMEL_API int wmel_mel_filters(int n_mels, float *out, size_t out_len);
+
+/* Names for diagnostics and benchmarks. Valid for the lifetime of the ctx; never NULL. */
+WMEL_API const char *wmel_backend_name(const wmel_ctx *ctx); /* "ref", "cpu", "cuda" */
+WMEL_API const char *wmel_kernel_name(const wmel_ctx *ctx);  /* e.g. "cpu-avx512-w16" */
+WMEL_API int wmel_ctx_n_mels(const wmel_ctx *ctx);
+WMEL_API int wmel_ctx_n_threads(const wmel_ctx *ctx);
+
+/* A static sentence for any status (unknown codes get a generic sentence). Never NULL. */
+WMEL_API const char *wmel_strerror(int status);
+
+/* "0.1.0" plus build features, e.g. "0.1.0 (avx512 avx2 ffmpeg)". */
+WMEL_API const char *wmel_version(void);
+
+/* ---------------------------------------------------------------------------------- */
+/* Audio files.                                                                         */
+
+/* Reads a whole audio file as 16 kHz mono float samples in [-1, 1).
+ * Built-in reader: RIFF/WAVE at 16 kHz, mono, PCM 16-bit or IEEE float32. Other
+ * formats and rates need the FFmpeg decoder (see wmel_have_ffmpeg()).
+ * path "-" reads standard input. *out is allocated with malloc (free it with
+ * wmel_free); *n_out receives the sample count. err/err_len (may be NULL/0) receive a
+ * one-line message naming the file and the reason; warnings (e.g. a truncated file
+ * decoded anyway) are reported through `warn` (may be NULL) with the same format.
+ * Errors: WMEL_ERR_IO, WMEL_ERR_FORMAT, WMEL_ERR_UNSUPPORTED, WMEL_ERR_CORRUPT,
+ * WMEL_ERR_NO_SAMPLES, WMEL_ERR_NO_MEMORY, WMEL_ERR_NULL_POINTER. */
+WMEL_API int wmel_read_wav(const char *path, float **out, size_t *n_out,
+                           char *err, size_t err_len, char *warn, size_t warn_len);
+
+/* Parses a WAV file held in memory; otherwise as wmel_read_wav (path is used only in
+ * messages and may be NULL). */
+WMEL_API int wmel_parse_wav(const void *data, size_t size, const char *name, float **out,
+                            size_t *n_out, char *err, size_t err_len,
+                            char *warn, size_t warn_len);
+
+/* Releases memory returned by the library. NULL is a no-op. */
+WMEL_API void wmel_free(void *p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WMEL_H */

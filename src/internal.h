@@ -1,0 +1,121 @@
+/*
+ * internal.h -- what the library's files share and the public header does not show:
+ * the plan (window, filter bank, FFT twiddles), the kernel and backend tables, and
+ * struct wmel_ctx.
+ */
+#ifndef WMEL_INTERNAL_H
+#define WMEL_INTERNAL_H
+
+#include "wmel.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define WMEL_PAD 200           /* reflect padding on each side: n_fft / 2 */
+#define WMEL_MAX_MELS 128
+#define WMEL_LOG_FLOOR 1e-10f  /* clamp before log10 */
+#define WMEL_LOG_FLOOR_LOG10 (-10.0f)
+
+/* Opt-in internal assertions (sqlite's testcase()/assert habit): off in release. */
+#ifdef WMEL_DEBUG_ASSERT
+#include <assert.h>
+#define WMEL_ASSERT(x) assert(x)
+#else
+#define WMEL_ASSERT(x) ((void)0)
+#endif
+
+/* Everything computed once at create time, in double and rounded once. */
+typedef struct wmel_plan {
+    int n_mels;
+    double window_d[WMEL_N_FFT];
+    float window_f[WMEL_N_FFT];
+    double *filters_d;            /* [n_mels][201] dense, float64 */
+    /* sparse filter bank: filter m covers bins [mel_lo[m], mel_lo[m] + mel_len[m]) */
+    int mel_lo[WMEL_MAX_MELS];
+    int mel_len[WMEL_MAX_MELS];
+    int mel_off[WMEL_MAX_MELS];   /* offset of filter m's weights in mel_w */
+    float *mel_w;                 /* packed nonzero weights, float32 */
+    double *mel_wd;               /* the same, float64 */
+    int mel_nnz;
+    /* 200-point complex FFT = 8 x 25 (25 = 5 x 5), twiddles as float */
+    double tw200_re[8 * 25], tw200_im[8 * 25]; /* W200^(n2*k1) at [k1*25 + n2] */
+    double tw25_re[25], tw25_im[25];           /* W25^(b*c) at [b*5 + c] */
+    /* real-FFT post-processing: 0.5 * (-i) * W400^k for k = 0..200 */
+    double post_re[WMEL_N_BINS], post_im[WMEL_N_BINS];
+    /* float64 reference DFT: cos/sin(2 pi j / 400) */
+    double dft_cos[WMEL_N_FFT], dft_sin[WMEL_N_FFT];
+} wmel_plan;
+
+int wmel__plan_init(wmel_plan *pl, int n_mels);
+void wmel__plan_free(wmel_plan *pl);
+/* float64 Slaney filter bank into out[n_mels][201]. */
+void wmel__mel_filters_f64(int n_mels, double *out);
+
+/*
+ * A CPU kernel turns a block of frames into raw log10 mel values.
+ *  x: the reflect-padded signal at the first frame's start; frame t starts at x + 160 t
+ *     and reads 400 samples.
+ *  nf: frames in the block (<= WMEL_BLOCK_FRAMES).
+ *  out: element (m, t) goes to out[m * stride + t].
+ *  scratch: at least WMEL_KERNEL_SCRATCH bytes, 64-byte aligned.
+ *  returns the largest value written, and ORs 1 into *bad when a value is not finite.
+ */
+#define WMEL_BLOCK_FRAMES 64
+#define WMEL_KERNEL_SCRATCH (64 * 1024)
+typedef float (*wmel_block_fn)(const wmel_plan *pl, const float *x, size_t nf, float *out,
+                               size_t stride, void *scratch, int *bad);
+
+/* Test hook: un-windowed real FFT of nf frames at x + t * hop into re/im [nf][201]. */
+typedef void (*wmel_rfft_fn)(const wmel_plan *pl, const float *x, size_t nf, size_t hop,
+                             double *re, double *im, void *scratch);
+
+typedef struct wmel_kernel {
+    const char *name;
+    int isa;
+    int lanes;
+    wmel_block_fn block;
+    wmel_rfft_fn rfft;
+} wmel_kernel;
+
+const wmel_kernel *wmel__kernel_c(void);
+const wmel_kernel *wmel__kernel_avx2(void);   /* NULL when not compiled in */
+const wmel_kernel *wmel__kernel_avx512(void); /* NULL when not compiled in */
+int wmel__cpu_isa(void);                      /* highest level this CPU runs */
+
+/* float64 reference kernel: same contract, computed in double, rounded once. */
+float wmel__ref_block(const wmel_plan *pl, const float *x, size_t nf, float *out,
+                      size_t stride, void *scratch, int *bad);
+
+/* A clip: float or int16 samples, with `padding` zeros appended. */
+typedef struct wmel_signal {
+    const float *f32;
+    const int16_t *s16;
+    size_t n;       /* real samples */
+    size_t padding; /* appended zeros */
+} wmel_signal;
+
+/* Copies padded-signal samples [p0, p0 + count) (p counts from the start of the
+ * reflect padding) into dst, applying reflection and zero padding; returns 1 when all
+ * copied samples are zero. */
+int wmel__signal_span(const wmel_signal *s, size_t p0, size_t count, float *dst);
+
+struct wmel_ctx {
+    wmel_params params;
+    int backend;           /* the one chosen */
+    int n_threads;
+    const wmel_kernel *kernel;
+    wmel_plan plan;
+    void *cuda;            /* CUDA backend state when backend == CUDA */
+    char kernel_name[48];
+};
+
+/* Computes raw (un-normalised) log10 mel for frames [f0, f0 + nf) of one clip into
+ * out[m * stride + (t - f0)], with n_threads workers. Returns 0 or a status; stores the
+ * max in *max_out. */
+int wmel__raw_frames(const wmel_ctx *ctx, const wmel_signal *s, size_t f0, size_t nf,
+                     float *out, size_t stride, float *max_out, int n_threads);
+
+void *wmel__aligned_alloc(size_t bytes);
+void wmel__aligned_free(void *p);
+
+#endif /* WMEL_INTERNAL_H */

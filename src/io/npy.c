@@ -1,0 +1,147 @@
+/*
+ * npy.c -- NumPy .npy files, format 1.0 (numpy/lib/format.py's documented layout):
+ * magic "\x93NUMPY", version 1.0, a little-endian u16 header length, then a Python
+ * dict literal padded with spaces and a newline to a multiple of 64 bytes.
+ */
+#include "npy.h"
+
+#include "wmel.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+size_t wmel__npy_header_f32(char *buf, size_t cap, const size_t *shape, int ndim)
+{
+    char dict[512];
+    int n = snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': (");
+    for (int i = 0; i < ndim && n > 0 && (size_t)n < sizeof dict; i++)
+        n += snprintf(dict + n, sizeof dict - (size_t)n, "%zu%s", shape[i],
+                      (ndim == 1 || i + 1 < ndim) ? ", " : "");
+    if (n <= 0 || (size_t)n >= sizeof dict - 8) return 0;
+    if (ndim == 1) n -= 1; /* "(5, )" -> "(5,)" */
+    n += snprintf(dict + n, sizeof dict - (size_t)n, "), }");
+    size_t total = 10 + (size_t)n + 1;
+    total = (total + 63) / 64 * 64;
+    if (total > cap || total - 10 > 65535) return 0;
+    memcpy(buf, "\x93NUMPY\x01\x00", 8);
+    buf[8] = (char)((total - 10) & 0xff);
+    buf[9] = (char)((total - 10) >> 8);
+    memcpy(buf + 10, dict, (size_t)n);
+    memset(buf + 10 + n, ' ', total - 10 - (size_t)n - 1);
+    buf[total - 1] = '\n';
+    return total;
+}
+
+int wmel__npy_write_f32(FILE *f, const size_t *shape, int ndim, const float *data)
+{
+    char hdr[1024];
+    size_t h = wmel__npy_header_f32(hdr, sizeof hdr, shape, ndim);
+    if (!h) return WMEL_ERR_INVALID_ARG;
+    size_t count = 1;
+    for (int i = 0; i < ndim; i++) count *= shape[i];
+    if (fwrite(hdr, 1, h, f) != h) return WMEL_ERR_IO;
+    if (count && fwrite(data, sizeof(float), count, f) != count) return WMEL_ERR_IO;
+    return WMEL_OK;
+}
+
+static int npy_fail(char *err, size_t err_len, const char *path, const char *why, int rc)
+{
+    if (err && err_len) snprintf(err, err_len, "%s: %s", path, why);
+    return rc;
+}
+
+int wmel__npy_read(const char *path, wmel_npy *out, char *err, size_t err_len)
+{
+    memset(out, 0, sizeof *out);
+    FILE *f = fopen(path, "rb");
+    if (!f) return npy_fail(err, err_len, path, "cannot open", WMEL_ERR_IO);
+    unsigned char pre[10];
+    if (fread(pre, 1, 10, f) != 10 || memcmp(pre, "\x93NUMPY", 6) != 0 || pre[6] != 1) {
+        fclose(f);
+        return npy_fail(err, err_len, path, "not a version 1 .npy file", WMEL_ERR_FORMAT);
+    }
+    size_t hl = (size_t)pre[8] | ((size_t)pre[9] << 8);
+    char *h = malloc(hl + 1);
+    if (!h || fread(h, 1, hl, f) != hl) {
+        free(h);
+        fclose(f);
+        return npy_fail(err, err_len, path, "truncated header", WMEL_ERR_FORMAT);
+    }
+    h[hl] = 0;
+    const char *d = strstr(h, "'descr':"), *fo = strstr(h, "'fortran_order':"),
+               *sh = strstr(h, "'shape':");
+    int rc = WMEL_OK;
+    if (!d || !fo || !sh || strstr(fo, "True") == fo + 17) rc = WMEL_ERR_FORMAT;
+    if (rc == WMEL_OK) {
+        d = strchr(d + 8, '\'');
+        if (!d || sscanf(d + 1, "%7[^']", out->dtype) != 1) rc = WMEL_ERR_FORMAT;
+    }
+    if (rc == WMEL_OK) {
+        if (!strcmp(out->dtype, "<f4") || !strcmp(out->dtype, "<i4")) out->itemsize = 4;
+        else if (!strcmp(out->dtype, "<f8")) out->itemsize = 8;
+        else if (!strcmp(out->dtype, "<i2")) out->itemsize = 2;
+        else rc = WMEL_ERR_UNSUPPORTED;
+    }
+    if (rc == WMEL_OK) {
+        const char *p = strchr(sh, '(');
+        out->count = 1;
+        if (!p) rc = WMEL_ERR_FORMAT;
+        while (rc == WMEL_OK && p && *++p && *p != ')') {
+            if (*p == ' ' || *p == ',') continue;
+            char *end;
+            unsigned long long v = strtoull(p, &end, 10);
+            if (end == p || out->ndim >= WMEL_NPY_MAX_DIMS) {
+                rc = WMEL_ERR_FORMAT;
+                break;
+            }
+            out->shape[out->ndim++] = (size_t)v;
+            out->count *= (size_t)v;
+            p = end - 1;
+        }
+    }
+    free(h);
+    if (rc != WMEL_OK) {
+        fclose(f);
+        return npy_fail(err, err_len, path, "unsupported .npy header", rc);
+    }
+    out->data = malloc(out->count * out->itemsize + 1);
+    if (!out->data || fread(out->data, out->itemsize, out->count, f) != out->count) {
+        fclose(f);
+        wmel__npy_free(out);
+        return npy_fail(err, err_len, path, "truncated data", WMEL_ERR_FORMAT);
+    }
+    fclose(f);
+    return WMEL_OK;
+}
+
+void wmel__npy_free(wmel_npy *a)
+{
+    free(a->data);
+    a->data = NULL;
+}
+
+double *wmel__npy_as_f64(const wmel_npy *a)
+{
+    double *d = malloc((a->count ? a->count : 1) * sizeof *d);
+    if (!d) return NULL;
+    for (size_t i = 0; i < a->count; i++) {
+        const unsigned char *p = (const unsigned char *)a->data + i * a->itemsize;
+        if (!strcmp(a->dtype, "<f4")) {
+            float v;
+            memcpy(&v, p, 4);
+            d[i] = v;
+        } else if (!strcmp(a->dtype, "<f8")) {
+            memcpy(&d[i], p, 8);
+        } else if (!strcmp(a->dtype, "<i2")) {
+            int16_t v;
+            memcpy(&v, p, 2);
+            d[i] = v;
+        } else {
+            int32_t v;
+            memcpy(&v, p, 4);
+            d[i] = v;
+        }
+    }
+    return d;
+}

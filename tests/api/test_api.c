@@ -1,0 +1,237 @@
+/*
+ * test_api.c -- the public contract on purpose-built edge cases (sqlite's testcase()
+ * habit): 0, 1, 200, 201 samples, lengths off the hop, exactly 30 s, digital silence,
+ * NULL pointers, too-small buffers, destroy(NULL), NaN input, batch semantics, and many
+ * threads sharing one ctx.
+ */
+#define _GNU_SOURCE
+#include "testutil.h"
+#include "wmel.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+static float *noise(size_t n, unsigned seed)
+{
+    float *x = malloc((n ? n : 1) * sizeof *x);
+    srand(seed);
+    for (size_t i = 0; i < n; i++) x[i] = ((float)rand() / (float)RAND_MAX - 0.5f) * 0.6f;
+    return x;
+}
+
+static wmel_ctx *mk(int backend, int n_mels, int threads, int norm)
+{
+    wmel_params p = wmel_default_params();
+    p.backend = backend;
+    p.n_mels = n_mels;
+    p.n_threads = threads;
+    p.norm = norm;
+    int st = 1;
+    wmel_ctx *c = wmel_create(&p, &st);
+    CHECK(c && st == WMEL_OK, "create backend %d: %s", backend, wmel_strerror(st));
+    return c;
+}
+
+typedef struct { wmel_ctx *c; const float *x; size_t n; float *out; int rc; } tjob;
+static void *tmain(void *a)
+{
+    tjob *j = a;
+    j->rc = wmel_log_mel(j->c, j->x, j->n, 0, j->out, 80 * wmel_n_frames(j->n, 0));
+    return NULL;
+}
+
+int main(void)
+{
+    /* params and create */
+    wmel_params d = wmel_default_params();
+    CHECK(d.n_mels == 80 && d.backend == WMEL_BACKEND_AUTO && d.n_threads == 0, "defaults");
+    int st = 0;
+    wmel_params bad = d;
+    bad.n_mels = 81;
+    CHECK(wmel_create(&bad, &st) == NULL && st == WMEL_ERR_INVALID_ARG, "n_mels 81");
+    bad = d;
+    bad.n_threads = -1;
+    CHECK(wmel_create(&bad, &st) == NULL && st == WMEL_ERR_INVALID_ARG, "threads -1");
+    bad = d;
+    bad.backend = 42;
+    CHECK(wmel_create(&bad, &st) == NULL && st == WMEL_ERR_INVALID_ARG, "backend 42");
+    CHECK(wmel_create(&bad, NULL) == NULL, "status may be NULL");
+    wmel_destroy(NULL);
+    wmel_ctx *c0 = wmel_create(NULL, &st);
+    CHECK(c0 && st == WMEL_OK, "create(NULL) gives defaults");
+    CHECK(wmel_ctx_n_mels(c0) == 80, "n_mels");
+    printf("default ctx: backend %s, kernel %s, %d threads\n", wmel_backend_name(c0),
+           wmel_kernel_name(c0), wmel_ctx_n_threads(c0));
+    wmel_destroy(c0);
+#ifndef WMEL_HAVE_CUDA
+    bad = d;
+    bad.backend = WMEL_BACKEND_CUDA;
+    CHECK(wmel_create(&bad, &st) == NULL && st == WMEL_ERR_BACKEND_UNAVAILABLE, "no CUDA in this build");
+#endif
+
+    /* frame counts */
+    CHECK(wmel_n_frames(0, 0) == 0, "0");
+    CHECK(wmel_n_frames(480000, 0) == 3000, "30 s");
+    CHECK(wmel_n_frames(159, 0) == 0 && wmel_n_frames(160, 0) == 1 && wmel_n_frames(319, 1) == 2, "hop");
+    CHECK(wmel_n_frames(SIZE_MAX, 10) == SIZE_MAX / 160, "saturates");
+
+    /* messages */
+    for (int s = 0; s >= -17; s--) CHECK(wmel_strerror(s) && strlen(wmel_strerror(s)) > 5, "strerror %d", s);
+    CHECK(wmel_strerror(-9999) != NULL && wmel_strerror(12) != NULL, "unknown codes");
+    CHECK(strstr(wmel_version(), WMEL_VERSION_STRING) != NULL, "version");
+
+    wmel_ctx *cpu = mk(WMEL_BACKEND_CPU, 80, 1, WMEL_NORM_WHOLE);
+    wmel_ctx *ref = mk(WMEL_BACKEND_REF, 80, 1, WMEL_NORM_WHOLE);
+    float *x = noise(480000 + 777, 7);
+    float *o = malloc(sizeof(float) * 80 * 3100), *o2 = malloc(sizeof(float) * 80 * 3100);
+
+    /* too short: padded length <= 200 cannot be reflect-padded */
+    CHECK(wmel_log_mel(cpu, x, 0, 0, o, 0) == WMEL_ERR_TOO_SHORT, "0 samples");
+    CHECK(wmel_log_mel(cpu, NULL, 0, 0, o, 0) == WMEL_ERR_TOO_SHORT, "0 samples, NULL pcm");
+    CHECK(wmel_log_mel(cpu, x, 1, 0, o, 80) == WMEL_ERR_TOO_SHORT, "1 sample");
+    CHECK(wmel_log_mel(cpu, x, 200, 0, o, 80) == WMEL_ERR_TOO_SHORT, "200 samples");
+    CHECK(wmel_log_mel(cpu, x, 1, 199, o, 80) == WMEL_ERR_TOO_SHORT, "1 + 199 padding");
+    /* 201 samples: 1 frame */
+    CHECK(wmel_log_mel(cpu, x, 201, 0, o, 80) == WMEL_OK, "201 samples");
+    CHECK(wmel_log_mel(cpu, x, 1, 200, o, 80) == WMEL_OK, "1 sample + 200 padding");
+    /* NULL pointers and small buffers */
+    CHECK(wmel_log_mel(NULL, x, 1000, 0, o, 500) == WMEL_ERR_NULL_POINTER, "NULL ctx");
+    CHECK(wmel_log_mel(cpu, NULL, 1000, 0, o, 500) == WMEL_ERR_NULL_POINTER, "NULL pcm");
+    CHECK(wmel_log_mel(cpu, x, 1000, 0, NULL, 500) == WMEL_ERR_NULL_POINTER, "NULL out");
+    CHECK(wmel_log_mel(cpu, x, 1000, 0, o, 80 * 6 - 1) == WMEL_ERR_BUFFER_TOO_SMALL, "out_len");
+    CHECK(wmel_log_mel(cpu, x, 10, SIZE_MAX - 5, o, 80) == WMEL_ERR_OVERFLOW, "overflowing padding");
+
+    /* every length class against the float64 backend */
+    size_t lens[] = {201, 202, 319, 320, 321, 399, 400, 401, 1000, 16000, 16001, 479999, 480000, 480777};
+    for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+        size_t n = lens[i], nf = wmel_n_frames(n, 0);
+        CHECK(wmel_log_mel(cpu, x, n, 0, o, 80 * nf) == WMEL_OK, "n=%zu", n);
+        CHECK(wmel_log_mel(ref, x, n, 0, o2, 80 * nf) == WMEL_OK, "ref n=%zu", n);
+        double e = t_max_abs_diff_ff(o, o2, 80 * nf);
+        CHECK(e <= 2e-5, "n=%zu: cpu vs ref %.3g", n, e);
+        float mx = -1e9f;
+        for (size_t k = 0; k < 80 * nf; k++) mx = o[k] > mx ? o[k] : mx;
+        for (size_t k = 0; k < 80 * nf; k++) CHECK(o[k] >= mx - 2.0f - 1e-6f, "floor n=%zu", n);
+    }
+    /* padding argument equals explicit zeros */
+    {
+        float *z = calloc(1000 + 480000, sizeof(float));
+        memcpy(z, x, 1000 * sizeof(float));
+        size_t nf = wmel_n_frames(1000, 480000);
+        float *a = malloc(sizeof(float) * 80 * nf), *b = malloc(sizeof(float) * 80 * nf);
+        CHECK(wmel_log_mel(cpu, x, 1000, 480000, a, 80 * nf) == WMEL_OK, "padding");
+        CHECK(wmel_log_mel(cpu, z, 481000, 0, b, 80 * nf) == WMEL_OK, "explicit zeros");
+        CHECK(t_max_abs_diff_ff(a, b, 80 * nf) == 0.0, "padding == zeros: %.3g", t_max_abs_diff_ff(a, b, 80 * nf));
+        /* int16 input equals float input of s/32768 */
+        int16_t *s = malloc(1000 * sizeof *s);
+        float *sf = malloc(1000 * sizeof *sf);
+        for (int i = 0; i < 1000; i++) {
+            s[i] = (int16_t)(x[i] * 30000);
+            sf[i] = s[i] / 32768.0f;
+        }
+        nf = wmel_n_frames(1000, 0);
+        CHECK(wmel_log_mel_s16(cpu, s, 1000, 0, a, 80 * nf) == WMEL_OK, "s16");
+        CHECK(wmel_log_mel(cpu, sf, 1000, 0, b, 80 * nf) == WMEL_OK, "f32 of s16");
+        CHECK(t_max_abs_diff_ff(a, b, 80 * nf) == 0.0, "s16 == f32/32768");
+        free(s);
+        free(sf);
+        free(z);
+        free(a);
+        free(b);
+    }
+    /* digital silence: every value is (-10 + 4) / 4 = -1.5 */
+    {
+        float *z = calloc(480000, sizeof(float));
+        CHECK(wmel_log_mel(cpu, z, 480000, 0, o, 80 * 3000) == WMEL_OK, "silence");
+        int all = 1;
+        for (size_t k = 0; k < 80 * 3000; k++) all &= o[k] == -1.5f;
+        CHECK(all, "silence is -1.5 everywhere");
+        free(z);
+    }
+    /* NaN / Inf input */
+    {
+        float *y = noise(4000, 3);
+        y[1234] = NAN;
+        CHECK(wmel_log_mel(cpu, y, 4000, 0, o, 80 * 25) == WMEL_ERR_NOT_FINITE, "NaN");
+        CHECK(wmel_log_mel(ref, y, 4000, 0, o, 80 * 25) == WMEL_ERR_NOT_FINITE, "NaN ref");
+        y[1234] = INFINITY;
+        CHECK(wmel_log_mel(cpu, y, 4000, 0, o, 80 * 25) == WMEL_ERR_NOT_FINITE, "Inf");
+        free(y);
+    }
+    /* norm none: raw log10; normalising it afterwards gives the whole-mode result */
+    {
+        wmel_ctx *raw = mk(WMEL_BACKEND_CPU, 80, 1, WMEL_NORM_NONE);
+        size_t nf = wmel_n_frames(20000, 0);
+        CHECK(wmel_log_mel(raw, x, 20000, 0, o, 80 * nf) == WMEL_OK, "norm none");
+        float mx = -1e9f;
+        for (size_t k = 0; k < 80 * nf; k++) mx = o[k] > mx ? o[k] : mx;
+        wmel_normalize(o, 80 * nf, mx);
+        CHECK(wmel_log_mel(cpu, x, 20000, 0, o2, 80 * nf) == WMEL_OK, "whole");
+        CHECK(t_max_abs_diff_ff(o, o2, 80 * nf) == 0.0, "none + normalize == whole");
+        wmel_destroy(raw);
+    }
+    /* batch: per-clip equals single calls; global uses one max */
+    {
+        size_t n = 8000, nf = wmel_n_frames(n, 0), per = 80 * nf;
+        float *bx = noise(3 * 9000, 11);
+        for (size_t i = 0; i < n; i++) bx[9000 + i] *= 0.01f; /* a quiet clip */
+        float *bo = malloc(sizeof(float) * 3 * per), *so = malloc(sizeof(float) * per);
+        CHECK(wmel_log_mel_batch(cpu, bx, 3, n, 9000, 0, WMEL_BATCH_PER_CLIP, bo, 3 * per) == WMEL_OK, "batch");
+        for (int b = 0; b < 3; b++) {
+            CHECK(wmel_log_mel(cpu, bx + b * 9000, n, 0, so, per) == WMEL_OK, "single %d", b);
+            CHECK(t_max_abs_diff_ff(bo + b * per, so, per) == 0.0, "batch clip %d == single", b);
+        }
+        CHECK(wmel_log_mel_batch(cpu, bx, 3, n, 9000, 0, WMEL_BATCH_GLOBAL, bo, 3 * per) == WMEL_OK, "global");
+        float mx = -1e9f;
+        for (size_t k = 0; k < 3 * per; k++) mx = bo[k] > mx ? bo[k] : mx;
+        float mx1 = -1e9f;
+        for (size_t k = per; k < 2 * per; k++) mx1 = bo[k] > mx1 ? bo[k] : mx1;
+        CHECK(mx1 < mx - 0.5f, "global max: the quiet clip stays quiet (%g vs %g)", mx1, mx);
+        CHECK(wmel_log_mel_batch(cpu, bx, 3, n, 100, 0, 0, bo, 3 * per) == WMEL_ERR_INVALID_ARG, "stride < n");
+        CHECK(wmel_log_mel_batch(cpu, bx, 3, n, 9000, 0, 7, bo, 3 * per) == WMEL_ERR_INVALID_ARG, "bad norm");
+        CHECK(wmel_log_mel_batch(cpu, bx, 3, n, 9000, 0, 0, bo, 3 * per - 1) == WMEL_ERR_BUFFER_TOO_SMALL, "batch out_len");
+        CHECK(wmel_log_mel_batch(cpu, bx, 0, n, 9000, 0, 0, NULL, 0) == WMEL_OK, "empty batch");
+        free(bx);
+        free(bo);
+        free(so);
+    }
+    /* pad_or_trim */
+    {
+        float a[5] = {1, 2, 3, 4, 5}, b[8];
+        CHECK(wmel_pad_or_trim(a, 5, b, 8) == WMEL_OK && b[4] == 5 && b[5] == 0 && b[7] == 0, "pad");
+        CHECK(wmel_pad_or_trim(a, 5, b, 3) == WMEL_OK && b[2] == 3, "trim");
+        CHECK(wmel_pad_or_trim(NULL, 0, b, 3) == WMEL_OK && b[0] == 0, "empty");
+        CHECK(wmel_pad_or_trim(a, 5, NULL, 3) == WMEL_ERR_NULL_POINTER, "NULL out");
+    }
+    /* threads: many callers on one ctx, and internal workers, give identical output */
+    {
+        wmel_ctx *mt = mk(WMEL_BACKEND_CPU, 80, 4, WMEL_NORM_WHOLE);
+        size_t n = 480000, per = 80 * 3000;
+        CHECK(wmel_log_mel(cpu, x, n, 0, o, per) == WMEL_OK, "1 thread");
+        CHECK(wmel_log_mel(mt, x, n, 0, o2, per) == WMEL_OK, "4 workers");
+        CHECK(memcmp(o, o2, per * sizeof(float)) == 0, "4 workers == 1 thread");
+        tjob jobs[6];
+        pthread_t th[6];
+        for (int i = 0; i < 6; i++) {
+            jobs[i].c = mt;
+            jobs[i].x = x;
+            jobs[i].n = n;
+            jobs[i].out = malloc(per * sizeof(float));
+            pthread_create(&th[i], NULL, tmain, &jobs[i]);
+        }
+        for (int i = 0; i < 6; i++) {
+            pthread_join(th[i], NULL);
+            CHECK(jobs[i].rc == WMEL_OK && memcmp(jobs[i].out, o, per * sizeof(float)) == 0, "caller %d", i);
+            free(jobs[i].out);
+        }
+        wmel_destroy(mt);
+    }
+    free(x);
+    free(o);
+    free(o2);
+    wmel_destroy(cpu);
+    wmel_destroy(ref);
+    return t_done("test_api");
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# test_cli.sh -- the wmel command end to end: outputs, shapes, errors, atomic writes.
+set -u
+: "${WMEL:?}" "${GOLDEN:?}"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+expect_ok() { local d=$1; shift; if "$@" 2>"$T/err"; then ok; else bad "$d: $(cat "$T/err")"; fi; }
+expect_fail() { local d=$1; shift; if "$@" 2>"$T/err"; then bad "$d: succeeded"; else
+  if [ -s "$T/err" ]; then ok; else bad "$d: no message"; fi; fi; }
+py_shape() { # prints the shape field of an .npy header
+  head -c 128 "$1" | tr -d '\0' | grep -ao "'shape': ([0-9, ]*)" ; }
+
+expect_ok "help" "$WMEL" --help
+expect_ok "version" "$WMEL" --version
+expect_ok "mel" "$WMEL" mel "$GOLDEN/audio/speech_en.wav" -o "$T/a.npy" --png "$T/a.png"
+[ "$(py_shape "$T/a.npy")" = "'shape': (80, 699)" ] && ok || bad "shape: $(py_shape "$T/a.npy")"
+head -c 8 "$T/a.png" | grep -q PNG && ok || bad "png written"
+expect_ok "mel 128 pad30" "$WMEL" mel "$GOLDEN/audio/speech_en.wav" -o "$T/b.npy" --n-mels 128 --pad-30s
+[ "$(py_shape "$T/b.npy")" = "'shape': (128, 3000)" ] && ok || bad "shape 128: $(py_shape "$T/b.npy")"
+expect_ok "padding" "$WMEL" mel "$GOLDEN/audio/speech_en.wav" -o "$T/c.npy" --padding 480000 --backend ref --threads 2 --norm none
+[ "$(py_shape "$T/c.npy")" = "'shape': (80, 3699)" ] && ok || bad "shape padded: $(py_shape "$T/c.npy")"
+# raw float32 on stdin equals the WAV it came from
+tail -c +45 "$GOLDEN/audio/speech_en.wav" > "$T/s16.raw"
+expect_ok "stdin" bash -c "head -c 0 /dev/null; \"$WMEL\" mel - -o \"$T/d.npy\" < <(python3 -c 'import sys,array; a=array.array(\"h\"); a.frombytes(open(sys.argv[1],\"rb\").read()); sys.stdout.buffer.write(array.array(\"f\",[v/32768 for v in a]).tobytes())' \"$T/s16.raw\")"
+cmp -s "$T/a.npy" "$T/d.npy" && ok || bad "stdin output differs from WAV output"
+# errors: message, non-zero exit, nothing left behind
+: > "$T/empty.wav"
+echo "this is text" > "$T/text.wav"
+head -c 44 "$GOLDEN/audio/speech_en.wav" > "$T/header_only.wav"
+head -c 20 "$GOLDEN/audio/speech_en.wav" > "$T/cut.wav"
+for f in empty text header_only cut; do
+  expect_fail "broken $f" "$WMEL" mel "$T/$f.wav" -o "$T/out_$f.npy"
+  grep -q "$f.wav" "$T/err" && ok || bad "$f: message does not name the file: $(cat "$T/err")"
+  [ ! -e "$T/out_$f.npy" ] && ok || bad "$f: output left behind"
+done
+expect_fail "missing" "$WMEL" mel "$T/nope.wav" -o "$T/x.npy"
+expect_fail "44k" "$WMEL" mel "$GOLDEN/audio/speech_en_48k_f32.wav" -o "$T/x.npy"
+expect_fail "short" "$WMEL" mel "$GOLDEN/audio/short_0p1s.wav" -o "$T/x.npy" --threads 999
+expect_fail "bad option" "$WMEL" mel "$GOLDEN/audio/speech_en.wav" -o "$T/x.npy" --frobnicate
+expect_fail "bad n-mels" "$WMEL" mel "$GOLDEN/audio/speech_en.wav" -o "$T/x.npy" --n-mels 64
+expect_fail "no output" "$WMEL" mel "$GOLDEN/audio/speech_en.wav"
+expect_fail "unwritable" "$WMEL" mel "$GOLDEN/audio/speech_en.wav" -o /nonexistent/dir/x.npy
+expect_fail "unwritable png" "$WMEL" mel "$GOLDEN/audio/speech_en.wav" -o "$T/y.npy" --png /nonexistent/y.png
+[ ! -e "$T/y.npy" ] && ok || bad "npy left behind when the png failed"
+[ -z "$(ls "$T" | grep '\.tmp\.')" ] && ok || bad "temp files left: $(ls "$T")"
+echo "test_cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

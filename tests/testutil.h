@@ -1,0 +1,42 @@
+/* testutil.h -- small helpers shared by the C tests: checks that print file:line,
+ * golden-file loading, error metrics. */
+#ifndef WMEL_TESTUTIL_H
+#define WMEL_TESTUTIL_H
+
+#include "io/npy.h"
+#include "wmel.h"
+
+#include <stddef.h>
+#include <stdio.h>
+
+extern int t_failures;
+extern int t_checks;
+
+#define CHECK(cond, ...)                                                        \
+    do {                                                                        \
+        t_checks++;                                                             \
+        if (!(cond)) {                                                          \
+            t_failures++;                                                       \
+            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);     \
+            fprintf(stderr, __VA_ARGS__);                                       \
+            fputc('\n', stderr);                                                \
+        }                                                                       \
+    } while (0)
+
+/* Prints the summary and returns the exit code. */
+int t_done(const char *name);
+
+/* Path of a golden file: WMEL_GOLDEN "/" rel. Static buffer. */
+const char *t_golden(const char *rel);
+
+/* Loads a golden .npy as float64 (shape in *a); aborts the test binary with a clear
+ * message if the file is missing. Free with free(). */
+double *t_load_npy(const char *rel, wmel_npy *a);
+
+/* Loads a golden WAV (16 kHz mono) as float samples. Free with wmel_free. */
+float *t_load_wav(const char *rel, size_t *n);
+
+double t_max_abs_diff_fd(const float *a, const double *b, size_t n);
+double t_max_abs_diff_ff(const float *a, const float *b, size_t n);
+
+#endif
