@@ -6,7 +6,9 @@
 BUILD      ?= build
 BUILD_SAN  ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
-APT_PKGS   := build-essential cmake pkg-config libpng-dev zlib1g-dev python3 python3-venv
+APT_PKGS   := build-essential cmake pkg-config libpng-dev zlib1g-dev python3 python3-venv python3-dev \
+              libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libcjson-dev \
+              libopenblas-dev
 CMAKE_ARGS ?=
 
 .PHONY: all deps build demo test test-build test-asan clean

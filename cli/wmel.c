@@ -10,6 +10,7 @@
  * and renamed into place).
  */
 #define _POSIX_C_SOURCE 200809L
+#include "commands.h"
 #include "util.h"
 #include "wmel.h"
 
@@ -70,7 +71,7 @@ static int load_input(const char *path, float **pcm, size_t *n, int quiet, char 
     return rc;
 }
 
-static int cmd_mel(int argc, char **argv)
+int cmd_mel(int argc, char **argv)
 {
     const char *in = NULL, *out = NULL, *png = NULL;
     wmel_params p = wmel_default_params();
@@ -203,6 +204,14 @@ static int cmd_mel(int argc, char **argv)
     return 0;
 }
 
+/* Subcommands: one file each (cli/cmd_*.c), declared in commands.h. */
+static const struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+} COMMANDS[] = {
+    {"mel", cmd_mel},
+};
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -218,13 +227,14 @@ int main(int argc, char **argv)
         printf("wmel %s\n", wmel_version());
         return 0;
     }
-    if (!strcmp(cmd, "mel")) {
+    for (size_t c = 0; c < sizeof COMMANDS / sizeof COMMANDS[0]; c++) {
+        if (strcmp(cmd, COMMANDS[c].name)) continue;
         for (int i = 2; i < argc; i++)
             if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
                 fputs(USAGE, stdout);
                 return 0;
             }
-        return cmd_mel(argc - 2, argv + 2);
+        return COMMANDS[c].fn(argc - 2, argv + 2);
     }
     fprintf(stderr, "wmel: unknown command '%s' (see wmel --help)\n", cmd);
     return 2;

@@ -73,7 +73,8 @@ typedef enum wmel_status {
     WMEL_ERR_CUDA = -14,             /* the CUDA runtime reported an error */
     WMEL_ERR_OVERFLOW = -15,         /* a size computation would overflow */
     WMEL_ERR_DECODER = -16,          /* the audio decoder (FFmpeg) reported an error */
-    WMEL_ERR_NOT_BUILT = -17         /* the feature was left out of this build */
+    WMEL_ERR_NOT_BUILT = -17,        /* the feature was left out of this build */
+    WMEL_ERR_WEIGHTS = -18           /* a weights file is malformed or does not fit */
 } wmel_status;
 
 /* Backends. AUTO picks CUDA when built and a device is present, else CPU. */
@@ -208,6 +209,15 @@ WMEL_API int wmel_parse_wav(const void *data, size_t size, const char *name, flo
 
 /* Releases memory returned by the library. NULL is a no-op. */
 WMEL_API void wmel_free(void *p);
+
+/* ---------------------------------------------------------------------------------- */
+/* Decoding any audio, streaming, transcribe windows.                                   */
+
+/* ---------------------------------------------------------------------------------- */
+/* Encoder stem and 3x3 smoothing.                                                      */
+
+/* ---------------------------------------------------------------------------------- */
+/* CUDA: device pointers and streams.                                                   */
 
 #ifdef __cplusplus
 }

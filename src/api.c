@@ -444,6 +444,7 @@ const char *wmel_strerror(int status)
     case WMEL_ERR_OVERFLOW: return "the input is too large: a size computation would overflow";
     case WMEL_ERR_DECODER: return "the audio decoder reported an error";
     case WMEL_ERR_NOT_BUILT: return "this feature was not built into this copy of libwmel";
+    case WMEL_ERR_WEIGHTS: return "the weights file is malformed or its tensors do not fit the model";
     default: return "unknown wmel status code";
     }
 }

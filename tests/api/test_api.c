@@ -78,7 +78,7 @@ int main(void)
     CHECK(wmel_n_frames(SIZE_MAX, 10) == SIZE_MAX / 160, "saturates");
 
     /* messages */
-    for (int s = 0; s >= -17; s--) CHECK(wmel_strerror(s) && strlen(wmel_strerror(s)) > 5, "strerror %d", s);
+    for (int s = 0; s >= -18; s--) CHECK(wmel_strerror(s) && strlen(wmel_strerror(s)) > 5, "strerror %d", s);
     CHECK(wmel_strerror(-9999) != NULL && wmel_strerror(12) != NULL, "unknown codes");
     CHECK(strstr(wmel_version(), WMEL_VERSION_STRING) != NULL, "version");
 

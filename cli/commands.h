@@ -1,0 +1,8 @@
+/* commands.h -- the wmel subcommands; each takes the arguments after its name and
+ * returns the process exit status (0 ok, 1 failure, 2 usage error). */
+#ifndef WMEL_CLI_COMMANDS_H
+#define WMEL_CLI_COMMANDS_H
+
+int cmd_mel(int argc, char **argv);
+
+#endif
