@@ -11,7 +11,7 @@ APT_PKGS   := build-essential cmake pkg-config libpng-dev zlib1g-dev python3 pyt
               libopenblas-dev
 CMAKE_ARGS ?=
 
-.PHONY: all deps build demo test test-build test-asan clean
+.PHONY: all deps build demo test test-build test-asan test-python clean
 
 all: build
 
@@ -41,7 +41,19 @@ test-asan: deps
 	cd $(BUILD_SAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
-test: test-asan test-build
+# The Python package in its own venv (build-py/): pip install numpy pytest, then the
+# package itself from this tree; pytest's exit status is the target's (5, "no tests
+# collected", fails it too).
+PYTHON     ?= python3
+PY_BUILD   ?= build-py
+PY_VENV    := $(PY_BUILD)/venv
+test-python: deps
+	@test -x $(PY_VENV)/bin/python || $(PYTHON) -m venv $(PY_VENV)
+	$(PY_VENV)/bin/pip install -q numpy pytest 'scikit-build-core>=0.10'
+	$(PY_VENV)/bin/pip install -q --no-build-isolation --config-settings=build-dir=$(PY_BUILD)/skbuild .
+	$(PY_VENV)/bin/python -m pytest -p no:cacheprovider tests/python
+
+test: test-asan test-build test-python
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN) out
+	rm -rf $(BUILD) $(BUILD_SAN) $(PY_BUILD) out

@@ -37,8 +37,16 @@ static const char *USAGE =
     "      --quiet            no warnings on stderr\n"
     "      -v, --verbose      print a summary (shape, range, time, kernel) on stdout\n"
     "\n"
-    "INPUT: a 16 kHz mono WAV file (PCM 16-bit or float32), or - for raw float32\n"
-    "little-endian samples on standard input.\n"
+    "  decode INPUT -o OUT.npy  the decoded 16 kHz mono samples, float32 (n,): openai's\n"
+    "                         load_audio(INPUT) bit for bit   [--quiet]\n"
+    "  windows INPUT -o OUT.npy  transcribe()'s 30 s windows, float32 (n_windows, n_mels, 3000)\n"
+    "      --n-mels 80|128  --backend B  --threads N  --quiet\n"
+    "\n"
+    "INPUT: with FFmpeg (see --version) any audio or video file FFmpeg reads, or - for any\n"
+    "format on standard input (mel: --raw-f32 reads raw float32 little-endian samples\n"
+    "instead); without FFmpeg a 16 kHz mono WAV file (PCM 16-bit or float32), or - for raw\n"
+    "float32 samples. Long inputs stream in bounded memory; progress goes to stderr when it\n"
+    "is a terminal (--quiet silences it).\n"
     "  wmel --help | --version\n";
 
 static int die(const char *msg)
@@ -58,15 +66,17 @@ static int parse_size(const char *s, size_t *out)
     return 0;
 }
 
-/* Loads INPUT as 16 kHz mono float samples. */
-static int load_input(const char *path, float **pcm, size_t *n, int quiet, char *err)
+/* Loads INPUT as 16 kHz mono float samples: FFmpeg (any format, "-" = stdin) when
+ * built with it, else the WAV reader; raw float32 on stdin with --raw-f32 (and for "-"
+ * without FFmpeg). */
+static int load_input(const char *path, float **pcm, size_t *n, int quiet, int raw, char *err)
 {
     char warn[ERRLEN] = "";
     int rc;
-    if (!strcmp(path, "-"))
+    if (!strcmp(path, "-") && (raw || !wmel_have_ffmpeg()))
         rc = wmel_read_raw_f32_stdin(pcm, n, err, ERRLEN);
     else
-        rc = wmel_read_wav(path, pcm, n, err, ERRLEN, warn, sizeof warn);
+        rc = wmel_load_audio(path, pcm, n, err, ERRLEN, warn, sizeof warn);
     if (rc == WMEL_OK && warn[0] && !quiet) fprintf(stderr, "wmel: warning: %s\n", warn);
     return rc;
 }
@@ -76,7 +86,7 @@ int cmd_mel(int argc, char **argv)
     const char *in = NULL, *out = NULL, *png = NULL;
     wmel_params p = wmel_default_params();
     size_t padding = 0;
-    int pad30 = 0, quiet = 0, verbose = 0;
+    int pad30 = 0, quiet = 0, verbose = 0, raw = 0;
     char err[ERRLEN];
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -119,6 +129,8 @@ int cmd_mel(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             quiet = 1;
+        } else if (!strcmp(a, "--raw-f32")) {
+            raw = 1;
         } else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
             verbose = 1;
         } else if (a[0] == '-' && a[1]) {
@@ -136,7 +148,7 @@ int cmd_mel(int argc, char **argv)
 
     float *pcm = NULL;
     size_t n = 0;
-    int rc = load_input(in, &pcm, &n, quiet, err);
+    int rc = load_input(in, &pcm, &n, quiet, raw, err);
     if (rc) {
         fprintf(stderr, "wmel: %s\n", err);
         return 1;
@@ -210,6 +222,8 @@ static const struct {
     int (*fn)(int argc, char **argv);
 } COMMANDS[] = {
     {"mel", cmd_mel},
+    {"decode", cmd_decode},
+    {"windows", cmd_windows},
 };
 
 int main(int argc, char **argv)

@@ -212,6 +212,134 @@ WMEL_API void wmel_free(void *p);
 
 /* ---------------------------------------------------------------------------------- */
 /* Decoding any audio, streaming, transcribe windows.                                   */
+/*
+ * With FFmpeg (wmel_have_ffmpeg() == 1) any container/codec FFmpeg reads is decoded
+ * in-process and converted to 16 kHz mono exactly as openai-whisper's load_audio does
+ * (`ffmpeg -nostdin -threads 0 -i FILE -f s16le -ac 1 -acodec pcm_s16le -ar 16000 -`,
+ * then / 32768): the samples are bit-identical to that command's output. Without
+ * FFmpeg the same functions read WAV through the built-in reader (wmel_read_wav).
+ * Messages (err, warnings) are one line naming the input ("(memory)" for bytes).
+ */
+
+/* 1 when this build decodes with FFmpeg's libraries, 0 when it has the WAV reader only. */
+WMEL_API int wmel_have_ffmpeg(void);
+
+/* A streaming decoder: samples come out in pieces; the whole PCM is never held (except
+ * by the WAV-only fallback, which reads the file at open). */
+typedef struct wmel_decoder wmel_decoder;
+
+/* Opens a file (path "-" = standard input, any format, read as a stream). Returns NULL
+ * on error with *status (may be NULL) and a message in err (may be NULL/0).
+ * Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_IO (cannot open/read), WMEL_ERR_NO_SAMPLES
+ * (empty file), WMEL_ERR_FORMAT (not a format FFmpeg recognises, or no audio stream),
+ * WMEL_ERR_UNSUPPORTED (no decoder for the codec), WMEL_ERR_DECODER, WMEL_ERR_NO_MEMORY.
+ * Thread-safety: a decoder is used by one thread at a time; distinct decoders are
+ * independent. */
+WMEL_API wmel_decoder *wmel_decoder_open(const char *path, int *status, char *err,
+                                         size_t err_len);
+
+/* The same over bytes in memory (any format). The bytes must stay valid and unchanged
+ * until wmel_decoder_close(). */
+WMEL_API wmel_decoder *wmel_decoder_open_memory(const void *data, size_t size, int *status,
+                                                char *err, size_t err_len);
+
+/* Reads up to cap 16 kHz mono float samples into out; *got receives the count, 0 at the
+ * end of the stream. Damaged packets that FFmpeg's CLI skips are skipped the same way
+ * (see wmel_decoder_warning). At the end of a stream that produced no sample at all it
+ * returns WMEL_ERR_NO_SAMPLES. Other errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_NO_MEMORY,
+ * WMEL_ERR_DECODER, WMEL_ERR_IO; the message is in wmel_decoder_error(). */
+WMEL_API int wmel_decoder_read(wmel_decoder *d, float *out, size_t cap, size_t *got);
+
+/* Warnings so far (skipped damaged packets, data cut short): "" when none. Never NULL;
+ * valid until the next read or close. */
+WMEL_API const char *wmel_decoder_warning(const wmel_decoder *d);
+
+/* The message of the last failing call: "" when none. Never NULL. */
+WMEL_API const char *wmel_decoder_error(const wmel_decoder *d);
+
+/* The duration the container announces, in seconds; < 0 when unknown (e.g. stdin).
+ * An estimate for progress reports, not a sample count. */
+WMEL_API double wmel_decoder_duration(const wmel_decoder *d);
+
+/* Samples returned by wmel_decoder_read so far. */
+WMEL_API size_t wmel_decoder_samples(const wmel_decoder *d);
+
+/* Releases a decoder. NULL is a no-op. */
+WMEL_API void wmel_decoder_close(wmel_decoder *d);
+
+/* Decodes a whole file (path "-" = stdin) / bytes in memory into *out (malloc'ed; free
+ * with wmel_free), *n samples. warn (may be NULL) receives "" or a warning. Errors as
+ * wmel_decoder_open / wmel_decoder_read. Works without FFmpeg (WAV only). */
+WMEL_API int wmel_load_audio(const char *path, float **out, size_t *n, char *err,
+                             size_t err_len, char *warn, size_t warn_len);
+WMEL_API int wmel_load_audio_memory(const void *data, size_t size, float **out, size_t *n,
+                                    char *err, size_t err_len, char *warn, size_t warn_len);
+
+/* Streaming log-Mel: samples go in by pieces, frames come out in order through a
+ * callback, with memory bounded by a few thousand frames whatever the length.
+ * The frames are those of wmel_log_mel(ctx, whole_pcm, n, padding) before
+ * normalisation: raw log10(max(mel, 1e-10)) values. Normalise with wmel_normalize()
+ * and wmel_stream_max() once the stream is finished.
+ * The callback gets raw[n_mels][n_frames] (row stride n_frames) for the absolute frames
+ * [first_frame, first_frame + n_frames); the buffer is valid during the call only. A
+ * non-zero return stops the stream and is returned by push/finish. */
+typedef int (*wmel_frames_fn)(void *user, const float *raw, size_t first_frame,
+                              size_t n_frames);
+typedef struct wmel_stream wmel_stream;
+
+/* Errors: WMEL_ERR_NULL_POINTER (ctx or fn), WMEL_ERR_NO_MEMORY. The ctx must outlive
+ * the stream. */
+WMEL_API wmel_stream *wmel_stream_create(wmel_ctx *ctx, size_t padding, wmel_frames_fn fn,
+                                         void *user, int *status);
+/* Feeds n samples (pcm may be NULL when n == 0). Errors: WMEL_ERR_NOT_FINITE,
+ * WMEL_ERR_NO_MEMORY, WMEL_ERR_THREAD, WMEL_ERR_INVALID_ARG (after finish), or the
+ * callback's value. */
+WMEL_API int wmel_stream_push(wmel_stream *s, const float *pcm, size_t n);
+/* Ends the input and emits the remaining frames ((n + padding) / 160 in all).
+ * Errors: as push, and WMEL_ERR_TOO_SHORT when n + padding <= 200. */
+WMEL_API int wmel_stream_finish(wmel_stream *s);
+/* The largest raw value emitted so far (-1e30 before any). */
+WMEL_API float wmel_stream_max(const wmel_stream *s);
+WMEL_API size_t wmel_stream_samples(const wmel_stream *s); /* samples pushed so far */
+WMEL_API void wmel_stream_destroy(wmel_stream *s);          /* NULL is a no-op */
+
+/* Transcribe windows: what openai-whisper's transcribe() feeds the model.
+ *   mel = log_mel_spectrogram(audio, n_mels, padding=480000)   (one global max)
+ *   content_frames = n_samples // 160
+ *   for seek = 0, 3000, 6000, ... < content_frames:
+ *       pad_or_trim(mel[:, seek:seek + min(3000, content_frames - seek)], 3000)
+ * (the tail of the last window is 0.0, in the normalised domain). Windows are always
+ * normalised, whatever the ctx's norm. Opening runs the whole first pass (decode and
+ * features; the raw features of more than a few windows are spilled to a temporary
+ * file from tmpfile()), so that the global max is known; memory stays bounded.
+ * progress (may be NULL) is called now and then during open with the audio seconds
+ * done and the announced total (< 0 when unknown). */
+typedef void (*wmel_progress_fn)(void *user, double seconds_done, double seconds_total);
+typedef struct wmel_windows wmel_windows;
+
+/* From a decoder the caller opened (and closes after wmel_windows_close or at once:
+ * the iterator does not keep it). Errors: as wmel_decoder_read and wmel_stream_*, and
+ * WMEL_ERR_IO when the temporary file fails; the message goes to err. */
+WMEL_API wmel_windows *wmel_windows_open_decoder(wmel_ctx *ctx, wmel_decoder *d,
+                                                 wmel_progress_fn progress, void *user,
+                                                 int *status, char *err, size_t err_len);
+/* From a file (opens and closes a decoder); the decoder's warning goes to warn. */
+WMEL_API wmel_windows *wmel_windows_open(wmel_ctx *ctx, const char *path,
+                                         wmel_progress_fn progress, void *user,
+                                         int *status, char *err, size_t err_len,
+                                         char *warn, size_t warn_len);
+/* From float PCM in memory (n_samples > 0). */
+WMEL_API wmel_windows *wmel_windows_open_pcm(wmel_ctx *ctx, const float *pcm,
+                                             size_t n_samples, int *status);
+/* Number of windows (ceil(content_frames / 3000)); samples of the input. */
+WMEL_API size_t wmel_windows_count(const wmel_windows *w);
+WMEL_API size_t wmel_windows_samples(const wmel_windows *w);
+/* Writes the next window, out[n_mels][3000] (out_len >= n_mels * 3000 floats), and its
+ * number of content frames (1..3000) into *frames; *frames == 0 once all windows were
+ * given (out untouched). Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_BUFFER_TOO_SMALL,
+ * WMEL_ERR_IO (temporary file). */
+WMEL_API int wmel_windows_next(wmel_windows *w, float *out, size_t out_len, size_t *frames);
+WMEL_API void wmel_windows_close(wmel_windows *w); /* NULL is a no-op */
 
 /* ---------------------------------------------------------------------------------- */
 /* Encoder stem and 3x3 smoothing.                                                      */

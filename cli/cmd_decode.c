@@ -1,0 +1,97 @@
+/*
+ * cmd_decode.c -- `wmel decode INPUT -o OUT.npy`: the decoded 16 kHz mono float32
+ * samples, 1-D, exactly openai-whisper's load_audio(INPUT) (FFmpeg builds). Streams:
+ * the samples go to the file as they are decoded, never all in memory.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "commands.h"
+#include "progress.h"
+#include "wmel.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHUNK 65536
+
+int cmd_decode(int argc, char **argv)
+{
+    const char *in = NULL, *out = NULL;
+    int quiet = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "wmel: -o needs a file name\n");
+                return 2;
+            }
+            out = argv[++i];
+        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+            quiet = 1;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "wmel: unknown option '%s' (see wmel --help)\n", a);
+            return 2;
+        } else if (!in) {
+            in = a;
+        } else {
+            fprintf(stderr, "wmel: unexpected argument '%s' (one INPUT only)\n", a);
+            return 2;
+        }
+    }
+    if (!in) {
+        fprintf(stderr, "wmel: decode: no INPUT given (see wmel --help)\n");
+        return 2;
+    }
+    if (!out) {
+        fprintf(stderr, "wmel: decode: no output given: use -o OUT.npy\n");
+        return 2;
+    }
+    char err[1024] = "";
+    int st;
+    wmel_decoder *d = wmel_decoder_open(in, &st, err, sizeof err);
+    if (!d) {
+        fprintf(stderr, "wmel: %s\n", err);
+        return 1;
+    }
+    float *buf = malloc(CHUNK * sizeof *buf);
+    wmel_npy_out w;
+    int rc = buf ? wmel_npy_out_open(&w, out, err, sizeof err) : WMEL_ERR_NO_MEMORY;
+    if (!buf) snprintf(err, sizeof err, "%s: out of memory", in);
+    if (rc) {
+        free(buf);
+        wmel_decoder_close(d);
+        fprintf(stderr, "wmel: %s\n", err);
+        return 1;
+    }
+    wmel_progress pg;
+    wmel_progress_init(&pg, in, quiet);
+    double total = wmel_decoder_duration(d);
+    for (;;) {
+        size_t got = 0;
+        rc = wmel_decoder_read(d, buf, CHUNK, &got);
+        if (rc) {
+            snprintf(err, sizeof err, "%s", wmel_decoder_error(d));
+            break;
+        }
+        if (got == 0) break;
+        rc = wmel_npy_out_write(&w, buf, got, err, sizeof err);
+        if (rc) break;
+        wmel_progress_cb(&pg, (double)wmel_decoder_samples(d) / WMEL_SAMPLE_RATE, total);
+    }
+    wmel_progress_end(&pg);
+    if (rc == WMEL_OK) {
+        size_t shape[1] = {w.count};
+        rc = wmel_npy_out_commit(&w, shape, 1, err, sizeof err);
+    } else {
+        wmel_npy_out_abort(&w);
+    }
+    if (!quiet && wmel_decoder_warning(d)[0])
+        fprintf(stderr, "wmel: warning: %s\n", wmel_decoder_warning(d));
+    free(buf);
+    wmel_decoder_close(d);
+    if (rc) {
+        fprintf(stderr, "wmel: %s\n", err);
+        return 1;
+    }
+    return 0;
+}

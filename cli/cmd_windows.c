@@ -1,0 +1,115 @@
+/*
+ * cmd_windows.c -- `wmel windows INPUT -o OUT.npy [--n-mels 80|128]`: the 30-second
+ * windows openai-whisper's transcribe() feeds the model, float32
+ * (n_windows, n_mels, 3000), through the wmel_windows iterator (src/stream.c): the
+ * first pass decodes and computes raw features in bounded memory, then each window is
+ * normalised with the global max and appended to the output.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "commands.h"
+#include "progress.h"
+#include "wmel.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int usage(const char *msg)
+{
+    fprintf(stderr, "wmel: %s\n", msg);
+    return 2;
+}
+
+int cmd_windows(int argc, char **argv)
+{
+    const char *in = NULL, *out = NULL;
+    int quiet = 0;
+    wmel_params p = wmel_default_params();
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            if (!v) return usage("-o needs a file name");
+            out = v;
+            i++;
+        } else if (!strcmp(a, "--n-mels")) {
+            if (!v || (strcmp(v, "80") && strcmp(v, "128"))) return usage("--n-mels takes 80 or 128");
+            p.n_mels = atoi(v);
+            i++;
+        } else if (!strcmp(a, "--backend")) {
+            if (!v) return usage("--backend takes auto, ref, cpu or cuda");
+            if (!strcmp(v, "auto")) p.backend = WMEL_BACKEND_AUTO;
+            else if (!strcmp(v, "ref")) p.backend = WMEL_BACKEND_REF;
+            else if (!strcmp(v, "cpu")) p.backend = WMEL_BACKEND_CPU;
+            else if (!strcmp(v, "cuda")) p.backend = WMEL_BACKEND_CUDA;
+            else return usage("--backend takes auto, ref, cpu or cuda");
+            i++;
+        } else if (!strcmp(a, "--threads")) {
+            char *end;
+            long t = v ? strtol(v, &end, 10) : -1;
+            if (!v || *end || t < 0 || t > 256) return usage("--threads takes a number from 0 to 256");
+            p.n_threads = (int)t;
+            i++;
+        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+            quiet = 1;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "wmel: unknown option '%s' (see wmel --help)\n", a);
+            return 2;
+        } else if (!in) {
+            in = a;
+        } else {
+            fprintf(stderr, "wmel: unexpected argument '%s' (one INPUT only)\n", a);
+            return 2;
+        }
+    }
+    if (!in) return usage("windows: no INPUT given (see wmel --help)");
+    if (!out) return usage("windows: no output given: use -o OUT.npy");
+
+    char err[1024] = "", warn[1024] = "";
+    int st;
+    wmel_ctx *ctx = wmel_create(&p, &st);
+    if (!ctx) {
+        fprintf(stderr, "wmel: %s\n", wmel_strerror(st));
+        return 1;
+    }
+    wmel_progress pg;
+    wmel_progress_init(&pg, in, quiet);
+    wmel_windows *w = wmel_windows_open(ctx, in, wmel_progress_cb, &pg, &st, err, sizeof err,
+                                        warn, sizeof warn);
+    wmel_progress_end(&pg);
+    if (warn[0] && !quiet) fprintf(stderr, "wmel: warning: %s\n", warn);
+    if (!w) {
+        wmel_destroy(ctx);
+        fprintf(stderr, "wmel: %s\n", err);
+        return 1;
+    }
+    size_t per = (size_t)p.n_mels * WMEL_CHUNK_FRAMES, count = wmel_windows_count(w);
+    float *buf = malloc(per * sizeof *buf);
+    wmel_npy_out o;
+    int rc = buf ? wmel_npy_out_open(&o, out, err, sizeof err) : WMEL_ERR_NO_MEMORY;
+    if (!buf) snprintf(err, sizeof err, "%s: out of memory", in);
+    if (rc == WMEL_OK) {
+        for (size_t k = 0; k < count && rc == WMEL_OK; k++) {
+            size_t frames = 0;
+            rc = wmel_windows_next(w, buf, per, &frames);
+            if (rc == WMEL_OK && frames == 0) rc = WMEL_ERR_IO; /* cannot happen */
+            if (rc) snprintf(err, sizeof err, "%s: window %zu: %s", in, k, wmel_strerror(rc));
+            else rc = wmel_npy_out_write(&o, buf, per, err, sizeof err);
+        }
+        size_t shape[3] = {count, (size_t)p.n_mels, WMEL_CHUNK_FRAMES};
+        if (rc == WMEL_OK && count == 0) {
+            rc = WMEL_ERR_TOO_SHORT;
+            snprintf(err, sizeof err, "%s: shorter than one frame (160 samples): no window", in);
+        }
+        if (rc == WMEL_OK) rc = wmel_npy_out_commit(&o, shape, 3, err, sizeof err);
+        else wmel_npy_out_abort(&o);
+    }
+    free(buf);
+    wmel_windows_close(w);
+    wmel_destroy(ctx);
+    if (rc) {
+        fprintf(stderr, "wmel: %s\n", err);
+        return 1;
+    }
+    return 0;
+}

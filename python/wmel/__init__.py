@@ -1,0 +1,207 @@
+"""wmel -- openai-whisper's exact log-Mel spectrogram, computed by libwmel (C).
+
+numpy in, numpy out (torch in, torch out on the input's device). Drop-ins:
+  wmel.log_mel_spectrogram / pad_or_trim / load_audio   openai-whisper (whisper.audio)
+  wmel.whisper.patch()                                  swaps them into openai-whisper
+
+
+The C work runs with the GIL released; one libwmel context per n_mels is shared by all
+threads (a wmel_ctx is read-only after creation).
+"""
+from __future__ import annotations
+
+import os
+import sys
+import threading
+
+import numpy as np
+
+from . import _wmel
+
+__all__ = [
+    "SAMPLE_RATE", "N_FFT", "HOP_LENGTH", "CHUNK_LENGTH", "N_SAMPLES", "N_FRAMES",
+    "log_mel_spectrogram", "pad_or_trim", "load_audio", "mel_filters", "windows",
+    "version",
+]
+
+SAMPLE_RATE = 16000
+N_FFT = 400
+HOP_LENGTH = 160
+CHUNK_LENGTH = 30
+N_SAMPLES = CHUNK_LENGTH * SAMPLE_RATE  # 480000
+N_FRAMES = N_SAMPLES // HOP_LENGTH      # 3000
+
+_ctx_lock = threading.Lock()
+_ctxs: dict = {}
+
+
+def _ctx(n_mels: int, backend: int = _wmel.BACKEND_CPU, cuda_device: int = 0):
+    """The shared context for (n_mels, backend, device), created on first use."""
+    key = (n_mels, backend, cuda_device)
+    c = _ctxs.get(key)
+    if c is None:
+        if n_mels not in (80, 128):
+            raise ValueError(f"n_mels must be 80 or 128, got {n_mels!r}")
+        with _ctx_lock:
+            c = _ctxs.get(key)
+            if c is None:
+                c = _wmel.Ctx(n_mels=n_mels, backend=backend, cuda_device=cuda_device)
+                _ctxs[key] = c
+    return c
+
+
+def version() -> str:
+    """libwmel's version and build features, e.g. '0.1.0 (x86_64 ffmpeg)'."""
+    return _wmel.version()
+
+
+def _is_torch(x) -> bool:
+    # No `import torch` here: it costs seconds, and a tensor can only exist once it is loaded.
+    return "torch" in sys.modules and isinstance(x, sys.modules["torch"].Tensor)
+
+
+def _check_int(v, name: str) -> int:
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(v).__name__}")
+    if v < 0:
+        raise ValueError(f"{name} must be >= 0, got {v}")
+    return int(v)
+
+
+def _as_samples(audio, *, allow_s16: bool = True) -> np.ndarray:
+    """audio as a C-contiguous numpy array of float32 (or int16), 1-D or 2-D, with no
+    copy when it already is one. DLPack producers on the CPU are taken without a copy."""
+    if isinstance(audio, np.ndarray):
+        a = audio
+    elif hasattr(audio, "__dlpack__") and hasattr(audio, "__dlpack_device__"):
+        dev = audio.__dlpack_device__()
+        if int(dev[0]) not in (1, 3):  # kDLCPU, kDLCUDAHost
+            raise RuntimeError(
+                f"audio lives on DLPack device {tuple(dev)}: pass a torch tensor for the "
+                "torch path, or copy it to the host first (this call computes on the CPU)")
+        a = np.from_dlpack(audio)
+    else:
+        try:
+            a = np.asarray(audio)
+        except Exception as e:  # ragged lists and the like
+            raise TypeError(f"audio: cannot be read as an array of samples ({e})") from None
+    if a.ndim not in (1, 2):
+        raise ValueError(f"audio must be 1-D (samples) or 2-D (batch, samples), got shape {a.shape}")
+    if a.dtype == np.float32:
+        pass
+    elif a.dtype == np.int16 and allow_s16 and a.ndim == 1:
+        pass
+    elif a.dtype == np.int16:
+        a = a.astype(np.float32) / np.float32(32768.0)  # exact: a power-of-two scale
+    elif a.dtype in (np.float64, np.float16):
+        a = a.astype(np.float32)
+    else:
+        raise TypeError(
+            f"audio must hold float32 samples (float16/float64 are converted, int16 is "
+            f"divided by 32768), got dtype {a.dtype}")
+    return np.ascontiguousarray(a)
+
+
+def _log_mel_np(a: np.ndarray, n_mels: int, padding: int, per_clip: bool = False) -> np.ndarray:
+    """The computation on host arrays from _as_samples: (n_mels, frames) for 1-D input,
+    (batch, n_mels, frames) for 2-D (one max over the batch, or one per clip)."""
+    ctx = _ctx(n_mels)
+    if a.ndim == 1:
+        out = np.empty((n_mels, _wmel.n_frames(a.shape[0], padding)), np.float32)
+        ctx.log_mel(a, padding, out)
+        return out
+    b, n = a.shape
+    out = np.empty((b, n_mels, _wmel.n_frames(n, padding)), np.float32)
+    ctx.log_mel_batch(a, b, n, n, padding,
+                      _wmel.BATCH_PER_CLIP if per_clip else _wmel.BATCH_GLOBAL, out)
+    return out
+
+
+def log_mel_spectrogram(audio, n_mels: int = 80, padding: int = 0, device=None):
+    """openai-whisper's log_mel_spectrogram().
+
+    audio: a path (decoded as openai's load_audio), encoded file bytes, a numpy array
+    (1-D samples or 2-D batch; float32, int16 / 32768, float16/64 converted), any CPU
+    DLPack producer, or a torch tensor. A 2-D batch is normalised with one max over the
+    batch, as openai does on a 2-D tensor.
+    Returns a float32 numpy array (n_mels, (n + padding) // 160) -- (batch, n_mels, ...)
+    for a batch -- or, for a torch tensor or when `device` is given, a torch tensor on
+    that device (torch.ops.wmel.log_mel).
+    """
+    n_mels = _check_int(n_mels, "n_mels")
+    padding = _check_int(padding, "padding")
+    if isinstance(audio, (str, os.PathLike)):
+        audio = load_audio(audio)
+    elif isinstance(audio, (bytes, bytearray, memoryview)):
+        audio = load_audio(bytes(audio) if isinstance(audio, memoryview) else audio)
+    if _is_torch(audio) or device is not None:
+        from . import _torch_op
+        return _torch_op.log_mel_spectrogram(audio, n_mels, padding, device)
+    return _log_mel_np(_as_samples(audio), n_mels, padding)
+
+
+def pad_or_trim(array, length: int = N_SAMPLES, *, axis: int = -1):
+    """openai-whisper's pad_or_trim: zero-pad or trim `axis` to `length` (numpy or torch)."""
+    length = _check_int(length, "length")
+    if _is_torch(array):
+        import torch
+        import torch.nn.functional as F
+        if array.shape[axis] > length:
+            array = array.index_select(axis, torch.arange(length, device=array.device))
+        if array.shape[axis] < length:
+            pad = [(0, 0)] * array.ndim
+            pad[axis] = (0, length - array.shape[axis])
+            array = F.pad(array, [p for sizes in pad[::-1] for p in sizes])
+        return array
+    array = np.asarray(array)
+    if array.shape[axis] > length:
+        array = array.take(indices=range(length), axis=axis)
+    if array.shape[axis] < length:
+        pad = [(0, 0)] * array.ndim
+        pad[axis] = (0, length - array.shape[axis])
+        array = np.pad(array, pad)
+    return array
+
+
+def _decode(src, warn):
+    """Returns (Buffer, warning) for a path or encoded bytes."""
+    if isinstance(src, (str, os.PathLike)):
+        path = os.fspath(src)
+        if _wmel.HAVE_DECODER:
+            return _wmel.load_audio(path)
+        return _wmel.read_wav(path)
+    if isinstance(src, (bytes, bytearray, memoryview)):
+        if _wmel.HAVE_DECODER:
+            return _wmel.load_audio_memory(src)
+        return _wmel.parse_wav(src, "(memory)")
+    raise TypeError(f"expected a path or bytes, got {type(src).__name__}")
+
+
+def load_audio(file, sr: int = SAMPLE_RATE) -> np.ndarray:
+    """openai-whisper's load_audio: any file FFmpeg reads (a path, or its bytes), as
+    16 kHz mono float32 samples bit-identical to `ffmpeg ... -ar 16000 -f s16le` / 32768.
+    Without FFmpeg in this build: 16 kHz mono WAV only. Warnings (a damaged file decoded
+    anyway) are issued through the warnings module."""
+    if _check_int(sr, "sr") != SAMPLE_RATE:
+        raise ValueError(f"wmel decodes to {SAMPLE_RATE} Hz only, got sr={sr}")
+    buf, warning = _decode(file, None)
+    if warning:
+        import warnings
+        warnings.warn(warning, RuntimeWarning, stacklevel=2)
+    return np.frombuffer(buf, dtype=np.float32)
+
+
+def mel_filters(n_mels: int = 80) -> np.ndarray:
+    """The Slaney mel filter bank as wmel uses it: float32 (n_mels, 201), like openai's
+    mel_filters() (librosa.filters.mel(sr=16000, n_fft=400, n_mels))."""
+    out = np.empty((_check_int(n_mels, "n_mels"), N_FFT // 2 + 1), np.float32)
+    _wmel.mel_filters(n_mels, out)
+    return out
+
+
+def have_ffmpeg() -> bool:
+    """True when this build decodes any format with FFmpeg (else 16 kHz WAV only)."""
+    return bool(_wmel.HAVE_DECODER and _wmel.have_ffmpeg())
+
+
+from ._windows import windows  # noqa: E402

@@ -1,0 +1,648 @@
+/*
+ * _wmel.c -- the CPython binding of libwmel (include/wmel.h), written against the
+ * Limited API of Python 3.11 so one abi3 wheel serves every later version.
+ *
+ * Arrays cross the boundary through the buffer protocol only: the Python layer
+ * (wmel/__init__.py) allocates numpy outputs and passes them in as writable buffers,
+ * and memory the library allocates (decoded audio) comes back as a `Buffer` object
+ * that exports it without a copy. No numpy C API, so no numpy ABI pinning.
+ * The GIL is released around every computation. Library failures become Python
+ * exceptions that carry the library's own message; nothing here aborts.
+ */
+#define Py_LIMITED_API 0x030B0000
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "wmel.h"
+
+PyMODINIT_FUNC PyInit__wmel(void);
+
+#ifdef WMEL_PY_HAVE_DECODE
+#define HAVE_DECODER 1
+#else
+#define HAVE_DECODER 0
+#endif
+#ifdef WMEL_PY_HAVE_WINDOWS
+#define HAVE_WINDOWS 1
+#else
+#define HAVE_WINDOWS 0
+#endif
+#ifdef WMEL_PY_HAVE_CUDA_DEVICE
+#define HAVE_CUDA_DEVICE 1
+#else
+#define HAVE_CUDA_DEVICE 0
+#endif
+
+/* ------------------------------------------------------------------ errors */
+
+/* Maps a wmel_status to the Python exception a caller would expect. */
+static PyObject *status_exc_type(int st)
+{
+    switch (st) {
+    case WMEL_ERR_NO_MEMORY: return PyExc_MemoryError;
+    case WMEL_ERR_IO: return PyExc_OSError;
+    case WMEL_ERR_BACKEND_UNAVAILABLE:
+    case WMEL_ERR_THREAD:
+    case WMEL_ERR_CUDA:
+    case WMEL_ERR_DECODER:
+    case WMEL_ERR_NOT_BUILT:
+        return PyExc_RuntimeError;
+    default:
+        return PyExc_ValueError; /* bad arguments or bad data */
+    }
+}
+
+/* Raises for status st. msg (may be NULL or empty) is the library's detailed message;
+ * otherwise wmel_strerror(st) is used. Returns NULL for `return raise_status(...)`. */
+static PyObject *raise_status(int st, const char *what, const char *msg)
+{
+    const char *text = (msg && *msg) ? msg : wmel_strerror(st);
+    if (what)
+        PyErr_Format(status_exc_type(st), "%s: %s", what, text);
+    else
+        PyErr_SetString(status_exc_type(st), text);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ buffers */
+
+/* The element kind of a buffer's struct format: 'f' float32, 'h' int16, 0 other. */
+static int buffer_kind(const Py_buffer *v)
+{
+    const char *f = v->format ? v->format : "B";
+    if (*f == '@' || *f == '=' || *f == '<') f++; /* native or little-endian */
+    if (!strcmp(f, "f") && v->itemsize == 4) return 'f';
+    if (!strcmp(f, "h") && v->itemsize == 2) return 'h';
+    return 0;
+}
+
+/* Gets a C-contiguous buffer of float32 (or also int16 when allow_s16). */
+static int get_pcm(PyObject *o, Py_buffer *v, int allow_s16, const char *name)
+{
+    if (PyObject_GetBuffer(o, v, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "%s: expected a C-contiguous float32%s buffer",
+                     name, allow_s16 ? " or int16" : "");
+        return -1;
+    }
+    int k = buffer_kind(v);
+    if (k == 'f' || (k == 'h' && allow_s16)) return k;
+    PyErr_Format(PyExc_TypeError, "%s: expected float32%s samples, got buffer format '%s'",
+                 name, allow_s16 ? " or int16" : "", v->format ? v->format : "B");
+    PyBuffer_Release(v);
+    return -1;
+}
+
+/* Gets a writable C-contiguous float32 buffer holding at least `need` floats. */
+static int get_out(PyObject *o, Py_buffer *v, size_t need)
+{
+    if (PyObject_GetBuffer(o, v, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) < 0) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_TypeError, "out: expected a writable C-contiguous float32 buffer");
+        return -1;
+    }
+    if (buffer_kind(v) != 'f') {
+        PyErr_Format(PyExc_TypeError, "out: expected float32, got buffer format '%s'",
+                     v->format ? v->format : "B");
+        PyBuffer_Release(v);
+        return -1;
+    }
+    if ((size_t)v->len / 4 < need) {
+        PyErr_Format(PyExc_ValueError, "out: holds %zd floats, the result needs %zu",
+                     v->len / 4, need);
+        PyBuffer_Release(v);
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ Buffer type */
+
+/* Owns memory the library allocated (wmel_free) and exports it as 1-D float32. */
+typedef struct {
+    PyObject_HEAD
+    float *data;
+    Py_ssize_t n;
+    Py_ssize_t shape[1];
+    Py_ssize_t strides[1];
+} BufferObject;
+
+static PyObject *BufferType; /* set at module init */
+
+static PyObject *buffer_wrap(float *data, size_t n)
+{
+    PyTypeObject *tp = (PyTypeObject *)BufferType;
+    allocfunc alloc = (allocfunc)PyType_GetSlot(tp, Py_tp_alloc);
+    BufferObject *b = (BufferObject *)alloc(tp, 0);
+    if (!b) {
+        wmel_free(data);
+        return NULL;
+    }
+    b->data = data;
+    b->n = (Py_ssize_t)n;
+    b->shape[0] = (Py_ssize_t)n;
+    b->strides[0] = 4;
+    return (PyObject *)b;
+}
+
+static int Buffer_getbuffer(PyObject *self, Py_buffer *view, int flags)
+{
+    BufferObject *b = (BufferObject *)self;
+    (void)flags;
+    view->buf = b->data;
+    view->obj = Py_NewRef(self);
+    view->len = b->n * 4;
+    view->readonly = 0;
+    view->itemsize = 4;
+    view->format = (flags & PyBUF_FORMAT) ? "f" : NULL;
+    view->ndim = 1;
+    view->shape = (flags & PyBUF_ND) ? b->shape : NULL;
+    view->strides = (flags & PyBUF_STRIDES) ? b->strides : NULL;
+    view->suboffsets = NULL;
+    view->internal = NULL;
+    return 0;
+}
+
+static void Buffer_releasebuffer(PyObject *self, Py_buffer *view)
+{
+    (void)self;
+    (void)view;
+}
+
+static void Buffer_dealloc(PyObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    wmel_free(((BufferObject *)self)->data);
+    freefunc f = (freefunc)PyType_GetSlot(tp, Py_tp_free);
+    f(self);
+    Py_DECREF(tp);
+}
+
+static PyObject *Buffer_len(PyObject *self, void *closure)
+{
+    (void)closure;
+    return PyLong_FromSsize_t(((BufferObject *)self)->n);
+}
+
+static PyGetSetDef Buffer_getset[] = {
+    {"n", Buffer_len, NULL, "number of float32 samples", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyType_Slot Buffer_slots[] = {
+    {Py_tp_doc, "float32 samples allocated by libwmel, exported through the buffer protocol"},
+    {Py_tp_dealloc, Buffer_dealloc},
+    {Py_bf_getbuffer, Buffer_getbuffer},
+    {Py_bf_releasebuffer, Buffer_releasebuffer},
+    {Py_tp_getset, Buffer_getset},
+    {0, NULL},
+};
+
+static PyType_Spec Buffer_spec = {
+    "wmel._wmel.Buffer", sizeof(BufferObject), 0, Py_TPFLAGS_DEFAULT, Buffer_slots,
+};
+
+/* ------------------------------------------------------------------ Ctx type */
+
+typedef struct {
+    PyObject_HEAD
+    wmel_ctx *ctx;
+    int n_mels;
+} CtxObject;
+
+static PyObject *Ctx_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"n_mels", "backend", "n_threads", "norm", "max_isa", "cuda_device", NULL};
+    wmel_params p = wmel_default_params();
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|iiiiii:Ctx", kwlist, &p.n_mels, &p.backend,
+                                     &p.n_threads, &p.norm, &p.max_isa, &p.cuda_device))
+        return NULL;
+    int st = WMEL_OK;
+    wmel_ctx *c;
+    Py_BEGIN_ALLOW_THREADS
+    c = wmel_create(&p, &st);
+    Py_END_ALLOW_THREADS
+    if (!c) return raise_status(st, "wmel_create", NULL);
+    allocfunc alloc = (allocfunc)PyType_GetSlot(tp, Py_tp_alloc);
+    CtxObject *self = (CtxObject *)alloc(tp, 0);
+    if (!self) {
+        wmel_destroy(c);
+        return NULL;
+    }
+    self->ctx = c;
+    self->n_mels = p.n_mels;
+    return (PyObject *)self;
+}
+
+static void Ctx_dealloc(PyObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    wmel_destroy(((CtxObject *)self)->ctx);
+    freefunc f = (freefunc)PyType_GetSlot(tp, Py_tp_free);
+    f(self);
+    Py_DECREF(tp);
+}
+
+static int check_size(Py_ssize_t v, const char *name)
+{
+    if (v < 0) {
+        PyErr_Format(PyExc_ValueError, "%s must be >= 0, got %zd", name, v);
+        return -1;
+    }
+    return 0;
+}
+
+/* log_mel(pcm, padding, out): one clip; pcm float32 or int16 (divided by 32768). */
+static PyObject *Ctx_log_mel(PyObject *s, PyObject *args)
+{
+    CtxObject *self = (CtxObject *)s;
+    PyObject *pcm_o, *out_o;
+    Py_ssize_t padding;
+    if (!PyArg_ParseTuple(args, "OnO:log_mel", &pcm_o, &padding, &out_o)) return NULL;
+    if (check_size(padding, "padding") < 0) return NULL;
+    Py_buffer in, out;
+    int kind = get_pcm(pcm_o, &in, 1, "audio");
+    if (kind < 0) return NULL;
+    size_t n = (size_t)(in.len / in.itemsize);
+    size_t need = (size_t)self->n_mels * wmel_n_frames(n, (size_t)padding);
+    if (get_out(out_o, &out, need) < 0) {
+        PyBuffer_Release(&in);
+        return NULL;
+    }
+    int st;
+    Py_BEGIN_ALLOW_THREADS
+    if (kind == 'f')
+        st = wmel_log_mel(self->ctx, (const float *)in.buf, n, (size_t)padding,
+                          (float *)out.buf, (size_t)out.len / 4);
+    else
+        st = wmel_log_mel_s16(self->ctx, (const int16_t *)in.buf, n, (size_t)padding,
+                              (float *)out.buf, (size_t)out.len / 4);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&out);
+    PyBuffer_Release(&in);
+    if (st) return raise_status(st, NULL, NULL);
+    Py_RETURN_NONE;
+}
+
+/* log_mel_batch(pcm, batch, n_samples, stride, padding, batch_norm, out). */
+static PyObject *Ctx_log_mel_batch(PyObject *s, PyObject *args)
+{
+    CtxObject *self = (CtxObject *)s;
+    PyObject *pcm_o, *out_o;
+    Py_ssize_t batch, n, stride, padding;
+    int norm;
+    if (!PyArg_ParseTuple(args, "OnnnniO:log_mel_batch", &pcm_o, &batch, &n, &stride,
+                          &padding, &norm, &out_o))
+        return NULL;
+    if (check_size(batch, "batch") < 0 || check_size(n, "n_samples") < 0 ||
+        check_size(stride, "stride") < 0 || check_size(padding, "padding") < 0)
+        return NULL;
+    Py_buffer in, out;
+    if (get_pcm(pcm_o, &in, 0, "audio") < 0) return NULL;
+    size_t have = (size_t)in.len / 4;
+    /* the last clip ends at (batch - 1) * stride + n: it must lie inside the buffer */
+    if (batch > 0 && ((size_t)n > have || (size_t)stride < (size_t)n ||
+                      (size_t)(batch - 1) > (have - (size_t)n) / ((size_t)stride ? (size_t)stride : 1))) {
+        PyErr_Format(PyExc_ValueError,
+                     "audio: %zu samples cannot hold %zd clips of %zd at stride %zd",
+                     have, batch, n, stride);
+        PyBuffer_Release(&in);
+        return NULL;
+    }
+    size_t per = (size_t)self->n_mels * wmel_n_frames((size_t)n, (size_t)padding);
+    if (batch > 0 && per > SIZE_MAX / (size_t)batch) {
+        PyBuffer_Release(&in);
+        return raise_status(WMEL_ERR_OVERFLOW, NULL, NULL);
+    }
+    if (get_out(out_o, &out, per * (size_t)batch) < 0) {
+        PyBuffer_Release(&in);
+        return NULL;
+    }
+    int st;
+    Py_BEGIN_ALLOW_THREADS
+    st = wmel_log_mel_batch(self->ctx, (const float *)in.buf, (size_t)batch, (size_t)n,
+                            (size_t)stride, (size_t)padding, norm, (float *)out.buf,
+                            (size_t)out.len / 4);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&out);
+    PyBuffer_Release(&in);
+    if (st) return raise_status(st, NULL, NULL);
+    Py_RETURN_NONE;
+}
+
+#ifdef WMEL_PY_HAVE_CUDA_DEVICE
+/* log_mel_device(pcm_ptr, sample_type, batch, n, stride, padding, batch_norm, out_ptr,
+ * out_len, stream_ptr): device pointers as integers (torch's data_ptr(), a cudaStream_t
+ * as an int); enqueued on the stream, no synchronisation. */
+static PyObject *Ctx_log_mel_device(PyObject *s, PyObject *args)
+{
+    CtxObject *self = (CtxObject *)s;
+    unsigned long long pcm, out, stream;
+    Py_ssize_t batch, n, stride, padding, out_len;
+    int type, norm;
+    if (!PyArg_ParseTuple(args, "KinnnniKnK:log_mel_device", &pcm, &type, &batch, &n, &stride,
+                          &padding, &norm, &out, &out_len, &stream))
+        return NULL;
+    if (check_size(batch, "batch") < 0 || check_size(n, "n_samples") < 0 ||
+        check_size(stride, "stride") < 0 || check_size(padding, "padding") < 0 ||
+        check_size(out_len, "out_len") < 0)
+        return NULL;
+    int st;
+    Py_BEGIN_ALLOW_THREADS
+    st = wmel_cuda_log_mel_device(self->ctx, (const void *)(uintptr_t)pcm, type, (size_t)batch,
+                                  (size_t)n, (size_t)stride, (size_t)padding, norm,
+                                  (float *)(uintptr_t)out, (size_t)out_len,
+                                  (void *)(uintptr_t)stream);
+    Py_END_ALLOW_THREADS
+    if (st == WMEL_ERR_CUDA) return raise_status(st, NULL, wmel_cuda_error_detail());
+    if (st) return raise_status(st, NULL, NULL);
+    Py_RETURN_NONE;
+}
+
+static PyObject *Ctx_op_backend(PyObject *s, PyObject *args)
+{
+    int op;
+    if (!PyArg_ParseTuple(args, "i:op_backend", &op)) return NULL;
+    return PyUnicode_FromString(wmel_op_backend(((CtxObject *)s)->ctx, op));
+}
+#endif
+
+static PyObject *Ctx_get_n_mels(PyObject *s, void *c)
+{
+    (void)c;
+    return PyLong_FromLong(((CtxObject *)s)->n_mels);
+}
+
+static PyObject *Ctx_get_backend(PyObject *s, void *c)
+{
+    (void)c;
+    return PyUnicode_FromString(wmel_backend_name(((CtxObject *)s)->ctx));
+}
+
+static PyObject *Ctx_get_kernel(PyObject *s, void *c)
+{
+    (void)c;
+    return PyUnicode_FromString(wmel_kernel_name(((CtxObject *)s)->ctx));
+}
+
+static PyObject *Ctx_get_threads(PyObject *s, void *c)
+{
+    (void)c;
+    return PyLong_FromLong(wmel_ctx_n_threads(((CtxObject *)s)->ctx));
+}
+
+static PyMethodDef Ctx_methods[] = {
+    {"log_mel", Ctx_log_mel, METH_VARARGS,
+     "log_mel(pcm, padding, out): one clip (float32 or int16 buffer) into out [n_mels][frames]"},
+    {"log_mel_batch", Ctx_log_mel_batch, METH_VARARGS,
+     "log_mel_batch(pcm, batch, n_samples, stride, padding, batch_norm, out)"},
+#ifdef WMEL_PY_HAVE_CUDA_DEVICE
+    {"log_mel_device", Ctx_log_mel_device, METH_VARARGS,
+     "log_mel_device(pcm_ptr, sample_type, batch, n, stride, padding, batch_norm, out_ptr, out_len, stream)"},
+    {"op_backend", Ctx_op_backend, METH_VARARGS, "op_backend(op) -> backend that ran it"},
+#endif
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef Ctx_getset[] = {
+    {"n_mels", Ctx_get_n_mels, NULL, "mel bands", NULL},
+    {"backend", Ctx_get_backend, NULL, "backend name", NULL},
+    {"kernel", Ctx_get_kernel, NULL, "kernel name", NULL},
+    {"n_threads", Ctx_get_threads, NULL, "worker threads", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyType_Slot Ctx_slots[] = {
+    {Py_tp_doc, "A libwmel context (wmel_ctx): read-only after creation, shareable by threads"},
+    {Py_tp_new, Ctx_new},
+    {Py_tp_dealloc, Ctx_dealloc},
+    {Py_tp_methods, Ctx_methods},
+    {Py_tp_getset, Ctx_getset},
+    {0, NULL},
+};
+
+static PyType_Spec Ctx_spec = {
+    "wmel._wmel.Ctx", sizeof(CtxObject), 0, Py_TPFLAGS_DEFAULT, Ctx_slots,
+};
+
+/* ------------------------------------------------------------------ module functions */
+
+static PyObject *m_n_frames(PyObject *m, PyObject *args)
+{
+    Py_ssize_t n, padding;
+    (void)m;
+    if (!PyArg_ParseTuple(args, "nn:n_frames", &n, &padding)) return NULL;
+    if (check_size(n, "n_samples") < 0 || check_size(padding, "padding") < 0) return NULL;
+    return PyLong_FromSize_t(wmel_n_frames((size_t)n, (size_t)padding));
+}
+
+static PyObject *m_mel_filters(PyObject *m, PyObject *args)
+{
+    int n_mels;
+    PyObject *out_o;
+    Py_buffer out;
+    (void)m;
+    if (!PyArg_ParseTuple(args, "iO:mel_filters", &n_mels, &out_o)) return NULL;
+    if (n_mels != 80 && n_mels != 128)
+        return raise_status(WMEL_ERR_INVALID_ARG, "n_mels must be 80 or 128", NULL);
+    if (get_out(out_o, &out, (size_t)n_mels * WMEL_N_BINS) < 0) return NULL;
+    int st = wmel_mel_filters(n_mels, (float *)out.buf, (size_t)out.len / 4);
+    PyBuffer_Release(&out);
+    if (st) return raise_status(st, NULL, NULL);
+    Py_RETURN_NONE;
+}
+
+static PyObject *m_strerror(PyObject *m, PyObject *args)
+{
+    int st;
+    (void)m;
+    if (!PyArg_ParseTuple(args, "i:strerror", &st)) return NULL;
+    return PyUnicode_FromString(wmel_strerror(st));
+}
+
+static PyObject *m_version(PyObject *m, PyObject *noargs)
+{
+    (void)m;
+    (void)noargs;
+    return PyUnicode_FromString(wmel_version());
+}
+
+/* Returns (Buffer, warning-or-None) after a successful read, else raises. A missing
+ * file becomes FileNotFoundError; other I/O failures OSError. */
+static PyObject *read_result(int st, float *data, size_t n, const char *path,
+                             const char *err, const char *warn)
+{
+    if (st) {
+        wmel_free(data);
+        struct stat sb;
+        if (st == WMEL_ERR_IO && path && strcmp(path, "-") && stat(path, &sb) != 0 &&
+            errno == ENOENT) {
+            PyObject *a = Py_BuildValue("(is)", ENOENT, (err && *err) ? err : wmel_strerror(st));
+            if (a) {
+                PyErr_SetObject(PyExc_FileNotFoundError, a);
+                Py_DECREF(a);
+            }
+            return NULL;
+        }
+        return raise_status(st, NULL, err);
+    }
+    PyObject *b = buffer_wrap(data, n);
+    if (!b) return NULL;
+    if (warn && *warn) return Py_BuildValue("(Ns)", b, warn);
+    return Py_BuildValue("(NO)", b, Py_None);
+}
+
+static PyObject *m_read_wav(PyObject *m, PyObject *args)
+{
+    PyObject *path_o;
+    (void)m;
+    if (!PyArg_ParseTuple(args, "O&:read_wav", PyUnicode_FSConverter, &path_o)) return NULL;
+    const char *path = PyBytes_AsString(path_o);
+    if (!path) {
+        Py_DECREF(path_o);
+        return NULL;
+    }
+    char err[512] = "", warn[512] = "";
+    float *data = NULL;
+    size_t n = 0;
+    int st;
+    Py_BEGIN_ALLOW_THREADS
+    st = wmel_read_wav(path, &data, &n, err, sizeof err, warn, sizeof warn);
+    Py_END_ALLOW_THREADS
+    PyObject *r = read_result(st, data, n, path, err, warn);
+    Py_DECREF(path_o);
+    return r;
+}
+
+static PyObject *m_parse_wav(PyObject *m, PyObject *args)
+{
+    PyObject *data_o;
+    const char *name = "<bytes>";
+    (void)m;
+    if (!PyArg_ParseTuple(args, "O|s:parse_wav", &data_o, &name)) return NULL;
+    Py_buffer v;
+    if (PyObject_GetBuffer(data_o, &v, PyBUF_C_CONTIGUOUS) < 0) return NULL;
+    char err[512] = "", warn[512] = "";
+    float *data = NULL;
+    size_t n = 0;
+    int st;
+    Py_BEGIN_ALLOW_THREADS
+    st = wmel_parse_wav(v.buf, (size_t)v.len, name, &data, &n, err, sizeof err, warn, sizeof warn);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&v);
+    return read_result(st, data, n, NULL, err, warn);
+}
+
+#ifdef WMEL_PY_HAVE_DECODE
+/* load_audio(path) -> (Buffer, warning or None): openai's load_audio, in-process. */
+static PyObject *m_load_audio(PyObject *m, PyObject *args)
+{
+    PyObject *path_o;
+    (void)m;
+    if (!PyArg_ParseTuple(args, "O&:load_audio", PyUnicode_FSConverter, &path_o)) return NULL;
+    const char *path = PyBytes_AsString(path_o);
+    if (!path) {
+        Py_DECREF(path_o);
+        return NULL;
+    }
+    char err[512] = "", warn[512] = "";
+    float *data = NULL;
+    size_t n = 0;
+    int st;
+    Py_BEGIN_ALLOW_THREADS
+    st = wmel_load_audio(path, &data, &n, err, sizeof err, warn, sizeof warn);
+    Py_END_ALLOW_THREADS
+    PyObject *r = read_result(st, data, n, path, err, warn);
+    Py_DECREF(path_o);
+    return r;
+}
+
+/* load_audio_memory(data) -> (Buffer, warning or None): the same over encoded bytes. */
+static PyObject *m_load_audio_memory(PyObject *m, PyObject *args)
+{
+    PyObject *data_o;
+    (void)m;
+    if (!PyArg_ParseTuple(args, "O:load_audio_memory", &data_o)) return NULL;
+    Py_buffer v;
+    if (PyObject_GetBuffer(data_o, &v, PyBUF_C_CONTIGUOUS) < 0) return NULL;
+    char err[512] = "", warn[512] = "";
+    float *data = NULL;
+    size_t n = 0;
+    int st;
+    Py_BEGIN_ALLOW_THREADS
+    st = wmel_load_audio_memory(v.buf, (size_t)v.len, &data, &n, err, sizeof err, warn,
+                                sizeof warn);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&v);
+    return read_result(st, data, n, NULL, err, warn);
+}
+
+static PyObject *m_have_ffmpeg(PyObject *m, PyObject *noargs)
+{
+    (void)m;
+    (void)noargs;
+    return PyBool_FromLong(wmel_have_ffmpeg());
+}
+#endif
+
+static PyMethodDef module_methods[] = {
+    {"n_frames", m_n_frames, METH_VARARGS, "n_frames(n_samples, padding) -> (n + padding) // 160"},
+    {"mel_filters", m_mel_filters, METH_VARARGS, "mel_filters(n_mels, out): the Slaney filter bank [n_mels][201]"},
+    {"strerror", m_strerror, METH_VARARGS, "strerror(status) -> message"},
+    {"version", m_version, METH_NOARGS, "version() -> libwmel version and build features"},
+    {"read_wav", m_read_wav, METH_VARARGS, "read_wav(path) -> (Buffer, warning or None)"},
+    {"parse_wav", m_parse_wav, METH_VARARGS, "parse_wav(data, name) -> (Buffer, warning or None)"},
+#ifdef WMEL_PY_HAVE_DECODE
+    {"load_audio", m_load_audio, METH_VARARGS, "load_audio(path) -> (Buffer, warning or None)"},
+    {"load_audio_memory", m_load_audio_memory, METH_VARARGS,
+     "load_audio_memory(data) -> (Buffer, warning or None)"},
+    {"have_ffmpeg", m_have_ffmpeg, METH_NOARGS, "have_ffmpeg() -> True when FFmpeg decodes"},
+#endif
+    {NULL, NULL, 0, NULL},
+};
+
+static int module_exec(PyObject *m)
+{
+    PyObject *ctx_t = PyType_FromSpec(&Ctx_spec);
+    if (!ctx_t || PyModule_AddObject(m, "Ctx", ctx_t) < 0) {
+        Py_XDECREF(ctx_t);
+        return -1;
+    }
+    BufferType = PyType_FromSpec(&Buffer_spec);
+    if (!BufferType) return -1;
+    Py_INCREF(BufferType); /* one reference kept in the static pointer */
+    if (PyModule_AddObject(m, "Buffer", BufferType) < 0) {
+        Py_DECREF(BufferType);
+        return -1;
+    }
+    if (PyModule_AddIntConstant(m, "BACKEND_AUTO", WMEL_BACKEND_AUTO) < 0 ||
+        PyModule_AddIntConstant(m, "BACKEND_REF", WMEL_BACKEND_REF) < 0 ||
+        PyModule_AddIntConstant(m, "BACKEND_CPU", WMEL_BACKEND_CPU) < 0 ||
+        PyModule_AddIntConstant(m, "BACKEND_CUDA", WMEL_BACKEND_CUDA) < 0 ||
+        PyModule_AddIntConstant(m, "NORM_WHOLE", WMEL_NORM_WHOLE) < 0 ||
+        PyModule_AddIntConstant(m, "NORM_NONE", WMEL_NORM_NONE) < 0 ||
+        PyModule_AddIntConstant(m, "BATCH_PER_CLIP", WMEL_BATCH_PER_CLIP) < 0 ||
+        PyModule_AddIntConstant(m, "BATCH_GLOBAL", WMEL_BATCH_GLOBAL) < 0 ||
+        PyModule_AddIntConstant(m, "HAVE_DECODER", HAVE_DECODER) < 0 ||
+        PyModule_AddIntConstant(m, "HAVE_WINDOWS", HAVE_WINDOWS) < 0 ||
+        PyModule_AddIntConstant(m, "HAVE_CUDA_DEVICE", HAVE_CUDA_DEVICE) < 0)
+        return -1;
+    return 0;
+}
+
+static PyModuleDef_Slot module_slots[] = {
+    {Py_mod_exec, module_exec},
+    {0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT, "_wmel", "libwmel binding (see the wmel package)", 0,
+    module_methods, module_slots, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__wmel(void) { return PyModuleDef_Init(&module_def); }

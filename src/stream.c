@@ -1,0 +1,392 @@
+/*
+ * stream.c -- log-Mel features of audio of any length in bounded memory, and the
+ * windows openai-whisper's transcribe() cuts from them.
+ *
+ * Streaming: frame t reads padded samples [160 t, 160 t + 400), i.e. real samples
+ * [160 t - 200, 160 t + 200) with reflection at both ends (torch.stft center=True,
+ * pad_mode="reflect"). Frames are computed as soon as their samples are in, in blocks,
+ * from a sliding buffer that starts 2 frames (320 samples) before the next frame: a
+ * frame computed from the buffer then never reaches the buffer's start, so the frame
+ * driver's start reflection only happens while the buffer still starts at sample 0,
+ * where it is the true reflection; the end reflection is translation-invariant, so the
+ * last frames are computed from the buffer with the stream's `padding` zeros appended.
+ * The values are bit-identical to wmel_log_mel() on the whole clip (same kernels, same
+ * frames); only the normalisation waits for the global max.
+ *
+ * Windows follow whisper/transcribe.py: mel = log_mel_spectrogram(audio, padding=N_SAMPLES),
+ * content_frames = mel.shape[-1] - N_FRAMES (= n // 160), mel_segment =
+ * pad_or_trim(mel[:, seek:seek + segment_size], N_FRAMES) at seek = 0, 3000, ...
+ * The raw windows of the first pass are kept in memory up to MEM_WINDOWS, then spilled
+ * to a tmpfile(); wmel_windows_next() normalises each with the global max.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SB_FRAMES 2048                       /* frames per computed block */
+#define BUF_SAMPLES ((SB_FRAMES + 8) * WMEL_HOP)
+#define MEM_WINDOWS 4
+
+struct wmel_stream {
+    wmel_ctx *ctx;
+    size_t padding;
+    wmel_frames_fn fn;
+    void *user;
+    float *buf;           /* samples [buf_start, buf_start + buf_len) */
+    size_t buf_start, buf_len;
+    size_t total;         /* samples pushed */
+    size_t next;          /* next frame to emit */
+    float *out;           /* [n_mels][SB_FRAMES] */
+    float max;
+    int finished;
+    int failed;
+};
+
+wmel_stream *wmel_stream_create(wmel_ctx *ctx, size_t padding, wmel_frames_fn fn, void *user,
+                                int *status)
+{
+    if (!ctx || !fn) {
+        if (status) *status = WMEL_ERR_NULL_POINTER;
+        return NULL;
+    }
+    wmel_stream *s = calloc(1, sizeof *s);
+    if (s) {
+        s->buf = wmel__aligned_alloc(BUF_SAMPLES * sizeof(float));
+        s->out = malloc((size_t)ctx->params.n_mels * SB_FRAMES * sizeof(float));
+    }
+    if (!s || !s->buf || !s->out) {
+        wmel_stream_destroy(s);
+        if (status) *status = WMEL_ERR_NO_MEMORY;
+        return NULL;
+    }
+    s->ctx = ctx;
+    s->padding = padding;
+    s->fn = fn;
+    s->user = user;
+    s->max = -1e30f;
+    if (status) *status = WMEL_OK;
+    return s;
+}
+
+void wmel_stream_destroy(wmel_stream *s)
+{
+    if (!s) return;
+    wmel__aligned_free(s->buf);
+    free(s->out);
+    free(s);
+}
+
+float wmel_stream_max(const wmel_stream *s) { return s ? s->max : -1e30f; }
+size_t wmel_stream_samples(const wmel_stream *s) { return s ? s->total : 0; }
+
+/* Emits frames [s->next, f_end) computed from the buffer. */
+static int emit(wmel_stream *s, size_t f_end, int final)
+{
+    size_t g_base = s->buf_start / WMEL_HOP;
+    wmel_signal sig = {s->buf, NULL, s->buf_len, final ? s->padding : 0};
+    while (s->next < f_end) {
+        size_t nb = f_end - s->next < SB_FRAMES ? f_end - s->next : SB_FRAMES;
+        float mx;
+        int rc = wmel__raw_frames(s->ctx, &sig, s->next - g_base, nb, s->out, nb, &mx,
+                                  s->ctx->n_threads);
+        if (rc == WMEL_OK) rc = s->fn(s->user, s->out, s->next, nb);
+        if (rc != WMEL_OK) {
+            s->failed = rc;
+            return rc;
+        }
+        if (mx > s->max) s->max = mx;
+        s->next += nb;
+    }
+    return WMEL_OK;
+}
+
+/* Frames whose samples are all in: 160 t + 200 <= total. */
+static size_t ready_frames(const wmel_stream *s)
+{
+    return s->total >= WMEL_PAD ? (s->total - WMEL_PAD) / WMEL_HOP + 1 : 0;
+}
+
+/* Drops samples no frame from s->next on needs (keeps 2 frames of margin). */
+static void slide(wmel_stream *s)
+{
+    if (s->next < 2) return;
+    size_t keep_from = (s->next - 2) * WMEL_HOP;
+    if (keep_from <= s->buf_start) return;
+    size_t drop = keep_from - s->buf_start;
+    if (drop > s->buf_len) drop = s->buf_len;
+    memmove(s->buf, s->buf + drop, (s->buf_len - drop) * sizeof(float));
+    s->buf_len -= drop;
+    s->buf_start += drop;
+}
+
+int wmel_stream_push(wmel_stream *s, const float *pcm, size_t n)
+{
+    if (!s || (!pcm && n)) return WMEL_ERR_NULL_POINTER;
+    if (s->failed) return s->failed;
+    if (s->finished) return WMEL_ERR_INVALID_ARG;
+    while (n) {
+        if (s->buf_len == BUF_SAMPLES) {
+            int rc = emit(s, ready_frames(s), 0);
+            if (rc) return rc;
+            slide(s);
+            if (s->buf_len == BUF_SAMPLES) return WMEL_ERR_INVALID_ARG; /* cannot happen */
+        }
+        size_t k = BUF_SAMPLES - s->buf_len;
+        if (k > n) k = n;
+        memcpy(s->buf + s->buf_len, pcm, k * sizeof(float));
+        s->buf_len += k;
+        s->total += k;
+        pcm += k;
+        n -= k;
+        size_t ready = ready_frames(s);
+        if (ready - s->next >= SB_FRAMES) {
+            int rc = emit(s, s->next + (ready - s->next) / SB_FRAMES * SB_FRAMES, 0);
+            if (rc) return rc;
+            slide(s);
+        }
+    }
+    return WMEL_OK;
+}
+
+int wmel_stream_finish(wmel_stream *s)
+{
+    if (!s) return WMEL_ERR_NULL_POINTER;
+    if (s->failed) return s->failed;
+    if (s->finished) return WMEL_OK;
+    if (s->padding > SIZE_MAX / 4 - s->total) return WMEL_ERR_OVERFLOW;
+    if (s->total + s->padding <= WMEL_PAD) return WMEL_ERR_TOO_SHORT;
+    s->finished = 1;
+    return emit(s, wmel_n_frames(s->total, s->padding), 1);
+}
+
+/* ---------------------------------------------------------------- windows */
+
+struct wmel_windows {
+    int n_mels;
+    size_t n_samples, content_frames, count, next;
+    size_t limit;          /* frames at or past it are not window content */
+    size_t stored;         /* windows stored */
+    size_t cur;            /* index of the window being filled */
+    int cur_dirty;
+    float max;
+    float *win;            /* [n_mels][3000] being filled, raw */
+    float *mem;            /* MEM_WINDOWS windows, raw */
+    FILE *spill;
+    int io_failed;
+};
+
+static size_t win_floats(const wmel_windows *w) { return (size_t)w->n_mels * WMEL_CHUNK_FRAMES; }
+
+static int store_window(wmel_windows *w)
+{
+    size_t wf = win_floats(w);
+    if (!w->spill && w->stored < MEM_WINDOWS) {
+        memcpy(w->mem + w->stored * wf, w->win, wf * sizeof(float));
+    } else {
+        if (!w->spill) {
+            w->spill = tmpfile();
+            if (!w->spill ||
+                fwrite(w->mem, sizeof(float), wf * w->stored, w->spill) != wf * w->stored) {
+                w->io_failed = 1;
+                return WMEL_ERR_IO;
+            }
+        }
+        if (fwrite(w->win, sizeof(float), wf, w->spill) != wf) {
+            w->io_failed = 1;
+            return WMEL_ERR_IO;
+        }
+    }
+    w->stored++;
+    w->cur_dirty = 0;
+    return WMEL_OK;
+}
+
+static int win_sink(void *user, const float *raw, size_t f0, size_t nf)
+{
+    wmel_windows *w = user;
+    size_t end = f0 + nf < w->limit ? f0 + nf : w->limit;
+    for (size_t t = f0; t < end;) {
+        size_t wi = t / WMEL_CHUNK_FRAMES, col = t % WMEL_CHUNK_FRAMES;
+        if (wi != w->cur) {
+            if (w->cur_dirty) {
+                int rc = store_window(w);
+                if (rc) return rc;
+            }
+            w->cur = wi;
+        }
+        size_t k = WMEL_CHUNK_FRAMES - col;
+        if (k > end - t) k = end - t;
+        for (int m = 0; m < w->n_mels; m++)
+            memcpy(w->win + (size_t)m * WMEL_CHUNK_FRAMES + col, raw + (size_t)m * nf + (t - f0),
+                   k * sizeof(float));
+        w->cur_dirty = 1;
+        t += k;
+    }
+    return WMEL_OK;
+}
+
+void wmel_windows_close(wmel_windows *w)
+{
+    if (!w) return;
+    if (w->spill) fclose(w->spill);
+    free(w->win);
+    free(w->mem);
+    free(w);
+}
+
+static wmel_windows *windows_new(wmel_ctx *ctx)
+{
+    wmel_windows *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    w->n_mels = ctx->params.n_mels;
+    w->limit = SIZE_MAX;
+    w->win = malloc(win_floats(w) * sizeof(float));
+    w->mem = malloc(MEM_WINDOWS * win_floats(w) * sizeof(float));
+    if (!w->win || !w->mem) {
+        wmel_windows_close(w);
+        return NULL;
+    }
+    return w;
+}
+
+/* Ends the first pass: the last frames, the last window, the count. */
+static int windows_finish(wmel_windows *w, wmel_stream *s)
+{
+    w->n_samples = wmel_stream_samples(s);
+    w->content_frames = w->n_samples / WMEL_HOP;
+    w->limit = w->content_frames;
+    int rc = wmel_stream_finish(s);
+    if (rc == WMEL_OK && w->cur_dirty) rc = store_window(w);
+    if (rc) return rc;
+    w->count = (w->content_frames + WMEL_CHUNK_FRAMES - 1) / WMEL_CHUNK_FRAMES;
+    w->max = wmel_stream_max(s);
+    if (w->stored != w->count) return WMEL_ERR_INVALID_ARG; /* cannot happen */
+    if (w->spill && fflush(w->spill) != 0) return WMEL_ERR_IO;
+    return WMEL_OK;
+}
+
+static void msg(char *err, size_t len, const char *name, int rc, const wmel_windows *w)
+{
+    if (!err || !len) return;
+    if (rc == WMEL_ERR_IO && w && w->io_failed)
+        snprintf(err, len, "%s: cannot write the temporary file for the windows (tmpfile)", name);
+    else
+        snprintf(err, len, "%s: %s", name, wmel_strerror(rc));
+}
+
+wmel_windows *wmel_windows_open_decoder(wmel_ctx *ctx, wmel_decoder *d,
+                                        wmel_progress_fn progress, void *user, int *status,
+                                        char *err, size_t err_len)
+{
+    int rc = WMEL_OK;
+    if (!ctx || !d) {
+        if (status) *status = WMEL_ERR_NULL_POINTER;
+        return NULL;
+    }
+    wmel_windows *w = windows_new(ctx);
+    wmel_stream *s = w ? wmel_stream_create(ctx, WMEL_CHUNK_SAMPLES, win_sink, w, &rc) : NULL;
+    float *chunk = malloc(65536 * sizeof(float));
+    if (!w || !s || !chunk) rc = WMEL_ERR_NO_MEMORY;
+    double total = wmel_decoder_duration(d);
+    while (rc == WMEL_OK) {
+        size_t got = 0;
+        rc = wmel_decoder_read(d, chunk, 65536, &got);
+        if (rc) {
+            if (err && err_len) snprintf(err, err_len, "%s", wmel_decoder_error(d));
+            break;
+        }
+        if (got == 0) break;
+        rc = wmel_stream_push(s, chunk, got);
+        if (rc) msg(err, err_len, "decoded audio", rc, w);
+        else if (progress) progress(user, (double)wmel_stream_samples(s) / WMEL_SAMPLE_RATE, total);
+    }
+    if (rc == WMEL_OK) {
+        rc = windows_finish(w, s);
+        if (rc) msg(err, err_len, "decoded audio", rc, w);
+    }
+    free(chunk);
+    wmel_stream_destroy(s);
+    if (rc) {
+        wmel_windows_close(w);
+        w = NULL;
+    }
+    if (status) *status = rc;
+    return w;
+}
+
+wmel_windows *wmel_windows_open(wmel_ctx *ctx, const char *path, wmel_progress_fn progress,
+                                void *user, int *status, char *err, size_t err_len,
+                                char *warn, size_t warn_len)
+{
+    if (warn && warn_len) warn[0] = 0;
+    if (!ctx || !path) {
+        if (status) *status = WMEL_ERR_NULL_POINTER;
+        return NULL;
+    }
+    wmel_decoder *d = wmel_decoder_open(path, status, err, err_len);
+    if (!d) return NULL;
+    wmel_windows *w = wmel_windows_open_decoder(ctx, d, progress, user, status, err, err_len);
+    if (warn && warn_len) snprintf(warn, warn_len, "%s", wmel_decoder_warning(d));
+    wmel_decoder_close(d);
+    return w;
+}
+
+wmel_windows *wmel_windows_open_pcm(wmel_ctx *ctx, const float *pcm, size_t n_samples,
+                                    int *status)
+{
+    int rc = WMEL_OK;
+    if (!ctx || !pcm) {
+        if (status) *status = WMEL_ERR_NULL_POINTER;
+        return NULL;
+    }
+    if (n_samples == 0) {
+        if (status) *status = WMEL_ERR_NO_SAMPLES;
+        return NULL;
+    }
+    wmel_windows *w = windows_new(ctx);
+    wmel_stream *s = w ? wmel_stream_create(ctx, WMEL_CHUNK_SAMPLES, win_sink, w, &rc) : NULL;
+    if (!w || !s) rc = WMEL_ERR_NO_MEMORY;
+    if (rc == WMEL_OK) rc = wmel_stream_push(s, pcm, n_samples);
+    if (rc == WMEL_OK) rc = windows_finish(w, s);
+    wmel_stream_destroy(s);
+    if (rc) {
+        wmel_windows_close(w);
+        w = NULL;
+    }
+    if (status) *status = rc;
+    return w;
+}
+
+size_t wmel_windows_count(const wmel_windows *w) { return w ? w->count : 0; }
+size_t wmel_windows_samples(const wmel_windows *w) { return w ? w->n_samples : 0; }
+
+int wmel_windows_next(wmel_windows *w, float *out, size_t out_len, size_t *frames)
+{
+    if (frames) *frames = 0;
+    if (!w || !frames) return WMEL_ERR_NULL_POINTER;
+    if (w->next >= w->count) return WMEL_OK;
+    size_t wf = win_floats(w);
+    if (!out) return WMEL_ERR_NULL_POINTER;
+    if (out_len < wf) return WMEL_ERR_BUFFER_TOO_SMALL;
+    if (w->spill) {
+        if (fseeko(w->spill, (off_t)(w->next * wf * sizeof(float)), SEEK_SET) != 0 ||
+            fread(out, sizeof(float), wf, w->spill) != wf)
+            return WMEL_ERR_IO;
+    } else {
+        memcpy(out, w->mem + w->next * wf, wf * sizeof(float));
+    }
+    size_t seek = w->next * WMEL_CHUNK_FRAMES;
+    size_t nc = w->content_frames - seek < WMEL_CHUNK_FRAMES ? w->content_frames - seek
+                                                               : WMEL_CHUNK_FRAMES;
+    wmel_normalize(out, wf, w->max);
+    if (nc < WMEL_CHUNK_FRAMES)
+        for (int m = 0; m < w->n_mels; m++)
+            memset(out + (size_t)m * WMEL_CHUNK_FRAMES + nc, 0,
+                   (WMEL_CHUNK_FRAMES - nc) * sizeof(float));
+    w->next++;
+    *frames = nc;
+    return WMEL_OK;
+}

@@ -1,0 +1,31 @@
+"""conftest.py -- shared fixtures for the wmel Python tests: the golden data in
+../shared/golden (or $WMEL_GOLDEN) and its inputs as openai's load_audio gives them."""
+import os
+import pathlib
+
+import numpy as np
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+GOLDEN = pathlib.Path(os.environ.get("WMEL_GOLDEN", ROOT.parent / "shared" / "golden"))
+
+
+@pytest.fixture(scope="session")
+def golden():
+    if not (GOLDEN / "ref").is_dir():
+        pytest.fail(f"golden data not found at {GOLDEN} (set WMEL_GOLDEN)")
+    return GOLDEN
+
+
+def ref(name):
+    return np.load(GOLDEN / "ref" / f"{name}.npy")
+
+
+def audio_of(stem):
+    """The samples openai's load_audio gives for a golden stem: the 16 kHz WAVs read
+    directly, the other files from their recorded *.load_audio_s16.npy."""
+    s16 = GOLDEN / "ref" / f"{stem}.load_audio_s16.npy"
+    if s16.exists():
+        return np.load(s16).astype(np.int16).astype(np.float32) / np.float32(32768.0)
+    import wmel
+    return wmel.load_audio(GOLDEN / "audio" / (stem.rsplit("_", 1)[0] + ".wav"))

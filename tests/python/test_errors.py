@@ -1,0 +1,111 @@
+"""test_errors.py -- bad input becomes a Python exception carrying libwmel's message,
+never a crash: dtype, rank, NaN/Inf, empty/too short, missing or damaged files, and
+misuse of the low-level _wmel binding."""
+import numpy as np
+import pytest
+
+import wmel
+from wmel import _wmel
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.complex64, np.bool_, np.uint8])
+def test_wrong_dtype(dtype):
+    with pytest.raises(TypeError, match="float32"):
+        wmel.log_mel_spectrogram(np.zeros(1000, dtype))
+
+
+def test_strings_are_not_audio():
+    with pytest.raises(TypeError):
+        wmel.log_mel_spectrogram(np.array(["a", "b"]))
+
+
+@pytest.mark.parametrize("shape", [(), (2, 3, 400)])
+def test_wrong_rank(shape):
+    with pytest.raises(ValueError, match="1-D"):
+        wmel.log_mel_spectrogram(np.zeros(shape, np.float32))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_not_finite(bad):
+    x = np.zeros(4000, np.float32)
+    x[1234] = bad
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        wmel.log_mel_spectrogram(x)
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        wmel.log_mel_spectrogram(np.stack([x, x]))
+
+
+def test_empty_and_too_short():
+    for n in (0, 1, 200):
+        with pytest.raises(ValueError, match="too short"):
+            wmel.log_mel_spectrogram(np.zeros(n, np.float32))
+    with pytest.raises(ValueError, match="too short"):
+        wmel.log_mel_spectrogram(np.zeros((2, 100), np.float32))
+
+
+def test_bad_arguments():
+    x = np.zeros(4000, np.float32)
+    with pytest.raises(ValueError, match="80 or 128"):
+        wmel.log_mel_spectrogram(x, n_mels=81)
+    with pytest.raises(ValueError, match=">= 0"):
+        wmel.log_mel_spectrogram(x, padding=-1)
+    with pytest.raises(TypeError):
+        wmel.log_mel_spectrogram(x, padding=1.5)
+    with pytest.raises(ValueError):
+        wmel.load_audio(b"RIFF", sr=8000)
+
+
+def test_missing_file(tmp_path):
+    p = tmp_path / "nope.wav"
+    with pytest.raises(FileNotFoundError) as e:
+        wmel.log_mel_spectrogram(str(p))
+    assert "nope.wav" in str(e.value)
+    with pytest.raises(FileNotFoundError):
+        wmel.load_audio(p)
+
+
+def test_damaged_or_foreign_data(tmp_path):
+    p = tmp_path / "junk.wav"
+    p.write_bytes(b"this is not audio at all" * 10)
+    with pytest.raises(ValueError):
+        wmel.load_audio(p)
+    with pytest.raises(ValueError):
+        wmel.log_mel_spectrogram(p.read_bytes())
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    with pytest.raises(ValueError):
+        wmel.load_audio(empty)
+    with pytest.raises((ValueError, OSError)):  # a directory is no audio file
+        wmel.load_audio(tmp_path)
+
+
+def test_low_level_binding_checks_buffers():
+    ctx = _wmel.Ctx(n_mels=80)
+    pcm = np.zeros(1600, np.float32)
+    with pytest.raises(ValueError, match="needs 800"):
+        ctx.log_mel(pcm, 0, np.empty(799, np.float32))
+    with pytest.raises(TypeError, match="writable"):
+        ctx.log_mel(pcm, 0, bytes(3200))
+    with pytest.raises(TypeError, match="float32"):
+        ctx.log_mel(pcm, 0, np.empty(800, np.float64))
+    with pytest.raises(TypeError, match="float32"):
+        ctx.log_mel(pcm.astype(np.float64), 0, np.empty(800, np.float32))
+    with pytest.raises(TypeError):
+        ctx.log_mel(pcm[::2], 0, np.empty(800, np.float32))  # not contiguous
+    with pytest.raises(TypeError):
+        ctx.log_mel(object(), 0, np.empty(800, np.float32))
+    with pytest.raises(ValueError, match="cannot hold"):
+        ctx.log_mel_batch(pcm, 3, 1000, 1000, 0, _wmel.BATCH_GLOBAL, np.empty(3 * 80 * 6, np.float32))
+    with pytest.raises(ValueError):
+        ctx.log_mel_batch(pcm, 1, 800, 400, 0, _wmel.BATCH_GLOBAL, np.empty(80 * 5, np.float32))
+    with pytest.raises(ValueError):
+        ctx.log_mel_batch(pcm, 1, 800, 800, 0, 7, np.empty(80 * 5, np.float32))
+    with pytest.raises(ValueError, match=">= 0"):
+        ctx.log_mel(pcm, -5, np.empty(800, np.float32))
+    with pytest.raises(ValueError):
+        _wmel.Ctx(n_mels=64)
+    with pytest.raises(ValueError):
+        _wmel.mel_filters(3, np.empty(1000, np.float32))
+    out = np.empty((80, 10), np.float32)
+    ctx.log_mel(pcm, 0, out)  # still usable after all that
+    assert np.isfinite(out).all()
