@@ -3,8 +3,8 @@
 numpy in, numpy out (torch in, torch out on the input's device). Drop-ins:
   wmel.log_mel_spectrogram / pad_or_trim / load_audio   openai-whisper (whisper.audio)
   wmel.whisper.patch()                                  swaps them into openai-whisper
-
-
+  wmel.WhisperFeatureExtractor                          HF transformers
+  wmel.FeatureExtractor                                 faster-whisper
 The C work runs with the GIL released; one libwmel context per n_mels is shared by all
 threads (a wmel_ctx is read-only after creation).
 """
@@ -21,7 +21,7 @@ from . import _wmel
 __all__ = [
     "SAMPLE_RATE", "N_FFT", "HOP_LENGTH", "CHUNK_LENGTH", "N_SAMPLES", "N_FRAMES",
     "log_mel_spectrogram", "pad_or_trim", "load_audio", "mel_filters", "windows",
-    "version",
+    "WhisperFeatureExtractor", "FeatureExtractor", "BatchFeature", "version",
 ]
 
 SAMPLE_RATE = 16000
@@ -205,3 +205,5 @@ def have_ffmpeg() -> bool:
 
 
 from ._windows import windows  # noqa: E402
+from .hf import BatchFeature, WhisperFeatureExtractor  # noqa: E402
+from .faster_whisper import FeatureExtractor  # noqa: E402
