@@ -113,10 +113,12 @@ static void test_golden(int i)
         }
         free(mel);
         free(mr);
+        wmel__npy_free(&r);
         wmel_destroy(ctx);
     }
     wmel_free(x);
     free(g);
+    wmel__npy_free(&a);
 }
 
 /* Inputs that must fail, with a message naming the input. */
@@ -161,6 +163,7 @@ static void test_broken(void)
     printf("flac header only: %s\n", err);
     free(b);
     free(g);
+    wmel__npy_free(&a);
 }
 
 int main(void)
