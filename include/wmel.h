@@ -343,6 +343,93 @@ WMEL_API void wmel_windows_close(wmel_windows *w); /* NULL is a no-op */
 
 /* ---------------------------------------------------------------------------------- */
 /* Encoder stem and 3x3 smoothing.                                                      */
+/*
+ * The Whisper encoder stem: gelu(conv1(mel)) -> gelu(conv2(.)) -> transpose -> + positions,
+ * i.e. the tensor the first transformer block reads. conv1: n_mels -> d, kernel 3, stride 1,
+ * pad 1; conv2: d -> d, kernel 3, stride 2, pad 1; GELU is the exact erf form. Arithmetic
+ * is float32 with float32 accumulation (weights stored as F16/BF16 are widened once).
+ */
+
+#define WMEL_STEM_FRAMES 1500       /* encoder positions per 30 s window */
+
+/* Weight element types (conv1d weights, safetensors tensors). */
+enum {
+    WMEL_DTYPE_F32 = 0,
+    WMEL_DTYPE_F16 = 1,     /* IEEE half */
+    WMEL_DTYPE_BF16 = 2     /* bfloat16 */
+};
+
+typedef struct wmel_stem wmel_stem;
+
+/* Loads conv1/conv2 weights and biases and the positional table from a safetensors file
+ * with HF names (model.encoder.conv1.weight [d, n_mels, 3], conv1.bias [d],
+ * conv2.weight [d, d, 3], conv2.bias [d], embed_positions.weight [1500, d]; the
+ * "model." or "model.encoder." prefix may be absent). Without embed_positions.weight the
+ * table is whisper's sinusoids(1500, d). Tensors may be F32, F16 or BF16; other tensors
+ * in the file (a whole checkpoint) are validated but not read.
+ * n_threads: workers for wmel_stem_forward (0 = all cores; the OpenBLAS GEMM uses
+ * OpenBLAS's own threads, OPENBLAS_NUM_THREADS). Returns NULL on error with the status in
+ * *status and a one-line message naming the file in err (both may be NULL/0).
+ * Errors: WMEL_ERR_IO, WMEL_ERR_WEIGHTS (malformed header, bad offsets or shapes, missing
+ * tensor, unsupported dtype), WMEL_ERR_NO_MEMORY, WMEL_ERR_INVALID_ARG,
+ * WMEL_ERR_NOT_BUILT (built without cJSON). The environment variable
+ * WMEL_STEM_GEMM=own selects wmel's own GEMM kernels over OpenBLAS. */
+WMEL_API wmel_stem *wmel_stem_load(const char *path, int n_threads, int *status, char *err,
+                                   size_t err_len);
+
+/* The same from a file image in memory (name is used in messages; may be NULL). The
+ * image is not referenced after the call. */
+WMEL_API wmel_stem *wmel_stem_load_memory(const void *data, size_t size, const char *name,
+                                          int n_threads, int *status, char *err,
+                                          size_t err_len);
+
+/* Releases a stem. NULL is a no-op. */
+WMEL_API void wmel_stem_free(wmel_stem *s);
+
+/* Geometry of a loaded stem (0 for NULL). */
+WMEL_API int wmel_stem_n_mels(const wmel_stem *s);
+WMEL_API int wmel_stem_d_model(const wmel_stem *s);
+/* 1 when the positional table came from the file, 0 when it is sinusoids(1500, d). */
+WMEL_API int wmel_stem_file_positions(const wmel_stem *s);
+/* The GEMM in use, e.g. "openblas" or "own-avx512-12x32". Never NULL. */
+WMEL_API const char *wmel_stem_gemm_name(const wmel_stem *s);
+
+/* Runs the stem on n_windows log-Mel windows: mel holds n_windows * n_mels * 3000 floats,
+ * [window][n_mels][3000] (the normalised output of wmel_log_mel on 30 s); out receives
+ * n_windows * 1500 * d floats, [window][1500][d]. out_len: capacity in floats.
+ * Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_BUFFER_TOO_SMALL, WMEL_ERR_OVERFLOW,
+ * WMEL_ERR_NO_MEMORY. Thread-safety: a stem is read-only; concurrent calls are safe. */
+WMEL_API int wmel_stem_forward(const wmel_stem *s, const float *mel, size_t n_windows,
+                               float *out, size_t out_len);
+
+/* torch.nn.functional.conv1d in NCL layout: x [batch][c_in][len], w [c_out][c_in][k] of
+ * w_dtype (WMEL_DTYPE_*, little-endian, any alignment), bias [c_out] or NULL, zero
+ * padding `pad` on both sides; y receives [batch][c_out][out_len] floats with out_len =
+ * wmel_conv1d_out_len(len, k, stride, pad). float32 accumulation. n_threads: 0 = all
+ * cores. Errors: WMEL_ERR_INVALID_ARG (k, stride, c_in or c_out 0, bad dtype, input
+ * shorter than the kernel), WMEL_ERR_NULL_POINTER, WMEL_ERR_BUFFER_TOO_SMALL,
+ * WMEL_ERR_OVERFLOW, WMEL_ERR_NO_MEMORY. */
+WMEL_API int wmel_conv1d(const float *x, size_t batch, size_t c_in, size_t len, const void *w,
+                         int w_dtype, const float *bias, size_t c_out, size_t k, size_t stride,
+                         size_t pad, float *y, size_t y_len, int n_threads);
+
+/* (len + 2 pad - k) / stride + 1, or 0 when k or stride is 0 or len + 2 pad < k. */
+WMEL_API size_t wmel_conv1d_out_len(size_t len, size_t k, size_t stride, size_t pad);
+
+/* whisper's sinusoids(length, channels): out [length][channels], sin in the first half of
+ * each row, cos in the second, computed step by step in float32 as whisper does.
+ * Errors: WMEL_ERR_INVALID_ARG (channels odd or < 4), WMEL_ERR_NULL_POINTER,
+ * WMEL_ERR_BUFFER_TOO_SMALL, WMEL_ERR_OVERFLOW. */
+WMEL_API int wmel_sinusoids(size_t length, size_t channels, float *out, size_t out_len);
+
+/* 3x3 average smoothing of a [rows][cols] array (e.g. a normalised log-Mel,
+ * [n_mels][n_frames]): exactly torch.nn.functional.avg_pool2d(x[None], 3, stride=1,
+ * padding=1) with count_include_pad, i.e. zeros beyond the edges and always / 9; sums in
+ * double, rounded once. out may be the same buffer as in. rows or cols 0 is a no-op.
+ * Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_BUFFER_TOO_SMALL, WMEL_ERR_OVERFLOW,
+ * WMEL_ERR_NO_MEMORY. */
+WMEL_API int wmel_smooth3x3(const float *in, size_t rows, size_t cols, float *out,
+                            size_t out_len);
 
 /* ---------------------------------------------------------------------------------- */
 /* CUDA: device pointers and streams.                                                   */
