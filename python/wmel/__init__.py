@@ -57,7 +57,8 @@ def version() -> str:
 
 def _is_torch(x) -> bool:
     # No `import torch` here: it costs seconds, and a tensor can only exist once it is loaded.
-    return "torch" in sys.modules and isinstance(x, sys.modules["torch"].Tensor)
+    t = sys.modules.get("torch")
+    return t is not None and isinstance(x, t.Tensor)
 
 
 def _check_int(v, name: str) -> int:
@@ -66,6 +67,19 @@ def _check_int(v, name: str) -> int:
     if v < 0:
         raise ValueError(f"{name} must be >= 0, got {v}")
     return int(v)
+
+
+def _on_gpu(x) -> bool:
+    """A DLPack producer whose memory is not host memory (CUDA, ROCm, ...)."""
+    if isinstance(x, np.ndarray) or not hasattr(x, "__dlpack_device__"):
+        return False
+    return int(x.__dlpack_device__()[0]) not in (1, 3)  # kDLCPU, kDLCUDAHost
+
+
+def register_torch_op():
+    """Registers torch.ops.wmel.log_mel (done on first use with a tensor) and returns it."""
+    from . import _torch_op
+    return _torch_op.log_mel
 
 
 def _as_samples(audio, *, allow_s16: bool = True) -> np.ndarray:
@@ -134,8 +148,12 @@ def log_mel_spectrogram(audio, n_mels: int = 80, padding: int = 0, device=None):
         audio = load_audio(audio)
     elif isinstance(audio, (bytes, bytearray, memoryview)):
         audio = load_audio(bytes(audio) if isinstance(audio, memoryview) else audio)
-    if _is_torch(audio) or device is not None:
-        from . import _torch_op
+    if _is_torch(audio) or device is not None or _on_gpu(audio):
+        try:
+            from . import _torch_op
+        except ImportError:
+            raise RuntimeError("this input needs torch (pip install 'wmel[torch]'): "
+                               "device= was given, or the array lives on a GPU") from None
         return _torch_op.log_mel_spectrogram(audio, n_mels, padding, device)
     return _log_mel_np(_as_samples(audio), n_mels, padding)
 

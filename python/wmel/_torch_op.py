@@ -1,0 +1,104 @@
+"""wmel._torch_op -- torch.ops.wmel.log_mel, a torch.library custom op over libwmel.
+
+CPU kernel: zero-copy numpy views of the tensors into the C extension. CUDA kernel:
+libwmel's wmel_cuda_log_mel_device() on the tensor's data_ptr(), enqueued on torch's
+current stream (no copies, no synchronisation) when the library was built with CUDA;
+otherwise the samples are copied to the host, computed there and copied back (visible
+through wmel._torch_op.cuda_path()). register_fake gives shapes for torch.compile /
+meta tensors. Not differentiable (the features are an input to the model).
+"""
+from __future__ import annotations
+
+import torch
+
+from . import _ctx, _log_mel_np, _wmel
+
+_SAMPLE_F32, _SAMPLE_S16 = 0, 1  # wmel.h: WMEL_SAMPLE_F32 / WMEL_SAMPLE_S16
+_last_cuda_path = "none"
+
+
+def cuda_path() -> str:
+    """How the last CUDA call ran: 'device' (libwmel CUDA, zero-copy) or 'host-copy'."""
+    return _last_cuda_path
+
+
+def _check(audio: torch.Tensor, n_mels: int, padding: int) -> None:
+    if audio.dim() not in (1, 2):
+        raise ValueError(f"audio must be 1-D (samples) or 2-D (batch, samples), got shape {tuple(audio.shape)}")
+    if n_mels not in (80, 128):
+        raise ValueError(f"n_mels must be 80 or 128, got {n_mels}")
+    if padding < 0:
+        raise ValueError(f"padding must be >= 0, got {padding}")
+    if audio.dtype.is_complex or not (audio.dtype.is_floating_point or audio.dtype == torch.int16):
+        raise TypeError(f"audio must hold float32 samples (other float types are converted, "
+                        f"int16 is divided by 32768), got dtype {audio.dtype}")
+
+
+def _shape(audio, n_mels, padding):
+    nf = (audio.shape[-1] + padding) // 160
+    return (n_mels, nf) if audio.dim() == 1 else (audio.shape[0], n_mels, nf)
+
+
+def _samples(audio: torch.Tensor, keep_s16: bool) -> torch.Tensor:
+    a = audio.detach()
+    if a.dtype == torch.int16 and not (keep_s16 and a.dim() == 1):
+        a = a.to(torch.float32) / 32768.0  # exact: a power-of-two scale
+    elif a.dtype not in (torch.float32, torch.int16):
+        a = a.to(torch.float32)
+    return a.contiguous()
+
+
+@torch.library.custom_op("wmel::log_mel", mutates_args=(), device_types="cpu")
+def log_mel(audio: torch.Tensor, n_mels: int = 80, padding: int = 0) -> torch.Tensor:
+    """Whisper's log-Mel of audio (1-D, or 2-D batch with one max over the batch):
+    float32 (n_mels, (n + padding) // 160) or (batch, n_mels, ...)."""
+    _check(audio, n_mels, padding)
+    return torch.from_numpy(_log_mel_np(_samples(audio, True).numpy(), n_mels, padding))
+
+
+@log_mel.register_fake
+def _log_mel_fake(audio, n_mels=80, padding=0):
+    _check(audio, n_mels, padding)
+    return audio.new_empty(_shape(audio, n_mels, padding), dtype=torch.float32)
+
+
+@log_mel.register_kernel("cuda")
+def _log_mel_cuda(audio, n_mels=80, padding=0):
+    global _last_cuda_path
+    _check(audio, n_mels, padding)
+    ctx = None
+    if _wmel.HAVE_CUDA_DEVICE:
+        try:
+            ctx = _ctx(n_mels, _wmel.BACKEND_CUDA, audio.device.index or 0)
+        except RuntimeError:  # built with CUDA but no usable device for libwmel
+            ctx = None
+    if ctx is None:
+        _last_cuda_path = "host-copy"
+        return log_mel(audio.cpu(), n_mels, padding).to(audio.device)
+    a = _samples(audio, True)
+    if a.dtype == torch.int16 and a.dim() == 2:
+        a = a.to(torch.float32) / 32768.0
+    batch, n = (1, a.shape[0]) if a.dim() == 1 else a.shape
+    if n + padding <= 200:  # the device path would say so too; keep the host wording
+        raise ValueError(_wmel.strerror(-5))
+    out = torch.empty(_shape(a, n_mels, padding), device=a.device, dtype=torch.float32)
+    stream = torch.cuda.current_stream(a.device).cuda_stream
+    ctx.log_mel_device(a.data_ptr(), _SAMPLE_S16 if a.dtype == torch.int16 else _SAMPLE_F32,
+                       batch, n, n, padding, _wmel.BATCH_GLOBAL, out.data_ptr(), out.numel(),
+                       stream)
+    _last_cuda_path = "device"
+    return out
+
+
+def log_mel_spectrogram(audio, n_mels: int, padding: int, device):
+    """The torch side of wmel.log_mel_spectrogram: a tensor on the input's device (or on
+    `device`)."""
+    if not isinstance(audio, torch.Tensor):
+        if hasattr(audio, "__dlpack__"):
+            audio = torch.from_dlpack(audio)  # CuPy/JAX/... on their device, no copy
+        else:
+            from . import _as_samples
+            audio = torch.from_numpy(_as_samples(audio))
+    if device is not None:
+        audio = audio.to(device)
+    return torch.ops.wmel.log_mel(audio.detach(), n_mels, padding)

@@ -1,0 +1,71 @@
+"""test_dlpack.py -- DLPack both ways: outputs export __dlpack__/__dlpack_device__ (CPU,
+shared memory), inputs are taken from any CPU DLPack producer without a copy, and a
+producer on a GPU is refused with a clear message when torch is absent."""
+import sys
+
+import numpy as np
+import pytest
+
+import wmel
+
+
+class Producer:
+    """A minimal DLPack producer that is not a numpy array (like a JAX/CuPy array)."""
+
+    def __init__(self, arr, device=(1, 0)):
+        self.arr, self.device = arr, device
+
+    def __dlpack__(self, stream=None, **kw):
+        return self.arr.__dlpack__()
+
+    def __dlpack_device__(self):
+        return self.device
+
+
+def test_output_is_dlpack_exportable():
+    x = (np.random.default_rng(5).standard_normal(8000) * 0.1).astype(np.float32)
+    m = wmel.log_mel_spectrogram(x)
+    assert m.__dlpack_device__() == (1, 0)  # kDLCPU
+    y = np.from_dlpack(m)
+    assert np.shares_memory(y, m) and y.shape == (80, 50)
+
+
+def test_cpu_producer_input_matches_numpy():
+    x = (np.random.default_rng(6).standard_normal(8000) * 0.1).astype(np.float32)
+    np.testing.assert_array_equal(wmel.log_mel_spectrogram(Producer(x)), wmel.log_mel_spectrogram(x))
+    b = np.stack([x, x[::-1].copy()])
+    np.testing.assert_array_equal(wmel.log_mel_spectrogram(Producer(b)), wmel.log_mel_spectrogram(b))
+
+
+def test_inputs_are_not_copied(monkeypatch):
+    # float32 C-contiguous numpy and CPU DLPack inputs reach the C call as the same memory
+    from wmel import _wmel
+    seen = []
+    real = wmel._ctx
+
+    class Spy:
+        def __init__(self, c):
+            self.c = c
+
+        def log_mel(self, a, padding, out):
+            seen.append(a)
+            return self.c.log_mel(a, padding, out)
+
+    monkeypatch.setattr(wmel, "_ctx", lambda n, *a: Spy(real(n, *a)))
+    x = np.zeros(4000, np.float32)
+    x[::7] = 0.25
+    wmel.log_mel_spectrogram(x)
+    wmel.log_mel_spectrogram(Producer(x))
+    assert all(np.shares_memory(s, x) for s in seen) and len(seen) == 2
+    assert _wmel.n_frames(4000, 0) == 25
+
+
+def test_gpu_producer_without_torch(monkeypatch):
+    if "torch" in sys.modules:
+        pytest.skip("torch is loaded: a GPU producer would go through torch")
+    monkeypatch.setitem(sys.modules, "torch", None)  # make `import torch` fail
+    g = Producer(np.zeros(4000, np.float32), device=(2, 0))  # kDLCUDA
+    with pytest.raises(RuntimeError, match="needs torch"):
+        wmel.log_mel_spectrogram(g)
+    with pytest.raises(RuntimeError, match="needs torch"):
+        wmel.log_mel_spectrogram(np.zeros(4000, np.float32), device="cpu")
