@@ -15,7 +15,22 @@ def windows(audio, n_mels: int = 80):
     """
     from . import N_FRAMES, N_SAMPLES, _as_samples, _check_int, _log_mel_np, load_audio
     n_mels = _check_int(n_mels, "n_mels")
-    if isinstance(audio, (str, bytes, bytearray, memoryview)) or hasattr(audio, "__fspath__"):
+    is_path = isinstance(audio, str) or hasattr(audio, "__fspath__")
+    if _wmel.HAVE_WINDOWS and (is_path or isinstance(audio, np.ndarray)):
+        # libwmel's iterator: from a file, the decode and features run in one pass with
+        # bounded memory (raw features beyond a few windows spill to a temporary file)
+        from . import _ctx
+        src = audio if is_path else _as_samples(audio, allow_s16=False)
+        if not is_path and src.ndim != 1:
+            raise ValueError(f"windows() takes one clip (1-D samples), got shape {src.shape}")
+        it = _wmel.Windows(_ctx(n_mels), src)
+        while True:
+            w = np.empty((n_mels, N_FRAMES), np.float32)
+            n = it.next(w)
+            if n == 0:
+                return
+            yield w, n
+    if is_path or isinstance(audio, (bytes, bytearray, memoryview)):
         audio = load_audio(audio)
     a = _as_samples(audio, allow_s16=False)
     if a.ndim != 1:

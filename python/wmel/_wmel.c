@@ -9,7 +9,9 @@
  * The GIL is released around every computation. Library failures become Python
  * exceptions that carry the library's own message; nothing here aborts.
  */
+#ifndef Py_LIMITED_API /* CMake's USE_SABI sets it too */
 #define Py_LIMITED_API 0x030B0000
+#endif
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
@@ -132,7 +134,11 @@ typedef struct {
     Py_ssize_t strides[1];
 } BufferObject;
 
+static PyObject *read_result(int st, float *data, size_t n, const char *path,
+                             const char *err, const char *warn);
+
 static PyObject *BufferType; /* set at module init */
+static PyObject *CtxType;    /* set at module init */
 
 static PyObject *buffer_wrap(float *data, size_t n)
 {
@@ -430,6 +436,139 @@ static PyType_Spec Ctx_spec = {
     "wmel._wmel.Ctx", sizeof(CtxObject), 0, Py_TPFLAGS_DEFAULT, Ctx_slots,
 };
 
+#ifdef WMEL_PY_HAVE_WINDOWS
+/* ------------------------------------------------------------------ Windows type */
+
+/* transcribe()'s 30 s windows from a file (bounded memory: libwmel spills raw features
+ * to a temporary file) or from float32 samples. Keeps its Ctx alive. */
+typedef struct {
+    PyObject_HEAD
+    wmel_windows *w;
+    PyObject *ctx;
+    int n_mels;
+} WindowsObject;
+
+static PyObject *Windows_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
+{
+    PyObject *ctx_o, *src;
+    (void)kw;
+    if (!PyArg_ParseTuple(args, "OO:Windows", &ctx_o, &src)) return NULL;
+    if (!CtxType || !PyObject_TypeCheck(ctx_o, (PyTypeObject *)CtxType)) {
+        PyErr_SetString(PyExc_TypeError, "Windows: ctx must be a wmel._wmel.Ctx");
+        return NULL;
+    }
+    CtxObject *c = (CtxObject *)ctx_o;
+    wmel_windows *w = NULL;
+    int st = WMEL_OK;
+    char err[512] = "", warn[512] = "";
+    if (PyUnicode_Check(src) || PyBytes_Check(src) || PyObject_HasAttrString(src, "__fspath__")) {
+        PyObject *path_o = NULL;
+        if (!PyUnicode_FSConverter(src, &path_o)) return NULL;
+        const char *path = PyBytes_AsString(path_o);
+        if (path) {
+            Py_BEGIN_ALLOW_THREADS
+            w = wmel_windows_open(c->ctx, path, NULL, NULL, &st, err, sizeof err, warn, sizeof warn);
+            Py_END_ALLOW_THREADS
+            if (!w) read_result(st ? st : WMEL_ERR_IO, NULL, 0, path, err, NULL);
+        }
+        Py_DECREF(path_o);
+        if (!w) return NULL;
+        if (*warn && PyErr_WarnEx(PyExc_RuntimeWarning, warn, 1) < 0) {
+            wmel_windows_close(w);
+            return NULL;
+        }
+    } else {
+        Py_buffer in;
+        if (get_pcm(src, &in, 0, "audio") < 0) return NULL;
+        size_t n = (size_t)in.len / 4;
+        if (n == 0) {
+            PyBuffer_Release(&in);
+            return raise_status(WMEL_ERR_NO_SAMPLES, NULL, NULL);
+        }
+        Py_BEGIN_ALLOW_THREADS
+        w = wmel_windows_open_pcm(c->ctx, (const float *)in.buf, n, &st);
+        Py_END_ALLOW_THREADS
+        PyBuffer_Release(&in);
+        if (!w) return raise_status(st, NULL, NULL);
+    }
+    allocfunc alloc = (allocfunc)PyType_GetSlot(tp, Py_tp_alloc);
+    WindowsObject *self = (WindowsObject *)alloc(tp, 0);
+    if (!self) {
+        wmel_windows_close(w);
+        return NULL;
+    }
+    self->w = w;
+    self->ctx = Py_NewRef(ctx_o);
+    self->n_mels = c->n_mels;
+    return (PyObject *)self;
+}
+
+static void Windows_dealloc(PyObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    WindowsObject *o = (WindowsObject *)self;
+    wmel_windows_close(o->w);
+    Py_XDECREF(o->ctx);
+    freefunc f = (freefunc)PyType_GetSlot(tp, Py_tp_free);
+    f(self);
+    Py_DECREF(tp);
+}
+
+/* next(out) -> content frames of the window written to out (0 at the end). */
+static PyObject *Windows_next(PyObject *s, PyObject *args)
+{
+    WindowsObject *self = (WindowsObject *)s;
+    PyObject *out_o;
+    if (!PyArg_ParseTuple(args, "O:next", &out_o)) return NULL;
+    Py_buffer out;
+    if (get_out(out_o, &out, (size_t)self->n_mels * WMEL_CHUNK_FRAMES) < 0) return NULL;
+    size_t frames = 0;
+    int st;
+    Py_BEGIN_ALLOW_THREADS
+    st = wmel_windows_next(self->w, (float *)out.buf, (size_t)out.len / 4, &frames);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&out);
+    if (st) return raise_status(st, NULL, NULL);
+    return PyLong_FromSize_t(frames);
+}
+
+static PyObject *Windows_count(PyObject *s, void *c)
+{
+    (void)c;
+    return PyLong_FromSize_t(wmel_windows_count(((WindowsObject *)s)->w));
+}
+
+static PyObject *Windows_samples(PyObject *s, void *c)
+{
+    (void)c;
+    return PyLong_FromSize_t(wmel_windows_samples(((WindowsObject *)s)->w));
+}
+
+static PyMethodDef Windows_methods[] = {
+    {"next", Windows_next, METH_VARARGS, "next(out) -> content frames written to out (0 at the end)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef Windows_getset[] = {
+    {"count", Windows_count, NULL, "number of windows", NULL},
+    {"samples", Windows_samples, NULL, "samples of the input", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyType_Slot Windows_slots[] = {
+    {Py_tp_doc, "Windows(ctx, path_or_float32_samples): transcribe()'s 30 s windows"},
+    {Py_tp_new, Windows_new},
+    {Py_tp_dealloc, Windows_dealloc},
+    {Py_tp_methods, Windows_methods},
+    {Py_tp_getset, Windows_getset},
+    {0, NULL},
+};
+
+static PyType_Spec Windows_spec = {
+    "wmel._wmel.Windows", sizeof(WindowsObject), 0, Py_TPFLAGS_DEFAULT, Windows_slots,
+};
+#endif
+
 /* ------------------------------------------------------------------ module functions */
 
 static PyObject *m_n_frames(PyObject *m, PyObject *args)
@@ -613,6 +752,8 @@ static int module_exec(PyObject *m)
         Py_XDECREF(ctx_t);
         return -1;
     }
+    CtxType = ctx_t;
+    Py_INCREF(CtxType); /* one reference kept in the static pointer */
     BufferType = PyType_FromSpec(&Buffer_spec);
     if (!BufferType) return -1;
     Py_INCREF(BufferType); /* one reference kept in the static pointer */
@@ -620,6 +761,13 @@ static int module_exec(PyObject *m)
         Py_DECREF(BufferType);
         return -1;
     }
+#ifdef WMEL_PY_HAVE_WINDOWS
+    PyObject *win_t = PyType_FromSpec(&Windows_spec);
+    if (!win_t || PyModule_AddObject(m, "Windows", win_t) < 0) {
+        Py_XDECREF(win_t);
+        return -1;
+    }
+#endif
     if (PyModule_AddIntConstant(m, "BACKEND_AUTO", WMEL_BACKEND_AUTO) < 0 ||
         PyModule_AddIntConstant(m, "BACKEND_REF", WMEL_BACKEND_REF) < 0 ||
         PyModule_AddIntConstant(m, "BACKEND_CPU", WMEL_BACKEND_CPU) < 0 ||
