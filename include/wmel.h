@@ -433,6 +433,61 @@ WMEL_API int wmel_smooth3x3(const float *in, size_t rows, size_t cols, float *ou
 
 /* ---------------------------------------------------------------------------------- */
 /* CUDA: device pointers and streams.                                                   */
+/*
+ * With a ctx whose backend is "cuda" (WMEL_BACKEND_CUDA, or AUTO on a machine with a
+ * usable device), wmel_log_mel(), wmel_log_mel_s16() and wmel_log_mel_batch() run on
+ * the GPU: the library stages host samples through pinned memory, overlaps the copies
+ * with the kernels on its own streams, and returns when `out` is filled. Anything the
+ * CUDA backend cannot do (for now: an input larger than the free device memory) runs on
+ * the CPU backend instead, transparently; wmel_op_backend() says which one ran.
+ * The CUDA entry points below exist in every build: without CUDA they return
+ * WMEL_ERR_NOT_BUILT. When a call returns WMEL_ERR_CUDA, wmel_cuda_error_detail() gives
+ * the CUDA runtime's own message.
+ */
+
+/* Sample types for wmel_cuda_log_mel_device(). */
+enum {
+    WMEL_SAMPLE_F32 = 0,    /* float32, [-1, 1) */
+    WMEL_SAMPLE_S16 = 1     /* int16, divided by 32768 (openai's load_audio) */
+};
+
+/* Operations, for wmel_op_backend(). Only ever appended to. */
+enum {
+    WMEL_OP_LOG_MEL = 0,        /* wmel_log_mel */
+    WMEL_OP_LOG_MEL_S16 = 1,    /* wmel_log_mel_s16 */
+    WMEL_OP_LOG_MEL_BATCH = 2,  /* wmel_log_mel_batch */
+    WMEL_OP_DEVICE = 3          /* wmel_cuda_log_mel_device */
+};
+
+/* Log-Mel of `batch` clips held in device memory, written to device memory, enqueued on
+ * the caller's stream (a cudaStream_t passed as void *; NULL = the legacy default
+ * stream) with no host<->device copies and no synchronisation: the call returns once
+ * the work is enqueued, and `d_out` is ready when the stream reaches that point.
+ * d_pcm: clip b starts at sample b * pcm_stride (pcm_stride >= n_samples, in samples of
+ * sample_type); d_out: batch * n_mels * n_frames floats, [batch][n_mels][n_frames], the
+ * layout of wmel_log_mel_batch(); out_len: its capacity in floats. batch_norm as in
+ * wmel_log_mel_batch(). The pointers must belong to the ctx's device
+ * (params.cuda_device); the calling thread's current device is left as it was.
+ * Unlike the host entry points this path does not scan the input for NaN/Inf (that would
+ * need a synchronisation): non-finite samples give unspecified output values.
+ * Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_INVALID_ARG (sample_type, batch_norm,
+ * pcm_stride), WMEL_ERR_TOO_SHORT, WMEL_ERR_BUFFER_TOO_SMALL, WMEL_ERR_OVERFLOW,
+ * WMEL_ERR_BACKEND_UNAVAILABLE (the ctx's backend is not CUDA), WMEL_ERR_CUDA,
+ * WMEL_ERR_NOT_BUILT. batch == 0 is OK and enqueues nothing.
+ * Thread-safety: safe to call concurrently on one ctx. */
+WMEL_API int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int sample_type,
+                                      size_t batch, size_t n_samples, size_t pcm_stride,
+                                      size_t padding, int batch_norm, float *d_out,
+                                      size_t out_len, void *stream);
+
+/* The backend that ran the most recent call of `op` (WMEL_OP_*) on this ctx, or the
+ * one that will run it when there was none yet: "cuda", "cpu" or "ref"; "none" for an
+ * op the ctx cannot run (WMEL_OP_DEVICE on a non-CUDA ctx) or an unknown op. Never NULL. */
+WMEL_API const char *wmel_op_backend(const wmel_ctx *ctx, int op);
+
+/* The CUDA runtime's message for the last WMEL_ERR_CUDA returned to the calling thread
+ * ("" when none). Valid until the thread's next wmel call. Never NULL. */
+WMEL_API const char *wmel_cuda_error_detail(void);
 
 #ifdef __cplusplus
 }

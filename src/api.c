@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #ifdef WMEL_HAVE_CUDA
-int wmel__cuda_available(int device);
+#include "cuda/cuda_internal.h"
 #endif
 
 /* ---------------------------------------------------------------- helpers */
@@ -135,6 +135,16 @@ wmel_ctx *wmel_create(const wmel_params *p_in, int *status)
         snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "ref-f64-dft");
     else
         snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "%s", ctx->kernel->name);
+#ifdef WMEL_HAVE_CUDA
+    if (backend == WMEL_BACKEND_CUDA && (rc = wmel__cuda_init(ctx)) != WMEL_OK) {
+        if (p.backend == WMEL_BACKEND_CUDA) { /* asked for by name: a clear error */
+            wmel__plan_free(&ctx->plan);
+            free(ctx);
+            return fail(status, rc);
+        }
+        ctx->backend = WMEL_BACKEND_CPU; /* AUTO: the CPU, silently */
+    }
+#endif
     if (status) *status = WMEL_OK;
     return ctx;
 }
@@ -142,6 +152,9 @@ wmel_ctx *wmel_create(const wmel_params *p_in, int *status)
 void wmel_destroy(wmel_ctx *ctx)
 {
     if (!ctx) return;
+#ifdef WMEL_HAVE_CUDA
+    wmel__cuda_free(ctx);
+#endif
     wmel__plan_free(&ctx->plan);
     free(ctx);
 }
@@ -338,6 +351,13 @@ static int log_mel_signal(wmel_ctx *ctx, const wmel_signal *s, float *out, size_
     size_t nf = wmel_n_frames(s->n, s->padding);
     int rc = need_out(ctx, 1, nf, out, out_len);
     if (rc) return rc;
+#ifdef WMEL_HAVE_CUDA
+    if (ctx->backend == WMEL_BACKEND_CUDA) { /* per-op fallback: FALLBACK runs it below */
+        rc = wmel__cuda_host(ctx, s->f32, s->s16, 1, s->n, s->n, s->padding, WMEL_BATCH_PER_CLIP,
+                             out, out_len, s->f32 ? WMEL_OP_LOG_MEL : WMEL_OP_LOG_MEL_S16);
+        if (rc != WMEL__CUDA_FALLBACK) return rc;
+    }
+#endif
     float mx;
     rc = wmel__raw_frames(ctx, s, 0, nf, out, nf, &mx, ctx->n_threads);
     if (rc) return rc;
@@ -379,6 +399,13 @@ int wmel_log_mel_batch(wmel_ctx *ctx, const float *pcm, size_t batch, size_t n_s
     size_t nf = wmel_n_frames(n_samples, padding);
     rc = need_out(ctx, batch, nf, out, out_len);
     if (rc) return rc;
+#ifdef WMEL_HAVE_CUDA
+    if (ctx->backend == WMEL_BACKEND_CUDA) { /* per-op fallback: FALLBACK runs it below */
+        rc = wmel__cuda_host(ctx, pcm, NULL, batch, n_samples, pcm_stride, padding, batch_norm,
+                             out, out_len, WMEL_OP_LOG_MEL_BATCH);
+        if (rc != WMEL__CUDA_FALLBACK) return rc;
+    }
+#endif
     size_t per = (size_t)ctx->params.n_mels * nf;
     float gmax = -1e30f;
     for (size_t b = 0; b < batch; b++) {

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""cuda_bench.py -- wmel's CUDA backend against torch's stft pipeline, both timed on the
+device with CUDA events in the same run, printed as a table with ratios.
+
+torch side: openai-whisper's log_mel_spectrogram algorithm on device tensors --
+torch.stft(400, 160, hann), [..., :-1].abs() ** 2, filters @, clamp/log10, max - 8,
+(x + 4) / 4 -- exactly as openai writes it (one max over the tensor).
+wmel side: build/…/wmel_cuda_bench (bench/cuda_bench.c), the device-pointer entry point
+on one stream, per-clip normalisation.
+
+Usage: python3 bench/cuda_bench.py [--build build-cuda] [--reps 20] [--batch 1024]
+Targets on an H100 (issue 5): 1024 x 30 s <= 3 ms, 1 clip <= 0.03 ms, 6240 s <= 1 ms.
+"""
+import argparse
+import os
+import subprocess
+import sys
+
+TARGET_MS = {"batch": 3.0, "batch_s16": 3.0, "single": 0.03, "stream": 1.0}
+SAMPLES = {"batch": 480000, "batch_s16": 480000, "single": 480000, "stream": 6240 * 16000}
+
+
+def torch_filters(torch, n_mels, device):
+    here = os.path.dirname(os.path.abspath(__file__))
+    npz = os.path.join(here, "..", "..", "shared", "golden", "mel_filters.npz")
+    try:
+        import numpy as np
+
+        with np.load(npz) as f:
+            return torch.from_numpy(f[f"mel_{n_mels}"]).to(device)
+    except Exception:  # the timing does not depend on the values
+        return torch.rand(n_mels, 201, device=device) * 0.01
+
+
+def time_torch(torch, audio, filters, window, reps):
+    def run():
+        stft = torch.stft(audio, 400, 160, window=window, return_complex=True)
+        magnitudes = stft[..., :-1].abs() ** 2
+        mel_spec = filters @ magnitudes
+        log_spec = torch.clamp(mel_spec, min=1e-10).log10()
+        log_spec = torch.maximum(log_spec, log_spec.max() - 8.0)
+        return (log_spec + 4.0) / 4.0
+
+    for _ in range(3):
+        run()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(reps):
+        e0 = torch.cuda.Event(enable_timing=True)
+        e1 = torch.cuda.Event(enable_timing=True)
+        e0.record()
+        run()
+        e1.record()
+        e1.synchronize()
+        times.append(e0.elapsed_time(e1))
+    times.sort()
+    return times[len(times) // 2]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default="build-cuda", help="build folder holding wmel_cuda_bench")
+    ap.add_argument("--reps", type=int, default=20)
+    ap.add_argument("--batch", type=int, default=1024)
+    ap.add_argument("cases", nargs="*", default=["single", "stream", "batch", "batch_s16"])
+    a = ap.parse_args()
+
+    exe = os.path.join(a.build, "wmel_cuda_bench")
+    if not os.path.exists(exe):
+        sys.exit(f"{exe} not found: cmake -S . -B {a.build} -DWMEL_CUDA=ON && cmake --build {a.build} -j")
+    p = subprocess.run([exe, "--reps", str(a.reps), "--batch", str(a.batch)] + a.cases,
+                       capture_output=True, text=True)
+    if p.returncode == 77:
+        print(p.stdout.strip())
+        sys.exit(77)
+    if p.returncode != 0:
+        sys.exit(f"wmel_cuda_bench failed ({p.returncode}):\n{p.stdout}{p.stderr}")
+    wmel, device, kernel = {}, "?", "?"
+    for line in p.stdout.splitlines():
+        f = line.split()
+        if f and f[0] == "device":
+            device = line[len("device "):]
+        elif f and f[0] == "wmel_cuda":
+            wmel[f[1]] = float(f[2])
+            kernel = f[4]
+
+    import torch
+
+    dev = torch.device("cuda")
+    window = torch.hann_window(400, device=dev)
+    filters = torch_filters(torch, 80, dev)
+    rows = []
+    for case in a.cases:
+        if case not in wmel:
+            continue
+        n = SAMPLES[case]
+        b = a.batch if case.startswith("batch") else 1
+        audio = torch.randn(b, n, device=dev) * 0.1 if b > 1 else torch.randn(n, device=dev) * 0.1
+        # openai converts int16 on the host; torch's pipeline always sees float32
+        t = time_torch(torch, audio, filters, window, a.reps)
+        del audio
+        torch.cuda.empty_cache()
+        rows.append((case, b, n / 16000.0, wmel[case], t))
+
+    print(f"device: {device}   wmel kernel: {kernel}   torch {torch.__version__}   "
+          f"median of {a.reps}, CUDA events")
+    print(f"{'case':<10} {'clips':>5} {'seconds':>8} {'wmel ms':>10} {'torch ms':>10} "
+          f"{'torch/wmel':>10} {'target ms':>10} {'met':>4}")
+    for case, b, sec, w, t in rows:
+        tgt = TARGET_MS.get(case)
+        print(f"{case:<10} {b:>5} {sec:>8.0f} {w:>10.4f} {t:>10.4f} {t / w:>10.2f} "
+              f"{tgt:>10.3f} {'yes' if w <= tgt else 'no':>4}")
+
+
+if __name__ == "__main__":
+    main()

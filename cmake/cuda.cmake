@@ -1,0 +1,71 @@
+# cuda.cmake -- the CUDA backend (src/cuda/), included by the top-level CMakeLists.txt.
+# WMEL_CUDA: ON (nvcc required), OFF, AUTO (when nvcc is found). Without it the
+# CUDA entry points of wmel.h are stubs that return WMEL_ERR_NOT_BUILT.
+#
+# The sanitizer build: nvcc does not take -fsanitize, and the CUDA driver needs
+# ASAN_OPTIONS=protect_shadow_gap=0 to map its memory, so with WMEL_SANITIZE an AUTO
+# setting builds without CUDA. WMEL_CUDA=ON with WMEL_SANITIZE still builds it: the C
+# glue is sanitized, the .cu file is not, and the cuda tests get protect_shadow_gap=0.
+set(WMEL_CUDA_ARCHS "90-real;90-virtual" CACHE STRING "CUDA architectures for the backend (sm_90 + PTX)")
+
+set(WMEL_CUDA_ENABLED OFF)
+if(WMEL_CUDA STREQUAL "ON" OR (WMEL_CUDA STREQUAL "AUTO" AND NOT WMEL_SANITIZE))
+  include(CheckLanguage)
+  if(NOT CMAKE_CUDA_COMPILER)
+    # check_language does not look in the usual install place unless it is on PATH.
+    find_program(WMEL_NVCC nvcc HINTS /usr/local/cuda/bin ENV CUDA_PATH PATH_SUFFIXES bin)
+    if(WMEL_NVCC)
+      set(CMAKE_CUDA_COMPILER ${WMEL_NVCC})
+    endif()
+  endif()
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    set(WMEL_CUDA_ENABLED ON)
+  elseif(WMEL_CUDA STREQUAL "ON")
+    message(FATAL_ERROR "WMEL_CUDA=ON but nvcc was not found (set CMAKE_CUDA_COMPILER or CUDA_PATH)")
+  endif()
+endif()
+
+if(WMEL_CUDA_ENABLED)
+  if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+    set(CMAKE_CUDA_ARCHITECTURES ${WMEL_CUDA_ARCHS})
+  endif()
+  enable_language(CUDA)
+  find_package(CUDAToolkit REQUIRED)
+  set(CMAKE_CUDA_STANDARD 17)
+  set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+  set(CMAKE_CUDA_VISIBILITY_PRESET hidden)
+  # nvcc output must be warning-free: every nvcc warning and every host-compiler
+  # warning in the .cu file is an error under WMEL_WERROR.
+  set(WMEL_CUDA_FLAGS -Xcompiler=-Wall,-Wextra --expt-relaxed-constexpr)
+  if(WMEL_WERROR)
+    list(APPEND WMEL_CUDA_FLAGS -Werror=all-warnings -Xcompiler=-Werror)
+  endif()
+  add_compile_options("$<$<COMPILE_LANGUAGE:CUDA>:${WMEL_CUDA_FLAGS}>")
+  if(WMEL_SANITIZE)
+    # The directory-wide -fsanitize flags are for C only: nvcc rejects them.
+    get_directory_property(_wmel_opts COMPILE_OPTIONS)
+    set(_wmel_c_opts "")
+    foreach(o IN LISTS _wmel_opts)
+      if(o MATCHES "^-fsanitize|^-fno-sanitize|^-fno-omit-frame-pointer")
+        list(APPEND _wmel_c_opts "$<$<NOT:$<COMPILE_LANGUAGE:CUDA>>:${o}>")
+      else()
+        list(APPEND _wmel_c_opts "${o}")
+      endif()
+    endforeach()
+    set_directory_properties(PROPERTIES COMPILE_OPTIONS "${_wmel_c_opts}")
+  endif()
+  list(APPEND WMEL_SOURCES src/cuda/backend.c src/cuda/kernels.cu)
+  list(APPEND WMEL_DEFS WMEL_HAVE_CUDA=1)
+  list(APPEND WMEL_LIBS CUDA::cudart_static)
+  message(STATUS "wmel: CUDA backend ON (nvcc ${CMAKE_CUDA_COMPILER_VERSION}, archs ${CMAKE_CUDA_ARCHITECTURES})")
+
+  # bench/cuda_bench: wmel's device-pointer path timed with CUDA events (bench/cuda_bench.py
+  # runs it beside torch). Never part of the test run's pass/fail.
+  add_executable(wmel_cuda_bench bench/cuda_bench.c)
+  target_link_libraries(wmel_cuda_bench PRIVATE wmel_static CUDA::cudart_static)
+  # wmel_static is defined after this fragment runs; the link is resolved at generate time.
+else()
+  list(APPEND WMEL_SOURCES src/cuda/stub.c)
+  message(STATUS "wmel: CUDA backend OFF")
+endif()

@@ -1,0 +1,529 @@
+/*
+ * backend.c -- the CUDA backend's host side: device choice and plan upload at create
+ * time, the host-pointer path (pinned staging buffers, a copy stream and a compute
+ * stream, frames launched as their samples arrive), the zero-copy device-pointer
+ * path on the caller's stream, per-op backend reporting, and CUDA errors turned into
+ * WMEL_ERR_CUDA with the runtime's message kept per thread.
+ *
+ * The kernels are in kernels.cu (the algorithm of src/cpu/kernel.inc in float64).
+ */
+#include "../internal.h"
+#include "cuda_internal.h"
+
+#include <cuda_runtime_api.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define N_OPS 8
+#define STAGE_BYTES ((size_t)8 << 20) /* one pinned staging buffer; two per ctx */
+
+typedef struct cuda_state {
+    int device;
+    void *plan;               /* device: doubles then ints */
+    const double *plan_d;
+    const int *plan_i;
+    atomic_int op_backend[N_OPS];
+    /* the host-pointer path's resources, created on first use, under `lock` */
+    pthread_mutex_t lock;
+    int host_ready;
+    cudaStream_t copy, compute;
+    cudaEvent_t staged[2];    /* pinned[i] may be refilled */
+    cudaEvent_t arrived;      /* samples uploaded so far */
+    cudaEvent_t done;         /* results ready for download */
+    void *pinned[2];
+    int *pinned_flag;
+} cuda_state;
+
+static _Thread_local char g_detail[256];
+
+static int cu_fail(cudaError_t e, const char *what)
+{
+    snprintf(g_detail, sizeof g_detail, "%s: %s (%s)", what, cudaGetErrorString(e),
+             cudaGetErrorName(e));
+    return WMEL_ERR_CUDA;
+}
+
+const char *wmel_cuda_error_detail(void) { return g_detail; }
+
+/* Makes `dev` current; remembers the caller's device in *prev. */
+static cudaError_t enter_device(int dev, int *prev)
+{
+    cudaError_t e = cudaGetDevice(prev);
+    if (e != cudaSuccess) return e;
+    return *prev == dev ? cudaSuccess : cudaSetDevice(dev);
+}
+
+static void leave_device(int dev, int prev)
+{
+    if (prev != dev) cudaSetDevice(prev);
+}
+
+int wmel__cuda_available(int device)
+{
+    int count = 0;
+    if (cudaGetDeviceCount(&count) != cudaSuccess) {
+        cudaGetLastError(); /* clear: "no device" is not an error of the caller's */
+        return 0;
+    }
+    if (device >= count) return 0;
+    int prev = 0;
+    if (enter_device(device, &prev) != cudaSuccess) {
+        cudaGetLastError();
+        return 0;
+    }
+    int ok = wmel__cu_prepare() == cudaSuccess; /* the kernels have an image for this device */
+    if (!ok) cudaGetLastError();
+    leave_device(device, prev);
+    return ok;
+}
+
+/* ---------------------------------------------------------------- create / destroy */
+
+int wmel__cuda_init(wmel_ctx *ctx)
+{
+    const wmel_plan *pl = &ctx->plan;
+    const int n_mels = pl->n_mels;
+    cuda_state *st = calloc(1, sizeof *st);
+    if (!st) return WMEL_ERR_NO_MEMORY;
+    st->device = ctx->params.cuda_device;
+    if (pthread_mutex_init(&st->lock, NULL) != 0) {
+        free(st);
+        return WMEL_ERR_THREAD;
+    }
+    for (int i = 0; i < N_OPS; i++) atomic_init(&st->op_backend[i], WMEL_BACKEND_CUDA);
+
+    const size_t nd = WMEL_CU_MELW + (size_t)pl->mel_nnz, ni = 3 * (size_t)n_mels;
+    double *hd = malloc(nd * sizeof(double) + ni * sizeof(int));
+    if (!hd) {
+        pthread_mutex_destroy(&st->lock);
+        free(st);
+        return WMEL_ERR_NO_MEMORY;
+    }
+    int *hi = (int *)(hd + nd);
+    memcpy(hd + WMEL_CU_WIN, pl->window_d, sizeof pl->window_d);
+    memcpy(hd + WMEL_CU_TW200R, pl->tw200_re, sizeof pl->tw200_re);
+    memcpy(hd + WMEL_CU_TW200I, pl->tw200_im, sizeof pl->tw200_im);
+    memcpy(hd + WMEL_CU_TW25R, pl->tw25_re, sizeof pl->tw25_re);
+    memcpy(hd + WMEL_CU_TW25I, pl->tw25_im, sizeof pl->tw25_im);
+    memcpy(hd + WMEL_CU_POSTR, pl->post_re, sizeof pl->post_re);
+    memcpy(hd + WMEL_CU_POSTI, pl->post_im, sizeof pl->post_im);
+    memcpy(hd + WMEL_CU_MELW, pl->mel_wd, (size_t)pl->mel_nnz * sizeof(double));
+    memcpy(hi, pl->mel_lo, (size_t)n_mels * sizeof(int));
+    memcpy(hi + n_mels, pl->mel_len, (size_t)n_mels * sizeof(int));
+    memcpy(hi + 2 * n_mels, pl->mel_off, (size_t)n_mels * sizeof(int));
+
+    int prev = 0, rc = WMEL_OK;
+    size_t bytes = nd * sizeof(double) + ni * sizeof(int);
+    cudaError_t e = enter_device(st->device, &prev);
+    if (e != cudaSuccess) {
+        rc = cu_fail(e, "selecting the CUDA device");
+    } else {
+        if ((e = cudaMalloc(&st->plan, bytes)) != cudaSuccess)
+            rc = cu_fail(e, "allocating the device plan");
+        else if ((e = cudaMemcpy(st->plan, hd, bytes, cudaMemcpyHostToDevice)) != cudaSuccess)
+            rc = cu_fail(e, "uploading the device plan");
+        else if ((e = (cudaError_t)wmel__cu_prepare()) != cudaSuccess)
+            rc = cu_fail(e, "preparing the kernels");
+        leave_device(st->device, prev);
+    }
+    free(hd);
+    if (rc != WMEL_OK) {
+        cudaGetLastError();
+        if (st->plan) cudaFree(st->plan);
+        pthread_mutex_destroy(&st->lock);
+        free(st);
+        return rc == WMEL_ERR_CUDA ? WMEL_ERR_BACKEND_UNAVAILABLE : rc;
+    }
+    st->plan_d = (const double *)st->plan;
+    st->plan_i = (const int *)((const double *)st->plan + nd);
+    ctx->cuda = st;
+    snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "cuda-f64fft-t%d", WMEL_CU_TILE);
+    return WMEL_OK;
+}
+
+static void host_release(cuda_state *st)
+{
+    if (!st->host_ready) return;
+    cudaStreamSynchronize(st->copy);
+    cudaStreamSynchronize(st->compute);
+    for (int i = 0; i < 2; i++) {
+        if (st->staged[i]) cudaEventDestroy(st->staged[i]);
+        if (st->pinned[i]) cudaFreeHost(st->pinned[i]);
+    }
+    if (st->arrived) cudaEventDestroy(st->arrived);
+    if (st->done) cudaEventDestroy(st->done);
+    if (st->pinned_flag) cudaFreeHost(st->pinned_flag);
+    if (st->copy) cudaStreamDestroy(st->copy);
+    if (st->compute) cudaStreamDestroy(st->compute);
+    st->host_ready = 0;
+}
+
+void wmel__cuda_free(wmel_ctx *ctx)
+{
+    cuda_state *st = ctx->cuda;
+    if (!st) return;
+    int prev = 0;
+    if (enter_device(st->device, &prev) == cudaSuccess) {
+        host_release(st);
+        cudaFree(st->plan);
+        leave_device(st->device, prev);
+    }
+    cudaGetLastError();
+    pthread_mutex_destroy(&st->lock);
+    free(st);
+    ctx->cuda = NULL;
+}
+
+/* Streams, events and pinned buffers for the host path (lock held, device current). */
+static int host_setup(cuda_state *st)
+{
+    if (st->host_ready) return WMEL_OK;
+    cudaError_t e;
+    st->host_ready = 1; /* host_release copes with a half-built set */
+    if ((e = cudaStreamCreateWithFlags(&st->copy, cudaStreamNonBlocking)) != cudaSuccess ||
+        (e = cudaStreamCreateWithFlags(&st->compute, cudaStreamNonBlocking)) != cudaSuccess ||
+        (e = cudaEventCreateWithFlags(&st->staged[0], cudaEventDisableTiming)) != cudaSuccess ||
+        (e = cudaEventCreateWithFlags(&st->staged[1], cudaEventDisableTiming)) != cudaSuccess ||
+        (e = cudaEventCreateWithFlags(&st->arrived, cudaEventDisableTiming)) != cudaSuccess ||
+        (e = cudaEventCreateWithFlags(&st->done, cudaEventDisableTiming)) != cudaSuccess ||
+        (e = cudaMallocHost(&st->pinned[0], STAGE_BYTES)) != cudaSuccess ||
+        (e = cudaMallocHost(&st->pinned[1], STAGE_BYTES)) != cudaSuccess ||
+        (e = cudaMallocHost((void **)&st->pinned_flag, sizeof(int))) != cudaSuccess) {
+        int rc = cu_fail(e, "setting up CUDA streams and pinned staging buffers");
+        host_release(st);
+        cudaGetLastError();
+        return rc;
+    }
+    return WMEL_OK;
+}
+
+/* ---------------------------------------------------------------- per-op reporting */
+
+void wmel__cuda_note_op(wmel_ctx *ctx, int op, int backend)
+{
+    cuda_state *st = ctx->cuda;
+    if (st && op >= 0 && op < N_OPS) atomic_store(&st->op_backend[op], backend);
+}
+
+const char *wmel_op_backend(const wmel_ctx *ctx, int op)
+{
+    if (!ctx || op < WMEL_OP_LOG_MEL || op > WMEL_OP_DEVICE) return "none";
+    const cuda_state *st = ctx->cuda;
+    if (ctx->backend != WMEL_BACKEND_CUDA || !st)
+        return op == WMEL_OP_DEVICE ? "none" : wmel_backend_name(ctx);
+    switch (atomic_load(&((cuda_state *)st)->op_backend[op])) {
+    case WMEL_BACKEND_CPU: return "cpu";
+    case WMEL_BACKEND_REF: return "ref";
+    default: return "cuda";
+    }
+}
+
+/* ---------------------------------------------------------------- host pointers */
+
+typedef struct host_call {
+    const char *src;          /* host samples (bytes) */
+    size_t elt, n, stride;    /* bytes per sample, samples per clip, clip stride */
+    size_t batch;
+    wmel_cu_launch l;
+} host_call;
+
+/* Copies flattened device-order bytes [g, g + len) of the clips into dst. */
+static void gather(const host_call *hc, size_t g, size_t len, char *dst)
+{
+    const size_t clip_bytes = hc->n * hc->elt;
+    while (len) {
+        size_t c = g / clip_bytes, off = g - c * clip_bytes;
+        size_t run = clip_bytes - off < len ? clip_bytes - off : len;
+        memcpy(dst, hc->src + (c * hc->stride) * hc->elt + off, run);
+        dst += run;
+        g += run;
+        len -= run;
+    }
+}
+
+/* Enqueues the frames whose samples are on the device: `avail` samples of the flattened
+ * clips have arrived; *c_done / *f_done track the work already launched. */
+static cudaError_t launch_ready(cuda_state *st, host_call *hc, size_t avail, size_t *c_done,
+                                long long *f_done)
+{
+    const size_t total = hc->n * hc->batch;
+    wmel_cu_launch l = hc->l;
+    if (avail >= total) { /* everything: the rest of the current clip, then whole clips */
+        if (*f_done > 0 && *c_done < hc->batch) {
+            l.pcm = hc->l.pcm ? (const char *)hc->l.pcm + *c_done * hc->n * hc->elt : NULL;
+            l.out = hc->l.out + *c_done * hc->l.out_stride;
+            l.keys = hc->l.keys + (hc->l.global_key ? 0 : *c_done);
+            l.n_clips = 1;
+            l.f_begin = *f_done;
+            cudaError_t e = (cudaError_t)wmel__cu_logmel(&l, st->compute);
+            if (e != cudaSuccess) return e;
+            ++*c_done;
+            *f_done = 0;
+            l = hc->l;
+        }
+        avail = total;
+    }
+    size_t full = avail / hc->n; /* clips completely uploaded */
+    if (full > *c_done) {
+        l.pcm = (const char *)hc->l.pcm + *c_done * hc->n * hc->elt;
+        l.out = hc->l.out + *c_done * hc->l.out_stride;
+        l.keys = hc->l.keys + (hc->l.global_key ? 0 : *c_done);
+        l.n_clips = full - *c_done;
+        l.f_begin = 0;
+        l.f_end = hc->l.nf;
+        cudaError_t e = (cudaError_t)wmel__cu_logmel(&l, st->compute);
+        if (e != cudaSuccess) return e;
+        *c_done = full;
+        *f_done = 0;
+    }
+    if (*c_done < hc->batch && hc->batch == 1) {
+        /* a long single stream: frame f reads samples below 160 f + 200 (no end
+         * reflection while avail < n), so frames up to (avail - 200) / 160 can go */
+        size_t got = avail - *c_done * hc->n;
+        long long ready = got > 200 ? (long long)((got - 200) / 160) + 1 : 0;
+        if (ready > hc->l.nf) ready = hc->l.nf;
+        if (ready - *f_done >= 4096) {
+            l = hc->l;
+            l.n_clips = 1;
+            l.f_begin = *f_done;
+            l.f_end = ready;
+            cudaError_t e = (cudaError_t)wmel__cu_logmel(&l, st->compute);
+            if (e != cudaSuccess) return e;
+            *f_done = ready;
+        }
+    }
+    return cudaSuccess;
+}
+
+static int host_run(cuda_state *st, host_call *hc, float *out, size_t per, int normalize)
+{
+    const size_t in_bytes = hc->n * hc->batch * hc->elt;
+    const size_t out_bytes = per * hc->batch * sizeof(float);
+    const size_t nkeys = hc->l.global_key ? 1 : hc->batch;
+    void *d_in = NULL, *d_out = NULL, *d_aux = NULL;
+    cudaError_t e;
+    int rc = WMEL_OK;
+    const char *what = "";
+
+#define TRY(call, msg)                   \
+    do {                                 \
+        if ((e = (call)) != cudaSuccess) { \
+            what = msg;                  \
+            goto fail;                   \
+        }                                \
+    } while (0)
+
+    e = cudaMallocAsync(&d_in, in_bytes, st->compute);
+    if (e == cudaSuccess) e = cudaMallocAsync(&d_out, out_bytes, st->compute);
+    if (e == cudaSuccess) e = cudaMallocAsync(&d_aux, nkeys * sizeof(unsigned) + 64, st->compute);
+    if (e == cudaErrorMemoryAllocation) {
+        cudaGetLastError();
+        rc = WMEL__CUDA_FALLBACK;
+        goto cleanup;
+    }
+    if (e != cudaSuccess) {
+        what = "allocating device memory";
+        goto fail;
+    }
+    unsigned *keys = d_aux;
+    int *bad = (int *)((char *)d_aux + ((nkeys * sizeof(unsigned) + 15) & ~(size_t)15));
+    TRY(cudaMemsetAsync(d_aux, 0, nkeys * sizeof(unsigned) + 64, st->compute), "clearing the max keys");
+    hc->l.pcm = d_in;
+    hc->l.out = d_out;
+    hc->l.keys = keys;
+    hc->l.bad = bad;
+    /* the copy stream starts once the allocations exist */
+    TRY(cudaEventRecord(st->arrived, st->compute), "recording an event");
+    TRY(cudaStreamWaitEvent(st->copy, st->arrived, 0), "ordering the streams");
+
+    /* upload through the two pinned buffers; launch what has arrived after each chunk */
+    size_t c_done = 0;
+    long long f_done = 0;
+    int which = 0;
+    for (size_t g = 0; g < in_bytes; g += STAGE_BYTES, which ^= 1) {
+        size_t len = in_bytes - g < STAGE_BYTES ? in_bytes - g : STAGE_BYTES;
+        TRY(cudaEventSynchronize(st->staged[which]), "waiting for a staging buffer");
+        gather(hc, g, len, st->pinned[which]);
+        TRY(cudaMemcpyAsync((char *)d_in + g, st->pinned[which], len, cudaMemcpyHostToDevice, st->copy),
+            "copying samples to the device");
+        TRY(cudaEventRecord(st->staged[which], st->copy), "recording an event");
+        TRY(cudaEventRecord(st->arrived, st->copy), "recording an event");
+        TRY(cudaStreamWaitEvent(st->compute, st->arrived, 0), "ordering the streams");
+        TRY(launch_ready(st, hc, (g + len) / hc->elt, &c_done, &f_done), "launching the log-mel kernel");
+    }
+    if (normalize)
+        TRY((cudaError_t)wmel__cu_normalize(d_out, per, per, hc->batch, keys, hc->l.global_key, st->compute),
+            "launching the normalisation kernel");
+    TRY(cudaEventRecord(st->done, st->compute), "recording an event");
+    TRY(cudaStreamWaitEvent(st->copy, st->done, 0), "ordering the streams");
+
+    /* download through the pinned buffers: chunk i+1 travels while chunk i is copied out */
+    {
+        size_t nchunks = (out_bytes + STAGE_BYTES - 1) / STAGE_BYTES;
+        for (size_t i = 0; i <= nchunks; i++) {
+            if (i < nchunks) {
+                size_t g = i * STAGE_BYTES, len = out_bytes - g < STAGE_BYTES ? out_bytes - g : STAGE_BYTES;
+                TRY(cudaMemcpyAsync(st->pinned[i & 1], (char *)d_out + g, len, cudaMemcpyDeviceToHost, st->copy),
+                    "copying results from the device");
+                TRY(cudaEventRecord(st->staged[i & 1], st->copy), "recording an event");
+            }
+            if (i > 0) {
+                size_t j = i - 1, g = j * STAGE_BYTES;
+                size_t len = out_bytes - g < STAGE_BYTES ? out_bytes - g : STAGE_BYTES;
+                TRY(cudaEventSynchronize(st->staged[j & 1]), "copying results from the device");
+                memcpy((char *)out + g, st->pinned[j & 1], len);
+            }
+        }
+    }
+    TRY(cudaMemcpyAsync(st->pinned_flag, bad, sizeof(int), cudaMemcpyDeviceToHost, st->copy),
+        "reading the finiteness flag");
+    TRY(cudaStreamSynchronize(st->copy), "waiting for the device");
+    if (*st->pinned_flag) rc = WMEL_ERR_NOT_FINITE;
+    goto cleanup;
+#undef TRY
+
+fail:
+    rc = cu_fail(e, what);
+cleanup:
+    /* nothing may still use the buffers or the staging memory when this call returns */
+    cudaStreamSynchronize(st->copy);
+    if (d_in) cudaFreeAsync(d_in, st->compute);
+    if (d_out) cudaFreeAsync(d_out, st->compute);
+    if (d_aux) cudaFreeAsync(d_aux, st->compute);
+    cudaStreamSynchronize(st->compute);
+    if (rc != WMEL_ERR_CUDA) {
+        e = cudaGetLastError();
+        if (e != cudaSuccess && rc == WMEL_OK) rc = cu_fail(e, "the device reported a late error");
+    }
+    return rc;
+}
+
+int wmel__cuda_host(wmel_ctx *ctx, const float *f32, const int16_t *s16, size_t batch, size_t n,
+                    size_t stride, size_t padding, int batch_norm, float *out, size_t out_len,
+                    int op)
+{
+    cuda_state *st = ctx->cuda;
+    (void)out_len; /* checked by the caller */
+    if (!st) return WMEL__CUDA_FALLBACK;
+    if (batch == 0) return WMEL_OK;
+    const size_t nf = wmel_n_frames(n, padding);
+    const size_t per = (size_t)ctx->params.n_mels * nf;
+    host_call hc;
+    memset(&hc, 0, sizeof hc);
+    hc.src = f32 ? (const char *)f32 : (const char *)s16;
+    hc.elt = f32 ? sizeof(float) : sizeof(int16_t);
+    hc.n = n;
+    hc.stride = stride;
+    hc.batch = batch;
+    if (n == 0 || n > SIZE_MAX / hc.elt / batch) { /* all padding, or too big to stage */
+        wmel__cuda_note_op(ctx, op, WMEL_BACKEND_CPU);
+        return WMEL__CUDA_FALLBACK;
+    }
+    hc.l.sample_type = f32 ? WMEL_CU_F32 : WMEL_CU_S16;
+    hc.l.pcm_stride = n;
+    hc.l.n = (long long)n;
+    hc.l.n_total = (long long)(n + padding);
+    hc.l.nf = (long long)nf;
+    hc.l.f_begin = 0;
+    hc.l.f_end = (long long)nf;
+    hc.l.n_clips = batch;
+    hc.l.plan_d = st->plan_d;
+    hc.l.plan_i = st->plan_i;
+    hc.l.n_mels = ctx->params.n_mels;
+    hc.l.out_stride = per;
+    const int normalize = ctx->params.norm == WMEL_NORM_WHOLE;
+    hc.l.global_key = normalize && batch_norm == WMEL_BATCH_GLOBAL;
+
+    int prev = 0, rc;
+    if (pthread_mutex_lock(&st->lock) != 0) return WMEL_ERR_THREAD;
+    cudaError_t e = enter_device(st->device, &prev);
+    if (e != cudaSuccess) {
+        rc = cu_fail(e, "selecting the CUDA device");
+    } else {
+        rc = host_setup(st);
+        if (rc == WMEL_OK) rc = host_run(st, &hc, out, per, normalize);
+        leave_device(st->device, prev);
+    }
+    pthread_mutex_unlock(&st->lock);
+    wmel__cuda_note_op(ctx, op, rc == WMEL__CUDA_FALLBACK ? WMEL_BACKEND_CPU : WMEL_BACKEND_CUDA);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- device pointers */
+
+int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int sample_type, size_t batch,
+                             size_t n_samples, size_t pcm_stride, size_t padding, int batch_norm,
+                             float *d_out, size_t out_len, void *stream)
+{
+    if (!ctx) return WMEL_ERR_NULL_POINTER;
+    if (sample_type != WMEL_SAMPLE_F32 && sample_type != WMEL_SAMPLE_S16) return WMEL_ERR_INVALID_ARG;
+    if (batch_norm != WMEL_BATCH_PER_CLIP && batch_norm != WMEL_BATCH_GLOBAL) return WMEL_ERR_INVALID_ARG;
+    cuda_state *st = ctx->cuda;
+    if (ctx->backend != WMEL_BACKEND_CUDA || !st) return WMEL_ERR_BACKEND_UNAVAILABLE;
+    if (batch == 0) return WMEL_OK;
+    if (pcm_stride < n_samples) return WMEL_ERR_INVALID_ARG;
+    if (!d_pcm && n_samples) return WMEL_ERR_NULL_POINTER;
+    if (padding > SIZE_MAX / 4 - n_samples) return WMEL_ERR_OVERFLOW;
+    if (n_samples + padding <= WMEL_PAD) return WMEL_ERR_TOO_SHORT;
+    if (batch > 1 && pcm_stride > SIZE_MAX / 4 / (batch - 1)) return WMEL_ERR_OVERFLOW;
+    const size_t nf = wmel_n_frames(n_samples, padding);
+    const size_t per = (size_t)ctx->params.n_mels * nf;
+    if (per / (size_t)ctx->params.n_mels != nf || per > SIZE_MAX / 4 / batch) return WMEL_ERR_OVERFLOW;
+    if (!d_out) return WMEL_ERR_NULL_POINTER;
+    if (out_len < per * batch) return WMEL_ERR_BUFFER_TOO_SMALL;
+
+    const int normalize = ctx->params.norm == WMEL_NORM_WHOLE;
+    wmel_cu_launch l;
+    memset(&l, 0, sizeof l);
+    l.pcm = d_pcm;
+    l.sample_type = sample_type == WMEL_SAMPLE_S16 ? WMEL_CU_S16 : WMEL_CU_F32;
+    l.pcm_stride = pcm_stride;
+    l.n = (long long)n_samples;
+    l.n_total = (long long)(n_samples + padding);
+    l.nf = (long long)nf;
+    l.f_begin = 0;
+    l.f_end = (long long)nf;
+    l.n_clips = batch;
+    l.plan_d = st->plan_d;
+    l.plan_i = st->plan_i;
+    l.n_mels = ctx->params.n_mels;
+    l.out = d_out;
+    l.out_stride = per;
+    l.global_key = normalize && batch_norm == WMEL_BATCH_GLOBAL;
+    const size_t nkeys = l.global_key ? 1 : batch;
+
+    cudaStream_t s = (cudaStream_t)stream;
+    int prev = 0, rc = WMEL_OK;
+    void *keys = NULL;
+    cudaError_t e = enter_device(st->device, &prev);
+    if (e != cudaSuccess) return cu_fail(e, "selecting the CUDA device");
+    const char *what = "allocating the max keys";
+    if ((e = cudaMallocAsync(&keys, nkeys * sizeof(unsigned), s)) == cudaSuccess) {
+        l.keys = keys;
+        what = "clearing the max keys";
+        e = cudaMemsetAsync(keys, 0, nkeys * sizeof(unsigned), s);
+        if (e == cudaSuccess) {
+            what = "launching the log-mel kernel";
+            e = (cudaError_t)wmel__cu_logmel(&l, s);
+        }
+        if (e == cudaSuccess && normalize) {
+            what = "launching the normalisation kernel";
+            e = (cudaError_t)wmel__cu_normalize(d_out, per, per, batch, keys, l.global_key, s);
+        }
+        cudaError_t e2 = cudaFreeAsync(keys, s);
+        if (e == cudaSuccess && e2 != cudaSuccess) {
+            e = e2;
+            what = "releasing the max keys";
+        }
+    }
+    if (e != cudaSuccess) {
+        rc = cu_fail(e, what);
+        cudaGetLastError();
+    }
+    leave_device(st->device, prev);
+    wmel__cuda_note_op(ctx, WMEL_OP_DEVICE, WMEL_BACKEND_CUDA);
+    return rc;
+}

@@ -1,0 +1,89 @@
+/*
+ * cuda_internal.h -- what the CUDA backend's C glue (backend.c) and its kernels
+ * (kernels.cu) share: the device plan layout and the launchers. Plain C, no CUDA
+ * headers, so both compilers read it.
+ */
+#ifndef WMEL_CUDA_INTERNAL_H
+#define WMEL_CUDA_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct wmel_ctx;
+
+/* ---- the host glue (backend.c), called from api.c ---- */
+
+/* 1 when `device` exists and this build's kernels can run on it. */
+int wmel__cuda_available(int device);
+/* Device plan, kernel name; WMEL_OK or a status (the ctx stays CPU-capable either way). */
+int wmel__cuda_init(struct wmel_ctx *ctx);
+void wmel__cuda_free(struct wmel_ctx *ctx);
+/* Host-pointer compute of `batch` clips (f32 or s16 set) on the ctx's device. Arguments
+ * are already checked. Returns a status, or WMEL__CUDA_FALLBACK when the op should run on
+ * the CPU backend instead (device memory too small); `op` is a WMEL_OP_* for reporting. */
+#define WMEL__CUDA_FALLBACK 1
+int wmel__cuda_host(struct wmel_ctx *ctx, const float *f32, const int16_t *s16, size_t batch,
+                    size_t n, size_t stride, size_t padding, int batch_norm, float *out,
+                    size_t out_len, int op);
+/* Records that `op` ran on `backend` (WMEL_BACKEND_*), for wmel_op_backend(). */
+void wmel__cuda_note_op(struct wmel_ctx *ctx, int op, int backend);
+
+/* ---- the kernels (kernels.cu), called from backend.c ---- */
+
+/* Frames per thread block and threads per block of the fused kernel. */
+#define WMEL_CU_TILE 16
+#define WMEL_CU_THREADS 128
+
+/* The device plan: one allocation of doubles at these offsets, then the ints. */
+#define WMEL_CU_WIN 0          /* periodic Hann window, 400 */
+#define WMEL_CU_TW200R 400     /* W200^(n2 k1) at [k1 * 25 + n2], 200 */
+#define WMEL_CU_TW200I 600
+#define WMEL_CU_TW25R 800      /* W25^(b c) at [b * 5 + c], 25 */
+#define WMEL_CU_TW25I 825
+#define WMEL_CU_POSTR 850      /* 0.5 (-i) W400^k, 201 */
+#define WMEL_CU_POSTI 1051
+#define WMEL_CU_MELW 1252      /* packed nonzero Slaney weights, mel_nnz */
+
+/* Sample types of the device-pointer entry point (mirror WMEL_SAMPLE_*). */
+#define WMEL_CU_F32 0
+#define WMEL_CU_S16 1
+
+/* One launch of the fused kernel over clips [0, n_clips) and frames [f_begin, f_end). */
+typedef struct wmel_cu_launch {
+    const void *pcm;          /* device: clip c starts at pcm + c * pcm_stride samples */
+    int sample_type;          /* WMEL_CU_F32 / WMEL_CU_S16 */
+    size_t pcm_stride;
+    long long n;              /* real samples per clip */
+    long long n_total;        /* n + padding */
+    long long nf;             /* frames per clip (output row length) */
+    long long f_begin, f_end;
+    size_t n_clips;
+    const double *plan_d;     /* device plan (doubles) */
+    const int *plan_i;        /* device plan (ints): mel_lo[n_mels], mel_len, mel_off */
+    int n_mels;
+    float *out;               /* device: clip c at out + c * out_stride */
+    size_t out_stride;
+    unsigned *keys;           /* device: order-preserving max keys */
+    int global_key;           /* 1: one key (keys[0]) for all clips; 0: keys[c] */
+    int *bad;                 /* device flag set when a float sample is not finite; may be NULL */
+} wmel_cu_launch;
+
+/* Enqueue on `stream` (a cudaStream_t). Return a cudaError_t as int (0 = success). */
+int wmel__cu_logmel(const wmel_cu_launch *l, void *stream);
+int wmel__cu_normalize(float *out, size_t out_stride, size_t per_clip, size_t n_clips,
+                       const unsigned *keys, int global_key, void *stream);
+/* Prepares the kernels for the current device (shared memory opt-in); returns a
+ * cudaError_t as int: cudaErrorNoKernelImageForDevice when this build cannot run there. */
+int wmel__cu_prepare(void);
+/* Decodes a max key back into the float it came from (host side). */
+float wmel__cu_key_to_float(unsigned key);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WMEL_CUDA_INTERNAL_H */

@@ -1,0 +1,346 @@
+/*
+ * kernels.cu -- the CUDA kernels of the log-Mel front-end (openai-whisper's
+ * log_mel_spectrogram), the same algorithm as src/cpu/kernel.inc:
+ *
+ *   k_logmel    one fused pass per tile of WMEL_CU_TILE frames of one clip:
+ *               reflect/zero padding and int16 conversion while loading the samples
+ *               into shared memory, Hann window, 400-point real FFT as a 200-point
+ *               complex FFT (8 x 25, 25 = 5 x 5) plus the real post-processing, |X|^2,
+ *               sparse Slaney mel product, clamp, log10, and the tile's max folded
+ *               into the clip's max key with one atomicMax. No spectrum reaches
+ *               global memory: the transform lives in shared memory.
+ *   k_normalize max(x, max - 8), (x + 4) / 4 with the clip's (or the batch's) max.
+ *
+ * Precision: the window, transform, power and mel product run in float64 (a float32
+ * FFT misses the 2e-5 bar, see kernel.inc); log10 runs in float32 (error < 1e-7).
+ * The max is kept as an order-preserving unsigned key so atomicMax works on floats.
+ */
+#include "cuda_internal.h"
+
+#include <cuda_runtime.h>
+#include <stdint.h>
+#include <string.h>
+
+namespace {
+
+constexpr int TILE = WMEL_CU_TILE;
+constexpr int NT = WMEL_CU_THREADS;
+constexpr int FS = 201;                                 /* per-frame stride in doubles: odd, so
+                                                           16 frames hit 16 distinct bank pairs */
+constexpr int SPAN = (TILE - 1) * 160 + 400;            /* samples a tile reads */
+constexpr size_t SMEM = sizeof(double) * 2 * TILE * FS + sizeof(float) * SPAN;
+/* 3 blocks per SM: 3 x 62 KB of shared memory and 168 registers a thread (no spills) fit an H100 SM */
+
+struct cplx {
+    double re, im;
+};
+
+__device__ __forceinline__ cplx mk(double r, double i) { return cplx{r, i}; }
+__device__ __forceinline__ cplx add(cplx a, cplx b) { return mk(a.re + b.re, a.im + b.im); }
+__device__ __forceinline__ cplx sub(cplx a, cplx b) { return mk(a.re - b.re, a.im - b.im); }
+__device__ __forceinline__ cplx mul(cplx a, double wr, double wi)
+{
+    return mk(a.re * wr - a.im * wi, a.re * wi + a.im * wr);
+}
+__device__ __forceinline__ cplx mul_mi(cplx a) { return mk(a.im, -a.re); } /* a * (-i) */
+
+__device__ __forceinline__ void dft4(cplx a0, cplx a1, cplx a2, cplx a3, cplx *y)
+{
+    cplx t0 = add(a0, a2), t1 = sub(a0, a2), t2 = add(a1, a3), t3 = mul_mi(sub(a1, a3));
+    y[0] = add(t0, t2);
+    y[2] = sub(t0, t2);
+    y[1] = add(t1, t3);
+    y[3] = sub(t1, t3);
+}
+
+__device__ __forceinline__ void dft8(const cplx *x, cplx *y)
+{
+    const double r = 0.70710678118654752440;
+    cplx e[4], o[4];
+    dft4(x[0], x[2], x[4], x[6], e);
+    dft4(x[1], x[3], x[5], x[7], o);
+    cplx o1 = mk((o[1].re + o[1].im) * r, (o[1].im - o[1].re) * r);
+    cplx o2 = mul_mi(o[2]);
+    cplx o3 = mk((o[3].im - o[3].re) * r, -(o[3].re + o[3].im) * r);
+    y[0] = add(e[0], o[0]);
+    y[4] = sub(e[0], o[0]);
+    y[1] = add(e[1], o1);
+    y[5] = sub(e[1], o1);
+    y[2] = add(e[2], o2);
+    y[6] = sub(e[2], o2);
+    y[3] = add(e[3], o3);
+    y[7] = sub(e[3], o3);
+}
+
+__device__ __forceinline__ void dft5(cplx x0, cplx x1, cplx x2, cplx x3, cplx x4, cplx *y)
+{
+    const double c1 = 0.30901699437494742410, c2 = -0.80901699437494742410;
+    const double s1 = 0.95105651629515357212, s2 = 0.58778525229247312917;
+    cplx t1 = add(x1, x4), t2 = add(x2, x3), t3 = sub(x1, x4), t4 = sub(x2, x3);
+    y[0] = add(x0, add(t1, t2));
+    cplx a1 = mk(x0.re + c1 * t1.re + c2 * t2.re, x0.im + c1 * t1.im + c2 * t2.im);
+    cplx a2 = mk(x0.re + c2 * t1.re + c1 * t2.re, x0.im + c2 * t1.im + c1 * t2.im);
+    cplx b1 = mk(s1 * t3.re + s2 * t4.re, s1 * t3.im + s2 * t4.im);
+    cplx b2 = mk(s2 * t3.re - s1 * t4.re, s2 * t3.im - s1 * t4.im);
+    y[1] = mk(a1.re + b1.im, a1.im - b1.re);
+    y[4] = mk(a1.re - b1.im, a1.im + b1.re);
+    y[2] = mk(a2.re + b2.im, a2.im - b2.re);
+    y[3] = mk(a2.re - b2.im, a2.im + b2.re);
+}
+
+/* Order-preserving map float -> unsigned (larger float, larger key; 0 is below all). */
+__device__ __forceinline__ unsigned f2key(float f)
+{
+    unsigned b = __float_as_uint(f);
+    return (b & 0x80000000u) ? ~b : (b | 0x80000000u);
+}
+
+/* Sample at padded position p of clip `x`: reflect at both ends of the n_total-long
+ * padded signal, zeros past the n real samples. */
+template <typename T>
+__device__ __forceinline__ float sample(const T *x, long long p, long long n, long long n_total);
+
+template <>
+__device__ __forceinline__ float sample<float>(const float *x, long long p, long long n,
+                                               long long n_total)
+{
+    long long i = p - 200;
+    if (i < 0) i = -i;
+    if (i >= n_total) i = 2 * (n_total - 1) - i;
+    return i < n ? __ldg(x + i) : 0.0f;
+}
+
+template <>
+__device__ __forceinline__ float sample<int16_t>(const int16_t *x, long long p, long long n,
+                                                 long long n_total)
+{
+    long long i = p - 200;
+    if (i < 0) i = -i;
+    if (i >= n_total) i = 2 * (n_total - 1) - i;
+    return i < n ? (float)__ldg(x + i) * (1.0f / 32768.0f) : 0.0f;
+}
+
+/* Position of Z[k] after the in-place 200-point transform. */
+__device__ __forceinline__ int zpos(int k) { return 25 * (k & 7) + (k >> 3); }
+
+template <typename T>
+__global__ void __launch_bounds__(NT, 3) k_logmel(wmel_cu_launch l)
+{
+    extern __shared__ double smem[];
+    double *re = smem;                 /* [TILE][FS] */
+    double *im = smem + TILE * FS;     /* [TILE][FS] */
+    float *span = (float *)(smem + 2 * TILE * FS);
+
+    const size_t clip = blockIdx.y + (size_t)gridDim.y * blockIdx.z;
+    if (clip >= l.n_clips) return;
+    const long long f0 = l.f_begin + (long long)blockIdx.x * TILE;
+    if (f0 >= l.f_end) return;
+    const int nft = (int)(l.f_end - f0 < TILE ? l.f_end - f0 : TILE);
+    const T *x = (const T *)l.pcm + clip * l.pcm_stride;
+    const double *pd = l.plan_d;
+    const int tid = threadIdx.x;
+
+    /* 1. samples of the tile (padding applied) into shared memory */
+    const int count = (nft - 1) * 160 + 400;
+    int bad = 0;
+    for (int j = tid; j < SPAN; j += NT) {
+        float v = j < count ? sample<T>(x, f0 * 160 + j, l.n, l.n_total) : 0.0f;
+        bad |= !isfinite(v);
+        span[j] = v;
+    }
+    if (__syncthreads_or(bad) && l.bad && tid == 0) atomicOr(l.bad, 1);
+
+    /* 2. window, pack z[m] = x[2m] + i x[2m+1], radix-8 stage with twiddles */
+    for (int task = tid; task < TILE * 25; task += NT) {
+        const int f = task / 25, n2 = task - f * 25;
+        const float *xs = span + f * 160;
+        cplx a[8], y[8];
+#pragma unroll
+        for (int n1 = 0; n1 < 8; n1++) {
+            const int m = 25 * n1 + n2;
+            a[n1] = mk((double)xs[2 * m] * __ldg(pd + WMEL_CU_WIN + 2 * m),
+                       (double)xs[2 * m + 1] * __ldg(pd + WMEL_CU_WIN + 2 * m + 1));
+        }
+        dft8(a, y);
+        double *r = re + f * FS, *i = im + f * FS;
+        r[n2] = y[0].re;
+        i[n2] = y[0].im;
+#pragma unroll
+        for (int k1 = 1; k1 < 8; k1++) {
+            cplx t = mul(y[k1], __ldg(pd + WMEL_CU_TW200R + k1 * 25 + n2),
+                         __ldg(pd + WMEL_CU_TW200I + k1 * 25 + n2));
+            r[25 * k1 + n2] = t.re;
+            i[25 * k1 + n2] = t.im;
+        }
+    }
+    __syncthreads();
+
+    /* 3. the eight 25-point transforms (5 x 5) of each frame, in registers */
+    for (int task = tid; task < TILE * 8; task += NT) {
+        const int f = task >> 3, k1 = task & 7;
+        double *r = re + f * FS + 25 * k1, *i = im + f * FS + 25 * k1;
+        cplx c[25], y[5];
+#pragma unroll
+        for (int b = 0; b < 5; b++) {
+            dft5(mk(r[b], i[b]), mk(r[5 + b], i[5 + b]), mk(r[10 + b], i[10 + b]),
+                 mk(r[15 + b], i[15 + b]), mk(r[20 + b], i[20 + b]), y);
+            c[b] = y[0];
+#pragma unroll
+            for (int cc = 1; cc < 5; cc++)
+                c[cc * 5 + b] = b ? mul(y[cc], __ldg(pd + WMEL_CU_TW25R + b * 5 + cc),
+                                        __ldg(pd + WMEL_CU_TW25I + b * 5 + cc))
+                                  : y[cc];
+        }
+#pragma unroll
+        for (int cc = 0; cc < 5; cc++) {
+            dft5(c[cc * 5], c[cc * 5 + 1], c[cc * 5 + 2], c[cc * 5 + 3], c[cc * 5 + 4], y);
+#pragma unroll
+            for (int d = 0; d < 5; d++) {
+                r[cc + 5 * d] = y[d].re;
+                i[cc + 5 * d] = y[d].im;
+            }
+        }
+    }
+    __syncthreads();
+
+    /* 4. real post-processing and power, in place: the task for k reads Z[k] and
+     * Z[200-k] and leaves |X[k]|^2 at re[zpos(k)], |X[200-k]|^2 at re[zpos(200-k)]
+     * (|X[200]|^2 at im[0]). No other task touches those slots. */
+    for (int task = tid; task < TILE * 101; task += NT) {
+        const int f = task / 101, k = task - f * 101;
+        double *r = re + f * FS, *i = im + f * FS;
+        const int pa = zpos(k), pb = zpos(k ? 200 - k : 0);
+        const double ar = r[pa], ai = i[pa], br = r[pb], bi = i[pb];
+        /* X[k] from Z[k] and conj(Z[200-k]) */
+        double sr = ar + br, si = ai - bi, dr = ar - br, di = ai + bi;
+        double wr = __ldg(pd + WMEL_CU_POSTR + k), wi = __ldg(pd + WMEL_CU_POSTI + k);
+        double xr = 0.5 * sr + (wr * dr - wi * di), xi = 0.5 * si + (wr * di + wi * dr);
+        const double pk = xr * xr + xi * xi;
+        /* X[200-k] from Z[200-k] and conj(Z[k]); for k = 0 that is X[200] from Z[0] */
+        const int kk = 200 - k;
+        sr = br + ar;
+        si = bi - ai;
+        dr = br - ar;
+        di = bi + ai;
+        wr = __ldg(pd + WMEL_CU_POSTR + kk);
+        wi = __ldg(pd + WMEL_CU_POSTI + kk);
+        xr = 0.5 * sr + (wr * dr - wi * di);
+        xi = 0.5 * si + (wr * di + wi * dr);
+        const double pkk = xr * xr + xi * xi;
+        r[pa] = pk;
+        if (k == 0)
+            i[0] = pkk;
+        else if (k != 100)
+            r[pb] = pkk;
+    }
+    __syncthreads();
+
+    /* 5. sparse mel product, clamp, log10, store; the tile's max */
+    float vmax = -1e30f;
+    const int *mel_lo = l.plan_i, *mel_len = l.plan_i + l.n_mels, *mel_off = l.plan_i + 2 * l.n_mels;
+    float *out = l.out + clip * l.out_stride;
+    for (int task = tid; task < l.n_mels * TILE; task += NT) {
+        const int m = task / TILE, f = task - m * TILE;
+        if (f >= nft) continue;
+        const double *r = re + f * FS;
+        const int lo = __ldg(mel_lo + m), len = __ldg(mel_len + m);
+        const double *w = pd + WMEL_CU_MELW + __ldg(mel_off + m);
+        double acc = 0.0;
+        for (int j = 0; j < len; j++) {
+            const int k = lo + j;
+            acc += __ldg(w + j) * (k < 200 ? r[zpos(k)] : im[f * FS]);
+        }
+        acc = acc > 1e-10 ? acc : 1e-10; /* NaN stays NaN */
+        /* power past FLT_MAX (only for absurd input levels) takes the double log */
+        const float v = acc < 3.0e38 ? log10f((float)acc) : (float)log10(acc);
+        vmax = fmaxf(vmax, v);
+        out[(long long)m * l.nf + f0 + f] = v;
+    }
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) vmax = fmaxf(vmax, __shfl_xor_sync(0xffffffffu, vmax, o));
+    __shared__ float wmax[NT / 32];
+    if ((tid & 31) == 0) wmax[tid >> 5] = vmax;
+    __syncthreads();
+    if (tid == 0) {
+        float mx = wmax[0];
+        for (int w = 1; w < NT / 32; w++) mx = fmaxf(mx, wmax[w]);
+        atomicMax(l.keys + (l.global_key ? 0 : clip), f2key(mx));
+    }
+}
+
+__global__ void k_normalize(float *out, size_t out_stride, size_t per_clip, size_t n_clips,
+                            const unsigned *keys, int global_key)
+{
+    const size_t clip = blockIdx.y + (size_t)gridDim.y * blockIdx.z;
+    if (clip >= n_clips) return;
+    const unsigned key = keys[global_key ? 0 : clip];
+    const unsigned b = (key & 0x80000000u) ? (key & 0x7fffffffu) : ~key;
+    const float lo = __uint_as_float(b) - 8.0f;
+    float *o = out + clip * out_stride;
+    for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < per_clip;
+         i += (size_t)gridDim.x * blockDim.x) {
+        const float v = o[i];
+        o[i] = ((v < lo ? lo : v) + 4.0f) * 0.25f;
+    }
+}
+
+/* Clips go to grid y (and z past 65535). */
+dim3 clip_grid(unsigned gx, size_t n_clips)
+{
+    const size_t ymax = 65535;
+    if (n_clips <= ymax) return dim3(gx, (unsigned)n_clips, 1);
+    return dim3(gx, (unsigned)ymax, (unsigned)((n_clips + ymax - 1) / ymax));
+}
+
+} // namespace
+
+extern "C" int wmel__cu_prepare(void)
+{
+    cudaError_t e = cudaFuncSetAttribute(k_logmel<float>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                         (int)SMEM);
+    if (e == cudaSuccess)
+        e = cudaFuncSetAttribute(k_logmel<int16_t>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                 (int)SMEM);
+    if (e == cudaSuccess) {
+        cudaFuncAttributes a;
+        e = cudaFuncGetAttributes(&a, k_normalize);
+    }
+    return (int)e;
+}
+
+extern "C" int wmel__cu_logmel(const wmel_cu_launch *l, void *stream)
+{
+    if (l->f_end <= l->f_begin || l->n_clips == 0) return 0;
+    const long long tiles = (l->f_end - l->f_begin + TILE - 1) / TILE;
+    if (tiles > 0x7fffffffLL || l->n_clips > (size_t)65535 * 65535) return (int)cudaErrorInvalidValue;
+    const dim3 grid = clip_grid((unsigned)tiles, l->n_clips);
+    cudaStream_t s = (cudaStream_t)stream;
+    if (l->sample_type == WMEL_CU_S16)
+        k_logmel<int16_t><<<grid, NT, SMEM, s>>>(*l);
+    else
+        k_logmel<float><<<grid, NT, SMEM, s>>>(*l);
+    return (int)cudaGetLastError();
+}
+
+extern "C" int wmel__cu_normalize(float *out, size_t out_stride, size_t per_clip, size_t n_clips,
+                                  const unsigned *keys, int global_key, void *stream)
+{
+    if (per_clip == 0 || n_clips == 0) return 0;
+    /* enough blocks to fill the device once per clip batch, at most one per 1024 values */
+    size_t want = (per_clip + 1023) / 1024;
+    size_t cap = n_clips >= 64 ? 4 : 1024;
+    unsigned gx = (unsigned)(want < cap ? want : cap);
+    if (gx == 0) gx = 1;
+    if (n_clips > (size_t)65535 * 65535) return (int)cudaErrorInvalidValue;
+    k_normalize<<<clip_grid(gx, n_clips), 256, 0, (cudaStream_t)stream>>>(out, out_stride, per_clip,
+                                                                          n_clips, keys, global_key);
+    return (int)cudaGetLastError();
+}
+
+extern "C" float wmel__cu_key_to_float(unsigned key)
+{
+    const unsigned b = (key & 0x80000000u) ? (key & 0x7fffffffu) : ~key;
+    float f;
+    memcpy(&f, &b, sizeof f);
+    return f;
+}
