@@ -37,4 +37,12 @@ void wmel_npy_out_abort(wmel_npy_out *w);
 
 #define WMEL_NPY_FIXED_HEADER 128
 
+struct wmel_params;
+/* `wmel mel` for long inputs (cli/mel_long.c): decodes the head of INPUT; when it is
+ * shorter than 2 minutes returns -1 with the samples in *pcm, *n (malloced) for the
+ * whole-clip path; otherwise streams the features to `out` in bounded memory and
+ * returns the exit status (messages printed). */
+int wmel_cli_mel_long(const char *in, const struct wmel_params *p, size_t padding,
+                      const char *out, int quiet, int verbose, float **pcm, size_t *n);
+
 #endif

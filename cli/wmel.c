@@ -12,6 +12,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "commands.h"
 #include "util.h"
+#include "progress.h"
 #include "wmel.h"
 
 #include <errno.h>
@@ -148,7 +149,14 @@ int cmd_mel(int argc, char **argv)
 
     float *pcm = NULL;
     size_t n = 0;
-    int rc = load_input(in, &pcm, &n, quiet, raw, err);
+    int rc = WMEL_OK;
+    if (!png && !pad30 && !(raw && !strcmp(in, "-")) && (wmel_have_ffmpeg() || strcmp(in, "-"))) {
+        /* inputs over 2 minutes stream in bounded memory (cli/mel_long.c) */
+        int ex = wmel_cli_mel_long(in, &p, padding, out, quiet, verbose, &pcm, &n);
+        if (ex >= 0) return ex;
+    } else {
+        rc = load_input(in, &pcm, &n, quiet, raw, err);
+    }
     if (rc) {
         fprintf(stderr, "wmel: %s\n", err);
         return 1;

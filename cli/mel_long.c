@@ -1,0 +1,204 @@
+/*
+ * mel_long.c -- `wmel mel` on long inputs in bounded memory. The input is decoded into
+ * memory up to MEL_LONG_SAMPLES (2 minutes); a shorter input goes back to cmd_mel's
+ * whole-clip path. A longer one streams: wmel_stream computes raw log10 frames in
+ * blocks, which go to a tmpfile() as [n_mels][block] runs; once the global max and the
+ * frame count are known, a second pass over that file normalises each run and writes
+ * its rows into place in the (n_mels, n_frames) .npy. Memory: the decoder, one block of
+ * frames, one run (a few MB), whatever the length.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "commands.h"
+#include "progress.h"
+#include "wmel.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <time.h>
+
+#define MEL_LONG_SAMPLES ((size_t)WMEL_SAMPLE_RATE * 120)
+#define CHUNK 65536
+
+typedef struct spill {
+    FILE *f;
+    int n_mels;
+    size_t runs;
+    int failed;
+} spill;
+
+/* Each run: first frame, frame count, then [n_mels][nf] raw values. */
+static int to_spill(void *user, const float *raw, size_t f0, size_t nf)
+{
+    spill *s = user;
+    size_t hdr[2] = {f0, nf}, cnt = (size_t)s->n_mels * nf;
+    if (fwrite(hdr, sizeof hdr, 1, s->f) != 1 || fwrite(raw, sizeof(float), cnt, s->f) != cnt) {
+        s->failed = 1;
+        return WMEL_ERR_IO;
+    }
+    s->runs++;
+    return WMEL_OK;
+}
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* Second pass: normalise the spilled runs and write (n_mels, nf) rows into the output. */
+static int write_out(spill *s, const wmel_params *p, float mx, size_t nf, const char *out,
+                     char *err, size_t err_len)
+{
+    wmel_npy_out o;
+    int rc = wmel_npy_out_open(&o, out, err, err_len);
+    if (rc) return rc;
+    float *buf = NULL;
+    size_t cap = 0;
+    if (fflush(s->f) != 0 || fseeko(s->f, 0, SEEK_SET) != 0) rc = WMEL_ERR_IO;
+    for (size_t r = 0; r < s->runs && rc == WMEL_OK; r++) {
+        size_t hdr[2];
+        if (fread(hdr, sizeof hdr, 1, s->f) != 1 || hdr[0] + hdr[1] > nf) {
+            rc = WMEL_ERR_IO;
+            break;
+        }
+        size_t cnt = (size_t)p->n_mels * hdr[1];
+        if (cnt > cap) {
+            float *nb = realloc(buf, cnt * sizeof *nb);
+            if (!nb) {
+                rc = WMEL_ERR_NO_MEMORY;
+                break;
+            }
+            buf = nb;
+            cap = cnt;
+        }
+        if (fread(buf, sizeof(float), cnt, s->f) != cnt) {
+            rc = WMEL_ERR_IO;
+            break;
+        }
+        if (p->norm == WMEL_NORM_WHOLE) wmel_normalize(buf, cnt, mx);
+        for (int m = 0; m < p->n_mels && rc == WMEL_OK; m++) {
+            off_t at = WMEL_NPY_FIXED_HEADER + (off_t)(((size_t)m * nf + hdr[0]) * sizeof(float));
+            if (fseeko(o.o.f, at, SEEK_SET) != 0 ||
+                fwrite(buf + (size_t)m * hdr[1], sizeof(float), hdr[1], o.o.f) != hdr[1])
+                rc = WMEL_ERR_IO;
+        }
+    }
+    free(buf);
+    if (rc) {
+        if (rc == WMEL_ERR_NO_MEMORY) snprintf(err, err_len, "%s: out of memory", out);
+        else snprintf(err, err_len, "%s: write failed: %s", out, strerror(errno));
+        wmel_npy_out_abort(&o);
+        return rc;
+    }
+    size_t shape[2] = {(size_t)p->n_mels, nf};
+    return wmel_npy_out_commit(&o, shape, 2, err, err_len);
+}
+
+int wmel_cli_mel_long(const char *in, const wmel_params *p, size_t padding, const char *out,
+                      int quiet, int verbose, float **pcm, size_t *n)
+{
+    char err[1024] = "";
+    int st;
+    *pcm = NULL;
+    *n = 0;
+    double t0 = now();
+    wmel_decoder *d = wmel_decoder_open(in, &st, err, sizeof err);
+    if (!d) {
+        fprintf(stderr, "wmel: %s\n", err);
+        return 1;
+    }
+    /* the head of the input, in memory */
+    size_t cap = 1 << 20, len = 0, got = 0;
+    float *head = malloc(cap * sizeof *head);
+    int rc = head ? WMEL_OK : WMEL_ERR_NO_MEMORY;
+    while (rc == WMEL_OK && len < MEL_LONG_SAMPLES) {
+        if (len == cap) {
+            size_t ncap = 2 * cap < MEL_LONG_SAMPLES ? 2 * cap : MEL_LONG_SAMPLES;
+            float *nb = realloc(head, ncap * sizeof *nb);
+            if (!nb) {
+                rc = WMEL_ERR_NO_MEMORY;
+                break;
+            }
+            head = nb;
+            cap = ncap;
+        }
+        rc = wmel_decoder_read(d, head + len, cap - len, &got);
+        len += got;
+        if (got == 0) break;
+    }
+    if (rc == WMEL_OK && len < MEL_LONG_SAMPLES) { /* short: cmd_mel's whole-clip path */
+        if (!quiet && wmel_decoder_warning(d)[0])
+            fprintf(stderr, "wmel: warning: %s\n", wmel_decoder_warning(d));
+        wmel_decoder_close(d);
+        *pcm = head;
+        *n = len;
+        return -1;
+    }
+    wmel_ctx *ctx = NULL;
+    wmel_stream *ws = NULL;
+    spill sp = {NULL, p->n_mels, 0, 0};
+    if (rc == WMEL_OK) {
+        ctx = wmel_create(p, &st);
+        if (!ctx) rc = st;
+    }
+    if (rc == WMEL_OK) {
+        sp.f = tmpfile();
+        if (!sp.f) {
+            rc = WMEL_ERR_IO;
+            snprintf(err, sizeof err, "%s: cannot create a temporary file: %s", in, strerror(errno));
+        }
+    }
+    if (rc == WMEL_OK) {
+        ws = wmel_stream_create(ctx, padding, to_spill, &sp, &st);
+        if (!ws) rc = st;
+    }
+    if (rc == WMEL_OK) rc = wmel_stream_push(ws, head, len);
+    free(head);
+    head = NULL;
+    wmel_progress pg;
+    wmel_progress_init(&pg, in, quiet);
+    double total = wmel_decoder_duration(d);
+    float buf_small[1];
+    float *buf = rc == WMEL_OK ? malloc(CHUNK * sizeof *buf) : buf_small;
+    if (!buf) rc = WMEL_ERR_NO_MEMORY;
+    while (rc == WMEL_OK) {
+        rc = wmel_decoder_read(d, buf, CHUNK, &got);
+        if (rc || got == 0) break;
+        rc = wmel_stream_push(ws, buf, got);
+        wmel_progress_cb(&pg, (double)wmel_decoder_samples(d) / WMEL_SAMPLE_RATE, total);
+    }
+    if (buf != buf_small) free(buf);
+    if (rc == WMEL_OK) rc = wmel_stream_finish(ws);
+    wmel_progress_end(&pg);
+    if (!quiet && wmel_decoder_warning(d)[0])
+        fprintf(stderr, "wmel: warning: %s\n", wmel_decoder_warning(d));
+    size_t samples = wmel_stream_samples(ws), nf = wmel_n_frames(samples, padding);
+    if (!err[0] && rc) {
+        if (wmel_decoder_error(d)[0]) snprintf(err, sizeof err, "%s", wmel_decoder_error(d));
+        else if (sp.failed) snprintf(err, sizeof err, "%s: cannot write the temporary file: %s", in, strerror(errno));
+        else snprintf(err, sizeof err, "%s: %s", in, wmel_strerror(rc));
+    }
+    if (rc == WMEL_OK) rc = write_out(&sp, p, wmel_stream_max(ws), nf, out, err, sizeof err);
+    if (rc == WMEL_OK && verbose) {
+        double s = now() - t0;
+        printf("%s: %zu samples (%.2f s at 16 kHz) + %zu padding -> (%d, %zu) float32, streamed\n",
+               in, samples, samples / 16000.0, padding, p->n_mels, nf);
+        printf("  %.3f s on backend %s, kernel %s, %d thread(s)  (%.0fx realtime)\n", s,
+               wmel_backend_name(ctx), wmel_kernel_name(ctx), wmel_ctx_n_threads(ctx),
+               s > 0 ? samples / 16000.0 / s : 0.0);
+    }
+    if (sp.f) fclose(sp.f);
+    wmel_stream_destroy(ws);
+    wmel_destroy(ctx);
+    wmel_decoder_close(d);
+    free(head);
+    if (rc) {
+        fprintf(stderr, "wmel: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
