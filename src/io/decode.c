@@ -207,7 +207,7 @@ wmel_ff *wmel__ff_open(const char *path, const void *data, size_t size, const ch
     int r = avformat_open_input(&f->fmt, path ? (is_stdin ? "pipe:0" : path) : "", NULL, NULL);
     if (r < 0) {
         f->fmt = NULL; /* freed by avformat_open_input on failure */
-        if (r == AVERROR_INVALIDDATA)
+        if (r == AVERROR_INVALIDDATA || r == AVERROR(EINVAL))
             return open_fail(f, status, say(err, err_len, WMEL_ERR_FORMAT, name,
                                             "not an audio or video format FFmpeg recognises"));
         if (r == AVERROR_EOF)
