@@ -11,7 +11,7 @@ APT_PKGS   := build-essential cmake pkg-config libpng-dev zlib1g-dev python3 pyt
               libopenblas-dev
 CMAKE_ARGS ?=
 
-.PHONY: all deps build demo test test-build test-asan test-python clean
+.PHONY: all deps build demo test test-build test-asan test-python bench clean
 
 all: build
 
@@ -54,6 +54,18 @@ test-python: deps
 	$(PY_VENV)/bin/python -m pytest -p no:cacheprovider tests/python
 
 test: test-asan test-build test-python
+
+# Benchmarks (never part of `make test`): wmel against FFTW (libfftw3-dev, benchmark
+# program only) and numpy's openai algorithm, side by side; table on stdout.
+BENCH_BUILD ?= build-bench
+BENCH_ARGS  ?=
+bench:
+	@dpkg -s libfftw3-dev >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq libfftw3-dev; } || echo "no libfftw3-dev: no FFTW peer"
+	@python3 -c 'import numpy' 2>/dev/null || { test -x $(BENCH_BUILD)/venv/bin/python || python3 -m venv $(BENCH_BUILD)/venv; $(BENCH_BUILD)/venv/bin/pip install -q numpy; }
+	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON $(CMAKE_ARGS)
+	cmake --build $(BENCH_BUILD) -j $(JOBS)
+	WMEL_BENCH_PYTHON=$$(test -x $(BENCH_BUILD)/venv/bin/python && echo $(BENCH_BUILD)/venv/bin/python || echo python3) \
+	  ./$(BENCH_BUILD)/wmel bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN) $(PY_BUILD) out

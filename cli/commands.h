@@ -4,6 +4,7 @@
 #define WMEL_CLI_COMMANDS_H
 
 int cmd_mel(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 int cmd_decode(int argc, char **argv);  /* cli/cmd_decode.c */
 int cmd_windows(int argc, char **argv); /* cli/cmd_windows.c */
 

@@ -48,6 +48,8 @@ static const char *USAGE =
     "instead); without FFmpeg a 16 kHz mono WAV file (PCM 16-bit or float32), or - for raw\n"
     "float32 samples. Long inputs stream in bounded memory; progress goes to stderr when it\n"
     "is a terminal (--quiet silences it).\n"
+    "  bench                  time the CPU backend against FFTW and Python peers\n"
+    "                         (wmel bench --help)\n"
     "  wmel --help | --version\n";
 
 static int die(const char *msg)
@@ -230,6 +232,7 @@ static const struct {
     int (*fn)(int argc, char **argv);
 } COMMANDS[] = {
     {"mel", cmd_mel},
+    {"bench", cmd_bench},
     {"decode", cmd_decode},
     {"windows", cmd_windows},
 };

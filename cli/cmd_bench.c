@@ -1,0 +1,327 @@
+/*
+ * cmd_bench.c -- `wmel bench`: times the CPU backend on a deterministic test signal and,
+ * in the same run, the peers in bench/ (an FFTW implementation of the same pipeline and
+ * the Python peers: numpy's openai algorithm, torch's stft pipeline), then prints
+ * min / median / p95, x-realtime, ns per frame, peak RSS and the ratio of each peer's
+ * median to wmel's (above 1: wmel is faster). Plain-text table, or --json.
+ *
+ * Peers are separate processes (FFTW is GPL and never linked into wmel); each times its
+ * own compute loop the same way (bench/bench_common.h), so process start-up is excluded.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "../bench/bench_common.h"
+#include "commands.h"
+#include "wmel.h"
+
+#include <stdio.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#ifndef WMEL_BENCH_DIR
+#define WMEL_BENCH_DIR "bench"
+#endif
+
+#define MAXL 8
+
+typedef struct row {
+    double seconds;
+    int threads, n_mels;
+    char impl[24];
+    char note[64];
+    int ok;
+    double min_ms, median_ms, p95_ms;
+    double ratio;      /* this peer's median / wmel's median for the same config */
+    double rss_mb;     /* peak RSS of the wmel process after this config */
+    double io_mb;      /* input + output arrays */
+} row;
+
+static int parse_list_d(const char *s, double *v, int *n)
+{
+    *n = 0;
+    while (s && *s && *n < MAXL) {
+        char *end;
+        v[*n] = strtod(s, &end);
+        if (end == s || !(v[*n] > 0.02)) return -1;
+        (*n)++;
+        s = *end == ',' ? end + 1 : end;
+        if (*end && *end != ',') return -1;
+    }
+    return *n ? 0 : -1;
+}
+
+static int parse_list_i(const char *s, int *v, int *n)
+{
+    double d[MAXL];
+    if (parse_list_d(s, d, n)) return -1;
+    for (int i = 0; i < *n; i++) v[i] = (int)d[i];
+    return 0;
+}
+
+static void cpu_model(char *buf, size_t len)
+{
+    snprintf(buf, len, "unknown CPU");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f) return;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "model name", 10)) continue;
+        char *c = strchr(line, ':');
+        if (!c) break;
+        c += 2;
+        c[strcspn(c, "\n")] = 0;
+        snprintf(buf, len, "%s", c);
+        break;
+    }
+    fclose(f);
+}
+
+static double peak_rss_mb(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru)) return 0.0;
+    return (double)ru.ru_maxrss / 1024.0;
+}
+
+/* Pulls "key":number out of a peer's JSON line. */
+static int json_num(const char *s, const char *key, double *v)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    const char *p = strstr(s, pat);
+    if (!p) return -1;
+    p += strlen(pat);
+    while (*p == ' ') p++;
+    char *end;
+    *v = strtod(p, &end);
+    return end == p ? -1 : 0;
+}
+
+static void run_peer(const char *cmd, row *r)
+{
+    r->ok = 0;
+    FILE *f = popen(cmd, "r");
+    if (!f) {
+        snprintf(r->note, sizeof r->note, "could not start");
+        return;
+    }
+    char line[2048] = "";
+    char *got = fgets(line, sizeof line, f);
+    int st = pclose(f);
+    if (!got || st != 0) {
+        snprintf(r->note, sizeof r->note, "not available");
+        return;
+    }
+    if (strstr(line, "\"skipped\"")) {
+        snprintf(r->note, sizeof r->note, "skipped (not importable)");
+        return;
+    }
+    double diff;
+    if (json_num(line, "median_ms", &r->median_ms) || json_num(line, "min_ms", &r->min_ms) ||
+        json_num(line, "p95_ms", &r->p95_ms)) {
+        snprintf(r->note, sizeof r->note, "unreadable output");
+        return;
+    }
+    if (!json_num(line, "max_abs_diff_vs_wmel", &diff))
+        snprintf(r->note, sizeof r->note, "max|diff| vs wmel %.1e", diff);
+    r->ok = 1;
+}
+
+static int time_wmel(double seconds, int threads, int n_mels, int isa, int reps, int warm,
+                     row *r, char *kernel, size_t klen)
+{
+    size_t n = (size_t)(seconds * 16000.0);
+    size_t nf = wmel_n_frames(n, 0), count = (size_t)n_mels * nf;
+    float *x = malloc(n * sizeof *x), *out = malloc(count * sizeof *out);
+    double *t = malloc((size_t)reps * sizeof *t);
+    wmel_params p = wmel_default_params();
+    p.n_mels = n_mels;
+    p.n_threads = threads;
+    p.backend = WMEL_BACKEND_CPU;
+    p.max_isa = isa;
+    wmel_ctx *ctx = wmel_create(&p, NULL);
+    int rc = (!x || !out || !t || !ctx) ? WMEL_ERR_NO_MEMORY : WMEL_OK;
+    if (rc == WMEL_OK) {
+        bench_signal(x, n);
+        snprintf(kernel, klen, "%s", wmel_kernel_name(ctx));
+        for (int i = 0; i < warm && rc == WMEL_OK; i++) rc = wmel_log_mel(ctx, x, n, 0, out, count);
+        for (int i = 0; i < reps && rc == WMEL_OK; i++) {
+            double t0 = bench_now();
+            rc = wmel_log_mel(ctx, x, n, 0, out, count);
+            t[i] = bench_now() - t0;
+        }
+    }
+    if (rc == WMEL_OK) {
+        bench_stats st = bench_summarize(t, (size_t)reps);
+        r->min_ms = st.min * 1e3;
+        r->median_ms = st.median * 1e3;
+        r->p95_ms = st.p95 * 1e3;
+        r->ok = 1;
+        r->rss_mb = peak_rss_mb();
+        r->io_mb = (double)(n + count) * 4.0 / (1024.0 * 1024.0);
+    } else {
+        snprintf(r->note, sizeof r->note, "%s", wmel_strerror(rc));
+    }
+    wmel_destroy(ctx);
+    free(x);
+    free(out);
+    free(t);
+    return rc;
+}
+
+static const char *BENCH_USAGE =
+    "usage: wmel bench [--seconds 30,600,6240] [--threads 1,2] [--n-mels 80,128]\n"
+    "                  [--reps N] [--warmup N] [--isa auto|c|avx2|avx512]\n"
+    "                  [--peers fftw,numpy,torch|none] [--python PY] [--json]\n"
+    "Times wmel's CPU backend and, in the same run, the peers; prints medians and ratios\n"
+    "(peer median / wmel median). --reps applies at 30 s and shrinks with the length.\n";
+
+int cmd_bench(int argc, char **argv)
+{
+    double secs[MAXL] = {30, 600, 6240};
+    int nsecs = 3, thr[MAXL] = {1, 2}, nthr = 2, mels[MAXL] = {80, 128}, nmels = 2;
+    int reps = 40, warm = 3, json = 0, isa = WMEL_ISA_AUTO;
+    const char *peers = "fftw,numpy,torch";
+    const char *py = getenv("WMEL_BENCH_PYTHON") ? getenv("WMEL_BENCH_PYTHON") : "python3";
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int bad = 0;
+        if (!strcmp(a, "--json")) { json = 1; continue; }
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { fputs(BENCH_USAGE, stdout); return 0; }
+        if (!v) bad = 1;
+        else if (!strcmp(a, "--seconds")) bad = parse_list_d(v, secs, &nsecs);
+        else if (!strcmp(a, "--threads")) bad = parse_list_i(v, thr, &nthr);
+        else if (!strcmp(a, "--n-mels")) bad = parse_list_i(v, mels, &nmels);
+        else if (!strcmp(a, "--reps")) bad = (reps = atoi(v)) < 1;
+        else if (!strcmp(a, "--warmup")) bad = (warm = atoi(v)) < 0;
+        else if (!strcmp(a, "--peers")) peers = v;
+        else if (!strcmp(a, "--python")) py = v;
+        else if (!strcmp(a, "--isa")) {
+            if (!strcmp(v, "auto")) isa = WMEL_ISA_AUTO;
+            else if (!strcmp(v, "c")) isa = WMEL_ISA_C;
+            else if (!strcmp(v, "avx2")) isa = WMEL_ISA_AVX2;
+            else if (!strcmp(v, "avx512")) isa = WMEL_ISA_AVX512;
+            else bad = 1;
+        } else bad = 1;
+        if (bad) {
+            fprintf(stderr, "wmel: bench: bad option '%s'\n%s", a, BENCH_USAGE);
+            return 2;
+        }
+        i++;
+    }
+    for (int i = 0; i < nthr; i++)
+        if (thr[i] < 1 || thr[i] > 256) return fputs("wmel: bench: threads 1..256\n", stderr), 2;
+    for (int i = 0; i < nmels; i++)
+        if (mels[i] != 80 && mels[i] != 128) return fputs("wmel: bench: n-mels 80 or 128\n", stderr), 2;
+
+    /* the FFTW peer sits beside this executable */
+    char self[4096] = "", fftw[4200] = "", pyscript[4200];
+    ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (sl > 0) {
+        self[sl] = 0;
+        char *slash = strrchr(self, '/');
+        if (slash) *slash = 0;
+        snprintf(fftw, sizeof fftw, "%s/wmel-bench-fftw", self);
+    }
+    if (access(fftw, X_OK)) fftw[0] = 0;
+    snprintf(pyscript, sizeof pyscript, "%s/peer_python.py", WMEL_BENCH_DIR);
+    if (access(pyscript, R_OK)) pyscript[0] = 0;
+    const char *pnames[3] = {"fftw", "numpy", "torch"};
+
+    char cpu[256], kernel[64] = "?";
+    cpu_model(cpu, sizeof cpu);
+    row rows[MAXL * MAXL * MAXL * 4];
+    int nrows = 0;
+    for (int si = 0; si < nsecs; si++)
+        for (int ti = 0; ti < nthr; ti++)
+            for (int mi = 0; mi < nmels; mi++) {
+                double s = secs[si];
+                int r_here = (int)(reps * 30.0 / s + 0.5);
+                if (r_here < 5) r_here = 5;
+                if (r_here > reps) r_here = reps;
+                int w_here = s > 100 ? (warm ? 1 : 0) : warm;
+                row *w = &rows[nrows++];
+                memset(w, 0, sizeof *w);
+                w->seconds = s;
+                w->threads = thr[ti];
+                w->n_mels = mels[mi];
+                snprintf(w->impl, sizeof w->impl, "wmel");
+                if (!json) {
+                    fprintf(stderr, "  %6.0f s  %d thr  %3d mels ...\r", s, thr[ti], mels[mi]);
+                    fflush(stderr);
+                }
+                time_wmel(s, thr[ti], mels[mi], isa, r_here, w_here, w, kernel, sizeof kernel);
+                for (int pi = 0; pi < 3; pi++) {
+                    if (!strstr(peers, pnames[pi])) continue;
+                    /* the Python peers at 80 bins only: their 128-bin cost is the same
+                     * FFT plus a larger product, and they are slow at long lengths */
+                    if (pi > 0 && mels[mi] != 80) continue;
+                    char cmd[9000];
+                    int pr = pi == 0 ? r_here : (r_here > 5 ? 5 : r_here);
+                    if (pi == 0 && fftw[0])
+                        snprintf(cmd, sizeof cmd,
+                                 "'%s' --seconds %g --threads %d --reps %d --warmup %d --n-mels %d",
+                                 fftw, s, thr[ti], pr, w_here, mels[mi]);
+                    else if (pi > 0 && pyscript[0])
+                        snprintf(cmd, sizeof cmd,
+                                 "'%s' '%s' %s --seconds %g --threads %d --reps %d --warmup %d "
+                                 "--n-mels %d 2>/dev/null",
+                                 py, pyscript, pnames[pi], s, thr[ti], pr, w_here ? 1 : 0, mels[mi]);
+                    else
+                        continue;
+                    row *r = &rows[nrows++];
+                    memset(r, 0, sizeof *r);
+                    r->seconds = s;
+                    r->threads = thr[ti];
+                    r->n_mels = mels[mi];
+                    snprintf(r->impl, sizeof r->impl, "%s", pnames[pi]);
+                    run_peer(cmd, r);
+                    if (r->ok && w->ok) r->ratio = r->median_ms / w->median_ms;
+                }
+            }
+    if (!json) fprintf(stderr, "%40s\r", "");
+
+    if (json) {
+        printf("{\"cpu\":\"%s\",\"kernel\":\"%s\",\"version\":\"%s\",\"rows\":[", cpu, kernel,
+               wmel_version());
+        for (int i = 0; i < nrows; i++) {
+            row *r = &rows[i];
+            double nfr = (double)(size_t)(r->seconds * 100.0);
+            printf("%s\n {\"impl\":\"%s\",\"seconds\":%g,\"threads\":%d,\"n_mels\":%d,\"ok\":%s",
+                   i ? "," : "", r->impl, r->seconds, r->threads, r->n_mels, r->ok ? "true" : "false");
+            if (r->ok)
+                printf(",\"min_ms\":%.4f,\"median_ms\":%.4f,\"p95_ms\":%.4f,\"x_realtime\":%.1f,"
+                       "\"ns_per_frame\":%.1f",
+                       r->min_ms, r->median_ms, r->p95_ms, r->seconds * 1e3 / r->median_ms,
+                       r->median_ms * 1e6 / nfr);
+            if (r->ratio > 0) printf(",\"ratio_vs_wmel\":%.3f", r->ratio);
+            if (r->rss_mb > 0) printf(",\"peak_rss_mb\":%.1f,\"in_out_mb\":%.1f", r->rss_mb, r->io_mb);
+            if (r->note[0]) printf(",\"note\":\"%s\"", r->note);
+            printf("}");
+        }
+        printf("\n]}\n");
+        return 0;
+    }
+    printf("wmel bench -- %s; CPU: %s; kernel: %s\n", wmel_version(), cpu, kernel);
+    printf("ratio = peer median / wmel median (above 1: wmel is faster); RSS: wmel process peak\n\n");
+    printf("%8s %4s %5s %-6s %10s %10s %10s %10s %9s %8s  %s\n", "audio_s", "thr", "mels", "impl",
+           "min_ms", "median_ms", "p95_ms", "x_realtime", "ns/frame", "ratio", "notes");
+    for (int i = 0; i < nrows; i++) {
+        row *r = &rows[i];
+        double nfr = (double)(size_t)(r->seconds * 100.0);
+        if (!r->ok) {
+            printf("%8g %4d %5d %-6s %10s %10s %10s %10s %9s %8s  %s\n", r->seconds, r->threads,
+                   r->n_mels, r->impl, "-", "-", "-", "-", "-", "-", r->note);
+            continue;
+        }
+        char ratio[16] = "", note[128];
+        if (r->ratio > 0) snprintf(ratio, sizeof ratio, "%.2fx", r->ratio);
+        if (r->rss_mb > 0)
+            snprintf(note, sizeof note, "peak RSS %.0f MB (in+out %.0f MB)", r->rss_mb, r->io_mb);
+        else
+            snprintf(note, sizeof note, "%s", r->note);
+        printf("%8g %4d %5d %-6s %10.3f %10.3f %10.3f %10.0f %9.1f %8s  %s\n", r->seconds,
+               r->threads, r->n_mels, r->impl, r->min_ms, r->median_ms, r->p95_ms,
+               r->seconds * 1e3 / r->median_ms, r->median_ms * 1e6 / nfr, ratio, note);
+    }
+    return 0;
+}

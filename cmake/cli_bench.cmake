@@ -1,0 +1,18 @@
+# cli_bench.cmake -- `wmel bench` (cli/cmd_bench.c, picked up by the cli/*.c glob) and
+# the FFTW peer wmel-bench-fftw, built only when FFTW's single-precision library is
+# installed (libfftw3-dev). FFTW is GPL: it is linked into that benchmark program only,
+# never into libwmel or the wmel command.
+set_source_files_properties(${CMAKE_CURRENT_SOURCE_DIR}/cli/cmd_bench.c PROPERTIES
+  COMPILE_DEFINITIONS "WMEL_BENCH_DIR=\"${CMAKE_CURRENT_SOURCE_DIR}/bench\"")
+find_path(WMEL_FFTW_INCLUDE fftw3.h)
+find_library(WMEL_FFTW3F fftw3f)
+if(WMEL_FFTW_INCLUDE AND WMEL_FFTW3F)
+  add_executable(wmel_bench_fftw ${CMAKE_CURRENT_SOURCE_DIR}/bench/fftw_mel.c)
+  set_target_properties(wmel_bench_fftw PROPERTIES OUTPUT_NAME wmel-bench-fftw)
+  target_include_directories(wmel_bench_fftw PRIVATE ${WMEL_FFTW_INCLUDE})
+  target_compile_options(wmel_bench_fftw PRIVATE -O3 -march=native -ffast-math)
+  target_link_libraries(wmel_bench_fftw PRIVATE wmel_static ${WMEL_FFTW3F} m)
+  message(STATUS "wmel bench: FFTW peer enabled (${WMEL_FFTW3F})")
+else()
+  message(STATUS "wmel bench: libfftw3-dev not found, no FFTW peer")
+endif()
