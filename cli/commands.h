@@ -7,5 +7,6 @@ int cmd_mel(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_decode(int argc, char **argv);  /* cli/cmd_decode.c */
 int cmd_windows(int argc, char **argv); /* cli/cmd_windows.c */
+int cmd_stem(int argc, char **argv);    /* cli/cmd_stem.c */
 
 #endif

@@ -3,7 +3,7 @@
  *
  *   wmel mel INPUT -o OUT.npy [--n-mels 80|128] [--padding N] [--pad-30s]
  *                  [--norm whole|none] [--backend auto|ref|cpu|cuda] [--threads N]
- *                  [--png PICTURE.png] [--quiet]
+ *                  [--png PICTURE.png] [--smooth 3x3] [--quiet]
  *
  * Every failure prints one line on stderr naming the file and the reason, exits
  * non-zero, and leaves no output file behind (outputs are written to a temporary file
@@ -35,6 +35,7 @@ static const char *USAGE =
     "      --backend B        auto|ref|cpu|cuda (default auto)\n"
     "      --threads N        CPU worker threads (default: all cores)\n"
     "      --png FILE.png     also write a picture of the spectrogram\n"
+    "      --smooth 3x3       3x3 average smoothing of the result (avg_pool2d, zeros outside)\n"
     "      --quiet            no warnings on stderr\n"
     "      -v, --verbose      print a summary (shape, range, time, kernel) on stdout\n"
     "\n"
@@ -42,6 +43,9 @@ static const char *USAGE =
     "                         load_audio(INPUT) bit for bit   [--quiet]\n"
     "  windows INPUT -o OUT.npy  transcribe()'s 30 s windows, float32 (n_windows, n_mels, 3000)\n"
     "      --n-mels 80|128  --backend B  --threads N  --quiet\n"
+    "  stem INPUT --weights FILE.safetensors -o OUT.npy  the Whisper encoder stem (conv1,\n"
+    "                         conv2, GELU, + positions) on each window, float32\n"
+    "                         (n_windows, 1500, d)   [--n-mels 80|128  --threads N  -v  --quiet]\n"
     "\n"
     "INPUT: with FFmpeg (see --version) any audio or video file FFmpeg reads, or - for any\n"
     "format on standard input (mel: --raw-f32 reads raw float32 little-endian samples\n"
@@ -89,6 +93,7 @@ int cmd_mel(int argc, char **argv)
     const char *in = NULL, *out = NULL, *png = NULL;
     wmel_params p = wmel_default_params();
     size_t padding = 0;
+    int smooth = 0;
     int pad30 = 0, quiet = 0, verbose = 0, raw = 0;
     char err[ERRLEN];
     for (int i = 0; i < argc; i++) {
@@ -126,6 +131,10 @@ int cmd_mel(int argc, char **argv)
             if (parse_size(v, &t) || t > 256) return die("--threads takes a number from 0 to 256");
             p.n_threads = (int)t;
             i++;
+        } else if (!strcmp(a, "--smooth")) {
+            if (!v || strcmp(v, "3x3")) return die("--smooth takes 3x3");
+            smooth = 1;
+            i++;
         } else if (!strcmp(a, "--png")) {
             if (!v) return die("--png needs a file name");
             png = v;
@@ -152,7 +161,7 @@ int cmd_mel(int argc, char **argv)
     float *pcm = NULL;
     size_t n = 0;
     int rc = WMEL_OK;
-    if (!png && !pad30 && !(raw && !strcmp(in, "-")) && (wmel_have_ffmpeg() || strcmp(in, "-"))) {
+    if (!png && !pad30 && !smooth && !(raw && !strcmp(in, "-")) && (wmel_have_ffmpeg() || strcmp(in, "-"))) {
         /* inputs over 2 minutes stream in bounded memory (cli/mel_long.c) */
         int ex = wmel_cli_mel_long(in, &p, padding, out, quiet, verbose, &pcm, &n);
         if (ex >= 0) return ex;
@@ -188,6 +197,7 @@ int cmd_mel(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (count && !mel) rc = WMEL_ERR_NO_MEMORY;
     else rc = wmel_log_mel(ctx, pcm, n, padding, mel, count);
+    if (rc == WMEL_OK && smooth) rc = wmel_smooth3x3(mel, (size_t)p.n_mels, nf, mel, count);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     free(pcm);
     if (rc == WMEL_OK && verbose) {
@@ -235,6 +245,7 @@ static const struct {
     {"bench", cmd_bench},
     {"decode", cmd_decode},
     {"windows", cmd_windows},
+    {"stem", cmd_stem},
 };
 
 int main(int argc, char **argv)

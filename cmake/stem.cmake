@@ -41,7 +41,8 @@ message(STATUS "wmel stem: cJSON ${WMEL_STEM_HAVE_CJSON}, OpenBLAS ${WMEL_STEM_H
 # The benchmark (not part of the tests): large-v3 geometry against OpenBLAS sgemm.
 if(WMEL_STEM_HAVE_OPENBLAS AND EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/bench/stem_bench.c)
   add_executable(wmel_stem_bench ${CMAKE_CURRENT_SOURCE_DIR}/bench/stem_bench.c)
-  set_target_properties(wmel_stem_bench PROPERTIES OUTPUT_NAME wmel-stem-bench)
+  # (made before cuda.cmake runs: a C-only program, no CUDA architectures to inherit)
+  set_target_properties(wmel_stem_bench PROPERTIES OUTPUT_NAME wmel-stem-bench CUDA_ARCHITECTURES OFF)
   target_include_directories(wmel_stem_bench PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
   target_link_libraries(wmel_stem_bench PRIVATE wmel_static PkgConfig::WMEL_OPENBLAS)
 endif()

@@ -1,0 +1,165 @@
+/*
+ * cmd_stem.c -- `wmel stem INPUT --weights FILE.safetensors -o OUT.npy [--n-mels N]`:
+ * the Whisper encoder stem (gelu(conv1), gelu(conv2), + positions) on each 30-second
+ * transcribe() window of the input, float32 (n_windows, 1500, d). The windows are those
+ * of `wmel windows` (openai's transcribe(): one global max over the whole input, a single
+ * window for inputs up to 30 s); each is run through the stem and appended to the output
+ * as soon as it is done, so memory stays bounded for long files.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "commands.h"
+#include "progress.h"
+#include "wmel.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int usage(const char *msg)
+{
+    fprintf(stderr, "wmel: %s\n", msg);
+    return 2;
+}
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+int cmd_stem(int argc, char **argv)
+{
+    const char *in = NULL, *out = NULL, *weights = NULL;
+    int quiet = 0, verbose = 0, n_mels = 0;
+    wmel_params p = wmel_default_params();
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            if (!v) return usage("-o needs a file name");
+            out = v;
+            i++;
+        } else if (!strcmp(a, "--weights") || !strcmp(a, "-w")) {
+            if (!v) return usage("--weights needs a .safetensors file");
+            weights = v;
+            i++;
+        } else if (!strcmp(a, "--n-mels")) {
+            if (!v || (strcmp(v, "80") && strcmp(v, "128"))) return usage("--n-mels takes 80 or 128");
+            n_mels = atoi(v);
+            i++;
+        } else if (!strcmp(a, "--threads")) {
+            char *end;
+            long t = v ? strtol(v, &end, 10) : -1;
+            if (!v || *end || t < 0 || t > 256) return usage("--threads takes a number from 0 to 256");
+            p.n_threads = (int)t;
+            i++;
+        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+            quiet = 1;
+        } else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
+            verbose = 1;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "wmel: unknown option '%s' (see wmel --help)\n", a);
+            return 2;
+        } else if (!in) {
+            in = a;
+        } else {
+            fprintf(stderr, "wmel: unexpected argument '%s' (one INPUT only)\n", a);
+            return 2;
+        }
+    }
+    if (!in) return usage("stem: no INPUT given (see wmel --help)");
+    if (!weights) return usage("stem: no weights given: use --weights FILE.safetensors");
+    if (!out) return usage("stem: no output given: use -o OUT.npy");
+
+    char err[1024] = "", warn[1024] = "";
+    int st;
+    double t0 = now();
+    wmel_stem *stem = wmel_stem_load(weights, p.n_threads, &st, err, sizeof err);
+    if (!stem) {
+        fprintf(stderr, "wmel: %s\n", err);
+        return 1;
+    }
+    int sm = wmel_stem_n_mels(stem);
+    size_t d = (size_t)wmel_stem_d_model(stem);
+    if (n_mels && n_mels != sm) {
+        fprintf(stderr, "wmel: %s: the stem takes %d mel bins, not --n-mels %d\n", weights, sm, n_mels);
+        wmel_stem_free(stem);
+        return 1;
+    }
+    if (sm != 80 && sm != 128) {
+        fprintf(stderr, "wmel: %s: the stem takes %d mel bins; wmel computes 80 or 128\n", weights, sm);
+        wmel_stem_free(stem);
+        return 1;
+    }
+    p.n_mels = sm;
+    wmel_ctx *ctx = wmel_create(&p, &st);
+    if (!ctx) {
+        wmel_stem_free(stem);
+        fprintf(stderr, "wmel: %s\n", wmel_strerror(st));
+        return 1;
+    }
+    double t1 = now();
+    wmel_progress pg;
+    wmel_progress_init(&pg, in, quiet);
+    wmel_windows *w = wmel_windows_open(ctx, in, wmel_progress_cb, &pg, &st, err, sizeof err,
+                                        warn, sizeof warn);
+    wmel_progress_end(&pg);
+    if (warn[0] && !quiet) fprintf(stderr, "wmel: warning: %s\n", warn);
+    if (!w) {
+        wmel_destroy(ctx);
+        wmel_stem_free(stem);
+        fprintf(stderr, "wmel: %s\n", err);
+        return 1;
+    }
+    double t2 = now(), t_stem = 0;
+    size_t per = (size_t)sm * WMEL_CHUNK_FRAMES, per_out = (size_t)WMEL_STEM_FRAMES * d;
+    size_t count = wmel_windows_count(w);
+    float *mel = malloc(per * sizeof *mel);
+    float *x = malloc(per_out * sizeof *x);
+    wmel_npy_out o;
+    int rc = mel && x ? wmel_npy_out_open(&o, out, err, sizeof err) : WMEL_ERR_NO_MEMORY;
+    if (!mel || !x) snprintf(err, sizeof err, "%s: out of memory", in);
+    if (rc == WMEL_OK) {
+        for (size_t k = 0; k < count && rc == WMEL_OK; k++) {
+            size_t frames = 0;
+            rc = wmel_windows_next(w, mel, per, &frames);
+            if (rc == WMEL_OK && frames == 0) rc = WMEL_ERR_IO; /* cannot happen */
+            if (rc) {
+                snprintf(err, sizeof err, "%s: window %zu: %s", in, k, wmel_strerror(rc));
+                break;
+            }
+            double a = now();
+            rc = wmel_stem_forward(stem, mel, 1, x, per_out);
+            t_stem += now() - a;
+            if (rc) snprintf(err, sizeof err, "%s: window %zu: stem: %s", in, k, wmel_strerror(rc));
+            else rc = wmel_npy_out_write(&o, x, per_out, err, sizeof err);
+        }
+        size_t shape[3] = {count, WMEL_STEM_FRAMES, d};
+        if (rc == WMEL_OK && count == 0) {
+            rc = WMEL_ERR_TOO_SHORT;
+            snprintf(err, sizeof err, "%s: shorter than one frame (160 samples): no window", in);
+        }
+        if (rc == WMEL_OK) rc = wmel_npy_out_commit(&o, shape, 3, err, sizeof err);
+        else wmel_npy_out_abort(&o);
+    }
+    if (rc == WMEL_OK && verbose) {
+        printf("%s: %zu window(s) -> (%zu, %d, %zu) float32\n", in, count, count, WMEL_STEM_FRAMES, d);
+        printf("  weights %s: n_mels %d, d %zu, positions %s, GEMM %s (%.1f ms to load)\n", weights,
+               sm, d, wmel_stem_file_positions(stem) ? "from the file" : "sinusoids", wmel_stem_gemm_name(stem),
+               (t1 - t0) * 1e3);
+        printf("  features %.1f ms (%s), stem %.1f ms (%.1f ms per window)\n", (t2 - t1) * 1e3,
+               wmel_kernel_name(ctx), t_stem * 1e3, count ? t_stem * 1e3 / (double)count : 0.0);
+    }
+    free(mel);
+    free(x);
+    wmel_windows_close(w);
+    wmel_destroy(ctx);
+    wmel_stem_free(stem);
+    if (rc) {
+        fprintf(stderr, "wmel: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
