@@ -8,7 +8,7 @@ BUILD_SAN  ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 APT_PKGS   := build-essential cmake pkg-config libpng-dev zlib1g-dev python3 python3-venv python3-dev \
               libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libcjson-dev \
-              libopenblas-dev
+              libopenblas-dev ffmpeg
 CMAKE_ARGS ?=
 
 .PHONY: all deps build demo test test-build test-asan test-python bench clean

@@ -115,6 +115,11 @@ struct wmel_ctx {
 int wmel__raw_frames(const wmel_ctx *ctx, const wmel_signal *s, size_t f0, size_t nf,
                      float *out, size_t stride, float *max_out, int n_threads);
 
+/* For a RIFF/WAVE file of `total` bytes whose first head_len bytes are head: when the
+ * data chunk claims more bytes than the file holds, writes a warning and returns 1. */
+int wmel__wav_claim_warning(const void *head, size_t head_len, unsigned long long total,
+                            const char *name, char *warn, size_t warn_len);
+
 void *wmel__aligned_alloc(size_t bytes);
 void wmel__aligned_free(void *p);
 

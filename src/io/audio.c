@@ -62,6 +62,24 @@ static wmel_decoder *open_any(const char *path, const void *data, size_t size, i
     snprintf(d->name, sizeof d->name, "%s", path ? path : "(memory)");
 #ifdef WMEL_HAVE_FFMPEG
     d->ff = wmel__ff_open(path, data, size, d->name, &st, d->err, sizeof d->err);
+    if (st == WMEL_OK) {
+        /* FFmpeg's wav demuxer trusts the file size, not a data chunk that claims more:
+         * look at the header ourselves so a cut WAV is reported like any other. */
+        if (data) {
+            wmel__wav_claim_warning(data, size, size, d->name, d->warn, sizeof d->warn);
+        } else if (strcmp(path, "-") != 0) {
+            FILE *f = fopen(path, "rb");
+            if (f) {
+                unsigned char head[4096];
+                size_t hl = fread(head, 1, sizeof head, f);
+                long total = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+                if (total > 0)
+                    wmel__wav_claim_warning(head, hl, (unsigned long long)total, d->name, d->warn,
+                                            sizeof d->warn);
+                fclose(f);
+            }
+        }
+    }
 #else
     if (path)
         st = wmel_read_wav(path, &d->pcm, &d->n, d->err, sizeof d->err, d->warn, sizeof d->warn);

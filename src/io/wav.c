@@ -140,3 +140,25 @@ int wmel_read_wav(const char *path, float **out, size_t *n_out, char *err, size_
     free(buf);
     return rc;
 }
+
+int wmel__wav_claim_warning(const void *head, size_t head_len, unsigned long long total,
+                            const char *name, char *warn, size_t warn_len)
+{
+    const unsigned char *b = head;
+    if (head_len < 12 || memcmp(b, "RIFF", 4) != 0 || memcmp(b + 8, "WAVE", 4) != 0) return 0;
+    size_t pos = 12;
+    while (pos + 8 <= head_len) {
+        uint32_t len = rd32(b + pos + 4);
+        if (!memcmp(b + pos, "data", 4)) {
+            unsigned long long avail = total > pos + 8 ? total - (pos + 8) : 0;
+            if (len != 0xFFFFFFFFu && len > avail) {
+                say(warn, warn_len, 0, name, "data chunk claims %u bytes but the file ends after "
+                    "%llu: decoding what is there", len, avail);
+                return 1;
+            }
+            return 0;
+        }
+        pos += 8 + (size_t)len + (len & 1);
+    }
+    return 0;
+}
