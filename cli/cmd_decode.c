@@ -6,6 +6,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "commands.h"
 #include "progress.h"
+#include "util.h"
 #include "wmel.h"
 
 #include <stdio.h>
@@ -28,13 +29,7 @@ int cmd_decode(int argc, char **argv)
             out = argv[++i];
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             quiet = 1;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "wmel: unknown option '%s' (see wmel --help)\n", a);
-            return 2;
-        } else if (!in) {
-            in = a;
-        } else {
-            fprintf(stderr, "wmel: unexpected argument '%s' (one INPUT only)\n", a);
+        } else if (wmel_cli_positional(a, &in) != 0) {
             return 2;
         }
     }

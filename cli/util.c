@@ -77,6 +77,20 @@ void wmel_out_abort(wmel_out *o)
     memset(o, 0, sizeof *o);
 }
 
+int wmel_cli_positional(const char *arg, const char **input)
+{
+    if (arg[0] == '-' && arg[1]) {
+        fprintf(stderr, "wmel: unknown option '%s' (see wmel --help)\n", arg);
+        return 2;
+    }
+    if (*input) {
+        fprintf(stderr, "wmel: unexpected argument '%s' (one INPUT only)\n", arg);
+        return 2;
+    }
+    *input = arg;
+    return 0;
+}
+
 int wmel_write_npy_atomic(const char *path, const size_t *shape, int ndim, const float *data,
                           char *err, size_t err_len)
 {

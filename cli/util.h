@@ -17,6 +17,10 @@ int wmel_out_open(wmel_out *o, const char *target, char *err, size_t err_len);
 int wmel_out_commit(wmel_out *o, char *err, size_t err_len); /* closes, fsyncs, renames */
 void wmel_out_abort(wmel_out *o);                              /* closes and unlinks */
 
+/* An argument no option of the command matched: the INPUT (the first one) or a usage
+ * error, reported on stderr. Returns 0, or 2 (the usage-error exit status). */
+int wmel_cli_positional(const char *arg, const char **input);
+
 /* Writes a float32 .npy atomically. */
 int wmel_write_npy_atomic(const char *path, const size_t *shape, int ndim, const float *data,
                           char *err, size_t err_len);

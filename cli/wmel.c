@@ -145,13 +145,7 @@ int cmd_mel(int argc, char **argv)
             raw = 1;
         } else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
             verbose = 1;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "wmel: unknown option '%s' (see wmel --help)\n", a);
-            return 2;
-        } else if (!in) {
-            in = a;
-        } else {
-            fprintf(stderr, "wmel: unexpected argument '%s' (one INPUT only)\n", a);
+        } else if (wmel_cli_positional(a, &in) != 0) {
             return 2;
         }
     }
