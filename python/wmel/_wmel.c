@@ -636,11 +636,13 @@ static PyObject *read_result(int st, float *data, size_t n, const char *path,
     return Py_BuildValue("(NO)", b, Py_None);
 }
 
-static PyObject *m_read_wav(PyObject *m, PyObject *args)
+typedef int (*path_reader)(const char *, float **, size_t *, char *, size_t, char *, size_t);
+
+/* Shared body of read_wav(path) and load_audio(path): (Buffer, warning or None). */
+static PyObject *read_path(PyObject *args, const char *fmt, path_reader fn)
 {
     PyObject *path_o;
-    (void)m;
-    if (!PyArg_ParseTuple(args, "O&:read_wav", PyUnicode_FSConverter, &path_o)) return NULL;
+    if (!PyArg_ParseTuple(args, fmt, PyUnicode_FSConverter, &path_o)) return NULL;
     const char *path = PyBytes_AsString(path_o);
     if (!path) {
         Py_DECREF(path_o);
@@ -651,11 +653,17 @@ static PyObject *m_read_wav(PyObject *m, PyObject *args)
     size_t n = 0;
     int st;
     Py_BEGIN_ALLOW_THREADS
-    st = wmel_read_wav(path, &data, &n, err, sizeof err, warn, sizeof warn);
+    st = fn(path, &data, &n, err, sizeof err, warn, sizeof warn);
     Py_END_ALLOW_THREADS
     PyObject *r = read_result(st, data, n, path, err, warn);
     Py_DECREF(path_o);
     return r;
+}
+
+static PyObject *m_read_wav(PyObject *m, PyObject *args)
+{
+    (void)m;
+    return read_path(args, "O&:read_wav", wmel_read_wav);
 }
 
 static PyObject *m_parse_wav(PyObject *m, PyObject *args)
@@ -681,24 +689,8 @@ static PyObject *m_parse_wav(PyObject *m, PyObject *args)
 /* load_audio(path) -> (Buffer, warning or None): openai's load_audio, in-process. */
 static PyObject *m_load_audio(PyObject *m, PyObject *args)
 {
-    PyObject *path_o;
     (void)m;
-    if (!PyArg_ParseTuple(args, "O&:load_audio", PyUnicode_FSConverter, &path_o)) return NULL;
-    const char *path = PyBytes_AsString(path_o);
-    if (!path) {
-        Py_DECREF(path_o);
-        return NULL;
-    }
-    char err[512] = "", warn[512] = "";
-    float *data = NULL;
-    size_t n = 0;
-    int st;
-    Py_BEGIN_ALLOW_THREADS
-    st = wmel_load_audio(path, &data, &n, err, sizeof err, warn, sizeof warn);
-    Py_END_ALLOW_THREADS
-    PyObject *r = read_result(st, data, n, path, err, warn);
-    Py_DECREF(path_o);
-    return r;
+    return read_path(args, "O&:load_audio", wmel_load_audio);
 }
 
 /* load_audio_memory(data) -> (Buffer, warning or None): the same over encoded bytes. */
