@@ -33,7 +33,7 @@ static double now(void)
 int cmd_stem(int argc, char **argv)
 {
     const char *in = NULL, *out = NULL, *weights = NULL;
-    int quiet = 0, verbose = 0, n_mels = 0;
+    int quiet = 0, verbose = 0, n_mels = 0, pr;
     wmel_params p = wmel_default_params();
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -50,11 +50,8 @@ int cmd_stem(int argc, char **argv)
             if (!v || (strcmp(v, "80") && strcmp(v, "128"))) return usage("--n-mels takes 80 or 128");
             n_mels = atoi(v);
             i++;
-        } else if (!strcmp(a, "--threads")) {
-            char *end;
-            long t = v ? strtol(v, &end, 10) : -1;
-            if (!v || *end || t < 0 || t > 256) return usage("--threads takes a number from 0 to 256");
-            p.n_threads = (int)t;
+        } else if ((pr = wmel_cli_param(a, v, &p)) != 0) {
+            if (pr == 2) return 2;
             i++;
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             quiet = 1;

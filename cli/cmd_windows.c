@@ -24,7 +24,7 @@ static int usage(const char *msg)
 int cmd_windows(int argc, char **argv)
 {
     const char *in = NULL, *out = NULL;
-    int quiet = 0;
+    int quiet = 0, pr;
     wmel_params p = wmel_default_params();
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -33,23 +33,8 @@ int cmd_windows(int argc, char **argv)
             if (!v) return usage("-o needs a file name");
             out = v;
             i++;
-        } else if (!strcmp(a, "--n-mels")) {
-            if (!v || (strcmp(v, "80") && strcmp(v, "128"))) return usage("--n-mels takes 80 or 128");
-            p.n_mels = atoi(v);
-            i++;
-        } else if (!strcmp(a, "--backend")) {
-            if (!v) return usage("--backend takes auto, ref, cpu or cuda");
-            if (!strcmp(v, "auto")) p.backend = WMEL_BACKEND_AUTO;
-            else if (!strcmp(v, "ref")) p.backend = WMEL_BACKEND_REF;
-            else if (!strcmp(v, "cpu")) p.backend = WMEL_BACKEND_CPU;
-            else if (!strcmp(v, "cuda")) p.backend = WMEL_BACKEND_CUDA;
-            else return usage("--backend takes auto, ref, cpu or cuda");
-            i++;
-        } else if (!strcmp(a, "--threads")) {
-            char *end;
-            long t = v ? strtol(v, &end, 10) : -1;
-            if (!v || *end || t < 0 || t > 256) return usage("--threads takes a number from 0 to 256");
-            p.n_threads = (int)t;
+        } else if ((pr = wmel_cli_param(a, v, &p)) != 0) {
+            if (pr == 2) return 2;
             i++;
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             quiet = 1;

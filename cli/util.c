@@ -91,6 +91,33 @@ int wmel_cli_positional(const char *arg, const char **input)
     return 0;
 }
 
+int wmel_cli_param(const char *arg, const char *val, wmel_params *p)
+{
+    const char *why = NULL;
+    if (!strcmp(arg, "--n-mels")) {
+        if (val && (!strcmp(val, "80") || !strcmp(val, "128"))) p->n_mels = atoi(val);
+        else why = "--n-mels takes 80 or 128";
+    } else if (!strcmp(arg, "--backend")) {
+        if (val && !strcmp(val, "auto")) p->backend = WMEL_BACKEND_AUTO;
+        else if (val && !strcmp(val, "ref")) p->backend = WMEL_BACKEND_REF;
+        else if (val && !strcmp(val, "cpu")) p->backend = WMEL_BACKEND_CPU;
+        else if (val && !strcmp(val, "cuda")) p->backend = WMEL_BACKEND_CUDA;
+        else why = "--backend takes auto, ref, cpu or cuda";
+    } else if (!strcmp(arg, "--threads")) {
+        char *end = NULL;
+        long t = val && *val >= '0' && *val <= '9' ? strtol(val, &end, 10) : -1;
+        if (t < 0 || t > 256 || *end) why = "--threads takes a number from 0 to 256";
+        else p->n_threads = (int)t;
+    } else {
+        return 0;
+    }
+    if (why) {
+        fprintf(stderr, "wmel: %s\n", why);
+        return 2;
+    }
+    return 1;
+}
+
 int wmel_write_npy_atomic(const char *path, const size_t *shape, int ndim, const float *data,
                           char *err, size_t err_len)
 {

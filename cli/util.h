@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "wmel.h"
+
 /* An output written to a temporary file beside the target and renamed into place on
  * commit; abort (or a crash before commit) leaves nothing under the target name. */
 typedef struct wmel_out {
@@ -20,6 +22,12 @@ void wmel_out_abort(wmel_out *o);                              /* closes and unl
 /* An argument no option of the command matched: the INPUT (the first one) or a usage
  * error, reported on stderr. Returns 0, or 2 (the usage-error exit status). */
 int wmel_cli_positional(const char *arg, const char **input);
+
+/* The options every feature command shares: --n-mels 80|128, --backend
+ * auto|ref|cpu|cuda, --threads N (arg and its value val, which may be NULL). Returns 0
+ * when arg is none of them, 1 when it was applied to p (val consumed), 2 on a bad value
+ * (reported on stderr; 2 is the usage-error exit status). */
+int wmel_cli_param(const char *arg, const char *val, wmel_params *p);
 
 /* Writes a float32 .npy atomically. */
 int wmel_write_npy_atomic(const char *path, const size_t *shape, int ndim, const float *data,

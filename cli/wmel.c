@@ -94,7 +94,7 @@ int cmd_mel(int argc, char **argv)
     wmel_params p = wmel_default_params();
     size_t padding = 0;
     int smooth = 0;
-    int pad30 = 0, quiet = 0, verbose = 0, raw = 0;
+    int pad30 = 0, quiet = 0, verbose = 0, raw = 0, pr;
     char err[ERRLEN];
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -102,10 +102,6 @@ int cmd_mel(int argc, char **argv)
         if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
             if (!v) return die("-o needs a file name");
             out = v;
-            i++;
-        } else if (!strcmp(a, "--n-mels")) {
-            if (!v || (strcmp(v, "80") && strcmp(v, "128"))) return die("--n-mels takes 80 or 128");
-            p.n_mels = atoi(v);
             i++;
         } else if (!strcmp(a, "--padding")) {
             if (parse_size(v, &padding)) return die("--padding takes a number of samples >= 0");
@@ -118,18 +114,8 @@ int cmd_mel(int argc, char **argv)
             else if (!strcmp(v, "none")) p.norm = WMEL_NORM_NONE;
             else return die("--norm takes whole or none");
             i++;
-        } else if (!strcmp(a, "--backend")) {
-            if (!v) return die("--backend takes auto, ref, cpu or cuda");
-            if (!strcmp(v, "auto")) p.backend = WMEL_BACKEND_AUTO;
-            else if (!strcmp(v, "ref")) p.backend = WMEL_BACKEND_REF;
-            else if (!strcmp(v, "cpu")) p.backend = WMEL_BACKEND_CPU;
-            else if (!strcmp(v, "cuda")) p.backend = WMEL_BACKEND_CUDA;
-            else return die("--backend takes auto, ref, cpu or cuda");
-            i++;
-        } else if (!strcmp(a, "--threads")) {
-            size_t t;
-            if (parse_size(v, &t) || t > 256) return die("--threads takes a number from 0 to 256");
-            p.n_threads = (int)t;
+        } else if ((pr = wmel_cli_param(a, v, &p)) != 0) {
+            if (pr == 2) return 2;
             i++;
         } else if (!strcmp(a, "--smooth")) {
             if (!v || strcmp(v, "3x3")) return die("--smooth takes 3x3");
