@@ -102,7 +102,7 @@ enum {
     WMEL_ISA_AUTO = 0,      /* the best the CPU supports */
     WMEL_ISA_C = 1,         /* portable C */
     WMEL_ISA_AVX2 = 2,      /* AVX2 + FMA */
-    WMEL_ISA_AVX512 = 3     /* AVX-512F */
+    WMEL_ISA_AVX512 = 3     /* AVX-512 F + VL + DQ */
 };
 
 typedef struct wmel_ctx wmel_ctx;

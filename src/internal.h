@@ -37,6 +37,14 @@ typedef struct wmel_plan {
     float *mel_w;                 /* packed nonzero weights, float32 */
     double *mel_wd;               /* the same, float64 */
     int mel_nnz;
+    /* the CPU kernel's layout: each filter's weights times 0.25 (the kernel's power is
+       4 |X|^2, an exact scaling), padded with zeros to an even count */
+    double *mel_wq;
+    int mel_offq[WMEL_MAX_MELS];  /* offset of filter m's weights in mel_wq */
+    int mel_npair[WMEL_MAX_MELS]; /* weight pairs of filter m (>= 1) */
+    short mel_order[WMEL_MAX_MELS]; /* the filters sorted by mel_npair (stable) */
+    short mel_run[10];            /* mel_order[mel_run[L - 1] .. mel_run[L]) have L pairs
+                                     (L <= 8), the rest from mel_run[8] on more */
     /* 200-point complex FFT = 8 x 25 (25 = 5 x 5), twiddles as float */
     double tw200_re[8 * 25], tw200_im[8 * 25]; /* W200^(n2*k1) at [k1*25 + n2] */
     double tw25_re[25], tw25_im[25];           /* W25^(b*c) at [b*5 + c] */

@@ -79,9 +79,24 @@ int wmel__plan_init(wmel_plan *pl, int n_mels)
         nnz += hi - lo;
     }
     pl->mel_nnz = nnz;
+    int nq = 0;
+    for (int m = 0; m < n_mels; m++) {
+        pl->mel_offq[m] = nq;
+        pl->mel_npair[m] = pl->mel_len[m] ? (pl->mel_len[m] + 1) / 2 : 1;
+        nq += 2 * pl->mel_npair[m];
+    }
+    int no = 0;
+    for (int len = 1; len <= 9; len++) {
+        pl->mel_run[len - 1] = (short)no;
+        for (int m = 0; m < n_mels; m++)
+            if (pl->mel_npair[m] == len || (len == 9 && pl->mel_npair[m] > 9))
+                pl->mel_order[no++] = (short)m;
+    }
+    pl->mel_run[9] = (short)no;
     pl->mel_w = malloc(sizeof(float) * (size_t)(nnz ? nnz : 1));
     pl->mel_wd = malloc(sizeof(double) * (size_t)(nnz ? nnz : 1));
-    if (!pl->mel_w || !pl->mel_wd) {
+    pl->mel_wq = calloc((size_t)nq, sizeof(double));
+    if (!pl->mel_w || !pl->mel_wd || !pl->mel_wq) {
         wmel__plan_free(pl);
         return WMEL_ERR_NO_MEMORY;
     }
@@ -89,6 +104,9 @@ int wmel__plan_init(wmel_plan *pl, int n_mels)
         for (int j = 0; j < pl->mel_len[m]; j++)
             pl->mel_w[pl->mel_off[m] + j] = (float)(pl->mel_wd[pl->mel_off[m] + j] =
                 pl->filters_d[(size_t)m * WMEL_N_BINS + pl->mel_lo[m] + j]);
+    for (int m = 0; m < n_mels; m++)
+        for (int j = 0; j < pl->mel_len[m]; j++)
+            pl->mel_wq[pl->mel_offq[m] + j] = 0.25 * pl->mel_wd[pl->mel_off[m] + j];
 
     for (int k1 = 0; k1 < 8; k1++)
         for (int n2 = 0; n2 < 25; n2++) {
@@ -116,7 +134,9 @@ void wmel__plan_free(wmel_plan *pl)
     free(pl->filters_d);
     free(pl->mel_w);
     free(pl->mel_wd);
+    free(pl->mel_wq);
     pl->mel_wd = NULL;
+    pl->mel_wq = NULL;
     pl->filters_d = NULL;
     pl->mel_w = NULL;
 }

@@ -23,8 +23,9 @@ typedef int32_t VI __attribute__((vector_size(16)));
 #define V_F2I(x) ((VI)(x))
 #define V_I2F(i) ((VF)(i))
 #define V_CVT(i) __builtin_convertvector(i, VF)
-#define V_F2D(x) __builtin_convertvector(x, VD)
-#define V_D2F(x) __builtin_convertvector(x, VF)
+#define V_F2D(x) ((VD)_mm256_cvtps_pd((__m128)(x)))
+#define V_RCP(x) ((VF)_mm_rcp_ps((__m128)(x)))
+#define V_D2F(x) ((VF)_mm256_cvtpd_ps((__m256d)(x)))
 #define V_GATHER_SETUP(nv, hop)                                                         \
     __m128i gidx_;                                                                      \
     do {                                                                                \

@@ -1,10 +1,11 @@
 /*
- * kernel_avx512.c -- AVX-512F level of the kernel: 8 frames per vector of doubles.
- * Compiled with -mavx512f -mfma; only called after the CPU reported AVX-512F.
+ * kernel_avx512.c -- AVX-512 level of the kernel: 8 frames per vector of doubles.
+ * Compiled with -mavx512f -mavx512vl -mavx512dq -mfma; only called after the CPU
+ * reported AVX-512 F, VL and DQ.
  */
 #include "../internal.h"
 
-#if defined(__x86_64__) && defined(__AVX512F__)
+#if defined(__x86_64__) && defined(__AVX512F__) && defined(__AVX512VL__) && defined(__AVX512DQ__)
 #include <immintrin.h>
 #include <stdint.h>
 
@@ -23,8 +24,9 @@ typedef int32_t VI __attribute__((vector_size(32)));
 #define V_F2I(x) ((VI)(x))
 #define V_I2F(i) ((VF)(i))
 #define V_CVT(i) __builtin_convertvector(i, VF)
-#define V_F2D(x) __builtin_convertvector(x, VD)
-#define V_D2F(x) __builtin_convertvector(x, VF)
+#define V_F2D(x) ((VD)_mm512_cvtps_pd((__m256)(x)))
+#define V_RCP(x) ((VF)_mm256_rcp14_ps((__m256)(x)))
+#define V_D2F(x) ((VF)_mm512_cvtpd_ps((__m512d)(x)))
 #define V_GATHER_SETUP(nv, hop)                                                         \
     __m256i gidx_;                                                                      \
     do {                                                                                \
