@@ -126,6 +126,10 @@ int wmel__plan_init(wmel_plan *pl, int n_mels)
         pl->post_re[k] = 0.5 * sin(a);
         pl->post_im[k] = -0.5 * cos(a);
     }
+    for (int k = 0; k <= 100; k++) {
+        pl->postq_re[13 * (k % 8) + k / 8] = 2.0 * pl->post_re[k];
+        pl->postq_im[13 * (k % 8) + k / 8] = 2.0 * pl->post_im[k];
+    }
     return WMEL_OK;
 }
 

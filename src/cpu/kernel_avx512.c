@@ -27,6 +27,16 @@ typedef int32_t VI __attribute__((vector_size(32)));
 #define V_F2D(x) ((VD)_mm512_cvtps_pd((__m256)(x)))
 #define V_RCP(x) ((VF)_mm256_rcp14_ps((__m256)(x)))
 #define V_D2F(x) ((VF)_mm512_cvtpd_ps((__m512d)(x)))
+/* 16 floats: two filters per log10 */
+typedef float VF2 __attribute__((vector_size(64)));
+typedef int32_t VI2 __attribute__((vector_size(64)));
+#define V2_JOIN(a, b) ((VF2)_mm512_insertf32x8(_mm512_castps256_ps512((__m256)(a)), (__m256)(b), 1))
+#define V2_LO(v) ((VF)_mm512_castps512_ps256((__m512)(v)))
+#define V2_HI(v) ((VF)_mm512_extractf32x8_ps((__m512)(v), 1))
+#define V2_F2I(x) ((VI2)(x))
+#define V2_I2F(i) ((VF2)(i))
+#define V2_RCP(x) ((VF2)_mm512_rcp14_ps((__m512)(x)))
+#define V2_CVT(i) ((VF2)_mm512_cvtepi32_ps((__m512i)(i)))
 #define V_GATHER_SETUP(nv, hop)                                                         \
     __m256i gidx_;                                                                      \
     do {                                                                                \
