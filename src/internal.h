@@ -50,8 +50,11 @@ typedef struct wmel_plan {
     double tw25_re[25], tw25_im[25];           /* W25^(b*c) at [b*5 + c] */
     /* real-FFT post-processing: 0.5 * (-i) * W400^k for k = 0..200 */
     double post_re[WMEL_N_BINS], post_im[WMEL_N_BINS];
-    /* the CPU kernel's: 2 * post at k = 8 k3 + k1 <= 100, stored at [13 k1 + k3] */
-    double postq_re[8 * 13], postq_im[8 * 13];
+    /* the CPU kernel's prime-factor 8 x 25 layout: z[m] goes to position zq[m]; position
+       25 k1 + k2 ends with Z[(25 k1 + 176 k2) mod 200], whose post twiddle (times 2) is
+       postz[25 k1 + k2] */
+    short zq[200];
+    double postz_re[200], postz_im[200];
     /* float64 reference DFT: cos/sin(2 pi j / 400) */
     double dft_cos[WMEL_N_FFT], dft_sin[WMEL_N_FFT];
 } wmel_plan;

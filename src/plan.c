@@ -126,10 +126,13 @@ int wmel__plan_init(wmel_plan *pl, int n_mels)
         pl->post_re[k] = 0.5 * sin(a);
         pl->post_im[k] = -0.5 * cos(a);
     }
-    for (int k = 0; k <= 100; k++) {
-        pl->postq_re[13 * (k % 8) + k / 8] = 2.0 * pl->post_re[k];
-        pl->postq_im[13 * (k % 8) + k / 8] = 2.0 * pl->post_im[k];
-    }
+    for (int m = 0; m < 200; m++) pl->zq[m] = (short)(25 * (m % 8) + (22 * m) % 25);
+    for (int k1 = 0; k1 < 8; k1++)
+        for (int k2 = 0; k2 < 25; k2++) {
+            int k = (25 * k1 + 176 * k2) % 200;
+            pl->postz_re[25 * k1 + k2] = 2.0 * pl->post_re[k];
+            pl->postz_im[25 * k1 + k2] = 2.0 * pl->post_im[k];
+        }
     return WMEL_OK;
 }
 
