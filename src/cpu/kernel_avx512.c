@@ -33,6 +33,7 @@ typedef int32_t VI2 __attribute__((vector_size(64)));
 #define V2_JOIN(a, b) ((VF2)_mm512_insertf32x8(_mm512_castps256_ps512((__m256)(a)), (__m256)(b), 1))
 #define V2_LO(v) ((VF)_mm512_castps512_ps256((__m512)(v)))
 #define V2_HI(v) ((VF)_mm512_extractf32x8_ps((__m512)(v), 1))
+#define V2_MAX(a, b) ((VF2)_mm512_max_ps((__m512)(a), (__m512)(b)))
 #define V2_F2I(x) ((VI2)(x))
 #define V2_I2F(i) ((VF2)(i))
 #define V2_RCP(x) ((VF2)_mm512_rcp14_ps((__m512)(x)))
