@@ -26,6 +26,17 @@ typedef int32_t VI __attribute__((vector_size(16)));
 #define V_F2D(x) ((VD)_mm256_cvtps_pd((__m128)(x)))
 #define V_RCP(x) ((VF)_mm_rcp_ps((__m128)(x)))
 #define V_D2F(x) ((VF)_mm256_cvtpd_ps((__m256d)(x)))
+/* 8 floats: two filters per log10 */
+typedef float VF2 __attribute__((vector_size(32)));
+typedef int32_t VI2 __attribute__((vector_size(32)));
+#define V2_JOIN(a, b) ((VF2)_mm256_insertf128_ps(_mm256_castps128_ps256((__m128)(a)), (__m128)(b), 1))
+#define V2_LO(v) ((VF)_mm256_castps256_ps128((__m256)(v)))
+#define V2_HI(v) ((VF)_mm256_extractf128_ps((__m256)(v), 1))
+#define V2_MAX(a, b) ((VF2)_mm256_max_ps((__m256)(a), (__m256)(b)))
+#define V2_F2I(x) ((VI2)(x))
+#define V2_I2F(i) ((VF2)(i))
+#define V2_RCP(x) ((VF2)_mm256_rcp_ps((__m256)(x)))
+#define V2_CVT(i) ((VF2)_mm256_cvtepi32_ps((__m256i)(i)))
 #define V_GATHER_SETUP(nv, hop)                                                         \
     __m128i gidx_;                                                                      \
     do {                                                                                \
