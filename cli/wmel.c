@@ -120,6 +120,7 @@ int cmd_mel(int argc, char **argv)
         } else if (!strcmp(a, "--smooth")) {
             if (!v || strcmp(v, "3x3")) return die("--smooth takes 3x3");
             smooth = 1;
+            p.smooth = WMEL_SMOOTH_3X3; /* fused into the normalisation pass */
             i++;
         } else if (!strcmp(a, "--png")) {
             if (!v) return die("--png needs a file name");
@@ -142,7 +143,8 @@ int cmd_mel(int argc, char **argv)
     size_t n = 0;
     int rc = WMEL_OK;
     if (!png && !pad30 && !smooth && !(raw && !strcmp(in, "-")) && (wmel_have_ffmpeg() || strcmp(in, "-"))) {
-        /* inputs over 2 minutes stream in bounded memory (cli/mel_long.c) */
+        /* inputs over 2 minutes stream in bounded memory (cli/mel_long.c); smoothing needs
+           the whole clip (streams refuse it), so --smooth takes the path below */
         int ex = wmel_cli_mel_long(in, &p, padding, out, quiet, verbose, &pcm, &n);
         if (ex >= 0) return ex;
     } else {
@@ -177,7 +179,6 @@ int cmd_mel(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (count && !mel) rc = WMEL_ERR_NO_MEMORY;
     else rc = wmel_log_mel(ctx, pcm, n, padding, mel, count);
-    if (rc == WMEL_OK && smooth) rc = wmel_smooth3x3(mel, (size_t)p.n_mels, nf, mel, count);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     free(pcm);
     if (rc == WMEL_OK && verbose) {

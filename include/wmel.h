@@ -14,7 +14,9 @@
  *    bounds the caller gave it, whatever the input.
  *  - Threads: a wmel_ctx is read-only after wmel_create(); any number of threads may
  *    call the compute functions on one ctx at the same time. Scratch memory is
- *    allocated inside each call.
+ *    allocated inside each call. A CPU ctx keeps a pool of worker threads, started on
+ *    first use and joined by wmel_destroy(); a call that finds the pool busy with
+ *    another call starts threads of its own for that call.
  *
  * The numerics are those of openai-whisper's log_mel_spectrogram():
  *   append `padding` zeros; reflect-pad 200 samples on each side; frames of 400 samples
@@ -115,16 +117,30 @@ typedef struct wmel_params {
     int max_isa;    /* WMEL_ISA_*: highest CPU level allowed (AUTO = best). The
                        environment variable WMEL_MAX_ISA=c|avx2|avx512 lowers it further. */
     int cuda_device;/* CUDA device ordinal for WMEL_BACKEND_CUDA / AUTO */
-    int reserved[6];/* zero; room to grow without changing the struct size */
+    int smooth;     /* WMEL_SMOOTH_*: smoothing of the output (taken from reserved[]) */
+    int reserved[5];/* zero; room to grow without changing the struct size */
 } wmel_params;
 
-/* Defaults: n_mels 80, backend AUTO, n_threads 0 (all cores), norm WHOLE, max_isa AUTO. */
+/* Smoothing of the output (wmel_params.smooth), applied by wmel_log_mel(),
+ * wmel_log_mel_s16() and wmel_log_mel_batch() (each clip on its own) after the
+ * normalisation, fused into it: the result equals wmel_smooth3x3() of the unsmoothed
+ * output bit for bit. With WMEL_NORM_NONE the raw log10 values are smoothed. The
+ * streaming API and the windows iterator refuse a smoothing ctx (WMEL_ERR_INVALID_ARG),
+ * and so does wmel_cuda_log_mel_device(); on a CUDA ctx the host entry points run
+ * smoothing on the CPU backend (wmel_op_backend() says "cpu"). */
+enum {
+    WMEL_SMOOTH_NONE = 0,
+    WMEL_SMOOTH_3X3 = 1     /* avg_pool2d(x[None], 3, stride=1, padding=1): zeros outside, / 9 */
+};
+
+/* Defaults: n_mels 80, backend AUTO, n_threads 0 (all cores), norm WHOLE, max_isa AUTO,
+ * smooth NONE. */
 WMEL_API wmel_params wmel_default_params(void);
 
 /* Creates a context: filter bank, window, FFT plan, kernel choice.
  * Returns NULL on error and stores the status in *status (when status is not NULL);
  * on success *status is WMEL_OK. Errors: WMEL_ERR_INVALID_ARG (n_mels not 80/128, bad
- * backend/norm/isa, n_threads < 0), WMEL_ERR_BACKEND_UNAVAILABLE (CUDA asked for and
+ * backend/norm/isa/smooth, n_threads < 0), WMEL_ERR_BACKEND_UNAVAILABLE (CUDA asked for and
  * not usable), WMEL_ERR_NO_MEMORY. p == NULL means wmel_default_params().
  * Thread-safety: may be called from any thread. */
 WMEL_API wmel_ctx *wmel_create(const wmel_params *p, int *status);
@@ -287,7 +303,8 @@ typedef int (*wmel_frames_fn)(void *user, const float *raw, size_t first_frame,
                               size_t n_frames);
 typedef struct wmel_stream wmel_stream;
 
-/* Errors: WMEL_ERR_NULL_POINTER (ctx or fn), WMEL_ERR_NO_MEMORY. The ctx must outlive
+/* Errors: WMEL_ERR_NULL_POINTER (ctx or fn), WMEL_ERR_NO_MEMORY, WMEL_ERR_INVALID_ARG
+ * (the ctx smooths: params.smooth is not WMEL_SMOOTH_NONE). The ctx must outlive
  * the stream. */
 WMEL_API wmel_stream *wmel_stream_create(wmel_ctx *ctx, size_t padding, wmel_frames_fn fn,
                                          void *user, int *status);
@@ -318,8 +335,9 @@ typedef void (*wmel_progress_fn)(void *user, double seconds_done, double seconds
 typedef struct wmel_windows wmel_windows;
 
 /* From a decoder the caller opened (and closes after wmel_windows_close or at once:
- * the iterator does not keep it). Errors: as wmel_decoder_read and wmel_stream_*, and
- * WMEL_ERR_IO when the temporary file fails; the message goes to err. */
+ * the iterator does not keep it). Errors: as wmel_decoder_read and wmel_stream_*
+ * (WMEL_ERR_INVALID_ARG for a smoothing ctx), and WMEL_ERR_IO when the temporary file
+ * fails; the message goes to err. */
 WMEL_API wmel_windows *wmel_windows_open_decoder(wmel_ctx *ctx, wmel_decoder *d,
                                                  wmel_progress_fn progress, void *user,
                                                  int *status, char *err, size_t err_len);

@@ -119,6 +119,7 @@ struct wmel_ctx {
     const wmel_kernel *kernel;
     wmel_plan plan;
     void *cuda;            /* CUDA backend state when backend == CUDA */
+    struct wmel_pool *pool;/* worker threads (api.c), started on first use; NULL: none */
     char kernel_name[48];
 };
 

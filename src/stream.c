@@ -52,6 +52,10 @@ wmel_stream *wmel_stream_create(wmel_ctx *ctx, size_t padding, wmel_frames_fn fn
         if (status) *status = WMEL_ERR_NULL_POINTER;
         return NULL;
     }
+    if (ctx->params.smooth != WMEL_SMOOTH_NONE) { /* raw frames: nothing to smooth yet */
+        if (status) *status = WMEL_ERR_INVALID_ARG;
+        return NULL;
+    }
     wmel_stream *s = calloc(1, sizeof *s);
     if (s) {
         s->buf = wmel__aligned_alloc(BUF_SAMPLES * sizeof(float));
@@ -289,7 +293,8 @@ wmel_windows *wmel_windows_open_decoder(wmel_ctx *ctx, wmel_decoder *d,
     wmel_windows *w = windows_new(ctx);
     wmel_stream *s = w ? wmel_stream_create(ctx, WMEL_CHUNK_SAMPLES, win_sink, w, &rc) : NULL;
     float *chunk = malloc(65536 * sizeof(float));
-    if (!w || !s || !chunk) rc = WMEL_ERR_NO_MEMORY;
+    if (rc == WMEL_OK && (!w || !s || !chunk)) rc = WMEL_ERR_NO_MEMORY; /* else create's */
+    if (rc) msg(err, err_len, "decoded audio", rc, w);
     double total = wmel_decoder_duration(d);
     while (rc == WMEL_OK) {
         size_t got = 0;
@@ -348,7 +353,7 @@ wmel_windows *wmel_windows_open_pcm(wmel_ctx *ctx, const float *pcm, size_t n_sa
     }
     wmel_windows *w = windows_new(ctx);
     wmel_stream *s = w ? wmel_stream_create(ctx, WMEL_CHUNK_SAMPLES, win_sink, w, &rc) : NULL;
-    if (!w || !s) rc = WMEL_ERR_NO_MEMORY;
+    if (rc == WMEL_OK && (!w || !s)) rc = WMEL_ERR_NO_MEMORY; /* else create's */
     if (rc == WMEL_OK) rc = wmel_stream_push(s, pcm, n_samples);
     if (rc == WMEL_OK) rc = windows_finish(w, s);
     wmel_stream_destroy(s);

@@ -409,6 +409,10 @@ int wmel__cuda_host(wmel_ctx *ctx, const float *f32, const int16_t *s16, size_t 
     (void)out_len; /* checked by the caller */
     if (!st) return WMEL__CUDA_FALLBACK;
     if (batch == 0) return WMEL_OK;
+    if (ctx->params.smooth != WMEL_SMOOTH_NONE) { /* the kernels do not smooth: the CPU does */
+        wmel__cuda_note_op(ctx, op, WMEL_BACKEND_CPU);
+        return WMEL__CUDA_FALLBACK;
+    }
     const size_t nf = wmel_n_frames(n, padding);
     const size_t per = (size_t)ctx->params.n_mels * nf;
     host_call hc;
@@ -463,6 +467,7 @@ int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int sample_type, 
     if (batch_norm != WMEL_BATCH_PER_CLIP && batch_norm != WMEL_BATCH_GLOBAL) return WMEL_ERR_INVALID_ARG;
     cuda_state *st = ctx->cuda;
     if (ctx->backend != WMEL_BACKEND_CUDA || !st) return WMEL_ERR_BACKEND_UNAVAILABLE;
+    if (ctx->params.smooth != WMEL_SMOOTH_NONE) return WMEL_ERR_INVALID_ARG; /* not on device */
     if (batch == 0) return WMEL_OK;
     if (pcm_stride < n_samples) return WMEL_ERR_INVALID_ARG;
     if (!d_pcm && n_samples) return WMEL_ERR_NULL_POINTER;
