@@ -6,11 +6,17 @@
  * The peer is the bare GEMM pair (explicit im2col operands, no bias, GELU, transpose or
  * positions); the stem is timed end to end with each GEMM path (OpenBLAS, wmel's own
  * kernels). Figures are medians of repeated runs after a warm-up. Not part of the tests.
+ * Also timed alone, on one thread: the window's GELUs (3000 x 1280 + 1500 x 1280 values,
+ * applied block by block to a 96 x 1280 block that stays in cache, as in the GEMM
+ * epilogue), wmel's vectorised kernel against libm's erff per element (the old form).
  *
  *   wmel-stem-bench [--reps N] [--threads N]
  */
 #define _POSIX_C_SOURCE 200809L
+#include "stem/stem_internal.h" /* the GELU kernels */
 #include "wmel.h"
+
+#include <math.h>
 
 #include <cblas.h>
 #include <stdint.h>
@@ -33,6 +39,22 @@ static int cmp_d(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
+}
+
+enum { GB = 96 * D }; /* one GEMM row block (MC rows) */
+
+static void gelu_libm(const float *x, float *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678118654752440f));
+}
+
+/* The GELUs of one window, (T + TO) * D values, through one cache-resident block. */
+static void gelu_window(wmel_gelu_fn fn, const float *src, float *dst)
+{
+    for (size_t done = 0; done < (size_t)(T + TO) * D; done += GB) {
+        size_t n = (size_t)(T + TO) * D - done < GB ? (size_t)(T + TO) * D - done : GB;
+        fn(src, dst, n);
+    }
 }
 
 static uint64_t rng = 88172645463325252ull;
@@ -138,8 +160,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
-    double *t[5];
-    for (int i = 0; i < 5; i++) t[i] = malloc((size_t)reps * sizeof(double));
+    const wmel_gelu_kernel *gk = wmel__gelu_pick();
+    float *gsrc = malloc(GB * sizeof(float)), *gdst = malloc(GB * sizeof(float));
+    if (!gsrc || !gdst) return 1;
+    for (size_t i = 0; i < GB; i++) gsrc[i] = 4.0f * frand(); /* pre-activations: mostly |x| < 4 */
+    double *t[7];
+    for (int i = 0; i < 7; i++) t[i] = malloc((size_t)reps * sizeof(double));
     for (int r = -2; r < reps; r++) {
         double a = now();
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, D, 3 * NM, 1.0f, a1, 3 * NM, w1,
@@ -152,6 +178,10 @@ int main(int argc, char **argv)
         double d = now();
         st |= wmel_stem_forward(so, mel, 1, out, (size_t)TO * D);
         double e = now();
+        gelu_window(gelu_libm, gsrc, gdst);
+        double f = now();
+        gelu_window(gk->fn, gsrc, gdst);
+        double g = now();
         if (st) {
             fprintf(stderr, "forward failed\n");
             return 1;
@@ -162,9 +192,11 @@ int main(int argc, char **argv)
         t[2][r] = c - a;
         t[3][r] = d - c;
         t[4][r] = e - d;
+        t[5][r] = f - e;
+        t[6][r] = g - f;
     }
-    double med[5];
-    for (int i = 0; i < 5; i++) {
+    double med[7];
+    for (int i = 0; i < 7; i++) {
         qsort(t[i], (size_t)reps, sizeof(double), cmp_d);
         med[i] = t[i][reps / 2];
         free(t[i]);
@@ -180,6 +212,11 @@ int main(int argc, char **argv)
         snprintf(label, sizeof label, "wmel stem, GEMM %s", wmel_stem_gemm_name(m ? so : sb));
         printf("%-38s %10.2f %10.1f %9.0f%%\n", label, tm * 1e3, flops / tm * 1e-9, 100.0 * peer / tm);
     }
+    printf("\nGELU alone, one window's %d values, 1 thread:\n", (T + TO) * D);
+    printf("%-38s %10.2f\n", "libm erff per element", med[5] * 1e3);
+    printf("%-38s %10.2f %9.1fx\n", gk->name, med[6] * 1e3, med[5] / med[6]);
+    free(gsrc);
+    free(gdst);
     wmel_stem_free(sb);
     wmel_stem_free(so);
     printf("\n(stem = both convolutions + bias + exact GELU + transpose + positions; GFLOP/s counts\n"

@@ -4,7 +4,8 @@
  * B [n][k] the weights. OpenBLAS's cblas_sgemm when built with it; otherwise wmel's own
  * GotoBLAS/BLIS-style blocking (B packed once in NR-wide panels, A packed per KC x MC
  * block, register tiles in gemm_{c,avx2,avx512}.c), with the bias / GELU / add epilogue
- * applied to each row block while it is still in cache. Rows are spread over threads.
+ * applied to each row block while it is still in cache (the GELU kernels are gelu*.c).
+ * Rows are spread over threads.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "internal.h"
@@ -84,6 +85,7 @@ int wmel__gemm_b_init(wmel_gemm_b *b, const float *w, size_t n, size_t k, int wh
     memset(b, 0, sizeof *b);
     b->n = n;
     b->k = k;
+    b->gelu = wmel__gelu_pick();
     if (which == 0) {
         const char *e = getenv("WMEL_STEM_GEMM");
 #ifdef WMEL_HAVE_OPENBLAS
@@ -136,22 +138,15 @@ const char *wmel__gemm_name(const wmel_gemm_b *b)
 
 /* ---- epilogue ------------------------------------------------------------------- */
 
-static inline float gelu(float x)
-{
-    /* exact form, as torch.nn.functional.gelu(approximate='none') */
-    return 0.5f * x * (1.0f + erff(x * 0.70710678118654752440f));
-}
-
-static void epilogue_rows(const wmel_epilogue *ep, float *c, size_t ldc, size_t m0, size_t m1,
-                          size_t n)
+static void epilogue_rows(const wmel_gemm_b *b, const wmel_epilogue *ep, float *c, size_t ldc,
+                          size_t m0, size_t m1, size_t n)
 {
     if (!ep || (!ep->bias && !ep->gelu && !ep->add)) return;
     for (size_t i = m0; i < m1; i++) {
         float *ci = c + i * ldc;
         if (ep->bias)
             for (size_t j = 0; j < n; j++) ci[j] += ep->bias[j];
-        if (ep->gelu)
-            for (size_t j = 0; j < n; j++) ci[j] = gelu(ci[j]);
+        if (ep->gelu) b->gelu->fn(ci, ci, n);
         if (ep->add) {
             const float *ai = ep->add + i * ep->ld_add;
             for (size_t j = 0; j < n; j++) ci[j] += ai[j];
@@ -222,7 +217,7 @@ static void own_blocks(job *J)
                 }
             }
         }
-        epilogue_rows(J->ep, J->c, J->ldc, ic, ic + mc, n);
+        epilogue_rows(b, J->ep, J->c, J->ldc, ic, ic + mc, n);
     }
     wmel__aligned_free(ap);
 }
@@ -234,7 +229,7 @@ static void *worker(void *arg)
         size_t nblocks = (J->m + MC - 1) / MC;
         for (size_t blk = J->t; blk < nblocks; blk += J->nt) {
             size_t ic = blk * MC, mc = J->m - ic < MC ? J->m - ic : MC;
-            epilogue_rows(J->ep, J->c, J->ldc, ic, ic + mc, J->b->n);
+            epilogue_rows(J->b, J->ep, J->c, J->ldc, ic, ic + mc, J->b->n);
         }
     } else {
         own_blocks(J);

@@ -51,6 +51,24 @@ float wmel__bf16_to_f32(uint16_t h);
 void wmel__to_f32(const void *src, int dtype, size_t n, float *dst);
 size_t wmel__dtype_size(int dtype); /* 0 for an unknown dtype */
 
+/* ---- GELU ---------------------------------------------------------------------- */
+
+/* y[i] = gelu(x[i]) = 0.5 x (1 + erf(x / sqrt 2)) for i < n, any n; y == x is allowed.
+ * Within 4e-7 relative of the exact value for |gelu(x)| >= FLT_MIN; NaN -> NaN,
+ * +inf -> +inf, -inf -> -0 (see gelu_body.h). */
+typedef void (*wmel_gelu_fn)(const float *x, float *y, size_t n);
+
+typedef struct wmel_gelu_kernel {
+    const char *name;
+    wmel_gelu_fn fn;
+} wmel_gelu_kernel;
+
+const wmel_gelu_kernel *wmel__gelu_kernel_c(void);
+const wmel_gelu_kernel *wmel__gelu_kernel_avx2(void);   /* NULL when not compiled in */
+const wmel_gelu_kernel *wmel__gelu_kernel_avx512(void); /* NULL when not compiled in */
+/* The fastest this CPU runs, capped by WMEL_MAX_ISA=c|avx2 like the GEMM kernels. */
+const wmel_gelu_kernel *wmel__gelu_pick(void);
+
 /* ---- GEMM ----------------------------------------------------------------------- */
 
 /* B operand, [n][k] row-major (k contiguous), prepared once: kept as is for BLAS and
@@ -59,6 +77,7 @@ typedef struct wmel_gemm_b {
     size_t n, k;
     int use_blas;
     const struct wmel_gemm_kernel *kern;
+    const wmel_gelu_kernel *gelu; /* for the epilogue, picked once */
     float *raw;     /* [n][k], for BLAS */
     float *packed;  /* [ceil(n / NR)][k][NR], zero padded, for the own kernels */
 } wmel_gemm_b;
