@@ -40,6 +40,8 @@ typedef struct wmel_plan {
     /* the CPU kernel's layout: each filter's weights times 0.25 (the kernel's power is
        4 |X|^2, an exact scaling), padded with zeros to an even count */
     double *mel_wq;
+    float *mel_wqf;               /* the same in float32 (the power is rounded to float32
+                                     after the float64 transform: sums of positive terms) */
     int mel_offq[WMEL_MAX_MELS];  /* offset of filter m's weights in mel_wq */
     int mel_npair[WMEL_MAX_MELS]; /* weight pairs of filter m (>= 1) */
     short mel_order[WMEL_MAX_MELS]; /* the filters sorted by mel_npair (stable) */

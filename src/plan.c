@@ -96,7 +96,8 @@ int wmel__plan_init(wmel_plan *pl, int n_mels)
     pl->mel_w = malloc(sizeof(float) * (size_t)(nnz ? nnz : 1));
     pl->mel_wd = malloc(sizeof(double) * (size_t)(nnz ? nnz : 1));
     pl->mel_wq = calloc((size_t)nq, sizeof(double));
-    if (!pl->mel_w || !pl->mel_wd || !pl->mel_wq) {
+    pl->mel_wqf = calloc((size_t)nq, sizeof(float));
+    if (!pl->mel_w || !pl->mel_wd || !pl->mel_wq || !pl->mel_wqf) {
         wmel__plan_free(pl);
         return WMEL_ERR_NO_MEMORY;
     }
@@ -106,7 +107,8 @@ int wmel__plan_init(wmel_plan *pl, int n_mels)
                 pl->filters_d[(size_t)m * WMEL_N_BINS + pl->mel_lo[m] + j]);
     for (int m = 0; m < n_mels; m++)
         for (int j = 0; j < pl->mel_len[m]; j++)
-            pl->mel_wq[pl->mel_offq[m] + j] = 0.25 * pl->mel_wd[pl->mel_off[m] + j];
+            pl->mel_wqf[pl->mel_offq[m] + j] =
+                (float)(pl->mel_wq[pl->mel_offq[m] + j] = 0.25 * pl->mel_wd[pl->mel_off[m] + j]);
 
     for (int k1 = 0; k1 < 8; k1++)
         for (int n2 = 0; n2 < 25; n2++) {
@@ -142,8 +144,10 @@ void wmel__plan_free(wmel_plan *pl)
     free(pl->mel_w);
     free(pl->mel_wd);
     free(pl->mel_wq);
+    free(pl->mel_wqf);
     pl->mel_wd = NULL;
     pl->mel_wq = NULL;
+    pl->mel_wqf = NULL;
     pl->filters_d = NULL;
     pl->mel_w = NULL;
 }
