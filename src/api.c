@@ -489,7 +489,8 @@ static void finish_cols(const mel_task *k, float *o, size_t fb, size_t fe, float
     const float lo = mx - 8.0f;
     if (!k->smooth) {
         if (k->norm)
-            for (size_t r = 0; r < rows; r++) wmel_normalize(o + r * stride + fb, fe - fb, mx);
+            for (size_t r = 0; r < rows; r++)
+                k->ctx->kernel->normalize(o + r * stride + fb, fe - fb, mx);
         return;
     }
     double *hp = sm, *hc = hp + SM_TILE, *hn = hc + SM_TILE;

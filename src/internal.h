@@ -84,12 +84,16 @@ typedef float (*wmel_block_fn)(const wmel_plan *pl, const float *x, size_t nf, f
 typedef void (*wmel_rfft_fn)(const wmel_plan *pl, const float *x, size_t nf, size_t hop,
                              double *re, double *im, void *scratch);
 
+/* wmel_normalize() at the kernel's ISA level, bit-identical to it. */
+typedef void (*wmel_norm_fn)(float *x, size_t n, float max_val);
+
 typedef struct wmel_kernel {
     const char *name;
     int isa;
     int lanes;
     wmel_block_fn block;
     wmel_rfft_fn rfft;
+    wmel_norm_fn normalize;
 } wmel_kernel;
 
 const wmel_kernel *wmel__kernel_c(void);

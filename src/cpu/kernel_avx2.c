@@ -14,6 +14,7 @@ typedef int32_t VI __attribute__((vector_size(16)));
 #define W 4
 #define KFN wmel__block_avx2
 #define KFN_RFFT wmel__rfft_avx2
+#define KFN_NORM wmel__norm_avx2
 
 #define V_SET1(s) ((VF)_mm_set1_ps(s))
 #define V_SET1I(s) ((VI)_mm_set1_epi32(s))
@@ -49,12 +50,13 @@ typedef int32_t VI2 __attribute__((vector_size(32)));
 
 float KFN(const wmel_plan *pl, const float *x, size_t nf, float *out, size_t stride,
           void *scratch, int *bad);
+void KFN_NORM(float *x, size_t n, float max_val);
 void KFN_RFFT(const wmel_plan *pl, const float *x, size_t nf, size_t hop, double *ore,
               double *oim, void *scratch);
 #include "kernel.inc"
 
 static const wmel_kernel k_avx2 = {"cpu-avx2-f64x4", WMEL_ISA_AVX2, 4, wmel__block_avx2,
-                                   wmel__rfft_avx2};
+                                   wmel__rfft_avx2, wmel__norm_avx2};
 const wmel_kernel *wmel__kernel_avx2(void) { return &k_avx2; }
 #else
 const wmel_kernel *wmel__kernel_avx2(void) { return NULL; }

@@ -15,6 +15,7 @@ typedef int32_t VI __attribute__((vector_size(32)));
 #define W 8
 #define KFN wmel__block_avx512
 #define KFN_RFFT wmel__rfft_avx512
+#define KFN_NORM wmel__norm_avx512
 
 #define V_SET1(s) ((VF)_mm256_set1_ps(s))
 #define V_SET1I(s) ((VI)_mm256_set1_epi32(s))
@@ -50,12 +51,13 @@ typedef int32_t VI2 __attribute__((vector_size(64)));
 
 float KFN(const wmel_plan *pl, const float *x, size_t nf, float *out, size_t stride,
           void *scratch, int *bad);
+void KFN_NORM(float *x, size_t n, float max_val);
 void KFN_RFFT(const wmel_plan *pl, const float *x, size_t nf, size_t hop, double *ore,
               double *oim, void *scratch);
 #include "kernel.inc"
 
 static const wmel_kernel k_avx512 = {"cpu-avx512-f64x8", WMEL_ISA_AVX512, 8,
-                                     wmel__block_avx512, wmel__rfft_avx512};
+                                     wmel__block_avx512, wmel__rfft_avx512, wmel__norm_avx512};
 const wmel_kernel *wmel__kernel_avx512(void) { return &k_avx512; }
 #else
 const wmel_kernel *wmel__kernel_avx512(void) { return NULL; }

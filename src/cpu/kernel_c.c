@@ -13,6 +13,7 @@ typedef int32_t VI;
 #define W 1
 #define KFN wmel__block_c
 #define KFN_RFFT wmel__rfft_c
+#define KFN_NORM wmel__norm_c
 
 static inline VI c_f2i(VF x)
 {
@@ -42,9 +43,10 @@ static inline VF c_i2f(VI i)
 
 float KFN(const wmel_plan *pl, const float *x, size_t nf, float *out, size_t stride,
           void *scratch, int *bad);
+void KFN_NORM(float *x, size_t n, float max_val);
 void KFN_RFFT(const wmel_plan *pl, const float *x, size_t nf, size_t hop, double *ore,
               double *oim, void *scratch);
 #include "kernel.inc"
 
-static const wmel_kernel k_c = {"cpu-c-w1", WMEL_ISA_C, 1, wmel__block_c, wmel__rfft_c};
+static const wmel_kernel k_c = {"cpu-c-w1", WMEL_ISA_C, 1, wmel__block_c, wmel__rfft_c, wmel__norm_c};
 const wmel_kernel *wmel__kernel_c(void) { return &k_c; }
