@@ -55,16 +55,28 @@ if(WMEL_CUDA_ENABLED)
     endforeach()
     set_directory_properties(PROPERTIES COMPILE_OPTIONS "${_wmel_c_opts}")
   endif()
-  list(APPEND WMEL_SOURCES src/cuda/backend.c src/cuda/kernels.cu)
+  list(APPEND WMEL_SOURCES src/cuda/backend.c src/cuda/kernels.cu
+    src/cuda/stem_cuda.c src/cuda/stem_kernels.cu)
   list(APPEND WMEL_DEFS WMEL_HAVE_CUDA=1)
-  list(APPEND WMEL_LIBS CUDA::cudart_static)
-  message(STATUS "wmel: CUDA backend ON (nvcc ${CMAKE_CUDA_COMPILER_VERSION}, archs ${CMAKE_CUDA_ARCHITECTURES})")
+  # The encoder stem's convolutions are cuBLAS SGEMMs (wmel_cuda_stem_device). cuBLAS is
+  # opened with dlopen on first use rather than linked: loading libcublas + libcublasLt
+  # costs every program ~200 MB of resident memory (the CLI's bound is 64 MB). The
+  # toolkit found here names the file; the soname (then ld.so's search) is the fallback.
+  list(APPEND WMEL_LIBS CUDA::cudart_static ${CMAKE_DL_LIBS})
+  set(WMEL_CUBLAS_SONAME libcublas.so.${CUDAToolkit_VERSION_MAJOR})
+  set_source_files_properties(src/cuda/stem_cuda.c PROPERTIES COMPILE_DEFINITIONS
+    "WMEL_CUBLAS_LIB=\"${CUDAToolkit_LIBRARY_DIR}/${WMEL_CUBLAS_SONAME}\";WMEL_CUBLAS_SONAME=\"${WMEL_CUBLAS_SONAME}\"")
+  message(STATUS "wmel: CUDA backend ON (nvcc ${CMAKE_CUDA_COMPILER_VERSION}, archs ${CMAKE_CUDA_ARCHITECTURES}, cuBLAS ${CUDAToolkit_LIBRARY_DIR}/${WMEL_CUBLAS_SONAME} at run time)")
 
   # bench/cuda_bench: wmel's device-pointer path timed with CUDA events (bench/cuda_bench.py
   # runs it beside torch). Never part of the test run's pass/fail.
   add_executable(wmel_cuda_bench bench/cuda_bench.c)
   target_link_libraries(wmel_cuda_bench PRIVATE wmel_static CUDA::cudart_static)
   # wmel_static is defined after this fragment runs; the link is resolved at generate time.
+  # bench/cuda_stem_bench: log-Mel + encoder stem on device pointers (bench/cuda_stem_bench.py
+  # runs it beside torch).
+  add_executable(wmel_cuda_stem_bench bench/cuda_stem_bench.c)
+  target_link_libraries(wmel_cuda_stem_bench PRIVATE wmel_static CUDA::cudart_static)
 else()
   list(APPEND WMEL_SOURCES src/cuda/stub.c)
   message(STATUS "wmel: CUDA backend OFF")

@@ -498,6 +498,31 @@ WMEL_API int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int samp
                                       size_t padding, int batch_norm, float *d_out,
                                       size_t out_len, void *stream);
 
+/* The Whisper encoder stem on the GPU: wmel_stem_forward() on device memory, enqueued on
+ * the caller's stream (a cudaStream_t as void *; NULL = the legacy default stream) with
+ * no host<->device copies and no synchronisation. d_mel: n_windows * n_mels * 3000
+ * floats, [window][n_mels][3000] (the normalised output of wmel_cuda_log_mel_device()
+ * for 30 s clips); d_out: n_windows * 1500 * d floats, [window][1500][d]; out_len: its
+ * capacity in floats. The ctx names the device (params.cuda_device) and must be a CUDA
+ * ctx whose n_mels equals the stem's; the calling thread's current device is left as it
+ * was. Both convolutions are cuBLAS SGEMMs in float32 with float32 accumulation (no
+ * TF32), so the result matches wmel_stem_forward() to rounding (~1e-5).
+ * The first call for a (stem, device) pair uploads the weights to that device (a
+ * synchronous copy) and keeps them, with a cuBLAS handle, in the stem until
+ * wmel_stem_free(); cuBLAS is opened (dlopen) then too, and when it cannot be, the call
+ * fails with WMEL_ERR_CUDA and the reason in wmel_cuda_error_detail(). Each call allocates stream-ordered scratch (cudaMallocAsync, about
+ * 38 MB per window at large-v3 geometry, windows processed in chunks of at most 1 GiB).
+ * Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_INVALID_ARG (n_mels of stem and ctx differ),
+ * WMEL_ERR_OVERFLOW, WMEL_ERR_BUFFER_TOO_SMALL, WMEL_ERR_BACKEND_UNAVAILABLE (the ctx's
+ * backend is not CUDA), WMEL_ERR_CUDA (see wmel_cuda_error_detail(); cuBLAS failures
+ * too), WMEL_ERR_NO_MEMORY, WMEL_ERR_THREAD, WMEL_ERR_NOT_BUILT. The arguments are
+ * checked before the backend. n_windows == 0 is OK and enqueues nothing.
+ * Thread-safety: safe to call concurrently on one stem and one ctx (calls take turns
+ * only while enqueuing). */
+WMEL_API int wmel_cuda_stem_device(const wmel_stem *s, wmel_ctx *ctx, const float *d_mel,
+                                   size_t n_windows, float *d_out, size_t out_len,
+                                   void *stream);
+
 /* The backend that ran the most recent call of `op` (WMEL_OP_*) on this ctx, or the
  * one that will run it when there was none yet: "cuda", "cpu" or "ref"; "none" for an
  * op the ctx cannot run (WMEL_OP_DEVICE on a non-CUDA ctx) or an unknown op. Never NULL. */

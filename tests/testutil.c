@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* memmem */
 #include "testutil.h"
 
 #include <math.h>
@@ -64,4 +65,50 @@ double t_max_abs_diff_ff(const float *a, const float *b, size_t n)
         if (!(d <= m)) m = d;
     }
     return m;
+}
+
+unsigned char *t_read_file(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "FATAL: cannot open %s\n", path);
+        exit(1);
+    }
+    fseek(f, 0, SEEK_END);
+    long sz = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *b = malloc(sz > 0 ? (size_t)sz : 1);
+    if (sz < 0 || !b || fread(b, 1, (size_t)sz, f) != (size_t)sz) {
+        fprintf(stderr, "FATAL: cannot read %s\n", path);
+        exit(1);
+    }
+    fclose(f);
+    *n = (size_t)sz;
+    return b;
+}
+
+double *t_load_stem_golden(const char *rel)
+{
+    size_t n;
+    unsigned char *b = t_read_file(t_golden(rel), &n);
+    size_t hl = n >= 10 ? (size_t)b[8] | (size_t)b[9] << 8 : 0;
+    const char *h = (const char *)b + 10;
+    int ok = n == 10 + hl + 1500 * 384 * 4 && memmem(h, hl, "'<f4'", 5) &&
+             memmem(h, hl, "(1500, 384)", 11);
+    int fortran = ok && memmem(h, hl, "'fortran_order': True", 21) != NULL;
+    if (!ok) {
+        fprintf(stderr, "FATAL: %s is not a (1500, 384) float32 .npy\n", rel);
+        exit(1);
+    }
+    double *d = malloc(1500 * 384 * sizeof(double));
+    if (!d) exit(1);
+    for (size_t t = 0; t < 1500; t++)
+        for (size_t o = 0; o < 384; o++) {
+            size_t at = fortran ? o * 1500 + t : t * 384 + o;
+            float f;
+            memcpy(&f, b + 10 + hl + 4 * at, 4);
+            d[t * 384 + o] = f;
+        }
+    free(b);
+    return d;
 }

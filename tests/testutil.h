@@ -36,6 +36,15 @@ double *t_load_npy(const char *rel, wmel_npy *a);
 /* Loads a golden WAV (16 kHz mono) as float samples. Free with wmel_free. */
 float *t_load_wav(const char *rel, size_t *n);
 
+/* Reads a whole file into malloc'd memory (free with free()); aborts the test binary with
+ * a clear message when it cannot. */
+unsigned char *t_read_file(const char *path, size_t *n);
+
+/* A stem golden (ref/speech_en_wav.stem_out_*.npy): float32 (1500, 384), saved as a
+ * transposed view (fortran_order True) that the library's .npy reader does not take;
+ * returned as doubles in C order [1500][384]. Aborts when the file is not that. */
+double *t_load_stem_golden(const char *rel);
+
 double t_max_abs_diff_fd(const float *a, const double *b, size_t n);
 double t_max_abs_diff_ff(const float *a, const float *b, size_t n);
 

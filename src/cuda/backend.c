@@ -9,6 +9,7 @@
  */
 #include "../internal.h"
 #include "cuda_internal.h"
+#include "stem_cuda.h"
 
 #include <cuda_runtime_api.h>
 #include <pthread.h>
@@ -47,6 +48,13 @@ static int cu_fail(cudaError_t e, const char *what)
 }
 
 const char *wmel_cuda_error_detail(void) { return g_detail; }
+
+/* For the other CUDA files (stem_cuda.c, declared in stem_cuda.h). */
+int wmel__cuda_detail(const char *msg)
+{
+    snprintf(g_detail, sizeof g_detail, "%s", msg);
+    return WMEL_ERR_CUDA;
+}
 
 /* Makes `dev` current; remembers the caller's device in *prev. */
 static cudaError_t enter_device(int dev, int *prev)

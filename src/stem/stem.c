@@ -23,11 +23,13 @@ struct wmel_stem {
     int n_mels, d, n_threads, file_positions;
     wmel_gemm_b g1, g2;
     float *b1, *b2, *pos; /* [d], [d], [1500][d] */
+    void *cuda;           /* device copies for wmel_cuda_stem_device (src/cuda/stem_cuda.c) */
 };
 
 void wmel_stem_free(wmel_stem *s)
 {
     if (!s) return;
+    wmel__stem_cuda_free(s->cuda);
     wmel__gemm_b_free(&s->g1);
     wmel__gemm_b_free(&s->g2);
     free(s->b1);
@@ -40,6 +42,12 @@ int wmel_stem_n_mels(const wmel_stem *s) { return s ? s->n_mels : 0; }
 int wmel_stem_d_model(const wmel_stem *s) { return s ? s->d : 0; }
 int wmel_stem_file_positions(const wmel_stem *s) { return s ? s->file_positions : 0; }
 const char *wmel_stem_gemm_name(const wmel_stem *s) { return s ? wmel__gemm_name(&s->g1) : "none"; }
+
+void wmel__stem_view(const wmel_stem *s, wmel_stem_view *v)
+{
+    wmel_stem *m = (wmel_stem *)s; /* the cache slot is the one mutable part of a stem */
+    *v = (wmel_stem_view){s->n_mels, s->d, &s->g1, &s->g2, s->b1, s->b2, s->pos, &m->cuda};
+}
 
 /* Where tensor bytes come from: a memory image or an open file. */
 typedef struct source {

@@ -105,4 +105,20 @@ const char *wmel__gemm_name(const wmel_gemm_b *b);
 
 int wmel__stem_threads(int n_threads); /* 0 -> online cores, clamped to [1, 256] */
 
+/* ---- the stem on the GPU (src/cuda/stem_cuda.c) --------------------------------- */
+
+/* What the CUDA path reads from a loaded stem: the conv weights as the GEMMs hold them
+ * ([d][3][c] rows: `raw` for BLAS, `packed` panels for the own kernels), the biases and
+ * positions, and the slot where stem_cuda.c caches its per-device copies (NULL until
+ * first use; written under stem_cuda.c's lock only). */
+typedef struct wmel_stem_view {
+    int n_mels, d;
+    const wmel_gemm_b *g1, *g2;
+    const float *b1, *b2, *pos;
+    void **cuda;
+} wmel_stem_view;
+void wmel__stem_view(const wmel_stem *s, wmel_stem_view *v);
+/* Releases the per-device copies (stem_cuda.c; a no-op in cuda/stub.c). */
+void wmel__stem_cuda_free(void *cache);
+
 #endif

@@ -1,6 +1,7 @@
 /*
  * test_cuda_stub.c -- a build without the CUDA backend: the CUDA entry points of wmel.h
- * exist and say so (WMEL_ERR_NOT_BUILT), every op reports the CPU backend.
+ * exist and say so (WMEL_ERR_NOT_BUILT; the encoder stem's wmel_cuda_stem_device too),
+ * every op reports the CPU backend.
  */
 #include "testutil.h"
 
@@ -21,6 +22,16 @@ int main(void)
     CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_DEVICE), "none"), "device op");
     CHECK(!strcmp(wmel_op_backend(NULL, WMEL_OP_LOG_MEL), "none"), "NULL ctx");
     CHECK(!strcmp(wmel_cuda_error_detail(), ""), "no detail");
+    /* the encoder stem's device entry */
+    char err[512];
+    wmel_stem *s = wmel_stem_load(t_golden("ref/stem_tiny_f32.safetensors"), 0, &st, err, sizeof err);
+    CHECK(s != NULL || st == WMEL_ERR_NOT_BUILT, "tiny stem: %s", err);
+    if (s) {
+        CHECK(wmel_cuda_stem_device(s, c, buf, 1, buf, 4, NULL) == WMEL_ERR_NOT_BUILT, "stem entry not built");
+        CHECK(wmel_cuda_stem_device(s, NULL, buf, 1, buf, 4, NULL) == WMEL_ERR_NULL_POINTER, "stem: NULL ctx");
+    }
+    CHECK(wmel_cuda_stem_device(NULL, c, buf, 1, buf, 4, NULL) == WMEL_ERR_NULL_POINTER, "stem: NULL stem");
+    wmel_stem_free(s);
     wmel_destroy(c);
     return t_done("test_cuda_stub");
 }

@@ -4,7 +4,7 @@
  * a stem without embed_positions (sinusoids) at another geometry against conv1d + GELU
  * computed here in double; and malformed safetensors files: each must give
  * WMEL_ERR_WEIGHTS with a message, never a crash or an over-read (ASan watches). */
-#define _GNU_SOURCE /* memmem */
+#define _GNU_SOURCE /* mkstemp, setenv */
 #include "stem/stem_internal.h"
 #include "testutil.h"
 
@@ -13,23 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static unsigned char *read_all(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "FATAL: cannot open %s\n", path);
-        exit(1);
-    }
-    fseek(f, 0, SEEK_END);
-    long sz = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc((size_t)sz);
-    if (!b || fread(b, 1, (size_t)sz, f) != (size_t)sz) exit(1);
-    fclose(f);
-    *n = (size_t)sz;
-    return b;
-}
 
 /* A safetensors image: header JSON + data bytes (the data is zeros plus a pattern). */
 static unsigned char *make_st(const char *json, size_t data_len, size_t *n)
@@ -60,7 +43,7 @@ static void expect_bad(const void *img, size_t n, int want, const char *what)
 static void malformed(void)
 {
     size_t n, fn;
-    unsigned char *good = read_all(t_golden("ref/stem_tiny_f16.safetensors"), &fn);
+    unsigned char *good = t_read_file(t_golden("ref/stem_tiny_f16.safetensors"), &fn);
     /* truncated anywhere: inside the length, inside the header, inside the data */
     size_t cuts[] = {0, 3, 7, 8, 9, 100, 479, 480, 481, 1000, fn / 2, fn - 1};
     for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
@@ -143,39 +126,12 @@ static void malformed(void)
     }
 }
 
-/* The stem goldens are saved as a transposed view: '<f4', fortran_order True, (1500, 384),
- * which the library's .npy reader does not take; read them here into C order. */
-static double *load_fortran_1500x384(const char *rel)
-{
-    size_t n;
-    unsigned char *b = read_all(t_golden(rel), &n);
-    size_t hl = (size_t)b[8] | (size_t)b[9] << 8;
-    const char *h = (const char *)b + 10;
-    int ok = n == 10 + hl + 1500 * 384 * 4 && memmem(h, hl, "'<f4'", 5) &&
-             memmem(h, hl, "(1500, 384)", 11);
-    int fortran = memmem(h, hl, "'fortran_order': True", 21) != NULL;
-    if (!ok) {
-        fprintf(stderr, "FATAL: %s is not a (1500, 384) float32 .npy\n", rel);
-        exit(1);
-    }
-    double *d = malloc(1500 * 384 * sizeof(double));
-    for (size_t t = 0; t < 1500; t++)
-        for (size_t o = 0; o < 384; o++) {
-            size_t at = fortran ? o * 1500 + t : t * 384 + o;
-            float f;
-            memcpy(&f, b + 10 + hl + 4 * at, 4);
-            d[t * 384 + o] = f;
-        }
-    free(b);
-    return d;
-}
-
 static void goldens(const char *label)
 {
     wmel_npy a_mel;
     double *mel_d = t_load_npy("ref/speech_en_wav.mel80_30s.npy", &a_mel);
-    double *g32 = load_fortran_1500x384("ref/speech_en_wav.stem_out_f32.npy");
-    double *g16 = load_fortran_1500x384("ref/speech_en_wav.stem_out_f16w.npy");
+    double *g32 = t_load_stem_golden("ref/speech_en_wav.stem_out_f32.npy");
+    double *g16 = t_load_stem_golden("ref/speech_en_wav.stem_out_f16w.npy");
     CHECK(a_mel.count == 80 * 3000, "golden shapes");
     float *mel = malloc(a_mel.count * sizeof(float));
     for (size_t i = 0; i < a_mel.count; i++) mel[i] = (float)mel_d[i];
@@ -207,7 +163,7 @@ static void goldens(const char *label)
         /* the same bytes from memory */
         if (f == 0) {
             size_t n;
-            unsigned char *img = read_all(t_golden(files[f]), &n);
+            unsigned char *img = t_read_file(t_golden(files[f]), &n);
             wmel_stem *m = wmel_stem_load_memory(img, n, NULL, 1, &st, err, sizeof err);
             CHECK(m && st == WMEL_OK, "load from memory: %s", err);
             if (m) {
@@ -310,7 +266,7 @@ static void no_positions(void)
 static void sinusoids_vs_file(void)
 {
     size_t n;
-    unsigned char *img = read_all(t_golden("ref/stem_tiny_f32.safetensors"), &n);
+    unsigned char *img = t_read_file(t_golden("ref/stem_tiny_f32.safetensors"), &n);
     size_t hl = 0;
     for (int i = 7; i >= 0; i--) hl = hl << 8 | img[i];
     const char *key = "\"model.encoder.embed_positions.weight\"";
