@@ -76,7 +76,13 @@ void wmel__mel_filters_f64(int n_mels, double *out);
  *  returns the largest value written, and ORs 1 into *bad when a value is not finite.
  */
 #define WMEL_BLOCK_FRAMES 64
+#ifndef WMEL_KERNEL_SCRATCH
 #define WMEL_KERNEL_SCRATCH (64 * 1024)
+#endif
+#ifndef WMEL_STAGE_STRIDE
+#define WMEL_STAGE_STRIDE 16384 /* output row distance (floats) from which the kernel
+                                   stages 128-row outputs (see kernel.inc) */
+#endif
 typedef float (*wmel_block_fn)(const wmel_plan *pl, const float *x, size_t nf, float *out,
                                size_t stride, void *scratch, int *bad);
 
