@@ -77,7 +77,7 @@ void wmel__mel_filters_f64(int n_mels, double *out);
  */
 #define WMEL_BLOCK_FRAMES 64
 #ifndef WMEL_KERNEL_SCRATCH
-#define WMEL_KERNEL_SCRATCH (64 * 1024)
+#define WMEL_KERNEL_SCRATCH (80 * 1024)
 #endif
 #ifndef WMEL_STAGE_STRIDE
 #define WMEL_STAGE_STRIDE 16384 /* output row distance (floats) from which the kernel

@@ -38,6 +38,12 @@ typedef int32_t VI2 __attribute__((vector_size(32)));
 #define V2_I2F(i) ((VF2)(i))
 #define V2_RCP(x) ((VF2)_mm256_rcp_ps((__m256)(x)))
 #define V2_CVT(i) ((VF2)_mm256_cvtepi32_ps((__m256i)(i)))
+#define V_STREAM_LINE(o, s)                                                             \
+    do {                                                                                \
+        _mm256_stream_ps((o), _mm256_loadu_ps(s));                                      \
+        _mm256_stream_ps((o) + 8, _mm256_loadu_ps((s) + 8));                            \
+    } while (0)
+#define V_STREAM_FENCE() _mm_sfence()
 #define V_GATHER_SETUP(nv, hop)                                                         \
     __m128i gidx_;                                                                      \
     do {                                                                                \

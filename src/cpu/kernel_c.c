@@ -38,6 +38,14 @@ static inline VF c_i2f(VI i)
 #define V_F2D(x) ((VD)(x))
 #define V_RCP(x) (1.0f / (x))
 #define V_D2F(x) ((VF)(x))
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define V_STREAM_LINE(o, s)                                                             \
+    do {                                                                                \
+        for (int q_ = 0; q_ < 16; q_ += 4) _mm_stream_ps((o) + q_, _mm_loadu_ps((s) + q_)); \
+    } while (0)
+#define V_STREAM_FENCE() _mm_sfence()
+#endif
 #define V_GATHER_SETUP(nv, hop) ((void)(nv), (void)(hop))
 #define V_GATHER(base, k) ((base)[k])
 
