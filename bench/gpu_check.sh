@@ -1,0 +1,48 @@
+#!/bin/sh
+# bench/gpu_check.sh -- everything that needs a GPU, in one command, for a session that
+# has one (the device machine has nvcc, torch and no network):
+#   1. build with CUDA (-Werror), run the whole CTest suite (the cuda-labelled tests run
+#      instead of skipping);
+#   2. the Python extension built by CMake (no pip: SKBUILD=ON), then the Python suite
+#      with torch, where CUDA tensors take the device path;
+#   3. bench/cuda_bench.py (log-Mel vs torch's stft pipeline) and
+#      bench/cuda_stem_bench.py (mel + stem, 64 windows, vs torch).
+# Logs go to $OUT (default out/gpu); a summary goes to stdout.
+#   sh bench/gpu_check.sh [BUILD_DIR]
+set -u
+B=${1:-build-cuda}
+OUT=${OUT:-out/gpu}
+mkdir -p "$OUT"
+PY=${PYTHON:-python3}
+echo "== device"; nvidia-smi -L 2>&1 | head -4
+
+echo "== build ($B)"
+if ! cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release -DWMEL_CUDA=ON -DWMEL_WERROR=ON \
+     -DSKBUILD=ON -DPython_EXECUTABLE="$(command -v "$PY")" >"$OUT/cmake.log" 2>&1; then
+  echo "cmake with the Python extension failed; retrying without it"
+  cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release -DWMEL_CUDA=ON -DWMEL_WERROR=ON \
+    -DSKBUILD=OFF >"$OUT/cmake.log" 2>&1 || { tail -20 "$OUT/cmake.log"; exit 1; }
+fi
+cmake --build "$B" -j "$(nproc)" >"$OUT/build.log" 2>&1 || { tail -30 "$OUT/build.log"; exit 1; }
+grep -i "warning" "$OUT/build.log" | head -5
+
+echo "== ctest"
+(cd "$B" && ctest --output-on-failure -j 4) >"$OUT/ctest.log" 2>&1
+grep -E "tests passed|Failed|\*\*\*" "$OUT/ctest.log"
+
+echo "== python with torch"
+so=$(find "$B" -name '_wmel*.so' | head -1)
+if [ -n "$so" ] && "$PY" -c "import torch, pytest" 2>/dev/null; then
+  pkg="$OUT/pkg"
+  rm -rf "$pkg" && mkdir -p "$pkg" && cp -r python/wmel "$pkg/" && cp "$so" "$pkg/wmel/"
+  PYTHONPATH="$pkg" "$PY" -m pytest -q -rs tests/python >"$OUT/pytest.log" 2>&1
+  tail -8 "$OUT/pytest.log"
+else
+  echo "skipped: no extension built ($so) or no torch/pytest for $PY"
+fi
+
+echo "== cuda_bench (log-Mel vs torch.stft pipeline)"
+"$PY" bench/cuda_bench.py --build "$B" >"$OUT/cuda_bench.txt" 2>&1; cat "$OUT/cuda_bench.txt"
+echo "== cuda_stem_bench (mel + stem vs torch)"
+"$PY" bench/cuda_stem_bench.py --build "$B" >"$OUT/cuda_stem_bench.txt" 2>&1
+cat "$OUT/cuda_stem_bench.txt"
