@@ -37,12 +37,10 @@ typedef struct wmel_plan {
     float *mel_w;                 /* packed nonzero weights, float32 */
     double *mel_wd;               /* the same, float64 */
     int mel_nnz;
-    /* the CPU kernel's layout: each filter's weights times 0.25 (the kernel's power is
-       4 |X|^2, an exact scaling), padded with zeros to an even count */
-    double *mel_wq;
-    float *mel_wqf;               /* the same in float32 (the power is rounded to float32
-                                     after the float64 transform: sums of positive terms) */
-    int mel_offq[WMEL_MAX_MELS];  /* offset of filter m's weights in mel_wq */
+    /* the CPU kernel's layout: each filter's weights padded with zeros to an even count */
+    float *mel_wqf;               /* in float32 (the power is rounded to float32 after the
+                                     float64 transform: sums of positive terms) */
+    int mel_offq[WMEL_MAX_MELS];  /* offset of filter m's weights in mel_wqf */
     int mel_npair[WMEL_MAX_MELS]; /* weight pairs of filter m (>= 1) */
     short mel_order[WMEL_MAX_MELS]; /* the filters sorted by mel_npair (stable) */
     short mel_run[10];            /* mel_order[mel_run[L - 1] .. mel_run[L]) have L pairs
@@ -52,11 +50,10 @@ typedef struct wmel_plan {
     double tw25_re[25], tw25_im[25];           /* W25^(b*c) at [b*5 + c] */
     /* real-FFT post-processing: 0.5 * (-i) * W400^k for k = 0..200 */
     double post_re[WMEL_N_BINS], post_im[WMEL_N_BINS];
-    /* the CPU kernel's prime-factor 8 x 25 layout: z[m] goes to position zq[m]; position
-       25 k1 + k2 ends with Z[(25 k1 + 176 k2) mod 200], whose post twiddle (times 2) is
-       postz[25 k1 + k2] */
-    short zq[200];
-    double postz_re[200], postz_im[200];
+    /* the CPU kernel's real prime-factor 16 x 25 transform: sample n goes to position
+       zq[n]; the output k2 of row k1 (0..8) is |X[pwi[25 k1 + k2]]|^2 */
+    short zq[WMEL_N_FFT];
+    short pwi[9 * 25];
     /* float64 reference DFT: cos/sin(2 pi j / 400) */
     double dft_cos[WMEL_N_FFT], dft_sin[WMEL_N_FFT];
 } wmel_plan;

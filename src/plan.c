@@ -95,9 +95,8 @@ int wmel__plan_init(wmel_plan *pl, int n_mels)
     pl->mel_run[9] = (short)no;
     pl->mel_w = malloc(sizeof(float) * (size_t)(nnz ? nnz : 1));
     pl->mel_wd = malloc(sizeof(double) * (size_t)(nnz ? nnz : 1));
-    pl->mel_wq = calloc((size_t)nq, sizeof(double));
     pl->mel_wqf = calloc((size_t)nq, sizeof(float));
-    if (!pl->mel_w || !pl->mel_wd || !pl->mel_wq || !pl->mel_wqf) {
+    if (!pl->mel_w || !pl->mel_wd || !pl->mel_wqf) {
         wmel__plan_free(pl);
         return WMEL_ERR_NO_MEMORY;
     }
@@ -107,8 +106,7 @@ int wmel__plan_init(wmel_plan *pl, int n_mels)
                 pl->filters_d[(size_t)m * WMEL_N_BINS + pl->mel_lo[m] + j]);
     for (int m = 0; m < n_mels; m++)
         for (int j = 0; j < pl->mel_len[m]; j++)
-            pl->mel_wqf[pl->mel_offq[m] + j] =
-                (float)(pl->mel_wq[pl->mel_offq[m] + j] = 0.25 * pl->mel_wd[pl->mel_off[m] + j]);
+            pl->mel_wqf[pl->mel_offq[m] + j] = (float)pl->mel_wd[pl->mel_off[m] + j];
 
     for (int k1 = 0; k1 < 8; k1++)
         for (int n2 = 0; n2 < 25; n2++) {
@@ -128,14 +126,12 @@ int wmel__plan_init(wmel_plan *pl, int n_mels)
         pl->post_re[k] = 0.5 * sin(a);
         pl->post_im[k] = -0.5 * cos(a);
     }
-    for (int m = 0; m < 200; m++) pl->zq[m] = (short)(25 * (m % 8) + (22 * m) % 25);
-    for (int k1 = 0; k1 < 8; k1++)
+    for (int n = 0; n < WMEL_N_FFT; n++) pl->zq[n] = (short)(16 * ((11 * n) % 25) + (9 * n) % 16);
+    for (int k1 = 0; k1 <= 8; k1++)
         for (int k2 = 0; k2 < 25; k2++) {
-            int k = (25 * k1 + 176 * k2) % 200;
-            pl->postz_re[25 * k1 + k2] = 2.0 * pl->post_re[k];
-            pl->postz_im[25 * k1 + k2] = 2.0 * pl->post_im[k];
-        }
-    return WMEL_OK;
+            int k = (225 * k1 + 176 * k2) % 400; /* k = k1 (mod 16), k = k2 (mod 25) */
+            pl->pwi[25 * k1 + k2] = (short)(k <= 200 ? k : 400 - k);
+        }    return WMEL_OK;
 }
 
 void wmel__plan_free(wmel_plan *pl)
@@ -143,10 +139,8 @@ void wmel__plan_free(wmel_plan *pl)
     free(pl->filters_d);
     free(pl->mel_w);
     free(pl->mel_wd);
-    free(pl->mel_wq);
     free(pl->mel_wqf);
     pl->mel_wd = NULL;
-    pl->mel_wq = NULL;
     pl->mel_wqf = NULL;
     pl->filters_d = NULL;
     pl->mel_w = NULL;
