@@ -442,6 +442,7 @@ static void raw_range(const wmel_ctx *ctx, const wmel_signal *s, size_t f_begin,
 {
     wmel_block_fn fn = ctx->backend == WMEL_BACKEND_REF ? wmel__ref_block : ctx->kernel->block;
     void *scratch = span + SPAN_FLOATS; /* SPAN_FLOATS * 4 is a multiple of 64 */
+    WMEL_ROWTAIL(scratch)->rows = 0;
     for (size_t f = f_begin; f < f_end; f += WMEL_BLOCK_FRAMES) {
         size_t nb = f_end - f < WMEL_BLOCK_FRAMES ? f_end - f : WMEL_BLOCK_FRAMES;
         size_t p0 = f * WMEL_HOP, count = (nb - 1) * WMEL_HOP + WMEL_N_FFT;
@@ -461,6 +462,7 @@ static void raw_range(const wmel_ctx *ctx, const wmel_signal *s, size_t f_begin,
         float m = fn(&ctx->plan, x, nb, o, stride, scratch, bad);
         if (m > *max) *max = m;
     }
+    wmel__rowtail_flush(WMEL_ROWTAIL(scratch));
 }
 
 /* The normalisation of wmel_normalize(), one value. */

@@ -74,8 +74,25 @@ void wmel__mel_filters_f64(int n_mels, double *out);
  */
 #define WMEL_BLOCK_FRAMES 64
 #ifndef WMEL_KERNEL_SCRATCH
-#define WMEL_KERNEL_SCRATCH (80 * 1024)
+#define WMEL_KERNEL_SCRATCH (96 * 1024)
 #endif
+
+/* Where a CPU kernel streams a staged block out in whole cache lines (long clips, 128
+ * rows), each row's last partial line waits here for the next block of the same run of
+ * blocks, so that it too goes out whole. It lives at the end of the kernel scratch
+ * (WMEL_ROWTAIL(scratch)); the frame driver resets it before a run of blocks and
+ * flushes it after (wmel__rowtail_flush), the kernels use it in between. */
+typedef struct wmel_rowtail {
+    float *next;                  /* row 0 of the block that would continue the rows */
+    size_t stride;
+    int rows;                     /* 0: nothing pending */
+    int np[WMEL_MAX_MELS];        /* floats pending in row r, from a line boundary */
+    float pend[WMEL_MAX_MELS][16];
+} wmel_rowtail;
+#define WMEL_ROWTAIL(scratch)                                                            \
+    ((wmel_rowtail *)(void *)((char *)(scratch) + WMEL_KERNEL_SCRATCH - sizeof(wmel_rowtail)))
+/* Writes what is pending (plain stores), fences the streamed stores, resets. */
+void wmel__rowtail_flush(wmel_rowtail *t);
 #ifndef WMEL_STAGE_STRIDE
 #define WMEL_STAGE_STRIDE 16384 /* output row distance (floats) from which the kernel
                                    stages 128-row outputs (see kernel.inc) */

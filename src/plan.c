@@ -145,3 +145,15 @@ void wmel__plan_free(wmel_plan *pl)
     pl->filters_d = NULL;
     pl->mel_w = NULL;
 }
+
+void wmel__rowtail_flush(wmel_rowtail *t)
+{
+    for (int r = 0; r < t->rows; r++)
+        if (t->np[r] > 0)
+            memcpy(t->next + (size_t)r * t->stride - t->np[r], t->pend[r],
+                   (size_t)t->np[r] * sizeof(float));
+    t->rows = 0;
+    /* the kernels' non-temporal stores are weakly ordered: a full fence (mfence on
+       x86) before the caller's barrier hands the rows to other threads */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}

@@ -43,7 +43,6 @@ typedef int32_t VI2 __attribute__((vector_size(32)));
         _mm256_stream_ps((o), _mm256_loadu_ps(s));                                      \
         _mm256_stream_ps((o) + 8, _mm256_loadu_ps((s) + 8));                            \
     } while (0)
-#define V_STREAM_FENCE() _mm_sfence()
 #define V_GATHER_SETUP(nv, hop)                                                         \
     __m128i gidx_;                                                                      \
     do {                                                                                \

@@ -40,7 +40,6 @@ typedef int32_t VI2 __attribute__((vector_size(64)));
 #define V2_RCP(x) ((VF2)_mm512_rcp14_ps((__m512)(x)))
 #define V2_CVT(i) ((VF2)_mm512_cvtepi32_ps((__m512i)(i)))
 #define V_STREAM_LINE(o, s) _mm512_stream_ps((o), _mm512_loadu_ps(s))
-#define V_STREAM_FENCE() _mm_sfence()
 #define V_GATHER_SETUP(nv, hop)                                                         \
     __m256i gidx_;                                                                      \
     do {                                                                                \

@@ -44,7 +44,6 @@ static inline VF c_i2f(VI i)
     do {                                                                                \
         for (int q_ = 0; q_ < 16; q_ += 4) _mm_stream_ps((o) + q_, _mm_loadu_ps((s) + q_)); \
     } while (0)
-#define V_STREAM_FENCE() _mm_sfence()
 #endif
 #define V_GATHER_SETUP(nv, hop) ((void)(nv), (void)(hop))
 #define V_GATHER(base, k) ((base)[k])
