@@ -60,11 +60,11 @@ test: test-asan test-build test-python
 BENCH_BUILD ?= build-bench
 BENCH_ARGS  ?=
 bench:
-	@dpkg -s libfftw3-dev >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq libfftw3-dev; } || echo "no libfftw3-dev: no FFTW peer"
+	@dpkg -s libfftw3-dev >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq libfftw3-dev; } || echo "no libfftw3-dev: no FFTW peer"
 	@python3 -c 'import numpy' 2>/dev/null || { test -x $(BENCH_BUILD)/venv/bin/python || python3 -m venv $(BENCH_BUILD)/venv; $(BENCH_BUILD)/venv/bin/pip install -q numpy; }
 	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON $(CMAKE_ARGS)
 	cmake --build $(BENCH_BUILD) -j $(JOBS)
-	WMEL_BENCH_PYTHON=$$(test -x $(BENCH_BUILD)/venv/bin/python && echo $(BENCH_BUILD)/venv/bin/python || echo python3) \
+	WMEL_BENCH_PYTHON=$${WMEL_BENCH_PYTHON:-$$(test -x $(BENCH_BUILD)/venv/bin/python && echo $(BENCH_BUILD)/venv/bin/python || echo python3)} \
 	  ./$(BENCH_BUILD)/wmel bench $(BENCH_ARGS)
 
 clean:
