@@ -67,4 +67,26 @@ static inline bench_stats bench_summarize(double *t, size_t n)
     return st;
 }
 
+/* qsort comparator for floats (the CUDA benchmarks' event times). */
+static inline int bench_cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* A deterministic clip for the batched CUDA benchmarks: a tone, a chirp and LCG noise at
+ * speech-like level, different per seed. */
+static inline void bench_clip(float *x, size_t n, unsigned seed)
+{
+    uint32_t s = 0x9e3779b9u ^ seed;
+    for (size_t i = 0; i < n; i++) {
+        s = s * 1664525u + 1013904223u;
+        double t = (double)i / 16000.0;
+        double v = 0.2 * sin(2 * 3.14159265 * (220.0 + 30.0 * (double)(seed % 7)) * t) +
+                   0.05 * sin(2 * 3.14159265 * (300.0 + 200.0 * fmod(t, 3.0)) * t) +
+                   0.02 * ((double)(s >> 8) / 16777216.0 - 0.5);
+        x[i] = (float)v;
+    }
+}
+
 #endif

@@ -8,6 +8,8 @@
  * stream (one 6240 s clip). Usage: wmel_cuda_bench [--reps N] [--batch B] [CASE...]
  * Exit status 77 when there is no usable CUDA device.
  */
+#define _POSIX_C_SOURCE 200809L
+#include "bench_common.h"
 #include <wmel.h>
 
 #include <cuda_runtime_api.h>
@@ -16,26 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int cmp_float(const void *a, const void *b)
-{
-    float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
-}
-
-/* Deterministic test signal: a few tones, a chirp and LCG noise, at speech-like level. */
-static void make_clip(float *x, size_t n, unsigned seed)
-{
-    uint32_t s = 0x9e3779b9u ^ seed;
-    for (size_t i = 0; i < n; i++) {
-        s = s * 1664525u + 1013904223u;
-        double t = (double)i / 16000.0;
-        double v = 0.2 * sin(2 * 3.14159265 * (220.0 + 30.0 * (double)(seed % 7)) * t) +
-                   0.05 * sin(2 * 3.14159265 * (300.0 + 200.0 * fmod(t, 3.0)) * t) +
-                   0.02 * ((double)(s >> 8) / 16777216.0 - 0.5);
-        x[i] = (float)v;
-    }
-}
 
 static int run_case(wmel_ctx *ctx, const char *name, size_t batch, size_t n, int s16, int reps)
 {
@@ -55,7 +37,7 @@ static int run_case(wmel_ctx *ctx, const char *name, size_t batch, size_t n, int
     /* one clip made on the host, copied to every slot (with a different gain) */
     float *h = malloc(n * sizeof(float));
     int16_t *h16 = s16 ? malloc(n * sizeof(int16_t)) : NULL;
-    make_clip(h, n, 1);
+    bench_clip(h, n, 1);
     if (s16)
         for (size_t i = 0; i < n; i++) h16[i] = (int16_t)lrintf(h[i] * 32767.0f);
     for (size_t b = 0; b < batch; b++)
@@ -80,7 +62,7 @@ static int run_case(wmel_ctx *ctx, const char *name, size_t batch, size_t n, int
         if (r >= 0) cudaEventElapsedTime(&ms[r], e0, e1);
     }
     if (!rc) {
-        qsort(ms, (size_t)reps, sizeof(float), cmp_float);
+        qsort(ms, (size_t)reps, sizeof(float), bench_cmp_float);
         printf("wmel_cuda %s %.4f %.4f %s\n", name, ms[reps / 2], ms[0], wmel_kernel_name(ctx));
         fflush(stdout);
     }

@@ -41,20 +41,49 @@ def time_torch(torch, audio, filters, window, reps):
         log_spec = torch.maximum(log_spec, log_spec.max() - 8.0)
         return (log_spec + 4.0) / 4.0
 
+    return median_event_ms(torch, run, reps)
+
+
+def median_event_ms(torch, fn, reps):
+    """Median device time of fn() in ms (CUDA events), after 3 warm-up calls."""
     for _ in range(3):
-        run()
+        fn()
     torch.cuda.synchronize()
     times = []
     for _ in range(reps):
         e0 = torch.cuda.Event(enable_timing=True)
         e1 = torch.cuda.Event(enable_timing=True)
         e0.record()
-        run()
+        fn()
         e1.record()
         e1.synchronize()
         times.append(e0.elapsed_time(e1))
     times.sort()
     return times[len(times) // 2]
+
+
+def run_tool(cmd):
+    """Runs a benchmark program; exits 77 (skipped) when it reports no CUDA device."""
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode == 77:
+        print(p.stdout.strip())
+        sys.exit(77)
+    if p.returncode != 0:
+        sys.exit(f"{os.path.basename(cmd[0])} failed ({p.returncode}):\n{p.stdout}{p.stderr}")
+    return p.stdout
+
+
+def parse_lines(out, tag):
+    """The program's 'device ...' line and its 'TAG name ms ...' lines:
+    (device, {name: [ms, ...]})."""
+    device, rows = "?", {}
+    for line in out.splitlines():
+        f = line.split()
+        if f and f[0] == "device":
+            device = line[len("device "):]
+        elif f and f[0] == tag:
+            rows[f[1]] = f[2:]
+    return device, rows
 
 
 def main():
@@ -68,21 +97,10 @@ def main():
     exe = os.path.join(a.build, "wmel_cuda_bench")
     if not os.path.exists(exe):
         sys.exit(f"{exe} not found: cmake -S . -B {a.build} -DWMEL_CUDA=ON && cmake --build {a.build} -j")
-    p = subprocess.run([exe, "--reps", str(a.reps), "--batch", str(a.batch)] + a.cases,
-                       capture_output=True, text=True)
-    if p.returncode == 77:
-        print(p.stdout.strip())
-        sys.exit(77)
-    if p.returncode != 0:
-        sys.exit(f"wmel_cuda_bench failed ({p.returncode}):\n{p.stdout}{p.stderr}")
-    wmel, device, kernel = {}, "?", "?"
-    for line in p.stdout.splitlines():
-        f = line.split()
-        if f and f[0] == "device":
-            device = line[len("device "):]
-        elif f and f[0] == "wmel_cuda":
-            wmel[f[1]] = float(f[2])
-            kernel = f[4]
+    out = run_tool([exe, "--reps", str(a.reps), "--batch", str(a.batch)] + a.cases)
+    device, rows = parse_lines(out, "wmel_cuda")
+    wmel = {name: float(f[0]) for name, f in rows.items()}
+    kernel = next(iter(rows.values()))[2] if rows else "?"
 
     import torch
 

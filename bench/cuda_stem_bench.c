@@ -11,6 +11,8 @@
  * --dump: writes the stem output of the first and the last window ([2][1500][d] float32).
  * Exit status 77 when there is no usable CUDA device.
  */
+#define _POSIX_C_SOURCE 200809L
+#include "bench_common.h"
 #include <wmel.h>
 
 #include <cuda_runtime_api.h>
@@ -20,26 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int cmp_float(const void *a, const void *b)
-{
-    float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
-}
-
-static void make_clip(float *x, size_t n, unsigned seed)
-{
-    uint32_t s = 0x9e3779b9u ^ seed;
-    for (size_t i = 0; i < n; i++) {
-        s = s * 1664525u + 1013904223u;
-        double t = (double)i / 16000.0;
-        x[i] = (float)(0.2 * sin(2 * 3.14159265 * (220.0 + 30.0 * (double)(seed % 7)) * t) +
-                       0.02 * ((double)(s >> 8) / 16777216.0 - 0.5));
-    }
-}
-
 static void report(const char *part, float *ms, int reps)
 {
-    qsort(ms, (size_t)reps, sizeof(float), cmp_float);
+    qsort(ms, (size_t)reps, sizeof(float), bench_cmp_float);
     printf("wmel_cuda_stem %s %.4f %.4f\n", part, ms[reps / 2], ms[0]);
 }
 
@@ -95,7 +80,7 @@ int main(int argc, char **argv)
         }
         fclose(f);
     } else {
-        for (size_t b = 0; b < batch; b++) make_clip(h + b * n, n, (unsigned)b);
+        for (size_t b = 0; b < batch; b++) bench_clip(h + b * n, n, (unsigned)b);
     }
     float *d_pcm = NULL, *d_mel = NULL, *d_out = NULL;
     if (cudaMalloc((void **)&d_pcm, batch * n * sizeof(float)) != cudaSuccess ||

@@ -21,11 +21,12 @@ Usage: python3 bench/cuda_stem_bench.py [--build build-cuda] [--reps 20] [--batc
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
 import numpy as np
+
+from cuda_bench import median_event_ms, parse_lines, run_tool  # the same program-running conventions
 
 N_MELS, D, T_OUT, SAMPLES = 128, 1280, 1500, 480000
 
@@ -92,21 +93,11 @@ def main():
         wpath, apath, dpath = (os.path.join(tmp, n) for n in ("w.safetensors", "audio.f32", "out.f32"))
         write_safetensors(wpath, w)
         audio.tofile(apath)
-        p = subprocess.run([exe, "--weights", wpath, "--audio", apath, "--batch", str(a.batch),
-                            "--reps", str(a.reps), "--dump", dpath], capture_output=True, text=True)
-        if p.returncode == 77:
-            print(p.stdout.strip())
-            sys.exit(77)
-        if p.returncode != 0:
-            sys.exit(f"wmel_cuda_stem_bench failed ({p.returncode}):\n{p.stdout}{p.stderr}")
+        out = run_tool([exe, "--weights", wpath, "--audio", apath, "--batch", str(a.batch),
+                        "--reps", str(a.reps), "--dump", dpath])
         wmel_out = np.fromfile(dpath, dtype=np.float32).reshape(2, T_OUT, D)
-    wm, device = {}, "?"
-    for line in p.stdout.splitlines():
-        f = line.split()
-        if f and f[0] == "device":
-            device = line[len("device "):]
-        elif f and f[0] == "wmel_cuda_stem":
-            wm[f[1]] = float(f[2])
+    device, rows = parse_lines(out, "wmel_cuda_stem")
+    wm = {name: float(f[0]) for name, f in rows.items()}
 
     import torch
     import torch.nn.functional as F
@@ -131,19 +122,7 @@ def main():
 
     def timed(fn):
         with torch.no_grad():
-            for _ in range(3):
-                fn()
-            torch.cuda.synchronize()
-            ms = []
-            for _ in range(a.reps):
-                e0, e1 = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-                e0.record()
-                fn()
-                e1.record()
-                e1.synchronize()
-                ms.append(e0.elapsed_time(e1))
-        ms.sort()
-        return ms[len(ms) // 2]
+            return median_event_ms(torch, fn, a.reps)
 
     default_tf32 = torch.backends.cudnn.allow_tf32
     rows = []

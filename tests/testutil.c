@@ -112,3 +112,33 @@ double *t_load_stem_golden(const char *rel)
     free(b);
     return d;
 }
+
+wmel_ctx *t_ctx(int backend, int n_mels, int isa, int threads, int norm, int smooth)
+{
+    wmel_params p = wmel_default_params();
+    p.backend = backend;
+    p.n_mels = n_mels;
+    p.max_isa = isa;
+    p.n_threads = threads;
+    p.norm = norm;
+    p.smooth = smooth;
+    int st = 1;
+    wmel_ctx *c = wmel_create(&p, &st);
+    CHECK(c && st == WMEL_OK, "create (backend %d, %d mels, isa %d, %d threads): %s", backend,
+          n_mels, isa, threads, wmel_strerror(st));
+    return c;
+}
+
+int t_have_stem(void)
+{
+    char err[512];
+    int st;
+    wmel_stem *probe = wmel_stem_load(t_golden("ref/stem_tiny_f32.safetensors"), 0, &st, err,
+                                      sizeof err);
+    if (!probe && st == WMEL_ERR_NOT_BUILT) {
+        printf("skipped: built without cJSON\n");
+        return 0;
+    }
+    wmel_stem_free(probe);
+    return 1;
+}

@@ -45,6 +45,14 @@ unsigned char *t_read_file(const char *path, size_t *n);
  * returned as doubles in C order [1500][384]. Aborts when the file is not that. */
 double *t_load_stem_golden(const char *rel);
 
+/* A ctx with these params (the rest default); a failed create is a failed CHECK and
+ * returns NULL. isa: WMEL_ISA_*; smooth: WMEL_SMOOTH_*. */
+wmel_ctx *t_ctx(int backend, int n_mels, int isa, int threads, int norm, int smooth);
+
+/* 1 when the stem loader is built in (the tiny golden stem loads); otherwise prints
+ * "skipped: ..." and returns 0 (the caller exits 77). */
+int t_have_stem(void);
+
 double t_max_abs_diff_fd(const float *a, const double *b, size_t n);
 double t_max_abs_diff_ff(const float *a, const float *b, size_t n);
 

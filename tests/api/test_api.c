@@ -23,15 +23,7 @@ static float *noise(size_t n, unsigned seed)
 
 static wmel_ctx *mk(int backend, int n_mels, int threads, int norm)
 {
-    wmel_params p = wmel_default_params();
-    p.backend = backend;
-    p.n_mels = n_mels;
-    p.n_threads = threads;
-    p.norm = norm;
-    int st = 1;
-    wmel_ctx *c = wmel_create(&p, &st);
-    CHECK(c && st == WMEL_OK, "create backend %d: %s", backend, wmel_strerror(st));
-    return c;
+    return t_ctx(backend, n_mels, WMEL_ISA_AUTO, threads, norm, WMEL_SMOOTH_NONE);
 }
 
 typedef struct { wmel_ctx *c; const float *x; size_t n; float *out; int rc; } tjob;

@@ -35,16 +35,7 @@ static float *noise(size_t n, unsigned seed)
 
 static wmel_ctx *mk(int n_mels, int threads, int norm, int smooth)
 {
-    wmel_params p = wmel_default_params();
-    p.backend = WMEL_BACKEND_CPU;
-    p.n_mels = n_mels;
-    p.n_threads = threads;
-    p.norm = norm;
-    p.smooth = smooth;
-    int st = 1;
-    wmel_ctx *c = wmel_create(&p, &st);
-    CHECK(c && st == WMEL_OK, "create: %s", wmel_strerror(st));
-    return c;
+    return t_ctx(WMEL_BACKEND_CPU, n_mels, WMEL_ISA_AUTO, threads, norm, smooth);
 }
 
 /* frames: 1, 2, 3, around a block (64), a thread's minimum (128), a tile (256), more */

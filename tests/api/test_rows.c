@@ -11,19 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static wmel_ctx *mk(int n_mels, int isa, int threads)
-{
-    wmel_params p = wmel_default_params();
-    p.backend = WMEL_BACKEND_CPU;
-    p.n_mels = n_mels;
-    p.max_isa = isa;
-    p.n_threads = threads;
-    p.norm = WMEL_NORM_NONE;
-    int st = 1;
-    wmel_ctx *c = wmel_create(&p, &st);
-    CHECK(c && st == WMEL_OK, "create: %s", wmel_strerror(st));
-    return c;
-}
 
 int main(void)
 {
@@ -46,7 +33,7 @@ int main(void)
     for (int a = 0; a < 3; a++)
         for (int b = 0; b < 2; b++)
             for (int threads = 1; threads <= 2; threads++) {
-                wmel_ctx *c = mk(mels[b], isas[a], threads);
+                wmel_ctx *c = t_ctx(WMEL_BACKEND_CPU, mels[b], isas[a], threads, WMEL_NORM_NONE, 0);
                 const size_t nm = (size_t)mels[b];
                 CHECK(wmel_log_mel(c, x, n, 0, full, nf * nm) == WMEL_OK, "full clip");
                 for (size_t k = 0; k < sizeof starts / sizeof starts[0]; k++) {

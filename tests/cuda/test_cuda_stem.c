@@ -337,15 +337,9 @@ static void threads(wmel_ctx *c)
 
 int main(void)
 {
-    char err[512];
-    int st;
-    wmel_stem *probe = wmel_stem_load(t_golden("ref/stem_tiny_f32.safetensors"), 0, &st, err, sizeof err);
-    if (!probe && st == WMEL_ERR_NOT_BUILT) {
-        printf("skipped: built without cJSON\n");
-        return 77;
-    }
-    wmel_stem_free(probe);
+    if (!t_have_stem()) return 77;
     arguments();
+    int st;
     wmel_ctx *c = make(WMEL_BACKEND_CUDA, 80, &st);
     if (!c) {
         CHECK(st == WMEL_ERR_BACKEND_UNAVAILABLE, "CUDA ctx without a device: %d", st);

@@ -291,14 +291,7 @@ static void sinusoids_vs_file(void)
 
 int main(void)
 {
-    char err[512];
-    int st;
-    wmel_stem *probe = wmel_stem_load(t_golden("ref/stem_tiny_f32.safetensors"), 0, &st, err, sizeof err);
-    if (!probe && st == WMEL_ERR_NOT_BUILT) {
-        printf("skipped: built without cJSON\n");
-        return 77;
-    }
-    wmel_stem_free(probe);
+    if (!t_have_stem()) return 77;
     malformed();
     goldens("auto");
     setenv("WMEL_STEM_GEMM", "own", 1);
