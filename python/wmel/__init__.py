@@ -35,9 +35,9 @@ _ctx_lock = threading.Lock()
 _ctxs: dict = {}
 
 
-def _ctx(n_mels: int, backend: int = _wmel.BACKEND_CPU, cuda_device: int = 0):
-    """The shared context for (n_mels, backend, device), created on first use."""
-    key = (n_mels, backend, cuda_device)
+def _ctx(n_mels: int, backend: int = _wmel.BACKEND_CPU, cuda_device: int = 0, smooth: int = 0):
+    """The shared context for (n_mels, backend, device, smoothing), created on first use."""
+    key = (n_mels, backend, cuda_device, smooth)
     c = _ctxs.get(key)
     if c is None:
         if n_mels not in (80, 128):
@@ -45,7 +45,8 @@ def _ctx(n_mels: int, backend: int = _wmel.BACKEND_CPU, cuda_device: int = 0):
         with _ctx_lock:
             c = _ctxs.get(key)
             if c is None:
-                c = _wmel.Ctx(n_mels=n_mels, backend=backend, cuda_device=cuda_device)
+                c = _wmel.Ctx(n_mels=n_mels, backend=backend, cuda_device=cuda_device,
+                              smooth=smooth)
                 _ctxs[key] = c
     return c
 
@@ -116,10 +117,11 @@ def _as_samples(audio, *, allow_s16: bool = True) -> np.ndarray:
     return np.ascontiguousarray(a)
 
 
-def _log_mel_np(a: np.ndarray, n_mels: int, padding: int, per_clip: bool = False) -> np.ndarray:
+def _log_mel_np(a: np.ndarray, n_mels: int, padding: int, per_clip: bool = False,
+                smooth: int = 0) -> np.ndarray:
     """The computation on host arrays from _as_samples: (n_mels, frames) for 1-D input,
     (batch, n_mels, frames) for 2-D (one max over the batch, or one per clip)."""
-    ctx = _ctx(n_mels)
+    ctx = _ctx(n_mels, smooth=smooth)
     if a.ndim == 1:
         out = np.empty((n_mels, _wmel.n_frames(a.shape[0], padding)), np.float32)
         ctx.log_mel(a, padding, out)
@@ -131,7 +133,15 @@ def _log_mel_np(a: np.ndarray, n_mels: int, padding: int, per_clip: bool = False
     return out
 
 
-def log_mel_spectrogram(audio, n_mels: int = 80, padding: int = 0, device=None):
+def _smooth_flag(smooth) -> int:
+    if smooth is None or smooth is False:
+        return 0
+    if smooth == "3x3":
+        return _wmel.SMOOTH_3X3
+    raise ValueError(f"smooth must be None or '3x3', got {smooth!r}")
+
+
+def log_mel_spectrogram(audio, n_mels: int = 80, padding: int = 0, device=None, *, smooth=None):
     """openai-whisper's log_mel_spectrogram().
 
     audio: a path (decoded as openai's load_audio), encoded file bytes, a numpy array
@@ -141,9 +151,13 @@ def log_mel_spectrogram(audio, n_mels: int = 80, padding: int = 0, device=None):
     Returns a float32 numpy array (n_mels, (n + padding) // 160) -- (batch, n_mels, ...)
     for a batch -- or, for a torch tensor or when `device` is given, a torch tensor on
     that device (torch.ops.wmel.log_mel).
+    smooth="3x3": the 3x3 average of the result, exactly
+    torch.nn.functional.avg_pool2d(x[None], 3, stride=1, padding=1) (zeros outside, / 9),
+    per clip; on host arrays fused into the library's normalisation pass.
     """
     n_mels = _check_int(n_mels, "n_mels")
     padding = _check_int(padding, "padding")
+    sm = _smooth_flag(smooth)
     if isinstance(audio, (str, os.PathLike)):
         audio = load_audio(audio)
     elif isinstance(audio, (bytes, bytearray, memoryview)):
@@ -154,8 +168,13 @@ def log_mel_spectrogram(audio, n_mels: int = 80, padding: int = 0, device=None):
         except ImportError:
             raise RuntimeError("this input needs torch (pip install 'wmel[torch]'): "
                                "device= was given, or the array lives on a GPU") from None
-        return _torch_op.log_mel_spectrogram(audio, n_mels, padding, device)
-    return _log_mel_np(_as_samples(audio), n_mels, padding)
+        out = _torch_op.log_mel_spectrogram(audio, n_mels, padding, device)
+        if sm:
+            import torch.nn.functional as F
+
+            out = F.avg_pool2d(out.unsqueeze(-3), 3, stride=1, padding=1).squeeze(-3)
+        return out
+    return _log_mel_np(_as_samples(audio), n_mels, padding, smooth=sm)
 
 
 def pad_or_trim(array, length: int = N_SAMPLES, *, axis: int = -1):

@@ -223,10 +223,12 @@ typedef struct {
 
 static PyObject *Ctx_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"n_mels", "backend", "n_threads", "norm", "max_isa", "cuda_device", NULL};
+    static char *kwlist[] = {"n_mels", "backend", "n_threads", "norm", "max_isa", "cuda_device",
+                             "smooth", NULL};
     wmel_params p = wmel_default_params();
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|iiiiii:Ctx", kwlist, &p.n_mels, &p.backend,
-                                     &p.n_threads, &p.norm, &p.max_isa, &p.cuda_device))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|iiiiiii:Ctx", kwlist, &p.n_mels, &p.backend,
+                                     &p.n_threads, &p.norm, &p.max_isa, &p.cuda_device,
+                                     &p.smooth))
         return NULL;
     int st = WMEL_OK;
     wmel_ctx *c;
@@ -767,6 +769,7 @@ static int module_exec(PyObject *m)
         PyModule_AddIntConstant(m, "NORM_WHOLE", WMEL_NORM_WHOLE) < 0 ||
         PyModule_AddIntConstant(m, "NORM_NONE", WMEL_NORM_NONE) < 0 ||
         PyModule_AddIntConstant(m, "BATCH_PER_CLIP", WMEL_BATCH_PER_CLIP) < 0 ||
+        PyModule_AddIntConstant(m, "SMOOTH_3X3", WMEL_SMOOTH_3X3) < 0 ||
         PyModule_AddIntConstant(m, "BATCH_GLOBAL", WMEL_BATCH_GLOBAL) < 0 ||
         PyModule_AddIntConstant(m, "HAVE_DECODER", HAVE_DECODER) < 0 ||
         PyModule_AddIntConstant(m, "HAVE_WINDOWS", HAVE_WINDOWS) < 0 ||

@@ -143,3 +143,37 @@ def test_concurrent_threads_share_context():
 
 def test_version():
     assert wmel.version().startswith("0.")
+
+
+def _avg3x3(x):
+    """torch's avg_pool2d(x[None], 3, 1, 1) in numpy, in float64: zeros outside, / 9."""
+    p = np.pad(x.astype(np.float64), ((1, 1), (1, 1)))
+    h, w = x.shape
+    return sum(p[i:i + h, j:j + w] for i in range(3) for j in range(3)) / 9.0
+
+
+def test_smooth_3x3(golden):
+    a = audio_of("speech_en_wav")
+    x30 = wmel.pad_or_trim(a)
+    sm = wmel.log_mel_spectrogram(x30, smooth="3x3")
+    assert sm.shape == (80, 3000) and sm.dtype == np.float32
+    # against openai's float32 log-mel smoothed by torch (the golden), bar 1e-4
+    assert np.abs(sm - ref("speech_en_wav.mel80_30s_smooth3x3")).max() < 1e-4
+    # the same as smoothing wmel's own unsmoothed output (float32 rounding apart)
+    assert np.abs(sm - _avg3x3(wmel.log_mel_spectrogram(x30))).max() < 1e-6
+    # a batch is smoothed per clip, never across clips
+    batch = np.stack([x30, x30[::-1].copy()])
+    b, plain = wmel.log_mel_spectrogram(batch, smooth="3x3"), wmel.log_mel_spectrogram(batch)
+    for i in range(2):
+        assert np.abs(b[i] - _avg3x3(plain[i])).max() < 1e-6
+    for bad in ("5x5", 3, "3X3"):
+        with pytest.raises(ValueError, match="smooth"):
+            wmel.log_mel_spectrogram(x30, smooth=bad)
+
+
+def test_smooth_3x3_torch(golden):
+    torch = pytest.importorskip("torch")
+    x30 = wmel.pad_or_trim(audio_of("speech_en_wav"))
+    t = wmel.log_mel_spectrogram(torch.from_numpy(x30), smooth="3x3")
+    assert isinstance(t, torch.Tensor) and tuple(t.shape) == (80, 3000)
+    assert np.abs(t.numpy() - wmel.log_mel_spectrogram(x30, smooth="3x3")).max() < 1e-6
