@@ -125,9 +125,11 @@ typedef struct wmel_params {
  * wmel_log_mel_s16() and wmel_log_mel_batch() (each clip on its own) after the
  * normalisation, fused into it: the result equals wmel_smooth3x3() of the unsmoothed
  * output bit for bit. With WMEL_NORM_NONE the raw log10 values are smoothed. The
- * streaming API and the windows iterator refuse a smoothing ctx (WMEL_ERR_INVALID_ARG),
- * and so does wmel_cuda_log_mel_device(); on a CUDA ctx the host entry points run
- * smoothing on the CPU backend (wmel_op_backend() says "cpu"). */
+ * streaming API and the windows iterator refuse a smoothing ctx (WMEL_ERR_INVALID_ARG).
+ * On a CUDA ctx the host entry points and wmel_cuda_log_mel_device() smooth on the GPU,
+ * fused into the normalisation kernel (wmel_op_backend() says "cuda"); the sums are
+ * wmel_smooth3x3()'s, so the result equals wmel_smooth3x3() of the CUDA backend's
+ * unsmoothed output (bit for bit by construction; not yet run on a GPU). */
 enum {
     WMEL_SMOOTH_NONE = 0,
     WMEL_SMOOTH_3X3 = 1     /* avg_pool2d(x[None], 3, stride=1, padding=1): zeros outside, / 9 */
@@ -488,6 +490,7 @@ enum {
  * (params.cuda_device); the calling thread's current device is left as it was.
  * Unlike the host entry points this path does not scan the input for NaN/Inf (that would
  * need a synchronisation): non-finite samples give unspecified output values.
+ * params.smooth is honoured (each clip smoothed on its own, in the normalisation pass).
  * Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_INVALID_ARG (sample_type, batch_norm,
  * pcm_stride), WMEL_ERR_TOO_SHORT, WMEL_ERR_BUFFER_TOO_SMALL, WMEL_ERR_OVERFLOW,
  * WMEL_ERR_BACKEND_UNAVAILABLE (the ctx's backend is not CUDA), WMEL_ERR_CUDA,

@@ -306,12 +306,15 @@ static cudaError_t launch_ready(cuda_state *st, host_call *hc, size_t avail, siz
     return cudaSuccess;
 }
 
-static int host_run(cuda_state *st, host_call *hc, float *out, size_t per, int normalize)
+static int host_run(cuda_state *st, host_call *hc, float *out, size_t per, int normalize,
+                    int smooth)
 {
     const size_t in_bytes = hc->n * hc->batch * hc->elt;
     const size_t out_bytes = per * hc->batch * sizeof(float);
     const size_t nkeys = hc->l.global_key ? 1 : hc->batch;
-    void *d_in = NULL, *d_out = NULL, *d_aux = NULL;
+    const size_t edge_bytes =
+        smooth ? wmel__cu_smooth_scratch(hc->l.n_mels, (size_t)hc->l.nf, hc->batch) : 0;
+    void *d_in = NULL, *d_out = NULL, *d_aux = NULL, *d_edges = NULL;
     cudaError_t e;
     int rc = WMEL_OK;
     const char *what = "";
@@ -327,6 +330,9 @@ static int host_run(cuda_state *st, host_call *hc, float *out, size_t per, int n
     e = cudaMallocAsync(&d_in, in_bytes, st->compute);
     if (e == cudaSuccess) e = cudaMallocAsync(&d_out, out_bytes, st->compute);
     if (e == cudaSuccess) e = cudaMallocAsync(&d_aux, nkeys * sizeof(unsigned) + 64, st->compute);
+    if (e == cudaSuccess && smooth)
+        e = edge_bytes == SIZE_MAX ? cudaErrorMemoryAllocation
+                                   : cudaMallocAsync(&d_edges, edge_bytes, st->compute);
     if (e == cudaErrorMemoryAllocation) {
         cudaGetLastError();
         rc = WMEL__CUDA_FALLBACK;
@@ -362,7 +368,12 @@ static int host_run(cuda_state *st, host_call *hc, float *out, size_t per, int n
         TRY(cudaStreamWaitEvent(st->compute, st->arrived, 0), "ordering the streams");
         TRY(launch_ready(st, hc, (g + len) / hc->elt, &c_done, &f_done), "launching the log-mel kernel");
     }
-    if (normalize)
+    if (smooth) /* after every frame of every clip: the smoothing needs whole clips */
+        TRY((cudaError_t)wmel__cu_smooth(d_out, per, hc->l.n_mels, (size_t)hc->l.nf, hc->batch,
+                                         normalize ? keys : NULL, hc->l.global_key, d_edges,
+                                         st->compute),
+            "launching the normalisation and smoothing kernels");
+    else if (normalize)
         TRY((cudaError_t)wmel__cu_normalize(d_out, per, per, hc->batch, keys, hc->l.global_key, st->compute),
             "launching the normalisation kernel");
     TRY(cudaEventRecord(st->done, st->compute), "recording an event");
@@ -401,6 +412,7 @@ cleanup:
     if (d_in) cudaFreeAsync(d_in, st->compute);
     if (d_out) cudaFreeAsync(d_out, st->compute);
     if (d_aux) cudaFreeAsync(d_aux, st->compute);
+    if (d_edges) cudaFreeAsync(d_edges, st->compute);
     cudaStreamSynchronize(st->compute);
     if (rc != WMEL_ERR_CUDA) {
         e = cudaGetLastError();
@@ -417,10 +429,6 @@ int wmel__cuda_host(wmel_ctx *ctx, const float *f32, const int16_t *s16, size_t 
     (void)out_len; /* checked by the caller */
     if (!st) return WMEL__CUDA_FALLBACK;
     if (batch == 0) return WMEL_OK;
-    if (ctx->params.smooth != WMEL_SMOOTH_NONE) { /* the kernels do not smooth: the CPU does */
-        wmel__cuda_note_op(ctx, op, WMEL_BACKEND_CPU);
-        return WMEL__CUDA_FALLBACK;
-    }
     const size_t nf = wmel_n_frames(n, padding);
     const size_t per = (size_t)ctx->params.n_mels * nf;
     host_call hc;
@@ -456,7 +464,8 @@ int wmel__cuda_host(wmel_ctx *ctx, const float *f32, const int16_t *s16, size_t 
         rc = cu_fail(e, "selecting the CUDA device");
     } else {
         rc = host_setup(st);
-        if (rc == WMEL_OK) rc = host_run(st, &hc, out, per, normalize);
+        if (rc == WMEL_OK)
+            rc = host_run(st, &hc, out, per, normalize, ctx->params.smooth == WMEL_SMOOTH_3X3);
         leave_device(st->device, prev);
     }
     pthread_mutex_unlock(&st->lock);
@@ -475,7 +484,6 @@ int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int sample_type, 
     if (batch_norm != WMEL_BATCH_PER_CLIP && batch_norm != WMEL_BATCH_GLOBAL) return WMEL_ERR_INVALID_ARG;
     cuda_state *st = ctx->cuda;
     if (ctx->backend != WMEL_BACKEND_CUDA || !st) return WMEL_ERR_BACKEND_UNAVAILABLE;
-    if (ctx->params.smooth != WMEL_SMOOTH_NONE) return WMEL_ERR_INVALID_ARG; /* not on device */
     if (batch == 0) return WMEL_OK;
     if (pcm_stride < n_samples) return WMEL_ERR_INVALID_ARG;
     if (!d_pcm && n_samples) return WMEL_ERR_NULL_POINTER;
@@ -507,6 +515,11 @@ int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int sample_type, 
     l.out_stride = per;
     l.global_key = normalize && batch_norm == WMEL_BATCH_GLOBAL;
     const size_t nkeys = l.global_key ? 1 : batch;
+    const int smooth = ctx->params.smooth == WMEL_SMOOTH_3X3;
+    /* one scratch allocation: the max keys, then (smoothing) the saved tile edges */
+    const size_t keys_bytes = (nkeys * sizeof(unsigned) + 255) & ~(size_t)255;
+    const size_t edge_bytes = smooth ? wmel__cu_smooth_scratch(l.n_mels, nf, batch) : 0;
+    if (edge_bytes > SIZE_MAX - keys_bytes) return WMEL_ERR_OVERFLOW;
 
     cudaStream_t s = (cudaStream_t)stream;
     int prev = 0, rc = WMEL_OK;
@@ -514,7 +527,8 @@ int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int sample_type, 
     cudaError_t e = enter_device(st->device, &prev);
     if (e != cudaSuccess) return cu_fail(e, "selecting the CUDA device");
     const char *what = "allocating the max keys";
-    if ((e = cudaMallocAsync(&keys, nkeys * sizeof(unsigned), s)) == cudaSuccess) {
+    /* the scratch is stream-ordered: freed on `s` after the kernels that use it */
+    if ((e = cudaMallocAsync(&keys, keys_bytes + edge_bytes, s)) == cudaSuccess) {
         l.keys = keys;
         what = "clearing the max keys";
         e = cudaMemsetAsync(keys, 0, nkeys * sizeof(unsigned), s);
@@ -522,7 +536,12 @@ int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int sample_type, 
             what = "launching the log-mel kernel";
             e = (cudaError_t)wmel__cu_logmel(&l, s);
         }
-        if (e == cudaSuccess && normalize) {
+        if (e == cudaSuccess && smooth) {
+            what = "launching the normalisation and smoothing kernels";
+            e = (cudaError_t)wmel__cu_smooth(d_out, per, l.n_mels, nf, batch,
+                                             normalize ? (const unsigned *)keys : NULL,
+                                             l.global_key, (float *)((char *)keys + keys_bytes), s);
+        } else if (e == cudaSuccess && normalize) {
             what = "launching the normalisation kernel";
             e = (cudaError_t)wmel__cu_normalize(d_out, per, per, batch, keys, l.global_key, s);
         }

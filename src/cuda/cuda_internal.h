@@ -76,6 +76,14 @@ typedef struct wmel_cu_launch {
 int wmel__cu_logmel(const wmel_cu_launch *l, void *stream);
 int wmel__cu_normalize(float *out, size_t out_stride, size_t per_clip, size_t n_clips,
                        const unsigned *keys, int global_key, void *stream);
+/* The normalisation (when keys is set; NULL: WMEL_NORM_NONE) and the 3x3 average
+ * (params.smooth = WMEL_SMOOTH_3X3) of n_clips clips out[c * out_stride] of
+ * [n_mels][nf] raw log10 mel, in place, in one pass after a small edge-saving kernel;
+ * equal bit for bit to wmel_normalize() then wmel_smooth3x3() on each clip. edges:
+ * device scratch of wmel__cu_smooth_scratch() bytes (SIZE_MAX: too big). */
+size_t wmel__cu_smooth_scratch(int n_mels, size_t nf, size_t n_clips);
+int wmel__cu_smooth(float *out, size_t out_stride, int n_mels, size_t nf, size_t n_clips,
+                    const unsigned *keys, int global_key, float *edges, void *stream);
 /* Prepares the kernels for the current device (shared memory opt-in); returns a
  * cudaError_t as int: cudaErrorNoKernelImageForDevice when this build cannot run there. */
 int wmel__cu_prepare(void);

@@ -10,6 +10,9 @@
  *               into the clip's max key with one atomicMax. No spectrum reaches
  *               global memory: the transform lives in shared memory.
  *   k_normalize max(x, max - 8), (x + 4) / 4 with the clip's (or the batch's) max.
+ *   k_edges,    with params.smooth = WMEL_SMOOTH_3X3 instead of k_normalize: the
+ *   k_smooth    normalisation and the 3x3 average (avg_pool2d) in one in-place pass over
+ *               each clip (k_edges saves the tile-boundary columns it needs first).
  *
  * Precision: the window, transform, power and mel product run in float64 (a float32
  * FFT misses the 2e-5 bar, see kernel.inc); log10 runs in float32 (error < 1e-7).
@@ -284,6 +287,120 @@ __global__ void k_normalize(float *out, size_t out_stride, size_t per_clip, size
     }
 }
 
+/* ---- the 3x3 smoothing, fused into the normalisation ----
+ *
+ * out holds each clip's raw log10 mel [n_mels][nf]; it is finished in place: normalised
+ * with the clip's (or the batch's) max when keys is set, then averaged over 3x3 with
+ * zeros outside the clip (avg_pool2d, count_include_pad, / 9). A block owns SM_TW columns
+ * of one clip and all its rows: it reads its tile, normalised, into shared memory, and
+ * after one barrier writes the smoothed tile over it. The only values it reads that
+ * another block writes are the columns just left and right of its tile; k_edges saves
+ * every tile's first and last raw column beforehand, so blocks never race.
+ *
+ * The sums are wmel_smooth3x3's (and the CPU path's finish_cols): per row
+ * h = ((double)left + (double)mid) + (double)right, then (float)(((h_above + h) +
+ * h_below) / 9.0), zeros (0.0) past every edge. Only IEEE double additions and one
+ * correctly rounded division, nothing nvcc may contract into an FMA: the result is the
+ * CPU's bit for bit. */
+constexpr int SM_TW = 32;            /* columns per block */
+constexpr int SM_NT = 256;           /* threads per block: 32 columns x 8 row groups */
+constexpr int SM_ROWS = 128;         /* most mel rows (80 or 128) */
+
+/* The normalisation of k_normalize / wmel_normalize, one value. */
+__device__ __forceinline__ float norm1(float x, float lo)
+{
+    const float v = x < lo ? lo : x;
+    return (v + 4.0f) * 0.25f;
+}
+
+__device__ __forceinline__ float key_lo(const unsigned *keys, int global_key, size_t clip)
+{
+    const unsigned key = keys[global_key ? 0 : clip];
+    const unsigned b = (key & 0x80000000u) ? (key & 0x7fffffffu) : ~key;
+    return __uint_as_float(b) - 8.0f;
+}
+
+/* edges[(clip * tiles + t) * 2 + side][row]: tile t's first (side 0) and last (side 1)
+ * raw column. */
+__global__ void k_edges(const float *out, size_t out_stride, int n_mels, long long nf,
+                        long long tiles, size_t n_clips, float *edges)
+{
+    const size_t clip = blockIdx.y + (size_t)gridDim.y * blockIdx.z;
+    if (clip >= n_clips) return;
+    const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= tiles * 2 * n_mels) return;
+    const long long t = i / (2 * n_mels);
+    const int side = (int)((i / n_mels) & 1), r = (int)(i % n_mels);
+    long long col = t * SM_TW;
+    if (side) {
+        col += SM_TW - 1;
+        if (col >= nf) col = nf - 1;
+    }
+    edges[((long long)clip * tiles + t) * 2 * n_mels + (long long)side * n_mels + r] =
+        out[clip * out_stride + (size_t)r * (size_t)nf + (size_t)col];
+}
+
+__global__ void __launch_bounds__(SM_NT) k_smooth(float *out, size_t out_stride, int n_mels,
+                                                  long long nf, long long tiles, size_t n_clips,
+                                                  const unsigned *keys, int global_key,
+                                                  const float *edges)
+{
+    constexpr int W = SM_TW + 2;
+    __shared__ float s[SM_ROWS * W]; /* s[r][0]: column c0 - 1, s[r][j + 1]: c0 + j */
+    const size_t clip = blockIdx.y + (size_t)gridDim.y * blockIdx.z;
+    if (clip >= n_clips) return;
+    const long long t = blockIdx.x, c0 = t * SM_TW;
+    const int tid = threadIdx.x;
+    const int norm = keys != nullptr;
+    const float lo = norm ? key_lo(keys, global_key, clip) : 0.0f;
+    float *o = out + clip * out_stride;
+    const float *e = edges + (long long)clip * tiles * 2 * n_mels;
+
+    /* 1. the tile, finished, with the columns beside it (0 beyond the clip) */
+    for (int i = tid; i < n_mels * SM_TW; i += SM_NT) {
+        const int r = i / SM_TW, j = i - r * SM_TW;
+        const long long c = c0 + j;
+        float v = 0.0f;
+        if (c < nf) {
+            v = o[(size_t)r * (size_t)nf + (size_t)c];
+            if (norm) v = norm1(v, lo);
+        }
+        s[r * W + j + 1] = v;
+    }
+    for (int i = tid; i < 2 * n_mels; i += SM_NT) {
+        const int side = i >= n_mels, r = side ? i - n_mels : i;
+        /* the last column of the tile on the left, the first of the one on the right */
+        const long long nb = side ? t + 1 : t - 1;
+        float v = 0.0f;
+        if (nb >= 0 && nb < tiles) {
+            v = e[nb * 2 * n_mels + (side ? 0 : n_mels) + r];
+            if (norm) v = norm1(v, lo);
+        }
+        s[r * W + (side ? SM_TW + 1 : 0)] = v;
+    }
+    __syncthreads();
+
+    /* 2. thread (j, g) walks rows [r0, r1) of column c0 + j with the horizontal sums of
+     * the rows above, at and below in registers */
+    const int j = tid & (SM_TW - 1), g = tid / SM_TW, ng = SM_NT / SM_TW;
+    const long long c = c0 + j;
+    if (c >= nf) return;
+    const int r0 = g * n_mels / ng, r1 = (g + 1) * n_mels / ng;
+    if (r0 >= r1) return;
+    auto hsum = [&](int r) -> double {
+        if (r < 0 || r >= n_mels) return 0.0;
+        const float *q = s + r * W + j;
+        return (double)q[0] + (double)q[1] + (double)q[2];
+    };
+    double hp = hsum(r0 - 1), hc = hsum(r0);
+    for (int r = r0; r < r1; r++) {
+        const double hn = hsum(r + 1);
+        o[(size_t)r * (size_t)nf + (size_t)c] = (float)((hp + hc + hn) / 9.0);
+        hp = hc;
+        hc = hn;
+    }
+}
+
 /* Clips go to grid y (and z past 65535). */
 dim3 clip_grid(unsigned gx, size_t n_clips)
 {
@@ -334,6 +451,33 @@ extern "C" int wmel__cu_normalize(float *out, size_t out_stride, size_t per_clip
     if (n_clips > (size_t)65535 * 65535) return (int)cudaErrorInvalidValue;
     k_normalize<<<clip_grid(gx, n_clips), 256, 0, (cudaStream_t)stream>>>(out, out_stride, per_clip,
                                                                           n_clips, keys, global_key);
+    return (int)cudaGetLastError();
+}
+
+extern "C" size_t wmel__cu_smooth_scratch(int n_mels, size_t nf, size_t n_clips)
+{
+    const size_t tiles = (nf + SM_TW - 1) / SM_TW, per = 2 * (size_t)n_mels * sizeof(float);
+    if (n_clips && tiles > SIZE_MAX / per / n_clips) return SIZE_MAX;
+    return tiles * per * n_clips;
+}
+
+extern "C" int wmel__cu_smooth(float *out, size_t out_stride, int n_mels, size_t nf,
+                               size_t n_clips, const unsigned *keys, int global_key,
+                               float *edges, void *stream)
+{
+    if (nf == 0 || n_clips == 0) return 0;
+    if (n_mels < 1 || n_mels > SM_ROWS) return (int)cudaErrorInvalidValue;
+    const long long tiles = (long long)((nf + SM_TW - 1) / SM_TW);
+    const long long eblocks = (tiles * 2 * n_mels + 255) / 256;
+    if (tiles > 0x7fffffffLL || eblocks > 0x7fffffffLL || n_clips > (size_t)65535 * 65535)
+        return (int)cudaErrorInvalidValue;
+    cudaStream_t s = (cudaStream_t)stream;
+    k_edges<<<clip_grid((unsigned)eblocks, n_clips), 256, 0, s>>>(out, out_stride, n_mels,
+                                                                 (long long)nf, tiles, n_clips, edges);
+    cudaError_t e = cudaGetLastError();
+    if (e != cudaSuccess) return (int)e;
+    k_smooth<<<clip_grid((unsigned)tiles, n_clips), SM_NT, 0, s>>>(
+        out, out_stride, n_mels, (long long)nf, tiles, n_clips, keys, global_key, edges);
     return (int)cudaGetLastError();
 }
 

@@ -20,6 +20,12 @@ int main(void)
     CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_LOG_MEL), "cpu"), "log_mel on %s",
           wmel_op_backend(c, WMEL_OP_LOG_MEL));
     CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_DEVICE), "none"), "device op");
+    /* a smoothing ctx: the same answer (issue #7 smooths on the device in CUDA builds) */
+    wmel_ctx *sm = t_ctx(WMEL_BACKEND_AUTO, 80, WMEL_ISA_AUTO, 1, WMEL_NORM_WHOLE, WMEL_SMOOTH_3X3);
+    if (sm)
+        CHECK(wmel_cuda_log_mel_device(sm, buf, WMEL_SAMPLE_F32, 1, 1000, 1000, 0, WMEL_BATCH_PER_CLIP,
+                                       buf, 4, NULL) == WMEL_ERR_NOT_BUILT, "smoothing device entry");
+    wmel_destroy(sm);
     CHECK(!strcmp(wmel_op_backend(NULL, WMEL_OP_LOG_MEL), "none"), "NULL ctx");
     CHECK(!strcmp(wmel_cuda_error_detail(), ""), "no detail");
     /* the encoder stem's device entry */
