@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,4 +142,17 @@ int t_have_stem(void)
     }
     wmel_stem_free(probe);
     return 1;
+}
+
+void t_chirp(float *x, size_t n, unsigned seed)
+{
+    uint32_t s = 12345u + seed * 7919u;
+    for (size_t i = 0; i < n; i++) {
+        s = s * 1664525u + 1013904223u;
+        double t = (double)i / 16000.0;
+        x[i] = (float)(0.3 * sin(2 * 3.14159265358979323846 * (100.0 + 50.0 * seed) * t +
+                                 0.3 * t * t * 500.0) *
+                           (0.5 + 0.5 * sin(t * 3.0)) +
+                       0.01 * ((double)(s >> 8) / 16777216.0 - 0.5));
+    }
 }

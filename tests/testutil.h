@@ -45,6 +45,10 @@ unsigned char *t_read_file(const char *path, size_t *n);
  * returned as doubles in C order [1500][384]. Aborts when the file is not that. */
 double *t_load_stem_golden(const char *rel);
 
+/* A deterministic test signal: an amplitude-modulated chirp plus a little LCG noise,
+ * different per seed. */
+void t_chirp(float *x, size_t n, unsigned seed);
+
 /* A ctx with these params (the rest default); a failed create is a failed CHECK and
  * returns NULL. isa: WMEL_ISA_*; smooth: WMEL_SMOOTH_*. */
 wmel_ctx *t_ctx(int backend, int n_mels, int isa, int threads, int norm, int smooth);

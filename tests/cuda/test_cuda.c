@@ -11,7 +11,7 @@
  *   batch vs single, device vs host      0      the same kernel on the same samples
  */
 #include "internal.h"
-#include "testutil.h"
+#include "cuda_testutil.h"
 
 #include <cuda_runtime_api.h>
 #include <math.h>
@@ -43,18 +43,6 @@ static float *mel_of(wmel_ctx *c, const float *x, size_t n, size_t pad, size_t *
         return NULL;
     }
     return o;
-}
-
-static void signal_of(float *x, size_t n, unsigned seed)
-{
-    uint32_t s = 12345u + seed * 7919u;
-    for (size_t i = 0; i < n; i++) {
-        s = s * 1664525u + 1013904223u;
-        double t = (double)i / 16000.0;
-        x[i] = (float)(0.3 * sin(2 * 3.14159265358979323846 * (100.0 + 50.0 * seed) * t + 0.3 * t * t * 500.0) *
-                           (0.5 + 0.5 * sin(t * 3.0)) +
-                       0.01 * ((double)(s >> 8) / 16777216.0 - 0.5));
-    }
 }
 
 static void no_device_contract(void)
@@ -121,10 +109,7 @@ static void goldens(void)
         free(gold);
         wmel__npy_free(&g);
     }
-    CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_LOG_MEL), "cuda"), "log_mel ran on %s",
-          wmel_op_backend(c, WMEL_OP_LOG_MEL));
-    CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_LOG_MEL_S16), "cuda"), "log_mel_s16 ran on %s",
-          wmel_op_backend(c, WMEL_OP_LOG_MEL_S16));
+    t_ran_on_cuda(c, "goldens");
     free(o);
     free(pcm);
     free(s16);
@@ -143,7 +128,7 @@ static void vs_ref(int n_mels, int norm)
     float *x = malloc(480000 * sizeof(float));
     for (size_t i = 0; i < sizeof LEN / sizeof LEN[0]; i++) {
         size_t n = LEN[i][0], pad = LEN[i][1], nf1, nf2;
-        signal_of(x, n, (unsigned)i);
+        t_chirp(x, n, (unsigned)i);
         float *a = mel_of(cu, x, n, pad, &nf1), *b = mel_of(ref, x, n, pad, &nf2);
         if (a && b) {
             double e = t_max_abs_diff_ff(a, b, (size_t)n_mels * nf1);
@@ -165,7 +150,7 @@ static void long_stream(void)
     wmel_ctx *cu = make(WMEL_BACKEND_CUDA, 80, WMEL_NORM_WHOLE, &st);
     wmel_ctx *cpu = make(WMEL_BACKEND_CPU, 80, WMEL_NORM_WHOLE, &st);
     float *x = malloc(n * sizeof(float));
-    signal_of(x, n, 3);
+    t_chirp(x, n, 3);
     size_t nf1, nf2;
     float *a = mel_of(cu, x, n, 480000, &nf1), *b = mel_of(cpu, x, n, 480000, &nf2);
     if (a && b) {
@@ -197,7 +182,7 @@ static void batches_and_device(void)
     wmel_ctx *cpu = make(WMEL_BACKEND_CPU, 80, WMEL_NORM_WHOLE, &st);
     float *x = malloc(B * stride * sizeof(float));
     int16_t *xs = malloc(B * stride * sizeof(int16_t));
-    for (size_t b = 0; b < B; b++) signal_of(x + b * stride, stride, (unsigned)(10 + b));
+    for (size_t b = 0; b < B; b++) t_chirp(x + b * stride, stride, (unsigned)(10 + b));
     for (size_t b = 0; b < B; b++)
         for (size_t i = 0; i < n; i++) x[b * stride + i] *= (float)(b + 1) * 0.3f; /* distinct maxima */
     for (size_t i = 0; i < B * stride; i++) xs[i] = (int16_t)lrintf(x[i] * 20000.0f);
@@ -217,15 +202,11 @@ static void batches_and_device(void)
             }
 
         /* the same through device pointers on a caller's stream, float32 and int16 */
-        void *d_x = NULL, *d_xs = NULL;
-        float *d_o = NULL;
-        cudaStream_t s = NULL;
-        CHECK(cudaMalloc(&d_x, B * stride * sizeof(float)) == cudaSuccess, "cudaMalloc");
-        CHECK(cudaMalloc(&d_xs, B * stride * sizeof(int16_t)) == cudaSuccess, "cudaMalloc");
-        CHECK(cudaMalloc((void **)&d_o, B * per * sizeof(float)) == cudaSuccess, "cudaMalloc");
-        CHECK(cudaStreamCreate(&s) == cudaSuccess, "stream");
-        cudaMemcpy(d_x, x, B * stride * sizeof(float), cudaMemcpyHostToDevice);
-        cudaMemcpy(d_xs, xs, B * stride * sizeof(int16_t), cudaMemcpyHostToDevice);
+        t_dev dv;
+        t_dev_upload(&dv, x, xs, B * stride, B * per);
+        void *d_x = dv.x, *d_xs = dv.xs;
+        float *d_o = dv.o;
+        cudaStream_t s = dv.s;
         rc = wmel_cuda_log_mel_device(cu, d_x, WMEL_SAMPLE_F32, B, n, stride, pad, mode, d_o, B * per, s);
         CHECK(rc == WMEL_OK, "device f32: %s (%s)", wmel_strerror(rc), wmel_cuda_error_detail());
         cudaMemcpyAsync(dev, d_o, B * per * sizeof(float), cudaMemcpyDeviceToHost, s);
@@ -262,10 +243,7 @@ static void batches_and_device(void)
               "batch 0");
         CHECK(wmel_cuda_log_mel_device(NULL, d_x, WMEL_SAMPLE_F32, 1, n, n, 0, mode, d_o, B * per, s) ==
                   WMEL_ERR_NULL_POINTER, "NULL ctx");
-        cudaStreamDestroy(s);
-        cudaFree(d_x);
-        cudaFree(d_xs);
-        cudaFree(d_o);
+        t_dev_free(&dv);
     }
     free(bat);
     free(one);
@@ -318,7 +296,7 @@ static void threads(void)
     int st;
     wmel_ctx *cu = make(WMEL_BACKEND_CUDA, 80, WMEL_NORM_WHOLE, &st);
     float *x = malloc(n * sizeof(float));
-    signal_of(x, n, 42);
+    t_chirp(x, n, 42);
     size_t nf;
     float *want = mel_of(cu, x, n, 0, &nf);
     th_arg a[T];

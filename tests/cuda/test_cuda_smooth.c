@@ -17,7 +17,7 @@
  *   device pointers vs host pointers, batch vs single  0 (the same kernels)
  */
 #include "internal.h"
-#include "testutil.h"
+#include "cuda_testutil.h"
 
 #include <cuda_runtime_api.h>
 #include <math.h>
@@ -34,18 +34,6 @@ static size_t g_bits, g_vals; /* values not bit-identical to wmel_smooth3x3, val
 static wmel_ctx *mk(int backend, int n_mels, int norm, int smooth)
 {
     return t_ctx(backend, n_mels, WMEL_ISA_AUTO, 0, norm, smooth);
-}
-
-static void signal_of(float *x, size_t n, unsigned seed)
-{
-    uint32_t s = 12345u + seed * 7919u;
-    for (size_t i = 0; i < n; i++) {
-        s = s * 1664525u + 1013904223u;
-        double t = (double)i / 16000.0;
-        x[i] = (float)(0.3 * sin(2 * 3.14159265358979323846 * (100.0 + 50.0 * seed) * t + 0.3 * t * t * 500.0) *
-                           (0.5 + 0.5 * sin(t * 3.0)) +
-                       0.01 * ((double)(s >> 8) / 16777216.0 - 0.5));
-    }
 }
 
 /* B clips of [n_mels][nf]: sm (cuda smoothed) against wmel_smooth3x3 of plain (cuda,
@@ -104,7 +92,7 @@ static void no_device_contract(void)
     CHECK(!strcmp(wmel_backend_name(c), "cpu"), "AUTO without a device: %s", wmel_backend_name(c));
     const size_t n = 16000 * 3 + 17, nf = wmel_n_frames(n, 0);
     float *x = malloc(n * sizeof(float));
-    signal_of(x, n, 1);
+    t_chirp(x, n, 1);
     float *a = run1(c, x, NULL, n, 0), *b = run1(plain, x, NULL, n, 0);
     CHECK(wmel_smooth3x3(b, 80, nf, b, 80 * nf) == WMEL_OK, "smooth3x3");
     CHECK(memcmp(a, b, 80 * nf * sizeof(float)) == 0, "cpu fused smoothing != wmel_smooth3x3");
@@ -137,7 +125,7 @@ static void lengths(int n_mels, int norm)
     int16_t *xs = malloc(480000 * sizeof(int16_t));
     for (size_t i = 0; i < sizeof LEN / sizeof LEN[0]; i++) {
         const size_t n = LEN[i][0], pad = LEN[i][1], nf = wmel_n_frames(n, pad);
-        signal_of(x, n, (unsigned)i);
+        t_chirp(x, n, (unsigned)i);
         for (size_t j = 0; j < n; j++) xs[j] = (int16_t)lrintf(x[j] * 30000.0f);
         for (int s16 = 0; s16 < 2; s16++) {
             char what[96];
@@ -151,10 +139,7 @@ static void lengths(int n_mels, int norm)
             free(c);
         }
     }
-    CHECK(!strcmp(wmel_op_backend(sm, WMEL_OP_LOG_MEL), "cuda"), "smoothed log_mel ran on %s",
-          wmel_op_backend(sm, WMEL_OP_LOG_MEL));
-    CHECK(!strcmp(wmel_op_backend(sm, WMEL_OP_LOG_MEL_S16), "cuda"), "smoothed log_mel_s16 ran on %s",
-          wmel_op_backend(sm, WMEL_OP_LOG_MEL_S16));
+    t_ran_on_cuda(sm, "smoothed");
     free(x);
     free(xs);
 out:
@@ -173,7 +158,7 @@ static void long_stream(int norm)
     wmel_ctx *cpu = mk(WMEL_BACKEND_CPU, 80, norm, WMEL_SMOOTH_3X3);
     float *x = malloc(n * sizeof(float));
     if (sm && pl && cpu && x) {
-        signal_of(x, n, 3);
+        t_chirp(x, n, 3);
         float *a = run1(sm, x, NULL, n, pad), *b = run1(pl, x, NULL, n, pad), *c = run1(cpu, x, NULL, n, pad);
         char what[64];
         snprintf(what, sizeof what, "600 s stream (%zu frames) norm=%d", nf, norm);
@@ -200,22 +185,18 @@ static void batches(int n_mels, int norm, size_t n, size_t pad)
     if (!sm || !pl || !cpu) goto out;
     float *x = malloc(B * stride * sizeof(float));
     int16_t *xs = malloc(B * stride * sizeof(int16_t));
-    for (size_t b = 0; b < B; b++) signal_of(x + b * stride, stride, (unsigned)(10 + b));
+    for (size_t b = 0; b < B; b++) t_chirp(x + b * stride, stride, (unsigned)(10 + b));
     for (size_t b = 0; b < B; b++)
         for (size_t i = 0; i < n; i++) x[b * stride + i] *= (float)(b + 1) * 0.3f; /* distinct maxima */
     for (size_t i = 0; i < B * stride; i++) xs[i] = (int16_t)lrintf(x[i] * 20000.0f);
     float *bat = malloc(B * per * sizeof(float)), *plain = malloc(B * per * sizeof(float));
     float *ref = malloc(B * per * sizeof(float)), *dev = malloc(B * per * sizeof(float));
     float *one = malloc(per * sizeof(float));
-    void *d_x = NULL, *d_xs = NULL;
-    float *d_o = NULL;
-    cudaStream_t s = NULL;
-    CHECK(cudaMalloc(&d_x, B * stride * sizeof(float)) == cudaSuccess, "cudaMalloc");
-    CHECK(cudaMalloc(&d_xs, B * stride * sizeof(int16_t)) == cudaSuccess, "cudaMalloc");
-    CHECK(cudaMalloc((void **)&d_o, B * per * sizeof(float)) == cudaSuccess, "cudaMalloc");
-    CHECK(cudaStreamCreate(&s) == cudaSuccess, "stream");
-    cudaMemcpy(d_x, x, B * stride * sizeof(float), cudaMemcpyHostToDevice);
-    cudaMemcpy(d_xs, xs, B * stride * sizeof(int16_t), cudaMemcpyHostToDevice);
+    t_dev dv;
+    t_dev_upload(&dv, x, xs, B * stride, B * per);
+    void *d_x = dv.x, *d_xs = dv.xs;
+    float *d_o = dv.o;
+    cudaStream_t s = dv.s;
 
     for (int mode = WMEL_BATCH_PER_CLIP; mode <= WMEL_BATCH_GLOBAL; mode++) {
         char what[96];
@@ -271,10 +252,7 @@ static void batches(int n_mels, int norm, size_t n, size_t pad)
               WMEL_ERR_TOO_SHORT, "too short");
     CHECK(wmel_cuda_log_mel_device(sm, d_x, WMEL_SAMPLE_F32, B, n, stride, pad, 7, d_o, B * per, s) ==
               WMEL_ERR_INVALID_ARG, "bad batch_norm");
-    cudaStreamDestroy(s);
-    cudaFree(d_x);
-    cudaFree(d_xs);
-    cudaFree(d_o);
+    t_dev_free(&dv);
     free(bat);
     free(plain);
     free(ref);
