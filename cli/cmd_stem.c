@@ -8,7 +8,6 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "commands.h"
-#include "progress.h"
 #include "util.h"
 #include "wmel.h"
 
@@ -28,6 +27,23 @@ static double now(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* One window through the stem, timed. */
+typedef struct stem_run {
+    const wmel_stem *stem;
+    size_t per_out;
+    double seconds;
+} stem_run;
+
+static int stem_window(void *arg, const float *mel, float *out, char *msg, size_t msg_len)
+{
+    stem_run *r = arg;
+    double a = now();
+    int rc = wmel_stem_forward(r->stem, mel, 1, out, r->per_out);
+    r->seconds += now() - a;
+    if (rc) snprintf(msg, msg_len, "stem: %s", wmel_strerror(rc));
+    return rc;
 }
 
 int cmd_stem(int argc, char **argv)
@@ -65,7 +81,7 @@ int cmd_stem(int argc, char **argv)
     if (!weights) return usage("stem: no weights given: use --weights FILE.safetensors");
     if (!out) return usage("stem: no output given: use -o OUT.npy");
 
-    char err[1024] = "", warn[1024] = "";
+    char err[1024] = "";
     int st;
     double t0 = now();
     wmel_stem *stem = wmel_stem_load(weights, p.n_threads, &st, err, sizeof err);
@@ -93,49 +109,12 @@ int cmd_stem(int argc, char **argv)
         return 1;
     }
     double t1 = now();
-    wmel_progress pg;
-    wmel_progress_init(&pg, in, quiet);
-    wmel_windows *w = wmel_windows_open(ctx, in, wmel_progress_cb, &pg, &st, err, sizeof err,
-                                        warn, sizeof warn);
-    wmel_progress_end(&pg);
-    if (warn[0] && !quiet) fprintf(stderr, "wmel: warning: %s\n", warn);
-    if (!w) {
-        wmel_destroy(ctx);
-        wmel_stem_free(stem);
-        fprintf(stderr, "wmel: %s\n", err);
-        return 1;
-    }
-    double t2 = now(), t_stem = 0;
-    size_t per = (size_t)sm * WMEL_CHUNK_FRAMES, per_out = (size_t)WMEL_STEM_FRAMES * d;
-    size_t count = wmel_windows_count(w);
-    float *mel = malloc(per * sizeof *mel);
-    float *x = malloc(per_out * sizeof *x);
-    wmel_npy_out o;
-    int rc = mel && x ? wmel_npy_out_open(&o, out, err, sizeof err) : WMEL_ERR_NO_MEMORY;
-    if (!mel || !x) snprintf(err, sizeof err, "%s: out of memory", in);
-    if (rc == WMEL_OK) {
-        for (size_t k = 0; k < count && rc == WMEL_OK; k++) {
-            size_t frames = 0;
-            rc = wmel_windows_next(w, mel, per, &frames);
-            if (rc == WMEL_OK && frames == 0) rc = WMEL_ERR_IO; /* cannot happen */
-            if (rc) {
-                snprintf(err, sizeof err, "%s: window %zu: %s", in, k, wmel_strerror(rc));
-                break;
-            }
-            double a = now();
-            rc = wmel_stem_forward(stem, mel, 1, x, per_out);
-            t_stem += now() - a;
-            if (rc) snprintf(err, sizeof err, "%s: window %zu: stem: %s", in, k, wmel_strerror(rc));
-            else rc = wmel_npy_out_write(&o, x, per_out, err, sizeof err);
-        }
-        size_t shape[3] = {count, WMEL_STEM_FRAMES, d};
-        if (rc == WMEL_OK && count == 0) {
-            rc = WMEL_ERR_TOO_SHORT;
-            snprintf(err, sizeof err, "%s: shorter than one frame (160 samples): no window", in);
-        }
-        if (rc == WMEL_OK) rc = wmel_npy_out_commit(&o, shape, 3, err, sizeof err);
-        else wmel_npy_out_abort(&o);
-    }
+    stem_run run = {stem, (size_t)WMEL_STEM_FRAMES * d, 0.0};
+    size_t count;
+    int rc = wmel_cli_windows_npy(ctx, in, quiet, out, WMEL_STEM_FRAMES, d, stem_window, &run,
+                                  &count, err, sizeof err);
+    double t2 = now() - run.seconds;
+    double t_stem = run.seconds;
     if (rc == WMEL_OK && verbose) {
         printf("%s: %zu window(s) -> (%zu, %d, %zu) float32\n", in, count, count, WMEL_STEM_FRAMES, d);
         printf("  weights %s: n_mels %d, d %zu, positions %s, GEMM %s (%.1f ms to load)\n", weights,
@@ -144,9 +123,6 @@ int cmd_stem(int argc, char **argv)
         printf("  features %.1f ms (%s), stem %.1f ms (%.1f ms per window)\n", (t2 - t1) * 1e3,
                wmel_kernel_name(ctx), t_stem * 1e3, count ? t_stem * 1e3 / (double)count : 0.0);
     }
-    free(mel);
-    free(x);
-    wmel_windows_close(w);
     wmel_destroy(ctx);
     wmel_stem_free(stem);
     if (rc) {

@@ -7,7 +7,6 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "commands.h"
-#include "progress.h"
 #include "util.h"
 #include "wmel.h"
 
@@ -45,47 +44,16 @@ int cmd_windows(int argc, char **argv)
     if (!in) return usage("windows: no INPUT given (see wmel --help)");
     if (!out) return usage("windows: no output given: use -o OUT.npy");
 
-    char err[1024] = "", warn[1024] = "";
+    char err[1024] = "";
     int st;
     wmel_ctx *ctx = wmel_create(&p, &st);
     if (!ctx) {
         fprintf(stderr, "wmel: %s\n", wmel_strerror(st));
         return 1;
     }
-    wmel_progress pg;
-    wmel_progress_init(&pg, in, quiet);
-    wmel_windows *w = wmel_windows_open(ctx, in, wmel_progress_cb, &pg, &st, err, sizeof err,
-                                        warn, sizeof warn);
-    wmel_progress_end(&pg);
-    if (warn[0] && !quiet) fprintf(stderr, "wmel: warning: %s\n", warn);
-    if (!w) {
-        wmel_destroy(ctx);
-        fprintf(stderr, "wmel: %s\n", err);
-        return 1;
-    }
-    size_t per = (size_t)p.n_mels * WMEL_CHUNK_FRAMES, count = wmel_windows_count(w);
-    float *buf = malloc(per * sizeof *buf);
-    wmel_npy_out o;
-    int rc = buf ? wmel_npy_out_open(&o, out, err, sizeof err) : WMEL_ERR_NO_MEMORY;
-    if (!buf) snprintf(err, sizeof err, "%s: out of memory", in);
-    if (rc == WMEL_OK) {
-        for (size_t k = 0; k < count && rc == WMEL_OK; k++) {
-            size_t frames = 0;
-            rc = wmel_windows_next(w, buf, per, &frames);
-            if (rc == WMEL_OK && frames == 0) rc = WMEL_ERR_IO; /* cannot happen */
-            if (rc) snprintf(err, sizeof err, "%s: window %zu: %s", in, k, wmel_strerror(rc));
-            else rc = wmel_npy_out_write(&o, buf, per, err, sizeof err);
-        }
-        size_t shape[3] = {count, (size_t)p.n_mels, WMEL_CHUNK_FRAMES};
-        if (rc == WMEL_OK && count == 0) {
-            rc = WMEL_ERR_TOO_SHORT;
-            snprintf(err, sizeof err, "%s: shorter than one frame (160 samples): no window", in);
-        }
-        if (rc == WMEL_OK) rc = wmel_npy_out_commit(&o, shape, 3, err, sizeof err);
-        else wmel_npy_out_abort(&o);
-    }
-    free(buf);
-    wmel_windows_close(w);
+    size_t count;
+    int rc = wmel_cli_windows_npy(ctx, in, quiet, out, (size_t)p.n_mels, WMEL_CHUNK_FRAMES, NULL,
+                                  NULL, &count, err, sizeof err);
     wmel_destroy(ctx);
     if (rc) {
         fprintf(stderr, "wmel: %s\n", err);
