@@ -157,6 +157,10 @@ int wmel__raw_frames(const wmel_ctx *ctx, const wmel_signal *s, size_t f0, size_
 
 /* For a RIFF/WAVE file of `total` bytes whose first head_len bytes are head: when the
  * data chunk claims more bytes than the file holds, writes a warning and returns 1. */
+/* "NAME: message" into buf (NULL name: "(memory)"), printf-style; returns rc. */
+int wmel__say(char *buf, size_t len, int rc, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
 int wmel__wav_claim_warning(const void *head, size_t head_len, unsigned long long total,
                             const char *name, char *warn, size_t warn_len);
 

@@ -281,6 +281,17 @@ static void msg(char *err, size_t len, const char *name, int rc, const wmel_wind
         snprintf(err, len, "%s: %s", name, wmel_strerror(rc));
 }
 
+/* The end of an open: w, or NULL (w closed) with the status. */
+static wmel_windows *windows_done(wmel_windows *w, int rc, int *status)
+{
+    if (rc) {
+        wmel_windows_close(w);
+        w = NULL;
+    }
+    if (status) *status = rc;
+    return w;
+}
+
 wmel_windows *wmel_windows_open_decoder(wmel_ctx *ctx, wmel_decoder *d,
                                         wmel_progress_fn progress, void *user, int *status,
                                         char *err, size_t err_len)
@@ -314,12 +325,7 @@ wmel_windows *wmel_windows_open_decoder(wmel_ctx *ctx, wmel_decoder *d,
     }
     free(chunk);
     wmel_stream_destroy(s);
-    if (rc) {
-        wmel_windows_close(w);
-        w = NULL;
-    }
-    if (status) *status = rc;
-    return w;
+    return windows_done(w, rc, status);
 }
 
 wmel_windows *wmel_windows_open(wmel_ctx *ctx, const char *path, wmel_progress_fn progress,
@@ -357,12 +363,7 @@ wmel_windows *wmel_windows_open_pcm(wmel_ctx *ctx, const float *pcm, size_t n_sa
     if (rc == WMEL_OK) rc = wmel_stream_push(s, pcm, n_samples);
     if (rc == WMEL_OK) rc = windows_finish(w, s);
     wmel_stream_destroy(s);
-    if (rc) {
-        wmel_windows_close(w);
-        w = NULL;
-    }
-    if (status) *status = rc;
-    return w;
+    return windows_done(w, rc, status);
 }
 
 size_t wmel_windows_count(const wmel_windows *w) { return w ? w->count : 0; }

@@ -60,19 +60,6 @@ struct wmel_ff {
     char name[512];
 };
 
-static int say(char *buf, size_t len, int rc, const char *name, const char *fmt, ...)
-{
-    if (buf && len) {
-        int n = snprintf(buf, len, "%s: ", name);
-        if (n >= 0 && (size_t)n < len) {
-            va_list ap;
-            va_start(ap, fmt);
-            vsnprintf(buf + n, len - (size_t)n, fmt, ap);
-            va_end(ap);
-        }
-    }
-    return rc;
-}
 
 /* Appends "; ..." (or the first message) to a warning buffer. */
 static void warn_add(char *w, size_t len, const char *name, const char *fmt, ...)
@@ -175,7 +162,7 @@ wmel_ff *wmel__ff_open(const char *path, const void *data, size_t size, const ch
     char eb[128];
     pthread_once(&quiet_once, quiet_ffmpeg);
     wmel_ff *f = calloc(1, sizeof *f);
-    if (!f) return open_fail(NULL, status, say(err, err_len, WMEL_ERR_NO_MEMORY, name, "out of memory"));
+    if (!f) return open_fail(NULL, status, wmel__say(err, err_len, WMEL_ERR_NO_MEMORY, name, "out of memory"));
     snprintf(f->name, sizeof f->name, "%s", name);
     f->stream = -1;
     f->duration = -1;
@@ -183,15 +170,15 @@ wmel_ff *wmel__ff_open(const char *path, const void *data, size_t size, const ch
     if (path && !is_stdin) {
         struct stat sb;
         if (stat(path, &sb) != 0)
-            return open_fail(f, status, say(err, err_len, WMEL_ERR_IO, name, "cannot open: %s", strerror(errno)));
+            return open_fail(f, status, wmel__say(err, err_len, WMEL_ERR_IO, name, "cannot open: %s", strerror(errno)));
         if (S_ISDIR(sb.st_mode))
-            return open_fail(f, status, say(err, err_len, WMEL_ERR_IO, name, "cannot open: is a directory"));
+            return open_fail(f, status, wmel__say(err, err_len, WMEL_ERR_IO, name, "cannot open: is a directory"));
         if (S_ISREG(sb.st_mode) && sb.st_size == 0)
-            return open_fail(f, status, say(err, err_len, WMEL_ERR_NO_SAMPLES, name, "empty file: no audio"));
+            return open_fail(f, status, wmel__say(err, err_len, WMEL_ERR_NO_SAMPLES, name, "empty file: no audio"));
     }
     if (!path) {
         if (size == 0)
-            return open_fail(f, status, say(err, err_len, WMEL_ERR_NO_SAMPLES, name, "no bytes: no audio"));
+            return open_fail(f, status, wmel__say(err, err_len, WMEL_ERR_NO_SAMPLES, name, "no bytes: no audio"));
         f->mem = data;
         f->mem_size = size;
         unsigned char *buf = av_malloc(AVIO_BUF);
@@ -199,7 +186,7 @@ wmel_ff *wmel__ff_open(const char *path, const void *data, size_t size, const ch
         f->fmt = f->avio ? avformat_alloc_context() : NULL;
         if (!f->fmt) {
             if (!f->avio) av_free(buf);
-            return open_fail(f, status, say(err, err_len, WMEL_ERR_NO_MEMORY, name, "out of memory"));
+            return open_fail(f, status, wmel__say(err, err_len, WMEL_ERR_NO_MEMORY, name, "out of memory"));
         }
         f->fmt->pb = f->avio;
         f->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
@@ -208,37 +195,37 @@ wmel_ff *wmel__ff_open(const char *path, const void *data, size_t size, const ch
     if (r < 0) {
         f->fmt = NULL; /* freed by avformat_open_input on failure */
         if (r == AVERROR_INVALIDDATA || r == AVERROR(EINVAL))
-            return open_fail(f, status, say(err, err_len, WMEL_ERR_FORMAT, name,
+            return open_fail(f, status, wmel__say(err, err_len, WMEL_ERR_FORMAT, name,
                                             "not an audio or video format FFmpeg recognises"));
         if (r == AVERROR_EOF)
-            return open_fail(f, status, say(err, err_len, WMEL_ERR_NO_SAMPLES, name, "the input ends before any audio data"));
+            return open_fail(f, status, wmel__say(err, err_len, WMEL_ERR_NO_SAMPLES, name, "the input ends before any audio data"));
         int io = r == AVERROR(ENOENT) || r == AVERROR(EACCES) || r == AVERROR(EISDIR) || r == AVERROR(EIO);
-        return open_fail(f, status, say(err, err_len, io ? WMEL_ERR_IO : WMEL_ERR_FORMAT, name,
+        return open_fail(f, status, wmel__say(err, err_len, io ? WMEL_ERR_IO : WMEL_ERR_FORMAT, name,
                                         "cannot open: %s", averr(r, eb, sizeof eb)));
     }
     r = avformat_find_stream_info(f->fmt, NULL);
     if (r < 0 && f->fmt->nb_streams == 0)
-        return open_fail(f, status, say(err, err_len, WMEL_ERR_FORMAT, name,
+        return open_fail(f, status, wmel__say(err, err_len, WMEL_ERR_FORMAT, name,
                                         "could not find any stream: %s", averr(r, eb, sizeof eb)));
     f->stream = pick_stream(f->fmt);
     if (f->stream < 0)
-        return open_fail(f, status, say(err, err_len, WMEL_ERR_FORMAT, name,
+        return open_fail(f, status, wmel__say(err, err_len, WMEL_ERR_FORMAT, name,
                                         "no audio stream in this %s file", f->fmt->iformat->name));
     for (unsigned i = 0; i < f->fmt->nb_streams; i++)
         if ((int)i != f->stream) f->fmt->streams[i]->discard = AVDISCARD_ALL;
     AVStream *st = f->fmt->streams[f->stream];
     const AVCodec *codec = avcodec_find_decoder(st->codecpar->codec_id);
     if (!codec)
-        return open_fail(f, status, say(err, err_len, WMEL_ERR_UNSUPPORTED, name,
+        return open_fail(f, status, wmel__say(err, err_len, WMEL_ERR_UNSUPPORTED, name,
                                         "no decoder for the audio codec '%s'",
                                         avcodec_get_name(st->codecpar->codec_id)));
     f->dec = avcodec_alloc_context3(codec);
     f->pkt = av_packet_alloc();
     f->frame = av_frame_alloc();
     if (!f->dec || !f->pkt || !f->frame)
-        return open_fail(f, status, say(err, err_len, WMEL_ERR_NO_MEMORY, name, "out of memory"));
+        return open_fail(f, status, wmel__say(err, err_len, WMEL_ERR_NO_MEMORY, name, "out of memory"));
     if ((r = avcodec_parameters_to_context(f->dec, st->codecpar)) < 0)
-        return open_fail(f, status, say(err, err_len, WMEL_ERR_DECODER, name, "decoder setup: %s",
+        return open_fail(f, status, wmel__say(err, err_len, WMEL_ERR_DECODER, name, "decoder setup: %s",
                                         averr(r, eb, sizeof eb)));
     if (f->dec->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC && f->dec->ch_layout.nb_channels > 0) {
         int nch = f->dec->ch_layout.nb_channels;
@@ -248,7 +235,7 @@ wmel_ff *wmel__ff_open(const char *path, const void *data, size_t size, const ch
     f->dec->pkt_timebase = st->time_base;
     f->dec->thread_count = 1; /* audio decoders do not thread; never changes the output */
     if ((r = avcodec_open2(f->dec, codec, NULL)) < 0)
-        return open_fail(f, status, say(err, err_len, WMEL_ERR_DECODER, name,
+        return open_fail(f, status, wmel__say(err, err_len, WMEL_ERR_DECODER, name,
                                         "cannot start the %s decoder: %s", codec->name,
                                         averr(r, eb, sizeof eb)));
     if (f->fmt->duration != AV_NOPTS_VALUE && f->fmt->duration > 0)
@@ -284,7 +271,7 @@ static int convert(wmel_ff *f, AVFrame *fr, char *err, size_t err_len)
         int nch = fr->ch_layout.nb_channels ? fr->ch_layout.nb_channels : f->dec->ch_layout.nb_channels;
         av_channel_layout_default(&layout, nch);
     } else if ((r = av_channel_layout_copy(&layout, &fr->ch_layout)) < 0) {
-        return say(err, err_len, WMEL_ERR_NO_MEMORY, f->name, "out of memory");
+        return wmel__say(err, err_len, WMEL_ERR_NO_MEMORY, f->name, "out of memory");
     }
     if (!f->swr || fr->format != f->in_fmt || fr->sample_rate != f->in_rate ||
         av_channel_layout_compare(&layout, &f->in_layout) != 0) {
@@ -296,7 +283,7 @@ static int convert(wmel_ff *f, AVFrame *fr, char *err, size_t err_len)
         if (r < 0) {
             av_channel_layout_uninit(&layout);
             swr_free(&f->swr);
-            return say(err, err_len, WMEL_ERR_DECODER, f->name, "cannot convert %d Hz %d-channel %s audio: %s",
+            return wmel__say(err, err_len, WMEL_ERR_DECODER, f->name, "cannot convert %d Hz %d-channel %s audio: %s",
                        fr->sample_rate, fr->ch_layout.nb_channels,
                        av_get_sample_fmt_name((enum AVSampleFormat)fr->format) ? av_get_sample_fmt_name((enum AVSampleFormat)fr->format) : "?",
                        averr(r, eb, sizeof eb));
@@ -311,11 +298,11 @@ static int convert(wmel_ff *f, AVFrame *fr, char *err, size_t err_len)
     int cap = swr_get_out_samples(f->swr, fr->nb_samples);
     if (cap < 0) cap = 0;
     cap += 256;
-    if (reserve(f, (size_t)cap)) return say(err, err_len, WMEL_ERR_NO_MEMORY, f->name, "out of memory");
+    if (reserve(f, (size_t)cap)) return wmel__say(err, err_len, WMEL_ERR_NO_MEMORY, f->name, "out of memory");
     uint8_t *outp = (uint8_t *)f->pend;
     int n = swr_convert(f->swr, &outp, cap, (const uint8_t **)fr->extended_data, fr->nb_samples);
     if (n < 0)
-        return say(err, err_len, WMEL_ERR_DECODER, f->name, "resampling failed: %s", averr(n, eb, sizeof eb));
+        return wmel__say(err, err_len, WMEL_ERR_DECODER, f->name, "resampling failed: %s", averr(n, eb, sizeof eb));
     f->pend_len = (size_t)n;
     f->pend_pos = 0;
     return WMEL_OK;
@@ -329,7 +316,7 @@ static int flush_swr(wmel_ff *f, char *err, size_t err_len)
     int cap = swr_get_out_samples(f->swr, 0);
     if (cap < 0) cap = 0;
     cap += 256;
-    if (reserve(f, (size_t)cap)) return say(err, err_len, WMEL_ERR_NO_MEMORY, f->name, "out of memory");
+    if (reserve(f, (size_t)cap)) return wmel__say(err, err_len, WMEL_ERR_NO_MEMORY, f->name, "out of memory");
     uint8_t *outp = (uint8_t *)f->pend;
     int n = swr_convert(f->swr, &outp, cap, NULL, 0);
     f->pend_len = n > 0 ? (size_t)n : 0;
@@ -360,7 +347,7 @@ static int produce(wmel_ff *f, char *err, size_t err_len, char *warn, size_t war
             if (r != AVERROR(EAGAIN)) {
                 f->dec_fail++;
                 if (++fails_in_row > 1000)
-                    return say(err, err_len, WMEL_ERR_DECODER, f->name, "the decoder keeps failing: %s",
+                    return wmel__say(err, err_len, WMEL_ERR_DECODER, f->name, "the decoder keeps failing: %s",
                                averr(r, eb, sizeof eb));
                 continue;
             }
@@ -396,7 +383,7 @@ static int produce(wmel_ff *f, char *err, size_t err_len, char *warn, size_t war
         f->ended = 1;
         if (f->dec_fail) {
             if ((f->dec_ok + f->dec_fail) * 2 < 3 * f->dec_fail) /* ffmpeg's max_error_rate 2/3 */
-                return say(err, err_len, WMEL_ERR_CORRUPT, f->name,
+                return wmel__say(err, err_len, WMEL_ERR_CORRUPT, f->name,
                            "damaged: %ld of %ld packets could not be decoded", f->dec_fail,
                            f->dec_ok + f->dec_fail);
             warn_add(warn, warn_len, f->name, "damaged: skipped %ld packet(s) the decoder rejected",

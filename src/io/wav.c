@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int say(char *buf, size_t len, int rc, const char *name, const char *fmt, ...)
+int wmel__say(char *buf, size_t len, int rc, const char *name, const char *fmt, ...)
 {
     if (buf && len) {
         int n = snprintf(buf, len, "%s: ", name ? name : "(memory)");
@@ -40,9 +40,9 @@ int wmel_parse_wav(const void *data, size_t size, const char *name, float **out,
     *out = NULL;
     *n_out = 0;
     const unsigned char *b = data;
-    if (size == 0) return say(err, err_len, WMEL_ERR_NO_SAMPLES, name, "empty file");
+    if (size == 0) return wmel__say(err, err_len, WMEL_ERR_NO_SAMPLES, name, "empty file");
     if (size < 12 || memcmp(b, "RIFF", 4) != 0 || memcmp(b + 8, "WAVE", 4) != 0)
-        return say(err, err_len, WMEL_ERR_FORMAT, name, "not a WAV file (no RIFF/WAVE header)");
+        return wmel__say(err, err_len, WMEL_ERR_FORMAT, name, "not a WAV file (no RIFF/WAVE header)");
     int have_fmt = 0;
     uint16_t tag = 0, channels = 0, bits = 0, align = 0;
     uint32_t rate = 0;
@@ -56,7 +56,7 @@ int wmel_parse_wav(const void *data, size_t size, const char *name, float **out,
         size_t body = pos + 8, avail = size - body;
         if (!memcmp(id, "fmt ", 4)) {
             if (len < 16 || avail < 16)
-                return say(err, err_len, WMEL_ERR_CORRUPT, name, "truncated 'fmt ' chunk");
+                return wmel__say(err, err_len, WMEL_ERR_CORRUPT, name, "truncated 'fmt ' chunk");
             tag = rd16(b + body);
             channels = rd16(b + body + 2);
             rate = rd32(b + body + 4);
@@ -66,7 +66,7 @@ int wmel_parse_wav(const void *data, size_t size, const char *name, float **out,
             have_fmt = 1;
         } else if (!memcmp(id, "data", 4)) {
             if (!have_fmt)
-                return say(err, err_len, WMEL_ERR_CORRUPT, name, "'data' chunk before 'fmt ' chunk");
+                return wmel__say(err, err_len, WMEL_ERR_CORRUPT, name, "'data' chunk before 'fmt ' chunk");
             pcm = b + body;
             pcm_bytes = len;
             if (len > avail) {
@@ -78,26 +78,26 @@ int wmel_parse_wav(const void *data, size_t size, const char *name, float **out,
         if (len > avail) break;
         pos = body + len + (len & 1);
     }
-    if (!have_fmt) return say(err, err_len, WMEL_ERR_CORRUPT, name, "no 'fmt ' chunk (header only or damaged)");
-    if (!pcm) return say(err, err_len, WMEL_ERR_NO_SAMPLES, name, "no 'data' chunk: the file holds no audio");
+    if (!have_fmt) return wmel__say(err, err_len, WMEL_ERR_CORRUPT, name, "no 'fmt ' chunk (header only or damaged)");
+    if (!pcm) return wmel__say(err, err_len, WMEL_ERR_NO_SAMPLES, name, "no 'data' chunk: the file holds no audio");
     int is_s16 = tag == 1 && bits == 16, is_f32 = tag == 3 && bits == 32;
     if (!is_s16 && !is_f32)
-        return say(err, err_len, WMEL_ERR_UNSUPPORTED, name,
+        return wmel__say(err, err_len, WMEL_ERR_UNSUPPORTED, name,
                    "WAV sample format (tag %u, %u bits) is not PCM16/float32; this build needs "
                    "FFmpeg to read it", (unsigned)tag, (unsigned)bits);
     if (channels != 1 || rate != WMEL_SAMPLE_RATE)
-        return say(err, err_len, WMEL_ERR_UNSUPPORTED, name,
+        return wmel__say(err, err_len, WMEL_ERR_UNSUPPORTED, name,
                    "%u Hz, %u channel(s): the built-in reader takes 16000 Hz mono only; "
                    "build with FFmpeg to resample and downmix", (unsigned)rate, (unsigned)channels);
     size_t bps = is_s16 ? 2 : 4;
     if (align != bps) align = (uint16_t)bps; /* a wrong block align is harmless for mono */
     size_t n = pcm_bytes / bps;
     if (lied)
-        say(warn, warn_len, 0, name, "data chunk claims %u bytes but the file ends after %zu: "
+        wmel__say(warn, warn_len, 0, name, "data chunk claims %u bytes but the file ends after %zu: "
             "decoding what is there", rd32(pcm - 4), pcm_bytes);
-    if (n == 0) return say(err, err_len, WMEL_ERR_NO_SAMPLES, name, "the data chunk holds no samples");
+    if (n == 0) return wmel__say(err, err_len, WMEL_ERR_NO_SAMPLES, name, "the data chunk holds no samples");
     float *o = malloc(n * sizeof *o);
-    if (!o) return say(err, err_len, WMEL_ERR_NO_MEMORY, name, "out of memory for %zu samples", n);
+    if (!o) return wmel__say(err, err_len, WMEL_ERR_NO_MEMORY, name, "out of memory for %zu samples", n);
     for (size_t i = 0; i < n; i++) {
         if (is_s16) {
             int16_t v = (int16_t)rd16(pcm + 2 * i);
@@ -118,7 +118,7 @@ int wmel_read_wav(const char *path, float **out, size_t *n_out, char *err, size_
     if (!path || !out || !n_out) return WMEL_ERR_NULL_POINTER;
     int is_stdin = !strcmp(path, "-");
     FILE *f = is_stdin ? stdin : fopen(path, "rb");
-    if (!f) return say(err, err_len, WMEL_ERR_IO, path, "cannot open: %s", strerror(errno));
+    if (!f) return wmel__say(err, err_len, WMEL_ERR_IO, path, "cannot open: %s", strerror(errno));
     size_t cap = 1 << 16, len = 0;
     unsigned char *buf = malloc(cap);
     int rc = WMEL_OK;
@@ -133,8 +133,8 @@ int wmel_read_wav(const char *path, float **out, size_t *n_out, char *err, size_
         len += got;
         if (got == 0) break;
     }
-    if (!buf || len == cap) rc = say(err, err_len, WMEL_ERR_NO_MEMORY, path, "out of memory reading the file");
-    else if (ferror(f)) rc = say(err, err_len, WMEL_ERR_IO, path, "read error: %s", strerror(errno));
+    if (!buf || len == cap) rc = wmel__say(err, err_len, WMEL_ERR_NO_MEMORY, path, "out of memory reading the file");
+    else if (ferror(f)) rc = wmel__say(err, err_len, WMEL_ERR_IO, path, "read error: %s", strerror(errno));
     if (!is_stdin) fclose(f);
     if (rc == WMEL_OK) rc = wmel_parse_wav(buf, len, path, out, n_out, err, err_len, warn, warn_len);
     free(buf);
@@ -152,7 +152,7 @@ int wmel__wav_claim_warning(const void *head, size_t head_len, unsigned long lon
         if (!memcmp(b + pos, "data", 4)) {
             unsigned long long avail = total > pos + 8 ? total - (pos + 8) : 0;
             if (len != 0xFFFFFFFFu && len > avail) {
-                say(warn, warn_len, 0, name, "data chunk claims %u bytes but the file ends after "
+                wmel__say(warn, warn_len, 0, name, "data chunk claims %u bytes but the file ends after "
                     "%llu: decoding what is there", len, avail);
                 return 1;
             }
