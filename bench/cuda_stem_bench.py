@@ -27,6 +27,7 @@ import tempfile
 import numpy as np
 
 from cuda_bench import median_event_ms, parse_lines, run_tool  # the same program-running conventions
+from peer_python import torch_log_mel
 
 N_MELS, D, T_OUT, SAMPLES = 128, 1280, 1500, 480000
 
@@ -109,11 +110,7 @@ def main():
     tw = {k: torch.from_numpy(v).to(dev) for k, v in w.items()}
 
     def mel():
-        stft = torch.stft(x, 400, 160, window=window, return_complex=True)
-        magnitudes = stft[..., :-1].abs() ** 2
-        log_spec = torch.clamp(filters @ magnitudes, min=1e-10).log10()
-        mx = log_spec.amax(dim=(-2, -1), keepdim=True)
-        return (torch.maximum(log_spec, mx - 8.0) + 4.0) / 4.0
+        return torch_log_mel(torch, x, filters, window, per_clip=True)
 
     def stem(m):
         h = F.gelu(F.conv1d(m, tw["model.encoder.conv1.weight"], tw["model.encoder.conv1.bias"], padding=1))

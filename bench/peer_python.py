@@ -52,6 +52,16 @@ def slaney_filters(np, n_mels, sr=16000, n_fft=400):
     return w.astype(np.float32)
 
 
+def torch_log_mel(torch, audio, filters, window, per_clip=False):
+    """openai-whisper's log_mel_spectrogram on tensors: stft(400, 160, hann), |.|^2 without
+    the last frame, filters @, clamp/log10, max - 8 (one max, or one per clip), (x + 4) / 4."""
+    stft = torch.stft(audio, 400, 160, window=window, return_complex=True)
+    magnitudes = stft[..., :-1].abs() ** 2
+    log_spec = torch.clamp(filters @ magnitudes, min=1e-10).log10()
+    mx = log_spec.amax(dim=(-2, -1), keepdim=True) if per_clip else log_spec.max()
+    return (torch.maximum(log_spec, mx - 8.0) + 4.0) / 4.0
+
+
 def numpy_peer(np, x, filt):
     win = (0.5 - 0.5 * np.cos(2.0 * math.pi * np.arange(400) / 400.0)).astype(np.float32)
     xp = np.pad(x, 200, mode="reflect")
@@ -97,12 +107,7 @@ def main():
         win = torch.hann_window(400)
 
         def fn():
-            st = torch.stft(xt, 400, 160, window=win, return_complex=True)
-            mag = st[..., :-1].abs() ** 2
-            mel = ft @ mag
-            ls = torch.clamp(mel, min=1e-10).log10()
-            ls = torch.maximum(ls, ls.max() - 8.0)
-            return (ls + 4.0) / 4.0
+            return torch_log_mel(torch, xt, ft, win)
 
         version = torch.__version__
     for _ in range(a.warmup):
