@@ -98,29 +98,19 @@ __device__ __forceinline__ unsigned f2key(float f)
     return (b & 0x80000000u) ? ~b : (b | 0x80000000u);
 }
 
+/* A sample as float: int16 PCM scaled by 1/32768. */
+__device__ __forceinline__ float to_float(float v) { return v; }
+__device__ __forceinline__ float to_float(int16_t v) { return (float)v * (1.0f / 32768.0f); }
+
 /* Sample at padded position p of clip `x`: reflect at both ends of the n_total-long
  * padded signal, zeros past the n real samples. */
 template <typename T>
-__device__ __forceinline__ float sample(const T *x, long long p, long long n, long long n_total);
-
-template <>
-__device__ __forceinline__ float sample<float>(const float *x, long long p, long long n,
-                                               long long n_total)
+__device__ __forceinline__ float sample(const T *x, long long p, long long n, long long n_total)
 {
     long long i = p - 200;
     if (i < 0) i = -i;
     if (i >= n_total) i = 2 * (n_total - 1) - i;
-    return i < n ? __ldg(x + i) : 0.0f;
-}
-
-template <>
-__device__ __forceinline__ float sample<int16_t>(const int16_t *x, long long p, long long n,
-                                                 long long n_total)
-{
-    long long i = p - 200;
-    if (i < 0) i = -i;
-    if (i >= n_total) i = 2 * (n_total - 1) - i;
-    return i < n ? (float)__ldg(x + i) * (1.0f / 32768.0f) : 0.0f;
+    return i < n ? to_float(__ldg(x + i)) : 0.0f;
 }
 
 /* Position of Z[k] after the in-place 200-point transform. */
