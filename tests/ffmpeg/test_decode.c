@@ -27,19 +27,6 @@ static size_t mismatches(const float *x, size_t n, const double *g, size_t gn)
     return bad;
 }
 
-static unsigned char *slurp(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc(len > 0 ? (size_t)len : 1);
-    *size = b ? fread(b, 1, (size_t)len, f) : 0;
-    fclose(f);
-    return b;
-}
-
 static void test_golden(int i)
 {
     char err[1024] = "", warn[1024] = "";
@@ -61,7 +48,7 @@ static void test_golden(int i)
 
     /* from memory */
     size_t size = 0;
-    unsigned char *bytes = slurp(pathbuf, &size);
+    unsigned char *bytes = t_read_file(pathbuf, &size);
     CHECK(bytes != NULL, "read %s", pathbuf);
     float *y = NULL;
     size_t m = 0;
@@ -146,7 +133,7 @@ static void test_broken(void)
     size_t size = 0;
     char p[1024];
     snprintf(p, sizeof p, "%s", t_golden("audio/speech_en_44k_stereo.flac"));
-    unsigned char *b = slurp(p, &size);
+    unsigned char *b = t_read_file(p, &size);
     wmel_npy a;
     double *g = t_load_npy("ref/speech_en_44k_stereo_flac.load_audio_s16.npy", &a);
     rc = wmel_load_audio_memory(b, size / 2, &x, &n, err, sizeof err, warn, sizeof warn);

@@ -13,23 +13,6 @@
 #include <string.h>
 #include <zlib.h>
 
-static unsigned char *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc((size_t)len);
-    if (b && fread(b, 1, (size_t)len, f) != (size_t)len) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    *n = (size_t)len;
-    return b;
-}
-
 /* Finds member `name` and returns its float data (malloc'ed), NULL if absent. */
 static float *npz_member(const unsigned char *z, size_t n, const char *name, size_t count)
 {
@@ -76,11 +59,7 @@ static float *npz_member(const unsigned char *z, size_t n, const char *name, siz
 int main(void)
 {
     size_t n;
-    unsigned char *z = slurp(t_golden("mel_filters.npz"), &n);
-    if (!z) {
-        fprintf(stderr, "FATAL: cannot read %s\n", t_golden("mel_filters.npz"));
-        return 1;
-    }
+    unsigned char *z = t_read_file(t_golden("mel_filters.npz"), &n);
     int sizes[2] = {80, 128};
     for (int s = 0; s < 2; s++) {
         int nm = sizes[s];
