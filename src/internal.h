@@ -28,14 +28,12 @@
 typedef struct wmel_plan {
     int n_mels;
     double window_d[WMEL_N_FFT];
-    float window_f[WMEL_N_FFT];
     double *filters_d;            /* [n_mels][201] dense, float64 */
     /* sparse filter bank: filter m covers bins [mel_lo[m], mel_lo[m] + mel_len[m]) */
     int mel_lo[WMEL_MAX_MELS];
     int mel_len[WMEL_MAX_MELS];
-    int mel_off[WMEL_MAX_MELS];   /* offset of filter m's weights in mel_w */
-    float *mel_w;                 /* packed nonzero weights, float32 */
-    double *mel_wd;               /* the same, float64 */
+    int mel_off[WMEL_MAX_MELS];   /* offset of filter m's weights in mel_wd */
+    double *mel_wd;               /* packed nonzero weights, float64 (the CUDA kernel) */
     int mel_nnz;
     /* the CPU kernel's layout: each filter's weights padded with zeros to an even count */
     float *mel_wqf;               /* in float32 (the power is rounded to float32 after the

@@ -58,7 +58,6 @@ int wmel__plan_init(wmel_plan *pl, int n_mels)
     pl->n_mels = n_mels;
     for (int n = 0; n < WMEL_N_FFT; n++) {
         pl->window_d[n] = 0.5 - 0.5 * cos(2.0 * PI * n / WMEL_N_FFT); /* periodic Hann */
-        pl->window_f[n] = (float)pl->window_d[n];
         pl->dft_cos[n] = cos(2.0 * PI * n / WMEL_N_FFT);
         pl->dft_sin[n] = sin(2.0 * PI * n / WMEL_N_FFT);
     }
@@ -93,20 +92,18 @@ int wmel__plan_init(wmel_plan *pl, int n_mels)
                 pl->mel_order[no++] = (short)m;
     }
     pl->mel_run[9] = (short)no;
-    pl->mel_w = malloc(sizeof(float) * (size_t)(nnz ? nnz : 1));
     pl->mel_wd = malloc(sizeof(double) * (size_t)(nnz ? nnz : 1));
     pl->mel_wqf = calloc((size_t)nq, sizeof(float));
-    if (!pl->mel_w || !pl->mel_wd || !pl->mel_wqf) {
+    if (!pl->mel_wd || !pl->mel_wqf) {
         wmel__plan_free(pl);
         return WMEL_ERR_NO_MEMORY;
     }
     for (int m = 0; m < n_mels; m++)
-        for (int j = 0; j < pl->mel_len[m]; j++)
-            pl->mel_w[pl->mel_off[m] + j] = (float)(pl->mel_wd[pl->mel_off[m] + j] =
-                pl->filters_d[(size_t)m * WMEL_N_BINS + pl->mel_lo[m] + j]);
-    for (int m = 0; m < n_mels; m++)
-        for (int j = 0; j < pl->mel_len[m]; j++)
-            pl->mel_wqf[pl->mel_offq[m] + j] = (float)pl->mel_wd[pl->mel_off[m] + j];
+        for (int j = 0; j < pl->mel_len[m]; j++) {
+            double w = pl->filters_d[(size_t)m * WMEL_N_BINS + pl->mel_lo[m] + j];
+            pl->mel_wd[pl->mel_off[m] + j] = w;
+            pl->mel_wqf[pl->mel_offq[m] + j] = (float)w;
+        }
 
     for (int k1 = 0; k1 < 8; k1++)
         for (int n2 = 0; n2 < 25; n2++) {
@@ -137,13 +134,11 @@ int wmel__plan_init(wmel_plan *pl, int n_mels)
 void wmel__plan_free(wmel_plan *pl)
 {
     free(pl->filters_d);
-    free(pl->mel_w);
     free(pl->mel_wd);
     free(pl->mel_wqf);
     pl->mel_wd = NULL;
     pl->mel_wqf = NULL;
     pl->filters_d = NULL;
-    pl->mel_w = NULL;
 }
 
 void wmel__rowtail_flush(wmel_rowtail *t)
