@@ -20,7 +20,7 @@
  */
 #include "cuda_internal.h"
 
-#include <cuda_runtime.h>
+#include "launch.h"
 #include <stdint.h>
 #include <string.h>
 
@@ -119,7 +119,7 @@ __device__ __forceinline__ int zpos(int k) { return 25 * (k & 7) + (k >> 3); }
 template <typename T>
 __global__ void __launch_bounds__(NT, 3) k_logmel(wmel_cu_launch l)
 {
-    extern __shared__ double smem[];
+    WMEL_CU_DYNAMIC_SHARED(double, smem);
     double *re = smem;                 /* [TILE][FS] */
     double *im = smem + TILE * FS;     /* [TILE][FS] */
     float *span = (float *)(smem + 2 * TILE * FS);
@@ -423,9 +423,9 @@ extern "C" int wmel__cu_logmel(const wmel_cu_launch *l, void *stream)
     const dim3 grid = clip_grid((unsigned)tiles, l->n_clips);
     cudaStream_t s = (cudaStream_t)stream;
     if (l->sample_type == WMEL_CU_S16)
-        k_logmel<int16_t><<<grid, NT, SMEM, s>>>(*l);
+        WMEL_CU_LAUNCH(k_logmel<int16_t>, grid, NT, SMEM, s)(*l);
     else
-        k_logmel<float><<<grid, NT, SMEM, s>>>(*l);
+        WMEL_CU_LAUNCH(k_logmel<float>, grid, NT, SMEM, s)(*l);
     return (int)cudaGetLastError();
 }
 
@@ -439,7 +439,7 @@ extern "C" int wmel__cu_normalize(float *out, size_t out_stride, size_t per_clip
     unsigned gx = (unsigned)(want < cap ? want : cap);
     if (gx == 0) gx = 1;
     if (n_clips > (size_t)65535 * 65535) return (int)cudaErrorInvalidValue;
-    k_normalize<<<clip_grid(gx, n_clips), 256, 0, (cudaStream_t)stream>>>(out, out_stride, per_clip,
+    WMEL_CU_LAUNCH(k_normalize, clip_grid(gx, n_clips), 256, 0, (cudaStream_t)stream)(out, out_stride, per_clip,
                                                                           n_clips, keys, global_key);
     return (int)cudaGetLastError();
 }
@@ -462,11 +462,11 @@ extern "C" int wmel__cu_smooth(float *out, size_t out_stride, int n_mels, size_t
     if (tiles > 0x7fffffffLL || eblocks > 0x7fffffffLL || n_clips > (size_t)65535 * 65535)
         return (int)cudaErrorInvalidValue;
     cudaStream_t s = (cudaStream_t)stream;
-    k_edges<<<clip_grid((unsigned)eblocks, n_clips), 256, 0, s>>>(out, out_stride, n_mels,
+    WMEL_CU_LAUNCH(k_edges, clip_grid((unsigned)eblocks, n_clips), 256, 0, s)(out, out_stride, n_mels,
                                                                  (long long)nf, tiles, n_clips, edges);
     cudaError_t e = cudaGetLastError();
     if (e != cudaSuccess) return (int)e;
-    k_smooth<<<clip_grid((unsigned)tiles, n_clips), SM_NT, 0, s>>>(
+    WMEL_CU_LAUNCH(k_smooth, clip_grid((unsigned)tiles, n_clips), SM_NT, 0, s)(
         out, out_stride, n_mels, (long long)nf, tiles, n_clips, keys, global_key, edges);
     return (int)cudaGetLastError();
 }

@@ -15,7 +15,7 @@
  */
 #include "stem_cuda.h"
 
-#include <cuda_runtime.h>
+#include "launch.h"
 
 namespace {
 
@@ -90,7 +90,7 @@ extern "C" int wmel__cu_stem_im2col1(const float *mel, size_t n_win, int nm, flo
     if (n_win == 0) return 0;
     if (n_win > 65535 || nm <= 0) return (int)cudaErrorInvalidValue;
     const dim3 grid((T + 31) / 32, (unsigned)((nm + 31) / 32), (unsigned)n_win);
-    k_im2col1<<<grid, dim3(32, 8), 0, (cudaStream_t)stream>>>(mel, a, nm);
+    WMEL_CU_LAUNCH(k_im2col1, grid, dim3(32, 8), 0, (cudaStream_t)stream)(mel, a, nm);
     return (int)cudaGetLastError();
 }
 
@@ -99,7 +99,7 @@ extern "C" int wmel__cu_stem_gelu_im2col2(const float *h, const float *b1, size_
 {
     if (n_win == 0) return 0;
     if (n_win > 65535 || d <= 0) return (int)cudaErrorInvalidValue;
-    k_gelu_im2col2<<<(unsigned)(n_win * TO), NT, 0, (cudaStream_t)stream>>>(h, b1, a, d);
+    WMEL_CU_LAUNCH(k_gelu_im2col2, (unsigned)(n_win * TO), NT, 0, (cudaStream_t)stream)(h, b1, a, d);
     return (int)cudaGetLastError();
 }
 
@@ -108,6 +108,6 @@ extern "C" int wmel__cu_stem_epilogue(float *out, const float *b2, const float *
 {
     if (n_win == 0) return 0;
     if (n_win > 65535 || d <= 0) return (int)cudaErrorInvalidValue;
-    k_epilogue<<<(unsigned)(n_win * TO), NT, 0, (cudaStream_t)stream>>>(out, b2, pos, d);
+    WMEL_CU_LAUNCH(k_epilogue, (unsigned)(n_win * TO), NT, 0, (cudaStream_t)stream)(out, b2, pos, d);
     return (int)cudaGetLastError();
 }
