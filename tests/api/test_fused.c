@@ -240,6 +240,7 @@ static void test_golden(void)
     }
     free(out);
     free(gold);
+    wmel__npy_free(&g);
     free(x);
 }
 

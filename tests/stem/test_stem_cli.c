@@ -28,8 +28,9 @@ static int run(const char *args, char *errline, size_t len)
         char buf[2048];
         while (f && fgets(buf, sizeof buf, f)) {
             if (!lines) {
-                strncpy(errline, buf, len - 1);
-                errline[len - 1] = 0;
+                size_t k = strlen(buf) < len - 1 ? strlen(buf) : len - 1;
+                memcpy(errline, buf, k);
+                errline[k] = 0;
             }
             lines++;
         }
