@@ -9,7 +9,14 @@
 set(WMEL_CUDA_ARCHS "90-real;90-virtual" CACHE STRING "CUDA architectures for the backend (sm_90 + PTX)")
 
 set(WMEL_CUDA_ENABLED OFF)
-if(WMEL_CUDA STREQUAL "ON" OR (WMEL_CUDA STREQUAL "AUTO" AND NOT WMEL_SANITIZE))
+set(WMEL_CUDA_EMU OFF)
+if(WMEL_CUDA STREQUAL "EMU")
+  # The CUDA backend on wmel's CUDA emulator (tests/cuda/emu): the same sources, the .cu
+  # files compiled as host C++, the runtime and cuBLAS emulated on the host. For testing
+  # the backend (kernels included) without a GPU, under ASan/UBSan too; never for use.
+  set(WMEL_CUDA_EMU ON)
+  set(WMEL_CUDA_ENABLED ON)
+elseif(WMEL_CUDA STREQUAL "ON" OR (WMEL_CUDA STREQUAL "AUTO" AND NOT WMEL_SANITIZE))
   include(CheckLanguage)
   if(NOT CMAKE_CUDA_COMPILER)
     # check_language does not look in the usual install place unless it is on PATH.
@@ -26,7 +33,37 @@ if(WMEL_CUDA STREQUAL "ON" OR (WMEL_CUDA STREQUAL "AUTO" AND NOT WMEL_SANITIZE))
   endif()
 endif()
 
-if(WMEL_CUDA_ENABLED)
+if(WMEL_CUDA_EMU)
+  enable_language(CXX)
+  set(CMAKE_CXX_STANDARD 17)
+  set(CMAKE_CXX_STANDARD_REQUIRED ON)
+  set(_emu ${CMAKE_CURRENT_SOURCE_DIR}/tests/cuda/emu)
+  # The emulated runtime is a shared library so that the emulated cuBLAS module, opened
+  # with dlopen like the real one, shares its streams and memory registry.
+  add_library(wmel_cudaemu SHARED ${_emu}/emu_runtime.c)
+  target_include_directories(wmel_cudaemu PUBLIC ${_emu}/include)
+  target_link_libraries(wmel_cudaemu PUBLIC Threads::Threads)
+  target_compile_options(wmel_cudaemu PRIVATE ${WMEL_WARN})
+  add_library(wmel_cublasemu MODULE ${_emu}/emu_cublas.c)
+  target_link_libraries(wmel_cublasemu PRIVATE wmel_cudaemu)
+  target_compile_options(wmel_cublasemu PRIVATE ${WMEL_WARN})
+  if(WMEL_STEM_HAVE_OPENBLAS) # the emulated SGEMM through OpenBLAS: the stem tests' big GEMMs in seconds
+    target_compile_definitions(wmel_cublasemu PRIVATE WMEL_EMU_OPENBLAS=1)
+    target_link_libraries(wmel_cublasemu PRIVATE PkgConfig::WMEL_OPENBLAS)
+  endif()
+  set(_cu src/cuda/kernels.cu src/cuda/stem_kernels.cu)
+  set(_cxx_warn -Wall -Wextra -Wno-unknown-pragmas) # #pragma unroll is nvcc's
+  if(WMEL_WERROR)
+    list(APPEND _cxx_warn -Werror)
+  endif()
+  set_source_files_properties(${_cu} PROPERTIES LANGUAGE CXX COMPILE_OPTIONS "-xc++;${_cxx_warn}")
+  list(APPEND WMEL_SOURCES src/cuda/backend.c src/cuda/stem_cuda.c ${_cu})
+  list(APPEND WMEL_DEFS WMEL_HAVE_CUDA=1 WMEL_CUDA_EMU=1)
+  list(APPEND WMEL_LIBS wmel_cudaemu ${CMAKE_DL_LIBS})
+  set_source_files_properties(src/cuda/stem_cuda.c PROPERTIES COMPILE_DEFINITIONS
+    "WMEL_CUBLAS_LIB=\"$<TARGET_FILE:wmel_cublasemu>\";WMEL_CUBLAS_SONAME=\"$<TARGET_FILE_NAME:wmel_cublasemu>\"")
+  message(STATUS "wmel: CUDA backend ON, on the CUDA EMULATOR (tests only: no GPU is used)")
+elseif(WMEL_CUDA_ENABLED)
   if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
     set(CMAKE_CUDA_ARCHITECTURES ${WMEL_CUDA_ARCHS})
   endif()

@@ -56,6 +56,19 @@ int wmel__cuda_detail(const char *msg)
     return WMEL_ERR_CUDA;
 }
 
+int wmel__cu_free(void *p, void *stream)
+{
+    if (!p) return cudaSuccess;
+    cudaError_t e = cudaFreeAsync(p, (cudaStream_t)stream);
+    if (e != cudaSuccess) {
+        cudaGetLastError();
+        cudaStreamSynchronize((cudaStream_t)stream);
+        cudaFree(p);
+        cudaGetLastError();
+    }
+    return (int)e;
+}
+
 /* Makes `dev` current; remembers the caller's device in *prev. */
 static cudaError_t enter_device(int dev, int *prev)
 {
@@ -218,10 +231,11 @@ void wmel__cuda_note_op(wmel_ctx *ctx, int op, int backend)
 
 const char *wmel_op_backend(const wmel_ctx *ctx, int op)
 {
-    if (!ctx || op < WMEL_OP_LOG_MEL || op > WMEL_OP_DEVICE) return "none";
+    if (!ctx || op < WMEL_OP_LOG_MEL || op > WMEL_OP_STREAM) return "none";
     const cuda_state *st = ctx->cuda;
     if (ctx->backend != WMEL_BACKEND_CUDA || !st)
         return op == WMEL_OP_DEVICE ? "none" : wmel_backend_name(ctx);
+    if (op == WMEL_OP_STREAM) return "cpu"; /* the frame engine has no CUDA path */
     switch (atomic_load(&((cuda_state *)st)->op_backend[op])) {
     case WMEL_BACKEND_CPU: return "cpu";
     case WMEL_BACKEND_REF: return "ref";
@@ -409,10 +423,10 @@ fail:
 cleanup:
     /* nothing may still use the buffers or the staging memory when this call returns */
     cudaStreamSynchronize(st->copy);
-    if (d_in) cudaFreeAsync(d_in, st->compute);
-    if (d_out) cudaFreeAsync(d_out, st->compute);
-    if (d_aux) cudaFreeAsync(d_aux, st->compute);
-    if (d_edges) cudaFreeAsync(d_edges, st->compute);
+    wmel__cu_free(d_in, st->compute);
+    wmel__cu_free(d_out, st->compute);
+    wmel__cu_free(d_aux, st->compute);
+    wmel__cu_free(d_edges, st->compute);
     cudaStreamSynchronize(st->compute);
     if (rc != WMEL_ERR_CUDA) {
         e = cudaGetLastError();
@@ -545,7 +559,7 @@ int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int sample_type, 
             what = "launching the normalisation kernel";
             e = (cudaError_t)wmel__cu_normalize(d_out, per, per, batch, keys, l.global_key, s);
         }
-        cudaError_t e2 = cudaFreeAsync(keys, s);
+        cudaError_t e2 = (cudaError_t)wmel__cu_free(keys, s);
         if (e == cudaSuccess && e2 != cudaSuccess) {
             e = e2;
             what = "releasing the max keys";

@@ -29,6 +29,10 @@ void wmel__cuda_free(struct wmel_ctx *ctx);
 int wmel__cuda_host(struct wmel_ctx *ctx, const float *f32, const int16_t *s16, size_t batch,
                     size_t n, size_t stride, size_t padding, int batch_norm, float *out,
                     size_t out_len, int op);
+/* Frees device memory in stream order on `stream` (a cudaStream_t); when the runtime
+ * refuses that, waits for the stream and frees it synchronously, so that no error path
+ * leaks device memory. Returns cudaFreeAsync's cudaError_t as int (the caller reports it). */
+int wmel__cu_free(void *p, void *stream);
 /* Records that `op` ran on `backend` (WMEL_BACKEND_*), for wmel_op_backend(). */
 void wmel__cuda_note_op(struct wmel_ctx *ctx, int op, int backend);
 

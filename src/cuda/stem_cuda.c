@@ -24,6 +24,7 @@
 #include "../internal.h"
 #include "../stem/gemm.h"
 #include "../stem/stem_internal.h"
+#include "cuda_internal.h"
 #include "stem_cuda.h"
 
 #include <cublas_v2.h>
@@ -304,7 +305,7 @@ static int enqueue(const stem_dev *e, cudaStream_t st, const float *mel, size_t 
             break;
         }
     }
-    ce = cudaFreeAsync(scratch, st);
+    ce = (cudaError_t)wmel__cu_free(scratch, st);
     if (ce != cudaSuccess && rc == WMEL_OK) rc = cuda_fail(ce, "releasing the stem's scratch memory");
     return rc;
 }

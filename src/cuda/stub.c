@@ -25,7 +25,7 @@ int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int sample_type, 
 
 const char *wmel_op_backend(const wmel_ctx *ctx, int op)
 {
-    if (!ctx || op < WMEL_OP_LOG_MEL || op >= WMEL_OP_DEVICE) return "none";
+    if (!ctx || op < WMEL_OP_LOG_MEL || op > WMEL_OP_STREAM || op == WMEL_OP_DEVICE) return "none";
     return wmel_backend_name(ctx);
 }
 

@@ -42,7 +42,9 @@ static uint32_t rnd(void)
     return rng >> 8;
 }
 
-static void stream_case(wmel_ctx *ctx, const float *pcm, size_t n, size_t padding)
+/* tol 0: bit-identical (the same backend); else max abs difference allowed (a CUDA ctx,
+ * whose streams run on the CPU engine). */
+static void stream_case(wmel_ctx *ctx, const float *pcm, size_t n, size_t padding, double tol)
 {
     size_t nf = wmel_n_frames(n, padding);
     float *whole = malloc(80 * nf * sizeof(float));
@@ -64,12 +66,13 @@ static void stream_case(wmel_ctx *ctx, const float *pcm, size_t n, size_t paddin
     CHECK(s.next == nf && s.order_ok, "stream n=%zu: %zu of %zu frames, in order %d", n, s.next, nf, s.order_ok);
     float mx = -1e30f;
     for (size_t i = 0; i < 80 * nf; i++) mx = whole[i] > mx ? whole[i] : mx;
-    CHECK(wmel_stream_max(ws) == mx, "max %g vs %g", wmel_stream_max(ws), mx);
+    CHECK(fabs((double)wmel_stream_max(ws) - mx) <= tol, "max %.9g vs %.9g", wmel_stream_max(ws), mx);
     CHECK(wmel_stream_samples(ws) == n, "samples");
     CHECK(wmel_stream_push(ws, pcm, 1) == WMEL_ERR_INVALID_ARG, "push after finish");
     size_t diff = 0;
     if (s.next == nf)
-        for (size_t i = 0; i < 80 * nf; i++) diff += memcmp(&whole[i], &s.all[i], 4) != 0;
+        for (size_t i = 0; i < 80 * nf; i++)
+            diff += tol == 0 ? memcmp(&whole[i], &s.all[i], 4) != 0 : !(fabs((double)whole[i] - s.all[i]) <= tol);
     CHECK(diff == 0, "stream n=%zu padding=%zu seed=%u: %zu values differ from wmel_log_mel", n,
           padding, seed, diff);
     wmel_stream_destroy(ws);
@@ -172,16 +175,34 @@ static void test_windows(void)
     CHECK(wmel_windows_next(NULL, win, 1, &frames) == WMEL_ERR_NULL_POINTER, "NULL iterator");
     free(win);
 
-    /* streaming: bit-identical to the whole-clip computation */
+    /* streaming: bit-identical to the whole-clip computation on the CPU backend */
     p = wmel_default_params();
     p.norm = WMEL_NORM_NONE;
+    p.backend = WMEL_BACKEND_CPU;
     wmel_ctx *nctx = wmel_create(&p, &st);
     size_t lens[] = {201, 360, 361, 1000, 160 * 2048 + 37, 160 * 2050 + 199, 160 * 2048 * 3 + 200, n};
     for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
-        stream_case(nctx, pcm, lens[i], 0);
-        stream_case(nctx, pcm, lens[i], 480000);
+        stream_case(nctx, pcm, lens[i], 0, 0);
+        stream_case(nctx, pcm, lens[i], 480000, 0);
     }
-    stream_case(nctx, pcm, 100, 101); /* all but the first 100 samples are padding */
+    stream_case(nctx, pcm, 100, 101, 0); /* all but the first 100 samples are padding */
+    CHECK(!strcmp(wmel_op_backend(nctx, WMEL_OP_STREAM), "cpu"), "stream op on a cpu ctx: %s",
+          wmel_op_backend(nctx, WMEL_OP_STREAM));
+    /* AUTO (CUDA where a device is): streams run on the CPU engine and say so; the
+     * whole-clip call may run on the GPU, within the cross-backend bar of 2e-5 */
+    p.backend = WMEL_BACKEND_AUTO;
+    wmel_ctx *actx = wmel_create(&p, &st);
+    CHECK(actx != NULL, "AUTO ctx: %d", st);
+    if (actx) {
+        const int on_gpu = !strcmp(wmel_backend_name(actx), "cuda");
+        CHECK(!strcmp(wmel_op_backend(actx, WMEL_OP_STREAM), "cpu"), "stream op on %s ctx: %s",
+              wmel_backend_name(actx), wmel_op_backend(actx, WMEL_OP_STREAM));
+        stream_case(actx, pcm, 160 * 2050 + 199, 0, on_gpu ? 2e-5 : 0);
+        stream_case(actx, pcm, n, 480000, on_gpu ? 2e-5 : 0);
+        printf("streams on an AUTO (%s) ctx: checked against its wmel_log_mel (%s)\n",
+               wmel_backend_name(actx), on_gpu ? "within 2e-5" : "bit for bit");
+        wmel_destroy(actx);
+    }
     wmel_stream *s = wmel_stream_create(nctx, 0, NULL, NULL, &st);
     CHECK(s == NULL && st == WMEL_ERR_NULL_POINTER, "NULL callback");
     sink sk = {NULL, 0, 80, 0, 1};

@@ -1,0 +1,334 @@
+/*
+ * test_cuda_emu.c -- what only the CUDA emulator (-DWMEL_CUDA=EMU, tests/cuda/emu) can
+ * check, because it needs a device that fails on demand:
+ *
+ *  - fault sweeps: for every CUDA runtime call the library makes in a host-pointer
+ *    call, a smoothed batch, a device-pointer call, the encoder stem and ctx creation,
+ *    that one call fails (out of memory, then a launch failure). The library must return
+ *    WMEL_OK with correct output (the error was harmless, or it fell back to the CPU and
+ *    says so), or WMEL_ERR_CUDA with a message; never crash. After the ctx is destroyed no
+ *    device memory, pinned memory, stream or event may be left, and a ctx that saw a
+ *    failure must compute correctly on its next call;
+ *  - a device too small for the call: the host path runs on the CPU and reports it;
+ *  - no device and no kernel image: AUTO gives a CPU ctx, CUDA by name a clear error.
+ *
+ * Correct output: within 2e-5 of the CPU backend (mel) and 1e-4 of the CPU stem.
+ */
+#include "internal.h"
+#include "cuda_testutil.h"
+
+#include <cuda_runtime_api.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define N_SAMPLES 48000 /* 3 s: 301 frames, several tiles */
+#define MEL_TOL 2e-5
+#define STEM_TOL 1e-4
+
+static float g_x[3 * N_SAMPLES];
+static float *g_ref;          /* cpu, per-clip norm, 3 clips */
+static float *g_ref_smooth;   /* cpu, global norm + smoothing, 3 clips */
+static size_t g_nf;
+
+typedef struct leaks {
+    size_t dev, pinned, streams, events;
+} leaks;
+
+static leaks now(void)
+{
+    return (leaks){wmel_emu_device_allocations(), wmel_emu_pinned_allocations(), wmel_emu_live_streams(),
+                   wmel_emu_live_events()};
+}
+
+static void no_leaks(const leaks *before, const char *what)
+{
+    leaks l = now();
+    CHECK(l.dev == before->dev && l.pinned == before->pinned && l.streams == before->streams &&
+              l.events == before->events,
+          "%s: left behind %lld device allocations, %lld pinned, %lld streams, %lld events", what,
+          (long long)l.dev - (long long)before->dev, (long long)l.pinned - (long long)before->pinned,
+          (long long)l.streams - (long long)before->streams, (long long)l.events - (long long)before->events);
+}
+
+static wmel_ctx *mk(int backend, int smooth)
+{
+    wmel_params p = wmel_default_params();
+    p.backend = backend;
+    p.smooth = smooth;
+    int st;
+    return wmel_create(&p, &st);
+}
+
+/* ---- the scenarios ----
+ * prepare: before the fault is armed (clears outputs); run: the library call(s) under the
+ * fault, returning the status; check: the output is right (after the stream is done);
+ * reset: after each round, before the leak check (the stem drops its device weights). */
+
+typedef struct scenario {
+    const char *name;
+    void (*prepare)(void);
+    int (*run)(wmel_ctx *c);
+    int (*check)(void);
+    void (*reset)(void);
+    int smooth;
+} scenario;
+
+static float *g_out; /* host output of the host-pointer scenarios */
+
+static void prep_host(void) { memset(g_out, 0, 3 * 80 * g_nf * sizeof(float)); }
+
+static int run_single(wmel_ctx *c) { return wmel_log_mel(c, g_x, N_SAMPLES, 0, g_out, 80 * g_nf); }
+static int check_single(void) { return t_max_abs_diff_ff(g_out, g_ref, 80 * g_nf) <= MEL_TOL; }
+
+static int run_batch(wmel_ctx *c)
+{
+    return wmel_log_mel_batch(c, g_x, 3, N_SAMPLES, N_SAMPLES, 0, WMEL_BATCH_GLOBAL, g_out, 3 * 80 * g_nf);
+}
+static int check_batch(void) { return t_max_abs_diff_ff(g_out, g_ref_smooth, 3 * 80 * g_nf) <= MEL_TOL; }
+
+/* device buffers of the test's own, made before any fault is armed */
+static t_dev g_dev;
+
+/* the device output read back (after the stream) against `want` */
+static int device_result(const float *d, const float *want, size_t len, double tol)
+{
+    float *o = malloc(len * sizeof(float));
+    int good = cudaStreamSynchronize(g_dev.s) == cudaSuccess &&
+               cudaMemcpy(o, d, len * sizeof(float), cudaMemcpyDeviceToHost) == cudaSuccess &&
+               t_max_abs_diff_ff(o, want, len) <= tol;
+    free(o);
+    return good;
+}
+
+static void prep_device(void) { cudaMemset(g_dev.o, 0, 3 * 80 * g_nf * sizeof(float)); }
+static int run_device(wmel_ctx *c)
+{
+    return wmel_cuda_log_mel_device(c, g_dev.x, WMEL_SAMPLE_F32, 3, N_SAMPLES, N_SAMPLES, 0, WMEL_BATCH_PER_CLIP,
+                                    g_dev.o, 3 * 80 * g_nf, g_dev.s);
+}
+static int check_device(void) { return device_result(g_dev.o, g_ref, 3 * 80 * g_nf, MEL_TOL); }
+
+/* the encoder stem, one window of the tiny golden stem, loaded afresh each round so that
+ * uploading its weights is swept too */
+static struct {
+    wmel_stem *s;
+    float *d_mel, *d_out, *want;
+    size_t per;
+} g_stem;
+
+static void prep_stem(void)
+{
+    if (!g_stem.s) {
+        char err[512];
+        int st;
+        g_stem.s = wmel_stem_load(t_golden("ref/stem_tiny_f32.safetensors"), 0, &st, err, sizeof err);
+        CHECK(g_stem.s != NULL, "load the tiny stem: %s", err);
+    }
+    cudaMemset(g_stem.d_out, 0, g_stem.per * sizeof(float));
+}
+static int run_stem(wmel_ctx *c)
+{
+    return g_stem.s ? wmel_cuda_stem_device(g_stem.s, c, g_stem.d_mel, 1, g_stem.d_out, g_stem.per, g_dev.s)
+                    : WMEL_ERR_NULL_POINTER;
+}
+static int check_stem(void) { return device_result(g_stem.d_out, g_stem.want, g_stem.per, STEM_TOL); }
+static void reset_stem(void)
+{
+    wmel_stem_free(g_stem.s);
+    g_stem.s = NULL;
+}
+
+/* ---- the sweep ---- */
+
+static int attempt(const scenario *sc, wmel_ctx *c, unsigned long n, cudaError_t err, unsigned long *calls, int *ok)
+{
+    sc->prepare();
+    wmel_emu_fail_at(n, err);
+    int rc = sc->run(c);
+    *calls = wmel_emu_fail_at(0, cudaSuccess);
+    *ok = rc == WMEL_OK && sc->check();
+    return rc;
+}
+
+/* Runs the scenario with the n-th CUDA call failing with `err`, for n = 1, 2, ... until a
+ * run makes fewer calls than n (the fault no longer fires). Returns the call sites swept. */
+static unsigned long sweep(const scenario *sc, cudaError_t err)
+{
+    unsigned long n = 1, fired = 0;
+    for (;; n++) {
+        leaks before = now();
+        wmel_ctx *c = mk(WMEL_BACKEND_CUDA, sc->smooth);
+        CHECK(c != NULL, "%s: create", sc->name);
+        if (!c) return 0;
+        unsigned long calls, dummy;
+        int ok;
+        int rc = attempt(sc, c, n, err, &calls, &ok);
+        char what[160];
+        snprintf(what, sizeof what, "%s, call %lu of %lu fails with %s", sc->name, n, calls, cudaGetErrorName(err));
+        if (rc == WMEL_OK) {
+            CHECK(ok, "%s: WMEL_OK with wrong output", what);
+        } else {
+            CHECK(rc == WMEL_ERR_CUDA, "%s: status %d (%s), want WMEL_ERR_CUDA", what, rc, wmel_strerror(rc));
+            CHECK(wmel_cuda_error_detail()[0] != 0, "%s: WMEL_ERR_CUDA without a message", what);
+        }
+        cudaGetLastError();
+        /* the same ctx, no faults: it must still work */
+        rc = attempt(sc, c, 0, cudaSuccess, &dummy, &ok);
+        CHECK(rc == WMEL_OK && ok, "%s: the next call on the ctx: %d (%s) ok=%d %s", what, rc, wmel_strerror(rc), ok,
+              wmel_cuda_error_detail());
+        wmel_destroy(c);
+        if (sc->reset) sc->reset();
+        no_leaks(&before, what);
+        if (calls < n) break; /* this run made no n-th call: every site has been failed */
+        fired++;
+        if (t_failures > 20) break;
+    }
+    printf("%-28s %-26s %2lu call sites failed one by one: ok\n", sc->name, cudaGetErrorName(err), fired);
+    return fired;
+}
+
+/* ctx creation under faults: CUDA by name fails cleanly, AUTO falls back to the CPU */
+static void create_sweep(cudaError_t err)
+{
+    unsigned long n = 1;
+    for (;; n++) {
+        leaks before = now();
+        int st;
+        wmel_params p = wmel_default_params();
+        p.backend = WMEL_BACKEND_CUDA;
+        wmel_emu_fail_at(n, err);
+        wmel_ctx *c = wmel_create(&p, &st);
+        unsigned long calls = wmel_emu_fail_at(0, cudaSuccess);
+        CHECK(c != NULL || st == WMEL_ERR_BACKEND_UNAVAILABLE, "create by name, call %lu fails: %d", n, st);
+        wmel_destroy(c);
+        p.backend = WMEL_BACKEND_AUTO;
+        wmel_emu_fail_at(n, err);
+        c = wmel_create(&p, &st);
+        wmel_emu_fail_at(0, cudaSuccess);
+        CHECK(c != NULL, "AUTO create, call %lu fails: %d", n, st);
+        if (c) {
+            prep_host();
+            CHECK(run_single(c) == WMEL_OK && check_single(), "AUTO ctx (%s) after call %lu failed",
+                  wmel_backend_name(c), n);
+        }
+        wmel_destroy(c);
+        cudaGetLastError();
+        no_leaks(&before, "create");
+        if (calls < n) break;
+    }
+    printf("%-28s %-26s %2lu call sites failed one by one: ok\n", "wmel_create", cudaGetErrorName(err), n - 1);
+}
+
+static void small_device(void)
+{
+    wmel_ctx *c = mk(WMEL_BACKEND_CUDA, WMEL_SMOOTH_NONE);
+    if (!c) return;
+    wmel_emu_set_device_memory(wmel_emu_device_bytes() + 4096); /* the plan fits, a clip does not */
+    prep_host();
+    int rc = run_single(c), ok = rc == WMEL_OK && check_single();
+    CHECK(rc == WMEL_OK && ok, "small device: %d ok=%d", rc, ok);
+    CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_LOG_MEL), "cpu"), "small device: ran on %s",
+          wmel_op_backend(c, WMEL_OP_LOG_MEL));
+    wmel_emu_set_device_memory(0);
+    prep_host();
+    rc = run_single(c);
+    ok = rc == WMEL_OK && check_single();
+    CHECK(rc == WMEL_OK && ok && !strcmp(wmel_op_backend(c, WMEL_OP_LOG_MEL), "cuda"),
+          "room again: %d ok=%d on %s", rc, ok, wmel_op_backend(c, WMEL_OP_LOG_MEL));
+    wmel_destroy(c);
+    printf("device too small for the clip: ran on the cpu and said so: ok\n");
+}
+
+static void no_device(void)
+{
+    for (int k = 0; k < 2; k++) {
+        wmel_emu_configure(k == 0 ? 0 : 1, k == 1); /* no device; then a device without an image */
+        int st;
+        wmel_ctx *c = mk(WMEL_BACKEND_AUTO, WMEL_SMOOTH_NONE);
+        CHECK(c && !strcmp(wmel_backend_name(c), "cpu"), "%s: AUTO gives %s", k ? "no image" : "no device",
+              c ? wmel_backend_name(c) : "nothing");
+        wmel_destroy(c);
+        wmel_params p = wmel_default_params();
+        p.backend = WMEL_BACKEND_CUDA;
+        c = wmel_create(&p, &st);
+        CHECK(c == NULL && st == WMEL_ERR_BACKEND_UNAVAILABLE, "%s: CUDA by name: %d",
+              k ? "no image" : "no device", st);
+        wmel_destroy(c);
+        cudaGetLastError();
+    }
+    wmel_emu_configure(1, 0);
+    printf("no device / no kernel image: AUTO on the cpu, CUDA by name refused: ok\n");
+}
+
+int main(void)
+{
+    for (int c = 0; c < 3; c++) t_chirp(g_x + c * N_SAMPLES, N_SAMPLES, 7u + (unsigned)c);
+    g_nf = wmel_n_frames(N_SAMPLES, 0);
+    const size_t per = 80 * g_nf;
+    g_ref = malloc(3 * per * sizeof(float));
+    g_ref_smooth = malloc(3 * per * sizeof(float));
+    g_out = malloc(3 * per * sizeof(float));
+    wmel_ctx *cpu = mk(WMEL_BACKEND_CPU, WMEL_SMOOTH_NONE), *cpus = mk(WMEL_BACKEND_CPU, WMEL_SMOOTH_3X3);
+    CHECK(cpu && cpus, "cpu ctx");
+    if (!cpu || !cpus) return t_done("test_cuda_emu");
+    CHECK(wmel_log_mel_batch(cpu, g_x, 3, N_SAMPLES, N_SAMPLES, 0, WMEL_BATCH_PER_CLIP, g_ref, 3 * per) == WMEL_OK,
+          "cpu reference");
+    CHECK(wmel_log_mel_batch(cpus, g_x, 3, N_SAMPLES, N_SAMPLES, 0, WMEL_BATCH_GLOBAL, g_ref_smooth, 3 * per) ==
+              WMEL_OK,
+          "cpu smoothed reference");
+    const leaks base = now();
+
+    no_device();
+    small_device();
+    const cudaError_t errs[2] = {cudaErrorMemoryAllocation, cudaErrorLaunchFailure};
+    for (int e = 0; e < 2; e++) create_sweep(errs[e]);
+
+    t_dev_upload(&g_dev, g_x, NULL, 3 * N_SAMPLES, 3 * per);
+    static const scenario mel[] = {
+        {"wmel_log_mel (host)", prep_host, run_single, check_single, NULL, WMEL_SMOOTH_NONE},
+        {"wmel_log_mel_batch smoothed", prep_host, run_batch, check_batch, NULL, WMEL_SMOOTH_3X3},
+        {"wmel_cuda_log_mel_device", prep_device, run_device, check_device, NULL, WMEL_SMOOTH_NONE},
+    };
+    unsigned long sites = 0;
+    for (int e = 0; e < 2; e++)
+        for (size_t i = 0; i < sizeof mel / sizeof mel[0]; i++) sites += sweep(&mel[i], errs[e]);
+    CHECK(sites >= 20, "only %lu call sites found: the sweep is not reaching the library", sites);
+
+    /* the encoder stem on the device: one window of the tiny golden stem */
+    if (t_have_stem()) {
+        g_stem.per = (size_t)1500 * 384;
+        float *mel80 = malloc(80 * 3000 * sizeof(float)), *x30 = malloc(480000 * sizeof(float));
+        g_stem.want = malloc(g_stem.per * sizeof(float));
+        t_chirp(x30, 480000, 99);
+        CHECK(wmel_log_mel(cpu, x30, 480000, 0, mel80, 80 * 3000) == WMEL_OK, "30 s mel");
+        CHECK(cudaMalloc((void **)&g_stem.d_mel, 80 * 3000 * sizeof(float)) == cudaSuccess, "cudaMalloc");
+        CHECK(cudaMalloc((void **)&g_stem.d_out, g_stem.per * sizeof(float)) == cudaSuccess, "cudaMalloc");
+        cudaMemcpy(g_stem.d_mel, mel80, 80 * 3000 * sizeof(float), cudaMemcpyHostToDevice);
+        prep_stem();
+        CHECK(g_stem.s && wmel_stem_d_model(g_stem.s) == 384, "the tiny stem has d = 384");
+        if (g_stem.s && wmel_stem_d_model(g_stem.s) == 384) {
+            CHECK(wmel_stem_forward(g_stem.s, mel80, 1, g_stem.want, g_stem.per) == WMEL_OK, "cpu stem");
+            const scenario st = {"wmel_cuda_stem_device", prep_stem, run_stem, check_stem, reset_stem,
+                                 WMEL_SMOOTH_NONE};
+            reset_stem();
+            sweep(&st, cudaErrorLaunchFailure);
+        }
+        reset_stem();
+        cudaFree(g_stem.d_mel);
+        cudaFree(g_stem.d_out);
+        free(g_stem.want);
+        free(mel80);
+        free(x30);
+    }
+    t_dev_free(&g_dev);
+    no_leaks(&base, "the whole test");
+
+    wmel_destroy(cpu);
+    wmel_destroy(cpus);
+    free(g_ref);
+    free(g_ref_smooth);
+    free(g_out);
+    return t_done("test_cuda_emu");
+}
