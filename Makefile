@@ -1,17 +1,19 @@
 # wmel -- the two commands:
 #   make demo   builds, turns the bundled sample into features, prints a summary, writes a PNG
-#   make test   builds (-Werror) and runs the whole suite, then again under ASan+UBSan
+#   make test   builds (-Werror) and runs the whole suite under ASan+UBSan, then in Release,
+#               then on the CUDA emulator under ASan+UBSan, then the Python suite
 # Both install what they need first (Debian packages; run as root on a fresh machine).
 
 BUILD      ?= build
 BUILD_SAN  ?= build-asan
+BUILD_EMU  ?= build-emu-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 APT_PKGS   := build-essential cmake pkg-config libpng-dev zlib1g-dev python3 python3-venv python3-dev \
               libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libcjson-dev \
               libopenblas-dev ffmpeg
 CMAKE_ARGS ?=
 
-.PHONY: all deps build demo test test-build test-asan test-python bench clean
+.PHONY: all deps build demo test test-build test-asan test-emu test-python bench clean
 
 all: build
 
@@ -41,6 +43,16 @@ test-asan: deps
 	cd $(BUILD_SAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
+# The CUDA backend (kernels included) on wmel's CUDA emulator (tests/cuda/emu): no GPU
+# needed. Every test runs, and AUTO picks the emulated device, so the whole suite goes
+# through the CUDA backend; ASan checks the kernels' memory accesses, and test_cuda_emu
+# fails each CUDA call in turn.
+test-emu: deps
+	cmake -S . -B $(BUILD_EMU) -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON -DWMEL_SANITIZE=ON -DWMEL_CUDA=EMU $(CMAKE_ARGS)
+	cmake --build $(BUILD_EMU) -j $(JOBS)
+	cd $(BUILD_EMU) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
 # The Python package in its own venv (build-py/): pip install numpy pytest, then the
 # package itself from this tree; pytest's exit status is the target's (5, "no tests
 # collected", fails it too).
@@ -53,7 +65,7 @@ test-python: deps
 	$(PY_VENV)/bin/pip install -q --no-build-isolation --config-settings=build-dir=$(PY_BUILD)/skbuild .
 	$(PY_VENV)/bin/python -m pytest -p no:cacheprovider tests/python
 
-test: test-asan test-build test-python
+test: test-asan test-build test-emu test-python
 
 # Benchmarks (never part of `make test`): wmel against FFTW (libfftw3-dev, benchmark
 # program only) and numpy's openai algorithm, side by side; table on stdout.
@@ -68,4 +80,4 @@ bench:
 	  ./$(BENCH_BUILD)/wmel bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN) $(PY_BUILD) out
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_EMU) $(PY_BUILD) out
