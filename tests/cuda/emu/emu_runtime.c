@@ -8,7 +8,9 @@
  * Streams: each operation is queued on its stream and runs only when something waits for
  * it (cudaStreamSynchronize, cudaEventSynchronize, a synchronous copy, cudaFree, ...). A
  * program that reads results or refills a pinned buffer without the right wait therefore
- * sees stale data, as it could on a GPU. cudaStreamWaitEvent orders streams; the legacy
+ * sees stale data, as it could on a GPU. WMEL_EMU_SCHEDULE=eager runs device-side work
+ * (kernels, memsets, device copies) as soon as it is queued instead, host copies still
+ * lazily: then a kernel not ordered after its input's upload reads garbage. cudaStreamWaitEvent orders streams; the legacy
  * default stream waits for (and is waited for by) every blocking stream. Async copies
  * from pageable host memory snapshot their source at the call and those to pageable
  * memory complete before the call returns, as the CUDA runtime does.
@@ -100,6 +102,7 @@ static int g_devices = 1;
 static size_t g_mem_limit = (size_t)4096 << 20, g_mem_default;
 static int g_order;    /* 0 forward, 1 reverse, 2 shuffle */
 static int g_no_image; /* every kernel lacks an image */
+static int g_eager;    /* device-side work runs at enqueue (WMEL_EMU_SCHEDULE=eager) */
 
 static void init_once(void)
 {
@@ -118,6 +121,8 @@ static void init_once(void)
     if (v && !strcmp(v, "shuffle")) g_order = 2;
     v = getenv("WMEL_EMU_NO_IMAGE");
     g_no_image = v && *v == '1';
+    v = getenv("WMEL_EMU_SCHEDULE");
+    g_eager = v && !strcmp(v, "eager");
 }
 
 static void lock(void)
@@ -382,6 +387,12 @@ static cudaError_t enqueue(struct wmel_emu_stream *s, op *o)
         return e;
     }
     push(s, o);
+    /* eager: kernels, memsets, device-to-device copies and host functions run now (with
+     * whatever their stream waits for), while copies to or from the host stay lazy: a
+     * kernel that does not wait for its upload reads garbage */
+    if (g_eager && (o->kind == OP_KERNEL || o->kind == OP_SET || o->kind == OP_HOST ||
+                    (o->kind == OP_COPY && !o->owned && find(o->dst, o->n, 0) && find(o->src, o->n, 0))))
+        drain(s, s->enq);
     return cudaSuccess;
 }
 

@@ -15,8 +15,10 @@
  * Extra controls for tests are the wmel_emu_* functions at the end and these
  * environment variables: WMEL_EMU_DEVICES (device count, default 1), WMEL_EMU_DEVICE_MB
  * (device memory, default 4096), WMEL_EMU_ORDER (forward | reverse | shuffle: the order
- * in which blocks and the threads of a block run between barriers), WMEL_EMU_NO_IMAGE=1
- * (every kernel lacks an image for the device).
+ * in which blocks and the threads of a block run between barriers), WMEL_EMU_SCHEDULE
+ * (lazy, the default: work runs when waited for; eager: device-side work runs when
+ * queued, host copies lazily), WMEL_EMU_NO_IMAGE=1 (every kernel lacks an image for the
+ * device).
  */
 #ifndef WMEL_EMU_CUDA_RUNTIME_API_H
 #define WMEL_EMU_CUDA_RUNTIME_API_H
