@@ -10,6 +10,10 @@
  *    device memory, pinned memory, stream or event may be left, and a ctx that saw a
  *    failure must compute correctly on its next call;
  *  - a device too small for the call: the host path runs on the CPU and reports it;
+ *  - with the argument `many` (its own CTest entry, test_cuda_emu_many: it is the slow
+ *    one), only this: more clips than a grid's y axis holds (65535), so that clips spill
+ *    into grid z in every kernel (log-Mel and normalisation through host pointers;
+ *    log-Mel, edges and smoothing through device pointers);
  *  - no device and no kernel image: AUTO gives a CPU ctx, CUDA by name a clear error.
  *
  * Correct output: within 2e-5 of the CPU backend (mel) and 1e-4 of the CPU stem.
@@ -241,6 +245,52 @@ static void small_device(void)
     printf("device too small for the clip: ran on the cpu and said so: ok\n");
 }
 
+/* 65537 short clips (401 samples: 3 frames, one tile each) in one batch: grid z = 2. */
+static void many_clips(void)
+{
+    enum { B = 65537, N = 401 };
+    const size_t nf = wmel_n_frames(N, 0), per = 80 * nf;
+    float *x = malloc((size_t)B * N * sizeof(float)), *want = malloc(B * per * sizeof(float)),
+          *got = malloc(B * per * sizeof(float));
+    for (size_t c = 0; c < B; c++)
+        for (size_t i = 0; i < N; i++) /* a different tone and level per clip */
+            x[c * N + i] = (float)((0.01 + 0.5 * (double)(c % 97) / 97.0) * sin(0.001 * (double)(c % 4093 + 1) * (double)i));
+    for (int smooth = 0; smooth < 2; smooth++) { /* host pointers plain, device pointers smoothed */
+        wmel_ctx *cpu = mk(WMEL_BACKEND_CPU, smooth), *gpu = mk(WMEL_BACKEND_CUDA, smooth);
+        CHECK(cpu && gpu, "ctx");
+        if (!cpu || !gpu) break;
+        CHECK(wmel_log_mel_batch(cpu, x, B, N, N, 0, WMEL_BATCH_PER_CLIP, want, B * per) == WMEL_OK, "cpu batch");
+        int rc;
+        memset(got, 0, B * per * sizeof(float));
+        if (!smooth) {
+            rc = wmel_log_mel_batch(gpu, x, B, N, N, 0, WMEL_BATCH_PER_CLIP, got, B * per);
+            CHECK(!strcmp(wmel_op_backend(gpu, WMEL_OP_LOG_MEL_BATCH), "cuda"), "ran on %s",
+                  wmel_op_backend(gpu, WMEL_OP_LOG_MEL_BATCH));
+        } else {
+            void *dx = NULL, *dout = NULL;
+            CHECK(cudaMalloc(&dx, (size_t)B * N * sizeof(float)) == cudaSuccess &&
+                      cudaMalloc(&dout, B * per * sizeof(float)) == cudaSuccess,
+                  "cudaMalloc");
+            cudaMemcpy(dx, x, (size_t)B * N * sizeof(float), cudaMemcpyHostToDevice);
+            rc = wmel_cuda_log_mel_device(gpu, dx, WMEL_SAMPLE_F32, B, N, N, 0, WMEL_BATCH_PER_CLIP, dout, B * per,
+                                          NULL);
+            cudaMemcpy(got, dout, B * per * sizeof(float), cudaMemcpyDeviceToHost);
+            cudaFree(dx);
+            cudaFree(dout);
+        }
+        const double e = rc == WMEL_OK ? t_max_abs_diff_ff(got, want, B * per) : 1.0;
+        CHECK(rc == WMEL_OK && e <= MEL_TOL, "%d clips (%s): %d, %.3g vs cpu", B,
+              smooth ? "device pointers, smoothed" : "host pointers", rc, e);
+        printf("%d clips in one batch (grid z = 2), %s: %.2g from the cpu: ok\n", B,
+               smooth ? "device pointers, smoothed" : "host pointers", e);
+        wmel_destroy(cpu);
+        wmel_destroy(gpu);
+    }
+    free(x);
+    free(want);
+    free(got);
+}
+
 static void no_device(void)
 {
     for (int k = 0; k < 2; k++) {
@@ -262,8 +312,12 @@ static void no_device(void)
     printf("no device / no kernel image: AUTO on the cpu, CUDA by name refused: ok\n");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "many")) {
+        many_clips();
+        return t_done("test_cuda_emu many");
+    }
     for (int c = 0; c < 3; c++) t_chirp(g_x + c * N_SAMPLES, N_SAMPLES, 7u + (unsigned)c);
     g_nf = wmel_n_frames(N_SAMPLES, 0);
     const size_t per = 80 * g_nf;

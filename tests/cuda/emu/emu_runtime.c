@@ -45,10 +45,11 @@
 #endif
 #ifdef EMU_ASAN
 #include <sanitizer/common_interface_defs.h>
-#define STACK_BYTES ((size_t)1 << 20)
-#else
 #define STACK_BYTES ((size_t)256 << 10)
+#else
+#define STACK_BYTES ((size_t)64 << 10) /* small stacks close together: fewer TLB misses per switch */
 #endif
+#define GUARD_BYTES ((size_t)4096)     /* below each stack: an overflow faults, never corrupts */
 
 /* Switching fibers: on x86-64 a few instructions that swap the callee-saved registers and
  * the stack pointer (swapcontext makes a system call for the signal mask on every switch,
@@ -913,6 +914,7 @@ static ucontext_t g_sched;
 static unsigned char *g_dyn;
 static size_t g_dyn_cap;
 static unsigned long long g_nkern, g_nblocks, g_nswitch;
+static unsigned g_live, g_nbar, g_nshfl; /* the block's fibers not done / at a barrier / at a shuffle */
 #ifdef EMU_ASAN
 static const void *g_sched_bottom;
 static size_t g_sched_size;
@@ -955,6 +957,7 @@ static void fiber_main(void)
 #endif
     g_run->body(g_run->args);
     f->state = F_DONE;
+    g_live--;
     to_sched(f, 1);
 }
 
@@ -984,6 +987,7 @@ int wmel_emu_sync(int kind, int pred)
     f->state = F_BAR;
     f->kind = kind;
     f->pred = pred != 0;
+    g_nbar++;
     to_sched(f, 0);
     return f->pred;
 }
@@ -996,6 +1000,7 @@ unsigned long long wmel_emu_shfl(unsigned mask, unsigned long long v, int how, i
         die("%sshuffle width %llu is not a power of two up to 32 (block %llu, thread %llu)", "",
             (unsigned long long)width, wmel_emu_blockIdx.x, (unsigned long long)(f - g_fib));
     f->state = F_SHFL;
+    g_nshfl++;
     f->mask = mask;
     f->val = v;
     f->op = how;
@@ -1087,6 +1092,7 @@ static int warp_release(unsigned w0, unsigned n, unsigned long long blk)
         if (g_fib[i].state == F_SHFL) {
             g_fib[i].val = res[i - w0];
             g_fib[i].state = F_RUN;
+            g_nshfl--;
         }
     return 1;
 }
@@ -1095,9 +1101,11 @@ static int warp_release(unsigned w0, unsigned n, unsigned long long blk)
 static __attribute__((noinline)) void fiber_init(fiber *f, emu_uint3 tid)
 {
     if (!f->stack) {
-        f->stack = mmap(NULL, STACK_BYTES, PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-        if (f->stack == MAP_FAILED) die("%scannot map a fiber stack (%llu bytes)", "", STACK_BYTES, 0, 0);
+        char *m = mmap(NULL, GUARD_BYTES + STACK_BYTES, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+        if (m == MAP_FAILED || mprotect(m, GUARD_BYTES, PROT_NONE) != 0)
+            die("%scannot map a fiber stack (%llu bytes)", "", STACK_BYTES, 0, 0);
+        f->stack = m + GUARD_BYTES;
     }
     f->tid = tid;
     f->state = F_RUN;
@@ -1121,8 +1129,13 @@ static __attribute__((noinline)) void fiber_init(fiber *f, emu_uint3 tid)
 static void run_block(launch *L, unsigned n, unsigned long long blk)
 {
     const unsigned bx = L->b[0], by = L->b[1];
-    for (unsigned i = 0; i < n; i++) fiber_init(&g_fib[i], (emu_uint3){i % bx, (i / bx) % by, i / (bx * by)});
+    if (n == bx)
+        for (unsigned i = 0; i < n; i++) fiber_init(&g_fib[i], (emu_uint3){i, 0, 0});
+    else
+        for (unsigned i = 0; i < n; i++) fiber_init(&g_fib[i], (emu_uint3){i % bx, (i / bx) % by, i / (bx * by)});
     if (L->smem) memset(g_dyn, 0xFF, L->smem); /* shared memory starts as NaN garbage */
+    g_live = n;
+    g_nbar = g_nshfl = 0;
     perm tp = make_perm(n);
     for (;;) {
         for (unsigned k = 0; k < n; k++) {
@@ -1130,34 +1143,34 @@ static void run_block(launch *L, unsigned n, unsigned long long blk)
             if (f->state == F_RUN) switch_to(f);
         }
         g_cur = NULL;
-        int released = 0;
-        for (unsigned w0 = 0; w0 < n; w0 += 32) released |= warp_release(w0, n, blk);
-        if (released) continue;
-        unsigned live = 0, bar = 0, any = 0, all = 1, count = 0, kind = 0;
-        for (unsigned i = 0; i < n; i++) {
-            fiber *f = &g_fib[i];
-            if (f->state == F_DONE) continue;
-            live++;
-            if (f->state == F_BAR) {
-                if (bar && (unsigned)f->kind != kind)
-                    die("%sblock %llu: threads wait at different kinds of __syncthreads (thread %llu)", "", blk, i, 0);
-                kind = (unsigned)f->kind;
-                bar++;
-                any |= (unsigned)f->pred;
-                all &= (unsigned)f->pred;
-                count += (unsigned)f->pred;
-            }
+        if (!g_live) break;
+        if (g_nshfl) {
+            int released = 0;
+            for (unsigned w0 = 0; w0 < n; w0 += 32) released |= warp_release(w0, n, blk);
+            if (released) continue;
         }
-        if (!live) break;
-        if (bar != live)
+        if (g_nbar != g_live)
             die("%sblock %llu: deadlock: %llu threads wait at __syncthreads while others wait at a warp "
-                "shuffle their warp never completes", "", blk, bar, 0);
+                "shuffle their warp never completes", "", blk, g_nbar, 0);
+        unsigned any = 0, all = 1, count = 0, kind = 0, first = 1;
+        for (unsigned i = 0; i < n; i++) {
+            const fiber *f = &g_fib[i];
+            if (f->state != F_BAR) continue;
+            if (!first && (unsigned)f->kind != kind)
+                die("%sblock %llu: threads wait at different kinds of __syncthreads (thread %llu)", "", blk, i, 0);
+            kind = (unsigned)f->kind;
+            first = 0;
+            any |= (unsigned)f->pred;
+            all &= (unsigned)f->pred;
+            count += (unsigned)f->pred;
+        }
         const int r = kind == 1 ? (int)any : kind == 2 ? (int)all : kind == 3 ? (int)count : 0;
         for (unsigned i = 0; i < n; i++)
             if (g_fib[i].state == F_BAR) {
                 g_fib[i].pred = r;
                 g_fib[i].state = F_RUN;
             }
+        g_nbar = 0;
     }
 }
 
