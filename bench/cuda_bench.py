@@ -10,6 +10,9 @@ on one stream, per-clip normalisation.
 
 Usage: python3 bench/cuda_bench.py [--build build-cuda] [--reps 20] [--batch 1024]
 Targets on an H100 (issue 5): 1024 x 30 s <= 3 ms, 1 clip <= 0.03 ms, 6240 s <= 1 ms.
+Without torch (or without a CUDA device for it) only wmel's column is printed; on the CUDA
+emulator build (-DWMEL_CUDA=EMU) the times are the emulator's host times: a dry run of the
+harness, not GPU numbers.
 """
 import argparse
 import os
@@ -70,6 +73,22 @@ def run_tool(cmd):
     return p.stdout
 
 
+def torch_cuda():
+    """torch when it is importable and sees a CUDA device, else None (with the reason)."""
+    try:
+        import torch
+    except ImportError:
+        return None, "torch is not installed"
+    if not torch.cuda.is_available():
+        return None, f"torch {torch.__version__} sees no CUDA device"
+    return torch, ""
+
+
+def emulator_note(device):
+    if "emulator" in device:
+        print("NOTE: the CUDA emulator (-DWMEL_CUDA=EMU): host times of emulated kernels, not GPU numbers")
+
+
 def parse_lines(out, tag):
     """The program's 'device ...' line and its 'TAG name ms ...' lines:
     (device, {name: [ms, ...]})."""
@@ -99,7 +118,18 @@ def main():
     wmel = {name: float(f[0]) for name, f in rows.items()}
     kernel = next(iter(rows.values()))[2] if rows else "?"
 
-    import torch
+    torch, why = torch_cuda()
+    if torch is None:
+        print(f"device: {device}   wmel kernel: {kernel}   median of {a.reps}, CUDA events   no torch peer: {why}")
+        emulator_note(device)
+        print(f"{'case':<10} {'clips':>5} {'seconds':>8} {'wmel ms':>10} {'target ms':>10} {'met':>4}")
+        for case in a.cases:
+            if case in wmel:
+                b = a.batch if case.startswith("batch") else 1
+                tgt = TARGET_MS[case]
+                print(f"{case:<10} {b:>5} {SAMPLES[case] / 16000.0:>8.0f} {wmel[case]:>10.4f} {tgt:>10.3f} "
+                      f"{'yes' if wmel[case] <= tgt else 'no':>4}")
+        return
 
     dev = torch.device("cuda")
     window = torch.hann_window(400, device=dev)
@@ -119,6 +149,7 @@ def main():
 
     print(f"device: {device}   wmel kernel: {kernel}   torch {torch.__version__}   "
           f"median of {a.reps}, CUDA events")
+    emulator_note(device)
     print(f"{'case':<10} {'clips':>5} {'seconds':>8} {'wmel ms':>10} {'torch ms':>10} "
           f"{'torch/wmel':>10} {'target ms':>10} {'met':>4}")
     for case, b, sec, w, t in rows:

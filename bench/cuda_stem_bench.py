@@ -17,6 +17,8 @@ wmel side: build/.../wmel_cuda_stem_bench (bench/cuda_stem_bench.c):
   wmel_cuda_log_mel_device -> wmel_cuda_stem_device on one stream.
 
 Usage: python3 bench/cuda_stem_bench.py [--build build-cuda] [--reps 20] [--batch 64]
+Without torch (or a CUDA device for it) only wmel's times are printed (see cuda_bench.py,
+also for the emulator build).
 """
 import argparse
 import json
@@ -26,7 +28,7 @@ import tempfile
 
 import numpy as np
 
-from cuda_bench import median_event_ms, parse_lines, run_tool  # the same program-running conventions
+from cuda_bench import emulator_note, median_event_ms, parse_lines, run_tool, torch_cuda  # shared conventions
 from peer_python import torch_log_mel
 
 N_MELS, D, T_OUT, SAMPLES = 128, 1280, 1500, 480000
@@ -100,7 +102,17 @@ def main():
     device, rows = parse_lines(out, "wmel_cuda_stem")
     wm = {name: float(f[0]) for name, f in rows.items()}
 
-    import torch
+    torch, why = torch_cuda()
+    if torch is None:
+        print(f"device: {device}   median of {a.reps}, CUDA events   no torch peer: {why}")
+        emulator_note(device)
+        print(f"{a.batch} windows x 30 s, large-v3 geometry ({N_MELS} mels, d {D}), random float32 weights")
+        print(f"{'part':<6} {'wmel ms':>9}")
+        for part in ("mel", "stem", "total"):
+            print(f"{part:<6} {wm.get(part, float('nan')):>9.3f}")
+        print(f"wmel output: finite {bool(np.isfinite(wmel_out).all())}, "
+              f"max |value| {float(np.max(np.abs(wmel_out))):.3g} (first and last window)")
+        return
     import torch.nn.functional as F
 
     dev = torch.device("cuda")
@@ -140,6 +152,7 @@ def main():
     torch.backends.cudnn.allow_tf32 = default_tf32
 
     print(f"device: {device}   torch {torch.__version__}   median of {a.reps}, CUDA events")
+    emulator_note(device)
     print(f"{a.batch} windows x 30 s, large-v3 geometry ({N_MELS} mels, d {D}), random float32 weights; "
           f"mel filters: {fsrc}")
     print(f"wmel: wmel_cuda_log_mel_device (per-clip max) -> wmel_cuda_stem_device (cuBLAS SGEMM, fp32)")

@@ -63,6 +63,13 @@ if(WMEL_CUDA_EMU)
   set_source_files_properties(src/cuda/stem_cuda.c PROPERTIES COMPILE_DEFINITIONS
     "WMEL_CUBLAS_LIB=\"$<TARGET_FILE:wmel_cublasemu>\";WMEL_CUBLAS_SONAME=\"$<TARGET_FILE_NAME:wmel_cublasemu>\"")
   message(STATUS "wmel: CUDA backend ON, on the CUDA EMULATOR (tests only: no GPU is used)")
+  # The CUDA benchmark programs too, so that their harness (bench/cuda_bench.py,
+  # cuda_stem_bench.py, gpu_check.sh) can be tried out before a GPU session; the times
+  # they print are the emulator's host times, meaningless as GPU numbers.
+  foreach(b cuda_bench cuda_stem_bench)
+    add_executable(wmel_${b} bench/${b}.c)
+    target_link_libraries(wmel_${b} PRIVATE wmel_static)
+  endforeach()
 elseif(WMEL_CUDA_ENABLED)
   if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
     set(CMAKE_CUDA_ARCHITECTURES ${WMEL_CUDA_ARCHS})

@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <ucontext.h>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -301,7 +302,20 @@ void wmel_emu_set_device_memory(size_t bytes)
 
 /* ---------------------------------------------------------------- streams and events */
 
-enum { OP_KERNEL, OP_COPY, OP_SET, OP_WAIT, OP_FREE, OP_HOST };
+enum { OP_KERNEL, OP_COPY, OP_SET, OP_WAIT, OP_FREE, OP_HOST, OP_STAMP };
+
+/* When a recorded event was reached: shared by the event and its marker in the stream, so
+ * either may go first (an event may be destroyed or re-recorded before it completes). */
+typedef struct stamp {
+    int refs;
+    int done;
+    double t; /* seconds, CLOCK_MONOTONIC */
+} stamp;
+
+static void stamp_release(stamp *s)
+{
+    if (s && --s->refs == 0) free(s);
+}
 
 typedef struct launch {
     const void *func;
@@ -327,6 +341,7 @@ typedef struct op {
     void (*fn)(void *);             /* OP_HOST */
     void *arg;
     void (*rel)(void *);
+    stamp *st;                      /* OP_STAMP */
 } op;
 
 struct wmel_emu_stream {
@@ -341,6 +356,7 @@ struct wmel_emu_event {
     struct wmel_emu_stream *s;
     unsigned long long seq;
     int recorded;
+    stamp *st; /* the last record's */
 };
 
 static struct wmel_emu_stream g_null = {NULL, NULL, 0, 0, 0, 1, NULL};
@@ -422,6 +438,14 @@ static void exec(op *o)
         o->fn(o->arg);
         if (o->rel) o->rel(o->arg);
         break;
+    case OP_STAMP: {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        o->st->t = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+        o->st->done = 1;
+        stamp_release(o->st);
+        break;
+    }
     }
 }
 
@@ -740,6 +764,7 @@ cudaError_t cudaEventDestroy(cudaEvent_t ev)
 {
     lock();
     if (!ev) return ret(cudaErrorInvalidResourceHandle);
+    stamp_release(ev->st);
     free(ev);
     g_live_events--;
     return ret(cudaSuccess);
@@ -757,6 +782,20 @@ cudaError_t cudaEventRecord(cudaEvent_t ev, cudaStream_t s)
         e = push_wait(t, &g_null, g_null.enq);
         if (e != cudaSuccess) return ret(e);
     }
+    /* a marker that notes the time the stream reaches it (for cudaEventElapsedTime) */
+    op *o = calloc(1, sizeof *o);
+    stamp *st = calloc(1, sizeof *st);
+    if (!o || !st) {
+        free(o);
+        free(st);
+        return ret(cudaErrorMemoryAllocation);
+    }
+    st->refs = 2;
+    o->kind = OP_STAMP;
+    o->st = st;
+    push(t, o);
+    stamp_release(ev->st);
+    ev->st = st;
     ev->s = t;
     ev->seq = t->enq;
     ev->recorded = 1;
@@ -791,8 +830,8 @@ cudaError_t cudaEventElapsedTime(float *ms, cudaEvent_t a, cudaEvent_t b)
     lock();
     if (!ms || !a || !b) return ret(cudaErrorInvalidValue);
     if (!a->recorded || !b->recorded) return ret(cudaErrorInvalidResourceHandle);
-    if (a->s->done < a->seq || b->s->done < b->seq) return ret(cudaErrorNotReady);
-    *ms = 0.0f; /* an emulator has no device time */
+    if (!a->st->done || !b->st->done) return ret(cudaErrorNotReady);
+    *ms = (float)((b->st->t - a->st->t) * 1e3); /* host time of the emulated work between them */
     return ret(cudaSuccess);
 }
 
