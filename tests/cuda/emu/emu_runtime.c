@@ -377,12 +377,19 @@ static void push(struct wmel_emu_stream *s, op *o)
     s->enq++;
 }
 
+/* A zeroed operation of `kind`, or NULL when out of memory. */
+static op *new_op(int kind)
+{
+    op *o = calloc(1, sizeof *o);
+    if (o) o->kind = kind;
+    return o;
+}
+
 static cudaError_t push_wait(struct wmel_emu_stream *s, struct wmel_emu_stream *on, unsigned long long seq)
 {
     if (on == s || on->done >= seq) return cudaSuccess;
-    op *o = calloc(1, sizeof *o);
+    op *o = new_op(OP_WAIT);
     if (!o) return cudaErrorMemoryAllocation;
-    o->kind = OP_WAIT;
     o->ws = on;
     o->wseq = seq;
     push(s, o);
@@ -619,9 +626,8 @@ cudaError_t cudaFreeAsync(void *p, cudaStream_t s)
     if (!p) return ret(cudaSuccess);
     alloc *a = find_start(p, 0);
     if (!a || a->freeing) return ret(cudaErrorInvalidValue);
-    op *o = calloc(1, sizeof *o);
+    op *o = new_op(OP_FREE);
     if (!o) return ret(cudaErrorMemoryAllocation);
-    o->kind = OP_FREE;
     o->dst = p;
     e = enqueue(S(s), o);
     if (e == cudaSuccess) a->freeing = 1;
@@ -654,9 +660,8 @@ cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t n, enum cudaMemcp
     int dd = 0, ds = 0;
     if (e == cudaSuccess) e = check_copy(dst, src, n, kind, &dd, &ds);
     if (e != cudaSuccess || n == 0) return ret(e);
-    op *o = calloc(1, sizeof *o);
+    op *o = new_op(OP_COPY);
     if (!o) return ret(cudaErrorMemoryAllocation);
-    o->kind = OP_COPY;
     o->dst = dst;
     o->src = src;
     o->n = n;
@@ -688,9 +693,8 @@ cudaError_t cudaMemsetAsync(void *p, int value, size_t n, cudaStream_t s)
     cudaError_t e = fault();
     if (e != cudaSuccess || n == 0) return ret(e);
     if (!find(p, n, 0)) return ret(cudaErrorInvalidValue);
-    op *o = calloc(1, sizeof *o);
+    op *o = new_op(OP_SET);
     if (!o) return ret(cudaErrorMemoryAllocation);
-    o->kind = OP_SET;
     o->dst = p;
     o->value = value;
     o->n = n;
@@ -783,7 +787,7 @@ cudaError_t cudaEventRecord(cudaEvent_t ev, cudaStream_t s)
         if (e != cudaSuccess) return ret(e);
     }
     /* a marker that notes the time the stream reaches it (for cudaEventElapsedTime) */
-    op *o = calloc(1, sizeof *o);
+    op *o = new_op(OP_STAMP);
     stamp *st = calloc(1, sizeof *st);
     if (!o || !st) {
         free(o);
@@ -791,7 +795,6 @@ cudaError_t cudaEventRecord(cudaEvent_t ev, cudaStream_t s)
         return ret(cudaErrorMemoryAllocation);
     }
     st->refs = 2;
-    o->kind = OP_STAMP;
     o->st = st;
     push(t, o);
     stamp_release(ev->st);
@@ -838,9 +841,8 @@ cudaError_t cudaEventElapsedTime(float *ms, cudaEvent_t a, cudaEvent_t b)
 cudaError_t wmel_emu_enqueue_host(cudaStream_t s, void (*fn)(void *), void *arg, void (*release)(void *))
 {
     lock();
-    op *o = calloc(1, sizeof *o);
+    op *o = new_op(OP_HOST);
     if (!o) return ret(cudaErrorMemoryAllocation);
-    o->kind = OP_HOST;
     o->fn = fn;
     o->arg = arg;
     o->rel = release;
@@ -912,12 +914,11 @@ cudaError_t wmel_emu_launch(cudaStream_t s, const void *func, const unsigned gri
     struct wmel_emu_stream *t = S(s);
     if (e == cudaSuccess && !t->live) e = cudaErrorInvalidResourceHandle;
     op *o = NULL;
-    if (e == cudaSuccess && !(o = calloc(1, sizeof *o))) e = cudaErrorMemoryAllocation;
+    if (e == cudaSuccess && !(o = new_op(OP_KERNEL))) e = cudaErrorMemoryAllocation;
     if (e != cudaSuccess) {
         release(args);
         return ret(e);
     }
-    o->kind = OP_KERNEL;
     o->k = (launch){func, {grid[0], grid[1], grid[2]}, {block[0], block[1], block[2]}, dyn_smem, body, args, release};
     e = enqueue(t, o);
     if (e != cudaSuccess) release(args);
