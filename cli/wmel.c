@@ -3,7 +3,7 @@
  *
  *   wmel mel INPUT -o OUT.npy [--n-mels 80|128] [--padding N] [--pad-30s]
  *                  [--norm whole|none] [--backend auto|ref|cpu|cuda] [--threads N]
- *                  [--png PICTURE.png] [--smooth 3x3] [--quiet]
+ *                  [--png PICTURE.png] [--smooth 3x3|none] [--quiet]
  *
  * Every failure prints one line on stderr naming the file and the reason, exits
  * non-zero, and leaves no output file behind (outputs are written to a temporary file
@@ -35,7 +35,8 @@ static const char *USAGE =
     "      --backend B        auto|ref|cpu|cuda (default auto)\n"
     "      --threads N        CPU worker threads (default: all cores)\n"
     "      --png FILE.png     also write a picture of the spectrogram\n"
-    "      --smooth 3x3       3x3 average smoothing of the result (avg_pool2d, zeros outside)\n"
+    "      --smooth 3x3       3x3 average smoothing of the result (avg_pool2d, zeros outside);\n"
+    "                         --smooth none: none (the default)\n"
     "      --quiet            no warnings on stderr\n"
     "      -v, --verbose      print a summary (shape, range, time, kernel) on stdout\n"
     "\n"
@@ -118,9 +119,9 @@ int cmd_mel(int argc, char **argv)
             if (pr == 2) return 2;
             i++;
         } else if (!strcmp(a, "--smooth")) {
-            if (!v || strcmp(v, "3x3")) return die("--smooth takes 3x3");
-            smooth = 1;
-            p.smooth = WMEL_SMOOTH_3X3; /* fused into the normalisation pass */
+            if (!v || (strcmp(v, "3x3") && strcmp(v, "none"))) return die("--smooth takes 3x3 or none");
+            smooth = !strcmp(v, "3x3");
+            p.smooth = smooth ? WMEL_SMOOTH_3X3 : WMEL_SMOOTH_NONE; /* fused into the normalisation pass */
             i++;
         } else if (!strcmp(a, "--png")) {
             if (!v) return die("--png needs a file name");

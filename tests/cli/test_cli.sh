@@ -22,6 +22,33 @@ expect_ok "mel 128 pad30" "$WMEL" mel "$GOLDEN/audio/speech_en.wav" -o "$T/b.npy
 [ "$(py_shape "$T/b.npy")" = "'shape': (128, 3000)" ] && ok || bad "shape 128: $(py_shape "$T/b.npy")"
 expect_ok "padding" "$WMEL" mel "$GOLDEN/audio/speech_en.wav" -o "$T/c.npy" --padding 480000 --backend ref --threads 2 --norm none
 [ "$(py_shape "$T/c.npy")" = "'shape': (80, 3699)" ] && ok || bad "shape padded: $(py_shape "$T/c.npy")"
+# --backend cuda: where libwmel has a device (a GPU, or the CUDA emulator build) within
+# 2e-5 of the CPU backend, plain and smoothed; elsewhere a clear error and no output
+max_diff() { # max |a - b| of two float32 .npy files of the same shape (stdlib only)
+  python3 -c '
+import array, sys
+def load(p):
+    b = open(p, "rb").read()
+    n = int.from_bytes(b[8:10], "little") + 10
+    a = array.array("f"); a.frombytes(b[n:]); return a
+a, b = load(sys.argv[1]), load(sys.argv[2])
+print(max(abs(x - y) for x, y in zip(a, b)) if len(a) == len(b) else 1e9)' "$1" "$2"; }
+for sm in none 3x3; do
+  "$WMEL" mel "$GOLDEN/audio/speech_en.wav" -o "$T/cpu_$sm.npy" --backend cpu --smooth "$sm" 2>"$T/err" || bad "cpu --smooth $sm: $(cat "$T/err")"
+  if "$WMEL" mel "$GOLDEN/audio/speech_en.wav" -o "$T/gpu_$sm.npy" --backend cuda --smooth "$sm" 2>"$T/err"; then
+    d=$(max_diff "$T/cpu_$sm.npy" "$T/gpu_$sm.npy")
+    python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) <= 2e-5 else 1)" "$d" && ok ||
+      bad "--backend cuda --smooth $sm: $d from the cpu"
+    echo "--backend cuda --smooth $sm: ran, $d from the cpu"
+  else
+    grep -qi "backend" "$T/err" && ok || bad "--backend cuda without a device: unclear message: $(cat "$T/err")"
+    [ ! -e "$T/gpu_$sm.npy" ] && ok || bad "--backend cuda failed but left its output behind"
+    echo "--backend cuda --smooth $sm: no device here, refused: $(head -1 "$T/err")"
+  fi
+done
+expect_fail "--smooth bogus" "$WMEL" mel "$GOLDEN/audio/speech_en.wav" -o "$T/sb.npy" --smooth 5x5
+grep -q "3x3 or none" "$T/err" && ok || bad "--smooth 5x5: $(cat "$T/err")"
+[ ! -e "$T/sb.npy" ] && ok || bad "--smooth 5x5 left an output"
 # raw float32 on stdin equals the WAV it came from
 tail -c +45 "$GOLDEN/audio/speech_en.wav" > "$T/s16.raw"
 expect_ok "stdin" bash -c "head -c 0 /dev/null; \"$WMEL\" mel - --raw-f32 -o \"$T/d.npy\" < <(python3 -c 'import sys,array; a=array.array(\"h\"); a.frombytes(open(sys.argv[1],\"rb\").read()); sys.stdout.buffer.write(array.array(\"f\",[v/32768 for v in a]).tobytes())' \"$T/s16.raw\")"
