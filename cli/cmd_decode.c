@@ -18,29 +18,16 @@
 int cmd_decode(int argc, char **argv)
 {
     const char *in = NULL, *out = NULL;
-    int quiet = 0;
+    int quiet = 0, pr;
     for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "wmel: -o needs a file name\n");
-                return 2;
-            }
-            out = argv[++i];
-        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
-            quiet = 1;
-        } else if (wmel_cli_positional(a, &in) != 0) {
+        if ((pr = wmel_cli_common(argc, argv, &i, &out, &quiet, NULL)) != 0) {
+            if (pr == 2) return 2;
+        } else if (wmel_cli_positional(argv[i], &in) != 0) {
             return 2;
         }
     }
-    if (!in) {
-        fprintf(stderr, "wmel: decode: no INPUT given (see wmel --help)\n");
-        return 2;
-    }
-    if (!out) {
-        fprintf(stderr, "wmel: decode: no output given: use -o OUT.npy\n");
-        return 2;
-    }
+    if (!in) return wmel_cli_usage("decode: no INPUT given (see wmel --help)");
+    if (!out) return wmel_cli_usage("decode: no output given: use -o OUT.npy");
     char err[1024] = "";
     int st;
     wmel_decoder *d = wmel_decoder_open(in, &st, err, sizeof err);

@@ -16,12 +16,6 @@
 #include <string.h>
 #include <time.h>
 
-static int usage(const char *msg)
-{
-    fprintf(stderr, "wmel: %s\n", msg);
-    return 2;
-}
-
 static double now(void)
 {
     struct timespec t;
@@ -54,32 +48,25 @@ int cmd_stem(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            if (!v) return usage("-o needs a file name");
-            out = v;
-            i++;
-        } else if (!strcmp(a, "--weights") || !strcmp(a, "-w")) {
-            if (!v) return usage("--weights needs a .safetensors file");
+        if (!strcmp(a, "--weights") || !strcmp(a, "-w")) {
+            if (!v) return wmel_cli_usage("--weights needs a .safetensors file");
             weights = v;
             i++;
         } else if (!strcmp(a, "--n-mels")) {
-            if (!v || (strcmp(v, "80") && strcmp(v, "128"))) return usage("--n-mels takes 80 or 128");
+            if (!v || (strcmp(v, "80") && strcmp(v, "128"))) return wmel_cli_usage("--n-mels takes 80 or 128");
             n_mels = atoi(v);
             i++;
-        } else if ((pr = wmel_cli_param(a, v, &p)) != 0) {
+        } else if ((pr = wmel_cli_common(argc, argv, &i, &out, &quiet, &p)) != 0) {
             if (pr == 2) return 2;
-            i++;
-        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
-            quiet = 1;
         } else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
             verbose = 1;
         } else if (wmel_cli_positional(a, &in) != 0) {
             return 2;
         }
     }
-    if (!in) return usage("stem: no INPUT given (see wmel --help)");
-    if (!weights) return usage("stem: no weights given: use --weights FILE.safetensors");
-    if (!out) return usage("stem: no output given: use -o OUT.npy");
+    if (!in) return wmel_cli_usage("stem: no INPUT given (see wmel --help)");
+    if (!weights) return wmel_cli_usage("stem: no weights given: use --weights FILE.safetensors");
+    if (!out) return wmel_cli_usage("stem: no output given: use -o OUT.npy");
 
     char err[1024] = "";
     int st;

@@ -14,35 +14,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int usage(const char *msg)
-{
-    fprintf(stderr, "wmel: %s\n", msg);
-    return 2;
-}
-
 int cmd_windows(int argc, char **argv)
 {
     const char *in = NULL, *out = NULL;
     int quiet = 0, pr;
     wmel_params p = wmel_default_params();
     for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            if (!v) return usage("-o needs a file name");
-            out = v;
-            i++;
-        } else if ((pr = wmel_cli_param(a, v, &p)) != 0) {
+        if ((pr = wmel_cli_common(argc, argv, &i, &out, &quiet, &p)) != 0) {
             if (pr == 2) return 2;
-            i++;
-        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
-            quiet = 1;
-        } else if (wmel_cli_positional(a, &in) != 0) {
+        } else if (wmel_cli_positional(argv[i], &in) != 0) {
             return 2;
         }
     }
-    if (!in) return usage("windows: no INPUT given (see wmel --help)");
-    if (!out) return usage("windows: no output given: use -o OUT.npy");
+    if (!in) return wmel_cli_usage("windows: no INPUT given (see wmel --help)");
+    if (!out) return wmel_cli_usage("windows: no output given: use -o OUT.npy");
 
     char err[1024] = "";
     int st;

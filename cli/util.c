@@ -78,6 +78,31 @@ void wmel_out_abort(wmel_out *o)
     memset(o, 0, sizeof *o);
 }
 
+int wmel_cli_usage(const char *msg)
+{
+    fprintf(stderr, "wmel: %s\n", msg);
+    return 2;
+}
+
+int wmel_cli_common(int argc, char **argv, int *i, const char **out, int *quiet, wmel_params *p)
+{
+    const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+    if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+        if (!v) return wmel_cli_usage("-o needs a file name");
+        *out = v;
+        ++*i;
+        return 1;
+    }
+    if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+        *quiet = 1;
+        return 1;
+    }
+    if (!p) return 0;
+    int pr = wmel_cli_param(a, v, p);
+    if (pr == 1) ++*i;
+    return pr;
+}
+
 int wmel_cli_positional(const char *arg, const char **input)
 {
     if (arg[0] == '-' && arg[1]) {

@@ -23,6 +23,14 @@ void wmel_out_abort(wmel_out *o);                              /* closes and unl
  * error, reported on stderr. Returns 0, or 2 (the usage-error exit status). */
 int wmel_cli_positional(const char *arg, const char **input);
 
+/* A usage error: "wmel: msg" on stderr; returns 2 (the usage-error exit status). */
+int wmel_cli_usage(const char *msg);
+
+/* The options of every command at argv[*i]: -o/--output FILE, -q/--quiet and, when p is
+ * set, wmel_cli_param's. Returns 0 when argv[*i] is none of them, 1 when it was taken
+ * (*i moved past its value), 2 on a usage error (reported on stderr). */
+int wmel_cli_common(int argc, char **argv, int *i, const char **out, int *quiet, wmel_params *p);
+
 /* The options every feature command shares: --n-mels 80|128, --backend
  * auto|ref|cpu|cuda, --threads N (arg and its value val, which may be NULL). Returns 0
  * when arg is none of them, 1 when it was applied to p (val consumed), 2 on a bad value

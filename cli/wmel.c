@@ -100,10 +100,8 @@ int cmd_mel(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            if (!v) return die("-o needs a file name");
-            out = v;
-            i++;
+        if ((pr = wmel_cli_common(argc, argv, &i, &out, &quiet, &p)) != 0) {
+            if (pr == 2) return 2;
         } else if (!strcmp(a, "--padding")) {
             if (parse_size(v, &padding)) return die("--padding takes a number of samples >= 0");
             i++;
@@ -115,9 +113,6 @@ int cmd_mel(int argc, char **argv)
             else if (!strcmp(v, "none")) p.norm = WMEL_NORM_NONE;
             else return die("--norm takes whole or none");
             i++;
-        } else if ((pr = wmel_cli_param(a, v, &p)) != 0) {
-            if (pr == 2) return 2;
-            i++;
         } else if (!strcmp(a, "--smooth")) {
             if (!v || (strcmp(v, "3x3") && strcmp(v, "none"))) return die("--smooth takes 3x3 or none");
             smooth = !strcmp(v, "3x3");
@@ -127,8 +122,6 @@ int cmd_mel(int argc, char **argv)
             if (!v) return die("--png needs a file name");
             png = v;
             i++;
-        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
-            quiet = 1;
         } else if (!strcmp(a, "--raw-f32")) {
             raw = 1;
         } else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {

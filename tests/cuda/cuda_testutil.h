@@ -11,6 +11,7 @@
 #include "wmel.h"
 
 #include <cuda_runtime_api.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -19,6 +20,16 @@ typedef struct t_dev {
     float *o;       /* n_out floats on the device */
     cudaStream_t s; /* a stream of the test's own */
 } t_dev;
+
+/* B clips of n samples `stride` apart: chirps at levels 0.3, 0.6, ... (so each clip has
+ * its own max), and the same as int16 in xs. */
+static inline void t_batch_clips(float *x, int16_t *xs, size_t B, size_t n, size_t stride)
+{
+    for (size_t b = 0; b < B; b++) t_chirp(x + b * stride, stride, (unsigned)(10 + b));
+    for (size_t b = 0; b < B; b++)
+        for (size_t i = 0; i < n; i++) x[b * stride + i] *= (float)(b + 1) * 0.3f;
+    for (size_t i = 0; i < B * stride; i++) xs[i] = (int16_t)lrintf(x[i] * 20000.0f);
+}
 
 static inline void t_dev_upload(t_dev *d, const float *x, const int16_t *xs, size_t n_in,
                                 size_t n_out)

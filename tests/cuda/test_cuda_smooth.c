@@ -187,10 +187,7 @@ static void batches(int n_mels, int norm, size_t n, size_t pad)
     if (!sm || !pl || !cpu) goto out;
     float *x = malloc(B * stride * sizeof(float));
     int16_t *xs = malloc(B * stride * sizeof(int16_t));
-    for (size_t b = 0; b < B; b++) t_chirp(x + b * stride, stride, (unsigned)(10 + b));
-    for (size_t b = 0; b < B; b++)
-        for (size_t i = 0; i < n; i++) x[b * stride + i] *= (float)(b + 1) * 0.3f; /* distinct maxima */
-    for (size_t i = 0; i < B * stride; i++) xs[i] = (int16_t)lrintf(x[i] * 20000.0f);
+    t_batch_clips(x, xs, B, n, stride);
     float *bat = malloc(B * per * sizeof(float)), *plain = malloc(B * per * sizeof(float));
     float *ref = malloc(B * per * sizeof(float)), *dev = malloc(B * per * sizeof(float));
     float *one = malloc(per * sizeof(float));
