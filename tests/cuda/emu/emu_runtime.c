@@ -29,6 +29,7 @@
 #include "cuda_runtime_api.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,12 +143,15 @@ static cudaError_t ret(cudaError_t e)
     return e;
 }
 
-static void die(const char *fmt, const char *a, unsigned long long b, unsigned long long c,
-                unsigned long long d)
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
     fprintf(stderr, "wmel CUDA emulator: ");
-    fprintf(stderr, fmt, a, b, c, d);
+    vfprintf(stderr, fmt, ap);
     fprintf(stderr, "\n");
+    va_end(ap);
     abort();
 }
 
@@ -437,7 +441,7 @@ static void exec(op *o)
     case OP_WAIT: drain(o->ws, o->wseq); break;
     case OP_FREE: {
         alloc *a = find_start(o->dst, 0);
-        if (!a) die("cudaFreeAsync(%s0x%llx): the allocation is gone (freed twice?)", "", (unsigned long long)(uintptr_t)o->dst, 0, 0);
+        if (!a) die("cudaFreeAsync(%p): the allocation is gone (freed twice?)", o->dst);
         unreg(a);
         break;
     }
@@ -953,21 +957,11 @@ static ucontext_t g_sched;
 #endif
 static unsigned char *g_dyn;
 static size_t g_dyn_cap;
-static unsigned long long g_nkern, g_nblocks, g_nswitch;
 static unsigned g_live, g_nbar, g_nshfl; /* the block's fibers not done / at a barrier / at a shuffle */
 #ifdef EMU_ASAN
 static const void *g_sched_bottom;
 static size_t g_sched_size;
 #endif
-
-void wmel_emu_stats(unsigned long long *k, unsigned long long *b, unsigned long long *s)
-{
-    lock();
-    if (k) *k = g_nkern;
-    if (b) *b = g_nblocks;
-    if (s) *s = g_nswitch;
-    unlock();
-}
 
 void *wmel_emu_dynamic_shared(void) { return g_dyn; }
 
@@ -1017,13 +1011,12 @@ static void switch_to(fiber *f)
 #ifdef EMU_ASAN
     __sanitizer_finish_switch_fiber(fake, NULL, NULL);
 #endif
-    g_nswitch++;
 }
 
 int wmel_emu_sync(int kind, int pred)
 {
     fiber *f = g_cur;
-    if (!f) die("%s__syncthreads outside a kernel", "", 0, 0, 0);
+    if (!f) die("__syncthreads outside a kernel");
     f->state = F_BAR;
     f->kind = kind;
     f->pred = pred != 0;
@@ -1035,10 +1028,10 @@ int wmel_emu_sync(int kind, int pred)
 unsigned long long wmel_emu_shfl(unsigned mask, unsigned long long v, int how, int arg, int width)
 {
     fiber *f = g_cur;
-    if (!f) die("%sa warp shuffle outside a kernel", "", 0, 0, 0);
+    if (!f) die("a warp shuffle outside a kernel");
     if (width <= 0 || width > 32 || (width & (width - 1)))
-        die("%sshuffle width %llu is not a power of two up to 32 (block %llu, thread %llu)", "",
-            (unsigned long long)width, wmel_emu_blockIdx.x, (unsigned long long)(f - g_fib));
+        die("shuffle width %d is not a power of two up to 32 (block x %u, thread %td)",
+            width, wmel_emu_blockIdx.x, f - g_fib);
     f->state = F_SHFL;
     g_nshfl++;
     f->mask = mask;
@@ -1109,7 +1102,7 @@ static int warp_release(unsigned w0, unsigned n, unsigned long long blk)
         if (f->state != F_SHFL) continue;
         const unsigned lane = i - w0, w = (unsigned)f->width, li = lane % w, base = lane - li;
         if (!(f->mask >> lane & 1))
-            die("%sblock %llu: lane %llu shuffles with a mask that leaves itself out", "", blk, lane, 0);
+            die("block %llu: lane %u shuffles with a mask that leaves itself out", blk, lane);
         unsigned src = lane;
         switch (f->op) {
         case 0: src = (li ^ (unsigned)f->arg) < w ? base + (li ^ (unsigned)f->arg) : lane; break;
@@ -1121,11 +1114,11 @@ static int warp_release(unsigned w0, unsigned n, unsigned long long blk)
             if (!(f->mask >> j & 1)) continue;
             const fiber *g = w0 + j < end ? &g_fib[w0 + j] : NULL;
             if (!g || g->state != F_SHFL || g->mask != f->mask || g->op != f->op || g->width != f->width)
-                die("%sblock %llu: warp at thread %llu shuffles while a lane named in its mask does not "
-                    "take part in the same shuffle (exited, elsewhere, or past the block)", "", blk, w0, 0);
+                die("block %llu: warp at thread %u shuffles while a lane named in its mask does not "
+                    "take part in the same shuffle (exited, elsewhere, or past the block)", blk, w0);
         }
         if (!(f->mask >> src & 1))
-            die("%sblock %llu: lane %llu reads lane %llu, which is not in the shuffle's mask", "", blk, lane, src);
+            die("block %llu: lane %u reads lane %u, which is not in the shuffle's mask", blk, lane, src);
         res[lane] = g_fib[w0 + src].val;
     }
     for (unsigned i = w0; i < end; i++)
@@ -1144,7 +1137,7 @@ static __attribute__((noinline)) void fiber_init(fiber *f, emu_uint3 tid)
         char *m = mmap(NULL, GUARD_BYTES + STACK_BYTES, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
         if (m == MAP_FAILED || mprotect(m, GUARD_BYTES, PROT_NONE) != 0)
-            die("%scannot map a fiber stack (%llu bytes)", "", STACK_BYTES, 0, 0);
+            die("cannot map a fiber stack (%zu bytes)", STACK_BYTES);
         f->stack = m + GUARD_BYTES;
     }
     f->tid = tid;
@@ -1190,14 +1183,14 @@ static void run_block(launch *L, unsigned n, unsigned long long blk)
             if (released) continue;
         }
         if (g_nbar != g_live)
-            die("%sblock %llu: deadlock: %llu threads wait at __syncthreads while others wait at a warp "
-                "shuffle their warp never completes", "", blk, g_nbar, 0);
+            die("block %llu: deadlock: %u threads wait at __syncthreads while others wait at a warp "
+                "shuffle their warp never completes", blk, g_nbar);
         unsigned any = 0, all = 1, count = 0, kind = 0, first = 1;
         for (unsigned i = 0; i < n; i++) {
             const fiber *f = &g_fib[i];
             if (f->state != F_BAR) continue;
             if (!first && (unsigned)f->kind != kind)
-                die("%sblock %llu: threads wait at different kinds of __syncthreads (thread %llu)", "", blk, i, 0);
+                die("block %llu: threads wait at different kinds of __syncthreads (thread %u)", blk, i);
             kind = (unsigned)f->kind;
             first = 0;
             any |= (unsigned)f->pred;
@@ -1219,17 +1212,16 @@ static void run_kernel(launch *L)
     const unsigned n = L->b[0] * L->b[1] * L->b[2];
     if (!g_fib) {
         g_fib = calloc(MAX_THREADS, sizeof *g_fib);
-        if (!g_fib) die("%sout of memory for fibers", "", 0, 0, 0);
+        if (!g_fib) die("out of memory for fibers");
     }
     if (L->smem > g_dyn_cap) {
         free(g_dyn);
         g_dyn = aligned_alloc(256, (L->smem + 255) & ~(size_t)255);
-        if (!g_dyn) die("%sout of memory for shared memory (%llu bytes)", "", L->smem, 0, 0);
+        if (!g_dyn) die("out of memory for shared memory (%zu bytes)", L->smem);
         g_dyn_cap = L->smem;
     }
     launch *prev = g_run;
     g_run = L;
-    g_nkern++;
     wmel_emu_blockDim = (emu_uint3){L->b[0], L->b[1], L->b[2]};
     wmel_emu_gridDim = (emu_uint3){L->g[0], L->g[1], L->g[2]};
     const unsigned long long nb = (unsigned long long)L->g[0] * L->g[1] * L->g[2];
@@ -1239,7 +1231,6 @@ static void run_kernel(launch *L)
         wmel_emu_blockIdx = (emu_uint3){(unsigned)(b % L->g[0]), (unsigned)(b / L->g[0] % L->g[1]),
                                         (unsigned)(b / ((unsigned long long)L->g[0] * L->g[1]))};
         run_block(L, n, b);
-        g_nblocks++;
     }
     g_run = prev;
 }

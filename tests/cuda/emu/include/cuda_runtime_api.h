@@ -148,9 +148,6 @@ void wmel_emu_configure(int devices, int no_image);
 int wmel_emu_sync(int kind, int pred);
 unsigned long long wmel_emu_shfl(unsigned mask, unsigned long long v, int how, int arg, int width);
 void *wmel_emu_dynamic_shared(void);
-/* Kernels launched, blocks and fiber switches run so far (for the tests' own checks). */
-void wmel_emu_stats(unsigned long long *kernels, unsigned long long *blocks,
-                    unsigned long long *switches);
 
 #ifdef __cplusplus
 }
