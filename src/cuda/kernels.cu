@@ -439,8 +439,8 @@ extern "C" int wmel__cu_normalize(float *out, size_t out_stride, size_t per_clip
     unsigned gx = (unsigned)(want < cap ? want : cap);
     if (gx == 0) gx = 1;
     if (n_clips > (size_t)65535 * 65535) return (int)cudaErrorInvalidValue;
-    WMEL_CU_LAUNCH(k_normalize, clip_grid(gx, n_clips), 256, 0, (cudaStream_t)stream)(out, out_stride, per_clip,
-                                                                          n_clips, keys, global_key);
+    WMEL_CU_LAUNCH(k_normalize, clip_grid(gx, n_clips), 256, 0, (cudaStream_t)stream)(
+        out, out_stride, per_clip, n_clips, keys, global_key);
     return (int)cudaGetLastError();
 }
 
@@ -462,8 +462,8 @@ extern "C" int wmel__cu_smooth(float *out, size_t out_stride, int n_mels, size_t
     if (tiles > 0x7fffffffLL || eblocks > 0x7fffffffLL || n_clips > (size_t)65535 * 65535)
         return (int)cudaErrorInvalidValue;
     cudaStream_t s = (cudaStream_t)stream;
-    WMEL_CU_LAUNCH(k_edges, clip_grid((unsigned)eblocks, n_clips), 256, 0, s)(out, out_stride, n_mels,
-                                                                 (long long)nf, tiles, n_clips, edges);
+    WMEL_CU_LAUNCH(k_edges, clip_grid((unsigned)eblocks, n_clips), 256, 0, s)(
+        out, out_stride, n_mels, (long long)nf, tiles, n_clips, edges);
     cudaError_t e = cudaGetLastError();
     if (e != cudaSuccess) return (int)e;
     WMEL_CU_LAUNCH(k_smooth, clip_grid((unsigned)tiles, n_clips), SM_NT, 0, s)(
