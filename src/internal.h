@@ -143,9 +143,27 @@ struct wmel_ctx {
     const wmel_kernel *kernel;
     wmel_plan plan;
     void *cuda;            /* CUDA backend state when backend == CUDA */
-    struct wmel_pool *pool;/* worker threads (api.c), started on first use; NULL: none */
+    struct wmel_pool *pool;/* worker threads (pool.c), started on first use; NULL: none */
     char kernel_name[48];
 };
+
+/* ---- the frame driver (frames.c) ---- */
+
+/* Whole clips of one call, already checked at the boundary (api.c): `batch` clips of n
+ * samples (f32 or s16 set), clip b at b * pcm_stride, `padding` zeros appended; out
+ * holds out_len floats, clip b at b * n_mels * nf. */
+typedef struct wmel_clips {
+    const float *f32;
+    const int16_t *s16;
+    size_t batch, n, pcm_stride, padding;
+    int batch_norm;        /* WMEL_BATCH_PER_CLIP / WMEL_BATCH_GLOBAL */
+    float *out;
+    size_t out_len;
+} wmel_clips;
+
+/* The ctx's output for whole clips: raw log10 mel, then normalised (per clip or with one
+ * max over the batch) and smoothed as the ctx's params say, on the ctx's threads. */
+int wmel__frames_clips(const wmel_ctx *ctx, const wmel_clips *c);
 
 /* Computes raw (un-normalised) log10 mel for frames [f0, f0 + nf) of one clip into
  * out[m * stride + (t - f0)], with n_threads workers. Returns 0 or a status; stores the

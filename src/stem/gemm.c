@@ -5,16 +5,16 @@
  * GotoBLAS/BLIS-style blocking (B packed once in NR-wide panels, A packed per KC x MC
  * block, register tiles in gemm_{c,avx2,avx512}.c), with the bias / GELU / add epilogue
  * applied to each row block while it is still in cache (the GELU kernels are gelu*.c).
- * Rows are spread over threads.
+ * Rows are spread over a team of workers (pool.c).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "internal.h"
 #include "stem/gemm.h"
 #include "stem/stem_internal.h"
+#include "pool.h"
 
 #include <limits.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,9 +222,8 @@ static void own_blocks(job *J)
     wmel__aligned_free(ap);
 }
 
-static void *worker(void *arg)
+static void worker(job *J)
 {
-    job *J = arg;
     if (J->b->use_blas) {
         size_t nblocks = (J->m + MC - 1) / MC;
         for (size_t blk = J->t; blk < nblocks; blk += J->nt) {
@@ -234,7 +233,24 @@ static void *worker(void *arg)
     } else {
         own_blocks(J);
     }
-    return NULL;
+}
+
+/* One call's jobs: worker t of the team (pool.c) takes MC-blocks t, t + nt, ... */
+typedef struct gemm_call {
+    job base;             /* t, nt and rc unused */
+    int rc[256];
+} gemm_call;
+
+static void team_worker(void *arg, wmel_pool *pl, int t, int nt)
+{
+    (void)pl;
+    gemm_call *g = arg;
+    job J = g->base;
+    J.t = (size_t)t;
+    J.nt = (size_t)nt;
+    J.rc = 0;
+    worker(&J);
+    g->rc[t] = J.rc;
 }
 
 int wmel__gemm(const wmel_gemm_b *b, const float *a, size_t lda, size_t m, float *c,
@@ -262,19 +278,10 @@ int wmel__gemm(const wmel_gemm_b *b, const float *a, size_t lda, size_t m, float
     size_t nblocks = (m + MC - 1) / MC;
     size_t nt = (size_t)wmel__stem_threads(n_threads);
     if (nt > nblocks) nt = nblocks;
-    job jobs[256];
-    pthread_t tid[256];
-    int started[256] = {0};
-    for (size_t t = 0; t < nt; t++)
-        jobs[t] = (job){b, a, lda, m, c, ldc, ep, t, nt, 0};
-    for (size_t t = 1; t < nt; t++)
-        started[t] = pthread_create(&tid[t], NULL, worker, &jobs[t]) == 0;
-    worker(&jobs[0]);
-    int rc = jobs[0].rc;
-    for (size_t t = 1; t < nt; t++) {
-        if (started[t]) pthread_join(tid[t], NULL);
-        else worker(&jobs[t]); /* no thread: do its share here */
-        if (jobs[t].rc) rc = jobs[t].rc;
-    }
+    gemm_call call;
+    call.base = (job){b, a, lda, m, c, ldc, ep, 0, 1, 0};
+    int used = wmel__team_run(NULL, team_worker, &call, (int)nt), rc = 0;
+    for (int t = 0; t < used; t++)
+        if (call.rc[t]) rc = call.rc[t];
     return rc;
 }

@@ -1,0 +1,26 @@
+/*
+ * base.c -- the low-level helpers every layer of the library may use: aligned memory
+ * and the frame count. Nothing here knows a ctx.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "internal.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+void *wmel__aligned_alloc(size_t bytes)
+{
+    void *p = NULL;
+    if (posix_memalign(&p, 64, bytes ? bytes : 64) != 0) return NULL;
+    return p;
+}
+
+void wmel__aligned_free(void *p) { free(p); }
+
+void wmel_free(void *p) { free(p); }
+
+size_t wmel_n_frames(size_t n_samples, size_t padding)
+{
+    if (padding > SIZE_MAX - n_samples) return SIZE_MAX / WMEL_HOP;
+    return (n_samples + padding) / WMEL_HOP;
+}

@@ -1,0 +1,359 @@
+/*
+ * frames.c -- the frame driver under every CPU entry point: reflect padding, blocks of
+ * WMEL_BLOCK_FRAMES frames through the ctx's kernel on a team of workers (pool.c), and
+ * the finishing pass of openai-whisper's log_mel_spectrogram() -- the clamp at max - 8,
+ * (x + 4) / 4 -- fused with the optional 3x3 average (bit-identical to wmel_normalize()
+ * then wmel_smooth3x3()).
+ */
+#include "internal.h"
+#include "pool.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static float sample_at(const wmel_signal *s, size_t i)
+{
+    if (i >= s->n) return 0.0f;
+    return s->f32 ? s->f32[i] : (float)s->s16[i] * (1.0f / 32768.0f);
+}
+
+int wmel__signal_span(const wmel_signal *s, size_t p0, size_t count, float *dst)
+{
+    const long long N = (long long)(s->n + s->padding);
+    int zero = 1;
+    for (size_t j = 0; j < count;) {
+        long long i = (long long)(p0 + j) - WMEL_PAD;
+        if (i >= 0 && i < (long long)s->n) {
+            /* straight run of real samples */
+            size_t run = s->n - (size_t)i;
+            if (run > count - j) run = count - j;
+            if (s->f32) {
+                memcpy(dst + j, s->f32 + i, run * sizeof(float));
+            } else {
+                for (size_t r = 0; r < run; r++)
+                    dst[j + r] = (float)s->s16[(size_t)i + r] * (1.0f / 32768.0f);
+            }
+            for (size_t r = 0; r < run && zero; r++) zero = dst[j + r] == 0.0f;
+            j += run;
+            continue;
+        }
+        if (i < 0) i = -i;
+        if (i >= N) i = 2 * (N - 1) - i;
+        float v = sample_at(s, (size_t)i);
+        dst[j] = v;
+        if (v != 0.0f) zero = 0;
+        j++;
+    }
+    return zero;
+}
+
+/*
+ * One call's work: `batch` clips, frames [f0, f0 + nf) of each, split over the team on
+ * block boundaries (worker t owns the same frame range of every clip). Phase 1 writes
+ * raw log10 mel; when the output is normalised or smoothed, the workers meet at a
+ * barrier (once per clip, or once per call for one max over the batch), take the max
+ * from every worker's slot, and phase 2 finishes each worker's own columns in place.
+ * Smoothing needs the column beside each end of a range, which the neighbour rewrites
+ * in its phase 2: every worker saves its first and last raw column before the barrier.
+ */
+#define MAX_TEAM 256
+#define SPAN_FLOATS ((WMEL_BLOCK_FRAMES - 1) * WMEL_HOP + WMEL_N_FFT)
+#define SM_TILE 256 /* columns smoothed at a time: rows x SM_TILE stays in L2 */
+
+typedef struct mel_task {
+    const wmel_ctx *ctx;
+    const float *f32;      /* clip b at f32 + b * pcm_stride (or s16) */
+    const int16_t *s16;
+    size_t n, padding, pcm_stride, batch;
+    size_t f0, nf;         /* absolute frames of each clip; out column 0 is frame f0 */
+    float *out;            /* clip b at out + b * clip_stride, element (m, t) at m * stride + t */
+    size_t stride, clip_stride;
+    int finish;            /* phase 2: normalise and/or smooth */
+    int norm;              /* clamp at max - 8, (x + 4) / 4 */
+    int global;            /* one max over the batch */
+    int smooth;            /* 3x3 average */
+    int team;              /* slots per array below (>= team size) */
+    float slot_max[2][MAX_TEAM]; /* [parity of the clip][worker] */
+    int slot_bad[2][MAX_TEAM];
+    float *edges;          /* [slot][worker][first, last][rows] raw columns, smoothing only */
+    int status[MAX_TEAM];  /* per worker, at the end */
+    float max[MAX_TEAM];
+    int bad[MAX_TEAM];
+} mel_task;
+
+/* Raw log10 mel of frames [f_begin, f_end) (absolute) of one clip into
+ * out[m * stride + (f - f0)]. */
+static void raw_range(const wmel_ctx *ctx, const wmel_signal *s, size_t f_begin, size_t f_end,
+                      size_t f0, float *out, size_t stride, float *span, float *max, int *bad)
+{
+    wmel_block_fn fn = ctx->backend == WMEL_BACKEND_REF ? wmel__ref_block : ctx->kernel->block;
+    void *scratch = span + SPAN_FLOATS; /* SPAN_FLOATS * 4 is a multiple of 64 */
+    WMEL_ROWTAIL(scratch)->rows = 0;
+    for (size_t f = f_begin; f < f_end; f += WMEL_BLOCK_FRAMES) {
+        size_t nb = f_end - f < WMEL_BLOCK_FRAMES ? f_end - f : WMEL_BLOCK_FRAMES;
+        size_t p0 = f * WMEL_HOP, count = (nb - 1) * WMEL_HOP + WMEL_N_FFT;
+        float *o = out + (f - f0);
+        const float *x;
+        if (s->f32 && p0 >= WMEL_PAD && p0 - WMEL_PAD + count <= s->n) {
+            x = s->f32 + (p0 - WMEL_PAD);
+        } else if (wmel__signal_span(s, p0, count, span)) {
+            /* digital silence: every mel value is the floor */
+            for (int m = 0; m < ctx->plan.n_mels; m++)
+                for (size_t t = 0; t < nb; t++) o[(size_t)m * stride + t] = WMEL_LOG_FLOOR_LOG10;
+            if (WMEL_LOG_FLOOR_LOG10 > *max) *max = WMEL_LOG_FLOOR_LOG10;
+            continue;
+        } else {
+            x = span;
+        }
+        float m = fn(&ctx->plan, x, nb, o, stride, scratch, bad);
+        if (m > *max) *max = m;
+    }
+    wmel__rowtail_flush(WMEL_ROWTAIL(scratch));
+}
+
+/* The normalisation of wmel_normalize(), one value. */
+static inline float norm1(float x, float lo)
+{
+    float v = x < lo ? lo : x;
+    return (v + 4.0f) * 0.25f;
+}
+
+/* Horizontal 3-sums of one row of a tile, as wmel_smooth3x3 forms them: s[0] is the
+ * column left of the tile (0 beyond the edge), s[1..w] the tile, s[w + 1] the column
+ * right of it; the values are finished (normalised) already. */
+static void hsum(const float *s, size_t w, double *h)
+{
+    for (size_t j = 0; j < w; j++) h[j] = (double)s[j] + (double)s[j + 1] + (double)s[j + 2];
+}
+
+/* Finishes columns [fb, fe) of one clip o[rows][stride] (nf columns in all) in place:
+ * normalisation with max mx when norm, and the 3x3 average when smooth, bit-identical
+ * to wmel_normalize() followed by wmel_smooth3x3() on the whole clip. left / right: the
+ * raw columns fb - 1 and fe (unused at the clip's edges). sm: smoothing scratch. */
+static void finish_cols(const mel_task *k, float *o, size_t fb, size_t fe, float mx,
+                        const float *left, const float *right, void *sm)
+{
+    const size_t rows = (size_t)k->ctx->params.n_mels, stride = k->stride;
+    const float lo = mx - 8.0f;
+    if (!k->smooth) {
+        if (k->norm)
+            for (size_t r = 0; r < rows; r++)
+                k->ctx->kernel->normalize(o + r * stride + fb, fe - fb, mx);
+        return;
+    }
+    double *hp = sm, *hc = hp + SM_TILE, *hn = hc + SM_TILE;
+    float *srow = (float *)(hn + SM_TILE); /* SM_TILE + 2 */
+    float *carry = srow + SM_TILE + 2;     /* rows: the finished column left of the tile */
+    for (size_t r = 0; r < rows; r++)
+        carry[r] = fb == 0 ? 0.0f : k->norm ? norm1(left[r], lo) : left[r];
+    for (size_t c0 = fb; c0 < fe; c0 += SM_TILE) {
+        const size_t w = fe - c0 < SM_TILE ? fe - c0 : SM_TILE, c1 = c0 + w;
+        /* the finished tile row r, with its neighbours, into srow; its horizontal sums
+           into h. Column c1 is still raw: either this range's next tile, or saved. */
+#define LOAD_ROW(r, h)                                                                        \
+    do {                                                                                      \
+        const float *src_ = o + (r) * stride + c0;                                            \
+        float rv_ = c1 < fe ? src_[w] : c1 < k->nf ? right[r] : 0.0f;                         \
+        srow[0] = carry[r];                                                                   \
+        if (k->norm) {                                                                        \
+            for (size_t j_ = 0; j_ < w; j_++) srow[j_ + 1] = norm1(src_[j_], lo);             \
+            srow[w + 1] = c1 < k->nf ? norm1(rv_, lo) : 0.0f;                                 \
+        } else {                                                                              \
+            memcpy(srow + 1, src_, w * sizeof(float));                                        \
+            srow[w + 1] = rv_;                                                                \
+        }                                                                                     \
+        carry[r] = srow[w];                                                                   \
+        hsum(srow, w, h);                                                                     \
+    } while (0)
+        memset(hp, 0, w * sizeof(double));
+        LOAD_ROW(0, hc);
+        if (rows > 1) LOAD_ROW(1, hn);
+        else memset(hn, 0, w * sizeof(double));
+        for (size_t r = 0; r < rows; r++) {
+            float *dst = o + r * stride + c0;
+            for (size_t j = 0; j < w; j++) dst[j] = (float)((hp[j] + hc[j] + hn[j]) / 9.0);
+            double *t = hp;
+            hp = hc;
+            hc = hn;
+            hn = t;
+            if (r + 2 < rows) LOAD_ROW(r + 2, hn);
+            else memset(hn, 0, w * sizeof(double));
+        }
+#undef LOAD_ROW
+    }
+}
+
+static size_t sm_bytes(size_t rows)
+{
+    return 3 * SM_TILE * sizeof(double) + (SM_TILE + 2 + rows) * sizeof(float);
+}
+
+static float *edge_at(const mel_task *k, size_t slot, int t, int side)
+{
+    size_t rows = (size_t)k->ctx->params.n_mels;
+    return k->edges + ((slot * (size_t)k->team + (size_t)t) * 2 + (size_t)side) * rows;
+}
+
+/* Saves this worker's first and last raw column of clip o for its neighbours. */
+static void save_edges(const mel_task *k, size_t slot, int t, const float *o, size_t fb,
+                       size_t fe)
+{
+    size_t rows = (size_t)k->ctx->params.n_mels;
+    float *first = edge_at(k, slot, t, 0), *last = edge_at(k, slot, t, 1);
+    for (size_t r = 0; r < rows; r++) {
+        first[r] = o[r * k->stride + fb];
+        last[r] = o[r * k->stride + fe - 1];
+    }
+}
+
+/* Phase 2 of one clip for worker t: the neighbours' saved columns, then finish. */
+static void finish_clip(const mel_task *k, size_t b, size_t slot, int t, int nt, size_t fb,
+                        size_t fe, float mx, void *sm)
+{
+    const float *left = NULL, *right = NULL;
+    if (k->smooth && nt > 1) {
+        if (t > 0) left = edge_at(k, slot, t - 1, 1);
+        if (t + 1 < nt) right = edge_at(k, slot, t + 1, 0);
+    }
+    finish_cols(k, k->out + b * k->clip_stride, fb, fe, mx, left, right, sm);
+}
+
+static void mel_worker(void *arg, wmel_pool *pl, int t, int nt)
+{
+    mel_task *k = arg;
+    const size_t nblocks = (k->nf + WMEL_BLOCK_FRAMES - 1) / WMEL_BLOCK_FRAMES;
+    const size_t b0 = nblocks * (size_t)t / (size_t)nt, b1 = nblocks * (size_t)(t + 1) / (size_t)nt;
+    const size_t fb = b0 * WMEL_BLOCK_FRAMES; /* columns [fb, fe): never empty */
+    const size_t fe = b1 * WMEL_BLOCK_FRAMES < k->nf ? b1 * WMEL_BLOCK_FRAMES : k->nf;
+    const int edges = k->smooth && nt > 1;
+    float *span = wmel__aligned_alloc(SPAN_FLOATS * sizeof(float) + WMEL_KERNEL_SCRATCH);
+    void *sm = k->smooth ? malloc(sm_bytes((size_t)k->ctx->params.n_mels)) : NULL;
+    int err = !span || (k->smooth && !sm) ? WMEL_ERR_NO_MEMORY : WMEL_OK;
+    float wmax = -1e30f;
+    int wbad = 0;
+    /* every worker passes the same barriers whatever happens, so none waits forever */
+    for (size_t b = 0; b < k->batch; b++) {
+        wmel_signal s = {k->f32 ? k->f32 + b * k->pcm_stride : NULL,
+                         k->s16 ? k->s16 + b * k->pcm_stride : NULL, k->n, k->padding};
+        float *o = k->out + b * k->clip_stride;
+        float cmax = -1e30f;
+        int cbad = 0;
+        if (!err)
+            raw_range(k->ctx, &s, k->f0 + fb, k->f0 + fe, k->f0, o, k->stride, span, &cmax, &cbad);
+        if (cmax > wmax) wmax = cmax;
+        wbad |= cbad;
+        if (!k->finish) continue;
+        if (k->global) {
+            if (edges && !err) save_edges(k, b, t, o, fb, fe);
+            continue;
+        }
+        /* one clip at a time; the slots alternate so that a worker already on the next
+           clip cannot overwrite what a slower one still reads */
+        const int par = (int)(b & 1);
+        k->slot_max[par][t] = cmax;
+        k->slot_bad[par][t] = err || cbad;
+        if (edges && !err) save_edges(k, (size_t)par, t, o, fb, fe);
+        wmel__team_barrier(pl, nt);
+        float mx = -1e30f;
+        int any = 0;
+        for (int i = 0; i < nt; i++) {
+            if (k->slot_max[par][i] > mx) mx = k->slot_max[par][i];
+            any |= k->slot_bad[par][i];
+        }
+        if (!any) finish_clip(k, b, (size_t)par, t, nt, fb, fe, mx, sm);
+    }
+    if (k->finish && k->global) {
+        k->slot_max[0][t] = wmax;
+        k->slot_bad[0][t] = err || wbad;
+        wmel__team_barrier(pl, nt);
+        float mx = -1e30f;
+        int any = 0;
+        for (int i = 0; i < nt; i++) {
+            if (k->slot_max[0][i] > mx) mx = k->slot_max[0][i];
+            any |= k->slot_bad[0][i];
+        }
+        for (size_t b = 0; b < k->batch && !any; b++) finish_clip(k, b, b, t, nt, fb, fe, mx, sm);
+    }
+    free(sm);
+    wmel__aligned_free(span);
+    k->status[t] = err;
+    k->max[t] = wmax;
+    k->bad[t] = wbad;
+}
+
+/* Runs a task on up to n_threads workers; stores the max of the raw values. */
+static int run_task(mel_task *k, int n_threads, float *max_out)
+{
+    size_t per_min = 2 * WMEL_BLOCK_FRAMES; /* below this a thread costs more than it saves */
+    size_t nt = (size_t)(n_threads > 0 ? n_threads : 1);
+    if (nt > MAX_TEAM) nt = MAX_TEAM;
+    if (nt > (k->nf + per_min - 1) / per_min) nt = (k->nf + per_min - 1) / per_min;
+    if (nt < 1) nt = 1;
+    k->team = (int)nt;
+    k->edges = NULL;
+    if (k->smooth && nt > 1) {
+        size_t slots = k->finish && k->global ? k->batch : 2;
+        size_t per = nt * 2 * (size_t)k->ctx->params.n_mels;
+        if (slots > SIZE_MAX / sizeof(float) / per) return WMEL_ERR_OVERFLOW;
+        k->edges = malloc(slots * per * sizeof(float));
+        if (!k->edges) return WMEL_ERR_NO_MEMORY;
+    }
+    int used = wmel__team_run(k->ctx->pool, mel_worker, k, (int)nt);
+    free(k->edges);
+    k->edges = NULL;
+    float mx = -1e30f;
+    int bad = 0;
+    for (int t = 0; t < used; t++) {
+        if (k->status[t] != WMEL_OK) return k->status[t];
+        if (k->max[t] > mx) mx = k->max[t];
+        bad |= k->bad[t];
+    }
+    if (bad) return WMEL_ERR_NOT_FINITE;
+    if (max_out) *max_out = mx;
+    return WMEL_OK;
+}
+
+int wmel__raw_frames(const wmel_ctx *ctx, const wmel_signal *s, size_t f0, size_t nf,
+                     float *out, size_t stride, float *max_out, int n_threads)
+{
+    mel_task *k = calloc(1, sizeof *k);
+    if (!k) return WMEL_ERR_NO_MEMORY;
+    k->ctx = ctx;
+    k->f32 = s->f32;
+    k->s16 = s->s16;
+    k->n = s->n;
+    k->padding = s->padding;
+    k->batch = 1;
+    k->f0 = f0;
+    k->nf = nf;
+    k->out = out;
+    k->stride = stride;
+    int rc = run_task(k, n_threads, max_out);
+    free(k);
+    return rc;
+}
+
+int wmel__frames_clips(const wmel_ctx *ctx, const wmel_clips *c)
+{
+    mel_task *k = calloc(1, sizeof *k);
+    if (!k) return WMEL_ERR_NO_MEMORY;
+    const size_t nf = wmel_n_frames(c->n, c->padding);
+    k->ctx = ctx;
+    k->f32 = c->f32;
+    k->s16 = c->s16;
+    k->n = c->n;
+    k->padding = c->padding;
+    k->pcm_stride = c->pcm_stride;
+    k->batch = c->batch;
+    k->nf = nf;
+    k->out = c->out;
+    k->stride = nf;
+    k->clip_stride = (size_t)ctx->params.n_mels * nf;
+    k->norm = ctx->params.norm == WMEL_NORM_WHOLE;
+    k->smooth = ctx->params.smooth == WMEL_SMOOTH_3X3;
+    k->finish = k->norm || k->smooth;
+    k->global = k->norm && c->batch_norm == WMEL_BATCH_GLOBAL && c->batch > 1;
+    int rc = run_task(k, ctx->n_threads, NULL);
+    free(k);
+    return rc;
+}
