@@ -19,42 +19,6 @@
 #endif
 
 
-static int isa_from_env(void)
-{
-    const char *e = getenv("WMEL_MAX_ISA");
-    if (!e || !*e) return WMEL_ISA_AUTO;
-    if (!strcmp(e, "c") || !strcmp(e, "scalar")) return WMEL_ISA_C;
-    if (!strcmp(e, "avx2")) return WMEL_ISA_AVX2;
-    if (!strcmp(e, "avx512")) return WMEL_ISA_AVX512;
-    return WMEL_ISA_AUTO; /* unknown values are ignored rather than fatal */
-}
-
-int wmel__cpu_isa(void)
-{
-#if defined(__x86_64__) && defined(__GNUC__)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-        __builtin_cpu_supports("avx512dq"))
-        return WMEL_ISA_AVX512;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return WMEL_ISA_AVX2;
-#endif
-    return WMEL_ISA_C;
-}
-
-static const wmel_kernel *pick_kernel(int max_isa)
-{
-    int level = wmel__cpu_isa();
-    int env = isa_from_env();
-    if (max_isa != WMEL_ISA_AUTO && max_isa < level) level = max_isa;
-    if (env != WMEL_ISA_AUTO && env < level) level = env;
-    const wmel_kernel *k = NULL;
-    if (level >= WMEL_ISA_AVX512) k = wmel__kernel_avx512();
-    if (!k && level >= WMEL_ISA_AVX2) k = wmel__kernel_avx2();
-    if (!k) k = wmel__kernel_c();
-    return k;
-}
-
-
 /* ---------------------------------------------------------------- create / destroy */
 
 wmel_params wmel_default_params(void)
@@ -118,7 +82,8 @@ wmel_ctx *wmel_create(const wmel_params *p_in, int *status)
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     ctx->n_threads = p.n_threads ? p.n_threads : (ncpu > 0 ? (int)ncpu : 1);
     if (ctx->n_threads > 256) ctx->n_threads = 256;
-    ctx->kernel = pick_kernel(p.max_isa);
+    ctx->isa = wmel__isa_level(p.max_isa);
+    ctx->kernel = wmel__kernel_for(ctx->isa);
     if (backend == WMEL_BACKEND_REF)
         snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "ref-f64-dft");
     else

@@ -117,7 +117,11 @@ typedef struct wmel_kernel {
 const wmel_kernel *wmel__kernel_c(void);
 const wmel_kernel *wmel__kernel_avx2(void);   /* NULL when not compiled in */
 const wmel_kernel *wmel__kernel_avx512(void); /* NULL when not compiled in */
-int wmel__cpu_isa(void);                      /* highest level this CPU runs */
+/* The ISA level (cpu/cpu.c): what this CPU runs; that capped by max_isa (WMEL_ISA_*,
+ * AUTO: no cap) and the WMEL_MAX_ISA environment variable; the kernel table for a level. */
+int wmel__cpu_isa(void);
+int wmel__isa_level(int max_isa);
+const wmel_kernel *wmel__kernel_for(int level);
 
 /* float64 reference kernel: same contract, computed in double, rounded once. */
 float wmel__ref_block(const wmel_plan *pl, const float *x, size_t nf, float *out,
@@ -140,6 +144,7 @@ struct wmel_ctx {
     wmel_params params;
     int backend;           /* the one chosen */
     int n_threads;
+    int isa;               /* WMEL_ISA_* level of the kernels (cpu/cpu.c) */
     const wmel_kernel *kernel;
     wmel_plan plan;
     void *cuda;            /* CUDA backend state when backend == CUDA */

@@ -28,14 +28,12 @@ static void gelu_c(const float *x, float *y, size_t n)
 static const wmel_gelu_kernel KERNEL_C = {"gelu-c", gelu_c};
 const wmel_gelu_kernel *wmel__gelu_kernel_c(void) { return &KERNEL_C; }
 
-const wmel_gelu_kernel *wmel__gelu_pick(void)
+const wmel_gelu_kernel *wmel__gelu_for(int level)
 {
-    int level = wmel__cpu_isa();
-    const char *e = getenv("WMEL_MAX_ISA");
-    if (e && (!strcmp(e, "c") || !strcmp(e, "scalar"))) level = WMEL_ISA_C;
-    else if (e && !strcmp(e, "avx2") && level > WMEL_ISA_AVX2) level = WMEL_ISA_AVX2;
     const wmel_gelu_kernel *k = NULL;
     if (level >= WMEL_ISA_AVX512) k = wmel__gelu_kernel_avx512();
     if (!k && level >= WMEL_ISA_AVX2) k = wmel__gelu_kernel_avx2();
     return k ? k : &KERNEL_C;
 }
+
+const wmel_gelu_kernel *wmel__gelu_pick(void) { return wmel__gelu_for(wmel__isa_level(WMEL_ISA_AUTO)); }

@@ -66,7 +66,9 @@ typedef struct wmel_gelu_kernel {
 const wmel_gelu_kernel *wmel__gelu_kernel_c(void);
 const wmel_gelu_kernel *wmel__gelu_kernel_avx2(void);   /* NULL when not compiled in */
 const wmel_gelu_kernel *wmel__gelu_kernel_avx512(void); /* NULL when not compiled in */
-/* The fastest this CPU runs, capped by WMEL_MAX_ISA=c|avx2 like the GEMM kernels. */
+/* The GELU kernel for an ISA level (cpu/cpu.c); _pick: for wmel__isa_level(AUTO), the
+ * fastest this CPU runs capped by WMEL_MAX_ISA, like the GEMM kernels. */
+const wmel_gelu_kernel *wmel__gelu_for(int level);
 const wmel_gelu_kernel *wmel__gelu_pick(void);
 
 /* ---- GEMM ----------------------------------------------------------------------- */

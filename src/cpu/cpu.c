@@ -1,0 +1,59 @@
+/*
+ * cpu.c -- the CPU's instruction-set level, decided in one place: what the processor
+ * runs (detected once), capped by params.max_isa and the WMEL_MAX_ISA environment
+ * variable (c|scalar|avx2|avx512, parsed here only), and the log-Mel kernel table for a
+ * level. The stem's GELU and GEMM pick their kernels from the same level (libopus's
+ * arch tables: chosen once, hot loops never test features). A NEON level would be
+ * detected here and get its kernel file beside kernel_avx2.c.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int wmel__cpu_isa(void)
+{
+    static int level; /* 0 until detected; the answer never changes */
+    int l = __atomic_load_n(&level, __ATOMIC_RELAXED);
+    if (l) return l;
+    l = WMEL_ISA_C;
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("avx512dq"))
+        l = WMEL_ISA_AVX512;
+    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        l = WMEL_ISA_AVX2;
+#endif
+    __atomic_store_n(&level, l, __ATOMIC_RELAXED);
+    return l;
+}
+
+/* WMEL_MAX_ISA, read at each call so that a test may change it between contexts;
+ * unknown values are ignored rather than fatal. */
+static int isa_from_env(void)
+{
+    const char *e = getenv("WMEL_MAX_ISA");
+    if (!e || !*e) return WMEL_ISA_AUTO;
+    if (!strcmp(e, "c") || !strcmp(e, "scalar")) return WMEL_ISA_C;
+    if (!strcmp(e, "avx2")) return WMEL_ISA_AVX2;
+    if (!strcmp(e, "avx512")) return WMEL_ISA_AVX512;
+    return WMEL_ISA_AUTO;
+}
+
+int wmel__isa_level(int max_isa)
+{
+    int level = wmel__cpu_isa();
+    int env = isa_from_env();
+    if (max_isa != WMEL_ISA_AUTO && max_isa < level) level = max_isa;
+    if (env != WMEL_ISA_AUTO && env < level) level = env;
+    return level;
+}
+
+const wmel_kernel *wmel__kernel_for(int level)
+{
+    const wmel_kernel *k = NULL;
+    if (level >= WMEL_ISA_AVX512) k = wmel__kernel_avx512();
+    if (!k && level >= WMEL_ISA_AVX2) k = wmel__kernel_avx2();
+    return k ? k : wmel__kernel_c();
+}
