@@ -1,6 +1,7 @@
 # cuda.cmake -- the CUDA backend (src/cuda/), included by the top-level CMakeLists.txt.
 # WMEL_CUDA: ON (nvcc required), OFF, AUTO (when nvcc is found). Without it the
-# CUDA entry points of wmel.h are stubs that return WMEL_ERR_NOT_BUILT.
+# backend is not in src/backend.c's list and the CUDA entry points of wmel.h return
+# WMEL_ERR_NOT_BUILT.
 #
 # The sanitizer build: nvcc does not take -fsanitize, and the CUDA driver needs
 # ASAN_OPTIONS=protect_shadow_gap=0 to map its memory, so with WMEL_SANITIZE an AUTO
@@ -122,6 +123,5 @@ elseif(WMEL_CUDA_ENABLED)
   add_executable(wmel_cuda_stem_bench bench/cuda_stem_bench.c)
   target_link_libraries(wmel_cuda_stem_bench PRIVATE wmel_static CUDA::cudart_static)
 else()
-  list(APPEND WMEL_SOURCES src/cuda/stub.c)
   message(STATUS "wmel: CUDA backend OFF")
 endif()

@@ -14,9 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifdef WMEL_HAVE_CUDA
-#include "cuda/cuda_internal.h"
-#endif
 
 
 /* ---------------------------------------------------------------- create / destroy */
@@ -54,26 +51,14 @@ wmel_ctx *wmel_create(const wmel_params *p_in, int *status)
     if (p.smooth != WMEL_SMOOTH_NONE && p.smooth != WMEL_SMOOTH_3X3)
         return fail(status, WMEL_ERR_INVALID_ARG);
 
-    int backend = p.backend;
-    if (backend == WMEL_BACKEND_CUDA) {
-#ifdef WMEL_HAVE_CUDA
-        if (!wmel__cuda_available(p.cuda_device))
-            return fail(status, WMEL_ERR_BACKEND_UNAVAILABLE);
-#else
+    const wmel_backend_vt *vt = p.backend == WMEL_BACKEND_AUTO ? wmel__backend_auto(&p)
+                                                               : wmel__backend(p.backend);
+    if (!vt || (vt->available && !vt->available(&p)))
         return fail(status, WMEL_ERR_BACKEND_UNAVAILABLE);
-#endif
-    }
-    if (backend == WMEL_BACKEND_AUTO) {
-        backend = WMEL_BACKEND_CPU;
-#ifdef WMEL_HAVE_CUDA
-        if (wmel__cuda_available(p.cuda_device)) backend = WMEL_BACKEND_CUDA;
-#endif
-    }
 
     wmel_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx) return fail(status, WMEL_ERR_NO_MEMORY);
     ctx->params = p;
-    ctx->backend = backend;
     int rc = wmel__plan_init(&ctx->plan, p.n_mels);
     if (rc != WMEL_OK) {
         free(ctx);
@@ -82,22 +67,21 @@ wmel_ctx *wmel_create(const wmel_params *p_in, int *status)
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     ctx->n_threads = p.n_threads ? p.n_threads : (ncpu > 0 ? (int)ncpu : 1);
     if (ctx->n_threads > 256) ctx->n_threads = 256;
+    /* the CPU kernel: the frame driver's, under every backend (a backend's fallback) */
     ctx->isa = wmel__isa_level(p.max_isa);
     ctx->kernel = wmel__kernel_for(ctx->isa);
-    if (backend == WMEL_BACKEND_REF)
-        snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "ref-f64-dft");
-    else
-        snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "%s", ctx->kernel->name);
-#ifdef WMEL_HAVE_CUDA
-    if (backend == WMEL_BACKEND_CUDA && (rc = wmel__cuda_init(ctx)) != WMEL_OK) {
-        if (p.backend == WMEL_BACKEND_CUDA) { /* asked for by name: a clear error */
+    ctx->block = ctx->kernel->block;
+    snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "%s", ctx->kernel->name);
+    if (vt->init && (rc = vt->init(ctx)) != WMEL_OK) {
+        if (p.backend != WMEL_BACKEND_AUTO) { /* asked for by name: a clear error */
             wmel__plan_free(&ctx->plan);
             free(ctx);
             return fail(status, rc);
         }
-        ctx->backend = WMEL_BACKEND_CPU; /* AUTO: the CPU, silently */
+        vt = &wmel__backend_cpu; /* AUTO: the CPU, silently */
     }
-#endif
+    ctx->vt = vt;
+    ctx->backend = vt->id;
     /* threads start on first use; without a pool each call makes its own */
     if (ctx->n_threads > 1) ctx->pool = wmel__pool_new(ctx->n_threads - 1);
     if (status) *status = WMEL_OK;
@@ -107,22 +91,19 @@ wmel_ctx *wmel_create(const wmel_params *p_in, int *status)
 void wmel_destroy(wmel_ctx *ctx)
 {
     if (!ctx) return;
-#ifdef WMEL_HAVE_CUDA
-    wmel__cuda_free(ctx);
-#endif
+    if (ctx->vt->free) ctx->vt->free(ctx);
     wmel__pool_free(ctx->pool);
     wmel__plan_free(&ctx->plan);
     free(ctx);
 }
 
-const char *wmel_backend_name(const wmel_ctx *ctx)
+const char *wmel_backend_name(const wmel_ctx *ctx) { return ctx ? ctx->vt->name : "none"; }
+
+const char *wmel_op_backend(const wmel_ctx *ctx, int op)
 {
-    if (!ctx) return "none";
-    switch (ctx->backend) {
-    case WMEL_BACKEND_REF: return "ref";
-    case WMEL_BACKEND_CUDA: return "cuda";
-    default: return "cpu";
-    }
+    if (!ctx || op < WMEL_OP_LOG_MEL || op > WMEL_OP_STREAM) return "none";
+    if (ctx->vt->op_backend) return ctx->vt->op_backend(ctx, op);
+    return op == WMEL_OP_DEVICE ? "none" : ctx->vt->name;
 }
 
 const char *wmel_kernel_name(const wmel_ctx *ctx) { return ctx ? ctx->kernel_name : "none"; }
@@ -160,22 +141,24 @@ static int need_out(const wmel_ctx *ctx, size_t clips, size_t nf, const float *o
     return WMEL_OK;
 }
 
-/* A task for whole clips of the ctx's output: normalised per clip or over the batch,
- * smoothed, as the ctx's params say. */
+/* Whole clips on the ctx's backend; the frame driver when the backend has no such op or
+ * hands it back (CUDA: device memory too small), which wmel_op_backend() reports. */
+static int run_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
+{
+    if (ctx->vt->clips) {
+        int rc = ctx->vt->clips(ctx, c, op);
+        if (rc != WMEL__FALLBACK) return rc;
+    }
+    return wmel__frames_clips(ctx, c);
+}
+
 static int log_mel_signal(wmel_ctx *ctx, const wmel_signal *s, float *out, size_t out_len)
 {
     size_t nf = wmel_n_frames(s->n, s->padding);
     int rc = need_out(ctx, 1, nf, out, out_len);
     if (rc) return rc;
-#ifdef WMEL_HAVE_CUDA
-    if (ctx->backend == WMEL_BACKEND_CUDA) { /* per-op fallback: FALLBACK runs it below */
-        rc = wmel__cuda_host(ctx, s->f32, s->s16, 1, s->n, s->n, s->padding, WMEL_BATCH_PER_CLIP,
-                             out, out_len, s->f32 ? WMEL_OP_LOG_MEL : WMEL_OP_LOG_MEL_S16);
-        if (rc != WMEL__CUDA_FALLBACK) return rc;
-    }
-#endif
     wmel_clips c = {s->f32, s->s16, 1, s->n, s->n, s->padding, WMEL_BATCH_PER_CLIP, out, out_len};
-    return wmel__frames_clips(ctx, &c);
+    return run_clips(ctx, &c, s->f32 ? WMEL_OP_LOG_MEL : WMEL_OP_LOG_MEL_S16);
 }
 
 int wmel_log_mel(wmel_ctx *ctx, const float *pcm, size_t n_samples, size_t padding,
@@ -211,16 +194,37 @@ int wmel_log_mel_batch(wmel_ctx *ctx, const float *pcm, size_t batch, size_t n_s
     size_t nf = wmel_n_frames(n_samples, padding);
     rc = need_out(ctx, batch, nf, out, out_len);
     if (rc) return rc;
-#ifdef WMEL_HAVE_CUDA
-    if (ctx->backend == WMEL_BACKEND_CUDA) { /* per-op fallback: FALLBACK runs it below */
-        rc = wmel__cuda_host(ctx, pcm, NULL, batch, n_samples, pcm_stride, padding, batch_norm,
-                             out, out_len, WMEL_OP_LOG_MEL_BATCH);
-        if (rc != WMEL__CUDA_FALLBACK) return rc;
-    }
-#endif
     wmel_clips c = {pcm, NULL, batch, n_samples, pcm_stride, padding, batch_norm, out, out_len};
-    return wmel__frames_clips(ctx, &c);
+    return run_clips(ctx, &c, WMEL_OP_LOG_MEL_BATCH);
 }
+
+int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int sample_type, size_t batch,
+                             size_t n_samples, size_t pcm_stride, size_t padding, int batch_norm,
+                             float *d_out, size_t out_len, void *stream)
+{
+    if (!ctx) return WMEL_ERR_NULL_POINTER;
+    if (!wmel__backend(WMEL_BACKEND_CUDA)) return WMEL_ERR_NOT_BUILT;
+    if (sample_type != WMEL_SAMPLE_F32 && sample_type != WMEL_SAMPLE_S16) return WMEL_ERR_INVALID_ARG;
+    if (batch_norm != WMEL_BATCH_PER_CLIP && batch_norm != WMEL_BATCH_GLOBAL) return WMEL_ERR_INVALID_ARG;
+    if (!ctx->vt->clips_device) return WMEL_ERR_BACKEND_UNAVAILABLE;
+    if (batch == 0) return WMEL_OK;
+    if (pcm_stride < n_samples) return WMEL_ERR_INVALID_ARG;
+    if (!d_pcm && n_samples) return WMEL_ERR_NULL_POINTER;
+    if (padding > SIZE_MAX / 4 - n_samples) return WMEL_ERR_OVERFLOW;
+    if (n_samples + padding <= WMEL_PAD) return WMEL_ERR_TOO_SHORT;
+    if (batch > 1 && pcm_stride > SIZE_MAX / 4 / (batch - 1)) return WMEL_ERR_OVERFLOW;
+    const size_t nf = wmel_n_frames(n_samples, padding);
+    const size_t per = (size_t)ctx->params.n_mels * nf;
+    if (per / (size_t)ctx->params.n_mels != nf || per > SIZE_MAX / 4 / batch) return WMEL_ERR_OVERFLOW;
+    if (!d_out) return WMEL_ERR_NULL_POINTER;
+    if (out_len < per * batch) return WMEL_ERR_BUFFER_TOO_SMALL;
+    const int s16 = sample_type == WMEL_SAMPLE_S16;
+    wmel_clips c = {s16 ? NULL : (const float *)d_pcm, s16 ? (const int16_t *)d_pcm : NULL, batch,
+                    n_samples, pcm_stride, padding, batch_norm, d_out, out_len};
+    return ctx->vt->clips_device(ctx, &c, stream);
+}
+
+const char *wmel_cuda_error_detail(void) { return wmel__detail_get(); }
 
 int wmel_pad_or_trim(const float *in, size_t n, float *out, size_t length)
 {

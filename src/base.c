@@ -1,11 +1,12 @@
 /*
- * base.c -- the low-level helpers every layer of the library may use: aligned memory
- * and the frame count. Nothing here knows a ctx.
+ * base.c -- the low-level helpers every layer of the library may use: aligned memory,
+ * the frame count, the per-thread failure detail. Nothing here knows a ctx.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "internal.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 void *wmel__aligned_alloc(size_t bytes)
@@ -24,3 +25,13 @@ size_t wmel_n_frames(size_t n_samples, size_t padding)
     if (padding > SIZE_MAX - n_samples) return SIZE_MAX / WMEL_HOP;
     return (n_samples + padding) / WMEL_HOP;
 }
+
+static _Thread_local char g_detail[256];
+
+int wmel__detail(const char *msg)
+{
+    snprintf(g_detail, sizeof g_detail, "%s", msg);
+    return WMEL_ERR_CUDA;
+}
+
+const char *wmel__detail_get(void) { return g_detail; }

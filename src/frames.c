@@ -86,7 +86,7 @@ typedef struct mel_task {
 static void raw_range(const wmel_ctx *ctx, const wmel_signal *s, size_t f_begin, size_t f_end,
                       size_t f0, float *out, size_t stride, float *span, float *max, int *bad)
 {
-    wmel_block_fn fn = ctx->backend == WMEL_BACKEND_REF ? wmel__ref_block : ctx->kernel->block;
+    wmel_block_fn fn = ctx->block;
     void *scratch = span + SPAN_FLOATS; /* SPAN_FLOATS * 4 is a multiple of 64 */
     WMEL_ROWTAIL(scratch)->rows = 0;
     for (size_t f = f_begin; f < f_end; f += WMEL_BLOCK_FRAMES) {

@@ -140,20 +140,6 @@ typedef struct wmel_signal {
  * copied samples are zero. */
 int wmel__signal_span(const wmel_signal *s, size_t p0, size_t count, float *dst);
 
-struct wmel_ctx {
-    wmel_params params;
-    int backend;           /* the one chosen */
-    int n_threads;
-    int isa;               /* WMEL_ISA_* level of the kernels (cpu/cpu.c) */
-    const wmel_kernel *kernel;
-    wmel_plan plan;
-    void *cuda;            /* CUDA backend state when backend == CUDA */
-    struct wmel_pool *pool;/* worker threads (pool.c), started on first use; NULL: none */
-    char kernel_name[48];
-};
-
-/* ---- the frame driver (frames.c) ---- */
-
 /* Whole clips of one call, already checked at the boundary (api.c): `batch` clips of n
  * samples (f32 or s16 set), clip b at b * pcm_stride, `padding` zeros appended; out
  * holds out_len floats, clip b at b * n_mels * nf. */
@@ -165,6 +151,62 @@ typedef struct wmel_clips {
     float *out;
     size_t out_len;
 } wmel_clips;
+
+/* ---- backends --------------------------------------------------------------------
+ * Each backend is one table of functions (libsamplerate's SRC_STATE_VT, ggml's backend
+ * interface); backend.c lists those built in. api.c checks every argument at the
+ * boundary and then calls through ctx->vt, so a backend sees checked calls only. A NULL
+ * entry means: what the frame driver (frames.c) does on the ctx's CPU kernel. */
+#define WMEL__FALLBACK 1 /* a backend's answer: run this op on the frame driver instead */
+
+typedef struct wmel_backend_vt {
+    int id;                /* WMEL_BACKEND_REF / CPU / CUDA */
+    const char *name;      /* wmel_backend_name() */
+    /* 1 when the backend can serve these params (the CUDA device exists); NULL: always */
+    int (*available)(const wmel_params *p);
+    /* Backend state (ctx->state), block function, kernel name; WMEL_OK or a status. */
+    int (*init)(wmel_ctx *ctx);
+    void (*free)(wmel_ctx *ctx);
+    /* Whole clips in host memory; a status or WMEL__FALLBACK. `op` is a WMEL_OP_*. */
+    int (*clips)(wmel_ctx *ctx, const wmel_clips *c, int op);
+    /* Whole clips in device memory (c->f32 or c->s16 is the device pointer), enqueued
+     * on `stream`; NULL: the backend has no device memory (WMEL_ERR_BACKEND_UNAVAILABLE). */
+    int (*clips_device)(wmel_ctx *ctx, const wmel_clips *c, void *stream);
+    /* Where `op` ran last (wmel_op_backend); NULL: on this backend. */
+    const char *(*op_backend)(const wmel_ctx *ctx, int op);
+    /* wmel_cuda_stem_device() after its checks; NULL: unavailable on this backend. */
+    int (*stem_device)(const wmel_stem *s, wmel_ctx *ctx, const float *d_mel, size_t n_windows,
+                       float *d_out, void *stream);
+} wmel_backend_vt;
+
+/* The backend `id` (WMEL_BACKEND_REF / CPU / CUDA) when it is built in, else NULL
+ * (backend.c); and AUTO's choice for params p: the first available, best first. */
+const wmel_backend_vt *wmel__backend(int id);
+const wmel_backend_vt *wmel__backend_auto(const wmel_params *p);
+extern const wmel_backend_vt wmel__backend_ref; /* ref/ref.c */
+extern const wmel_backend_vt wmel__backend_cpu; /* cpu/cpu.c */
+extern const wmel_backend_vt wmel__backend_cuda; /* cuda/backend.c, when built */
+
+/* The calling thread's detail for the last backend failure (wmel_cuda_error_detail);
+ * _detail stores msg and returns WMEL_ERR_CUDA (base.c). */
+int wmel__detail(const char *msg);
+const char *wmel__detail_get(void);
+
+struct wmel_ctx {
+    wmel_params params;
+    int backend;           /* the one chosen: vt->id */
+    const wmel_backend_vt *vt;
+    int n_threads;
+    int isa;               /* WMEL_ISA_* level of the kernels (cpu/cpu.c) */
+    const wmel_kernel *kernel;
+    wmel_plan plan;
+    wmel_block_fn block;   /* the frame driver's block function: kernel->block, or ref's */
+    void *state;           /* the backend's own (vt->init), NULL for ref and cpu */
+    struct wmel_pool *pool;/* worker threads (pool.c), started on first use; NULL: none */
+    char kernel_name[48];
+};
+
+/* ---- the frame driver (frames.c) ---- */
 
 /* The ctx's output for whole clips: raw log10 mel, then normalised (per clip or with one
  * max over the batch) and smoothed as the ctx's params say, on the ctx's threads. */

@@ -2,7 +2,8 @@
  * cpu.c -- the CPU's instruction-set level, decided in one place: what the processor
  * runs (detected once), capped by params.max_isa and the WMEL_MAX_ISA environment
  * variable (c|scalar|avx2|avx512, parsed here only), and the log-Mel kernel table for a
- * level. The stem's GELU and GEMM pick their kernels from the same level (libopus's
+ * level; and the CPU backend (its table is all defaults: the frame driver on the
+ * ctx's kernel). The stem's GELU and GEMM pick their kernels from the same level (libopus's
  * arch tables: chosen once, hot loops never test features). A NEON level would be
  * detected here and get its kernel file beside kernel_avx2.c.
  */
@@ -57,3 +58,6 @@ const wmel_kernel *wmel__kernel_for(int level)
     if (!k && level >= WMEL_ISA_AVX2) k = wmel__kernel_avx2();
     return k ? k : wmel__kernel_c();
 }
+
+const wmel_backend_vt wmel__backend_cpu = {WMEL_BACKEND_CPU, "cpu", NULL, NULL, NULL,
+                                           NULL, NULL, NULL, NULL};

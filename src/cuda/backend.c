@@ -38,35 +38,12 @@ typedef struct cuda_state {
     int *pinned_flag;
 } cuda_state;
 
-static _Thread_local char g_detail[256];
-
+/* The runtime's message kept for wmel_cuda_error_detail() (base.c). */
 static int cu_fail(cudaError_t e, const char *what)
 {
-    snprintf(g_detail, sizeof g_detail, "%s: %s (%s)", what, cudaGetErrorString(e),
-             cudaGetErrorName(e));
-    return WMEL_ERR_CUDA;
-}
-
-const char *wmel_cuda_error_detail(void) { return g_detail; }
-
-/* For the other CUDA files (stem_cuda.c, declared in stem_cuda.h). */
-int wmel__cuda_detail(const char *msg)
-{
-    snprintf(g_detail, sizeof g_detail, "%s", msg);
-    return WMEL_ERR_CUDA;
-}
-
-int wmel__cu_free(void *p, void *stream)
-{
-    if (!p) return cudaSuccess;
-    cudaError_t e = cudaFreeAsync(p, (cudaStream_t)stream);
-    if (e != cudaSuccess) {
-        cudaGetLastError();
-        cudaStreamSynchronize((cudaStream_t)stream);
-        cudaFree(p);
-        cudaGetLastError();
-    }
-    return (int)e;
+    char msg[256];
+    snprintf(msg, sizeof msg, "%s: %s (%s)", what, cudaGetErrorString(e), cudaGetErrorName(e));
+    return wmel__detail(msg);
 }
 
 /* Makes `dev` current; remembers the caller's device in *prev. */
@@ -82,8 +59,9 @@ static void leave_device(int dev, int prev)
     if (prev != dev) cudaSetDevice(prev);
 }
 
-int wmel__cuda_available(int device)
+static int cuda_available(const wmel_params *p)
 {
+    const int device = p->cuda_device;
     int count = 0;
     if (cudaGetDeviceCount(&count) != cudaSuccess) {
         cudaGetLastError(); /* clear: "no device" is not an error of the caller's */
@@ -103,7 +81,7 @@ int wmel__cuda_available(int device)
 
 /* ---------------------------------------------------------------- create / destroy */
 
-int wmel__cuda_init(wmel_ctx *ctx)
+static int cuda_init(wmel_ctx *ctx)
 {
     const wmel_plan *pl = &ctx->plan;
     const int n_mels = pl->n_mels;
@@ -160,7 +138,7 @@ int wmel__cuda_init(wmel_ctx *ctx)
     }
     st->plan_d = (const double *)st->plan;
     st->plan_i = (const int *)((const double *)st->plan + nd);
-    ctx->cuda = st;
+    ctx->state = st;
     snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "cuda-f64fft-t%d", WMEL_CU_TILE);
     return WMEL_OK;
 }
@@ -182,9 +160,9 @@ static void host_release(cuda_state *st)
     st->host_ready = 0;
 }
 
-void wmel__cuda_free(wmel_ctx *ctx)
+static void cuda_free(wmel_ctx *ctx)
 {
-    cuda_state *st = ctx->cuda;
+    cuda_state *st = ctx->state;
     if (!st) return;
     int prev = 0;
     if (enter_device(st->device, &prev) == cudaSuccess) {
@@ -195,7 +173,7 @@ void wmel__cuda_free(wmel_ctx *ctx)
     cudaGetLastError();
     pthread_mutex_destroy(&st->lock);
     free(st);
-    ctx->cuda = NULL;
+    ctx->state = NULL;
 }
 
 /* Streams, events and pinned buffers for the host path (lock held, device current). */
@@ -223,18 +201,15 @@ static int host_setup(cuda_state *st)
 
 /* ---------------------------------------------------------------- per-op reporting */
 
-void wmel__cuda_note_op(wmel_ctx *ctx, int op, int backend)
+static void note_op(wmel_ctx *ctx, int op, int backend)
 {
-    cuda_state *st = ctx->cuda;
+    cuda_state *st = ctx->state;
     if (st && op >= 0 && op < N_OPS) atomic_store(&st->op_backend[op], backend);
 }
 
-const char *wmel_op_backend(const wmel_ctx *ctx, int op)
+static const char *cuda_op_backend(const wmel_ctx *ctx, int op)
 {
-    if (!ctx || op < WMEL_OP_LOG_MEL || op > WMEL_OP_STREAM) return "none";
-    const cuda_state *st = ctx->cuda;
-    if (ctx->backend != WMEL_BACKEND_CUDA || !st)
-        return op == WMEL_OP_DEVICE ? "none" : wmel_backend_name(ctx);
+    const cuda_state *st = ctx->state;
     if (op == WMEL_OP_STREAM) return "cpu"; /* the frame engine has no CUDA path */
     switch (atomic_load(&((cuda_state *)st)->op_backend[op])) {
     case WMEL_BACKEND_CPU: return "cpu";
@@ -349,7 +324,7 @@ static int host_run(cuda_state *st, host_call *hc, float *out, size_t per, int n
                                    : cudaMallocAsync(&d_edges, edge_bytes, st->compute);
     if (e == cudaErrorMemoryAllocation) {
         cudaGetLastError();
-        rc = WMEL__CUDA_FALLBACK;
+        rc = WMEL__FALLBACK;
         goto cleanup;
     }
     if (e != cudaSuccess) {
@@ -435,13 +410,13 @@ cleanup:
     return rc;
 }
 
-int wmel__cuda_host(wmel_ctx *ctx, const float *f32, const int16_t *s16, size_t batch, size_t n,
-                    size_t stride, size_t padding, int batch_norm, float *out, size_t out_len,
-                    int op)
+static int cuda_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
 {
-    cuda_state *st = ctx->cuda;
-    (void)out_len; /* checked by the caller */
-    if (!st) return WMEL__CUDA_FALLBACK;
+    cuda_state *st = ctx->state;
+    const float *f32 = c->f32;
+    const int16_t *s16 = c->s16;
+    const size_t batch = c->batch, n = c->n, stride = c->pcm_stride, padding = c->padding;
+    float *out = c->out;
     if (batch == 0) return WMEL_OK;
     const size_t nf = wmel_n_frames(n, padding);
     const size_t per = (size_t)ctx->params.n_mels * nf;
@@ -453,8 +428,8 @@ int wmel__cuda_host(wmel_ctx *ctx, const float *f32, const int16_t *s16, size_t 
     hc.stride = stride;
     hc.batch = batch;
     if (n == 0 || n > SIZE_MAX / hc.elt / batch) { /* all padding, or too big to stage */
-        wmel__cuda_note_op(ctx, op, WMEL_BACKEND_CPU);
-        return WMEL__CUDA_FALLBACK;
+        note_op(ctx, op, WMEL_BACKEND_CPU);
+        return WMEL__FALLBACK;
     }
     hc.l.sample_type = f32 ? WMEL_CU_F32 : WMEL_CU_S16;
     hc.l.pcm_stride = n;
@@ -469,7 +444,7 @@ int wmel__cuda_host(wmel_ctx *ctx, const float *f32, const int16_t *s16, size_t 
     hc.l.n_mels = ctx->params.n_mels;
     hc.l.out_stride = per;
     const int normalize = ctx->params.norm == WMEL_NORM_WHOLE;
-    hc.l.global_key = normalize && batch_norm == WMEL_BATCH_GLOBAL;
+    hc.l.global_key = normalize && c->batch_norm == WMEL_BATCH_GLOBAL;
 
     int prev = 0, rc;
     if (pthread_mutex_lock(&st->lock) != 0) return WMEL_ERR_THREAD;
@@ -483,33 +458,23 @@ int wmel__cuda_host(wmel_ctx *ctx, const float *f32, const int16_t *s16, size_t 
         leave_device(st->device, prev);
     }
     pthread_mutex_unlock(&st->lock);
-    wmel__cuda_note_op(ctx, op, rc == WMEL__CUDA_FALLBACK ? WMEL_BACKEND_CPU : WMEL_BACKEND_CUDA);
+    note_op(ctx, op, rc == WMEL__FALLBACK ? WMEL_BACKEND_CPU : WMEL_BACKEND_CUDA);
     return rc;
 }
 
 /* ---------------------------------------------------------------- device pointers */
 
-int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int sample_type, size_t batch,
-                             size_t n_samples, size_t pcm_stride, size_t padding, int batch_norm,
-                             float *d_out, size_t out_len, void *stream)
+static int cuda_clips_device(wmel_ctx *ctx, const wmel_clips *c, void *stream)
 {
-    if (!ctx) return WMEL_ERR_NULL_POINTER;
-    if (sample_type != WMEL_SAMPLE_F32 && sample_type != WMEL_SAMPLE_S16) return WMEL_ERR_INVALID_ARG;
-    if (batch_norm != WMEL_BATCH_PER_CLIP && batch_norm != WMEL_BATCH_GLOBAL) return WMEL_ERR_INVALID_ARG;
-    cuda_state *st = ctx->cuda;
-    if (ctx->backend != WMEL_BACKEND_CUDA || !st) return WMEL_ERR_BACKEND_UNAVAILABLE;
-    if (batch == 0) return WMEL_OK;
-    if (pcm_stride < n_samples) return WMEL_ERR_INVALID_ARG;
-    if (!d_pcm && n_samples) return WMEL_ERR_NULL_POINTER;
-    if (padding > SIZE_MAX / 4 - n_samples) return WMEL_ERR_OVERFLOW;
-    if (n_samples + padding <= WMEL_PAD) return WMEL_ERR_TOO_SHORT;
-    if (batch > 1 && pcm_stride > SIZE_MAX / 4 / (batch - 1)) return WMEL_ERR_OVERFLOW;
+    cuda_state *st = ctx->state;
+    const int sample_type = c->s16 ? WMEL_SAMPLE_S16 : WMEL_SAMPLE_F32;
+    const void *d_pcm = c->s16 ? (const void *)c->s16 : (const void *)c->f32;
+    const size_t batch = c->batch, n_samples = c->n, pcm_stride = c->pcm_stride;
+    const size_t padding = c->padding;
+    const int batch_norm = c->batch_norm;
+    float *d_out = c->out;
     const size_t nf = wmel_n_frames(n_samples, padding);
     const size_t per = (size_t)ctx->params.n_mels * nf;
-    if (per / (size_t)ctx->params.n_mels != nf || per > SIZE_MAX / 4 / batch) return WMEL_ERR_OVERFLOW;
-    if (!d_out) return WMEL_ERR_NULL_POINTER;
-    if (out_len < per * batch) return WMEL_ERR_BUFFER_TOO_SMALL;
-
     const int normalize = ctx->params.norm == WMEL_NORM_WHOLE;
     wmel_cu_launch l;
     memset(&l, 0, sizeof l);
@@ -570,6 +535,10 @@ int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int sample_type, 
         cudaGetLastError();
     }
     leave_device(st->device, prev);
-    wmel__cuda_note_op(ctx, WMEL_OP_DEVICE, WMEL_BACKEND_CUDA);
+    note_op(ctx, WMEL_OP_DEVICE, WMEL_BACKEND_CUDA);
     return rc;
 }
+
+const wmel_backend_vt wmel__backend_cuda = {WMEL_BACKEND_CUDA, "cuda", cuda_available, cuda_init,
+                                            cuda_free, cuda_clips, cuda_clips_device,
+                                            cuda_op_backend, wmel__cuda_stem_device};

@@ -1,6 +1,6 @@
 /*
- * cuda_internal.h -- what the CUDA backend's C glue (backend.c) and its kernels
- * (kernels.cu) share: the device plan layout and the launchers. Plain C, no CUDA
+ * cuda_internal.h -- what the CUDA backend's C glue (backend.c, stem_cuda.c) and its
+ * kernels (kernels.cu) share: the device plan layout and the launchers. Plain C, no CUDA
  * headers, so both compilers read it.
  */
 #ifndef WMEL_CUDA_INTERNAL_H
@@ -9,34 +9,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wmel.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 struct wmel_ctx;
 
-/* ---- the host glue (backend.c), called from api.c ---- */
+/* ---- the host glue: backend.c (the wmel__backend_cuda table) and stem_cuda.c ---- */
 
-/* 1 when `device` exists and this build's kernels can run on it. */
-int wmel__cuda_available(int device);
-/* Device plan, kernel name; WMEL_OK or a status (the ctx stays CPU-capable either way). */
-int wmel__cuda_init(struct wmel_ctx *ctx);
-void wmel__cuda_free(struct wmel_ctx *ctx);
-/* Host-pointer compute of `batch` clips (f32 or s16 set) on the ctx's device. Arguments
- * are already checked. Returns a status, or WMEL__CUDA_FALLBACK when the op should run on
- * the CPU backend instead (device memory too small); `op` is a WMEL_OP_* for reporting. */
-#define WMEL__CUDA_FALLBACK 1
-int wmel__cuda_host(struct wmel_ctx *ctx, const float *f32, const int16_t *s16, size_t batch,
-                    size_t n, size_t stride, size_t padding, int batch_norm, float *out,
-                    size_t out_len, int op);
+/* wmel_cuda_stem_device() after stem.c's checks (stem_cuda.c): the stem_device entry. */
+int wmel__cuda_stem_device(const wmel_stem *s, struct wmel_ctx *ctx, const float *d_mel,
+                           size_t n_windows, float *d_out, void *stream);
+
+/* ---- the kernels (kernels.cu), called from backend.c and stem_cuda.c ---- */
+
 /* Frees device memory in stream order on `stream` (a cudaStream_t); when the runtime
  * refuses that, waits for the stream and frees it synchronously, so that no error path
  * leaks device memory. Returns cudaFreeAsync's cudaError_t as int (the caller reports it). */
 int wmel__cu_free(void *p, void *stream);
-/* Records that `op` ran on `backend` (WMEL_BACKEND_*), for wmel_op_backend(). */
-void wmel__cuda_note_op(struct wmel_ctx *ctx, int op, int backend);
-
-/* ---- the kernels (kernels.cu), called from backend.c ---- */
 
 /* Frames per thread block and threads per block of the fused kernel. */
 #define WMEL_CU_TILE 16

@@ -478,3 +478,16 @@ extern "C" float wmel__cu_key_to_float(unsigned key)
     memcpy(&f, &b, sizeof f);
     return f;
 }
+
+extern "C" int wmel__cu_free(void *p, void *stream)
+{
+    if (!p) return cudaSuccess;
+    cudaError_t e = cudaFreeAsync(p, (cudaStream_t)stream);
+    if (e != cudaSuccess) {
+        cudaGetLastError();
+        cudaStreamSynchronize((cudaStream_t)stream);
+        cudaFree(p);
+        cudaGetLastError();
+    }
+    return (int)e;
+}

@@ -86,7 +86,7 @@ static int sym(void *lib, const char *name, void *fn, size_t size)
 /* Opens cuBLAS once (g_cache_lock held). */
 static int blas_load(void)
 {
-    if (g_blas.state) return g_blas.state > 0 ? WMEL_OK : wmel__cuda_detail(g_blas.why);
+    if (g_blas.state) return g_blas.state > 0 ? WMEL_OK : wmel__detail(g_blas.why);
     const char *names[] = {WMEL_CUBLAS_LIB, WMEL_CUBLAS_SONAME, "libcublas.so"};
     void *lib = NULL;
     for (size_t i = 0; i < sizeof names / sizeof names[0] && !lib; i++)
@@ -95,7 +95,7 @@ static int blas_load(void)
         const char *e = dlerror();
         snprintf(g_blas.why, sizeof g_blas.why, "cuBLAS could not be loaded: %s", e ? e : WMEL_CUBLAS_SONAME);
         g_blas.state = -1;
-        return wmel__cuda_detail(g_blas.why);
+        return wmel__detail(g_blas.why);
     }
     if (sym(lib, "cublasCreate_v2", &g_blas.create, sizeof g_blas.create) ||
         sym(lib, "cublasDestroy_v2", &g_blas.destroy, sizeof g_blas.destroy) ||
@@ -105,7 +105,7 @@ static int blas_load(void)
         sym(lib, "cublasGetStatusString", &g_blas.status_string, sizeof g_blas.status_string)) {
         snprintf(g_blas.why, sizeof g_blas.why, "cuBLAS (%s) lacks a function wmel needs", WMEL_CUBLAS_SONAME);
         g_blas.state = -1;
-        return wmel__cuda_detail(g_blas.why); /* the library stays open: harmless */
+        return wmel__detail(g_blas.why); /* the library stays open: harmless */
     }
     g_blas.state = 1;
     return WMEL_OK;
@@ -116,14 +116,14 @@ static int cuda_fail(cudaError_t e, const char *what)
     char msg[256];
     snprintf(msg, sizeof msg, "%s: %s (%s)", what, cudaGetErrorString(e), cudaGetErrorName(e));
     cudaGetLastError();
-    return wmel__cuda_detail(msg);
+    return wmel__detail(msg);
 }
 
 static int blas_fail(cublasStatus_t b, const char *what)
 {
     char msg[256];
     snprintf(msg, sizeof msg, "%s: cuBLAS %s", what, g_blas.status_string(b));
-    return wmel__cuda_detail(msg);
+    return wmel__detail(msg);
 }
 
 /* The GEMM's B operand back as [n][k] row-major floats. */
@@ -203,6 +203,8 @@ static int dev_create(const wmel_stem_view *v, int device, stem_dev **out)
     return WMEL_OK;
 }
 
+static void cache_release(void *cache);
+
 /* The stem's entry for `device` (current), created on first use. */
 static int dev_get(const wmel_stem *s, int device, stem_dev **out)
 {
@@ -218,6 +220,7 @@ static int dev_get(const wmel_stem *s, int device, stem_dev **out)
         if (rc == WMEL_OK) {
             e->next = *v.cuda;
             *v.cuda = e;
+            *v.release = cache_release;
         }
     }
     pthread_mutex_unlock(&g_cache_lock);
@@ -225,7 +228,8 @@ static int dev_get(const wmel_stem *s, int device, stem_dev **out)
     return rc;
 }
 
-void wmel__stem_cuda_free(void *cache)
+/* The stem's release hook (wmel_stem_free): every device's copies. */
+static void cache_release(void *cache)
 {
     if (!cache) return; /* never touch the runtime for a stem the GPU never saw */
     int prev = -1;
@@ -310,22 +314,10 @@ static int enqueue(const stem_dev *e, cudaStream_t st, const float *mel, size_t 
     return rc;
 }
 
-int wmel_cuda_stem_device(const wmel_stem *s, wmel_ctx *ctx, const float *d_mel, size_t n_windows,
-                          float *d_out, size_t out_len, void *stream)
+int wmel__cuda_stem_device(const wmel_stem *s, wmel_ctx *ctx, const float *d_mel, size_t n_windows,
+                           float *d_out, void *stream)
 {
-    if (!s || !ctx) return WMEL_ERR_NULL_POINTER;
     const size_t nm = (size_t)wmel_stem_n_mels(s), d = (size_t)wmel_stem_d_model(s);
-    if ((int)nm != ctx->params.n_mels) return WMEL_ERR_INVALID_ARG;
-    if (n_windows) {
-        if (!d_mel || !d_out) return WMEL_ERR_NULL_POINTER;
-        const size_t per_out = (size_t)T_OUT * d, per_in = (size_t)T_IN * nm;
-        const size_t lim = SIZE_MAX / sizeof(float);
-        if (n_windows > lim / per_out || n_windows > lim / per_in) return WMEL_ERR_OVERFLOW;
-        if (out_len < n_windows * per_out) return WMEL_ERR_BUFFER_TOO_SMALL;
-    }
-    if (ctx->backend != WMEL_BACKEND_CUDA || !ctx->cuda) return WMEL_ERR_BACKEND_UNAVAILABLE;
-    if (n_windows == 0) return WMEL_OK;
-
     const int dev = ctx->params.cuda_device;
     int prev = 0;
     cudaError_t ce = cudaGetDevice(&prev);

@@ -8,6 +8,7 @@
 #include "../internal.h"
 
 #include <math.h>
+#include <stdio.h>
 
 float wmel__ref_block(const wmel_plan *pl, const float *x, size_t nf, float *out,
                       size_t stride, void *scratch, int *bad)
@@ -41,3 +42,14 @@ float wmel__ref_block(const wmel_plan *pl, const float *x, size_t nf, float *out
     }
     return (float)vmax;
 }
+
+/* The backend: the frame driver with the block above in place of the CPU kernel's. */
+static int ref_init(wmel_ctx *ctx)
+{
+    ctx->block = wmel__ref_block;
+    snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "ref-f64-dft");
+    return WMEL_OK;
+}
+
+const wmel_backend_vt wmel__backend_ref = {WMEL_BACKEND_REF, "ref", NULL, ref_init, NULL,
+                                           NULL, NULL, NULL, NULL};

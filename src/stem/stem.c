@@ -24,12 +24,13 @@ struct wmel_stem {
     wmel_gemm_b g1, g2;
     float *b1, *b2, *pos; /* [d], [d], [1500][d] */
     void *cuda;           /* device copies for wmel_cuda_stem_device (src/cuda/stem_cuda.c) */
+    void (*release)(void *cache); /* frees them (set by the backend with the first copy) */
 };
 
 void wmel_stem_free(wmel_stem *s)
 {
     if (!s) return;
-    wmel__stem_cuda_free(s->cuda);
+    if (s->release) s->release(s->cuda);
     wmel__gemm_b_free(&s->g1);
     wmel__gemm_b_free(&s->g2);
     free(s->b1);
@@ -46,7 +47,8 @@ const char *wmel_stem_gemm_name(const wmel_stem *s) { return s ? wmel__gemm_name
 void wmel__stem_view(const wmel_stem *s, wmel_stem_view *v)
 {
     wmel_stem *m = (wmel_stem *)s; /* the cache slot is the one mutable part of a stem */
-    *v = (wmel_stem_view){s->n_mels, s->d, &s->g1, &s->g2, s->b1, s->b2, s->pos, &m->cuda};
+    *v = (wmel_stem_view){s->n_mels, s->d, &s->g1, &s->g2, s->b1, s->b2, s->pos, &m->cuda,
+                          &m->release};
 }
 
 /* Where tensor bytes come from: a memory image or an open file. */
@@ -366,4 +368,25 @@ out:
     wmel__aligned_free(x1);
     wmel__aligned_free(h);
     return rc;
+}
+
+/* The stem on a ctx's device memory: the boundary checks here, the work on the ctx's
+ * backend (cuda/stem_cuda.c through the backend table). */
+int wmel_cuda_stem_device(const wmel_stem *s, wmel_ctx *ctx, const float *d_mel, size_t n_windows,
+                          float *d_out, size_t out_len, void *stream)
+{
+    if (!s || !ctx) return WMEL_ERR_NULL_POINTER;
+    if (!wmel__backend(WMEL_BACKEND_CUDA)) return WMEL_ERR_NOT_BUILT;
+    const size_t nm = (size_t)s->n_mels, d = (size_t)s->d;
+    if ((int)nm != ctx->params.n_mels) return WMEL_ERR_INVALID_ARG;
+    if (n_windows) {
+        if (!d_mel || !d_out) return WMEL_ERR_NULL_POINTER;
+        const size_t per_out = (size_t)1500 * d, per_in = (size_t)3000 * nm;
+        const size_t lim = SIZE_MAX / sizeof(float);
+        if (n_windows > lim / per_out || n_windows > lim / per_in) return WMEL_ERR_OVERFLOW;
+        if (out_len < n_windows * per_out) return WMEL_ERR_BUFFER_TOO_SMALL;
+    }
+    if (!ctx->vt->stem_device) return WMEL_ERR_BACKEND_UNAVAILABLE;
+    if (n_windows == 0) return WMEL_OK;
+    return ctx->vt->stem_device(s, ctx, d_mel, n_windows, d_out, stream);
 }

@@ -112,15 +112,14 @@ int wmel__stem_threads(int n_threads); /* 0 -> online cores, clamped to [1, 256]
 /* What the CUDA path reads from a loaded stem: the conv weights as the GEMMs hold them
  * ([d][3][c] rows: `raw` for BLAS, `packed` panels for the own kernels), the biases and
  * positions, and the slot where stem_cuda.c caches its per-device copies (NULL until
- * first use; written under stem_cuda.c's lock only). */
+ * first use; written under stem_cuda.c's lock only) with the hook that releases them. */
 typedef struct wmel_stem_view {
     int n_mels, d;
     const wmel_gemm_b *g1, *g2;
     const float *b1, *b2, *pos;
     void **cuda;
+    void (**release)(void *cache); /* set with the first copy: wmel_stem_free calls it */
 } wmel_stem_view;
 void wmel__stem_view(const wmel_stem *s, wmel_stem_view *v);
-/* Releases the per-device copies (stem_cuda.c; a no-op in cuda/stub.c). */
-void wmel__stem_cuda_free(void *cache);
 
 #endif
