@@ -9,7 +9,7 @@
  * own compute loop the same way (bench/bench_common.h), so process start-up is excluded.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "../bench/bench_common.h"
+#include "bench_common.h" /* bench/: the timing every benchmark program shares */
 #include "commands.h"
 #include "wmel.h"
 
@@ -17,9 +17,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#ifndef WMEL_BENCH_DIR
-#define WMEL_BENCH_DIR "bench"
-#endif
 
 #define MAXL 8
 
@@ -223,7 +220,9 @@ int cmd_bench(int argc, char **argv)
         snprintf(fftw, sizeof fftw, "%s/wmel-bench-fftw", self);
     }
     if (access(fftw, X_OK)) fftw[0] = 0;
-    snprintf(pyscript, sizeof pyscript, "%s/peer_python.py", WMEL_BENCH_DIR);
+    /* the Python peers: bench/ of the source tree (run from its root), or WMEL_BENCH_DIR */
+    const char *bdir = getenv("WMEL_BENCH_DIR");
+    snprintf(pyscript, sizeof pyscript, "%s/peer_python.py", bdir && *bdir ? bdir : "bench");
     if (access(pyscript, R_OK)) pyscript[0] = 0;
     const char *pnames[3] = {"fftw", "numpy", "torch"};
 

@@ -5,8 +5,9 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "commands.h"
+#include "args.h"
+#include "out.h"
 #include "progress.h"
-#include "util.h"
 #include "wmel.h"
 
 #include <stdio.h>

@@ -7,8 +7,8 @@
  * as soon as it is done, so memory stays bounded for long files.
  */
 #define _POSIX_C_SOURCE 200809L
+#include "args.h"
 #include "commands.h"
-#include "util.h"
 #include "wmel.h"
 
 #include <stdio.h>

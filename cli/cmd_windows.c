@@ -6,13 +6,64 @@
  * normalised with the global max and appended to the output.
  */
 #define _POSIX_C_SOURCE 200809L
+#include "args.h"
 #include "commands.h"
-#include "util.h"
+#include "out.h"
+#include "progress.h"
 #include "wmel.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+int wmel_cli_windows_npy(wmel_ctx *ctx, const char *in, int quiet, const char *out, size_t d1,
+                         size_t d2, wmel_cli_window_fn fn, void *arg, size_t *count, char *err,
+                         size_t err_len)
+{
+    char warn[1024] = "";
+    int st;
+    *count = 0;
+    wmel_progress pg;
+    wmel_progress_init(&pg, in, quiet);
+    wmel_windows *w = wmel_windows_open(ctx, in, wmel_progress_cb, &pg, &st, err, err_len, warn,
+                                        sizeof warn);
+    wmel_progress_end(&pg);
+    if (warn[0] && !quiet) fprintf(stderr, "wmel: warning: %s\n", warn);
+    if (!w) return st ? st : WMEL_ERR_IO;
+    const size_t per = (size_t)wmel_ctx_n_mels(ctx) * WMEL_CHUNK_FRAMES, per_out = d1 * d2;
+    const size_t n = wmel_windows_count(w);
+    float *mel = malloc(per * sizeof *mel), *y = fn ? malloc(per_out * sizeof *y) : mel;
+    wmel_npy_out o;
+    int rc = mel && y ? wmel_npy_out_open(&o, out, err, err_len) : WMEL_ERR_NO_MEMORY;
+    if (!mel || !y) snprintf(err, err_len, "%s: out of memory", in);
+    if (rc == WMEL_OK) {
+        for (size_t k = 0; k < n && rc == WMEL_OK; k++) {
+            size_t frames = 0;
+            char msg[512] = "";
+            rc = wmel_windows_next(w, mel, per, &frames);
+            if (rc == WMEL_OK && frames == 0) rc = WMEL_ERR_IO; /* cannot happen */
+            if (rc) {
+                snprintf(err, err_len, "%s: window %zu: %s", in, k, wmel_strerror(rc));
+            } else if (fn && (rc = fn(arg, mel, y, msg, sizeof msg)) != 0) {
+                snprintf(err, err_len, "%s: window %zu: %s", in, k, msg);
+            } else {
+                rc = wmel_npy_out_write(&o, y, per_out, err, err_len);
+            }
+        }
+        size_t shape[3] = {n, d1, d2};
+        if (rc == WMEL_OK && n == 0) {
+            rc = WMEL_ERR_TOO_SHORT;
+            snprintf(err, err_len, "%s: shorter than one frame (160 samples): no window", in);
+        }
+        if (rc == WMEL_OK) rc = wmel_npy_out_commit(&o, shape, 3, err, err_len);
+        else wmel_npy_out_abort(&o);
+    }
+    if (fn) free(y);
+    free(mel);
+    wmel_windows_close(w);
+    *count = n;
+    return rc;
+}
 
 int cmd_windows(int argc, char **argv)
 {

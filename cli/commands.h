@@ -3,10 +3,27 @@
 #ifndef WMEL_CLI_COMMANDS_H
 #define WMEL_CLI_COMMANDS_H
 
-int cmd_mel(int argc, char **argv);
-int cmd_bench(int argc, char **argv);
+#include <stddef.h>
+
+#include "wmel.h"
+
+int cmd_mel(int argc, char **argv);     /* cli/cmd_mel.c */
+int cmd_bench(int argc, char **argv);   /* cli/cmd_bench.c */
 int cmd_decode(int argc, char **argv);  /* cli/cmd_decode.c */
 int cmd_windows(int argc, char **argv); /* cli/cmd_windows.c */
 int cmd_stem(int argc, char **argv);    /* cli/cmd_stem.c */
+
+/* The windows loop of `wmel windows`, shared with `wmel stem` (cli/cmd_windows.c). */
+/* Turns each of `fn`'s outputs for the transcribe windows of `in` (wmel_windows_open
+ * on ctx: bounded memory, progress on stderr unless quiet, the decoder's warning too)
+ * into one float32 OUT.npy of shape (n_windows, d1, d2), written atomically. fn (NULL:
+ * the window itself, d1 x d2 = n_mels x 3000) maps one window [n_mels][3000] to d1 x d2
+ * floats, returning 0 or a status with a message in msg. Returns 0, or a status with a
+ * message naming the input in err; *count gets the number of windows. */
+typedef int (*wmel_cli_window_fn)(void *arg, const float *mel, float *out, char *msg,
+                                  size_t msg_len);
+int wmel_cli_windows_npy(wmel_ctx *ctx, const char *in, int quiet, const char *out, size_t d1,
+                         size_t d2, wmel_cli_window_fn fn, void *arg, size_t *count, char *err,
+                         size_t err_len);
 
 #endif

@@ -3,7 +3,7 @@
  * bottom, a perceptual colour ramp (dark blue -> teal -> green -> yellow, monotonic in
  * lightness). Long inputs are max-pooled to at most 4096 columns.
  */
-#include "util.h"
+#include "out.h"
 
 #include "wmel.h"
 

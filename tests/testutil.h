@@ -3,7 +3,7 @@
 #ifndef WMEL_TESTUTIL_H
 #define WMEL_TESTUTIL_H
 
-#include "io/npy.h"
+#include "npy.h"
 #include "wmel.h"
 
 #include <stddef.h>

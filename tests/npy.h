@@ -1,5 +1,5 @@
 /*
- * npy.h -- NumPy .npy reading and writing (format version 1.0), internal to wmel.
+ * npy.h -- NumPy .npy reading (format version 1.0), for the tests (npy.c).
  */
 #ifndef WMEL_NPY_H
 #define WMEL_NPY_H
@@ -17,13 +17,6 @@ typedef struct wmel_npy {
     size_t itemsize;
     void *data;                     /* malloc'ed, count * itemsize bytes */
 } wmel_npy;
-
-/* Builds a v1.0 header for a little-endian float32 C-order array; returns its length
- * (a multiple of 64) or 0 when cap is too small. */
-size_t wmel__npy_header_f32(char *buf, size_t cap, const size_t *shape, int ndim);
-
-/* Writes a whole float32 array to an open stream. Returns 0 or WMEL_ERR_IO. */
-int wmel__npy_write_f32(FILE *f, const size_t *shape, int ndim, const float *data);
 
 /* Reads a .npy file (little-endian f4, f8, i2, i4; C order). Returns 0 or a status and
  * a message in err. */

@@ -1,14 +1,22 @@
 /*
- * mel_long.c -- `wmel mel` on long inputs in bounded memory. The input is decoded into
- * memory up to MEL_LONG_SAMPLES (2 minutes); a shorter input goes back to cmd_mel's
- * whole-clip path. A longer one streams: wmel_stream computes raw log10 frames in
- * blocks, which go to a tmpfile() as [n_mels][block] runs; once the global max and the
- * frame count are known, a second pass over that file normalises each run and writes
- * its rows into place in the (n_mels, n_frames) .npy. Memory: the decoder, one block of
- * frames, one run (a few MB), whatever the length.
+ * cmd_mel.c -- `wmel mel INPUT -o OUT.npy [--n-mels 80|128] [--padding N] [--pad-30s]
+ * [--norm whole|none] [--backend auto|ref|cpu|cuda] [--threads N] [--png PICTURE.png]
+ * [--smooth 3x3|none] [--raw-f32] [--quiet] [-v]`: the log-Mel spectrogram, float32
+ * (n_mels, n_frames).
+ *
+ * Long inputs in bounded memory (mel_long): the input is decoded into memory up to
+ * MEL_LONG_SAMPLES (2 minutes); a shorter input goes back to the whole-clip path. A
+ * longer one streams: wmel_stream computes raw log10 frames in blocks, which go to a
+ * tmpfile() as [n_mels][block] runs; once the global max and the frame count are known,
+ * a second pass over that file normalises each run and writes its rows into place in
+ * the (n_mels, n_frames) .npy. Memory: the decoder, one block of frames, one run (a few
+ * MB), whatever the length.
  */
 #define _POSIX_C_SOURCE 200809L
+#include "args.h"
 #include "commands.h"
+#include "input.h"
+#include "out.h"
 #include "progress.h"
 #include "wmel.h"
 
@@ -18,6 +26,8 @@
 #include <string.h>
 #include <sys/types.h>
 #include <time.h>
+
+#define ERRLEN 1024
 
 #define MEL_LONG_SAMPLES ((size_t)WMEL_SAMPLE_RATE * 120)
 #define CHUNK 65536
@@ -98,8 +108,11 @@ static int write_out(spill *s, const wmel_params *p, float mx, size_t nf, const 
     return wmel_npy_out_commit(&o, shape, 2, err, err_len);
 }
 
-int wmel_cli_mel_long(const char *in, const wmel_params *p, size_t padding, const char *out,
-                      int quiet, int verbose, float **pcm, size_t *n)
+/* Decodes the head of INPUT; when it is shorter than MEL_LONG_SAMPLES returns -1 with the
+ * samples in *pcm, *n (malloced) for the whole-clip path; otherwise streams the features
+ * to `out` in bounded memory and returns the exit status (messages printed). */
+static int mel_long(const char *in, const wmel_params *p, size_t padding, const char *out,
+                    int quiet, int verbose, float **pcm, size_t *n)
 {
     char err[1024] = "";
     int st;
@@ -196,6 +209,134 @@ int wmel_cli_mel_long(const char *in, const wmel_params *p, size_t padding, cons
     wmel_destroy(ctx);
     wmel_decoder_close(d);
     free(head);
+    if (rc) {
+        fprintf(stderr, "wmel: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
+static int die(const char *msg)
+{
+    fprintf(stderr, "wmel: %s\n", msg);
+    return 1;
+}
+
+int cmd_mel(int argc, char **argv)
+{
+    const char *in = NULL, *out = NULL, *png = NULL;
+    wmel_params p = wmel_default_params();
+    size_t padding = 0;
+    int smooth = 0;
+    int pad30 = 0, quiet = 0, verbose = 0, raw = 0, pr;
+    char err[ERRLEN];
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if ((pr = wmel_cli_common(argc, argv, &i, &out, &quiet, &p)) != 0) {
+            if (pr == 2) return 2;
+        } else if (!strcmp(a, "--padding")) {
+            if (wmel_cli_size(v, &padding)) return die("--padding takes a number of samples >= 0");
+            i++;
+        } else if (!strcmp(a, "--pad-30s")) {
+            pad30 = 1;
+        } else if (!strcmp(a, "--norm")) {
+            if (!v) return die("--norm takes whole or none");
+            if (!strcmp(v, "whole")) p.norm = WMEL_NORM_WHOLE;
+            else if (!strcmp(v, "none")) p.norm = WMEL_NORM_NONE;
+            else return die("--norm takes whole or none");
+            i++;
+        } else if (!strcmp(a, "--smooth")) {
+            if (!v || (strcmp(v, "3x3") && strcmp(v, "none"))) return die("--smooth takes 3x3 or none");
+            smooth = !strcmp(v, "3x3");
+            p.smooth = smooth ? WMEL_SMOOTH_3X3 : WMEL_SMOOTH_NONE; /* fused into the normalisation pass */
+            i++;
+        } else if (!strcmp(a, "--png")) {
+            if (!v) return die("--png needs a file name");
+            png = v;
+            i++;
+        } else if (!strcmp(a, "--raw-f32")) {
+            raw = 1;
+        } else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
+            verbose = 1;
+        } else if (wmel_cli_positional(a, &in) != 0) {
+            return 2;
+        }
+    }
+    if (!in) return die("mel: no INPUT given (see wmel --help)");
+    if (!out) return die("mel: no output given: use -o OUT.npy");
+
+    float *pcm = NULL;
+    size_t n = 0;
+    int rc = WMEL_OK;
+    if (!png && !pad30 && !smooth && !(raw && !strcmp(in, "-")) && (wmel_have_ffmpeg() || strcmp(in, "-"))) {
+        /* inputs over 2 minutes stream in bounded memory (mel_long above); smoothing needs
+           the whole clip (streams refuse it), so --smooth takes the path below */
+        int ex = mel_long(in, &p, padding, out, quiet, verbose, &pcm, &n);
+        if (ex >= 0) return ex;
+    } else {
+        rc = wmel_cli_load_input(in, &pcm, &n, quiet, raw, err, sizeof err);
+    }
+    if (rc) {
+        fprintf(stderr, "wmel: %s\n", err);
+        return 1;
+    }
+    if (pad30) {
+        float *t = malloc(WMEL_CHUNK_SAMPLES * sizeof(float));
+        if (!t) {
+            free(pcm);
+            return die("out of memory");
+        }
+        wmel_pad_or_trim(pcm, n, t, WMEL_CHUNK_SAMPLES);
+        free(pcm);
+        pcm = t;
+        n = WMEL_CHUNK_SAMPLES;
+    }
+    int st;
+    wmel_ctx *ctx = wmel_create(&p, &st);
+    if (!ctx) {
+        free(pcm);
+        fprintf(stderr, "wmel: %s\n", wmel_strerror(st));
+        return 1;
+    }
+    size_t nf = wmel_n_frames(n, padding);
+    size_t count = (size_t)p.n_mels * nf;
+    float *mel = count ? malloc(count * sizeof(float)) : NULL;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (count && !mel) rc = WMEL_ERR_NO_MEMORY;
+    else rc = wmel_log_mel(ctx, pcm, n, padding, mel, count);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    free(pcm);
+    if (rc == WMEL_OK && verbose) {
+        double ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) * 1e-6;
+        float lo = mel[0], hi = mel[0];
+        double sum = 0;
+        for (size_t i = 0; i < count; i++) {
+            lo = mel[i] < lo ? mel[i] : lo;
+            hi = mel[i] > hi ? mel[i] : hi;
+            sum += mel[i];
+        }
+        printf("%s: %zu samples (%.2f s at 16 kHz) + %zu padding -> (%d, %zu) float32\n", in, n,
+               n / 16000.0, padding, p.n_mels, nf);
+        printf("  min %.4f  max %.4f  mean %.4f\n", lo, hi, sum / (double)count);
+        printf("  %.3f ms on backend %s, kernel %s, %d thread(s)  (%.0fx realtime)\n", ms,
+               wmel_backend_name(ctx), wmel_kernel_name(ctx), wmel_ctx_n_threads(ctx),
+               ms > 0 ? n / 16.0 / ms : 0.0);
+    }
+    wmel_destroy(ctx);
+    if (rc) {
+        free(mel);
+        fprintf(stderr, "wmel: %s: %s\n", in, wmel_strerror(rc));
+        return 1;
+    }
+    size_t shape[2] = {(size_t)p.n_mels, nf};
+    rc = wmel_write_npy_atomic(out, shape, 2, mel, err, sizeof err);
+    if (rc == WMEL_OK && png) {
+        rc = wmel_write_png(png, mel, p.n_mels, nf, err, sizeof err);
+        if (rc) remove(out); /* all or nothing */
+    }
+    free(mel);
     if (rc) {
         fprintf(stderr, "wmel: %s\n", err);
         return 1;

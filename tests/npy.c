@@ -1,49 +1,18 @@
 /*
- * npy.c -- NumPy .npy files, format 1.0 (numpy/lib/format.py's documented layout):
- * magic "\x93NUMPY", version 1.0, a little-endian u16 header length, then a Python
- * dict literal padded with spaces and a newline to a multiple of 64 bytes.
+ * npy.c -- reading NumPy .npy files, format 1.0 (numpy/lib/format.py's documented
+ * layout: magic "\x93NUMPY", version 1.0, a little-endian u16 header length, then a
+ * Python dict literal padded with spaces and a newline to a multiple of 64 bytes): the
+ * goldens and the command's outputs, for the tests. The writer is the command's
+ * (cli/out.c); libwmel reads and writes no .npy.
  */
 #include "npy.h"
 
 #include "wmel.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-size_t wmel__npy_header_f32(char *buf, size_t cap, const size_t *shape, int ndim)
-{
-    char dict[512];
-    int n = snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': (");
-    for (int i = 0; i < ndim && n > 0 && (size_t)n < sizeof dict; i++)
-        n += snprintf(dict + n, sizeof dict - (size_t)n, "%zu%s", shape[i],
-                      (ndim == 1 || i + 1 < ndim) ? ", " : "");
-    if (n <= 0 || (size_t)n >= sizeof dict - 8) return 0;
-    if (ndim == 1) n -= 1; /* "(5, )" -> "(5,)" */
-    n += snprintf(dict + n, sizeof dict - (size_t)n, "), }");
-    size_t total = 10 + (size_t)n + 1;
-    total = (total + 63) / 64 * 64;
-    if (total > cap || total - 10 > 65535) return 0;
-    memcpy(buf, "\x93NUMPY\x01\x00", 8);
-    buf[8] = (char)((total - 10) & 0xff);
-    buf[9] = (char)((total - 10) >> 8);
-    memcpy(buf + 10, dict, (size_t)n);
-    memset(buf + 10 + n, ' ', total - 10 - (size_t)n - 1);
-    buf[total - 1] = '\n';
-    return total;
-}
-
-int wmel__npy_write_f32(FILE *f, const size_t *shape, int ndim, const float *data)
-{
-    char hdr[1024];
-    size_t h = wmel__npy_header_f32(hdr, sizeof hdr, shape, ndim);
-    if (!h) return WMEL_ERR_INVALID_ARG;
-    size_t count = 1;
-    for (int i = 0; i < ndim; i++) count *= shape[i];
-    if (fwrite(hdr, 1, h, f) != h) return WMEL_ERR_IO;
-    if (count && fwrite(data, sizeof(float), count, f) != count) return WMEL_ERR_IO;
-    return WMEL_OK;
-}
 
 static int npy_fail(char *err, size_t err_len, const char *path, const char *why, int rc)
 {

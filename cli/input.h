@@ -1,0 +1,18 @@
+/* input.h -- reading the wmel command's INPUT: an audio file (FFmpeg or the WAV
+ * reader) or standard input. */
+#ifndef WMEL_CLI_INPUT_H
+#define WMEL_CLI_INPUT_H
+
+#include <stddef.h>
+
+/* Reads raw float32 little-endian samples from stdin. */
+int wmel_read_raw_f32_stdin(float **out, size_t *n, char *err, size_t err_len);
+
+/* Loads INPUT as 16 kHz mono float samples (malloc'ed): FFmpeg (any format, "-" = stdin)
+ * when built with it, else the WAV reader; raw float32 on stdin with raw (and for "-"
+ * without FFmpeg). The decoder's warning goes to stderr unless quiet. Returns 0 or a
+ * status with a message naming the input in err. */
+int wmel_cli_load_input(const char *path, float **pcm, size_t *n, int quiet, int raw, char *err,
+                        size_t err_len);
+
+#endif
