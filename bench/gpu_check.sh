@@ -3,7 +3,7 @@
 # has one (the device machine has nvcc, torch and no network):
 #   1. build with CUDA (-Werror), run the whole CTest suite (the cuda-labelled tests run
 #      instead of skipping);
-#   2. the Python extension built by CMake (no pip: SKBUILD=ON), then the Python suite
+#   2. the Python extension built by CMake (no pip: WMEL_BUILD_PYTHON=ON), then the Python suite
 #      with torch, where CUDA tensors take the device path;
 #   3. bench/cuda_bench.py (log-Mel vs torch's stft pipeline) and
 #      bench/cuda_stem_bench.py (mel + stem, 64 windows, vs torch).
@@ -23,10 +23,10 @@ echo "== device"; nvidia-smi -L 2>&1 | head -4
 
 echo "== build ($B)"
 if ! cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release -DWMEL_CUDA="$MODE" -DWMEL_WERROR=ON \
-     -DSKBUILD=ON -DPython_EXECUTABLE="$(command -v "$PY")" >"$OUT/cmake.log" 2>&1; then
+     -DWMEL_BUILD_PYTHON=ON -DPython_EXECUTABLE="$(command -v "$PY")" >"$OUT/cmake.log" 2>&1; then
   echo "cmake with the Python extension failed; retrying without it"
   cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release -DWMEL_CUDA="$MODE" -DWMEL_WERROR=ON \
-    -DSKBUILD=OFF >"$OUT/cmake.log" 2>&1 || { tail -20 "$OUT/cmake.log"; exit 1; }
+    -DWMEL_BUILD_PYTHON=OFF >"$OUT/cmake.log" 2>&1 || { tail -20 "$OUT/cmake.log"; exit 1; }
 fi
 cmake --build "$B" -j "$(nproc)" >"$OUT/build.log" 2>&1 || { tail -30 "$OUT/build.log"; exit 1; }
 grep -i "warning" "$OUT/build.log" | head -5

@@ -24,21 +24,12 @@
 
 PyMODINIT_FUNC PyInit__wmel(void);
 
-#ifdef WMEL_PY_HAVE_DECODE
+/* Every copy of libwmel has the decoder API (FFmpeg or WAV only: have_ffmpeg() says),
+ * the windows iterator and the CUDA device entry (WMEL_ERR_NOT_BUILT without CUDA); the
+ * module keeps these constants for the Python side. */
 #define HAVE_DECODER 1
-#else
-#define HAVE_DECODER 0
-#endif
-#ifdef WMEL_PY_HAVE_WINDOWS
 #define HAVE_WINDOWS 1
-#else
-#define HAVE_WINDOWS 0
-#endif
-#ifdef WMEL_PY_HAVE_CUDA_DEVICE
 #define HAVE_CUDA_DEVICE 1
-#else
-#define HAVE_CUDA_DEVICE 0
-#endif
 
 /* ------------------------------------------------------------------ errors */
 
@@ -343,7 +334,6 @@ static PyObject *Ctx_log_mel_batch(PyObject *s, PyObject *args)
     Py_RETURN_NONE;
 }
 
-#ifdef WMEL_PY_HAVE_CUDA_DEVICE
 /* log_mel_device(pcm_ptr, sample_type, batch, n, stride, padding, batch_norm, out_ptr,
  * out_len, stream_ptr): device pointers as integers (torch's data_ptr(), a cudaStream_t
  * as an int); enqueued on the stream, no synchronisation. */
@@ -378,7 +368,6 @@ static PyObject *Ctx_op_backend(PyObject *s, PyObject *args)
     if (!PyArg_ParseTuple(args, "i:op_backend", &op)) return NULL;
     return PyUnicode_FromString(wmel_op_backend(((CtxObject *)s)->ctx, op));
 }
-#endif
 
 static PyObject *Ctx_get_n_mels(PyObject *s, void *c)
 {
@@ -409,11 +398,9 @@ static PyMethodDef Ctx_methods[] = {
      "log_mel(pcm, padding, out): one clip (float32 or int16 buffer) into out [n_mels][frames]"},
     {"log_mel_batch", Ctx_log_mel_batch, METH_VARARGS,
      "log_mel_batch(pcm, batch, n_samples, stride, padding, batch_norm, out)"},
-#ifdef WMEL_PY_HAVE_CUDA_DEVICE
     {"log_mel_device", Ctx_log_mel_device, METH_VARARGS,
      "log_mel_device(pcm_ptr, sample_type, batch, n, stride, padding, batch_norm, out_ptr, out_len, stream)"},
     {"op_backend", Ctx_op_backend, METH_VARARGS, "op_backend(op) -> backend that ran it"},
-#endif
     {NULL, NULL, 0, NULL},
 };
 
@@ -438,7 +425,6 @@ static PyType_Spec Ctx_spec = {
     "wmel._wmel.Ctx", sizeof(CtxObject), 0, Py_TPFLAGS_DEFAULT, Ctx_slots,
 };
 
-#ifdef WMEL_PY_HAVE_WINDOWS
 /* ------------------------------------------------------------------ Windows type */
 
 /* transcribe()'s 30 s windows from a file (bounded memory: libwmel spills raw features
@@ -569,7 +555,6 @@ static PyType_Slot Windows_slots[] = {
 static PyType_Spec Windows_spec = {
     "wmel._wmel.Windows", sizeof(WindowsObject), 0, Py_TPFLAGS_DEFAULT, Windows_slots,
 };
-#endif
 
 /* ------------------------------------------------------------------ module functions */
 
@@ -687,7 +672,6 @@ static PyObject *m_parse_wav(PyObject *m, PyObject *args)
     return read_result(st, data, n, NULL, err, warn);
 }
 
-#ifdef WMEL_PY_HAVE_DECODE
 /* load_audio(path) -> (Buffer, warning or None): openai's load_audio, in-process. */
 static PyObject *m_load_audio(PyObject *m, PyObject *args)
 {
@@ -721,7 +705,6 @@ static PyObject *m_have_ffmpeg(PyObject *m, PyObject *noargs)
     (void)noargs;
     return PyBool_FromLong(wmel_have_ffmpeg());
 }
-#endif
 
 static PyMethodDef module_methods[] = {
     {"n_frames", m_n_frames, METH_VARARGS, "n_frames(n_samples, padding) -> (n + padding) // 160"},
@@ -730,12 +713,10 @@ static PyMethodDef module_methods[] = {
     {"version", m_version, METH_NOARGS, "version() -> libwmel version and build features"},
     {"read_wav", m_read_wav, METH_VARARGS, "read_wav(path) -> (Buffer, warning or None)"},
     {"parse_wav", m_parse_wav, METH_VARARGS, "parse_wav(data, name) -> (Buffer, warning or None)"},
-#ifdef WMEL_PY_HAVE_DECODE
     {"load_audio", m_load_audio, METH_VARARGS, "load_audio(path) -> (Buffer, warning or None)"},
     {"load_audio_memory", m_load_audio_memory, METH_VARARGS,
      "load_audio_memory(data) -> (Buffer, warning or None)"},
     {"have_ffmpeg", m_have_ffmpeg, METH_NOARGS, "have_ffmpeg() -> True when FFmpeg decodes"},
-#endif
     {NULL, NULL, 0, NULL},
 };
 
@@ -755,13 +736,11 @@ static int module_exec(PyObject *m)
         Py_DECREF(BufferType);
         return -1;
     }
-#ifdef WMEL_PY_HAVE_WINDOWS
     PyObject *win_t = PyType_FromSpec(&Windows_spec);
     if (!win_t || PyModule_AddObject(m, "Windows", win_t) < 0) {
         Py_XDECREF(win_t);
         return -1;
     }
-#endif
     if (PyModule_AddIntConstant(m, "BACKEND_AUTO", WMEL_BACKEND_AUTO) < 0 ||
         PyModule_AddIntConstant(m, "BACKEND_REF", WMEL_BACKEND_REF) < 0 ||
         PyModule_AddIntConstant(m, "BACKEND_CPU", WMEL_BACKEND_CPU) < 0 ||
