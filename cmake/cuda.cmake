@@ -107,7 +107,8 @@ elseif(WMEL_CUDA_ENABLED)
   # opened with dlopen on first use rather than linked: loading libcublas + libcublasLt
   # costs every program ~200 MB of resident memory (the CLI's bound is 64 MB). The
   # toolkit found here names the file; the soname (then ld.so's search) is the fallback.
-  list(APPEND WMEL_LIBS CUDA::cudart_static ${CMAKE_DL_LIBS})
+  # (stdc++: the .cu objects' C++ runtime, for a C program that links the static library)
+  list(APPEND WMEL_LIBS CUDA::cudart_static ${CMAKE_DL_LIBS} stdc++)
   set(WMEL_CUBLAS_SONAME libcublas.so.${CUDAToolkit_VERSION_MAJOR})
   set_source_files_properties(src/cuda/stem_cuda.c PROPERTIES COMPILE_DEFINITIONS
     "WMEL_CUBLAS_LIB=\"${CUDAToolkit_LIBRARY_DIR}/${WMEL_CUBLAS_SONAME}\";WMEL_CUBLAS_SONAME=\"${WMEL_CUBLAS_SONAME}\"")
