@@ -59,6 +59,16 @@ static double now(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
+/* Resizes *buf to hold `want` floats (*buf unchanged on failure). */
+static int grow(float **buf, size_t *cap, size_t want)
+{
+    float *nb = realloc(*buf, want * sizeof *nb);
+    if (!nb) return WMEL_ERR_NO_MEMORY;
+    *buf = nb;
+    *cap = want;
+    return WMEL_OK;
+}
+
 /* Second pass: normalise the spilled runs and write (n_mels, nf) rows into the output. */
 static int write_out(spill *s, const wmel_params *p, float mx, size_t nf, const char *out,
                      char *err, size_t err_len)
@@ -76,15 +86,7 @@ static int write_out(spill *s, const wmel_params *p, float mx, size_t nf, const 
             break;
         }
         size_t cnt = (size_t)p->n_mels * hdr[1];
-        if (cnt > cap) {
-            float *nb = realloc(buf, cnt * sizeof *nb);
-            if (!nb) {
-                rc = WMEL_ERR_NO_MEMORY;
-                break;
-            }
-            buf = nb;
-            cap = cnt;
-        }
+        if (cnt > cap && (rc = grow(&buf, &cap, cnt)) != WMEL_OK) break;
         if (fread(buf, sizeof(float), cnt, s->f) != cnt) {
             rc = WMEL_ERR_IO;
             break;
@@ -129,16 +131,9 @@ static int mel_long(const char *in, const wmel_params *p, size_t padding, const 
     float *head = malloc(cap * sizeof *head);
     int rc = head ? WMEL_OK : WMEL_ERR_NO_MEMORY;
     while (rc == WMEL_OK && len < MEL_LONG_SAMPLES) {
-        if (len == cap) {
-            size_t ncap = 2 * cap < MEL_LONG_SAMPLES ? 2 * cap : MEL_LONG_SAMPLES;
-            float *nb = realloc(head, ncap * sizeof *nb);
-            if (!nb) {
-                rc = WMEL_ERR_NO_MEMORY;
-                break;
-            }
-            head = nb;
-            cap = ncap;
-        }
+        if (len == cap &&
+            (rc = grow(&head, &cap, 2 * cap < MEL_LONG_SAMPLES ? 2 * cap : MEL_LONG_SAMPLES)) != WMEL_OK)
+            break;
         rc = wmel_decoder_read(d, head + len, cap - len, &got);
         len += got;
         if (got == 0) break;
