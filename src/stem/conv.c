@@ -115,7 +115,7 @@ int wmel_conv1d(const float *x, size_t batch, size_t c_in, size_t len, const voi
             else
                 for (size_t i = 0; i < c_in; i++) dst[i] = xb[i * len + (r - pad)];
         }
-        rc = wmel__gemm(&g, xt, stride * c_in, lout, ct, c_out, &ep, n_threads);
+        rc = wmel__gemm(&g, xt, stride * c_in, lout, ct, c_out, &ep, n_threads, NULL);
         if (rc) goto out;
         float *yb = y + b * c_out * lout;
         for (size_t t = 0; t < lout; t++)

@@ -243,7 +243,7 @@ static void team_worker(void *arg, wmel_pool *pl, int t, int nt)
 }
 
 int wmel__gemm(const wmel_gemm_b *b, const float *a, size_t lda, size_t m, float *c,
-               size_t ldc, const wmel_epilogue *ep, int n_threads)
+               size_t ldc, const wmel_epilogue *ep, int n_threads, wmel_pool *pool)
 {
     if (m == 0 || b->n == 0) return 0;
 #ifdef WMEL_HAVE_OPENBLAS
@@ -269,7 +269,7 @@ int wmel__gemm(const wmel_gemm_b *b, const float *a, size_t lda, size_t m, float
     if (nt > nblocks) nt = nblocks;
     gemm_call call;
     call.base = (job){b, a, lda, m, c, ldc, ep, 0, 1, 0};
-    int used = wmel__team_run(NULL, team_worker, &call, (int)nt), rc = 0;
+    int used = wmel__team_run(pool, team_worker, &call, (int)nt), rc = 0;
     for (int t = 0; t < used; t++)
         if (call.rc[t]) rc = call.rc[t];
     return rc;

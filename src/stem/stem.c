@@ -13,6 +13,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "internal.h"
 #include "stem/stem_internal.h"
+#include "pool.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -25,12 +26,14 @@ struct wmel_stem {
     float *b1, *b2, *pos; /* [d], [d], [1500][d] */
     void *cuda;           /* device copies for wmel_cuda_stem_device (src/cuda/stem_cuda.c) */
     void (*release)(void *cache); /* frees them (set by the backend with the first copy) */
+    wmel_pool *pool;      /* the GEMMs' worker threads (pool.c), started on first use */
 };
 
 void wmel_stem_free(wmel_stem *s)
 {
     if (!s) return;
     if (s->release) s->release(s->cuda);
+    wmel__pool_free(s->pool);
     wmel__gemm_b_free(&s->g1);
     wmel__gemm_b_free(&s->g2);
     free(s->b1);
@@ -206,6 +209,9 @@ static wmel_stem *build(const wmel_st_file *st, const source *src, const char *n
     free(w1);
     free(w2);
     free(wp);
+    /* threads start on first use; without a pool (one thread, or no memory) each GEMM
+       makes its own */
+    s->pool = wmel__pool_new(wmel__stem_threads(n_threads) - 1);
     if (status) *status = WMEL_OK;
     return s;
 fail:
@@ -358,9 +364,10 @@ int wmel_stem_forward(const wmel_stem *s, const float *mel, size_t n_windows, fl
         for (size_t t0 = 0; t0 < T; t0 += 64) /* blocked transpose [nm][T] -> [T][nm] */
             for (size_t c = 0; c < nm; c++)
                 for (size_t t = t0; t < t0 + 64 && t < T; t++) x1[(t + 1) * nm + c] = m[c * T + t];
-        rc = wmel__gemm(&s->g1, x1, nm, T, h + d, d, &e1, s->n_threads);
+        rc = wmel__gemm(&s->g1, x1, nm, T, h + d, d, &e1, s->n_threads, s->pool);
         if (rc) goto out;
-        rc = wmel__gemm(&s->g2, h, 2 * d, WMEL_STEM_FRAMES, out + w * per, d, &e2, s->n_threads);
+        rc = wmel__gemm(&s->g2, h, 2 * d, WMEL_STEM_FRAMES, out + w * per, d, &e2, s->n_threads,
+                            s->pool);
         if (rc) goto out;
     }
     rc = WMEL_OK;

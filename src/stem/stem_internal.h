@@ -98,9 +98,11 @@ int wmel__gemm_b_init(wmel_gemm_b *b, const float *w, size_t n, size_t k, int wh
 void wmel__gemm_b_free(wmel_gemm_b *b);
 
 /* C[m][n] (ldc) = A[m][k] (lda, k contiguous) * B^T, then the epilogue, with n_threads
- * workers (0 = all cores). Returns 0, WMEL_ERR_NO_MEMORY or WMEL_ERR_THREAD. */
+ * workers (0 = all cores) from `pool` (pool.c; NULL or busy: threads of the call's own).
+ * Returns 0, WMEL_ERR_NO_MEMORY or WMEL_ERR_THREAD. */
+struct wmel_pool;
 int wmel__gemm(const wmel_gemm_b *b, const float *a, size_t lda, size_t m, float *c,
-               size_t ldc, const wmel_epilogue *ep, int n_threads);
+               size_t ldc, const wmel_epilogue *ep, int n_threads, struct wmel_pool *pool);
 
 /* Name of the GEMM path in use, e.g. "openblas" or "own-avx512-12x32". */
 const char *wmel__gemm_name(const wmel_gemm_b *b);
