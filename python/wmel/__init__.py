@@ -21,7 +21,8 @@ from . import _wmel
 __all__ = [
     "SAMPLE_RATE", "N_FFT", "HOP_LENGTH", "CHUNK_LENGTH", "N_SAMPLES", "N_FRAMES",
     "log_mel_spectrogram", "pad_or_trim", "load_audio", "mel_filters", "windows",
-    "WhisperFeatureExtractor", "FeatureExtractor", "BatchFeature", "version",
+    "WhisperFeatureExtractor", "FeatureExtractor", "BatchFeature", "version", "build_info",
+    "decoder",
 ]
 
 SAMPLE_RATE = 16000
@@ -52,8 +53,17 @@ def _ctx(n_mels: int, backend: int = _wmel.BACKEND_CPU, cuda_device: int = 0, sm
 
 
 def version() -> str:
-    """libwmel's version and build features, e.g. '0.1.0 (x86_64 ffmpeg)'."""
-    return _wmel.version()
+    """libwmel's version and the optional parts of this build, e.g.
+    '0.1.0 (x86_64 ffmpeg cuda); parts: ffmpeg openblas cuda; decoder: ffmpeg'."""
+    parts = _wmel.BUILD_PARTS.split()
+    return f"{_wmel.version()}; parts: {' '.join(parts) or 'none'}; decoder: {decoder()}"
+
+
+def build_info() -> dict:
+    """The optional parts as booleans, and what decodes files (see decoder())."""
+    parts = _wmel.BUILD_PARTS.split()
+    return {"version": _wmel.version().split()[0], "ffmpeg": "ffmpeg" in parts,
+            "openblas": "openblas" in parts, "cuda": "cuda" in parts, "decoder": decoder()}
 
 
 def _is_torch(x) -> bool:
@@ -200,18 +210,36 @@ def pad_or_trim(array, length: int = N_SAMPLES, *, axis: int = -1):
     return array
 
 
-def _decode(src, warn):
-    """Returns (Buffer, warning) for a path or encoded bytes."""
-    if isinstance(src, (str, os.PathLike)):
-        path = os.fspath(src)
-        if _wmel.HAVE_DECODER:
-            return _wmel.load_audio(path)
-        return _wmel.read_wav(path)
-    if isinstance(src, (bytes, bytearray, memoryview)):
-        if _wmel.HAVE_DECODER:
-            return _wmel.load_audio_memory(src)
-        return _wmel.parse_wav(src, "(memory)")
-    raise TypeError(f"expected a path or bytes, got {type(src).__name__}")
+_NO_DECODER = ("this build has no audio decoder for this file: pip install av, or rebuild wmel "
+               "with FFmpeg (apt-get install libavformat-dev libavcodec-dev libswresample-dev)")
+
+
+def decoder() -> str:
+    """What decodes paths and bytes: 'ffmpeg' (libwmel's FFmpeg), 'pyav' (this build has no
+    FFmpeg; PyAV's is used), or 'wav' (neither: 16 kHz mono WAV only)."""
+    if _wmel.HAVE_DECODER and _wmel.have_ffmpeg():
+        return "ffmpeg"
+    from . import _pyav
+    return "pyav" if _pyav.available() else "wav"
+
+
+def _decode(src):
+    """(float32 samples or a Buffer of them, warning) for a path or encoded bytes."""
+    if not isinstance(src, (str, os.PathLike, bytes, bytearray, memoryview)):
+        raise TypeError(f"expected a path or bytes, got {type(src).__name__}")
+    how = decoder()
+    if how == "pyav":
+        from . import _pyav
+        return _pyav.decode(src), None
+    is_path = isinstance(src, (str, os.PathLike))
+    try:
+        if how == "ffmpeg":
+            return (_wmel.load_audio(os.fspath(src)) if is_path else _wmel.load_audio_memory(src))
+        return _wmel.read_wav(os.fspath(src)) if is_path else _wmel.parse_wav(src, "(memory)")
+    except ValueError as e:
+        if how == "wav" and ("WAV" in str(e) or "unsupported" in str(e)):
+            raise ValueError(f"{e}; {_NO_DECODER}") from None
+        raise
 
 
 def load_audio(file, sr: int = SAMPLE_RATE) -> np.ndarray:
@@ -221,11 +249,11 @@ def load_audio(file, sr: int = SAMPLE_RATE) -> np.ndarray:
     anyway) are issued through the warnings module."""
     if _check_int(sr, "sr") != SAMPLE_RATE:
         raise ValueError(f"wmel decodes to {SAMPLE_RATE} Hz only, got sr={sr}")
-    buf, warning = _decode(file, None)
+    buf, warning = _decode(file)
     if warning:
         import warnings
         warnings.warn(warning, RuntimeWarning, stacklevel=2)
-    return np.frombuffer(buf, dtype=np.float32)
+    return buf if isinstance(buf, np.ndarray) else np.frombuffer(buf, dtype=np.float32)
 
 
 def mel_filters(n_mels: int = 80) -> np.ndarray:
@@ -242,5 +270,14 @@ def have_ffmpeg() -> bool:
 
 
 from ._windows import windows  # noqa: E402
-from .hf import BatchFeature, WhisperFeatureExtractor  # noqa: E402
+
+
+def __getattr__(name):
+    # wmel.hf imports transformers when it is installed (about a second): only on use.
+    if name in ("WhisperFeatureExtractor", "BatchFeature"):
+        from . import hf
+        return getattr(hf, name)
+    raise AttributeError(f"module 'wmel' has no attribute {name!r}")
+
+
 from .faster_whisper import FeatureExtractor  # noqa: E402

@@ -13,9 +13,11 @@ def windows(audio, n_mels: int = 80):
     content_frames = the frames of audio in it (1..3000).
     audio: a path, encoded bytes, or 1-D samples.
     """
-    from . import N_FRAMES, N_SAMPLES, _as_samples, _check_int, _log_mel_np, load_audio
+    from . import N_FRAMES, N_SAMPLES, _as_samples, _check_int, _log_mel_np, decoder, load_audio
     n_mels = _check_int(n_mels, "n_mels")
     is_path = isinstance(audio, str) or hasattr(audio, "__fspath__")
+    if is_path and decoder() != "ffmpeg":
+        audio, is_path = load_audio(audio), False  # PyAV (or WAV only): decode first
     if _wmel.HAVE_WINDOWS and (is_path or isinstance(audio, np.ndarray)):
         # libwmel's iterator: from a file, the decode and features run in one pass with
         # bounded memory (raw features beyond a few windows spill to a temporary file)

@@ -28,6 +28,19 @@ PyMODINIT_FUNC PyInit__wmel(void);
  * the windows iterator and the CUDA device entry (WMEL_ERR_NOT_BUILT without CUDA); the
  * module keeps these constants for the Python side. */
 #define HAVE_DECODER 1
+/* The optional parts this extension contains (wmel.build_info()). OpenBLAS serves only
+ * libwmel's stem, which this binding does not expose: it is never linked in here. */
+#define BUILD_PARTS "" BUILD_PART_FFMPEG BUILD_PART_CUDA
+#ifdef WMEL_HAVE_FFMPEG
+#define BUILD_PART_FFMPEG " ffmpeg"
+#else
+#define BUILD_PART_FFMPEG ""
+#endif
+#ifdef WMEL_HAVE_CUDA
+#define BUILD_PART_CUDA " cuda"
+#else
+#define BUILD_PART_CUDA ""
+#endif
 #define HAVE_WINDOWS 1
 #define HAVE_CUDA_DEVICE 1
 
@@ -752,7 +765,8 @@ static int module_exec(PyObject *m)
         PyModule_AddIntConstant(m, "BATCH_GLOBAL", WMEL_BATCH_GLOBAL) < 0 ||
         PyModule_AddIntConstant(m, "HAVE_DECODER", HAVE_DECODER) < 0 ||
         PyModule_AddIntConstant(m, "HAVE_WINDOWS", HAVE_WINDOWS) < 0 ||
-        PyModule_AddIntConstant(m, "HAVE_CUDA_DEVICE", HAVE_CUDA_DEVICE) < 0)
+        PyModule_AddIntConstant(m, "HAVE_CUDA_DEVICE", HAVE_CUDA_DEVICE) < 0 ||
+        PyModule_AddStringConstant(m, "BUILD_PARTS", BUILD_PARTS) < 0)
         return -1;
     return 0;
 }
