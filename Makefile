@@ -1,7 +1,8 @@
 # wmel -- the two commands:
 #   make demo   builds, turns the bundled sample into features, prints a summary, writes a PNG
 #   make test   builds (-Werror) and runs the whole suite under ASan+UBSan, then in Release,
-#               then on the CUDA emulator under ASan+UBSan, then the Python suite
+#               then on the CUDA emulator under ASan+UBSan, then the Python suite, then the
+#               originals' own suites (transformers, openai-whisper, faster-whisper) against wmel
 # Both install what they need first (Debian packages; run as root on a fresh machine).
 
 BUILD      ?= build
@@ -13,7 +14,7 @@ APT_PKGS   := build-essential cmake pkg-config libpng-dev zlib1g-dev python3 pyt
               libopenblas-dev ffmpeg
 CMAKE_ARGS ?=
 
-.PHONY: all deps build demo test test-build test-asan test-emu test-python bench clean
+.PHONY: all deps build demo test test-build test-asan test-emu test-python test-peers test-wheel bench clean
 
 all: build
 
@@ -61,11 +62,31 @@ PY_BUILD   ?= build-py
 PY_VENV    := $(PY_BUILD)/venv
 test-python: deps
 	@test -x $(PY_VENV)/bin/python || $(PYTHON) -m venv $(PY_VENV)
-	$(PY_VENV)/bin/pip install -q numpy pytest 'scikit-build-core>=0.10'
-	$(PY_VENV)/bin/pip install -q --no-build-isolation --config-settings=build-dir=$(PY_BUILD)/skbuild .
+	$(PY_VENV)/bin/pip install -q numpy pytest 'scikit-build-core>=0.10' av
+	$(PY_VENV)/bin/pip install -v --no-build-isolation --config-settings=build-dir=$(PY_BUILD)/skbuild . \
+	  > $(PY_BUILD)/pip-install.log 2>&1 || { tail -40 $(PY_BUILD)/pip-install.log; exit 1; }
+	@grep "wmel python package:" $(PY_BUILD)/pip-install.log | sed 's/^ *//'
 	$(PY_VENV)/bin/python -m pytest -p no:cacheprovider tests/python
 
-test: test-asan test-build test-emu test-python
+# The originals' own test suites against wmel (tests/peers/run_peers.py): pinned sdists
+# from PyPI into $(PEER_BUILD)/src, each suite run with the original and with wmel swapped
+# in; every test that passes with the original must pass with wmel. torch is not
+# installed here (its openai-whisper tests skip); PEER_VENV=<a venv with torch> runs them.
+PEER_BUILD ?= build-peers
+PEER_VENV  ?= $(PEER_BUILD)/venv
+PEER_SDISTS := transformers==5.23.0 openai-whisper==20250625
+test-peers: deps
+	@test -x $(PEER_VENV)/bin/python || $(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/pip install -q numpy pytest 'scikit-build-core>=0.10' transformers==5.23.0 faster-whisper==1.2.1
+	$(PEER_VENV)/bin/pip install -q --no-build-isolation --config-settings=build-dir=$(PEER_BUILD)/skbuild .
+	@mkdir -p $(PEER_BUILD)/src
+	@test -d $(PEER_BUILD)/src/transformers-5.23.0/tests -a -d $(PEER_BUILD)/src/openai_whisper-20250625/tests || { \
+	  $(PEER_VENV)/bin/pip download -q --no-deps --no-binary :all: -d $(PEER_BUILD)/src $(PEER_SDISTS) && \
+	  for f in $(PEER_BUILD)/src/*.tar.gz; do tar xzf $$f -C $(PEER_BUILD)/src; done; }
+	cp ../shared/golden/audio/jfk.flac $(PEER_BUILD)/src/openai_whisper-20250625/tests/jfk.flac
+	$(PEER_VENV)/bin/python tests/peers/run_peers.py $(PEER_BUILD)/src
+
+test: test-asan test-build test-emu test-python test-peers
 
 # Benchmarks (never part of `make test`): wmel against FFTW (libfftw3-dev, benchmark
 # program only) and numpy's openai algorithm, side by side; table on stdout.
@@ -80,4 +101,4 @@ bench:
 	  ./$(BENCH_BUILD)/wmel bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_EMU) $(PY_BUILD) out
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_EMU) $(PY_BUILD) $(PEER_BUILD) out
