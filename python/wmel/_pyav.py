@@ -2,9 +2,8 @@
 builds of libwmel without FFmpeg.
 
 openai's load_audio runs `ffmpeg -i FILE -f s16le -ac 1 -acodec pcm_s16le -ar 16000 -`;
-here the first audio stream is decoded and passed through FFmpeg's resampler (PyAV's
-AudioResampler: libswresample behind an aresample filter, as the command line inserts it)
-to 16 kHz mono s16, then divided by 32768. The resampler's internal sample format is
+here the audio stream the command picks is decoded and passed through FFmpeg's resampler
+(libswresample in an aresample filter, as the command line inserts it) to 16 kHz mono s16, then divided by 32768. The resampler's internal sample format is
 chosen as FFmpeg 5.1's libswresample chooses it (s16 when the decoded samples have 2 bytes
 or fewer, else float; later versions pick float more often), so the samples are
 bit-identical to Debian 12's `ffmpeg` command wherever the decoder itself agrees (on
@@ -25,6 +24,18 @@ def available() -> bool:
     except ImportError:
         return False
     return True
+
+
+def _score(stream):
+    """The ffmpeg command's choice of audio stream: the default disposition first, then
+    the most channels, then the first."""
+    import av.stream
+    flag = getattr(getattr(av.stream, "Disposition", None), "default", 0)
+    try:
+        default = bool(int(stream.disposition) & int(flag))
+    except (TypeError, ValueError, AttributeError):
+        default = False
+    return int(stream.codec_context.channels or 0) + 5_000_000 * default
 
 
 def _graph(av, frame):
@@ -52,9 +63,12 @@ def _drain(av, graph, chunks):
 def decode(src) -> np.ndarray:
     """16 kHz mono float32 samples of a path or encoded bytes."""
     import av
+    import av.error  # submodules are not attributes until imported
     f = io.BytesIO(bytes(src)) if isinstance(src, (bytes, bytearray, memoryview)) else os.fspath(src)
     try:
         container = av.open(f, mode="r")
+    except FileNotFoundError:
+        raise FileNotFoundError(2, "No such file or directory", str(src)) from None
     except (av.error.FFmpegError, OSError, ValueError) as e:
         raise ValueError(f"{src if not isinstance(f, io.BytesIO) else '(memory)'}: cannot be "
                          f"decoded by PyAV: {e}") from None
@@ -62,7 +76,7 @@ def decode(src) -> np.ndarray:
     try:
         if not container.streams.audio:
             raise ValueError("no audio stream in the file")
-        stream = container.streams.audio[0]
+        stream = max(container.streams.audio, key=_score)  # max keeps the first of equals
         graph = None
         for frame in container.decode(stream):
             if graph is None:

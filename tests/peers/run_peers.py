@@ -22,7 +22,9 @@ def suites(src):
     return [
         ("transformers 5.23.0 (sdist test mixins)", [os.path.join(HERE, "test_transformers_whisper.py")],
          {"PEER_TRANSFORMERS_TESTS": os.path.join(tf, "tests")}),
-        ("openai-whisper 20250625 (sdist tests/)", [os.path.join(ow, "tests")], {"PYTHONPATH_EXTRA": ow}),
+        ("openai-whisper 20250625 (sdist tests/)",
+         [os.path.join(ow, "tests"), os.path.join(HERE, "test_openai_whisper_patch.py")],
+         {"PYTHONPATH_EXTRA": ow}),
         ("faster-whisper 1.2.1 (contract)", [os.path.join(HERE, "test_faster_whisper_fe.py")], {}),
     ]
 

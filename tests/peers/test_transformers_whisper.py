@@ -180,11 +180,11 @@ class _WhisperChecks:
         out = fe(clips, return_attention_mask=True, return_tensors="pt")
         self.assertIsInstance(out["input_features"], torch.Tensor)
         self.assertEqual(out["input_features"].dtype, torch.float32)
-        half = out.to(torch.float16)
-        self.assertEqual(half["input_features"].dtype, torch.float16)
-        self.assertFalse(torch.is_floating_point(half["attention_mask"]))
         np.testing.assert_allclose(out["input_features"].numpy(),
                                    fe(clips, return_tensors="np")["input_features"], atol=1e-4)
+        half = out.to(torch.float16)  # in place, as transformers' BatchFeature.to is
+        self.assertEqual(half["input_features"].dtype, torch.float16)
+        self.assertFalse(torch.is_floating_point(half["attention_mask"]))
 
 
 class TestWhisper80(_WhisperChecks, SequenceFeatureExtractionTestMixin, unittest.TestCase):
