@@ -29,8 +29,11 @@ def available() -> bool:
 def _score(stream):
     """The ffmpeg command's choice of audio stream: the default disposition first, then
     the most channels, then the first."""
-    import av.stream
-    flag = getattr(getattr(av.stream, "Disposition", None), "default", 0)
+    try:
+        from av.stream import Disposition
+        flag = Disposition.default
+    except (ImportError, AttributeError):
+        flag = 0
     try:
         default = bool(int(stream.disposition) & int(flag))
     except (TypeError, ValueError, AttributeError):
@@ -40,9 +43,9 @@ def _score(stream):
 
 def _graph(av, frame):
     """abuffer -> aresample -> aformat(s16, mono, 16 kHz) -> abuffersink."""
-    import av.filter
+    from av.filter import Graph
     internal = "s16p" if frame.format.bytes <= 2 else ("fltp" if frame.format.bytes <= 4 else "dblp")
-    g = av.filter.Graph()
+    g = Graph()
     src = g.add_abuffer(format=frame.format.name, sample_rate=frame.sample_rate,
                         layout=frame.layout.name, time_base=frame.time_base)
     g.link_nodes(src, g.add("aresample", f"internal_sample_fmt={internal}"),
@@ -52,10 +55,11 @@ def _graph(av, frame):
 
 
 def _drain(av, graph, chunks):
+    from av.error import BlockingIOError as Again, EOFError as End
     while True:
         try:
             out = graph.pull()
-        except (av.error.BlockingIOError, av.error.EOFError):
+        except (Again, End):
             return
         chunks.append(out.to_ndarray().reshape(-1))
 
@@ -63,13 +67,13 @@ def _drain(av, graph, chunks):
 def decode(src) -> np.ndarray:
     """16 kHz mono float32 samples of a path or encoded bytes."""
     import av
-    import av.error  # submodules are not attributes until imported
+    from av.error import FFmpegError
     f = io.BytesIO(bytes(src)) if isinstance(src, (bytes, bytearray, memoryview)) else os.fspath(src)
     try:
         container = av.open(f, mode="r")
     except FileNotFoundError:
         raise FileNotFoundError(2, "No such file or directory", str(src)) from None
-    except (av.error.FFmpegError, OSError, ValueError) as e:
+    except (FFmpegError, OSError, ValueError) as e:
         raise ValueError(f"{src if not isinstance(f, io.BytesIO) else '(memory)'}: cannot be "
                          f"decoded by PyAV: {e}") from None
     chunks = []
@@ -86,7 +90,7 @@ def decode(src) -> np.ndarray:
         if graph is not None:
             graph.push(None)
             _drain(av, graph, chunks)
-    except av.error.FFmpegError as e:
+    except FFmpegError as e:
         raise ValueError(f"the audio decoder reported an error: {e}") from None
     finally:
         container.close()

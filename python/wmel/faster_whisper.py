@@ -109,13 +109,16 @@ class FeatureExtractor:
         return n
 
     def __call__(self, waveform, padding=160, chunk_length=None):
-        """The log-Mel (n_mels, (len + padding) // hop_length) float32 of a 1-D clip."""
+        """The log-Mel (n_mels, (len + padding) // hop_length) float32 of a 1-D clip (a
+        torch tensor in gives a tensor on its device: faster-whisper < 1.1 took tensors)."""
         if chunk_length is not None:
             self.n_samples = chunk_length * self.sampling_rate
             self.nb_max_frames = self.n_samples // self.hop_length
         from . import _is_torch, _log_mel_np
         if _is_torch(waveform):
-            waveform = waveform.detach().cpu().numpy()
+            import torch
+            out = self(waveform.detach().cpu().numpy(), padding, None)
+            return torch.from_numpy(out).to(waveform.device)
         w = np.asarray(waveform)
         if w.dtype != np.float32:
             w = w.astype(np.float32)  # faster-whisper casts (int16 is not scaled)

@@ -379,7 +379,7 @@ else:
                         raise ValueError("Invalid padding strategy:" + str(self.padding_side))
                     if want_mask:
                         row["attention_mask"] = np.pad(row["attention_mask"], side)
-                    shape = (side, (0, 0)) if self.feature_size > 1 and x.ndim > 1 else side
+                    shape = (side, (0, 0)) if self.feature_size > 1 else side  # as transformers
                     row[key] = np.pad(x, shape, "constant", constant_values=self.padding_value)
                 for k, v in row.items():
                     v = np.asarray(v)
@@ -432,14 +432,19 @@ else:
             for c in clips:
                 if c.ndim != 1:
                     raise ValueError(f"Only mono-channel audio is supported for input to {self}")
-            padded = self.pad(BatchFeature({"input_features": clips}), padding=padding,
-                              max_length=max_length if max_length else self.n_samples,
+            # (n, 1) columns, as transformers pads them (feature_size > 1 pads 2-D rows)
+            padded = self.pad(BatchFeature({"input_features": [c[:, None] for c in clips]}),
+                              padding=padding, max_length=max_length if max_length else self.n_samples,
                               truncation=truncation, pad_to_multiple_of=pad_to_multiple_of,
                               return_attention_mask=return_attention_mask or do_normalize)
             x = padded["input_features"]
             if do_normalize:
                 x = np.stack(self.zero_mean_unit_var_norm(x, padded["attention_mask"], self.padding_value))
-            padded["input_features"] = self._extract_fbank_features(np.asarray(x), device)
+            x = np.asarray(x)
+            if x.ndim != 3:
+                raise ValueError("clips of different lengths cannot be featurised together "
+                                 "without padding (padding=True or 'max_length')")
+            padded["input_features"] = self._extract_fbank_features(x[:, :, 0], device)
             if return_attention_mask:
                 m = padded["attention_mask"]
                 rescaled = m[:, ::self.hop_length]

@@ -57,12 +57,9 @@ def test_goldens_through_the_wheel():
         assert got.shape == ref.shape and float(np.abs(got - ref).max()) <= 1e-4
 
 
-def test_no_decoder_message():
+def test_no_decoder_message(monkeypatch):
     if KIND == "full":
         pytest.skip("the full wheel decodes with its own FFmpeg")
-    sys.modules["av"] = None
-    try:
-        with pytest.raises(ValueError, match="pip install av"):
-            wmel.load_audio(GOLDEN / "audio" / "jfk.flac")
-    finally:
-        del sys.modules["av"]
+    monkeypatch.setitem(sys.modules, "av", None)
+    with pytest.raises(ValueError, match="pip install av"):
+        wmel.load_audio(GOLDEN / "audio" / "jfk.flac")
