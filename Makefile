@@ -68,7 +68,8 @@ test-python: deps
 	@grep "wmel python package:" $(PY_BUILD)/pip-install.log | sed 's/^ *//'
 	$(PY_VENV)/bin/python -m pytest -p no:cacheprovider tests/python
 
-# The originals' own test suites against wmel (tests/peers/run_peers.py): pinned sdists
+# The originals' own test suites against wmel (tests/peers/run_peers.py), after wmel's
+# drop-in tests with transformers installed (the subclass, not the standalone class): pinned sdists
 # from PyPI into $(PEER_BUILD)/src, each suite run with the original and with wmel swapped
 # in; every test that passes with the original must pass with wmel. torch is not
 # installed here (its openai-whisper tests skip); PEER_VENV=<a venv with torch> runs them.
@@ -84,6 +85,7 @@ test-peers: deps
 	  $(PEER_VENV)/bin/pip download -q --no-deps --no-binary :all: -d $(PEER_BUILD)/src $(PEER_SDISTS) && \
 	  for f in $(PEER_BUILD)/src/*.tar.gz; do tar xzf $$f -C $(PEER_BUILD)/src; done; }
 	cp ../shared/golden/audio/jfk.flac $(PEER_BUILD)/src/openai_whisper-20250625/tests/jfk.flac
+	$(PEER_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/python/test_dropins.py tests/python/test_dropins_compat.py
 	$(PEER_VENV)/bin/python tests/peers/run_peers.py $(PEER_BUILD)/src
 
 test: test-asan test-build test-emu test-python test-peers

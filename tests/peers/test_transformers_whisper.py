@@ -208,3 +208,54 @@ class TestForeignGeometry(_WhisperChecks, SequenceFeatureExtractionTestMixin, un
 
     def setUp(self):
         self.feat_extract_tester = Tester(feature_size=10, n_fft=256, hop_length=128, sampling_rate=8000)
+
+
+def _standalone():
+    import wmel.hf
+    return wmel.hf.StandaloneWhisperFeatureExtractor
+
+
+def _calls():
+    rng = np.random.default_rng(11)
+    a, b, c = [(rng.standard_normal(n) * 0.1).astype(np.float32) for n in (1000, 1600, 2401)]
+    inputs = {"one": a, "list": [a, b, c], "lists": [a.tolist(), b.tolist()],
+              "array2d": np.stack([a, b[:1000]]), "float64": [a.astype(np.float64), c]}
+    opts = [{}, {"padding": "longest"}, {"padding": True, "return_attention_mask": True},
+            {"return_attention_mask": True}, {"do_normalize": True},
+            {"do_normalize": True, "return_attention_mask": True, "padding": "longest"},
+            {"max_length": 2000, "truncation": True, "padding": "max_length"},
+            {"max_length": 1200, "truncation": True, "padding": "longest", "return_attention_mask": True},
+            {"padding": "longest", "pad_to_multiple_of": 1000}, {"return_tensors": "np"},
+            {"max_length": 2000, "truncation": False, "padding": "longest"}]
+    ctor = [{}, {"return_attention_mask": True}, {"padding_side": "left"}, {"feature_size": 128}]
+    out = []
+    for ci, ck in enumerate(ctor):
+        for name, x in inputs.items():
+            for oi, o in enumerate(opts):
+                if (ci + oi) % 2 == 0 or name == "list":
+                    out.append(pytest.param(ck, x, o, id=f"ctor{ci}-{name}-opt{oi}"))
+    return out
+
+
+@pytest.mark.parametrize("ctor,x,opts", _calls())
+def test_standalone_class_behaves_as_transformers(ctor, x, opts):
+    """wmel's class for machines without transformers, against transformers' own class:
+    the same keys, shapes, dtypes and masks, features within 1e-4 (or the same error)."""
+    def call(cls):
+        try:
+            return cls(**ctor)(x, sampling_rate=16000, **opts)
+        except (ValueError, RuntimeError) as e:
+            return e
+    want, got = call(transformers.WhisperFeatureExtractor), call(_standalone())
+    if isinstance(want, Exception):
+        assert isinstance(got, Exception), f"transformers raised {want!r}, wmel returned"
+        return
+    assert not isinstance(got, Exception), f"wmel raised {got!r}"
+    assert sorted(got.keys()) == sorted(want.keys())
+    for k in want:
+        w, g = np.asarray(want[k]), np.asarray(got[k])
+        assert g.shape == w.shape and g.dtype == w.dtype, k
+        if k == "input_features":
+            assert float(np.abs(g - w).max()) < 1e-4
+        else:
+            np.testing.assert_array_equal(g, w)
