@@ -81,8 +81,7 @@ def is_patched() -> bool:
 def main(argv=None):
     """openai-whisper's `whisper` command with wmel's features."""
     patch()
-    import whisper.transcribe as tr
-    tr = sys.modules["whisper.transcribe"]
+    tr = sys.modules["whisper.transcribe"]  # the module (whisper.transcribe is the function)
     if argv is not None:
         sys.argv = [sys.argv[0]] + list(argv)
     return tr.cli()
