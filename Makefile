@@ -2,7 +2,8 @@
 #   make demo   builds, turns the bundled sample into features, prints a summary, writes a PNG
 #   make test   builds (-Werror) and runs the whole suite under ASan+UBSan, then in Release,
 #               then on the CUDA emulator under ASan+UBSan, then the Python suite, then the
-#               originals' own suites (transformers, openai-whisper, faster-whisper) against wmel
+#               wheels (test-wheel), then the originals' own suites (transformers,
+#               openai-whisper, faster-whisper) against wmel
 # Both install what they need first (Debian packages; run as root on a fresh machine).
 
 BUILD      ?= build
@@ -88,7 +89,7 @@ test-peers: deps
 	$(PEER_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/python/test_dropins.py tests/python/test_dropins_compat.py
 	$(PEER_VENV)/bin/python tests/peers/run_peers.py $(PEER_BUILD)/src
 
-test: test-asan test-build test-emu test-python test-peers
+test: test-asan test-build test-emu test-python test-wheel test-peers
 
 # Wheels that install without compilers: `pip wheel .`, then `auditwheel repair` bundles
 # the shared libraries (manylinux, abi3). 'full' is the default build (FFmpeg, OpenBLAS:
