@@ -20,7 +20,7 @@ if IMPL == "wmel":
     assert fw_tr.FeatureExtractor is FE  # peer_plugin ran wmel.faster_whisper.patch()
 else:
     FE = fw_fe.FeatureExtractor
-ORIG = fw_fe.FeatureExtractor if IMPL != "wmel" else wmel.faster_whisper._saved[
+ORIG = fw_fe.FeatureExtractor if IMPL != "wmel" else dict(wmel.faster_whisper._saved)[
     "faster_whisper.feature_extractor"]
 
 
@@ -111,3 +111,18 @@ def test_whisper_model_builds_its_extractor_from_this_class():
     cfg = {"feature_size": 128, "chunk_length": 30, "processor_class": "WhisperProcessor"}
     fe = cls(**{k: v for k, v in cfg.items() if k in keys})
     assert fe.mel_filters.shape == (128, 201)
+
+
+@pytest.mark.skipif(IMPL != "wmel", reason="wmel.faster_whisper.patch() is wmel's")
+def test_patch_unpatch_reversible_idempotent():
+    import wmel.faster_whisper as wf
+    assert wf.is_patched() and fw_fe.FeatureExtractor is FE
+    wf.unpatch()
+    wf.unpatch()
+    try:
+        assert not wf.is_patched()
+        assert fw_tr.FeatureExtractor is ORIG and fw_fe.FeatureExtractor is ORIG
+    finally:
+        wf.patch()
+        wf.patch()
+    assert fw_tr.FeatureExtractor is FE and fw_fe.FeatureExtractor is FE

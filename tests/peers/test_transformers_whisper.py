@@ -259,3 +259,30 @@ def test_standalone_class_behaves_as_transformers(ctor, x, opts):
             assert float(np.abs(g - w).max()) < 1e-4
         else:
             np.testing.assert_array_equal(g, w)
+
+
+@pytest.mark.skipif(IMPL != "wmel", reason="wmel.hf.patch() is wmel's")
+def test_patch_reaches_transformers_own_class():
+    """After wmel.hf.patch() (peer_plugin), transformers' own class -- and so
+    AutoFeatureExtractor, WhisperProcessor, the ASR pipeline -- computes through libwmel;
+    unpatch() restores transformers' numbers; both idempotent."""
+    import wmel.hf
+    x = (np.random.default_rng(5).standard_normal(40000) * 0.1).astype(np.float32)
+    padded = np.pad(x, (0, 480000 - len(x)))
+    made_before = transformers.WhisperFeatureExtractor()
+    assert wmel.hf.is_patched()
+    want = wmel.log_mel_spectrogram(padded)
+    np.testing.assert_array_equal(made_before(x, return_tensors="np")["input_features"][0], want)
+    wmel.hf.unpatch()
+    wmel.hf.unpatch()
+    try:
+        assert not wmel.hf.is_patched()
+        theirs = made_before(x, return_tensors="np")["input_features"][0]
+        assert not np.array_equal(theirs, want) and float(np.abs(theirs - want).max()) < 1e-4
+        # wmel's subclass computes through libwmel whether or not transformers is patched
+        np.testing.assert_array_equal(FE()(x, return_tensors="np")["input_features"][0], want)
+    finally:
+        wmel.hf.patch()
+        wmel.hf.patch()
+    assert wmel.hf.is_patched()
+    np.testing.assert_array_equal(made_before(x, return_tensors="np")["input_features"][0], want)
