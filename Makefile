@@ -92,7 +92,7 @@ test-peers: deps
 test: test-asan test-build test-emu test-python test-wheel test-peers
 
 # Wheels that install without compilers: `pip wheel .`, then `auditwheel repair` bundles
-# the shared libraries (manylinux, abi3). 'full' is the default build (FFmpeg, OpenBLAS:
+# the shared libraries (manylinux, abi3). 'full' is the default build (FFmpeg, OpenBLAS;
 # Debian's, GPL-built FFmpeg inside); 'lean' is built with WMEL_FFMPEG=OFF and decodes
 # through PyAV. Each is installed into a fresh venv and runs tests/wheel (the bundled
 # libraries are the ones loaded) and the Python suite against the installed package.

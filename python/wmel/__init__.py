@@ -54,15 +54,14 @@ def _ctx(n_mels: int, backend: int = _wmel.BACKEND_CPU, cuda_device: int = 0, sm
 
 def version() -> str:
     """libwmel's version and the optional parts of this build, e.g.
-    '0.1.0 (x86_64 ffmpeg cuda); parts: ffmpeg cuda; decoder: ffmpeg'."""
+    '0.1.0 (x86_64 ffmpeg cuda); parts: ffmpeg openblas cuda; decoder: ffmpeg'."""
     parts = _wmel.BUILD_PARTS.split()
     return f"{_wmel.version()}; parts: {' '.join(parts) or 'none'}; decoder: {decoder()}"
 
 
 def build_info() -> dict:
-    """The optional parts in this package's extension, and what decodes files (see
-    decoder()). openblas is always False: it serves only libwmel's stem, which the
-    package does not bind."""
+    """The optional parts of the libwmel in this package (FFmpeg, OpenBLAS for the stem's
+    GEMM, CUDA), and what decodes files (see decoder())."""
     parts = _wmel.BUILD_PARTS.split()
     return {"version": _wmel.version().split()[0], "ffmpeg": "ffmpeg" in parts,
             "openblas": "openblas" in parts, "cuda": "cuda" in parts, "decoder": decoder()}

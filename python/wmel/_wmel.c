@@ -28,9 +28,13 @@ PyMODINIT_FUNC PyInit__wmel(void);
  * the windows iterator and the CUDA device entry (WMEL_ERR_NOT_BUILT without CUDA); the
  * module keeps these constants for the Python side. */
 #define HAVE_DECODER 1
-/* The optional parts this extension contains (wmel.build_info()). OpenBLAS serves only
- * libwmel's stem, which this binding does not expose: it is never linked in here. */
-#define BUILD_PARTS "" BUILD_PART_FFMPEG BUILD_PART_CUDA
+/* The optional parts of the libwmel this extension links (wmel.build_info()). */
+#define BUILD_PARTS "" BUILD_PART_FFMPEG BUILD_PART_OPENBLAS BUILD_PART_CUDA
+#ifdef WMEL_HAVE_OPENBLAS
+#define BUILD_PART_OPENBLAS " openblas"
+#else
+#define BUILD_PART_OPENBLAS ""
+#endif
 #ifdef WMEL_HAVE_FFMPEG
 #define BUILD_PART_FFMPEG " ffmpeg"
 #else
