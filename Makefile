@@ -94,7 +94,8 @@ test: test-asan test-build test-emu test-python test-wheel test-peers
 # Wheels that install without compilers: `pip wheel .`, then `auditwheel repair` bundles
 # the shared libraries (manylinux, abi3). 'full' is the default build (FFmpeg, OpenBLAS;
 # Debian's, GPL-built FFmpeg inside); 'lean' is built with WMEL_FFMPEG=OFF and decodes
-# through PyAV. Each is installed into a fresh venv and runs tests/wheel (the bundled
+# through PyAV. Each is installed into a fresh venv and runs, with the machine's FFmpeg,
+# OpenBLAS and cJSON libraries and headers hidden (tests/wheel/isolated.sh), tests/wheel (the bundled
 # libraries are the ones loaded) and the Python suite against the installed package.
 WHEEL_BUILD ?= build-wheel
 WHEEL_TESTS := tests/wheel tests/python/test_log_mel.py tests/python/test_errors.py \
@@ -115,7 +116,7 @@ test-wheel: deps
 	  $(PYTHON) -m venv $(WHEEL_BUILD)/venv-$$kind; \
 	  extra=""; [ $$kind = lean ] && extra=av; \
 	  $(WHEEL_BUILD)/venv-$$kind/bin/pip install -q $(WHEEL_BUILD)/wheelhouse-$$kind/*.whl pytest $$extra; \
-	  WMEL_WHEEL_KIND=$$kind $(WHEEL_BUILD)/venv-$$kind/bin/python -m pytest -q -p no:cacheprovider $(WHEEL_TESTS); \
+	  WMEL_WHEEL_KIND=$$kind tests/wheel/isolated.sh $(WHEEL_BUILD)/venv-$$kind/bin/python -m pytest -q -p no:cacheprovider $(WHEEL_TESTS); \
 	done
 
 # Benchmarks (never part of `make test`): wmel against FFTW (libfftw3-dev, benchmark

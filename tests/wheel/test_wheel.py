@@ -63,3 +63,16 @@ def test_no_decoder_message(monkeypatch):
     monkeypatch.setitem(sys.modules, "av", None)
     with pytest.raises(ValueError, match="pip install av"):
         wmel.load_audio(GOLDEN / "audio" / "jfk.flac")
+
+
+def test_runs_with_the_system_libraries_hidden():
+    """make test-wheel runs this file under tests/wheel/isolated.sh: the machine's FFmpeg,
+    OpenBLAS and cJSON libraries are empty files there, so everything above ran on the
+    wheel's own copies."""
+    if os.environ.get("WMEL_WHEEL_ISOLATED") != "1":
+        pytest.skip("not under isolated.sh with a private mount namespace")
+    import glob
+    real = [f for f in glob.glob("/usr/lib/*-linux-gnu/libavcodec.so.*") + glob.glob("/usr/lib/*-linux-gnu/libopenblas*.so*")
+            if not os.path.islink(f)]
+    assert real and all(os.path.getsize(f) == 0 for f in real), real
+    assert not os.listdir("/usr/include")
