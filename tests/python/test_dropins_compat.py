@@ -168,3 +168,28 @@ def test_decoder_routing(golden, monkeypatch):
         wmel.load_audio(mp3)
     # 16 kHz WAV still reads through libwmel's own reader
     assert wmel.load_audio(golden / "audio" / "speech_en.wav").shape[0] > 0
+
+
+def test_pyav_picks_the_stream_the_ffmpeg_command_picks(tmp_path):
+    """Two audio streams, mono first and stereo second: the ffmpeg command (and libwmel)
+    takes the stereo one; PyAV decoding must too, with the same samples."""
+    pytest.importorskip("av")
+    import shutil
+    import subprocess
+    if shutil.which("ffmpeg") is None or subprocess.run(["ffmpeg", "-version"],
+                                                         capture_output=True).returncode != 0:
+        pytest.skip("no working ffmpeg command (make deps installs it; tests/wheel/isolated.sh hides its libraries)")
+    from wmel import _pyav
+    f = tmp_path / "two.mka"
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "sine=f=440:d=1:r=22050",
+                    "-f", "lavfi", "-i", "sine=f=880:d=1:r=44100", "-filter_complex",
+                    "[1]pan=stereo|c0=c0|c1=0.5*c0[s]", "-map", "0", "-map", "[s]",
+                    "-c:a", "pcm_s16le", str(f)], check=True)
+    out = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(f), "-f", "s16le", "-ac", "1",
+                          "-acodec", "pcm_s16le", "-ar", "16000", "-"], check=True, capture_output=True)
+    want = np.frombuffer(out.stdout, np.int16).astype(np.float32) / np.float32(32768)
+    got = _pyav.decode(f)
+    assert got.shape == want.shape == (16000,)
+    np.testing.assert_array_equal(got, want)
+    one = _pyav.decode(f.read_bytes())
+    np.testing.assert_array_equal(one, want)
