@@ -12,6 +12,7 @@ int cmd_bench(int argc, char **argv);   /* cli/cmd_bench.c */
 int cmd_decode(int argc, char **argv);  /* cli/cmd_decode.c */
 int cmd_windows(int argc, char **argv); /* cli/cmd_windows.c */
 int cmd_stem(int argc, char **argv);    /* cli/cmd_stem.c */
+int cmd_batch(int argc, char **argv);   /* cli/cmd_batch.c */
 
 /* The windows loop of `wmel windows`, shared with `wmel stem` (cli/cmd_windows.c). */
 /* Turns each of `fn`'s outputs for the transcribe windows of `in` (wmel_windows_open

@@ -42,6 +42,14 @@ static const char *USAGE =
     "instead); without FFmpeg a 16 kHz mono WAV file (PCM 16-bit or float32), or - for raw\n"
     "float32 samples. Long inputs stream in bounded memory; progress goes to stderr when it\n"
     "is a terminal (--quiet silences it).\n"
+    "  batch MANIFEST -o OUTDIR  a whole corpus to WebDataset shards (OUTDIR/shard-NNNNNN.tar,\n"
+    "                         <key>.npy + <key>.json per input), index.jsonl, errors.jsonl;\n"
+    "                         rerun the same command to resume. MANIFEST: one path per line,\n"
+    "                         or .jsonl with \"path\" (and \"key\"); - = stdin\n"
+    "      --mode pad30|full|windows  30 s padded (default) | whole input | transcribe windows\n"
+    "      --n-mels 80|128  --jobs N (files at once; default all cores)  --shard-size N\n"
+    "                         (items per shard, default 1000)  --backend B (default cpu)  --quiet\n"
+    "                         exit 0: all done; 3: some inputs failed (errors.jsonl); 1: job failed\n"
     "  bench                  time the CPU backend against FFTW and Python peers\n"
     "                         (wmel bench --help)\n"
     "  wmel --help | --version\n";
@@ -56,6 +64,7 @@ static const struct {
     {"decode", cmd_decode},
     {"windows", cmd_windows},
     {"stem", cmd_stem},
+    {"batch", cmd_batch},
 };
 
 int main(int argc, char **argv)

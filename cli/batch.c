@@ -1,0 +1,596 @@
+/*
+ * batch.c -- the `wmel batch` job: N worker threads decode and compute items ahead of
+ * one writer, which appends them to the shards in manifest order.
+ *
+ * Files in OUTDIR:
+ *   job.json               the job's parameters and the manifest's fingerprint: a
+ *                          later run with other parameters is refused
+ *   shard-NNNNNN.tar       items [N*S, (N+1)*S) minus the failed ones
+ *   index.jsonl            one line per item written, errors.jsonl one per failure:
+ *                          both assembled at the end from the shards' parts
+ *   .parts/NNNNNN.index.jsonl, .parts/NNNNNN.errors.jsonl   a shard's lines
+ *   .lock                  flock()ed while a run is in progress
+ * Every file is written under a hidden temporary name (.tmp-*), fsync'ed and renamed.
+ * A shard is complete when its tar exists with both of its parts; the parts are
+ * renamed before the tar, so after a crash (kill -9 included) at any point a complete
+ * shard is whole and an incomplete one is redone from its first item. A rerun deletes
+ * the .tmp-* left by a killed run and skips complete shards. index.jsonl and
+ * errors.jsonl are rewritten from all the parts, so each item is listed once.
+ *
+ * Memory: a worker may run ahead of the writer by at most 2 * jobs items; an item is
+ * held as 960 KB of features (pad30), a windows iterator (a few windows in memory, the
+ * rest in a tmpfile) or spooled raw runs (8 MB in memory at most, then a tmpfile).
+ */
+#define _GNU_SOURCE
+#include "batch.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------------ atomic files */
+
+typedef struct afile {
+    char path[4096], tmp[4096];
+    FILE *f;
+} afile;
+
+static int af_open(afile *a, const char *dir, const char *name, char *err, size_t err_len)
+{
+    const char *sl = strrchr(name, '/');
+    int n1 = snprintf(a->path, sizeof a->path, "%s/%s", dir, name), n2;
+    if (sl)
+        n2 = snprintf(a->tmp, sizeof a->tmp, "%s/%.*s/.tmp-%s.XXXXXX", dir, (int)(sl - name),
+                      name, sl + 1);
+    else
+        n2 = snprintf(a->tmp, sizeof a->tmp, "%s/.tmp-%s.XXXXXX", dir, name);
+    a->f = NULL;
+    if (n1 < 0 || n2 < 0 || (size_t)n1 >= sizeof a->path || (size_t)n2 >= sizeof a->tmp) {
+        snprintf(err, err_len, "%s: path too long", dir);
+        return WMEL_ERR_IO;
+    }
+    int fd = mkstemp(a->tmp);
+    if (fd < 0 || !(a->f = fdopen(fd, "wb"))) {
+        snprintf(err, err_len, "%s: cannot create: %s", a->path, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            unlink(a->tmp);
+        }
+        a->f = NULL;
+        return WMEL_ERR_IO;
+    }
+    return WMEL_OK;
+}
+
+static void af_abort(afile *a)
+{
+    if (a->f) {
+        fclose(a->f);
+        unlink(a->tmp);
+    }
+    a->f = NULL;
+}
+
+static int af_commit(afile *a, char *err, size_t err_len)
+{
+    int ok = fflush(a->f) == 0 && !ferror(a->f) && fsync(fileno(a->f)) == 0;
+    int saved = errno;
+    mode_t um = umask(0);
+    umask(um);
+    ok = ok && fchmod(fileno(a->f), 0666 & ~um) == 0;
+    ok = (fclose(a->f) == 0) && ok;
+    a->f = NULL;
+    if (!ok || rename(a->tmp, a->path) != 0) {
+        snprintf(err, err_len, "%s: cannot write: %s", a->path, strerror(ok ? errno : saved));
+        unlink(a->tmp);
+        return WMEL_ERR_IO;
+    }
+    return WMEL_OK;
+}
+
+static int write_file(const char *dir, const char *name, const void *data, size_t n, char *err,
+                      size_t err_len)
+{
+    afile a;
+    int rc = af_open(&a, dir, name, err, err_len);
+    if (rc) return rc;
+    if (n && fwrite(data, 1, n, a.f) != n) {
+        snprintf(err, err_len, "%s: cannot write: %s", a.path, strerror(errno));
+        af_abort(&a);
+        return WMEL_ERR_IO;
+    }
+    return af_commit(&a, err, err_len);
+}
+
+static void sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        if (fsync(fd) != 0) { /* best effort: rename already happened */ }
+        close(fd);
+    }
+}
+
+static int exists(const char *dir, const char *name)
+{
+    char p[4096];
+    int n = snprintf(p, sizeof p, "%s/%s", dir, name);
+    return n > 0 && (size_t)n < sizeof p && access(p, F_OK) == 0;
+}
+
+/* Removes the .tmp-* files a killed run left in dir. */
+static void clean_tmp(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, ".tmp-", 5)) continue;
+        char p[4096];
+        int n = snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        if (n > 0 && (size_t)n < sizeof p) unlink(p);
+    }
+    closedir(d);
+}
+
+/* A whole file into a malloc'ed, NUL-terminated buffer; NULL when it does not exist. */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 4096, n = 0;
+    char *b = malloc(cap);
+    while (b) {
+        if (n + 1 >= cap) {
+            char *nb = realloc(b, cap * 2);
+            if (!nb) {
+                free(b);
+                b = NULL;
+                break;
+            }
+            b = nb;
+            cap *= 2;
+        }
+        size_t got = fread(b + n, 1, cap - n - 1, f);
+        if (got == 0) break;
+        n += got;
+    }
+    fclose(f);
+    if (b) b[n] = 0;
+    if (len) *len = n;
+    return b;
+}
+
+/* ------------------------------------------------------------------ job.json */
+
+size_t wmel_batch_job_json(const wmel_batch_plan *plan, const wmel_batch_opts *o, char *out,
+                           size_t cap)
+{
+    int n = snprintf(out, cap,
+                     "{\"format\": \"wmel-batch/1\", \"mode\": \"%s\", \"n_mels\": %d, "
+                     "\"shard_size\": %zu, \"items\": %zu, \"manifest\": \"fnv1a64:%016llx\", "
+                     "\"wmel\": \"%s\"}\n",
+                     wmel_batch_mode_name(o->mode), o->n_mels, o->shard_size, plan->n,
+                     plan->fingerprint, WMEL_VERSION_STRING);
+    return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+/* The value of "field": in a job.json we wrote (for messages). */
+static void field_of(const char *js, const char *field, char *out, size_t cap)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\": ", field);
+    const char *p = strstr(js, pat);
+    out[0] = 0;
+    if (!p) return;
+    p += strlen(pat);
+    size_t n = strcspn(p, ",}");
+    snprintf(out, cap, "%.*s", (int)n, p);
+}
+
+static int check_job(const char *dir, const char *want, char *err, size_t err_len)
+{
+    char path[4096];
+    int pl = snprintf(path, sizeof path, "%s/job.json", dir);
+    char *have = pl > 0 && (size_t)pl < sizeof path ? slurp(path, NULL) : NULL;
+    if (!have) return write_file(dir, "job.json", want, strlen(want), err, err_len);
+    int rc = WMEL_OK;
+    if (strcmp(have, want)) {
+        static const char *fields[] = {"mode", "n_mels", "shard_size", "items", "manifest",
+                                       "format", "wmel"};
+        const char *what = "job";
+        char a[128] = "", b[128] = "";
+        for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+            field_of(have, fields[i], a, sizeof a);
+            field_of(want, fields[i], b, sizeof b);
+            if (strcmp(a, b)) {
+                what = fields[i];
+                break;
+            }
+        }
+        if (!strcmp(what, "items") || !strcmp(what, "manifest"))
+            snprintf(err, err_len,
+                     "%s holds a job over another manifest (job.json: %s %s, now %s): use a new "
+                     "output folder, or delete this one to start over",
+                     dir, what, a, b);
+        else
+            snprintf(err, err_len,
+                     "%s holds a job with %s %s (now %s): rerun with the same options to resume "
+                     "it, or use a new output folder",
+                     dir, what, a, b);
+        rc = WMEL_ERR_INVALID_ARG;
+    }
+    free(have);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ the job */
+
+typedef struct slot {
+    int ready;
+    wmel_batch_result *res;
+    char *error; /* failure message (res NULL) */
+} slot;
+
+typedef struct job {
+    const wmel_batch_plan *plan;
+    const wmel_batch_opts *o;
+    wmel_ctx *ctx;
+    size_t *todo, n_todo;
+    size_t next_claim, next_write, window;
+    slot *slots;
+    int stop;
+    pthread_mutex_t mu;
+    pthread_cond_t cv_ready, cv_space;
+} job;
+
+static void *worker(void *arg)
+{
+    job *j = arg;
+    char err[1024];
+    pthread_mutex_lock(&j->mu);
+    for (;;) {
+        while (!j->stop && j->next_claim < j->n_todo && j->next_claim >= j->next_write + j->window)
+            pthread_cond_wait(&j->cv_space, &j->mu);
+        if (j->stop || j->next_claim >= j->n_todo) break;
+        size_t pos = j->next_claim++;
+        pthread_mutex_unlock(&j->mu);
+        const wmel_batch_entry *e = &j->plan->items[j->todo[pos]];
+        wmel_batch_result *r = wmel_batch_compute(j->ctx, j->o->mode, e->open, NULL, 0, e->path,
+                                                  err, sizeof err);
+        char *msg = r ? NULL : strdup(err[0] ? err : "failed");
+        pthread_mutex_lock(&j->mu);
+        slot *s = &j->slots[pos % j->window];
+        s->res = r;
+        s->error = msg;
+        s->ready = 1;
+        pthread_cond_broadcast(&j->cv_ready);
+    }
+    pthread_mutex_unlock(&j->mu);
+    return NULL;
+}
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void fmt_dur(double s, char *out, size_t cap)
+{
+    if (s < 0 || s > 1e8) snprintf(out, cap, "?");
+    else if (s >= 3600) snprintf(out, cap, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
+    else if (s >= 60) snprintf(out, cap, "%dm%02ds", (int)(s / 60), (int)s % 60);
+    else snprintf(out, cap, "%ds", (int)s);
+}
+
+typedef struct progress {
+    int on, printed;
+    double t0, last;
+    size_t total, done, failed, done_here;
+    double audio;
+} progress;
+
+static void progress_show(progress *p, int final)
+{
+    if (!p->on) return;
+    double t = now();
+    if (!final && t - p->last < 0.25) return;
+    p->last = t;
+    double el = t - p->t0;
+    char eta[32];
+    double rate = el > 0 ? p->done_here / el : 0;
+    fmt_dur(rate > 0 ? (p->total - p->done) / rate : -1, eta, sizeof eta);
+    fprintf(stderr, "\rwmel batch: %zu/%zu files  %.2f h of audio  %.0fx realtime  ETA %s  %zu failed   ",
+            p->done, p->total, p->audio / 3600, el > 0 ? p->audio / el : 0.0, eta, p->failed);
+    p->printed = 1;
+    if (final) fputc('\n', stderr);
+}
+
+/* Lines of one shard, kept in memory until the shard is committed. */
+typedef struct lines {
+    char *b;
+    size_t n, cap;
+} lines;
+
+static int lines_add(lines *l, const char *s, size_t n)
+{
+    if (l->n + n + 1 > l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 4096;
+        while (nc < l->n + n + 1) nc *= 2;
+        char *nb = realloc(l->b, nc);
+        if (!nb) return -1;
+        l->b = nb;
+        l->cap = nc;
+    }
+    memcpy(l->b + l->n, s, n);
+    l->b[l->n + n] = '\n';
+    l->n += n + 1;
+    return 0;
+}
+
+static int shard_done(const char *dir, size_t s)
+{
+    char n[64];
+    snprintf(n, sizeof n, "shard-%06zu.tar", s);
+    if (!exists(dir, n)) return 0;
+    snprintf(n, sizeof n, ".parts/%06zu.index.jsonl", s);
+    if (!exists(dir, n)) return 0;
+    snprintf(n, sizeof n, ".parts/%06zu.errors.jsonl", s);
+    return exists(dir, n);
+}
+
+/* index.jsonl and errors.jsonl from all the parts; *failed counts the errors. */
+static int assemble(const char *dir, size_t n_shards, size_t *failed, char *err, size_t err_len)
+{
+    static const char *kinds[2] = {"index", "errors"};
+    *failed = 0;
+    for (int k = 0; k < 2; k++) {
+        char name[64];
+        snprintf(name, sizeof name, "%s.jsonl", kinds[k]);
+        afile a;
+        int rc = af_open(&a, dir, name, err, err_len);
+        if (rc) return rc;
+        for (size_t s = 0; s < n_shards; s++) {
+            char p[4096];
+            size_t len = 0;
+            int pl = snprintf(p, sizeof p, "%s/.parts/%06zu.%s.jsonl", dir, s, kinds[k]);
+            char *b = pl > 0 && (size_t)pl < sizeof p ? slurp(p, &len) : NULL;
+            if (!b) {
+                snprintf(err, err_len, "%s: cannot read: %s", p, strerror(errno));
+                af_abort(&a);
+                return WMEL_ERR_IO;
+            }
+            if (k == 1)
+                for (size_t i = 0; i < len; i++) *failed += b[i] == '\n';
+            int bad = len && fwrite(b, 1, len, a.f) != len;
+            free(b);
+            if (bad) {
+                snprintf(err, err_len, "%s/%s: cannot write: %s", dir, name, strerror(errno));
+                af_abort(&a);
+                return WMEL_ERR_IO;
+            }
+        }
+        rc = af_commit(&a, err, err_len);
+        if (rc) return rc;
+    }
+    sync_dir(dir);
+    return WMEL_OK;
+}
+
+int wmel_batch_run(const wmel_batch_plan *plan, const char *dir, const wmel_batch_opts *o,
+                   wmel_batch_stats *stats, char *err, size_t err_len)
+{
+    wmel_batch_stats dummy;
+    if (!stats) stats = &dummy;
+    memset(stats, 0, sizeof *stats);
+    double t0 = now();
+    err[0] = 0;
+    if (!plan || !plan->n || !o || o->shard_size == 0 || (o->n_mels != 80 && o->n_mels != 128) ||
+        o->mode < 0 || o->mode > 2 || o->jobs < 0) {
+        snprintf(err, err_len, "invalid batch arguments");
+        return WMEL_BATCH_FAILED;
+    }
+    if (strlen(dir) > 3000) {
+        snprintf(err, err_len, "the output folder's path is too long");
+        return WMEL_BATCH_FAILED;
+    }
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        snprintf(err, err_len, "%s: cannot create the output folder: %s", dir, strerror(errno));
+        return WMEL_BATCH_FAILED;
+    }
+    char parts[4096];
+    snprintf(parts, sizeof parts, "%s/.parts", dir);
+    if (mkdir(parts, 0777) != 0 && errno != EEXIST) {
+        snprintf(err, err_len, "%s: cannot create: %s", parts, strerror(errno));
+        return WMEL_BATCH_FAILED;
+    }
+    char lockp[4096];
+    snprintf(lockp, sizeof lockp, "%s/.lock", dir);
+    int lockfd = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (lockfd < 0) {
+        snprintf(err, err_len, "%s: cannot write in the output folder: %s", dir, strerror(errno));
+        return WMEL_BATCH_FAILED;
+    }
+    if (flock(lockfd, LOCK_EX | LOCK_NB) != 0) {
+        snprintf(err, err_len, "%s: another wmel batch is running on this folder", dir);
+        close(lockfd);
+        return WMEL_BATCH_FAILED;
+    }
+    int ret = WMEL_BATCH_FAILED, rc;
+    char js[512];
+    job j;
+    memset(&j, 0, sizeof j);
+    pthread_t *th = NULL;
+    int n_th = 0;
+    afile tar = {{0}, {0}, NULL};
+    lines li = {0}, le = {0};
+    progress pg = {0};
+    if (!wmel_batch_job_json(plan, o, js, sizeof js)) goto out;
+    if ((rc = check_job(dir, js, err, err_len)) != 0) goto out;
+    clean_tmp(dir);
+    clean_tmp(parts);
+
+    const size_t S = o->shard_size, n_shards = (plan->n + S - 1) / S;
+    stats->items = plan->n;
+    stats->shards = n_shards;
+    j.todo = malloc(plan->n * sizeof *j.todo);
+    if (!j.todo) goto oom;
+    for (size_t s = 0; s < n_shards; s++) {
+        if (shard_done(dir, s)) {
+            stats->shards_skipped++;
+            continue;
+        }
+        for (size_t i = s * S; i < plan->n && i < (s + 1) * S; i++) j.todo[j.n_todo++] = i;
+    }
+    pg.on = o->progress;
+    pg.t0 = pg.last = now();
+    pg.total = plan->n;
+    pg.done = plan->n - j.n_todo;
+
+    if (j.n_todo) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        int jobs = o->jobs > 0 ? o->jobs : cores > 0 ? (int)cores : 1;
+        if ((size_t)jobs > j.n_todo) jobs = (int)j.n_todo;
+        wmel_params p = wmel_default_params();
+        p.n_mels = o->n_mels;
+        p.backend = o->backend;
+        p.n_threads = 1; /* the parallelism is the workers' */
+        int st;
+        j.ctx = wmel_create(&p, &st);
+        if (!j.ctx) {
+            snprintf(err, err_len, "%s", wmel_strerror(st));
+            goto out;
+        }
+        j.plan = plan;
+        j.o = o;
+        j.window = 2 * (size_t)jobs;
+        j.slots = calloc(j.window, sizeof *j.slots);
+        th = calloc((size_t)jobs, sizeof *th);
+        if (!j.slots || !th) goto oom;
+        pthread_mutex_init(&j.mu, NULL);
+        pthread_cond_init(&j.cv_ready, NULL);
+        pthread_cond_init(&j.cv_space, NULL);
+        for (; n_th < jobs; n_th++)
+            if (pthread_create(&th[n_th], NULL, worker, &j) != 0) break;
+        if (n_th == 0) {
+            snprintf(err, err_len, "%s", wmel_strerror(WMEL_ERR_THREAD));
+            goto out;
+        }
+    }
+
+    size_t cur = (size_t)-1;
+    for (size_t pos = 0; pos < j.n_todo; pos++) {
+        pthread_mutex_lock(&j.mu);
+        slot *sl = &j.slots[pos % j.window];
+        while (!sl->ready) pthread_cond_wait(&j.cv_ready, &j.mu);
+        slot got = *sl;
+        memset(sl, 0, sizeof *sl);
+        j.next_write = pos + 1;
+        pthread_cond_broadcast(&j.cv_space);
+        pthread_mutex_unlock(&j.mu);
+
+        size_t item = j.todo[pos], shard = item / S;
+        const wmel_batch_entry *e = &plan->items[item];
+        if (shard != cur) {
+            char name[64];
+            snprintf(name, sizeof name, "shard-%06zu.tar", shard);
+            cur = shard;
+            li.n = le.n = 0;
+            if (af_open(&tar, dir, name, err, err_len)) {
+                wmel_batch_result_free(got.res);
+                free(got.error);
+                goto fail;
+            }
+        }
+        char line[8192];
+        int ll;
+        if (got.res) {
+            char msg[1024] = "";
+            rc = wmel_batch_result_write(got.res, tar.f, o->mode, o->n_mels, e->key, e->path, msg,
+                                         sizeof msg);
+            if (rc) {
+                /* the shard file (disk full) or an item's temporary file failed while its
+                   members were half written: the job stops; a rerun redoes the shard */
+                if (!strncmp(msg, "write failed", 12)) snprintf(err, err_len, "%s: %s", tar.path, msg);
+                else snprintf(err, err_len, "%s", msg);
+                wmel_batch_result_free(got.res);
+                goto fail;
+            }
+            ll = wmel_batch_index_json(got.res, e->key, shard, line, sizeof line);
+            stats->written++;
+            stats->audio_seconds += (double)wmel_batch_result_samples(got.res) / WMEL_SAMPLE_RATE;
+            pg.audio += (double)wmel_batch_result_samples(got.res) / WMEL_SAMPLE_RATE;
+            wmel_batch_result_free(got.res);
+            if (ll < 0 || lines_add(&li, line, (size_t)ll)) goto oom;
+        } else {
+            ll = wmel_batch_error_json(e->path, e->key, got.error ? got.error : "out of memory",
+                                       line, sizeof line);
+            free(got.error);
+            pg.failed++;
+            if (ll < 0 || lines_add(&le, line, (size_t)ll)) goto oom;
+        }
+        pg.done++;
+        pg.done_here++;
+        progress_show(&pg, 0);
+        if (pos + 1 == j.n_todo || j.todo[pos + 1] / S != shard) {
+            /* the shard is complete: end-of-archive, parts, then the tar itself */
+            static const char zero[1024];
+            char pn[64];
+            if (fwrite(zero, 1, sizeof zero, tar.f) != sizeof zero) {
+                snprintf(err, err_len, "%s: write failed: %s", tar.path, strerror(errno));
+                goto fail;
+            }
+            snprintf(pn, sizeof pn, ".parts/%06zu.index.jsonl", shard);
+            if (write_file(dir, pn, li.b, li.n, err, err_len)) goto fail;
+            snprintf(pn, sizeof pn, ".parts/%06zu.errors.jsonl", shard);
+            if (write_file(dir, pn, le.b, le.n, err, err_len)) goto fail;
+            sync_dir(parts);
+            if (af_commit(&tar, err, err_len)) goto fail;
+            sync_dir(dir);
+        }
+    }
+    size_t failed = 0;
+    if (assemble(dir, n_shards, &failed, err, err_len)) goto out;
+    stats->failed = failed;
+    progress_show(&pg, 1);
+    ret = failed ? WMEL_BATCH_SOME_FAILED : WMEL_BATCH_OK;
+    goto out;
+oom:
+    snprintf(err, err_len, "out of memory");
+fail:
+    af_abort(&tar);
+    if (pg.printed) fputc('\n', stderr);
+out:
+    if (n_th) {
+        pthread_mutex_lock(&j.mu);
+        j.stop = 1;
+        pthread_cond_broadcast(&j.cv_space);
+        pthread_mutex_unlock(&j.mu);
+        for (int t = 0; t < n_th; t++) pthread_join(th[t], NULL);
+        for (size_t s = 0; s < j.window; s++) {
+            wmel_batch_result_free(j.slots[s].res);
+            free(j.slots[s].error);
+        }
+        pthread_mutex_destroy(&j.mu);
+        pthread_cond_destroy(&j.cv_ready);
+        pthread_cond_destroy(&j.cv_space);
+    }
+    free(th);
+    free(j.slots);
+    free(j.todo);
+    free(li.b);
+    free(le.b);
+    wmel_destroy(j.ctx);
+    close(lockfd);
+    stats->wall_seconds = now() - t0;
+    return ret;
+}

@@ -1,0 +1,420 @@
+/*
+ * batch_item.c -- one `wmel batch` input: decoded as `wmel decode` does (openai's
+ * load_audio, through the streaming decoder), then
+ *   pad30:   log_mel_spectrogram(pad_or_trim(audio)) -- the first 30 s kept, the rest
+ *            decoded (and counted) but not held;
+ *   full:    log_mel_spectrogram(audio) through wmel_stream: raw frames in runs, spooled
+ *            (memory up to SPOOL_MEM bytes, then a tmpfile()), normalised with the
+ *            global max when written -- bit-identical to wmel_log_mel on the whole clip;
+ *   windows: transcribe()'s windows through the wmel_windows iterator, which keeps its
+ *            own first pass in bounded memory and normalises each window when asked.
+ * So an hour-long input costs a few MB whatever the mode. The result is written as two
+ * tar members (<key>.npy, <key>.json) with sequential writes only.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "batch.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHUNK 32768                         /* samples per decoder read */
+#define SPOOL_MEM ((size_t)8 << 20)         /* raw runs held in memory before a tmpfile */
+
+typedef struct run {
+    size_t f0, nf;
+    size_t off; /* in floats, in the spool */
+} run;
+
+struct wmel_batch_result {
+    int mode, n_mels;
+    size_t samples;
+    size_t shape[3];
+    int ndim;
+    float *data;            /* pad30: n_mels * 3000 normalised values */
+    wmel_windows *win;      /* windows */
+    /* full: runs of raw values [n_mels][nf] in memory, then in `spill` */
+    run *runs;
+    size_t n_runs, cap_runs;
+    float *mem;
+    size_t mem_len, mem_cap; /* floats */
+    FILE *spill;
+    size_t spilled;          /* floats in spill */
+    float max;
+    int failed;
+};
+
+void wmel_batch_result_free(wmel_batch_result *r)
+{
+    if (!r) return;
+    free(r->data);
+    wmel_windows_close(r->win);
+    free(r->runs);
+    free(r->mem);
+    if (r->spill) fclose(r->spill);
+    free(r);
+}
+
+size_t wmel_batch_result_samples(const wmel_batch_result *r) { return r->samples; }
+
+int wmel_batch_result_shape(const wmel_batch_result *r, size_t shape[3])
+{
+    memcpy(shape, r->shape, sizeof r->shape);
+    return r->ndim;
+}
+
+static size_t count_of(const wmel_batch_result *r)
+{
+    size_t c = 1;
+    for (int i = 0; i < r->ndim; i++) c *= r->shape[i];
+    return c;
+}
+
+unsigned long long wmel_batch_result_npy_size(const wmel_batch_result *r)
+{
+    char h[256];
+    return (unsigned long long)wmel_batch_npy_header(h, r->shape, r->ndim) +
+           (unsigned long long)count_of(r) * sizeof(float);
+}
+
+/* The raw runs of the full mode: memory first, then the tmpfile. */
+static int to_runs(void *user, const float *raw, size_t f0, size_t nf)
+{
+    wmel_batch_result *r = user;
+    size_t cnt = (size_t)r->n_mels * nf;
+    if (r->n_runs == r->cap_runs) {
+        size_t nc = r->cap_runs ? 2 * r->cap_runs : 16;
+        run *nr = realloc(r->runs, nc * sizeof *nr);
+        if (!nr) return WMEL_ERR_NO_MEMORY;
+        r->runs = nr;
+        r->cap_runs = nc;
+    }
+    run *u = &r->runs[r->n_runs];
+    u->f0 = f0;
+    u->nf = nf;
+    if (!r->spill && (r->mem_len + cnt) * sizeof(float) <= SPOOL_MEM) {
+        if (r->mem_len + cnt > r->mem_cap) {
+            size_t nc = r->mem_cap ? 2 * r->mem_cap : cnt * 2;
+            while (nc < r->mem_len + cnt) nc *= 2;
+            if (nc * sizeof(float) > SPOOL_MEM) nc = SPOOL_MEM / sizeof(float);
+            float *nm = realloc(r->mem, nc * sizeof *nm);
+            if (!nm) return WMEL_ERR_NO_MEMORY;
+            r->mem = nm;
+            r->mem_cap = nc;
+        }
+        memcpy(r->mem + r->mem_len, raw, cnt * sizeof(float));
+        u->off = r->mem_len;
+        r->mem_len += cnt;
+    } else {
+        if (!r->spill && !(r->spill = tmpfile())) {
+            r->failed = 1;
+            return WMEL_ERR_IO;
+        }
+        if (fwrite(raw, sizeof(float), cnt, r->spill) != cnt) {
+            r->failed = 1;
+            return WMEL_ERR_IO;
+        }
+        u->off = r->mem_len + r->spilled; /* memory holds [0, mem_len) */
+        r->spilled += cnt;
+    }
+    r->n_runs++;
+    return WMEL_OK;
+}
+
+static void replace_memory(char *msg, size_t cap, const char *name)
+{
+    /* decoders over bytes name their input "(memory)": show the item's path instead */
+    char *at = strstr(msg, "(memory)");
+    if (!at || !name) return;
+    char tail[1024];
+    snprintf(tail, sizeof tail, "%s", at + 8);
+    size_t pre = (size_t)(at - msg);
+    snprintf(msg + pre, cap - pre, "%s%s", name, tail);
+}
+
+wmel_batch_result *wmel_batch_compute(wmel_ctx *ctx, int mode, const char *path_or_null,
+                                      const void *data, size_t size, const char *name,
+                                      char *err, size_t err_len)
+{
+    int st = WMEL_OK;
+    err[0] = 0;
+    wmel_batch_result *r = calloc(1, sizeof *r);
+    if (!r) {
+        snprintf(err, err_len, "%s: out of memory", name);
+        return NULL;
+    }
+    r->mode = mode;
+    r->n_mels = wmel_ctx_n_mels(ctx);
+    r->max = -1e30f;
+    wmel_decoder *d = path_or_null ? wmel_decoder_open(path_or_null, &st, err, err_len)
+                                   : wmel_decoder_open_memory(data, size, &st, err, err_len);
+    if (!d) goto fail;
+    if (mode == WMEL_BATCH_WINDOWS) {
+        r->win = wmel_windows_open_decoder(ctx, d, NULL, NULL, &st, err, err_len);
+        if (!r->win) {
+            if (!err[0]) snprintf(err, err_len, "%s: %s", name, wmel_strerror(st));
+            goto fail;
+        }
+        r->samples = wmel_windows_samples(r->win);
+        r->ndim = 3;
+        r->shape[0] = wmel_windows_count(r->win);
+        r->shape[1] = (size_t)r->n_mels;
+        r->shape[2] = WMEL_CHUNK_FRAMES;
+        if (r->shape[0] == 0) {
+            snprintf(err, err_len, "%s: shorter than one frame (160 samples): no window", name);
+            goto fail;
+        }
+        wmel_decoder_close(d);
+        return r;
+    }
+    float *buf = NULL;
+    wmel_stream *ws = NULL;
+    size_t got = 0;
+    if (mode == WMEL_BATCH_PAD30) {
+        buf = calloc(WMEL_CHUNK_SAMPLES, sizeof *buf);
+        float *scratch = buf ? malloc(CHUNK * sizeof *scratch) : NULL;
+        st = scratch ? WMEL_OK : WMEL_ERR_NO_MEMORY;
+        while (st == WMEL_OK) {
+            size_t n = r->samples;
+            if (n < WMEL_CHUNK_SAMPLES) {
+                st = wmel_decoder_read(d, buf + n, WMEL_CHUNK_SAMPLES - n, &got);
+            } else {
+                st = wmel_decoder_read(d, scratch, CHUNK, &got);
+            }
+            if (st || got == 0) break;
+            r->samples += got;
+        }
+        free(scratch);
+    } else {
+        buf = malloc(CHUNK * sizeof *buf);
+        ws = buf ? wmel_stream_create(ctx, 0, to_runs, r, &st) : NULL;
+        if (!buf) st = WMEL_ERR_NO_MEMORY;
+        while (st == WMEL_OK) {
+            st = wmel_decoder_read(d, buf, CHUNK, &got);
+            if (st || got == 0) break;
+            r->samples += got;
+            st = wmel_stream_push(ws, buf, got);
+        }
+        if (st == WMEL_OK) st = wmel_stream_finish(ws);
+        if (st == WMEL_OK) {
+            r->max = wmel_stream_max(ws);
+            r->ndim = 2;
+            r->shape[0] = (size_t)r->n_mels;
+            r->shape[1] = wmel_n_frames(r->samples, 0);
+        }
+        wmel_stream_destroy(ws);
+        free(buf);
+        buf = NULL;
+    }
+    if (st != WMEL_OK) {
+        if (wmel_decoder_error(d)[0]) snprintf(err, err_len, "%s", wmel_decoder_error(d));
+        else if (r->failed) snprintf(err, err_len, "%s: cannot write a temporary file: %s", name, strerror(errno));
+        else if (st == WMEL_ERR_TOO_SHORT) snprintf(err, err_len, "%s: %zu samples: %s", name, r->samples, wmel_strerror(st));
+        else snprintf(err, err_len, "%s: %s", name, wmel_strerror(st));
+        free(buf);
+        goto fail;
+    }
+    if (mode == WMEL_BATCH_PAD30) {
+        size_t cnt = (size_t)r->n_mels * WMEL_CHUNK_FRAMES;
+        r->data = malloc(cnt * sizeof *r->data);
+        st = r->data ? wmel_log_mel(ctx, buf, WMEL_CHUNK_SAMPLES, 0, r->data, cnt) : WMEL_ERR_NO_MEMORY;
+        free(buf);
+        if (st) {
+            snprintf(err, err_len, "%s: %s", name, wmel_strerror(st));
+            goto fail;
+        }
+        r->ndim = 2;
+        r->shape[0] = (size_t)r->n_mels;
+        r->shape[1] = WMEL_CHUNK_FRAMES;
+    }
+    wmel_decoder_close(d);
+    return r;
+fail:
+    if (!err[0]) snprintf(err, err_len, "%s: %s", name, wmel_strerror(st));
+    replace_memory(err, err_len, path_or_null ? NULL : name);
+    wmel_decoder_close(d);
+    wmel_batch_result_free(r);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ JSON */
+
+static int seconds_str(size_t samples, char *out, size_t cap)
+{
+    /* samples / 16000 has at most 7 decimals (16000 = 2^7 * 5^3): exact, no rounding */
+    unsigned long long whole = samples / WMEL_SAMPLE_RATE;
+    unsigned long long frac = (unsigned long long)(samples % WMEL_SAMPLE_RATE) * 625ULL;
+    char f[8];
+    snprintf(f, sizeof f, "%07llu", frac);
+    int k = 7;
+    while (k > 1 && f[k - 1] == '0') k--;
+    f[k] = 0;
+    return snprintf(out, cap, "%llu.%s", whole, f);
+}
+
+static int shape_str(const wmel_batch_result *r, char *out, size_t cap)
+{
+    size_t k = 0;
+    k += (size_t)snprintf(out, cap, "[");
+    for (int i = 0; i < r->ndim && k < cap; i++)
+        k += (size_t)snprintf(out + k, cap - k, "%s%zu", i ? ", " : "", r->shape[i]);
+    if (k < cap) k += (size_t)snprintf(out + k, cap - k, "]");
+    return (int)k;
+}
+
+int wmel_batch_item_json(const wmel_batch_result *r, int mode, int n_mels, const char *key,
+                         const char *path, char *out, size_t cap)
+{
+    size_t k = 0;
+    char sec[40], shp[96];
+    seconds_str(r->samples, sec, sizeof sec);
+    shape_str(r, shp, sizeof shp);
+    k += (size_t)snprintf(out, cap, "{\"key\": ");
+    if (k >= cap || wmel_json_string(out, cap, &k, key)) return -1;
+    k += (size_t)snprintf(out + k, cap - k, ", \"path\": ");
+    if (k >= cap || wmel_json_string(out, cap, &k, path)) return -1;
+    k += (size_t)snprintf(out + k, cap - k,
+                          ", \"samples\": %zu, \"seconds\": %s, \"shape\": %s, \"mode\": \"%s\", "
+                          "\"n_mels\": %d, \"wmel\": \"%s\"}",
+                          r->samples, sec, shp, wmel_batch_mode_name(mode), n_mels,
+                          WMEL_VERSION_STRING);
+    return k < cap ? (int)k : -1;
+}
+
+int wmel_batch_index_json(const wmel_batch_result *r, const char *key, size_t shard, char *out,
+                          size_t cap)
+{
+    size_t k = 0;
+    char sec[40], shp[96];
+    seconds_str(r->samples, sec, sizeof sec);
+    shape_str(r, shp, sizeof shp);
+    k += (size_t)snprintf(out, cap, "{\"key\": ");
+    if (k >= cap || wmel_json_string(out, cap, &k, key)) return -1;
+    k += (size_t)snprintf(out + k, cap - k,
+                          ", \"shard\": \"shard-%06zu.tar\", \"shape\": %s, \"seconds\": %s}",
+                          shard, shp, sec);
+    return k < cap ? (int)k : -1;
+}
+
+int wmel_batch_error_json(const char *path, const char *key, const char *msg, char *out,
+                          size_t cap)
+{
+    size_t k = 0;
+    k += (size_t)snprintf(out, cap, "{\"path\": ");
+    if (k >= cap || wmel_json_string(out, cap, &k, path)) return -1;
+    k += (size_t)snprintf(out + k, cap - k, ", \"key\": ");
+    if (k >= cap || wmel_json_string(out, cap, &k, key)) return -1;
+    k += (size_t)snprintf(out + k, cap - k, ", \"error\": ");
+    if (k >= cap || wmel_json_string(out, cap, &k, msg)) return -1;
+    k += (size_t)snprintf(out + k, cap - k, "}");
+    return k < cap ? (int)k : -1;
+}
+
+/* ------------------------------------------------------------------ writing */
+
+static int pad512(FILE *f, unsigned long long size)
+{
+    static const char zero[512];
+    size_t pad = (size_t)((512 - size % 512) % 512);
+    return pad && fwrite(zero, 1, pad, f) != pad ? -1 : 0;
+}
+
+/* Reads floats [off, off + n) of the full mode's spool. */
+static int spool_read(wmel_batch_result *r, size_t off, float *out, size_t n)
+{
+    if (off + n <= r->mem_len) {
+        memcpy(out, r->mem + off, n * sizeof *out);
+        return 0;
+    }
+    if (!r->spill || off < r->mem_len) return -1; /* runs never straddle */
+    if (fseeko(r->spill, (off_t)((off - r->mem_len) * sizeof(float)), SEEK_SET) != 0) return -1;
+    return fread(out, sizeof *out, n, r->spill) == n ? 0 : -1;
+}
+
+int wmel_batch_result_write(wmel_batch_result *r, FILE *f, int mode, int n_mels,
+                            const char *key, const char *path, char *err, size_t err_len)
+{
+    char name[128];
+    unsigned char h[512];
+    char npyh[256];
+    size_t hl = wmel_batch_npy_header(npyh, r->shape, r->ndim);
+    unsigned long long size = wmel_batch_result_npy_size(r);
+    snprintf(name, sizeof name, "%s.npy", key);
+    wmel_tar_header(h, name, size);
+    if (fwrite(h, 1, 512, f) != 512 || fwrite(npyh, 1, hl, f) != hl) goto io;
+    if (mode == WMEL_BATCH_PAD30) {
+        size_t cnt = count_of(r);
+        if (fwrite(r->data, sizeof(float), cnt, f) != cnt) goto io;
+    } else if (mode == WMEL_BATCH_WINDOWS) {
+        size_t per = (size_t)n_mels * WMEL_CHUNK_FRAMES;
+        float *w = malloc(per * sizeof *w);
+        if (!w) {
+            snprintf(err, err_len, "%s: out of memory", path);
+            return WMEL_ERR_NO_MEMORY;
+        }
+        for (size_t k = 0; k < r->shape[0]; k++) {
+            size_t frames = 0;
+            int st = wmel_windows_next(r->win, w, per, &frames);
+            if (st || frames == 0) {
+                free(w);
+                snprintf(err, err_len, "%s: window %zu: %s", path, k,
+                         wmel_strerror(st ? st : WMEL_ERR_IO));
+                return st ? st : WMEL_ERR_IO;
+            }
+            if (fwrite(w, sizeof(float), per, f) != per) {
+                free(w);
+                goto io;
+            }
+        }
+        free(w);
+    } else {
+        /* row m of the output gathers row m of every run in order */
+        size_t maxnf = 0;
+        for (size_t u = 0; u < r->n_runs; u++) maxnf = r->runs[u].nf > maxnf ? r->runs[u].nf : maxnf;
+        float *row = malloc((maxnf ? maxnf : 1) * sizeof *row);
+        if (!row) {
+            snprintf(err, err_len, "%s: out of memory", path);
+            return WMEL_ERR_NO_MEMORY;
+        }
+        size_t written = 0;
+        for (int m = 0; m < n_mels; m++) {
+            for (size_t u = 0; u < r->n_runs; u++) {
+                const run *x = &r->runs[u];
+                if (spool_read(r, x->off + (size_t)m * x->nf, row, x->nf)) {
+                    free(row);
+                    snprintf(err, err_len, "%s: cannot read back a temporary file: %s", path,
+                             strerror(errno));
+                    return WMEL_ERR_IO;
+                }
+                wmel_normalize(row, x->nf, r->max);
+                if (fwrite(row, sizeof(float), x->nf, f) != x->nf) {
+                    free(row);
+                    goto io;
+                }
+                written += x->nf;
+            }
+        }
+        free(row);
+        if (written != count_of(r)) {
+            snprintf(err, err_len, "%s: %zu values for shape (%zu, %zu)", path, written,
+                     r->shape[0], r->shape[1]);
+            return WMEL_ERR_IO;
+        }
+    }
+    if (pad512(f, size)) goto io;
+    char js[4096];
+    int jl = wmel_batch_item_json(r, mode, n_mels, key, path, js, sizeof js);
+    if (jl < 0) {
+        snprintf(err, err_len, "%s: path too long for the item's JSON", path);
+        return WMEL_ERR_OVERFLOW;
+    }
+    snprintf(name, sizeof name, "%s.json", key);
+    wmel_tar_header(h, name, (unsigned long long)jl);
+    if (fwrite(h, 1, 512, f) != 512 || fwrite(js, 1, (size_t)jl, f) != (size_t)jl ||
+        pad512(f, (unsigned long long)jl))
+        goto io;
+    return WMEL_OK;
+io:
+    snprintf(err, err_len, "write failed: %s", strerror(errno));
+    return WMEL_ERR_IO;
+}

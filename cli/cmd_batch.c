@@ -1,0 +1,84 @@
+/*
+ * cmd_batch.c -- `wmel batch MANIFEST -o OUTDIR [--mode full|pad30|windows]
+ * [--n-mels 80|128] [--jobs N] [--shard-size N] [--backend B] [--quiet]`: a manifest of
+ * audio files to WebDataset shards (the job itself is cli/batch.c).
+ * Exit: 0 every input done, 3 some inputs failed (OUTDIR/errors.jsonl), 1 the job
+ * failed (manifest, OUTDIR, disk), 2 usage.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "batch.h"
+#include "commands.h"
+#include "args.h"
+#include "wmel.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int parse_count(const char *v, long max, long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long x = v && *v >= '0' && *v <= '9' ? strtol(v, &end, 10) : -1;
+    if (x < 0 || errno || *end || x > max) return -1;
+    *out = x;
+    return 0;
+}
+
+int cmd_batch(int argc, char **argv)
+{
+    const char *manifest = NULL, *out = NULL;
+    int quiet = 0, pr;
+    wmel_params p = wmel_default_params();
+    wmel_batch_opts o = {WMEL_BATCH_PAD30, 80, 0, 1000, 0, WMEL_BACKEND_AUTO};
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        long x;
+        if (!strcmp(a, "--mode")) {
+            if ((o.mode = wmel_batch_mode_parse(v)) < 0)
+                return wmel_cli_usage("--mode takes full, pad30 or windows");
+            i++;
+        } else if (!strcmp(a, "--jobs") || !strcmp(a, "-j")) {
+            if (parse_count(v, 1024, &x)) return wmel_cli_usage("--jobs takes a number from 0 (all cores) to 1024");
+            o.jobs = (int)x;
+            i++;
+        } else if (!strcmp(a, "--shard-size")) {
+            if (parse_count(v, 100000000, &x) || x == 0)
+                return wmel_cli_usage("--shard-size takes a number of items >= 1");
+            o.shard_size = (size_t)x;
+            i++;
+        } else if ((pr = wmel_cli_common(argc, argv, &i, &out, &quiet, &p)) != 0) {
+            if (pr == 2) return 2;
+        } else if (wmel_cli_positional(a, &manifest) != 0) {
+            return 2;
+        }
+    }
+    if (!manifest) return wmel_cli_usage("batch: no MANIFEST given (see wmel --help)");
+    if (!out) return wmel_cli_usage("batch: no output folder given: use -o OUTDIR");
+    o.n_mels = p.n_mels;
+    o.backend = p.backend;
+    o.progress = !quiet && isatty(2);
+    char err[2048] = "";
+    wmel_batch_plan plan;
+    if (wmel_batch_plan_load(manifest, &plan, err, sizeof err)) {
+        fprintf(stderr, "wmel: %s\n", err);
+        return 1;
+    }
+    wmel_batch_stats st;
+    int rc = wmel_batch_run(&plan, out, &o, &st, err, sizeof err);
+    wmel_batch_plan_free(&plan);
+    if (rc == WMEL_BATCH_FAILED) {
+        fprintf(stderr, "wmel: %s\n", err);
+        return 1;
+    }
+    if (!quiet) {
+        fprintf(stderr, "wmel batch: %zu items, %zu written now (%.2f h of audio, %.0fx realtime), "
+                        "%zu shard(s) already complete, %zu failed%s\n",
+                st.items, st.written, st.audio_seconds / 3600,
+                st.wall_seconds > 0 ? st.audio_seconds / st.wall_seconds : 0.0, st.shards_skipped,
+                st.failed, st.failed ? ": see errors.jsonl" : "");
+    }
+    return rc;
+}
