@@ -121,15 +121,17 @@ static int to_runs(void *user, const float *raw, size_t f0, size_t nf)
     return WMEL_OK;
 }
 
-static void replace_memory(char *msg, size_t cap, const char *name)
+/* Messages name the input as the decoder saw it: the file opened (the manifest's folder
+ * joined) or "(memory)"; they show the path as the manifest gives it instead, so that a
+ * job's errors.jsonl does not depend on where it ran or how the bytes came. */
+static void rename_input(char *msg, size_t cap, const char *from, const char *to)
 {
-    /* decoders over bytes name their input "(memory)": show the item's path instead */
-    char *at = strstr(msg, "(memory)");
-    if (!at || !name) return;
+    char *at = strstr(msg, from);
+    if (!at || !strcmp(from, to)) return;
     char tail[1024];
-    snprintf(tail, sizeof tail, "%s", at + 8);
+    snprintf(tail, sizeof tail, "%s", at + strlen(from));
     size_t pre = (size_t)(at - msg);
-    snprintf(msg + pre, cap - pre, "%s%s", name, tail);
+    snprintf(msg + pre, cap - pre, "%s%s", to, tail);
 }
 
 wmel_batch_result *wmel_batch_compute(wmel_ctx *ctx, int mode, const char *path_or_null,
@@ -231,7 +233,7 @@ wmel_batch_result *wmel_batch_compute(wmel_ctx *ctx, int mode, const char *path_
     return r;
 fail:
     if (!err[0]) snprintf(err, err_len, "%s: %s", name, wmel_strerror(st));
-    replace_memory(err, err_len, path_or_null ? NULL : name);
+    rename_input(err, err_len, path_or_null ? path_or_null : "(memory)", name);
     wmel_decoder_close(d);
     wmel_batch_result_free(r);
     return NULL;
