@@ -148,7 +148,13 @@ wmel_batch_result *wmel_batch_compute(wmel_ctx *ctx, int mode, const char *path_
     r->mode = mode;
     r->n_mels = wmel_ctx_n_mels(ctx);
     r->max = -1e30f;
-    wmel_decoder *d = path_or_null ? wmel_decoder_open(path_or_null, &st, err, err_len)
+    wmel_decoder *d = NULL;
+    if (!path_or_null && size == 0) { /* the bytes of an empty file: as the file would say */
+        snprintf(err, err_len, "%s: empty file: no audio", name);
+        st = WMEL_ERR_NO_SAMPLES;
+        goto fail;
+    }
+    d = path_or_null ? wmel_decoder_open(path_or_null, &st, err, err_len)
                                    : wmel_decoder_open_memory(data, size, &st, err, err_len);
     if (!d) goto fail;
     if (mode == WMEL_BATCH_WINDOWS) {

@@ -23,6 +23,7 @@ __all__ = [
     "log_mel_spectrogram", "pad_or_trim", "load_audio", "mel_filters", "windows",
     "WhisperFeatureExtractor", "FeatureExtractor", "BatchFeature", "version", "build_info",
     "decoder",
+    "batch", "BatchError", "BatchResult",
 ]
 
 SAMPLE_RATE = 16000
@@ -271,6 +272,7 @@ def have_ffmpeg() -> bool:
 
 
 from ._windows import windows  # noqa: E402
+from ._jobs import BatchError, BatchResult, batch  # noqa: E402
 
 
 def __getattr__(name):

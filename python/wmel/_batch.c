@@ -1,0 +1,298 @@
+/*
+ * _batch.c -- wmel._batch: the `wmel batch` job (cli/batch*.c, cli/manifest.c,
+ * cli/tar.c, compiled into this module) for wmel.batch() and wmel.ray, so that every
+ * path writes the same bytes with the same code. Limited API (abi3, Python >= 3.11);
+ * the GIL is released while the job and each item run.
+ *
+ *   run(manifest, out_dir, mode, n_mels, jobs, shard_size, progress, text, base)
+ *       -> (exit_status, items, written, failed, shards_skipped, audio_seconds, message)
+ *   plan(manifest, mode, n_mels, shard_size, text, base)
+ *       -> ([(key, path, open_path), ...], job_json)
+ *   Worker(n_mels, mode).item(data, key, path, shard)
+ *       -> (members, index_line) or (None, error_line): the item's two tar members as
+ *          `wmel batch` writes them, or its errors.jsonl line
+ *   error_line(path, key, message) -> the errors.jsonl line
+ */
+#ifndef Py_LIMITED_API
+#define Py_LIMITED_API 0x030B0000
+#endif
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch.h"
+#include "wmel.h"
+
+PyMODINIT_FUNC PyInit__batch(void);
+
+static int load_plan(const char *manifest, const char *text, Py_ssize_t text_len, const char *base,
+                     wmel_batch_plan *plan, char *err, size_t err_len)
+{
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    if (text)
+        rc = wmel_batch_plan_parse(text, (size_t)text_len, -1, base, plan, err, err_len);
+    else
+        rc = wmel_batch_plan_load(manifest, plan, err, err_len);
+    Py_END_ALLOW_THREADS
+    if (rc) PyErr_SetString(PyExc_ValueError, err);
+    return rc;
+}
+
+static int check_opts(int mode, int n_mels, Py_ssize_t shard_size, int jobs)
+{
+    if (mode < 0 || mode > 2) {
+        PyErr_SetString(PyExc_ValueError, "mode must be 'full', 'pad30' or 'windows'");
+        return -1;
+    }
+    if (n_mels != 80 && n_mels != 128) {
+        PyErr_Format(PyExc_ValueError, "n_mels must be 80 or 128, got %d", n_mels);
+        return -1;
+    }
+    if (shard_size < 1) {
+        PyErr_SetString(PyExc_ValueError, "shard_size must be >= 1");
+        return -1;
+    }
+    if (jobs < 0) {
+        PyErr_SetString(PyExc_ValueError, "jobs must be >= 0 (0: all cores)");
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *m_run(PyObject *m, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"manifest", "out_dir", "mode", "n_mels", "jobs", "shard_size",
+                             "progress", "text", "base", NULL};
+    const char *manifest = NULL, *out_dir, *text = NULL, *base = NULL;
+    Py_ssize_t text_len = 0, shard_size = 1000;
+    int mode = WMEL_BATCH_PAD30, n_mels = 80, jobs = 0, progress = 0;
+    (void)m;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "zs|iiinpz#z:run", kwlist, &manifest, &out_dir,
+                                     &mode, &n_mels, &jobs, &shard_size, &progress, &text,
+                                     &text_len, &base))
+        return NULL;
+    if (check_opts(mode, n_mels, shard_size, jobs)) return NULL;
+    if (!manifest && !text) {
+        PyErr_SetString(PyExc_ValueError, "a manifest path or its text is needed");
+        return NULL;
+    }
+    char err[2048] = "";
+    wmel_batch_plan plan;
+    if (load_plan(manifest, text, text_len, base, &plan, err, sizeof err)) return NULL;
+    wmel_batch_opts o = {mode, n_mels, jobs, (size_t)shard_size, progress, WMEL_BACKEND_AUTO};
+    wmel_batch_stats st;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = wmel_batch_run(&plan, out_dir, &o, &st, err, sizeof err);
+    wmel_batch_plan_free(&plan);
+    Py_END_ALLOW_THREADS
+    return Py_BuildValue("(innnnds)", rc, (Py_ssize_t)st.items, (Py_ssize_t)st.written,
+                         (Py_ssize_t)st.failed, (Py_ssize_t)st.shards_skipped, st.audio_seconds,
+                         err);
+}
+
+static PyObject *m_plan(PyObject *m, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"manifest", "mode", "n_mels", "shard_size", "text", "base", NULL};
+    const char *manifest = NULL, *text = NULL, *base = NULL;
+    Py_ssize_t text_len = 0, shard_size = 1000;
+    int mode = WMEL_BATCH_PAD30, n_mels = 80;
+    (void)m;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "z|iinz#z:plan", kwlist, &manifest, &mode, &n_mels,
+                                     &shard_size, &text, &text_len, &base))
+        return NULL;
+    if (check_opts(mode, n_mels, shard_size, 0)) return NULL;
+    if (!manifest && !text) {
+        PyErr_SetString(PyExc_ValueError, "a manifest path or its text is needed");
+        return NULL;
+    }
+    char err[2048] = "";
+    wmel_batch_plan plan;
+    if (load_plan(manifest, text, text_len, base, &plan, err, sizeof err)) return NULL;
+    PyObject *list = PyList_New((Py_ssize_t)plan.n);
+    for (size_t i = 0; list && i < plan.n; i++) {
+        const wmel_batch_entry *e = &plan.items[i];
+        PyObject *t = Py_BuildValue("(sss)", e->key, e->path, e->open);
+        if (!t) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SetItem(list, (Py_ssize_t)i, t);
+    }
+    wmel_batch_opts o = {mode, n_mels, 0, (size_t)shard_size, 0, WMEL_BACKEND_AUTO};
+    char js[512];
+    size_t jl = wmel_batch_job_json(&plan, &o, js, sizeof js);
+    wmel_batch_plan_free(&plan);
+    if (!list) return NULL;
+    return Py_BuildValue("(Ns#)", list, js, (Py_ssize_t)jl);
+}
+
+static PyObject *m_error_line(PyObject *m, PyObject *args)
+{
+    const char *path, *key, *msg;
+    (void)m;
+    if (!PyArg_ParseTuple(args, "sss:error_line", &path, &key, &msg)) return NULL;
+    char line[8192];
+    int n = wmel_batch_error_json(path, key, msg, line, sizeof line);
+    if (n < 0) {
+        PyErr_SetString(PyExc_ValueError, "error line too long");
+        return NULL;
+    }
+    return PyUnicode_FromStringAndSize(line, n);
+}
+
+/* ------------------------------------------------------------------ Worker */
+
+typedef struct {
+    PyObject_HEAD
+    wmel_ctx *ctx;
+    int mode, n_mels;
+} WorkerObject;
+
+static PyObject *Worker_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"n_mels", "mode", "n_threads", NULL};
+    int n_mels = 80, mode = WMEL_BATCH_PAD30, n_threads = 1;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|iii:Worker", kwlist, &n_mels, &mode, &n_threads))
+        return NULL;
+    if (check_opts(mode, n_mels, 1, n_threads)) return NULL;
+    wmel_params p = wmel_default_params();
+    p.n_mels = n_mels;
+    p.n_threads = n_threads;
+    int st = WMEL_OK;
+    wmel_ctx *c;
+    Py_BEGIN_ALLOW_THREADS
+    c = wmel_create(&p, &st);
+    Py_END_ALLOW_THREADS
+    if (!c) {
+        PyErr_SetString(PyExc_RuntimeError, wmel_strerror(st));
+        return NULL;
+    }
+    allocfunc alloc = (allocfunc)PyType_GetSlot(tp, Py_tp_alloc);
+    WorkerObject *self = (WorkerObject *)alloc(tp, 0);
+    if (!self) {
+        wmel_destroy(c);
+        return NULL;
+    }
+    self->ctx = c;
+    self->mode = mode;
+    self->n_mels = n_mels;
+    return (PyObject *)self;
+}
+
+static void Worker_dealloc(PyObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    wmel_destroy(((WorkerObject *)self)->ctx);
+    freefunc f = (freefunc)PyType_GetSlot(tp, Py_tp_free);
+    f(self);
+    Py_DECREF(tp);
+}
+
+static PyObject *Worker_item(PyObject *s, PyObject *args)
+{
+    WorkerObject *w = (WorkerObject *)s;
+    PyObject *data_o;
+    const char *key, *path;
+    Py_ssize_t shard;
+    if (!PyArg_ParseTuple(args, "Ossn:item", &data_o, &key, &path, &shard)) return NULL;
+    Py_buffer v;
+    if (PyObject_GetBuffer(data_o, &v, PyBUF_SIMPLE) < 0) return NULL;
+    char err[1024] = "", line[8192];
+    char *mem = NULL;
+    size_t mem_len = 0;
+    int rc = WMEL_OK, ll = -1;
+    wmel_batch_result *r;
+    Py_BEGIN_ALLOW_THREADS
+    r = wmel_batch_compute(w->ctx, w->mode, NULL, v.buf, (size_t)v.len, path,
+                                              err, sizeof err);
+    if (r) {
+        FILE *f = open_memstream(&mem, &mem_len);
+        if (!f) {
+            rc = WMEL_ERR_NO_MEMORY;
+            snprintf(err, sizeof err, "%s: out of memory", path);
+        } else {
+            rc = wmel_batch_result_write(r, f, w->mode, w->n_mels, key, path, err, sizeof err);
+            if (fclose(f) != 0 && rc == WMEL_OK) rc = WMEL_ERR_NO_MEMORY;
+        }
+        if (rc == WMEL_OK) ll = wmel_batch_index_json(r, key, (size_t)shard, line, sizeof line);
+        wmel_batch_result_free(r);
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&v);
+    if (r && rc) { /* not the input's fault: the worker's memory or temporary files */
+        free(mem);
+        PyErr_SetString(PyExc_OSError, err);
+        return NULL;
+    }
+    if (!r) {
+        ll = wmel_batch_error_json(path, key, err, line, sizeof line);
+        if (ll < 0) ll = 0;
+        return Py_BuildValue("(Os#)", Py_None, line, (Py_ssize_t)ll);
+    }
+    if (ll < 0) {
+        free(mem);
+        PyErr_SetString(PyExc_ValueError, "index line too long");
+        return NULL;
+    }
+    PyObject *out = Py_BuildValue("(y#s#)", mem, (Py_ssize_t)mem_len, line, (Py_ssize_t)ll);
+    free(mem);
+    return out;
+}
+
+static PyMethodDef Worker_methods[] = {
+    {"item", Worker_item, METH_VARARGS,
+     "item(data, key, path, shard) -> (members, index_line) or (None, error_line)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyType_Slot Worker_slots[] = {
+    {Py_tp_doc, "one wmel context for `wmel batch` items decoded from bytes"},
+    {Py_tp_new, Worker_new},
+    {Py_tp_dealloc, Worker_dealloc},
+    {Py_tp_methods, Worker_methods},
+    {0, NULL},
+};
+
+static PyType_Spec Worker_spec = {
+    "wmel._batch.Worker", sizeof(WorkerObject), 0, Py_TPFLAGS_DEFAULT, Worker_slots,
+};
+
+static PyMethodDef module_methods[] = {
+    {"run", (PyCFunction)(void (*)(void))m_run, METH_VARARGS | METH_KEYWORDS,
+     "run(manifest, out_dir, mode, n_mels, jobs, shard_size, progress, text, base)"},
+    {"plan", (PyCFunction)(void (*)(void))m_plan, METH_VARARGS | METH_KEYWORDS,
+     "plan(manifest, mode, n_mels, shard_size, text, base) -> (entries, job_json)"},
+    {"error_line", m_error_line, METH_VARARGS, "error_line(path, key, message) -> str"},
+    {NULL, NULL, 0, NULL},
+};
+
+static int module_exec(PyObject *m)
+{
+    PyObject *t = PyType_FromSpec(&Worker_spec);
+    if (!t || PyModule_AddObject(m, "Worker", t) < 0) {
+        Py_XDECREF(t);
+        return -1;
+    }
+    if (PyModule_AddIntConstant(m, "MODE_FULL", WMEL_BATCH_FULL) < 0 ||
+        PyModule_AddIntConstant(m, "MODE_PAD30", WMEL_BATCH_PAD30) < 0 ||
+        PyModule_AddIntConstant(m, "MODE_WINDOWS", WMEL_BATCH_WINDOWS) < 0)
+        return -1;
+    return 0;
+}
+
+static PyModuleDef_Slot module_slots[] = {
+    {Py_mod_exec, module_exec},
+    {0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT, "_batch", "the `wmel batch` job (see wmel.batch, wmel.ray)", 0,
+    module_methods, module_slots, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__batch(void) { return PyModuleDef_Init(&module_def); }

@@ -1,0 +1,383 @@
+"""wmel.ray -- the `wmel batch` job on a Ray cluster (Ray Data).
+
+    python -m wmel.ray MANIFEST -o OUTDIR [--address ADDR] [--mode pad30|full|windows]
+                       [--n-mels 80|128] [--shard-size N] [--workers N]
+                       [--format webdataset|parquet] [--quiet]
+
+    wmel.ray.run(manifest_or_paths, out_dir, mode="pad30", n_mels=80, shard_size=1000,
+                 address=None, workers=None, format="webdataset")
+
+A Ray Dataset of the manifest's items goes through `map_batches` with a callable class,
+`Featurizer`, that holds one wmel context per Ray worker (an actor): each worker reads the
+input's bytes and decodes them in-process (no ffmpeg process), and turns them into the
+item's two tar members with the same C code as `wmel batch` (wmel._batch.Worker). The
+driver receives the items in manifest order and writes the shards, the .parts, index.jsonl,
+errors.jsonl and job.json exactly as `wmel batch` does, so the output folder is the same,
+byte for byte, and either tool resumes the other's job. Inputs are paths every worker can
+read (one machine, or a shared filesystem).
+
+Ray restarts a worker that dies and retries its batch (Ray Data's actor defaults), and the
+driver keeps each item once, so a killed worker costs time, not items.
+
+format="parquet" writes the items with Ray's own Parquet writer instead (columns key,
+path, samples, seconds, shape, mode, n_mels, npy: the .npy file's bytes) under
+OUTDIR/parquet/, with errors.jsonl and job.json beside it; it is not resumable.
+
+Ray is an optional dependency: pip install 'wmel[ray]'.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sys
+import tempfile
+
+from . import _batch
+from ._jobs import BatchError, BatchResult, MODES, _manifest_args, _mode
+
+__all__ = ["run", "Featurizer", "main"]
+
+_ZERO = bytes(1024)
+
+
+class Featurizer:
+    """The map_batches callable: one wmel context per Ray worker. A batch (pyarrow) of
+    rows i, key, path, open, shard -> rows i, ok, members (the two tar members), line
+    (the index.jsonl or errors.jsonl line)."""
+
+    def __init__(self, n_mels: int = 80, mode: str = "pad30"):
+        self.worker = _batch.Worker(n_mels, _mode(mode))
+
+    def item(self, key: str, path: str, open_path: str, shard: int):
+        try:
+            with open(open_path, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            return None, _batch.error_line(path, key, f"{path}: cannot open: {e.strerror}")
+        return self.worker.item(data, key, path, shard)
+
+    def __call__(self, batch):
+        import pyarrow as pa
+        cols = {c: batch.column(c).to_pylist() for c in ("i", "key", "path", "open", "shard")}
+        members, lines = [], []
+        for key, path, op, shard in zip(cols["key"], cols["path"], cols["open"], cols["shard"]):
+            m, line = self.item(key, path, op, shard)
+            members.append(m)
+            lines.append(line)
+        return pa.table({
+            "i": pa.array(cols["i"], pa.int64()),
+            "ok": pa.array([m is not None for m in members], pa.bool_()),
+            "members": pa.array([m or b"" for m in members], pa.large_binary()),
+            "line": pa.array(lines, pa.string()),
+        })
+
+
+# ---------------------------------------------------------------- the output folder
+# The same files, names and commit order as cli/batch.c (see its header).
+
+def _atomic(out_dir: str, name: str, write) -> None:
+    d, base = os.path.split(os.path.join(out_dir, name))
+    fd, tmp = tempfile.mkstemp(prefix=f".tmp-{base}.", dir=d)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+            um = os.umask(0)
+            os.umask(um)
+            os.fchmod(f.fileno(), 0o666 & ~um)
+        os.replace(tmp, os.path.join(d, base))
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _sync_dir(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _shard_done(out_dir: str, s: int) -> bool:
+    return all(os.path.exists(os.path.join(out_dir, n)) for n in (
+        f"shard-{s:06d}.tar", f".parts/{s:06d}.index.jsonl", f".parts/{s:06d}.errors.jsonl"))
+
+
+def _prepare(out_dir: str, job_json: str):
+    """Creates the folder, takes its lock, checks or writes job.json, removes the
+    temporary files of a killed run. Returns the lock's file descriptor."""
+    try:
+        os.makedirs(os.path.join(out_dir, ".parts"), exist_ok=True)
+        lock = os.open(os.path.join(out_dir, ".lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    except OSError as e:
+        raise BatchError(f"{out_dir}: cannot create the output folder: {e.strerror}") from None
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(lock)
+        raise BatchError(f"{out_dir}: another wmel batch is running on this folder") from None
+    try:
+        jp = os.path.join(out_dir, "job.json")
+        if os.path.exists(jp):
+            with open(jp, encoding="utf-8") as f:
+                have = f.read()
+            if have != job_json:
+                raise BatchError(
+                    f"{out_dir} holds another job (job.json: {have.strip()}; now: {job_json.strip()}): "
+                    "rerun with the same manifest and options to resume it, or use a new output folder")
+        else:
+            _atomic(out_dir, "job.json", lambda f: f.write(job_json.encode()))
+        for d in (out_dir, os.path.join(out_dir, ".parts")):
+            for n in os.listdir(d):
+                if n.startswith(".tmp-"):
+                    os.unlink(os.path.join(d, n))
+    except BaseException:
+        os.close(lock)
+        raise
+    return lock
+
+
+def _assemble(out_dir: str, n_shards: int) -> int:
+    failed = 0
+    for kind in ("index", "errors"):
+        chunks = []
+        for s in range(n_shards):
+            with open(os.path.join(out_dir, ".parts", f"{s:06d}.{kind}.jsonl"), "rb") as f:
+                chunks.append(f.read())
+        if kind == "errors":
+            failed = sum(c.count(b"\n") for c in chunks)
+        _atomic(out_dir, f"{kind}.jsonl", lambda f: [f.write(c) for c in chunks])
+    _sync_dir(out_dir)
+    return failed
+
+
+class _ShardWriter:
+    def __init__(self, out_dir: str, shard: int):
+        self.out_dir, self.shard = out_dir, shard
+        self.fd, self.tmp = tempfile.mkstemp(prefix=f".tmp-shard-{shard:06d}.tar.", dir=out_dir)
+        self.f = os.fdopen(self.fd, "wb")
+        self.index, self.errors = [], []
+
+    def add(self, ok: bool, members: bytes, line: str) -> None:
+        if ok:
+            self.f.write(members)
+            self.index.append(line + "\n")
+        else:
+            self.errors.append(line + "\n")
+
+    def commit(self) -> None:
+        self.f.write(_ZERO)
+        self.f.flush()
+        os.fsync(self.f.fileno())
+        um = os.umask(0)
+        os.umask(um)
+        os.fchmod(self.f.fileno(), 0o666 & ~um)
+        self.f.close()
+        s = self.shard
+        _atomic(self.out_dir, f".parts/{s:06d}.index.jsonl", lambda f: f.write("".join(self.index).encode()))
+        _atomic(self.out_dir, f".parts/{s:06d}.errors.jsonl", lambda f: f.write("".join(self.errors).encode()))
+        _sync_dir(os.path.join(self.out_dir, ".parts"))
+        os.replace(self.tmp, os.path.join(self.out_dir, f"shard-{s:06d}.tar"))
+        _sync_dir(self.out_dir)
+
+    def abort(self) -> None:
+        try:
+            self.f.close()
+        finally:
+            try:
+                os.unlink(self.tmp)
+            except OSError:
+                pass
+
+
+def _npy_of(members: bytes) -> bytes:
+    """The .npy file inside an item's members (the first tar member)."""
+    size = int(members[124:136].rstrip(b"\0 ") or b"0", 8)
+    return members[512:512 + size]
+
+
+# ---------------------------------------------------------------- the job
+
+def run(manifest_or_paths, out_dir, mode: str = "pad30", n_mels: int = 80,
+        shard_size: int = 1000, address: str | None = None, workers: int | None = None,
+        format: str = "webdataset", batch_size: int = 4, progress: bool = False,
+        featurizer=Featurizer) -> BatchResult:
+    """Runs (or resumes) the `wmel batch` job on a Ray cluster and returns a BatchResult
+    (exit_status 0, or 3 when some inputs failed: errors.jsonl). address: the cluster
+    (None: the one ray.init() finds or starts; ignored when Ray is already initialised).
+    workers: Ray workers, each with one wmel context (None: the cluster's CPUs).
+    The job itself failing raises BatchError."""
+    import ray
+
+    if format not in ("webdataset", "parquet"):
+        raise ValueError(f"format must be 'webdataset' or 'parquet', got {format!r}")
+    manifest, text = _manifest_args(manifest_or_paths)
+    out_dir = os.fsdecode(out_dir)
+    try:
+        entries, job_json = _batch.plan(manifest, mode=_mode(mode), n_mels=int(n_mels),
+                                        shard_size=int(shard_size), text=text)
+    except ValueError as e:
+        raise BatchError(str(e)) from None
+    n_shards = (len(entries) + shard_size - 1) // shard_size
+    if format == "parquet":
+        job_json = job_json.replace('"format": "wmel-batch/1"', '"format": "wmel-batch/1 parquet"')
+    lock = _prepare(out_dir, job_json)
+    started = False
+    try:
+        if not ray.is_initialized():
+            ray.init(address=address, log_to_driver=False, configure_logging=False)
+            started = True
+        dctx = ray.data.DataContext.get_current()
+        dctx.execution_options.preserve_order = True
+        dctx.enable_progress_bars = bool(progress)
+        if not progress:
+            import logging
+            logging.getLogger("ray.data").setLevel(logging.WARNING)
+        if format == "parquet":
+            todo = list(range(len(entries)))
+            skipped = 0
+        else:
+            done = [s for s in range(n_shards) if _shard_done(out_dir, s)]
+            skipped = len(done)
+            dset = set(done)
+            todo = [i for i in range(len(entries)) if i // shard_size not in dset]
+        rows = [{"i": i, "key": entries[i][0], "path": entries[i][1], "open": entries[i][2],
+                 "shard": i // shard_size} for i in todo]
+        size = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        written, secs = 0, 0.0
+        if rows:
+            ds = ray.data.from_items(rows, override_num_blocks=max(1, min(len(rows), 4 * size)))
+            ds = ds.map_batches(featurizer, fn_constructor_kwargs={"n_mels": int(n_mels), "mode": mode},
+                                batch_size=batch_size, batch_format="pyarrow",
+                                compute=ray.data.ActorPoolStrategy(size=size), num_cpus=1)
+            if format == "parquet":
+                written, secs = _write_parquet(ds, out_dir, len(entries))
+            else:
+                written, secs = _write_shards(ds, out_dir, todo, shard_size)
+        if format == "parquet":
+            failed = sum(1 for _ in open(os.path.join(out_dir, "errors.jsonl"), "rb"))
+        else:
+            failed = _assemble(out_dir, n_shards)
+        return BatchResult(len(entries), written, failed, skipped, secs, 3 if failed else 0)
+    finally:
+        if started:
+            ray.shutdown()
+        os.close(lock)
+
+
+def _rows(ds):
+    for t in ds.iter_batches(batch_size=None, batch_format="pyarrow"):
+        cols = {c: t.column(c).to_pylist() for c in ("i", "ok", "members", "line")}
+        yield from zip(cols["i"], cols["ok"], cols["members"], cols["line"])
+
+
+def _seconds(line: str) -> float:
+    return json.loads(line)["seconds"]
+
+
+def _write_shards(ds, out_dir: str, todo, shard_size: int):
+    pos, pending, w = 0, {}, None
+    written, secs = 0, 0.0
+    try:
+        for i, ok, members, line in _rows(ds):
+            if i in pending or (pos and i <= todo[pos - 1]):
+                continue  # a retried batch's duplicate: each item is kept once
+            pending[i] = (ok, members, line)
+            while pos < len(todo) and todo[pos] in pending:
+                ok, members, line = pending.pop(todo[pos])
+                shard = todo[pos] // shard_size
+                if w is None:
+                    w = _ShardWriter(out_dir, shard)
+                w.add(ok, members, line)
+                if ok:
+                    written += 1
+                    secs += _seconds(line)
+                pos += 1
+                if pos == len(todo) or todo[pos] // shard_size != shard:
+                    w.commit()
+                    w = None
+        if pos != len(todo):
+            raise BatchError(f"Ray returned {pos} of the {len(todo)} items: rerun to resume")
+    except OSError as e:
+        raise BatchError(f"{out_dir}: cannot write: {e.strerror}") from None
+    finally:
+        if w is not None:
+            w.abort()
+    return written, secs
+
+
+def _write_parquet(ds, out_dir: str, n: int):
+    import pyarrow as pa
+
+    def to_record(t):
+        keep = [k for k, ok in enumerate(t.column("ok").to_pylist()) if ok]
+        t = t.take(keep)
+        metas = [json.loads(s) for s in _item_json(t.column("members").to_pylist())]
+        return pa.table({
+            "key": pa.array([m["key"] for m in metas], pa.string()),
+            "path": pa.array([m["path"] for m in metas], pa.string()),
+            "samples": pa.array([m["samples"] for m in metas], pa.int64()),
+            "seconds": pa.array([m["seconds"] for m in metas], pa.float64()),
+            "shape": pa.array([m["shape"] for m in metas], pa.list_(pa.int64())),
+            "mode": pa.array([m["mode"] for m in metas], pa.string()),
+            "n_mels": pa.array([m["n_mels"] for m in metas], pa.int32()),
+            "npy": pa.array([_npy_of(b) for b in t.column("members").to_pylist()], pa.large_binary()),
+        })
+
+    mat = ds.materialize()
+    small = sorted(mat.select_columns(["i", "ok", "line"]).take_all(), key=lambda r: r["i"])
+    errors = [r["line"] for r in small if not r["ok"]]
+    ok_lines = [r["line"] for r in small if r["ok"]]
+    mat.map_batches(to_record, batch_format="pyarrow").write_parquet(os.path.join(out_dir, "parquet"))
+    _atomic(out_dir, "errors.jsonl", lambda f: f.write("".join(e + "\n" for e in errors).encode()))
+    return len(ok_lines), sum(_seconds(x) for x in ok_lines)
+
+
+def _item_json(members_list):
+    for m in members_list:
+        size = int(m[124:136].rstrip(b"\0 ") or b"0", 8)
+        at = 512 + (size + 511) // 512 * 512  # the second member's header
+        jsize = int(m[at + 124:at + 136].rstrip(b"\0 ") or b"0", 8)
+        yield m[at + 512:at + 512 + jsize].decode()
+
+
+# ---------------------------------------------------------------- the command
+
+def main(argv=None) -> int:
+    import argparse
+    ap = argparse.ArgumentParser(prog="python -m wmel.ray",
+                                 description="wmel batch on a Ray cluster: a manifest of audio "
+                                             "files to WebDataset shards (or Parquet)")
+    ap.add_argument("manifest", help="one path per line, or .jsonl with \"path\" (and \"key\")")
+    ap.add_argument("-o", "--output", required=True, help="output folder")
+    ap.add_argument("--address", default=None, help="Ray cluster address (default: ray.init()'s)")
+    ap.add_argument("--mode", default="pad30", choices=sorted(MODES))
+    ap.add_argument("--n-mels", type=int, default=80, choices=(80, 128))
+    ap.add_argument("--shard-size", type=int, default=1000)
+    ap.add_argument("--workers", type=int, default=None, help="Ray workers (default: cluster CPUs)")
+    ap.add_argument("--format", default="webdataset", choices=("webdataset", "parquet"))
+    ap.add_argument("-q", "--quiet", action="store_true")
+    a = ap.parse_args(argv)
+    if a.shard_size < 1:
+        ap.error("--shard-size takes a number of items >= 1")
+    try:
+        r = run(a.manifest, a.output, mode=a.mode, n_mels=a.n_mels, shard_size=a.shard_size,
+                address=a.address, workers=a.workers, format=a.format, progress=not a.quiet)
+    except (BatchError, ValueError) as e:
+        print(f"wmel.ray: {e}", file=sys.stderr)
+        return 1
+    if not a.quiet:
+        print(f"wmel.ray: {r.items} items, {r.written} written now ({r.audio_seconds / 3600:.2f} h of "
+              f"audio), {r.shards_skipped} shard(s) already complete, {r.failed} failed"
+              + (": see errors.jsonl" if r.failed else ""), file=sys.stderr)
+    return r.exit_status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
