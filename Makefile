@@ -61,9 +61,12 @@ test-emu: deps
 PYTHON     ?= python3
 PY_BUILD   ?= build-py
 PY_VENV    := $(PY_BUILD)/venv
+# wmel batch's readback and Ray-cluster tests (tests/python/test_batch.py, test_ray.py)
+PY_TEST_PKGS ?= 'ray[data]==2.60.0' 'webdataset==1.0.2' 'datasets==5.2.0'
 test-python: deps
 	@test -x $(PY_VENV)/bin/python || $(PYTHON) -m venv $(PY_VENV)
 	$(PY_VENV)/bin/pip install -q numpy pytest 'scikit-build-core>=0.10' av
+	$(PY_VENV)/bin/pip install -q $(PY_TEST_PKGS)
 	$(PY_VENV)/bin/pip install -v --no-build-isolation --config-settings=build-dir=$(PY_BUILD)/skbuild . \
 	  > $(PY_BUILD)/pip-install.log 2>&1 || { tail -40 $(PY_BUILD)/pip-install.log; exit 1; }
 	@grep "wmel python package:" $(PY_BUILD)/pip-install.log | sed "s/^ *//" || echo "wmel python package: (no summary line in the build log)"

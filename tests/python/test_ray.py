@@ -1,0 +1,191 @@
+"""test_ray.py -- wmel.ray on a real local Ray cluster: a head node and a second node on
+this machine (`ray start`, 127.0.0.1 only, their own temp folder, small object stores),
+~50 generated inputs including broken ones. The output folder must equal `wmel batch`'s
+(wmel.batch(), the same C job) file for file, byte for byte; with a Ray worker killed
+part-way the job still ends with every item exactly once; Parquet holds the same items.
+The cluster is stopped in a `finally`: every process it started (found by an
+environment tag they all inherit) is gone at the end, or the test fails."""
+import io
+import json
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+import numpy as np
+import pytest
+
+import wmel
+from batch_corpus import have_ffmpeg, make_corpus
+from test_batch import tree_equal
+
+ray = pytest.importorskip("ray")
+import wmel.ray  # noqa: E402
+pytestmark = pytest.mark.skipif(not have_ffmpeg(), reason="needs ffmpeg and an FFmpeg build of wmel")
+
+TAG = "WMEL_RAY_TEST_TAG"
+BIN = pathlib.Path(sys.executable).parent
+
+
+def tagged(tag):
+    """PIDs of the processes carrying our environment tag (the cluster's, not others')."""
+    pids = []
+    for p in os.listdir("/proc"):
+        if not p.isdigit() or int(p) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{p}/environ", "rb") as f:
+                if f"{TAG}={tag}".encode() in f.read().split(b"\0"):
+                    pids.append(int(p))
+        except OSError:
+            pass
+    return pids
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    tag = uuid.uuid4().hex
+    tmp = tempfile.mkdtemp(prefix="wr", dir="/tmp")  # short: Ray's sockets live here
+    env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0", **{TAG: tag})
+    env["PATH"] = f"{BIN}:{env.get('PATH', '')}"
+    port = free_port()
+    common = ["--block", "--node-ip-address=127.0.0.1", "--num-cpus=1", "--disable-usage-stats",
+              "--object-store-memory=150000000", f"--temp-dir={tmp}"]
+    procs = []
+    try:
+        log = open(os.path.join(tmp, "head.log"), "wb")
+        procs.append(subprocess.Popen([str(BIN / "ray"), "start", "--head", f"--port={port}",
+                                       "--include-dashboard=false", *common],
+                                      env=env, stdout=log, stderr=log, start_new_session=True))
+        address = f"127.0.0.1:{port}"
+        deadline = time.time() + 90
+        while time.time() < deadline and b"Ray runtime started" not in open(os.path.join(tmp, "head.log"), "rb").read():
+            assert procs[0].poll() is None, open(os.path.join(tmp, "head.log")).read()[-2000:]
+            time.sleep(0.5)
+        wlog = open(os.path.join(tmp, "worker.log"), "wb")
+        procs.append(subprocess.Popen([str(BIN / "ray"), "start", f"--address={address}", *common],
+                                      env=env, stdout=wlog, stderr=wlog, start_new_session=True))
+        while time.time() < deadline and b"Ray runtime started" not in open(os.path.join(tmp, "worker.log"), "rb").read():
+            assert procs[1].poll() is None, open(os.path.join(tmp, "worker.log")).read()[-2000:]
+            time.sleep(0.5)
+        # both nodes registered
+        while time.time() < deadline:
+            out = subprocess.run([str(BIN / "ray"), "status", f"--address={address}"], env=env,
+                                 capture_output=True, text=True).stdout
+            if out.count("node_") >= 2 or "2.0 CPU" in out or "0.0/2.0 CPU" in out:
+                break
+            time.sleep(1)
+        else:
+            pytest.fail("the Ray cluster did not come up in 90 s")
+        yield address
+    finally:
+        for p in procs:
+            try:
+                os.killpg(p.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        end = time.time() + 15
+        while time.time() < end and tagged(tag):
+            time.sleep(0.5)
+        for pid in tagged(tag):  # what SIGTERM left: only processes we started
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for p in procs:
+            p.wait(timeout=30)
+        end = time.time() + 15
+        while time.time() < end and tagged(tag):
+            time.sleep(0.5)
+        left = tagged(tag)
+        subprocess.run(["rm", "-rf", tmp])
+        assert not left, f"Ray processes left behind: {left}"
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return make_corpus(tmp_path_factory.mktemp("corpus"), n=47)
+
+
+@pytest.fixture(scope="module")
+def reference(corpus, tmp_path_factory):
+    d, manifest, good, bad = corpus
+    out = tmp_path_factory.mktemp("ref") / "batch"
+    r = wmel.batch(manifest, out, shard_size=8, jobs=2)
+    assert r.exit_status == 3 and r.written == len(good) and r.failed == len(bad)
+    return out
+
+
+def test_ray_equals_wmel_batch(cluster, corpus, reference, tmp_path):
+    d, manifest, good, bad = corpus
+    t0 = time.time()
+    r = wmel.ray.run(manifest, tmp_path / "ray", shard_size=8, address=cluster, workers=2)
+    print(f"Ray job: {len(good) + len(bad)} inputs in {time.time() - t0:.1f} s")
+    assert (r.items, r.written, r.failed, r.exit_status) == (len(good) + len(bad), len(good), len(bad), 3)
+    assert tree_equal(reference, tmp_path / "ray") > 10
+
+
+class KilledOnce(wmel.ray.Featurizer):
+    """Kills its Ray worker process (os._exit) on its third batch, once per job (a marker
+    file next to the corpus says it happened)."""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.calls = 0
+
+    marker_path = "/nonexistent/marker"
+
+    def __call__(self, batch):
+        self.calls += 1
+        m = pathlib.Path(self.marker_path)
+        if self.calls == 3 and not m.exists():
+            m.write_text(f"killed in its 3rd batch, at {batch.column('key').to_pylist()[0]}\n")
+            os._exit(1)
+        return super().__call__(batch)
+
+
+def test_ray_worker_killed_every_item_once(cluster, corpus, reference, tmp_path):
+    import ray.cloudpickle
+    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    d, manifest, good, bad = corpus
+    marker = tmp_path / "killed"
+    cls = type("KilledOnceHere", (KilledOnce,), {"marker_path": str(marker)})
+    r = wmel.ray.run(manifest, tmp_path / "ray", shard_size=8, address=cluster, workers=2,
+                     featurizer=cls)
+    assert marker.exists(), "the fault was not injected"
+    print(f"fault test: a Ray worker {marker.read_text().strip()}; job finished")
+    assert (r.written, r.failed, r.exit_status) == (len(good), len(bad), 3)
+    index = [json.loads(x)["key"] for x in (tmp_path / "ray" / "index.jsonl").read_text().splitlines()]
+    assert index == good  # every item once, in manifest order
+    assert tree_equal(reference, tmp_path / "ray") > 10
+
+
+def test_ray_parquet(cluster, corpus, reference, tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    d, manifest, good, bad = corpus
+    r = wmel.ray.run(manifest, tmp_path / "pq", shard_size=8, address=cluster, workers=2,
+                     format="parquet")
+    assert (r.written, r.failed, r.exit_status) == (len(good), len(bad), 3)
+    t = pq.read_table(tmp_path / "pq" / "parquet")
+    rows = {k: (p, n) for k, p, n in zip(t.column("key").to_pylist(), t.column("path").to_pylist(),
+                                         t.column("npy").to_pylist())}
+    assert sorted(rows) == sorted(good)
+    assert (tmp_path / "pq" / "errors.jsonl").read_bytes() == (reference / "errors.jsonl").read_bytes()
+    import tarfile
+    with tarfile.open(reference / "shard-000000.tar") as tf:
+        for name in tf.getnames():
+            if name.endswith(".npy"):
+                assert rows[name[:-4]][1] == tf.extractfile(name).read()
+    feats = np.load(io.BytesIO(rows["a"][1]))
+    np.testing.assert_array_equal(feats, wmel.log_mel_spectrogram(wmel.pad_or_trim(wmel.load_audio(str(d / "a.flac")))))
