@@ -15,7 +15,7 @@ APT_PKGS   := build-essential cmake pkg-config libpng-dev zlib1g-dev python3 pyt
               libopenblas-dev ffmpeg
 CMAKE_ARGS ?=
 
-.PHONY: all deps build demo test test-build test-asan test-emu test-python test-peers test-wheel bench clean
+.PHONY: all deps build demo test test-build test-asan test-emu test-python test-peers test-wheel bench bench-batch clean
 
 all: build
 
@@ -133,6 +133,19 @@ bench:
 	cmake --build $(BENCH_BUILD) -j $(JOBS)
 	WMEL_BENCH_PYTHON=$${WMEL_BENCH_PYTHON:-$$(test -x $(BENCH_BUILD)/venv/bin/python && echo $(BENCH_BUILD)/venv/bin/python || echo python3)} \
 	  ./$(BENCH_BUILD)/wmel bench $(BENCH_ARGS)
+
+# Whole-corpus throughput (bench/batch_bench.py): wmel batch --jobs 1/2 against decoding
+# alone, HF datasets + WhisperFeatureExtractor (num_proc=2) and the Ray job, on a generated
+# corpus (200 files, 10-120 s, five formats; cached in build-bench/corpus). Its own venv:
+# datasets 3.x decodes audio with soundfile/librosa (4.x needs torchcodec and torch).
+BENCH_PY         ?= $(BENCH_BUILD)/venv-batch
+BENCH_BATCH_ARGS ?=
+bench-batch: build
+	@test -x $(BENCH_PY)/bin/python || python3 -m venv $(BENCH_PY)
+	$(BENCH_PY)/bin/pip install -q numpy 'scikit-build-core>=0.10' 'ray[data]==2.60.0' \
+	  'datasets==3.6.0' 'transformers==4.57.6' 'soundfile==0.13.1' 'librosa==0.11.0'
+	$(BENCH_PY)/bin/pip install -q --no-build-isolation --config-settings=build-dir=$(BENCH_BUILD)/skbuild .
+	$(BENCH_PY)/bin/python bench/batch_bench.py --wmel $(BUILD)/wmel $(BENCH_BATCH_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_EMU) $(PY_BUILD) $(PEER_BUILD) $(WHEEL_BUILD) out

@@ -334,7 +334,8 @@ def _write_parquet(ds, out_dir: str, n: int):
     small = sorted(mat.select_columns(["i", "ok", "line"]).take_all(), key=lambda r: r["i"])
     errors = [r["line"] for r in small if not r["ok"]]
     ok_lines = [r["line"] for r in small if r["ok"]]
-    mat.map_batches(to_record, batch_format="pyarrow").write_parquet(os.path.join(out_dir, "parquet"))
+    # num_cpus=0.25: this light transform schedules even while the actors hold the CPUs
+    mat.map_batches(to_record, batch_format="pyarrow", num_cpus=0.25).write_parquet(os.path.join(out_dir, "parquet"))
     _atomic(out_dir, "errors.jsonl", lambda f: f.write("".join(e + "\n" for e in errors).encode()))
     return len(ok_lines), sum(_seconds(x) for x in ok_lines)
 

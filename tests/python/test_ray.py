@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 
@@ -88,7 +89,13 @@ def cluster():
             time.sleep(1)
         else:
             pytest.fail("the Ray cluster did not come up in 90 s")
+        # a job that hangs (e.g. no CPU for a task) fails the test instead: the cluster
+        # goes away after 4 minutes, whatever runs on it
+        watchdog = threading.Timer(240, lambda: [os.killpg(p.pid, signal.SIGKILL) for p in procs])
+        watchdog.daemon = True
+        watchdog.start()
         yield address
+        watchdog.cancel()
     finally:
         for p in procs:
             try:
