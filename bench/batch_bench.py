@@ -8,10 +8,11 @@ wall-second (not a test: `make bench-batch` runs it; take its figures on a quiet
 
 The corpus (generated once into --corpus with ffmpeg, then reused): --files inputs of
 --min-s..--max-s seconds, the bundled speech looped, mixed FLAC / MP3 / Opus / M4A (AAC) /
-WAV at 44.1 and 48 kHz stereo. Rows:
+WAV at 44.1 and 48 kHz stereo (Opus at 48 kHz, its only rate). Rows:
   decode only, 1 and 2 threads   wmel.load_audio (in-process FFmpeg) on every file: the floor
   wmel batch --jobs 1, --jobs 2  the command, pad30 (what fine-tuning feeds the model)
-  HF datasets .map, num_proc=2   datasets' Audio feature decodes and resamples to 16 kHz,
+  HF datasets .map, num_proc=2   datasets' Audio feature decodes and resamples to 16 kHz
+                                 (M4A, which libsndfile cannot read, through librosa.load),
                                  transformers' WhisperFeatureExtractor (numpy) computes
   wmel.ray, local cluster        a head node with 2 CPUs on this machine, 2 workers
 The peers are checked to compute the same features: WhisperFeatureExtractor on wmel's
@@ -59,7 +60,7 @@ def make_corpus(d: pathlib.Path, n: int, lo: float, hi: float):
     names = []
     for i in range(n):
         ext, extra = FORMATS[i % len(FORMATS)]
-        sr = (44100, 48000)[(i // len(FORMATS)) % 2]
+        sr = 48000 if ext == "opus" else (44100, 48000)[(i // len(FORMATS)) % 2]  # Opus: 48 kHz only
         dur = rng.uniform(lo, hi)
         name = f"{i:04d}.{ext}"
         subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-stream_loop", "-1",
@@ -87,19 +88,26 @@ def decode_only(files, threads):
 
 
 def hf_pipeline(files, out, num_proc):
+    """datasets .map + WhisperFeatureExtractor. The Audio feature of datasets 3.x decodes
+    through libsndfile, which reads FLAC, MP3, Ogg Opus and WAV but not M4A: M4A goes
+    through librosa.load (audioread, an ffmpeg process), as users of that pipeline do."""
     import datasets
     from transformers import WhisperFeatureExtractor
     fe = WhisperFeatureExtractor()
-    ds = datasets.Dataset.from_dict({"audio": [str(p) for p in files]})
-    ds = ds.cast_column("audio", datasets.Audio(sampling_rate=16000))
+    audio = datasets.Audio(sampling_rate=16000)
+    ds = datasets.Dataset.from_dict({"path": [str(p) for p in files]})
 
     def prep(ex):
-        a = ex["audio"]
-        ex["input_features"] = fe(a["array"], sampling_rate=16000, return_tensors="np").input_features[0]
-        ex["seconds"] = len(a["array"]) / 16000.0
+        if ex["path"].endswith(".m4a"):
+            import librosa
+            a, _ = librosa.load(ex["path"], sr=16000)
+        else:
+            a = audio.decode_example({"path": ex["path"], "bytes": None})["array"]
+        ex["input_features"] = fe(a, sampling_rate=16000, return_tensors="np").input_features[0]
+        ex["seconds"] = len(a) / 16000.0
         return ex
 
-    ds = ds.map(prep, num_proc=num_proc, remove_columns=["audio"], cache_file_name=str(out / "hf.arrow"))
+    ds = ds.map(prep, num_proc=num_proc, remove_columns=["path"], cache_file_name=str(out / "hf.arrow"))
     return float(sum(ds["seconds"]))
 
 
