@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -36,6 +37,15 @@
 #include <unistd.h>
 
 /* ------------------------------------------------------------------ atomic files */
+
+/* The shard being written, for wmel_batch_interrupted() (a signal handler). */
+static char g_tmp[4096];
+static volatile sig_atomic_t g_tmp_set;
+
+void wmel_batch_interrupted(void)
+{
+    if (g_tmp_set) unlink(g_tmp);
+}
 
 typedef struct afile {
     char path[4096], tmp[4096];
@@ -510,6 +520,9 @@ int wmel_batch_run(const wmel_batch_plan *plan, const char *dir, const wmel_batc
                 free(got.error);
                 goto fail;
             }
+            g_tmp_set = 0;
+            memcpy(g_tmp, tar.tmp, sizeof g_tmp);
+            g_tmp_set = 1;
         }
         char line[8192];
         int ll;
@@ -554,6 +567,7 @@ int wmel_batch_run(const wmel_batch_plan *plan, const char *dir, const wmel_batc
             snprintf(pn, sizeof pn, ".parts/%06zu.errors.jsonl", shard);
             if (write_file(dir, pn, le.b, le.n, err, err_len)) goto fail;
             sync_dir(parts);
+            g_tmp_set = 0;
             if (af_commit(&tar, err, err_len)) goto fail;
             sync_dir(dir);
         }
@@ -567,6 +581,7 @@ int wmel_batch_run(const wmel_batch_plan *plan, const char *dir, const wmel_batc
 oom:
     snprintf(err, err_len, "out of memory");
 fail:
+    g_tmp_set = 0;
     af_abort(&tar);
     if (pg.printed) fputc('\n', stderr);
 out:

@@ -141,4 +141,9 @@ size_t wmel_batch_job_json(const wmel_batch_plan *plan, const wmel_batch_opts *o
 int wmel_batch_run(const wmel_batch_plan *plan, const char *out_dir, const wmel_batch_opts *o,
                    wmel_batch_stats *stats, char *err, size_t err_len);
 
+/* For a SIGINT/SIGTERM handler (async-signal-safe): removes the temporary file of the
+ * shard being written, so an interrupted run leaves only complete files (a rerun resumes;
+ * it would also remove the temporary file itself). */
+void wmel_batch_interrupted(void);
+
 #endif

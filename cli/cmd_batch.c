@@ -12,10 +12,18 @@
 #include "wmel.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+static void on_signal(int sig)
+{
+    wmel_batch_interrupted();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
 
 static int parse_count(const char *v, long max, long *out)
 {
@@ -67,6 +75,13 @@ int cmd_batch(int argc, char **argv)
         return 1;
     }
     wmel_batch_stats st;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     int rc = wmel_batch_run(&plan, out, &o, &st, err, sizeof err);
     wmel_batch_plan_free(&plan);
     if (rc == WMEL_BATCH_FAILED) {

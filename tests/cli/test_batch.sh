@@ -130,6 +130,21 @@ check "resume: output == the uninterrupted job's" diff -r "$T/r" "$T/p2"
 check "rerun of a finished job: exit 3, nothing changed" test $? -eq 3
 check "rerun: still identical" diff -r "$T/r" "$T/p2"
 
+# an interrupt (Ctrl-C, SIGTERM) removes the shard in progress; the rerun completes the job
+R2=$T/resume2
+cp -r "$C" "$R2"
+rm "$R2/tiny.wav" && mkfifo "$R2/tiny.wav"
+"$WMEL" batch "$R2/list.txt" -o "$T/r2" --shard-size 4 --jobs 1 -q &
+KILLPID=$!
+for i in $(seq 1 600); do [ -n "$(ls -A "$T/r2" 2>/dev/null | grep '^\.tmp-shard-000002')" ] && break; sleep 0.1; done
+check "interrupt: shard 2 in progress" test -n "$(ls -A "$T/r2" | grep '^\.tmp-shard-000002')"
+kill -INT $KILLPID; wait $KILLPID; rc=$?; KILLPID=
+check "interrupt: killed by SIGINT (status $rc)" test $rc -eq 130
+check "interrupt: no temporary file left" test -z "$(ls -A "$T/r2" | grep tmp)"
+rm "$R2/tiny.wav" && cp "$C/tiny.wav" "$R2/tiny.wav"
+"$WMEL" batch "$R2/list.txt" -o "$T/r2" --shard-size 4 -q
+check "interrupt: rerun == uninterrupted" diff -r "$T/r2" "$T/p2"
+
 # 5. a different job in the same folder is refused, untouched
 "$WMEL" batch "$C/list.txt" -o "$T/p2" --mode full --shard-size 4 -q 2>"$T/err"
 check "other mode refused: exit 1" test $? -eq 1
@@ -215,7 +230,7 @@ if [ "${WMEL_SANITIZED:-OFF}" = ON ] || [ "${WMEL_SANITIZED:-OFF}" = 1 ]; then
 else
   ff -f lavfi -i "sine=f=220:d=3600" -af "volume=0.5" -ar 44100 -ac 2 -c:a flac "$T/hour.flac"
   printf '{"path": "%s", "key": "h1"}\n{"path": "%s", "key": "h2"}\n' "$T/hour.flac" "$T/hour.flac" > "$T/hours.jsonl"
-  for m in full windows; do
+  for m in pad30 full windows; do
     rss=$(python3 -c '
 import resource, subprocess, sys
 r = subprocess.run(sys.argv[1:])
