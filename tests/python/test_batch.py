@@ -11,6 +11,10 @@ import subprocess
 import numpy as np
 import pytest
 
+# HF datasets reads local shards with its packaged "webdataset" builder: no hub access
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
 import wmel
 from batch_corpus import ROOT, have_ffmpeg, make_corpus
 
