@@ -122,7 +122,7 @@ typedef struct wmel_batch_opts {
     int jobs;            /* files decoded at once; 0 = online cores */
     size_t shard_size;   /* items per shard (> 0) */
     int progress;        /* 1: progress line on stderr (caller checks it is a terminal) */
-    int backend;         /* WMEL_BACKEND_* for the mel (default AUTO) */
+    int backend;         /* WMEL_BACKEND_* for the mel (`wmel batch`: CPU unless asked) */
 } wmel_batch_opts;
 
 typedef struct wmel_batch_stats {

@@ -1,7 +1,7 @@
 /*
  * cmd_batch.c -- `wmel batch MANIFEST -o OUTDIR [--mode full|pad30|windows]
- * [--n-mels 80|128] [--jobs N] [--shard-size N] [--backend B] [--quiet]`: a manifest of
- * audio files to WebDataset shards (the job itself is cli/batch.c).
+ * [--n-mels 80|128] [--jobs N] [--shard-size N] [--backend B (default cpu)] [--quiet]`:
+ * a manifest of audio files to WebDataset shards (the job itself is cli/batch.c).
  * Exit: 0 every input done, 3 some inputs failed (OUTDIR/errors.jsonl), 1 the job
  * failed (manifest, OUTDIR, disk), 2 usage.
  */
@@ -40,7 +40,11 @@ int cmd_batch(int argc, char **argv)
     const char *manifest = NULL, *out = NULL;
     int quiet = 0, pr;
     wmel_params p = wmel_default_params();
-    wmel_batch_opts o = {WMEL_BATCH_PAD30, 80, 0, 1000, 0, WMEL_BACKEND_AUTO};
+    /* The CPU backend unless --backend says otherwise: full and windows run on the
+       streaming frame engine, which is CPU code whatever the ctx, so every mode's items
+       equal the CPU backend's bit for bit; decoding, not the mel, is the cost here. */
+    p.backend = WMEL_BACKEND_CPU;
+    wmel_batch_opts o = {WMEL_BATCH_PAD30, 80, 0, 1000, 0, WMEL_BACKEND_CPU};
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         long x;

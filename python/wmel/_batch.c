@@ -83,7 +83,7 @@ static PyObject *m_run(PyObject *m, PyObject *args, PyObject *kw)
     char err[2048] = "";
     wmel_batch_plan plan;
     if (load_plan(manifest, text, text_len, base, &plan, err, sizeof err)) return NULL;
-    wmel_batch_opts o = {mode, n_mels, jobs, (size_t)shard_size, progress, WMEL_BACKEND_AUTO};
+    wmel_batch_opts o = {mode, n_mels, jobs, (size_t)shard_size, progress, WMEL_BACKEND_CPU};
     wmel_batch_stats st;
     int rc;
     Py_BEGIN_ALLOW_THREADS
@@ -123,7 +123,7 @@ static PyObject *m_plan(PyObject *m, PyObject *args, PyObject *kw)
         }
         PyList_SetItem(list, (Py_ssize_t)i, t);
     }
-    wmel_batch_opts o = {mode, n_mels, 0, (size_t)shard_size, 0, WMEL_BACKEND_AUTO};
+    wmel_batch_opts o = {mode, n_mels, 0, (size_t)shard_size, 0, WMEL_BACKEND_CPU};
     char js[512];
     size_t jl = wmel_batch_job_json(&plan, &o, js, sizeof js);
     wmel_batch_plan_free(&plan);
@@ -163,6 +163,7 @@ static PyObject *Worker_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
     wmel_params p = wmel_default_params();
     p.n_mels = n_mels;
     p.n_threads = n_threads;
+    p.backend = WMEL_BACKEND_CPU; /* as `wmel batch` (cli/cmd_batch.c): the same bits */
     int st = WMEL_OK;
     wmel_ctx *c;
     Py_BEGIN_ALLOW_THREADS

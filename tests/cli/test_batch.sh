@@ -76,7 +76,9 @@ check "keys: folders kept, dots and spaces made safe" grep -q '"key": "sub/x_y_z
 check "shard 0 holds items 0-3 minus junk" test "$(tar tf "$T/p2/shard-000000.tar" | tr '\n' ' ')" = "a.npy a.json b.npy b.json c.npy c.json "
 check "job.json" grep -q '"mode": "pad30", "n_mels": 80, "shard_size": 4, "items": 17' "$T/p2/job.json"
 # the items equal `wmel mel --pad-30s` / `wmel windows` / `wmel mel` of the same files
-"$WMEL" mel "$C/c.opus" --pad-30s -o "$T/c30.npy"
+# (the CPU backend: `wmel batch`'s default; an emulator or GPU build's `wmel mel` would
+# otherwise run on the CUDA backend, ~1e-7 away)
+"$WMEL" mel "$C/c.opus" --pad-30s --backend cpu -o "$T/c30.npy"
 tar xOf "$T/p2/shard-000000.tar" c.npy > "$T/c_item.npy"
 check "pad30 item == wmel mel --pad-30s" cmp -s "$T/c30.npy" "$T/c_item.npy"
 tar xOf "$T/p2/shard-000000.tar" c.json > "$T/c.json"
@@ -96,10 +98,10 @@ for m in full windows; do
   check "$m: tiny.wav fails" grep -q '"key": "tiny"' "$T/$m/errors.jsonl"
   check "$m: 4 errors" test "$(wc -l < "$T/$m/errors.jsonl")" -eq 4
 done
-"$WMEL" mel "$C/sub/long.flac" --n-mels 128 -o "$T/long_full.npy"
+"$WMEL" mel "$C/sub/long.flac" --n-mels 128 --backend cpu -o "$T/long_full.npy"
 tar xOf "$T/full/shard-000001.tar" sub/long.npy > "$T/long_item.npy"
 check "full item == wmel mel" cmp -s "$T/long_full.npy" "$T/long_item.npy"
-"$WMEL" windows "$C/sub/long.flac" --n-mels 128 -o "$T/long_win.npy"
+"$WMEL" windows "$C/sub/long.flac" --n-mels 128 --backend cpu -o "$T/long_win.npy"
 tar xOf "$T/windows/shard-000001.tar" sub/long.npy > "$T/long_witem.npy"
 check "windows item == wmel windows" cmp -s "$T/long_win.npy" "$T/long_witem.npy"
 
