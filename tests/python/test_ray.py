@@ -141,6 +141,16 @@ def test_ray_equals_wmel_batch(cluster, corpus, reference, tmp_path):
     print(f"Ray job: {len(good) + len(bad)} inputs in {time.time() - t0:.1f} s")
     assert (r.items, r.written, r.failed, r.exit_status) == (len(good) + len(bad), len(good), len(bad), 3)
     assert tree_equal(reference, tmp_path / "ray") > 10
+    # the command: a rerun finds every shard complete (exit 3: the job has failures);
+    # another shard size in the same folder is refused (exit 1)
+    cmd = [sys.executable, "-m", "wmel.ray", str(manifest), "-o", str(tmp_path / "ray"),
+           "--address", cluster, "--shard-size", "8"]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 3, p.stderr[-2000:]
+    assert "7 shard(s) already complete, 3 failed" in p.stderr
+    p = subprocess.run(cmd[:-1] + ["9", "-q"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1 and "holds another job" in p.stderr
+    assert tree_equal(reference, tmp_path / "ray") > 10
 
 
 class KilledOnce(wmel.ray.Featurizer):
