@@ -10,11 +10,12 @@
  *                          both assembled at the end from the shards' parts
  *   .parts/NNNNNN.index.jsonl, .parts/NNNNNN.errors.jsonl   a shard's lines
  *   .lock                  flock()ed while a run is in progress
- * Every file is written under a hidden temporary name (.tmp-*), fsync'ed and renamed.
+ * Every file is written through cli/out.c: a temporary name (TARGET.tmp.XXXXXX),
+ * fsync, rename.
  * A shard is complete when its tar exists with both of its parts; the parts are
  * renamed before the tar, so after a crash (kill -9 included) at any point a complete
  * shard is whole and an incomplete one is redone from its first item. A rerun deletes
- * the .tmp-* left by a killed run and skips complete shards. index.jsonl and
+ * the temporary files left by a killed run and skips complete shards. index.jsonl and
  * errors.jsonl are rewritten from all the parts, so each item is listed once.
  *
  * Memory: a worker may run ahead of the writer by at most 2 * jobs items; an item is
@@ -23,6 +24,7 @@
  */
 #define _GNU_SOURCE
 #include "batch.h"
+#include "out.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -47,62 +49,37 @@ void wmel_batch_interrupted(void)
     if (g_tmp_set) unlink(g_tmp);
 }
 
+/* An output file of the job: cli/out.c's atomic output (a temporary file beside the
+ * target, fsync, rename) under OUTDIR. */
 typedef struct afile {
-    char path[4096], tmp[4096];
+    char path[4096];
+    wmel_out o;
     FILE *f;
 } afile;
 
 static int af_open(afile *a, const char *dir, const char *name, char *err, size_t err_len)
 {
-    const char *sl = strrchr(name, '/');
-    int n1 = snprintf(a->path, sizeof a->path, "%s/%s", dir, name), n2;
-    if (sl)
-        n2 = snprintf(a->tmp, sizeof a->tmp, "%s/%.*s/.tmp-%s.XXXXXX", dir, (int)(sl - name),
-                      name, sl + 1);
-    else
-        n2 = snprintf(a->tmp, sizeof a->tmp, "%s/.tmp-%s.XXXXXX", dir, name);
+    int n = snprintf(a->path, sizeof a->path, "%s/%s", dir, name);
     a->f = NULL;
-    if (n1 < 0 || n2 < 0 || (size_t)n1 >= sizeof a->path || (size_t)n2 >= sizeof a->tmp) {
+    if (n < 0 || (size_t)n >= sizeof a->path) {
         snprintf(err, err_len, "%s: path too long", dir);
         return WMEL_ERR_IO;
     }
-    int fd = mkstemp(a->tmp);
-    if (fd < 0 || !(a->f = fdopen(fd, "wb"))) {
-        snprintf(err, err_len, "%s: cannot create: %s", a->path, strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-            unlink(a->tmp);
-        }
-        a->f = NULL;
-        return WMEL_ERR_IO;
-    }
-    return WMEL_OK;
+    int rc = wmel_out_open(&a->o, a->path, err, err_len);
+    if (rc == WMEL_OK) a->f = a->o.f;
+    return rc;
 }
 
 static void af_abort(afile *a)
 {
-    if (a->f) {
-        fclose(a->f);
-        unlink(a->tmp);
-    }
+    if (a->f) wmel_out_abort(&a->o);
     a->f = NULL;
 }
 
 static int af_commit(afile *a, char *err, size_t err_len)
 {
-    int ok = fflush(a->f) == 0 && !ferror(a->f) && fsync(fileno(a->f)) == 0;
-    int saved = errno;
-    mode_t um = umask(0);
-    umask(um);
-    ok = ok && fchmod(fileno(a->f), 0666 & ~um) == 0;
-    ok = (fclose(a->f) == 0) && ok;
     a->f = NULL;
-    if (!ok || rename(a->tmp, a->path) != 0) {
-        snprintf(err, err_len, "%s: cannot write: %s", a->path, strerror(ok ? errno : saved));
-        unlink(a->tmp);
-        return WMEL_ERR_IO;
-    }
-    return WMEL_OK;
+    return wmel_out_commit(&a->o, err, err_len);
 }
 
 static int write_file(const char *dir, const char *name, const void *data, size_t n, char *err,
@@ -135,14 +112,26 @@ static int exists(const char *dir, const char *name)
     return n > 0 && (size_t)n < sizeof p && access(p, F_OK) == 0;
 }
 
-/* Removes the .tmp-* files a killed run left in dir. */
+/* A temporary file of ours (cli/out.c names them TARGET.tmp.XXXXXX): a shard, job.json,
+ * index.jsonl, errors.jsonl, or a part. */
+static int our_tmp(const char *name)
+{
+    const char *t = strstr(name, ".tmp.");
+    if (!t || strlen(t) != 11) return 0;
+    size_t n = (size_t)(t - name);
+    if (n == 16 && !strncmp(name, "shard-", 6) && !strncmp(name + 12, ".tar", 4)) return 1;
+    if (n >= 6 && !strncmp(t - 6, ".jsonl", 6)) return 1; /* index, errors, parts */
+    return n == 8 && !strncmp(name, "job.json", 8);
+}
+
+/* Removes the temporary files a killed run left in dir. */
 static void clean_tmp(const char *dir)
 {
     DIR *d = opendir(dir);
     if (!d) return;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, ".tmp-", 5)) continue;
+        if (!our_tmp(e->d_name)) continue;
         char p[4096];
         int n = snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
         if (n > 0 && (size_t)n < sizeof p) unlink(p);
@@ -441,7 +430,8 @@ int wmel_batch_run(const wmel_batch_plan *plan, const char *dir, const wmel_batc
     memset(&j, 0, sizeof j);
     pthread_t *th = NULL;
     int n_th = 0;
-    afile tar = {{0}, {0}, NULL};
+    afile tar;
+    memset(&tar, 0, sizeof tar);
     lines li = {0}, le = {0};
     progress pg = {0};
     if (!wmel_batch_job_json(plan, o, js, sizeof js)) goto out;
@@ -521,7 +511,7 @@ int wmel_batch_run(const wmel_batch_plan *plan, const char *dir, const wmel_batc
                 goto fail;
             }
             g_tmp_set = 0;
-            memcpy(g_tmp, tar.tmp, sizeof g_tmp);
+            snprintf(g_tmp, sizeof g_tmp, "%s", tar.o.tmp);
             g_tmp_set = 1;
         }
         char line[8192];

@@ -7,7 +7,7 @@
  * every path writes the same bytes. It uses only the public header (include/wmel.h).
  *
  *   cli/manifest.c     manifest parsing, keys, the job's fingerprint
- *   cli/tar.c          deterministic ustar headers, .npy headers, JSON strings
+ *   cli/tar.c          deterministic ustar headers, JSON strings (.npy headers: cli/out.c)
  *   cli/batch_item.c   one input -> its features (streaming, bounded memory)
  *   cli/batch.c        the job: workers, shard assembly in manifest order, resume
  */
@@ -76,10 +76,6 @@ int wmel_batch_key_check(const char *key, const char **why);
 /* A ustar header for a regular file: mode 0644, uid/gid 0, no user names, mtime 0, so
  * equal contents give equal archives. name: at most 100 bytes. */
 void wmel_tar_header(unsigned char h[512], const char *name, unsigned long long size);
-/* The .npy (format 1.0) header for float32 C-order data of this shape, as numpy >= 1.24's
- * np.save writes it (64-byte aligned, with its growth padding); returns its length
- * (<= 256) in h. */
-size_t wmel_batch_npy_header(char h[256], const size_t *shape, int ndim);
 /* Appends s as a JSON string (quotes included) with json.dumps's escaping (ASCII
  * output, \uXXXX for the rest; invalid UTF-8 bytes as \udcXX like Python's
  * surrogateescape). Returns 0, or -1 when it does not fit (out is then truncated). */

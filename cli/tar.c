@@ -4,8 +4,7 @@
  *  - ustar headers (POSIX.1-1988) with every variable field fixed: mode 0644, uid/gid 0,
  *    empty user/group names, mtime 0; numbers in zero-padded octal with a NUL, the
  *    checksum as six octal digits, NUL, space (what GNU tar and Python's tarfile write);
- *  - .npy format 1.0 headers as numpy >= 1.24 writes them (np.save): the dict, space
- *    padding for in-place growth, aligned to 64 bytes, '\n';
+ *  - .npy members through cli/out.c's header writer, as every wmel output;
  *  - JSON strings escaped as Python's json.dumps does by default (ensure_ascii).
  */
 #include "batch.h"
@@ -43,31 +42,6 @@ void wmel_tar_header(unsigned char h[512], const char *name, unsigned long long 
     memcpy(h + 148, ck, 6);
     h[154] = 0;
     h[155] = ' ';
-}
-
-size_t wmel_batch_npy_header(char h[256], const size_t *shape, int ndim)
-{
-    char dims[96] = "";
-    size_t used = 0;
-    for (int i = 0; i < ndim; i++)
-        used += (size_t)snprintf(dims + used, sizeof dims - used, "%zu%s", shape[i],
-                                 ndim == 1 ? "," : i + 1 < ndim ? ", " : "");
-    char dict[160];
-    int dl = snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }",
-                      dims);
-    /* numpy pads for the first axis to grow to 21 digits in place */
-    char first[24];
-    int fl = ndim ? snprintf(first, sizeof first, "%zu", shape[0]) : 0;
-    size_t hl = (size_t)dl + (ndim ? (size_t)(21 - fl) : 0) + 1; /* + '\n' */
-    size_t pad = 64 - ((10 + hl) % 64);
-    size_t total = 10 + hl + pad; /* numpy adds a whole 64 when already aligned */
-    memcpy(h, "\x93NUMPY\x01\x00", 8);
-    h[8] = (char)((total - 10) & 0xFF);
-    h[9] = (char)((total - 10) >> 8);
-    memcpy(h + 10, dict, (size_t)dl);
-    memset(h + 10 + dl, ' ', total - 11 - (size_t)dl);
-    h[total - 1] = '\n';
-    return total;
 }
 
 int wmel_json_string(char *out, size_t cap, size_t *used, const char *s)

@@ -31,7 +31,6 @@ import fcntl
 import json
 import os
 import sys
-import tempfile
 
 from . import _batch
 from ._jobs import BatchError, BatchResult, MODES, _manifest_args, _mode
@@ -76,9 +75,35 @@ class Featurizer:
 # ---------------------------------------------------------------- the output folder
 # The same files, names and commit order as cli/batch.c (see its header).
 
+_TMP_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
+def _mkstemp(target: str):
+    """TARGET.tmp.XXXXXX, created exclusively: cli/out.c's temporary names, so either
+    tool cleans up after the other."""
+    import random
+    for _ in range(100):
+        tmp = target + ".tmp." + "".join(random.choice(_TMP_CHARS) for _ in range(6))
+        try:
+            return os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600), tmp
+        except FileExistsError:
+            continue
+    raise OSError(f"{target}: cannot create a temporary file")
+
+
+def _our_tmp(name: str) -> bool:
+    """A temporary file of the job (the rule of clean_tmp in cli/batch.c)."""
+    at = name.find(".tmp.")
+    if at < 0 or len(name) - at != 11:
+        return False
+    base = name[:at]
+    return ((len(base) == 16 and base.startswith("shard-") and base.endswith(".tar"))
+            or base.endswith(".jsonl") or base == "job.json")
+
+
 def _atomic(out_dir: str, name: str, write) -> None:
     d, base = os.path.split(os.path.join(out_dir, name))
-    fd, tmp = tempfile.mkstemp(prefix=f".tmp-{base}.", dir=d)
+    fd, tmp = _mkstemp(os.path.join(d, base))
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
@@ -135,7 +160,7 @@ def _prepare(out_dir: str, job_json: str):
             _atomic(out_dir, "job.json", lambda f: f.write(job_json.encode()))
         for d in (out_dir, os.path.join(out_dir, ".parts")):
             for n in os.listdir(d):
-                if n.startswith(".tmp-"):
+                if _our_tmp(n):
                     os.unlink(os.path.join(d, n))
     except BaseException:
         os.close(lock)
@@ -160,7 +185,7 @@ def _assemble(out_dir: str, n_shards: int) -> int:
 class _ShardWriter:
     def __init__(self, out_dir: str, shard: int):
         self.out_dir, self.shard = out_dir, shard
-        self.fd, self.tmp = tempfile.mkstemp(prefix=f".tmp-shard-{shard:06d}.tar.", dir=out_dir)
+        self.fd, self.tmp = _mkstemp(os.path.join(out_dir, f"shard-{shard:06d}.tar"))
         self.f = os.fdopen(self.fd, "wb")
         self.index, self.errors = [], []
 

@@ -119,7 +119,7 @@ check "resume: still running at the FIFO" kill -0 $KILLPID
 kill -9 $KILLPID; wait $KILLPID 2>/dev/null; KILLPID=
 check "resume: shards 0, 1 done before the kill" test -e "$T/r/shard-000001.tar"
 check "resume: shard 2 not there" test ! -e "$T/r/shard-000002.tar"
-check "resume: its partial file is a temporary" test -n "$(ls -A "$T/r" | grep '^\.tmp-shard-000002')"
+check "resume: its partial file is a temporary" test -n "$(ls -A "$T/r" | grep '^shard-000002\.tar\.tmp\.')"
 check "resume: no index yet" test ! -e "$T/r/index.jsonl"
 rm "$R/tiny.wav" && cp "$C/tiny.wav" "$R/tiny.wav"
 before=$(stat -c %Y.%i "$T/r/shard-000000.tar")
@@ -138,8 +138,8 @@ cp -r "$C" "$R2"
 rm "$R2/tiny.wav" && mkfifo "$R2/tiny.wav"
 "$WMEL" batch "$R2/list.txt" -o "$T/r2" --shard-size 4 --jobs 1 -q &
 KILLPID=$!
-for i in $(seq 1 600); do [ -n "$(ls -A "$T/r2" 2>/dev/null | grep '^\.tmp-shard-000002')" ] && break; sleep 0.1; done
-check "interrupt: shard 2 in progress" test -n "$(ls -A "$T/r2" | grep '^\.tmp-shard-000002')"
+for i in $(seq 1 600); do [ -n "$(ls -A "$T/r2" 2>/dev/null | grep '^shard-000002\.tar\.tmp\.')" ] && break; sleep 0.1; done
+check "interrupt: shard 2 in progress" test -n "$(ls -A "$T/r2" | grep '^shard-000002\.tar\.tmp\.')"
 kill -INT $KILLPID; wait $KILLPID; rc=$?; KILLPID=
 check "interrupt: killed by SIGINT (status $rc)" test $rc -eq 130
 check "interrupt: no temporary file left" test -z "$(ls -A "$T/r2" | grep tmp)"
@@ -219,7 +219,7 @@ if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
   check "disk full: exit 1" test "$(cat "$T/full.rc")" = 1
   grep -q "No space left on device" "$T/full.err" && ok || bad "disk full: message: $(cat "$T/full.err")"
   check "disk full: shard 0 whole" test "$(tr '\n' ' ' < "$T/full.tar0")" = "a.npy a.json b.npy b.json "
-  check "disk full: no partial shard 1" test -z "$(grep -e 'shard-000001' -e '^\.tmp' "$T/full.ls")"
+  check "disk full: no partial shard 1" test -z "$(grep -e 'shard-000001' -e 'tmp' "$T/full.ls")"
   check "disk full: no index" test -z "$(grep index.jsonl "$T/full.ls")"
   check "disk full: the real folder untouched" test -z "$(ls -A "$T/small")"
 else
