@@ -16,12 +16,6 @@
 #include <cJSON.h>
 #endif
 
-static int fail(char *err, size_t err_len, const char *fmt, const char *a)
-{
-    if (err && err_len) snprintf(err, err_len, fmt, a ? a : "");
-    return WMEL_ERR_WEIGHTS;
-}
-
 size_t wmel__dtype_size(int dtype)
 {
     switch (dtype) {
@@ -50,6 +44,12 @@ const wmel_st_tensor *wmel__st_find(const wmel_st_file *f, const char *name)
 
 #ifdef WMEL_HAVE_CJSON
 
+static int fail(char *err, size_t err_len, const char *fmt, const char *a)
+{
+    if (err && err_len) snprintf(err, err_len, fmt, a ? a : "");
+    return WMEL_ERR_WEIGHTS;
+}
+
 /* dtypes of the format: the ones wmel loads map to WMEL_DTYPE_*, the rest are accepted
  * in the header (other tensors of a checkpoint) but cannot be loaded. */
 static const struct {
@@ -71,6 +71,13 @@ static int get_u53(const cJSON *j, uint64_t *out)
     if (!(v >= 0.0 && v <= 9007199254740992.0) || v != (double)(uint64_t)v) return -1;
     *out = (uint64_t)v;
     return 0;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    const wmel_st_tensor *x = *(const wmel_st_tensor *const *)a;
+    const wmel_st_tensor *y = *(const wmel_st_tensor *const *)b;
+    return strcmp(x->name, y->name);
 }
 
 static int cmp_begin(const void *a, const void *b)
@@ -168,24 +175,27 @@ int wmel__st_parse(const char *hdr, size_t hdr_len, uint64_t data_size, wmel_st_
         strcpy(t->name, e->string);
         out->n++;
         rc = parse_entry(e, data_size, t, err, err_len);
-        if (!rc && wmel__st_find(out, t->name) != t)
-            rc = fail(err, err_len, "tensor '%s' appears twice", t->name);
     }
     cJSON_Delete(root);
-    if (!rc) {
+    /* Duplicates and overlaps by sorting, O(n log n): a header may hold millions of
+     * (empty) tensors within the size cap, and a pairwise check spun for minutes.
+     * qsort is not called on an empty array (NULL base: undefined behaviour). */
+    if (!rc && out->n > 1) {
         for (size_t i = 0; i < out->n; i++) order[i] = &out->t[i];
+        qsort(order, out->n, sizeof *order, cmp_name);
+        for (size_t i = 1; i < out->n && !rc; i++)
+            if (!strcmp(order[i - 1]->name, order[i]->name))
+                rc = fail(err, err_len, "tensor '%s' appears twice", order[i]->name);
+    }
+    if (!rc && out->n > 1) {
         qsort(order, out->n, sizeof *order, cmp_begin);
-        for (size_t i = 1; i < out->n; i++) {
+        uint64_t end = 0; /* the furthest end of the non-empty tensors so far */
+        for (size_t i = 0; i < out->n && !rc; i++) {
             /* empty tensors occupy no bytes and cannot overlap anything */
             if (order[i]->begin == order[i]->end) continue;
-            for (size_t j = i; j-- > 0;) {
-                if (order[j]->begin == order[j]->end) continue;
-                if (order[j]->end > order[i]->begin)
-                    rc = fail(err, err_len, "tensor '%s' overlaps another tensor's bytes",
-                              order[i]->name);
-                break;
-            }
-            if (rc) break;
+            if (order[i]->begin < end)
+                rc = fail(err, err_len, "tensor '%s' overlaps another tensor's bytes", order[i]->name);
+            if (order[i]->end > end) end = order[i]->end;
         }
     }
     free(order);

@@ -12,7 +12,15 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 /* A safetensors image: header JSON + data bytes (the data is zeros plus a pattern). */
 static unsigned char *make_st(const char *json, size_t data_len, size_t *n)
@@ -107,6 +115,52 @@ static void malformed(void)
         unsigned char *img = make_st(cases[i].json, cases[i].data, &n);
         expect_bad(img, n, WMEL_ERR_WEIGHTS, cases[i].what);
         free(img);
+    }
+    /* an empty header (F5: qsort(NULL, 0) was undefined behaviour, and UBSan stopped
+       the sanitizer build) and one with only metadata: valid files without conv1 */
+    {
+        const char *empties[] = {"{}", "{\"__metadata__\": {}}", "{\"__metadata__\": {\"a\": \"b\"}}"};
+        for (size_t i = 0; i < sizeof empties / sizeof empties[0]; i++) {
+            unsigned char *img = make_st(empties[i], 0, &n);
+            expect_bad(img, n, WMEL_ERR_WEIGHTS, empties[i]);
+            free(img);
+        }
+    }
+    /* F4: duplicates and overlaps were checked pairwise; 160,000 empty tensors took 46 s
+       before the routine error. 300,000 (a 14 MB header, far below the 100 MB cap) must
+       be refused in seconds; sorted, it takes ~0.3 s here under ASan. The duplicate is
+       the last entry, so every name is compared. */
+    {
+        const size_t count = 300000;
+        size_t cap = count * 96 + 256, len = 0;
+        char *json = malloc(cap);
+        len += (size_t)snprintf(json + len, cap - len, "{");
+        for (size_t i = 0; i < count; i++)
+            len += (size_t)snprintf(json + len, cap - len,
+                                    "\"t%zu\": {\"dtype\": \"F32\", \"shape\": [0], \"data_offsets\": [0, 0]}, ", i);
+        snprintf(json + len, cap - len, "\"t7\": {\"dtype\": \"F32\", \"shape\": [0], \"data_offsets\": [0, 0]}}");
+        unsigned char *img = make_st(json, 0, &n);
+        double t0 = now_s();
+        char err[512] = "";
+        int st = 0;
+        wmel_stem *s = wmel_stem_load_memory(img, n, "many", 1, &st, err, sizeof err);
+        double dt = now_s() - t0;
+        CHECK(!s && st == WMEL_ERR_WEIGHTS && strstr(err, "'t7' appears twice"),
+              "300,000 empty tensors and a duplicate: status %d, '%s'", st, err);
+        CHECK(dt < 20.0, "300,000 empty tensors took %.1f s (a quadratic check is back?)", dt);
+        printf("300,000 tensors refused in %.2f s\n", dt);
+        wmel_stem_free(s);
+        free(img);
+        /* the same without the duplicate: a routine "no conv1" error, as fast */
+        snprintf(json + len - 2, cap - len + 2, "}");
+        img = make_st(json, 0, &n);
+        t0 = now_s();
+        s = wmel_stem_load_memory(img, n, "many", 1, &st, err, sizeof err);
+        dt = now_s() - t0;
+        CHECK(!s && st == WMEL_ERR_WEIGHTS && dt < 20.0, "300,000 empty tensors: status %d in %.1f s (%s)", st, dt, err);
+        wmel_stem_free(s);
+        free(img);
+        free(json);
     }
     /* the file path too: missing file, truncated file */
     char err[512];
