@@ -128,7 +128,8 @@ int wmel__plan_init(wmel_plan *pl, int n_mels)
         for (int k2 = 0; k2 < 25; k2++) {
             int k = (225 * k1 + 176 * k2) % 400; /* k = k1 (mod 16), k = k2 (mod 25) */
             pl->pwi[25 * k1 + k2] = (short)(k <= 200 ? k : 400 - k);
-        }    return WMEL_OK;
+        }
+    return WMEL_OK;
 }
 
 void wmel__plan_free(wmel_plan *pl)
