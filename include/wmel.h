@@ -12,6 +12,11 @@
  *    by the matching *_destroy / *_free function, which accept NULL.
  *  - The library never aborts, never prints, and never reads or writes outside the
  *    bounds the caller gave it, whatever the input.
+ *  - Inputs and outputs of one call must not overlap (samples and `out` of the log-Mel
+ *    functions, mel and out of wmel_stem_forward, x/w/bias and y of wmel_conv1d, the
+ *    device buffers of wmel_cuda_log_mel_device): the entry points check the byte ranges
+ *    they are given and return WMEL_ERR_INVALID_ARG before computing anything. Only
+ *    wmel_pad_or_trim and wmel_smooth3x3 work in place, and only on the same buffer.
  *  - Threads: a wmel_ctx is read-only after wmel_create(); any number of threads may
  *    call the compute functions on one ctx at the same time. Scratch memory is
  *    allocated inside each call. A CPU ctx keeps a pool of worker threads, started on
@@ -76,7 +81,9 @@ typedef enum wmel_status {
     WMEL_ERR_OVERFLOW = -15,         /* a size computation would overflow */
     WMEL_ERR_DECODER = -16,          /* the audio decoder (FFmpeg) reported an error */
     WMEL_ERR_NOT_BUILT = -17,        /* the feature was left out of this build */
-    WMEL_ERR_WEIGHTS = -18           /* a weights file is malformed or does not fit */
+    WMEL_ERR_WEIGHTS = -18,          /* a weights file is malformed or does not fit */
+    WMEL_ERR_SAMPLE_RANGE = -19      /* finite samples too large for the float32 power
+                                        (|x| above about 1e17; the ref backend computes them) */
 } wmel_status;
 
 /* Backends. AUTO picks CUDA when built and a device is present, else CPU. */
@@ -159,8 +166,11 @@ WMEL_API size_t wmel_n_frames(size_t n_samples, size_t padding);
  * out: receives n_mels * wmel_n_frames(n_samples, padding) floats, [n_mels][n_frames].
  * out_len: capacity of out, in floats.
  * Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_TOO_SHORT (n_samples + padding <= 200),
- * WMEL_ERR_BUFFER_TOO_SMALL, WMEL_ERR_NOT_FINITE (NaN/Inf in pcm), WMEL_ERR_NO_MEMORY,
- * WMEL_ERR_THREAD. On error the contents of out are unspecified.
+ * WMEL_ERR_BUFFER_TOO_SMALL, WMEL_ERR_NOT_FINITE (NaN/Inf in pcm), WMEL_ERR_SAMPLE_RANGE
+ * (finite samples so large, |x| above about 1e17, that the float32 power overflows: cpu
+ * and cuda backends; the float64 ref backend computes them), WMEL_ERR_INVALID_ARG (pcm
+ * and out overlap), WMEL_ERR_NO_MEMORY, WMEL_ERR_THREAD. On error the contents of out
+ * are unspecified.
  * Thread-safety: safe to call concurrently on one ctx. */
 WMEL_API int wmel_log_mel(wmel_ctx *ctx, const float *pcm, size_t n_samples, size_t padding,
                           float *out, size_t out_len);
@@ -310,7 +320,7 @@ typedef struct wmel_stream wmel_stream;
  * the stream. */
 WMEL_API wmel_stream *wmel_stream_create(wmel_ctx *ctx, size_t padding, wmel_frames_fn fn,
                                          void *user, int *status);
-/* Feeds n samples (pcm may be NULL when n == 0). Errors: WMEL_ERR_NOT_FINITE,
+/* Feeds n samples (pcm may be NULL when n == 0). Errors: WMEL_ERR_NOT_FINITE, WMEL_ERR_SAMPLE_RANGE,
  * WMEL_ERR_NO_MEMORY, WMEL_ERR_THREAD, WMEL_ERR_INVALID_ARG (after finish), or the
  * callback's value. */
 WMEL_API int wmel_stream_push(wmel_stream *s, const float *pcm, size_t n);

@@ -131,14 +131,24 @@ static int check_ctx(const wmel_ctx *ctx, size_t n, size_t padding, const void *
 }
 
 static int need_out(const wmel_ctx *ctx, size_t clips, size_t nf, const float *out,
-                    size_t out_len)
+                    size_t out_len, const void *pcm, size_t pcm_bytes)
 {
     size_t per = (size_t)ctx->params.n_mels * nf;
     if (nf && per / nf != (size_t)ctx->params.n_mels) return WMEL_ERR_OVERFLOW;
     if (clips && per > SIZE_MAX / clips) return WMEL_ERR_OVERFLOW;
     if (!out && per && clips) return WMEL_ERR_NULL_POINTER;
     if (out_len < per * clips) return WMEL_ERR_BUFFER_TOO_SMALL;
+    if (wmel__overlap(pcm, pcm_bytes, out, wmel__bytes(per * clips, sizeof(float))))
+        return WMEL_ERR_INVALID_ARG; /* the output would overwrite samples not yet read */
     return WMEL_OK;
+}
+
+/* Bytes from the first clip's start to the last clip's end. */
+static size_t clips_extent(size_t batch, size_t n, size_t stride, size_t elt)
+{
+    size_t extent = (batch - 1) * stride;
+    extent = extent > SIZE_MAX - n ? SIZE_MAX : extent + n;
+    return wmel__bytes(extent, elt);
 }
 
 /* Whole clips on the ctx's backend; the frame driver when the backend has no such op or
@@ -147,6 +157,7 @@ static int run_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
 {
     if (ctx->vt->clips) {
         int rc = ctx->vt->clips(ctx, c, op);
+        if (rc == WMEL_ERR_NOT_FINITE) rc = wmel__bad_status(c->f32, c->batch, c->n, c->pcm_stride);
         if (rc != WMEL__FALLBACK) return rc;
     }
     return wmel__frames_clips(ctx, c);
@@ -155,7 +166,8 @@ static int run_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
 static int log_mel_signal(wmel_ctx *ctx, const wmel_signal *s, float *out, size_t out_len)
 {
     size_t nf = wmel_n_frames(s->n, s->padding);
-    int rc = need_out(ctx, 1, nf, out, out_len);
+    int rc = need_out(ctx, 1, nf, out, out_len, s->f32 ? (const void *)s->f32 : (const void *)s->s16,
+                      wmel__bytes(s->n, s->f32 ? sizeof(float) : sizeof(int16_t)));
     if (rc) return rc;
     wmel_clips c = {s->f32, s->s16, 1, s->n, s->n, s->padding, WMEL_BATCH_PER_CLIP, out, out_len};
     return run_clips(ctx, &c, s->f32 ? WMEL_OP_LOG_MEL : WMEL_OP_LOG_MEL_S16);
@@ -192,7 +204,8 @@ int wmel_log_mel_batch(wmel_ctx *ctx, const float *pcm, size_t batch, size_t n_s
     int rc = check_ctx(ctx, n_samples, padding, pcm);
     if (rc) return rc;
     size_t nf = wmel_n_frames(n_samples, padding);
-    rc = need_out(ctx, batch, nf, out, out_len);
+    rc = need_out(ctx, batch, nf, out, out_len, pcm,
+                  clips_extent(batch, n_samples, pcm_stride, sizeof(float)));
     if (rc) return rc;
     wmel_clips c = {pcm, NULL, batch, n_samples, pcm_stride, padding, batch_norm, out, out_len};
     return run_clips(ctx, &c, WMEL_OP_LOG_MEL_BATCH);
@@ -219,6 +232,9 @@ int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int sample_type, 
     if (!d_out) return WMEL_ERR_NULL_POINTER;
     if (out_len < per * batch) return WMEL_ERR_BUFFER_TOO_SMALL;
     const int s16 = sample_type == WMEL_SAMPLE_S16;
+    if (wmel__overlap(d_pcm, clips_extent(batch, n_samples, pcm_stride, s16 ? 2 : 4), d_out,
+                      wmel__bytes(per * batch, sizeof(float))))
+        return WMEL_ERR_INVALID_ARG;
     wmel_clips c = {s16 ? NULL : (const float *)d_pcm, s16 ? (const int16_t *)d_pcm : NULL, batch,
                     n_samples, pcm_stride, padding, batch_norm, d_out, out_len};
     return ctx->vt->clips_device(ctx, &c, stream);
@@ -274,6 +290,7 @@ const char *wmel_strerror(int status)
     case WMEL_ERR_DECODER: return "the audio decoder reported an error";
     case WMEL_ERR_NOT_BUILT: return "this feature was not built into this copy of libwmel";
     case WMEL_ERR_WEIGHTS: return "the weights file is malformed or its tensors do not fit the model";
+    case WMEL_ERR_SAMPLE_RANGE: return "samples too large: magnitudes above about 1e17 overflow the float32 power spectrum (audio samples are normally within [-1, 1]; scale the input)";
     default: return "unknown wmel status code";
     }
 }

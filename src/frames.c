@@ -8,6 +8,7 @@
 #include "internal.h"
 #include "pool.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -308,9 +309,18 @@ static int run_task(mel_task *k, int n_threads, float *max_out)
         if (k->max[t] > mx) mx = k->max[t];
         bad |= k->bad[t];
     }
-    if (bad) return WMEL_ERR_NOT_FINITE;
+    if (bad) return wmel__bad_status(k->f32, k->batch, k->n, k->pcm_stride);
     if (max_out) *max_out = mx;
     return WMEL_OK;
+}
+
+int wmel__bad_status(const float *f32, size_t batch, size_t n, size_t stride)
+{
+    if (!f32) return WMEL_ERR_NOT_FINITE;
+    for (size_t b = 0; b < batch; b++)
+        for (size_t i = 0; i < n; i++)
+            if (!isfinite(f32[b * stride + i])) return WMEL_ERR_NOT_FINITE;
+    return WMEL_ERR_SAMPLE_RANGE;
 }
 
 int wmel__raw_frames(const wmel_ctx *ctx, const wmel_signal *s, size_t f0, size_t nf,

@@ -24,6 +24,22 @@
 #define WMEL_ASSERT(x) ((void)0)
 #endif
 
+/* Byte size of count elements of elt bytes, saturating at SIZE_MAX (for overlap tests). */
+static inline size_t wmel__bytes(size_t count, size_t elt)
+{
+    return elt && count > SIZE_MAX / elt ? SIZE_MAX : count * elt;
+}
+
+/* 1 when the byte ranges [a, a + an) and [b, b + bn) share a byte: an input and an
+ * output of one call must not (wmel.h), and the entry points check it. */
+static inline int wmel__overlap(const void *a, size_t an, const void *b, size_t bn)
+{
+    uintptr_t x = (uintptr_t)a, y = (uintptr_t)b;
+    if (!a || !b || !an || !bn) return 0;
+    return x < y + (bn < UINTPTR_MAX - y ? bn : UINTPTR_MAX - y) &&
+           y < x + (an < UINTPTR_MAX - x ? an : UINTPTR_MAX - x);
+}
+
 /* Everything computed once at create time, in double and rounded once. */
 typedef struct wmel_plan {
     int n_mels;
@@ -211,6 +227,11 @@ struct wmel_ctx {
 /* The ctx's output for whole clips: raw log10 mel, then normalised (per clip or with one
  * max over the batch) and smoothed as the ctx's params say, on the ctx's threads. */
 int wmel__frames_clips(const wmel_ctx *ctx, const wmel_clips *c);
+/* The kernels flag a NaN or Inf that reaches a mel sum. It comes from a NaN or Inf
+ * sample, or from finite samples so large (|x| above about 1e17) that the float32 power
+ * overflows: the input tells which (WMEL_ERR_NOT_FINITE or WMEL_ERR_SAMPLE_RANGE; int16
+ * samples, f32 NULL, are always in range). */
+int wmel__bad_status(const float *f32, size_t batch, size_t n, size_t stride);
 
 /* Computes raw (un-normalised) log10 mel for frames [f0, f0 + nf) of one clip into
  * out[m * stride + (t - f0)], with n_threads workers. Returns 0 or a status; stores the

@@ -321,9 +321,11 @@ static PyObject *Ctx_log_mel_batch(PyObject *s, PyObject *args)
     Py_buffer in, out;
     if (get_pcm(pcm_o, &in, 0, "audio") < 0) return NULL;
     size_t have = (size_t)in.len / 4;
-    /* the last clip ends at (batch - 1) * stride + n: it must lie inside the buffer */
-    if (batch > 0 && ((size_t)n > have || (size_t)stride < (size_t)n ||
-                      (size_t)(batch - 1) > (have - (size_t)n) / ((size_t)stride ? (size_t)stride : 1))) {
+    /* the last clip ends at (batch - 1) * stride + n: it must lie inside the buffer.
+     * Clips of 0 samples occupy nothing (the library then says they are too short). */
+    if (batch > 0 && n > 0 &&
+        ((size_t)n > have || (size_t)stride < (size_t)n ||
+         (size_t)(batch - 1) > (have - (size_t)n) / (size_t)stride)) {
         PyErr_Format(PyExc_ValueError,
                      "audio: %zu samples cannot hold %zd clips of %zd at stride %zd",
                      have, batch, n, stride);

@@ -90,6 +90,14 @@ int wmel_conv1d(const float *x, size_t batch, size_t c_in, size_t len, const voi
         return WMEL_ERR_OVERFLOW;
     if (y_len < batch * c_out * lout) return WMEL_ERR_BUFFER_TOO_SMALL;
     if (batch == 0) return WMEL_OK;
+    {
+        const size_t yb = wmel__bytes(batch * c_out * lout, sizeof(float));
+        const size_t xb = len && c_in > SIZE_MAX / len ? SIZE_MAX : wmel__bytes(batch, wmel__bytes(c_in * len, sizeof(float)));
+        if (wmel__overlap(x, xb, y, yb) ||
+            wmel__overlap(w, wmel__bytes(c_out * kk, wmel__dtype_size(w_dtype)), y, yb) ||
+            wmel__overlap(bias, wmel__bytes(c_out, sizeof(float)), y, yb))
+            return WMEL_ERR_INVALID_ARG;
+    }
 
     float *wf = malloc(c_out * kk * sizeof(float));
     float *wp = malloc(c_out * kk * sizeof(float));
@@ -158,6 +166,9 @@ int wmel_smooth3x3(const float *in, size_t rows, size_t cols, float *out, size_t
     if (!in || !out) return WMEL_ERR_NULL_POINTER;
     if (cols > SIZE_MAX / rows / 3 / sizeof(double)) return WMEL_ERR_OVERFLOW;
     if (out_len < rows * cols) return WMEL_ERR_BUFFER_TOO_SMALL;
+    /* the same buffer is fine; a shifted one would be read after it was written */
+    if (in != out && wmel__overlap(in, rows * cols * sizeof(float), out, rows * cols * sizeof(float)))
+        return WMEL_ERR_INVALID_ARG;
     /* horizontal 3-sums of the rows above, at and below the one being written; keeping
      * them lets out == in (the row above is summed before it is overwritten) */
     double *h = malloc(3 * cols * sizeof(double));

@@ -348,6 +348,10 @@ int wmel_stem_forward(const wmel_stem *s, const float *mel, size_t n_windows, fl
     const size_t per = (size_t)WMEL_STEM_FRAMES * d;
     if (n_windows > SIZE_MAX / per) return WMEL_ERR_OVERFLOW;
     if (out_len < n_windows * per) return WMEL_ERR_BUFFER_TOO_SMALL;
+    if (n_windows > SIZE_MAX / nm / T) return WMEL_ERR_OVERFLOW;
+    if (wmel__overlap(mel, wmel__bytes(n_windows * nm * T, sizeof(float)), out,
+                      wmel__bytes(n_windows * per, sizeof(float))))
+        return WMEL_ERR_INVALID_ARG;
     /* time-major, zero-padded: row 0 and row T + 1 are the padding */
     float *x1 = wmel__aligned_alloc((T + 2) * nm * sizeof(float));
     float *h = wmel__aligned_alloc((T + 2) * d * sizeof(float));

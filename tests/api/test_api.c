@@ -152,6 +152,68 @@ int main(void)
         CHECK(wmel_log_mel(cpu, y, 4000, 0, o, 80 * 25) == WMEL_ERR_NOT_FINITE, "Inf");
         free(y);
     }
+    /* Finite samples so large that the float32 power overflows (|x| ~ 5e18: the power of
+       bin 200 is (200 * 5e18)^2 = 1e42 > FLT_MAX) are not "NaN or infinite": a status of
+       their own on every ISA level, single and batch; the float64 ref computes them. A
+       NaN next to them still says NaN. */
+    {
+        float *y = noise(4000, 4);
+        for (size_t i = 0; i < 4000; i++) y[i] = (i & 1 ? 5e18f : -5e18f) * (0.5f + y[i]);
+        const int isas[] = {WMEL_ISA_C, WMEL_ISA_AVX2, WMEL_ISA_AUTO};
+        for (int k = 0; k < 3; k++) {
+            wmel_ctx *c = t_ctx(WMEL_BACKEND_CPU, 80, isas[k], 1, WMEL_NORM_WHOLE, WMEL_SMOOTH_NONE);
+            int rc = wmel_log_mel(c, y, 4000, 0, o, 80 * 25);
+            CHECK(rc == WMEL_ERR_SAMPLE_RANGE, "5e18 samples (%s): %d %s", wmel_kernel_name(c), rc, wmel_strerror(rc));
+            wmel_destroy(c);
+        }
+        CHECK(strstr(wmel_strerror(WMEL_ERR_SAMPLE_RANGE), "too large") != NULL, "message");
+        int rc = wmel_log_mel(ref, y, 4000, 0, o, 80 * 25);
+        int fin = 1;
+        for (size_t k = 0; k < 80 * 25; k++) fin &= isfinite(o[k]) != 0;
+        CHECK(rc == WMEL_OK && fin, "5e18 samples on the float64 ref: %d, finite %d", rc, fin);
+        float *two = malloc(2 * 4000 * sizeof(float));
+        float *bo = malloc(2 * 80 * 25 * sizeof(float));
+        memcpy(two, x, 4000 * sizeof(float));
+        memcpy(two + 4000, y, 4000 * sizeof(float));
+        rc = wmel_log_mel_batch(cpu, two, 2, 4000, 4000, 0, WMEL_BATCH_PER_CLIP, bo, 2 * 80 * 25);
+        CHECK(rc == WMEL_ERR_SAMPLE_RANGE, "batch with a 5e18 clip: %d", rc);
+        two[17] = NAN;
+        rc = wmel_log_mel_batch(cpu, two, 2, 4000, 4000, 0, WMEL_BATCH_PER_CLIP, bo, 2 * 80 * 25);
+        CHECK(rc == WMEL_ERR_NOT_FINITE, "batch with a NaN and a 5e18 clip: %d", rc);
+        free(two);
+        free(bo);
+        free(y);
+    }
+    /* pcm and out must not overlap: an overlapping call is refused before any work
+       (it used to return wrong numbers); adjacent buffers are fine */
+    {
+        const size_t n = 8000, per = 80 * 50;
+        float *buf = malloc((n + per + 64) * sizeof(float));
+        memcpy(buf, x, n * sizeof(float));
+        CHECK(wmel_log_mel(cpu, buf, n, 0, buf + n - 1, per) == WMEL_ERR_INVALID_ARG, "out overlaps the tail of pcm");
+        memmove(buf + per - 1, x, n * sizeof(float));
+        CHECK(wmel_log_mel(cpu, buf + per - 1, n, 0, buf, per) == WMEL_ERR_INVALID_ARG, "out overlaps the head of pcm");
+        CHECK(wmel_log_mel(cpu, buf + per - 1, n, 0, buf + 3, per) == WMEL_ERR_INVALID_ARG, "pcm inside out");
+        memcpy(buf, x, n * sizeof(float));
+        CHECK(wmel_log_mel(cpu, buf, n, 0, buf + n, per) == WMEL_OK, "adjacent buffers");
+        CHECK(wmel_log_mel(cpu, x, n, 0, o, per) == WMEL_OK && memcmp(o, buf + n, per * sizeof(float)) == 0,
+              "adjacent buffers: the right numbers");
+        int16_t *s16 = (int16_t *)buf;
+        for (size_t i = 0; i < n; i++) s16[i] = (int16_t)(x[i] * 20000.0f);
+        CHECK(wmel_log_mel_s16(cpu, s16, n, 0, buf + n / 2 - 1, per) == WMEL_ERR_INVALID_ARG, "s16 overlap");
+        CHECK(wmel_log_mel_s16(cpu, s16, n, 0, buf + n / 2, per) == WMEL_OK, "s16 adjacent");
+        /* batch: the extent is (batch - 1) * stride + n */
+        float *big = malloc((3 * 9000 + 3 * per) * sizeof(float));
+        for (size_t i = 0; i < 3 * 9000; i++) big[i] = x[i % n];
+        CHECK(wmel_log_mel_batch(cpu, big, 3, n, 9000, 0, 0, big + 2 * 9000 + n - 1, 3 * per) == WMEL_ERR_INVALID_ARG,
+              "batch: out overlaps the last clip");
+        CHECK(wmel_log_mel_batch(cpu, big, 3, n, 9000, 0, 0, big + 2 * 9000 + n, 3 * per) == WMEL_OK,
+              "batch: out after the last clip");
+        CHECK(wmel_log_mel_batch(cpu, big, 3, n, 9000, 0, 0, big + n, 3 * per) == WMEL_ERR_INVALID_ARG,
+              "batch: out in the gap between clips");
+        free(big);
+        free(buf);
+    }
     /* norm none: raw log10; normalising it afterwards gives the whole-mode result */
     {
         wmel_ctx *raw = mk(WMEL_BACKEND_CPU, 80, 1, WMEL_NORM_NONE);

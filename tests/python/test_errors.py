@@ -79,6 +79,28 @@ def test_damaged_or_foreign_data(tmp_path):
         wmel.load_audio(tmp_path)
 
 
+def test_empty_clips_in_a_batch_are_too_short():
+    # a (3, 0) batch used to say "0 samples cannot hold 3 clips of 0 at stride 0"
+    with pytest.raises(ValueError, match="too short") as e:
+        wmel.log_mel_spectrogram(np.zeros((3, 0), np.float32))
+    assert "cannot hold" not in str(e.value)
+    ctx = _wmel.Ctx(n_mels=80)
+    with pytest.raises(ValueError, match="too short"):
+        ctx.log_mel_batch(np.zeros(0, np.float32), 3, 0, 0, 0, _wmel.BATCH_GLOBAL,
+                          np.empty(0, np.float32))
+    # with padding, clips of 0 samples are all padding: digital silence, -1.5 everywhere
+    out = wmel.log_mel_spectrogram(np.zeros((3, 0), np.float32), padding=480)
+    assert out.shape == (3, 80, 3) and (out == -1.5).all()
+
+
+def test_overlapping_input_and_output_are_refused():
+    # the binding hands the library raw buffers: one buffer as both must not give numbers
+    ctx = _wmel.Ctx(n_mels=80)
+    buf = np.random.default_rng(1).standard_normal(8000 + 80 * 50).astype(np.float32) * 0.1
+    with pytest.raises(ValueError, match="invalid argument"):
+        ctx.log_mel(buf[:8000], 0, buf[7999:7999 + 80 * 50])
+
+
 def test_low_level_binding_checks_buffers():
     ctx = _wmel.Ctx(n_mels=80)
     pcm = np.zeros(1600, np.float32)

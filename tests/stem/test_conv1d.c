@@ -143,6 +143,11 @@ int main(void)
     CHECK(wmel_conv1d(x, 1, 2, 4, w, WMEL_DTYPE_F32, NULL, 2, 3, 1, 1, y, 7, 1) == WMEL_ERR_BUFFER_TOO_SMALL, "small y");
     CHECK(wmel_conv1d(x, 0, 2, 4, w, WMEL_DTYPE_F32, NULL, 2, 3, 1, 1, y, 0, 1) == WMEL_OK, "batch 0");
     CHECK(wmel_conv1d(x, 1, 1, 4, w, WMEL_DTYPE_F32, NULL, 1, 3, 1, 0, y, 16, -1) == WMEL_ERR_INVALID_ARG, "threads");
+    /* inputs and the output must not overlap (wmel.h): refused before any work */
+    CHECK(wmel_conv1d(x, 1, 1, 4, w, WMEL_DTYPE_F32, NULL, 1, 3, 1, 0, x + 3, 2, 1) == WMEL_ERR_INVALID_ARG, "y overlaps x");
+    CHECK(wmel_conv1d(x, 1, 1, 4, w, WMEL_DTYPE_F32, NULL, 1, 3, 1, 0, w + 2, 2, 1) == WMEL_ERR_INVALID_ARG, "y overlaps w");
+    CHECK(wmel_conv1d(x, 1, 1, 4, w, WMEL_DTYPE_F32, y + 1, 1, 3, 1, 0, y, 2, 1) == WMEL_ERR_INVALID_ARG, "y overlaps bias");
+    CHECK(wmel_conv1d(x, 1, 1, 4, w, WMEL_DTYPE_F32, NULL, 1, 3, 1, 0, x + 4, 2, 1) == WMEL_OK, "y right after x");
 
     /* every GEMM path */
     const char *paths[][2] = {{"auto", NULL}, {"own", "c"}, {"own", "avx2"}, {"own", "avx512"}};

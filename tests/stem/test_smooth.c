@@ -46,6 +46,14 @@ int main(void)
     }
     CHECK(wmel_smooth3x3(NULL, 2, 2, NULL, 4) == WMEL_ERR_NULL_POINTER, "NULL");
     CHECK(wmel_smooth3x3(NULL, 0, 2, NULL, 0) == WMEL_OK, "empty");
+    {
+        /* in place works on the same buffer only: a shifted output would be read after
+           it was written, so it is refused (wmel.h) */
+        float b[40] = {0};
+        CHECK(wmel_smooth3x3(b, 4, 5, b + 1, 20) == WMEL_ERR_INVALID_ARG, "shifted overlap");
+        CHECK(wmel_smooth3x3(b + 5, 4, 5, b, 20) == WMEL_ERR_INVALID_ARG, "shifted overlap before");
+        CHECK(wmel_smooth3x3(b, 4, 5, b + 20, 20) == WMEL_OK, "adjacent");
+    }
 
     /* the golden: smoothing of openai's float32 mel */
     wmel_npy a, b, c;

@@ -206,6 +206,9 @@ static void goldens(const char *label)
         memcpy(mel2, mel, a_mel.count * sizeof(float));
         memcpy(mel2 + a_mel.count, mel, a_mel.count * sizeof(float));
         CHECK(wmel_stem_forward(s, mel2, 2, out, 2 * 1500 * 384 - 1) == WMEL_ERR_BUFFER_TOO_SMALL, "small out");
+        /* mel and out must not overlap (wmel.h): refused before any work */
+        CHECK(wmel_stem_forward(s, mel2, 1, mel2 + a_mel.count - 1, 1500 * 384) == WMEL_ERR_INVALID_ARG,
+              "out overlaps mel");
         st = wmel_stem_forward(s, mel2, 2, out, 2 * 1500 * 384);
         CHECK(st == WMEL_OK, "forward: %s", wmel_strerror(st));
         double e = t_max_abs_diff_fd(out, want[f], 1500 * 384);
