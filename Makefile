@@ -1,21 +1,24 @@
 # wmel -- the two commands:
 #   make demo   builds, turns the bundled sample into features, prints a summary, writes a PNG
 #   make test   builds (-Werror) and runs the whole suite under ASan+UBSan, then in Release,
-#               then on the CUDA emulator under ASan+UBSan, then the Python suite, then the
-#               wheels (test-wheel), then the originals' own suites (transformers,
-#               openai-whisper, faster-whisper) against wmel
+#               then on the CUDA emulator under ASan+UBSan, then built with clang under
+#               ASan+UBSan with a 30 s libFuzzer run of every harness, then the Python
+#               suite, then the wheels (test-wheel), then the originals' own suites
+#               (transformers, openai-whisper, faster-whisper) against wmel
 # Both install what they need first (Debian packages; run as root on a fresh machine).
 
 BUILD      ?= build
 BUILD_SAN  ?= build-asan
 BUILD_EMU  ?= build-emu-asan
+BUILD_CLANG ?= build-clang-asan
+BUILD_TSAN ?= build-tsan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 APT_PKGS   := build-essential cmake pkg-config libpng-dev zlib1g-dev python3 python3-venv python3-dev \
               libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libcjson-dev \
-              libopenblas-dev ffmpeg
+              libopenblas-dev ffmpeg clang libclang-rt-14-dev
 CMAKE_ARGS ?=
 
-.PHONY: all deps build demo test test-build test-asan test-emu test-python test-peers test-wheel bench bench-batch clean
+.PHONY: all deps build demo test test-build test-asan test-emu test-clang test-python test-peers test-wheel fuzz soak bench bench-batch clean
 
 all: build
 
@@ -55,6 +58,50 @@ test-emu: deps
 	cd $(BUILD_EMU) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
+# The whole suite built with clang (F13: the library builds with both compilers) under
+# ASan+UBSan, plus the libFuzzer harnesses of tests/fuzz (label "fuzz"): each runs
+# FUZZ_SMOKE_S seconds from its seed corpus, so a parser regression fails the run.
+FUZZ_SMOKE_S ?= 30
+CLANG_CMAKE = -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+              -DWMEL_WERROR=ON -DWMEL_SANITIZE=ON -DWMEL_FUZZ=ON -DWMEL_CUDA=OFF \
+              -DWMEL_FUZZ_SMOKE_S=$(FUZZ_SMOKE_S) $(CMAKE_ARGS)
+test-clang: deps
+	cmake -S . -B $(BUILD_CLANG) $(CLANG_CMAKE)
+	cmake --build $(BUILD_CLANG) -j $(JOBS)
+	cd $(BUILD_CLANG) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+# Long fuzzing runs (never part of `make test`): FUZZ_MINUTES per harness, one after the
+# other (FUZZ=name for one); the corpora grow in $(BUILD_CLANG)/fuzz-corpus/NAME, logs
+# beside them; a crash leaves its input in $(BUILD_CLANG)/fuzz-corpus (crash-*).
+FUZZ_MINUTES ?= 10
+FUZZ ?= fuzz_wav fuzz_safetensors fuzz_decode fuzz_npy fuzz_compute
+fuzz: deps
+	cmake -S . -B $(BUILD_CLANG) $(CLANG_CMAKE)
+	cmake --build $(BUILD_CLANG) -j $(JOBS) --target $(FUZZ)
+	@cd $(BUILD_CLANG) && mkdir -p fuzz-corpus && for h in $(FUZZ); do \
+	  mkdir -p fuzz-corpus/$$h; echo "== $$h: $(FUZZ_MINUTES) min"; \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ./tests/fuzz/$$h -max_total_time=$$(( $(FUZZ_MINUTES) * 60 )) -timeout=20 -rss_limit_mb=3072 \
+	    -max_len=65536 -print_final_stats=1 -artifact_prefix=fuzz-corpus/ \
+	    fuzz-corpus/$$h ../tests/fuzz/corpus/$$h > fuzz-corpus/$$h.log 2>&1; rc=$$?; \
+	  grep -E "^#[0-9]+ *DONE|stat::number_of_executed_units|ERROR|SUMMARY" fuzz-corpus/$$h.log | tail -4; \
+	  [ $$rc = 0 ] || { echo "$$h failed (exit $$rc): see $(BUILD_CLANG)/fuzz-corpus/$$h.log"; exit 1; }; \
+	done
+
+# Thread soak (never part of `make test`): SOAK_THREADS threads on one ctx per parameter
+# set for SOAK_MINUTES, random lengths, paddings and modes, every result compared bit for
+# bit with a one-thread ctx, under ThreadSanitizer (clang).
+SOAK_MINUTES ?= 10
+SOAK_THREADS ?= 16
+SOAK_SEED ?= 1
+soak: deps
+	cmake -S . -B $(BUILD_TSAN) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWMEL_WERROR=ON \
+	  -DWMEL_TSAN=ON -DWMEL_CUDA=OFF -DWMEL_FFMPEG=OFF -DWMEL_STEM_BLAS=OFF -DWMEL_BUILD_CLI=OFF $(CMAKE_ARGS)
+	cmake --build $(BUILD_TSAN) -j $(JOBS) --target wmel_soak
+	TSAN_OPTIONS=halt_on_error=1:exitcode=66 ./$(BUILD_TSAN)/tests/soak/wmel_soak \
+	  --seconds $$(( $(SOAK_MINUTES) * 60 )) --threads $(SOAK_THREADS) --seed $(SOAK_SEED)
+
 # The Python package in its own venv (build-py/): pip install numpy pytest, then the
 # package itself from this tree; pytest's exit status is the target's (5, "no tests
 # collected", fails it too).
@@ -92,7 +139,7 @@ test-peers: deps
 	$(PEER_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/python/test_dropins.py tests/python/test_dropins_compat.py
 	$(PEER_VENV)/bin/python tests/peers/run_peers.py $(PEER_BUILD)/src
 
-test: test-asan test-build test-emu test-python test-wheel test-peers
+test: test-asan test-build test-emu test-clang test-python test-wheel test-peers
 
 # Wheels that install without compilers: `pip wheel .`, then `auditwheel repair` bundles
 # the shared libraries (manylinux, abi3). 'full' is the default build (FFmpeg, OpenBLAS;
@@ -148,4 +195,4 @@ bench-batch: build
 	$(BENCH_PY)/bin/python bench/batch_bench.py --wmel $(BUILD)/wmel $(BENCH_BATCH_ARGS)
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_EMU) $(PY_BUILD) $(PEER_BUILD) $(WHEEL_BUILD) out
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_EMU) $(BUILD_CLANG) $(BUILD_TSAN) $(PY_BUILD) $(PEER_BUILD) $(WHEEL_BUILD) out

@@ -64,6 +64,10 @@ int wmel__npy_read(const char *path, wmel_npy *out, char *err, size_t err_len)
                 rc = WMEL_ERR_FORMAT;
                 break;
             }
+            if (v > SIZE_MAX || (v && out->count > SIZE_MAX / 8 / (size_t)v)) {
+                rc = WMEL_ERR_FORMAT; /* no array that large fits in memory */
+                break;
+            }
             out->shape[out->ndim++] = (size_t)v;
             out->count *= (size_t)v;
             p = end - 1;
@@ -73,6 +77,19 @@ int wmel__npy_read(const char *path, wmel_npy *out, char *err, size_t err_len)
     if (rc != WMEL_OK) {
         fclose(f);
         return npy_fail(err, err_len, path, "unsupported .npy header", rc);
+    }
+    /* the header's shape is not trusted: the data must be in the file before any
+       allocation of its size */
+    long here = ftell(f);
+    if (here < 0 || fseek(f, 0, SEEK_END) != 0) {
+        fclose(f);
+        return npy_fail(err, err_len, path, "cannot seek", WMEL_ERR_IO);
+    }
+    long end_pos = ftell(f);
+    if (end_pos < here || fseek(f, here, SEEK_SET) != 0 ||
+        (uint64_t)(end_pos - here) < (uint64_t)out->count * out->itemsize) {
+        fclose(f);
+        return npy_fail(err, err_len, path, "truncated data", WMEL_ERR_FORMAT);
     }
     out->data = malloc(out->count * out->itemsize + 1);
     if (!out->data || fread(out->data, out->itemsize, out->count, f) != out->count) {
