@@ -79,15 +79,15 @@ FUZZ ?= fuzz_wav fuzz_safetensors fuzz_decode fuzz_npy fuzz_compute
 fuzz: deps
 	cmake -S . -B $(BUILD_CLANG) $(CLANG_CMAKE)
 	cmake --build $(BUILD_CLANG) -j $(JOBS) --target $(FUZZ)
-	@cd $(BUILD_CLANG) && mkdir -p fuzz-corpus && for h in $(FUZZ); do \
+	@cd $(BUILD_CLANG) && mkdir -p fuzz-corpus && bad=""; for h in $(FUZZ); do \
 	  mkdir -p fuzz-corpus/$$h; echo "== $$h: $(FUZZ_MINUTES) min"; \
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ./tests/fuzz/$$h -max_total_time=$$(( $(FUZZ_MINUTES) * 60 )) -timeout=20 -rss_limit_mb=3072 \
 	    -max_len=65536 -print_final_stats=1 -artifact_prefix=fuzz-corpus/ \
 	    fuzz-corpus/$$h ../tests/fuzz/corpus/$$h > fuzz-corpus/$$h.log 2>&1; rc=$$?; \
 	  grep -E "^#[0-9]+ *DONE|stat::number_of_executed_units|ERROR|SUMMARY" fuzz-corpus/$$h.log | tail -4; \
-	  [ $$rc = 0 ] || { echo "$$h failed (exit $$rc): see $(BUILD_CLANG)/fuzz-corpus/$$h.log"; exit 1; }; \
-	done
+	  [ $$rc = 0 ] || { echo "$$h FAILED (exit $$rc): see $(BUILD_CLANG)/fuzz-corpus/$$h.log"; bad="$$bad $$h"; }; \
+	done; [ -z "$$bad" ] || { echo "fuzz: failures in$$bad"; exit 1; }
 
 # Thread soak (never part of `make test`): SOAK_THREADS threads on one ctx per parameter
 # set for SOAK_MINUTES, random lengths, paddings and modes, every result compared bit for

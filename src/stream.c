@@ -22,6 +22,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "internal.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +181,7 @@ struct wmel_windows {
     float *mem;            /* MEM_WINDOWS windows, raw */
     FILE *spill;
     int io_failed;
+    int io_errno;          /* errno of the failed spill write, for the message */
 };
 
 static size_t win_floats(const wmel_windows *w) { return (size_t)w->n_mels * WMEL_CHUNK_FRAMES; }
@@ -191,15 +193,19 @@ static int store_window(wmel_windows *w)
         memcpy(w->mem + w->stored * wf, w->win, wf * sizeof(float));
     } else {
         if (!w->spill) {
+            errno = 0;
             w->spill = tmpfile();
             if (!w->spill ||
                 fwrite(w->mem, sizeof(float), wf * w->stored, w->spill) != wf * w->stored) {
                 w->io_failed = 1;
+                w->io_errno = errno;
                 return WMEL_ERR_IO;
             }
         }
+        errno = 0;
         if (fwrite(w->win, sizeof(float), wf, w->spill) != wf) {
             w->io_failed = 1;
+            w->io_errno = errno;
             return WMEL_ERR_IO;
         }
     }
@@ -268,7 +274,12 @@ static int windows_finish(wmel_windows *w, wmel_stream *s)
     w->count = (w->content_frames + WMEL_CHUNK_FRAMES - 1) / WMEL_CHUNK_FRAMES;
     w->max = wmel_stream_max(s);
     if (w->stored != w->count) return WMEL_ERR_INVALID_ARG; /* cannot happen */
-    if (w->spill && fflush(w->spill) != 0) return WMEL_ERR_IO;
+    errno = 0;
+    if (w->spill && fflush(w->spill) != 0) { /* a full disk often shows only here */
+        w->io_failed = 1;
+        w->io_errno = errno;
+        return WMEL_ERR_IO;
+    }
     return WMEL_OK;
 }
 
@@ -276,7 +287,8 @@ static void msg(char *err, size_t len, const char *name, int rc, const wmel_wind
 {
     if (!err || !len) return;
     if (rc == WMEL_ERR_IO && w && w->io_failed)
-        snprintf(err, len, "%s: cannot write the temporary file for the windows (tmpfile)", name);
+        snprintf(err, len, "%s: cannot write the temporary file for the windows (tmpfile() in /tmp): %s",
+                 name, w->io_errno ? strerror(w->io_errno) : "unknown error");
     else
         snprintf(err, len, "%s: %s", name, wmel_strerror(rc));
 }
@@ -340,6 +352,12 @@ wmel_windows *wmel_windows_open(wmel_ctx *ctx, const char *path, wmel_progress_f
     wmel_decoder *d = wmel_decoder_open(path, status, err, err_len);
     if (!d) return NULL;
     wmel_windows *w = wmel_windows_open_decoder(ctx, d, progress, user, status, err, err_len);
+    static const char anon[] = "decoded audio: ";
+    if (!w && err && err_len && !strncmp(err, anon, sizeof anon - 1)) {
+        char why[512]; /* the message names the file, not "decoded audio" */
+        snprintf(why, sizeof why, "%s", err + sizeof anon - 1);
+        snprintf(err, err_len, "%s: %s", path, why);
+    }
     if (warn && warn_len) snprintf(warn, warn_len, "%s", wmel_decoder_warning(d));
     wmel_decoder_close(d);
     return w;

@@ -76,5 +76,29 @@ expect_fail "unwritable" "$WMEL" mel "$GOLDEN/audio/speech_en.wav" -o /nonexiste
 expect_fail "unwritable png" "$WMEL" mel "$GOLDEN/audio/speech_en.wav" -o "$T/y.npy" --png /nonexistent/y.png
 [ ! -e "$T/y.npy" ] && ok || bad "npy left behind when the png failed"
 [ -z "$(ls "$T" | grep '\.tmp\.')" ] && ok || bad "temp files left: $(ls "$T")"
+
+# ---- reliability (issue 13) ----------------------------------------------------------
+# Scratch space outside /tmp, so that a private mount namespace can put a small tmpfs over
+# /tmp (glibc's tmpfile() always uses /tmp) and still see the test's files.
+N=$(mktemp -d -p "$PWD" wmel_cli_XXXXXX)
+trap 'rm -rf "$T" "$N"' EXIT
+mkwav() { # mkwav FILE SECONDS: 16 kHz mono PCM16 noise
+  python3 -c '
+import os, struct, sys
+n = int(float(sys.argv[2]) * 16000) * 2
+sys.stdout.buffer.write(b"RIFF" + struct.pack("<I", 36 + n) + b"WAVEfmt " +
+    struct.pack("<IHHIIHH", 16, 1, 1, 16000, 32000, 2, 16) + b"data" + struct.pack("<I", n))
+sys.stdout.buffer.write(os.urandom(n))' "$1" "$2" > "$1"; }
+can_ns=0
+if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then can_ns=1; else
+  echo "skipped: the namespace cases need root and unshare -m (not root here)"; fi
+# F7: /tmp full while a long input spills: the reason (ENOSPC), not a stale errno or none
+mkwav "$N/long3m.wav" 180
+if [ $can_ns = 1 ]; then
+  unshare -m sh -c 'mount -t tmpfs -o size=512k tmpfs /tmp && exec "$0" windows "$1" -o "$2" -q' \
+    "$WMEL" "$N/long3m.wav" "$N/w_full.npy" 2>"$T/err" && bad "windows with /tmp full: succeeded" ||
+    { grep -q "long3m.wav: .*No space left on device" "$T/err" && ok || bad "windows with /tmp full: $(cat "$T/err")"; }
+  [ ! -e "$N/w_full.npy" ] && ok || bad "windows with /tmp full left its output"
+fi
 echo "test_cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
