@@ -261,10 +261,19 @@ static int reserve(wmel_ff *f, size_t n)
 }
 
 /* Converts one decoded frame into f->pend. */
+#define WMEL_MAX_INPUT_RATE 1000000
+
 static int convert(wmel_ff *f, AVFrame *fr, char *err, size_t err_len)
 {
     char eb[128];
     if (fr->nb_samples <= 0 || fr->sample_rate <= 0) return WMEL_OK;
+    /* No audio is sampled above 768 kHz; claimed rates far above it with a small common
+       divisor with 16 kHz make swr_init build filter banks for tens of seconds (a 1.5 KB
+       file at 1,900,969,984 Hz: 24 s, in the ffmpeg CLI too). */
+    if (fr->sample_rate > WMEL_MAX_INPUT_RATE)
+        return wmel__say(err, err_len, WMEL_ERR_UNSUPPORTED, f->name,
+                         "a sample rate of %d Hz: wmel resamples up to %d Hz", fr->sample_rate,
+                         WMEL_MAX_INPUT_RATE);
     AVChannelLayout layout = {0};
     int r;
     if (fr->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC || fr->ch_layout.nb_channels == 0) {

@@ -44,9 +44,20 @@ const wmel_st_tensor *wmel__st_find(const wmel_st_file *f, const char *name)
 
 #ifdef WMEL_HAVE_CJSON
 
+/* The message for a tensor named in the file: the name is untrusted bytes, so control
+ * characters (a newline would split the one-line message, escapes would reach a
+ * terminal) become '?' and long names are cut (found by tests/fuzz/fuzz_safetensors). */
 static int fail(char *err, size_t err_len, const char *fmt, const char *a)
 {
-    if (err && err_len) snprintf(err, err_len, fmt, a ? a : "");
+    char safe[100];
+    size_t n = 0;
+    for (; a && a[n] && n < 80; n++) {
+        unsigned char c = (unsigned char)a[n];
+        safe[n] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+    }
+    if (a && a[n]) memcpy(safe + n, "...", 3), n += 3;
+    safe[n] = 0;
+    if (err && err_len) snprintf(err, err_len, fmt, safe);
     return WMEL_ERR_WEIGHTS;
 }
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static char dir[256];
@@ -171,6 +172,38 @@ int main(void)
     if (have_mp4) {
         same_as_cli("av.mp4", 0);
         fails_like_cli("video_only.mp4");
+    }
+    /* an absurd sample rate (found by tests/fuzz/fuzz_decode: a 1.5 KB WAV claiming
+       1,900,969,984 Hz kept FFmpeg's resampler busy for 24 s, the ffmpeg CLI too): refused
+       at once, above 1 MHz; 999,983 Hz (prime, near the limit) still decodes */
+    {
+        unsigned char w[44 + 3200];
+        memset(w, 0, sizeof w);
+        const uint32_t rates[2] = {1900969984u, 999983u};
+        for (int k = 0; k < 2; k++) {
+            memcpy(w, "RIFF", 4);
+            uint32_t v[] = {36 + 3200, 16, 0x00010001u, rates[k], rates[k] * 2, 0x00100002u, 3200};
+            memcpy(w + 4, v, 4);
+            memcpy(w + 8, "WAVEfmt ", 8);
+            memcpy(w + 16, v + 1, 20);
+            memcpy(w + 36, "data", 4);
+            memcpy(w + 40, v + 6, 4);
+            for (int i = 0; i < 1600; i++) w[44 + 2 * i + 1] = (unsigned char)(i * 7);
+            float *x = NULL;
+            size_t n = 0;
+            char err[512] = "", warn[512];
+            struct timespec t0, t1;
+            clock_gettime(CLOCK_MONOTONIC, &t0);
+            int rc = wmel_load_audio_memory(w, sizeof w, &x, &n, err, sizeof err, warn, sizeof warn);
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            double dt = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+            if (k == 0)
+                CHECK(rc == WMEL_ERR_UNSUPPORTED && strstr(err, "1900969984 Hz"), "1.9 GHz WAV: %d '%s'", rc, err);
+            else
+                CHECK(rc == WMEL_OK && n > 0, "999983 Hz WAV: %d '%s'", rc, err);
+            CHECK(dt < 5.0, "%u Hz WAV took %.1f s", rates[k], dt);
+            wmel_free(x);
+        }
     }
     /* not audio at all, and empty */
     sh("echo 'just some text, not audio' > text.mp3 && : > empty.wav");

@@ -162,6 +162,26 @@ static void malformed(void)
         free(img);
         free(json);
     }
+    /* a tensor name with control characters and 300 bytes: the message stays one line
+       of printable text (found by tests/fuzz/fuzz_safetensors) */
+    {
+        char json[1024];
+        char name[301];
+        memset(name, 'x', 300);
+        name[300] = 0;
+        memcpy(name, "bad\\nname\\u001b[31m", 19);
+        snprintf(json, sizeof json, "{\"%s\": {\"dtype\": \"F32\", \"shape\": [3], \"data_offsets\": [0, 8]}}", name);
+        unsigned char *img = make_st(json, 8, &n);
+        char err[512] = "";
+        int st = 0;
+        wmel_stem *s = wmel_stem_load_memory(img, n, "ctl", 1, &st, err, sizeof err);
+        int clean = 1;
+        for (const char *c = err; *c; c++) clean &= (unsigned char)*c >= 0x20 && *c != 0x7f;
+        CHECK(!s && st == WMEL_ERR_WEIGHTS && clean && strlen(err) < 200 && strstr(err, "bad?name?[31m"),
+              "control characters in a tensor name: '%s'", err);
+        wmel_stem_free(s);
+        free(img);
+    }
     /* the file path too: missing file, truncated file */
     char err[512];
     int st;
