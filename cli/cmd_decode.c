@@ -29,6 +29,8 @@ int cmd_decode(int argc, char **argv)
     }
     if (!in) return wmel_cli_usage("decode: no INPUT given (see wmel --help)");
     if (!out) return wmel_cli_usage("decode: no output given: use -o OUT.npy");
+    const char *outs[1] = {out}, *ins[1] = {in};
+    if (wmel_cli_check_files(outs, 1, ins, 1)) return 1;
     char err[1024] = "";
     int st;
     wmel_decoder *d = wmel_decoder_open(in, &st, err, sizeof err);

@@ -37,6 +37,7 @@ typedef struct spill {
     int n_mels;
     size_t runs;
     int failed;
+    int err; /* errno of the failed write: later calls overwrite errno */
 } spill;
 
 /* Each run: first frame, frame count, then [n_mels][nf] raw values. */
@@ -44,8 +45,10 @@ static int to_spill(void *user, const float *raw, size_t f0, size_t nf)
 {
     spill *s = user;
     size_t hdr[2] = {f0, nf}, cnt = (size_t)s->n_mels * nf;
+    errno = 0;
     if (fwrite(hdr, sizeof hdr, 1, s->f) != 1 || fwrite(raw, sizeof(float), cnt, s->f) != cnt) {
         s->failed = 1;
+        s->err = errno;
         return WMEL_ERR_IO;
     }
     s->runs++;
@@ -70,15 +73,22 @@ static int grow(float **buf, size_t *cap, size_t want)
 }
 
 /* Second pass: normalise the spilled runs and write (n_mels, nf) rows into the output. */
-static int write_out(spill *s, const wmel_params *p, float mx, size_t nf, const char *out,
-                     char *err, size_t err_len)
+static int write_out(spill *s, const wmel_params *p, float mx, size_t nf, const char *in,
+                     const char *out, char *err, size_t err_len)
 {
     wmel_npy_out o;
     int rc = wmel_npy_out_open(&o, out, err, err_len);
     if (rc) return rc;
     float *buf = NULL;
     size_t cap = 0;
-    if (fflush(s->f) != 0 || fseeko(s->f, 0, SEEK_SET) != 0) rc = WMEL_ERR_IO;
+    int werr = 0;
+    errno = 0;
+    if (fflush(s->f) != 0 || fseeko(s->f, 0, SEEK_SET) != 0) { /* a full /tmp often shows here */
+        snprintf(err, err_len, "%s: cannot write the temporary file (tmpfile() in /tmp): %s", in,
+                 errno ? strerror(errno) : "unknown error");
+        wmel_npy_out_abort(&o);
+        return WMEL_ERR_IO;
+    }
     for (size_t r = 0; r < s->runs && rc == WMEL_OK; r++) {
         size_t hdr[2];
         if (fread(hdr, sizeof hdr, 1, s->f) != 1 || hdr[0] + hdr[1] > nf) {
@@ -93,16 +103,19 @@ static int write_out(spill *s, const wmel_params *p, float mx, size_t nf, const 
         }
         if (p->norm == WMEL_NORM_WHOLE) wmel_normalize(buf, cnt, mx);
         for (int m = 0; m < p->n_mels && rc == WMEL_OK; m++) {
-            off_t at = WMEL_NPY_FIXED_HEADER + (off_t)(((size_t)m * nf + hdr[0]) * sizeof(float));
-            if (fseeko(o.o.f, at, SEEK_SET) != 0 ||
-                fwrite(buf + (size_t)m * hdr[1], sizeof(float), hdr[1], o.o.f) != hdr[1])
+            long long at = WMEL_NPY_FIXED_HEADER + (long long)(((size_t)m * nf + hdr[0]) * sizeof(float));
+            errno = 0;
+            if (wmel_out_seek(&o.o, at) != 0 ||
+                fwrite(buf + (size_t)m * hdr[1], sizeof(float), hdr[1], o.o.f) != hdr[1]) {
                 rc = WMEL_ERR_IO;
+                werr = errno;
+            }
         }
     }
     free(buf);
     if (rc) {
         if (rc == WMEL_ERR_NO_MEMORY) snprintf(err, err_len, "%s: out of memory", out);
-        else snprintf(err, err_len, "%s: write failed: %s", out, strerror(errno));
+        else snprintf(err, err_len, "%s: write failed: %s", out, werr ? strerror(werr) : "unknown error");
         wmel_npy_out_abort(&o);
         return rc;
     }
@@ -148,7 +161,7 @@ static int mel_long(const char *in, const wmel_params *p, size_t padding, const 
     }
     wmel_ctx *ctx = NULL;
     wmel_stream *ws = NULL;
-    spill sp = {NULL, p->n_mels, 0, 0};
+    spill sp = {NULL, p->n_mels, 0, 0, 0};
     if (rc == WMEL_OK) {
         ctx = wmel_create(p, &st);
         if (!ctx) rc = st;
@@ -187,10 +200,12 @@ static int mel_long(const char *in, const wmel_params *p, size_t padding, const 
     size_t samples = wmel_stream_samples(ws), nf = wmel_n_frames(samples, padding);
     if (!err[0] && rc) {
         if (wmel_decoder_error(d)[0]) snprintf(err, sizeof err, "%s", wmel_decoder_error(d));
-        else if (sp.failed) snprintf(err, sizeof err, "%s: cannot write the temporary file: %s", in, strerror(errno));
+        else if (sp.failed)
+            snprintf(err, sizeof err, "%s: cannot write the temporary file (tmpfile() in /tmp): %s", in,
+                     sp.err ? strerror(sp.err) : "unknown error");
         else snprintf(err, sizeof err, "%s: %s", in, wmel_strerror(rc));
     }
-    if (rc == WMEL_OK) rc = write_out(&sp, p, wmel_stream_max(ws), nf, out, err, sizeof err);
+    if (rc == WMEL_OK) rc = write_out(&sp, p, wmel_stream_max(ws), nf, in, out, err, sizeof err);
     if (rc == WMEL_OK && verbose) {
         double s = now() - t0;
         printf("%s: %zu samples (%.2f s at 16 kHz) + %zu padding -> (%d, %zu) float32, streamed\n",
@@ -231,23 +246,23 @@ int cmd_mel(int argc, char **argv)
         if ((pr = wmel_cli_common(argc, argv, &i, &out, &quiet, &p)) != 0) {
             if (pr == 2) return 2;
         } else if (!strcmp(a, "--padding")) {
-            if (wmel_cli_size(v, &padding)) return die("--padding takes a number of samples >= 0");
+            if (wmel_cli_size(v, &padding)) return wmel_cli_usage("--padding takes a number of samples >= 0");
             i++;
         } else if (!strcmp(a, "--pad-30s")) {
             pad30 = 1;
         } else if (!strcmp(a, "--norm")) {
-            if (!v) return die("--norm takes whole or none");
+            if (!v) return wmel_cli_usage("--norm takes whole or none");
             if (!strcmp(v, "whole")) p.norm = WMEL_NORM_WHOLE;
             else if (!strcmp(v, "none")) p.norm = WMEL_NORM_NONE;
-            else return die("--norm takes whole or none");
+            else return wmel_cli_usage("--norm takes whole or none");
             i++;
         } else if (!strcmp(a, "--smooth")) {
-            if (!v || (strcmp(v, "3x3") && strcmp(v, "none"))) return die("--smooth takes 3x3 or none");
+            if (!v || (strcmp(v, "3x3") && strcmp(v, "none"))) return wmel_cli_usage("--smooth takes 3x3 or none");
             smooth = !strcmp(v, "3x3");
             p.smooth = smooth ? WMEL_SMOOTH_3X3 : WMEL_SMOOTH_NONE; /* fused into the normalisation pass */
             i++;
         } else if (!strcmp(a, "--png")) {
-            if (!v) return die("--png needs a file name");
+            if (!v) return wmel_cli_usage("--png needs a file name");
             png = v;
             i++;
         } else if (!strcmp(a, "--raw-f32")) {
@@ -258,8 +273,10 @@ int cmd_mel(int argc, char **argv)
             return 2;
         }
     }
-    if (!in) return die("mel: no INPUT given (see wmel --help)");
-    if (!out) return die("mel: no output given: use -o OUT.npy");
+    if (!in) return wmel_cli_usage("mel: no INPUT given (see wmel --help)");
+    if (!out) return wmel_cli_usage("mel: no output given: use -o OUT.npy");
+    const char *outs[2] = {out, png}, *ins[1] = {in};
+    if (wmel_cli_check_files(outs, 2, ins, 1)) return 1;
 
     float *pcm = NULL;
     size_t n = 0;
@@ -269,6 +286,8 @@ int cmd_mel(int argc, char **argv)
            the whole clip (streams refuse it), so --smooth takes the path below */
         int ex = mel_long(in, &p, padding, out, quiet, verbose, &pcm, &n);
         if (ex >= 0) return ex;
+    } else if (pad30) { /* only the first 30 s matter: the rest is not decoded */
+        rc = wmel_cli_load_head(in, WMEL_CHUNK_SAMPLES, &pcm, &n, quiet, raw, err, sizeof err);
     } else {
         rc = wmel_cli_load_input(in, &pcm, &n, quiet, raw, err, sizeof err);
     }
@@ -325,11 +344,22 @@ int cmd_mel(int argc, char **argv)
         fprintf(stderr, "wmel: %s: %s\n", in, wmel_strerror(rc));
         return 1;
     }
+    /* all or nothing: both files are written before either is renamed into place */
     size_t shape[2] = {(size_t)p.n_mels, nf};
-    rc = wmel_write_npy_atomic(out, shape, 2, mel, err, sizeof err);
+    wmel_out on, op;
+    rc = wmel_out_open(&on, out, 0, err, sizeof err);
+    if (rc == WMEL_OK) rc = wmel_write_npy(&on, shape, 2, mel, err, sizeof err);
+    int have_png = 0;
     if (rc == WMEL_OK && png) {
-        rc = wmel_write_png(png, mel, p.n_mels, nf, err, sizeof err);
-        if (rc) remove(out); /* all or nothing */
+        rc = wmel_out_open(&op, png, 0, err, sizeof err);
+        have_png = rc == WMEL_OK;
+        if (rc == WMEL_OK) rc = wmel_write_png(&op, mel, p.n_mels, nf, err, sizeof err);
+    }
+    if (rc == WMEL_OK) rc = wmel_out_commit(&on, err, sizeof err);
+    else if (on.target) wmel_out_abort(&on);
+    if (have_png) {
+        if (rc == WMEL_OK) rc = wmel_out_commit(&op, err, sizeof err);
+        else wmel_out_abort(&op);
     }
     free(mel);
     if (rc) {

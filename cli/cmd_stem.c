@@ -9,6 +9,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
 #include "commands.h"
+#include "out.h"
 #include "wmel.h"
 
 #include <stdio.h>
@@ -67,6 +68,8 @@ int cmd_stem(int argc, char **argv)
     if (!in) return wmel_cli_usage("stem: no INPUT given (see wmel --help)");
     if (!weights) return wmel_cli_usage("stem: no weights given: use --weights FILE.safetensors");
     if (!out) return wmel_cli_usage("stem: no output given: use -o OUT.npy");
+    const char *outs[1] = {out}, *ins[2] = {in, weights};
+    if (wmel_cli_check_files(outs, 1, ins, 2)) return 1;
 
     char err[1024] = "";
     int st;

@@ -6,15 +6,17 @@
 
 #include "wmel.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-int wmel_read_raw_f32_stdin(float **out, size_t *n, char *err, size_t err_len)
+int wmel_read_raw_f32_stdin(float **out, size_t *n, size_t max, char *err, size_t err_len)
 {
     size_t cap = 1 << 16, len = 0;
+    const size_t max_bytes = max > SIZE_MAX / 4 ? SIZE_MAX : max * 4;
     unsigned char *buf = malloc(cap);
-    while (buf) {
+    while (buf && len < max_bytes) {
         if (len == cap) {
             unsigned char *nb = realloc(buf, cap * 2);
             if (!nb) {
@@ -25,7 +27,8 @@ int wmel_read_raw_f32_stdin(float **out, size_t *n, char *err, size_t err_len)
             buf = nb;
             cap *= 2;
         }
-        size_t got = fread(buf + len, 1, cap - len, stdin);
+        size_t want = cap - len < max_bytes - len ? cap - len : max_bytes - len;
+        size_t got = fread(buf + len, 1, want, stdin);
         if (got == 0) break;
         len += got;
     }
@@ -59,9 +62,39 @@ int wmel_cli_load_input(const char *path, float **pcm, size_t *n, int quiet, int
     char warn[1024] = "";
     int rc;
     if (!strcmp(path, "-") && (raw || !wmel_have_ffmpeg()))
-        rc = wmel_read_raw_f32_stdin(pcm, n, err, err_len);
+        rc = wmel_read_raw_f32_stdin(pcm, n, SIZE_MAX, err, err_len);
     else
         rc = wmel_load_audio(path, pcm, n, err, err_len, warn, sizeof warn);
     if (rc == WMEL_OK && warn[0] && !quiet) fprintf(stderr, "wmel: warning: %s\n", warn);
     return rc;
+}
+
+int wmel_cli_load_head(const char *path, size_t max, float **pcm, size_t *n, int quiet, int raw,
+                       char *err, size_t err_len)
+{
+    if (!strcmp(path, "-") && (raw || !wmel_have_ffmpeg()))
+        return wmel_read_raw_f32_stdin(pcm, n, max, err, err_len);
+    int st;
+    wmel_decoder *d = wmel_decoder_open(path, &st, err, err_len);
+    if (!d) return st;
+    float *buf = malloc((max ? max : 1) * sizeof *buf);
+    size_t len = 0, got = 0;
+    int rc = buf ? WMEL_OK : WMEL_ERR_NO_MEMORY;
+    while (rc == WMEL_OK && len < max) {
+        rc = wmel_decoder_read(d, buf + len, max - len, &got);
+        if (rc || got == 0) break;
+        len += got;
+    }
+    if (rc == WMEL_ERR_NO_MEMORY) snprintf(err, err_len, "%s: out of memory", path);
+    else if (rc) snprintf(err, err_len, "%s", wmel_decoder_error(d));
+    if (rc == WMEL_OK && !quiet && wmel_decoder_warning(d)[0])
+        fprintf(stderr, "wmel: warning: %s\n", wmel_decoder_warning(d));
+    wmel_decoder_close(d);
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    *pcm = buf;
+    *n = len;
+    return WMEL_OK;
 }

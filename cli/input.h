@@ -5,8 +5,8 @@
 
 #include <stddef.h>
 
-/* Reads raw float32 little-endian samples from stdin. */
-int wmel_read_raw_f32_stdin(float **out, size_t *n, char *err, size_t err_len);
+/* Reads raw float32 little-endian samples from stdin: all of them, or the first max. */
+int wmel_read_raw_f32_stdin(float **out, size_t *n, size_t max, char *err, size_t err_len);
 
 /* Loads INPUT as 16 kHz mono float samples (malloc'ed): FFmpeg (any format, "-" = stdin)
  * when built with it, else the WAV reader; raw float32 on stdin with raw (and for "-"
@@ -14,5 +14,10 @@ int wmel_read_raw_f32_stdin(float **out, size_t *n, char *err, size_t err_len);
  * status with a message naming the input in err. */
 int wmel_cli_load_input(const char *path, float **pcm, size_t *n, int quiet, int raw, char *err,
                         size_t err_len);
+
+/* The same for at most the first max samples: the rest of the input is not read (a long
+ * file is not decoded to its end, an endless stream ends). */
+int wmel_cli_load_head(const char *path, size_t max, float **pcm, size_t *n, int quiet, int raw,
+                       char *err, size_t err_len);
 
 #endif

@@ -1,6 +1,8 @@
 /*
- * out.c -- every output file of the wmel command (out.h): a temporary file beside the
- * target, fsynced and renamed into place on commit, removed on abort; float32 .npy
+ * out.c -- every output file of the wmel command (out.h): a hidden temporary file beside
+ * the target, fsynced and renamed into place on commit, removed on abort and on SIGINT,
+ * SIGTERM, SIGHUP; devices, FIFOs and descriptors written in place; links written
+ * through; outputs that are inputs refused; float32 .npy
  * files (numpy/lib/format.py's format 1.0) written whole, or progressively with the
  * header's room reserved and filled in once the shape is known -- both through one
  * header writer.
@@ -11,26 +13,224 @@
 #include "wmel.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-int wmel_out_open(wmel_out *o, const char *target, char *err, size_t err_len)
+/* ---- temporary files removed on signals ------------------------------------------- */
+
+#define MAX_TEMPS 8
+static char temp_path[MAX_TEMPS][PATH_MAX];
+static volatile sig_atomic_t temp_used[MAX_TEMPS];
+static const int CLEANUP_SIGNALS[] = {SIGINT, SIGTERM, SIGHUP};
+
+/* Unlinks the registered temporaries (unlink is async-signal-safe), then lets the signal
+ * do what it would have done: the default action, re-raised. */
+static void on_signal(int sig)
+{
+    int saved = errno;
+    for (int i = 0; i < MAX_TEMPS; i++)
+        if (temp_used[i]) unlink(temp_path[i]);
+    signal(sig, SIG_DFL);
+    raise(sig); /* pending until the handler returns: then it ends the process */
+    errno = saved;
+}
+
+static void install_handlers(void)
+{
+    static int done;
+    if (done) return;
+    done = 1;
+    for (size_t i = 0; i < sizeof CLEANUP_SIGNALS / sizeof CLEANUP_SIGNALS[0]; i++) {
+        struct sigaction old, sa;
+        /* a signal the caller ignores (nohup, a background job's SIGINT) stays ignored */
+        if (sigaction(CLEANUP_SIGNALS[i], NULL, &old) != 0 || old.sa_handler == SIG_IGN) continue;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        for (size_t j = 0; j < sizeof CLEANUP_SIGNALS / sizeof CLEANUP_SIGNALS[0]; j++)
+            sigaddset(&sa.sa_mask, CLEANUP_SIGNALS[j]);
+        sigaction(CLEANUP_SIGNALS[i], &sa, NULL);
+    }
+}
+
+/* Blocks the cleanup signals while the registry and the file system disagree. */
+static void block_signals(sigset_t *old)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    for (size_t i = 0; i < sizeof CLEANUP_SIGNALS / sizeof CLEANUP_SIGNALS[0]; i++)
+        sigaddset(&set, CLEANUP_SIGNALS[i]);
+    pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+static void restore_signals(const sigset_t *old) { pthread_sigmask(SIG_SETMASK, old, NULL); }
+
+/* ---- where an output goes --------------------------------------------------------- */
+
+static char *dup_printf(const char *fmt, const char *a, const char *b)
+{
+    size_t n = strlen(fmt) + strlen(a) + strlen(b) + 1;
+    char *s = malloc(n);
+    if (s) snprintf(s, n, fmt, a, b);
+    return s;
+}
+
+/* /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N: the descriptor N, else -1. The
+ * file behind it is written through the descriptor already open (a `>>` keeps
+ * appending), never replaced. */
+static int fd_name(const char *p)
+{
+    if (!strcmp(p, "/dev/stdout")) return 1;
+    if (!strcmp(p, "/dev/stderr")) return 2;
+    const char *d = !strncmp(p, "/dev/fd/", 8) ? p + 8 : !strncmp(p, "/proc/self/fd/", 14) ? p + 14 : NULL;
+    if (!d || !*d) return -1;
+    char *end;
+    long v = strtol(d, &end, 10);
+    return *end || v < 0 || v > 1 << 20 ? -1 : (int)v;
+}
+
+/* The file a name leads to: the name itself, or, for a symlink, what its chain of links
+ * names (relative links against their own directory); the last one may not exist yet.
+ * Returns a malloc'ed path, NULL with errno set. */
+static char *follow_links(const char *name)
+{
+    char *cur = strdup(name);
+    for (int hops = 0; cur && hops < 40; hops++) {
+        struct stat st;
+        /* a link to /dev/stdout stops there: the descriptor is the output */
+        if (fd_name(cur) >= 0 || lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode)) return cur;
+        char buf[PATH_MAX];
+        ssize_t n = readlink(cur, buf, sizeof buf - 1);
+        if (n < 0) {
+            free(cur);
+            return NULL;
+        }
+        buf[n] = 0;
+        char *next;
+        if (buf[0] == '/') {
+            next = strdup(buf);
+        } else {
+            char *slash = strrchr(cur, '/');
+            if (slash) slash[1] = 0;
+            next = dup_printf("%s%s", slash ? cur : "", buf);
+        }
+        free(cur);
+        cur = next;
+    }
+    if (cur) {
+        free(cur);
+        errno = ELOOP;
+    }
+    return NULL;
+}
+
+/* The temporary beside path: ".NAME.wmel-XXXXXX.tmp", NAME cut to 200 bytes (on a UTF-8
+ * boundary) so that the longest legal name (255 bytes) still gives a legal temporary. */
+static char *temp_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t dir = (size_t)(base - path), bl = strlen(base);
+    if (bl > 200) {
+        bl = 200;
+        while (bl > 0 && ((unsigned char)base[bl] & 0xC0) == 0x80) bl--;
+    }
+    size_t n = dir + 1 + bl + 20;
+    char *t = malloc(n);
+    if (t) snprintf(t, n, "%.*s.%.*s.wmel-XXXXXX.tmp", (int)dir, path, (int)bl, base);
+    return t;
+}
+
+int wmel_out_open(wmel_out *o, const char *target, int seekable, char *err, size_t err_len)
 {
     memset(o, 0, sizeof *o);
-    size_t n = strlen(target);
+    o->fd = -1;
+    o->slot = -1;
     o->target = strdup(target);
-    o->tmp = malloc(n + 32);
-    if (!o->target || !o->tmp) {
-        wmel_out_abort(o);
-        snprintf(err, err_len, "%s: out of memory", target);
-        return WMEL_ERR_NO_MEMORY;
+    if (!o->target) goto oom;
+    int fdn = fd_name(target);
+    struct stat st;
+    if (fdn < 0) {
+        o->path = follow_links(target);
+        if (o->path) fdn = fd_name(o->path);
     }
-    snprintf(o->tmp, n + 32, "%s.tmp.XXXXXX", target);
-    int fd = mkstemp(o->tmp);
+    if (fdn < 0) {
+        if (!o->path) {
+            snprintf(err, err_len, "%s: cannot follow the link: %s", target, strerror(errno));
+            wmel_out_abort(o);
+            return WMEL_ERR_IO;
+        }
+        size_t pl = strlen(o->path);
+        if ((pl && o->path[pl - 1] == '/') || (stat(o->path, &st) == 0 && S_ISDIR(st.st_mode))) {
+            snprintf(err, err_len, "%s: is a directory: -o takes a file name", target);
+            wmel_out_abort(o);
+            return WMEL_ERR_IO;
+        }
+        int exists = stat(o->path, &st) == 0;
+        o->in_place = exists && !S_ISREG(st.st_mode);
+        /* a file that is replaced keeps its permissions (a private file stays private) */
+        o->mode = exists && S_ISREG(st.st_mode) ? (int)(st.st_mode & 07777) : -1;
+    } else {
+        o->in_place = 1;
+    }
+    if (o->in_place) {
+        /* a device, FIFO or descriptor: written in place, nothing to rename */
+        o->fd = fdn >= 0 ? dup(fdn) : open(o->path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+        if (o->fd < 0) {
+            snprintf(err, err_len, "%s: cannot open output: %s", target, strerror(errno));
+            wmel_out_abort(o);
+            return WMEL_ERR_IO;
+        }
+        off_t at = lseek(o->fd, 0, SEEK_CUR);
+        int append = (fcntl(o->fd, F_GETFL) & O_APPEND) != 0;
+        if (seekable && (at < 0 || append)) {
+            o->spilled = 1; /* a pipe cannot seek, and O_APPEND writes at the end anyway */
+            o->f = tmpfile();
+        } else {
+            o->base = at < 0 ? 0 : (long long)at;
+            o->f = fdopen(o->fd, "wb");
+            if (o->f) o->fd = -1; /* the FILE owns it */
+        }
+        if (!o->f) {
+            snprintf(err, err_len, "%s: cannot open output: %s", target,
+                     o->spilled ? "cannot create a temporary file in /tmp" : strerror(errno));
+            wmel_out_abort(o);
+            return WMEL_ERR_IO;
+        }
+        return WMEL_OK;
+    }
+    o->tmp = temp_name(o->path);
+    if (!o->tmp) goto oom;
+    install_handlers();
+    sigset_t old;
+    block_signals(&old);
+    int fd = -1;
+    for (int i = 0; i < MAX_TEMPS; i++)
+        if (!temp_used[i] && strlen(o->tmp) < PATH_MAX) {
+            o->slot = i;
+            break;
+        }
+    if (o->slot >= 0) {
+        fd = mkstemps(o->tmp, 4);
+        if (fd >= 0) {
+            memcpy(temp_path[o->slot], o->tmp, strlen(o->tmp) + 1);
+            temp_used[o->slot] = 1;
+        } else {
+            o->slot = -1;
+        }
+    } else {
+        errno = ENAMETOOLONG;
+    }
+    int saved = errno;
+    restore_signals(&old);
     if (fd < 0) {
-        snprintf(err, err_len, "%s: cannot create output: %s", target, strerror(errno));
+        snprintf(err, err_len, "%s: cannot create output: %s", target, strerror(saved));
         free(o->tmp);
         o->tmp = NULL;
         wmel_out_abort(o);
@@ -38,46 +238,164 @@ int wmel_out_open(wmel_out *o, const char *target, char *err, size_t err_len)
     }
     o->f = fdopen(fd, "wb");
     if (!o->f) {
-        close(fd);
         snprintf(err, err_len, "%s: cannot open output: %s", target, strerror(errno));
+        close(fd);
         wmel_out_abort(o);
         return WMEL_ERR_IO;
     }
     return WMEL_OK;
+oom:
+    snprintf(err, err_len, "%s: out of memory", target);
+    wmel_out_abort(o);
+    return WMEL_ERR_NO_MEMORY;
+}
+
+int wmel_out_seek(wmel_out *o, long long offset)
+{
+    return fseeko(o->f, (off_t)(o->base + offset), SEEK_SET);
+}
+
+/* Copies the spill to the in-place target. */
+static int copy_spill(wmel_out *o)
+{
+    if (fflush(o->f) != 0 || fseeko(o->f, 0, SEEK_SET) != 0) return -1;
+    char buf[1 << 16];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, o->f)) > 0)
+        for (size_t done = 0; done < n;) {
+            ssize_t w = write(o->fd, buf + done, n - done);
+            if (w < 0 && errno == EINTR) continue;
+            if (w <= 0) return -1;
+            done += (size_t)w;
+        }
+    return ferror(o->f) ? -1 : 0;
 }
 
 int wmel_out_commit(wmel_out *o, char *err, size_t err_len)
 {
-    int ok = fflush(o->f) == 0 && !ferror(o->f);
-    ok = ok && fsync(fileno(o->f)) == 0;
-    int saved = errno;
-    ok = (fclose(o->f) == 0) && ok;
+    int ok, saved = 0;
+    if (o->in_place) {
+        ok = fflush(o->f) == 0 && !ferror(o->f);
+        if (ok && o->spilled) ok = copy_spill(o) == 0;
+        if (!ok) saved = errno;
+        /* fsync where it means something: a file behind /dev/stdout; devices and pipes
+           refuse it (EINVAL, EROFS), which is no error */
+        int fd = o->spilled ? o->fd : fileno(o->f);
+        if (ok && fsync(fd) != 0 && errno != EINVAL && errno != EROFS) ok = 0, saved = errno;
+        if (fclose(o->f) != 0 && ok) ok = 0, saved = errno;
+        o->f = NULL;
+        if (o->fd >= 0 && close(o->fd) != 0 && ok && errno != EINTR) ok = 0, saved = errno;
+        o->fd = -1;
+        if (!ok) {
+            snprintf(err, err_len, "%s: cannot write output: %s", o->target, strerror(saved));
+            wmel_out_abort(o);
+            return WMEL_ERR_IO;
+        }
+        wmel_out_abort(o); /* frees the names */
+        return WMEL_OK;
+    }
+    ok = fflush(o->f) == 0 && !ferror(o->f);
+    if (!ok) saved = errno;
+    if (ok && fsync(fileno(o->f)) != 0) ok = 0, saved = errno;
+    if (fclose(o->f) != 0 && ok) ok = 0, saved = errno;
     o->f = NULL;
     if (ok) {
-        /* mkstemp creates 0600; give the file the usual permissions */
+        /* mkstemp creates 0600: the replaced file's permissions, or the usual ones */
         mode_t um = umask(0);
         umask(um);
-        if (chmod(o->tmp, 0666 & ~um) != 0) { /* not fatal */ }
+        if (chmod(o->tmp, o->mode >= 0 ? (mode_t)o->mode : 0666 & ~um) != 0) { /* not fatal */ }
+        sigset_t old;
+        block_signals(&old);
+        if (rename(o->tmp, o->path) != 0) ok = 0, saved = errno;
+        else temp_used[o->slot] = 0, o->slot = -1;
+        restore_signals(&old);
     }
-    if (!ok || rename(o->tmp, o->target) != 0) {
-        snprintf(err, err_len, "%s: cannot write output: %s", o->target,
-                 strerror(ok ? errno : saved));
+    if (!ok) {
+        snprintf(err, err_len, "%s: cannot write output: %s", o->target, strerror(saved));
         wmel_out_abort(o);
         return WMEL_ERR_IO;
     }
-    free(o->tmp);
-    free(o->target);
-    o->tmp = o->target = NULL;
+    wmel_out_abort(o); /* frees the names; the temporary is now the output */
     return WMEL_OK;
 }
 
 void wmel_out_abort(wmel_out *o)
 {
     if (o->f) fclose(o->f);
-    if (o->tmp) unlink(o->tmp);
+    if (o->fd >= 0) close(o->fd);
+    sigset_t old;
+    block_signals(&old);
+    if (o->slot >= 0) {
+        if (o->tmp) unlink(o->tmp);
+        temp_used[o->slot] = 0;
+    }
+    restore_signals(&old);
     free(o->tmp);
+    free(o->path);
     free(o->target);
     memset(o, 0, sizeof *o);
+    o->fd = -1;
+    o->slot = -1;
+}
+
+/* ---- outputs against inputs -------------------------------------------------------- */
+
+/* The absolute file an output name leads to (links followed, the directory resolved) for
+ * comparing two outputs that do not exist yet. */
+static char *landing(const char *name)
+{
+    int fdn = fd_name(name);
+    if (fdn >= 0) return NULL;
+    char *p = follow_links(name);
+    if (!p) return NULL;
+    char *slash = strrchr(p, '/');
+    const char *base = slash ? slash + 1 : p;
+    char dir[PATH_MAX];
+    if (slash) *slash = 0;
+    char *r = realpath(slash ? (p[0] ? p : "/") : ".", dir) ? dup_printf("%s/%s", dir, base) : NULL;
+    free(p);
+    return r;
+}
+
+int wmel_cli_check_files(const char *const *outs, int n_outs, const char *const *ins, int n_ins)
+{
+    for (int i = 0; i < n_outs; i++) {
+        if (!outs[i]) continue;
+        size_t l = strlen(outs[i]);
+        struct stat so, si;
+        if (!l || outs[i][l - 1] == '/' || (stat(outs[i], &so) == 0 && S_ISDIR(so.st_mode))) {
+            fprintf(stderr, "wmel: %s: is a directory: -o takes a file name\n", outs[i]);
+            return 1;
+        }
+        int have = stat(outs[i], &so) == 0;
+        for (int j = 0; j < n_ins && have; j++) {
+            if (!ins[j] || !strcmp(ins[j], "-") || stat(ins[j], &si) != 0) continue;
+            if (so.st_dev == si.st_dev && so.st_ino == si.st_ino && S_ISREG(so.st_mode)) {
+                fprintf(stderr, "wmel: %s: is the same file as the input %s: refusing to overwrite it\n",
+                        outs[i], ins[j]);
+                return 1;
+            }
+        }
+        for (int j = 0; j < i; j++) {
+            /* two outputs on one device or FIFO (say /dev/null) are fine */
+            if (!outs[j] || (have && !S_ISREG(so.st_mode))) continue;
+            struct stat sj;
+            int same = have && stat(outs[j], &sj) == 0 && S_ISREG(so.st_mode) &&
+                       sj.st_dev == so.st_dev && sj.st_ino == so.st_ino;
+            if (!same) {
+                char *a = landing(outs[i]), *b = landing(outs[j]);
+                same = a && b && !strcmp(a, b);
+                free(a);
+                free(b);
+            }
+            if (same) {
+                fprintf(stderr, "wmel: %s: is the same file as the output %s: give two names\n",
+                        outs[i], outs[j]);
+                return 1;
+            }
+        }
+    }
+    return 0;
 }
 
 size_t wmel_npy_header(char *buf, size_t cap, const size_t *shape, int ndim, size_t min_len)
@@ -103,24 +421,34 @@ size_t wmel_npy_header(char *buf, size_t cap, const size_t *shape, int ndim, siz
     return total;
 }
 
-int wmel_write_npy_atomic(const char *path, const size_t *shape, int ndim, const float *data,
-                          char *err, size_t err_len)
+int wmel_write_npy(wmel_out *o, const size_t *shape, int ndim, const float *data, char *err,
+                   size_t err_len)
 {
-    wmel_out o;
-    int rc = wmel_out_open(&o, path, err, err_len);
-    if (rc) return rc;
     char h[1024];
     size_t hl = wmel_npy_header(h, sizeof h, shape, ndim, 0), count = 1;
     for (int i = 0; i < ndim; i++) count *= shape[i];
     if (!hl) {
-        snprintf(err, err_len, "%s: shape too long for the header", path);
-        wmel_out_abort(&o);
+        snprintf(err, err_len, "%s: shape too long for the header", o->target);
         return WMEL_ERR_OVERFLOW;
     }
-    if (fwrite(h, 1, hl, o.f) != hl || (count && fwrite(data, sizeof(float), count, o.f) != count)) {
-        snprintf(err, err_len, "%s: write failed: %s", path, strerror(errno));
-        wmel_out_abort(&o);
+    errno = 0;
+    if (fwrite(h, 1, hl, o->f) != hl || (count && fwrite(data, sizeof(float), count, o->f) != count)) {
+        snprintf(err, err_len, "%s: write failed: %s", o->target, errno ? strerror(errno) : "unknown error");
         return WMEL_ERR_IO;
+    }
+    return WMEL_OK;
+}
+
+int wmel_write_npy_atomic(const char *path, const size_t *shape, int ndim, const float *data,
+                          char *err, size_t err_len)
+{
+    wmel_out o;
+    int rc = wmel_out_open(&o, path, 0, err, err_len);
+    if (rc) return rc;
+    rc = wmel_write_npy(&o, shape, ndim, data, err, err_len);
+    if (rc) {
+        wmel_out_abort(&o);
+        return rc;
     }
     return wmel_out_commit(&o, err, err_len);
 }
@@ -128,7 +456,7 @@ int wmel_write_npy_atomic(const char *path, const size_t *shape, int ndim, const
 int wmel_npy_out_open(wmel_npy_out *w, const char *path, char *err, size_t err_len)
 {
     memset(w, 0, sizeof *w);
-    int rc = wmel_out_open(&w->o, path, err, err_len);
+    int rc = wmel_out_open(&w->o, path, 1, err, err_len);
     if (rc) return rc;
     char zero[WMEL_NPY_FIXED_HEADER] = {0};
     if (fwrite(zero, 1, sizeof zero, w->o.f) != sizeof zero) {
@@ -158,7 +486,7 @@ int wmel_npy_out_commit(wmel_npy_out *w, const size_t *shape, int ndim, char *er
         wmel_out_abort(&w->o);
         return WMEL_ERR_OVERFLOW;
     }
-    if (fseeko(w->o.f, 0, SEEK_SET) != 0 || fwrite(h, 1, sizeof h, w->o.f) != sizeof h) {
+    if (wmel_out_seek(&w->o, 0) != 0 || fwrite(h, 1, sizeof h, w->o.f) != sizeof h) {
         snprintf(err, err_len, "%s: write failed: %s", w->o.target, strerror(errno));
         wmel_out_abort(&w->o);
         return WMEL_ERR_IO;

@@ -1,24 +1,45 @@
-/* out.h -- every file the wmel command writes: atomic outputs (temporary file beside the
- * target, fsync, rename), float32 .npy files written whole or progressively over one
- * header writer, and the PNG picture (png.c). A failed or aborted output leaves nothing
- * under the target name. */
+/* out.h -- every file the wmel command writes: atomic outputs (hidden temporary file
+ * beside the target, fsync, rename; in place for devices, FIFOs and descriptors), float32
+ * .npy files written whole or progressively over one header writer, and the PNG picture
+ * (png.c). A failed or aborted output leaves nothing under the target name. */
 #ifndef WMEL_CLI_OUT_H
 #define WMEL_CLI_OUT_H
 
 #include <stddef.h>
 #include <stdio.h>
 
-/* An output written to a temporary file beside the target and renamed into place on
- * commit; abort (or a crash before commit) leaves nothing under the target name. */
+/* An output file. A regular file (or a name not yet taken) is written to a hidden
+ * temporary beside it, ".NAME.wmel-XXXXXX.tmp", and renamed into place on commit: abort,
+ * a crash or SIGINT/SIGTERM/SIGHUP (the temporary is unlinked by a handler, then the
+ * signal ends the process) leave nothing under the target name. A symlink is followed:
+ * its target gets the file, the link stays. What is not a regular file (a device, a FIFO,
+ * /dev/stdout, /dev/fd/N) is written in place with no temporary; an output that needs
+ * seeking (a .npy whose shape comes last) goes to such a target through an unnamed
+ * tmpfile() when the target cannot seek. */
 typedef struct wmel_out {
-    char *target;
-    char *tmp;
-    FILE *f;
+    char *target;    /* the name given, for messages */
+    char *path;      /* where the file lands (links followed) */
+    char *tmp;       /* the temporary beside path; NULL in place */
+    FILE *f;         /* what is written: the temporary, the target itself, or a spill */
+    int in_place;
+    int fd;          /* in place: the target's descriptor (f writes to it unless spilled) */
+    int spilled;     /* in place, target cannot seek: f is a tmpfile() copied on commit */
+    long long base;  /* in place, seekable: the target's offset where the file starts */
+    int slot;        /* signal-cleanup slot of tmp, -1 none */
+    int mode;        /* permissions of the file replaced, -1 when there was none */
 } wmel_out;
 
-int wmel_out_open(wmel_out *o, const char *target, char *err, size_t err_len);
-int wmel_out_commit(wmel_out *o, char *err, size_t err_len); /* closes, fsyncs, renames */
+/* seekable: the writer will seek (wmel_out_seek). */
+int wmel_out_open(wmel_out *o, const char *target, int seekable, char *err, size_t err_len);
+int wmel_out_seek(wmel_out *o, long long offset);             /* from the start of the file */
+int wmel_out_commit(wmel_out *o, char *err, size_t err_len); /* flushes, fsyncs, renames */
 void wmel_out_abort(wmel_out *o);                              /* closes and unlinks */
+
+/* Refuses, before any work, an output that is an input (the same device and inode, also
+ * through links: replacing it would destroy the input) or the same file as another output,
+ * and an output that names a directory. outs/ins may hold NULLs (absent options) and "-"
+ * (standard input). Prints "wmel: ..." and returns 1, or returns 0. */
+int wmel_cli_check_files(const char *const *outs, int n_outs, const char *const *ins, int n_ins);
 
 /* The .npy header (format 1.0: magic, version, little-endian header length, a Python
  * dict padded with spaces and a newline) of a little-endian float32 C-order array of
@@ -26,7 +47,9 @@ void wmel_out_abort(wmel_out *o);                              /* closes and unl
  * length, or 0 when it does not fit in cap. */
 size_t wmel_npy_header(char *buf, size_t cap, const size_t *shape, int ndim, size_t min_len);
 
-/* Writes a whole float32 .npy atomically. */
+/* Writes a whole float32 .npy to an open output (not committed); atomically. */
+int wmel_write_npy(wmel_out *o, const size_t *shape, int ndim, const float *data, char *err,
+                   size_t err_len);
 int wmel_write_npy_atomic(const char *path, const size_t *shape, int ndim, const float *data,
                           char *err, size_t err_len);
 
@@ -47,8 +70,9 @@ int wmel_npy_out_commit(wmel_npy_out *w, const size_t *shape, int ndim, char *er
                         size_t err_len);
 void wmel_npy_out_abort(wmel_npy_out *w);
 
-/* Writes a PNG picture of a [n_mels][n_frames] spectrogram atomically (png.c). */
-int wmel_write_png(const char *path, const float *mel, int n_mels, size_t n_frames,
+/* Writes a PNG picture of a [n_mels][n_frames] spectrogram to an open output, not
+ * committed (png.c): one message in err on failure (libpng prints nothing). */
+int wmel_write_png(wmel_out *o, const float *mel, int n_mels, size_t n_frames,
                    char *err, size_t err_len);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "wmel.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,9 +32,33 @@ static void colour(float v, unsigned char *rgb)
         rgb[c] = (unsigned char)lrintf(STOPS[i][c] + t * (STOPS[i + 1][c] - STOPS[i][c]));
 }
 
-int wmel_write_png(const char *path, const float *mel, int n_mels, size_t n_frames, char *err,
+/* libpng's errors and warnings come here instead of stderr: the one line the CLI prints
+ * is its own. An error longjmps back to wmel_write_png. */
+typedef struct png_msg {
+    char text[256];
+    int err; /* errno when the error was raised (a failed write) */
+} png_msg;
+
+static void png_on_error(png_structp png, png_const_charp msg)
+{
+    png_msg *m = png_get_error_ptr(png);
+    if (m) {
+        m->err = errno;
+        snprintf(m->text, sizeof m->text, "%s", msg ? msg : "error");
+    }
+    png_longjmp(png, 1);
+}
+
+static void png_on_warning(png_structp png, png_const_charp msg)
+{
+    (void)png;
+    (void)msg;
+}
+
+int wmel_write_png(wmel_out *o, const float *mel, int n_mels, size_t n_frames, char *err,
                    size_t err_len)
 {
+    const char *path = o->target;
     if (n_frames == 0 || n_mels <= 0) {
         snprintf(err, err_len, "%s: nothing to draw", path);
         return WMEL_ERR_INVALID_ARG;
@@ -66,24 +91,21 @@ int wmel_write_png(const char *path, const float *mel, int n_mels, size_t n_fram
             }
         }
     }
-    wmel_out o;
-    int rc = wmel_out_open(&o, path, err, err_len);
-    if (rc) {
-        free(img);
-        return rc;
-    }
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    static png_msg pm; /* static: written through a pointer before a longjmp */
+    memset(&pm, 0, sizeof pm);
+    errno = 0;
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &pm, png_on_error, png_on_warning);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     png_bytep *rows = malloc(height * sizeof *rows);
     if (!png || !info || !rows || setjmp(png_jmpbuf(png))) {
         png_destroy_write_struct(&png, &info);
         free(rows);
         free(img);
-        wmel_out_abort(&o);
-        snprintf(err, err_len, "%s: PNG encoding failed", path);
+        if (pm.err) snprintf(err, err_len, "%s: cannot write the PNG: %s", path, strerror(pm.err));
+        else snprintf(err, err_len, "%s: PNG encoding failed: %s", path, pm.text[0] ? pm.text : "out of memory");
         return WMEL_ERR_IO;
     }
-    png_init_io(png, o.f);
+    png_init_io(png, o->f);
     png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8, PNG_COLOR_TYPE_RGB,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     for (size_t y = 0; y < height; y++) rows[y] = img + y * width * 3;
@@ -93,12 +115,13 @@ int wmel_write_png(const char *path, const float *mel, int n_mels, size_t n_fram
     png_destroy_write_struct(&png, &info);
     free(rows);
     free(img);
-    return wmel_out_commit(&o, err, err_len);
+    return WMEL_OK;
 }
 #else
-int wmel_write_png(const char *path, const float *mel, int n_mels, size_t n_frames, char *err,
+int wmel_write_png(wmel_out *o, const float *mel, int n_mels, size_t n_frames, char *err,
                    size_t err_len)
 {
+    const char *path = o->target;
     (void)mel;
     (void)n_mels;
     (void)n_frames;

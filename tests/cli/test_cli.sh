@@ -99,6 +99,182 @@ if [ $can_ns = 1 ]; then
     "$WMEL" "$N/long3m.wav" "$N/w_full.npy" 2>"$T/err" && bad "windows with /tmp full: succeeded" ||
     { grep -q "long3m.wav: .*No space left on device" "$T/err" && ok || bad "windows with /tmp full: $(cat "$T/err")"; }
   [ ! -e "$N/w_full.npy" ] && ok || bad "windows with /tmp full left its output"
+  unshare -m sh -c 'mount -t tmpfs -o size=512k tmpfs /tmp && exec "$0" mel "$1" -o "$2" -q' \
+    "$WMEL" "$N/long3m.wav" "$N/m_full.npy" 2>"$T/err" && bad "mel with /tmp full: succeeded" ||
+    { grep -q "long3m.wav: .*No space left on device" "$T/err" && ok || bad "mel with /tmp full: $(cat "$T/err")"; }
+  [ ! -e "$N/m_full.npy" ] && ok || bad "mel with /tmp full left its output"
 fi
+SPEECH="$GOLDEN/audio/speech_en.wav"
+no_temps() { # no temporary output file left in directory $1
+  [ -z "$(ls -A "$1" | grep -E '\.tmp\.|wmel-.*\.tmp$')" ] && ok || bad "$2: temp files left: $(ls -A "$1" | tr '\n' ' ')"; }
+# F1: outputs that are not regular files are written in place, never replaced. Devices are
+# made with mknod on a tmpfs in a private mount namespace (never the real /dev): a null
+# device takes every command's output and stays a device; a full device fails with the
+# reason, stays a device, and nothing is left beside it.
+if [ $can_ns = 1 ]; then
+  mkdir -p "$N/dev"
+  unshare -m sh -c '
+    W=$0 D=$1 IN=$2 LONG=$3
+    mount -t tmpfs tmpfs "$D" && mknod "$D/null" c 1 3 && mknod "$D/full" c 1 7 || exit 9
+    for c in "mel $IN" "decode $IN" "windows $IN" "mel $LONG" "mel $IN --png $D/null"; do
+      $W $c -q -o "$D/null" && echo "ok: $c" || echo "failed: $c"
+    done
+    [ -c "$D/null" ] && echo "null is a device"
+    for c in "mel $IN" "decode $IN" "windows $IN"; do
+      $W $c -q -o "$D/full" 2>"$D/../err_full" && echo "full succeeded: $c" ||
+        { grep -q "No space left on device" "$D/../err_full" && echo "full refused: $c" || cat "$D/../err_full"; }
+    done
+    [ -c "$D/full" ] && echo "full is a device"
+    $W mel "$IN" -q -o "$D/../png_full.npy" --png "$D/full" 2>"$D/../err_png"
+    echo "png lines: $(wc -l < "$D/../err_png") exit $?"
+    [ -e "$D/../png_full.npy" ] && echo "png failure left the npy"
+    ls -A "$D" | tr "\n" " "; echo' "$WMEL" "$N/dev" "$SPEECH" "$N/long3m.wav" > "$T/ns.log" 2>&1
+  for c in "mel $SPEECH" "decode $SPEECH" "windows $SPEECH" "mel $N/long3m.wav" "mel $SPEECH --png $N/dev/null"; do
+    grep -qF "ok: $c" "$T/ns.log" && ok || bad "-o fake /dev/null: $c: $(cat "$T/ns.log")"
+  done
+  grep -q "null is a device" "$T/ns.log" && ok || bad "the null device was replaced: $(cat "$T/ns.log")"
+  [ "$(grep -c "full refused" "$T/ns.log")" = 3 ] && ok || bad "-o fake /dev/full: $(cat "$T/ns.log")"
+  grep -q "full is a device" "$T/ns.log" && ok || bad "the full device was replaced: $(cat "$T/ns.log")"
+  # F11: a PNG write failure is one line on stderr (libpng's own message is not printed)
+  grep -q "png lines: 1 " "$T/ns.log" && ok || bad "PNG failure: not one line: $(cat "$T/ns.log") $(cat "$N/err_png" 2>/dev/null)"
+  grep -q "left the npy" "$T/ns.log" && bad "PNG failure left the .npy" || ok
+  [ "$(tail -1 "$T/ns.log")" = "full null " ] && ok || bad "files beside the devices: $(tail -1 "$T/ns.log")"
+  # a full disk for the output itself: the reason, and nothing left
+  mkdir -p "$N/small"
+  unshare -m sh -c 'mount -t tmpfs -o size=64k tmpfs "$1" && { "$0" mel "$2" -o "$1/x.npy"; echo "exit $?"; ls -A "$1"; }' \
+    "$WMEL" "$N/small" "$SPEECH" > "$T/small.log" 2>&1
+  grep -q "No space left on device" "$T/small.log" && grep -q "exit 1" "$T/small.log" && ok ||
+    bad "output on a full disk: $(cat "$T/small.log")"
+  [ "$(tail -1 "$T/small.log")" = "exit 1" ] && ok || bad "full disk: files left: $(cat "$T/small.log")"
+fi
+# F1: a FIFO gets the .npy streamed in place (whole, progressive and long outputs)
+"$WMEL" decode "$SPEECH" -o "$T/dec.npy" -q || bad "decode"
+"$WMEL" mel "$N/long3m.wav" -o "$T/long.npy" -q || bad "mel long"
+for c in "mel:$SPEECH:$T/a.npy" "decode:$SPEECH:$T/dec.npy" "mel:$N/long3m.wav:$T/long.npy"; do
+  IFS=: read -r cmd in ref <<< "$c"
+  rm -f "$T/fifo"; mkfifo "$T/fifo"
+  timeout 60 cat "$T/fifo" > "$T/fifo.out" & cpid=$!
+  timeout 120 "$WMEL" $cmd "$in" -o "$T/fifo" -q 2>"$T/err" || bad "$cmd to a FIFO: $(cat "$T/err")"
+  wait $cpid
+  [ -p "$T/fifo" ] && ok || bad "$cmd: the FIFO was replaced"
+  cmp -s "$T/fifo.out" "$ref" && ok || bad "$cmd to a FIFO: the bytes differ from the file output"
+done
+# /dev/stdout: a file (also opened for appending) or a pipe, written in place
+"$WMEL" mel "$SPEECH" -o /dev/stdout > "$T/so.npy" 2>"$T/err" && cmp -s "$T/so.npy" "$T/a.npy" && ok ||
+  bad "-o /dev/stdout to a file: $(cat "$T/err")"
+printf HEAD > "$T/ap.npy"
+"$WMEL" mel "$SPEECH" -o /dev/stdout >> "$T/ap.npy" 2>"$T/err" && [ "$(head -c 4 "$T/ap.npy")" = HEAD ] &&
+  cmp -s <(tail -c +5 "$T/ap.npy") "$T/a.npy" && ok || bad "-o /dev/stdout appending: $(cat "$T/err")"
+"$WMEL" decode "$SPEECH" -o /dev/stdout 2>"$T/err" | cat > "$T/sp.npy"
+cmp -s "$T/sp.npy" "$T/dec.npy" && ok || bad "decode -o /dev/stdout to a pipe: $(cat "$T/err")"
+# symlinked outputs are written through: the link stays, its target gets the file
+ln -s real.npy "$T/link.npy"
+expect_ok "-o dangling link" "$WMEL" mel "$SPEECH" -o "$T/link.npy"
+[ -L "$T/link.npy" ] && cmp -s "$T/real.npy" "$T/a.npy" && ok || bad "dangling link: $(ls -l "$T/link.npy")"
+expect_ok "-o link again" "$WMEL" decode "$SPEECH" -o "$T/link.npy"
+[ -L "$T/link.npy" ] && cmp -s "$T/real.npy" "$T/dec.npy" && ok || bad "link to a file: $(ls -l "$T/link.npy")"
+mkdir -p "$T/sub"; ln -s ../real2.npy "$T/sub/l2.npy"; ln -s sub/l2.npy "$T/l3.npy"
+expect_ok "-o chain of relative links" "$WMEL" mel "$SPEECH" -o "$T/l3.npy" --png "$T/sub/l2.png"
+[ -L "$T/l3.npy" ] && [ -L "$T/sub/l2.npy" ] && cmp -s "$T/real2.npy" "$T/a.npy" && ok || bad "link chain"
+ln -s /dev/stdout "$T/so_link.npy"
+"$WMEL" mel "$SPEECH" -o "$T/so_link.npy" 2>"$T/err" | cat > "$T/so2.npy"
+[ -L "$T/so_link.npy" ] && cmp -s "$T/so2.npy" "$T/a.npy" && ok || bad "a link to /dev/stdout: $(cat "$T/err")"
+# a replaced file keeps its permissions (a private output stays private)
+: > "$T/priv.npy"; chmod 600 "$T/priv.npy"
+expect_ok "private output" "$WMEL" mel "$SPEECH" -o "$T/priv.npy"
+[ "$(stat -c %a "$T/priv.npy")" = 600 ] && ok || bad "the output's permissions changed: $(stat -c %a "$T/priv.npy")"
+no_temps "$T" "links"; no_temps "$T/sub" "links"
+# F3: an output that is an input (the same file, through links too) is refused before any work
+cp "$SPEECH" "$T/in.wav"; ln -s in.wav "$T/in_link.npy"; ln "$T/in.wav" "$T/in_hard.npy"
+for o in "$T/in.wav" "$T/in_link.npy" "$T/in_hard.npy" "$T/sub/../in.wav"; do
+  for cmd in mel decode windows; do
+    expect_fail "$cmd -o input $o" "$WMEL" $cmd "$T/in.wav" -o "$o" -q
+    grep -q "same file" "$T/err" && ok || bad "$cmd -o $o: $(cat "$T/err")"
+  done
+done
+expect_fail "--png input" "$WMEL" mel "$T/in.wav" -o "$T/p.npy" --png "$T/in_link.npy"
+expect_fail "--png = -o" "$WMEL" mel "$T/in.wav" -o "$T/p.npy" --png "$T/p.npy"
+cmp -s "$T/in.wav" "$SPEECH" && ok || bad "the input was overwritten"
+[ ! -e "$T/p.npy" ] && ok || bad "a refused run left an output"
+# F8: the longest legal names (255 bytes) work: the temporary name fits too
+long=$(printf 'n%.0s' $(seq 251)).npy
+expect_ok "255-byte output name" "$WMEL" mel "$SPEECH" -o "$T/$long" -q
+cmp -s "$T/$long" "$T/a.npy" && ok || bad "255-byte name: wrong output"
+expect_ok "250-byte output name, decode" "$WMEL" decode "$SPEECH" -o "$T/${long:5}" -q
+# F9: a directory as -o says so
+for o in "$T/sub/" "$T/sub" "$T/newdir/"; do
+  expect_fail "-o $o" "$WMEL" mel "$SPEECH" -o "$o" -q
+  grep -q "is a directory" "$T/err" && ok || bad "-o $o: $(cat "$T/err")"
+done
+[ ! -e "$T/newdir" ] && ok || bad "-o newdir/ created something"
+# F10: usage errors exit 2, as the README says
+usage() { local d=$1; shift; "$@" >/dev/null 2>"$T/err"; local st=$?
+  [ $st = 2 ] && [ -s "$T/err" ] && ok || bad "$d: exit $st (want 2): $(cat "$T/err")"; }
+usage "--padding x" "$WMEL" mel "$SPEECH" -o "$T/u.npy" --padding x
+usage "--padding -1" "$WMEL" mel "$SPEECH" -o "$T/u.npy" --padding -1
+usage "--norm bogus" "$WMEL" mel "$SPEECH" -o "$T/u.npy" --norm bogus
+usage "--smooth 5x5" "$WMEL" mel "$SPEECH" -o "$T/u.npy" --smooth 5x5
+usage "--png without a name" "$WMEL" mel "$SPEECH" -o "$T/u.npy" --png
+usage "mel without INPUT" "$WMEL" mel -o "$T/u.npy"
+usage "mel without -o" "$WMEL" mel "$SPEECH"
+usage "decode without -o" "$WMEL" decode "$SPEECH"
+usage "windows without INPUT" "$WMEL" windows -o "$T/u.npy"
+usage "stem without --weights" "$WMEL" stem "$SPEECH" -o "$T/u.npy"
+usage "--threads x" "$WMEL" mel "$SPEECH" -o "$T/u.npy" --threads x
+[ ! -e "$T/u.npy" ] && ok || bad "a usage error left an output"
+# F12: --pad-30s reads only the first 30 s: a 3-hour file (sparse: no disk) stays small in
+# memory, and an endless standard input ends
+python3 - "$N/3h.wav" <<'PYEOF'
+import struct, sys
+n = 3 * 3600 * 16000 * 2
+with open(sys.argv[1], "wb") as f:
+    f.write(b"RIFF" + struct.pack("<I", 36 + n) + b"WAVEfmt " +
+            struct.pack("<IHHIIHH", 16, 1, 1, 16000, 32000, 2, 16) + b"data" + struct.pack("<I", n))
+    f.truncate(44 + n)
+PYEOF
+rss=$(python3 -c '
+import resource, subprocess, sys
+r = subprocess.run(sys.argv[1:], stderr=subprocess.PIPE)
+print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)'   "$WMEL" mel "$N/3h.wav" --pad-30s -o "$T/p30.npy" -q)
+[ "${rss%% *}" = 0 ] && [ "${rss##* }" -lt 150 ] && ok || bad "--pad-30s on 3 hours: exit and peak RSS MB: $rss"
+[ "$(py_shape "$T/p30.npy")" = "'shape': (80, 3000)" ] && ok || bad "--pad-30s shape: $(py_shape "$T/p30.npy")"
+rm -f "$N/3h.wav"
+if "$WMEL" --version | grep -q ffmpeg; then
+  { head -c 40 "$N/long3m.wav"; printf '\377\377\377\377'; cat /dev/zero; } |
+    timeout 60 "$WMEL" mel - --pad-30s -o "$T/p30s.npy" -q 2>"$T/err"
+  [ "$(py_shape "$T/p30s.npy")" = "'shape': (80, 3000)" ] && ok || bad "--pad-30s on endless stdin: $(cat "$T/err")"
+fi
+# F2: SIGINT, SIGTERM, SIGHUP remove the temporary output and end the run by that signal;
+# SIGKILL leaves a hidden temporary file that is never taken for the output
+mkfifo "$T/feed"
+for sig in INT TERM HUP KILL; do
+  env --default-signal=INT,TERM,HUP "$WMEL" decode - -o "$T/sig.npy" -q < "$T/feed" & pid=$!
+  exec 7>"$T/feed"
+  head -c 400044 "$N/long3m.wav" >&7
+  for _ in $(seq 100); do ls -A "$T" | grep -q "wmel-.*\.tmp$" && break; sleep 0.1; done
+  ls -A "$T" | grep -q "wmel-.*\.tmp$" && ok || bad "$sig: no temporary file while decoding"
+  kill -s $sig $pid; wait $pid 2>/dev/null; st=$?
+  exec 7>&-
+  [ $st = $((128 + $(kill -l $sig))) ] && ok || bad "SIG$sig: exit status $st"
+  [ ! -e "$T/sig.npy" ] && ok || bad "SIG$sig: an output was left"
+  if [ $sig = KILL ]; then
+    stale=$(ls -A "$T" | grep "wmel-.*\.tmp$")
+    case "$stale" in .*) ok ;; *) bad "SIGKILL: the stale temp is not hidden: $stale" ;; esac
+    case "$stale" in *.npy) bad "SIGKILL: the stale temp ends in .npy: $stale" ;; *) ok ;; esac
+    expect_ok "rerun after SIGKILL" "$WMEL" decode "$SPEECH" -o "$T/sig.npy" -q
+    cmp -s "$T/sig.npy" "$T/dec.npy" && ok || bad "rerun after SIGKILL: wrong output"
+    rm -f "$T/$stale" "$T/sig.npy"
+  else
+    no_temps "$T" "SIG$sig"
+  fi
+done
+# nohup: a SIGHUP the caller ignores stays ignored
+( trap '' HUP; exec "$WMEL" decode - -o "$T/hup.npy" -q ) < "$T/feed" & pid=$!
+exec 7>"$T/feed"; head -c 400044 "$N/long3m.wav" >&7; sleep 0.5
+kill -s HUP $pid; sleep 0.3
+kill -0 $pid 2>/dev/null && ok || bad "a SIGHUP ignored by the caller (nohup) stopped the run"
+exec 7>&-; wait $pid; st=$?
+[ $st = 0 ] && [ -e "$T/hup.npy" ] && ok || bad "the nohup run: exit $st"
+no_temps "$T" "all"
 echo "test_cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
