@@ -65,7 +65,7 @@ static int af_open(afile *a, const char *dir, const char *name, char *err, size_
         snprintf(err, err_len, "%s: path too long", dir);
         return WMEL_ERR_IO;
     }
-    int rc = wmel_out_open(&a->o, a->path, err, err_len);
+    int rc = wmel_out_open(&a->o, a->path, 0, err, err_len);
     if (rc == WMEL_OK) a->f = a->o.f;
     return rc;
 }

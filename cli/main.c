@@ -7,6 +7,7 @@
  * temporary file and renamed into place).
  */
 #include "commands.h"
+#include "out.h"
 #include "wmel.h"
 
 #include <stdio.h>
@@ -69,6 +70,7 @@ static const struct {
 
 int main(int argc, char **argv)
 {
+    wmel_out_handle_signals(); /* temporaries removed on SIGINT/SIGTERM/SIGHUP */
     if (argc < 2) {
         fputs(USAGE, stderr);
         return 2;

@@ -41,15 +41,22 @@ static void on_signal(int sig)
     errno = saved;
 }
 
+static int want_handlers;
+
+void wmel_out_handle_signals(void) { want_handlers = 1; }
+
 static void install_handlers(void)
 {
     static int done;
-    if (done) return;
+    if (done || !want_handlers) return;
     done = 1;
     for (size_t i = 0; i < sizeof CLEANUP_SIGNALS / sizeof CLEANUP_SIGNALS[0]; i++) {
         struct sigaction old, sa;
-        /* a signal the caller ignores (nohup, a background job's SIGINT) stays ignored */
-        if (sigaction(CLEANUP_SIGNALS[i], NULL, &old) != 0 || old.sa_handler == SIG_IGN) continue;
+        /* only over the default action: a signal the caller ignores (nohup, a background
+           job's SIGINT) stays ignored, and a handler of the program's own stays */
+        if (sigaction(CLEANUP_SIGNALS[i], NULL, &old) != 0 || (old.sa_flags & SA_SIGINFO) ||
+            old.sa_handler != SIG_DFL)
+            continue;
         memset(&sa, 0, sizeof sa);
         sa.sa_handler = on_signal;
         sigemptyset(&sa.sa_mask);
@@ -130,20 +137,21 @@ static char *follow_links(const char *name)
     return NULL;
 }
 
-/* The temporary beside path: ".NAME.wmel-XXXXXX.tmp", NAME cut to 200 bytes (on a UTF-8
- * boundary) so that the longest legal name (255 bytes) still gives a legal temporary. */
+/* The temporary beside path: "NAME.tmp.XXXXXX" (the name wmel batch and wmel.ray look
+ * for), NAME cut (on a UTF-8 boundary) so that the longest legal name, 255 bytes, still
+ * gives a legal temporary. It never ends like the output, so it is not taken for one. */
 static char *temp_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
     const char *base = slash ? slash + 1 : path;
     size_t dir = (size_t)(base - path), bl = strlen(base);
-    if (bl > 200) {
-        bl = 200;
+    if (bl > 255 - 11) {
+        bl = 255 - 11;
         while (bl > 0 && ((unsigned char)base[bl] & 0xC0) == 0x80) bl--;
     }
-    size_t n = dir + 1 + bl + 20;
+    size_t n = dir + bl + 12;
     char *t = malloc(n);
-    if (t) snprintf(t, n, "%.*s.%.*s.wmel-XXXXXX.tmp", (int)dir, path, (int)bl, base);
+    if (t) snprintf(t, n, "%.*s%.*s.tmp.XXXXXX", (int)dir, path, (int)bl, base);
     return t;
 }
 
@@ -217,7 +225,7 @@ int wmel_out_open(wmel_out *o, const char *target, int seekable, char *err, size
             break;
         }
     if (o->slot >= 0) {
-        fd = mkstemps(o->tmp, 4);
+        fd = mkstemp(o->tmp);
         if (fd >= 0) {
             memcpy(temp_path[o->slot], o->tmp, strlen(o->tmp) + 1);
             temp_used[o->slot] = 1;

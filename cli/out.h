@@ -8,10 +8,11 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* An output file. A regular file (or a name not yet taken) is written to a hidden
- * temporary beside it, ".NAME.wmel-XXXXXX.tmp", and renamed into place on commit: abort,
- * a crash or SIGINT/SIGTERM/SIGHUP (the temporary is unlinked by a handler, then the
- * signal ends the process) leave nothing under the target name. A symlink is followed:
+/* An output file. A regular file (or a name not yet taken) is written to a temporary
+ * beside it, "NAME.tmp.XXXXXX" (NAME cut to fit 255 bytes), and renamed into place on
+ * commit: abort, a crash or SIGINT/SIGTERM/SIGHUP (with wmel_out_handle_signals(), the
+ * temporary is unlinked by a handler, then the signal ends the process) leave nothing
+ * under the target name. A symlink is followed:
  * its target gets the file, the link stays. What is not a regular file (a device, a FIFO,
  * /dev/stdout, /dev/fd/N) is written in place with no temporary; an output that needs
  * seeking (a .npy whose shape comes last) goes to such a target through an unnamed
@@ -28,6 +29,12 @@ typedef struct wmel_out {
     int slot;        /* signal-cleanup slot of tmp, -1 none */
     int mode;        /* permissions of the file replaced, -1 when there was none */
 } wmel_out;
+
+/* Makes the temporaries removed on SIGINT, SIGTERM and SIGHUP (handlers installed on
+ * the first output, over the default action only: an ignored signal or a handler of the
+ * program's own stays). The wmel command calls it; a library user (the Python batch
+ * module) does not, so Python's own SIGINT handling stays. */
+void wmel_out_handle_signals(void);
 
 /* seekable: the writer will seek (wmel_out_seek). */
 int wmel_out_open(wmel_out *o, const char *target, int seekable, char *err, size_t err_len);

@@ -106,7 +106,7 @@ if [ $can_ns = 1 ]; then
 fi
 SPEECH="$GOLDEN/audio/speech_en.wav"
 no_temps() { # no temporary output file left in directory $1
-  [ -z "$(ls -A "$1" | grep -E '\.tmp\.|wmel-.*\.tmp$')" ] && ok || bad "$2: temp files left: $(ls -A "$1" | tr '\n' ' ')"; }
+  [ -z "$(ls -A "$1" | grep -E '\.tmp\.[A-Za-z0-9]{6}$')" ] && ok || bad "$2: temp files left: $(ls -A "$1" | tr '\n' ' ')"; }
 # F1: outputs that are not regular files are written in place, never replaced. Devices are
 # made with mknod on a tmpfs in a private mount namespace (never the real /dev): a null
 # device takes every command's output and stays a device; a full device fails with the
@@ -245,22 +245,21 @@ if "$WMEL" --version | grep -q ffmpeg; then
   [ "$(py_shape "$T/p30s.npy")" = "'shape': (80, 3000)" ] && ok || bad "--pad-30s on endless stdin: $(cat "$T/err")"
 fi
 # F2: SIGINT, SIGTERM, SIGHUP remove the temporary output and end the run by that signal;
-# SIGKILL leaves a hidden temporary file that is never taken for the output
+# SIGKILL leaves its temporary file (NAME.tmp.XXXXXX), which is never taken for the output
 mkfifo "$T/feed"
 for sig in INT TERM HUP KILL; do
   env --default-signal=INT,TERM,HUP "$WMEL" decode - -o "$T/sig.npy" -q < "$T/feed" & pid=$!
   exec 7>"$T/feed"
   head -c 400044 "$N/long3m.wav" >&7
-  for _ in $(seq 100); do ls -A "$T" | grep -q "wmel-.*\.tmp$" && break; sleep 0.1; done
-  ls -A "$T" | grep -q "wmel-.*\.tmp$" && ok || bad "$sig: no temporary file while decoding"
+  for _ in $(seq 100); do ls -A "$T" | grep -q '^sig\.npy\.tmp\.' && break; sleep 0.1; done
+  ls -A "$T" | grep -q '^sig\.npy\.tmp\.' && ok || bad "$sig: no temporary file while decoding"
   kill -s $sig $pid; wait $pid 2>/dev/null; st=$?
   exec 7>&-
   [ $st = $((128 + $(kill -l $sig))) ] && ok || bad "SIG$sig: exit status $st"
   [ ! -e "$T/sig.npy" ] && ok || bad "SIG$sig: an output was left"
   if [ $sig = KILL ]; then
-    stale=$(ls -A "$T" | grep "wmel-.*\.tmp$")
-    case "$stale" in .*) ok ;; *) bad "SIGKILL: the stale temp is not hidden: $stale" ;; esac
-    case "$stale" in *.npy) bad "SIGKILL: the stale temp ends in .npy: $stale" ;; *) ok ;; esac
+    stale=$(ls -A "$T" | grep '^sig\.npy\.tmp\.')
+    case "$stale" in *.npy) bad "SIGKILL: the stale temp ends in .npy: $stale" ;; ?*) ok ;; *) bad "SIGKILL: no stale temp" ;; esac
     expect_ok "rerun after SIGKILL" "$WMEL" decode "$SPEECH" -o "$T/sig.npy" -q
     cmp -s "$T/sig.npy" "$T/dec.npy" && ok || bad "rerun after SIGKILL: wrong output"
     rm -f "$T/$stale" "$T/sig.npy"
