@@ -50,6 +50,8 @@ def _read_file(path: str, open_path: str):
     try:
         with open(open_path, "rb") as f:
             return f.read(), None
+    except IsADirectoryError:
+        return None, f"{path}: cannot open: is a directory"  # libwmel's words
     except OSError as e:
         return None, f"{path}: cannot open: {e.strerror}"
 

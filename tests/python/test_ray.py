@@ -155,6 +155,27 @@ def test_ray_equals_wmel_batch(cluster, corpus, reference, tmp_path):
     assert tree_equal(reference, tmp_path / "ray") > 10
 
 
+def test_unreadable_inputs_read_like_wmel_batch(tmp_path):
+    """No cluster: a folder, a missing file and an empty file in the manifest give the
+    errors.jsonl lines of wmel batch, through read_bytes + Featurizer (source="bytes") and
+    through Featurizer alone (source="paths")."""
+    import pyarrow as pa
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "empty.wav").write_bytes(b"")
+    names = ["sub", "gone.flac", "empty.wav"]
+    (tmp_path / "list.txt").write_text("".join(n + "\n" for n in names))
+    r = wmel.batch(tmp_path / "list.txt", tmp_path / "out", jobs=1)
+    assert r.failed == 3
+    want = (tmp_path / "out" / "errors.jsonl").read_text().splitlines()
+    assert "sub: cannot open: is a directory" in want[0]
+    rows = pa.table({"i": list(range(3)), "key": ["sub", "gone", "empty"], "path": names,
+                     "open": [str(tmp_path / n) for n in names], "shard": [0] * 3})
+    f = wmel.ray.Featurizer()
+    for t in (f(rows), f(wmel.ray.read_bytes(rows))):
+        assert t.column("ok").to_pylist() == [False] * 3
+        assert t.column("line").to_pylist() == want
+
+
 class NoFiles(wmel.ray.Featurizer):
     """A worker that may not read any file: with source="bytes" the inputs reach it as
     bytes (read on the driver's node), so this must never run. Its process may not read
