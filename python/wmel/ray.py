@@ -2,10 +2,10 @@
 
     python -m wmel.ray MANIFEST -o OUTDIR [--address ADDR] [--mode pad30|full|windows]
                        [--n-mels 80|128] [--shard-size N] [--workers N]
-                       [--format webdataset|parquet] [--quiet]
+                       [--format webdataset|parquet] [--source paths|bytes] [--quiet]
 
     wmel.ray.run(manifest_or_paths, out_dir, mode="pad30", n_mels=80, shard_size=1000,
-                 address=None, workers=None, format="webdataset")
+                 address=None, workers=None, format="webdataset", source="paths")
 
 A Ray Dataset of the manifest's items goes through `map_batches` with a callable class,
 `Featurizer`, that holds one wmel context per Ray worker (an actor): each worker reads the
@@ -13,8 +13,12 @@ input's bytes and decodes them in-process (no ffmpeg process), and turns them in
 item's two tar members with the same C code as `wmel batch` (wmel._batch.Worker). The
 driver receives the items in manifest order and writes the shards, the .parts, index.jsonl,
 errors.jsonl and job.json exactly as `wmel batch` does, so the output folder is the same,
-byte for byte, and either tool resumes the other's job. Inputs are paths every worker can
-read (one machine, or a shared filesystem).
+byte for byte, and either tool resumes the other's job. With source="paths" (the
+default) the inputs are paths every worker can read (one machine, or a shared
+filesystem); with source="bytes" Ray tasks pinned to the driver's node read them
+(`read_bytes`) and their bytes reach the workers through the object store, so the workers
+need not see the files. An input that cannot be read is an errors.jsonl line either way,
+with `wmel batch`'s message.
 
 Ray restarts a worker that dies and retries its batch (Ray Data's actor defaults), and the
 driver keeps each item once, so a killed worker costs time, not items.
@@ -35,33 +39,61 @@ import sys
 from . import _batch
 from ._jobs import BatchError, BatchResult, MODES, _manifest_args, _mode
 
-__all__ = ["run", "Featurizer", "main"]
+__all__ = ["run", "Featurizer", "read_bytes", "main"]
 
 _ZERO = bytes(1024)
 
 
+def _read_file(path: str, open_path: str):
+    """(the file's bytes, None), or (None, the message `wmel batch` records when it cannot
+    read the file)."""
+    try:
+        with open(open_path, "rb") as f:
+            return f.read(), None
+    except IsADirectoryError:
+        return None, f"{path}: cannot open: is a directory"  # libwmel's words
+    except OSError as e:
+        return None, f"{path}: cannot open: {e.strerror}"
+
+
 class Featurizer:
     """The map_batches callable: one wmel context per Ray worker. A batch (pyarrow) of
-    rows i, key, path, open, shard -> rows i, ok, members (the two tar members), line
-    (the index.jsonl or errors.jsonl line)."""
+    rows i, key, path, shard and either open (the file to read) or bytes (its content,
+    null when it could not be read, with the message in an `error` column) -> rows i, ok,
+    members (the two tar members), line (the index.jsonl or errors.jsonl line)."""
 
     def __init__(self, n_mels: int = 80, mode: str = "pad30"):
         self.worker = _batch.Worker(n_mels, _mode(mode))
 
-    def item(self, key: str, path: str, open_path: str, shard: int):
-        try:
-            with open(open_path, "rb") as f:
-                data = f.read()
-        except OSError as e:
-            return None, _batch.error_line(path, key, f"{path}: cannot open: {e.strerror}")
+    def read_file(self, path: str, open_path: str):
+        return _read_file(path, open_path)
+
+    def item(self, key: str, path: str, open_path: str | None, shard: int, data=None, error=None):
+        """The item's (members, line), or (None, errors.jsonl line). With open_path the
+        worker reads the file; without it, data is the file's content (None: it could not
+        be read, and error says why)."""
+        if open_path is not None:
+            data, error = self.read_file(path, open_path)
+        if data is None:
+            return None, _batch.error_line(path, key, error or f"{path}: cannot open")
         return self.worker.item(data, key, path, shard)
 
     def __call__(self, batch):
         import pyarrow as pa
-        cols = {c: batch.column(c).to_pylist() for c in ("i", "key", "path", "open", "shard")}
+        names = set(batch.column_names)
+        cols = {c: batch.column(c).to_pylist() for c in ("i", "key", "path", "shard")}
+        n = len(cols["i"])
+        if "bytes" in names:
+            opens = [None] * n
+            datas = batch.column("bytes").to_pylist()
+            errors = batch.column("error").to_pylist() if "error" in names else [None] * n
+        else:
+            opens = batch.column("open").to_pylist()
+            datas, errors = [None] * n, [None] * n
         members, lines = [], []
-        for key, path, op, shard in zip(cols["key"], cols["path"], cols["open"], cols["shard"]):
-            m, line = self.item(key, path, op, shard)
+        for k in range(n):
+            m, line = self.item(cols["key"][k], cols["path"][k], opens[k], cols["shard"][k],
+                                datas[k], errors[k])
             members.append(m)
             lines.append(line)
         return pa.table({
@@ -70,6 +102,25 @@ class Featurizer:
             "members": pa.array([m or b"" for m in members], pa.large_binary()),
             "line": pa.array(lines, pa.string()),
         })
+
+
+def read_bytes(batch):
+    """map_batches function of source="bytes": rows i, key, path, open, shard -> rows i,
+    key, path, shard, bytes (the file's content; null when it cannot be read), error (the
+    message `wmel batch` records then; null otherwise). wmel.ray.run() runs it on the
+    driver's node, so the workers need not see the files."""
+    import pyarrow as pa
+    datas, errors = [], []
+    for path, op in zip(batch.column("path").to_pylist(), batch.column("open").to_pylist()):
+        d, e = _read_file(path, op)
+        datas.append(d)
+        errors.append(e)
+    return pa.table({
+        "i": batch.column("i"), "key": batch.column("key"), "path": batch.column("path"),
+        "shard": batch.column("shard"),
+        "bytes": pa.array(datas, pa.large_binary()),
+        "error": pa.array(errors, pa.string()),
+    })
 
 
 # ---------------------------------------------------------------- the output folder
@@ -232,16 +283,23 @@ def _npy_of(members: bytes) -> bytes:
 def run(manifest_or_paths, out_dir, mode: str = "pad30", n_mels: int = 80,
         shard_size: int = 1000, address: str | None = None, workers: int | None = None,
         format: str = "webdataset", batch_size: int = 4, progress: bool = False,
-        featurizer=Featurizer) -> BatchResult:
+        featurizer=Featurizer, source: str = "paths") -> BatchResult:
     """Runs (or resumes) the `wmel batch` job on a Ray cluster and returns a BatchResult
     (exit_status 0, or 3 when some inputs failed: errors.jsonl). address: the cluster
     (None: the one ray.init() finds or starts; ignored when Ray is already initialised).
     workers: Ray workers, each with one wmel context (None: the cluster's CPUs).
+    source: "paths", each worker reads its inputs (every node sees the files: one machine
+    or a shared filesystem), or "bytes", the inputs are read on the driver's node by Ray
+    tasks and their bytes travel to the workers through Ray's object store (the workers
+    need not see the files; the driver must run on a node of the cluster, not through Ray
+    Client). The output is the same either way, errors.jsonl included.
     The job itself failing raises BatchError."""
     import ray
 
     if format not in ("webdataset", "parquet"):
         raise ValueError(f"format must be 'webdataset' or 'parquet', got {format!r}")
+    if source not in ("paths", "bytes"):
+        raise ValueError(f"source must be 'paths' or 'bytes', got {source!r}")
     manifest, text = _manifest_args(manifest_or_paths)
     out_dir = os.fsdecode(out_dir)
     try:
@@ -277,7 +335,19 @@ def run(manifest_or_paths, out_dir, mode: str = "pad30", n_mels: int = 80,
         size = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
         written, secs = 0, 0.0
         if rows:
-            ds = ray.data.from_items(rows, override_num_blocks=max(1, min(len(rows), 4 * size)))
+            if source == "bytes":
+                # small blocks: each read task holds a few files' bytes at a time
+                blocks = max(1, min(len(rows), max(4 * size, len(rows) // 16)))
+            else:
+                blocks = max(1, min(len(rows), 4 * size))
+            ds = ray.data.from_items(rows, override_num_blocks=blocks)
+            if source == "bytes":
+                # on this node (the label Ray's own local:// reads use); num_cpus=0: runs
+                # beside the actors that hold the CPUs, and is never fused into them
+                # (different resources), so the files are read here; at most 4 at once
+                here = {"ray.io/node-id": ray.get_runtime_context().get_node_id()}
+                ds = ds.map_batches(read_bytes, batch_size=batch_size, batch_format="pyarrow",
+                                    num_cpus=0, concurrency=min(4, size), label_selector=here)
             ds = ds.map_batches(featurizer, fn_constructor_kwargs={"n_mels": int(n_mels), "mode": mode},
                                 batch_size=batch_size, batch_format="pyarrow",
                                 compute=ray.data.ActorPoolStrategy(size=size), num_cpus=1)
@@ -388,13 +458,17 @@ def main(argv=None) -> int:
     ap.add_argument("--shard-size", type=int, default=1000)
     ap.add_argument("--workers", type=int, default=None, help="Ray workers (default: cluster CPUs)")
     ap.add_argument("--format", default="webdataset", choices=("webdataset", "parquet"))
+    ap.add_argument("--source", default="paths", choices=("paths", "bytes"),
+                    help="paths: each worker reads its inputs (shared filesystem); bytes: the "
+                         "inputs are read on this node and sent to the workers")
     ap.add_argument("-q", "--quiet", action="store_true")
     a = ap.parse_args(argv)
     if a.shard_size < 1:
         ap.error("--shard-size takes a number of items >= 1")
     try:
         r = run(a.manifest, a.output, mode=a.mode, n_mels=a.n_mels, shard_size=a.shard_size,
-                address=a.address, workers=a.workers, format=a.format, progress=not a.quiet)
+                address=a.address, workers=a.workers, format=a.format, progress=not a.quiet,
+                source=a.source)
     except (BatchError, ValueError) as e:
         print(f"wmel.ray: {e}", file=sys.stderr)
         return 1

@@ -1,7 +1,9 @@
 """test_ray.py -- wmel.ray on a real local Ray cluster: a head node and a second node on
 this machine (`ray start`, 127.0.0.1 only, their own temp folder, small object stores),
 ~50 generated inputs including broken ones. The output folder must equal `wmel batch`'s
-(wmel.batch(), the same C job) file for file, byte for byte; with a Ray worker killed
+(wmel.batch(), the same C job) file for file, byte for byte, whether the workers read the
+inputs (source="paths") or receive their bytes read on the driver's node (source="bytes",
+with workers that may not open a file); with a Ray worker killed
 part-way the job still ends with every item exactly once; Parquet holds the same items.
 The cluster is stopped in a `finally`: every process it started (found by an
 environment tag they all inherit) is gone at the end, or the test fails."""
@@ -151,6 +153,72 @@ def test_ray_equals_wmel_batch(cluster, corpus, reference, tmp_path):
     p = subprocess.run(cmd[:-1] + ["9", "-q"], capture_output=True, text=True, timeout=120)
     assert p.returncode == 1 and "holds another job" in p.stderr
     assert tree_equal(reference, tmp_path / "ray") > 10
+
+
+def test_unreadable_inputs_read_like_wmel_batch(tmp_path):
+    """No cluster: a folder, a missing file and an empty file in the manifest give the
+    errors.jsonl lines of wmel batch, through read_bytes + Featurizer (source="bytes") and
+    through Featurizer alone (source="paths")."""
+    import pyarrow as pa
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "empty.wav").write_bytes(b"")
+    names = ["sub", "gone.flac", "empty.wav"]
+    (tmp_path / "list.txt").write_text("".join(n + "\n" for n in names))
+    r = wmel.batch(tmp_path / "list.txt", tmp_path / "out", jobs=1)
+    assert r.failed == 3
+    want = (tmp_path / "out" / "errors.jsonl").read_text().splitlines()
+    assert "sub: cannot open: is a directory" in want[0]
+    rows = pa.table({"i": list(range(3)), "key": ["sub", "gone", "empty"], "path": names,
+                     "open": [str(tmp_path / n) for n in names], "shard": [0] * 3})
+    f = wmel.ray.Featurizer()
+    for t in (f(rows), f(wmel.ray.read_bytes(rows))):
+        assert t.column("ok").to_pylist() == [False] * 3
+        assert t.column("line").to_pylist() == want
+
+
+class NoFiles(wmel.ray.Featurizer):
+    """A worker that may not read any file: with source="bytes" the inputs reach it as
+    bytes (read on the driver's node), so this must never run. Its process may not read
+    a file for read_bytes either (that would mean Ray fused the read into the workers)."""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+
+        def refuse(path, open_path):
+            raise AssertionError(f"the Ray worker process of a Featurizer read {open_path}")
+        wmel.ray._read_file = refuse
+
+    def read_file(self, path, open_path):
+        raise AssertionError(f"a Ray worker opened {open_path} with source='bytes'")
+
+
+def test_ray_bytes_source_equals_wmel_batch(cluster, corpus, reference, tmp_path):
+    """source="bytes": the same folder as wmel batch, the missing input in errors.jsonl
+    with the same message, no worker opening a file; then the command with --source
+    bytes resumes it after two shards are removed."""
+    import ray.cloudpickle
+    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    d, manifest, good, bad = corpus
+    t0 = time.time()
+    r = wmel.ray.run(manifest, tmp_path / "ray", shard_size=8, address=cluster, workers=2,
+                     source="bytes", featurizer=NoFiles)
+    print(f"Ray job, source=bytes: {len(good) + len(bad)} inputs in {time.time() - t0:.1f} s")
+    assert (r.items, r.written, r.failed, r.exit_status) == (len(good) + len(bad), len(good), len(bad), 3)
+    assert tree_equal(reference, tmp_path / "ray") > 10
+    errors = (tmp_path / "ray" / "errors.jsonl").read_text()
+    assert "missing.flac: cannot open: No such file or directory" in errors
+    for s in (1, 4):
+        (tmp_path / "ray" / f"shard-{s:06d}.tar").unlink()
+        (tmp_path / "ray" / ".parts" / f"{s:06d}.index.jsonl").unlink()
+    (tmp_path / "ray" / "index.jsonl").unlink()
+    cmd = [sys.executable, "-m", "wmel.ray", str(manifest), "-o", str(tmp_path / "ray"),
+           "--address", cluster, "--shard-size", "8", "--workers", "2", "--source", "bytes"]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 3, p.stderr[-2000:]
+    assert "5 shard(s) already complete, 3 failed" in p.stderr, p.stderr[-2000:]
+    assert tree_equal(reference, tmp_path / "ray") > 10
+    with pytest.raises(ValueError, match="source must be"):
+        wmel.ray.run(manifest, tmp_path / "other", source="files")
 
 
 class KilledOnce(wmel.ray.Featurizer):
