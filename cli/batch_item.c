@@ -107,7 +107,7 @@ static int to_runs(void *user, const float *raw, size_t f0, size_t nf)
         u->off = r->mem_len;
         r->mem_len += cnt;
     } else {
-        if (!r->spill && !(r->spill = tmpfile())) {
+        if (!r->spill && !(r->spill = wmel_cli_tmpfile())) {
             r->failed = 1;
             return WMEL_ERR_IO;
         }

@@ -7,8 +7,8 @@
  * Long inputs in bounded memory (mel_long): the input is decoded into memory up to
  * MEL_LONG_SAMPLES (2 minutes); a shorter input goes back to the whole-clip path. A
  * longer one streams: wmel_stream computes raw log10 frames in blocks, which go to a
- * tmpfile() as [n_mels][block] runs; once the global max and the frame count are known,
- * a second pass over that file normalises each run and writes its rows into place in
+ * scratch file ($TMPDIR, else /tmp) as [n_mels][block] runs; once the global max and
+ * the frame count are known, a second pass over that file normalises each run and writes its rows into place in
  * the (n_mels, n_frames) .npy. Memory: the decoder, one block of frames, one run (a few
  * MB), whatever the length.
  */
@@ -84,8 +84,8 @@ static int write_out(spill *s, const wmel_params *p, float mx, size_t nf, const 
     int werr = 0;
     errno = 0;
     if (fflush(s->f) != 0 || fseeko(s->f, 0, SEEK_SET) != 0) { /* a full /tmp often shows here */
-        snprintf(err, err_len, "%s: cannot write the temporary file (tmpfile() in /tmp): %s", in,
-                 errno ? strerror(errno) : "unknown error");
+        snprintf(err, err_len, "%s: cannot write the temporary file (in %s, $TMPDIR): %s", in,
+                 wmel_cli_tmpdir(), errno ? strerror(errno) : "unknown error");
         wmel_npy_out_abort(&o);
         return WMEL_ERR_IO;
     }
@@ -167,10 +167,11 @@ static int mel_long(const char *in, const wmel_params *p, size_t padding, const 
         if (!ctx) rc = st;
     }
     if (rc == WMEL_OK) {
-        sp.f = tmpfile();
+        sp.f = wmel_cli_tmpfile();
         if (!sp.f) {
             rc = WMEL_ERR_IO;
-            snprintf(err, sizeof err, "%s: cannot create a temporary file: %s", in, strerror(errno));
+            snprintf(err, sizeof err, "%s: cannot create a temporary file in %s ($TMPDIR): %s", in,
+                     wmel_cli_tmpdir(), strerror(errno));
         }
     }
     if (rc == WMEL_OK) {
@@ -201,8 +202,8 @@ static int mel_long(const char *in, const wmel_params *p, size_t padding, const 
     if (!err[0] && rc) {
         if (wmel_decoder_error(d)[0]) snprintf(err, sizeof err, "%s", wmel_decoder_error(d));
         else if (sp.failed)
-            snprintf(err, sizeof err, "%s: cannot write the temporary file (tmpfile() in /tmp): %s", in,
-                     sp.err ? strerror(sp.err) : "unknown error");
+            snprintf(err, sizeof err, "%s: cannot write the temporary file (in %s, $TMPDIR): %s", in,
+                     wmel_cli_tmpdir(), sp.err ? strerror(sp.err) : "unknown error");
         else snprintf(err, sizeof err, "%s: %s", in, wmel_strerror(rc));
     }
     if (rc == WMEL_OK) rc = write_out(&sp, p, wmel_stream_max(ws), nf, in, out, err, sizeof err);

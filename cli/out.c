@@ -22,6 +22,31 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+const char *wmel_cli_tmpdir(void)
+{
+    const char *d = getenv("TMPDIR");
+    return d && *d ? d : "/tmp";
+}
+
+FILE *wmel_cli_tmpfile(void)
+{
+    /* O_TMPFILE: no name ever exists, so not even SIGKILL leaves one behind */
+    int fd = open(wmel_cli_tmpdir(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+        char name[PATH_MAX];
+        int n = snprintf(name, sizeof name, "%s/wmel-XXXXXX", wmel_cli_tmpdir());
+        if (n < 0 || (size_t)n >= sizeof name) return errno = ENAMETOOLONG, NULL;
+        if ((fd = mkstemp(name)) >= 0) unlink(name);
+    }
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "w+b");
+    if (!f && fd >= 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
+    return f;
+}
+
 /* ---- temporary files removed on signals ------------------------------------------- */
 
 #define MAX_TEMPS 8
@@ -199,7 +224,7 @@ int wmel_out_open(wmel_out *o, const char *target, int seekable, char *err, size
         int append = (fcntl(o->fd, F_GETFL) & O_APPEND) != 0;
         if (seekable && (at < 0 || append)) {
             o->spilled = 1; /* a pipe cannot seek, and O_APPEND writes at the end anyway */
-            o->f = tmpfile();
+            o->f = wmel_cli_tmpfile();
         } else {
             o->base = at < 0 ? 0 : (long long)at;
             o->f = fdopen(o->fd, "wb");

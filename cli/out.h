@@ -36,6 +36,11 @@ typedef struct wmel_out {
  * module) does not, so Python's own SIGINT handling stays. */
 void wmel_out_handle_signals(void);
 
+/* Anonymous scratch files (spilled runs, a pipe's .npy) in wmel_cli_tmpdir(): $TMPDIR,
+ * else /tmp, as the library's own spill does. NULL with errno set. */
+FILE *wmel_cli_tmpfile(void);
+const char *wmel_cli_tmpdir(void);
+
 /* seekable: the writer will seek (wmel_out_seek). */
 int wmel_out_open(wmel_out *o, const char *target, int seekable, char *err, size_t err_len);
 int wmel_out_seek(wmel_out *o, long long offset);             /* from the start of the file */

@@ -5,9 +5,11 @@
 #define _POSIX_C_SOURCE 200809L
 #include "internal.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 void *wmel__aligned_alloc(size_t bytes)
 {
@@ -35,3 +37,30 @@ int wmel__detail(const char *msg)
 }
 
 const char *wmel__detail_get(void) { return g_detail; }
+
+/* Scratch files go to $TMPDIR (POSIX's variable for it), else /tmp; glibc's tmpfile()
+ * knows only /tmp, so a user with a small /tmp could not move the spill elsewhere. */
+const char *wmel__tmpdir(void)
+{
+    const char *d = getenv("TMPDIR");
+    return d && *d ? d : "/tmp";
+}
+
+FILE *wmel__tmpfile(void)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/wmel-XXXXXX", wmel__tmpdir()) >= (int)sizeof path) {
+        errno = ENAMETOOLONG;
+        return NULL;
+    }
+    int fd = mkstemp(path);
+    if (fd < 0) return NULL;
+    unlink(path); /* anonymous from here on: nothing is left behind whatever happens */
+    FILE *f = fdopen(fd, "w+b");
+    if (!f) {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
+    return f;
+}

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define WMEL_PAD 200           /* reflect padding on each side: n_fft / 2 */
 #define WMEL_MAX_MELS 128
@@ -249,6 +250,9 @@ int wmel__wav_claim_warning(const void *head, size_t head_len, unsigned long lon
                             const char *name, char *warn, size_t warn_len);
 
 void *wmel__aligned_alloc(size_t bytes);
+/* An anonymous scratch file in wmel__tmpdir() ($TMPDIR, else /tmp); NULL with errno set. */
+FILE *wmel__tmpfile(void);
+const char *wmel__tmpdir(void);
 void wmel__aligned_free(void *p);
 
 #endif /* WMEL_INTERNAL_H */

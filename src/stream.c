@@ -194,7 +194,7 @@ static int store_window(wmel_windows *w)
     } else {
         if (!w->spill) {
             errno = 0;
-            w->spill = tmpfile();
+            w->spill = wmel__tmpfile();
             if (!w->spill ||
                 fwrite(w->mem, sizeof(float), wf * w->stored, w->spill) != wf * w->stored) {
                 w->io_failed = 1;
@@ -287,8 +287,8 @@ static void msg(char *err, size_t len, const char *name, int rc, const wmel_wind
 {
     if (!err || !len) return;
     if (rc == WMEL_ERR_IO && w && w->io_failed)
-        snprintf(err, len, "%s: cannot write the temporary file for the windows (tmpfile() in /tmp): %s",
-                 name, w->io_errno ? strerror(w->io_errno) : "unknown error");
+        snprintf(err, len, "%s: cannot write the temporary file for the windows (in %s, $TMPDIR): %s",
+                 name, wmel__tmpdir(), w->io_errno ? strerror(w->io_errno) : "unknown error");
     else
         snprintf(err, len, "%s: %s", name, wmel_strerror(rc));
 }

@@ -78,8 +78,7 @@ expect_fail "unwritable png" "$WMEL" mel "$GOLDEN/audio/speech_en.wav" -o "$T/y.
 [ -z "$(ls "$T" | grep '\.tmp\.')" ] && ok || bad "temp files left: $(ls "$T")"
 
 # ---- reliability (issue 13) ----------------------------------------------------------
-# Scratch space outside /tmp, so that a private mount namespace can put a small tmpfs over
-# /tmp (glibc's tmpfile() always uses /tmp) and still see the test's files.
+# Scratch space of the test's own (the checkout may itself live under /tmp).
 N=$(mktemp -d -p "$PWD" wmel_cli_XXXXXX)
 trap 'rm -rf "$T" "$N"' EXIT
 mkwav() { # mkwav FILE SECONDS: 16 kHz mono PCM16 noise
@@ -92,15 +91,18 @@ sys.stdout.buffer.write(os.urandom(n))' "$1" "$2" > "$1"; }
 can_ns=0
 if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then can_ns=1; else
   echo "skipped: the namespace cases need root and unshare -m (not root here)"; fi
-# F7: /tmp full while a long input spills: the reason (ENOSPC), not a stale errno or none
+# F7: the scratch folder full while a long input spills: the reason (ENOSPC), not a stale
+# errno or none. Spills go to $TMPDIR (else /tmp): a 512 KB tmpfs on a folder of the test's
+# own, in a private mount namespace, stands in for a full /tmp.
 mkwav "$N/long3m.wav" 180
+mkdir -p "$N/small"
 if [ $can_ns = 1 ]; then
-  unshare -m sh -c 'mount -t tmpfs -o size=512k tmpfs /tmp && exec "$0" windows "$1" -o "$2" -q' \
-    "$WMEL" "$N/long3m.wav" "$N/w_full.npy" 2>"$T/err" && bad "windows with /tmp full: succeeded" ||
+  unshare -m sh -c 'mount -t tmpfs -o size=512k tmpfs "$3" && TMPDIR="$3" exec "$0" windows "$1" -o "$2" -q' \
+    "$WMEL" "$N/long3m.wav" "$N/w_full.npy" "$N/small" 2>"$T/err" && bad "windows with /tmp full: succeeded" ||
     { grep -q "long3m.wav: .*No space left on device" "$T/err" && ok || bad "windows with /tmp full: $(cat "$T/err")"; }
   [ ! -e "$N/w_full.npy" ] && ok || bad "windows with /tmp full left its output"
-  unshare -m sh -c 'mount -t tmpfs -o size=512k tmpfs /tmp && exec "$0" mel "$1" -o "$2" -q' \
-    "$WMEL" "$N/long3m.wav" "$N/m_full.npy" 2>"$T/err" && bad "mel with /tmp full: succeeded" ||
+  unshare -m sh -c 'mount -t tmpfs -o size=512k tmpfs "$3" && TMPDIR="$3" exec "$0" mel "$1" -o "$2" -q' \
+    "$WMEL" "$N/long3m.wav" "$N/m_full.npy" "$N/small" 2>"$T/err" && bad "mel with /tmp full: succeeded" ||
     { grep -q "long3m.wav: .*No space left on device" "$T/err" && ok || bad "mel with /tmp full: $(cat "$T/err")"; }
   [ ! -e "$N/m_full.npy" ] && ok || bad "mel with /tmp full left its output"
 fi
