@@ -157,7 +157,9 @@ static int run_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
 {
     if (ctx->vt->clips) {
         int rc = ctx->vt->clips(ctx, c, op);
-        if (rc == WMEL_ERR_NOT_FINITE) rc = wmel__bad_status(c->f32, c->batch, c->n, c->pcm_stride);
+        if (rc == WMEL_ERR_NOT_FINITE)
+            rc = wmel__bad_status(c->f32, c->batch, c->n, c->pcm_stride, 0,
+                                  wmel_n_frames(c->n, c->padding));
         if (rc != WMEL__FALLBACK) return rc;
     }
     return wmel__frames_clips(ctx, c);

@@ -309,16 +309,20 @@ static int run_task(mel_task *k, int n_threads, float *max_out)
         if (k->max[t] > mx) mx = k->max[t];
         bad |= k->bad[t];
     }
-    if (bad) return wmel__bad_status(k->f32, k->batch, k->n, k->pcm_stride);
+    if (bad) return wmel__bad_status(k->f32, k->batch, k->n, k->pcm_stride, k->f0, k->nf);
     if (max_out) *max_out = mx;
     return WMEL_OK;
 }
 
-int wmel__bad_status(const float *f32, size_t batch, size_t n, size_t stride)
+int wmel__bad_status(const float *f32, size_t batch, size_t n, size_t stride, size_t f0, size_t nf)
 {
     if (!f32) return WMEL_ERR_NOT_FINITE;
+    /* frame t reads samples [t * hop - n_fft / 2, t * hop + n_fft / 2), reflections included */
+    size_t lo = f0 * WMEL_HOP > WMEL_N_FFT / 2 ? f0 * WMEL_HOP - WMEL_N_FFT / 2 : 0;
+    size_t hi = nf ? (f0 + nf - 1) * WMEL_HOP + WMEL_N_FFT / 2 : 0;
+    if (hi > n) hi = n;
     for (size_t b = 0; b < batch; b++)
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = lo; i < hi; i++)
             if (!isfinite(f32[b * stride + i])) return WMEL_ERR_NOT_FINITE;
     return WMEL_ERR_SAMPLE_RANGE;
 }

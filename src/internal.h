@@ -231,8 +231,11 @@ int wmel__frames_clips(const wmel_ctx *ctx, const wmel_clips *c);
 /* The kernels flag a NaN or Inf that reaches a mel sum. It comes from a NaN or Inf
  * sample, or from finite samples so large (|x| above about 1e17) that the float32 power
  * overflows: the input tells which (WMEL_ERR_NOT_FINITE or WMEL_ERR_SAMPLE_RANGE; int16
- * samples, f32 NULL, are always in range). */
-int wmel__bad_status(const float *f32, size_t batch, size_t n, size_t stride);
+ * samples, f32 NULL, are always in range). Only the samples that frames [f0, f0 + nf) read
+ * are looked at: a NaN past the last frame's window (an input that is not a multiple of
+ * the hop) changes no output, so it must not decide the status of a batch whose other
+ * clip overflowed, as it decides nothing in a single call. */
+int wmel__bad_status(const float *f32, size_t batch, size_t n, size_t stride, size_t f0, size_t nf);
 
 /* Computes raw (un-normalised) log10 mel for frames [f0, f0 + nf) of one clip into
  * out[m * stride + (t - f0)], with n_threads workers. Returns 0 or a status; stores the

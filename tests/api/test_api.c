@@ -180,6 +180,19 @@ int main(void)
         two[17] = NAN;
         rc = wmel_log_mel_batch(cpu, two, 2, 4000, 4000, 0, WMEL_BATCH_PER_CLIP, bo, 2 * 80 * 25);
         CHECK(rc == WMEL_ERR_NOT_FINITE, "batch with a NaN and a 5e18 clip: %d", rc);
+        /* A NaN that no frame reads (453 samples: 2 frames, which read samples 0..359) is
+           no NaN to a single call, so not to a batch either: found by fuzz_compute, where
+           the batch said NOT_FINITE and the single calls OK and SAMPLE_RANGE. */
+        memcpy(two, x, 453 * sizeof(float));
+        memcpy(two + 453, y, 453 * sizeof(float));
+        two[420] = NAN;
+        rc = wmel_log_mel(cpu, two, 453, 0, bo, 80 * 2);
+        CHECK(rc == WMEL_OK, "a NaN past the last frame's window, single call: %d", rc);
+        rc = wmel_log_mel_batch(cpu, two, 2, 453, 453, 0, WMEL_BATCH_PER_CLIP, bo, 2 * 80 * 2);
+        CHECK(rc == WMEL_ERR_SAMPLE_RANGE, "batch: unread NaN in clip 0, 5e18 clip 1: %d", rc);
+        two[300] = NAN;
+        rc = wmel_log_mel_batch(cpu, two, 2, 453, 453, 0, WMEL_BATCH_PER_CLIP, bo, 2 * 80 * 2);
+        CHECK(rc == WMEL_ERR_NOT_FINITE, "batch: a read NaN in clip 0, 5e18 clip 1: %d", rc);
         free(two);
         free(bo);
         free(y);
