@@ -25,9 +25,11 @@
 #define _GNU_SOURCE
 #include "batch.h"
 #include "out.h"
+#include "readall.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -139,30 +141,17 @@ static void clean_tmp(const char *dir)
     closedir(d);
 }
 
-/* A whole file into a malloc'ed, NUL-terminated buffer; NULL when it does not exist. */
+/* A whole file into a malloc'ed, NUL-terminated buffer; NULL with errno set (ENOENT when
+ * it does not exist). */
 static char *slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
-    size_t cap = 4096, n = 0;
-    char *b = malloc(cap);
-    while (b) {
-        if (n + 1 >= cap) {
-            char *nb = realloc(b, cap * 2);
-            if (!nb) {
-                free(b);
-                b = NULL;
-                break;
-            }
-            b = nb;
-            cap *= 2;
-        }
-        size_t got = fread(b + n, 1, cap - n - 1, f);
-        if (got == 0) break;
-        n += got;
-    }
+    size_t n = 0;
+    char *b = wmel_cli_read_all(f, SIZE_MAX - 1, &n);
+    int e = errno;
     fclose(f);
-    if (b) b[n] = 0;
+    errno = e;
     if (len) *len = n;
     return b;
 }
@@ -198,7 +187,16 @@ static int check_job(const char *dir, const char *want, char *err, size_t err_le
 {
     char path[4096];
     int pl = snprintf(path, sizeof path, "%s/job.json", dir);
-    char *have = pl > 0 && (size_t)pl < sizeof path ? slurp(path, NULL) : NULL;
+    if (pl < 0 || (size_t)pl >= sizeof path) {
+        snprintf(err, err_len, "%s: output folder name too long", dir);
+        return WMEL_ERR_IO;
+    }
+    errno = 0;
+    char *have = slurp(path, NULL);
+    if (!have && errno != ENOENT) { /* there but unreadable: never written over */
+        snprintf(err, err_len, "%s: cannot read: %s", path, strerror(errno));
+        return WMEL_ERR_IO;
+    }
     if (!have) return write_file(dir, "job.json", want, strlen(want), err, err_len);
     int rc = WMEL_OK;
     if (strcmp(have, want)) {

@@ -3,9 +3,11 @@
  * raw float32 samples on standard input.
  */
 #include "input.h"
+#include "readall.h"
 
 #include "wmel.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,32 +15,15 @@
 
 int wmel_read_raw_f32_stdin(float **out, size_t *n, size_t max, char *err, size_t err_len)
 {
-    size_t cap = 1 << 16, len = 0;
-    const size_t max_bytes = max > SIZE_MAX / 4 ? SIZE_MAX : max * 4;
-    unsigned char *buf = malloc(cap);
-    while (buf && len < max_bytes) {
-        if (len == cap) {
-            unsigned char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t want = cap - len < max_bytes - len ? cap - len : max_bytes - len;
-        size_t got = fread(buf + len, 1, want, stdin);
-        if (got == 0) break;
-        len += got;
-    }
-    if (!buf) {
+    size_t len = 0;
+    const size_t max_bytes = max > (SIZE_MAX - 1) / 4 ? SIZE_MAX - 1 : max * 4;
+    char *buf = wmel_cli_read_all(stdin, max_bytes, &len);
+    if (!buf && errno == ENOMEM) {
         snprintf(err, err_len, "-: out of memory reading standard input");
         return WMEL_ERR_NO_MEMORY;
     }
-    if (ferror(stdin)) {
-        free(buf);
-        snprintf(err, err_len, "-: read error on standard input");
+    if (!buf) {
+        snprintf(err, err_len, "-: read error on standard input: %s", strerror(errno));
         return WMEL_ERR_IO;
     }
     if (len % 4) {

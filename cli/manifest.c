@@ -10,8 +10,10 @@
  */
 #define _XOPEN_SOURCE 700
 #include "batch.h"
+#include "readall.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -510,32 +512,15 @@ int wmel_batch_plan_load(const char *manifest, wmel_batch_plan *plan, char *err,
         snprintf(err, err_len, "%s: cannot open the manifest: %s", manifest, strerror(errno));
         return WMEL_ERR_IO;
     }
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (len == cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        if (got == 0) break;
-        len += got;
-    }
-    int bad = buf && ferror(f);
+    size_t len = 0;
+    char *buf = wmel_cli_read_all(f, SIZE_MAX - 1, &len);
     int saved = errno;
     if (!is_stdin) fclose(f);
-    if (!buf) {
+    if (!buf && saved == ENOMEM) {
         snprintf(err, err_len, "%s: out of memory reading the manifest", manifest);
         return WMEL_ERR_NO_MEMORY;
     }
-    if (bad) {
-        free(buf);
+    if (!buf) {
         snprintf(err, err_len, "%s: cannot read the manifest: %s", manifest, strerror(saved));
         return WMEL_ERR_IO;
     }
