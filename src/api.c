@@ -84,6 +84,7 @@ wmel_ctx *wmel_create(const wmel_params *p_in, int *status)
     ctx->backend = vt->id;
     /* threads start on first use; without a pool each call makes its own */
     if (ctx->n_threads > 1) ctx->pool = wmel__pool_new(ctx->n_threads - 1);
+    ctx->scratch = wmel__scratch_new(); /* NULL: each call allocates, as it can */
     if (status) *status = WMEL_OK;
     return ctx;
 }
@@ -93,6 +94,7 @@ void wmel_destroy(wmel_ctx *ctx)
     if (!ctx) return;
     if (ctx->vt->free) ctx->vt->free(ctx);
     wmel__pool_free(ctx->pool);
+    wmel__scratch_free(ctx->scratch);
     wmel__plan_free(&ctx->plan);
     free(ctx);
 }

@@ -9,6 +9,7 @@
 #include "pool.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,7 +81,55 @@ typedef struct mel_task {
     int status[MAX_TEAM];  /* per worker, at the end */
     float max[MAX_TEAM];
     int bad[MAX_TEAM];
+    struct wmel_scratch *cache; /* the ctx's buffers, held by this call; NULL: allocate */
 } mel_task;
+
+/* Bytes of one worker's buffer: the span of samples, the kernel's scratch, and the
+ * smoothing scratch for the most rows. */
+#define WORKER_BYTES                                                                      \
+    (((SPAN_FLOATS * sizeof(float) + WMEL_KERNEL_SCRATCH + 3 * SM_TILE * sizeof(double) + \
+       (SM_TILE + 2 + WMEL_MAX_MELS) * sizeof(float)) + 63) & ~(size_t)63)
+
+/*
+ * The ctx's buffers kept between calls (a call used to allocate each worker's 140 KB
+ * and its task: a fresh mapping and page faults at every call). One call at a time holds
+ * them; a call that finds them held (another thread on the same ctx) allocates its own,
+ * as before. Worker t's buffer is allocated, and first touched, by worker t.
+ */
+struct wmel_scratch {
+    int held;                 /* atomic: a call holds the cache */
+    mel_task task;
+    void *buf[MAX_TEAM];      /* worker t's WORKER_BYTES, or NULL until its first use */
+};
+
+wmel_scratch *wmel__scratch_new(void) { return calloc(1, sizeof(wmel_scratch)); }
+
+void wmel__scratch_free(wmel_scratch *c)
+{
+    if (!c) return;
+    for (int t = 0; t < MAX_TEAM; t++) wmel__aligned_free(c->buf[t]);
+    free(c);
+}
+
+/* The ctx's task (and buffers) when free, else a task of this call's own; NULL when out
+ * of memory. */
+static mel_task *task_take(const wmel_ctx *ctx)
+{
+    wmel_scratch *c = ctx->scratch;
+    if (c && !__atomic_exchange_n(&c->held, 1, __ATOMIC_ACQUIRE)) {
+        mel_task *k = &c->task;
+        memset(k, 0, offsetof(mel_task, slot_max)); /* the rest is written before read */
+        k->cache = c;
+        return k;
+    }
+    return calloc(1, sizeof(mel_task));
+}
+
+static void task_give(mel_task *k)
+{
+    if (k->cache) __atomic_store_n(&k->cache->held, 0, __ATOMIC_RELEASE);
+    else free(k);
+}
 
 /* Raw log10 mel of frames [f_begin, f_end) (absolute) of one clip into
  * out[m * stride + (f - f0)]. */
@@ -184,11 +233,6 @@ static void finish_cols(const mel_task *k, float *o, size_t fb, size_t fe, float
     }
 }
 
-static size_t sm_bytes(size_t rows)
-{
-    return 3 * SM_TILE * sizeof(double) + (SM_TILE + 2 + rows) * sizeof(float);
-}
-
 static float *edge_at(const mel_task *k, size_t slot, int t, int side)
 {
     size_t rows = (size_t)k->ctx->params.n_mels;
@@ -227,9 +271,12 @@ static void mel_worker(void *arg, wmel_pool *pl, int t, int nt)
     const size_t fb = b0 * WMEL_BLOCK_FRAMES; /* columns [fb, fe): never empty */
     const size_t fe = b1 * WMEL_BLOCK_FRAMES < k->nf ? b1 * WMEL_BLOCK_FRAMES : k->nf;
     const int edges = k->smooth && nt > 1;
-    float *span = wmel__aligned_alloc(SPAN_FLOATS * sizeof(float) + WMEL_KERNEL_SCRATCH);
-    void *sm = k->smooth ? malloc(sm_bytes((size_t)k->ctx->params.n_mels)) : NULL;
-    int err = !span || (k->smooth && !sm) ? WMEL_ERR_NO_MEMORY : WMEL_OK;
+    void *buf = k->cache ? k->cache->buf[t] : NULL;
+    if (!buf) buf = wmel__aligned_alloc(WORKER_BYTES);
+    if (k->cache && !k->cache->buf[t]) k->cache->buf[t] = buf; /* kept for the next call */
+    float *span = buf;
+    void *sm = buf ? (char *)buf + SPAN_FLOATS * sizeof(float) + WMEL_KERNEL_SCRATCH : NULL;
+    int err = !buf ? WMEL_ERR_NO_MEMORY : WMEL_OK;
     float wmax = -1e30f;
     int wbad = 0;
     /* every worker passes the same barriers whatever happens, so none waits forever */
@@ -275,8 +322,7 @@ static void mel_worker(void *arg, wmel_pool *pl, int t, int nt)
         }
         for (size_t b = 0; b < k->batch && !any; b++) finish_clip(k, b, b, t, nt, fb, fe, mx, sm);
     }
-    free(sm);
-    wmel__aligned_free(span);
+    if (!k->cache) wmel__aligned_free(buf);
     k->status[t] = err;
     k->max[t] = wmax;
     k->bad[t] = wbad;
@@ -330,7 +376,7 @@ int wmel__bad_status(const float *f32, size_t batch, size_t n, size_t stride, si
 int wmel__raw_frames(const wmel_ctx *ctx, const wmel_signal *s, size_t f0, size_t nf,
                      float *out, size_t stride, float *max_out, int n_threads)
 {
-    mel_task *k = calloc(1, sizeof *k);
+    mel_task *k = task_take(ctx);
     if (!k) return WMEL_ERR_NO_MEMORY;
     k->ctx = ctx;
     k->f32 = s->f32;
@@ -343,13 +389,13 @@ int wmel__raw_frames(const wmel_ctx *ctx, const wmel_signal *s, size_t f0, size_
     k->out = out;
     k->stride = stride;
     int rc = run_task(k, n_threads, max_out);
-    free(k);
+    task_give(k);
     return rc;
 }
 
 int wmel__frames_clips(const wmel_ctx *ctx, const wmel_clips *c)
 {
-    mel_task *k = calloc(1, sizeof *k);
+    mel_task *k = task_take(ctx);
     if (!k) return WMEL_ERR_NO_MEMORY;
     const size_t nf = wmel_n_frames(c->n, c->padding);
     k->ctx = ctx;
@@ -368,6 +414,6 @@ int wmel__frames_clips(const wmel_ctx *ctx, const wmel_clips *c)
     k->finish = k->norm || k->smooth;
     k->global = k->norm && c->batch_norm == WMEL_BATCH_GLOBAL && c->batch > 1;
     int rc = run_task(k, ctx->n_threads, NULL);
-    free(k);
+    task_give(k);
     return rc;
 }

@@ -220,10 +220,18 @@ struct wmel_ctx {
     wmel_block_fn block;   /* the frame driver's block function: kernel->block, or ref's */
     void *state;           /* the backend's own (vt->init), NULL for ref and cpu */
     struct wmel_pool *pool;/* worker threads (pool.c), started on first use; NULL: none */
+    struct wmel_scratch *scratch; /* the frame driver's buffers kept between calls
+                                     (frames.c); NULL: each call allocates its own */
     char kernel_name[48];
 };
 
 /* ---- the frame driver (frames.c) ---- */
+
+typedef struct wmel_scratch wmel_scratch;
+/* The frame driver's per-worker buffers and task, allocated on first use and kept by the
+ * ctx (wmel_create / wmel_destroy); NULL when out of memory. */
+wmel_scratch *wmel__scratch_new(void);
+void wmel__scratch_free(wmel_scratch *c);
 
 /* The ctx's output for whole clips: raw log10 mel, then normalised (per clip or with one
  * max over the batch) and smoothed as the ctx's params say, on the ctx's threads. */
