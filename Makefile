@@ -170,15 +170,18 @@ test-wheel: deps
 	done
 
 # Benchmarks (never part of `make test`): wmel against FFTW (libfftw3-dev, benchmark
-# program only) and numpy's openai algorithm, side by side; table on stdout.
+# program only), asrfront (PyPI, a native C front-end, in the bench venv only: never
+# linked into libwmel) and numpy's openai algorithm, side by side; table on stdout, with
+# the separated-call (cold) row of each case.
 BENCH_BUILD ?= build-bench
-BENCH_ARGS  ?=
+BENCH_ARGS  ?= --cold
 bench:
 	@dpkg -s libfftw3-dev >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq libfftw3-dev; } || echo "no libfftw3-dev: no FFTW peer"
-	@python3 -c 'import numpy' 2>/dev/null || { test -x $(BENCH_BUILD)/venv/bin/python || python3 -m venv $(BENCH_BUILD)/venv; $(BENCH_BUILD)/venv/bin/pip install -q numpy; }
+	@test -x $(BENCH_BUILD)/venv/bin/python || python3 -m venv $(BENCH_BUILD)/venv
+	@$(BENCH_BUILD)/venv/bin/python -c 'import numpy, asrfront' 2>/dev/null || $(BENCH_BUILD)/venv/bin/pip install -q numpy asrfront || echo "no asrfront: no asrfront peer"
 	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON $(CMAKE_ARGS)
 	cmake --build $(BENCH_BUILD) -j $(JOBS)
-	WMEL_BENCH_PYTHON=$${WMEL_BENCH_PYTHON:-$$(test -x $(BENCH_BUILD)/venv/bin/python && echo $(BENCH_BUILD)/venv/bin/python || echo python3)} \
+	WMEL_BENCH_PYTHON=$${WMEL_BENCH_PYTHON:-$(BENCH_BUILD)/venv/bin/python} \
 	  ./$(BENCH_BUILD)/wmel bench $(BENCH_ARGS)
 
 # Whole-corpus throughput (bench/batch_bench.py): wmel batch --jobs 1/2 against decoding

@@ -2,9 +2,12 @@
 """peer_python.py -- Python benchmark peers for `wmel bench`: openai-whisper's
 log_mel_spectrogram() written with numpy (the algorithm as published: reflect pad,
 periodic Hann, rfft, |X|^2 without the last frame, Slaney mel, log10, max-8, (x+4)/4),
-and torch's stft pipeline (as whisper itself runs it) when torch is importable.
+torch's stft pipeline (as whisper itself runs it) when torch is importable, and
+asrfront (PyPI), a native C front-end: its WhisperFrontend object called with a
+preallocated output, so each timed call is one call into its C code (the Python call
+around it costs about a microsecond).
 
-    peer_python.py numpy|torch --seconds S --threads T --reps N --warmup W --n-mels M
+    peer_python.py numpy|torch|asrfront --seconds S --threads T --reps N --warmup W --n-mels M
 
 prints one JSON line like the FFTW peer, or {"impl": ..., "skipped": "reason"}.
 The test signal is the same formula as bench/bench_common.h (float64, rounded to float32).
@@ -76,7 +79,7 @@ def numpy_peer(np, x, filt):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("impl", choices=["numpy", "torch"])
+    ap.add_argument("impl", choices=["numpy", "torch", "asrfront"])
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--reps", type=int, default=10)
@@ -92,9 +95,27 @@ def main():
         return 0
     x = signal(np, int(a.seconds * 16000))
     filt = slaney_filters(np, a.n_mels)
+    extra = {}
     if a.impl == "numpy":
         fn = lambda: numpy_peer(np, x, filt)
         version = np.__version__
+    elif a.impl == "asrfront":
+        try:
+            import asrfront
+            from asrfront import _ext
+        except ImportError:
+            print(json.dumps({"impl": "asrfront", "skipped": "asrfront not importable"}))
+            return 0
+        fe = _ext.WhisperFrontend(n_mels=a.n_mels, pad_or_trim=False, n_threads=a.threads)
+        out = np.empty((a.n_mels, fe.out_frames(x.shape[0])), dtype=np.float32)
+
+        def fn():
+            fe.log_mel(x, out)
+
+        version = getattr(asrfront, "__version__", "?")
+        fn()
+        extra["max_abs_diff_vs_numpy"] = float(np.max(np.abs(out - numpy_peer(np, x, filt))))
+        extra["kernel_isa"] = _ext.kernel_isa()
     else:
         try:
             import torch
@@ -123,7 +144,8 @@ def main():
     p95 = ts[min(n - 1, max(0, math.ceil(0.95 * n) - 1))]
     print(json.dumps({"impl": a.impl, "version": version, "seconds": a.seconds,
                       "threads": a.threads, "n_mels": a.n_mels, "reps": n,
-                      "min_ms": ts[0] * 1e3, "median_ms": med * 1e3, "p95_ms": p95 * 1e3}))
+                      "min_ms": ts[0] * 1e3, "median_ms": med * 1e3, "p95_ms": p95 * 1e3,
+                      **extra}))
     return 0
 
 

@@ -9,11 +9,13 @@
  * own compute loop the same way (bench/bench_common.h), so process start-up is excluded.
  */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include "bench_common.h" /* bench/: the timing every benchmark program shares */
 #include "commands.h"
 #include "wmel.h"
 
 #include <stdio.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -30,6 +32,8 @@ typedef struct row {
     double ratio;      /* this peer's median / wmel's median for the same config */
     double rss_mb;     /* peak RSS of the wmel process after this config */
     double io_mb;      /* input + output arrays */
+    double faults;     /* cold rows: minor page faults per call */
+    double reuse_ms;   /* cold rows: median with caches flushed but the output reused */
 } row;
 
 static int parse_list_d(const char *s, double *v, int *n)
@@ -120,11 +124,77 @@ static void run_peer(const char *cmd, row *r)
     }
     if (!json_num(line, "max_abs_diff_vs_wmel", &diff))
         snprintf(r->note, sizeof r->note, "max|diff| vs wmel %.1e", diff);
+    else if (!json_num(line, "max_abs_diff_vs_numpy", &diff))
+        snprintf(r->note, sizeof r->note, "max|diff| vs numpy %.1e", diff);
     r->ok = 1;
 }
 
+static long minor_faults(void)
+{
+    struct rusage ru;
+    return getrusage(RUSAGE_SELF, &ru) ? 0 : ru.ru_minflt;
+}
+
+/* Evicts the caches: reads a buffer of 4x the last-level cache (64 MB at least), written
+ * once beforehand, so that the call does not pay for write-backs of the flush itself.
+ * Returns a sum so that the reads are not dropped. */
+static double flush_caches(const unsigned char *buf, size_t len)
+{
+    double s = 0;
+    for (size_t i = 0; i < len; i += 64) s += buf[i];
+    return s;
+}
+
+static size_t flush_bytes(void)
+{
+    size_t llc = 32u << 20;
+    FILE *f = fopen("/sys/devices/system/cpu/cpu0/cache/index3/size", "r");
+    if (f) {
+        unsigned long kb = 0;
+        if (fscanf(f, "%luK", &kb) == 1 && kb > 0) llc = (size_t)kb << 10;
+        fclose(f);
+    }
+    return 4 * llc > (64u << 20) ? 4 * llc : (64u << 20);
+}
+
+/* Separated calls, as an application that computes one clip now and then sees them:
+ * before each call the caches are flushed; `fresh`: the output is also a new mapping
+ * (never touched: the call takes its page faults). Fills the timing fields of r and
+ * r->faults. */
+static int time_cold(wmel_ctx *ctx, const float *x, size_t n, size_t count, float *out,
+                     int reps, int fresh, unsigned char *fl, size_t fl_len, double *t, row *r)
+{
+    int rc = WMEL_OK;
+    long faults = 0;
+    volatile double sink = 0;
+    for (int i = 0; i < reps && rc == WMEL_OK; i++) {
+        float *o = out;
+        size_t bytes = count * sizeof(float);
+        if (fresh) {
+            void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            if (m == MAP_FAILED) return WMEL_ERR_NO_MEMORY;
+            o = m;
+        }
+        sink += flush_caches(fl, fl_len);
+        long f0 = minor_faults();
+        double t0 = bench_now();
+        rc = wmel_log_mel(ctx, x, n, 0, o, count);
+        t[i] = bench_now() - t0;
+        faults += minor_faults() - f0;
+        if (fresh) munmap(o, bytes);
+    }
+    (void)sink;
+    if (rc != WMEL_OK) return rc;
+    bench_stats st = bench_summarize(t, (size_t)reps);
+    r->min_ms = st.min * 1e3;
+    r->median_ms = st.median * 1e3;
+    r->p95_ms = st.p95 * 1e3;
+    r->faults = (double)faults / reps;
+    return WMEL_OK;
+}
+
 static int time_wmel(double seconds, int threads, int n_mels, int isa, int reps, int warm,
-                     row *r, char *kernel, size_t klen)
+                     row *r, row *cold, char *kernel, size_t klen)
 {
     size_t n = (size_t)(seconds * 16000.0);
     size_t nf = wmel_n_frames(n, 0), count = (size_t)n_mels * nf;
@@ -158,6 +228,22 @@ static int time_wmel(double seconds, int threads, int n_mels, int isa, int reps,
     } else {
         snprintf(r->note, sizeof r->note, "%s", wmel_strerror(rc));
     }
+    if (rc == WMEL_OK && cold) {
+        size_t fl_len = flush_bytes();
+        unsigned char *fl = malloc(fl_len);
+        if (fl) memset(fl, 1, fl_len);
+        row reuse = *cold;
+        rc = fl ? time_cold(ctx, x, n, count, out, reps, 0, fl, fl_len, t, &reuse) : WMEL_ERR_NO_MEMORY;
+        if (rc == WMEL_OK) rc = time_cold(ctx, x, n, count, out, reps, 1, fl, fl_len, t, cold);
+        free(fl);
+        if (rc == WMEL_OK) {
+            cold->ok = 1;
+            cold->reuse_ms = reuse.median_ms;
+            cold->ratio = cold->median_ms / r->median_ms;
+        } else {
+            snprintf(cold->note, sizeof cold->note, "%s", wmel_strerror(rc));
+        }
+    }
     wmel_destroy(ctx);
     free(x);
     free(out);
@@ -168,21 +254,26 @@ static int time_wmel(double seconds, int threads, int n_mels, int isa, int reps,
 static const char *BENCH_USAGE =
     "usage: wmel bench [--seconds 30,600,6240] [--threads 1,2] [--n-mels 80,128]\n"
     "                  [--reps N] [--warmup N] [--isa auto|c|avx2|avx512]\n"
-    "                  [--peers fftw,numpy,torch|none] [--python PY] [--json]\n"
+    "                  [--peers fftw,numpy,asrfront,torch|none] [--python PY] [--cold]\n"
+    "                  [--json]\n"
     "Times wmel's CPU backend and, in the same run, the peers; prints medians and ratios\n"
-    "(peer median / wmel median). --reps applies at 30 s and shrinks with the length.\n";
+    "(peer median / wmel median). --reps applies at 30 s and shrinks with the length.\n"
+    "--cold adds a wmel-cold row per case: separated calls, caches flushed before each,\n"
+    "output freshly mapped (its ratio: cold median / back-to-back median; its note: the\n"
+    "median with flushed caches but a reused output, and page faults per call).\n";
 
 int cmd_bench(int argc, char **argv)
 {
     double secs[MAXL] = {30, 600, 6240};
     int nsecs = 3, thr[MAXL] = {1, 2}, nthr = 2, mels[MAXL] = {80, 128}, nmels = 2;
-    int reps = 40, warm = 3, json = 0, isa = WMEL_ISA_AUTO;
-    const char *peers = "fftw,numpy,torch";
+    int reps = 40, warm = 3, json = 0, isa = WMEL_ISA_AUTO, cold = 0;
+    const char *peers = "fftw,numpy,asrfront,torch";
     const char *py = getenv("WMEL_BENCH_PYTHON") ? getenv("WMEL_BENCH_PYTHON") : "python3";
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int bad = 0;
         if (!strcmp(a, "--json")) { json = 1; continue; }
+        if (!strcmp(a, "--cold")) { cold = 1; continue; }
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) { fputs(BENCH_USAGE, stdout); return 0; }
         if (!v) bad = 1;
         else if (!strcmp(a, "--seconds")) bad = parse_list_d(v, secs, &nsecs);
@@ -224,11 +315,11 @@ int cmd_bench(int argc, char **argv)
     const char *bdir = getenv("WMEL_BENCH_DIR");
     snprintf(pyscript, sizeof pyscript, "%s/peer_python.py", bdir && *bdir ? bdir : "bench");
     if (access(pyscript, R_OK)) pyscript[0] = 0;
-    const char *pnames[3] = {"fftw", "numpy", "torch"};
+    const char *pnames[4] = {"fftw", "asrfront", "numpy", "torch"};
 
     char cpu[256], kernel[64] = "?";
     cpu_model(cpu, sizeof cpu);
-    row rows[MAXL * MAXL * MAXL * 4];
+    row rows[MAXL * MAXL * MAXL * 6];
     int nrows = 0;
     for (int si = 0; si < nsecs; si++)
         for (int ti = 0; ti < nthr; ti++)
@@ -248,14 +339,21 @@ int cmd_bench(int argc, char **argv)
                     fprintf(stderr, "  %6.0f s  %d thr  %3d mels ...\r", s, thr[ti], mels[mi]);
                     fflush(stderr);
                 }
-                time_wmel(s, thr[ti], mels[mi], isa, r_here, w_here, w, kernel, sizeof kernel);
-                for (int pi = 0; pi < 3; pi++) {
+                row *c = NULL;
+                if (cold) {
+                    c = &rows[nrows++];
+                    *c = *w;
+                    snprintf(c->impl, sizeof c->impl, "wmel-cold");
+                }
+                time_wmel(s, thr[ti], mels[mi], isa, r_here, w_here, w, c, kernel, sizeof kernel);
+                for (int pi = 0; pi < 4; pi++) {
                     if (!strstr(peers, pnames[pi])) continue;
-                    /* the Python peers at 80 bins only: their 128-bin cost is the same
-                     * FFT plus a larger product, and they are slow at long lengths */
-                    if (pi > 0 && mels[mi] != 80) continue;
+                    /* numpy and torch at 80 bins only: their 128-bin cost is the same FFT
+                     * plus a larger product, and they are slow at long lengths. asrfront
+                     * is native code timed through its extension: every case, every rep */
+                    if (pi > 1 && mels[mi] != 80) continue;
                     char cmd[9000];
-                    int pr = pi == 0 ? r_here : (r_here > 5 ? 5 : r_here);
+                    int pr = pi <= 1 ? r_here : (r_here > 5 ? 5 : r_here);
                     if (pi == 0 && fftw[0])
                         snprintf(cmd, sizeof cmd,
                                  "'%s' --seconds %g --threads %d --reps %d --warmup %d --n-mels %d",
@@ -264,7 +362,8 @@ int cmd_bench(int argc, char **argv)
                         snprintf(cmd, sizeof cmd,
                                  "'%s' '%s' %s --seconds %g --threads %d --reps %d --warmup %d "
                                  "--n-mels %d 2>/dev/null",
-                                 py, pyscript, pnames[pi], s, thr[ti], pr, w_here ? 1 : 0, mels[mi]);
+                                 py, pyscript, pnames[pi], s, thr[ti], pr, pi == 1 ? w_here : w_here ? 1 : 0,
+                                 mels[mi]);
                     else
                         continue;
                     row *r = &rows[nrows++];
@@ -293,7 +392,11 @@ int cmd_bench(int argc, char **argv)
                        r->min_ms, r->median_ms, r->p95_ms, r->seconds * 1e3 / r->median_ms,
                        r->median_ms * 1e6 / nfr);
             if (r->ratio > 0) printf(",\"ratio_vs_wmel\":%.3f", r->ratio);
-            if (r->rss_mb > 0) printf(",\"peak_rss_mb\":%.1f,\"in_out_mb\":%.1f", r->rss_mb, r->io_mb);
+            if (r->rss_mb > 0 && strcmp(r->impl, "wmel-cold"))
+                printf(",\"peak_rss_mb\":%.1f,\"in_out_mb\":%.1f", r->rss_mb, r->io_mb);
+            if (r->ok && !strcmp(r->impl, "wmel-cold"))
+                printf(",\"flushed_reused_median_ms\":%.4f,\"faults_per_call\":%.1f", r->reuse_ms,
+                       r->faults);
             if (r->note[0]) printf(",\"note\":\"%s\"", r->note);
             printf("}");
         }
@@ -301,24 +404,30 @@ int cmd_bench(int argc, char **argv)
         return 0;
     }
     printf("wmel bench -- %s; CPU: %s; kernel: %s\n", wmel_version(), cpu, kernel);
-    printf("ratio = peer median / wmel median (above 1: wmel is faster); RSS: wmel process peak\n\n");
-    printf("%8s %4s %5s %-6s %10s %10s %10s %10s %9s %8s  %s\n", "audio_s", "thr", "mels", "impl",
+    printf("ratio = peer median / wmel median (above 1: wmel is faster); RSS: wmel process peak\n");
+    if (cold)
+        printf("wmel-cold: caches flushed before each call, output freshly mapped; ratio = its median / wmel's\n");
+    printf("\n");
+    printf("%8s %4s %5s %-9s %10s %10s %10s %10s %9s %8s  %s\n", "audio_s", "thr", "mels", "impl",
            "min_ms", "median_ms", "p95_ms", "x_realtime", "ns/frame", "ratio", "notes");
     for (int i = 0; i < nrows; i++) {
         row *r = &rows[i];
         double nfr = (double)(size_t)(r->seconds * 100.0);
         if (!r->ok) {
-            printf("%8g %4d %5d %-6s %10s %10s %10s %10s %9s %8s  %s\n", r->seconds, r->threads,
+            printf("%8g %4d %5d %-9s %10s %10s %10s %10s %9s %8s  %s\n", r->seconds, r->threads,
                    r->n_mels, r->impl, "-", "-", "-", "-", "-", "-", r->note);
             continue;
         }
         char ratio[16] = "", note[128];
         if (r->ratio > 0) snprintf(ratio, sizeof ratio, "%.2fx", r->ratio);
-        if (r->rss_mb > 0)
+        if (!strcmp(r->impl, "wmel-cold"))
+            snprintf(note, sizeof note, "ratio: cold/back-to-back; output reused %.3f ms; %.0f faults/call",
+                     r->reuse_ms, r->faults);
+        else if (r->rss_mb > 0)
             snprintf(note, sizeof note, "peak RSS %.0f MB (in+out %.0f MB)", r->rss_mb, r->io_mb);
         else
             snprintf(note, sizeof note, "%s", r->note);
-        printf("%8g %4d %5d %-6s %10.3f %10.3f %10.3f %10.0f %9.1f %8s  %s\n", r->seconds,
+        printf("%8g %4d %5d %-9s %10.3f %10.3f %10.3f %10.0f %9.1f %8s  %s\n", r->seconds,
                r->threads, r->n_mels, r->impl, r->min_ms, r->median_ms, r->p95_ms,
                r->seconds * 1e3 / r->median_ms, r->median_ms * 1e6 / nfr, ratio, note);
     }
