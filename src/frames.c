@@ -82,6 +82,9 @@ typedef struct mel_task {
     float max[MAX_TEAM];
     int bad[MAX_TEAM];
     struct wmel_scratch *cache; /* the ctx's buffers, held by this call; NULL: allocate */
+    size_t chunk_frames, chunks; /* phase 1: chunks of chunk_frames frames, per clip */
+    int per_clip;          /* a barrier after each clip (per-clip normalisation) */
+    size_t next[2];        /* atomic chunk counters (see chunk_next) */
 } mel_task;
 
 /* Bytes of one worker's buffer: the span of samples, the kernel's scratch, and the
@@ -239,15 +242,35 @@ static float *edge_at(const mel_task *k, size_t slot, int t, int side)
     return k->edges + ((slot * (size_t)k->team + (size_t)t) * 2 + (size_t)side) * rows;
 }
 
-/* Saves this worker's first and last raw column of clip o for its neighbours. */
-static void save_edges(const mel_task *k, size_t slot, int t, const float *o, size_t fb,
-                       size_t fe)
+/* Worker t's columns [*fb, *fe) of each clip in phase 2 (and its edges): block-aligned
+ * shares, never empty. */
+static void share(const mel_task *k, int t, int nt, size_t *fb, size_t *fe)
 {
-    size_t rows = (size_t)k->ctx->params.n_mels;
-    float *first = edge_at(k, slot, t, 0), *last = edge_at(k, slot, t, 1);
-    for (size_t r = 0; r < rows; r++) {
-        first[r] = o[r * k->stride + fb];
-        last[r] = o[r * k->stride + fe - 1];
+    const size_t nblocks = (k->nf + WMEL_BLOCK_FRAMES - 1) / WMEL_BLOCK_FRAMES;
+    const size_t b0 = nblocks * (size_t)t / (size_t)nt, b1 = nblocks * (size_t)(t + 1) / (size_t)nt;
+    *fb = b0 * WMEL_BLOCK_FRAMES;
+    *fe = b1 * WMEL_BLOCK_FRAMES < k->nf ? b1 * WMEL_BLOCK_FRAMES : k->nf;
+}
+
+/* After columns [c0, c1) of clip o are raw: the first and last column of every share that
+ * falls in them, saved for the share's neighbours (they read them in phase 2, after the
+ * share's owner may have finished them in place). */
+static void save_edges(const mel_task *k, size_t slot, int nt, const float *o, size_t c0,
+                       size_t c1)
+{
+    const size_t rows = (size_t)k->ctx->params.n_mels;
+    for (int u = 0; u < nt; u++) {
+        size_t fb, fe;
+        share(k, u, nt, &fb, &fe);
+        if (fb >= c1 || fe <= c0) continue;
+        if (fb >= c0) {
+            float *first = edge_at(k, slot, u, 0);
+            for (size_t r = 0; r < rows; r++) first[r] = o[r * k->stride + fb];
+        }
+        if (fe <= c1) {
+            float *last = edge_at(k, slot, u, 1);
+            for (size_t r = 0; r < rows; r++) last[r] = o[r * k->stride + fe - 1];
+        }
     }
 }
 
@@ -263,14 +286,50 @@ static void finish_clip(const mel_task *k, size_t b, size_t slot, int t, int nt,
     finish_cols(k, k->out + b * k->clip_stride, fb, fe, mx, left, right, sm);
 }
 
+/*
+ * Phase 1 (raw log10 mel) is shared out dynamically: the workers take chunks of blocks
+ * from a counter, so that a worker slowed down (its core shared with another process)
+ * leaves its chunks to the others instead of holding the call up; with fixed halves, two
+ * threads on a machine with one core partly busy ran no faster than one. Phase 2 keeps
+ * fixed shares (it is a short streaming pass).
+ *
+ * Counters: one over every (clip, chunk) when no barrier parts the clips; otherwise one
+ * per clip parity. Each worker overshoots a clip's counter exactly once, so clip b's
+ * chunks start at (b / 2) * (chunks + nt) on counter b % 2.
+ */
+static int chunk_next(mel_task *k, size_t b, int nt, size_t *c)
+{
+    if (!k->per_clip) {
+        size_t g = __atomic_fetch_add(&k->next[0], 1, __ATOMIC_RELAXED);
+        if (g >= k->batch * k->chunks) return 0;
+        *c = g;
+        return 1;
+    }
+    size_t base = (b / 2) * (k->chunks + (size_t)nt);
+    size_t g = __atomic_fetch_add(&k->next[b & 1], 1, __ATOMIC_RELAXED) - base;
+    if (g >= k->chunks) return 0;
+    *c = b * k->chunks + g;
+    return 1;
+}
+
+/* Raw values of chunk g (clip g / chunks) into the output; its edges when smoothing. */
+static void raw_chunk(mel_task *k, size_t g, int nt, float *span, float *max, int *bad)
+{
+    const size_t b = g / k->chunks, c = g % k->chunks;
+    const size_t f0 = c * k->chunk_frames;
+    const size_t f1 = f0 + k->chunk_frames < k->nf ? f0 + k->chunk_frames : k->nf;
+    wmel_signal s = {k->f32 ? k->f32 + b * k->pcm_stride : NULL,
+                     k->s16 ? k->s16 + b * k->pcm_stride : NULL, k->n, k->padding};
+    float *o = k->out + b * k->clip_stride;
+    raw_range(k->ctx, &s, k->f0 + f0, k->f0 + f1, k->f0, o, k->stride, span, max, bad);
+    if (k->smooth && nt > 1) save_edges(k, k->global ? b : (b & 1), nt, o, f0, f1);
+}
+
 static void mel_worker(void *arg, wmel_pool *pl, int t, int nt)
 {
     mel_task *k = arg;
-    const size_t nblocks = (k->nf + WMEL_BLOCK_FRAMES - 1) / WMEL_BLOCK_FRAMES;
-    const size_t b0 = nblocks * (size_t)t / (size_t)nt, b1 = nblocks * (size_t)(t + 1) / (size_t)nt;
-    const size_t fb = b0 * WMEL_BLOCK_FRAMES; /* columns [fb, fe): never empty */
-    const size_t fe = b1 * WMEL_BLOCK_FRAMES < k->nf ? b1 * WMEL_BLOCK_FRAMES : k->nf;
-    const int edges = k->smooth && nt > 1;
+    size_t fb, fe;
+    share(k, t, nt, &fb, &fe);
     void *buf = k->cache ? k->cache->buf[t] : NULL;
     if (!buf) buf = wmel__aligned_alloc(WORKER_BYTES);
     if (k->cache && !k->cache->buf[t]) k->cache->buf[t] = buf; /* kept for the next call */
@@ -279,28 +338,24 @@ static void mel_worker(void *arg, wmel_pool *pl, int t, int nt)
     int err = !buf ? WMEL_ERR_NO_MEMORY : WMEL_OK;
     float wmax = -1e30f;
     int wbad = 0;
+    size_t g;
+    if (!k->per_clip) { /* every chunk of every clip, then (global max) one barrier */
+        while (chunk_next(k, 0, nt, &g))
+            if (!err) raw_chunk(k, g, nt, span, &wmax, &wbad);
+    }
     /* every worker passes the same barriers whatever happens, so none waits forever */
-    for (size_t b = 0; b < k->batch; b++) {
-        wmel_signal s = {k->f32 ? k->f32 + b * k->pcm_stride : NULL,
-                         k->s16 ? k->s16 + b * k->pcm_stride : NULL, k->n, k->padding};
-        float *o = k->out + b * k->clip_stride;
+    for (size_t b = 0; b < k->batch && k->per_clip; b++) {
         float cmax = -1e30f;
         int cbad = 0;
-        if (!err)
-            raw_range(k->ctx, &s, k->f0 + fb, k->f0 + fe, k->f0, o, k->stride, span, &cmax, &cbad);
+        while (chunk_next(k, b, nt, &g))
+            if (!err) raw_chunk(k, g, nt, span, &cmax, &cbad);
         if (cmax > wmax) wmax = cmax;
         wbad |= cbad;
-        if (!k->finish) continue;
-        if (k->global) {
-            if (edges && !err) save_edges(k, b, t, o, fb, fe);
-            continue;
-        }
         /* one clip at a time; the slots alternate so that a worker already on the next
            clip cannot overwrite what a slower one still reads */
         const int par = (int)(b & 1);
         k->slot_max[par][t] = cmax;
         k->slot_bad[par][t] = err || cbad;
-        if (edges && !err) save_edges(k, (size_t)par, t, o, fb, fe);
         wmel__team_barrier(pl, nt);
         float mx = -1e30f;
         int any = 0;
@@ -345,6 +400,15 @@ static int run_task(mel_task *k, int n_threads, float *max_out)
         k->edges = malloc(slots * per * sizeof(float));
         if (!k->edges) return WMEL_ERR_NO_MEMORY;
     }
+    /* phase 1's chunks: about 8 per worker, whole blocks, at most 16 blocks (~10 s) */
+    const size_t nblocks = (k->nf + WMEL_BLOCK_FRAMES - 1) / WMEL_BLOCK_FRAMES;
+    size_t cb = nt > 1 ? nblocks / (8 * nt) : nblocks;
+    if (cb > 16 && nt > 1) cb = 16;
+    if (cb < 1) cb = 1;
+    k->chunk_frames = cb * WMEL_BLOCK_FRAMES;
+    k->chunks = (nblocks + cb - 1) / cb;
+    k->per_clip = k->finish && !k->global;
+    k->next[0] = k->next[1] = 0;
     int used = wmel__team_run(k->ctx->pool, mel_worker, k, (int)nt);
     free(k->edges);
     k->edges = NULL;
