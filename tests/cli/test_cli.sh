@@ -277,5 +277,23 @@ kill -0 $pid 2>/dev/null && ok || bad "a SIGHUP ignored by the caller (nohup) st
 exec 7>&-; wait $pid; st=$?
 [ $st = 0 ] && [ -e "$T/hup.npy" ] && ok || bad "the nohup run: exit $st"
 no_temps "$T" "all"
+# wmel bench, tiny: the back-to-back and the cold (separated-call) rows, 1 and 2 threads
+if "$WMEL" bench --seconds 0.5 --threads 1,2 --n-mels 80 --reps 3 --warmup 1 --peers none --cold --json >"$T/bench.json" 2>"$T/err"; then
+  python3 - "$T/bench.json" <<'PY' && ok || bad "bench --cold --json: $(cat "$T/bench.json")"
+import json, sys
+rows = json.load(open(sys.argv[1]))["rows"]
+hot = [r for r in rows if r["impl"] == "wmel"]
+cold = [r for r in rows if r["impl"] == "wmel-cold"]
+assert len(hot) == 2 and len(cold) == 2, rows
+for r in hot + cold:
+    assert r["ok"] and r["median_ms"] > 0 and r["min_ms"] <= r["median_ms"] <= r["p95_ms"], r
+for r in cold:
+    # a fresh output: the call faults its 80 x 50 floats' pages in (4 at least)
+    assert r["faults_per_call"] >= 3 and r["flushed_reused_median_ms"] > 0 and r["ratio_vs_wmel"] > 0, r
+PY
+else
+  bad "bench --cold: $(cat "$T/err")"
+fi
+expect_fail "bench bad option" "$WMEL" bench --frobnicate
 echo "test_cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
