@@ -25,7 +25,6 @@ import argparse
 import json
 import os
 import pathlib
-import platform
 import random
 import shutil
 import signal
@@ -36,19 +35,12 @@ import tempfile
 import time
 import uuid
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from py_overhead import cpu_model  # noqa: E402  (one copy, in the bench folder)
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 FORMATS = [("flac", []), ("mp3", []), ("opus", ["-c:a", "libopus"]), ("m4a", ["-c:a", "aac"]),
            ("wav", [])]
-
-
-def cpu_model():
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def make_corpus(d: pathlib.Path, n: int, lo: float, hi: float):

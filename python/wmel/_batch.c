@@ -31,6 +31,10 @@ PyMODINIT_FUNC PyInit__batch(void);
 static int load_plan(const char *manifest, const char *text, Py_ssize_t text_len, const char *base,
                      wmel_batch_plan *plan, char *err, size_t err_len)
 {
+    if (!manifest && !text) {
+        PyErr_SetString(PyExc_ValueError, "a manifest path or its text is needed");
+        return -1;
+    }
     int rc;
     Py_BEGIN_ALLOW_THREADS
     if (text)
@@ -76,10 +80,6 @@ static PyObject *m_run(PyObject *m, PyObject *args, PyObject *kw)
                                      &text_len, &base))
         return NULL;
     if (check_opts(mode, n_mels, shard_size, jobs)) return NULL;
-    if (!manifest && !text) {
-        PyErr_SetString(PyExc_ValueError, "a manifest path or its text is needed");
-        return NULL;
-    }
     char err[2048] = "";
     wmel_batch_plan plan;
     if (load_plan(manifest, text, text_len, base, &plan, err, sizeof err)) return NULL;
@@ -106,10 +106,6 @@ static PyObject *m_plan(PyObject *m, PyObject *args, PyObject *kw)
                                      &shard_size, &text, &text_len, &base))
         return NULL;
     if (check_opts(mode, n_mels, shard_size, 0)) return NULL;
-    if (!manifest && !text) {
-        PyErr_SetString(PyExc_ValueError, "a manifest path or its text is needed");
-        return NULL;
-    }
     char err[2048] = "";
     wmel_batch_plan plan;
     if (load_plan(manifest, text, text_len, base, &plan, err, sizeof err)) return NULL;
