@@ -27,7 +27,7 @@ typedef int32_t VI __attribute__((vector_size(16)));
 #define V_F2D(x) ((VD)_mm256_cvtps_pd((__m128)(x)))
 #define V_RCP(x) ((VF)_mm_rcp_ps((__m128)(x)))
 #define V_D2F(x) ((VF)_mm256_cvtpd_ps((__m256d)(x)))
-/* 8 floats: two filters per log10 */
+/* 8 floats: two groups of frames per mel sum, log10 and store */
 typedef float VF2 __attribute__((vector_size(32)));
 typedef int32_t VI2 __attribute__((vector_size(32)));
 #define V2_JOIN(a, b) ((VF2)_mm256_insertf128_ps(_mm256_castps128_ps256((__m128)(a)), (__m128)(b), 1))

@@ -28,7 +28,7 @@ typedef int32_t VI __attribute__((vector_size(32)));
 #define V_F2D(x) ((VD)_mm512_cvtps_pd((__m256)(x)))
 #define V_RCP(x) ((VF)_mm256_rcp14_ps((__m256)(x)))
 #define V_D2F(x) ((VF)_mm512_cvtpd_ps((__m512d)(x)))
-/* 16 floats: two filters per log10 */
+/* 16 floats: two groups of frames per mel sum, log10 and store */
 typedef float VF2 __attribute__((vector_size(64)));
 typedef int32_t VI2 __attribute__((vector_size(64)));
 #define V2_JOIN(a, b) ((VF2)_mm512_insertf32x8(_mm512_castps256_ps512((__m256)(a)), (__m256)(b), 1))
