@@ -181,7 +181,7 @@ bench:
 	@$(BENCH_BUILD)/venv/bin/python -c 'import numpy, asrfront' 2>/dev/null || $(BENCH_BUILD)/venv/bin/pip install -q numpy asrfront || echo "no asrfront: no asrfront peer"
 	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON $(CMAKE_ARGS)
 	cmake --build $(BENCH_BUILD) -j $(JOBS)
-	WMEL_BENCH_PYTHON=$${WMEL_BENCH_PYTHON:-$(BENCH_BUILD)/venv/bin/python} \
+	WMEL_BENCH_PYTHON=$${WMEL_BENCH_PYTHON:-$(BENCH_BUILD)/venv/bin/python} OPENBLAS_NUM_THREADS=1 \
 	  ./$(BENCH_BUILD)/wmel bench $(BENCH_ARGS)
 
 # Whole-corpus throughput (bench/batch_bench.py): wmel batch --jobs 1/2 against decoding
