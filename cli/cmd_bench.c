@@ -78,6 +78,17 @@ static void cpu_model(char *buf, size_t len)
     fclose(f);
 }
 
+/* The first three fields of /proc/loadavg ("n/a" where there is none). */
+static void load_average(char *buf, size_t len)
+{
+    snprintf(buf, len, "n/a");
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (!f) return;
+    double a, b, c;
+    if (fscanf(f, "%lf %lf %lf", &a, &b, &c) == 3) snprintf(buf, len, "%.2f %.2f %.2f", a, b, c);
+    fclose(f);
+}
+
 static double rss_mb(void)
 {
     long pages = 0, resident = 0;
@@ -326,8 +337,9 @@ int cmd_bench(int argc, char **argv)
     if (access(pyscript, R_OK)) pyscript[0] = 0;
     const char *pnames[4] = {"fftw", "asrfront", "numpy", "torch"};
 
-    char cpu[256], kernel[64] = "?";
+    char cpu[256], kernel[64] = "?", load0[64], load1[64];
     cpu_model(cpu, sizeof cpu);
+    load_average(load0, sizeof load0);
     row rows[MAXL * MAXL * MAXL * 6];
     int nrows = 0;
     for (int si = 0; si < nsecs; si++)
@@ -386,10 +398,12 @@ int cmd_bench(int argc, char **argv)
                 }
             }
     if (!json) fprintf(stderr, "%40s\r", "");
+    load_average(load1, sizeof load1);
 
     if (json) {
-        printf("{\"cpu\":\"%s\",\"kernel\":\"%s\",\"version\":\"%s\",\"rows\":[", cpu, kernel,
-               wmel_version());
+        printf("{\"cpu\":\"%s\",\"kernel\":\"%s\",\"version\":\"%s\",\"loadavg_before\":\"%s\","
+               "\"loadavg_after\":\"%s\",\"rows\":[",
+               cpu, kernel, wmel_version(), load0, load1);
         for (int i = 0; i < nrows; i++) {
             row *r = &rows[i];
             double nfr = (double)(size_t)(r->seconds * 100.0);
@@ -413,6 +427,8 @@ int cmd_bench(int argc, char **argv)
         return 0;
     }
     printf("wmel bench -- %s; CPU: %s; kernel: %s\n", wmel_version(), cpu, kernel);
+    printf("load average (1, 5, 15 min): %s before, %s after: quote ratios from quiet runs\n", load0,
+           load1);
     printf("ratio = peer median / wmel median (above 1: wmel is faster); RSS: wmel process, its\n"
            "buffers live, at the end of the case's back-to-back calls\n");
     if (cold)

@@ -281,7 +281,10 @@ no_temps "$T" "all"
 if "$WMEL" bench --seconds 0.5 --threads 1,2 --n-mels 80 --reps 3 --warmup 1 --peers none --cold --json >"$T/bench.json" 2>"$T/err"; then
   python3 - "$T/bench.json" <<'PY' && ok || bad "bench --cold --json: $(cat "$T/bench.json")"
 import json, sys
-rows = json.load(open(sys.argv[1]))["rows"]
+doc = json.load(open(sys.argv[1]))
+rows = doc["rows"]
+# the load average around the run, to quote with its figures
+assert all(len(doc[k].split()) == 3 for k in ("loadavg_before", "loadavg_after")), doc
 hot = [r for r in rows if r["impl"] == "wmel"]
 cold = [r for r in rows if r["impl"] == "wmel-cold"]
 assert len(hot) == 2 and len(cold) == 2, rows
