@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 
@@ -340,6 +341,13 @@ int cmd_bench(int argc, char **argv)
     char cpu[256], kernel[64] = "?", load0[64], load1[64];
     cpu_model(cpu, sizeof cpu);
     load_average(load0, sizeof load0);
+    /* A library linked with OpenBLAS (the stem's GEMM) starts OpenBLAS's threads at load,
+       and they spin on the other cores for ~0.1 s: a two-thread case timed in that window
+       ran at one-thread speed (README, performance). Let them go to sleep first. */
+    if (!getenv("OPENBLAS_NUM_THREADS")) {
+        struct timespec settle = {0, 300000000L};
+        nanosleep(&settle, NULL);
+    }
     row rows[MAXL * MAXL * MAXL * 6];
     int nrows = 0;
     for (int si = 0; si < nsecs; si++)
