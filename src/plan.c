@@ -123,7 +123,7 @@ int wmel__plan_init(wmel_plan *pl, int n_mels)
         pl->post_re[k] = 0.5 * sin(a);
         pl->post_im[k] = -0.5 * cos(a);
     }
-    for (int n = 0; n < WMEL_N_FFT; n++) pl->zq[n] = (short)(16 * ((11 * n) % 25) + (9 * n) % 16);
+    for (int n = 0; n < WMEL_N_FFT; n++) pl->zq[n] = (short)WMEL_ZQ(n);
     for (int k1 = 0; k1 <= 8; k1++)
         for (int k2 = 0; k2 < 25; k2++) {
             int k = (225 * k1 + 176 * k2) % 400; /* k = k1 (mod 16), k = k2 (mod 25) */
