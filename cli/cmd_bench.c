@@ -37,6 +37,9 @@ typedef struct row {
     double io_mb;      /* input + output arrays */
     double faults;     /* cold rows: minor page faults per call */
     double reuse_ms;   /* cold rows: median with caches flushed but the output reused */
+    double touch_ms;   /* cold rows: median of memset() on a fresh mapping of the output's
+                          size, caches flushed: what first touching that memory costs
+                          whoever writes it (the kernel's page faults and zeroing) */
 } row;
 
 static int parse_list_d(const char *s, double *v, int *n)
@@ -180,10 +183,12 @@ static size_t flush_bytes(void)
 
 /* Separated calls, as an application that computes one clip now and then sees them:
  * before each call the caches are flushed; `fresh`: the output is also a new mapping
- * (never touched: the call takes its page faults). Fills the timing fields of r and
- * r->faults. */
+ * (never touched: the call takes its page faults) and, as the reference, a memset() of
+ * another fresh mapping of the same size is timed the same way (touch, reps entries).
+ * Fills the timing fields of r, r->faults and, when fresh, r->touch_ms. */
 static int time_cold(wmel_ctx *ctx, const float *x, size_t n, size_t count, float *out,
-                     int reps, int fresh, unsigned char *fl, size_t fl_len, double *t, row *r)
+                     int reps, int fresh, unsigned char *fl, size_t fl_len, double *t,
+                     double *touch, row *r)
 {
     int rc = WMEL_OK;
     long faults = 0;
@@ -195,6 +200,19 @@ static int time_cold(wmel_ctx *ctx, const float *x, size_t n, size_t count, floa
             void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
             if (m == MAP_FAILED) return WMEL_ERR_NO_MEMORY;
             o = m;
+        }
+        if (fresh) { /* the reference: the same first touch by memset, nothing else */
+            void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            if (m == MAP_FAILED) {
+                munmap(o, bytes);
+                return WMEL_ERR_NO_MEMORY;
+            }
+            sink += flush_caches(fl, fl_len);
+            double t0 = bench_now();
+            memset(m, 0, bytes);
+            touch[i] = bench_now() - t0;
+            sink += ((volatile unsigned char *)m)[bytes / 2];
+            munmap(m, bytes);
         }
         sink += flush_caches(fl, fl_len);
         long f0 = minor_faults();
@@ -211,6 +229,7 @@ static int time_cold(wmel_ctx *ctx, const float *x, size_t n, size_t count, floa
     r->median_ms = st.median * 1e3;
     r->p95_ms = st.p95 * 1e3;
     r->faults = (double)faults / reps;
+    if (fresh) r->touch_ms = bench_summarize(touch, (size_t)reps).median * 1e3;
     return WMEL_OK;
 }
 
@@ -252,10 +271,13 @@ static int time_wmel(double seconds, int threads, int n_mels, int isa, int reps,
     if (rc == WMEL_OK && cold) {
         size_t fl_len = flush_bytes();
         unsigned char *fl = malloc(fl_len);
+        double *touch = malloc((size_t)reps * sizeof *touch);
         if (fl) memset(fl, 1, fl_len);
         row reuse = *cold;
-        rc = fl ? time_cold(ctx, x, n, count, out, reps, 0, fl, fl_len, t, &reuse) : WMEL_ERR_NO_MEMORY;
-        if (rc == WMEL_OK) rc = time_cold(ctx, x, n, count, out, reps, 1, fl, fl_len, t, cold);
+        rc = fl && touch ? time_cold(ctx, x, n, count, out, reps, 0, fl, fl_len, t, touch, &reuse)
+                         : WMEL_ERR_NO_MEMORY;
+        if (rc == WMEL_OK) rc = time_cold(ctx, x, n, count, out, reps, 1, fl, fl_len, t, touch, cold);
+        free(touch);
         free(fl);
         if (rc == WMEL_OK) {
             cold->ok = 1;
@@ -281,7 +303,8 @@ static const char *BENCH_USAGE =
     "(peer median / wmel median). --reps applies at 30 s and shrinks with the length.\n"
     "--cold adds a wmel-cold row per case: separated calls, caches flushed before each,\n"
     "output freshly mapped (its ratio: cold median / back-to-back median; its note: the\n"
-    "median with flushed caches but a reused output, and page faults per call).\n";
+    "median with flushed caches but a reused output, page faults per call, and the reference\n"
+    "memset(fresh): a memset of a fresh mapping of the output's size, timed the same way).\n";
 
 int cmd_bench(int argc, char **argv)
 {
@@ -426,8 +449,9 @@ int cmd_bench(int argc, char **argv)
             if (r->rss_mb > 0 && strcmp(r->impl, "wmel-cold"))
                 printf(",\"rss_mb\":%.1f,\"in_out_mb\":%.1f", r->rss_mb, r->io_mb);
             if (r->ok && !strcmp(r->impl, "wmel-cold"))
-                printf(",\"flushed_reused_median_ms\":%.4f,\"faults_per_call\":%.1f", r->reuse_ms,
-                       r->faults);
+                printf(",\"flushed_reused_median_ms\":%.4f,\"faults_per_call\":%.1f,"
+                       "\"fresh_memset_median_ms\":%.4f",
+                       r->reuse_ms, r->faults, r->touch_ms);
             if (r->note[0]) printf(",\"note\":\"%s\"", r->note);
             printf("}");
         }
@@ -440,7 +464,9 @@ int cmd_bench(int argc, char **argv)
     printf("ratio = peer median / wmel median (above 1: wmel is faster); RSS: wmel process, its\n"
            "buffers live, at the end of the case's back-to-back calls\n");
     if (cold)
-        printf("wmel-cold: caches flushed before each call, output freshly mapped; ratio = its median / wmel's\n");
+        printf("wmel-cold: caches flushed before each call, output freshly mapped; ratio = its median / wmel's;\n"
+               "  reference: memset(fresh) = the same first touch of a fresh mapping of the output's size\n"
+               "  by memset alone (page faults and zeroing, paid by whoever writes new memory first)\n");
     printf("\n");
     printf("%8s %4s %5s %-9s %10s %10s %10s %10s %9s %8s  %s\n", "audio_s", "thr", "mels", "impl",
            "min_ms", "median_ms", "p95_ms", "x_realtime", "ns/frame", "ratio", "notes");
@@ -455,8 +481,9 @@ int cmd_bench(int argc, char **argv)
         char ratio[16] = "", note[128];
         if (r->ratio > 0) snprintf(ratio, sizeof ratio, "%.2fx", r->ratio);
         if (!strcmp(r->impl, "wmel-cold"))
-            snprintf(note, sizeof note, "ratio: cold/back-to-back; output reused %.3f ms; %.0f faults/call",
-                     r->reuse_ms, r->faults);
+            snprintf(note, sizeof note,
+                     "cold/back-to-back; reused out %.3f ms; %.0f faults; memset(fresh) %.3f ms",
+                     r->reuse_ms, r->faults, r->touch_ms);
         else if (r->rss_mb > 0)
             snprintf(note, sizeof note, "RSS %.0f MB (in+out %.0f MB)", r->rss_mb, r->io_mb);
         else

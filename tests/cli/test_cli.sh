@@ -293,6 +293,7 @@ for r in hot + cold:
 for r in cold:
     # a fresh output: the call faults its 80 x 50 floats' pages in (4 at least)
     assert r["faults_per_call"] >= 3 and r["flushed_reused_median_ms"] > 0 and r["ratio_vs_wmel"] > 0, r
+    assert r["fresh_memset_median_ms"] > 0, r
 PY
 else
   bad "bench --cold: $(cat "$T/err")"
