@@ -183,6 +183,7 @@ bench:
 	cmake --build $(BENCH_BUILD) -j $(JOBS)
 	WMEL_BENCH_PYTHON=$${WMEL_BENCH_PYTHON:-$(BENCH_BUILD)/venv/bin/python} OPENBLAS_NUM_THREADS=1 \
 	  ./$(BENCH_BUILD)/wmel bench $(BENCH_ARGS)
+	@if [ -x $(BENCH_BUILD)/wmel-stage-bench ]; then ./$(BENCH_BUILD)/wmel-stage-bench; fi
 
 # Whole-corpus throughput (bench/batch_bench.py): wmel batch --jobs 1/2 against decoding
 # alone, HF datasets + WhisperFeatureExtractor (num_proc=2) and the Ray job, on a generated

@@ -17,3 +17,13 @@ if(WMEL_FFTW_INCLUDE AND WMEL_FFTW3F)
 else()
   message(STATUS "wmel bench: libfftw3-dev not found, no FFTW peer")
 endif()
+
+# wmel-stage-bench (bench/stage_bench.c): the AVX2 kernel's stages timed one by one, from
+# the library's own kernel source (x86_64 only; not a test).
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64|amd64")
+  add_executable(wmel_stage_bench ${CMAKE_CURRENT_SOURCE_DIR}/bench/stage_bench.c)
+  set_target_properties(wmel_stage_bench PROPERTIES OUTPUT_NAME wmel-stage-bench)
+  target_include_directories(wmel_stage_bench PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
+  target_compile_options(wmel_stage_bench PRIVATE -mavx2 -mfma -O3 -ffp-contract=fast)
+  target_link_libraries(wmel_stage_bench PRIVATE wmel_static m)
+endif()
