@@ -32,6 +32,7 @@
 #include <string.h>
 #include <time.h>
 
+#if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
 static double now(void)
 {
     struct timespec t;
@@ -39,7 +40,6 @@ static double now(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-#if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
 /* Cycles per second: 4 dependent adds per iteration, one cycle each. */
 static double clock_hz(int reps)
 {
