@@ -52,6 +52,8 @@ typedef int32_t VI2 __attribute__((vector_size(32)));
         gidx_ = _mm_loadu_si128((const __m128i *)o_);                                   \
     } while (0)
 #define V_GATHER(base, k) ((VF)_mm_i32gather_ps((base) + (k), gidx_, 4))
+/* 16 registers: pin each sum-and-difference pair once loaded (kernel.inc, K_PIN2) */
+#define K_PIN2(a, b) __asm__("" : "+x"(a), "+x"(b))
 
 float KFN(const wmel_plan *pl, const float *x, size_t nf, float *out, size_t stride,
           void *scratch, int *bad);
