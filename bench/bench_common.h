@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -23,6 +24,18 @@ static inline double bench_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The first three fields of /proc/loadavg into buf ("n/a" where there is none): every
+ * benchmark prints the load average around its figures. */
+static inline void bench_loadavg(char *buf, size_t len)
+{
+    snprintf(buf, len, "n/a");
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (!f) return;
+    double a, b, c;
+    if (fscanf(f, "%lf %lf %lf", &a, &b, &c) == 3) snprintf(buf, len, "%.2f %.2f %.2f", a, b, c);
+    fclose(f);
 }
 
 /* Speech-like test signal: a tone gliding 200..3200 Hz, a harmonic, seeded noise, and

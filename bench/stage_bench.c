@@ -26,20 +26,13 @@
 #include "cpu/kernel_avx2.c"
 #endif
 
-#include <math.h>
+#include "bench_common.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
 /* Cycles per second: 4 dependent adds per iteration, one cycle each. */
 static double clock_hz(int reps)
 {
@@ -47,10 +40,10 @@ static double clock_hz(int reps)
     double best = 1e9;
     for (int r = 0; r < reps; r++) {
         unsigned long x = 0;
-        double t0 = now();
+        double t0 = bench_now();
         for (long i = 0; i < iters; i++)
             __asm__ volatile("add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0" : "+r"(x));
-        double t = now() - t0;
+        double t = bench_now() - t0;
         if (t < best) best = t;
     }
     return 4.0 * (double)iters / best;
@@ -98,11 +91,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "wmel-stage-bench: out of memory\n");
         return 1;
     }
-    unsigned s = 1; /* a tone and noise, as wmel bench's signal: normal values only */
-    for (size_t i = 0; i < ns; i++) {
-        s = s * 1103515245u + 12345u;
-        x[i] = 0.1f * sinf(0.01f * (float)i) + 0.01f * ((float)(s >> 9) / 8388608.0f - 0.5f);
-    }
+    bench_signal(x, ns); /* wmel bench's signal (its first 0.64 s: no silence) */
     VD *a = scr;
     VF2 *pw2 = (VF2 *)(a + WMEL_N_FFT), *macc = pw2 + 202;
     VF *pw = (VF *)pw2;
@@ -124,36 +113,32 @@ int main(int argc, char **argv)
                      {"mel sums (8 lanes: 2 groups per call, per group here)", 1e9},
                      {"clamp, log10, max, row stores (per group)", 1e9},
                      {"the whole block function, 64 frames (per group)", 1e9}};
-    char load0[64] = "?", load1[64] = "?";
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fscanf(f, "%63[^\n]", load0) != 1) snprintf(load0, sizeof load0, "?");
-        fclose(f);
-    }
+    char load0[64], load1[64];
+    bench_loadavg(load0, sizeof load0);
     const double hz = clock_hz(reps);
     for (int r = 0; r < reps; r++) {
-        double t0 = now(), t;
+        double t0 = bench_now(), t;
         for (int i = 0; i < N_INNER; i++) {
             load_group(x + (size_t)(i & 7) * 4 * WMEL_HOP, 4, WMEL_HOP, pl.window_d, pl.zq, a);
             CLOBBER(a);
         }
-        if ((t = (now() - t0) / N_INNER) < st[LOAD].best) st[LOAD].best = t;
-        t0 = now();
+        if ((t = (bench_now() - t0) / N_INNER) < st[LOAD].best) st[LOAD].best = t;
+        t0 = bench_now();
         for (int i = 0; i < N_INNER; i++) { /* from the loaded group each time */
             if (!(i & 15)) memcpy(a, a0, WMEL_N_FFT * sizeof(VD));
             for (int n2 = 0; n2 < 25; n2++) rdft16(a + 16 * n2);
             CLOBBER(a);
         }
-        if ((t = (now() - t0) / N_INNER) < st[COLS].best) st[COLS].best = t;
+        if ((t = (bench_now() - t0) / N_INNER) < st[COLS].best) st[COLS].best = t;
         memcpy(a, a0, WMEL_N_FFT * sizeof(VD));
         for (int n2 = 0; n2 < 25; n2++) rdft16(a + 16 * n2);
-        t0 = now();
+        t0 = bench_now();
         for (int i = 0; i < N_INNER; i++) {
             for (int k1 = 1; k1 <= 7; k1++) row_power(&pl, a, k1, pw, 2);
             CLOBBER(a);
         }
-        if ((t = (now() - t0) / N_INNER) < st[ROWS].best) st[ROWS].best = t;
-        t0 = now();
+        if ((t = (bench_now() - t0) / N_INNER) < st[ROWS].best) st[ROWS].best = t;
+        t0 = bench_now();
         for (int i = 0; i < N_INNER; i++) {
             kcplx y0[13], y8[13];
             rows_0_8(&pl, a, y0, y8);
@@ -163,14 +148,14 @@ int main(int argc, char **argv)
             }
             CLOBBER(a);
         }
-        if ((t = (now() - t0) / N_INNER) < st[ROWS08].best) st[ROWS08].best = t;
-        t0 = now();
+        if ((t = (bench_now() - t0) / N_INNER) < st[ROWS08].best) st[ROWS08].best = t;
+        t0 = bench_now();
         for (int i = 0; i < N_INNER / 2; i++) {
             mel_sums2(&pl, pw2, macc);
             CLOBBER(macc);
         }
-        if ((t = (now() - t0) / N_INNER) < st[MEL].best) st[MEL].best = t;
-        t0 = now();
+        if ((t = (bench_now() - t0) / N_INNER) < st[MEL].best) st[MEL].best = t;
+        t0 = bench_now();
         const VF2 tiny2 = V2_JOIN(V_SET1(1e-10f), V_SET1(1e-10f));
         const VF2 floor2 = V2_JOIN(V_SET1(WMEL_LOG_FLOOR_LOG10), V_SET1(WMEL_LOG_FLOOR_LOG10));
         for (int i = 0; i < N_INNER / 2; i++) { /* as in the block function */
@@ -185,20 +170,16 @@ int main(int argc, char **argv)
             CLOBBER(out);
             __asm__ volatile("" : : "x"(vmax2), "x"(vchk2));
         }
-        if ((t = (now() - t0) / N_INNER) < st[LOG].best) st[LOG].best = t;
-        t0 = now();
+        if ((t = (bench_now() - t0) / N_INNER) < st[LOG].best) st[LOG].best = t;
+        t0 = bench_now();
         for (int i = 0; i < N_INNER / 16; i++) {
             (void)stage__block_avx2(&pl, x, nf, out, nf, scr, &bad);
             CLOBBER(out);
         }
-        if ((t = (now() - t0) / (N_INNER / 16) / (double)(nf / 4)) < st[BLOCK].best)
+        if ((t = (bench_now() - t0) / (N_INNER / 16) / (double)(nf / 4)) < st[BLOCK].best)
             st[BLOCK].best = t;
     }
-    f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fscanf(f, "%63[^\n]", load1) != 1) snprintf(load1, sizeof load1, "?");
-        fclose(f);
-    }
+    bench_loadavg(load1, sizeof load1);
     printf("wmel-stage-bench -- AVX2 kernel stages on data in L1, %d mels, minimum of %d reps\n",
            n_mels, reps);
     printf("clock ~%.2f GHz (dependent adds); load average %s before, %s after\n\n", hz / 1e9,

@@ -82,17 +82,6 @@ static void cpu_model(char *buf, size_t len)
     fclose(f);
 }
 
-/* The first three fields of /proc/loadavg ("n/a" where there is none). */
-static void load_average(char *buf, size_t len)
-{
-    snprintf(buf, len, "n/a");
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (!f) return;
-    double a, b, c;
-    if (fscanf(f, "%lf %lf %lf", &a, &b, &c) == 3) snprintf(buf, len, "%.2f %.2f %.2f", a, b, c);
-    fclose(f);
-}
-
 static double rss_mb(void)
 {
     long pages = 0, resident = 0;
@@ -363,7 +352,7 @@ int cmd_bench(int argc, char **argv)
 
     char cpu[256], kernel[64] = "?", load0[64], load1[64];
     cpu_model(cpu, sizeof cpu);
-    load_average(load0, sizeof load0);
+    bench_loadavg(load0, sizeof load0);
     /* A library linked with OpenBLAS (the stem's GEMM) starts OpenBLAS's threads at load,
        and they spin on the other cores for ~0.1 s: a two-thread case timed in that window
        ran at one-thread speed (README, performance). Let them go to sleep first. */
@@ -429,7 +418,7 @@ int cmd_bench(int argc, char **argv)
                 }
             }
     if (!json) fprintf(stderr, "%40s\r", "");
-    load_average(load1, sizeof load1);
+    bench_loadavg(load1, sizeof load1);
 
     if (json) {
         printf("{\"cpu\":\"%s\",\"kernel\":\"%s\",\"version\":\"%s\",\"loadavg_before\":\"%s\","

@@ -41,12 +41,12 @@ static inline int wmel__overlap(const void *a, size_t an, const void *b, size_t 
            y < x + (an < UINTPTR_MAX - x ? an : UINTPTR_MAX - x);
 }
 
-/* Everything computed once at create time, in double and rounded once. */
 /* Where the load puts sample n of a frame: position 16 (11 n mod 25) + (9 n mod 16), the
  * prime-factor (Good-Thomas) input order of the 16 x 25 transform (plan.c's zq table;
  * kernel.inc's AVX2 load uses it as a constant expression). */
 #define WMEL_ZQ(n) (16 * ((11 * (n)) % 25) + (9 * (n)) % 16)
 
+/* Everything computed once at create time, in double and rounded once. */
 typedef struct wmel_plan {
     int n_mels;
     double window_d[WMEL_N_FFT];
