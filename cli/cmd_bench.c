@@ -170,13 +170,32 @@ static size_t flush_bytes(void)
     return 4 * llc > (64u << 20) ? 4 * llc : (64u << 20);
 }
 
+/* A fresh anonymous mapping of at least `bytes` (never touched). huge: on a 2 MiB boundary
+ * with transparent huge pages asked for, as wmel_alloc() does for big blocks. *map and
+ * *len are what to munmap. */
+static float *map_fresh(size_t bytes, int huge, void **map, size_t *len)
+{
+    const size_t hp = (size_t)2 << 20;
+    *len = bytes + (huge ? hp : 0);
+    void *m = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) return NULL;
+    *map = m;
+    if (!huge) return m;
+    char *a = (char *)(((uintptr_t)m + hp - 1) & ~(uintptr_t)(hp - 1));
+#ifdef MADV_HUGEPAGE
+    (void)madvise(a, bytes & ~(hp - 1), MADV_HUGEPAGE); /* advice: may be ignored */
+#endif
+    return (float *)a;
+}
+
 /* Separated calls, as an application that computes one clip now and then sees them:
- * before each call the caches are flushed; `fresh`: the output is also a new mapping
- * (never touched: the call takes its page faults) and, as the reference, a memset() of
- * another fresh mapping of the same size is timed the same way (touch, reps entries).
- * Fills the timing fields of r, r->faults and, when fresh, r->touch_ms. */
+ * before each call the caches are flushed. mode 0: the output is reused; 1: it is a new
+ * mapping (never touched: the call takes its page faults); 2: the same with huge pages
+ * asked for (map_fresh). With 1 and 2, as the reference, a memset() of another such
+ * mapping of the same size is timed the same way (touch, reps entries). Fills the timing
+ * fields of r, r->faults and, for 1 and 2, r->touch_ms. */
 static int time_cold(wmel_ctx *ctx, const float *x, size_t n, size_t count, float *out,
-                     int reps, int fresh, unsigned char *fl, size_t fl_len, double *t,
+                     int reps, int mode, unsigned char *fl, size_t fl_len, double *t,
                      double *touch, row *r)
 {
     int rc = WMEL_OK;
@@ -184,16 +203,15 @@ static int time_cold(wmel_ctx *ctx, const float *x, size_t n, size_t count, floa
     volatile double sink = 0;
     for (int i = 0; i < reps && rc == WMEL_OK; i++) {
         float *o = out;
-        size_t bytes = count * sizeof(float);
-        if (fresh) {
-            void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-            if (m == MAP_FAILED) return WMEL_ERR_NO_MEMORY;
-            o = m;
-        }
-        if (fresh) { /* the reference: the same first touch by memset, nothing else */
-            void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-            if (m == MAP_FAILED) {
-                munmap(o, bytes);
+        size_t bytes = count * sizeof(float), olen = 0, mlen = 0;
+        void *omap = NULL, *mmap_ = NULL;
+        if (mode) {
+            o = map_fresh(bytes, mode == 2, &omap, &olen);
+            if (!o) return WMEL_ERR_NO_MEMORY;
+            /* the reference: the same first touch by memset, nothing else */
+            unsigned char *m = (unsigned char *)map_fresh(bytes, mode == 2, &mmap_, &mlen);
+            if (!m) {
+                munmap(omap, olen);
                 return WMEL_ERR_NO_MEMORY;
             }
             sink += flush_caches(fl, fl_len);
@@ -201,7 +219,7 @@ static int time_cold(wmel_ctx *ctx, const float *x, size_t n, size_t count, floa
             memset(m, 0, bytes);
             touch[i] = bench_now() - t0;
             sink += ((volatile unsigned char *)m)[bytes / 2];
-            munmap(m, bytes);
+            munmap(mmap_, mlen);
         }
         sink += flush_caches(fl, fl_len);
         long f0 = minor_faults();
@@ -209,7 +227,7 @@ static int time_cold(wmel_ctx *ctx, const float *x, size_t n, size_t count, floa
         rc = wmel_log_mel(ctx, x, n, 0, o, count);
         t[i] = bench_now() - t0;
         faults += minor_faults() - f0;
-        if (fresh) munmap(o, bytes);
+        if (mode) munmap(omap, olen);
     }
     (void)sink;
     if (rc != WMEL_OK) return rc;
@@ -218,12 +236,12 @@ static int time_cold(wmel_ctx *ctx, const float *x, size_t n, size_t count, floa
     r->median_ms = st.median * 1e3;
     r->p95_ms = st.p95 * 1e3;
     r->faults = (double)faults / reps;
-    if (fresh) r->touch_ms = bench_summarize(touch, (size_t)reps).median * 1e3;
+    if (mode) r->touch_ms = bench_summarize(touch, (size_t)reps).median * 1e3;
     return WMEL_OK;
 }
 
 static int time_wmel(double seconds, int threads, int n_mels, int isa, int reps, int warm,
-                     row *r, row *cold, char *kernel, size_t klen)
+                     row *r, row *cold, row *huge, char *kernel, size_t klen)
 {
     size_t n = (size_t)(seconds * 16000.0);
     size_t nf = wmel_n_frames(n, 0), count = (size_t)n_mels * nf;
@@ -266,14 +284,17 @@ static int time_wmel(double seconds, int threads, int n_mels, int isa, int reps,
         rc = fl && touch ? time_cold(ctx, x, n, count, out, reps, 0, fl, fl_len, t, touch, &reuse)
                          : WMEL_ERR_NO_MEMORY;
         if (rc == WMEL_OK) rc = time_cold(ctx, x, n, count, out, reps, 1, fl, fl_len, t, touch, cold);
+        if (rc == WMEL_OK && huge) rc = time_cold(ctx, x, n, count, out, reps, 2, fl, fl_len, t, touch, huge);
         free(touch);
         free(fl);
-        if (rc == WMEL_OK) {
-            cold->ok = 1;
-            cold->reuse_ms = reuse.median_ms;
-            cold->ratio = cold->median_ms / r->median_ms;
-        } else {
-            snprintf(cold->note, sizeof cold->note, "%s", wmel_strerror(rc));
+        for (row *c = cold; c; c = c == cold ? huge : NULL) {
+            if (rc == WMEL_OK) {
+                c->ok = 1;
+                c->reuse_ms = reuse.median_ms;
+                c->ratio = c->median_ms / r->median_ms;
+            } else {
+                snprintf(c->note, sizeof c->note, "%s", wmel_strerror(rc));
+            }
         }
     }
     wmel_destroy(ctx);
@@ -281,6 +302,11 @@ static int time_wmel(double seconds, int threads, int n_mels, int isa, int reps,
     free(out);
     free(t);
     return rc;
+}
+
+static int is_cold(const row *r)
+{
+    return !strcmp(r->impl, "wmel-cold") || !strcmp(r->impl, "wmel-thp");
 }
 
 static const char *BENCH_USAGE =
@@ -293,7 +319,9 @@ static const char *BENCH_USAGE =
     "--cold adds a wmel-cold row per case: separated calls, caches flushed before each,\n"
     "output freshly mapped (its ratio: cold median / back-to-back median; its note: the\n"
     "median with flushed caches but a reused output, page faults per call, and the reference\n"
-    "memset(fresh): a memset of a fresh mapping of the output's size, timed the same way).\n";
+    "memset(fresh): a memset of a fresh mapping of the output's size, timed the same way),\n"
+    "and a wmel-thp row: the same with the fresh output on transparent huge pages (2 MiB\n"
+    "aligned, madvise, as wmel_alloc gives; numpy asks for them from 4 MB too).\n";
 
 int cmd_bench(int argc, char **argv)
 {
@@ -360,7 +388,7 @@ int cmd_bench(int argc, char **argv)
         struct timespec settle = {0, 300000000L};
         nanosleep(&settle, NULL);
     }
-    row rows[MAXL * MAXL * MAXL * 6];
+    row rows[MAXL * MAXL * MAXL * 7];
     int nrows = 0;
     for (int si = 0; si < nsecs; si++)
         for (int ti = 0; ti < nthr; ti++)
@@ -380,13 +408,16 @@ int cmd_bench(int argc, char **argv)
                     fprintf(stderr, "  %6.0f s  %d thr  %3d mels ...\r", s, thr[ti], mels[mi]);
                     fflush(stderr);
                 }
-                row *c = NULL;
+                row *c = NULL, *h = NULL;
                 if (cold) {
                     c = &rows[nrows++];
                     *c = *w;
                     snprintf(c->impl, sizeof c->impl, "wmel-cold");
+                    h = &rows[nrows++];
+                    *h = *w;
+                    snprintf(h->impl, sizeof h->impl, "wmel-thp");
                 }
-                time_wmel(s, thr[ti], mels[mi], isa, r_here, w_here, w, c, kernel, sizeof kernel);
+                time_wmel(s, thr[ti], mels[mi], isa, r_here, w_here, w, c, h, kernel, sizeof kernel);
                 for (int pi = 0; pi < 4; pi++) {
                     if (!strstr(peers, pnames[pi])) continue;
                     /* numpy and torch at 80 bins only: their 128-bin cost is the same FFT
@@ -435,9 +466,9 @@ int cmd_bench(int argc, char **argv)
                        r->min_ms, r->median_ms, r->p95_ms, r->seconds * 1e3 / r->median_ms,
                        r->median_ms * 1e6 / nfr);
             if (r->ratio > 0) printf(",\"ratio_vs_wmel\":%.3f", r->ratio);
-            if (r->rss_mb > 0 && strcmp(r->impl, "wmel-cold"))
+            if (r->rss_mb > 0 && !is_cold(r))
                 printf(",\"rss_mb\":%.1f,\"in_out_mb\":%.1f", r->rss_mb, r->io_mb);
-            if (r->ok && !strcmp(r->impl, "wmel-cold"))
+            if (r->ok && is_cold(r))
                 printf(",\"flushed_reused_median_ms\":%.4f,\"faults_per_call\":%.1f,"
                        "\"fresh_memset_median_ms\":%.4f",
                        r->reuse_ms, r->faults, r->touch_ms);
@@ -455,7 +486,9 @@ int cmd_bench(int argc, char **argv)
     if (cold)
         printf("wmel-cold: caches flushed before each call, output freshly mapped; ratio = its median / wmel's;\n"
                "  reference: memset(fresh) = the same first touch of a fresh mapping of the output's size\n"
-               "  by memset alone (page faults and zeroing, paid by whoever writes new memory first)\n");
+               "  by memset alone (page faults and zeroing, paid by whoever writes new memory first);\n"
+               "wmel-thp: the same, the fresh output (and the memset's) on transparent huge pages\n"
+               "  (2 MiB aligned, madvise: what wmel_alloc gives; a no-op where THP is off)\n");
     printf("\n");
     printf("%8s %4s %5s %-9s %10s %10s %10s %10s %9s %8s  %s\n", "audio_s", "thr", "mels", "impl",
            "min_ms", "median_ms", "p95_ms", "x_realtime", "ns/frame", "ratio", "notes");
@@ -469,7 +502,7 @@ int cmd_bench(int argc, char **argv)
         }
         char ratio[16] = "", note[128];
         if (r->ratio > 0) snprintf(ratio, sizeof ratio, "%.2fx", r->ratio);
-        if (!strcmp(r->impl, "wmel-cold"))
+        if (is_cold(r))
             snprintf(note, sizeof note,
                      "cold/back-to-back; reused out %.3f ms; %.0f faults; memset(fresh) %.3f ms",
                      r->reuse_ms, r->faults, r->touch_ms);

@@ -295,6 +295,43 @@ int main(void)
         }
         wmel_destroy(mt);
     }
+    /* wmel_alloc: aligned, usable, freed by wmel_free; big blocks on a 2 MiB boundary with
+       huge pages asked for (Linux: the mapping's VmFlags carry "hg" where the kernel has
+       transparent huge pages, whatever their mode) */
+    {
+        float *s0 = wmel_alloc(0), *s1 = wmel_alloc(100);
+        CHECK(s0 && s1 && (uintptr_t)s1 % 64 == 0, "small blocks, 64-byte aligned");
+        wmel_free(s0);
+        wmel_free(s1);
+        size_t big = (size_t)19 << 20; /* a 600 s log-Mel's size */
+        float *b = wmel_alloc(big);
+        CHECK(b && (uintptr_t)b % ((size_t)2 << 20) == 0, "big block on a 2 MiB boundary");
+        if (b) {
+            size_t nf = wmel_n_frames(480000, 0);
+            CHECK(wmel_log_mel(cpu, x, 480000, 0, b, 80 * nf) == WMEL_OK, "output into wmel_alloc");
+            CHECK(memcmp(b, o, 80 * nf * sizeof(float)) == 0, "the same as into malloc'ed memory");
+            memset(b, 0, big);
+#ifdef __linux__
+            FILE *th = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+            FILE *sm = th ? fopen("/proc/self/smaps", "r") : NULL;
+            if (sm) {
+                char line[512];
+                int in = 0, hg = 0;
+                while (fgets(line, sizeof line, sm)) {
+                    unsigned long lo, hi;
+                    if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) /* a mapping's first line */
+                        in = lo <= (uintptr_t)b + ((size_t)2 << 20) && (uintptr_t)b + ((size_t)2 << 20) < hi;
+                    else if (in && !strncmp(line, "VmFlags:", 8))
+                        hg = strstr(line, " hg") != NULL;
+                }
+                fclose(sm);
+                CHECK(hg, "huge pages asked for (VmFlags hg)");
+            }
+            if (th) fclose(th);
+#endif
+            wmel_free(b);
+        }
+    }
     free(x);
     free(o);
     free(o2);

@@ -287,10 +287,11 @@ rows = doc["rows"]
 assert all(len(doc[k].split()) == 3 for k in ("loadavg_before", "loadavg_after")), doc
 hot = [r for r in rows if r["impl"] == "wmel"]
 cold = [r for r in rows if r["impl"] == "wmel-cold"]
-assert len(hot) == 2 and len(cold) == 2, rows
-for r in hot + cold:
+thp = [r for r in rows if r["impl"] == "wmel-thp"] # the same with huge pages asked for
+assert len(hot) == 2 and len(cold) == 2 and len(thp) == 2, rows
+for r in hot + cold + thp:
     assert r["ok"] and r["median_ms"] > 0 and r["min_ms"] <= r["median_ms"] <= r["p95_ms"], r
-for r in cold:
+for r in cold + thp:
     # a fresh output: the call faults its 80 x 50 floats' pages in (4 at least)
     assert r["faults_per_call"] >= 3 and r["flushed_reused_median_ms"] > 0 and r["ratio_vs_wmel"] > 0, r
     assert r["fresh_memset_median_ms"] > 0, r
