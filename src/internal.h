@@ -270,9 +270,5 @@ void *wmel__aligned_alloc(size_t bytes);
 FILE *wmel__tmpfile(void);
 const char *wmel__tmpdir(void);
 void wmel__aligned_free(void *p);
-/* Transparent huge pages for a large buffer about to be written whole (base.c): advice
- * only, never fails. */
-#define WMEL_HUGE_PAGE ((size_t)2 << 20)
-void wmel__advise_huge(void *p, size_t bytes);
 
 #endif /* WMEL_INTERNAL_H */
