@@ -1,10 +1,13 @@
 # wmel -- the two commands:
 #   make demo   builds, turns the bundled sample into features, prints a summary, writes a PNG
-#   make test   builds (-Werror) and runs the whole suite under ASan+UBSan, then in Release,
-#               then on the CUDA emulator under ASan+UBSan, then built with clang under
-#               ASan+UBSan with a 30 s libFuzzer run of every harness, then the Python
-#               suite, then the wheels (test-wheel), then the originals' own suites
-#               (transformers, openai-whisper, faster-whisper) against wmel
+#   make test   builds (-Werror) and runs the integer front-end's tests (x86-64, AArch64 and
+#               Cortex-M under qemu), then the whole suite under ASan+UBSan, then in Release
+#               (the docs' examples included: tests/docs), then on the CUDA emulator under
+#               ASan+UBSan, then built with clang under ASan+UBSan with a 30 s libFuzzer run
+#               of every harness, then cross-built for AArch64 and run under qemu
+#               (test-aarch64), then the Python suite, then the wheels (test-wheel), then
+#               the originals' own suites (transformers, openai-whisper, faster-whisper)
+#               against wmel
 # Both install what they need first (Debian packages; run as root on a fresh machine).
 
 BUILD      ?= build
@@ -12,13 +15,15 @@ BUILD_SAN  ?= build-asan
 BUILD_EMU  ?= build-emu-asan
 BUILD_CLANG ?= build-clang-asan
 BUILD_TSAN ?= build-tsan
+BUILD_A64  ?= build-aarch64
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 APT_PKGS   := build-essential cmake pkg-config libpng-dev zlib1g-dev python3 python3-venv python3-dev \
               libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libcjson-dev \
-              libopenblas-dev ffmpeg clang libclang-rt-14-dev
+              libopenblas-dev ffmpeg clang libclang-rt-14-dev chromium \
+              gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 CMAKE_ARGS ?=
 
-.PHONY: all deps build demo test test-build test-asan test-emu test-clang test-python test-peers test-wheel fuzz soak bench bench-batch clean
+.PHONY: all deps deps-fixed build demo test test-fixed test-build test-asan test-emu test-clang test-python test-peers test-wheel test-aarch64 fuzz soak soak-batch bench bench-batch clean
 
 all: build
 
@@ -58,7 +63,20 @@ test-emu: deps
 	cd $(BUILD_EMU) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
-# The whole suite built with clang (F13: the library builds with both compilers) under
+# The library, the command and the C tests cross-built for AArch64 (Debian's
+# gcc-aarch64-linux-gnu, cmake/toolchains/aarch64-linux-gnu.cmake) and run under qemu-user
+# (qemu-aarch64): the conformance suite at every level (c, neon) against the goldens and
+# the float64 backend, the API tests, the stem and the integer front-end. No FFmpeg,
+# OpenBLAS, libpng or CUDA for the target: the tests that need them skip; test_cli, whose
+# script assumes libpng (--png), is left out. See docs/arm.md.
+A64_CMAKE = -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/aarch64-linux-gnu.cmake -DCMAKE_BUILD_TYPE=Release \
+            -DWMEL_WERROR=ON -DWMEL_FFMPEG=OFF -DWMEL_CUDA=OFF -DWMEL_STEM_BLAS=OFF -DWMEL_PNG=OFF $(CMAKE_ARGS)
+test-aarch64: deps
+	cmake -S . -B $(BUILD_A64) $(A64_CMAKE)
+	cmake --build $(BUILD_A64) -j $(JOBS)
+	cd $(BUILD_A64) && ctest --output-on-failure -j $(JOBS) -E '^test_cli$$'
+
+# The whole suite built with clang (the library builds with both compilers) under
 # ASan+UBSan, plus the libFuzzer harnesses of tests/fuzz (label "fuzz"): each runs
 # FUZZ_SMOKE_S seconds from its seed corpus, so a parser regression fails the run.
 FUZZ_SMOKE_S ?= 30
@@ -102,14 +120,30 @@ soak: deps
 	TSAN_OPTIONS=halt_on_error=1:exitcode=66 ./$(BUILD_TSAN)/tests/soak/wmel_soak \
 	  --seconds $$(( $(SOAK_MINUTES) * 60 )) --threads $(SOAK_THREADS) --seed $(SOAK_SEED)
 
+# `wmel batch` and the decoder under abuse (never part of `make test`; docs/testing.md):
+# SOAK_ROUNDS kill/resume rounds (random SIGKILL/SIGTERM/SIGINT at random moments, the
+# modes in turn, windows included), each resumed folder byte-identical to an
+# uninterrupted job; SOAK_MUTANTS mutated mp3/flac/ogg/m4a/opus/wav files decoded by wmel
+# and by the ffmpeg CLI: the same samples or both refusing, never a crash. SOAK_BUILD
+# (e.g. build-asan) runs it on another build of wmel.
+SOAK_ROUNDS  ?= 20
+SOAK_MUTANTS ?= 600
+SOAK_BUILD   ?= build-soak-batch
+soak-batch: deps
+	cmake -S . -B $(SOAK_BUILD) -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON -DWMEL_CUDA=OFF $(CMAKE_ARGS)
+	cmake --build $(SOAK_BUILD) -j $(JOBS) --target wmel_cli
+	$(PYTHON) tests/soak/soak_batch.py --wmel $(SOAK_BUILD)/wmel --rounds $(SOAK_ROUNDS) \
+	  --mutants $(SOAK_MUTANTS) --seed $(SOAK_SEED)
+
 # The Python package in its own venv (build-py/): pip install numpy pytest, then the
 # package itself from this tree; pytest's exit status is the target's (5, "no tests
 # collected", fails it too).
 PYTHON     ?= python3
 PY_BUILD   ?= build-py
 PY_VENV    := $(PY_BUILD)/venv
-# wmel batch's readback and Ray-cluster tests (tests/python/test_batch.py, test_ray.py)
-PY_TEST_PKGS ?= 'ray[data]==2.60.0' 'webdataset==1.0.2' 'datasets==5.2.0'
+# wmel batch's readback and Ray-cluster tests (tests/python/test_batch.py, test_ray.py);
+# kaldi-native-fbank: the kaldi front-end's original (tests/python/test_frontends_oracle.py)
+PY_TEST_PKGS ?= 'ray[data]==2.60.0' 'webdataset==1.0.2' 'datasets==5.2.0' 'kaldi-native-fbank==1.23.0'
 test-python: deps
 	@test -x $(PY_VENV)/bin/python || $(PYTHON) -m venv $(PY_VENV)
 	$(PY_VENV)/bin/pip install -q numpy pytest 'scikit-build-core>=0.10' av
@@ -120,7 +154,8 @@ test-python: deps
 	$(PY_VENV)/bin/python -m pytest -p no:cacheprovider tests/python
 
 # The originals' own test suites against wmel (tests/peers/run_peers.py), after wmel's
-# drop-in tests with transformers installed (the subclass, not the standalone class): pinned sdists
+# drop-in tests with transformers installed (the subclass, not the standalone class) and the
+# front-end oracles held to transformers' SeamlessM4T and kaldi-native-fbank: pinned sdists
 # from PyPI into $(PEER_BUILD)/src, each suite run with the original and with wmel swapped
 # in; every test that passes with the original must pass with wmel. torch is not
 # installed here (its openai-whisper tests skip); PEER_VENV=<a venv with torch> runs them.
@@ -129,17 +164,41 @@ PEER_VENV  ?= $(PEER_BUILD)/venv
 PEER_SDISTS := transformers==5.23.0 openai-whisper==20250625
 test-peers: deps
 	@test -x $(PEER_VENV)/bin/python || $(PYTHON) -m venv $(PEER_VENV)
-	$(PEER_VENV)/bin/pip install -q numpy pytest 'scikit-build-core>=0.10' transformers==5.23.0 faster-whisper==1.2.1
+	$(PEER_VENV)/bin/pip install -q numpy pytest 'scikit-build-core>=0.10' transformers==5.23.0 faster-whisper==1.2.1 \
+	  kaldi-native-fbank==1.23.0
 	$(PEER_VENV)/bin/pip install -q --no-build-isolation --config-settings=build-dir=$(PEER_BUILD)/skbuild .
 	@mkdir -p $(PEER_BUILD)/src
 	@test -d $(PEER_BUILD)/src/transformers-5.23.0/tests -a -d $(PEER_BUILD)/src/openai_whisper-20250625/tests || { \
 	  $(PEER_VENV)/bin/pip download -q --no-deps --no-binary :all: -d $(PEER_BUILD)/src $(PEER_SDISTS) && \
 	  for f in $(PEER_BUILD)/src/*.tar.gz; do tar xzf $$f -C $(PEER_BUILD)/src; done; }
 	cp ../shared/golden/audio/jfk.flac $(PEER_BUILD)/src/openai_whisper-20250625/tests/jfk.flac
-	$(PEER_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/python/test_dropins.py tests/python/test_dropins_compat.py
+	$(PEER_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/python/test_dropins.py tests/python/test_dropins_compat.py \
+	  tests/python/test_frontends_oracle.py tests/python/test_frontend_hf_dropins.py tests/python/test_kaldi_dropins.py
 	$(PEER_VENV)/bin/python tests/peers/run_peers.py $(PEER_BUILD)/src
 
-test: test-asan test-build test-emu test-clang test-python test-wheel test-peers
+test: test-fixed test-asan test-build test-emu test-clang test-aarch64 test-python test-wheel test-peers
+
+# The integer front-end (src/fixed, include/wmel_fx.h), short (under 2 min from scratch on 2 cores):
+# accuracy against the float64 oracle, the integer-only source check, the generated
+# tables, and the same bits on x86-64, AArch64 (qemu-aarch64) and Cortex-M firmware
+# (qemu-system-arm: mps2-an386 Cortex-M4, and a Cortex-M0+ soft-float build on mps2-an385).
+# The other test targets run these too; without the cross tools test_fx_cross skips.
+BUILD_FIXED ?= build-fixed
+APT_PKGS_FIXED := gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm qemu-user \
+                  gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+deps-fixed: deps
+	@missing=""; for p in $(APT_PKGS_FIXED); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "need root to install:$$missing" >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+test-fixed: deps-fixed
+	cmake -S . -B $(BUILD_FIXED) -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON -DWMEL_CUDA=OFF \
+	  -DWMEL_FFMPEG=OFF -DWMEL_PNG=OFF -DWMEL_BUILD_CLI=OFF $(CMAKE_ARGS)
+	cmake --build $(BUILD_FIXED) -j $(JOBS) --target test_fx fx_gentables fx_vectors
+	cd $(BUILD_FIXED) && ctest --output-on-failure -R '^test_fx'
 
 # Wheels that install without compilers: `pip wheel .`, then `auditwheel repair` bundles
 # the shared libraries (manylinux, abi3). 'full' is the default build (FFmpeg, OpenBLAS;
@@ -184,6 +243,7 @@ bench:
 	WMEL_BENCH_PYTHON=$${WMEL_BENCH_PYTHON:-$(BENCH_BUILD)/venv/bin/python} OPENBLAS_NUM_THREADS=1 \
 	  ./$(BENCH_BUILD)/wmel bench $(BENCH_ARGS)
 	@if [ -x $(BENCH_BUILD)/wmel-stage-bench ]; then ./$(BENCH_BUILD)/wmel-stage-bench; fi
+	./$(BENCH_BUILD)/wmel-sliding-bench 30
 
 # Whole-corpus throughput (bench/batch_bench.py): wmel batch --jobs 1/2 against decoding
 # alone, HF datasets + WhisperFeatureExtractor (num_proc=2) and the Ray job, on a generated
@@ -199,4 +259,4 @@ bench-batch: build
 	$(BENCH_PY)/bin/python bench/batch_bench.py --wmel $(BUILD)/wmel $(BENCH_BATCH_ARGS)
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_EMU) $(BUILD_CLANG) $(BUILD_TSAN) $(PY_BUILD) $(PEER_BUILD) $(WHEEL_BUILD) out
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_EMU) $(BUILD_CLANG) $(BUILD_TSAN) $(BUILD_A64) $(PY_BUILD) $(PEER_BUILD) $(WHEEL_BUILD) out

@@ -18,7 +18,7 @@ WAV at 44.1 and 48 kHz stereo (Opus at 48 kHz, its only rate). Rows:
 The peers are checked to compute the same features: WhisperFeatureExtractor on wmel's
 decoded audio vs wmel's item (max abs difference; the decoders themselves differ:
 datasets resamples with soxr/librosa, wmel as ffmpeg does, like openai's load_audio).
-Targets (issue 12): --jobs 2 >= 1.8x --jobs 1; wmel batch >= 85% of decode-only at the
+Targets: --jobs 2 >= 1.8x --jobs 1; wmel batch >= 85% of decode-only at the
 same parallelism; >= 20x the HF pipeline.
 """
 import argparse

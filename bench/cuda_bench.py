@@ -9,7 +9,7 @@ wmel side: build/…/wmel_cuda_bench (bench/cuda_bench.c), the device-pointer en
 on one stream, per-clip normalisation.
 
 Usage: python3 bench/cuda_bench.py [--build build-cuda] [--reps 20] [--batch 1024]
-Targets on an H100 (issue 5): 1024 x 30 s <= 3 ms, 1 clip <= 0.03 ms, 6240 s <= 1 ms.
+Targets on an H100: 1024 x 30 s <= 3 ms, 1 clip <= 0.03 ms, 6240 s <= 1 ms.
 Without torch (or without a CUDA device for it) only wmel's column is printed; on the CUDA
 emulator build (-DWMEL_CUDA=EMU) the times are the emulator's host times: a dry run of the
 harness, not GPU numbers.

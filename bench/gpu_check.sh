@@ -1,6 +1,6 @@
 #!/bin/sh
-# bench/gpu_check.sh -- everything that needs a GPU, in one command, for a session that
-# has one (the device machine has nvcc, torch and no network):
+# bench/gpu_check.sh -- everything that needs a GPU, in one command, for a machine that
+# has one (with nvcc and torch; no network needed):
 #   1. build with CUDA (-Werror), run the whole CTest suite (the cuda-labelled tests run
 #      instead of skipping);
 #   2. the Python extension built by CMake (no pip: WMEL_BUILD_PYTHON=ON), then the Python suite

@@ -19,7 +19,8 @@ int wmel_cli_common(int argc, char **argv, int *i, const char **out, int *quiet,
 {
     const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
     if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-        if (!v) return wmel_cli_usage("-o needs a file name");
+        if (!v) return wmel_cli_usage("-o needs a file name (- for standard output)");
+        if (!*v) return wmel_cli_usage("-o needs a file name, not an empty one (- for standard output)");
         *out = v;
         ++*i;
         return 1;

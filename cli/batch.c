@@ -158,14 +158,40 @@ static char *slurp(const char *path, size_t *len)
 
 /* ------------------------------------------------------------------ job.json */
 
+/* FNV-1a 64 over a plan's fields (for job.json: two plans of one front-end differ there). */
+static unsigned long long plan_fingerprint(const wmel_frontend_plan *pl)
+{
+    unsigned long long h = 1469598103934665603ULL;
+    const int iv[] = {pl->frontend, pl->sample_rate, pl->frame_length, pl->hop, pl->n_fft,
+                      pl->window, pl->framing, pl->remove_dc, pl->preemph_mode, pl->mel_scale,
+                      pl->mel_norm, pl->n_mels, pl->power, pl->log, pl->use_energy, pl->norm,
+                      pl->valid, pl->stack, pl->pad_to, pl->layout};
+    const double dv[] = {pl->scale, pl->preemph, pl->low_freq, pl->high_freq, pl->log_guard,
+                         pl->norm_eps, pl->energy_floor};
+    char buf[64];
+    for (size_t i = 0; i < sizeof iv / sizeof iv[0] + sizeof dv / sizeof dv[0]; i++) {
+        int l = i < sizeof iv / sizeof iv[0] ? snprintf(buf, sizeof buf, "%d;", iv[i])
+                                             : snprintf(buf, sizeof buf, "%.17g;", dv[i - sizeof iv / sizeof iv[0]]);
+        for (int k = 0; k < l; k++) {
+            h ^= (unsigned char)buf[k];
+            h *= 1099511628211ULL;
+        }
+    }
+    return h;
+}
+
 size_t wmel_batch_job_json(const wmel_batch_plan *plan, const wmel_batch_opts *o, char *out,
                            size_t cap)
 {
+    char fe[160] = ""; /* Whisper's jobs say nothing: their job.json is as it always was */
+    if (o->fe_plan && o->fe_plan->frontend != WMEL_FRONTEND_WHISPER)
+        snprintf(fe, sizeof fe, "\"frontend\": \"%s\", \"plan\": \"fnv1a64:%016llx\", ",
+                 wmel_batch_frontend_name(o->fe_plan->frontend), plan_fingerprint(o->fe_plan));
     int n = snprintf(out, cap,
-                     "{\"format\": \"wmel-batch/1\", \"mode\": \"%s\", \"n_mels\": %d, "
+                     "{\"format\": \"wmel-batch/1\", %s\"mode\": \"%s\", \"n_mels\": %d, "
                      "\"shard_size\": %zu, \"items\": %zu, \"manifest\": \"fnv1a64:%016llx\", "
                      "\"wmel\": \"%s\"}\n",
-                     wmel_batch_mode_name(o->mode), o->n_mels, o->shard_size, plan->n,
+                     fe, wmel_batch_mode_name(o->mode), o->n_mels, o->shard_size, plan->n,
                      plan->fingerprint, WMEL_VERSION_STRING);
     return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }
@@ -183,7 +209,81 @@ static void field_of(const char *js, const char *field, char *out, size_t cap)
     snprintf(out, cap, "%.*s", (int)n, p);
 }
 
-static int check_job(const char *dir, const char *want, char *err, size_t err_len)
+/* Names in OUTDIR (and OUTDIR/.parts) listed for a message: up to 8, then a count. */
+typedef struct namelist {
+    char text[1024];
+    size_t n;
+} namelist;
+
+static void names_add(namelist *l, const char *prefix, const char *name)
+{
+    if (l->n++ < 8) {
+        size_t u = strlen(l->text);
+        snprintf(l->text + u, sizeof l->text - u, "%s%s%s", u ? ", " : "", prefix, name);
+    }
+}
+
+static void names_end(namelist *l)
+{
+    size_t u = strlen(l->text);
+    if (l->n > 8) snprintf(l->text + u, sizeof l->text - u, " and %zu more", l->n - 8);
+}
+
+/* "NNNNNN" + suffix with NNNNNN < n_shards (six digits, as the job writes them). */
+static int numbered(const char *name, const char *prefix, const char *suffix, size_t n_shards)
+{
+    size_t pl = strlen(prefix), sl = strlen(suffix), nl = strlen(name);
+    if (nl != pl + 6 + sl || strncmp(name, prefix, pl) || strcmp(name + pl + 6, suffix)) return 0;
+    size_t v = 0;
+    for (size_t i = pl; i < pl + 6; i++) {
+        if (name[i] < '0' || name[i] > '9') return 0;
+        v = v * 10 + (size_t)(name[i] - '0');
+    }
+    return v < n_shards;
+}
+
+/* Lists what in dir the job does not account for. have_job == 0 (no job.json): every
+ * entry but the lock, an empty .parts and temporary files of ours (a run killed before
+ * it wrote job.json leaves just those); have_job == 1: every entry other than job.json,
+ * the lock, index.jsonl, errors.jsonl, shard-NNNNNN.tar and .parts/NNNNNN.{index,errors}.jsonl
+ * for NNNNNN < n_shards, and temporary files. Returns -1 when dir cannot be listed. */
+static int strays(const char *dir, int have_job, size_t n_shards, namelist *l)
+{
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *n = e->d_name;
+        if (!strcmp(n, ".") || !strcmp(n, "..") || !strcmp(n, ".lock") || !strcmp(n, ".parts") ||
+            our_tmp(n))
+            continue;
+        if (have_job && (!strcmp(n, "job.json") || !strcmp(n, "index.jsonl") ||
+                         !strcmp(n, "errors.jsonl") || numbered(n, "shard-", ".tar", n_shards)))
+            continue;
+        names_add(l, "", n);
+    }
+    closedir(d);
+    char parts[4096];
+    snprintf(parts, sizeof parts, "%s/.parts", dir);
+    if ((d = opendir(parts)) == NULL) {
+        names_end(l);
+        return 0;
+    }
+    while ((e = readdir(d)) != NULL) {
+        const char *n = e->d_name;
+        if (!strcmp(n, ".") || !strcmp(n, "..") || our_tmp(n)) continue;
+        if (have_job && (numbered(n, "", ".index.jsonl", n_shards) ||
+                         numbered(n, "", ".errors.jsonl", n_shards)))
+            continue;
+        names_add(l, ".parts/", n);
+    }
+    closedir(d);
+    names_end(l);
+    return 0;
+}
+
+static int check_job(const char *dir, const char *want, size_t n_shards, char *err,
+                     size_t err_len)
 {
     char path[4096];
     int pl = snprintf(path, sizeof path, "%s/job.json", dir);
@@ -197,11 +297,25 @@ static int check_job(const char *dir, const char *want, char *err, size_t err_le
         snprintf(err, err_len, "%s: cannot read: %s", path, strerror(errno));
         return WMEL_ERR_IO;
     }
+    namelist l = {"", 0};
+    if (strays(dir, have != NULL, n_shards, &l) != 0) {
+        snprintf(err, err_len, "%s: cannot list the output folder: %s", dir, strerror(errno));
+        free(have);
+        return WMEL_ERR_IO;
+    }
+    if (!have && l.n) {
+        snprintf(err, err_len,
+                 "%s is not empty and holds no job.json (%s): wmel batch never takes over files "
+                 "it did not record; use a new output folder (-o), or remove this one to start "
+                 "over",
+                 dir, l.text);
+        return WMEL_ERR_INVALID_ARG;
+    }
     if (!have) return write_file(dir, "job.json", want, strlen(want), err, err_len);
     int rc = WMEL_OK;
     if (strcmp(have, want)) {
-        static const char *fields[] = {"mode", "n_mels", "shard_size", "items", "manifest",
-                                       "format", "wmel"};
+        static const char *fields[] = {"frontend", "plan", "mode", "n_mels", "shard_size",
+                                       "items", "manifest", "format", "wmel"};
         const char *what = "job";
         char a[128] = "", b[128] = "";
         for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
@@ -209,6 +323,8 @@ static int check_job(const char *dir, const char *want, char *err, size_t err_le
             field_of(want, fields[i], b, sizeof b);
             if (strcmp(a, b)) {
                 what = fields[i];
+                if (i == 0 && !a[0]) snprintf(a, sizeof a, "\"whisper\""); /* no field: Whisper's */
+                if (i == 0 && !b[0]) snprintf(b, sizeof b, "\"whisper\"");
                 break;
             }
         }
@@ -222,6 +338,12 @@ static int check_job(const char *dir, const char *want, char *err, size_t err_le
                      "%s holds a job with %s %s (now %s): rerun with the same options to resume "
                      "it, or use a new output folder",
                      dir, what, a, b);
+        rc = WMEL_ERR_INVALID_ARG;
+    } else if (l.n) {
+        snprintf(err, err_len,
+                 "%s holds files its job (job.json: shards 0 to %zu) does not account for: %s; "
+                 "remove them to resume the job, or use a new output folder (-o)",
+                 dir, n_shards - 1, l.text);
         rc = WMEL_ERR_INVALID_ARG;
     }
     free(have);
@@ -244,6 +366,7 @@ typedef struct job {
     size_t next_claim, next_write, window;
     slot *slots;
     int stop;
+    int cancel; /* atomic: the job was interrupted, items in progress stop */
     pthread_mutex_t mu;
     pthread_cond_t cv_ready, cv_space;
 } job;
@@ -261,7 +384,7 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&j->mu);
         const wmel_batch_entry *e = &j->plan->items[j->todo[pos]];
         wmel_batch_result *r = wmel_batch_compute(j->ctx, j->o->mode, e->open, NULL, 0, e->path,
-                                                  err, sizeof err);
+                                                  j->o->item_timeout, &j->cancel, err, sizeof err);
         char *msg = r ? NULL : strdup(err[0] ? err : "failed");
         pthread_mutex_lock(&j->mu);
         slot *s = &j->slots[pos % j->window];
@@ -391,7 +514,9 @@ int wmel_batch_run(const wmel_batch_plan *plan, const char *dir, const wmel_batc
     memset(stats, 0, sizeof *stats);
     double t0 = now();
     err[0] = 0;
-    if (!plan || !plan->n || !o || o->shard_size == 0 || (o->n_mels != 80 && o->n_mels != 128) ||
+    const int other_fe = o && o->fe_plan && o->fe_plan->frontend != WMEL_FRONTEND_WHISPER;
+    if (!plan || !plan->n || !o || o->shard_size == 0 ||
+        (!other_fe && o->n_mels != 80 && o->n_mels != 128) || (other_fe && o->mode != WMEL_BATCH_FULL) ||
         o->mode < 0 || o->mode > 2 || o->jobs < 0) {
         snprintf(err, err_len, "invalid batch arguments");
         return WMEL_BATCH_FAILED;
@@ -423,7 +548,7 @@ int wmel_batch_run(const wmel_batch_plan *plan, const char *dir, const wmel_batc
         return WMEL_BATCH_FAILED;
     }
     int ret = WMEL_BATCH_FAILED, rc;
-    char js[512];
+    char js[640];
     job j;
     memset(&j, 0, sizeof j);
     pthread_t *th = NULL;
@@ -433,11 +558,11 @@ int wmel_batch_run(const wmel_batch_plan *plan, const char *dir, const wmel_batc
     lines li = {0}, le = {0};
     progress pg = {0};
     if (!wmel_batch_job_json(plan, o, js, sizeof js)) goto out;
-    if ((rc = check_job(dir, js, err, err_len)) != 0) goto out;
+    const size_t S = o->shard_size, n_shards = (plan->n + S - 1) / S;
+    if ((rc = check_job(dir, js, n_shards, err, err_len)) != 0) goto out;
     clean_tmp(dir);
     clean_tmp(parts);
 
-    const size_t S = o->shard_size, n_shards = (plan->n + S - 1) / S;
     stats->items = plan->n;
     stats->shards = n_shards;
     j.todo = malloc(plan->n * sizeof *j.todo);
@@ -463,7 +588,7 @@ int wmel_batch_run(const wmel_batch_plan *plan, const char *dir, const wmel_batc
         p.backend = o->backend;
         p.n_threads = 1; /* the parallelism is the workers' */
         int st;
-        j.ctx = wmel_create(&p, &st);
+        j.ctx = other_fe ? wmel_create_plan(&p, o->fe_plan, &st) : wmel_create(&p, &st);
         if (!j.ctx) {
             snprintf(err, err_len, "%s", wmel_strerror(st));
             goto out;
@@ -487,9 +612,36 @@ int wmel_batch_run(const wmel_batch_plan *plan, const char *dir, const wmel_batc
 
     size_t cur = (size_t)-1;
     for (size_t pos = 0; pos < j.n_todo; pos++) {
+        int stop = o->interrupt && o->interrupt(o->interrupt_user); /* never under the lock */
         pthread_mutex_lock(&j.mu);
         slot *sl = &j.slots[pos % j.window];
-        while (!sl->ready) pthread_cond_wait(&j.cv_ready, &j.mu);
+        while (!sl->ready && !stop) {
+            if (!o->interrupt) {
+                pthread_cond_wait(&j.cv_ready, &j.mu);
+                continue;
+            }
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += 50 * 1000000L;
+            if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
+            pthread_cond_timedwait(&j.cv_ready, &j.mu, &until);
+            if (!sl->ready) {
+                pthread_mutex_unlock(&j.mu); /* the callback may take its time (Python's GIL) */
+                stop = o->interrupt(o->interrupt_user);
+                pthread_mutex_lock(&j.mu);
+            }
+        }
+        if (stop) {
+            /* as after SIGINT: the shard in progress goes, complete shards stay */
+            __atomic_store_n(&j.cancel, 1, __ATOMIC_RELAXED);
+            pthread_mutex_unlock(&j.mu);
+            ret = WMEL_BATCH_INTERRUPTED;
+            snprintf(err, err_len, "interrupted");
+            g_tmp_set = 0;
+            af_abort(&tar);
+            if (pg.printed) fputc('\n', stderr);
+            goto out;
+        }
         slot got = *sl;
         memset(sl, 0, sizeof *sl);
         j.next_write = pos + 1;
@@ -576,6 +728,7 @@ out:
     if (n_th) {
         pthread_mutex_lock(&j.mu);
         j.stop = 1;
+        __atomic_store_n(&j.cancel, 1, __ATOMIC_RELAXED); /* items still in progress: stop */
         pthread_cond_broadcast(&j.cv_space);
         pthread_mutex_unlock(&j.mu);
         for (int t = 0; t < n_th; t++) pthread_join(th[t], NULL);

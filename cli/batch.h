@@ -26,13 +26,17 @@ enum {
     WMEL_BATCH_WINDOWS = 2  /* transcribe()'s windows: (n_windows, n_mels, 3000) */
 };
 
-/* Exit statuses of a job. */
-enum { WMEL_BATCH_OK = 0, WMEL_BATCH_FAILED = 1, WMEL_BATCH_SOME_FAILED = 3 };
+/* Exit statuses of a job. INTERRUPTED: opts.interrupt said stop (the folder is left as
+ * after SIGINT: complete shards kept, the shard in progress removed; a rerun resumes). */
+enum { WMEL_BATCH_OK = 0, WMEL_BATCH_FAILED = 1, WMEL_BATCH_SOME_FAILED = 3,
+       WMEL_BATCH_INTERRUPTED = 130 };
 
 #define WMEL_BATCH_MAX_KEY 95       /* <key>.json fits the 100-byte ustar name field */
 
 const char *wmel_batch_mode_name(int mode);
 int wmel_batch_mode_parse(const char *s); /* -1 when unknown */
+/* "whisper", "nemo", "nemo-legacy", "kaldi", "seamless" (wmel_frontend_plan.frontend). */
+const char *wmel_batch_frontend_name(int frontend);
 
 /* ---------------------------------------------------------------- manifests */
 
@@ -50,14 +54,16 @@ typedef struct wmel_batch_plan {
 } wmel_batch_plan;
 
 /* Parses a manifest held in memory. jsonl: 1 = one JSON object per line ("path",
- * optional "key"), 0 = one path per line, -1 = guess from the first non-blank line.
+ * optional "key"), 0 = one path per line, -1 = guess from the first non-blank line
+ * (JSON lines when it starts with "{"). A leading UTF-8 byte order mark is skipped; an
+ * item "-" (standard input, which the job cannot read per item) is refused.
  * base: the folder relative paths are relative to (NULL or "" = the current folder).
  * Blank lines are skipped. Fails (WMEL_ERR_FORMAT with a message naming the line) on a
  * malformed line, an invalid or too long key, or a duplicate key; then plan is empty. */
 int wmel_batch_plan_parse(const char *text, size_t len, int jsonl, const char *base,
                           wmel_batch_plan *plan, char *err, size_t err_len);
-/* Reads a manifest file ("-" = standard input; .jsonl by its name, stdin by its first
- * line) and parses it with the manifest's folder as base. */
+/* Reads a manifest file ("-" = standard input; JSON lines for a .jsonl name, else
+ * guessed from the first line) and parses it with the manifest's folder as base. */
 int wmel_batch_plan_load(const char *manifest, wmel_batch_plan *plan, char *err,
                          size_t err_len);
 void wmel_batch_plan_free(wmel_batch_plan *plan);
@@ -87,12 +93,27 @@ int wmel_json_string(char *out, size_t cap, size_t *used, const char *s);
  * iterator (windows) or as spilled raw runs (full). */
 typedef struct wmel_batch_result wmel_batch_result;
 
+/* An item's time limit by default: 60 s plus 10 s per MiB of data (a file's bytes on
+ * disk: the smaller of its size and its allocated blocks, so a sparse file's holes do
+ * not count). Decoding and computing run at hundreds of times real time, so a healthy
+ * file never comes near it; an input that decodes for hours from a few bytes (a WAV
+ * header before a huge sparse tail) or that never ends (a FIFO) is stopped. */
+double wmel_batch_default_timeout(unsigned long long bytes);
+/* The data bytes of a file as above; 0 when it cannot be looked at. */
+unsigned long long wmel_batch_file_bytes(const char *path);
+
 /* Decodes and computes one input: from a file (path_or_null != NULL) or bytes (data,
- * size). name: the path shown in messages. mode: WMEL_BATCH_*. On failure returns NULL
+ * size). name: the path shown in messages. mode: WMEL_BATCH_*; a ctx of another front-end
+ * than Whisper's (wmel_ctx_plan) gives its wmel_features() of the whole clip, decoded into
+ * memory, whatever the mode. timeout: seconds (> 0), 0 for none, < 0 for
+ * wmel_batch_default_timeout() of its size; an item that runs over fails with "NAME: timed
+ * out after N s". cancel (may be NULL): read atomically; when it becomes non-zero the
+ * decode stops at once (the result is then an error to discard). On failure returns NULL
  * and the message in err (the one `wmel decode`/`wmel mel` would print). */
 wmel_batch_result *wmel_batch_compute(wmel_ctx *ctx, int mode, const char *path_or_null,
                                       const void *data, size_t size, const char *name,
-                                      char *err, size_t err_len);
+                                      double timeout, const int *cancel, char *err,
+                                      size_t err_len);
 size_t wmel_batch_result_samples(const wmel_batch_result *r);
 /* The shape (ndim 2 or 3) and the .npy member's size in bytes. */
 int wmel_batch_result_shape(const wmel_batch_result *r, size_t shape[3]);
@@ -119,6 +140,16 @@ typedef struct wmel_batch_opts {
     size_t shard_size;   /* items per shard (> 0) */
     int progress;        /* 1: progress line on stderr (caller checks it is a terminal) */
     int backend;         /* WMEL_BACKEND_* for the mel (`wmel batch`: CPU unless asked) */
+    /* NULL: Whisper's log-Mel in `mode`; else another front-end's plan (its frontend not
+       WMEL_FRONTEND_WHISPER): each input's wmel_features() in mode full, the whole clip
+       held in memory; job.json records the front-end and the plan's fingerprint */
+    const wmel_frontend_plan *fe_plan;
+    double item_timeout; /* seconds per item; 0 none; < 0 wmel_batch_default_timeout() */
+    /* Asked between items and every 50 ms while the job waits for one (from the thread
+     * that called wmel_batch_run; may be NULL): non-zero stops the job (items in progress
+     * stop within one decoder packet) with WMEL_BATCH_INTERRUPTED. */
+    int (*interrupt)(void *user);
+    void *interrupt_user;
 } wmel_batch_opts;
 
 typedef struct wmel_batch_stats {

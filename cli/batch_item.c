@@ -18,6 +18,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #define CHUNK 32768                         /* samples per decoder read */
 #define SPOOL_MEM ((size_t)8 << 20)         /* raw runs held in memory before a tmpfile */
@@ -29,6 +31,7 @@ typedef struct run {
 
 struct wmel_batch_result {
     int mode, n_mels;
+    int frontend;           /* WMEL_FRONTEND_*; not Whisper's: `data` holds wmel_features() */
     size_t samples;
     size_t shape[3];
     int ndim;
@@ -122,6 +125,45 @@ static int to_runs(void *user, const float *raw, size_t f0, size_t nf)
     return WMEL_OK;
 }
 
+double wmel_batch_default_timeout(unsigned long long bytes)
+{
+    return 60.0 + 10.0 * (double)bytes / (1024.0 * 1024.0);
+}
+
+unsigned long long wmel_batch_file_bytes(const char *path)
+{
+    struct stat st;
+    if (!path || stat(path, &st) != 0 || st.st_size < 0) return 0;
+    unsigned long long size = (unsigned long long)st.st_size;
+    unsigned long long blocks = (unsigned long long)st.st_blocks * 512ULL;
+    return S_ISREG(st.st_mode) && blocks < size ? blocks : size;
+}
+
+static double mono_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* An item's limits, asked by its decoder between packets. */
+typedef struct limits {
+    double deadline; /* monotonic seconds; 0: none */
+    const int *cancel;
+    int timed_out;
+} limits;
+
+static int limits_hit(void *user)
+{
+    limits *l = user;
+    if (l->cancel && __atomic_load_n(l->cancel, __ATOMIC_RELAXED)) return 1;
+    if (l->deadline > 0 && mono_now() > l->deadline) {
+        l->timed_out = 1;
+        return 1;
+    }
+    return 0;
+}
+
 /* Messages name the input as the decoder saw it: the file opened (the manifest's folder
  * joined) or "(memory)"; they show the path as the manifest gives it instead, so that a
  * job's errors.jsonl does not depend on where it ran or how the bytes came. */
@@ -137,10 +179,15 @@ static void rename_input(char *msg, size_t cap, const char *from, const char *to
 
 wmel_batch_result *wmel_batch_compute(wmel_ctx *ctx, int mode, const char *path_or_null,
                                       const void *data, size_t size, const char *name,
-                                      char *err, size_t err_len)
+                                      double timeout, const int *cancel, char *err,
+                                      size_t err_len)
 {
     int st = WMEL_OK;
     err[0] = 0;
+    if (timeout < 0)
+        timeout = wmel_batch_default_timeout(path_or_null ? wmel_batch_file_bytes(path_or_null)
+                                                          : (unsigned long long)size);
+    limits lim = {timeout > 0 ? mono_now() + timeout : 0, cancel, 0};
     wmel_batch_result *r = calloc(1, sizeof *r);
     if (!r) {
         snprintf(err, err_len, "%s: out of memory", name);
@@ -149,15 +196,55 @@ wmel_batch_result *wmel_batch_compute(wmel_ctx *ctx, int mode, const char *path_
     r->mode = mode;
     r->n_mels = wmel_ctx_n_mels(ctx);
     r->max = -1e30f;
+    wmel_frontend_plan fpl;
+    r->frontend = wmel_ctx_plan(ctx, &fpl) == WMEL_OK ? fpl.frontend : WMEL_FRONTEND_WHISPER;
     wmel_decoder *d = NULL;
     if (!path_or_null && size == 0) { /* the bytes of an empty file: as the file would say */
         snprintf(err, err_len, "%s: empty file: no audio", name);
         st = WMEL_ERR_NO_SAMPLES;
         goto fail;
     }
-    d = path_or_null ? wmel_decoder_open(path_or_null, &st, err, err_len)
-                                   : wmel_decoder_open_memory(data, size, &st, err, err_len);
+    d = wmel_decoder_open_interruptible(path_or_null, data, size,
+                                        lim.deadline > 0 || cancel ? limits_hit : NULL, &lim,
+                                        &st, err, err_len);
     if (!d) goto fail;
+    if (r->frontend != WMEL_FRONTEND_WHISPER) { /* the whole clip, then wmel_features() */
+        size_t cap = 0;
+        float *pcm = NULL;
+        size_t got = 0;
+        for (;;) {
+            if (r->samples == cap) {
+                size_t nc = cap ? 2 * cap : (size_t)1 << 18;
+                float *np = realloc(pcm, nc * sizeof *np);
+                if (!np) {
+                    st = WMEL_ERR_NO_MEMORY;
+                    break;
+                }
+                pcm = np;
+                cap = nc;
+            }
+            st = wmel_decoder_read(d, pcm + r->samples, cap - r->samples, &got);
+            if (st || got == 0) break;
+            r->samples += got;
+        }
+        size_t rows = 0, cols = 0;
+        if (st == WMEL_OK) st = wmel_features_shape(ctx, r->samples, &rows, &cols);
+        const size_t cnt = rows * cols;
+        if (st == WMEL_OK && !(r->data = malloc((cnt ? cnt : 1) * sizeof *r->data)))
+            st = WMEL_ERR_NO_MEMORY;
+        if (st == WMEL_OK) st = wmel_features(ctx, pcm, r->samples, r->data, cnt);
+        free(pcm);
+        if (st != WMEL_OK) {
+            if (wmel_decoder_error(d)[0]) snprintf(err, err_len, "%s", wmel_decoder_error(d));
+            else snprintf(err, err_len, "%s: %zu samples: %s", name, r->samples, wmel_strerror(st));
+            goto fail;
+        }
+        r->ndim = 2;
+        r->shape[0] = rows;
+        r->shape[1] = cols;
+        wmel_decoder_close(d);
+        return r;
+    }
     if (mode == WMEL_BATCH_WINDOWS) {
         r->win = wmel_windows_open_decoder(ctx, d, NULL, NULL, &st, err, err_len);
         if (!r->win) {
@@ -239,6 +326,7 @@ wmel_batch_result *wmel_batch_compute(wmel_ctx *ctx, int mode, const char *path_
     wmel_decoder_close(d);
     return r;
 fail:
+    if (lim.timed_out) snprintf(err, err_len, "%s: timed out after %g s", name, timeout);
     if (!err[0]) snprintf(err, err_len, "%s: %s", name, wmel_strerror(st));
     rename_input(err, err_len, path_or_null ? path_or_null : "(memory)", name);
     wmel_decoder_close(d);
@@ -284,8 +372,11 @@ int wmel_batch_item_json(const wmel_batch_result *r, int mode, int n_mels, const
     if (k >= cap || wmel_json_string(out, cap, &k, path)) return -1;
     k += (size_t)snprintf(out + k, cap - k,
                           ", \"samples\": %zu, \"seconds\": %s, \"shape\": %s, \"mode\": \"%s\", "
-                          "\"n_mels\": %d, \"wmel\": \"%s\"}",
-                          r->samples, sec, shp, wmel_batch_mode_name(mode), n_mels,
+                          "%s%s%s\"n_mels\": %d, \"wmel\": \"%s\"}",
+                          r->samples, sec, shp, wmel_batch_mode_name(mode),
+                          r->frontend != WMEL_FRONTEND_WHISPER ? "\"frontend\": \"" : "",
+                          r->frontend != WMEL_FRONTEND_WHISPER ? wmel_batch_frontend_name(r->frontend) : "",
+                          r->frontend != WMEL_FRONTEND_WHISPER ? "\", " : "", n_mels,
                           WMEL_VERSION_STRING);
     return k < cap ? (int)k : -1;
 }
@@ -351,7 +442,7 @@ int wmel_batch_result_write(wmel_batch_result *r, FILE *f, int mode, int n_mels,
     snprintf(name, sizeof name, "%s.npy", key);
     wmel_tar_header(h, name, size);
     if (fwrite(h, 1, 512, f) != 512 || fwrite(npyh, 1, hl, f) != hl) goto io;
-    if (mode == WMEL_BATCH_PAD30) {
+    if (mode == WMEL_BATCH_PAD30 || r->data) { /* pad30, another front-end's features */
         size_t cnt = count_of(r);
         if (fwrite(r->data, sizeof(float), cnt, f) != cnt) goto io;
     } else if (mode == WMEL_BATCH_WINDOWS) {

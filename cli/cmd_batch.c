@@ -1,6 +1,8 @@
 /*
  * cmd_batch.c -- `wmel batch MANIFEST -o OUTDIR [--mode full|pad30|windows]
- * [--n-mels 80|128] [--jobs N] [--shard-size N] [--backend B (default cpu)] [--quiet]`:
+ * [--n-mels N] [--frontend whisper|nemo|kaldi|seamless (and its options, frontend.c)]
+ * [--jobs N] [--shard-size N] [--item-timeout SECONDS] [--backend B (default cpu)]
+ * [--quiet]`:
  * a manifest of audio files to WebDataset shards (the job itself is cli/batch.c).
  * Exit: 0 every input done, 3 some inputs failed (OUTDIR/errors.jsonl), 1 the job
  * failed (manifest, OUTDIR, disk), 2 usage.
@@ -9,6 +11,8 @@
 #include "batch.h"
 #include "commands.h"
 #include "args.h"
+#include "frontend.h"
+#include "out.h"
 #include "wmel.h"
 
 #include <errno.h>
@@ -21,6 +25,7 @@
 static void on_signal(int sig)
 {
     wmel_batch_interrupted();
+    wmel_out_remove_temps(); /* job.json, a part, index.jsonl being written */
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -44,22 +49,39 @@ int cmd_batch(int argc, char **argv)
        streaming frame engine, which is CPU code whatever the ctx, so every mode's items
        equal the CPU backend's bit for bit; decoding, not the mel, is the cost here. */
     p.backend = WMEL_BACKEND_CPU;
-    wmel_batch_opts o = {WMEL_BATCH_PAD30, 80, 0, 1000, 0, WMEL_BACKEND_CPU};
+    wmel_batch_opts o = {WMEL_BATCH_PAD30, 80, 0, 1000, 0, WMEL_BACKEND_CPU, NULL, -1.0, NULL, NULL};
+    wmel_cli_fe fe;
+    wmel_cli_fe_init(&fe);
+    const char *mode = NULL;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         long x;
-        if (!strcmp(a, "--mode")) {
+        if ((pr = wmel_cli_fe_opt(a, v, &fe)) != 0) {
+            if (pr == 2) return 2;
+            if (pr == 1) i++;
+        } else if (!strcmp(a, "--mode")) {
             if ((o.mode = wmel_batch_mode_parse(v)) < 0)
                 return wmel_cli_usage("--mode takes full, pad30 or windows");
+            mode = v;
             i++;
         } else if (!strcmp(a, "--jobs") || !strcmp(a, "-j")) {
             if (parse_count(v, 1024, &x)) return wmel_cli_usage("--jobs takes a number from 0 (all cores) to 1024");
             o.jobs = (int)x;
             i++;
+        } else if (!strcmp(a, "--threads")) {
+            return wmel_cli_usage("batch: --jobs N sets the files decoded at once (each file's "
+                                  "features on one thread); there is no --threads");
         } else if (!strcmp(a, "--shard-size")) {
             if (parse_count(v, 100000000, &x) || x == 0)
                 return wmel_cli_usage("--shard-size takes a number of items >= 1");
             o.shard_size = (size_t)x;
+            i++;
+        } else if (!strcmp(a, "--item-timeout")) {
+            char *end = NULL;
+            double t = v && *v >= '0' && *v <= '9' ? strtod(v, &end) : -1;
+            if (t < 0 || !end || *end || t > 1e9)
+                return wmel_cli_usage("--item-timeout takes seconds (0: no limit; default 60 + 10 per MiB of the file)");
+            o.item_timeout = t;
             i++;
         } else if ((pr = wmel_cli_common(argc, argv, &i, &out, &quiet, &p)) != 0) {
             if (pr == 2) return 2;
@@ -69,6 +91,23 @@ int cmd_batch(int argc, char **argv)
     }
     if (!manifest) return wmel_cli_usage("batch: no MANIFEST given (see wmel --help)");
     if (!out) return wmel_cli_usage("batch: no output folder given: use -o OUTDIR");
+    if (!strcmp(out, "-"))
+        return wmel_cli_usage("batch: -o takes a folder (OUTDIR): a job of shards cannot go to standard output");
+    wmel_frontend_plan fplan;
+    if (wmel_cli_fe_plan(&fe, &fplan)) return 2;
+    if (fe.frontend != WMEL_FRONTEND_WHISPER) {
+        /* another front-end: the whole clip's features (mode full) */
+        if (mode && o.mode != WMEL_BATCH_FULL) {
+            fprintf(stderr, "wmel: --mode %s applies to --frontend whisper only (%s: full)\n", mode,
+                    wmel_cli_fe_name(fe.frontend));
+            return 2;
+        }
+        o.mode = WMEL_BATCH_FULL;
+        o.fe_plan = &fplan;
+        p.n_mels = fplan.n_mels;
+    } else if (fe.n_mels) {
+        p.n_mels = fe.n_mels;
+    }
     o.n_mels = p.n_mels;
     o.backend = p.backend;
     o.progress = !quiet && isatty(2);

@@ -304,6 +304,48 @@ static int time_wmel(double seconds, int threads, int n_mels, int isa, int reps,
     return rc;
 }
 
+/* Another front-end's wmel_features() on the same signal, timed the same way. */
+static int time_fe(double seconds, int threads, int n_mels, int isa, int reps, int warm, int fe,
+                   row *r)
+{
+    size_t n = (size_t)(seconds * 16000.0), rows = 0, cols = 0;
+    wmel_params p = wmel_default_params();
+    p.n_threads = threads;
+    p.backend = WMEL_BACKEND_CPU;
+    p.max_isa = isa;
+    wmel_frontend_plan plan;
+    int rc = wmel_frontend_preset(fe, n_mels, &plan);
+    wmel_ctx *ctx = rc ? NULL : wmel_create_plan(&p, &plan, &rc);
+    if (ctx) rc = wmel_features_shape(ctx, n, &rows, &cols);
+    float *x = malloc(n * sizeof *x), *out = malloc((rows * cols + 1) * sizeof *out);
+    double *t = malloc((size_t)reps * sizeof *t);
+    if (rc == WMEL_OK && (!x || !out || !t)) rc = WMEL_ERR_NO_MEMORY;
+    if (rc == WMEL_OK) {
+        bench_signal(x, n);
+        snprintf(r->note, sizeof r->note, "%s", wmel_kernel_name(ctx));
+        for (int i = 0; i < warm && rc == WMEL_OK; i++) rc = wmel_features(ctx, x, n, out, rows * cols);
+        for (int i = 0; i < reps && rc == WMEL_OK; i++) {
+            double t0 = bench_now();
+            rc = wmel_features(ctx, x, n, out, rows * cols);
+            t[i] = bench_now() - t0;
+        }
+    }
+    if (rc == WMEL_OK) {
+        bench_stats st = bench_summarize(t, (size_t)reps);
+        r->min_ms = st.min * 1e3;
+        r->median_ms = st.median * 1e3;
+        r->p95_ms = st.p95 * 1e3;
+        r->ok = 1;
+    } else {
+        snprintf(r->note, sizeof r->note, "%s", wmel_strerror(rc));
+    }
+    wmel_destroy(ctx);
+    free(x);
+    free(out);
+    free(t);
+    return rc;
+}
+
 static int is_cold(const row *r)
 {
     return !strcmp(r->impl, "wmel-cold") || !strcmp(r->impl, "wmel-thp");
@@ -311,9 +353,9 @@ static int is_cold(const row *r)
 
 static const char *BENCH_USAGE =
     "usage: wmel bench [--seconds 30,600,6240] [--threads 1,2] [--n-mels 80,128]\n"
-    "                  [--reps N] [--warmup N] [--isa auto|c|avx2|avx512]\n"
+    "                  [--reps N] [--warmup N] [--isa auto|c|avx2|avx512|neon]\n"
     "                  [--peers fftw,numpy,asrfront,torch|none] [--python PY] [--cold]\n"
-    "                  [--json]\n"
+    "                  [--frontends nemo,kaldi,seamless] [--json]\n"
     "Times wmel's CPU backend and, in the same run, the peers; prints medians and ratios\n"
     "(peer median / wmel median). --reps applies at 30 s and shrinks with the length.\n"
     "--cold adds a wmel-cold row per case: separated calls, caches flushed before each,\n"
@@ -321,7 +363,9 @@ static const char *BENCH_USAGE =
     "median with flushed caches but a reused output, page faults per call, and the reference\n"
     "memset(fresh): a memset of a fresh mapping of the output's size, timed the same way),\n"
     "and a wmel-thp row: the same with the fresh output on transparent huge pages (2 MiB\n"
-    "aligned, madvise, as wmel_alloc gives; numpy asks for them from 4 MB too).\n";
+    "aligned, madvise, as wmel_alloc gives; numpy asks for them from 4 MB too).\n"
+    "--frontends adds a wmel-<front-end> row per case: wmel_features() of that preset\n"
+    "(its note: the kernel; its ratio: its median / Whisper's wmel median).\n";
 
 int cmd_bench(int argc, char **argv)
 {
@@ -329,6 +373,7 @@ int cmd_bench(int argc, char **argv)
     int nsecs = 3, thr[MAXL] = {1, 2}, nthr = 2, mels[MAXL] = {80, 128}, nmels = 2;
     int reps = 40, warm = 3, json = 0, isa = WMEL_ISA_AUTO, cold = 0;
     const char *peers = "fftw,numpy,asrfront,torch";
+    const char *fes = "";
     const char *py = getenv("WMEL_BENCH_PYTHON") ? getenv("WMEL_BENCH_PYTHON") : "python3";
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -343,12 +388,14 @@ int cmd_bench(int argc, char **argv)
         else if (!strcmp(a, "--reps")) bad = (reps = atoi(v)) < 1;
         else if (!strcmp(a, "--warmup")) bad = (warm = atoi(v)) < 0;
         else if (!strcmp(a, "--peers")) peers = v;
+        else if (!strcmp(a, "--frontends")) fes = v;
         else if (!strcmp(a, "--python")) py = v;
         else if (!strcmp(a, "--isa")) {
             if (!strcmp(v, "auto")) isa = WMEL_ISA_AUTO;
             else if (!strcmp(v, "c")) isa = WMEL_ISA_C;
             else if (!strcmp(v, "avx2")) isa = WMEL_ISA_AVX2;
             else if (!strcmp(v, "avx512")) isa = WMEL_ISA_AVX512;
+            else if (!strcmp(v, "neon")) isa = WMEL_ISA_NEON;
             else bad = 1;
         } else bad = 1;
         if (bad) {
@@ -383,12 +430,12 @@ int cmd_bench(int argc, char **argv)
     bench_loadavg(load0, sizeof load0);
     /* A library linked with OpenBLAS (the stem's GEMM) starts OpenBLAS's threads at load,
        and they spin on the other cores for ~0.1 s: a two-thread case timed in that window
-       ran at one-thread speed (README, performance). Let them go to sleep first. */
+       ran at one-thread speed (docs/performance.md). Let them go to sleep first. */
     if (!getenv("OPENBLAS_NUM_THREADS")) {
         struct timespec settle = {0, 300000000L};
         nanosleep(&settle, NULL);
     }
-    row rows[MAXL * MAXL * MAXL * 7];
+    row rows[MAXL * MAXL * MAXL * 10];
     int nrows = 0;
     for (int si = 0; si < nsecs; si++)
         for (int ti = 0; ti < nthr; ti++)
@@ -418,6 +465,19 @@ int cmd_bench(int argc, char **argv)
                     snprintf(h->impl, sizeof h->impl, "wmel-thp");
                 }
                 time_wmel(s, thr[ti], mels[mi], isa, r_here, w_here, w, c, h, kernel, sizeof kernel);
+                static const char *fnames[] = {"nemo", "kaldi", "seamless"};
+                static const int fcodes[] = {WMEL_FRONTEND_NEMO, WMEL_FRONTEND_KALDI, WMEL_FRONTEND_SEAMLESS};
+                for (int fi = 0; fi < 3; fi++) {
+                    if (!strstr(fes, fnames[fi])) continue;
+                    row *r = &rows[nrows++];
+                    memset(r, 0, sizeof *r);
+                    r->seconds = s;
+                    r->threads = thr[ti];
+                    r->n_mels = mels[mi];
+                    snprintf(r->impl, sizeof r->impl, "wmel-%s", fnames[fi]);
+                    time_fe(s, thr[ti], mels[mi], isa, r_here, w_here, fcodes[fi], r);
+                    if (r->ok && w->ok) r->ratio = r->median_ms / w->median_ms;
+                }
                 for (int pi = 0; pi < 4; pi++) {
                     if (!strstr(peers, pnames[pi])) continue;
                     /* numpy and torch at 80 bins only: their 128-bin cost is the same FFT

@@ -1,8 +1,11 @@
 /*
  * cmd_mel.c -- `wmel mel INPUT -o OUT.npy [--n-mels 80|128] [--padding N] [--pad-30s]
  * [--norm whole|none] [--backend auto|ref|cpu|cuda] [--threads N] [--png PICTURE.png]
- * [--smooth 3x3|none] [--raw-f32] [--quiet] [-v]`: the log-Mel spectrogram, float32
- * (n_mels, n_frames).
+ * [--smooth 3x3|none] [--raw-f32] [--quiet] [-v] [--fixed-point [--dtype D]]`: the
+ * log-Mel spectrogram, float32 (n_mels, n_frames); --fixed-point: through the integer
+ * front-end (cli/mel_fixed.c). With `--frontend nemo|kaldi|seamless` (and that
+ * front-end's options, frontend.c) the features of that front-end in its original's
+ * layout (mel_frontend).
  *
  * Long inputs in bounded memory (mel_long): the input is decoded into memory up to
  * MEL_LONG_SAMPLES (2 minutes); a shorter input goes back to the whole-clip path. A
@@ -15,6 +18,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
 #include "commands.h"
+#include "frontend.h"
 #include "input.h"
 #include "out.h"
 #include "progress.h"
@@ -209,9 +213,9 @@ static int mel_long(const char *in, const wmel_params *p, size_t padding, const 
     if (rc == WMEL_OK) rc = write_out(&sp, p, wmel_stream_max(ws), nf, in, out, err, sizeof err);
     if (rc == WMEL_OK && verbose) {
         double s = now() - t0;
-        printf("%s: %zu samples (%.2f s at 16 kHz) + %zu padding -> (%d, %zu) float32, streamed\n",
+        fprintf(wmel_cli_info(out, NULL), "%s: %zu samples (%.2f s at 16 kHz) + %zu padding -> (%d, %zu) float32, streamed, front-end whisper\n",
                in, samples, samples / 16000.0, padding, p->n_mels, nf);
-        printf("  %.3f s on backend %s, kernel %s, %d thread(s)  (%.0fx realtime)\n", s,
+        fprintf(wmel_cli_info(out, NULL), "  %.3f s on backend %s, kernel %s, %d thread(s)  (%.0fx realtime)\n", s,
                wmel_backend_name(ctx), wmel_kernel_name(ctx), wmel_ctx_n_threads(ctx),
                s > 0 ? samples / 16000.0 / s : 0.0);
     }
@@ -233,18 +237,85 @@ static int die(const char *msg)
     return 1;
 }
 
+/* Another front-end than Whisper's: the whole input in memory, wmel_features(), the
+ * original's layout. */
+static int mel_frontend(const char *in, const char *out, const wmel_params *p,
+                        const wmel_frontend_plan *plan, int quiet, int verbose, int raw)
+{
+    char err[ERRLEN];
+    float *pcm = NULL;
+    size_t n = 0;
+    int rc = wmel_cli_load_input(in, &pcm, &n, quiet, raw, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "wmel: %s\n", err);
+        return 1;
+    }
+    int st;
+    wmel_ctx *ctx = wmel_create_plan(p, plan, &st);
+    if (!ctx) {
+        free(pcm);
+        fprintf(stderr, "wmel: --frontend %s: %s\n", wmel_cli_fe_name(plan->frontend), wmel_strerror(st));
+        return 1;
+    }
+    size_t rows = 0, cols = 0;
+    float *feat = NULL;
+    rc = wmel_features_shape(ctx, n, &rows, &cols);
+    if (rc == WMEL_OK && rows && cols && !(feat = malloc(rows * cols * sizeof(float))))
+        rc = WMEL_ERR_NO_MEMORY;
+    double t0 = now();
+    if (rc == WMEL_OK) rc = wmel_features(ctx, pcm, n, feat, rows * cols);
+    double s = now() - t0;
+    free(pcm);
+    if (rc == WMEL_OK && verbose) {
+        fprintf(wmel_cli_info(out, NULL), "%s: %zu samples (%.2f s at %d Hz) -> (%zu, %zu) float32, front-end %s\n", in, n,
+               n / (double)plan->sample_rate, plan->sample_rate, rows, cols,
+               wmel_cli_fe_name(plan->frontend));
+        fprintf(wmel_cli_info(out, NULL), "  %.3f ms on backend %s, kernel %s, %d thread(s)  (%.0fx realtime)\n", s * 1e3,
+               wmel_backend_name(ctx), wmel_kernel_name(ctx), wmel_ctx_n_threads(ctx),
+               s > 0 ? n / (double)plan->sample_rate / s : 0.0);
+    }
+    wmel_destroy(ctx);
+    if (rc) {
+        free(feat);
+        fprintf(stderr, "wmel: %s: %s\n", in, wmel_strerror(rc));
+        return 1;
+    }
+    size_t shape[2] = {rows, cols};
+    wmel_out on;
+    float none[1] = {0};
+    rc = wmel_out_open(&on, out, 0, err, sizeof err);
+    if (rc == WMEL_OK) rc = wmel_write_npy(&on, shape, 2, feat ? feat : none, err, sizeof err);
+    if (rc == WMEL_OK) rc = wmel_out_commit(&on, err, sizeof err);
+    else if (on.target) wmel_out_abort(&on);
+    free(feat);
+    if (rc) {
+        fprintf(stderr, "wmel: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
 int cmd_mel(int argc, char **argv)
 {
     const char *in = NULL, *out = NULL, *png = NULL;
     wmel_params p = wmel_default_params();
     size_t padding = 0;
     int smooth = 0;
-    int pad30 = 0, quiet = 0, verbose = 0, raw = 0, pr;
+    int pad30 = 0, quiet = 0, verbose = 0, raw = 0, pr, fixed = 0, dtype = -1;
+    const char *whisper_only = NULL; /* the first option of Whisper's alone */
+    wmel_cli_fe fe;
+    wmel_cli_fe_init(&fe);
     char err[ERRLEN];
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if ((pr = wmel_cli_common(argc, argv, &i, &out, &quiet, &p)) != 0) {
+        if (!whisper_only && (!strcmp(a, "--padding") || !strcmp(a, "--pad-30s") || !strcmp(a, "--norm") ||
+                              !strcmp(a, "--smooth") || !strcmp(a, "--png")))
+            whisper_only = a;
+        if ((pr = wmel_cli_fe_opt(a, v, &fe)) != 0) {
+            if (pr == 2) return 2;
+            if (pr == 1) i++;
+        } else if ((pr = wmel_cli_common(argc, argv, &i, &out, &quiet, &p)) != 0) {
             if (pr == 2) return 2;
         } else if (!strcmp(a, "--padding")) {
             if (wmel_cli_size(v, &padding)) return wmel_cli_usage("--padding takes a number of samples >= 0");
@@ -266,6 +337,13 @@ int cmd_mel(int argc, char **argv)
             if (!v) return wmel_cli_usage("--png needs a file name");
             png = v;
             i++;
+        } else if (!strcmp(a, "--fixed-point")) {
+            fixed = 1;
+        } else if (!strcmp(a, "--dtype")) {
+            if (!v || (strcmp(v, "float32") && strcmp(v, "int16") && strcmp(v, "int8")))
+                return wmel_cli_usage("--dtype takes float32, int16 or int8");
+            dtype = !strcmp(v, "float32") ? 0 : !strcmp(v, "int16") ? 1 : 2;
+            i++;
         } else if (!strcmp(a, "--raw-f32")) {
             raw = 1;
         } else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
@@ -276,8 +354,25 @@ int cmd_mel(int argc, char **argv)
     }
     if (!in) return wmel_cli_usage("mel: no INPUT given (see wmel --help)");
     if (!out) return wmel_cli_usage("mel: no output given: use -o OUT.npy");
+    wmel_frontend_plan plan;
+    if (wmel_cli_fe_plan(&fe, &plan)) return 2;
+    if (fe.frontend != WMEL_FRONTEND_WHISPER && (whisper_only || fixed)) {
+        fprintf(stderr, "wmel: %s applies to --frontend whisper only\n", whisper_only ? whisper_only : "--fixed-point");
+        return 2;
+    }
+    if (fe.n_mels) p.n_mels = fe.n_mels;
+    if (dtype >= 0 && !fixed) return wmel_cli_usage("--dtype needs --fixed-point (the float path writes float32)");
+    if (fixed && (png || smooth))
+        return wmel_cli_usage("--fixed-point computes the integer features only: no --png or --smooth");
+    if (fixed && (p.backend != WMEL_BACKEND_AUTO || p.n_threads != 0))
+        return wmel_cli_usage("--fixed-point runs the integer front-end on one thread: no --backend or --threads");
+    if (fixed && dtype == 2 && p.norm == WMEL_NORM_NONE)
+        return wmel_cli_usage("--dtype int8 needs the normalisation (--norm whole)");
     const char *outs[2] = {out, png}, *ins[1] = {in};
     if (wmel_cli_check_files(outs, 2, ins, 1)) return 1;
+    if (fe.frontend != WMEL_FRONTEND_WHISPER) return mel_frontend(in, out, &p, &plan, quiet, verbose, raw);
+    if (fixed) return wmel_cli_mel_fixed(in, out, p.n_mels, p.norm, dtype < 0 ? 0 : dtype, padding, pad30, quiet,
+                                         verbose, raw);
 
     float *pcm = NULL;
     size_t n = 0;
@@ -332,10 +427,10 @@ int cmd_mel(int argc, char **argv)
             hi = mel[i] > hi ? mel[i] : hi;
             sum += mel[i];
         }
-        printf("%s: %zu samples (%.2f s at 16 kHz) + %zu padding -> (%d, %zu) float32\n", in, n,
+        fprintf(wmel_cli_info(out, png), "%s: %zu samples (%.2f s at 16 kHz) + %zu padding -> (%d, %zu) float32, front-end whisper\n", in, n,
                n / 16000.0, padding, p.n_mels, nf);
-        printf("  min %.4f  max %.4f  mean %.4f\n", lo, hi, sum / (double)count);
-        printf("  %.3f ms on backend %s, kernel %s, %d thread(s)  (%.0fx realtime)\n", ms,
+        fprintf(wmel_cli_info(out, png), "  min %.4f  max %.4f  mean %.4f\n", lo, hi, sum / (double)count);
+        fprintf(wmel_cli_info(out, png), "  %.3f ms on backend %s, kernel %s, %d thread(s)  (%.0fx realtime)\n", ms,
                wmel_backend_name(ctx), wmel_kernel_name(ctx), wmel_ctx_n_threads(ctx),
                ms > 0 ? n / 16.0 / ms : 0.0);
     }

@@ -106,11 +106,11 @@ int cmd_stem(int argc, char **argv)
     double t2 = now() - run.seconds;
     double t_stem = run.seconds;
     if (rc == WMEL_OK && verbose) {
-        printf("%s: %zu window(s) -> (%zu, %d, %zu) float32\n", in, count, count, WMEL_STEM_FRAMES, d);
-        printf("  weights %s: n_mels %d, d %zu, positions %s, GEMM %s (%.1f ms to load)\n", weights,
+        fprintf(wmel_cli_info(out, NULL), "%s: %zu window(s) -> (%zu, %d, %zu) float32\n", in, count, count, WMEL_STEM_FRAMES, d);
+        fprintf(wmel_cli_info(out, NULL), "  weights %s: n_mels %d, d %zu, positions %s, GEMM %s (%.1f ms to load)\n", weights,
                sm, d, wmel_stem_file_positions(stem) ? "from the file" : "sinusoids", wmel_stem_gemm_name(stem),
                (t1 - t0) * 1e3);
-        printf("  features %.1f ms (%s), stem %.1f ms (%.1f ms per window)\n", (t2 - t1) * 1e3,
+        fprintf(wmel_cli_info(out, NULL), "  features %.1f ms (%s), stem %.1f ms (%.1f ms per window)\n", (t2 - t1) * 1e3,
                wmel_kernel_name(ctx), t_stem * 1e3, count ? t_stem * 1e3 / (double)count : 0.0);
     }
     wmel_destroy(ctx);

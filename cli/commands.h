@@ -13,6 +13,14 @@ int cmd_decode(int argc, char **argv);  /* cli/cmd_decode.c */
 int cmd_windows(int argc, char **argv); /* cli/cmd_windows.c */
 int cmd_stem(int argc, char **argv);    /* cli/cmd_stem.c */
 int cmd_batch(int argc, char **argv);   /* cli/cmd_batch.c */
+int cmd_inspect(int argc, char **argv); /* cli/cmd_inspect.c */
+int cmd_compare(int argc, char **argv); /* cli/cmd_compare.c */
+int cmd_stream(int argc, char **argv);  /* cli/cmd_stream.c */
+
+/* `wmel mel --fixed-point` (cli/mel_fixed.c): the integer front-end. dtype: 0 float32
+ * (dequantised), 1 int16, 2 int8 (only with norm WMEL_NORM_WHOLE). Returns the exit status. */
+int wmel_cli_mel_fixed(const char *in, const char *out, int n_mels, int norm, int dtype,
+                       size_t padding, int pad30, int quiet, int verbose, int raw_f32);
 
 /* The windows loop of `wmel windows`, shared with `wmel stem` (cli/cmd_windows.c). */
 /* Turns each of `fn`'s outputs for the transcribe windows of `in` (wmel_windows_open

@@ -13,71 +13,186 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *USAGE =
-    "usage: wmel COMMAND [options]\n"
-    "\n"
-    "commands:\n"
-    "  mel INPUT -o OUT.npy   log-Mel spectrogram, float32 (n_mels, n_frames)\n"
-    "      --n-mels 80|128    mel bins (default 80)\n"
+/* Each subcommand's help (`wmel COMMAND --help`); `wmel --help` prints them all. The
+ * option lists agree with docs/cli.md (tests/docs/test_cli_help.py compares them). */
+static const char MEL_HELP[] =
+    "wmel mel INPUT -o OUT.npy [options]\n"
+    "    log-Mel spectrogram, float32 (n_mels, n_frames)\n"
+    "      -o, --output OUT.npy  the output file\n"
+    "      --n-mels N         mel bins: 80|128 for whisper (default 80); others 1..256\n"
     "      --padding N        append N zero samples first (openai's padding=)\n"
     "      --pad-30s          pad or trim the audio to 30 s (480000 samples) first\n"
     "      --norm whole|none  whole: openai's max-8 and (x+4)/4 (default); none: raw log10\n"
     "      --backend B        auto|ref|cpu|cuda (default auto)\n"
     "      --threads N        CPU worker threads (default: all cores)\n"
     "      --png FILE.png     also write a picture of the spectrogram\n"
-    "      --smooth 3x3       3x3 average smoothing of the result (avg_pool2d, zeros outside);\n"
-    "                         --smooth none: none (the default)\n"
-    "      --quiet            no warnings on stderr\n"
+    "      --smooth 3x3|none  3x3 average smoothing of the result (avg_pool2d, zeros\n"
+    "                         outside); none (the default): no smoothing\n"
+    "      --raw-f32          INPUT holds raw float32 little-endian samples (16 kHz mono)\n"
+    "      -q, --quiet        no warnings or progress on stderr\n"
     "      -v, --verbose      print a summary (shape, range, time, kernel) on stdout\n"
-    "\n"
-    "  decode INPUT -o OUT.npy  the decoded 16 kHz mono samples, float32 (n,): openai's\n"
-    "                         load_audio(INPUT) bit for bit   [--quiet]\n"
-    "  windows INPUT -o OUT.npy  transcribe()'s 30 s windows, float32 (n_windows, n_mels, 3000)\n"
-    "      --n-mels 80|128  --backend B  --threads N  --quiet\n"
-    "  stem INPUT --weights FILE.safetensors -o OUT.npy  the Whisper encoder stem (conv1,\n"
-    "                         conv2, GELU, + positions) on each window, float32\n"
-    "                         (n_windows, 1500, d)   [--n-mels 80|128  --threads N  -v  --quiet]\n"
-    "\n"
+    "      --fixed-point      compute with the integer front-end (wmel_fx.h, as on an MCU/NPU)\n"
+    "      --dtype D          with --fixed-point: float32 (dequantised, default), int16 (Q13:\n"
+    "                         x/8192) or int8 (scale 1/64, zero point -32); -v prints them\n"
+    "      --frontend F       whisper (default) | nemo (n_mels, n//160+1) | kaldi (frames,\n"
+    "                         n_mels; samples x 32768) | seamless (ceil(frames/2), 160);\n"
+    "                         --n-mels 1..256 for those, and their options:\n"
+    "      --normalize K      nemo per_feature|none, seamless mean_var|none\n"
+    "      --window W         kaldi povey|hamming|hann|rect (nemo hann|hamming|rect)\n"
+    "      --scale S          input scale (kaldi, seamless: 32768; nemo: 1)\n"
+    "      --low-freq F       lowest mel edge in Hz (nemo, kaldi, seamless)\n"
+    "      --high-freq F      highest mel edge in Hz; kaldi: <= 0 is an offset from Nyquist\n"
+    "      --use-energy       kaldi: the log energy as an extra first column\n"
+    "      --energy-floor F   kaldi: floor of the log energy (ln F; 0 = none)\n"
+    "      --legacy           nemo: the behaviour before mid-2025 (reflect padding, all\n"
+    "                         frames valid)\n"
+    "      --pad-to N         nemo: pad the frame count to a multiple of N (0 or 16)\n";
+static const char DECODE_HELP[] =
+    "wmel decode INPUT -o OUT.npy [options]\n"
+    "    the decoded 16 kHz mono samples, float32 (n,): openai's load_audio(INPUT) bit for bit\n"
+    "      -o, --output OUT.npy  the output file\n"
+    "      -q, --quiet        no warnings or progress on stderr\n";
+static const char WINDOWS_HELP[] =
+    "wmel windows INPUT -o OUT.npy [options]\n"
+    "    transcribe()'s 30 s windows, float32 (n_windows, n_mels, 3000)\n"
+    "      -o, --output OUT.npy  the output file\n"
+    "      --n-mels 80|128    mel bins (default 80)\n"
+    "      --backend B        auto|ref|cpu|cuda (default auto)\n"
+    "      --threads N        CPU worker threads (default: all cores)\n"
+    "      -q, --quiet        no warnings or progress on stderr\n";
+static const char STEM_HELP[] =
+    "wmel stem INPUT -w FILE.safetensors -o OUT.npy [options]\n"
+    "    the Whisper encoder stem (conv1, conv2, GELU, + positions) on each 30 s window,\n"
+    "    float32 (n_windows, 1500, d)\n"
+    "      -w, --weights FILE.safetensors  the model's weights (HF names)\n"
+    "      -o, --output OUT.npy  the output file\n"
+    "      --n-mels 80|128    mel bins (default: the weights')\n"
+    "      --backend B        the mel's backend: auto|ref|cpu|cuda (default auto)\n"
+    "      --threads N        worker threads (default: all cores)\n"
+    "      -q, --quiet        no warnings or progress on stderr\n"
+    "      -v, --verbose      print a summary on stdout\n";
+static const char BATCH_HELP[] =
+    "wmel batch MANIFEST -o OUTDIR [options]\n"
+    "    a whole corpus to WebDataset shards (OUTDIR/shard-NNNNNN.tar, <key>.npy +\n"
+    "    <key>.json per input), index.jsonl, errors.jsonl; rerun the same command to\n"
+    "    resume. MANIFEST: one path per line, or .jsonl with \"path\" (and \"key\"); - = stdin\n"
+    "      -o, --output OUTDIR  the output folder\n"
+    "      --mode pad30|full|windows  30 s padded (default) | whole input | transcribe windows\n"
+    "      --n-mels 80|128    mel bins (default 80)\n"
+    "      --frontend F       whisper (default) | nemo | kaldi | seamless: that front-end's\n"
+    "                         whole-input features, recorded in job.json; with its options:\n"
+    "      --normalize K      as for mel\n"
+    "      --window W         as for mel\n"
+    "      --scale S          as for mel\n"
+    "      --low-freq F       as for mel\n"
+    "      --high-freq F      as for mel\n"
+    "      --use-energy       as for mel\n"
+    "      --energy-floor F   as for mel\n"
+    "      --legacy           as for mel\n"
+    "      --pad-to N         as for mel\n"
+
+    "      -j, --jobs N       files at once (default: all cores)\n"
+    "      --shard-size N     items per shard (default 1000)\n"
+    "      --item-timeout S   an input that takes longer than S seconds is listed in\n"
+    "                         errors.jsonl as timed out and the job goes on (0: no limit;\n"
+    "                         default 60 s + 10 s per MiB of the file's data)\n"
+    "      --backend B        auto|ref|cpu|cuda (default cpu)\n"
+    "      -q, --quiet        no progress or summary on stderr\n"
+    "    exit 0: all done; 3: some inputs failed (errors.jsonl); 1: job failed\n";
+static const char INSPECT_HELP[] =
+    "wmel inspect INPUT -o REPORT.html [options]\n"
+    "    every stage of the front-end (float64 reference) as pictures with axes, colour\n"
+    "    bars and tables, in one self-contained page\n"
+    "      -o, --output REPORT.html  the page\n"
+    "      --frontend whisper  the front-end (default whisper)\n"
+    "      --n-mels 80|128    mel bins (default 80)\n"
+    "      --stages DIR       also write each stage as .npy into DIR (at most 300 s)\n"
+    "      --start S          the span from S seconds at full resolution\n"
+    "      --duration D       the span's length in seconds\n"
+    "      --backend B        auto|ref|cpu|cuda: that backend's output beside the reference\n"
+    "      --threads N        CPU worker threads for --backend (default: all cores)\n"
+    "      -q, --quiet        no warnings on stderr\n";
+static const char COMPARE_HELP[] =
+    "wmel compare A B [options]\n"
+    "    where two front-ends' features differ, and by how much; A, B: FILE.npy or\n"
+    "    IMPL:AUDIO (IMPL wmel or oracle here; others through python3 -m wmel.compare)\n"
+    "      -o, --output REPORT.html  also write a page with both and their difference\n"
+    "      --tol T            the largest |A - B| that exits 0 (default 1e-4)\n"
+    "      --frontend whisper  the front-end of IMPL:AUDIO sources (default whisper)\n"
+    "      --n-mels 80|128    mel bins of IMPL:AUDIO sources\n"
+    "      --backend B        auto|ref|cpu|cuda: the backend of wmel: sources\n"
+    "      --threads N        CPU worker threads of wmel: sources (default: all cores)\n"
+    "      --label-a TEXT     A's name in the report\n"
+    "      --label-b TEXT     B's name in the report\n"
+    "      --note TEXT        a note shown in the report (may be repeated)\n"
+    "      -q, --quiet        no notes on stderr\n"
+    "    exit 0 within --tol, 1 above it, 2 usage errors\n";
+static const char STREAM_HELP[] =
+    "wmel stream [options] < PCM\n"
+    "    live audio: raw s16le 16 kHz mono PCM on standard input (what ffmpeg's -f s16le\n"
+    "    and arecord's -f S16_LE write) to raw log10 frames (mel --norm none) as soon as\n"
+    "    each is complete: float32, frame after frame (n_mels values each), on standard\n"
+    "    output, or OUT.npy (n_frames, n_mels) written at the end\n"
+    "      -o, --output OUT.npy  the output file (default: standard output, not a terminal)\n"
+    "      --frontend whisper  the front-end (default whisper)\n"
+    "      --n-mels 80|128    mel bins (default 80)\n"
+    "      --padding N        N zero samples after the input (openai's padding=)\n"
+    "      -q, --quiet        accepted; only errors are printed\n";
+static const char BENCH_LINE[] =
+    "wmel bench [options]\n"
+    "    time the CPU backend against FFTW and Python peers (options: wmel bench --help)\n";
+static const char INPUT_HELP[] =
     "INPUT: with FFmpeg (see --version) any audio or video file FFmpeg reads, or - for any\n"
     "format on standard input (mel: --raw-f32 reads raw float32 little-endian samples\n"
     "instead); without FFmpeg a 16 kHz mono WAV file (PCM 16-bit or float32), or - for raw\n"
     "float32 samples. Long inputs stream in bounded memory; progress goes to stderr when it\n"
-    "is a terminal (--quiet silences it).\n"
-    "  batch MANIFEST -o OUTDIR  a whole corpus to WebDataset shards (OUTDIR/shard-NNNNNN.tar,\n"
-    "                         <key>.npy + <key>.json per input), index.jsonl, errors.jsonl;\n"
-    "                         rerun the same command to resume. MANIFEST: one path per line,\n"
-    "                         or .jsonl with \"path\" (and \"key\"); - = stdin\n"
-    "      --mode pad30|full|windows  30 s padded (default) | whole input | transcribe windows\n"
-    "      --n-mels 80|128  --jobs N (files at once; default all cores)  --shard-size N\n"
-    "                         (items per shard, default 1000)  --backend B (default cpu)  --quiet\n"
-    "                         exit 0: all done; 3: some inputs failed (errors.jsonl); 1: job failed\n"
-    "  bench                  time the CPU backend against FFTW and Python peers\n"
-    "                         (wmel bench --help)\n"
-    "  wmel --help | --version\n";
+    "is a terminal (--quiet silences it). Errors: one line on stderr, exit 1 (2: usage).\n"
+    "OUT: a file (written to a temporary file beside it, then renamed), or - for standard\n"
+    "output (mel, decode, windows, stem; -v then reports on stderr).\n";
+
+static void usage(FILE *f)
+{
+    fputs("usage: wmel COMMAND [options]\n\ncommands:\n", f);
+    const char *all[] = {MEL_HELP,   DECODE_HELP,  WINDOWS_HELP, STEM_HELP,
+                         BATCH_HELP, INSPECT_HELP, COMPARE_HELP, STREAM_HELP,
+                         BENCH_LINE};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        fputs("  ", f);
+        fputs(all[i], f);
+        fputs("\n", f);
+    }
+    fputs(INPUT_HELP, f);
+    fputs("\n  wmel -h, --help | --version\n", f);
+}
 
 /* Subcommands: one file each (cli/cmd_*.c), declared in commands.h. */
 static const struct {
     const char *name;
     int (*fn)(int argc, char **argv);
+    const char *help; /* NULL: the command prints its own (wmel bench --help) */
+    int input;        /* 1: its help ends with the INPUT note */
 } COMMANDS[] = {
-    {"mel", cmd_mel},
-    {"bench", cmd_bench},
-    {"decode", cmd_decode},
-    {"windows", cmd_windows},
-    {"stem", cmd_stem},
-    {"batch", cmd_batch},
+    {"mel", cmd_mel, MEL_HELP, 1},
+    {"bench", cmd_bench, NULL, 0},
+    {"decode", cmd_decode, DECODE_HELP, 1},
+    {"windows", cmd_windows, WINDOWS_HELP, 1},
+    {"stem", cmd_stem, STEM_HELP, 1},
+    {"batch", cmd_batch, BATCH_HELP, 0},
+    {"inspect", cmd_inspect, INSPECT_HELP, 1},
+    {"compare", cmd_compare, COMPARE_HELP, 0},
+    {"stream", cmd_stream, STREAM_HELP, 0},
 };
 
 int main(int argc, char **argv)
 {
     wmel_out_handle_signals(); /* temporaries removed on SIGINT/SIGTERM/SIGHUP */
     if (argc < 2) {
-        fputs(USAGE, stderr);
+        usage(stderr);
         return 2;
     }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-        fputs(USAGE, stdout);
+        usage(stdout);
         return 0;
     }
     if (!strcmp(cmd, "--version")) {
@@ -86,9 +201,14 @@ int main(int argc, char **argv)
     }
     for (size_t c = 0; c < sizeof COMMANDS / sizeof COMMANDS[0]; c++) {
         if (strcmp(cmd, COMMANDS[c].name)) continue;
-        for (int i = 2; i < argc; i++)
+        for (int i = 2; i < argc && COMMANDS[c].help; i++)
             if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-                fputs(USAGE, stdout);
+                fputs("usage: ", stdout);
+                fputs(COMMANDS[c].help, stdout);
+                if (COMMANDS[c].input) {
+                    fputs("\n", stdout);
+                    fputs(INPUT_HELP, stdout);
+                }
                 return 0;
             }
         return COMMANDS[c].fn(argc - 2, argv + 2);

@@ -23,6 +23,18 @@ const char *wmel_batch_mode_name(int mode)
     return mode == WMEL_BATCH_FULL ? "full" : mode == WMEL_BATCH_WINDOWS ? "windows" : "pad30";
 }
 
+const char *wmel_batch_frontend_name(int frontend)
+{
+    switch (frontend) {
+    case WMEL_FRONTEND_WHISPER: return "whisper";
+    case WMEL_FRONTEND_NEMO: return "nemo";
+    case WMEL_FRONTEND_NEMO_LEGACY: return "nemo-legacy";
+    case WMEL_FRONTEND_KALDI: return "kaldi";
+    case WMEL_FRONTEND_SEAMLESS: return "seamless";
+    default: return "unknown";
+    }
+}
+
 int wmel_batch_mode_parse(const char *s)
 {
     if (!s) return -1;
@@ -399,6 +411,7 @@ int wmel_batch_plan_parse(const char *text, size_t len, int jsonl, const char *b
     size_t cap = 0, line = 0;
     const char *p = text, *end = text + len;
     int rc = WMEL_OK;
+    if (len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) p += 3; /* a UTF-8 byte order mark */
     while (p < end && rc == WMEL_OK) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
@@ -426,6 +439,15 @@ int wmel_batch_plan_parse(const char *text, size_t len, int jsonl, const char *b
                 break;
             }
             path = strndup(s, n);
+        }
+        if (path && !strcmp(path, "-")) {
+            snprintf(err, err_len,
+                     "manifest line %zu: \"-\" (standard input) cannot be an input of a batch: "
+                     "name a file (./- for a file called -)", line);
+            free(path);
+            free(key);
+            rc = WMEL_ERR_FORMAT;
+            break;
         }
         if (plan->n == cap) {
             size_t nc = cap ? 2 * cap : 256;
@@ -528,7 +550,8 @@ int wmel_batch_plan_load(const char *manifest, wmel_batch_plan *plan, char *err,
     int jsonl = -1;
     if (!is_stdin) {
         size_t n = strlen(manifest);
-        jsonl = n > 6 && !strcmp(manifest + n - 6, ".jsonl");
+        /* .jsonl by its name; any other file, like stdin, by its first line ("{") */
+        jsonl = n > 6 && !strcmp(manifest + n - 6, ".jsonl") ? 1 : -1;
         const char *sl = strrchr(manifest, '/');
         base = sl ? strndup(manifest, sl == manifest ? 1 : (size_t)(sl - manifest)) : NULL;
     }

@@ -28,6 +28,11 @@ const char *wmel_cli_tmpdir(void)
     return d && *d ? d : "/tmp";
 }
 
+FILE *wmel_cli_info(const char *out, const char *out2)
+{
+    return (out && !strcmp(out, "-")) || (out2 && !strcmp(out2, "-")) ? stderr : stdout;
+}
+
 FILE *wmel_cli_tmpfile(void)
 {
     /* O_TMPFILE: no name ever exists, so not even SIGKILL leaves one behind */
@@ -64,6 +69,12 @@ static void on_signal(int sig)
     signal(sig, SIG_DFL);
     raise(sig); /* pending until the handler returns: then it ends the process */
     errno = saved;
+}
+
+void wmel_out_remove_temps(void)
+{
+    for (int i = 0; i < MAX_TEMPS; i++)
+        if (temp_used[i]) unlink(temp_path[i]);
 }
 
 static int want_handlers;
@@ -118,7 +129,7 @@ static char *dup_printf(const char *fmt, const char *a, const char *b)
  * appending), never replaced. */
 static int fd_name(const char *p)
 {
-    if (!strcmp(p, "/dev/stdout")) return 1;
+    if (!strcmp(p, "-") || !strcmp(p, "/dev/stdout")) return 1; /* -o -: standard output */
     if (!strcmp(p, "/dev/stderr")) return 2;
     const char *d = !strncmp(p, "/dev/fd/", 8) ? p + 8 : !strncmp(p, "/proc/self/fd/", 14) ? p + 14 : NULL;
     if (!d || !*d) return -1;
@@ -207,6 +218,13 @@ int wmel_out_open(wmel_out *o, const char *target, int seekable, char *err, size
         }
         int exists = stat(o->path, &st) == 0;
         o->in_place = exists && !S_ISREG(st.st_mode);
+        /* a file we may not write is not replaced behind its back (as cp, ffmpeg, sox) */
+        if (exists && S_ISREG(st.st_mode) && access(o->path, W_OK) != 0) {
+            snprintf(err, err_len, "%s: cannot write output: %s (the file is read-only: make it "
+                     "writable, or choose another name)", target, strerror(errno));
+            wmel_out_abort(o);
+            return WMEL_ERR_IO;
+        }
         /* a file that is replaced keeps its permissions (a private file stays private) */
         o->mode = exists && S_ISREG(st.st_mode) ? (int)(st.st_mode & 07777) : -1;
     } else {
@@ -231,8 +249,11 @@ int wmel_out_open(wmel_out *o, const char *target, int seekable, char *err, size
             if (o->f) o->fd = -1; /* the FILE owns it */
         }
         if (!o->f) {
-            snprintf(err, err_len, "%s: cannot open output: %s", target,
-                     o->spilled ? "cannot create a temporary file in /tmp" : strerror(errno));
+            if (o->spilled)
+                snprintf(err, err_len, "%s: cannot open output: cannot create a temporary file "
+                         "in %s ($TMPDIR): %s", target, wmel_cli_tmpdir(), strerror(errno));
+            else
+                snprintf(err, err_len, "%s: cannot open output: %s", target, strerror(errno));
             wmel_out_abort(o);
             return WMEL_ERR_IO;
         }
@@ -263,7 +284,13 @@ int wmel_out_open(wmel_out *o, const char *target, int seekable, char *err, size
     int saved = errno;
     restore_signals(&old);
     if (fd < 0) {
-        snprintf(err, err_len, "%s: cannot create output: %s", target, strerror(saved));
+        /* the name the user gave is fine; what failed is the temporary beside it */
+        memcpy(o->tmp + strlen(o->tmp) - 6, "XXXXXX", 6); /* mkstemp may have changed it */
+        snprintf(err, err_len,
+                 "%s: cannot create output: cannot create the temporary file %s beside it: %s "
+                 "(an output is written to a temporary file in its folder, then renamed over "
+                 "it: make the folder writable, or write the file in place with -o - > FILE)",
+                 target, o->tmp, strerror(saved));
         free(o->tmp);
         o->tmp = NULL;
         wmel_out_abort(o);
@@ -394,6 +421,14 @@ int wmel_cli_check_files(const char *const *outs, int n_outs, const char *const 
 {
     for (int i = 0; i < n_outs; i++) {
         if (!outs[i]) continue;
+        if (!strcmp(outs[i], "-")) { /* standard output: once */
+            for (int j = 0; j < i; j++)
+                if (outs[j] && !strcmp(outs[j], "-")) {
+                    fprintf(stderr, "wmel: two outputs to standard output (-): give one a file name\n");
+                    return 1;
+                }
+            continue;
+        }
         size_t l = strlen(outs[i]);
         struct stat so, si;
         if (!l || outs[i][l - 1] == '/' || (stat(outs[i], &so) == 0 && S_ISDIR(so.st_mode))) {

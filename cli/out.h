@@ -35,10 +35,16 @@ typedef struct wmel_out {
  * program's own stays). The wmel command calls it; a library user (the Python batch
  * module) does not, so Python's own SIGINT handling stays. */
 void wmel_out_handle_signals(void);
+/* Unlinks the registered temporaries now (async-signal-safe): for a signal handler of
+ * the program's own, which replaces the one above. */
+void wmel_out_remove_temps(void);
 
 /* Anonymous scratch files (spilled runs, a pipe's .npy) in wmel_cli_tmpdir(): $TMPDIR,
  * else /tmp, as the library's own spill does. NULL with errno set. */
 FILE *wmel_cli_tmpfile(void);
+/* Where -v summaries go: stdout, or stderr when an output (out, out2; may be NULL) is
+ * "-", standard output, so that the data stream stays clean. */
+FILE *wmel_cli_info(const char *out, const char *out2);
 const char *wmel_cli_tmpdir(void);
 
 /* seekable: the writer will seek (wmel_out_seek). */

@@ -1,9 +1,12 @@
 /*
  * png.c -- a picture of the spectrogram: time left to right, low frequencies at the
  * bottom, a perceptual colour ramp (dark blue -> teal -> green -> yellow, monotonic in
- * lightness). Long inputs are max-pooled to at most 4096 columns.
+ * lightness), with the axes of picture.c (the reports' ticks and ramp): time in s below,
+ * mel index left, centre frequency in Hz right, and a colour bar with its scale. Long
+ * inputs are max-pooled to at most 4096 columns.
  */
 #include "out.h"
+#include "picture.h"
 
 #include "wmel.h"
 
@@ -15,21 +18,78 @@
 #ifdef WMEL_HAVE_PNG
 #include <png.h>
 
-/* colour stops (lightness rises monotonically), interpolated linearly */
-static const unsigned char STOPS[9][3] = {
-    {48, 4, 84},   {70, 40, 120},  {60, 82, 138},  {44, 113, 142}, {33, 144, 140},
-    {40, 174, 128}, {94, 201, 98}, {170, 220, 50}, {250, 230, 35}};
+/* A 5 x 7 bitmap font for the labels: the characters the axes use (bit 4 is the left
+ * column). */
+static const struct glyph {
+    char c;
+    unsigned char rows[7];
+} FONT[] = {
+    {'0', {0x0E, 0x11, 0x13, 0x15, 0x19, 0x11, 0x0E}}, {'1', {0x04, 0x0C, 0x04, 0x04, 0x04, 0x04, 0x0E}},
+    {'2', {0x0E, 0x11, 0x01, 0x02, 0x04, 0x08, 0x1F}}, {'3', {0x1F, 0x02, 0x04, 0x02, 0x01, 0x11, 0x0E}},
+    {'4', {0x02, 0x06, 0x0A, 0x12, 0x1F, 0x02, 0x02}}, {'5', {0x1F, 0x10, 0x1E, 0x01, 0x01, 0x11, 0x0E}},
+    {'6', {0x06, 0x08, 0x10, 0x1E, 0x11, 0x11, 0x0E}}, {'7', {0x1F, 0x01, 0x02, 0x04, 0x08, 0x08, 0x08}},
+    {'8', {0x0E, 0x11, 0x11, 0x0E, 0x11, 0x11, 0x0E}}, {'9', {0x0E, 0x11, 0x11, 0x0F, 0x01, 0x02, 0x0C}},
+    {'.', {0, 0, 0, 0, 0, 0x0C, 0x0C}},               {'-', {0, 0, 0, 0x1F, 0, 0, 0}},
+    {'+', {0, 0x04, 0x04, 0x1F, 0x04, 0x04, 0}},       {'(', {0x02, 0x04, 0x08, 0x08, 0x08, 0x04, 0x02}},
+    {')', {0x08, 0x04, 0x02, 0x02, 0x02, 0x04, 0x08}}, {',', {0, 0, 0, 0, 0x0C, 0x04, 0x08}},
+    {'a', {0, 0, 0x0E, 0x01, 0x0F, 0x11, 0x0F}},       {'b', {0x10, 0x10, 0x16, 0x19, 0x11, 0x11, 0x1E}},
+    {'c', {0, 0, 0x0E, 0x10, 0x10, 0x11, 0x0E}},       {'d', {0x01, 0x01, 0x0D, 0x13, 0x11, 0x11, 0x0F}},
+    {'e', {0, 0, 0x0E, 0x11, 0x1F, 0x10, 0x0E}},       {'f', {0x06, 0x09, 0x08, 0x1C, 0x08, 0x08, 0x08}},
+    {'g', {0, 0x0F, 0x11, 0x11, 0x0F, 0x01, 0x0E}},    {'h', {0x10, 0x10, 0x16, 0x19, 0x11, 0x11, 0x11}},
+    {'i', {0x04, 0, 0x0C, 0x04, 0x04, 0x04, 0x0E}},    {'j', {0x02, 0, 0x06, 0x02, 0x02, 0x12, 0x0C}},
+    {'k', {0x10, 0x10, 0x12, 0x14, 0x18, 0x14, 0x12}}, {'l', {0x0C, 0x04, 0x04, 0x04, 0x04, 0x04, 0x0E}},
+    {'m', {0, 0, 0x1A, 0x15, 0x15, 0x11, 0x11}},       {'n', {0, 0, 0x16, 0x19, 0x11, 0x11, 0x11}},
+    {'o', {0, 0, 0x0E, 0x11, 0x11, 0x11, 0x0E}},       {'p', {0, 0, 0x1E, 0x11, 0x1E, 0x10, 0x10}},
+    {'q', {0, 0, 0x0D, 0x13, 0x0F, 0x01, 0x01}},       {'r', {0, 0, 0x16, 0x19, 0x10, 0x10, 0x10}},
+    {'s', {0, 0, 0x0E, 0x10, 0x0E, 0x01, 0x1E}},       {'t', {0x08, 0x08, 0x1C, 0x08, 0x08, 0x09, 0x06}},
+    {'u', {0, 0, 0x11, 0x11, 0x11, 0x13, 0x0D}},       {'v', {0, 0, 0x11, 0x11, 0x11, 0x0A, 0x04}},
+    {'w', {0, 0, 0x11, 0x11, 0x15, 0x15, 0x0A}},       {'x', {0, 0, 0x11, 0x0A, 0x04, 0x0A, 0x11}},
+    {'y', {0, 0, 0x11, 0x11, 0x0F, 0x01, 0x0E}},       {'z', {0, 0, 0x1F, 0x02, 0x04, 0x08, 0x1F}},
+    {'H', {0x11, 0x11, 0x11, 0x1F, 0x11, 0x11, 0x11}}, {'M', {0x11, 0x1B, 0x15, 0x15, 0x11, 0x11, 0x11}},
+};
+#define GLYPH_S 2                    /* each font pixel as 2 x 2 */
+#define GLYPH_W (6 * GLYPH_S)        /* advance */
+#define GLYPH_H (7 * GLYPH_S)
 
-static void colour(float v, unsigned char *rgb)
+typedef struct canvas {
+    unsigned char *px; /* RGB */
+    size_t w, h;
+} canvas;
+
+static void put(canvas *c, long x, long y, const unsigned char *rgb)
 {
-    if (!(v >= 0.0f)) v = 0.0f;
-    if (v > 1.0f) v = 1.0f;
-    float pos = v * 8.0f;
-    int i = (int)pos;
-    if (i >= 8) i = 7;
-    float t = pos - (float)i;
-    for (int c = 0; c < 3; c++)
-        rgb[c] = (unsigned char)lrintf(STOPS[i][c] + t * (STOPS[i + 1][c] - STOPS[i][c]));
+    if (x < 0 || y < 0 || (size_t)x >= c->w || (size_t)y >= c->h) return;
+    memcpy(c->px + ((size_t)y * c->w + (size_t)x) * 3, rgb, 3);
+}
+
+static const unsigned char INK[3] = {34, 34, 34};
+
+static long text_width(const char *s) { return (long)strlen(s) * GLYPH_W; }
+
+/* Text with its top-left corner at (x, y). */
+static void text(canvas *c, long x, long y, const char *s)
+{
+    for (; *s; s++, x += GLYPH_W) {
+        const unsigned char *g = NULL;
+        for (size_t i = 0; i < sizeof FONT / sizeof FONT[0]; i++)
+            if (FONT[i].c == *s) g = FONT[i].rows;
+        if (!g) continue;
+        for (int r = 0; r < 7; r++)
+            for (int b = 0; b < 5; b++)
+                if (g[r] >> (4 - b) & 1)
+                    for (int dy = 0; dy < GLYPH_S; dy++)
+                        for (int dx = 0; dx < GLYPH_S; dx++) put(c, x + b * GLYPH_S + dx, y + r * GLYPH_S + dy, INK);
+    }
+}
+
+static void hline(canvas *c, long x0, long x1, long y)
+{
+    for (long x = x0; x <= x1; x++) put(c, x, y, INK);
+}
+
+static void vline(canvas *c, long x, long y0, long y1)
+{
+    for (long y = y0; y <= y1; y++) put(c, x, y, INK);
 }
 
 /* libpng's errors and warnings come here instead of stderr: the one line the CLI prints
@@ -63,20 +123,28 @@ int wmel_write_png(wmel_out *o, const float *mel, int n_mels, size_t n_frames, c
         snprintf(err, err_len, "%s: nothing to draw", path);
         return WMEL_ERR_INVALID_ARG;
     }
+    /* the plot: one column per frame up to 4096 (max-pooled beyond), 3 or 2 rows per mel;
+       around it the axes of picture.c: time (s) below, mel index left, centre frequency
+       (Hz) right, and the colour bar with its scale */
     size_t width = n_frames > 4096 ? 4096 : n_frames;
     int scale = n_mels <= 80 ? 3 : 2;
     size_t height = (size_t)n_mels * (size_t)scale;
+    const long L = 70, T = 30, B = 62, BAR = 16;
+    const long R = 8 + 5 * GLYPH_W + 18 + BAR + 8 + 6 * GLYPH_W + 8;
+    canvas cv = {NULL, (size_t)L + width + (size_t)R, (size_t)T + height + (size_t)B};
     float lo = INFINITY, hi = -INFINITY;
     for (size_t i = 0; i < (size_t)n_mels * n_frames; i++) {
         if (mel[i] < lo) lo = mel[i];
         if (mel[i] > hi) hi = mel[i];
     }
     if (!(hi > lo)) hi = lo + 1.0f;
-    unsigned char *img = malloc(width * height * 3);
+    unsigned char *img = malloc(cv.w * cv.h * 3);
     if (!img) {
         snprintf(err, err_len, "%s: out of memory", path);
         return WMEL_ERR_NO_MEMORY;
     }
+    memset(img, 255, cv.w * cv.h * 3);
+    cv.px = img;
     for (size_t x = 0; x < width; x++) {
         size_t f0 = x * n_frames / width, f1 = (x + 1) * n_frames / width;
         if (f1 <= f0) f1 = f0 + 1;
@@ -84,13 +152,61 @@ int wmel_write_png(wmel_out *o, const float *mel, int n_mels, size_t n_frames, c
             float v = -INFINITY;
             for (size_t f = f0; f < f1; f++) v = fmaxf(v, mel[(size_t)m * n_frames + f]);
             unsigned char rgb[3];
-            colour((v - lo) / (hi - lo), rgb);
-            for (int s = 0; s < scale; s++) {
-                size_t y = height - 1 - ((size_t)m * (size_t)scale + (size_t)s);
-                memcpy(img + (y * width + x) * 3, rgb, 3);
-            }
+            wmel_pic_colour(WMEL_PIC_SEQ, (double)(v - lo) / (double)(hi - lo), rgb);
+            for (int s = 0; s < scale; s++)
+                put(&cv, L + (long)x, T + (long)height - 1 - (long)((size_t)m * (size_t)scale + (size_t)s), rgb);
         }
     }
+    const long x1 = L + (long)width, y1 = T + (long)height; /* one past the plot */
+    hline(&cv, L - 1, x1, T - 1);
+    hline(&cv, L - 1, x1, y1);
+    vline(&cv, L - 1, T - 1, y1);
+    vline(&cv, x1, T - 1, y1);
+    wmel_pic_axis ax;
+    char title[64];
+    wmel_pic_axis_linear(&ax, "time (s)", n_frames, 0, (double)WMEL_HOP / WMEL_SAMPLE_RATE, 10);
+    for (int i = 0; i < ax.n_ticks; i++) {
+        long x = L + (long)(ax.ticks[i].pos / (double)n_frames * (double)width);
+        vline(&cv, x, y1, y1 + 5);
+        text(&cv, x - text_width(ax.ticks[i].label) / 2, y1 + 8, ax.ticks[i].label);
+    }
+    text(&cv, L + (long)width / 2 - text_width(ax.title) / 2, y1 + 12 + GLYPH_H, ax.title);
+    wmel_pic_axis_linear(&ax, "mel", (size_t)n_mels, 0, 1, 6);
+    for (int i = 0; i < ax.n_ticks; i++) {
+        long y = y1 - (long)(ax.ticks[i].pos * scale);
+        hline(&cv, L - 6, L - 2, y);
+        text(&cv, L - 8 - text_width(ax.ticks[i].label), y - GLYPH_H / 2, ax.ticks[i].label);
+    }
+    text(&cv, 4, 8, ax.title);
+    double hz[WMEL_PIC_MAX_MELS];
+    wmel_pic_mel_centres(n_mels, hz);
+    wmel_pic_axis_values(&ax, "Hz", (size_t)n_mels, hz, 6);
+    for (int i = 0; i < ax.n_ticks; i++) {
+        long y = y1 - (long)(ax.ticks[i].pos * scale);
+        hline(&cv, x1 + 1, x1 + 5, y);
+        text(&cv, x1 + 8, y - GLYPH_H / 2, ax.ticks[i].label);
+    }
+    text(&cv, x1 + 8, 8, ax.title);
+    const long bx = x1 + 8 + 5 * GLYPH_W + 18;
+    for (long y = T; y < y1; y++) {
+        unsigned char rgb[3];
+        wmel_pic_colour(WMEL_PIC_SEQ, (double)(y1 - 1 - y) / (double)(height > 1 ? height - 1 : 1), rgb);
+        for (long x = bx; x < bx + BAR; x++) put(&cv, x, y, rgb);
+    }
+    hline(&cv, bx - 1, bx + BAR, T - 1);
+    hline(&cv, bx - 1, bx + BAR, y1);
+    vline(&cv, bx - 1, T - 1, y1);
+    vline(&cv, bx + BAR, T - 1, y1);
+    wmel_pic_axis_scale(&ax, "value", lo, hi, 6);
+    for (int i = 0; i < ax.n_ticks; i++) {
+        long y = y1 - 1 - (long)((ax.ticks[i].pos - lo) / (double)(hi - lo) * (double)(height - 1));
+        hline(&cv, bx + BAR + 1, bx + BAR + 4, y);
+        text(&cv, bx + BAR + 7, y - GLYPH_H / 2, ax.ticks[i].label);
+    }
+    snprintf(title, sizeof title, "value");
+    text(&cv, bx, 8, title);
+    width = cv.w;
+    height = cv.h;
     static png_msg pm; /* static: written through a pointer before a longjmp */
     memset(&pm, 0, sizeof pm);
     errno = 0;

@@ -28,3 +28,10 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64|amd64")
   target_compile_options(wmel_stage_bench PRIVATE -mavx2 -mfma -O3 -ffp-contract=fast)
   target_link_libraries(wmel_stage_bench PRIVATE wmel_static m)
 endif()
+
+# wmel-sliding-bench (bench/sliding_bench.c): the sliding buffer's step from C against the
+# full recompute (not a test).
+add_executable(wmel_sliding_bench ${CMAKE_CURRENT_SOURCE_DIR}/bench/sliding_bench.c)
+set_target_properties(wmel_sliding_bench PROPERTIES OUTPUT_NAME wmel-sliding-bench)
+target_include_directories(wmel_sliding_bench PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/bench)
+target_link_libraries(wmel_sliding_bench PRIVATE wmel_static m)

@@ -65,7 +65,7 @@ if(WMEL_CUDA_EMU)
     "WMEL_CUBLAS_LIB=\"$<TARGET_FILE:wmel_cublasemu>\";WMEL_CUBLAS_SONAME=\"$<TARGET_FILE_NAME:wmel_cublasemu>\"")
   message(STATUS "wmel: CUDA backend ON, on the CUDA EMULATOR (tests only: no GPU is used)")
   # The CUDA benchmark programs too, so that their harness (bench/cuda_bench.py,
-  # cuda_stem_bench.py, gpu_check.sh) can be tried out before a GPU session; the times
+  # cuda_stem_bench.py, gpu_check.sh) can be tried out without a GPU; the times
   # they print are the emulator's host times, meaningless as GPU numbers.
   foreach(b cuda_bench cuda_stem_bench)
     add_executable(wmel_${b} bench/${b}.c)

@@ -82,8 +82,10 @@ typedef enum wmel_status {
     WMEL_ERR_DECODER = -16,          /* the audio decoder (FFmpeg) reported an error */
     WMEL_ERR_NOT_BUILT = -17,        /* the feature was left out of this build */
     WMEL_ERR_WEIGHTS = -18,          /* a weights file is malformed or does not fit */
-    WMEL_ERR_SAMPLE_RANGE = -19      /* finite samples too large for the float32 power
+    WMEL_ERR_SAMPLE_RANGE = -19,     /* finite samples too large for the float32 power
                                         (|x| above about 1e17; the ref backend computes them) */
+    WMEL_ERR_INTERRUPTED = -20       /* the caller's interrupt callback asked to stop (a
+                                        deadline passed, Ctrl-C) */
 } wmel_status;
 
 /* Backends. AUTO picks CUDA when built and a device is present, else CPU. */
@@ -97,7 +99,12 @@ enum {
 /* Normalisation of the output. */
 enum {
     WMEL_NORM_WHOLE = 0,    /* openai: max(x, max - 8), (x + 4) / 4, max over the call */
-    WMEL_NORM_NONE = 1      /* raw log10(max(mel, 1e-10)), steps 1-7 only */
+    WMEL_NORM_NONE = 1,     /* raw log10(max(mel, 1e-10)), steps 1-7 only */
+    /* the front-end plans' normalisations (wmel_frontend_plan.norm only): */
+    WMEL_NORM_PER_FEATURE = 2, /* NeMo: each mel row over the valid frames, (x - mean) /
+                                  (std + norm_eps), std Bessel-corrected; NaN std -> 0 */
+    WMEL_NORM_MEAN_VAR = 3  /* SeamlessM4T: each mel bin over all frames, (x - mean) /
+                               sqrt(var + norm_eps), var Bessel-corrected; NaN var -> 0 */
 };
 
 /* Batch normalisation (wmel_log_mel_batch). */
@@ -106,12 +113,15 @@ enum {
     WMEL_BATCH_GLOBAL = 1    /* one max over the whole batch (openai on a 2-D tensor) */
 };
 
-/* CPU instruction set levels, lowest to highest. */
+/* CPU instruction set levels, lowest to highest within a family: x86 C < AVX2 < AVX512,
+ * AArch64 C < NEON. A cap (max_isa, WMEL_MAX_ISA) from the other family than the CPU's
+ * allows only C, the level both share. */
 enum {
     WMEL_ISA_AUTO = 0,      /* the best the CPU supports */
     WMEL_ISA_C = 1,         /* portable C */
     WMEL_ISA_AVX2 = 2,      /* AVX2 + FMA */
-    WMEL_ISA_AVX512 = 3     /* AVX-512 F + VL + DQ */
+    WMEL_ISA_AVX512 = 3,    /* AVX-512 F + VL + DQ */
+    WMEL_ISA_NEON = 4       /* AArch64 Advanced SIMD (every AArch64 CPU has it) */
 };
 
 typedef struct wmel_ctx wmel_ctx;
@@ -122,10 +132,12 @@ typedef struct wmel_params {
     int n_threads;  /* worker threads for the CPU backend; 0 = all online cores */
     int norm;       /* WMEL_NORM_* */
     int max_isa;    /* WMEL_ISA_*: highest CPU level allowed (AUTO = best). The
-                       environment variable WMEL_MAX_ISA=c|avx2|avx512 lowers it further. */
+                       environment variable WMEL_MAX_ISA=c|avx2|avx512|neon lowers it further. */
     int cuda_device;/* CUDA device ordinal for WMEL_BACKEND_CUDA / AUTO */
     int smooth;     /* WMEL_SMOOTH_*: smoothing of the output (taken from reserved[]) */
-    int reserved[5];/* zero; room to grow without changing the struct size */
+    int frontend;   /* WMEL_FRONTEND_*: the front-end's preset (taken from reserved[]);
+                       WHISPER (0) is the log-Mel described at the top of this file */
+    int reserved[4];/* zero; room to grow without changing the struct size */
 } wmel_params;
 
 /* Smoothing of the output (wmel_params.smooth), applied by wmel_log_mel(),
@@ -143,14 +155,17 @@ enum {
 };
 
 /* Defaults: n_mels 80, backend AUTO, n_threads 0 (all cores), norm WHOLE, max_isa AUTO,
- * smooth NONE. */
+ * smooth NONE, frontend WHISPER. */
 WMEL_API wmel_params wmel_default_params(void);
 
 /* Creates a context: filter bank, window, FFT plan, kernel choice.
  * Returns NULL on error and stores the status in *status (when status is not NULL);
  * on success *status is WMEL_OK. Errors: WMEL_ERR_INVALID_ARG (n_mels not 80/128, bad
- * backend/norm/isa/smooth, n_threads < 0), WMEL_ERR_BACKEND_UNAVAILABLE (CUDA asked for and
+ * backend/norm/isa/smooth/frontend, n_threads < 0), WMEL_ERR_BACKEND_UNAVAILABLE (CUDA asked for and
  * not usable), WMEL_ERR_NO_MEMORY. p == NULL means wmel_default_params().
+ * With p->frontend other than WMEL_FRONTEND_WHISPER this is wmel_create_plan(p, plan) with
+ * the plan of wmel_frontend_preset(p->frontend, p->n_mels) (p->norm and p->smooth are
+ * then not used: the preset normalises, and smoothing is Whisper's only).
  * Thread-safety: may be called from any thread. */
 WMEL_API wmel_ctx *wmel_create(const wmel_params *p, int *status);
 
@@ -202,6 +217,35 @@ WMEL_API void wmel_normalize(float *x, size_t n, float max_val);
  * Errors: WMEL_ERR_INVALID_ARG, WMEL_ERR_NULL_POINTER, WMEL_ERR_BUFFER_TOO_SMALL. */
 WMEL_API int wmel_mel_filters(int n_mels, float *out, size_t out_len);
 
+/* The float64 reference, stage by stage (what `wmel inspect` shows and `--stages` writes):
+ * the intermediate arrays of the WMEL_BACKEND_REF computation for selected frames of one
+ * clip, in double. Frames span->first + i * span->step, i < span->n_frames, of the clip's
+ * wmel_n_frames(n_samples, padding). Each output pointer may be NULL (that stage is not
+ * stored); the caller owns them all:
+ *   padded [n_frames][400]     the frame's samples after reflect padding, before the window
+ *   frames [n_frames][400]     windowed by the periodic Hann window
+ *   power  [201][n_frames]     |DFT|^2, a direct 400-point DFT in double
+ *   mel    [n_mels][n_frames]  the Slaney filter bank (wmel_mel_filters, in double) @ power
+ *   logmel [n_mels][n_frames]  log10(max(mel, 1e-10)): rounded to float, the ref
+ *                              backend's WMEL_NORM_NONE output bit for bit
+ * The normalised features are (max(logmel, M - 8) + 4) / 4 with M the largest logmel value
+ * of the whole clip. Slow by design (about 1 ms a frame).
+ * Errors: WMEL_ERR_NULL_POINTER (span, out, or pcm NULL with n_samples > 0),
+ * WMEL_ERR_INVALID_ARG (n_mels not 80/128, step 0, a frame past the clip's last),
+ * WMEL_ERR_TOO_SHORT, WMEL_ERR_NOT_FINITE (NaN or Inf in a sample a chosen frame reads),
+ * WMEL_ERR_OVERFLOW, WMEL_ERR_NO_MEMORY. On error the outputs are unspecified.
+ * n_frames == 0 is OK. Thread-safety: no shared state; safe from any thread. */
+typedef struct wmel_stage_span {
+    size_t first;     /* first frame */
+    size_t n_frames;  /* frames to compute */
+    size_t step;      /* distance between them (>= 1) */
+} wmel_stage_span;
+typedef struct wmel_ref_stage_out {
+    double *padded, *frames, *power, *mel, *logmel;
+} wmel_ref_stage_out;
+WMEL_API int wmel_ref_stages(int n_mels, const float *pcm, size_t n_samples, size_t padding,
+                             const wmel_stage_span *span, wmel_ref_stage_out *out);
+
 /* Names for diagnostics and benchmarks. Valid for the lifetime of the ctx; never NULL. */
 WMEL_API const char *wmel_backend_name(const wmel_ctx *ctx); /* "ref", "cpu", "cuda" */
 WMEL_API const char *wmel_kernel_name(const wmel_ctx *ctx);  /* e.g. "cpu-avx512-w16" */
@@ -213,6 +257,193 @@ WMEL_API const char *wmel_strerror(int status);
 
 /* "0.1.0" plus build features, e.g. "0.1.0 (avx512 avx2 ffmpeg)". */
 WMEL_API const char *wmel_version(void);
+
+/* ---------------------------------------------------------------------------------- */
+/* Other front-ends: NeMo (Parakeet, Canary), Kaldi fbank, SeamlessM4T.                 */
+/*
+ * A front-end is described by one plain struct, wmel_frontend_plan: framing, window,
+ * pre-emphasis, transform size, mel bank, log, normalisation and output layout. The
+ * presets (wmel_frontend_preset) are filled-in plans; any field may be changed before
+ * wmel_create_plan(). The kernels are chosen from the plan's geometry, never from its
+ * name: a plan with Whisper's exact geometry runs Whisper's kernels (bit-identical to
+ * wmel_log_mel with padding 0), every other plan the general path (float64 transform
+ * of any even n_fft whose half has no prime factor above 5; threads over frames).
+ *
+ * Each frame t of the whole pipeline:
+ *   samples:  x * scale; WMEL_PREEMPH_SIGNAL: y[i] = x[i] - preemph x[i-1], y[0] = x[0]
+ *   framing:  WMEL_FRAMES_SNIP: samples [t hop, t hop + frame_length), frames
+ *             1 + (n - frame_length) / hop (0 when n < frame_length);
+ *             WMEL_FRAMES_CENTER_*: torch.stft(center=True): the signal padded by n_fft/2
+ *             (zeros or reflection), the window of frame_length centred in n_fft,
+ *             frames 1 + n / hop
+ *   remove_dc: subtract the frame's mean; use_energy: e = ln(max(sum x^2, FLT_EPSILON))
+ *             (max(e, ln(energy_floor)) when energy_floor > 0)
+ *   WMEL_PREEMPH_FRAME: x[i] -= preemph x[i-1] from the end, x[0] -= preemph x[0] (Kaldi)
+ *   window, zero-pad to n_fft, |rFFT|^power (n_fft/2 + 1 bins), mel bank, log:
+ *   WMEL_LOG10_CLAMP log10(max(m, guard)), WMEL_LOG_ADD ln(m + guard),
+ *   WMEL_LOG_CLAMP ln(max(m, guard)), WMEL_LOG_NONE m.
+ *   Columns: [energy if use_energy] then the n_mels mel values.
+ * Then over the clip: valid frames (WMEL_VALID_HOP: n / hop, the rest set to 0 and left
+ * out of the statistics, as current NeMo), normalisation (norm, norm_eps), stacking of
+ * `stack` consecutive frames into one row (missing frames are zeros), pad_to (frames
+ * padded with zeros to a multiple), and the layout.
+ * The general path computes everything before the output's float32 rounding in float64;
+ * Whisper's geometry keeps Whisper's kernels (float64 transform, float32 mel and log).
+ */
+
+/* Front-end presets (wmel_params.frontend, wmel_frontend_preset). Only ever appended to. */
+enum {
+    WMEL_FRONTEND_WHISPER = 0,     /* openai-whisper log_mel_spectrogram (padding 0) */
+    WMEL_FRONTEND_NEMO = 1,        /* NeMo FilterbankFeatures as Parakeet/Canary infer
+                                      (since mid-2025: zero STFT padding, n / 160 valid) */
+    WMEL_FRONTEND_KALDI = 2,       /* Kaldi compute-fbank-feats (kaldi-native-fbank) */
+    WMEL_FRONTEND_SEAMLESS = 3,    /* transformers SeamlessM4TFeatureExtractor */
+    WMEL_FRONTEND_NEMO_LEGACY = 4  /* NeMo before mid-2025: reflect padding, all frames valid */
+};
+
+/* Windows: Hann, Hamming and Povey are the symmetric forms over frame_length samples
+ * (denominator frame_length - 1), except HANN_PERIODIC (denominator frame_length). */
+enum {
+    WMEL_WINDOW_HANN_PERIODIC = 0, /* torch.hann_window(N): Whisper */
+    WMEL_WINDOW_HANN = 1,          /* 0.5 - 0.5 cos(2 pi i / (N - 1)): NeMo, Kaldi "hanning" */
+    WMEL_WINDOW_HAMMING = 2,       /* 0.54 - 0.46 cos(2 pi i / (N - 1)) */
+    WMEL_WINDOW_POVEY = 3,         /* (0.5 - 0.5 cos(2 pi i / (N - 1)))^0.85: Kaldi default */
+    WMEL_WINDOW_RECT = 4           /* ones */
+};
+
+/* Framing. */
+enum {
+    WMEL_FRAMES_SNIP = 0,          /* Kaldi snip_edges=true: whole frames inside the signal */
+    WMEL_FRAMES_CENTER_REFLECT = 1,/* torch.stft(center=True, pad_mode="reflect"); needs
+                                      n > n_fft / 2 samples (else WMEL_ERR_TOO_SHORT) */
+    WMEL_FRAMES_CENTER_ZERO = 2    /* torch.stft(center=True, pad_mode="constant") */
+};
+
+/* Where pre-emphasis applies. */
+enum {
+    WMEL_PREEMPH_FRAME = 0,        /* inside each frame, after DC removal (Kaldi) */
+    WMEL_PREEMPH_SIGNAL = 1        /* on the whole signal before padding (NeMo) */
+};
+
+/* Mel banks. */
+enum {
+    WMEL_MEL_SLANEY = 0,           /* librosa.filters.mel(htk=False): Slaney's scale,
+                                      triangles in Hz over all n_fft/2 + 1 bins */
+    WMEL_MEL_KALDI = 1             /* Kaldi's MelBanks: 1127 ln(1 + f / 700), triangles in
+                                      mel, the Nyquist bin left out (weight 0) */
+};
+enum {
+    WMEL_MELNORM_NONE = 0,         /* peak 1 */
+    WMEL_MELNORM_SLANEY = 1        /* librosa norm="slaney": 2 / (f[m+2] - f[m]) */
+};
+
+/* Log of the mel energies. */
+enum {
+    WMEL_LOG10_CLAMP = 0,          /* log10(max(m, guard)) (Whisper, guard 1e-10) */
+    WMEL_LOG_ADD = 1,              /* ln(m + guard) (NeMo, guard 2^-24) */
+    WMEL_LOG_CLAMP = 2,            /* ln(max(m, guard)) (Kaldi, guard FLT_EPSILON) */
+    WMEL_LOG_NONE = 3              /* the mel energies themselves */
+};
+
+/* Valid frames (those kept and counted by the normalisation). */
+enum {
+    WMEL_VALID_ALL = 0,            /* every frame */
+    WMEL_VALID_HOP = 1,            /* the first n / hop frames; later ones are 0 (NeMo) */
+    WMEL_VALID_TRIM = 2            /* the first n / hop frames; later ones are dropped
+                                      (Whisper: the last STFT frame) */
+};
+
+/* Output layout. */
+enum {
+    WMEL_LAYOUT_MELS_FRAMES = 0,   /* [columns][frames] (Whisper, NeMo) */
+    WMEL_LAYOUT_FRAMES_MELS = 1    /* [frames][columns] (Kaldi, Seamless) */
+};
+
+typedef struct wmel_frontend_plan {
+    int frontend;      /* WMEL_FRONTEND_*: the family the plan came from (names it) */
+    int sample_rate;   /* Hz, 1000..384000: the mel bank's frequencies refer to it */
+    int frame_length;  /* window length in samples, 2..n_fft */
+    int hop;           /* frame shift in samples, >= 1 */
+    int n_fft;         /* transform size: even, 4..65536, n_fft / 2 = 2^a 3^b 5^c */
+    int window;        /* WMEL_WINDOW_* */
+    int framing;       /* WMEL_FRAMES_* */
+    int remove_dc;     /* 1: subtract each frame's mean (Kaldi) */
+    int preemph_mode;  /* WMEL_PREEMPH_* */
+    int mel_scale;     /* WMEL_MEL_* */
+    int mel_norm;      /* WMEL_MELNORM_* */
+    int n_mels;        /* 1..256 */
+    int power;         /* 2: power spectrum, 1: magnitude */
+    int log;           /* WMEL_LOG* */
+    int use_energy;    /* 1: a log-energy column before the mel columns (Kaldi) */
+    int norm;          /* WMEL_NORM_WHOLE / NONE / PER_FEATURE / MEAN_VAR */
+    int valid;         /* WMEL_VALID_* */
+    int stack;         /* 1..8: consecutive frames per output row (Seamless 2) */
+    int pad_to;        /* 0 or a multiple the frame count is padded to with zeros (NeMo) */
+    int layout;        /* WMEL_LAYOUT_* */
+    int reserved_i[6]; /* zero */
+    double scale;      /* samples are multiplied by it first (Kaldi, Seamless: 32768) */
+    double preemph;    /* pre-emphasis coefficient, 0..1 (0: none) */
+    double low_freq;   /* Hz, >= 0 */
+    double high_freq;  /* Hz; <= 0 means Nyquist + high_freq (Kaldi's rule) */
+    double log_guard;  /* the log's guard (see the log kinds), > 0 */
+    double norm_eps;   /* the normalisation's epsilon, >= 0 */
+    double energy_floor; /* > 0: the log energy is at least ln(energy_floor) */
+    double reserved_d[5]; /* zero */
+} wmel_frontend_plan;
+
+/* Fills *plan with a preset (every field set; reserved ones zero).
+ *  WHISPER: 400/160/400, periodic Hann, centre reflect, Slaney/slaney, log10 clamp 1e-10,
+ *    WMEL_NORM_WHOLE, [n_mels][n/160] (n_mels 80 or 128).
+ *  NEMO: 400/160/512, symmetric Hann, centre zero, pre-emphasis 0.97 on the signal,
+ *    Slaney/slaney 0..8000 Hz, power 2, ln(m + 2^-24), PER_FEATURE eps 1e-5, n / 160 valid
+ *    frames, [n_mels][n/160 + 1]. NEMO_LEGACY: the same with centre reflect, all valid.
+ *  KALDI: 400/160/512 snip_edges, DC removal, pre-emphasis 0.97 per frame, Povey, Kaldi mel
+ *    20..8000 Hz, power 2, ln(max(m, FLT_EPSILON)), scale 32768, no normalisation,
+ *    [frames][n_mels].
+ *  SEAMLESS: KALDI with guard 1.192092955078125e-07, MEAN_VAR eps 1e-7, stack 2,
+ *    [ceil(frames / 2)][2 n_mels].
+ * n_mels: 1..256 (WHISPER: 80 or 128; 0 = the preset's own: 80, NEMO 80).
+ * Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_INVALID_ARG (unknown frontend, n_mels).
+ * Thread-safety: pure. */
+WMEL_API int wmel_frontend_preset(int frontend, int n_mels, wmel_frontend_plan *plan);
+
+/* Creates a context computing `plan` (copied; not referenced afterwards). From p (NULL
+ * means wmel_default_params()) only backend, n_threads, max_isa and cuda_device are used.
+ * The CUDA backend runs Whisper's geometry only: with another plan, WMEL_BACKEND_AUTO
+ * picks the CPU and WMEL_BACKEND_CUDA fails with WMEL_ERR_BACKEND_UNAVAILABLE.
+ * A ctx from a non-Whisper plan serves wmel_features() only: the other compute, stream and
+ * window functions return WMEL_ERR_INVALID_ARG for it.
+ * Errors: WMEL_ERR_NULL_POINTER (plan), WMEL_ERR_INVALID_ARG (a field out of its range,
+ * stack > 1 with the MELS_FRAMES layout, a mel filter with no FFT bin under it),
+ * WMEL_ERR_BACKEND_UNAVAILABLE, WMEL_ERR_NO_MEMORY. Thread-safety: as wmel_create(). */
+WMEL_API wmel_ctx *wmel_create_plan(const wmel_params *p, const wmel_frontend_plan *plan,
+                                    int *status);
+
+/* Copies the ctx's plan into *plan (a ctx from wmel_create() has the WHISPER preset with
+ * its n_mels and norm). Errors: WMEL_ERR_NULL_POINTER. */
+WMEL_API int wmel_ctx_plan(const wmel_ctx *ctx, wmel_frontend_plan *plan);
+
+/* The shape of wmel_features()'s output for n_samples samples: *rows x *cols floats, in
+ * the plan's layout (NEMO: n_mels x (n / 160 + 1) padded to pad_to; KALDI: frames x
+ * n_mels (+1 with energy); SEAMLESS: ceil(frames / 2) x 2 n_mels; WHISPER: n_mels x n / 160).
+ * rows or cols may be 0 (Kaldi and Seamless below frame_length samples: no frames).
+ * Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_NO_SAMPLES (n_samples == 0), WMEL_ERR_TOO_SHORT
+ * (WHISPER n <= 200, centre reflect n <= n_fft / 2), WMEL_ERR_OVERFLOW. */
+WMEL_API int wmel_features_shape(const wmel_ctx *ctx, size_t n_samples, size_t *rows,
+                                 size_t *cols);
+
+/* The ctx's features of one clip of mono float PCM (pcm: n_samples floats) into out
+ * (capacity out_len floats, rows * cols used, see wmel_features_shape). Every output value
+ * is finite: where an original gives NaN (a single valid frame's std or variance) the
+ * value is 0, NeMo's own rule.
+ * Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_NO_SAMPLES (n_samples == 0), WMEL_ERR_TOO_SHORT,
+ * WMEL_ERR_BUFFER_TOO_SMALL, WMEL_ERR_NOT_FINITE (NaN/Inf in pcm), WMEL_ERR_SAMPLE_RANGE
+ * (Whisper's geometry only, as wmel_log_mel), WMEL_ERR_INVALID_ARG (pcm and out overlap),
+ * WMEL_ERR_NO_MEMORY, WMEL_ERR_THREAD, WMEL_ERR_OVERFLOW. On error out is unspecified.
+ * Memory: the general path allocates n_fft-sized scratch per worker; the ref backend
+ * holds the clip's features in float64. Thread-safety: safe to call concurrently. */
+WMEL_API int wmel_features(wmel_ctx *ctx, const float *pcm, size_t n_samples, float *out,
+                           size_t out_len);
 
 /* ---------------------------------------------------------------------------------- */
 /* Audio files.                                                                         */
@@ -243,7 +474,7 @@ WMEL_API void wmel_free(void *p);
  * is off this is a plain allocation). Writing fresh memory for the first time costs page
  * faults and zeroing, paid by whoever writes first; with huge pages there are ~1/500 as
  * many. `wmel bench --cold`, 600 s on one thread: 24.1 ms into a reused buffer, 33.5 ms
- * into a fresh one, 24.9 ms into a fresh one on huge pages (README, performance notes).
+ * into a fresh one, 24.9 ms into a fresh one on huge pages (docs/performance.md).
  * numpy asks for huge pages for its own arrays from 4 MB. bytes == 0 gives a valid
  * minimal block; NULL when out of memory. */
 WMEL_API void *wmel_alloc(size_t bytes);
@@ -281,11 +512,30 @@ WMEL_API wmel_decoder *wmel_decoder_open(const char *path, int *status, char *er
 WMEL_API wmel_decoder *wmel_decoder_open_memory(const void *data, size_t size, int *status,
                                                 char *err, size_t err_len);
 
+/* Asked now and then whether to stop: non-zero stops the call in progress. */
+typedef int (*wmel_interrupt_fn)(void *user);
+
+/* wmel_decoder_open (path != NULL) or wmel_decoder_open_memory (path NULL: size bytes at
+ * data) with an interrupt callback. interrupt (may be NULL) is called from the thread that
+ * opens and reads, during the open (FFmpeg's I/O and probing, through AVIOInterruptCB) and
+ * during every wmel_decoder_read (once per demuxed packet and per decoded frame, and
+ * while FFmpeg waits for input), so a deadline or a Ctrl-C check stops even an input
+ * that never ends or decodes for hours. When it returns non-zero the open or read fails
+ * with WMEL_ERR_INTERRUPTED and the message "NAME: interrupted"; after that the decoder
+ * can only be closed (nothing leaks). It must be cheap (it is called thousands of times a
+ * second) and must not use the decoder. Without FFmpeg the WAV reader reads the file at
+ * open, unchecked; reads check it. */
+WMEL_API wmel_decoder *wmel_decoder_open_interruptible(const char *path, const void *data,
+                                                       size_t size, wmel_interrupt_fn interrupt,
+                                                       void *user, int *status, char *err,
+                                                       size_t err_len);
+
 /* Reads up to cap 16 kHz mono float samples into out; *got receives the count, 0 at the
  * end of the stream. Damaged packets that FFmpeg's CLI skips are skipped the same way
  * (see wmel_decoder_warning). At the end of a stream that produced no sample at all it
  * returns WMEL_ERR_NO_SAMPLES. Other errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_NO_MEMORY,
- * WMEL_ERR_DECODER, WMEL_ERR_IO; the message is in wmel_decoder_error(). */
+ * WMEL_ERR_DECODER, WMEL_ERR_IO, WMEL_ERR_INTERRUPTED (see wmel_decoder_open_interruptible);
+ * the message is in wmel_decoder_error(). */
 WMEL_API int wmel_decoder_read(wmel_decoder *d, float *out, size_t cap, size_t *got);
 
 /* Warnings so far (skipped damaged packets, data cut short): "" when none. Never NULL;
@@ -298,6 +548,11 @@ WMEL_API const char *wmel_decoder_error(const wmel_decoder *d);
 /* The duration the container announces, in seconds; < 0 when unknown (e.g. stdin).
  * An estimate for progress reports, not a sample count. */
 WMEL_API double wmel_decoder_duration(const wmel_decoder *d);
+
+/* One line on what is decoded, e.g. "wav: pcm_s16le, 16000 Hz, 1 channel (mono), s16"
+ * (FFmpeg builds) or "wav: built-in reader, 16000 Hz, mono" ; "" for NULL. Never NULL;
+ * valid until close. */
+WMEL_API const char *wmel_decoder_format(const wmel_decoder *d);
 
 /* Samples returned by wmel_decoder_read so far. */
 WMEL_API size_t wmel_decoder_samples(const wmel_decoder *d);
@@ -314,7 +569,11 @@ WMEL_API int wmel_load_audio_memory(const void *data, size_t size, float **out, 
                                     char *err, size_t err_len, char *warn, size_t warn_len);
 
 /* Streaming log-Mel: samples go in by pieces, frames come out in order through a
- * callback, with memory bounded by a few thousand frames whatever the length.
+ * callback as soon as they are complete (frame t once samples [0, 160 t + 200) are in,
+ * frame 0 once 201 are:
+ * every frame a push completes is emitted before it returns; the last frames, which
+ * read the end reflection and the padding, at finish), with memory bounded by a few
+ * thousand frames whatever the length.
  * The frames are those of wmel_log_mel(ctx, whole_pcm, n, padding) before
  * normalisation: raw log10(max(mel, 1e-10)) values. Normalise with wmel_normalize()
  * and wmel_stream_max() once the stream is finished.
@@ -341,6 +600,62 @@ WMEL_API int wmel_stream_finish(wmel_stream *s);
 WMEL_API float wmel_stream_max(const wmel_stream *s);
 WMEL_API size_t wmel_stream_samples(const wmel_stream *s); /* samples pushed so far */
 WMEL_API void wmel_stream_destroy(wmel_stream *s);          /* NULL is a no-op */
+
+/* The sliding buffer of a streaming transcriber: audio pushed at the end, trimmed at the
+ * front, and at any point the log-Mel features of exactly the samples it holds.
+ * wmel_sliding_features(b, padding, out, out_len) writes what
+ * wmel_log_mel(ctx, samples, length, padding, out, out_len) writes for the buffer's
+ * current samples, bit for bit (normalised or not, as the ctx says), while the transform
+ * work of a call is the frames the pushes and trims since the previous call made new:
+ *   - frame i (centred on buffer sample 160 i) with i >= 2 and 160 i + 200 <= length
+ *     reads neither reflection nor padding; its raw values are computed once and kept;
+ *   - every call computes the first 2 frames, the frames within 200 samples of the end
+ *     (about 2, and those reaching into `padding`) and the frames that became interior;
+ *     frames that read only padding zeros are filled with the value of silence;
+ *   - trim(n) with n a multiple of 160 keeps the cached frames (renumbered); any other n
+ *     moves the frame grid, and the next call recomputes the whole buffer once
+ *     (wmel_sliding_stats.regrids counts these);
+ *   - the output itself (n_mels x frames floats, normalised with the buffer's max, kept
+ *     incrementally over the cached frames) is written in full at each call.
+ * Memory: the samples (4 bytes each) and the cached frames (4 * (n_mels + 1) bytes each)
+ * with up to 1.5x room to grow, plus a work buffer of about 138 KB
+ * (wmel_sliding_stats.bytes): about 2.1 MiB for a 15 s buffer at 80 mels.
+ * Threads: a buffer is used by one thread at a time; many buffers, on one ctx or several,
+ * run in parallel. Computation runs on the calling thread (not the ctx's workers).
+ * A CUDA ctx computes on its CPU kernel here (as wmel_stream_*). */
+typedef struct wmel_sliding wmel_sliding;
+typedef struct wmel_sliding_stats {
+    size_t frames_computed; /* frames that went through the kernel, all calls */
+    size_t calls;           /* successful wmel_sliding_features() calls */
+    size_t regrids;         /* trims not a multiple of 160 that dropped cached frames */
+    size_t bytes;           /* memory held by the buffer */
+} wmel_sliding_stats;
+
+/* Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_NO_MEMORY, WMEL_ERR_INVALID_ARG (the ctx
+ * smooths, or computes another front-end than Whisper's). The ctx must outlive the buffer. */
+WMEL_API wmel_sliding *wmel_sliding_create(wmel_ctx *ctx, int *status);
+/* Appends n samples (pcm may be NULL when n == 0). Errors: WMEL_ERR_NULL_POINTER,
+ * WMEL_ERR_NOT_FINITE (a NaN or Inf among them: nothing is appended), WMEL_ERR_NO_MEMORY,
+ * WMEL_ERR_OVERFLOW. */
+WMEL_API int wmel_sliding_push(wmel_sliding *b, const float *pcm, size_t n);
+/* Drops the first n samples. Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_INVALID_ARG (n is
+ * more than the buffer holds; nothing is dropped). */
+WMEL_API int wmel_sliding_trim(wmel_sliding *b, size_t n);
+WMEL_API size_t wmel_sliding_length(const wmel_sliding *b); /* samples held */
+/* The samples held (wmel_sliding_length() of them), valid until the next push or trim;
+ * NULL before the first push. */
+WMEL_API const float *wmel_sliding_samples(const wmel_sliding *b);
+/* wmel_n_frames(wmel_sliding_length(b), padding). */
+WMEL_API size_t wmel_sliding_n_frames(const wmel_sliding *b, size_t padding);
+/* The features of the samples held, as wmel_log_mel() (see above): out receives
+ * n_mels * wmel_sliding_n_frames(b, padding) floats, [n_mels][n_frames].
+ * Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_TOO_SHORT (length + padding <= 200),
+ * WMEL_ERR_BUFFER_TOO_SMALL, WMEL_ERR_OVERFLOW, WMEL_ERR_SAMPLE_RANGE,
+ * WMEL_ERR_INVALID_ARG (out overlaps the samples). The buffer stays usable after any. */
+WMEL_API int wmel_sliding_features(wmel_sliding *b, size_t padding, float *out,
+                                   size_t out_len);
+WMEL_API int wmel_sliding_stats_get(const wmel_sliding *b, wmel_sliding_stats *out);
+WMEL_API void wmel_sliding_destroy(wmel_sliding *b); /* NULL is a no-op */
 
 /* Transcribe windows: what openai-whisper's transcribe() feeds the model.
  *   mel = log_mel_spectrogram(audio, n_mels, padding=480000)   (one global max)
@@ -478,7 +793,7 @@ WMEL_API int wmel_smooth3x3(const float *in, size_t rows, size_t cols, float *ou
  * usable device), wmel_log_mel(), wmel_log_mel_s16() and wmel_log_mel_batch() run on
  * the GPU: the library stages host samples through pinned memory, overlaps the copies
  * with the kernels on its own streams, and returns when `out` is filled. Anything the
- * CUDA backend cannot do (for now: an input larger than the free device memory) runs on
+ * CUDA backend cannot do (an input larger than the free device memory) runs on
  * the CPU backend instead, transparently; wmel_op_backend() says which one ran.
  * The CUDA entry points below exist in every build: without CUDA they return
  * WMEL_ERR_NOT_BUILT. When a call returns WMEL_ERR_CUDA, wmel_cuda_error_detail() gives

@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include "internal.h"
+#include "fe/fe.h"
 #include "pool.h"
 
 #include <math.h>
@@ -40,12 +41,18 @@ static wmel_ctx *fail(int *status, int code)
 wmel_ctx *wmel_create(const wmel_params *p_in, int *status)
 {
     wmel_params p = p_in ? *p_in : wmel_default_params();
+    if (p.frontend != WMEL_FRONTEND_WHISPER) {
+        wmel_frontend_plan plan;
+        int rc = wmel_frontend_preset(p.frontend, p.n_mels, &plan);
+        if (rc) return fail(status, rc);
+        return wmel_create_plan(&p, &plan, status);
+    }
     if (p.n_mels != 80 && p.n_mels != 128) return fail(status, WMEL_ERR_INVALID_ARG);
     if (p.backend < WMEL_BACKEND_AUTO || p.backend > WMEL_BACKEND_CUDA)
         return fail(status, WMEL_ERR_INVALID_ARG);
     if (p.norm != WMEL_NORM_WHOLE && p.norm != WMEL_NORM_NONE)
         return fail(status, WMEL_ERR_INVALID_ARG);
-    if (p.max_isa < WMEL_ISA_AUTO || p.max_isa > WMEL_ISA_AVX512)
+    if (p.max_isa < WMEL_ISA_AUTO || p.max_isa > WMEL_ISA_NEON)
         return fail(status, WMEL_ERR_INVALID_ARG);
     if (p.n_threads < 0 || p.cuda_device < 0) return fail(status, WMEL_ERR_INVALID_ARG);
     if (p.smooth != WMEL_SMOOTH_NONE && p.smooth != WMEL_SMOOTH_3X3)
@@ -85,8 +92,109 @@ wmel_ctx *wmel_create(const wmel_params *p_in, int *status)
     /* threads start on first use; without a pool each call makes its own */
     if (ctx->n_threads > 1) ctx->pool = wmel__pool_new(ctx->n_threads - 1);
     ctx->scratch = wmel__scratch_new(); /* NULL: each call allocates, as it can */
+    wmel_frontend_preset(WMEL_FRONTEND_WHISPER, p.n_mels, &ctx->fplan);
+    ctx->fplan.norm = p.norm;
     if (status) *status = WMEL_OK;
     return ctx;
+}
+
+/* A ctx for a plan that is not Whisper's geometry: the general CPU path or the float64
+ * reference (fe/, ref/fe_ref.c); the frame driver's plan and kernels are not built. */
+static wmel_ctx *create_fe(const wmel_params *p, const wmel_frontend_plan *plan, int *status)
+{
+    if (p->backend < WMEL_BACKEND_AUTO || p->backend > WMEL_BACKEND_CUDA ||
+        p->max_isa < WMEL_ISA_AUTO || p->max_isa > WMEL_ISA_NEON || p->n_threads < 0 ||
+        p->cuda_device < 0)
+        return fail(status, WMEL_ERR_INVALID_ARG);
+    if (p->backend == WMEL_BACKEND_CUDA) return fail(status, WMEL_ERR_BACKEND_UNAVAILABLE);
+    wmel_ctx *ctx = calloc(1, sizeof *ctx);
+    if (!ctx) return fail(status, WMEL_ERR_NO_MEMORY);
+    int rc = wmel__fe_new(plan, &ctx->fe);
+    if (rc != WMEL_OK) {
+        free(ctx);
+        return fail(status, rc);
+    }
+    ctx->params = *p;
+    ctx->params.n_mels = plan->n_mels;
+    ctx->params.frontend = plan->frontend;
+    ctx->params.smooth = WMEL_SMOOTH_NONE;
+    ctx->fplan = *plan;
+    ctx->vt = p->backend == WMEL_BACKEND_REF ? &wmel__backend_ref : &wmel__backend_cpu;
+    ctx->backend = ctx->vt->id;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    ctx->n_threads = p->n_threads ? p->n_threads : (ncpu > 0 ? (int)ncpu : 1);
+    if (ctx->n_threads > 256) ctx->n_threads = 256;
+    ctx->isa = wmel__isa_level(p->max_isa);
+    ctx->kernel = wmel__kernel_for(ctx->isa);
+    ctx->fe->kern = wmel__fe_kernel_for(ctx->isa);
+    if (ctx->backend == WMEL_BACKEND_REF)
+        snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "ref-f64-dft%d", plan->n_fft);
+    else
+        snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "cpu-%s-fft%d", ctx->fe->kern->name,
+                 plan->n_fft);
+    if (ctx->n_threads > 1 && ctx->backend == WMEL_BACKEND_CPU)
+        ctx->pool = wmel__pool_new(ctx->n_threads - 1);
+    if (status) *status = WMEL_OK;
+    return ctx;
+}
+
+wmel_ctx *wmel_create_plan(const wmel_params *p_in, const wmel_frontend_plan *plan, int *status)
+{
+    if (!plan) return fail(status, WMEL_ERR_NULL_POINTER);
+    wmel_params p = p_in ? *p_in : wmel_default_params();
+    int rc = wmel__fe_check(plan);
+    if (rc) return fail(status, rc);
+    if (!wmel__fe_is_whisper(plan)) return create_fe(&p, plan, status);
+    /* Whisper's geometry: the frame driver and its kernels, bit for bit */
+    p.frontend = WMEL_FRONTEND_WHISPER;
+    p.n_mels = plan->n_mels;
+    p.norm = plan->norm;
+    p.smooth = WMEL_SMOOTH_NONE;
+    wmel_ctx *ctx = wmel_create(&p, status);
+    if (ctx) ctx->fplan = *plan;
+    return ctx;
+}
+
+int wmel_ctx_plan(const wmel_ctx *ctx, wmel_frontend_plan *plan)
+{
+    if (!ctx || !plan) return WMEL_ERR_NULL_POINTER;
+    *plan = ctx->fplan;
+    return WMEL_OK;
+}
+
+int wmel_features_shape(const wmel_ctx *ctx, size_t n_samples, size_t *rows, size_t *cols)
+{
+    if (!ctx || !rows || !cols) return WMEL_ERR_NULL_POINTER;
+    *rows = *cols = 0;
+    if (!ctx->fe) {
+        if (n_samples == 0) return WMEL_ERR_NO_SAMPLES;
+        if (n_samples <= WMEL_PAD) return WMEL_ERR_TOO_SHORT;
+        *rows = (size_t)ctx->params.n_mels;
+        *cols = wmel_n_frames(n_samples, 0);
+        return WMEL_OK;
+    }
+    int rc = wmel__fe_shape(&ctx->fe->p, n_samples, rows, cols);
+    if (rc) *rows = *cols = 0;
+    return rc;
+}
+
+int wmel_features(wmel_ctx *ctx, const float *pcm, size_t n_samples, float *out, size_t out_len)
+{
+    if (!ctx) return WMEL_ERR_NULL_POINTER;
+    if (!pcm && n_samples) return WMEL_ERR_NULL_POINTER;
+    size_t rows, cols;
+    int rc = wmel_features_shape(ctx, n_samples, &rows, &cols);
+    if (rc) return rc;
+    if (!ctx->fe) return wmel_log_mel(ctx, pcm, n_samples, 0, out, out_len);
+    const size_t total = rows * cols;
+    if (!out && total) return WMEL_ERR_NULL_POINTER;
+    if (out_len < total) return WMEL_ERR_BUFFER_TOO_SMALL;
+    if (wmel__overlap(pcm, wmel__bytes(n_samples, sizeof(float)), out, wmel__bytes(total, sizeof(float))))
+        return WMEL_ERR_INVALID_ARG;
+    for (size_t i = 0; i < n_samples; i++)
+        if (!isfinite(pcm[i])) return WMEL_ERR_NOT_FINITE;
+    return ctx->backend == WMEL_BACKEND_REF ? wmel__fe_ref(ctx, pcm, n_samples, out)
+                                            : wmel__fe_cpu(ctx, pcm, n_samples, out);
 }
 
 void wmel_destroy(wmel_ctx *ctx)
@@ -96,6 +204,7 @@ void wmel_destroy(wmel_ctx *ctx)
     wmel__pool_free(ctx->pool);
     wmel__scratch_free(ctx->scratch);
     wmel__plan_free(&ctx->plan);
+    wmel__fe_free(ctx->fe);
     free(ctx);
 }
 
@@ -126,6 +235,7 @@ void wmel_normalize(float *x, size_t n, float max_val)
 static int check_ctx(const wmel_ctx *ctx, size_t n, size_t padding, const void *pcm)
 {
     if (!ctx) return WMEL_ERR_NULL_POINTER;
+    if (ctx->fe) return WMEL_ERR_INVALID_ARG; /* another front-end: wmel_features() */
     if (!pcm && n) return WMEL_ERR_NULL_POINTER;
     if (padding > SIZE_MAX / 4 - n) return WMEL_ERR_OVERFLOW;
     if (n + padding <= WMEL_PAD) return WMEL_ERR_TOO_SHORT;
@@ -202,6 +312,7 @@ int wmel_log_mel_batch(wmel_ctx *ctx, const float *pcm, size_t batch, size_t n_s
     if (!ctx) return WMEL_ERR_NULL_POINTER;
     if (batch_norm != WMEL_BATCH_PER_CLIP && batch_norm != WMEL_BATCH_GLOBAL)
         return WMEL_ERR_INVALID_ARG;
+    if (ctx->fe) return WMEL_ERR_INVALID_ARG;
     if (batch == 0) return WMEL_OK;
     if (pcm_stride < n_samples) return WMEL_ERR_INVALID_ARG;
     if (batch > 1 && pcm_stride > SIZE_MAX / (batch - 1)) return WMEL_ERR_OVERFLOW;
@@ -280,7 +391,7 @@ const char *wmel_strerror(int status)
     case WMEL_ERR_NULL_POINTER: return "a required pointer argument is NULL";
     case WMEL_ERR_NO_MEMORY: return "out of memory";
     case WMEL_ERR_BUFFER_TOO_SMALL: return "output buffer too small: size it with wmel_n_frames() * n_mels";
-    case WMEL_ERR_TOO_SHORT: return "input too short: samples + padding must exceed 200 (n_fft/2) for reflect padding";
+    case WMEL_ERR_TOO_SHORT: return "input too short for reflect padding: samples + padding must exceed n_fft/2 (200 for Whisper, 256 for NeMo legacy)";
     case WMEL_ERR_BACKEND_UNAVAILABLE: return "the requested backend is not available (not built in, or no usable CUDA device)";
     case WMEL_ERR_NOT_FINITE: return "the input contains NaN or infinite samples";
     case WMEL_ERR_IO: return "input/output error: the file could not be opened, read or written";
@@ -295,6 +406,7 @@ const char *wmel_strerror(int status)
     case WMEL_ERR_NOT_BUILT: return "this feature was not built into this copy of libwmel";
     case WMEL_ERR_WEIGHTS: return "the weights file is malformed or its tensors do not fit the model";
     case WMEL_ERR_SAMPLE_RANGE: return "samples too large: magnitudes above about 1e17 overflow the float32 power spectrum (audio samples are normally within [-1, 1]; scale the input)";
+    case WMEL_ERR_INTERRUPTED: return "interrupted: the caller asked to stop (a time limit, Ctrl-C)";
     default: return "unknown wmel status code";
     }
 }

@@ -94,10 +94,9 @@ typedef struct mel_task {
        (SM_TILE + 2 + WMEL_MAX_MELS) * sizeof(float)) + 63) & ~(size_t)63)
 
 /*
- * The ctx's buffers kept between calls (a call used to allocate each worker's 140 KB
- * and its task: a fresh mapping and page faults at every call). One call at a time holds
- * them; a call that finds them held (another thread on the same ctx) allocates its own,
- * as before. Worker t's buffer is allocated, and first touched, by worker t.
+ * The ctx's buffers kept between calls (allocating each worker's 140 KB and its task at
+ * every call costs a fresh mapping and page faults). One call at a time holds them; a
+ * call that finds them held (another thread on the same ctx) allocates its own. Worker t's buffer is allocated, and first touched, by worker t.
  */
 struct wmel_scratch {
     int held;                 /* atomic: a call holds the cache */
@@ -455,6 +454,17 @@ int wmel__raw_frames(const wmel_ctx *ctx, const wmel_signal *s, size_t f0, size_
     int rc = run_task(k, n_threads, max_out);
     task_give(k);
     return rc;
+}
+
+int wmel__raw_frames_here(const wmel_ctx *ctx, const wmel_signal *s, size_t f0, size_t nf,
+                          float *out, size_t stride, void *work, float *max_out)
+{
+    float mx = -1e30f;
+    int bad = 0;
+    if (nf) raw_range(ctx, s, f0, f0 + nf, f0, out, stride, work, &mx, &bad);
+    if (bad) return wmel__bad_status(s->f32, 1, s->n, 0, f0, nf);
+    *max_out = mx;
+    return WMEL_OK;
 }
 
 int wmel__frames_clips(const wmel_ctx *ctx, const wmel_clips *c)

@@ -139,6 +139,7 @@ typedef struct wmel_kernel {
 const wmel_kernel *wmel__kernel_c(void);
 const wmel_kernel *wmel__kernel_avx2(void);   /* NULL when not compiled in */
 const wmel_kernel *wmel__kernel_avx512(void); /* NULL when not compiled in */
+const wmel_kernel *wmel__kernel_neon(void);   /* NULL when not compiled in (not AArch64) */
 /* The ISA level (cpu/cpu.c): what this CPU runs; that capped by max_isa (WMEL_ISA_*,
  * AUTO: no cap) and the WMEL_MAX_ISA environment variable; the kernel table for a level. */
 int wmel__cpu_isa(void);
@@ -228,6 +229,9 @@ struct wmel_ctx {
     struct wmel_scratch *scratch; /* the frame driver's buffers kept between calls
                                      (frames.c); NULL: each call allocates its own */
     char kernel_name[48];
+    wmel_frontend_plan fplan; /* the front-end's plan (wmel_ctx_plan) */
+    struct wmel_fe *fe;    /* the compiled plan when it is not Whisper's geometry (fe/fe.h):
+                              then only wmel_features() runs, on fe/ or ref/fe_ref.c */
 };
 
 /* ---- the frame driver (frames.c) ---- */
@@ -255,6 +259,13 @@ int wmel__bad_status(const float *f32, size_t batch, size_t n, size_t stride, si
  * max in *max_out. */
 int wmel__raw_frames(const wmel_ctx *ctx, const wmel_signal *s, size_t f0, size_t nf,
                      float *out, size_t stride, float *max_out, int n_threads);
+/* The same on the calling thread, block after block, with the caller's work buffer of
+ * WMEL_RAW_WORK_BYTES (64-byte aligned): the values are those of wmel__raw_frames (each
+ * frame goes through the same kernel arithmetic wherever its block starts). */
+#define WMEL_RAW_WORK_BYTES \
+    (((WMEL_BLOCK_FRAMES - 1) * WMEL_HOP + WMEL_N_FFT) * sizeof(float) + WMEL_KERNEL_SCRATCH)
+int wmel__raw_frames_here(const wmel_ctx *ctx, const wmel_signal *s, size_t f0, size_t nf,
+                          float *out, size_t stride, void *work, float *max_out);
 
 /* For a RIFF/WAVE file of `total` bytes whose first head_len bytes are head: when the
  * data chunk claims more bytes than the file holds, writes a warning and returns 1. */

@@ -4,7 +4,8 @@
  *
  * Streaming: frame t reads padded samples [160 t, 160 t + 400), i.e. real samples
  * [160 t - 200, 160 t + 200) with reflection at both ends (torch.stft center=True,
- * pad_mode="reflect"). Frames are computed as soon as their samples are in, in blocks,
+ * pad_mode="reflect"). Frames are computed as soon as their samples are in (all the
+ * frames a push completes leave before it returns, in blocks of at most SB_FRAMES),
  * from a sliding buffer that starts 2 frames (320 samples) before the next frame: a
  * frame computed from the buffer then never reaches the buffer's start, so the frame
  * driver's start reflection only happens while the buffer still starts at sample 0,
@@ -53,7 +54,8 @@ wmel_stream *wmel_stream_create(wmel_ctx *ctx, size_t padding, wmel_frames_fn fn
         if (status) *status = WMEL_ERR_NULL_POINTER;
         return NULL;
     }
-    if (ctx->params.smooth != WMEL_SMOOTH_NONE) { /* raw frames: nothing to smooth yet */
+    if (ctx->params.smooth != WMEL_SMOOTH_NONE || ctx->fe) { /* raw frames: nothing to smooth
+                                                               yet; Whisper's geometry only */
         if (status) *status = WMEL_ERR_INVALID_ARG;
         return NULL;
     }
@@ -108,10 +110,11 @@ static int emit(wmel_stream *s, size_t f_end, int final)
     return WMEL_OK;
 }
 
-/* Frames whose samples are all in: 160 t + 200 <= total. */
+/* Frames whose samples are all in: 160 t + 200 <= total, and for frame 0, whose start
+ * reflection reads sample 200, total > 200. */
 static size_t ready_frames(const wmel_stream *s)
 {
-    return s->total >= WMEL_PAD ? (s->total - WMEL_PAD) / WMEL_HOP + 1 : 0;
+    return s->total > WMEL_PAD ? (s->total - WMEL_PAD) / WMEL_HOP + 1 : 0;
 }
 
 /* Drops samples no frame from s->next on needs (keeps 2 frames of margin). */
@@ -152,6 +155,13 @@ int wmel_stream_push(wmel_stream *s, const float *pcm, size_t n)
             if (rc) return rc;
             slide(s);
         }
+    }
+    /* live audio: every frame whose samples are in leaves before the call returns */
+    size_t ready = ready_frames(s);
+    if (ready > s->next) {
+        int rc = emit(s, ready, 0);
+        if (rc) return rc;
+        slide(s);
     }
     return WMEL_OK;
 }

@@ -1,6 +1,8 @@
 #define _GNU_SOURCE /* memmem */
 #include "testutil.h"
 
+#include "internal.h" /* the ISA levels (cpu/cpu.c) */
+
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -112,6 +114,21 @@ double *t_load_stem_golden(const char *rel)
         }
     free(b);
     return d;
+}
+
+int t_emulated(void)
+{
+    const char *e = getenv("WMEL_TEST_EMULATED");
+    return e && *e && strcmp(e, "0") != 0;
+}
+
+int t_isa_levels(int *levels)
+{
+    static const int all[] = {WMEL_ISA_C, WMEL_ISA_AVX2, WMEL_ISA_AVX512, WMEL_ISA_NEON};
+    int n = 0;
+    for (int i = 0; i < 4; i++)
+        if (wmel__kernel_for(wmel__isa_level(all[i]))->isa == all[i]) levels[n++] = all[i];
+    return n;
 }
 
 wmel_ctx *t_ctx(int backend, int n_mels, int isa, int threads, int norm, int smooth)

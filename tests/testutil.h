@@ -53,6 +53,17 @@ void t_chirp(float *x, size_t n, unsigned seed);
  * returns NULL. isa: WMEL_ISA_*; smooth: WMEL_SMOOTH_*. */
 wmel_ctx *t_ctx(int backend, int n_mels, int isa, int threads, int norm, int smooth);
 
+/* 1 when the tests run under an emulator (qemu-user in a cross build: WMEL_TEST_EMULATED
+ * is set by tests/CMakeLists.txt). There the float64 backend, a direct DFT that emulates
+ * at a fraction of native speed, is run on short clips only. */
+int t_emulated(void);
+
+/* The CPU levels this machine runs (after WMEL_MAX_ISA), lowest first, each once: C,
+ * then AVX2 and AVX512 or NEON, as far as the CPU goes; into levels[4], returns the count.
+ * Tests loop over these rather than over the enum: a level from another family would
+ * only run C again. */
+int t_isa_levels(int *levels);
+
 /* 1 when the stem loader is built in (the tiny golden stem loads); otherwise prints
  * "skipped: ..." and returns 0 (the caller exits 77). */
 int t_have_stem(void);

@@ -24,6 +24,8 @@ __all__ = [
     "WhisperFeatureExtractor", "FeatureExtractor", "BatchFeature", "version", "build_info",
     "decoder",
     "batch", "BatchError", "BatchResult",
+    "features", "frontend_plan",
+    "Stream", "SlidingBuffer",
 ]
 
 SAMPLE_RATE = 16000
@@ -114,6 +116,8 @@ def _as_samples(audio, *, allow_s16: bool = True) -> np.ndarray:
             raise TypeError(f"audio: cannot be read as an array of samples ({e})") from None
     if a.ndim not in (1, 2):
         raise ValueError(f"audio must be 1-D (samples) or 2-D (batch, samples), got shape {a.shape}")
+    if not a.dtype.isnative and a.dtype.kind in "fi":
+        a = a.astype(a.dtype.newbyteorder("="))  # big-endian samples: the same values, native
     if a.dtype == np.float32:
         pass
     elif a.dtype == np.int16 and allow_s16 and a.ndim == 1:
@@ -192,6 +196,12 @@ def log_mel_spectrogram(audio, n_mels: int = 80, padding: int = 0, device=None, 
 def pad_or_trim(array, length: int = N_SAMPLES, *, axis: int = -1):
     """openai-whisper's pad_or_trim: zero-pad or trim `axis` to `length` (numpy or torch)."""
     length = _check_int(length, "length")
+    ndim = len(array.shape) if hasattr(array, "shape") else np.ndim(array)
+    if ndim == 0:
+        raise ValueError("pad_or_trim: expected an array of samples (at least 1-D), got a "
+                         "0-d scalar")
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -ndim <= axis < ndim:
+        raise ValueError(f"pad_or_trim: axis {axis!r} is out of range for a {ndim}-D array")
     if _is_torch(array):
         import torch
         import torch.nn.functional as F
@@ -248,7 +258,8 @@ def load_audio(file, sr: int = SAMPLE_RATE) -> np.ndarray:
     """openai-whisper's load_audio: any file FFmpeg reads (a path, or its bytes), as
     16 kHz mono float32 samples bit-identical to `ffmpeg ... -ar 16000 -f s16le` / 32768.
     Without FFmpeg in this build: 16 kHz mono WAV only. Warnings (a damaged file decoded
-    anyway) are issued through the warnings module."""
+    anyway) are issued through the warnings module. Ctrl-C stops a long decode of a path
+    within a fraction of a second (KeyboardInterrupt)."""
     if _check_int(sr, "sr") != SAMPLE_RATE:
         raise ValueError(f"wmel decodes to {SAMPLE_RATE} Hz only, got sr={sr}")
     buf, warning = _decode(file)
@@ -273,6 +284,8 @@ def have_ffmpeg() -> bool:
 
 from ._windows import windows  # noqa: E402
 from ._jobs import BatchError, BatchResult, batch  # noqa: E402
+from ._features import features, frontend_plan  # noqa: E402
+from ._live import SlidingBuffer, Stream  # noqa: E402
 
 
 def __getattr__(name):
@@ -284,3 +297,4 @@ def __getattr__(name):
 
 
 from .faster_whisper import FeatureExtractor  # noqa: E402
+from . import fixed  # noqa: E402  (the integer front-end: wmel.fixed.log_mel_spectrogram)

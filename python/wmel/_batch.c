@@ -4,8 +4,10 @@
  * path writes the same bytes with the same code. Limited API (abi3, Python >= 3.11);
  * the GIL is released while the job and each item run.
  *
- *   run(manifest, out_dir, mode, n_mels, jobs, shard_size, progress, text, base)
- *       -> (exit_status, items, written, failed, shards_skipped, audio_seconds, message)
+ *   run(manifest, out_dir, mode, n_mels, jobs, shard_size, progress, text, base,
+ *       item_timeout) -> (exit_status, items, written, failed, shards_skipped,
+ *       audio_seconds, message); Ctrl-C stops it (KeyboardInterrupt) as SIGINT stops
+ *       `wmel batch`: complete shards kept, a rerun resumes
  *   plan(manifest, mode, n_mels, shard_size, text, base)
  *       -> ([(key, path, open_path), ...], job_json)
  *   Worker(n_mels, mode).item(data, key, path, shard)
@@ -22,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "batch.h"
 #include "wmel.h"
@@ -67,29 +70,64 @@ static int check_opts(int mode, int n_mels, Py_ssize_t shard_size, int jobs)
     return 0;
 }
 
+/* Ctrl-C while the GIL is released: the job asks between items and every 50 ms; this
+ * takes the GIL for a moment (at most every 20 ms) and runs Python's signal handlers.
+ * Once a handler raised (KeyboardInterrupt), the exception stays set and the job stops. */
+typedef struct py_intr {
+    double last;
+    int raised;
+} py_intr;
+
+static double mono(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static int py_interrupt(void *user)
+{
+    py_intr *pi = user;
+    if (pi->raised) return 1;
+    double t = mono();
+    if (t - pi->last < 0.02) return 0;
+    pi->last = t;
+    PyGILState_STATE g = PyGILState_Ensure();
+    if (PyErr_CheckSignals() < 0) pi->raised = 1;
+    PyGILState_Release(g);
+    return pi->raised;
+}
+
 static PyObject *m_run(PyObject *m, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = {"manifest", "out_dir", "mode", "n_mels", "jobs", "shard_size",
-                             "progress", "text", "base", NULL};
+                             "progress", "text", "base", "item_timeout", NULL};
     const char *manifest = NULL, *out_dir, *text = NULL, *base = NULL;
     Py_ssize_t text_len = 0, shard_size = 1000;
     int mode = WMEL_BATCH_PAD30, n_mels = 80, jobs = 0, progress = 0;
+    double item_timeout = -1.0;
+    py_intr pi = {0, 0};
     (void)m;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "zs|iiinpz#z:run", kwlist, &manifest, &out_dir,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "zs|iiinpz#zd:run", kwlist, &manifest, &out_dir,
                                      &mode, &n_mels, &jobs, &shard_size, &progress, &text,
-                                     &text_len, &base))
+                                     &text_len, &base, &item_timeout))
         return NULL;
     if (check_opts(mode, n_mels, shard_size, jobs)) return NULL;
     char err[2048] = "";
     wmel_batch_plan plan;
     if (load_plan(manifest, text, text_len, base, &plan, err, sizeof err)) return NULL;
-    wmel_batch_opts o = {mode, n_mels, jobs, (size_t)shard_size, progress, WMEL_BACKEND_CPU};
+    wmel_batch_opts o = {mode, n_mels, jobs, (size_t)shard_size, progress, WMEL_BACKEND_CPU, NULL,
+                         item_timeout, py_interrupt, &pi};
     wmel_batch_stats st;
     int rc;
     Py_BEGIN_ALLOW_THREADS
     rc = wmel_batch_run(&plan, out_dir, &o, &st, err, sizeof err);
     wmel_batch_plan_free(&plan);
     Py_END_ALLOW_THREADS
+    if (pi.raised || rc == WMEL_BATCH_INTERRUPTED) {
+        if (!PyErr_Occurred()) PyErr_SetNone(PyExc_KeyboardInterrupt);
+        return NULL;
+    }
     return Py_BuildValue("(innnnds)", rc, (Py_ssize_t)st.items, (Py_ssize_t)st.written,
                          (Py_ssize_t)st.failed, (Py_ssize_t)st.shards_skipped, st.audio_seconds,
                          err);
@@ -119,7 +157,7 @@ static PyObject *m_plan(PyObject *m, PyObject *args, PyObject *kw)
         }
         PyList_SetItem(list, (Py_ssize_t)i, t);
     }
-    wmel_batch_opts o = {mode, n_mels, 0, (size_t)shard_size, 0, WMEL_BACKEND_CPU};
+    wmel_batch_opts o = {mode, n_mels, 0, (size_t)shard_size, 0, WMEL_BACKEND_CPU, NULL, -1.0, NULL, NULL};
     char js[512];
     size_t jl = wmel_batch_job_json(&plan, &o, js, sizeof js);
     wmel_batch_plan_free(&plan);
@@ -147,13 +185,16 @@ typedef struct {
     PyObject_HEAD
     wmel_ctx *ctx;
     int mode, n_mels;
+    double item_timeout;
 } WorkerObject;
 
 static PyObject *Worker_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"n_mels", "mode", "n_threads", NULL};
+    static char *kwlist[] = {"n_mels", "mode", "n_threads", "item_timeout", NULL};
     int n_mels = 80, mode = WMEL_BATCH_PAD30, n_threads = 1;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|iii:Worker", kwlist, &n_mels, &mode, &n_threads))
+    double item_timeout = -1.0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|iiid:Worker", kwlist, &n_mels, &mode, &n_threads,
+                                     &item_timeout))
         return NULL;
     if (check_opts(mode, n_mels, 1, n_threads)) return NULL;
     wmel_params p = wmel_default_params();
@@ -178,6 +219,7 @@ static PyObject *Worker_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
     self->ctx = c;
     self->mode = mode;
     self->n_mels = n_mels;
+    self->item_timeout = item_timeout;
     return (PyObject *)self;
 }
 
@@ -205,8 +247,8 @@ static PyObject *Worker_item(PyObject *s, PyObject *args)
     int rc = WMEL_OK, ll = -1;
     wmel_batch_result *r;
     Py_BEGIN_ALLOW_THREADS
-    r = wmel_batch_compute(w->ctx, w->mode, NULL, v.buf, (size_t)v.len, path,
-                                              err, sizeof err);
+    r = wmel_batch_compute(w->ctx, w->mode, NULL, v.buf, (size_t)v.len, path, w->item_timeout,
+                           NULL, err, sizeof err);
     if (r) {
         FILE *f = open_memstream(&mem, &mem_len);
         if (!f) {

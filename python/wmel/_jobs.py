@@ -29,6 +29,17 @@ class BatchResult(NamedTuple):
     exit_status: int      # what `wmel batch` exits with: 0 all done, 3 some failed
 
 
+def _int_arg(v, name: str) -> int:
+    """An integer argument: ints (numpy's too) only, never a float that int() would cut."""
+    import operator
+    if isinstance(v, bool):
+        raise TypeError(f"{name} must be an int, got bool")
+    try:
+        return operator.index(v)
+    except TypeError:
+        raise TypeError(f"{name} must be an int, got {type(v).__name__}") from None
+
+
 def _mode(mode: str) -> int:
     if mode not in MODES:
         raise ValueError(f"mode must be 'full', 'pad30' or 'windows', got {mode!r}")
@@ -50,7 +61,8 @@ def _manifest_args(manifest_or_paths):
 
 def batch(manifest_or_paths: Union[str, os.PathLike, Iterable[Union[str, os.PathLike]]],
           out_dir: Union[str, os.PathLike], mode: str = "pad30", n_mels: int = 80,
-          jobs: int | None = None, shard_size: int = 1000, progress: bool = False) -> BatchResult:
+          jobs: int | None = None, shard_size: int = 1000, progress: bool = False,
+          item_timeout: float | None = None) -> BatchResult:
     """Runs (or resumes) `wmel batch` into out_dir and returns a BatchResult.
 
     manifest_or_paths: a manifest file (one path per line, or .jsonl with "path" and an
@@ -58,14 +70,31 @@ def batch(manifest_or_paths: Union[str, os.PathLike, Iterable[Union[str, os.Path
     paths (relative paths and keys relative to the current folder).
     mode: 'pad30' (n_mels, 3000), 'full' (n_mels, n // 160) or 'windows'
     (n_windows, n_mels, 3000). jobs: files decoded at once (None: all cores).
+    item_timeout: seconds an input may take before it is listed in errors.jsonl as
+    "timed out after N s" and the job goes on (None: 60 s + 10 s per MiB of the file's
+    data, as `wmel batch`; 0: no limit).
     Inputs that fail are listed in out_dir/errors.jsonl (exit_status 3); the job itself
-    failing raises BatchError and leaves no partial shard.
+    failing raises BatchError and leaves no partial shard. Ctrl-C (SIGINT) stops the job
+    within a fraction of a second with KeyboardInterrupt, leaving out_dir as `wmel batch`
+    does after SIGINT: complete shards kept, the shard in progress removed; calling
+    batch() again resumes it.
     """
     manifest, text = _manifest_args(manifest_or_paths)
-    jobs = 0 if jobs is None else int(jobs)
+    jobs = 0 if jobs is None else _int_arg(jobs, "jobs")
+    n_mels = _int_arg(n_mels, "n_mels")
+    shard_size = _int_arg(shard_size, "shard_size")
+    if item_timeout is None:
+        timeout = -1.0
+    else:
+        if isinstance(item_timeout, bool) or not isinstance(item_timeout, (int, float)):
+            raise TypeError(f"item_timeout must be a number of seconds or None, got "
+                            f"{type(item_timeout).__name__}")
+        timeout = float(item_timeout)
+        if not timeout >= 0 or timeout == float("inf"):
+            raise ValueError(f"item_timeout must be >= 0 seconds (0: no limit), got {item_timeout!r}")
     rc, items, written, failed, skipped, secs, msg = _batch.run(
-        manifest, os.fsdecode(out_dir), mode=_mode(mode), n_mels=int(n_mels), jobs=jobs,
-        shard_size=int(shard_size), progress=bool(progress), text=text)
+        manifest, os.fsdecode(out_dir), mode=_mode(mode), n_mels=n_mels, jobs=jobs,
+        shard_size=shard_size, progress=bool(progress), text=text, item_timeout=timeout)
     if rc == 1:
         raise BatchError(msg)
     return BatchResult(items, written, failed, skipped, secs, rc)

@@ -11,7 +11,8 @@ def windows(audio, n_mels: int = 80):
     mel = log_mel_spectrogram(audio, n_mels, padding=480000) (one global max),
     window k = pad_or_trim(mel[:, 3000k : 3000k + min(3000, content - 3000k)], 3000),
     content_frames = the frames of audio in it (1..3000).
-    audio: a path, encoded bytes, or 1-D samples.
+    audio: a path, encoded bytes, or 1-D samples. Ctrl-C during the first pass over a
+    path (decode and features) stops it within a fraction of a second (KeyboardInterrupt).
     """
     from . import N_FRAMES, N_SAMPLES, _as_samples, _check_int, _log_mel_np, decoder, load_audio
     n_mels = _check_int(n_mels, "n_mels")

@@ -16,9 +16,13 @@
 #include <Python.h>
 
 #include <errno.h>
+#include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "wmel.h"
 
@@ -145,6 +149,60 @@ typedef struct {
 static PyObject *read_result(int st, float *data, size_t n, const char *path,
                              const char *err, const char *warn);
 
+/* Ctrl-C during a long decode with the GIL released: the decoder asks between packets;
+ * at most every 20 ms this takes the GIL for a moment and runs Python's signal handlers.
+ * Once one raised (KeyboardInterrupt), the exception stays set and the decode stops. */
+typedef struct py_intr {
+    double last;
+    int raised;
+} py_intr;
+
+static int py_interrupt(void *user)
+{
+    py_intr *pi = user;
+    if (pi->raised) return 1;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double t = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    if (t - pi->last < 0.02) return 0;
+    pi->last = t;
+    PyGILState_STATE g = PyGILState_Ensure();
+    if (PyErr_CheckSignals() < 0) pi->raised = 1;
+    PyGILState_Release(g);
+    return pi->raised;
+}
+
+/* The whole input of an open decoder (wmel_load_audio's loop, with the decoder's
+ * interrupt callback doing the Ctrl-C checks). *out: malloc'ed (wmel_free). */
+static int decode_all(wmel_decoder *d, float **out, size_t *n)
+{
+    size_t cap = 1 << 16, len = 0;
+    float *buf = malloc(cap * sizeof *buf);
+    int rc = buf ? WMEL_OK : WMEL_ERR_NO_MEMORY;
+    while (rc == WMEL_OK) {
+        if (len == cap) {
+            float *nb = cap > SIZE_MAX / 2 / sizeof *buf ? NULL : realloc(buf, 2 * cap * sizeof *buf);
+            if (!nb) {
+                rc = WMEL_ERR_NO_MEMORY;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = 0;
+        rc = wmel_decoder_read(d, buf + len, cap - len, &got);
+        len += got;
+        if (rc == WMEL_OK && got == 0) break;
+    }
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    *out = buf;
+    *n = len;
+    return WMEL_OK;
+}
+
 static PyObject *BufferType; /* set at module init */
 static PyObject *CtxType;    /* set at module init */
 
@@ -221,6 +279,79 @@ static PyType_Spec Buffer_spec = {
     "wmel._wmel.Buffer", sizeof(BufferObject), 0, Py_TPFLAGS_DEFAULT, Buffer_slots,
 };
 
+/* ------------------------------------------------------------------ front-end plans */
+
+/* wmel_frontend_plan's fields by name: a plan crosses into Python as a dict. */
+typedef struct {
+    const char *name;
+    size_t off;
+    int is_double;
+} plan_field;
+
+#define PF_I(f) {#f, offsetof(wmel_frontend_plan, f), 0}
+#define PF_D(f) {#f, offsetof(wmel_frontend_plan, f), 1}
+static const plan_field PLAN_FIELDS[] = {
+    PF_I(frontend), PF_I(sample_rate), PF_I(frame_length), PF_I(hop), PF_I(n_fft),
+    PF_I(window), PF_I(framing), PF_I(remove_dc), PF_I(preemph_mode), PF_I(mel_scale),
+    PF_I(mel_norm), PF_I(n_mels), PF_I(power), PF_I(log), PF_I(use_energy), PF_I(norm),
+    PF_I(valid), PF_I(stack), PF_I(pad_to), PF_I(layout), PF_D(scale), PF_D(preemph),
+    PF_D(low_freq), PF_D(high_freq), PF_D(log_guard), PF_D(norm_eps), PF_D(energy_floor),
+};
+#define N_PLAN_FIELDS (sizeof PLAN_FIELDS / sizeof PLAN_FIELDS[0])
+
+static PyObject *plan_to_dict(const wmel_frontend_plan *pl)
+{
+    PyObject *d = PyDict_New();
+    for (size_t i = 0; d && i < N_PLAN_FIELDS; i++) {
+        const char *at = (const char *)pl + PLAN_FIELDS[i].off;
+        PyObject *v = PLAN_FIELDS[i].is_double ? PyFloat_FromDouble(*(const double *)at)
+                                               : PyLong_FromLong(*(const int *)at);
+        if (!v || PyDict_SetItemString(d, PLAN_FIELDS[i].name, v) < 0) {
+            Py_XDECREF(v);
+            Py_DECREF(d);
+            return NULL;
+        }
+        Py_DECREF(v);
+    }
+    return d;
+}
+
+/* A dict naming every field (no others) into *pl. */
+static int plan_from_dict(PyObject *d, wmel_frontend_plan *pl)
+{
+    if (!PyDict_Check(d)) {
+        PyErr_SetString(PyExc_TypeError, "plan: expected a dict of wmel_frontend_plan fields");
+        return -1;
+    }
+    memset(pl, 0, sizeof *pl);
+    for (size_t i = 0; i < N_PLAN_FIELDS; i++) {
+        PyObject *v = PyDict_GetItemString(d, PLAN_FIELDS[i].name);
+        if (!v) {
+            PyErr_Format(PyExc_ValueError, "plan: the field '%s' is missing", PLAN_FIELDS[i].name);
+            return -1;
+        }
+        char *at = (char *)pl + PLAN_FIELDS[i].off;
+        if (PLAN_FIELDS[i].is_double) {
+            double x = PyFloat_AsDouble(v);
+            if (x == -1.0 && PyErr_Occurred()) return -1;
+            *(double *)at = x;
+        } else {
+            long x = PyLong_AsLong(v);
+            if (x == -1 && PyErr_Occurred()) return -1;
+            if (x < INT_MIN || x > INT_MAX) {
+                PyErr_Format(PyExc_ValueError, "plan: '%s' out of range", PLAN_FIELDS[i].name);
+                return -1;
+            }
+            *(int *)at = (int)x;
+        }
+    }
+    if ((size_t)PyDict_Size(d) != N_PLAN_FIELDS) {
+        PyErr_SetString(PyExc_ValueError, "plan: unknown fields (see wmel.h, wmel_frontend_plan)");
+        return -1;
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------------ Ctx type */
 
 typedef struct {
@@ -232,16 +363,23 @@ typedef struct {
 static PyObject *Ctx_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = {"n_mels", "backend", "n_threads", "norm", "max_isa", "cuda_device",
-                             "smooth", NULL};
+                             "smooth", "plan", NULL};
     wmel_params p = wmel_default_params();
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|iiiiiii:Ctx", kwlist, &p.n_mels, &p.backend,
+    PyObject *plan_o = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|iiiiiiiO:Ctx", kwlist, &p.n_mels, &p.backend,
                                      &p.n_threads, &p.norm, &p.max_isa, &p.cuda_device,
-                                     &p.smooth))
+                                     &p.smooth, &plan_o))
         return NULL;
+    wmel_frontend_plan plan;
+    if (plan_o && plan_o != Py_None) {
+        if (plan_from_dict(plan_o, &plan) < 0) return NULL;
+        p.n_mels = plan.n_mels;
+    }
     int st = WMEL_OK;
     wmel_ctx *c;
+    const int use_plan = plan_o && plan_o != Py_None;
     Py_BEGIN_ALLOW_THREADS
-    c = wmel_create(&p, &st);
+    c = use_plan ? wmel_create_plan(&p, &plan, &st) : wmel_create(&p, &st);
     Py_END_ALLOW_THREADS
     if (!c) return raise_status(st, "wmel_create", NULL);
     allocfunc alloc = (allocfunc)PyType_GetSlot(tp, Py_tp_alloc);
@@ -381,6 +519,54 @@ static PyObject *Ctx_log_mel_device(PyObject *s, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* features_shape(n) -> (rows, cols) of features() for n samples. */
+static PyObject *Ctx_features_shape(PyObject *s, PyObject *args)
+{
+    Py_ssize_t n;
+    if (!PyArg_ParseTuple(args, "n:features_shape", &n)) return NULL;
+    if (check_size(n, "n_samples") < 0) return NULL;
+    size_t rows, cols;
+    int st = wmel_features_shape(((CtxObject *)s)->ctx, (size_t)n, &rows, &cols);
+    if (st) return raise_status(st, NULL, NULL);
+    return Py_BuildValue("(nn)", (Py_ssize_t)rows, (Py_ssize_t)cols);
+}
+
+/* features(pcm, out): the ctx's front-end on one clip of float32 samples. */
+static PyObject *Ctx_features(PyObject *s, PyObject *args)
+{
+    CtxObject *self = (CtxObject *)s;
+    PyObject *pcm_o, *out_o;
+    if (!PyArg_ParseTuple(args, "OO:features", &pcm_o, &out_o)) return NULL;
+    Py_buffer in, out;
+    if (get_pcm(pcm_o, &in, 0, "audio") < 0) return NULL;
+    size_t n = (size_t)(in.len / in.itemsize), rows = 0, cols = 0;
+    int st = wmel_features_shape(self->ctx, n, &rows, &cols);
+    if (st) {
+        PyBuffer_Release(&in);
+        return raise_status(st, NULL, NULL);
+    }
+    if (get_out(out_o, &out, rows * cols) < 0) {
+        PyBuffer_Release(&in);
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    st = wmel_features(self->ctx, (const float *)in.buf, n, (float *)out.buf, (size_t)out.len / 4);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&out);
+    PyBuffer_Release(&in);
+    if (st) return raise_status(st, NULL, NULL);
+    Py_RETURN_NONE;
+}
+
+static PyObject *Ctx_get_plan(PyObject *s, void *c)
+{
+    (void)c;
+    wmel_frontend_plan pl;
+    int st = wmel_ctx_plan(((CtxObject *)s)->ctx, &pl);
+    if (st) return raise_status(st, NULL, NULL);
+    return plan_to_dict(&pl);
+}
+
 static PyObject *Ctx_op_backend(PyObject *s, PyObject *args)
 {
     int op;
@@ -420,6 +606,8 @@ static PyMethodDef Ctx_methods[] = {
     {"log_mel_device", Ctx_log_mel_device, METH_VARARGS,
      "log_mel_device(pcm_ptr, sample_type, batch, n, stride, padding, batch_norm, out_ptr, out_len, stream)"},
     {"op_backend", Ctx_op_backend, METH_VARARGS, "op_backend(op) -> backend that ran it"},
+    {"features", Ctx_features, METH_VARARGS, "features(pcm, out): wmel_features on float32 samples"},
+    {"features_shape", Ctx_features_shape, METH_VARARGS, "features_shape(n) -> (rows, cols)"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -428,6 +616,7 @@ static PyGetSetDef Ctx_getset[] = {
     {"backend", Ctx_get_backend, NULL, "backend name", NULL},
     {"kernel", Ctx_get_kernel, NULL, "kernel name", NULL},
     {"n_threads", Ctx_get_threads, NULL, "worker threads", NULL},
+    {"plan", Ctx_get_plan, NULL, "the front-end plan (a dict)", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -473,10 +662,27 @@ static PyObject *Windows_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
         if (!PyUnicode_FSConverter(src, &path_o)) return NULL;
         const char *path = PyBytes_AsString(path_o);
         if (path) {
+            py_intr pi = {0, 0};
             Py_BEGIN_ALLOW_THREADS
-            w = wmel_windows_open(c->ctx, path, NULL, NULL, &st, err, sizeof err, warn, sizeof warn);
+            wmel_decoder *d = wmel_decoder_open_interruptible(path, NULL, 0, py_interrupt, &pi,
+                                                              &st, err, sizeof err);
+            if (d) {
+                w = wmel_windows_open_decoder(c->ctx, d, NULL, NULL, &st, err, sizeof err);
+                static const char anon[] = "decoded audio: ";
+                if (!w && !strncmp(err, anon, sizeof anon - 1)) {
+                    char why[512]; /* the message names the file, not "decoded audio" */
+                    snprintf(why, sizeof why, "%s", err + sizeof anon - 1);
+                    snprintf(err, sizeof err, "%s: %.200s", path, why);
+                }
+                snprintf(warn, sizeof warn, "%s", wmel_decoder_warning(d));
+                wmel_decoder_close(d);
+            }
             Py_END_ALLOW_THREADS
-            if (!w) read_result(st ? st : WMEL_ERR_IO, NULL, 0, path, err, NULL);
+            if (!w && pi.raised) {
+                if (!PyErr_Occurred()) PyErr_SetNone(PyExc_KeyboardInterrupt);
+            } else if (!w) {
+                read_result(st ? st : WMEL_ERR_IO, NULL, 0, path, err, NULL);
+            }
         }
         Py_DECREF(path_o);
         if (!w) return NULL;
@@ -575,6 +781,378 @@ static PyType_Spec Windows_spec = {
     "wmel._wmel.Windows", sizeof(WindowsObject), 0, Py_TPFLAGS_DEFAULT, Windows_slots,
 };
 
+/* ------------------------------------------------------------------ live audio */
+
+/* Takes the object for one call that releases the GIL: a second thread that reaches
+ * the same object meanwhile gets an error instead of a data race. */
+static int live_enter(int *busy, const char *name)
+{
+    if (*busy) {
+        PyErr_Format(PyExc_RuntimeError, "%s: in use by another thread (one thread at a time "
+                     "per object; use one object per thread)", name);
+        return -1;
+    }
+    *busy = 1;
+    return 0;
+}
+
+/* Sliding(ctx): wmel_sliding_* over the ctx (kept alive). */
+typedef struct {
+    PyObject_HEAD
+    wmel_sliding *b;
+    PyObject *ctx;
+    int n_mels;
+    int busy;
+} SlidingObject;
+
+static PyObject *Sliding_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
+{
+    PyObject *ctx_o;
+    (void)kw;
+    if (!PyArg_ParseTuple(args, "O:Sliding", &ctx_o)) return NULL;
+    if (!CtxType || !PyObject_TypeCheck(ctx_o, (PyTypeObject *)CtxType)) {
+        PyErr_SetString(PyExc_TypeError, "Sliding: ctx must be a wmel._wmel.Ctx");
+        return NULL;
+    }
+    int st = WMEL_OK;
+    wmel_sliding *b = wmel_sliding_create(((CtxObject *)ctx_o)->ctx, &st);
+    if (!b) return raise_status(st, "Sliding", NULL);
+    allocfunc alloc = (allocfunc)PyType_GetSlot(tp, Py_tp_alloc);
+    SlidingObject *self = (SlidingObject *)alloc(tp, 0);
+    if (!self) {
+        wmel_sliding_destroy(b);
+        return NULL;
+    }
+    self->b = b;
+    self->ctx = Py_NewRef(ctx_o);
+    self->n_mels = ((CtxObject *)ctx_o)->n_mels;
+    return (PyObject *)self;
+}
+
+static void Sliding_dealloc(PyObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    SlidingObject *o = (SlidingObject *)self;
+    wmel_sliding_destroy(o->b);
+    Py_XDECREF(o->ctx);
+    freefunc f = (freefunc)PyType_GetSlot(tp, Py_tp_free);
+    f(self);
+    Py_DECREF(tp);
+}
+
+/* push(float32 samples) */
+static PyObject *Sliding_push(PyObject *s, PyObject *args)
+{
+    SlidingObject *self = (SlidingObject *)s;
+    PyObject *pcm_o;
+    if (!PyArg_ParseTuple(args, "O:push", &pcm_o)) return NULL;
+    Py_buffer in;
+    if (get_pcm(pcm_o, &in, 0, "samples") < 0) return NULL;
+    if (live_enter(&self->busy, "SlidingBuffer") < 0) {
+        PyBuffer_Release(&in);
+        return NULL;
+    }
+    int st;
+    Py_BEGIN_ALLOW_THREADS
+    st = wmel_sliding_push(self->b, (const float *)in.buf, (size_t)in.len / 4);
+    Py_END_ALLOW_THREADS
+    self->busy = 0;
+    PyBuffer_Release(&in);
+    if (st) return raise_status(st, "push", NULL);
+    Py_RETURN_NONE;
+}
+
+/* trim(n) */
+static PyObject *Sliding_trim(PyObject *s, PyObject *args)
+{
+    SlidingObject *self = (SlidingObject *)s;
+    Py_ssize_t n;
+    if (!PyArg_ParseTuple(args, "n:trim", &n)) return NULL;
+    if (check_size(n, "n_samples") < 0) return NULL;
+    size_t have = wmel_sliding_length(self->b);
+    if ((size_t)n > have) {
+        PyErr_Format(PyExc_ValueError, "trim(%zd): the buffer holds only %zu samples", n, have);
+        return NULL;
+    }
+    if (live_enter(&self->busy, "SlidingBuffer") < 0) return NULL;
+    int st = wmel_sliding_trim(self->b, (size_t)n);
+    self->busy = 0;
+    if (st) return raise_status(st, "trim", NULL);
+    Py_RETURN_NONE;
+}
+
+/* features(padding, out): out holds n_mels * n_frames(padding) floats */
+static PyObject *Sliding_features(PyObject *s, PyObject *args)
+{
+    SlidingObject *self = (SlidingObject *)s;
+    PyObject *out_o;
+    Py_ssize_t padding;
+    if (!PyArg_ParseTuple(args, "nO:features", &padding, &out_o)) return NULL;
+    if (check_size(padding, "padding") < 0) return NULL;
+    Py_buffer out;
+    size_t need = (size_t)self->n_mels * wmel_sliding_n_frames(self->b, (size_t)padding);
+    if (get_out(out_o, &out, need) < 0) return NULL;
+    if (live_enter(&self->busy, "SlidingBuffer") < 0) {
+        PyBuffer_Release(&out);
+        return NULL;
+    }
+    int st;
+    Py_BEGIN_ALLOW_THREADS
+    st = wmel_sliding_features(self->b, (size_t)padding, (float *)out.buf, (size_t)out.len / 4);
+    Py_END_ALLOW_THREADS
+    self->busy = 0;
+    PyBuffer_Release(&out);
+    if (st) return raise_status(st, "features", NULL);
+    Py_RETURN_NONE;
+}
+
+/* samples(out): copies the samples held into out (len(self) floats) */
+static PyObject *Sliding_samples(PyObject *s, PyObject *args)
+{
+    SlidingObject *self = (SlidingObject *)s;
+    PyObject *out_o;
+    if (!PyArg_ParseTuple(args, "O:samples", &out_o)) return NULL;
+    size_t n = wmel_sliding_length(self->b);
+    Py_buffer out;
+    if (get_out(out_o, &out, n) < 0) return NULL;
+    if (n) memcpy(out.buf, wmel_sliding_samples(self->b), n * sizeof(float));
+    PyBuffer_Release(&out);
+    Py_RETURN_NONE;
+}
+
+static PyObject *Sliding_n_frames(PyObject *s, PyObject *args)
+{
+    Py_ssize_t padding;
+    if (!PyArg_ParseTuple(args, "n:n_frames", &padding)) return NULL;
+    if (check_size(padding, "padding") < 0) return NULL;
+    return PyLong_FromSize_t(wmel_sliding_n_frames(((SlidingObject *)s)->b, (size_t)padding));
+}
+
+static PyObject *Sliding_length(PyObject *s, void *c)
+{
+    (void)c;
+    return PyLong_FromSize_t(wmel_sliding_length(((SlidingObject *)s)->b));
+}
+
+/* stats -> (frames_computed, calls, regrids, bytes) */
+static PyObject *Sliding_stats(PyObject *s, void *c)
+{
+    (void)c;
+    wmel_sliding_stats st;
+    wmel_sliding_stats_get(((SlidingObject *)s)->b, &st);
+    return Py_BuildValue("(nnnn)", (Py_ssize_t)st.frames_computed, (Py_ssize_t)st.calls,
+                         (Py_ssize_t)st.regrids, (Py_ssize_t)st.bytes);
+}
+
+static PyMethodDef Sliding_methods[] = {
+    {"push", Sliding_push, METH_VARARGS, "push(float32 samples)"},
+    {"trim", Sliding_trim, METH_VARARGS, "trim(n): drops the first n samples"},
+    {"features", Sliding_features, METH_VARARGS, "features(padding, out)"},
+    {"samples", Sliding_samples, METH_VARARGS, "samples(out): the samples held"},
+    {"n_frames", Sliding_n_frames, METH_VARARGS, "n_frames(padding)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef Sliding_getset[] = {
+    {"length", Sliding_length, NULL, "samples held", NULL},
+    {"stats", Sliding_stats, NULL, "(frames_computed, calls, regrids, bytes)", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyType_Slot Sliding_slots[] = {
+    {Py_tp_doc, "Sliding(ctx): wmel_sliding_* (see wmel.SlidingBuffer)"},
+    {Py_tp_new, Sliding_new},
+    {Py_tp_dealloc, Sliding_dealloc},
+    {Py_tp_methods, Sliding_methods},
+    {Py_tp_getset, Sliding_getset},
+    {0, NULL},
+};
+
+static PyType_Spec Sliding_spec = {
+    "wmel._wmel.Sliding", sizeof(SlidingObject), 0, Py_TPFLAGS_DEFAULT, Sliding_slots,
+};
+
+/* Stream(ctx, padding): wmel_stream_* with the frames collected in a growing buffer
+ * [n_mels][cap] until take() hands them over. */
+typedef struct {
+    PyObject_HEAD
+    wmel_stream *s;
+    PyObject *ctx;
+    int n_mels;
+    int busy;
+    float *pend;           /* [n_mels][cap], frames [0, n_pend) */
+    size_t cap, n_pend;
+    size_t emitted;        /* frames handed over so far */
+} StreamObject;
+
+static int stream_sink(void *user, const float *raw, size_t f0, size_t nf)
+{
+    StreamObject *o = user;
+    (void)f0;
+    const size_t rows = (size_t)o->n_mels;
+    if (o->n_pend + nf > o->cap) {
+        size_t cap = 2 * (o->n_pend + nf);
+        float *np = malloc(rows * cap * sizeof(float));
+        if (!np) return WMEL_ERR_NO_MEMORY;
+        for (size_t m = 0; m < rows && o->n_pend; m++)
+            memcpy(np + m * cap, o->pend + m * o->cap, o->n_pend * sizeof(float));
+        free(o->pend);
+        o->pend = np;
+        o->cap = cap;
+    }
+    for (size_t m = 0; m < rows; m++)
+        memcpy(o->pend + m * o->cap + o->n_pend, raw + m * nf, nf * sizeof(float));
+    o->n_pend += nf;
+    return WMEL_OK;
+}
+
+static PyObject *Stream_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
+{
+    PyObject *ctx_o;
+    Py_ssize_t padding = 0;
+    (void)kw;
+    if (!PyArg_ParseTuple(args, "O|n:Stream", &ctx_o, &padding)) return NULL;
+    if (!CtxType || !PyObject_TypeCheck(ctx_o, (PyTypeObject *)CtxType)) {
+        PyErr_SetString(PyExc_TypeError, "Stream: ctx must be a wmel._wmel.Ctx");
+        return NULL;
+    }
+    if (check_size(padding, "padding") < 0) return NULL;
+    allocfunc alloc = (allocfunc)PyType_GetSlot(tp, Py_tp_alloc);
+    StreamObject *self = (StreamObject *)alloc(tp, 0);
+    if (!self) return NULL;
+    self->ctx = Py_NewRef(ctx_o);
+    self->n_mels = ((CtxObject *)ctx_o)->n_mels;
+    int st = WMEL_OK;
+    self->s = wmel_stream_create(((CtxObject *)ctx_o)->ctx, (size_t)padding, stream_sink, self, &st);
+    if (!self->s) {
+        Py_DECREF(self);
+        return raise_status(st, "Stream", NULL);
+    }
+    return (PyObject *)self;
+}
+
+static void Stream_dealloc(PyObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    StreamObject *o = (StreamObject *)self;
+    wmel_stream_destroy(o->s);
+    free(o->pend);
+    Py_XDECREF(o->ctx);
+    freefunc f = (freefunc)PyType_GetSlot(tp, Py_tp_free);
+    f(self);
+    Py_DECREF(tp);
+}
+
+/* push(float32 samples) -> frames now ready (take them with take()) */
+static PyObject *Stream_push(PyObject *s, PyObject *args)
+{
+    StreamObject *self = (StreamObject *)s;
+    PyObject *pcm_o;
+    if (!PyArg_ParseTuple(args, "O:push", &pcm_o)) return NULL;
+    Py_buffer in;
+    if (get_pcm(pcm_o, &in, 0, "samples") < 0) return NULL;
+    if (live_enter(&self->busy, "Stream") < 0) {
+        PyBuffer_Release(&in);
+        return NULL;
+    }
+    int st;
+    Py_BEGIN_ALLOW_THREADS
+    st = wmel_stream_push(self->s, (const float *)in.buf, (size_t)in.len / 4);
+    Py_END_ALLOW_THREADS
+    self->busy = 0;
+    PyBuffer_Release(&in);
+    if (st) return raise_status(st, "push", NULL);
+    return PyLong_FromSize_t(self->n_pend);
+}
+
+/* finish() -> frames now ready */
+static PyObject *Stream_finish(PyObject *s, PyObject *noargs)
+{
+    StreamObject *self = (StreamObject *)s;
+    (void)noargs;
+    if (live_enter(&self->busy, "Stream") < 0) return NULL;
+    int st;
+    Py_BEGIN_ALLOW_THREADS
+    st = wmel_stream_finish(self->s);
+    Py_END_ALLOW_THREADS
+    self->busy = 0;
+    if (st == WMEL_ERR_TOO_SHORT) {
+        PyErr_Format(PyExc_ValueError, "finish: %zu samples (with the stream's padding) are "
+                     "too few for a frame: more than 200 are needed",
+                     wmel_stream_samples(self->s));
+        return NULL;
+    }
+    if (st) return raise_status(st, "finish", NULL);
+    return PyLong_FromSize_t(self->n_pend);
+}
+
+/* take(out): the ready frames into out [n_mels][ready] */
+static PyObject *Stream_take(PyObject *s, PyObject *args)
+{
+    StreamObject *self = (StreamObject *)s;
+    PyObject *out_o;
+    if (!PyArg_ParseTuple(args, "O:take", &out_o)) return NULL;
+    if (self->busy) { /* a push or finish of another thread is under way: raises */
+        live_enter(&self->busy, "Stream");
+        return NULL;
+    }
+    Py_buffer out;
+    size_t k = self->n_pend;
+    if (get_out(out_o, &out, (size_t)self->n_mels * k) < 0) return NULL;
+    float *o = out.buf;
+    for (size_t m = 0; m < (size_t)self->n_mels && k; m++)
+        memcpy(o + m * k, self->pend + m * self->cap, k * sizeof(float));
+    PyBuffer_Release(&out);
+    self->emitted += k;
+    self->n_pend = 0;
+    return PyLong_FromSize_t(k);
+}
+
+static PyObject *Stream_samples(PyObject *s, void *c)
+{
+    (void)c;
+    return PyLong_FromSize_t(wmel_stream_samples(((StreamObject *)s)->s));
+}
+
+static PyObject *Stream_frames(PyObject *s, void *c)
+{
+    (void)c;
+    return PyLong_FromSize_t(((StreamObject *)s)->emitted);
+}
+
+static PyObject *Stream_max(PyObject *s, void *c)
+{
+    (void)c;
+    return PyFloat_FromDouble((double)wmel_stream_max(((StreamObject *)s)->s));
+}
+
+static PyMethodDef Stream_methods[] = {
+    {"push", Stream_push, METH_VARARGS, "push(float32 samples) -> frames ready"},
+    {"finish", Stream_finish, METH_NOARGS, "finish() -> frames ready"},
+    {"take", Stream_take, METH_VARARGS, "take(out) -> frames written to out [n_mels][k]"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef Stream_getset[] = {
+    {"samples", Stream_samples, NULL, "samples pushed", NULL},
+    {"frames", Stream_frames, NULL, "frames handed over by take()", NULL},
+    {"max", Stream_max, NULL, "largest raw value so far (-1e30 before any)", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyType_Slot Stream_slots[] = {
+    {Py_tp_doc, "Stream(ctx, padding=0): wmel_stream_* (see wmel.Stream)"},
+    {Py_tp_new, Stream_new},
+    {Py_tp_dealloc, Stream_dealloc},
+    {Py_tp_methods, Stream_methods},
+    {Py_tp_getset, Stream_getset},
+    {0, NULL},
+};
+
+static PyType_Spec Stream_spec = {
+    "wmel._wmel.Stream", sizeof(StreamObject), 0, Py_TPFLAGS_DEFAULT, Stream_slots,
+};
+
 /* ------------------------------------------------------------------ module functions */
 
 static PyObject *m_n_frames(PyObject *m, PyObject *args)
@@ -584,6 +1162,17 @@ static PyObject *m_n_frames(PyObject *m, PyObject *args)
     if (!PyArg_ParseTuple(args, "nn:n_frames", &n, &padding)) return NULL;
     if (check_size(n, "n_samples") < 0 || check_size(padding, "padding") < 0) return NULL;
     return PyLong_FromSize_t(wmel_n_frames((size_t)n, (size_t)padding));
+}
+
+static PyObject *m_frontend_preset(PyObject *m, PyObject *args)
+{
+    int fe, n_mels = 0;
+    (void)m;
+    if (!PyArg_ParseTuple(args, "i|i:frontend_preset", &fe, &n_mels)) return NULL;
+    wmel_frontend_plan pl;
+    int st = wmel_frontend_preset(fe, n_mels, &pl);
+    if (st) return raise_status(st, "wmel_frontend_preset", NULL);
+    return plan_to_dict(&pl);
 }
 
 static PyObject *m_mel_filters(PyObject *m, PyObject *args)
@@ -691,11 +1280,45 @@ static PyObject *m_parse_wav(PyObject *m, PyObject *args)
     return read_result(st, data, n, NULL, err, warn);
 }
 
-/* load_audio(path) -> (Buffer, warning or None): openai's load_audio, in-process. */
+/* load_audio(path) -> (Buffer, warning or None): openai's load_audio, in-process;
+ * Ctrl-C stops the decode (KeyboardInterrupt). */
 static PyObject *m_load_audio(PyObject *m, PyObject *args)
 {
+    PyObject *path_o;
     (void)m;
-    return read_path(args, "O&:load_audio", wmel_load_audio);
+    if (!PyArg_ParseTuple(args, "O&:load_audio", PyUnicode_FSConverter, &path_o)) return NULL;
+    const char *path = PyBytes_AsString(path_o);
+    if (!path) {
+        Py_DECREF(path_o);
+        return NULL;
+    }
+    char err[512] = "", warn[512] = "";
+    float *data = NULL;
+    size_t n = 0;
+    int st;
+    py_intr pi = {0, 0};
+    Py_BEGIN_ALLOW_THREADS
+    wmel_decoder *d = wmel_decoder_open_interruptible(path, NULL, 0, py_interrupt, &pi, &st, err,
+                                                      sizeof err);
+    if (d) {
+        st = decode_all(d, &data, &n);
+        if (st == WMEL_ERR_NO_MEMORY && !wmel_decoder_error(d)[0])
+            snprintf(err, sizeof err, "%.400s: out of memory for the decoded audio", path);
+        else if (st)
+            snprintf(err, sizeof err, "%s", wmel_decoder_error(d));
+        snprintf(warn, sizeof warn, "%s", wmel_decoder_warning(d));
+        wmel_decoder_close(d);
+    }
+    Py_END_ALLOW_THREADS
+    if (pi.raised) {
+        wmel_free(data);
+        Py_DECREF(path_o);
+        if (!PyErr_Occurred()) PyErr_SetNone(PyExc_KeyboardInterrupt);
+        return NULL;
+    }
+    PyObject *r = read_result(st, data, n, path, err, warn);
+    Py_DECREF(path_o);
+    return r;
 }
 
 /* load_audio_memory(data) -> (Buffer, warning or None): the same over encoded bytes. */
@@ -725,8 +1348,14 @@ static PyObject *m_have_ffmpeg(PyObject *m, PyObject *noargs)
     return PyBool_FromLong(wmel_have_ffmpeg());
 }
 
+PyObject *wmel_py_fx_log_mel(PyObject *m, PyObject *args); /* _fixed.c */
+
 static PyMethodDef module_methods[] = {
+    {"fx_log_mel", wmel_py_fx_log_mel, METH_VARARGS,
+     "fx_log_mel(pcm_int16, n_mels, kind, out): the integer front-end (kind 0 raw Q11, 1 int16 Q13, 2 int8)"},
     {"n_frames", m_n_frames, METH_VARARGS, "n_frames(n_samples, padding) -> (n + padding) // 160"},
+    {"frontend_preset", m_frontend_preset, METH_VARARGS,
+     "frontend_preset(frontend, n_mels=0) -> dict of wmel_frontend_plan fields"},
     {"mel_filters", m_mel_filters, METH_VARARGS, "mel_filters(n_mels, out): the Slaney filter bank [n_mels][201]"},
     {"strerror", m_strerror, METH_VARARGS, "strerror(status) -> message"},
     {"version", m_version, METH_NOARGS, "version() -> libwmel version and build features"},
@@ -760,12 +1389,36 @@ static int module_exec(PyObject *m)
         Py_XDECREF(win_t);
         return -1;
     }
+    PyObject *sl_t = PyType_FromSpec(&Sliding_spec);
+    if (!sl_t || PyModule_AddObject(m, "Sliding", sl_t) < 0) {
+        Py_XDECREF(sl_t);
+        return -1;
+    }
+    PyObject *st_t = PyType_FromSpec(&Stream_spec);
+    if (!st_t || PyModule_AddObject(m, "Stream", st_t) < 0) {
+        Py_XDECREF(st_t);
+        return -1;
+    }
     if (PyModule_AddIntConstant(m, "BACKEND_AUTO", WMEL_BACKEND_AUTO) < 0 ||
         PyModule_AddIntConstant(m, "BACKEND_REF", WMEL_BACKEND_REF) < 0 ||
         PyModule_AddIntConstant(m, "BACKEND_CPU", WMEL_BACKEND_CPU) < 0 ||
         PyModule_AddIntConstant(m, "BACKEND_CUDA", WMEL_BACKEND_CUDA) < 0 ||
         PyModule_AddIntConstant(m, "NORM_WHOLE", WMEL_NORM_WHOLE) < 0 ||
         PyModule_AddIntConstant(m, "NORM_NONE", WMEL_NORM_NONE) < 0 ||
+        PyModule_AddIntConstant(m, "FRONTEND_WHISPER", WMEL_FRONTEND_WHISPER) < 0 ||
+        PyModule_AddIntConstant(m, "FRONTEND_NEMO", WMEL_FRONTEND_NEMO) < 0 ||
+        PyModule_AddIntConstant(m, "FRONTEND_KALDI", WMEL_FRONTEND_KALDI) < 0 ||
+        PyModule_AddIntConstant(m, "FRONTEND_SEAMLESS", WMEL_FRONTEND_SEAMLESS) < 0 ||
+        PyModule_AddIntConstant(m, "FRONTEND_NEMO_LEGACY", WMEL_FRONTEND_NEMO_LEGACY) < 0 ||
+        PyModule_AddIntConstant(m, "WINDOW_HANN_PERIODIC", WMEL_WINDOW_HANN_PERIODIC) < 0 ||
+        PyModule_AddIntConstant(m, "WINDOW_HANN", WMEL_WINDOW_HANN) < 0 ||
+        PyModule_AddIntConstant(m, "WINDOW_HAMMING", WMEL_WINDOW_HAMMING) < 0 ||
+        PyModule_AddIntConstant(m, "WINDOW_POVEY", WMEL_WINDOW_POVEY) < 0 ||
+        PyModule_AddIntConstant(m, "WINDOW_RECT", WMEL_WINDOW_RECT) < 0 ||
+        PyModule_AddIntConstant(m, "NORM_PER_FEATURE", WMEL_NORM_PER_FEATURE) < 0 ||
+        PyModule_AddIntConstant(m, "NORM_MEAN_VAR", WMEL_NORM_MEAN_VAR) < 0 ||
+        PyModule_AddIntConstant(m, "LAYOUT_MELS_FRAMES", WMEL_LAYOUT_MELS_FRAMES) < 0 ||
+        PyModule_AddIntConstant(m, "LAYOUT_FRAMES_MELS", WMEL_LAYOUT_FRAMES_MELS) < 0 ||
         PyModule_AddIntConstant(m, "BATCH_PER_CLIP", WMEL_BATCH_PER_CLIP) < 0 ||
         PyModule_AddIntConstant(m, "SMOOTH_3X3", WMEL_SMOOTH_3X3) < 0 ||
         PyModule_AddIntConstant(m, "BATCH_GLOBAL", WMEL_BATCH_GLOBAL) < 0 ||

@@ -1,4 +1,5 @@
-"""wmel.hf -- transformers' WhisperFeatureExtractor computed by libwmel.
+"""wmel.hf -- transformers' WhisperFeatureExtractor (and ParakeetFeatureExtractor,
+SeamlessM4TFeatureExtractor: see wmel._hf_frontends) computed by libwmel.
 
 With transformers installed, wmel.WhisperFeatureExtractor *is* a subclass of
 transformers.WhisperFeatureExtractor that replaces only the spectrogram
@@ -106,8 +107,9 @@ _OURS = {"_np_extract_fbank_features": _np_fbank, "_torch_extract_fbank_features
 def patch():
     """Makes transformers' own WhisperFeatureExtractor compute through libwmel (instances
     made before the call too, and so WhisperProcessor, AutoFeatureExtractor and
-    pipeline("automatic-speech-recognition")). Idempotent; unpatch() restores it.
-    Returns the patched class."""
+    pipeline("automatic-speech-recognition")), and its SeamlessM4TFeatureExtractor and
+    ParakeetFeatureExtractor (the latter where torch is installed) too. Idempotent; unpatch()
+    restores them. Returns the patched Whisper class."""
     if _HF is None:
         raise ImportError("wmel.hf.patch() needs transformers (pip install transformers)")
     if set(_ORIG) != set(_METHODS):
@@ -115,6 +117,7 @@ def patch():
                            f"{'/'.join(_METHODS)}: wmel cannot patch it")
     for name, fn in _OURS.items():
         setattr(_HF, name, fn)
+    _frontends.patch()
     return _HF
 
 
@@ -124,11 +127,13 @@ def unpatch():
         return None
     for name, fn in _ORIG.items():
         setattr(_HF, name, fn)
+    _frontends.unpatch()
     return _HF
 
 
 def is_patched() -> bool:
-    return _HF is not None and all(_HF.__dict__.get(n) is fn for n, fn in _OURS.items())
+    return _HF is not None and all(_HF.__dict__.get(n) is fn for n, fn in _OURS.items()) \
+        and _frontends.is_patched()
 
 
 class StandaloneBatchFeature(dict):
@@ -193,43 +198,22 @@ class StandaloneBatchFeature(dict):
             self[k] = v
         return self
 
-class StandaloneWhisperFeatureExtractor:
-    """transformers.WhisperFeatureExtractor's behaviour (5.x) without transformers:
-    the same constructor, __call__, pad, to_dict/to_json_string, save_pretrained and
-    from_pretrained (a folder or a preprocessor_config.json). Features by libwmel for
-    Whisper's geometry, by numpy (wmel._npref) for the others."""
+class StandaloneSequenceFeatureExtractor:
+    """What transformers' SequenceFeatureExtractor gives its subclasses (5.x), without
+    transformers: configuration (to_dict/to_json_*, save_pretrained, from_pretrained of a folder
+    or a preprocessor_config.json), pad, zero_mean_unit_var_norm and the repr. Subclasses set
+    model_input_names, _extractor_type (the name saved configs carry) and _not_saved."""
 
     model_input_names = ["input_features"]
-
-    def __init__(self, feature_size=80, sampling_rate=16000, hop_length=160, chunk_length=30,
-                 n_fft=400, padding_value=0.0, dither=0.0, return_attention_mask=False,
-                 **kwargs):
-        self.feature_size = feature_size
-        self.sampling_rate = sampling_rate
-        self.padding_value = padding_value
-        self.padding_side = kwargs.pop("padding_side", "right")
-        self.return_attention_mask = return_attention_mask
-        kwargs.pop("processor_class", None)
-        kwargs.pop("feature_extractor_type", None)
-        for k, v in kwargs.items():
-            setattr(self, k, v)
-        self.n_fft = n_fft
-        self.hop_length = hop_length
-        self.chunk_length = chunk_length
-        self.n_samples = chunk_length * sampling_rate
-        self.nb_max_frames = self.n_samples // hop_length
-        self.dither = dither
-        if (sampling_rate, n_fft) == (16000, 400):
-            self.mel_filters = _whisper_bank("np", feature_size)
-        else:
-            self.mel_filters = _npref.slaney_mel_filters(sampling_rate, n_fft, feature_size).T
+    _extractor_type = "SequenceFeatureExtractor"
+    _not_saved = ("mel_filters", "window")
 
     # -- configuration, as transformers' FeatureExtractionMixin ---------------------
     def to_dict(self):
         d = copy.deepcopy({k: v for k, v in self.__dict__.items() if not k.startswith("_")})
-        d["feature_extractor_type"] = "WhisperFeatureExtractor"
-        d.pop("mel_filters", None)
-        d.pop("window", None)
+        d["feature_extractor_type"] = self._extractor_type
+        for k in self._not_saved:
+            d.pop(k, None)
         return d
 
     def to_json_string(self):
@@ -382,6 +366,42 @@ class StandaloneWhisperFeatureExtractor:
                                      "(pad them: padding=True or 'max_length')")
         return StandaloneBatchFeature(out, tensor_type=return_tensors)
 
+    def __repr__(self):
+        return f"{self._extractor_type} {self.to_json_string()}"
+
+
+class StandaloneWhisperFeatureExtractor(StandaloneSequenceFeatureExtractor):
+    """transformers.WhisperFeatureExtractor's behaviour (5.x) without transformers:
+    the same constructor, __call__, pad, to_dict/to_json_string, save_pretrained and
+    from_pretrained (a folder or a preprocessor_config.json). Features by libwmel for
+    Whisper's geometry, by numpy (wmel._npref) for the others."""
+
+    model_input_names = ["input_features"]
+    _extractor_type = "WhisperFeatureExtractor"
+
+    def __init__(self, feature_size=80, sampling_rate=16000, hop_length=160, chunk_length=30,
+                 n_fft=400, padding_value=0.0, dither=0.0, return_attention_mask=False,
+                 **kwargs):
+        self.feature_size = feature_size
+        self.sampling_rate = sampling_rate
+        self.padding_value = padding_value
+        self.padding_side = kwargs.pop("padding_side", "right")
+        self.return_attention_mask = return_attention_mask
+        kwargs.pop("processor_class", None)
+        kwargs.pop("feature_extractor_type", None)
+        for k, v in kwargs.items():
+            setattr(self, k, v)
+        self.n_fft = n_fft
+        self.hop_length = hop_length
+        self.chunk_length = chunk_length
+        self.n_samples = chunk_length * sampling_rate
+        self.nb_max_frames = self.n_samples // hop_length
+        self.dither = dither
+        if (sampling_rate, n_fft) == (16000, 400):
+            self.mel_filters = _whisper_bank("np", feature_size)
+        else:
+            self.mel_filters = _npref.slaney_mel_filters(sampling_rate, n_fft, feature_size).T
+
     # -- features ---------------------------------------------------------------------
     def _extract_fbank_features(self, batch, device="cpu"):
         out = _wmel_fbank(self, batch, device, kind="np")
@@ -444,9 +464,6 @@ class StandaloneWhisperFeatureExtractor:
             padded = padded.convert_to_tensors(return_tensors)
         return padded
 
-    def __repr__(self):
-        return f"WhisperFeatureExtractor {self.to_json_string()}"
-
 
 if _HF is not None:
     BatchFeature = _HFBatchFeature
@@ -465,3 +482,9 @@ if _HF is None:
     WhisperFeatureExtractor = StandaloneWhisperFeatureExtractor
     WhisperFeatureExtractor.__name__ = WhisperFeatureExtractor.__qualname__ = "WhisperFeatureExtractor"
     BatchFeature.__name__ = BatchFeature.__qualname__ = "BatchFeature"
+
+# transformers' Parakeet (NeMo) and SeamlessM4T extractors, computed by libwmel
+from . import _hf_frontends as _frontends  # noqa: E402
+from ._hf_frontends import (  # noqa: E402,F401
+    ParakeetFeatureExtractor, SeamlessM4TFeatureExtractor, StandaloneParakeetFeatureExtractor,
+    StandaloneSeamlessM4TFeatureExtractor)

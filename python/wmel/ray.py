@@ -185,9 +185,39 @@ def _shard_done(out_dir: str, s: int) -> bool:
         f"shard-{s:06d}.tar", f".parts/{s:06d}.index.jsonl", f".parts/{s:06d}.errors.jsonl"))
 
 
-def _prepare(out_dir: str, job_json: str):
-    """Creates the folder, takes its lock, checks or writes job.json, removes the
-    temporary files of a killed run. Returns the lock's file descriptor."""
+def _strays(out_dir: str, have_job: bool, n_shards: int, parquet: bool) -> list:
+    """What in out_dir the job does not account for (the rule of strays() in
+    cli/batch.c): without job.json anything but the lock, an empty .parts and temporary
+    files; with it, anything but job.json, index.jsonl, errors.jsonl, shards and parts
+    numbered below n_shards (parquet: the parquet folder)."""
+    def numbered(name, prefix, suffix):
+        mid = name[len(prefix):len(name) - len(suffix)]
+        return (name.startswith(prefix) and name.endswith(suffix) and len(mid) == 6
+                and mid.isdigit() and mid.isascii() and int(mid) < n_shards)
+    found = []
+    for n in sorted(os.listdir(out_dir)):
+        if n in (".lock", ".parts") or _our_tmp(n):
+            continue
+        if have_job and (n in ("job.json", "index.jsonl", "errors.jsonl")
+                         or (parquet and n == "parquet") or numbered(n, "shard-", ".tar")):
+            continue
+        found.append(n)
+    parts = os.path.join(out_dir, ".parts")
+    for n in sorted(os.listdir(parts)) if os.path.isdir(parts) else []:
+        if _our_tmp(n) or (have_job and (numbered(n, "", ".index.jsonl") or numbered(n, "", ".errors.jsonl"))):
+            continue
+        found.append(".parts/" + n)
+    return found
+
+
+def _names(found: list) -> str:
+    return ", ".join(found[:8]) + (f" and {len(found) - 8} more" if len(found) > 8 else "")
+
+
+def _prepare(out_dir: str, job_json: str, n_shards: int = 0, parquet: bool = False):
+    """Creates the folder, takes its lock, checks or writes job.json (a folder holding
+    files the job did not record is refused, as by `wmel batch`), removes the temporary
+    files of a killed run. Returns the lock's file descriptor."""
     try:
         os.makedirs(os.path.join(out_dir, ".parts"), exist_ok=True)
         lock = os.open(os.path.join(out_dir, ".lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
@@ -207,7 +237,19 @@ def _prepare(out_dir: str, job_json: str):
                 raise BatchError(
                     f"{out_dir} holds another job (job.json: {have.strip()}; now: {job_json.strip()}): "
                     "rerun with the same manifest and options to resume it, or use a new output folder")
+            found = _strays(out_dir, True, n_shards, parquet)
+            if found:
+                raise BatchError(
+                    f"{out_dir} holds files its job (job.json: shards 0 to {n_shards - 1}) does not "
+                    f"account for: {_names(found)}; remove them to resume the job, or use a new "
+                    "output folder (-o)")
         else:
+            found = _strays(out_dir, False, n_shards, parquet)
+            if found:
+                raise BatchError(
+                    f"{out_dir} is not empty and holds no job.json ({_names(found)}): wmel batch "
+                    "never takes over files it did not record; use a new output folder (-o), or "
+                    "remove this one to start over")
             _atomic(out_dir, "job.json", lambda f: f.write(job_json.encode()))
         for d in (out_dir, os.path.join(out_dir, ".parts")):
             for n in os.listdir(d):
@@ -310,7 +352,7 @@ def run(manifest_or_paths, out_dir, mode: str = "pad30", n_mels: int = 80,
     n_shards = (len(entries) + shard_size - 1) // shard_size
     if format == "parquet":
         job_json = job_json.replace('"format": "wmel-batch/1"', '"format": "wmel-batch/1 parquet"')
-    lock = _prepare(out_dir, job_json)
+    lock = _prepare(out_dir, job_json, n_shards, format == "parquet")
     started = False
     try:
         if not ray.is_initialized():

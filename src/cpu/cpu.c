@@ -1,11 +1,14 @@
 /*
  * cpu.c -- the CPU's instruction-set level, decided in one place: what the processor
  * runs (detected once), capped by params.max_isa and the WMEL_MAX_ISA environment
- * variable (c|scalar|avx2|avx512, parsed here only), and the log-Mel kernel table for a
- * level; and the CPU backend (its table is all defaults: the frame driver on the
+ * variable (c|scalar|avx2|avx512|neon, parsed here only), and the log-Mel kernel table
+ * for a level; and the CPU backend (its table is all defaults: the frame driver on the
  * ctx's kernel). The stem's GELU and GEMM pick their kernels from the same level (libopus's
- * arch tables: chosen once, hot loops never test features). A NEON level would be
- * detected here and get its kernel file beside kernel_avx2.c.
+ * arch tables: chosen once, hot loops never test features).
+ *
+ * Levels are ordered within one family: x86 C < AVX2 < AVX-512, AArch64 C < NEON
+ * (Advanced SIMD is part of the AArch64 base architecture: always there). A cap from the
+ * other family than the CPU's leaves the only level the two share, C.
  */
 #include "internal.h"
 
@@ -25,6 +28,8 @@ int wmel__cpu_isa(void)
         l = WMEL_ISA_AVX512;
     else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
         l = WMEL_ISA_AVX2;
+#elif defined(__aarch64__) && defined(__ARM_NEON)
+    l = WMEL_ISA_NEON;
 #endif
     __atomic_store_n(&level, l, __ATOMIC_RELAXED);
     return l;
@@ -39,23 +44,34 @@ static int isa_from_env(void)
     if (!strcmp(e, "c") || !strcmp(e, "scalar")) return WMEL_ISA_C;
     if (!strcmp(e, "avx2")) return WMEL_ISA_AVX2;
     if (!strcmp(e, "avx512")) return WMEL_ISA_AVX512;
+    if (!strcmp(e, "neon")) return WMEL_ISA_NEON;
     return WMEL_ISA_AUTO;
+}
+
+static int isa_is_arm(int level) { return level == WMEL_ISA_NEON; }
+
+/* level capped at cap (AUTO: none): the lower of the two within a family, C across */
+static int isa_cap(int level, int cap)
+{
+    if (cap == WMEL_ISA_AUTO || level == WMEL_ISA_C) return level;
+    if (cap == WMEL_ISA_C || isa_is_arm(cap) != isa_is_arm(level)) return WMEL_ISA_C;
+    return cap < level ? cap : level;
 }
 
 int wmel__isa_level(int max_isa)
 {
-    int level = wmel__cpu_isa();
-    int env = isa_from_env();
-    if (max_isa != WMEL_ISA_AUTO && max_isa < level) level = max_isa;
-    if (env != WMEL_ISA_AUTO && env < level) level = env;
-    return level;
+    return isa_cap(isa_cap(wmel__cpu_isa(), max_isa), isa_from_env());
 }
 
 const wmel_kernel *wmel__kernel_for(int level)
 {
     const wmel_kernel *k = NULL;
-    if (level >= WMEL_ISA_AVX512) k = wmel__kernel_avx512();
-    if (!k && level >= WMEL_ISA_AVX2) k = wmel__kernel_avx2();
+    if (level == WMEL_ISA_NEON) {
+        k = wmel__kernel_neon();
+    } else {
+        if (level >= WMEL_ISA_AVX512) k = wmel__kernel_avx512();
+        if (!k && level >= WMEL_ISA_AVX2) k = wmel__kernel_avx2();
+    }
     return k ? k : wmel__kernel_c();
 }
 

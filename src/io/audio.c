@@ -28,9 +28,12 @@ struct wmel_decoder {
     size_t n, pos;
     size_t samples;
     int ended;
+    wmel_interrupt_fn intr;
+    void *intr_user;
     char name[512];
     char err[MSG];
     char warn[MSG];
+    char format[64];  /* WAV fallback's wmel_decoder_format() */
 };
 
 int wmel_have_ffmpeg(void)
@@ -47,8 +50,9 @@ static void copy_msg(char *dst, size_t len, const char *src)
     if (dst && len) snprintf(dst, len, "%s", src);
 }
 
-static wmel_decoder *open_any(const char *path, const void *data, size_t size, int *status,
-                              char *err, size_t err_len)
+static wmel_decoder *open_any(const char *path, const void *data, size_t size,
+                              wmel_interrupt_fn intr, void *user, int *status, char *err,
+                              size_t err_len)
 {
     int st = WMEL_OK;
     if (status) *status = WMEL_ERR_NULL_POINTER;
@@ -60,8 +64,10 @@ static wmel_decoder *open_any(const char *path, const void *data, size_t size, i
         return NULL;
     }
     snprintf(d->name, sizeof d->name, "%s", path ? path : "(memory)");
+    d->intr = intr;
+    d->intr_user = user;
 #ifdef WMEL_HAVE_FFMPEG
-    d->ff = wmel__ff_open(path, data, size, d->name, &st, d->err, sizeof d->err);
+    d->ff = wmel__ff_open(path, data, size, d->name, intr, user, &st, d->err, sizeof d->err);
     if (st == WMEL_OK) {
         /* FFmpeg's wav demuxer trusts the file size, not a data chunk that claims more:
          * look at the header ourselves so a cut WAV is reported like any other. */
@@ -87,6 +93,7 @@ static wmel_decoder *open_any(const char *path, const void *data, size_t size, i
         st = wmel_parse_wav(data, size, d->name, &d->pcm, &d->n, d->err, sizeof d->err,
                             d->warn, sizeof d->warn);
 #endif
+    snprintf(d->format, sizeof d->format, "wav: built-in reader, 16000 Hz, mono");
     if (st != WMEL_OK) {
         copy_msg(err, err_len, d->err);
         free(d->pcm);
@@ -105,7 +112,7 @@ wmel_decoder *wmel_decoder_open(const char *path, int *status, char *err, size_t
         copy_msg(err, err_len, "no input path given");
         return NULL;
     }
-    return open_any(path, NULL, 0, status, err, err_len);
+    return open_any(path, NULL, 0, NULL, NULL, status, err, err_len);
 }
 
 wmel_decoder *wmel_decoder_open_memory(const void *data, size_t size, int *status, char *err,
@@ -117,7 +124,21 @@ wmel_decoder *wmel_decoder_open_memory(const void *data, size_t size, int *statu
         return NULL;
     }
     static const unsigned char none[1] = {0};
-    return open_any(NULL, data ? data : none, size, status, err, err_len);
+    return open_any(NULL, data ? data : none, size, NULL, NULL, status, err, err_len);
+}
+
+wmel_decoder *wmel_decoder_open_interruptible(const char *path, const void *data, size_t size,
+                                              wmel_interrupt_fn interrupt, void *user,
+                                              int *status, char *err, size_t err_len)
+{
+    static const unsigned char none[1] = {0};
+    if (!path && !data && size) {
+        if (status) *status = WMEL_ERR_NULL_POINTER;
+        copy_msg(err, err_len, "(memory): data is NULL");
+        return NULL;
+    }
+    return open_any(path, path ? NULL : data ? data : none, path ? 0 : size, interrupt, user,
+                    status, err, err_len);
 }
 
 /* At the end: the CLI decodes a file cut short without complaint; say so. */
@@ -176,6 +197,10 @@ int wmel_decoder_read(wmel_decoder *d, float *out, size_t cap, size_t *got)
     }
 #endif
     if (d->pcm) {
+        if (d->intr && d->intr(d->intr_user)) {
+            snprintf(d->err, sizeof d->err, "%s: interrupted", d->name);
+            return WMEL_ERR_INTERRUPTED;
+        }
         size_t k = d->n - d->pos < cap ? d->n - d->pos : cap;
         memcpy(out, d->pcm + d->pos, k * sizeof *out);
         d->pos += k;
@@ -197,6 +222,15 @@ int wmel_decoder_read(wmel_decoder *d, float *out, size_t cap, size_t *got)
 const char *wmel_decoder_warning(const wmel_decoder *d) { return d ? d->warn : ""; }
 const char *wmel_decoder_error(const wmel_decoder *d) { return d ? d->err : ""; }
 size_t wmel_decoder_samples(const wmel_decoder *d) { return d ? d->samples : 0; }
+
+const char *wmel_decoder_format(const wmel_decoder *d)
+{
+    if (!d) return "";
+#ifdef WMEL_HAVE_FFMPEG
+    if (d->ff) return wmel__ff_format(d->ff);
+#endif
+    return d->format;
+}
 
 double wmel_decoder_duration(const wmel_decoder *d)
 {

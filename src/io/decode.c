@@ -29,6 +29,7 @@
 #include <libavutil/channel_layout.h>
 #include <libavutil/error.h>
 #include <libavutil/log.h>
+#include <libavutil/samplefmt.h>
 #include <libswresample/swresample.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -57,8 +58,21 @@ struct wmel_ff {
     long dec_ok, dec_fail;             /* the CLI's decode_error_stat */
     int read_error;
     double duration;
+    wmel_interrupt_fn intr;            /* the caller's, through AVIOInterruptCB and produce() */
+    void *intr_user;
+    int interrupted;                   /* it said stop: sticky */
     char name[512];
+    char format[192];                  /* wmel_decoder_format() */
 };
+
+/* FFmpeg's interrupt callback (checked while it opens, probes and waits for input) and
+ * ours between packets and frames; once it said stop it keeps saying so. */
+static int ff_interrupt(void *opaque)
+{
+    wmel_ff *f = opaque;
+    if (!f->interrupted && f->intr && f->intr(f->intr_user)) f->interrupted = 1;
+    return f->interrupted;
+}
 
 
 /* Appends "; ..." (or the first message) to a warning buffer. */
@@ -157,7 +171,8 @@ static int pick_stream(const AVFormatContext *fmt)
 }
 
 wmel_ff *wmel__ff_open(const char *path, const void *data, size_t size, const char *name,
-                       int *status, char *err, size_t err_len)
+                       wmel_interrupt_fn intr, void *user, int *status, char *err,
+                       size_t err_len)
 {
     char eb[128];
     pthread_once(&quiet_once, quiet_ffmpeg);
@@ -166,6 +181,8 @@ wmel_ff *wmel__ff_open(const char *path, const void *data, size_t size, const ch
     snprintf(f->name, sizeof f->name, "%s", name);
     f->stream = -1;
     f->duration = -1;
+    f->intr = intr;
+    f->intr_user = user;
     int is_stdin = path && !strcmp(path, "-");
     if (path && !is_stdin) {
         struct stat sb;
@@ -173,8 +190,14 @@ wmel_ff *wmel__ff_open(const char *path, const void *data, size_t size, const ch
             return open_fail(f, status, wmel__say(err, err_len, WMEL_ERR_IO, name, "cannot open: %s", strerror(errno)));
         if (S_ISDIR(sb.st_mode))
             return open_fail(f, status, wmel__say(err, err_len, WMEL_ERR_IO, name, "cannot open: is a directory"));
-        if (S_ISREG(sb.st_mode) && sb.st_size == 0)
-            return open_fail(f, status, wmel__say(err, err_len, WMEL_ERR_NO_SAMPLES, name, "empty file: no audio"));
+        if (S_ISREG(sb.st_mode) && sb.st_size == 0) {
+            /* a size of 0 is not always empty: /proc and /sys files say 0 and hold text */
+            FILE *t = fopen(path, "rb");
+            int c = t ? fgetc(t) : EOF;
+            if (t) fclose(t);
+            if (c == EOF)
+                return open_fail(f, status, wmel__say(err, err_len, WMEL_ERR_NO_SAMPLES, name, "empty file: no audio"));
+        }
     }
     if (!path) {
         if (size == 0)
@@ -190,10 +213,18 @@ wmel_ff *wmel__ff_open(const char *path, const void *data, size_t size, const ch
         }
         f->fmt->pb = f->avio;
         f->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
+    } else if (intr && !(f->fmt = avformat_alloc_context())) {
+        return open_fail(f, status, wmel__say(err, err_len, WMEL_ERR_NO_MEMORY, name, "out of memory"));
+    }
+    if (intr) {
+        f->fmt->interrupt_callback.callback = ff_interrupt;
+        f->fmt->interrupt_callback.opaque = f;
     }
     int r = avformat_open_input(&f->fmt, path ? (is_stdin ? "pipe:0" : path) : "", NULL, NULL);
     if (r < 0) {
         f->fmt = NULL; /* freed by avformat_open_input on failure */
+        if (f->interrupted)
+            return open_fail(f, status, wmel__say(err, err_len, WMEL_ERR_INTERRUPTED, name, "interrupted"));
         if (r == AVERROR_INVALIDDATA || r == AVERROR(EINVAL))
             return open_fail(f, status, wmel__say(err, err_len, WMEL_ERR_FORMAT, name,
                                             "not an audio or video format FFmpeg recognises"));
@@ -204,6 +235,8 @@ wmel_ff *wmel__ff_open(const char *path, const void *data, size_t size, const ch
                                         "cannot open: %s", averr(r, eb, sizeof eb)));
     }
     r = avformat_find_stream_info(f->fmt, NULL);
+    if (f->interrupted)
+        return open_fail(f, status, wmel__say(err, err_len, WMEL_ERR_INTERRUPTED, name, "interrupted"));
     if (r < 0 && f->fmt->nb_streams == 0)
         return open_fail(f, status, wmel__say(err, err_len, WMEL_ERR_FORMAT, name,
                                         "could not find any stream: %s", averr(r, eb, sizeof eb)));
@@ -238,6 +271,15 @@ wmel_ff *wmel__ff_open(const char *path, const void *data, size_t size, const ch
         return open_fail(f, status, wmel__say(err, err_len, WMEL_ERR_DECODER, name,
                                         "cannot start the %s decoder: %s", codec->name,
                                         averr(r, eb, sizeof eb)));
+    {
+        int nch = f->dec->ch_layout.nb_channels;
+        char lay[64] = "";
+        if (nch > 0 && av_channel_layout_describe(&f->dec->ch_layout, lay, sizeof lay) < 0) lay[0] = 0;
+        const char *sf = av_get_sample_fmt_name(f->dec->sample_fmt);
+        snprintf(f->format, sizeof f->format, "%s: %s, %d Hz, %d channel%s%s%s%s, %s",
+                 f->fmt->iformat->name, codec->name, f->dec->sample_rate, nch, nch == 1 ? "" : "s",
+                 lay[0] ? " (" : "", lay, lay[0] ? ")" : "", sf ? sf : "unknown sample format");
+    }
     if (f->fmt->duration != AV_NOPTS_VALUE && f->fmt->duration > 0)
         f->duration = (double)f->fmt->duration / AV_TIME_BASE;
     else if (st->duration != AV_NOPTS_VALUE && st->duration > 0)
@@ -247,6 +289,7 @@ wmel_ff *wmel__ff_open(const char *path, const void *data, size_t size, const ch
 }
 
 double wmel__ff_duration(const wmel_ff *f) { return f ? f->duration : -1.0; }
+const char *wmel__ff_format(const wmel_ff *f) { return f ? f->format : ""; }
 
 /* ---------------------------------------------------------------- conversion */
 
@@ -339,6 +382,8 @@ static int produce(wmel_ff *f, char *err, size_t err_len, char *warn, size_t war
     char eb[128];
     int fails_in_row = 0;
     while (f->pend_pos >= f->pend_len && !f->ended) {
+        if (f->intr && ff_interrupt(f))
+            return wmel__say(err, err_len, WMEL_ERR_INTERRUPTED, f->name, "interrupted");
         if (!f->dec_eof) {
             int r = avcodec_receive_frame(f->dec, f->frame);
             if (r == 0) {
@@ -365,6 +410,8 @@ static int produce(wmel_ff *f, char *err, size_t err_len, char *warn, size_t war
                 continue;
             }
             r = av_read_frame(f->fmt, f->pkt);
+            if (r < 0 && f->interrupted)
+                return wmel__say(err, err_len, WMEL_ERR_INTERRUPTED, f->name, "interrupted");
             if (r < 0) {
                 if (r != AVERROR_EOF && !(f->fmt->pb && avio_feof(f->fmt->pb) && r == AVERROR(EIO))) {
                     f->read_error = 1;

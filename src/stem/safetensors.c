@@ -46,7 +46,7 @@ const wmel_st_tensor *wmel__st_find(const wmel_st_file *f, const char *name)
 
 /* The message for a tensor named in the file: the name is untrusted bytes, so control
  * characters (a newline would split the one-line message, escapes would reach a
- * terminal) become '?' and long names are cut (found by tests/fuzz/fuzz_safetensors). */
+ * terminal) become '?' and long names are cut (tests/fuzz/fuzz_safetensors feeds such names). */
 static int fail(char *err, size_t err_len, const char *fmt, const char *a)
 {
     char safe[100];

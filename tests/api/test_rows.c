@@ -62,11 +62,13 @@ int main(void)
     const size_t nf = wmel_n_frames(n, 0);
     static const size_t starts[] = {1000, 16500 - 3001 - 5};
     const size_t m = 3000 * WMEL_HOP + 53, nfs = wmel_n_frames(m, 0);
-    const int mels[] = {80, 128}, isas[] = {WMEL_ISA_C, WMEL_ISA_AVX2, WMEL_ISA_AVX512};
+    const int mels[] = {80, 128};
+    int isas[4];
+    const int nisa = t_isa_levels(isas);
     float *full = malloc(nf * 128 * sizeof *full), *part = malloc(nfs * 128 * sizeof *part);
     CHECK(full && part, "malloc");
     int checked = 0, bad = 0;
-    for (int a = 0; a < 3; a++)
+    for (int a = 0; a < nisa; a++)
         for (int b = 0; b < 2; b++)
             for (int threads = 1; threads <= 2; threads++) {
                 wmel_ctx *c = t_ctx(WMEL_BACKEND_CPU, mels[b], isas[a], threads, WMEL_NORM_NONE, 0);

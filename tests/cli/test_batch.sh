@@ -159,6 +159,70 @@ check "other manifest refused" test $? -eq 1
 grep -q "another manifest" "$T/err" && ok || bad "other manifest: message: $(cat "$T/err")"
 check "refused runs changed nothing" diff -r "$T/p1" "$T/p2"
 
+# 5b. a job never takes over files it did not record: a non-empty OUTDIR without job.json
+# is refused whatever the new job is; so are shards and parts job.json does not account for
+printf 'a.flac\nb.mp3\n' > "$C/good.txt"
+"$WMEL" batch "$C/good.txt" -o "$T/oj" --shard-size 1 -q
+check "adopt: first job exit 0" test $? -eq 0
+cp -r "$T/oj" "$T/oj.before"
+rm "$T/oj/job.json"
+"$WMEL" batch "$C/good.txt" -o "$T/oj" --shard-size 1 --mode full --n-mels 128 -q 2>"$T/err"
+check "no job.json, other mode and n_mels: exit 1" test $? -eq 1
+grep -q "is not empty and holds no job.json (.*shard-000000.tar" "$T/err" && ok || bad "no job.json: message: $(cat "$T/err")"
+grep -q "use a new output folder (-o), or remove this one to start over" "$T/err" && ok || bad "no job.json: the way out: $(cat "$T/err")"
+check "no job.json: nothing written" test ! -e "$T/oj/job.json"
+"$WMEL" batch "$C/list5.txt" -o "$T/oj" --shard-size 1 -q 2>"$T/err"
+check "no job.json, other manifest: exit 1" test $? -eq 1
+"$WMEL" batch "$C/good.txt" -o "$T/oj" --shard-size 1 -q 2>"$T/err"
+check "no job.json, even the same job: exit 1" test $? -eq 1
+rm -rf "$T/oj" && cp -r "$T/oj.before" "$T/oj"
+"$WMEL" batch "$C/good.txt" -o "$T/oj" --shard-size 1 --n-mels 128 -q 2>"$T/err"
+check "job.json with other n_mels: exit 1" test $? -eq 1
+grep -q "holds a job with n_mels 80 (now 128)" "$T/err" && ok || bad "n_mels: message: $(cat "$T/err")"
+cp "$T/oj/shard-000000.tar" "$T/oj/shard-000005.tar"
+cp "$T/oj/.parts/000001.index.jsonl" "$T/oj/.parts/000007.index.jsonl"
+"$WMEL" batch "$C/good.txt" -o "$T/oj" --shard-size 1 -q 2>"$T/err"
+check "stray shard and part: exit 1" test $? -eq 1
+grep -q "does not account for: .*shard-000005.tar" "$T/err" && ok || bad "stray shard: message: $(cat "$T/err")"
+grep -q ".parts/000007.index.jsonl" "$T/err" && ok || bad "stray part: message: $(cat "$T/err")"
+rm "$T/oj/shard-000005.tar" "$T/oj/.parts/000007.index.jsonl"
+echo notes > "$T/oj/notes.txt"
+"$WMEL" batch "$C/good.txt" -o "$T/oj" --shard-size 1 -q 2>"$T/err"
+check "stray file: exit 1" test $? -eq 1
+grep -q "does not account for: notes.txt; remove them" "$T/err" && ok || bad "stray file: message: $(cat "$T/err")"
+rm "$T/oj/notes.txt"
+"$WMEL" batch "$C/good.txt" -o "$T/oj" --shard-size 1 -q
+check "strays removed: the job resumes (exit 0)" test $? -eq 0
+check "strays removed: unchanged" diff -r "$T/oj" "$T/oj.before"
+mkdir -p "$T/oe/.parts" && : > "$T/oe/.lock" && : > "$T/oe/job.json.tmp.AbC123"
+"$WMEL" batch "$C/good.txt" -o "$T/oe" --shard-size 1 -q
+check "a folder left before job.json was written is taken (exit 0)" test $? -eq 0
+check "... and equals a fresh job" diff -r "$T/oe" "$T/oj.before"
+
+# 5c. --item-timeout: a WAV header before a 4 GiB sparse tail (37 hours of silence to
+# decode) is stopped and listed as timed out; the rest of the job goes on, every mode
+python3 -c '
+import struct, sys
+n = 4 * 1024**3 - 44
+h = (b"RIFF" + struct.pack("<I", n + 36) + b"WAVEfmt " + struct.pack("<IHHIIHH", 16, 1, 1, 16000, 32000, 2, 16)
+     + b"data" + struct.pack("<I", n))
+open(sys.argv[1], "wb").write(h)' "$C/stuck.wav"
+truncate -s 4G "$C/stuck.wav"
+printf 'a.flac\nstuck.wav\nb.mp3\n' > "$C/stuck.txt"
+for m in pad30 full windows; do
+  t0=$(date +%s)
+  "$WMEL" batch "$C/stuck.txt" -o "$T/stuck_$m" --mode $m --item-timeout 1 --jobs 2 -q 2>"$T/err"
+  rc=$?; t1=$(date +%s)
+  check "item timeout $m: exit 3 (got $rc: $(cat "$T/err"))" test $rc -eq 3
+  check "item timeout $m: done in $((t1 - t0)) s (< 30)" test $((t1 - t0)) -lt 30
+  grep -q '"key": "stuck", "error": "stuck.wav: timed out after 1 s"' "$T/stuck_$m/errors.jsonl" && ok || bad "item timeout $m: errors.jsonl: $(cat "$T/stuck_$m/errors.jsonl")"
+  check "item timeout $m: the other two items written" test "$(wc -l < "$T/stuck_$m/index.jsonl")" -eq 2
+done
+rm -f "$C/stuck.wav"
+"$WMEL" batch "$C/list5.txt" -o "$T/u" --item-timeout soon 2>"$T/err"
+check "bad --item-timeout: exit 2" test $? -eq 2
+grep -q "item-timeout takes seconds" "$T/err" && ok || bad "bad --item-timeout: message: $(cat "$T/err")"
+
 # 6. manifests: stdin, JSON Lines with keys, absolute paths; errors before any work
 printf '%s\n' "$C/a.flac" "$C/b.mp3" | "$WMEL" batch - -o "$T/stdin" -q
 check "stdin manifest: exit 0" test $? -eq 0
@@ -194,6 +258,26 @@ printf 'a.flac\nb.mp3\n' > "$C/good.txt"
 "$WMEL" batch "$C/good.txt" -o "$T/good" -q
 check "all good: exit 0" test $? -eq 0
 check "all good: empty errors.jsonl" test -e "$T/good/errors.jsonl" -a ! -s "$T/good/errors.jsonl"
+
+# manifests with a UTF-8 byte order mark (both formats), JSON lines under any name
+# (found from the content, as on stdin), and an item "-" (the job's own stdin) refused
+printf '\xef\xbb\xbfa.flac\nb.mp3\n' > "$C/bom.txt"
+"$WMEL" batch "$C/bom.txt" -o "$T/bom" -q 2>"$T/err"
+rc=$?; check "BOM, paths: exit 0 ($(cat "$T/err"))" test $rc -eq 0
+check "BOM, paths: == without it" diff "$T/bom/index.jsonl" "$T/good/index.jsonl"
+printf '\xef\xbb\xbf{"path": "a.flac"}\n{"path": "b.mp3"}\n' > "$C/bom.jsonl"
+"$WMEL" batch "$C/bom.jsonl" -o "$T/bomj" -q 2>"$T/err"
+rc=$?; check "BOM, JSON lines: exit 0 ($(cat "$T/err"))" test $rc -eq 0
+check "BOM, JSON lines: same items" diff "$T/bomj/index.jsonl" "$T/good/index.jsonl"
+printf '{"path": "a.flac", "key": "first"}\n{"path": "b.mp3", "key": "second"}\n' > "$C/lines.json"
+"$WMEL" batch "$C/lines.json" -o "$T/ljson" -q 2>"$T/err"
+rc=$?; check "JSON lines named .json: exit 0 ($(cat "$T/err"))" test $rc -eq 0
+check "JSON lines named .json: keys used" test "$(tar tf "$T/ljson/shard-000000.tar" | tr '\n' ' ')" = "first.npy first.json second.npy second.json "
+printf 'a.flac\n-\n' > "$C/dash.txt"
+"$WMEL" batch "$C/dash.txt" -o "$T/dash" -q 2>"$T/err" < /dev/null
+check "item -: exit 1" test $? -eq 1
+grep -q 'line 2: "-" (standard input) cannot be an input of a batch' "$T/err" && ok || bad "item -: message: $(cat "$T/err")"
+check "item -: nothing written" test ! -e "$T/dash"
 
 # 7. progress on a terminal (util-linux script gives the command a pty)
 if command -v script >/dev/null; then

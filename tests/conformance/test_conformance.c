@@ -7,6 +7,9 @@
  *   cpu  vs *_f64 oracle     2e-5   the project's bar (openai's own float32 path: 7.2e-5)
  *   cpu  vs ref backend      2e-5   the same bar, on every file, not only the f64 ones
  *   any  vs openai float32   1e-4   openai's goldens carry up to 7.2e-5 of their own error
+ * Under an emulator (t_emulated: the AArch64 suite under qemu) the float64 backend runs
+ * only on clips of at most EMU_REF_FRAMES frames; every level is still held to every
+ * golden, the float64 oracles (*_f64, 2e-5) included.
  * Inputs: the 16 kHz WAVs directly; the encoded files through *.load_audio_s16.npy
  * (exactly what openai's load_audio decodes), so this test needs no decoder.
  */
@@ -18,6 +21,7 @@
 #include <string.h>
 
 enum { PLAIN, PAD30, PADDED };
+enum { EMU_REF_FRAMES = 1200 };
 
 typedef struct tcase {
     const char *stem;   /* golden name prefix, e.g. "speech_en_wav" */
@@ -93,7 +97,7 @@ static float *run(int backend, int isa, int n_mels, const float *pcm, size_t n, 
 
 int main(void)
 {
-    int cpu = wmel__cpu_isa();
+    int lev[4], nlev = t_isa_levels(lev);
     printf("%-28s %-14s %-18s %10s %10s\n", "file", "variant", "kernel", "vs golden", "vs ref");
     for (size_t ci = 0; ci < sizeof CASES / sizeof CASES[0]; ci++) {
         const tcase *tc = &CASES[ci];
@@ -115,11 +119,14 @@ int main(void)
         double *gold = t_load_npy(rel, &g);
         size_t nf;
         char kname[64];
-        float *ref = run(WMEL_BACKEND_REF, WMEL_ISA_AUTO, tc->n_mels, pcm, n, pad, &nf, kname);
+        const int with_ref = !t_emulated() || wmel_n_frames(n, pad) <= EMU_REF_FRAMES;
+        float *ref = with_ref ? run(WMEL_BACKEND_REF, WMEL_ISA_AUTO, tc->n_mels, pcm, n, pad, &nf, kname)
+                              : NULL;
+        if (!with_ref) nf = wmel_n_frames(n, pad);
         CHECK(g.ndim == 2 && g.shape[0] == (size_t)tc->n_mels && g.shape[1] == nf,
               "%s: shape (%zu, %zu) vs golden (%zu, %zu)", rel, (size_t)tc->n_mels, nf,
               g.shape[0], g.ndim > 1 ? g.shape[1] : 0);
-        if (!ref || g.count != (size_t)tc->n_mels * nf) {
+        if ((with_ref && !ref) || g.count != (size_t)tc->n_mels * nf) {
             free(ref);
             free(gold);
             wmel__npy_free(&g);
@@ -127,16 +134,21 @@ int main(void)
             continue;
         }
         size_t cnt = g.count;
-        double e = t_max_abs_diff_fd(ref, gold, cnt);
-        double bar = tc->f64 ? 1e-6 : 1e-4;
-        printf("%-28s %-14s %-18s %10.3g %10s\n", tc->stem, tc->variant, kname, e, "-");
-        CHECK(e <= bar, "%s: ref vs golden %.3g > %.1g", rel, e, bar);
-        for (int isa = WMEL_ISA_C; isa <= WMEL_ISA_AVX512; isa++) {
-            if (isa > cpu) continue;
+        if (ref) {
+            double e = t_max_abs_diff_fd(ref, gold, cnt);
+            double bar = tc->f64 ? 1e-6 : 1e-4;
+            printf("%-28s %-14s %-18s %10.3g %10s\n", tc->stem, tc->variant, kname, e, "-");
+            CHECK(e <= bar, "%s: ref vs golden %.3g > %.1g", rel, e, bar);
+        }
+        for (int li = 0; li < nlev; li++) {
+            const int isa = lev[li];
             float *o = run(WMEL_BACKEND_CPU, isa, tc->n_mels, pcm, n, pad, &nf, kname);
             if (!o) continue;
-            double eg = t_max_abs_diff_fd(o, gold, cnt), er = t_max_abs_diff_ff(o, ref, cnt);
-            printf("%-28s %-14s %-18s %10.3g %10.3g\n", tc->stem, tc->variant, kname, eg, er);
+            double eg = t_max_abs_diff_fd(o, gold, cnt), er = ref ? t_max_abs_diff_ff(o, ref, cnt) : 0;
+            if (ref)
+                printf("%-28s %-14s %-18s %10.3g %10.3g\n", tc->stem, tc->variant, kname, eg, er);
+            else
+                printf("%-28s %-14s %-18s %10.3g %10s\n", tc->stem, tc->variant, kname, eg, "(emulated)");
             CHECK(eg <= (tc->f64 ? 2e-5 : 1e-4), "%s: %s vs golden %.3g", rel, kname, eg);
             CHECK(er <= 2e-5, "%s: %s vs float64 backend %.3g", rel, kname, er);
             free(o);

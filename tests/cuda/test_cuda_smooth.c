@@ -1,5 +1,5 @@
 /*
- * test_cuda_smooth.c -- params.smooth = WMEL_SMOOTH_3X3 on the CUDA backend (issue #7):
+ * test_cuda_smooth.c -- params.smooth = WMEL_SMOOTH_3X3 on the CUDA backend:
  * the normalisation and the 3x3 average fused in one in-place pass on the device
  * (kernels.cu: k_edges + k_smooth), for host pointers (single clips, the long stream
  * that is launched in pieces while it uploads, batches per clip and global) and for
@@ -8,7 +8,7 @@
  *
  * Two comparisons per output, because the CUDA and CPU backends compute the mel itself
  * with different kernels (test_cuda holds them to 2e-5 of each other):
- *   cuda smoothed vs wmel_smooth3x3(cuda unsmoothed)   1e-6 (issue #7's bar for the
+ *   cuda smoothed vs wmel_smooth3x3(cuda unsmoothed)   1e-6 (the bar for the
  *       smoothing; the kernel forms the sums in wmel_smooth3x3's order in double, so
  *       0 -- bit-identical -- is expected: the count of differing values is printed)
  *   cuda smoothed vs cpu smoothed                      2e-5 (the cross-backend bar of

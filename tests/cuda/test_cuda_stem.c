@@ -5,7 +5,7 @@
  * "skipped: no CUDA device" (exit 77, CTest SKIP_RETURN_CODE).
  *
  * Thresholds (max abs) and where they come from:
- *   tiny F32 weights vs stem_out_f32 golden     1e-4  the issue's bar (as tests/stem/test_stem.c)
+ *   tiny F32 weights vs stem_out_f32 golden     1e-4  the stem's bar (as tests/stem/test_stem.c)
  *   tiny F16 weights vs stem_out_f16w golden    1e-3  the same
  *   gpu vs cpu stem, tiny, same mel             1e-4  both are float32 GEMMs of the same weights
  *   gpu vs cpu stem, large-v3 geometry          1e-3  n_mels 128, d 1280 (K = 3840), random BF16

@@ -20,7 +20,7 @@ int main(void)
     CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_LOG_MEL), "cpu"), "log_mel on %s",
           wmel_op_backend(c, WMEL_OP_LOG_MEL));
     CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_DEVICE), "none"), "device op");
-    /* a smoothing ctx: the same answer (issue #7 smooths on the device in CUDA builds) */
+    /* a smoothing ctx: the same answer (CUDA builds smooth on the device) */
     wmel_ctx *sm = t_ctx(WMEL_BACKEND_AUTO, 80, WMEL_ISA_AUTO, 1, WMEL_NORM_WHOLE, WMEL_SMOOTH_3X3);
     if (sm)
         CHECK(wmel_cuda_log_mel_device(sm, buf, WMEL_SAMPLE_F32, 1, 1000, 1000, 0, WMEL_BATCH_PER_CLIP,

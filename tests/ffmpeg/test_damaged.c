@@ -173,8 +173,8 @@ int main(void)
         same_as_cli("av.mp4", 0);
         fails_like_cli("video_only.mp4");
     }
-    /* an absurd sample rate (found by tests/fuzz/fuzz_decode: a 1.5 KB WAV claiming
-       1,900,969,984 Hz kept FFmpeg's resampler busy for 24 s, the ffmpeg CLI too): refused
+    /* an absurd sample rate (a 1.5 KB WAV claiming 1,900,969,984 Hz would keep FFmpeg's
+       resampler busy for 24 s, the ffmpeg CLI too; tests/fuzz/fuzz_decode makes such files): refused
        at once, above 1 MHz; 999,983 Hz (prime, near the limit) still decodes */
     {
         unsigned char w[44 + 3200];

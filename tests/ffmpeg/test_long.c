@@ -2,7 +2,7 @@
  * test_long.c -- long inputs run in bounded memory: a generated WAV of an hour (10
  * minutes under the sanitizers) in a temporary folder goes through `wmel decode`,
  * `wmel windows` and `wmel mel`; each child's peak RSS (getrusage via wait4) must stay
- * at or under 64 MB (the issue's bound; not checked under ASan, whose shadow memory
+ * at or under 64 MB (the bound streaming promises; not checked under ASan, whose shadow memory
  * counts), and the outputs have the expected shapes. A memory bound, not a timing.
  * argv[1]: the wmel binary.
  */

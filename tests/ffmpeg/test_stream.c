@@ -125,13 +125,21 @@ static void test_windows(void)
     printf("speech_long.wav: %zu windows, max abs error vs openai (mel80_padded) %.3g\n", count, e);
     wmel_windows_close(w);
 
-    /* against the float64 backend on the whole padded clip */
+    /* against the float64 backend on the whole padded clip (not under an emulator, where
+       its direct DFT on 163 s would take most of the suite's time) */
     wmel_params p = wmel_default_params();
     p.backend = WMEL_BACKEND_REF;
-    wmel_ctx *rctx = wmel_create(&p, &st);
+    wmel_ctx *rctx = NULL;
     size_t nf = wmel_n_frames(n, 480000);
-    float *full = malloc(80 * nf * sizeof(float));
-    double *fulld = malloc(80 * nf * sizeof(double));
+    float *full = NULL;
+    double *fulld = NULL;
+    if (t_emulated()) {
+        printf("speech_long.wav: the float64 backend's windows left out under the emulator\n");
+        goto edges;
+    }
+    rctx = wmel_create(&p, &st);
+    full = malloc(80 * nf * sizeof(float));
+    fulld = malloc(80 * nf * sizeof(double));
     CHECK(wmel_log_mel(rctx, pcm, n, 480000, full, 80 * nf) == WMEL_OK, "ref log_mel");
     for (size_t i = 0; i < 80 * nf; i++) fulld[i] = full[i];
     char path[1024], err[1024], warn[1024];
@@ -154,7 +162,8 @@ static void test_windows(void)
     CHECK(e == 0, "ref windows vs ref full: %.3g", e);
     wmel_windows_close(w);
 
-    /* edge cases */
+edges: /* edge cases */
+    ;
     float *win = malloc(80 * 3000 * sizeof(float));
     size_t frames;
     w = wmel_windows_open_pcm(ctx, pcm, 159, &st); /* no full frame of content */

@@ -22,6 +22,8 @@ def suites(src):
     return [
         ("transformers 5.23.0 (sdist test mixins)", [os.path.join(HERE, "test_transformers_whisper.py")],
          {"PEER_TRANSFORMERS_TESTS": os.path.join(tf, "tests")}),
+        ("transformers 5.23.0 Parakeet, SeamlessM4T", [os.path.join(HERE, "test_transformers_frontends.py")],
+         {"PEER_TRANSFORMERS_TESTS": os.path.join(tf, "tests")}),
         ("openai-whisper 20250625 (sdist tests/)",
          [os.path.join(ow, "tests"), os.path.join(HERE, "test_openai_whisper_patch.py")],
          {"PYTHONPATH_EXTRA": ow}),
@@ -30,7 +32,8 @@ def suites(src):
 
 
 def run(name, paths, extra, impl, out_dir):
-    xml = os.path.join(out_dir, f"peers-{name.split()[0]}-{impl}.xml")
+    tag = "".join(ch if ch.isalnum() else "-" for ch in name.split("(")[0].strip())
+    xml = os.path.join(out_dir, f"peers-{tag}-{impl}.xml")
     env = dict(os.environ, WMEL_PEER_IMPL=impl)
     pp = [HERE] + ([extra.pop("PYTHONPATH_EXTRA")] if "PYTHONPATH_EXTRA" in extra else [])
     env.update(extra)

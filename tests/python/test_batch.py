@@ -147,3 +147,32 @@ def test_list_of_paths_and_errors(corpus, tmp_path, monkeypatch):
     assert not (tmp_path / "dup").exists()
     with pytest.raises(ValueError, match="mode"):
         wmel.batch(["a.flac"], tmp_path / "x", mode="bogus")
+
+
+def test_no_adoption_of_unrecorded_files(corpus, pad30, tmp_path):
+    """wmel.batch and wmel.ray's preparation refuse a non-empty folder without job.json
+    and files that its job.json does not account for; the messages name them."""
+    import shutil
+
+    from wmel import ray as wray
+    d, manifest, good, bad = corpus
+    out, _ = pad30
+    o = tmp_path / "o"
+    shutil.copytree(out, o)
+    (o / "job.json").unlink()
+    with pytest.raises(wmel.BatchError, match="holds no job.json .*shard-000000.tar"):
+        wmel.batch(manifest, o, mode="full", n_mels=128, shard_size=5)
+    assert not (o / "job.json").exists()
+    entries, job_json = wmel._batch.plan(str(manifest), shard_size=5)
+    with pytest.raises(wmel.BatchError, match="holds no job.json"):
+        wray._prepare(str(o), job_json, 3)
+    shutil.rmtree(o)
+    shutil.copytree(out, o)
+    shutil.copyfile(o / "shard-000000.tar", o / "shard-000009.tar")
+    with pytest.raises(wmel.BatchError, match="does not account for: shard-000009.tar"):
+        wmel.batch(manifest, o, shard_size=5)
+    with pytest.raises(wmel.BatchError, match="does not account for: shard-000009.tar"):
+        wray._prepare(str(o), job_json, 3)
+    (o / "shard-000009.tar").unlink()
+    os.close(wray._prepare(str(o), job_json, 3))  # accounted for: taken
+    assert wmel.batch(manifest, o, shard_size=5).shards_skipped == 3

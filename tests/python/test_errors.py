@@ -80,7 +80,7 @@ def test_damaged_or_foreign_data(tmp_path):
 
 
 def test_empty_clips_in_a_batch_are_too_short():
-    # a (3, 0) batch used to say "0 samples cannot hold 3 clips of 0 at stride 0"
+    # a (3, 0) batch says "too short", not "0 samples cannot hold 3 clips of 0 at stride 0"
     with pytest.raises(ValueError, match="too short") as e:
         wmel.log_mel_spectrogram(np.zeros((3, 0), np.float32))
     assert "cannot hold" not in str(e.value)
@@ -131,3 +131,33 @@ def test_low_level_binding_checks_buffers():
     out = np.empty((80, 10), np.float32)
     ctx.log_mel(pcm, 0, out)  # still usable after all that
     assert np.isfinite(out).all()
+
+
+def test_pad_or_trim_scalar_and_axis():
+    with pytest.raises(ValueError, match="0-d"):
+        wmel.pad_or_trim(np.float32(1))
+    with pytest.raises(ValueError, match="0-d"):
+        wmel.pad_or_trim(np.array(1.0, np.float32))
+    with pytest.raises(ValueError, match="axis 1 is out of range"):
+        wmel.pad_or_trim(np.zeros(5, np.float32), 10, axis=1)
+    assert wmel.pad_or_trim(np.ones(3, np.float32), 5).tolist() == [1, 1, 1, 0, 0]
+
+
+def test_big_endian_samples_are_converted():
+    rng = np.random.default_rng(7)
+    x = (rng.standard_normal(16000) * 0.1).astype(np.float32)
+    ref = wmel.log_mel_spectrogram(x)
+    for dt in (">f4", ">f8"):
+        got = wmel.log_mel_spectrogram(x.astype(dt))
+        assert got.dtype == np.float32 and np.array_equal(got, ref), dt  # the same values
+    s16 = (x * 32767).astype(np.int16)
+    assert np.array_equal(wmel.log_mel_spectrogram(s16.astype(">i2")), wmel.log_mel_spectrogram(s16))
+
+
+def test_batch_integer_arguments(tmp_path):
+    for kw in ({"jobs": 1.5}, {"shard_size": 2.0}, {"n_mels": 80.0}, {"jobs": True}):
+        with pytest.raises(TypeError, match="must be an int"):
+            wmel.batch(["a.wav"], tmp_path / "o", **kw)
+    assert not (tmp_path / "o").exists()
+    with pytest.raises(ValueError, match='"-" \\(standard input\\) cannot be an input'):
+        wmel.batch(["-"], tmp_path / "o")

@@ -1,5 +1,5 @@
 /* test_smooth.c -- wmel_smooth3x3 = torch avg_pool2d(x[None], 3, 1, 1), count_include_pad.
- * Thresholds from the issue: the golden mel80_30s_smooth3x3 of speech_en.wav (smoothing of
+ * Thresholds: the golden mel80_30s_smooth3x3 of speech_en.wav (smoothing of
  * openai's float32 mel) within 1e-4; wmel's own CPU mel smoothed within 2e-5 of the float64
  * oracle (mel80_30s_f64) smoothed in double. Plus small shapes against a direct 3x3 sum,
  * and in-place use. */

@@ -1,7 +1,7 @@
 /* test_npy.c -- the tests' .npy reader (tests/npy.c: goldens are read with it) on headers
  * that lie: a shape far larger than the file or overflowing size_t must be refused
- * before anything of that size is allocated (found by tests/fuzz/fuzz_npy: a 100-byte
- * file asked malloc for 133 GB), and a round trip through the writer must hold. */
+ * before anything of that size is allocated (a 100-byte file must not ask malloc for
+ * 133 GB; tests/fuzz/fuzz_npy feeds such headers), and a round trip through the writer must hold. */
 #define _GNU_SOURCE
 #include "npy.h"
 #include "testutil.h"

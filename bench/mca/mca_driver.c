@@ -1,0 +1,58 @@
+/*
+ * mca_driver.c -- one call of a CPU kernel's block function on NF frames, between two
+ * marker calls, for bench/mca/mca.sh (not a test, not installed). Run under qemu-user
+ * with its execution log, the instructions executed between the markers are the
+ * kernel's exact dynamic instruction stream for those frames; mca.sh counts them and
+ * hands them to llvm-mca.
+ *
+ *   mca-driver LEVEL [NF [N_MELS]]     LEVEL: c | avx2 | avx512 | neon
+ */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void mca_mark_begin(void);
+void mca_mark_end(void);
+__attribute__((noinline)) void mca_mark_begin(void) { __asm__ volatile("" ::: "memory"); }
+__attribute__((noinline)) void mca_mark_end(void) { __asm__ volatile("" ::: "memory"); }
+
+int main(int argc, char **argv)
+{
+    static const struct { const char *name; int isa; } lv[] = {
+        {"c", WMEL_ISA_C}, {"avx2", WMEL_ISA_AVX2}, {"avx512", WMEL_ISA_AVX512}, {"neon", WMEL_ISA_NEON}};
+    int isa = 0;
+    for (size_t i = 0; argc > 1 && i < sizeof lv / sizeof lv[0]; i++)
+        if (!strcmp(argv[1], lv[i].name)) isa = lv[i].isa;
+    const size_t nf = argc > 2 ? (size_t)atoi(argv[2]) : 8;
+    const int n_mels = argc > 3 ? atoi(argv[3]) : 80;
+    const wmel_kernel *k = isa ? wmel__kernel_for(isa) : NULL;
+    if (!k || k->isa != isa || nf < 1 || nf > 64 || (n_mels != 80 && n_mels != 128)) {
+        fprintf(stderr, "usage: mca-driver c|avx2|avx512|neon [NF 1..64 [80|128]] (level built in)\n");
+        return 2;
+    }
+    wmel_plan *pl = calloc(1, sizeof *pl);
+    if (!pl || wmel__plan_init(pl, n_mels) != WMEL_OK) return 1;
+    const size_t ns = (nf - 1) * WMEL_HOP + WMEL_N_FFT;
+    float *x = malloc(ns * sizeof *x), *out = malloc((size_t)n_mels * nf * sizeof *out);
+    void *scratch = aligned_alloc(64, WMEL_KERNEL_SCRATCH);
+    if (!x || !out || !scratch) return 1;
+    unsigned s = 1;
+    for (size_t i = 0; i < ns; i++) {
+        s = s * 1664525u + 1013904223u;
+        x[i] = ((float)(s >> 8) / 16777216.0f - 0.5f) * 0.3f;
+    }
+    int bad = 0;
+    k->block(pl, x, nf, out, nf, scratch, &bad); /* once before: the same path, warm */
+    mca_mark_begin();
+    float mx = k->block(pl, x, nf, out, nf, scratch, &bad);
+    mca_mark_end();
+    printf("%s: %zu frames, %d mels, max %.6f, bad %d\n", k->name, nf, n_mels, mx, bad);
+    wmel__plan_free(pl);
+    free(pl);
+    free(x);
+    free(out);
+    free(scratch);
+    return 0;
+}

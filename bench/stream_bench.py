@@ -1,0 +1,182 @@
+"""stream_bench.py -- live audio in a whisper_streaming-style loop: every second 1 s of
+audio is pushed and the features of the whole buffer are asked for; once the buffer holds
+L seconds, 1 s is trimmed at the front each step (L = 5, 15, 30, 60). Per step (median):
+
+  sliding    wmel.SlidingBuffer: push + trim + features()      (only new frames transformed)
+  sl. out=   the same, features(out=...) into an array kept from step to step
+  offline    wmel.log_mel_spectrogram(buffer)                  (wmel's full recompute)
+  openai     whisper.audio.log_mel_spectrogram(buffer)         (torch, when installed)
+  hf         transformers WhisperFeatureExtractor(buffer)       (numpy, when installed)
+
+and then N concurrent streams (default 500) on T threads (default 2), each stream a
+SlidingBuffer of L = 15 s fed 1 s per round: the time of a round (all streams one step)
+against the 1 s of audio it stands for, and the memory each stream holds.
+
+Prints the CPU model, /proc/loadavg before and after, a markdown table.
+Usage: python bench/stream_bench.py [--steps 15] [--streams 500] [--threads 2] [--rounds 5]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import threading
+import time
+
+import numpy as np
+
+import wmel
+
+SR = 16000
+
+
+def cpu_model() -> str:
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def loadavg() -> str:
+    try:
+        return " ".join(open("/proc/loadavg").read().split()[:3])
+    except OSError:
+        return "n/a"
+
+
+def peers():
+    out = {}
+    try:
+        import torch  # noqa: F401
+        import whisper.audio as wa
+        torch.set_num_threads(1)
+        out["openai"] = lambda x: wa.log_mel_spectrogram(torch.from_numpy(x))
+    except Exception:
+        pass
+    try:
+        from transformers import WhisperFeatureExtractor
+        fe = WhisperFeatureExtractor(feature_size=80)
+        out["hf"] = lambda x: fe(x, sampling_rate=SR, return_tensors="np", padding=False)
+    except Exception:
+        pass
+    return out
+
+
+def loop(audio: np.ndarray, L: int, steps: int, peer_fns) -> dict:
+    """Median seconds per step of each contender, the buffer at L seconds."""
+    buf = wmel.SlidingBuffer(n_mels=80)
+    buf2 = wmel.SlidingBuffer(n_mels=80)
+    out2 = None
+    times = {"sliding": [], "sl. out=": [], "offline": []}
+    times.update({k: [] for k in peer_fns})
+    pos = 0
+    step = 0
+    while step < L + steps:
+        chunk = audio[pos:pos + SR]
+        pos += SR
+        t0 = time.perf_counter()
+        buf.push(chunk)
+        if len(buf) > L * SR:
+            buf.trim(len(buf) - L * SR)
+        f = buf.features()
+        t1 = time.perf_counter()
+        t2 = time.perf_counter()
+        buf2.push(chunk)
+        if len(buf2) > L * SR:
+            buf2.trim(len(buf2) - L * SR)
+        if out2 is None or out2.shape[1] != buf2._b.n_frames(0):
+            out2 = np.empty((80, buf2._b.n_frames(0)), np.float32)
+        buf2.features(out=out2)
+        t3 = time.perf_counter()
+        if step >= L:  # steady state: the buffer holds L seconds
+            times["sliding"].append(t1 - t0)
+            times["sl. out="].append(t3 - t2)
+            assert np.array_equal(out2, f)
+            held = buf.audio
+            t0 = time.perf_counter()
+            ref = wmel.log_mel_spectrogram(held)
+            times["offline"].append(time.perf_counter() - t0)
+            assert np.array_equal(f, ref)
+            for name, fn in peer_fns.items():
+                t0 = time.perf_counter()
+                fn(held)
+                times[name].append(time.perf_counter() - t0)
+        step += 1
+    out = {k: statistics.median(v) for k, v in times.items()}
+    out["frames_per_step"] = buf.stats["frames_computed"] / buf.stats["calls"]
+    out["bytes"] = buf.stats["bytes"]
+    return out
+
+
+def concurrent(audio: np.ndarray, n_streams: int, n_threads: int, rounds: int, L: int = 15):
+    """Rounds of one step for every stream; seconds per round (median), bytes per stream."""
+    bufs = [wmel.SlidingBuffer(n_mels=80) for _ in range(n_streams)]
+    offs = [(i * 7919 * 160) % (len(audio) - (L + rounds + 2) * SR) for i in range(n_streams)]
+    per = [bufs[i::n_threads] for i in range(n_threads)]
+    per_off = [offs[i::n_threads] for i in range(n_threads)]
+    # fill every buffer to L seconds first (not timed)
+    for b, o in zip(bufs, offs):
+        b.push(audio[o:o + L * SR])
+        b.features()
+    round_times = []
+    for r in range(rounds):
+        def work(t):
+            for b, o in zip(per[t], per_off[t]):
+                s = o + (L + r) * SR
+                b.push(audio[s:s + SR])
+                b.trim(SR)
+                b.features()
+        th = [threading.Thread(target=work, args=(t,)) for t in range(n_threads)]
+        t0 = time.perf_counter()
+        for t in th:
+            t.start()
+        for t in th:
+            t.join()
+        round_times.append(time.perf_counter() - t0)
+    return statistics.median(round_times), statistics.median(b.stats["bytes"] for b in bufs)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--steps", type=int, default=15, help="measured steps per buffer length")
+    ap.add_argument("--lengths", default="5,15,30,60", help="buffer lengths L in seconds")
+    ap.add_argument("--streams", type=int, default=500)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--no-peers", action="store_true")
+    a = ap.parse_args()
+    rng = np.random.default_rng(0)
+    lengths = [int(x) for x in a.lengths.split(",")]
+    n = (max(lengths) + a.steps + 4) * SR
+    # speech-like: noise shaped by a slow envelope, a little silence
+    env = np.repeat(np.abs(np.sin(np.arange(n // 1600 + 1) * 0.37)), 1600)[:n]
+    audio = (rng.standard_normal(n) * 0.1 * env).astype(np.float32)
+    print(f"CPU: {cpu_model()} ({os.cpu_count()} logical), {wmel.version()}")
+    print(f"load before: {loadavg()}")
+    pf = {} if a.no_peers else peers()
+    print(f"peers: {', '.join(pf) or 'none installed'}")
+    cols = ["sliding", "sl. out=", "offline"] + list(pf)
+    print("\n| buffer | " + " | ".join(f"{c} (ms)" for c in cols) +
+          " | offline / sliding | frames transformed per step | memory |")
+    print("|---" * (len(cols) + 4) + "|")
+    for L in lengths:
+        r = loop(audio, L, a.steps, pf)
+        print(f"| {L} s | " + " | ".join(f"{r[c] * 1e3:.3f}" for c in cols) +
+              f" | {r['offline'] / r['sliding']:.1f}x | {r['frames_per_step']:.0f} |"
+              f" {r['bytes'] / 2**20:.2f} MiB |")
+    print(f"\nload after the loop: {loadavg()}")
+    if a.streams:
+        t, b = concurrent(audio, a.streams, a.threads, a.rounds)
+        print(f"\n{a.streams} streams (15 s buffers, 1 s steps) on {a.threads} threads: "
+              f"{t * 1e3:.0f} ms per round of 1 s of audio each ({t:.3f}x real time, "
+              f"{'keeps up' if t < 1 else 'falls behind'}); {b / 2**20:.2f} MiB per stream, "
+              f"{a.streams * b / 2**30:.2f} GiB in all")
+        print(f"load after: {loadavg()}")
+
+
+if __name__ == "__main__":
+    main()

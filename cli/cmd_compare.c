@@ -1,0 +1,727 @@
+/*
+ * cmd_compare.c -- `wmel compare A B [-o REPORT.html] [--tol T] [--frontend whisper]
+ * [--n-mels N] [--backend B] [--label-a TEXT] [--label-b TEXT] [--note TEXT]... [-q]`:
+ * where two front-ends' features differ, and by how much.
+ *
+ * A and B: FILE.npy (float32/float64, C or Fortran order), or IMPL:AUDIO with IMPL wmel
+ * (libwmel, --backend, default auto) or oracle (the float64 reference, wmel_ref_stages).
+ * Every other source (FILE.npz[:KEY], FILE.pt, IMPL openai, hf, faster-whisper, librosa,
+ * kaldi-native-fbank, torchaudio, nemo) is handed, with all the arguments, to
+ * `python3 -m wmel.compare` ($WMEL_PYTHON names another interpreter), which draws its
+ * report with this command. The conventions are aligned as that module does (see
+ * python/wmel/compare.py); each step is printed. Exit: 0 within --tol, 1 above, 2 on a
+ * usage error or sources that cannot be compared (a shape that cannot be reconciled).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "args.h"
+#include "commands.h"
+#include "out.h"
+#include "picture.h"
+#include "report.h"
+#include "stages.h"
+#include "wmel.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define ERRLEN 1024
+#define MAX_NOTES 24
+#define INT16_LOG10 9.030899869919435 /* 2 log10(32768): log offset of int16-range input */
+
+static const char *const IMPLS[] = {"wmel", "oracle", "openai", "hf", "faster-whisper", "librosa",
+                                    "kaldi-native-fbank", "torchaudio", "nemo", NULL};
+
+typedef struct src {
+    const char *spec;
+    const char *impl;   /* NULL for a file */
+    char audio[4096];
+    double *x;          /* [rows][cols] */
+    size_t rows, cols;
+    size_t shape[4];
+    int ndim;
+    int raw;            /* known raw log10 (not normalised) */
+    float *pcm;         /* IMPL:AUDIO: the decoded samples */
+    size_t n;
+    char version[160];
+} src;
+
+typedef struct notes {
+    char text[MAX_NOTES][400];
+    int n;
+} notes;
+
+static void note(notes *ns, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(notes *ns, const char *fmt, ...)
+{
+    if (ns->n >= MAX_NOTES) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ns->text[ns->n++], sizeof ns->text[0], fmt, ap);
+    va_end(ap);
+}
+
+static int fail2(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail2(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("wmel: compare: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 2;
+}
+
+/* ---- .npy: float32/float64 little-endian, C or Fortran order (numpy format 1.0/2.0) */
+static int read_npy(const char *path, src *s, char *err, size_t err_len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, err_len, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    unsigned char pre[12];
+    int rc = -1;
+    char *h = NULL;
+    void *buf = NULL;
+    if (fread(pre, 1, 10, f) != 10 || memcmp(pre, "\x93NUMPY", 6) != 0 || pre[6] < 1 || pre[6] > 3) {
+        snprintf(err, err_len, "%s: not a .npy file", path);
+        goto out;
+    }
+    size_t hl = (size_t)pre[8] | (size_t)pre[9] << 8;
+    if (pre[6] >= 2) {
+        if (fread(pre + 10, 1, 2, f) != 2) goto trunc;
+        hl |= (size_t)pre[10] << 16 | (size_t)pre[11] << 24;
+    }
+    if (hl > (1u << 20) || !(h = malloc(hl + 1)) || fread(h, 1, hl, f) != hl) goto trunc;
+    h[hl] = 0;
+    const char *d = strstr(h, "'descr'"), *fo = strstr(h, "'fortran_order'"), *sh = strstr(h, "'shape'");
+    if (!d || !fo || !sh) {
+        snprintf(err, err_len, "%s: .npy header without descr, fortran_order or shape", path);
+        goto out;
+    }
+    size_t item;
+    if (strstr(d, "'<f4'") == strchr(d + 7, '\'')) item = 4;
+    else if (strstr(d, "'<f8'") == strchr(d + 7, '\'')) item = 8;
+    else {
+        snprintf(err, err_len, "%s: dtype is not float32 or float64 (little-endian): "
+                 "python3 -m wmel.compare converts others", path);
+        goto out;
+    }
+    const char *fc = strchr(fo + 15, ':');
+    int fortran = fc && strncmp(fc + 1 + strspn(fc + 1, " "), "True", 4) == 0;
+    const char *p = strchr(sh, '(');
+    s->ndim = 0;
+    size_t count = 1;
+    while (p && *++p && *p != ')') {
+        if (*p == ' ' || *p == ',') continue;
+        char *end;
+        unsigned long long v = strtoull(p, &end, 10);
+        if (end == p || s->ndim >= 4 || (v && count > SIZE_MAX / 8 / v)) {
+            snprintf(err, err_len, "%s: shape not understood (at most 4 axes)", path);
+            goto out;
+        }
+        s->shape[s->ndim++] = (size_t)v;
+        count *= (size_t)v;
+        p = end - 1;
+    }
+    if (!p || count == 0) {
+        snprintf(err, err_len, "%s: empty array", path);
+        goto out;
+    }
+    buf = malloc(count * item);
+    s->x = malloc(count * sizeof *s->x);
+    if (!buf || !s->x) {
+        snprintf(err, err_len, "%s: out of memory", path);
+        goto out;
+    }
+    if (fread(buf, item, count, f) != count) goto trunc;
+    for (size_t i = 0; i < count; i++) {
+        double v;
+        if (item == 4) {
+            float fv;
+            memcpy(&fv, (char *)buf + 4 * i, 4);
+            v = fv;
+        } else {
+            memcpy(&v, (char *)buf + 8 * i, 8);
+        }
+        s->x[i] = v;
+    }
+    if (fortran && s->ndim >= 2) { /* to C order: only 2-D after squeezing matters */
+        size_t r = s->shape[0], c = count / r;
+        double *t = malloc(count * sizeof *t);
+        if (!t) {
+            snprintf(err, err_len, "%s: out of memory", path);
+            goto out;
+        }
+        if (s->ndim > 2) {
+            snprintf(err, err_len, "%s: a Fortran-order array of %d axes: python3 -m wmel.compare reads it", path, s->ndim);
+            free(t);
+            goto out;
+        }
+        for (size_t i = 0; i < r; i++)
+            for (size_t j = 0; j < c; j++) t[i * c + j] = s->x[j * r + i];
+        free(s->x);
+        s->x = t;
+    }
+    rc = 0;
+    goto out;
+trunc:
+    snprintf(err, err_len, "%s: truncated .npy file", path);
+out:
+    free(h);
+    free(buf);
+    fclose(f);
+    return rc;
+}
+
+/* ---- IMPL:AUDIO the command computes */
+static int compute_impl(src *s, const wmel_params *p, char *err, size_t err_len)
+{
+    char fmt[256];
+    int rc = wmel_decode_all(s->audio, &s->pcm, &s->n, fmt, sizeof fmt, 1, err, err_len);
+    if (rc) return rc;
+    if (s->n <= WMEL_N_FFT / 2) {
+        snprintf(err, err_len, "%s: %zu samples: too short for a frame", s->audio, s->n);
+        return WMEL_ERR_TOO_SHORT;
+    }
+    size_t nf = wmel_n_frames(s->n, 0), cnt = (size_t)p->n_mels * nf;
+    s->rows = (size_t)p->n_mels;
+    s->cols = nf;
+    s->ndim = 2;
+    s->shape[0] = s->rows;
+    s->shape[1] = nf;
+    s->x = malloc(cnt * sizeof *s->x);
+    if (!s->x) return WMEL_ERR_NO_MEMORY;
+    if (!strcmp(s->impl, "wmel")) {
+        int st;
+        wmel_params q = *p;
+        q.norm = WMEL_NORM_WHOLE;
+        wmel_ctx *ctx = wmel_create(&q, &st);
+        float *o = malloc(cnt * sizeof *o);
+        rc = !ctx ? st : !o ? WMEL_ERR_NO_MEMORY : wmel_log_mel(ctx, s->pcm, s->n, 0, o, cnt);
+        if (rc == WMEL_OK) {
+            for (size_t i = 0; i < cnt; i++) s->x[i] = o[i];
+            snprintf(s->version, sizeof s->version, "wmel %s, backend %s, kernel %s", wmel_version(),
+                     wmel_backend_name(ctx), wmel_kernel_name(ctx));
+        } else {
+            snprintf(err, err_len, "%s: %s", s->audio, wmel_strerror(rc));
+        }
+        free(o);
+        wmel_destroy(ctx);
+        return rc;
+    }
+    const wmel_frontend *fe = wmel_frontend_find("whisper");
+    wmel_clip clip = {s->pcm, s->n, nf, p->n_mels, 0, 0, 0, 0};
+    if ((rc = wmel_clip_max(&clip, err, err_len)) != WMEL_OK) return rc;
+    double *out[8] = {0};
+    out[5] = s->x;
+    rc = wmel_stages_compute(fe, &clip, 0, nf, 1, out);
+    if (rc) snprintf(err, err_len, "%s: %s", s->audio, wmel_strerror(rc));
+    snprintf(s->version, sizeof s->version, "float64 reference (wmel_ref_stages)");
+    return rc;
+}
+
+/* ---- alignment (python/wmel/compare.py does the same) */
+static void span_of(const double *x, size_t n, double *lo, double *hi)
+{
+    *lo = INFINITY;
+    *hi = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        if (x[i] < *lo) *lo = x[i];
+        if (x[i] > *hi) *hi = x[i];
+    }
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median_diff(const double *a, const double *b, size_t n, int raw_vs_feat)
+{
+    double *t = malloc(n * sizeof *t);
+    if (!t) return NAN;
+    for (size_t i = 0; i < n; i++) t[i] = raw_vs_feat ? a[i] - (4.0 * b[i] - 4.0) : a[i] - b[i];
+    qsort(t, n, sizeof *t, cmp_d);
+    double m = t[n / 2];
+    free(t);
+    return m;
+}
+
+static void normalise(double *x, size_t n)
+{
+    double lo, hi;
+    span_of(x, n, &lo, &hi);
+    for (size_t i = 0; i < n; i++) x[i] = ((x[i] > hi - 8.0 ? x[i] : hi - 8.0) + 4.0) / 4.0;
+}
+
+static int orient(src *s, int n_mels, notes *ns, const char *name)
+{
+    size_t dims[4], nd = 0;
+    for (int i = 0; i < s->ndim; i++) dims[nd++] = s->shape[i];
+    while (nd > 2 && dims[0] == 1) {
+        memmove(dims, dims + 1, (nd - 1) * sizeof *dims);
+        nd--;
+        note(ns, "%s: dropped a leading batch axis of 1", name);
+    }
+    if (nd != 2) return fail2("%s %s: %d axes: not (n_mels, n_frames)", name, s->spec, s->ndim);
+    if (dims[0] != (size_t)n_mels && dims[1] == (size_t)n_mels) {
+        double *t = malloc(dims[0] * dims[1] * sizeof *t);
+        if (!t) return fail2("out of memory");
+        for (size_t i = 0; i < dims[0]; i++)
+            for (size_t j = 0; j < dims[1]; j++) t[j * dims[0] + i] = s->x[i * dims[1] + j];
+        free(s->x);
+        s->x = t;
+        size_t r = dims[0];
+        dims[0] = dims[1];
+        dims[1] = r;
+        note(ns, "%s: transposed (n_frames, n_mels) -> (n_mels, n_frames)", name);
+    }
+    if (dims[0] != (size_t)n_mels)
+        return fail2("%s %s: shape (%zu, %zu) has no axis of %d mels (--n-mels)", name, s->spec, dims[0], dims[1], n_mels);
+    s->rows = dims[0];
+    s->cols = dims[1];
+    return 0;
+}
+
+static void crop(src *s, size_t cols)
+{
+    if (s->cols == cols) return;
+    for (size_t r = 0; r < s->rows; r++) memmove(s->x + r * cols, s->x + r * s->cols, cols * sizeof *s->x);
+    s->cols = cols;
+}
+
+static int align(src *a, src *b, int n_mels, notes *ns)
+{
+    if (orient(a, n_mels, ns, "A") || orient(b, n_mels, ns, "B")) return 2;
+    if (a->cols != b->cols) {
+        size_t lo = a->cols < b->cols ? a->cols : b->cols, hi = a->cols + b->cols - lo;
+        const char *longer = a->cols > b->cols ? "A" : "B";
+        if (hi == lo + 3000)
+            note(ns, "%s has 3000 more frames: openai's transcribe appends 30 s of zeros (padding=480000) before the "
+                     "STFT; compared on the first %zu frames (the normalisation max and the last frames can differ)",
+                 longer, lo);
+        else if (hi == 3000)
+            note(ns, "%s has 3000 frames: the audio padded to 30 s before the STFT (HF's WhisperFeatureExtractor, "
+                     "pad_or_trim); compared on the first %zu frames (near the end of the audio its frames see zeros "
+                     "where the other sees the reflected signal)", longer, lo);
+        else if (hi == lo + 1)
+            note(ns, "%s has one frame more (%zu vs %zu): an extra last frame (the last STFT frame that openai drops, "
+                     "or 160 appended zeros); dropped", longer, hi, lo);
+        else
+            return fail2("cannot reconcile the shapes: A (%zu, %zu) and B (%zu, %zu) (%zu vs %zu frames)", a->shape[0],
+                         a->ndim > 1 ? a->shape[1] : 0, b->shape[0], b->ndim > 1 ? b->shape[1] : 0, a->cols, b->cols);
+        crop(a, lo);
+        crop(b, lo);
+    }
+    /* raw vs normalised: normalised features span at most 2 ((M - (M - 8)) / 4). A raw side
+       takes the scale (log10 or natural log) and offset (none, or int16-range input) that
+       fit the other side best, then is normalised with its own max; two raw sides are
+       compared raw (after the same scale and offset checks between them). */
+    size_t n = a->rows * a->cols;
+    double alo, ahi, blo, bhi, ln10 = log(10.0);
+    span_of(a->x, n, &alo, &ahi);
+    span_of(b->x, n, &blo, &bhi);
+    int raw[2] = {a->raw || ahi - alo > 2.0 + 1e-6, b->raw || bhi - blo > 2.0 + 1e-6};
+    double *z = malloc(n * sizeof *z), *best = malloc(n * sizeof *best), *t = malloc(n * sizeof *t);
+    if (!z || !best || !t) {
+        free(z), free(best), free(t);
+        return fail2("out of memory");
+    }
+    for (int w = 0; w < 2 && !(raw[0] && raw[1]); w++) {
+        src *s = w ? b : a, *o = w ? a : b;
+        if (!raw[w]) continue;
+        double fit = INFINITY;
+        int bs = 0, bo = 0;
+        for (int sc = 0; sc < 2; sc++)
+            for (int of = 0; of < 2; of++) {
+                for (size_t i = 0; i < n; i++) z[i] = s->x[i] / (sc ? ln10 : 1.0) - (of ? INT16_LOG10 : 0.0);
+                normalise(z, n);
+                for (size_t i = 0; i < n; i++) t[i] = fabs(z[i] - o->x[i]);
+                qsort(t, n, sizeof *t, cmp_d);
+                if (t[n / 2] < fit) fit = t[n / 2], bs = sc, bo = of, memcpy(best, z, n * sizeof *z);
+            }
+        memcpy(s->x, best, n * sizeof *best);
+        if (bs) note(ns, "%s: natural log -> log10 (divided by ln 10)", w ? "B" : "A");
+        if (bo) note(ns, "%s: int16-range input (samples x 32768): log10 values %.4f higher; subtracted", w ? "B" : "A", INT16_LOG10);
+        note(ns, "%s: raw log10 -> normalised with its own max ((max(x, M - 8) + 4) / 4)", w ? "B" : "A");
+    }
+    free(z), free(best), free(t);
+    if (raw[0] && raw[1]) {
+        double ra = ahi - alo, rb = bhi - blo;
+        for (int w = 0; w < 2; w++) {
+            double r = w ? rb / ra : ra / rb;
+            if (fabs(r - ln10) < 0.05 * ln10) {
+                src *s = w ? b : a;
+                for (size_t i = 0; i < n; i++) s->x[i] /= ln10;
+                note(ns, "%s: natural log -> log10 (divided by ln 10)", w ? "B" : "A");
+            }
+        }
+        double d = median_diff(a->x, b->x, n, 0);
+        if (fabs(fabs(d) - INT16_LOG10) < 0.05) {
+            src *s = d > 0 ? a : b;
+            for (size_t i = 0; i < n; i++) s->x[i] -= INT16_LOG10;
+            note(ns, "%s: int16-range input (samples x 32768): log10 values %.4f higher; subtracted", d > 0 ? "A" : "B", INT16_LOG10);
+        }
+        note(ns, "both raw log10: compared raw");
+    } else {
+        double d = median_diff(a->x, b->x, n, 0), k = INT16_LOG10 / 4;
+        if (fabs(fabs(d) - k) < 0.01) {
+            src *s = d > 0 ? a : b;
+            for (size_t i = 0; i < n; i++) s->x[i] -= k;
+            note(ns, "%s: int16-range input (samples x 32768): features %.4f higher; subtracted", d > 0 ? "A" : "B", k);
+        }
+    }
+    if (ns->n == 0) note(ns, "none needed: both (n_mels, n_frames) normalised log10 features");
+    return 0;
+}
+
+/* ---- where both sides are wmel-computable: each side's log stage and max against the
+ * float64 reference */
+static void stage_lines(const src *a, const src *b, const wmel_params *p, notes *out)
+{
+    if (!a->impl || !b->impl) return;
+    if (a->n != b->n || memcmp(a->pcm, b->pcm, a->n * sizeof *a->pcm) != 0) {
+        note(out, "A and B read different audio: no stage-by-stage comparison");
+        return;
+    }
+    size_t nf = wmel_n_frames(a->n, 0), cnt = (size_t)p->n_mels * nf;
+    wmel_clip clip = {a->pcm, a->n, nf, p->n_mels, 0, 0, 0, 0};
+    char err[ERRLEN];
+    double *olog = malloc(cnt * sizeof *olog);
+    float *raw = malloc(cnt * sizeof *raw);
+    double *out8[8] = {0};
+    out8[4] = olog;
+    if (!olog || !raw || wmel_clip_max(&clip, err, sizeof err) ||
+        wmel_stages_compute(wmel_frontend_find("whisper"), &clip, 0, nf, 1, out8)) {
+        note(out, "stages: could not compute the reference's stages");
+        free(olog);
+        free(raw);
+        return;
+    }
+    for (int w = 0; w < 2; w++) {
+        const src *s = w ? b : a;
+        const char *name = w ? "B" : "A";
+        if (!strcmp(s->impl, "oracle")) {
+            note(out, "%s is the oracle (float64 stages: frames, power, mel, log, features)", name);
+            continue;
+        }
+        wmel_params q = *p;
+        q.norm = WMEL_NORM_NONE;
+        int st;
+        wmel_ctx *ctx = wmel_create(&q, &st);
+        if (!ctx || wmel_log_mel(ctx, s->pcm, s->n, 0, raw, cnt)) {
+            wmel_destroy(ctx);
+            note(out, "%s: could not compute its log stage", name);
+            continue;
+        }
+        double dl = 0, mw = -INFINITY, df = 0;
+        size_t clamp = 0;
+        for (size_t i = 0; i < cnt; i++) {
+            dl = fmax(dl, fabs(raw[i] - olog[i]));
+            mw = fmax(mw, raw[i]);
+            if (olog[i] <= clip.log_max - 8.0) clamp++;
+        }
+        for (size_t i = 0; i < s->rows * s->cols; i++) {
+            size_t m = i / s->cols, t = i % s->cols;
+            double o = ((olog[m * nf + t] > clip.log_max - 8 ? olog[m * nf + t] : clip.log_max - 8) + 4) / 4;
+            df = fmax(df, fabs(s->x[i] - o));
+        }
+        note(out, "%s (%s): log stage max |d| %.3g vs the oracle; max M %.9g vs %.9g (d %.3g); features max |d| %.3g",
+             name, wmel_backend_name(ctx), dl, mw, clip.log_max, fabs(mw - clip.log_max), df);
+        if (df <= dl / 4 + fabs(mw - clip.log_max) / 4 + 1e-7)
+            note(out, "%s: the difference comes from the spectral stages up to log (power, mel, log: the backend "
+                      "exposes no earlier stage), carried through (x + 4) / 4%s; %zu cells sit at the clamp M - 8",
+                 name, dl < 1e-5 ? ": float32 rounding only" : "", clamp);
+        else
+            note(out, "%s: the difference comes from the normalisation (max or clamp), not the log stage; %zu cells "
+                      "sit at the clamp M - 8", name, clamp);
+        wmel_destroy(ctx);
+    }
+    free(olog);
+    free(raw);
+}
+
+/* ---- the report */
+static int mel_image(FILE *f, const char *id, const char *title, const double *x, size_t rows, size_t cols,
+                     int diverging, double lo, double hi, const double *hz, const char *unit, const char *const *kv)
+{
+    float *d = malloc(rows * cols * sizeof *d);
+    if (!d) return WMEL_ERR_NO_MEMORY;
+    for (size_t i = 0; i < rows * cols; i++) d[i] = (float)x[i];
+    wmel_rpt_img im;
+    memset(&im, 0, sizeof im);
+    im.id = id;
+    im.title = title;
+    im.data = d;
+    im.rows = rows;
+    im.cols = cols;
+    im.map = diverging ? WMEL_PIC_DIV : WMEL_PIC_SEQ;
+    im.lo = lo;
+    im.hi = hi > lo ? hi : lo + 1e-12;
+    im.fstep = 1;
+    im.dx = (double)WMEL_HOP / WMEL_SAMPLE_RATE;
+    wmel_pic_axis_linear(&im.x, "time (s), frame centres", cols, 0, im.dx, 10);
+    wmel_pic_axis_linear(&im.yl, "mel index", rows, 0, 1, 6);
+    wmel_pic_axis_values(&im.yr, "centre frequency (Hz)", rows, hz, 6);
+    wmel_pic_axis_scale(&im.scale, unit, im.lo, im.hi, 7);
+    im.row_name = "mel";
+    im.row_val = hz;
+    im.row_unit = "Hz";
+    im.table = kv;
+    wmel_rpt_image(f, &im);
+    free(d);
+    return WMEL_OK;
+}
+
+static void usage_impl_list(char *buf, size_t len)
+{
+    size_t k = 0;
+    for (int i = 0; IMPLS[i] && k < len; i++) k += (size_t)snprintf(buf + k, len - k, "%s%s", i ? ", " : "", IMPLS[i]);
+}
+
+/* Hands the whole command to python3 -m wmel.compare, with this executable as its report
+ * drawer. Returns only on failure. */
+static int delegate(int argc, char **argv, const char *why)
+{
+    const char *py = getenv("WMEL_PYTHON");
+    if (!py || !*py) py = "python3";
+    char self[4096];
+    ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (k > 0) {
+        self[k] = 0;
+        if (!getenv("WMEL_CLI")) setenv("WMEL_CLI", self, 1);
+    }
+    char **args = calloc((size_t)argc + 4, sizeof *args);
+    if (!args) return fail2("out of memory");
+    args[0] = (char *)py;
+    args[1] = "-m";
+    args[2] = "wmel.compare";
+    for (int i = 0; i < argc; i++) args[3 + i] = argv[i];
+    fprintf(stderr, "wmel: compare: %s: handing over to %s -m wmel.compare\n", why, py);
+    fflush(NULL);
+    execvp(py, args);
+    int e = errno;
+    free(args);
+    return fail2("%s: cannot run %s (%s): install the wmel Python package (pip install .) or set WMEL_PYTHON",
+                 why, py, strerror(e));
+}
+
+int cmd_compare(int argc, char **argv)
+{
+    const char *specs[2] = {NULL, NULL}, *out = NULL, *label[2] = {NULL, NULL}, *frontend = "whisper";
+    wmel_params p = wmel_default_params();
+    p.n_mels = 0;
+    double tol = 1e-4;
+    int quiet = 0;
+    notes extra = {.n = 0};
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int pr;
+        if ((pr = wmel_cli_common(argc, argv, &i, &out, &quiet, &p)) != 0) {
+            if (pr == 2) return 2;
+        } else if (!strcmp(a, "--tol")) {
+            char *end = NULL;
+            tol = v ? strtod(v, &end) : NAN;
+            if (!v || end == v || *end || !(tol >= 0)) return wmel_cli_usage("--tol takes a number >= 0");
+            i++;
+        } else if (!strcmp(a, "--frontend")) {
+            if (!v) return wmel_cli_usage("--frontend needs a name (whisper)");
+            frontend = v;
+            i++;
+        } else if (!strcmp(a, "--label-a") || !strcmp(a, "--label-b")) {
+            if (!v) return wmel_cli_usage("--label-a/--label-b need a text");
+            label[a[8] == 'b'] = v;
+            i++;
+        } else if (!strcmp(a, "--note")) {
+            if (!v) return wmel_cli_usage("--note needs a text");
+            note(&extra, "%s", v);
+            i++;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "wmel: unknown option '%s' (see wmel --help)\n", a);
+            return 2;
+        } else if (!specs[0]) {
+            specs[0] = a;
+        } else if (!specs[1]) {
+            specs[1] = a;
+        } else {
+            return wmel_cli_usage("compare: two sources only (A B)");
+        }
+    }
+    if (!specs[1]) return wmel_cli_usage("compare: two sources needed: wmel compare A B [-o REPORT.html] [--tol T]");
+    if (!wmel_frontend_find(frontend)) {
+        fprintf(stderr, "wmel: compare: front-end '%s' is not one compare covers (it covers: %s)\n", frontend,
+                wmel_frontend_names());
+        return 2;
+    }
+    src s[2];
+    memset(s, 0, sizeof s);
+    for (int w = 0; w < 2; w++) {
+        s[w].spec = specs[w];
+        const char *colon = strchr(specs[w], ':');
+        if (colon) {
+            for (int i = 0; IMPLS[i]; i++)
+                if ((size_t)(colon - specs[w]) == strlen(IMPLS[i]) && !strncmp(specs[w], IMPLS[i], strlen(IMPLS[i])))
+                    s[w].impl = IMPLS[i];
+        }
+        if (s[w].impl) {
+            if (strcmp(s[w].impl, "wmel") && strcmp(s[w].impl, "oracle")) return delegate(argc, argv, s[w].impl);
+            snprintf(s[w].audio, sizeof s[w].audio, "%s", colon + 1);
+            continue;
+        }
+        size_t L = strlen(specs[w]);
+        if (strstr(specs[w], ".npz") || (L > 3 && !strcmp(specs[w] + L - 3, ".pt")))
+            return delegate(argc, argv, specs[w]);
+        if (colon && access(specs[w], F_OK) != 0) {
+            char list[256];
+            usage_impl_list(list, sizeof list);
+            return fail2("%s: no such file, and '%.*s' is not an implementation (one of: %s)", specs[w],
+                         (int)(colon - specs[w]), specs[w], list);
+        }
+    }
+    {
+        const char *outs[1] = {out}, *ins[2] = {s[0].impl ? s[0].audio : specs[0], s[1].impl ? s[1].audio : specs[1]};
+        if (out && wmel_cli_check_files(outs, 1, ins, 2)) return 2;
+    }
+    char err[ERRLEN] = "";
+    int rc = 0;
+    for (int w = 0; w < 2 && !rc; w++)
+        if (!s[w].impl && read_npy(specs[w], &s[w], err, sizeof err)) rc = 2;
+    if (p.n_mels == 0) { /* from the files: an axis of 128 means 128 mels */
+        p.n_mels = 80;
+        for (int w = 0; w < 2; w++)
+            for (int d = 0; d < s[w].ndim && !s[w].impl; d++)
+                if (s[w].shape[d] == 128) p.n_mels = 128;
+    }
+    for (int w = 0; w < 2 && !rc; w++)
+        if (s[w].impl && compute_impl(&s[w], &p, err, sizeof err)) rc = 2;
+    if (rc) {
+        fprintf(stderr, "wmel: compare: %s\n", err);
+        goto done;
+    }
+    notes ns = {.n = 0}, st = {.n = 0};
+    if ((rc = align(&s[0], &s[1], p.n_mels, &ns)) != 0) goto done;
+    stage_lines(&s[0], &s[1], &p, &st);
+    for (int i = 0; i < extra.n; i++) note(&ns, "%s", extra.text[i]);
+
+    /* statistics */
+    const size_t R = s[0].rows, C = s[0].cols, n = R * C;
+    double *diff = malloc(n * sizeof *diff), *pf = calloc(C, sizeof *pf), *pm = calloc(R, sizeof *pm);
+    if (!diff || !pf || !pm) {
+        free(diff), free(pf), free(pm);
+        rc = fail2("out of memory");
+        goto done;
+    }
+    double mx = -1, sum = 0;
+    size_t wi = 0, above = 0;
+    for (size_t i = 0; i < n; i++) {
+        diff[i] = s[0].x[i] - s[1].x[i];
+        double ad = fabs(diff[i]);
+        if (ad != ad) ad = INFINITY;
+        if (ad > mx) mx = ad, wi = i;
+        sum += ad;
+        if (ad > tol) above++;
+        if (ad > pf[i % C]) pf[i % C] = ad;
+        if (ad > pm[i / C]) pm[i / C] = ad;
+    }
+    double hz[128];
+    wmel_pic_mel_centres(p.n_mels, hz);
+    char text[16384];
+    size_t k = 0;
+#define ADD(...) k += (size_t)snprintf(text + k, k < sizeof text ? sizeof text - k : 0, __VA_ARGS__)
+    for (int w = 0; w < 2; w++) {
+        ADD("%s: %s  (", w ? "B" : "A", label[w] ? label[w] : specs[w]);
+        for (int d = 0; d < s[w].ndim; d++) ADD("%s%zu", d ? ", " : "", s[w].shape[d]);
+        ADD("%s)%s%s%s\n", s[w].ndim == 1 ? "," : "", s[w].version[0] ? "  [" : "", s[w].version, s[w].version[0] ? "]" : "");
+    }
+    ADD("aligned:\n");
+    for (int i = 0; i < ns.n; i++) ADD("  - %s\n", ns.text[i]);
+    size_t wm = wi / C, wt = wi % C;
+    ADD("compared: (%zu, %zu) cells\n", R, C);
+    ADD("max |A-B|    %.6g\nmean |A-B|   %.6g\n", mx, sum / (double)n);
+    ADD("worst cell   frame %zu (%.3f s), mel %zu (%.0f Hz): A %.9g  B %.9g\n", wt, wt * 0.01, wm, hz[wm], s[0].x[wi], s[1].x[wi]);
+    ADD("above tol    %.4f %% of %zu cells (tol %g)\n", 100.0 * (double)above / (double)n, n, tol);
+    ADD("per-frame max  ");
+    for (int t = 0; t < 5 && t < (int)C; t++) { /* the five largest, in order */
+        size_t best = 0;
+        double bv = -1;
+        for (size_t c = 0; c < C; c++)
+            if (pf[c] > bv) bv = pf[c], best = c;
+        ADD("%sframe %zu (%.2f s) %.3g", t ? "; " : "", best, best * 0.01, bv);
+        pf[best] = -pf[best] - 1; /* taken; restored below */
+    }
+    for (size_t c = 0; c < C; c++)
+        if (pf[c] < 0) pf[c] = -pf[c] - 1;
+    ADD("\nper-mel max    ");
+    for (int t = 0; t < 5 && t < (int)R; t++) {
+        size_t best = 0;
+        double bv = -1;
+        for (size_t m = 0; m < R; m++)
+            if (pm[m] > bv) bv = pm[m], best = m;
+        ADD("%smel %zu (%.0f Hz) %.3g", t ? "; " : "", best, hz[best], bv);
+        pm[best] = -pm[best] - 1;
+    }
+    ADD("\n");
+    for (int i = 0; i < st.n; i++) ADD("stage: %s\n", st.text[i]);
+    ADD("result: %s tol %g\n", mx <= tol ? "within" : "ABOVE", tol);
+#undef ADD
+    if (!quiet || !out) fputs(text, stdout);
+    rc = mx <= tol ? 0 : 1;
+
+    if (out) {
+        wmel_out o;
+        int orc = wmel_out_open(&o, out, 0, err, sizeof err);
+        if (orc == WMEL_OK) {
+            FILE *f = o.f;
+            char title[600], sub[600];
+            snprintf(title, sizeof title, "wmel compare: %.250s vs %.250s", label[0] ? label[0] : specs[0],
+                     label[1] ? label[1] : specs[1]);
+            snprintf(sub, sizeof sub, "max |A-B| %.3g, mean %.3g, %.4f %% of cells above tol %g: %s; wmel %s", mx,
+                     sum / (double)n, 100.0 * (double)above / (double)n, tol, mx <= tol ? "within" : "ABOVE", wmel_version());
+            wmel_rpt_begin(f, title, sub);
+            wmel_rpt_pre(f, text);
+            double lo = INFINITY, hi = -INFINITY;
+            for (int w = 0; w < 2; w++)
+                for (size_t i = 0; i < n; i++) lo = fmin(lo, s[w].x[i]), hi = fmax(hi, s[w].x[i]);
+            char ta[700], tb[700], td[200], swc[160];
+            snprintf(ta, sizeof ta, "A: %.600s", label[0] ? label[0] : specs[0]);
+            snprintf(tb, sizeof tb, "B: %.600s", label[1] ? label[1] : specs[1]);
+            snprintf(td, sizeof td, "A - B (max |A-B| %.3g)", mx);
+            snprintf(swc, sizeof swc, "frame %zu (%.3f s), mel %zu (%.0f Hz)", wt, wt * 0.01, wm, hz[wm]);
+            const char *kvd[] = {"worst cell", swc, NULL};
+            double a = mx > 0 && isfinite(mx) ? mx : 1e-12;
+            orc = mel_image(f, "a", ta, s[0].x, R, C, 0, lo, hi, hz, "features", NULL);
+            if (!orc) orc = mel_image(f, "b", tb, s[1].x, R, C, 0, lo, hi, hz, "features", NULL);
+            if (!orc) orc = mel_image(f, "d", td, diff, R, C, 1, -a, a, hz, "A - B", kvd);
+            wmel_rpt_end(f);
+            if (!orc) orc = wmel_out_commit(&o, err, sizeof err);
+            else {
+                snprintf(err, sizeof err, "%s: out of memory", out);
+                wmel_out_abort(&o);
+            }
+        }
+        if (orc) {
+            fprintf(stderr, "wmel: %s\n", err);
+            rc = 2;
+        } else if (!quiet) {
+            fprintf(stderr, "wmel: wrote %s\n", out);
+        }
+    }
+    free(diff);
+    free(pf);
+    free(pm);
+done:
+    for (int w = 0; w < 2; w++) {
+        free(s[w].x);
+        free(s[w].pcm);
+    }
+    return rc;
+}

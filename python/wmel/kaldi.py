@@ -1,0 +1,381 @@
+"""wmel.kaldi -- Kaldi fbank drop-ins computed by libwmel (frontend="kaldi").
+
+    fbank(waveform, **kwargs)   torchaudio.compliance.kaldi.fbank's signature and result
+    FbankOptions, FrameExtractionOptions, MelBanksOptions, OnlineFbank
+                                kaldi-native-fbank's (import kaldi_native_fbank as knf), so
+                                sherpa-onnx- and FunASR-style code switches by import
+
+Both take samples in the caller's scale, as their originals do (those callers multiply by 32768
+themselves): no scaling here. Features are computed in float64 from the exact filter bank and
+rounded once to float32 (the originals compute in float32 throughout; see docs/frontends.md).
+
+Supported: 16 kHz, 25 ms frames every 10 ms, a 512-point transform (round_to_power_of_two),
+preemphasis 0.97, DC removal, raw (pre-window) energy, power spectrum, log fbank, windows povey,
+hamming, hanning and rectangular, any low/high frequency, 1..256 bins, use_energy, energy_floor,
+htk_compat, subtract_mean, snip_edges true or false. Anything else (dither other than 0, another
+frame geometry or sample rate, VTLN, blackman, magnitude or linear output) raises ValueError
+naming the option, rather than computing something else.
+"""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+__all__ = ["fbank", "FbankOptions", "FrameExtractionOptions", "MelBanksOptions", "OnlineFbank"]
+
+_SR = 16000
+_FRAME = 400
+_HOP = 160
+_WINDOWS = {"povey": "povey", "hamming": "hamming", "hanning": "hann", "rectangular": "rect"}
+
+
+def _unsupported(name, value, why):
+    return ValueError(f"{name}={value!r} is not supported by wmel.kaldi ({why})")
+
+
+def _check(sample_frequency, frame_length_ms, frame_shift_ms, round_to_power_of_two,
+           preemph, remove_dc_offset, raw_energy, use_energy, dither, window_type,
+           use_power, use_log_fbank, vtln_warp):
+    if float(dither) != 0.0:
+        raise _unsupported("dither", dither, "features are deterministic: pass dither=0.0, as "
+                           "inference does")
+    if float(sample_frequency) != _SR:
+        raise _unsupported("sample_frequency", sample_frequency, "16000 Hz only: resample first")
+    if int(_SR * frame_length_ms * 0.001) != _FRAME or int(_SR * frame_shift_ms * 0.001) != _HOP:
+        raise _unsupported("frame_length/frame_shift", (frame_length_ms, frame_shift_ms),
+                           "25 ms frames every 10 ms only")
+    if not round_to_power_of_two:
+        raise _unsupported("round_to_power_of_two", round_to_power_of_two, "the 512-point transform only")
+    if abs(float(preemph) - 0.97) > 1e-6:
+        raise _unsupported("preemphasis_coefficient", preemph, "0.97 only")
+    if not remove_dc_offset:
+        raise _unsupported("remove_dc_offset", remove_dc_offset, "DC removal is always on")
+    if use_energy and not raw_energy:
+        raise _unsupported("raw_energy", raw_energy, "the energy before preemphasis and window only")
+    if window_type not in _WINDOWS:
+        raise _unsupported("window_type", window_type, "povey, hamming, hanning or rectangular")
+    if not use_power:
+        raise _unsupported("use_power", use_power, "the power spectrum only")
+    if not use_log_fbank:
+        raise _unsupported("use_log_fbank", use_log_fbank, "log filter banks only")
+    if float(vtln_warp) != 1.0:
+        raise _unsupported("vtln_warp", vtln_warp, "no VTLN warping")
+
+
+def _reflect_extend(x: np.ndarray) -> np.ndarray:
+    """The samples snip_edges=False frames read, laid out so that snip_edges framing of the
+    result gives them: (n + 80) // 160 frames starting at 160 t - 120, samples outside [0, n)
+    reflected as Kaldi does (-s-1, 2n-1-s, repeatedly)."""
+    n = x.shape[0]
+    nf = (n + _HOP // 2) // _HOP
+    if nf == 0:
+        return x[:0]
+    first = _HOP // 2 - _FRAME // 2
+    idx = np.arange(first, first + (nf - 1) * _HOP + _FRAME)
+    idx = np.mod(idx, 2 * n)
+    idx = np.where(idx >= n, 2 * n - 1 - idx, idx)
+    return x[idx]
+
+
+def _compute(x: np.ndarray, n_mels, window, low_freq, high_freq, use_energy, energy_floor,
+             snip_edges, threads=0) -> np.ndarray:
+    """(frames, n_mels [+1 energy first]) float32 of 1-D float32 samples (caller's scale)."""
+    from . import features
+    if not snip_edges:
+        x = _reflect_extend(x)
+    if x.shape[0] < _FRAME:
+        return np.zeros((0, int(n_mels) + int(bool(use_energy))), np.float32)
+    return features(x, "kaldi", int(n_mels), window=_WINDOWS[window], scale=1.0,
+                    low_freq=float(low_freq), high_freq=float(high_freq),
+                    use_energy=bool(use_energy), energy_floor=float(energy_floor), threads=threads)
+
+
+# ---------------------------------------------------------------------------------------------
+# torchaudio.compliance.kaldi.fbank
+# ---------------------------------------------------------------------------------------------
+
+def fbank(waveform, blackman_coeff: float = 0.42, channel: int = -1, dither: float = 0.0,
+          energy_floor: float = 1.0, frame_length: float = 25.0, frame_shift: float = 10.0,
+          high_freq: float = 0.0, htk_compat: bool = False, low_freq: float = 20.0,
+          min_duration: float = 0.0, num_mel_bins: int = 23, preemphasis_coefficient: float = 0.97,
+          raw_energy: bool = True, remove_dc_offset: bool = True, round_to_power_of_two: bool = True,
+          sample_frequency: float = 16000.0, snip_edges: bool = True, subtract_mean: bool = False,
+          use_energy: bool = False, use_log_fbank: bool = True, use_power: bool = True,
+          vtln_high: float = -500.0, vtln_low: float = 100.0, vtln_warp: float = 1.0,
+          window_type: str = "povey"):
+    """torchaudio.compliance.kaldi.fbank: waveform (channels, n) in the caller's scale (a torch
+    tensor gives a torch tensor on its device and in its dtype, a numpy array numpy float32) ->
+    (frames, num_mel_bins + use_energy). The defaults are torchaudio's (23 bins, energy_floor 1.0).
+    Like torchaudio, fewer than 400 samples (one frame) raise (ValueError here, an assertion
+    there), and min_duration returns an empty result for shorter clips."""
+    _check(sample_frequency, frame_length, frame_shift, round_to_power_of_two,
+           preemphasis_coefficient, remove_dc_offset, raw_energy, use_energy, dither, window_type,
+           use_power, use_log_fbank, vtln_warp)
+    from . import _is_torch
+    torch_in = waveform if _is_torch(waveform) else None
+    w = waveform.detach().to("cpu").numpy() if torch_in is not None else np.asarray(waveform)
+    if w.ndim != 2:
+        raise ValueError(f"waveform must be 2-D (channels, samples), got shape {w.shape}")
+    ch = max(int(channel), 0)
+    if ch >= w.shape[0]:
+        raise ValueError(f"Invalid channel {channel} for size {w.shape[0]}")
+    x = np.ascontiguousarray(w[ch], np.float32)
+    if x.shape[0] < _FRAME:
+        raise ValueError(f"choose a window size {_FRAME} that is [2, {x.shape[0]}]: fewer samples "
+                         "than one 25 ms frame")
+    if x.shape[0] < min_duration * sample_frequency:
+        out = np.zeros(0, np.float32)
+    else:
+        out = _compute(x, num_mel_bins, window_type, low_freq, high_freq, use_energy,
+                       energy_floor, snip_edges)
+        if use_energy and htk_compat:
+            out = np.concatenate([out[:, 1:], out[:, :1]], axis=1)
+        if subtract_mean:
+            out = out - out.mean(axis=0, keepdims=True)
+    if torch_in is not None:
+        import torch
+        return torch.from_numpy(np.ascontiguousarray(out)).to(device=torch_in.device, dtype=torch_in.dtype)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# kaldi-native-fbank's options and OnlineFbank
+# ---------------------------------------------------------------------------------------------
+
+class _Options:
+    """Plain attributes with kaldi-native-fbank's as_dict / from_dict / str and pickling."""
+
+    _fields: tuple = ()
+
+    def as_dict(self):
+        return {k: (getattr(self, k).as_dict() if isinstance(getattr(self, k), _Options)
+                    else getattr(self, k)) for k in self._fields}
+
+    @classmethod
+    def from_dict(cls, d):
+        o = cls()
+        for k, v in d.items():
+            if k not in cls._fields:
+                raise KeyError(f"{cls.__name__} has no option {k!r}")
+            cur = getattr(o, k)
+            setattr(o, k, type(cur).from_dict(v) if isinstance(cur, _Options) else v)
+        return o
+
+    def __setattr__(self, k, v):
+        if self._fields and k not in self._fields:
+            raise AttributeError(f"{type(self).__name__} has no option {k!r}")
+        object.__setattr__(self, k, v)
+
+    def __str__(self):
+        lines = []
+        for k in self._fields:
+            v = getattr(self, k)
+            lines.append(f"{k}: " + (f"\n{v}\n" if isinstance(v, _Options) else
+                                     (str(int(v)) if isinstance(v, bool) else str(v))))
+        return "\n".join(lines) + "\n"
+
+    __repr__ = __str__
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self.as_dict() == other.as_dict()
+
+    def __reduce__(self):
+        return (type(self).from_dict, (self.as_dict(),))
+
+
+class FrameExtractionOptions(_Options):
+    """kaldi_native_fbank.FrameExtractionOptions, its defaults (dither 3e-5: set it to 0)."""
+
+    _fields = ("samp_freq", "frame_shift_ms", "frame_length_ms", "dither", "preemph_coeff",
+               "remove_dc_offset", "window_type", "round_to_power_of_two", "blackman_coeff",
+               "snip_edges")
+
+    def __init__(self):
+        self.samp_freq = 16000.0
+        self.frame_shift_ms = 10.0
+        self.frame_length_ms = 25.0
+        self.dither = 0.00003
+        self.preemph_coeff = 0.97
+        self.remove_dc_offset = True
+        self.window_type = "povey"
+        self.round_to_power_of_two = True
+        self.blackman_coeff = 0.42
+        self.snip_edges = True
+
+
+class MelBanksOptions(_Options):
+    """kaldi_native_fbank.MelBanksOptions, its defaults (23 bins)."""
+
+    _fields = ("num_bins", "low_freq", "high_freq", "vtln_low", "vtln_high", "debug_mel", "htk_mode",
+               "is_librosa", "norm", "use_slaney_mel_scale", "floor_to_int_bin")
+
+    def __init__(self):
+        self.num_bins = 23
+        self.low_freq = 20.0
+        self.high_freq = 0.0
+        self.vtln_low = 100.0
+        self.vtln_high = -500.0
+        self.debug_mel = False
+        self.htk_mode = False
+        self.is_librosa = False          # kaldi-native-fbank's librosa-style bank (not supported)
+        self.norm = "slaney"             # used only with is_librosa
+        self.use_slaney_mel_scale = True
+        self.floor_to_int_bin = False
+
+
+class FbankOptions(_Options):
+    """kaldi_native_fbank.FbankOptions: opts.frame_opts.dither, opts.mel_opts.num_bins, ...
+    (the original's defaults: 23 bins, dither 3e-5; sherpa-onnx and FunASR set 80 and 0)."""
+
+    _fields = ("frame_opts", "mel_opts", "use_energy", "energy_floor", "raw_energy", "htk_compat",
+               "use_log_fbank", "use_power", "use_log_floor", "eps")
+
+    def __init__(self):
+        self.frame_opts = FrameExtractionOptions()
+        self.mel_opts = MelBanksOptions()
+        self.use_energy = False
+        self.energy_floor = 0.0
+        self.raw_energy = True
+        self.htk_compat = False
+        self.use_log_fbank = True
+        self.use_power = True
+        self.use_log_floor = True        # log(max(x, eps)) (False: log(x + eps), not supported)
+        self.eps = 1.1920928955078125e-07
+
+
+class OnlineFbank:
+    """kaldi_native_fbank.OnlineFbank: accept_waveform(sampling_rate, samples) as they arrive,
+    input_finished(), num_frames_ready, get_frame(i), pop(n), is_last_frame(i), dim,
+    frame_shift_in_seconds; and get_frames(indices=None) -> (k, dim) float32 (all ready frames
+    by default). Frames are computed by libwmel as soon as their samples have arrived, from the
+    samples not yet used (snip_edges=False: its last frames, which reflect the end of the signal,
+    once input_finished() is called). Frame indices stay absolute after pop(), as in the original."""
+
+    def __init__(self, opts: FbankOptions):
+        fo, mo = opts.frame_opts, opts.mel_opts
+        _check(fo.samp_freq, fo.frame_length_ms, fo.frame_shift_ms, fo.round_to_power_of_two,
+               fo.preemph_coeff, fo.remove_dc_offset, opts.raw_energy, opts.use_energy, fo.dither,
+               fo.window_type, opts.use_power, opts.use_log_fbank, 1.0)
+        if mo.htk_mode or mo.is_librosa:
+            raise _unsupported("mel_opts.htk_mode/is_librosa", (mo.htk_mode, mo.is_librosa),
+                               "Kaldi's mel bank only")
+        if not opts.use_log_floor or abs(float(opts.eps) - 2.0 ** -23) > 1e-12:
+            raise _unsupported("use_log_floor/eps", (opts.use_log_floor, opts.eps),
+                               "the log floor FLT_EPSILON only")
+        self._opts = copy.deepcopy(opts)
+        self._dim = int(mo.num_bins) + int(bool(opts.use_energy))
+        self._kw = dict(n_mels=int(mo.num_bins), window=fo.window_type, low_freq=float(mo.low_freq),
+                        high_freq=float(mo.high_freq), use_energy=bool(opts.use_energy),
+                        energy_floor=float(opts.energy_floor), snip_edges=True)
+        self._snip = bool(fo.snip_edges)
+        self._wave = np.zeros(0, np.float32)   # snip_edges: the samples from frame _done's start
+        self._all = [] if not self._snip else None   # snip_edges=False keeps the whole signal
+        self._n = 0                            # samples accepted
+        self._blocks = []                      # computed frames, float32 (k, dim) blocks
+        self._ready = 0                        # frames computed
+        self._popped = 0
+        self._finished = False
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    @property
+    def frame_shift_in_seconds(self) -> float:
+        return float(self._opts.frame_opts.frame_shift_ms) / 1000.0
+
+    @property
+    def num_frames_ready(self) -> int:
+        return self._ready
+
+    def accept_waveform(self, sampling_rate, waveform) -> None:
+        if self._finished:
+            raise RuntimeError("accept_waveform() after input_finished()")
+        if float(sampling_rate) != float(self._opts.frame_opts.samp_freq):
+            raise ValueError(f"sampling_rate {sampling_rate} does not match the options' "
+                             f"samp_freq {self._opts.frame_opts.samp_freq} (resample first)")
+        x = np.asarray(waveform, np.float32).reshape(-1)
+        if not np.all(np.isfinite(x)):
+            raise ValueError("the waveform holds NaN or infinite samples")
+        self._n += x.shape[0]
+        if self._snip:
+            self._wave = np.concatenate([self._wave, x]) if self._wave.size else x.copy()
+            k = 0 if self._wave.shape[0] < _FRAME else 1 + (self._wave.shape[0] - _FRAME) // _HOP
+            if k:
+                self._add(_compute(self._wave[: (k - 1) * _HOP + _FRAME], **self._kw))
+                self._wave = self._wave[k * _HOP:].copy()
+        else:
+            self._all.append(x.copy())
+            # frames that end inside the signal need no reflection at the end: frame t reads
+            # [160 t - 120, 160 t + 280); the first reflects the start, from the signal itself
+            n = self._n
+            nf = (n + _HOP // 2) // _HOP
+            while nf > 0 and (nf - 1) * _HOP - 120 + _FRAME > n:
+                nf -= 1
+            if nf > self._ready:
+                self._extend_to(nf)
+
+    def _extend_to(self, nf):
+        x = np.concatenate(self._all) if len(self._all) > 1 else self._all[0]
+        self._all = [x]
+        start = self._ready
+        # frames [start, nf) of the reflected extension of the whole signal so far
+        n = x.shape[0]
+        first = _HOP // 2 - _FRAME // 2 + start * _HOP
+        idx = np.arange(first, first + (nf - start - 1) * _HOP + _FRAME)
+        idx = np.mod(idx, 2 * n)
+        idx = np.where(idx >= n, 2 * n - 1 - idx, idx)
+        self._add(_compute(x[idx], **self._kw))
+
+    def _add(self, block):
+        if block.shape[0]:
+            self._blocks.append(block)
+            self._ready += block.shape[0]
+
+    def input_finished(self) -> None:
+        if self._finished:
+            return
+        self._finished = True
+        if not self._snip and self._n:
+            nf = (self._n + _HOP // 2) // _HOP
+            if nf > self._ready:
+                self._extend_to(nf)
+
+    def is_last_frame(self, frame: int) -> bool:
+        return self._finished and int(frame) == self._ready - 1
+
+    def _frames(self):
+        if len(self._blocks) > 1:
+            self._blocks = [np.concatenate(self._blocks)]
+        return self._blocks[0] if self._blocks else np.zeros((0, self._dim), np.float32)
+
+    def get_frame(self, frame: int) -> np.ndarray:
+        f = int(frame)
+        if not self._popped <= f < self._ready:
+            raise IndexError(f"frame {frame} is not available (frames {self._popped}.."
+                             f"{self._ready - 1} are)")
+        return self._frames()[f - self._popped].copy()
+
+    def get_frames(self, frames=None) -> np.ndarray:
+        """(k, dim) float32: the given absolute frame indices, or every frame not popped."""
+        all_ = self._frames()
+        if frames is None:
+            return all_.copy()
+        idx = np.asarray(frames, np.int64).reshape(-1)
+        if idx.size and (idx.min() < self._popped or idx.max() >= self._ready):
+            raise IndexError(f"frames outside {self._popped}..{self._ready - 1}")
+        return all_[idx - self._popped]
+
+    def pop(self, n: int) -> None:
+        """Discards the first n frames still held (their indices are not reused)."""
+        n = int(n)
+        if n < 0 or self._popped + n > self._ready:
+            raise IndexError(f"cannot pop {n} frames: {self._ready - self._popped} are held")
+        if n:
+            self._blocks = [self._frames()[n:]]
+            self._popped += n
+
+    def __repr__(self):
+        return (f"OnlineFbank(dim={self._dim}, num_frames_ready={self._ready}, "
+                f"finished={self._finished})")

@@ -1,0 +1,110 @@
+/*
+ * fe.h -- the front-end plans' engine (everything but Whisper's geometry, which runs on
+ * the frame driver): a wmel_frontend_plan compiled once at create time (window, sparse
+ * mel bank, FFT factors and twiddles, all in double), the general CPU path, the float64
+ * reference, and the finishing steps they share (valid frames, normalisation, stacking,
+ * layout).
+ */
+#ifndef WMEL_FE_H
+#define WMEL_FE_H
+
+#include "../internal.h"
+
+#include <math.h>
+
+#define WMEL_FE_MAX_MELS 256
+#define WMEL_FE_MAX_NFFT 65536
+#define WMEL_FE_MAX_STAGES 24
+
+/* A complex FFT of size m, Stockham autosort, radices 4, 2, 3, 5 (fe_fft.c). */
+typedef struct wmel_fft {
+    int m;
+    int n_stages;
+    int radix[WMEL_FE_MAX_STAGES];
+    int ns[WMEL_FE_MAX_STAGES];    /* size of the transforms done before stage s */
+    size_t tw_off[WMEL_FE_MAX_STAGES];
+    double *tw;                    /* stage s: (radix - 1) * ns twiddles, re/im interleaved */
+    double *post;                  /* real-FFT split: W_n^k for k = 0..m, re/im interleaved */
+} wmel_fft;
+
+int wmel__fft_init(wmel_fft *f, int n_fft);
+void wmel__fft_free(wmel_fft *f);
+/* |rFFT(x)|^2 of n_fft = 2 m real samples into power[0..m]; work holds 4 m doubles. */
+void wmel__fft_power(const wmel_fft *f, const double *x, double *power, double *work);
+
+struct wmel_fe;
+/* A frame kernel of the general path: frames t0 .. t0 + count - 1 (count <= lanes) of
+ * x[0 .. n) into vals[lane][n_cols] (float64); scratch: scratch(fe) bytes, 64-aligned. */
+typedef void (*wmel_fe_frames_fn)(const struct wmel_fe *fe, const float *x, size_t n,
+                                  size_t t0, int count, double *vals, void *scratch);
+typedef struct wmel_fe_kernel {
+    const char *name;    /* "c-f64", "avx2-f64x4", "avx512-f64x8" */
+    int lanes;           /* frames per call */
+    wmel_fe_frames_fn frames;
+    size_t (*scratch)(const struct wmel_fe *fe);
+} wmel_fe_kernel;
+const wmel_fe_kernel *wmel__fe_kernel_c(void);      /* fe_cpu.c */
+const wmel_fe_kernel *wmel__fe_kernel_avx2(void);   /* cpu/fe_avx2.c; NULL when not built */
+const wmel_fe_kernel *wmel__fe_kernel_avx512(void); /* cpu/fe_avx512.c; NULL when not built */
+/* The kernel for an ISA level (WMEL_ISA_*): the best built in at or below it. */
+const wmel_fe_kernel *wmel__fe_kernel_for(int level);
+
+/* The compiled plan. */
+typedef struct wmel_fe {
+    wmel_frontend_plan p;
+    int n_bins;          /* n_fft / 2 + 1 */
+    int n_cols;          /* n_mels + use_energy */
+    long long off;       /* signal index of frame 0's first window sample */
+    double *window;      /* [frame_length] */
+    int *mel_lo, *mel_len, *mel_off; /* filter m covers bins [lo, lo + len) */
+    double *mel_w;       /* packed weights */
+    double *dense;       /* [n_mels][n_bins] the same filters, dense (the reference) */
+    double *dft_cos;     /* [n_fft] cos(2 pi j / n_fft) (the reference's direct DFT) */
+    double *dft_sin;
+    wmel_fft fft;
+    const wmel_fe_kernel *kern; /* the CPU backend's frame kernel (set at create) */
+} wmel_fe;
+
+/* The plan's log of a mel energy. */
+static inline double wmel__fe_log(const wmel_frontend_plan *p, double m)
+{
+    switch (p->log) {
+    case WMEL_LOG10_CLAMP: return log10(m < p->log_guard ? p->log_guard : m);
+    case WMEL_LOG_ADD: return log(m + p->log_guard);
+    case WMEL_LOG_CLAMP: return log(m < p->log_guard ? p->log_guard : m);
+    default: return m;
+    }
+}
+
+/* Checks a plan's fields (WMEL_OK or WMEL_ERR_INVALID_ARG). */
+int wmel__fe_check(const wmel_frontend_plan *p);
+/* Compiles a checked plan; *out is NULL for Whisper's geometry. */
+int wmel__fe_new(const wmel_frontend_plan *p, wmel_fe **out);
+void wmel__fe_free(wmel_fe *fe);
+/* 1 when the plan is Whisper's geometry (the frame driver computes it bit for bit). */
+int wmel__fe_is_whisper(const wmel_frontend_plan *p);
+
+/* Frames of the STFT for n samples, and the valid ones. */
+size_t wmel__fe_frames(const wmel_frontend_plan *p, size_t n);
+size_t wmel__fe_valid(const wmel_frontend_plan *p, size_t n);
+/* Output shape; WMEL_OK or a status (too short, overflow). */
+int wmel__fe_shape(const wmel_frontend_plan *p, size_t n, size_t *rows, size_t *cols);
+
+/* The sample the window's sample j of frame t reads (scale, signal pre-emphasis, padding
+ * applied), in double. */
+double wmel__fe_sample(const wmel_fe *fe, const float *x, size_t n, long long i);
+
+/* Whole clip on the general CPU path / the float64 reference; out checked by the caller
+ * (rows * cols floats). */
+int wmel__fe_cpu(const wmel_ctx *ctx, const float *x, size_t n, float *out);
+int wmel__fe_ref(const wmel_ctx *ctx, const float *x, size_t n, float *out);
+
+/* The finish, in double on a [frames][n_cols] array (the reference) or in place on the
+ * float output (the CPU path): per-column statistics over the valid frames.
+ * mean/denom receive n_cols values: the normalised value is (x - mean) / denom. */
+void wmel__fe_stats_f(const wmel_fe *fe, const float *x, size_t ts, size_t cs, size_t nv,
+                      double *mean, double *denom);
+void wmel__fe_stats_d(const wmel_fe *fe, const double *x, size_t nv, double *mean,
+                      double *denom);
+
+#endif /* WMEL_FE_H */

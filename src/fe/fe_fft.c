@@ -1,0 +1,145 @@
+/*
+ * fe_fft.c -- the general path's transform: a real FFT of any even n_fft whose half is
+ * 2^a 3^b 5^c, in double. The half-length complex FFT is a Stockham autosort transform
+ * (no bit reversal; radix 4 first, then 2, 3, 5), the real spectrum follows from the
+ * usual split of even and odd samples (pocketfft and kissfft do the same). Twiddles are
+ * computed once in double.
+ */
+#include "fe.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const double PI = 3.14159265358979323846264338327950288;
+
+int wmel__fft_init(wmel_fft *f, int n_fft)
+{
+    memset(f, 0, sizeof *f);
+    const int m = n_fft / 2;
+    f->m = m;
+    int rest = m, ns = 1;
+    size_t tw = 0;
+    while (rest > 1) {
+        int r = rest % 4 == 0 ? 4 : rest % 2 == 0 ? 2 : rest % 3 == 0 ? 3 : rest % 5 == 0 ? 5 : 0;
+        if (!r || f->n_stages == WMEL_FE_MAX_STAGES) return WMEL_ERR_INVALID_ARG;
+        f->radix[f->n_stages] = r;
+        f->ns[f->n_stages] = ns;
+        f->tw_off[f->n_stages] = tw;
+        tw += (size_t)(r - 1) * (size_t)ns * 2;
+        ns *= r;
+        rest /= r;
+        f->n_stages++;
+    }
+    f->tw = malloc(sizeof(double) * (tw ? tw : 1));
+    f->post = malloc(sizeof(double) * 2 * (size_t)(m + 1));
+    if (!f->tw || !f->post) {
+        wmel__fft_free(f);
+        return WMEL_ERR_NO_MEMORY;
+    }
+    for (int s = 0; s < f->n_stages; s++) {
+        const int r = f->radix[s], q = f->ns[s];
+        double *t = f->tw + f->tw_off[s];
+        for (int k = 0; k < q; k++)
+            for (int j = 1; j < r; j++) {
+                const double a = -2.0 * PI * (double)j * k / ((double)q * r);
+                t[2 * (k * (r - 1) + j - 1)] = cos(a);
+                t[2 * (k * (r - 1) + j - 1) + 1] = sin(a);
+            }
+    }
+    for (int k = 0; k <= m; k++) {
+        const double a = -PI * k / m; /* -2 pi k / n_fft */
+        f->post[2 * k] = cos(a);
+        f->post[2 * k + 1] = sin(a);
+    }
+    return WMEL_OK;
+}
+
+void wmel__fft_free(wmel_fft *f)
+{
+    free(f->tw);
+    free(f->post);
+    f->tw = f->post = NULL;
+}
+
+/* One Stockham stage: radix r, ns points per finished transform, src -> dst (m complex,
+ * re/im interleaved). Input j = g ns + k goes with its partners to outputs g ns r + k + q ns;
+ * the loops run over (k, g), so no index needs a division. */
+static void stage(const wmel_fft *f, int s, const double *src, double *dst)
+{
+    const int r = f->radix[s], ns = f->ns[s], m = f->m, stride = m / r, groups = stride / ns;
+    const double *tw = f->tw + f->tw_off[s];
+    if (r == 4) {
+        for (int k = 0; k < ns; k++) {
+            const double *t = tw + 6 * k;
+            for (int g = 0; g < groups; g++) {
+                const int j = g * ns + k, b = g * ns * 4 + k;
+                const double *x0 = src + 2 * j, *x1 = src + 2 * (j + stride);
+                const double *x2 = src + 2 * (j + 2 * stride), *x3 = src + 2 * (j + 3 * stride);
+                const double x1r = x1[0] * t[0] - x1[1] * t[1], x1i = x1[0] * t[1] + x1[1] * t[0];
+                const double x2r = x2[0] * t[2] - x2[1] * t[3], x2i = x2[0] * t[3] + x2[1] * t[2];
+                const double x3r = x3[0] * t[4] - x3[1] * t[5], x3i = x3[0] * t[5] + x3[1] * t[4];
+                const double a0r = x0[0] + x2r, a0i = x0[1] + x2i, a1r = x0[0] - x2r, a1i = x0[1] - x2i;
+                const double a2r = x1r + x3r, a2i = x1i + x3i, a3r = x1i - x3i, a3i = x3r - x1r; /* -i (x1 - x3) */
+                double *y = dst + 2 * b;
+                y[0] = a0r + a2r; y[1] = a0i + a2i;
+                y[2 * ns] = a1r + a3r; y[2 * ns + 1] = a1i + a3i;
+                y[4 * ns] = a0r - a2r; y[4 * ns + 1] = a0i - a2i;
+                y[6 * ns] = a1r - a3r; y[6 * ns + 1] = a1i - a3i;
+            }
+        }
+        return;
+    }
+    double cr[25], ci[25]; /* the r-point DFT's roots (r = 2, 3, 5) */
+    for (int q = 0; q < r * r; q++) {
+        const double a = -2.0 * PI * (double)((q / r) * (q % r) % r) / r;
+        cr[q] = cos(a);
+        ci[q] = sin(a);
+    }
+    for (int k = 0; k < ns; k++)
+        for (int g = 0; g < groups; g++) {
+            const int j = g * ns + k, b = g * ns * r + k;
+            double vr[5], vi[5];
+            vr[0] = src[2 * j];
+            vi[0] = src[2 * j + 1];
+            for (int q = 1; q < r; q++) {
+                const double a = src[2 * (j + q * stride)], bb = src[2 * (j + q * stride) + 1];
+                const double c = tw[2 * (k * (r - 1) + q - 1)], d = tw[2 * (k * (r - 1) + q - 1) + 1];
+                vr[q] = a * c - bb * d;
+                vi[q] = a * d + bb * c;
+            }
+            for (int u = 0; u < r; u++) {
+                double accr = vr[0], acci = vi[0];
+                for (int q = 1; q < r; q++) {
+                    accr += vr[q] * cr[u * r + q] - vi[q] * ci[u * r + q];
+                    acci += vr[q] * ci[u * r + q] + vi[q] * cr[u * r + q];
+                }
+                dst[2 * (b + u * ns)] = accr;
+                dst[2 * (b + u * ns) + 1] = acci;
+            }
+        }
+}
+
+void wmel__fft_power(const wmel_fft *f, const double *x, double *power, double *work)
+{
+    const int m = f->m;
+    double *a = work, *b = work + 2 * (size_t)m;
+    memcpy(a, x, sizeof(double) * 2 * (size_t)m); /* z[j] = x[2j] + i x[2j + 1] */
+    for (int s = 0; s < f->n_stages; s++) {
+        stage(f, s, a, b);
+        double *t = a;
+        a = b;
+        b = t;
+    }
+    for (int k = 0; k <= m; k++) {
+        const int i = k == m ? 0 : k, j = k == 0 ? 0 : m - k;
+        const double zr = a[2 * i], zi = a[2 * i + 1];
+        const double cr = a[2 * j], ci = -a[2 * j + 1];      /* conj Z[m - k] */
+        const double er = 0.5 * (zr + cr), ei = 0.5 * (zi + ci);
+        const double dr = 0.5 * (zr - cr), di = 0.5 * (zi - ci);
+        const double or_ = di, oi = -dr;                       /* -i d */
+        const double wr = f->post[2 * k], wi = f->post[2 * k + 1];
+        const double xr = er + (or_ * wr - oi * wi), xi = ei + (or_ * wi + oi * wr);
+        power[k] = xr * xr + xi * xi;
+    }
+}

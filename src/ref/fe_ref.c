@@ -1,0 +1,191 @@
+/*
+ * fe_ref.c -- the float64 reference for every front-end plan: the oracle the general CPU
+ * path (and any kernel for these plans) is held to. Written stage by stage, as librosa
+ * composes its features: the padded signal, frames, DC removal and energy, pre-emphasis,
+ * window, a direct DFT (exact table, index j k mod n_fft), power, the dense mel bank, log;
+ * then over the whole clip the valid frames, the normalisation, stacking and the layout.
+ * Everything is double until the one rounding to float32 at the end. Slow by design: the
+ * clip's features are held in double, blocks of frames go through each stage in turn.
+ */
+#include "../fe/fe.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REF_BLOCK 32
+
+/* Stage 1: the signal as the framing sees it: scaled, pre-emphasised (signal mode), and
+ * padded (reflect or zeros) beyond [0, n). */
+static double ref_signal(const wmel_frontend_plan *p, const float *x, size_t n, long long i)
+{
+    if (i < 0 || i >= (long long)n) {
+        if (p->framing != WMEL_FRAMES_CENTER_REFLECT) return 0.0;
+        i = i < 0 ? -i : 2 * ((long long)n - 1) - i; /* numpy/torch "reflect" */
+    }
+    double y = (double)x[i] * p->scale;
+    if (p->preemph_mode == WMEL_PREEMPH_SIGNAL && i > 0) y -= p->preemph * ((double)x[i - 1] * p->scale);
+    return y;
+}
+
+/* Stage 2: frames [t0, t0 + nb) of frame_length samples. */
+static void ref_frames(const wmel_fe *fe, const float *x, size_t n, size_t t0, size_t nb, double *fr)
+{
+    const wmel_frontend_plan *p = &fe->p;
+    for (size_t b = 0; b < nb; b++) {
+        const long long start = (long long)((t0 + b) * (size_t)p->hop) + fe->off;
+        for (int j = 0; j < p->frame_length; j++)
+            fr[b * (size_t)p->frame_length + (size_t)j] = ref_signal(p, x, n, start + j);
+    }
+}
+
+/* Stage 3: DC removal, raw log energy, pre-emphasis (frame mode). */
+static void ref_frame_prep(const wmel_fe *fe, size_t nb, double *fr, double *energy)
+{
+    const wmel_frontend_plan *p = &fe->p;
+    const int fl = p->frame_length;
+    for (size_t b = 0; b < nb; b++) {
+        double *f = fr + b * (size_t)fl;
+        if (p->remove_dc) {
+            double s = 0.0;
+            for (int j = 0; j < fl; j++) s += f[j];
+            for (int j = 0; j < fl; j++) f[j] -= s / fl;
+        }
+        double e = 0.0;
+        for (int j = 0; j < fl; j++) e += f[j] * f[j];
+        e = log(fmax(e, FLT_EPSILON));
+        if (p->energy_floor > 0.0) e = fmax(e, log(p->energy_floor));
+        energy[b] = e;
+        if (p->preemph_mode == WMEL_PREEMPH_FRAME && p->preemph != 0.0) {
+            for (int j = fl - 1; j > 0; j--) f[j] -= p->preemph * f[j - 1];
+            f[0] -= p->preemph * f[0];
+        }
+    }
+}
+
+/* Stage 4: the window. */
+static void ref_window(const wmel_fe *fe, size_t nb, double *fr)
+{
+    const int fl = fe->p.frame_length;
+    for (size_t b = 0; b < nb; b++)
+        for (int j = 0; j < fl; j++) fr[b * (size_t)fl + (size_t)j] *= fe->window[j];
+}
+
+/* Stage 5: the power (or magnitude) spectrum by a direct DFT of the zero-padded frame. */
+static void ref_spectrum(const wmel_fe *fe, size_t nb, const double *fr, double *spec)
+{
+    const wmel_frontend_plan *p = &fe->p;
+    const int fl = p->frame_length, N = p->n_fft, nbins = fe->n_bins;
+    for (size_t b = 0; b < nb; b++) {
+        const double *f = fr + b * (size_t)fl;
+        for (int k = 0; k < nbins; k++) {
+            double re = 0.0, im = 0.0;
+            int idx = 0; /* j k mod N */
+            for (int j = 0; j < fl; j++) {
+                re += f[j] * fe->dft_cos[idx];
+                im -= f[j] * fe->dft_sin[idx];
+                idx += k;
+                if (idx >= N) idx -= N;
+            }
+            const double pw = re * re + im * im;
+            spec[b * (size_t)nbins + (size_t)k] = p->power == 2 ? pw : sqrt(pw);
+        }
+    }
+}
+
+/* Stage 6: mel bank and log, with the energy column first when asked for. */
+static void ref_mel_log(const wmel_fe *fe, size_t nb, const double *spec, const double *energy,
+                        double *feat)
+{
+    const wmel_frontend_plan *p = &fe->p;
+    const size_t nbins = (size_t)fe->n_bins, nc = (size_t)fe->n_cols;
+    for (size_t b = 0; b < nb; b++) {
+        double *o = feat + b * nc;
+        if (p->use_energy) *o++ = energy[b];
+        for (int m = 0; m < p->n_mels; m++) {
+            double acc = 0.0;
+            for (size_t k = 0; k < nbins; k++) acc += fe->dense[(size_t)m * nbins + k] * spec[b * nbins + k];
+            switch (p->log) {
+            case WMEL_LOG10_CLAMP: acc = log10(fmax(acc, p->log_guard)); break;
+            case WMEL_LOG_ADD: acc = log(acc + p->log_guard); break;
+            case WMEL_LOG_CLAMP: acc = log(fmax(acc, p->log_guard)); break;
+            default: break;
+            }
+            o[m] = acc;
+        }
+    }
+}
+
+/* Stage 7: over the clip: frames past the valid ones are 0 (and out of the statistics),
+ * then the normalisation. feat: [nf][n_cols]. */
+static int ref_normalise(const wmel_fe *fe, double *feat, size_t nf, size_t nv)
+{
+    const wmel_frontend_plan *p = &fe->p;
+    const size_t nc = (size_t)fe->n_cols;
+    for (size_t t = nv; t < nf; t++)
+        for (size_t c = 0; c < nc; c++) feat[t * nc + c] = 0.0;
+    if (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR) {
+        double *st = malloc(sizeof(double) * 2 * nc);
+        if (!st) return WMEL_ERR_NO_MEMORY;
+        wmel__fe_stats_d(fe, feat, nv, st, st + nc);
+        for (size_t t = 0; t < nv; t++)
+            for (size_t c = 0; c < nc; c++) {
+                const double d = st[nc + c];
+                feat[t * nc + c] = d > 0.0 ? (feat[t * nc + c] - st[c]) / d : 0.0;
+            }
+        free(st);
+    } else if (p->norm == WMEL_NORM_WHOLE && nv) {
+        double mx = -HUGE_VAL;
+        for (size_t i = 0; i < nv * nc; i++) mx = fmax(mx, feat[i]);
+        for (size_t i = 0; i < nv * nc; i++) feat[i] = (fmax(feat[i], mx - 8.0) + 4.0) / 4.0;
+    }
+    return WMEL_OK;
+}
+
+/* Stage 8: padding, stacking and layout, rounded once to float32. */
+static void ref_layout(const wmel_fe *fe, const double *feat, size_t nf, float *out, size_t rows,
+                       size_t cols)
+{
+    const size_t nc = (size_t)fe->n_cols;
+    memset(out, 0, sizeof(float) * rows * cols);
+    for (size_t t = 0; t < nf; t++)
+        for (size_t c = 0; c < nc; c++) {
+            const float v = (float)feat[t * nc + c];
+            if (fe->p.layout == WMEL_LAYOUT_MELS_FRAMES) out[c * cols + t] = v;
+            else out[t * nc + c] = v; /* frames stacked k at a time are consecutive */
+        }
+}
+
+int wmel__fe_ref(const wmel_ctx *ctx, const float *x, size_t n, float *out)
+{
+    const wmel_fe *fe = ctx->fe;
+    const wmel_frontend_plan *p = &fe->p;
+    size_t rows, cols;
+    int rc = wmel__fe_shape(p, n, &rows, &cols);
+    if (rc) return rc;
+    const size_t nv = wmel__fe_valid(p, n);
+    const size_t nf = p->valid == WMEL_VALID_TRIM ? nv : wmel__fe_frames(p, n);
+    const size_t nc = (size_t)fe->n_cols, fl = (size_t)p->frame_length;
+    double *feat = malloc(sizeof(double) * (nf ? nf : 1) * nc);
+    double *fr = malloc(sizeof(double) * REF_BLOCK * fl);
+    double *spec = malloc(sizeof(double) * REF_BLOCK * (size_t)fe->n_bins);
+    double energy[REF_BLOCK];
+    rc = WMEL_ERR_NO_MEMORY;
+    if (feat && fr && spec) {
+        for (size_t t0 = 0; t0 < nf; t0 += REF_BLOCK) {
+            const size_t nb = nf - t0 < REF_BLOCK ? nf - t0 : REF_BLOCK;
+            ref_frames(fe, x, n, t0, nb, fr);
+            ref_frame_prep(fe, nb, fr, energy);
+            ref_window(fe, nb, fr);
+            ref_spectrum(fe, nb, fr, spec);
+            ref_mel_log(fe, nb, spec, energy, feat + t0 * nc);
+        }
+        rc = ref_normalise(fe, feat, nf, nv);
+        if (rc == WMEL_OK) ref_layout(fe, feat, nf, out, rows, cols);
+    }
+    free(feat);
+    free(fr);
+    free(spec);
+    return rc;
+}

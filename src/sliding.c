@@ -1,0 +1,340 @@
+/*
+ * sliding.c -- the log-Mel features of a sliding audio buffer (samples pushed at the end,
+ * trimmed at the front, as streaming transcribers hold them), bit-identical to
+ * wmel_log_mel() of the buffer's current samples, at the cost of the new audio.
+ *
+ * Frame i of a buffer of n samples is centred on buffer sample 160 i and reads samples
+ * [160 i - 200, 160 i + 200), reflected at both ends (torch.stft center=True). A frame
+ * with i >= 2 and 160 i + 200 <= n reads no reflection and no padding: its raw log10 mel
+ * depends only on those 400 samples, so it is computed once and kept (the cache) while
+ * it stays such an interior frame. Pushing samples makes new frames interior; trimming
+ * a multiple of 160 samples renumbers the cached frames (frame i becomes frame
+ * i - trim / 160) and drops the ones that now touch the start. Trimming any other
+ * count moves every frame centre off the cached grid: the cache is dropped and the
+ * next call recomputes the buffer (counted in wmel_sliding_stats).
+ *
+ * features() computes, on the calling thread, the frames that became interior since the
+ * last call, the two first frames (start reflection), the frames that reach the end of
+ * the samples (end reflection, padding), and fills the frames that read only padding
+ * zeros with the kernel's value for silence; then one pass writes the cached columns
+ * and normalises (max - 8, (x + 4) / 4) with the max of the per-frame maxima, which is
+ * kept as frames come and go. Every frame goes through the ctx's kernel by the frame
+ * driver's own block loop (frames.c), so the values are those of the offline call.
+ */
+#include "internal.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MIN_FRAMES 256   /* smallest cache, in frames */
+#define MIN_SAMPLES 16000
+
+struct wmel_sliding {
+    wmel_ctx *ctx;
+    size_t rows;
+    float *pcm;             /* samples [p_off, p_off + p_len) of pcm[p_cap] */
+    size_t p_off, p_len, p_cap;
+    float *cache;           /* [rows][c_cap]: column c_off + j is frame c_first + j */
+    float *fmax;            /* [c_cap]: each cached frame's largest value */
+    size_t c_cap, c_off, c_first, c_n;
+    float cmax;             /* largest value of the cached frames */
+    int cmax_stale;         /* the frame holding cmax was dropped: rescan fmax */
+    int silence_ok;         /* the kernel gives WMEL_LOG_FLOOR_LOG10 on silence */
+    void *work;             /* WMEL_RAW_WORK_BYTES */
+    wmel_sliding_stats stats;
+};
+
+static void stats_bytes(wmel_sliding *b)
+{
+    b->stats.bytes = sizeof *b + b->p_cap * sizeof(float) +
+                     b->c_cap * (b->rows + 1) * sizeof(float) + WMEL_RAW_WORK_BYTES;
+}
+
+void wmel_sliding_destroy(wmel_sliding *b)
+{
+    if (!b) return;
+    free(b->pcm);
+    free(b->cache);
+    free(b->fmax);
+    wmel__aligned_free(b->work);
+    free(b);
+}
+
+wmel_sliding *wmel_sliding_create(wmel_ctx *ctx, int *status)
+{
+    int st = WMEL_OK;
+    wmel_sliding *b = NULL;
+    if (!ctx) {
+        st = WMEL_ERR_NULL_POINTER;
+    } else if (ctx->params.smooth != WMEL_SMOOTH_NONE || ctx->fe) {
+        st = WMEL_ERR_INVALID_ARG; /* Whisper's geometry only, unsmoothed */
+    } else {
+        b = calloc(1, sizeof *b);
+        if (b) b->work = wmel__aligned_alloc(WMEL_RAW_WORK_BYTES);
+        if (!b || !b->work) st = WMEL_ERR_NO_MEMORY;
+    }
+    if (st == WMEL_OK) {
+        b->ctx = ctx;
+        b->rows = (size_t)ctx->params.n_mels;
+        b->c_first = 2;
+        b->cmax = -1e30f;
+        /* One frame of silence through the kernel itself: when it gives the floor (as
+           the frame driver writes for a block of silence without the kernel), frames
+           that read only padding zeros are filled, not computed. */
+        float *zero = calloc(WMEL_N_FFT, sizeof(float)), col[WMEL_MAX_MELS];
+        int bad = 0;
+        if (!zero) {
+            st = WMEL_ERR_NO_MEMORY;
+        } else {
+            ctx->block(&ctx->plan, zero, 1, col, 1, (char *)b->work, &bad);
+            b->silence_ok = !bad;
+            for (size_t m = 0; m < b->rows; m++)
+                if (col[m] != WMEL_LOG_FLOOR_LOG10) b->silence_ok = 0;
+            free(zero);
+        }
+        stats_bytes(b);
+    }
+    if (st != WMEL_OK) {
+        wmel_sliding_destroy(b);
+        b = NULL;
+    }
+    if (status) *status = st;
+    return b;
+}
+
+size_t wmel_sliding_length(const wmel_sliding *b) { return b ? b->p_len : 0; }
+
+const float *wmel_sliding_samples(const wmel_sliding *b)
+{
+    return b && b->pcm ? b->pcm + b->p_off : NULL;
+}
+
+int wmel_sliding_stats_get(const wmel_sliding *b, wmel_sliding_stats *out)
+{
+    if (!b || !out) return WMEL_ERR_NULL_POINTER;
+    *out = b->stats;
+    return WMEL_OK;
+}
+
+/* 1 when no sample is NaN or Inf (exponent bits all ones): integer operations, which
+ * the compiler vectorises, where isfinite() per sample is not. */
+static int all_finite(const float *x, size_t n)
+{
+    const size_t B = 1024;
+    for (size_t i0 = 0; i0 < n; i0 += B) {
+        size_t e = n - i0 < B ? n - i0 : B;
+        uint32_t bad = 0;
+        for (size_t i = 0; i < e; i++) {
+            uint32_t u;
+            memcpy(&u, x + i0 + i, sizeof u);
+            bad |= (uint32_t)((u & 0x7f800000u) == 0x7f800000u);
+        }
+        if (bad) return 0;
+    }
+    return 1;
+}
+
+int wmel_sliding_push(wmel_sliding *b, const float *pcm, size_t n)
+{
+    if (!b || (!pcm && n)) return WMEL_ERR_NULL_POINTER;
+    if (n == 0) return WMEL_OK;
+    if (!all_finite(pcm, n)) return WMEL_ERR_NOT_FINITE;
+    if (n > SIZE_MAX / 4 / sizeof(float) - b->p_len) return WMEL_ERR_OVERFLOW;
+    size_t need = b->p_len + n;
+    if (b->p_off + need > b->p_cap) {
+        if (need <= b->p_cap - b->p_cap / 4) { /* reclaim the trimmed front: a quarter or
+                                                     more stays free, so moves are rare */
+            memmove(b->pcm, b->pcm + b->p_off, b->p_len * sizeof(float));
+        } else {
+            size_t cap = need + need / 2 > MIN_SAMPLES ? need + need / 2 : MIN_SAMPLES;
+            float *np = malloc(cap * sizeof(float));
+            if (!np) return WMEL_ERR_NO_MEMORY;
+            if (b->p_len) memcpy(np, b->pcm + b->p_off, b->p_len * sizeof(float));
+            free(b->pcm);
+            b->pcm = np;
+            b->p_cap = cap;
+            stats_bytes(b);
+        }
+        b->p_off = 0;
+    }
+    memcpy(b->pcm + b->p_off + b->p_len, pcm, n * sizeof(float));
+    b->p_len += n;
+    return WMEL_OK;
+}
+
+/* Drops the first k cached frames. */
+static void cache_drop(wmel_sliding *b, size_t k)
+{
+    if (k > b->c_n) k = b->c_n;
+    for (size_t j = 0; j < k && !b->cmax_stale; j++)
+        if (b->fmax[b->c_off + j] >= b->cmax) b->cmax_stale = 1;
+    b->c_off += k;
+    b->c_first += k;
+    b->c_n -= k;
+    if (b->c_n == 0) {
+        b->c_off = 0;
+        b->c_first = 2;
+        b->cmax = -1e30f;
+        b->cmax_stale = 0;
+    }
+}
+
+int wmel_sliding_trim(wmel_sliding *b, size_t n)
+{
+    if (!b) return WMEL_ERR_NULL_POINTER;
+    if (n > b->p_len) return WMEL_ERR_INVALID_ARG;
+    if (n == 0) return WMEL_OK;
+    b->p_off += n;
+    b->p_len -= n;
+    if (b->p_len == 0) b->p_off = 0;
+    if (n % WMEL_HOP) { /* a new frame grid: nothing cached is on it */
+        if (b->c_n) b->stats.regrids++;
+        cache_drop(b, b->c_n);
+        return WMEL_OK;
+    }
+    size_t d = n / WMEL_HOP;
+    /* cached frame i becomes frame i - d; those now below 2 touch the start */
+    if (b->c_first < d + 2) cache_drop(b, d + 2 - b->c_first);
+    if (b->c_n) b->c_first -= d;
+    return WMEL_OK;
+}
+
+/* Room in the cache for `frames` columns from c_off on. */
+static int cache_room(wmel_sliding *b, size_t frames)
+{
+    if (b->c_off + frames <= b->c_cap) return WMEL_OK;
+    const size_t rows = b->rows;
+    if (frames <= b->c_cap - b->c_cap / 4) { /* reclaim the dropped front in place */
+        for (size_t m = 0; m < rows; m++)
+            memmove(b->cache + m * b->c_cap, b->cache + m * b->c_cap + b->c_off,
+                    b->c_n * sizeof(float));
+        memmove(b->fmax, b->fmax + b->c_off, b->c_n * sizeof(float));
+        b->c_off = 0;
+        return WMEL_OK;
+    }
+    if (frames > SIZE_MAX / 4 / sizeof(float) / (rows + 1)) return WMEL_ERR_OVERFLOW;
+    size_t cap = frames + frames / 2 > MIN_FRAMES ? frames + frames / 2 : MIN_FRAMES;
+    float *nc = malloc(rows * cap * sizeof(float)), *nm = malloc(cap * sizeof(float));
+    if (!nc || !nm) {
+        free(nc);
+        free(nm);
+        return WMEL_ERR_NO_MEMORY;
+    }
+    for (size_t m = 0; m < rows && b->c_n; m++)
+        memcpy(nc + m * cap, b->cache + m * b->c_cap + b->c_off, b->c_n * sizeof(float));
+    if (b->c_n) memcpy(nm, b->fmax + b->c_off, b->c_n * sizeof(float));
+    free(b->cache);
+    free(b->fmax);
+    b->cache = nc;
+    b->fmax = nm;
+    b->c_cap = cap;
+    b->c_off = 0;
+    stats_bytes(b);
+    return WMEL_OK;
+}
+
+/* Brings the cache to the interior frames [2, end). */
+static int cache_extend(wmel_sliding *b, const wmel_signal *sig, size_t end)
+{
+    if (end <= b->c_first + b->c_n) return WMEL_OK;
+    size_t f0 = b->c_first + b->c_n, nf = end - f0;
+    int rc = cache_room(b, b->c_n + nf);
+    if (rc) return rc;
+    float *o = b->cache + b->c_off + b->c_n, mx;
+    rc = wmel__raw_frames_here(b->ctx, sig, f0, nf, o, b->c_cap, b->work, &mx);
+    if (rc) return rc;
+    float *fm = b->fmax + b->c_off + b->c_n;
+    for (size_t t = 0; t < nf; t++) fm[t] = -1e30f;
+    for (size_t m = 0; m < b->rows; m++) {
+        const float *r = o + m * b->c_cap;
+        for (size_t t = 0; t < nf; t++)
+            if (r[t] > fm[t]) fm[t] = r[t];
+    }
+    if (!b->cmax_stale)
+        for (size_t t = 0; t < nf; t++)
+            if (fm[t] > b->cmax) b->cmax = fm[t];
+    b->c_n += nf;
+    b->stats.frames_computed += nf;
+    return WMEL_OK;
+}
+
+size_t wmel_sliding_n_frames(const wmel_sliding *b, size_t padding)
+{
+    return b ? wmel_n_frames(b->p_len, padding) : 0;
+}
+
+int wmel_sliding_features(wmel_sliding *b, size_t padding, float *out, size_t out_len)
+{
+    if (!b || !out) return WMEL_ERR_NULL_POINTER;
+    const size_t n = b->p_len, rows = b->rows;
+    if (padding > SIZE_MAX / 4 - n) return WMEL_ERR_OVERFLOW;
+    if (n + padding <= WMEL_PAD) return WMEL_ERR_TOO_SHORT;
+    const size_t F = wmel_n_frames(n, padding);
+    if (F > SIZE_MAX / sizeof(float) / rows) return WMEL_ERR_OVERFLOW;
+    if (out_len < rows * F) return WMEL_ERR_BUFFER_TOO_SMALL;
+    const float *x = b->pcm ? b->pcm + b->p_off : NULL;
+    if (wmel__overlap(out, out_len * sizeof(float), x, n * sizeof(float)))
+        return WMEL_ERR_INVALID_ARG;
+    wmel_signal sig = {x, NULL, n, padding};
+
+    /* interior frames [2, I): 160 i + 200 <= n */
+    const size_t I = n >= WMEL_PAD ? (n - WMEL_PAD) / WMEL_HOP + 1 : 0;
+    int rc = cache_extend(b, &sig, I);
+    if (rc) return rc;
+    if (b->cmax_stale) {
+        b->cmax = -1e30f;
+        for (size_t j = 0; j < b->c_n; j++)
+            if (b->fmax[b->c_off + j] > b->cmax) b->cmax = b->fmax[b->c_off + j];
+        b->cmax_stale = 0;
+    }
+    /* edges: [0, lo_end) reflect at the start; [hi, z0) reach the end; [z0, F) silence */
+    const size_t lo_end = F < 2 ? F : 2;
+    const size_t hi = I > lo_end ? I : lo_end;
+    size_t z0 = F;
+    if (b->silence_ok && padding > WMEL_N_FFT) {
+        /* frame i reads only zeros when 160 i - 200 >= n and its reflection at the end of
+           the padded signal (N = n + padding) stays at or past n: 160 i + 199 <= 2 N - 2 - n */
+        const size_t zs = (n + WMEL_PAD + WMEL_HOP - 1) / WMEL_HOP, N = n + padding;
+        /* the first condition holds from zs on, the second up to some frame: both hold
+           for [zs, F) when they hold for the last frame */
+        if (zs < F && (F - 1) * WMEL_HOP + WMEL_PAD - 1 <= 2 * N - 2 - n) z0 = zs > hi ? zs : hi;
+    }
+    float emax = -1e30f, mx;
+    rc = wmel__raw_frames_here(b->ctx, &sig, 0, lo_end, out, F, b->work, &mx);
+    if (rc) return rc;
+    if (lo_end && mx > emax) emax = mx;
+    if (z0 > hi) {
+        rc = wmel__raw_frames_here(b->ctx, &sig, hi, z0 - hi, out + hi, F, b->work, &mx);
+        if (rc) return rc;
+        if (mx > emax) emax = mx;
+    }
+    if (z0 < F) {
+        for (size_t m = 0; m < rows; m++)
+            for (size_t t = z0; t < F; t++) out[m * F + t] = WMEL_LOG_FLOOR_LOG10;
+        if (WMEL_LOG_FLOOR_LOG10 > emax) emax = WMEL_LOG_FLOOR_LOG10;
+    }
+    b->stats.frames_computed += lo_end + (z0 - hi);
+    b->stats.calls++;
+
+    /* the cached columns, normalised on the way when the ctx normalises */
+    const size_t c0 = b->c_off, cn = b->c_n;
+    const float gmax = b->cmax > emax && cn ? b->cmax : emax;
+    if (b->ctx->params.norm == WMEL_NORM_WHOLE) {
+        const float lo = gmax - 8.0f;
+        for (size_t m = 0; m < rows; m++) {
+            float *o = out + m * F;
+            const float *c = b->cache + m * b->c_cap + c0;
+            for (size_t t = 0; t < cn; t++) {
+                float v = c[t] < lo ? lo : c[t];
+                o[2 + t] = (v + 4.0f) * 0.25f; /* wmel_normalize() */
+            }
+            b->ctx->kernel->normalize(o, lo_end, gmax);
+            b->ctx->kernel->normalize(o + hi, F - hi, gmax);
+        }
+    } else {
+        for (size_t m = 0; m < rows && cn; m++)
+            memcpy(out + m * F + 2, b->cache + m * b->c_cap + c0, cn * sizeof(float));
+    }
+    return WMEL_OK;
+}

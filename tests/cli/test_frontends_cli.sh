@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# test_frontends_cli.sh -- `wmel mel --frontend` and `wmel batch --frontend`: shapes in the
+# originals' layouts, -v naming the front-end and kernel, one clear usage error per option
+# that does not apply, Whisper's output unchanged, batch items equal to `wmel mel`'s
+# bytes, job.json recording the front-end and refusing another.
+set -u
+: "${WMEL:?}" "${GOLDEN:?}"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+expect_ok() { local d=$1; shift; if "$@" >"$T/out" 2>"$T/err"; then ok; else bad "$d: $(cat "$T/err")"; fi; }
+expect_rc() { local d=$1 want=$2; shift 2; "$@" >"$T/out" 2>"$T/err"; local rc=$?
+  if [ "$rc" != "$want" ]; then bad "$d: exit $rc, want $want"; elif [ ! -s "$T/err" ]; then bad "$d: no message";
+  elif [ "$(wc -l <"$T/err")" != 1 ]; then bad "$d: not one line: $(cat "$T/err")"; else ok; fi; }
+shape() { head -c 128 "$1" | tr -d '\0' | grep -ao "'shape': ([0-9, ]*)"; }
+S="$GOLDEN/audio/speech_en.wav" # 111872 samples: 699 Whisper frames
+
+# shapes: nemo (n_mels, n // 160 + 1), kaldi (1 + (n - 400) // 160, n_mels), seamless (ceil / 2, 160)
+expect_ok "nemo" "$WMEL" mel "$S" -o "$T/nemo.npy" --frontend nemo
+[ "$(shape "$T/nemo.npy")" = "'shape': (80, 700)" ] && ok || bad "nemo shape $(shape "$T/nemo.npy")"
+expect_ok "nemo 128 pad_to 16" "$WMEL" mel "$S" -o "$T/nemo128.npy" --frontend nemo --n-mels 128 --pad-to 16
+[ "$(shape "$T/nemo128.npy")" = "'shape': (128, 704)" ] && ok || bad "nemo pad_to shape $(shape "$T/nemo128.npy")"
+expect_ok "nemo legacy" "$WMEL" mel "$S" -o "$T/legacy.npy" --frontend nemo --legacy --normalize none --window hamming
+[ "$(shape "$T/legacy.npy")" = "'shape': (80, 700)" ] && ok || bad "legacy shape"
+expect_ok "kaldi" "$WMEL" mel "$S" -o "$T/kaldi.npy" --frontend kaldi
+[ "$(shape "$T/kaldi.npy")" = "'shape': (697, 80)" ] && ok || bad "kaldi shape $(shape "$T/kaldi.npy")"
+expect_ok "kaldi options" "$WMEL" mel "$S" -o "$T/kaldi2.npy" --frontend kaldi --n-mels 23 --use-energy \
+  --energy-floor 1 --window hann --scale 1 --low-freq 64 --high-freq -400 --threads 1
+[ "$(shape "$T/kaldi2.npy")" = "'shape': (697, 24)" ] && ok || bad "kaldi energy shape $(shape "$T/kaldi2.npy")"
+expect_ok "seamless" "$WMEL" mel "$S" -o "$T/seam.npy" --frontend seamless --backend ref
+[ "$(shape "$T/seam.npy")" = "'shape': (349, 160)" ] && ok || bad "seamless shape $(shape "$T/seam.npy")"
+python3 -c 'import wave, sys
+w = wave.open(sys.argv[1], "wb"); w.setnchannels(1); w.setsampwidth(2); w.setframerate(16000)
+w.writeframes(bytes(range(256)) * 3)' "$T/short.wav" # 384 samples
+expect_ok "kaldi short" "$WMEL" mel "$T/short.wav" -o "$T/short.npy" --frontend kaldi
+[ "$(shape "$T/short.npy")" = "'shape': (0, 80)" ] && ok || bad "kaldi below 400 samples: $(shape "$T/short.npy")"
+expect_ok "nemo short" "$WMEL" mel "$T/short.wav" -o "$T/short.npy" --frontend nemo
+[ "$(shape "$T/short.npy")" = "'shape': (80, 3)" ] && ok || bad "nemo 384 samples: $(shape "$T/short.npy")"
+
+
+# -v names the front-end and the kernel
+expect_ok "-v" "$WMEL" mel "$S" -o "$T/v.npy" --frontend kaldi -v
+grep -q "front-end kaldi" "$T/out" && grep -q "kernel cpu-" "$T/out" && ok || bad "-v: $(cat "$T/out")"
+expect_ok "-v whisper" "$WMEL" mel "$S" -o "$T/w.npy" -v
+grep -q "front-end whisper" "$T/out" && ok || bad "-v whisper: $(cat "$T/out")"
+
+# Whisper: --frontend whisper is the default, byte for byte
+expect_ok "whisper" "$WMEL" mel "$S" -o "$T/w1.npy" --frontend whisper --n-mels 128
+expect_ok "default" "$WMEL" mel "$S" -o "$T/w2.npy" --n-mels 128
+cmp -s "$T/w1.npy" "$T/w2.npy" && ok || bad "--frontend whisper differs from the default"
+
+# options that do not apply: usage errors (exit 2), one line each
+expect_rc "unknown front-end" 2 "$WMEL" mel "$S" -o "$T/x.npy" --frontend mfcc
+expect_rc "legacy on kaldi" 2 "$WMEL" mel "$S" -o "$T/x.npy" --frontend kaldi --legacy
+expect_rc "pad-to on seamless" 2 "$WMEL" mel "$S" -o "$T/x.npy" --frontend seamless --pad-to 16
+expect_rc "energy on nemo" 2 "$WMEL" mel "$S" -o "$T/x.npy" --frontend nemo --use-energy
+expect_rc "povey on nemo" 2 "$WMEL" mel "$S" -o "$T/x.npy" --frontend nemo --window povey
+expect_rc "window on seamless" 2 "$WMEL" mel "$S" -o "$T/x.npy" --frontend seamless --window hann
+expect_rc "per_feature on kaldi" 2 "$WMEL" mel "$S" -o "$T/x.npy" --frontend kaldi --normalize per_feature
+expect_rc "mean_var on nemo" 2 "$WMEL" mel "$S" -o "$T/x.npy" --frontend nemo --normalize mean_var
+expect_rc "normalize on whisper" 2 "$WMEL" mel "$S" -o "$T/x.npy" --normalize none
+expect_rc "padding on nemo" 2 "$WMEL" mel "$S" -o "$T/x.npy" --frontend nemo --padding 100
+expect_rc "norm on kaldi" 2 "$WMEL" mel "$S" -o "$T/x.npy" --frontend kaldi --norm none
+expect_rc "smooth on kaldi" 2 "$WMEL" mel "$S" -o "$T/x.npy" --frontend kaldi --smooth 3x3
+expect_rc "whisper 64 mels" 2 "$WMEL" mel "$S" -o "$T/x.npy" --n-mels 64
+expect_rc "257 mels" 2 "$WMEL" mel "$S" -o "$T/x.npy" --frontend nemo --n-mels 257
+expect_rc "floor without energy" 2 "$WMEL" mel "$S" -o "$T/x.npy" --frontend kaldi --energy-floor 1
+expect_rc "kaldi 200 mels (Kaldi refuses it too)" 1 "$WMEL" mel "$S" -o "$T/x.npy" --frontend kaldi --n-mels 200
+expect_rc "cuda with nemo" 1 "$WMEL" mel "$S" -o "$T/x.npy" --frontend nemo --backend cuda
+[ ! -e "$T/x.npy" ] && ok || bad "a failed run left an output"
+printf 'RIFF$\0\0\0WAVEfmt \20\0\0\0\1\0\1\0\200>\0\0\0}\0\0\2\0\20\0data\0\0\0\0' >"$T/empty.wav"
+expect_rc "empty input" 1 "$WMEL" mel "$T/empty.wav" -o "$T/x.npy" --frontend kaldi
+
+# batch: items equal wmel mel's bytes; job.json records the front-end; another is refused
+cp "$S" "$T/a.wav"
+cp "$GOLDEN/audio/sweep.wav" "$T/b.wav"
+printf 'a.wav\nb.wav\n' >"$T/m.txt"
+expect_ok "batch nemo" "$WMEL" batch "$T/m.txt" -o "$T/bn" --frontend nemo --n-mels 128 -q
+grep -q '"frontend": "nemo"' "$T/bn/job.json" && ok || bad "job.json: $(cat "$T/bn/job.json")"
+tar -xOf "$T/bn/shard-000000.tar" a.npy >"$T/bn_a.npy" 2>/dev/null
+"$WMEL" mel "$S" -o "$T/mel_a.npy" --frontend nemo --n-mels 128 --threads 1
+cmp -s "$T/bn_a.npy" "$T/mel_a.npy" && ok || bad "batch item differs from wmel mel"
+tar -xOf "$T/bn/shard-000000.tar" a.json | grep -q '"frontend": "nemo"' && ok || bad "item json names the front-end"
+expect_ok "batch resume" "$WMEL" batch "$T/m.txt" -o "$T/bn" --frontend nemo --n-mels 128 -q
+expect_rc "batch other front-end" 1 "$WMEL" batch "$T/m.txt" -o "$T/bn" --frontend kaldi -q
+expect_rc "batch other plan" 1 "$WMEL" batch "$T/m.txt" -o "$T/bn" --frontend nemo --n-mels 128 --normalize none -q
+expect_rc "batch pad30 with nemo" 2 "$WMEL" batch "$T/m.txt" -o "$T/bx" --frontend nemo --mode pad30
+expect_ok "batch whisper" "$WMEL" batch "$T/m.txt" -o "$T/bw" -q
+grep -q frontend "$T/bw/job.json" && bad "Whisper's job.json changed" || ok
+expect_rc "batch whisper dir, seamless job" 1 "$WMEL" batch "$T/m.txt" -o "$T/bw" --frontend seamless -q
+grep -q 'frontend "whisper"' "$T/err" && ok || bad "message names whisper: $(cat "$T/err")"
+
+echo "test_frontends_cli: $pass passed, $fail failed"
+[ "$fail" = 0 ]

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# test_inspect.sh -- `wmel inspect` and `wmel compare` from the command line (run by CTest in
+# every build, so under ASan+UBSan too): the page and the stage files are written, usage
+# errors exit 2 with one line, compare finds an injected cell and exits 1 above --tol, a
+# shape it cannot reconcile is named, wmel vs oracle names the stage. numpy is not needed:
+# .npy files are patched with python3's standard library.
+set -u
+WMEL=${WMEL:?set WMEL to the wmel binary}
+GOLDEN=${GOLDEN:?set GOLDEN to ../shared/golden}
+SPEECH="$GOLDEN/audio/speech_en.wav"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+ok() { :; }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+status() { "$@" >"$T/out" 2>"$T/err"; echo $?; }
+
+# inspect: the page, the stage files, the backend's files
+[ "$(status "$WMEL" inspect "$SPEECH" -o "$T/r.html" --stages "$T/st" --backend cpu -q)" = 0 ] || bad "inspect: $(cat "$T/err")"
+for f in samples frames power mel log features cpu/log cpu/features; do
+  [ -s "$T/st/$f.npy" ] || bad "no $f.npy"
+done
+head -c 6 "$T/st/frames.npy" | grep -q NUMPY || bad "frames.npy is not .npy"
+grep -q "'descr': '<f8', 'fortran_order': False, 'shape': (699, 400)" "$T/st/frames.npy" || bad "frames.npy header"
+grep -q "'shape': (201, 699)" "$T/st/power.npy" || bad "power.npy shape"
+grep -q 'W.push({id:"features"' "$T/r.html" || bad "no features picture in the page"
+grep -q 'W.push({id:"b_diff"' "$T/r.html" || bad "no backend difference picture"
+grep -Eiq '(https?:|\b(src|href)\s*=)' "$T/r.html" && bad "the page names a URL or resource"
+# a zoomed span at full resolution
+[ "$(status "$WMEL" inspect "$SPEECH" -o "$T/z.html" --start 1 --duration 0.5 --stages "$T/z")" = 0 ] || bad "zoom: $(cat "$T/err")"
+grep -q "'shape': (80, 50)" "$T/z/log.npy" || bad "zoom: log.npy is not (80, 50)"
+grep -q "50 frames shown of 699" "$T/err" || bad "zoom: not at full resolution: $(cat "$T/err")"
+
+# a long input: decimated, and the page stays under 5 MB (its budget does not grow with
+# the length: an hour measured 4.6 MB, docs/inspect.md)
+python3 - "$SPEECH" "$T/long.wav" <<'EOF'
+import sys, wave
+w = wave.open(sys.argv[1]); d = w.readframes(w.getnframes()); w.close()
+o = wave.open(sys.argv[2], "wb"); o.setnchannels(1); o.setsampwidth(2); o.setframerate(16000)
+o.writeframes((d * (600 * 32000 // len(d) + 1))[:600 * 32000]); o.close()
+EOF
+[ "$(status "$WMEL" inspect "$T/long.wav" -o "$T/long.html")" = 0 ] || bad "10 min: $(cat "$T/err")"
+grep -q "of 60000, decimated" "$T/err" || bad "10 min: not decimated: $(cat "$T/err")"
+[ "$(stat -c %s "$T/long.html")" -le 5000000 ] || bad "10 min: page over 5 MB"
+rm -f "$T/long.wav"
+
+# usage errors: exit 2, one line
+for args in "inspect" "inspect $SPEECH" "inspect $SPEECH -o $T/u.html --frontend nemo" \
+            "inspect $SPEECH -o $T/u.html --start -1" "inspect $SPEECH -o $T/u.html --duration 0" \
+            "inspect $SPEECH -o $T/u.html --start 99" "inspect $SPEECH -o $T/u.html --bogus" \
+            "compare $T/st/log.npy" "compare a.npy b.npy --tol x" "compare a.npy b.npy c.npy" \
+            "compare wmel:$SPEECH oracle:$SPEECH --frontend kaldi"; do
+  # shellcheck disable=SC2086
+  s=$(status "$WMEL" $args)
+  [ "$s" = 2 ] || bad "'$args': exit $s, not 2"
+  [ "$(wc -l < "$T/err")" = 1 ] || bad "'$args': not one line: $(cat "$T/err")"
+  [ -e "$T/u.html" ] && bad "'$args' left a page"
+done
+grep -q "covers: whisper" <("$WMEL" inspect "$SPEECH" -o "$T/u.html" --frontend nemo 2>&1) || bad "no list of front-ends"
+[ "$(status "$WMEL" inspect /nonexistent.wav -o "$T/u.html")" = 1 ] || bad "missing input: not exit 1"
+
+# compare: the injected cell, at (mel 37, frame 412), + 0.25
+"$WMEL" mel "$SPEECH" -o "$T/a.npy" -q || bad "mel"
+python3 - "$T/a.npy" "$T/b.npy" <<'EOF'
+import struct, sys
+d = bytearray(open(sys.argv[1], "rb").read())
+hl = d[8] | d[9] << 8
+at = 10 + hl + 4 * (37 * 699 + 412)
+v, = struct.unpack_from("<f", d, at)
+struct.pack_into("<f", d, at, v + 0.25)
+open(sys.argv[2], "wb").write(d)
+EOF
+[ "$(status "$WMEL" compare "$T/a.npy" "$T/b.npy" --tol 1e-3 -o "$T/c.html")" = 1 ] || bad "injected cell: not exit 1: $(cat "$T/err")"
+grep -Eq "worst cell +frame 412 \(4.120 s\), mel 37 " "$T/out" || bad "worst cell misplaced: $(cat "$T/out")"
+grep -Eq "max \|A-B\| +0.25$" "$T/out" || bad "max not 0.25: $(cat "$T/out")"
+grep -q 'W.push({id:"d"' "$T/c.html" || bad "no difference picture"
+[ "$(status "$WMEL" compare "$T/a.npy" "$T/b.npy" --tol 0.3)" = 0 ] || bad "within --tol 0.3: not exit 0"
+# the report may not replace an input
+[ "$(status "$WMEL" compare "$T/a.npy" "$T/b.npy" -o "$T/b.npy")" = 2 ] || bad "-o = B: not refused"
+head -c 6 "$T/b.npy" | grep -q NUMPY || bad "-o = B: B replaced"
+# a shape it cannot reconcile: both named
+"$WMEL" mel "$SPEECH" -o "$T/p.npy" --padding 16000 -q
+[ "$(status "$WMEL" compare "$T/a.npy" "$T/p.npy")" = 2 ] || bad "shapes: not exit 2"
+grep -q "(80, 699)" "$T/err" && grep -q "(80, 799)" "$T/err" || bad "shapes not named: $(cat "$T/err")"
+# wmel vs the float64 oracle: within 5e-7, the stage named
+[ "$(status "$WMEL" compare "wmel:$SPEECH" "oracle:$SPEECH" --tol 5e-7 --backend cpu)" = 0 ] || bad "wmel vs oracle: $(cat "$T/out" "$T/err")"
+grep -q "comes from the spectral stages up to log" "$T/out" || bad "stage not named: $(cat "$T/out")"
+# an IMPL the command does not compute goes to python3 -m wmel.compare, and says so
+WMEL_PYTHON=/nonexistent/python "$WMEL" compare "hf:$SPEECH" "oracle:$SPEECH" >"$T/out" 2>"$T/err"
+s=$?
+[ "$s" = 2 ] || bad "delegation failure: exit $s"
+grep -q "handing over to /nonexistent/python -m wmel.compare" "$T/err" || bad "delegation not said: $(cat "$T/err")"
+
+if [ "$fails" -gt 0 ]; then echo "test_inspect: $fails failure(s)"; exit 1; fi
+echo "test_inspect: ok"

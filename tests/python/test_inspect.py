@@ -1,0 +1,325 @@
+"""test_inspect.py -- `wmel inspect` and `wmel compare` / `python -m wmel.compare`.
+
+Stage dumps (--stages) consistent with each other and with numpy; compare finds an
+injected single-cell error where it is and as large as it is; conventions aligned and
+said; the originals' known differences (openai float32, HF's 30 s) reported as such; the
+report renders in headless Chromium from disk with no network, with the expected numbers
+of pictures, axes and colour bars, and a screenshot that is not blank.
+
+The wmel command: $WMEL_CLI, else build/wmel (make build); tests that need it skip when
+it is absent.
+"""
+import os
+import pathlib
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import zlib
+
+import numpy as np
+import pytest
+
+import wmel
+from wmel import compare as wc
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SPEECH = ROOT / "data" / "speech_en.wav"
+CLI = pathlib.Path(os.environ.get("WMEL_CLI", ROOT / "build" / "wmel"))
+
+# Thresholds, each with where it comes from.
+POWER_REL = 1e-9        # direct double DFT vs numpy's pocketfft in double: ~1e-13 seen
+MEL_REL = 1e-10         # float64 filters (C's plan vs numpy's formula) @ the same power
+EXACT = 1e-15           # the same double operations in numpy and C
+FEATURES_VS_MEL = 5e-7  # wmel mel (float32 CPU) vs the float64 features: 1.45e-7 measured
+LOG_CPU_VS_REF = 4e-6   # the CPU backend's raw log10 vs float64: 1.0e-6 measured
+OPENAI_VS_ORACLE = 7.2e-5  # openai-whisper's float32 log-Mel vs float64 (README's figure)
+
+
+def need_cli():
+    if not CLI.exists():
+        pytest.skip(f"no wmel command at {CLI} (make build, or set WMEL_CLI)")
+    return str(CLI)
+
+
+def run(*args, **kw):
+    return subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=300, **kw)
+
+
+@pytest.fixture(scope="module")
+def stages(tmp_path_factory):
+    cli = need_cli()
+    d = tmp_path_factory.mktemp("stages")
+    r = run(cli, "inspect", SPEECH, "-o", d / "r.html", "--stages", d / "st", "--backend", "cpu", "-q")
+    assert r.returncode == 0, r.stderr
+    return d
+
+
+def test_stage_dumps_consistent_with_numpy(stages):
+    st = stages / "st"
+    x = np.load(st / "samples.npy")
+    np.testing.assert_array_equal(x, wmel.load_audio(str(SPEECH)))
+    frames, power, mel = np.load(st / "frames.npy"), np.load(st / "power.npy"), np.load(st / "mel.npy")
+    log, feats = np.load(st / "log.npy"), np.load(st / "features.npy")
+    n_frames = x.shape[0] // 160
+    assert frames.shape == (n_frames, 400) and frames.dtype == np.float64
+    assert power.shape == (201, n_frames) and mel.shape == log.shape == feats.shape == (80, n_frames)
+    # frames = reflect-padded samples x periodic Hann
+    xp = np.pad(x.astype(np.float64), 200, mode="reflect")
+    win = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(400) / 400)
+    want = xp[np.arange(n_frames)[:, None] * 160 + np.arange(400)] * win
+    assert np.abs(frames - want).max() <= EXACT
+    # power = |rfft(frames)|^2
+    p = np.abs(np.fft.rfft(frames, axis=1)).T ** 2
+    assert (np.abs(power - p) / np.maximum(p, 1e-30)).max() < POWER_REL
+    # mel = filters @ power
+    from wmel._npref import slaney_mel_filters
+    m = slaney_mel_filters(16000, 400, 80) @ power
+    assert (np.abs(mel - m) / np.maximum(m, 1e-30)).max() < MEL_REL
+    # log = log10(max(mel, 1e-10)); features = normalised log
+    assert np.abs(log - np.log10(np.maximum(mel, 1e-10))).max() <= EXACT
+    f = (np.maximum(log, log.max() - 8.0) + 4.0) / 4.0
+    assert np.abs(feats - f).max() <= EXACT
+    # and the features equal `wmel mel` within the float32 backend's error
+    r = run(CLI, "mel", SPEECH, "-o", stages / "m.npy", "--backend", "cpu")
+    assert r.returncode == 0, r.stderr
+    assert np.abs(np.load(stages / "m.npy") - feats).max() < FEATURES_VS_MEL
+    # the backend's own dumps: its raw log and its features
+    cl, cf = np.load(st / "cpu" / "log.npy"), np.load(st / "cpu" / "features.npy")
+    assert np.abs(cl - log).max() < LOG_CPU_VS_REF
+    np.testing.assert_array_equal(cf, np.load(stages / "m.npy"))
+
+
+def test_stage_span_and_oracle_in_python(tmp_path):
+    """--start/--duration writes the span's frames, which equal the whole clip's; the
+    Python oracle (numpy) equals the C one."""
+    cli = need_cli()
+    r = run(cli, "inspect", SPEECH, "-o", tmp_path / "z.html", "--stages", tmp_path / "z",
+            "--start", "2", "--duration", "1.5", "-q")
+    assert r.returncode == 0, r.stderr
+    log = np.load(tmp_path / "z" / "log.npy")
+    assert log.shape == (80, 150)
+    st = wc.oracle_stages(wmel.load_audio(str(SPEECH)), 80)
+    assert np.abs(log - st["log"][:, 200:350]).max() < 1e-12
+    assert np.abs(np.load(tmp_path / "z" / "features.npy") - st["features"][:, 200:350]).max() < 1e-12
+
+
+def _save_features(path, a):
+    np.save(path, a.astype(np.float32))
+    return path
+
+
+def test_compare_finds_an_injected_cell(tmp_path):
+    a = wmel.log_mel_spectrogram(wmel.load_audio(str(SPEECH)))
+    b = a.copy()
+    b[37, 412] += 0.25
+    pa, pb = _save_features(tmp_path / "a.npy", a), _save_features(tmp_path / "b.npy", b)
+    outs = [("python", [sys.executable, "-m", "wmel.compare"])]
+    if CLI.exists():
+        outs.append(("cli", [str(CLI), "compare"]))
+    for name, cmd in outs:
+        r = run(*cmd, pa, pb, "--tol", "1e-3")
+        assert r.returncode == 1, (name, r.stdout, r.stderr)
+        assert re.search(r"worst cell\s+frame 412 \(4\.120 s\), mel 37 \(\d+ Hz\)", r.stdout), (name, r.stdout)
+        mx = float(re.search(r"max \|A-B\|\s+(\S+)", r.stdout).group(1))
+        assert abs(mx - 0.25) < 1e-6, (name, mx)
+        assert re.search(r"above tol\s+0\.0018 % of 55920 cells", r.stdout), (name, r.stdout)  # 1 cell
+        assert "per-frame max  frame 412 (4.12 s) 0.25" in r.stdout
+        r = run(*cmd, pa, pb, "--tol", "0.3")
+        assert r.returncode == 0, (name, r.stdout, r.stderr)
+
+
+def test_compare_aligns_conventions(tmp_path):
+    """Transposed layout, an extra last frame, natural-log raw values, int16-range input:
+    each aligned and said, and then equal to the oracle within float32 rounding."""
+    x = wmel.load_audio(str(SPEECH))
+    st = wc.oracle_stages(x, 80)
+    feats = st["features"]
+    # (n_frames, n_mels) with an extra frame, raw natural log of an int16-range signal
+    xs = x.astype(np.float64) * 32768.0
+    s16 = wc.oracle_stages(xs, 80)
+    raw_ln = np.log(np.maximum(s16["mel"], 1e-10))
+    extra = np.concatenate([raw_ln, raw_ln[:, -1:]], axis=1).T
+    pa, pb = tmp_path / "feats.npy", tmp_path / "odd.npy"
+    np.save(pa, feats)
+    np.save(pb, extra)
+    r = run(sys.executable, "-m", "wmel.compare", pa, pb, "--tol", "1e-6")
+    assert r.returncode == 0, r.stdout + r.stderr
+    for said in ("transposed (n_frames, n_mels)", "one frame more", "natural log -> log10",
+                 "int16-range input", "raw log10 -> normalised"):
+        assert said in r.stdout, (said, r.stdout)
+    if CLI.exists():
+        r2 = run(CLI, "compare", pa, pb, "--tol", "1e-6")
+        assert r2.returncode == 0, r2.stdout + r2.stderr
+        for said in ("transposed (n_frames, n_mels)", "one frame more", "natural log -> log10",
+                     "int16-range input", "raw log10 -> normalised"):
+            assert said in r2.stdout, (said, r2.stdout)
+
+
+def test_compare_refuses_irreconcilable_shapes(tmp_path):
+    a = np.zeros((80, 699), np.float32)
+    b = np.zeros((80, 500), np.float32)
+    np.save(tmp_path / "a.npy", a)
+    np.save(tmp_path / "b.npy", b)
+    cmds = [[sys.executable, "-m", "wmel.compare"]] + ([[str(CLI), "compare"]] if CLI.exists() else [])
+    for cmd in cmds:
+        r = run(*cmd, tmp_path / "a.npy", tmp_path / "b.npy")
+        assert r.returncode == 2
+        assert "(80, 699)" in r.stderr and "(80, 500)" in r.stderr, r.stderr
+
+
+def test_compare_wmel_vs_oracle_names_the_stage():
+    r = run(sys.executable, "-m", "wmel.compare", f"wmel:{SPEECH}", f"oracle:{SPEECH}", "--tol", "1e-6")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "comes from the spectral stages up to log" in r.stdout
+    assert "float32 rounding only" in r.stdout
+
+
+def test_compare_unknown_and_absent_implementations():
+    r = run(sys.executable, "-m", "wmel.compare", "nosuch:x.wav", f"oracle:{SPEECH}")
+    assert r.returncode == 2 and "no such file" in r.stderr
+    r = run(sys.executable, "-m", "wmel.compare", f"nemo:{SPEECH}", f"oracle:{SPEECH}")
+    assert r.returncode == 2 and ("not installed" in r.stderr or "front-end of its own" in r.stderr)
+    r = run(sys.executable, "-m", "wmel.compare", f"wmel:{SPEECH}", f"oracle:{SPEECH}", "--frontend", "nemo")
+    assert r.returncode == 2 and "covers whisper" in r.stderr
+
+
+def test_openai_float32_reported_within_its_bound():
+    pytest.importorskip("torch")
+    pytest.importorskip("whisper")
+    r = run(sys.executable, "-m", "wmel.compare", f"openai:{SPEECH}", f"oracle:{SPEECH}",
+            "--tol", str(OPENAI_VS_ORACLE))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "none needed" in r.stdout
+
+
+def test_hf_30s_convention_reported():
+    pytest.importorskip("transformers")
+    # float32 STFT with torch installed (openai's figure), float64 numpy without
+    r = run(sys.executable, "-m", "wmel.compare", f"hf:{SPEECH}", f"oracle:{SPEECH}",
+            "--tol", str(OPENAI_VS_ORACLE))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "A has 3000 frames: the audio padded to 30 s before the STFT (HF's" in r.stdout
+
+
+# ---------------------------------------------------------------------------- the browser
+
+def _png_pixels(path):
+    """(width, height, rows of RGB(A) bytes) of an 8-bit PNG, decoded with zlib only."""
+    data = pathlib.Path(path).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, w = 8, b"", 0
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
+            assert depth == 8 and ctype in (2, 6)
+            bpp = 3 if ctype == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    raw = zlib.decompress(idat)
+    stride = w * bpp
+    rows, prev = [], bytearray(stride)
+    for y in range(h):
+        f = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+            if f == 1:
+                line[i] = (line[i] + a) & 255
+            elif f == 2:
+                line[i] = (line[i] + b) & 255
+            elif f == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        prev = line
+    return w, h, bpp, rows
+
+
+def _chromium():
+    for c in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(c):
+            return c
+    return None
+
+
+# No network: every host resolves to nothing and the proxy is a closed port.
+NO_NET = ["--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=127.0.0.1:9",
+          "--proxy-bypass-list=<-loopback>"]
+
+
+def _browser(page, extra):
+    cmd = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+           "--disable-extensions", "--disable-background-networking", *NO_NET, *extra,
+           page.as_uri()]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=90)
+
+
+def test_report_renders_in_chromium(tmp_path):
+    cli = need_cli()
+    if not _chromium():
+        pytest.skip("no chromium (apt-get install chromium)")
+    page = tmp_path / "inspect.html"
+    r = run(cli, "inspect", SPEECH, "-o", page, "--backend", "cpu", "-q")
+    assert r.returncode == 0, r.stderr
+    cpage = tmp_path / "compare.html"
+    r = run(cli, "compare", f"wmel:{SPEECH}", f"oracle:{SPEECH}", "-o", cpage, "-q")
+    assert r.returncode == 0, r.stderr
+    html = page.read_text()
+    # self-contained: nothing names another resource
+    assert not re.search(r"(?i)(https?:|\b(src|href|action)\s*=|@import|url\()", html)
+    # inspect: the waveform and six stages (3 axes and a colour bar each), and the
+    # backend's log, features and difference (the same); compare: A, B and A - B
+    for p, want in ((page, (10, 2 + 9 * 3, 9)), (cpage, (3, 9, 3))):
+        dom = _browser(p, ["--virtual-time-budget=20000", "--dump-dom"]).stdout
+        body = re.search(r"<body([^>]*)>", dom)
+        assert body, dom[:500]
+        attrs = dict(re.findall(r'data-([a-z-]+)="([^"]*)"', body.group(1)))
+        assert attrs.get("rendered") == "1", attrs
+        got = (int(attrs["pictures"]), int(attrs["axes"]), int(attrs["colourbars"]))
+        assert got == want, (p.name, got, want)
+        assert "http" not in " ".join(re.findall(r'(?:src|href)="([^"]*)"', dom))
+    shot = tmp_path / "shot.png"
+    r = _browser(page, ["--window-size=1150,1000", f"--screenshot={shot}"])
+    assert shot.exists(), r.stderr[-2000:]
+    w, h, bpp, rows = _png_pixels(shot)
+    assert (w, h) == (1150, 1000)
+    colours, inked = set(), 0
+    for y in range(0, h, 4):
+        row = rows[y]
+        for x in range(0, w, 4):
+            px = row[x * bpp:x * bpp + 3]
+            colours.add(px)
+            inked += px != b"\xff\xff\xff"
+    total = ((h + 3) // 4) * ((w + 3) // 4)
+    assert len(colours) > 200, len(colours)        # spectrograms, not a flat page
+    assert 0.15 < inked / total < 0.95, inked / total
+
+
+def test_npz_and_pt_sources(tmp_path):
+    a = wmel.log_mel_spectrogram(wmel.load_audio(str(SPEECH)))
+    np.save(tmp_path / "a.npy", a)
+    np.savez(tmp_path / "z.npz", feats=a, other=a[:10])
+    r = run(sys.executable, "-m", "wmel.compare", f"{tmp_path / 'z.npz'}:feats", tmp_path / "a.npy", "--tol", "0")
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = run(sys.executable, "-m", "wmel.compare", tmp_path / "z.npz", tmp_path / "a.npy")
+    assert r.returncode == 2 and "name one as" in r.stderr
+    if CLI.exists():  # the command hands .npz to the module and says so
+        r = run(CLI, "compare", f"{tmp_path / 'z.npz'}:feats", tmp_path / "a.npy", "--tol", "0",
+                env={**os.environ, "WMEL_PYTHON": sys.executable})
+        assert r.returncode == 0 and "handing over to" in r.stderr, r.stdout + r.stderr
+    try:
+        import torch
+    except ImportError:
+        return
+    torch.save(torch.from_numpy(a).T.contiguous(), tmp_path / "t.pt")
+    r = run(sys.executable, "-m", "wmel.compare", tmp_path / "t.pt", tmp_path / "a.npy", "--tol", "0")
+    assert r.returncode == 0 and "transposed" in r.stdout, r.stdout + r.stderr

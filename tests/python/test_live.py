@@ -1,0 +1,246 @@
+"""wmel.Stream and wmel.SlidingBuffer against the offline functions on the same samples,
+bit for bit (array_equal: the same kernels on the same frames), under seeded random push
+sizes (1 sample to several seconds) and random trims, on the goldens and on noise."""
+import os
+import threading
+
+import numpy as np
+import pytest
+
+import wmel
+from wmel import _wmel
+
+GOLDEN = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "golden", "audio")
+CLIPS = ["speech_en.wav", "pink_noise.wav", "silence.wav", "clipped.wav", "sweep.wav"]
+
+
+def _clip(name):
+    path = os.path.join(GOLDEN, name)
+    if not os.path.exists(path):
+        pytest.skip(f"golden {path} not found")
+    return wmel.load_audio(path)
+
+
+def _noise(n, seed):
+    rng = np.random.default_rng(seed)
+    x = (rng.standard_normal(n) * 0.1).astype(np.float32)
+    x[n // 5:n // 5 + 30000] = 0.0  # digital silence inside
+    x[n - n // 7:] = 0.0            # and at the end
+    return x
+
+
+def _push_size(rng):
+    return int(rng.choice([rng.integers(1, 11), rng.integers(1, 401), rng.integers(1, 4001),
+                           16000, rng.integers(1, 64001)]))
+
+
+_raw = {}
+
+
+def _offline_raw(x, n_mels, padding=0):
+    ctx = _raw.setdefault(n_mels, _wmel.Ctx(n_mels=n_mels, norm=_wmel.NORM_NONE))
+    out = np.empty((n_mels, _wmel.n_frames(len(x), padding)), np.float32)
+    ctx.log_mel(np.ascontiguousarray(x, np.float32), padding, out)
+    return out
+
+
+def _session(x, n_mels, seed, max_buf=15 * 16000):
+    rng = np.random.default_rng(seed)
+    buf = wmel.SlidingBuffer(n_mels=n_mels)
+    start = pos = 0
+    checked = 0
+    while pos < len(x):
+        k = min(_push_size(rng), len(x) - pos)
+        buf.push(x[pos:pos + k])
+        pos += k
+        n = pos - start
+        if n > max_buf or rng.integers(8) == 0:
+            t = n - max_buf // 2 if n > max_buf else int(rng.integers(n + 1))
+            if rng.integers(5):
+                t -= t % 160
+            buf.trim(t)
+            start += t
+        assert len(buf) == pos - start
+        if rng.integers(3) == 0:
+            continue
+        padding = int(rng.choice([0, 0, 0, rng.integers(1000), wmel.N_SAMPLES]))
+        held = x[start:pos]
+        if len(held) + padding <= 200:
+            with pytest.raises(ValueError):
+                buf.features(padding)
+            continue
+        got = buf.features(padding)
+        ref = wmel.log_mel_spectrogram(held, n_mels, padding)
+        assert got.shape == ref.shape and np.array_equal(got, ref), (seed, len(held), padding)
+        checked += 1
+    assert checked > 0
+    return buf
+
+
+@pytest.mark.parametrize("name", CLIPS)
+def test_sliding_goldens(name):
+    x = _clip(name)
+    for seed in range(3):
+        _session(x, 80, seed)
+    _session(x, 128, 7)
+
+
+def test_sliding_noise_and_windows():
+    x = _noise(60 * 16000, 1)
+    for seed in range(2):
+        _session(x, 80, 10 + seed)
+    buf = _session(x, 80, 20, max_buf=60 * 16000)
+    held = buf.audio
+    assert np.array_equal(held, x[len(x) - len(held):])
+    got = buf.windows()
+    ref = list(wmel.windows(held))
+    assert len(got) == len(ref) == -(-(len(held) // 160) // 3000)
+    for (gw, gn), (rw, rn) in zip(got, ref):
+        assert gn == rn and np.array_equal(gw, rw)
+
+
+def test_sliding_work_follows_new_audio():
+    x = _noise(40 * 16000, 2)
+    buf = wmel.SlidingBuffer()
+    buf.push(x[:15 * 16000])
+    buf.features()
+    s0 = buf.stats["frames_computed"]
+    for i in range(15, 40):
+        buf.push(x[i * 16000:(i + 1) * 16000])
+        if len(buf) > 15 * 16000:
+            buf.trim(len(buf) - 10 * 16000)  # whole seconds: multiples of 160
+        buf.features()
+        s1 = buf.stats["frames_computed"]
+        assert s1 - s0 <= 100 + 1 + 8, f"{s1 - s0} frames computed for 1 s of new audio"
+        s0 = s1
+    assert buf.stats["regrids"] == 0
+    buf.trim(1)  # off the grid: the next call recomputes
+    buf.features()
+    assert buf.stats["regrids"] == 1
+    assert buf.stats["frames_computed"] - s0 >= len(buf) // 160 - 8
+    assert 0 < buf.stats["bytes"] < 4 * len(buf) * 3 + 80 * 4 * 3 * len(buf) // 160 + 200_000
+
+
+def test_sliding_errors():
+    buf = wmel.SlidingBuffer()
+    with pytest.raises(ValueError, match="holds only 0 samples"):
+        buf.trim(1)
+    with pytest.raises(ValueError):
+        buf.features()
+    buf.push(np.zeros(100, np.float32))
+    with pytest.raises(ValueError, match="trim\\(101\\): the buffer holds only 100 samples"):
+        buf.trim(101)
+    assert len(buf) == 100
+    with pytest.raises(ValueError):
+        buf.trim(-1)
+    bad = np.ones(10, np.float32)
+    bad[3] = np.nan
+    with pytest.raises(ValueError):
+        buf.push(bad)
+    assert len(buf) == 100
+    with pytest.raises(ValueError):
+        buf.features()  # 100 samples: too short
+    assert buf.features(101).shape == (80, 1)
+    with pytest.raises(ValueError, match="frontend"):
+        wmel.SlidingBuffer(frontend="nope")
+    with pytest.raises(ValueError, match="n_mels"):
+        wmel.SlidingBuffer(n_mels=81)
+    with pytest.raises(ValueError, match="1-D"):
+        buf.push(np.zeros((2, 2), np.float32))
+    with pytest.raises(ValueError, match="empty"):
+        wmel.SlidingBuffer().windows()
+
+
+def test_sliding_features_out():
+    x = _noise(5 * 16000, 6)
+    buf = wmel.SlidingBuffer()
+    buf.push(x)
+    out = np.full((80, len(x) // 160), np.nan, np.float32)
+    assert buf.features(out=out) is out
+    assert np.array_equal(out, wmel.log_mel_spectrogram(x))
+    for bad in (np.empty((80, 10), np.float32), np.empty((80, len(x) // 160)),
+                np.empty((len(x) // 160, 80), np.float32).T):
+        with pytest.raises(ValueError, match="out must be"):
+            buf.features(out=bad)
+
+
+def test_sliding_int16_and_float64():
+    x = _clip("speech_en.wav")
+    s16 = np.clip(np.round(x * 32768), -32768, 32767).astype(np.int16)
+    a, b = wmel.SlidingBuffer(), wmel.SlidingBuffer()
+    a.push(s16)
+    b.push(s16.astype(np.float32) / np.float32(32768))
+    assert np.array_equal(a.features(), b.features())
+    c = wmel.SlidingBuffer()
+    c.push(x.astype(np.float64))
+    assert np.array_equal(c.features(), wmel.log_mel_spectrogram(x))
+
+
+@pytest.mark.parametrize("n_mels", [80, 128])
+def test_stream_frames(n_mels):
+    for src, seed in [(_clip("speech_en.wav"), 1), (_noise(40 * 16000, 3), 2),
+                      (_clip("short_0p1s.wav"), 3)]:
+        for padding in (0, wmel.N_SAMPLES):
+            rng = np.random.default_rng(seed)
+            s = wmel.Stream(n_mels=n_mels, padding=padding)
+            parts, pos = [], 0
+            while pos < len(src):
+                k = min(_push_size(rng), len(src) - pos)
+                f = s.push(src[pos:pos + k])
+                pos += k
+                assert f.shape[0] == n_mels and f.dtype == np.float32
+                # frame t is out as soon as its samples are in: 160 t + 200 <= pos (and pos > 200)
+                done = (pos - 200) // 160 + 1 if pos > 200 else 0
+                assert s.frames == sum(p.shape[1] for p in parts) + f.shape[1] == done
+                parts.append(f)
+            parts.append(s.finish())
+            got = np.concatenate(parts, axis=1)
+            ref = _offline_raw(src, n_mels, padding)
+            assert got.shape == ref.shape and np.array_equal(got, ref)
+            assert s.max == float(ref.max())
+            norm = (np.maximum(got, np.float32(s.max) - np.float32(8)) + np.float32(4)) / np.float32(4)
+            assert np.array_equal(norm, wmel.log_mel_spectrogram(src, n_mels, padding))
+
+
+def test_stream_errors():
+    s = wmel.Stream()
+    with pytest.raises(ValueError, match="too few"):
+        s.finish()
+    s = wmel.Stream()
+    assert s.push(np.zeros(200, np.float32)).shape == (80, 0)
+    with pytest.raises(ValueError, match="too few"):
+        s.finish()
+    s = wmel.Stream(padding=1)
+    s.push(np.zeros(200, np.float32))
+    assert s.finish().shape == (80, 1)
+    with pytest.raises(ValueError):
+        s.push(np.zeros(10, np.float32))  # after finish
+    with pytest.raises(ValueError, match="frontend"):
+        wmel.Stream(frontend="kaldi-ish")
+
+
+def test_many_buffers_in_threads():
+    x = _noise(30 * 16000, 4)
+    results = [None] * 8
+
+    def run(i):
+        rng = np.random.default_rng(100 + i)
+        buf = wmel.SlidingBuffer()
+        start, pos, ok = 0, 0, True
+        while pos < len(x):
+            k = int(rng.integers(1600, 16000))
+            buf.push(x[pos:pos + k])
+            pos = min(len(x), pos + k)
+            if len(buf) > 10 * 16000:
+                t = (len(buf) - 5 * 16000) // 160 * 160
+                buf.trim(t)
+                start += t
+            ok &= bool(np.array_equal(buf.features(), wmel.log_mel_spectrogram(x[start:pos])))
+        results[i] = ok
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [True] * 8
