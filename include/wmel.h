@@ -591,7 +591,10 @@ WMEL_API wmel_stream *wmel_stream_create(wmel_ctx *ctx, size_t padding, wmel_fra
                                          void *user, int *status);
 /* Feeds n samples (pcm may be NULL when n == 0). Errors: WMEL_ERR_NOT_FINITE, WMEL_ERR_SAMPLE_RANGE,
  * WMEL_ERR_NO_MEMORY, WMEL_ERR_THREAD, WMEL_ERR_INVALID_ARG (after finish), or the
- * callback's value. */
+ * callback's value. A stream reports the bad samples of the frames it computes, in order:
+ * where a too-large sample comes before a NaN, it stops with WMEL_ERR_SAMPLE_RANGE, while
+ * the whole-clip call, which checks the whole input for NaN first, returns
+ * WMEL_ERR_NOT_FINITE. */
 WMEL_API int wmel_stream_push(wmel_stream *s, const float *pcm, size_t n);
 /* Ends the input and emits the remaining frames ((n + padding) / 160 in all).
  * Errors: as push, and WMEL_ERR_TOO_SHORT when n + padding <= 200. */

@@ -324,8 +324,8 @@ int wmel_sliding_features(wmel_sliding *b, size_t padding, float *out, size_t ou
         const float lo = gmax - 8.0f;
         for (size_t m = 0; m < rows; m++) {
             float *o = out + m * F;
-            const float *c = b->cache + m * b->c_cap + c0;
             for (size_t t = 0; t < cn; t++) {
+                const float *c = b->cache + m * b->c_cap + c0;
                 float v = c[t] < lo ? lo : c[t];
                 o[2 + t] = (v + 4.0f) * 0.25f; /* wmel_normalize() */
             }
