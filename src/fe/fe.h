@@ -38,7 +38,7 @@ struct wmel_fe;
 typedef void (*wmel_fe_frames_fn)(const struct wmel_fe *fe, const float *x, size_t n,
                                   size_t t0, int count, double *vals, void *scratch);
 typedef struct wmel_fe_kernel {
-    const char *name;    /* "c-f64", "avx2-f64x4", "avx512-f64x8" */
+    const char *name;    /* "c-f64", "avx2-f64x4", "avx512-f64x8", "neon-f64x2" */
     int lanes;           /* frames per call */
     wmel_fe_frames_fn frames;
     size_t (*scratch)(const struct wmel_fe *fe);
@@ -46,6 +46,7 @@ typedef struct wmel_fe_kernel {
 const wmel_fe_kernel *wmel__fe_kernel_c(void);      /* fe_cpu.c */
 const wmel_fe_kernel *wmel__fe_kernel_avx2(void);   /* cpu/fe_avx2.c; NULL when not built */
 const wmel_fe_kernel *wmel__fe_kernel_avx512(void); /* cpu/fe_avx512.c; NULL when not built */
+const wmel_fe_kernel *wmel__fe_kernel_neon(void);   /* cpu/fe_neon.c; NULL off AArch64 */
 /* The kernel for an ISA level (WMEL_ISA_*): the best built in at or below it. */
 const wmel_fe_kernel *wmel__fe_kernel_for(int level);
 

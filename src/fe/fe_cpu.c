@@ -99,6 +99,7 @@ const wmel_fe_kernel *wmel__fe_kernel_for(int level)
     const wmel_fe_kernel *k = NULL;
     if (level >= WMEL_ISA_AVX512) k = wmel__fe_kernel_avx512();
     if (!k && level >= WMEL_ISA_AVX2) k = wmel__fe_kernel_avx2();
+    if (!k && level == WMEL_ISA_NEON) k = wmel__fe_kernel_neon();
     return k ? k : &KERNEL_C;
 }
 

@@ -151,6 +151,12 @@ static void check_input(const wmel_frontend_plan *pl, const float *x, size_t n, 
             wmel_ctx *c = plan_ctx(pl, WMEL_BACKEND_CPU, isa > top ? top : isa, th);
             if (!c) continue;
             if (isa > top) c->fe->kern = t_fe_kernel_w8emu(); /* a test's swap, before any call */
+            else {
+                /* each level runs its own kernel (a build that lost one would fall back silently) */
+                static const char *const want[] = {"", "c-f64", "avx2-f64x4", "avx512-f64x8", "neon-f64x2"};
+                CHECK(!strcmp(c->fe->kern->name, want[isa]), "isa %d runs kernel %s, not %s", isa,
+                      c->fe->kern->name, want[isa]);
+            }
             size_t r2, c2;
             float *o = feats(c, x, n, &r2, &c2, &st);
             CHECK(o && r2 == rr && c2 == rcl, "%s %s n=%zu isa %d threads %d: status %d shape (%zu, %zu) vs (%zu, %zu)",
