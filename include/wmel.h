@@ -645,8 +645,15 @@ WMEL_API size_t wmel_sliding_length(const wmel_sliding *b); /* samples held */
 /* The samples held (wmel_sliding_length() of them), valid until the next push or trim;
  * NULL before the first push. */
 WMEL_API const float *wmel_sliding_samples(const wmel_sliding *b);
-/* wmel_n_frames(wmel_sliding_length(b), padding). */
+/* wmel_n_frames(wmel_sliding_length(b), padding); for a ctx from another plan, the frames
+ * wmel_features() holds for the samples held (0 with padding, 0 on a shape error). */
 WMEL_API size_t wmel_sliding_n_frames(const wmel_sliding *b, size_t padding);
+/* The shape of wmel_sliding_features()'s output for the samples held: n_mels x
+ * wmel_n_frames(length, padding) for Whisper, wmel_features_shape(ctx, length) for another
+ * plan. Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_TOO_SHORT, WMEL_ERR_NO_SAMPLES (another plan,
+ * empty buffer), WMEL_ERR_INVALID_ARG (another plan and padding != 0), WMEL_ERR_OVERFLOW. */
+WMEL_API int wmel_sliding_shape(const wmel_sliding *b, size_t padding, size_t *rows,
+                                size_t *cols);
 /* The features of the samples held, as wmel_log_mel() (see above): out receives
  * n_mels * wmel_sliding_n_frames(b, padding) floats, [n_mels][n_frames].
  * Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_TOO_SHORT (length + padding <= 200),
