@@ -416,6 +416,31 @@ static void stats_fm(const wmel_fe *fe, const float *x, size_t nv, double *mean,
     for (size_t c = 0; c < nc; c++) den[c] = denom_of(&fe->p, den[c], nv);
 }
 
+/* The same for a [nc][cols] array (columns contiguous): 8 columns at a time, each still
+ * summed in frame order, so the 8 chains of additions overlap. */
+static void stats_mf(const wmel_fe *fe, const float *x, size_t cols, size_t nv, double *mean,
+                     double *den)
+{
+    const size_t nc = (size_t)fe->n_cols;
+    for (size_t c0 = 0; c0 < nc; c0 += 8) {
+        const size_t k = nc - c0 < 8 ? nc - c0 : 8;
+        const float *r = x + c0 * cols;
+        double s[8] = {0}, q[8] = {0}, mu[8];
+        for (size_t t = 0; t < nv; t++)
+            for (size_t j = 0; j < k; j++) s[j] += r[j * cols + t];
+        for (size_t j = 0; j < k; j++) mu[j] = nv ? s[j] / (double)nv : 0.0;
+        for (size_t t = 0; t < nv; t++)
+            for (size_t j = 0; j < k; j++) {
+                const double d = r[j * cols + t] - mu[j];
+                q[j] += d * d;
+            }
+        for (size_t j = 0; j < k; j++) {
+            mean[c0 + j] = mu[j];
+            den[c0 + j] = denom_of(&fe->p, q[j], nv);
+        }
+    }
+}
+
 int wmel__fe_slide_features(wmel_fe_slide *c, const float *x, size_t n, float *out,
                             size_t out_len, size_t *computed)
 {
@@ -479,18 +504,27 @@ int wmel__fe_slide_features(wmel_fe_slide *c, const float *x, size_t n, float *o
         if (c->fm)
             stats_fm(fe, out, nv, mean, den);
         else
-            wmel__fe_stats_f(fe, out, ts, cs, nv, mean, den);
+            stats_mf(fe, out, cols, nv, mean, den);
+        /* (x - mean) / den where den > 0, else 0 (fe_cpu.c's); the test out of the loops */
+        int all_pos = 1;
+        for (size_t m = 0; m < ncol; m++) all_pos &= den[m] > 0.0;
         if (c->fm) {
             for (size_t t = 0; t < nv; t++) {
                 float *o = out + t * ncol;
-                for (size_t m = 0; m < ncol; m++)
-                    o[m] = den[m] > 0.0 ? (float)((o[m] - mean[m]) / den[m]) : 0.0f;
+                if (all_pos)
+                    for (size_t m = 0; m < ncol; m++) o[m] = (float)((o[m] - mean[m]) / den[m]);
+                else
+                    for (size_t m = 0; m < ncol; m++)
+                        o[m] = den[m] > 0.0 ? (float)((o[m] - mean[m]) / den[m]) : 0.0f;
             }
         } else {
             for (size_t m = 0; m < ncol; m++) {
                 float *col = out + m * cols;
-                for (size_t t = 0; t < nv; t++)
-                    col[t] = den[m] > 0.0 ? (float)((col[t] - mean[m]) / den[m]) : 0.0f;
+                const double mu = mean[m], d = den[m];
+                if (d > 0.0)
+                    for (size_t t = 0; t < nv; t++) col[t] = (float)((col[t] - mu) / d);
+                else
+                    memset(col, 0, nv * sizeof(float));
             }
         }
     } else if (p->norm == WMEL_NORM_WHOLE && nv) {
