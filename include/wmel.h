@@ -850,9 +850,10 @@ enum {
     WMEL_OP_LOG_MEL_S16 = 1,    /* wmel_log_mel_s16 */
     WMEL_OP_LOG_MEL_BATCH = 2,  /* wmel_log_mel_batch */
     WMEL_OP_DEVICE = 3,         /* wmel_cuda_log_mel_device */
-    WMEL_OP_STREAM = 4          /* wmel_stream_* and wmel_windows_*: the frame engine, on the
-                                   CPU backend also for a CUDA ctx (its output may differ
-                                   from the same ctx's wmel_log_mel by ~1e-7) */
+    WMEL_OP_STREAM = 4          /* wmel_stream_*, wmel_sliding_* and wmel_windows_*: the frame
+                                   engine, on the CPU backend also for a CUDA ctx (its output
+                                   may differ from the same ctx's wmel_log_mel by ~1e-7) and
+                                   for a plan's ctx on the reference backend */
 };
 
 /* Log-Mel of `batch` clips held in device memory, written to device memory, enqueued on

@@ -306,6 +306,7 @@ static void edge_cases(void)
           "kaldi: 300 samples, no frame");
     wmel_stream_destroy(s);
     free(c.fr);
+    CHECK(!strcmp(wmel_op_backend(cn, WMEL_OP_STREAM), "cpu"), "op backend");
     /* windows: Whisper's only */
     CHECK(wmel_windows_open_pcm(cn, x, 2000, &st) == NULL && st == WMEL_ERR_INVALID_ARG,
           "windows refused on a plan");
