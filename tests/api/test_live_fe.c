@@ -49,7 +49,8 @@ static float *noise(size_t n, unsigned seed)
 typedef struct {
     const char *name;
     int frontend, n_mels, norm_none, use_energy, isa;
-    int hop; /* 0: the preset's */
+    int hop;  /* 0: the preset's */
+    int norm; /* 0: the preset's, else WMEL_NORM_* + 1 */
 } plan_case;
 
 static wmel_ctx *plan_ctx(const plan_case *pc, int norm_none, int threads)
@@ -57,6 +58,7 @@ static wmel_ctx *plan_ctx(const plan_case *pc, int norm_none, int threads)
     wmel_frontend_plan plan;
     int st = wmel_frontend_preset(pc->frontend, pc->n_mels, &plan);
     CHECK(st == WMEL_OK, "%s: preset %d", pc->name, st);
+    if (pc->norm) plan.norm = pc->norm - 1;
     if (norm_none || pc->norm_none) plan.norm = WMEL_NORM_NONE;
     plan.use_energy = pc->use_energy;
     if (pc->hop) plan.hop = pc->hop;
@@ -235,9 +237,9 @@ static void edge_cases(void)
     int st;
     float x[2000], out[4000];
     t_chirp(x, 2000, 5);
-    plan_case nemo = {"nemo", WMEL_FRONTEND_NEMO, 80, 0, 0, WMEL_ISA_AUTO, 0};
-    plan_case legacy = {"legacy", WMEL_FRONTEND_NEMO_LEGACY, 80, 0, 0, WMEL_ISA_AUTO, 0};
-    plan_case kaldi = {"kaldi", WMEL_FRONTEND_KALDI, 23, 0, 0, WMEL_ISA_AUTO, 0};
+    plan_case nemo = {"nemo", WMEL_FRONTEND_NEMO, 80, 0, 0, WMEL_ISA_AUTO, 0, 0};
+    plan_case legacy = {"legacy", WMEL_FRONTEND_NEMO_LEGACY, 80, 0, 0, WMEL_ISA_AUTO, 0, 0};
+    plan_case kaldi = {"kaldi", WMEL_FRONTEND_KALDI, 23, 0, 0, WMEL_ISA_AUTO, 0, 0};
     wmel_ctx *cn = plan_ctx(&nemo, 0, 1), *cl = plan_ctx(&legacy, 0, 1), *ck = plan_ctx(&kaldi, 0, 1);
     if (!cn || !cl || !ck) return;
 
@@ -359,17 +361,22 @@ static void *worker(void *arg)
 int main(void)
 {
     const plan_case cases[] = {
-        {"nemo 80", WMEL_FRONTEND_NEMO, 80, 0, 0, WMEL_ISA_AUTO, 0},
-        {"nemo 128 c", WMEL_FRONTEND_NEMO, 128, 0, 0, WMEL_ISA_C, 0},
-        {"nemo-legacy 80", WMEL_FRONTEND_NEMO_LEGACY, 80, 0, 0, WMEL_ISA_AUTO, 0},
-        {"kaldi 80", WMEL_FRONTEND_KALDI, 80, 0, 0, WMEL_ISA_AUTO, 0},
-        {"kaldi 40 energy c", WMEL_FRONTEND_KALDI, 40, 0, 1, WMEL_ISA_C, 0},
-        {"seamless 80", WMEL_FRONTEND_SEAMLESS, 80, 0, 0, WMEL_ISA_AUTO, 0},
-        {"seamless 80 c", WMEL_FRONTEND_SEAMLESS, 80, 0, 0, WMEL_ISA_C, 0},
-        {"nemo 80 none", WMEL_FRONTEND_NEMO, 80, 1, 0, WMEL_ISA_AUTO, 0},
+        {"nemo 80", WMEL_FRONTEND_NEMO, 80, 0, 0, WMEL_ISA_AUTO, 0, 0},
+        {"nemo 128 c", WMEL_FRONTEND_NEMO, 128, 0, 0, WMEL_ISA_C, 0, 0},
+        {"nemo-legacy 80", WMEL_FRONTEND_NEMO_LEGACY, 80, 0, 0, WMEL_ISA_AUTO, 0, 0},
+        {"kaldi 80", WMEL_FRONTEND_KALDI, 80, 0, 0, WMEL_ISA_AUTO, 0, 0},
+        {"kaldi 40 energy c", WMEL_FRONTEND_KALDI, 40, 0, 1, WMEL_ISA_C, 0, 0},
+        {"seamless 80", WMEL_FRONTEND_SEAMLESS, 80, 0, 0, WMEL_ISA_AUTO, 0, 0},
+        {"seamless 80 c", WMEL_FRONTEND_SEAMLESS, 80, 0, 0, WMEL_ISA_C, 0, 0},
+        {"nemo 80 none", WMEL_FRONTEND_NEMO, 80, 1, 0, WMEL_ISA_AUTO, 0, 0},
         /* frame starts on multiples of the hop: the piece's margin before a frame */
-        {"nemo 64 hop 100", WMEL_FRONTEND_NEMO, 64, 0, 0, WMEL_ISA_AUTO, 100},
-        {"nemo-legacy 64 hop 200", WMEL_FRONTEND_NEMO_LEGACY, 64, 0, 0, WMEL_ISA_AUTO, 200},
+        {"nemo 64 hop 100", WMEL_FRONTEND_NEMO, 64, 0, 0, WMEL_ISA_AUTO, 100, 0},
+        {"nemo-legacy 64 hop 200", WMEL_FRONTEND_NEMO_LEGACY, 64, 0, 0, WMEL_ISA_AUTO, 200, 0},
+        /* each normalisation on each layout */
+        {"nemo 80 whole", WMEL_FRONTEND_NEMO, 80, 0, 0, WMEL_ISA_AUTO, 0, WMEL_NORM_WHOLE + 1},
+        {"nemo 80 mean_var", WMEL_FRONTEND_NEMO, 80, 0, 0, WMEL_ISA_AUTO, 0, WMEL_NORM_MEAN_VAR + 1},
+        {"kaldi 80 per_feature", WMEL_FRONTEND_KALDI, 80, 0, 0, WMEL_ISA_AUTO, 0, WMEL_NORM_PER_FEATURE + 1},
+        {"kaldi 13 whole c", WMEL_FRONTEND_KALDI, 13, 0, 1, WMEL_ISA_C, 0, WMEL_NORM_WHOLE + 1},
     };
     const size_t nn = 24 * 16000;
     float *nz = noise(nn, 3);

@@ -252,6 +252,7 @@ FE_CASES = [
     ("nemo", 80, {}),
     ("nemo", 128, {"legacy": True}),
     ("nemo", 64, {"normalize": "none", "window": "hamming"}),
+    ("nemo", 80, {"pad_to": 16}),
     ("kaldi", 80, {}),
     ("kaldi", 40, {"use_energy": True, "low_freq": 60.0}),
     ("seamless", 80, {}),
