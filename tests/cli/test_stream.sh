@@ -117,12 +117,13 @@ for fe in "nemo" "nemo-legacy" "kaldi" "seamless" "kaldi --use-energy --n-mels 4
   name=${fe%% *} cols=80 norm="--normalize none"
   case "$fe" in *"--n-mels 40"*) cols=41;; *"--n-mels 128"*) cols=128;; esac
   [ $name = kaldi ] && norm=""   # kaldi does not normalise
-  for src in speech_en noise; do
+  srcs="speech_en noise"; [ "$fe" != "$name" ] && srcs=speech_en   # the variants: speech only
+  for src in $srcs; do
     wav="$GOLDEN/audio/speech_en.wav"; [ $src = noise ] && wav="$T/noise.wav"
     "$WMEL" mel "$wav" --frontend $fe $norm --backend cpu -o "$T/ref.npy" 2>"$T/err" || bad "mel --frontend $fe: $(cat "$T/err")"
     feed "$T/$src.raw" 3 | "$WMEL" stream --frontend $fe -o "$T/s.npy" 2>"$T/err" || bad "stream --frontend $fe: $(cat "$T/err")"
     msg=$(same_fe "$T/s.npy" "$T/ref.npy" $name $cols) && ok || bad "$src stream --frontend $fe: $msg"
-    [ $src = noise ] && continue
+    [ $src = noise ] || [ "$fe" != "${fe%% *}" ] || [ $name = kaldi ] && continue
     feed "$T/$src.raw" 4 | "$WMEL" stream --frontend $fe > "$T/s.raw" 2>"$T/err" || bad "stream --frontend $fe |: $(cat "$T/err")"
     { npy_header "$T/s.npy"; cat "$T/s.raw"; } | cmp -s - "$T/s.npy" && ok || bad "$src stream --frontend $fe: raw output differs from -o"
   done
