@@ -8,12 +8,17 @@ L seconds, 1 s is trimmed at the front each step (L = 5, 15, 30, 60). Per step (
   openai     whisper.audio.log_mel_spectrogram(buffer)         (torch, when installed)
   hf         transformers WhisperFeatureExtractor(buffer)       (numpy, when installed)
 
+then the other front-ends (--frontends, default nemo, nemo-legacy, kaldi, seamless; 80 mels)
+with a 15 s buffer and 1 s steps: the sliding buffer's step (push + trim + features())
+against wmel.features(buffer, frontend, threads=1), the offline recompute;
+
 and then N concurrent streams (default 500) on T threads (default 2), each stream a
 SlidingBuffer of L = 15 s fed 1 s per round: the time of a round (all streams one step)
 against the 1 s of audio it stands for, and the memory each stream holds.
 
 Prints the CPU model, /proc/loadavg before and after, a markdown table.
 Usage: python bench/stream_bench.py [--steps 15] [--streams 500] [--threads 2] [--rounds 5]
+       [--frontends nemo,nemo-legacy,kaldi,seamless] [--no-peers]
 """
 from __future__ import annotations
 
@@ -112,6 +117,44 @@ def loop(audio: np.ndarray, L: int, steps: int, peer_fns) -> dict:
     return out
 
 
+def _fe(name: str):
+    """(frontend, options) of a --frontends name."""
+    return ("nemo", {"legacy": True}) if name == "nemo-legacy" else (name, {})
+
+
+def loop_fe(audio: np.ndarray, name: str, L: int, steps: int) -> dict:
+    """Median seconds per step: the sliding buffer of another front-end against
+    wmel.features of the buffer on one thread."""
+    fe, opts = _fe(name)
+    buf = wmel.SlidingBuffer(frontend=fe, n_mels=80, **opts)
+    times = {"sliding": [], "offline": []}
+    frames = []
+    pos = step = 0
+    while step < L + steps:
+        chunk = audio[pos:pos + SR]
+        pos += SR
+        before = buf.stats["frames_computed"]
+        t0 = time.perf_counter()
+        buf.push(chunk)
+        if len(buf) > L * SR:
+            buf.trim(len(buf) - L * SR)
+        f = buf.features()
+        t1 = time.perf_counter()
+        if step >= L:
+            times["sliding"].append(t1 - t0)
+            frames.append(buf.stats["frames_computed"] - before)
+            held = buf.audio
+            t0 = time.perf_counter()
+            ref = wmel.features(held, fe, 80, threads=1, **opts)
+            times["offline"].append(time.perf_counter() - t0)
+            assert np.array_equal(f, ref)
+        step += 1
+    out = {k: statistics.median(v) for k, v in times.items()}
+    out["frames_per_step"] = statistics.median(frames)
+    out["bytes"] = buf.stats["bytes"]
+    return out
+
+
 def concurrent(audio: np.ndarray, n_streams: int, n_threads: int, rounds: int, L: int = 15):
     """Rounds of one step for every stream; seconds per round (median), bytes per stream."""
     bufs = [wmel.SlidingBuffer(n_mels=80) for _ in range(n_streams)]
@@ -148,6 +191,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--frontends", default="nemo,nemo-legacy,kaldi,seamless",
+                    help="the other front-ends timed at 15 s ('' for none)")
     a = ap.parse_args()
     rng = np.random.default_rng(0)
     lengths = [int(x) for x in a.lengths.split(",")]
@@ -169,6 +214,17 @@ def main():
               f" | {r['offline'] / r['sliding']:.1f}x | {r['frames_per_step']:.0f} |"
               f" {r['bytes'] / 2**20:.2f} MiB |")
     print(f"\nload after the loop: {loadavg()}")
+    fes = [f for f in a.frontends.split(",") if f]
+    if fes:
+        print("\n| front-end (15 s buffer, 1 s steps) | sliding (ms) | wmel.features, 1 thread (ms)"
+              " | offline / sliding | frames transformed per step | memory |")
+        print("|---" * 6 + "|")
+        for name in fes:
+            r = loop_fe(audio, name, 15, a.steps)
+            print(f"| {name} | {r['sliding'] * 1e3:.3f} | {r['offline'] * 1e3:.3f} | "
+                  f"{r['offline'] / r['sliding']:.1f}x | {r['frames_per_step']:.0f} | "
+                  f"{r['bytes'] / 2**20:.2f} MiB |")
+        print(f"load after the front-ends: {loadavg()}")
     if a.streams:
         t, b = concurrent(audio, a.streams, a.threads, a.rounds)
         print(f"\n{a.streams} streams (15 s buffers, 1 s steps) on {a.threads} threads: "

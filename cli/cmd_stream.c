@@ -1,16 +1,18 @@
 /*
- * cmd_stream.c -- `wmel stream [--frontend whisper] [--n-mels N] [--padding N] [-o OUT.npy]`:
- * live audio. Reads raw signed 16-bit little-endian 16 kHz mono PCM on standard input
- * (what `ffmpeg -f s16le -ac 1 -ar 16000 -` and `arecord -f S16_LE -r 16000 -c 1` write)
- * and computes the raw log10 mel frames (wmel mel --norm none) through wmel_stream_*,
- * each frame as soon as its samples are in. Without -o the frames go to standard output
- * as they complete, raw float32 little-endian, frame after frame (n_mels values each);
- * with -o they go to OUT.npy, float32 (n_frames, n_mels), committed atomically at the end
- * of the input (an error or a signal leaves nothing under the name).
+ * cmd_stream.c -- `wmel stream [--frontend F] [plan options] [--n-mels N] [--padding N]
+ * [-o OUT.npy]`: live audio. Reads raw signed 16-bit little-endian 16 kHz mono PCM on
+ * standard input (what `ffmpeg -f s16le -ac 1 -ar 16000 -` and `arecord -f S16_LE -r 16000
+ * -c 1` write) and computes the front-end's frames before normalisation (wmel mel
+ * --norm none, or --frontend F --normalize none) through wmel_stream_*, each frame as soon
+ * as its samples are in. Without -o the frames go to standard output as they complete, raw
+ * float32 little-endian, frame after frame (n_mels values each, the energy first with
+ * --use-energy); with -o they go to OUT.npy, float32 (n_frames, n_mels), committed
+ * atomically at the end of the input (an error or a signal leaves nothing under the name).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
 #include "commands.h"
+#include "frontend.h"
 #include "out.h"
 #include "wmel.h"
 
@@ -64,33 +66,46 @@ static int on_frames(void *user, const float *raw, size_t f0, size_t nf)
 
 int cmd_stream(int argc, char **argv)
 {
-    const char *out = NULL, *frontend = "whisper";
+    const char *out = NULL;
     int quiet = 0, pr; /* -q: accepted; stream prints nothing but errors */
     size_t padding = 0;
+    int have_padding = 0;
     wmel_params p = wmel_default_params();
     p.norm = WMEL_NORM_NONE;
     p.n_threads = 1; /* live audio: a few frames at a time */
+    wmel_cli_fe fe;
+    wmel_cli_fe_init(&fe);
     for (int i = 0; i < argc; i++) {
-        if ((pr = wmel_cli_common(argc, argv, &i, &out, &quiet, &p)) != 0) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--normalize") || !strcmp(a, "--pad-to")) {
+            fprintf(stderr, "wmel: stream: %s does not apply: the stream's frames are those "
+                            "before normalisation and padding\n", a);
+            return 2;
+        }
+        if (!strcmp(a, "--frontend") && !v) return wmel_cli_usage("stream: --frontend needs a value");
+        if ((pr = wmel_cli_fe_opt(a, v, &fe)) != 0) {
             if (pr == 2) return 2;
-        } else if (!strcmp(argv[i], "--frontend")) {
-            if (i + 1 >= argc) return wmel_cli_usage("stream: --frontend needs a value");
-            frontend = argv[++i];
-        } else if (!strcmp(argv[i], "--padding")) {
-            if (i + 1 >= argc || wmel_cli_size(argv[i + 1], &padding) != 0)
+            if (pr == 1) i++;
+        } else if ((pr = wmel_cli_common(argc, argv, &i, &out, &quiet, &p)) != 0) {
+            if (pr == 2) return 2;
+        } else if (!strcmp(a, "--padding")) {
+            if (!v || wmel_cli_size(v, &padding) != 0)
                 return wmel_cli_usage("stream: --padding needs a count of samples (>= 0)");
+            have_padding = 1;
             i++;
         } else {
             fprintf(stderr, "wmel: stream: unknown argument '%s' (it reads standard input; "
-                            "see wmel --help)\n", argv[i]);
+                            "see wmel --help)\n", a);
             return 2;
         }
     }
-    if (strcmp(frontend, "whisper") != 0) {
-        fprintf(stderr, "wmel: stream: --frontend %s: not available for streaming in this "
-                        "build (whisper)\n", frontend);
+    wmel_frontend_plan plan;
+    if (wmel_cli_fe_plan(&fe, &plan)) return 2;
+    if (fe.frontend != WMEL_FRONTEND_WHISPER && have_padding) {
+        fprintf(stderr, "wmel: stream: --padding applies to --frontend whisper only\n");
         return 2;
     }
+    plan.norm = WMEL_NORM_NONE;
     if (!out && isatty(STDOUT_FILENO))
         return wmel_cli_usage("stream: standard output is a terminal: redirect it (raw "
                               "float32 frames) or use -o OUT.npy");
@@ -104,13 +119,15 @@ int cmd_stream(int argc, char **argv)
     if (p.backend == WMEL_BACKEND_AUTO) p.backend = WMEL_BACKEND_CPU;
     char err[1024] = "";
     int st;
-    wmel_ctx *ctx = wmel_create(&p, &st);
+    wmel_ctx *ctx = wmel_create_plan(&p, &plan, &st);
     if (!ctx) {
-        fprintf(stderr, "wmel: %s\n", wmel_strerror(st));
+        fprintf(stderr, "wmel: stream: --frontend %s: %s\n", wmel_cli_fe_name(plan.frontend),
+                wmel_strerror(st));
         return 1;
     }
+    const int n_cols = plan.n_mels + plan.use_energy;
     wmel_npy_out npy;
-    sink k = {p.n_mels, out ? NULL : stdout, out ? &npy : NULL, NULL, 0, 0, err, sizeof err};
+    sink k = {n_cols, out ? NULL : stdout, out ? &npy : NULL, NULL, 0, 0, err, sizeof err};
     int rc = out ? wmel_npy_out_open(&npy, out, err, sizeof err) : WMEL_OK;
     int opened = out && rc == WMEL_OK;
     wmel_stream *s = rc == WMEL_OK ? wmel_stream_create(ctx, padding, on_frames, &k, &st) : NULL;
@@ -156,13 +173,15 @@ int cmd_stream(int argc, char **argv)
         rc = wmel_stream_finish(s);
         if (rc == WMEL_ERR_TOO_SHORT)
             snprintf(err, sizeof err, "standard input: %zu samples%s are too few for a frame "
-                                      "(more than 200 are needed)", total / 2,
-                     padding ? " with the padding" : "");
+                                      "(more than %d are needed)", total / 2,
+                     padding ? " with the padding" : "", plan.n_fft / 2);
+        else if (rc == WMEL_ERR_NO_SAMPLES)
+            snprintf(err, sizeof err, "standard input: no samples");
         else if (rc && !err[0])
             snprintf(err, sizeof err, "standard input: %s", wmel_strerror(rc));
     }
     if (opened) {
-        size_t shape[2] = {k.frames, (size_t)p.n_mels};
+        size_t shape[2] = {k.frames, (size_t)n_cols};
         if (rc == WMEL_OK) rc = wmel_npy_out_commit(&npy, shape, 2, err, sizeof err);
         else wmel_npy_out_abort(&npy);
     }

@@ -411,8 +411,9 @@ WMEL_API int wmel_frontend_preset(int frontend, int n_mels, wmel_frontend_plan *
  * means wmel_default_params()) only backend, n_threads, max_isa and cuda_device are used.
  * The CUDA backend runs Whisper's geometry only: with another plan, WMEL_BACKEND_AUTO
  * picks the CPU and WMEL_BACKEND_CUDA fails with WMEL_ERR_BACKEND_UNAVAILABLE.
- * A ctx from a non-Whisper plan serves wmel_features() only: the other compute, stream and
- * window functions return WMEL_ERR_INVALID_ARG for it.
+ * A ctx from a non-Whisper plan serves wmel_features(), the frame stream (wmel_stream_*)
+ * and the sliding buffer (wmel_sliding_*); the other compute and the window functions
+ * return WMEL_ERR_INVALID_ARG for it.
  * Errors: WMEL_ERR_NULL_POINTER (plan), WMEL_ERR_INVALID_ARG (a field out of its range,
  * stack > 1 with the MELS_FRAMES layout, a mel filter with no FFT bin under it),
  * WMEL_ERR_BACKEND_UNAVAILABLE, WMEL_ERR_NO_MEMORY. Thread-safety: as wmel_create(). */
@@ -577,7 +578,20 @@ WMEL_API int wmel_load_audio_memory(const void *data, size_t size, float **out, 
  * The frames are those of wmel_log_mel(ctx, whole_pcm, n, padding) before
  * normalisation: raw log10(max(mel, 1e-10)) values. Normalise with wmel_normalize()
  * and wmel_stream_max() once the stream is finished.
- * The callback gets raw[n_mels][n_frames] (row stride n_frames) for the absolute frames
+ * On a ctx from another plan (wmel_create_plan, or wmel_create with params.frontend):
+ * the frames of wmel_features(ctx, whole_pcm, n) with the plan's normalisation off (its
+ * norm is ignored), unstacked (Seamless: one frame of n_mels values per frame, where
+ * wmel_features stacks 2 per row) and without the zero frames that output holds where
+ * no frame is computed (NeMo's last column, pad_to). Frame t, whose window starts at
+ * sample i0 = hop t + off (off = 0 with snip_edges framing, -(frame_length / 2) centred:
+ * -200 for NeMo), is emitted once samples [0, i0 + frame_length) are in (NeMo: 160 t + 200,
+ * Kaldi and Seamless: 160 t + 400; with reflect framing, as NeMo legacy, also more than
+ * n_fft / 2); the frames that read past the end (NeMo's centred padding, zeros or the
+ * reflection) come at finish. Padding must be 0 (WMEL_ERR_INVALID_ARG); finish on no
+ * samples is WMEL_ERR_NO_SAMPLES, on too few for the plan WMEL_ERR_TOO_SHORT (as
+ * wmel_features); Kaldi and Seamless below 400 samples end with no frame.
+ * The callback gets raw[n_cols][n_frames] (row stride n_frames; n_cols = n_mels, plus 1
+ * with a plan's use_energy, the energy first) for the absolute frames
  * [first_frame, first_frame + n_frames); the buffer is valid during the call only. A
  * non-zero return stops the stream and is returned by push/finish. */
 typedef int (*wmel_frames_fn)(void *user, const float *raw, size_t first_frame,
@@ -585,19 +599,23 @@ typedef int (*wmel_frames_fn)(void *user, const float *raw, size_t first_frame,
 typedef struct wmel_stream wmel_stream;
 
 /* Errors: WMEL_ERR_NULL_POINTER (ctx or fn), WMEL_ERR_NO_MEMORY, WMEL_ERR_INVALID_ARG
- * (the ctx smooths: params.smooth is not WMEL_SMOOTH_NONE). The ctx must outlive
- * the stream. */
+ * (the ctx smooths: params.smooth is not WMEL_SMOOTH_NONE; a plan's ctx and padding != 0).
+ * Memory: Whisper about 2 MB at 80 mels; another plan a block of at most 2048 frames'
+ * samples and values (about 1.3 MB plus 4 * n_cols * 2048 bytes at hop 160), whatever the
+ * length. The ctx must outlive the stream. */
 WMEL_API wmel_stream *wmel_stream_create(wmel_ctx *ctx, size_t padding, wmel_frames_fn fn,
                                          void *user, int *status);
 /* Feeds n samples (pcm may be NULL when n == 0). Errors: WMEL_ERR_NOT_FINITE, WMEL_ERR_SAMPLE_RANGE,
  * WMEL_ERR_NO_MEMORY, WMEL_ERR_THREAD, WMEL_ERR_INVALID_ARG (after finish), or the
- * callback's value. A stream reports the bad samples of the frames it computes, in order:
- * where a too-large sample comes before a NaN, it stops with WMEL_ERR_SAMPLE_RANGE, while
- * the whole-clip call, which checks the whole input for NaN first, returns
- * WMEL_ERR_NOT_FINITE. */
+ * callback's value. A Whisper stream reports the bad samples of the frames it computes, in
+ * order: where a too-large sample comes before a NaN, it stops with WMEL_ERR_SAMPLE_RANGE,
+ * while the whole-clip call, which checks the whole input for NaN first, returns
+ * WMEL_ERR_NOT_FINITE. On a plan's ctx a NaN or Inf among the n samples is refused before
+ * any is taken. */
 WMEL_API int wmel_stream_push(wmel_stream *s, const float *pcm, size_t n);
-/* Ends the input and emits the remaining frames ((n + padding) / 160 in all).
- * Errors: as push, and WMEL_ERR_TOO_SHORT when n + padding <= 200. */
+/* Ends the input and emits the remaining frames ((n + padding) / 160 in all; a plan's:
+ * the frames wmel_features computes). Errors: as push, and WMEL_ERR_TOO_SHORT when
+ * n + padding <= 200 (a plan's: see above). */
 WMEL_API int wmel_stream_finish(wmel_stream *s);
 /* The largest raw value emitted so far (-1e30 before any). */
 WMEL_API float wmel_stream_max(const wmel_stream *s);
@@ -620,12 +638,23 @@ WMEL_API void wmel_stream_destroy(wmel_stream *s);          /* NULL is a no-op *
  *     (wmel_sliding_stats.regrids counts these);
  *   - the output itself (n_mels x frames floats, normalised with the buffer's max, kept
  *     incrementally over the cached frames) is written in full at each call.
- * Memory: the samples (4 bytes each) and the cached frames (4 * (n_mels + 1) bytes each)
- * with up to 1.5x room to grow, plus a work buffer of about 138 KB
+ * On a ctx from another plan the output is wmel_features(ctx, samples, length) (padding
+ * must be 0; shape: wmel_sliding_shape), normalised over the buffer as the plan says
+ * (NeMo per_feature, Seamless mean_var with its stacking), bit for bit: a frame whose
+ * window starts at buffer sample i0 >= 1 and ends at or before the end of the samples is
+ * computed once and kept (NeMo's signal pre-emphasis reads sample i0 - 1, and the
+ * buffer's first sample is not pre-emphasised: frames that touch the start are computed
+ * at each call, as those that read past the end); a trim by a multiple of the hop keeps
+ * them, another trim drops them; the normalisation's statistics and the whole output are
+ * recomputed at each call (from the kept values: no transform).
+ * Memory: the samples (4 bytes each) and the cached frames (4 * (n_mels + 1) bytes each;
+ * a plan's 4 * n_cols) with up to 1.5x room to grow, plus a work buffer of about 138 KB
+ * (a plan's: its frame kernel's scratch, about 60 KB with AVX2 at n_fft 512)
  * (wmel_sliding_stats.bytes): about 2.1 MiB for a 15 s buffer at 80 mels.
  * Threads: a buffer is used by one thread at a time; many buffers, on one ctx or several,
  * run in parallel. Computation runs on the calling thread (not the ctx's workers).
- * A CUDA ctx computes on its CPU kernel here (as wmel_stream_*). */
+ * A CUDA ctx computes on its CPU kernel here (as wmel_stream_*); so does a plan's ctx on
+ * the reference backend (its general CPU path, not the float64 reference). */
 typedef struct wmel_sliding wmel_sliding;
 typedef struct wmel_sliding_stats {
     size_t frames_computed; /* frames that went through the kernel, all calls */
@@ -635,7 +664,7 @@ typedef struct wmel_sliding_stats {
 } wmel_sliding_stats;
 
 /* Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_NO_MEMORY, WMEL_ERR_INVALID_ARG (the ctx
- * smooths, or computes another front-end than Whisper's). The ctx must outlive the buffer. */
+ * smooths). The ctx must outlive the buffer. */
 WMEL_API wmel_sliding *wmel_sliding_create(wmel_ctx *ctx, int *status);
 /* Appends n samples (pcm may be NULL when n == 0). Errors: WMEL_ERR_NULL_POINTER,
  * WMEL_ERR_NOT_FINITE (a NaN or Inf among them: nothing is appended), WMEL_ERR_NO_MEMORY,
@@ -648,13 +677,22 @@ WMEL_API size_t wmel_sliding_length(const wmel_sliding *b); /* samples held */
 /* The samples held (wmel_sliding_length() of them), valid until the next push or trim;
  * NULL before the first push. */
 WMEL_API const float *wmel_sliding_samples(const wmel_sliding *b);
-/* wmel_n_frames(wmel_sliding_length(b), padding). */
+/* wmel_n_frames(wmel_sliding_length(b), padding); for a ctx from another plan, the frames
+ * wmel_features() holds for the samples held (0 with padding, 0 on a shape error). */
 WMEL_API size_t wmel_sliding_n_frames(const wmel_sliding *b, size_t padding);
+/* The shape of wmel_sliding_features()'s output for the samples held: n_mels x
+ * wmel_n_frames(length, padding) for Whisper, wmel_features_shape(ctx, length) for another
+ * plan. Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_TOO_SHORT, WMEL_ERR_NO_SAMPLES (another plan,
+ * empty buffer), WMEL_ERR_INVALID_ARG (another plan and padding != 0), WMEL_ERR_OVERFLOW. */
+WMEL_API int wmel_sliding_shape(const wmel_sliding *b, size_t padding, size_t *rows,
+                                size_t *cols);
 /* The features of the samples held, as wmel_log_mel() (see above): out receives
- * n_mels * wmel_sliding_n_frames(b, padding) floats, [n_mels][n_frames].
+ * n_mels * wmel_sliding_n_frames(b, padding) floats, [n_mels][n_frames]; on a plan's
+ * ctx, rows * cols of wmel_sliding_shape() in the plan's layout, as wmel_features().
  * Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_TOO_SHORT (length + padding <= 200),
  * WMEL_ERR_BUFFER_TOO_SMALL, WMEL_ERR_OVERFLOW, WMEL_ERR_SAMPLE_RANGE,
- * WMEL_ERR_INVALID_ARG (out overlaps the samples). The buffer stays usable after any. */
+ * WMEL_ERR_INVALID_ARG (out overlaps the samples; a plan's ctx and padding != 0),
+ * WMEL_ERR_NO_SAMPLES (a plan's ctx, empty buffer). The buffer stays usable after any. */
 WMEL_API int wmel_sliding_features(wmel_sliding *b, size_t padding, float *out,
                                    size_t out_len);
 WMEL_API int wmel_sliding_stats_get(const wmel_sliding *b, wmel_sliding_stats *out);
@@ -815,9 +853,10 @@ enum {
     WMEL_OP_LOG_MEL_S16 = 1,    /* wmel_log_mel_s16 */
     WMEL_OP_LOG_MEL_BATCH = 2,  /* wmel_log_mel_batch */
     WMEL_OP_DEVICE = 3,         /* wmel_cuda_log_mel_device */
-    WMEL_OP_STREAM = 4          /* wmel_stream_* and wmel_windows_*: the frame engine, on the
-                                   CPU backend also for a CUDA ctx (its output may differ
-                                   from the same ctx's wmel_log_mel by ~1e-7) */
+    WMEL_OP_STREAM = 4          /* wmel_stream_*, wmel_sliding_* and wmel_windows_*: the frame
+                                   engine, on the CPU backend also for a CUDA ctx (its output
+                                   may differ from the same ctx's wmel_log_mel by ~1e-7) and
+                                   for a plan's ctx on the reference backend */
 };
 
 /* Log-Mel of `batch` clips held in device memory, written to device memory, enqueued on

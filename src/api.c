@@ -213,6 +213,7 @@ const char *wmel_backend_name(const wmel_ctx *ctx) { return ctx ? ctx->vt->name 
 const char *wmel_op_backend(const wmel_ctx *ctx, int op)
 {
     if (!ctx || op < WMEL_OP_LOG_MEL || op > WMEL_OP_STREAM) return "none";
+    if (ctx->fe && op == WMEL_OP_STREAM) return "cpu"; /* a plan's live audio: fe_live.c */
     if (ctx->vt->op_backend) return ctx->vt->op_backend(ctx, op);
     return op == WMEL_OP_DEVICE ? "none" : ctx->vt->name;
 }

@@ -22,6 +22,7 @@
  * driver's own block loop (frames.c), so the values are those of the offline call.
  */
 #include "internal.h"
+#include "fe/fe_live.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -42,11 +43,16 @@ struct wmel_sliding {
     int cmax_stale;         /* the frame holding cmax was dropped: rescan fmax */
     int silence_ok;         /* the kernel gives WMEL_LOG_FLOOR_LOG10 on silence */
     void *work;             /* WMEL_RAW_WORK_BYTES */
+    wmel_fe_slide *fs;      /* a ctx from another plan: its frame cache (fe_live.c) */
     wmel_sliding_stats stats;
 };
 
 static void stats_bytes(wmel_sliding *b)
 {
+    if (b->fs) {
+        b->stats.bytes = sizeof *b + b->p_cap * sizeof(float) + wmel__fe_slide_bytes(b->fs);
+        return;
+    }
     b->stats.bytes = sizeof *b + b->p_cap * sizeof(float) +
                      b->c_cap * (b->rows + 1) * sizeof(float) + WMEL_RAW_WORK_BYTES;
 }
@@ -58,6 +64,7 @@ void wmel_sliding_destroy(wmel_sliding *b)
     free(b->cache);
     free(b->fmax);
     wmel__aligned_free(b->work);
+    wmel__fe_slide_free(b->fs);
     free(b);
 }
 
@@ -67,8 +74,22 @@ wmel_sliding *wmel_sliding_create(wmel_ctx *ctx, int *status)
     wmel_sliding *b = NULL;
     if (!ctx) {
         st = WMEL_ERR_NULL_POINTER;
-    } else if (ctx->params.smooth != WMEL_SMOOTH_NONE || ctx->fe) {
-        st = WMEL_ERR_INVALID_ARG; /* Whisper's geometry only, unsmoothed */
+    } else if (ctx->params.smooth != WMEL_SMOOTH_NONE) {
+        st = WMEL_ERR_INVALID_ARG; /* unsmoothed only */
+    } else if (ctx->fe) { /* another plan: the general path's frames (fe_live.c) */
+        b = calloc(1, sizeof *b);
+        if (b) b->fs = wmel__fe_slide_new(ctx, &st);
+        else st = WMEL_ERR_NO_MEMORY;
+        if (st == WMEL_OK) {
+            b->ctx = ctx;
+            b->rows = (size_t)ctx->fe->n_cols;
+            stats_bytes(b);
+        } else {
+            wmel_sliding_destroy(b);
+            b = NULL;
+        }
+        if (status) *status = st;
+        return b;
     } else {
         b = calloc(1, sizeof *b);
         if (b) b->work = wmel__aligned_alloc(WMEL_RAW_WORK_BYTES);
@@ -188,6 +209,10 @@ int wmel_sliding_trim(wmel_sliding *b, size_t n)
     b->p_off += n;
     b->p_len -= n;
     if (b->p_len == 0) b->p_off = 0;
+    if (b->fs) {
+        if (wmel__fe_slide_trim(b->fs, n)) b->stats.regrids++;
+        return WMEL_OK;
+    }
     if (n % WMEL_HOP) { /* a new frame grid: nothing cached is on it */
         if (b->c_n) b->stats.regrids++;
         cache_drop(b, b->c_n);
@@ -261,12 +286,40 @@ static int cache_extend(wmel_sliding *b, const wmel_signal *sig, size_t end)
 
 size_t wmel_sliding_n_frames(const wmel_sliding *b, size_t padding)
 {
+    if (b && b->fs) return padding ? 0 : wmel__fe_slide_n_frames(b->fs, b->p_len);
     return b ? wmel_n_frames(b->p_len, padding) : 0;
+}
+
+int wmel_sliding_shape(const wmel_sliding *b, size_t padding, size_t *rows, size_t *cols)
+{
+    if (!b || !rows || !cols) return WMEL_ERR_NULL_POINTER;
+    *rows = *cols = 0;
+    if (b->fs) {
+        if (padding) return WMEL_ERR_INVALID_ARG;
+        return wmel_features_shape(b->ctx, b->p_len, rows, cols);
+    }
+    if (padding > SIZE_MAX / 4 - b->p_len) return WMEL_ERR_OVERFLOW;
+    if (b->p_len + padding <= WMEL_PAD) return WMEL_ERR_TOO_SHORT;
+    *rows = b->rows;
+    *cols = wmel_n_frames(b->p_len, padding);
+    return WMEL_OK;
 }
 
 int wmel_sliding_features(wmel_sliding *b, size_t padding, float *out, size_t out_len)
 {
-    if (!b || !out) return WMEL_ERR_NULL_POINTER;
+    if (!b) return WMEL_ERR_NULL_POINTER;
+    if (b->fs) { /* another plan: wmel_features() of the samples held */
+        if (padding) return WMEL_ERR_INVALID_ARG;
+        size_t done = 0;
+        const size_t cap0 = wmel__fe_slide_bytes(b->fs);
+        int rc = wmel__fe_slide_features(b->fs, b->pcm ? b->pcm + b->p_off : NULL, b->p_len, out,
+                                         out_len, &done);
+        b->stats.frames_computed += done;
+        if (wmel__fe_slide_bytes(b->fs) != cap0) stats_bytes(b);
+        if (rc == WMEL_OK) b->stats.calls++;
+        return rc;
+    }
+    if (!out) return WMEL_ERR_NULL_POINTER;
     const size_t n = b->p_len, rows = b->rows;
     if (padding > SIZE_MAX / 4 - n) return WMEL_ERR_OVERFLOW;
     if (n + padding <= WMEL_PAD) return WMEL_ERR_TOO_SHORT;

@@ -22,6 +22,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "internal.h"
+#include "fe/fe_live.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -45,6 +46,7 @@ struct wmel_stream {
     float max;
     int finished;
     int failed;
+    wmel_fe_stream *fs;   /* a ctx from another plan: the general path's stream (fe_live.c) */
 };
 
 wmel_stream *wmel_stream_create(wmel_ctx *ctx, size_t padding, wmel_frames_fn fn, void *user,
@@ -54,10 +56,23 @@ wmel_stream *wmel_stream_create(wmel_ctx *ctx, size_t padding, wmel_frames_fn fn
         if (status) *status = WMEL_ERR_NULL_POINTER;
         return NULL;
     }
-    if (ctx->params.smooth != WMEL_SMOOTH_NONE || ctx->fe) { /* raw frames: nothing to smooth
-                                                               yet; Whisper's geometry only */
+    if (ctx->params.smooth != WMEL_SMOOTH_NONE) { /* raw frames: nothing to smooth yet */
         if (status) *status = WMEL_ERR_INVALID_ARG;
         return NULL;
+    }
+    if (ctx->fe) { /* another plan: its raw frames, on the general path */
+        int st = WMEL_OK;
+        wmel_stream *s = calloc(1, sizeof *s);
+        if (!s) st = WMEL_ERR_NO_MEMORY;
+        else s->fs = wmel__fe_stream_new(ctx, padding, fn, user, &st);
+        if (st) {
+            free(s);
+            s = NULL;
+        } else {
+            s->ctx = ctx;
+        }
+        if (status) *status = st;
+        return s;
     }
     wmel_stream *s = calloc(1, sizeof *s);
     if (s) {
@@ -81,13 +96,21 @@ wmel_stream *wmel_stream_create(wmel_ctx *ctx, size_t padding, wmel_frames_fn fn
 void wmel_stream_destroy(wmel_stream *s)
 {
     if (!s) return;
+    wmel__fe_stream_free(s->fs);
     wmel__aligned_free(s->buf);
     free(s->out);
     free(s);
 }
 
-float wmel_stream_max(const wmel_stream *s) { return s ? s->max : -1e30f; }
-size_t wmel_stream_samples(const wmel_stream *s) { return s ? s->total : 0; }
+float wmel_stream_max(const wmel_stream *s)
+{
+    return s ? (s->fs ? wmel__fe_stream_max(s->fs) : s->max) : -1e30f;
+}
+
+size_t wmel_stream_samples(const wmel_stream *s)
+{
+    return s ? (s->fs ? wmel__fe_stream_samples(s->fs) : s->total) : 0;
+}
 
 /* Emits frames [s->next, f_end) computed from the buffer. */
 static int emit(wmel_stream *s, size_t f_end, int final)
@@ -133,6 +156,7 @@ static void slide(wmel_stream *s)
 int wmel_stream_push(wmel_stream *s, const float *pcm, size_t n)
 {
     if (!s || (!pcm && n)) return WMEL_ERR_NULL_POINTER;
+    if (s->fs) return wmel__fe_stream_push(s->fs, pcm, n);
     if (s->failed) return s->failed;
     if (s->finished) return WMEL_ERR_INVALID_ARG;
     while (n) {
@@ -169,6 +193,7 @@ int wmel_stream_push(wmel_stream *s, const float *pcm, size_t n)
 int wmel_stream_finish(wmel_stream *s)
 {
     if (!s) return WMEL_ERR_NULL_POINTER;
+    if (s->fs) return wmel__fe_stream_finish(s->fs);
     if (s->failed) return s->failed;
     if (s->finished) return WMEL_OK;
     if (s->padding > SIZE_MAX / 4 - s->total) return WMEL_ERR_OVERFLOW;

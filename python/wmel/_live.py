@@ -9,7 +9,7 @@ import numpy as np
 
 from . import _wmel
 
-_FRONTENDS = ("whisper",)
+_FRONTENDS = ("whisper", "nemo", "kaldi", "seamless")
 _lock = threading.Lock()
 _raw_ctxs: dict = {}
 
@@ -21,6 +21,24 @@ def _frontend(frontend: str) -> str:
         raise ValueError(f"frontend must be one of {', '.join(repr(f) for f in _FRONTENDS)}, "
                          f"got {frontend!r}")
     return frontend
+
+
+def _plan(frontend: str, n_mels, options: dict, raw: bool) -> dict:
+    """The plan of features(frontend=..., n_mels, **options); raw: normalisation off."""
+    from ._features import frontend_plan
+    if raw and options.get("normalize") is not None:
+        raise ValueError("normalize does not apply to a Stream: its frames are those before "
+                         "normalisation")
+    plan = frontend_plan(frontend, n_mels, **options)
+    if raw:
+        plan["norm"] = _wmel.NORM_NONE
+    return plan
+
+
+def _plan_ctx(plan: dict):
+    """A shared one-thread CPU context for a plan (live objects compute on the caller)."""
+    from ._features import _ctx
+    return _ctx(plan, "cpu", 1)
 
 
 def _n_mels(n_mels) -> int:
@@ -53,33 +71,60 @@ def _samples(samples) -> np.ndarray:
 
 class Stream:
     """Frames as they complete: push(samples) returns the frames whose samples are all
-    in, finish() the last ones (the end reflection and `padding` zeros). The frames of a
-    stream are those of log_mel_spectrogram(all_samples, padding=padding) before
-    normalisation, bit for bit: raw log10(max(mel, 1e-10)) values, float32
-    (n_mels, k). `max` is the largest raw value so far; normalise a finished stream's
-    frames with np.maximum(x, max - 8), then (x + 4) / 4.
+    in, finish() the last ones (those that read past the end of the input). The frames of
+    a stream are those of the offline features of all the samples before normalisation,
+    bit for bit, in the front-end's layout:
+
+      whisper   log_mel_spectrogram(all_samples, padding=padding) before normalisation:
+                raw log10(max(mel, 1e-10)), float32 (n_mels, k); `max` is the largest raw
+                value so far: normalise the finished stream's frames x with
+                np.maximum(x, max - 8), then (x + 4) / 4
+      nemo      features(all_samples, "nemo", normalize="none") without its last column
+                (no frame: zeros), (n_mels, k); legacy=True: every column
+      kaldi     features(all_samples, "kaldi"), (k, n_mels [+1])
+      seamless  features(all_samples, "seamless", normalize="none") unstacked: (k, n_mels)
+                per push; the stacked array is the frames' rows in pairs
+
+    options: those of wmel.features for the front-end (window, scale, low_freq, high_freq,
+    use_energy, energy_floor, legacy); padding: whisper only.
     One thread at a time per Stream; any number of Streams in parallel."""
 
-    def __init__(self, frontend: str = "whisper", n_mels: int = 80, padding: int = 0):
+    def __init__(self, frontend: str = "whisper", n_mels=None, padding: int = 0, **options):
         from . import _check_int
         self.frontend = _frontend(frontend)
-        self.n_mels = _n_mels(n_mels)
-        self._s = _wmel.Stream(_raw_ctx(self.n_mels), _check_int(padding, "padding"))
+        padding = _check_int(padding, "padding")
+        if self.frontend == "whisper":
+            if options:
+                raise ValueError(f"{', '.join(options)}: not options of frontend='whisper'")
+            self.n_mels = _n_mels(80 if n_mels is None else n_mels)
+            ctx = _raw_ctx(self.n_mels)
+            self._frames_first = False
+            self._cols = self.n_mels
+        else:
+            if padding:
+                raise ValueError("padding applies to frontend='whisper' only")
+            plan = _plan(self.frontend, n_mels, options, raw=True)
+            self.n_mels = plan["n_mels"]
+            ctx = _plan_ctx(plan)
+            self._frames_first = plan["layout"] == _wmel.LAYOUT_FRAMES_MELS
+            self._cols = self.n_mels + plan["use_energy"]
+        self._s = _wmel.Stream(ctx, padding)
 
     def _take(self, k: int) -> np.ndarray:
-        out = np.empty((self.n_mels, k), np.float32)
+        out = np.empty((self._cols, k), np.float32)
         self._s.take(out)
-        return out
+        return np.ascontiguousarray(out.T) if self._frames_first else out
 
     def push(self, samples) -> np.ndarray:
         """Appends samples (float32; int16 is divided by 32768, float64 converted) and
-        returns the frames completed by them, (n_mels, k) with k >= 0."""
+        returns the frames completed by them (k >= 0 of them, in the layout above)."""
         a = _samples(samples)
         return self._take(self._s.push(a))
 
     def finish(self) -> np.ndarray:
-        """Ends the input and returns the remaining frames. ValueError when the stream
-        held 200 samples or fewer (with the padding): no frame exists."""
+        """Ends the input and returns the remaining frames. ValueError when the input is
+        too short for the front-end (whisper: 200 samples or fewer with the padding;
+        nemo legacy: 256 or fewer; nemo: none pushed)."""
         return self._take(self._s.finish())
 
     @property
@@ -100,18 +145,31 @@ class Stream:
 
 class SlidingBuffer:
     """The audio buffer of a streaming transcriber: push() at the end, trim() at the
-    front, and features(padding) returns exactly log_mel_spectrogram(buffer, n_mels,
-    padding) -- bit for bit -- while the transform work of a call is the frames the new
-    audio (or the edges) need: interior frames are kept from call to call, also across
-    trims by multiples of 160 samples (another trim moves the frame grid: the next call
-    recomputes the buffer once). len(buf) is the number of samples held.
+    front, and features() returns exactly the offline features of the samples held -- bit
+    for bit -- while the transform work of a call is the frames the new audio (or the
+    edges) need: interior frames are kept from call to call, also across trims by
+    multiples of 160 samples (another trim moves the frame grid: the next call recomputes
+    the buffer once); the normalisation is over the buffer. len(buf) is the number of
+    samples held.
+
+      whisper   features(padding) == log_mel_spectrogram(buffer, n_mels, padding)
+      others    features() == wmel.features(buffer, frontend, n_mels, **options)
+
     One thread at a time per buffer; any number of buffers in parallel."""
 
-    def __init__(self, frontend: str = "whisper", n_mels: int = 80):
+    def __init__(self, frontend: str = "whisper", n_mels=None, **options):
         from . import _ctx
         self.frontend = _frontend(frontend)
-        self.n_mels = _n_mels(n_mels)
-        self._b = _wmel.Sliding(_ctx(self.n_mels))
+        if self.frontend == "whisper":
+            if options:
+                raise ValueError(f"{', '.join(options)}: not options of frontend='whisper'")
+            self.n_mels = _n_mels(80 if n_mels is None else n_mels)
+            ctx = _ctx(self.n_mels)
+        else:
+            plan = _plan(self.frontend, n_mels, options, raw=False)
+            self.n_mels = plan["n_mels"]
+            ctx = _plan_ctx(plan)
+        self._b = _wmel.Sliding(ctx)
 
     def push(self, samples) -> None:
         """Appends samples (float32; int16 is divided by 32768, float64 converted).
@@ -135,13 +193,14 @@ class SlidingBuffer:
         return out
 
     def features(self, padding: int = 0, out=None) -> np.ndarray:
-        """log_mel_spectrogram(buffer, n_mels, padding): float32 (n_mels, (len + padding)
-        // 160). ValueError when len + padding <= 200. out: a C-contiguous float32 array
-        of that shape to write into (no allocation; a server can keep one per stream and
-        length), returned."""
+        """whisper: log_mel_spectrogram(buffer, n_mels, padding), float32 (n_mels,
+        (len + padding) // 160), ValueError when len + padding <= 200; the other
+        front-ends: wmel.features(buffer, ...) in its layout (padding must be 0).
+        out: a C-contiguous float32 array of that shape to write into (no allocation; a
+        server can keep one per stream and length), returned."""
         from . import _check_int
         padding = _check_int(padding, "padding")
-        shape = (self.n_mels, self._b.n_frames(padding))
+        shape = self._b.shape(padding)
         if out is None:
             out = np.empty(shape, np.float32)
         elif (not isinstance(out, np.ndarray) or out.shape != shape or out.dtype != np.float32
@@ -154,6 +213,8 @@ class SlidingBuffer:
         """The 30 s windows openai-whisper's transcribe() feeds the model for the buffer:
         a list of (window (n_mels, 3000), content_frames), as wmel.windows(buffer)."""
         from . import N_FRAMES, N_SAMPLES
+        if self.frontend != "whisper":
+            raise ValueError("windows: transcribe()'s windows are whisper's")
         if len(self) == 0:
             raise ValueError("windows: the buffer is empty")
         mel = self.features(N_SAMPLES)

@@ -829,6 +829,33 @@ static PyObject *Sliding_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
     return (PyObject *)self;
 }
 
+/* The shape of features(padding) for the samples held, or NULL with the error raised. */
+static int sliding_shape(SlidingObject *self, Py_ssize_t padding, size_t *rows, size_t *cols)
+{
+    int st = wmel_sliding_shape(self->b, (size_t)padding, rows, cols);
+    if (st == WMEL_ERR_INVALID_ARG) {
+        PyErr_SetString(PyExc_ValueError, "features: padding applies to the whisper front-end "
+                                          "only (0 for the others)");
+        return -1;
+    }
+    if (st) {
+        raise_status(st, "features", NULL);
+        return -1;
+    }
+    return 0;
+}
+
+/* shape(padding) -> (rows, cols) of features(padding) */
+static PyObject *Sliding_shape(PyObject *s, PyObject *args)
+{
+    Py_ssize_t padding;
+    size_t rows, cols;
+    if (!PyArg_ParseTuple(args, "n:shape", &padding)) return NULL;
+    if (check_size(padding, "padding") < 0) return NULL;
+    if (sliding_shape((SlidingObject *)s, padding, &rows, &cols) < 0) return NULL;
+    return Py_BuildValue("(nn)", (Py_ssize_t)rows, (Py_ssize_t)cols);
+}
+
 static void Sliding_dealloc(PyObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
@@ -890,8 +917,9 @@ static PyObject *Sliding_features(PyObject *s, PyObject *args)
     if (!PyArg_ParseTuple(args, "nO:features", &padding, &out_o)) return NULL;
     if (check_size(padding, "padding") < 0) return NULL;
     Py_buffer out;
-    size_t need = (size_t)self->n_mels * wmel_sliding_n_frames(self->b, (size_t)padding);
-    if (get_out(out_o, &out, need) < 0) return NULL;
+    size_t rows, cols;
+    if (sliding_shape(self, padding, &rows, &cols) < 0) return NULL;
+    if (get_out(out_o, &out, rows * cols) < 0) return NULL;
     if (live_enter(&self->busy, "SlidingBuffer") < 0) {
         PyBuffer_Release(&out);
         return NULL;
@@ -950,6 +978,7 @@ static PyMethodDef Sliding_methods[] = {
     {"features", Sliding_features, METH_VARARGS, "features(padding, out)"},
     {"samples", Sliding_samples, METH_VARARGS, "samples(out): the samples held"},
     {"n_frames", Sliding_n_frames, METH_VARARGS, "n_frames(padding)"},
+    {"shape", Sliding_shape, METH_VARARGS, "shape(padding) -> (rows, cols) of features()"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1021,7 +1050,9 @@ static PyObject *Stream_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
     StreamObject *self = (StreamObject *)alloc(tp, 0);
     if (!self) return NULL;
     self->ctx = Py_NewRef(ctx_o);
-    self->n_mels = ((CtxObject *)ctx_o)->n_mels;
+    wmel_frontend_plan plan;
+    wmel_ctx_plan(((CtxObject *)ctx_o)->ctx, &plan);
+    self->n_mels = plan.n_mels + plan.use_energy; /* the values of a frame */
     int st = WMEL_OK;
     self->s = wmel_stream_create(((CtxObject *)ctx_o)->ctx, (size_t)padding, stream_sink, self, &st);
     if (!self->s) {
@@ -1076,10 +1107,12 @@ static PyObject *Stream_finish(PyObject *s, PyObject *noargs)
     st = wmel_stream_finish(self->s);
     Py_END_ALLOW_THREADS
     self->busy = 0;
-    if (st == WMEL_ERR_TOO_SHORT) {
+    if (st == WMEL_ERR_TOO_SHORT || st == WMEL_ERR_NO_SAMPLES) {
+        wmel_frontend_plan plan;
+        wmel_ctx_plan(((CtxObject *)self->ctx)->ctx, &plan);
         PyErr_Format(PyExc_ValueError, "finish: %zu samples (with the stream's padding) are "
-                     "too few for a frame: more than 200 are needed",
-                     wmel_stream_samples(self->s));
+                     "too few for a frame: more than %d are needed",
+                     wmel_stream_samples(self->s), st == WMEL_ERR_NO_SAMPLES ? 0 : plan.n_fft / 2);
         return NULL;
     }
     if (st) return raise_status(st, "finish", NULL);

@@ -230,16 +230,6 @@ static void edge_cases(wmel_ctx *ctx)
     wmel_ctx *sm = t_ctx(WMEL_BACKEND_CPU, 80, WMEL_ISA_AUTO, 1, WMEL_NORM_WHOLE, WMEL_SMOOTH_3X3);
     CHECK(wmel_sliding_create(sm, &st) == NULL && st == WMEL_ERR_INVALID_ARG, "smoothing ctx");
     wmel_destroy(sm);
-    for (int fe = WMEL_FRONTEND_NEMO; fe <= WMEL_FRONTEND_SEAMLESS; fe++) {
-        wmel_params fp = wmel_default_params();
-        fp.frontend = fe;
-        wmel_ctx *fc = wmel_create(&fp, &st);
-        CHECK(fc != NULL, "create front-end %d: %d", fe, st);
-        CHECK(wmel_sliding_create(fc, &st) == NULL && st == WMEL_ERR_INVALID_ARG,
-              "front-end %d refused", fe);
-        wmel_destroy(fc);
-    }
-
     /* the frame stream: finish with nothing pushed, and after too little */
     wmel_ctx *raw = t_ctx(WMEL_BACKEND_CPU, 80, WMEL_ISA_AUTO, 1, WMEL_NORM_NONE, WMEL_SMOOTH_NONE);
     collect c = {malloc(80 * 8 * sizeof(float)), 8, 80, 0, 1};

@@ -77,6 +77,58 @@ for src in speech_en noise; do
   done
 done
 
+# the other front-ends: `wmel stream --frontend F` (frames as rows) against
+# `wmel mel --frontend F --normalize none` of the same samples: nemo (n_mels, frames + 1) is
+# the transpose plus a last column of zeros (no frame), nemo-legacy the transpose, kaldi the
+# same array, seamless its rows of 2 frames (a last odd frame with zeros after it)
+same_fe() {
+  python3 - "$1" "$2" "$3" "$4" <<'EOF'
+import array, ast, sys
+def load(p):
+    b = open(p, "rb").read()
+    n = int.from_bytes(b[8:10], "little") + 10
+    shape = ast.literal_eval(b[10:n].decode("latin1"))["shape"]
+    a = array.array("f"); a.frombytes(b[n:]); return a, shape
+(got, gs), (ref, rs) = load(sys.argv[1]), load(sys.argv[2])
+fe, cols = sys.argv[3], int(sys.argv[4])
+F = gs[0]
+if gs[1] != cols:
+    print(f"shape {gs}, {cols} columns expected"); sys.exit(1)
+if fe.startswith("nemo"):
+    R = rs[1]
+    if R != F + (fe == "nemo") or any(ref[m * R + t] != 0.0 for m in range(cols) for t in range(F, R)):
+        print(f"{F} frames, mel {rs}"); sys.exit(1)
+    want = [ref[m * R + t] for t in range(F) for m in range(cols)]
+else:
+    want = list(ref[:F * cols])
+    if any(v != 0.0 for v in ref[F * cols:]) or (rs[0] * rs[1] - F * cols) not in (0, cols):
+        print(f"{F} frames, mel {rs}"); sys.exit(1)
+if len(got) != len(want):
+    print(f"{len(got)} values, expected {len(want)}"); sys.exit(1)
+for i, (a, b) in enumerate(zip(got, want)):
+    if a != b:
+        print(f"frame {i // cols} value {i % cols}: {a!r} vs {b!r}"); sys.exit(1)
+EOF
+}
+npy_header() { python3 -c '
+import sys
+b = open(sys.argv[1], "rb").read(); sys.stdout.buffer.write(b[:int.from_bytes(b[8:10], "little") + 10])' "$1"; }
+for fe in "nemo" "nemo-legacy" "kaldi" "seamless" "kaldi --use-energy --n-mels 40" "nemo --n-mels 128 --window hamming"; do
+  name=${fe%% *} cols=80 norm="--normalize none"
+  case "$fe" in *"--n-mels 40"*) cols=41;; *"--n-mels 128"*) cols=128;; esac
+  [ $name = kaldi ] && norm=""   # kaldi does not normalise
+  srcs="speech_en noise"; [ "$fe" != "$name" ] && srcs=speech_en   # the variants: speech only
+  for src in $srcs; do
+    wav="$GOLDEN/audio/speech_en.wav"; [ $src = noise ] && wav="$T/noise.wav"
+    "$WMEL" mel "$wav" --frontend $fe $norm --backend cpu -o "$T/ref.npy" 2>"$T/err" || bad "mel --frontend $fe: $(cat "$T/err")"
+    feed "$T/$src.raw" 3 | "$WMEL" stream --frontend $fe -o "$T/s.npy" 2>"$T/err" || bad "stream --frontend $fe: $(cat "$T/err")"
+    msg=$(same_fe "$T/s.npy" "$T/ref.npy" $name $cols) && ok || bad "$src stream --frontend $fe: $msg"
+    [ $src = noise ] || [ "$fe" != "${fe%% *}" ] || [ $name = kaldi ] && continue
+    feed "$T/$src.raw" 4 | "$WMEL" stream --frontend $fe > "$T/s.raw" 2>"$T/err" || bad "stream --frontend $fe |: $(cat "$T/err")"
+    { npy_header "$T/s.npy"; cat "$T/s.raw"; } | cmp -s - "$T/s.npy" && ok || bad "$src stream --frontend $fe: raw output differs from -o"
+  done
+done
+
 # frames leave as they complete: 1 s in, the pipe held open, 99 frames out before the end
 mkfifo "$T/fifo"
 "$WMEL" stream < "$T/fifo" > "$T/live.raw" 2>"$T/err" &
@@ -100,7 +152,17 @@ if "$WMEL" stream -o "$T/e.npy" < /dev/null 2>"$T/err"; then bad "empty input ac
   grep -q "0 samples are too few" "$T/err" && ok || bad "empty: $(cat "$T/err")"; fi
 [ ! -e "$T/e.npy" ] && ok || bad "empty input left its output"
 "$WMEL" stream --frontend nope -o "$T/f.npy" < "$T/speech_en.raw" 2>"$T/err"; [ $? -eq 2 ] && ok || bad "--frontend nope: exit"
-grep -q "frontend nope" "$T/err" && ok || bad "--frontend nope: $(cat "$T/err")"
+grep -q -- "--frontend takes whisper, nemo" "$T/err" && ok || bad "--frontend nope: $(cat "$T/err")"
+[ ! -e "$T/f.npy" ] && ok || bad "--frontend nope left its output"
+for a in "--frontend nemo --padding 160" "--frontend nemo --normalize none" "--frontend nemo --pad-to 16" \
+         "--use-energy" "--frontend seamless --use-energy" "--frontend whisper --n-mels 64"; do
+  "$WMEL" stream $a < /dev/null > /dev/null 2>"$T/err"; [ $? -eq 2 ] && ok || bad "stream $a: exit status"
+done
+"$WMEL" stream --frontend nemo -o "$T/e.npy" < /dev/null 2>"$T/err"; [ $? -eq 1 ] && ok || bad "nemo empty: exit"
+grep -q "standard input: no samples" "$T/err" && ok || bad "nemo empty: $(cat "$T/err")"
+head -c 512 "$T/speech_en.raw" | "$WMEL" stream --frontend nemo-legacy > /dev/null 2>"$T/err"
+[ $? -eq 1 ] && grep -q "256 samples are too few for a frame (more than 256" "$T/err" && ok ||
+  bad "nemo-legacy 256 samples: $(cat "$T/err")"
 "$WMEL" stream --bogus < /dev/null > /dev/null 2>"$T/err"; [ $? -eq 2 ] && ok || bad "--bogus: exit"
 "$WMEL" stream --padding x < /dev/null > /dev/null 2>"$T/err"; [ $? -eq 2 ] && ok || bad "--padding x: exit"
 

@@ -244,3 +244,161 @@ def test_many_buffers_in_threads():
     for t in threads:
         t.join()
     assert results == [True] * 8
+
+
+# ---- the other front-ends: NeMo, NeMo legacy, Kaldi, Seamless
+
+FE_CASES = [
+    ("nemo", 80, {}),
+    ("nemo", 128, {"legacy": True}),
+    ("nemo", 64, {"normalize": "none", "window": "hamming"}),
+    ("nemo", 80, {"pad_to": 16}),
+    ("kaldi", 80, {}),
+    ("kaldi", 40, {"use_energy": True, "low_freq": 60.0}),
+    ("seamless", 80, {}),
+]
+
+
+def _fe_session(x, frontend, n_mels, options, seed, max_buf):
+    rng = np.random.default_rng(seed)
+    buf = wmel.SlidingBuffer(frontend=frontend, n_mels=n_mels, **options)
+    start = pos = checked = 0
+    while pos < len(x):
+        k = min(_push_size(rng), len(x) - pos)
+        buf.push(x[pos:pos + k])
+        pos += k
+        n = pos - start
+        if n > max_buf or rng.integers(8) == 0:
+            t = n - max_buf // 2 if n > max_buf else int(rng.integers(n + 1))
+            if rng.integers(5):
+                t -= t % 160
+            buf.trim(t)
+            start += t
+        if rng.integers(3) == 0:
+            continue
+        held = x[start:pos]
+        if len(held) == 0 or (options.get("legacy") and len(held) <= 256):
+            with pytest.raises(ValueError):
+                buf.features()
+            continue
+        got = buf.features()
+        ref = wmel.features(held, frontend, n_mels, **options)
+        assert got.shape == ref.shape and np.array_equal(got, ref), (frontend, seed, len(held))
+        checked += 1
+    assert checked > 0
+    return buf
+
+
+@pytest.mark.parametrize("frontend,n_mels,options", FE_CASES)
+def test_sliding_frontends(frontend, n_mels, options):
+    _fe_session(_clip("speech_en.wav"), frontend, n_mels, options, 1, 4 * 16000)
+    _fe_session(_noise(20 * 16000, 5), frontend, n_mels, options, 2, 8 * 16000)
+
+
+def _stream_parts(x, frontend, n_mels, options, seed):
+    rng = np.random.default_rng(seed)
+    s = wmel.Stream(frontend=frontend, n_mels=n_mels, **options)
+    parts, pos = [], 0
+    while pos < len(x):
+        k = min(_push_size(rng), len(x) - pos)
+        parts.append(s.push(x[pos:pos + k]))
+        pos += k
+    parts.append(s.finish())
+    return s, parts
+
+
+@pytest.mark.parametrize("frontend,n_mels,options", FE_CASES)
+def test_stream_frontends(frontend, n_mels, options):
+    opts = {k: v for k, v in options.items() if k != "normalize"}
+    raw = dict(opts, normalize="none") if frontend != "kaldi" else opts
+    for x, seed in [(_clip("speech_en.wav"), 3), (_noise(20 * 16000, 7), 4)]:
+        s, parts = _stream_parts(x, frontend, n_mels, opts, seed)
+        ref = wmel.features(x, frontend, n_mels, **raw)
+        cols = n_mels + (1 if opts.get("use_energy") else 0)
+        if frontend == "nemo":
+            got = np.concatenate(parts, axis=1)
+            frames = len(x) // 160 + (1 if opts.get("legacy") else 0)
+            assert got.shape == (cols, frames) and s.frames == frames
+            assert np.array_equal(got, ref[:, :frames])
+            assert not ref[:, frames:].any()
+        else:
+            got = np.concatenate(parts, axis=0)
+            frames = 1 + (len(x) - 400) // 160
+            assert got.shape == (frames, cols) and s.frames == frames
+            flat = ref.reshape(-1, cols)
+            assert np.array_equal(got, flat[:frames]) and not flat[frames:].any()
+        assert s.max == float(got.max())
+
+
+def test_frontend_frames_as_they_complete():
+    x = _noise(3 * 16000, 8)
+    for frontend, first, need in [("nemo", 200, 160), ("kaldi", 400, 160)]:
+        s = wmel.Stream(frontend=frontend)
+        axis = 1 if frontend == "nemo" else 0
+        total = 0
+        for pos in range(0, len(x), 37):
+            total += s.push(x[pos:pos + 37]).shape[axis]
+            n = min(pos + 37, len(x))
+            assert total == (0 if n < first else (n - first) // need + 1)
+
+
+def test_frontend_errors():
+    with pytest.raises(ValueError, match="too few"):
+        wmel.Stream(frontend="nemo").finish()
+    s = wmel.Stream(frontend="nemo", legacy=True)
+    s.push(np.zeros(256, np.float32))
+    with pytest.raises(ValueError, match="more than 256"):
+        s.finish()
+    k = wmel.Stream(frontend="kaldi")
+    assert k.push(np.zeros(399, np.float32)).shape == (0, 80)
+    assert k.finish().shape == (0, 80)
+    with pytest.raises(ValueError, match="padding"):
+        wmel.Stream(frontend="nemo", padding=160)
+    with pytest.raises(ValueError, match="normalize"):
+        wmel.Stream(frontend="nemo", normalize="none")
+    with pytest.raises(ValueError, match="does not apply"):
+        wmel.Stream(frontend="nemo", use_energy=True)
+    with pytest.raises(ValueError, match="not options"):
+        wmel.SlidingBuffer(frontend="whisper", window="hann")
+    buf = wmel.SlidingBuffer(frontend="seamless")
+    with pytest.raises(ValueError):
+        buf.features()  # empty
+    with pytest.raises(ValueError, match="holds only 0"):
+        buf.trim(1)
+    buf.push(np.ones(1000, np.float32) * 0.1)
+    with pytest.raises(ValueError, match="padding"):
+        buf.features(160)
+    with pytest.raises(ValueError, match="trim\\(1001\\)"):
+        buf.trim(1001)
+    assert buf.features().shape == (2, 160)
+    with pytest.raises(ValueError, match="whisper"):
+        buf.windows()
+
+
+def test_frontend_buffers_in_threads():
+    x = _noise(16 * 16000, 9)
+    cases = [("nemo", {}), ("kaldi", {}), ("seamless", {}), ("nemo", {"legacy": True})]
+    results = [None] * 4
+
+    def run(i):
+        fe, opts = cases[i]
+        rng = np.random.default_rng(200 + i)
+        buf = wmel.SlidingBuffer(frontend=fe, **opts)
+        start, pos, ok = 0, 0, True
+        while pos < len(x):
+            k = int(rng.integers(1600, 16000))
+            buf.push(x[pos:pos + k])
+            pos = min(len(x), pos + k)
+            if len(buf) > 6 * 16000:
+                t = (len(buf) - 3 * 16000) // 160 * 160
+                buf.trim(t)
+                start += t
+            ok &= bool(np.array_equal(buf.features(), wmel.features(x[start:pos], fe, **opts)))
+        results[i] = ok
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [True] * 4
