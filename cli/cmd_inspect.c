@@ -627,7 +627,7 @@ int cmd_inspect(int argc, char **argv)
             float *yf = y ? malloc((w1 - w0 + 1) * sizeof *yf) : NULL;
             if (!yf) rc = WMEL_ERR_NO_MEMORY;
             for (size_t i = 0; yf && i < w1 - w0; i++) yf[i] = (float)y[i];
-            char fm[300];
+            char fm[400];
             snprintf(fm, sizeof fm, "%s; then y[i] = x[i] - %.2f x[i-1], y[0] = x[0]", fmt, clip.plan.preemph);
             if (yf)
                 wave_picture(f, "preemph", "pre-emphasised signal", "written by --stages as",
