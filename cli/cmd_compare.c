@@ -218,11 +218,13 @@ static int compute_impl(src *s, const wmel_params *p, char *err, size_t err_len)
         return rc;
     }
     const wmel_frontend *fe = wmel_frontend_find("whisper");
-    wmel_clip clip = {s->pcm, s->n, nf, p->n_mels, 0, 0, 0, 0};
+    wmel_clip clip;
+    memset(&clip, 0, sizeof clip);
+    clip.pcm = s->pcm, clip.n = s->n, clip.n_frames = clip.n_valid = nf, clip.n_mels = p->n_mels;
     if ((rc = wmel_clip_max(&clip, err, err_len)) != WMEL_OK) return rc;
     double *out[8] = {0};
     out[5] = s->x;
-    rc = wmel_stages_compute(fe, &clip, 0, nf, 1, out);
+    rc = wmel_stages_compute(fe, &clip, 0, nf, 1, out, NULL);
     if (rc) snprintf(err, err_len, "%s: %s", s->audio, wmel_strerror(rc));
     snprintf(s->version, sizeof s->version, "float64 reference (wmel_ref_stages)");
     return rc;
@@ -394,14 +396,16 @@ static void stage_lines(const src *a, const src *b, const wmel_params *p, notes 
         return;
     }
     size_t nf = wmel_n_frames(a->n, 0), cnt = (size_t)p->n_mels * nf;
-    wmel_clip clip = {a->pcm, a->n, nf, p->n_mels, 0, 0, 0, 0};
+    wmel_clip clip;
+    memset(&clip, 0, sizeof clip);
+    clip.pcm = a->pcm, clip.n = a->n, clip.n_frames = clip.n_valid = nf, clip.n_mels = p->n_mels;
     char err[ERRLEN];
     double *olog = malloc(cnt * sizeof *olog);
     float *raw = malloc(cnt * sizeof *raw);
     double *out8[8] = {0};
     out8[4] = olog;
     if (!olog || !raw || wmel_clip_max(&clip, err, sizeof err) ||
-        wmel_stages_compute(wmel_frontend_find("whisper"), &clip, 0, nf, 1, out8)) {
+        wmel_stages_compute(wmel_frontend_find("whisper"), &clip, 0, nf, 1, out8, NULL)) {
         note(out, "stages: could not compute the reference's stages");
         free(olog);
         free(raw);
@@ -557,6 +561,9 @@ int cmd_compare(int argc, char **argv)
         }
     }
     if (!specs[1]) return wmel_cli_usage("compare: two sources needed: wmel compare A B [-o REPORT.html] [--tol T]");
+    if (wmel_frontend_find(frontend) && strcmp(frontend, "whisper")) /* the other front-ends: the Python module */
+        return delegate(argc, argv, !strcmp(frontend, "kaldi") ? "--frontend kaldi" : !strcmp(frontend, "nemo") ? "--frontend nemo"
+                                    : !strcmp(frontend, "seamless") ? "--frontend seamless" : "--frontend nemo-legacy");
     if (!wmel_frontend_find(frontend)) {
         fprintf(stderr, "wmel: compare: front-end '%s' is not one compare covers (it covers: %s)\n", frontend,
                 wmel_frontend_names());

@@ -7,11 +7,29 @@
 
 #include <stddef.h>
 
+#include "wmel.h"
+
 /* What a stage's rows are. */
 enum {
-    WMEL_ROWS_SAMPLE = 0, /* n_fft rows: sample k of the frame */
+    WMEL_ROWS_SAMPLE = 0, /* frame_length rows: sample k of the frame */
     WMEL_ROWS_BIN = 1,    /* n_fft / 2 + 1 rows: DFT bin k at k * rate / n_fft Hz */
-    WMEL_ROWS_MEL = 2     /* n_mels rows: filter m at its centre frequency */
+    WMEL_ROWS_MEL = 2,    /* n_mels rows: filter m at its centre frequency */
+    WMEL_ROWS_STACK = 3   /* 2 n_mels rows: output column c (frame 2 r + c / n_mels, mel c % n_mels) */
+};
+
+/* What a stage is (which array of the reference, or which clip-wide step). */
+enum {
+    WMEL_ST_PADDED = 0,   /* the samples each frame reads (scaled, pre-emphasised on the signal, padded) */
+    WMEL_ST_DC,           /* after DC removal */
+    WMEL_ST_PREEMPH,      /* after pre-emphasis inside the frame */
+    WMEL_ST_WINDOWED,     /* x window */
+    WMEL_ST_POWER,
+    WMEL_ST_MEL,
+    WMEL_ST_LOG,
+    WMEL_ST_WHOLE,        /* Whisper: (max(log, M - 8) + 4) / 4 */
+    WMEL_ST_NORM,         /* (log - mean) / denom per mel row over the valid frames; 0 past them */
+    WMEL_ST_OUTPUT,       /* the log as the output holds it (Kaldi: (n_frames, n_mels)) */
+    WMEL_ST_STACKED       /* Seamless: two normalised frames side by side per output row */
 };
 
 typedef struct wmel_stage_desc {
@@ -22,33 +40,47 @@ typedef struct wmel_stage_desc {
     int db;            /* drawn on a dB colour scale (powers) */
     int signed_vals;   /* drawn on the diverging ramp, symmetric about 0 */
     int frame_major;   /* --stages layout (n_frames, rows) instead of (rows, n_frames) */
+    int kind;          /* WMEL_ST_* */
+    const char *derive; /* drawn in the page as stage `derive` x window (not embedded) */
+    int no_file;       /* not written by --stages */
 } wmel_stage_desc;
 
 typedef struct wmel_frontend {
     const char *name;
-    int sample_rate, n_fft, hop;
+    int preset;          /* WMEL_FRONTEND_* */
+    int sample_rate, frame_length, n_fft, hop;
+    int centre;          /* samples from t * hop to frame t's centre (snip_edges: frame_length / 2) */
     const wmel_stage_desc *stages;
     int n_stages;
     const char *summary; /* one line: the whole chain */
 } wmel_frontend;
 
-/* The front-end called name, or NULL (then *known lists the names). */
+#define WMEL_STAGES_MAX 12
+
+/* The front-end called name, or NULL (then wmel_frontend_names() lists the names). */
 const wmel_frontend *wmel_frontend_find(const char *name);
 const char *wmel_frontend_names(void);
 
 /* The rows of a stage for n_mels. */
 size_t wmel_stage_rows(const wmel_frontend *fe, const wmel_stage_desc *s, int n_mels);
+/* The stage of a kind, or -1. */
+int wmel_stage_of(const wmel_frontend *fe, int kind);
 
-/* One clip and what is known of it: the samples, the largest log value M of the whole
- * clip in float64 (the normalisation's max), found with the float32 CPU backend and
- * confirmed with the float64 reference on every frame within WMEL_MAX_MARGIN of it. */
+/* One clip and what is known of it: the samples, the plan, its frames, and the clip-wide
+ * values of the normalisation: Whisper's M (the largest log value of the whole clip in
+ * float64, found with the float32 CPU backend and confirmed with the float64 reference on
+ * every frame within WMEL_MAX_MARGIN of it), or the per-row mean and denominator. */
 typedef struct wmel_clip {
     const float *pcm;
-    size_t n, n_frames;
+    size_t n, n_frames;          /* frames of the STFT (Whisper: n / 160, the kept ones) */
     int n_mels;
     double log_max;
     size_t max_frame, max_mel;   /* where M is */
     size_t max_candidates;       /* frames recomputed in float64 to find M */
+    wmel_frontend_plan plan;     /* the preset's plan (set by wmel_clip_init) */
+    size_t n_valid;              /* frames in the statistics; later ones are 0 */
+    double mean[256], denom[256];/* WMEL_NORM_PER_FEATURE / MEAN_VAR */
+    const char *stats_from;      /* where mean and denom come from */
 } wmel_clip;
 
 /* Margin (log10 units) above the CPU backend's error against the float64 reference
@@ -56,14 +88,34 @@ typedef struct wmel_clip {
  * CPU max are recomputed in float64. */
 #define WMEL_MAX_MARGIN 1e-3
 
-/* Fills clip->log_max and friends. Returns 0 or a status, with a message in err. */
+/* Frames up to which the normalisation's statistics come from the float64 reference
+ * (about 0.25 ms a frame); longer clips take them from the CPU backend's float64
+ * computation rounded once to float32 (then within about 1e-7 of the reference's). */
+#define WMEL_REF_STATS_FRAMES 12000
+
+/* Sets clip->plan, n_frames and n_valid for fe (pcm, n, n_mels set by the caller).
+ * Returns 0 or a status with a message in err (too short for a frame). */
+int wmel_clip_init(const wmel_frontend *fe, wmel_clip *clip, char *err, size_t err_len);
+
+/* Fills clip->log_max and friends (Whisper) or mean/denom (the plans that normalise per
+ * row). Returns 0 or a status, with a message in err. */
 int wmel_clip_max(wmel_clip *clip, char *err, size_t err_len);
+int wmel_clip_stats(const wmel_frontend *fe, wmel_clip *clip, char *err, size_t err_len);
 
 /* Every stage of the front-end for frames first + i * step, i < nf, with the float64
  * reference: out[s] receives rows(s) * nf doubles, [rows][nf] (sample stages
- * transposed to [n_fft][nf] as well). out[s] == NULL skips stage s. */
+ * transposed to [frame_length][nf] as well). out[s] == NULL skips stage s; a STACKED stage
+ * is skipped here (wmel_stacked_compute). window, when not NULL, receives the window. */
 int wmel_stages_compute(const wmel_frontend *fe, const wmel_clip *clip, size_t first, size_t nf,
-                        size_t step, double **out);
+                        size_t step, double **out, double *window);
+
+/* Seamless' stacked output rows r0 + i * rstep, i < nr: out [2 n_mels][nr], column c of
+ * row r = normalised frame 2 r + c / n_mels, mel c % n_mels (0 past the last frame). */
+int wmel_stacked_compute(const wmel_frontend *fe, const wmel_clip *clip, size_t r0, size_t nr,
+                         size_t rstep, double *out);
+
+/* The centre frequency (Hz) of each mel filter of the plan. */
+void wmel_plan_mel_centres(const wmel_frontend_plan *p, double *hz);
 
 /* Decodes INPUT whole into *pcm (malloc'ed), with the decoder's format line in fmt. */
 int wmel_decode_all(const char *path, float **pcm, size_t *n, char *fmt, size_t fmt_len, int quiet,

@@ -446,6 +446,34 @@ WMEL_API int wmel_features_shape(const wmel_ctx *ctx, size_t n_samples, size_t *
 WMEL_API int wmel_features(wmel_ctx *ctx, const float *pcm, size_t n_samples, float *out,
                            size_t out_len);
 
+/* The float64 reference of a front-end plan, stage by stage (what `wmel inspect --frontend`
+ * shows and `--stages` writes): the intermediate arrays of the WMEL_BACKEND_REF computation
+ * of wmel_features() for frames span->first + i * span->step, i < span->n_frames, of the
+ * plan's STFT frames (SNIP: 1 + (n - frame_length) / hop; CENTER_*: 1 + n / hop; the frames
+ * past the valid ones included), in double. Each pointer may be NULL (not stored):
+ *   window   [frame_length]          the plan's window
+ *   signal   [n_frames][frame_length] the samples the frame reads: x * scale, pre-emphasised
+ *                                    (WMEL_PREEMPH_SIGNAL), padded beyond the clip
+ *   dc       [n_frames][frame_length] after remove_dc (= signal without it)
+ *   preemph  [n_frames][frame_length] after WMEL_PREEMPH_FRAME (= dc without it)
+ *   windowed [n_frames][frame_length] x window (zero-padded to n_fft by the transform:
+ *                                    the window of frame_length centred in n_fft for CENTER_*)
+ *   power    [n_fft/2 + 1][n_frames]  |DFT|^power, a direct n_fft-point DFT in double
+ *   mel      [n_mels][n_frames]       the dense mel bank @ power
+ *   logmel   [n_cols][n_frames]       the plan's log (n_cols = n_mels + use_energy, the
+ *                                    energy first)
+ * The clip-wide steps (valid frames, normalisation, stacking, layout) follow the plan's
+ * documented rules from logmel. Any geometry (Whisper's too). Slow by design.
+ * Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_INVALID_ARG (a plan field, step 0, a frame past
+ * the last), WMEL_ERR_NO_SAMPLES, WMEL_ERR_TOO_SHORT, WMEL_ERR_NOT_FINITE (NaN/Inf in pcm),
+ * WMEL_ERR_OVERFLOW, WMEL_ERR_NO_MEMORY. n_frames == 0 is OK. Thread-safety: pure. */
+typedef struct wmel_plan_stage_out {
+    double *window, *signal, *dc, *preemph, *windowed, *power, *mel, *logmel;
+} wmel_plan_stage_out;
+WMEL_API int wmel_ref_plan_stages(const wmel_frontend_plan *plan, const float *pcm,
+                                  size_t n_samples, const wmel_stage_span *span,
+                                  wmel_plan_stage_out *out);
+
 /* ---------------------------------------------------------------------------------- */
 /* Audio files.                                                                         */
 

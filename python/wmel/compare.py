@@ -1,4 +1,4 @@
-"""python -m wmel.compare A B [-o REPORT.html] [--tol T] [--frontend whisper] [--n-mels N]
+"""python -m wmel.compare A B [-o REPORT.html] [--tol T] [--frontend F] [--n-mels N]
 
 Where two speech front-ends disagree, and by how much. A and B are feature files
 (FILE.npy, FILE.npz:KEY, FILE.pt when torch is installed) or IMPL:AUDIO, IMPL one of
@@ -18,7 +18,20 @@ Where two speech front-ends disagree, and by how much. A and B are feature files
   nemo              NeMo's AudioToMelSpectrogramPreprocessor: a front-end of its own, not
                     Whisper's (refused for --frontend whisper)
 
-each run only where installed (a clear message where not). Conventions are aligned
+each run only where installed (a clear message where not).
+
+--frontend nemo, nemo-legacy, kaldi or seamless compares that front-end's features in its
+original's layout: IMPL wmel (wmel.features), oracle (the float64 numpy oracle,
+wmel._feref), kaldi-native-fbank (OnlineFbank fed x 32768; OnlineNemoFbank for nemo,
+normalised here), torchaudio (compliance.kaldi.fbank, kaldi and seamless), hf
+(SeamlessM4TFeatureExtractor; ParakeetFeatureExtractor for nemo, needs torch) and nemo
+(AudioToMelSpectrogramPreprocessor). Where an original stops short of the front-end's
+output (kaldi-native-fbank and torchaudio for seamless: the normalisation and stacking)
+the rest is computed here and said. Aligned: transposed (n_frames, n_mels), unstacked
+seamless rows, trailing zero frames (pad_to, the odd frame), log10 vs ln and [-1, 1) vs
+int16-range samples (kaldi), a raw log normalised (nemo, seamless).
+
+Whisper: conventions are aligned
 before comparing, and each step is printed: transposed layouts, a leading batch axis,
 openai's appended 30 s (transcribe's padding=480000) and HF's pad-to-30 s, a dropped or
 extra last frame, raw vs normalised log, natural log vs log10, int16-range vs [-1, 1)
@@ -48,7 +61,8 @@ import numpy as np
 SR, N_FFT, HOP = 16000, 400, 160
 IMPLS = ("wmel", "oracle", "openai", "hf", "faster-whisper", "librosa", "kaldi-native-fbank",
          "torchaudio", "nemo")
-FRONTENDS = ("whisper",)
+FRONTENDS = ("whisper", "nemo", "nemo-legacy", "kaldi", "seamless")
+INT16_LN = 2.0 * math.log(32768.0)       # ln offset of a power computed on int16-range samples
 LN10 = math.log(10.0)
 INT16_LOG10 = 2.0 * math.log10(32768.0)  # log10 offset of a power computed on int16-range samples
 
@@ -130,7 +144,7 @@ def _version(mod: str) -> str:
 def _impl(impl: str, path: str, n_mels: int, frontend: str) -> Source:
     spec = f"{impl}:{path}"
     if frontend != "whisper":
-        raise UsageError(f"--frontend {frontend}: compare covers the whisper front-end")
+        return _impl_fe(impl, path, n_mels, frontend)
     if impl == "nemo":
         _need("nemo", "nemo_toolkit[asr]", "nemo")
         raise UsageError("nemo: NeMo's preprocessor is a front-end of its own (preemphasis, "
@@ -206,6 +220,262 @@ def _impl(impl: str, path: str, n_mels: int, frontend: str) -> Source:
                       version=_version("torchaudio"),
                       notes=["torchaudio gives the mel power: log10(max(S, 1e-10)) taken here"])
     raise UsageError(f"unknown implementation '{impl}' (one of: {', '.join(IMPLS)})")
+
+
+# ---------------------------------------------------------------------------- other front-ends
+
+def _fe_base(frontend: str) -> str:
+    return "nemo" if frontend.startswith("nemo") else frontend
+
+
+def _per_feature(log: np.ndarray, valid: int) -> np.ndarray:
+    """NeMo's per_feature on (n_mels, n_frames): the valid frames' mean and std (n - 1) + 1e-5."""
+    v = log[:, :valid]
+    mean = v.mean(axis=1, keepdims=True)
+    std = np.sqrt(((v - mean) ** 2).sum(axis=1, keepdims=True) / max(valid - 1, 1)) if valid > 1 else 0.0 * mean
+    out = (log - mean) / (std + 1e-5)
+    out[:, valid:] = 0.0
+    return out
+
+
+def _mean_var_stack(lm: np.ndarray) -> np.ndarray:
+    """Seamless' finish on (n_frames, n_mels): per-bin (x - mean) / sqrt(var (n - 1) + 1e-7), a
+    zero frame for an odd count, pairs of frames stacked: (ceil(n_frames / 2), 2 n_mels)."""
+    nf, nm = lm.shape
+    mean = lm.mean(axis=0)
+    var = ((lm - mean) ** 2).sum(axis=0) / (nf - 1) if nf > 1 else np.zeros(nm)
+    x = (lm - mean) / np.sqrt(var + 1e-7)
+    if nf % 2:
+        x = np.vstack([x, np.zeros((1, nm))])
+    return x.reshape(-1, 2 * nm)
+
+
+def _knf_fbank(audio, n_mels):
+    import kaldi_native_fbank as knf
+    o = knf.FbankOptions()
+    o.frame_opts.dither = 0.0
+    o.mel_opts.num_bins = n_mels
+    f = knf.OnlineFbank(o)
+    f.accept_waveform(SR, (np.asarray(audio, np.float32) * np.float32(32768.0)).tolist())
+    f.input_finished()
+    rows = [np.asarray(f.get_frame(i)) for i in range(f.num_frames_ready)]
+    return np.asarray(rows, np.float64).reshape(len(rows), n_mels)
+
+
+def _impl_fe(impl: str, path: str, n_mels: int, frontend: str) -> Source:
+    """IMPL:AUDIO for the nemo, nemo-legacy, kaldi and seamless front-ends, each in its
+    original's layout (nemo (n_mels, n // 160 + 1), kaldi (n_frames, n_mels), seamless
+    (ceil(n_frames / 2), 2 n_mels)); any step computed here on an original's output is said."""
+    spec = f"{impl}:{path}"
+    base = _fe_base(frontend)
+    legacy = frontend == "nemo-legacy"
+    if impl in ("openai", "faster-whisper", "librosa"):
+        raise UsageError(f"{impl}: a Whisper implementation: nothing to compare with --frontend {frontend}")
+    if impl == "nemo" and base != "nemo":
+        raise UsageError(f"nemo: NeMo's preprocessor is the nemo front-end, not {frontend}'s")
+    if impl == "hf" and base == "kaldi":
+        raise UsageError("hf: transformers has no Kaldi fbank extractor (SeamlessM4T's is Kaldi's fbank with a "
+                         "normalisation and stacking: --frontend seamless)")
+    if impl == "torchaudio" and base == "nemo":
+        raise UsageError("torchaudio: no NeMo front-end in torchaudio (NeMo computes it with torch.stft): use nemo:")
+    if impl == "kaldi-native-fbank" and legacy:
+        raise UsageError("kaldi-native-fbank: its NeMo front-end is current NeMo's (--frontend nemo), not the legacy one")
+    # the module checks first, so that a missing package is said before the audio is read
+    need = {"kaldi-native-fbank": [("kaldi_native_fbank", "kaldi-native-fbank")],
+            "torchaudio": [("torch", "torch"), ("torchaudio", "torchaudio")],
+            "hf": [("transformers", "transformers")] + ([("torch", "torch")] if base == "nemo" else []),
+            "nemo": [("torch", "torch"), ("nemo", "nemo_toolkit[asr]")]}
+    for mod, pip in need.get(impl, []):
+        _need(mod, pip, impl)
+    if impl not in IMPLS:
+        raise UsageError(f"unknown implementation '{impl}' (one of: {', '.join(IMPLS)})")
+    audio = _load_audio(path)
+    if impl == "wmel":
+        import wmel
+        out = wmel.features(audio, base, n_mels, legacy=legacy)
+        return Source(spec, np.asarray(out, np.float64), audio=audio, impl=impl,
+                      version=f"wmel {wmel.version()}")
+    if impl == "oracle":
+        from . import _feref
+        return Source(spec, np.asarray(_feref.features(audio, base, n_mels, legacy=legacy), np.float64),
+                      audio=audio, impl=impl, version="float64 numpy (wmel._feref)")
+    if impl == "kaldi-native-fbank":
+        import kaldi_native_fbank as knf
+        v = _version("kaldi-native-fbank")
+        if base == "nemo":
+            o = knf.NemoFbankOptions()
+            o.num_mel_bins = n_mels
+            f = knf.OnlineNemoFbank(o)
+            f.accept_waveform(SR, np.asarray(audio, np.float32).tolist())
+            f.input_finished()
+            frames, _ = f.get_frames(0, f.num_frames_ready, True)
+            lg = np.asarray(frames, np.float64).reshape(-1, n_mels).T
+            valid = lg.shape[1]
+            full = np.zeros((n_mels, audio.shape[0] // HOP + 1))
+            full[:, :valid] = lg
+            return Source(spec, _per_feature(full, valid), audio=audio, impl=impl, version=v,
+                          notes=[f"kaldi-native-fbank's OnlineNemoFbank gives the log-mel of the {valid} valid frames "
+                                 f"(frames, n_mels): transposed, per_feature normalisation and the zero last frame "
+                                 f"applied here"])
+        lm = _knf_fbank(audio, n_mels)
+        note = "kaldi-native-fbank's OnlineFbank (dither 0) fed the samples x 32768 (Kaldi's int16 range)"
+        if base == "seamless":
+            return Source(spec, _mean_var_stack(lm), audio=audio, impl=impl, version=v,
+                          notes=[note + "; Seamless' per-bin normalisation and stacking applied here"])
+        return Source(spec, lm, audio=audio, impl=impl, version=v, notes=[note])
+    if impl == "torchaudio":
+        import torch
+        from torchaudio.compliance import kaldi as ta
+        w = torch.from_numpy(np.asarray(audio, np.float32) * np.float32(32768.0))[None, :]
+        lm = ta.fbank(w, num_mel_bins=n_mels, dither=0.0, energy_floor=0.0).numpy().astype(np.float64)
+        v = _version("torchaudio") + ", " + _version("torch")
+        note = "torchaudio.compliance.kaldi.fbank (dither 0, energy_floor 0) fed the samples x 32768"
+        if base == "seamless":
+            return Source(spec, _mean_var_stack(lm), audio=audio, impl=impl, version=v,
+                          notes=[note + "; Seamless' per-bin normalisation and stacking applied here"])
+        return Source(spec, lm, audio=audio, impl=impl, version=v, notes=[note])
+    if impl == "hf":
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if base == "seamless":
+                from transformers import SeamlessM4TFeatureExtractor
+                r = SeamlessM4TFeatureExtractor(feature_size=n_mels, num_mel_bins=n_mels)(
+                    np.asarray(audio, np.float32), sampling_rate=SR, return_tensors="np")
+                return Source(spec, r["input_features"][0].astype(np.float64), audio=audio, impl=impl,
+                              version=_version("transformers"))
+            from transformers import ParakeetFeatureExtractor
+            r = ParakeetFeatureExtractor(feature_size=n_mels)(np.asarray(audio, np.float32), sampling_rate=SR,
+                                                              return_tensors="np")
+        return Source(spec, r["input_features"][0].astype(np.float64), audio=audio, impl=impl,
+                      version=_version("transformers") + ", " + _version("torch"))
+    if impl == "nemo":
+        import torch
+        from nemo.collections.asr.modules import AudioToMelSpectrogramPreprocessor
+        pre = AudioToMelSpectrogramPreprocessor(sample_rate=SR, normalize="per_feature", window_size=0.025,
+                                                window_stride=0.01, window="hann", features=n_mels, n_fft=512,
+                                                dither=0.0, pad_to=0, frame_splicing=1)
+        pre.eval()
+        with torch.no_grad():
+            out, _ = pre(input_signal=torch.from_numpy(np.asarray(audio, np.float32))[None, :],
+                         length=torch.tensor([audio.shape[0]]))
+        return Source(spec, out[0].numpy().astype(np.float64), audio=audio, impl=impl,
+                      version=_version("nemo_toolkit") + ", " + _version("torch"))
+    raise UsageError(f"unknown implementation '{impl}' (one of: {', '.join(IMPLS)})")
+
+
+def _geometry(frontend: str, n_mels: int):
+    """(centre frequency of each mel row in Hz, seconds from t * 10 ms to frame t's centre)."""
+    base = _fe_base(frontend)
+    if base in ("kaldi", "seamless"):
+        from . import _feref
+        lo, hi = _feref.kaldi_mel_scale(20.0), _feref.kaldi_mel_scale(8000.0)
+        m = lo + (hi - lo) * np.arange(1, n_mels + 1) / (n_mels + 1)
+        return 700.0 * (np.exp(m / 1127.0) - 1.0), 200.0 / SR
+    if base == "nemo":
+        from ._npref import _hz_to_mel, _mel_to_hz
+        return _mel_to_hz(np.linspace(0.0, float(_hz_to_mel(8000.0)), n_mels + 2))[1:-1], 0.0
+    return mel_centres(n_mels), 0.0
+
+
+def _orient_fe(s: Source, n_mels: int, frontend: str, notes: list, name: str) -> np.ndarray:
+    """(n_mels, n_frames) from the front-end's own layout, each step said."""
+    a = s.array
+    while a.ndim > 2 and a.shape[0] == 1:
+        a = a[0]
+        notes.append(f"{name}: dropped a leading batch axis of 1")
+    if a.ndim != 2:
+        raise UsageError(f"{name} {s.spec}: shape {s.array.shape} is not 2-D features")
+    base = _fe_base(frontend)
+    if base == "seamless" and a.shape[1] == 2 * n_mels and a.shape[0] != n_mels:
+        a = a.reshape(-1, n_mels).T
+        notes.append(f"{name}: unstacked (rows, 2 n_mels) -> (n_mels, 2 rows): row r holds frames 2r and 2r + 1")
+    elif a.shape[0] != n_mels and a.shape[1] == n_mels:
+        a = a.T
+        notes.append(f"{name}: transposed (n_frames, n_mels) -> (n_mels, n_frames) to compare")
+    if a.shape[0] != n_mels:
+        raise UsageError(f"{name} {s.spec}: shape {s.array.shape} has no axis of {n_mels} mels (--n-mels)")
+    return a
+
+
+def align_fe(a: Source, b: Source, n_mels: int, frontend: str):
+    """(A, B, notes): both (n_mels, n_frames) in the front-end's units (natural log; normalised
+    for nemo and seamless)."""
+    notes = [f"{s}: {n}" for s, src in (("A", a), ("B", b)) for n in src.notes]
+    A = _orient_fe(a, n_mels, frontend, notes, "A")
+    B = _orient_fe(b, n_mels, frontend, notes, "B")
+    na, nb = A.shape[1], B.shape[1]
+    if na != nb:
+        lo, hi = min(na, nb), max(na, nb)
+        longer = "A" if na > nb else "B"
+        tail = (A if na > nb else B)[:, lo:]
+        if not np.any(tail):
+            notes.append(f"{longer} has {hi - lo} more frame(s), all zeros (padding: NeMo's pad_to, Seamless' "
+                         f"zero frame for an odd count): dropped")
+        elif hi - lo == 1:
+            notes.append(f"{longer} has one frame more ({hi} vs {lo}): dropped")
+        else:
+            raise UsageError(f"cannot reconcile the shapes: A {tuple(a.array.shape)} and "
+                             f"B {tuple(b.array.shape)} ({na} vs {nb} frames)")
+        A, B = A[:, :lo], B[:, :lo]
+    base = _fe_base(frontend)
+    if base == "kaldi":  # raw natural-log fbank: log10 instead of ln, int16-range or not
+        iqr = lambda x: float(np.subtract(*np.percentile(x, [75, 25])))  # noqa: E731 (the floor spares it)
+        ra, rb = iqr(A), iqr(B)
+        for nm, r1, r2 in (("A", ra, rb), ("B", rb, ra)):
+            if r2 > 0 and abs(r1 / r2 - 1.0 / LN10) < 0.05 / LN10:
+                if nm == "A":
+                    A = A * LN10
+                else:
+                    B = B * LN10
+                notes.append(f"{nm}: log10 -> natural log (multiplied by ln 10)")
+        d = float(np.median(A - B))
+        if abs(abs(d) - INT16_LN) < 0.1:
+            if d > 0:
+                B = B + INT16_LN
+            else:
+                A = A + INT16_LN
+            notes.append(f"{'B' if d > 0 else 'A'}: samples in [-1, 1) instead of Kaldi's int16 range (x 32768): "
+                         f"ln values {INT16_LN:.4f} lower; added")
+    else:  # normalised features: a side that is a raw log gets the normalisation here
+        for nm in ("A", "B"):
+            x = A if nm == "A" else B
+            rows = np.abs(x.mean(axis=1))
+            if float(np.median(rows)) > 0.5:
+                if base == "nemo":
+                    valid = x.shape[1] - (1 if frontend == "nemo" and not np.any(x[:, -1]) else 0)
+                    x = _per_feature(x, valid)
+                    notes.append(f"{nm}: a raw log (rows not centred): per_feature normalisation applied here")
+                else:
+                    mean = x.mean(axis=1, keepdims=True)
+                    var = ((x - mean) ** 2).sum(axis=1, keepdims=True) / max(x.shape[1] - 1, 1)
+                    x = (x - mean) / np.sqrt(var + 1e-7)
+                    notes.append(f"{nm}: a raw log (rows not centred): mean/var normalisation applied here")
+                if nm == "A":
+                    A = x
+                else:
+                    B = x
+    if not notes:
+        notes.append(f"none needed: both in the {frontend} front-end's own layout and units")
+    return A, B, notes
+
+
+def stage_of_fe(a: Source, b: Source, n_mels: int, frontend: str) -> list:
+    """wmel against the oracle: the log stage (normalize none) and the features."""
+    if a.impl not in ("wmel", "oracle") or b.impl not in ("wmel", "oracle") or a.impl == b.impl:
+        return []
+    if a.audio is None or b.audio is None or not np.array_equal(a.audio, b.audio):
+        return ["stages: A and B read different audio: no stage-by-stage comparison"]
+    import wmel
+    from . import _feref
+    base = _fe_base(frontend)
+    legacy = frontend == "nemo-legacy"
+    kw = {} if base == "kaldi" else {"normalize": "none"}
+    w = np.asarray(wmel.features(a.audio, base, n_mels, legacy=legacy, **kw), np.float64)
+    o = np.asarray(_feref.features(a.audio, base, n_mels, legacy=legacy, **kw), np.float64)
+    dl = float(np.abs(w - o).max())
+    return [f"wmel's log stage (normalisation off) max |d| {dl:.3g} against the oracle's: the difference "
+            f"{'is float32 rounding of the output' if dl < 1e-4 else 'comes from the spectral stages'}"]
 
 
 def load(spec: str, n_mels: int, frontend: str) -> Source:
@@ -413,20 +683,20 @@ def stage_of(a: Source, b: Source, n_mels: int, A: np.ndarray, B: np.ndarray) ->
     return lines
 
 
-def report_text(a: Source, b: Source, A, B, notes, s, tol, n_mels, stage_lines) -> str:
-    hz = mel_centres(n_mels)
-    out = [f"A: {a.spec}  {tuple(a.array.shape)}" + (f"  [{a.version}]" if a.version else ""),
+def report_text(a: Source, b: Source, A, B, notes, s, tol, n_mels, stage_lines, frontend="whisper") -> str:
+    hz, t0 = _geometry(frontend, n_mels)
+    out = ([f"front-end: {frontend}"] if frontend != "whisper" else []) + [f"A: {a.spec}  {tuple(a.array.shape)}" + (f"  [{a.version}]" if a.version else ""),
            f"B: {b.spec}  {tuple(b.array.shape)}" + (f"  [{b.version}]" if b.version else ""),
            "aligned:"] + [f"  - {n}" for n in notes]
     out += [f"compared: ({n_mels}, {A.shape[1]}) cells",
             f"max |A-B|    {s['max']:.6g}",
             f"mean |A-B|   {s['mean']:.6g}",
-            f"worst cell   frame {s['frame']} ({s['frame'] * HOP / SR:.3f} s), mel {s['mel']} "
+            f"worst cell   frame {s['frame']} ({s['frame'] * HOP / SR + t0:.3f} s), mel {s['mel']} "
             f"({hz[s['mel']]:.0f} Hz): A {s['a']:.9g}  B {s['b']:.9g}",
             f"above tol    {100.0 * s['above'] / s['cells']:.4f} % of {s['cells']} cells "
             f"(tol {tol:g})"]
     top = np.argsort(-s["per_frame"])[:5]
-    out.append("per-frame max  " + "; ".join(f"frame {t} ({t * HOP / SR:.2f} s) {s['per_frame'][t]:.3g}"
+    out.append("per-frame max  " + "; ".join(f"frame {t} ({t * HOP / SR + t0:.2f} s) {s['per_frame'][t]:.3g}"
                                             for t in top))
     top = np.argsort(-s["per_mel"])[:5]
     out.append("per-mel max    " + "; ".join(f"mel {m} ({hz[m]:.0f} Hz) {s['per_mel'][m]:.3g}"
@@ -468,8 +738,10 @@ def main(argv=None) -> int:
     p.add_argument("b", metavar="B")
     p.add_argument("-o", "--output", help="REPORT.html (drawn by the wmel command)")
     p.add_argument("--tol", type=float, default=1e-4, help="largest |A - B| accepted (1e-4)")
-    p.add_argument("--frontend", default="whisper", help="front-end of IMPL:AUDIO sources")
-    p.add_argument("--n-mels", type=int, default=0, help="80 or 128 (default: from a file, else 80)")
+    p.add_argument("--frontend", default="whisper",
+                   help="whisper, nemo, nemo-legacy, kaldi or seamless: the front-end compared")
+    p.add_argument("--n-mels", type=int, default=0,
+                   help="80 or 128 for whisper (default: from a file, else 80); 1 .. 256 for the others (80)")
     p.add_argument("-q", "--quiet", action="store_true", help="print the summary only")
     try:
         args = p.parse_args(argv)
@@ -484,21 +756,30 @@ def main(argv=None) -> int:
         n_mels = args.n_mels
         if n_mels == 0:
             n_mels = 80
-            for spec in (args.a, args.b):
+            for spec in (args.a, args.b) if args.frontend == "whisper" else ():
                 head = spec.partition(":")[0]
                 if head not in IMPLS and os.path.exists(spec) and spec.endswith(".npy"):
                     shp = np.load(spec, mmap_mode="r").shape
                     if 128 in shp:
                         n_mels = 128
-        if n_mels not in (80, 128):
+        if args.frontend == "whisper" and n_mels not in (80, 128):
             raise UsageError("--n-mels takes 80 or 128")
+        if not 1 <= n_mels <= 256:
+            raise UsageError("--n-mels takes 1 .. 256")
         a = load(args.a, n_mels, args.frontend)
         b = load(args.b, n_mels, args.frontend)
-        A, B, notes = align(a, b, n_mels)
+        if args.frontend == "whisper":
+            A, B, notes = align(a, b, n_mels)
+            stage_lines = stage_of(a, b, n_mels, A, B)
+        else:
+            A, B, notes = align_fe(a, b, n_mels, args.frontend)
+            stage_lines = stage_of_fe(a, b, n_mels, args.frontend)
         s = stats(A, B, args.tol)
-        stage_lines = stage_of(a, b, n_mels, A, B)
-        print(report_text(a, b, A, B, notes, s, args.tol, n_mels, stage_lines))
+        print(report_text(a, b, A, B, notes, s, args.tol, n_mels, stage_lines, args.frontend))
         if args.output:
+            if args.frontend != "whisper":
+                stage_lines = stage_lines + [f"front-end {args.frontend}: (n_mels, n_frames) as compared; the page's "
+                                             f"time and frequency axes are Whisper's (the text gives this front-end's)"]
             write_report(args.output, a, b, A, B, notes, args.tol, n_mels, stage_lines)
     except UsageError as e:
         print(f"wmel.compare: {e}", file=sys.stderr)

@@ -81,6 +81,8 @@ static inline double wmel__fe_log(const wmel_frontend_plan *p, double m)
 int wmel__fe_check(const wmel_frontend_plan *p);
 /* Compiles a checked plan; *out is NULL for Whisper's geometry. */
 int wmel__fe_new(const wmel_frontend_plan *p, wmel_fe **out);
+/* Compiles a checked plan whatever its geometry (the stage-by-stage reference). */
+int wmel__fe_compile(const wmel_frontend_plan *p, wmel_fe **out);
 void wmel__fe_free(wmel_fe *fe);
 /* 1 when the plan is Whisper's geometry (the frame driver computes it bit for bit). */
 int wmel__fe_is_whisper(const wmel_frontend_plan *p);

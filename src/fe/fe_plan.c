@@ -283,6 +283,12 @@ int wmel__fe_new(const wmel_frontend_plan *p, wmel_fe **out)
 {
     *out = NULL;
     if (wmel__fe_is_whisper(p)) return WMEL_OK;
+    return wmel__fe_compile(p, out);
+}
+
+int wmel__fe_compile(const wmel_frontend_plan *p, wmel_fe **out)
+{
+    *out = NULL;
     wmel_fe *fe = calloc(1, sizeof *fe);
     if (!fe) return WMEL_ERR_NO_MEMORY;
     fe->p = *p;

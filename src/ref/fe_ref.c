@@ -40,28 +40,50 @@ static void ref_frames(const wmel_fe *fe, const float *x, size_t n, size_t t0, s
     }
 }
 
-/* Stage 3: DC removal, raw log energy, pre-emphasis (frame mode). */
-static void ref_frame_prep(const wmel_fe *fe, size_t nb, double *fr, double *energy)
+/* Stage 3: DC removal, raw log energy, pre-emphasis (frame mode), each its own step so that
+ * wmel_ref_plan_stages can keep what each gives. */
+static void ref_remove_dc(const wmel_fe *fe, size_t nb, double *fr)
+{
+    const int fl = fe->p.frame_length;
+    if (!fe->p.remove_dc) return;
+    for (size_t b = 0; b < nb; b++) {
+        double *f = fr + b * (size_t)fl, s = 0.0;
+        for (int j = 0; j < fl; j++) s += f[j];
+        for (int j = 0; j < fl; j++) f[j] -= s / fl;
+    }
+}
+
+static void ref_energy(const wmel_fe *fe, size_t nb, const double *fr, double *energy)
 {
     const wmel_frontend_plan *p = &fe->p;
     const int fl = p->frame_length;
     for (size_t b = 0; b < nb; b++) {
-        double *f = fr + b * (size_t)fl;
-        if (p->remove_dc) {
-            double s = 0.0;
-            for (int j = 0; j < fl; j++) s += f[j];
-            for (int j = 0; j < fl; j++) f[j] -= s / fl;
-        }
+        const double *f = fr + b * (size_t)fl;
         double e = 0.0;
         for (int j = 0; j < fl; j++) e += f[j] * f[j];
         e = log(fmax(e, FLT_EPSILON));
         if (p->energy_floor > 0.0) e = fmax(e, log(p->energy_floor));
         energy[b] = e;
-        if (p->preemph_mode == WMEL_PREEMPH_FRAME && p->preemph != 0.0) {
-            for (int j = fl - 1; j > 0; j--) f[j] -= p->preemph * f[j - 1];
-            f[0] -= p->preemph * f[0];
-        }
     }
+}
+
+static void ref_preemph_frame(const wmel_fe *fe, size_t nb, double *fr)
+{
+    const wmel_frontend_plan *p = &fe->p;
+    const int fl = p->frame_length;
+    if (p->preemph_mode != WMEL_PREEMPH_FRAME || p->preemph == 0.0) return;
+    for (size_t b = 0; b < nb; b++) {
+        double *f = fr + b * (size_t)fl;
+        for (int j = fl - 1; j > 0; j--) f[j] -= p->preemph * f[j - 1];
+        f[0] -= p->preemph * f[0];
+    }
+}
+
+static void ref_frame_prep(const wmel_fe *fe, size_t nb, double *fr, double *energy)
+{
+    ref_remove_dc(fe, nb, fr);
+    ref_energy(fe, nb, fr, energy);
+    ref_preemph_frame(fe, nb, fr);
 }
 
 /* Stage 4: the window. */
@@ -94,9 +116,10 @@ static void ref_spectrum(const wmel_fe *fe, size_t nb, const double *fr, double 
     }
 }
 
-/* Stage 6: mel bank and log, with the energy column first when asked for. */
+/* Stage 6: mel bank and log, with the energy column first when asked for; mel (may be
+ * NULL) receives the mel energies before the log, [nb][n_mels]. */
 static void ref_mel_log(const wmel_fe *fe, size_t nb, const double *spec, const double *energy,
-                        double *feat)
+                        double *feat, double *mel)
 {
     const wmel_frontend_plan *p = &fe->p;
     const size_t nbins = (size_t)fe->n_bins, nc = (size_t)fe->n_cols;
@@ -106,6 +129,7 @@ static void ref_mel_log(const wmel_fe *fe, size_t nb, const double *spec, const 
         for (int m = 0; m < p->n_mels; m++) {
             double acc = 0.0;
             for (size_t k = 0; k < nbins; k++) acc += fe->dense[(size_t)m * nbins + k] * spec[b * nbins + k];
+            if (mel) mel[b * (size_t)p->n_mels + (size_t)m] = acc;
             switch (p->log) {
             case WMEL_LOG10_CLAMP: acc = log10(fmax(acc, p->log_guard)); break;
             case WMEL_LOG_ADD: acc = log(acc + p->log_guard); break;
@@ -179,7 +203,7 @@ int wmel__fe_ref(const wmel_ctx *ctx, const float *x, size_t n, float *out)
             ref_frame_prep(fe, nb, fr, energy);
             ref_window(fe, nb, fr);
             ref_spectrum(fe, nb, fr, spec);
-            ref_mel_log(fe, nb, spec, energy, feat + t0 * nc);
+            ref_mel_log(fe, nb, spec, energy, feat + t0 * nc, NULL);
         }
         rc = ref_normalise(fe, feat, nf, nv);
         if (rc == WMEL_OK) ref_layout(fe, feat, nf, out, rows, cols);
@@ -187,5 +211,67 @@ int wmel__fe_ref(const wmel_ctx *ctx, const float *x, size_t n, float *out)
     free(feat);
     free(fr);
     free(spec);
+    return rc;
+}
+
+/* ---- wmel_ref_plan_stages: the same steps, one frame block at a time, kept in double ---- */
+
+/* [nb][w] block rows into [w][n_frames] columns i0 .. i0 + nb - 1. */
+static void ref_put_cols(const double *blk, size_t nb, size_t w, double *dst, size_t n_frames, size_t i0)
+{
+    for (size_t b = 0; b < nb; b++)
+        for (size_t k = 0; k < w; k++) dst[k * n_frames + i0 + b] = blk[b * w + k];
+}
+
+int wmel_ref_plan_stages(const wmel_frontend_plan *plan, const float *pcm, size_t n_samples,
+                         const wmel_stage_span *span, wmel_plan_stage_out *out)
+{
+    if (!plan || !span || !out || (!pcm && n_samples)) return WMEL_ERR_NULL_POINTER;
+    int rc = wmel__fe_check(plan);
+    if (rc) return rc;
+    if (span->step < 1) return WMEL_ERR_INVALID_ARG;
+    size_t rows, cols;
+    if ((rc = wmel__fe_shape(plan, n_samples, &rows, &cols)) != WMEL_OK) return rc;
+    const size_t total = wmel__fe_frames(plan, n_samples), nf = span->n_frames;
+    if (nf == 0) return WMEL_OK;
+    if (span->first >= total || (nf - 1) > (total - 1 - span->first) / span->step) return WMEL_ERR_INVALID_ARG;
+    for (size_t i = 0; i < n_samples; i++)
+        if (!isfinite(pcm[i])) return WMEL_ERR_NOT_FINITE;
+    wmel_fe *fe = NULL;
+    if ((rc = wmel__fe_compile(plan, &fe)) != WMEL_OK) return rc;
+    if (out->window) memcpy(out->window, fe->window, sizeof(double) * (size_t)plan->frame_length);
+    const size_t fl = (size_t)plan->frame_length, nbins = (size_t)fe->n_bins, nc = (size_t)fe->n_cols;
+    const size_t nm = (size_t)plan->n_mels;
+    double *fr = malloc(sizeof(double) * REF_BLOCK * fl);
+    double *spec = malloc(sizeof(double) * REF_BLOCK * nbins);
+    double *feat = malloc(sizeof(double) * REF_BLOCK * nc);
+    double *mel = malloc(sizeof(double) * REF_BLOCK * nm);
+    double energy[REF_BLOCK];
+    rc = fr && spec && feat && mel ? WMEL_OK : WMEL_ERR_NO_MEMORY;
+    for (size_t i0 = 0; rc == WMEL_OK && i0 < nf; i0 += REF_BLOCK) {
+        const size_t nb = nf - i0 < REF_BLOCK ? nf - i0 : REF_BLOCK;
+        for (size_t b = 0; b < nb; b++) /* frames of the span, one at a time into the block */
+            ref_frames(fe, pcm, n_samples, span->first + (i0 + b) * span->step, 1, fr + b * fl);
+        if (out->signal) memcpy(out->signal + i0 * fl, fr, sizeof(double) * nb * fl);
+        ref_remove_dc(fe, nb, fr);
+        if (out->dc) memcpy(out->dc + i0 * fl, fr, sizeof(double) * nb * fl);
+        ref_energy(fe, nb, fr, energy);
+        ref_preemph_frame(fe, nb, fr);
+        if (out->preemph) memcpy(out->preemph + i0 * fl, fr, sizeof(double) * nb * fl);
+        ref_window(fe, nb, fr);
+        if (out->windowed) memcpy(out->windowed + i0 * fl, fr, sizeof(double) * nb * fl);
+        if (!out->power && !out->mel && !out->logmel) continue;
+        ref_spectrum(fe, nb, fr, spec);
+        if (out->power) ref_put_cols(spec, nb, nbins, out->power, nf, i0);
+        if (!out->mel && !out->logmel) continue;
+        ref_mel_log(fe, nb, spec, energy, feat, mel);
+        if (out->mel) ref_put_cols(mel, nb, nm, out->mel, nf, i0);
+        if (out->logmel) ref_put_cols(feat, nb, nc, out->logmel, nf, i0);
+    }
+    free(fr);
+    free(spec);
+    free(feat);
+    free(mel);
+    wmel__fe_free(fe);
     return rc;
 }

@@ -89,6 +89,77 @@ static void check_clip(const float *x, size_t n, size_t padding, int n_mels, siz
     wmel_destroy(c);
 }
 
+/* wmel_ref_plan_stages: the log stage of every frame, rounded to float, equals the ref
+ * backend's wmel_features output with the normalisation off, bit for bit (the same steps);
+ * windowed = preemph x window; power against a naive DFT; argument errors. */
+static void check_plan(const float *x, size_t n, int frontend)
+{
+    wmel_frontend_plan pl;
+    CHECK(wmel_frontend_preset(frontend, 80, &pl) == WMEL_OK, "preset %d", frontend);
+    pl.norm = WMEL_NORM_NONE;
+    pl.stack = 1;
+    wmel_params p = wmel_default_params();
+    p.backend = WMEL_BACKEND_REF;
+    int st;
+    wmel_ctx *c = wmel_create_plan(&p, &pl, &st);
+    size_t rows = 0, cols = 0;
+    CHECK(c && wmel_features_shape(c, n, &rows, &cols) == WMEL_OK, "plan %d: shape", frontend);
+    float *ref = malloc(rows * cols * sizeof *ref);
+    CHECK(ref && wmel_features(c, x, n, ref, rows * cols) == WMEL_OK, "plan %d: ref", frontend);
+    const int mf = pl.layout == WMEL_LAYOUT_MELS_FRAMES;
+    const size_t nf = mf ? cols : rows, fl = 400, nb = 257;
+    size_t nv = pl.valid == WMEL_VALID_HOP ? n / 160 : nf;
+    double *lg = malloc(80 * nf * sizeof *lg), *pre = malloc(nf * fl * sizeof *pre);
+    double *win = malloc(nf * fl * sizeof *win), *pw = malloc(nb * nf * sizeof *pw), w[400];
+    wmel_plan_stage_out o = {w, NULL, NULL, pre, win, pw, NULL, lg};
+    wmel_stage_span sp = {0, nf, 1};
+    CHECK(wmel_ref_plan_stages(&pl, x, n, &sp, &o) == WMEL_OK, "plan %d: stages", frontend);
+    size_t bits = 0, wbad = 0;
+    double prel = 0;
+    for (size_t t = 0; t < nv; t++)
+        for (size_t m = 0; m < 80; m++) {
+            float a = (float)lg[m * nf + t], b = mf ? ref[m * cols + t] : ref[t * cols + m];
+            bits += memcmp(&a, &b, sizeof a) != 0;
+        }
+    for (size_t t = 0; t < nf; t++) {
+        for (size_t j = 0; j < fl; j++) wbad += win[t * fl + j] != pre[t * fl + j] * w[j];
+        if (t % 50) continue;
+        double mx = 0;
+        for (size_t k = 0; k < nb; k++) mx = fmax(mx, pw[k * nf + t]);
+        for (size_t k = 0; k < nb; k += 8) {
+            double re = 0, im = 0;
+            for (size_t j = 0; j < fl; j++) {
+                re += win[t * fl + j] * cos(2 * PI * (double)(j * k % 512) / 512);
+                im -= win[t * fl + j] * sin(2 * PI * (double)(j * k % 512) / 512);
+            }
+            prel = fmax(prel, fabs(re * re + im * im - pw[k * nf + t]) / (mx > 0 ? mx : 1));
+        }
+    }
+    CHECK(bits == 0, "plan %d: %zu log values differ from the ref backend", frontend, bits);
+    CHECK(wbad == 0, "plan %d: %zu windowed samples are not preemph x window", frontend, wbad);
+    CHECK(prel < 1e-10, "plan %d: power vs naive DFT %.3g of the peak", frontend, prel);
+    wmel_stage_span bad = {nf, 1, 1}, zero = {0, 0, 1}, step0 = {0, 1, 0};
+    wmel_plan_stage_out none = {0};
+    CHECK(wmel_ref_plan_stages(&pl, x, n, &bad, &none) == WMEL_ERR_INVALID_ARG, "plan %d: past the end", frontend);
+    CHECK(wmel_ref_plan_stages(&pl, x, n, &step0, &none) == WMEL_ERR_INVALID_ARG, "plan %d: step 0", frontend);
+    CHECK(wmel_ref_plan_stages(&pl, x, n, &zero, &none) == WMEL_OK, "plan %d: no frames", frontend);
+    CHECK(wmel_ref_plan_stages(NULL, x, n, &zero, &none) == WMEL_ERR_NULL_POINTER, "plan NULL");
+    CHECK(wmel_ref_plan_stages(&pl, x, 0, &zero, &none) == WMEL_ERR_NO_SAMPLES, "plan %d: no samples", frontend);
+    wmel_frontend_plan badp = pl;
+    badp.n_fft = 14;
+    CHECK(wmel_ref_plan_stages(&badp, x, n, &zero, &none) == WMEL_ERR_INVALID_ARG, "plan %d: n_fft 14", frontend);
+    float nanx[1000] = {0};
+    nanx[500] = NAN;
+    wmel_stage_span one = {0, 1, 1};
+    CHECK(wmel_ref_plan_stages(&pl, nanx, 1000, &one, &none) == WMEL_ERR_NOT_FINITE, "plan %d: NaN", frontend);
+    free(ref);
+    free(lg);
+    free(pre);
+    free(win);
+    free(pw);
+    wmel_destroy(c);
+}
+
 int main(void)
 {
     size_t n = 0;
@@ -101,6 +172,10 @@ int main(void)
     float shortx[300];
     t_chirp(shortx, 300, 3);
     check_clip(shortx, 300, 0, 80, 0, 1, 1, "300 samples");
+    check_plan(x, 48000, WMEL_FRONTEND_NEMO);
+    check_plan(x, 48000, WMEL_FRONTEND_NEMO_LEGACY);
+    check_plan(x, 48000, WMEL_FRONTEND_KALDI);
+    check_plan(x, 48000, WMEL_FRONTEND_SEAMLESS);
 
     /* NULL outputs compute nothing and succeed */
     wmel_stage_span sp = {0, 5, 1};

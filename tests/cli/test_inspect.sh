@@ -45,18 +45,18 @@ grep -q "of 60000, decimated" "$T/err" || bad "10 min: not decimated: $(cat "$T/
 rm -f "$T/long.wav"
 
 # usage errors: exit 2, one line
-for args in "inspect" "inspect $SPEECH" "inspect $SPEECH -o $T/u.html --frontend nemo" \
+for args in "inspect" "inspect $SPEECH" "inspect $SPEECH -o $T/u.html --frontend bogus" \
+            "inspect $SPEECH -o $T/u.html --n-mels 64" "inspect $SPEECH -o $T/u.html --frontend kaldi --backend cuda" \
             "inspect $SPEECH -o $T/u.html --start -1" "inspect $SPEECH -o $T/u.html --duration 0" \
             "inspect $SPEECH -o $T/u.html --start 99" "inspect $SPEECH -o $T/u.html --bogus" \
-            "compare $T/st/log.npy" "compare a.npy b.npy --tol x" "compare a.npy b.npy c.npy" \
-            "compare wmel:$SPEECH oracle:$SPEECH --frontend kaldi"; do
+            "compare $T/st/log.npy" "compare a.npy b.npy --tol x" "compare a.npy b.npy c.npy"; do
   # shellcheck disable=SC2086
   s=$(status "$WMEL" $args)
   [ "$s" = 2 ] || bad "'$args': exit $s, not 2"
   [ "$(wc -l < "$T/err")" = 1 ] || bad "'$args': not one line: $(cat "$T/err")"
   [ -e "$T/u.html" ] && bad "'$args' left a page"
 done
-grep -q "covers: whisper" <("$WMEL" inspect "$SPEECH" -o "$T/u.html" --frontend nemo 2>&1) || bad "no list of front-ends"
+grep -q "covers: whisper, nemo, nemo-legacy, kaldi, seamless" <("$WMEL" inspect "$SPEECH" -o "$T/u.html" --frontend bogus 2>&1) || bad "no list of front-ends"
 [ "$(status "$WMEL" inspect /nonexistent.wav -o "$T/u.html")" = 1 ] || bad "missing input: not exit 1"
 
 # compare: the injected cell, at (mel 37, frame 412), + 0.25
@@ -90,6 +90,52 @@ WMEL_PYTHON=/nonexistent/python "$WMEL" compare "hf:$SPEECH" "oracle:$SPEECH" >"
 s=$?
 [ "$s" = 2 ] || bad "delegation failure: exit $s"
 grep -q "handing over to /nonexistent/python -m wmel.compare" "$T/err" || bad "delegation not said: $(cat "$T/err")"
+
+
+# the other front-ends: their own stages, shapes and layouts, and the last stage equal to
+# `wmel mel --frontend F` (float32) within 2e-5 (read with the standard library)
+npy_max_diff() {
+  python3 - "$1" "$2" <<'EOF'
+import struct, sys
+def load(p):
+    d = open(p, "rb").read()
+    hl = d[8] | d[9] << 8
+    h = d[10:10 + hl].decode()
+    c = "d" if "'<f8'" in h else "f"
+    n = (len(d) - 10 - hl) // struct.calcsize(c)
+    return h.split("'shape': ")[1].split(")")[0] + ")", struct.unpack_from("<%d%s" % (n, c), d, 10 + hl)
+sa, a = load(sys.argv[1]); sb, b = load(sys.argv[2])
+print(sa, sb, max(abs(x - y) for x, y in zip(a, b)) if sa == sb else "shapes differ")
+EOF
+}
+for spec in "nemo:padded windowed power mel log features preemph samples:(80, 700)" \
+            "nemo-legacy:padded windowed power mel log features preemph:(80, 700)" \
+            "kaldi:frames dc preemph windowed power mel log features:(697, 80)" \
+            "seamless:frames dc preemph windowed power mel log normalised features:(349, 160)"; do
+  fe=${spec%%:*}; rest=${spec#*:}; files=${rest%%:*}; shape=${rest#*:}
+  [ "$(status "$WMEL" inspect "$SPEECH" -o "$T/$fe.html" --frontend "$fe" --stages "$T/$fe" --backend cpu -q)" = 0 ] \
+    || bad "$fe: $(cat "$T/err")"
+  for f in $files cpu/features; do [ -s "$T/$fe/$f.npy" ] || bad "$fe: no $f.npy"; done
+  grep -q "'shape': (257, " "$T/$fe/power.npy" || bad "$fe: power.npy is not (257, n_frames)"
+  grep -q 'W.push({id:"features"' "$T/$fe.html" || bad "$fe: no features picture"
+  grep -q 'W.push({id:"b_diff"' "$T/$fe.html" || bad "$fe: no backend difference picture"
+  "$WMEL" mel "$SPEECH" --frontend "$fe" -o "$T/$fe.mel.npy" -q || bad "$fe: wmel mel"
+  read -r sa sa2 sb sb2 d < <(npy_max_diff "$T/$fe/features.npy" "$T/$fe.mel.npy")
+  [ "$sa $sa2" = "$shape" ] || bad "$fe: features.npy shape $sa $sa2, not $shape"
+  python3 -c "import sys; sys.exit(0 if float('$d') < 2e-5 else 1)" 2>/dev/null || bad "$fe: features vs wmel mel: $d"
+  read -r sa sa2 sb sb2 d < <(npy_max_diff "$T/$fe/cpu/features.npy" "$T/$fe.mel.npy")
+  [ "$d" = "0.0" ] || bad "$fe: cpu/features.npy is not wmel mel's output: $d"
+done
+grep -q "'shape': (697, 400)" "$T/kaldi/dc.npy" || bad "kaldi: dc.npy is not (697, 400)"
+grep -q "'shape': (111862,)" "$T/nemo/preemph.npy" || bad "nemo: preemph.npy is not the signal"
+# a zoomed kaldi span: frames whose centres (t * 10 ms + 12.5 ms) lie in [1, 1.5) s
+[ "$(status "$WMEL" inspect "$SPEECH" -o "$T/kz.html" --frontend kaldi --start 1 --duration 0.5 --stages "$T/kz" -q)" = 0 ] \
+  || bad "kaldi zoom: $(cat "$T/err")"
+grep -q "'shape': (50, 80)" "$T/kz/features.npy" || bad "kaldi zoom: features.npy is not (50, 80)"
+# compare with another front-end goes to the Python module, and says so
+WMEL_PYTHON=/nonexistent/python "$WMEL" compare "wmel:$SPEECH" "oracle:$SPEECH" --frontend kaldi >"$T/out" 2>"$T/err"
+[ $? = 2 ] || bad "compare --frontend kaldi without Python: not exit 2"
+grep -q "compare: --frontend kaldi: handing over to /nonexistent/python -m wmel.compare" "$T/err" || bad "kaldi delegation not said: $(cat "$T/err")"
 
 if [ "$fails" -gt 0 ]; then echo "test_inspect: $fails failure(s)"; exit 1; fi
 echo "test_inspect: ok"

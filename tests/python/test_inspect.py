@@ -105,6 +105,200 @@ def test_stage_span_and_oracle_in_python(tmp_path):
     assert np.abs(np.load(tmp_path / "z" / "features.npy") - st["features"][:, 200:350]).max() < 1e-12
 
 
+# ---------------------------------------------------------------------------- other front-ends
+
+FRONTENDS = ("nemo", "nemo-legacy", "kaldi", "seamless")
+FE_VS_MEL = 2e-5        # wmel mel (float32 output of the float64 general path) vs the float64 stage
+FE_VS_ORACLE = 1e-10    # the C reference vs the numpy oracle (_feref), both float64: ~5e-12 seen
+KALDI_POWER_REL = 1e-8  # direct DFT vs pocketfft on int16-range frames, relative to the frame's peak bin
+
+
+@pytest.fixture(scope="module")
+def fe_stages(tmp_path_factory):
+    cli = need_cli()
+    d = tmp_path_factory.mktemp("fe_stages")
+    for fe in FRONTENDS:
+        r = run(cli, "inspect", SPEECH, "-o", d / f"{fe}.html", "--frontend", fe, "--stages", d / fe,
+                "--backend", "cpu", "-q")
+        assert r.returncode == 0, (fe, r.stderr)
+        r = run(cli, "mel", SPEECH, "--frontend", fe, "-o", d / f"{fe}.mel.npy", "-q")
+        assert r.returncode == 0, (fe, r.stderr)
+    return d
+
+
+@pytest.mark.parametrize("fe", FRONTENDS)
+def test_frontend_stages_consistent_with_numpy(fe_stages, fe):
+    """Each stage from the one before by its documented rule, in numpy; the last stage equal to
+    `wmel mel --frontend F` and to the float64 oracle; the backend's files are its output."""
+    from wmel import _feref as F
+    st = fe_stages / fe
+    L = lambda n: np.load(st / f"{n}.npy")  # noqa: E731
+    x = L("samples").astype(np.float64)
+    np.testing.assert_array_equal(L("samples"), wmel.load_audio(str(SPEECH)))
+    n = x.shape[0]
+    nemo = fe.startswith("nemo")
+    if nemo:
+        y = L("preemph")
+        want = x.copy()
+        want[1:] -= 0.97 * x[:-1]
+        assert np.abs(y - want).max() <= EXACT
+        nf = n // 160 + 1
+        yp = np.pad(y, 256, mode="reflect" if fe == "nemo-legacy" else "constant")
+        padded = L("padded")
+        assert padded.shape == (nf, 400)
+        assert np.abs(padded - yp[np.arange(nf)[:, None] * 160 + 56 + np.arange(400)]).max() <= EXACT
+        win = F.nemo_window()
+        assert np.abs(L("windowed") - padded * win).max() <= EXACT
+        bank = F.nemo_mel_filters(80)
+    else:
+        nf = 1 + (n - 400) // 160
+        frames = L("frames")
+        assert frames.shape == (nf, 400)
+        assert np.abs(frames - 32768.0 * x[np.arange(nf)[:, None] * 160 + np.arange(400)]).max() <= EXACT * 32768
+        dc = L("dc")
+        assert np.abs(dc - (frames - frames.mean(axis=1, keepdims=True))).max() < 1e-9
+        pre = L("preemph")
+        want = dc.copy()
+        want[:, 1:] -= 0.97 * dc[:, :-1]
+        want[:, 0] -= 0.97 * dc[:, 0]
+        assert np.abs(pre - want).max() < 1e-9
+        assert np.abs(L("windowed") - pre * F.kaldi_window("povey")).max() < 1e-9
+        bank = F.kaldi_mel_filters(80)
+    power, mel, log = L("power"), L("mel"), L("log")
+    assert power.shape == (257, nf) and mel.shape == log.shape == (80, nf)
+    p = (np.abs(np.fft.rfft(L("windowed"), n=512, axis=1)) ** 2).T
+    assert (np.abs(power - p) / p.max(axis=0)).max() < (KALDI_POWER_REL if not nemo else POWER_REL)
+    m = bank @ power
+    assert (np.abs(mel - m) / np.maximum(m, 1e-30)).max() < MEL_REL
+    if nemo:
+        assert np.abs(log - np.log(mel + 2.0 ** -24)).max() <= EXACT
+    else:
+        guard = 2.0 ** -23 if fe == "kaldi" else 1.192092955078125e-07
+        assert np.abs(log - np.log(np.maximum(mel, guard))).max() <= EXACT
+    feats, ref_mel = L("features"), np.load(fe_stages / f"{fe}.mel.npy")
+    oracle = F.features(x.astype(np.float32), "nemo" if nemo else fe, 80, legacy=fe == "nemo-legacy")
+    assert feats.shape == ref_mel.shape == oracle.shape
+    if nemo:  # per_feature over the valid frames, from the log stage
+        valid = nf if fe == "nemo-legacy" else n // 160
+        v = log[:, :valid]
+        mu = v.mean(axis=1, keepdims=True)
+        sd = np.sqrt(((v - mu) ** 2).sum(axis=1, keepdims=True) / (valid - 1))
+        want = (log - mu) / (sd + 1e-5)
+        want[:, valid:] = 0
+        assert np.abs(feats - want).max() < 1e-12
+    elif fe == "kaldi":
+        assert np.abs(feats - log.T).max() <= EXACT
+    else:
+        nrm = L("normalised")
+        mu = log.mean(axis=1, keepdims=True)
+        var = ((log - mu) ** 2).sum(axis=1, keepdims=True) / (nf - 1)
+        assert np.abs(nrm - ((log - mu) / np.sqrt(var + 1e-7)).T).max() < 1e-12
+        z = np.vstack([nrm, np.zeros((nf % 2, 80))])
+        assert np.abs(feats - z.reshape(-1, 160)).max() <= EXACT
+    assert np.abs(feats - ref_mel).max() < FE_VS_MEL
+    assert np.abs(feats - oracle).max() < FE_VS_ORACLE
+    np.testing.assert_array_equal(np.load(st / "cpu" / "features.npy"), ref_mel)
+
+
+def test_frontend_stage_span(tmp_path):
+    """A zoomed span of the stacked front-end: its rows equal the whole clip's."""
+    cli = need_cli()
+    whole, part = tmp_path / "w", tmp_path / "p"
+    for d, extra in ((whole, []), (part, ["--start", "2", "--duration", "1"])):
+        r = run(cli, "inspect", SPEECH, "-o", tmp_path / "s.html", "--frontend", "seamless", "--stages", d, "-q", *extra)
+        assert r.returncode == 0, r.stderr
+    # frames whose centres (t * 10 ms + 12.5 ms) lie in [2, 3) s: 199 .. 298; the output rows
+    # they meet: 99 .. 149
+    assert np.load(part / "log.npy").shape == (80, 100)
+    np.testing.assert_array_equal(np.load(part / "log.npy"), np.load(whole / "log.npy")[:, 199:299])
+    np.testing.assert_array_equal(np.load(part / "features.npy"), np.load(whole / "features.npy")[99:150])
+
+
+@pytest.mark.parametrize("fe,cell", [("nemo", (37, 412)), ("kaldi", (412, 37)), ("seamless", (206, 117))])
+def test_compare_frontend_finds_an_injected_cell(tmp_path, fe, cell):
+    """wmel's features of one front-end with one cell + 0.25: found at its frame and mel by the
+    module and by the command (which hands the other front-ends to the module)."""
+    a = wmel.features(wmel.load_audio(str(SPEECH)), fe)
+    b = a.copy()
+    b[cell] += 0.25
+    pa, pb = _save_features(tmp_path / "a.npy", a), _save_features(tmp_path / "b.npy", b)
+    # seamless row 206, column 117 = frame 413, mel 37
+    frame, t = (412, "4.120") if fe == "nemo" else (412, "4.133") if fe == "kaldi" else (413, "4.143")
+    cmds = [[sys.executable, "-m", "wmel.compare"]]
+    if CLI.exists():
+        cmds.append([str(CLI), "compare"])
+    for cmd in cmds:
+        r = run(*cmd, pa, pb, "--tol", "1e-3", "--frontend", fe, env={**os.environ, "WMEL_PYTHON": sys.executable})
+        assert r.returncode == 1, (cmd, r.stdout, r.stderr)
+        assert re.search(rf"worst cell\s+frame {frame} \({t} s\), mel 37 ", r.stdout), r.stdout
+        assert abs(float(re.search(r"max \|A-B\|\s+(\S+)", r.stdout).group(1)) - 0.25) < 1e-6
+        assert re.search(r"above tol\s+0\.00\d+ % of \d+ cells", r.stdout)
+        r = run(*cmd, pa, pb, "--tol", "0.3", "--frontend", fe, env={**os.environ, "WMEL_PYTHON": sys.executable})
+        assert r.returncode == 0, r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("fe", FRONTENDS)
+def test_compare_frontend_wmel_vs_oracle(fe):
+    r = run(sys.executable, "-m", "wmel.compare", f"wmel:{SPEECH}", f"oracle:{SPEECH}", "--frontend", fe,
+            "--tol", str(FE_VS_MEL))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "float32 rounding of the output" in r.stdout
+
+
+def test_compare_frontend_aligns_conventions(tmp_path):
+    """Kaldi: log10 of [-1, 1) input against ln of int16-range input; NeMo: a raw log with a
+    trailing zero padding frame; each aligned and said."""
+    from wmel import _feref as F
+    x = wmel.load_audio(str(SPEECH))
+    k = F.kaldi(x, 80)
+    k_odd = (k - 2 * np.log(32768.0)) / np.log(10.0)  # log10 of the fbank of [-1, 1) samples (no floor hit)
+    np.save(tmp_path / "k.npy", k)
+    np.save(tmp_path / "k_odd.npy", k_odd.T)
+    r = run(sys.executable, "-m", "wmel.compare", tmp_path / "k.npy", tmp_path / "k_odd.npy", "--frontend", "kaldi",
+            "--tol", "1e-9")
+    assert r.returncode == 0, r.stdout + r.stderr
+    for said in ("log10 -> natural log", "instead of Kaldi's int16 range", "transposed"):
+        assert said in r.stdout, (said, r.stdout)
+    n = F.nemo(x, 80)
+    raw = F.nemo(x, 80, normalize="none")
+    np.save(tmp_path / "n.npy", n)
+    np.save(tmp_path / "raw.npy", np.pad(raw, ((0, 0), (0, 16 - raw.shape[1] % 16))))
+    r = run(sys.executable, "-m", "wmel.compare", tmp_path / "n.npy", tmp_path / "raw.npy", "--frontend", "nemo",
+            "--tol", "1e-9")
+    assert r.returncode == 0, r.stdout + r.stderr
+    for said in ("all zeros", "per_feature normalisation applied here"):
+        assert said in r.stdout, (said, r.stdout)
+
+
+@pytest.mark.parametrize("fe", ["kaldi", "seamless", "nemo"])
+def test_kaldi_native_fbank_vs_oracle_reported(fe):
+    pytest.importorskip("kaldi_native_fbank")
+    r = run(sys.executable, "-m", "wmel.compare", f"kaldi-native-fbank:{SPEECH}", f"oracle:{SPEECH}",
+            "--frontend", fe, "--tol", "1e-2")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "kaldi-native-fbank's" in r.stdout and "worst cell" in r.stdout
+
+
+def test_compare_frontend_absent_implementations():
+    """Each installed or not: a clear message (exit 2) where an implementation is absent or has
+    no such front-end."""
+    for impl, fe, said in (("torchaudio", "nemo", "no NeMo front-end in torchaudio"),
+                           ("hf", "kaldi", "no Kaldi fbank extractor"),
+                           ("nemo", "kaldi", "the nemo front-end, not kaldi's")):
+        r = run(sys.executable, "-m", "wmel.compare", f"{impl}:{SPEECH}", f"oracle:{SPEECH}", "--frontend", fe)
+        assert r.returncode == 2 and said in r.stderr, r.stderr
+    for impl, fe, mod in (("torchaudio", "kaldi", "torchaudio"), ("nemo", "nemo", "nemo"), ("hf", "nemo", "torch")):
+        r = run(sys.executable, "-m", "wmel.compare", f"{impl}:{SPEECH}", f"oracle:{SPEECH}", "--frontend", fe,
+                "--tol", "1e-2")
+        try:
+            import importlib.util
+            have = importlib.util.find_spec(mod) is not None and importlib.util.find_spec("torch") is not None
+        except (ImportError, ValueError):
+            have = False
+        if not have:
+            assert r.returncode == 2 and "not installed here (pip install" in r.stderr, r.stderr
+
+
 def _save_features(path, a):
     np.save(path, a.astype(np.float32))
     return path
@@ -181,8 +375,10 @@ def test_compare_unknown_and_absent_implementations():
     assert r.returncode == 2 and "no such file" in r.stderr
     r = run(sys.executable, "-m", "wmel.compare", f"nemo:{SPEECH}", f"oracle:{SPEECH}")
     assert r.returncode == 2 and ("not installed" in r.stderr or "front-end of its own" in r.stderr)
-    r = run(sys.executable, "-m", "wmel.compare", f"wmel:{SPEECH}", f"oracle:{SPEECH}", "--frontend", "nemo")
-    assert r.returncode == 2 and "covers whisper" in r.stderr
+    r = run(sys.executable, "-m", "wmel.compare", f"wmel:{SPEECH}", f"oracle:{SPEECH}", "--frontend", "bogus")
+    assert r.returncode == 2 and "covers whisper, nemo" in r.stderr
+    r = run(sys.executable, "-m", "wmel.compare", f"openai:{SPEECH}", f"oracle:{SPEECH}", "--frontend", "kaldi")
+    assert r.returncode == 2 and "a Whisper implementation" in r.stderr
 
 
 def test_openai_float32_reported_within_its_bound():
@@ -270,6 +466,10 @@ def test_report_renders_in_chromium(tmp_path):
     page = tmp_path / "inspect.html"
     r = run(cli, "inspect", SPEECH, "-o", page, "--backend", "cpu", "-q")
     assert r.returncode == 0, r.stderr
+    kpage = tmp_path / "kaldi.html"  # another front-end: the transposed output, no log of its own
+    r = run(cli, "inspect", SPEECH, "-o", kpage, "--frontend", "kaldi", "--backend", "cpu", "--start", "1",
+            "--duration", "2", "-q")
+    assert r.returncode == 0, r.stderr
     cpage = tmp_path / "compare.html"
     r = run(cli, "compare", f"wmel:{SPEECH}", f"oracle:{SPEECH}", "-o", cpage, "-q")
     assert r.returncode == 0, r.stderr
@@ -278,7 +478,8 @@ def test_report_renders_in_chromium(tmp_path):
     assert not re.search(r"(?i)(https?:|\b(src|href|action)\s*=|@import|url\()", html)
     # inspect: the waveform and six stages (3 axes and a colour bar each), and the
     # backend's log, features and difference (the same); compare: A, B and A - B
-    for p, want in ((page, (10, 2 + 9 * 3, 9)), (cpage, (3, 9, 3))):
+    # kaldi: the waveform, eight stages and the backend's features and difference
+    for p, want in ((page, (10, 2 + 9 * 3, 9)), (kpage, (11, 2 + 10 * 3, 10)), (cpage, (3, 9, 3))):
         dom = _browser(p, ["--virtual-time-budget=20000", "--dump-dom"]).stdout
         body = re.search(r"<body([^>]*)>", dom)
         assert body, dom[:500]
