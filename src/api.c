@@ -191,8 +191,16 @@ int wmel_features(wmel_ctx *ctx, const float *pcm, size_t n_samples, float *out,
     if (out_len < total) return WMEL_ERR_BUFFER_TOO_SMALL;
     if (wmel__overlap(pcm, wmel__bytes(n_samples, sizeof(float)), out, wmel__bytes(total, sizeof(float))))
         return WMEL_ERR_INVALID_ARG;
-    for (size_t i = 0; i < n_samples; i++)
-        if (!isfinite(pcm[i])) return WMEL_ERR_NOT_FINITE;
+    for (size_t i0 = 0; i0 < n_samples; i0 += 1024) { /* exponent bits all ones: NaN or Inf */
+        const size_t e = n_samples - i0 < 1024 ? n_samples - i0 : 1024;
+        uint32_t bad = 0;
+        for (size_t i = 0; i < e; i++) { /* integer operations the compiler vectorises */
+            uint32_t u;
+            memcpy(&u, pcm + i0 + i, sizeof u);
+            bad |= (uint32_t)((u & 0x7f800000u) == 0x7f800000u);
+        }
+        if (bad) return WMEL_ERR_NOT_FINITE;
+    }
     return ctx->backend == WMEL_BACKEND_REF ? wmel__fe_ref(ctx, pcm, n_samples, out)
                                             : wmel__fe_cpu(ctx, pcm, n_samples, out);
 }

@@ -25,6 +25,11 @@ typedef struct wmel_fft {
     size_t tw_off[WMEL_FE_MAX_STAGES];
     double *tw;                    /* stage s: (radix - 1) * ns twiddles, re/im interleaved */
     double *post;                  /* real-FFT split: W_n^k for k = 0..m, re/im interleaved */
+    /* m = 4^k (n_fft 8, 32, 128, 512, 2048, ...): the lane kernels' in-place radix-4
+     * decimation-in-frequency transform (fe_lanes.inc); NULL otherwise. */
+    double *r4_tw;                 /* stages L = m, m / 4, .., 16: for j < L / 4, W_L^j, W_L^2j,
+                                    * W_L^3j (re, im), stage after stage */
+    int *r4_rev;                   /* [m] where natural output k lies (base-4 digit reversal) */
 } wmel_fft;
 
 int wmel__fft_init(wmel_fft *f, int n_fft);

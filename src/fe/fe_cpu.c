@@ -134,11 +134,17 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
     for (size_t g = ga; g < gb; g++) {
         const size_t f0 = g * L, cnt = k->nc - f0 < L ? k->nc - f0 : L;
         kern->frames(fe, k->x, k->n, f0, (int)cnt, vals, buf);
-        for (size_t l = 0; l < cnt; l++) {
-            float *o = k->o.out + (f0 + l) * k->o.ts;
-            const double *v = vals + l * (size_t)fe->n_cols;
-            for (int c = 0; c < fe->n_cols; c++) o[(size_t)c * k->o.cs] = (float)v[c];
-        }
+        if (k->o.cs == 1) /* frames x columns */
+            for (size_t l = 0; l < cnt; l++) {
+                float *o = k->o.out + (f0 + l) * k->o.ts;
+                const double *v = vals + l * (size_t)fe->n_cols;
+                for (int c = 0; c < fe->n_cols; c++) o[c] = (float)v[c];
+            }
+        else /* columns x frames: the group's frames side by side in each row */
+            for (int c = 0; c < fe->n_cols; c++) {
+                float *o = k->o.out + (size_t)c * k->o.cs + f0;
+                for (size_t l = 0; l < cnt; l++) o[l] = (float)vals[l * (size_t)fe->n_cols + (size_t)c];
+            }
     }
     wmel__aligned_free(buf);
 }
@@ -156,17 +162,33 @@ static double denom_of(const wmel_frontend_plan *p, double ss, size_t nv)
 void wmel__fe_stats_f(const wmel_fe *fe, const float *x, size_t ts, size_t cs, size_t nv,
                       double *mean, double *denom)
 {
-    for (int c = 0; c < fe->n_cols; c++) {
-        const float *col = x + (size_t)c * cs;
-        double s = 0.0;
-        for (size_t t = 0; t < nv; t++) s += col[t * ts];
-        mean[c] = nv ? s / (double)nv : 0.0;
-        double ss = 0.0;
-        for (size_t t = 0; t < nv; t++) {
-            const double d = col[t * ts] - mean[c];
-            ss += d * d;
-        }
-        denom[c] = denom_of(&fe->p, ss, nv);
+    if (cs == 1 && ts >= (size_t)fe->n_cols) { /* frames x columns: row by row, the same sums */
+        const int nc = fe->n_cols;
+        double *ss = denom;
+        for (int c = 0; c < nc; c++) mean[c] = ss[c] = 0.0;
+        for (size_t t = 0; t < nv; t++)
+            for (int c = 0; c < nc; c++) mean[c] += x[t * ts + (size_t)c];
+        for (int c = 0; c < nc; c++) mean[c] = nv ? mean[c] / (double)nv : 0.0;
+        for (size_t t = 0; t < nv; t++)
+            for (int c = 0; c < nc; c++) {
+                const double d = x[t * ts + (size_t)c] - mean[c];
+                ss[c] += d * d;
+            }
+        for (int c = 0; c < nc; c++) denom[c] = denom_of(&fe->p, ss[c], nv);
+        return;
+    }
+    for (int c0 = 0; c0 < fe->n_cols; c0 += 8) { /* 8 columns side by side: 8 add chains */
+        const int w = fe->n_cols - c0 < 8 ? fe->n_cols - c0 : 8;
+        double s[8] = {0}, ss[8] = {0};
+        for (size_t t = 0; t < nv; t++)
+            for (int c = 0; c < w; c++) s[c] += x[(size_t)(c0 + c) * cs + t * ts];
+        for (int c = 0; c < w; c++) mean[c0 + c] = nv ? s[c] / (double)nv : 0.0;
+        for (size_t t = 0; t < nv; t++)
+            for (int c = 0; c < w; c++) {
+                const double d = x[(size_t)(c0 + c) * cs + t * ts] - mean[c0 + c];
+                ss[c] += d * d;
+            }
+        for (int c = 0; c < w; c++) denom[c0 + c] = denom_of(&fe->p, ss[c], nv);
     }
 }
 
@@ -224,11 +246,20 @@ int wmel__fe_cpu(const wmel_ctx *ctx, const float *x, size_t n, float *out)
         if (!st) return WMEL_ERR_NO_MEMORY;
         double *mean = st, *den = st + fe->n_cols;
         wmel__fe_stats_f(fe, out, o.ts, o.cs, nv, mean, den);
-        for (int c = 0; c < fe->n_cols; c++) {
-            float *col = out + (size_t)c * o.cs;
-            for (size_t t = 0; t < nv; t++)
-                col[t * o.ts] = den[c] > 0.0 ? (float)((col[t * o.ts] - mean[c]) / den[c]) : 0.0f;
-        }
+        if (o.cs == 1) /* frames x columns: row by row */
+            for (size_t t = 0; t < nv; t++) {
+                float *row = out + t * o.ts;
+                for (int c = 0; c < fe->n_cols; c++)
+                    row[c] = den[c] > 0.0 ? (float)((row[c] - mean[c]) / den[c]) : 0.0f;
+            }
+        else /* columns x frames (ts 1) */
+            for (int c = 0; c < fe->n_cols; c++) {
+                float *col = out + (size_t)c * o.cs;
+                if (den[c] > 0.0)
+                    for (size_t t = 0; t < nv; t++) col[t] = (float)((col[t] - mean[c]) / den[c]);
+                else
+                    memset(col, 0, sizeof(float) * nv);
+            }
         free(st);
     } else if (p->norm == WMEL_NORM_WHOLE && nv) {
         float mx = -HUGE_VALF;

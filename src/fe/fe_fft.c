@@ -52,6 +52,31 @@ int wmel__fft_init(wmel_fft *f, int n_fft)
         f->post[2 * k] = cos(a);
         f->post[2 * k + 1] = sin(a);
     }
+    int digits = 0; /* m = 4^digits? */
+    while (digits < 15 && (1 << 2 * digits) < m) digits++;
+    if (m >= 4 && (1 << 2 * digits) == m) {
+        size_t ntw = 0;
+        for (int L = m; L >= 16; L /= 4) ntw += (size_t)L / 4 * 6;
+        f->r4_tw = malloc(sizeof(double) * (ntw ? ntw : 1));
+        f->r4_rev = malloc(sizeof(int) * (size_t)m);
+        if (!f->r4_tw || !f->r4_rev) {
+            wmel__fft_free(f);
+            return WMEL_ERR_NO_MEMORY;
+        }
+        double *t = f->r4_tw;
+        for (int L = m; L >= 16; L /= 4)
+            for (int j = 0; j < L / 4; j++)
+                for (int q = 1; q <= 3; q++) {
+                    const double a = -2.0 * PI * (double)(q * j) / L;
+                    *t++ = cos(a);
+                    *t++ = sin(a);
+                }
+        for (int k = 0; k < m; k++) {
+            int r = 0, v = k;
+            for (int d = 0; d < digits; d++, v >>= 2) r = r << 2 | (v & 3);
+            f->r4_rev[k] = r;
+        }
+    }
     return WMEL_OK;
 }
 
@@ -59,7 +84,10 @@ void wmel__fft_free(wmel_fft *f)
 {
     free(f->tw);
     free(f->post);
-    f->tw = f->post = NULL;
+    free(f->r4_tw);
+    free(f->r4_rev);
+    f->tw = f->post = f->r4_tw = NULL;
+    f->r4_rev = NULL;
 }
 
 /* One Stockham stage: radix r, ns points per finished transform, src -> dst (m complex,

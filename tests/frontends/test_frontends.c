@@ -496,6 +496,17 @@ int main(void)
     wmel_frontend_preset(WMEL_FRONTEND_WHISPER, 80, &pl);
     pl.hop = 100;
     signals(&pl);
+    /* the lane kernels' radix-4 path at other sizes than 512 (n_fft = 2 * 4^k): 128 points
+       with an odd frame of 101 (a part-filled group of four samples, an odd point count)
+       and Kaldi's processing; 2048 points with 1999 samples, energy, signal pre-emphasis,
+       reflection and the magnitude spectrum */
+    wmel_frontend_preset(WMEL_FRONTEND_KALDI, 20, &pl);
+    pl.n_fft = 128, pl.frame_length = 101, pl.hop = 40;
+    signals(&pl);
+    wmel_frontend_preset(WMEL_FRONTEND_NEMO, 64, &pl);
+    pl.n_fft = 2048, pl.frame_length = 1999, pl.hop = 512, pl.use_energy = 1, pl.power = 1;
+    pl.framing = WMEL_FRAMES_CENTER_REFLECT, pl.norm = WMEL_NORM_NONE;
+    signals(&pl);
     const int cpu = wmel__cpu_isa();
     const char *isan[] = {"", "c", "avx2", "avx512", cpu == WMEL_ISA_NEON ? "neon" : "w8emu"};
     for (int k = 0; k < 5; k++)
