@@ -146,6 +146,19 @@ expect_rc "long: kaldi 200 mels" 1 "$WMEL" mel "$T/long.wav" -o "$T/bad.npy" --f
 grep -q "^wmel: --frontend kaldi: " "$T/err" && ok || bad "long plan error message: $(cat "$T/err")"
 [ -z "$(ls -A "$T" | grep '^bad\.npy')" ] && ok || bad "a failed long input left an output"
 
+# SIGINT while a long input streams from a pipe: the run ends by the signal, no output
+if "$WMEL" --version | grep -q ffmpeg; then
+  mkfifo "$T/feed"
+  env --default-signal=INT "$WMEL" mel - -o "$T/sig.npy" --frontend nemo -q <"$T/feed" 2>"$T/err" & pid=$!
+  exec 7>"$T/feed"
+  cat "$T/long.wav" >&7 # 150 s: past the 2 minutes kept in memory, the pipe held open
+  sleep 1
+  kill -s INT $pid; wait $pid; st=$?
+  exec 7>&-
+  [ $st = 130 ] && ok || bad "SIGINT on a streamed front-end: exit status $st: $(cat "$T/err")"
+  [ -z "$(ls -A "$T" | grep '^sig\.npy')" ] && ok || bad "SIGINT on a streamed front-end left an output"
+fi
+
 # memory: an hour through nemo and kaldi stays bounded as Whisper's (the outputs are
 # 115 MB); through FFmpeg's decoder (a build without it reads a WAV whole), not under
 # sanitizers
