@@ -8,11 +8,15 @@
  *            global max when written -- bit-identical to wmel_log_mel on the whole clip;
  *   windows: transcribe()'s windows through the wmel_windows iterator, which keeps its
  *            own first pass in bounded memory and normalises each window when asked.
+ * Another front-end (--frontend nemo|kaldi|seamless): the plan's frames through wmel_stream
+ * into fe_spool.c (memory up to SPOOL_MEM, then a tmpfile()), normalised and laid out in
+ * the original's layout when written -- bit-identical to wmel_features on the whole clip.
  * So an hour-long input costs a few MB whatever the mode. The result is written as two
  * tar members (<key>.npy, <key>.json) with sequential writes only.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "batch.h"
+#include "fe_spool.h"
 #include "out.h"
 
 #include <errno.h>
@@ -31,7 +35,9 @@ typedef struct run {
 
 struct wmel_batch_result {
     int mode, n_mels;
-    int frontend;           /* WMEL_FRONTEND_*; not Whisper's: `data` holds wmel_features() */
+    int frontend;           /* WMEL_FRONTEND_*; not Whisper's: `fs` holds its frames, or
+                               `data` wmel_features() (the reference backend) */
+    wmel_fe_spool *fs;
     size_t samples;
     size_t shape[3];
     int ndim;
@@ -53,6 +59,7 @@ void wmel_batch_result_free(wmel_batch_result *r)
     if (!r) return;
     free(r->data);
     wmel_windows_close(r->win);
+    wmel_fe_spool_free(r->fs);
     free(r->runs);
     free(r->mem);
     if (r->spill) fclose(r->spill);
@@ -208,7 +215,9 @@ wmel_batch_result *wmel_batch_compute(wmel_ctx *ctx, int mode, const char *path_
                                         lim.deadline > 0 || cancel ? limits_hit : NULL, &lim,
                                         &st, err, err_len);
     if (!d) goto fail;
-    if (r->frontend != WMEL_FRONTEND_WHISPER) { /* the whole clip, then wmel_features() */
+    if (r->frontend != WMEL_FRONTEND_WHISPER && !strcmp(wmel_backend_name(ctx), "ref")) {
+        /* the float64 reference: the whole clip, then wmel_features() (the stream computes
+           the CPU backend's values) */
         size_t cap = 0;
         float *pcm = NULL;
         size_t got = 0;
@@ -242,6 +251,34 @@ wmel_batch_result *wmel_batch_compute(wmel_ctx *ctx, int mode, const char *path_
         r->ndim = 2;
         r->shape[0] = rows;
         r->shape[1] = cols;
+        wmel_decoder_close(d);
+        return r;
+    }
+    if (r->frontend != WMEL_FRONTEND_WHISPER) { /* the plan's stream, spooled (fe_spool.c) */
+        float *buf = malloc(CHUNK * sizeof *buf);
+        size_t got = 0;
+        r->fs = buf ? wmel_fe_spool_new(ctx, SPOOL_MEM, &st) : NULL;
+        if (!buf) st = WMEL_ERR_NO_MEMORY;
+        int pushed = st; /* a refused push: the rest is still decoded, and counted */
+        while (st == WMEL_OK) {
+            st = wmel_decoder_read(d, buf, CHUNK, &got);
+            if (st || got == 0) break;
+            r->samples += got;
+            if (pushed == WMEL_OK) pushed = wmel_fe_spool_push(r->fs, buf, got);
+        }
+        free(buf);
+        if (st == WMEL_OK) st = pushed;
+        if (st == WMEL_OK) st = wmel_fe_spool_finish(r->fs);
+        if (st != WMEL_OK) {
+            if (wmel_decoder_error(d)[0]) snprintf(err, err_len, "%s", wmel_decoder_error(d));
+            else if (r->fs && wmel_fe_spool_errno(r->fs))
+                snprintf(err, err_len, "%s: cannot write a temporary file: %s", name,
+                         strerror(wmel_fe_spool_errno(r->fs)));
+            else snprintf(err, err_len, "%s: %zu samples: %s", name, r->samples, wmel_strerror(st));
+            goto fail;
+        }
+        r->ndim = 2;
+        wmel_fe_spool_shape(r->fs, &r->shape[0], &r->shape[1]);
         wmel_decoder_close(d);
         return r;
     }
@@ -442,7 +479,10 @@ int wmel_batch_result_write(wmel_batch_result *r, FILE *f, int mode, int n_mels,
     snprintf(name, sizeof name, "%s.npy", key);
     wmel_tar_header(h, name, size);
     if (fwrite(h, 1, 512, f) != 512 || fwrite(npyh, 1, hl, f) != hl) goto io;
-    if (mode == WMEL_BATCH_PAD30 || r->data) { /* pad30, another front-end's features */
+    if (r->fs) { /* another front-end's features, finished on the way out */
+        int st = wmel_fe_spool_write(r->fs, f, path, err, err_len);
+        if (st) return st;
+    } else if (mode == WMEL_BATCH_PAD30 || r->data) { /* pad30, the reference's features */
         size_t cnt = count_of(r);
         if (fwrite(r->data, sizeof(float), cnt, f) != cnt) goto io;
     } else if (mode == WMEL_BATCH_WINDOWS) {

@@ -5,7 +5,9 @@
  * log-Mel spectrogram, float32 (n_mels, n_frames); --fixed-point: through the integer
  * front-end (cli/mel_fixed.c). With `--frontend nemo|kaldi|seamless` (and that
  * front-end's options, frontend.c) the features of that front-end in its original's
- * layout (mel_frontend).
+ * layout (mel_frontend); over 2 minutes in bounded memory too (mel_fe_long: the plan's
+ * stream into fe_spool.c, which applies the front-end's normalisation and layout while
+ * writing, bit-identical to wmel_features on the whole clip).
  *
  * Long inputs in bounded memory (mel_long): the input is decoded into memory up to
  * MEL_LONG_SAMPLES (2 minutes); a shorter input goes back to the whole-clip path. A
@@ -18,6 +20,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
 #include "commands.h"
+#include "fe_spool.h"
 #include "frontend.h"
 #include "input.h"
 #include "out.h"
@@ -35,6 +38,7 @@
 
 #define MEL_LONG_SAMPLES ((size_t)WMEL_SAMPLE_RATE * 120)
 #define CHUNK 65536
+#define FE_SPOOL_MEM ((size_t)8 << 20) /* raw runs held in memory before a temporary file */
 
 typedef struct spill {
     FILE *f;
@@ -237,15 +241,144 @@ static int die(const char *msg)
     return 1;
 }
 
-/* Another front-end than Whisper's: the whole input in memory, wmel_features(), the
- * original's layout. */
+/* Another front-end than Whisper's, an input over MEL_LONG_SAMPLES: the plan's frames
+ * through a wmel_stream into a spool, then the front-end's finish written sequentially in
+ * the original's layout (fe_spool.c), bit-identical to wmel_features() on the whole clip.
+ * Decodes the head of INPUT; when it is shorter returns -1 with the samples in *pcm, *n
+ * (malloced) for the whole-clip path; otherwise returns the exit status (messages
+ * printed). */
+static int mel_fe_long(const char *in, const char *out, const wmel_params *p,
+                       const wmel_frontend_plan *plan, int quiet, int verbose, float **pcm, size_t *n)
+{
+    char err[ERRLEN] = "";
+    int st;
+    *pcm = NULL;
+    *n = 0;
+    double t0 = now();
+    wmel_decoder *d = wmel_decoder_open(in, &st, err, sizeof err);
+    if (!d) {
+        fprintf(stderr, "wmel: %s\n", err);
+        return 1;
+    }
+    size_t cap = 1 << 20, len = 0, got = 0;
+    float *head = malloc(cap * sizeof *head);
+    int rc = head ? WMEL_OK : WMEL_ERR_NO_MEMORY;
+    while (rc == WMEL_OK && len < MEL_LONG_SAMPLES) {
+        if (len == cap &&
+            (rc = grow(&head, &cap, 2 * cap < MEL_LONG_SAMPLES ? 2 * cap : MEL_LONG_SAMPLES)) != WMEL_OK)
+            break;
+        rc = wmel_decoder_read(d, head + len, cap - len, &got);
+        len += got;
+        if (got == 0) break;
+    }
+    if (rc == WMEL_OK && len < MEL_LONG_SAMPLES) { /* short: the whole-clip path */
+        if (!quiet && wmel_decoder_warning(d)[0])
+            fprintf(stderr, "wmel: warning: %s\n", wmel_decoder_warning(d));
+        wmel_decoder_close(d);
+        *pcm = head;
+        *n = len;
+        return -1;
+    }
+    wmel_ctx *ctx = NULL;
+    wmel_fe_spool *sp = NULL;
+    int plan_failed = 0;
+    if (rc == WMEL_OK) {
+        wmel_params one = *p; /* the stream computes on the calling thread */
+        one.n_threads = 1;
+        ctx = wmel_create_plan(&one, plan, &st);
+        if (!ctx) {
+            rc = st;
+            plan_failed = 1;
+            snprintf(err, sizeof err, "--frontend %s: %s", wmel_cli_fe_name(plan->frontend), wmel_strerror(st));
+        }
+    }
+    if (rc == WMEL_OK) {
+        sp = wmel_fe_spool_new(ctx, FE_SPOOL_MEM, &st);
+        if (!sp) rc = st;
+    }
+    if (rc == WMEL_OK) rc = wmel_fe_spool_push(sp, head, len);
+    free(head);
+    head = NULL;
+    wmel_progress pg;
+    wmel_progress_init(&pg, in, quiet || plan_failed);
+    double total = wmel_decoder_duration(d);
+    float *buf = rc == WMEL_OK ? malloc(CHUNK * sizeof *buf) : NULL;
+    if (rc == WMEL_OK && !buf) rc = WMEL_ERR_NO_MEMORY;
+    while (rc == WMEL_OK) {
+        rc = wmel_decoder_read(d, buf, CHUNK, &got);
+        if (rc || got == 0) break;
+        rc = wmel_fe_spool_push(sp, buf, got);
+        wmel_progress_cb(&pg, (double)wmel_decoder_samples(d) / WMEL_SAMPLE_RATE, total);
+    }
+    free(buf);
+    if (rc == WMEL_OK) rc = wmel_fe_spool_finish(sp);
+    wmel_progress_end(&pg);
+    if (!quiet && !plan_failed && wmel_decoder_warning(d)[0])
+        fprintf(stderr, "wmel: warning: %s\n", wmel_decoder_warning(d));
+    if (!err[0] && rc) {
+        if (wmel_decoder_error(d)[0]) snprintf(err, sizeof err, "%s", wmel_decoder_error(d));
+        else if (sp && wmel_fe_spool_errno(sp))
+            snprintf(err, sizeof err, "%s: cannot write the temporary file (in %s, $TMPDIR): %s", in,
+                     wmel_cli_tmpdir(), strerror(wmel_fe_spool_errno(sp)));
+        else snprintf(err, sizeof err, "%s: %s", in, wmel_strerror(rc));
+    }
+    size_t rows = 0, cols = 0;
+    if (rc == WMEL_OK) {
+        wmel_fe_spool_shape(sp, &rows, &cols);
+        size_t shape[2] = {rows, cols};
+        char h[256];
+        size_t hl = wmel_npy_header(h, sizeof h, shape, 2, 0);
+        wmel_out on;
+        rc = wmel_out_open(&on, out, 0, err, sizeof err);
+        if (rc == WMEL_OK) {
+            errno = 0;
+            if (fwrite(h, 1, hl, on.f) != hl) {
+                snprintf(err, sizeof err, "%s: write failed: %s", out, errno ? strerror(errno) : "unknown error");
+                rc = WMEL_ERR_IO;
+            }
+            if (rc == WMEL_OK) rc = wmel_fe_spool_write(sp, on.f, out, err, sizeof err);
+            if (rc == WMEL_OK) rc = wmel_out_commit(&on, err, sizeof err);
+            else wmel_out_abort(&on);
+        }
+    }
+    if (rc == WMEL_OK && verbose) {
+        double s = now() - t0;
+        size_t samples = wmel_fe_spool_samples(sp);
+        fprintf(wmel_cli_info(out, NULL), "%s: %zu samples (%.2f s at %d Hz) -> (%zu, %zu) float32, streamed, front-end %s\n",
+                in, samples, samples / (double)plan->sample_rate, plan->sample_rate, rows, cols,
+                wmel_cli_fe_name(plan->frontend));
+        fprintf(wmel_cli_info(out, NULL), "  %.3f s on backend %s, kernel %s, %d thread(s)  (%.0fx realtime)\n", s,
+                wmel_backend_name(ctx), wmel_kernel_name(ctx), 1,
+                s > 0 ? samples / (double)plan->sample_rate / s : 0.0);
+    }
+    wmel_fe_spool_free(sp);
+    wmel_destroy(ctx);
+    wmel_decoder_close(d);
+    free(head);
+    if (rc) {
+        fprintf(stderr, "wmel: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
+/* Another front-end than Whisper's: inputs over MEL_LONG_SAMPLES in bounded memory
+ * (mel_fe_long); shorter ones, raw samples on standard input and the float64 reference
+ * backend (whose values the stream does not compute) whole in memory, wmel_features(),
+ * the original's layout. */
 static int mel_frontend(const char *in, const char *out, const wmel_params *p,
                         const wmel_frontend_plan *plan, int quiet, int verbose, int raw)
 {
     char err[ERRLEN];
     float *pcm = NULL;
     size_t n = 0;
-    int rc = wmel_cli_load_input(in, &pcm, &n, quiet, raw, err, sizeof err);
+    int rc = WMEL_OK;
+    if (p->backend != WMEL_BACKEND_REF && !(raw && !strcmp(in, "-")) && (wmel_have_ffmpeg() || strcmp(in, "-"))) {
+        int ex = mel_fe_long(in, out, p, plan, quiet, verbose, &pcm, &n);
+        if (ex >= 0) return ex;
+    } else {
+        rc = wmel_cli_load_input(in, &pcm, &n, quiet, raw, err, sizeof err);
+    }
     if (rc) {
         fprintf(stderr, "wmel: %s\n", err);
         return 1;

@@ -2,7 +2,8 @@
 # test_frontends_cli.sh -- `wmel mel --frontend` and `wmel batch --frontend`: shapes in the
 # originals' layouts, -v naming the front-end and kernel, one clear usage error per option
 # that does not apply, Whisper's output unchanged, batch items equal to `wmel mel`'s
-# bytes, job.json recording the front-end and refusing another.
+# bytes, job.json recording the front-end and refusing another; inputs over 2 minutes and
+# batch items streamed in bounded memory, equal to the whole clip's bytes.
 set -u
 : "${WMEL:?}" "${GOLDEN:?}"
 T=$(mktemp -d)
@@ -91,6 +92,100 @@ expect_ok "batch whisper" "$WMEL" batch "$T/m.txt" -o "$T/bw" -q
 grep -q frontend "$T/bw/job.json" && bad "Whisper's job.json changed" || ok
 expect_rc "batch whisper dir, seamless job" 1 "$WMEL" batch "$T/m.txt" -o "$T/bw" --frontend seamless -q
 grep -q 'frontend "whisper"' "$T/err" && ok || bad "message names whisper: $(cat "$T/err")"
+
+# bounded memory: batch items of every front-end (the plan's stream, finished while
+# written) equal `wmel mel` on the whole clip (inputs under 2 minutes) byte for byte
+for g in speech_en sweep silence short_0p1s pink_noise; do cp "$GOLDEN/audio/$g.wav" "$T/g_$g.wav"; done
+ls "$T" | grep '^g_.*\.wav$' >"$T/g.txt"
+for fe in nemo nemo-legacy kaldi seamless; do
+  rm -rf "$T/bg"
+  expect_ok "batch $fe goldens" "$WMEL" batch "$T/g.txt" -o "$T/bg" --frontend $fe -q
+  for g in speech_en sweep silence short_0p1s pink_noise; do
+    tar -xOf "$T/bg/shard-000000.tar" "g_$g.npy" >"$T/bg.npy" 2>/dev/null
+    "$WMEL" mel "$T/g_$g.wav" -o "$T/mg.npy" --frontend $fe -q
+    cmp -s "$T/bg.npy" "$T/mg.npy" && ok || bad "batch $fe $g differs from wmel mel's whole clip"
+  done
+done
+
+# inputs over 2 minutes stream: `wmel mel --frontend F` equals the whole clip's
+# wmel_features (the same decoded samples as raw float32 on standard input, which
+# takes the whole-clip path) byte for byte, for each front-end and normalisation, at a
+# length with an odd frame count (Seamless's zero frame) and not a multiple of pad_to
+python3 - "$T/long.wav" <<'PYEOF'
+import math, random, struct, sys, wave
+random.seed(7)
+n = 16000 * 150 + 170
+w = wave.open(sys.argv[1], "wb"); w.setnchannels(1); w.setsampwidth(2); w.setframerate(16000)
+w.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(0.05 * i + 3e-6 * i * i) + random.gauss(0, 900)))
+                       for i in range(n)))
+PYEOF
+"$WMEL" decode "$T/long.wav" -o "$T/long_dec.npy" -q
+python3 -c 'import struct, sys
+b = open(sys.argv[1], "rb").read(); h = 10 + struct.unpack("<H", b[8:10])[0]
+open(sys.argv[2], "wb").write(b[h:])' "$T/long_dec.npy" "$T/long.f32"
+for opts in "nemo" "nemo --n-mels 128 --pad-to 16" "nemo-legacy" "nemo --normalize none --window hamming" \
+            "kaldi" "kaldi --n-mels 23 --use-energy --energy-floor 1 --window hann" "seamless" \
+            "seamless --normalize none"; do
+  set -- $opts
+  "$WMEL" mel - --raw-f32 -o "$T/whole.npy" --frontend $opts -q <"$T/long.f32" || bad "whole clip $opts"
+  expect_ok "streamed $opts" "$WMEL" mel "$T/long.wav" -o "$T/streamed.npy" --frontend $opts -v
+  grep -q "streamed, front-end $1" "$T/out" && ok || bad "-v $opts: $(cat "$T/out")"
+  cmp -s "$T/whole.npy" "$T/streamed.npy" && ok || bad "streamed --frontend $opts differs from the whole clip"
+done
+[ "$(shape "$T/streamed.npy")" = "'shape': (7500, 160)" ] && ok || bad "seamless long shape (14999 frames) $(shape "$T/streamed.npy")"
+# standard output, and a batch item of the same input
+"$WMEL" mel "$T/long.wav" -o - --frontend kaldi -q >"$T/stdout.npy"
+"$WMEL" mel - --raw-f32 -o "$T/whole.npy" --frontend kaldi -q <"$T/long.f32"
+cmp -s "$T/stdout.npy" "$T/whole.npy" && ok || bad "-o - of a long input"
+echo long.wav >"$T/l.txt"
+expect_ok "batch long" "$WMEL" batch "$T/l.txt" -o "$T/bl" --frontend kaldi -q
+tar -xOf "$T/bl/shard-000000.tar" long.npy >"$T/bl.npy" 2>/dev/null
+cmp -s "$T/bl.npy" "$T/whole.npy" && ok || bad "batch item of a long input"
+# errors on a long input: one line, exit 1, nothing left behind
+expect_rc "long: kaldi 200 mels" 1 "$WMEL" mel "$T/long.wav" -o "$T/bad.npy" --frontend kaldi --n-mels 200
+grep -q "^wmel: --frontend kaldi: " "$T/err" && ok || bad "long plan error message: $(cat "$T/err")"
+[ -z "$(ls -A "$T" | grep '^bad\.npy')" ] && ok || bad "a failed long input left an output"
+
+# SIGINT while a long input streams from a pipe: the run ends by the signal, no output
+if "$WMEL" --version | grep -q ffmpeg; then
+  mkfifo "$T/feed"
+  env --default-signal=INT "$WMEL" mel - -o "$T/sig.npy" --frontend nemo -q <"$T/feed" 2>"$T/err" & pid=$!
+  exec 7>"$T/feed"
+  cat "$T/long.wav" >&7 # 150 s: past the 2 minutes kept in memory, the pipe held open
+  sleep 1
+  kill -s INT $pid; wait $pid; st=$?
+  exec 7>&-
+  [ $st = 130 ] && ok || bad "SIGINT on a streamed front-end: exit status $st: $(cat "$T/err")"
+  [ -z "$(ls -A "$T" | grep '^sig\.npy')" ] && ok || bad "SIGINT on a streamed front-end left an output"
+fi
+
+# memory: an hour through nemo and kaldi stays bounded as Whisper's (the outputs are
+# 115 MB); through FFmpeg's decoder (a build without it reads a WAV whole), not under
+# sanitizers
+if [ "${WMEL_SANITIZED:-OFF}" = ON ] || [ "${WMEL_SANITIZED:-OFF}" = 1 ] || ! "$WMEL" --version | grep -q ffmpeg; then
+  echo "sanitizer build or no FFmpeg: memory not measured"
+else
+  python3 - "$T/hour.wav" <<'PYEOF'
+import struct, sys
+n = 3600 * 16000 * 2
+with open(sys.argv[1], "wb") as f:
+    f.write(b"RIFF" + struct.pack("<I", 36 + n) + b"WAVEfmt " +
+            struct.pack("<IHHIIHH", 16, 1, 1, 16000, 32000, 2, 16) + b"data" + struct.pack("<I", n))
+    for _ in range(n // 3200000):
+        f.write(bytes(range(256)) * 12500)
+PYEOF
+  for fe in nemo kaldi; do
+    rss=$(python3 -c '
+import resource, subprocess, sys
+r = subprocess.run(sys.argv[1:])
+print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)' \
+      "$WMEL" mel "$T/hour.wav" -o "$T/hour.npy" --frontend $fe -q)
+    echo "peak RSS, a 1-hour WAV, --frontend $fe: ${rss#* } MB (bound 100 MB; output $(($(stat -c %s "$T/hour.npy") >> 20)) MB)"
+    [ "${rss% *}" = 0 ] && [ "${rss#* }" -lt 100 ] && ok || bad "an hour through $fe: exit and peak RSS MB: $rss"
+    rm -f "$T/hour.npy"
+  done
+  rm -f "$T/hour.wav"
+fi
 
 echo "test_frontends_cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]

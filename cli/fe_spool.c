@@ -1,0 +1,297 @@
+/*
+ * fe_spool.c -- another front-end's features in bounded memory (fe_spool.h): the plan's
+ * raw frames from wmel_stream kept as runs, then the front-end's finish applied while the
+ * output is written in one sequential pass per layout:
+ *   (n_cols, frames) (NeMo):  row c gathers row c of every run, then the zero columns;
+ *   (frames, n_cols) (Kaldi, Seamless): each run transposed, then the zero frames (pad_to,
+ *                      Seamless's odd frame), stacking being the same bytes.
+ * The statistics are fe_cpu.c's: for each column, the sum of the float values in frame
+ * order in double (taken here as the frames come), the mean, then the sum of squared
+ * deviations from it in frame order (a pass over the runs before writing); the
+ * denominator sqrt(var) + eps (per_feature) or sqrt(var + eps) (mean_var) with the Bessel
+ * variance, 0 for one frame; a value is (x - mean) / denom where denom > 0, else 0.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "fe_spool.h"
+#include "out.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+typedef struct fe_run {
+    size_t f0, nf;
+    size_t off; /* in floats: in memory below mem_len, else in the file at off - mem_len */
+} fe_run;
+
+struct wmel_fe_spool {
+    wmel_ctx *ctx;
+    wmel_frontend_plan plan;
+    wmel_stream *ws;
+    size_t nc;            /* columns per frame */
+    size_t limit;         /* floats held in memory at most */
+    fe_run *runs;
+    size_t n_runs, cap_runs;
+    float *mem;
+    size_t mem_len, mem_cap;
+    FILE *file;
+    size_t in_file;       /* floats in the file */
+    size_t frames;        /* frames received */
+    double *sum;          /* [nc] */
+    float max;
+    int err;              /* errno of a failed temporary file access */
+    size_t rows, cols;
+};
+
+static int take_run(void *user, const float *raw, size_t f0, size_t nf)
+{
+    wmel_fe_spool *s = user;
+    const size_t cnt = s->nc * nf;
+    if (f0 != s->frames) return WMEL_ERR_INVALID_ARG; /* not reached: frames come in order */
+    if (s->n_runs == s->cap_runs) {
+        size_t nc = s->cap_runs ? 2 * s->cap_runs : 64;
+        fe_run *nr = realloc(s->runs, nc * sizeof *nr);
+        if (!nr) return WMEL_ERR_NO_MEMORY;
+        s->runs = nr;
+        s->cap_runs = nc;
+    }
+    fe_run *u = &s->runs[s->n_runs];
+    u->f0 = f0;
+    u->nf = nf;
+    if (!s->file && s->mem_len + cnt <= s->limit) {
+        if (s->mem_len + cnt > s->mem_cap) {
+            size_t nc = s->mem_cap ? 2 * s->mem_cap : 2 * cnt;
+            while (nc < s->mem_len + cnt) nc *= 2;
+            if (nc > s->limit) nc = s->limit;
+            float *nm = realloc(s->mem, nc * sizeof *nm);
+            if (!nm) return WMEL_ERR_NO_MEMORY;
+            s->mem = nm;
+            s->mem_cap = nc;
+        }
+        memcpy(s->mem + s->mem_len, raw, cnt * sizeof(float));
+        u->off = s->mem_len;
+        s->mem_len += cnt;
+    } else {
+        errno = 0;
+        if (!s->file && !(s->file = wmel_cli_tmpfile())) {
+            s->err = errno ? errno : EIO;
+            return WMEL_ERR_IO;
+        }
+        if (fwrite(raw, sizeof(float), cnt, s->file) != cnt) {
+            s->err = errno ? errno : EIO;
+            return WMEL_ERR_IO;
+        }
+        u->off = s->mem_len + s->in_file;
+        s->in_file += cnt;
+    }
+    s->n_runs++;
+    /* each column's sum in frame order (fe_cpu.c's first pass), the max of every value */
+    for (size_t c = 0; c < s->nc; c++) {
+        const float *row = raw + c * nf;
+        double a = s->sum[c];
+        for (size_t t = 0; t < nf; t++) a += row[t];
+        s->sum[c] = a;
+        for (size_t t = 0; t < nf; t++)
+            if (row[t] > s->max) s->max = row[t];
+    }
+    s->frames += nf;
+    return WMEL_OK;
+}
+
+wmel_fe_spool *wmel_fe_spool_new(wmel_ctx *ctx, size_t mem, int *status)
+{
+    wmel_fe_spool *s = calloc(1, sizeof *s);
+    if (!s) {
+        *status = WMEL_ERR_NO_MEMORY;
+        return NULL;
+    }
+    s->ctx = ctx;
+    int rc = wmel_ctx_plan(ctx, &s->plan);
+    if (rc == WMEL_OK) {
+        s->nc = (size_t)s->plan.n_mels + (size_t)(s->plan.use_energy != 0);
+        s->limit = mem / sizeof(float);
+        s->max = -HUGE_VALF;
+        s->sum = calloc(s->nc, sizeof *s->sum);
+        if (!s->sum) rc = WMEL_ERR_NO_MEMORY;
+    }
+    if (rc == WMEL_OK) s->ws = wmel_stream_create(ctx, 0, take_run, s, &rc);
+    if (rc != WMEL_OK) {
+        wmel_fe_spool_free(s);
+        *status = rc;
+        return NULL;
+    }
+    *status = WMEL_OK;
+    return s;
+}
+
+void wmel_fe_spool_free(wmel_fe_spool *s)
+{
+    if (!s) return;
+    wmel_stream_destroy(s->ws);
+    free(s->runs);
+    free(s->mem);
+    free(s->sum);
+    if (s->file) fclose(s->file);
+    free(s);
+}
+
+int wmel_fe_spool_push(wmel_fe_spool *s, const float *pcm, size_t n)
+{
+    return wmel_stream_push(s->ws, pcm, n);
+}
+
+int wmel_fe_spool_finish(wmel_fe_spool *s)
+{
+    int rc = wmel_stream_finish(s->ws);
+    if (rc == WMEL_OK) rc = wmel_features_shape(s->ctx, wmel_stream_samples(s->ws), &s->rows, &s->cols);
+    return rc;
+}
+
+size_t wmel_fe_spool_samples(const wmel_fe_spool *s) { return wmel_stream_samples(s->ws); }
+
+void wmel_fe_spool_shape(const wmel_fe_spool *s, size_t *rows, size_t *cols)
+{
+    *rows = s->rows;
+    *cols = s->cols;
+}
+
+int wmel_fe_spool_errno(const wmel_fe_spool *s) { return s->err; }
+
+/* Floats [off, off + n) of the runs. */
+static int run_read(wmel_fe_spool *s, size_t off, float *out, size_t n)
+{
+    if (off + n <= s->mem_len) {
+        memcpy(out, s->mem + off, n * sizeof *out);
+        return WMEL_OK;
+    }
+    errno = 0;
+    if (!s->file || off < s->mem_len ||
+        fseeko(s->file, (off_t)((off - s->mem_len) * sizeof(float)), SEEK_SET) != 0 ||
+        fread(out, sizeof *out, n, s->file) != n) {
+        s->err = errno ? errno : EIO;
+        return WMEL_ERR_IO;
+    }
+    return WMEL_OK;
+}
+
+/* fe_cpu.c's denominator from the sum of squared deviations over nv frames. */
+static double denom_of(const wmel_frontend_plan *p, double ss, size_t nv)
+{
+    double var = nv > 1 ? ss / (double)(nv - 1) : 0.0;
+    if (p->norm == WMEL_NORM_PER_FEATURE) return sqrt(var) + p->norm_eps;
+    return sqrt(var + p->norm_eps);
+}
+
+typedef struct finish {
+    int kind;            /* 0 none, 1 mean/denominator, 2 Whisper's clamp to max - 8 */
+    const double *mean, *den;
+    float lo;
+} finish;
+
+/* The normalised value of column c (fe_cpu.c's arithmetic). */
+static inline float norm_one(const finish *k, size_t c, float v)
+{
+    if (k->kind == 1) return k->den[c] > 0.0 ? (float)((v - k->mean[c]) / k->den[c]) : 0.0f;
+    if (k->kind == 2) return ((v < k->lo ? k->lo : v) + 4.0f) * 0.25f;
+    return v;
+}
+
+static int write_zeros(FILE *f, size_t n)
+{
+    static const float zero[1024];
+    while (n) {
+        size_t k = n < 1024 ? n : 1024;
+        if (fwrite(zero, sizeof(float), k, f) != k) return -1;
+        n -= k;
+    }
+    return 0;
+}
+
+int wmel_fe_spool_write(wmel_fe_spool *s, FILE *f, const char *name, char *err, size_t err_len)
+{
+    const wmel_frontend_plan *p = &s->plan;
+    const size_t nc = s->nc, nv = s->frames;
+    size_t maxnf = 0;
+    for (size_t u = 0; u < s->n_runs; u++) maxnf = s->runs[u].nf > maxnf ? s->runs[u].nf : maxnf;
+    double *st = malloc(2 * nc * sizeof *st);
+    float *buf = malloc((maxnf ? maxnf * nc : 1) * sizeof *buf);
+    float *tr = malloc((maxnf ? maxnf * nc : 1) * sizeof *tr);
+    int rc = st && buf && tr ? WMEL_OK : WMEL_ERR_NO_MEMORY;
+    int werr = 0;
+    finish k = {0, st, st ? st + nc : NULL, 0.0f};
+    if (rc == WMEL_OK && (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR)) {
+        double *mean = st, *den = st + nc;
+        for (size_t c = 0; c < nc; c++) {
+            mean[c] = nv ? s->sum[c] / (double)nv : 0.0;
+            den[c] = 0.0;
+        }
+        /* the squared deviations, each column in frame order */
+        for (size_t u = 0; u < s->n_runs && rc == WMEL_OK; u++) {
+            const fe_run *r = &s->runs[u];
+            if ((rc = run_read(s, r->off, buf, nc * r->nf)) != WMEL_OK) break;
+            for (size_t c = 0; c < nc; c++) {
+                const float *row = buf + c * r->nf;
+                double q = den[c];
+                for (size_t t = 0; t < r->nf; t++) {
+                    const double d = row[t] - mean[c];
+                    q += d * d;
+                }
+                den[c] = q;
+            }
+        }
+        for (size_t c = 0; c < nc; c++) den[c] = denom_of(p, den[c], nv);
+        k.kind = 1;
+    } else if (p->norm == WMEL_NORM_WHOLE && nv) {
+        k.kind = 2;
+        k.lo = s->max - 8.0f;
+    }
+    if (rc == WMEL_OK && p->layout == WMEL_LAYOUT_MELS_FRAMES) {
+        for (size_t c = 0; c < nc && rc == WMEL_OK; c++) {
+            for (size_t u = 0; u < s->n_runs; u++) {
+                const fe_run *r = &s->runs[u];
+                if ((rc = run_read(s, r->off + c * r->nf, buf, r->nf)) != WMEL_OK) break;
+                for (size_t t = 0; t < r->nf; t++) buf[t] = norm_one(&k, c, buf[t]);
+                errno = 0;
+                if (fwrite(buf, sizeof(float), r->nf, f) != r->nf) {
+                    werr = errno ? errno : EIO;
+                    rc = WMEL_ERR_IO;
+                    break;
+                }
+            }
+            errno = 0;
+            if (rc == WMEL_OK && s->cols > nv && write_zeros(f, s->cols - nv)) {
+                werr = errno ? errno : EIO;
+                rc = WMEL_ERR_IO;
+            }
+        }
+    } else if (rc == WMEL_OK) {
+        for (size_t u = 0; u < s->n_runs; u++) {
+            const fe_run *r = &s->runs[u];
+            if ((rc = run_read(s, r->off, buf, nc * r->nf)) != WMEL_OK) break;
+            for (size_t c = 0; c < nc; c++)
+                for (size_t t = 0; t < r->nf; t++) tr[t * nc + c] = norm_one(&k, c, buf[c * r->nf + t]);
+            errno = 0;
+            if (fwrite(tr, sizeof(float), nc * r->nf, f) != nc * r->nf) {
+                werr = errno ? errno : EIO;
+                rc = WMEL_ERR_IO;
+                break;
+            }
+        }
+        errno = 0;
+        if (rc == WMEL_OK && s->rows * s->cols > nv * nc && write_zeros(f, s->rows * s->cols - nv * nc)) {
+            werr = errno ? errno : EIO;
+            rc = WMEL_ERR_IO;
+        }
+    }
+    free(st);
+    free(buf);
+    free(tr);
+    if (rc == WMEL_ERR_NO_MEMORY) snprintf(err, err_len, "%s: out of memory", name);
+    else if (rc && werr) snprintf(err, err_len, "%s: write failed: %s", name, strerror(werr));
+    else if (rc)
+        snprintf(err, err_len, "%s: cannot read back the temporary file (in %s, $TMPDIR): %s", name,
+                 wmel_cli_tmpdir(), strerror(s->err ? s->err : EIO));
+    return rc;
+}
