@@ -80,6 +80,26 @@ static int grow(float **buf, size_t *cap, size_t want)
     return WMEL_OK;
 }
 
+/* Decodes up to MEL_LONG_SAMPLES samples into *head (malloc'ed, *cap floats, *len held;
+ * fewer at the end of the input); a wmel status. */
+static int read_head(wmel_decoder *d, float **head, size_t *cap, size_t *len)
+{
+    size_t got = 0;
+    *cap = 1 << 20;
+    *len = 0;
+    *head = malloc(*cap * sizeof **head);
+    int rc = *head ? WMEL_OK : WMEL_ERR_NO_MEMORY;
+    while (rc == WMEL_OK && *len < MEL_LONG_SAMPLES) {
+        if (*len == *cap &&
+            (rc = grow(head, cap, 2 * *cap < MEL_LONG_SAMPLES ? 2 * *cap : MEL_LONG_SAMPLES)) != WMEL_OK)
+            break;
+        rc = wmel_decoder_read(d, *head + *len, *cap - *len, &got);
+        *len += got;
+        if (got == 0) break;
+    }
+    return rc;
+}
+
 /* Second pass: normalise the spilled runs and write (n_mels, nf) rows into the output. */
 static int write_out(spill *s, const wmel_params *p, float mx, size_t nf, const char *in,
                      const char *out, char *err, size_t err_len)
@@ -148,17 +168,9 @@ static int mel_long(const char *in, const wmel_params *p, size_t padding, const 
         return 1;
     }
     /* the head of the input, in memory */
-    size_t cap = 1 << 20, len = 0, got = 0;
-    float *head = malloc(cap * sizeof *head);
-    int rc = head ? WMEL_OK : WMEL_ERR_NO_MEMORY;
-    while (rc == WMEL_OK && len < MEL_LONG_SAMPLES) {
-        if (len == cap &&
-            (rc = grow(&head, &cap, 2 * cap < MEL_LONG_SAMPLES ? 2 * cap : MEL_LONG_SAMPLES)) != WMEL_OK)
-            break;
-        rc = wmel_decoder_read(d, head + len, cap - len, &got);
-        len += got;
-        if (got == 0) break;
-    }
+    size_t cap, len, got = 0;
+    float *head;
+    int rc = read_head(d, &head, &cap, &len);
     if (rc == WMEL_OK && len < MEL_LONG_SAMPLES) { /* short: cmd_mel's whole-clip path */
         if (!quiet && wmel_decoder_warning(d)[0])
             fprintf(stderr, "wmel: warning: %s\n", wmel_decoder_warning(d));
@@ -260,17 +272,9 @@ static int mel_fe_long(const char *in, const char *out, const wmel_params *p,
         fprintf(stderr, "wmel: %s\n", err);
         return 1;
     }
-    size_t cap = 1 << 20, len = 0, got = 0;
-    float *head = malloc(cap * sizeof *head);
-    int rc = head ? WMEL_OK : WMEL_ERR_NO_MEMORY;
-    while (rc == WMEL_OK && len < MEL_LONG_SAMPLES) {
-        if (len == cap &&
-            (rc = grow(&head, &cap, 2 * cap < MEL_LONG_SAMPLES ? 2 * cap : MEL_LONG_SAMPLES)) != WMEL_OK)
-            break;
-        rc = wmel_decoder_read(d, head + len, cap - len, &got);
-        len += got;
-        if (got == 0) break;
-    }
+    size_t cap, len, got = 0;
+    float *head;
+    int rc = read_head(d, &head, &cap, &len);
     if (rc == WMEL_OK && len < MEL_LONG_SAMPLES) { /* short: the whole-clip path */
         if (!quiet && wmel_decoder_warning(d)[0])
             fprintf(stderr, "wmel: warning: %s\n", wmel_decoder_warning(d));

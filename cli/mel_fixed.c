@@ -13,6 +13,7 @@
 #include "out.h"
 #include "wmel.h"
 #include "wmel_fx.h"
+#include "fx_clip.h"
 
 #include <errno.h>
 #include <math.h>
@@ -21,31 +22,6 @@
 #include <string.h>
 #include <time.h>
 
-#define FX_BATCH 64
-
-/* The clip's raw log-mel, [n_mels][n / 160] int16 Q11; status as wmel_status. */
-static int fx_compute(const int16_t *pcm, size_t n, int n_mels, int16_t *raw)
-{
-    size_t sz = wmel_fx_state_size(n_mels, FX_BATCH), nf_all = n / WMEL_HOP, t = 0, nf;
-    void *mem = malloc(sz);
-    if (!mem) return WMEL_ERR_NO_MEMORY;
-    wmel_fx_state *st;
-    const int16_t *out;
-    int rc = wmel_fx_init(mem, sz, n_mels, FX_BATCH, &st);
-    for (size_t pos = 0; rc == 0; pos += (size_t)WMEL_HOP * FX_BATCH) {
-        if (pos < n) {
-            size_t k = n - pos < (size_t)WMEL_HOP * FX_BATCH ? n - pos : (size_t)WMEL_HOP * FX_BATCH;
-            rc = wmel_fx_push(st, pcm + pos, k, &out, &nf);
-        } else {
-            rc = wmel_fx_finish(st, &out, &nf);
-            if (rc == 0 && nf == 0) break;
-        }
-        for (size_t f = 0; rc == 0 && f < nf && t < nf_all; f++, t++)
-            for (int m = 0; m < n_mels; m++) raw[(size_t)m * nf_all + t] = out[f * (size_t)n_mels + m];
-    }
-    free(mem);
-    return rc;
-}
 
 /* A .npy of int16 ('<i2') or int8 ('|i1'): the float32 header with its descr replaced
  * (the same length). */
@@ -110,7 +86,7 @@ int wmel_cli_mel_fixed(const char *in, const char *out, int n_mels, int norm, in
 
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    rc = total <= 200 ? WMEL_ERR_TOO_SHORT : fx_compute(s16, total, n_mels, raw);
+    rc = total <= 200 ? WMEL_ERR_TOO_SHORT : wmel_fx_clip(s16, total, n_mels, raw);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     free(s16);
     if (rc) {
@@ -150,8 +126,8 @@ int wmel_cli_mel_fixed(const char *in, const char *out, int n_mels, int norm, in
                dtype == 2 && norm == WMEL_NORM_WHOLE ? 1.0 / 64 : scale,
                norm == WMEL_NORM_NONE ? -11 : dtype == 2 ? -6 : -13, zero);
         if (dtype == 0) printf("  float32 output: the int16 values dequantised with that scale\n");
-        printf("  %.3f ms, integer arithmetic, batches of %d frames (state %zu bytes)\n", ms, FX_BATCH,
-               wmel_fx_state_size(n_mels, FX_BATCH));
+        printf("  %.3f ms, integer arithmetic, batches of %d frames (state %zu bytes)\n", ms, WMEL_FX_CLIP_BATCH,
+               wmel_fx_state_size(n_mels, WMEL_FX_CLIP_BATCH));
     }
     return 0;
 }

@@ -13,40 +13,15 @@
 
 #include "wmel.h"
 #include "wmel_fx.h"
+#include "../../cli/fx_clip.h"
 
 PyObject *wmel_py_fx_log_mel(PyObject *m, PyObject *args);
-
-#define FX_BATCH 64
 
 static const char *fmt(const Py_buffer *v)
 {
     const char *f = v->format ? v->format : "B";
     if (*f == '@' || *f == '=' || *f == '<' || *f == '|') f++;
     return f;
-}
-
-/* raw: [n_mels][n / 160] int16 Q11; returns a wmel status */
-static int compute(const int16_t *pcm, size_t n, int n_mels, int16_t *raw)
-{
-    size_t sz = wmel_fx_state_size(n_mels, FX_BATCH), nf_all = n / WMEL_HOP, t = 0, nf;
-    void *mem = malloc(sz);
-    if (!mem) return WMEL_ERR_NO_MEMORY;
-    wmel_fx_state *st;
-    const int16_t *out;
-    int rc = wmel_fx_init(mem, sz, n_mels, FX_BATCH, &st);
-    for (size_t pos = 0; rc == 0; pos += (size_t)WMEL_HOP * FX_BATCH) {
-        if (pos < n) {
-            size_t k = n - pos < (size_t)WMEL_HOP * FX_BATCH ? n - pos : (size_t)WMEL_HOP * FX_BATCH;
-            rc = wmel_fx_push(st, pcm + pos, k, &out, &nf);
-        } else {
-            rc = wmel_fx_finish(st, &out, &nf);
-            if (rc == 0 && nf == 0) break;
-        }
-        for (size_t f = 0; rc == 0 && f < nf && t < nf_all; f++, t++)
-            for (int mm = 0; mm < n_mels; mm++) raw[(size_t)mm * nf_all + t] = out[f * (size_t)n_mels + mm];
-    }
-    free(mem);
-    return rc;
 }
 
 PyObject *wmel_py_fx_log_mel(PyObject *m, PyObject *args)
@@ -83,7 +58,7 @@ PyObject *wmel_py_fx_log_mel(PyObject *m, PyObject *args)
     int16_t *raw = kind == 2 ? malloc(count * sizeof(int16_t) + 1) : (int16_t *)out.buf;
     if (!raw) rc = WMEL_ERR_NO_MEMORY;
     else if (n <= 200) rc = WMEL_ERR_TOO_SHORT;
-    else rc = compute((const int16_t *)in.buf, n, n_mels, raw);
+    else rc = wmel_fx_clip((const int16_t *)in.buf, n, n_mels, raw);
     if (rc == 0 && kind) {
         int16_t mx = wmel_fx_max_of(raw, count);
         if (kind == 1) wmel_fx_normalize_i16(raw, count, mx, raw);
