@@ -173,3 +173,32 @@ void t_chirp(float *x, size_t n, unsigned seed)
                        0.01 * ((double)(s >> 8) / 16777216.0 - 0.5));
     }
 }
+
+uint64_t t_rng = 1;
+uint32_t t_rnd(void)
+{
+    t_rng = t_rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (uint32_t)(t_rng >> 33);
+}
+
+size_t t_push_size(size_t longest)
+{
+    switch (t_rnd() % 6) {
+    case 0: return 1 + t_rnd() % 10;
+    case 1: return 1 + t_rnd() % 400;
+    case 2: return 1 + t_rnd() % 4000;
+    case 3: return 16000;
+    case 4: return 1 + t_rnd() % 16000;
+    default: return 1 + t_rnd() % longest;
+    }
+}
+
+float *t_noise_gaps(size_t n, unsigned seed, size_t gap)
+{
+    float *x = malloc((n ? n : 1) * sizeof(float));
+    if (!x) return NULL;
+    t_chirp(x, n, seed);
+    for (size_t i = n / 5; i < n / 5 + gap && i < n; i++) x[i] = 0.0f;
+    for (size_t i = n - n / 7; i < n; i++) x[i] = 0.0f;
+    return x;
+}

@@ -7,6 +7,7 @@
 #include "wmel.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 extern int t_failures;
@@ -48,6 +49,14 @@ double *t_load_stem_golden(const char *rel);
 /* A deterministic test signal: an amplitude-modulated chirp plus a little LCG noise,
  * different per seed. */
 void t_chirp(float *x, size_t n, unsigned seed);
+/* A small LCG for the live-audio tests' random pushes and trims (t_rng: the state). */
+extern uint64_t t_rng;
+uint32_t t_rnd(void);
+/* A push size: mostly small, sometimes a few seconds (up to `longest` samples). */
+size_t t_push_size(size_t longest);
+/* n samples of t_chirp(seed) with a stretch of `gap` exact zeros from n / 5 on and zeros
+ * over the last n / 7 (the frame driver's silence blocks); malloc'ed. */
+float *t_noise_gaps(size_t n, unsigned seed, size_t gap);
 
 /* A ctx with these params (the rest default); a failed create is a failed CHECK and
  * returns NULL. isa: WMEL_ISA_*; smooth: WMEL_SMOOTH_*. */

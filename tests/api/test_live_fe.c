@@ -18,34 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t rng = 1;
-static uint32_t rnd(void)
-{
-    rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (uint32_t)(rng >> 33);
-}
-
-static size_t push_size(void)
-{
-    switch (rnd() % 6) {
-    case 0: return 1 + rnd() % 10;
-    case 1: return 1 + rnd() % 400;
-    case 2: return 1 + rnd() % 4000;
-    case 3: return 16000;
-    case 4: return 1 + rnd() % 16000;
-    default: return 1 + rnd() % 48000;
-    }
-}
-
-static float *noise(size_t n, unsigned seed)
-{
-    float *x = malloc(n * sizeof(float));
-    t_chirp(x, n, seed);
-    for (size_t i = n / 5; i < n / 5 + 20000 && i < n; i++) x[i] = 0.0f;
-    for (size_t i = n - n / 7; i < n; i++) x[i] = 0.0f;
-    return x;
-}
-
 typedef struct {
     const char *name;
     int frontend, n_mels, norm_none, use_energy, isa;
@@ -103,7 +75,7 @@ static int same_as_offline(wmel_ctx *ctx, wmel_sliding *b, const float *held, si
 static void session(wmel_ctx *ctx, const float *x, size_t n, unsigned seed, size_t max_buf,
                     const char *what)
 {
-    rng = seed;
+    t_rng = seed;
     int st;
     wmel_sliding *b = wmel_sliding_create(ctx, &st);
     CHECK(b && st == WMEL_OK, "%s: create %d", what, st);
@@ -115,15 +87,15 @@ static void session(wmel_ctx *ctx, const float *x, size_t n, unsigned seed, size
     wmel_sliding_stats s0, s1;
     wmel_sliding_stats_get(b, &s0);
     while (pos < n && fails < 3) {
-        size_t k = push_size();
+        size_t k = t_push_size(48000);
         if (k > n - pos) k = n - pos;
         CHECK(wmel_sliding_push(b, x + pos, k) == WMEL_OK, "push");
         pos += k;
         pushed_since += k;
         size_t len = pos - start;
-        if (len > max_buf || rnd() % 8 == 0) {
-            size_t t = len > max_buf ? len - max_buf / 2 : rnd() % (len + 1);
-            if (rnd() % 5) t -= t % (size_t)plan.hop;
+        if (len > max_buf || t_rnd() % 8 == 0) {
+            size_t t = len > max_buf ? len - max_buf / 2 : t_rnd() % (len + 1);
+            if (t_rnd() % 5) t -= t % (size_t)plan.hop;
             else if (t % (size_t)plan.hop) regrid = 1;
             CHECK(wmel_sliding_trim(b, t) == WMEL_OK, "trim %zu of %zu", t, len);
             start += t;
@@ -131,7 +103,7 @@ static void session(wmel_ctx *ctx, const float *x, size_t n, unsigned seed, size
         len = pos - start;
         CHECK(len == 0 || !memcmp(wmel_sliding_samples(b), x + start, len * sizeof(float)),
               "samples differ");
-        if (rnd() % 3 == 0) continue;
+        if (t_rnd() % 3 == 0) continue;
         if (!same_as_offline(ctx, b, x + start, len, what, seed)) fails++;
         wmel_sliding_stats_get(b, &s1);
         /* the new interior frames (pushed / hop + 1), the first ones (2), those that reach
@@ -181,7 +153,7 @@ static size_t complete(const wmel_frontend_plan *p, size_t total, size_t frames)
 
 static void stream_check(wmel_ctx *raw, const float *x, size_t n, unsigned seed, const char *what)
 {
-    rng = seed;
+    t_rng = seed;
     wmel_frontend_plan p;
     wmel_ctx_plan(raw, &p);
     size_t rows = 0, cols = 0;
@@ -199,7 +171,7 @@ static void stream_check(wmel_ctx *raw, const float *x, size_t n, unsigned seed,
     CHECK(s != NULL, "%s: stream create %d", what, st);
     if (!s) return;
     for (size_t pos = 0; pos < n;) {
-        size_t k = push_size();
+        size_t k = t_push_size(48000);
         if (k > n - pos) k = n - pos;
         CHECK(wmel_stream_push(s, x + pos, k) == WMEL_OK, "push");
         pos += k;
@@ -379,7 +351,7 @@ int main(void)
         {"kaldi 13 whole c", WMEL_FRONTEND_KALDI, 13, 0, 1, WMEL_ISA_C, 0, WMEL_NORM_WHOLE + 1},
     };
     const size_t nn = 24 * 16000;
-    float *nz = noise(nn, 3);
+    float *nz = t_noise_gaps(nn, 3, 20000);
     size_t ns;
     float *sp = t_load_wav("audio/speech_en.wav", &ns);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -18,36 +18,6 @@
 
 #define WMEL_PAD (WMEL_N_FFT / 2)
 
-static uint64_t rng = 1;
-static uint32_t rnd(void)
-{
-    rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (uint32_t)(rng >> 33);
-}
-
-/* A push size: mostly small, sometimes a few seconds. */
-static size_t push_size(void)
-{
-    switch (rnd() % 6) {
-    case 0: return 1 + rnd() % 10;
-    case 1: return 1 + rnd() % 400;
-    case 2: return 1 + rnd() % 4000;
-    case 3: return 16000;
-    case 4: return 1 + rnd() % 16000;
-    default: return 1 + rnd() % 64000;
-    }
-}
-
-/* Noise with stretches of exact zeros (the frame driver's silence blocks). */
-static float *noise(size_t n, unsigned seed)
-{
-    float *x = malloc(n * sizeof(float));
-    t_chirp(x, n, seed);
-    for (size_t i = n / 5; i < n / 5 + 30000 && i < n; i++) x[i] = 0.0f;
-    for (size_t i = n - n / 7; i < n; i++) x[i] = 0.0f;
-    return x;
-}
-
 /* Compares features(padding) with wmel_log_mel of the held samples. */
 static int same_as_offline(wmel_ctx *ctx, wmel_sliding *b, const float *held, size_t n,
                            size_t padding, const char *what, unsigned seed)
@@ -77,7 +47,7 @@ static int same_as_offline(wmel_ctx *ctx, wmel_sliding *b, const float *held, si
 static void session(wmel_ctx *ctx, const float *x, size_t n, unsigned seed, size_t max_buf,
                     const char *what)
 {
-    rng = seed;
+    t_rng = seed;
     int st;
     wmel_sliding *b = wmel_sliding_create(ctx, &st);
     CHECK(b && st == WMEL_OK, "create: %d", st);
@@ -89,15 +59,15 @@ static void session(wmel_ctx *ctx, const float *x, size_t n, unsigned seed, size
     wmel_sliding_stats_get(b, &s0);
     int fails = 0;
     while (pos < n && fails < 3) {
-        size_t k = push_size();
+        size_t k = t_push_size(64000);
         if (k > n - pos) k = n - pos;
         CHECK(wmel_sliding_push(b, x + pos, k) == WMEL_OK, "push");
         pos += k;
         pushed_since += k;
         size_t len = pos - start;
-        if (len > max_buf || rnd() % 8 == 0) {
-            size_t t = len > max_buf ? len - max_buf / 2 : rnd() % (len + 1);
-            if (rnd() % 5) t -= t % WMEL_HOP; /* the usual case: a whole number of frames */
+        if (len > max_buf || t_rnd() % 8 == 0) {
+            size_t t = len > max_buf ? len - max_buf / 2 : t_rnd() % (len + 1);
+            if (t_rnd() % 5) t -= t % WMEL_HOP; /* the usual case: a whole number of frames */
             else if (t % WMEL_HOP) regrid = 1;
             CHECK(wmel_sliding_trim(b, t) == WMEL_OK, "trim %zu of %zu", t, len);
             start += t;
@@ -106,11 +76,11 @@ static void session(wmel_ctx *ctx, const float *x, size_t n, unsigned seed, size
         CHECK(wmel_sliding_length(b) == len, "length %zu, expected %zu", wmel_sliding_length(b), len);
         CHECK(len == 0 || !memcmp(wmel_sliding_samples(b), x + start, len * sizeof(float)),
               "samples differ");
-        if (rnd() % 3 == 0) continue; /* several pushes between two calls */
+        if (t_rnd() % 3 == 0) continue; /* several pushes between two calls */
         size_t padding;
-        switch (rnd() % 5) {
+        switch (t_rnd() % 5) {
         case 0: padding = WMEL_CHUNK_SAMPLES; break;
-        case 1: padding = rnd() % 1000; break;
+        case 1: padding = t_rnd() % 1000; break;
         default: padding = 0;
         }
         if (!same_as_offline(ctx, b, x + start, len, padding, what, seed)) fails++;
@@ -156,7 +126,7 @@ static int on_frames(void *user, const float *raw, size_t f0, size_t nf)
 static void stream_check(wmel_ctx *raw_ctx, const float *x, size_t n, size_t padding,
                          unsigned seed, const char *what)
 {
-    rng = seed;
+    t_rng = seed;
     size_t rows = (size_t)wmel_ctx_n_mels(raw_ctx), F = wmel_n_frames(n, padding);
     collect c = {malloc(rows * F * sizeof(float)), F, rows, 0, 1};
     float *r = malloc(rows * F * sizeof(float));
@@ -164,7 +134,7 @@ static void stream_check(wmel_ctx *raw_ctx, const float *x, size_t n, size_t pad
     wmel_stream *s = wmel_stream_create(raw_ctx, padding, on_frames, &c, &st);
     CHECK(s != NULL, "stream create %d", st);
     for (size_t pos = 0; pos < n;) {
-        size_t k = push_size();
+        size_t k = t_push_size(64000);
         if (k > n - pos) k = n - pos;
         CHECK(wmel_stream_push(s, x + pos, k) == WMEL_OK, "push");
         pos += k;
@@ -313,7 +283,7 @@ int main(void)
         {WMEL_BACKEND_CPU, 80, WMEL_ISA_C, 1, WMEL_NORM_WHOLE, "cpu-c 80 whole"},
     };
     size_t nn = 60 * 16000;
-    float *nz = noise(nn, 3);
+    float *nz = t_noise_gaps(nn, 3, 30000);
     for (size_t c = 0; c < sizeof ctxs / sizeof ctxs[0]; c++) {
         wmel_ctx *ctx = t_ctx(ctxs[c].backend, ctxs[c].n_mels, ctxs[c].isa, ctxs[c].threads,
                               ctxs[c].norm, WMEL_SMOOTH_NONE);
