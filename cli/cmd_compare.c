@@ -1,6 +1,6 @@
 /*
  * cmd_compare.c -- `wmel compare A B [-o REPORT.html] [--tol T] [--frontend whisper]
- * [--n-mels N] [--backend B] [--label-a TEXT] [--label-b TEXT] [--note TEXT]... [-q]`:
+ * [--n-mels N] [--backend B] [--axes F] [--label-a TEXT] [--label-b TEXT] [--note TEXT]... [-q]`:
  * where two front-ends' features differ, and by how much.
  *
  * A and B: FILE.npy (float32/float64, C or Fortran order), or IMPL:AUDIO with IMPL wmel
@@ -15,6 +15,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
 #include "commands.h"
+#include "frontend.h"
 #include "out.h"
 #include "picture.h"
 #include "report.h"
@@ -455,8 +456,14 @@ static void stage_lines(const src *a, const src *b, const wmel_params *p, notes 
 }
 
 /* ---- the report */
+/* The page's axes: frame t's centre at t0 + t * dt seconds, filter m's centre at hz[m]. */
+typedef struct axes {
+    double t0, dt;
+    double hz[256];
+} axes;
+
 static int mel_image(FILE *f, const char *id, const char *title, const double *x, size_t rows, size_t cols,
-                     int diverging, double lo, double hi, const double *hz, const char *unit, const char *const *kv)
+                     int diverging, double lo, double hi, const axes *ax, const char *unit, const char *const *kv)
 {
     float *d = malloc(rows * cols * sizeof *d);
     if (!d) return WMEL_ERR_NO_MEMORY;
@@ -472,13 +479,14 @@ static int mel_image(FILE *f, const char *id, const char *title, const double *x
     im.lo = lo;
     im.hi = hi > lo ? hi : lo + 1e-12;
     im.fstep = 1;
-    im.dx = (double)WMEL_HOP / WMEL_SAMPLE_RATE;
-    wmel_pic_axis_linear(&im.x, "time (s), frame centres", cols, 0, im.dx, 10);
+    im.x0 = ax->t0;
+    im.dx = ax->dt;
+    wmel_pic_axis_linear(&im.x, "time (s), frame centres", cols, ax->t0, im.dx, 10);
     wmel_pic_axis_linear(&im.yl, "mel index", rows, 0, 1, 6);
-    wmel_pic_axis_values(&im.yr, "centre frequency (Hz)", rows, hz, 6);
+    wmel_pic_axis_values(&im.yr, "centre frequency (Hz)", rows, ax->hz, 6);
     wmel_pic_axis_scale(&im.scale, unit, im.lo, im.hi, 7);
     im.row_name = "mel";
-    im.row_val = hz;
+    im.row_val = ax->hz;
     im.row_unit = "Hz";
     im.table = kv;
     wmel_rpt_image(f, &im);
@@ -522,6 +530,7 @@ static int delegate(int argc, char **argv, const char *why)
 int cmd_compare(int argc, char **argv)
 {
     const char *specs[2] = {NULL, NULL}, *out = NULL, *label[2] = {NULL, NULL}, *frontend = "whisper";
+    const char *axes_of = "whisper";
     wmel_params p = wmel_default_params();
     p.n_mels = 0;
     double tol = 1e-4;
@@ -540,6 +549,11 @@ int cmd_compare(int argc, char **argv)
         } else if (!strcmp(a, "--frontend")) {
             if (!v) return wmel_cli_usage("--frontend needs a name (whisper)");
             frontend = v;
+            i++;
+        } else if (!strcmp(a, "--axes")) {
+            if (!v || wmel_cli_fe_parse(v) < 0)
+                return wmel_cli_usage("--axes needs a front-end's name (whisper, nemo, nemo-legacy, kaldi, seamless)");
+            axes_of = v;
             i++;
         } else if (!strcmp(a, "--label-a") || !strcmp(a, "--label-b")) {
             if (!v) return wmel_cli_usage("--label-a/--label-b need a text");
@@ -608,6 +622,20 @@ int cmd_compare(int argc, char **argv)
             for (int d = 0; d < s[w].ndim && !s[w].impl; d++)
                 if (s[w].shape[d] == 128) p.n_mels = 128;
     }
+    axes ax;
+    const double *hz = ax.hz;
+    {
+        wmel_frontend_plan pl;
+        int prc = wmel_frontend_preset(wmel_cli_fe_parse(axes_of), p.n_mels, &pl);
+        if (prc) {
+            fprintf(stderr, "wmel: compare: --axes %s with %d mels: %s\n", axes_of, p.n_mels, wmel_strerror(prc));
+            rc = 2;
+            goto done;
+        }
+        wmel_plan_mel_centres(&pl, ax.hz);
+        ax.dt = (double)pl.hop / pl.sample_rate;
+        ax.t0 = pl.framing == WMEL_FRAMES_SNIP ? 0.5 * pl.frame_length / pl.sample_rate : 0.0;
+    }
     for (int w = 0; w < 2 && !rc; w++)
         if (s[w].impl && compute_impl(&s[w], &p, err, sizeof err)) rc = 2;
     if (rc) {
@@ -639,8 +667,6 @@ int cmd_compare(int argc, char **argv)
         if (ad > pf[i % C]) pf[i % C] = ad;
         if (ad > pm[i / C]) pm[i / C] = ad;
     }
-    double hz[128];
-    wmel_pic_mel_centres(p.n_mels, hz);
     char text[16384];
     size_t k = 0;
 #define ADD(...) k += (size_t)snprintf(text + k, k < sizeof text ? sizeof text - k : 0, __VA_ARGS__)
@@ -654,7 +680,7 @@ int cmd_compare(int argc, char **argv)
     size_t wm = wi / C, wt = wi % C;
     ADD("compared: (%zu, %zu) cells\n", R, C);
     ADD("max |A-B|    %.6g\nmean |A-B|   %.6g\n", mx, sum / (double)n);
-    ADD("worst cell   frame %zu (%.3f s), mel %zu (%.0f Hz): A %.9g  B %.9g\n", wt, wt * 0.01, wm, hz[wm], s[0].x[wi], s[1].x[wi]);
+    ADD("worst cell   frame %zu (%.3f s), mel %zu (%.0f Hz): A %.9g  B %.9g\n", wt, ax.t0 + wt * ax.dt, wm, hz[wm], s[0].x[wi], s[1].x[wi]);
     ADD("above tol    %.4f %% of %zu cells (tol %g)\n", 100.0 * (double)above / (double)n, n, tol);
     ADD("per-frame max  ");
     for (int t = 0; t < 5 && t < (int)C; t++) { /* the five largest, in order */
@@ -662,7 +688,7 @@ int cmd_compare(int argc, char **argv)
         double bv = -1;
         for (size_t c = 0; c < C; c++)
             if (pf[c] > bv) bv = pf[c], best = c;
-        ADD("%sframe %zu (%.2f s) %.3g", t ? "; " : "", best, best * 0.01, bv);
+        ADD("%sframe %zu (%.2f s) %.3g", t ? "; " : "", best, ax.t0 + best * ax.dt, bv);
         pf[best] = -pf[best] - 1; /* taken; restored below */
     }
     for (size_t c = 0; c < C; c++)
@@ -702,12 +728,12 @@ int cmd_compare(int argc, char **argv)
             snprintf(ta, sizeof ta, "A: %.600s", label[0] ? label[0] : specs[0]);
             snprintf(tb, sizeof tb, "B: %.600s", label[1] ? label[1] : specs[1]);
             snprintf(td, sizeof td, "A - B (max |A-B| %.3g)", mx);
-            snprintf(swc, sizeof swc, "frame %zu (%.3f s), mel %zu (%.0f Hz)", wt, wt * 0.01, wm, hz[wm]);
+            snprintf(swc, sizeof swc, "frame %zu (%.3f s), mel %zu (%.0f Hz)", wt, ax.t0 + wt * ax.dt, wm, hz[wm]);
             const char *kvd[] = {"worst cell", swc, NULL};
             double a = mx > 0 && isfinite(mx) ? mx : 1e-12;
-            orc = mel_image(f, "a", ta, s[0].x, R, C, 0, lo, hi, hz, "features", NULL);
-            if (!orc) orc = mel_image(f, "b", tb, s[1].x, R, C, 0, lo, hi, hz, "features", NULL);
-            if (!orc) orc = mel_image(f, "d", td, diff, R, C, 1, -a, a, hz, "A - B", kvd);
+            orc = mel_image(f, "a", ta, s[0].x, R, C, 0, lo, hi, &ax, "features", NULL);
+            if (!orc) orc = mel_image(f, "b", tb, s[1].x, R, C, 0, lo, hi, &ax, "features", NULL);
+            if (!orc) orc = mel_image(f, "d", td, diff, R, C, 1, -a, a, &ax, "A - B", kvd);
             wmel_rpt_end(f);
             if (!orc) orc = wmel_out_commit(&o, err, sizeof err);
             else {

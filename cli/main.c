@@ -123,6 +123,8 @@ static const char COMPARE_HELP[] =
     "      --n-mels 80|128    mel bins of IMPL:AUDIO sources\n"
     "      --backend B        auto|ref|cpu|cuda: the backend of wmel: sources\n"
     "      --threads N        CPU worker threads of wmel: sources (default: all cores)\n"
+    "      --axes F           time and frequency axes of front-end F for file sources\n"
+    "                         (default whisper; kaldi: Kaldi's mel scale, frames 12.5 ms in)\n"
     "      --label-a TEXT     A's name in the report\n"
     "      --label-b TEXT     B's name in the report\n"
     "      --note TEXT        a note shown in the report (may be repeated)\n"

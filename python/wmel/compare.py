@@ -711,7 +711,7 @@ def _cli():
     return c
 
 
-def write_report(path, a, b, A, B, notes, tol, n_mels, stage_lines) -> None:
+def write_report(path, a, b, A, B, notes, tol, n_mels, stage_lines, frontend="whisper") -> None:
     """The page, drawn by the wmel command from the aligned arrays."""
     cli = _cli()
     if not cli:
@@ -721,7 +721,7 @@ def write_report(path, a, b, A, B, notes, tol, n_mels, stage_lines) -> None:
         pa, pb = os.path.join(d, "A.npy"), os.path.join(d, "B.npy")
         np.save(pa, A.astype(np.float32))
         np.save(pb, B.astype(np.float32))
-        cmd = [cli, "compare", pa, pb, "-o", path, "--tol", repr(tol), "--n-mels", str(n_mels),
+        cmd = [cli, "compare", pa, pb, "-o", path, "--tol", repr(tol), "--n-mels", str(n_mels), "--axes", frontend,
                "--label-a", a.spec + (f" [{a.version}]" if a.version else ""),
                "--label-b", b.spec + (f" [{b.version}]" if b.version else ""), "-q"]
         for n in notes + [f"stage: {x}" for x in stage_lines]:
@@ -778,9 +778,8 @@ def main(argv=None) -> int:
         print(report_text(a, b, A, B, notes, s, args.tol, n_mels, stage_lines, args.frontend))
         if args.output:
             if args.frontend != "whisper":
-                stage_lines = stage_lines + [f"front-end {args.frontend}: (n_mels, n_frames) as compared; the page's "
-                                             f"time and frequency axes are Whisper's (the text gives this front-end's)"]
-            write_report(args.output, a, b, A, B, notes, args.tol, n_mels, stage_lines)
+                stage_lines = stage_lines + [f"front-end {args.frontend}: (n_mels, n_frames) as compared"]
+            write_report(args.output, a, b, A, B, notes, args.tol, n_mels, stage_lines, args.frontend)
     except UsageError as e:
         print(f"wmel.compare: {e}", file=sys.stderr)
         return 2

@@ -75,6 +75,12 @@ grep -Eq "worst cell +frame 412 \(4.120 s\), mel 37 " "$T/out" || bad "worst cel
 grep -Eq "max \|A-B\| +0.25$" "$T/out" || bad "max not 0.25: $(cat "$T/out")"
 grep -q 'W.push({id:"d"' "$T/c.html" || bad "no difference picture"
 [ "$(status "$WMEL" compare "$T/a.npy" "$T/b.npy" --tol 0.3)" = 0 ] || bad "within --tol 0.3: not exit 0"
+# --axes F: times and frequencies of another front-end (kaldi: frame centres 12.5 ms in,
+# filter centres on Kaldi's mel scale from 20 Hz); bad names are usage errors
+[ "$(status "$WMEL" compare "$T/a.npy" "$T/b.npy" --tol 1e-3 --axes kaldi -o "$T/ck.html")" = 1 ] || bad "--axes kaldi: not exit 1: $(cat "$T/err")"
+grep -Eq "worst cell +frame 412 \(4.133 s\), mel 37 \(1618 Hz\)" "$T/out" || bad "--axes kaldi: worst cell: $(cat "$T/out")"
+grep -q 'W.push({id:"d"' "$T/ck.html" || bad "--axes kaldi: no difference picture"
+[ "$(status "$WMEL" compare "$T/a.npy" "$T/b.npy" --axes bogus)" = 2 ] || bad "--axes bogus: not exit 2"
 # the report may not replace an input
 [ "$(status "$WMEL" compare "$T/a.npy" "$T/b.npy" -o "$T/b.npy")" = 2 ] || bad "-o = B: not refused"
 head -c 6 "$T/b.npy" | grep -q NUMPY || bad "-o = B: B replaced"

@@ -235,6 +235,22 @@ def test_compare_frontend_finds_an_injected_cell(tmp_path, fe, cell):
         assert re.search(r"above tol\s+0\.00\d+ % of \d+ cells", r.stdout)
         r = run(*cmd, pa, pb, "--tol", "0.3", "--frontend", fe, env={**os.environ, "WMEL_PYTHON": sys.executable})
         assert r.returncode == 0, r.stdout + r.stderr
+    # the page: drawn with the front-end's own filter centres (wmel compare --axes)
+    if CLI.exists():
+        page = tmp_path / "c.html"
+        r = run(sys.executable, "-m", "wmel.compare", pa, pb, "--tol", "1e-3", "--frontend", fe, "-o", page,
+                env={**os.environ, "WMEL_CLI": str(CLI)})
+        assert r.returncode == 1, r.stdout + r.stderr
+        html = page.read_text()
+        assert 'W.push({id:"d"' in html
+        hz = None
+        m = re.search(r'id:"d".*?rv:\[([^\]]*)\]', html, re.S)
+        if m:
+            hz = [float(v) for v in m.group(1).split(",")]
+        # mel 37 of 80: Kaldi's scale from 20 Hz (1617.5 Hz), NeMo's Slaney from 0 Hz (1583.9 Hz)
+        want = 1617.528 if fe in ("kaldi", "seamless") else None
+        if want is not None:
+            assert hz is not None and abs(hz[37] - want) < 0.01, (hz[:40] if hz else html[:2000])
 
 
 @pytest.mark.parametrize("fe", FRONTENDS)
