@@ -18,6 +18,7 @@ Method, the same for every ISA:
 
   mca.py --build build-aarch64 --level neon --mcpu neoverse-n1,neoverse-v1,apple-m1
   mca.py --build build-mca-x86 --level avx2 --mcpu znver3
+  mca.py --build build-aarch64 --level fe-neon --mcpu neoverse-n1   (the front-end plans' kernel)
 """
 import argparse
 import bisect
@@ -31,6 +32,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 LEVELS = ("c", "avx2", "avx512", "neon")
+LEVELS_ALL = LEVELS + tuple("fe-" + x for x in LEVELS)  # fe-: the front-end plans' kernel (kaldi)
 
 
 def tool(*names):
@@ -149,7 +151,9 @@ def mca(llvm_mca, triple, cpu, asm):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", required=True, help="a build folder with libwmel.a")
-    ap.add_argument("--level", required=True, choices=LEVELS)
+    ap.add_argument("--level", required=True, choices=LEVELS_ALL,
+                    help="Whisper's kernel at a level, or fe-LEVEL: the front-end plans' frame kernel "
+                         "on the kaldi preset")
     ap.add_argument("--mcpu", required=True, help="comma-separated llvm-mca -mcpu values")
     ap.add_argument("--frames", type=int, default=16, help="frames per call (default 16)")
     ap.add_argument("--keep", help="folder to keep the driver, log and stream in")
