@@ -21,6 +21,16 @@ void mca_mark_end(void);
 __attribute__((noinline)) void mca_mark_begin(void) { __asm__ volatile("" ::: "memory"); }
 __attribute__((noinline)) void mca_mark_end(void) { __asm__ volatile("" ::: "memory"); }
 
+/* ns samples of seeded noise in [-0.15, 0.15). */
+static void seeded_noise(float *x, size_t ns)
+{
+    unsigned s = 1;
+    for (size_t i = 0; i < ns; i++) {
+        s = s * 1664525u + 1013904223u;
+        x[i] = ((float)(s >> 8) / 16777216.0f - 0.5f) * 0.3f;
+    }
+}
+
 /* fe-LEVEL: the kernel's groups of lanes over nf interior frames of the kaldi preset. */
 static int fe_main(int isa, size_t nf, int n_mels)
 {
@@ -40,11 +50,7 @@ static int fe_main(int isa, size_t nf, int n_mels)
     size_t ss = (k->scratch(fe) + 63) / 64 * 64;
     void *scratch = aligned_alloc(64, ss ? ss : 64);
     if (!x || !vals || !scratch) return 1;
-    unsigned s = 1;
-    for (size_t i = 0; i < ns; i++) {
-        s = s * 1664525u + 1013904223u;
-        x[i] = ((float)(s >> 8) / 16777216.0f - 0.5f) * 0.3f;
-    }
+    seeded_noise(x, ns);
     double sum = 0;
     for (int pass = 0; pass < 2; pass++) { /* once before: the same path, warm */
         if (pass) mca_mark_begin();
@@ -84,11 +90,7 @@ int main(int argc, char **argv)
     float *x = malloc(ns * sizeof *x), *out = malloc((size_t)n_mels * nf * sizeof *out);
     void *scratch = aligned_alloc(64, WMEL_KERNEL_SCRATCH);
     if (!x || !out || !scratch) return 1;
-    unsigned s = 1;
-    for (size_t i = 0; i < ns; i++) {
-        s = s * 1664525u + 1013904223u;
-        x[i] = ((float)(s >> 8) / 16777216.0f - 0.5f) * 0.3f;
-    }
+    seeded_noise(x, ns);
     int bad = 0;
     k->block(pl, x, nf, out, nf, scratch, &bad); /* once before: the same path, warm */
     mca_mark_begin();
