@@ -432,35 +432,13 @@ int wmel_decode_all(const char *path, float **pcm, size_t *n, char *fmt, size_t 
     wmel_decoder *d = wmel_decoder_open(path, &st, err, err_len);
     if (!d) return st;
     snprintf(fmt, fmt_len, "%s", wmel_decoder_format(d));
-    size_t cap = 1 << 20, len = 0, got = 0;
-    float *buf = malloc(cap * sizeof *buf);
-    int rc = buf ? WMEL_OK : WMEL_ERR_NO_MEMORY;
-    while (rc == WMEL_OK) {
-        if (len == cap) {
-            float *nb = cap > SIZE_MAX / 2 / sizeof *nb ? NULL : realloc(buf, 2 * cap * sizeof *nb);
-            if (!nb) {
-                rc = WMEL_ERR_NO_MEMORY;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        rc = wmel_decoder_read(d, buf + len, cap - len, &got);
-        if (rc || got == 0) break;
-        len += got;
-    }
+    int rc = wmel_decoder_read_all(d, pcm, n);
     if (rc == WMEL_ERR_NO_MEMORY) snprintf(err, err_len, "%s: out of memory", path);
     else if (rc) snprintf(err, err_len, "%s", wmel_decoder_error(d));
     if (rc == WMEL_OK && !quiet && wmel_decoder_warning(d)[0])
         fprintf(stderr, "wmel: warning: %s\n", wmel_decoder_warning(d));
     wmel_decoder_close(d);
-    if (rc) {
-        free(buf);
-        return rc;
-    }
-    *pcm = buf;
-    *n = len;
-    return WMEL_OK;
+    return rc;
 }
 
 int wmel_write_npy_f64(const char *path, const size_t *shape, int ndim, const double *x,

@@ -586,6 +586,11 @@ WMEL_API const char *wmel_decoder_format(const wmel_decoder *d);
 /* Samples returned by wmel_decoder_read so far. */
 WMEL_API size_t wmel_decoder_samples(const wmel_decoder *d);
 
+/* Reads the rest of the stream into *out (malloc'ed; free with wmel_free), *n samples.
+ * Errors as wmel_decoder_read (then *out is NULL and *n 0; the message is in
+ * wmel_decoder_error(), or none for WMEL_ERR_NO_MEMORY). */
+WMEL_API int wmel_decoder_read_all(wmel_decoder *d, float **out, size_t *n);
+
 /* Releases a decoder. NULL is a no-op. */
 WMEL_API void wmel_decoder_close(wmel_decoder *d);
 

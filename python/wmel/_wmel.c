@@ -172,36 +172,6 @@ static int py_interrupt(void *user)
     return pi->raised;
 }
 
-/* The whole input of an open decoder (wmel_load_audio's loop, with the decoder's
- * interrupt callback doing the Ctrl-C checks). *out: malloc'ed (wmel_free). */
-static int decode_all(wmel_decoder *d, float **out, size_t *n)
-{
-    size_t cap = 1 << 16, len = 0;
-    float *buf = malloc(cap * sizeof *buf);
-    int rc = buf ? WMEL_OK : WMEL_ERR_NO_MEMORY;
-    while (rc == WMEL_OK) {
-        if (len == cap) {
-            float *nb = cap > SIZE_MAX / 2 / sizeof *buf ? NULL : realloc(buf, 2 * cap * sizeof *buf);
-            if (!nb) {
-                rc = WMEL_ERR_NO_MEMORY;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = 0;
-        rc = wmel_decoder_read(d, buf + len, cap - len, &got);
-        len += got;
-        if (rc == WMEL_OK && got == 0) break;
-    }
-    if (rc) {
-        free(buf);
-        return rc;
-    }
-    *out = buf;
-    *n = len;
-    return WMEL_OK;
-}
 
 static PyObject *BufferType; /* set at module init */
 static PyObject *CtxType;    /* set at module init */
@@ -1334,7 +1304,7 @@ static PyObject *m_load_audio(PyObject *m, PyObject *args)
     wmel_decoder *d = wmel_decoder_open_interruptible(path, NULL, 0, py_interrupt, &pi, &st, err,
                                                       sizeof err);
     if (d) {
-        st = decode_all(d, &data, &n);
+        st = wmel_decoder_read_all(d, &data, &n);
         if (st == WMEL_ERR_NO_MEMORY && !wmel_decoder_error(d)[0])
             snprintf(err, sizeof err, "%.400s: out of memory for the decoded audio", path);
         else if (st)

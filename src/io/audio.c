@@ -254,9 +254,12 @@ void wmel_decoder_close(wmel_decoder *d)
 
 /* ---------------------------------------------------------------- whole files */
 
-static int load_all(wmel_decoder *d, float **out, size_t *n, char *err, size_t err_len,
-                    char *warn, size_t warn_len)
+int wmel_decoder_read_all(wmel_decoder *d, float **out, size_t *n)
 {
+    if (!out || !n) return WMEL_ERR_NULL_POINTER;
+    *out = NULL;
+    *n = 0;
+    if (!d) return WMEL_ERR_NULL_POINTER;
     size_t cap = 1 << 16, len = 0;
     float *buf = malloc(cap * sizeof *buf);
     int rc = buf ? WMEL_OK : WMEL_ERR_NO_MEMORY;
@@ -275,17 +278,24 @@ static int load_all(wmel_decoder *d, float **out, size_t *n, char *err, size_t e
         len += got;
         if (rc == WMEL_OK && got == 0) break;
     }
-    if (rc == WMEL_ERR_NO_MEMORY && !d->err[0])
-        snprintf(d->err, sizeof d->err, "%s: out of memory for the decoded audio", d->name);
-    copy_msg(warn, warn_len, d->warn);
     if (rc != WMEL_OK) {
-        copy_msg(err, err_len, d->err);
         free(buf);
         return rc;
     }
     *out = buf;
     *n = len;
     return WMEL_OK;
+}
+
+static int load_all(wmel_decoder *d, float **out, size_t *n, char *err, size_t err_len,
+                    char *warn, size_t warn_len)
+{
+    int rc = wmel_decoder_read_all(d, out, n);
+    if (rc == WMEL_ERR_NO_MEMORY && !d->err[0])
+        snprintf(d->err, sizeof d->err, "%s: out of memory for the decoded audio", d->name);
+    copy_msg(warn, warn_len, d->warn);
+    if (rc != WMEL_OK) copy_msg(err, err_len, d->err);
+    return rc;
 }
 
 int wmel_load_audio(const char *path, float **out, size_t *n, char *err, size_t err_len,

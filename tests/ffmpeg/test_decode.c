@@ -57,6 +57,30 @@ static void test_golden(int i)
     CHECK(rc || mismatches(y, m, g, a.count) == 0, "memory %s differs", pathbuf);
     wmel_free(y);
 
+    /* the rest of an open decoder in one call, after a first read */
+    int st0;
+    wmel_decoder *d0 = wmel_decoder_open(pathbuf, &st0, err, sizeof err);
+    CHECK(d0 != NULL, "open %s: %s", pathbuf, err);
+    if (d0) {
+        wmel_decoder *d = d0;
+        float head[1000];
+        size_t got = 0, rest_n = 0;
+        float *rest = NULL;
+        rc = wmel_decoder_read(d, head, 1000, &got);
+        CHECK(rc == WMEL_OK, "read %s: %d", pathbuf, rc);
+        rc = wmel_decoder_read_all(d, &rest, &rest_n);
+        CHECK(rc == WMEL_OK && got + rest_n == a.count, "read_all %s: %d, %zu + %zu of %zu samples", pathbuf,
+              rc, got, rest_n, a.count);
+        if (rc == WMEL_OK && got + rest_n == a.count)
+            CHECK(!memcmp(head, x, got * sizeof *x) && !memcmp(rest, x + got, rest_n * sizeof *x),
+                  "read + read_all %s differ from wmel_load_audio", pathbuf);
+        wmel_free(rest);
+        rc = wmel_decoder_read_all(d, &rest, &rest_n); /* at the end: nothing more */
+        CHECK(rc == WMEL_OK && rest_n == 0, "read_all at the end %s: %d, %zu", pathbuf, rc, rest_n);
+        wmel_free(rest);
+        wmel_decoder_close(d);
+    }
+
     /* streamed in odd-sized pieces */
     int st;
     wmel_decoder *d = wmel_decoder_open_memory(bytes, size, &st, err, sizeof err);
@@ -127,6 +151,9 @@ static void test_broken(void)
     CHECK(rc == WMEL_ERR_NULL_POINTER, "NULL path: rc %d", rc);
     CHECK(x == NULL && n == 0, "nothing returned on failure");
     wmel_decoder_close(NULL);
+    rc = wmel_decoder_read_all(NULL, &x, &n);
+    CHECK(rc == WMEL_ERR_NULL_POINTER && x == NULL && n == 0, "read_all of NULL: rc %d", rc);
+    CHECK(wmel_decoder_read_all(NULL, NULL, &n) == WMEL_ERR_NULL_POINTER, "read_all, NULL out");
     CHECK(wmel_decoder_warning(NULL)[0] == 0 && wmel_decoder_error(NULL)[0] == 0, "NULL decoder");
 
     /* a FLAC cut in half: FFmpeg decodes what is there; so do we, with a warning */
