@@ -19,6 +19,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -838,24 +839,39 @@ static void Sliding_dealloc(PyObject *self)
 }
 
 /* push(float32 samples) */
-static PyObject *Sliding_push(PyObject *s, PyObject *args)
+/* push(samples) of a live object: the float32 samples handed to fn(obj, ...) without the
+ * GIL, the object marked busy meanwhile; 0, or -1 with the exception set. */
+typedef int (*live_push_fn)(void *obj, const float *pcm, size_t n);
+static int live_push(PyObject *args, int *busy, const char *type, live_push_fn fn, void *obj)
 {
-    SlidingObject *self = (SlidingObject *)s;
     PyObject *pcm_o;
-    if (!PyArg_ParseTuple(args, "O:push", &pcm_o)) return NULL;
+    if (!PyArg_ParseTuple(args, "O:push", &pcm_o)) return -1;
     Py_buffer in;
-    if (get_pcm(pcm_o, &in, 0, "samples") < 0) return NULL;
-    if (live_enter(&self->busy, "SlidingBuffer") < 0) {
+    if (get_pcm(pcm_o, &in, 0, "samples") < 0) return -1;
+    if (live_enter(busy, type) < 0) {
         PyBuffer_Release(&in);
-        return NULL;
+        return -1;
     }
     int st;
     Py_BEGIN_ALLOW_THREADS
-    st = wmel_sliding_push(self->b, (const float *)in.buf, (size_t)in.len / 4);
+    st = fn(obj, (const float *)in.buf, (size_t)in.len / 4);
     Py_END_ALLOW_THREADS
-    self->busy = 0;
+    *busy = 0;
     PyBuffer_Release(&in);
-    if (st) return raise_status(st, "push", NULL);
+    if (st) {
+        raise_status(st, "push", NULL);
+        return -1;
+    }
+    return 0;
+}
+
+static int sliding_push_fn(void *b, const float *pcm, size_t n) { return wmel_sliding_push(b, pcm, n); }
+static int stream_push_fn(void *s, const float *pcm, size_t n) { return wmel_stream_push(s, pcm, n); }
+
+static PyObject *Sliding_push(PyObject *s, PyObject *args)
+{
+    SlidingObject *self = (SlidingObject *)s;
+    if (live_push(args, &self->busy, "SlidingBuffer", sliding_push_fn, self->b) < 0) return NULL;
     Py_RETURN_NONE;
 }
 
@@ -1048,21 +1064,7 @@ static void Stream_dealloc(PyObject *self)
 static PyObject *Stream_push(PyObject *s, PyObject *args)
 {
     StreamObject *self = (StreamObject *)s;
-    PyObject *pcm_o;
-    if (!PyArg_ParseTuple(args, "O:push", &pcm_o)) return NULL;
-    Py_buffer in;
-    if (get_pcm(pcm_o, &in, 0, "samples") < 0) return NULL;
-    if (live_enter(&self->busy, "Stream") < 0) {
-        PyBuffer_Release(&in);
-        return NULL;
-    }
-    int st;
-    Py_BEGIN_ALLOW_THREADS
-    st = wmel_stream_push(self->s, (const float *)in.buf, (size_t)in.len / 4);
-    Py_END_ALLOW_THREADS
-    self->busy = 0;
-    PyBuffer_Release(&in);
-    if (st) return raise_status(st, "push", NULL);
+    if (live_push(args, &self->busy, "Stream", stream_push_fn, self->s) < 0) return NULL;
     return PyLong_FromSize_t(self->n_pend);
 }
 
