@@ -96,7 +96,8 @@ typedef struct mel_task {
 /*
  * The ctx's buffers kept between calls (allocating each worker's 140 KB and its task at
  * every call costs a fresh mapping and page faults). One call at a time holds them; a
- * call that finds them held (another thread on the same ctx) allocates its own. Worker t's buffer is allocated, and first touched, by worker t.
+ * call that finds them held (another thread on the same ctx) allocates its own. Worker
+ * t's buffer is allocated, and first touched, by worker t.
  */
 struct wmel_scratch {
     int held;                 /* atomic: a call holds the cache */
