@@ -691,9 +691,11 @@ WMEL_API void wmel_stream_destroy(wmel_stream *s);          /* NULL is a no-op *
 typedef struct wmel_sliding wmel_sliding;
 typedef struct wmel_sliding_stats {
     size_t frames_computed; /* frames that went through the kernel, all calls */
-    size_t calls;           /* successful wmel_sliding_features() calls */
+    size_t calls;           /* successful wmel_sliding_features() and _view() calls */
     size_t regrids;         /* trims not a multiple of 160 that dropped cached frames */
     size_t bytes;           /* memory held by the buffer */
+    size_t renorms;         /* wmel_sliding_view() calls that renormalised every column
+                               kept in the view (the buffer's max had changed) */
 } wmel_sliding_stats;
 
 /* Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_NO_MEMORY, WMEL_ERR_INVALID_ARG (the ctx
@@ -728,6 +730,25 @@ WMEL_API int wmel_sliding_shape(const wmel_sliding *b, size_t padding, size_t *r
  * WMEL_ERR_NO_SAMPLES (a plan's ctx, empty buffer). The buffer stays usable after any. */
 WMEL_API int wmel_sliding_features(wmel_sliding *b, size_t padding, float *out,
                                    size_t out_len);
+/* The same features without a copy: *data points at rows x cols floats (n_mels x
+ * wmel_n_frames(length, padding)) that the buffer keeps, row m at *data + m * *row_stride
+ * (row_stride >= cols), values bit-identical to wmel_sliding_features() and wmel_log_mel().
+ * The buffer keeps them up to date incrementally: a push adds columns, a trim by a multiple
+ * of 160 drops columns at the front (another trim: the next call writes every column, as
+ * it recomputes every frame), and each call writes the new interior columns and the edge
+ * frames (the first 2, those within 200 samples of the end and those in the padding);
+ * the columns kept are normalised again only when the buffer's max -- which sets the
+ * floor max - 8 of every value -- has changed (wmel_sliding_stats.renorms counts these
+ * calls, whose cost is the whole buffer's). Whisper's geometry only: a ctx from another
+ * plan gives WMEL_ERR_INVALID_ARG (use wmel_sliding_features()). The pointer is read-only
+ * and valid until the next wmel_sliding_push/trim/features/view call on b or
+ * wmel_sliding_destroy(b); on error *data is NULL and the sizes 0.
+ * Memory: n_mels * 4 bytes per frame with up to 1.5x room, allocated on first use.
+ * Errors: WMEL_ERR_NULL_POINTER (any argument), WMEL_ERR_TOO_SHORT (length + padding
+ * <= 200), WMEL_ERR_OVERFLOW, WMEL_ERR_SAMPLE_RANGE, WMEL_ERR_NO_MEMORY,
+ * WMEL_ERR_INVALID_ARG (a plan's ctx). The buffer stays usable after any. */
+WMEL_API int wmel_sliding_view(wmel_sliding *b, size_t padding, const float **data,
+                               size_t *rows, size_t *cols, size_t *row_stride);
 WMEL_API int wmel_sliding_stats_get(const wmel_sliding *b, wmel_sliding_stats *out);
 WMEL_API void wmel_sliding_destroy(wmel_sliding *b); /* NULL is a no-op */
 

@@ -44,6 +44,11 @@ struct wmel_sliding {
     int silence_ok;         /* the kernel gives WMEL_LOG_FLOOR_LOG10 on silence */
     void *work;             /* WMEL_RAW_WORK_BYTES */
     wmel_fe_slide *fs;      /* a ctx from another plan: its frame cache (fe_live.c) */
+    float *view;            /* [rows][v_cap]: column v_off + i is frame i as wmel_log_mel()
+                               writes it (wmel_sliding_view); allocated on first use */
+    size_t v_cap, v_off;
+    size_t v_n;             /* cached frames [2, 2 + v_n) are finished in view with v_max */
+    float v_max;
     wmel_sliding_stats stats;
 };
 
@@ -54,7 +59,8 @@ static void stats_bytes(wmel_sliding *b)
         return;
     }
     b->stats.bytes = sizeof *b + b->p_cap * sizeof(float) +
-                     b->c_cap * (b->rows + 1) * sizeof(float) + WMEL_RAW_WORK_BYTES;
+                     b->c_cap * (b->rows + 1) * sizeof(float) + WMEL_RAW_WORK_BYTES +
+                     b->v_cap * b->rows * sizeof(float);
 }
 
 void wmel_sliding_destroy(wmel_sliding *b)
@@ -63,6 +69,7 @@ void wmel_sliding_destroy(wmel_sliding *b)
     free(b->pcm);
     free(b->cache);
     free(b->fmax);
+    free(b->view);
     wmel__aligned_free(b->work);
     wmel__fe_slide_free(b->fs);
     free(b);
@@ -216,9 +223,17 @@ int wmel_sliding_trim(wmel_sliding *b, size_t n)
     if (n % WMEL_HOP) { /* a new frame grid: nothing cached is on it */
         if (b->c_n) b->stats.regrids++;
         cache_drop(b, b->c_n);
+        b->v_n = 0;
         return WMEL_OK;
     }
     size_t d = n / WMEL_HOP;
+    /* the view's columns follow their frames: frame i + d becomes frame i */
+    if (b->v_n > d) {
+        b->v_off += d;
+        b->v_n -= d;
+    } else {
+        b->v_n = 0;
+    }
     /* cached frame i becomes frame i - d; those now below 2 touch the start */
     if (b->c_first < d + 2) cache_drop(b, d + 2 - b->c_first);
     if (b->c_n) b->c_first -= d;
@@ -305,6 +320,108 @@ int wmel_sliding_shape(const wmel_sliding *b, size_t padding, size_t *rows, size
     return WMEL_OK;
 }
 
+/* The checks and frame counts of a call: F frames of output, interior frames [2, I). */
+static int call_shape(const wmel_sliding *b, size_t padding, size_t *F, size_t *I)
+{
+    const size_t n = b->p_len;
+    if (padding > SIZE_MAX / 4 - n) return WMEL_ERR_OVERFLOW;
+    if (n + padding <= WMEL_PAD) return WMEL_ERR_TOO_SHORT;
+    *F = wmel_n_frames(n, padding);
+    if (*F > SIZE_MAX / sizeof(float) / b->rows) return WMEL_ERR_OVERFLOW;
+    /* interior frames [2, I): 160 i + 200 <= n */
+    *I = n >= WMEL_PAD ? (n - WMEL_PAD) / WMEL_HOP + 1 : 0;
+    return WMEL_OK;
+}
+
+/* The cache brought to the interior frames [2, I) and its max up to date. */
+static int cache_ready(wmel_sliding *b, const wmel_signal *sig, size_t I)
+{
+    int rc = cache_extend(b, sig, I);
+    if (rc) return rc;
+    if (b->cmax_stale) {
+        b->cmax = -1e30f;
+        for (size_t j = 0; j < b->c_n; j++)
+            if (b->fmax[b->c_off + j] > b->cmax) b->cmax = b->fmax[b->c_off + j];
+        b->cmax_stale = 0;
+    }
+    return WMEL_OK;
+}
+
+/* The raw edge frames of an output of F frames into out[rows][stride]: [0, *lo_end)
+ * reflect at the start, [*hi, z0) reach the end, [z0, F) read only padding zeros (the
+ * value of silence); *emax: their largest value. */
+static int edges(wmel_sliding *b, const wmel_signal *sig, size_t F, size_t I, float *out,
+                 size_t stride, size_t *lo_end_out, size_t *hi_out, float *emax_out)
+{
+    const size_t n = sig->n, padding = sig->padding, rows = b->rows;
+    const size_t lo_end = F < 2 ? F : 2;
+    const size_t hi = I > lo_end ? I : lo_end;
+    size_t z0 = F;
+    if (b->silence_ok && padding > WMEL_N_FFT) {
+        /* frame i reads only zeros when 160 i - 200 >= n and its reflection at the end of
+           the padded signal (N = n + padding) stays at or past n: 160 i + 199 <= 2 N - 2 - n */
+        const size_t zs = (n + WMEL_PAD + WMEL_HOP - 1) / WMEL_HOP, N = n + padding;
+        /* the first condition holds from zs on, the second up to some frame: both hold
+           for [zs, F) when they hold for the last frame */
+        if (zs < F && (F - 1) * WMEL_HOP + WMEL_PAD - 1 <= 2 * N - 2 - n) z0 = zs > hi ? zs : hi;
+    }
+    float emax = -1e30f, mx;
+    int rc = wmel__raw_frames_here(b->ctx, sig, 0, lo_end, out, stride, b->work, &mx);
+    if (rc) return rc;
+    if (lo_end && mx > emax) emax = mx;
+    if (z0 > hi) {
+        rc = wmel__raw_frames_here(b->ctx, sig, hi, z0 - hi, out + hi, stride, b->work, &mx);
+        if (rc) return rc;
+        if (mx > emax) emax = mx;
+    }
+    if (z0 < F) {
+        for (size_t m = 0; m < rows; m++)
+            for (size_t t = z0; t < F; t++) out[m * stride + t] = WMEL_LOG_FLOOR_LOG10;
+        if (WMEL_LOG_FLOOR_LOG10 > emax) emax = WMEL_LOG_FLOOR_LOG10;
+    }
+    b->stats.frames_computed += lo_end + (z0 - hi);
+    *lo_end_out = lo_end;
+    *hi_out = hi;
+    *emax_out = emax;
+    return WMEL_OK;
+}
+
+/* Cached frames [2 + j0, 2 + j1) into out[rows][stride] (columns 2 + j), normalised with
+ * gmax when the ctx normalises (wmel_normalize(), one value at a time). */
+static void put_cached(const wmel_sliding *b, float *out, size_t stride, size_t j0, size_t j1,
+                       float gmax)
+{
+    if (j1 <= j0) return;
+    const size_t c0 = b->c_off;
+    if (b->ctx->params.norm == WMEL_NORM_WHOLE) {
+        const float lo = gmax - 8.0f;
+        for (size_t m = 0; m < b->rows; m++) {
+            const float *c = b->cache + m * b->c_cap + c0;
+            float *o = out + m * stride + 2;
+            for (size_t t = j0; t < j1; t++) {
+                float v = c[t] < lo ? lo : c[t];
+                o[t] = (v + 4.0f) * 0.25f; /* wmel_normalize() */
+            }
+        }
+    } else {
+        for (size_t m = 0; m < b->rows; m++)
+            memcpy(out + m * stride + 2 + j0, b->cache + m * b->c_cap + c0 + j0,
+                   (j1 - j0) * sizeof(float));
+    }
+}
+
+/* The edge frames normalised in place with gmax when the ctx normalises. */
+static void finish_edges(const wmel_sliding *b, float *out, size_t stride, size_t lo_end,
+                         size_t hi, size_t F, float gmax)
+{
+    if (b->ctx->params.norm != WMEL_NORM_WHOLE) return;
+    for (size_t m = 0; m < b->rows; m++) {
+        float *o = out + m * stride;
+        b->ctx->kernel->normalize(o, lo_end, gmax);
+        b->ctx->kernel->normalize(o + hi, F - hi, gmax);
+    }
+}
+
 int wmel_sliding_features(wmel_sliding *b, size_t padding, float *out, size_t out_len)
 {
     if (!b) return WMEL_ERR_NULL_POINTER;
@@ -320,74 +437,89 @@ int wmel_sliding_features(wmel_sliding *b, size_t padding, float *out, size_t ou
         return rc;
     }
     if (!out) return WMEL_ERR_NULL_POINTER;
-    const size_t n = b->p_len, rows = b->rows;
-    if (padding > SIZE_MAX / 4 - n) return WMEL_ERR_OVERFLOW;
-    if (n + padding <= WMEL_PAD) return WMEL_ERR_TOO_SHORT;
-    const size_t F = wmel_n_frames(n, padding);
-    if (F > SIZE_MAX / sizeof(float) / rows) return WMEL_ERR_OVERFLOW;
-    if (out_len < rows * F) return WMEL_ERR_BUFFER_TOO_SMALL;
+    const size_t n = b->p_len;
+    size_t F, I, lo_end, hi;
+    int rc = call_shape(b, padding, &F, &I);
+    if (rc) return rc;
+    if (out_len < b->rows * F) return WMEL_ERR_BUFFER_TOO_SMALL;
     const float *x = b->pcm ? b->pcm + b->p_off : NULL;
     if (wmel__overlap(out, out_len * sizeof(float), x, n * sizeof(float)))
         return WMEL_ERR_INVALID_ARG;
     wmel_signal sig = {x, NULL, n, padding};
-
-    /* interior frames [2, I): 160 i + 200 <= n */
-    const size_t I = n >= WMEL_PAD ? (n - WMEL_PAD) / WMEL_HOP + 1 : 0;
-    int rc = cache_extend(b, &sig, I);
+    float emax;
+    rc = cache_ready(b, &sig, I);
+    if (!rc) rc = edges(b, &sig, F, I, out, F, &lo_end, &hi, &emax);
     if (rc) return rc;
-    if (b->cmax_stale) {
-        b->cmax = -1e30f;
-        for (size_t j = 0; j < b->c_n; j++)
-            if (b->fmax[b->c_off + j] > b->cmax) b->cmax = b->fmax[b->c_off + j];
-        b->cmax_stale = 0;
-    }
-    /* edges: [0, lo_end) reflect at the start; [hi, z0) reach the end; [z0, F) silence */
-    const size_t lo_end = F < 2 ? F : 2;
-    const size_t hi = I > lo_end ? I : lo_end;
-    size_t z0 = F;
-    if (b->silence_ok && padding > WMEL_N_FFT) {
-        /* frame i reads only zeros when 160 i - 200 >= n and its reflection at the end of
-           the padded signal (N = n + padding) stays at or past n: 160 i + 199 <= 2 N - 2 - n */
-        const size_t zs = (n + WMEL_PAD + WMEL_HOP - 1) / WMEL_HOP, N = n + padding;
-        /* the first condition holds from zs on, the second up to some frame: both hold
-           for [zs, F) when they hold for the last frame */
-        if (zs < F && (F - 1) * WMEL_HOP + WMEL_PAD - 1 <= 2 * N - 2 - n) z0 = zs > hi ? zs : hi;
-    }
-    float emax = -1e30f, mx;
-    rc = wmel__raw_frames_here(b->ctx, &sig, 0, lo_end, out, F, b->work, &mx);
-    if (rc) return rc;
-    if (lo_end && mx > emax) emax = mx;
-    if (z0 > hi) {
-        rc = wmel__raw_frames_here(b->ctx, &sig, hi, z0 - hi, out + hi, F, b->work, &mx);
-        if (rc) return rc;
-        if (mx > emax) emax = mx;
-    }
-    if (z0 < F) {
-        for (size_t m = 0; m < rows; m++)
-            for (size_t t = z0; t < F; t++) out[m * F + t] = WMEL_LOG_FLOOR_LOG10;
-        if (WMEL_LOG_FLOOR_LOG10 > emax) emax = WMEL_LOG_FLOOR_LOG10;
-    }
-    b->stats.frames_computed += lo_end + (z0 - hi);
     b->stats.calls++;
-
-    /* the cached columns, normalised on the way when the ctx normalises */
-    const size_t c0 = b->c_off, cn = b->c_n;
+    const size_t cn = b->c_n;
     const float gmax = b->cmax > emax && cn ? b->cmax : emax;
-    if (b->ctx->params.norm == WMEL_NORM_WHOLE) {
-        const float lo = gmax - 8.0f;
-        for (size_t m = 0; m < rows; m++) {
-            float *o = out + m * F;
-            for (size_t t = 0; t < cn; t++) {
-                const float *c = b->cache + m * b->c_cap + c0;
-                float v = c[t] < lo ? lo : c[t];
-                o[2 + t] = (v + 4.0f) * 0.25f; /* wmel_normalize() */
-            }
-            b->ctx->kernel->normalize(o, lo_end, gmax);
-            b->ctx->kernel->normalize(o + hi, F - hi, gmax);
-        }
-    } else {
-        for (size_t m = 0; m < rows && cn; m++)
-            memcpy(out + m * F + 2, b->cache + m * b->c_cap + c0, cn * sizeof(float));
+    put_cached(b, out, F, 0, cn, gmax);
+    finish_edges(b, out, F, lo_end, hi, F, gmax);
+    return WMEL_OK;
+}
+
+/* Room in the view for F columns from v_off on, keeping its finished columns. */
+static int view_room(wmel_sliding *b, size_t F)
+{
+    if (b->v_n == 0) b->v_off = 0;
+    if (b->view && b->v_off + F <= b->v_cap) return WMEL_OK;
+    const size_t rows = b->rows, keep = b->v_n;
+    if (b->view && F <= b->v_cap - b->v_cap / 4) { /* reclaim the trimmed front in place */
+        for (size_t m = 0; m < rows && keep; m++)
+            memmove(b->view + m * b->v_cap + 2, b->view + m * b->v_cap + b->v_off + 2,
+                    keep * sizeof(float));
+        b->v_off = 0;
+        return WMEL_OK;
     }
+    if (F > SIZE_MAX / 4 / sizeof(float) / rows / 2) return WMEL_ERR_OVERFLOW;
+    size_t cap = F + F / 2 > MIN_FRAMES ? F + F / 2 : MIN_FRAMES;
+    float *nv = malloc(rows * cap * sizeof(float));
+    if (!nv) return WMEL_ERR_NO_MEMORY;
+    for (size_t m = 0; m < rows && keep; m++)
+        memcpy(nv + m * cap + 2, b->view + m * b->v_cap + b->v_off + 2, keep * sizeof(float));
+    free(b->view);
+    b->view = nv;
+    b->v_cap = cap;
+    b->v_off = 0;
+    stats_bytes(b);
+    return WMEL_OK;
+}
+
+int wmel_sliding_view(wmel_sliding *b, size_t padding, const float **data, size_t *rows,
+                      size_t *cols, size_t *row_stride)
+{
+    if (!b || !data || !rows || !cols || !row_stride) return WMEL_ERR_NULL_POINTER;
+    *data = NULL;
+    *rows = *cols = *row_stride = 0;
+    if (b->fs) return WMEL_ERR_INVALID_ARG; /* another plan: wmel_sliding_features() */
+    const size_t n = b->p_len;
+    size_t F, I, lo_end, hi;
+    int rc = call_shape(b, padding, &F, &I);
+    if (rc) return rc;
+    wmel_signal sig = {b->pcm ? b->pcm + b->p_off : NULL, NULL, n, padding};
+    rc = cache_ready(b, &sig, I);
+    if (rc) return rc;
+    if (b->v_n > b->c_n) b->v_n = b->c_n; /* kept in step by trim: a guard */
+    rc = view_room(b, F);
+    if (rc) return rc;
+    float *o = b->view + b->v_off, emax;
+    const size_t stride = b->v_cap, cn = b->c_n;
+    rc = edges(b, &sig, F, I, o, stride, &lo_end, &hi, &emax); /* not over [2, 2 + v_n) */
+    if (rc) return rc;
+    const float gmax = b->cmax > emax && cn ? b->cmax : emax;
+    size_t from = b->v_n;
+    if (b->ctx->params.norm == WMEL_NORM_WHOLE && from && gmax != b->v_max) {
+        from = 0; /* a new max moves the floor of every frame: all columns again */
+        b->stats.renorms++;
+    }
+    put_cached(b, o, stride, from, cn, gmax);
+    finish_edges(b, o, stride, lo_end, hi, F, gmax);
+    b->v_n = cn;
+    b->v_max = gmax;
+    b->stats.calls++;
+    *data = o;
+    *rows = b->rows;
+    *cols = F;
+    *row_stride = stride;
     return WMEL_OK;
 }

@@ -3,8 +3,10 @@
  * (wmel_sliding_*) and the frame stream (wmel_stream_*) against wmel_log_mel() of the same
  * samples, bit for bit, under random push sizes (1 sample to several seconds) and random
  * trims, on the goldens and on noise with stretches of digital silence; the transform
- * work of each call against what the new audio needs; edge cases; many buffers on
- * threads of their own.
+ * work of each call against what the new audio needs; the zero-copy view
+ * (wmel_sliding_view) under the same pushes and trims, with loud bursts that move the
+ * buffer's max up and down, and the calls that renormalise the kept columns against the
+ * max of the offline raw output; edge cases; many buffers on threads of their own.
  *
  * Threshold: none -- every comparison is memcmp (the same kernels on the same frames).
  */
@@ -101,6 +103,173 @@ static void session(wmel_ctx *ctx, const float *x, size_t n, unsigned seed, size
         }
     }
     wmel_sliding_destroy(b);
+}
+
+/* The view of b for padding against wmel_log_mel() of the held samples, row by row; the
+ * return: the offline raw max (raw: a WMEL_NORM_NONE ctx of the same kernel), or -1e30
+ * when the call fails as the offline one does. *ok: 0 on a difference. */
+static float view_same(wmel_ctx *ctx, wmel_ctx *raw, wmel_sliding *b, const float *held,
+                       size_t n, size_t padding, const char *what, unsigned seed, int *ok)
+{
+    const size_t R = (size_t)wmel_ctx_n_mels(ctx), F = wmel_n_frames(n, padding), len = R * F;
+    float *r = malloc((len ? len : 1) * sizeof(float));
+    const float *d = (const float *)r; /* not NULL: a failed call must reset it */
+    size_t rows = 7, cols = 7, stride = 7;
+    int sv = wmel_sliding_view(b, padding, &d, &rows, &cols, &stride);
+    int sr = wmel_log_mel(ctx, held, n, padding, r, len);
+    float mx = -1e30f;
+    *ok = sv == sr;
+    if (sv != WMEL_OK) {
+        CHECK(d == NULL && rows == 0 && cols == 0 && stride == 0, "%s: failed view's outputs", what);
+    } else {
+        *ok = *ok && d && rows == R && cols == F && stride >= cols;
+        for (size_t m = 0; m < R && *ok; m++)
+            if (memcmp(d + m * stride, r + m * F, F * sizeof(float))) {
+                size_t t = 0;
+                while (d[m * stride + t] == r[m * F + t]) t++;
+                CHECK(0, "%s seed %u: n %zu padding %zu: view differs at mel %zu frame %zu of %zu "
+                         "(%.9g vs %.9g), kernel %s", what, seed, n, padding, m, t, F,
+                      d[m * stride + t], r[m * F + t], wmel_kernel_name(ctx));
+                *ok = 0;
+            }
+        if (*ok) {
+            CHECK(wmel_log_mel(raw, held, n, padding, r, len) == WMEL_OK, "raw offline");
+            for (size_t i = 0; i < len; i++)
+                if (r[i] > mx) mx = r[i];
+        }
+    }
+    CHECK(*ok, "%s seed %u: n %zu padding %zu: view status %d, offline %d, shape %zux%zu/%zu",
+          what, seed, n, padding, sv, sr, rows, cols, stride);
+    free(r);
+    return mx;
+}
+
+/* One random session of views over x[0..n): pushes of 1 sample to seconds, trims (multiples
+ * of 160 and not), paddings 0 and 480000, now and then the copy path between two views.
+ * The renormalisations counted are those the model predicts: a view call renormalises when
+ * frames finished by an earlier view are still interior and the buffer's max moved. */
+static void view_session(wmel_ctx *ctx, wmel_ctx *raw, int whole, const float *x, size_t n,
+                         unsigned seed, size_t max_buf, const char *what, size_t *renorms_seen)
+{
+    t_rng = seed;
+    int st;
+    wmel_sliding *b = wmel_sliding_create(ctx, &st);
+    CHECK(b && st == WMEL_OK, "create: %d", st);
+    if (!b) return;
+    size_t pos = 0, start = 0, kept = 0; /* frames finished by the last view, still interior */
+    float last_max = 0.0f;
+    int fails = 0;
+    while (pos < n && fails < 3) {
+        size_t k = t_push_size(48000);
+        if (k > n - pos) k = n - pos;
+        CHECK(wmel_sliding_push(b, x + pos, k) == WMEL_OK, "push");
+        pos += k;
+        size_t len = pos - start;
+        if (len > max_buf || t_rnd() % 6 == 0) {
+            size_t t = len > max_buf ? len - max_buf * 2 / 3 : t_rnd() % (len + 1);
+            if (t_rnd() % 4) t -= t % WMEL_HOP;
+            CHECK(wmel_sliding_trim(b, t) == WMEL_OK, "trim %zu of %zu", t, len);
+            start += t;
+            if (t % WMEL_HOP) kept = 0;
+            else kept = kept > t / WMEL_HOP ? kept - t / WMEL_HOP : 0;
+            len = pos - start;
+        }
+        if (t_rnd() % 3 == 0) continue; /* several pushes between two calls */
+        const size_t padding = t_rnd() % 3 == 0 ? WMEL_CHUNK_SAMPLES : t_rnd() % 7 == 0 ? 300 : 0;
+        if (t_rnd() % 5 == 0) /* the copy path between two views leaves the view alone */
+            same_as_offline(ctx, b, x + start, len, padding, what, seed);
+        wmel_sliding_stats s0, s1;
+        wmel_sliding_stats_get(b, &s0);
+        int ok;
+        float mx = view_same(ctx, raw, b, x + start, len, padding, what, seed, &ok);
+        wmel_sliding_stats_get(b, &s1);
+        if (!ok) {
+            fails++;
+            continue;
+        }
+        if (len + padding <= WMEL_PAD) continue;
+        size_t expect = whole && kept && mx != last_max;
+        CHECK(s1.renorms - s0.renorms == expect, "%s seed %u: %zu renormalisations, expected %zu "
+                                                 "(kept %zu, max %.9g -> %.9g)",
+              what, seed, s1.renorms - s0.renorms, expect, kept, last_max, mx);
+        *renorms_seen += s1.renorms - s0.renorms;
+        last_max = mx;
+        /* the interior frames [2, I) are finished now */
+        const size_t I = len >= WMEL_PAD ? (len - WMEL_PAD) / WMEL_HOP + 1 : 0;
+        kept = I > 2 ? I - 2 : 0;
+    }
+    wmel_sliding_destroy(b);
+}
+
+/* Noise with stretches of silence and loud bursts (a few tenths of a second, 20x louder)
+ * that enter and leave a sliding buffer: its max goes up and down. */
+static float *noise_bursts(size_t n, unsigned seed)
+{
+    float *x = t_noise_gaps(n, seed, 30000);
+    for (size_t i = 0; i < n; i++) x[i] *= 0.05f;
+    uint64_t r = seed;
+    for (size_t at = 40000; at < n; at += 60000 + (size_t)(r >> 40) % 200000) {
+        r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+        size_t len = 1000 + (size_t)(r >> 44) % 8000;
+        float gain = 5.0f + (float)((r >> 20) % 20);
+        for (size_t i = at; i < at + len && i < n; i++) x[i] *= gain;
+    }
+    return x;
+}
+
+static void view_edge_cases(void)
+{
+    wmel_ctx *ctx = t_ctx(WMEL_BACKEND_CPU, 80, WMEL_ISA_AUTO, 1, WMEL_NORM_WHOLE, WMEL_SMOOTH_NONE);
+    if (!ctx) return;
+    int st;
+    wmel_sliding *b = wmel_sliding_create(ctx, &st);
+    const float *d = (const float *)&st;
+    size_t r = 1, c = 1, s = 1;
+    float x[2000];
+    t_chirp(x, 2000, 3);
+    CHECK(wmel_sliding_view(NULL, 0, &d, &r, &c, &s) == WMEL_ERR_NULL_POINTER, "NULL buffer");
+    CHECK(wmel_sliding_view(b, 0, NULL, &r, &c, &s) == WMEL_ERR_NULL_POINTER, "NULL data");
+    CHECK(wmel_sliding_view(b, 0, &d, NULL, &c, &s) == WMEL_ERR_NULL_POINTER, "NULL rows");
+    CHECK(wmel_sliding_view(b, 0, &d, &r, NULL, &s) == WMEL_ERR_NULL_POINTER, "NULL cols");
+    CHECK(wmel_sliding_view(b, 0, &d, &r, &c, NULL) == WMEL_ERR_NULL_POINTER, "NULL stride");
+    CHECK(wmel_sliding_view(b, 0, &d, &r, &c, &s) == WMEL_ERR_TOO_SHORT && !d && !r && !c && !s,
+          "empty buffer");
+    CHECK(wmel_sliding_push(b, x, 200) == WMEL_OK, "push");
+    CHECK(wmel_sliding_view(b, 0, &d, &r, &c, &s) == WMEL_ERR_TOO_SHORT, "200 samples");
+    CHECK(wmel_sliding_view(b, 1, &d, &r, &c, &s) == WMEL_OK && r == 80 && c == 1 && d, "200 + 1");
+    CHECK(wmel_sliding_view(b, SIZE_MAX, &d, &r, &c, &s) == WMEL_ERR_OVERFLOW && !d, "overflow");
+    CHECK(wmel_sliding_push(b, x + 200, 1800) == WMEL_OK, "push");
+    int ok;
+    wmel_ctx *raw = t_ctx(WMEL_BACKEND_CPU, 80, WMEL_ISA_AUTO, 1, WMEL_NORM_NONE, WMEL_SMOOTH_NONE);
+    view_same(ctx, raw, b, x, 2000, 0, "edge view", 3, &ok);
+    /* samples too large for the float32 power: refused, the buffer usable after */
+    float big[800];
+    for (size_t i = 0; i < 800; i++) big[i] = (i % 2 ? 1e30f : -1e30f);
+    CHECK(wmel_sliding_push(b, big, 800) == WMEL_OK, "push large");
+    d = x;
+    st = wmel_sliding_view(b, 0, &d, &r, &c, &s);
+    CHECK(st == WMEL_ERR_SAMPLE_RANGE && !d, "large samples: %d", st);
+    CHECK(wmel_sliding_trim(b, 2800) == WMEL_OK && wmel_sliding_push(b, x, 2000) == WMEL_OK, "refill");
+    view_same(ctx, raw, b, x, 2000, WMEL_CHUNK_SAMPLES, "after a refused view", 3, &ok);
+    wmel_sliding_stats a;
+    CHECK(wmel_sliding_stats_get(b, &a) == WMEL_OK && a.bytes >= 80 * 4 * (2000 / 160 + 3000),
+          "bytes %zu count the view", a.bytes);
+    wmel_sliding_destroy(b);
+    wmel_destroy(raw);
+    /* another plan's ctx: no view */
+    wmel_frontend_plan plan;
+    CHECK(wmel_frontend_preset(WMEL_FRONTEND_KALDI, 80, &plan) == WMEL_OK, "preset");
+    wmel_params p = wmel_default_params();
+    p.n_threads = 1;
+    wmel_ctx *k = wmel_create_plan(&p, &plan, &st);
+    CHECK(k != NULL, "plan ctx %d", st);
+    b = wmel_sliding_create(k, &st);
+    CHECK(b && wmel_sliding_push(b, x, 2000) == WMEL_OK, "plan buffer");
+    d = x;
+    CHECK(wmel_sliding_view(b, 0, &d, &r, &c, &s) == WMEL_ERR_INVALID_ARG && !d, "plan ctx view");
+    wmel_sliding_destroy(b);
+    wmel_destroy(k);
+    wmel_destroy(ctx);
 }
 
 /* The frame stream: random push sizes, frames collected, against the offline raw output. */
@@ -320,6 +489,53 @@ int main(void)
     stream_check(raw, x, 1, 300, 5, "1 sample + padding");
     wmel_free(x);
     wmel_destroy(raw);
+
+    /* the view: speech looped into burst noise, and the goldens, on each kernel level */
+    {
+        size_t ns, nb = 40 * 16000;
+        float *sp = t_load_wav("audio/speech_en.wav", &ns);
+        float *bu = noise_bursts(nb, 5);
+        float *mix = malloc((3 * ns + nb) * sizeof(float));
+        for (int i = 0; i < 3; i++) memcpy(mix + (size_t)i * ns, sp, ns * sizeof(float));
+        memcpy(mix + 3 * ns, bu, nb * sizeof(float));
+        struct { int n_mels, isa, norm; const char *name; } vc[] = {
+            {80, WMEL_ISA_AUTO, WMEL_NORM_WHOLE, "view cpu 80 whole"},
+            {128, WMEL_ISA_AUTO, WMEL_NORM_WHOLE, "view cpu 128 whole"},
+            {80, WMEL_ISA_C, WMEL_NORM_WHOLE, "view cpu-c 80 whole"},
+            {128, WMEL_ISA_AUTO, WMEL_NORM_NONE, "view cpu 128 none"},
+        };
+        for (size_t c = 0; c < sizeof vc / sizeof vc[0]; c++) {
+            wmel_ctx *ctx = t_ctx(WMEL_BACKEND_CPU, vc[c].n_mels, vc[c].isa, 1, vc[c].norm,
+                                  WMEL_SMOOTH_NONE);
+            wmel_ctx *rc = t_ctx(WMEL_BACKEND_CPU, vc[c].n_mels, vc[c].isa, 1, WMEL_NORM_NONE,
+                                 WMEL_SMOOTH_NONE);
+            if (!ctx || !rc) continue;
+            const int whole = vc[c].norm == WMEL_NORM_WHOLE;
+            size_t renorms = 0;
+            char what[128];
+            for (unsigned seed = 1; seed <= (c == 0 ? 4u : 2u); seed++) {
+                snprintf(what, sizeof what, "%s, speech + bursts", vc[c].name);
+                view_session(ctx, rc, whole, mix, 3 * ns + nb, seed, (seed % 2 ? 15 : 5) * 16000,
+                             what, &renorms);
+            }
+            for (size_t f = 0; f < sizeof names / sizeof names[0]; f++) {
+                size_t gn;
+                float *gx = t_load_wav(names[f], &gn);
+                snprintf(what, sizeof what, "%s, %s", vc[c].name, names[f]);
+                view_session(ctx, rc, whole, gx, gn, 31u + (unsigned)f, 3 * 16000, what, &renorms);
+                wmel_free(gx);
+            }
+            /* the bursts must have moved the max while columns were kept */
+            CHECK(whole ? renorms > 0 : renorms == 0, "%s: %zu renormalisations", vc[c].name,
+                  renorms);
+            wmel_destroy(ctx);
+            wmel_destroy(rc);
+        }
+        free(mix);
+        free(bu);
+        wmel_free(sp);
+    }
+    view_edge_cases();
 
     wmel_ctx *e = t_ctx(WMEL_BACKEND_CPU, 80, WMEL_ISA_AUTO, 1, WMEL_NORM_WHOLE, WMEL_SMOOTH_NONE);
     edge_cases(e);
