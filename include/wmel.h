@@ -670,7 +670,8 @@ WMEL_API void wmel_stream_destroy(wmel_stream *s);          /* NULL is a no-op *
  *     moves the frame grid, and the next call recomputes the whole buffer once
  *     (wmel_sliding_stats.regrids counts these);
  *   - the output itself (n_mels x frames floats, normalised with the buffer's max, kept
- *     incrementally over the cached frames) is written in full at each call.
+ *     incrementally over the cached frames) is written in full at each call;
+ *     wmel_sliding_view() keeps it instead and writes what changed (see there).
  * On a ctx from another plan the output is wmel_features(ctx, samples, length) (padding
  * must be 0; shape: wmel_sliding_shape), normalised over the buffer as the plan says
  * (NeMo per_feature, Seamless mean_var with its stacking), bit for bit: a frame whose
@@ -682,7 +683,9 @@ WMEL_API void wmel_stream_destroy(wmel_stream *s);          /* NULL is a no-op *
  * recomputed at each call (from the kept values: no transform).
  * Memory: the samples (4 bytes each) and the cached frames (4 * (n_mels + 1) bytes each;
  * a plan's 4 * n_cols) with up to 1.5x room to grow, plus a work buffer of about 138 KB
- * (a plan's: its frame kernel's scratch, about 60 KB with AVX2 at n_fft 512)
+ * (a plan's: its frame kernel's scratch, about 60 KB with AVX2 at n_fft 512), and once
+ * wmel_sliding_view() is used the output it keeps (4 * n_mels bytes per frame of the
+ * largest output asked for, padding frames included, with up to 1.5x room)
  * (wmel_sliding_stats.bytes): about 2.1 MiB for a 15 s buffer at 80 mels.
  * Threads: a buffer is used by one thread at a time; many buffers, on one ctx or several,
  * run in parallel. Computation runs on the calling thread (not the ctx's workers).
@@ -740,9 +743,10 @@ WMEL_API int wmel_sliding_features(wmel_sliding *b, size_t padding, float *out,
  * the columns kept are normalised again only when the buffer's max -- which sets the
  * floor max - 8 of every value -- has changed (wmel_sliding_stats.renorms counts these
  * calls, whose cost is the whole buffer's). Whisper's geometry only: a ctx from another
- * plan gives WMEL_ERR_INVALID_ARG (use wmel_sliding_features()). The pointer is read-only
- * and valid until the next wmel_sliding_push/trim/features/view call on b or
- * wmel_sliding_destroy(b); on error *data is NULL and the sizes 0.
+ * plan gives WMEL_ERR_INVALID_ARG (use wmel_sliding_features()). The memory is read-only
+ * and stays as this call left it until the next wmel_sliding_view() call on b or
+ * wmel_sliding_destroy(b), which may rewrite, move or free it (push, trim and features
+ * leave it alone); on error *data is NULL and the sizes 0.
  * Memory: n_mels * 4 bytes per frame with up to 1.5x room, allocated on first use.
  * Errors: WMEL_ERR_NULL_POINTER (any argument), WMEL_ERR_TOO_SHORT (length + padding
  * <= 200), WMEL_ERR_OVERFLOW, WMEL_ERR_SAMPLE_RANGE, WMEL_ERR_NO_MEMORY,

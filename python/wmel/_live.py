@@ -192,14 +192,29 @@ class SlidingBuffer:
         self._b.samples(out)
         return out
 
-    def features(self, padding: int = 0, out=None) -> np.ndarray:
+    def features(self, padding: int = 0, out=None, copy: bool = True) -> np.ndarray:
         """whisper: log_mel_spectrogram(buffer, n_mels, padding), float32 (n_mels,
         (len + padding) // 160), ValueError when len + padding <= 200; the other
         front-ends: wmel.features(buffer, ...) in its layout (padding must be 0).
         out: a C-contiguous float32 array of that shape to write into (no allocation; a
-        server can keep one per stream and length), returned."""
+        server can keep one per stream and length), returned.
+        copy=False (whisper only, without out): no copy at all -- a read-only view of the
+        features the buffer keeps up to date (strided: rows lie further apart than their
+        length; equal values). It stays valid while it is referenced: push(), trim() and
+        features() leave its memory alone, and the next features(copy=False) raises
+        BufferError while an array from an earlier one (or a view of it) is still
+        referenced, since that call rewrites the memory: `del` it first."""
         from . import _check_int
         padding = _check_int(padding, "padding")
+        if not isinstance(copy, bool):
+            raise TypeError(f"copy must be a bool, got {type(copy).__name__}")
+        if not copy:
+            if out is not None:
+                raise ValueError("out and copy=False exclude each other")
+            if self.frontend != "whisper":
+                raise ValueError("copy=False: the whisper front-end only (the others write "
+                                 "their normalised output at each call)")
+            return np.asarray(self._b.view(padding))
         shape = self._b.shape(padding)
         if out is None:
             out = np.empty(shape, np.float32)
@@ -230,6 +245,7 @@ class SlidingBuffer:
     @property
     def stats(self) -> dict:
         """frames_computed (through the transform, all calls), calls, regrids (trims that
-        moved the frame grid), bytes (memory held)."""
-        f, c, r, b = self._b.stats
-        return {"frames_computed": f, "calls": c, "regrids": r, "bytes": b}
+        moved the frame grid), bytes (memory held), renorms (features(copy=False) calls
+        that normalised every kept column again: the buffer's max had changed)."""
+        f, c, r, b, n = self._b.stats
+        return {"frames_computed": f, "calls": c, "regrids": r, "bytes": b, "renorms": n}

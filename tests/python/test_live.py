@@ -176,6 +176,105 @@ def test_sliding_int16_and_float64():
     assert np.array_equal(c.features(), wmel.log_mel_spectrogram(x))
 
 
+def _bursts(n, seed):
+    """Noise with loud bursts that enter and leave a sliding buffer: its max moves."""
+    x = _noise(n, seed) * np.float32(0.05)
+    rng = np.random.default_rng(seed)
+    at = 40000
+    while at < n:
+        x[at:at + int(rng.integers(1000, 9000))] *= np.float32(rng.integers(5, 25))
+        at += int(rng.integers(60000, 260000))
+    return x
+
+
+@pytest.mark.parametrize("n_mels", [80, 128])
+def test_sliding_view(n_mels):
+    """features(copy=False) against log_mel_spectrogram of the held samples, under random
+    pushes and trims (on and off the frame grid), paddings 0 and 480000; the arrays are
+    read-only views of the buffer's memory; renorms moves when the max changes."""
+    x = np.concatenate([np.tile(_clip("speech_en.wav"), 2), _bursts(30 * 16000, 3)])
+    rng = np.random.default_rng(n_mels)
+    buf = wmel.SlidingBuffer(n_mels=n_mels)
+    start = pos = checked = 0
+    while pos < len(x):
+        k = min(_push_size(rng), len(x) - pos)
+        buf.push(x[pos:pos + k])
+        pos += k
+        n = pos - start
+        if n > 10 * 16000 or rng.integers(6) == 0:
+            t = n - 6 * 16000 if n > 10 * 16000 else int(rng.integers(n + 1))
+            if rng.integers(4):
+                t -= t % 160
+            buf.trim(t)
+            start += t
+        if rng.integers(3) == 0:
+            continue
+        padding = int(rng.choice([0, 0, wmel.N_SAMPLES]))
+        held = x[start:pos]
+        if len(held) + padding <= 200:
+            with pytest.raises(ValueError):
+                buf.features(padding, copy=False)
+            continue
+        got = buf.features(padding, copy=False)
+        ref = wmel.log_mel_spectrogram(held, n_mels, padding)
+        assert got.shape == ref.shape and got.dtype == np.float32
+        assert not got.flags.writeable and not got.flags.owndata
+        assert np.array_equal(got, ref), (len(held), padding)
+        if rng.integers(4) == 0:  # the copy path leaves the view alone
+            assert np.array_equal(buf.features(padding), ref)
+            assert np.array_equal(got, ref)
+        with pytest.raises(ValueError):
+            got[0, 0] = 1.0
+        del got
+        checked += 1
+    assert checked > 20
+    assert buf.stats["renorms"] > 0
+    assert buf.stats["bytes"] > 4 * n_mels * 3000
+
+
+def test_sliding_view_lifetime():
+    x = _noise(6 * 16000, 9)
+    buf = wmel.SlidingBuffer()
+    buf.push(x[:3 * 16000])
+    v = buf.features(copy=False)
+    keep = v.copy()
+    assert v.strides[1] == 4 and v.strides[0] >= 4 * v.shape[1]
+    row = v[5]  # a view of the view keeps the memory too
+    del v
+    # push, trim and the copy path leave the view's memory alone
+    buf.push(x[3 * 16000:])
+    buf.trim(16000)
+    assert np.array_equal(buf.features(), wmel.log_mel_spectrogram(x[16000:]))
+    assert np.array_equal(row, keep[5])
+    with pytest.raises(BufferError, match="still referenced"):
+        buf.features(copy=False)
+    del row
+    v = buf.features(copy=False)
+    assert np.array_equal(v, wmel.log_mel_spectrogram(x[16000:]))
+    del buf  # the view keeps the buffer alive
+    assert np.array_equal(v, wmel.log_mel_spectrogram(x[16000:]))
+    m = memoryview(v)  # numpy re-exports the strided buffer
+    assert m.readonly and m.shape == v.shape
+
+
+def test_sliding_view_errors():
+    buf = wmel.SlidingBuffer()
+    with pytest.raises(ValueError):
+        buf.features(copy=False)  # empty
+    buf.push(np.zeros(1000, np.float32))
+    with pytest.raises(ValueError, match="exclude"):
+        buf.features(out=np.empty((80, 6), np.float32), copy=False)
+    with pytest.raises(TypeError, match="copy must be a bool"):
+        buf.features(copy=0)
+    with pytest.raises(ValueError):
+        buf.features(-1, copy=False)
+    k = wmel.SlidingBuffer(frontend="kaldi")
+    k.push(np.zeros(1000, np.float32))
+    with pytest.raises(ValueError, match="whisper front-end only"):
+        k.features(copy=False)
+    assert buf.features(copy=False).shape == (80, 6)
+
+
 @pytest.mark.parametrize("n_mels", [80, 128])
 def test_stream_frames(n_mels):
     for src, seed in [(_clip("speech_en.wav"), 1), (_noise(40 * 16000, 3), 2),
