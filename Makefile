@@ -243,7 +243,7 @@ bench:
 	WMEL_BENCH_PYTHON=$${WMEL_BENCH_PYTHON:-$(BENCH_BUILD)/venv/bin/python} OPENBLAS_NUM_THREADS=1 \
 	  ./$(BENCH_BUILD)/wmel bench $(BENCH_ARGS)
 	@if [ -x $(BENCH_BUILD)/wmel-stage-bench ]; then ./$(BENCH_BUILD)/wmel-stage-bench; fi
-	./$(BENCH_BUILD)/wmel-sliding-bench 30
+	./$(BENCH_BUILD)/wmel-sliding-bench 30 cold $$(f=../shared/golden/audio/speech_en.wav; test -f $$f && echo $$f)
 
 # Whole-corpus throughput (bench/batch_bench.py): wmel batch --jobs 1/2 against decoding
 # alone, HF datasets + WhisperFeatureExtractor (num_proc=2) and the Ray job, on a generated

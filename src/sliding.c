@@ -20,6 +20,13 @@
  * and normalises (max - 8, (x + 4) / 4) with the max of the per-frame maxima, which is
  * kept as frames come and go. Every frame goes through the ctx's kernel by the frame
  * driver's own block loop (frames.c), so the values are those of the offline call.
+ *
+ * view() keeps that output instead ([rows][v_cap], frame i at column v_off + i): a trim by
+ * a multiple of 160 advances v_off, the trimmed front is reclaimed in place (or the store
+ * grows 1.5x) when a call needs the room, and each call writes the columns of the frames
+ * that became interior since the last view and the edge frames; the kept columns are
+ * normalised again from the cache only when the buffer's max differs from the one they
+ * were normalised with (stats.renorms). features() leaves the view alone.
  */
 #include "internal.h"
 #include "fe/fe_live.h"
