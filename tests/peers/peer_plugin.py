@@ -34,7 +34,12 @@ def pytest_configure(config):
         wmel.faster_whisper.patch()
     if importlib.util.find_spec("whisper") is not None and importlib.util.find_spec("torch") is not None:
         import wmel.whisper
-        wmel.whisper.patch()
+        try:
+            wmel.whisper.patch()
+        except ImportError as e:
+            # openai-whisper itself does not import (one of its own dependencies is
+            # missing): its test modules fail to import in both runs alike
+            print(f"peer_plugin: openai-whisper not patched: {e}")
 
 
 @pytest.hookimpl(hookwrapper=True)
