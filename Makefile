@@ -168,7 +168,7 @@ test-peers: deps
 	  kaldi-native-fbank==1.23.0
 	@if $(PEER_VENV)/bin/python -c 'import torch' 2>/dev/null; then \
 	  echo "torch in $(PEER_VENV): installing openai-whisper's own dependencies for its suite"; \
-	  $(PEER_VENV)/bin/pip install -q tiktoken more-itertools numba tqdm; fi
+	  $(PEER_VENV)/bin/pip install -q tiktoken more-itertools numba tqdm scipy; fi
 	$(PEER_VENV)/bin/pip install -q --no-build-isolation --config-settings=build-dir=$(PEER_BUILD)/skbuild .
 	@mkdir -p $(PEER_BUILD)/src
 	@test -d $(PEER_BUILD)/src/transformers-5.23.0/tests -a -d $(PEER_BUILD)/src/openai_whisper-20250625/tests || { \

@@ -6,11 +6,13 @@ side by side in one run: medians of whole-utterance calls, 1 and 2 threads, 30 s
             accept_waveform of the whole utterance, then every frame), asrfront's Kaldi fbank
             (SenseVoice's fbank_raw: Hamming window, so wmel runs window="hamming" against it),
             torchaudio.compliance.kaldi.fbank (torch CPU)
-  nemo      wmel.features("nemo") vs transformers' ParakeetFeatureExtractor (torch CPU)
+  nemo      wmel.features("nemo") vs transformers' ParakeetFeatureExtractor (torch CPU) and NeMo's
+            AudioToMelSpectrogramPreprocessor (torch CPU, dither 0)
   seamless  wmel.features("seamless") vs transformers' SeamlessM4TFeatureExtractor (numpy)
 
-Each peer is skipped, with the reason printed, where it is not installed; NeMo itself is not
-installed here (nemo_toolkit pulls in a training stack). torch peers run with
+Each peer is skipped, with the reason printed, where it is not installed (NeMo's preprocessor
+needs nemo_toolkit[asr], which pulls in a training stack; `make bench` does not install it).
+torch peers run with
 torch.set_num_threads(threads); kaldi-native-fbank and transformers' Seamless have no threads.
 Prints the CPU model, /proc/loadavg before and after, the versions, and a Markdown table of wall
 and process CPU time (on a shared machine the CPU time of a one-thread call is the figure that
@@ -132,7 +134,20 @@ def peers(x, threads):
         out.append(("nemo", "transformers Parakeet", lambda: pk(x, sampling_rate=16000)))
     else:
         out.append(("nemo", "transformers Parakeet", "needs transformers and torch"))
-    out.append(("nemo", "NeMo preprocessor", "nemo_toolkit not installed"))
+    if torch is not None and have("nemo.collections.asr"):
+        from nemo.collections.asr.modules import AudioToMelSpectrogramPreprocessor
+        pre = AudioToMelSpectrogramPreprocessor(sample_rate=16000, normalize="per_feature", window_size=0.025,
+                                                window_stride=0.01, window="hann", features=80, n_fft=512,
+                                                dither=0.0, pad_to=0, frame_splicing=1)
+        pre.eval()
+        nx, nl = torch.from_numpy(x)[None, :], torch.tensor([len(x)])
+
+        def nemo_run():
+            with torch.no_grad():
+                return pre(input_signal=nx, length=nl)
+        out.append(("nemo", "NeMo preprocessor", nemo_run))
+    else:
+        out.append(("nemo", "NeMo preprocessor", "nemo_toolkit[asr] not installed"))
     out.append(("seamless", "wmel", lambda: wmel.features(x, "seamless", threads=threads)))
     if have("transformers"):
         from transformers import SeamlessM4TFeatureExtractor
@@ -154,8 +169,8 @@ def main():
     print(f"cpu: {cpu_model()} ({os.cpu_count()} logical cores)")
     print(f"loadavg before: {loadavg()}")
     vers = [f"wmel {wmel.version()}", f"numpy {np.__version__}"]
-    for m in ("kaldi_native_fbank", "asrfront", "torch", "torchaudio", "transformers"):
-        if have(m):
+    for m in ("kaldi_native_fbank", "asrfront", "torch", "torchaudio", "transformers", "nemo"):
+        if have(m) and (m != "nemo" or have("nemo.collections.asr")):
             mod = __import__(m)
             vers.append(f"{m} {getattr(mod, '__version__', '?')}")
     print("versions: " + ", ".join(vers))

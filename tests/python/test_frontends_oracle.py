@@ -6,6 +6,7 @@ Originals, each skipped cleanly where it is not installed:
   torchaudio.compliance.kaldi.fbank (torch)  kaldi
   transformers' SeamlessM4TFeatureExtractor  seamless (numpy; no torch needed)
   transformers' ParakeetFeatureExtractor     nemo (needs torch)
+  NeMo's AudioToMelSpectrogramPreprocessor   nemo (nemo_toolkit[asr], needs torch; heavy)
   kaldi-native-fbank's OnlineNemoFbank       nemo's log-mel before normalisation (no torch needed)
 The originals compute in float32 (Kaldi, kaldi-native-fbank, torchaudio and Parakeet throughout,
 their filter banks included; Seamless stores the spectrum as complex64), so each is held to the
@@ -68,6 +69,10 @@ SEAMLESS_TOL = 5e-5
 # mean and std carry it). Measured (2026-11, torch 2.11): max 7.8e-4 log units, <= 0.91 ns.
 PARAKEET_ABS = 1e-4
 PARAKEET_NS = 32.0
+# NeMo's own preprocessor (nemo_toolkit 3.0.0, float32 torch 2.11: the same arithmetic as
+# Parakeet's), held to the same bound.
+NEMO_ABS = PARAKEET_ABS
+NEMO_NS = PARAKEET_NS
 
 RANDOM_LENGTHS = (400, 401, 511, 512, 513, 560, 1600, 4000, 16000, 16000 * 3 + 37)
 KINDS = ("noise", "full", "clipped", "tone")
@@ -180,6 +185,28 @@ def hf_parakeet(x, n_mels=80):
     return r["input_features"][0].T, r["attention_mask"][0]  # NeMo layout (n_mels, frames)
 
 
+def nemo_preprocessor(x, n_mels=80):
+    """NeMo's AudioToMelSpectrogramPreprocessor as Parakeet/Canary configure it at inference
+    (dither 0, pad_to 0): ((n_mels, frames), valid frames)."""
+    import torch
+    from nemo.collections.asr.modules import AudioToMelSpectrogramPreprocessor
+    key = n_mels
+    pre = _NEMO.get(key)
+    if pre is None:
+        pre = AudioToMelSpectrogramPreprocessor(sample_rate=16000, normalize="per_feature", window_size=0.025,
+                                                window_stride=0.01, window="hann", features=n_mels, n_fft=512,
+                                                log=True, dither=0.0, pad_to=0, pad_value=0.0, frame_splicing=1)
+        pre.eval()
+        _NEMO[key] = pre
+    with torch.no_grad():
+        out, length = pre(input_signal=torch.from_numpy(np.asarray(x, np.float32))[None, :],
+                          length=torch.tensor([len(x)]))
+    return out[0].numpy(), int(length[0])
+
+
+_NEMO = {}
+
+
 def _have(mod):
     try:
         return importlib.util.find_spec(mod) is not None
@@ -192,6 +219,8 @@ needs_tf = pytest.mark.skipif(not _have("transformers"), reason="transformers no
 needs_ta = pytest.mark.skipif(not (_have("torch") and _have("torchaudio")), reason="torchaudio not installed")
 needs_parakeet = pytest.mark.skipif(not (_have("torch") and _have("transformers")),
                                     reason="transformers' Parakeet needs torch (not installed)")
+needs_nemo = pytest.mark.skipif(not (_have("torch") and _have("nemo.collections.asr")),
+                                reason="NeMo (nemo_toolkit[asr]) not installed")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -255,6 +284,18 @@ def err_parakeet(x, n_mels=80):
     ns = nemo_float32_noise(x, n_mels)[:, :valid]
     ns = ns + ns.mean(axis=1, keepdims=True) * (1 + np.abs(b[:, :valid]))
     return _stats(d, ns, PARAKEET_ABS, PARAKEET_NS)
+
+
+def err_nemo(x, n_mels=80):
+    """NeMo's own preprocessor against the oracle, in log units, as err_parakeet."""
+    a, valid = nemo_preprocessor(x, n_mels)
+    b, den = R.nemo(x, n_mels, return_denominator=True)
+    assert a.shape == b.shape, (a.shape, b.shape)
+    assert valid == len(x) // 160, (valid, len(x))
+    d = (np.abs(a - b) * den[:, None])[:, :valid]
+    ns = nemo_float32_noise(x, n_mels)[:, :valid]
+    ns = ns + ns.mean(axis=1, keepdims=True) * (1 + np.abs(b[:, :valid]))
+    return _stats(d, ns, NEMO_ABS, NEMO_NS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -440,6 +481,29 @@ def test_parakeet_nan_below_320_samples_where_the_oracle_gives_zeros():
         assert not R.nemo(FI.synthetic("noise", n)).any()
 
 
+@needs_nemo
+def test_nemo_vs_nemo_preprocessor():
+    for n_mels in (80, 128):
+        for name, x in _inputs(max_seconds=30):
+            worst, ratio, excess = err_nemo(x, n_mels)
+            assert excess <= 0, (name, n_mels, worst, ratio)
+
+
+@needs_nemo
+def test_nemo_preprocessor_edges_match_the_oracle():
+    # the last frame (zero padding only) is zero and outside the statistics; one valid frame
+    # (a NaN std in NeMo) gives zeros; below 320 samples NeMo on the CPU gives zeros
+    for n in (160, 319, 320, 399, 400, 401, 511, 512, 513):
+        x = FI.synthetic("noise", n, seed=n)
+        a, valid = nemo_preprocessor(x)
+        b = R.nemo(x)
+        assert a.shape == b.shape and valid == n // 160, (n, a.shape, b.shape, valid)
+        assert np.isfinite(a).all(), n
+        assert not a[:, valid:].any() and not b[:, valid:].any(), n
+        if valid <= 1:
+            assert not a.any() and not b.any(), n
+
+
 # ---------------------------------------------------------------------------------------------
 
 def report():
@@ -458,6 +522,8 @@ def report():
                      [(err_seamless(x), 0.0, 0.0) for _, x in ins if len(x) >= 560]))
     if _have("torch") and _have("transformers"):
         rows.append(("nemo", "transformers Parakeet", [err_parakeet(x) for _, x in ins]))
+    if _have("torch") and _have("nemo.collections.asr"):
+        rows.append(("nemo", "NeMo AudioToMelSpectrogramPreprocessor", [err_nemo(x) for _, x in ins]))
     print(f"inputs: {len(ins)} ({len(FI.golden_names())} goldens up to 60 s, the rest synthetic)")
     print(f"{'front-end':9s} {'original':34s} {'max |err|':>10s} {'max |err|/ns':>13s}  bound")
     for fe, orig, e in rows:
