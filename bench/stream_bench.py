@@ -4,6 +4,8 @@ L seconds, 1 s is trimmed at the front each step (L = 5, 15, 30, 60). Per step (
 
   sliding    wmel.SlidingBuffer: push + trim + features()      (only new frames transformed)
   sl. out=   the same, features(out=...) into an array kept from step to step
+  view       the same, features(copy=False): the buffer's kept features, no copy (columns
+             rewritten only when the buffer's max moves)
   offline    wmel.log_mel_spectrogram(buffer)                  (wmel's full recompute)
   openai     whisper.audio.log_mel_spectrogram(buffer)         (torch, when installed)
   hf         transformers WhisperFeatureExtractor(buffer)       (numpy, when installed)
@@ -75,8 +77,9 @@ def loop(audio: np.ndarray, L: int, steps: int, peer_fns) -> dict:
     """Median seconds per step of each contender, the buffer at L seconds."""
     buf = wmel.SlidingBuffer(n_mels=80)
     buf2 = wmel.SlidingBuffer(n_mels=80)
+    buf3 = wmel.SlidingBuffer(n_mels=80)
     out2 = None
-    times = {"sliding": [], "sl. out=": [], "offline": []}
+    times = {"sliding": [], "sl. out=": [], "view": [], "offline": []}
     times.update({k: [] for k in peer_fns})
     pos = 0
     step = 0
@@ -97,10 +100,20 @@ def loop(audio: np.ndarray, L: int, steps: int, peer_fns) -> dict:
             out2 = np.empty((80, buf2._b.n_frames(0)), np.float32)
         buf2.features(out=out2)
         t3 = time.perf_counter()
+        t4 = time.perf_counter()
+        buf3.push(chunk)
+        if len(buf3) > L * SR:
+            buf3.trim(len(buf3) - L * SR)
+        v = buf3.features(copy=False)
+        t5 = time.perf_counter()
         if step >= L:  # steady state: the buffer holds L seconds
             times["sliding"].append(t1 - t0)
             times["sl. out="].append(t3 - t2)
+            times["view"].append(t5 - t4)
             assert np.array_equal(out2, f)
+            assert np.array_equal(v, f)
+        del v  # a view must be let go before the next features(copy=False)
+        if step >= L:
             held = buf.audio
             t0 = time.perf_counter()
             ref = wmel.log_mel_spectrogram(held)
@@ -114,6 +127,8 @@ def loop(audio: np.ndarray, L: int, steps: int, peer_fns) -> dict:
     out = {k: statistics.median(v) for k, v in times.items()}
     out["frames_per_step"] = buf.stats["frames_computed"] / buf.stats["calls"]
     out["bytes"] = buf.stats["bytes"]
+    out["renorms"] = buf3.stats["renorms"]
+    out["view_bytes"] = buf3.stats["bytes"]
     return out
 
 
@@ -204,15 +219,22 @@ def main():
     print(f"load before: {loadavg()}")
     pf = {} if a.no_peers else peers()
     print(f"peers: {', '.join(pf) or 'none installed'}")
-    cols = ["sliding", "sl. out=", "offline"] + list(pf)
+    cols = ["sliding", "sl. out=", "view", "offline"] + list(pf)
     print("\n| buffer | " + " | ".join(f"{c} (ms)" for c in cols) +
-          " | offline / sliding | frames transformed per step | memory |")
-    print("|---" * (len(cols) + 4) + "|")
+          " | offline / sliding | offline / view | view steps renormalised (all calls) |"
+          " frames transformed per step | memory (with the view) |")
+    print("|---" * (len(cols) + 6) + "|")
+    first = last = None
     for L in lengths:
         r = loop(audio, L, a.steps, pf)
+        first = first or r
+        last = r
         print(f"| {L} s | " + " | ".join(f"{r[c] * 1e3:.3f}" for c in cols) +
-              f" | {r['offline'] / r['sliding']:.1f}x | {r['frames_per_step']:.0f} |"
-              f" {r['bytes'] / 2**20:.2f} MiB |")
+              f" | {r['offline'] / r['sliding']:.1f}x | {r['offline'] / r['view']:.1f}x | {r['renorms']} |"
+              f" {r['frames_per_step']:.0f} | {r['bytes'] / 2**20:.2f} MiB ({r['view_bytes'] / 2**20:.2f} MiB) |")
+    if len(lengths) > 1:
+        print(f"\nper-step cost, {lengths[-1]} s buffer / {lengths[0]} s buffer: sliding "
+              f"{last['sliding'] / first['sliding']:.2f}x, view {last['view'] / first['view']:.2f}x")
     print(f"\nload after the loop: {loadavg()}")
     fes = [f for f in a.frontends.split(",") if f]
     if fes:
