@@ -35,3 +35,14 @@ add_executable(wmel_sliding_bench ${CMAKE_CURRENT_SOURCE_DIR}/bench/sliding_benc
 set_target_properties(wmel_sliding_bench PROPERTIES OUTPUT_NAME wmel-sliding-bench)
 target_include_directories(wmel_sliding_bench PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/bench)
 target_link_libraries(wmel_sliding_bench PRIVATE wmel_static m)
+
+# wmel-fe-bench (bench/fe_bench.c): the general front-end path (kaldi, nemo, seamless) at
+# one thread, whole calls and the AVX2 frame kernel's stages (not a test).
+add_executable(wmel_fe_bench ${CMAKE_CURRENT_SOURCE_DIR}/bench/fe_bench.c)
+set_target_properties(wmel_fe_bench PROPERTIES OUTPUT_NAME wmel-fe-bench)
+target_include_directories(wmel_fe_bench PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src
+  ${CMAKE_CURRENT_SOURCE_DIR}/bench)
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64|amd64")
+  target_compile_options(wmel_fe_bench PRIVATE -mavx2 -mfma -O3 -ffp-contract=fast)
+endif()
+target_link_libraries(wmel_fe_bench PRIVATE wmel_static m)
