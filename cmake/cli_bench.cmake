@@ -35,3 +35,10 @@ add_executable(wmel_sliding_bench ${CMAKE_CURRENT_SOURCE_DIR}/bench/sliding_benc
 set_target_properties(wmel_sliding_bench PROPERTIES OUTPUT_NAME wmel-sliding-bench)
 target_include_directories(wmel_sliding_bench PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/bench)
 target_link_libraries(wmel_sliding_bench PRIVATE wmel_static m)
+
+# wmel-fe-threads-bench (bench/fe_threads_bench.c): wmel_features() of every front-end plan
+# on 1 thread against T threads, alternating calls (not a test).
+add_executable(wmel_fe_threads_bench ${CMAKE_CURRENT_SOURCE_DIR}/bench/fe_threads_bench.c)
+set_target_properties(wmel_fe_threads_bench PROPERTIES OUTPUT_NAME wmel-fe-threads-bench)
+target_include_directories(wmel_fe_threads_bench PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/bench)
+target_link_libraries(wmel_fe_threads_bench PRIVATE wmel_static m)

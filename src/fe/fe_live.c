@@ -388,59 +388,6 @@ size_t wmel__fe_slide_n_frames(const wmel_fe_slide *c, size_t n)
     return c->fm ? rows * (size_t)c->fe->p.stack : cols;
 }
 
-/* The normalisation's denominator (fe_cpu.c's). */
-static double denom_of(const wmel_frontend_plan *p, double ss, size_t nv)
-{
-    double var = nv > 1 ? ss / (double)(nv - 1) : 0.0;
-    if (p->norm == WMEL_NORM_PER_FEATURE) return sqrt(var) + p->norm_eps;
-    return sqrt(var + p->norm_eps);
-}
-
-/* Per-column mean and denominator over frames [0, nv) of a [frames][nc] array: the sums
- * of wmel__fe_stats_f (each column's values added in frame order), frame by frame. */
-static void stats_fm(const wmel_fe *fe, const float *x, size_t nv, double *mean, double *den)
-{
-    const size_t nc = (size_t)fe->n_cols;
-    for (size_t c = 0; c < nc; c++) mean[c] = 0.0;
-    for (size_t t = 0; t < nv; t++)
-        for (size_t c = 0; c < nc; c++) mean[c] += x[t * nc + c];
-    for (size_t c = 0; c < nc; c++) {
-        mean[c] = nv ? mean[c] / (double)nv : 0.0;
-        den[c] = 0.0;
-    }
-    for (size_t t = 0; t < nv; t++)
-        for (size_t c = 0; c < nc; c++) {
-            const double d = x[t * nc + c] - mean[c];
-            den[c] += d * d;
-        }
-    for (size_t c = 0; c < nc; c++) den[c] = denom_of(&fe->p, den[c], nv);
-}
-
-/* The same for a [nc][cols] array (columns contiguous): 8 columns at a time, each still
- * summed in frame order, so the 8 chains of additions overlap. */
-static void stats_mf(const wmel_fe *fe, const float *x, size_t cols, size_t nv, double *mean,
-                     double *den)
-{
-    const size_t nc = (size_t)fe->n_cols;
-    for (size_t c0 = 0; c0 < nc; c0 += 8) {
-        const size_t k = nc - c0 < 8 ? nc - c0 : 8;
-        const float *r = x + c0 * cols;
-        double s[8] = {0}, q[8] = {0}, mu[8];
-        for (size_t t = 0; t < nv; t++)
-            for (size_t j = 0; j < k; j++) s[j] += r[j * cols + t];
-        for (size_t j = 0; j < k; j++) mu[j] = nv ? s[j] / (double)nv : 0.0;
-        for (size_t t = 0; t < nv; t++)
-            for (size_t j = 0; j < k; j++) {
-                const double d = r[j * cols + t] - mu[j];
-                q[j] += d * d;
-            }
-        for (size_t j = 0; j < k; j++) {
-            mean[c0 + j] = mu[j];
-            den[c0 + j] = denom_of(&fe->p, q[j], nv);
-        }
-    }
-}
-
 int wmel__fe_slide_features(wmel_fe_slide *c, const float *x, size_t n, float *out,
                             size_t out_len, size_t *computed)
 {
@@ -501,10 +448,7 @@ int wmel__fe_slide_features(wmel_fe_slide *c, const float *x, size_t n, float *o
     /* the normalisation over the valid frames, as wmel__fe_cpu */
     if (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR) {
         double *mean = c->stats, *den = c->stats + ncol;
-        if (c->fm)
-            stats_fm(fe, out, nv, mean, den);
-        else
-            stats_mf(fe, out, cols, nv, mean, den);
+        wmel__fe_stats_f(fe, out, ts, cs, nv, mean, den); /* wmel__fe_cpu's sums */
         /* (x - mean) / den where den > 0, else 0 (fe_cpu.c's); the test out of the loops */
         int all_pos = 1;
         for (size_t m = 0; m < ncol; m++) all_pos &= den[m] > 0.0;
