@@ -287,9 +287,7 @@ static int mel_fe_long(const char *in, const char *out, const wmel_params *p,
     wmel_fe_spool *sp = NULL;
     int plan_failed = 0;
     if (rc == WMEL_OK) {
-        wmel_params one = *p; /* the stream computes on the calling thread */
-        one.n_threads = 1;
-        ctx = wmel_create_plan(&one, plan, &st);
+        ctx = wmel_create_plan(p, plan, &st); /* each block of the stream on its threads */
         if (!ctx) {
             rc = st;
             plan_failed = 1;

@@ -329,11 +329,16 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
         for (size_t m = 0; m < ncol; m++) den[m] += k->part[c * ncol + m];
     for (size_t m = 0; m < ncol; m++) den[m] = wmel__fe_denom(p, den[m], k->nv);
     if (f_lo >= v_hi) return;
+    int all_pos = 1; /* the test out of the loop, so that it vectorises */
+    for (size_t m = 0; m < ncol; m++) all_pos &= den[m] > 0.0;
     if (k->o.cs == 1) /* frames x columns: row by row */
         for (size_t f = f_lo; f < v_hi; f++) {
             float *row = k->o.out + f * k->o.ts;
-            for (size_t m = 0; m < ncol; m++)
-                row[m] = den[m] > 0.0 ? (float)((row[m] - mean[m]) / den[m]) : 0.0f;
+            if (all_pos)
+                for (size_t m = 0; m < ncol; m++) row[m] = (float)((row[m] - mean[m]) / den[m]);
+            else
+                for (size_t m = 0; m < ncol; m++)
+                    row[m] = den[m] > 0.0 ? (float)((row[m] - mean[m]) / den[m]) : 0.0f;
         }
     else /* columns x frames (ts 1) */
         for (size_t m = 0; m < ncol; m++) {
