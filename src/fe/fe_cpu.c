@@ -2,10 +2,13 @@
  * fe_cpu.c -- the general CPU path for any front-end plan: each frame in double (samples,
  * DC removal, energy, pre-emphasis, window, the real FFT of fe_fft.c, power, the sparse
  * mel bank, the log), written to the output as float32 in the plan's layout, on the ctx's
- * workers (contiguous frame ranges; a frame's value never depends on the team). The finish
- * (valid frames, normalisation, stacking, padding) runs after the frames, in double on
- * the float values, in an order that does not depend on the team either, so the output
- * is bit-identical for every thread count.
+ * workers (chunks of WMEL_FE_STATS_CHUNK frames; a frame's value never depends on the
+ * team). The finish (valid frames, normalisation, stacking, padding) runs on the same
+ * workers, in double on the float values: each chunk's column sums as soon as its frames
+ * are written, the chunks' sums added in chunk order by every worker alike, then each
+ * worker normalises its own frames -- an order that does not depend on the team either,
+ * so the output is bit-identical for every thread count. The input's NaN / Inf check is
+ * shared out the same way (each chunk's samples checked before a kernel reads them).
  */
 #include "fe.h"
 #include "../pool.h"
