@@ -88,7 +88,6 @@ struct wmel_fe_spool {
     size_t frames;        /* frames received */
     double *sum, *part;   /* [nc] each: the chunked sum of every column (chunked) */
     chunked stats;
-    float max;
     int err;              /* errno of a failed temporary file access */
     size_t rows, cols;
 };
@@ -135,10 +134,10 @@ static int take_run(void *user, const float *raw, size_t f0, size_t nf)
         s->in_file += cnt;
     }
     s->n_runs++;
-    /* each column's sum (fe_cpu.c's first pass), the max of every value */
-    chunked_add(&s->stats, raw, nf, nf, NULL);
-    for (size_t i = 0; i < s->nc * nf; i++)
-        if (raw[i] > s->max) s->max = raw[i];
+    /* each column's sum (fe_cpu.c's first pass) where the plan normalises by the statistics
+       (Whisper's normalisation takes the stream's max, wmel_stream_max) */
+    if (s->plan.norm == WMEL_NORM_PER_FEATURE || s->plan.norm == WMEL_NORM_MEAN_VAR)
+        chunked_add(&s->stats, raw, nf, nf, NULL);
     s->frames += nf;
     return WMEL_OK;
 }
@@ -155,7 +154,6 @@ wmel_fe_spool *wmel_fe_spool_new(wmel_ctx *ctx, size_t mem, int *status)
     if (rc == WMEL_OK) {
         s->nc = (size_t)s->plan.n_mels + (size_t)(s->plan.use_energy != 0);
         s->limit = mem / sizeof(float);
-        s->max = -HUGE_VALF;
         s->sum = calloc(s->nc, sizeof *s->sum);
         s->part = calloc(s->nc, sizeof *s->part);
         s->stats = (chunked){s->sum, s->part, s->nc, 0};
@@ -286,7 +284,7 @@ int wmel_fe_spool_write(wmel_fe_spool *s, FILE *f, const char *name, char *err, 
         k.kind = 1;
     } else if (p->norm == WMEL_NORM_WHOLE && nv) {
         k.kind = 2;
-        k.lo = s->max - 8.0f;
+        k.lo = wmel_stream_max(s->ws) - 8.0f; /* the largest value of every frame */
     }
     if (rc == WMEL_OK && p->layout == WMEL_LAYOUT_MELS_FRAMES) {
         for (size_t c = 0; c < nc && rc == WMEL_OK; c++) {
