@@ -2,11 +2,11 @@
  * fe_cpu.c -- the general CPU path for any front-end plan: each frame in double (samples,
  * DC removal, energy, pre-emphasis, window, the real FFT of fe_fft.c, power, the sparse
  * mel bank, the log), written to the output as float32 in the plan's layout, on the ctx's
- * workers (chunks of WMEL_FE_STATS_CHUNK frames; a frame's value never depends on the
- * team). The finish (valid frames, normalisation, stacking, padding) runs on the same
- * workers, in double on the float values: each chunk's column sums as soon as its frames
- * are written, the chunks' sums added in chunk order by every worker alike, then each
- * worker normalises its own frames -- an order that does not depend on the team either,
+ * workers (chunks of WMEL_FE_STATS_CHUNK frames, taken one at a time; a frame's value
+ * never depends on the team). The finish (valid frames, normalisation, stacking, padding)
+ * runs on the same workers, in double on the float values: each chunk's column sums as
+ * soon as its frames are written, the chunks' sums added in chunk order by every worker
+ * alike, then the chunks normalised -- an order that does not depend on the team either,
  * so the output is bit-identical for every thread count. The input's NaN / Inf check is
  * shared out the same way (each chunk's samples checked before a kernel reads them).
  */
@@ -210,6 +210,8 @@ typedef struct fe_task {
     fe_out o;
     int fin;          /* FIN_*: the normalisation */
     double *part;     /* FIN_STATS: [valid chunks][n_cols] the chunks' sums */
+    size_t next[3];   /* the next chunk to take in each phase (atomic) */
+    int stop;         /* a worker failed: take no more chunks (atomic) */
     int status[MAX_TEAM];
     float max[MAX_TEAM];
 } fe_task;
@@ -217,21 +219,53 @@ typedef struct fe_task {
 /* The first sample of frame t's window (negative before the signal). */
 static long long frame_i0(const wmel_fe *fe, size_t t) { return (long long)t * fe->p.hop + fe->off; }
 
-/* The first sample worker t's check of the input starts at: 0 for the first worker, the
- * sample before its first frame's window otherwise (the checks of consecutive workers
- * meet there, so together they cover every sample). */
-static size_t check_from(const fe_task *k, size_t ka, int t)
+/* Chunk c's share of the input's check: [from(c), from(c + 1)), from(0) = 0 and
+ * from(chunks) = n, from(c) the sample before the chunk's first window otherwise; the
+ * shares tile the input. */
+static size_t share_from(const fe_task *k, size_t c)
 {
-    if (t == 0) return 0;
-    const long long a = frame_i0(k->fe, ka * WMEL_FE_STATS_CHUNK) - 1;
+    if (c == 0) return 0;
+    if (c >= k->chunks) return k->n;
+    const long long a = frame_i0(k->fe, c * WMEL_FE_STATS_CHUNK) - 1;
     return a <= 0 ? 0 : (size_t)a < k->n ? (size_t)a : k->n;
 }
 
-/* Worker t of nt: chunks [ka, kb) (the same frames in the same groups of `lanes` whatever
- * the team, so a frame's value never depends on it): each chunk's samples checked for NaN
- * and Inf before a kernel reads them, its frames, its share of the statistics; the
- * clip-wide statistics combined in chunk order by every worker alike; its frames
- * normalised. */
+/* 1 when every sample chunk c's frames read, and its share of the input, are finite:
+ * [i0(f0) - 1, i0(f1 - 1) + frame_length) with its share, all of [0, n_fft / 2 + 2) with
+ * the start's reflection, and the end's reflected part (a little before its window). */
+static int chunk_finite(const fe_task *k, size_t c, size_t f0, size_t f1)
+{
+    const wmel_fe *fe = k->fe;
+    const size_t n = k->n;
+    const long long a = frame_i0(fe, f0), b = frame_i0(fe, f1 - 1) + fe->p.frame_length;
+    size_t lo = share_from(k, c), hi = share_from(k, c + 1);
+    if (b > (long long)hi) hi = b >= (long long)n ? n : (size_t)b;
+    if (a < 1) {
+        const size_t e = (size_t)fe->p.n_fft / 2 + 2;
+        if (hi < e) hi = e < n ? e : n;
+    }
+    if (b > (long long)n) {
+        const long long r = 2 * (long long)n - b - 2;
+        const size_t rl = r <= 0 ? 0 : (size_t)r;
+        if (rl < lo && !finite_span(k->x, rl, lo)) return 0;
+    }
+    return lo >= hi || finite_span(k->x, lo, hi);
+}
+
+/* The next chunk of a phase's `count`, or count when none is left. */
+static size_t take(fe_task *k, int phase, size_t count)
+{
+    if (__atomic_load_n(&k->stop, __ATOMIC_RELAXED)) return count;
+    const size_t c = __atomic_fetch_add(&k->next[phase], 1, __ATOMIC_RELAXED);
+    return c < count ? c : count;
+}
+
+/* Worker t of nt. The chunks are taken one at a time (a worker whose core is shared takes
+ * fewer); a chunk's frames are the same groups of `lanes` whoever computes them, so a
+ * frame's value never depends on the team. For each chunk: its samples checked for NaN
+ * and Inf before a kernel reads them, its frames, its share of the statistics. Then the
+ * clip-wide statistics, combined in chunk order by every worker alike, and the chunks'
+ * frames normalised. */
 static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
 {
     fe_task *k = arg;
@@ -239,38 +273,21 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
     const wmel_frontend_plan *p = &fe->p;
     const wmel_fe_kernel *kern = fe->kern;
     const size_t C = WMEL_FE_STATS_CHUNK, L = (size_t)kern->lanes, ncol = (size_t)fe->n_cols;
-    const size_t ka = k->chunks * (size_t)t / (size_t)nt, kb = k->chunks * (size_t)(t + 1) / (size_t)nt;
-    const size_t f_lo = ka * C, f_hi = kb * C < k->nc ? kb * C : k->nc;
-    const size_t n = k->n, fl = (size_t)p->frame_length;
     k->status[t] = WMEL_OK;
     k->max[t] = -HUGE_VALF;
     const size_t sb = (kern->scratch(fe) + 63) & ~(size_t)63;
     void *buf = wmel__aligned_alloc(sb + L * ncol * sizeof(double));
     if (!buf) k->status[t] = WMEL_ERR_NO_MEMORY;
     double *vals = buf ? (double *)(void *)((char *)buf + sb) : NULL;
-    size_t chk = check_from(k, ka, t); /* samples [check_from, chk) checked */
-    for (size_t c = ka; c < kb && k->status[t] == WMEL_OK; c++) {
+    for (size_t c; buf && (c = take(k, 0, k->chunks)) < k->chunks;) {
         const size_t f0 = c * C, f1 = f0 + C < k->nc ? f0 + C : k->nc;
-        /* the samples the chunk's frames read: [i0(f0) - 1, i0(f1 - 1) + frame_length),
-           all of [0, n_fft / 2 + 2) with the start's reflection, the end's reflected
-           part with the end's (a little before its window) */
-        const long long a = frame_i0(fe, f0), b = frame_i0(fe, f1 - 1) + (long long)fl;
-        size_t hi = b >= (long long)n ? n : (size_t)b;
-        if (a < 1) {
-            const size_t e = (size_t)p->n_fft / 2 + 2;
-            if (hi < e) hi = e < n ? e : n;
+        if (!chunk_finite(k, c, f0, f1)) {
+            k->status[t] = WMEL_ERR_NOT_FINITE;
+            break;
         }
-        if (b > (long long)n) {
-            const long long r = 2 * (long long)n - b - 2;
-            const size_t lo = r <= 0 ? 0 : (size_t)r;
-            if (lo < chk && !finite_span(k->x, lo, chk)) k->status[t] = WMEL_ERR_NOT_FINITE;
-        }
-        if (hi > chk && !finite_span(k->x, chk, hi)) k->status[t] = WMEL_ERR_NOT_FINITE;
-        if (hi > chk) chk = hi;
-        if (k->status[t] != WMEL_OK) break;
         for (size_t g0 = f0; g0 < f1; g0 += L) {
             const size_t cnt = f1 - g0 < L ? f1 - g0 : L;
-            kern->frames(fe, k->x, n, g0, (int)cnt, vals, buf);
+            kern->frames(fe, k->x, k->n, g0, (int)cnt, vals, buf);
             if (k->o.cs == 1) /* frames x columns */
                 for (size_t l = 0; l < cnt; l++) {
                     float *o = k->o.out + (g0 + l) * k->o.ts;
@@ -293,37 +310,35 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
                     if (v > k->max[t]) k->max[t] = v;
                 }
     }
-    /* the rest of this worker's share of the input: up to the next one's first sample */
-    if (k->status[t] == WMEL_OK) {
-        const size_t end = t + 1 < nt ? check_from(k, kb, t + 1) : n;
-        if (end > chk && !finite_span(k->x, chk, end)) k->status[t] = WMEL_ERR_NOT_FINITE;
-    }
+    if (k->status[t] != WMEL_OK) __atomic_store_n(&k->stop, 1, __ATOMIC_RELAXED);
     wmel__aligned_free(buf);
     if (k->fin == FIN_NONE) return;
 
     wmel__team_barrier(pl, nt);
     for (int u = 0; u < nt; u++)
         if (k->status[u] != WMEL_OK) return;
-    const size_t v_hi = f_hi < k->nv ? f_hi : k->nv; /* this worker's valid frames: [f_lo, v_hi) */
+    const size_t nvc = (k->nv + C - 1) / C; /* chunks with valid frames */
     if (k->fin == FIN_MAX) {
         float mx = -HUGE_VALF;
         for (int u = 0; u < nt; u++) mx = k->max[u] > mx ? k->max[u] : mx; /* any order: exact */
         const float lo = mx - 8.0f;
-        for (size_t m = 0; m < ncol; m++)
-            for (size_t f = f_lo; f < v_hi; f++) {
-                float *v = &k->o.out[m * k->o.cs + f * k->o.ts];
-                *v = ((*v < lo ? lo : *v) + 4.0f) * 0.25f;
-            }
+        for (size_t c; (c = take(k, 1, nvc)) < nvc;) {
+            const size_t f0 = c * C, v1 = f0 + C < k->nv ? f0 + C : k->nv;
+            for (size_t m = 0; m < ncol; m++)
+                for (size_t f = f0; f < v1; f++) {
+                    float *v = &k->o.out[m * k->o.cs + f * k->o.ts];
+                    *v = ((*v < lo ? lo : *v) + 4.0f) * 0.25f;
+                }
+        }
         return;
     }
-    const size_t nvc = (k->nv + C - 1) / C; /* chunks with valid frames */
     double mean[WMEL_FE_MAX_MELS + 1], den[WMEL_FE_MAX_MELS + 1];
     for (size_t m = 0; m < ncol; m++) mean[m] = den[m] = 0.0;
     for (size_t c = 0; c < nvc; c++)
         for (size_t m = 0; m < ncol; m++) mean[m] += k->part[c * ncol + m];
     for (size_t m = 0; m < ncol; m++) mean[m] = k->nv ? mean[m] / (double)k->nv : 0.0;
     wmel__team_barrier(pl, nt); /* every worker has read the sums */
-    for (size_t c = ka; c < kb && c * C < k->nv; c++) {
+    for (size_t c; (c = take(k, 1, nvc)) < nvc;) {
         const size_t v1 = c * C + C < k->nv ? c * C + C : k->nv;
         wmel__fe_chunk_sums(fe, k->o.out, k->o.ts, k->o.cs, c * C, v1, mean, k->part + c * ncol);
     }
@@ -331,26 +346,28 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
     for (size_t c = 0; c < nvc; c++)
         for (size_t m = 0; m < ncol; m++) den[m] += k->part[c * ncol + m];
     for (size_t m = 0; m < ncol; m++) den[m] = wmel__fe_denom(p, den[m], k->nv);
-    if (f_lo >= v_hi) return;
     int all_pos = 1; /* the test out of the loop, so that it vectorises */
     for (size_t m = 0; m < ncol; m++) all_pos &= den[m] > 0.0;
-    if (k->o.cs == 1) /* frames x columns: row by row */
-        for (size_t f = f_lo; f < v_hi; f++) {
-            float *row = k->o.out + f * k->o.ts;
-            if (all_pos)
-                for (size_t m = 0; m < ncol; m++) row[m] = (float)((row[m] - mean[m]) / den[m]);
-            else
-                for (size_t m = 0; m < ncol; m++)
-                    row[m] = den[m] > 0.0 ? (float)((row[m] - mean[m]) / den[m]) : 0.0f;
-        }
-    else /* columns x frames (ts 1) */
-        for (size_t m = 0; m < ncol; m++) {
-            float *col = k->o.out + m * k->o.cs;
-            if (den[m] > 0.0)
-                for (size_t f = f_lo; f < v_hi; f++) col[f] = (float)((col[f] - mean[m]) / den[m]);
-            else
-                memset(col + f_lo, 0, sizeof(float) * (v_hi - f_lo));
-        }
+    for (size_t c; (c = take(k, 2, nvc)) < nvc;) {
+        const size_t f0 = c * C, v1 = f0 + C < k->nv ? f0 + C : k->nv;
+        if (k->o.cs == 1) /* frames x columns: row by row */
+            for (size_t f = f0; f < v1; f++) {
+                float *row = k->o.out + f * k->o.ts;
+                if (all_pos)
+                    for (size_t m = 0; m < ncol; m++) row[m] = (float)((row[m] - mean[m]) / den[m]);
+                else
+                    for (size_t m = 0; m < ncol; m++)
+                        row[m] = den[m] > 0.0 ? (float)((row[m] - mean[m]) / den[m]) : 0.0f;
+            }
+        else /* columns x frames (ts 1) */
+            for (size_t m = 0; m < ncol; m++) {
+                float *col = k->o.out + m * k->o.cs;
+                if (den[m] > 0.0)
+                    for (size_t f = f0; f < v1; f++) col[f] = (float)((col[f] - mean[m]) / den[m]);
+                else
+                    memset(col + f0, 0, sizeof(float) * (v1 - f0));
+            }
+    }
 }
 
 int wmel__fe_cpu(const wmel_ctx *ctx, const float *x, size_t n, float *out)
