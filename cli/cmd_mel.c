@@ -38,6 +38,7 @@
 
 #define MEL_LONG_SAMPLES ((size_t)WMEL_SAMPLE_RATE * 120)
 #define CHUNK 65536
+#define FE_CHUNK (4 * CHUNK) /* a plan's stream: about 1600 frames per push for its workers */
 #define FE_SPOOL_MEM ((size_t)8 << 20) /* raw runs held in memory before a temporary file */
 
 typedef struct spill {
@@ -287,9 +288,7 @@ static int mel_fe_long(const char *in, const char *out, const wmel_params *p,
     wmel_fe_spool *sp = NULL;
     int plan_failed = 0;
     if (rc == WMEL_OK) {
-        wmel_params one = *p; /* the stream computes on the calling thread */
-        one.n_threads = 1;
-        ctx = wmel_create_plan(&one, plan, &st);
+        ctx = wmel_create_plan(p, plan, &st); /* each block of the stream on its threads */
         if (!ctx) {
             rc = st;
             plan_failed = 1;
@@ -306,10 +305,10 @@ static int mel_fe_long(const char *in, const char *out, const wmel_params *p,
     wmel_progress pg;
     wmel_progress_init(&pg, in, quiet || plan_failed);
     double total = wmel_decoder_duration(d);
-    float *buf = rc == WMEL_OK ? malloc(CHUNK * sizeof *buf) : NULL;
+    float *buf = rc == WMEL_OK ? malloc(FE_CHUNK * sizeof *buf) : NULL;
     if (rc == WMEL_OK && !buf) rc = WMEL_ERR_NO_MEMORY;
     while (rc == WMEL_OK) {
-        rc = wmel_decoder_read(d, buf, CHUNK, &got);
+        rc = wmel_decoder_read(d, buf, FE_CHUNK, &got);
         if (rc || got == 0) break;
         rc = wmel_fe_spool_push(sp, buf, got);
         wmel_progress_cb(&pg, (double)wmel_decoder_samples(d) / WMEL_SAMPLE_RATE, total);

@@ -5,11 +5,13 @@
  *   (n_cols, frames) (NeMo):  row c gathers row c of every run, then the zero columns;
  *   (frames, n_cols) (Kaldi, Seamless): each run transposed, then the zero frames (pad_to,
  *                      Seamless's odd frame), stacking being the same bytes.
- * The statistics are fe_cpu.c's: for each column, the sum of the float values in frame
- * order in double (taken here as the frames come), the mean, then the sum of squared
- * deviations from it in frame order (a pass over the runs before writing); the
- * denominator sqrt(var) + eps (per_feature) or sqrt(var + eps) (mean_var) with the Bessel
- * variance, 0 for one frame; a value is (x - mean) / denom where denom > 0, else 0.
+ * The statistics are fe_cpu.c's: for each column, the sum of the float values (taken here
+ * as the frames come), the mean, then the sum of squared deviations from it (a pass over
+ * the runs before writing), each summed as wmel_features sums it: in chunks of
+ * STATS_CHUNK valid frames (frames [k C, (k + 1) C), whatever the runs), within a chunk in
+ * frame order in double from 0, the chunks' sums added in chunk order; the denominator
+ * sqrt(var) + eps (per_feature) or sqrt(var + eps) (mean_var) with the Bessel variance, 0
+ * for one frame; a value is (x - mean) / denom where denom > 0, else 0.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "fe_spool.h"
@@ -20,6 +22,51 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+
+/* The statistics' chunk: WMEL_FE_STATS_CHUNK of src/fe/fe.h (the library's order, which
+ * tests/cli/test_frontends_cli.sh holds this file to byte for byte). */
+#define STATS_CHUNK 64
+
+/* A sum over frames in chunks of STATS_CHUNK: acc[c] the chunks done, part[c] the chunk
+ * under way (from frame `at` on). */
+typedef struct chunked {
+    double *acc, *part;
+    size_t nc, at;
+} chunked;
+
+/* Adds frames [at, at + nf) of rows[c * stride + t] (mean NULL) or their squared
+ * deviations from mean[c]; the frames come in order. */
+static void chunked_add(chunked *k, const float *rows, size_t stride, size_t nf, const double *mean)
+{
+    size_t t = 0;
+    while (t < nf) {
+        const size_t in = k->at % STATS_CHUNK, take = STATS_CHUNK - in < nf - t ? STATS_CHUNK - in : nf - t;
+        for (size_t c = 0; c < k->nc; c++) {
+            const float *r = rows + c * stride + t;
+            double a = in ? k->part[c] : 0.0;
+            if (mean)
+                for (size_t i = 0; i < take; i++) {
+                    const double d = r[i] - mean[c];
+                    a += d * d;
+                }
+            else
+                for (size_t i = 0; i < take; i++) a += r[i];
+            k->part[c] = a;
+        }
+        t += take;
+        k->at += take;
+        if (k->at % STATS_CHUNK == 0)
+            for (size_t c = 0; c < k->nc; c++) k->acc[c] += k->part[c];
+    }
+}
+
+/* The last chunk, where it is partial. */
+static void chunked_end(chunked *k)
+{
+    if (k->at % STATS_CHUNK)
+        for (size_t c = 0; c < k->nc; c++) k->acc[c] += k->part[c];
+    k->at = 0;
+}
 
 typedef struct fe_run {
     size_t f0, nf;
@@ -39,8 +86,8 @@ struct wmel_fe_spool {
     FILE *file;
     size_t in_file;       /* floats in the file */
     size_t frames;        /* frames received */
-    double *sum;          /* [nc] */
-    float max;
+    double *sum, *part;   /* [nc] each: the chunked sum of every column (chunked) */
+    chunked stats;
     int err;              /* errno of a failed temporary file access */
     size_t rows, cols;
 };
@@ -87,15 +134,10 @@ static int take_run(void *user, const float *raw, size_t f0, size_t nf)
         s->in_file += cnt;
     }
     s->n_runs++;
-    /* each column's sum in frame order (fe_cpu.c's first pass), the max of every value */
-    for (size_t c = 0; c < s->nc; c++) {
-        const float *row = raw + c * nf;
-        double a = s->sum[c];
-        for (size_t t = 0; t < nf; t++) a += row[t];
-        s->sum[c] = a;
-        for (size_t t = 0; t < nf; t++)
-            if (row[t] > s->max) s->max = row[t];
-    }
+    /* each column's sum (fe_cpu.c's first pass) where the plan normalises by the statistics
+       (Whisper's normalisation takes the stream's max, wmel_stream_max) */
+    if (s->plan.norm == WMEL_NORM_PER_FEATURE || s->plan.norm == WMEL_NORM_MEAN_VAR)
+        chunked_add(&s->stats, raw, nf, nf, NULL);
     s->frames += nf;
     return WMEL_OK;
 }
@@ -112,9 +154,10 @@ wmel_fe_spool *wmel_fe_spool_new(wmel_ctx *ctx, size_t mem, int *status)
     if (rc == WMEL_OK) {
         s->nc = (size_t)s->plan.n_mels + (size_t)(s->plan.use_energy != 0);
         s->limit = mem / sizeof(float);
-        s->max = -HUGE_VALF;
         s->sum = calloc(s->nc, sizeof *s->sum);
-        if (!s->sum) rc = WMEL_ERR_NO_MEMORY;
+        s->part = calloc(s->nc, sizeof *s->part);
+        s->stats = (chunked){s->sum, s->part, s->nc, 0};
+        if (!s->sum || !s->part) rc = WMEL_ERR_NO_MEMORY;
     }
     if (rc == WMEL_OK) s->ws = wmel_stream_create(ctx, 0, take_run, s, &rc);
     if (rc != WMEL_OK) {
@@ -133,6 +176,7 @@ void wmel_fe_spool_free(wmel_fe_spool *s)
     free(s->runs);
     free(s->mem);
     free(s->sum);
+    free(s->part);
     if (s->file) fclose(s->file);
     free(s);
 }
@@ -223,29 +267,24 @@ int wmel_fe_spool_write(wmel_fe_spool *s, FILE *f, const char *name, char *err, 
     finish k = {0, st, st ? st + nc : NULL, 0.0f};
     if (rc == WMEL_OK && (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR)) {
         double *mean = st, *den = st + nc;
+        chunked_end(&s->stats);
         for (size_t c = 0; c < nc; c++) {
             mean[c] = nv ? s->sum[c] / (double)nv : 0.0;
             den[c] = 0.0;
         }
-        /* the squared deviations, each column in frame order */
+        /* the squared deviations, chunked as the sums */
+        chunked q = {den, s->part, nc, 0};
         for (size_t u = 0; u < s->n_runs && rc == WMEL_OK; u++) {
             const fe_run *r = &s->runs[u];
             if ((rc = run_read(s, r->off, buf, nc * r->nf)) != WMEL_OK) break;
-            for (size_t c = 0; c < nc; c++) {
-                const float *row = buf + c * r->nf;
-                double q = den[c];
-                for (size_t t = 0; t < r->nf; t++) {
-                    const double d = row[t] - mean[c];
-                    q += d * d;
-                }
-                den[c] = q;
-            }
+            chunked_add(&q, buf, r->nf, r->nf, mean);
         }
+        chunked_end(&q);
         for (size_t c = 0; c < nc; c++) den[c] = denom_of(p, den[c], nv);
         k.kind = 1;
     } else if (p->norm == WMEL_NORM_WHOLE && nv) {
         k.kind = 2;
-        k.lo = s->max - 8.0f;
+        k.lo = wmel_stream_max(s->ws) - 8.0f; /* the largest value of every frame */
     }
     if (rc == WMEL_OK && p->layout == WMEL_LAYOUT_MELS_FRAMES) {
         for (size_t c = 0; c < nc && rc == WMEL_OK; c++) {

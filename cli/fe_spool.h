@@ -5,8 +5,8 @@
  * an anonymous temporary file), each column summed in double as they come. Once the
  * input has ended, the front-end's finish is applied on the way out, the output written
  * sequentially in the original's layout: the normalisation's statistics over the valid
- * frames (per column: the mean, then the sum of squared deviations, each added in frame
- * order in double over the float values, as wmel_features does), every value normalised
+ * frames (per column: the mean, then the sum of squared deviations, each added in double
+ * over the float values in wmel_features' order: chunks of 64 frames), every value normalised
  * as it does, the zero frames where it computes none (NeMo's last column, pad_to) and
  * Seamless's stacking (frames consecutive, a zero frame after an odd count). The bytes
  * are those of wmel_features() on the whole clip with the CPU backend (the float64

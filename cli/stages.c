@@ -215,8 +215,9 @@ int wmel_clip_max(wmel_clip *clip, char *err, size_t err_len)
     return WMEL_OK;
 }
 
-/* mean and denominator of each mel row over the valid frames: the two passes of the
- * library's statistics (frames in order, in double). x(t, m) = x[t * ts + m * ms]. */
+/* mean and denominator of each mel row over the valid frames: two passes in double, frames
+ * in order (the library adds the same values in chunks of 64 frames: the same statistics
+ * up to the rounding of the sums). x(t, m) = x[t * ts + m * ms]. */
 static void row_stats(wmel_clip *clip, const double *xd, const float *xf, size_t ts, size_t ms)
 {
     const size_t nv = clip->n_valid;

@@ -46,3 +46,10 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64|amd64")
   target_compile_options(wmel_fe_bench PRIVATE -mavx2 -mfma -O3 -ffp-contract=fast)
 endif()
 target_link_libraries(wmel_fe_bench PRIVATE wmel_static m)
+
+# wmel-fe-threads-bench (bench/fe_threads_bench.c): wmel_features() of every front-end plan
+# on 1 thread against T threads, alternating calls (not a test).
+add_executable(wmel_fe_threads_bench ${CMAKE_CURRENT_SOURCE_DIR}/bench/fe_threads_bench.c)
+set_target_properties(wmel_fe_threads_bench PROPERTIES OUTPUT_NAME wmel-fe-threads-bench)
+target_include_directories(wmel_fe_threads_bench PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/bench)
+target_link_libraries(wmel_fe_threads_bench PRIVATE wmel_static m)

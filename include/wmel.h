@@ -635,7 +635,8 @@ typedef struct wmel_stream wmel_stream;
  * (the ctx smooths: params.smooth is not WMEL_SMOOTH_NONE; a plan's ctx and padding != 0).
  * Memory: Whisper about 2 MB at 80 mels; another plan a block of at most 2048 frames'
  * samples and values (about 1.3 MB plus 4 * n_cols * 2048 bytes at hop 160), whatever the
- * length. The ctx must outlive the stream. */
+ * length. Each push's frames are computed on the ctx's worker threads (params.n_threads),
+ * the callback runs on the calling thread. The ctx must outlive the stream. */
 WMEL_API wmel_stream *wmel_stream_create(wmel_ctx *ctx, size_t padding, wmel_frames_fn fn,
                                          void *user, int *status);
 /* Feeds n samples (pcm may be NULL when n == 0). Errors: WMEL_ERR_NOT_FINITE, WMEL_ERR_SAMPLE_RANGE,

@@ -191,6 +191,8 @@ int wmel_features(wmel_ctx *ctx, const float *pcm, size_t n_samples, float *out,
     if (out_len < total) return WMEL_ERR_BUFFER_TOO_SMALL;
     if (wmel__overlap(pcm, wmel__bytes(n_samples, sizeof(float)), out, wmel__bytes(total, sizeof(float))))
         return WMEL_ERR_INVALID_ARG;
+    if (ctx->backend != WMEL_BACKEND_REF) /* checked by the workers, each its own samples */
+        return wmel__fe_cpu(ctx, pcm, n_samples, out);
     for (size_t i0 = 0; i0 < n_samples; i0 += 1024) { /* exponent bits all ones: NaN or Inf */
         const size_t e = n_samples - i0 < 1024 ? n_samples - i0 : 1024;
         uint32_t bad = 0;
@@ -201,8 +203,7 @@ int wmel_features(wmel_ctx *ctx, const float *pcm, size_t n_samples, float *out,
         }
         if (bad) return WMEL_ERR_NOT_FINITE;
     }
-    return ctx->backend == WMEL_BACKEND_REF ? wmel__fe_ref(ctx, pcm, n_samples, out)
-                                            : wmel__fe_cpu(ctx, pcm, n_samples, out);
+    return wmel__fe_ref(ctx, pcm, n_samples, out);
 }
 
 void wmel_destroy(wmel_ctx *ctx)

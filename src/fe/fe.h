@@ -109,7 +109,21 @@ int wmel__fe_ref(const wmel_ctx *ctx, const float *x, size_t n, float *out);
 
 /* The finish, in double on a [frames][n_cols] array (the reference) or in place on the
  * float output (the CPU path): per-column statistics over the valid frames.
- * mean/denom receive n_cols values: the normalised value is (x - mean) / denom. */
+ * mean/denom receive n_cols values: the normalised value is (x - mean) / denom.
+ * On the float values (wmel__fe_stats_f, the CPU path, the sliding buffer, and
+ * cli/fe_spool.c, which repeats the order through the public API) each sum runs over
+ * chunks of WMEL_FE_STATS_CHUNK valid frames, [k C, (k + 1) C): within a chunk a column's
+ * values in frame order in double from 0, then the chunks' sums in chunk order -- the
+ * same sums whichever worker computed a chunk and however the frames arrived. */
+#define WMEL_FE_STATS_CHUNK 64
+/* For each column c: acc[c] = the sum over frames [t0, t1), in frame order from 0, of
+ * x(t, c) (mean NULL) or of (x(t, c) - mean[c])^2; x(t, c) = x[t ts + c cs]. */
+void wmel__fe_chunk_sums(const wmel_fe *fe, const float *x, size_t ts, size_t cs, size_t t0,
+                         size_t t1, const double *mean, double *acc);
+/* The denominator from the sum of squared deviations over nv frames (Bessel's variance,
+ * 0 for one frame): sqrt(var) + eps (per_feature) or sqrt(var + eps) (mean_var). */
+double wmel__fe_denom(const wmel_frontend_plan *p, double ss, size_t nv);
+/* Both statistics over frames [0, nv) of the float values, chunk after chunk. */
 void wmel__fe_stats_f(const wmel_fe *fe, const float *x, size_t ts, size_t cs, size_t nv,
                       double *mean, double *denom);
 void wmel__fe_stats_d(const wmel_fe *fe, const double *x, size_t nv, double *mean,

@@ -2,16 +2,20 @@
  * fe_cpu.c -- the general CPU path for any front-end plan: each frame in double (samples,
  * DC removal, energy, pre-emphasis, window, the real FFT of fe_fft.c, power, the sparse
  * mel bank, the log), written to the output as float32 in the plan's layout, on the ctx's
- * workers (contiguous frame ranges; a frame's value never depends on the team). The finish
- * (valid frames, normalisation, stacking, padding) runs after the frames, in double on
- * the float values, in an order that does not depend on the team either, so the output
- * is bit-identical for every thread count.
+ * workers (chunks of WMEL_FE_STATS_CHUNK frames, taken one at a time; a frame's value
+ * never depends on the team). The finish (valid frames, normalisation, stacking, padding)
+ * runs on the same workers, in double on the float values: each chunk's column sums as
+ * soon as its frames are written, the chunks' sums added in chunk order by every worker
+ * alike, then the chunks normalised -- an order that does not depend on the team either,
+ * so the output is bit-identical for every thread count. The input's NaN / Inf check is
+ * shared out the same way (each chunk's samples checked before a kernel reads them).
  */
 #include "fe.h"
 #include "../pool.h"
 
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,93 +107,67 @@ const wmel_fe_kernel *wmel__fe_kernel_for(int level)
     return k ? k : &KERNEL_C;
 }
 
-typedef struct fe_task {
-    const wmel_fe *fe;
-    const float *x;
-    size_t n, nc; /* samples, frames to compute */
-    fe_out o;
-    int status[MAX_TEAM];
-} fe_task;
+/* ---- the statistics (fe.h: chunks of WMEL_FE_STATS_CHUNK frames) ---- */
 
-/* Worker t's groups of `lanes` frames: the same groups whatever the team, so a frame's
- * lanes (and bits) never depend on the thread count. */
-static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
-{
-    (void)pl;
-    fe_task *k = arg;
-    const wmel_fe *fe = k->fe;
-    const wmel_fe_kernel *kern = fe->kern;
-    const size_t L = (size_t)kern->lanes, groups = (k->nc + L - 1) / L;
-    const size_t ga = groups * (size_t)t / (size_t)nt, gb = groups * (size_t)(t + 1) / (size_t)nt;
-    k->status[t] = WMEL_OK;
-    if (ga == gb) return;
-    const size_t sb = (kern->scratch(fe) + 63) & ~(size_t)63;
-    const size_t nv = L * (size_t)fe->n_cols;
-    void *buf = wmel__aligned_alloc(sb + nv * sizeof(double));
-    if (!buf) {
-        k->status[t] = WMEL_ERR_NO_MEMORY;
-        return;
-    }
-    double *vals = (double *)(void *)((char *)buf + sb);
-    for (size_t g = ga; g < gb; g++) {
-        const size_t f0 = g * L, cnt = k->nc - f0 < L ? k->nc - f0 : L;
-        kern->frames(fe, k->x, k->n, f0, (int)cnt, vals, buf);
-        if (k->o.cs == 1) /* frames x columns */
-            for (size_t l = 0; l < cnt; l++) {
-                float *o = k->o.out + (f0 + l) * k->o.ts;
-                const double *v = vals + l * (size_t)fe->n_cols;
-                for (int c = 0; c < fe->n_cols; c++) o[c] = (float)v[c];
-            }
-        else /* columns x frames: the group's frames side by side in each row */
-            for (int c = 0; c < fe->n_cols; c++) {
-                float *o = k->o.out + (size_t)c * k->o.cs + f0;
-                for (size_t l = 0; l < cnt; l++) o[l] = (float)vals[l * (size_t)fe->n_cols + (size_t)c];
-            }
-    }
-    wmel__aligned_free(buf);
-}
-
-/* The normalisation's denominator from the sum of squared deviations over nv frames. */
-static double denom_of(const wmel_frontend_plan *p, double ss, size_t nv)
+double wmel__fe_denom(const wmel_frontend_plan *p, double ss, size_t nv)
 {
     double var = nv > 1 ? ss / (double)(nv - 1) : 0.0; /* NaN (one frame) taken as 0 */
     if (p->norm == WMEL_NORM_PER_FEATURE) return sqrt(var) + p->norm_eps;
     return sqrt(var + p->norm_eps);
 }
 
-/* Statistics of each column over frames [0, nv): two passes in double, frames in order
- * (the same sums whatever the team). */
+void wmel__fe_chunk_sums(const wmel_fe *fe, const float *x, size_t ts, size_t cs, size_t t0,
+                         size_t t1, const double *mean, double *acc)
+{
+    const size_t nc = (size_t)fe->n_cols;
+    if (cs == 1) { /* frames x columns: row by row, every column's chain side by side */
+        for (size_t c = 0; c < nc; c++) acc[c] = 0.0;
+        if (mean)
+            for (size_t t = t0; t < t1; t++)
+                for (size_t c = 0; c < nc; c++) {
+                    const double d = x[t * ts + c] - mean[c];
+                    acc[c] += d * d;
+                }
+        else
+            for (size_t t = t0; t < t1; t++)
+                for (size_t c = 0; c < nc; c++) acc[c] += x[t * ts + c];
+        return;
+    }
+    for (size_t c0 = 0; c0 < nc; c0 += 8) { /* columns x frames: 8 columns' chains side by side */
+        const size_t w = nc - c0 < 8 ? nc - c0 : 8;
+        const float *r = x + c0 * cs;
+        double s[8] = {0}, mu[8] = {0};
+        if (mean) {
+            for (size_t j = 0; j < w; j++) mu[j] = mean[c0 + j];
+            for (size_t t = t0; t < t1; t++)
+                for (size_t j = 0; j < w; j++) {
+                    const double d = r[j * cs + t * ts] - mu[j];
+                    s[j] += d * d;
+                }
+        } else {
+            for (size_t t = t0; t < t1; t++)
+                for (size_t j = 0; j < w; j++) s[j] += r[j * cs + t * ts];
+        }
+        for (size_t j = 0; j < w; j++) acc[c0 + j] = s[j];
+    }
+}
+
 void wmel__fe_stats_f(const wmel_fe *fe, const float *x, size_t ts, size_t cs, size_t nv,
                       double *mean, double *denom)
 {
-    if (cs == 1 && ts >= (size_t)fe->n_cols) { /* frames x columns: row by row, the same sums */
-        const int nc = fe->n_cols;
-        double *ss = denom;
-        for (int c = 0; c < nc; c++) mean[c] = ss[c] = 0.0;
-        for (size_t t = 0; t < nv; t++)
-            for (int c = 0; c < nc; c++) mean[c] += x[t * ts + (size_t)c];
-        for (int c = 0; c < nc; c++) mean[c] = nv ? mean[c] / (double)nv : 0.0;
-        for (size_t t = 0; t < nv; t++)
-            for (int c = 0; c < nc; c++) {
-                const double d = x[t * ts + (size_t)c] - mean[c];
-                ss[c] += d * d;
-            }
-        for (int c = 0; c < nc; c++) denom[c] = denom_of(&fe->p, ss[c], nv);
-        return;
+    const size_t nc = (size_t)fe->n_cols, C = WMEL_FE_STATS_CHUNK;
+    double part[WMEL_FE_MAX_MELS + 1];
+    for (size_t c = 0; c < nc; c++) mean[c] = denom[c] = 0.0;
+    for (size_t t = 0; t < nv; t += C) {
+        wmel__fe_chunk_sums(fe, x, ts, cs, t, nv - t < C ? nv : t + C, NULL, part);
+        for (size_t c = 0; c < nc; c++) mean[c] += part[c];
     }
-    for (int c0 = 0; c0 < fe->n_cols; c0 += 8) { /* 8 columns side by side: 8 add chains */
-        const int w = fe->n_cols - c0 < 8 ? fe->n_cols - c0 : 8;
-        double s[8] = {0}, ss[8] = {0};
-        for (size_t t = 0; t < nv; t++)
-            for (int c = 0; c < w; c++) s[c] += x[(size_t)(c0 + c) * cs + t * ts];
-        for (int c = 0; c < w; c++) mean[c0 + c] = nv ? s[c] / (double)nv : 0.0;
-        for (size_t t = 0; t < nv; t++)
-            for (int c = 0; c < w; c++) {
-                const double d = x[(size_t)(c0 + c) * cs + t * ts] - mean[c0 + c];
-                ss[c] += d * d;
-            }
-        for (int c = 0; c < w; c++) denom[c0 + c] = denom_of(&fe->p, ss[c], nv);
+    for (size_t c = 0; c < nc; c++) mean[c] = nv ? mean[c] / (double)nv : 0.0;
+    for (size_t t = 0; t < nv; t += C) {
+        wmel__fe_chunk_sums(fe, x, ts, cs, t, nv - t < C ? nv : t + C, mean, part);
+        for (size_t c = 0; c < nc; c++) denom[c] += part[c];
     }
+    for (size_t c = 0; c < nc; c++) denom[c] = wmel__fe_denom(&fe->p, denom[c], nv);
 }
 
 void wmel__fe_stats_d(const wmel_fe *fe, const double *x, size_t nv, double *mean, double *denom)
@@ -204,7 +182,191 @@ void wmel__fe_stats_d(const wmel_fe *fe, const double *x, size_t nv, double *mea
             const double d = x[t * nc + c] - mean[c];
             ss += d * d;
         }
-        denom[c] = denom_of(&fe->p, ss, nv);
+        denom[c] = wmel__fe_denom(&fe->p, ss, nv);
+    }
+}
+
+/* ---- the whole clip on the ctx's workers ---- */
+
+/* 1 when x[a .. b) holds no NaN or Inf (exponent bits all ones). */
+static int finite_span(const float *x, size_t a, size_t b)
+{
+    uint32_t bad = 0;
+    for (size_t i = a; i < b; i++) { /* integer operations the compiler vectorises */
+        uint32_t u;
+        memcpy(&u, x + i, sizeof u);
+        bad |= (uint32_t)((u & 0x7f800000u) == 0x7f800000u);
+    }
+    return !bad;
+}
+
+enum { FIN_NONE, FIN_STATS, FIN_MAX };
+
+typedef struct fe_task {
+    const wmel_fe *fe;
+    const float *x;
+    size_t n, nc, nv; /* samples, frames to compute, valid frames */
+    size_t chunks;    /* chunks of WMEL_FE_STATS_CHUNK frames over [0, nc) */
+    fe_out o;
+    int fin;          /* FIN_*: the normalisation */
+    double *part;     /* FIN_STATS: [valid chunks][n_cols] the chunks' sums */
+    size_t next[3];   /* the next chunk to take in each phase (atomic) */
+    int stop;         /* a worker failed: take no more chunks (atomic) */
+    int status[MAX_TEAM];
+    float max[MAX_TEAM];
+} fe_task;
+
+/* The first sample of frame t's window (negative before the signal). */
+static long long frame_i0(const wmel_fe *fe, size_t t) { return (long long)t * fe->p.hop + fe->off; }
+
+/* Chunk c's share of the input's check: [from(c), from(c + 1)), from(0) = 0 and
+ * from(chunks) = n, from(c) the sample before the chunk's first window otherwise; the
+ * shares tile the input. */
+static size_t share_from(const fe_task *k, size_t c)
+{
+    if (c == 0) return 0;
+    if (c >= k->chunks) return k->n;
+    const long long a = frame_i0(k->fe, c * WMEL_FE_STATS_CHUNK) - 1;
+    return a <= 0 ? 0 : (size_t)a < k->n ? (size_t)a : k->n;
+}
+
+/* 1 when every sample chunk c's frames read, and its share of the input, are finite:
+ * [i0(f0) - 1, i0(f1 - 1) + frame_length) with its share, all of [0, n_fft / 2 + 2) with
+ * the start's reflection, and the end's reflected part (a little before its window). */
+static int chunk_finite(const fe_task *k, size_t c, size_t f0, size_t f1)
+{
+    const wmel_fe *fe = k->fe;
+    const size_t n = k->n;
+    const long long a = frame_i0(fe, f0), b = frame_i0(fe, f1 - 1) + fe->p.frame_length;
+    size_t lo = share_from(k, c), hi = share_from(k, c + 1);
+    if (b > (long long)hi) hi = b >= (long long)n ? n : (size_t)b;
+    if (a < 1) {
+        const size_t e = (size_t)fe->p.n_fft / 2 + 2;
+        if (hi < e) hi = e < n ? e : n;
+    }
+    if (b > (long long)n) {
+        const long long r = 2 * (long long)n - b - 2;
+        const size_t rl = r <= 0 ? 0 : (size_t)r;
+        if (rl < lo && !finite_span(k->x, rl, lo)) return 0;
+    }
+    return lo >= hi || finite_span(k->x, lo, hi);
+}
+
+/* The next chunk of a phase's `count`, or count when none is left. */
+static size_t take(fe_task *k, int phase, size_t count)
+{
+    if (__atomic_load_n(&k->stop, __ATOMIC_RELAXED)) return count;
+    const size_t c = __atomic_fetch_add(&k->next[phase], 1, __ATOMIC_RELAXED);
+    return c < count ? c : count;
+}
+
+/* Worker t of nt. The chunks are taken one at a time (a worker whose core is shared takes
+ * fewer); a chunk's frames are the same groups of `lanes` whoever computes them, so a
+ * frame's value never depends on the team. For each chunk: its samples checked for NaN
+ * and Inf before a kernel reads them, its frames, its share of the statistics. Then the
+ * clip-wide statistics, combined in chunk order by every worker alike, and the chunks'
+ * frames normalised. */
+static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
+{
+    fe_task *k = arg;
+    const wmel_fe *fe = k->fe;
+    const wmel_frontend_plan *p = &fe->p;
+    const wmel_fe_kernel *kern = fe->kern;
+    const size_t C = WMEL_FE_STATS_CHUNK, L = (size_t)kern->lanes, ncol = (size_t)fe->n_cols;
+    k->status[t] = WMEL_OK;
+    k->max[t] = -HUGE_VALF;
+    const size_t sb = (kern->scratch(fe) + 63) & ~(size_t)63;
+    void *buf = wmel__aligned_alloc(sb + L * ncol * sizeof(double));
+    if (!buf) k->status[t] = WMEL_ERR_NO_MEMORY;
+    double *vals = buf ? (double *)(void *)((char *)buf + sb) : NULL;
+    for (size_t c; buf && (c = take(k, 0, k->chunks)) < k->chunks;) {
+        const size_t f0 = c * C, f1 = f0 + C < k->nc ? f0 + C : k->nc;
+        if (!chunk_finite(k, c, f0, f1)) {
+            k->status[t] = WMEL_ERR_NOT_FINITE;
+            break;
+        }
+        for (size_t g0 = f0; g0 < f1; g0 += L) {
+            const size_t cnt = f1 - g0 < L ? f1 - g0 : L;
+            kern->frames(fe, k->x, k->n, g0, (int)cnt, vals, buf);
+            if (k->o.cs == 1) /* frames x columns */
+                for (size_t l = 0; l < cnt; l++) {
+                    float *o = k->o.out + (g0 + l) * k->o.ts;
+                    const double *v = vals + l * ncol;
+                    for (size_t m = 0; m < ncol; m++) o[m] = (float)v[m];
+                }
+            else /* columns x frames: the group's frames side by side in each row */
+                for (size_t m = 0; m < ncol; m++) {
+                    float *o = k->o.out + m * k->o.cs + g0;
+                    for (size_t l = 0; l < cnt; l++) o[l] = (float)vals[l * ncol + m];
+                }
+        }
+        const size_t v1 = f1 < k->nv ? f1 : k->nv; /* the chunk's valid frames: [f0, v1) */
+        if (k->fin == FIN_STATS && f0 < v1)
+            wmel__fe_chunk_sums(fe, k->o.out, k->o.ts, k->o.cs, f0, v1, NULL, k->part + c * ncol);
+        else if (k->fin == FIN_MAX)
+            for (size_t m = 0; m < ncol; m++)
+                for (size_t f = f0; f < v1; f++) {
+                    const float v = k->o.out[m * k->o.cs + f * k->o.ts];
+                    if (v > k->max[t]) k->max[t] = v;
+                }
+    }
+    if (k->status[t] != WMEL_OK) __atomic_store_n(&k->stop, 1, __ATOMIC_RELAXED);
+    wmel__aligned_free(buf);
+    if (k->fin == FIN_NONE) return;
+
+    wmel__team_barrier(pl, nt);
+    for (int u = 0; u < nt; u++)
+        if (k->status[u] != WMEL_OK) return;
+    const size_t nvc = (k->nv + C - 1) / C; /* chunks with valid frames */
+    if (k->fin == FIN_MAX) {
+        float mx = -HUGE_VALF;
+        for (int u = 0; u < nt; u++) mx = k->max[u] > mx ? k->max[u] : mx; /* any order: exact */
+        const float lo = mx - 8.0f;
+        for (size_t c; (c = take(k, 1, nvc)) < nvc;) {
+            const size_t f0 = c * C, v1 = f0 + C < k->nv ? f0 + C : k->nv;
+            for (size_t m = 0; m < ncol; m++)
+                for (size_t f = f0; f < v1; f++) {
+                    float *v = &k->o.out[m * k->o.cs + f * k->o.ts];
+                    *v = ((*v < lo ? lo : *v) + 4.0f) * 0.25f;
+                }
+        }
+        return;
+    }
+    double mean[WMEL_FE_MAX_MELS + 1], den[WMEL_FE_MAX_MELS + 1];
+    for (size_t m = 0; m < ncol; m++) mean[m] = den[m] = 0.0;
+    for (size_t c = 0; c < nvc; c++)
+        for (size_t m = 0; m < ncol; m++) mean[m] += k->part[c * ncol + m];
+    for (size_t m = 0; m < ncol; m++) mean[m] = k->nv ? mean[m] / (double)k->nv : 0.0;
+    wmel__team_barrier(pl, nt); /* every worker has read the sums */
+    for (size_t c; (c = take(k, 1, nvc)) < nvc;) {
+        const size_t v1 = c * C + C < k->nv ? c * C + C : k->nv;
+        wmel__fe_chunk_sums(fe, k->o.out, k->o.ts, k->o.cs, c * C, v1, mean, k->part + c * ncol);
+    }
+    wmel__team_barrier(pl, nt);
+    for (size_t c = 0; c < nvc; c++)
+        for (size_t m = 0; m < ncol; m++) den[m] += k->part[c * ncol + m];
+    for (size_t m = 0; m < ncol; m++) den[m] = wmel__fe_denom(p, den[m], k->nv);
+    int all_pos = 1; /* the test out of the loop, so that it vectorises */
+    for (size_t m = 0; m < ncol; m++) all_pos &= den[m] > 0.0;
+    for (size_t c; (c = take(k, 2, nvc)) < nvc;) {
+        const size_t f0 = c * C, v1 = f0 + C < k->nv ? f0 + C : k->nv;
+        if (k->o.cs == 1) /* frames x columns: row by row */
+            for (size_t f = f0; f < v1; f++) {
+                float *row = k->o.out + f * k->o.ts;
+                if (all_pos)
+                    for (size_t m = 0; m < ncol; m++) row[m] = (float)((row[m] - mean[m]) / den[m]);
+                else
+                    for (size_t m = 0; m < ncol; m++)
+                        row[m] = den[m] > 0.0 ? (float)((row[m] - mean[m]) / den[m]) : 0.0f;
+            }
+        else /* columns x frames (ts 1) */
+            for (size_t m = 0; m < ncol; m++) {
+                float *col = k->o.out + m * k->o.cs;
+                if (den[m] > 0.0)
+                    for (size_t f = f0; f < v1; f++) col[f] = (float)((col[f] - mean[m]) / den[m]);
+                else
+                    memset(col + f0, 0, sizeof(float) * (v1 - f0));
+            }
     }
 }
 
@@ -218,13 +380,6 @@ int wmel__fe_cpu(const wmel_ctx *ctx, const float *x, size_t n, float *out)
     const size_t total = rows * cols;
     const size_t nv = wmel__fe_valid(p, n);
     const size_t nc = p->valid == WMEL_VALID_ALL ? wmel__fe_frames(p, n) : nv;
-    fe_task *k = calloc(1, sizeof *k);
-    if (!k) return WMEL_ERR_NO_MEMORY;
-    k->fe = fe;
-    k->x = x;
-    k->n = n;
-    k->nc = nc;
-    k->o = out_map(fe, out, cols);
     /* zeros wherever no frame is computed: frames past the valid ones, pad_to, stacking */
     if (p->layout == WMEL_LAYOUT_FRAMES_MELS) {
         if (total > nc * (size_t)fe->n_cols)
@@ -232,48 +387,34 @@ int wmel__fe_cpu(const wmel_ctx *ctx, const float *x, size_t n, float *out)
     } else if (cols > nc) {
         for (size_t r = 0; r < rows; r++) memset(out + r * cols + nc, 0, sizeof(float) * (cols - nc));
     }
+    if (!nc) return finite_span(x, 0, n) ? WMEL_OK : WMEL_ERR_NOT_FINITE; /* no frame */
+    fe_task *k = calloc(1, sizeof *k);
+    if (!k) return WMEL_ERR_NO_MEMORY;
+    k->fe = fe;
+    k->x = x;
+    k->n = n;
+    k->nc = nc;
+    k->nv = nv;
+    k->chunks = (nc + WMEL_FE_STATS_CHUNK - 1) / WMEL_FE_STATS_CHUNK;
+    k->o = out_map(fe, out, cols);
+    if (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR) {
+        k->fin = FIN_STATS;
+        const size_t nvc = (nv + WMEL_FE_STATS_CHUNK - 1) / WMEL_FE_STATS_CHUNK;
+        k->part = malloc((nvc ? nvc : 1) * (size_t)fe->n_cols * sizeof(double));
+        if (!k->part) {
+            free(k);
+            return WMEL_ERR_NO_MEMORY;
+        }
+    } else if (p->norm == WMEL_NORM_WHOLE && nv) {
+        k->fin = FIN_MAX;
+    }
     int want = ctx->n_threads;
-    if ((size_t)want > nc / 16 + 1) want = (int)(nc / 16 + 1);
+    if ((size_t)want > k->chunks) want = (int)k->chunks;
     if (want > MAX_TEAM) want = MAX_TEAM;
-    int nt = nc ? wmel__team_run(ctx->pool, fe_worker, k, want) : 0;
+    const int nt = wmel__team_run(ctx->pool, fe_worker, k, want);
     for (int t = 0; t < nt; t++)
         if (k->status[t] && !rc) rc = k->status[t];
+    free(k->part);
     free(k);
-    if (rc) return rc;
-    const fe_out o = out_map(fe, out, cols);
-    if (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR) {
-        double *st = malloc(sizeof(double) * 2 * (size_t)fe->n_cols);
-        if (!st) return WMEL_ERR_NO_MEMORY;
-        double *mean = st, *den = st + fe->n_cols;
-        wmel__fe_stats_f(fe, out, o.ts, o.cs, nv, mean, den);
-        if (o.cs == 1) /* frames x columns: row by row */
-            for (size_t t = 0; t < nv; t++) {
-                float *row = out + t * o.ts;
-                for (int c = 0; c < fe->n_cols; c++)
-                    row[c] = den[c] > 0.0 ? (float)((row[c] - mean[c]) / den[c]) : 0.0f;
-            }
-        else /* columns x frames (ts 1) */
-            for (int c = 0; c < fe->n_cols; c++) {
-                float *col = out + (size_t)c * o.cs;
-                if (den[c] > 0.0)
-                    for (size_t t = 0; t < nv; t++) col[t] = (float)((col[t] - mean[c]) / den[c]);
-                else
-                    memset(col, 0, sizeof(float) * nv);
-            }
-        free(st);
-    } else if (p->norm == WMEL_NORM_WHOLE && nv) {
-        float mx = -HUGE_VALF;
-        for (int c = 0; c < fe->n_cols; c++)
-            for (size_t t = 0; t < nv; t++) {
-                const float v = out[(size_t)c * o.cs + t * o.ts];
-                if (v > mx) mx = v;
-            }
-        for (int c = 0; c < fe->n_cols; c++)
-            for (size_t t = 0; t < nv; t++) {
-                float *v = &out[(size_t)c * o.cs + t * o.ts];
-                const float lo = mx - 8.0f;
-                *v = ((*v < lo ? lo : *v) + 4.0f) * 0.25f;
-            }
-    }
-    return WMEL_OK;
+    return rc;
 }

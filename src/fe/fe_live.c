@@ -28,6 +28,7 @@
  * output as fe_cpu.c does, from the same float values in the same order.
  */
 #include "fe_live.h"
+#include "../pool.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -117,11 +118,15 @@ static int all_finite(const float *x, size_t n)
 #define FS_BLOCK 2048            /* frames per emitted block, at most */
 #define FS_BLOCK_SAMPLES 327680  /* and at most this many samples of hops */
 
+#define FS_MAX_TEAM 32       /* workers per block, at most (64 frames each at least) */
+
 struct wmel_fe_stream {
     const wmel_fe *fe;
     wmel_frames_fn fn;
     void *user;
-    fe_work w;
+    wmel_pool *pool;     /* the ctx's workers */
+    int n_threads;
+    fe_work w[FS_MAX_TEAM]; /* worker t's scratch, made on its first block */
     float *buf;          /* samples [start, start + len) of the signal; start % hop == 0 */
     size_t cap, start, len;
     size_t total, next;  /* samples pushed, next frame to emit */
@@ -155,9 +160,11 @@ wmel_fe_stream *wmel__fe_stream_new(const wmel_ctx *ctx, size_t padding, wmel_fr
     /* a block of hops, the frame, 2 hops of margin before the next frame, and at least
        n_fft (the reflection needs n_fft / 2 samples before the first frame) */
     s->cap = s->block * hop + (size_t)fe->p.n_fft + (size_t)fe->p.frame_length + 2 * hop + 8;
+    s->pool = ctx->pool;
+    s->n_threads = ctx->n_threads < FS_MAX_TEAM ? ctx->n_threads : FS_MAX_TEAM;
     s->buf = malloc(s->cap * sizeof(float));
     s->out = malloc(s->block * (size_t)fe->n_cols * sizeof(float));
-    if (!s->buf || !s->out || work_init(&s->w, fe) != WMEL_OK) {
+    if (!s->buf || !s->out || work_init(&s->w[0], fe) != WMEL_OK) {
         wmel__fe_stream_free(s);
         *status = WMEL_ERR_NO_MEMORY;
         return NULL;
@@ -171,7 +178,7 @@ void wmel__fe_stream_free(wmel_fe_stream *s)
     if (!s) return;
     free(s->buf);
     free(s->out);
-    wmel__aligned_free(s->w.buf);
+    for (int t = 0; t < FS_MAX_TEAM; t++) wmel__aligned_free(s->w[t].buf);
     free(s);
 }
 
@@ -188,17 +195,59 @@ static size_t fs_ready(const wmel_fe_stream *s)
     return r < c ? r : c;
 }
 
-/* Emits frames [next, end) from the piece held (final: the signal ends with it). */
+/* A block's frames on a team: worker t computes its share of the groups of `lanes` frames
+ * (counted from the block's first, as one worker would group them) into its columns of
+ * out[n_cols][nb], and their largest value. */
+typedef struct fs_team {
+    wmel_fe_stream *s;
+    size_t t0, nb;       /* the block's first frame in the piece, its frames */
+    int status[FS_MAX_TEAM];
+    float max[FS_MAX_TEAM];
+} fs_team;
+
+static void fs_worker(void *arg, wmel_pool *pl, int t, int nt)
+{
+    (void)pl;
+    fs_team *k = arg;
+    wmel_fe_stream *s = k->s;
+    const size_t nc = (size_t)s->fe->n_cols;
+    k->max[t] = -HUGE_VALF;
+    k->status[t] = s->w[t].buf ? WMEL_OK : work_init(&s->w[t], s->fe);
+    if (k->status[t] != WMEL_OK) return;
+    const size_t L = (size_t)s->w[t].k->lanes, groups = (k->nb + L - 1) / L;
+    const size_t f0 = groups * (size_t)t / (size_t)nt * L;
+    size_t f1 = groups * (size_t)(t + 1) / (size_t)nt * L;
+    if (f1 > k->nb) f1 = k->nb;
+    if (f0 >= f1) return;
+    run_frames(&s->w[t], s->buf, s->len, k->t0 + f0, f1 - f0, s->out + f0, 1, k->nb);
+    float mx = -HUGE_VALF;
+    for (size_t c = 0; c < nc; c++)
+        for (size_t f = f0; f < f1; f++)
+            if (s->out[c * k->nb + f] > mx) mx = s->out[c * k->nb + f];
+    k->max[t] = mx;
+}
+
+/* Emits frames [next, end) from the piece held (final: the signal ends with it), each
+ * block's frames on the ctx's workers. */
 static int fs_emit(wmel_fe_stream *s, size_t end)
 {
-    const size_t hop = (size_t)s->fe->p.hop, nc = (size_t)s->fe->n_cols;
+    const size_t hop = (size_t)s->fe->p.hop;
     while (s->next < end) {
         const size_t nb = end - s->next < s->block ? end - s->next : s->block;
-        run_frames(&s->w, s->buf, s->len, s->next - s->start / hop, nb, s->out, 1, nb);
+        fs_team k;
+        k.s = s;
+        k.t0 = s->next - s->start / hop;
+        k.nb = nb;
+        int want = s->n_threads;
+        if ((size_t)want > (nb + 63) / 64) want = (int)((nb + 63) / 64);
+        const int nt = wmel__team_run(s->pool, fs_worker, &k, want);
         float mx = s->max;
-        for (size_t i = 0; i < nb * nc; i++)
-            if (s->out[i] > mx) mx = s->out[i];
-        int rc = s->fn(s->user, s->out, s->next, nb);
+        int rc = WMEL_OK;
+        for (int t = 0; t < nt; t++) {
+            if (k.status[t] != WMEL_OK && rc == WMEL_OK) rc = k.status[t];
+            if (k.max[t] > mx) mx = k.max[t];
+        }
+        if (rc == WMEL_OK) rc = s->fn(s->user, s->out, s->next, nb);
         if (rc != WMEL_OK) {
             s->failed = rc;
             return rc;
@@ -388,59 +437,6 @@ size_t wmel__fe_slide_n_frames(const wmel_fe_slide *c, size_t n)
     return c->fm ? rows * (size_t)c->fe->p.stack : cols;
 }
 
-/* The normalisation's denominator (fe_cpu.c's). */
-static double denom_of(const wmel_frontend_plan *p, double ss, size_t nv)
-{
-    double var = nv > 1 ? ss / (double)(nv - 1) : 0.0;
-    if (p->norm == WMEL_NORM_PER_FEATURE) return sqrt(var) + p->norm_eps;
-    return sqrt(var + p->norm_eps);
-}
-
-/* Per-column mean and denominator over frames [0, nv) of a [frames][nc] array: the sums
- * of wmel__fe_stats_f (each column's values added in frame order), frame by frame. */
-static void stats_fm(const wmel_fe *fe, const float *x, size_t nv, double *mean, double *den)
-{
-    const size_t nc = (size_t)fe->n_cols;
-    for (size_t c = 0; c < nc; c++) mean[c] = 0.0;
-    for (size_t t = 0; t < nv; t++)
-        for (size_t c = 0; c < nc; c++) mean[c] += x[t * nc + c];
-    for (size_t c = 0; c < nc; c++) {
-        mean[c] = nv ? mean[c] / (double)nv : 0.0;
-        den[c] = 0.0;
-    }
-    for (size_t t = 0; t < nv; t++)
-        for (size_t c = 0; c < nc; c++) {
-            const double d = x[t * nc + c] - mean[c];
-            den[c] += d * d;
-        }
-    for (size_t c = 0; c < nc; c++) den[c] = denom_of(&fe->p, den[c], nv);
-}
-
-/* The same for a [nc][cols] array (columns contiguous): 8 columns at a time, each still
- * summed in frame order, so the 8 chains of additions overlap. */
-static void stats_mf(const wmel_fe *fe, const float *x, size_t cols, size_t nv, double *mean,
-                     double *den)
-{
-    const size_t nc = (size_t)fe->n_cols;
-    for (size_t c0 = 0; c0 < nc; c0 += 8) {
-        const size_t k = nc - c0 < 8 ? nc - c0 : 8;
-        const float *r = x + c0 * cols;
-        double s[8] = {0}, q[8] = {0}, mu[8];
-        for (size_t t = 0; t < nv; t++)
-            for (size_t j = 0; j < k; j++) s[j] += r[j * cols + t];
-        for (size_t j = 0; j < k; j++) mu[j] = nv ? s[j] / (double)nv : 0.0;
-        for (size_t t = 0; t < nv; t++)
-            for (size_t j = 0; j < k; j++) {
-                const double d = r[j * cols + t] - mu[j];
-                q[j] += d * d;
-            }
-        for (size_t j = 0; j < k; j++) {
-            mean[c0 + j] = mu[j];
-            den[c0 + j] = denom_of(&fe->p, q[j], nv);
-        }
-    }
-}
-
 int wmel__fe_slide_features(wmel_fe_slide *c, const float *x, size_t n, float *out,
                             size_t out_len, size_t *computed)
 {
@@ -501,10 +497,7 @@ int wmel__fe_slide_features(wmel_fe_slide *c, const float *x, size_t n, float *o
     /* the normalisation over the valid frames, as wmel__fe_cpu */
     if (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR) {
         double *mean = c->stats, *den = c->stats + ncol;
-        if (c->fm)
-            stats_fm(fe, out, nv, mean, den);
-        else
-            stats_mf(fe, out, cols, nv, mean, den);
+        wmel__fe_stats_f(fe, out, ts, cs, nv, mean, den); /* wmel__fe_cpu's sums */
         /* (x - mean) / den where den > 0, else 0 (fe_cpu.c's); the test out of the loops */
         int all_pos = 1;
         for (size_t m = 0; m < ncol; m++) all_pos &= den[m] > 0.0;

@@ -356,7 +356,7 @@ int main(void)
     float *sp = t_load_wav("audio/speech_en.wav", &ns);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const plan_case *pc = &cases[i];
-        wmel_ctx *ctx = plan_ctx(pc, 0, 1), *raw = plan_ctx(pc, 1, 2);
+        wmel_ctx *ctx = plan_ctx(pc, 0, 1), *raw = plan_ctx(pc, 1, 2 + (int)(i % 2)); /* streams on 2 or 3 */
         if (!ctx || !raw) continue;
         char what[128];
         snprintf(what, sizeof what, "%s, speech_en", pc->name);

@@ -241,6 +241,67 @@ static void goldens(const wmel_frontend_plan *pl)
     }
 }
 
+/* ---- NaN and Inf anywhere ---- */
+
+/* One bad sample at position i of n, for 1 to 3 threads: WMEL_ERR_NOT_FINITE (the workers
+ * check the input between them, each chunk's samples before a kernel reads them). */
+static void bad_at(wmel_ctx *const *c, const wmel_frontend_plan *pl, float *x, size_t n, size_t i, float *o,
+                   size_t cap)
+{
+    const float keep = x[i];
+    x[i] = (i & 1) ? NAN : -INFINITY;
+    for (int th = 0; th < 3; th++) {
+        int r = wmel_features(c[th], x, n, o, cap);
+        CHECK(r == WMEL_ERR_NOT_FINITE, "%s hop %d: bad sample %zu of %zu, %d threads: status %d",
+              fe_name(pl->frontend), pl->hop, i, n, th + 1, r);
+    }
+    x[i] = keep;
+}
+
+static void not_finite(void)
+{
+    /* the presets: around the chunk boundaries (64 frames), both ends, past the last frame */
+    for (int k = WMEL_FRONTEND_NEMO; k <= WMEL_FRONTEND_NEMO_LEGACY; k++) {
+        wmel_frontend_plan pl;
+        wmel_frontend_preset(k, 80, &pl);
+        wmel_ctx *c[3];
+        for (int th = 0; th < 3; th++) c[th] = plan_ctx(&pl, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, th + 1);
+        const size_t n = 16000 * 3 + 157, cap = 2 * 81 * (n / 160 + 2);
+        float *x = malloc(n * sizeof *x), *o = malloc(cap * sizeof *o);
+        t_chirp(x, n, 5);
+        const size_t at[] = {0, 1, 2, 255, 256, 257, 399, 400, 64 * 160 - 201, 64 * 160 - 1, 64 * 160,
+                             64 * 160 + 1, 128 * 160 + 199, 128 * 160 + 200, 20000, n - 300, n - 158,
+                             n - 157, n - 2, n - 1};
+        for (size_t j = 0; j < sizeof at / sizeof at[0] && c[0] && c[1] && c[2]; j++)
+            bad_at(c, &pl, x, n, at[j], o, cap);
+        int r = c[1] ? wmel_features(c[1], x, n, o, cap) : -1;
+        CHECK(r == WMEL_OK, "%s: the clean input again: %d", fe_name(k), r);
+        free(x);
+        free(o);
+        for (int th = 0; th < 3; th++) wmel_destroy(c[th]);
+    }
+    /* every position, on plans whose frames are short against the chunks: hop 3 (windows
+       overlapping many chunks, the start's reflection reading far into the signal), and
+       hop 70 over a 50-sample window (samples that no frame reads) */
+    static const int hops[] = {3, 70};
+    for (size_t h = 0; h < 2; h++) {
+        wmel_frontend_plan pl;
+        wmel_frontend_preset(WMEL_FRONTEND_NEMO_LEGACY, 16, &pl);
+        pl.hop = hops[h], pl.n_fft = 64, pl.frame_length = 50;
+        if (h) pl.framing = WMEL_FRAMES_SNIP, pl.norm = WMEL_NORM_NONE;
+        wmel_ctx *c[3];
+        for (int th = 0; th < 3; th++) c[th] = plan_ctx(&pl, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, th + 1);
+        const size_t n = h ? 64 * 3 * 70 + 41 : 600, cap = 17 * (n + 2);
+        float *x = malloc(n * sizeof *x), *o = malloc(cap * sizeof *o);
+        t_chirp(x, n, 9);
+        for (size_t i = 0; i < n && c[0] && c[1] && c[2]; i += h ? 7 : 1) bad_at(c, &pl, x, n, i, o, cap);
+        if (c[2]) bad_at(c, &pl, x, n, n - 1, o, cap);
+        free(x);
+        free(o);
+        for (int th = 0; th < 3; th++) wmel_destroy(c[th]);
+    }
+}
+
 /* ---- edges ---- */
 
 static void edges(void)
@@ -466,6 +527,7 @@ int main(void)
 {
     fft_sizes();
     edges();
+    not_finite();
     whisper_plan();
     static const int presets[] = {WMEL_FRONTEND_NEMO, WMEL_FRONTEND_NEMO_LEGACY, WMEL_FRONTEND_KALDI,
                                   WMEL_FRONTEND_SEAMLESS};
