@@ -6,7 +6,9 @@
  * and edge columns written unless the buffer's max moved), the copy (push + trim +
  * wmel_sliding_features() into an output kept from step to step: the whole output
  * written and normalised), and the full recompute (wmel_log_mel() of the buffer on one
- * thread). Medians and p95 of the steps, the steps that renormalised the view (its cost
+ * thread). The four lengths run side by side, a step of each in turn (a buffer's step
+ * follows the full recompute of another, as a transcriber's step follows the model's
+ * work), timed once all four are full. Medians and p95 of the steps, the steps that renormalised the view (its cost
  * the whole buffer's), the flatness (60 s / 5 s) and the speed-up against the recompute
  * at 15 s. The signal: a WAV given as third argument looped (e.g. the speech golden),
  * else bench_signal(). With a second argument "warm" the full recompute is left out, so
@@ -155,68 +157,85 @@ int main(int argc, char **argv)
            sig_name, steps, load);
     printf("| buffer | view step (ms) | view p95 | copy step (ms) | copy p95 | wmel_log_mel, 1 thread (ms) | log_mel p95 | recompute / view | recompute / copy | steps renormalised | memory, view (MiB) |\n");
     printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
-    double *tv = malloc((size_t)steps * sizeof *tv), *tc = malloc((size_t)steps * sizeof *tc),
-           *tf = malloc((size_t)steps * sizeof *tf);
     const size_t cap = 80 * (61 * 100 + 10);
     float *out = malloc(cap * sizeof *out), *ref = malloc(cap * sizeof *ref);
     double mv[NL], mc[NL], mf[NL];
+    /* The four lengths side by side: each round steps every buffer once, so a drift of
+       the machine's speed falls on all of them alike, and (cold) each step follows the
+       previous buffer's full recompute, as a step follows the model's work in a
+       transcriber. A buffer is timed from round 60 on, once every one is full. */
+    wmel_sliding *bv[NL], *bc[NL];
+    size_t pos[NL], start[NL], renorm_steps[NL];
+    double *tvs[NL], *tcs[NL], *tfs[NL];
     for (size_t li = 0; li < NL; li++) {
-        const size_t L = (size_t)lengths[li] * SR;
-        wmel_sliding *bv = wmel_sliding_create(ctx, NULL), *bc = wmel_sliding_create(ctx, NULL);
-        size_t pos = 0, start = 0, renorm_steps = 0;
-        for (int s = 0; s < lengths[li] + steps; s++) {
+        bv[li] = wmel_sliding_create(ctx, NULL);
+        bc[li] = wmel_sliding_create(ctx, NULL);
+        pos[li] = start[li] = renorm_steps[li] = 0;
+        tvs[li] = malloc((size_t)steps * sizeof(double));
+        tcs[li] = malloc((size_t)steps * sizeof(double));
+        tfs[li] = malloc((size_t)steps * sizeof(double));
+    }
+    const int first = lengths[NL - 1];
+    for (int s = 0; s < first + steps; s++)
+        for (size_t li = 0; li < NL; li++) {
+            const size_t L = (size_t)lengths[li] * SR;
             size_t t = 0;
-            if (pos + SR - start > L) t = pos + SR - start - L;
+            if (pos[li] + SR - start[li] > L) t = pos[li] + SR - start[li] - L;
             wmel_sliding_stats s0, s1;
-            wmel_sliding_stats_get(bv, &s0);
+            wmel_sliding_stats_get(bv[li], &s0);
             const float *v = NULL;
             size_t rows = 0, F = 0, stride = 0;
             double t0 = bench_now();
-            wmel_sliding_push(bv, x + pos, SR);
-            if (t) wmel_sliding_trim(bv, t);
-            int rc = wmel_sliding_view(bv, 0, &v, &rows, &F, &stride);
+            wmel_sliding_push(bv[li], x + pos[li], SR);
+            if (t) wmel_sliding_trim(bv[li], t);
+            int rc = wmel_sliding_view(bv[li], 0, &v, &rows, &F, &stride);
             double t1 = bench_now();
-            wmel_sliding_push(bc, x + pos, SR);
-            if (t) wmel_sliding_trim(bc, t);
-            int rc2 = wmel_sliding_features(bc, 0, out, rows * F);
+            wmel_sliding_push(bc[li], x + pos[li], SR);
+            if (t) wmel_sliding_trim(bc[li], t);
+            int rc2 = wmel_sliding_features(bc[li], 0, out, rows * F);
             double t2 = bench_now();
-            pos += SR;
-            start += t;
-            if (!warm) wmel_log_mel(ctx, x + start, pos - start, 0, ref, rows * F);
+            pos[li] += SR;
+            start[li] += t;
+            if (!warm) wmel_log_mel(ctx, x + start[li], pos[li] - start[li], 0, ref, rows * F);
             double t3 = bench_now();
-            wmel_sliding_stats_get(bv, &s1);
+            wmel_sliding_stats_get(bv[li], &s1);
             if (rc || rc2 || (!warm && (memcmp(out, ref, rows * F * sizeof *out) ||
                                         !view_equal(v, stride, ref, rows, F)))) {
                 fprintf(stderr, "%d s: sliding output differs from wmel_log_mel (%d, %d)\n",
                         lengths[li], rc, rc2);
                 return 1;
             }
-            int k = s - lengths[li];
+            int k = s - first;
             if (k >= 0) {
-                tv[k] = t1 - t0;
-                tc[k] = t2 - t1;
-                tf[k] = t3 - t2;
-                renorm_steps += s1.renorms != s0.renorms;
+                tvs[li][k] = t1 - t0;
+                tcs[li][k] = t2 - t1;
+                tfs[li][k] = t3 - t2;
+                renorm_steps[li] += s1.renorms != s0.renorms;
             }
         }
+    for (size_t li = 0; li < NL; li++) {
         wmel_sliding_stats st;
-        wmel_sliding_stats_get(bv, &st);
-        bench_stats a = bench_summarize(tv, (size_t)steps), c = bench_summarize(tc, (size_t)steps),
-                    f = bench_summarize(tf, (size_t)steps);
+        wmel_sliding_stats_get(bv[li], &st);
+        bench_stats a = bench_summarize(tvs[li], (size_t)steps),
+                    c = bench_summarize(tcs[li], (size_t)steps),
+                    f = bench_summarize(tfs[li], (size_t)steps);
         mv[li] = a.median;
         mc[li] = c.median;
         mf[li] = f.median;
         if (warm)
             printf("| %d s | %.3f | %.3f | %.3f | %.3f | - | - | - | - | %zu of %d | %.2f |\n",
                    lengths[li], a.median * 1e3, a.p95 * 1e3, c.median * 1e3, c.p95 * 1e3,
-                   renorm_steps, steps, (double)st.bytes / 1048576.0);
+                   renorm_steps[li], steps, (double)st.bytes / 1048576.0);
         else
             printf("| %d s | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.1fx | %.1fx | %zu of %d | %.2f |\n",
                    lengths[li], a.median * 1e3, a.p95 * 1e3, c.median * 1e3, c.p95 * 1e3,
                    f.median * 1e3, f.p95 * 1e3, f.median / a.median, f.median / c.median,
-                   renorm_steps, steps, (double)st.bytes / 1048576.0);
-        wmel_sliding_destroy(bv);
-        wmel_sliding_destroy(bc);
+                   renorm_steps[li], steps, (double)st.bytes / 1048576.0);
+        wmel_sliding_destroy(bv[li]);
+        wmel_sliding_destroy(bc[li]);
+        free(tvs[li]);
+        free(tcs[li]);
+        free(tfs[li]);
     }
     printf("flatness (median step, 60 s / 5 s): view %.2fx, copy %.2fx", mv[3] / mv[0],
            mc[3] / mc[0]);
@@ -227,9 +246,6 @@ int main(int argc, char **argv)
     if (frontends(noise, steps, warm)) return 1;
     bench_loadavg(load, sizeof load);
     printf("load after: %s\n", load);
-    free(tv);
-    free(tc);
-    free(tf);
     free(out);
     free(ref);
     free(x);

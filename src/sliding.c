@@ -186,6 +186,7 @@ int wmel_sliding_push(wmel_sliding *b, const float *pcm, size_t n)
             float *np = malloc(cap * sizeof(float));
             if (!np) return WMEL_ERR_NO_MEMORY;
             if (b->p_len) memcpy(np, b->pcm + b->p_off, b->p_len * sizeof(float));
+            memset(np + b->p_len, 0, (cap - b->p_len) * sizeof(float)); /* touched now */
             free(b->pcm);
             b->pcm = np;
             b->p_cap = cap;
@@ -268,9 +269,14 @@ static int cache_room(wmel_sliding *b, size_t frames)
         free(nm);
         return WMEL_ERR_NO_MEMORY;
     }
-    for (size_t m = 0; m < rows && b->c_n; m++)
-        memcpy(nc + m * cap, b->cache + m * b->c_cap + b->c_off, b->c_n * sizeof(float));
+    /* every page touched now, in the step that grows the store, not a few pages in each
+       of the steps that follow (first-touch faults) */
+    for (size_t m = 0; m < rows; m++) {
+        if (b->c_n) memcpy(nc + m * cap, b->cache + m * b->c_cap + b->c_off, b->c_n * sizeof(float));
+        memset(nc + m * cap + b->c_n, 0, (cap - b->c_n) * sizeof(float));
+    }
     if (b->c_n) memcpy(nm, b->fmax + b->c_off, b->c_n * sizeof(float));
+    memset(nm + b->c_n, 0, (cap - b->c_n) * sizeof(float));
     free(b->cache);
     free(b->fmax);
     b->cache = nc;
@@ -482,8 +488,11 @@ static int view_room(wmel_sliding *b, size_t F)
     size_t cap = F + F / 2 > MIN_FRAMES ? F + F / 2 : MIN_FRAMES;
     float *nv = malloc(rows * cap * sizeof(float));
     if (!nv) return WMEL_ERR_NO_MEMORY;
-    for (size_t m = 0; m < rows && keep; m++)
-        memcpy(nv + m * cap + 2, b->view + m * b->v_cap + b->v_off + 2, keep * sizeof(float));
+    for (size_t m = 0; m < rows; m++) { /* every page touched now, as in cache_room() */
+        if (keep) memcpy(nv + m * cap + 2, b->view + m * b->v_cap + b->v_off + 2, keep * sizeof(float));
+        memset(nv + m * cap, 0, 2 * sizeof(float));
+        memset(nv + m * cap + 2 + keep, 0, (cap - 2 - keep) * sizeof(float));
+    }
     free(b->view);
     b->view = nv;
     b->v_cap = cap;
