@@ -230,10 +230,14 @@ static size_t share_from(const fe_task *k, size_t c)
     return a <= 0 ? 0 : (size_t)a < k->n ? (size_t)a : k->n;
 }
 
-/* 1 when every sample chunk c's frames read, and its share of the input, are finite:
+/* Chunk c's input check: every sample its frames read, and its share of the input --
  * [i0(f0) - 1, i0(f1 - 1) + frame_length) with its share, all of [0, n_fft / 2 + 2) with
- * the start's reflection, and the end's reflected part (a little before its window). */
-static int chunk_finite(const fe_task *k, size_t c, size_t f0, size_t f1)
+ * the start's reflection, and the end's reflected part (a little before its window).
+ * The start's and the end's reflected parts are checked here (0 when one is not finite);
+ * the rest, [*from, *to), is left to the caller, which checks it as the frames come
+ * (check_to()), so that the samples are read from memory at the pace of the frames. */
+static int chunk_check_begin(const fe_task *k, size_t c, size_t f0, size_t f1, size_t *from,
+                             size_t *to)
 {
     const wmel_fe *fe = k->fe;
     const size_t n = k->n;
@@ -243,13 +247,30 @@ static int chunk_finite(const fe_task *k, size_t c, size_t f0, size_t f1)
     if (a < 1) {
         const size_t e = (size_t)fe->p.n_fft / 2 + 2;
         if (hi < e) hi = e < n ? e : n;
+        const size_t e1 = e < hi ? e : hi; /* the start's reflection: before any frame */
+        if (lo < e1) {
+            if (!finite_span(k->x, lo, e1)) return 0;
+            lo = e1;
+        }
     }
     if (b > (long long)n) {
         const long long r = 2 * (long long)n - b - 2;
         const size_t rl = r <= 0 ? 0 : (size_t)r;
         if (rl < lo && !finite_span(k->x, rl, lo)) return 0;
     }
-    return lo >= hi || finite_span(k->x, lo, hi);
+    *from = lo;
+    *to = hi > lo ? hi : lo;
+    return 1;
+}
+
+/* Checks the chunk's samples up to `need` (clamped to [*at, to)); 1 when they are finite. */
+static int check_to(const fe_task *k, long long need, size_t *at, size_t to)
+{
+    const size_t e = need <= (long long)*at ? *at : need >= (long long)to ? to : (size_t)need;
+    if (e <= *at) return 1;
+    if (!finite_span(k->x, *at, e)) return 0;
+    *at = e;
+    return 1;
 }
 
 /* The next chunk of a phase's `count`, or count when none is left. */
@@ -258,6 +279,44 @@ static size_t take(fe_task *k, int phase, size_t count)
     if (__atomic_load_n(&k->stop, __ATOMIC_RELAXED)) return count;
     const size_t c = __atomic_fetch_add(&k->next[phase], 1, __ATOMIC_RELAXED);
     return c < count ? c : count;
+}
+
+/* Rows [m0, m0 + ROW_GROUP) of a columns x frames output (ts 1), once every chunk's column
+ * sums are in k->part: each row's mean, its sum of squared deviations (chunk by chunk, in
+ * frame order from 0 within a chunk, the chunks in chunk order: wmel__fe_chunk_sums()'s
+ * sums, eight rows side by side as there), its denominator, and the row normalised. The
+ * statistics of a column depend on its row alone, so a worker takes whole rows: it reads
+ * them as a few long streams, and normalises them while they are still in cache, in place
+ * of a pass over the whole output for the sums and another for the normalisation. */
+#define ROW_GROUP 8
+static void rows_finish(fe_task *k, size_t m0, size_t nvc)
+{
+    const wmel_fe *fe = k->fe;
+    const size_t C = WMEL_FE_STATS_CHUNK, ncol = (size_t)fe->n_cols, cs = k->o.cs, nv = k->nv;
+    const size_t w = ncol - m0 < ROW_GROUP ? ncol - m0 : ROW_GROUP;
+    const float *r = k->o.out + m0 * cs;
+    double mu[ROW_GROUP] = {0}, den[ROW_GROUP] = {0};
+    for (size_t c = 0; c < nvc; c++)
+        for (size_t j = 0; j < w; j++) mu[j] += k->part[c * ncol + m0 + j];
+    for (size_t j = 0; j < w; j++) mu[j] = nv ? mu[j] / (double)nv : 0.0;
+    for (size_t c = 0; c < nvc; c++) {
+        const size_t t1 = c * C + C < nv ? c * C + C : nv;
+        double s[ROW_GROUP] = {0};
+        for (size_t t = c * C; t < t1; t++)
+            for (size_t j = 0; j < w; j++) {
+                const double d = r[j * cs + t] - mu[j];
+                s[j] += d * d;
+            }
+        for (size_t j = 0; j < w; j++) den[j] += s[j];
+    }
+    for (size_t j = 0; j < w; j++) {
+        const double dj = wmel__fe_denom(&fe->p, den[j], nv), mj = mu[j];
+        float *col = k->o.out + (m0 + j) * cs;
+        if (dj > 0.0)
+            for (size_t f = 0; f < nv; f++) col[f] = (float)((col[f] - mj) / dj);
+        else
+            memset(col, 0, sizeof(float) * nv);
+    }
 }
 
 /* Worker t of nt. The chunks are taken one at a time (a worker whose core is shared takes
@@ -281,12 +340,13 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
     double *vals = buf ? (double *)(void *)((char *)buf + sb) : NULL;
     for (size_t c; buf && (c = take(k, 0, k->chunks)) < k->chunks;) {
         const size_t f0 = c * C, f1 = f0 + C < k->nc ? f0 + C : k->nc;
-        if (!chunk_finite(k, c, f0, f1)) {
-            k->status[t] = WMEL_ERR_NOT_FINITE;
-            break;
-        }
-        for (size_t g0 = f0; g0 < f1; g0 += L) {
+        size_t at, to;
+        int ok = chunk_check_begin(k, c, f0, f1, &at, &to);
+        for (size_t g0 = f0; ok && g0 < f1; g0 += L) {
             const size_t cnt = f1 - g0 < L ? f1 - g0 : L;
+            /* the group's samples checked just before its kernel reads them */
+            ok = check_to(k, frame_i0(fe, g0 + cnt - 1) + p->frame_length, &at, to);
+            if (!ok) break;
             kern->frames(fe, k->x, k->n, g0, (int)cnt, vals, buf);
             if (k->o.cs == 1) /* frames x columns */
                 for (size_t l = 0; l < cnt; l++) {
@@ -299,6 +359,10 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
                     float *o = k->o.out + m * k->o.cs + g0;
                     for (size_t l = 0; l < cnt; l++) o[l] = (float)vals[l * ncol + m];
                 }
+        }
+        if (!ok || !check_to(k, (long long)to, &at, to)) { /* and the rest of its share */
+            k->status[t] = WMEL_ERR_NOT_FINITE;
+            break;
         }
         const size_t v1 = f1 < k->nv ? f1 : k->nv; /* the chunk's valid frames: [f0, v1) */
         if (k->fin == FIN_STATS && f0 < v1)
@@ -330,6 +394,11 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
                     *v = ((*v < lo ? lo : *v) + 4.0f) * 0.25f;
                 }
         }
+        return;
+    }
+    if (k->o.cs != 1) { /* columns x frames: by rows, see rows_finish() */
+        const size_t ng = (ncol + ROW_GROUP - 1) / ROW_GROUP;
+        for (size_t g; (g = take(k, 1, ng)) < ng;) rows_finish(k, g * ROW_GROUP, nvc);
         return;
     }
     double mean[WMEL_FE_MAX_MELS + 1], den[WMEL_FE_MAX_MELS + 1];
