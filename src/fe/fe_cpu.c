@@ -342,11 +342,16 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
         const size_t f0 = c * C, f1 = f0 + C < k->nc ? f0 + C : k->nc;
         size_t at, to;
         int ok = chunk_check_begin(k, c, f0, f1, &at, &to);
+        size_t pf = at; /* samples asked from memory up to here */
         for (size_t g0 = f0; ok && g0 < f1; g0 += L) {
             const size_t cnt = f1 - g0 < L ? f1 - g0 : L;
-            /* the group's samples checked just before its kernel reads them */
+            /* the group's samples checked just before its kernel reads them, and those
+               of the groups two ahead asked for now, so that memory keeps pace */
             ok = check_to(k, frame_i0(fe, g0 + cnt - 1) + p->frame_length, &at, to);
             if (!ok) break;
+            const long long ahead = frame_i0(fe, g0 + 3 * L - 1) + p->frame_length;
+            const size_t pe = ahead >= (long long)to ? to : ahead <= (long long)pf ? pf : (size_t)ahead;
+            for (; pf < pe; pf += 16) __builtin_prefetch(k->x + pf);
             kern->frames(fe, k->x, k->n, g0, (int)cnt, vals, buf);
             if (k->o.cs == 1) /* frames x columns */
                 for (size_t l = 0; l < cnt; l++) {
