@@ -6,10 +6,13 @@ L seconds, 1 s is trimmed at the front each step (L = 5, 15, 30, 60). Per step (
   sl. out=   the same, features(out=...) into an array kept from step to step
   view       the same, features(copy=False): the buffer's kept features, no copy (columns
              rewritten only when the buffer's max moves)
-  offline    wmel.log_mel_spectrogram(buffer)                  (wmel's full recompute)
+  offline    wmel.log_mel_spectrogram(buffer)                  (wmel's full recompute,
+             default threads; "offline 1t": wmel.features(buffer,
+             "whisper", threads=1))
   openai     whisper.audio.log_mel_spectrogram(buffer)         (torch, when installed)
   hf         transformers WhisperFeatureExtractor(buffer)       (numpy, when installed)
 
+the buffer lengths side by side (a step of each in turn, timed once all are full);
 then the other front-ends (--frontends, default nemo, nemo-legacy, kaldi, seamless; 80 mels)
 with a 15 s buffer and 1 s steps: the sliding buffer's step (push + trim + features())
 against wmel.features(buffer, frontend, threads=1), the offline recompute;
@@ -73,63 +76,77 @@ def peers():
     return out
 
 
-def loop(audio: np.ndarray, L: int, steps: int, peer_fns) -> dict:
-    """Median seconds per step of each contender, the buffer at L seconds."""
-    buf = wmel.SlidingBuffer(n_mels=80)
-    buf2 = wmel.SlidingBuffer(n_mels=80)
-    buf3 = wmel.SlidingBuffer(n_mels=80)
-    out2 = None
-    times = {"sliding": [], "sl. out=": [], "view": [], "offline": []}
-    times.update({k: [] for k in peer_fns})
-    pos = 0
-    step = 0
-    while step < L + steps:
-        chunk = audio[pos:pos + SR]
-        pos += SR
-        t0 = time.perf_counter()
-        buf.push(chunk)
-        if len(buf) > L * SR:
-            buf.trim(len(buf) - L * SR)
-        f = buf.features()
-        t1 = time.perf_counter()
-        t2 = time.perf_counter()
-        buf2.push(chunk)
-        if len(buf2) > L * SR:
-            buf2.trim(len(buf2) - L * SR)
-        if out2 is None or out2.shape[1] != buf2._b.n_frames(0):
-            out2 = np.empty((80, buf2._b.n_frames(0)), np.float32)
-        buf2.features(out=out2)
-        t3 = time.perf_counter()
-        t4 = time.perf_counter()
-        buf3.push(chunk)
-        if len(buf3) > L * SR:
-            buf3.trim(len(buf3) - L * SR)
-        v = buf3.features(copy=False)
-        t5 = time.perf_counter()
-        if step >= L:  # steady state: the buffer holds L seconds
-            times["sliding"].append(t1 - t0)
-            times["sl. out="].append(t3 - t2)
-            times["view"].append(t5 - t4)
-            assert np.array_equal(out2, f)
-            assert np.array_equal(v, f)
-        del v  # a view must be let go before the next features(copy=False)
-        if step >= L:
-            held = buf.audio
+def loop(audio: np.ndarray, lengths, steps: int, peer_fns) -> dict:
+    """Median seconds per step of each contender, for each buffer length L. The lengths
+    run side by side: every round steps each length's buffers once, in turn, so that a
+    drift of the machine's speed falls on all of them alike and each step follows the
+    recomputes of another length (as a transcriber's step follows the model's work);
+    steps are timed once every buffer is full."""
+    st = {}
+    for L in lengths:
+        st[L] = {"buf": wmel.SlidingBuffer(n_mels=80), "buf2": wmel.SlidingBuffer(n_mels=80),
+                 "buf3": wmel.SlidingBuffer(n_mels=80), "out2": None, "pos": 0,
+                 "times": {k: [] for k in ["sliding", "sl. out=", "view", "offline",
+                                           "offline 1t", *peer_fns]}}
+    first = max(lengths)
+    for step in range(first + steps):
+        for L in lengths:
+            S = st[L]
+            buf, buf2, buf3, times = S["buf"], S["buf2"], S["buf3"], S["times"]
+            chunk = audio[S["pos"]:S["pos"] + SR]
+            S["pos"] += SR
             t0 = time.perf_counter()
-            ref = wmel.log_mel_spectrogram(held)
-            times["offline"].append(time.perf_counter() - t0)
-            assert np.array_equal(f, ref)
-            for name, fn in peer_fns.items():
+            buf.push(chunk)
+            if len(buf) > L * SR:
+                buf.trim(len(buf) - L * SR)
+            f = buf.features()
+            t1 = time.perf_counter()
+            t2 = time.perf_counter()
+            buf2.push(chunk)
+            if len(buf2) > L * SR:
+                buf2.trim(len(buf2) - L * SR)
+            if S["out2"] is None or S["out2"].shape[1] != buf2._b.n_frames(0):
+                S["out2"] = np.empty((80, buf2._b.n_frames(0)), np.float32)
+            buf2.features(out=S["out2"])
+            t3 = time.perf_counter()
+            t4 = time.perf_counter()
+            buf3.push(chunk)
+            if len(buf3) > L * SR:
+                buf3.trim(len(buf3) - L * SR)
+            v = buf3.features(copy=False)
+            t5 = time.perf_counter()
+            timed = step >= first  # steady state: every buffer holds its L seconds
+            if timed:
+                times["sliding"].append(t1 - t0)
+                times["sl. out="].append(t3 - t2)
+                times["view"].append(t5 - t4)
+                assert np.array_equal(S["out2"], f)
+                assert np.array_equal(v, f)
+            del v  # a view must be let go before the next features(copy=False)
+            if timed:
+                held = buf.audio
                 t0 = time.perf_counter()
-                fn(held)
-                times[name].append(time.perf_counter() - t0)
-        step += 1
-    out = {k: statistics.median(v) for k, v in times.items()}
-    out["frames_per_step"] = buf.stats["frames_computed"] / buf.stats["calls"]
-    out["bytes"] = buf.stats["bytes"]
-    out["renorms"] = buf3.stats["renorms"]
-    out["view_bytes"] = buf3.stats["bytes"]
-    return out
+                ref = wmel.log_mel_spectrogram(held)
+                times["offline"].append(time.perf_counter() - t0)
+                assert np.array_equal(f, ref)
+                t0 = time.perf_counter()
+                r1 = wmel.features(held, "whisper", 80, threads=1)
+                times["offline 1t"].append(time.perf_counter() - t0)
+                assert np.array_equal(r1, ref)
+                for name, fn in peer_fns.items():
+                    t0 = time.perf_counter()
+                    fn(held)
+                    times[name].append(time.perf_counter() - t0)
+    res = {}
+    for L in lengths:
+        S = st[L]
+        out = {k: statistics.median(v) for k, v in S["times"].items()}
+        out["frames_per_step"] = S["buf"].stats["frames_computed"] / S["buf"].stats["calls"]
+        out["bytes"] = S["buf"].stats["bytes"]
+        out["renorms"] = S["buf3"].stats["renorms"]
+        out["view_bytes"] = S["buf3"].stats["bytes"]
+        res[L] = out
+    return res
 
 
 def _fe(name: str):
@@ -219,18 +236,18 @@ def main():
     print(f"load before: {loadavg()}")
     pf = {} if a.no_peers else peers()
     print(f"peers: {', '.join(pf) or 'none installed'}")
-    cols = ["sliding", "sl. out=", "view", "offline"] + list(pf)
+    cols = ["sliding", "sl. out=", "view", "offline", "offline 1t"] + list(pf)
     print("\n| buffer | " + " | ".join(f"{c} (ms)" for c in cols) +
-          " | offline / sliding | offline / view | view steps renormalised (all calls) |"
+          " | offline / sliding | offline / view | offline 1t / view | view steps renormalised (all calls) |"
           " frames transformed per step | memory (with the view) |")
-    print("|---" * (len(cols) + 6) + "|")
-    first = last = None
+    print("|---" * (len(cols) + 7) + "|")
+    res = loop(audio, lengths, a.steps, pf)
+    first, last = res[lengths[0]], res[lengths[-1]]
     for L in lengths:
-        r = loop(audio, L, a.steps, pf)
-        first = first or r
-        last = r
+        r = res[L]
         print(f"| {L} s | " + " | ".join(f"{r[c] * 1e3:.3f}" for c in cols) +
-              f" | {r['offline'] / r['sliding']:.1f}x | {r['offline'] / r['view']:.1f}x | {r['renorms']} |"
+              f" | {r['offline'] / r['sliding']:.1f}x | {r['offline'] / r['view']:.1f}x |"
+              f" {r['offline 1t'] / r['view']:.1f}x | {r['renorms']} |"
               f" {r['frames_per_step']:.0f} | {r['bytes'] / 2**20:.2f} MiB ({r['view_bytes'] / 2**20:.2f} MiB) |")
     if len(lengths) > 1:
         print(f"\nper-step cost, {lengths[-1]} s buffer / {lengths[0]} s buffer: sliding "
