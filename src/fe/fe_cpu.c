@@ -116,6 +116,52 @@ double wmel__fe_denom(const wmel_frontend_plan *p, double ss, size_t nv)
     return sqrt(var + p->norm_eps);
 }
 
+/* wmel__fe_chunk_sums() for 8 columns of a columns x frames output, r = column 0. */
+static void sums8(const float *r, size_t ts, size_t cs, size_t t0, size_t t1, const double *mean,
+                  double *acc)
+{
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0;
+    const float *r0 = r, *r1 = r + cs, *r2 = r + 2 * cs, *r3 = r + 3 * cs, *r4 = r + 4 * cs,
+                *r5 = r + 5 * cs, *r6 = r + 6 * cs, *r7 = r + 7 * cs;
+    if (mean) {
+        const double m0 = mean[0], m1 = mean[1], m2 = mean[2], m3 = mean[3], m4 = mean[4],
+                     m5 = mean[5], m6 = mean[6], m7 = mean[7];
+        for (size_t t = t0; t < t1; t++) {
+            const size_t i = t * ts;
+            const double d0 = r0[i] - m0, d1 = r1[i] - m1, d2 = r2[i] - m2, d3 = r3[i] - m3;
+            const double d4 = r4[i] - m4, d5 = r5[i] - m5, d6 = r6[i] - m6, d7 = r7[i] - m7;
+            s0 += d0 * d0;
+            s1 += d1 * d1;
+            s2 += d2 * d2;
+            s3 += d3 * d3;
+            s4 += d4 * d4;
+            s5 += d5 * d5;
+            s6 += d6 * d6;
+            s7 += d7 * d7;
+        }
+    } else {
+        for (size_t t = t0; t < t1; t++) {
+            const size_t i = t * ts;
+            s0 += r0[i];
+            s1 += r1[i];
+            s2 += r2[i];
+            s3 += r3[i];
+            s4 += r4[i];
+            s5 += r5[i];
+            s6 += r6[i];
+            s7 += r7[i];
+        }
+    }
+    acc[0] = s0;
+    acc[1] = s1;
+    acc[2] = s2;
+    acc[3] = s3;
+    acc[4] = s4;
+    acc[5] = s5;
+    acc[6] = s6;
+    acc[7] = s7;
+}
+
 void wmel__fe_chunk_sums(const wmel_fe *fe, const float *x, size_t ts, size_t cs, size_t t0,
                          size_t t1, const double *mean, double *acc)
 {
@@ -136,6 +182,10 @@ void wmel__fe_chunk_sums(const wmel_fe *fe, const float *x, size_t ts, size_t cs
     for (size_t c0 = 0; c0 < nc; c0 += 8) { /* columns x frames: 8 columns' chains side by side */
         const size_t w = nc - c0 < 8 ? nc - c0 : 8;
         const float *r = x + c0 * cs;
+        if (w == 8) { /* a fixed width, so that the chains stay in registers */
+            sums8(r, ts, cs, t0, t1, mean ? mean + c0 : NULL, acc + c0);
+            continue;
+        }
         double s[8] = {0}, mu[8] = {0};
         if (mean) {
             for (size_t j = 0; j < w; j++) mu[j] = mean[c0 + j];
@@ -302,11 +352,15 @@ static void rows_finish(fe_task *k, size_t m0, size_t nvc)
     for (size_t c = 0; c < nvc; c++) {
         const size_t t1 = c * C + C < nv ? c * C + C : nv;
         double s[ROW_GROUP] = {0};
-        for (size_t t = c * C; t < t1; t++)
-            for (size_t j = 0; j < w; j++) {
-                const double d = r[j * cs + t] - mu[j];
-                s[j] += d * d;
-            }
+        if (w == ROW_GROUP) {
+            sums8(r, 1, cs, c * C, t1, mu, s);
+        } else {
+            for (size_t t = c * C; t < t1; t++)
+                for (size_t j = 0; j < w; j++) {
+                    const double d = r[j * cs + t] - mu[j];
+                    s[j] += d * d;
+                }
+        }
         for (size_t j = 0; j < w; j++) den[j] += s[j];
     }
     for (size_t j = 0; j < w; j++) {
