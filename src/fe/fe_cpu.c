@@ -6,9 +6,11 @@
  * never depends on the team). The finish (valid frames, normalisation, stacking, padding)
  * runs on the same workers, in double on the float values: each chunk's column sums as
  * soon as its frames are written, the chunks' sums added in chunk order by every worker
- * alike, then the chunks normalised -- an order that does not depend on the team either,
- * so the output is bit-identical for every thread count. The input's NaN / Inf check is
- * shared out the same way (each chunk's samples checked before a kernel reads them).
+ * alike, then the output normalised (by chunks of frames, or by groups of rows for a
+ * [n_cols][frames] output: rows_finish()) -- an order that does not depend on the team
+ * either, so the output is bit-identical for every thread count. The input's NaN / Inf
+ * check is shared out the same way (each group's samples checked before its kernel reads
+ * them).
  */
 #include "fe.h"
 #include "../pool.h"
