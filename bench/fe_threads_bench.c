@@ -14,6 +14,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "bench_common.h"
+#include "bench_fe.h"
 #include "wmel.h"
 
 #include <stdio.h>
@@ -56,9 +57,6 @@ int main(int argc, char **argv)
         return 2;
     }
     if (calls < 1) calls = 1;
-    static const struct { int fe; const char *name; } fes[] = {
-        {WMEL_FRONTEND_NEMO, "nemo"}, {WMEL_FRONTEND_NEMO_LEGACY, "nemo-legacy"},
-        {WMEL_FRONTEND_KALDI, "kaldi"}, {WMEL_FRONTEND_SEAMLESS, "seamless"}};
     const size_t n = (size_t)seconds * 16000;
     float *x = malloc(n * sizeof *x);
     double *t1 = malloc((size_t)calls * sizeof *t1), *tn = malloc((size_t)calls * sizeof *tn);
@@ -74,14 +72,8 @@ int main(int argc, char **argv)
            "|---|---|---|---|---|---|---|---|---|\n",
            threads, threads);
     int rc = 0;
-    for (size_t i = 0; i < sizeof fes / sizeof fes[0] && !rc; i++) {
-        wmel_frontend_plan plan;
-        wmel_frontend_preset(fes[i].fe, 80, &plan);
-        wmel_params p = wmel_default_params();
-        p.n_threads = 1;
-        wmel_ctx *x1 = wmel_create_plan(&p, &plan, NULL);
-        p.n_threads = threads;
-        wmel_ctx *xn = wmel_create_plan(&p, &plan, NULL);
+    for (size_t i = 0; i < BENCH_N_FES && !rc; i++) {
+        wmel_ctx *x1 = bench_fe_ctx(bench_fes[i].fe, 80, 1), *xn = bench_fe_ctx(bench_fes[i].fe, 80, threads);
         size_t rows, cols;
         if (!x1 || !xn || wmel_features_shape(x1, n, &rows, &cols)) return 1;
         const size_t len = rows * cols;
@@ -99,7 +91,7 @@ int main(int argc, char **argv)
                 const double tb = cpu_now(CLOCK_THREAD_CPUTIME_ID), pb = cpu_now(CLOCK_PROCESS_CPUTIME_ID);
                 const double mine = tb - ta, rest = (pb - pa) - mine;
                 if (s) {
-                    fprintf(stderr, "%s: %s\n", fes[i].name, wmel_strerror(s));
+                    fprintf(stderr, "%s: %s\n", bench_fes[i].name, wmel_strerror(s));
                     return 1;
                 }
                 if (k >= 0) {
@@ -113,13 +105,13 @@ int main(int argc, char **argv)
             }
         }
         if (memcmp(keep1, keepn, len * sizeof *keep1)) {
-            fprintf(stderr, "%s: %d threads differ from 1\n", fes[i].name, threads);
+            fprintf(stderr, "%s: %d threads differ from 1\n", bench_fes[i].name, threads);
             rc = 1;
         }
         const bench_stats s1 = bench_summarize(t1, (size_t)calls), sn = bench_summarize(tn, (size_t)calls);
         const double w1 = s1.median, wn = sn.median;
         const double p1 = bench_summarize(c1, (size_t)calls).median, pn = bench_summarize(cn, (size_t)calls).median;
-        printf("| %s | %.2f | %.2f | %.2fx | %.2f | %.2f | %.2fx | %.2f / %.2f = %.2fx | %s |\n", fes[i].name,
+        printf("| %s | %.2f | %.2f | %.2fx | %.2f | %.2f | %.2fx | %.2f / %.2f = %.2fx | %s |\n", bench_fes[i].name,
                w1 * 1e3, wn * 1e3, w1 / wn, p1 * 1e3, pn * 1e3, p1 / pn, s1.min * 1e3, sn.min * 1e3,
                s1.min / sn.min, wmel_kernel_name(x1));
         free(keep1);

@@ -20,6 +20,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "bench_common.h"
+#include "bench_fe.h"
 #include "wmel.h"
 
 #include <stdio.h>
@@ -42,9 +43,6 @@ static double median(double *v, int n)
  * output, against wmel_features() of the buffer on one thread (checked equal). */
 static int frontends(const float *x, int steps, int warm)
 {
-    static const struct { int fe; const char *name; } fes[] = {
-        {WMEL_FRONTEND_NEMO, "nemo"}, {WMEL_FRONTEND_NEMO_LEGACY, "nemo-legacy"},
-        {WMEL_FRONTEND_KALDI, "kaldi"}, {WMEL_FRONTEND_SEAMLESS, "seamless"}};
     const size_t SR = 16000, L = 15 * SR;
     double *ts = malloc((size_t)steps * sizeof *ts), *tf = malloc((size_t)steps * sizeof *tf);
     double *fr = malloc((size_t)steps * sizeof *fr), *to = malloc((size_t)steps * sizeof *to);
@@ -53,12 +51,8 @@ static int frontends(const float *x, int steps, int warm)
     printf("\n| front-end (15 s buffer, 1 s steps) | sliding step (ms) | output pass alone (ms) | wmel_features, 1 thread (ms) | ratio | frames transformed per step | kernel |\n");
     printf("|---|---|---|---|---|---|---|\n");
     int rc = 0;
-    for (size_t i = 0; i < sizeof fes / sizeof fes[0] && !rc; i++) {
-        wmel_frontend_plan plan;
-        wmel_frontend_preset(fes[i].fe, 80, &plan);
-        wmel_params p = wmel_default_params();
-        p.n_threads = 1;
-        wmel_ctx *ctx = wmel_create_plan(&p, &plan, NULL);
+    for (size_t i = 0; i < BENCH_N_FES && !rc; i++) {
+        wmel_ctx *ctx = bench_fe_ctx(bench_fes[i].fe, 80, 1);
         wmel_sliding *b = wmel_sliding_create(ctx, NULL);
         size_t pos = 0, start = 0;
         for (int s = 0; s < 15 + steps; s++) {
@@ -81,7 +75,7 @@ static int frontends(const float *x, int steps, int warm)
             if (!warm) wmel_features(ctx, x + start, pos - start, ref, rows * cols);
             double t2 = bench_now();
             if (!warm && memcmp(out, ref, rows * cols * sizeof *out)) {
-                fprintf(stderr, "%s: sliding output differs from wmel_features\n", fes[i].name);
+                fprintf(stderr, "%s: sliding output differs from wmel_features\n", bench_fes[i].name);
                 rc = 1;
                 break;
             }
@@ -95,7 +89,7 @@ static int frontends(const float *x, int steps, int warm)
         }
         if (!rc) {
             double a = median(ts, steps), f = median(tf, steps);
-            printf("| %s | %.3f | %.3f | %.3f | %.1fx | %.0f | %s |\n", fes[i].name, a * 1e3,
+            printf("| %s | %.3f | %.3f | %.3f | %.1fx | %.0f | %s |\n", bench_fes[i].name, a * 1e3,
                    median(to, steps) * 1e3, f * 1e3, f / a, median(fr, steps), wmel_kernel_name(ctx));
         }
         wmel_sliding_destroy(b);
