@@ -164,6 +164,28 @@ static void sums8(const float *r, size_t ts, size_t cs, size_t t0, size_t t1, co
     acc[7] = s7;
 }
 
+/* The sums of wmel__fe_chunk_sums() for the w <= 8 columns from r (column j at r + j cs). */
+static void sums_cols(const float *r, size_t ts, size_t cs, size_t t0, size_t t1,
+                      const double *mean, double *acc, size_t w)
+{
+    if (w == 8) { /* a fixed width, so that the chains stay in registers */
+        sums8(r, ts, cs, t0, t1, mean, acc);
+        return;
+    }
+    double s[8] = {0};
+    if (mean) {
+        for (size_t t = t0; t < t1; t++)
+            for (size_t j = 0; j < w; j++) {
+                const double d = r[j * cs + t * ts] - mean[j];
+                s[j] += d * d;
+            }
+    } else {
+        for (size_t t = t0; t < t1; t++)
+            for (size_t j = 0; j < w; j++) s[j] += r[j * cs + t * ts];
+    }
+    for (size_t j = 0; j < w; j++) acc[j] = s[j];
+}
+
 void wmel__fe_chunk_sums(const wmel_fe *fe, const float *x, size_t ts, size_t cs, size_t t0,
                          size_t t1, const double *mean, double *acc)
 {
@@ -181,27 +203,9 @@ void wmel__fe_chunk_sums(const wmel_fe *fe, const float *x, size_t ts, size_t cs
                 for (size_t c = 0; c < nc; c++) acc[c] += x[t * ts + c];
         return;
     }
-    for (size_t c0 = 0; c0 < nc; c0 += 8) { /* columns x frames: 8 columns' chains side by side */
-        const size_t w = nc - c0 < 8 ? nc - c0 : 8;
-        const float *r = x + c0 * cs;
-        if (w == 8) { /* a fixed width, so that the chains stay in registers */
-            sums8(r, ts, cs, t0, t1, mean ? mean + c0 : NULL, acc + c0);
-            continue;
-        }
-        double s[8] = {0}, mu[8] = {0};
-        if (mean) {
-            for (size_t j = 0; j < w; j++) mu[j] = mean[c0 + j];
-            for (size_t t = t0; t < t1; t++)
-                for (size_t j = 0; j < w; j++) {
-                    const double d = r[j * cs + t * ts] - mu[j];
-                    s[j] += d * d;
-                }
-        } else {
-            for (size_t t = t0; t < t1; t++)
-                for (size_t j = 0; j < w; j++) s[j] += r[j * cs + t * ts];
-        }
-        for (size_t j = 0; j < w; j++) acc[c0 + j] = s[j];
-    }
+    for (size_t c0 = 0; c0 < nc; c0 += 8) /* columns x frames: 8 columns' chains side by side */
+        sums_cols(x + c0 * cs, ts, cs, t0, t1, mean ? mean + c0 : NULL, acc + c0,
+                  nc - c0 < 8 ? nc - c0 : 8);
 }
 
 void wmel__fe_stats_f(const wmel_fe *fe, const float *x, size_t ts, size_t cs, size_t nv,
@@ -335,8 +339,8 @@ static size_t take(fe_task *k, int phase, size_t count)
 
 /* Rows [m0, m0 + ROW_GROUP) of a columns x frames output (ts 1), once every chunk's column
  * sums are in k->part: each row's mean, its sum of squared deviations (chunk by chunk, in
- * frame order from 0 within a chunk, the chunks in chunk order: wmel__fe_chunk_sums()'s
- * sums, eight rows side by side as there), its denominator, and the row normalised. The
+ * frame order from 0 within a chunk, the chunks in chunk order: sums_cols(), as
+ * wmel__fe_chunk_sums() sums them), its denominator, and the row normalised. The
  * statistics of a column depend on its row alone, so a worker takes whole rows: it reads
  * them as a few long streams, and normalises them while they are still in cache, in place
  * of a pass over the whole output for the sums and another for the normalisation. */
@@ -353,16 +357,8 @@ static void rows_finish(fe_task *k, size_t m0, size_t nvc)
     for (size_t j = 0; j < w; j++) mu[j] = nv ? mu[j] / (double)nv : 0.0;
     for (size_t c = 0; c < nvc; c++) {
         const size_t t1 = c * C + C < nv ? c * C + C : nv;
-        double s[ROW_GROUP] = {0};
-        if (w == ROW_GROUP) {
-            sums8(r, 1, cs, c * C, t1, mu, s);
-        } else {
-            for (size_t t = c * C; t < t1; t++)
-                for (size_t j = 0; j < w; j++) {
-                    const double d = r[j * cs + t] - mu[j];
-                    s[j] += d * d;
-                }
-        }
+        double s[ROW_GROUP];
+        sums_cols(r, 1, cs, c * C, t1, mu, s, w);
         for (size_t j = 0; j < w; j++) den[j] += s[j];
     }
     for (size_t j = 0; j < w; j++) {
