@@ -177,5 +177,10 @@ int wmel_cli_fe_plan(const wmel_cli_fe *f, wmel_frontend_plan *plan)
     if (f->use_energy) plan->use_energy = 1;
     if (f->have_floor) plan->energy_floor = f->energy_floor;
     if (f->pad_to >= 0) plan->pad_to = (int)f->pad_to;
+    char why[320];
+    if (wmel_plan_check(plan, why, sizeof why)) { /* the options' plan, refused with the reason */
+        fprintf(stderr, "wmel: --frontend %s: %s\n", wmel_cli_fe_name(k), why);
+        return 2;
+    }
     return 0;
 }

@@ -407,6 +407,17 @@ typedef struct wmel_frontend_plan {
  * Thread-safety: pure. */
 WMEL_API int wmel_frontend_preset(int frontend, int n_mels, wmel_frontend_plan *plan);
 
+/* Checks a plan as wmel_create_plan() does -- every field's range, and for a Kaldi mel
+ * scale that each filter has an FFT bin under it -- without building anything. On failure
+ * it writes a sentence naming the field, its value and what is allowed into msg (at most
+ * msg_len bytes with the terminating NUL; msg may be NULL), for example "n_mels 128: Kaldi
+ * mel filter 3 (from 0) has no FFT bin under it (n_fft 512, 20 .. 8000 Hz), which Kaldi
+ * refuses too; at most 126 bins here: lower n_mels or low_freq, or raise n_fft". On
+ * success msg holds "". Returns WMEL_OK, WMEL_ERR_NULL_POINTER (plan; msg says so) or
+ * WMEL_ERR_INVALID_ARG: the status wmel_create_plan() gives for the plan, memory and
+ * backend aside. Thread-safety: pure. */
+WMEL_API int wmel_plan_check(const wmel_frontend_plan *plan, char *msg, size_t msg_len);
+
 /* Creates a context computing `plan` (copied; not referenced afterwards). From p (NULL
  * means wmel_default_params()) only backend, n_threads, max_isa and cuda_device are used.
  * The CUDA backend runs Whisper's geometry only: with another plan, WMEL_BACKEND_AUTO
@@ -415,7 +426,8 @@ WMEL_API int wmel_frontend_preset(int frontend, int n_mels, wmel_frontend_plan *
  * and the sliding buffer (wmel_sliding_*); the other compute and the window functions
  * return WMEL_ERR_INVALID_ARG for it.
  * Errors: WMEL_ERR_NULL_POINTER (plan), WMEL_ERR_INVALID_ARG (a field out of its range,
- * stack > 1 with the MELS_FRAMES layout, a mel filter with no FFT bin under it),
+ * stack > 1 with the MELS_FRAMES layout, a mel filter with no FFT bin under it: which one,
+ * wmel_plan_check() says),
  * WMEL_ERR_BACKEND_UNAVAILABLE, WMEL_ERR_NO_MEMORY. Thread-safety: as wmel_create(). */
 WMEL_API wmel_ctx *wmel_create_plan(const wmel_params *p, const wmel_frontend_plan *plan,
                                     int *status);

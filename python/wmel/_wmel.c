@@ -352,7 +352,11 @@ static PyObject *Ctx_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
     Py_BEGIN_ALLOW_THREADS
     c = use_plan ? wmel_create_plan(&p, &plan, &st) : wmel_create(&p, &st);
     Py_END_ALLOW_THREADS
-    if (!c) return raise_status(st, "wmel_create", NULL);
+    if (!c) {
+        char why[320] = "";
+        if (use_plan && st == WMEL_ERR_INVALID_ARG) wmel_plan_check(&plan, why, sizeof why); /* which field */
+        return raise_status(st, "wmel_create", why);
+    }
     allocfunc alloc = (allocfunc)PyType_GetSlot(tp, Py_tp_alloc);
     CtxObject *self = (CtxObject *)alloc(tp, 0);
     if (!self) {

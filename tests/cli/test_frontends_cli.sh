@@ -68,7 +68,10 @@ expect_rc "smooth on kaldi" 2 "$WMEL" mel "$S" -o "$T/x.npy" --frontend kaldi --
 expect_rc "whisper 64 mels" 2 "$WMEL" mel "$S" -o "$T/x.npy" --n-mels 64
 expect_rc "257 mels" 2 "$WMEL" mel "$S" -o "$T/x.npy" --frontend nemo --n-mels 257
 expect_rc "floor without energy" 2 "$WMEL" mel "$S" -o "$T/x.npy" --frontend kaldi --energy-floor 1
-expect_rc "kaldi 200 mels (Kaldi refuses it too)" 1 "$WMEL" mel "$S" -o "$T/x.npy" --frontend kaldi --n-mels 200
+expect_rc "kaldi 200 mels (Kaldi refuses it too)" 2 "$WMEL" mel "$S" -o "$T/x.npy" --frontend kaldi --n-mels 200
+grep -q "n_mels 200: .*at most 126 bins" "$T/err" && ok || bad "kaldi 200 mels: the reason and the cap: $(cat "$T/err")"
+expect_rc "kaldi low above Nyquist" 2 "$WMEL" mel "$S" -o "$T/x.npy" --frontend kaldi --low-freq 9000
+grep -q "low_freq 9000" "$T/err" && ok || bad "low_freq: the field named: $(cat "$T/err")"
 expect_rc "cuda with nemo" 1 "$WMEL" mel "$S" -o "$T/x.npy" --frontend nemo --backend cuda
 [ ! -e "$T/x.npy" ] && ok || bad "a failed run left an output"
 printf 'RIFF$\0\0\0WAVEfmt \20\0\0\0\1\0\1\0\200>\0\0\0}\0\0\2\0\20\0data\0\0\0\0' >"$T/empty.wav"
@@ -142,7 +145,7 @@ expect_ok "batch long" "$WMEL" batch "$T/l.txt" -o "$T/bl" --frontend kaldi -q
 tar -xOf "$T/bl/shard-000000.tar" long.npy >"$T/bl.npy" 2>/dev/null
 cmp -s "$T/bl.npy" "$T/whole.npy" && ok || bad "batch item of a long input"
 # errors on a long input: one line, exit 1, nothing left behind
-expect_rc "long: kaldi 200 mels" 1 "$WMEL" mel "$T/long.wav" -o "$T/bad.npy" --frontend kaldi --n-mels 200
+expect_rc "long: kaldi on cuda" 1 "$WMEL" mel "$T/long.wav" -o "$T/bad.npy" --frontend kaldi --backend cuda
 grep -q "^wmel: --frontend kaldi: " "$T/err" && ok || bad "long plan error message: $(cat "$T/err")"
 [ -z "$(ls -A "$T" | grep '^bad\.npy')" ] && ok || bad "a failed long input left an output"
 

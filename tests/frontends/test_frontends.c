@@ -304,6 +304,8 @@ static void not_finite(void)
 
 /* ---- edges ---- */
 
+static void plan_check(void);
+
 static void edges(void)
 {
     wmel_frontend_plan pl;
@@ -454,6 +456,70 @@ static void edges(void)
         else CHECK(!k && st == WMEL_ERR_INVALID_ARG, "kaldi %d mels: refused as Kaldi does", m);
         wmel_destroy(k);
     }
+    plan_check();
+}
+
+/* wmel_plan_check gives wmel_create_plan's status for any plan, with a sentence naming the
+ * field that fails (Kaldi's bank: the largest n_mels that the range holds). */
+static void plan_check(void)
+{
+    static const int fes[] = {WMEL_FRONTEND_WHISPER, WMEL_FRONTEND_NEMO, WMEL_FRONTEND_KALDI,
+                              WMEL_FRONTEND_SEAMLESS, WMEL_FRONTEND_NEMO_LEGACY};
+    static const double lows[] = {0.0, 20.0, 300.0, 3000.0, 7990.0};
+    static const int ffts[] = {512, 400, 1024, 502};
+    static const int mels[] = {1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 100, 120, 125, 126, 127, 128, 140, 200, 256, 257};
+    char msg[320];
+    int n = 0, refused = 0, capped = 0;
+    for (int f = 0; f < 5; f++)
+        for (int li = 0; li < 5; li++)
+            for (int fi = 0; fi < 4; fi++)
+                for (int mi = 0; mi < (int)(sizeof mels / sizeof mels[0]); mi++) {
+                    const int m = mels[mi];
+                    wmel_frontend_plan pl;
+                    wmel_frontend_preset(fes[f], f == 0 ? 80 : 1, &pl);
+                    pl.n_mels = m;
+                    pl.low_freq = lows[li];
+                    pl.n_fft = ffts[fi];
+                    memset(msg, 'x', sizeof msg);
+                    const int c = wmel_plan_check(&pl, msg, sizeof msg);
+                    int st = 0;
+                    wmel_ctx *k = wmel_create_plan(NULL, &pl, &st);
+                    wmel_destroy(k);
+                    n++;
+                    CHECK(c == st, "plan_check %d vs create %d (frontend %d, n_mels %d, low %g, n_fft %d): %s",
+                          c, st, fes[f], m, lows[li], ffts[fi], msg);
+                    CHECK(memchr(msg, '\0', sizeof msg) != NULL, "message terminated");
+                    CHECK(c ? strlen(msg) > 10 : msg[0] == '\0', "message only on failure: %s", msg);
+                    if (c) refused++;
+                    if (c && strstr(msg, "at most ")) {
+                        /* the count it names is accepted, one more is not */
+                        const int most = atoi(strstr(msg, "at most ") + 8);
+                        capped++;
+                        pl.n_mels = most;
+                        CHECK(most >= 1 && most < m && wmel_plan_check(&pl, NULL, 0) == WMEL_OK,
+                              "at most %d accepted (%s)", most, msg);
+                        pl.n_mels = most + 1;
+                        CHECK(wmel_plan_check(&pl, NULL, 0) == WMEL_ERR_INVALID_ARG, "%d refused", most + 1);
+                    }
+                }
+    CHECK(refused > 0 && capped > 0 && refused < n, "%d plans: %d refused, %d with a cap", n, refused, capped);
+    wmel_frontend_plan pl;
+    wmel_frontend_preset(WMEL_FRONTEND_KALDI, 128, &pl);
+    CHECK(wmel_plan_check(&pl, msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, "n_mels 128") &&
+              strstr(msg, "at most 126"), "kaldi 128 mels: %s", msg);
+    pl.n_mels = 80, pl.n_fft = 502; /* 251 is prime */
+    CHECK(wmel_plan_check(&pl, msg, sizeof msg) && strstr(msg, "n_fft 502"), "%s", msg);
+    pl.n_fft = 512, pl.frame_length = 600;
+    CHECK(wmel_plan_check(&pl, msg, sizeof msg) && strstr(msg, "frame_length 600"), "%s", msg);
+    pl.frame_length = 400, pl.stack = 2, pl.layout = WMEL_LAYOUT_MELS_FRAMES;
+    CHECK(wmel_plan_check(&pl, msg, sizeof msg) && strstr(msg, "stack 2"), "%s", msg);
+    pl.stack = 1, pl.reserved_d[4] = 1.0;
+    CHECK(wmel_plan_check(&pl, msg, sizeof msg) && strstr(msg, "reserved_d[4]"), "%s", msg);
+    pl.reserved_d[4] = 0.0, pl.low_freq = 7990.0, pl.n_mels = 1;
+    CHECK(wmel_plan_check(&pl, msg, sizeof msg) && strstr(msg, "not one FFT bin"), "%s", msg);
+    CHECK(wmel_plan_check(&pl, NULL, 0) == WMEL_ERR_INVALID_ARG, "msg NULL");
+    CHECK(wmel_plan_check(&pl, msg, 4) == WMEL_ERR_INVALID_ARG && strlen(msg) == 3, "truncated: %s", msg);
+    CHECK(wmel_plan_check(NULL, msg, sizeof msg) == WMEL_ERR_NULL_POINTER && strstr(msg, "NULL"), "NULL plan");
 }
 
 /* The Whisper plan runs Whisper's kernels: wmel_features equals wmel_log_mel bit for bit. */

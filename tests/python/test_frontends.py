@@ -158,9 +158,12 @@ def test_legacy_nemo_short_input_is_an_error():
 
 def test_kaldi_empty_triangle_is_refused():
     """128 bins from 20 Hz leave a triangle between two FFT bins: refused with ValueError, as
-    kaldi-native-fbank refuses it (torchaudio gives that bin ln(FLT_EPSILON))."""
-    with pytest.raises(ValueError):
+    kaldi-native-fbank refuses it (torchaudio gives that bin ln(FLT_EPSILON)); the message
+    names the field and the most bins the range holds."""
+    with pytest.raises(ValueError, match=r"n_mels 128: .*at most 126 bins"):
         wmel.features(FI.synthetic("noise", 1000), "kaldi", 128)
+    with pytest.raises(ValueError, match=r"low_freq 9000"):
+        wmel.features(FI.synthetic("noise", 1000), "kaldi", low_freq=9000.0)
     assert wmel.features(FI.synthetic("noise", 1000), "kaldi", 128, low_freq=100.0).shape == (4, 128)
 
 
