@@ -168,6 +168,7 @@ def main():
     import wmel
     print(f"cpu: {cpu_model()} ({os.cpu_count()} logical cores)")
     print(f"loadavg before: {loadavg()}")
+    print(f"wmel's level: {os.environ.get('WMEL_MAX_ISA') or 'auto'} (WMEL_MAX_ISA caps it)")
     vers = [f"wmel {wmel.version()}", f"numpy {np.__version__}"]
     for m in ("kaldi_native_fbank", "asrfront", "torch", "torchaudio", "transformers", "nemo"):
         if have(m) and (m != "nemo" or have("nemo.collections.asr")):

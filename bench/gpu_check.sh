@@ -7,7 +7,8 @@
 #      with torch, where CUDA tensors take the device path;
 #   3. bench/cuda_bench.py (log-Mel vs torch's stft pipeline) and
 #      bench/cuda_stem_bench.py (mel + stem, 64 windows, vs torch).
-# Logs go to $OUT (default out/gpu); a summary goes to stdout.
+# Logs go to $OUT (default out/gpu); a summary goes to stdout. The same machine's CPU
+# kernels (AVX-512 where its processor has it) are bench/cpu_check.sh's, a second command.
 #   sh bench/gpu_check.sh [BUILD_DIR]
 # WMEL_CUDA_MODE=EMU runs the same steps on the CUDA emulator (no GPU, no nvidia-smi): a
 # dry run of this script and of the benchmark harness; its times are not GPU numbers.
