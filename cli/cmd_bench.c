@@ -27,7 +27,7 @@ typedef struct row {
     double seconds;
     int threads, n_mels;
     char impl[24];
-    char note[64];
+    char note[256];
     int ok;
     double min_ms, median_ms, p95_ms;
     double ratio;      /* this peer's median / wmel's median for the same config */
@@ -563,7 +563,7 @@ int cmd_bench(int argc, char **argv)
                    r->n_mels, r->impl, "-", "-", "-", "-", "-", "-", r->note);
             continue;
         }
-        char ratio[16] = "", note[128];
+        char ratio[16] = "", note[320];
         if (r->ratio > 0) snprintf(ratio, sizeof ratio, "%.2fx", r->ratio);
         if (is_cold(r))
             snprintf(note, sizeof note,
