@@ -337,8 +337,8 @@ static int time_fe(double seconds, int threads, int n_mels, int isa, int reps, i
         r->median_ms = st.median * 1e3;
         r->p95_ms = st.p95 * 1e3;
         r->ok = 1;
-    } else if (have_plan && !ctx && rc == WMEL_ERR_INVALID_ARG && wmel_plan_check(&plan, r->note, sizeof r->note)) {
-        /* the note says which field of the preset's plan (kaldi: at most 126 mels) */
+    } else if (have_plan && !ctx && rc == WMEL_ERR_INVALID_ARG) {
+        wmel_plan_check(&plan, r->note, sizeof r->note); /* which field (kaldi: at most 126 mels) */
     } else {
         snprintf(r->note, sizeof r->note, "%s", wmel_strerror(rc));
     }

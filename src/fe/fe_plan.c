@@ -315,8 +315,7 @@ static double slaney_hz(double m)
     return m >= min_log_mel ? min_log_hz * exp(logstep * (m - min_log_mel)) : f_sp * m;
 }
 
-/* Dense [n_mels][n_bins] bank; WMEL_ERR_INVALID_ARG for an empty Kaldi filter (Kaldi
- * refuses such a bank: too many mel bins for the FFT size). */
+/* Dense [n_mels][n_bins] bank (a Kaldi bank's filters each hold a bin: kaldi_bank_full()). */
 static int mel_bank(const wmel_frontend_plan *p, int n_bins, double *w)
 {
     const int nm = p->n_mels;
@@ -343,7 +342,6 @@ static int mel_bank(const wmel_frontend_plan *p, int n_bins, double *w)
     const double ml = kaldi_mel(lo), mh = kaldi_mel(hi), delta = (mh - ml) / (nm + 1);
     for (int m = 0; m < nm; m++) {
         const double left = ml + m * delta, centre = ml + (m + 1) * delta, right = ml + (m + 2) * delta;
-        int any = 0;
         for (int k = 0; k < n_bins; k++) {
             double v = 0.0;
             if (k < n_bins - 1) { /* the Nyquist bin is not in Kaldi's bank */
@@ -356,10 +354,8 @@ static int mel_bank(const wmel_frontend_plan *p, int n_bins, double *w)
                 const double fl = 700.0 * (exp(left / 1127.0) - 1.0), fr = 700.0 * (exp(right / 1127.0) - 1.0);
                 v *= 2.0 / (fr - fl);
             }
-            any |= v > 0.0;
             w[(size_t)m * n_bins + k] = v;
         }
-        if (!any) return WMEL_ERR_INVALID_ARG;
     }
     return WMEL_OK;
 }
@@ -374,6 +370,8 @@ int wmel__fe_new(const wmel_frontend_plan *p, wmel_fe **out)
 int wmel__fe_compile(const wmel_frontend_plan *p, wmel_fe **out)
 {
     *out = NULL;
+    /* an empty Kaldi filter: Kaldi refuses such a bank (too many mel bins for the FFT size) */
+    if (p->mel_scale == WMEL_MEL_KALDI && !kaldi_bank_full(p, p->n_mels, NULL)) return WMEL_ERR_INVALID_ARG;
     wmel_fe *fe = calloc(1, sizeof *fe);
     if (!fe) return WMEL_ERR_NO_MEMORY;
     fe->p = *p;
