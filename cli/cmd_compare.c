@@ -6,8 +6,9 @@
  * A and B: FILE.npy (float32/float64, C or Fortran order), or IMPL:AUDIO with IMPL wmel
  * (libwmel, --backend, default auto) or oracle (the float64 reference, wmel_ref_stages).
  * Every other source (FILE.npz[:KEY], FILE.pt, IMPL openai, hf, faster-whisper, librosa,
- * kaldi-native-fbank, torchaudio, nemo) is handed, with all the arguments, to
- * `python3 -m wmel.compare` ($WMEL_PYTHON names another interpreter), which draws its
+ * kaldi-native-fbank, torchaudio, nemo) is handed, with all the arguments, to the module
+ * wmel.compare of `python3` ($WMEL_PYTHON names another interpreter; the working folder is
+ * kept off its import path), which draws its
  * report with this command. The conventions are aligned as that module does (see
  * python/wmel/compare.py); each step is printed. Exit: 0 within --tol, 1 above, 2 on a
  * usage error or sources that cannot be compared (a shape that cannot be reconciled).
@@ -512,13 +513,25 @@ static int delegate(int argc, char **argv, const char *why)
         self[k] = 0;
         if (!getenv("WMEL_CLI")) setenv("WMEL_CLI", self, 1);
     }
+    /* `python -m` would put the working folder first on the import path, so that a
+     * ./wmel/compare.py or ./numpy.py there would run in place of the installed modules.
+     * The interpreter is started with -c and drops the working folder (and any entry
+     * naming it) from the path before it imports anything; PYTHONSAFEPATH does the same on
+     * Python 3.11 and later. */
+    static const char BOOT[] =
+        "import os, sys\n"
+        "cwd = os.path.realpath(os.getcwd())\n"
+        "sys.path[:] = [p for p in sys.path if p and os.path.realpath(p) != cwd]\n"
+        "import runpy\n"
+        "runpy.run_module('wmel.compare', run_name='__main__', alter_sys=True)\n";
+    setenv("PYTHONSAFEPATH", "1", 1);
     char **args = calloc((size_t)argc + 4, sizeof *args);
     if (!args) return fail2("out of memory");
     args[0] = (char *)py;
-    args[1] = "-m";
-    args[2] = "wmel.compare";
+    args[1] = "-c";
+    args[2] = (char *)BOOT;
     for (int i = 0; i < argc; i++) args[3 + i] = argv[i];
-    fprintf(stderr, "wmel: compare: %s: handing over to %s -m wmel.compare\n", why, py);
+    fprintf(stderr, "wmel: compare: %s: handing over to the wmel.compare module of %s\n", why, py);
     fflush(NULL);
     execvp(py, args);
     int e = errno;

@@ -451,7 +451,9 @@ WMEL_API int wmel_features_shape(const wmel_ctx *ctx, size_t n_samples, size_t *
  * value is 0, NeMo's own rule.
  * Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_NO_SAMPLES (n_samples == 0), WMEL_ERR_TOO_SHORT,
  * WMEL_ERR_BUFFER_TOO_SMALL, WMEL_ERR_NOT_FINITE (NaN/Inf in pcm), WMEL_ERR_SAMPLE_RANGE
- * (Whisper's geometry only, as wmel_log_mel), WMEL_ERR_INVALID_ARG (pcm and out overlap),
+ * (finite samples whose values pass float32's range: Whisper's geometry, as wmel_log_mel,
+ * and a plan with WMEL_LOG_NONE, whose mel energies are output as they are; the stream and
+ * the sliding buffer say the same), WMEL_ERR_INVALID_ARG (pcm and out overlap),
  * WMEL_ERR_NO_MEMORY, WMEL_ERR_THREAD, WMEL_ERR_OVERFLOW. On error out is unspecified.
  * Memory: the general path allocates n_fft-sized scratch per worker; the ref backend
  * holds the clip's features in float64. Thread-safety: safe to call concurrently. */

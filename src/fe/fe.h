@@ -71,6 +71,17 @@ typedef struct wmel_fe {
     const wmel_fe_kernel *kern; /* the CPU backend's frame kernel (set at create) */
 } wmel_fe;
 
+/* 1 when every v[0 .. n) rounds to a finite float32. Finite samples keep every stage
+ * finite in double, but a plan with WMEL_LOG_NONE outputs the mel energies themselves,
+ * which pass float32's range for samples above about 1e17 (x scale): the compute
+ * functions return WMEL_ERR_SAMPLE_RANGE for those, as Whisper's geometry does. */
+static inline int wmel__fe_f32_ok(const double *v, size_t n)
+{
+    int ok = 1;
+    for (size_t i = 0; i < n; i++) ok &= fabs(v[i]) < 0x1.ffffffp+127; /* rounds to FLT_MAX or below */
+    return ok;
+}
+
 /* The plan's log of a mel energy. */
 static inline double wmel__fe_log(const wmel_frontend_plan *p, double m)
 {

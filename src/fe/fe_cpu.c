@@ -395,6 +395,7 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
         size_t at, to;
         int ok = chunk_check_begin(k, c, f0, f1, &at, &to);
         size_t pf = at; /* samples asked from memory up to here */
+        int range = 0;  /* a LOG_NONE value past float32's range */
         for (size_t g0 = f0; ok && g0 < f1; g0 += L) {
             const size_t cnt = f1 - g0 < L ? f1 - g0 : L;
             /* the group's samples checked just before its kernel reads them, and those
@@ -405,6 +406,10 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
             const size_t pe = ahead >= (long long)to ? to : ahead <= (long long)pf ? pf : (size_t)ahead;
             for (; pf < pe; pf += 16) __builtin_prefetch(k->x + pf);
             kern->frames(fe, k->x, k->n, g0, (int)cnt, vals, buf);
+            if (p->log == WMEL_LOG_NONE && !wmel__fe_f32_ok(vals, cnt * ncol)) {
+                range = 1;
+                break;
+            }
             if (k->o.cs == 1) /* frames x columns */
                 for (size_t l = 0; l < cnt; l++) {
                     float *o = k->o.out + (g0 + l) * k->o.ts;
@@ -419,6 +424,10 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
         }
         if (!ok || !check_to(k, (long long)to, &at, to)) { /* and the rest of its share */
             k->status[t] = WMEL_ERR_NOT_FINITE;
+            break;
+        }
+        if (range) {
+            k->status[t] = WMEL_ERR_SAMPLE_RANGE;
             break;
         }
         const size_t v1 = f1 < k->nv ? f1 : k->nv; /* the chunk's valid frames: [f0, v1) */
@@ -540,6 +549,8 @@ int wmel__fe_cpu(const wmel_ctx *ctx, const float *x, size_t n, float *out)
     const int nt = wmel__team_run(ctx->pool, fe_worker, k, want);
     for (int t = 0; t < nt; t++)
         if (k->status[t] && !rc) rc = k->status[t];
+    /* a NaN or Inf sample anywhere decides the status, as in Whisper's geometry */
+    if (rc == WMEL_ERR_SAMPLE_RANGE && !finite_span(x, 0, n)) rc = WMEL_ERR_NOT_FINITE;
     free(k->part);
     free(k);
     return rc;

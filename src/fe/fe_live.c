@@ -58,20 +58,24 @@ static int work_init(fe_work *w, const wmel_fe *fe)
 }
 
 /* Frames [t0, t0 + count) of x[0..n) into dst[(t - t0) ts + c cs] as float32 (the cast
- * fe_cpu.c's workers make). */
-static void run_frames(fe_work *w, const float *x, size_t n, size_t t0, size_t count, float *dst,
-                       size_t ts, size_t cs)
+ * fe_cpu.c's workers make). WMEL_ERR_SAMPLE_RANGE where a LOG_NONE plan's value passes
+ * float32's range (dst is then partly written). */
+static int run_frames(fe_work *w, const float *x, size_t n, size_t t0, size_t count, float *dst,
+                      size_t ts, size_t cs)
 {
     const size_t L = (size_t)w->k->lanes, nc = (size_t)w->fe->n_cols;
+    const int check = w->fe->p.log == WMEL_LOG_NONE;
     for (size_t f = 0; f < count; f += L) {
         const size_t cnt = count - f < L ? count - f : L;
         w->k->frames(w->fe, x, n, t0 + f, (int)cnt, w->vals, w->buf);
+        if (check && !wmel__fe_f32_ok(w->vals, cnt * nc)) return WMEL_ERR_SAMPLE_RANGE;
         for (size_t l = 0; l < cnt; l++) {
             float *o = dst + (f + l) * ts;
             const double *v = w->vals + l * nc;
             for (size_t c = 0; c < nc; c++) o[c * cs] = (float)v[c];
         }
     }
+    return WMEL_OK;
 }
 
 /* ---- geometry ---- */
@@ -219,7 +223,8 @@ static void fs_worker(void *arg, wmel_pool *pl, int t, int nt)
     size_t f1 = groups * (size_t)(t + 1) / (size_t)nt * L;
     if (f1 > k->nb) f1 = k->nb;
     if (f0 >= f1) return;
-    run_frames(&s->w[t], s->buf, s->len, k->t0 + f0, f1 - f0, s->out + f0, 1, k->nb);
+    k->status[t] = run_frames(&s->w[t], s->buf, s->len, k->t0 + f0, f1 - f0, s->out + f0, 1, k->nb);
+    if (k->status[t] != WMEL_OK) return;
     float mx = -HUGE_VALF;
     for (size_t c = 0; c < nc; c++)
         for (size_t f = f0; f < f1; f++)
@@ -463,9 +468,10 @@ int wmel__fe_slide_features(wmel_fe_slide *c, const float *x, size_t n, float *o
         fresh = in_end - f0;
         if ((rc = cache_room(c, c->c_n + fresh)) != WMEL_OK) return rc;
         if (c->fm)
-            run_frames(&c->w, x, n, f0, fresh, c->cache + (c->c_off + c->c_n) * ncol, ncol, 1);
+            rc = run_frames(&c->w, x, n, f0, fresh, c->cache + (c->c_off + c->c_n) * ncol, ncol, 1);
         else
-            run_frames(&c->w, x, n, f0, fresh, c->cache + c->c_off + c->c_n, 1, c->c_cap);
+            rc = run_frames(&c->w, x, n, f0, fresh, c->cache + c->c_off + c->c_n, 1, c->c_cap);
+        if (rc) return rc; /* the fresh frames are not kept: the next call computes them again */
         c->c_n += fresh;
     }
 
@@ -480,8 +486,8 @@ int wmel__fe_slide_features(wmel_fe_slide *c, const float *x, size_t n, float *o
     const size_t lo_end = c->t0 < nf ? c->t0 : nf;
     const size_t cend = c->c_first + c->c_n < nf ? c->c_first + c->c_n : nf;
     const size_t hi = c->c_n && cend > lo_end ? cend : lo_end;
-    run_frames(&c->w, x, n, 0, lo_end, out, ts, cs);
-    if (nf > hi) run_frames(&c->w, x, n, hi, nf - hi, out + hi * ts, ts, cs);
+    if ((rc = run_frames(&c->w, x, n, 0, lo_end, out, ts, cs)) != WMEL_OK) return rc;
+    if (nf > hi && (rc = run_frames(&c->w, x, n, hi, nf - hi, out + hi * ts, ts, cs)) != WMEL_OK) return rc;
     *computed = fresh + lo_end + (nf > hi ? nf - hi : 0);
     /* the cached frames [c_first, cend) */
     if (c->c_n && cend > c->c_first) {

@@ -147,6 +147,8 @@ static int ref_normalise(const wmel_fe *fe, double *feat, size_t nf, size_t nv)
 {
     const wmel_frontend_plan *p = &fe->p;
     const size_t nc = (size_t)fe->n_cols;
+    /* the CPU backend holds each frame's values in float32 before the normalisation */
+    if (p->log == WMEL_LOG_NONE && !wmel__fe_f32_ok(feat, nv * nc)) return WMEL_ERR_SAMPLE_RANGE;
     for (size_t t = nv; t < nf; t++)
         for (size_t c = 0; c < nc; c++) feat[t * nc + c] = 0.0;
     if (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR) {

@@ -330,6 +330,87 @@ static void *worker(void *arg)
     return NULL;
 }
 
+static int count_frames(void *user, const float *raw, size_t f0, size_t nf)
+{
+    (void)raw;
+    (void)f0;
+    *(size_t *)user += nf;
+    return WMEL_OK;
+}
+
+/* A plan with no log and no normalisation outputs the mel energies themselves: finite
+ * samples of 1e20 give energies past float32's range, which every path refuses with
+ * WMEL_ERR_SAMPLE_RANGE (as Whisper's geometry does) instead of returning +Inf; 1e15 stays
+ * in range, and a NaN anywhere in the input still reads WMEL_ERR_NOT_FINITE. */
+static void log_none_range(void)
+{
+    const int isas[] = {WMEL_ISA_C, WMEL_ISA_AUTO};
+    const int backends[] = {WMEL_BACKEND_CPU, WMEL_BACKEND_REF};
+    const size_t n = 16000;
+    float *x = malloc(n * sizeof(float)), *out = NULL;
+    CHECK(x != NULL, "malloc");
+    if (!x) return;
+    for (int fi = 0; fi < 2; fi++)
+        for (int bi = 0; bi < 2; bi++)
+            for (int ii = 0; ii < 2; ii++)
+                for (int norm = 0; norm < 2; norm++) {
+                    wmel_frontend_plan plan;
+                    wmel_frontend_preset(fi ? WMEL_FRONTEND_KALDI : WMEL_FRONTEND_NEMO, 80, &plan);
+                    plan.log = WMEL_LOG_NONE;
+                    plan.norm = norm ? WMEL_NORM_PER_FEATURE : WMEL_NORM_NONE;
+                    wmel_params p = wmel_default_params();
+                    p.backend = backends[bi];
+                    p.max_isa = isas[ii];
+                    p.n_threads = 2;
+                    int st;
+                    wmel_ctx *c = wmel_create_plan(&p, &plan, &st);
+                    CHECK(c != NULL, "log none: create %s", wmel_strerror(st));
+                    if (!c) continue;
+                    size_t rows, cols;
+                    wmel_features_shape(c, n, &rows, &cols);
+                    out = realloc(out, rows * cols * sizeof(float));
+                    for (int big = 0; big < 3; big++) {
+                        const float amp = big == 0 ? (fi ? 1e11f : 1e15f) : 1e20f; /* Kaldi scales by 32768 */
+                        for (size_t i = 0; i < n; i++) x[i] = (i & 1 ? amp : -amp) * (float)((i % 7) + 1) / 7.0f;
+                        if (big == 2) x[n - 3] = NAN; /* a NaN after the large samples */
+                        const int want = big == 0 ? WMEL_OK : big == 1 ? WMEL_ERR_SAMPLE_RANGE : WMEL_ERR_NOT_FINITE;
+                        int rc = wmel_features(c, x, n, out, rows * cols);
+                        CHECK(rc == want, "log none, %s, backend %d, isa %d, norm %d, amp %g%s: %s, not %s",
+                              fi ? "kaldi" : "nemo", backends[bi], isas[ii], norm, (double)amp,
+                              big == 2 ? " + NaN" : "", wmel_strerror(rc), wmel_strerror(want));
+                        if (rc == WMEL_OK) {
+                            size_t bad = 0;
+                            for (size_t i = 0; i < rows * cols; i++) bad += !isfinite(out[i]);
+                            CHECK(bad == 0, "log none, amp 1e15: %zu values not finite", bad);
+                        }
+                        if (bi != 0 || big == 2) continue;
+                        /* the frame stream and the sliding buffer (CPU) say the same */
+                        size_t got = 0;
+                        wmel_stream *s = wmel_stream_create(c, 0, count_frames, &got, &st);
+                        CHECK(s != NULL, "log none: stream %s", wmel_strerror(st));
+                        if (s) {
+                            int r1 = wmel_stream_push(s, x, n);
+                            int r2 = r1 == WMEL_OK ? wmel_stream_finish(s) : r1;
+                            CHECK(r2 == want, "log none stream, amp %g: %s", (double)amp, wmel_strerror(r2));
+                            wmel_stream_destroy(s);
+                        }
+                        wmel_sliding *b = wmel_sliding_create(c, &st);
+                        CHECK(b != NULL, "log none: sliding %s", wmel_strerror(st));
+                        if (b) {
+                            CHECK(wmel_sliding_push(b, x, n) == WMEL_OK, "log none: sliding push");
+                            int r3 = wmel_sliding_features(b, 0, out, rows * cols);
+                            CHECK(r3 == want, "log none sliding, amp %g: %s", (double)amp, wmel_strerror(r3));
+                            r3 = wmel_sliding_features(b, 0, out, rows * cols); /* nothing kept from the failure */
+                            CHECK(r3 == want, "log none sliding again, amp %g: %s", (double)amp, wmel_strerror(r3));
+                            wmel_sliding_destroy(b);
+                        }
+                    }
+                    wmel_destroy(c);
+                }
+    free(out);
+    free(x);
+}
+
 int main(void)
 {
     const plan_case cases[] = {
@@ -375,6 +456,7 @@ int main(void)
         wmel_destroy(raw);
     }
     edge_cases();
+    log_none_range();
 
     /* buffers of four plans on threads of their own, two per ctx */
     enum { NT = 8 };
