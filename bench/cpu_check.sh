@@ -13,14 +13,32 @@
 #   4. wmel-fe-threads-bench 600 (two threads against one) at the highest level.
 # Logs go to $OUT (default out/cpu); a summary goes to stdout.
 #   sh bench/cpu_check.sh [BUILD_DIR]
+# BUILD_DIR (default build) and $OUT may be absolute or relative to the folder the script
+# is started in; it runs from the source tree's root wherever it is started.
 # CPU_CHECK_SECONDS (default "30 600") and CPU_CHECK_LEVELS (default: every level the
-# processor has, C left out) narrow a run.
+# processor has, C left out) narrow a run; CPU_CHECK_DRY_RUN=1 prints the commands that
+# would run, after the build, and runs none of them.
 set -u
 B=${1:-build}
 OUT=${OUT:-out/cpu}
+case $B in /*) ;; *) B="$PWD/$B" ;; esac
+case $OUT in /*) ;; *) OUT="$PWD/$OUT" ;; esac
+cd "$(dirname "$0")/.." || exit 1
 PY=${PYTHON:-python3}
 SECS=${CPU_CHECK_SECONDS:-30 600}
+DRY=${CPU_CHECK_DRY_RUN:-0}
 mkdir -p "$OUT"
+# run CMD...: runs it, or with CPU_CHECK_DRY_RUN=1 prints it after checking that the
+# program it names exists
+run() {
+  if [ "$DRY" = 1 ]; then
+    for a in "$@"; do case $a in *=*) ;; *) prog=$a; break ;; esac; done
+    case $prog in /*) [ -x "$prog" ] || { echo "missing: $prog"; exit 1; } ;; esac
+    echo "would run: $*"
+    return 0
+  fi
+  env "$@"
+}
 
 echo "== cpu"
 grep -m1 'model name' /proc/cpuinfo
@@ -58,8 +76,9 @@ fi
 secs_csv=$(echo "$SECS" | tr ' ' ',')
 for isa in $levels; do
   echo "== wmel bench, level $isa (Whisper and the front-ends' whole calls)"
-  WMEL_BENCH_PYTHON="$PY" OPENBLAS_NUM_THREADS=1 ./"$B"/wmel bench --seconds "$secs_csv" --threads 1,2 \
+  run WMEL_BENCH_PYTHON="$PY" OPENBLAS_NUM_THREADS=1 "$B/wmel" bench --seconds "$secs_csv" --threads 1,2 \
     --isa "$isa" --peers numpy,asrfront,torch --frontends nemo,kaldi,seamless >"$OUT/wmel_bench_$isa.txt" 2>&1
+  [ "$DRY" = 1 ] && cat "$OUT/wmel_bench_$isa.txt"
   grep -E "kernel:|load average|^ +[0-9]+ +[0-9]+ +[0-9]+ " "$OUT/wmel_bench_$isa.txt"
 done
 
@@ -67,8 +86,9 @@ for isa in $levels; do
   echo "== frontends_bench.py, level $isa (the front-ends against their originals)"
   if "$PY" -c "import wmel, numpy" 2>/dev/null; then
     # shellcheck disable=SC2086
-    WMEL_MAX_ISA="$isa" PYTHONUNBUFFERED=1 "$PY" bench/frontends_bench.py --seconds $SECS \
+    run WMEL_MAX_ISA="$isa" PYTHONUNBUFFERED=1 "$PY" bench/frontends_bench.py --seconds $SECS \
       --threads 1 2 >"$OUT/frontends_bench_$isa.txt" 2>&1
+    [ "$DRY" = 1 ] && cat "$OUT/frontends_bench_$isa.txt"
     grep -E "^(cpu|loadavg|wmel.s level|versions|\|)|speed-up" "$OUT/frontends_bench_$isa.txt"
   else
     echo "skipped: no wmel Python package or numpy for $PY"
@@ -77,6 +97,6 @@ done
 
 top=$(echo "$levels" | awk '{print $NF}')
 echo "== wmel-fe-threads-bench 600 21 2, level $top (two threads against one)"
-WMEL_MAX_ISA="$top" ./"$B"/wmel-fe-threads-bench 600 21 2 >"$OUT/fe_threads_$top.txt" 2>&1
+run WMEL_MAX_ISA="$top" "$B/wmel-fe-threads-bench" 600 21 2 >"$OUT/fe_threads_$top.txt" 2>&1
 cat "$OUT/fe_threads_$top.txt"
 echo "loadavg: $(cat /proc/loadavg)"

@@ -422,10 +422,20 @@ int cmd_bench(int argc, char **argv)
         snprintf(fftw, sizeof fftw, "%s/wmel-bench-fftw", self);
     }
     if (access(fftw, X_OK)) fftw[0] = 0;
-    /* the Python peers: bench/ of the source tree (run from its root), or WMEL_BENCH_DIR */
+    /* the Python peers: WMEL_BENCH_DIR, else bench/ of the source tree this command was
+     * built from -- never a bench/ of the working folder, whose code is not ours to run */
+#ifndef WMEL_BENCH_SRC_DIR
+#define WMEL_BENCH_SRC_DIR ""
+#endif
     const char *bdir = getenv("WMEL_BENCH_DIR");
-    snprintf(pyscript, sizeof pyscript, "%s/peer_python.py", bdir && *bdir ? bdir : "bench");
-    if (access(pyscript, R_OK)) pyscript[0] = 0;
+    if (bdir && *bdir) snprintf(pyscript, sizeof pyscript, "%s/peer_python.py", bdir); /* asked for */
+    else if (WMEL_BENCH_SRC_DIR[0] == '/') snprintf(pyscript, sizeof pyscript, "%s/peer_python.py", WMEL_BENCH_SRC_DIR);
+    else pyscript[0] = 0;
+    if (pyscript[0] && access(pyscript, R_OK)) pyscript[0] = 0;
+    if (strchr(pyscript, '\'') || strchr(py, '\'') || strchr(fftw, '\'')) {
+        fputs("wmel: bench: a path with a single quote (') cannot be handed to the peers' shell\n", stderr);
+        return 2;
+    }
     const char *pnames[4] = {"fftw", "asrfront", "numpy", "torch"};
 
     char cpu[256], kernel[64] = "?", load0[64], load1[64];

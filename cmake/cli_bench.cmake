@@ -2,9 +2,11 @@
 # with the benchmark programs) and the FFTW peer wmel-bench-fftw, built only when FFTW's
 # single-precision library is installed (libfftw3-dev). FFTW is GPL: it is linked into
 # that benchmark program only, never into libwmel or the wmel command. The Python peers
-# are found at run time (bench/ under the working directory, or WMEL_BENCH_DIR).
+# are found at run time (WMEL_BENCH_DIR, else bench/ of this source tree; never the
+# working directory, whose code a benchmark must not run).
 set_source_files_properties(${CMAKE_CURRENT_SOURCE_DIR}/cli/cmd_bench.c PROPERTIES
-  INCLUDE_DIRECTORIES ${CMAKE_CURRENT_SOURCE_DIR}/bench)
+  INCLUDE_DIRECTORIES ${CMAKE_CURRENT_SOURCE_DIR}/bench
+  COMPILE_DEFINITIONS "WMEL_BENCH_SRC_DIR=\"${CMAKE_CURRENT_SOURCE_DIR}/bench\"")
 find_path(WMEL_FFTW_INCLUDE fftw3.h)
 find_library(WMEL_FFTW3F fftw3f)
 if(WMEL_FFTW_INCLUDE AND WMEL_FFTW3F)

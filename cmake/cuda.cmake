@@ -32,6 +32,20 @@ elseif(WMEL_CUDA STREQUAL "ON" OR (WMEL_CUDA STREQUAL "AUTO" AND NOT WMEL_SANITI
   elseif(WMEL_CUDA STREQUAL "ON")
     message(FATAL_ERROR "WMEL_CUDA=ON but nvcc was not found (set CMAKE_CUDA_COMPILER or CUDA_PATH)")
   endif()
+  # AUTO needs the CUDA runtime for the target too: nvcc alone (a cross build for another
+  # architecture on a machine with the toolkit for this one) turns CUDA off, with the reason.
+  if(WMEL_CUDA_ENABLED AND WMEL_CUDA STREQUAL "AUTO")
+    find_package(CUDAToolkit QUIET)
+    if(NOT CUDAToolkit_FOUND OR NOT TARGET CUDA::cudart_static)
+      set(WMEL_CUDA_ENABLED OFF)
+      message(STATUS "wmel: CUDA backend OFF: nvcc found (${CMAKE_CUDA_COMPILER}) but no CUDA runtime "
+                     "(cudart_static) for the target (${CMAKE_SYSTEM_PROCESSOR}); -DWMEL_CUDA=ON to insist")
+    elseif(CMAKE_CROSSCOMPILING)
+      set(WMEL_CUDA_ENABLED OFF)
+      message(STATUS "wmel: CUDA backend OFF: cross-compiling for ${CMAKE_SYSTEM_PROCESSOR} "
+                     "(AUTO builds CUDA for the host only; -DWMEL_CUDA=ON to insist)")
+    endif()
+  endif()
 endif()
 
 if(WMEL_CUDA_EMU)
