@@ -126,7 +126,7 @@ static wmel_ctx *create_fe(const wmel_params *p, const wmel_frontend_plan *plan,
     if (ctx->n_threads > 256) ctx->n_threads = 256;
     ctx->isa = wmel__isa_level(p->max_isa);
     ctx->kernel = wmel__kernel_for(ctx->isa);
-    ctx->fe->kern = wmel__fe_kernel_for(ctx->isa);
+    ctx->fe->kern = wmel__fe_kernel_for(wmel__fe_isa_level(p->max_isa));
     if (ctx->backend == WMEL_BACKEND_REF)
         snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "ref-f64-dft%d", plan->n_fft);
     else

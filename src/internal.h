@@ -144,6 +144,9 @@ const wmel_kernel *wmel__kernel_neon(void);   /* NULL when not compiled in (not 
  * AUTO: no cap) and the WMEL_MAX_ISA environment variable; the kernel table for a level. */
 int wmel__cpu_isa(void);
 int wmel__isa_level(int max_isa);
+/* The general front-end kernel's level: wmel__isa_level(), with AVX2 in place of an
+ * AVX-512 that was not asked for by name (the faster float64 kernel there). */
+int wmel__fe_isa_level(int max_isa);
 const wmel_kernel *wmel__kernel_for(int level);
 
 /* float64 reference kernel: same contract, computed in double, rounded once. */

@@ -63,6 +63,19 @@ int wmel__isa_level(int max_isa)
     return isa_cap(isa_cap(wmel__cpu_isa(), max_isa), isa_from_env());
 }
 
+/* The general front-end kernel's level (src/fe: float64 lanes). Where the CPU has AVX-512
+ * and nobody asked for it by name (params.max_isa or WMEL_MAX_ISA), AUTO takes AVX2: its
+ * four-lane kernel is the faster one on the AVX-512 machines measured (docs/performance.md:
+ * Intel Xeon, AMD Zen 4), while Whisper's float32 kernel is faster at AVX-512 there and
+ * keeps it. Both kernels are held to the same float64 reference at every level. */
+int wmel__fe_isa_level(int max_isa)
+{
+    const int l = wmel__isa_level(max_isa);
+    if (l == WMEL_ISA_AVX512 && max_isa != WMEL_ISA_AVX512 && isa_from_env() != WMEL_ISA_AVX512)
+        return WMEL_ISA_AVX2;
+    return l;
+}
+
 const wmel_kernel *wmel__kernel_for(int level)
 {
     const wmel_kernel *k = NULL;

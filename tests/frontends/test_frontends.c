@@ -14,6 +14,7 @@
  *  FFT_TOL 1e-12: the float64 real FFT's power against a direct float64 DFT, relative to
  *    the spectrum's total power (a transform's rounding, ~n_fft * 1e-16).
  */
+#define _POSIX_C_SOURCE 200809L
 #include "fe/fe.h"
 #include "testutil.h"
 
@@ -596,12 +597,55 @@ static void fft_sizes(void)
     }
 }
 
+/* The automatic level picks each kernel family's faster level on this CPU: Whisper's float32
+ * kernel at the CPU's top level, the general float64 kernel at AVX2 where the CPU has AVX-512
+ * (unless AVX-512 is asked for by name, through params.max_isa or WMEL_MAX_ISA). */
+static void auto_kernels(void)
+{
+    const int top = wmel__cpu_isa();
+    const char *env = getenv("WMEL_MAX_ISA");
+    if (env && *env) return; /* a capped run: the choice is the cap's */
+    wmel_frontend_plan pl;
+    wmel_frontend_preset(WMEL_FRONTEND_KALDI, 80, &pl);
+    wmel_ctx *a = plan_ctx(&pl, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1);
+    wmel_params wp = wmel_default_params();
+    wp.backend = WMEL_BACKEND_CPU;
+    wmel_ctx *w = wmel_create(&wp, NULL);
+    if (!a || !w) {
+        CHECK(0, "auto kernels: create");
+        wmel_destroy(a);
+        wmel_destroy(w);
+        return;
+    }
+    const char *fe_want = top == WMEL_ISA_AVX512 || top == WMEL_ISA_AVX2 ? "avx2-f64x4"
+                          : top == WMEL_ISA_NEON                        ? "neon-f64x2"
+                                                                        : "c-f64";
+    CHECK(!strcmp(a->fe->kern->name, fe_want), "AUTO on CPU level %d: general kernel %s, not %s", top,
+          a->fe->kern->name, fe_want);
+    CHECK(w->isa == top, "AUTO on CPU level %d: Whisper's kernel at level %d", top, w->isa);
+    if (top == WMEL_ISA_AVX512) { /* asked for by name: the AVX-512 kernel */
+        wmel_ctx *b = plan_ctx(&pl, WMEL_BACKEND_CPU, WMEL_ISA_AVX512, 1);
+        CHECK(b && !strcmp(b->fe->kern->name, "avx512-f64x8"), "max_isa AVX512: %s",
+              b ? b->fe->kern->name : "no ctx");
+        wmel_destroy(b);
+        setenv("WMEL_MAX_ISA", "avx512", 1);
+        b = plan_ctx(&pl, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1);
+        CHECK(b && !strcmp(b->fe->kern->name, "avx512-f64x8"), "WMEL_MAX_ISA=avx512: %s",
+              b ? b->fe->kern->name : "no ctx");
+        unsetenv("WMEL_MAX_ISA");
+        wmel_destroy(b);
+    }
+    wmel_destroy(a);
+    wmel_destroy(w);
+}
+
 int main(void)
 {
     fft_sizes();
     edges();
     not_finite();
     whisper_plan();
+    auto_kernels();
     static const int presets[] = {WMEL_FRONTEND_NEMO, WMEL_FRONTEND_NEMO_LEGACY, WMEL_FRONTEND_KALDI,
                                   WMEL_FRONTEND_SEAMLESS};
     for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++) {
