@@ -5,18 +5,18 @@ numpy in, numpy out (torch in, torch out on the input's device). Drop-ins:
   wmel.whisper.patch()                                  swaps them into openai-whisper
   wmel.WhisperFeatureExtractor                          HF transformers
   wmel.FeatureExtractor                                 faster-whisper
-The C work runs with the GIL released; one libwmel context per n_mels is shared by all
-threads (a wmel_ctx is read-only after creation).
+The C work runs with the GIL released; a libwmel context (tables, worker threads) is
+shared by all threads for each option set (a wmel_ctx is read-only after creation), and at
+most 16 are kept: the least recently used one is dropped first.
 """
 from __future__ import annotations
 
 import os
 import sys
-import threading
 
 import numpy as np
 
-from . import _wmel
+from . import _ctxcache, _wmel
 
 __all__ = [
     "SAMPLE_RATE", "N_FFT", "HOP_LENGTH", "CHUNK_LENGTH", "N_SAMPLES", "N_FRAMES",
@@ -35,24 +35,14 @@ CHUNK_LENGTH = 30
 N_SAMPLES = CHUNK_LENGTH * SAMPLE_RATE  # 480000
 N_FRAMES = N_SAMPLES // HOP_LENGTH      # 3000
 
-_ctx_lock = threading.Lock()
-_ctxs: dict = {}
-
-
 def _ctx(n_mels: int, backend: int = _wmel.BACKEND_CPU, cuda_device: int = 0, smooth: int = 0):
-    """The shared context for (n_mels, backend, device, smoothing), created on first use."""
-    key = (n_mels, backend, cuda_device, smooth)
-    c = _ctxs.get(key)
-    if c is None:
-        if n_mels not in (80, 128):
-            raise ValueError(f"n_mels must be 80 or 128, got {n_mels!r}")
-        with _ctx_lock:
-            c = _ctxs.get(key)
-            if c is None:
-                c = _wmel.Ctx(n_mels=n_mels, backend=backend, cuda_device=cuda_device,
-                              smooth=smooth)
-                _ctxs[key] = c
-    return c
+    """The shared context for (n_mels, backend, device, smoothing), from the package's
+    bounded context cache (_ctxcache): hold the returned object while computing with it."""
+    if n_mels not in (80, 128):
+        raise ValueError(f"n_mels must be 80 or 128, got {n_mels!r}")
+    return _ctxcache.get(("whisper", n_mels, backend, cuda_device, smooth),
+                         lambda: _wmel.Ctx(n_mels=n_mels, backend=backend,
+                                           cuda_device=cuda_device, smooth=smooth))
 
 
 def version() -> str:
@@ -76,11 +66,13 @@ def _is_torch(x) -> bool:
     return t is not None and isinstance(x, t.Tensor)
 
 
-def _check_int(v, name: str) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(v).__name__}")
-    if v < 0:
-        raise ValueError(f"{name} must be >= 0, got {v}")
+def _check_int(v, name: str, minimum=0, hint: str = "") -> int:
+    """An integer argument: int or numpy integer (not bool, not float), >= minimum (None:
+    no bound). hint: what the bound means, for the message."""
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(v).__name__} {v!r}")
+    if minimum is not None and v < minimum:
+        raise ValueError(f"{name} must be >= {minimum}{hint}, got {v}")
     return int(v)
 
 

@@ -7,11 +7,10 @@ in the original's layout, from a plan the C library holds (wmel.h, wmel_frontend
 from __future__ import annotations
 
 import os
-import threading
 
 import numpy as np
 
-from . import _wmel
+from . import _ctxcache, _wmel
 
 FRONTENDS = {
     "whisper": _wmel.FRONTEND_WHISPER,
@@ -23,10 +22,6 @@ _WINDOWS = {"povey": _wmel.WINDOW_POVEY, "hamming": _wmel.WINDOW_HAMMING,
             "hann": _wmel.WINDOW_HANN, "rect": _wmel.WINDOW_RECT}
 _BACKENDS = {"auto": _wmel.BACKEND_AUTO, "cpu": _wmel.BACKEND_CPU, "ref": _wmel.BACKEND_REF,
              "cuda": _wmel.BACKEND_CUDA}
-
-_lock = threading.Lock()
-_ctxs: dict = {}
-
 
 def _not_for(opt: str, frontend: str) -> ValueError:
     return ValueError(f"{opt} does not apply to frontend={frontend!r}")
@@ -95,17 +90,19 @@ def frontend_plan(frontend: str = "whisper", n_mels=None, *, normalize=None, win
 
 
 def _ctx(plan: dict, backend: str, threads: int):
-    if backend not in _BACKENDS:
+    """The shared context for a plan, from the package's bounded context cache
+    (_ctxcache): hold the returned object while computing with it."""
+    if not isinstance(backend, str) or backend not in _BACKENDS:
         raise ValueError(f"backend must be auto, cpu, ref or cuda, got {backend!r}")
-    key = (tuple(sorted(plan.items())), backend, int(threads))
-    c = _ctxs.get(key)
-    if c is None:
-        with _lock:
-            c = _ctxs.get(key)
-            if c is None:
-                c = _wmel.Ctx(plan=plan, backend=_BACKENDS[backend], n_threads=int(threads))
-                _ctxs[key] = c
-    return c
+    threads = _check_threads(threads)
+    key = ("plan", tuple(sorted(plan.items())), backend, threads)
+    return _ctxcache.get(key, lambda: _wmel.Ctx(plan=plan, backend=_BACKENDS[backend],
+                                                n_threads=threads))
+
+
+def _check_threads(threads) -> int:
+    from . import _check_int  # noqa: PLC0415 (circular at import)
+    return _check_int(threads, "threads", 0, " (0 = all cores)")
 
 
 def features(audio, frontend: str = "whisper", n_mels=None, *, normalize=None, window=None,
