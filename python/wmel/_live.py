@@ -55,10 +55,7 @@ def _raw_ctx(n_mels: int):
 
 def _samples(samples) -> np.ndarray:
     from . import _as_samples
-    a = _as_samples(samples, allow_s16=False)
-    if a.ndim != 1:
-        raise ValueError(f"samples must be 1-D, got shape {a.shape}")
-    return a
+    return _as_samples(samples, allow_s16=False, name="samples", ndims=(1,))
 
 
 class Stream:

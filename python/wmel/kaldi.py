@@ -104,23 +104,51 @@ def fbank(waveform, blackman_coeff: float = 0.42, channel: int = -1, dither: flo
           use_energy: bool = False, use_log_fbank: bool = True, use_power: bool = True,
           vtln_high: float = -500.0, vtln_low: float = 100.0, vtln_warp: float = 1.0,
           window_type: str = "povey"):
-    """torchaudio.compliance.kaldi.fbank: waveform (channels, n) in the caller's scale (a torch
-    tensor gives a torch tensor on its device and in its dtype, a numpy array numpy float32) ->
+    """torchaudio.compliance.kaldi.fbank: waveform (channels, n) of floating-point samples in the
+    caller's scale (a torch tensor gives a torch tensor on its device and in its dtype, a numpy
+    array numpy float32; integer, bool and complex samples raise TypeError, a shape other than
+    2-D ValueError; channel -1 is channel 0, as in torchaudio) ->
     (frames, num_mel_bins + use_energy). The defaults are torchaudio's (23 bins, energy_floor 1.0).
     Like torchaudio, fewer than 400 samples (one frame) raise (ValueError here, an assertion
     there), and min_duration returns an empty result for shorter clips."""
+    from . import _as_samples, _check_bool, _check_float, _check_int, _is_torch
+    (blackman_coeff, dither, energy_floor, frame_length, frame_shift, high_freq, low_freq,
+     min_duration, preemphasis_coefficient, sample_frequency, vtln_high, vtln_low, vtln_warp) = (
+        _check_float(v, k) for k, v in (
+            ("blackman_coeff", blackman_coeff), ("dither", dither),
+            ("energy_floor", energy_floor), ("frame_length", frame_length),
+            ("frame_shift", frame_shift), ("high_freq", high_freq), ("low_freq", low_freq),
+            ("min_duration", min_duration), ("preemphasis_coefficient", preemphasis_coefficient),
+            ("sample_frequency", sample_frequency), ("vtln_high", vtln_high),
+            ("vtln_low", vtln_low), ("vtln_warp", vtln_warp)))
+    (htk_compat, raw_energy, remove_dc_offset, round_to_power_of_two, snip_edges, subtract_mean,
+     use_energy, use_log_fbank, use_power) = (
+        _check_bool(v, k) for k, v in (
+            ("htk_compat", htk_compat), ("raw_energy", raw_energy),
+            ("remove_dc_offset", remove_dc_offset),
+            ("round_to_power_of_two", round_to_power_of_two), ("snip_edges", snip_edges),
+            ("subtract_mean", subtract_mean), ("use_energy", use_energy),
+            ("use_log_fbank", use_log_fbank), ("use_power", use_power)))
+    channel = _check_int(channel, "channel", None)
+    num_mel_bins = _check_int(num_mel_bins, "num_mel_bins", 1)
     _check(sample_frequency, frame_length, frame_shift, round_to_power_of_two,
            preemphasis_coefficient, remove_dc_offset, raw_energy, use_energy, dither, window_type,
            use_power, use_log_fbank, vtln_warp)
-    from . import _is_torch
     torch_in = waveform if _is_torch(waveform) else None
-    w = waveform.detach().to("cpu").numpy() if torch_in is not None else np.asarray(waveform)
-    if w.ndim != 2:
-        raise ValueError(f"waveform must be 2-D (channels, samples), got shape {w.shape}")
-    ch = max(int(channel), 0)
+    if torch_in is not None:
+        if not waveform.is_floating_point():  # torchaudio's computation needs one too
+            raise TypeError(f"waveform must hold floating-point samples (float16, float32 or "
+                            f"float64), got {waveform.dtype}")
+        import torch
+        t = waveform.detach().to("cpu")
+        w = (t.float() if t.dtype == torch.bfloat16 else t).numpy()  # numpy has no bfloat16
+    else:
+        w = waveform
+    w = _as_samples(w, name="waveform", ndims=(2,), kind="real")
+    ch = max(channel, 0)
     if ch >= w.shape[0]:
         raise ValueError(f"Invalid channel {channel} for size {w.shape[0]}")
-    x = np.ascontiguousarray(w[ch], np.float32)
+    x = w[ch]
     if x.shape[0] < _FRAME:
         raise ValueError(f"choose a window size {_FRAME} that is [2, {x.shape[0]}]: fewer samples "
                          "than one 25 ms frame")
@@ -292,10 +320,11 @@ class OnlineFbank:
     def accept_waveform(self, sampling_rate, waveform) -> None:
         if self._finished:
             raise RuntimeError("accept_waveform() after input_finished()")
-        if float(sampling_rate) != float(self._opts.frame_opts.samp_freq):
+        from . import _as_samples, _check_float
+        if _check_float(sampling_rate, "sampling_rate") != float(self._opts.frame_opts.samp_freq):
             raise ValueError(f"sampling_rate {sampling_rate} does not match the options' "
                              f"samp_freq {self._opts.frame_opts.samp_freq} (resample first)")
-        x = np.asarray(waveform, np.float32).reshape(-1)
+        x = _as_samples(waveform, name="waveform", ndims=(1,), kind="value")
         if not np.all(np.isfinite(x)):
             raise ValueError("the waveform holds NaN or infinite samples")
         self._n += x.shape[0]
