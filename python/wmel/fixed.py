@@ -33,15 +33,17 @@ def _audio(audio) -> np.ndarray:
 
 
 def _n_mels(n_mels) -> int:
+    from . import _check_int
+    n_mels = _check_int(n_mels, "n_mels")
     if n_mels not in (80, 128):
         raise ValueError(f"n_mels must be 80 or 128, got {n_mels}")
-    return int(n_mels)
+    return n_mels
 
 
 def log_mel_spectrogram(audio_int16, n_mels: int = 80, dtype: str = "int16") -> np.ndarray:
     """Normalised log-Mel, quantised: int16 (Q13) or int8 (scale 1/64, zero point -32),
     shape (n_mels, len(audio) // 160)."""
-    if dtype not in SCALE:
+    if not isinstance(dtype, str) or dtype not in SCALE:
         raise ValueError(f"dtype must be 'int16' or 'int8', got {dtype!r}")
     a, m = _audio(audio_int16), _n_mels(n_mels)
     out = np.empty((m, a.shape[0] // 160), np.int8 if dtype == "int8" else np.int16)

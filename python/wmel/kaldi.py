@@ -53,7 +53,7 @@ def _check(sample_frequency, frame_length_ms, frame_shift_ms, round_to_power_of_
         raise _unsupported("remove_dc_offset", remove_dc_offset, "DC removal is always on")
     if use_energy and not raw_energy:
         raise _unsupported("raw_energy", raw_energy, "the energy before preemphasis and window only")
-    if window_type not in _WINDOWS:
+    if not isinstance(window_type, str) or window_type not in _WINDOWS:
         raise _unsupported("window_type", window_type, "povey, hamming, hanning or rectangular")
     if not use_power:
         raise _unsupported("use_power", use_power, "the power spectrum only")
@@ -272,6 +272,39 @@ class FbankOptions(_Options):
         self.eps = 1.1920928955078125e-07
 
 
+# The options' kinds, checked as kaldi-native-fbank's typed (C++) fields take them.
+_OPTION_KINDS = {
+    "frame_opts": {"samp_freq": "float", "frame_shift_ms": "float", "frame_length_ms": "float",
+                   "dither": "float", "preemph_coeff": "float", "remove_dc_offset": "bool",
+                   "window_type": "str", "round_to_power_of_two": "bool",
+                   "blackman_coeff": "float", "snip_edges": "bool"},
+    "mel_opts": {"num_bins": "int", "low_freq": "float", "high_freq": "float",
+                 "vtln_low": "float", "vtln_high": "float", "debug_mel": "bool",
+                 "htk_mode": "bool", "is_librosa": "bool", "norm": "str",
+                 "use_slaney_mel_scale": "bool", "floor_to_int_bin": "bool"},
+    None: {"use_energy": "bool", "energy_floor": "float", "raw_energy": "bool",
+           "htk_compat": "bool", "use_log_fbank": "bool", "use_power": "bool",
+           "use_log_floor": "bool", "eps": "float"},
+}
+
+
+def _check_option_types(opts) -> None:
+    from . import _check_bool, _check_float, _check_int
+    for part, kinds in _OPTION_KINDS.items():
+        o = opts if part is None else getattr(opts, part)
+        for k, kind in kinds.items():
+            name = f"opts.{k}" if part is None else f"opts.{part}.{k}"
+            v = getattr(o, k)
+            if kind == "float":
+                _check_float(v, name)
+            elif kind == "bool":
+                _check_bool(v, name)
+            elif kind == "int":
+                _check_int(v, name, 1)
+            elif not isinstance(v, str):
+                raise TypeError(f"{name} must be a str, got {type(v).__name__} {v!r}")
+
+
 class OnlineFbank:
     """kaldi_native_fbank.OnlineFbank: accept_waveform(sampling_rate, samples) as they arrive,
     input_finished(), num_frames_ready, get_frame(i), pop(n), is_last_frame(i), dim,
@@ -281,6 +314,9 @@ class OnlineFbank:
     once input_finished() is called). Frame indices stay absolute after pop(), as in the original."""
 
     def __init__(self, opts: FbankOptions):
+        if not isinstance(opts, FbankOptions):
+            raise TypeError(f"opts must be a wmel.kaldi.FbankOptions, got {type(opts).__name__}")
+        _check_option_types(opts)
         fo, mo = opts.frame_opts, opts.mel_opts
         _check(fo.samp_freq, fo.frame_length_ms, fo.frame_shift_ms, fo.round_to_power_of_two,
                fo.preemph_coeff, fo.remove_dc_offset, opts.raw_energy, opts.use_energy, fo.dither,
@@ -372,7 +408,8 @@ class OnlineFbank:
                 self._extend_to(nf)
 
     def is_last_frame(self, frame: int) -> bool:
-        return self._finished and int(frame) == self._ready - 1
+        from . import _check_int
+        return self._finished and _check_int(frame, "frame", None) == self._ready - 1
 
     def _frames(self):
         if len(self._blocks) > 1:
@@ -380,7 +417,8 @@ class OnlineFbank:
         return self._blocks[0] if self._blocks else np.zeros((0, self._dim), np.float32)
 
     def get_frame(self, frame: int) -> np.ndarray:
-        f = int(frame)
+        from . import _check_int
+        f = _check_int(frame, "frame", None)
         if not self._popped <= f < self._ready:
             raise IndexError(f"frame {frame} is not available (frames {self._popped}.."
                              f"{self._ready - 1} are)")
@@ -398,7 +436,8 @@ class OnlineFbank:
 
     def pop(self, n: int) -> None:
         """Discards the first n frames still held (their indices are not reused)."""
-        n = int(n)
+        from . import _check_int
+        n = _check_int(n, "n", None)
         if n < 0 or self._popped + n > self._ready:
             raise IndexError(f"cannot pop {n} frames: {self._ready - self._popped} are held")
         if n:
