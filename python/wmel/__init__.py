@@ -5,18 +5,19 @@ numpy in, numpy out (torch in, torch out on the input's device). Drop-ins:
   wmel.whisper.patch()                                  swaps them into openai-whisper
   wmel.WhisperFeatureExtractor                          HF transformers
   wmel.FeatureExtractor                                 faster-whisper
-The C work runs with the GIL released; one libwmel context per n_mels is shared by all
-threads (a wmel_ctx is read-only after creation).
+The C work runs with the GIL released; a libwmel context (tables, worker threads) is
+shared by all threads for each option set (a wmel_ctx is read-only after creation), and at
+most 16 are kept: the least recently used one is dropped first.
 """
 from __future__ import annotations
 
+import math
 import os
 import sys
-import threading
 
 import numpy as np
 
-from . import _wmel
+from . import _ctxcache, _wmel
 
 __all__ = [
     "SAMPLE_RATE", "N_FFT", "HOP_LENGTH", "CHUNK_LENGTH", "N_SAMPLES", "N_FRAMES",
@@ -35,24 +36,14 @@ CHUNK_LENGTH = 30
 N_SAMPLES = CHUNK_LENGTH * SAMPLE_RATE  # 480000
 N_FRAMES = N_SAMPLES // HOP_LENGTH      # 3000
 
-_ctx_lock = threading.Lock()
-_ctxs: dict = {}
-
-
 def _ctx(n_mels: int, backend: int = _wmel.BACKEND_CPU, cuda_device: int = 0, smooth: int = 0):
-    """The shared context for (n_mels, backend, device, smoothing), created on first use."""
-    key = (n_mels, backend, cuda_device, smooth)
-    c = _ctxs.get(key)
-    if c is None:
-        if n_mels not in (80, 128):
-            raise ValueError(f"n_mels must be 80 or 128, got {n_mels!r}")
-        with _ctx_lock:
-            c = _ctxs.get(key)
-            if c is None:
-                c = _wmel.Ctx(n_mels=n_mels, backend=backend, cuda_device=cuda_device,
-                              smooth=smooth)
-                _ctxs[key] = c
-    return c
+    """The shared context for (n_mels, backend, device, smoothing), from the package's
+    bounded context cache (_ctxcache): hold the returned object while computing with it."""
+    if n_mels not in (80, 128):
+        raise ValueError(f"n_mels must be 80 or 128, got {n_mels!r}")
+    return _ctxcache.get(("whisper", n_mels, backend, cuda_device, smooth),
+                         lambda: _wmel.Ctx(n_mels=n_mels, backend=backend,
+                                           cuda_device=cuda_device, smooth=smooth))
 
 
 def version() -> str:
@@ -76,12 +67,41 @@ def _is_torch(x) -> bool:
     return t is not None and isinstance(x, t.Tensor)
 
 
-def _check_int(v, name: str) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(v).__name__}")
-    if v < 0:
-        raise ValueError(f"{name} must be >= 0, got {v}")
+def _check_int(v, name: str, minimum=0, hint: str = "") -> int:
+    """An integer argument: int or numpy integer (not bool, not float), >= minimum (None:
+    no bound). hint: what the bound means, for the message."""
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(v).__name__} {v!r}")
+    if minimum is not None and v < minimum:
+        raise ValueError(f"{name} must be >= {minimum}{hint}, got {v}")
     return int(v)
+
+
+def _check_bool(v, name: str) -> bool:
+    """A yes/no argument: bool, numpy bool, or the ints 0 and 1 (not strings, not floats)."""
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, np.integer)) and v in (0, 1):
+        return bool(v)
+    raise TypeError(f"{name} must be a bool (True/False, or 0/1), got {type(v).__name__} {v!r}")
+
+
+def _check_float(v, name: str) -> float:
+    """A number argument: int, float or their numpy kinds (not bool, not strings), finite."""
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number (int or float), got {type(v).__name__} {v!r}")
+    x = float(v)
+    if not math.isfinite(x):
+        raise ValueError(f"{name} must be finite, got {v!r}")
+    return x
+
+
+def _check_str(v, name: str, choices) -> str:
+    """One of the strings `choices`."""
+    if not isinstance(v, str) or v not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(repr(c) for c in choices)}, "
+                         f"got {v!r}")
+    return v
 
 
 def _on_gpu(x) -> bool:
@@ -97,39 +117,70 @@ def register_torch_op():
     return _torch_op.log_mel
 
 
-def _as_samples(audio, *, allow_s16: bool = True) -> np.ndarray:
-    """audio as a C-contiguous numpy array of float32 (or int16), 1-D or 2-D, with no
-    copy when it already is one. DLPack producers on the CPU are taken without a copy."""
+# What each kind of entry point takes as samples (the one rule of the package):
+#   "float"  wmel's own front-ends: float32 as is; float16/float64 converted; int16 divided
+#            by 32768 (kept int16 where the C call takes it, allow_s16)
+#   "value"  kaldi-native-fbank's OnlineFbank (samples in the caller's scale): any float or
+#            integer dtype, converted to float32 by value, as the original does
+#   "real"   torchaudio's fbank (the caller's scale): float16/32/64 only, as the original
+#   "int16"  the integer front-end (wmel.fixed): int16 only
+# in any byte order; bool, complex, object, string and other dtypes raise TypeError, a
+# shape outside `ndims` ValueError, both naming the argument.
+_ACCEPTS = {
+    "float": "float32 samples (float16/float64 are converted, int16 is divided by 32768)",
+    "value": "real samples: a float or integer dtype (converted to float32 by value)",
+    "real": "floating-point samples (float16, float32 or float64)",
+    "int16": "int16 PCM",
+}
+_HINT = {
+    "int16": " (float audio in [-1, 1]: np.clip(np.round(x * 32768), -32768, 32767)"
+             ".astype(np.int16))",
+    "real": " (integer samples: waveform.astype(np.float32), in the caller's scale)",
+}
+_SHAPES = {(1,): "1-D (samples)", (2,): "2-D (channels, samples)",
+           (1, 2): "1-D (samples) or 2-D (batch, samples)"}
+
+
+def _as_samples(audio, *, allow_s16: bool = True, name: str = "audio", ndims=(1, 2),
+                kind: str = "float") -> np.ndarray:
+    """audio as a C-contiguous numpy array by the rule above (float32, or int16 for "int16"
+    and for 1-D int16 with allow_s16), with no copy when it already is one. DLPack
+    producers on the CPU are taken without a copy."""
     if isinstance(audio, np.ndarray):
         a = audio
     elif hasattr(audio, "__dlpack__") and hasattr(audio, "__dlpack_device__"):
         dev = audio.__dlpack_device__()
         if int(dev[0]) not in (1, 3):  # kDLCPU, kDLCUDAHost
             raise RuntimeError(
-                f"audio lives on DLPack device {tuple(dev)}: pass a torch tensor for the "
+                f"{name} lives on DLPack device {tuple(dev)}: pass a torch tensor for the "
                 "torch path, or copy it to the host first (this call computes on the CPU)")
         a = np.from_dlpack(audio)
     else:
         try:
             a = np.asarray(audio)
         except Exception as e:  # ragged lists and the like
-            raise TypeError(f"audio: cannot be read as an array of samples ({e})") from None
-    if a.ndim not in (1, 2):
-        raise ValueError(f"audio must be 1-D (samples) or 2-D (batch, samples), got shape {a.shape}")
-    if not a.dtype.isnative and a.dtype.kind in "fi":
-        a = a.astype(a.dtype.newbyteorder("="))  # big-endian samples: the same values, native
+            raise TypeError(f"{name}: cannot be read as an array of samples ({e})") from None
+    dt = a.dtype
+    if dt.kind == "f" and dt.itemsize in (2, 4, 8):
+        ok = kind != "int16"
+    elif dt.kind in "iu" and dt.itemsize <= 8:
+        ok = kind == "value" or (kind in ("float", "int16") and dt.kind == "i" and dt.itemsize == 2)
+    else:
+        ok = False
+    if not ok:
+        raise TypeError(f"{name} must hold {_ACCEPTS[kind]}, got dtype {dt}{_HINT.get(kind, '')}")
+    if a.ndim not in ndims:
+        raise ValueError(f"{name} must be {_SHAPES[tuple(ndims)]}, got shape {a.shape}")
+    if not dt.isnative:
+        a = a.astype(dt.newbyteorder("="))  # big-endian samples: the same values, native
     if a.dtype == np.float32:
         pass
-    elif a.dtype == np.int16 and allow_s16 and a.ndim == 1:
+    elif kind == "int16" or (kind == "float" and a.dtype == np.int16 and allow_s16 and a.ndim == 1):
         pass
-    elif a.dtype == np.int16:
+    elif kind == "float" and a.dtype == np.int16:
         a = a.astype(np.float32) / np.float32(32768.0)  # exact: a power-of-two scale
-    elif a.dtype in (np.float64, np.float16):
-        a = a.astype(np.float32)
     else:
-        raise TypeError(
-            f"audio must hold float32 samples (float16/float64 are converted, int16 is "
-            f"divided by 32768), got dtype {a.dtype}")
+        a = a.astype(np.float32)
     return np.ascontiguousarray(a)
 
 

@@ -7,11 +7,10 @@ in the original's layout, from a plan the C library holds (wmel.h, wmel_frontend
 from __future__ import annotations
 
 import os
-import threading
 
 import numpy as np
 
-from . import _wmel
+from . import _ctxcache, _wmel
 
 FRONTENDS = {
     "whisper": _wmel.FRONTEND_WHISPER,
@@ -24,10 +23,6 @@ _WINDOWS = {"povey": _wmel.WINDOW_POVEY, "hamming": _wmel.WINDOW_HAMMING,
 _BACKENDS = {"auto": _wmel.BACKEND_AUTO, "cpu": _wmel.BACKEND_CPU, "ref": _wmel.BACKEND_REF,
              "cuda": _wmel.BACKEND_CUDA}
 
-_lock = threading.Lock()
-_ctxs: dict = {}
-
-
 def _not_for(opt: str, frontend: str) -> ValueError:
     return ValueError(f"{opt} does not apply to frontend={frontend!r}")
 
@@ -37,9 +32,25 @@ def frontend_plan(frontend: str = "whisper", n_mels=None, *, normalize=None, win
                   legacy: bool = False, pad_to=None) -> dict:
     """The plan (a dict of wmel_frontend_plan's fields) that features() computes with these
     options. Options that do not apply to the front-end raise ValueError."""
-    if frontend not in FRONTENDS:
+    from . import _check_bool, _check_float, _check_int  # noqa: PLC0415 (circular at import)
+
+    if not isinstance(frontend, str) or frontend not in FRONTENDS:
         raise ValueError(f"frontend must be one of {', '.join(FRONTENDS)}, got {frontend!r}")
     nemo, kaldi, seam = frontend == "nemo", frontend == "kaldi", frontend == "seamless"
+    legacy = _check_bool(legacy, "legacy")
+    if n_mels is not None:
+        n_mels = _check_int(n_mels, "n_mels", 1)
+    if use_energy is not None:
+        use_energy = _check_bool(use_energy, "use_energy")
+    if pad_to is not None:
+        pad_to = _check_int(pad_to, "pad_to", 0)
+    scale, low_freq, high_freq, energy_floor = (
+        None if v is None else _check_float(v, k)
+        for k, v in (("scale", scale), ("low_freq", low_freq), ("high_freq", high_freq),
+                     ("energy_floor", energy_floor)))
+    for k, v in (("normalize", normalize), ("window", window)):
+        if v is not None and not isinstance(v, str):
+            raise TypeError(f"{k} must be a str, got {type(v).__name__} {v!r}")
     given = {k: v for k, v in dict(normalize=normalize, window=window, scale=scale,
                                    low_freq=low_freq, high_freq=high_freq, use_energy=use_energy,
                                    energy_floor=energy_floor, pad_to=pad_to).items()
@@ -66,9 +77,7 @@ def frontend_plan(frontend: str = "whisper", n_mels=None, *, normalize=None, win
         if normalize not in ok:
             raise ValueError(f"normalize for frontend={frontend!r} takes "
                              f"{' or '.join(repr(o) for o in ok)}, got {normalize!r}")
-    n = 0 if n_mels is None else int(n_mels)
-    if n_mels is not None and (n != n_mels or n < 1):
-        raise ValueError(f"n_mels must be a positive integer, got {n_mels!r}")
+    n = 0 if n_mels is None else n_mels
     code = _wmel.FRONTEND_NEMO_LEGACY if nemo and legacy else FRONTENDS[frontend]
     try:
         plan = _wmel.frontend_preset(code, n)
@@ -80,32 +89,34 @@ def frontend_plan(frontend: str = "whisper", n_mels=None, *, normalize=None, win
     if window is not None:
         plan["window"] = _WINDOWS[window]
     if scale is not None:
-        plan["scale"] = float(scale)
+        plan["scale"] = scale
     if low_freq is not None:
-        plan["low_freq"] = float(low_freq)
+        plan["low_freq"] = low_freq
     if high_freq is not None:
-        plan["high_freq"] = float(high_freq)
+        plan["high_freq"] = high_freq
     if use_energy:
         plan["use_energy"] = 1
     if energy_floor is not None:
-        plan["energy_floor"] = float(energy_floor)
+        plan["energy_floor"] = energy_floor
     if pad_to is not None:
-        plan["pad_to"] = int(pad_to)
+        plan["pad_to"] = pad_to
     return plan
 
 
+def _check_threads(threads) -> int:
+    from . import _check_int  # noqa: PLC0415 (circular at import)
+    return _check_int(threads, "threads", 0, " (0 = all cores)")
+
+
 def _ctx(plan: dict, backend: str, threads: int):
-    if backend not in _BACKENDS:
+    """The shared context for a plan, from the package's bounded context cache
+    (_ctxcache): hold the returned object while computing with it."""
+    if not isinstance(backend, str) or backend not in _BACKENDS:
         raise ValueError(f"backend must be auto, cpu, ref or cuda, got {backend!r}")
-    key = (tuple(sorted(plan.items())), backend, int(threads))
-    c = _ctxs.get(key)
-    if c is None:
-        with _lock:
-            c = _ctxs.get(key)
-            if c is None:
-                c = _wmel.Ctx(plan=plan, backend=_BACKENDS[backend], n_threads=int(threads))
-                _ctxs[key] = c
-    return c
+    threads = _check_threads(threads)
+    key = ("plan", tuple(sorted(plan.items())), backend, threads)
+    return _ctxcache.get(key, lambda: _wmel.Ctx(plan=plan, backend=_BACKENDS[backend],
+                                                n_threads=threads))
 
 
 def features(audio, frontend: str = "whisper", n_mels=None, *, normalize=None, window=None,
@@ -130,6 +141,7 @@ def features(audio, frontend: str = "whisper", n_mels=None, *, normalize=None, w
     plan = frontend_plan(frontend, n_mels, normalize=normalize, window=window, scale=scale,
                          low_freq=low_freq, high_freq=high_freq, use_energy=use_energy,
                          energy_floor=energy_floor, legacy=legacy, pad_to=pad_to)
+    threads = _check_threads(threads)
     from . import _as_samples, _is_torch, load_audio  # noqa: PLC0415 (circular at import)
 
     if isinstance(audio, (str, os.PathLike)):

@@ -3,15 +3,11 @@ buffer (SlidingBuffer), both bit-identical to the offline functions on the same 
 See docs/streaming.md."""
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 
-from . import _wmel
+from . import _ctxcache, _wmel
 
 _FRONTENDS = ("whisper", "nemo", "kaldi", "seamless")
-_lock = threading.Lock()
-_raw_ctxs: dict = {}
 
 
 def _frontend(frontend: str) -> str:
@@ -36,7 +32,8 @@ def _plan(frontend: str, n_mels, options: dict, raw: bool) -> dict:
 
 
 def _plan_ctx(plan: dict):
-    """A shared one-thread CPU context for a plan (live objects compute on the caller)."""
+    """A one-thread CPU context for a plan (live objects compute on the caller), from the
+    package's bounded context cache; the object that uses it holds a reference."""
     from ._features import _ctx
     return _ctx(plan, "cpu", 1)
 
@@ -50,23 +47,15 @@ def _n_mels(n_mels) -> int:
 
 
 def _raw_ctx(n_mels: int):
-    """A shared context without normalisation (raw log10 frames), one per n_mels."""
-    c = _raw_ctxs.get(n_mels)
-    if c is None:
-        with _lock:
-            c = _raw_ctxs.get(n_mels)
-            if c is None:
-                c = _wmel.Ctx(n_mels=n_mels, norm=_wmel.NORM_NONE, n_threads=1)
-                _raw_ctxs[n_mels] = c
-    return c
+    """A context without normalisation (raw log10 frames), one per n_mels, from the
+    package's bounded context cache; the object that uses it holds a reference."""
+    return _ctxcache.get(("raw", n_mels),
+                         lambda: _wmel.Ctx(n_mels=n_mels, norm=_wmel.NORM_NONE, n_threads=1))
 
 
 def _samples(samples) -> np.ndarray:
     from . import _as_samples
-    a = _as_samples(samples, allow_s16=False)
-    if a.ndim != 1:
-        raise ValueError(f"samples must be 1-D, got shape {a.shape}")
-    return a
+    return _as_samples(samples, allow_s16=False, name="samples", ndims=(1,))
 
 
 class Stream:

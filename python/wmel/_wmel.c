@@ -341,6 +341,11 @@ static PyObject *Ctx_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
                                      &p.n_threads, &p.norm, &p.max_isa, &p.cuda_device,
                                      &p.smooth, &plan_o))
         return NULL;
+    if (p.n_threads < 0) {
+        PyErr_Format(PyExc_ValueError, "n_threads must be >= 0 (0 = all cores), got %d",
+                     p.n_threads);
+        return NULL;
+    }
     wmel_frontend_plan plan;
     if (plan_o && plan_o != Py_None) {
         if (plan_from_dict(plan_o, &plan) < 0) return NULL;
@@ -1128,6 +1133,7 @@ typedef struct {
     PyObject *ctx;
     int n_mels;
     int busy;
+    int finished;          /* finish() succeeded: no more input */
     float *pend;           /* [n_mels][cap], frames [0, n_pend) */
     size_t cap, n_pend;
     size_t emitted;        /* frames handed over so far */
@@ -1197,6 +1203,11 @@ static void Stream_dealloc(PyObject *self)
 static PyObject *Stream_push(PyObject *s, PyObject *args)
 {
     StreamObject *self = (StreamObject *)s;
+    if (self->finished) {
+        PyErr_SetString(PyExc_ValueError, "push() after finish(): the stream has ended; make a "
+                                          "new Stream for more audio");
+        return NULL;
+    }
     if (live_push(args, &self->busy, "Stream", stream_push_fn, self->s) < 0) return NULL;
     return PyLong_FromSize_t(self->n_pend);
 }
@@ -1221,6 +1232,7 @@ static PyObject *Stream_finish(PyObject *s, PyObject *noargs)
         return NULL;
     }
     if (st) return raise_status(st, "finish", NULL);
+    self->finished = 1;
     return PyLong_FromSize_t(self->n_pend);
 }
 

@@ -6,7 +6,8 @@ for preparing and checking int8/int16 models:
     q = wmel.fixed.log_mel_spectrogram(audio_int16, n_mels=80, dtype="int8")
     x = wmel.fixed.dequantize(q)          # float32, comparable with wmel.log_mel_spectrogram
 
-audio_int16: 1-D int16 PCM at 16 kHz (openai's load_audio scale: sample / 32768).
+audio_int16: 1-D int16 PCM at 16 kHz (openai's load_audio scale: sample / 32768), in
+either byte order; other dtypes raise TypeError, other shapes ValueError.
 Result: (n_mels, len(audio) // 160), openai's normalisation (max - 8, (x + 4) / 4), as
     int16: value = q * 2**-13            (SCALE["int16"], ZERO_POINT["int16"] = 0)
     int8:  value = (q + 32) * 2**-6      (SCALE["int8"], ZERO_POINT["int8"] = -32)
@@ -27,25 +28,22 @@ RAW_SCALE = 2.0 ** -11
 
 
 def _audio(audio) -> np.ndarray:
-    a = np.asarray(audio)
-    if a.dtype != np.int16:
-        raise TypeError(f"audio: expected int16 PCM, got {a.dtype} (float audio in [-1, 1]: "
-                        "np.clip(np.round(x * 32768), -32768, 32767).astype(np.int16))")
-    if a.ndim != 1:
-        raise ValueError(f"audio: expected one mono clip (1-D), got shape {a.shape}")
-    return np.ascontiguousarray(a)
+    from . import _as_samples
+    return _as_samples(audio, name="audio", ndims=(1,), kind="int16")
 
 
 def _n_mels(n_mels) -> int:
+    from . import _check_int
+    n_mels = _check_int(n_mels, "n_mels")
     if n_mels not in (80, 128):
         raise ValueError(f"n_mels must be 80 or 128, got {n_mels}")
-    return int(n_mels)
+    return n_mels
 
 
 def log_mel_spectrogram(audio_int16, n_mels: int = 80, dtype: str = "int16") -> np.ndarray:
     """Normalised log-Mel, quantised: int16 (Q13) or int8 (scale 1/64, zero point -32),
     shape (n_mels, len(audio) // 160)."""
-    if dtype not in SCALE:
+    if not isinstance(dtype, str) or dtype not in SCALE:
         raise ValueError(f"dtype must be 'int16' or 'int8', got {dtype!r}")
     a, m = _audio(audio_int16), _n_mels(n_mels)
     out = np.empty((m, a.shape[0] // 160), np.int8 if dtype == "int8" else np.int16)

@@ -53,7 +53,7 @@ def _check(sample_frequency, frame_length_ms, frame_shift_ms, round_to_power_of_
         raise _unsupported("remove_dc_offset", remove_dc_offset, "DC removal is always on")
     if use_energy and not raw_energy:
         raise _unsupported("raw_energy", raw_energy, "the energy before preemphasis and window only")
-    if window_type not in _WINDOWS:
+    if not isinstance(window_type, str) or window_type not in _WINDOWS:
         raise _unsupported("window_type", window_type, "povey, hamming, hanning or rectangular")
     if not use_power:
         raise _unsupported("use_power", use_power, "the power spectrum only")
@@ -104,23 +104,51 @@ def fbank(waveform, blackman_coeff: float = 0.42, channel: int = -1, dither: flo
           use_energy: bool = False, use_log_fbank: bool = True, use_power: bool = True,
           vtln_high: float = -500.0, vtln_low: float = 100.0, vtln_warp: float = 1.0,
           window_type: str = "povey"):
-    """torchaudio.compliance.kaldi.fbank: waveform (channels, n) in the caller's scale (a torch
-    tensor gives a torch tensor on its device and in its dtype, a numpy array numpy float32) ->
+    """torchaudio.compliance.kaldi.fbank: waveform (channels, n) of floating-point samples in the
+    caller's scale (a torch tensor gives a torch tensor on its device and in its dtype, a numpy
+    array numpy float32; integer, bool and complex samples raise TypeError, a shape other than
+    2-D ValueError; channel -1 is channel 0, as in torchaudio) ->
     (frames, num_mel_bins + use_energy). The defaults are torchaudio's (23 bins, energy_floor 1.0).
     Like torchaudio, fewer than 400 samples (one frame) raise (ValueError here, an assertion
     there), and min_duration returns an empty result for shorter clips."""
+    from . import _as_samples, _check_bool, _check_float, _check_int, _is_torch
+    (blackman_coeff, dither, energy_floor, frame_length, frame_shift, high_freq, low_freq,
+     min_duration, preemphasis_coefficient, sample_frequency, vtln_high, vtln_low, vtln_warp) = (
+        _check_float(v, k) for k, v in (
+            ("blackman_coeff", blackman_coeff), ("dither", dither),
+            ("energy_floor", energy_floor), ("frame_length", frame_length),
+            ("frame_shift", frame_shift), ("high_freq", high_freq), ("low_freq", low_freq),
+            ("min_duration", min_duration), ("preemphasis_coefficient", preemphasis_coefficient),
+            ("sample_frequency", sample_frequency), ("vtln_high", vtln_high),
+            ("vtln_low", vtln_low), ("vtln_warp", vtln_warp)))
+    (htk_compat, raw_energy, remove_dc_offset, round_to_power_of_two, snip_edges, subtract_mean,
+     use_energy, use_log_fbank, use_power) = (
+        _check_bool(v, k) for k, v in (
+            ("htk_compat", htk_compat), ("raw_energy", raw_energy),
+            ("remove_dc_offset", remove_dc_offset),
+            ("round_to_power_of_two", round_to_power_of_two), ("snip_edges", snip_edges),
+            ("subtract_mean", subtract_mean), ("use_energy", use_energy),
+            ("use_log_fbank", use_log_fbank), ("use_power", use_power)))
+    channel = _check_int(channel, "channel", None)
+    num_mel_bins = _check_int(num_mel_bins, "num_mel_bins", 1)
     _check(sample_frequency, frame_length, frame_shift, round_to_power_of_two,
            preemphasis_coefficient, remove_dc_offset, raw_energy, use_energy, dither, window_type,
            use_power, use_log_fbank, vtln_warp)
-    from . import _is_torch
     torch_in = waveform if _is_torch(waveform) else None
-    w = waveform.detach().to("cpu").numpy() if torch_in is not None else np.asarray(waveform)
-    if w.ndim != 2:
-        raise ValueError(f"waveform must be 2-D (channels, samples), got shape {w.shape}")
-    ch = max(int(channel), 0)
+    if torch_in is not None:
+        if not waveform.is_floating_point():  # torchaudio's computation needs one too
+            raise TypeError(f"waveform must hold floating-point samples (float16, float32 or "
+                            f"float64), got {waveform.dtype}")
+        import torch
+        t = waveform.detach().to("cpu")
+        w = (t.float() if t.dtype == torch.bfloat16 else t).numpy()  # numpy has no bfloat16
+    else:
+        w = waveform
+    w = _as_samples(w, name="waveform", ndims=(2,), kind="real")
+    ch = max(channel, 0)
     if ch >= w.shape[0]:
         raise ValueError(f"Invalid channel {channel} for size {w.shape[0]}")
-    x = np.ascontiguousarray(w[ch], np.float32)
+    x = w[ch]
     if x.shape[0] < _FRAME:
         raise ValueError(f"choose a window size {_FRAME} that is [2, {x.shape[0]}]: fewer samples "
                          "than one 25 ms frame")
@@ -244,6 +272,39 @@ class FbankOptions(_Options):
         self.eps = 1.1920928955078125e-07
 
 
+# The options' kinds, checked as kaldi-native-fbank's typed (C++) fields take them.
+_OPTION_KINDS = {
+    "frame_opts": {"samp_freq": "float", "frame_shift_ms": "float", "frame_length_ms": "float",
+                   "dither": "float", "preemph_coeff": "float", "remove_dc_offset": "bool",
+                   "window_type": "str", "round_to_power_of_two": "bool",
+                   "blackman_coeff": "float", "snip_edges": "bool"},
+    "mel_opts": {"num_bins": "int", "low_freq": "float", "high_freq": "float",
+                 "vtln_low": "float", "vtln_high": "float", "debug_mel": "bool",
+                 "htk_mode": "bool", "is_librosa": "bool", "norm": "str",
+                 "use_slaney_mel_scale": "bool", "floor_to_int_bin": "bool"},
+    None: {"use_energy": "bool", "energy_floor": "float", "raw_energy": "bool",
+           "htk_compat": "bool", "use_log_fbank": "bool", "use_power": "bool",
+           "use_log_floor": "bool", "eps": "float"},
+}
+
+
+def _check_option_types(opts) -> None:
+    from . import _check_bool, _check_float, _check_int
+    for part, kinds in _OPTION_KINDS.items():
+        o = opts if part is None else getattr(opts, part)
+        for k, kind in kinds.items():
+            name = f"opts.{k}" if part is None else f"opts.{part}.{k}"
+            v = getattr(o, k)
+            if kind == "float":
+                _check_float(v, name)
+            elif kind == "bool":
+                _check_bool(v, name)
+            elif kind == "int":
+                _check_int(v, name, 1)
+            elif not isinstance(v, str):
+                raise TypeError(f"{name} must be a str, got {type(v).__name__} {v!r}")
+
+
 class OnlineFbank:
     """kaldi_native_fbank.OnlineFbank: accept_waveform(sampling_rate, samples) as they arrive,
     input_finished(), num_frames_ready, get_frame(i), pop(n), is_last_frame(i), dim,
@@ -253,6 +314,9 @@ class OnlineFbank:
     once input_finished() is called). Frame indices stay absolute after pop(), as in the original."""
 
     def __init__(self, opts: FbankOptions):
+        if not isinstance(opts, FbankOptions):
+            raise TypeError(f"opts must be a wmel.kaldi.FbankOptions, got {type(opts).__name__}")
+        _check_option_types(opts)
         fo, mo = opts.frame_opts, opts.mel_opts
         _check(fo.samp_freq, fo.frame_length_ms, fo.frame_shift_ms, fo.round_to_power_of_two,
                fo.preemph_coeff, fo.remove_dc_offset, opts.raw_energy, opts.use_energy, fo.dither,
@@ -292,10 +356,11 @@ class OnlineFbank:
     def accept_waveform(self, sampling_rate, waveform) -> None:
         if self._finished:
             raise RuntimeError("accept_waveform() after input_finished()")
-        if float(sampling_rate) != float(self._opts.frame_opts.samp_freq):
+        from . import _as_samples, _check_float
+        if _check_float(sampling_rate, "sampling_rate") != float(self._opts.frame_opts.samp_freq):
             raise ValueError(f"sampling_rate {sampling_rate} does not match the options' "
                              f"samp_freq {self._opts.frame_opts.samp_freq} (resample first)")
-        x = np.asarray(waveform, np.float32).reshape(-1)
+        x = _as_samples(waveform, name="waveform", ndims=(1,), kind="value")
         if not np.all(np.isfinite(x)):
             raise ValueError("the waveform holds NaN or infinite samples")
         self._n += x.shape[0]
@@ -343,7 +408,8 @@ class OnlineFbank:
                 self._extend_to(nf)
 
     def is_last_frame(self, frame: int) -> bool:
-        return self._finished and int(frame) == self._ready - 1
+        from . import _check_int
+        return self._finished and _check_int(frame, "frame", None) == self._ready - 1
 
     def _frames(self):
         if len(self._blocks) > 1:
@@ -351,7 +417,8 @@ class OnlineFbank:
         return self._blocks[0] if self._blocks else np.zeros((0, self._dim), np.float32)
 
     def get_frame(self, frame: int) -> np.ndarray:
-        f = int(frame)
+        from . import _check_int
+        f = _check_int(frame, "frame", None)
         if not self._popped <= f < self._ready:
             raise IndexError(f"frame {frame} is not available (frames {self._popped}.."
                              f"{self._ready - 1} are)")
@@ -369,7 +436,8 @@ class OnlineFbank:
 
     def pop(self, n: int) -> None:
         """Discards the first n frames still held (their indices are not reused)."""
-        n = int(n)
+        from . import _check_int
+        n = _check_int(n, "n", None)
         if n < 0 or self._popped + n > self._ready:
             raise IndexError(f"cannot pop {n} frames: {self._ready - self._popped} are held")
         if n:
