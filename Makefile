@@ -23,7 +23,7 @@ APT_PKGS   := build-essential cmake pkg-config libpng-dev zlib1g-dev python3 pyt
               gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 CMAKE_ARGS ?=
 
-.PHONY: all deps deps-fixed build demo test test-fixed test-build test-asan test-emu test-clang test-python test-peers test-wheel test-aarch64 fuzz soak soak-batch bench bench-batch clean
+.PHONY: all deps deps-fixed build demo test test-fixed test-build test-asan test-emu test-clang test-python test-peers test-wheel test-aarch64 fuzz soak soak-batch bench bench-batch digest-compare clean
 
 all: build
 
@@ -260,6 +260,12 @@ bench-batch: build
 	  'datasets==3.6.0' 'transformers==4.57.6' 'soundfile==0.13.1' 'librosa==0.11.0'
 	$(BENCH_PY)/bin/pip install -q --no-build-isolation --config-settings=build-dir=$(BENCH_BUILD)/skbuild .
 	$(BENCH_PY)/bin/python bench/batch_bench.py --wmel $(BUILD)/wmel $(BENCH_BATCH_ARGS)
+
+# Every output of the library and the command at BASE and in this tree, side by side
+# (tests/digest/compare.sh; never part of `make test`): exit 0 when every bit agrees.
+BASE ?= HEAD
+digest-compare: deps
+	bash tests/digest/compare.sh $(BASE) $(BUILD)-digest
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_EMU) $(BUILD_CLANG) $(BUILD_TSAN) $(BUILD_A64) $(PY_BUILD) $(PEER_BUILD) $(WHEEL_BUILD) out

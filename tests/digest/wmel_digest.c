@@ -1,0 +1,364 @@
+/*
+ * wmel_digest.c -- a digest of every output the library computes, for checking that a
+ * change to the engine leaves every bit where it was (not a test by itself:
+ * tests/digest/compare.sh runs it on two builds and compares the lines).
+ *
+ * For each input (the golden WAV files given on the command line, and synthetic signals:
+ * noise at the edge lengths, a clipped square, silence) it prints one line per case:
+ *
+ *   <case> <status> <values> <fnv1a-64 of the float32 bits> <kernel>
+ *
+ * over Whisper's log-Mel (80 and 128 mels, each normalisation, 3x3 smoothing, padding,
+ * batch per clip and global, int16 input), every preset plan and plans off the presets
+ * (energy, windows, hops, n_fft 400/1024, magnitude, each normalisation and layout), at
+ * every ISA level this CPU runs (asked for by name, and AUTO) and 1, 2 and 3 threads, on
+ * the CPU and the float64 reference backends, and through the frame stream, the sliding
+ * buffer and the 30 s windows. The kernel is printed beside the digest, so that a change
+ * of kernel choice shows as a changed line even where the bits agree.
+ *
+ *   wmel-digest [--quick] FILE.wav...
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "wmel.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int quick;
+
+static uint64_t fnv(const float *x, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    const unsigned char *b = (const unsigned char *)x;
+    for (size_t i = 0; i < n * sizeof(float); i++) {
+        h ^= b[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static void line(const char *input, const char *what, int rc, const float *x, size_t n, const char *kernel)
+{
+    printf("%s|%s %d %zu %016llx %s\n", input, what, rc, rc ? 0 : n,
+           rc ? 0ull : (unsigned long long)fnv(x, n), kernel ? kernel : "-");
+}
+
+static const int ISAS[] = {WMEL_ISA_C, WMEL_ISA_AVX2, WMEL_ISA_AVX512, WMEL_ISA_NEON, WMEL_ISA_AUTO};
+static const char *const ISA_NAMES[] = {"c", "avx2", "avx512", "neon", "auto"};
+
+/* 1 when the CPU runs `isa` (a ctx created with it reports that level's kernel). */
+static int runs(int isa)
+{
+    if (isa == WMEL_ISA_AUTO || isa == WMEL_ISA_C) return 1;
+    wmel_params p = wmel_default_params();
+    p.max_isa = isa;
+    p.backend = WMEL_BACKEND_CPU;
+    wmel_ctx *c = wmel_create(&p, NULL);
+    const char *k = c ? wmel_kernel_name(c) : "";
+    int ok = (isa == WMEL_ISA_AVX2 && strstr(k, "avx2")) || (isa == WMEL_ISA_AVX512 && strstr(k, "avx512")) ||
+             (isa == WMEL_ISA_NEON && strstr(k, "neon"));
+    wmel_destroy(c);
+    return ok;
+}
+
+static void whisper(const char *in, const float *x, size_t n)
+{
+    static const int mels[] = {80, 128};
+    for (size_t mi = 0; mi < 2; mi++)
+        for (int norm = 0; norm < 2; norm++)
+            for (int sm = 0; sm < 2; sm++)
+                for (size_t ii = 0; ii < sizeof ISAS / sizeof ISAS[0]; ii++) {
+                    if (!runs(ISAS[ii])) continue;
+                    for (int th = 1; th <= 3; th++) {
+                        if (quick && th == 3) continue;
+                        wmel_params p = wmel_default_params();
+                        p.n_mels = mels[mi];
+                        p.norm = norm ? WMEL_NORM_NONE : WMEL_NORM_WHOLE;
+                        p.smooth = sm ? WMEL_SMOOTH_3X3 : WMEL_SMOOTH_NONE;
+                        p.max_isa = ISAS[ii];
+                        p.backend = WMEL_BACKEND_CPU;
+                        p.n_threads = th;
+                        int st;
+                        wmel_ctx *c = wmel_create(&p, &st);
+                        if (!c) {
+                            line(in, "whisper create", st, NULL, 0, NULL);
+                            continue;
+                        }
+                        for (int pad = 0; pad < 2; pad++) {
+                            const size_t padding = pad ? 480000 : 0;
+                            const size_t nf = wmel_n_frames(n, padding), len = (size_t)mels[mi] * nf;
+                            float *o = malloc((len ? len : 1) * sizeof(float));
+                            int rc = wmel_log_mel(c, x, n, padding, o, len);
+                            char what[160];
+                            snprintf(what, sizeof what, "whisper mels=%d norm=%d smooth=%d isa=%s threads=%d pad=%zu",
+                                     mels[mi], norm, sm, ISA_NAMES[ii], th, padding);
+                            line(in, what, rc, o, len, wmel_kernel_name(c));
+                            free(o);
+                        }
+                        if (th == 2 && !sm && n > 400) { /* batch of 2 clips: the signal and its reverse */
+                            const size_t nf = wmel_n_frames(n, 0), len = 2 * (size_t)mels[mi] * nf;
+                            float *two = malloc(2 * n * sizeof(float)), *o = malloc(len * sizeof(float));
+                            for (size_t i = 0; i < n; i++) two[i] = x[i], two[n + i] = x[n - 1 - i];
+                            for (int bn = 0; bn < 2; bn++) {
+                                int rc = wmel_log_mel_batch(c, two, 2, n, n, 0, bn, o, len);
+                                char what[160];
+                                snprintf(what, sizeof what, "whisper-batch mels=%d norm=%d isa=%s global=%d",
+                                         mels[mi], norm, ISA_NAMES[ii], bn);
+                                line(in, what, rc, o, len, wmel_kernel_name(c));
+                            }
+                            int16_t *s16 = malloc(n * sizeof(int16_t));
+                            for (size_t i = 0; i < n; i++) {
+                                float v = x[i] * 32768.0f;
+                                s16[i] = (int16_t)(v > 32767.0f ? 32767 : v < -32768.0f ? -32768 : (int)lrintf(v));
+                            }
+                            int rc = wmel_log_mel_s16(c, s16, n, 0, o, len / 2);
+                            char what[160];
+                            snprintf(what, sizeof what, "whisper-s16 mels=%d norm=%d isa=%s", mels[mi], norm,
+                                     ISA_NAMES[ii]);
+                            line(in, what, rc, o, len / 2, wmel_kernel_name(c));
+                            free(s16);
+                            free(two);
+                            free(o);
+                        }
+                        wmel_destroy(c);
+                    }
+                }
+}
+
+/* the plans: presets and variants */
+typedef struct {
+    const char *name;
+    int frontend, n_mels;
+    void (*edit)(wmel_frontend_plan *);
+} plan_case;
+
+static void e_none(wmel_frontend_plan *p) { (void)p; }
+static void e_energy(wmel_frontend_plan *p) { p->use_energy = 1, p->energy_floor = 1.0; }
+static void e_hamming(wmel_frontend_plan *p) { p->window = WMEL_WINDOW_HAMMING, p->scale = 1.0; }
+static void e_hop100(wmel_frontend_plan *p) { p->hop = 100, p->norm = WMEL_NORM_MEAN_VAR; }
+static void e_magnitude(wmel_frontend_plan *p) { p->power = 1, p->norm = WMEL_NORM_WHOLE, p->log = WMEL_LOG10_CLAMP, p->log_guard = 1e-10; }
+static void e_fft1024(wmel_frontend_plan *p) { p->n_fft = 1024, p->frame_length = 1024, p->hop = 256, p->norm = WMEL_NORM_NONE; }
+static void e_fft400(wmel_frontend_plan *p) { p->n_fft = 400, p->window = WMEL_WINDOW_RECT, p->remove_dc = 0; }
+static void e_nolog(wmel_frontend_plan *p) { p->log = WMEL_LOG_NONE, p->norm = WMEL_NORM_NONE; }
+static void e_rows(wmel_frontend_plan *p) { p->layout = WMEL_LAYOUT_FRAMES_MELS, p->norm = WMEL_NORM_PER_FEATURE; }
+
+static const plan_case PLANS[] = {
+    {"nemo80", WMEL_FRONTEND_NEMO, 80, e_none},
+    {"nemo128", WMEL_FRONTEND_NEMO, 128, e_none},
+    {"nemo-legacy80", WMEL_FRONTEND_NEMO_LEGACY, 80, e_none},
+    {"kaldi80", WMEL_FRONTEND_KALDI, 80, e_none},
+    {"kaldi40-energy", WMEL_FRONTEND_KALDI, 40, e_energy},
+    {"kaldi80-hamming", WMEL_FRONTEND_KALDI, 80, e_hamming},
+    {"seamless80", WMEL_FRONTEND_SEAMLESS, 80, e_none},
+    {"nemo64-hop100", WMEL_FRONTEND_NEMO, 64, e_hop100},
+    {"nemo80-magnitude", WMEL_FRONTEND_NEMO, 80, e_magnitude},
+    {"kaldi23-fft1024", WMEL_FRONTEND_KALDI, 23, e_fft1024},
+    {"kaldi80-fft400", WMEL_FRONTEND_KALDI, 80, e_fft400},
+    {"nemo80-nolog", WMEL_FRONTEND_NEMO, 80, e_nolog},
+    {"nemo80-rows", WMEL_FRONTEND_NEMO, 80, e_rows},
+};
+
+typedef struct {
+    float *buf;
+    size_t cols, frames, cap;
+} collect;
+
+static int on_frames(void *user, const float *raw, size_t f0, size_t nf)
+{
+    collect *c = user;
+    if (f0 != c->frames) return WMEL_ERR_INVALID_ARG;
+    if ((f0 + nf) * c->cols > c->cap) {
+        size_t cap = 2 * (f0 + nf) * c->cols;
+        float *b = realloc(c->buf, cap * sizeof(float));
+        if (!b) return WMEL_ERR_NO_MEMORY;
+        c->buf = b, c->cap = cap;
+    }
+    for (size_t t = 0; t < nf; t++)
+        for (size_t m = 0; m < c->cols; m++) c->buf[(f0 + t) * c->cols + m] = raw[m * nf + t];
+    c->frames += nf;
+    return WMEL_OK;
+}
+
+/* The frame stream and the sliding buffer of a ctx, fed in pieces of a fixed pseudo-random
+ * sequence of sizes. */
+static void live(const char *in, const char *what, wmel_ctx *c, const float *x, size_t n, size_t cols)
+{
+    collect col = {NULL, cols, 0, 0};
+    int st;
+    wmel_stream *s = wmel_stream_create(c, 0, on_frames, &col, &st);
+    if (s) {
+        uint32_t r = 12345u;
+        size_t at = 0;
+        while (st == WMEL_OK && at < n) {
+            r = r * 1664525u + 1013904223u;
+            size_t k = 1 + (r >> 8) % 9000;
+            if (k > n - at) k = n - at;
+            st = wmel_stream_push(s, x + at, k);
+            at += k;
+        }
+        if (st == WMEL_OK) st = wmel_stream_finish(s);
+        wmel_stream_destroy(s);
+    }
+    char w[200];
+    snprintf(w, sizeof w, "%s stream", what);
+    line(in, w, st, col.buf, col.frames * cols, wmel_kernel_name(c));
+    free(col.buf);
+
+    wmel_sliding *b = wmel_sliding_create(c, &st);
+    uint64_t h = 1469598103934665603ull;
+    size_t values = 0;
+    if (b) {
+        uint32_t r = 777u;
+        size_t at = 0;
+        while (st == WMEL_OK && at < n) {
+            r = r * 1664525u + 1013904223u;
+            size_t k = 1 + (r >> 8) % 24000;
+            if (k > n - at) k = n - at;
+            st = wmel_sliding_push(b, x + at, k);
+            at += k;
+            if (st != WMEL_OK) break;
+            if (wmel_sliding_length(b) > 8 * 16000) st = wmel_sliding_trim(b, wmel_sliding_length(b) - 6 * 16000);
+            size_t rows, cl;
+            if (st != WMEL_OK || wmel_sliding_shape(b, 0, &rows, &cl) != WMEL_OK || rows == 0 || cl == 0) continue;
+            float *o = malloc(rows * cl * sizeof(float));
+            st = wmel_sliding_features(b, 0, o, rows * cl);
+            if (st == WMEL_OK) {
+                h ^= fnv(o, rows * cl);
+                h *= 1099511628211ull;
+                values += rows * cl;
+            }
+            free(o);
+        }
+        wmel_sliding_destroy(b);
+    }
+    printf("%s|%s sliding %d %zu %016llx %s\n", in, what, st, values, (unsigned long long)h, wmel_kernel_name(c));
+}
+
+static void plans(const char *in, const float *x, size_t n)
+{
+    for (size_t pi = 0; pi < sizeof PLANS / sizeof PLANS[0]; pi++) {
+        wmel_frontend_plan pl;
+        wmel_frontend_preset(PLANS[pi].frontend, PLANS[pi].n_mels, &pl);
+        PLANS[pi].edit(&pl);
+        for (int be = 0; be < 2; be++)
+            for (size_t ii = 0; ii < sizeof ISAS / sizeof ISAS[0]; ii++) {
+                if (!runs(ISAS[ii]) || (be && ISAS[ii] != WMEL_ISA_AUTO)) continue;
+                for (int th = 1; th <= 3; th++) {
+                    if ((be || quick) && th == 3) continue;
+                    wmel_params p = wmel_default_params();
+                    p.max_isa = ISAS[ii];
+                    p.backend = be ? WMEL_BACKEND_REF : WMEL_BACKEND_CPU;
+                    p.n_threads = th;
+                    int st;
+                    wmel_ctx *c = wmel_create_plan(&p, &pl, &st);
+                    char what[160];
+                    snprintf(what, sizeof what, "plan %s backend=%s isa=%s threads=%d", PLANS[pi].name,
+                             be ? "ref" : "cpu", ISA_NAMES[ii], th);
+                    if (!c) {
+                        line(in, what, st, NULL, 0, NULL);
+                        continue;
+                    }
+                    size_t rows = 0, cols = 0;
+                    int rc = wmel_features_shape(c, n, &rows, &cols);
+                    float *o = malloc((rows && cols ? rows * cols : 1) * sizeof(float));
+                    if (rc == WMEL_OK) rc = wmel_features(c, x, n, o, rows * cols);
+                    line(in, what, rc, o, rows * cols, wmel_kernel_name(c));
+                    free(o);
+                    if (!be && th == 2) {
+                        /* the stream gives the raw (unnormalised) columns: a ctx with norm none */
+                        wmel_frontend_plan raw = pl;
+                        raw.norm = WMEL_NORM_NONE;
+                        wmel_ctx *rc2 = wmel_create_plan(&p, &raw, &st);
+                        if (rc2) {
+                            live(in, what, rc2, x, n, (size_t)(pl.n_mels + pl.use_energy));
+                            wmel_destroy(rc2);
+                        }
+                    }
+                    wmel_destroy(c);
+                }
+            }
+    }
+}
+
+static void windows(const char *in, const float *x, size_t n)
+{
+    if (n <= 200) return;
+    for (size_t ii = 0; ii < sizeof ISAS / sizeof ISAS[0]; ii++) {
+        if (!runs(ISAS[ii])) continue;
+        wmel_params p = wmel_default_params();
+        p.max_isa = ISAS[ii];
+        p.backend = WMEL_BACKEND_CPU;
+        p.n_threads = 2;
+        int st;
+        wmel_ctx *c = wmel_create(&p, &st);
+        wmel_windows *w = c ? wmel_windows_open_pcm(c, x, n, &st) : NULL;
+        uint64_t h = 1469598103934665603ull;
+        size_t values = 0, frames = 1;
+        float *o = malloc(80 * 3000 * sizeof(float));
+        while (w && st == WMEL_OK && frames) {
+            st = wmel_windows_next(w, o, 80 * 3000, &frames);
+            if (st == WMEL_OK && frames) {
+                h ^= fnv(o, 80 * 3000);
+                h *= 1099511628211ull;
+                values += 80 * 3000;
+            }
+        }
+        free(o);
+        printf("%s|windows isa=%s %d %zu %016llx %s\n", in, ISA_NAMES[ii], st, values, (unsigned long long)h,
+               c ? wmel_kernel_name(c) : "-");
+        wmel_windows_close(w);
+        wmel_destroy(c);
+    }
+}
+
+static void all(const char *in, const float *x, size_t n)
+{
+    whisper(in, x, n);
+    plans(in, x, n);
+    windows(in, x, n);
+    fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--quick")) {
+            quick = 1;
+            continue;
+        }
+        float *x = NULL;
+        size_t n = 0;
+        char err[512];
+        int rc = wmel_load_audio(argv[i], &x, &n, err, sizeof err, NULL, 0);
+        if (rc) {
+            fprintf(stderr, "wmel-digest: %s: %s\n", argv[i], err);
+            return 2;
+        }
+        const char *base = strrchr(argv[i], '/');
+        all(base ? base + 1 : argv[i], x, n);
+        wmel_free(x);
+    }
+    /* synthetic: noise at the edge lengths, a clipped square, silence */
+    static const size_t lens[] = {1, 200, 201, 399, 400, 401, 511, 512, 513, 16000 * 3 + 7, 16000 * 31 + 3};
+    float *x = malloc((16000 * 31 + 3) * sizeof(float));
+    uint32_t r = 2463534242u;
+    for (size_t i = 0; i < 16000 * 31 + 3; i++) {
+        r ^= r << 13, r ^= r >> 17, r ^= r << 5;
+        x[i] = ((float)(r >> 8) / 16777216.0f - 0.5f) * 0.8f;
+    }
+    for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+        if (quick && lens[li] > 16000 * 4) continue;
+        char name[64];
+        snprintf(name, sizeof name, "noise%zu", lens[li]);
+        all(name, x, lens[li]);
+    }
+    for (size_t i = 0; i < 16000 * 2; i++) x[i] = (i / 40) % 2 ? 1.0f : -1.0f;
+    all("square2s", x, 16000 * 2);
+    memset(x, 0, 16000 * 2 * sizeof(float));
+    all("silence2s", x, 16000 * 2);
+    free(x);
+    return 0;
+}
