@@ -6,7 +6,7 @@
  * Whole calls: the median process CPU time of --reps calls of wmel_features() on the
  * bench signal (bench_common.h) of --seconds seconds, one thread, per preset (kaldi, kaldi
  * with a Hamming window, nemo, seamless). Stages: the very source the library compiles
- * (src/cpu/fe_avx2.c, symbols renamed) with its FE_PROF hook timing each stage by the
+ * (src/cpu/x86/fe_avx2.c, symbols renamed) with its FE_PROF hook timing each stage by the
  * time-stamp counter, run over every group of 4 frames of the same signal; the figures are
  * nanoseconds per frame: each group's minimum over --reps passes, summed over the groups
  * (the stages' cost, not the machine's noise; "all" times whole kernel calls the same way).
@@ -28,7 +28,7 @@ static uint64_t prof_ticks[FE_STAGES], prof_last;
         prof_last = now_;                                                                        \
     } while (0)
 #define wmel__fe_kernel_avx2 bench__fe_kernel_avx2
-#include "cpu/fe_avx2.c"
+#include "cpu/x86/fe_avx2.c"
 #define HAVE_STAGES 1
 #endif
 

@@ -2,7 +2,7 @@
  * stage_bench.c -- where the AVX2 kernel's time goes, stage by stage (not a test).
  *
  * The kernel's stages run here on their own, each in a loop over data that stays in L1,
- * from the very source the library compiles (src/cpu/kernel_avx2.c, its symbols renamed so
+ * from the very source the library compiles (src/cpu/x86/kernel_avx2.c, its symbols renamed so
  * that they cannot clash with libwmel's): the load (convert, window, transpose, permuted
  * stores), the 25 real 16-point column DFTs, the 7 complex 25-point rows with their
  * |X|^2, the real rows 0 and 8, the mel sums, the log10 and row stores, and for
@@ -23,7 +23,7 @@
 #define wmel__block_avx2 stage__block_avx2
 #define wmel__rfft_avx2 stage__rfft_avx2
 #define wmel__norm_avx2 stage__norm_avx2
-#include "cpu/kernel_avx2.c"
+#include "cpu/x86/kernel_avx2.c"
 #endif
 
 #include "bench_common.h"

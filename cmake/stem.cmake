@@ -5,20 +5,10 @@
 set(WMEL_STEM_BLAS AUTO CACHE STRING "Use OpenBLAS for the stem's GEMM (ON/OFF/AUTO)")
 
 list(APPEND WMEL_SOURCES src/stem/safetensors.c src/stem/conv.c src/stem/stem.c
-  src/stem/gemm.c src/stem/gemm_avx2.c src/stem/gemm_avx512.c
-  src/stem/gelu.c src/stem/gelu_avx2.c src/stem/gelu_avx512.c)
+  src/stem/gemm.c src/stem/gelu.c) # their AVX2 / AVX-512 levels: src/cpu/x86/ (CMakeLists.txt)
 
 set_source_files_properties(
   src/stem/gemm.c src/stem/conv.c src/stem/stem.c src/stem/gelu.c PROPERTIES COMPILE_OPTIONS "-O3")
-if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
-  set_source_files_properties(src/stem/gemm_avx2.c PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma;-O3")
-  set_source_files_properties(src/stem/gemm_avx512.c PROPERTIES COMPILE_OPTIONS "-mavx512f;-mfma;-O3")
-  # GELU: -std=c11 turns FMA contraction off; its polynomials want it on
-  set_source_files_properties(src/stem/gelu_avx2.c PROPERTIES COMPILE_OPTIONS
-    "-mavx2;-mfma;-O3;-ffp-contract=fast")
-  set_source_files_properties(src/stem/gelu_avx512.c PROPERTIES COMPILE_OPTIONS
-    "-mavx512f;-mfma;-O3;-ffp-contract=fast")
-endif()
 list(APPEND WMEL_DEFS WMEL_HAVE_STEM=1)
 
 set(WMEL_STEM_HAVE_CJSON OFF)

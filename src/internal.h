@@ -149,6 +149,21 @@ int wmel__isa_level(int max_isa);
 int wmel__fe_isa_level(int max_isa);
 const wmel_kernel *wmel__kernel_for(int level);
 
+/* The kernels of one ISA level, chosen once (libopus's arch tables; cpu/cpu.c): Whisper's
+ * log-Mel, the general front-end's frame kernel, the stem's GEMM tile and GELU. Each is
+ * the level's own where the build has it, else the next level down, else portable C. */
+struct wmel_fe_kernel;
+struct wmel_gemm_kernel;
+struct wmel_gelu_kernel;
+typedef struct wmel_isa_kernels {
+    int level;
+    const wmel_kernel *mel;
+    const struct wmel_fe_kernel *fe;
+    const struct wmel_gemm_kernel *gemm;
+    const struct wmel_gelu_kernel *gelu;
+} wmel_isa_kernels;
+void wmel__isa_kernels(int level, wmel_isa_kernels *k);
+
 /* float64 reference kernel: same contract, computed in double, rounded once. */
 float wmel__ref_block(const wmel_plan *pl, const float *x, size_t nf, float *out,
                       size_t stride, void *scratch, int *bad);

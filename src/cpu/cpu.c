@@ -11,6 +11,9 @@
  * other family than the CPU's leaves the only level the two share, C.
  */
 #include "internal.h"
+#include "fe/fe.h"
+#include "stem/gemm.h"
+#include "stem/stem_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -76,16 +79,54 @@ int wmel__fe_isa_level(int max_isa)
     return l;
 }
 
+/* The kernels of one level, every family from one ladder: the level's own where this build
+ * has it (its file in cpu/x86/ or cpu/arm/ compiled with that level's flags, CMake's
+ * wmel_isa_sources), else the next level down, else the portable C one. */
+void wmel__isa_kernels(int level, wmel_isa_kernels *k)
+{
+    memset(k, 0, sizeof *k);
+    k->level = level;
+    if (level == WMEL_ISA_NEON) {
+        k->mel = wmel__kernel_neon();
+        k->fe = wmel__fe_kernel_neon();
+    }
+    if (level >= WMEL_ISA_AVX512 && level != WMEL_ISA_NEON) {
+        k->mel = wmel__kernel_avx512();
+        k->fe = wmel__fe_kernel_avx512();
+        k->gemm = wmel__gemm_kernel_avx512();
+        k->gelu = wmel__gelu_kernel_avx512();
+    }
+    if (level >= WMEL_ISA_AVX2 && level != WMEL_ISA_NEON) {
+        if (!k->mel) k->mel = wmel__kernel_avx2();
+        if (!k->fe) k->fe = wmel__fe_kernel_avx2();
+        if (!k->gemm) k->gemm = wmel__gemm_kernel_avx2();
+        if (!k->gelu) k->gelu = wmel__gelu_kernel_avx2();
+    }
+    if (!k->mel) k->mel = wmel__kernel_c();
+    if (!k->fe) k->fe = wmel__fe_kernel_c();
+    if (!k->gemm) k->gemm = wmel__gemm_kernel_c();
+    if (!k->gelu) k->gelu = wmel__gelu_kernel_c();
+}
+
 const wmel_kernel *wmel__kernel_for(int level)
 {
-    const wmel_kernel *k = NULL;
-    if (level == WMEL_ISA_NEON) {
-        k = wmel__kernel_neon();
-    } else {
-        if (level >= WMEL_ISA_AVX512) k = wmel__kernel_avx512();
-        if (!k && level >= WMEL_ISA_AVX2) k = wmel__kernel_avx2();
-    }
-    return k ? k : wmel__kernel_c();
+    wmel_isa_kernels k;
+    wmel__isa_kernels(level, &k);
+    return k.mel;
+}
+
+const wmel_fe_kernel *wmel__fe_kernel_for(int level)
+{
+    wmel_isa_kernels k;
+    wmel__isa_kernels(level, &k);
+    return k.fe;
+}
+
+const wmel_gelu_kernel *wmel__gelu_for(int level)
+{
+    wmel_isa_kernels k;
+    wmel__isa_kernels(level, &k);
+    return k.gelu;
 }
 
 const wmel_backend_vt wmel__backend_cpu = {WMEL_BACKEND_CPU, "cpu", NULL, NULL, NULL,

@@ -49,10 +49,10 @@ typedef struct wmel_fe_kernel {
     size_t (*scratch)(const struct wmel_fe *fe);
 } wmel_fe_kernel;
 const wmel_fe_kernel *wmel__fe_kernel_c(void);      /* fe_cpu.c */
-const wmel_fe_kernel *wmel__fe_kernel_avx2(void);   /* cpu/fe_avx2.c; NULL when not built */
-const wmel_fe_kernel *wmel__fe_kernel_avx512(void); /* cpu/fe_avx512.c; NULL when not built */
-const wmel_fe_kernel *wmel__fe_kernel_neon(void);   /* cpu/fe_neon.c; NULL off AArch64 */
-/* The kernel for an ISA level (WMEL_ISA_*): the best built in at or below it. */
+const wmel_fe_kernel *wmel__fe_kernel_avx2(void);   /* cpu/x86/fe_avx2.c; NULL when not built */
+const wmel_fe_kernel *wmel__fe_kernel_avx512(void); /* cpu/x86/fe_avx512.c; NULL when not built */
+const wmel_fe_kernel *wmel__fe_kernel_neon(void);   /* cpu/arm/fe_neon.c; NULL off AArch64 */
+/* The kernel for an ISA level (WMEL_ISA_*): wmel__isa_kernels()'s (cpu/cpu.c). */
 const wmel_fe_kernel *wmel__fe_kernel_for(int level);
 
 /* The compiled plan. */

@@ -100,14 +100,6 @@ static size_t scalar_scratch(const wmel_fe *fe)
 static const wmel_fe_kernel KERNEL_C = {"c-f64", 1, scalar_frames, scalar_scratch};
 const wmel_fe_kernel *wmel__fe_kernel_c(void) { return &KERNEL_C; }
 
-const wmel_fe_kernel *wmel__fe_kernel_for(int level)
-{
-    const wmel_fe_kernel *k = NULL;
-    if (level >= WMEL_ISA_AVX512) k = wmel__fe_kernel_avx512();
-    if (!k && level >= WMEL_ISA_AVX2) k = wmel__fe_kernel_avx2();
-    if (!k && level == WMEL_ISA_NEON) k = wmel__fe_kernel_neon();
-    return k ? k : &KERNEL_C;
-}
 
 /* ---- the statistics (fe.h: chunks of WMEL_FE_STATS_CHUNK frames) ---- */
 

@@ -1,8 +1,8 @@
 /*
  * gelu.c -- the exact-erf GELU kernels (math in gelu_body.h) and the choice among them:
  * this file is the portable level (16-byte vectors: SSE2 on x86-64, NEON on arm64,
- * plain code elsewhere); gelu_avx2.c and gelu_avx512.c are compiled with their own
- * flags. A compiler without GCC vector extensions gets libm's erff per element.
+ * plain code elsewhere); cpu/x86/gelu_avx2.c and gelu_avx512.c are compiled with their
+ * level's flags, and cpu/cpu.c chooses among them. A compiler without GCC vector extensions gets libm's erff per element.
  */
 #include "internal.h"
 #include "stem/stem_internal.h"
@@ -27,13 +27,5 @@ static void gelu_c(const float *x, float *y, size_t n)
 
 static const wmel_gelu_kernel KERNEL_C = {"gelu-c", gelu_c};
 const wmel_gelu_kernel *wmel__gelu_kernel_c(void) { return &KERNEL_C; }
-
-const wmel_gelu_kernel *wmel__gelu_for(int level)
-{
-    const wmel_gelu_kernel *k = NULL;
-    if (level >= WMEL_ISA_AVX512) k = wmel__gelu_kernel_avx512();
-    if (!k && level >= WMEL_ISA_AVX2) k = wmel__gelu_kernel_avx2();
-    return k ? k : &KERNEL_C;
-}
 
 const wmel_gelu_kernel *wmel__gelu_pick(void) { return wmel__gelu_for(wmel__isa_level(WMEL_ISA_AUTO)); }

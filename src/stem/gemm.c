@@ -49,14 +49,6 @@ static void tile_c(size_t k, const float *ap, const float *bp, float *c, size_t 
 static const wmel_gemm_kernel KERNEL_C = {"own-c-4x16", C_MR, C_NR, tile_c};
 const wmel_gemm_kernel *wmel__gemm_kernel_c(void) { return &KERNEL_C; }
 
-static const wmel_gemm_kernel *pick_kernel(int level)
-{
-    const wmel_gemm_kernel *k = NULL;
-    if (level >= WMEL_ISA_AVX512) k = wmel__gemm_kernel_avx512();
-    if (!k && level >= WMEL_ISA_AVX2) k = wmel__gemm_kernel_avx2();
-    return k ? k : wmel__gemm_kernel_c();
-}
-
 int wmel__stem_threads(int n_threads)
 {
     if (n_threads <= 0) {
@@ -73,8 +65,9 @@ int wmel__gemm_b_init(wmel_gemm_b *b, const float *w, size_t n, size_t k, int wh
     memset(b, 0, sizeof *b);
     b->n = n;
     b->k = k;
-    const int level = wmel__isa_level(WMEL_ISA_AUTO); /* one level for both kernels */
-    b->gelu = wmel__gelu_for(level);
+    wmel_isa_kernels ks; /* one level for both kernels */
+    wmel__isa_kernels(wmel__isa_level(WMEL_ISA_AUTO), &ks);
+    b->gelu = ks.gelu;
     if (which == 0) {
         const char *e = getenv("WMEL_STEM_GEMM");
 #ifdef WMEL_HAVE_OPENBLAS
@@ -95,7 +88,7 @@ int wmel__gemm_b_init(wmel_gemm_b *b, const float *w, size_t n, size_t k, int wh
         memcpy(b->raw, w, n * k * sizeof(float));
         return 0;
     }
-    b->kern = pick_kernel(level);
+    b->kern = ks.gemm;
     size_t nr = (size_t)b->kern->nr, np = (n + nr - 1) / nr;
     if (np && k > SIZE_MAX / sizeof(float) / nr / np) return WMEL_ERR_OVERFLOW;
     b->packed = wmel__aligned_alloc(np * k * nr * sizeof(float));

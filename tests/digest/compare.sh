@@ -35,7 +35,9 @@ for side in base new; do
   for f in speech_en.wav jfk.flac clipped.wav exact_30s.wav short_0p1s.wav silence.wav sweep.wav; do
     [ -f "$golden/$f" ] && files+=("$golden/$f")
   done
-  "$b/wmel-digest" $q "${files[@]}" >"$tmp/$side.lib"
+  st=$root/../shared/golden/ref/stem_tiny_f32.safetensors
+  stem=(); [ -f "$st" ] && stem=(--stem "$st")
+  "$b/wmel-digest" $q "${stem[@]}" "${files[@]}" >"$tmp/$side.lib"
   bash "$root/tests/digest/cli.sh" "$b/wmel" "$golden" "$tmp/$side.cli" >"$tmp/$side.clidigest"
   cat "$tmp/$side.lib" "$tmp/$side.clidigest" >"$tmp/$side.all"
   echo "$side: $(wc -l <"$tmp/$side.all") lines ($(git -C "$src" rev-parse --short HEAD)$([ $side = new ] && ! git -C "$src" diff --quiet HEAD && echo ' + changes'))"

@@ -16,7 +16,9 @@
  * buffer and the 30 s windows. The kernel is printed beside the digest, so that a change
  * of kernel choice shows as a changed line even where the bits agree.
  *
- *   wmel-digest [--quick] FILE.wav...
+ * With --stem WEIGHTS.safetensors, the encoder stem on each input's first 30 s too.
+ *
+ *   wmel-digest [--quick] [--stem WEIGHTS.safetensors] FILE.wav...
  */
 #define _POSIX_C_SOURCE 200809L
 #include "wmel.h"
@@ -314,11 +316,53 @@ static void windows(const char *in, const float *x, size_t n)
     }
 }
 
+/* The stem (wmel_stem_forward) on the 30 s window of a signal, with wmel's own GEMM at each
+ * level (WMEL_MAX_ISA caps the level the stem takes) and with OpenBLAS where built. */
+static const char *stem_path;
+static void stem(const char *in, const float *x, size_t n)
+{
+    if (!stem_path || n < 16000) return;
+    static const char *const levels[] = {"c", "avx2", "avx512", NULL};
+    for (int g = 0; g < 2; g++)
+        for (int li = 0; li < 4; li++) {
+            if (g == 1 && li > 0) break;
+            if (g == 0 && !levels[li]) continue;
+            setenv("WMEL_STEM_GEMM", g == 0 ? "own" : "blas", 1);
+            if (g == 0) setenv("WMEL_MAX_ISA", levels[li], 1);
+            int st;
+            char err[256];
+            wmel_stem *s = wmel_stem_load(stem_path, 2, &st, err, sizeof err);
+            unsetenv("WMEL_MAX_ISA");
+            char what[160];
+            snprintf(what, sizeof what, "stem gemm=%s level=%s", g == 0 ? "own" : "default", g == 0 ? levels[li] : "auto");
+            if (!s) {
+                line(in, what, st, NULL, 0, NULL);
+                continue;
+            }
+            const int nm = wmel_stem_n_mels(s), d = wmel_stem_d_model(s);
+            wmel_params p = wmel_default_params();
+            p.n_mels = nm;
+            p.backend = WMEL_BACKEND_CPU;
+            wmel_ctx *c = wmel_create(&p, &st);
+            float *mel = malloc((size_t)nm * 3000 * sizeof(float)), *o = malloc((size_t)1500 * d * sizeof(float));
+            int rc = c ? wmel_log_mel(c, x, n < 480000 ? n : 480000, n < 480000 ? 480000 - n : 0, mel, (size_t)nm * 3000)
+                       : st;
+            if (rc == WMEL_OK) rc = wmel_stem_forward(s, mel, 1, o, (size_t)1500 * d);
+            line(in, what, rc, o, (size_t)1500 * d, wmel_stem_gemm_name(s));
+            free(mel);
+            free(o);
+            wmel_destroy(c);
+            wmel_stem_free(s);
+        }
+    unsetenv("WMEL_STEM_GEMM");
+}
+
 static void all(const char *in, const float *x, size_t n)
 {
     whisper(in, x, n);
     plans(in, x, n);
     windows(in, x, n);
+    stem(in, x, n);
     fflush(stdout);
 }
 
@@ -327,6 +371,10 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick")) {
             quick = 1;
+            continue;
+        }
+        if (!strcmp(argv[i], "--stem") && i + 1 < argc) {
+            stem_path = argv[++i];
             continue;
         }
         float *x = NULL;

@@ -3,13 +3,13 @@
  * vector of doubles (fe/fe_lanes.inc). Compiled with -mavx512f -mavx512vl -mavx512dq
  * -mfma; only called after the CPU reported them.
  */
-#include "../fe/fe.h"
+#include "fe/fe.h"
 
 #if defined(__x86_64__) && defined(__AVX512F__)
 typedef double VD __attribute__((vector_size(64)));
 #define LANES 8
 #define FE_FN fe_frames_avx512
-#include "../fe/fe_lanes.inc"
+#include "fe/fe_lanes.inc"
 
 static const wmel_fe_kernel K = {"avx512-f64x8", LANES, FE_FN, fe_lanes_scratch};
 const wmel_fe_kernel *wmel__fe_kernel_avx512(void) { return &K; }

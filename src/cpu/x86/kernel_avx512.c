@@ -3,7 +3,7 @@
  * Compiled with -mavx512f -mavx512vl -mavx512dq -mfma; only called after the CPU
  * reported AVX-512 F, VL and DQ.
  */
-#include "../internal.h"
+#include "internal.h"
 
 #if defined(__x86_64__) && defined(__AVX512F__) && defined(__AVX512VL__) && defined(__AVX512DQ__)
 #include <immintrin.h>
@@ -55,7 +55,7 @@ float KFN(const wmel_plan *pl, const float *x, size_t nf, float *out, size_t str
 void KFN_NORM(float *x, size_t n, float max_val);
 void KFN_RFFT(const wmel_plan *pl, const float *x, size_t nf, size_t hop, double *ore,
               double *oim, void *scratch);
-#include "kernel.inc"
+#include "cpu/kernel.inc"
 
 static const wmel_kernel k_avx512 = {"cpu-avx512-f64x8", WMEL_ISA_AVX512, 8,
                                      wmel__block_avx512, wmel__rfft_avx512, wmel__norm_avx512};

@@ -4,10 +4,10 @@
  * AArch64 base architecture, so this level needs no detection there; compiled only
  * for AArch64 (elsewhere the table is NULL).
  */
-#include "../internal.h"
+#include "internal.h"
 
 #if defined(__aarch64__) && defined(__ARM_NEON)
-#include "neon_ops.h"
+#include "cpu/arm/neon_ops.h"
 
 #define KFN wmel__block_neon
 #define KFN_RFFT wmel__rfft_neon
@@ -18,7 +18,7 @@ float KFN(const wmel_plan *pl, const float *x, size_t nf, float *out, size_t str
 void KFN_NORM(float *x, size_t n, float max_val);
 void KFN_RFFT(const wmel_plan *pl, const float *x, size_t nf, size_t hop, double *ore,
               double *oim, void *scratch);
-#include "kernel.inc"
+#include "cpu/kernel.inc"
 
 static const wmel_kernel k_neon = {"cpu-neon-f64x2", WMEL_ISA_NEON, 2, wmel__block_neon,
                                    wmel__rfft_neon, wmel__norm_neon};

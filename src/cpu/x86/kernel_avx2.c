@@ -2,7 +2,7 @@
  * kernel_avx2.c -- AVX2 + FMA level of the kernel: 4 frames per vector of doubles.
  * Compiled with -mavx2 -mfma; only called after the CPU reported both.
  */
-#include "../internal.h"
+#include "internal.h"
 
 #if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
@@ -66,7 +66,7 @@ float KFN(const wmel_plan *pl, const float *x, size_t nf, float *out, size_t str
 void KFN_NORM(float *x, size_t n, float max_val);
 void KFN_RFFT(const wmel_plan *pl, const float *x, size_t nf, size_t hop, double *ore,
               double *oim, void *scratch);
-#include "kernel.inc"
+#include "cpu/kernel.inc"
 
 static const wmel_kernel k_avx2 = {"cpu-avx2-f64x4", WMEL_ISA_AVX2, 4, wmel__block_avx2,
                                    wmel__rfft_avx2, wmel__norm_avx2};

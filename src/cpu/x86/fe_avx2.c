@@ -3,7 +3,7 @@
  * vector of doubles (fe/fe_lanes.inc). Compiled with -mavx2 -mfma; only called after the
  * CPU reported both.
  */
-#include "../fe/fe.h"
+#include "fe/fe.h"
 
 #if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
@@ -26,7 +26,7 @@ static inline void fe_gather4(const float *const *xl, int j, VD *out)
 }
 #define FE_GATHER4 fe_gather4
 #define FE_FN fe_frames_avx2
-#include "../fe/fe_lanes.inc"
+#include "fe/fe_lanes.inc"
 
 static const wmel_fe_kernel K = {"avx2-f64x4", LANES, FE_FN, fe_lanes_scratch};
 const wmel_fe_kernel *wmel__fe_kernel_avx2(void) { return &K; }

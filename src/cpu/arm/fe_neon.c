@@ -4,13 +4,13 @@
  * fe/fe_lanes.inc). Advanced SIMD is part of the AArch64 base architecture; compiled
  * only for AArch64 (elsewhere the kernel is NULL).
  */
-#include "../fe/fe.h"
+#include "fe/fe.h"
 
 #if defined(__aarch64__) && defined(__ARM_NEON)
 typedef double VD __attribute__((vector_size(16)));
 #define LANES 2
 #define FE_FN fe_frames_neon
-#include "../fe/fe_lanes.inc"
+#include "fe/fe_lanes.inc"
 
 static const wmel_fe_kernel K = {"neon-f64x2", LANES, FE_FN, fe_lanes_scratch};
 const wmel_fe_kernel *wmel__fe_kernel_neon(void) { return &K; }
