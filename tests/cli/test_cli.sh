@@ -364,5 +364,10 @@ if [ "$AS" != skip ]; then
   check_cmp "the suggested -o - > FILE works" "$T/dec.npy" "$P/rodir/w.npy"
   chmod 755 "$P/rodir"
 fi
+# a refused plan names the values as given, not rounded to six digits
+"$WMEL" mel "$S" --frontend kaldi --high-freq 8000.001 -o "$T/hf.npy" 2>"$T/err"
+check "--high-freq 8000.001 over Nyquist: exit 2" test $? -eq 2
+grep -q "high_freq 8000.001: need .* <= 8000 Hz" "$T/err" && ok || bad "--high-freq 8000.001: message: $(cat "$T/err")"
+check "--high-freq 8000.001: no output" test ! -e "$T/hf.npy"
 echo "test_cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
