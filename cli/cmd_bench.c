@@ -12,6 +12,7 @@
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include "bench_common.h" /* bench/: the timing every benchmark program shares */
 #include "commands.h"
+#include "msg.h"
 #include "wmel.h"
 
 #include <stdio.h>
@@ -402,7 +403,8 @@ int cmd_bench(int argc, char **argv)
             else bad = 1;
         } else bad = 1;
         if (bad) {
-            fprintf(stderr, "wmel: bench: bad option '%s'\n%s", a, BENCH_USAGE);
+            wmel_cli_msg("wmel: bench: bad option '%s'", a);
+            fputs(BENCH_USAGE, stderr);
             return 2;
         }
         i++;

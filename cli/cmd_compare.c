@@ -21,6 +21,7 @@
 #include "report.h"
 #include "stages.h"
 #include "wmel.h"
+#include "msg.h"
 
 #include <errno.h>
 #include <math.h>
@@ -70,12 +71,12 @@ static void note(notes *ns, const char *fmt, ...)
 static int fail2(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int fail2(const char *fmt, ...)
 {
+    char text[4096];
     va_list ap;
     va_start(ap, fmt);
-    fputs("wmel: compare: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
+    wmel_cli_msg("wmel: compare: %s", text);
     return 2;
 }
 
@@ -518,7 +519,7 @@ static int delegate(int argc, char **argv, const char *why)
     args[1] = "-m";
     args[2] = "wmel.compare";
     for (int i = 0; i < argc; i++) args[3 + i] = argv[i];
-    fprintf(stderr, "wmel: compare: %s: handing over to %s -m wmel.compare\n", why, py);
+    wmel_cli_msg("wmel: compare: %s: handing over to %s -m wmel.compare", why, py);
     fflush(NULL);
     execvp(py, args);
     int e = errno;
@@ -561,10 +562,10 @@ int cmd_compare(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--note")) {
             if (!v) return wmel_cli_usage("--note needs a text");
-            note(&extra, "%s", v);
+            note(&extra, "%s", wmel_cli_esc(v));
             i++;
         } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "wmel: unknown option '%s' (see wmel --help)\n", a);
+            wmel_cli_msg("wmel: unknown option '%s' (see wmel --help)", a);
             return 2;
         } else if (!specs[0]) {
             specs[0] = a;
@@ -579,8 +580,8 @@ int cmd_compare(int argc, char **argv)
         return delegate(argc, argv, !strcmp(frontend, "kaldi") ? "--frontend kaldi" : !strcmp(frontend, "nemo") ? "--frontend nemo"
                                     : !strcmp(frontend, "seamless") ? "--frontend seamless" : "--frontend nemo-legacy");
     if (!wmel_frontend_find(frontend)) {
-        fprintf(stderr, "wmel: compare: front-end '%s' is not one compare covers (it covers: %s)\n", frontend,
-                wmel_frontend_names());
+        wmel_cli_msg("wmel: compare: front-end '%s' is not one compare covers (it covers: %s)", frontend,
+             wmel_frontend_names());
         return 2;
     }
     src s[2];
@@ -628,7 +629,7 @@ int cmd_compare(int argc, char **argv)
         wmel_frontend_plan pl;
         int prc = wmel_frontend_preset(wmel_cli_fe_parse(axes_of), p.n_mels, &pl);
         if (prc) {
-            fprintf(stderr, "wmel: compare: --axes %s with %d mels: %s\n", axes_of, p.n_mels, wmel_strerror(prc));
+            wmel_cli_msg("wmel: compare: --axes %s with %d mels: %s", axes_of, p.n_mels, wmel_strerror(prc));
             rc = 2;
             goto done;
         }
@@ -639,7 +640,7 @@ int cmd_compare(int argc, char **argv)
     for (int w = 0; w < 2 && !rc; w++)
         if (s[w].impl && compute_impl(&s[w], &p, err, sizeof err)) rc = 2;
     if (rc) {
-        fprintf(stderr, "wmel: compare: %s\n", err);
+        wmel_cli_msg("wmel: compare: %s", err);
         goto done;
     }
     notes ns = {.n = 0}, st = {.n = 0};
@@ -671,7 +672,7 @@ int cmd_compare(int argc, char **argv)
     size_t k = 0;
 #define ADD(...) k += (size_t)snprintf(text + k, k < sizeof text ? sizeof text - k : 0, __VA_ARGS__)
     for (int w = 0; w < 2; w++) {
-        ADD("%s: %s  (", w ? "B" : "A", label[w] ? label[w] : specs[w]);
+        ADD("%s: %s  (", w ? "B" : "A", wmel_cli_esc(label[w] ? label[w] : specs[w]));
         for (int d = 0; d < s[w].ndim; d++) ADD("%s%zu", d ? ", " : "", s[w].shape[d]);
         ADD("%s)%s%s%s\n", s[w].ndim == 1 ? "," : "", s[w].version[0] ? "  [" : "", s[w].version, s[w].version[0] ? "]" : "");
     }
@@ -742,10 +743,10 @@ int cmd_compare(int argc, char **argv)
             }
         }
         if (orc) {
-            fprintf(stderr, "wmel: %s\n", err);
+            wmel_cli_msg("wmel: %s", err);
             rc = 2;
         } else if (!quiet) {
-            fprintf(stderr, "wmel: wrote %s\n", out);
+            wmel_cli_msg("wmel: wrote %s", out);
         }
     }
     free(diff);

@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "out.h"
 #include "wmel.h"
+#include "msg.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -224,6 +225,6 @@ int main(int argc, char **argv)
             }
         return COMMANDS[c].fn(argc - 2, argv + 2);
     }
-    fprintf(stderr, "wmel: unknown command '%s' (see wmel --help)\n", cmd);
+    wmel_cli_msg("wmel: unknown command '%s' (see wmel --help)", cmd);
     return 2;
 }

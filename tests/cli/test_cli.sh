@@ -364,6 +364,25 @@ if [ "$AS" != skip ]; then
   check_cmp "the suggested -o - > FILE works" "$T/dec.npy" "$P/rodir/w.npy"
   chmod 755 "$P/rodir"
 fi
+# a file name is shown escaped: its control characters (here a terminal title sequence)
+# as \xNN, so that no message can drive the terminal; UTF-8 text as it is
+E=$(printf 'bad\033]0;pwned\007name.wav')
+printf 'not audio' > "$T/$E"
+for cmd in mel decode windows inspect; do
+  "$WMEL" $cmd "$T/$E" -o "$T/esc.out" >"$T/out" 2>"$T/err"
+  check "$cmd: control characters in the name: exit non-zero" test $? -ne 0
+  grep -q 'bad\\x1b\]0;pwned\\x07name.wav' "$T/err" && ok || bad "$cmd: name not escaped: $(od -c "$T/err" | head -5)"
+  LC_ALL=C grep -q "$(printf '[\033\007]')" "$T/err" "$T/out" && bad "$cmd: a raw control byte reached the terminal" || ok
+done
+"$WMEL" compare "$T/$E" "$T/a.npy" >"$T/out" 2>"$T/err"
+check "compare: control characters in the name: exit 2" test $? -eq 2
+LC_ALL=C grep -q "$(printf '[\033\007]')" "$T/err" "$T/out" && bad "compare: a raw control byte reached the terminal" || ok
+"$WMEL" compare "$T/a.npy" "$T/a.npy" --label-a "$E" --note "$E" >"$T/out" 2>"$T/err"
+check "compare --label-a/--note with control characters: exit 0" test $? -eq 0
+grep -q 'A: bad\\x1b\]0;pwned\\x07name.wav' "$T/out" && ok || bad "compare: label not escaped: $(head -2 "$T/out")"
+LC_ALL=C grep -q "$(printf '[\033\007]')" "$T/out" && bad "compare: a raw control byte in the report on stdout" || ok
+"$WMEL" mel "$T/café.wav" -o "$T/esc.out" 2>"$T/err"
+grep -q "café.wav" "$T/err" && ok || bad "UTF-8 name not kept: $(cat "$T/err")"
 # a refused plan names the values as given, not rounded to six digits
 "$WMEL" mel "$S" --frontend kaldi --high-freq 8000.001 -o "$T/hf.npy" 2>"$T/err"
 check "--high-freq 8000.001 over Nyquist: exit 2" test $? -eq 2
