@@ -36,10 +36,25 @@ int wmel_cli_common(int argc, char **argv, int *i, const char **out, int *quiet,
     return pr;
 }
 
+int wmel_cli_operands(int argc, char **argv, int *i, const char **ops, int n_ops)
+{
+    if (strcmp(argv[*i], "--") != 0) return 0;
+    while (++*i < argc) {
+        int k = 0;
+        while (k < n_ops && ops[k]) k++;
+        if (k == n_ops) {
+            wmel_cli_msg("wmel: unexpected argument '%s' (%s)", argv[*i], n_ops == 1 ? "one INPUT only" : "two only");
+            return 2;
+        }
+        ops[k] = argv[*i];
+    }
+    return 1;
+}
+
 int wmel_cli_positional(const char *arg, const char **input)
 {
     if (arg[0] == '-' && arg[1]) {
-        wmel_cli_msg("wmel: unknown option '%s' (see wmel --help)", arg);
+        wmel_cli_msg("wmel: unknown option '%s' (see wmel --help; -- before a file name that starts with -)", arg);
         return 2;
     }
     if (*input) {

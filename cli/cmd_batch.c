@@ -57,6 +57,10 @@ int cmd_batch(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         long x;
+        if ((pr = wmel_cli_operands(argc, argv, &i, &manifest, 1)) != 0) {
+            if (pr == 2) return 2;
+            break;
+        }
         if ((pr = wmel_cli_fe_opt(a, v, &fe)) != 0) {
             if (pr == 2) return 2;
             if (pr == 1) i++;

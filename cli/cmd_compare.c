@@ -540,6 +540,10 @@ int cmd_compare(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int pr;
+        if ((pr = wmel_cli_operands(argc, argv, &i, specs, 2)) != 0) {
+            if (pr == 2) return 2;
+            break;
+        }
         if ((pr = wmel_cli_common(argc, argv, &i, &out, &quiet, &p)) != 0) {
             if (pr == 2) return 2;
         } else if (!strcmp(a, "--tol")) {

@@ -22,6 +22,10 @@ int cmd_decode(int argc, char **argv)
     const char *in = NULL, *out = NULL;
     int quiet = 0, pr;
     for (int i = 0; i < argc; i++) {
+        if ((pr = wmel_cli_operands(argc, argv, &i, &in, 1)) != 0) {
+            if (pr == 2) return 2;
+            break;
+        }
         if ((pr = wmel_cli_common(argc, argv, &i, &out, &quiet, NULL)) != 0) {
             if (pr == 2) return 2;
         } else if (wmel_cli_positional(argv[i], &in) != 0) {

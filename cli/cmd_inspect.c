@@ -336,6 +336,10 @@ int cmd_inspect(int argc, char **argv)
     int quiet = 0, pr, zoom = 0, n_mels = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if ((pr = wmel_cli_operands(argc, argv, &i, &in, 1)) != 0) {
+            if (pr == 2) return 2;
+            break;
+        }
         if (!strcmp(a, "--n-mels")) { /* 80 or 128 for whisper, 1 .. 256 for the others: checked below */
             char *end = NULL;
             long m = v && *v >= '0' && *v <= '9' ? strtol(v, &end, 10) : -1;

@@ -50,6 +50,10 @@ int cmd_stem(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if ((pr = wmel_cli_operands(argc, argv, &i, &in, 1)) != 0) {
+            if (pr == 2) return 2;
+            break;
+        }
         if (!strcmp(a, "--weights") || !strcmp(a, "-w")) {
             if (!v) return wmel_cli_usage("--weights needs a .safetensors file");
             weights = v;

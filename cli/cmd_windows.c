@@ -72,6 +72,10 @@ int cmd_windows(int argc, char **argv)
     int quiet = 0, pr;
     wmel_params p = wmel_default_params();
     for (int i = 0; i < argc; i++) {
+        if ((pr = wmel_cli_operands(argc, argv, &i, &in, 1)) != 0) {
+            if (pr == 2) return 2;
+            break;
+        }
         if ((pr = wmel_cli_common(argc, argv, &i, &out, &quiet, &p)) != 0) {
             if (pr == 2) return 2;
         } else if (wmel_cli_positional(argv[i], &in) != 0) {

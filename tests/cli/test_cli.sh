@@ -383,6 +383,22 @@ grep -q 'A: bad\\x1b\]0;pwned\\x07name.wav' "$T/out" && ok || bad "compare: labe
 LC_ALL=C grep -q "$(printf '[\033\007]')" "$T/out" && bad "compare: a raw control byte in the report on stdout" || ok
 "$WMEL" mel "$T/café.wav" -o "$T/esc.out" 2>"$T/err"
 grep -q "café.wav" "$T/err" && ok || bad "UTF-8 name not kept: $(cat "$T/err")"
+# --: every argument after it is a file name, one that starts with - included
+cp "$S" "$T/-dash.wav"
+(cd "$T" && "$WMEL" mel -o dash.npy -- -dash.wav) 2>"$T/err" && ok || bad "mel -o OUT -- -dash.wav: $(cat "$T/err")"
+check_cmp "mel -- -dash.wav == mel FILE" "$T/m.npy" "$T/dash.npy"
+(cd "$T" && "$WMEL" mel -dash.wav -o dash2.npy) 2>"$T/err"
+check "mel -dash.wav without --: exit 2" test $? -eq 2
+grep -q "unknown option '-dash.wav'.* -- before a file name" "$T/err" && ok || bad "-dash.wav without --: message: $(cat "$T/err")"
+for cmd in decode windows; do
+  (cd "$T" && "$WMEL" $cmd -q -o "dash_$cmd.npy" -- -dash.wav) 2>"$T/err" && ok || bad "$cmd -- -dash.wav: $(cat "$T/err")"
+done
+(cd "$T" && "$WMEL" inspect -q -o dash.html -- -dash.wav) 2>"$T/err" && ok || bad "inspect -- -dash.wav: $(cat "$T/err")"
+cp "$T/m.npy" "$T/-m.npy"
+(cd "$T" && "$WMEL" compare -q -- -m.npy m.npy) >/dev/null 2>"$T/err" && ok || bad "compare -- -m.npy m.npy: $(cat "$T/err")"
+(cd "$T" && "$WMEL" mel -o dash3.npy -- -dash.wav extra.wav) 2>"$T/err"
+check "mel -- A B: exit 2" test $? -eq 2
+check "mel -- A B: no output" test ! -e "$T/dash3.npy"
 # a refused plan names the values as given, not rounded to six digits
 "$WMEL" mel "$S" --frontend kaldi --high-freq 8000.001 -o "$T/hf.npy" 2>"$T/err"
 check "--high-freq 8000.001 over Nyquist: exit 2" test $? -eq 2
