@@ -9,8 +9,9 @@
  *
  * Size: the page embeds each shown frame of each stage as float32 (the sample stages once:
  * the windowed frames are drawn from the padded ones times the window, in double). An
- * input longer than the budget (PAGE_FLOATS values) is shown every k-th frame; --start
- * and --duration pick a span, shown at full resolution up to the same budget.
+ * input longer than the budget (WMEL_RPT_PAGE_FLOATS values, report.h) is shown every k-th
+ * frame (wmel_rpt_thin, which `wmel compare` shares); --start and --duration pick a span,
+ * shown at full resolution up to the same budget.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
@@ -30,7 +31,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#define PAGE_FLOATS 850000      /* ~4.5 MB of base64 */
 #define WAVE_BUCKETS 1000
 #define STAGES_MAX_FRAMES 30000 /* --stages: 300 s at full resolution */
 #define DB_RANGE 100.0          /* power and mel pictures: the top 100 dB */
@@ -473,13 +473,10 @@ int cmd_inspect(int argc, char **argv)
     for (int s = 0; s < ns; s++)
         if (!fe->stages[s].derive) per_col += wmel_stage_rows(fe, &fe->stages[s], p.n_mels);
     if (b.ctx) per_col += 3 * wmel_stage_rows(fe, dfin, p.n_mels);
-    size_t max_cols = PAGE_FLOATS / per_col;
     shown sh;
     memset(&sh, 0, sizeof sh);
     sh.first = fa;
-    sh.step = (span + max_cols - 1) / max_cols;
-    if (sh.step < 1) sh.step = 1;
-    sh.nf = (span + sh.step - 1) / sh.step;
+    sh.nf = wmel_rpt_thin(span, per_col, &sh.step);
     wmel_plan_mel_centres(&clip.plan, sh.mel_hz);
     double window[WMEL_N_FFT + 112];
     sh.window = window;
