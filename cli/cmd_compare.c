@@ -11,6 +11,10 @@
  * report with this command. The conventions are aligned as that module does (see
  * python/wmel/compare.py); each step is printed. Exit: 0 within --tol, 1 above, 2 on a
  * usage error or sources that cannot be compared (a shape that cannot be reconciled).
+ *
+ * Size: the statistics cover every cell; the page's pictures keep inspect's budget
+ * (wmel_rpt_thin): every k-th frame of A and B, and of A - B the difference largest in
+ * magnitude of each k frames. Memory: the two arrays in double, and the page's budget.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
@@ -137,23 +141,27 @@ static int read_npy(const char *path, src *s, char *err, size_t err_len)
         snprintf(err, err_len, "%s: empty array", path);
         goto out;
     }
-    buf = malloc(count * item);
+    const size_t chunk = 1 << 16; /* read in pieces: no second copy of the file in memory */
+    buf = malloc(chunk * item);
     s->x = malloc(count * sizeof *s->x);
     if (!buf || !s->x) {
         snprintf(err, err_len, "%s: out of memory", path);
         goto out;
     }
-    if (fread(buf, item, count, f) != count) goto trunc;
-    for (size_t i = 0; i < count; i++) {
-        double v;
-        if (item == 4) {
-            float fv;
-            memcpy(&fv, (char *)buf + 4 * i, 4);
-            v = fv;
-        } else {
-            memcpy(&v, (char *)buf + 8 * i, 8);
+    for (size_t at = 0; at < count; at += chunk) {
+        size_t m = count - at < chunk ? count - at : chunk;
+        if (fread(buf, item, m, f) != m) goto trunc;
+        for (size_t i = 0; i < m; i++) {
+            double v;
+            if (item == 4) {
+                float fv;
+                memcpy(&fv, (char *)buf + 4 * i, 4);
+                v = fv;
+            } else {
+                memcpy(&v, (char *)buf + 8 * i, 8);
+            }
+            s->x[at + i] = v;
         }
-        s->x[i] = v;
     }
     if (fortran && s->ndim >= 2) { /* to C order: only 2-D after squeezing matters */
         size_t r = s->shape[0], c = count / r;
@@ -243,21 +251,57 @@ static void span_of(const double *x, size_t n, double *lo, double *hi)
     }
 }
 
-static int cmp_d(const void *a, const void *b)
+/* The values whose median the alignment needs, one per cell, as float: a[i] - b[i], or
+ * (fit of a raw side) |((max(z, zlo) + 4) / 4) - b[i]| with z = a[i] / dv - off. */
+typedef struct cells {
+    const double *a, *b;
+    int fit;
+    double dv, off, zlo;
+} cells;
+
+static float cell_at(const cells *c, size_t i)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
+    if (!c->fit) return (float)(c->a[i] - c->b[i]);
+    double z = c->a[i] / c->dv - c->off;
+    return (float)fabs(((z > c->zlo ? z : c->zlo) + 4.0) / 4.0 - c->b[i]);
 }
 
-static double median_diff(const double *a, const double *b, size_t n, int raw_vs_feat)
+/* A float's bits as an unsigned key in the floats' order. */
+static uint32_t fkey(float v)
 {
-    double *t = malloc(n * sizeof *t);
-    if (!t) return NAN;
-    for (size_t i = 0; i < n; i++) t[i] = raw_vs_feat ? a[i] - (4.0 * b[i] - 4.0) : a[i] - b[i];
-    qsort(t, n, sizeof *t, cmp_d);
-    double m = t[n / 2];
-    free(t);
-    return m;
+    uint32_t u;
+    memcpy(&u, &v, sizeof u);
+    return u & 0x80000000u ? ~u : u | 0x80000000u;
+}
+
+/* The median (element n / 2 in order) of the n cells, exactly, in fixed memory: a count
+ * of the keys' high 16 bits finds its bucket, a second pass over the low 16 bits within
+ * that bucket finds it. NaN when out of memory. */
+static double median_cells(const cells *c, size_t n)
+{
+    size_t *h = calloc(65536, sizeof *h), k = n / 2, below = 0;
+    if (!h) return NAN;
+    for (size_t i = 0; i < n; i++) h[fkey(cell_at(c, i)) >> 16]++;
+    uint32_t hi = 0;
+    while (below + h[hi] <= k) below += h[hi++];
+    memset(h, 0, 65536 * sizeof *h);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t key = fkey(cell_at(c, i));
+        if (key >> 16 == hi) h[key & 0xffffu]++;
+    }
+    uint32_t lo = 0;
+    while (below + h[lo] <= k) below += h[lo++];
+    free(h);
+    uint32_t key = hi << 16 | lo, u = key & 0x80000000u ? key & 0x7fffffffu : ~key;
+    float v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+
+static double median_diff(const double *a, const double *b, size_t n)
+{
+    cells c = {a, b, 0, 1.0, 0.0, 0.0};
+    return median_cells(&c, n);
 }
 
 static void normalise(double *x, size_t n)
@@ -335,30 +379,26 @@ static int align(src *a, src *b, int n_mels, notes *ns)
     span_of(a->x, n, &alo, &ahi);
     span_of(b->x, n, &blo, &bhi);
     int raw[2] = {a->raw || ahi - alo > 2.0 + 1e-6, b->raw || bhi - blo > 2.0 + 1e-6};
-    double *z = malloc(n * sizeof *z), *best = malloc(n * sizeof *best), *t = malloc(n * sizeof *t);
-    if (!z || !best || !t) {
-        free(z), free(best), free(t);
-        return fail2("out of memory");
-    }
     for (int w = 0; w < 2 && !(raw[0] && raw[1]); w++) {
         src *s = w ? b : a, *o = w ? a : b;
         if (!raw[w]) continue;
         double fit = INFINITY;
         int bs = 0, bo = 0;
+        /* z = x / scale - offset, normalised with its own max: computed on the way, not held */
         for (int sc = 0; sc < 2; sc++)
             for (int of = 0; of < 2; of++) {
-                for (size_t i = 0; i < n; i++) z[i] = s->x[i] / (sc ? ln10 : 1.0) - (of ? INT16_LOG10 : 0.0);
-                normalise(z, n);
-                for (size_t i = 0; i < n; i++) t[i] = fabs(z[i] - o->x[i]);
-                qsort(t, n, sizeof *t, cmp_d);
-                if (t[n / 2] < fit) fit = t[n / 2], bs = sc, bo = of, memcpy(best, z, n * sizeof *z);
+                cells c = {s->x, o->x, 1, sc ? ln10 : 1.0, of ? INT16_LOG10 : 0.0, -INFINITY};
+                for (size_t i = 0; i < n; i++) c.zlo = fmax(c.zlo, s->x[i] / c.dv - c.off);
+                c.zlo -= 8.0;
+                double med = median_cells(&c, n);
+                if (med < fit) fit = med, bs = sc, bo = of;
             }
-        memcpy(s->x, best, n * sizeof *best);
+        for (size_t i = 0; i < n; i++) s->x[i] = s->x[i] / (bs ? ln10 : 1.0) - (bo ? INT16_LOG10 : 0.0);
+        normalise(s->x, n);
         if (bs) note(ns, "%s: natural log -> log10 (divided by ln 10)", w ? "B" : "A");
         if (bo) note(ns, "%s: int16-range input (samples x 32768): log10 values %.4f higher; subtracted", w ? "B" : "A", INT16_LOG10);
         note(ns, "%s: raw log10 -> normalised with its own max ((max(x, M - 8) + 4) / 4)", w ? "B" : "A");
     }
-    free(z), free(best), free(t);
     if (raw[0] && raw[1]) {
         double ra = ahi - alo, rb = bhi - blo;
         for (int w = 0; w < 2; w++) {
@@ -369,7 +409,7 @@ static int align(src *a, src *b, int n_mels, notes *ns)
                 note(ns, "%s: natural log -> log10 (divided by ln 10)", w ? "B" : "A");
             }
         }
-        double d = median_diff(a->x, b->x, n, 0);
+        double d = median_diff(a->x, b->x, n);
         if (fabs(fabs(d) - INT16_LOG10) < 0.05) {
             src *s = d > 0 ? a : b;
             for (size_t i = 0; i < n; i++) s->x[i] -= INT16_LOG10;
@@ -377,7 +417,7 @@ static int align(src *a, src *b, int n_mels, notes *ns)
         }
         note(ns, "both raw log10: compared raw");
     } else {
-        double d = median_diff(a->x, b->x, n, 0), k = INT16_LOG10 / 4;
+        double d = median_diff(a->x, b->x, n), k = INT16_LOG10 / 4;
         if (fabs(fabs(d) - k) < 0.01) {
             src *s = d > 0 ? a : b;
             for (size_t i = 0; i < n; i++) s->x[i] -= k;
@@ -463,12 +503,11 @@ typedef struct axes {
     double hz[256];
 } axes;
 
-static int mel_image(FILE *f, const char *id, const char *title, const double *x, size_t rows, size_t cols,
-                     int diverging, double lo, double hi, const axes *ax, const char *unit, const char *const *kv)
+/* One picture of the page: d [rows][cols], column c frame c * step. */
+static void mel_image(FILE *f, const char *id, const char *title, const float *d, size_t rows, size_t cols,
+                      size_t step, int diverging, double lo, double hi, const axes *ax, const char *unit,
+                      const char *const *kv)
 {
-    float *d = malloc(rows * cols * sizeof *d);
-    if (!d) return WMEL_ERR_NO_MEMORY;
-    for (size_t i = 0; i < rows * cols; i++) d[i] = (float)x[i];
     wmel_rpt_img im;
     memset(&im, 0, sizeof im);
     im.id = id;
@@ -479,9 +518,9 @@ static int mel_image(FILE *f, const char *id, const char *title, const double *x
     im.map = diverging ? WMEL_PIC_DIV : WMEL_PIC_SEQ;
     im.lo = lo;
     im.hi = hi > lo ? hi : lo + 1e-12;
-    im.fstep = 1;
+    im.fstep = step;
     im.x0 = ax->t0;
-    im.dx = ax->dt;
+    im.dx = ax->dt * (double)step;
     wmel_pic_axis_linear(&im.x, "time (s), frame centres", cols, ax->t0, im.dx, 10);
     wmel_pic_axis_linear(&im.yl, "mel index", rows, 0, 1, 6);
     wmel_pic_axis_values(&im.yr, "centre frequency (Hz)", rows, ax->hz, 6);
@@ -491,8 +530,6 @@ static int mel_image(FILE *f, const char *id, const char *title, const double *x
     im.row_unit = "Hz";
     im.table = kv;
     wmel_rpt_image(f, &im);
-    free(d);
-    return WMEL_OK;
 }
 
 static void usage_impl_list(char *buf, size_t len)
@@ -653,18 +690,18 @@ int cmd_compare(int argc, char **argv)
     for (int i = 0; i < extra.n; i++) note(&ns, "%s", extra.text[i]);
 
     /* statistics */
+    /* statistics over every cell; the page's pictures (below) thinned to its budget */
     const size_t R = s[0].rows, C = s[0].cols, n = R * C;
-    double *diff = malloc(n * sizeof *diff), *pf = calloc(C, sizeof *pf), *pm = calloc(R, sizeof *pm);
-    if (!diff || !pf || !pm) {
-        free(diff), free(pf), free(pm);
+    double *pf = calloc(C, sizeof *pf), *pm = calloc(R, sizeof *pm);
+    if (!pf || !pm) {
+        free(pf), free(pm);
         rc = fail2("out of memory");
         goto done;
     }
     double mx = -1, sum = 0;
     size_t wi = 0, above = 0;
     for (size_t i = 0; i < n; i++) {
-        diff[i] = s[0].x[i] - s[1].x[i];
-        double ad = fabs(diff[i]);
+        double ad = fabs(s[0].x[i] - s[1].x[i]);
         if (ad != ad) ad = INFINITY;
         if (ad > mx) mx = ad, wi = i;
         sum += ad;
@@ -715,6 +752,7 @@ int cmd_compare(int argc, char **argv)
     rc = mx <= tol ? 0 : 1;
 
     if (out) {
+        size_t step, nc = wmel_rpt_thin(C, 3 * R, &step);
         wmel_out o;
         int orc = wmel_out_open(&o, out, 0, err, sizeof err);
         if (orc == WMEL_OK) {
@@ -724,11 +762,39 @@ int cmd_compare(int argc, char **argv)
                      label[1] ? label[1] : specs[1]);
             snprintf(sub, sizeof sub, "max |A-B| %.3g, mean %.3g, %.4f %% of cells above tol %g: %s; wmel %s", mx,
                      sum / (double)n, 100.0 * (double)above / (double)n, tol, mx <= tol ? "within" : "ABOVE", wmel_version());
-            wmel_rpt_begin(f, title, sub);
-            wmel_rpt_pre(f, text);
+            /* the pictures: every step-th frame of A and B; for A - B, of each step frames
+               the difference largest in magnitude, so that no difference is thinned away */
+            float *pa = malloc(R * nc * sizeof *pa), *pb = malloc(R * nc * sizeof *pb), *pd = malloc(R * nc * sizeof *pd);
             double lo = INFINITY, hi = -INFINITY;
             for (int w = 0; w < 2; w++)
                 for (size_t i = 0; i < n; i++) lo = fmin(lo, s[w].x[i]), hi = fmax(hi, s[w].x[i]);
+            for (size_t m = 0; pa && pb && pd && m < R; m++)
+                for (size_t c = 0; c < nc; c++) {
+                    const double *ra = s[0].x + m * C, *rb = s[1].x + m * C;
+                    size_t t0 = c * step, t1 = t0 + step < C ? t0 + step : C;
+                    double dmax = ra[t0] - rb[t0];
+                    for (size_t t = t0 + 1; t < t1; t++) {
+                        double d = ra[t] - rb[t];
+                        if (fabs(d) > fabs(dmax) || d != d) dmax = d;
+                    }
+                    pa[m * nc + c] = (float)ra[t0];
+                    pb[m * nc + c] = (float)rb[t0];
+                    pd[m * nc + c] = (float)dmax;
+                }
+            wmel_rpt_begin(f, title, sub);
+            wmel_rpt_pre(f, text);
+            char shown[600];
+            if (step > 1)
+                snprintf(shown, sizeof shown,
+                         "Decimated overview: %zu frames, the page shows %zu of them, every %zu-th (A and B), and for "
+                         "A - B the difference largest in magnitude of each %zu frames; the figures above (max, mean, "
+                         "worst cell, per-frame and per-mel maxima) cover every frame at full resolution. compare has "
+                         "no span option: to see frames at full resolution, compare a slice of the inputs (at most "
+                         "%zu frames of %zu mels show whole).",
+                         C, nc, step, step, WMEL_RPT_PAGE_FLOATS / (3 * R), R);
+            else
+                snprintf(shown, sizeof shown, "Every frame shown (%zu), at full resolution.", C);
+            wmel_rpt_p(f, shown);
             char ta[700], tb[700], td[200], swc[160];
             snprintf(ta, sizeof ta, "A: %.600s", label[0] ? label[0] : specs[0]);
             snprintf(tb, sizeof tb, "B: %.600s", label[1] ? label[1] : specs[1]);
@@ -736,9 +802,13 @@ int cmd_compare(int argc, char **argv)
             snprintf(swc, sizeof swc, "frame %zu (%.3f s), mel %zu (%.0f Hz)", wt, ax.t0 + wt * ax.dt, wm, hz[wm]);
             const char *kvd[] = {"worst cell", swc, NULL};
             double a = mx > 0 && isfinite(mx) ? mx : 1e-12;
-            orc = mel_image(f, "a", ta, s[0].x, R, C, 0, lo, hi, &ax, "features", NULL);
-            if (!orc) orc = mel_image(f, "b", tb, s[1].x, R, C, 0, lo, hi, &ax, "features", NULL);
-            if (!orc) orc = mel_image(f, "d", td, diff, R, C, 1, -a, a, &ax, "A - B", kvd);
+            orc = pa && pb && pd ? WMEL_OK : WMEL_ERR_NO_MEMORY;
+            if (!orc) {
+                mel_image(f, "a", ta, pa, R, nc, step, 0, lo, hi, &ax, "features", NULL);
+                mel_image(f, "b", tb, pb, R, nc, step, 0, lo, hi, &ax, "features", NULL);
+                mel_image(f, "d", td, pd, R, nc, step, 1, -a, a, &ax, "A - B", kvd);
+            }
+            free(pa), free(pb), free(pd);
             wmel_rpt_end(f);
             if (!orc) orc = wmel_out_commit(&o, err, sizeof err);
             else {
@@ -750,10 +820,9 @@ int cmd_compare(int argc, char **argv)
             wmel_cli_msg("wmel: %s", err);
             rc = 2;
         } else if (!quiet) {
-            wmel_cli_msg("wmel: wrote %s", out);
+            wmel_cli_msg("wmel: wrote %s (%zu frames shown of %zu%s)", out, nc, C, step > 1 ? ", decimated" : "");
         }
     }
-    free(diff);
     free(pf);
     free(pm);
 done:
