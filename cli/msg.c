@@ -3,7 +3,9 @@
  */
 #include "msg.h"
 
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The length of the UTF-8 character at s (1..4) when it is valid and printable, else 0:
@@ -58,6 +60,18 @@ const char *wmel_cli_esc(const char *s)
     static _Thread_local unsigned turn;
     char *b = buf[turn++ % 4];
     return wmel_cli_escape(b, sizeof buf[0], s);
+}
+
+const char *wmel_cli_num(double v)
+{
+    static _Thread_local char buf[4][32];
+    static _Thread_local unsigned turn;
+    char *b = buf[turn++ % 4];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(b, sizeof buf[0], "%.*g", prec, v);
+        if (!isfinite(v) || strtod(b, NULL) == v) break;
+    }
+    return b;
 }
 
 void wmel_cli_vmsg(const char *fmt, va_list ap)

@@ -17,6 +17,11 @@ char *wmel_cli_escape(char *dst, size_t len, const char *s);
  * (so up to 4 in one call stay valid); for a name in a line that is not a message. */
 const char *wmel_cli_esc(const char *s);
 
+/* v as the shortest of %.15g, %.16g, %.17g that strtod reads back as v (a value the user
+ * gave, shown or passed on as given, not rounded to %g's six digits), in one of 4 buffers
+ * of this thread used in turn, as wmel_cli_esc's. */
+const char *wmel_cli_num(double v);
+
 /* One message line on stderr: the text fmt makes, escaped as wmel_cli_escape does (a
  * newline in it included: the line is one line), then '\n'. */
 void wmel_cli_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

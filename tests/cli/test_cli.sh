@@ -321,6 +321,12 @@ else
   bad "bench --cold: $(cat "$T/err")"
 fi
 expect_fail "bench bad option" "$WMEL" bench --frobnicate
+# the peers get --seconds as given (0.1234567), not rounded to six digits
+mkdir -p "$T/bd" && : > "$T/bd/peer_python.py"
+printf '#!/bin/sh\necho "$@" >> "%s"\necho "{\\"skipped\\": 1}"\n' "$T/peer_args" > "$T/fakepy" && chmod +x "$T/fakepy"
+WMEL_BENCH_DIR="$T/bd" "$WMEL" bench --seconds 0.1234567 --threads 1 --n-mels 80 --reps 1 --warmup 0 \
+  --peers numpy --python "$T/fakepy" >/dev/null 2>"$T/err" || bad "bench with a stand-in peer: $(cat "$T/err")"
+grep -q -- "--seconds 0.1234567 " "$T/peer_args" && ok || bad "bench: peer's --seconds: $(cat "$T/peer_args" 2>&1)"
 
 # outputs: -o - is standard output (mel, decode, windows; -v's summary then goes to
 # stderr); a read-only file is not replaced; a failing temporary file is named as such;
