@@ -14,7 +14,8 @@
  *
  * Size: the statistics cover every cell; the page's pictures keep inspect's budget
  * (wmel_rpt_thin): every k-th frame of A and B, and of A - B the difference largest in
- * magnitude of each k frames. Memory: the two arrays in double, and the page's budget.
+ * magnitude of each k frames. Memory: the two arrays as they came (float32 or float64;
+ * the alignment is applied as each value is read) and the page's budget.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
@@ -47,7 +48,12 @@ typedef struct src {
     const char *spec;
     const char *impl;   /* NULL for a file */
     char audio[4096];
-    double *x;          /* [rows][cols] */
+    double *x;          /* [rows][cols]: float64 values (an f8 file, the oracle) */
+    float *xf;          /* ... or float32 ones (an f4 file, libwmel), held as they are */
+    /* the alignment's steps, applied as a value is read (val): v = x / dv - off; when
+       norm, (max(v, zlo) + 4) / 4; then v - sub. dv 1, the others 0: the value as held */
+    double dv, off, zlo, sub;
+    int norm;
     size_t rows, cols;
     size_t shape[4];
     int ndim;
@@ -84,6 +90,27 @@ static int fail2(const char *fmt, ...)
     return 2;
 }
 
+/* [r][c] held -> [c][r]; -1 when out of memory (nothing changed) */
+static int transpose(src *s, size_t r, size_t c)
+{
+    if (s->xf) {
+        float *t = malloc(r * c * sizeof *t);
+        if (!t) return -1;
+        for (size_t i = 0; i < r; i++)
+            for (size_t j = 0; j < c; j++) t[j * r + i] = s->xf[i * c + j];
+        free(s->xf);
+        s->xf = t;
+    } else {
+        double *t = malloc(r * c * sizeof *t);
+        if (!t) return -1;
+        for (size_t i = 0; i < r; i++)
+            for (size_t j = 0; j < c; j++) t[j * r + i] = s->x[i * c + j];
+        free(s->x);
+        s->x = t;
+    }
+    return 0;
+}
+
 /* ---- .npy: float32/float64 little-endian, C or Fortran order (numpy format 1.0/2.0) */
 static int read_npy(const char *path, src *s, char *err, size_t err_len)
 {
@@ -95,7 +122,6 @@ static int read_npy(const char *path, src *s, char *err, size_t err_len)
     unsigned char pre[12];
     int rc = -1;
     char *h = NULL;
-    void *buf = NULL;
     if (fread(pre, 1, 10, f) != 10 || memcmp(pre, "\x93NUMPY", 6) != 0 || pre[6] < 1 || pre[6] > 3) {
         snprintf(err, err_len, "%s: not a .npy file", path);
         goto out;
@@ -141,44 +167,23 @@ static int read_npy(const char *path, src *s, char *err, size_t err_len)
         snprintf(err, err_len, "%s: empty array", path);
         goto out;
     }
-    const size_t chunk = 1 << 16; /* read in pieces: no second copy of the file in memory */
-    buf = malloc(chunk * item);
-    s->x = malloc(count * sizeof *s->x);
-    if (!buf || !s->x) {
+    /* held in the file's own type (little-endian, as the host: the formats wmel runs on) */
+    if (item == 4) s->xf = malloc(count * sizeof *s->xf);
+    else s->x = malloc(count * sizeof *s->x);
+    if (!s->xf && !s->x) {
         snprintf(err, err_len, "%s: out of memory", path);
         goto out;
     }
-    for (size_t at = 0; at < count; at += chunk) {
-        size_t m = count - at < chunk ? count - at : chunk;
-        if (fread(buf, item, m, f) != m) goto trunc;
-        for (size_t i = 0; i < m; i++) {
-            double v;
-            if (item == 4) {
-                float fv;
-                memcpy(&fv, (char *)buf + 4 * i, 4);
-                v = fv;
-            } else {
-                memcpy(&v, (char *)buf + 8 * i, 8);
-            }
-            s->x[at + i] = v;
-        }
-    }
+    if (fread(s->xf ? (void *)s->xf : (void *)s->x, item, count, f) != count) goto trunc;
     if (fortran && s->ndim >= 2) { /* to C order: only 2-D after squeezing matters */
-        size_t r = s->shape[0], c = count / r;
-        double *t = malloc(count * sizeof *t);
-        if (!t) {
+        if (s->ndim > 2) {
+            snprintf(err, err_len, "%s: a Fortran-order array of %d axes: python3 -m wmel.compare reads it", path, s->ndim);
+            goto out;
+        }
+        if (transpose(s, count / s->shape[0], s->shape[0])) {
             snprintf(err, err_len, "%s: out of memory", path);
             goto out;
         }
-        if (s->ndim > 2) {
-            snprintf(err, err_len, "%s: a Fortran-order array of %d axes: python3 -m wmel.compare reads it", path, s->ndim);
-            free(t);
-            goto out;
-        }
-        for (size_t i = 0; i < r; i++)
-            for (size_t j = 0; j < c; j++) t[i * c + j] = s->x[j * r + i];
-        free(s->x);
-        s->x = t;
     }
     rc = 0;
     goto out;
@@ -186,7 +191,6 @@ trunc:
     snprintf(err, err_len, "%s: truncated .npy file", path);
 out:
     free(h);
-    free(buf);
     fclose(f);
     return rc;
 }
@@ -207,26 +211,23 @@ static int compute_impl(src *s, const wmel_params *p, char *err, size_t err_len)
     s->ndim = 2;
     s->shape[0] = s->rows;
     s->shape[1] = nf;
-    s->x = malloc(cnt * sizeof *s->x);
-    if (!s->x) return WMEL_ERR_NO_MEMORY;
     if (!strcmp(s->impl, "wmel")) {
         int st;
         wmel_params q = *p;
         q.norm = WMEL_NORM_WHOLE;
         wmel_ctx *ctx = wmel_create(&q, &st);
-        float *o = malloc(cnt * sizeof *o);
-        rc = !ctx ? st : !o ? WMEL_ERR_NO_MEMORY : wmel_log_mel(ctx, s->pcm, s->n, 0, o, cnt);
-        if (rc == WMEL_OK) {
-            for (size_t i = 0; i < cnt; i++) s->x[i] = o[i];
+        s->xf = malloc(cnt * sizeof *s->xf);
+        rc = !ctx ? st : !s->xf ? WMEL_ERR_NO_MEMORY : wmel_log_mel(ctx, s->pcm, s->n, 0, s->xf, cnt);
+        if (rc == WMEL_OK)
             snprintf(s->version, sizeof s->version, "wmel %s, backend %s, kernel %s", wmel_version(),
                      wmel_backend_name(ctx), wmel_kernel_name(ctx));
-        } else {
+        else
             snprintf(err, err_len, "%s: %s", s->audio, wmel_strerror(rc));
-        }
-        free(o);
         wmel_destroy(ctx);
         return rc;
     }
+    s->x = malloc(cnt * sizeof *s->x);
+    if (!s->x) return WMEL_ERR_NO_MEMORY;
     const wmel_frontend *fe = wmel_frontend_find("whisper");
     wmel_clip clip;
     memset(&clip, 0, sizeof clip);
@@ -241,29 +242,41 @@ static int compute_impl(src *s, const wmel_params *p, char *err, size_t err_len)
 }
 
 /* ---- alignment (python/wmel/compare.py does the same) */
-static void span_of(const double *x, size_t n, double *lo, double *hi)
+static double raw_at(const src *s, size_t i) { return s->xf ? (double)s->xf[i] : s->x[i]; }
+
+/* Cell i as aligned: the steps of align() on the value held, in the order they were taken
+ * (the same roundings as doing them in place, without a float64 copy of a float32 array). */
+static double val(const src *s, size_t i)
+{
+    double v = raw_at(s, i) / s->dv - s->off;
+    if (s->norm) v = ((v > s->zlo ? v : s->zlo) + 4.0) / 4.0;
+    return v - s->sub;
+}
+
+static void span_of(const src *s, size_t n, double *lo, double *hi)
 {
     *lo = INFINITY;
     *hi = -INFINITY;
     for (size_t i = 0; i < n; i++) {
-        if (x[i] < *lo) *lo = x[i];
-        if (x[i] > *hi) *hi = x[i];
+        double v = val(s, i);
+        if (v < *lo) *lo = v;
+        if (v > *hi) *hi = v;
     }
 }
 
 /* The values whose median the alignment needs, one per cell, as float: a[i] - b[i], or
  * (fit of a raw side) |((max(z, zlo) + 4) / 4) - b[i]| with z = a[i] / dv - off. */
 typedef struct cells {
-    const double *a, *b;
+    const src *a, *b;
     int fit;
     double dv, off, zlo;
 } cells;
 
 static float cell_at(const cells *c, size_t i)
 {
-    if (!c->fit) return (float)(c->a[i] - c->b[i]);
-    double z = c->a[i] / c->dv - c->off;
-    return (float)fabs(((z > c->zlo ? z : c->zlo) + 4.0) / 4.0 - c->b[i]);
+    if (!c->fit) return (float)(val(c->a, i) - val(c->b, i));
+    double z = raw_at(c->a, i) / c->dv - c->off;
+    return (float)fabs(((z > c->zlo ? z : c->zlo) + 4.0) / 4.0 - val(c->b, i));
 }
 
 /* A float's bits as an unsigned key in the floats' order. */
@@ -298,17 +311,10 @@ static double median_cells(const cells *c, size_t n)
     return v;
 }
 
-static double median_diff(const double *a, const double *b, size_t n)
+static double median_diff(const src *a, const src *b, size_t n)
 {
     cells c = {a, b, 0, 1.0, 0.0, 0.0};
     return median_cells(&c, n);
-}
-
-static void normalise(double *x, size_t n)
-{
-    double lo, hi;
-    span_of(x, n, &lo, &hi);
-    for (size_t i = 0; i < n; i++) x[i] = ((x[i] > hi - 8.0 ? x[i] : hi - 8.0) + 4.0) / 4.0;
 }
 
 static int orient(src *s, int n_mels, notes *ns, const char *name)
@@ -322,12 +328,7 @@ static int orient(src *s, int n_mels, notes *ns, const char *name)
     }
     if (nd != 2) return fail2("%s %s: %d axes: not (n_mels, n_frames)", name, s->spec, s->ndim);
     if (dims[0] != (size_t)n_mels && dims[1] == (size_t)n_mels) {
-        double *t = malloc(dims[0] * dims[1] * sizeof *t);
-        if (!t) return fail2("out of memory");
-        for (size_t i = 0; i < dims[0]; i++)
-            for (size_t j = 0; j < dims[1]; j++) t[j * dims[0] + i] = s->x[i * dims[1] + j];
-        free(s->x);
-        s->x = t;
+        if (transpose(s, dims[0], dims[1])) return fail2("out of memory");
         size_t r = dims[0];
         dims[0] = dims[1];
         dims[1] = r;
@@ -343,7 +344,9 @@ static int orient(src *s, int n_mels, notes *ns, const char *name)
 static void crop(src *s, size_t cols)
 {
     if (s->cols == cols) return;
-    for (size_t r = 0; r < s->rows; r++) memmove(s->x + r * cols, s->x + r * s->cols, cols * sizeof *s->x);
+    size_t es = s->xf ? sizeof *s->xf : sizeof *s->x;
+    char *x = s->xf ? (char *)s->xf : (char *)s->x;
+    for (size_t r = 0; r < s->rows; r++) memmove(x + r * cols * es, x + r * s->cols * es, cols * es);
     s->cols = cols;
 }
 
@@ -376,8 +379,8 @@ static int align(src *a, src *b, int n_mels, notes *ns)
        compared raw (after the same scale and offset checks between them). */
     size_t n = a->rows * a->cols;
     double alo, ahi, blo, bhi, ln10 = log(10.0);
-    span_of(a->x, n, &alo, &ahi);
-    span_of(b->x, n, &blo, &bhi);
+    span_of(a, n, &alo, &ahi);
+    span_of(b, n, &blo, &bhi);
     int raw[2] = {a->raw || ahi - alo > 2.0 + 1e-6, b->raw || bhi - blo > 2.0 + 1e-6};
     for (int w = 0; w < 2 && !(raw[0] && raw[1]); w++) {
         src *s = w ? b : a, *o = w ? a : b;
@@ -387,14 +390,18 @@ static int align(src *a, src *b, int n_mels, notes *ns)
         /* z = x / scale - offset, normalised with its own max: computed on the way, not held */
         for (int sc = 0; sc < 2; sc++)
             for (int of = 0; of < 2; of++) {
-                cells c = {s->x, o->x, 1, sc ? ln10 : 1.0, of ? INT16_LOG10 : 0.0, -INFINITY};
-                for (size_t i = 0; i < n; i++) c.zlo = fmax(c.zlo, s->x[i] / c.dv - c.off);
+                cells c = {s, o, 1, sc ? ln10 : 1.0, of ? INT16_LOG10 : 0.0, -INFINITY};
+                for (size_t i = 0; i < n; i++) c.zlo = fmax(c.zlo, raw_at(s, i) / c.dv - c.off);
                 c.zlo -= 8.0;
                 double med = median_cells(&c, n);
                 if (med < fit) fit = med, bs = sc, bo = of;
             }
-        for (size_t i = 0; i < n; i++) s->x[i] = s->x[i] / (bs ? ln10 : 1.0) - (bo ? INT16_LOG10 : 0.0);
-        normalise(s->x, n);
+        s->dv = bs ? ln10 : 1.0;
+        s->off = bo ? INT16_LOG10 : 0.0;
+        double lo, hi;
+        span_of(s, n, &lo, &hi);
+        s->zlo = hi - 8.0;
+        s->norm = 1;
         if (bs) note(ns, "%s: natural log -> log10 (divided by ln 10)", w ? "B" : "A");
         if (bo) note(ns, "%s: int16-range input (samples x 32768): log10 values %.4f higher; subtracted", w ? "B" : "A", INT16_LOG10);
         note(ns, "%s: raw log10 -> normalised with its own max ((max(x, M - 8) + 4) / 4)", w ? "B" : "A");
@@ -405,22 +412,22 @@ static int align(src *a, src *b, int n_mels, notes *ns)
             double r = w ? rb / ra : ra / rb;
             if (fabs(r - ln10) < 0.05 * ln10) {
                 src *s = w ? b : a;
-                for (size_t i = 0; i < n; i++) s->x[i] /= ln10;
+                s->dv = ln10;
                 note(ns, "%s: natural log -> log10 (divided by ln 10)", w ? "B" : "A");
             }
         }
-        double d = median_diff(a->x, b->x, n);
+        double d = median_diff(a, b, n);
         if (fabs(fabs(d) - INT16_LOG10) < 0.05) {
             src *s = d > 0 ? a : b;
-            for (size_t i = 0; i < n; i++) s->x[i] -= INT16_LOG10;
+            s->off = INT16_LOG10;
             note(ns, "%s: int16-range input (samples x 32768): log10 values %.4f higher; subtracted", d > 0 ? "A" : "B", INT16_LOG10);
         }
         note(ns, "both raw log10: compared raw");
     } else {
-        double d = median_diff(a->x, b->x, n), k = INT16_LOG10 / 4;
+        double d = median_diff(a, b, n), k = INT16_LOG10 / 4;
         if (fabs(fabs(d) - k) < 0.01) {
             src *s = d > 0 ? a : b;
-            for (size_t i = 0; i < n; i++) s->x[i] -= k;
+            s->sub = k;
             note(ns, "%s: int16-range input (samples x 32768): features %.4f higher; subtracted", d > 0 ? "A" : "B", k);
         }
     }
@@ -479,7 +486,7 @@ static void stage_lines(const src *a, const src *b, const wmel_params *p, notes 
         for (size_t i = 0; i < s->rows * s->cols; i++) {
             size_t m = i / s->cols, t = i % s->cols;
             double o = ((olog[m * nf + t] > clip.log_max - 8 ? olog[m * nf + t] : clip.log_max - 8) + 4) / 4;
-            df = fmax(df, fabs(s->x[i] - o));
+            df = fmax(df, fabs(val(s, i) - o));
         }
         note(out, "%s (%s): log stage max |d| %.3g vs the oracle; max M %.9g vs %.9g (d %.3g); features max |d| %.3g",
              name, wmel_backend_name(ctx), dl, mw, clip.log_max, fabs(mw - clip.log_max), df);
@@ -627,6 +634,7 @@ int cmd_compare(int argc, char **argv)
     }
     src s[2];
     memset(s, 0, sizeof s);
+    s[0].dv = s[1].dv = 1.0;
     for (int w = 0; w < 2; w++) {
         s[w].spec = specs[w];
         const char *colon = strchr(specs[w], ':');
@@ -701,7 +709,7 @@ int cmd_compare(int argc, char **argv)
     double mx = -1, sum = 0;
     size_t wi = 0, above = 0;
     for (size_t i = 0; i < n; i++) {
-        double ad = fabs(s[0].x[i] - s[1].x[i]);
+        double ad = fabs(val(&s[0], i) - val(&s[1], i));
         if (ad != ad) ad = INFINITY;
         if (ad > mx) mx = ad, wi = i;
         sum += ad;
@@ -722,7 +730,7 @@ int cmd_compare(int argc, char **argv)
     size_t wm = wi / C, wt = wi % C;
     ADD("compared: (%zu, %zu) cells\n", R, C);
     ADD("max |A-B|    %.6g\nmean |A-B|   %.6g\n", mx, sum / (double)n);
-    ADD("worst cell   frame %zu (%.3f s), mel %zu (%.0f Hz): A %.9g  B %.9g\n", wt, ax.t0 + wt * ax.dt, wm, hz[wm], s[0].x[wi], s[1].x[wi]);
+    ADD("worst cell   frame %zu (%.3f s), mel %zu (%.0f Hz): A %.9g  B %.9g\n", wt, ax.t0 + wt * ax.dt, wm, hz[wm], val(&s[0], wi), val(&s[1], wi));
     ADD("above tol    %.4f %% of %zu cells (tol %g)\n", 100.0 * (double)above / (double)n, n, tol);
     ADD("per-frame max  ");
     for (int t = 0; t < 5 && t < (int)C; t++) { /* the five largest, in order */
@@ -767,18 +775,17 @@ int cmd_compare(int argc, char **argv)
             float *pa = malloc(R * nc * sizeof *pa), *pb = malloc(R * nc * sizeof *pb), *pd = malloc(R * nc * sizeof *pd);
             double lo = INFINITY, hi = -INFINITY;
             for (int w = 0; w < 2; w++)
-                for (size_t i = 0; i < n; i++) lo = fmin(lo, s[w].x[i]), hi = fmax(hi, s[w].x[i]);
+                for (size_t i = 0; i < n; i++) lo = fmin(lo, val(&s[w], i)), hi = fmax(hi, val(&s[w], i));
             for (size_t m = 0; pa && pb && pd && m < R; m++)
                 for (size_t c = 0; c < nc; c++) {
-                    const double *ra = s[0].x + m * C, *rb = s[1].x + m * C;
-                    size_t t0 = c * step, t1 = t0 + step < C ? t0 + step : C;
-                    double dmax = ra[t0] - rb[t0];
+                    size_t t0 = c * step, t1 = t0 + step < C ? t0 + step : C, i0 = m * C + t0;
+                    double dmax = val(&s[0], i0) - val(&s[1], i0);
                     for (size_t t = t0 + 1; t < t1; t++) {
-                        double d = ra[t] - rb[t];
+                        double d = val(&s[0], m * C + t) - val(&s[1], m * C + t);
                         if (fabs(d) > fabs(dmax) || d != d) dmax = d;
                     }
-                    pa[m * nc + c] = (float)ra[t0];
-                    pb[m * nc + c] = (float)rb[t0];
+                    pa[m * nc + c] = (float)val(&s[0], i0);
+                    pb[m * nc + c] = (float)val(&s[1], i0);
                     pd[m * nc + c] = (float)dmax;
                 }
             wmel_rpt_begin(f, title, sub);
@@ -828,6 +835,7 @@ int cmd_compare(int argc, char **argv)
 done:
     for (int w = 0; w < 2; w++) {
         free(s[w].x);
+        free(s[w].xf);
         free(s[w].pcm);
     }
     return rc;

@@ -102,7 +102,14 @@ def write(path, plant):
 write(sys.argv[1], False)
 write(sys.argv[2], True)
 EOF2
-[ "$(status "$WMEL" compare "$T/la.npy" "$T/lb.npy" --tol 1e-3 -o "$T/long.html")" = 1 ] || bad "3 h compare: not exit 1: $(cat "$T/err")"
+# (its peak RSS too: the inputs are 0.69 GB; it was 2.4 GB when it held float64 copies)
+rss_kb=$(python3 -c '
+import resource, subprocess, sys
+r = subprocess.run(sys.argv[2:], stdout=open(sys.argv[1] + "/out", "w"), stderr=open(sys.argv[1] + "/err", "w"))
+print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' \
+  "$T" "$WMEL" compare "$T/la.npy" "$T/lb.npy" --tol 1e-3 -o "$T/long.html")
+[ "${rss_kb% *}" = 1 ] || bad "3 h compare: not exit 1: $(cat "$T/err")"
+[ "${rss_kb#* }" -le 1000000 ] || bad "3 h compare: peak RSS ${rss_kb#* } kB, over 1 GB"
 grep -Eq "max \|A-B\| +0.25$" "$T/out" || bad "3 h compare: max not 0.25: $(cat "$T/out")"
 grep -Eq "worst cell +frame 1000 \(10.000 s\), mel 37 " "$T/out" || bad "3 h compare: worst cell misplaced: $(cat "$T/out")"
 grep -q "3541 frames shown of 1080000, decimated" "$T/err" || bad "3 h compare: not decimated: $(cat "$T/err")"
