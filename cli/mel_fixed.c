@@ -119,7 +119,7 @@ int wmel_cli_mel_fixed(const char *in, const char *out, int n_mels, int norm, in
     }
     if (verbose) {
         double ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) * 1e-6;
-        printf("%s: %zu samples (%.2f s at 16 kHz) + %zu padding -> (%d, %zu) %s, fixed point\n", in, n,
+        printf("%s: %zu samples (%.2f s at 16 kHz) + %zu padding -> (%d, %zu) %s, fixed point\n", wmel_cli_esc(in), n,
                n / 16000.0, pad30 ? (n < WMEL_CHUNK_SAMPLES ? WMEL_CHUNK_SAMPLES - n : 0) : padding, n_mels,
                nf, what);
         printf("  %s: value = (q - zero_point) * scale, scale %.10g (2^%d), zero point %d\n",

@@ -380,6 +380,13 @@ for cmd in mel decode windows inspect; do
   grep -q 'bad\\x1b\]0;pwned\\x07name.wav' "$T/err" && ok || bad "$cmd: name not escaped: $(od -c "$T/err" | head -5)"
   LC_ALL=C grep -q "$(printf '[\033\007]')" "$T/err" "$T/out" && bad "$cmd: a raw control byte reached the terminal" || ok
 done
+# -v's summary names a good file escaped too
+cp "$S" "$T/ok$E"
+for fx in "" --fixed-point; do
+  "$WMEL" mel "$T/ok$E" -o "$T/esc.npy" -v $fx >"$T/out" 2>"$T/err" || bad "mel -v $fx on a name with control characters: $(cat "$T/err")"
+  grep -q 'okbad\\x1b\]0;pwned\\x07name.wav' "$T/out" && ok || bad "mel -v $fx: name not escaped: $(head -1 "$T/out")"
+  LC_ALL=C grep -q "$(printf '[\033\007]')" "$T/err" "$T/out" && bad "mel -v $fx: a raw control byte reached the terminal" || ok
+done
 "$WMEL" compare "$T/$E" "$T/a.npy" >"$T/out" 2>"$T/err"
 check "compare: control characters in the name: exit 2" test $? -eq 2
 LC_ALL=C grep -q "$(printf '[\033\007]')" "$T/err" "$T/out" && bad "compare: a raw control byte reached the terminal" || ok
