@@ -3,6 +3,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
+#include "msg.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -11,7 +12,7 @@
 
 int wmel_cli_usage(const char *msg)
 {
-    fprintf(stderr, "wmel: %s\n", msg);
+    wmel_cli_msg("wmel: %s", msg);
     return 2;
 }
 
@@ -35,14 +36,29 @@ int wmel_cli_common(int argc, char **argv, int *i, const char **out, int *quiet,
     return pr;
 }
 
+int wmel_cli_operands(int argc, char **argv, int *i, const char **ops, int n_ops)
+{
+    if (strcmp(argv[*i], "--") != 0) return 0;
+    while (++*i < argc) {
+        int k = 0;
+        while (k < n_ops && ops[k]) k++;
+        if (k == n_ops) {
+            wmel_cli_msg("wmel: unexpected argument '%s' (%s)", argv[*i], n_ops == 1 ? "one INPUT only" : "two only");
+            return 2;
+        }
+        ops[k] = argv[*i];
+    }
+    return 1;
+}
+
 int wmel_cli_positional(const char *arg, const char **input)
 {
     if (arg[0] == '-' && arg[1]) {
-        fprintf(stderr, "wmel: unknown option '%s' (see wmel --help)\n", arg);
+        wmel_cli_msg("wmel: unknown option '%s' (see wmel --help; -- before a file name that starts with -)", arg);
         return 2;
     }
     if (*input) {
-        fprintf(stderr, "wmel: unexpected argument '%s' (one INPUT only)\n", arg);
+        wmel_cli_msg("wmel: unexpected argument '%s' (one INPUT only)", arg);
         return 2;
     }
     *input = arg;
@@ -70,7 +86,7 @@ int wmel_cli_param(const char *arg, const char *val, wmel_params *p)
         return 0;
     }
     if (why) {
-        fprintf(stderr, "wmel: %s\n", why);
+        wmel_cli_msg("wmel: %s", why);
         return 2;
     }
     return 1;

@@ -10,6 +10,12 @@
  * error, reported on stderr. Returns 0, or 2 (the usage-error exit status). */
 int wmel_cli_positional(const char *arg, const char **input);
 
+/* "--" at argv[*i]: every argument after it is an operand (a file name that starts with
+ * '-' included), put in the first empty slot of ops[0 .. n_ops); *i moves to argc.
+ * Returns 0 when argv[*i] is not "--", 1 when taken, 2 on a usage error (more operands
+ * than slots, reported on stderr). */
+int wmel_cli_operands(int argc, char **argv, int *i, const char **ops, int n_ops);
+
 /* A usage error: "wmel: msg" on stderr; returns 2 (the usage-error exit status). */
 int wmel_cli_usage(const char *msg);
 

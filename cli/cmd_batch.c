@@ -14,6 +14,7 @@
 #include "frontend.h"
 #include "out.h"
 #include "wmel.h"
+#include "msg.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -56,6 +57,10 @@ int cmd_batch(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         long x;
+        if ((pr = wmel_cli_operands(argc, argv, &i, &manifest, 1)) != 0) {
+            if (pr == 2) return 2;
+            break;
+        }
         if ((pr = wmel_cli_fe_opt(a, v, &fe)) != 0) {
             if (pr == 2) return 2;
             if (pr == 1) i++;
@@ -98,8 +103,8 @@ int cmd_batch(int argc, char **argv)
     if (fe.frontend != WMEL_FRONTEND_WHISPER) {
         /* another front-end: the whole clip's features (mode full) */
         if (mode && o.mode != WMEL_BATCH_FULL) {
-            fprintf(stderr, "wmel: --mode %s applies to --frontend whisper only (%s: full)\n", mode,
-                    wmel_cli_fe_name(fe.frontend));
+            wmel_cli_msg("wmel: --mode %s applies to --frontend whisper only (%s: full)", mode,
+                 wmel_cli_fe_name(fe.frontend));
             return 2;
         }
         o.mode = WMEL_BATCH_FULL;
@@ -114,7 +119,7 @@ int cmd_batch(int argc, char **argv)
     char err[2048] = "";
     wmel_batch_plan plan;
     if (wmel_batch_plan_load(manifest, &plan, err, sizeof err)) {
-        fprintf(stderr, "wmel: %s\n", err);
+        wmel_cli_msg("wmel: %s", err);
         return 1;
     }
     wmel_batch_stats st;
@@ -128,15 +133,15 @@ int cmd_batch(int argc, char **argv)
     int rc = wmel_batch_run(&plan, out, &o, &st, err, sizeof err);
     wmel_batch_plan_free(&plan);
     if (rc == WMEL_BATCH_FAILED) {
-        fprintf(stderr, "wmel: %s\n", err);
+        wmel_cli_msg("wmel: %s", err);
         return 1;
     }
     if (!quiet) {
-        fprintf(stderr, "wmel batch: %zu items, %zu written now (%.2f h of audio, %.0fx realtime), "
-                        "%zu shard(s) already complete, %zu failed%s\n",
-                st.items, st.written, st.audio_seconds / 3600,
-                st.wall_seconds > 0 ? st.audio_seconds / st.wall_seconds : 0.0, st.shards_skipped,
-                st.failed, st.failed ? ": see errors.jsonl" : "");
+        wmel_cli_msg("wmel batch: %zu items, %zu written now (%.2f h of audio, %.0fx realtime), "
+                     "%zu shard(s) already complete, %zu failed%s",
+             st.items, st.written, st.audio_seconds / 3600,
+             st.wall_seconds > 0 ? st.audio_seconds / st.wall_seconds : 0.0, st.shards_skipped,
+             st.failed, st.failed ? ": see errors.jsonl" : "");
     }
     return rc;
 }

@@ -12,6 +12,7 @@
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include "bench_common.h" /* bench/: the timing every benchmark program shares */
 #include "commands.h"
+#include "msg.h"
 #include "wmel.h"
 
 #include <stdio.h>
@@ -402,7 +403,8 @@ int cmd_bench(int argc, char **argv)
             else bad = 1;
         } else bad = 1;
         if (bad) {
-            fprintf(stderr, "wmel: bench: bad option '%s'\n%s", a, BENCH_USAGE);
+            wmel_cli_msg("wmel: bench: bad option '%s'", a);
+            fputs(BENCH_USAGE, stderr);
             return 2;
         }
         i++;
@@ -501,13 +503,13 @@ int cmd_bench(int argc, char **argv)
                     int pr = pi <= 1 ? r_here : (r_here > 5 ? 5 : r_here);
                     if (pi == 0 && fftw[0])
                         snprintf(cmd, sizeof cmd,
-                                 "'%s' --seconds %g --threads %d --reps %d --warmup %d --n-mels %d",
-                                 fftw, s, thr[ti], pr, w_here, mels[mi]);
+                                 "'%s' --seconds %s --threads %d --reps %d --warmup %d --n-mels %d",
+                                 fftw, wmel_cli_num(s), thr[ti], pr, w_here, mels[mi]);
                     else if (pi > 0 && pyscript[0])
                         snprintf(cmd, sizeof cmd,
-                                 "'%s' '%s' %s --seconds %g --threads %d --reps %d --warmup %d "
+                                 "'%s' '%s' %s --seconds %s --threads %d --reps %d --warmup %d "
                                  "--n-mels %d 2>/dev/null",
-                                 py, pyscript, pnames[pi], s, thr[ti], pr, pi == 1 ? w_here : w_here ? 1 : 0,
+                                 py, pyscript, pnames[pi], wmel_cli_num(s), thr[ti], pr, pi == 1 ? w_here : w_here ? 1 : 0,
                                  mels[mi]);
                     else
                         continue;

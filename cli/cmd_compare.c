@@ -12,6 +12,11 @@
  * report with this command. The conventions are aligned as that module does (see
  * python/wmel/compare.py); each step is printed. Exit: 0 within --tol, 1 above, 2 on a
  * usage error or sources that cannot be compared (a shape that cannot be reconciled).
+ *
+ * Size: the statistics cover every cell; the page's pictures keep inspect's budget
+ * (wmel_rpt_thin): every k-th frame of A and B, and of A - B the difference largest in
+ * magnitude of each k frames. Memory: the two arrays as they came (float32 or float64;
+ * the alignment is applied as each value is read) and the page's budget.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
@@ -22,6 +27,7 @@
 #include "report.h"
 #include "stages.h"
 #include "wmel.h"
+#include "msg.h"
 
 #include <errno.h>
 #include <math.h>
@@ -43,7 +49,12 @@ typedef struct src {
     const char *spec;
     const char *impl;   /* NULL for a file */
     char audio[4096];
-    double *x;          /* [rows][cols] */
+    double *x;          /* [rows][cols]: float64 values (an f8 file, the oracle) */
+    float *xf;          /* ... or float32 ones (an f4 file, libwmel), held as they are */
+    /* the alignment's steps, applied as a value is read (val): v = x / dv - off; when
+       norm, (max(v, zlo) + 4) / 4; then v - sub. dv 1, the others 0: the value as held */
+    double dv, off, zlo, sub;
+    int norm;
     size_t rows, cols;
     size_t shape[4];
     int ndim;
@@ -71,13 +82,34 @@ static void note(notes *ns, const char *fmt, ...)
 static int fail2(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int fail2(const char *fmt, ...)
 {
+    char text[4096];
     va_list ap;
     va_start(ap, fmt);
-    fputs("wmel: compare: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
+    wmel_cli_msg("wmel: compare: %s", text);
     return 2;
+}
+
+/* [r][c] held -> [c][r]; -1 when out of memory (nothing changed) */
+static int transpose(src *s, size_t r, size_t c)
+{
+    if (s->xf) {
+        float *t = malloc(r * c * sizeof *t);
+        if (!t) return -1;
+        for (size_t i = 0; i < r; i++)
+            for (size_t j = 0; j < c; j++) t[j * r + i] = s->xf[i * c + j];
+        free(s->xf);
+        s->xf = t;
+    } else {
+        double *t = malloc(r * c * sizeof *t);
+        if (!t) return -1;
+        for (size_t i = 0; i < r; i++)
+            for (size_t j = 0; j < c; j++) t[j * r + i] = s->x[i * c + j];
+        free(s->x);
+        s->x = t;
+    }
+    return 0;
 }
 
 /* ---- .npy: float32/float64 little-endian, C or Fortran order (numpy format 1.0/2.0) */
@@ -91,7 +123,6 @@ static int read_npy(const char *path, src *s, char *err, size_t err_len)
     unsigned char pre[12];
     int rc = -1;
     char *h = NULL;
-    void *buf = NULL;
     if (fread(pre, 1, 10, f) != 10 || memcmp(pre, "\x93NUMPY", 6) != 0 || pre[6] < 1 || pre[6] > 3) {
         snprintf(err, err_len, "%s: not a .npy file", path);
         goto out;
@@ -137,40 +168,23 @@ static int read_npy(const char *path, src *s, char *err, size_t err_len)
         snprintf(err, err_len, "%s: empty array", path);
         goto out;
     }
-    buf = malloc(count * item);
-    s->x = malloc(count * sizeof *s->x);
-    if (!buf || !s->x) {
+    /* held in the file's own type (little-endian, as the host: the formats wmel runs on) */
+    if (item == 4) s->xf = malloc(count * sizeof *s->xf);
+    else s->x = malloc(count * sizeof *s->x);
+    if (!s->xf && !s->x) {
         snprintf(err, err_len, "%s: out of memory", path);
         goto out;
     }
-    if (fread(buf, item, count, f) != count) goto trunc;
-    for (size_t i = 0; i < count; i++) {
-        double v;
-        if (item == 4) {
-            float fv;
-            memcpy(&fv, (char *)buf + 4 * i, 4);
-            v = fv;
-        } else {
-            memcpy(&v, (char *)buf + 8 * i, 8);
-        }
-        s->x[i] = v;
-    }
+    if (fread(s->xf ? (void *)s->xf : (void *)s->x, item, count, f) != count) goto trunc;
     if (fortran && s->ndim >= 2) { /* to C order: only 2-D after squeezing matters */
-        size_t r = s->shape[0], c = count / r;
-        double *t = malloc(count * sizeof *t);
-        if (!t) {
+        if (s->ndim > 2) {
+            snprintf(err, err_len, "%s: a Fortran-order array of %d axes: python3 -m wmel.compare reads it", path, s->ndim);
+            goto out;
+        }
+        if (transpose(s, count / s->shape[0], s->shape[0])) {
             snprintf(err, err_len, "%s: out of memory", path);
             goto out;
         }
-        if (s->ndim > 2) {
-            snprintf(err, err_len, "%s: a Fortran-order array of %d axes: python3 -m wmel.compare reads it", path, s->ndim);
-            free(t);
-            goto out;
-        }
-        for (size_t i = 0; i < r; i++)
-            for (size_t j = 0; j < c; j++) t[i * c + j] = s->x[j * r + i];
-        free(s->x);
-        s->x = t;
     }
     rc = 0;
     goto out;
@@ -178,7 +192,6 @@ trunc:
     snprintf(err, err_len, "%s: truncated .npy file", path);
 out:
     free(h);
-    free(buf);
     fclose(f);
     return rc;
 }
@@ -199,26 +212,23 @@ static int compute_impl(src *s, const wmel_params *p, char *err, size_t err_len)
     s->ndim = 2;
     s->shape[0] = s->rows;
     s->shape[1] = nf;
-    s->x = malloc(cnt * sizeof *s->x);
-    if (!s->x) return WMEL_ERR_NO_MEMORY;
     if (!strcmp(s->impl, "wmel")) {
         int st;
         wmel_params q = *p;
         q.norm = WMEL_NORM_WHOLE;
         wmel_ctx *ctx = wmel_create(&q, &st);
-        float *o = malloc(cnt * sizeof *o);
-        rc = !ctx ? st : !o ? WMEL_ERR_NO_MEMORY : wmel_log_mel(ctx, s->pcm, s->n, 0, o, cnt);
-        if (rc == WMEL_OK) {
-            for (size_t i = 0; i < cnt; i++) s->x[i] = o[i];
+        s->xf = malloc(cnt * sizeof *s->xf);
+        rc = !ctx ? st : !s->xf ? WMEL_ERR_NO_MEMORY : wmel_log_mel(ctx, s->pcm, s->n, 0, s->xf, cnt);
+        if (rc == WMEL_OK)
             snprintf(s->version, sizeof s->version, "wmel %s, backend %s, kernel %s", wmel_version(),
                      wmel_backend_name(ctx), wmel_kernel_name(ctx));
-        } else {
+        else
             snprintf(err, err_len, "%s: %s", s->audio, wmel_strerror(rc));
-        }
-        free(o);
         wmel_destroy(ctx);
         return rc;
     }
+    s->x = malloc(cnt * sizeof *s->x);
+    if (!s->x) return WMEL_ERR_NO_MEMORY;
     const wmel_frontend *fe = wmel_frontend_find("whisper");
     wmel_clip clip;
     memset(&clip, 0, sizeof clip);
@@ -233,38 +243,79 @@ static int compute_impl(src *s, const wmel_params *p, char *err, size_t err_len)
 }
 
 /* ---- alignment (python/wmel/compare.py does the same) */
-static void span_of(const double *x, size_t n, double *lo, double *hi)
+static double raw_at(const src *s, size_t i) { return s->xf ? (double)s->xf[i] : s->x[i]; }
+
+/* Cell i as aligned: the steps of align() on the value held, in the order they were taken
+ * (the same roundings as doing them in place, without a float64 copy of a float32 array). */
+static double val(const src *s, size_t i)
+{
+    double v = raw_at(s, i) / s->dv - s->off;
+    if (s->norm) v = ((v > s->zlo ? v : s->zlo) + 4.0) / 4.0;
+    return v - s->sub;
+}
+
+static void span_of(const src *s, size_t n, double *lo, double *hi)
 {
     *lo = INFINITY;
     *hi = -INFINITY;
     for (size_t i = 0; i < n; i++) {
-        if (x[i] < *lo) *lo = x[i];
-        if (x[i] > *hi) *hi = x[i];
+        double v = val(s, i);
+        if (v < *lo) *lo = v;
+        if (v > *hi) *hi = v;
     }
 }
 
-static int cmp_d(const void *a, const void *b)
+/* The values whose median the alignment needs, one per cell, as float: a[i] - b[i], or
+ * (fit of a raw side) |((max(z, zlo) + 4) / 4) - b[i]| with z = a[i] / dv - off. */
+typedef struct cells {
+    const src *a, *b;
+    int fit;
+    double dv, off, zlo;
+} cells;
+
+static float cell_at(const cells *c, size_t i)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
+    if (!c->fit) return (float)(val(c->a, i) - val(c->b, i));
+    double z = raw_at(c->a, i) / c->dv - c->off;
+    return (float)fabs(((z > c->zlo ? z : c->zlo) + 4.0) / 4.0 - val(c->b, i));
 }
 
-static double median_diff(const double *a, const double *b, size_t n, int raw_vs_feat)
+/* A float's bits as an unsigned key in the floats' order. */
+static uint32_t fkey(float v)
 {
-    double *t = malloc(n * sizeof *t);
-    if (!t) return NAN;
-    for (size_t i = 0; i < n; i++) t[i] = raw_vs_feat ? a[i] - (4.0 * b[i] - 4.0) : a[i] - b[i];
-    qsort(t, n, sizeof *t, cmp_d);
-    double m = t[n / 2];
-    free(t);
-    return m;
+    uint32_t u;
+    memcpy(&u, &v, sizeof u);
+    return u & 0x80000000u ? ~u : u | 0x80000000u;
 }
 
-static void normalise(double *x, size_t n)
+/* The median (element n / 2 in order) of the n cells, exactly, in fixed memory: a count
+ * of the keys' high 16 bits finds its bucket, a second pass over the low 16 bits within
+ * that bucket finds it. NaN when out of memory. */
+static double median_cells(const cells *c, size_t n)
 {
-    double lo, hi;
-    span_of(x, n, &lo, &hi);
-    for (size_t i = 0; i < n; i++) x[i] = ((x[i] > hi - 8.0 ? x[i] : hi - 8.0) + 4.0) / 4.0;
+    size_t *h = calloc(65536, sizeof *h), k = n / 2, below = 0;
+    if (!h) return NAN;
+    for (size_t i = 0; i < n; i++) h[fkey(cell_at(c, i)) >> 16]++;
+    uint32_t hi = 0;
+    while (below + h[hi] <= k) below += h[hi++];
+    memset(h, 0, 65536 * sizeof *h);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t key = fkey(cell_at(c, i));
+        if (key >> 16 == hi) h[key & 0xffffu]++;
+    }
+    uint32_t lo = 0;
+    while (below + h[lo] <= k) below += h[lo++];
+    free(h);
+    uint32_t key = hi << 16 | lo, u = key & 0x80000000u ? key & 0x7fffffffu : ~key;
+    float v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+
+static double median_diff(const src *a, const src *b, size_t n)
+{
+    cells c = {a, b, 0, 1.0, 0.0, 0.0};
+    return median_cells(&c, n);
 }
 
 static int orient(src *s, int n_mels, notes *ns, const char *name)
@@ -278,12 +329,7 @@ static int orient(src *s, int n_mels, notes *ns, const char *name)
     }
     if (nd != 2) return fail2("%s %s: %d axes: not (n_mels, n_frames)", name, s->spec, s->ndim);
     if (dims[0] != (size_t)n_mels && dims[1] == (size_t)n_mels) {
-        double *t = malloc(dims[0] * dims[1] * sizeof *t);
-        if (!t) return fail2("out of memory");
-        for (size_t i = 0; i < dims[0]; i++)
-            for (size_t j = 0; j < dims[1]; j++) t[j * dims[0] + i] = s->x[i * dims[1] + j];
-        free(s->x);
-        s->x = t;
+        if (transpose(s, dims[0], dims[1])) return fail2("out of memory");
         size_t r = dims[0];
         dims[0] = dims[1];
         dims[1] = r;
@@ -299,7 +345,9 @@ static int orient(src *s, int n_mels, notes *ns, const char *name)
 static void crop(src *s, size_t cols)
 {
     if (s->cols == cols) return;
-    for (size_t r = 0; r < s->rows; r++) memmove(s->x + r * cols, s->x + r * s->cols, cols * sizeof *s->x);
+    size_t es = s->xf ? sizeof *s->xf : sizeof *s->x;
+    char *x = s->xf ? (char *)s->xf : (char *)s->x;
+    for (size_t r = 0; r < s->rows; r++) memmove(x + r * cols * es, x + r * s->cols * es, cols * es);
     s->cols = cols;
 }
 
@@ -332,55 +380,55 @@ static int align(src *a, src *b, int n_mels, notes *ns)
        compared raw (after the same scale and offset checks between them). */
     size_t n = a->rows * a->cols;
     double alo, ahi, blo, bhi, ln10 = log(10.0);
-    span_of(a->x, n, &alo, &ahi);
-    span_of(b->x, n, &blo, &bhi);
+    span_of(a, n, &alo, &ahi);
+    span_of(b, n, &blo, &bhi);
     int raw[2] = {a->raw || ahi - alo > 2.0 + 1e-6, b->raw || bhi - blo > 2.0 + 1e-6};
-    double *z = malloc(n * sizeof *z), *best = malloc(n * sizeof *best), *t = malloc(n * sizeof *t);
-    if (!z || !best || !t) {
-        free(z), free(best), free(t);
-        return fail2("out of memory");
-    }
     for (int w = 0; w < 2 && !(raw[0] && raw[1]); w++) {
         src *s = w ? b : a, *o = w ? a : b;
         if (!raw[w]) continue;
         double fit = INFINITY;
         int bs = 0, bo = 0;
+        /* z = x / scale - offset, normalised with its own max: computed on the way, not held */
         for (int sc = 0; sc < 2; sc++)
             for (int of = 0; of < 2; of++) {
-                for (size_t i = 0; i < n; i++) z[i] = s->x[i] / (sc ? ln10 : 1.0) - (of ? INT16_LOG10 : 0.0);
-                normalise(z, n);
-                for (size_t i = 0; i < n; i++) t[i] = fabs(z[i] - o->x[i]);
-                qsort(t, n, sizeof *t, cmp_d);
-                if (t[n / 2] < fit) fit = t[n / 2], bs = sc, bo = of, memcpy(best, z, n * sizeof *z);
+                cells c = {s, o, 1, sc ? ln10 : 1.0, of ? INT16_LOG10 : 0.0, -INFINITY};
+                for (size_t i = 0; i < n; i++) c.zlo = fmax(c.zlo, raw_at(s, i) / c.dv - c.off);
+                c.zlo -= 8.0;
+                double med = median_cells(&c, n);
+                if (med < fit) fit = med, bs = sc, bo = of;
             }
-        memcpy(s->x, best, n * sizeof *best);
+        s->dv = bs ? ln10 : 1.0;
+        s->off = bo ? INT16_LOG10 : 0.0;
+        double lo, hi;
+        span_of(s, n, &lo, &hi);
+        s->zlo = hi - 8.0;
+        s->norm = 1;
         if (bs) note(ns, "%s: natural log -> log10 (divided by ln 10)", w ? "B" : "A");
         if (bo) note(ns, "%s: int16-range input (samples x 32768): log10 values %.4f higher; subtracted", w ? "B" : "A", INT16_LOG10);
         note(ns, "%s: raw log10 -> normalised with its own max ((max(x, M - 8) + 4) / 4)", w ? "B" : "A");
     }
-    free(z), free(best), free(t);
     if (raw[0] && raw[1]) {
         double ra = ahi - alo, rb = bhi - blo;
         for (int w = 0; w < 2; w++) {
             double r = w ? rb / ra : ra / rb;
             if (fabs(r - ln10) < 0.05 * ln10) {
                 src *s = w ? b : a;
-                for (size_t i = 0; i < n; i++) s->x[i] /= ln10;
+                s->dv = ln10;
                 note(ns, "%s: natural log -> log10 (divided by ln 10)", w ? "B" : "A");
             }
         }
-        double d = median_diff(a->x, b->x, n, 0);
+        double d = median_diff(a, b, n);
         if (fabs(fabs(d) - INT16_LOG10) < 0.05) {
             src *s = d > 0 ? a : b;
-            for (size_t i = 0; i < n; i++) s->x[i] -= INT16_LOG10;
+            s->off = INT16_LOG10;
             note(ns, "%s: int16-range input (samples x 32768): log10 values %.4f higher; subtracted", d > 0 ? "A" : "B", INT16_LOG10);
         }
         note(ns, "both raw log10: compared raw");
     } else {
-        double d = median_diff(a->x, b->x, n, 0), k = INT16_LOG10 / 4;
+        double d = median_diff(a, b, n), k = INT16_LOG10 / 4;
         if (fabs(fabs(d) - k) < 0.01) {
             src *s = d > 0 ? a : b;
-            for (size_t i = 0; i < n; i++) s->x[i] -= k;
+            s->sub = k;
             note(ns, "%s: int16-range input (samples x 32768): features %.4f higher; subtracted", d > 0 ? "A" : "B", k);
         }
     }
@@ -439,7 +487,7 @@ static void stage_lines(const src *a, const src *b, const wmel_params *p, notes 
         for (size_t i = 0; i < s->rows * s->cols; i++) {
             size_t m = i / s->cols, t = i % s->cols;
             double o = ((olog[m * nf + t] > clip.log_max - 8 ? olog[m * nf + t] : clip.log_max - 8) + 4) / 4;
-            df = fmax(df, fabs(s->x[i] - o));
+            df = fmax(df, fabs(val(s, i) - o));
         }
         note(out, "%s (%s): log stage max |d| %.3g vs the oracle; max M %.9g vs %.9g (d %.3g); features max |d| %.3g",
              name, wmel_backend_name(ctx), dl, mw, clip.log_max, fabs(mw - clip.log_max), df);
@@ -463,12 +511,11 @@ typedef struct axes {
     double hz[256];
 } axes;
 
-static int mel_image(FILE *f, const char *id, const char *title, const double *x, size_t rows, size_t cols,
-                     int diverging, double lo, double hi, const axes *ax, const char *unit, const char *const *kv)
+/* One picture of the page: d [rows][cols], column c frame c * step. */
+static void mel_image(FILE *f, const char *id, const char *title, const float *d, size_t rows, size_t cols,
+                      size_t step, int diverging, double lo, double hi, const axes *ax, const char *unit,
+                      const char *const *kv)
 {
-    float *d = malloc(rows * cols * sizeof *d);
-    if (!d) return WMEL_ERR_NO_MEMORY;
-    for (size_t i = 0; i < rows * cols; i++) d[i] = (float)x[i];
     wmel_rpt_img im;
     memset(&im, 0, sizeof im);
     im.id = id;
@@ -479,9 +526,9 @@ static int mel_image(FILE *f, const char *id, const char *title, const double *x
     im.map = diverging ? WMEL_PIC_DIV : WMEL_PIC_SEQ;
     im.lo = lo;
     im.hi = hi > lo ? hi : lo + 1e-12;
-    im.fstep = 1;
+    im.fstep = step;
     im.x0 = ax->t0;
-    im.dx = ax->dt;
+    im.dx = ax->dt * (double)step;
     wmel_pic_axis_linear(&im.x, "time (s), frame centres", cols, ax->t0, im.dx, 10);
     wmel_pic_axis_linear(&im.yl, "mel index", rows, 0, 1, 6);
     wmel_pic_axis_values(&im.yr, "centre frequency (Hz)", rows, ax->hz, 6);
@@ -491,8 +538,6 @@ static int mel_image(FILE *f, const char *id, const char *title, const double *x
     im.row_unit = "Hz";
     im.table = kv;
     wmel_rpt_image(f, &im);
-    free(d);
-    return WMEL_OK;
 }
 
 static void usage_impl_list(char *buf, size_t len)
@@ -531,7 +576,7 @@ static int delegate(int argc, char **argv, const char *why)
     args[1] = "-c";
     args[2] = (char *)BOOT;
     for (int i = 0; i < argc; i++) args[3 + i] = argv[i];
-    fprintf(stderr, "wmel: compare: %s: handing over to the wmel.compare module of %s\n", why, py);
+    wmel_cli_msg("wmel: compare: %s: handing over to the wmel.compare module of %s", why, py);
     fflush(NULL);
     execvp(py, args);
     int e = errno;
@@ -552,6 +597,10 @@ int cmd_compare(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int pr;
+        if ((pr = wmel_cli_operands(argc, argv, &i, specs, 2)) != 0) {
+            if (pr == 2) return 2;
+            break;
+        }
         if ((pr = wmel_cli_common(argc, argv, &i, &out, &quiet, &p)) != 0) {
             if (pr == 2) return 2;
         } else if (!strcmp(a, "--tol")) {
@@ -574,10 +623,10 @@ int cmd_compare(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--note")) {
             if (!v) return wmel_cli_usage("--note needs a text");
-            note(&extra, "%s", v);
+            note(&extra, "%s", wmel_cli_esc(v));
             i++;
         } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "wmel: unknown option '%s' (see wmel --help)\n", a);
+            wmel_cli_msg("wmel: unknown option '%s' (see wmel --help)", a);
             return 2;
         } else if (!specs[0]) {
             specs[0] = a;
@@ -592,12 +641,13 @@ int cmd_compare(int argc, char **argv)
         return delegate(argc, argv, !strcmp(frontend, "kaldi") ? "--frontend kaldi" : !strcmp(frontend, "nemo") ? "--frontend nemo"
                                     : !strcmp(frontend, "seamless") ? "--frontend seamless" : "--frontend nemo-legacy");
     if (!wmel_frontend_find(frontend)) {
-        fprintf(stderr, "wmel: compare: front-end '%s' is not one compare covers (it covers: %s)\n", frontend,
-                wmel_frontend_names());
+        wmel_cli_msg("wmel: compare: front-end '%s' is not one compare covers (it covers: %s)", frontend,
+             wmel_frontend_names());
         return 2;
     }
     src s[2];
     memset(s, 0, sizeof s);
+    s[0].dv = s[1].dv = 1.0;
     for (int w = 0; w < 2; w++) {
         s[w].spec = specs[w];
         const char *colon = strchr(specs[w], ':');
@@ -641,7 +691,7 @@ int cmd_compare(int argc, char **argv)
         wmel_frontend_plan pl;
         int prc = wmel_frontend_preset(wmel_cli_fe_parse(axes_of), p.n_mels, &pl);
         if (prc) {
-            fprintf(stderr, "wmel: compare: --axes %s with %d mels: %s\n", axes_of, p.n_mels, wmel_strerror(prc));
+            wmel_cli_msg("wmel: compare: --axes %s with %d mels: %s", axes_of, p.n_mels, wmel_strerror(prc));
             rc = 2;
             goto done;
         }
@@ -652,7 +702,7 @@ int cmd_compare(int argc, char **argv)
     for (int w = 0; w < 2 && !rc; w++)
         if (s[w].impl && compute_impl(&s[w], &p, err, sizeof err)) rc = 2;
     if (rc) {
-        fprintf(stderr, "wmel: compare: %s\n", err);
+        wmel_cli_msg("wmel: compare: %s", err);
         goto done;
     }
     notes ns = {.n = 0}, st = {.n = 0};
@@ -661,18 +711,18 @@ int cmd_compare(int argc, char **argv)
     for (int i = 0; i < extra.n; i++) note(&ns, "%s", extra.text[i]);
 
     /* statistics */
+    /* statistics over every cell; the page's pictures (below) thinned to its budget */
     const size_t R = s[0].rows, C = s[0].cols, n = R * C;
-    double *diff = malloc(n * sizeof *diff), *pf = calloc(C, sizeof *pf), *pm = calloc(R, sizeof *pm);
-    if (!diff || !pf || !pm) {
-        free(diff), free(pf), free(pm);
+    double *pf = calloc(C, sizeof *pf), *pm = calloc(R, sizeof *pm);
+    if (!pf || !pm) {
+        free(pf), free(pm);
         rc = fail2("out of memory");
         goto done;
     }
     double mx = -1, sum = 0;
     size_t wi = 0, above = 0;
     for (size_t i = 0; i < n; i++) {
-        diff[i] = s[0].x[i] - s[1].x[i];
-        double ad = fabs(diff[i]);
+        double ad = fabs(val(&s[0], i) - val(&s[1], i));
         if (ad != ad) ad = INFINITY;
         if (ad > mx) mx = ad, wi = i;
         sum += ad;
@@ -684,7 +734,7 @@ int cmd_compare(int argc, char **argv)
     size_t k = 0;
 #define ADD(...) k += (size_t)snprintf(text + k, k < sizeof text ? sizeof text - k : 0, __VA_ARGS__)
     for (int w = 0; w < 2; w++) {
-        ADD("%s: %s  (", w ? "B" : "A", label[w] ? label[w] : specs[w]);
+        ADD("%s: %s  (", w ? "B" : "A", wmel_cli_esc(label[w] ? label[w] : specs[w]));
         for (int d = 0; d < s[w].ndim; d++) ADD("%s%zu", d ? ", " : "", s[w].shape[d]);
         ADD("%s)%s%s%s\n", s[w].ndim == 1 ? "," : "", s[w].version[0] ? "  [" : "", s[w].version, s[w].version[0] ? "]" : "");
     }
@@ -693,7 +743,7 @@ int cmd_compare(int argc, char **argv)
     size_t wm = wi / C, wt = wi % C;
     ADD("compared: (%zu, %zu) cells\n", R, C);
     ADD("max |A-B|    %.6g\nmean |A-B|   %.6g\n", mx, sum / (double)n);
-    ADD("worst cell   frame %zu (%.3f s), mel %zu (%.0f Hz): A %.9g  B %.9g\n", wt, ax.t0 + wt * ax.dt, wm, hz[wm], s[0].x[wi], s[1].x[wi]);
+    ADD("worst cell   frame %zu (%.3f s), mel %zu (%.0f Hz): A %.9g  B %.9g\n", wt, ax.t0 + wt * ax.dt, wm, hz[wm], val(&s[0], wi), val(&s[1], wi));
     ADD("above tol    %.4f %% of %zu cells (tol %g)\n", 100.0 * (double)above / (double)n, n, tol);
     ADD("per-frame max  ");
     for (int t = 0; t < 5 && t < (int)C; t++) { /* the five largest, in order */
@@ -723,6 +773,7 @@ int cmd_compare(int argc, char **argv)
     rc = mx <= tol ? 0 : 1;
 
     if (out) {
+        size_t step, nc = wmel_rpt_thin(C, 3 * R, &step);
         wmel_out o;
         int orc = wmel_out_open(&o, out, 0, err, sizeof err);
         if (orc == WMEL_OK) {
@@ -732,11 +783,38 @@ int cmd_compare(int argc, char **argv)
                      label[1] ? label[1] : specs[1]);
             snprintf(sub, sizeof sub, "max |A-B| %.3g, mean %.3g, %.4f %% of cells above tol %g: %s; wmel %s", mx,
                      sum / (double)n, 100.0 * (double)above / (double)n, tol, mx <= tol ? "within" : "ABOVE", wmel_version());
-            wmel_rpt_begin(f, title, sub);
-            wmel_rpt_pre(f, text);
+            /* the pictures: every step-th frame of A and B; for A - B, of each step frames
+               the difference largest in magnitude, so that no difference is thinned away */
+            float *pa = malloc(R * nc * sizeof *pa), *pb = malloc(R * nc * sizeof *pb), *pd = malloc(R * nc * sizeof *pd);
             double lo = INFINITY, hi = -INFINITY;
             for (int w = 0; w < 2; w++)
-                for (size_t i = 0; i < n; i++) lo = fmin(lo, s[w].x[i]), hi = fmax(hi, s[w].x[i]);
+                for (size_t i = 0; i < n; i++) lo = fmin(lo, val(&s[w], i)), hi = fmax(hi, val(&s[w], i));
+            for (size_t m = 0; pa && pb && pd && m < R; m++)
+                for (size_t c = 0; c < nc; c++) {
+                    size_t t0 = c * step, t1 = t0 + step < C ? t0 + step : C, i0 = m * C + t0;
+                    double dmax = val(&s[0], i0) - val(&s[1], i0);
+                    for (size_t t = t0 + 1; t < t1; t++) {
+                        double d = val(&s[0], m * C + t) - val(&s[1], m * C + t);
+                        if (fabs(d) > fabs(dmax) || d != d) dmax = d;
+                    }
+                    pa[m * nc + c] = (float)val(&s[0], i0);
+                    pb[m * nc + c] = (float)val(&s[1], i0);
+                    pd[m * nc + c] = (float)dmax;
+                }
+            wmel_rpt_begin(f, title, sub);
+            wmel_rpt_pre(f, text);
+            char shown[600];
+            if (step > 1)
+                snprintf(shown, sizeof shown,
+                         "Decimated overview: %zu frames, the page shows %zu of them, every %zu-th (A and B), and for "
+                         "A - B the difference largest in magnitude of each %zu frames; the figures above (max, mean, "
+                         "worst cell, per-frame and per-mel maxima) cover every frame at full resolution. compare has "
+                         "no span option: to see frames at full resolution, compare a slice of the inputs (at most "
+                         "%zu frames of %zu mels show whole).",
+                         C, nc, step, step, WMEL_RPT_PAGE_FLOATS / (3 * R), R);
+            else
+                snprintf(shown, sizeof shown, "Every frame shown (%zu), at full resolution.", C);
+            wmel_rpt_p(f, shown);
             char ta[700], tb[700], td[200], swc[160];
             snprintf(ta, sizeof ta, "A: %.600s", label[0] ? label[0] : specs[0]);
             snprintf(tb, sizeof tb, "B: %.600s", label[1] ? label[1] : specs[1]);
@@ -744,9 +822,13 @@ int cmd_compare(int argc, char **argv)
             snprintf(swc, sizeof swc, "frame %zu (%.3f s), mel %zu (%.0f Hz)", wt, ax.t0 + wt * ax.dt, wm, hz[wm]);
             const char *kvd[] = {"worst cell", swc, NULL};
             double a = mx > 0 && isfinite(mx) ? mx : 1e-12;
-            orc = mel_image(f, "a", ta, s[0].x, R, C, 0, lo, hi, &ax, "features", NULL);
-            if (!orc) orc = mel_image(f, "b", tb, s[1].x, R, C, 0, lo, hi, &ax, "features", NULL);
-            if (!orc) orc = mel_image(f, "d", td, diff, R, C, 1, -a, a, &ax, "A - B", kvd);
+            orc = pa && pb && pd ? WMEL_OK : WMEL_ERR_NO_MEMORY;
+            if (!orc) {
+                mel_image(f, "a", ta, pa, R, nc, step, 0, lo, hi, &ax, "features", NULL);
+                mel_image(f, "b", tb, pb, R, nc, step, 0, lo, hi, &ax, "features", NULL);
+                mel_image(f, "d", td, pd, R, nc, step, 1, -a, a, &ax, "A - B", kvd);
+            }
+            free(pa), free(pb), free(pd);
             wmel_rpt_end(f);
             if (!orc) orc = wmel_out_commit(&o, err, sizeof err);
             else {
@@ -755,18 +837,18 @@ int cmd_compare(int argc, char **argv)
             }
         }
         if (orc) {
-            fprintf(stderr, "wmel: %s\n", err);
+            wmel_cli_msg("wmel: %s", err);
             rc = 2;
         } else if (!quiet) {
-            fprintf(stderr, "wmel: wrote %s\n", out);
+            wmel_cli_msg("wmel: wrote %s (%zu frames shown of %zu%s)", out, nc, C, step > 1 ? ", decimated" : "");
         }
     }
-    free(diff);
     free(pf);
     free(pm);
 done:
     for (int w = 0; w < 2; w++) {
         free(s[w].x);
+        free(s[w].xf);
         free(s[w].pcm);
     }
     return rc;

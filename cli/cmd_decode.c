@@ -9,6 +9,7 @@
 #include "out.h"
 #include "progress.h"
 #include "wmel.h"
+#include "msg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,10 @@ int cmd_decode(int argc, char **argv)
     const char *in = NULL, *out = NULL;
     int quiet = 0, pr;
     for (int i = 0; i < argc; i++) {
+        if ((pr = wmel_cli_operands(argc, argv, &i, &in, 1)) != 0) {
+            if (pr == 2) return 2;
+            break;
+        }
         if ((pr = wmel_cli_common(argc, argv, &i, &out, &quiet, NULL)) != 0) {
             if (pr == 2) return 2;
         } else if (wmel_cli_positional(argv[i], &in) != 0) {
@@ -35,7 +40,7 @@ int cmd_decode(int argc, char **argv)
     int st;
     wmel_decoder *d = wmel_decoder_open(in, &st, err, sizeof err);
     if (!d) {
-        fprintf(stderr, "wmel: %s\n", err);
+        wmel_cli_msg("wmel: %s", err);
         return 1;
     }
     float *buf = malloc(CHUNK * sizeof *buf);
@@ -45,7 +50,7 @@ int cmd_decode(int argc, char **argv)
     if (rc) {
         free(buf);
         wmel_decoder_close(d);
-        fprintf(stderr, "wmel: %s\n", err);
+        wmel_cli_msg("wmel: %s", err);
         return 1;
     }
     wmel_progress pg;
@@ -71,11 +76,11 @@ int cmd_decode(int argc, char **argv)
         wmel_npy_out_abort(&w);
     }
     if (!quiet && wmel_decoder_warning(d)[0])
-        fprintf(stderr, "wmel: warning: %s\n", wmel_decoder_warning(d));
+        wmel_cli_msg("wmel: warning: %s", wmel_decoder_warning(d));
     free(buf);
     wmel_decoder_close(d);
     if (rc) {
-        fprintf(stderr, "wmel: %s\n", err);
+        wmel_cli_msg("wmel: %s", err);
         return 1;
     }
     return 0;

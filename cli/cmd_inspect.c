@@ -9,8 +9,9 @@
  *
  * Size: the page embeds each shown frame of each stage as float32 (the sample stages once:
  * the windowed frames are drawn from the padded ones times the window, in double). An
- * input longer than the budget (PAGE_FLOATS values) is shown every k-th frame; --start
- * and --duration pick a span, shown at full resolution up to the same budget.
+ * input longer than the budget (WMEL_RPT_PAGE_FLOATS values, report.h) is shown every k-th
+ * frame (wmel_rpt_thin, which `wmel compare` shares); --start and --duration pick a span,
+ * shown at full resolution up to the same budget.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
@@ -20,6 +21,7 @@
 #include "report.h"
 #include "stages.h"
 #include "wmel.h"
+#include "msg.h"
 
 #include <errno.h>
 #include <math.h>
@@ -29,7 +31,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#define PAGE_FLOATS 850000      /* ~4.5 MB of base64 */
 #define WAVE_BUCKETS 1000
 #define STAGES_MAX_FRAMES 30000 /* --stages: 300 s at full resolution */
 #define DB_RANGE 100.0          /* power and mel pictures: the top 100 dB */
@@ -335,6 +336,10 @@ int cmd_inspect(int argc, char **argv)
     int quiet = 0, pr, zoom = 0, n_mels = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if ((pr = wmel_cli_operands(argc, argv, &i, &in, 1)) != 0) {
+            if (pr == 2) return 2;
+            break;
+        }
         if (!strcmp(a, "--n-mels")) { /* 80 or 128 for whisper, 1 .. 256 for the others: checked below */
             char *end = NULL;
             long m = v && *v >= '0' && *v <= '9' ? strtol(v, &end, 10) : -1;
@@ -367,8 +372,8 @@ int cmd_inspect(int argc, char **argv)
     if (!out) return wmel_cli_usage("inspect: no output given: use -o REPORT.html");
     const wmel_frontend *fe = wmel_frontend_find(frontend);
     if (!fe) {
-        fprintf(stderr, "wmel: inspect: front-end '%s' is not one inspect covers (it covers: %s)\n",
-                frontend, wmel_frontend_names());
+        wmel_cli_msg("wmel: inspect: front-end '%s' is not one inspect covers (it covers: %s)",
+             frontend, wmel_frontend_names());
         return 2;
     }
     if (n_mels == 0) n_mels = 80;
@@ -376,7 +381,7 @@ int cmd_inspect(int argc, char **argv)
         return wmel_cli_usage("--n-mels takes 80 or 128 for the whisper front-end");
     p.n_mels = n_mels;
     if (p.backend == WMEL_BACKEND_CUDA && fe->preset != WMEL_FRONTEND_WHISPER) {
-        fprintf(stderr, "wmel: inspect: --backend cuda runs the whisper front-end only; use cpu or ref for %s\n", fe->name);
+        wmel_cli_msg("wmel: inspect: --backend cuda runs the whisper front-end only; use cpu or ref for %s", fe->name);
         return 2;
     }
     const char *outs[1] = {out}, *ins[1] = {in};
@@ -384,11 +389,11 @@ int cmd_inspect(int argc, char **argv)
     if (stages_dir) {
         struct stat sb;
         if (stat(stages_dir, &sb) != 0 && mkdir(stages_dir, 0777) != 0) {
-            fprintf(stderr, "wmel: %s: cannot create the stages directory: %s\n", stages_dir, strerror(errno));
+            wmel_cli_msg("wmel: %s: cannot create the stages directory: %s", stages_dir, strerror(errno));
             return 1;
         }
         if (stat(stages_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-            fprintf(stderr, "wmel: %s: not a directory\n", stages_dir);
+            wmel_cli_msg("wmel: %s: not a directory", stages_dir);
             return 1;
         }
     }
@@ -399,7 +404,7 @@ int cmd_inspect(int argc, char **argv)
     size_t n = 0;
     int rc = wmel_decode_all(in, &pcm, &n, fmt, sizeof fmt, quiet, err, sizeof err);
     if (rc) {
-        fprintf(stderr, "wmel: %s\n", err);
+        wmel_cli_msg("wmel: %s", err);
         return 1;
     }
     wmel_clip clip;
@@ -408,7 +413,7 @@ int cmd_inspect(int argc, char **argv)
     clip.n = n;
     clip.n_mels = p.n_mels;
     if ((rc = wmel_clip_init(fe, &clip, err, sizeof err)) != WMEL_OK) {
-        fprintf(stderr, "wmel: %s: %s\n", in, err);
+        wmel_cli_msg("wmel: %s: %s", in, err);
         free(pcm);
         return 1;
     }
@@ -423,22 +428,22 @@ int cmd_inspect(int argc, char **argv)
             fb = e < 0 ? 0 : e < (double)clip.n_frames ? (size_t)e : clip.n_frames;
         }
         if (fa >= clip.n_frames || fb <= fa) {
-            fprintf(stderr, "wmel: %s: --start %.3f s is past the last frame (%.3f s)\n", in, start,
-                    ((double)(clip.n_frames - 1) * fe->hop + fe->centre) / fe->sample_rate);
+            wmel_cli_msg("wmel: %s: --start %.3f s is past the last frame (%.3f s)", in, start,
+                 ((double)(clip.n_frames - 1) * fe->hop + fe->centre) / fe->sample_rate);
             free(pcm);
             return 2;
         }
     }
     const size_t span = fb - fa;
     if (stages_dir && span > STAGES_MAX_FRAMES) {
-        fprintf(stderr, "wmel: --stages writes at most %d frames (%.0f s) at full resolution; this span has %zu: "
-                        "choose one with --start/--duration\n", STAGES_MAX_FRAMES, STAGES_MAX_FRAMES / 100.0, span);
+        wmel_cli_msg("wmel: --stages writes at most %d frames (%.0f s) at full resolution; this span has %zu: "
+                     "choose one with --start/--duration", STAGES_MAX_FRAMES, STAGES_MAX_FRAMES / 100.0, span);
         free(pcm);
         return 2;
     }
     rc = whisper ? wmel_clip_max(&clip, err, sizeof err) : wmel_clip_stats(fe, &clip, err, sizeof err);
     if (rc != WMEL_OK) {
-        fprintf(stderr, "wmel: %s: %s\n", in, err);
+        wmel_cli_msg("wmel: %s: %s", in, err);
         free(pcm);
         return 1;
     }
@@ -449,7 +454,7 @@ int cmd_inspect(int argc, char **argv)
     if (p.backend >= 0) {
         rc = backend_run(fe, &clip, &p, &b);
         if (rc) {
-            fprintf(stderr, "wmel: %s: backend: %s\n", in, wmel_strerror(rc));
+            wmel_cli_msg("wmel: %s: backend: %s", in, wmel_strerror(rc));
             wmel_destroy(b.ctx);
             free(b.raw);
             free(b.feat);
@@ -468,13 +473,10 @@ int cmd_inspect(int argc, char **argv)
     for (int s = 0; s < ns; s++)
         if (!fe->stages[s].derive) per_col += wmel_stage_rows(fe, &fe->stages[s], p.n_mels);
     if (b.ctx) per_col += 3 * wmel_stage_rows(fe, dfin, p.n_mels);
-    size_t max_cols = PAGE_FLOATS / per_col;
     shown sh;
     memset(&sh, 0, sizeof sh);
     sh.first = fa;
-    sh.step = (span + max_cols - 1) / max_cols;
-    if (sh.step < 1) sh.step = 1;
-    sh.nf = (span + sh.step - 1) / sh.step;
+    sh.nf = wmel_rpt_thin(span, per_col, &sh.step);
     wmel_plan_mel_centres(&clip.plan, sh.mel_hz);
     double window[WMEL_N_FFT + 112];
     sh.window = window;
@@ -532,7 +534,7 @@ int cmd_inspect(int argc, char **argv)
         }
     }
     if (rc) {
-        fprintf(stderr, "wmel: %s: %s\n", in, wmel_strerror(rc));
+        wmel_cli_msg("wmel: %s: %s", in, wmel_strerror(rc));
         goto done;
     }
     const int pre_sig = clip.plan.preemph_mode == WMEL_PREEMPH_SIGNAL && clip.plan.preemph > 0 && !whisper;
@@ -591,7 +593,7 @@ int cmd_inspect(int argc, char **argv)
             free(tmp);
         }
         if (rc) {
-            fprintf(stderr, "wmel: %s\n", err);
+            wmel_cli_msg("wmel: %s", err);
             goto done;
         }
     }
@@ -600,7 +602,7 @@ int cmd_inspect(int argc, char **argv)
     {
         wmel_out o;
         if ((rc = wmel_out_open(&o, out, 0, err, sizeof err)) != WMEL_OK) {
-            fprintf(stderr, "wmel: %s\n", err);
+            wmel_cli_msg("wmel: %s", err);
             goto done;
         }
         FILE *f = o.f;
@@ -757,10 +759,10 @@ int cmd_inspect(int argc, char **argv)
             snprintf(err, sizeof err, "%s: %s", out, wmel_strerror(rc));
             wmel_out_abort(&o);
         }
-        if (rc) fprintf(stderr, "wmel: %s\n", err);
+        if (rc) wmel_cli_msg("wmel: %s", err);
         else if (!quiet)
-            fprintf(stderr, "wmel: wrote %s (%zu frames shown of %zu%s)%s%s\n", out, sh.nf, clip.n_frames,
-                    sh.step > 1 ? ", decimated" : "", stages_dir ? " and stages in " : "", stages_dir ? stages_dir : "");
+            wmel_cli_msg("wmel: wrote %s (%zu frames shown of %zu%s)%s%s", out, sh.nf, clip.n_frames,
+                 sh.step > 1 ? ", decimated" : "", stages_dir ? " and stages in " : "", stages_dir ? stages_dir : "");
     }
 done:
     for (int s = 0; s < WMEL_STAGES_MAX; s++) {

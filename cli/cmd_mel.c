@@ -26,6 +26,7 @@
 #include "out.h"
 #include "progress.h"
 #include "wmel.h"
+#include "msg.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -165,7 +166,7 @@ static int mel_long(const char *in, const wmel_params *p, size_t padding, const 
     double t0 = now();
     wmel_decoder *d = wmel_decoder_open(in, &st, err, sizeof err);
     if (!d) {
-        fprintf(stderr, "wmel: %s\n", err);
+        wmel_cli_msg("wmel: %s", err);
         return 1;
     }
     /* the head of the input, in memory */
@@ -174,7 +175,7 @@ static int mel_long(const char *in, const wmel_params *p, size_t padding, const 
     int rc = read_head(d, &head, &cap, &len);
     if (rc == WMEL_OK && len < MEL_LONG_SAMPLES) { /* short: cmd_mel's whole-clip path */
         if (!quiet && wmel_decoder_warning(d)[0])
-            fprintf(stderr, "wmel: warning: %s\n", wmel_decoder_warning(d));
+            wmel_cli_msg("wmel: warning: %s", wmel_decoder_warning(d));
         wmel_decoder_close(d);
         *pcm = head;
         *n = len;
@@ -218,7 +219,7 @@ static int mel_long(const char *in, const wmel_params *p, size_t padding, const 
     if (rc == WMEL_OK) rc = wmel_stream_finish(ws);
     wmel_progress_end(&pg);
     if (!quiet && wmel_decoder_warning(d)[0])
-        fprintf(stderr, "wmel: warning: %s\n", wmel_decoder_warning(d));
+        wmel_cli_msg("wmel: warning: %s", wmel_decoder_warning(d));
     size_t samples = wmel_stream_samples(ws), nf = wmel_n_frames(samples, padding);
     if (!err[0] && rc) {
         if (wmel_decoder_error(d)[0]) snprintf(err, sizeof err, "%s", wmel_decoder_error(d));
@@ -231,7 +232,7 @@ static int mel_long(const char *in, const wmel_params *p, size_t padding, const 
     if (rc == WMEL_OK && verbose) {
         double s = now() - t0;
         fprintf(wmel_cli_info(out, NULL), "%s: %zu samples (%.2f s at 16 kHz) + %zu padding -> (%d, %zu) float32, streamed, front-end whisper\n",
-               in, samples, samples / 16000.0, padding, p->n_mels, nf);
+               wmel_cli_esc(in), samples, samples / 16000.0, padding, p->n_mels, nf);
         fprintf(wmel_cli_info(out, NULL), "  %.3f s on backend %s, kernel %s, %d thread(s)  (%.0fx realtime)\n", s,
                wmel_backend_name(ctx), wmel_kernel_name(ctx), wmel_ctx_n_threads(ctx),
                s > 0 ? samples / 16000.0 / s : 0.0);
@@ -242,7 +243,7 @@ static int mel_long(const char *in, const wmel_params *p, size_t padding, const 
     wmel_decoder_close(d);
     free(head);
     if (rc) {
-        fprintf(stderr, "wmel: %s\n", err);
+        wmel_cli_msg("wmel: %s", err);
         return 1;
     }
     return 0;
@@ -250,7 +251,7 @@ static int mel_long(const char *in, const wmel_params *p, size_t padding, const 
 
 static int die(const char *msg)
 {
-    fprintf(stderr, "wmel: %s\n", msg);
+    wmel_cli_msg("wmel: %s", msg);
     return 1;
 }
 
@@ -270,7 +271,7 @@ static int mel_fe_long(const char *in, const char *out, const wmel_params *p,
     double t0 = now();
     wmel_decoder *d = wmel_decoder_open(in, &st, err, sizeof err);
     if (!d) {
-        fprintf(stderr, "wmel: %s\n", err);
+        wmel_cli_msg("wmel: %s", err);
         return 1;
     }
     size_t cap, len, got = 0;
@@ -278,7 +279,7 @@ static int mel_fe_long(const char *in, const char *out, const wmel_params *p,
     int rc = read_head(d, &head, &cap, &len);
     if (rc == WMEL_OK && len < MEL_LONG_SAMPLES) { /* short: the whole-clip path */
         if (!quiet && wmel_decoder_warning(d)[0])
-            fprintf(stderr, "wmel: warning: %s\n", wmel_decoder_warning(d));
+            wmel_cli_msg("wmel: warning: %s", wmel_decoder_warning(d));
         wmel_decoder_close(d);
         *pcm = head;
         *n = len;
@@ -317,7 +318,7 @@ static int mel_fe_long(const char *in, const char *out, const wmel_params *p,
     if (rc == WMEL_OK) rc = wmel_fe_spool_finish(sp);
     wmel_progress_end(&pg);
     if (!quiet && !plan_failed && wmel_decoder_warning(d)[0])
-        fprintf(stderr, "wmel: warning: %s\n", wmel_decoder_warning(d));
+        wmel_cli_msg("wmel: warning: %s", wmel_decoder_warning(d));
     if (!err[0] && rc) {
         if (wmel_decoder_error(d)[0]) snprintf(err, sizeof err, "%s", wmel_decoder_error(d));
         else if (sp && wmel_fe_spool_errno(sp))
@@ -348,7 +349,7 @@ static int mel_fe_long(const char *in, const char *out, const wmel_params *p,
         double s = now() - t0;
         size_t samples = wmel_fe_spool_samples(sp);
         fprintf(wmel_cli_info(out, NULL), "%s: %zu samples (%.2f s at %d Hz) -> (%zu, %zu) float32, streamed, front-end %s\n",
-                in, samples, samples / (double)plan->sample_rate, plan->sample_rate, rows, cols,
+                wmel_cli_esc(in), samples, samples / (double)plan->sample_rate, plan->sample_rate, rows, cols,
                 wmel_cli_fe_name(plan->frontend));
         fprintf(wmel_cli_info(out, NULL), "  %.3f s on backend %s, kernel %s, %d thread(s)  (%.0fx realtime)\n", s,
                 wmel_backend_name(ctx), wmel_kernel_name(ctx), 1,
@@ -359,7 +360,7 @@ static int mel_fe_long(const char *in, const char *out, const wmel_params *p,
     wmel_decoder_close(d);
     free(head);
     if (rc) {
-        fprintf(stderr, "wmel: %s\n", err);
+        wmel_cli_msg("wmel: %s", err);
         return 1;
     }
     return 0;
@@ -383,14 +384,14 @@ static int mel_frontend(const char *in, const char *out, const wmel_params *p,
         rc = wmel_cli_load_input(in, &pcm, &n, quiet, raw, err, sizeof err);
     }
     if (rc) {
-        fprintf(stderr, "wmel: %s\n", err);
+        wmel_cli_msg("wmel: %s", err);
         return 1;
     }
     int st;
     wmel_ctx *ctx = wmel_create_plan(p, plan, &st);
     if (!ctx) {
         free(pcm);
-        fprintf(stderr, "wmel: --frontend %s: %s\n", wmel_cli_fe_name(plan->frontend), wmel_strerror(st));
+        wmel_cli_msg("wmel: --frontend %s: %s", wmel_cli_fe_name(plan->frontend), wmel_strerror(st));
         return 1;
     }
     size_t rows = 0, cols = 0;
@@ -403,7 +404,7 @@ static int mel_frontend(const char *in, const char *out, const wmel_params *p,
     double s = now() - t0;
     free(pcm);
     if (rc == WMEL_OK && verbose) {
-        fprintf(wmel_cli_info(out, NULL), "%s: %zu samples (%.2f s at %d Hz) -> (%zu, %zu) float32, front-end %s\n", in, n,
+        fprintf(wmel_cli_info(out, NULL), "%s: %zu samples (%.2f s at %d Hz) -> (%zu, %zu) float32, front-end %s\n", wmel_cli_esc(in), n,
                n / (double)plan->sample_rate, plan->sample_rate, rows, cols,
                wmel_cli_fe_name(plan->frontend));
         fprintf(wmel_cli_info(out, NULL), "  %.3f ms on backend %s, kernel %s, %d thread(s)  (%.0fx realtime)\n", s * 1e3,
@@ -413,7 +414,7 @@ static int mel_frontend(const char *in, const char *out, const wmel_params *p,
     wmel_destroy(ctx);
     if (rc) {
         free(feat);
-        fprintf(stderr, "wmel: %s: %s\n", in, wmel_strerror(rc));
+        wmel_cli_msg("wmel: %s: %s", in, wmel_strerror(rc));
         return 1;
     }
     size_t shape[2] = {rows, cols};
@@ -425,7 +426,7 @@ static int mel_frontend(const char *in, const char *out, const wmel_params *p,
     else if (on.target) wmel_out_abort(&on);
     free(feat);
     if (rc) {
-        fprintf(stderr, "wmel: %s\n", err);
+        wmel_cli_msg("wmel: %s", err);
         return 1;
     }
     return 0;
@@ -445,6 +446,10 @@ int cmd_mel(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if ((pr = wmel_cli_operands(argc, argv, &i, &in, 1)) != 0) {
+            if (pr == 2) return 2;
+            break;
+        }
         if (!whisper_only && (!strcmp(a, "--padding") || !strcmp(a, "--pad-30s") || !strcmp(a, "--norm") ||
                               !strcmp(a, "--smooth") || !strcmp(a, "--png")))
             whisper_only = a;
@@ -493,7 +498,7 @@ int cmd_mel(int argc, char **argv)
     wmel_frontend_plan plan;
     if (wmel_cli_fe_plan(&fe, &plan)) return 2;
     if (fe.frontend != WMEL_FRONTEND_WHISPER && (whisper_only || fixed)) {
-        fprintf(stderr, "wmel: %s applies to --frontend whisper only\n", whisper_only ? whisper_only : "--fixed-point");
+        wmel_cli_msg("wmel: %s applies to --frontend whisper only", whisper_only ? whisper_only : "--fixed-point");
         return 2;
     }
     if (fe.n_mels) p.n_mels = fe.n_mels;
@@ -524,7 +529,7 @@ int cmd_mel(int argc, char **argv)
         rc = wmel_cli_load_input(in, &pcm, &n, quiet, raw, err, sizeof err);
     }
     if (rc) {
-        fprintf(stderr, "wmel: %s\n", err);
+        wmel_cli_msg("wmel: %s", err);
         return 1;
     }
     if (pad30) {
@@ -542,7 +547,7 @@ int cmd_mel(int argc, char **argv)
     wmel_ctx *ctx = wmel_create(&p, &st);
     if (!ctx) {
         free(pcm);
-        fprintf(stderr, "wmel: %s\n", wmel_strerror(st));
+        wmel_cli_msg("wmel: %s", wmel_strerror(st));
         return 1;
     }
     size_t nf = wmel_n_frames(n, padding);
@@ -563,7 +568,7 @@ int cmd_mel(int argc, char **argv)
             hi = mel[i] > hi ? mel[i] : hi;
             sum += mel[i];
         }
-        fprintf(wmel_cli_info(out, png), "%s: %zu samples (%.2f s at 16 kHz) + %zu padding -> (%d, %zu) float32, front-end whisper\n", in, n,
+        fprintf(wmel_cli_info(out, png), "%s: %zu samples (%.2f s at 16 kHz) + %zu padding -> (%d, %zu) float32, front-end whisper\n", wmel_cli_esc(in), n,
                n / 16000.0, padding, p.n_mels, nf);
         fprintf(wmel_cli_info(out, png), "  min %.4f  max %.4f  mean %.4f\n", lo, hi, sum / (double)count);
         fprintf(wmel_cli_info(out, png), "  %.3f ms on backend %s, kernel %s, %d thread(s)  (%.0fx realtime)\n", ms,
@@ -573,7 +578,7 @@ int cmd_mel(int argc, char **argv)
     wmel_destroy(ctx);
     if (rc) {
         free(mel);
-        fprintf(stderr, "wmel: %s: %s\n", in, wmel_strerror(rc));
+        wmel_cli_msg("wmel: %s: %s", in, wmel_strerror(rc));
         return 1;
     }
     /* all or nothing: both files are written before either is renamed into place */
@@ -595,7 +600,7 @@ int cmd_mel(int argc, char **argv)
     }
     free(mel);
     if (rc) {
-        fprintf(stderr, "wmel: %s\n", err);
+        wmel_cli_msg("wmel: %s", err);
         return 1;
     }
     return 0;

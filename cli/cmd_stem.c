@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "out.h"
 #include "wmel.h"
+#include "msg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,10 @@ int cmd_stem(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if ((pr = wmel_cli_operands(argc, argv, &i, &in, 1)) != 0) {
+            if (pr == 2) return 2;
+            break;
+        }
         if (!strcmp(a, "--weights") || !strcmp(a, "-w")) {
             if (!v) return wmel_cli_usage("--weights needs a .safetensors file");
             weights = v;
@@ -76,18 +81,18 @@ int cmd_stem(int argc, char **argv)
     double t0 = now();
     wmel_stem *stem = wmel_stem_load(weights, p.n_threads, &st, err, sizeof err);
     if (!stem) {
-        fprintf(stderr, "wmel: %s\n", err);
+        wmel_cli_msg("wmel: %s", err);
         return 1;
     }
     int sm = wmel_stem_n_mels(stem);
     size_t d = (size_t)wmel_stem_d_model(stem);
     if (n_mels && n_mels != sm) {
-        fprintf(stderr, "wmel: %s: the stem takes %d mel bins, not --n-mels %d\n", weights, sm, n_mels);
+        wmel_cli_msg("wmel: %s: the stem takes %d mel bins, not --n-mels %d", weights, sm, n_mels);
         wmel_stem_free(stem);
         return 1;
     }
     if (sm != 80 && sm != 128) {
-        fprintf(stderr, "wmel: %s: the stem takes %d mel bins; wmel computes 80 or 128\n", weights, sm);
+        wmel_cli_msg("wmel: %s: the stem takes %d mel bins; wmel computes 80 or 128", weights, sm);
         wmel_stem_free(stem);
         return 1;
     }
@@ -95,7 +100,7 @@ int cmd_stem(int argc, char **argv)
     wmel_ctx *ctx = wmel_create(&p, &st);
     if (!ctx) {
         wmel_stem_free(stem);
-        fprintf(stderr, "wmel: %s\n", wmel_strerror(st));
+        wmel_cli_msg("wmel: %s", wmel_strerror(st));
         return 1;
     }
     double t1 = now();
@@ -106,8 +111,8 @@ int cmd_stem(int argc, char **argv)
     double t2 = now() - run.seconds;
     double t_stem = run.seconds;
     if (rc == WMEL_OK && verbose) {
-        fprintf(wmel_cli_info(out, NULL), "%s: %zu window(s) -> (%zu, %d, %zu) float32\n", in, count, count, WMEL_STEM_FRAMES, d);
-        fprintf(wmel_cli_info(out, NULL), "  weights %s: n_mels %d, d %zu, positions %s, GEMM %s (%.1f ms to load)\n", weights,
+        fprintf(wmel_cli_info(out, NULL), "%s: %zu window(s) -> (%zu, %d, %zu) float32\n", wmel_cli_esc(in), count, count, WMEL_STEM_FRAMES, d);
+        fprintf(wmel_cli_info(out, NULL), "  weights %s: n_mels %d, d %zu, positions %s, GEMM %s (%.1f ms to load)\n", wmel_cli_esc(weights),
                sm, d, wmel_stem_file_positions(stem) ? "from the file" : "sinusoids", wmel_stem_gemm_name(stem),
                (t1 - t0) * 1e3);
         fprintf(wmel_cli_info(out, NULL), "  features %.1f ms (%s), stem %.1f ms (%.1f ms per window)\n", (t2 - t1) * 1e3,
@@ -116,7 +121,7 @@ int cmd_stem(int argc, char **argv)
     wmel_destroy(ctx);
     wmel_stem_free(stem);
     if (rc) {
-        fprintf(stderr, "wmel: %s\n", err);
+        wmel_cli_msg("wmel: %s", err);
         return 1;
     }
     return 0;

@@ -15,6 +15,7 @@
 #include "frontend.h"
 #include "out.h"
 #include "wmel.h"
+#include "msg.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -78,8 +79,8 @@ int cmd_stream(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--normalize") || !strcmp(a, "--pad-to")) {
-            fprintf(stderr, "wmel: stream: %s does not apply: the stream's frames are those "
-                            "before normalisation and padding\n", a);
+            wmel_cli_msg("wmel: stream: %s does not apply: the stream's frames are those "
+                         "before normalisation and padding", a);
             return 2;
         }
         if (!strcmp(a, "--frontend") && !v) return wmel_cli_usage("stream: --frontend needs a value");
@@ -94,15 +95,15 @@ int cmd_stream(int argc, char **argv)
             have_padding = 1;
             i++;
         } else {
-            fprintf(stderr, "wmel: stream: unknown argument '%s' (it reads standard input; "
-                            "see wmel --help)\n", a);
+            wmel_cli_msg("wmel: stream: unknown argument '%s' (it reads standard input; "
+                         "see wmel --help)", a);
             return 2;
         }
     }
     wmel_frontend_plan plan;
     if (wmel_cli_fe_plan(&fe, &plan)) return 2;
     if (fe.frontend != WMEL_FRONTEND_WHISPER && have_padding) {
-        fprintf(stderr, "wmel: stream: --padding applies to --frontend whisper only\n");
+        wmel_cli_msg("wmel: stream: --padding applies to --frontend whisper only");
         return 2;
     }
     plan.norm = WMEL_NORM_NONE;
@@ -121,8 +122,8 @@ int cmd_stream(int argc, char **argv)
     int st;
     wmel_ctx *ctx = wmel_create_plan(&p, &plan, &st);
     if (!ctx) {
-        fprintf(stderr, "wmel: stream: --frontend %s: %s\n", wmel_cli_fe_name(plan.frontend),
-                wmel_strerror(st));
+        wmel_cli_msg("wmel: stream: --frontend %s: %s", wmel_cli_fe_name(plan.frontend),
+             wmel_strerror(st));
         return 1;
     }
     const int n_cols = plan.n_mels + plan.use_energy;
@@ -191,7 +192,7 @@ int cmd_stream(int argc, char **argv)
     free(pcm);
     free(k.t);
     if (rc) {
-        fprintf(stderr, "wmel: stream: %s\n", err);
+        wmel_cli_msg("wmel: stream: %s", err);
         return 1;
     }
     return 0;

@@ -11,6 +11,7 @@
 #include "out.h"
 #include "progress.h"
 #include "wmel.h"
+#include "msg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,7 @@ int wmel_cli_windows_npy(wmel_ctx *ctx, const char *in, int quiet, const char *o
     wmel_windows *w = wmel_windows_open(ctx, in, wmel_progress_cb, &pg, &st, err, err_len, warn,
                                         sizeof warn);
     wmel_progress_end(&pg);
-    if (warn[0] && !quiet) fprintf(stderr, "wmel: warning: %s\n", warn);
+    if (warn[0] && !quiet) wmel_cli_msg("wmel: warning: %s", warn);
     if (!w) return st ? st : WMEL_ERR_IO;
     const size_t per = (size_t)wmel_ctx_n_mels(ctx) * WMEL_CHUNK_FRAMES, per_out = d1 * d2;
     const size_t n = wmel_windows_count(w);
@@ -71,6 +72,10 @@ int cmd_windows(int argc, char **argv)
     int quiet = 0, pr;
     wmel_params p = wmel_default_params();
     for (int i = 0; i < argc; i++) {
+        if ((pr = wmel_cli_operands(argc, argv, &i, &in, 1)) != 0) {
+            if (pr == 2) return 2;
+            break;
+        }
         if ((pr = wmel_cli_common(argc, argv, &i, &out, &quiet, &p)) != 0) {
             if (pr == 2) return 2;
         } else if (wmel_cli_positional(argv[i], &in) != 0) {
@@ -86,7 +91,7 @@ int cmd_windows(int argc, char **argv)
     int st;
     wmel_ctx *ctx = wmel_create(&p, &st);
     if (!ctx) {
-        fprintf(stderr, "wmel: %s\n", wmel_strerror(st));
+        wmel_cli_msg("wmel: %s", wmel_strerror(st));
         return 1;
     }
     size_t count;
@@ -94,7 +99,7 @@ int cmd_windows(int argc, char **argv)
                                   NULL, &count, err, sizeof err);
     wmel_destroy(ctx);
     if (rc) {
-        fprintf(stderr, "wmel: %s\n", err);
+        wmel_cli_msg("wmel: %s", err);
         return 1;
     }
     return 0;

@@ -5,6 +5,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "frontend.h"
+#include "msg.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -57,7 +58,7 @@ static void note(wmel_cli_fe *f, const char *arg)
 
 static int bad(const char *arg, const char *what)
 {
-    fprintf(stderr, "wmel: %s takes %s\n", arg, what);
+    wmel_cli_msg("wmel: %s takes %s", arg, what);
     return 2;
 }
 
@@ -124,7 +125,7 @@ int wmel_cli_fe_opt(const char *arg, const char *val, wmel_cli_fe *f)
 
 static int not_for(const char *opt, const wmel_cli_fe *f)
 {
-    fprintf(stderr, "wmel: %s does not apply to --frontend %s\n", opt, wmel_cli_fe_name(f->frontend));
+    wmel_cli_msg("wmel: %s does not apply to --frontend %s", opt, wmel_cli_fe_name(f->frontend));
     return 2;
 }
 
@@ -133,11 +134,11 @@ int wmel_cli_fe_plan(const wmel_cli_fe *f, wmel_frontend_plan *plan)
     const int k = f->frontend;
     if (k == WMEL_FRONTEND_WHISPER) {
         if (f->given[0]) {
-            fprintf(stderr, "wmel: %s: not options of --frontend whisper (they apply to nemo, kaldi or seamless)\n", f->given);
+            wmel_cli_msg("wmel: %s: not options of --frontend whisper (they apply to nemo, kaldi or seamless)", f->given);
             return 2;
         }
         if (f->n_mels && f->n_mels != 80 && f->n_mels != 128) {
-            fprintf(stderr, "wmel: --n-mels takes 80 or 128 for --frontend whisper\n");
+            wmel_cli_msg("wmel: --n-mels takes 80 or 128 for --frontend whisper");
             return 2;
         }
     }
@@ -146,11 +147,11 @@ int wmel_cli_fe_plan(const wmel_cli_fe *f, wmel_frontend_plan *plan)
     if (f->pad_to >= 0 && !nemo) return not_for("--pad-to", f);
     if ((f->use_energy || f->have_floor) && !kaldi) return not_for(f->use_energy ? "--use-energy" : "--energy-floor", f);
     if (f->have_floor && !f->use_energy) {
-        fprintf(stderr, "wmel: --energy-floor needs --use-energy\n");
+        wmel_cli_msg("wmel: --energy-floor needs --use-energy");
         return 2;
     }
     if (f->window && !kaldi && !(nemo && strcmp(f->window, "povey"))) {
-        if (nemo) fprintf(stderr, "wmel: --window povey does not apply to --frontend nemo (hann, hamming or rect)\n");
+        if (nemo) wmel_cli_msg("wmel: --window povey does not apply to --frontend nemo (hann, hamming or rect)");
         else return not_for("--window", f);
         return 2;
     }
@@ -161,7 +162,7 @@ int wmel_cli_fe_plan(const wmel_cli_fe *f, wmel_frontend_plan *plan)
     }
     int rc = wmel_frontend_preset(nemo && f->legacy ? WMEL_FRONTEND_NEMO_LEGACY : k, f->n_mels, plan);
     if (rc) {
-        fprintf(stderr, "wmel: --frontend %s: %s\n", wmel_cli_fe_name(k), wmel_strerror(rc));
+        wmel_cli_msg("wmel: --frontend %s: %s", wmel_cli_fe_name(k), wmel_strerror(rc));
         return 2;
     }
     if (f->normalize && !strcmp(f->normalize, "none")) plan->norm = WMEL_NORM_NONE;
@@ -179,7 +180,7 @@ int wmel_cli_fe_plan(const wmel_cli_fe *f, wmel_frontend_plan *plan)
     if (f->pad_to >= 0) plan->pad_to = (int)f->pad_to;
     char why[320];
     if (wmel_plan_check(plan, why, sizeof why)) { /* the options' plan, refused with the reason */
-        fprintf(stderr, "wmel: --frontend %s: %s\n", wmel_cli_fe_name(k), why);
+        wmel_cli_msg("wmel: --frontend %s: %s", wmel_cli_fe_name(k), why);
         return 2;
     }
     return 0;

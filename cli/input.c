@@ -6,6 +6,7 @@
 #include "readall.h"
 
 #include "wmel.h"
+#include "msg.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -50,7 +51,7 @@ int wmel_cli_load_input(const char *path, float **pcm, size_t *n, int quiet, int
         rc = wmel_read_raw_f32_stdin(pcm, n, SIZE_MAX, err, err_len);
     else
         rc = wmel_load_audio(path, pcm, n, err, err_len, warn, sizeof warn);
-    if (rc == WMEL_OK && warn[0] && !quiet) fprintf(stderr, "wmel: warning: %s\n", warn);
+    if (rc == WMEL_OK && warn[0] && !quiet) wmel_cli_msg("wmel: warning: %s", warn);
     return rc;
 }
 
@@ -73,7 +74,7 @@ int wmel_cli_load_head(const char *path, size_t max, float **pcm, size_t *n, int
     if (rc == WMEL_ERR_NO_MEMORY) snprintf(err, err_len, "%s: out of memory", path);
     else if (rc) snprintf(err, err_len, "%s", wmel_decoder_error(d));
     if (rc == WMEL_OK && !quiet && wmel_decoder_warning(d)[0])
-        fprintf(stderr, "wmel: warning: %s\n", wmel_decoder_warning(d));
+        wmel_cli_msg("wmel: warning: %s", wmel_decoder_warning(d));
     wmel_decoder_close(d);
     if (rc) {
         free(buf);

@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "out.h"
 #include "wmel.h"
+#include "msg.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -159,7 +160,9 @@ static const char INPUT_HELP[] =
     "float32 samples. Long inputs stream in bounded memory; progress goes to stderr when it\n"
     "is a terminal (--quiet silences it). Errors: one line on stderr, exit 1 (2: usage).\n"
     "OUT: a file (written to a temporary file beside it, then renamed), or - for standard\n"
-    "output (mel, decode, windows, stem; -v then reports on stderr).\n";
+    "output (mel, decode, windows, stem; -v then reports on stderr).\n"
+    "--: every argument after it is an operand (INPUT, A B, MANIFEST), for a file name that\n"
+    "starts with - (wmel mel -o OUT.npy -- -take1.wav).\n";
 
 static void usage(FILE *f)
 {
@@ -224,6 +227,6 @@ int main(int argc, char **argv)
             }
         return COMMANDS[c].fn(argc - 2, argv + 2);
     }
-    fprintf(stderr, "wmel: unknown command '%s' (see wmel --help)\n", cmd);
+    wmel_cli_msg("wmel: unknown command '%s' (see wmel --help)", cmd);
     return 2;
 }

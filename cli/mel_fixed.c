@@ -14,6 +14,7 @@
 #include "wmel.h"
 #include "wmel_fx.h"
 #include "fx_clip.h"
+#include "msg.h"
 
 #include <errno.h>
 #include <math.h>
@@ -60,7 +61,7 @@ int wmel_cli_mel_fixed(const char *in, const char *out, int n_mels, int norm, in
     int rc = pad30 ? wmel_cli_load_head(in, WMEL_CHUNK_SAMPLES, &pcm, &n, quiet, raw_f32, err, sizeof err)
                    : wmel_cli_load_input(in, &pcm, &n, quiet, raw_f32, err, sizeof err);
     if (rc) {
-        fprintf(stderr, "wmel: %s\n", err);
+        wmel_cli_msg("wmel: %s", err);
         return 1;
     }
     size_t total = pad30 ? WMEL_CHUNK_SAMPLES : n + padding;
@@ -71,7 +72,7 @@ int wmel_cli_mel_fixed(const char *in, const char *out, int n_mels, int norm, in
     float *f32 = dtype == 0 ? malloc(count * sizeof(float) + 1) : NULL;
     if (!s16 || !raw || (dtype == 0 && !f32)) {
         free(pcm); free(s16); free(raw); free(f32);
-        fprintf(stderr, "wmel: %s: out of memory\n", in);
+        wmel_cli_msg("wmel: %s: out of memory", in);
         return 1;
     }
     size_t clipped = 0;
@@ -82,7 +83,7 @@ int wmel_cli_mel_fixed(const char *in, const char *out, int n_mels, int norm, in
     }
     free(pcm);
     if (clipped && !quiet)
-        fprintf(stderr, "wmel: warning: %s: %zu samples beyond 16-bit full scale were clipped\n", in, clipped);
+        wmel_cli_msg("wmel: warning: %s: %zu samples beyond 16-bit full scale were clipped", in, clipped);
 
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -91,7 +92,7 @@ int wmel_cli_mel_fixed(const char *in, const char *out, int n_mels, int norm, in
     free(s16);
     if (rc) {
         free(raw); free(f32);
-        fprintf(stderr, "wmel: %s: %s\n", in, wmel_strerror(rc));
+        wmel_cli_msg("wmel: %s: %s", in, wmel_strerror(rc));
         return 1;
     }
     int16_t mx = wmel_fx_max_of(raw, count);
@@ -113,12 +114,12 @@ int wmel_cli_mel_fixed(const char *in, const char *out, int n_mels, int norm, in
     free(raw);
     free(f32);
     if (rc) {
-        fprintf(stderr, "wmel: %s\n", err);
+        wmel_cli_msg("wmel: %s", err);
         return 1;
     }
     if (verbose) {
         double ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) * 1e-6;
-        printf("%s: %zu samples (%.2f s at 16 kHz) + %zu padding -> (%d, %zu) %s, fixed point\n", in, n,
+        printf("%s: %zu samples (%.2f s at 16 kHz) + %zu padding -> (%d, %zu) %s, fixed point\n", wmel_cli_esc(in), n,
                n / 16000.0, pad30 ? (n < WMEL_CHUNK_SAMPLES ? WMEL_CHUNK_SAMPLES - n : 0) : padding, n_mels,
                nf, what);
         printf("  %s: value = (q - zero_point) * scale, scale %.10g (2^%d), zero point %d\n",

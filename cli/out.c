@@ -11,6 +11,7 @@
 #include "out.h"
 
 #include "wmel.h"
+#include "msg.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -424,7 +425,7 @@ int wmel_cli_check_files(const char *const *outs, int n_outs, const char *const 
         if (!strcmp(outs[i], "-")) { /* standard output: once */
             for (int j = 0; j < i; j++)
                 if (outs[j] && !strcmp(outs[j], "-")) {
-                    fprintf(stderr, "wmel: two outputs to standard output (-): give one a file name\n");
+                    wmel_cli_msg("wmel: two outputs to standard output (-): give one a file name");
                     return 1;
                 }
             continue;
@@ -432,15 +433,15 @@ int wmel_cli_check_files(const char *const *outs, int n_outs, const char *const 
         size_t l = strlen(outs[i]);
         struct stat so, si;
         if (!l || outs[i][l - 1] == '/' || (stat(outs[i], &so) == 0 && S_ISDIR(so.st_mode))) {
-            fprintf(stderr, "wmel: %s: is a directory: -o takes a file name\n", outs[i]);
+            wmel_cli_msg("wmel: %s: is a directory: -o takes a file name", outs[i]);
             return 1;
         }
         int have = stat(outs[i], &so) == 0;
         for (int j = 0; j < n_ins && have; j++) {
             if (!ins[j] || !strcmp(ins[j], "-") || stat(ins[j], &si) != 0) continue;
             if (so.st_dev == si.st_dev && so.st_ino == si.st_ino && S_ISREG(so.st_mode)) {
-                fprintf(stderr, "wmel: %s: is the same file as the input %s: refusing to overwrite it\n",
-                        outs[i], ins[j]);
+                wmel_cli_msg("wmel: %s: is the same file as the input %s: refusing to overwrite it",
+                     outs[i], ins[j]);
                 return 1;
             }
         }
@@ -457,8 +458,8 @@ int wmel_cli_check_files(const char *const *outs, int n_outs, const char *const 
                 free(b);
             }
             if (same) {
-                fprintf(stderr, "wmel: %s: is the same file as the output %s: give two names\n",
-                        outs[i], outs[j]);
+                wmel_cli_msg("wmel: %s: is the same file as the output %s: give two names",
+                     outs[i], outs[j]);
                 return 1;
             }
         }

@@ -3,6 +3,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "progress.h"
+#include "msg.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -32,12 +33,14 @@ void wmel_progress_cb(void *user, double done, double total)
     if (t - p->t0 < 1.0 || t - p->last < 0.25) return;
     p->last = t;
     double xrt = done / (t - p->t0);
+    char name[1024];
+    wmel_cli_escape(name, sizeof name, p->name);
     if (total > 0) {
         double pct = 100.0 * done / total;
-        fprintf(stderr, "\r%s: %5.1f%%  %.0f s of audio  %.0fx realtime   ", p->name,
+        fprintf(stderr, "\r%s: %5.1f%%  %.0f s of audio  %.0fx realtime   ", name,
                 pct > 100 ? 100.0 : pct, done, xrt);
     } else {
-        fprintf(stderr, "\r%s: %.0f s of audio  %.0fx realtime   ", p->name, done, xrt);
+        fprintf(stderr, "\r%s: %.0f s of audio  %.0fx realtime   ", name, done, xrt);
     }
     p->printed = 1;
 }

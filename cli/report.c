@@ -283,3 +283,11 @@ void wmel_rpt_stats(const float *x, size_t n, double *mn, double *mx, double *me
     *mx = k ? hi : NAN;
     *mean = k ? s / (double)k : NAN;
 }
+
+size_t wmel_rpt_thin(size_t span, size_t per_col, size_t *step)
+{
+    size_t max_cols = WMEL_RPT_PAGE_FLOATS / (per_col ? per_col : 1);
+    if (max_cols < 1) max_cols = 1;
+    *step = span > max_cols ? (span + max_cols - 1) / max_cols : 1;
+    return (span + *step - 1) / *step;
+}

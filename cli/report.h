@@ -33,6 +33,15 @@ typedef struct wmel_rpt_image {
     const char *const *table;  /* key, value, key, value, ..., NULL (may be NULL) */
 } wmel_rpt_img;
 
+/* The page's budget: the values (float32, base64) one page embeds in all, ~4.5 MB. */
+#define WMEL_RPT_PAGE_FLOATS 850000
+
+/* The columns a page shows of span columns (frames) whose pictures hold per_col values
+ * per column together: every *step-th (first, first + step, ...), step the smallest that
+ * keeps them within WMEL_RPT_PAGE_FLOATS. Returns the count shown (0 for span 0).
+ * `wmel inspect` and `wmel compare` thin their pages with it. */
+size_t wmel_rpt_thin(size_t span, size_t per_col, size_t *step);
+
 void wmel_rpt_begin(FILE *f, const char *title, const char *subtitle);
 void wmel_rpt_h2(FILE *f, const char *text);
 void wmel_rpt_p(FILE *f, const char *text);       /* a paragraph, escaped */

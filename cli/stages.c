@@ -8,6 +8,7 @@
 
 #include "out.h"
 #include "wmel.h"
+#include "msg.h"
 
 #include <errno.h>
 #include <math.h>
@@ -437,7 +438,7 @@ int wmel_decode_all(const char *path, float **pcm, size_t *n, char *fmt, size_t 
     if (rc == WMEL_ERR_NO_MEMORY) snprintf(err, err_len, "%s: out of memory", path);
     else if (rc) snprintf(err, err_len, "%s", wmel_decoder_error(d));
     if (rc == WMEL_OK && !quiet && wmel_decoder_warning(d)[0])
-        fprintf(stderr, "wmel: warning: %s\n", wmel_decoder_warning(d));
+        wmel_cli_msg("wmel: warning: %s", wmel_decoder_warning(d));
     wmel_decoder_close(d);
     return rc;
 }

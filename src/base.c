@@ -7,6 +7,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,16 @@ size_t wmel_n_frames(size_t n_samples, size_t padding)
 }
 
 static _Thread_local char g_detail[256];
+
+wmel_numstr wmel__num(double v)
+{
+    wmel_numstr r;
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(r.s, sizeof r.s, "%.*g", prec, v);
+        if (!isfinite(v) || strtod(r.s, NULL) == v) break;
+    }
+    return r;
+}
 
 int wmel__detail(const char *msg)
 {

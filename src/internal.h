@@ -228,6 +228,14 @@ extern const wmel_backend_vt wmel__backend_ref; /* ref/ref.c */
 extern const wmel_backend_vt wmel__backend_cpu; /* cpu/cpu.c */
 extern const wmel_backend_vt wmel__backend_cuda; /* cuda/backend.c, when built */
 
+/* A double in a message: the shortest of %.15g, %.16g, %.17g that strtod reads back as
+ * the same value, so that a number given (8000.001) is shown as given, not rounded to six
+ * digits (base.c). Use as wmel__num(v).s within the one expression. */
+typedef struct wmel_numstr {
+    char s[32];
+} wmel_numstr;
+wmel_numstr wmel__num(double v);
+
 /* The calling thread's detail for the last backend failure (wmel_cuda_error_detail);
  * _detail stores msg and returns WMEL_ERR_CUDA (base.c). */
 int wmel__detail(const char *msg);

@@ -195,21 +195,21 @@ static int check(const wmel_frontend_plan *p, char *msg, size_t len)
     for (int i = 0; i < 5; i++)
         if (p->reserved_d[i] != 0.0) return bad(msg, len, "reserved_d[%d]: must be 0", i);
     if (!isfinite(p->scale) || p->scale == 0.0 || fabs(p->scale) > 1e12)
-        return bad(msg, len, "scale %g: must be finite, non-zero and at most 1e12 in magnitude", p->scale);
+        return bad(msg, len, "scale %s: must be finite, non-zero and at most 1e12 in magnitude", wmel__num(p->scale).s);
     if (!(p->preemph >= 0.0 && p->preemph <= 1.0))
-        return bad(msg, len, "preemph %g: outside 0..1", p->preemph);
+        return bad(msg, len, "preemph %s: outside 0..1", wmel__num(p->preemph).s);
     const double hi = high_hz(p);
     if (!(p->low_freq >= 0.0) || !isfinite(p->high_freq) || !(hi > p->low_freq) ||
         hi > p->sample_rate / 2.0)
-        return bad(msg, len, "low_freq %g, high_freq %g: need 0 <= low_freq < high edge <= %g Hz "
+        return bad(msg, len, "low_freq %s, high_freq %s: need 0 <= low_freq < high edge <= %s Hz "
                              "(high_freq > 0: the edge; <= 0: Nyquist plus high_freq)",
-                   p->low_freq, p->high_freq, p->sample_rate / 2.0);
+                   wmel__num(p->low_freq).s, wmel__num(p->high_freq).s, wmel__num(p->sample_rate / 2.0).s);
     if (p->log != WMEL_LOG_NONE && !(p->log_guard > 0.0 && isfinite(p->log_guard)))
-        return bad(msg, len, "log_guard %g: must be positive and finite", p->log_guard);
+        return bad(msg, len, "log_guard %s: must be positive and finite", wmel__num(p->log_guard).s);
     if (!(p->norm_eps >= 0.0 && isfinite(p->norm_eps)))
-        return bad(msg, len, "norm_eps %g: must be non-negative and finite", p->norm_eps);
+        return bad(msg, len, "norm_eps %s: must be non-negative and finite", wmel__num(p->norm_eps).s);
     if (!(p->energy_floor >= 0.0 && isfinite(p->energy_floor)))
-        return bad(msg, len, "energy_floor %g: must be non-negative and finite", p->energy_floor);
+        return bad(msg, len, "energy_floor %s: must be non-negative and finite", wmel__num(p->energy_floor).s);
     return WMEL_OK;
 }
 
@@ -229,13 +229,14 @@ int wmel_plan_check(const wmel_frontend_plan *plan, char *msg, size_t msg_len)
     int most = plan->n_mels - 1;
     while (most > 0 && !kaldi_bank_full(plan, most, NULL)) most--;
     if (!most)
-        return bad(msg, msg_len, "low_freq %g, high edge %g Hz: not one FFT bin of n_fft %d lies inside "
+        return bad(msg, msg_len, "low_freq %s, high edge %s Hz: not one FFT bin of n_fft %d lies inside "
                                  "a Kaldi mel filter of this range; widen it or raise n_fft",
-                   plan->low_freq, high_hz(plan), plan->n_fft);
-    return bad(msg, msg_len, "n_mels %d: Kaldi mel filter %d (from 0) has no FFT bin under it (n_fft %d, %g .. %g "
+                   wmel__num(plan->low_freq).s, wmel__num(high_hz(plan)).s, plan->n_fft);
+    return bad(msg, msg_len, "n_mels %d: Kaldi mel filter %d (from 0) has no FFT bin under it (n_fft %d, %s .. %s "
                              "Hz), which Kaldi refuses too; at most %d bins here: lower n_mels or "
                              "low_freq, or raise n_fft",
-               plan->n_mels, empty, plan->n_fft, plan->low_freq, high_hz(plan), most);
+               plan->n_mels, empty, plan->n_fft, wmel__num(plan->low_freq).s,
+               wmel__num(high_hz(plan)).s, most);
 }
 
 int wmel__fe_is_whisper(const wmel_frontend_plan *p)

@@ -321,6 +321,12 @@ else
   bad "bench --cold: $(cat "$T/err")"
 fi
 expect_fail "bench bad option" "$WMEL" bench --frobnicate
+# the peers get --seconds as given (0.1234567), not rounded to six digits
+mkdir -p "$T/bd" && : > "$T/bd/peer_python.py"
+printf '#!/bin/sh\necho "$@" >> "%s"\necho "{\\"skipped\\": 1}"\n' "$T/peer_args" > "$T/fakepy" && chmod +x "$T/fakepy"
+WMEL_BENCH_DIR="$T/bd" "$WMEL" bench --seconds 0.1234567 --threads 1 --n-mels 80 --reps 1 --warmup 0 \
+  --peers numpy --python "$T/fakepy" >/dev/null 2>"$T/err" || bad "bench with a stand-in peer: $(cat "$T/err")"
+grep -q -- "--seconds 0.1234567 " "$T/peer_args" && ok || bad "bench: peer's --seconds: $(cat "$T/peer_args" 2>&1)"
 
 # outputs: -o - is standard output (mel, decode, windows; -v's summary then goes to
 # stderr); a read-only file is not replaced; a failing temporary file is named as such;
@@ -364,5 +370,52 @@ if [ "$AS" != skip ]; then
   check_cmp "the suggested -o - > FILE works" "$T/dec.npy" "$P/rodir/w.npy"
   chmod 755 "$P/rodir"
 fi
+# a file name is shown escaped: its control characters (here a terminal title sequence)
+# as \xNN, so that no message can drive the terminal; UTF-8 text as it is
+E=$(printf 'bad\033]0;pwned\007name.wav')
+printf 'not audio' > "$T/$E"
+for cmd in mel decode windows inspect; do
+  "$WMEL" $cmd "$T/$E" -o "$T/esc.out" >"$T/out" 2>"$T/err"
+  check "$cmd: control characters in the name: exit non-zero" test $? -ne 0
+  grep -q 'bad\\x1b\]0;pwned\\x07name.wav' "$T/err" && ok || bad "$cmd: name not escaped: $(od -c "$T/err" | head -5)"
+  LC_ALL=C grep -q "$(printf '[\033\007]')" "$T/err" "$T/out" && bad "$cmd: a raw control byte reached the terminal" || ok
+done
+# -v's summary names a good file escaped too
+cp "$S" "$T/ok$E"
+for fx in "" --fixed-point; do
+  "$WMEL" mel "$T/ok$E" -o "$T/esc.npy" -v $fx >"$T/out" 2>"$T/err" || bad "mel -v $fx on a name with control characters: $(cat "$T/err")"
+  grep -q 'okbad\\x1b\]0;pwned\\x07name.wav' "$T/out" && ok || bad "mel -v $fx: name not escaped: $(head -1 "$T/out")"
+  LC_ALL=C grep -q "$(printf '[\033\007]')" "$T/err" "$T/out" && bad "mel -v $fx: a raw control byte reached the terminal" || ok
+done
+"$WMEL" compare "$T/$E" "$T/a.npy" >"$T/out" 2>"$T/err"
+check "compare: control characters in the name: exit 2" test $? -eq 2
+LC_ALL=C grep -q "$(printf '[\033\007]')" "$T/err" "$T/out" && bad "compare: a raw control byte reached the terminal" || ok
+"$WMEL" compare "$T/a.npy" "$T/a.npy" --label-a "$E" --note "$E" >"$T/out" 2>"$T/err"
+check "compare --label-a/--note with control characters: exit 0" test $? -eq 0
+grep -q 'A: bad\\x1b\]0;pwned\\x07name.wav' "$T/out" && ok || bad "compare: label not escaped: $(head -2 "$T/out")"
+LC_ALL=C grep -q "$(printf '[\033\007]')" "$T/out" && bad "compare: a raw control byte in the report on stdout" || ok
+"$WMEL" mel "$T/café.wav" -o "$T/esc.out" 2>"$T/err"
+grep -q "café.wav" "$T/err" && ok || bad "UTF-8 name not kept: $(cat "$T/err")"
+# --: every argument after it is a file name, one that starts with - included
+cp "$S" "$T/-dash.wav"
+(cd "$T" && "$WMEL" mel -o dash.npy -- -dash.wav) 2>"$T/err" && ok || bad "mel -o OUT -- -dash.wav: $(cat "$T/err")"
+check_cmp "mel -- -dash.wav == mel FILE" "$T/m.npy" "$T/dash.npy"
+(cd "$T" && "$WMEL" mel -dash.wav -o dash2.npy) 2>"$T/err"
+check "mel -dash.wav without --: exit 2" test $? -eq 2
+grep -q "unknown option '-dash.wav'.* -- before a file name" "$T/err" && ok || bad "-dash.wav without --: message: $(cat "$T/err")"
+for cmd in decode windows; do
+  (cd "$T" && "$WMEL" $cmd -q -o "dash_$cmd.npy" -- -dash.wav) 2>"$T/err" && ok || bad "$cmd -- -dash.wav: $(cat "$T/err")"
+done
+(cd "$T" && "$WMEL" inspect -q -o dash.html -- -dash.wav) 2>"$T/err" && ok || bad "inspect -- -dash.wav: $(cat "$T/err")"
+cp "$T/m.npy" "$T/-m.npy"
+(cd "$T" && "$WMEL" compare -q -- -m.npy m.npy) >/dev/null 2>"$T/err" && ok || bad "compare -- -m.npy m.npy: $(cat "$T/err")"
+(cd "$T" && "$WMEL" mel -o dash3.npy -- -dash.wav extra.wav) 2>"$T/err"
+check "mel -- A B: exit 2" test $? -eq 2
+check "mel -- A B: no output" test ! -e "$T/dash3.npy"
+# a refused plan names the values as given, not rounded to six digits
+"$WMEL" mel "$S" --frontend kaldi --high-freq 8000.001 -o "$T/hf.npy" 2>"$T/err"
+check "--high-freq 8000.001 over Nyquist: exit 2" test $? -eq 2
+grep -q "high_freq 8000.001: need .* <= 8000 Hz" "$T/err" && ok || bad "--high-freq 8000.001: message: $(cat "$T/err")"
+check "--high-freq 8000.001: no output" test ! -e "$T/hf.npy"
 echo "test_cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

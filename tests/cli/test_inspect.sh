@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # test_inspect.sh -- `wmel inspect` and `wmel compare` from the command line (run by CTest in
 # every build, so under ASan+UBSan too): the page and the stage files are written, usage
-# errors exit 2 with one line, compare finds an injected cell and exits 1 above --tol, a
-# shape it cannot reconcile is named, wmel vs oracle names the stage. numpy is not needed:
+# errors exit 2 with one line, compare finds an injected cell and exits 1 above --tol (in
+# 3 hours of frames too, its page as small as inspect's), a shape it cannot reconcile is
+# named, wmel vs oracle names the stage. numpy is not needed:
 # .npy files are patched with python3's standard library.
 set -u
 WMEL=${WMEL:?set WMEL to the wmel binary}
@@ -81,6 +82,40 @@ grep -q 'W.push({id:"d"' "$T/c.html" || bad "no difference picture"
 grep -Eq "worst cell +frame 412 \(4.133 s\), mel 37 \(1618 Hz\)" "$T/out" || bad "--axes kaldi: worst cell: $(cat "$T/out")"
 grep -q 'W.push({id:"d"' "$T/ck.html" || bad "--axes kaldi: no difference picture"
 [ "$(status "$WMEL" compare "$T/a.npy" "$T/b.npy" --axes bogus)" = 2 ] || bad "--axes bogus: not exit 2"
+# a long compare: 3 hours of frames (80 x 1,080,000, written sparse: zeros cost no disk),
+# B with one cell + 0.25 at frame 1000, which the page's every-305th-frame overview skips.
+# The page keeps inspect's bound (5 MB, not 1.4 GB), the statistics still cover every
+# frame: the planted cell is the worst one, and the exit status says above --tol
+python3 - "$T/la.npy" "$T/lb.npy" <<'EOF2'
+import struct, sys
+def write(path, plant):
+    mels, frames = 80, 1080000
+    h = "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }" % (mels, frames)
+    h += " " * (63 - (10 + len(h)) % 64) + "\n"
+    with open(path, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(h)) + h.encode())
+        start = f.tell()
+        f.truncate(start + 4 * mels * frames)
+        if plant:
+            f.seek(start + 4 * (37 * frames + 1000))
+            f.write(struct.pack("<f", 0.25))
+write(sys.argv[1], False)
+write(sys.argv[2], True)
+EOF2
+# (its peak RSS too: the inputs are 0.69 GB; it was 2.4 GB when it held float64 copies)
+rss_kb=$(python3 -c '
+import resource, subprocess, sys
+r = subprocess.run(sys.argv[2:], stdout=open(sys.argv[1] + "/out", "w"), stderr=open(sys.argv[1] + "/err", "w"))
+print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' \
+  "$T" "$WMEL" compare "$T/la.npy" "$T/lb.npy" --tol 1e-3 -o "$T/long.html")
+[ "${rss_kb% *}" = 1 ] || bad "3 h compare: not exit 1: $(cat "$T/err")"
+[ "${rss_kb#* }" -le 1000000 ] || bad "3 h compare: peak RSS ${rss_kb#* } kB, over 1 GB"
+grep -Eq "max \|A-B\| +0.25$" "$T/out" || bad "3 h compare: max not 0.25: $(cat "$T/out")"
+grep -Eq "worst cell +frame 1000 \(10.000 s\), mel 37 " "$T/out" || bad "3 h compare: worst cell misplaced: $(cat "$T/out")"
+grep -q "3541 frames shown of 1080000, decimated" "$T/err" || bad "3 h compare: not decimated: $(cat "$T/err")"
+grep -q "Decimated overview: 1080000 frames" "$T/long.html" || bad "3 h compare: the page does not say it is decimated"
+[ "$(stat -c %s "$T/long.html")" -le 5000000 ] || bad "3 h compare: page of $(stat -c %s "$T/long.html") bytes, over 5 MB"
+rm -f "$T/la.npy" "$T/lb.npy" "$T/long.html"
 # the report may not replace an input
 [ "$(status "$WMEL" compare "$T/a.npy" "$T/b.npy" -o "$T/b.npy")" = 2 ] || bad "-o = B: not refused"
 head -c 6 "$T/b.npy" | grep -q NUMPY || bad "-o = B: B replaced"
