@@ -11,6 +11,7 @@ import os
 import numpy as np
 
 from . import _ctxcache, _wmel
+from ._common import _as_samples, _check_bool, _check_float, _check_int, _is_torch, load_audio
 
 FRONTENDS = {
     "whisper": _wmel.FRONTEND_WHISPER,
@@ -32,8 +33,6 @@ def frontend_plan(frontend: str = "whisper", n_mels=None, *, normalize=None, win
                   legacy: bool = False, pad_to=None) -> dict:
     """The plan (a dict of wmel_frontend_plan's fields) that features() computes with these
     options. Options that do not apply to the front-end raise ValueError."""
-    from . import _check_bool, _check_float, _check_int  # noqa: PLC0415 (circular at import)
-
     if not isinstance(frontend, str) or frontend not in FRONTENDS:
         raise ValueError(f"frontend must be one of {', '.join(FRONTENDS)}, got {frontend!r}")
     nemo, kaldi, seam = frontend == "nemo", frontend == "kaldi", frontend == "seamless"
@@ -104,7 +103,6 @@ def frontend_plan(frontend: str = "whisper", n_mels=None, *, normalize=None, win
 
 
 def _check_threads(threads) -> int:
-    from . import _check_int  # noqa: PLC0415 (circular at import)
     return _check_int(threads, "threads", 0, " (0 = all cores)")
 
 
@@ -142,8 +140,6 @@ def features(audio, frontend: str = "whisper", n_mels=None, *, normalize=None, w
                          low_freq=low_freq, high_freq=high_freq, use_energy=use_energy,
                          energy_floor=energy_floor, legacy=legacy, pad_to=pad_to)
     threads = _check_threads(threads)
-    from . import _as_samples, _is_torch, load_audio  # noqa: PLC0415 (circular at import)
-
     if isinstance(audio, (str, os.PathLike)):
         audio = load_audio(audio)
     elif isinstance(audio, (bytes, bytearray, memoryview)):

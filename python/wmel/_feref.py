@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from ._npref import slaney_mel_filters
+from ._npref import log_mel, slaney_mel_filters
 
 SAMPLE_RATE = 16000
 FRAME_LENGTH = 400          # 25 ms
@@ -290,7 +290,6 @@ def features(audio, frontend: str = "whisper", n_mels=None, *, normalize=None, w
         return seamless(audio, n_mels or 80, normalize=normalize or "mean_var",
                         return_denominator=return_denominator)
     if frontend == "whisper":
-        from ._npref import log_mel
         nm = n_mels or 80
         x = _as_samples(audio)
         return log_mel(x[None, :], 400, 160, slaney_mel_filters(SAMPLE_RATE, 400, nm))[0].astype(np.float64)

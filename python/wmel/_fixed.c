@@ -5,17 +5,14 @@
  * kind 0 raw log10 (int16 Q11), 1 normalised int16 (Q13), 2 normalised int8 (scale 1/64,
  * zero point -32). wmel/fixed.py is the Python face. The GIL is released while it runs.
  */
-#include <Python.h>
+#include "_wmel.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "wmel.h"
 #include "wmel_fx.h"
 #include "../../cli/fx_clip.h"
-
-PyObject *wmel_py_fx_log_mel(PyObject *m, PyObject *args);
 
 static const char *fmt(const Py_buffer *v)
 {
@@ -24,7 +21,7 @@ static const char *fmt(const Py_buffer *v)
     return f;
 }
 
-PyObject *wmel_py_fx_log_mel(PyObject *m, PyObject *args)
+PyObject *wmelpy_fx_log_mel(PyObject *m, PyObject *args)
 {
     (void)m;
     PyObject *pcm_o, *out_o;

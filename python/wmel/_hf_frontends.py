@@ -19,6 +19,11 @@ import importlib.util
 
 import numpy as np
 
+from ._common import _is_torch
+from ._features import features
+from ._feref import kaldi_mel_filters
+from ._hf_base import StandaloneBatchFeature, StandaloneSequenceFeatureExtractor, _is_cpu
+
 _SR = 16000
 _PARAKEET = {"sampling_rate": 16000, "hop_length": 160, "n_fft": 512, "win_length": 400}
 
@@ -31,16 +36,10 @@ def _have(mod: str) -> bool:
 
 
 def _features(x, frontend, n_mels, **kw):
-    from . import features
     return features(np.ascontiguousarray(x, np.float32), frontend, int(n_mels), **kw)
 
 
-def _is_cpu(device) -> bool:
-    return device is None or str(device) == "cpu"
-
-
 def _as_float32_clip(s):
-    from . import _is_torch
     if _is_torch(s):
         s = s.detach().cpu().numpy()
     return np.asarray(s, np.float32)
@@ -102,7 +101,6 @@ def parakeet_wmel_computes(fe, check_bank=True) -> bool:
 def _clips(raw_speech, fe_name):
     """transformers' Parakeet input rules: an array or tensor (2-D: a batch; 3-D: channels
     averaged), or a list of clips (2-D clips: channels averaged on the last axis)."""
-    from . import _is_torch
     if _is_torch(raw_speech) or isinstance(raw_speech, np.ndarray):
         a = _as_float32_clip(raw_speech)
         if a.ndim == 3:
@@ -175,7 +173,6 @@ def _seamless_resolvable(n: int) -> bool:
     one, as kaldi-native-fbank does (transformers computes it, with a warning)."""
     ok = _resolvable.get(n)
     if ok is None:
-        from ._feref import kaldi_mel_filters
         ok = _resolvable[n] = bool((kaldi_mel_filters(n, 20.0, 8000.0).max(axis=1) > 0).all())
     return ok
 
@@ -198,7 +195,6 @@ def seamless_wmel_computes(fe, check_bank=True) -> bool:
 def seamless_clips(raw_speech, fe_name):
     """transformers' Seamless input rules: a 1-D array or list is one clip, a 2-D array or a
     list of arrays/lists a batch; a 2-D clip is (channels, samples) and its first channel is used."""
-    from . import _is_torch
     if _is_torch(raw_speech):
         raw_speech = raw_speech.detach().cpu().numpy()
     batched_np = isinstance(raw_speech, np.ndarray) and raw_speech.ndim > 1
@@ -243,102 +239,96 @@ def seamless_stack(input_features, attention_mask, stride):
 # the classes
 # ---------------------------------------------------------------------------------------------
 
-def _make_standalone():
-    from .hf import StandaloneBatchFeature, StandaloneSequenceFeatureExtractor
+class StandaloneParakeetFeatureExtractor(StandaloneSequenceFeatureExtractor):
+    """transformers.ParakeetFeatureExtractor's behaviour (5.x) without transformers or
+    torch: the same constructor, __call__ (NeMo's features, padding, attention mask) and
+    configuration methods; arrays are numpy unless return_tensors='pt'."""
 
-    class StandaloneParakeetFeatureExtractor(StandaloneSequenceFeatureExtractor):
-        """transformers.ParakeetFeatureExtractor's behaviour (5.x) without transformers or
-        torch: the same constructor, __call__ (NeMo's features, padding, attention mask) and
-        configuration methods; arrays are numpy unless return_tensors='pt'."""
+    model_input_names = ["input_features", "attention_mask"]
+    _extractor_type = "ParakeetFeatureExtractor"
 
-        model_input_names = ["input_features", "attention_mask"]
-        _extractor_type = "ParakeetFeatureExtractor"
+    def __init__(self, feature_size=80, sampling_rate=16000, hop_length=160, n_fft=512,
+                 win_length=400, preemphasis=0.97, padding_value=0.0, **kwargs):
+        self.feature_size = feature_size
+        self.sampling_rate = sampling_rate
+        self.padding_value = padding_value
+        self.padding_side = kwargs.pop("padding_side", "right")
+        self.return_attention_mask = kwargs.pop("return_attention_mask", True)
+        kwargs.pop("processor_class", None)
+        kwargs.pop("feature_extractor_type", None)
+        for k, v in kwargs.items():
+            setattr(self, k, v)
+        self.hop_length = hop_length
+        self.n_fft = n_fft
+        self.win_length = win_length
+        self.preemphasis = preemphasis
+        if not parakeet_wmel_computes(self, check_bank=False):
+            raise ValueError("without transformers, wmel computes Parakeet's standard "
+                             "features only (16 kHz, hop 160, n_fft 512, window 400, "
+                             "preemphasis 0.97, 1..256 mels, right padding)")
 
-        def __init__(self, feature_size=80, sampling_rate=16000, hop_length=160, n_fft=512,
-                     win_length=400, preemphasis=0.97, padding_value=0.0, **kwargs):
-            self.feature_size = feature_size
-            self.sampling_rate = sampling_rate
-            self.padding_value = padding_value
-            self.padding_side = kwargs.pop("padding_side", "right")
-            self.return_attention_mask = kwargs.pop("return_attention_mask", True)
-            kwargs.pop("processor_class", None)
-            kwargs.pop("feature_extractor_type", None)
-            for k, v in kwargs.items():
-                setattr(self, k, v)
-            self.hop_length = hop_length
-            self.n_fft = n_fft
-            self.win_length = win_length
-            self.preemphasis = preemphasis
-            if not parakeet_wmel_computes(self, check_bank=False):
-                raise ValueError("without transformers, wmel computes Parakeet's standard "
-                                 "features only (16 kHz, hop 160, n_fft 512, window 400, "
-                                 "preemphasis 0.97, 1..256 mels, right padding)")
-
-        def __call__(self, raw_speech, truncation=False, pad_to_multiple_of=None,
-                     return_tensors=None, return_attention_mask=None, padding="longest",
-                     max_length=None, sampling_rate=None, do_normalize=None, device="cpu",
-                     return_token_timestamps=None, **kwargs):
-            _check_rate(self, sampling_rate)
-            if not _is_cpu(device):
-                raise ValueError(f"device={device!r}: without transformers, features are "
-                                 "computed on the CPU only")
-            if truncation:
-                raise ValueError("truncation of the raw audio is not supported by the standalone "
-                                 "Parakeet extractor (cut the clips first)")
-            feats, mask = parakeet_features(self, _clips(raw_speech, type(self).__name__),
-                                            padding, max_length, pad_to_multiple_of)
-            return StandaloneBatchFeature({"input_features": feats, "attention_mask": mask},
-                                          tensor_type=return_tensors)
-
-    class StandaloneSeamlessM4TFeatureExtractor(StandaloneSequenceFeatureExtractor):
-        """transformers.SeamlessM4TFeatureExtractor's behaviour (5.x) without transformers:
-        the same constructor, __call__ (features, per-bin normalisation, padding, stride-2
-        stacking, attention mask) and configuration methods."""
-
-        model_input_names = ["input_features", "attention_mask"]
-        _extractor_type = "SeamlessM4TFeatureExtractor"
-
-        def __init__(self, feature_size=80, sampling_rate=16000, num_mel_bins=80, padding_value=0.0,
-                     stride=2, **kwargs):
-            self.num_mel_bins = num_mel_bins
-            self.return_attention_mask = True
-            self.stride = stride
-            self.feature_size = feature_size
-            self.sampling_rate = sampling_rate
-            self.padding_value = padding_value
-            self.padding_side = kwargs.pop("padding_side", "right")
-            kwargs.pop("return_attention_mask", None)
-            kwargs.pop("processor_class", None)
-            kwargs.pop("feature_extractor_type", None)
-            for k, v in kwargs.items():
-                setattr(self, k, v)
-            if not seamless_wmel_computes(self, check_bank=False):
-                raise ValueError("without transformers, wmel computes SeamlessM4T's standard "
-                                 "features only (16 kHz, stride 2, right padding, 1..256 mel bins "
-                                 "that 512 points resolve: up to 126)")
-
-        def __call__(self, raw_speech, padding=True, pad_to_multiple_of=2, max_length=None,
-                     truncation=False, return_tensors=None, sampling_rate=None,
-                     return_attention_mask=None, do_normalize_per_mel_bins=True, **kwargs):
-            _check_rate(self, sampling_rate)
-            want_mask = self.return_attention_mask if return_attention_mask is None else return_attention_mask
-            frames = [seamless_frames(self, c, do_normalize_per_mel_bins)
-                      for c in seamless_clips(raw_speech, type(self).__name__)]
-            padded = self.pad(StandaloneBatchFeature({"input_features": frames}), padding=padding,
-                              max_length=max_length, truncation=truncation,
-                              pad_to_multiple_of=pad_to_multiple_of, return_attention_mask=True,
-                              return_tensors="np")
-            feats, mask = seamless_stack(padded["input_features"], padded.pop("attention_mask"),
-                                         self.stride)
-            padded["input_features"] = feats
-            if want_mask:
-                padded["attention_mask"] = mask
-            return padded.convert_to_tensors(return_tensors) if return_tensors is not None else padded
-
-    return StandaloneParakeetFeatureExtractor, StandaloneSeamlessM4TFeatureExtractor
+    def __call__(self, raw_speech, truncation=False, pad_to_multiple_of=None,
+                 return_tensors=None, return_attention_mask=None, padding="longest",
+                 max_length=None, sampling_rate=None, do_normalize=None, device="cpu",
+                 return_token_timestamps=None, **kwargs):
+        _check_rate(self, sampling_rate)
+        if not _is_cpu(device):
+            raise ValueError(f"device={device!r}: without transformers, features are "
+                             "computed on the CPU only")
+        if truncation:
+            raise ValueError("truncation of the raw audio is not supported by the standalone "
+                             "Parakeet extractor (cut the clips first)")
+        feats, mask = parakeet_features(self, _clips(raw_speech, type(self).__name__),
+                                        padding, max_length, pad_to_multiple_of)
+        return StandaloneBatchFeature({"input_features": feats, "attention_mask": mask},
+                                      tensor_type=return_tensors)
 
 
-StandaloneParakeetFeatureExtractor, StandaloneSeamlessM4TFeatureExtractor = _make_standalone()
+class StandaloneSeamlessM4TFeatureExtractor(StandaloneSequenceFeatureExtractor):
+    """transformers.SeamlessM4TFeatureExtractor's behaviour (5.x) without transformers:
+    the same constructor, __call__ (features, per-bin normalisation, padding, stride-2
+    stacking, attention mask) and configuration methods."""
+
+    model_input_names = ["input_features", "attention_mask"]
+    _extractor_type = "SeamlessM4TFeatureExtractor"
+
+    def __init__(self, feature_size=80, sampling_rate=16000, num_mel_bins=80, padding_value=0.0,
+                 stride=2, **kwargs):
+        self.num_mel_bins = num_mel_bins
+        self.return_attention_mask = True
+        self.stride = stride
+        self.feature_size = feature_size
+        self.sampling_rate = sampling_rate
+        self.padding_value = padding_value
+        self.padding_side = kwargs.pop("padding_side", "right")
+        kwargs.pop("return_attention_mask", None)
+        kwargs.pop("processor_class", None)
+        kwargs.pop("feature_extractor_type", None)
+        for k, v in kwargs.items():
+            setattr(self, k, v)
+        if not seamless_wmel_computes(self, check_bank=False):
+            raise ValueError("without transformers, wmel computes SeamlessM4T's standard "
+                             "features only (16 kHz, stride 2, right padding, 1..256 mel bins "
+                             "that 512 points resolve: up to 126)")
+
+    def __call__(self, raw_speech, padding=True, pad_to_multiple_of=2, max_length=None,
+                 truncation=False, return_tensors=None, sampling_rate=None,
+                 return_attention_mask=None, do_normalize_per_mel_bins=True, **kwargs):
+        _check_rate(self, sampling_rate)
+        want_mask = self.return_attention_mask if return_attention_mask is None else return_attention_mask
+        frames = [seamless_frames(self, c, do_normalize_per_mel_bins)
+                  for c in seamless_clips(raw_speech, type(self).__name__)]
+        padded = self.pad(StandaloneBatchFeature({"input_features": frames}), padding=padding,
+                          max_length=max_length, truncation=truncation,
+                          pad_to_multiple_of=pad_to_multiple_of, return_attention_mask=True,
+                          return_tensors="np")
+        feats, mask = seamless_stack(padded["input_features"], padded.pop("attention_mask"),
+                                     self.stride)
+        padded["input_features"] = feats
+        if want_mask:
+            padded["attention_mask"] = mask
+        return padded.convert_to_tensors(return_tensors) if return_tensors is not None else padded
+
 
 # transformers' classes (Parakeet only with torch: transformers' own needs it)
 _HF_PARAKEET = _HF_SEAMLESS = None

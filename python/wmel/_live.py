@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _ctxcache, _wmel
+from . import _ctxcache, _features, _wmel
+from ._common import N_FRAMES, N_SAMPLES, _as_samples, _check_int, _ctx
 
 _FRONTENDS = ("whisper", "nemo", "kaldi", "seamless")
 
@@ -21,11 +22,10 @@ def _frontend(frontend: str) -> str:
 
 def _plan(frontend: str, n_mels, options: dict, raw: bool) -> dict:
     """The plan of features(frontend=..., n_mels, **options); raw: normalisation off."""
-    from ._features import frontend_plan
     if raw and options.get("normalize") is not None:
         raise ValueError("normalize does not apply to a Stream: its frames are those before "
                          "normalisation")
-    plan = frontend_plan(frontend, n_mels, **options)
+    plan = _features.frontend_plan(frontend, n_mels, **options)
     if raw:
         plan["norm"] = _wmel.NORM_NONE
     return plan
@@ -34,12 +34,10 @@ def _plan(frontend: str, n_mels, options: dict, raw: bool) -> dict:
 def _plan_ctx(plan: dict):
     """A one-thread CPU context for a plan (live objects compute on the caller), from the
     package's bounded context cache; the object that uses it holds a reference."""
-    from ._features import _ctx
-    return _ctx(plan, "cpu", 1)
+    return _features._ctx(plan, "cpu", 1)
 
 
 def _n_mels(n_mels) -> int:
-    from . import _check_int
     n_mels = _check_int(n_mels, "n_mels")
     if n_mels not in (80, 128):
         raise ValueError(f"n_mels must be 80 or 128, got {n_mels!r}")
@@ -54,7 +52,6 @@ def _raw_ctx(n_mels: int):
 
 
 def _samples(samples) -> np.ndarray:
-    from . import _as_samples
     return _as_samples(samples, allow_s16=False, name="samples", ndims=(1,))
 
 
@@ -79,7 +76,6 @@ class Stream:
     One thread at a time per Stream; any number of Streams in parallel."""
 
     def __init__(self, frontend: str = "whisper", n_mels=None, padding: int = 0, **options):
-        from . import _check_int
         self.frontend = _frontend(frontend)
         padding = _check_int(padding, "padding")
         if self.frontend == "whisper":
@@ -147,7 +143,6 @@ class SlidingBuffer:
     One thread at a time per buffer; any number of buffers in parallel."""
 
     def __init__(self, frontend: str = "whisper", n_mels=None, **options):
-        from . import _ctx
         self.frontend = _frontend(frontend)
         if self.frontend == "whisper":
             if options:
@@ -168,7 +163,6 @@ class SlidingBuffer:
     def trim(self, n_samples: int) -> None:
         """Drops the first n_samples samples. ValueError when the buffer holds fewer
         (nothing is dropped)."""
-        from . import _check_int
         self._b.trim(_check_int(n_samples, "n_samples"))
 
     def __len__(self) -> int:
@@ -193,7 +187,6 @@ class SlidingBuffer:
         features() leave its memory alone, and the next features(copy=False) raises
         BufferError while an array from an earlier one (or a view of it) is still
         referenced, since that call rewrites the memory: `del` it first."""
-        from . import _check_int
         padding = _check_int(padding, "padding")
         if not isinstance(copy, bool):
             raise TypeError(f"copy must be a bool, got {type(copy).__name__}")
@@ -216,7 +209,6 @@ class SlidingBuffer:
     def windows(self):
         """The 30 s windows openai-whisper's transcribe() feeds the model for the buffer:
         a list of (window (n_mels, 3000), content_frames), as wmel.windows(buffer)."""
-        from . import N_FRAMES, N_SAMPLES
         if self.frontend != "whisper":
             raise ValueError("windows: transcribe()'s windows are whisper's")
         if len(self) == 0:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import torch
 
-from . import _ctx, _log_mel_np, _wmel
+from . import _wmel
+from ._common import _as_samples, _ctx, _log_mel_np
 
 _SAMPLE_F32, _SAMPLE_S16 = 0, 1  # wmel.h: WMEL_SAMPLE_F32 / WMEL_SAMPLE_S16
 _last_cuda_path = "none"
@@ -97,7 +98,6 @@ def log_mel_spectrogram(audio, n_mels: int, padding: int, device):
         if hasattr(audio, "__dlpack__"):
             audio = torch.from_dlpack(audio)  # CuPy/JAX/... on their device, no copy
         else:
-            from . import _as_samples
             audio = torch.from_numpy(_as_samples(audio))
     if device is not None:
         audio = audio.to(device)

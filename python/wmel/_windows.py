@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import _wmel
+from ._common import (N_FRAMES, N_SAMPLES, _as_samples, _check_int, _ctx, _log_mel_np, decoder,
+                      load_audio)
 
 
 def windows(audio, n_mels: int = 80):
@@ -14,7 +16,6 @@ def windows(audio, n_mels: int = 80):
     audio: a path, encoded bytes, or 1-D samples. Ctrl-C during the first pass over a
     path (decode and features) stops it within a fraction of a second (KeyboardInterrupt).
     """
-    from . import N_FRAMES, N_SAMPLES, _as_samples, _check_int, _log_mel_np, decoder, load_audio
     n_mels = _check_int(n_mels, "n_mels")
     is_path = isinstance(audio, str) or hasattr(audio, "__fspath__")
     if is_path and decoder() != "ffmpeg":
@@ -22,7 +23,6 @@ def windows(audio, n_mels: int = 80):
     if _wmel.HAVE_WINDOWS and (is_path or isinstance(audio, np.ndarray)):
         # libwmel's iterator: from a file, the decode and features run in one pass with
         # bounded memory (raw features beyond a few windows spill to a temporary file)
-        from . import _ctx
         src = audio if is_path else _as_samples(audio, allow_s16=False)
         if not is_path and src.ndim != 1:
             raise ValueError(f"windows() takes one clip (1-D samples), got shape {src.shape}")

@@ -58,6 +58,11 @@ import tempfile
 
 import numpy as np
 
+import wmel  # the package's API: the implementation named "wmel"
+
+from . import _feref, _wmel
+from ._npref import _hz_to_mel, _mel_to_hz, slaney_mel_filters
+
 SR, N_FFT, HOP = 16000, 400, 160
 IMPLS = ("wmel", "oracle", "openai", "hf", "faster-whisper", "librosa", "kaldi-native-fbank",
          "torchaudio", "nemo")
@@ -88,7 +93,6 @@ def oracle_stages(audio: np.ndarray, n_mels: int) -> dict:
     """The float64 reference, stage by stage (the C library's wmel_ref_stages in numpy):
     padded and windowed frames (n_frames, 400), power (201, n_frames), mel, log and
     features (n_mels, n_frames), and M, the largest log value."""
-    from ._npref import slaney_mel_filters
     x = np.asarray(audio, np.float64)
     if x.ndim != 1 or x.shape[0] <= N_FFT // 2:
         raise UsageError(f"the oracle needs more than {N_FFT // 2} samples of 1-D audio")
@@ -127,7 +131,6 @@ def _need(mod: str, pip: str, impl: str):
 
 
 def _load_audio(path: str) -> np.ndarray:
-    import wmel
     if not os.path.exists(path):
         raise UsageError(f"{path}: no such audio file")
     return np.asarray(wmel.load_audio(path), np.float32)
@@ -152,7 +155,6 @@ def _impl(impl: str, path: str, n_mels: int, frontend: str) -> Source:
                          "--frontend whisper")
     audio = _load_audio(path)
     if impl == "wmel":
-        import wmel
         return Source(spec, wmel.log_mel_spectrogram(audio, n_mels).astype(np.float64),
                       audio=audio, impl=impl, version=f"wmel {wmel.version()}")
     if impl == "oracle":
@@ -291,12 +293,10 @@ def _impl_fe(impl: str, path: str, n_mels: int, frontend: str) -> Source:
         raise UsageError(f"unknown implementation '{impl}' (one of: {', '.join(IMPLS)})")
     audio = _load_audio(path)
     if impl == "wmel":
-        import wmel
         out = wmel.features(audio, base, n_mels, legacy=legacy)
         return Source(spec, np.asarray(out, np.float64), audio=audio, impl=impl,
                       version=f"wmel {wmel.version()}")
     if impl == "oracle":
-        from . import _feref
         return Source(spec, np.asarray(_feref.features(audio, base, n_mels, legacy=legacy), np.float64),
                       audio=audio, impl=impl, version="float64 numpy (wmel._feref)")
     if impl == "kaldi-native-fbank":
@@ -368,12 +368,10 @@ def _geometry(frontend: str, n_mels: int):
     """(centre frequency of each mel row in Hz, seconds from t * 10 ms to frame t's centre)."""
     base = _fe_base(frontend)
     if base in ("kaldi", "seamless"):
-        from . import _feref
         lo, hi = _feref.kaldi_mel_scale(20.0), _feref.kaldi_mel_scale(8000.0)
         m = lo + (hi - lo) * np.arange(1, n_mels + 1) / (n_mels + 1)
         return 700.0 * (np.exp(m / 1127.0) - 1.0), 200.0 / SR
     if base == "nemo":
-        from ._npref import _hz_to_mel, _mel_to_hz
         return _mel_to_hz(np.linspace(0.0, float(_hz_to_mel(8000.0)), n_mels + 2))[1:-1], 0.0
     return mel_centres(n_mels), 0.0
 
@@ -466,8 +464,6 @@ def stage_of_fe(a: Source, b: Source, n_mels: int, frontend: str) -> list:
         return []
     if a.audio is None or b.audio is None or not np.array_equal(a.audio, b.audio):
         return ["stages: A and B read different audio: no stage-by-stage comparison"]
-    import wmel
-    from . import _feref
     base = _fe_base(frontend)
     legacy = frontend == "nemo-legacy"
     kw = {} if base == "kaldi" else {"normalize": "none"}
@@ -633,7 +629,6 @@ def align(a: Source, b: Source, n_mels: int):
 
 def mel_centres(n_mels: int) -> np.ndarray:
     """Centre frequency (Hz) of each Slaney mel filter."""
-    from ._npref import _hz_to_mel, _mel_to_hz
     return _mel_to_hz(np.linspace(0.0, float(_hz_to_mel(8000.0)), n_mels + 2))[1:-1]
 
 
@@ -653,8 +648,6 @@ def stage_of(a: Source, b: Source, n_mels: int, A: np.ndarray, B: np.ndarray) ->
     if a.audio is None or b.audio is None or a.audio.shape != b.audio.shape or \
             not np.array_equal(a.audio, b.audio):
         return ["stages: A and B read different audio: no stage-by-stage comparison"]
-    import wmel
-    from . import _wmel
     st = oracle_stages(a.audio, n_mels)
     lines = []
     for name, s in (("A", a), ("B", b)):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _npref
+from ._common import _is_torch, _log_mel_np
 
 _bank32: dict = {}
 
@@ -114,7 +115,6 @@ class FeatureExtractor:
         if chunk_length is not None:
             self.n_samples = chunk_length * self.sampling_rate
             self.nb_max_frames = self.n_samples // self.hop_length
-        from . import _is_torch, _log_mel_np
         if _is_torch(waveform):
             import torch
             out = self(waveform.detach().cpu().numpy(), padding, None)

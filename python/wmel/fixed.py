@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _wmel
+from ._common import _as_samples, _check_int
 
 __all__ = ["log_mel_spectrogram", "raw_log_mel", "dequantize", "SCALE", "ZERO_POINT", "RAW_SCALE"]
 
@@ -28,12 +29,10 @@ RAW_SCALE = 2.0 ** -11
 
 
 def _audio(audio) -> np.ndarray:
-    from . import _as_samples
     return _as_samples(audio, name="audio", ndims=(1,), kind="int16")
 
 
 def _n_mels(n_mels) -> int:
-    from . import _check_int
     n_mels = _check_int(n_mels, "n_mels")
     if n_mels not in (80, 128):
         raise ValueError(f"n_mels must be 80 or 128, got {n_mels}")

@@ -22,6 +22,9 @@ import copy
 
 import numpy as np
 
+from ._common import _as_samples, _check_bool, _check_float, _check_int, _is_torch
+from ._features import features
+
 __all__ = ["fbank", "FbankOptions", "FrameExtractionOptions", "MelBanksOptions", "OnlineFbank"]
 
 _SR = 16000
@@ -81,7 +84,6 @@ def _reflect_extend(x: np.ndarray) -> np.ndarray:
 def _compute(x: np.ndarray, n_mels, window, low_freq, high_freq, use_energy, energy_floor,
              snip_edges, threads=0) -> np.ndarray:
     """(frames, n_mels [+1 energy first]) float32 of 1-D float32 samples (caller's scale)."""
-    from . import features
     if not snip_edges:
         x = _reflect_extend(x)
     if x.shape[0] < _FRAME:
@@ -111,7 +113,6 @@ def fbank(waveform, blackman_coeff: float = 0.42, channel: int = -1, dither: flo
     (frames, num_mel_bins + use_energy). The defaults are torchaudio's (23 bins, energy_floor 1.0).
     Like torchaudio, fewer than 400 samples (one frame) raise (ValueError here, an assertion
     there), and min_duration returns an empty result for shorter clips."""
-    from . import _as_samples, _check_bool, _check_float, _check_int, _is_torch
     (blackman_coeff, dither, energy_floor, frame_length, frame_shift, high_freq, low_freq,
      min_duration, preemphasis_coefficient, sample_frequency, vtln_high, vtln_low, vtln_warp) = (
         _check_float(v, k) for k, v in (
@@ -289,7 +290,6 @@ _OPTION_KINDS = {
 
 
 def _check_option_types(opts) -> None:
-    from . import _check_bool, _check_float, _check_int
     for part, kinds in _OPTION_KINDS.items():
         o = opts if part is None else getattr(opts, part)
         for k, kind in kinds.items():
@@ -356,7 +356,6 @@ class OnlineFbank:
     def accept_waveform(self, sampling_rate, waveform) -> None:
         if self._finished:
             raise RuntimeError("accept_waveform() after input_finished()")
-        from . import _as_samples, _check_float
         if _check_float(sampling_rate, "sampling_rate") != float(self._opts.frame_opts.samp_freq):
             raise ValueError(f"sampling_rate {sampling_rate} does not match the options' "
                              f"samp_freq {self._opts.frame_opts.samp_freq} (resample first)")
@@ -408,7 +407,6 @@ class OnlineFbank:
                 self._extend_to(nf)
 
     def is_last_frame(self, frame: int) -> bool:
-        from . import _check_int
         return self._finished and _check_int(frame, "frame", None) == self._ready - 1
 
     def _frames(self):
@@ -417,7 +415,6 @@ class OnlineFbank:
         return self._blocks[0] if self._blocks else np.zeros((0, self._dim), np.float32)
 
     def get_frame(self, frame: int) -> np.ndarray:
-        from . import _check_int
         f = _check_int(frame, "frame", None)
         if not self._popped <= f < self._ready:
             raise IndexError(f"frame {frame} is not available (frames {self._popped}.."
@@ -436,7 +433,6 @@ class OnlineFbank:
 
     def pop(self, n: int) -> None:
         """Discards the first n frames still held (their indices are not reused)."""
-        from . import _check_int
         n = _check_int(n, "n", None)
         if n < 0 or self._popped + n > self._ready:
             raise IndexError(f"cannot pop {n} frames: {self._ready - self._popped} are held")

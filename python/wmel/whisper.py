@@ -13,6 +13,7 @@ import sys
 from . import (CHUNK_LENGTH, HOP_LENGTH, N_FFT, N_FRAMES, N_SAMPLES, SAMPLE_RATE,  # noqa: F401
                load_audio, pad_or_trim)
 from . import log_mel_spectrogram as _log_mel
+from . import mel_filters as _mel_filters
 
 
 def log_mel_spectrogram(audio, n_mels: int = 80, padding: int = 0, device=None):
@@ -25,8 +26,7 @@ def log_mel_spectrogram(audio, n_mels: int = 80, padding: int = 0, device=None):
 
 def mel_filters(device, n_mels: int) -> "torch.Tensor":  # noqa: F821
     import torch
-    from . import mel_filters as _mf
-    return torch.from_numpy(_mf(n_mels)).to(device)
+    return torch.from_numpy(_mel_filters(n_mels)).to(device)
 
 
 _NAMES = ("log_mel_spectrogram", "pad_or_trim", "load_audio")

@@ -1,0 +1,371 @@
+/*
+ * _wmel_ctx.c -- the Ctx type (a wmel_ctx) of wmel._wmel, and front-end plans as dicts.
+ */
+#include "_wmel.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ front-end plans */
+
+/* wmel_frontend_plan's fields by name: a plan crosses into Python as a dict. */
+typedef struct {
+    const char *name;
+    size_t off;
+    int is_double;
+} plan_field;
+
+#define PF_I(f) {#f, offsetof(wmel_frontend_plan, f), 0}
+#define PF_D(f) {#f, offsetof(wmel_frontend_plan, f), 1}
+static const plan_field PLAN_FIELDS[] = {
+    PF_I(frontend), PF_I(sample_rate), PF_I(frame_length), PF_I(hop), PF_I(n_fft),
+    PF_I(window), PF_I(framing), PF_I(remove_dc), PF_I(preemph_mode), PF_I(mel_scale),
+    PF_I(mel_norm), PF_I(n_mels), PF_I(power), PF_I(log), PF_I(use_energy), PF_I(norm),
+    PF_I(valid), PF_I(stack), PF_I(pad_to), PF_I(layout), PF_D(scale), PF_D(preemph),
+    PF_D(low_freq), PF_D(high_freq), PF_D(log_guard), PF_D(norm_eps), PF_D(energy_floor),
+};
+#define N_PLAN_FIELDS (sizeof PLAN_FIELDS / sizeof PLAN_FIELDS[0])
+
+PyObject *wmelpy_plan_to_dict(const wmel_frontend_plan *pl)
+{
+    PyObject *d = PyDict_New();
+    for (size_t i = 0; d && i < N_PLAN_FIELDS; i++) {
+        const char *at = (const char *)pl + PLAN_FIELDS[i].off;
+        PyObject *v = PLAN_FIELDS[i].is_double ? PyFloat_FromDouble(*(const double *)at)
+                                               : PyLong_FromLong(*(const int *)at);
+        if (!v || PyDict_SetItemString(d, PLAN_FIELDS[i].name, v) < 0) {
+            Py_XDECREF(v);
+            Py_DECREF(d);
+            return NULL;
+        }
+        Py_DECREF(v);
+    }
+    return d;
+}
+
+/* A dict naming every field (no others) into *pl. */
+static int plan_from_dict(PyObject *d, wmel_frontend_plan *pl)
+{
+    if (!PyDict_Check(d)) {
+        PyErr_SetString(PyExc_TypeError, "plan: expected a dict of wmel_frontend_plan fields");
+        return -1;
+    }
+    memset(pl, 0, sizeof *pl);
+    for (size_t i = 0; i < N_PLAN_FIELDS; i++) {
+        PyObject *v = PyDict_GetItemString(d, PLAN_FIELDS[i].name);
+        if (!v) {
+            PyErr_Format(PyExc_ValueError, "plan: the field '%s' is missing", PLAN_FIELDS[i].name);
+            return -1;
+        }
+        char *at = (char *)pl + PLAN_FIELDS[i].off;
+        if (PLAN_FIELDS[i].is_double) {
+            double x = PyFloat_AsDouble(v);
+            if (x == -1.0 && PyErr_Occurred()) return -1;
+            *(double *)at = x;
+        } else {
+            long x = PyLong_AsLong(v);
+            if (x == -1 && PyErr_Occurred()) return -1;
+            if (x < INT_MIN || x > INT_MAX) {
+                PyErr_Format(PyExc_ValueError, "plan: '%s' out of range", PLAN_FIELDS[i].name);
+                return -1;
+            }
+            *(int *)at = (int)x;
+        }
+    }
+    if ((size_t)PyDict_Size(d) != N_PLAN_FIELDS) {
+        PyErr_SetString(PyExc_ValueError, "plan: unknown fields (see wmel.h, wmel_frontend_plan)");
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ Ctx type */
+
+PyObject *wmelpy_CtxType; /* set at module init */
+
+static PyObject *Ctx_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"n_mels", "backend", "n_threads", "norm", "max_isa", "cuda_device",
+                             "smooth", "plan", NULL};
+    wmel_params p = wmel_default_params();
+    PyObject *plan_o = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|iiiiiiiO:Ctx", kwlist, &p.n_mels, &p.backend,
+                                     &p.n_threads, &p.norm, &p.max_isa, &p.cuda_device,
+                                     &p.smooth, &plan_o))
+        return NULL;
+    if (p.n_threads < 0) {
+        PyErr_Format(PyExc_ValueError, "n_threads must be >= 0 (0 = all cores), got %d",
+                     p.n_threads);
+        return NULL;
+    }
+    wmel_frontend_plan plan;
+    if (plan_o && plan_o != Py_None) {
+        if (plan_from_dict(plan_o, &plan) < 0) return NULL;
+        p.n_mels = plan.n_mels;
+    }
+    int st = WMEL_OK;
+    wmel_ctx *c;
+    const int use_plan = plan_o && plan_o != Py_None;
+    Py_BEGIN_ALLOW_THREADS
+    c = use_plan ? wmel_create_plan(&p, &plan, &st) : wmel_create(&p, &st);
+    Py_END_ALLOW_THREADS
+    if (!c) {
+        char why[320] = "";
+        if (use_plan && st == WMEL_ERR_INVALID_ARG) wmel_plan_check(&plan, why, sizeof why); /* which field */
+        return wmelpy_raise_status(st, "wmel_create", why);
+    }
+    allocfunc alloc = (allocfunc)PyType_GetSlot(tp, Py_tp_alloc);
+    CtxObject *self = (CtxObject *)alloc(tp, 0);
+    if (!self) {
+        wmel_destroy(c);
+        return NULL;
+    }
+    self->ctx = c;
+    self->n_mels = p.n_mels;
+    return (PyObject *)self;
+}
+
+static void Ctx_dealloc(PyObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    wmel_destroy(((CtxObject *)self)->ctx);
+    freefunc f = (freefunc)PyType_GetSlot(tp, Py_tp_free);
+    f(self);
+    Py_DECREF(tp);
+}
+
+/* log_mel(pcm, padding, out): one clip; pcm float32 or int16 (divided by 32768). */
+static PyObject *Ctx_log_mel(PyObject *s, PyObject *args)
+{
+    CtxObject *self = (CtxObject *)s;
+    PyObject *pcm_o, *out_o;
+    Py_ssize_t padding;
+    if (!PyArg_ParseTuple(args, "OnO:log_mel", &pcm_o, &padding, &out_o)) return NULL;
+    if (wmelpy_check_size(padding, "padding") < 0) return NULL;
+    Py_buffer in, out;
+    int kind = wmelpy_get_pcm(pcm_o, &in, 1, "audio");
+    if (kind < 0) return NULL;
+    size_t n = (size_t)(in.len / in.itemsize);
+    size_t need = (size_t)self->n_mels * wmel_n_frames(n, (size_t)padding);
+    if (wmelpy_get_out(out_o, &out, need) < 0) {
+        PyBuffer_Release(&in);
+        return NULL;
+    }
+    int st;
+    Py_BEGIN_ALLOW_THREADS
+    if (kind == 'f')
+        st = wmel_log_mel(self->ctx, (const float *)in.buf, n, (size_t)padding,
+                          (float *)out.buf, (size_t)out.len / 4);
+    else
+        st = wmel_log_mel_s16(self->ctx, (const int16_t *)in.buf, n, (size_t)padding,
+                              (float *)out.buf, (size_t)out.len / 4);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&out);
+    PyBuffer_Release(&in);
+    if (st) return wmelpy_raise_status(st, NULL, NULL);
+    Py_RETURN_NONE;
+}
+
+/* log_mel_batch(pcm, batch, n_samples, stride, padding, batch_norm, out). */
+static PyObject *Ctx_log_mel_batch(PyObject *s, PyObject *args)
+{
+    CtxObject *self = (CtxObject *)s;
+    PyObject *pcm_o, *out_o;
+    Py_ssize_t batch, n, stride, padding;
+    int norm;
+    if (!PyArg_ParseTuple(args, "OnnnniO:log_mel_batch", &pcm_o, &batch, &n, &stride,
+                          &padding, &norm, &out_o))
+        return NULL;
+    if (wmelpy_check_size(batch, "batch") < 0 || wmelpy_check_size(n, "n_samples") < 0 ||
+        wmelpy_check_size(stride, "stride") < 0 || wmelpy_check_size(padding, "padding") < 0)
+        return NULL;
+    Py_buffer in, out;
+    if (wmelpy_get_pcm(pcm_o, &in, 0, "audio") < 0) return NULL;
+    size_t have = (size_t)in.len / 4;
+    /* the last clip ends at (batch - 1) * stride + n: it must lie inside the buffer.
+     * Clips of 0 samples occupy nothing (the library then says they are too short). */
+    if (batch > 0 && n > 0 &&
+        ((size_t)n > have || (size_t)stride < (size_t)n ||
+         (size_t)(batch - 1) > (have - (size_t)n) / (size_t)stride)) {
+        PyErr_Format(PyExc_ValueError,
+                     "audio: %zu samples cannot hold %zd clips of %zd at stride %zd",
+                     have, batch, n, stride);
+        PyBuffer_Release(&in);
+        return NULL;
+    }
+    size_t per = (size_t)self->n_mels * wmel_n_frames((size_t)n, (size_t)padding);
+    if (batch > 0 && per > SIZE_MAX / (size_t)batch) {
+        PyBuffer_Release(&in);
+        return wmelpy_raise_status(WMEL_ERR_OVERFLOW, NULL, NULL);
+    }
+    if (wmelpy_get_out(out_o, &out, per * (size_t)batch) < 0) {
+        PyBuffer_Release(&in);
+        return NULL;
+    }
+    int st;
+    Py_BEGIN_ALLOW_THREADS
+    st = wmel_log_mel_batch(self->ctx, (const float *)in.buf, (size_t)batch, (size_t)n,
+                            (size_t)stride, (size_t)padding, norm, (float *)out.buf,
+                            (size_t)out.len / 4);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&out);
+    PyBuffer_Release(&in);
+    if (st) return wmelpy_raise_status(st, NULL, NULL);
+    Py_RETURN_NONE;
+}
+
+/* log_mel_device(pcm_ptr, sample_type, batch, n, stride, padding, batch_norm, out_ptr,
+ * out_len, stream_ptr): device pointers as integers (torch's data_ptr(), a cudaStream_t
+ * as an int); enqueued on the stream, no synchronisation. */
+static PyObject *Ctx_log_mel_device(PyObject *s, PyObject *args)
+{
+    CtxObject *self = (CtxObject *)s;
+    unsigned long long pcm, out, stream;
+    Py_ssize_t batch, n, stride, padding, out_len;
+    int type, norm;
+    if (!PyArg_ParseTuple(args, "KinnnniKnK:log_mel_device", &pcm, &type, &batch, &n, &stride,
+                          &padding, &norm, &out, &out_len, &stream))
+        return NULL;
+    if (wmelpy_check_size(batch, "batch") < 0 || wmelpy_check_size(n, "n_samples") < 0 ||
+        wmelpy_check_size(stride, "stride") < 0 || wmelpy_check_size(padding, "padding") < 0 ||
+        wmelpy_check_size(out_len, "out_len") < 0)
+        return NULL;
+    int st;
+    Py_BEGIN_ALLOW_THREADS
+    st = wmel_cuda_log_mel_device(self->ctx, (const void *)(uintptr_t)pcm, type, (size_t)batch,
+                                  (size_t)n, (size_t)stride, (size_t)padding, norm,
+                                  (float *)(uintptr_t)out, (size_t)out_len,
+                                  (void *)(uintptr_t)stream);
+    Py_END_ALLOW_THREADS
+    if (st == WMEL_ERR_CUDA) return wmelpy_raise_status(st, NULL, wmel_cuda_error_detail());
+    if (st) return wmelpy_raise_status(st, NULL, NULL);
+    Py_RETURN_NONE;
+}
+
+/* features_shape(n) -> (rows, cols) of features() for n samples. */
+static PyObject *Ctx_features_shape(PyObject *s, PyObject *args)
+{
+    Py_ssize_t n;
+    if (!PyArg_ParseTuple(args, "n:features_shape", &n)) return NULL;
+    if (wmelpy_check_size(n, "n_samples") < 0) return NULL;
+    size_t rows, cols;
+    int st = wmel_features_shape(((CtxObject *)s)->ctx, (size_t)n, &rows, &cols);
+    if (st) return wmelpy_raise_status(st, NULL, NULL);
+    return Py_BuildValue("(nn)", (Py_ssize_t)rows, (Py_ssize_t)cols);
+}
+
+/* features(pcm, out): the ctx's front-end on one clip of float32 samples. */
+static PyObject *Ctx_features(PyObject *s, PyObject *args)
+{
+    CtxObject *self = (CtxObject *)s;
+    PyObject *pcm_o, *out_o;
+    if (!PyArg_ParseTuple(args, "OO:features", &pcm_o, &out_o)) return NULL;
+    Py_buffer in, out;
+    if (wmelpy_get_pcm(pcm_o, &in, 0, "audio") < 0) return NULL;
+    size_t n = (size_t)(in.len / in.itemsize), rows = 0, cols = 0;
+    int st = wmel_features_shape(self->ctx, n, &rows, &cols);
+    if (st) {
+        PyBuffer_Release(&in);
+        return wmelpy_raise_status(st, NULL, NULL);
+    }
+    if (wmelpy_get_out(out_o, &out, rows * cols) < 0) {
+        PyBuffer_Release(&in);
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    st = wmel_features(self->ctx, (const float *)in.buf, n, (float *)out.buf, (size_t)out.len / 4);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&out);
+    PyBuffer_Release(&in);
+    if (st) return wmelpy_raise_status(st, NULL, NULL);
+    Py_RETURN_NONE;
+}
+
+static PyObject *Ctx_get_plan(PyObject *s, void *c)
+{
+    (void)c;
+    wmel_frontend_plan pl;
+    int st = wmel_ctx_plan(((CtxObject *)s)->ctx, &pl);
+    if (st) return wmelpy_raise_status(st, NULL, NULL);
+    return wmelpy_plan_to_dict(&pl);
+}
+
+static PyObject *Ctx_op_backend(PyObject *s, PyObject *args)
+{
+    int op;
+    if (!PyArg_ParseTuple(args, "i:op_backend", &op)) return NULL;
+    return PyUnicode_FromString(wmel_op_backend(((CtxObject *)s)->ctx, op));
+}
+
+static PyObject *Ctx_get_n_mels(PyObject *s, void *c)
+{
+    (void)c;
+    return PyLong_FromLong(((CtxObject *)s)->n_mels);
+}
+
+static PyObject *Ctx_get_backend(PyObject *s, void *c)
+{
+    (void)c;
+    return PyUnicode_FromString(wmel_backend_name(((CtxObject *)s)->ctx));
+}
+
+static PyObject *Ctx_get_kernel(PyObject *s, void *c)
+{
+    (void)c;
+    return PyUnicode_FromString(wmel_kernel_name(((CtxObject *)s)->ctx));
+}
+
+static PyObject *Ctx_get_threads(PyObject *s, void *c)
+{
+    (void)c;
+    return PyLong_FromLong(wmel_ctx_n_threads(((CtxObject *)s)->ctx));
+}
+
+static PyMethodDef Ctx_methods[] = {
+    {"log_mel", Ctx_log_mel, METH_VARARGS,
+     "log_mel(pcm, padding, out): one clip (float32 or int16 buffer) into out [n_mels][frames]"},
+    {"log_mel_batch", Ctx_log_mel_batch, METH_VARARGS,
+     "log_mel_batch(pcm, batch, n_samples, stride, padding, batch_norm, out)"},
+    {"log_mel_device", Ctx_log_mel_device, METH_VARARGS,
+     "log_mel_device(pcm_ptr, sample_type, batch, n, stride, padding, batch_norm, out_ptr, out_len, stream)"},
+    {"op_backend", Ctx_op_backend, METH_VARARGS, "op_backend(op) -> backend that ran it"},
+    {"features", Ctx_features, METH_VARARGS, "features(pcm, out): wmel_features on float32 samples"},
+    {"features_shape", Ctx_features_shape, METH_VARARGS, "features_shape(n) -> (rows, cols)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef Ctx_getset[] = {
+    {"n_mels", Ctx_get_n_mels, NULL, "mel bands", NULL},
+    {"backend", Ctx_get_backend, NULL, "backend name", NULL},
+    {"kernel", Ctx_get_kernel, NULL, "kernel name", NULL},
+    {"n_threads", Ctx_get_threads, NULL, "worker threads", NULL},
+    {"plan", Ctx_get_plan, NULL, "the front-end plan (a dict)", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyType_Slot Ctx_slots[] = {
+    {Py_tp_doc, "A libwmel context (wmel_ctx): read-only after creation, shareable by threads"},
+    {Py_tp_new, Ctx_new},
+    {Py_tp_dealloc, Ctx_dealloc},
+    {Py_tp_methods, Ctx_methods},
+    {Py_tp_getset, Ctx_getset},
+    {0, NULL},
+};
+
+static PyType_Spec Ctx_spec = {
+    "wmel._wmel.Ctx", sizeof(CtxObject), 0, Py_TPFLAGS_DEFAULT, Ctx_slots,
+};
+
+/* Adds Ctx to the module. */
+int wmelpy_ctx_init(PyObject *m)
+{
+    PyObject *ctx_t = PyType_FromSpec(&Ctx_spec);
+    if (!ctx_t || PyModule_AddObject(m, "Ctx", ctx_t) < 0) {
+        Py_XDECREF(ctx_t);
+        return -1;
+    }
+    wmelpy_CtxType = ctx_t;
+    Py_INCREF(wmelpy_CtxType); /* one reference kept in the pointer */
+    return 0;
+}

@@ -1,0 +1,298 @@
+/*
+ * _wmel_module.c -- the CPython binding of libwmel (include/wmel.h), written against the
+ * Limited API of Python 3.11 so one abi3 wheel serves every later version.
+ *
+ * Arrays cross the boundary through the buffer protocol only: the Python layer
+ * (the wmel package) allocates numpy outputs and passes them in as writable buffers,
+ * and memory the library allocates (decoded audio) comes back as a `Buffer` object
+ * that exports it without a copy. No numpy C API, so no numpy ABI pinning.
+ * The GIL is released around every computation. Library failures become Python
+ * exceptions that carry the library's own message; nothing here aborts.
+ *
+ * This file holds the module (functions, constants, init) and the helpers its files
+ * share (_wmel.h); each object type has a file of its own.
+ */
+#include "_wmel.h"
+
+#include <string.h>
+
+PyMODINIT_FUNC PyInit__wmel(void);
+
+/* Every copy of libwmel has the decoder API (FFmpeg or WAV only: have_ffmpeg() says),
+ * the windows iterator and the CUDA device entry (WMEL_ERR_NOT_BUILT without CUDA); the
+ * module keeps these constants for the Python side. */
+#define HAVE_DECODER 1
+/* The optional parts of the libwmel this extension links (wmel.build_info()). */
+#define BUILD_PARTS "" BUILD_PART_FFMPEG BUILD_PART_OPENBLAS BUILD_PART_CUDA
+#ifdef WMEL_HAVE_OPENBLAS
+#define BUILD_PART_OPENBLAS " openblas"
+#else
+#define BUILD_PART_OPENBLAS ""
+#endif
+#ifdef WMEL_HAVE_FFMPEG
+#define BUILD_PART_FFMPEG " ffmpeg"
+#else
+#define BUILD_PART_FFMPEG ""
+#endif
+#ifdef WMEL_HAVE_CUDA
+#define BUILD_PART_CUDA " cuda"
+#else
+#define BUILD_PART_CUDA ""
+#endif
+#define HAVE_WINDOWS 1
+#define HAVE_CUDA_DEVICE 1
+
+/* ------------------------------------------------------------------ errors */
+
+/* Maps a wmel_status to the Python exception a caller would expect. */
+static PyObject *status_exc_type(int st)
+{
+    switch (st) {
+    case WMEL_ERR_NO_MEMORY: return PyExc_MemoryError;
+    case WMEL_ERR_IO: return PyExc_OSError;
+    case WMEL_ERR_BACKEND_UNAVAILABLE:
+    case WMEL_ERR_THREAD:
+    case WMEL_ERR_CUDA:
+    case WMEL_ERR_DECODER:
+    case WMEL_ERR_NOT_BUILT:
+        return PyExc_RuntimeError;
+    default:
+        return PyExc_ValueError; /* bad arguments or bad data */
+    }
+}
+
+/* Raises for status st. msg (may be NULL or empty) is the library's detailed message;
+ * otherwise wmel_strerror(st) is used. Returns NULL for `return wmelpy_raise_status(...)`. */
+PyObject *wmelpy_raise_status(int st, const char *what, const char *msg)
+{
+    const char *text = (msg && *msg) ? msg : wmel_strerror(st);
+    if (what)
+        PyErr_Format(status_exc_type(st), "%s: %s", what, text);
+    else
+        PyErr_SetString(status_exc_type(st), text);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ buffers */
+
+/* The element kind of a buffer's struct format: 'f' float32, 'h' int16, 0 other. */
+static int buffer_kind(const Py_buffer *v)
+{
+    const char *f = v->format ? v->format : "B";
+    if (*f == '@' || *f == '=' || *f == '<') f++; /* native or little-endian */
+    if (!strcmp(f, "f") && v->itemsize == 4) return 'f';
+    if (!strcmp(f, "h") && v->itemsize == 2) return 'h';
+    return 0;
+}
+
+/* Gets a C-contiguous buffer of float32 (or also int16 when allow_s16). */
+int wmelpy_get_pcm(PyObject *o, Py_buffer *v, int allow_s16, const char *name)
+{
+    if (PyObject_GetBuffer(o, v, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "%s: expected a C-contiguous float32%s buffer",
+                     name, allow_s16 ? " or int16" : "");
+        return -1;
+    }
+    int k = buffer_kind(v);
+    if (k == 'f' || (k == 'h' && allow_s16)) return k;
+    PyErr_Format(PyExc_TypeError, "%s: expected float32%s samples, got buffer format '%s'",
+                 name, allow_s16 ? " or int16" : "", v->format ? v->format : "B");
+    PyBuffer_Release(v);
+    return -1;
+}
+
+/* Gets a writable C-contiguous float32 buffer holding at least `need` floats. */
+int wmelpy_get_out(PyObject *o, Py_buffer *v, size_t need)
+{
+    if (PyObject_GetBuffer(o, v, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) < 0) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_TypeError, "out: expected a writable C-contiguous float32 buffer");
+        return -1;
+    }
+    if (buffer_kind(v) != 'f') {
+        PyErr_Format(PyExc_TypeError, "out: expected float32, got buffer format '%s'",
+                     v->format ? v->format : "B");
+        PyBuffer_Release(v);
+        return -1;
+    }
+    if ((size_t)v->len / 4 < need) {
+        PyErr_Format(PyExc_ValueError, "out: holds %zd floats, the result needs %zu",
+                     v->len / 4, need);
+        PyBuffer_Release(v);
+        return -1;
+    }
+    return 0;
+}
+
+int wmelpy_check_size(Py_ssize_t v, const char *name)
+{
+    if (v < 0) {
+        PyErr_Format(PyExc_ValueError, "%s must be >= 0, got %zd", name, v);
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ live objects */
+
+/* Takes the object for one call that releases the GIL: a second thread that reaches
+ * the same object meanwhile gets an error instead of a data race. */
+int wmelpy_live_enter(int *busy, const char *name)
+{
+    if (*busy) {
+        PyErr_Format(PyExc_RuntimeError, "%s: in use by another thread (one thread at a time "
+                     "per object; use one object per thread)", name);
+        return -1;
+    }
+    *busy = 1;
+    return 0;
+}
+
+/* push(samples) of a live object: the float32 samples handed to fn(obj, ...) without the
+ * GIL, the object marked busy meanwhile; 0, or -1 with the exception set. */
+int wmelpy_live_push(PyObject *args, int *busy, const char *type, wmelpy_live_push_fn fn,
+                     void *obj)
+{
+    PyObject *pcm_o;
+    if (!PyArg_ParseTuple(args, "O:push", &pcm_o)) return -1;
+    Py_buffer in;
+    if (wmelpy_get_pcm(pcm_o, &in, 0, "samples") < 0) return -1;
+    if (wmelpy_live_enter(busy, type) < 0) {
+        PyBuffer_Release(&in);
+        return -1;
+    }
+    int st;
+    Py_BEGIN_ALLOW_THREADS
+    st = fn(obj, (const float *)in.buf, (size_t)in.len / 4);
+    Py_END_ALLOW_THREADS
+    *busy = 0;
+    PyBuffer_Release(&in);
+    if (st) {
+        wmelpy_raise_status(st, "push", NULL);
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ module functions */
+
+static PyObject *m_n_frames(PyObject *m, PyObject *args)
+{
+    Py_ssize_t n, padding;
+    (void)m;
+    if (!PyArg_ParseTuple(args, "nn:n_frames", &n, &padding)) return NULL;
+    if (wmelpy_check_size(n, "n_samples") < 0 || wmelpy_check_size(padding, "padding") < 0)
+        return NULL;
+    return PyLong_FromSize_t(wmel_n_frames((size_t)n, (size_t)padding));
+}
+
+static PyObject *m_frontend_preset(PyObject *m, PyObject *args)
+{
+    int fe, n_mels = 0;
+    (void)m;
+    if (!PyArg_ParseTuple(args, "i|i:frontend_preset", &fe, &n_mels)) return NULL;
+    wmel_frontend_plan pl;
+    int st = wmel_frontend_preset(fe, n_mels, &pl);
+    if (st) return wmelpy_raise_status(st, "wmel_frontend_preset", NULL);
+    return wmelpy_plan_to_dict(&pl);
+}
+
+static PyObject *m_mel_filters(PyObject *m, PyObject *args)
+{
+    int n_mels;
+    PyObject *out_o;
+    Py_buffer out;
+    (void)m;
+    if (!PyArg_ParseTuple(args, "iO:mel_filters", &n_mels, &out_o)) return NULL;
+    if (n_mels != 80 && n_mels != 128)
+        return wmelpy_raise_status(WMEL_ERR_INVALID_ARG, "n_mels must be 80 or 128", NULL);
+    if (wmelpy_get_out(out_o, &out, (size_t)n_mels * WMEL_N_BINS) < 0) return NULL;
+    int st = wmel_mel_filters(n_mels, (float *)out.buf, (size_t)out.len / 4);
+    PyBuffer_Release(&out);
+    if (st) return wmelpy_raise_status(st, NULL, NULL);
+    Py_RETURN_NONE;
+}
+
+static PyObject *m_strerror(PyObject *m, PyObject *args)
+{
+    int st;
+    (void)m;
+    if (!PyArg_ParseTuple(args, "i:strerror", &st)) return NULL;
+    return PyUnicode_FromString(wmel_strerror(st));
+}
+
+static PyObject *m_version(PyObject *m, PyObject *noargs)
+{
+    (void)m;
+    (void)noargs;
+    return PyUnicode_FromString(wmel_version());
+}
+
+static PyMethodDef module_methods[] = {
+    {"fx_log_mel", wmelpy_fx_log_mel, METH_VARARGS,
+     "fx_log_mel(pcm_int16, n_mels, kind, out): the integer front-end (kind 0 raw Q11, 1 int16 Q13, 2 int8)"},
+    {"n_frames", m_n_frames, METH_VARARGS, "n_frames(n_samples, padding) -> (n + padding) // 160"},
+    {"frontend_preset", m_frontend_preset, METH_VARARGS,
+     "frontend_preset(frontend, n_mels=0) -> dict of wmel_frontend_plan fields"},
+    {"mel_filters", m_mel_filters, METH_VARARGS, "mel_filters(n_mels, out): the Slaney filter bank [n_mels][201]"},
+    {"strerror", m_strerror, METH_VARARGS, "strerror(status) -> message"},
+    {"version", m_version, METH_NOARGS, "version() -> libwmel version and build features"},
+    {"read_wav", wmelpy_read_wav, METH_VARARGS, "read_wav(path) -> (Buffer, warning or None)"},
+    {"parse_wav", wmelpy_parse_wav, METH_VARARGS,
+     "parse_wav(data, name) -> (Buffer, warning or None)"},
+    {"load_audio", wmelpy_load_audio, METH_VARARGS,
+     "load_audio(path) -> (Buffer, warning or None)"},
+    {"load_audio_memory", wmelpy_load_audio_memory, METH_VARARGS,
+     "load_audio_memory(data) -> (Buffer, warning or None)"},
+    {"have_ffmpeg", wmelpy_have_ffmpeg, METH_NOARGS, "have_ffmpeg() -> True when FFmpeg decodes"},
+    {NULL, NULL, 0, NULL},
+};
+
+static int module_exec(PyObject *m)
+{
+    if (wmelpy_ctx_init(m) < 0 || wmelpy_buffer_init(m) < 0 || wmelpy_windows_init(m) < 0 ||
+        wmelpy_sliding_init(m) < 0 || wmelpy_stream_init(m) < 0)
+        return -1;
+    if (PyModule_AddIntConstant(m, "BACKEND_AUTO", WMEL_BACKEND_AUTO) < 0 ||
+        PyModule_AddIntConstant(m, "BACKEND_REF", WMEL_BACKEND_REF) < 0 ||
+        PyModule_AddIntConstant(m, "BACKEND_CPU", WMEL_BACKEND_CPU) < 0 ||
+        PyModule_AddIntConstant(m, "BACKEND_CUDA", WMEL_BACKEND_CUDA) < 0 ||
+        PyModule_AddIntConstant(m, "NORM_WHOLE", WMEL_NORM_WHOLE) < 0 ||
+        PyModule_AddIntConstant(m, "NORM_NONE", WMEL_NORM_NONE) < 0 ||
+        PyModule_AddIntConstant(m, "FRONTEND_WHISPER", WMEL_FRONTEND_WHISPER) < 0 ||
+        PyModule_AddIntConstant(m, "FRONTEND_NEMO", WMEL_FRONTEND_NEMO) < 0 ||
+        PyModule_AddIntConstant(m, "FRONTEND_KALDI", WMEL_FRONTEND_KALDI) < 0 ||
+        PyModule_AddIntConstant(m, "FRONTEND_SEAMLESS", WMEL_FRONTEND_SEAMLESS) < 0 ||
+        PyModule_AddIntConstant(m, "FRONTEND_NEMO_LEGACY", WMEL_FRONTEND_NEMO_LEGACY) < 0 ||
+        PyModule_AddIntConstant(m, "WINDOW_HANN_PERIODIC", WMEL_WINDOW_HANN_PERIODIC) < 0 ||
+        PyModule_AddIntConstant(m, "WINDOW_HANN", WMEL_WINDOW_HANN) < 0 ||
+        PyModule_AddIntConstant(m, "WINDOW_HAMMING", WMEL_WINDOW_HAMMING) < 0 ||
+        PyModule_AddIntConstant(m, "WINDOW_POVEY", WMEL_WINDOW_POVEY) < 0 ||
+        PyModule_AddIntConstant(m, "WINDOW_RECT", WMEL_WINDOW_RECT) < 0 ||
+        PyModule_AddIntConstant(m, "NORM_PER_FEATURE", WMEL_NORM_PER_FEATURE) < 0 ||
+        PyModule_AddIntConstant(m, "NORM_MEAN_VAR", WMEL_NORM_MEAN_VAR) < 0 ||
+        PyModule_AddIntConstant(m, "LAYOUT_MELS_FRAMES", WMEL_LAYOUT_MELS_FRAMES) < 0 ||
+        PyModule_AddIntConstant(m, "LAYOUT_FRAMES_MELS", WMEL_LAYOUT_FRAMES_MELS) < 0 ||
+        PyModule_AddIntConstant(m, "BATCH_PER_CLIP", WMEL_BATCH_PER_CLIP) < 0 ||
+        PyModule_AddIntConstant(m, "SMOOTH_3X3", WMEL_SMOOTH_3X3) < 0 ||
+        PyModule_AddIntConstant(m, "BATCH_GLOBAL", WMEL_BATCH_GLOBAL) < 0 ||
+        PyModule_AddIntConstant(m, "HAVE_DECODER", HAVE_DECODER) < 0 ||
+        PyModule_AddIntConstant(m, "HAVE_WINDOWS", HAVE_WINDOWS) < 0 ||
+        PyModule_AddIntConstant(m, "HAVE_CUDA_DEVICE", HAVE_CUDA_DEVICE) < 0 ||
+        PyModule_AddStringConstant(m, "BUILD_PARTS", BUILD_PARTS) < 0)
+        return -1;
+    return 0;
+}
+
+static PyModuleDef_Slot module_slots[] = {
+    {Py_mod_exec, module_exec},
+    {0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT, "_wmel", "libwmel binding (see the wmel package)", 0,
+    module_methods, module_slots, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__wmel(void) { return PyModuleDef_Init(&module_def); }
