@@ -110,8 +110,8 @@ int cmd_batch(int argc, char **argv)
         o.mode = WMEL_BATCH_FULL;
         o.fe_plan = &fplan;
         p.n_mels = fplan.n_mels;
-    } else if (fe.n_mels) {
-        p.n_mels = fe.n_mels;
+    } else {
+        p.n_mels = fplan.n_mels; /* 80 unless --n-mels said 128 */
     }
     o.n_mels = p.n_mels;
     o.backend = p.backend;

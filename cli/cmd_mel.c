@@ -501,7 +501,7 @@ int cmd_mel(int argc, char **argv)
         wmel_cli_msg("wmel: %s applies to --frontend whisper only", whisper_only ? whisper_only : "--fixed-point");
         return 2;
     }
-    if (fe.n_mels) p.n_mels = fe.n_mels;
+    p.n_mels = plan.n_mels; /* whisper: 80 unless --n-mels said 128 */
     if (dtype >= 0 && !fixed) return wmel_cli_usage("--dtype needs --fixed-point (the float path writes float32)");
     if (fixed && (png || smooth))
         return wmel_cli_usage("--fixed-point computes the integer features only: no --png or --smooth");

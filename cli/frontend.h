@@ -1,6 +1,6 @@
-/* frontend.h -- the front-end options of `wmel mel` and `wmel batch` (--frontend and the
- * plan options), turned into a wmel_frontend_plan with one clear error per option that
- * does not apply. */
+/* frontend.h -- the front-end options of `wmel mel`, `wmel stream` and `wmel batch`
+ * (--frontend and the plan options): their texts handed to the library's wmel_plan_set(),
+ * whose sentence names an option that does not apply or a value out of range. */
 #ifndef WMEL_CLI_FRONTEND_H
 #define WMEL_CLI_FRONTEND_H
 
@@ -8,16 +8,12 @@
 
 #include "wmel.h"
 
+/* The plan options, in the order wmel_plan_set() takes them. */
+enum { WMEL_CLI_FE_OPTS = 10 };
+
 typedef struct wmel_cli_fe {
-    int frontend;          /* WMEL_FRONTEND_* (NEMO_LEGACY only through --legacy) */
-    int n_mels;            /* 0: the front-end's default */
-    const char *normalize; /* NULL: the front-end's default */
-    const char *window;
-    int legacy, use_energy;
-    int have_scale, have_low, have_high, have_floor;
-    double scale, low, high, energy_floor;
-    long pad_to;           /* -1: unset */
-    char given[160];       /* the plan options given, for the error naming them */
+    int frontend;                         /* WMEL_FRONTEND_* (NEMO_LEGACY as nemo + legacy) */
+    const char *val[WMEL_CLI_FE_OPTS];    /* each option's text as given; NULL: not given */
 } wmel_cli_fe;
 
 void wmel_cli_fe_init(wmel_cli_fe *f);

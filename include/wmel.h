@@ -418,6 +418,28 @@ WMEL_API int wmel_frontend_preset(int frontend, int n_mels, wmel_frontend_plan *
  * backend aside. Thread-safety: pure. */
 WMEL_API int wmel_plan_check(const wmel_frontend_plan *plan, char *msg, size_t msg_len);
 
+/* Sets one option of a preset's plan from its name and its value as text -- the options of
+ * `wmel mel --frontend F` and of Python's wmel.features(), which both go through here, so
+ * that one mistake gives one sentence everywhere. Which options apply is the plan's
+ * front-end's (plan->frontend):
+ *   n_mels N        whisper 80 or 128; the others 1..256
+ *   normalize K     nemo per_feature|none, seamless mean_var|none, kaldi none
+ *   window W        kaldi povey|hamming|hann|rect, nemo hann|hamming|rect
+ *   scale S         nemo, kaldi, seamless: non-zero, |S| <= 1e12
+ *   low_freq F      nemo, kaldi, seamless: Hz >= 0
+ *   high_freq F     nemo, kaldi, seamless: Hz (<= 0: Nyquist plus F)
+ *   use_energy B    kaldi: 1|0|true|false
+ *   energy_floor F  kaldi, after use_energy 1: >= 0
+ *   legacy B        nemo: NeMo before mid-2025 (WMEL_FRONTEND_NEMO_LEGACY's framing)
+ *   pad_to N        nemo: 0..65536
+ * Numbers are read by strtod (a double's shortest round-trip text gives it back exactly).
+ * Options are set in the order above; the whole plan is then checked by wmel_plan_check().
+ * On failure it writes a sentence naming the option, the value and what is allowed into
+ * msg (msg_len bytes with the NUL; msg may be NULL) and leaves the plan unchanged.
+ * Returns WMEL_OK, WMEL_ERR_NULL_POINTER or WMEL_ERR_INVALID_ARG. Thread-safety: pure. */
+WMEL_API int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value, char *msg,
+                           size_t msg_len);
+
 /* Creates a context computing `plan` (copied; not referenced afterwards). From p (NULL
  * means wmel_default_params()) only backend, n_threads, max_isa and cuda_device are used.
  * The CUDA backend runs Whisper's geometry only: with another plan, WMEL_BACKEND_AUTO

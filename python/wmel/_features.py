@@ -19,23 +19,32 @@ FRONTENDS = {
     "kaldi": _wmel.FRONTEND_KALDI,
     "seamless": _wmel.FRONTEND_SEAMLESS,
 }
-_WINDOWS = {"povey": _wmel.WINDOW_POVEY, "hamming": _wmel.WINDOW_HAMMING,
-            "hann": _wmel.WINDOW_HANN, "rect": _wmel.WINDOW_RECT}
 _BACKENDS = {"auto": _wmel.BACKEND_AUTO, "cpu": _wmel.BACKEND_CPU, "ref": _wmel.BACKEND_REF,
              "cuda": _wmel.BACKEND_CUDA}
 
-def _not_for(opt: str, frontend: str) -> ValueError:
-    return ValueError(f"{opt} does not apply to frontend={frontend!r}")
+# The plan options in the order the library sets them (wmel.h, wmel_plan_set), which owns
+# their rules: which option applies to which front-end, the values, the sentence on a refusal.
+_OPTIONS = ("n_mels", "normalize", "window", "scale", "low_freq", "high_freq", "use_energy",
+            "energy_floor", "legacy", "pad_to")
+
+
+def _text(v) -> str:
+    """An option's value as the library reads it: a float's repr reads back exactly."""
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if isinstance(v, float):
+        return repr(v)
+    return str(v)
 
 
 def frontend_plan(frontend: str = "whisper", n_mels=None, *, normalize=None, window=None,
                   scale=None, low_freq=None, high_freq=None, use_energy=None, energy_floor=None,
                   legacy: bool = False, pad_to=None) -> dict:
     """The plan (a dict of wmel_frontend_plan's fields) that features() computes with these
-    options. Options that do not apply to the front-end raise ValueError."""
+    options. An option that does not apply to the front-end, or a value out of its range,
+    raises ValueError with the library's sentence (the same as `wmel mel`'s)."""
     if not isinstance(frontend, str) or frontend not in FRONTENDS:
         raise ValueError(f"frontend must be one of {', '.join(FRONTENDS)}, got {frontend!r}")
-    nemo, kaldi, seam = frontend == "nemo", frontend == "kaldi", frontend == "seamless"
     legacy = _check_bool(legacy, "legacy")
     if n_mels is not None:
         n_mels = _check_int(n_mels, "n_mels", 1)
@@ -50,55 +59,16 @@ def frontend_plan(frontend: str = "whisper", n_mels=None, *, normalize=None, win
     for k, v in (("normalize", normalize), ("window", window)):
         if v is not None and not isinstance(v, str):
             raise TypeError(f"{k} must be a str, got {type(v).__name__} {v!r}")
-    given = {k: v for k, v in dict(normalize=normalize, window=window, scale=scale,
-                                   low_freq=low_freq, high_freq=high_freq, use_energy=use_energy,
-                                   energy_floor=energy_floor, pad_to=pad_to).items()
-             if v is not None}
-    if legacy:
-        given["legacy"] = True
-    if frontend == "whisper" and given:
-        raise ValueError(f"{', '.join(given)}: not options of frontend='whisper' "
-                         "(they apply to nemo, kaldi or seamless)")
-    if legacy and not nemo:
-        raise _not_for("legacy", frontend)
-    if pad_to is not None and not nemo:
-        raise _not_for("pad_to", frontend)
-    if (use_energy is not None or energy_floor is not None) and not kaldi:
-        raise _not_for("use_energy" if use_energy is not None else "energy_floor", frontend)
-    if window is not None:
-        if window not in _WINDOWS:
-            raise ValueError(f"window must be povey, hamming, hann or rect, got {window!r}")
-        if not (kaldi or (nemo and window != "povey")):
-            raise _not_for(f"window={window!r}", frontend)
-    if normalize is not None:
-        ok = {"nemo": ("per_feature", "none"), "seamless": ("mean_var", "none"),
-              "kaldi": ("none",)}[frontend]
-        if normalize not in ok:
-            raise ValueError(f"normalize for frontend={frontend!r} takes "
-                             f"{' or '.join(repr(o) for o in ok)}, got {normalize!r}")
-    n = 0 if n_mels is None else n_mels
-    code = _wmel.FRONTEND_NEMO_LEGACY if nemo and legacy else FRONTENDS[frontend]
-    try:
-        plan = _wmel.frontend_preset(code, n)
-    except ValueError:
-        raise ValueError(f"n_mels={n_mels!r} is out of range for frontend={frontend!r} "
-                         "(whisper: 80 or 128; others 1..256)") from None
-    if normalize == "none":
-        plan["norm"] = _wmel.NORM_NONE
-    if window is not None:
-        plan["window"] = _WINDOWS[window]
-    if scale is not None:
-        plan["scale"] = scale
-    if low_freq is not None:
-        plan["low_freq"] = low_freq
-    if high_freq is not None:
-        plan["high_freq"] = high_freq
-    if use_energy:
-        plan["use_energy"] = 1
-    if energy_floor is not None:
-        plan["energy_floor"] = energy_floor
-    if pad_to is not None:
-        plan["pad_to"] = pad_to
+    given = dict(n_mels=n_mels, normalize=normalize, window=window, scale=scale,
+                 low_freq=low_freq, high_freq=high_freq, use_energy=use_energy,
+                 energy_floor=energy_floor, legacy=True if legacy else None, pad_to=pad_to)
+    plan = _wmel.frontend_preset(FRONTENDS[frontend], 0)
+    for name in _OPTIONS:
+        if given[name] is not None:
+            plan = _wmel.plan_set(plan, name, _text(given[name]))
+    why = _wmel.plan_check(plan)
+    if why:
+        raise ValueError(f"frontend={frontend!r}: {why}")
     return plan
 
 

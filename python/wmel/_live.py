@@ -79,8 +79,8 @@ class Stream:
         self.frontend = _frontend(frontend)
         padding = _check_int(padding, "padding")
         if self.frontend == "whisper":
-            if options:
-                raise ValueError(f"{', '.join(options)}: not options of frontend='whisper'")
+            if options:  # the library's sentence for the first that does not apply
+                _features.frontend_plan("whisper", n_mels, **options)
             self.n_mels = _n_mels(80 if n_mels is None else n_mels)
             ctx = _raw_ctx(self.n_mels)
             self._frames_first = False
@@ -145,8 +145,8 @@ class SlidingBuffer:
     def __init__(self, frontend: str = "whisper", n_mels=None, **options):
         self.frontend = _frontend(frontend)
         if self.frontend == "whisper":
-            if options:
-                raise ValueError(f"{', '.join(options)}: not options of frontend='whisper'")
+            if options:  # the library's sentence for the first that does not apply
+                _features.frontend_plan("whisper", n_mels, **options)
             self.n_mels = _n_mels(80 if n_mels is None else n_mels)
             ctx = _ctx(self.n_mels)
         else:

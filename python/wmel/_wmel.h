@@ -48,6 +48,7 @@ typedef struct {
 
 extern PyObject *wmelpy_CtxType; /* set at module init */
 PyObject *wmelpy_plan_to_dict(const wmel_frontend_plan *pl);
+int wmelpy_plan_from_dict(PyObject *d, wmel_frontend_plan *pl);
 int wmelpy_ctx_init(PyObject *m);
 
 /* ---- _wmel_audio.c */

@@ -45,7 +45,7 @@ PyObject *wmelpy_plan_to_dict(const wmel_frontend_plan *pl)
 }
 
 /* A dict naming every field (no others) into *pl. */
-static int plan_from_dict(PyObject *d, wmel_frontend_plan *pl)
+int wmelpy_plan_from_dict(PyObject *d, wmel_frontend_plan *pl)
 {
     if (!PyDict_Check(d)) {
         PyErr_SetString(PyExc_TypeError, "plan: expected a dict of wmel_frontend_plan fields");
@@ -101,7 +101,7 @@ static PyObject *Ctx_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
     }
     wmel_frontend_plan plan;
     if (plan_o && plan_o != Py_None) {
-        if (plan_from_dict(plan_o, &plan) < 0) return NULL;
+        if (wmelpy_plan_from_dict(plan_o, &plan) < 0) return NULL;
         p.n_mels = plan.n_mels;
     }
     int st = WMEL_OK;

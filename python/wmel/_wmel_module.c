@@ -198,6 +198,39 @@ static PyObject *m_frontend_preset(PyObject *m, PyObject *args)
     return wmelpy_plan_to_dict(&pl);
 }
 
+/* plan_set(plan, name, value) -> the plan with the option set (wmel_plan_set: its
+ * sentence as ValueError's message). */
+static PyObject *m_plan_set(PyObject *m, PyObject *args)
+{
+    (void)m;
+    PyObject *d;
+    const char *name, *value;
+    if (!PyArg_ParseTuple(args, "Oss:plan_set", &d, &name, &value)) return NULL;
+    wmel_frontend_plan pl;
+    if (wmelpy_plan_from_dict(d, &pl)) return NULL;
+    char why[512];
+    int st = wmel_plan_set(&pl, name, value, why, sizeof why);
+    if (st == WMEL_ERR_INVALID_ARG) {
+        PyErr_SetString(PyExc_ValueError, why);
+        return NULL;
+    }
+    if (st) return wmelpy_raise_status(st, "wmel_plan_set", NULL);
+    return wmelpy_plan_to_dict(&pl);
+}
+
+/* plan_check(plan) -> "" or the sentence of wmel_plan_check for a refused plan. */
+static PyObject *m_plan_check(PyObject *m, PyObject *args)
+{
+    (void)m;
+    PyObject *d;
+    if (!PyArg_ParseTuple(args, "O:plan_check", &d)) return NULL;
+    wmel_frontend_plan pl;
+    if (wmelpy_plan_from_dict(d, &pl)) return NULL;
+    char why[512];
+    wmel_plan_check(&pl, why, sizeof why);
+    return PyUnicode_FromString(why);
+}
+
 static PyObject *m_mel_filters(PyObject *m, PyObject *args)
 {
     int n_mels;
@@ -233,6 +266,11 @@ static PyMethodDef module_methods[] = {
     {"fx_log_mel", wmelpy_fx_log_mel, METH_VARARGS,
      "fx_log_mel(pcm_int16, n_mels, kind, out): the integer front-end (kind 0 raw Q11, 1 int16 Q13, 2 int8)"},
     {"n_frames", m_n_frames, METH_VARARGS, "n_frames(n_samples, padding) -> (n + padding) // 160"},
+    {"plan_set", m_plan_set, METH_VARARGS,
+     "plan_set(plan, name, value) -> the plan dict with one option set from its text (wmel_plan_set); "
+     "ValueError with the library's sentence"},
+    {"plan_check", m_plan_check, METH_VARARGS,
+     "plan_check(plan) -> '' or the sentence for a refused plan (wmel_plan_check)"},
     {"frontend_preset", m_frontend_preset, METH_VARARGS,
      "frontend_preset(frontend, n_mels=0) -> dict of wmel_frontend_plan fields"},
     {"mel_filters", m_mel_filters, METH_VARARGS, "mel_filters(n_mels, out): the Slaney filter bank [n_mels][201]"},

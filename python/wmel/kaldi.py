@@ -90,7 +90,9 @@ def _compute(x: np.ndarray, n_mels, window, low_freq, high_freq, use_energy, ene
         return np.zeros((0, int(n_mels) + int(bool(use_energy))), np.float32)
     return features(x, "kaldi", int(n_mels), window=_WINDOWS[window], scale=1.0,
                     low_freq=float(low_freq), high_freq=float(high_freq),
-                    use_energy=bool(use_energy), energy_floor=float(energy_floor), threads=threads)
+                    use_energy=bool(use_energy),
+                    # the floor applies to the energy column only (torchaudio ignores it without)
+                    energy_floor=float(energy_floor) if use_energy else None, threads=threads)
 
 
 # ---------------------------------------------------------------------------------------------

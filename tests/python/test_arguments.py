@@ -3,6 +3,7 @@ taken strictly (docs/python.md, "Arguments"): an int option takes an int or nump
 (not a bool, not a float), a bool option a bool, numpy bool or 0/1 (not a string), a number
 option an int or float (not a bool, not a string); a wrong kind raises TypeError and an
 out-of-range value ValueError, each naming the option and the value."""
+import os
 import numpy as np
 import pytest
 
@@ -107,7 +108,7 @@ GOOD = [
     (lambda **k: wmel.features(X, "kaldi", **k), dict(n_mels=np.int64(40), use_energy=np.bool_(True),
                                                       scale=np.float32(32768), threads=np.int32(1))),
     (lambda **k: wmel.features(X, "kaldi", **k), dict(use_energy=1, low_freq=20, high_freq=-400)),
-    (lambda **k: wmel.Stream("kaldi", **k), dict(use_energy=0, energy_floor=1)),
+    (lambda **k: wmel.Stream("kaldi", **k), dict(use_energy=0, low_freq=np.float32(20))),
     (lambda **k: K.fbank(W, **k), dict(num_mel_bins=np.int16(40), use_energy=1, snip_edges=np.bool_(False),
                                        low_freq=np.float64(20), energy_floor=0)),
     (lambda **k: wmel.log_mel_spectrogram(X, **k), dict(n_mels=np.int64(128), padding=np.uint16(160))),
@@ -151,3 +152,39 @@ def test_online_fbank_indices():
         f.get_frame(1.0)
     with pytest.raises(TypeError, match="n must be an int"):
         f.pop(True)
+
+
+def test_option_rules_are_the_librarys():
+    """One rule and one sentence per mistake, from the library (wmel_plan_set): Python's
+    ValueError carries the sentence `wmel mel` prints."""
+    cases = [
+        (dict(frontend="kaldi", energy_floor=1.0), "energy_floor 1.0: floors the log-energy column, which needs use_energy"),
+        (dict(frontend="nemo", window="povey"), "window povey: the nemo front-end takes hann, hamming or rect"),
+        (dict(frontend="seamless", window="hann"), "window: not an option of the seamless front-end"),
+        (dict(frontend="whisper", scale=2.0), "scale: not an option of the whisper front-end"),
+        (dict(frontend="kaldi", normalize="per_feature"), "normalize per_feature: the kaldi front-end takes none"),
+        (dict(frontend="whisper", n_mels=100), "n_mels 100: the whisper front-end takes 80 or 128"),
+        (dict(frontend="nemo", use_energy=True), "use_energy: not an option of the nemo front-end"),
+    ]
+    for kw, sentence in cases:
+        with pytest.raises(ValueError) as e:
+            wmel.features(X, **kw)
+        assert sentence in str(e.value), (kw, str(e.value))
+    for make in (lambda: wmel.Stream("kaldi", energy_floor=1.0), lambda: wmel.SlidingBuffer("kaldi", energy_floor=1.0)):
+        with pytest.raises(ValueError, match="needs use_energy"):
+            make()
+    with pytest.raises(ValueError, match="not an option of the whisper front-end"):
+        wmel.SlidingBuffer("whisper", window="hann")
+    cli = os.environ.get("WMEL_CLI")
+    if cli and os.path.exists(cli):  # the command prints the same sentence
+        import subprocess
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            wav = os.path.join(d, "x.wav")
+            import wave
+            with wave.open(wav, "wb") as w:
+                w.setnchannels(1), w.setsampwidth(2), w.setframerate(16000)
+                w.writeframes(np.zeros(1600, np.int16).tobytes())
+            r = subprocess.run([cli, "mel", wav, "-o", os.path.join(d, "o.npy"), "--frontend", "nemo",
+                                "--window", "povey"], capture_output=True, text=True)
+            assert r.returncode == 2 and "window povey: the nemo front-end takes hann, hamming or rect" in r.stderr
