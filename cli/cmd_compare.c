@@ -695,7 +695,7 @@ int cmd_compare(int argc, char **argv)
             rc = 2;
             goto done;
         }
-        wmel_plan_mel_centres(&pl, ax.hz);
+        wmel_mel_centres(&pl, ax.hz, sizeof ax.hz / sizeof ax.hz[0]);
         ax.dt = (double)pl.hop / pl.sample_rate;
         ax.t0 = pl.framing == WMEL_FRAMES_SNIP ? 0.5 * pl.frame_length / pl.sample_rate : 0.0;
     }

@@ -477,7 +477,7 @@ int cmd_inspect(int argc, char **argv)
     memset(&sh, 0, sizeof sh);
     sh.first = fa;
     sh.nf = wmel_rpt_thin(span, per_col, &sh.step);
-    wmel_plan_mel_centres(&clip.plan, sh.mel_hz);
+    wmel_mel_centres(&clip.plan, sh.mel_hz, sizeof sh.mel_hz / sizeof sh.mel_hz[0]);
     double window[WMEL_N_FFT + 112];
     sh.window = window;
     /* the stacked stage's own columns: output rows r0 + i * rstep */

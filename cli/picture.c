@@ -3,6 +3,7 @@
  * HTML reports of `wmel inspect` and `wmel compare` (report.c).
  */
 #include "picture.h"
+#include "wmel.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -114,22 +115,9 @@ void wmel_pic_axis_scale(wmel_pic_axis *a, const char *title, double lo, double 
     a->n_ticks = k;
 }
 
-/* Slaney's mel scale (linear below 1 kHz, logarithmic above), as src/plan.c builds the
- * filter bank from it. */
-static double hz_to_mel(double f)
-{
-    const double f_sp = 200.0 / 3.0, logstep = log(6.4) / 27.0;
-    return f >= 1000.0 ? 1000.0 / f_sp + log(f / 1000.0) / logstep : f / f_sp;
-}
-
-static double mel_to_hz(double m)
-{
-    const double f_sp = 200.0 / 3.0, logstep = log(6.4) / 27.0;
-    return m >= 1000.0 / f_sp ? 1000.0 * exp(logstep * (m - 1000.0 / f_sp)) : f_sp * m;
-}
-
 void wmel_pic_mel_centres(int n_mels, double *hz)
 {
-    const double mmax = hz_to_mel(8000.0);
-    for (int i = 0; i < n_mels; i++) hz[i] = mel_to_hz(mmax * (i + 1) / (double)(n_mels + 1));
+    wmel_frontend_plan p; /* Whisper's bank: the library's centres */
+    if (wmel_frontend_preset(WMEL_FRONTEND_WHISPER, n_mels, &p) || wmel_mel_centres(&p, hz, (size_t)n_mels))
+        for (int i = 0; i < n_mels; i++) hz[i] = 8000.0 * (i + 1) / (n_mels + 1); /* not reached */
 }

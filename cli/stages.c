@@ -402,31 +402,6 @@ int wmel_stacked_compute(const wmel_frontend *fe, const wmel_clip *clip, size_t 
     return rc;
 }
 
-static double slaney_mel(double f)
-{
-    const double f_sp = 200.0 / 3.0, min_log_hz = 1000.0, min_log_mel = min_log_hz / f_sp;
-    return f >= min_log_hz ? min_log_mel + log(f / min_log_hz) / (log(6.4) / 27.0) : f / f_sp;
-}
-
-static double slaney_hz(double m)
-{
-    const double f_sp = 200.0 / 3.0, min_log_hz = 1000.0, min_log_mel = min_log_hz / f_sp;
-    return m >= min_log_mel ? min_log_hz * exp(log(6.4) / 27.0 * (m - min_log_mel)) : f_sp * m;
-}
-
-void wmel_plan_mel_centres(const wmel_frontend_plan *p, double *hz)
-{
-    const double lo = p->low_freq, hi = p->high_freq > 0.0 ? p->high_freq : p->sample_rate / 2.0 + p->high_freq;
-    const int nm = p->n_mels;
-    if (p->mel_scale == WMEL_MEL_SLANEY) {
-        const double m0 = slaney_mel(lo), m1 = slaney_mel(hi);
-        for (int m = 0; m < nm; m++) hz[m] = slaney_hz(m0 + (m1 - m0) * (m + 1) / (double)(nm + 1));
-    } else {
-        const double m0 = 1127.0 * log(1.0 + lo / 700.0), m1 = 1127.0 * log(1.0 + hi / 700.0);
-        for (int m = 0; m < nm; m++) hz[m] = 700.0 * (exp((m0 + (m1 - m0) * (m + 1) / (nm + 1)) / 1127.0) - 1.0);
-    }
-}
-
 int wmel_decode_all(const char *path, float **pcm, size_t *n, char *fmt, size_t fmt_len, int quiet,
                     char *err, size_t err_len)
 {

@@ -114,9 +114,6 @@ int wmel_stages_compute(const wmel_frontend *fe, const wmel_clip *clip, size_t f
 int wmel_stacked_compute(const wmel_frontend *fe, const wmel_clip *clip, size_t r0, size_t nr,
                          size_t rstep, double *out);
 
-/* The centre frequency (Hz) of each mel filter of the plan. */
-void wmel_plan_mel_centres(const wmel_frontend_plan *p, double *hz);
-
 /* Decodes INPUT whole into *pcm (malloc'ed), with the decoder's format line in fmt. */
 int wmel_decode_all(const char *path, float **pcm, size_t *n, char *fmt, size_t fmt_len, int quiet,
                     char *err, size_t err_len);

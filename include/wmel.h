@@ -418,6 +418,12 @@ WMEL_API int wmel_frontend_preset(int frontend, int n_mels, wmel_frontend_plan *
  * backend aside. Thread-safety: pure. */
 WMEL_API int wmel_plan_check(const wmel_frontend_plan *plan, char *msg, size_t msg_len);
 
+/* The centre frequency in Hz of each of the plan's mel filters (plan->n_mels values into
+ * hz), on the plan's own scale and band: what a picture's frequency axis labels. Errors:
+ * WMEL_ERR_NULL_POINTER, WMEL_ERR_INVALID_ARG (a plan wmel_plan_check refuses),
+ * WMEL_ERR_BUFFER_TOO_SMALL (hz_len < n_mels). Thread-safety: pure. */
+WMEL_API int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t hz_len);
+
 /* Sets one option of a preset's plan from its name and its value as text -- the options of
  * `wmel mel --frontend F` and of Python's wmel.features(), which both go through here, so
  * that one mistake gives one sentence everywhere. Which options apply is the plan's

@@ -144,6 +144,12 @@ const wmel_kernel *wmel__kernel_neon(void);   /* NULL when not compiled in (not 
  * AUTO: no cap) and the WMEL_MAX_ISA environment variable; the kernel table for a level. */
 int wmel__cpu_isa(void);
 int wmel__isa_level(int max_isa);
+/* The mel scales (fe/fe_plan.c), one definition each: Slaney's (librosa htk=False) and
+ * Kaldi's (1127 ln(1 + f / 700)), Hz to mel and back. */
+double wmel__slaney_mel(double hz);
+double wmel__slaney_hz(double mel);
+double wmel__kaldi_mel(double hz);
+double wmel__kaldi_hz(double mel);
 /* The general front-end kernel's level: wmel__isa_level(), with AVX2 in place of an
  * AVX-512 that was not asked for by name (the faster float64 kernel there). */
 int wmel__fe_isa_level(int max_isa);

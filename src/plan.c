@@ -13,31 +13,14 @@
 
 static const double PI = 3.14159265358979323846264338327950288;
 
-/* Slaney's auditory scale: linear below 1 kHz, logarithmic above. */
-static double hz_to_mel(double f)
-{
-    const double f_sp = 200.0 / 3.0, min_log_hz = 1000.0, min_log_mel = min_log_hz / f_sp;
-    const double logstep = log(6.4) / 27.0;
-    if (f >= min_log_hz) return min_log_mel + log(f / min_log_hz) / logstep;
-    return f / f_sp;
-}
-
-static double mel_to_hz(double m)
-{
-    const double f_sp = 200.0 / 3.0, min_log_hz = 1000.0, min_log_mel = min_log_hz / f_sp;
-    const double logstep = log(6.4) / 27.0;
-    if (m >= min_log_mel) return min_log_hz * exp(logstep * (m - min_log_mel));
-    return f_sp * m;
-}
-
 void wmel__mel_filters_f64(int n_mels, double *out)
 {
     double mel_f[WMEL_MAX_MELS + 2];
-    const double mmin = hz_to_mel(0.0), mmax = hz_to_mel(WMEL_SAMPLE_RATE / 2.0);
+    const double mmin = wmel__slaney_mel(0.0), mmax = wmel__slaney_mel(WMEL_SAMPLE_RATE / 2.0);
     for (int i = 0; i < n_mels + 2; i++) {
         /* np.linspace: start + i * step, with the end point exact */
         double m = (i == n_mels + 1) ? mmax : mmin + (mmax - mmin) * i / (double)(n_mels + 1);
-        mel_f[i] = mel_to_hz(m);
+        mel_f[i] = wmel__slaney_hz(m);
     }
     for (int i = 0; i < n_mels; i++) {
         double fd0 = mel_f[i + 1] - mel_f[i], fd1 = mel_f[i + 2] - mel_f[i + 1];

@@ -127,19 +127,35 @@ static int __attribute__((format(printf, 3, 4))) bad(char *msg, size_t len, cons
     return WMEL_ERR_INVALID_ARG;
 }
 
-static double kaldi_mel(double f) { return 1127.0 * log(1.0 + f / 700.0); }
+/* The mel scales, one definition each (the banks, the centres, Whisper's plan.c). */
+double wmel__slaney_mel(double f) /* Slaney's: linear below 1 kHz, logarithmic above */
+{
+    const double f_sp = 200.0 / 3.0, min_log_hz = 1000.0, min_log_mel = min_log_hz / f_sp;
+    const double logstep = log(6.4) / 27.0;
+    return f >= min_log_hz ? min_log_mel + log(f / min_log_hz) / logstep : f / f_sp;
+}
+
+double wmel__slaney_hz(double m)
+{
+    const double f_sp = 200.0 / 3.0, min_log_hz = 1000.0, min_log_mel = min_log_hz / f_sp;
+    const double logstep = log(6.4) / 27.0;
+    return m >= min_log_mel ? min_log_hz * exp(logstep * (m - min_log_mel)) : f_sp * m;
+}
+
+double wmel__kaldi_mel(double f) { return 1127.0 * log(1.0 + f / 700.0); }
+double wmel__kaldi_hz(double m) { return 700.0 * (exp(m / 1127.0) - 1.0); }
 
 /* 1 when every filter of an n-bin Kaldi bank of the plan's range has an FFT bin strictly
  * inside it (bins 0 .. n_fft/2 - 1, as mel_bank below); the first empty one into *empty. */
 static int kaldi_bank_full(const wmel_frontend_plan *p, int n, int *empty)
 {
-    const double ml = kaldi_mel(p->low_freq), mh = kaldi_mel(high_hz(p)), delta = (mh - ml) / (n + 1);
+    const double ml = wmel__kaldi_mel(p->low_freq), mh = wmel__kaldi_mel(high_hz(p)), delta = (mh - ml) / (n + 1);
     const int top = p->n_fft / 2; /* bins k < top */
     int k = 0;
     for (int m = 0; m < n; m++) {
         const double left = ml + m * delta, right = ml + (m + 2) * delta;
-        while (k < top && !(kaldi_mel(k * (double)p->sample_rate / p->n_fft) > left)) k++;
-        if (k >= top || !(kaldi_mel(k * (double)p->sample_rate / p->n_fft) < right)) {
+        while (k < top && !(wmel__kaldi_mel(k * (double)p->sample_rate / p->n_fft) > left)) k++;
+        if (k >= top || !(wmel__kaldi_mel(k * (double)p->sample_rate / p->n_fft) < right)) {
             if (empty) *empty = m;
             return 0;
         }
@@ -239,6 +255,23 @@ int wmel_plan_check(const wmel_frontend_plan *plan, char *msg, size_t msg_len)
                wmel__num(high_hz(plan)).s, most);
 }
 
+int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t hz_len)
+{
+    if (!plan || !hz) return WMEL_ERR_NULL_POINTER;
+    if (check(plan, NULL, 0)) return WMEL_ERR_INVALID_ARG;
+    const int nm = plan->n_mels;
+    if (hz_len < (size_t)nm) return WMEL_ERR_BUFFER_TOO_SMALL;
+    const double lo = plan->low_freq, hi = high_hz(plan);
+    if (plan->mel_scale == WMEL_MEL_SLANEY) { /* the bank's points f[1 .. n_mels] */
+        const double m0 = wmel__slaney_mel(lo), m1 = wmel__slaney_mel(hi);
+        for (int i = 1; i <= nm; i++) hz[i - 1] = wmel__slaney_hz(m0 + (m1 - m0) * i / (double)(nm + 1));
+    } else { /* Kaldi's centre = ml + (m + 1) delta */
+        const double ml = wmel__kaldi_mel(lo), mh = wmel__kaldi_mel(hi), delta = (mh - ml) / (nm + 1);
+        for (int m = 0; m < nm; m++) hz[m] = wmel__kaldi_hz(ml + (m + 1) * delta);
+    }
+    return WMEL_OK;
+}
+
 int wmel__fe_is_whisper(const wmel_frontend_plan *p)
 {
     return p->sample_rate == WMEL_SAMPLE_RATE && p->frame_length == WMEL_N_FFT &&
@@ -302,20 +335,6 @@ static double window_at(int kind, int i, int n)
     }
 }
 
-static double slaney_mel(double f)
-{
-    const double f_sp = 200.0 / 3.0, min_log_hz = 1000.0, min_log_mel = min_log_hz / f_sp;
-    const double logstep = log(6.4) / 27.0;
-    return f >= min_log_hz ? min_log_mel + log(f / min_log_hz) / logstep : f / f_sp;
-}
-
-static double slaney_hz(double m)
-{
-    const double f_sp = 200.0 / 3.0, min_log_hz = 1000.0, min_log_mel = min_log_hz / f_sp;
-    const double logstep = log(6.4) / 27.0;
-    return m >= min_log_mel ? min_log_hz * exp(logstep * (m - min_log_mel)) : f_sp * m;
-}
-
 /* Dense [n_mels][n_bins] bank (a Kaldi bank's filters each hold a bin: kaldi_bank_full()). */
 static int mel_bank(const wmel_frontend_plan *p, int n_bins, double *w)
 {
@@ -324,9 +343,9 @@ static int mel_bank(const wmel_frontend_plan *p, int n_bins, double *w)
     if (p->mel_scale == WMEL_MEL_SLANEY) {
         double *f = malloc(sizeof(double) * (size_t)(nm + 2));
         if (!f) return WMEL_ERR_NO_MEMORY;
-        const double m0 = slaney_mel(lo), m1 = slaney_mel(hi);
+        const double m0 = wmel__slaney_mel(lo), m1 = wmel__slaney_mel(hi);
         for (int i = 0; i < nm + 2; i++)
-            f[i] = slaney_hz(i == nm + 1 ? m1 : m0 + (m1 - m0) * i / (double)(nm + 1));
+            f[i] = wmel__slaney_hz(i == nm + 1 ? m1 : m0 + (m1 - m0) * i / (double)(nm + 1));
         for (int m = 0; m < nm; m++) {
             const double d0 = f[m + 1] - f[m], d1 = f[m + 2] - f[m + 1];
             const double en = p->mel_norm == WMEL_MELNORM_SLANEY ? 2.0 / (f[m + 2] - f[m]) : 1.0;
@@ -340,19 +359,19 @@ static int mel_bank(const wmel_frontend_plan *p, int n_bins, double *w)
         free(f);
         return WMEL_OK;
     }
-    const double ml = kaldi_mel(lo), mh = kaldi_mel(hi), delta = (mh - ml) / (nm + 1);
+    const double ml = wmel__kaldi_mel(lo), mh = wmel__kaldi_mel(hi), delta = (mh - ml) / (nm + 1);
     for (int m = 0; m < nm; m++) {
         const double left = ml + m * delta, centre = ml + (m + 1) * delta, right = ml + (m + 2) * delta;
         for (int k = 0; k < n_bins; k++) {
             double v = 0.0;
             if (k < n_bins - 1) { /* the Nyquist bin is not in Kaldi's bank */
-                const double mk = kaldi_mel(k * sr / p->n_fft);
+                const double mk = wmel__kaldi_mel(k * sr / p->n_fft);
                 if (mk > left && mk < right)
                     v = mk <= centre ? (mk - left) / (centre - left) : (right - mk) / (right - centre);
             }
             if (v > 0.0 && p->mel_norm == WMEL_MELNORM_SLANEY) {
                 /* area normalisation by the band's width in Hz, as librosa's */
-                const double fl = 700.0 * (exp(left / 1127.0) - 1.0), fr = 700.0 * (exp(right / 1127.0) - 1.0);
+                const double fl = wmel__kaldi_hz(left), fr = wmel__kaldi_hz(right);
                 v *= 2.0 / (fr - fl);
             }
             w[(size_t)m * n_bins + k] = v;

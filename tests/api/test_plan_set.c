@@ -3,10 +3,12 @@
  * command line and the Python package use): every option on every front-end, accepted
  * where it applies and refused with a sentence naming it elsewhere; values out of range;
  * the plan untouched by a refusal; numbers read back exactly; the result equal to the
- * preset fields it documents; NULL arguments and a short message buffer.
+ * preset fields it documents; NULL arguments and a short message buffer. wmel_mel_centres():
+ * Whisper's at its filters' peaks, Kaldi's equally spaced on its scale.
  */
 #include "testutil.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -108,5 +110,29 @@ int main(void)
     char tiny[8];
     CHECK(wmel_plan_set(&p, "window", "povey", tiny, sizeof tiny) == WMEL_ERR_INVALID_ARG && strlen(tiny) == 7,
           "truncated: '%s'", tiny);
+    /* wmel_mel_centres: each filter's peak, on the plan's scale and band */
+    double hz[256];
+    float bank[80 * 201];
+    wmel_frontend_preset(WMEL_FRONTEND_WHISPER, 80, &p);
+    CHECK(wmel_mel_centres(&p, hz, 256) == WMEL_OK && wmel_mel_filters(80, bank, 80 * 201) == WMEL_OK, "centres");
+    for (int m = 0; m < 80; m++) {
+        int best = 0;
+        for (int k = 1; k < 201; k++)
+            if (bank[m * 201 + k] > bank[m * 201 + best]) best = k;
+        CHECK(fabs(best * 40.0 - hz[m]) <= 40.0, "whisper filter %d: peak at %g Hz, centre %g Hz", m, best * 40.0, hz[m]);
+        CHECK(m == 0 || hz[m] > hz[m - 1], "centres increase");
+    }
+    wmel_frontend_preset(WMEL_FRONTEND_KALDI, 23, &p);
+    CHECK(wmel_mel_centres(&p, hz, 23) == WMEL_OK && hz[0] > 20.0 && hz[22] < 8000.0 && hz[22] > 6000.0,
+          "kaldi centres %g .. %g", hz[0], hz[22]);
+    /* Kaldi's mel: 1127 ln(1 + f / 700), centres equally spaced on it */
+    const double m0 = 1127.0 * log(1.0 + hz[0] / 700.0), m1 = 1127.0 * log(1.0 + hz[1] / 700.0),
+                 m2 = 1127.0 * log(1.0 + hz[2] / 700.0);
+    CHECK(fabs((m2 - m1) - (m1 - m0)) < 1e-9 * m2, "kaldi centres equally spaced in mel");
+    CHECK(wmel_mel_centres(&p, hz, 22) == WMEL_ERR_BUFFER_TOO_SMALL, "centres: short buffer");
+    CHECK(wmel_mel_centres(NULL, hz, 23) == WMEL_ERR_NULL_POINTER && wmel_mel_centres(&p, NULL, 23) == WMEL_ERR_NULL_POINTER,
+          "centres: NULL");
+    p.low_freq = -1;
+    CHECK(wmel_mel_centres(&p, hz, 23) == WMEL_ERR_INVALID_ARG, "centres: a refused plan");
     return t_done("test_plan_set");
 }
