@@ -1,8 +1,6 @@
-# ffmpeg.cmake -- decoding any audio (FFmpeg's libavformat/libavcodec/libswresample),
-# streaming features and transcribe windows. The decoder API (src/io/audio.c) and the
-# streaming code (src/stream.c) are always built; src/io/decode.c only with FFmpeg.
+# ffmpeg.cmake -- decoding any audio with FFmpeg's libavformat/libavcodec/libswresample
+# (src/io/decode.c); the decoder API (src/io/audio.c) is a core source, built without it.
 # WMEL_FFMPEG: ON (required), OFF (built-in WAV reader only), AUTO (when found).
-list(APPEND WMEL_SOURCES src/io/audio.c src/stream.c)
 
 if(NOT WMEL_FFMPEG STREQUAL "OFF")
   if(PKG_CONFIG_FOUND)
