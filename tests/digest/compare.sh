@@ -16,17 +16,21 @@ golden=$root/../shared/golden/audio
 jobs=$(nproc 2>/dev/null || echo 2)
 q=""; [ "${DIGEST_QUICK:-0}" = 1 ] && q=--quick
 tmp=$(mktemp -d)
-trap 'git -C "$root" worktree remove --force "$tmp/base" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
+# BASE's tree at a fixed place beside its build, so that a later run reuses the build
+bsrc=$build-base-src
+trap 'git -C "$root" worktree remove --force "$bsrc" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
 
-git -C "$root" worktree add -q --detach "$tmp/base" "$base"
+git -C "$root" worktree remove --force "$bsrc" >/dev/null 2>&1 || rm -rf "$bsrc"
+git -C "$root" worktree prune
+git -C "$root" worktree add -q --detach "$bsrc" "$base"
 # the older tree gets this tree's digest program
-mkdir -p "$tmp/base/tests/digest"
-cp "$root/tests/digest/wmel_digest.c" "$root/tests/digest/digest.cmake" "$tmp/base/tests/digest/"
-grep -q "digest/digest.cmake" "$tmp/base/tests/CMakeLists.txt" ||
-  echo 'include(${CMAKE_CURRENT_SOURCE_DIR}/digest/digest.cmake)' >>"$tmp/base/tests/CMakeLists.txt"
+mkdir -p "$bsrc/tests/digest"
+cp "$root/tests/digest/wmel_digest.c" "$root/tests/digest/digest.cmake" "$bsrc/tests/digest/"
+grep -q "digest/digest.cmake" "$bsrc/tests/CMakeLists.txt" ||
+  echo 'include(${CMAKE_CURRENT_SOURCE_DIR}/digest/digest.cmake)' >>"$bsrc/tests/CMakeLists.txt"
 
 for side in base new; do
-  if [ $side = base ]; then src=$tmp/base; b=$build-base; else src=$root; b=$build; fi
+  if [ $side = base ]; then src=$bsrc; b=$build-base; else src=$root; b=$build; fi
   cmake -S "$src" -B "$b" -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON -DWMEL_CUDA=OFF >"$tmp/$side.cmake.log" 2>&1 ||
     { tail -20 "$tmp/$side.cmake.log"; exit 2; }
   cmake --build "$b" -j "$jobs" --target wmel_digest wmel_cli >"$tmp/$side.build.log" 2>&1 ||
