@@ -93,6 +93,8 @@ static inline double wmel__fe_log(const wmel_frontend_plan *p, double m)
     }
 }
 
+/* A refusal's sentence into msg (when given, at most len bytes); returns WMEL_ERR_INVALID_ARG. */
+int wmel__fe_bad(char *msg, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Checks a plan's fields (WMEL_OK or WMEL_ERR_INVALID_ARG). */
 int wmel__fe_check(const wmel_frontend_plan *p);
 /* Compiles a checked plan; *out is NULL for Whisper's geometry. */

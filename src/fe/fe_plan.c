@@ -116,7 +116,7 @@ static int smooth_size(int n)
 }
 
 /* A failed check: the sentence into msg (when given), WMEL_ERR_INVALID_ARG returned. */
-static int __attribute__((format(printf, 3, 4))) bad(char *msg, size_t len, const char *fmt, ...)
+int wmel__fe_bad(char *msg, size_t len, const char *fmt, ...)
 {
     if (msg && len) {
         va_list ap;
@@ -168,64 +168,64 @@ static int check(const wmel_frontend_plan *p, char *msg, size_t len)
 {
     if (msg && len) msg[0] = '\0';
     if (p->frontend < WMEL_FRONTEND_WHISPER || p->frontend > WMEL_FRONTEND_NEMO_LEGACY)
-        return bad(msg, len, "frontend %d: not a WMEL_FRONTEND_* value (0..4)", p->frontend);
+        return wmel__fe_bad(msg, len, "frontend %d: not a WMEL_FRONTEND_* value (0..4)", p->frontend);
     if (p->sample_rate < 1000 || p->sample_rate > 384000)
-        return bad(msg, len, "sample_rate %d: outside 1000..384000 Hz", p->sample_rate);
+        return wmel__fe_bad(msg, len, "sample_rate %d: outside 1000..384000 Hz", p->sample_rate);
     if (p->n_fft < 4 || p->n_fft > WMEL_FE_MAX_NFFT || p->n_fft % 2 || !smooth_size(p->n_fft))
-        return bad(msg, len, "n_fft %d: must be even, 4..%d, with n_fft / 2 a product of 2, 3 and 5 "
+        return wmel__fe_bad(msg, len, "n_fft %d: must be even, 4..%d, with n_fft / 2 a product of 2, 3 and 5 "
                              "(400 and 512 are)", p->n_fft, WMEL_FE_MAX_NFFT);
     if (p->frame_length < 2 || p->frame_length > p->n_fft)
-        return bad(msg, len, "frame_length %d: outside 2..n_fft (%d)", p->frame_length, p->n_fft);
-    if (p->hop < 1 || p->hop > (1 << 24)) return bad(msg, len, "hop %d: outside 1..%d", p->hop, 1 << 24);
+        return wmel__fe_bad(msg, len, "frame_length %d: outside 2..n_fft (%d)", p->frame_length, p->n_fft);
+    if (p->hop < 1 || p->hop > (1 << 24)) return wmel__fe_bad(msg, len, "hop %d: outside 1..%d", p->hop, 1 << 24);
     if (p->window < WMEL_WINDOW_HANN_PERIODIC || p->window > WMEL_WINDOW_RECT)
-        return bad(msg, len, "window %d: not a WMEL_WINDOW_* value (0..4)", p->window);
+        return wmel__fe_bad(msg, len, "window %d: not a WMEL_WINDOW_* value (0..4)", p->window);
     if (p->framing < WMEL_FRAMES_SNIP || p->framing > WMEL_FRAMES_CENTER_ZERO)
-        return bad(msg, len, "framing %d: not a WMEL_FRAMES_* value (0..2)", p->framing);
+        return wmel__fe_bad(msg, len, "framing %d: not a WMEL_FRAMES_* value (0..2)", p->framing);
     if ((p->remove_dc | 1) != 1 || (p->use_energy | 1) != 1)
-        return bad(msg, len, "%s %d: must be 0 or 1", (p->remove_dc | 1) != 1 ? "remove_dc" : "use_energy",
+        return wmel__fe_bad(msg, len, "%s %d: must be 0 or 1", (p->remove_dc | 1) != 1 ? "remove_dc" : "use_energy",
                    (p->remove_dc | 1) != 1 ? p->remove_dc : p->use_energy);
     if (p->preemph_mode != WMEL_PREEMPH_FRAME && p->preemph_mode != WMEL_PREEMPH_SIGNAL)
-        return bad(msg, len, "preemph_mode %d: not a WMEL_PREEMPH_* value (0..1)", p->preemph_mode);
+        return wmel__fe_bad(msg, len, "preemph_mode %d: not a WMEL_PREEMPH_* value (0..1)", p->preemph_mode);
     if (p->mel_scale != WMEL_MEL_SLANEY && p->mel_scale != WMEL_MEL_KALDI)
-        return bad(msg, len, "mel_scale %d: not a WMEL_MEL_* value (0..1)", p->mel_scale);
+        return wmel__fe_bad(msg, len, "mel_scale %d: not a WMEL_MEL_* value (0..1)", p->mel_scale);
     if (p->mel_norm != WMEL_MELNORM_NONE && p->mel_norm != WMEL_MELNORM_SLANEY)
-        return bad(msg, len, "mel_norm %d: not a WMEL_MELNORM_* value (0..1)", p->mel_norm);
+        return wmel__fe_bad(msg, len, "mel_norm %d: not a WMEL_MELNORM_* value (0..1)", p->mel_norm);
     if (p->n_mels < 1 || p->n_mels > WMEL_FE_MAX_MELS)
-        return bad(msg, len, "n_mels %d: outside 1..%d", p->n_mels, WMEL_FE_MAX_MELS);
-    if (p->power != 1 && p->power != 2) return bad(msg, len, "power %d: must be 1 or 2", p->power);
+        return wmel__fe_bad(msg, len, "n_mels %d: outside 1..%d", p->n_mels, WMEL_FE_MAX_MELS);
+    if (p->power != 1 && p->power != 2) return wmel__fe_bad(msg, len, "power %d: must be 1 or 2", p->power);
     if (p->log < WMEL_LOG10_CLAMP || p->log > WMEL_LOG_NONE)
-        return bad(msg, len, "log %d: not a WMEL_LOG_* value (0..3)", p->log);
+        return wmel__fe_bad(msg, len, "log %d: not a WMEL_LOG_* value (0..3)", p->log);
     if (p->norm < WMEL_NORM_WHOLE || p->norm > WMEL_NORM_MEAN_VAR)
-        return bad(msg, len, "norm %d: not a normalisation for a plan (WMEL_NORM_WHOLE, NONE, "
+        return wmel__fe_bad(msg, len, "norm %d: not a normalisation for a plan (WMEL_NORM_WHOLE, NONE, "
                              "PER_FEATURE or MEAN_VAR)", p->norm);
     if (p->valid < WMEL_VALID_ALL || p->valid > WMEL_VALID_TRIM)
-        return bad(msg, len, "valid %d: not a WMEL_VALID_* value (0..2)", p->valid);
-    if (p->stack < 1 || p->stack > 8) return bad(msg, len, "stack %d: outside 1..8", p->stack);
-    if (p->pad_to < 0 || p->pad_to > 65536) return bad(msg, len, "pad_to %d: outside 0..65536", p->pad_to);
+        return wmel__fe_bad(msg, len, "valid %d: not a WMEL_VALID_* value (0..2)", p->valid);
+    if (p->stack < 1 || p->stack > 8) return wmel__fe_bad(msg, len, "stack %d: outside 1..8", p->stack);
+    if (p->pad_to < 0 || p->pad_to > 65536) return wmel__fe_bad(msg, len, "pad_to %d: outside 0..65536", p->pad_to);
     if (p->layout != WMEL_LAYOUT_MELS_FRAMES && p->layout != WMEL_LAYOUT_FRAMES_MELS)
-        return bad(msg, len, "layout %d: not a WMEL_LAYOUT_* value (0..1)", p->layout);
+        return wmel__fe_bad(msg, len, "layout %d: not a WMEL_LAYOUT_* value (0..1)", p->layout);
     if (p->stack > 1 && p->layout != WMEL_LAYOUT_FRAMES_MELS)
-        return bad(msg, len, "stack %d: stacking frames needs the WMEL_LAYOUT_FRAMES_MELS layout", p->stack);
+        return wmel__fe_bad(msg, len, "stack %d: stacking frames needs the WMEL_LAYOUT_FRAMES_MELS layout", p->stack);
     for (int i = 0; i < 6; i++)
-        if (p->reserved_i[i]) return bad(msg, len, "reserved_i[%d]: must be 0", i);
+        if (p->reserved_i[i]) return wmel__fe_bad(msg, len, "reserved_i[%d]: must be 0", i);
     for (int i = 0; i < 5; i++)
-        if (p->reserved_d[i] != 0.0) return bad(msg, len, "reserved_d[%d]: must be 0", i);
+        if (p->reserved_d[i] != 0.0) return wmel__fe_bad(msg, len, "reserved_d[%d]: must be 0", i);
     if (!isfinite(p->scale) || p->scale == 0.0 || fabs(p->scale) > 1e12)
-        return bad(msg, len, "scale %s: must be finite, non-zero and at most 1e12 in magnitude", wmel__num(p->scale).s);
+        return wmel__fe_bad(msg, len, "scale %s: must be finite, non-zero and at most 1e12 in magnitude", wmel__num(p->scale).s);
     if (!(p->preemph >= 0.0 && p->preemph <= 1.0))
-        return bad(msg, len, "preemph %s: outside 0..1", wmel__num(p->preemph).s);
+        return wmel__fe_bad(msg, len, "preemph %s: outside 0..1", wmel__num(p->preemph).s);
     const double hi = high_hz(p);
     if (!(p->low_freq >= 0.0) || !isfinite(p->high_freq) || !(hi > p->low_freq) ||
         hi > p->sample_rate / 2.0)
-        return bad(msg, len, "low_freq %s, high_freq %s: need 0 <= low_freq < high edge <= %s Hz "
+        return wmel__fe_bad(msg, len, "low_freq %s, high_freq %s: need 0 <= low_freq < high edge <= %s Hz "
                              "(high_freq > 0: the edge; <= 0: Nyquist plus high_freq)",
                    wmel__num(p->low_freq).s, wmel__num(p->high_freq).s, wmel__num(p->sample_rate / 2.0).s);
     if (p->log != WMEL_LOG_NONE && !(p->log_guard > 0.0 && isfinite(p->log_guard)))
-        return bad(msg, len, "log_guard %s: must be positive and finite", wmel__num(p->log_guard).s);
+        return wmel__fe_bad(msg, len, "log_guard %s: must be positive and finite", wmel__num(p->log_guard).s);
     if (!(p->norm_eps >= 0.0 && isfinite(p->norm_eps)))
-        return bad(msg, len, "norm_eps %s: must be non-negative and finite", wmel__num(p->norm_eps).s);
+        return wmel__fe_bad(msg, len, "norm_eps %s: must be non-negative and finite", wmel__num(p->norm_eps).s);
     if (!(p->energy_floor >= 0.0 && isfinite(p->energy_floor)))
-        return bad(msg, len, "energy_floor %s: must be non-negative and finite", wmel__num(p->energy_floor).s);
+        return wmel__fe_bad(msg, len, "energy_floor %s: must be non-negative and finite", wmel__num(p->energy_floor).s);
     return WMEL_OK;
 }
 
@@ -235,7 +235,7 @@ int wmel_plan_check(const wmel_frontend_plan *plan, char *msg, size_t msg_len)
 {
     if (msg && msg_len) msg[0] = '\0';
     if (!plan) {
-        bad(msg, msg_len, "the plan is NULL");
+        wmel__fe_bad(msg, msg_len, "the plan is NULL");
         return WMEL_ERR_NULL_POINTER;
     }
     int rc = check(plan, msg, msg_len);
@@ -245,10 +245,10 @@ int wmel_plan_check(const wmel_frontend_plan *plan, char *msg, size_t msg_len)
     int most = plan->n_mels - 1;
     while (most > 0 && !kaldi_bank_full(plan, most, NULL)) most--;
     if (!most)
-        return bad(msg, msg_len, "low_freq %s, high edge %s Hz: not one FFT bin of n_fft %d lies inside "
+        return wmel__fe_bad(msg, msg_len, "low_freq %s, high edge %s Hz: not one FFT bin of n_fft %d lies inside "
                                  "a Kaldi mel filter of this range; widen it or raise n_fft",
                    wmel__num(plan->low_freq).s, wmel__num(high_hz(plan)).s, plan->n_fft);
-    return bad(msg, msg_len, "n_mels %d: Kaldi mel filter %d (from 0) has no FFT bin under it (n_fft %d, %s .. %s "
+    return wmel__fe_bad(msg, msg_len, "n_mels %d: Kaldi mel filter %d (from 0) has no FFT bin under it (n_fft %d, %s .. %s "
                              "Hz), which Kaldi refuses too; at most %d bins here: lower n_mels or "
                              "low_freq, or raise n_fft",
                plan->n_mels, empty, plan->n_fft, wmel__num(plan->low_freq).s,

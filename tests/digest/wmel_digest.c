@@ -184,6 +184,14 @@ static int on_frames(void *user, const float *raw, size_t f0, size_t nf)
     return WMEL_OK;
 }
 
+/* The next piece's size: 1 .. max from a fixed LCG sequence, at most `left`. */
+static size_t piece(uint32_t *r, size_t max, size_t left)
+{
+    *r = *r * 1664525u + 1013904223u;
+    const size_t k = 1 + (*r >> 8) % max;
+    return k < left ? k : left;
+}
+
 /* The frame stream and the sliding buffer of a ctx, fed in pieces of a fixed pseudo-random
  * sequence of sizes. */
 static void live(const char *in, const char *what, wmel_ctx *c, const float *x, size_t n, size_t cols)
@@ -195,9 +203,7 @@ static void live(const char *in, const char *what, wmel_ctx *c, const float *x, 
         uint32_t r = 12345u;
         size_t at = 0;
         while (st == WMEL_OK && at < n) {
-            r = r * 1664525u + 1013904223u;
-            size_t k = 1 + (r >> 8) % 9000;
-            if (k > n - at) k = n - at;
+            const size_t k = piece(&r, 9000, n - at);
             st = wmel_stream_push(s, x + at, k);
             at += k;
         }
@@ -216,9 +222,7 @@ static void live(const char *in, const char *what, wmel_ctx *c, const float *x, 
         uint32_t r = 777u;
         size_t at = 0;
         while (st == WMEL_OK && at < n) {
-            r = r * 1664525u + 1013904223u;
-            size_t k = 1 + (r >> 8) % 24000;
-            if (k > n - at) k = n - at;
+            const size_t k = piece(&r, 24000, n - at);
             st = wmel_sliding_push(b, x + at, k);
             at += k;
             if (st != WMEL_OK) break;
