@@ -327,16 +327,49 @@ static double *preemph_signal(const wmel_frontend_plan *p, const float *x, size_
     return y;
 }
 
-int cmd_inspect(int argc, char **argv)
+/* ---- the command: parse -> load -> stages -> write (--stages DIR, the page) */
+
+typedef struct inspect_opts {
+    const char *in, *out, *stages_dir, *frontend;
+    wmel_params p;
+    double start, duration;
+    int quiet, zoom, n_mels;
+} inspect_opts;
+
+/* One run's state, from the options to the page. */
+typedef struct inspect_job {
+    inspect_opts o;
+    const wmel_frontend *fe;
+    double t_start;
+    char fmt[256];
+    float *pcm;
+    size_t n;
+    wmel_clip clip;
+    int whisper;
+    size_t fa, fb, span; /* the frames shown: [fa, fb) */
+    bk b;                /* --backend's output */
+    int ns, s_log, s_fin, stacked;
+    const wmel_stage_desc *dfin;
+    shown sh, shs; /* the page's columns; the stacked stage's */
+    double window[WMEL_N_FFT + 112];
+    size_t st_r0, st_nr; /* --stages: every output row of the stacked stage the span meets */
+    double *st_full[WMEL_STAGES_MAX], *st_shown[WMEL_STAGES_MAX];
+    int pre_sig;
+    size_t s0, s1; /* the span's samples */
+} inspect_job;
+
+/* The options; 0 when they make a run, else the exit status (usage: 2). */
+static int inspect_parse(int argc, char **argv, inspect_opts *o)
 {
-    const char *in = NULL, *out = NULL, *stages_dir = NULL, *frontend = "whisper";
-    wmel_params p = wmel_default_params();
-    p.backend = -1; /* no --backend: the reference only */
-    double start = 0, duration = -1;
-    int quiet = 0, pr, zoom = 0, n_mels = 0;
+    memset(o, 0, sizeof *o);
+    o->frontend = "whisper";
+    o->p = wmel_default_params();
+    o->p.backend = -1; /* no --backend: the reference only */
+    o->duration = -1;
+    int pr;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if ((pr = wmel_cli_operands(argc, argv, &i, &in, 1)) != 0) {
+        if ((pr = wmel_cli_operands(argc, argv, &i, &o->in, 1)) != 0) {
             if (pr == 2) return 2;
             break;
         }
@@ -344,434 +377,516 @@ int cmd_inspect(int argc, char **argv)
             char *end = NULL;
             long m = v && *v >= '0' && *v <= '9' ? strtol(v, &end, 10) : -1;
             if (m < 1 || m > 256 || *end) return wmel_cli_usage("--n-mels takes 80 or 128 (whisper), 1 .. 256 (the others)");
-            n_mels = (int)m;
+            o->n_mels = (int)m;
             i++;
-        } else if ((pr = wmel_cli_common(argc, argv, &i, &out, &quiet, &p)) != 0) {
+        } else if ((pr = wmel_cli_common(argc, argv, &i, &o->out, &o->quiet, &o->p)) != 0) {
             if (pr == 2) return 2;
         } else if (!strcmp(a, "--frontend")) {
             if (!v) return wmel_cli_usage("--frontend needs a name (whisper, nemo, nemo-legacy, kaldi, seamless)");
-            frontend = v;
+            o->frontend = v;
             i++;
         } else if (!strcmp(a, "--stages")) {
             if (!v) return wmel_cli_usage("--stages needs a directory");
-            stages_dir = v;
+            o->stages_dir = v;
             i++;
         } else if (!strcmp(a, "--start")) {
-            if (parse_seconds(v, &start)) return wmel_cli_usage("--start takes seconds >= 0");
-            zoom = 1;
+            if (parse_seconds(v, &o->start)) return wmel_cli_usage("--start takes seconds >= 0");
+            o->zoom = 1;
             i++;
         } else if (!strcmp(a, "--duration")) {
-            if (parse_seconds(v, &duration) || !(duration > 0)) return wmel_cli_usage("--duration takes seconds > 0");
-            zoom = 1;
+            if (parse_seconds(v, &o->duration) || !(o->duration > 0)) return wmel_cli_usage("--duration takes seconds > 0");
+            o->zoom = 1;
             i++;
-        } else if (wmel_cli_positional(a, &in) != 0) {
+        } else if (wmel_cli_positional(a, &o->in) != 0) {
             return 2;
         }
     }
-    if (!in) return wmel_cli_usage("inspect: no INPUT given: wmel inspect INPUT -o REPORT.html");
-    if (!out) return wmel_cli_usage("inspect: no output given: use -o REPORT.html");
-    const wmel_frontend *fe = wmel_frontend_find(frontend);
-    if (!fe) {
-        wmel_cli_msg("wmel: inspect: front-end '%s' is not one inspect covers (it covers: %s)",
-             frontend, wmel_frontend_names());
-        return 2;
-    }
-    if (n_mels == 0) n_mels = 80;
-    if (fe->preset == WMEL_FRONTEND_WHISPER && n_mels != 80 && n_mels != 128)
-        return wmel_cli_usage("--n-mels takes 80 or 128 for the whisper front-end");
-    p.n_mels = n_mels;
-    if (p.backend == WMEL_BACKEND_CUDA && fe->preset != WMEL_FRONTEND_WHISPER) {
-        wmel_cli_msg("wmel: inspect: --backend cuda runs the whisper front-end only; use cpu or ref for %s", fe->name);
-        return 2;
-    }
-    const char *outs[1] = {out}, *ins[1] = {in};
-    if (wmel_cli_check_files(outs, 1, ins, 1)) return 1;
-    if (stages_dir) {
-        struct stat sb;
-        if (stat(stages_dir, &sb) != 0 && mkdir(stages_dir, 0777) != 0) {
-            wmel_cli_msg("wmel: %s: cannot create the stages directory: %s", stages_dir, strerror(errno));
-            return 1;
-        }
-        if (stat(stages_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-            wmel_cli_msg("wmel: %s: not a directory", stages_dir);
-            return 1;
-        }
-    }
+    if (!o->in) return wmel_cli_usage("inspect: no INPUT given: wmel inspect INPUT -o REPORT.html");
+    if (!o->out) return wmel_cli_usage("inspect: no output given: use -o REPORT.html");
+    return 0;
+}
 
-    double t_start = now_s();
-    char err[ERRLEN] = "", fmt[256] = "";
-    float *pcm = NULL;
-    size_t n = 0;
-    int rc = wmel_decode_all(in, &pcm, &n, fmt, sizeof fmt, quiet, err, sizeof err);
+/* The front-end, its mel count and backend, the files: 0 or the exit status. */
+static int inspect_plan(inspect_job *j)
+{
+    inspect_opts *o = &j->o;
+    j->fe = wmel_frontend_find(o->frontend);
+    if (!j->fe) {
+        wmel_cli_msg("wmel: inspect: front-end '%s' is not one inspect covers (it covers: %s)",
+             o->frontend, wmel_frontend_names());
+        return 2;
+    }
+    if (o->n_mels == 0) o->n_mels = 80;
+    if (j->fe->preset == WMEL_FRONTEND_WHISPER && o->n_mels != 80 && o->n_mels != 128)
+        return wmel_cli_usage("--n-mels takes 80 or 128 for the whisper front-end");
+    o->p.n_mels = o->n_mels;
+    if (o->p.backend == WMEL_BACKEND_CUDA && j->fe->preset != WMEL_FRONTEND_WHISPER) {
+        wmel_cli_msg("wmel: inspect: --backend cuda runs the whisper front-end only; use cpu or ref for %s", j->fe->name);
+        return 2;
+    }
+    const char *outs[1] = {o->out}, *ins[1] = {o->in};
+    if (wmel_cli_check_files(outs, 1, ins, 1)) return 1;
+    if (o->stages_dir) {
+        struct stat sb;
+        if (stat(o->stages_dir, &sb) != 0 && mkdir(o->stages_dir, 0777) != 0) {
+            wmel_cli_msg("wmel: %s: cannot create the stages directory: %s", o->stages_dir, strerror(errno));
+            return 1;
+        }
+        if (stat(o->stages_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+            wmel_cli_msg("wmel: %s: not a directory", o->stages_dir);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Decodes the input, finds the span, the clip's statistics and the backend's output: 0 or
+ * the exit status. */
+static int inspect_load(inspect_job *j)
+{
+    const inspect_opts *o = &j->o;
+    const wmel_frontend *fe = j->fe;
+    char err[ERRLEN] = "";
+    int rc = wmel_decode_all(o->in, &j->pcm, &j->n, j->fmt, sizeof j->fmt, o->quiet, err, sizeof err);
     if (rc) {
         wmel_cli_msg("wmel: %s", err);
         return 1;
     }
-    wmel_clip clip;
-    memset(&clip, 0, sizeof clip);
-    clip.pcm = pcm;
-    clip.n = n;
-    clip.n_mels = p.n_mels;
-    if ((rc = wmel_clip_init(fe, &clip, err, sizeof err)) != WMEL_OK) {
-        wmel_cli_msg("wmel: %s: %s", in, err);
-        free(pcm);
+    wmel_clip *clip = &j->clip;
+    clip->pcm = j->pcm;
+    clip->n = j->n;
+    clip->n_mels = o->p.n_mels;
+    if ((rc = wmel_clip_init(fe, clip, err, sizeof err)) != WMEL_OK) {
+        wmel_cli_msg("wmel: %s: %s", o->in, err);
         return 1;
     }
-    const int whisper = fe->preset == WMEL_FRONTEND_WHISPER;
-    size_t fa = 0, fb = clip.n_frames;
-    if (zoom) { /* the frames whose centres lie in [start, start + duration) */
+    j->whisper = fe->preset == WMEL_FRONTEND_WHISPER;
+    j->fa = 0, j->fb = clip->n_frames;
+    if (o->zoom) { /* the frames whose centres lie in [start, start + duration) */
         double fr = (double)fe->sample_rate / fe->hop, c = (double)fe->centre / fe->hop;
-        double a0 = ceil(start * fr - c - 1e-9);
-        fa = a0 > 0 ? (size_t)a0 : 0;
-        if (duration > 0) {
-            double e = ceil((start + duration) * fr - c - 1e-9);
-            fb = e < 0 ? 0 : e < (double)clip.n_frames ? (size_t)e : clip.n_frames;
+        double a0 = ceil(o->start * fr - c - 1e-9);
+        j->fa = a0 > 0 ? (size_t)a0 : 0;
+        if (o->duration > 0) {
+            double e = ceil((o->start + o->duration) * fr - c - 1e-9);
+            j->fb = e < 0 ? 0 : e < (double)clip->n_frames ? (size_t)e : clip->n_frames;
         }
-        if (fa >= clip.n_frames || fb <= fa) {
-            wmel_cli_msg("wmel: %s: --start %.3f s is past the last frame (%.3f s)", in, start,
-                 ((double)(clip.n_frames - 1) * fe->hop + fe->centre) / fe->sample_rate);
-            free(pcm);
+        if (j->fa >= clip->n_frames || j->fb <= j->fa) {
+            wmel_cli_msg("wmel: %s: --start %.3f s is past the last frame (%.3f s)", o->in, o->start,
+                 ((double)(clip->n_frames - 1) * fe->hop + fe->centre) / fe->sample_rate);
             return 2;
         }
     }
-    const size_t span = fb - fa;
-    if (stages_dir && span > STAGES_MAX_FRAMES) {
+    j->span = j->fb - j->fa;
+    if (o->stages_dir && j->span > STAGES_MAX_FRAMES) {
         wmel_cli_msg("wmel: --stages writes at most %d frames (%.0f s) at full resolution; this span has %zu: "
-                     "choose one with --start/--duration", STAGES_MAX_FRAMES, STAGES_MAX_FRAMES / 100.0, span);
-        free(pcm);
+                     "choose one with --start/--duration", STAGES_MAX_FRAMES, STAGES_MAX_FRAMES / 100.0, j->span);
         return 2;
     }
-    rc = whisper ? wmel_clip_max(&clip, err, sizeof err) : wmel_clip_stats(fe, &clip, err, sizeof err);
+    rc = j->whisper ? wmel_clip_max(clip, err, sizeof err) : wmel_clip_stats(fe, clip, err, sizeof err);
     if (rc != WMEL_OK) {
-        wmel_cli_msg("wmel: %s: %s", in, err);
-        free(pcm);
+        wmel_cli_msg("wmel: %s: %s", o->in, err);
         return 1;
     }
-
-    /* the backend's output, whole clip */
-    bk b;
-    memset(&b, 0, sizeof b);
-    if (p.backend >= 0) {
-        rc = backend_run(fe, &clip, &p, &b);
+    if (o->p.backend >= 0) { /* the backend's output, whole clip */
+        rc = backend_run(fe, clip, &o->p, &j->b);
         if (rc) {
-            wmel_cli_msg("wmel: %s: backend: %s", in, wmel_strerror(rc));
-            wmel_destroy(b.ctx);
-            free(b.raw);
-            free(b.feat);
-            free(pcm);
+            wmel_cli_msg("wmel: %s: backend: %s", o->in, wmel_strerror(rc));
             return 1;
         }
-        b.name = wmel_backend_name(b.ctx);
+        j->b.name = wmel_backend_name(j->b.ctx);
     }
-    const int ns = fe->n_stages;
-    const int s_log = wmel_stage_of(fe, WMEL_ST_LOG), s_fin = ns - 1;
-    const wmel_stage_desc *dfin = &fe->stages[s_fin];
-    const int stacked = dfin->kind == WMEL_ST_STACKED;
+    return 0;
+}
 
+/* The reference's stages: at full resolution over the span for --stages (the page then
+ * takes its columns from them), else only the shown columns. A status. */
+static int inspect_stages(inspect_job *j)
+{
+    const wmel_frontend *fe = j->fe;
+    const int n_mels = j->o.p.n_mels, full = j->o.stages_dir != NULL;
+    j->ns = fe->n_stages;
+    j->s_log = wmel_stage_of(fe, WMEL_ST_LOG), j->s_fin = j->ns - 1;
+    j->dfin = &fe->stages[j->s_fin];
+    j->stacked = j->dfin->kind == WMEL_ST_STACKED;
     /* columns shown in the page: every step-th frame of the span within the budget */
     size_t per_col = 0;
-    for (int s = 0; s < ns; s++)
-        if (!fe->stages[s].derive) per_col += wmel_stage_rows(fe, &fe->stages[s], p.n_mels);
-    if (b.ctx) per_col += 3 * wmel_stage_rows(fe, dfin, p.n_mels);
-    shown sh;
-    memset(&sh, 0, sizeof sh);
-    sh.first = fa;
-    sh.nf = wmel_rpt_thin(span, per_col, &sh.step);
-    wmel_mel_centres(&clip.plan, sh.mel_hz, sizeof sh.mel_hz / sizeof sh.mel_hz[0]);
-    double window[WMEL_N_FFT + 112];
-    sh.window = window;
+    for (int s = 0; s < j->ns; s++)
+        if (!fe->stages[s].derive) per_col += wmel_stage_rows(fe, &fe->stages[s], n_mels);
+    if (j->b.ctx) per_col += 3 * wmel_stage_rows(fe, j->dfin, n_mels);
+    shown *sh = &j->sh, *shs = &j->shs;
+    sh->first = j->fa;
+    sh->nf = wmel_rpt_thin(j->span, per_col, &sh->step);
+    wmel_mel_centres(&j->clip.plan, sh->mel_hz, sizeof sh->mel_hz / sizeof sh->mel_hz[0]);
+    sh->window = j->window;
     /* the stacked stage's own columns: output rows r0 + i * rstep */
-    shown shs = sh;
-    shs.stacked = 1;
-    shs.first = fa / 2;
-    shs.step = sh.step / 2 ? sh.step / 2 : 1;
-    shs.nf = ((fa + (sh.nf - 1) * sh.step) / 2 - shs.first) / shs.step + 1;
-    const size_t st_r0 = fa / 2, st_nr = (fb - 1) / 2 - fa / 2 + 1; /* --stages: every output row the span meets */
+    *shs = *sh;
+    shs->stacked = 1;
+    shs->first = j->fa / 2;
+    shs->step = sh->step / 2 ? sh->step / 2 : 1;
+    shs->nf = ((j->fa + (sh->nf - 1) * sh->step) / 2 - shs->first) / shs->step + 1;
+    j->st_r0 = j->fa / 2, j->st_nr = (j->fb - 1) / 2 - j->fa / 2 + 1;
 
-    /* the reference's stages: at full resolution over the span for --stages (the page
-       then takes its columns from them), else only the shown columns */
-    double *st_full[WMEL_STAGES_MAX] = {0}, *st_shown[WMEL_STAGES_MAX] = {0};
-    size_t cnt_nf = stages_dir ? span : sh.nf;
-    for (int s = 0; s < ns && rc == WMEL_OK; s++) {
-        size_t rows = wmel_stage_rows(fe, &fe->stages[s], p.n_mels);
+    int rc = WMEL_OK;
+    const size_t cnt_nf = full ? j->span : sh->nf;
+    for (int s = 0; s < j->ns && rc == WMEL_OK; s++) {
+        size_t rows = wmel_stage_rows(fe, &fe->stages[s], n_mels);
         if (fe->stages[s].kind == WMEL_ST_STACKED) {
-            if (stages_dir && !(st_full[s] = malloc(rows * st_nr * sizeof(double)))) rc = WMEL_ERR_NO_MEMORY;
-            if (!(st_shown[s] = malloc(rows * shs.nf * sizeof(double)))) rc = WMEL_ERR_NO_MEMORY;
+            if (full && !(j->st_full[s] = malloc(rows * j->st_nr * sizeof(double)))) rc = WMEL_ERR_NO_MEMORY;
+            if (!(j->st_shown[s] = malloc(rows * shs->nf * sizeof(double)))) rc = WMEL_ERR_NO_MEMORY;
             continue;
         }
-        if (stages_dir && fe->stages[s].no_file) continue; /* not written: the page takes it from below */
-        double **dst = stages_dir ? st_full : st_shown;
+        if (full && fe->stages[s].no_file) continue; /* not written: the page takes it from below */
+        double **dst = full ? j->st_full : j->st_shown;
         dst[s] = malloc(rows * cnt_nf * sizeof(double));
         if (!dst[s]) rc = WMEL_ERR_NO_MEMORY;
     }
     if (rc == WMEL_OK) {
         double *frm[WMEL_STAGES_MAX] = {0};
-        for (int s = 0; s < ns; s++)
-            if (fe->stages[s].kind != WMEL_ST_STACKED) frm[s] = stages_dir ? st_full[s] : st_shown[s];
-        rc = wmel_stages_compute(fe, &clip, fa, cnt_nf, stages_dir ? 1 : sh.step, frm, window);
+        for (int s = 0; s < j->ns; s++)
+            if (fe->stages[s].kind != WMEL_ST_STACKED) frm[s] = full ? j->st_full[s] : j->st_shown[s];
+        rc = wmel_stages_compute(fe, &j->clip, j->fa, cnt_nf, full ? 1 : sh->step, frm, j->window);
     }
-    if (rc == WMEL_OK && stacked) {
-        rc = wmel_stacked_compute(fe, &clip, shs.first, shs.nf, shs.step, st_shown[s_fin]);
-        if (rc == WMEL_OK && stages_dir) rc = wmel_stacked_compute(fe, &clip, st_r0, st_nr, 1, st_full[s_fin]);
+    if (rc == WMEL_OK && j->stacked) {
+        rc = wmel_stacked_compute(fe, &j->clip, shs->first, shs->nf, shs->step, j->st_shown[j->s_fin]);
+        if (rc == WMEL_OK && full) rc = wmel_stacked_compute(fe, &j->clip, j->st_r0, j->st_nr, 1, j->st_full[j->s_fin]);
     }
-    if (rc == WMEL_OK && stages_dir) { /* the page's columns out of the full arrays */
-        for (int s = 0; s < ns && rc == WMEL_OK; s++) {
-            if (fe->stages[s].kind == WMEL_ST_STACKED) continue;
-            size_t rows = wmel_stage_rows(fe, &fe->stages[s], p.n_mels);
-            st_shown[s] = malloc(rows * sh.nf * sizeof(double));
-            if (!st_shown[s]) {
-                rc = WMEL_ERR_NO_MEMORY;
-                break;
-            }
-            if (!st_full[s]) { /* not written: computed for the shown frames only */
-                double *one[WMEL_STAGES_MAX] = {0};
-                one[s] = st_shown[s];
-                rc = wmel_stages_compute(fe, &clip, fa, sh.nf, sh.step, one, NULL);
-                continue;
-            }
-            for (size_t r = 0; r < rows; r++)
-                for (size_t c = 0; c < sh.nf; c++) st_shown[s][r * sh.nf + c] = st_full[s][r * span + c * sh.step];
+    for (int s = 0; full && s < j->ns && rc == WMEL_OK; s++) { /* the page's columns out of the full arrays */
+        if (fe->stages[s].kind == WMEL_ST_STACKED) continue;
+        size_t rows = wmel_stage_rows(fe, &fe->stages[s], n_mels);
+        j->st_shown[s] = malloc(rows * sh->nf * sizeof(double));
+        if (!j->st_shown[s]) {
+            rc = WMEL_ERR_NO_MEMORY;
+            break;
         }
+        if (!j->st_full[s]) { /* not written: computed for the shown frames only */
+            double *one[WMEL_STAGES_MAX] = {0};
+            one[s] = j->st_shown[s];
+            rc = wmel_stages_compute(fe, &j->clip, j->fa, sh->nf, sh->step, one, NULL);
+            continue;
+        }
+        for (size_t r = 0; r < rows; r++)
+            for (size_t c = 0; c < sh->nf; c++) j->st_shown[s][r * sh->nf + c] = j->st_full[s][r * j->span + c * sh->step];
+    }
+    j->pre_sig = j->clip.plan.preemph_mode == WMEL_PREEMPH_SIGNAL && j->clip.plan.preemph > 0 && !j->whisper;
+    j->s0 = j->fa * fe->hop;
+    j->s1 = j->fb == j->clip.n_frames ? j->n : (j->fb * fe->hop < j->n ? j->fb * fe->hop : j->n);
+    return rc;
+}
+
+/* The backend's log and features of the span into DIR/<backend>/. A status; err says why. */
+static int write_backend_stages(const inspect_job *j, char *err, size_t err_len)
+{
+    const inspect_opts *o = &j->o;
+    const bk *b = &j->b;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", o->stages_dir, b->name);
+    struct stat sb;
+    if (stat(path, &sb) != 0 && mkdir(path, 0777) != 0) {
+        snprintf(err, err_len, "%.900s: cannot create: %s", path, strerror(errno));
+        return WMEL_ERR_IO;
+    }
+    const size_t nm = (size_t)o->p.n_mels, fcols = wmel_stage_rows(j->fe, j->dfin, o->p.n_mels), span = j->span;
+    float *tmp = malloc(fcols * (j->st_nr > span ? j->st_nr : span) * sizeof *tmp);
+    if (!tmp) return snprintf(err, err_len, "out of memory"), WMEL_ERR_NO_MEMORY;
+    int rc = WMEL_OK;
+    for (int w = 0; w < 2 && rc == WMEL_OK; w++) {
+        const float *srcb = w ? b->feat : b->raw;
+        if (!srcb) continue;
+        const wmel_frontend_plan *lp = w ? &j->clip.plan : &b->rawplan;
+        size_t shape[2];
+        if (w && j->stacked) { /* output rows of the span, as the output holds them */
+            memcpy(tmp, b->feat + j->st_r0 * b->feat_cols, j->st_nr * b->feat_cols * sizeof *tmp);
+            shape[0] = j->st_nr, shape[1] = b->feat_cols;
+        } else if (lp->layout == WMEL_LAYOUT_MELS_FRAMES) {
+            size_t cols = w ? b->feat_cols : b->raw_cols;
+            for (size_t m = 0; m < nm; m++) memcpy(tmp + m * span, srcb + m * cols + j->fa, span * sizeof *tmp);
+            shape[0] = nm, shape[1] = span;
+        } else {
+            memcpy(tmp, srcb + j->fa * nm, span * nm * sizeof *tmp);
+            shape[0] = span, shape[1] = nm;
+        }
+        snprintf(path, sizeof path, "%s/%s/%s.npy", o->stages_dir, b->name, w ? "features" : "log");
+        rc = wmel_write_npy_atomic(path, shape, 2, tmp, err, err_len);
+    }
+    free(tmp);
+    return rc;
+}
+
+/* --stages DIR: the samples, the signal's pre-emphasis, every stage and the backend's
+ * output of the span. A status; err says why. */
+static int inspect_write_stages(const inspect_job *j, char *err, size_t err_len)
+{
+    const inspect_opts *o = &j->o;
+    char path[4096];
+    size_t shp[2] = {j->s1 - j->s0, 0};
+    snprintf(path, sizeof path, "%s/samples.npy", o->stages_dir);
+    int rc = wmel_write_npy_atomic(path, shp, 1, j->pcm + j->s0, err, err_len);
+    if (rc == WMEL_OK && j->pre_sig) {
+        double *y = preemph_signal(&j->clip.plan, j->pcm, j->s0, j->s1);
+        snprintf(path, sizeof path, "%s/preemph.npy", o->stages_dir);
+        rc = y ? wmel_write_npy_f64(path, shp, 1, y, 0, err, err_len) : WMEL_ERR_NO_MEMORY;
+        if (!y) snprintf(err, err_len, "out of memory");
+        free(y);
+    }
+    for (int s = 0; s < j->ns && rc == WMEL_OK; s++) {
+        const wmel_stage_desc *d = &j->fe->stages[s];
+        if (!j->st_full[s]) continue;
+        size_t rows = wmel_stage_rows(j->fe, d, o->p.n_mels), cols = d->kind == WMEL_ST_STACKED ? j->st_nr : j->span;
+        size_t shape[2] = {d->frame_major ? cols : rows, d->frame_major ? rows : cols};
+        snprintf(path, sizeof path, "%s/%s.npy", o->stages_dir, d->name);
+        rc = wmel_write_npy_f64(path, shape, 2, j->st_full[s], d->frame_major, err, err_len);
+    }
+    if (rc == WMEL_OK && j->b.ctx) rc = write_backend_stages(j, err, err_len);
+    return rc;
+}
+
+/* The page's samples (and pre-emphasised signal) pictures. A status. */
+static int page_waves(FILE *f, const inspect_job *j)
+{
+    const size_t w0 = j->o.zoom ? j->s0 : 0, w1 = j->o.zoom ? j->s1 : j->n;
+    wave_picture(f, "samples", "decoded samples", j->clip.plan.scale != 1.0 ? "scale" : NULL,
+                 "the frames take the samples x 32768 (int16 range)", j->pcm, 0, j->n, w0, w1, j->fmt, j->o.in);
+    if (!j->pre_sig) return WMEL_OK;
+    double *y = preemph_signal(&j->clip.plan, j->pcm, w0, w1);
+    float *yf = y ? malloc((w1 - w0 + 1) * sizeof *yf) : NULL;
+    for (size_t i = 0; yf && i < w1 - w0; i++) yf[i] = (float)y[i];
+    char fm[400];
+    snprintf(fm, sizeof fm, "%s; then y[i] = x[i] - %.2f x[i-1], y[0] = x[0]", j->fmt, j->clip.plan.preemph);
+    if (yf)
+        wave_picture(f, "preemph", "pre-emphasised signal", "written by --stages as", "preemph.npy (float64)", yf,
+                     w0, w1, w0, w1, fm, j->o.in);
+    free(y);
+    free(yf);
+    return yf ? WMEL_OK : WMEL_ERR_NO_MEMORY;
+}
+
+/* The normalisation's values, for the last stage's table: key, value pairs into kv (NULL
+ * ended), their texts in buf. */
+typedef struct norm_text {
+    char smax[160], sfloor[64], scand[96], sstat[400], snv[96];
+    const char *kv[16];
+} norm_text;
+
+static void page_norm_kv(const inspect_job *j, norm_text *t)
+{
+    const wmel_clip *clip = &j->clip;
+    const wmel_frontend *fe = j->fe;
+    memset(t->kv, 0, sizeof t->kv);
+    if (j->whisper) {
+        snprintf(t->smax, sizeof t->smax, "%.12g (frame %zu, %.2f s, mel %zu)", clip->log_max, clip->max_frame,
+                 (double)clip->max_frame * fe->hop / fe->sample_rate, clip->max_mel);
+        snprintf(t->sfloor, sizeof t->sfloor, "%.12g", clip->log_max - 8.0);
+        snprintf(t->scand, sizeof t->scand, "%zu frame(s) within %g of the float32 max, recomputed in float64",
+                 clip->max_candidates, WMEL_MAX_MARGIN);
+        const char *kv[] = {"M (largest log of the clip)", t->smax, "clamp floor M - 8", t->sfloor, "M found from",
+                            t->scand, "then", "(x + 4) / 4", NULL};
+        memcpy(t->kv, kv, sizeof kv);
+    } else if (clip->stats_from) {
+        double mlo = INFINITY, mhi = -INFINITY, dlo = INFINITY, dhi = -INFINITY;
+        for (int m = 0; m < j->o.p.n_mels; m++) {
+            mlo = fmin(mlo, clip->mean[m]), mhi = fmax(mhi, clip->mean[m]);
+            dlo = fmin(dlo, clip->denom[m]), dhi = fmax(dhi, clip->denom[m]);
+        }
+        snprintf(t->sstat, sizeof t->sstat, "mean %.6g .. %.6g, denominator %.6g .. %.6g (mel 0: %.9g, %.9g); hover the "
+                                            "normalised stage for a row", mlo, mhi, dlo, dhi, clip->mean[0], clip->denom[0]);
+        snprintf(t->snv, sizeof t->snv, "%zu of %zu", clip->n_valid, clip->n_frames);
+        const char *kv[] = {"per-row statistics", t->sstat, "frames in the statistics", t->snv, "statistics from",
+                            clip->stats_from,
+                            "denominator", clip->plan.norm == WMEL_NORM_PER_FEATURE ? "std (n - 1) + 1e-5" : "sqrt(var (n - 1) + 1e-7)",
+                            NULL};
+        memcpy(t->kv, kv, sizeof kv);
+    }
+}
+
+/* Each stage of the reference as a picture; the last stage's range into feat_range. A status. */
+static int page_stages(FILE *f, const inspect_job *j, double feat_range[2])
+{
+    const wmel_frontend *fe = j->fe;
+    norm_text nt;
+    page_norm_kv(j, &nt);
+    int rc = WMEL_OK;
+    for (int s = 0; s < j->ns && rc == WMEL_OK; s++) {
+        const wmel_stage_desc *d = &fe->stages[s];
+        size_t rows = wmel_stage_rows(fe, d, j->o.p.n_mels);
+        int is_norm = d->kind == WMEL_ST_WHOLE || d->kind == WMEL_ST_NORM;
+        char wline[200];
+        snprintf(wline, sizeof wline, "%s, drawn as %s x window in double",
+                 j->whisper ? "periodic Hann: 0.5 - 0.5 cos(2 pi k / 400)"
+                 : j->clip.plan.window == WMEL_WINDOW_POVEY ? "Povey: (0.5 - 0.5 cos(2 pi k / 399))^0.85"
+                                                            : "symmetric Hann: 0.5 - 0.5 cos(2 pi k / 399)",
+                 d->derive ? d->derive : "");
+        const char *win_kv[] = {"window", wline, NULL};
+        const char *out_kv[] = {"layout", "(n_frames, n_mels), as the output holds it; drawn transposed", NULL};
+        const char *st_kv[] = {"layout", "(ceil(n_frames / 2), 2 n_mels): row r = normalised frames 2r, 2r + 1",
+                               "the normalisation", "as the stage before", NULL};
+        double amp[2] = {0, 0};
+        if (d->derive) { /* the same colour scale as the stage it is drawn from */
+            int from = -1;
+            for (int t = 0; t < j->ns; t++)
+                if (!strcmp(fe->stages[t].name, d->derive)) from = t;
+            for (size_t i = 0; from >= 0 && i < rows * j->sh.nf; i++) amp[1] = fmax(amp[1], fabs(j->st_shown[from][i]));
+            if (!(amp[1] > 0)) amp[1] = 1;
+        }
+        const char *const *extra = is_norm ? nt.kv : d->derive ? win_kv : d->kind == WMEL_ST_OUTPUT ? out_kv
+                                   : d->kind == WMEL_ST_STACKED ? st_kv : NULL;
+        const shown *sh = d->kind == WMEL_ST_STACKED ? &j->shs : &j->sh;
+        rc = stage_picture(f, fe, d, d->name, d->title, j->st_shown[s], rows, sh, &j->clip, d->derive, extra,
+                           d->derive ? amp : NULL);
+        if (s == j->s_fin) {
+            double mn = INFINITY, mx = -INFINITY;
+            for (size_t i = 0; i < rows * sh->nf; i++) mn = fmin(mn, j->st_shown[s][i]), mx = fmax(mx, j->st_shown[s][i]);
+            feat_range[0] = mn;
+            feat_range[1] = mx;
+        }
+    }
+    return rc;
+}
+
+/* The backend's log and features of the shown columns, and features - reference. A status. */
+static int page_backend(FILE *f, const inspect_job *j, double feat_range[2])
+{
+    const wmel_frontend *fe = j->fe;
+    const bk *b = &j->b;
+    const wmel_clip *clip = &j->clip;
+    const wmel_stage_desc *dfin = j->dfin;
+    const size_t nm = (size_t)j->o.p.n_mels, frows = wmel_stage_rows(fe, dfin, j->o.p.n_mels);
+    const shown *sh = &j->sh, *fsh = j->stacked ? &j->shs : &j->sh;
+    size_t lcells = nm * sh->nf, fcells = frows * fsh->nf;
+    double *bl = malloc(lcells * sizeof *bl), *bf = malloc(fcells * sizeof *bf), *df = malloc(fcells * sizeof *df);
+    int rc = bl && bf && df ? WMEL_OK : WMEL_ERR_NO_MEMORY;
+    const double *ofeat = j->st_shown[j->s_fin], *olog = j->st_shown[j->s_log];
+    double dmax = 0, lmax = 0;
+    size_t wm = 0, wc = 0;
+    for (size_t m = 0; rc == WMEL_OK && b->raw && m < nm; m++)
+        for (size_t c = 0; c < sh->nf; c++) {
+            size_t t = sh->first + c * sh->step, i = m * sh->nf + c;
+            bl[i] = j->whisper ? b->raw[m * clip->n_frames + t] : out_at(&b->rawplan, b->raw, b->raw_cols, m, t);
+            if (t < clip->n_valid && fabs(bl[i] - olog[i]) > lmax) lmax = fabs(bl[i] - olog[i]);
+        }
+    for (size_t r = 0; rc == WMEL_OK && r < frows; r++)
+        for (size_t c = 0; c < fsh->nf; c++) {
+            size_t t = fsh->first + c * fsh->step, i = r * fsh->nf + c;
+            if (j->stacked) bf[i] = b->feat[t * b->feat_cols + r];
+            else if (j->whisper) bf[i] = b->feat[r * clip->n_frames + t];
+            else bf[i] = out_at(&clip->plan, b->feat, b->feat_cols, r, t);
+            df[i] = bf[i] - ofeat[i];
+            if (fabs(df[i]) > dmax) dmax = fabs(df[i]), wm = r, wc = c;
+        }
+    if (rc == WMEL_OK) {
+        const wmel_stage_desc BLOG = {"log", "", fe->stages[j->s_log].units, WMEL_ROWS_MEL, 0, 0, 0, WMEL_ST_LOG, NULL, 0};
+        const wmel_stage_desc BFEAT = {"features", "", dfin->units, dfin->rows, 0, 0, dfin->frame_major, dfin->kind, NULL, 0};
+        const wmel_stage_desc BDIFF = {"diff", "", "backend - reference", dfin->rows, 0, 1, dfin->frame_major, dfin->kind, NULL, 0};
+        char t1[160], t2[160], t3[200], sl[64], sd[200], skern[96];
+        snprintf(t1, sizeof t1, "backend %s: log (its output without the normalisation)", b->name);
+        snprintf(t2, sizeof t2, "backend %s: features (its %s output)", b->name, j->whisper ? "wmel_log_mel" : "wmel_features");
+        snprintf(t3, sizeof t3, "backend %s features - reference features", b->name);
+        snprintf(sl, sizeof sl, "%.3g", lmax);
+        size_t wt = fsh->first + wc * fsh->step;
+        snprintf(sd, sizeof sd, "%.3g at %s %zu (%.2f s), %s %zu", dmax, j->stacked ? "output row" : "frame", wt,
+                 col_time(fe, fsh, wc), j->stacked ? "column" : "mel", wm);
+        snprintf(skern, sizeof skern, "%s", wmel_kernel_name(b->ctx));
+        const char *bkv[] = {"kernel", skern, "max |log - reference log| (shown, valid frames)", sl, NULL};
+        const char *dkv[] = {"kernel", skern, "max |difference| (shown)", sd, NULL};
+        if (b->raw) rc = stage_picture(f, fe, &BLOG, "b_log", t1, bl, nm, sh, clip, NULL, bkv, NULL);
+        if (rc == WMEL_OK)
+            rc = stage_picture(f, fe, &BFEAT, "b_features", t2, bf, frows, fsh, clip, NULL, b->raw ? bkv : dkv, feat_range);
+        double dr[2] = {0, dmax > 0 ? dmax : 1e-12};
+        if (rc == WMEL_OK) rc = stage_picture(f, fe, &BDIFF, "b_diff", t3, df, frows, fsh, clip, NULL, dkv, dr);
+    }
+    free(bl);
+    free(bf);
+    free(df);
+    return rc;
+}
+
+/* The page, written atomically: 0 or the exit status (reported). */
+static int inspect_page(const inspect_job *j)
+{
+    const inspect_opts *o = &j->o;
+    const wmel_frontend *fe = j->fe;
+    char err[ERRLEN] = "";
+    wmel_out out;
+    int rc = wmel_out_open(&out, o->out, 0, err, sizeof err);
+    if (rc != WMEL_OK) {
+        wmel_cli_msg("wmel: %s", err);
+        return 1;
+    }
+    FILE *f = out.f;
+    char title[1400], sub[1400], buf[1400];
+    snprintf(title, sizeof title, "wmel inspect: %s", o->in);
+    snprintf(sub, sizeof sub, "front-end %s, %d mels; stages from the float64 reference (%s)%s%s; wmel %s",
+             fe->name, o->p.n_mels, j->whisper ? "wmel_ref_stages" : "wmel_ref_plan_stages",
+             j->b.ctx ? ", and the output of backend " : "", j->b.ctx ? j->b.name : "", wmel_version());
+    wmel_rpt_begin(f, title, sub);
+    wmel_rpt_p(f, fe->summary);
+    const shown *sh = &j->sh;
+    snprintf(buf, sizeof buf,
+             "Hover a picture for time, frequency and the value (shown to float32 precision; --stages writes "
+             "float64). %zu frames in all (%.2f s%s); shown: frames %zu .. %zu, every %zu%s.",
+             j->clip.n_frames, (double)j->n / fe->sample_rate,
+             j->clip.n_valid < j->clip.n_frames ? ", the last ones past the valid frames" : "", sh->first,
+             sh->first + (sh->nf - 1) * sh->step, sh->step,
+             sh->step > 1 ? " (decimated: --start S --duration D shows a span at full resolution)" : "");
+    wmel_rpt_p(f, buf);
+    rc = page_waves(f, j);
+    double feat_range[2] = {0, 0};
+    if (rc == WMEL_OK) rc = page_stages(f, j, feat_range);
+    if (rc == WMEL_OK && j->b.ctx) rc = page_backend(f, j, feat_range);
+    snprintf(buf, sizeof buf, "wmel inspect %s --frontend %s%s%s: computed in %.2f s", o->in, fe->name,
+             j->b.ctx ? " --backend " : "", j->b.ctx ? j->b.name : "", now_s() - j->t_start);
+    wmel_rpt_p(f, buf);
+    wmel_rpt_end(f);
+    if (rc == WMEL_OK) rc = wmel_out_commit(&out, err, sizeof err);
+    else {
+        snprintf(err, sizeof err, "%s: %s", o->out, wmel_strerror(rc));
+        wmel_out_abort(&out);
     }
     if (rc) {
-        wmel_cli_msg("wmel: %s: %s", in, wmel_strerror(rc));
-        goto done;
+        wmel_cli_msg("wmel: %s", err);
+        return 1;
     }
-    const int pre_sig = clip.plan.preemph_mode == WMEL_PREEMPH_SIGNAL && clip.plan.preemph > 0 && !whisper;
-    size_t s0 = fa * fe->hop, s1 = fb == clip.n_frames ? n : (fb * fe->hop < n ? fb * fe->hop : n);
+    if (!o->quiet)
+        wmel_cli_msg("wmel: wrote %s (%zu frames shown of %zu%s)%s%s", o->out, sh->nf, j->clip.n_frames,
+             sh->step > 1 ? ", decimated" : "", o->stages_dir ? " and stages in " : "", o->stages_dir ? o->stages_dir : "");
+    return 0;
+}
 
-    /* --stages DIR */
-    if (stages_dir) {
-        char path[4096];
-        size_t shp[2] = {s1 - s0, 0};
-        snprintf(path, sizeof path, "%s/samples.npy", stages_dir);
-        rc = wmel_write_npy_atomic(path, shp, 1, pcm + s0, err, sizeof err);
-        if (rc == WMEL_OK && pre_sig) {
-            double *y = preemph_signal(&clip.plan, pcm, s0, s1);
-            snprintf(path, sizeof path, "%s/preemph.npy", stages_dir);
-            rc = y ? wmel_write_npy_f64(path, shp, 1, y, 0, err, sizeof err) : WMEL_ERR_NO_MEMORY;
-            if (!y) snprintf(err, sizeof err, "out of memory");
-            free(y);
-        }
-        for (int s = 0; s < ns && rc == WMEL_OK; s++) {
-            const wmel_stage_desc *d = &fe->stages[s];
-            if (!st_full[s]) continue;
-            size_t rows = wmel_stage_rows(fe, d, p.n_mels), cols = d->kind == WMEL_ST_STACKED ? st_nr : span;
-            size_t shape[2] = {d->frame_major ? cols : rows, d->frame_major ? rows : cols};
-            snprintf(path, sizeof path, "%s/%s.npy", stages_dir, d->name);
-            rc = wmel_write_npy_f64(path, shape, 2, st_full[s], d->frame_major, err, sizeof err);
-        }
-        if (rc == WMEL_OK && b.ctx) {
-            snprintf(path, sizeof path, "%s/%s", stages_dir, b.name);
-            struct stat sb;
-            if (stat(path, &sb) != 0 && mkdir(path, 0777) != 0) {
-                snprintf(err, sizeof err, "%.900s: cannot create: %s", path, strerror(errno));
-                rc = WMEL_ERR_IO;
-            }
-            const size_t nm = (size_t)p.n_mels, fcols = wmel_stage_rows(fe, dfin, p.n_mels);
-            float *tmp = rc == WMEL_OK ? malloc(fcols * (st_nr > span ? st_nr : span) * sizeof *tmp) : NULL;
-            if (rc == WMEL_OK && !tmp) rc = WMEL_ERR_NO_MEMORY, snprintf(err, sizeof err, "out of memory");
-            for (int w = 0; w < 2 && rc == WMEL_OK; w++) {
-                const float *srcb = w ? b.feat : b.raw;
-                if (!srcb) continue;
-                const wmel_frontend_plan *lp = w ? &clip.plan : &b.rawplan;
-                size_t shape[2];
-                if (w && stacked) { /* output rows of the span, as the output holds them */
-                    memcpy(tmp, b.feat + st_r0 * b.feat_cols, st_nr * b.feat_cols * sizeof *tmp);
-                    shape[0] = st_nr, shape[1] = b.feat_cols;
-                } else if (lp->layout == WMEL_LAYOUT_MELS_FRAMES) {
-                    size_t cols = w ? b.feat_cols : b.raw_cols;
-                    for (size_t m = 0; m < nm; m++) memcpy(tmp + m * span, srcb + m * cols + fa, span * sizeof *tmp);
-                    shape[0] = nm, shape[1] = span;
-                } else {
-                    memcpy(tmp, srcb + fa * nm, span * nm * sizeof *tmp);
-                    shape[0] = span, shape[1] = nm;
-                }
-                snprintf(path, sizeof path, "%s/%s/%s.npy", stages_dir, b.name, w ? "features" : "log");
-                rc = wmel_write_npy_atomic(path, shape, 2, tmp, err, sizeof err);
-            }
-            free(tmp);
-        }
-        if (rc) {
-            wmel_cli_msg("wmel: %s", err);
-            goto done;
-        }
-    }
-
-    /* the page */
-    {
-        wmel_out o;
-        if ((rc = wmel_out_open(&o, out, 0, err, sizeof err)) != WMEL_OK) {
-            wmel_cli_msg("wmel: %s", err);
-            goto done;
-        }
-        FILE *f = o.f;
-        char title[1400], sub[1400], buf[1400];
-        snprintf(title, sizeof title, "wmel inspect: %s", in);
-        snprintf(sub, sizeof sub, "front-end %s, %d mels; stages from the float64 reference (%s)%s%s; wmel %s",
-                 fe->name, p.n_mels, whisper ? "wmel_ref_stages" : "wmel_ref_plan_stages",
-                 b.ctx ? ", and the output of backend " : "", b.ctx ? b.name : "", wmel_version());
-        wmel_rpt_begin(f, title, sub);
-        wmel_rpt_p(f, fe->summary);
-        snprintf(buf, sizeof buf,
-                 "Hover a picture for time, frequency and the value (shown to float32 precision; --stages writes "
-                 "float64). %zu frames in all (%.2f s%s); shown: frames %zu .. %zu, every %zu%s.",
-                 clip.n_frames, (double)n / fe->sample_rate,
-                 clip.n_valid < clip.n_frames ? ", the last ones past the valid frames" : "", sh.first,
-                 sh.first + (sh.nf - 1) * sh.step, sh.step,
-                 sh.step > 1 ? " (decimated: --start S --duration D shows a span at full resolution)" : "");
-        wmel_rpt_p(f, buf);
-        size_t w0 = zoom ? s0 : 0, w1 = zoom ? s1 : n;
-        wave_picture(f, "samples", "decoded samples", clip.plan.scale != 1.0 ? "scale" : NULL,
-                     "the frames take the samples x 32768 (int16 range)", pcm, 0, n, w0, w1, fmt, in);
-        if (pre_sig) {
-            double *y = preemph_signal(&clip.plan, pcm, w0, w1);
-            float *yf = y ? malloc((w1 - w0 + 1) * sizeof *yf) : NULL;
-            if (!yf) rc = WMEL_ERR_NO_MEMORY;
-            for (size_t i = 0; yf && i < w1 - w0; i++) yf[i] = (float)y[i];
-            char fm[400];
-            snprintf(fm, sizeof fm, "%s; then y[i] = x[i] - %.2f x[i-1], y[0] = x[0]", fmt, clip.plan.preemph);
-            if (yf)
-                wave_picture(f, "preemph", "pre-emphasised signal", "written by --stages as",
-                             "preemph.npy (float64)", yf, w0, w1, w0, w1, fm, in);
-            free(y);
-            free(yf);
-        }
-        /* the normalisation's values, in the last stage's table */
-        char smax[160], sfloor[64], scand[96], sstat[400], snv[96];
-        const char *norm_kv[16] = {NULL};
-        if (whisper) {
-            snprintf(smax, sizeof smax, "%.12g (frame %zu, %.2f s, mel %zu)", clip.log_max, clip.max_frame,
-                     (double)clip.max_frame * fe->hop / fe->sample_rate, clip.max_mel);
-            snprintf(sfloor, sizeof sfloor, "%.12g", clip.log_max - 8.0);
-            snprintf(scand, sizeof scand, "%zu frame(s) within %g of the float32 max, recomputed in float64",
-                     clip.max_candidates, WMEL_MAX_MARGIN);
-            const char *kv[] = {"M (largest log of the clip)", smax, "clamp floor M - 8", sfloor, "M found from", scand,
-                                "then", "(x + 4) / 4", NULL};
-            memcpy(norm_kv, kv, sizeof kv);
-        } else if (clip.stats_from) {
-            double mlo = INFINITY, mhi = -INFINITY, dlo = INFINITY, dhi = -INFINITY;
-            for (int m = 0; m < p.n_mels; m++) {
-                mlo = fmin(mlo, clip.mean[m]), mhi = fmax(mhi, clip.mean[m]);
-                dlo = fmin(dlo, clip.denom[m]), dhi = fmax(dhi, clip.denom[m]);
-            }
-            snprintf(sstat, sizeof sstat, "mean %.6g .. %.6g, denominator %.6g .. %.6g (mel 0: %.9g, %.9g); hover the "
-                                          "normalised stage for a row", mlo, mhi, dlo, dhi, clip.mean[0], clip.denom[0]);
-            snprintf(snv, sizeof snv, "%zu of %zu", clip.n_valid, clip.n_frames);
-            const char *kv[] = {"per-row statistics", sstat, "frames in the statistics", snv, "statistics from",
-                                clip.stats_from,
-                                "denominator", clip.plan.norm == WMEL_NORM_PER_FEATURE ? "std (n - 1) + 1e-5" : "sqrt(var (n - 1) + 1e-7)",
-                                NULL};
-            memcpy(norm_kv, kv, sizeof kv);
-        }
-        double feat_range[2] = {0, 0};
-        for (int s = 0; s < ns && rc == WMEL_OK; s++) {
-            const wmel_stage_desc *d = &fe->stages[s];
-            size_t rows = wmel_stage_rows(fe, d, p.n_mels);
-            int is_norm = d->kind == WMEL_ST_WHOLE || d->kind == WMEL_ST_NORM;
-            char wline[200];
-            snprintf(wline, sizeof wline, "%s, drawn as %s x window in double",
-                     whisper ? "periodic Hann: 0.5 - 0.5 cos(2 pi k / 400)"
-                     : clip.plan.window == WMEL_WINDOW_POVEY ? "Povey: (0.5 - 0.5 cos(2 pi k / 399))^0.85"
-                                                             : "symmetric Hann: 0.5 - 0.5 cos(2 pi k / 399)",
-                     d->derive ? d->derive : "");
-            const char *win_kv[] = {"window", wline, NULL};
-            const char *out_kv[] = {"layout", "(n_frames, n_mels), as the output holds it; drawn transposed", NULL};
-            const char *st_kv[] = {"layout", "(ceil(n_frames / 2), 2 n_mels): row r = normalised frames 2r, 2r + 1",
-                                   "the normalisation", "as the stage before", NULL};
-            double amp[2] = {0, 0};
-            if (d->derive) { /* the same colour scale as the stage it is drawn from */
-                int from = -1;
-                for (int t = 0; t < ns; t++)
-                    if (!strcmp(fe->stages[t].name, d->derive)) from = t;
-                for (size_t i = 0; from >= 0 && i < rows * sh.nf; i++) amp[1] = fmax(amp[1], fabs(st_shown[from][i]));
-                if (!(amp[1] > 0)) amp[1] = 1;
-            }
-            const char *const *extra = is_norm ? norm_kv : d->derive ? win_kv : d->kind == WMEL_ST_OUTPUT ? out_kv
-                                       : d->kind == WMEL_ST_STACKED ? st_kv : NULL;
-            rc = stage_picture(f, fe, d, d->name, d->title, st_shown[s], rows, d->kind == WMEL_ST_STACKED ? &shs : &sh,
-                               &clip, d->derive, extra, d->derive ? amp : NULL);
-            if (s == s_fin) {
-                double mn = INFINITY, mx = -INFINITY;
-                size_t cells = rows * (d->kind == WMEL_ST_STACKED ? shs.nf : sh.nf);
-                for (size_t i = 0; i < cells; i++) mn = fmin(mn, st_shown[s][i]), mx = fmax(mx, st_shown[s][i]);
-                feat_range[0] = mn;
-                feat_range[1] = mx;
-            }
-        }
-        if (rc == WMEL_OK && b.ctx) {
-            /* the backend: log and features of the shown columns, and features - reference */
-            const size_t nm = (size_t)p.n_mels, frows = wmel_stage_rows(fe, dfin, p.n_mels);
-            const shown *fsh = stacked ? &shs : &sh;
-            size_t lcells = nm * sh.nf, fcells = frows * fsh->nf;
-            double *bl = malloc(lcells * sizeof *bl), *bf = malloc(fcells * sizeof *bf), *df = malloc(fcells * sizeof *df);
-            if (!bl || !bf || !df) rc = WMEL_ERR_NO_MEMORY;
-            const double *ofeat = st_shown[s_fin], *olog = st_shown[s_log];
-            double dmax = 0, lmax = 0;
-            size_t wm = 0, wc = 0;
-            for (size_t m = 0; rc == WMEL_OK && b.raw && m < nm; m++)
-                for (size_t c = 0; c < sh.nf; c++) {
-                    size_t t = sh.first + c * sh.step, i = m * sh.nf + c;
-                    bl[i] = whisper ? b.raw[m * clip.n_frames + t] : out_at(&b.rawplan, b.raw, b.raw_cols, m, t);
-                    if (t < clip.n_valid && fabs(bl[i] - olog[i]) > lmax) lmax = fabs(bl[i] - olog[i]);
-                }
-            for (size_t r = 0; rc == WMEL_OK && r < frows; r++)
-                for (size_t c = 0; c < fsh->nf; c++) {
-                    size_t t = fsh->first + c * fsh->step, i = r * fsh->nf + c;
-                    if (stacked) bf[i] = b.feat[t * b.feat_cols + r];
-                    else if (whisper) bf[i] = b.feat[r * clip.n_frames + t];
-                    else bf[i] = out_at(&clip.plan, b.feat, b.feat_cols, r, t);
-                    df[i] = bf[i] - ofeat[i];
-                    if (fabs(df[i]) > dmax) dmax = fabs(df[i]), wm = r, wc = c;
-                }
-            if (rc == WMEL_OK) {
-                const wmel_stage_desc BLOG = {"log", "", fe->stages[s_log].units, WMEL_ROWS_MEL, 0, 0, 0, WMEL_ST_LOG, NULL, 0};
-                const wmel_stage_desc BFEAT = {"features", "", dfin->units, dfin->rows, 0, 0, dfin->frame_major, dfin->kind, NULL, 0};
-                const wmel_stage_desc BDIFF = {"diff", "", "backend - reference", dfin->rows, 0, 1, dfin->frame_major, dfin->kind, NULL, 0};
-                char t1[160], t2[160], t3[200], sl[64], sd[200], skern[96];
-                snprintf(t1, sizeof t1, "backend %s: log (its output without the normalisation)", b.name);
-                snprintf(t2, sizeof t2, "backend %s: features (its %s output)", b.name, whisper ? "wmel_log_mel" : "wmel_features");
-                snprintf(t3, sizeof t3, "backend %s features - reference features", b.name);
-                snprintf(sl, sizeof sl, "%.3g", lmax);
-                size_t wt = fsh->first + wc * fsh->step;
-                snprintf(sd, sizeof sd, "%.3g at %s %zu (%.2f s), %s %zu", dmax, stacked ? "output row" : "frame", wt,
-                         col_time(fe, fsh, wc), stacked ? "column" : "mel", wm);
-                snprintf(skern, sizeof skern, "%s", wmel_kernel_name(b.ctx));
-                const char *bkv[] = {"kernel", skern, "max |log - reference log| (shown, valid frames)", sl, NULL};
-                const char *dkv[] = {"kernel", skern, "max |difference| (shown)", sd, NULL};
-                if (b.raw) rc = stage_picture(f, fe, &BLOG, "b_log", t1, bl, nm, &sh, &clip, NULL, bkv, NULL);
-                if (rc == WMEL_OK)
-                    rc = stage_picture(f, fe, &BFEAT, "b_features", t2, bf, frows, fsh, &clip, NULL, b.raw ? bkv : dkv, feat_range);
-                double dr[2] = {0, dmax > 0 ? dmax : 1e-12};
-                if (rc == WMEL_OK)
-                    rc = stage_picture(f, fe, &BDIFF, "b_diff", t3, df, frows, fsh, &clip, NULL, dkv, dr);
-            }
-            free(bl);
-            free(bf);
-            free(df);
-        }
-        snprintf(buf, sizeof buf, "wmel inspect %s --frontend %s%s%s: computed in %.2f s", in, fe->name,
-                 b.ctx ? " --backend " : "", b.ctx ? b.name : "", now_s() - t_start);
-        wmel_rpt_p(f, buf);
-        wmel_rpt_end(f);
-        if (rc == WMEL_OK) rc = wmel_out_commit(&o, err, sizeof err);
-        else {
-            snprintf(err, sizeof err, "%s: %s", out, wmel_strerror(rc));
-            wmel_out_abort(&o);
-        }
-        if (rc) wmel_cli_msg("wmel: %s", err);
-        else if (!quiet)
-            wmel_cli_msg("wmel: wrote %s (%zu frames shown of %zu%s)%s%s", out, sh.nf, clip.n_frames,
-                 sh.step > 1 ? ", decimated" : "", stages_dir ? " and stages in " : "", stages_dir ? stages_dir : "");
-    }
-done:
+static void inspect_free(inspect_job *j)
+{
     for (int s = 0; s < WMEL_STAGES_MAX; s++) {
-        free(st_full[s]);
-        free(st_shown[s]);
+        free(j->st_full[s]);
+        free(j->st_shown[s]);
     }
-    wmel_destroy(b.ctx);
-    free(b.raw);
-    free(b.feat);
-    free(pcm);
-    return rc ? 1 : 0;
+    wmel_destroy(j->b.ctx);
+    free(j->b.raw);
+    free(j->b.feat);
+    free(j->pcm);
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+    inspect_job *j = calloc(1, sizeof *j);
+    if (!j) {
+        wmel_cli_msg("wmel: inspect: out of memory");
+        return 1;
+    }
+    int ex = inspect_parse(argc, argv, &j->o);
+    if (!ex) ex = inspect_plan(j);
+    j->t_start = now_s();
+    if (!ex) ex = inspect_load(j);
+    if (!ex) {
+        int rc = inspect_stages(j);
+        char err[ERRLEN] = "";
+        if (rc) {
+            wmel_cli_msg("wmel: %s: %s", j->o.in, wmel_strerror(rc));
+            ex = 1;
+        } else if (j->o.stages_dir && (rc = inspect_write_stages(j, err, sizeof err)) != WMEL_OK) {
+            wmel_cli_msg("wmel: %s", err);
+            ex = 1;
+        }
+    }
+    if (!ex) ex = inspect_page(j);
+    inspect_free(j);
+    free(j);
+    return ex;
 }
