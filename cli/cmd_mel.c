@@ -432,107 +432,139 @@ static int mel_frontend(const char *in, const char *out, const wmel_params *p,
     return 0;
 }
 
-int cmd_mel(int argc, char **argv)
-{
-    const char *in = NULL, *out = NULL, *png = NULL;
-    wmel_params p = wmel_default_params();
-    size_t padding = 0;
-    int smooth = 0;
-    int pad30 = 0, quiet = 0, verbose = 0, raw = 0, pr, fixed = 0, dtype = -1;
-    const char *whisper_only = NULL; /* the first option of Whisper's alone */
+typedef struct mel_opts {
+    const char *in, *out, *png;
+    wmel_params p;
+    size_t padding;
+    int smooth, pad30, quiet, verbose, raw, fixed, dtype;
+    const char *whisper_only; /* the first option of Whisper's alone */
     wmel_cli_fe fe;
-    wmel_cli_fe_init(&fe);
-    char err[ERRLEN];
+    wmel_frontend_plan plan;
+} mel_opts;
+
+/* The options and their plan: 0, or the exit status of a usage error (reported). */
+static int mel_parse(int argc, char **argv, mel_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->p = wmel_default_params();
+    o->dtype = -1;
+    wmel_cli_fe_init(&o->fe);
+    wmel_params *p = &o->p;
+    int pr;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if ((pr = wmel_cli_operands(argc, argv, &i, &in, 1)) != 0) {
+        if ((pr = wmel_cli_operands(argc, argv, &i, &o->in, 1)) != 0) {
             if (pr == 2) return 2;
             break;
         }
-        if (!whisper_only && (!strcmp(a, "--padding") || !strcmp(a, "--pad-30s") || !strcmp(a, "--norm") ||
-                              !strcmp(a, "--smooth") || !strcmp(a, "--png")))
-            whisper_only = a;
-        if ((pr = wmel_cli_fe_opt(a, v, &fe)) != 0) {
+        if (!o->whisper_only && (!strcmp(a, "--padding") || !strcmp(a, "--pad-30s") || !strcmp(a, "--norm") ||
+                                 !strcmp(a, "--smooth") || !strcmp(a, "--png")))
+            o->whisper_only = a;
+        if ((pr = wmel_cli_fe_opt(a, v, &o->fe)) != 0) {
             if (pr == 2) return 2;
             if (pr == 1) i++;
-        } else if ((pr = wmel_cli_common(argc, argv, &i, &out, &quiet, &p)) != 0) {
+        } else if ((pr = wmel_cli_common(argc, argv, &i, &o->out, &o->quiet, p)) != 0) {
             if (pr == 2) return 2;
         } else if (!strcmp(a, "--padding")) {
-            if (wmel_cli_size(v, &padding)) return wmel_cli_usage("--padding takes a number of samples >= 0");
+            if (wmel_cli_size(v, &o->padding)) return wmel_cli_usage("--padding takes a number of samples >= 0");
             i++;
         } else if (!strcmp(a, "--pad-30s")) {
-            pad30 = 1;
+            o->pad30 = 1;
         } else if (!strcmp(a, "--norm")) {
             if (!v) return wmel_cli_usage("--norm takes whole or none");
-            if (!strcmp(v, "whole")) p.norm = WMEL_NORM_WHOLE;
-            else if (!strcmp(v, "none")) p.norm = WMEL_NORM_NONE;
+            if (!strcmp(v, "whole")) p->norm = WMEL_NORM_WHOLE;
+            else if (!strcmp(v, "none")) p->norm = WMEL_NORM_NONE;
             else return wmel_cli_usage("--norm takes whole or none");
             i++;
         } else if (!strcmp(a, "--smooth")) {
             if (!v || (strcmp(v, "3x3") && strcmp(v, "none"))) return wmel_cli_usage("--smooth takes 3x3 or none");
-            smooth = !strcmp(v, "3x3");
-            p.smooth = smooth ? WMEL_SMOOTH_3X3 : WMEL_SMOOTH_NONE; /* fused into the normalisation pass */
+            o->smooth = !strcmp(v, "3x3");
+            p->smooth = o->smooth ? WMEL_SMOOTH_3X3 : WMEL_SMOOTH_NONE; /* fused into the normalisation pass */
             i++;
         } else if (!strcmp(a, "--png")) {
             if (!v) return wmel_cli_usage("--png needs a file name");
-            png = v;
+            o->png = v;
             i++;
         } else if (!strcmp(a, "--fixed-point")) {
-            fixed = 1;
+            o->fixed = 1;
         } else if (!strcmp(a, "--dtype")) {
             if (!v || (strcmp(v, "float32") && strcmp(v, "int16") && strcmp(v, "int8")))
                 return wmel_cli_usage("--dtype takes float32, int16 or int8");
-            dtype = !strcmp(v, "float32") ? 0 : !strcmp(v, "int16") ? 1 : 2;
+            o->dtype = !strcmp(v, "float32") ? 0 : !strcmp(v, "int16") ? 1 : 2;
             i++;
         } else if (!strcmp(a, "--raw-f32")) {
-            raw = 1;
+            o->raw = 1;
         } else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
-            verbose = 1;
-        } else if (wmel_cli_positional(a, &in) != 0) {
+            o->verbose = 1;
+        } else if (wmel_cli_positional(a, &o->in) != 0) {
             return 2;
         }
     }
-    if (!in) return wmel_cli_usage("mel: no INPUT given (see wmel --help)");
-    if (!out) return wmel_cli_usage("mel: no output given: use -o OUT.npy");
-    wmel_frontend_plan plan;
-    if (wmel_cli_fe_plan(&fe, &plan)) return 2;
-    if (fe.frontend != WMEL_FRONTEND_WHISPER && (whisper_only || fixed)) {
-        wmel_cli_msg("wmel: %s applies to --frontend whisper only", whisper_only ? whisper_only : "--fixed-point");
+    if (!o->in) return wmel_cli_usage("mel: no INPUT given (see wmel --help)");
+    if (!o->out) return wmel_cli_usage("mel: no output given: use -o OUT.npy");
+    if (wmel_cli_fe_plan(&o->fe, &o->plan)) return 2;
+    if (o->fe.frontend != WMEL_FRONTEND_WHISPER && (o->whisper_only || o->fixed)) {
+        wmel_cli_msg("wmel: %s applies to --frontend whisper only", o->whisper_only ? o->whisper_only : "--fixed-point");
         return 2;
     }
-    p.n_mels = plan.n_mels; /* whisper: 80 unless --n-mels said 128 */
-    if (dtype >= 0 && !fixed) return wmel_cli_usage("--dtype needs --fixed-point (the float path writes float32)");
-    if (fixed && (png || smooth))
+    p->n_mels = o->plan.n_mels; /* whisper: 80 unless --n-mels said 128 */
+    if (o->dtype >= 0 && !o->fixed) return wmel_cli_usage("--dtype needs --fixed-point (the float path writes float32)");
+    if (o->fixed && (o->png || o->smooth))
         return wmel_cli_usage("--fixed-point computes the integer features only: no --png or --smooth");
-    if (fixed && (p.backend != WMEL_BACKEND_AUTO || p.n_threads != 0))
+    if (o->fixed && (p->backend != WMEL_BACKEND_AUTO || p->n_threads != 0))
         return wmel_cli_usage("--fixed-point runs the integer front-end on one thread: no --backend or --threads");
-    if (fixed && dtype == 2 && p.norm == WMEL_NORM_NONE)
+    if (o->fixed && o->dtype == 2 && p->norm == WMEL_NORM_NONE)
         return wmel_cli_usage("--dtype int8 needs the normalisation (--norm whole)");
-    const char *outs[2] = {out, png}, *ins[1] = {in};
-    if (wmel_cli_check_files(outs, 2, ins, 1)) return 1;
-    if (fe.frontend != WMEL_FRONTEND_WHISPER) return mel_frontend(in, out, &p, &plan, quiet, verbose, raw);
-    if (fixed) return wmel_cli_mel_fixed(in, out, p.n_mels, p.norm, dtype < 0 ? 0 : dtype, padding, pad30, quiet,
-                                         verbose, raw);
+    return 0;
+}
 
-    float *pcm = NULL;
-    size_t n = 0;
-    int rc = WMEL_OK;
-    if (!png && !pad30 && !smooth && !(raw && !strcmp(in, "-")) && (wmel_have_ffmpeg() || strcmp(in, "-"))) {
-        /* inputs over 2 minutes stream in bounded memory (mel_long above); smoothing needs
-           the whole clip (streams refuse it), so --smooth takes the path below */
-        int ex = mel_long(in, &p, padding, out, quiet, verbose, &pcm, &n);
-        if (ex >= 0) return ex;
-    } else if (pad30) { /* only the first 30 s matter: the rest is not decoded */
-        rc = wmel_cli_load_head(in, WMEL_CHUNK_SAMPLES, &pcm, &n, quiet, raw, err, sizeof err);
-    } else {
-        rc = wmel_cli_load_input(in, &pcm, &n, quiet, raw, err, sizeof err);
+/* -v's summary of Whisper's features. */
+static void mel_summary(const mel_opts *o, wmel_ctx *ctx, const float *mel, size_t count, size_t n, size_t nf, double ms)
+{
+    float lo = mel[0], hi = mel[0];
+    double sum = 0;
+    for (size_t i = 0; i < count; i++) {
+        lo = mel[i] < lo ? mel[i] : lo;
+        hi = mel[i] > hi ? mel[i] : hi;
+        sum += mel[i];
     }
-    if (rc) {
-        wmel_cli_msg("wmel: %s", err);
-        return 1;
+    FILE *f = wmel_cli_info(o->out, o->png);
+    fprintf(f, "%s: %zu samples (%.2f s at 16 kHz) + %zu padding -> (%d, %zu) float32, front-end whisper\n",
+            wmel_cli_esc(o->in), n, n / 16000.0, o->padding, o->p.n_mels, nf);
+    fprintf(f, "  min %.4f  max %.4f  mean %.4f\n", lo, hi, sum / (double)count);
+    fprintf(f, "  %.3f ms on backend %s, kernel %s, %d thread(s)  (%.0fx realtime)\n", ms, wmel_backend_name(ctx),
+            wmel_kernel_name(ctx), wmel_ctx_n_threads(ctx), ms > 0 ? n / 16.0 / ms : 0.0);
+}
+
+/* The .npy and the picture, all or nothing: both files are written before either is
+ * renamed into place. A status; err says why. */
+static int mel_write(const mel_opts *o, const float *mel, size_t nf, char *err, size_t err_len)
+{
+    size_t shape[2] = {(size_t)o->p.n_mels, nf};
+    wmel_out on, op;
+    int rc = wmel_out_open(&on, o->out, 0, err, err_len);
+    if (rc == WMEL_OK) rc = wmel_write_npy(&on, shape, 2, mel, err, err_len);
+    int have_png = 0;
+    if (rc == WMEL_OK && o->png) {
+        rc = wmel_out_open(&op, o->png, 0, err, err_len);
+        have_png = rc == WMEL_OK;
+        if (rc == WMEL_OK) rc = wmel_write_png(&op, mel, o->p.n_mels, nf, err, err_len);
     }
-    if (pad30) {
+    if (rc == WMEL_OK) rc = wmel_out_commit(&on, err, err_len);
+    else if (on.target) wmel_out_abort(&on);
+    if (have_png) {
+        if (rc == WMEL_OK) rc = wmel_out_commit(&op, err, err_len);
+        else wmel_out_abort(&op);
+    }
+    return rc;
+}
+
+/* Whisper's features of the whole clip (or its first 30 s), computed in one call. */
+static int mel_whole(const mel_opts *o, float *pcm, size_t n)
+{
+    char err[ERRLEN];
+    if (o->pad30) {
         float *t = malloc(WMEL_CHUNK_SAMPLES * sizeof(float));
         if (!t) {
             free(pcm);
@@ -543,65 +575,67 @@ int cmd_mel(int argc, char **argv)
         pcm = t;
         n = WMEL_CHUNK_SAMPLES;
     }
-    int st;
-    wmel_ctx *ctx = wmel_create(&p, &st);
+    int st, rc;
+    wmel_ctx *ctx = wmel_create(&o->p, &st);
     if (!ctx) {
         free(pcm);
         wmel_cli_msg("wmel: %s", wmel_strerror(st));
         return 1;
     }
-    size_t nf = wmel_n_frames(n, padding);
-    size_t count = (size_t)p.n_mels * nf;
+    size_t nf = wmel_n_frames(n, o->padding);
+    size_t count = (size_t)o->p.n_mels * nf;
     float *mel = count ? malloc(count * sizeof(float)) : NULL;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (count && !mel) rc = WMEL_ERR_NO_MEMORY;
-    else rc = wmel_log_mel(ctx, pcm, n, padding, mel, count);
+    else rc = wmel_log_mel(ctx, pcm, n, o->padding, mel, count);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     free(pcm);
-    if (rc == WMEL_OK && verbose) {
-        double ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) * 1e-6;
-        float lo = mel[0], hi = mel[0];
-        double sum = 0;
-        for (size_t i = 0; i < count; i++) {
-            lo = mel[i] < lo ? mel[i] : lo;
-            hi = mel[i] > hi ? mel[i] : hi;
-            sum += mel[i];
-        }
-        fprintf(wmel_cli_info(out, png), "%s: %zu samples (%.2f s at 16 kHz) + %zu padding -> (%d, %zu) float32, front-end whisper\n", wmel_cli_esc(in), n,
-               n / 16000.0, padding, p.n_mels, nf);
-        fprintf(wmel_cli_info(out, png), "  min %.4f  max %.4f  mean %.4f\n", lo, hi, sum / (double)count);
-        fprintf(wmel_cli_info(out, png), "  %.3f ms on backend %s, kernel %s, %d thread(s)  (%.0fx realtime)\n", ms,
-               wmel_backend_name(ctx), wmel_kernel_name(ctx), wmel_ctx_n_threads(ctx),
-               ms > 0 ? n / 16.0 / ms : 0.0);
-    }
+    if (rc == WMEL_OK && o->verbose)
+        mel_summary(o, ctx, mel, count, n, nf, (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) * 1e-6);
     wmel_destroy(ctx);
     if (rc) {
         free(mel);
-        wmel_cli_msg("wmel: %s: %s", in, wmel_strerror(rc));
+        wmel_cli_msg("wmel: %s: %s", o->in, wmel_strerror(rc));
         return 1;
     }
-    /* all or nothing: both files are written before either is renamed into place */
-    size_t shape[2] = {(size_t)p.n_mels, nf};
-    wmel_out on, op;
-    rc = wmel_out_open(&on, out, 0, err, sizeof err);
-    if (rc == WMEL_OK) rc = wmel_write_npy(&on, shape, 2, mel, err, sizeof err);
-    int have_png = 0;
-    if (rc == WMEL_OK && png) {
-        rc = wmel_out_open(&op, png, 0, err, sizeof err);
-        have_png = rc == WMEL_OK;
-        if (rc == WMEL_OK) rc = wmel_write_png(&op, mel, p.n_mels, nf, err, sizeof err);
-    }
-    if (rc == WMEL_OK) rc = wmel_out_commit(&on, err, sizeof err);
-    else if (on.target) wmel_out_abort(&on);
-    if (have_png) {
-        if (rc == WMEL_OK) rc = wmel_out_commit(&op, err, sizeof err);
-        else wmel_out_abort(&op);
-    }
+    rc = mel_write(o, mel, nf, err, sizeof err);
     free(mel);
     if (rc) {
         wmel_cli_msg("wmel: %s", err);
         return 1;
     }
     return 0;
+}
+
+int cmd_mel(int argc, char **argv)
+{
+    mel_opts o;
+    int ex = mel_parse(argc, argv, &o);
+    if (ex) return ex;
+    const char *outs[2] = {o.out, o.png}, *ins[1] = {o.in};
+    if (wmel_cli_check_files(outs, 2, ins, 1)) return 1;
+    if (o.fe.frontend != WMEL_FRONTEND_WHISPER) return mel_frontend(o.in, o.out, &o.p, &o.plan, o.quiet, o.verbose, o.raw);
+    if (o.fixed)
+        return wmel_cli_mel_fixed(o.in, o.out, o.p.n_mels, o.p.norm, o.dtype < 0 ? 0 : o.dtype, o.padding, o.pad30,
+                                  o.quiet, o.verbose, o.raw);
+    float *pcm = NULL;
+    size_t n = 0;
+    int rc = WMEL_OK;
+    char err[ERRLEN];
+    if (!o.png && !o.pad30 && !o.smooth && !(o.raw && !strcmp(o.in, "-")) && (wmel_have_ffmpeg() || strcmp(o.in, "-"))) {
+        /* inputs over 2 minutes stream in bounded memory (mel_long above); smoothing needs
+           the whole clip (streams refuse it), so --smooth takes the path below */
+        ex = mel_long(o.in, &o.p, o.padding, o.out, o.quiet, o.verbose, &pcm, &n);
+        if (ex >= 0) return ex;
+    } else if (o.pad30) { /* only the first 30 s matter: the rest is not decoded */
+        rc = wmel_cli_load_head(o.in, WMEL_CHUNK_SAMPLES, &pcm, &n, o.quiet, o.raw, err, sizeof err);
+    } else {
+        rc = wmel_cli_load_input(o.in, &pcm, &n, o.quiet, o.raw, err, sizeof err);
+    }
+    if (rc) {
+        wmel_cli_msg("wmel: %s", err);
+        return 1;
+    }
+    return mel_whole(&o, pcm, n);
 }
