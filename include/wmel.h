@@ -1,8 +1,49 @@
 /*
- * wmel.h -- the Whisper speech front-end: 16 kHz PCM -> log-Mel spectrogram.
+ * wmel.h -- speech front-ends: audio in, the exact features a speech model starts with
+ * out (Whisper's log-Mel; NeMo's, Kaldi's fbank and SeamlessM4T's as plans).
  *
  * This header is the whole public contract of libwmel: what is not declared here is
- * not API. It compiles alone as C11 and as C++.
+ * not API. It compiles alone as C11 and as C++. docs/c-api.md is the guide.
+ *
+ * The objects, and one line per entry (each declaration below gives its whole contract):
+ *
+ *  Contexts: a compiled front-end and its threads
+ *   wmel_default_params   Whisper's settings: 80 mels, best backend and ISA level, all cores
+ *   wmel_create           a ctx for wmel_params (Whisper, or a preset by params.frontend)
+ *   wmel_create_plan      a ctx for any wmel_frontend_plan
+ *   wmel_destroy          releases a ctx and joins its threads
+ *   wmel_backend_name     "ref", "cpu" or "cuda"      wmel_kernel_name   the kernel in use
+ *   wmel_ctx_n_mels       its mel bins                wmel_ctx_n_threads its worker threads
+ *   wmel_ctx_plan         its plan                    wmel_op_backend    where an op runs
+ *  Plans: every front-end as data
+ *   wmel_frontend_preset  a preset's plan (whisper, nemo, nemo-legacy, kaldi, seamless)
+ *   wmel_plan_set         one option by name and text, with the rules' sentence on refusal
+ *   wmel_plan_check       the status a plan gets, and the sentence naming the field
+ *   wmel_mel_centres      each mel filter's centre in Hz
+ *  Features of a whole clip
+ *   wmel_features_shape   the output's rows and columns for n samples
+ *   wmel_features         a plan's features, in its original's layout
+ *   wmel_n_frames         Whisper's frame count for n samples and a padding
+ *   wmel_log_mel          Whisper's log-Mel (float PCM); _s16: int16 PCM; _batch: clips
+ *   wmel_ref_stages       Whisper's float64 reference, stage by stage
+ *   wmel_ref_plan_stages  any plan's float64 reference, stage by stage
+ *   wmel_pad_or_trim, wmel_normalize, wmel_mel_filters   openai-whisper's helpers
+ *  Live audio
+ *   wmel_stream_*         frames as they complete, pushed in any pieces
+ *   wmel_sliding_*        a trimmable buffer whose features equal the offline call's
+ *   wmel_windows_*        a long input as openai's transcribe 30 s windows, bounded memory
+ *  Audio in
+ *   wmel_load_audio       any file to 16 kHz mono float (openai's load_audio); _memory
+ *   wmel_decoder_*        the same, piece by piece; wmel_read_wav / wmel_parse_wav: WAV only
+ *   wmel_have_ffmpeg      whether FFmpeg decoding is built in
+ *  The encoder stem
+ *   wmel_stem_*           Whisper's conv1d-GELU stem from safetensors weights
+ *   wmel_conv1d, wmel_conv1d_out_len, wmel_sinusoids, wmel_smooth3x3
+ *  CUDA (WMEL_ERR_NOT_BUILT without it)
+ *   wmel_cuda_log_mel_device, wmel_cuda_stem_device, wmel_cuda_error_detail
+ *  Memory and messages
+ *   wmel_alloc, wmel_free  memory for large outputs / what the library returned
+ *   wmel_strerror          a status as a sentence; wmel_version: version and build parts
  *
  * Conventions that hold for every function below unless its comment says otherwise:
  *  - Status codes: 0 (WMEL_OK) on success, a negative wmel_status on failure.
@@ -23,7 +64,8 @@
  *    first use and joined by wmel_destroy(); a call that finds the pool busy with
  *    another call starts threads of its own for that call.
  *
- * The numerics are those of openai-whisper's log_mel_spectrogram():
+ * Whisper's numerics (wmel_log_mel; the other plans: wmel_frontend_plan below) are those
+ * of openai-whisper's log_mel_spectrogram():
  *   append `padding` zeros; reflect-pad 200 samples on each side; frames of 400 samples
  *   at hop 160 (the last STFT frame is dropped, so (n + padding) / 160 frames); periodic
  *   Hann window; |rFFT|^2 (201 bins); Slaney mel filter bank (librosa, sr 16000,
