@@ -6,6 +6,7 @@ in the original's layout, from a plan the C library holds (wmel.h, wmel_frontend
 """
 from __future__ import annotations
 
+import functools
 import os
 
 import numpy as np
@@ -59,13 +60,18 @@ def frontend_plan(frontend: str = "whisper", n_mels=None, *, normalize=None, win
     for k, v in (("normalize", normalize), ("window", window)):
         if v is not None and not isinstance(v, str):
             raise TypeError(f"{k} must be a str, got {type(v).__name__} {v!r}")
-    given = dict(n_mels=n_mels, normalize=normalize, window=window, scale=scale,
-                 low_freq=low_freq, high_freq=high_freq, use_energy=use_energy,
-                 energy_floor=energy_floor, legacy=True if legacy else None, pad_to=pad_to)
+    return dict(_plan_of(frontend, n_mels, normalize, window, scale, low_freq, high_freq, use_energy,
+                         energy_floor, True if legacy else None, pad_to))
+
+
+@functools.lru_cache(maxsize=256)
+def _plan_of(frontend, *values) -> dict:
+    """The plan of checked option values (in _OPTIONS' order; None: not given), built by the
+    library once per distinct set (callers get a copy)."""
     plan = _wmel.frontend_preset(FRONTENDS[frontend], 0)
-    for name in _OPTIONS:
-        if given[name] is not None:
-            plan = _wmel.plan_set(plan, name, _text(given[name]))
+    for name, v in zip(_OPTIONS, values):
+        if v is not None:
+            plan = _wmel.plan_set(plan, name, _text(v))
     why = _wmel.plan_check(plan)
     if why:
         raise ValueError(f"frontend={frontend!r}: {why}")
