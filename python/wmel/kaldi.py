@@ -24,6 +24,7 @@ import numpy as np
 
 from ._common import _as_samples, _check_bool, _check_float, _check_int, _is_torch
 from ._features import features
+from ._live import Stream
 
 __all__ = ["fbank", "FbankOptions", "FrameExtractionOptions", "MelBanksOptions", "OnlineFbank"]
 
@@ -307,6 +308,32 @@ def _check_option_types(opts) -> None:
                 raise TypeError(f"{name} must be a str, got {type(v).__name__} {v!r}")
 
 
+class _Rows:
+    """A growable float32 (k, cols) array: rows appended at the end (the capacity doubles, so
+    a long stream costs amortised O(1) a row) and dropped at the front."""
+
+    def __init__(self, cols: int):
+        self._a = np.empty((64, cols), np.float32)
+        self._lo = self._hi = 0
+
+    def append(self, rows: np.ndarray) -> None:
+        k = rows.shape[0]
+        if self._hi + k > self._a.shape[0]:
+            live = self._hi - self._lo
+            cap = max(2 * (live + k), 64)
+            a = np.empty((cap, self._a.shape[1]), np.float32)
+            a[:live] = self._a[self._lo:self._hi]
+            self._a, self._lo, self._hi = a, 0, live
+        self._a[self._hi:self._hi + k] = rows
+        self._hi += k
+
+    def drop(self, k: int) -> None:
+        self._lo += k
+
+    def view(self) -> np.ndarray:
+        return self._a[self._lo:self._hi]
+
+
 class OnlineFbank:
     """kaldi_native_fbank.OnlineFbank: accept_waveform(sampling_rate, samples) as they arrive,
     input_finished(), num_frames_ready, get_frame(i), pop(n), is_last_frame(i), dim,
@@ -335,10 +362,18 @@ class OnlineFbank:
                         high_freq=float(mo.high_freq), use_energy=bool(opts.use_energy),
                         energy_floor=float(opts.energy_floor), snip_edges=True)
         self._snip = bool(fo.snip_edges)
-        self._wave = np.zeros(0, np.float32)   # snip_edges: the samples from frame _done's start
-        self._all = [] if not self._snip else None   # snip_edges=False keeps the whole signal
+        # snip_edges: libwmel's frame stream, each frame as soon as its samples are in (the
+        # frames of the offline features, bit for bit); otherwise the whole signal is kept,
+        # for the reflection at both ends
+        self._stream = Stream("kaldi", int(mo.num_bins), window=_WINDOWS[fo.window_type], scale=1.0,
+                              low_freq=float(mo.low_freq), high_freq=float(mo.high_freq),
+                              use_energy=bool(opts.use_energy),
+                              energy_floor=float(opts.energy_floor) if opts.use_energy else None) \
+            if self._snip else None
+        self._sig = _Rows(1) if not self._snip else None
+        self._sr = float(fo.samp_freq)
         self._n = 0                            # samples accepted
-        self._blocks = []                      # computed frames, float32 (k, dim) blocks
+        self._out = _Rows(self._dim)           # computed frames not popped, float32 (k, dim)
         self._ready = 0                        # frames computed
         self._popped = 0
         self._finished = False
@@ -358,21 +393,20 @@ class OnlineFbank:
     def accept_waveform(self, sampling_rate, waveform) -> None:
         if self._finished:
             raise RuntimeError("accept_waveform() after input_finished()")
-        if _check_float(sampling_rate, "sampling_rate") != float(self._opts.frame_opts.samp_freq):
+        if (sampling_rate != self._sr or type(sampling_rate) not in (int, float)) and \
+                _check_float(sampling_rate, "sampling_rate") != self._sr:
             raise ValueError(f"sampling_rate {sampling_rate} does not match the options' "
                              f"samp_freq {self._opts.frame_opts.samp_freq} (resample first)")
         x = _as_samples(waveform, name="waveform", ndims=(1,), kind="value")
-        if not np.all(np.isfinite(x)):
+        if not np.isfinite(x).all():
             raise ValueError("the waveform holds NaN or infinite samples")
         self._n += x.shape[0]
-        if self._snip:
-            self._wave = np.concatenate([self._wave, x]) if self._wave.size else x.copy()
-            k = 0 if self._wave.shape[0] < _FRAME else 1 + (self._wave.shape[0] - _FRAME) // _HOP
+        if self._snip:  # the checked samples straight to the C stream
+            k = self._stream._s.push(x)
             if k:
-                self._add(_compute(self._wave[: (k - 1) * _HOP + _FRAME], **self._kw))
-                self._wave = self._wave[k * _HOP:].copy()
+                self._add(self._stream._take(k))
         else:
-            self._all.append(x.copy())
+            self._sig.append(x.reshape(-1, 1))
             # frames that end inside the signal need no reflection at the end: frame t reads
             # [160 t - 120, 160 t + 280); the first reflects the start, from the signal itself
             n = self._n
@@ -383,8 +417,7 @@ class OnlineFbank:
                 self._extend_to(nf)
 
     def _extend_to(self, nf):
-        x = np.concatenate(self._all) if len(self._all) > 1 else self._all[0]
-        self._all = [x]
+        x = self._sig.view().reshape(-1)
         start = self._ready
         # frames [start, nf) of the reflected extension of the whole signal so far
         n = x.shape[0]
@@ -396,7 +429,7 @@ class OnlineFbank:
 
     def _add(self, block):
         if block.shape[0]:
-            self._blocks.append(block)
+            self._out.append(block)
             self._ready += block.shape[0]
 
     def input_finished(self) -> None:
@@ -412,9 +445,7 @@ class OnlineFbank:
         return self._finished and _check_int(frame, "frame", None) == self._ready - 1
 
     def _frames(self):
-        if len(self._blocks) > 1:
-            self._blocks = [np.concatenate(self._blocks)]
-        return self._blocks[0] if self._blocks else np.zeros((0, self._dim), np.float32)
+        return self._out.view()
 
     def get_frame(self, frame: int) -> np.ndarray:
         f = _check_int(frame, "frame", None)
@@ -439,7 +470,7 @@ class OnlineFbank:
         if n < 0 or self._popped + n > self._ready:
             raise IndexError(f"cannot pop {n} frames: {self._ready - self._popped} are held")
         if n:
-            self._blocks = [self._frames()[n:]]
+            self._out.drop(n)
             self._popped += n
 
     def __repr__(self):
