@@ -237,13 +237,15 @@ class FrameExtractionOptions(_Options):
 
 
 class MelBanksOptions(_Options):
-    """kaldi_native_fbank.MelBanksOptions, its defaults (23 bins)."""
+    """kaldi_native_fbank.MelBanksOptions, its defaults (25 bins; FbankOptions sets 23, as the
+    original's does). norm, use_slaney_mel_scale and floor_to_int_bin shape the original's
+    librosa-style bank only (is_librosa, refused here), as there."""
 
     _fields = ("num_bins", "low_freq", "high_freq", "vtln_low", "vtln_high", "debug_mel", "htk_mode",
                "is_librosa", "norm", "use_slaney_mel_scale", "floor_to_int_bin")
 
     def __init__(self):
-        self.num_bins = 23
+        self.num_bins = 25
         self.low_freq = 20.0
         self.high_freq = 0.0
         self.vtln_low = 100.0
@@ -266,6 +268,7 @@ class FbankOptions(_Options):
     def __init__(self):
         self.frame_opts = FrameExtractionOptions()
         self.mel_opts = MelBanksOptions()
+        self.mel_opts.num_bins = 23
         self.use_energy = False
         self.energy_floor = 0.0
         self.raw_energy = True

@@ -239,3 +239,23 @@ def test_fbank_short_input_matches_kaldi_native_fbank():
         f.accept_waveform(16000, _x(n))
         f.input_finished()
         assert f.num_frames_ready == 0 == knf_fbank(_x(n) / 32768).shape[0]
+
+
+def test_option_defaults_are_the_originals():
+    """kaldi-native-fbank 1.23's defaults: MelBanksOptions 25 bins, FbankOptions' mel_opts 23."""
+    assert K.MelBanksOptions().num_bins == 25
+    assert K.FbankOptions().mel_opts.num_bins == 23
+    try:
+        import kaldi_native_fbank as knf
+    except ImportError:
+        return
+    assert knf.MelBanksOptions().num_bins == K.MelBanksOptions().num_bins
+    assert knf.FbankOptions().mel_opts.num_bins == K.FbankOptions().mel_opts.num_bins
+    a, b = knf.FbankOptions(), K.FbankOptions()
+    for part in ("frame_opts", "mel_opts"):
+        for k in ("samp_freq", "frame_shift_ms", "frame_length_ms", "dither", "preemph_coeff",
+                  "remove_dc_offset", "window_type", "round_to_power_of_two", "blackman_coeff",
+                  "snip_edges", "num_bins", "low_freq", "high_freq", "vtln_low", "vtln_high"):
+            if hasattr(getattr(a, part), k):
+                va, vb = getattr(getattr(a, part), k), getattr(getattr(b, part), k)
+                assert va == vb or abs(float(va) - float(vb)) < 1e-6 * max(1.0, abs(float(va))), (part, k, va, vb)
