@@ -228,6 +228,12 @@ WMEL_API size_t wmel_n_frames(size_t n_samples, size_t padding);
  * and cuda backends; the float64 ref backend computes them), WMEL_ERR_INVALID_ARG (pcm
  * and out overlap), WMEL_ERR_NO_MEMORY, WMEL_ERR_THREAD. On error the contents of out
  * are unspecified.
+ * On a ctx from another plan (wmel_create_plan, params.frontend) this is a wrapper of
+ * wmel_features() of the samples followed by `padding` zeros: its shape is
+ * wmel_features_shape(ctx, n_samples + padding), its errors wmel_features()'s (the
+ * samples are copied once when padding > 0). So are wmel_log_mel_s16() (samples / 32768)
+ * and wmel_log_mel_batch() (each clip's own features, [batch][rows][cols]; a plan
+ * normalises per clip: WMEL_BATCH_GLOBAL gives WMEL_ERR_INVALID_ARG).
  * Thread-safety: safe to call concurrently on one ctx. */
 WMEL_API int wmel_log_mel(wmel_ctx *ctx, const float *pcm, size_t n_samples, size_t padding,
                           float *out, size_t out_len);
@@ -492,9 +498,11 @@ WMEL_API int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const cha
  * means wmel_default_params()) only backend, n_threads, max_isa and cuda_device are used.
  * The CUDA backend runs Whisper's geometry only: with another plan, WMEL_BACKEND_AUTO
  * picks the CPU and WMEL_BACKEND_CUDA fails with WMEL_ERR_BACKEND_UNAVAILABLE.
- * A ctx from a non-Whisper plan serves wmel_features(), the frame stream (wmel_stream_*)
- * and the sliding buffer (wmel_sliding_*); the other compute and the window functions
- * return WMEL_ERR_INVALID_ARG for it.
+ * A ctx from a non-Whisper plan serves wmel_features(), the log-Mel entry points as its
+ * wrappers (wmel_log_mel: the samples and `padding` zeros), the frame stream
+ * (wmel_stream_*) and the sliding buffer (wmel_sliding_*, wmel_sliding_view included);
+ * the 30 s transcribe windows (wmel_windows_*), Whisper's own, return
+ * WMEL_ERR_INVALID_ARG for it.
  * Errors: WMEL_ERR_NULL_POINTER (plan), WMEL_ERR_INVALID_ARG (a field out of its range,
  * stack > 1 with the MELS_FRAMES layout, a mel filter with no FFT bin under it: which one,
  * wmel_plan_check() says),
@@ -827,15 +835,17 @@ WMEL_API int wmel_sliding_features(wmel_sliding *b, size_t padding, float *out,
  * frames (the first 2, those within 200 samples of the end and those in the padding);
  * the columns kept are normalised again only when the buffer's max -- which sets the
  * floor max - 8 of every value -- has changed (wmel_sliding_stats.renorms counts these
- * calls, whose cost is the whole buffer's). Whisper's geometry only: a ctx from another
- * plan gives WMEL_ERR_INVALID_ARG (use wmel_sliding_features()). The memory is read-only
+ * calls, whose cost is the whole buffer's). On a ctx from another plan it is a wrapper of
+ * wmel_sliding_features() (padding 0) into memory the buffer keeps: *rows x *cols in the
+ * plan's layout (wmel_sliding_shape), *row_stride = *cols, every value written at each
+ * call. The memory is read-only
  * and stays as this call left it until the next wmel_sliding_view() call on b or
  * wmel_sliding_destroy(b), which may rewrite, move or free it (push, trim and features
  * leave it alone); on error *data is NULL and the sizes 0.
  * Memory: n_mels * 4 bytes per frame with up to 1.5x room, allocated on first use.
  * Errors: WMEL_ERR_NULL_POINTER (any argument), WMEL_ERR_TOO_SHORT (length + padding
  * <= 200), WMEL_ERR_OVERFLOW, WMEL_ERR_SAMPLE_RANGE, WMEL_ERR_NO_MEMORY,
- * WMEL_ERR_INVALID_ARG (a plan's ctx). The buffer stays usable after any. */
+ * WMEL_ERR_INVALID_ARG (a plan's ctx and padding != 0). The buffer stays usable after any. */
 WMEL_API int wmel_sliding_view(wmel_sliding *b, size_t padding, const float **data,
                                size_t *rows, size_t *cols, size_t *row_stride);
 WMEL_API int wmel_sliding_stats_get(const wmel_sliding *b, wmel_sliding_stats *out);

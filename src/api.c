@@ -297,9 +297,36 @@ static int log_mel_signal(wmel_ctx *ctx, const wmel_signal *s, float *out, size_
     return run_clips(ctx, &c, s->f32 ? WMEL_OP_LOG_MEL : WMEL_OP_LOG_MEL_S16);
 }
 
+/* A plan's ctx (not Whisper's geometry): wmel_features() of the samples (float32, or int16
+ * divided by 32768) followed by `padding` zeros, for the log-Mel entry points. */
+static int plan_log_mel(wmel_ctx *ctx, const float *f32, const int16_t *s16, size_t n, size_t padding,
+                        float *out, size_t out_len)
+{
+    if (!f32 && !s16 && n) return WMEL_ERR_NULL_POINTER;
+    if (padding > SIZE_MAX / sizeof(float) / 2 - n) return WMEL_ERR_OVERFLOW;
+    if (f32 && !padding) return wmel_features(ctx, f32, n, out, out_len);
+    const size_t total = n + padding;
+    float *x = malloc((total ? total : 1) * sizeof(float));
+    if (!x) return WMEL_ERR_NO_MEMORY;
+    if (f32) memcpy(x, f32, n * sizeof(float));
+    else
+        for (size_t i = 0; i < n; i++) x[i] = (float)s16[i] / 32768.0f;
+    memset(x + n, 0, padding * sizeof(float));
+    size_t rows, cols;
+    int rc = wmel_features_shape(ctx, total, &rows, &cols);
+    if (rc == WMEL_OK && out && rows && cols &&
+        wmel__overlap(f32 ? (const void *)f32 : (const void *)s16, wmel__bytes(n, f32 ? sizeof(float) : sizeof(int16_t)),
+                      out, wmel__bytes(rows * cols, sizeof(float))))
+        rc = WMEL_ERR_INVALID_ARG;
+    if (rc == WMEL_OK) rc = wmel_features(ctx, x, total, out, out_len);
+    free(x);
+    return rc;
+}
+
 int wmel_log_mel(wmel_ctx *ctx, const float *pcm, size_t n_samples, size_t padding,
                  float *out, size_t out_len)
 {
+    if (ctx && ctx->fe) return plan_log_mel(ctx, pcm, NULL, n_samples, padding, out, out_len);
     int rc = check_ctx(ctx, n_samples, padding, pcm);
     if (rc) return rc;
     wmel_signal s = {pcm, NULL, n_samples, padding};
@@ -309,6 +336,7 @@ int wmel_log_mel(wmel_ctx *ctx, const float *pcm, size_t n_samples, size_t paddi
 int wmel_log_mel_s16(wmel_ctx *ctx, const int16_t *pcm, size_t n_samples, size_t padding,
                      float *out, size_t out_len)
 {
+    if (ctx && ctx->fe) return plan_log_mel(ctx, NULL, pcm, n_samples, padding, out, out_len);
     int rc = check_ctx(ctx, n_samples, padding, pcm);
     if (rc) return rc;
     wmel_signal s = {NULL, pcm, n_samples, padding};
@@ -322,9 +350,27 @@ int wmel_log_mel_batch(wmel_ctx *ctx, const float *pcm, size_t batch, size_t n_s
     if (!ctx) return WMEL_ERR_NULL_POINTER;
     if (batch_norm != WMEL_BATCH_PER_CLIP && batch_norm != WMEL_BATCH_GLOBAL)
         return WMEL_ERR_INVALID_ARG;
-    if (ctx->fe) return WMEL_ERR_INVALID_ARG;
     if (batch == 0) return WMEL_OK;
     if (pcm_stride < n_samples) return WMEL_ERR_INVALID_ARG;
+    if (ctx->fe) { /* a plan: each clip on its own (its normalisation is the plan's, per clip) */
+        if (batch_norm != WMEL_BATCH_PER_CLIP) return WMEL_ERR_INVALID_ARG;
+        if (batch > 1 && pcm_stride > SIZE_MAX / (batch - 1)) return WMEL_ERR_OVERFLOW;
+        size_t rows, cols;
+        int rc = wmel_features_shape(ctx, n_samples + padding, &rows, &cols);
+        if (rc) return rc;
+        const size_t per = rows * cols;
+        if (per && batch > SIZE_MAX / per) return WMEL_ERR_OVERFLOW;
+        if (!out && per) return WMEL_ERR_NULL_POINTER;
+        if (out_len < per * batch) return WMEL_ERR_BUFFER_TOO_SMALL;
+        if (!pcm && n_samples) return WMEL_ERR_NULL_POINTER;
+        if (per && wmel__overlap(pcm, clips_extent(batch, n_samples, pcm_stride, sizeof(float)), out,
+                                 wmel__bytes(per * batch, sizeof(float))))
+            return WMEL_ERR_INVALID_ARG;
+        for (size_t b = 0; b < batch && rc == WMEL_OK; b++)
+            rc = plan_log_mel(ctx, pcm ? pcm + b * pcm_stride : NULL, NULL, n_samples, padding,
+                              out ? out + b * per : NULL, per);
+        return rc;
+    }
     if (batch > 1 && pcm_stride > SIZE_MAX / (batch - 1)) return WMEL_ERR_OVERFLOW;
     int rc = check_ctx(ctx, n_samples, padding, pcm);
     if (rc) return rc;

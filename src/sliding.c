@@ -54,6 +54,8 @@ struct wmel_sliding {
     float *view;            /* [rows][v_cap]: column v_off + i is frame i as wmel_log_mel()
                                writes it (wmel_sliding_view); allocated on first use */
     size_t v_cap, v_off;
+    float *pview;           /* a plan's wmel_sliding_view(): its wmel_sliding_features() */
+    size_t pv_cap;
     size_t v_n;             /* cached frames [2, 2 + v_n) are finished in view with v_max */
     float v_max;
     wmel_sliding_stats stats;
@@ -62,7 +64,8 @@ struct wmel_sliding {
 static void stats_bytes(wmel_sliding *b)
 {
     if (b->fs) {
-        b->stats.bytes = sizeof *b + b->p_cap * sizeof(float) + wmel__fe_slide_bytes(b->fs);
+        b->stats.bytes = sizeof *b + b->p_cap * sizeof(float) + wmel__fe_slide_bytes(b->fs) +
+                         b->pv_cap * sizeof(float);
         return;
     }
     b->stats.bytes = sizeof *b + b->p_cap * sizeof(float) +
@@ -77,6 +80,7 @@ void wmel_sliding_destroy(wmel_sliding *b)
     free(b->cache);
     free(b->fmax);
     free(b->view);
+    free(b->pview);
     wmel__aligned_free(b->work);
     wmel__fe_slide_free(b->fs);
     free(b);
@@ -507,7 +511,27 @@ int wmel_sliding_view(wmel_sliding *b, size_t padding, const float **data, size_
     if (!b || !data || !rows || !cols || !row_stride) return WMEL_ERR_NULL_POINTER;
     *data = NULL;
     *rows = *cols = *row_stride = 0;
-    if (b->fs) return WMEL_ERR_INVALID_ARG; /* another plan: wmel_sliding_features() */
+    if (b->fs) { /* another plan: wmel_sliding_features() into memory the buffer keeps */
+        if (padding) return WMEL_ERR_INVALID_ARG;
+        size_t r, c;
+        int rc = wmel_sliding_shape(b, 0, &r, &c);
+        if (rc) return rc;
+        if (r * c > b->pv_cap) {
+            float *nv = malloc(r * c * sizeof(float));
+            if (!nv) return WMEL_ERR_NO_MEMORY;
+            free(b->pview);
+            b->pview = nv;
+            b->pv_cap = r * c;
+            stats_bytes(b);
+        }
+        rc = wmel_sliding_features(b, 0, b->pview, b->pv_cap);
+        if (rc) return rc;
+        *data = b->pview ? b->pview : (const float *)b; /* 0 values: a non-NULL pointer not to be read */
+        *rows = r;
+        *cols = c;
+        *row_stride = c;
+        return WMEL_OK;
+    }
     const size_t n = b->p_len;
     size_t F, I, lo_end, hi;
     int rc = call_shape(b, padding, &F, &I);

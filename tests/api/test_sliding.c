@@ -256,7 +256,7 @@ static void view_edge_cases(void)
           "bytes %zu count the view", a.bytes);
     wmel_sliding_destroy(b);
     wmel_destroy(raw);
-    /* another plan's ctx: no view */
+    /* another plan's ctx: the view is wmel_sliding_features() kept by the buffer */
     wmel_frontend_plan plan;
     CHECK(wmel_frontend_preset(WMEL_FRONTEND_KALDI, 80, &plan) == WMEL_OK, "preset");
     wmel_params p = wmel_default_params();
@@ -266,7 +266,18 @@ static void view_edge_cases(void)
     b = wmel_sliding_create(k, &st);
     CHECK(b && wmel_sliding_push(b, x, 2000) == WMEL_OK, "plan buffer");
     d = x;
-    CHECK(wmel_sliding_view(b, 0, &d, &r, &c, &s) == WMEL_ERR_INVALID_ARG && !d, "plan ctx view");
+    CHECK(wmel_sliding_view(b, 80, &d, &r, &c, &s) == WMEL_ERR_INVALID_ARG && !d, "plan ctx view: padding");
+    for (int round = 0; round < 3; round++) { /* push, trim, push: each view equals the features */
+        size_t fr = 0, fc = 0;
+        CHECK(wmel_sliding_view(b, 0, &d, &r, &c, &s) == WMEL_OK && d && s == c, "plan ctx view %d", round);
+        CHECK(wmel_sliding_shape(b, 0, &fr, &fc) == WMEL_OK && fr == r && fc == c, "plan view shape %zu x %zu", r, c);
+        float *want = malloc((fr && fc ? fr * fc : 1) * sizeof *want);
+        CHECK(want && wmel_sliding_features(b, 0, want, fr * fc) == WMEL_OK && !memcmp(want, d, fr * fc * sizeof *want),
+              "plan view = features, round %d", round);
+        free(want);
+        if (round == 0) CHECK(wmel_sliding_trim(b, 480) == WMEL_OK, "trim");
+        if (round == 1) CHECK(wmel_sliding_push(b, x, 2000) == WMEL_OK, "push more");
+    }
     wmel_sliding_destroy(b);
     wmel_destroy(k);
     wmel_destroy(ctx);

@@ -340,7 +340,35 @@ static void edges(void)
         CHECK(wmel_ctx_plan(c, &back) == WMEL_OK && !memcmp(&back, &pl, sizeof pl), "%s: ctx plan", fe_name(k));
         CHECK(wmel_ctx_n_mels(c) == 80, "%s: n_mels", fe_name(k));
         if (k != WMEL_FRONTEND_WHISPER) {
-            CHECK(wmel_log_mel(c, x, 1000, 0, big, 800) == WMEL_ERR_INVALID_ARG, "%s: log_mel refused", fe_name(k));
+            /* wmel_log_mel on a plan: wmel_features() of the samples and `padding` zeros */
+            size_t r1 = 0, c1 = 0, r2 = 0, c2 = 0;
+            wmel_features_shape(c, 1000, &r1, &c1);
+            wmel_features_shape(c, 1160, &r2, &c2);
+            float *a = malloc(r2 * c2 * sizeof *a), *bb = malloc(r2 * c2 * sizeof *bb), *xz = calloc(1160, sizeof *xz);
+            int16_t s16[1000];
+            for (int i = 0; i < 1000; i++) s16[i] = (int16_t)(i * 37 % 2001 - 1000);
+            memcpy(xz, x, 1000 * sizeof *xz);
+            CHECK(wmel_log_mel(c, x, 1000, 0, a, r1 * c1) == WMEL_OK && wmel_features(c, x, 1000, bb, r1 * c1) == WMEL_OK &&
+                      !memcmp(a, bb, r1 * c1 * sizeof *a), "%s: log_mel = features", fe_name(k));
+            CHECK(wmel_log_mel(c, x, 1000, 160, a, r2 * c2) == WMEL_OK && wmel_features(c, xz, 1160, bb, r2 * c2) == WMEL_OK &&
+                      !memcmp(a, bb, r2 * c2 * sizeof *a), "%s: log_mel with padding = features of the padded", fe_name(k));
+            CHECK(wmel_log_mel(c, x, 1000, 160, a, r2 * c2 - 1) == WMEL_ERR_BUFFER_TOO_SMALL, "%s: log_mel capacity", fe_name(k));
+            for (int i = 0; i < 1000; i++) xz[i] = (float)s16[i] / 32768.0f;
+            CHECK(wmel_log_mel_s16(c, s16, 1000, 160, a, r2 * c2) == WMEL_OK && wmel_features(c, xz, 1160, bb, r2 * c2) == WMEL_OK &&
+                      !memcmp(a, bb, r2 * c2 * sizeof *a), "%s: log_mel_s16 = features of x / 32768", fe_name(k));
+            float *two = malloc(2 * r1 * c1 * sizeof *two);
+            CHECK(wmel_log_mel_batch(c, x, 2, 500, 500, 500, WMEL_BATCH_PER_CLIP, two, 2 * r1 * c1) == WMEL_OK,
+                  "%s: log_mel_batch", fe_name(k));
+            memset(xz, 0, 1160 * sizeof *xz);
+            memcpy(xz, x + 500, 500 * sizeof *xz);
+            CHECK(wmel_features(c, xz, 1000, bb, r1 * c1) == WMEL_OK && !memcmp(two + r1 * c1, bb, r1 * c1 * sizeof *bb),
+                  "%s: batch clip 1 = features of its samples and padding", fe_name(k));
+            CHECK(wmel_log_mel_batch(c, x, 2, 500, 500, 500, WMEL_BATCH_GLOBAL, two, 2 * r1 * c1) == WMEL_ERR_INVALID_ARG,
+                  "%s: a global batch max is Whisper's", fe_name(k));
+            free(two);
+            free(a);
+            free(bb);
+            free(xz);
             CHECK(!wmel_windows_open_pcm(c, x, 1000, &st) && st == WMEL_ERR_INVALID_ARG, "%s: windows refused", fe_name(k));
         }
         wmel_destroy(c);
