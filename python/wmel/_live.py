@@ -181,9 +181,9 @@ class SlidingBuffer:
         front-ends: wmel.features(buffer, ...) in its layout (padding must be 0).
         out: a C-contiguous float32 array of that shape to write into (no allocation; a
         server can keep one per stream and length), returned.
-        copy=False (whisper only, without out): no copy at all -- a read-only view of the
-        features the buffer keeps up to date (strided: rows lie further apart than their
-        length; equal values). It stays valid while it is referenced: push(), trim() and
+        copy=False (without out): no copy -- a read-only view of the features the buffer keeps
+        (whisper: kept up to date incrementally, strided: rows lie further apart than their
+        length; the other front-ends: written whole at each call; equal values). It stays valid while it is referenced: push(), trim() and
         features() leave its memory alone, and the next features(copy=False) raises
         BufferError while an array from an earlier one (or a view of it) is still
         referenced, since that call rewrites the memory: `del` it first."""
@@ -193,9 +193,6 @@ class SlidingBuffer:
         if not copy:
             if out is not None:
                 raise ValueError("out and copy=False exclude each other")
-            if self.frontend != "whisper":
-                raise ValueError("copy=False: the whisper front-end only (the others write "
-                                 "their normalised output at each call)")
             return np.asarray(self._b.view(padding))
         shape = self._b.shape(padding)
         if out is None:

@@ -268,11 +268,20 @@ def test_sliding_view_errors():
         buf.features(copy=0)
     with pytest.raises(ValueError):
         buf.features(-1, copy=False)
-    k = wmel.SlidingBuffer(frontend="kaldi")
-    k.push(np.zeros(1000, np.float32))
-    with pytest.raises(ValueError, match="whisper front-end only"):
-        k.features(copy=False)
     assert buf.features(copy=False).shape == (80, 6)
+    # the other front-ends: the view is the features, written whole into the buffer's memory
+    x = (np.random.default_rng(5).standard_normal(48000) * 0.1).astype(np.float32)
+    for fe in ("kaldi", "nemo", "seamless"):
+        k = wmel.SlidingBuffer(frontend=fe)
+        k.push(x)
+        v = k.features(copy=False)
+        assert not v.flags.writeable and np.array_equal(v, k.features()), fe
+        del v
+        k.trim(8000)
+        k.push(x[:3000])
+        assert np.array_equal(k.features(copy=False), k.features()), fe
+        with pytest.raises(ValueError):
+            k.features(160, copy=False)
 
 
 @pytest.mark.parametrize("n_mels", [80, 128])
