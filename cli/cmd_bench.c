@@ -371,6 +371,79 @@ static const char *BENCH_USAGE =
     "--frontends adds a wmel-<front-end> row per case: wmel_features() of that preset\n"
     "(its note: the kernel; its ratio: its median / Whisper's wmel median).\n";
 
+/* The rows as one JSON object. */
+static void print_json(const row *rows, int nrows, const char *cpu, const char *kernel, const char *load0,
+                       const char *load1)
+{
+
+    printf("{\"cpu\":\"%s\",\"kernel\":\"%s\",\"version\":\"%s\",\"loadavg_before\":\"%s\","
+           "\"loadavg_after\":\"%s\",\"rows\":[",
+           cpu, kernel, wmel_version(), load0, load1);
+    for (int i = 0; i < nrows; i++) {
+        const row *r = &rows[i];
+        double nfr = (double)(size_t)(r->seconds * 100.0);
+        printf("%s\n {\"impl\":\"%s\",\"seconds\":%g,\"threads\":%d,\"n_mels\":%d,\"ok\":%s",
+               i ? "," : "", r->impl, r->seconds, r->threads, r->n_mels, r->ok ? "true" : "false");
+        if (r->ok)
+            printf(",\"min_ms\":%.4f,\"median_ms\":%.4f,\"p95_ms\":%.4f,\"x_realtime\":%.1f,"
+                   "\"ns_per_frame\":%.1f",
+                   r->min_ms, r->median_ms, r->p95_ms, r->seconds * 1e3 / r->median_ms,
+                   r->median_ms * 1e6 / nfr);
+        if (r->ratio > 0) printf(",\"ratio_vs_wmel\":%.3f", r->ratio);
+        if (r->rss_mb > 0 && !is_cold(r))
+            printf(",\"rss_mb\":%.1f,\"in_out_mb\":%.1f", r->rss_mb, r->io_mb);
+        if (r->ok && is_cold(r))
+            printf(",\"flushed_reused_median_ms\":%.4f,\"faults_per_call\":%.1f,"
+                   "\"fresh_memset_median_ms\":%.4f",
+                   r->reuse_ms, r->faults, r->touch_ms);
+        if (r->note[0]) printf(",\"note\":\"%s\"", r->note);
+        printf("}");
+    }
+    printf("\n]}\n");
+}
+
+/* The rows as the table, with what each figure means. */
+static void print_table(const row *rows, int nrows, const char *cpu, const char *kernel, const char *load0,
+                        const char *load1, int cold)
+{
+    printf("wmel bench -- %s; CPU: %s; kernel: %s\n", wmel_version(), cpu, kernel);
+    printf("load average (1, 5, 15 min): %s before, %s after: quote ratios from quiet runs\n", load0,
+           load1);
+    printf("ratio = peer median / wmel median (above 1: wmel is faster); RSS: wmel process, its\n"
+           "buffers live, at the end of the case's back-to-back calls\n");
+    if (cold)
+        printf("wmel-cold: caches flushed before each call, output freshly mapped; ratio = its median / wmel's;\n"
+               "  reference: memset(fresh) = the same first touch of a fresh mapping of the output's size\n"
+               "  by memset alone (page faults and zeroing, paid by whoever writes new memory first);\n"
+               "wmel-thp: the same, the fresh output (and the memset's) on transparent huge pages\n"
+               "  (2 MiB aligned, madvise: what wmel_alloc gives; a no-op where THP is off)\n");
+    printf("\n");
+    printf("%8s %4s %5s %-9s %10s %10s %10s %10s %9s %8s  %s\n", "audio_s", "thr", "mels", "impl",
+           "min_ms", "median_ms", "p95_ms", "x_realtime", "ns/frame", "ratio", "notes");
+    for (int i = 0; i < nrows; i++) {
+        const row *r = &rows[i];
+        double nfr = (double)(size_t)(r->seconds * 100.0);
+        if (!r->ok) {
+            printf("%8g %4d %5d %-9s %10s %10s %10s %10s %9s %8s  %s\n", r->seconds, r->threads,
+                   r->n_mels, r->impl, "-", "-", "-", "-", "-", "-", r->note);
+            continue;
+        }
+        char ratio[16] = "", note[320];
+        if (r->ratio > 0) snprintf(ratio, sizeof ratio, "%.2fx", r->ratio);
+        if (is_cold(r))
+            snprintf(note, sizeof note,
+                     "cold/back-to-back; reused out %.3f ms; %.0f faults; memset(fresh) %.3f ms",
+                     r->reuse_ms, r->faults, r->touch_ms);
+        else if (r->rss_mb > 0)
+            snprintf(note, sizeof note, "RSS %.0f MB (in+out %.0f MB)", r->rss_mb, r->io_mb);
+        else
+            snprintf(note, sizeof note, "%s", r->note);
+        printf("%8g %4d %5d %-9s %10.3f %10.3f %10.3f %10.0f %9.1f %8s  %s\n", r->seconds,
+               r->threads, r->n_mels, r->impl, r->min_ms, r->median_ms, r->p95_ms,
+               r->seconds * 1e3 / r->median_ms, r->median_ms * 1e6 / nfr, ratio, note);
+    }
+}
+
 int cmd_bench(int argc, char **argv)
 {
     double secs[MAXL] = {30, 600, 6240};
@@ -526,68 +599,7 @@ int cmd_bench(int argc, char **argv)
     if (!json) fprintf(stderr, "%40s\r", "");
     bench_loadavg(load1, sizeof load1);
 
-    if (json) {
-        printf("{\"cpu\":\"%s\",\"kernel\":\"%s\",\"version\":\"%s\",\"loadavg_before\":\"%s\","
-               "\"loadavg_after\":\"%s\",\"rows\":[",
-               cpu, kernel, wmel_version(), load0, load1);
-        for (int i = 0; i < nrows; i++) {
-            row *r = &rows[i];
-            double nfr = (double)(size_t)(r->seconds * 100.0);
-            printf("%s\n {\"impl\":\"%s\",\"seconds\":%g,\"threads\":%d,\"n_mels\":%d,\"ok\":%s",
-                   i ? "," : "", r->impl, r->seconds, r->threads, r->n_mels, r->ok ? "true" : "false");
-            if (r->ok)
-                printf(",\"min_ms\":%.4f,\"median_ms\":%.4f,\"p95_ms\":%.4f,\"x_realtime\":%.1f,"
-                       "\"ns_per_frame\":%.1f",
-                       r->min_ms, r->median_ms, r->p95_ms, r->seconds * 1e3 / r->median_ms,
-                       r->median_ms * 1e6 / nfr);
-            if (r->ratio > 0) printf(",\"ratio_vs_wmel\":%.3f", r->ratio);
-            if (r->rss_mb > 0 && !is_cold(r))
-                printf(",\"rss_mb\":%.1f,\"in_out_mb\":%.1f", r->rss_mb, r->io_mb);
-            if (r->ok && is_cold(r))
-                printf(",\"flushed_reused_median_ms\":%.4f,\"faults_per_call\":%.1f,"
-                       "\"fresh_memset_median_ms\":%.4f",
-                       r->reuse_ms, r->faults, r->touch_ms);
-            if (r->note[0]) printf(",\"note\":\"%s\"", r->note);
-            printf("}");
-        }
-        printf("\n]}\n");
-        return 0;
-    }
-    printf("wmel bench -- %s; CPU: %s; kernel: %s\n", wmel_version(), cpu, kernel);
-    printf("load average (1, 5, 15 min): %s before, %s after: quote ratios from quiet runs\n", load0,
-           load1);
-    printf("ratio = peer median / wmel median (above 1: wmel is faster); RSS: wmel process, its\n"
-           "buffers live, at the end of the case's back-to-back calls\n");
-    if (cold)
-        printf("wmel-cold: caches flushed before each call, output freshly mapped; ratio = its median / wmel's;\n"
-               "  reference: memset(fresh) = the same first touch of a fresh mapping of the output's size\n"
-               "  by memset alone (page faults and zeroing, paid by whoever writes new memory first);\n"
-               "wmel-thp: the same, the fresh output (and the memset's) on transparent huge pages\n"
-               "  (2 MiB aligned, madvise: what wmel_alloc gives; a no-op where THP is off)\n");
-    printf("\n");
-    printf("%8s %4s %5s %-9s %10s %10s %10s %10s %9s %8s  %s\n", "audio_s", "thr", "mels", "impl",
-           "min_ms", "median_ms", "p95_ms", "x_realtime", "ns/frame", "ratio", "notes");
-    for (int i = 0; i < nrows; i++) {
-        row *r = &rows[i];
-        double nfr = (double)(size_t)(r->seconds * 100.0);
-        if (!r->ok) {
-            printf("%8g %4d %5d %-9s %10s %10s %10s %10s %9s %8s  %s\n", r->seconds, r->threads,
-                   r->n_mels, r->impl, "-", "-", "-", "-", "-", "-", r->note);
-            continue;
-        }
-        char ratio[16] = "", note[320];
-        if (r->ratio > 0) snprintf(ratio, sizeof ratio, "%.2fx", r->ratio);
-        if (is_cold(r))
-            snprintf(note, sizeof note,
-                     "cold/back-to-back; reused out %.3f ms; %.0f faults; memset(fresh) %.3f ms",
-                     r->reuse_ms, r->faults, r->touch_ms);
-        else if (r->rss_mb > 0)
-            snprintf(note, sizeof note, "RSS %.0f MB (in+out %.0f MB)", r->rss_mb, r->io_mb);
-        else
-            snprintf(note, sizeof note, "%s", r->note);
-        printf("%8g %4d %5d %-9s %10.3f %10.3f %10.3f %10.0f %9.1f %8s  %s\n", r->seconds,
-               r->threads, r->n_mels, r->impl, r->min_ms, r->median_ms, r->p95_ms,
-               r->seconds * 1e3 / r->median_ms, r->median_ms * 1e6 / nfr, ratio, note);
-    }
+    if (json) print_json(rows, nrows, cpu, kernel, load0, load1);
+    else print_table(rows, nrows, cpu, kernel, load0, load1, cold);
     return 0;
 }
