@@ -585,6 +585,90 @@ static int delegate(int argc, char **argv, const char *why)
                  why, py, strerror(e));
 }
 
+/* The -o page: the summary, then A, B and A - B thinned to the page's budget (A - B keeps
+ * each bucket's difference largest in magnitude). 0, or 2 when it cannot be written
+ * (reported). */
+static int write_page(const char *out, const char *const label[2], const char *const specs[2], const src s[2],
+                      size_t R, size_t C, double mx, double sum, size_t above, double tol, size_t wi,
+                      const char *text, const axes *axp, int quiet)
+{
+    const axes ax = *axp;
+    const double *hz = ax.hz;
+    const size_t n = R * C, wm = wi / C, wt = wi % C;
+    char err[ERRLEN] = "";
+    int rc = 0;
+    size_t step, nc = wmel_rpt_thin(C, 3 * R, &step);
+    wmel_out o;
+    int orc = wmel_out_open(&o, out, 0, err, sizeof err);
+    if (orc == WMEL_OK) {
+        FILE *f = o.f;
+        char title[600], sub[600];
+        snprintf(title, sizeof title, "wmel compare: %.250s vs %.250s", label[0] ? label[0] : specs[0],
+                 label[1] ? label[1] : specs[1]);
+        snprintf(sub, sizeof sub, "max |A-B| %.3g, mean %.3g, %.4f %% of cells above tol %g: %s; wmel %s", mx,
+                 sum / (double)n, 100.0 * (double)above / (double)n, tol, mx <= tol ? "within" : "ABOVE", wmel_version());
+        /* the pictures: every step-th frame of A and B; for A - B, of each step frames
+           the difference largest in magnitude, so that no difference is thinned away */
+        float *pa = malloc(R * nc * sizeof *pa), *pb = malloc(R * nc * sizeof *pb), *pd = malloc(R * nc * sizeof *pd);
+        double lo = INFINITY, hi = -INFINITY;
+        for (int w = 0; w < 2; w++)
+            for (size_t i = 0; i < n; i++) lo = fmin(lo, val(&s[w], i)), hi = fmax(hi, val(&s[w], i));
+        for (size_t m = 0; pa && pb && pd && m < R; m++)
+            for (size_t c = 0; c < nc; c++) {
+                size_t t0 = c * step, t1 = t0 + step < C ? t0 + step : C, i0 = m * C + t0;
+                double dmax = val(&s[0], i0) - val(&s[1], i0);
+                for (size_t t = t0 + 1; t < t1; t++) {
+                    double d = val(&s[0], m * C + t) - val(&s[1], m * C + t);
+                    if (fabs(d) > fabs(dmax) || d != d) dmax = d;
+                }
+                pa[m * nc + c] = (float)val(&s[0], i0);
+                pb[m * nc + c] = (float)val(&s[1], i0);
+                pd[m * nc + c] = (float)dmax;
+            }
+        wmel_rpt_begin(f, title, sub);
+        wmel_rpt_pre(f, text);
+        char shown[600];
+        if (step > 1)
+            snprintf(shown, sizeof shown,
+                     "Decimated overview: %zu frames, the page shows %zu of them, every %zu-th (A and B), and for "
+                     "A - B the difference largest in magnitude of each %zu frames; the figures above (max, mean, "
+                     "worst cell, per-frame and per-mel maxima) cover every frame at full resolution. compare has "
+                     "no span option: to see frames at full resolution, compare a slice of the inputs (at most "
+                     "%zu frames of %zu mels show whole).",
+                     C, nc, step, step, WMEL_RPT_PAGE_FLOATS / (3 * R), R);
+        else
+            snprintf(shown, sizeof shown, "Every frame shown (%zu), at full resolution.", C);
+        wmel_rpt_p(f, shown);
+        char ta[700], tb[700], td[200], swc[160];
+        snprintf(ta, sizeof ta, "A: %.600s", label[0] ? label[0] : specs[0]);
+        snprintf(tb, sizeof tb, "B: %.600s", label[1] ? label[1] : specs[1]);
+        snprintf(td, sizeof td, "A - B (max |A-B| %.3g)", mx);
+        snprintf(swc, sizeof swc, "frame %zu (%.3f s), mel %zu (%.0f Hz)", wt, ax.t0 + wt * ax.dt, wm, hz[wm]);
+        const char *kvd[] = {"worst cell", swc, NULL};
+        double a = mx > 0 && isfinite(mx) ? mx : 1e-12;
+        orc = pa && pb && pd ? WMEL_OK : WMEL_ERR_NO_MEMORY;
+        if (!orc) {
+            mel_image(f, "a", ta, pa, R, nc, step, 0, lo, hi, &ax, "features", NULL);
+            mel_image(f, "b", tb, pb, R, nc, step, 0, lo, hi, &ax, "features", NULL);
+            mel_image(f, "d", td, pd, R, nc, step, 1, -a, a, &ax, "A - B", kvd);
+        }
+        free(pa), free(pb), free(pd);
+        wmel_rpt_end(f);
+        if (!orc) orc = wmel_out_commit(&o, err, sizeof err);
+        else {
+            snprintf(err, sizeof err, "%s: out of memory", out);
+            wmel_out_abort(&o);
+        }
+    }
+    if (orc) {
+        wmel_cli_msg("wmel: %s", err);
+        rc = 2;
+    } else if (!quiet) {
+        wmel_cli_msg("wmel: wrote %s (%zu frames shown of %zu%s)", out, nc, C, step > 1 ? ", decimated" : "");
+    }
+    return rc;
+}
+
 int cmd_compare(int argc, char **argv)
 {
     const char *specs[2] = {NULL, NULL}, *out = NULL, *label[2] = {NULL, NULL}, *frontend = "whisper";
@@ -772,77 +856,7 @@ int cmd_compare(int argc, char **argv)
     if (!quiet || !out) fputs(text, stdout);
     rc = mx <= tol ? 0 : 1;
 
-    if (out) {
-        size_t step, nc = wmel_rpt_thin(C, 3 * R, &step);
-        wmel_out o;
-        int orc = wmel_out_open(&o, out, 0, err, sizeof err);
-        if (orc == WMEL_OK) {
-            FILE *f = o.f;
-            char title[600], sub[600];
-            snprintf(title, sizeof title, "wmel compare: %.250s vs %.250s", label[0] ? label[0] : specs[0],
-                     label[1] ? label[1] : specs[1]);
-            snprintf(sub, sizeof sub, "max |A-B| %.3g, mean %.3g, %.4f %% of cells above tol %g: %s; wmel %s", mx,
-                     sum / (double)n, 100.0 * (double)above / (double)n, tol, mx <= tol ? "within" : "ABOVE", wmel_version());
-            /* the pictures: every step-th frame of A and B; for A - B, of each step frames
-               the difference largest in magnitude, so that no difference is thinned away */
-            float *pa = malloc(R * nc * sizeof *pa), *pb = malloc(R * nc * sizeof *pb), *pd = malloc(R * nc * sizeof *pd);
-            double lo = INFINITY, hi = -INFINITY;
-            for (int w = 0; w < 2; w++)
-                for (size_t i = 0; i < n; i++) lo = fmin(lo, val(&s[w], i)), hi = fmax(hi, val(&s[w], i));
-            for (size_t m = 0; pa && pb && pd && m < R; m++)
-                for (size_t c = 0; c < nc; c++) {
-                    size_t t0 = c * step, t1 = t0 + step < C ? t0 + step : C, i0 = m * C + t0;
-                    double dmax = val(&s[0], i0) - val(&s[1], i0);
-                    for (size_t t = t0 + 1; t < t1; t++) {
-                        double d = val(&s[0], m * C + t) - val(&s[1], m * C + t);
-                        if (fabs(d) > fabs(dmax) || d != d) dmax = d;
-                    }
-                    pa[m * nc + c] = (float)val(&s[0], i0);
-                    pb[m * nc + c] = (float)val(&s[1], i0);
-                    pd[m * nc + c] = (float)dmax;
-                }
-            wmel_rpt_begin(f, title, sub);
-            wmel_rpt_pre(f, text);
-            char shown[600];
-            if (step > 1)
-                snprintf(shown, sizeof shown,
-                         "Decimated overview: %zu frames, the page shows %zu of them, every %zu-th (A and B), and for "
-                         "A - B the difference largest in magnitude of each %zu frames; the figures above (max, mean, "
-                         "worst cell, per-frame and per-mel maxima) cover every frame at full resolution. compare has "
-                         "no span option: to see frames at full resolution, compare a slice of the inputs (at most "
-                         "%zu frames of %zu mels show whole).",
-                         C, nc, step, step, WMEL_RPT_PAGE_FLOATS / (3 * R), R);
-            else
-                snprintf(shown, sizeof shown, "Every frame shown (%zu), at full resolution.", C);
-            wmel_rpt_p(f, shown);
-            char ta[700], tb[700], td[200], swc[160];
-            snprintf(ta, sizeof ta, "A: %.600s", label[0] ? label[0] : specs[0]);
-            snprintf(tb, sizeof tb, "B: %.600s", label[1] ? label[1] : specs[1]);
-            snprintf(td, sizeof td, "A - B (max |A-B| %.3g)", mx);
-            snprintf(swc, sizeof swc, "frame %zu (%.3f s), mel %zu (%.0f Hz)", wt, ax.t0 + wt * ax.dt, wm, hz[wm]);
-            const char *kvd[] = {"worst cell", swc, NULL};
-            double a = mx > 0 && isfinite(mx) ? mx : 1e-12;
-            orc = pa && pb && pd ? WMEL_OK : WMEL_ERR_NO_MEMORY;
-            if (!orc) {
-                mel_image(f, "a", ta, pa, R, nc, step, 0, lo, hi, &ax, "features", NULL);
-                mel_image(f, "b", tb, pb, R, nc, step, 0, lo, hi, &ax, "features", NULL);
-                mel_image(f, "d", td, pd, R, nc, step, 1, -a, a, &ax, "A - B", kvd);
-            }
-            free(pa), free(pb), free(pd);
-            wmel_rpt_end(f);
-            if (!orc) orc = wmel_out_commit(&o, err, sizeof err);
-            else {
-                snprintf(err, sizeof err, "%s: out of memory", out);
-                wmel_out_abort(&o);
-            }
-        }
-        if (orc) {
-            wmel_cli_msg("wmel: %s", err);
-            rc = 2;
-        } else if (!quiet) {
-            wmel_cli_msg("wmel: wrote %s (%zu frames shown of %zu%s)", out, nc, C, step > 1 ? ", decimated" : "");
-        }
-    }
+    if (out && write_page(out, label, specs, s, R, C, mx, sum, above, tol, wi, text, &ax, quiet)) rc = 2;
     free(pf);
     free(pm);
 done:
