@@ -87,7 +87,7 @@ static void stages(const preset *ps, const float *x, size_t n, int reps)
     wmel_frontend_preset(ps->frontend, 80, &plan);
     if (ps->window >= 0) plan.window = ps->window;
     wmel_fe *fe = NULL;
-    if (wmel__fe_new(&plan, &fe) || !fe) return;
+    if (wmel__fe_is_whisper(&plan) || wmel__fe_compile(&plan, &fe)) return;
     const size_t frames = wmel__fe_frames(&plan, n);
     const size_t sb = (fe_lanes_scratch(fe) + 63) & ~(size_t)63;
     double *buf = wmel__aligned_alloc(sb + sizeof(double) * LANES * (size_t)fe->n_cols);

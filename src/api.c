@@ -38,121 +38,82 @@ static wmel_ctx *fail(int *status, int code)
     return NULL;
 }
 
-wmel_ctx *wmel_create(const wmel_params *p_in, int *status)
+/* The one creator: params and plan checked once, the plan compiled (its geometry chooses
+ * the algorithm, algo.c), the backend chosen among those that serve the algorithm, the
+ * kernels picked for the ISA level. keep_smooth: params.smooth applies (wmel_create on
+ * Whisper's front-end); else it is ignored, as it always was for a plan. */
+static wmel_ctx *create(wmel_params p, const wmel_frontend_plan *plan, int keep_smooth, int *status)
 {
-    wmel_params p = p_in ? *p_in : wmel_default_params();
-    if (p.frontend != WMEL_FRONTEND_WHISPER) {
-        wmel_frontend_plan plan;
-        int rc = wmel_frontend_preset(p.frontend, p.n_mels, &plan);
-        if (rc) return fail(status, rc);
-        return wmel_create_plan(&p, &plan, status);
-    }
-    if (p.n_mels != 80 && p.n_mels != 128) return fail(status, WMEL_ERR_INVALID_ARG);
-    if (p.backend < WMEL_BACKEND_AUTO || p.backend > WMEL_BACKEND_CUDA)
+    int rc = wmel__fe_check(plan);
+    if (rc) return fail(status, rc);
+    if (!keep_smooth) p.smooth = WMEL_SMOOTH_NONE;
+    if (p.backend < WMEL_BACKEND_AUTO || p.backend > WMEL_BACKEND_CUDA ||
+        p.max_isa < WMEL_ISA_AUTO || p.max_isa > WMEL_ISA_NEON || p.n_threads < 0 ||
+        p.cuda_device < 0 || (p.smooth != WMEL_SMOOTH_NONE && p.smooth != WMEL_SMOOTH_3X3))
         return fail(status, WMEL_ERR_INVALID_ARG);
-    if (p.norm != WMEL_NORM_WHOLE && p.norm != WMEL_NORM_NONE)
-        return fail(status, WMEL_ERR_INVALID_ARG);
-    if (p.max_isa < WMEL_ISA_AUTO || p.max_isa > WMEL_ISA_NEON)
-        return fail(status, WMEL_ERR_INVALID_ARG);
-    if (p.n_threads < 0 || p.cuda_device < 0) return fail(status, WMEL_ERR_INVALID_ARG);
-    if (p.smooth != WMEL_SMOOTH_NONE && p.smooth != WMEL_SMOOTH_3X3)
-        return fail(status, WMEL_ERR_INVALID_ARG);
-
-    const wmel_backend_vt *vt = p.backend == WMEL_BACKEND_AUTO ? wmel__backend_auto(&p)
-                                                               : wmel__backend(p.backend);
+    const int pfa = wmel__fe_is_whisper(plan);
+    /* the 3x3 smoothing is Whisper's geometry's alone */
+    if (!pfa) p.smooth = WMEL_SMOOTH_NONE;
+    const wmel_algo *algo = pfa ? &wmel__algo_pfa400 : &wmel__algo_general;
+    const wmel_backend_vt *vt;
+    if (p.backend == WMEL_BACKEND_AUTO)
+        vt = algo->devices ? wmel__backend_auto(&p) : &wmel__backend_cpu;
+    else if (p.backend == WMEL_BACKEND_CUDA && !algo->devices)
+        vt = NULL; /* the device kernels compute Whisper's geometry only */
+    else
+        vt = wmel__backend(p.backend);
     if (!vt || (vt->available && !vt->available(&p)))
         return fail(status, WMEL_ERR_BACKEND_UNAVAILABLE);
 
     wmel_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx) return fail(status, WMEL_ERR_NO_MEMORY);
-    ctx->params = p;
-    int rc = wmel__plan_init(&ctx->plan, p.n_mels);
+    rc = wmel__plan_compile(plan, &ctx->fe);
     if (rc != WMEL_OK) {
         free(ctx);
         return fail(status, rc);
     }
+    p.n_mels = plan->n_mels;
+    p.frontend = pfa ? WMEL_FRONTEND_WHISPER : plan->frontend;
+    if (pfa) p.norm = plan->norm;
+    ctx->params = p;
+    ctx->fplan = *plan;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     ctx->n_threads = p.n_threads ? p.n_threads : (ncpu > 0 ? (int)ncpu : 1);
     if (ctx->n_threads > 256) ctx->n_threads = 256;
-    /* the CPU kernel: the frame driver's, under every backend (a backend's fallback) */
     ctx->isa = wmel__isa_level(p.max_isa);
     ctx->kernel = wmel__kernel_for(ctx->isa);
-    ctx->block = ctx->kernel->block;
-    snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "%s", ctx->kernel->name);
-    if (vt->init && (rc = vt->init(ctx)) != WMEL_OK) {
-        if (p.backend != WMEL_BACKEND_AUTO) { /* asked for by name: a clear error */
-            wmel__plan_free(&ctx->plan);
-            free(ctx);
-            return fail(status, rc);
-        }
-        vt = &wmel__backend_cpu; /* AUTO: the CPU, silently */
-    }
     ctx->vt = vt;
     ctx->backend = vt->id;
-    /* threads start on first use; without a pool each call makes its own */
-    if (ctx->n_threads > 1) ctx->pool = wmel__pool_new(ctx->n_threads - 1);
-    ctx->scratch = wmel__scratch_new(); /* NULL: each call allocates, as it can */
-    wmel_frontend_preset(WMEL_FRONTEND_WHISPER, p.n_mels, &ctx->fplan);
-    ctx->fplan.norm = p.norm;
+    rc = ctx->fe->algo->attach(ctx);
+    if (rc != WMEL_OK) {
+        wmel__plan_release(ctx->fe);
+        free(ctx);
+        return fail(status, rc);
+    }
+    ctx->backend = ctx->vt->id;
     if (status) *status = WMEL_OK;
     return ctx;
 }
 
-/* A ctx for a plan that is not Whisper's geometry: the general CPU path or the float64
- * reference (fe/, ref/fe_ref.c); the frame driver's plan and kernels are not built. */
-static wmel_ctx *create_fe(const wmel_params *p, const wmel_frontend_plan *plan, int *status)
+wmel_ctx *wmel_create(const wmel_params *p_in, int *status)
 {
-    if (p->backend < WMEL_BACKEND_AUTO || p->backend > WMEL_BACKEND_CUDA ||
-        p->max_isa < WMEL_ISA_AUTO || p->max_isa > WMEL_ISA_NEON || p->n_threads < 0 ||
-        p->cuda_device < 0)
+    wmel_params p = p_in ? *p_in : wmel_default_params();
+    /* Whisper's front-end: n_mels 80 or 128 as given (0 is no default here), and its own
+       two normalisations (another is another front-end's: wmel_create_plan) */
+    if (p.frontend == WMEL_FRONTEND_WHISPER &&
+        ((p.n_mels != 80 && p.n_mels != 128) || (p.norm != WMEL_NORM_WHOLE && p.norm != WMEL_NORM_NONE)))
         return fail(status, WMEL_ERR_INVALID_ARG);
-    if (p->backend == WMEL_BACKEND_CUDA) return fail(status, WMEL_ERR_BACKEND_UNAVAILABLE);
-    wmel_ctx *ctx = calloc(1, sizeof *ctx);
-    if (!ctx) return fail(status, WMEL_ERR_NO_MEMORY);
-    int rc = wmel__fe_new(plan, &ctx->fe);
-    if (rc != WMEL_OK) {
-        free(ctx);
-        return fail(status, rc);
-    }
-    ctx->params = *p;
-    ctx->params.n_mels = plan->n_mels;
-    ctx->params.frontend = plan->frontend;
-    ctx->params.smooth = WMEL_SMOOTH_NONE;
-    ctx->fplan = *plan;
-    ctx->vt = p->backend == WMEL_BACKEND_REF ? &wmel__backend_ref : &wmel__backend_cpu;
-    ctx->backend = ctx->vt->id;
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    ctx->n_threads = p->n_threads ? p->n_threads : (ncpu > 0 ? (int)ncpu : 1);
-    if (ctx->n_threads > 256) ctx->n_threads = 256;
-    ctx->isa = wmel__isa_level(p->max_isa);
-    ctx->kernel = wmel__kernel_for(ctx->isa);
-    ctx->fe->kern = wmel__fe_kernel_for(wmel__fe_isa_level(p->max_isa));
-    if (ctx->backend == WMEL_BACKEND_REF)
-        snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "ref-f64-dft%d", plan->n_fft);
-    else
-        snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "cpu-%s-fft%d", ctx->fe->kern->name,
-                 plan->n_fft);
-    if (ctx->n_threads > 1 && ctx->backend == WMEL_BACKEND_CPU)
-        ctx->pool = wmel__pool_new(ctx->n_threads - 1);
-    if (status) *status = WMEL_OK;
-    return ctx;
+    wmel_frontend_plan plan;
+    int rc = wmel_frontend_preset(p.frontend, p.n_mels, &plan);
+    if (rc) return fail(status, rc);
+    if (p.frontend == WMEL_FRONTEND_WHISPER) plan.norm = p.norm;
+    return create(p, &plan, p.frontend == WMEL_FRONTEND_WHISPER, status);
 }
 
 wmel_ctx *wmel_create_plan(const wmel_params *p_in, const wmel_frontend_plan *plan, int *status)
 {
     if (!plan) return fail(status, WMEL_ERR_NULL_POINTER);
-    wmel_params p = p_in ? *p_in : wmel_default_params();
-    int rc = wmel__fe_check(plan);
-    if (rc) return fail(status, rc);
-    if (!wmel__fe_is_whisper(plan)) return create_fe(&p, plan, status);
-    /* Whisper's geometry: the frame driver and its kernels, bit for bit */
-    p.frontend = WMEL_FRONTEND_WHISPER;
-    p.n_mels = plan->n_mels;
-    p.norm = plan->norm;
-    p.smooth = WMEL_SMOOTH_NONE;
-    wmel_ctx *ctx = wmel_create(&p, status);
-    if (ctx) ctx->fplan = *plan;
-    return ctx;
+    return create(p_in ? *p_in : wmel_default_params(), plan, 0, status);
 }
 
 int wmel_ctx_plan(const wmel_ctx *ctx, wmel_frontend_plan *plan)
@@ -166,13 +127,6 @@ int wmel_features_shape(const wmel_ctx *ctx, size_t n_samples, size_t *rows, siz
 {
     if (!ctx || !rows || !cols) return WMEL_ERR_NULL_POINTER;
     *rows = *cols = 0;
-    if (!ctx->fe) {
-        if (n_samples == 0) return WMEL_ERR_NO_SAMPLES;
-        if (n_samples <= WMEL_PAD) return WMEL_ERR_TOO_SHORT;
-        *rows = (size_t)ctx->params.n_mels;
-        *cols = wmel_n_frames(n_samples, 0);
-        return WMEL_OK;
-    }
     int rc = wmel__fe_shape(&ctx->fe->p, n_samples, rows, cols);
     if (rc) *rows = *cols = 0;
     return rc;
@@ -185,25 +139,8 @@ int wmel_features(wmel_ctx *ctx, const float *pcm, size_t n_samples, float *out,
     size_t rows, cols;
     int rc = wmel_features_shape(ctx, n_samples, &rows, &cols);
     if (rc) return rc;
-    if (!ctx->fe) return wmel_log_mel(ctx, pcm, n_samples, 0, out, out_len);
-    const size_t total = rows * cols;
-    if (!out && total) return WMEL_ERR_NULL_POINTER;
-    if (out_len < total) return WMEL_ERR_BUFFER_TOO_SMALL;
-    if (wmel__overlap(pcm, wmel__bytes(n_samples, sizeof(float)), out, wmel__bytes(total, sizeof(float))))
-        return WMEL_ERR_INVALID_ARG;
-    if (ctx->backend != WMEL_BACKEND_REF) /* checked by the workers, each its own samples */
-        return wmel__fe_cpu(ctx, pcm, n_samples, out);
-    for (size_t i0 = 0; i0 < n_samples; i0 += 1024) { /* exponent bits all ones: NaN or Inf */
-        const size_t e = n_samples - i0 < 1024 ? n_samples - i0 : 1024;
-        uint32_t bad = 0;
-        for (size_t i = 0; i < e; i++) { /* integer operations the compiler vectorises */
-            uint32_t u;
-            memcpy(&u, pcm + i0 + i, sizeof u);
-            bad |= (uint32_t)((u & 0x7f800000u) == 0x7f800000u);
-        }
-        if (bad) return WMEL_ERR_NOT_FINITE;
-    }
-    return wmel__fe_ref(ctx, pcm, n_samples, out);
+    wmel_signal s = {pcm, NULL, n_samples, 0};
+    return ctx->fe->algo->clip(ctx, &s, out, out_len);
 }
 
 void wmel_destroy(wmel_ctx *ctx)
@@ -212,8 +149,7 @@ void wmel_destroy(wmel_ctx *ctx)
     if (ctx->vt->free) ctx->vt->free(ctx);
     wmel__pool_free(ctx->pool);
     wmel__scratch_free(ctx->scratch);
-    wmel__plan_free(&ctx->plan);
-    wmel__fe_free(ctx->fe);
+    wmel__plan_release(ctx->fe);
     free(ctx);
 }
 
@@ -222,7 +158,7 @@ const char *wmel_backend_name(const wmel_ctx *ctx) { return ctx ? ctx->vt->name 
 const char *wmel_op_backend(const wmel_ctx *ctx, int op)
 {
     if (!ctx || op < WMEL_OP_LOG_MEL || op > WMEL_OP_STREAM) return "none";
-    if (ctx->fe && op == WMEL_OP_STREAM) return "cpu"; /* a plan's live audio: fe_live.c */
+    if (op == WMEL_OP_STREAM && ctx->fe->algo->stream_backend) return ctx->fe->algo->stream_backend;
     if (ctx->vt->op_backend) return ctx->vt->op_backend(ctx, op);
     return op == WMEL_OP_DEVICE ? "none" : ctx->vt->name;
 }
@@ -242,105 +178,20 @@ void wmel_normalize(float *x, size_t n, float max_val)
 
 /* ---------------------------------------------------------------- compute */
 
-static int check_ctx(const wmel_ctx *ctx, size_t n, size_t padding, const void *pcm)
-{
-    if (!ctx) return WMEL_ERR_NULL_POINTER;
-    if (ctx->fe) return WMEL_ERR_INVALID_ARG; /* another front-end: wmel_features() */
-    if (!pcm && n) return WMEL_ERR_NULL_POINTER;
-    if (padding > SIZE_MAX / 4 - n) return WMEL_ERR_OVERFLOW;
-    if (n + padding <= WMEL_PAD) return WMEL_ERR_TOO_SHORT;
-    return WMEL_OK;
-}
-
-static int need_out(const wmel_ctx *ctx, size_t clips, size_t nf, const float *out,
-                    size_t out_len, const void *pcm, size_t pcm_bytes)
-{
-    size_t per = (size_t)ctx->params.n_mels * nf;
-    if (nf && per / nf != (size_t)ctx->params.n_mels) return WMEL_ERR_OVERFLOW;
-    if (clips && per > SIZE_MAX / clips) return WMEL_ERR_OVERFLOW;
-    if (!out && per && clips) return WMEL_ERR_NULL_POINTER;
-    if (out_len < per * clips) return WMEL_ERR_BUFFER_TOO_SMALL;
-    if (wmel__overlap(pcm, pcm_bytes, out, wmel__bytes(per * clips, sizeof(float))))
-        return WMEL_ERR_INVALID_ARG; /* the output would overwrite samples not yet read */
-    return WMEL_OK;
-}
-
-/* Bytes from the first clip's start to the last clip's end. */
-static size_t clips_extent(size_t batch, size_t n, size_t stride, size_t elt)
-{
-    size_t extent = (batch - 1) * stride;
-    extent = extent > SIZE_MAX - n ? SIZE_MAX : extent + n;
-    return wmel__bytes(extent, elt);
-}
-
-/* Whole clips on the ctx's backend; the frame driver when the backend has no such op or
- * hands it back (CUDA: device memory too small), which wmel_op_backend() reports. */
-static int run_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
-{
-    if (ctx->vt->clips) {
-        int rc = ctx->vt->clips(ctx, c, op);
-        if (rc == WMEL_ERR_NOT_FINITE)
-            rc = wmel__bad_status(c->f32, c->batch, c->n, c->pcm_stride, 0,
-                                  wmel_n_frames(c->n, c->padding));
-        if (rc != WMEL__FALLBACK) return rc;
-    }
-    return wmel__frames_clips(ctx, c);
-}
-
-static int log_mel_signal(wmel_ctx *ctx, const wmel_signal *s, float *out, size_t out_len)
-{
-    size_t nf = wmel_n_frames(s->n, s->padding);
-    int rc = need_out(ctx, 1, nf, out, out_len, s->f32 ? (const void *)s->f32 : (const void *)s->s16,
-                      wmel__bytes(s->n, s->f32 ? sizeof(float) : sizeof(int16_t)));
-    if (rc) return rc;
-    wmel_clips c = {s->f32, s->s16, 1, s->n, s->n, s->padding, WMEL_BATCH_PER_CLIP, out, out_len};
-    return run_clips(ctx, &c, s->f32 ? WMEL_OP_LOG_MEL : WMEL_OP_LOG_MEL_S16);
-}
-
-/* A plan's ctx (not Whisper's geometry): wmel_features() of the samples (float32, or int16
- * divided by 32768) followed by `padding` zeros, for the log-Mel entry points. */
-static int plan_log_mel(wmel_ctx *ctx, const float *f32, const int16_t *s16, size_t n, size_t padding,
-                        float *out, size_t out_len)
-{
-    if (!f32 && !s16 && n) return WMEL_ERR_NULL_POINTER;
-    if (padding > SIZE_MAX / sizeof(float) / 2 - n) return WMEL_ERR_OVERFLOW;
-    if (f32 && !padding) return wmel_features(ctx, f32, n, out, out_len);
-    const size_t total = n + padding;
-    float *x = malloc((total ? total : 1) * sizeof(float));
-    if (!x) return WMEL_ERR_NO_MEMORY;
-    if (f32) memcpy(x, f32, n * sizeof(float));
-    else
-        for (size_t i = 0; i < n; i++) x[i] = (float)s16[i] / 32768.0f;
-    memset(x + n, 0, padding * sizeof(float));
-    size_t rows, cols;
-    int rc = wmel_features_shape(ctx, total, &rows, &cols);
-    if (rc == WMEL_OK && out && rows && cols &&
-        wmel__overlap(f32 ? (const void *)f32 : (const void *)s16, wmel__bytes(n, f32 ? sizeof(float) : sizeof(int16_t)),
-                      out, wmel__bytes(rows * cols, sizeof(float))))
-        rc = WMEL_ERR_INVALID_ARG;
-    if (rc == WMEL_OK) rc = wmel_features(ctx, x, total, out, out_len);
-    free(x);
-    return rc;
-}
-
 int wmel_log_mel(wmel_ctx *ctx, const float *pcm, size_t n_samples, size_t padding,
                  float *out, size_t out_len)
 {
-    if (ctx && ctx->fe) return plan_log_mel(ctx, pcm, NULL, n_samples, padding, out, out_len);
-    int rc = check_ctx(ctx, n_samples, padding, pcm);
-    if (rc) return rc;
+    if (!ctx) return WMEL_ERR_NULL_POINTER;
     wmel_signal s = {pcm, NULL, n_samples, padding};
-    return log_mel_signal(ctx, &s, out, out_len);
+    return ctx->fe->algo->clip(ctx, &s, out, out_len);
 }
 
 int wmel_log_mel_s16(wmel_ctx *ctx, const int16_t *pcm, size_t n_samples, size_t padding,
                      float *out, size_t out_len)
 {
-    if (ctx && ctx->fe) return plan_log_mel(ctx, NULL, pcm, n_samples, padding, out, out_len);
-    int rc = check_ctx(ctx, n_samples, padding, pcm);
-    if (rc) return rc;
+    if (!ctx) return WMEL_ERR_NULL_POINTER;
     wmel_signal s = {NULL, pcm, n_samples, padding};
-    return log_mel_signal(ctx, &s, out, out_len);
+    return ctx->fe->algo->clip(ctx, &s, out, out_len);
 }
 
 int wmel_log_mel_batch(wmel_ctx *ctx, const float *pcm, size_t batch, size_t n_samples,
@@ -352,34 +203,8 @@ int wmel_log_mel_batch(wmel_ctx *ctx, const float *pcm, size_t batch, size_t n_s
         return WMEL_ERR_INVALID_ARG;
     if (batch == 0) return WMEL_OK;
     if (pcm_stride < n_samples) return WMEL_ERR_INVALID_ARG;
-    if (ctx->fe) { /* a plan: each clip on its own (its normalisation is the plan's, per clip) */
-        if (batch_norm != WMEL_BATCH_PER_CLIP) return WMEL_ERR_INVALID_ARG;
-        if (batch > 1 && pcm_stride > SIZE_MAX / (batch - 1)) return WMEL_ERR_OVERFLOW;
-        size_t rows, cols;
-        int rc = wmel_features_shape(ctx, n_samples + padding, &rows, &cols);
-        if (rc) return rc;
-        const size_t per = rows * cols;
-        if (per && batch > SIZE_MAX / per) return WMEL_ERR_OVERFLOW;
-        if (!out && per) return WMEL_ERR_NULL_POINTER;
-        if (out_len < per * batch) return WMEL_ERR_BUFFER_TOO_SMALL;
-        if (!pcm && n_samples) return WMEL_ERR_NULL_POINTER;
-        if (per && wmel__overlap(pcm, clips_extent(batch, n_samples, pcm_stride, sizeof(float)), out,
-                                 wmel__bytes(per * batch, sizeof(float))))
-            return WMEL_ERR_INVALID_ARG;
-        for (size_t b = 0; b < batch && rc == WMEL_OK; b++)
-            rc = plan_log_mel(ctx, pcm ? pcm + b * pcm_stride : NULL, NULL, n_samples, padding,
-                              out ? out + b * per : NULL, per);
-        return rc;
-    }
-    if (batch > 1 && pcm_stride > SIZE_MAX / (batch - 1)) return WMEL_ERR_OVERFLOW;
-    int rc = check_ctx(ctx, n_samples, padding, pcm);
-    if (rc) return rc;
-    size_t nf = wmel_n_frames(n_samples, padding);
-    rc = need_out(ctx, batch, nf, out, out_len, pcm,
-                  clips_extent(batch, n_samples, pcm_stride, sizeof(float)));
-    if (rc) return rc;
     wmel_clips c = {pcm, NULL, batch, n_samples, pcm_stride, padding, batch_norm, out, out_len};
-    return run_clips(ctx, &c, WMEL_OP_LOG_MEL_BATCH);
+    return ctx->fe->algo->batch(ctx, &c);
 }
 
 int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int sample_type, size_t batch,
@@ -403,7 +228,7 @@ int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int sample_type, 
     if (!d_out) return WMEL_ERR_NULL_POINTER;
     if (out_len < per * batch) return WMEL_ERR_BUFFER_TOO_SMALL;
     const int s16 = sample_type == WMEL_SAMPLE_S16;
-    if (wmel__overlap(d_pcm, clips_extent(batch, n_samples, pcm_stride, s16 ? 2 : 4), d_out,
+    if (wmel__overlap(d_pcm, wmel__clips_extent(batch, n_samples, pcm_stride, s16 ? 2 : 4), d_out,
                       wmel__bytes(per * batch, sizeof(float))))
         return WMEL_ERR_INVALID_ARG;
     wmel_clips c = {s16 ? NULL : (const float *)d_pcm, s16 ? (const int16_t *)d_pcm : NULL, batch,

@@ -6,6 +6,7 @@
  * then wmel_smooth3x3()).
  */
 #include "internal.h"
+#include "fe/fe.h"
 #include "pool.h"
 
 #include <math.h>
@@ -151,14 +152,14 @@ static void raw_range(const wmel_ctx *ctx, const wmel_signal *s, size_t f_begin,
             x = s->f32 + (p0 - WMEL_PAD);
         } else if (wmel__signal_span(s, p0, count, span)) {
             /* digital silence: every mel value is the floor */
-            for (int m = 0; m < ctx->plan.n_mels; m++)
+            for (int m = 0; m < ctx->params.n_mels; m++)
                 for (size_t t = 0; t < nb; t++) o[(size_t)m * stride + t] = WMEL_LOG_FLOOR_LOG10;
             if (WMEL_LOG_FLOOR_LOG10 > *max) *max = WMEL_LOG_FLOOR_LOG10;
             continue;
         } else {
             x = span;
         }
-        float m = fn(&ctx->plan, x, nb, o, stride, scratch, bad);
+        float m = fn(ctx->fe->pfa400, x, nb, o, stride, scratch, bad);
         if (m > *max) *max = m;
     }
     wmel__rowtail_flush(WMEL_ROWTAIL(scratch));

@@ -31,6 +31,17 @@ static inline size_t wmel__bytes(size_t count, size_t elt)
     return elt && count > SIZE_MAX / elt ? SIZE_MAX : count * elt;
 }
 
+/* Bytes from the first of `batch` clips of n elements, `stride` apart, to the last's end. */
+static inline size_t wmel__clips_extent(size_t batch, size_t n, size_t stride, size_t elt)
+{
+    size_t extent = (batch - 1) * stride;
+    extent = extent > SIZE_MAX - n ? SIZE_MAX : extent + n;
+    return wmel__bytes(extent, elt);
+}
+
+/* 1 when no sample of x[0 .. n) is NaN or Inf (base.c). */
+int wmel__all_finite(const float *x, size_t n);
+
 /* 1 when the byte ranges [a, a + an) and [b, b + bn) share a byte: an input and an
  * output of one call must not (wmel.h), and the entry points check it. */
 static inline int wmel__overlap(const void *a, size_t an, const void *b, size_t bn)
@@ -247,6 +258,53 @@ wmel_numstr wmel__num(double v);
 int wmel__detail(const char *msg);
 const char *wmel__detail_get(void);
 
+/* ---- the compiled plan's algorithm ------------------------------------------------
+ * One table of functions per algorithm (pocketfft's habit: one plan type, the algorithm
+ * chosen when the plan is compiled, from the geometry alone): Whisper's 400-point
+ * prime-factor transform with its block kernels (frames.c, cpu/kernel.inc), or the
+ * general path (fe/). api.c, stream.c and sliding.c go one way for every plan and reach
+ * what differs through ctx->fe->algo. The tables are in plan.c. */
+struct wmel_fe;
+typedef struct wmel_algo {
+    const char *name;        /* "pfa400" or "general" */
+    int devices;             /* 1: a device backend (CUDA) serves it; 0: the CPU and the
+                                reference only (AUTO picks the CPU) */
+    /* The ctx's kernel, kernel name, workers and scratch on its backend (ctx->vt, which
+     * may fall back to the CPU when AUTO chose another that fails to start). */
+    int (*attach)(wmel_ctx *ctx);
+    /* One clip, float32 or int16, `padding` zeros appended (wmel_log_mel*, wmel_features):
+     * the arguments after ctx checked here, in the entry point's order. */
+    int (*clip)(wmel_ctx *ctx, const wmel_signal *s, float *out, size_t out_len);
+    /* Clips of wmel_log_mel_batch (c->batch >= 1, stride and batch_norm checked). */
+    int (*batch)(wmel_ctx *ctx, const wmel_clips *c);
+    /* Live audio (stream.c): where it runs (NULL: the backend's op_backend), whether the
+     * stream takes padding zeros, whether push refuses NaN/Inf samples at once (else the
+     * kernel flags them when a frame reads them). */
+    const char *stream_backend;
+    int stream_padding;
+    int stream_checks_samples;
+    /* Samples the stream's piece holds for `block` frames a block. */
+    size_t (*piece_cap)(const struct wmel_fe *fe, size_t block);
+    /* The algorithm's state for a stream's frames (*work; NULL: none), and its release. */
+    int (*piece_new)(const wmel_ctx *ctx, void **work);
+    void (*piece_free)(void *work);
+    /* Frames [t0, t0 + nb) of the piece x[0 .. n) (`padding` zeros after it when the
+     * signal ends there, else 0) into out[c * nb + f]; raises *max to their largest. */
+    int (*piece_frames)(const wmel_ctx *ctx, void *work, const float *x, size_t n,
+                        size_t padding, size_t t0, size_t nb, float *out, float *max);
+    /* At the stream's end: the status, and the frames the output of `total` samples
+     * (and `padding` zeros) holds. */
+    int (*stream_end)(const struct wmel_fe *fe, size_t total, size_t padding, size_t *end);
+} wmel_algo;
+extern const wmel_algo wmel__algo_pfa400; /* plan.c */
+extern const wmel_algo wmel__algo_general;
+
+/* Compiles a checked plan (plan.c): Whisper's geometry gets its 400-point tables
+ * (fe->pfa400) and wmel__algo_pfa400, any other the general tables (fe/fe_plan.c) and
+ * wmel__algo_general. */
+int wmel__plan_compile(const wmel_frontend_plan *p, struct wmel_fe **out);
+void wmel__plan_release(struct wmel_fe *fe);
+
 struct wmel_ctx {
     wmel_params params;
     int backend;           /* the one chosen: vt->id */
@@ -254,7 +312,6 @@ struct wmel_ctx {
     int n_threads;
     int isa;               /* WMEL_ISA_* level of the kernels (cpu/cpu.c) */
     const wmel_kernel *kernel;
-    wmel_plan plan;
     wmel_block_fn block;   /* the frame driver's block function: kernel->block, or ref's */
     void *state;           /* the backend's own (vt->init), NULL for ref and cpu */
     struct wmel_pool *pool;/* worker threads (pool.c), started on first use; NULL: none */
@@ -262,8 +319,8 @@ struct wmel_ctx {
                                      (frames.c); NULL: each call allocates its own */
     char kernel_name[48];
     wmel_frontend_plan fplan; /* the front-end's plan (wmel_ctx_plan) */
-    struct wmel_fe *fe;    /* the compiled plan when it is not Whisper's geometry (fe/fe.h):
-                              then only wmel_features() runs, on fe/ or ref/fe_ref.c */
+    struct wmel_fe *fe;    /* the compiled plan (fe/fe.h), whatever its geometry: its
+                              tables and its algorithm (fe->algo) */
 };
 
 /* ---- the frame driver (frames.c) ---- */

@@ -94,7 +94,7 @@ wmel_sliding *wmel_sliding_create(wmel_ctx *ctx, int *status)
         st = WMEL_ERR_NULL_POINTER;
     } else if (ctx->params.smooth != WMEL_SMOOTH_NONE) {
         st = WMEL_ERR_INVALID_ARG; /* unsmoothed only */
-    } else if (ctx->fe) { /* another plan: the general path's frames (fe_live.c) */
+    } else if (!ctx->fe->pfa400) { /* another plan: the general path's frames (fe_live.c) */
         b = calloc(1, sizeof *b);
         if (b) b->fs = wmel__fe_slide_new(ctx, &st);
         else st = WMEL_ERR_NO_MEMORY;
@@ -126,7 +126,7 @@ wmel_sliding *wmel_sliding_create(wmel_ctx *ctx, int *status)
         if (!zero) {
             st = WMEL_ERR_NO_MEMORY;
         } else {
-            ctx->block(&ctx->plan, zero, 1, col, 1, (char *)b->work, &bad);
+            ctx->block(ctx->fe->pfa400, zero, 1, col, 1, (char *)b->work, &bad);
             b->silence_ok = !bad;
             for (size_t m = 0; m < b->rows; m++)
                 if (col[m] != WMEL_LOG_FLOOR_LOG10) b->silence_ok = 0;
@@ -156,29 +156,11 @@ int wmel_sliding_stats_get(const wmel_sliding *b, wmel_sliding_stats *out)
     return WMEL_OK;
 }
 
-/* 1 when no sample is NaN or Inf (exponent bits all ones): integer operations, which
- * the compiler vectorises, where isfinite() per sample is not. */
-static int all_finite(const float *x, size_t n)
-{
-    const size_t B = 1024;
-    for (size_t i0 = 0; i0 < n; i0 += B) {
-        size_t e = n - i0 < B ? n - i0 : B;
-        uint32_t bad = 0;
-        for (size_t i = 0; i < e; i++) {
-            uint32_t u;
-            memcpy(&u, x + i0 + i, sizeof u);
-            bad |= (uint32_t)((u & 0x7f800000u) == 0x7f800000u);
-        }
-        if (bad) return 0;
-    }
-    return 1;
-}
-
 int wmel_sliding_push(wmel_sliding *b, const float *pcm, size_t n)
 {
     if (!b || (!pcm && n)) return WMEL_ERR_NULL_POINTER;
     if (n == 0) return WMEL_OK;
-    if (!all_finite(pcm, n)) return WMEL_ERR_NOT_FINITE;
+    if (!wmel__all_finite(pcm, n)) return WMEL_ERR_NOT_FINITE;
     if (n > SIZE_MAX / 4 / sizeof(float) - b->p_len) return WMEL_ERR_OVERFLOW;
     size_t need = b->p_len + n;
     if (b->p_off + need > b->p_cap) {

@@ -2,17 +2,19 @@
  * stream.c -- log-Mel features of audio of any length in bounded memory, and the
  * windows openai-whisper's transcribe() cuts from them.
  *
- * Streaming: frame t reads padded samples [160 t, 160 t + 400), i.e. real samples
- * [160 t - 200, 160 t + 200) with reflection at both ends (torch.stft center=True,
- * pad_mode="reflect"). Frames are computed as soon as their samples are in (all the
- * frames a push completes leave before it returns, in blocks of at most SB_FRAMES),
- * from a sliding buffer that starts 2 frames (320 samples) before the next frame: a
- * frame computed from the buffer then never reaches the buffer's start, so the frame
- * driver's start reflection only happens while the buffer still starts at sample 0,
- * where it is the true reflection; the end reflection is translation-invariant, so the
- * last frames are computed from the buffer with the stream's `padding` zeros appended.
- * The values are bit-identical to wmel_log_mel() on the whole clip (same kernels, same
- * frames); only the normalisation waits for the global max.
+ * Streaming, on every plan: frame t reads samples from t hop + off on (fe->off; Whisper:
+ * [160 t - 200, 160 t + 200) with reflection at both ends, torch.stft center=True).
+ * Frames are computed as soon as their samples are in (all the frames a push completes
+ * leave before it returns, in blocks of at most SB_FRAMES), from a piece of the signal
+ * that starts at a multiple of the hop, 2 samples or more before the next frame's first
+ * (for Whisper's geometry: 2 frames, 320 samples, before the next frame): a frame
+ * computed from the piece then never reaches the piece's start, so the start
+ * reflection only happens while the piece still starts at sample 0, where it is the
+ * true reflection; the end reflection is translation-invariant, so the last frames are
+ * computed from the piece with the stream's `padding` zeros appended (Whisper's only).
+ * The compiled plan's algorithm computes a block's frames (fe_live.c's comment says why
+ * the general path's frames agree). The values are bit-identical to the offline call
+ * on the whole clip (same kernels, same frames); only the normalisation waits.
  *
  * Windows follow whisper/transcribe.py: mel = log_mel_spectrogram(audio, padding=N_SAMPLES),
  * content_frames = mel.shape[-1] - N_FRAMES (= n // 160), mel_segment =
@@ -22,31 +24,38 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "internal.h"
-#include "fe/fe_live.h"
+#include "fe/fe.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define SB_FRAMES 2048                       /* frames per computed block */
-#define BUF_SAMPLES ((SB_FRAMES + 8) * WMEL_HOP)
+#define SB_FRAMES 2048         /* frames per emitted block, at most */
+#define SB_BLOCK_SAMPLES 327680 /* and at most this many samples of hops */
 #define MEM_WINDOWS 4
 
+/* One stream for every plan: the piece of signal and the frame grid are the plan's
+ * (hop, fe->off); the frames of a block come from the compiled plan's algorithm
+ * (algo->piece_frames: the frame driver for Whisper's geometry, fe_live.c's team of frame
+ * kernels for any other), each bit-identical to the same frame of the offline call. */
 struct wmel_stream {
     wmel_ctx *ctx;
+    const wmel_fe *fe;
+    const wmel_algo *algo;
     size_t padding;
     wmel_frames_fn fn;
     void *user;
-    float *buf;           /* samples [buf_start, buf_start + buf_len) */
-    size_t buf_start, buf_len;
+    float *buf;           /* samples [start, start + len) of the signal; start % hop == 0 */
+    size_t cap, start, len;
     size_t total;         /* samples pushed */
     size_t next;          /* next frame to emit */
-    float *out;           /* [n_mels][SB_FRAMES] */
+    size_t block;         /* frames per block */
+    float *out;           /* [n_cols][block] */
     float max;
     int finished;
     int failed;
-    wmel_fe_stream *fs;   /* a ctx from another plan: the general path's stream (fe_live.c) */
+    void *work;           /* the algorithm's (algo->piece_new) */
 };
 
 wmel_stream *wmel_stream_create(wmel_ctx *ctx, size_t padding, wmel_frames_fn fn, void *user,
@@ -56,132 +65,137 @@ wmel_stream *wmel_stream_create(wmel_ctx *ctx, size_t padding, wmel_frames_fn fn
         if (status) *status = WMEL_ERR_NULL_POINTER;
         return NULL;
     }
-    if (ctx->params.smooth != WMEL_SMOOTH_NONE) { /* raw frames: nothing to smooth yet */
+    const wmel_algo *algo = ctx->fe->algo;
+    /* raw frames: nothing to smooth yet; the padding argument is Whisper's only */
+    if (ctx->params.smooth != WMEL_SMOOTH_NONE || (padding && !algo->stream_padding)) {
         if (status) *status = WMEL_ERR_INVALID_ARG;
         return NULL;
     }
-    if (ctx->fe) { /* another plan: its raw frames, on the general path */
-        int st = WMEL_OK;
-        wmel_stream *s = calloc(1, sizeof *s);
-        if (!s) st = WMEL_ERR_NO_MEMORY;
-        else s->fs = wmel__fe_stream_new(ctx, padding, fn, user, &st);
-        if (st) {
-            free(s);
-            s = NULL;
-        } else {
-            s->ctx = ctx;
-        }
-        if (status) *status = st;
-        return s;
-    }
     wmel_stream *s = calloc(1, sizeof *s);
+    int st = s ? WMEL_OK : WMEL_ERR_NO_MEMORY;
     if (s) {
-        s->buf = wmel__aligned_alloc(BUF_SAMPLES * sizeof(float));
-        s->out = malloc((size_t)ctx->params.n_mels * SB_FRAMES * sizeof(float));
+        const size_t hop = (size_t)ctx->fe->p.hop;
+        s->ctx = ctx;
+        s->fe = ctx->fe;
+        s->algo = algo;
+        s->padding = padding;
+        s->fn = fn;
+        s->user = user;
+        s->max = -1e30f;
+        s->block = SB_BLOCK_SAMPLES / hop;
+        if (s->block > SB_FRAMES) s->block = SB_FRAMES;
+        if (s->block < 1) s->block = 1;
+        s->cap = algo->piece_cap(ctx->fe, s->block);
+        s->buf = wmel__aligned_alloc(s->cap * sizeof(float));
+        s->out = malloc(s->block * (size_t)ctx->fe->n_cols * sizeof(float));
+        st = algo->piece_new(ctx, &s->work);
+        if (st == WMEL_OK && (!s->buf || !s->out)) st = WMEL_ERR_NO_MEMORY;
     }
-    if (!s || !s->buf || !s->out) {
+    if (st != WMEL_OK) {
         wmel_stream_destroy(s);
-        if (status) *status = WMEL_ERR_NO_MEMORY;
-        return NULL;
+        s = NULL;
     }
-    s->ctx = ctx;
-    s->padding = padding;
-    s->fn = fn;
-    s->user = user;
-    s->max = -1e30f;
-    if (status) *status = WMEL_OK;
+    if (status) *status = st;
     return s;
 }
 
 void wmel_stream_destroy(wmel_stream *s)
 {
     if (!s) return;
-    wmel__fe_stream_free(s->fs);
+    if (s->algo) s->algo->piece_free(s->work);
     wmel__aligned_free(s->buf);
     free(s->out);
     free(s);
 }
 
-float wmel_stream_max(const wmel_stream *s)
-{
-    return s ? (s->fs ? wmel__fe_stream_max(s->fs) : s->max) : -1e30f;
-}
+float wmel_stream_max(const wmel_stream *s) { return s ? s->max : -1e30f; }
 
-size_t wmel_stream_samples(const wmel_stream *s)
-{
-    return s ? (s->fs ? wmel__fe_stream_samples(s->fs) : s->total) : 0;
-}
+size_t wmel_stream_samples(const wmel_stream *s) { return s ? s->total : 0; }
 
-/* Emits frames [s->next, f_end) computed from the buffer. */
-static int emit(wmel_stream *s, size_t f_end, int final)
+/* Emits frames [s->next, end) computed from the piece (final: the signal ends with it,
+ * and the stream's padding zeros follow). */
+static int emit(wmel_stream *s, size_t end, int final)
 {
-    size_t g_base = s->buf_start / WMEL_HOP;
-    wmel_signal sig = {s->buf, NULL, s->buf_len, final ? s->padding : 0};
-    while (s->next < f_end) {
-        size_t nb = f_end - s->next < SB_FRAMES ? f_end - s->next : SB_FRAMES;
-        float mx;
-        int rc = wmel__raw_frames(s->ctx, &sig, s->next - g_base, nb, s->out, nb, &mx,
-                                  s->ctx->n_threads);
+    const size_t base = s->start / (size_t)s->fe->p.hop;
+    while (s->next < end) {
+        const size_t nb = end - s->next < s->block ? end - s->next : s->block;
+        float mx = s->max;
+        int rc = s->algo->piece_frames(s->ctx, s->work, s->buf, s->len, final ? s->padding : 0,
+                                       s->next - base, nb, s->out, &mx);
         if (rc == WMEL_OK) rc = s->fn(s->user, s->out, s->next, nb);
         if (rc != WMEL_OK) {
             s->failed = rc;
             return rc;
         }
-        if (mx > s->max) s->max = mx;
+        s->max = mx;
         s->next += nb;
     }
     return WMEL_OK;
 }
 
-/* Frames whose samples are all in: 160 t + 200 <= total, and for frame 0, whose start
- * reflection reads sample 200, total > 200. */
+/* Frames whose samples are all in: the window inside what was pushed (first sample
+ * t hop + off), and, with a centred reflection, more than n_fft / 2 samples (the start
+ * reflection reads up to there); never more than the output of `total` samples holds. */
 static size_t ready_frames(const wmel_stream *s)
 {
-    return s->total > WMEL_PAD ? (s->total - WMEL_PAD) / WMEL_HOP + 1 : 0;
+    const wmel_frontend_plan *p = &s->fe->p;
+    if (p->framing == WMEL_FRAMES_CENTER_REFLECT && s->total <= (size_t)p->n_fft / 2) return 0;
+    const long long room = (long long)s->total - s->fe->off - p->frame_length;
+    const size_t r = room < 0 ? 0 : (size_t)(room / p->hop) + 1;
+    const size_t c = p->valid == WMEL_VALID_ALL ? wmel__fe_frames(p, s->total)
+                                                : wmel__fe_valid(p, s->total);
+    return r < c ? r : c;
 }
 
-/* Drops samples no frame from s->next on needs (keeps 2 frames of margin). */
+/* Drops the samples no frame from `next` on reads: the piece starts at a multiple of the
+ * hop, 2 samples or more before the next frame's first (at 0 while that is below 2;
+ * Whisper's geometry: 2 frames before it). */
 static void slide(wmel_stream *s)
 {
-    if (s->next < 2) return;
-    size_t keep_from = (s->next - 2) * WMEL_HOP;
-    if (keep_from <= s->buf_start) return;
-    size_t drop = keep_from - s->buf_start;
-    if (drop > s->buf_len) drop = s->buf_len;
-    memmove(s->buf, s->buf + drop, (s->buf_len - drop) * sizeof(float));
-    s->buf_len -= drop;
-    s->buf_start += drop;
+    const size_t hop = (size_t)s->fe->p.hop;
+    const long long lo = (long long)s->next * (long long)hop + s->fe->off - 2;
+    if (lo <= 0) return;
+    const size_t from = (size_t)lo / hop * hop;
+    if (from <= s->start) return;
+    size_t drop = from - s->start;
+    if (drop > s->len) drop = s->len; /* not reached: lo < total */
+    memmove(s->buf, s->buf + drop, (s->len - drop) * sizeof(float));
+    s->len -= drop;
+    s->start += drop;
 }
 
 int wmel_stream_push(wmel_stream *s, const float *pcm, size_t n)
 {
     if (!s || (!pcm && n)) return WMEL_ERR_NULL_POINTER;
-    if (s->fs) return wmel__fe_stream_push(s->fs, pcm, n);
     if (s->failed) return s->failed;
     if (s->finished) return WMEL_ERR_INVALID_ARG;
+    if (s->algo->stream_checks_samples) {
+        if (!wmel__all_finite(pcm, n)) return WMEL_ERR_NOT_FINITE;
+        if (n > SIZE_MAX / 8 - s->total) return WMEL_ERR_OVERFLOW;
+    }
     while (n) {
-        if (s->buf_len == BUF_SAMPLES) {
+        if (s->len == s->cap) {
             int rc = emit(s, ready_frames(s), 0);
             if (rc) return rc;
             slide(s);
-            if (s->buf_len == BUF_SAMPLES) return WMEL_ERR_INVALID_ARG; /* cannot happen */
+            if (s->len == s->cap) return WMEL_ERR_INVALID_ARG; /* cannot happen */
         }
-        size_t k = BUF_SAMPLES - s->buf_len;
+        size_t k = s->cap - s->len;
         if (k > n) k = n;
-        memcpy(s->buf + s->buf_len, pcm, k * sizeof(float));
-        s->buf_len += k;
+        memcpy(s->buf + s->len, pcm, k * sizeof(float));
+        s->len += k;
         s->total += k;
         pcm += k;
         n -= k;
-        size_t ready = ready_frames(s);
-        if (ready - s->next >= SB_FRAMES) {
-            int rc = emit(s, s->next + (ready - s->next) / SB_FRAMES * SB_FRAMES, 0);
+        const size_t ready = ready_frames(s);
+        if (ready - s->next >= s->block) {
+            int rc = emit(s, s->next + (ready - s->next) / s->block * s->block, 0);
             if (rc) return rc;
             slide(s);
         }
     }
     /* live audio: every frame whose samples are in leaves before the call returns */
-    size_t ready = ready_frames(s);
+    const size_t ready = ready_frames(s);
     if (ready > s->next) {
         int rc = emit(s, ready, 0);
         if (rc) return rc;
@@ -193,13 +207,13 @@ int wmel_stream_push(wmel_stream *s, const float *pcm, size_t n)
 int wmel_stream_finish(wmel_stream *s)
 {
     if (!s) return WMEL_ERR_NULL_POINTER;
-    if (s->fs) return wmel__fe_stream_finish(s->fs);
     if (s->failed) return s->failed;
     if (s->finished) return WMEL_OK;
-    if (s->padding > SIZE_MAX / 4 - s->total) return WMEL_ERR_OVERFLOW;
-    if (s->total + s->padding <= WMEL_PAD) return WMEL_ERR_TOO_SHORT;
+    size_t end;
+    int rc = s->algo->stream_end(s->fe, s->total, s->padding, &end);
+    if (rc) return rc;
     s->finished = 1;
-    return emit(s, wmel_n_frames(s->total, s->padding), 1);
+    return emit(s, end, 1);
 }
 
 /* ---------------------------------------------------------------- windows */

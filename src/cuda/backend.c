@@ -8,6 +8,7 @@
  * The kernels are in kernels.cu (the algorithm of src/cpu/kernel.inc in float64).
  */
 #include "../internal.h"
+#include "../fe/fe.h"
 #include "cuda_internal.h"
 #include "stem_cuda.h"
 
@@ -83,7 +84,7 @@ static int cuda_available(const wmel_params *p)
 
 static int cuda_init(wmel_ctx *ctx)
 {
-    const wmel_plan *pl = &ctx->plan;
+    const wmel_plan *pl = ctx->fe->pfa400;
     const int n_mels = pl->n_mels;
     cuda_state *st = calloc(1, sizeof *st);
     if (!st) return WMEL_ERR_NO_MEMORY;

@@ -69,6 +69,9 @@ typedef struct wmel_fe {
     double *dft_sin;
     wmel_fft fft;
     const wmel_fe_kernel *kern; /* the CPU backend's frame kernel (set at create) */
+    const wmel_algo *algo;      /* the algorithm the geometry chose (plan.c) */
+    wmel_plan *pfa400;          /* Whisper's geometry: its 400-point tables (plan.c); the
+                                   general tables above are then not built */
 } wmel_fe;
 
 /* 1 when every v[0 .. n) rounds to a finite float32. Finite samples keep every stage
@@ -97,9 +100,8 @@ static inline double wmel__fe_log(const wmel_frontend_plan *p, double m)
 int wmel__fe_bad(char *msg, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Checks a plan's fields (WMEL_OK or WMEL_ERR_INVALID_ARG). */
 int wmel__fe_check(const wmel_frontend_plan *p);
-/* Compiles a checked plan; *out is NULL for Whisper's geometry. */
-int wmel__fe_new(const wmel_frontend_plan *p, wmel_fe **out);
-/* Compiles a checked plan whatever its geometry (the stage-by-stage reference). */
+/* The general tables of a checked plan, whatever its geometry (wmel__plan_compile, the
+ * stage-by-stage reference). */
 int wmel__fe_compile(const wmel_frontend_plan *p, wmel_fe **out);
 void wmel__fe_free(wmel_fe *fe);
 /* 1 when the plan is Whisper's geometry (the frame driver computes it bit for bit). */

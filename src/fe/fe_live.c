@@ -22,7 +22,8 @@
  *     before the piece);
  *   - the piece holds every sample the frame reads, and ends where the signal ends for
  *     the frames that read past an end.
- * The stream keeps such a piece (a block of samples sliding with the next frame); the
+ * The stream (stream.c) keeps such a piece (a block of samples sliding with the next
+ * frame) and has its frames computed here; the
  * sliding buffer caches the frames with i0 >= 1 and i0 + frame_length <= n (its
  * "interior" frames), computes the others at every call, and normalises the whole
  * output as fe_cpu.c does, from the same float values in the same order.
@@ -80,11 +81,6 @@ static int run_frames(fe_work *w, const float *x, size_t n, size_t t0, size_t co
 
 /* ---- geometry ---- */
 
-static long long first_sample(const wmel_fe *fe, size_t t)
-{
-    return (long long)t * fe->p.hop + fe->off;
-}
-
 /* The first frame with i0 >= 1. */
 static size_t first_interior(const wmel_fe *fe)
 {
@@ -105,106 +101,47 @@ static size_t computed_frames(const wmel_fe *fe, size_t n)
     return fe->p.valid == WMEL_VALID_ALL ? wmel__fe_frames(&fe->p, n) : wmel__fe_valid(&fe->p, n);
 }
 
-/* 1 when no sample is NaN or Inf. */
-static int all_finite(const float *x, size_t n)
-{
-    uint32_t bad = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t u;
-        memcpy(&u, x + i, sizeof u);
-        bad |= (uint32_t)((u & 0x7f800000u) == 0x7f800000u);
-    }
-    return !bad;
-}
-
-/* ---- frames as they complete ---- */
-
-#define FS_BLOCK 2048            /* frames per emitted block, at most */
-#define FS_BLOCK_SAMPLES 327680  /* and at most this many samples of hops */
+/* ---- the stream's frames ---- */
 
 #define FS_MAX_TEAM 32       /* workers per block, at most (64 frames each at least) */
 
-struct wmel_fe_stream {
-    const wmel_fe *fe;
-    wmel_frames_fn fn;
-    void *user;
-    wmel_pool *pool;     /* the ctx's workers */
-    int n_threads;
+typedef struct fs_work {
     fe_work w[FS_MAX_TEAM]; /* worker t's scratch, made on its first block */
-    float *buf;          /* samples [start, start + len) of the signal; start % hop == 0 */
-    size_t cap, start, len;
-    size_t total, next;  /* samples pushed, next frame to emit */
-    size_t block;        /* frames per block */
-    float *out;          /* [n_cols][block] */
-    float max;
-    int finished, failed;
-};
+} fs_work;
 
-wmel_fe_stream *wmel__fe_stream_new(const wmel_ctx *ctx, size_t padding, wmel_frames_fn fn,
-                                    void *user, int *status)
+/* The piece holds a block of hops, the frame, 2 hops of margin before the next frame,
+ * and at least n_fft (the reflection needs n_fft / 2 samples before the first frame). */
+size_t wmel__fe_piece_cap(const wmel_fe *fe, size_t block)
 {
-    const wmel_fe *fe = ctx->fe;
-    if (padding) { /* the plans have no padding argument (Whisper's only) */
-        *status = WMEL_ERR_INVALID_ARG;
-        return NULL;
-    }
-    wmel_fe_stream *s = calloc(1, sizeof *s);
-    if (!s) {
-        *status = WMEL_ERR_NO_MEMORY;
-        return NULL;
-    }
     const size_t hop = (size_t)fe->p.hop;
-    s->fe = fe;
-    s->fn = fn;
-    s->user = user;
-    s->max = -1e30f;
-    s->block = FS_BLOCK_SAMPLES / hop;
-    if (s->block > FS_BLOCK) s->block = FS_BLOCK;
-    if (s->block < 1) s->block = 1;
-    /* a block of hops, the frame, 2 hops of margin before the next frame, and at least
-       n_fft (the reflection needs n_fft / 2 samples before the first frame) */
-    s->cap = s->block * hop + (size_t)fe->p.n_fft + (size_t)fe->p.frame_length + 2 * hop + 8;
-    s->pool = ctx->pool;
-    s->n_threads = ctx->n_threads < FS_MAX_TEAM ? ctx->n_threads : FS_MAX_TEAM;
-    s->buf = malloc(s->cap * sizeof(float));
-    s->out = malloc(s->block * (size_t)fe->n_cols * sizeof(float));
-    if (!s->buf || !s->out || work_init(&s->w[0], fe) != WMEL_OK) {
-        wmel__fe_stream_free(s);
-        *status = WMEL_ERR_NO_MEMORY;
-        return NULL;
-    }
-    *status = WMEL_OK;
-    return s;
+    return block * hop + (size_t)fe->p.n_fft + (size_t)fe->p.frame_length + 2 * hop + 8;
 }
 
-void wmel__fe_stream_free(wmel_fe_stream *s)
+int wmel__fe_piece_new(const wmel_ctx *ctx, void **work)
 {
-    if (!s) return;
-    free(s->buf);
-    free(s->out);
-    for (int t = 0; t < FS_MAX_TEAM; t++) wmel__aligned_free(s->w[t].buf);
-    free(s);
+    fs_work *k = calloc(1, sizeof *k);
+    *work = k;
+    if (!k || work_init(&k->w[0], ctx->fe) != WMEL_OK) return WMEL_ERR_NO_MEMORY;
+    return WMEL_OK;
 }
 
-float wmel__fe_stream_max(const wmel_fe_stream *s) { return s->max; }
-size_t wmel__fe_stream_samples(const wmel_fe_stream *s) { return s->total; }
-
-/* Frames whose samples are all in. */
-static size_t fs_ready(const wmel_fe_stream *s)
+void wmel__fe_piece_free(void *work)
 {
-    const wmel_fe *fe = s->fe;
-    if (fe->p.framing == WMEL_FRAMES_CENTER_REFLECT && s->total <= (size_t)fe->p.n_fft / 2)
-        return 0; /* the start reflection reads up to n_fft / 2 */
-    size_t r = inside_end(fe, s->total), c = computed_frames(fe, s->total);
-    return r < c ? r : c;
+    fs_work *k = work;
+    if (!k) return;
+    for (int t = 0; t < FS_MAX_TEAM; t++) wmel__aligned_free(k->w[t].buf);
+    free(k);
 }
 
 /* A block's frames on a team: worker t computes its share of the groups of `lanes` frames
  * (counted from the block's first, as one worker would group them) into its columns of
  * out[n_cols][nb], and their largest value. */
 typedef struct fs_team {
-    wmel_fe_stream *s;
-    size_t t0, nb;       /* the block's first frame in the piece, its frames */
+    const wmel_fe *fe;
+    fs_work *work;
+    const float *x;
+    size_t n, t0, nb;    /* the piece, the block's first frame in it, its frames */
+    float *out;
     int status[FS_MAX_TEAM];
     float max[FS_MAX_TEAM];
 } fs_team;
@@ -213,117 +150,58 @@ static void fs_worker(void *arg, wmel_pool *pl, int t, int nt)
 {
     (void)pl;
     fs_team *k = arg;
-    wmel_fe_stream *s = k->s;
-    const size_t nc = (size_t)s->fe->n_cols;
+    fe_work *w = &k->work->w[t];
+    const size_t nc = (size_t)k->fe->n_cols;
     k->max[t] = -HUGE_VALF;
-    k->status[t] = s->w[t].buf ? WMEL_OK : work_init(&s->w[t], s->fe);
+    k->status[t] = w->buf ? WMEL_OK : work_init(w, k->fe);
     if (k->status[t] != WMEL_OK) return;
-    const size_t L = (size_t)s->w[t].k->lanes, groups = (k->nb + L - 1) / L;
+    const size_t L = (size_t)w->k->lanes, groups = (k->nb + L - 1) / L;
     const size_t f0 = groups * (size_t)t / (size_t)nt * L;
     size_t f1 = groups * (size_t)(t + 1) / (size_t)nt * L;
     if (f1 > k->nb) f1 = k->nb;
     if (f0 >= f1) return;
-    k->status[t] = run_frames(&s->w[t], s->buf, s->len, k->t0 + f0, f1 - f0, s->out + f0, 1, k->nb);
+    k->status[t] = run_frames(w, k->x, k->n, k->t0 + f0, f1 - f0, k->out + f0, 1, k->nb);
     if (k->status[t] != WMEL_OK) return;
     float mx = -HUGE_VALF;
     for (size_t c = 0; c < nc; c++)
         for (size_t f = f0; f < f1; f++)
-            if (s->out[c * k->nb + f] > mx) mx = s->out[c * k->nb + f];
+            if (k->out[c * k->nb + f] > mx) mx = k->out[c * k->nb + f];
     k->max[t] = mx;
 }
 
-/* Emits frames [next, end) from the piece held (final: the signal ends with it), each
- * block's frames on the ctx's workers. */
-static int fs_emit(wmel_fe_stream *s, size_t end)
+int wmel__fe_piece_frames(const wmel_ctx *ctx, void *work, const float *x, size_t n,
+                          size_t padding, size_t t0, size_t nb, float *out, float *max)
 {
-    const size_t hop = (size_t)s->fe->p.hop;
-    while (s->next < end) {
-        const size_t nb = end - s->next < s->block ? end - s->next : s->block;
-        fs_team k;
-        k.s = s;
-        k.t0 = s->next - s->start / hop;
-        k.nb = nb;
-        int want = s->n_threads;
-        if ((size_t)want > (nb + 63) / 64) want = (int)((nb + 63) / 64);
-        const int nt = wmel__team_run(s->pool, fs_worker, &k, want);
-        float mx = s->max;
-        int rc = WMEL_OK;
-        for (int t = 0; t < nt; t++) {
-            if (k.status[t] != WMEL_OK && rc == WMEL_OK) rc = k.status[t];
-            if (k.max[t] > mx) mx = k.max[t];
-        }
-        if (rc == WMEL_OK) rc = s->fn(s->user, s->out, s->next, nb);
-        if (rc != WMEL_OK) {
-            s->failed = rc;
-            return rc;
-        }
-        s->max = mx;
-        s->next += nb;
+    (void)padding; /* a plan's stream takes none */
+    fs_team k;
+    k.fe = ctx->fe;
+    k.work = work;
+    k.x = x;
+    k.n = n;
+    k.t0 = t0;
+    k.nb = nb;
+    k.out = out;
+    int want = ctx->n_threads < FS_MAX_TEAM ? ctx->n_threads : FS_MAX_TEAM;
+    if ((size_t)want > (nb + 63) / 64) want = (int)((nb + 63) / 64);
+    const int nt = wmel__team_run(ctx->pool, fs_worker, &k, want);
+    float mx = *max;
+    int rc = WMEL_OK;
+    for (int t = 0; t < nt; t++) {
+        if (k.status[t] != WMEL_OK && rc == WMEL_OK) rc = k.status[t];
+        if (k.max[t] > mx) mx = k.max[t];
     }
-    return WMEL_OK;
+    if (rc == WMEL_OK) *max = mx;
+    return rc;
 }
 
-/* Drops the samples no frame from `next` on reads (the piece starts at a multiple of the
- * hop, 2 samples or more before the next frame's first, at 0 while that is below 1). */
-static void fs_slide(wmel_fe_stream *s)
+int wmel__fe_stream_end(const wmel_fe *fe, size_t total, size_t padding, size_t *end)
 {
-    const size_t hop = (size_t)s->fe->p.hop;
-    const long long lo = first_sample(s->fe, s->next) - 2;
-    if (lo <= 0) return;
-    const size_t from = (size_t)lo / hop * hop;
-    if (from <= s->start) return;
-    size_t drop = from - s->start;
-    if (drop > s->len) drop = s->len; /* not reached: lo < total */
-    memmove(s->buf, s->buf + drop, (s->len - drop) * sizeof(float));
-    s->len -= drop;
-    s->start += drop;
-}
-
-int wmel__fe_stream_push(wmel_fe_stream *s, const float *pcm, size_t n)
-{
-    if (s->failed) return s->failed;
-    if (s->finished) return WMEL_ERR_INVALID_ARG;
-    if (!all_finite(pcm, n)) return WMEL_ERR_NOT_FINITE;
-    if (n > SIZE_MAX / 8 - s->total) return WMEL_ERR_OVERFLOW;
-    while (n) {
-        if (s->len == s->cap) {
-            int rc = fs_emit(s, fs_ready(s));
-            if (rc) return rc;
-            fs_slide(s);
-            if (s->len == s->cap) return WMEL_ERR_INVALID_ARG; /* not reached */
-        }
-        size_t k = s->cap - s->len;
-        if (k > n) k = n;
-        memcpy(s->buf + s->len, pcm, k * sizeof(float));
-        s->len += k;
-        s->total += k;
-        pcm += k;
-        n -= k;
-        const size_t ready = fs_ready(s);
-        if (ready - s->next >= s->block) {
-            int rc = fs_emit(s, s->next + (ready - s->next) / s->block * s->block);
-            if (rc) return rc;
-            fs_slide(s);
-        }
-    }
-    const size_t ready = fs_ready(s);
-    if (ready > s->next) {
-        int rc = fs_emit(s, ready);
-        if (rc) return rc;
-        fs_slide(s);
-    }
-    return WMEL_OK;
-}
-
-int wmel__fe_stream_finish(wmel_fe_stream *s)
-{
-    if (s->failed) return s->failed;
-    if (s->finished) return WMEL_OK;
+    (void)padding;
     size_t rows, cols;
-    int rc = wmel__fe_shape(&s->fe->p, s->total, &rows, &cols); /* empty, too short */
+    int rc = wmel__fe_shape(&fe->p, total, &rows, &cols); /* empty, too short */
     if (rc) return rc;
-    s->finished = 1;
-    return fs_emit(s, computed_frames(s->fe, s->total));
+    *end = computed_frames(fe, total);
+    return WMEL_OK;
 }
 
 /* ---- the sliding buffer's frames ---- */

@@ -1,25 +1,24 @@
 /*
- * fe_live.h -- live audio on the front-end plans' general path (fe_live.c): the frame
- * stream (wmel_stream_* on a ctx from a non-Whisper plan) and the sliding buffer's frame
- * cache and output (wmel_sliding_* on such a ctx). stream.c and sliding.c hand their
- * ctx's work here when ctx->fe is set.
+ * fe_live.h -- live audio on the front-end plans' general path (fe_live.c): the frames of
+ * the one frame stream (stream.c) on the general algorithm, and the sliding buffer's
+ * frame cache and output (wmel_sliding_* on such a ctx).
  */
 #ifndef WMEL_FE_LIVE_H
 #define WMEL_FE_LIVE_H
 
 #include "fe.h"
 
-/* ---- frames as they complete ---- */
+/* ---- the stream's frames (wmel__algo_general's, algo.c; the stream is stream.c's) ---- */
 
-typedef struct wmel_fe_stream wmel_fe_stream;
-/* Errors: WMEL_ERR_INVALID_ARG (padding != 0), WMEL_ERR_NO_MEMORY. */
-wmel_fe_stream *wmel__fe_stream_new(const wmel_ctx *ctx, size_t padding, wmel_frames_fn fn,
-                                    void *user, int *status);
-void wmel__fe_stream_free(wmel_fe_stream *s);
-int wmel__fe_stream_push(wmel_fe_stream *s, const float *pcm, size_t n);
-int wmel__fe_stream_finish(wmel_fe_stream *s);
-float wmel__fe_stream_max(const wmel_fe_stream *s);
-size_t wmel__fe_stream_samples(const wmel_fe_stream *s);
+size_t wmel__fe_piece_cap(const wmel_fe *fe, size_t block);
+/* The workers' kernel scratch (worker 0's made here, the others' on their first block). */
+int wmel__fe_piece_new(const wmel_ctx *ctx, void **work);
+void wmel__fe_piece_free(void *work);
+/* Frames [t0, t0 + nb) of the piece x[0 .. n) on the ctx's workers (padding: 0). */
+int wmel__fe_piece_frames(const wmel_ctx *ctx, void *work, const float *x, size_t n,
+                          size_t padding, size_t t0, size_t nb, float *out, float *max);
+/* The status of a stream of `total` samples at its end, and the frames computed. */
+int wmel__fe_stream_end(const wmel_fe *fe, size_t total, size_t padding, size_t *end);
 
 /* ---- the sliding buffer's frames ---- */
 

@@ -380,13 +380,6 @@ static int mel_bank(const wmel_frontend_plan *p, int n_bins, double *w)
     return WMEL_OK;
 }
 
-int wmel__fe_new(const wmel_frontend_plan *p, wmel_fe **out)
-{
-    *out = NULL;
-    if (wmel__fe_is_whisper(p)) return WMEL_OK;
-    return wmel__fe_compile(p, out);
-}
-
 int wmel__fe_compile(const wmel_frontend_plan *p, wmel_fe **out)
 {
     *out = NULL;

@@ -1,0 +1,280 @@
+/*
+ * algo.c -- the plan compiler and the two algorithms a compiled plan can carry.
+ *
+ * wmel_create_plan() (api.c) checks a plan and its params once and compiles the plan
+ * here. The geometry alone chooses the algorithm (wmel__fe_is_whisper, never the preset's
+ * name):
+ *   pfa400   Whisper's geometry: the 400-point real prime-factor (16 x 25) transform and
+ *            the block kernels of every ISA level (cpu/kernel.inc), on the frame driver
+ *            (frames.c), the float64 reference block (ref/ref.c) or the CUDA backend;
+ *   general  any other plan: the frame kernels of fe/ (fe_cpu.c, fe_lanes.inc) or the
+ *            float64 reference (ref/fe_ref.c), on the CPU and the reference backends.
+ * The compiled plan (struct wmel_fe, fe/fe.h) holds the algorithm's tables and its
+ * table of functions (wmel_algo, internal.h); the entry points call through it, so each
+ * goes one way for every plan. Adding an algorithm is one table here and the tables it
+ * needs in the plan; a kernel or an ISA level is one entry of cpu/cpu.c's tables.
+ */
+#include "internal.h"
+#include "fe/fe.h"
+#include "fe/fe_live.h"
+#include "pool.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- the plan compiler */
+
+int wmel__plan_compile(const wmel_frontend_plan *p, wmel_fe **out)
+{
+    *out = NULL;
+    if (!wmel__fe_is_whisper(p)) {
+        int rc = wmel__fe_compile(p, out);
+        if (rc == WMEL_OK) (*out)->algo = &wmel__algo_general;
+        return rc;
+    }
+    wmel_fe *fe = calloc(1, sizeof *fe);
+    if (!fe) return WMEL_ERR_NO_MEMORY;
+    fe->p = *p;
+    fe->n_bins = WMEL_N_BINS;
+    fe->n_cols = p->n_mels;
+    fe->off = -WMEL_PAD; /* frame t reads [160 t - 200, 160 t + 200) */
+    fe->algo = &wmel__algo_pfa400;
+    fe->pfa400 = wmel__aligned_alloc(sizeof *fe->pfa400);
+    if (!fe->pfa400) {
+        free(fe);
+        return WMEL_ERR_NO_MEMORY;
+    }
+    memset(fe->pfa400, 0, sizeof *fe->pfa400);
+    int rc = wmel__plan_init(fe->pfa400, p->n_mels);
+    if (rc != WMEL_OK) {
+        wmel__plan_release(fe);
+        return rc;
+    }
+    *out = fe;
+    return WMEL_OK;
+}
+
+void wmel__plan_release(wmel_fe *fe)
+{
+    if (!fe) return;
+    if (fe->pfa400) {
+        wmel__plan_free(fe->pfa400);
+        wmel__aligned_free(fe->pfa400);
+        fe->pfa400 = NULL;
+    }
+    wmel__fe_free(fe);
+}
+
+/* ---------------------------------------------------------------- pfa400: Whisper's geometry */
+
+static int pfa_attach(wmel_ctx *ctx)
+{
+    ctx->block = ctx->kernel->block;
+    snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "%s", ctx->kernel->name);
+    if (ctx->vt->init) {
+        int rc = ctx->vt->init(ctx);
+        if (rc != WMEL_OK) {
+            if (ctx->params.backend != WMEL_BACKEND_AUTO) return rc; /* asked for by name */
+            ctx->vt = &wmel__backend_cpu; /* AUTO: the CPU, silently */
+        }
+    }
+    /* threads start on first use; without a pool each call makes its own */
+    if (ctx->n_threads > 1) ctx->pool = wmel__pool_new(ctx->n_threads - 1);
+    ctx->scratch = wmel__scratch_new(); /* NULL: each call allocates, as it can */
+    return WMEL_OK;
+}
+
+static int pfa_check(size_t n, size_t padding, const void *pcm)
+{
+    if (!pcm && n) return WMEL_ERR_NULL_POINTER;
+    if (padding > SIZE_MAX / 4 - n) return WMEL_ERR_OVERFLOW;
+    if (n + padding <= WMEL_PAD) return WMEL_ERR_TOO_SHORT;
+    return WMEL_OK;
+}
+
+static int need_out(const wmel_ctx *ctx, size_t clips, size_t nf, const float *out,
+                    size_t out_len, const void *pcm, size_t pcm_bytes)
+{
+    size_t per = (size_t)ctx->params.n_mels * nf;
+    if (nf && per / nf != (size_t)ctx->params.n_mels) return WMEL_ERR_OVERFLOW;
+    if (clips && per > SIZE_MAX / clips) return WMEL_ERR_OVERFLOW;
+    if (!out && per && clips) return WMEL_ERR_NULL_POINTER;
+    if (out_len < per * clips) return WMEL_ERR_BUFFER_TOO_SMALL;
+    if (wmel__overlap(pcm, pcm_bytes, out, wmel__bytes(per * clips, sizeof(float))))
+        return WMEL_ERR_INVALID_ARG; /* the output would overwrite samples not yet read */
+    return WMEL_OK;
+}
+
+/* Whole clips on the ctx's backend; the frame driver when the backend has no such op or
+ * hands it back (CUDA: device memory too small), which wmel_op_backend() reports. */
+static int run_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
+{
+    if (ctx->vt->clips) {
+        int rc = ctx->vt->clips(ctx, c, op);
+        if (rc == WMEL_ERR_NOT_FINITE)
+            rc = wmel__bad_status(c->f32, c->batch, c->n, c->pcm_stride, 0,
+                                  wmel_n_frames(c->n, c->padding));
+        if (rc != WMEL__FALLBACK) return rc;
+    }
+    return wmel__frames_clips(ctx, c);
+}
+
+static int pfa_clip(wmel_ctx *ctx, const wmel_signal *s, float *out, size_t out_len)
+{
+    const void *pcm = s->f32 ? (const void *)s->f32 : (const void *)s->s16;
+    int rc = pfa_check(s->n, s->padding, pcm);
+    if (rc) return rc;
+    size_t nf = wmel_n_frames(s->n, s->padding);
+    rc = need_out(ctx, 1, nf, out, out_len, pcm,
+                  wmel__bytes(s->n, s->f32 ? sizeof(float) : sizeof(int16_t)));
+    if (rc) return rc;
+    wmel_clips c = {s->f32, s->s16, 1, s->n, s->n, s->padding, WMEL_BATCH_PER_CLIP, out, out_len};
+    return run_clips(ctx, &c, s->f32 ? WMEL_OP_LOG_MEL : WMEL_OP_LOG_MEL_S16);
+}
+
+static int pfa_batch(wmel_ctx *ctx, const wmel_clips *c)
+{
+    if (c->batch > 1 && c->pcm_stride > SIZE_MAX / (c->batch - 1)) return WMEL_ERR_OVERFLOW;
+    int rc = pfa_check(c->n, c->padding, c->f32);
+    if (rc) return rc;
+    size_t nf = wmel_n_frames(c->n, c->padding);
+    rc = need_out(ctx, c->batch, nf, c->out, c->out_len, c->f32,
+                  wmel__clips_extent(c->batch, c->n, c->pcm_stride, sizeof(float)));
+    if (rc) return rc;
+    return run_clips(ctx, c, WMEL_OP_LOG_MEL_BATCH);
+}
+
+/* The stream's piece: 8 hops past the block (stream.c). */
+static size_t pfa_piece_cap(const wmel_fe *fe, size_t block)
+{
+    (void)fe;
+    return (block + 8) * WMEL_HOP;
+}
+
+static int pfa_piece_new(const wmel_ctx *ctx, void **work)
+{
+    (void)ctx;
+    *work = NULL;
+    return WMEL_OK;
+}
+
+static void pfa_piece_free(void *work) { (void)work; }
+
+/* The frame driver on the ctx's workers: the frames of the offline call, bit for bit
+ * (each frame the same kernel arithmetic wherever its block starts). */
+static int pfa_piece_frames(const wmel_ctx *ctx, void *work, const float *x, size_t n,
+                            size_t padding, size_t t0, size_t nb, float *out, float *max)
+{
+    (void)work;
+    wmel_signal sig = {x, NULL, n, padding};
+    float mx;
+    int rc = wmel__raw_frames(ctx, &sig, t0, nb, out, nb, &mx, ctx->n_threads);
+    if (rc == WMEL_OK && mx > *max) *max = mx;
+    return rc;
+}
+
+static int pfa_stream_end(const wmel_fe *fe, size_t total, size_t padding, size_t *end)
+{
+    (void)fe;
+    if (padding > SIZE_MAX / 4 - total) return WMEL_ERR_OVERFLOW;
+    if (total + padding <= WMEL_PAD) return WMEL_ERR_TOO_SHORT;
+    *end = wmel_n_frames(total, padding);
+    return WMEL_OK;
+}
+
+const wmel_algo wmel__algo_pfa400 = {
+    "pfa400", 1, pfa_attach, pfa_clip, pfa_batch,
+    NULL, 1, 0, pfa_piece_cap, pfa_piece_new, pfa_piece_free, pfa_piece_frames, pfa_stream_end,
+};
+
+/* ---------------------------------------------------------------- general: any other plan */
+
+static int gen_attach(wmel_ctx *ctx)
+{
+    wmel_fe *fe = ctx->fe;
+    fe->kern = wmel__fe_kernel_for(wmel__fe_isa_level(ctx->params.max_isa));
+    if (ctx->backend == WMEL_BACKEND_REF)
+        snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "ref-f64-dft%d", fe->p.n_fft);
+    else
+        snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "cpu-%s-fft%d", fe->kern->name,
+                 fe->p.n_fft);
+    if (ctx->n_threads > 1 && ctx->backend == WMEL_BACKEND_CPU)
+        ctx->pool = wmel__pool_new(ctx->n_threads - 1);
+    return WMEL_OK;
+}
+
+/* wmel_features() of x[0 .. n) on the general CPU path or the float64 reference. */
+static int gen_features(wmel_ctx *ctx, const float *pcm, size_t n_samples, float *out,
+                        size_t out_len)
+{
+    size_t rows, cols;
+    int rc = wmel__fe_shape(&ctx->fe->p, n_samples, &rows, &cols);
+    if (rc) return rc;
+    const size_t total = rows * cols;
+    if (!out && total) return WMEL_ERR_NULL_POINTER;
+    if (out_len < total) return WMEL_ERR_BUFFER_TOO_SMALL;
+    if (wmel__overlap(pcm, wmel__bytes(n_samples, sizeof(float)), out, wmel__bytes(total, sizeof(float))))
+        return WMEL_ERR_INVALID_ARG;
+    if (ctx->backend != WMEL_BACKEND_REF) /* checked by the workers, each its own samples */
+        return wmel__fe_cpu(ctx, pcm, n_samples, out);
+    if (!wmel__all_finite(pcm, n_samples)) return WMEL_ERR_NOT_FINITE;
+    return wmel__fe_ref(ctx, pcm, n_samples, out);
+}
+
+/* The samples (float32, or int16 divided by 32768) followed by `padding` zeros. */
+static int gen_clip(wmel_ctx *ctx, const wmel_signal *s, float *out, size_t out_len)
+{
+    const float *f32 = s->f32;
+    const int16_t *s16 = s->s16;
+    const size_t n = s->n, padding = s->padding;
+    if (!f32 && !s16 && n) return WMEL_ERR_NULL_POINTER;
+    if (padding > SIZE_MAX / sizeof(float) / 2 - n) return WMEL_ERR_OVERFLOW;
+    if (f32 && !padding) return gen_features(ctx, f32, n, out, out_len);
+    const size_t total = n + padding;
+    size_t rows, cols;
+    int rc = wmel__fe_shape(&ctx->fe->p, total, &rows, &cols);
+    if (rc) return rc;
+    if (out && rows && cols &&
+        wmel__overlap(f32 ? (const void *)f32 : (const void *)s16, wmel__bytes(n, f32 ? sizeof(float) : sizeof(int16_t)),
+                      out, wmel__bytes(rows * cols, sizeof(float))))
+        return WMEL_ERR_INVALID_ARG;
+    float *x = malloc((total ? total : 1) * sizeof(float));
+    if (!x) return WMEL_ERR_NO_MEMORY;
+    if (f32) memcpy(x, f32, n * sizeof(float));
+    else
+        for (size_t i = 0; i < n; i++) x[i] = (float)s16[i] / 32768.0f;
+    memset(x + n, 0, padding * sizeof(float));
+    rc = gen_features(ctx, x, total, out, out_len);
+    free(x);
+    return rc;
+}
+
+/* Each clip on its own (a plan's normalisation is per clip). */
+static int gen_batch(wmel_ctx *ctx, const wmel_clips *c)
+{
+    if (c->batch_norm != WMEL_BATCH_PER_CLIP) return WMEL_ERR_INVALID_ARG;
+    if (c->batch > 1 && c->pcm_stride > SIZE_MAX / (c->batch - 1)) return WMEL_ERR_OVERFLOW;
+    size_t rows, cols;
+    int rc = wmel__fe_shape(&ctx->fe->p, c->n + c->padding, &rows, &cols);
+    if (rc) return rc;
+    const size_t per = rows * cols;
+    if (per && c->batch > SIZE_MAX / per) return WMEL_ERR_OVERFLOW;
+    if (!c->out && per) return WMEL_ERR_NULL_POINTER;
+    if (c->out_len < per * c->batch) return WMEL_ERR_BUFFER_TOO_SMALL;
+    if (!c->f32 && c->n) return WMEL_ERR_NULL_POINTER;
+    if (per && wmel__overlap(c->f32, wmel__clips_extent(c->batch, c->n, c->pcm_stride, sizeof(float)), c->out,
+                             wmel__bytes(per * c->batch, sizeof(float))))
+        return WMEL_ERR_INVALID_ARG;
+    for (size_t b = 0; b < c->batch && rc == WMEL_OK; b++) {
+        wmel_signal s = {c->f32 ? c->f32 + b * c->pcm_stride : NULL, NULL, c->n, c->padding};
+        rc = gen_clip(ctx, &s, c->out ? c->out + b * per : NULL, per);
+    }
+    return rc;
+}
+
+const wmel_algo wmel__algo_general = {
+    "general", 0, gen_attach, gen_clip, gen_batch,
+    "cpu", 0, 1, wmel__fe_piece_cap, wmel__fe_piece_new, wmel__fe_piece_free,
+    wmel__fe_piece_frames, wmel__fe_stream_end,
+};
