@@ -183,9 +183,31 @@ static int pfa_stream_end(const wmel_fe *fe, size_t total, size_t padding, size_
     return WMEL_OK;
 }
 
+static int pfa_here_new(const wmel_fe *fe, void **work, size_t *bytes)
+{
+    (void)fe;
+    *bytes = WMEL_RAW_WORK_BYTES;
+    *work = wmel__aligned_alloc(WMEL_RAW_WORK_BYTES);
+    return *work ? WMEL_OK : WMEL_ERR_NO_MEMORY;
+}
+
+static void pfa_here_free(void *work) { wmel__aligned_free(work); }
+
+/* The frame driver's block loop on this thread, into rows cs apart (ts is 1). */
+static int pfa_here_frames(const wmel_ctx *ctx, void *work, const wmel_signal *s, size_t t0,
+                           size_t count, float *dst, size_t ts, size_t cs, float *max)
+{
+    (void)ts;
+    float mx;
+    int rc = wmel__raw_frames_here(ctx, s, t0, count, dst, cs, work, &mx);
+    if (max) *max = mx;
+    return rc;
+}
+
 const wmel_algo wmel__algo_pfa400 = {
     "pfa400", 1, pfa_attach, pfa_clip, pfa_batch,
     NULL, 1, 0, pfa_piece_cap, pfa_piece_new, pfa_piece_free, pfa_piece_frames, pfa_stream_end,
+    pfa_here_new, pfa_here_free, pfa_here_frames, &wmel__slide_pfa400,
 };
 
 /* ---------------------------------------------------------------- general: any other plan */
@@ -277,4 +299,5 @@ const wmel_algo wmel__algo_general = {
     "general", 0, gen_attach, gen_clip, gen_batch,
     "cpu", 0, 1, wmel__fe_piece_cap, wmel__fe_piece_new, wmel__fe_piece_free,
     wmel__fe_piece_frames, wmel__fe_stream_end,
+    wmel__fe_here_new, wmel__fe_here_free, wmel__fe_here_frames, &wmel__slide_general,
 };

@@ -295,9 +295,20 @@ typedef struct wmel_algo {
     /* At the stream's end: the status, and the frames the output of `total` samples
      * (and `padding` zeros) holds. */
     int (*stream_end)(const struct wmel_fe *fe, size_t total, size_t padding, size_t *end);
+    /* Frames on the calling thread (the sliding buffer): a work buffer of *bytes, and
+     * frames [t0, t0 + count) of the signal into dst[(t - t0) ts + c cs] (pfa400: ts 1);
+     * *max, when max is not NULL, receives their largest value. */
+    int (*here_new)(const struct wmel_fe *fe, void **work, size_t *bytes);
+    void (*here_free)(void *work);
+    int (*here_frames)(const wmel_ctx *ctx, void *work, const wmel_signal *s, size_t t0,
+                       size_t count, float *dst, size_t ts, size_t cs, float *max);
+    /* The sliding buffer's output (sliding.c's tables). */
+    const struct wmel_slide_out *slide;
 } wmel_algo;
 extern const wmel_algo wmel__algo_pfa400; /* plan.c */
 extern const wmel_algo wmel__algo_general;
+extern const struct wmel_slide_out wmel__slide_pfa400; /* sliding.c */
+extern const struct wmel_slide_out wmel__slide_general;
 
 /* Compiles a checked plan (plan.c): Whisper's geometry gets its 400-point tables
  * (fe->pfa400) and wmel__algo_pfa400, any other the general tables (fe/fe_plan.c) and

@@ -13,7 +13,16 @@
  * count moves every frame centre off the cached grid: the cache is dropped and the
  * next call recomputes the buffer (counted in wmel_sliding_stats).
  *
- * features() computes, on the calling thread, the frames that became interior since the
+ * One buffer for every plan: the samples, the cache of interior frames (a frame whose
+ * window reads neither reflection nor padding: for Whisper's geometry frame i >= 2 with
+ * 160 i + 200 <= n; for any plan fe_live.c's "interior" frames) and its renumbering at
+ * a trim are this file's; the frames come from the compiled plan's algorithm
+ * (algo->here_frames: the frame driver's block loop, or the general frame kernel), and
+ * the output is finished by the algorithm's table below (slide_out: Whisper's
+ * normalisation with the max kept frame by frame, the silence fill and the view; or a
+ * plan's statistics over the valid frames, as fe_cpu.c computes them).
+ *
+ * For Whisper's geometry, features() computes, on the calling thread, the frames that became interior since the
  * last call, the two first frames (start reflection), the frames that reach the end of
  * the samples (end reflection, padding), and fills the frames that read only padding
  * zeros with the kernel's value for silence; then one pass writes the cached columns
@@ -29,8 +38,9 @@
  * were normalised with (stats.renorms). features() leaves the view alone.
  */
 #include "internal.h"
-#include "fe/fe_live.h"
+#include "fe/fe.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,19 +48,37 @@
 #define MIN_FRAMES 256   /* smallest cache, in frames */
 #define MIN_SAMPLES 16000
 
+/* The output of an algorithm's buffer (the tables at the end of this file). */
+typedef struct wmel_slide_out {
+    int frame_max;  /* 1: keep each cached frame's largest value (fmax, cmax) */
+    int (*init)(wmel_sliding *b);
+    size_t (*n_frames)(const wmel_sliding *b, size_t padding);
+    int (*shape)(const wmel_sliding *b, size_t padding, size_t *rows, size_t *cols);
+    int (*features)(wmel_sliding *b, size_t padding, float *out, size_t out_len);
+    int (*view)(wmel_sliding *b, size_t padding, const float **data, size_t *rows,
+                size_t *cols, size_t *row_stride);
+} wmel_slide_out;
+
 struct wmel_sliding {
     wmel_ctx *ctx;
-    size_t rows;
+    const wmel_fe *fe;
+    const wmel_algo *algo;
+    const wmel_slide_out *so;
+    size_t rows;            /* the plan's columns (n_mels + use_energy) */
     float *pcm;             /* samples [p_off, p_off + p_len) of pcm[p_cap] */
     size_t p_off, p_len, p_cap;
-    float *cache;           /* [rows][c_cap]: column c_off + j is frame c_first + j */
-    float *fmax;            /* [c_cap]: each cached frame's largest value */
+    int fm;                 /* a frames x mels plan: the cache is [c_cap][rows] */
+    float *cache;           /* [rows][c_cap] (or [c_cap][rows]): slot c_off + j is frame
+                               c_first + j */
+    float *fmax;            /* [c_cap]: each cached frame's largest value (so->frame_max) */
     size_t c_cap, c_off, c_first, c_n;
+    size_t t0;              /* the first interior frame (2 for Whisper's geometry) */
     float cmax;             /* largest value of the cached frames */
     int cmax_stale;         /* the frame holding cmax was dropped: rescan fmax */
     int silence_ok;         /* the kernel gives WMEL_LOG_FLOOR_LOG10 on silence */
-    void *work;             /* WMEL_RAW_WORK_BYTES */
-    wmel_fe_slide *fs;      /* a ctx from another plan: its frame cache (fe_live.c) */
+    void *work;             /* the algorithm's work buffer for frames on this thread */
+    size_t work_bytes;
+    double *nstats;         /* 2 rows: a plan's mean and denominator */
     float *view;            /* [rows][v_cap]: column v_off + i is frame i as wmel_log_mel()
                                writes it (wmel_sliding_view); allocated on first use */
     size_t v_cap, v_off;
@@ -63,14 +91,10 @@ struct wmel_sliding {
 
 static void stats_bytes(wmel_sliding *b)
 {
-    if (b->fs) {
-        b->stats.bytes = sizeof *b + b->p_cap * sizeof(float) + wmel__fe_slide_bytes(b->fs) +
-                         b->pv_cap * sizeof(float);
-        return;
-    }
     b->stats.bytes = sizeof *b + b->p_cap * sizeof(float) +
-                     b->c_cap * (b->rows + 1) * sizeof(float) + WMEL_RAW_WORK_BYTES +
-                     b->v_cap * b->rows * sizeof(float);
+                     b->c_cap * (b->rows + (b->fmax ? 1 : 0)) * sizeof(float) + b->work_bytes +
+                     2 * b->rows * sizeof(double) + b->v_cap * b->rows * sizeof(float) +
+                     b->pv_cap * sizeof(float);
 }
 
 void wmel_sliding_destroy(wmel_sliding *b)
@@ -81,9 +105,23 @@ void wmel_sliding_destroy(wmel_sliding *b)
     free(b->fmax);
     free(b->view);
     free(b->pview);
-    wmel__aligned_free(b->work);
-    wmel__fe_slide_free(b->fs);
+    free(b->nstats);
+    if (b->algo) b->algo->here_free(b->work);
     free(b);
+}
+
+/* The first frame whose window starts at sample 1 or later. */
+static size_t first_interior(const wmel_fe *fe)
+{
+    if (fe->off >= 1) return 0;
+    return (size_t)((1 - fe->off + fe->p.hop - 1) / fe->p.hop);
+}
+
+/* Frames t (from 0) whose window ends within n samples. */
+static size_t inside_end(const wmel_fe *fe, size_t n)
+{
+    const long long room = (long long)n - fe->off - fe->p.frame_length;
+    return room < 0 ? 0 : (size_t)(room / fe->p.hop) + 1;
 }
 
 wmel_sliding *wmel_sliding_create(wmel_ctx *ctx, int *status)
@@ -94,45 +132,24 @@ wmel_sliding *wmel_sliding_create(wmel_ctx *ctx, int *status)
         st = WMEL_ERR_NULL_POINTER;
     } else if (ctx->params.smooth != WMEL_SMOOTH_NONE) {
         st = WMEL_ERR_INVALID_ARG; /* unsmoothed only */
-    } else if (!ctx->fe->pfa400) { /* another plan: the general path's frames (fe_live.c) */
-        b = calloc(1, sizeof *b);
-        if (b) b->fs = wmel__fe_slide_new(ctx, &st);
-        else st = WMEL_ERR_NO_MEMORY;
-        if (st == WMEL_OK) {
-            b->ctx = ctx;
-            b->rows = (size_t)ctx->fe->n_cols;
-            stats_bytes(b);
-        } else {
-            wmel_sliding_destroy(b);
-            b = NULL;
-        }
-        if (status) *status = st;
-        return b;
     } else {
         b = calloc(1, sizeof *b);
-        if (b) b->work = wmel__aligned_alloc(WMEL_RAW_WORK_BYTES);
-        if (!b || !b->work) st = WMEL_ERR_NO_MEMORY;
+        if (!b) st = WMEL_ERR_NO_MEMORY;
     }
     if (st == WMEL_OK) {
         b->ctx = ctx;
-        b->rows = (size_t)ctx->params.n_mels;
-        b->c_first = 2;
+        b->fe = ctx->fe;
+        b->algo = ctx->fe->algo;
+        b->so = b->algo->slide;
+        b->rows = (size_t)ctx->fe->n_cols;
+        b->fm = ctx->fe->p.layout == WMEL_LAYOUT_FRAMES_MELS;
+        b->t0 = b->c_first = first_interior(ctx->fe);
         b->cmax = -1e30f;
-        /* One frame of silence through the kernel itself: when it gives the floor (as
-           the frame driver writes for a block of silence without the kernel), frames
-           that read only padding zeros are filled, not computed. */
-        float *zero = calloc(WMEL_N_FFT, sizeof(float)), col[WMEL_MAX_MELS];
-        int bad = 0;
-        if (!zero) {
-            st = WMEL_ERR_NO_MEMORY;
-        } else {
-            ctx->block(ctx->fe->pfa400, zero, 1, col, 1, (char *)b->work, &bad);
-            b->silence_ok = !bad;
-            for (size_t m = 0; m < b->rows; m++)
-                if (col[m] != WMEL_LOG_FLOOR_LOG10) b->silence_ok = 0;
-            free(zero);
-        }
-        stats_bytes(b);
+        b->nstats = malloc(2 * b->rows * sizeof(double));
+        st = b->algo->here_new(ctx->fe, &b->work, &b->work_bytes);
+        if (st == WMEL_OK && !b->nstats) st = WMEL_ERR_NO_MEMORY;
+        if (st == WMEL_OK && b->so->init) st = b->so->init(b);
+        if (st == WMEL_OK) stats_bytes(b);
     }
     if (st != WMEL_OK) {
         wmel_sliding_destroy(b);
@@ -189,14 +206,15 @@ int wmel_sliding_push(wmel_sliding *b, const float *pcm, size_t n)
 static void cache_drop(wmel_sliding *b, size_t k)
 {
     if (k > b->c_n) k = b->c_n;
-    for (size_t j = 0; j < k && !b->cmax_stale; j++)
-        if (b->fmax[b->c_off + j] >= b->cmax) b->cmax_stale = 1;
+    if (b->fmax)
+        for (size_t j = 0; j < k && !b->cmax_stale; j++)
+            if (b->fmax[b->c_off + j] >= b->cmax) b->cmax_stale = 1;
     b->c_off += k;
     b->c_first += k;
     b->c_n -= k;
     if (b->c_n == 0) {
         b->c_off = 0;
-        b->c_first = 2;
+        b->c_first = b->t0;
         b->cmax = -1e30f;
         b->cmax_stale = 0;
     }
@@ -210,17 +228,14 @@ int wmel_sliding_trim(wmel_sliding *b, size_t n)
     b->p_off += n;
     b->p_len -= n;
     if (b->p_len == 0) b->p_off = 0;
-    if (b->fs) {
-        if (wmel__fe_slide_trim(b->fs, n)) b->stats.regrids++;
-        return WMEL_OK;
-    }
-    if (n % WMEL_HOP) { /* a new frame grid: nothing cached is on it */
+    const size_t hop = (size_t)b->fe->p.hop;
+    if (n % hop) { /* a new frame grid: nothing cached is on it */
         if (b->c_n) b->stats.regrids++;
         cache_drop(b, b->c_n);
         b->v_n = 0;
         return WMEL_OK;
     }
-    size_t d = n / WMEL_HOP;
+    size_t d = n / hop;
     /* the view's columns follow their frames: frame i + d becomes frame i */
     if (b->v_n > d) {
         b->v_off += d;
@@ -228,41 +243,52 @@ int wmel_sliding_trim(wmel_sliding *b, size_t n)
     } else {
         b->v_n = 0;
     }
-    /* cached frame i becomes frame i - d; those now below 2 touch the start */
-    if (b->c_first < d + 2) cache_drop(b, d + 2 - b->c_first);
+    /* cached frame i becomes frame i - d; those now below t0 read the buffer's start */
+    if (b->c_first < d + b->t0) cache_drop(b, d + b->t0 - b->c_first);
     if (b->c_n) b->c_first -= d;
     return WMEL_OK;
 }
 
-/* Room in the cache for `frames` columns from c_off on. */
+/* Room in the cache for `frames` frames from c_off on. */
 static int cache_room(wmel_sliding *b, size_t frames)
 {
     if (b->c_off + frames <= b->c_cap) return WMEL_OK;
     const size_t rows = b->rows;
     if (frames <= b->c_cap - b->c_cap / 4) { /* reclaim the dropped front in place */
-        for (size_t m = 0; m < rows; m++)
-            memmove(b->cache + m * b->c_cap, b->cache + m * b->c_cap + b->c_off,
-                    b->c_n * sizeof(float));
-        memmove(b->fmax, b->fmax + b->c_off, b->c_n * sizeof(float));
+        if (b->fm)
+            memmove(b->cache, b->cache + b->c_off * rows, b->c_n * rows * sizeof(float));
+        else
+            for (size_t m = 0; m < rows; m++)
+                memmove(b->cache + m * b->c_cap, b->cache + m * b->c_cap + b->c_off,
+                        b->c_n * sizeof(float));
+        if (b->fmax) memmove(b->fmax, b->fmax + b->c_off, b->c_n * sizeof(float));
         b->c_off = 0;
         return WMEL_OK;
     }
     if (frames > SIZE_MAX / 4 / sizeof(float) / (rows + 1)) return WMEL_ERR_OVERFLOW;
     size_t cap = frames + frames / 2 > MIN_FRAMES ? frames + frames / 2 : MIN_FRAMES;
-    float *nc = malloc(rows * cap * sizeof(float)), *nm = malloc(cap * sizeof(float));
-    if (!nc || !nm) {
+    float *nc = malloc(rows * cap * sizeof(float));
+    float *nm = b->so->frame_max ? malloc(cap * sizeof(float)) : NULL;
+    if (!nc || (b->so->frame_max && !nm)) {
         free(nc);
         free(nm);
         return WMEL_ERR_NO_MEMORY;
     }
     /* every page touched now, in the step that grows the store, not a few pages in each
        of the steps that follow (first-touch faults) */
-    for (size_t m = 0; m < rows; m++) {
-        if (b->c_n) memcpy(nc + m * cap, b->cache + m * b->c_cap + b->c_off, b->c_n * sizeof(float));
-        memset(nc + m * cap + b->c_n, 0, (cap - b->c_n) * sizeof(float));
+    if (b->fm) {
+        if (b->c_n) memcpy(nc, b->cache + b->c_off * rows, b->c_n * rows * sizeof(float));
+        memset(nc + b->c_n * rows, 0, (cap - b->c_n) * rows * sizeof(float));
+    } else {
+        for (size_t m = 0; m < rows; m++) {
+            if (b->c_n) memcpy(nc + m * cap, b->cache + m * b->c_cap + b->c_off, b->c_n * sizeof(float));
+            memset(nc + m * cap + b->c_n, 0, (cap - b->c_n) * sizeof(float));
+        }
     }
-    if (b->c_n) memcpy(nm, b->fmax + b->c_off, b->c_n * sizeof(float));
-    memset(nm + b->c_n, 0, (cap - b->c_n) * sizeof(float));
+    if (nm) {
+        if (b->c_n) memcpy(nm, b->fmax + b->c_off, b->c_n * sizeof(float));
+        memset(nm + b->c_n, 0, (cap - b->c_n) * sizeof(float));
+    }
     free(b->cache);
     free(b->fmax);
     b->cache = nc;
@@ -273,45 +299,95 @@ static int cache_room(wmel_sliding *b, size_t frames)
     return WMEL_OK;
 }
 
-/* Brings the cache to the interior frames [2, end). */
+/* Brings the cache to the interior frames [t0, end) of the signal: the frames that
+ * became interior since the last call, through the algorithm's frames. */
 static int cache_extend(wmel_sliding *b, const wmel_signal *sig, size_t end)
 {
     if (end <= b->c_first + b->c_n) return WMEL_OK;
     size_t f0 = b->c_first + b->c_n, nf = end - f0;
     int rc = cache_room(b, b->c_n + nf);
     if (rc) return rc;
-    float *o = b->cache + b->c_off + b->c_n, mx;
-    rc = wmel__raw_frames_here(b->ctx, sig, f0, nf, o, b->c_cap, b->work, &mx);
-    if (rc) return rc;
-    float *fm = b->fmax + b->c_off + b->c_n;
-    for (size_t t = 0; t < nf; t++) fm[t] = -1e30f;
-    for (size_t m = 0; m < b->rows; m++) {
-        const float *r = o + m * b->c_cap;
-        for (size_t t = 0; t < nf; t++)
-            if (r[t] > fm[t]) fm[t] = r[t];
+    float *o = b->fm ? b->cache + (b->c_off + b->c_n) * b->rows : b->cache + b->c_off + b->c_n;
+    rc = b->algo->here_frames(b->ctx, b->work, sig, f0, nf, o, b->fm ? b->rows : 1,
+                              b->fm ? 1 : b->c_cap, NULL);
+    if (rc) return rc; /* the fresh frames are not kept: the next call computes them again */
+    if (b->fmax) {
+        float *fm = b->fmax + b->c_off + b->c_n;
+        for (size_t t = 0; t < nf; t++) fm[t] = -1e30f;
+        for (size_t m = 0; m < b->rows; m++) {
+            const float *r = o + m * b->c_cap;
+            for (size_t t = 0; t < nf; t++)
+                if (r[t] > fm[t]) fm[t] = r[t];
+        }
+        if (!b->cmax_stale)
+            for (size_t t = 0; t < nf; t++)
+                if (fm[t] > b->cmax) b->cmax = fm[t];
     }
-    if (!b->cmax_stale)
-        for (size_t t = 0; t < nf; t++)
-            if (fm[t] > b->cmax) b->cmax = fm[t];
     b->c_n += nf;
     b->stats.frames_computed += nf;
     return WMEL_OK;
 }
 
+/* Frames [t0, t0 + count) of the signal through the algorithm into dst[(t - t0) ts +
+ * c cs]; *max (when given) receives their largest value. */
+static int frames_here(wmel_sliding *b, const wmel_signal *sig, size_t t0, size_t count, float *dst,
+                       size_t ts, size_t cs, float *max)
+{
+    return b->algo->here_frames(b->ctx, b->work, sig, t0, count, dst, ts, cs, max);
+}
+
 size_t wmel_sliding_n_frames(const wmel_sliding *b, size_t padding)
 {
-    if (b && b->fs) return padding ? 0 : wmel__fe_slide_n_frames(b->fs, b->p_len);
-    return b ? wmel_n_frames(b->p_len, padding) : 0;
+    return b ? b->so->n_frames(b, padding) : 0;
 }
 
 int wmel_sliding_shape(const wmel_sliding *b, size_t padding, size_t *rows, size_t *cols)
 {
     if (!b || !rows || !cols) return WMEL_ERR_NULL_POINTER;
     *rows = *cols = 0;
-    if (b->fs) {
-        if (padding) return WMEL_ERR_INVALID_ARG;
-        return wmel_features_shape(b->ctx, b->p_len, rows, cols);
-    }
+    return b->so->shape(b, padding, rows, cols);
+}
+
+int wmel_sliding_features(wmel_sliding *b, size_t padding, float *out, size_t out_len)
+{
+    if (!b) return WMEL_ERR_NULL_POINTER;
+    return b->so->features(b, padding, out, out_len);
+}
+
+int wmel_sliding_view(wmel_sliding *b, size_t padding, const float **data, size_t *rows,
+                      size_t *cols, size_t *row_stride)
+{
+    if (!b || !data || !rows || !cols || !row_stride) return WMEL_ERR_NULL_POINTER;
+    *data = NULL;
+    *rows = *cols = *row_stride = 0;
+    return b->so->view(b, padding, data, rows, cols, row_stride);
+}
+
+/* ---------------------------------------------------------------- pfa400: Whisper's output */
+
+/* One frame of silence through the kernel itself: when it gives the floor (as the frame
+ * driver writes for a block of silence without the kernel), frames that read only
+ * padding zeros are filled, not computed. */
+static int pfa_init(wmel_sliding *b)
+{
+    float *zero = calloc(WMEL_N_FFT, sizeof(float)), col[WMEL_MAX_MELS];
+    int bad = 0;
+    if (!zero) return WMEL_ERR_NO_MEMORY;
+    b->ctx->block(b->fe->pfa400, zero, 1, col, 1, (char *)b->work, &bad);
+    b->silence_ok = !bad;
+    for (size_t m = 0; m < b->rows; m++)
+        if (col[m] != WMEL_LOG_FLOOR_LOG10) b->silence_ok = 0;
+    free(zero);
+    return WMEL_OK;
+}
+
+static size_t pfa_n_frames(const wmel_sliding *b, size_t padding)
+{
+    return wmel_n_frames(b->p_len, padding);
+}
+
+static int pfa_shape(const wmel_sliding *b, size_t padding, size_t *rows, size_t *cols)
+{
     if (padding > SIZE_MAX / 4 - b->p_len) return WMEL_ERR_OVERFLOW;
     if (b->p_len + padding <= WMEL_PAD) return WMEL_ERR_TOO_SHORT;
     *rows = b->rows;
@@ -327,8 +403,7 @@ static int call_shape(const wmel_sliding *b, size_t padding, size_t *F, size_t *
     if (n + padding <= WMEL_PAD) return WMEL_ERR_TOO_SHORT;
     *F = wmel_n_frames(n, padding);
     if (*F > SIZE_MAX / sizeof(float) / b->rows) return WMEL_ERR_OVERFLOW;
-    /* interior frames [2, I): 160 i + 200 <= n */
-    *I = n >= WMEL_PAD ? (n - WMEL_PAD) / WMEL_HOP + 1 : 0;
+    *I = inside_end(b->fe, n); /* interior frames [2, I): 160 i + 200 <= n */
     return WMEL_OK;
 }
 
@@ -365,11 +440,11 @@ static int edges(wmel_sliding *b, const wmel_signal *sig, size_t F, size_t I, fl
         if (zs < F && (F - 1) * WMEL_HOP + WMEL_PAD - 1 <= 2 * N - 2 - n) z0 = zs > hi ? zs : hi;
     }
     float emax = -1e30f, mx;
-    int rc = wmel__raw_frames_here(b->ctx, sig, 0, lo_end, out, stride, b->work, &mx);
+    int rc = frames_here(b, sig, 0, lo_end, out, 1, stride, &mx);
     if (rc) return rc;
     if (lo_end && mx > emax) emax = mx;
     if (z0 > hi) {
-        rc = wmel__raw_frames_here(b->ctx, sig, hi, z0 - hi, out + hi, stride, b->work, &mx);
+        rc = frames_here(b, sig, hi, z0 - hi, out + hi, 1, stride, &mx);
         if (rc) return rc;
         if (mx > emax) emax = mx;
     }
@@ -421,20 +496,8 @@ static void finish_edges(const wmel_sliding *b, float *out, size_t stride, size_
     }
 }
 
-int wmel_sliding_features(wmel_sliding *b, size_t padding, float *out, size_t out_len)
+static int pfa_features(wmel_sliding *b, size_t padding, float *out, size_t out_len)
 {
-    if (!b) return WMEL_ERR_NULL_POINTER;
-    if (b->fs) { /* another plan: wmel_features() of the samples held */
-        if (padding) return WMEL_ERR_INVALID_ARG;
-        size_t done = 0;
-        const size_t cap0 = wmel__fe_slide_bytes(b->fs);
-        int rc = wmel__fe_slide_features(b->fs, b->pcm ? b->pcm + b->p_off : NULL, b->p_len, out,
-                                         out_len, &done);
-        b->stats.frames_computed += done;
-        if (wmel__fe_slide_bytes(b->fs) != cap0) stats_bytes(b);
-        if (rc == WMEL_OK) b->stats.calls++;
-        return rc;
-    }
     if (!out) return WMEL_ERR_NULL_POINTER;
     const size_t n = b->p_len;
     size_t F, I, lo_end, hi;
@@ -487,33 +550,9 @@ static int view_room(wmel_sliding *b, size_t F)
     return WMEL_OK;
 }
 
-int wmel_sliding_view(wmel_sliding *b, size_t padding, const float **data, size_t *rows,
-                      size_t *cols, size_t *row_stride)
+static int pfa_view(wmel_sliding *b, size_t padding, const float **data, size_t *rows,
+                    size_t *cols, size_t *row_stride)
 {
-    if (!b || !data || !rows || !cols || !row_stride) return WMEL_ERR_NULL_POINTER;
-    *data = NULL;
-    *rows = *cols = *row_stride = 0;
-    if (b->fs) { /* another plan: wmel_sliding_features() into memory the buffer keeps */
-        if (padding) return WMEL_ERR_INVALID_ARG;
-        size_t r, c;
-        int rc = wmel_sliding_shape(b, 0, &r, &c);
-        if (rc) return rc;
-        if (r * c > b->pv_cap) {
-            float *nv = malloc(r * c * sizeof(float));
-            if (!nv) return WMEL_ERR_NO_MEMORY;
-            free(b->pview);
-            b->pview = nv;
-            b->pv_cap = r * c;
-            stats_bytes(b);
-        }
-        rc = wmel_sliding_features(b, 0, b->pview, b->pv_cap);
-        if (rc) return rc;
-        *data = b->pview ? b->pview : (const float *)b; /* 0 values: a non-NULL pointer not to be read */
-        *rows = r;
-        *cols = c;
-        *row_stride = c;
-        return WMEL_OK;
-    }
     const size_t n = b->p_len;
     size_t F, I, lo_end, hi;
     int rc = call_shape(b, padding, &F, &I);
@@ -545,3 +584,145 @@ int wmel_sliding_view(wmel_sliding *b, size_t padding, const float **data, size_
     *row_stride = stride;
     return WMEL_OK;
 }
+
+const wmel_slide_out wmel__slide_pfa400 = {1, pfa_init, pfa_n_frames, pfa_shape, pfa_features, pfa_view};
+
+/* ---------------------------------------------------------------- general: a plan's output */
+
+/* The frames wmel__fe_cpu computes for n samples (the others of the output are zeros). */
+static size_t computed_frames(const wmel_fe *fe, size_t n)
+{
+    return fe->p.valid == WMEL_VALID_ALL ? wmel__fe_frames(&fe->p, n) : wmel__fe_valid(&fe->p, n);
+}
+
+static size_t gen_n_frames(const wmel_sliding *b, size_t padding)
+{
+    size_t rows, cols;
+    if (padding || wmel__fe_shape(&b->fe->p, b->p_len, &rows, &cols)) return 0;
+    return b->fm ? rows * (size_t)b->fe->p.stack : cols;
+}
+
+static int gen_shape(const wmel_sliding *b, size_t padding, size_t *rows, size_t *cols)
+{
+    if (padding) return WMEL_ERR_INVALID_ARG; /* a plan takes no padding */
+    return wmel_features_shape(b->ctx, b->p_len, rows, cols);
+}
+
+/* wmel_features() of the samples held, from the cache and the edge frames. */
+static int gen_features(wmel_sliding *b, size_t padding, float *out, size_t out_len)
+{
+    if (padding) return WMEL_ERR_INVALID_ARG;
+    const wmel_fe *fe = b->fe;
+    const wmel_frontend_plan *p = &fe->p;
+    const float *x = b->pcm ? b->pcm + b->p_off : NULL;
+    const size_t n = b->p_len;
+    size_t rows, cols;
+    int rc = wmel__fe_shape(p, n, &rows, &cols);
+    if (rc) return rc;
+    const size_t total = rows * cols, ncol = b->rows;
+    if (!out && total) return WMEL_ERR_NULL_POINTER;
+    if (out_len < total) return WMEL_ERR_BUFFER_TOO_SMALL;
+    if (total && wmel__overlap(out, total * sizeof(float), x, n * sizeof(float)))
+        return WMEL_ERR_INVALID_ARG;
+    const size_t nv = wmel__fe_valid(p, n), nf = computed_frames(fe, n);
+    size_t in_end = inside_end(fe, n);
+    if (in_end > nf) in_end = nf;
+    wmel_signal sig = {x, NULL, n, 0};
+    if ((rc = cache_extend(b, &sig, in_end)) != WMEL_OK) return rc;
+
+    /* the output: zeros where no frame is computed, as wmel__fe_cpu writes them */
+    const size_t ts = b->fm ? ncol : 1, cs = b->fm ? 1 : cols;
+    if (b->fm) {
+        if (total > nf * ncol) memset(out + nf * ncol, 0, sizeof(float) * (total - nf * ncol));
+    } else if (cols > nf) {
+        for (size_t r = 0; r < rows; r++) memset(out + r * cols + nf, 0, sizeof(float) * (cols - nf));
+    }
+    /* edges: [0, lo_end) read the buffer's start, [hi, nf) its end */
+    const size_t lo_end = b->t0 < nf ? b->t0 : nf;
+    const size_t cend = b->c_first + b->c_n < nf ? b->c_first + b->c_n : nf;
+    const size_t hi = b->c_n && cend > lo_end ? cend : lo_end;
+    if ((rc = frames_here(b, &sig, 0, lo_end, out, ts, cs, NULL)) != WMEL_OK) return rc;
+    if (nf > hi && (rc = frames_here(b, &sig, hi, nf - hi, out + hi * ts, ts, cs, NULL)) != WMEL_OK)
+        return rc;
+    b->stats.frames_computed += lo_end + (nf > hi ? nf - hi : 0);
+    /* the cached frames [c_first, cend) */
+    if (b->c_n && cend > b->c_first) {
+        const size_t k = cend - b->c_first;
+        if (b->fm)
+            memcpy(out + b->c_first * ncol, b->cache + b->c_off * ncol, k * ncol * sizeof(float));
+        else
+            for (size_t m = 0; m < ncol; m++)
+                memcpy(out + m * cols + b->c_first, b->cache + m * b->c_cap + b->c_off,
+                       k * sizeof(float));
+    }
+
+    /* the normalisation over the valid frames, as wmel__fe_cpu */
+    if (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR) {
+        double *mean = b->nstats, *den = b->nstats + ncol;
+        wmel__fe_stats_f(fe, out, ts, cs, nv, mean, den); /* wmel__fe_cpu's sums */
+        /* (x - mean) / den where den > 0, else 0 (fe_cpu.c's); the test out of the loops */
+        int all_pos = 1;
+        for (size_t m = 0; m < ncol; m++) all_pos &= den[m] > 0.0;
+        if (b->fm) {
+            for (size_t t = 0; t < nv; t++) {
+                float *o = out + t * ncol;
+                if (all_pos)
+                    for (size_t m = 0; m < ncol; m++) o[m] = (float)((o[m] - mean[m]) / den[m]);
+                else
+                    for (size_t m = 0; m < ncol; m++)
+                        o[m] = den[m] > 0.0 ? (float)((o[m] - mean[m]) / den[m]) : 0.0f;
+            }
+        } else {
+            for (size_t m = 0; m < ncol; m++) {
+                float *col = out + m * cols;
+                const double mu = mean[m], d = den[m];
+                if (d > 0.0)
+                    for (size_t t = 0; t < nv; t++) col[t] = (float)((col[t] - mu) / d);
+                else
+                    memset(col, 0, nv * sizeof(float));
+            }
+        }
+    } else if (p->norm == WMEL_NORM_WHOLE && nv) {
+        float mx = -HUGE_VALF;
+        for (size_t m = 0; m < ncol; m++)
+            for (size_t t = 0; t < nv; t++) {
+                const float v = out[m * cs + t * ts];
+                if (v > mx) mx = v;
+            }
+        const float lo = mx - 8.0f;
+        for (size_t m = 0; m < ncol; m++)
+            for (size_t t = 0; t < nv; t++) {
+                float *v = &out[m * cs + t * ts];
+                *v = ((*v < lo ? lo : *v) + 4.0f) * 0.25f;
+            }
+    }
+    b->stats.calls++;
+    return WMEL_OK;
+}
+
+/* wmel_sliding_features() into memory the buffer keeps. */
+static int gen_view(wmel_sliding *b, size_t padding, const float **data, size_t *rows,
+                    size_t *cols, size_t *row_stride)
+{
+    if (padding) return WMEL_ERR_INVALID_ARG;
+    size_t r, c;
+    int rc = gen_shape(b, 0, &r, &c);
+    if (rc) return rc;
+    if (r * c > b->pv_cap) {
+        float *nv = malloc(r * c * sizeof(float));
+        if (!nv) return WMEL_ERR_NO_MEMORY;
+        free(b->pview);
+        b->pview = nv;
+        b->pv_cap = r * c;
+        stats_bytes(b);
+    }
+    rc = gen_features(b, 0, b->pview, b->pv_cap);
+    if (rc) return rc;
+    *data = b->pview ? b->pview : (const float *)b; /* 0 values: a non-NULL pointer not to be read */
+    *rows = r;
+    *cols = c;
+    *row_stride = c;
+    return WMEL_OK;
+}
+
+const wmel_slide_out wmel__slide_general = {0, NULL, gen_n_frames, gen_shape, gen_features, gen_view};

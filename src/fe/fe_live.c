@@ -1,7 +1,7 @@
 /*
- * fe_live.c -- live audio for the front-end plans' general path: frames as they complete
- * (wmel_stream_*) and the sliding buffer (wmel_sliding_*) on a ctx from any plan that is
- * not Whisper's geometry (NeMo, NeMo legacy, Kaldi, Seamless, custom plans).
+ * fe_live.c -- live audio's frames on the front-end plans' general path (any plan that is
+ * not Whisper's geometry: NeMo, NeMo legacy, Kaldi, Seamless, custom plans): the frames
+ * of the one frame stream (stream.c) and of the one sliding buffer (sliding.c).
  *
  * Frame t of n samples has its first window sample at i0 = t hop + off (off = 0 for
  * snip_edges framing, frame_length / 2 before the centre for centred framing) and reads
@@ -23,10 +23,10 @@
  *   - the piece holds every sample the frame reads, and ends where the signal ends for
  *     the frames that read past an end.
  * The stream (stream.c) keeps such a piece (a block of samples sliding with the next
- * frame) and has its frames computed here; the
- * sliding buffer caches the frames with i0 >= 1 and i0 + frame_length <= n (its
- * "interior" frames), computes the others at every call, and normalises the whole
- * output as fe_cpu.c does, from the same float values in the same order.
+ * frame) and has its frames computed here, on the ctx's workers; the sliding buffer
+ * (sliding.c) caches the frames with i0 >= 1 and i0 + frame_length <= n (its "interior"
+ * frames), has them and the others computed here on the calling thread, and normalises
+ * the whole output as fe_cpu.c does, from the same float values in the same order.
  */
 #include "fe_live.h"
 #include "../pool.h"
@@ -80,20 +80,6 @@ static int run_frames(fe_work *w, const float *x, size_t n, size_t t0, size_t co
 }
 
 /* ---- geometry ---- */
-
-/* The first frame with i0 >= 1. */
-static size_t first_interior(const wmel_fe *fe)
-{
-    if (fe->off >= 1) return 0;
-    return (size_t)((1 - fe->off + fe->p.hop - 1) / fe->p.hop);
-}
-
-/* Frames t (from 0) with i0 + frame_length <= n. */
-static size_t inside_end(const wmel_fe *fe, size_t n)
-{
-    const long long room = (long long)n - fe->off - fe->p.frame_length;
-    return room < 0 ? 0 : (size_t)(room / fe->p.hop) + 1;
-}
 
 /* The frames wmel__fe_cpu computes for n samples (the others of the output are zeros). */
 static size_t computed_frames(const wmel_fe *fe, size_t n)
@@ -204,219 +190,30 @@ int wmel__fe_stream_end(const wmel_fe *fe, size_t total, size_t padding, size_t 
     return WMEL_OK;
 }
 
-/* ---- the sliding buffer's frames ---- */
+/* ---- frames on the calling thread ---- */
 
-#define MIN_FRAMES 256
-
-struct wmel_fe_slide {
-    const wmel_fe *fe;
-    fe_work w;
-    int fm;              /* FRAMES_MELS: the cache is [c_cap][n_cols], else [n_cols][c_cap] */
-    float *cache;        /* cached frame c_first + j at slot c_off + j */
-    size_t c_cap, c_off, c_first, c_n;
-    size_t t0;           /* the first frame with i0 >= 1 */
-    double *stats;       /* 2 n_cols */
-};
-
-wmel_fe_slide *wmel__fe_slide_new(const wmel_ctx *ctx, int *status)
+int wmel__fe_here_new(const wmel_fe *fe, void **work, size_t *bytes)
 {
-    wmel_fe_slide *c = calloc(1, sizeof *c);
-    if (!c) {
-        *status = WMEL_ERR_NO_MEMORY;
-        return NULL;
-    }
-    c->fe = ctx->fe;
-    c->fm = ctx->fe->p.layout == WMEL_LAYOUT_FRAMES_MELS;
-    c->t0 = c->c_first = first_interior(ctx->fe);
-    c->stats = malloc(2 * (size_t)ctx->fe->n_cols * sizeof(double));
-    if (!c->stats || work_init(&c->w, ctx->fe) != WMEL_OK) {
-        wmel__fe_slide_free(c);
-        *status = WMEL_ERR_NO_MEMORY;
-        return NULL;
-    }
-    *status = WMEL_OK;
-    return c;
-}
-
-void wmel__fe_slide_free(wmel_fe_slide *c)
-{
-    if (!c) return;
-    free(c->cache);
-    free(c->stats);
-    wmel__aligned_free(c->w.buf);
-    free(c);
-}
-
-size_t wmel__fe_slide_bytes(const wmel_fe_slide *c)
-{
-    return sizeof *c + c->c_cap * (size_t)c->fe->n_cols * sizeof(float) + c->w.bytes +
-           2 * (size_t)c->fe->n_cols * sizeof(double);
-}
-
-static void cache_drop(wmel_fe_slide *c, size_t k)
-{
-    if (k > c->c_n) k = c->c_n;
-    c->c_off += k;
-    c->c_first += k;
-    c->c_n -= k;
-    if (c->c_n == 0) {
-        c->c_off = 0;
-        c->c_first = c->t0;
-    }
-}
-
-int wmel__fe_slide_trim(wmel_fe_slide *c, size_t k)
-{
-    const size_t hop = (size_t)c->fe->p.hop;
-    if (k % hop) { /* a new frame grid: nothing cached is on it */
-        int had = c->c_n > 0;
-        cache_drop(c, c->c_n);
-        return had;
-    }
-    const size_t d = k / hop;
-    /* cached frame t becomes frame t - d; those now below t0 read the buffer's start */
-    if (c->c_first < d + c->t0) cache_drop(c, d + c->t0 - c->c_first);
-    if (c->c_n) c->c_first -= d;
-    return 0;
-}
-
-/* Room for `frames` cached frames from c_off on. */
-static int cache_room(wmel_fe_slide *c, size_t frames)
-{
-    if (c->c_off + frames <= c->c_cap) return WMEL_OK;
-    const size_t nc = (size_t)c->fe->n_cols;
-    if (frames <= c->c_cap - c->c_cap / 4) { /* reclaim the dropped front in place */
-        if (c->fm)
-            memmove(c->cache, c->cache + c->c_off * nc, c->c_n * nc * sizeof(float));
-        else
-            for (size_t m = 0; m < nc; m++)
-                memmove(c->cache + m * c->c_cap, c->cache + m * c->c_cap + c->c_off,
-                        c->c_n * sizeof(float));
-        c->c_off = 0;
-        return WMEL_OK;
-    }
-    if (frames > SIZE_MAX / 4 / sizeof(float) / nc) return WMEL_ERR_OVERFLOW;
-    const size_t cap = frames + frames / 2 > MIN_FRAMES ? frames + frames / 2 : MIN_FRAMES;
-    float *nw = malloc(cap * nc * sizeof(float));
-    if (!nw) return WMEL_ERR_NO_MEMORY;
-    if (c->c_n) {
-        if (c->fm)
-            memcpy(nw, c->cache + c->c_off * nc, c->c_n * nc * sizeof(float));
-        else
-            for (size_t m = 0; m < nc; m++)
-                memcpy(nw + m * cap, c->cache + m * c->c_cap + c->c_off, c->c_n * sizeof(float));
-    }
-    free(c->cache);
-    c->cache = nw;
-    c->c_cap = cap;
-    c->c_off = 0;
+    fe_work *w = calloc(1, sizeof *w);
+    *work = w;
+    *bytes = 0;
+    if (!w || work_init(w, fe) != WMEL_OK) return WMEL_ERR_NO_MEMORY;
+    *bytes = w->bytes;
     return WMEL_OK;
 }
 
-size_t wmel__fe_slide_n_frames(const wmel_fe_slide *c, size_t n)
+void wmel__fe_here_free(void *work)
 {
-    size_t rows, cols;
-    if (wmel__fe_shape(&c->fe->p, n, &rows, &cols)) return 0;
-    return c->fm ? rows * (size_t)c->fe->p.stack : cols;
+    fe_work *w = work;
+    if (!w) return;
+    wmel__aligned_free(w->buf);
+    free(w);
 }
 
-int wmel__fe_slide_features(wmel_fe_slide *c, const float *x, size_t n, float *out,
-                            size_t out_len, size_t *computed)
+int wmel__fe_here_frames(const wmel_ctx *ctx, void *work, const wmel_signal *s, size_t t0,
+                         size_t count, float *dst, size_t ts, size_t cs, float *max)
 {
-    const wmel_fe *fe = c->fe;
-    const wmel_frontend_plan *p = &fe->p;
-    *computed = 0;
-    size_t rows, cols;
-    int rc = wmel__fe_shape(p, n, &rows, &cols);
-    if (rc) return rc;
-    const size_t total = rows * cols, ncol = (size_t)fe->n_cols;
-    if (!out && total) return WMEL_ERR_NULL_POINTER;
-    if (out_len < total) return WMEL_ERR_BUFFER_TOO_SMALL;
-    if (total && wmel__overlap(out, total * sizeof(float), x, n * sizeof(float)))
-        return WMEL_ERR_INVALID_ARG;
-    const size_t nv = wmel__fe_valid(p, n), nf = computed_frames(fe, n);
-    size_t in_end = inside_end(fe, n);
-    if (in_end > nf) in_end = nf;
-    if (c->c_n && c->c_first != c->t0) cache_drop(c, c->c_n); /* not reached */
-
-    /* the frames that became interior since the last call */
-    size_t fresh = 0;
-    if (in_end > c->c_first + c->c_n) {
-        const size_t f0 = c->c_first + c->c_n;
-        fresh = in_end - f0;
-        if ((rc = cache_room(c, c->c_n + fresh)) != WMEL_OK) return rc;
-        if (c->fm)
-            rc = run_frames(&c->w, x, n, f0, fresh, c->cache + (c->c_off + c->c_n) * ncol, ncol, 1);
-        else
-            rc = run_frames(&c->w, x, n, f0, fresh, c->cache + c->c_off + c->c_n, 1, c->c_cap);
-        if (rc) return rc; /* the fresh frames are not kept: the next call computes them again */
-        c->c_n += fresh;
-    }
-
-    /* the output: zeros where no frame is computed, as wmel__fe_cpu writes them */
-    const size_t ts = c->fm ? ncol : 1, cs = c->fm ? 1 : cols;
-    if (c->fm) {
-        if (total > nf * ncol) memset(out + nf * ncol, 0, sizeof(float) * (total - nf * ncol));
-    } else if (cols > nf) {
-        for (size_t r = 0; r < rows; r++) memset(out + r * cols + nf, 0, sizeof(float) * (cols - nf));
-    }
-    /* edges: [0, lo_end) read the buffer's start, [hi, nf) its end */
-    const size_t lo_end = c->t0 < nf ? c->t0 : nf;
-    const size_t cend = c->c_first + c->c_n < nf ? c->c_first + c->c_n : nf;
-    const size_t hi = c->c_n && cend > lo_end ? cend : lo_end;
-    if ((rc = run_frames(&c->w, x, n, 0, lo_end, out, ts, cs)) != WMEL_OK) return rc;
-    if (nf > hi && (rc = run_frames(&c->w, x, n, hi, nf - hi, out + hi * ts, ts, cs)) != WMEL_OK) return rc;
-    *computed = fresh + lo_end + (nf > hi ? nf - hi : 0);
-    /* the cached frames [c_first, cend) */
-    if (c->c_n && cend > c->c_first) {
-        const size_t k = cend - c->c_first;
-        if (c->fm)
-            memcpy(out + c->c_first * ncol, c->cache + c->c_off * ncol, k * ncol * sizeof(float));
-        else
-            for (size_t m = 0; m < ncol; m++)
-                memcpy(out + m * cols + c->c_first, c->cache + m * c->c_cap + c->c_off,
-                       k * sizeof(float));
-    }
-
-    /* the normalisation over the valid frames, as wmel__fe_cpu */
-    if (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR) {
-        double *mean = c->stats, *den = c->stats + ncol;
-        wmel__fe_stats_f(fe, out, ts, cs, nv, mean, den); /* wmel__fe_cpu's sums */
-        /* (x - mean) / den where den > 0, else 0 (fe_cpu.c's); the test out of the loops */
-        int all_pos = 1;
-        for (size_t m = 0; m < ncol; m++) all_pos &= den[m] > 0.0;
-        if (c->fm) {
-            for (size_t t = 0; t < nv; t++) {
-                float *o = out + t * ncol;
-                if (all_pos)
-                    for (size_t m = 0; m < ncol; m++) o[m] = (float)((o[m] - mean[m]) / den[m]);
-                else
-                    for (size_t m = 0; m < ncol; m++)
-                        o[m] = den[m] > 0.0 ? (float)((o[m] - mean[m]) / den[m]) : 0.0f;
-            }
-        } else {
-            for (size_t m = 0; m < ncol; m++) {
-                float *col = out + m * cols;
-                const double mu = mean[m], d = den[m];
-                if (d > 0.0)
-                    for (size_t t = 0; t < nv; t++) col[t] = (float)((col[t] - mu) / d);
-                else
-                    memset(col, 0, nv * sizeof(float));
-            }
-        }
-    } else if (p->norm == WMEL_NORM_WHOLE && nv) {
-        float mx = -HUGE_VALF;
-        for (size_t m = 0; m < ncol; m++)
-            for (size_t t = 0; t < nv; t++) {
-                const float v = out[m * cs + t * ts];
-                if (v > mx) mx = v;
-            }
-        const float lo = mx - 8.0f;
-        for (size_t m = 0; m < ncol; m++)
-            for (size_t t = 0; t < nv; t++) {
-                float *v = &out[m * cs + t * ts];
-                *v = ((*v < lo ? lo : *v) + 4.0f) * 0.25f;
-            }
-    }
-    return WMEL_OK;
+    (void)ctx;
+    (void)max; /* not kept for a plan: its normalisation scans the output */
+    return run_frames(work, s->f32, s->n, t0, count, dst, ts, cs);
 }

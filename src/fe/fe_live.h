@@ -1,7 +1,7 @@
 /*
  * fe_live.h -- live audio on the front-end plans' general path (fe_live.c): the frames of
- * the one frame stream (stream.c) on the general algorithm, and the sliding buffer's
- * frame cache and output (wmel_sliding_* on such a ctx).
+ * the one frame stream (stream.c) and of the one sliding buffer (sliding.c) on the
+ * general algorithm (algo.c's table).
  */
 #ifndef WMEL_FE_LIVE_H
 #define WMEL_FE_LIVE_H
@@ -20,21 +20,11 @@ int wmel__fe_piece_frames(const wmel_ctx *ctx, void *work, const float *x, size_
 /* The status of a stream of `total` samples at its end, and the frames computed. */
 int wmel__fe_stream_end(const wmel_fe *fe, size_t total, size_t padding, size_t *end);
 
-/* ---- the sliding buffer's frames ---- */
+/* ---- frames on the calling thread (the sliding buffer's; wmel__algo_general's) ---- */
 
-typedef struct wmel_fe_slide wmel_fe_slide;
-wmel_fe_slide *wmel__fe_slide_new(const wmel_ctx *ctx, int *status);
-void wmel__fe_slide_free(wmel_fe_slide *c);
-/* Bytes held (the cache and the kernel's work buffers). */
-size_t wmel__fe_slide_bytes(const wmel_fe_slide *c);
-/* The buffer dropped its first k samples; returns 1 when cached frames were dropped
- * because the frame grid moved (k not a multiple of the hop). */
-int wmel__fe_slide_trim(wmel_fe_slide *c, size_t k);
-/* wmel_features() of x[0..n) into out (out_len floats, checked here); *computed receives
- * the frames that went through the kernel. */
-int wmel__fe_slide_features(wmel_fe_slide *c, const float *x, size_t n, float *out,
-                            size_t out_len, size_t *computed);
-/* The frames the output of n samples holds (computed or zero). */
-size_t wmel__fe_slide_n_frames(const wmel_fe_slide *c, size_t n);
+int wmel__fe_here_new(const wmel_fe *fe, void **work, size_t *bytes);
+void wmel__fe_here_free(void *work);
+int wmel__fe_here_frames(const wmel_ctx *ctx, void *work, const wmel_signal *s, size_t t0,
+                         size_t count, float *dst, size_t ts, size_t cs, float *max);
 
 #endif /* WMEL_FE_LIVE_H */
