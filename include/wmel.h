@@ -205,9 +205,10 @@ WMEL_API wmel_params wmel_default_params(void);
  * on success *status is WMEL_OK. Errors: WMEL_ERR_INVALID_ARG (n_mels not 80/128, bad
  * backend/norm/isa/smooth/frontend, n_threads < 0), WMEL_ERR_BACKEND_UNAVAILABLE (CUDA asked for and
  * not usable), WMEL_ERR_NO_MEMORY. p == NULL means wmel_default_params().
- * With p->frontend other than WMEL_FRONTEND_WHISPER this is wmel_create_plan(p, plan) with
- * the plan of wmel_frontend_preset(p->frontend, p->n_mels) (p->norm and p->smooth are
- * then not used: the preset normalises, and smoothing is Whisper's only).
+ * It fills the plan of wmel_frontend_preset(p->frontend, p->n_mels) (for Whisper's
+ * front-end with p->norm) and creates the ctx as wmel_create_plan(p, plan) does, keeping
+ * p->smooth for Whisper's front-end (with another front-end p->norm and p->smooth are not
+ * used: the preset normalises, and smoothing is Whisper's only).
  * Thread-safety: may be called from any thread. */
 WMEL_API wmel_ctx *wmel_create(const wmel_params *p, int *status);
 
@@ -278,6 +279,10 @@ WMEL_API int wmel_mel_filters(int n_mels, float *out, size_t out_len);
  *                              backend's WMEL_NORM_NONE output bit for bit
  * The normalised features are (max(logmel, M - 8) + 4) / 4 with M the largest logmel value
  * of the whole clip. Slow by design (about 1 ms a frame).
+ * A wrapper of wmel_ref_plan_stages() on wmel_frontend_preset(WMEL_FRONTEND_WHISPER,
+ * n_mels) with the padding zeros appended (padded = its signal, frames = its windowed; the
+ * same values bit for bit), kept for its padding argument and its checks below; it holds
+ * n_samples + padding floats while it runs.
  * Errors: WMEL_ERR_NULL_POINTER (span, out, or pcm NULL with n_samples > 0),
  * WMEL_ERR_INVALID_ARG (n_mels not 80/128, step 0, a frame past the clip's last),
  * WMEL_ERR_TOO_SHORT, WMEL_ERR_NOT_FINITE (NaN or Inf in a sample a chosen frame reads),

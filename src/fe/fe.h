@@ -1,9 +1,10 @@
 /*
- * fe.h -- the front-end plans' engine (everything but Whisper's geometry, which runs on
- * the frame driver): a wmel_frontend_plan compiled once at create time (window, sparse
- * mel bank, FFT factors and twiddles, all in double), the general CPU path, the float64
- * reference, and the finishing steps they share (valid frames, normalisation, stacking,
- * layout).
+ * fe.h -- the compiled plan (struct wmel_fe, every ctx's: its algorithm, algo.c, chosen
+ * from the geometry) and the general algorithm's engine (every plan but Whisper's
+ * geometry, which runs on the frame driver): a wmel_frontend_plan compiled once at create
+ * time (window, sparse mel bank, FFT factors and twiddles, all in double), the general CPU
+ * path, the float64 reference, and the finishing steps they share (valid frames,
+ * normalisation, stacking, layout).
  */
 #ifndef WMEL_FE_H
 #define WMEL_FE_H

@@ -3,9 +3,11 @@
  *
  * Plain and obviously right: the windowed frame in double, a direct 400-point DFT with
  * an exact cos/sin table (index n*k mod 400), power, dense mel product, log10 -- all in
- * double, rounded to float once at the end. Slow by design. wmel_ref_stages() gives the
- * same arithmetic stage by stage (padded and windowed frames, power, mel, log10) in double,
- * for `wmel inspect` and for checking another implementation one stage at a time.
+ * double, rounded to float once at the end. Slow by design. It is the reference of
+ * Whisper's geometry (the pfa400 algorithm, algo.c): its raw values equal fe_ref.c's for
+ * that plan bit for bit, and it runs under the frame driver, which normalises the
+ * float32 values as openai-whisper does (fe_ref.c normalises in double). The stages, one
+ * at a time, are wmel_ref_plan_stages()'s; wmel_ref_stages() wraps it.
  */
 #include "../internal.h"
 
@@ -61,11 +63,12 @@ float wmel__ref_block(const wmel_plan *pl, const float *x, size_t nf, float *out
 }
 
 /*
- * wmel_ref_stages: the same computation, one stage at a time, kept in double. Frame
- * f = f0 + i * step reads padded-signal samples [160 f, 160 f + 400) (wmel__signal_span:
- * reflect padding of 200 on each side of the clip with its appended zeros), so each
- * stage equals what wmel__ref_block computes for that frame, and (float)logmel equals the
- * ref backend's raw output bit for bit.
+ * wmel_ref_stages: a wrapper of wmel_ref_plan_stages() (ref/fe_ref.c, the one stage-by-
+ * stage reference) on Whisper's preset with the clip's padding zeros appended: its
+ * stages of Whisper's geometry equal this file's arithmetic bit for bit (the same window,
+ * DFT table and dense Slaney bank, in the same order), so (float)logmel is still the ref
+ * backend's raw output. The checks are this function's own, as documented: a NaN or Inf
+ * counts only where a chosen frame reads it (the copy holds 0 elsewhere).
  */
 int wmel_ref_stages(int n_mels, const float *pcm, size_t n_samples, size_t padding,
                     const wmel_stage_span *span, wmel_ref_stage_out *out)
@@ -79,36 +82,30 @@ int wmel_ref_stages(int n_mels, const float *pcm, size_t n_samples, size_t paddi
     if (step == 0 || span->first >= total || (nf - 1) > (total - 1 - span->first) / step)
         return WMEL_ERR_INVALID_ARG;
     if (nf > SIZE_MAX / ((size_t)WMEL_N_FFT * sizeof(double))) return WMEL_ERR_OVERFLOW;
-    wmel_plan *pl = malloc(sizeof *pl);
-    if (!pl) return WMEL_ERR_NO_MEMORY;
-    int rc = wmel__plan_init(pl, n_mels);
-    if (rc != WMEL_OK) {
-        free(pl);
-        return rc;
-    }
-    float xt[WMEL_N_FFT];
-    double frame[WMEL_N_FFT], power[WMEL_N_BINS];
     const wmel_signal sig = {pcm, NULL, n_samples, padding};
-    for (size_t i = 0; i < nf; i++) {
-        size_t f = span->first + i * step;
-        wmel__signal_span(&sig, f * WMEL_HOP, WMEL_N_FFT, xt);
-        for (int k = 0; k < WMEL_N_FFT; k++) /* the samples this frame reads */
-            if (!isfinite(xt[k])) rc = WMEL_ERR_NOT_FINITE;
-        if (rc) break;
-        ref_power(pl, xt, frame, power);
-        if (out->padded)
-            for (int n = 0; n < WMEL_N_FFT; n++) out->padded[i * WMEL_N_FFT + (size_t)n] = xt[n];
-        if (out->frames) memcpy(out->frames + i * WMEL_N_FFT, frame, sizeof frame);
-        if (out->power)
-            for (int k = 0; k < WMEL_N_BINS; k++) out->power[(size_t)k * nf + i] = power[k];
-        for (int m = 0; m < n_mels && (out->mel || out->logmel); m++) {
-            double v = ref_mel(pl, power, m);
-            if (out->mel) out->mel[(size_t)m * nf + i] = v;
-            if (out->logmel) out->logmel[(size_t)m * nf + i] = ref_log(v);
-        }
+    float xt[WMEL_N_FFT];
+    for (size_t i = 0; i < nf; i++) { /* the samples the chosen frames read */
+        wmel__signal_span(&sig, (span->first + i * step) * WMEL_HOP, WMEL_N_FFT, xt);
+        for (int k = 0; k < WMEL_N_FFT; k++)
+            if (!isfinite(xt[k])) return WMEL_ERR_NOT_FINITE;
     }
-    wmel__plan_free(pl);
-    free(pl);
+    const size_t n = n_samples + padding;
+    if (n > SIZE_MAX / sizeof(float)) return WMEL_ERR_OVERFLOW;
+    float *x = malloc(n * sizeof(float));
+    if (!x) return WMEL_ERR_NO_MEMORY;
+    for (size_t i = 0; i < n_samples; i++) x[i] = isfinite(pcm[i]) ? pcm[i] : 0.0f;
+    memset(x + n_samples, 0, padding * sizeof(float));
+    wmel_frontend_plan plan;
+    wmel_frontend_preset(WMEL_FRONTEND_WHISPER, n_mels, &plan);
+    wmel_plan_stage_out po;
+    memset(&po, 0, sizeof po);
+    po.signal = out->padded;
+    po.windowed = out->frames;
+    po.power = out->power;
+    po.mel = out->mel;
+    po.logmel = out->logmel;
+    int rc = wmel_ref_plan_stages(&plan, x, n, span, &po);
+    free(x);
     return rc;
 }
 
