@@ -25,10 +25,15 @@
 
 /* ---------------------------------------------------------------- the plan compiler */
 
+const wmel_algo *wmel__plan_algo(const wmel_frontend_plan *p)
+{
+    return wmel__fe_is_whisper(p) ? &wmel__algo_pfa400 : &wmel__algo_general;
+}
+
 int wmel__plan_compile(const wmel_frontend_plan *p, wmel_fe **out)
 {
     *out = NULL;
-    if (!wmel__fe_is_whisper(p)) {
+    if (wmel__plan_algo(p) != &wmel__algo_pfa400) {
         int rc = wmel__fe_compile(p, out);
         if (rc == WMEL_OK) (*out)->algo = &wmel__algo_general;
         return rc;
@@ -205,9 +210,24 @@ static int pfa_here_frames(const wmel_ctx *ctx, void *work, const wmel_signal *s
 }
 
 const wmel_algo wmel__algo_pfa400 = {
-    "pfa400", 1, pfa_attach, pfa_clip, pfa_batch,
-    NULL, 1, 0, pfa_piece_cap, pfa_piece_new, pfa_piece_free, pfa_piece_frames, pfa_stream_end,
-    pfa_here_new, pfa_here_free, pfa_here_frames, &wmel__slide_pfa400,
+    .name = "pfa400",
+    .devices = 1,
+    .smooth = 1,
+    .attach = pfa_attach,
+    .clip = pfa_clip,
+    .batch = pfa_batch,
+    .stream_backend = NULL, /* the backend's op_backend */
+    .stream_padding = 1,
+    .stream_checks_samples = 0, /* the kernels flag what a frame reads */
+    .piece_cap = pfa_piece_cap,
+    .piece_new = pfa_piece_new,
+    .piece_free = pfa_piece_free,
+    .piece_frames = pfa_piece_frames,
+    .stream_end = pfa_stream_end,
+    .here_new = pfa_here_new,
+    .here_free = pfa_here_free,
+    .here_frames = pfa_here_frames,
+    .slide = &wmel__slide_pfa400,
 };
 
 /* ---------------------------------------------------------------- general: any other plan */
@@ -296,8 +316,22 @@ static int gen_batch(wmel_ctx *ctx, const wmel_clips *c)
 }
 
 const wmel_algo wmel__algo_general = {
-    "general", 0, gen_attach, gen_clip, gen_batch,
-    "cpu", 0, 1, wmel__fe_piece_cap, wmel__fe_piece_new, wmel__fe_piece_free,
-    wmel__fe_piece_frames, wmel__fe_stream_end,
-    wmel__fe_here_new, wmel__fe_here_free, wmel__fe_here_frames, &wmel__slide_general,
+    .name = "general",
+    .devices = 0,
+    .smooth = 0,
+    .attach = gen_attach,
+    .clip = gen_clip,
+    .batch = gen_batch,
+    .stream_backend = "cpu", /* fe_live.c's frames on the CPU, whatever the backend */
+    .stream_padding = 0,
+    .stream_checks_samples = 1,
+    .piece_cap = wmel__fe_piece_cap,
+    .piece_new = wmel__fe_piece_new,
+    .piece_free = wmel__fe_piece_free,
+    .piece_frames = wmel__fe_piece_frames,
+    .stream_end = wmel__fe_stream_end,
+    .here_new = wmel__fe_here_new,
+    .here_free = wmel__fe_here_free,
+    .here_frames = wmel__fe_here_frames,
+    .slide = &wmel__slide_general,
 };

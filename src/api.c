@@ -51,10 +51,12 @@ static wmel_ctx *create(wmel_params p, const wmel_frontend_plan *plan, int keep_
         p.max_isa < WMEL_ISA_AUTO || p.max_isa > WMEL_ISA_NEON || p.n_threads < 0 ||
         p.cuda_device < 0 || (p.smooth != WMEL_SMOOTH_NONE && p.smooth != WMEL_SMOOTH_3X3))
         return fail(status, WMEL_ERR_INVALID_ARG);
-    const int pfa = wmel__fe_is_whisper(plan);
-    /* the 3x3 smoothing is Whisper's geometry's alone */
-    if (!pfa) p.smooth = WMEL_SMOOTH_NONE;
-    const wmel_algo *algo = pfa ? &wmel__algo_pfa400 : &wmel__algo_general;
+    /* the ctx's params say the plan's front-end (its norm is the frame driver's) */
+    const wmel_algo *algo = wmel__plan_algo(plan);
+    p.n_mels = plan->n_mels;
+    p.frontend = plan->frontend;
+    p.norm = plan->norm;
+    if (!algo->smooth) p.smooth = WMEL_SMOOTH_NONE;
     const wmel_backend_vt *vt;
     if (p.backend == WMEL_BACKEND_AUTO)
         vt = algo->devices ? wmel__backend_auto(&p) : &wmel__backend_cpu;
@@ -72,9 +74,6 @@ static wmel_ctx *create(wmel_params p, const wmel_frontend_plan *plan, int keep_
         free(ctx);
         return fail(status, rc);
     }
-    p.n_mels = plan->n_mels;
-    p.frontend = pfa ? WMEL_FRONTEND_WHISPER : plan->frontend;
-    if (pfa) p.norm = plan->norm;
     ctx->params = p;
     ctx->fplan = *plan;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);

@@ -269,6 +269,7 @@ typedef struct wmel_algo {
     const char *name;        /* "pfa400" or "general" */
     int devices;             /* 1: a device backend (CUDA) serves it; 0: the CPU and the
                                 reference only (AUTO picks the CPU) */
+    int smooth;              /* 1: params.smooth (3x3) applies; 0: it is ignored */
     /* The ctx's kernel, kernel name, workers and scratch on its backend (ctx->vt, which
      * may fall back to the CPU when AUTO chose another that fails to start). */
     int (*attach)(wmel_ctx *ctx);
@@ -310,7 +311,9 @@ extern const wmel_algo wmel__algo_general;
 extern const struct wmel_slide_out wmel__slide_pfa400; /* sliding.c */
 extern const struct wmel_slide_out wmel__slide_general;
 
-/* Compiles a checked plan (plan.c): Whisper's geometry gets its 400-point tables
+/* The algorithm for a plan's geometry (algo.c): pfa400 for Whisper's, else general. */
+const wmel_algo *wmel__plan_algo(const wmel_frontend_plan *p);
+/* Compiles a checked plan (algo.c): Whisper's geometry gets its 400-point tables
  * (fe->pfa400) and wmel__algo_pfa400, any other the general tables (fe/fe_plan.c) and
  * wmel__algo_general. */
 int wmel__plan_compile(const wmel_frontend_plan *p, struct wmel_fe **out);
