@@ -42,6 +42,64 @@ static int stop_after(void *u)
     return ++s->calls >= s->after;
 }
 
+/* The one creation path: wmel_create() fills Whisper's plan from its params and creates
+ * as wmel_create_plan() does; the rules that are wmel_create's own stay (n_mels 80 or 128
+ * given, Whisper's two normalisations, params.smooth kept for Whisper's front-end only,
+ * ignored for a plan) and the device backend serves Whisper's geometry only. */
+static void test_create_path(void)
+{
+    wmel_params p = wmel_default_params();
+    int st = 0;
+    p.n_mels = 0;
+    CHECK(!wmel_create(&p, &st) && st == WMEL_ERR_INVALID_ARG, "whisper n_mels 0: no default here");
+    p = wmel_default_params();
+    p.norm = WMEL_NORM_PER_FEATURE;
+    CHECK(!wmel_create(&p, &st) && st == WMEL_ERR_INVALID_ARG, "whisper norm per_feature");
+    p = wmel_default_params();
+    p.smooth = 7;
+    CHECK(!wmel_create(&p, &st) && st == WMEL_ERR_INVALID_ARG, "whisper smooth 7");
+    p.frontend = WMEL_FRONTEND_NEMO;
+    wmel_ctx *nemo = wmel_create(&p, &st);
+    CHECK(nemo && st == WMEL_OK, "nemo: smooth is not its option (ignored), status %d", st);
+    wmel_destroy(nemo);
+    p = wmel_default_params();
+    p.frontend = WMEL_FRONTEND_KALDI;
+    p.backend = WMEL_BACKEND_CUDA;
+    CHECK(!wmel_create(&p, &st) && st == WMEL_ERR_BACKEND_UNAVAILABLE, "kaldi on cuda");
+    /* smoothing: kept by wmel_create, ignored by wmel_create_plan on the same plan */
+    const size_t n = 16000 + 77, nf = wmel_n_frames(n, 0);
+    float *x = noise(n, 5), *a = malloc(80 * nf * 4), *b = malloc(80 * nf * 4), *c = malloc(80 * nf * 4);
+    p = wmel_default_params();
+    p.backend = WMEL_BACKEND_CPU;
+    p.smooth = WMEL_SMOOTH_3X3;
+    wmel_frontend_plan pl;
+    CHECK(wmel_frontend_preset(WMEL_FRONTEND_WHISPER, 80, &pl) == WMEL_OK, "preset");
+    wmel_ctx *sm = wmel_create(&p, &st), *fromplan = wmel_create_plan(&p, &pl, &st);
+    p.smooth = WMEL_SMOOTH_NONE;
+    wmel_ctx *plain = wmel_create(&p, &st);
+    CHECK(sm && fromplan && plain, "three ctxs");
+    if (sm && fromplan && plain) {
+        CHECK(wmel_log_mel(sm, x, n, 0, a, 80 * nf) == WMEL_OK &&
+                  wmel_log_mel(fromplan, x, n, 0, b, 80 * nf) == WMEL_OK &&
+                  wmel_log_mel(plain, x, n, 0, c, 80 * nf) == WMEL_OK,
+              "log_mel on each");
+        CHECK(!memcmp(b, c, 80 * nf * 4), "create_plan ignores smooth: bit for bit the plain ctx");
+        CHECK(memcmp(a, c, 80 * nf * 4) != 0, "create keeps smooth: the output differs");
+        CHECK(!strcmp(wmel_kernel_name(fromplan), wmel_kernel_name(plain)), "one kernel: %s, %s",
+              wmel_kernel_name(fromplan), wmel_kernel_name(plain));
+        wmel_frontend_plan got;
+        CHECK(wmel_ctx_plan(sm, &got) == WMEL_OK && !memcmp(&got, &pl, sizeof got),
+              "wmel_create's ctx holds Whisper's preset");
+    }
+    wmel_destroy(sm);
+    wmel_destroy(fromplan);
+    wmel_destroy(plain);
+    free(x);
+    free(a);
+    free(b);
+    free(c);
+}
+
 /* wmel_decoder_open_interruptible: a callback that never stops changes nothing; one that
  * stops ends the open or the read with WMEL_ERR_INTERRUPTED, and the decoder closes
  * cleanly (the sanitizer builds check that nothing leaks). */
@@ -94,6 +152,7 @@ static void test_interrupt(void)
 int main(void)
 {
     test_interrupt();
+    test_create_path();
     /* params and create */
     wmel_params d = wmel_default_params();
     CHECK(d.n_mels == 80 && d.backend == WMEL_BACKEND_AUTO && d.n_threads == 0, "defaults");
