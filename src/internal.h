@@ -263,7 +263,7 @@ const char *wmel__detail_get(void);
  * chosen when the plan is compiled, from the geometry alone): Whisper's 400-point
  * prime-factor transform with its block kernels (frames.c, cpu/kernel.inc), or the
  * general path (fe/). api.c, stream.c and sliding.c go one way for every plan and reach
- * what differs through ctx->fe->algo. The tables are in plan.c. */
+ * what differs through ctx->fe->algo. The tables are in algo.c. */
 struct wmel_fe;
 typedef struct wmel_algo {
     const char *name;        /* "pfa400" or "general" */
@@ -306,7 +306,7 @@ typedef struct wmel_algo {
     /* The sliding buffer's output (sliding.c's tables). */
     const struct wmel_slide_out *slide;
 } wmel_algo;
-extern const wmel_algo wmel__algo_pfa400; /* plan.c */
+extern const wmel_algo wmel__algo_pfa400; /* algo.c */
 extern const wmel_algo wmel__algo_general;
 extern const struct wmel_slide_out wmel__slide_pfa400; /* sliding.c */
 extern const struct wmel_slide_out wmel__slide_general;

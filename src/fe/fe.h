@@ -70,7 +70,7 @@ typedef struct wmel_fe {
     double *dft_sin;
     wmel_fft fft;
     const wmel_fe_kernel *kern; /* the CPU backend's frame kernel (set at create) */
-    const wmel_algo *algo;      /* the algorithm the geometry chose (plan.c) */
+    const wmel_algo *algo;      /* the algorithm the geometry chose (algo.c) */
     wmel_plan *pfa400;          /* Whisper's geometry: its 400-point tables (plan.c); the
                                    general tables above are then not built */
 } wmel_fe;
