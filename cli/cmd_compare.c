@@ -54,7 +54,7 @@ static int fail2(const char *fmt, ...)
 }
 
 /* ---- .npy: float32/float64 little-endian, C or Fortran order (numpy format 1.0/2.0) */
-static int read_npy(const char *path, wmel_cmp_src *s, char *err, size_t err_len)
+static int read_npy(const char *path, cli_cmp_src *s, char *err, size_t err_len)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -122,7 +122,7 @@ static int read_npy(const char *path, wmel_cmp_src *s, char *err, size_t err_len
             snprintf(err, err_len, "%s: a Fortran-order array of %d axes: python3 -m wmel.compare reads it", path, s->ndim);
             goto out;
         }
-        if (wmel_cmp_transpose(s, count / s->shape[0], s->shape[0])) {
+        if (cli_cmp_transpose(s, count / s->shape[0], s->shape[0])) {
             snprintf(err, err_len, "%s: out of memory", path);
             goto out;
         }
@@ -138,10 +138,10 @@ out:
 }
 
 /* ---- IMPL:AUDIO the command computes */
-static int compute_impl(wmel_cmp_src *s, const char *audio, const wmel_params *p, char *err, size_t err_len)
+static int compute_impl(cli_cmp_src *s, const char *audio, const wmel_params *p, char *err, size_t err_len)
 {
     char fmt[256];
-    int rc = wmel_decode_all(audio, &s->pcm, &s->n, fmt, sizeof fmt, 1, err, err_len);
+    int rc = cli_decode_all(audio, &s->pcm, &s->n, fmt, sizeof fmt, 1, err, err_len);
     if (rc) return rc;
     if (s->n <= WMEL_N_FFT / 2) {
         snprintf(err, err_len, "%s: %zu samples: too short for a frame", audio, s->n);
@@ -170,14 +170,14 @@ static int compute_impl(wmel_cmp_src *s, const char *audio, const wmel_params *p
     }
     s->x = malloc(cnt * sizeof *s->x);
     if (!s->x) return WMEL_ERR_NO_MEMORY;
-    const wmel_frontend *fe = wmel_frontend_find("whisper");
-    wmel_clip clip;
+    const cli_frontend *fe = cli_frontend_find("whisper");
+    cli_clip clip;
     memset(&clip, 0, sizeof clip);
     clip.pcm = s->pcm, clip.n = s->n, clip.n_frames = clip.n_valid = nf, clip.n_mels = p->n_mels;
-    if ((rc = wmel_clip_max(&clip, err, err_len)) != WMEL_OK) return rc;
+    if ((rc = cli_clip_max(&clip, err, err_len)) != WMEL_OK) return rc;
     double *out[8] = {0};
     out[5] = s->x;
-    rc = wmel_stages_compute(fe, &clip, 0, nf, 1, out, NULL);
+    rc = cli_stages_compute(fe, &clip, 0, nf, 1, out, NULL);
     if (rc) snprintf(err, err_len, "%s: %s", audio, wmel_strerror(rc));
     snprintf(s->version, sizeof s->version, "float64 reference (wmel_ref_stages)");
     return rc;
@@ -217,7 +217,7 @@ typedef struct cmp_args {
     wmel_params p;
     double tol;
     int quiet;
-    wmel_cmp_notes extra;
+    cli_cmp_notes extra;
 } cmp_args;
 
 /* ---- parse: -1 when parsed, else the exit status (a usage error reported) */
@@ -257,7 +257,7 @@ static int parse(int argc, char **argv, cmp_args *c)
             i++;
         } else if (!strcmp(a, "--note")) {
             if (!v) return wmel_cli_usage("--note needs a text");
-            wmel_cmp_note(&c->extra, "%s", wmel_cli_esc(v));
+            cli_cmp_note(&c->extra, "%s", wmel_cli_esc(v));
             i++;
         } else if (a[0] == '-' && a[1]) {
             wmel_cli_msg("wmel: unknown option '%s' (see wmel --help)", a);
@@ -271,9 +271,9 @@ static int parse(int argc, char **argv, cmp_args *c)
         }
     }
     if (!c->specs[1]) return wmel_cli_usage("compare: two sources needed: wmel compare A B [-o REPORT.html] [--tol T]");
-    if (!wmel_frontend_find(c->frontend)) {
+    if (!cli_frontend_find(c->frontend)) {
         wmel_cli_msg("wmel: compare: front-end '%s' is not one compare covers (it covers: %s)", c->frontend,
-                     wmel_frontend_names());
+                     cli_frontend_names());
         return 2;
     }
     if (!c->axes) c->axes = c->frontend;
@@ -282,12 +282,12 @@ static int parse(int argc, char **argv, cmp_args *c)
 
 /* ---- plan: each source a file or an IMPL the command computes (its audio in audio[w]);
  * -1 when both are, else the exit status (a source only Python reads refused) */
-static int plan(int argc, char **argv, const cmp_args *c, wmel_cmp_src s[2], const char *audio[2])
+static int plan(int argc, char **argv, const cmp_args *c, cli_cmp_src s[2], const char *audio[2])
 {
     int whisper = !strcmp(c->frontend, "whisper");
     for (int w = 0; w < 2; w++) {
         const char *spec = c->specs[w], *colon = strchr(spec, ':');
-        wmel_cmp_src_init(&s[w], spec);
+        cli_cmp_src_init(&s[w], spec);
         s[w].label = c->label[w];
         audio[w] = NULL;
         for (int i = 0; colon && IMPLS[i]; i++)
@@ -322,7 +322,7 @@ static int plan(int argc, char **argv, const cmp_args *c, wmel_cmp_src s[2], con
 }
 
 /* ---- compute: the files read, the IMPLs computed; 0 or 2 (reported) */
-static int compute(cmp_args *c, wmel_cmp_src s[2], const char *const audio[2])
+static int compute(cmp_args *c, cli_cmp_src s[2], const char *const audio[2])
 {
     char err[ERRLEN] = "";
     for (int w = 0; w < 2; w++)
@@ -341,16 +341,16 @@ static int compute(cmp_args *c, wmel_cmp_src s[2], const char *const audio[2])
 int cmd_compare(int argc, char **argv)
 {
     cmp_args c;
-    wmel_cmp_src s[2];
+    cli_cmp_src s[2];
     const char *audio[2];
     int rc = parse(argc, argv, &c);
     if (rc >= 0) return rc;
     memset(s, 0, sizeof s);
     if ((rc = plan(argc, argv, &c, s, audio)) < 0 && (rc = compute(&c, s, audio)) == 0) {
-        wmel_cmp_opts o;
-        wmel_cmp_result *r = malloc(sizeof *r);
+        cli_cmp_opts o;
+        cli_cmp_result *r = malloc(sizeof *r);
         char err[ERRLEN] = "";
-        wmel_cmp_opts_init(&o);
+        cli_cmp_opts_init(&o);
         o.frontend = c.frontend;
         o.axes = c.axes;
         o.n_mels = c.p.n_mels;
@@ -358,7 +358,7 @@ int cmd_compare(int argc, char **argv)
         o.params = c.p;
         o.out = c.out;
         o.extra = c.extra;
-        rc = !r ? fail2("out of memory") : wmel_cmp_run(s, &o, r, err, sizeof err);
+        rc = !r ? fail2("out of memory") : cli_cmp_run(s, &o, r, err, sizeof err);
         if (r && r->text[0] && (!c.quiet || !c.out)) fputs(r->text, stdout);
         if (r && rc == 0) {
             rc = r->above;
@@ -370,6 +370,6 @@ int cmd_compare(int argc, char **argv)
         }
         free(r);
     }
-    for (int w = 0; w < 2; w++) wmel_cmp_free(&s[w]);
+    for (int w = 0; w < 2; w++) cli_cmp_free(&s[w]);
     return rc;
 }

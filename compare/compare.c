@@ -4,7 +4,7 @@
  * seamless front-ends' layouts and units), the statistics, the summary and the page.
  *
  * Size: the statistics cover every cell; the page's pictures keep inspect's budget
- * (wmel_rpt_thin): every k-th frame of A and B, and of A - B the difference largest in
+ * (cli_rpt_thin): every k-th frame of A and B, and of A - B the difference largest in
  * magnitude of each k frames.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -27,9 +27,9 @@
 #define INT16_LOG10 9.030899869919435 /* 2 log10(32768): log10 offset of int16-range input */
 #define INT16_LN 20.79441541679836    /* 2 ln(32768): its natural-log offset */
 
-void wmel_cmp_note(wmel_cmp_notes *ns, const char *fmt, ...)
+void cli_cmp_note(cli_cmp_notes *ns, const char *fmt, ...)
 {
-    if (ns->n >= WMEL_CMP_MAX_NOTES) return;
+    if (ns->n >= CLI_CMP_MAX_NOTES) return;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(ns->text[ns->n++], sizeof ns->text[0], fmt, ap);
@@ -46,7 +46,7 @@ static int efail(char *err, size_t err_len, const char *fmt, ...)
     return 2;
 }
 
-void wmel_cmp_opts_init(wmel_cmp_opts *o)
+void cli_cmp_opts_init(cli_cmp_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->frontend = o->axes = "whisper";
@@ -55,14 +55,14 @@ void wmel_cmp_opts_init(wmel_cmp_opts *o)
     o->params = wmel_default_params();
 }
 
-void wmel_cmp_src_init(wmel_cmp_src *s, const char *spec)
+void cli_cmp_src_init(cli_cmp_src *s, const char *spec)
 {
     memset(s, 0, sizeof *s);
     s->spec = spec;
     s->dv = 1.0;
 }
 
-void wmel_cmp_free(wmel_cmp_src *s)
+void cli_cmp_free(cli_cmp_src *s)
 {
     free(s->x);
     free(s->xf);
@@ -72,7 +72,7 @@ void wmel_cmp_free(wmel_cmp_src *s)
     s->pcm = NULL;
 }
 
-int wmel_cmp_transpose(wmel_cmp_src *s, size_t r, size_t c)
+int cli_cmp_transpose(cli_cmp_src *s, size_t r, size_t c)
 {
     if (s->xf) {
         float *t = malloc(r * c * sizeof *t);
@@ -93,18 +93,18 @@ int wmel_cmp_transpose(wmel_cmp_src *s, size_t r, size_t c)
 }
 
 /* ---- alignment */
-static double raw_at(const wmel_cmp_src *s, size_t i) { return s->xf ? (double)s->xf[i] : s->x[i]; }
+static double raw_at(const cli_cmp_src *s, size_t i) { return s->xf ? (double)s->xf[i] : s->x[i]; }
 
 /* Cell i as aligned: the steps of align() on the value held, in the order they were taken
  * (the same roundings as doing them in place, without a float64 copy of a float32 array). */
-static double val(const wmel_cmp_src *s, size_t i)
+static double val(const cli_cmp_src *s, size_t i)
 {
     double v = raw_at(s, i) / s->dv - s->off;
     if (s->norm) v = ((v > s->zlo ? v : s->zlo) + 4.0) / 4.0;
     return v - s->sub;
 }
 
-static void span_of(const wmel_cmp_src *s, size_t n, double *lo, double *hi)
+static void span_of(const cli_cmp_src *s, size_t n, double *lo, double *hi)
 {
     *lo = INFINITY;
     *hi = -INFINITY;
@@ -120,7 +120,7 @@ static void span_of(const wmel_cmp_src *s, size_t n, double *lo, double *hi)
  * z = a[i] / dv - off. */
 enum { CELL_DIFF, CELL_VALUE, CELL_FIT };
 typedef struct cells {
-    const wmel_cmp_src *a, *b;
+    const cli_cmp_src *a, *b;
     int kind;
     double dv, off, zlo;
 } cells;
@@ -167,14 +167,14 @@ static double select_cells(const cells *c, size_t n, size_t k)
 
 static double median_cells(const cells *c, size_t n) { return select_cells(c, n, n / 2); }
 
-static double median_diff(const wmel_cmp_src *a, const wmel_cmp_src *b, size_t n)
+static double median_diff(const cli_cmp_src *a, const cli_cmp_src *b, size_t n)
 {
     cells c = {a, b, CELL_DIFF, 1.0, 0.0, 0.0};
     return median_cells(&c, n);
 }
 
 /* The p-th percentile of s's values (linear between the two nearest, as numpy's). */
-static double percentile(const wmel_cmp_src *s, size_t n, double p)
+static double percentile(const cli_cmp_src *s, size_t n, double p)
 {
     cells c = {s, NULL, CELL_VALUE, 1.0, 0.0, 0.0};
     double pos = p / 100.0 * (double)(n - 1), f = floor(pos);
@@ -184,7 +184,7 @@ static double percentile(const wmel_cmp_src *s, size_t n, double p)
 
 /* (n_mels, n_frames) from the source's layout, each step said: a leading batch axis of 1
  * dropped, seamless' stacked rows unstacked, (n_frames, n_mels) transposed. */
-static int orient(wmel_cmp_src *s, int n_mels, int whisper, int seamless, wmel_cmp_notes *ns, const char *name,
+static int orient(cli_cmp_src *s, int n_mels, int whisper, int seamless, cli_cmp_notes *ns, const char *name,
                   char *err, size_t err_len)
 {
     size_t dims[4], nd = 0, nm = (size_t)n_mels;
@@ -192,7 +192,7 @@ static int orient(wmel_cmp_src *s, int n_mels, int whisper, int seamless, wmel_c
     while (nd > 2 && dims[0] == 1) {
         memmove(dims, dims + 1, (nd - 1) * sizeof *dims);
         nd--;
-        wmel_cmp_note(ns, "%s: dropped a leading batch axis of 1", name);
+        cli_cmp_note(ns, "%s: dropped a leading batch axis of 1", name);
     }
     if (nd != 2) return efail(err, err_len, "%s %s: %d axes: not (n_mels, n_frames)", name, s->spec, s->ndim);
     size_t r0 = dims[0], c0 = dims[1];
@@ -200,14 +200,14 @@ static int orient(wmel_cmp_src *s, int n_mels, int whisper, int seamless, wmel_c
     if (unstack) /* (rows, 2 n_mels) held in C order is (2 rows, n_mels): then transposed */
         dims[0] *= 2, dims[1] = nm;
     if (dims[0] != nm && dims[1] == nm) {
-        if (wmel_cmp_transpose(s, dims[0], dims[1])) return efail(err, err_len, "out of memory");
+        if (cli_cmp_transpose(s, dims[0], dims[1])) return efail(err, err_len, "out of memory");
         size_t r = dims[0];
         dims[0] = dims[1];
         dims[1] = r;
         if (unstack)
-            wmel_cmp_note(ns, "%s: unstacked (rows, 2 n_mels) -> (n_mels, 2 rows): row r holds frames 2r and 2r + 1", name);
+            cli_cmp_note(ns, "%s: unstacked (rows, 2 n_mels) -> (n_mels, 2 rows): row r holds frames 2r and 2r + 1", name);
         else
-            wmel_cmp_note(ns, "%s: transposed (n_frames, n_mels) -> (n_mels, n_frames)%s", name, whisper ? "" : " to compare");
+            cli_cmp_note(ns, "%s: transposed (n_frames, n_mels) -> (n_mels, n_frames)%s", name, whisper ? "" : " to compare");
     }
     if (dims[0] != nm)
         return efail(err, err_len, "%s %s: shape (%zu, %zu) has no axis of %d mels (--n-mels)", name, s->spec, r0, c0,
@@ -217,7 +217,7 @@ static int orient(wmel_cmp_src *s, int n_mels, int whisper, int seamless, wmel_c
     return 0;
 }
 
-static void crop(wmel_cmp_src *s, size_t cols)
+static void crop(cli_cmp_src *s, size_t cols)
 {
     if (s->cols == cols) return;
     size_t es = s->xf ? sizeof *s->xf : sizeof *s->x;
@@ -227,7 +227,7 @@ static void crop(wmel_cmp_src *s, size_t cols)
 }
 
 /* whether s's frames from `from` on are all zeros */
-static int zero_tail(const wmel_cmp_src *s, size_t from)
+static int zero_tail(const cli_cmp_src *s, size_t from)
 {
     for (size_t m = 0; m < s->rows; m++)
         for (size_t t = from; t < s->cols; t++)
@@ -237,28 +237,28 @@ static int zero_tail(const wmel_cmp_src *s, size_t from)
 
 /* The same number of frames: the longer side's extra frames dropped where a known
  * convention explains them (said); 2 (err) where none does. */
-static int reconcile_frames(wmel_cmp_src *a, wmel_cmp_src *b, int whisper, wmel_cmp_notes *ns, char *err,
+static int reconcile_frames(cli_cmp_src *a, cli_cmp_src *b, int whisper, cli_cmp_notes *ns, char *err,
                             size_t err_len)
 {
     if (a->cols == b->cols) return 0;
     size_t lo = a->cols < b->cols ? a->cols : b->cols, hi = a->cols + b->cols - lo;
     const char *longer = a->cols > b->cols ? "A" : "B";
     if (whisper && hi == lo + 3000)
-        wmel_cmp_note(ns, "%s has 3000 more frames: openai's transcribe appends 30 s of zeros (padding=480000) before "
+        cli_cmp_note(ns, "%s has 3000 more frames: openai's transcribe appends 30 s of zeros (padding=480000) before "
                       "the STFT; compared on the first %zu frames (the normalisation max and the last frames can "
                       "differ)", longer, lo);
     else if (whisper && hi == 3000)
-        wmel_cmp_note(ns, "%s has 3000 frames: the audio padded to 30 s before the STFT (HF's WhisperFeatureExtractor, "
+        cli_cmp_note(ns, "%s has 3000 frames: the audio padded to 30 s before the STFT (HF's WhisperFeatureExtractor, "
                       "pad_or_trim); compared on the first %zu frames (near the end of the audio its frames see zeros "
                       "where the other sees the reflected signal)", longer, lo);
     else if (whisper && hi == lo + 1)
-        wmel_cmp_note(ns, "%s has one frame more (%zu vs %zu): an extra last frame (the last STFT frame that openai "
+        cli_cmp_note(ns, "%s has one frame more (%zu vs %zu): an extra last frame (the last STFT frame that openai "
                       "drops, or 160 appended zeros); dropped", longer, hi, lo);
     else if (!whisper && zero_tail(a->cols > b->cols ? a : b, lo))
-        wmel_cmp_note(ns, "%s has %zu more frame(s), all zeros (padding: NeMo's pad_to, Seamless' zero frame for an "
+        cli_cmp_note(ns, "%s has %zu more frame(s), all zeros (padding: NeMo's pad_to, Seamless' zero frame for an "
                       "odd count): dropped", longer, hi - lo);
     else if (!whisper && hi == lo + 1)
-        wmel_cmp_note(ns, "%s has one frame more (%zu vs %zu): dropped", longer, hi, lo);
+        cli_cmp_note(ns, "%s has one frame more (%zu vs %zu): dropped", longer, hi, lo);
     else
         return efail(err, err_len, "cannot reconcile the shapes: A (%zu, %zu) and B (%zu, %zu) (%zu vs %zu frames)",
                      a->shape[0], a->ndim > 1 ? a->shape[1] : 0, b->shape[0], b->ndim > 1 ? b->shape[1] : 0, a->cols,
@@ -269,7 +269,7 @@ static int reconcile_frames(wmel_cmp_src *a, wmel_cmp_src *b, int whisper, wmel_
 }
 
 /* Whisper's units: raw vs normalised, log10 vs ln, int16-range vs [-1, 1) input. */
-static void whisper_units(wmel_cmp_src *a, wmel_cmp_src *b, wmel_cmp_notes *ns)
+static void whisper_units(cli_cmp_src *a, cli_cmp_src *b, cli_cmp_notes *ns)
 {
     /* raw vs normalised: normalised features span at most 2 ((M - (M - 8)) / 4). A raw side
        takes the scale (log10 or natural log) and offset (none, or int16-range input) that
@@ -281,7 +281,7 @@ static void whisper_units(wmel_cmp_src *a, wmel_cmp_src *b, wmel_cmp_notes *ns)
     span_of(b, n, &blo, &bhi);
     int raw[2] = {a->raw || ahi - alo > 2.0 + 1e-6, b->raw || bhi - blo > 2.0 + 1e-6};
     for (int w = 0; w < 2 && !(raw[0] && raw[1]); w++) {
-        wmel_cmp_src *s = w ? b : a, *o = w ? a : b;
+        cli_cmp_src *s = w ? b : a, *o = w ? a : b;
         if (!raw[w]) continue;
         double fit = INFINITY;
         int bs = 0, bo = 0;
@@ -300,38 +300,38 @@ static void whisper_units(wmel_cmp_src *a, wmel_cmp_src *b, wmel_cmp_notes *ns)
         span_of(s, n, &lo, &hi);
         s->zlo = hi - 8.0;
         s->norm = 1;
-        if (bs) wmel_cmp_note(ns, "%s: natural log -> log10 (divided by ln 10)", w ? "B" : "A");
-        if (bo) wmel_cmp_note(ns, "%s: int16-range input (samples x 32768): log10 values %.4f higher; subtracted", w ? "B" : "A", INT16_LOG10);
-        wmel_cmp_note(ns, "%s: raw log10 -> normalised with its own max ((max(x, M - 8) + 4) / 4)", w ? "B" : "A");
+        if (bs) cli_cmp_note(ns, "%s: natural log -> log10 (divided by ln 10)", w ? "B" : "A");
+        if (bo) cli_cmp_note(ns, "%s: int16-range input (samples x 32768): log10 values %.4f higher; subtracted", w ? "B" : "A", INT16_LOG10);
+        cli_cmp_note(ns, "%s: raw log10 -> normalised with its own max ((max(x, M - 8) + 4) / 4)", w ? "B" : "A");
     }
     if (raw[0] && raw[1]) {
         double ra = ahi - alo, rb = bhi - blo;
         for (int w = 0; w < 2; w++) {
             double r = w ? rb / ra : ra / rb;
             if (fabs(r - ln10) < 0.05 * ln10) {
-                wmel_cmp_src *s = w ? b : a;
+                cli_cmp_src *s = w ? b : a;
                 s->dv = ln10;
-                wmel_cmp_note(ns, "%s: natural log -> log10 (divided by ln 10)", w ? "B" : "A");
+                cli_cmp_note(ns, "%s: natural log -> log10 (divided by ln 10)", w ? "B" : "A");
             }
         }
         double d = median_diff(a, b, n);
         if (fabs(fabs(d) - INT16_LOG10) < 0.05) {
-            wmel_cmp_src *s = d > 0 ? a : b;
+            cli_cmp_src *s = d > 0 ? a : b;
             s->off = INT16_LOG10;
-            wmel_cmp_note(ns, "%s: int16-range input (samples x 32768): log10 values %.4f higher; subtracted", d > 0 ? "A" : "B", INT16_LOG10);
+            cli_cmp_note(ns, "%s: int16-range input (samples x 32768): log10 values %.4f higher; subtracted", d > 0 ? "A" : "B", INT16_LOG10);
         }
-        wmel_cmp_note(ns, "both raw log10: compared raw");
+        cli_cmp_note(ns, "both raw log10: compared raw");
     } else {
         double d = median_diff(a, b, n), k = INT16_LOG10 / 4;
         if (fabs(fabs(d) - k) < 0.01) {
-            wmel_cmp_src *s = d > 0 ? a : b;
+            cli_cmp_src *s = d > 0 ? a : b;
             s->sub = k;
-            wmel_cmp_note(ns, "%s: int16-range input (samples x 32768): features %.4f higher; subtracted", d > 0 ? "A" : "B", k);
+            cli_cmp_note(ns, "%s: int16-range input (samples x 32768): features %.4f higher; subtracted", d > 0 ? "A" : "B", k);
         }
     }
 }
 
-static double row_mean(const wmel_cmp_src *s, size_t m, size_t cols)
+static double row_mean(const cli_cmp_src *s, size_t m, size_t cols)
 {
     double sum = 0;
     for (size_t t = 0; t < cols; t++) sum += val(s, m * s->cols + t);
@@ -349,7 +349,7 @@ static int cmp_double(const void *x, const void *y)
  * valid frames (std with n - 1, + 1e-5; a zero padding frame of current NeMo left zero),
  * Seamless' per-bin (x - mean) / sqrt(var (n - 1) + 1e-7). The side becomes a float64
  * copy. 0, or -1 when out of memory. */
-static int normalise_raw(wmel_cmp_src *s, int nemo, int legacy, wmel_cmp_notes *ns, const char *name)
+static int normalise_raw(cli_cmp_src *s, int nemo, int legacy, cli_cmp_notes *ns, const char *name)
 {
     size_t R = s->rows, C = s->cols;
     double *rm = malloc(R * sizeof *rm);
@@ -382,7 +382,7 @@ static int normalise_raw(wmel_cmp_src *s, int nemo, int legacy, wmel_cmp_notes *
     s->dv = 1.0;
     s->off = s->zlo = s->sub = 0;
     s->norm = 0;
-    wmel_cmp_note(ns, "%s: a raw log (rows not centred): %s normalisation applied here", name,
+    cli_cmp_note(ns, "%s: a raw log (rows not centred): %s normalisation applied here", name,
                   nemo ? "per_feature" : "mean/var");
     return 0;
 }
@@ -390,7 +390,7 @@ static int normalise_raw(wmel_cmp_src *s, int nemo, int legacy, wmel_cmp_notes *
 /* The other front-ends' units: kaldi's raw natural-log fbank (log10 instead of ln, [-1, 1)
  * instead of int16-range samples); nemo's and seamless' normalised features (a raw log
  * normalised here). 0, or -1 when out of memory. */
-static int fe_units(wmel_cmp_src *a, wmel_cmp_src *b, const char *frontend, wmel_cmp_notes *ns)
+static int fe_units(cli_cmp_src *a, cli_cmp_src *b, const char *frontend, cli_cmp_notes *ns)
 {
     size_t n = a->rows * a->cols;
     double ln10 = log(10.0);
@@ -399,12 +399,12 @@ static int fe_units(wmel_cmp_src *a, wmel_cmp_src *b, const char *frontend, wmel
         for (int w = 0; w < 2; w++)
             if (r[!w] > 0 && fabs(r[w] / r[!w] - 1.0 / ln10) < 0.05 / ln10) {
                 (w ? b : a)->dv = 1.0 / ln10;
-                wmel_cmp_note(ns, "%s: log10 -> natural log (multiplied by ln 10)", w ? "B" : "A");
+                cli_cmp_note(ns, "%s: log10 -> natural log (multiplied by ln 10)", w ? "B" : "A");
             }
         double d = median_diff(a, b, n);
         if (fabs(fabs(d) - INT16_LN) < 0.1) {
             (d > 0 ? b : a)->off = -INT16_LN;
-            wmel_cmp_note(ns, "%s: samples in [-1, 1) instead of Kaldi's int16 range (x 32768): ln values %.4f lower; "
+            cli_cmp_note(ns, "%s: samples in [-1, 1) instead of Kaldi's int16 range (x 32768): ln values %.4f lower; "
                           "added", d > 0 ? "B" : "A", INT16_LN);
         }
         return 0;
@@ -417,11 +417,11 @@ static int fe_units(wmel_cmp_src *a, wmel_cmp_src *b, const char *frontend, wmel
 /* A and B to (n_mels, n_frames) in the front-end's units (Whisper: normalised log10
  * features; kaldi: its natural-log fbank; nemo, seamless: normalised), each step said in ns.
  * 0, or 2 with err. */
-static int align(wmel_cmp_src *a, wmel_cmp_src *b, const wmel_cmp_opts *o, wmel_cmp_notes *ns, char *err,
+static int align(cli_cmp_src *a, cli_cmp_src *b, const cli_cmp_opts *o, cli_cmp_notes *ns, char *err,
                  size_t err_len)
 {
     int whisper = !strcmp(o->frontend, "whisper"), seamless = !strcmp(o->frontend, "seamless");
-    for (int i = 0; i < o->pre.n; i++) wmel_cmp_note(ns, "%s", o->pre.text[i]);
+    for (int i = 0; i < o->pre.n; i++) cli_cmp_note(ns, "%s", o->pre.text[i]);
     if (orient(a, o->n_mels, whisper, seamless, ns, "A", err, err_len) ||
         orient(b, o->n_mels, whisper, seamless, ns, "B", err, err_len) ||
         reconcile_frames(a, b, whisper, ns, err, err_len))
@@ -432,27 +432,27 @@ static int align(wmel_cmp_src *a, wmel_cmp_src *b, const wmel_cmp_opts *o, wmel_
         return efail(err, err_len, "out of memory");
     if (ns->n == 0) {
         if (whisper)
-            wmel_cmp_note(ns, "none needed: both (n_mels, n_frames) normalised log10 features");
+            cli_cmp_note(ns, "none needed: both (n_mels, n_frames) normalised log10 features");
         else
-            wmel_cmp_note(ns, "none needed: both in the %s front-end's own layout and units", o->frontend);
+            cli_cmp_note(ns, "none needed: both in the %s front-end's own layout and units", o->frontend);
     }
     return 0;
 }
 
 /* ---- where both sides are wmel-computable: each side's log stage and max against the
  * float64 reference */
-static void stage_lines(const wmel_cmp_src *a, const wmel_cmp_src *b, const wmel_params *p, wmel_cmp_notes *out)
+static void stage_lines(const cli_cmp_src *a, const cli_cmp_src *b, const wmel_params *p, cli_cmp_notes *out)
 {
     for (int w = 0; w < 2; w++) {
-        const wmel_cmp_src *s = w ? b : a;
+        const cli_cmp_src *s = w ? b : a;
         if (!s->impl || (strcmp(s->impl, "wmel") && strcmp(s->impl, "oracle")) || !s->pcm) return;
     }
     if (a->n != b->n || memcmp(a->pcm, b->pcm, a->n * sizeof *a->pcm) != 0) {
-        wmel_cmp_note(out, "A and B read different audio: no stage-by-stage comparison");
+        cli_cmp_note(out, "A and B read different audio: no stage-by-stage comparison");
         return;
     }
     size_t nf = wmel_n_frames(a->n, 0), cnt = (size_t)p->n_mels * nf;
-    wmel_clip clip;
+    cli_clip clip;
     memset(&clip, 0, sizeof clip);
     clip.pcm = a->pcm, clip.n = a->n, clip.n_frames = clip.n_valid = nf, clip.n_mels = p->n_mels;
     char err[ERRLEN];
@@ -460,18 +460,18 @@ static void stage_lines(const wmel_cmp_src *a, const wmel_cmp_src *b, const wmel
     float *raw = malloc(cnt * sizeof *raw);
     double *out8[8] = {0};
     out8[4] = olog;
-    if (!olog || !raw || wmel_clip_max(&clip, err, sizeof err) ||
-        wmel_stages_compute(wmel_frontend_find("whisper"), &clip, 0, nf, 1, out8, NULL)) {
-        wmel_cmp_note(out, "stages: could not compute the reference's stages");
+    if (!olog || !raw || cli_clip_max(&clip, err, sizeof err) ||
+        cli_stages_compute(cli_frontend_find("whisper"), &clip, 0, nf, 1, out8, NULL)) {
+        cli_cmp_note(out, "stages: could not compute the reference's stages");
         free(olog);
         free(raw);
         return;
     }
     for (int w = 0; w < 2; w++) {
-        const wmel_cmp_src *s = w ? b : a;
+        const cli_cmp_src *s = w ? b : a;
         const char *name = w ? "B" : "A";
         if (!strcmp(s->impl, "oracle")) {
-            wmel_cmp_note(out, "%s is the oracle (float64 stages: frames, power, mel, log, features)", name);
+            cli_cmp_note(out, "%s is the oracle (float64 stages: frames, power, mel, log, features)", name);
             continue;
         }
         wmel_params q = *p;
@@ -480,7 +480,7 @@ static void stage_lines(const wmel_cmp_src *a, const wmel_cmp_src *b, const wmel
         wmel_ctx *ctx = wmel_create(&q, &st);
         if (!ctx || wmel_log_mel(ctx, s->pcm, s->n, 0, raw, cnt)) {
             wmel_destroy(ctx);
-            wmel_cmp_note(out, "%s: could not compute its log stage", name);
+            cli_cmp_note(out, "%s: could not compute its log stage", name);
             continue;
         }
         double dl = 0, mw = -INFINITY, df = 0;
@@ -495,14 +495,14 @@ static void stage_lines(const wmel_cmp_src *a, const wmel_cmp_src *b, const wmel
             double o = ((olog[m * nf + t] > clip.log_max - 8 ? olog[m * nf + t] : clip.log_max - 8) + 4) / 4;
             df = fmax(df, fabs(val(s, i) - o));
         }
-        wmel_cmp_note(out, "%s (%s): log stage max |d| %.3g vs the oracle; max M %.9g vs %.9g (d %.3g); features max |d| %.3g",
+        cli_cmp_note(out, "%s (%s): log stage max |d| %.3g vs the oracle; max M %.9g vs %.9g (d %.3g); features max |d| %.3g",
              name, wmel_backend_name(ctx), dl, mw, clip.log_max, fabs(mw - clip.log_max), df);
         if (df <= dl / 4 + fabs(mw - clip.log_max) / 4 + 1e-7)
-            wmel_cmp_note(out, "%s: the difference comes from the spectral stages up to log (power, mel, log: the backend "
+            cli_cmp_note(out, "%s: the difference comes from the spectral stages up to log (power, mel, log: the backend "
                       "exposes no earlier stage), carried through (x + 4) / 4%s; %zu cells sit at the clamp M - 8",
                  name, dl < 1e-5 ? ": float32 rounding only" : "", clamp);
         else
-            wmel_cmp_note(out, "%s: the difference comes from the normalisation (max or clamp), not the log stage; %zu cells "
+            cli_cmp_note(out, "%s: the difference comes from the normalisation (max or clamp), not the log stage; %zu cells "
                       "sit at the clamp M - 8", name, clamp);
         wmel_destroy(ctx);
     }
@@ -541,7 +541,7 @@ static void mel_image(FILE *f, const char *id, const char *title, const float *d
                       size_t step, int diverging, double lo, double hi, const axes *ax, const char *unit,
                       const char *const *kv)
 {
-    wmel_rpt_img im;
+    cli_rpt_img im;
     memset(&im, 0, sizeof im);
     im.id = id;
     im.title = title;
@@ -554,15 +554,15 @@ static void mel_image(FILE *f, const char *id, const char *title, const float *d
     im.fstep = step;
     im.x0 = ax->t0;
     im.dx = ax->dt * (double)step;
-    wmel_pic_axis_linear(&im.x, "time (s), frame centres", cols, ax->t0, im.dx, 10);
-    wmel_pic_axis_linear(&im.yl, "mel index", rows, 0, 1, 6);
-    wmel_pic_axis_values(&im.yr, "centre frequency (Hz)", rows, ax->hz, 6);
-    wmel_pic_axis_scale(&im.scale, unit, im.lo, im.hi, 7);
+    cli_pic_axis_linear(&im.x, "time (s), frame centres", cols, ax->t0, im.dx, 10);
+    cli_pic_axis_linear(&im.yl, "mel index", rows, 0, 1, 6);
+    cli_pic_axis_values(&im.yr, "centre frequency (Hz)", rows, ax->hz, 6);
+    cli_pic_axis_scale(&im.scale, unit, im.lo, im.hi, 7);
     im.row_name = "mel";
     im.row_val = ax->hz;
     im.row_unit = "Hz";
     im.table = kv;
-    wmel_rpt_image(f, &im);
+    cli_rpt_image(f, &im);
 }
 
 /* ---- the statistics, over every cell */
@@ -572,7 +572,7 @@ typedef struct stats {
     double *pf, *pm; /* each frame's and each mel's largest |A - B| */
 } stats;
 
-static int compute_stats(const wmel_cmp_src s[2], double tol, stats *st)
+static int compute_stats(const cli_cmp_src s[2], double tol, stats *st)
 {
     const size_t R = s[0].rows, C = s[0].cols, n = R * C;
     memset(st, 0, sizeof *st);
@@ -603,8 +603,8 @@ static size_t take_largest(double *x, size_t n)
     return best;
 }
 
-static void summary(const wmel_cmp_src s[2], const wmel_cmp_opts *o, const wmel_cmp_notes *ns,
-                    const wmel_cmp_notes *sl, stats *st, const axes *ax, char *text, size_t len)
+static void summary(const cli_cmp_src s[2], const cli_cmp_opts *o, const cli_cmp_notes *ns,
+                    const cli_cmp_notes *sl, stats *st, const axes *ax, char *text, size_t len)
 {
     size_t k = 0;
 #define ADD(...) k += (size_t)snprintf(text + k, k < len ? len - k : 0, __VA_ARGS__)
@@ -643,7 +643,7 @@ static void summary(const wmel_cmp_src s[2], const wmel_cmp_opts *o, const wmel_
 /* The pictures, thinned to nc columns of step frames each: every step-th frame of A and B;
  * for A - B, of each step frames the difference largest in magnitude, so that no
  * difference is thinned away. */
-static void thin_pictures(const wmel_cmp_src s[2], size_t R, size_t C, size_t nc, size_t step, float *pa, float *pb,
+static void thin_pictures(const cli_cmp_src s[2], size_t R, size_t C, size_t nc, size_t step, float *pa, float *pb,
                           float *pd)
 {
     for (size_t m = 0; m < R; m++)
@@ -660,7 +660,7 @@ static void thin_pictures(const wmel_cmp_src s[2], size_t R, size_t C, size_t nc
         }
 }
 
-static void page_body(FILE *f, const wmel_cmp_src s[2], const wmel_cmp_opts *o, const stats *st, const char *text,
+static void page_body(FILE *f, const cli_cmp_src s[2], const cli_cmp_opts *o, const stats *st, const char *text,
                       const axes *ax, const float *const pic[3], size_t nc, size_t step)
 {
     const size_t R = st->R, C = st->C, n = st->n, wm = st->wi / C, wt = st->wi % C;
@@ -673,8 +673,8 @@ static void page_body(FILE *f, const wmel_cmp_src s[2], const wmel_cmp_opts *o, 
     double lo = INFINITY, hi = -INFINITY;
     for (int w = 0; w < 2; w++)
         for (size_t i = 0; i < n; i++) lo = fmin(lo, val(&s[w], i)), hi = fmax(hi, val(&s[w], i));
-    wmel_rpt_begin(f, title, sub);
-    wmel_rpt_pre(f, text);
+    cli_rpt_begin(f, title, sub);
+    cli_rpt_pre(f, text);
     char shown[600];
     if (step > 1)
         snprintf(shown, sizeof shown,
@@ -683,10 +683,10 @@ static void page_body(FILE *f, const wmel_cmp_src s[2], const wmel_cmp_opts *o, 
                  "worst cell, per-frame and per-mel maxima) cover every frame at full resolution. compare has "
                  "no span option: to see frames at full resolution, compare a slice of the inputs (at most "
                  "%zu frames of %zu mels show whole).",
-                 C, nc, step, step, WMEL_RPT_PAGE_FLOATS / (3 * R), R);
+                 C, nc, step, step, CLI_RPT_PAGE_FLOATS / (3 * R), R);
     else
         snprintf(shown, sizeof shown, "Every frame shown (%zu), at full resolution.", C);
-    wmel_rpt_p(f, shown);
+    cli_rpt_p(f, shown);
     char ta[700], tb[700], td[200], swc[160];
     snprintf(ta, sizeof ta, "A: %.600s", la);
     snprintf(tb, sizeof tb, "B: %.600s", lb);
@@ -697,16 +697,16 @@ static void page_body(FILE *f, const wmel_cmp_src s[2], const wmel_cmp_opts *o, 
     mel_image(f, "a", ta, pic[0], R, nc, step, 0, lo, hi, ax, "features", NULL);
     mel_image(f, "b", tb, pic[1], R, nc, step, 0, lo, hi, ax, "features", NULL);
     mel_image(f, "d", td, pic[2], R, nc, step, 1, -a, a, ax, "A - B", kvd);
-    wmel_rpt_end(f);
+    cli_rpt_end(f);
 }
 
 /* The -o page: the summary, then A, B and A - B thinned to the page's budget. 0, or 2 with
  * err when it cannot be written (nothing left at o->out). */
-static int write_page(const wmel_cmp_src s[2], const wmel_cmp_opts *o, const stats *st, const char *text,
-                      const axes *ax, wmel_cmp_result *r, char *err, size_t err_len)
+static int write_page(const cli_cmp_src s[2], const cli_cmp_opts *o, const stats *st, const char *text,
+                      const axes *ax, cli_cmp_result *r, char *err, size_t err_len)
 {
     const size_t R = st->R, C = st->C;
-    size_t step, nc = wmel_rpt_thin(C, 3 * R, &step);
+    size_t step, nc = cli_rpt_thin(C, 3 * R, &step);
     float *pa = malloc(R * nc * sizeof *pa), *pb = malloc(R * nc * sizeof *pb), *pd = malloc(R * nc * sizeof *pd);
     int rc = 0;
     wmel_out out;
@@ -726,15 +726,15 @@ static int write_page(const wmel_cmp_src s[2], const wmel_cmp_opts *o, const sta
     return rc;
 }
 
-int wmel_cmp_run(wmel_cmp_src s[2], const wmel_cmp_opts *o, wmel_cmp_result *r, char *err, size_t err_len)
+int cli_cmp_run(cli_cmp_src s[2], const cli_cmp_opts *o, cli_cmp_result *r, char *err, size_t err_len)
 {
     memset(r, 0, sizeof *r);
     axes ax;
-    wmel_cmp_notes ns = {.n = 0}, sl = {.n = 0};
+    cli_cmp_notes ns = {.n = 0}, sl = {.n = 0};
     if (axes_of(o->axes, o->n_mels, &ax, err, err_len) || align(&s[0], &s[1], o, &ns, err, err_len)) return 2;
     if (!strcmp(o->frontend, "whisper")) stage_lines(&s[0], &s[1], &o->params, &sl);
-    for (int i = 0; i < o->stage.n; i++) wmel_cmp_note(&sl, "%s", o->stage.text[i]);
-    for (int i = 0; i < o->extra.n; i++) wmel_cmp_note(&ns, "%s", o->extra.text[i]);
+    for (int i = 0; i < o->stage.n; i++) cli_cmp_note(&sl, "%s", o->stage.text[i]);
+    for (int i = 0; i < o->extra.n; i++) cli_cmp_note(&ns, "%s", o->extra.text[i]);
     stats st;
     int rc = 0;
     if (compute_stats(s, o->tol, &st))

@@ -8,7 +8,7 @@
  *
  * Memory: the two arrays as they came (float32 or float64; the alignment is applied as each
  * value is read, except a per-row normalisation of a raw nemo or seamless log, which makes
- * a float64 copy) and the page's budget (wmel_rpt_thin). Medians and quartiles are found in
+ * a float64 copy) and the page's budget (cli_rpt_thin). Medians and quartiles are found in
  * fixed memory (two counting passes over the values' float32 keys).
  */
 #ifndef WMEL_COMPARE_H
@@ -18,21 +18,21 @@
 
 #include "wmel.h"
 
-#define WMEL_CMP_MAX_NOTES 24
+#define CLI_CMP_MAX_NOTES 24
 
-typedef struct wmel_cmp_notes {
-    char text[WMEL_CMP_MAX_NOTES][400];
+typedef struct cli_cmp_notes {
+    char text[CLI_CMP_MAX_NOTES][400];
     int n;
-} wmel_cmp_notes;
+} cli_cmp_notes;
 
-/* Appends a line (dropped past WMEL_CMP_MAX_NOTES). */
-void wmel_cmp_note(wmel_cmp_notes *ns, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends a line (dropped past CLI_CMP_MAX_NOTES). */
+void cli_cmp_note(cli_cmp_notes *ns, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-typedef struct wmel_cmp_src {
+typedef struct cli_cmp_src {
     const char *spec;   /* as given: named in messages and the summary */
     const char *label;  /* the summary's and page's name for it; NULL: spec */
     const char *impl;   /* "wmel", "oracle", another implementation, or NULL for a file */
-    double *x;          /* [shape]: float64 values ... (malloc'd; wmel_cmp_free frees) */
+    double *x;          /* [shape]: float64 values ... (malloc'd; cli_cmp_free frees) */
     float *xf;          /* ... or float32 ones, held as they are */
     size_t shape[4];    /* as the source gave it */
     int ndim;
@@ -42,42 +42,42 @@ typedef struct wmel_cmp_src {
     size_t n;
     char version[160];  /* what computed it ("" for a file) */
     /* the alignment, applied as a value is read: v = x / dv - off; when norm,
-       (max(v, zlo) + 4) / 4; then v - sub. Set by wmel_cmp_run. */
+       (max(v, zlo) + 4) / 4; then v - sub. Set by cli_cmp_run. */
     double dv, off, zlo, sub;
     int norm;
     size_t rows, cols;
-} wmel_cmp_src;
+} cli_cmp_src;
 
-typedef struct wmel_cmp_opts {
+typedef struct cli_cmp_opts {
     const char *frontend;   /* "whisper", "nemo", "nemo-legacy", "kaldi", "seamless": whose rules align */
     const char *axes;       /* the front-end whose filter centres and frame times label the output */
     int n_mels;
     double tol;
     wmel_params params;     /* the stage lines' wmel (its backend) */
     const char *out;        /* the page (REPORT.html), or NULL */
-    wmel_cmp_notes pre;     /* the sources' own notes, said before the alignment's */
-    wmel_cmp_notes extra;   /* said after them (--note) */
-    wmel_cmp_notes stage;   /* stage lines computed by the caller (the Python module's) */
-} wmel_cmp_opts;
+    cli_cmp_notes pre;     /* the sources' own notes, said before the alignment's */
+    cli_cmp_notes extra;   /* said after them (--note) */
+    cli_cmp_notes stage;   /* stage lines computed by the caller (the Python module's) */
+} cli_cmp_opts;
 
-typedef struct wmel_cmp_result {
+typedef struct cli_cmp_result {
     char text[16384];       /* the summary, lines ending in '\n' ("" until the statistics) */
     int above;              /* 1 when max |A - B| > tol */
     size_t frames, shown;   /* the page: frames compared, frames its pictures show */
-} wmel_cmp_result;
+} cli_cmp_result;
 
 /* The options' defaults: whisper, tol 1e-4, wmel_default_params(), nothing else. */
-void wmel_cmp_opts_init(wmel_cmp_opts *o);
+void cli_cmp_opts_init(cli_cmp_opts *o);
 /* A source with nothing held (dv 1). */
-void wmel_cmp_src_init(wmel_cmp_src *s, const char *spec);
-void wmel_cmp_free(wmel_cmp_src *s);
+void cli_cmp_src_init(cli_cmp_src *s, const char *spec);
+void cli_cmp_free(cli_cmp_src *s);
 /* s's values held [r][c] -> [c][r]; -1 when out of memory (nothing changed). */
-int wmel_cmp_transpose(wmel_cmp_src *s, size_t r, size_t c);
+int cli_cmp_transpose(cli_cmp_src *s, size_t r, size_t c);
 
 /* Aligns s[0] (A) and s[1] (B), computes the statistics and the summary (r->text), and
  * writes the page when o->out. 0 when compared (r->above says within or above tol); 2 with
  * a sentence in err when the sources cannot be compared (a shape that cannot be reconciled,
  * axes that do not fit) or the page cannot be written (then r->text holds the summary). */
-int wmel_cmp_run(wmel_cmp_src s[2], const wmel_cmp_opts *o, wmel_cmp_result *r, char *err, size_t err_len);
+int cli_cmp_run(cli_cmp_src s[2], const cli_cmp_opts *o, cli_cmp_result *r, char *err, size_t err_len);
 
 #endif

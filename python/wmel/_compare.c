@@ -26,7 +26,7 @@
 PyMODINIT_FUNC PyInit__compare(void);
 
 /* One source from its tuple; 0, or -1 with an exception set. */
-static int load_src(PyObject *t, wmel_cmp_src *s)
+static int load_src(PyObject *t, cli_cmp_src *s)
 {
     const char *spec, *impl, *version, *data;
     Py_ssize_t len;
@@ -34,7 +34,7 @@ static int load_src(PyObject *t, wmel_cmp_src *s)
     int raw;
     if (!PyArg_ParseTuple(t, "szy#O!psO", &spec, &impl, &data, &len, &PyTuple_Type, &shape, &raw, &version, &pcm))
         return -1;
-    wmel_cmp_src_init(s, spec);
+    cli_cmp_src_init(s, spec);
     s->impl = impl;
     s->raw = raw;
     snprintf(s->version, sizeof s->version, "%s", version);
@@ -80,7 +80,7 @@ static int load_src(PyObject *t, wmel_cmp_src *s)
 }
 
 /* A list of str into ns; 0, or -1 with an exception set. */
-static int load_notes(PyObject *list, wmel_cmp_notes *ns)
+static int load_notes(PyObject *list, cli_cmp_notes *ns)
 {
     PyObject *seq = PySequence_Fast(list, "notes: a list of str");
     if (!seq) return -1;
@@ -88,7 +88,7 @@ static int load_notes(PyObject *list, wmel_cmp_notes *ns)
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *item = PySequence_GetItem(seq, i);
         const char *text = item ? PyUnicode_AsUTF8AndSize(item, NULL) : NULL;
-        if (text) wmel_cmp_note(ns, "%s", text);
+        if (text) cli_cmp_note(ns, "%s", text);
         Py_XDECREF(item);
         if (!text) {
             Py_DECREF(seq);
@@ -109,16 +109,16 @@ static PyObject *m_run(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "O!O!sidzOO", &PyTuple_Type, &ta, &PyTuple_Type, &tb, &frontend, &n_mels, &tol, &out,
                           &pre, &stage))
         return NULL;
-    wmel_cmp_src s[2];
+    cli_cmp_src s[2];
     memset(s, 0, sizeof s);
-    wmel_cmp_opts *o = malloc(sizeof *o);
-    wmel_cmp_result *r = malloc(sizeof *r);
+    cli_cmp_opts *o = malloc(sizeof *o);
+    cli_cmp_result *r = malloc(sizeof *r);
     PyObject *ret = NULL;
     if (!o || !r) {
         PyErr_NoMemory();
         goto done;
     }
-    wmel_cmp_opts_init(o);
+    cli_cmp_opts_init(o);
     o->frontend = o->axes = frontend;
     o->n_mels = n_mels;
     o->tol = tol;
@@ -128,11 +128,11 @@ static PyObject *m_run(PyObject *self, PyObject *args)
     char err[1024] = "";
     int rc;
     Py_BEGIN_ALLOW_THREADS
-    rc = wmel_cmp_run(s, o, r, err, sizeof err);
+    rc = cli_cmp_run(s, o, r, err, sizeof err);
     Py_END_ALLOW_THREADS
     ret = Py_BuildValue("(iss)", rc ? 2 : r->above, r->text, err);
 done:
-    for (int w = 0; w < 2; w++) wmel_cmp_free(&s[w]);
+    for (int w = 0; w < 2; w++) cli_cmp_free(&s[w]);
     free(o);
     free(r);
     return ret;
