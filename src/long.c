@@ -74,8 +74,11 @@ static size_t block_floats(const wmel_long *l) { return l->nc * BLOCK; }
 /* A failure of the temporary file: its sentence, WMEL_ERR_IO. */
 static int io_fail(wmel_long *l, const char *what, int e)
 {
-    snprintf(l->err, sizeof l->err, "%s (in %s, $TMPDIR): %s", what, wmel__tmpdir(),
-             e ? strerror(e) : "unknown error");
+    const char *why = e ? strerror(e) : "unknown error";
+    if (!strcmp(what, "create")) /* the folder is what failed */
+        snprintf(l->err, sizeof l->err, "cannot create a temporary file in %s ($TMPDIR): %s", wmel__tmpdir(), why);
+    else
+        snprintf(l->err, sizeof l->err, "cannot %s the temporary file (in %s, $TMPDIR): %s", what, wmel__tmpdir(), why);
     return WMEL_ERR_IO;
 }
 
@@ -109,9 +112,9 @@ static int store(wmel_long *l)
     } else {
         errno = 0;
         if (!l->file && !(l->file = wmel__tmpfile()))
-            return io_fail(l, "cannot create a temporary file", errno);
+            return io_fail(l, "create", errno);
         if (fwrite(l->stage, sizeof(float), bf, l->file) != bf)
-            return io_fail(l, "cannot write the temporary file", errno);
+            return io_fail(l, "write", errno);
         l->n_file++;
     }
     l->staged = 0;
@@ -273,7 +276,7 @@ static int block_at(wmel_long *l, size_t i, const float **b)
     errno = 0;
     if (fseeko(l->file, (off_t)((i - l->n_mem) * bf * sizeof(float)), SEEK_SET) != 0 ||
         fread(l->rbuf, sizeof(float), bf, l->file) != bf)
-        return io_fail(l, "cannot read back the temporary file", errno);
+        return io_fail(l, "read back", errno);
     *b = l->rbuf;
     return WMEL_OK;
 }
@@ -296,7 +299,7 @@ static int finish(wmel_long *l)
     if (!l->rbuf || !l->obuf) return l->failed = WMEL_ERR_NO_MEMORY;
     errno = 0;
     if (l->file && fflush(l->file) != 0) /* a full disk often shows only here */
-        return l->failed = io_fail(l, "cannot write the temporary file", errno);
+        return l->failed = io_fail(l, "write", errno);
     if (l->norm == NORM_MAX) {
         l->lo = wmel_stream_max(l->ws) - 8.0f; /* the largest raw value of every frame */
     } else if (l->norm == NORM_STATS) {
@@ -370,7 +373,7 @@ int wmel_long_write(wmel_long *l, wmel_write_fn fn, void *user)
                     errno = 0;
                     if (fseeko(l->file, (off_t)(((i - l->n_mem) * nc + c) * BLOCK * sizeof(float)), SEEK_SET) ||
                         fread(l->rbuf, sizeof(float), BLOCK, l->file) != BLOCK)
-                        return l->failed = io_fail(l, "cannot read back the temporary file", errno);
+                        return l->failed = io_fail(l, "read back", errno);
                     r = l->rbuf;
                 }
                 if (!nf) continue;
