@@ -111,7 +111,10 @@ static int long_write(wmel_long *lg, const char *out, char *err, size_t err_len)
     if (rc) return rc;
     npy_sink k = {on.f, 0};
     errno = 0;
-    if (fwrite(h, 1, hl, on.f) != hl) k.err = errno ? errno : EIO, rc = WMEL_ERR_IO;
+    if (fwrite(h, 1, hl, on.f) != hl) {
+        k.err = errno ? errno : EIO;
+        rc = WMEL_ERR_IO;
+    }
     if (rc == WMEL_OK) rc = wmel_long_write(lg, to_npy, &k);
     if (rc && k.err) snprintf(err, err_len, "%s: write failed: %s", out, strerror(k.err));
     else if (rc && wmel_long_error(lg)[0]) snprintf(err, err_len, "%s: %s", out, wmel_long_error(lg));
