@@ -32,6 +32,7 @@
  *   wmel_stream_*         frames as they complete, pushed in any pieces
  *   wmel_sliding_*        a trimmable buffer whose features equal the offline call's
  *   wmel_windows_*        a long input as openai's transcribe 30 s windows, bounded memory
+ *   wmel_long_*           any plan's wmel_features() of an input of any length, bounded memory
  *  Audio in
  *   wmel_load_audio       any file to 16 kHz mono float (openai's load_audio); _memory
  *   wmel_decoder_*        the same, piece by piece; wmel_read_wav / wmel_parse_wav: WAV only
@@ -890,6 +891,56 @@ WMEL_API size_t wmel_windows_samples(const wmel_windows *w);
 WMEL_API int wmel_windows_next(wmel_windows *w, float *out, size_t out_len, size_t *frames);
 WMEL_API void wmel_windows_close(wmel_windows *w); /* NULL is a no-op */
 
+/* Long inputs: wmel_features() of an input too long to hold (hours of audio), for any plan
+ * (Whisper's geometry included), in bounded memory. Samples are pushed in any pieces (as
+ * wmel_stream_push); the plan's raw frames (wmel_stream's) are kept in blocks of 1024
+ * frames, in memory up to mem_bytes, the rest in an anonymous temporary file ($TMPDIR, else
+ * /tmp; removed whatever happens). wmel_long_finish() ends the input and computes the
+ * normalisation's statistics (NeMo's per_feature and Seamless's mean_var: the sums of
+ * wmel_features() in its order; Whisper's: the largest value); wmel_long_write() then gives
+ * the output, rows * cols floats of wmel_long_shape() in the plan's layout, through the
+ * caller's callback in one sequential pass: the bytes of wmel_features(ctx, whole_pcm, n)
+ * on the CPU backend (on a CUDA ctx the CPU kernel's, as WMEL_OP_STREAM). Memory: the
+ * stream's (wmel_stream_create), mem_bytes of blocks (4 * 1024 * n_cols bytes each, n_cols
+ * = n_mels + use_energy) and two blocks more, whatever the length.
+ * Statuses are wmel_features()'s for the whole input: a NaN or Inf among the samples, or a
+ * sample too large, is returned by the push that sees it, but the object keeps taking (and
+ * checking) samples, and wmel_long_finish() returns the status wmel_features() gives for
+ * all of them (WMEL_ERR_NO_SAMPLES and WMEL_ERR_TOO_SHORT first, then WMEL_ERR_NOT_FINITE,
+ * then WMEL_ERR_SAMPLE_RANGE). Any other failure (WMEL_ERR_NO_MEMORY, WMEL_ERR_THREAD,
+ * WMEL_ERR_IO of the temporary file: wmel_long_error() says why) ends the object: every
+ * later call returns it. Threads: one thread at a time per object; the frames are computed
+ * on the ctx's workers. The ctx must outlive the object. */
+typedef struct wmel_long wmel_long;
+/* The output's next n values; a non-zero return stops wmel_long_write(), which returns it. */
+typedef int (*wmel_write_fn)(void *user, const float *values, size_t n);
+
+/* mem_bytes: raw frames held in memory before the temporary file (0: every whole block
+ * goes to the file). Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_NO_MEMORY, WMEL_ERR_INVALID_ARG
+ * (a smoothing ctx, as the stream; a plan's ctx on the reference backend, whose float64
+ * values need the whole clip: wmel_features()). */
+WMEL_API wmel_long *wmel_long_create(wmel_ctx *ctx, size_t mem_bytes, int *status);
+/* Takes n samples (pcm may be NULL when n == 0). Errors: see above, WMEL_ERR_NULL_POINTER,
+ * WMEL_ERR_OVERFLOW, WMEL_ERR_INVALID_ARG (after finish). */
+WMEL_API int wmel_long_push(wmel_long *l, const float *pcm, size_t n);
+/* Ends the input: the last frames and the statistics (a pass over the blocks held). Returns
+ * wmel_features()'s status for the samples pushed, or the failure that ended the object.
+ * Calling it again returns the same status. */
+WMEL_API int wmel_long_finish(wmel_long *l);
+/* wmel_features_shape() of the samples pushed so far (its status). */
+WMEL_API int wmel_long_shape(const wmel_long *l, size_t *rows, size_t *cols);
+/* After a successful finish: the rows * cols output values, in order, through fn (in
+ * pieces of at most 4 * 1024 * n_cols bytes). It may be called again (the same values).
+ * Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_INVALID_ARG (not finished), finish's failure,
+ * WMEL_ERR_IO (reading the temporary file back), or fn's value. */
+WMEL_API int wmel_long_write(wmel_long *l, wmel_write_fn fn, void *user);
+WMEL_API size_t wmel_long_samples(const wmel_long *l); /* samples pushed so far */
+/* Why the temporary file failed (a sentence naming the folder and the system's reason,
+ * e.g. "cannot write the temporary file (in /tmp, $TMPDIR): No space left on device"), or
+ * "" when it did not. Never NULL; valid until the next call on l. */
+WMEL_API const char *wmel_long_error(const wmel_long *l);
+WMEL_API void wmel_long_destroy(wmel_long *l); /* NULL is a no-op */
+
 /* ---------------------------------------------------------------------------------- */
 /* Encoder stem and 3x3 smoothing.                                                      */
 /*
@@ -1006,10 +1057,11 @@ enum {
     WMEL_OP_LOG_MEL_S16 = 1,    /* wmel_log_mel_s16 */
     WMEL_OP_LOG_MEL_BATCH = 2,  /* wmel_log_mel_batch */
     WMEL_OP_DEVICE = 3,         /* wmel_cuda_log_mel_device */
-    WMEL_OP_STREAM = 4          /* wmel_stream_*, wmel_sliding_* and wmel_windows_*: the frame
-                                   engine, on the CPU backend also for a CUDA ctx (its output
-                                   may differ from the same ctx's wmel_log_mel by ~1e-7) and
-                                   for a plan's ctx on the reference backend */
+    WMEL_OP_STREAM = 4          /* wmel_stream_*, wmel_sliding_*, wmel_windows_*, wmel_long_*:
+                                   the frame engine, on the CPU backend also for a CUDA ctx
+                                   (its output may differ from the same ctx's wmel_log_mel by
+                                   ~1e-7) and for a plan's ctx on the reference backend
+                                   (which wmel_long_create refuses) */
 };
 
 /* Log-Mel of `batch` clips held in device memory, written to device memory, enqueued on

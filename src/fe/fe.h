@@ -123,8 +123,8 @@ int wmel__fe_ref(const wmel_ctx *ctx, const float *x, size_t n, float *out);
 /* The finish, in double on a [frames][n_cols] array (the reference) or in place on the
  * float output (the CPU path): per-column statistics over the valid frames.
  * mean/denom receive n_cols values: the normalised value is (x - mean) / denom.
- * On the float values (wmel__fe_stats_f, the CPU path, the sliding buffer, and
- * cli/fe_spool.c, which repeats the order through the public API) each sum runs over
+ * On the float values (wmel__fe_stats_f, the CPU path, the sliding buffer, and the
+ * long-input path of long.c, each through wmel__fe_chunk_sums) each sum runs over
  * chunks of WMEL_FE_STATS_CHUNK valid frames, [k C, (k + 1) C): within a chunk a column's
  * values in frame order in double from 0, then the chunks' sums in chunk order -- the
  * same sums whichever worker computed a chunk and however the frames arrived. */

@@ -1,0 +1,398 @@
+/*
+ * long.c -- wmel_features() of an input of any length in bounded memory (wmel_long_*).
+ *
+ * The samples go through a wmel_stream on the ctx; its raw frames (the plan's values before
+ * the clip-wide finish) are copied into blocks of BLOCK frames, [n_cols][BLOCK] each. A
+ * full block is kept in memory while the blocks held there stay within the caller's bound,
+ * else appended to an anonymous temporary file; the last, partial block stays where it was
+ * filled. Blocks start at multiples of BLOCK, a multiple of WMEL_FE_STATS_CHUNK, so every
+ * chunk of the statistics lies inside one block: a block's chunks are summed by fe_cpu.c's
+ * own wmel__fe_chunk_sums() as the block completes (the means), the chunks' sums added in
+ * chunk order, and the squared deviations at finish in a second pass over the blocks -- the
+ * sums of wmel_features(), so the means and denominators are its doubles bit for bit.
+ * Writing then applies the finish to each value as fe_cpu.c does (the normalisation,
+ * Whisper's clamp to max - 8, the zero frames where no frame is computed: NeMo's last
+ * column, pad_to, Seamless's odd frame; stacking is the same bytes as consecutive frames)
+ * in one sequential pass per layout:
+ *   [n_cols][frames]: row c gathers row c of every block, then the zero columns;
+ *   [frames][n_cols]: each block transposed, then the zero frames.
+ * The statuses are wmel_features()'s: every push is checked for NaN / Inf before the stream
+ * sees it, and a sample error leaves the object taking and checking samples so that finish
+ * can rank them as that call does: a plan's path refuses a NaN anywhere; Whisper's frame
+ * driver one that a frame reads (frames flag it, then the samples they read are searched),
+ * so there a NaN past the last frame's samples is no error, and the stream gets 0 for it.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "internal.h"
+#include "fe/fe.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#define BLOCK 1024 /* frames per block: a multiple of WMEL_FE_STATS_CHUNK */
+#define ZEROS 1024 /* floats of the zero run written at a time */
+#define CLEAN 4096 /* samples a push's copy holds */
+
+_Static_assert(BLOCK % WMEL_FE_STATS_CHUNK == 0, "a chunk of the statistics spans one block");
+
+enum { NORM_OFF, NORM_MAX, NORM_STATS }; /* the finish applied while writing */
+
+struct wmel_long {
+    wmel_ctx *ctx;
+    const wmel_fe *fe;     /* the compiled plan; NULL for Whisper's geometry */
+    wmel_frontend_plan p;
+    wmel_stream *ws;
+    size_t nc;             /* columns per frame */
+    int norm;              /* NORM_* */
+    float *stage;          /* [nc][BLOCK]: the block being filled */
+    size_t staged;         /* its frames */
+    float **mem;           /* the first n_mem full blocks */
+    size_t n_mem, cap_mem, max_mem;
+    FILE *file;            /* the later full blocks, in order */
+    size_t n_file;
+    size_t frames;         /* frames received */
+    size_t samples;        /* samples pushed */
+    double *sum, *part;    /* [nc] each: the chunks' sums so far; one chunk's */
+    double *mean, *den;    /* [nc] each, after finish */
+    float lo;              /* Whisper's floor: the largest value - 8 */
+    float *rbuf, *obuf;    /* a block read back; a block's output */
+    size_t first_bad;      /* the first NaN or Inf sample; SIZE_MAX: none */
+    float *clean;          /* CLEAN samples: a push's with its NaN and Inf set to 0 */
+    int range;             /* the stream found a sample too large */
+    int failed;            /* any other failure: returned by every later call */
+    int finished, status;  /* finish's status */
+    char err[512];         /* the temporary file's failure */
+};
+
+static size_t block_floats(const wmel_long *l) { return l->nc * BLOCK; }
+
+/* A failure of the temporary file: its sentence, WMEL_ERR_IO. */
+static int io_fail(wmel_long *l, const char *what, int e)
+{
+    const char *why = e ? strerror(e) : "unknown error";
+    if (!strcmp(what, "create")) /* the folder is what failed */
+        snprintf(l->err, sizeof l->err, "cannot create a temporary file in %s ($TMPDIR): %s", wmel__tmpdir(), why);
+    else
+        snprintf(l->err, sizeof l->err, "cannot %s the temporary file (in %s, $TMPDIR): %s", what, wmel__tmpdir(), why);
+    return WMEL_ERR_IO;
+}
+
+/* The first statistics pass over a block's frames [0, nf) (frame f0 of the clip first). */
+static void block_sums(wmel_long *l, const float *b, size_t nf, const double *mean, double *acc)
+{
+    for (size_t t = 0; t < nf; t += WMEL_FE_STATS_CHUNK) {
+        const size_t t1 = nf - t < WMEL_FE_STATS_CHUNK ? nf : t + WMEL_FE_STATS_CHUNK;
+        wmel__fe_chunk_sums(l->fe, b, 1, BLOCK, t, t1, mean, l->part);
+        for (size_t c = 0; c < l->nc; c++) acc[c] += l->part[c];
+    }
+}
+
+/* The staged block is full: its sums, then kept in memory or appended to the file. */
+static int store(wmel_long *l)
+{
+    const size_t bf = block_floats(l);
+    if (l->norm == NORM_STATS) block_sums(l, l->stage, BLOCK, NULL, l->sum);
+    if (!l->file && l->n_mem < l->max_mem) {
+        if (l->n_mem == l->cap_mem) {
+            const size_t nc = l->cap_mem ? 2 * l->cap_mem : 16;
+            float **nm = realloc(l->mem, nc * sizeof *nm);
+            if (!nm) return WMEL_ERR_NO_MEMORY;
+            l->mem = nm;
+            l->cap_mem = nc;
+        }
+        float *fresh = malloc(bf * sizeof *fresh);
+        if (!fresh) return WMEL_ERR_NO_MEMORY;
+        l->mem[l->n_mem++] = l->stage; /* the block moves; a fresh one is filled next */
+        l->stage = fresh;
+    } else {
+        errno = 0;
+        if (!l->file && !(l->file = wmel__tmpfile()))
+            return io_fail(l, "create", errno);
+        if (fwrite(l->stage, sizeof(float), bf, l->file) != bf)
+            return io_fail(l, "write", errno);
+        l->n_file++;
+    }
+    l->staged = 0;
+    return WMEL_OK;
+}
+
+/* The stream's frames [f0, f0 + nf), raw[c * nf + t], into the blocks. */
+static int take(void *user, const float *raw, size_t f0, size_t nf)
+{
+    wmel_long *l = user;
+    if (f0 != l->frames) return WMEL_ERR_INVALID_ARG; /* not reached: frames come in order */
+    for (size_t t = 0; t < nf;) {
+        const size_t k = BLOCK - l->staged < nf - t ? BLOCK - l->staged : nf - t;
+        for (size_t c = 0; c < l->nc; c++)
+            memcpy(l->stage + c * BLOCK + l->staged, raw + c * nf + t, k * sizeof(float));
+        l->staged += k;
+        l->frames += k;
+        t += k;
+        if (l->staged == BLOCK) {
+            int rc = store(l);
+            if (rc) return rc;
+        }
+    }
+    return WMEL_OK;
+}
+
+void wmel_long_destroy(wmel_long *l)
+{
+    if (!l) return;
+    wmel_stream_destroy(l->ws);
+    for (size_t i = 0; i < l->n_mem; i++) free(l->mem[i]);
+    free(l->mem);
+    free(l->stage);
+    if (l->file) fclose(l->file);
+    free(l->sum);
+    free(l->rbuf);
+    free(l->obuf);
+    free(l->clean);
+    free(l);
+}
+
+wmel_long *wmel_long_create(wmel_ctx *ctx, size_t mem_bytes, int *status)
+{
+    int rc = WMEL_OK;
+    wmel_long *l = NULL;
+    if (!ctx) rc = WMEL_ERR_NULL_POINTER;
+    else if (ctx->fe && ctx->backend == WMEL_BACKEND_REF) rc = WMEL_ERR_INVALID_ARG;
+    else if (!(l = calloc(1, sizeof *l))) rc = WMEL_ERR_NO_MEMORY;
+    if (rc == WMEL_OK) {
+        l->ctx = ctx;
+        l->fe = ctx->fe;
+        l->first_bad = SIZE_MAX;
+        rc = wmel_ctx_plan(ctx, &l->p);
+    }
+    if (rc == WMEL_OK) {
+        l->nc = (size_t)l->p.n_mels + (size_t)(l->p.use_energy != 0);
+        l->norm = l->p.norm == WMEL_NORM_PER_FEATURE || l->p.norm == WMEL_NORM_MEAN_VAR ? NORM_STATS
+                  : l->p.norm == WMEL_NORM_WHOLE                                       ? NORM_MAX
+                                                                                       : NORM_OFF;
+        if (l->norm == NORM_STATS && !l->fe) rc = WMEL_ERR_INVALID_ARG; /* not reached */
+        l->max_mem = mem_bytes / (block_floats(l) * sizeof(float));
+        l->stage = malloc(block_floats(l) * sizeof *l->stage);
+        l->sum = calloc(4 * l->nc, sizeof *l->sum);
+        if (rc == WMEL_OK && (!l->stage || !l->sum)) rc = WMEL_ERR_NO_MEMORY;
+    }
+    if (rc == WMEL_OK) {
+        l->part = l->sum + l->nc;
+        l->mean = l->sum + 2 * l->nc;
+        l->den = l->sum + 3 * l->nc;
+        l->ws = wmel_stream_create(ctx, 0, take, l, &rc);
+    }
+    if (rc != WMEL_OK) {
+        wmel_long_destroy(l);
+        l = NULL;
+    }
+    if (status) *status = rc;
+    return l;
+}
+
+/* The first NaN or Inf (exponent bits all ones) of x[0 .. n), or n. */
+static size_t first_bad(const float *x, size_t n)
+{
+    for (size_t i0 = 0; i0 < n; i0 += 1024) {
+        const size_t e = n - i0 < 1024 ? n - i0 : 1024;
+        uint32_t bad = 0;
+        for (size_t i = 0; i < e; i++) { /* integer operations the compiler vectorises */
+            uint32_t u;
+            memcpy(&u, x + i0 + i, sizeof u);
+            bad |= (uint32_t)((u & 0x7f800000u) == 0x7f800000u);
+        }
+        if (bad)
+            for (size_t i = i0; i < i0 + e; i++)
+                if (!isfinite(x[i])) return i;
+    }
+    return n;
+}
+
+/* 1 when the NaN or Inf pushed decides wmel_features()'s status for n samples (their shape
+ * aside): a plan's path refuses one anywhere; Whisper's geometry one that a frame reads,
+ * samples [0, 160 (n / 160 - 1) + 200), as its frame driver reports them. */
+static int nan_counts(const wmel_long *l, size_t n)
+{
+    if (l->first_bad == SIZE_MAX) return 0;
+    if (l->fe) return 1;
+    const size_t nf = wmel_n_frames(n, 0);
+    return nf && l->first_bad < (nf - 1) * WMEL_HOP + WMEL_N_FFT / 2;
+}
+
+/* Whisper's geometry, a NaN or Inf no frame may read: the stream gets 0 in its place (a
+ * value no frame reads changes nothing). */
+static int push_clean(wmel_long *l, const float *pcm, size_t n)
+{
+    if (!l->clean && !(l->clean = malloc(CLEAN * sizeof *l->clean))) return WMEL_ERR_NO_MEMORY;
+    for (size_t i = 0; i < n; i += CLEAN) {
+        const size_t k = n - i < CLEAN ? n - i : CLEAN;
+        for (size_t j = 0; j < k; j++) l->clean[j] = isfinite(pcm[i + j]) ? pcm[i + j] : 0.0f;
+        int rc = wmel_stream_push(l->ws, l->clean, k);
+        if (rc) return rc;
+    }
+    return WMEL_OK;
+}
+
+int wmel_long_push(wmel_long *l, const float *pcm, size_t n)
+{
+    if (!l || (!pcm && n)) return WMEL_ERR_NULL_POINTER;
+    if (l->failed) return l->failed;
+    if (l->finished) return WMEL_ERR_INVALID_ARG;
+    if (n > SIZE_MAX / 8 - l->samples) return WMEL_ERR_OVERFLOW;
+    const size_t at = l->samples;
+    l->samples += n;
+    size_t fb = n;
+    if (l->first_bad == SIZE_MAX && (fb = first_bad(pcm, n)) < n) l->first_bad = at + fb;
+    if (nan_counts(l, l->samples)) return WMEL_ERR_NOT_FINITE; /* the stream is not needed */
+    if (l->range) return WMEL_ERR_SAMPLE_RANGE;
+    int rc = l->first_bad != SIZE_MAX ? push_clean(l, pcm, n) : wmel_stream_push(l->ws, pcm, n);
+    if (rc == WMEL_ERR_SAMPLE_RANGE) l->range = 1;
+    else if (rc) l->failed = rc;
+    return rc;
+}
+
+size_t wmel_long_samples(const wmel_long *l) { return l ? l->samples : 0; }
+
+const char *wmel_long_error(const wmel_long *l) { return l ? l->err : ""; }
+
+int wmel_long_shape(const wmel_long *l, size_t *rows, size_t *cols)
+{
+    if (!l) return WMEL_ERR_NULL_POINTER;
+    return wmel_features_shape(l->ctx, l->samples, rows, cols);
+}
+
+/* Full block i: in memory, or read from the file into l->rbuf. */
+static int block_at(wmel_long *l, size_t i, const float **b)
+{
+    if (i < l->n_mem) {
+        *b = l->mem[i];
+        return WMEL_OK;
+    }
+    const size_t bf = block_floats(l);
+    errno = 0;
+    if (fseeko(l->file, (off_t)((i - l->n_mem) * bf * sizeof(float)), SEEK_SET) != 0 ||
+        fread(l->rbuf, sizeof(float), bf, l->file) != bf)
+        return io_fail(l, "read back", errno);
+    *b = l->rbuf;
+    return WMEL_OK;
+}
+
+/* The end of the input (see wmel_long_finish): the last frames and the statistics. */
+static int finish(wmel_long *l)
+{
+    size_t rows, cols;
+    int rc = wmel_features_shape(l->ctx, l->samples, &rows, &cols);
+    if (rc) return rc;
+    if (nan_counts(l, l->samples)) return WMEL_ERR_NOT_FINITE;
+    if (l->range) return WMEL_ERR_SAMPLE_RANGE;
+    if ((rc = wmel_stream_finish(l->ws)) != WMEL_OK) {
+        if (rc != WMEL_ERR_SAMPLE_RANGE) l->failed = rc;
+        return rc;
+    }
+    const size_t bf = block_floats(l), nv = l->frames;
+    l->rbuf = malloc(bf * sizeof *l->rbuf);
+    l->obuf = malloc(bf * sizeof *l->obuf);
+    if (!l->rbuf || !l->obuf) return l->failed = WMEL_ERR_NO_MEMORY;
+    errno = 0;
+    if (l->file && fflush(l->file) != 0) /* a full disk often shows only here */
+        return l->failed = io_fail(l, "write", errno);
+    if (l->norm == NORM_MAX) {
+        l->lo = wmel_stream_max(l->ws) - 8.0f; /* the largest raw value of every frame */
+    } else if (l->norm == NORM_STATS) {
+        /* fe_cpu.c's statistics: the chunks' sums in chunk order, the mean, then the
+           squared deviations from it chunked alike */
+        block_sums(l, l->stage, l->staged, NULL, l->sum);
+        for (size_t c = 0; c < l->nc; c++) l->mean[c] = nv ? l->sum[c] / (double)nv : 0.0;
+        for (size_t i = 0; i < l->n_mem + l->n_file; i++) {
+            const float *b;
+            if ((rc = block_at(l, i, &b)) != WMEL_OK) return l->failed = rc;
+            block_sums(l, b, BLOCK, l->mean, l->den);
+        }
+        block_sums(l, l->stage, l->staged, l->mean, l->den);
+        for (size_t c = 0; c < l->nc; c++) l->den[c] = wmel__fe_denom(&l->p, l->den[c], nv);
+    }
+    return WMEL_OK;
+}
+
+int wmel_long_finish(wmel_long *l)
+{
+    if (!l) return WMEL_ERR_NULL_POINTER;
+    if (l->failed) return l->failed;
+    if (!l->finished) {
+        l->finished = 1;
+        l->status = finish(l);
+    }
+    return l->failed ? l->failed : l->status;
+}
+
+/* Value v of column c, finished as fe_cpu.c finishes it. */
+static inline float finished_value(const wmel_long *l, size_t c, float v)
+{
+    if (l->norm == NORM_STATS) return l->den[c] > 0.0 ? (float)((v - l->mean[c]) / l->den[c]) : 0.0f;
+    if (l->norm == NORM_MAX) return ((v < l->lo ? l->lo : v) + 4.0f) * 0.25f;
+    return v;
+}
+
+static int write_zeros(wmel_write_fn fn, void *user, size_t n)
+{
+    static const float zero[ZEROS];
+    while (n) {
+        const size_t k = n < ZEROS ? n : ZEROS;
+        int rc = fn(user, zero, k);
+        if (rc) return rc;
+        n -= k;
+    }
+    return WMEL_OK;
+}
+
+int wmel_long_write(wmel_long *l, wmel_write_fn fn, void *user)
+{
+    if (!l || !fn) return WMEL_ERR_NULL_POINTER;
+    if (l->failed) return l->failed;
+    if (!l->finished) return WMEL_ERR_INVALID_ARG;
+    if (l->status) return l->status;
+    size_t rows, cols;
+    int rc = wmel_features_shape(l->ctx, l->samples, &rows, &cols);
+    if (rc) return rc;
+    const size_t nc = l->nc, nv = l->frames, nb = l->n_mem + l->n_file;
+    if (l->p.layout == WMEL_LAYOUT_MELS_FRAMES) {
+        if (rows != nc || cols < nv) return WMEL_ERR_INVALID_ARG; /* not reached */
+        for (size_t c = 0; c < nc; c++) {
+            for (size_t i = 0; i <= nb; i++) {
+                const size_t nf = i < nb ? BLOCK : l->staged;
+                const float *r;
+                if (i == nb) {
+                    r = l->stage + c * BLOCK;
+                } else if (i < l->n_mem) {
+                    r = l->mem[i] + c * BLOCK;
+                } else { /* row c of a block in the file */
+                    errno = 0;
+                    if (fseeko(l->file, (off_t)(((i - l->n_mem) * nc + c) * BLOCK * sizeof(float)), SEEK_SET) ||
+                        fread(l->rbuf, sizeof(float), BLOCK, l->file) != BLOCK)
+                        return l->failed = io_fail(l, "read back", errno);
+                    r = l->rbuf;
+                }
+                if (!nf) continue;
+                for (size_t t = 0; t < nf; t++) l->obuf[t] = finished_value(l, c, r[t]);
+                if ((rc = fn(user, l->obuf, nf)) != 0) return rc;
+            }
+            if ((rc = write_zeros(fn, user, cols - nv)) != 0) return rc;
+        }
+        return WMEL_OK;
+    }
+    if (rows * cols < nv * nc) return WMEL_ERR_INVALID_ARG; /* not reached */
+    for (size_t i = 0; i <= nb; i++) {
+        const size_t nf = i < nb ? BLOCK : l->staged;
+        const float *b = l->stage;
+        if (i < nb && (rc = block_at(l, i, &b)) != WMEL_OK) return l->failed = rc;
+        if (!nf) continue;
+        for (size_t t = 0; t < nf; t++)
+            for (size_t c = 0; c < nc; c++) l->obuf[t * nc + c] = finished_value(l, c, b[c * BLOCK + t]);
+        if ((rc = fn(user, l->obuf, nf * nc)) != 0) return rc;
+    }
+    return write_zeros(fn, user, rows * cols - nv * nc);
+}
