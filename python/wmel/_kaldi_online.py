@@ -1,5 +1,6 @@
 """wmel._kaldi_online -- kaldi-native-fbank 1.23's online computers over libwmel plans:
-OnlineFbank, OnlineMfcc, OnlineWhisperFbank, OnlineRawAudioSamples (wmel.kaldi re-exports them).
+OnlineFbank, OnlineMfcc, OnlineWhisperFbank, OnlineRawAudioSamples, OnlineNemoFbank (wmel.kaldi
+re-exports them).
 
 Framing is Kaldi's (feature-window.cc): frame t of a frame length L and shift H starts at t H
 (snip_edges) or at t H + H/2 - L/2 with the samples outside the signal reflected (-s-1,
@@ -15,10 +16,10 @@ import math
 import numpy as np
 
 from . import _features, _wmel
-from ._common import _as_samples, _check_float, _check_int
-from ._kaldi_opts import (FLT_EPS, FbankOptions, MfccOptions, RawAudioSamplesOptions,
-                          WhisperFeatureOptions, check_types, fbank_plan, frame_geometry,
-                          unsupported)
+from ._common import _as_samples, _check_bool, _check_float, _check_int
+from ._kaldi_opts import (FLT_EPS, FbankOptions, FrameExtractionOptions, MfccOptions,
+                          NemoFbankOptions, RawAudioSamplesOptions, WhisperFeatureOptions,
+                          check_types, fbank_plan, frame_geometry, unsupported)
 
 
 class _Rows:
@@ -385,3 +386,113 @@ class OnlineRawAudioSamples(_Online):
         k = (x.shape[0] - self._L) // self._H + 1
         idx = np.arange(k)[:, None] * self._H + np.arange(self._L)[None, :]
         return process_frames(x[idx].astype(np.float64), self._fo, self._win).astype(np.float32)
+
+
+class OnlineNemoFbank:
+    """kaldi_native_fbank.OnlineNemoFbank: NeMo's buffered streaming features. Samples are kept
+    as they arrive; get_frames(frame_index, n, is_final=False) re-featurizes the window of
+    samples [frame_index hop, (frame_index + n) hop) (to the end of the input when is_final
+    reaches the last ready frame after input_finished(); with n == buffered_capacity that
+    window is n hops ending there, its shift returned) through libwmel's NeMo plan: pre-emphasis
+    over the window, centred zero-padded frames, symmetric Hann, Slaney bank, ln(m + 2^-24), no
+    normalisation; returns ((n, dim) float32, start_sample_offset). Samples before the window
+    are dropped: later calls cannot rewind. num_frames_ready = samples // hop."""
+
+    def __init__(self, opts: NemoFbankOptions):
+        if not isinstance(opts, NemoFbankOptions):
+            raise TypeError(f"opts must be a wmel.kaldi.NemoFbankOptions, got {type(opts).__name__}")
+        check_types(opts)
+        fo = FrameExtractionOptions(samp_freq=opts.samp_freq, frame_shift_ms=opts.frame_shift_ms,
+                                    frame_length_ms=opts.frame_length_ms, dither=0.0)
+        sr, L, H, n_fft, _ = frame_geometry(fo, "opts")
+        if sr != int(sr) or not 1000 <= sr <= 384000:
+            raise unsupported("samp_freq", opts.samp_freq, "libwmel's plans take whole sample "
+                              "rates 1000..384000 Hz")
+        dim = _check_int(opts.num_mel_bins, "opts.num_mel_bins", 1)
+        if dim > 256:
+            raise unsupported("num_mel_bins", dim, "libwmel's plans hold 1..256 bins")
+        plan = _wmel.frontend_preset(_wmel.FRONTEND_NEMO, 0)
+        plan.update(sample_rate=int(sr), frame_length=L, hop=H, n_fft=n_fft, n_mels=dim,
+                    low_freq=float(opts.low_freq), high_freq=float(opts.high_freq),
+                    norm=_wmel.NORM_NONE, valid=0, pad_to=0, scale=1.0, log=1,
+                    log_guard=2.0 ** -24, layout=_wmel.LAYOUT_FRAMES_MELS)
+        c = float(opts.preemph_coeff)
+        self._preemph_ok = 0.0 <= c <= 1.0
+        plan["preemph"] = c if self._preemph_ok else 0.0
+        why = _wmel.plan_check(plan)
+        if why:
+            raise ValueError(f"these options: {why}")
+        self._opts = opts
+        self._sr, self._H, self._dim = sr, H, dim
+        self._cap = int(opts.buffered_capacity)
+        self._ctx = _plan_ctx(plan)
+        self._sig = _Rows(1)
+        self._offset = 0                 # the whole signal's index of the first sample kept
+        self._n = 0
+        self._finished = False
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    @property
+    def frame_shift_in_seconds(self) -> float:
+        return float(np.float32(self._H) / np.float32(self._sr))
+
+    @property
+    def num_frames_ready(self) -> int:
+        return self._n // self._H
+
+    @property
+    def num_trailing_samples(self) -> int:
+        return self._n % self._H
+
+    def accept_waveform(self, sampling_rate, waveform) -> None:
+        if _check_float(sampling_rate, "sampling_rate") != self._sr:
+            raise ValueError(f"sampling_rate {sampling_rate} does not match the options' "
+                             f"samp_freq {self._sr:g}")
+        x = _as_samples(waveform, name="waveform", ndims=(1,), kind="value")
+        if x.shape[0] == 0:
+            return
+        if self._finished:
+            raise RuntimeError("accept_waveform() after input_finished()")
+        if not np.isfinite(x).all():
+            raise ValueError("the waveform holds NaN or infinite samples")
+        self._sig.append(x.reshape(-1, 1))
+        self._n += x.shape[0]
+
+    def input_finished(self) -> None:
+        self._finished = True
+
+    def is_last_frame(self, frame: int) -> bool:
+        f = _check_int(frame, "frame", None)
+        return f >= 0 and self._finished and f == self.num_frames_ready - 1
+
+    def get_frames(self, frame_index: int, n: int, is_final: bool = False):
+        frame_index = _check_int(frame_index, "frame_index", None)
+        n = _check_int(n, "n", None)
+        is_final = _check_bool(is_final, "is_final")
+        if n == 0:
+            return np.zeros((0, self._dim), np.float32), 0
+        H = self._H
+        begin, end = frame_index * H, (frame_index + n) * H
+        if is_final and self._finished and frame_index + n == self.num_frames_ready:
+            end = self._n
+            if n == self._cap:
+                begin = end - n * H
+        if frame_index < 0 or n < 0:
+            raise ValueError("frame_index and n must be >= 0")
+        if begin < self._offset or end > self._n:
+            raise ValueError(f"requested frames are out of range: samples {begin}..{end} of "
+                             f"{self._offset}..{self._n} held")
+        self._sig.drop(begin - self._offset)
+        self._offset = begin
+        if not self._preemph_ok:
+            raise ValueError(f"preemph_coeff must be in [0, 1], got {self._opts.preemph_coeff}")
+        audio = self._sig.view()[:end - begin, 0]
+        feats = plan_features(self._ctx, audio)[:n]
+        return np.ascontiguousarray(feats), int(begin - frame_index * H)
+
+    def __repr__(self):
+        return (f"OnlineNemoFbank(dim={self._dim}, num_frames_ready={self.num_frames_ready}, "
+                f"finished={self._finished})")

@@ -177,8 +177,7 @@ class RawAudioSamplesOptions(_Options):
 
 
 class NemoFbankOptions(_Options):
-    """kaldi_native_fbank.NemoFbankOptions (its OnlineNemoFbank is not provided by wmel.kaldi:
-    use wmel.features(x, "nemo") or wmel.Stream("nemo"))."""
+    """kaldi_native_fbank.NemoFbankOptions, for OnlineNemoFbank."""
 
     _fields = ("samp_freq", "frame_shift_ms", "frame_length_ms", "num_mel_bins", "low_freq",
                "high_freq", "preemph_coeff", "buffered_capacity")

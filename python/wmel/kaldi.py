@@ -3,8 +3,8 @@
     fbank(waveform, **kwargs)   torchaudio.compliance.kaldi.fbank's signature and result
     kaldi-native-fbank 1.23's feature API (import wmel.kaldi as knf):
       FbankOptions, MfccOptions, FrameExtractionOptions, MelBanksOptions,
-      WhisperFeatureOptions, RawAudioSamplesOptions, NemoFbankOptions (options only)
-      OnlineFbank, OnlineMfcc, OnlineWhisperFbank, OnlineRawAudioSamples
+      WhisperFeatureOptions, RawAudioSamplesOptions, NemoFbankOptions
+      OnlineFbank, OnlineMfcc, OnlineWhisperFbank, OnlineRawAudioSamples, OnlineNemoFbank
       MelBanks, FeatureWindowFunction, Rfft, Stft, IStft, StftConfig, StftResult
       compute_cmvn_stats, apply_cmvn, apply_cmvn_, CmvnOptions, CmvnAccumulator,
       compute_deltas, DeltaOptions, splice_frames, SpliceOptions
@@ -23,8 +23,9 @@ from ._common import _as_samples, _check_bool, _check_float, _check_int, _is_tor
 from ._kaldi_dsp import (CmvnAccumulator, CmvnOptions, DeltaOptions, FeatureWindowFunction, IStft,
                          MelBanks, Rfft, SpliceOptions, Stft, StftConfig, StftResult, apply_cmvn,
                          apply_cmvn_, compute_cmvn_stats, compute_deltas, splice_frames)
-from ._kaldi_online import (OnlineFbank, OnlineMfcc, OnlineRawAudioSamples, OnlineWhisperFbank,
-                            frame_indices, num_frames, plan_features, _plan_ctx)
+from ._kaldi_online import (OnlineFbank, OnlineMfcc, OnlineNemoFbank, OnlineRawAudioSamples,
+                            OnlineWhisperFbank, _plan_ctx, frame_indices, num_frames,
+                            plan_features)
 from ._kaldi_opts import (FbankOptions, FrameExtractionOptions, MelBanksOptions, MfccOptions,
                           NemoFbankOptions, RawAudioSamplesOptions, WhisperFeatureOptions,
                           fbank_plan, unsupported)
@@ -38,19 +39,6 @@ __all__ = ["fbank", "FbankOptions", "MfccOptions", "FrameExtractionOptions", "Me
            "apply_cmvn_", "DeltaOptions", "compute_deltas", "SpliceOptions", "splice_frames"]
 
 _TA_WINDOWS = ("povey", "hamming", "hanning", "rectangular", "blackman")
-
-
-class OnlineNemoFbank:
-    """kaldi_native_fbank.OnlineNemoFbank re-featurizes buffered windows of the stream
-    (get_frames(frame_index, n, is_final), buffered_capacity); wmel.kaldi does not provide it.
-    NeMo's features of a whole clip: wmel.features(x, "nemo"); as frames complete:
-    wmel.Stream("nemo")."""
-
-    def __init__(self, opts=None):
-        raise NotImplementedError(
-            "wmel.kaldi.OnlineNemoFbank is not provided (its buffered re-featurisation of "
-            "windows is not mapped onto libwmel yet): use wmel.features(x, 'nemo') for a clip "
-            "or wmel.Stream('nemo') for frames as they complete")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -145,3 +145,21 @@ def whisper_power(x, dim=80):
     f = frames(x, 400, 160, False) * window("hann", 400)
     p = np.abs(np.fft.rfft(f, n=400, axis=1)) ** 2
     return p @ slaney_bank(dim, 0.0, 0.0, 400, 16000).T
+
+
+def nemo_window(audio, n, sr=16000, length_ms=25.0, shift_ms=10.0, n_mels=80, lo=0.0, hi=0.0,
+                preemph=0.97):
+    """kaldi-native-fbank's OnlineNemoFbank on one window of samples: pre-emphasis over it,
+    centred zero-padded frames (n_fft = the frame length rounded up to a power of two), the
+    symmetric Hann window centred in n_fft, Slaney bank, ln(m + 2^-24); its first n frames."""
+    L, H = sizes(sr, length_ms, shift_ms)
+    n_fft = 1 << (L - 1).bit_length()
+    a = np.asarray(audio, np.float64)
+    y = a.copy()
+    y[1:] -= preemph * a[:-1]
+    yp = np.concatenate([np.zeros(n_fft // 2), y, np.zeros(n_fft // 2)])
+    w = np.zeros(n_fft)
+    w[(n_fft - L) // 2:(n_fft - L) // 2 + L] = window("hanning", L)
+    f = np.stack([yp[t * H:t * H + n_fft] * w for t in range(n)])
+    p = np.abs(np.fft.rfft(f, axis=1)) ** 2
+    return np.log(p @ slaney_bank(n_mels, lo, hi, n_fft, sr).T + 2.0 ** -24)
