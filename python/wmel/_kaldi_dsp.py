@@ -1,7 +1,8 @@
 """wmel._kaldi_dsp -- kaldi-native-fbank 1.23's building blocks in numpy float64, each rounded
 once to float32 where the original returns float32: MelBanks, FeatureWindowFunction, Rfft,
 Stft / IStft (StftConfig, StftResult), CMVN (compute_cmvn_stats, apply_cmvn, apply_cmvn_,
-CmvnOptions, CmvnAccumulator), compute_deltas (DeltaOptions), splice_frames (SpliceOptions).
+CmvnOptions, CmvnAccumulator), compute_deltas (DeltaOptions), splice_frames (SpliceOptions),
+FeatureTransform / transform_features (transform-feats).
 wmel.kaldi re-exports them. Formulas: Kaldi's mel-computations.cc, feature-window.cc,
 feature-functions.cc (DeltaFeatures), transform/cmvn.cc; librosa's mel filters and istft.
 """
@@ -313,6 +314,7 @@ class CmvnOptions:
     """kaldi_native_fbank.CmvnOptions(norm_vars=False, reverse=False)."""
 
     def __init__(self, norm_vars: bool = False, reverse: bool = False):
+        """norm_vars: divide by the standard deviation too; reverse: undo the normalisation."""
         self.norm_vars, self.reverse = norm_vars, reverse
 
     def __str__(self):
@@ -407,7 +409,12 @@ class DeltaOptions:
     """kaldi_native_fbank.DeltaOptions(order=2, window=2)."""
 
     def __init__(self, order: int = 2, window: int = 2):
+        """order: the delta order (2: [x, delta, delta-delta]); window: the regression window
+        (2 window + 1 frames)."""
         self.order, self.window = order, window
+
+    def __str__(self):
+        return f"DeltaOptions(order={self.order}, window={self.window})"
 
 
 def _delta_scales(order: int, window: int):
@@ -429,9 +436,9 @@ def compute_deltas(opts: DeltaOptions, feats) -> np.ndarray:
     window = _check_int(opts.window, "opts.window", 1)
     x = _f32_2d(feats).astype(np.float64)
     T, D = x.shape
-    out = np.empty((T, D * (order + 1)))
     if T == 0:
-        return out.astype(np.float32)
+        raise ValueError("compute_deltas: feats holds no frames")
+    out = np.empty((T, D * (order + 1)))
     for i, sc in enumerate(_delta_scales(order, window)):
         m = (sc.shape[0] - 1) // 2
         acc = np.zeros((T, D))
@@ -446,7 +453,11 @@ class SpliceOptions:
     """kaldi_native_fbank.SpliceOptions(left_context=3, right_context=3)."""
 
     def __init__(self, left_context: int = 3, right_context: int = 3):
+        """left_context / right_context: frames appended before / after each frame."""
         self.left_context, self.right_context = left_context, right_context
+
+    def __str__(self):
+        return f"SpliceOptions(left_context={self.left_context}, right_context={self.right_context})"
 
 
 def splice_frames(feats, opts: SpliceOptions = None) -> np.ndarray:
@@ -457,6 +468,83 @@ def splice_frames(feats, opts: SpliceOptions = None) -> np.ndarray:
     x = _f32_2d(feats)
     T, D = x.shape
     if T == 0:
-        return np.zeros((0, D * (1 + left + right)), np.float32)
+        raise ValueError("splice_frames: feats holds no frames")
     idx = np.clip(np.arange(T)[:, None] + np.arange(-left, right + 1)[None, :], 0, T - 1)
     return np.ascontiguousarray(x[idx].reshape(T, -1))
+
+
+# ---- linear transforms -------------------------------------------------------------------------
+
+def _read_kaldi_matrix(filename: str) -> np.ndarray:
+    """A Kaldi matrix file: binary ("\\0B", "FM " or "DM ", then rows and cols as a size byte
+    and an int32, then the values) or text ("[ v v ... \\n ... ]")."""
+    try:
+        with open(filename, "rb") as fh:
+            data = fh.read()
+    except OSError as e:
+        raise RuntimeError(f"FeatureTransform: cannot open {filename}: {e.strerror}") from None
+    if data.startswith(b"\0B"):
+        tok, rest = data[2:].split(b" ", 1)
+        if tok not in (b"FM", b"DM") or len(rest) < 10 or rest[0] != 4 or rest[5] != 4:
+            raise RuntimeError(f"FeatureTransform: {filename}: not a Kaldi FM/DM binary matrix")
+        rows = int.from_bytes(rest[1:5], "little", signed=True)
+        cols = int.from_bytes(rest[6:10], "little", signed=True)
+        dt = np.float32 if tok == b"FM" else np.float64
+        if rows < 0 or cols < 0 or len(rest) - 10 < rows * cols * np.dtype(dt).itemsize:
+            raise RuntimeError(f"FeatureTransform: {filename}: truncated matrix")
+        return np.frombuffer(rest, dt, rows * cols, 10).reshape(rows, cols).astype(np.float64)
+    try:
+        text = data.decode("ascii")
+        body = text[text.index("[") + 1:text.rindex("]")]
+        rows = [[float(v) for v in line.split()] for line in body.strip().splitlines() if line.strip()]
+    except (UnicodeDecodeError, ValueError):
+        raise RuntimeError(f"FeatureTransform: {filename}: not a Kaldi matrix") from None
+    if not rows or len({len(r) for r in rows}) != 1:
+        raise RuntimeError(f"FeatureTransform: {filename}: ragged or empty matrix")
+    return np.array(rows, np.float64)
+
+
+class FeatureTransform:
+    """kaldi_native_fbank.FeatureTransform (Kaldi's transform-feats): a matrix M (out, n);
+    apply(feats) is feats M^T when feats has n columns, feats M[:, :-1]^T + M[:, -1] when it
+    has n - 1 (affine), ValueError otherwise; float64 arithmetic, one float32 rounding."""
+
+    def __init__(self, mat):
+        m = np.asarray(mat, np.float32)
+        if m.ndim != 2:
+            raise ValueError(f"mat must be a 2-D matrix, got shape {m.shape}")
+        self._m = m.astype(np.float64)
+
+    @staticmethod
+    def read(filename: str) -> "FeatureTransform":
+        return FeatureTransform(_read_kaldi_matrix(str(filename)))
+
+    @property
+    def input_dim(self) -> int:
+        return self._m.shape[1]
+
+    @property
+    def output_dim(self) -> int:
+        return self._m.shape[0]
+
+    def is_affine(self, input_dim: int) -> bool:
+        return self._m.shape[1] == _check_int(input_dim, "input_dim", 0) + 1
+
+    def apply(self, feats) -> np.ndarray:
+        x = _f32_2d(feats).astype(np.float64)
+        n = self._m.shape[1]
+        if x.shape[1] == n:
+            y = x @ self._m.T
+        elif x.shape[1] + 1 == n:
+            y = x @ self._m[:, :-1].T + self._m[:, -1]
+        else:
+            raise ValueError(f"the transform takes {n} (linear) or {n - 1} (affine) columns; "
+                             f"feats has {x.shape[1]}")
+        return y.astype(np.float32)
+
+
+def transform_features(feats, transform: FeatureTransform) -> np.ndarray:
+    """transform.apply(feats)."""
+    if not isinstance(transform, FeatureTransform):
+        raise TypeError("transform must be a wmel.kaldi.FeatureTransform")
+    return transform.apply(feats)

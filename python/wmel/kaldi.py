@@ -7,7 +7,8 @@
       OnlineFbank, OnlineMfcc, OnlineWhisperFbank, OnlineRawAudioSamples, OnlineNemoFbank
       MelBanks, FeatureWindowFunction, Rfft, Stft, IStft, StftConfig, StftResult
       compute_cmvn_stats, apply_cmvn, apply_cmvn_, CmvnOptions, CmvnAccumulator,
-      compute_deltas, DeltaOptions, splice_frames, SpliceOptions
+      compute_deltas, DeltaOptions, splice_frames, SpliceOptions, FeatureTransform,
+      transform_features
 
 Samples are taken in the caller's scale, as the originals take them. Features are computed in
 float64 from exact windows and filter banks and rounded once to float32 (the originals compute
@@ -20,9 +21,10 @@ from __future__ import annotations
 import numpy as np
 
 from ._common import _as_samples, _check_bool, _check_float, _check_int, _is_torch
-from ._kaldi_dsp import (CmvnAccumulator, CmvnOptions, DeltaOptions, FeatureWindowFunction, IStft,
-                         MelBanks, Rfft, SpliceOptions, Stft, StftConfig, StftResult, apply_cmvn,
-                         apply_cmvn_, compute_cmvn_stats, compute_deltas, splice_frames)
+from ._kaldi_dsp import (CmvnAccumulator, CmvnOptions, DeltaOptions, FeatureTransform,
+                         FeatureWindowFunction, IStft, MelBanks, Rfft, SpliceOptions, Stft,
+                         StftConfig, StftResult, apply_cmvn, apply_cmvn_, compute_cmvn_stats,
+                         compute_deltas, splice_frames, transform_features)
 from ._kaldi_online import (OnlineFbank, OnlineMfcc, OnlineNemoFbank, OnlineRawAudioSamples,
                             OnlineWhisperFbank, _plan_ctx, frame_indices, num_frames,
                             plan_features)
@@ -36,7 +38,8 @@ __all__ = ["fbank", "FbankOptions", "MfccOptions", "FrameExtractionOptions", "Me
            "OnlineMfcc", "OnlineWhisperFbank", "OnlineRawAudioSamples", "OnlineNemoFbank",
            "MelBanks", "FeatureWindowFunction", "Rfft", "Stft", "IStft", "StftConfig",
            "StftResult", "CmvnOptions", "CmvnAccumulator", "compute_cmvn_stats", "apply_cmvn",
-           "apply_cmvn_", "DeltaOptions", "compute_deltas", "SpliceOptions", "splice_frames"]
+           "apply_cmvn_", "DeltaOptions", "compute_deltas", "SpliceOptions", "splice_frames",
+           "FeatureTransform", "transform_features"]
 
 _TA_WINDOWS = ("povey", "hamming", "hanning", "rectangular", "blackman")
 

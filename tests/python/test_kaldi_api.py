@@ -519,3 +519,36 @@ def test_online_nemo_fbank(kw):
         a.accept_waveform(sr, x[:10])
     with pytest.raises(ValueError, match="sampling_rate"):
         a.accept_waveform(sr + 1, x[:10])
+
+
+def test_feature_transform(tmp_path):
+    """transform-feats: linear and affine, Kaldi's binary (FM, DM) and text matrix files."""
+    rng = np.random.default_rng(3)
+    m = rng.standard_normal((4, 6)).astype(np.float32)
+    f = rng.standard_normal((9, 6)).astype(np.float32)
+    o = f.astype(np.float64) @ m.astype(np.float64).T
+    t = K.FeatureTransform(m)
+    assert (t.input_dim, t.output_dim, t.is_affine(5), t.is_affine(6)) == (6, 4, True, False)
+    assert np.all(np.abs(t.apply(f) - o) <= np.spacing(np.abs(o).astype(np.float32)))
+    oa = f[:, :5].astype(np.float64) @ m[:, :5].astype(np.float64).T + m[:, 5]
+    assert np.all(np.abs(K.transform_features(f[:, :5], t) - oa) <= np.spacing(np.abs(oa).astype(np.float32)))
+    with pytest.raises(ValueError, match="columns"):
+        t.apply(f[:, :3])
+    with pytest.raises(RuntimeError, match="cannot open"):
+        K.FeatureTransform.read(str(tmp_path / "none.mat"))
+    files = {}
+    for tok, dt in ((b"FM ", np.float32), (b"DM ", np.float64)):
+        p = tmp_path / f"{tok[:2].decode()}.mat"
+        p.write_bytes(b"\0B" + tok + b"\4" + np.int32(4).tobytes() + b"\4" + np.int32(6).tobytes()
+                      + m.astype(dt).tobytes())
+        files[tok] = p
+    p = tmp_path / "text.mat"
+    p.write_text("[\n" + "\n".join(" ".join(repr(float(v)) for v in row) for row in m) + " ]\n")
+    files["text"] = p
+    for p in files.values():
+        r = K.FeatureTransform.read(str(p))
+        assert np.array_equal(r.apply(f), t.apply(f))
+        if knf is not None:
+            b = knf.FeatureTransform.read(str(p))
+            assert (b.input_dim, b.output_dim) == (r.input_dim, r.output_dim)
+            assert np.abs(r.apply(f) - b.apply(f)).max() <= 1e-5 * np.abs(o).max()
