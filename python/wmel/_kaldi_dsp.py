@@ -16,7 +16,6 @@ from ._common import _check_bool, _check_float, _check_int
 from ._feref import kaldi_mel_filters
 from ._kaldi_online import window_function
 from ._kaldi_opts import FrameExtractionOptions, MelBanksOptions, check_types, unsupported
-from ._npref import slaney_mel_filters
 
 
 def _f32_2d(feats, name="feats") -> np.ndarray:
@@ -35,9 +34,11 @@ def _htk_mel(f):
 
 
 class MelBanks:
-    """kaldi_native_fbank.MelBanks(opts, frame_opts, vtln_warp_factor=1.0): Kaldi's bank (or
-    the librosa-style one, is_librosa) in float64, given as float32: get_matrix() (num_bins,
-    n_fft/2 + 1), compute(power) (the mel energies, not their log)."""
+    """kaldi_native_fbank.MelBanks(opts, frame_opts, vtln_warp_factor=1.0): Kaldi's bank or the
+    librosa-style one (is_librosa: Slaney or HTK scale, norm "slaney" or "", floor_to_int_bin),
+    the original's construction in float64, given as float32: get_matrix() (num_bins,
+    n_fft/2 + 1), compute(power) (the mel energies, not their log; htk_mode floors them at 1.0
+    and, in Kaldi's bank with low_freq > 0, zeroes the first filter's first weight)."""
 
     def __init__(self, opts: MelBanksOptions = None, frame_opts: FrameExtractionOptions = None,
                  vtln_warp_factor: float = 1.0):
@@ -50,41 +51,35 @@ class MelBanks:
         check_types(frame_opts, "frame_opts")
         if _check_float(vtln_warp_factor, "vtln_warp_factor") != 1.0:
             raise unsupported("vtln_warp_factor", vtln_warp_factor, "VTLN warping is not provided")
-        n = _check_int(opts.num_bins, "opts.num_bins", 1)
-        if opts.htk_mode:
-            raise unsupported("opts.htk_mode", True, "HTK mode's changes to the first filter are "
-                              "not provided")
+        n = int(opts.num_bins)
+        if n < 3:
+            raise ValueError(f"Must have at least 3 mel bins, got num_bins {n}")
         sr = float(frame_opts.samp_freq)
         n_fft = frame_opts.padded_window_size()
         if n_fft < 2 or n_fft % 2:
-            raise ValueError(f"frame_opts give a {n_fft}-point transform: it must be even")
+            raise ValueError(f"PaddedWindowSize() must be even, got {n_fft}")
         nyq = 0.5 * sr
         lo = float(opts.low_freq)
         hi = float(opts.high_freq) if opts.high_freq > 0 else nyq + float(opts.high_freq)
+        if not (0.0 <= lo < nyq and 0.0 < hi <= nyq and hi > lo):
+            raise ValueError(f"Bad values in options: low-freq {lo} and high-freq {hi} vs. "
+                             f"nyquist {nyq}")
         if opts.is_librosa:
-            if not opts.use_slaney_mel_scale:
-                raise unsupported("opts.use_slaney_mel_scale", False,
-                                  "the librosa-style bank on Slaney's scale only (librosa htk=False)")
-            if opts.floor_to_int_bin:
-                raise unsupported("opts.floor_to_int_bin", True, "bin edges are not floored here")
             if opts.norm not in ("slaney", ""):
-                raise ValueError(f"opts.norm {opts.norm!r}: must be 'slaney' or ''")
-            w = slaney_mel_filters(sr, n_fft, n, fmin=lo, fmax=hi)
-            if opts.norm == "":
-                from ._npref import _hz_to_mel, _mel_to_hz
-                hz = _mel_to_hz(np.linspace(_hz_to_mel(lo), _hz_to_mel(hi), n + 2))
-                w = w / (2.0 / (hz[2:n + 2] - hz[:n]))[:, None]
+                raise ValueError(f"Unsupported norm: {opts.norm}")
+            w = _librosa_bank(n, lo, hi, n_fft, sr, bool(opts.use_slaney_mel_scale),
+                              opts.norm == "slaney", bool(opts.floor_to_int_bin))
         else:
-            if not (0.0 <= lo < nyq and 0.0 < hi <= nyq and hi > lo):
-                raise ValueError(f"Bad values in options: low-freq {lo} and high-freq {hi} vs. "
-                                 f"nyquist {nyq}")
             w = kaldi_mel_filters(n, lo, hi, n_fft, sr)
-            empty = np.flatnonzero(~(w > 0).any(axis=1))
-            if empty.size:
-                raise ValueError(f"mel bin {int(empty[0])} of {n} has no FFT bin under it "
-                                 f"({n_fft}-point transform, {lo} .. {hi} Hz): you may have set "
-                                 "num_bins too large")
+            if opts.htk_mode and lo != 0.0 and (w[0] > 0).any():
+                w[0, int(np.flatnonzero(w[0] > 0)[0])] = 0.0
+        empty = np.flatnonzero(~(w != 0).any(axis=1))
+        if empty.size:
+            raise ValueError(f"You may have set num_mel_bins too large: mel bin {int(empty[0])} "
+                             f"of {n} has no FFT bin under it ({n_fft}-point transform, {lo} .. "
+                             f"{hi} Hz)")
         self._w = w
+        self._htk = bool(opts.htk_mode)
 
     @staticmethod
     def mel_scale(hz):
@@ -116,7 +111,39 @@ class MelBanks:
         if p.shape[0] != self._w.shape[1]:
             raise ValueError(f"fft_energies must hold {self._w.shape[1]} values (n_fft / 2 + 1), "
                              f"got {p.shape[0]}")
-        return (self._w @ p).astype(np.float32)
+        m = self._w @ p
+        if self._htk:
+            m = np.maximum(m, 1.0)
+        return m.astype(np.float32)
+
+
+def _librosa_bank(n, lo, hi, n_fft, sr, slaney_scale, slaney_norm, floor_to_int_bin):
+    """kaldi-native-fbank's librosa-style bank (InitLibrosaMelBanks), in float64: n + 2 points
+    equally spaced on the Slaney (or HTK) mel scale from lo to hi, triangles in Hz over all
+    n_fft/2 + 1 bins (strictly inside each triangle), slaney_norm 2 / (right - left); with
+    floor_to_int_bin the edges are floored to bins of (n_fft + 1) / sr per Hz and bin i sits at i."""
+    if slaney_scale:
+        to_mel = np.vectorize(MelBanks.mel_scale_slaney)
+        to_hz = np.vectorize(MelBanks.inverse_mel_scale_slaney)
+    else:
+        to_mel = np.vectorize(MelBanks.mel_scale)
+        to_hz = np.vectorize(MelBanks.inverse_mel_scale)
+    ml, mh = float(to_mel(lo)), float(to_mel(hi))
+    d = (mh - ml) / (n + 1)
+    edges = to_hz(ml + np.arange(n + 2) * d).astype(np.float64)
+    if floor_to_int_bin:
+        edges = np.trunc(edges * ((n_fft + 1.0) / sr))
+        hz = np.arange(n_fft // 2 + 1, dtype=np.float64)
+    else:
+        hz = sr / n_fft * np.arange(n_fft // 2 + 1)
+    left, center, right = edges[:-2, None], edges[1:-1, None], edges[2:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        up = (hz - left) / (center - left)
+        down = (right - hz) / (right - center)
+    w = np.where((hz > left) & (hz < right), np.where(hz <= center, up, down), 0.0)
+    if slaney_norm:
+        w = w * (2.0 / (right - left))
+    return w
 
 
 class FeatureWindowFunction:
@@ -204,23 +231,21 @@ class StftConfig:
         if n_fft % 2:
             raise ValueError(f"n_fft {n_fft} should be even")
         if self.window:
-            w = np.asarray(self.window, np.float64)
-            if w.shape != (wl,):
-                raise ValueError(f"window holds {w.shape[0]} values; win_length is {wl}")
+            w = np.asarray(self.window, np.float32).astype(np.float64).reshape(-1)
+            if not 1 <= w.shape[0] <= n_fft:
+                raise ValueError(f"window holds {w.shape[0]} values; 1..n_fft ({n_fft}) are taken")
+        elif self.window_type in ("", None):
+            w = np.ones(n_fft)
         else:
-            wt = self.window_type
-            if wt in ("", None):
-                w = np.ones(wl)
-            else:
-                fo = FrameExtractionOptions(window_type=wt)
-                w = window_function(fo, wl)
-        if self.center and self.pad_mode != "reflect":
-            raise ValueError(f"pad_mode {self.pad_mode!r}: only 'reflect' is supported, as in the "
-                             "original")
-        # the original's window buffer: the win_length coefficients first, then ones (not
-        # zeros, nor centred, whatever its docstring says; measured on kaldi-native-fbank 1.23)
+            w = window_function(FrameExtractionOptions(window_type=self.window_type), wl)
+        if self.center and self.pad_mode not in ("reflect", "constant", "replicate"):
+            raise ValueError(f"pad_mode {self.pad_mode!r}: 'reflect', 'constant' or 'replicate' "
+                             "(the original pads with zeros for any other, saying so on stderr)")
+        # the original applies the window to the first len(window) samples of each n_fft
+        # frame and leaves the rest as they are (a window of ones there); its docstring speaks
+        # of zero-padding, its code does not
         full = np.ones(n_fft)
-        full[:wl] = w
+        full[:w.shape[0]] = w
         return n_fft, hop, full, _check_bool(self.center, "center"), _check_bool(self.normalized,
                                                                                   "normalized")
 
@@ -235,8 +260,9 @@ class StftResult:
 
 class Stft:
     """kaldi_native_fbank.Stft(config).compute(samples) -> StftResult: torch.stft's framing
-    (center: reflect padding by n_fft // 2), the window's win_length coefficients first in n_fft
-    and ones after them (the original's buffer),
+    (center: padding by n_fft // 2, reflect, constant or replicate), the window's coefficients
+    (win_length of window_type, or the explicit window) on the first samples of each n_fft
+    frame and the rest left as it is, as the original does;
     normalized: 1 / sqrt(n_fft); float64 inside, float32 values out."""
 
     def __init__(self, config: StftConfig):
@@ -250,10 +276,12 @@ class Stft:
         n_fft, hop = self._n_fft, self._hop
         if self._center:
             p = n_fft // 2
-            if x.shape[0] <= p:
-                raise ValueError(f"reflect padding by {p} needs more than {p} samples, got "
-                                 f"{x.shape[0]}")
-            x = np.pad(x, (p, p), mode="reflect")
+            mode = self._c["pad_mode"]
+            if x.shape[0] == 0 or (mode == "reflect" and x.shape[0] <= p):
+                raise ValueError(f"{mode} padding by {p} needs more than "
+                                 f"{p if mode == 'reflect' else 0} samples, got {x.shape[0]}")
+            x = np.pad(x, (p, p), mode={"reflect": "reflect", "constant": "constant",
+                                         "replicate": "edge"}[mode])
         nf = 0 if x.shape[0] < n_fft else 1 + (x.shape[0] - n_fft) // hop
         if nf == 0:
             return StftResult([], [], 0)
@@ -269,9 +297,10 @@ class Stft:
 
 
 class IStft:
-    """kaldi_native_fbank.IStft(config).compute(StftResult) -> samples: librosa's istft
-    (inverse transforms, window, overlap-add, divided by the summed squared window; center
-    removes n_fft // 2 samples at both ends)."""
+    """kaldi_native_fbank.IStft(config).compute(StftResult) -> samples: inverse transforms,
+    the window (as Stft applies it), overlap-add, divided where it is not 0 by the summed
+    squared window over n_fft (the window's coefficients, then ones); center removes n_fft // 2
+    samples at both ends."""
 
     def __init__(self, config: StftConfig):
         if not isinstance(config, StftConfig):
@@ -299,7 +328,7 @@ class IStft:
         for t in range(nf):
             y[t * hop:t * hop + n_fft] += frames[t]
             env[t * hop:t * hop + n_fft] += w * w
-        nz = env > 1e-11
+        nz = env != 0.0
         y[nz] /= env[nz]
         if self._center:
             y = y[n_fft // 2:n - n_fft // 2]

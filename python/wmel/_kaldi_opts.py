@@ -278,27 +278,28 @@ def _window_plan(fo, what):
 def _mel_plan(mo: MelBanksOptions, plan: dict, what="mel_opts") -> None:
     """Sets the plan's mel bank from mel options (Kaldi's bank, or the librosa-style one)."""
     n = int(mo.num_bins)
-    if n < 1:
-        raise ValueError(f"{what}.num_bins {n}: must be at least 1")
+    if n < 3:
+        raise ValueError(f"Must have at least 3 mel bins, got {what}.num_bins {n}")
     if n > 256:
         raise unsupported(f"{what}.num_bins", n, "libwmel's plans hold 1..256 bins")
     # vtln_low / vtln_high shape a warped bank only (a warp factor other than 1, which the
     # online computers do not take); debug_mel prints the original's bank and changes nothing
     if mo.htk_mode:
         raise unsupported(f"{what}.htk_mode", True, "HTK mode changes Kaldi's first mel filter "
-                          "and floors the mel energies at 1; libwmel's plans have Kaldi's bank")
+                          "and floors the mel energies at 1, which libwmel's plans do not (MelBanks "
+                          "does)")
     plan["n_mels"] = n
     plan["low_freq"] = float(mo.low_freq)
     plan["high_freq"] = float(mo.high_freq)
     if mo.is_librosa:
         if not mo.use_slaney_mel_scale:
-            raise unsupported(f"{what}.use_slaney_mel_scale", False, "the librosa-style bank is "
-                              "on Slaney's scale only here (librosa htk=False)")
+            raise unsupported(f"{what}.use_slaney_mel_scale", False, "libwmel's plans hold the "
+                              "librosa-style bank on Slaney's scale only (MelBanks has both)")
         if mo.floor_to_int_bin:
-            raise unsupported(f"{what}.floor_to_int_bin", True, "the librosa-style bank's edges "
-                              "are not floored to FFT bins here")
+            raise unsupported(f"{what}.floor_to_int_bin", True, "libwmel's plans do not floor the "
+                              "librosa-style bank's edges to bins (MelBanks does)")
         if mo.norm not in ("slaney", ""):
-            raise ValueError(f"{what}.norm {mo.norm!r}: must be 'slaney' or ''")
+            raise ValueError(f"Unsupported norm: {mo.norm} ({what}.norm: 'slaney' or '')")
         plan["mel_scale"] = _MEL_SLANEY
         plan["mel_norm"] = _MELNORM_SLANEY if mo.norm == "slaney" else _MELNORM_NONE
     else:

@@ -64,20 +64,33 @@ def kaldi_bank(n_mels, lo, hi, n_fft, sr):
     return w
 
 
-def slaney_bank(n_mels, lo, hi, n_fft, sr, norm=True):
+def slaney_bank(n_mels, lo, hi, n_fft, sr, norm=True, htk_scale=False, floor_int=False):
+    """librosa's bank as kaldi-native-fbank builds it (is_librosa): Slaney's mel scale (or the
+    HTK one, 1127 ln(1 + f/700)); floor_int: edges truncated to bins of (n_fft + 1) / sr per Hz,
+    bin i at i."""
     hi = hi if hi > 0 else sr / 2 + hi
 
     def hz2mel(f):
-        return 3 * f / 200 if f < 1000 else 15 + math.log(f / 1000) / (math.log(6.4) / 27)
+        if htk_scale:
+            return 1127.0 * math.log(1 + f / 700.0)
+        return 3 * f / 200 if f <= 1000 else 15 + math.log(f / 1000) / (math.log(6.4) / 27)
 
     def mel2hz(m):
-        return 200 * m / 3 if m < 15 else 1000 * math.exp((m - 15) * math.log(6.4) / 27)
+        if htk_scale:
+            return 700.0 * (math.exp(m / 1127.0) - 1)
+        return 200 * m / 3 if m <= 15 else 1000 * math.exp((m - 15) * math.log(6.4) / 27)
     pts = [mel2hz(m) for m in np.linspace(hz2mel(lo), hz2mel(hi), n_mels + 2)]
-    fk = np.arange(n_fft // 2 + 1) * sr / n_fft
+    if floor_int:
+        pts = [float(int(p * (n_fft + 1.0) / sr)) for p in pts]
+        fk = np.arange(n_fft // 2 + 1, dtype=np.float64)
+    else:
+        fk = np.arange(n_fft // 2 + 1) * sr / n_fft
     w = np.zeros((n_mels, fk.shape[0]))
     for b in range(n_mels):
         l, c, r = pts[b], pts[b + 1], pts[b + 2]
-        w[b] = np.maximum(0, np.minimum((fk - l) / (c - l), (r - fk) / (r - c)))
+        for k, f in enumerate(fk):
+            if l < f < r:
+                w[b, k] = (f - l) / (c - l) if f <= c else (r - f) / (r - c)
         if norm:
             w[b] *= 2 / (r - l)
     return w

@@ -183,7 +183,7 @@ def test_online_fbank_options_vs_knf(kw, sr):
 MFCC_CASES = [
     ({}, 16000), ({"use_energy": False}, 16000), ({"use_energy": False, "htk_compat": True}, 16000),
     ({"htk_compat": True, "energy_floor": 1.0}, 16000),
-    ({"cepstral_lifter": 0.0, "num_ceps": 40, "num_bins": 40}, 16000),
+    ({"cepstral_lifter": 0.0, "num_ceps": 40, "num_bins": 40}, 16000), ({"num_bins": 3, "num_ceps": 3}, 16000),
     ({"samp_freq": 8000.0, "snip_edges": False}, 8000),
     ({"num_ceps": 1}, 16000), ({"num_ceps": 23, "num_bins": 23, "window_type": "hamming"}, 16000),
 ]
@@ -289,6 +289,7 @@ def test_refusals_name_the_option():
     for kw, msg in [({"dither": 1.0}, "dither"), ({"window_type": "blackman"}, "blackman"),
                     ({"window_type": "sine"}, "sine"), ({"window_type": "kaiser"}, "knows"),
                     ({"htk_mode": True}, "htk_mode"), ({"use_energy": True, "raw_energy": False}, "raw_energy"),
+                    ({"num_bins": 2}, "at least 3"),
                     ({"round_to_power_of_two": False, "frame_length_ms": 25.0625}, "odd"),
                     ({"round_to_power_of_two": False, "frame_length_ms": 21.75}, "product of 2, 3 and 5"),
                     ({"samp_freq": 16000.5}, "whole sample rates"), ({"num_bins": 300}, "1..256"),
@@ -344,19 +345,32 @@ def test_options_classes_match_knf():
 @pytest.mark.parametrize("mel,fo", [({}, {}), ({"num_bins": 80, "low_freq": 0.0}, {"samp_freq": 8000.0}),
                                     ({"is_librosa": True, "low_freq": 0.0, "num_bins": 80},
                                      {"round_to_power_of_two": False}),
-                                    ({"is_librosa": True, "low_freq": 0.0, "num_bins": 40, "norm": ""}, {})])
+                                    ({"is_librosa": True, "low_freq": 0.0, "num_bins": 40, "norm": ""}, {}),
+                                    ({"is_librosa": True, "low_freq": 0.0, "num_bins": 40,
+                                      "use_slaney_mel_scale": False}, {}),
+                                    ({"is_librosa": True, "low_freq": 0.0, "num_bins": 40,
+                                      "floor_to_int_bin": True}, {}),
+                                    ({"htk_mode": True}, {}), ({"htk_mode": True, "low_freq": 0.0}, {}),
+                                    ({"num_bins": 3}, {})])
 def test_mel_banks(mel, fo):
     a = K.MelBanks(K.MelBanksOptions(**mel), K.FrameExtractionOptions(**fo))
     fro = K.FrameExtractionOptions(**fo)
     n_fft, sr = fro.padded_window_size(), fro.samp_freq
     m = mel.get("num_bins", 25)
     if mel.get("is_librosa"):
-        o = O.slaney_bank(m, mel.get("low_freq", 20.0), 0.0, n_fft, sr, mel.get("norm", "slaney") == "slaney")
+        o = O.slaney_bank(m, mel.get("low_freq", 20.0), 0.0, n_fft, sr, mel.get("norm", "slaney") == "slaney",
+                          htk_scale=not mel.get("use_slaney_mel_scale", True),
+                          floor_int=mel.get("floor_to_int_bin", False))
     else:
         o = O.kaldi_bank(m, mel.get("low_freq", 20.0), 0.0, n_fft, sr)
+        if mel.get("htk_mode") and mel.get("low_freq", 20.0) != 0.0:
+            o[0, np.flatnonzero(o[0])[0]] = 0.0          # HTK mode: the first filter's first weight
     assert np.all(np.abs(a.get_matrix() - o) <= np.spacing(o.astype(np.float32)) + 1e-12)
-    p = np.random.default_rng(0).random(n_fft // 2 + 1).astype(np.float32)
-    _lin_close(a.compute(p), o @ p.astype(np.float64), 2.0 ** -23)
+    p = np.random.default_rng(0).random(n_fft // 2 + 1).astype(np.float32) * 100
+    po = o @ p.astype(np.float64)
+    if mel.get("htk_mode"):
+        po = np.maximum(po, 1.0)                          # and the mel energies floored at 1
+    _lin_close(a.compute(p), po, 2.0 ** -23)
     if knf is not None:
         b = knf.MelBanks(knf.MelBanksOptions(**mel), knf.FrameExtractionOptions(**fo))
         assert a.dim == b.dim and a.get_matrix().shape == b.get_matrix().shape
@@ -366,6 +380,19 @@ def test_mel_banks(mel, fo):
             for v in ((0.0, 10.0, 15.0, 30.0, 60.0) if f.startswith("inverse") else (0.0, 500.0, 1000.0, 4321.0)):
                 # the original's float32 log/exp: relative 1e-5 (measured 4e-7)
                 assert getattr(K.MelBanks, f)(v) == pytest.approx(getattr(knf.MelBanks, f)(v), rel=1e-5)
+
+
+def test_mel_banks_refusals():
+    for mel, msg in [({"num_bins": 2}, "at least 3"), ({"num_bins": 128}, "too large"),
+                     ({"is_librosa": True, "norm": "htk"}, "Unsupported norm"),
+                     ({"low_freq": 9000.0}, "Bad values")]:
+        with pytest.raises(ValueError, match=msg):
+            K.MelBanks(K.MelBanksOptions(**mel), K.FrameExtractionOptions())
+        if knf is not None:
+            with pytest.raises(ValueError):
+                knf.MelBanks(knf.MelBanksOptions(**mel), knf.FrameExtractionOptions())
+    with pytest.raises(ValueError, match="vtln"):
+        K.MelBanks(K.MelBanksOptions(), K.FrameExtractionOptions(), 0.9)
 
 
 @pytest.mark.parametrize("w", ["hanning", "hann", "sine", "hamming", "povey", "rectangular", "blackman"])
@@ -399,15 +426,28 @@ def test_rfft(n):
 @pytest.mark.parametrize("cfg", [dict(n_fft=512, hop_length=128, win_length=400, window_type="hann"),
                                  dict(n_fft=400, hop_length=160, win_length=400, window_type="hann", center=False),
                                  dict(n_fft=16, hop_length=4, win_length=16, window_type="", normalized=True),
-                                 dict(n_fft=512, hop_length=160, win_length=512, window_type="povey")])
+                                 dict(n_fft=512, hop_length=160, win_length=512, window_type="povey"),
+                                 dict(n_fft=512, hop_length=160, win_length=512, window_type="hann",
+                                      pad_mode="constant"),
+                                 dict(n_fft=512, hop_length=160, win_length=512, window_type="", pad_mode="replicate"),
+                                 dict(n_fft=512, hop_length=160, win_length=512,
+                                      window=list(O.window("hanning", 400)) + [0.0] * 112),
+                                 dict(n_fft=512, hop_length=160, win_length=400, window=list(O.window("hanning", 400)),
+                                      pad_mode="constant")])
 def test_stft_istft(cfg):
     x = _x(3000, scale=1.0)
     r = K.Stft(K.StftConfig(**cfg)).compute(x.tolist())
-    n_fft, wl = cfg["n_fft"], cfg["win_length"]
+    n_fft = cfg["n_fft"]
     w = np.ones(n_fft)
-    if cfg["window_type"]:
-        w[:wl] = O.window(cfg["window_type"], wl)
-    xp = np.pad(x.astype(np.float64), n_fft // 2, mode="reflect") if cfg.get("center", True) else x.astype(np.float64)
+    if cfg.get("window"):
+        wl = len(cfg["window"])
+        w[:wl] = np.float32(cfg["window"])
+    else:
+        wl = cfg["win_length"] if cfg["window_type"] else n_fft
+        if cfg["window_type"]:
+            w[:wl] = O.window(cfg["window_type"], wl)
+    mode = {"reflect": "reflect", "constant": "constant", "replicate": "edge"}[cfg.get("pad_mode", "reflect")]
+    xp = np.pad(x.astype(np.float64), n_fft // 2, mode=mode) if cfg.get("center", True) else x.astype(np.float64)
     nf = 1 + (len(xp) - n_fft) // cfg["hop_length"]
     z = np.stack([np.fft.rfft(xp[t * cfg["hop_length"]:t * cfg["hop_length"] + n_fft] * w) for t in range(nf)])
     if cfg.get("normalized"):
@@ -422,11 +462,11 @@ def test_stft_istft(cfg):
         assert np.abs(np.array(r.real) - np.array(b.real)).max() <= 1e-5 * np.abs(z).max()
         yb = np.array(knf.IStft(knf.StftConfig(**cfg)).compute(b))
         assert yb.shape == y.shape
-        if wl == n_fft:   # where the original reconstructs its input (see docs/kaldi.md); without
+        if wl == n_fft:   # the original reads past a shorter window (see docs/kaldi.md); without
             # centring, away from the ends, where its float32 window envelope is near 0
             sl = slice(None) if cfg.get("center", True) else slice(n_fft // 2, -n_fft // 2)
             assert np.abs(y[sl] - yb[sl]).max() <= 1e-4
-    if wl == n_fft and cfg.get("center", True):
+    if cfg.get("center", True) and cfg.get("pad_mode", "reflect") == "reflect":
         assert np.abs(y - x[:len(y)]).max() <= 1e-5      # a perfect reconstruction
 
 
