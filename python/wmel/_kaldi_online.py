@@ -205,6 +205,15 @@ def _plan_ctx(plan):
     return _features._ctx(plan, "cpu", 1)
 
 
+def check_librosa_bank(num_bins, low_freq, high_freq, frame_opts):
+    """The original's checks of a librosa-style bank (at least 3 bins, the band inside the
+    Nyquist frequency, no empty filter), with its messages: ValueError."""
+    from ._kaldi_dsp import MelBanks   # (_kaldi_dsp imports this module)
+    from ._kaldi_opts import MelBanksOptions
+    MelBanks(MelBanksOptions(num_bins=num_bins, low_freq=low_freq, high_freq=high_freq,
+                             is_librosa=True), frame_opts)
+
+
 class OnlineFbank(_Online):
     """kaldi_native_fbank.OnlineFbank: accept_waveform(sampling_rate, samples) as they arrive,
     input_finished(), num_frames_ready, get_frame(i), pop(n), is_last_frame(i), dim,
@@ -304,9 +313,10 @@ class OnlineWhisperFbank(_Online):
         if not isinstance(opts, WhisperFeatureOptions):
             raise TypeError(f"opts must be a wmel.kaldi.WhisperFeatureOptions, got "
                             f"{type(opts).__name__}")
-        dim = _check_int(opts.dim, "opts.dim", 1)
+        dim = _check_int(opts.dim, "opts.dim", None)
+        check_librosa_bank(dim, 0.0, 0.0, FrameExtractionOptions(round_to_power_of_two=False))
         if dim > 256:
-            raise unsupported("dim", dim, "libwmel's plans hold 1..256 mel bins")
+            raise unsupported("dim", dim, "libwmel's plans hold 3..256 mel bins")
         plan = _wmel.frontend_preset(_wmel.FRONTEND_KALDI, 0)
         plan.update(sample_rate=16000, frame_length=400, hop=160, n_fft=400,
                     window=_wmel.WINDOW_HANN_PERIODIC, remove_dc=0, preemph=0.0, scale=1.0,
@@ -378,12 +388,17 @@ class OnlineRawAudioSamples(_Online):
         self._sr, self._L, self._H, self._snip = sr, L, H, snip
         self._fo = fo
         self._win = window_function(fo, L)
+        # no processing at all (the options' defaults): the samples themselves, exactly
+        self._plain = (not fo.remove_dc_offset and float(fo.preemph_coeff) == 0.0
+                       and fo.window_type == "rectangular")
         self._shift_s = float(fo.frame_shift_ms) / 1000.0
         self._dim = L
         self._start()
 
     def _block(self, x):
         k = (x.shape[0] - self._L) // self._H + 1
+        if self._plain:
+            return np.lib.stride_tricks.sliding_window_view(x, self._L)[::self._H][:k]
         idx = np.arange(k)[:, None] * self._H + np.arange(self._L)[None, :]
         return process_frames(x[idx].astype(np.float64), self._fo, self._win).astype(np.float32)
 
@@ -408,9 +423,10 @@ class OnlineNemoFbank:
         if sr != int(sr) or not 1000 <= sr <= 384000:
             raise unsupported("samp_freq", opts.samp_freq, "libwmel's plans take whole sample "
                               "rates 1000..384000 Hz")
-        dim = _check_int(opts.num_mel_bins, "opts.num_mel_bins", 1)
+        dim = _check_int(opts.num_mel_bins, "opts.num_mel_bins", None)
+        check_librosa_bank(dim, float(opts.low_freq), float(opts.high_freq), fo)
         if dim > 256:
-            raise unsupported("num_mel_bins", dim, "libwmel's plans hold 1..256 bins")
+            raise unsupported("num_mel_bins", dim, "libwmel's plans hold 3..256 bins")
         plan = _wmel.frontend_preset(_wmel.FRONTEND_NEMO, 0)
         plan.update(sample_rate=int(sr), frame_length=L, hop=H, n_fft=n_fft, n_mels=dim,
                     low_freq=float(opts.low_freq), high_freq=float(opts.high_freq),

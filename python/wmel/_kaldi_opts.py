@@ -275,7 +275,7 @@ def _window_plan(fo, what):
     return _PLAN_WINDOWS[w]
 
 
-def _mel_plan(mo: MelBanksOptions, plan: dict, what="mel_opts") -> None:
+def _mel_plan(mo: MelBanksOptions, plan: dict, what="mel_opts", fo=None) -> None:
     """Sets the plan's mel bank from mel options (Kaldi's bank, or the librosa-style one)."""
     n = int(mo.num_bins)
     if n < 3:
@@ -302,6 +302,9 @@ def _mel_plan(mo: MelBanksOptions, plan: dict, what="mel_opts") -> None:
             raise ValueError(f"Unsupported norm: {mo.norm} ({what}.norm: 'slaney' or '')")
         plan["mel_scale"] = _MEL_SLANEY
         plan["mel_norm"] = _MELNORM_SLANEY if mo.norm == "slaney" else _MELNORM_NONE
+        if fo is not None:
+            from ._kaldi_online import check_librosa_bank   # the original's empty-filter check
+            check_librosa_bank(n, plan["low_freq"], plan["high_freq"], fo)
     else:
         plan["mel_scale"] = _MEL_KALDI
         plan["mel_norm"] = _MELNORM_NONE
@@ -324,7 +327,7 @@ def fbank_plan(opts, *, mfcc=False) -> tuple:
     if not 0.0 <= plan["preemph"] <= 1.0:
         raise unsupported("frame_opts.preemph_coeff", fo.preemph_coeff, "libwmel's plans take "
                           "0..1")
-    _mel_plan(mo, plan)
+    _mel_plan(mo, plan, fo=fo)
     use_energy = bool(opts.use_energy)
     if use_energy and not opts.raw_energy:
         raise unsupported("raw_energy", False, "the energy after pre-emphasis and window is not in "

@@ -302,6 +302,15 @@ def test_refusals_name_the_option():
         K.OnlineMfcc(_opts(K, "MfccOptions", {"num_ceps": 14, "num_bins": 13}))
     with pytest.raises(ValueError, match="whole sample rates"):
         K.OnlineNemoFbank(K.NemoFbankOptions(samp_freq=16000.5))
+    # the librosa-style banks: the original's checks and messages
+    for make in (lambda m, d: m.OnlineWhisperFbank(m.WhisperFeatureOptions(dim=d)),
+                 lambda m, d: m.OnlineNemoFbank(m.NemoFbankOptions(num_mel_bins=d)),
+                 lambda m, d: m.OnlineFbank(_opts(m, "FbankOptions", {"is_librosa": True, "num_bins": d,
+                                                                     "low_freq": 0.0}))):
+        for d, msg in ((2, "at least 3"), (200, "too large")):
+            for m in [K] + ([knf] if knf is not None else []):
+                with pytest.raises(ValueError, match=msg):
+                    make(m, d)
     with pytest.raises(TypeError, match="frame_opts.snip_edges"):
         K.OnlineFbank(_opts(K, "FbankOptions", {"snip_edges": "yes"}))
     with pytest.raises(TypeError):
