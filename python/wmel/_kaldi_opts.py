@@ -250,7 +250,7 @@ def _smooth(m: int) -> bool:
     return m == 1
 
 
-def check_nfft(n_fft: int, L: int, round_pow2: bool, what="frame_opts") -> None:
+def check_nfft(n_fft: int, round_pow2: bool, what="frame_opts") -> None:
     if round_pow2:
         return
     if n_fft % 2:
@@ -281,7 +281,7 @@ def _mel_plan(mo: MelBanksOptions, plan: dict, what="mel_opts", fo=None) -> None
     if n < 3:
         raise ValueError(f"Must have at least 3 mel bins, got {what}.num_bins {n}")
     if n > 256:
-        raise unsupported(f"{what}.num_bins", n, "libwmel's plans hold 1..256 bins")
+        raise unsupported(f"{what}.num_bins", n, "libwmel's plans hold 3..256 bins")
     # vtln_low / vtln_high shape a warped bank only (a warp factor other than 1, which the
     # online computers do not take); debug_mel prints the original's bank and changes nothing
     if mo.htk_mode:
@@ -319,7 +319,7 @@ def fbank_plan(opts, *, mfcc=False) -> tuple:
     if sr != int(sr) or not 1000 <= sr <= 384000:
         raise unsupported("frame_opts.samp_freq", fo.samp_freq, "libwmel's plans take whole "
                           "sample rates 1000..384000 Hz")
-    check_nfft(n_fft, L, fo.round_to_power_of_two)
+    check_nfft(n_fft, fo.round_to_power_of_two)
     plan = _wmel.frontend_preset(_wmel.FRONTEND_KALDI, 0)
     plan.update(sample_rate=int(sr), frame_length=L, hop=H, n_fft=n_fft,
                 window=_window_plan(fo, "frame_opts"), remove_dc=int(bool(fo.remove_dc_offset)),
