@@ -602,3 +602,22 @@ def test_feature_transform(tmp_path):
             b = knf.FeatureTransform.read(str(p))
             assert (b.input_dim, b.output_dim) == (r.input_dim, r.output_dim)
             assert np.abs(r.apply(f) - b.apply(f)).max() <= 1e-5 * np.abs(o).max()
+
+
+@pytest.mark.parametrize("kw,ok", [
+    (dict(sample_frequency=8000.0, num_mel_bins=23), dict(sr=8000)),
+    (dict(frame_length=20.0, frame_shift=8.0, round_to_power_of_two=False), dict(length_ms=20.0, shift_ms=8.0,
+                                                                                round_pow2=False)),
+    (dict(preemphasis_coefficient=0.5, remove_dc_offset=False, window_type="hamming"),
+     dict(preemph=0.5, remove_dc=False, window_type="hamming")),
+    (dict(use_power=False, use_log_fbank=False), dict(power=False, log=False)),
+    (dict(snip_edges=False, sample_frequency=22050.0, num_mel_bins=40), dict(snip=False, sr=22050, n_mels=40))])
+def test_fbank_torchaudio_options_vs_oracle(kw, ok):
+    """torchaudio.compliance.kaldi.fbank's signature with the options the plans compute."""
+    x = _x()
+    a = K.fbank(x[None, :], **kw)
+    o = O.fbank(x.astype(np.float64), **{"energy_floor": 1.0, **ok})
+    if kw.get("use_log_fbank", True):
+        _log_close(a, o)
+    else:
+        _lin_close(a, o)
