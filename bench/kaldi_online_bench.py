@@ -6,9 +6,10 @@ get_frames(first_new, k) for the new ones), then input_finished() and the last f
 
     kaldi_online_bench.py [--seconds 60] [--repeats 5]
 
-Both get the chunks as numpy float32 arrays (what callers pass). Prints the median wall time of
-each computer per chunking, the ratio kaldi-native-fbank / wmel, and /proc/loadavg before and
-after. Then the largest differences: wmel vs kaldi-native-fbank, and wmel vs the float64 oracle
+Both get the chunks as numpy float32 arrays (what callers pass); their runs alternate, so that
+a change in the machine's load falls on both. Prints the median and the fastest wall time of
+each computer per chunking, the ratios kaldi-native-fbank / wmel of both, and /proc/loadavg
+before and after (on a shared machine the fastest runs are the steadier figure). Then the largest differences: wmel vs kaldi-native-fbank, and wmel vs the float64 oracle
 of tests/python/kaldi_oracle.py (2 s of the same noise).
 """
 import argparse
@@ -117,20 +118,23 @@ def main():
           f"kaldi-native-fbank {getattr(knf, '__version__', 'not installed')}")
     print(f"# {a.seconds:g} s at 16 kHz, every frame read as it comes; median of {a.repeats}")
     print(f"# loadavg before: {loadavg()}")
-    print(f"{'computer':20s} {'chunk':>6s} {'wmel ms':>9s} {'knf ms':>9s} {'knf/wmel':>9s} frames")
+    print(f"{'computer':22s} {'chunk':>5s} {'wmel med/min ms':>16s} {'knf med/min ms':>16s} "
+          f"{'ratio med':>9s} {'ratio min':>9s} frames")
     for kind in ("OnlineFbank", "OnlineMfcc", "OnlineWhisperFbank", "OnlineNemoFbank",
                  "OnlineRawAudioSamples"):
         for chunk, name in ((160, "10ms"), (16000, "1s")):
-            tw = [run(K, kind, x, chunk) for _ in range(a.repeats)]
-            mw = statistics.median(t for t, _ in tw) * 1e3
-            line = f"{kind:20s} {name:>6s} {mw:9.1f}"
+            tw, tk = [], []
+            for _ in range(a.repeats):
+                tw.append(run(K, kind, x, chunk))
+                if knf is not None:
+                    tk.append(run(knf, kind, x, chunk))
+            w = [t * 1e3 for t, _ in tw]
+            line = f"{kind:22s} {name:>5s} {statistics.median(w):7.1f} / {min(w):6.1f}"
             if knf is not None:
-                tk = [run(knf, kind, x, chunk) for _ in range(a.repeats)]
-                mk = statistics.median(t for t, _ in tk) * 1e3
+                k = [t * 1e3 for t, _ in tk]
                 assert tk[0][1] == tw[0][1], (kind, tk[0][1], tw[0][1])
-                line += f" {mk:9.1f} {mk / mw:9.2f}"
-            else:
-                line += f" {'-':>9s} {'-':>9s}"
+                line += (f" {statistics.median(k):7.1f} / {min(k):6.1f} "
+                         f"{statistics.median(k) / statistics.median(w):9.2f} {min(k) / min(w):9.2f}")
             print(line + f" {tw[0][1]}", flush=True)
     print(f"# loadavg after: {loadavg()}")
     errors()
