@@ -14,7 +14,7 @@
  * else /tmp); once the input has ended, the front-end's finish (Whisper's global max,
  * NeMo's and Seamless's statistics) is applied while the .npy is written sequentially,
  * bit-identical to wmel_features() (Whisper's: wmel_log_mel with --padding) on the whole
- * clip. Memory: the decoder, the stream's block, LONG_MEM and two blocks of frames (a few
+ * clip. Memory: the decoder, the stream's block, LONG_MEM and three blocks of frames (a few
  * MB), whatever the length.
  */
 #define _POSIX_C_SOURCE 200809L

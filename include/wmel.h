@@ -902,12 +902,13 @@ WMEL_API void wmel_windows_close(wmel_windows *w); /* NULL is a no-op */
  * caller's callback in one sequential pass: the bytes of wmel_features(ctx, whole_pcm, n)
  * on the CPU backend (on a CUDA ctx the CPU kernel's, as WMEL_OP_STREAM). Memory: the
  * stream's (wmel_stream_create), mem_bytes of blocks (4 * 1024 * n_cols bytes each, n_cols
- * = n_mels + use_energy) and two blocks more, whatever the length.
+ * = n_mels + use_energy) and three blocks more, whatever the length.
  * Statuses are wmel_features()'s for the whole input: a NaN or Inf among the samples, or a
  * sample too large, is returned by the push that sees it, but the object keeps taking (and
  * checking) samples, and wmel_long_finish() returns the status wmel_features() gives for
  * all of them (WMEL_ERR_NO_SAMPLES and WMEL_ERR_TOO_SHORT first, then WMEL_ERR_NOT_FINITE,
- * then WMEL_ERR_SAMPLE_RANGE). Any other failure (WMEL_ERR_NO_MEMORY, WMEL_ERR_THREAD,
+ * then WMEL_ERR_SAMPLE_RANGE; as there, Whisper's geometry refuses a NaN or Inf only where
+ * a frame reads it: one among the last n % 160 - 40 samples is no error). Any other failure (WMEL_ERR_NO_MEMORY, WMEL_ERR_THREAD,
  * WMEL_ERR_IO of the temporary file: wmel_long_error() says why) ends the object: every
  * later call returns it. Threads: one thread at a time per object; the frames are computed
  * on the ctx's workers. The ctx must outlive the object. */

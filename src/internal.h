@@ -314,4 +314,9 @@ FILE *wmel__tmpfile(void);
 const char *wmel__tmpdir(void);
 void wmel__aligned_free(void *p);
 
+/* A finished wmel_long's statistics, n_cols doubles each (long.c): the means and the
+ * denominators of a plan normalised per column, for the tests to hold them to
+ * wmel__fe_stats_f()'s; NULL where the plan has none or the object is not finished. */
+void wmel__long_stats(const wmel_long *l, const double **mean, const double **den);
+
 #endif /* WMEL_INTERNAL_H */

@@ -82,7 +82,9 @@ static int io_fail(wmel_long *l, const char *what, int e)
     return WMEL_ERR_IO;
 }
 
-/* The first statistics pass over a block's frames [0, nf) (frame f0 of the clip first). */
+/* The statistics over a block's frames [0, nf): each chunk of WMEL_FE_STATS_CHUNK frames
+ * summed by fe_cpu.c's wmel__fe_chunk_sums() (the values, or with mean their squared
+ * deviations), the chunks' sums added to acc in chunk order. */
 static void block_sums(wmel_long *l, const float *b, size_t nf, const double *mean, double *acc)
 {
     for (size_t t = 0; t < nf; t += WMEL_FE_STATS_CHUNK) {
@@ -113,6 +115,7 @@ static int store(wmel_long *l)
         errno = 0;
         if (!l->file && !(l->file = wmel__tmpfile()))
             return io_fail(l, "create", errno);
+        errno = 0;
         if (fwrite(l->stage, sizeof(float), bf, l->file) != bf)
             return io_fail(l, "write", errno);
         l->n_file++;
@@ -327,6 +330,13 @@ int wmel_long_finish(wmel_long *l)
         l->status = finish(l);
     }
     return l->failed ? l->failed : l->status;
+}
+
+void wmel__long_stats(const wmel_long *l, const double **mean, const double **den)
+{
+    const int have = l && l->finished && !l->failed && !l->status && l->norm == NORM_STATS;
+    *mean = have ? l->mean : NULL;
+    *den = have ? l->den : NULL;
 }
 
 /* Value v of column c, finished as fe_cpu.c finishes it. */

@@ -7,12 +7,17 @@
  * file, one block in memory, or all of them; pushes of 1, 159, 160 and 4097 samples and
  * random sizes; the edge lengths (0, 1, one frame, a frame +- 1, a block of frames +- 1);
  * NaN, Inf and too-large samples, alone and together, against wmel_features()'s statuses;
- * a temporary file that cannot be created, a callback that fails, refused ctxs.
+ * a temporary file that cannot be created, a callback that fails, refused ctxs. The
+ * normalisation's means and denominators (doubles) are held to wmel__fe_stats_f()'s over
+ * the whole clip bit for bit too: a sum taken in another order would seldom move a float32
+ * of the output (summing in chunks of 128 instead of 64 fails 71 checks here, none of them
+ * an output's).
  *
  * Threshold: none -- every comparison is memcmp or a status.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "testutil.h"
+#include "fe/fe.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +96,49 @@ static int to_sink(void *user, const float *values, size_t n)
 /* Push sizes: 0 random, else that many samples a push. */
 static size_t next_push(size_t how) { return how ? how : t_push_size(70000); }
 
+/* The statistics of a finished wmel_long against wmel__fe_stats_f() over the whole clip's
+ * unnormalised values (wmel_features() of the same plan with norm none), bit for bit: the
+ * outputs alone would seldom show a sum taken in another order (a few ulps of a double
+ * rarely move a float32). */
+static void check_stats(wmel_ctx *ctx, const wmel_long *l, const char *name, const float *x, size_t n)
+{
+    const double *mean, *den;
+    wmel__long_stats(l, &mean, &den);
+    wmel_frontend_plan p;
+    wmel_ctx_plan(ctx, &p);
+    if (p.norm != WMEL_NORM_PER_FEATURE && p.norm != WMEL_NORM_MEAN_VAR) {
+        CHECK(!mean && !den, "%s: statistics without a normalisation", name);
+        return;
+    }
+    CHECK(mean && den, "%s: no statistics", name);
+    if (!mean || !den) return;
+    const int norm = p.norm;
+    p.norm = WMEL_NORM_NONE;
+    wmel_params par = wmel_default_params();
+    par.backend = WMEL_BACKEND_CPU;
+    int st;
+    wmel_ctx *raw = wmel_create_plan(&par, &p, &st);
+    size_t rows = 0, cols = 0;
+    wmel_features_shape(raw, n, &rows, &cols);
+    const size_t len = rows * cols;
+    float *v = malloc((len ? len : 1) * sizeof *v);
+    st = raw ? wmel_features(raw, x, n, v, len) : st;
+    CHECK(st == WMEL_OK, "%s: the raw values: %s", name, wmel_strerror(st));
+    if (st == WMEL_OK && raw && raw->fe) {
+        wmel_fe with_norm = *raw->fe; /* the denominator's form is the plan's norm */
+        with_norm.p.norm = norm;
+        const wmel_fe *fe = &with_norm;
+        const size_t nc = (size_t)fe->n_cols, nv = wmel__fe_valid(&p, n);
+        const int mf = p.layout == WMEL_LAYOUT_MELS_FRAMES;
+        double m[WMEL_FE_MAX_MELS + 1], d[WMEL_FE_MAX_MELS + 1];
+        wmel__fe_stats_f(fe, v, mf ? 1 : nc, mf ? cols : 1, nv, m, d);
+        CHECK(!memcmp(m, mean, nc * sizeof *m) && !memcmp(d, den, nc * sizeof *d),
+              "%s: the statistics differ from wmel__fe_stats_f (mean[0] %.17g vs %.17g)", name, mean[0], m[0]);
+    }
+    free(v);
+    wmel_destroy(raw);
+}
+
 /* x[0 .. n) through a wmel_long (memory bound mem, pushes `how`) against wmel_features. */
 static void check_one(wmel_ctx *ctx, const char *name, const float *x, size_t n, size_t mem, size_t how)
 {
@@ -131,6 +179,7 @@ static void check_one(wmel_ctx *ctx, const char *name, const float *x, size_t n,
     sink s = {malloc((len ? len : 1) * sizeof(float)), 0, len, 0, 0};
     const int s_w = wmel_long_write(l, to_sink, &s);
     if (s_want == WMEL_OK) {
+        check_stats(ctx, l, name, x, n);
         CHECK(s_w == WMEL_OK && s.n == len, "%s n %zu mem %zu push %zu: write %s, %zu of %zu values", name,
               n, mem, how, wmel_strerror(s_w), s.n, len);
         CHECK(s.n != len || !memcmp(s.v, want, len * sizeof(float)),
