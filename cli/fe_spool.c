@@ -223,7 +223,9 @@ static int run_read(wmel_fe_spool *s, size_t off, float *out, size_t n)
 /* fe_cpu.c's denominator from the sum of squared deviations over nv frames. */
 static double denom_of(const wmel_frontend_plan *p, double ss, size_t nv)
 {
+    if (p->norm_flags & WMEL_NORMF_MEAN_ONLY) return 1.0;
     double var = nv > 1 ? ss / (double)(nv - 1) : 0.0;
+    if (p->norm_flags & WMEL_NORMF_POPULATION) var = nv ? ss / (double)nv : 0.0;
     if (p->norm == WMEL_NORM_PER_FEATURE) return sqrt(var) + p->norm_eps;
     return sqrt(var + p->norm_eps);
 }
@@ -232,25 +234,44 @@ typedef struct finish {
     int kind;            /* 0 none, 1 mean/denominator, 2 Whisper's clamp to max - 8 */
     const double *mean, *den;
     float lo;
+    int affine;          /* the plan's affine after the normalisation (fe_cpu.c's) */
+    double a, b;
 } finish;
 
-/* The normalised value of column c (fe_cpu.c's arithmetic). */
+/* The normalised value of column c (fe_cpu.c's arithmetic, wmel__fe_finish_ext's too). */
 static inline float norm_one(const finish *k, size_t c, float v)
 {
-    if (k->kind == 1) return k->den[c] > 0.0 ? (float)((v - k->mean[c]) / k->den[c]) : 0.0f;
-    if (k->kind == 2) return ((v < k->lo ? k->lo : v) + 4.0f) * 0.25f;
-    return v;
+    if (k->kind == 1) v = k->den[c] > 0.0 ? (float)((v - k->mean[c]) / k->den[c]) : 0.0f;
+    else if (k->kind == 2) v = ((v < k->lo ? k->lo : v) + 4.0f) * 0.25f;
+    return k->affine ? (float)((double)v * k->a + k->b) : v;
 }
 
-static int write_zeros(FILE *f, size_t n)
+/* n copies of v (0: zeros). */
+static int write_value(FILE *f, size_t n, float v)
 {
-    static const float zero[1024];
+    float buf[1024];
+    for (size_t i = 0; i < 1024; i++) buf[i] = v;
     while (n) {
         size_t k = n < 1024 ? n : 1024;
-        if (fwrite(zero, sizeof(float), k, f) != k) return -1;
+        if (fwrite(buf, sizeof(float), k, f) != k) return -1;
         n -= k;
     }
     return 0;
+}
+
+static int write_zeros(FILE *f, size_t n) { return write_value(f, n, 0.0f); }
+
+/* The output's frames before stacking for n samples (wmel.h's rules): the STFT frames (the
+ * valid ones with WMEL_VALID_TRIM) padded to pad_to, or n_frames. */
+static size_t out_frames(const wmel_frontend_plan *p, size_t n, size_t nv)
+{
+    if (p->n_frames) return (size_t)p->n_frames;
+    size_t f = p->framing == WMEL_FRAMES_SNIP
+                   ? (n < (size_t)p->frame_length ? 0 : 1 + (n - (size_t)p->frame_length) / (size_t)p->hop)
+                   : 1 + n / (size_t)p->hop;
+    if (p->valid == WMEL_VALID_TRIM) f = nv;
+    if (p->pad_to > 1) f = (f + (size_t)p->pad_to - 1) / (size_t)p->pad_to * (size_t)p->pad_to;
+    return f;
 }
 
 int wmel_fe_spool_write(wmel_fe_spool *s, FILE *f, const char *name, char *err, size_t err_len)
@@ -264,12 +285,15 @@ int wmel_fe_spool_write(wmel_fe_spool *s, FILE *f, const char *name, char *err, 
     float *tr = malloc((maxnf ? maxnf * nc : 1) * sizeof *tr);
     int rc = st && buf && tr ? WMEL_OK : WMEL_ERR_NO_MEMORY;
     int werr = 0;
-    finish k = {0, st, st ? st + nc : NULL, 0.0f};
+    finish k = {0, st, st ? st + nc : NULL, 0.0f, p->affine, p->post_scale, p->post_shift};
+    const int all = (p->norm_flags & WMEL_NORMF_ALL) != 0;
     if (rc == WMEL_OK && (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR)) {
         double *mean = st, *den = st + nc;
         chunked_end(&s->stats);
+        double tot = 0.0; /* all features: the columns' sums in column order */
+        for (size_t c = 0; c < nc; c++) tot += s->sum[c];
         for (size_t c = 0; c < nc; c++) {
-            mean[c] = nv ? s->sum[c] / (double)nv : 0.0;
+            mean[c] = all ? (nv ? tot / ((double)nv * (double)nc) : 0.0) : nv ? s->sum[c] / (double)nv : 0.0;
             den[c] = 0.0;
         }
         /* the squared deviations, chunked as the sums */
@@ -280,12 +304,27 @@ int wmel_fe_spool_write(wmel_fe_spool *s, FILE *f, const char *name, char *err, 
             chunked_add(&q, buf, r->nf, r->nf, mean);
         }
         chunked_end(&q);
-        for (size_t c = 0; c < nc; c++) den[c] = denom_of(p, den[c], nv);
+        if (all) {
+            double ss = 0.0;
+            for (size_t c = 0; c < nc; c++) ss += den[c];
+            const double d = denom_of(p, ss, nv * nc);
+            for (size_t c = 0; c < nc; c++) den[c] = d;
+        } else {
+            for (size_t c = 0; c < nc; c++) den[c] = denom_of(p, den[c], nv);
+        }
+        /* norm_eps 0: a denominator below 1e-12 |mean| counts as 0 (src/fe/fe.h) */
+        for (size_t c = 0; c < nc; c++)
+            if (p->norm_eps == 0.0 && den[c] <= 1e-12 * fabs(mean[c])) den[c] = 0.0;
         k.kind = 1;
     } else if (p->norm == WMEL_NORM_WHOLE && nv) {
         k.kind = 2;
-        k.lo = wmel_stream_max(s->ws) - 8.0f; /* the largest value of every frame */
+        /* the largest value of every frame, or the plan's fixed max */
+        const float mx = p->norm_flags & WMEL_NORMF_FIXED_MAX ? (float)p->norm_max : wmel_stream_max(s->ws);
+        k.lo = mx - (float)(p->norm_range > 0.0 ? p->norm_range : 8.0);
     }
+    /* frames [nv, nfo): pad_value (then the affine); the stacking's missing frames: 0 */
+    const size_t nfo = out_frames(p, wmel_stream_samples(s->ws), nv);
+    const float padv = k.affine ? (float)((double)(float)p->pad_value * k.a + k.b) : (float)p->pad_value;
     if (rc == WMEL_OK && p->layout == WMEL_LAYOUT_MELS_FRAMES) {
         for (size_t c = 0; c < nc && rc == WMEL_OK; c++) {
             for (size_t u = 0; u < s->n_runs; u++) {
@@ -300,7 +339,7 @@ int wmel_fe_spool_write(wmel_fe_spool *s, FILE *f, const char *name, char *err, 
                 }
             }
             errno = 0;
-            if (rc == WMEL_OK && s->cols > nv && write_zeros(f, s->cols - nv)) {
+            if (rc == WMEL_OK && s->cols > nv && write_value(f, s->cols - nv, padv)) {
                 werr = errno ? errno : EIO;
                 rc = WMEL_ERR_IO;
             }
@@ -319,7 +358,9 @@ int wmel_fe_spool_write(wmel_fe_spool *s, FILE *f, const char *name, char *err, 
             }
         }
         errno = 0;
-        if (rc == WMEL_OK && s->rows * s->cols > nv * nc && write_zeros(f, s->rows * s->cols - nv * nc)) {
+        const size_t npad = nfo > nv ? (nfo - nv) * nc : 0, tail = s->rows * s->cols - nv * nc;
+        if (rc == WMEL_OK && tail > 0 &&
+            (write_value(f, npad < tail ? npad : tail, padv) || (tail > npad && write_zeros(f, tail - npad)))) {
             werr = errno ? errno : EIO;
             rc = WMEL_ERR_IO;
         }

@@ -356,7 +356,11 @@ enum {
     WMEL_WINDOW_HANN = 1,          /* 0.5 - 0.5 cos(2 pi i / (N - 1)): NeMo, Kaldi "hanning" */
     WMEL_WINDOW_HAMMING = 2,       /* 0.54 - 0.46 cos(2 pi i / (N - 1)) */
     WMEL_WINDOW_POVEY = 3,         /* (0.5 - 0.5 cos(2 pi i / (N - 1)))^0.85: Kaldi default */
-    WMEL_WINDOW_RECT = 4           /* ones */
+    WMEL_WINDOW_RECT = 4,          /* ones */
+    WMEL_WINDOW_BLACKMAN = 5,      /* a - 0.5 cos(2 pi i / (N - 1)) + (0.5 - a) cos(4 pi i / (N - 1)),
+                                      a = window_coeff (0: 0.42): Kaldi blackman_coeff,
+                                      torch.blackman_window(periodic=False) (NeMo) */
+    WMEL_WINDOW_BARTLETT = 6       /* 1 - |2 i / (N - 1) - 1|: torch.bartlett_window(periodic=False) */
 };
 
 /* Framing. */
@@ -377,8 +381,41 @@ enum {
 enum {
     WMEL_MEL_SLANEY = 0,           /* librosa.filters.mel(htk=False): Slaney's scale,
                                       triangles in Hz over all n_fft/2 + 1 bins */
-    WMEL_MEL_KALDI = 1             /* Kaldi's MelBanks: 1127 ln(1 + f / 700), triangles in
+    WMEL_MEL_KALDI = 1,            /* Kaldi's MelBanks: 1127 ln(1 + f / 700), triangles in
                                       mel, the Nyquist bin left out (weight 0) */
+    WMEL_MEL_HTK = 2,              /* HTK's scale 2595 log10(1 + f / 700), triangles in Hz over
+                                      all bins (librosa htk=True, torchaudio melscale_fbanks,
+                                      transformers mel_filter_bank(mel_scale="htk")) */
+    WMEL_MEL_TF = 3                /* 1127 ln(1 + f / 700), triangles in mel over all bins, bin 0
+                                      weight 0, the Nyquist bin kept: TensorFlow's
+                                      linear_to_mel_weight_matrix, transformers'
+                                      triangularize_in_mel_space=True */
+};
+/* wmel_frontend_plan.bank_flags (bits). */
+enum {
+    WMEL_BANK_ALLOW_EMPTY = 1,     /* a filter with no FFT bin under it is kept (its mel energy
+                                      is 0, so its log is that of the guard, as TensorFlow and
+                                      transformers give) instead of refusing the plan */
+    WMEL_BANK_BF16 = 2             /* the window and the bank's weights rounded to bfloat16
+                                      (from float32, to nearest even): transformers
+                                      mel_filters_dtype="bfloat16" (Nemotron) */
+};
+/* wmel_frontend_plan.mag_guard_mode: a guard on the power p = re^2 + im^2 of each bin,
+ * before the power option (power 1: sqrt of the guarded value). */
+enum {
+    WMEL_MAG_GUARD_NONE = 0,
+    WMEL_MAG_GUARD_MAX = 1,        /* max(p, mag_guard): sqrt(max(p, 1e-10)) (Inkling) */
+    WMEL_MAG_GUARD_ADD = 2         /* p + mag_guard: sqrt(p + 1e-9) (UnivNet) */
+};
+/* wmel_frontend_plan.norm_flags (bits), variants of the plan's normalisation. */
+enum {
+    WMEL_NORMF_POPULATION = 1,     /* PER_FEATURE / MEAN_VAR: the variance over n, not n - 1
+                                      (np.std, ddof 0: Speech2Text with norm_eps 0) */
+    WMEL_NORMF_MEAN_ONLY = 2,      /* PER_FEATURE / MEAN_VAR: x - mean only (WeSpeaker CMN) */
+    WMEL_NORMF_ALL = 4,            /* PER_FEATURE / MEAN_VAR: one mean and one denominator over
+                                      every column and valid frame (NeMo all_features) */
+    WMEL_NORMF_FIXED_MAX = 8       /* WHOLE: norm_max in place of the data's max (Voxtral
+                                      realtime's global_log_mel_max 1.5) */
 };
 enum {
     WMEL_MELNORM_NONE = 0,         /* peak 1 */
@@ -437,6 +474,25 @@ typedef struct wmel_frontend_plan {
     double norm_eps;   /* the normalisation's epsilon, >= 0 */
     double energy_floor; /* > 0: the log energy is at least ln(energy_floor) */
     double reserved_d[5]; /* zero */
+    /* Appended fields; 0 keeps the behaviour of the plans that came before them. */
+    int bank_flags;      /* WMEL_BANK_* bits */
+    int mag_guard_mode;  /* WMEL_MAG_GUARD_* */
+    int norm_flags;      /* WMEL_NORMF_* bits */
+    int n_frames;        /* > 0: the output has exactly this many frames (before stacking):
+                            later frames are not computed, missing ones are pad_value */
+    int affine;          /* 1: x post_scale + post_shift on every frame after the
+                            normalisation and the padding (AST, CLAP's dB x 10) */
+    int reserved_i2[3];  /* zero */
+    double mag_guard;    /* WMEL_MAG_GUARD_*'s value, > 0 */
+    double norm_max;     /* WMEL_NORMF_FIXED_MAX: the max of WMEL_NORM_WHOLE (finite) */
+    double norm_range;   /* WMEL_NORM_WHOLE: values below max - norm_range are raised to it
+                            (0: 8, Whisper's) */
+    double post_scale;   /* affine: the factor (finite) */
+    double post_shift;   /* affine: the offset (finite) */
+    double pad_value;    /* frames past the valid ones, pad_to's and n_frames' padding (before
+                            the affine); stacking's missing frames stay 0 */
+    double window_coeff; /* WMEL_WINDOW_BLACKMAN: a, 0 < a < 1 (0: 0.42) */
+    double reserved_d2[3]; /* zero */
 } wmel_frontend_plan;
 
 /* Fills *plan with a preset (every field set; reserved ones zero).

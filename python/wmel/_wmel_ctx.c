@@ -24,6 +24,9 @@ static const plan_field PLAN_FIELDS[] = {
     PF_I(mel_norm), PF_I(n_mels), PF_I(power), PF_I(log), PF_I(use_energy), PF_I(norm),
     PF_I(valid), PF_I(stack), PF_I(pad_to), PF_I(layout), PF_D(scale), PF_D(preemph),
     PF_D(low_freq), PF_D(high_freq), PF_D(log_guard), PF_D(norm_eps), PF_D(energy_floor),
+    PF_I(bank_flags), PF_I(mag_guard_mode), PF_I(norm_flags), PF_I(n_frames), PF_I(affine),
+    PF_D(mag_guard), PF_D(norm_max), PF_D(norm_range), PF_D(post_scale), PF_D(post_shift),
+    PF_D(pad_value), PF_D(window_coeff),
 };
 #define N_PLAN_FIELDS (sizeof PLAN_FIELDS / sizeof PLAN_FIELDS[0])
 
