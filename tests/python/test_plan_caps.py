@@ -481,6 +481,31 @@ def test_stream_and_batch_paths_agree():
             assert got.shape == want.shape and np.array_equal(got, want), (fr, opts)
 
 
+def test_live_objects_take_the_options():
+    """wmel.Stream's frames (per-frame options) and wmel.SlidingBuffer's features (the finish's
+    too) equal wmel.features; the finish's options do not apply to a Stream."""
+    x = _clips()[0][1]
+    for fr, opts in (("nemo", {"mel_scale": "htk", "bf16": True}), ("kaldi", {"mag_guard": "add:1e-9", "power": 1}),
+                     ("whisper", {"mel_scale": "htk"})):
+        s = wmel.Stream(fr, **opts)
+        fm = fr == "kaldi"  # frames x mels; the others mels x frames
+        got = np.concatenate([s.push(x[:7000]), s.push(x[7000:]), s.finish()], axis=0 if fm else 1)
+        plan = wmel.frontend_plan(fr, **opts)
+        plan["norm"] = _wmel.NORM_NONE
+        want = _run(plan, x)
+        want = want[:got.shape[0]] if fm else want[:, :got.shape[1]]
+        assert got.size and np.array_equal(got, want), (fr, opts)
+    for fr, opts in (("kaldi", {"normalize": "mean_var", "norm_ddof": 0, "norm_eps": 0.0}),
+                     ("whisper", {"norm_max": 1.5}), ("kaldi", {"n_frames": 50, "post_shift": 1.0})):
+        b = wmel.SlidingBuffer(fr, **opts)
+        b.push(x[:9000])
+        b.trim(1600)
+        b.push(x[9000:20000])
+        assert np.array_equal(b.features(), wmel.features(x[1600:20000], fr, **opts)), (fr, opts)
+    with pytest.raises(ValueError, match="n_frames does not apply to a Stream"):
+        wmel.Stream("kaldi", n_frames=10)
+
+
 if __name__ == "__main__":
     for fn in [v for k, v in sorted(globals().items()) if k.startswith("test_") and callable(v)]:
         try:
