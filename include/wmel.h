@@ -327,14 +327,17 @@ WMEL_API const char *wmel_version(void);
  *   remove_dc: subtract the frame's mean; use_energy: e = ln(max(sum x^2, FLT_EPSILON))
  *             (max(e, ln(energy_floor)) when energy_floor > 0)
  *   WMEL_PREEMPH_FRAME: x[i] -= preemph x[i-1] from the end, x[0] -= preemph x[0] (Kaldi)
- *   window, zero-pad to n_fft, |rFFT|^power (n_fft/2 + 1 bins), mel bank, log:
+ *   window, zero-pad to n_fft, p = |rFFT|^2 (n_fft/2 + 1 bins), the magnitude guard
+ *   (mag_guard_mode), p^(power / 2), mel bank, log:
  *   WMEL_LOG10_CLAMP log10(max(m, guard)), WMEL_LOG_ADD ln(m + guard),
  *   WMEL_LOG_CLAMP ln(max(m, guard)), WMEL_LOG_NONE m.
  *   Columns: [energy if use_energy] then the n_mels mel values.
  * Then over the clip: valid frames (WMEL_VALID_HOP: n / hop, the rest set to 0 and left
- * out of the statistics, as current NeMo), normalisation (norm, norm_eps), stacking of
- * `stack` consecutive frames into one row (missing frames are zeros), pad_to (frames
- * padded with zeros to a multiple), and the layout.
+ * out of the statistics, as current NeMo; n_frames caps them), normalisation (norm,
+ * norm_eps, norm_flags, norm_max, norm_range), pad_to or n_frames (frames padded with
+ * pad_value, 0 by default, which also fills the frames past the valid ones), the affine
+ * (x post_scale + post_shift on every frame), stacking of `stack` consecutive frames into
+ * one row (missing frames are zeros), and the layout.
  * The general path computes everything before the output's float32 rounding in float64;
  * Whisper's geometry keeps Whisper's kernels (float64 transform, float32 mel and log).
  */
@@ -511,8 +514,9 @@ typedef struct wmel_frontend_plan {
  * Thread-safety: pure. */
 WMEL_API int wmel_frontend_preset(int frontend, int n_mels, wmel_frontend_plan *plan);
 
-/* Checks a plan as wmel_create_plan() does -- every field's range, and for a Kaldi mel
- * scale that each filter has an FFT bin under it -- without building anything. On failure
+/* Checks a plan as wmel_create_plan() does -- every field's range, and for a Kaldi or TF mel
+ * bank that each filter has an FFT bin under it (unless WMEL_BANK_ALLOW_EMPTY) -- without
+ * building anything. On failure
  * it writes a sentence naming the field, its value and what is allowed into msg (at most
  * msg_len bytes with the terminating NUL; msg may be NULL), for example "n_mels 128: Kaldi
  * mel filter 3 (from 0) has no FFT bin under it (n_fft 512, 20 .. 8000 Hz), which Kaldi
@@ -533,8 +537,9 @@ WMEL_API int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t
  * that one mistake gives one sentence everywhere. Which options apply is the plan's
  * front-end's (plan->frontend):
  *   n_mels N        whisper 80 or 128; the others 1..256
- *   normalize K     nemo per_feature|none, seamless mean_var|none, kaldi none
- *   window W        kaldi povey|hamming|hann|rect, nemo hann|hamming|rect
+ *   normalize K     nemo per_feature|all_features|mean|none, seamless and kaldi
+ *                   mean_var|mean|none (mean: WMEL_NORMF_MEAN_ONLY; all_features: _ALL)
+ *   window W        kaldi povey|hamming|hann|blackman|bartlett|rect, nemo the same but povey
  *   scale S         nemo, kaldi, seamless: non-zero, |S| <= 1e12
  *   low_freq F      nemo, kaldi, seamless: Hz >= 0
  *   high_freq F     nemo, kaldi, seamless: Hz (<= 0: Nyquist plus F)
@@ -542,6 +547,16 @@ WMEL_API int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t
  *   energy_floor F  kaldi, after use_energy 1: >= 0
  *   legacy B        nemo: NeMo before mid-2025 (WMEL_FRONTEND_NEMO_LEGACY's framing)
  *   pad_to N        nemo: 0..65536
+ * and the capabilities every front-end takes (the appended fields):
+ *   mel_scale S     slaney|kaldi|htk|tf          mel_norm N      none|slaney
+ *   empty_filters B WMEL_BANK_ALLOW_EMPTY        bf16 B          WMEL_BANK_BF16
+ *   window_coeff A  blackman's, 0 < A < 1 (after window blackman)
+ *   power P         1|2                          mag_guard G     none|max:G|add:G, G > 0
+ *   log_guard G     > 0                          norm_eps E      >= 0
+ *   norm_ddof D     1|0 (0: WMEL_NORMF_POPULATION)
+ *   norm_max M      WMEL_NORMF_FIXED_MAX with M  norm_range R    > 0
+ *   n_frames N      0..2^24                      pad_value V     |V| <= 1e30
+ *   post_scale A, post_shift B: the affine (either sets affine 1, the other starting at 1, 0)
  * Numbers are read by strtod (a double's shortest round-trip text gives it back exactly).
  * Options are set in the order above; the whole plan is then checked by wmel_plan_check().
  * On failure it writes a sentence naming the option, the value and what is allowed into
