@@ -581,6 +581,23 @@ WMEL_API int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const cha
 WMEL_API wmel_ctx *wmel_create_plan(const wmel_params *p, const wmel_frontend_plan *plan,
                                     int *status);
 
+/* wmel_create_plan() with a per-column affine after the plan's finish: every output frame's
+ * column c (valid, padded and pad_value frames alike, before stacking) becomes
+ * x col_scale[c] + col_shift[c] (in double, one rounding to float32), after the plan's own
+ * affine: CLVP's division by mel_norms (scale 1 / mel_norms), Gemma's per-bin mean and
+ * stddev, CMVN from Kaldi statistics (FireRedASR: shift -mean / std, scale 1 / std), NeMo's
+ * fixed_mean / fixed_std. n_cols = n_mels + use_energy; the vectors are copied. The
+ * vectors live outside the plan (a plain value) and are fixed for the ctx's life, which
+ * stays read-only. The ctx always takes the general path (Whisper's geometry too).
+ * Errors: as wmel_create_plan, and WMEL_ERR_NULL_POINTER (a vector), WMEL_ERR_INVALID_ARG
+ * (n_cols, a value not finite or above 1e30 in magnitude). Thread-safety: as wmel_create(). */
+WMEL_API wmel_ctx *wmel_create_plan_cols(const wmel_params *p, const wmel_frontend_plan *plan,
+                                         const double *col_scale, const double *col_shift,
+                                         size_t n_cols, int *status);
+/* The ctx's per-column affine (n_cols >= n_mels + use_energy values each). Errors:
+ * WMEL_ERR_NULL_POINTER, WMEL_ERR_INVALID_ARG (the ctx has none), WMEL_ERR_BUFFER_TOO_SMALL. */
+WMEL_API int wmel_ctx_cols(const wmel_ctx *ctx, double *col_scale, double *col_shift, size_t n_cols);
+
 /* Copies the ctx's plan into *plan (a ctx from wmel_create() has the WHISPER preset with
  * its n_mels and norm). Errors: WMEL_ERR_NULL_POINTER. */
 WMEL_API int wmel_ctx_plan(const wmel_ctx *ctx, wmel_frontend_plan *plan);

@@ -128,20 +128,40 @@ def _check_threads(threads) -> int:
     return _check_int(threads, "threads", 0, " (0 = all cores)")
 
 
-def _ctx(plan: dict, backend: str, threads: int):
-    """The shared context for a plan, from the package's bounded context cache
-    (_ctxcache): hold the returned object while computing with it."""
+def _ctx(plan: dict, backend: str, threads: int, cols=None):
+    """The shared context for a plan (and a per-column affine: a pair of float64 bytes), from
+    the package's bounded context cache (_ctxcache): hold the returned object while computing
+    with it."""
     if not isinstance(backend, str) or backend not in _BACKENDS:
         raise ValueError(f"backend must be auto, cpu, ref or cuda, got {backend!r}")
     threads = _check_threads(threads)
-    key = ("plan", tuple(sorted(plan.items())), backend, threads)
+    key = ("plan", tuple(sorted(plan.items())), backend, threads, cols)
+    kw = {} if cols is None else {"col_scale": cols[0], "col_shift": cols[1]}
     return _ctxcache.get(key, lambda: _wmel.Ctx(plan=plan, backend=_BACKENDS[backend],
-                                                n_threads=threads))
+                                                n_threads=threads, **kw))
+
+
+def _cols(plan: dict, col_scale, col_shift):
+    """The per-column affine as a pair of float64 bytes (None: none): one value per output
+    column (n_mels, + 1 with use_energy); a missing one is the identity's (1 or 0)."""
+    if col_scale is None and col_shift is None:
+        return None
+    n = plan["n_mels"] + plan["use_energy"]
+    out = []
+    for name, v, unit in (("col_scale", col_scale, 1.0), ("col_shift", col_shift, 0.0)):
+        a = np.full(n, unit) if v is None else np.asarray(v, dtype=np.float64)
+        if a.shape != (n,):
+            raise ValueError(f"{name} must hold {n} values (one per column), got shape {a.shape}")
+        if not np.all(np.isfinite(a)) or np.any(np.abs(a) > 1e30):
+            raise ValueError(f"{name} must be finite, at most 1e30 in magnitude")
+        out.append(np.ascontiguousarray(a).tobytes())
+    return tuple(out)
 
 
 def features(audio, frontend: str = "whisper", n_mels=None, *, normalize=None, window=None,
              scale=None, low_freq=None, high_freq=None, use_energy=None, energy_floor=None,
-             legacy: bool = False, pad_to=None, backend: str = "auto", threads: int = 0, **caps):
+             legacy: bool = False, pad_to=None, backend: str = "auto", threads: int = 0,
+             col_scale=None, col_shift=None, **caps):
     """The features of one front-end, float32, in its original's layout:
 
       whisper   (n_mels, n // 160), as log_mel_spectrogram(audio, n_mels)
@@ -161,6 +181,9 @@ def features(audio, frontend: str = "whisper", n_mels=None, *, normalize=None, w
     e.g. mel_scale="htk", empty_filters=True, mag_guard="max:1e-10", norm_max=1.5,
     normalize="mean_var" with norm_ddof=0 and norm_eps=0, n_frames=1024 with post_scale /
     post_shift, bf16=True, window="blackman".
+    col_scale, col_shift: a per-column affine after everything else (x col_scale[c] +
+    col_shift[c]; one value per column): CLVP's 1 / mel_norms, Gemma's per-bin mean and
+    stddev, CMVN statistics (wmel.h: wmel_create_plan_cols).
     """
     plan = frontend_plan(frontend, n_mels, normalize=normalize, window=window, scale=scale,
                          low_freq=low_freq, high_freq=high_freq, use_energy=use_energy,
@@ -175,7 +198,7 @@ def features(audio, frontend: str = "whisper", n_mels=None, *, normalize=None, w
         torch_in = audio
         audio = audio.detach().to("cpu").contiguous().numpy()
     a = _as_samples(audio, allow_s16=False)
-    ctx = _ctx(plan, backend, threads)
+    ctx = _ctx(plan, backend, threads, _cols(plan, col_scale, col_shift))
     clips = a[None] if a.ndim == 1 else a
     rows, cols = ctx.features_shape(clips.shape[1])
     out = np.empty((clips.shape[0], rows, cols), np.float32)

@@ -69,6 +69,8 @@ typedef struct wmel_fe {
     double *dft_sin;
     wmel_fft fft;
     const wmel_fe_kernel *kern; /* the CPU backend's frame kernel (set at create) */
+    double *col_scale, *col_shift; /* [n_cols] the per-column affine (wmel_create_plan_cols),
+                                      after the plan's own; NULL: none */
 } wmel_fe;
 
 /* 1 when every v[0 .. n) rounds to a finite float32. Finite samples keep every stage
@@ -118,9 +120,12 @@ size_t wmel__fe_out_frames(const wmel_frontend_plan *p, size_t n);
  * n_frames, affine, pad_value): wmel__fe_finish_ext finishes it, on one thread, for the
  * whole-clip path and the sliding buffer alike (cli/fe_spool.c repeats its order). */
 int wmel__fe_ext(const wmel_frontend_plan *p);
+/* The same for a compiled plan (its per-column affine too). */
+static inline int wmel__fe_ext_fe(const struct wmel_fe *fe) { return wmel__fe_ext(&fe->p) || fe->col_scale; }
 /* That finish, in place on the float output (frame t, column c at out[t ts + c cs]) of nv
  * valid frames and nfo output frames (before stacking): the normalisation over the valid
- * frames, pad_value in frames [nv, nfo), then the affine over [0, nfo).
+ * frames, pad_value in frames [nv, nfo), then the affine over [0, nfo), then the
+ * per-column affine (x col_scale[c] + col_shift[c], in double, one rounding).
  * Statistics: per column, the sums of wmel__fe_stats_f (chunks of WMEL_FE_STATS_CHUNK);
  * WMEL_NORMF_ALL adds the columns' sums in column order, then the columns' sums of
  * squared deviations from the one mean in column order. Returns WMEL_ERR_NO_MEMORY or OK. */

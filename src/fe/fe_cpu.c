@@ -303,6 +303,12 @@ int wmel__fe_finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, siz
                 float *v = out + t * ts + c * cs;
                 *v = (float)((double)*v * p->post_scale + p->post_shift);
             }
+    if (fe->col_scale)
+        for (size_t t = 0; t < nfo; t++)
+            for (size_t c = 0; c < nc; c++) {
+                float *v = out + t * ts + c * cs;
+                *v = (float)((double)*v * fe->col_scale[c] + fe->col_shift[c]);
+            }
     return WMEL_OK;
 }
 
@@ -579,7 +585,7 @@ int wmel__fe_cpu(const wmel_ctx *ctx, const float *x, size_t n, float *out)
     const size_t total = rows * cols;
     const size_t nv = wmel__fe_valid(p, n);
     const size_t nc = wmel__fe_computed(p, n);
-    const int ext = wmel__fe_ext(p);
+    const int ext = wmel__fe_ext_fe(fe);
     /* zeros wherever no frame is computed: frames past the valid ones, pad_to, stacking */
     if (p->layout == WMEL_LAYOUT_FRAMES_MELS) {
         if (total > nc * (size_t)fe->n_cols)

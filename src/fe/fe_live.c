@@ -501,7 +501,7 @@ int wmel__fe_slide_features(wmel_fe_slide *c, const float *x, size_t n, float *o
     }
 
     /* the normalisation over the valid frames, as wmel__fe_cpu */
-    if (wmel__fe_ext(p)) return wmel__fe_finish_ext(fe, out, ts, cs, nv, wmel__fe_out_frames(p, n));
+    if (wmel__fe_ext_fe(fe)) return wmel__fe_finish_ext(fe, out, ts, cs, nv, wmel__fe_out_frames(p, n));
     if (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR) {
         double *mean = c->stats, *den = c->stats + ncol;
         wmel__fe_stats_f(fe, out, ts, cs, nv, mean, den); /* wmel__fe_cpu's sums */

@@ -570,6 +570,8 @@ void wmel__fe_free(wmel_fe *fe)
     free(fe->mel_w);
     free(fe->dft_cos);
     free(fe->dft_sin);
+    free(fe->col_scale);
+    free(fe->col_shift);
     wmel__fft_free(&fe->fft);
     free(fe);
 }

@@ -190,6 +190,8 @@ static void ref_pad_affine(const wmel_fe *fe, double *feat, size_t nv, size_t nf
     for (size_t i = nv * nc; i < nfo * nc; i++) feat[i] = p->pad_value;
     if (p->affine)
         for (size_t i = 0; i < nfo * nc; i++) feat[i] = feat[i] * p->post_scale + p->post_shift;
+    if (fe->col_scale)
+        for (size_t i = 0; i < nfo * nc; i++) feat[i] = feat[i] * fe->col_scale[i % nc] + fe->col_shift[i % nc];
 }
 
 /* Stage 8: padding, stacking and layout, rounded once to float32. */

@@ -58,7 +58,7 @@ static double against_ref(const pcase *c)
     const int fl = c->p.frame_length;
     const size_t lens[] = {1, (size_t)fl - 1, (size_t)fl, (size_t)fl + 1, (size_t)c->p.n_fft / 2 + 1, 3 * 160 + 7, 16000};
     static const int isas[] = {WMEL_ISA_C, WMEL_ISA_AVX2, WMEL_ISA_AVX512, WMEL_ISA_NEON};
-    const char *seen[4] = {0};
+    char seen[4][64] = {{0}}; /* the kernels done: a level the CPU lacks gives a lower one's */
     double worst = 0.0;
     for (int ii = 0; ii < 4; ii++)
         for (int threads = 1; threads <= 3; threads += 2) {
@@ -67,8 +67,8 @@ static double against_ref(const pcase *c)
             if (!cpu) continue;
             const char *kn = wmel_kernel_name(cpu);
             int dup = 0;
-            for (int j = 0; j < ii && threads == 1; j++) dup |= seen[j] && !strcmp(seen[j], kn);
-            if (threads == 1) seen[ii] = kn;
+            for (int j = 0; j < ii; j++) dup |= !strcmp(seen[j], kn);
+            if (threads == 1) snprintf(seen[ii], sizeof seen[ii], "%s", kn);
             if (dup) {
                 wmel_destroy(cpu);
                 continue;
@@ -85,7 +85,7 @@ static double against_ref(const pcase *c)
                     float *a = malloc((len ? len : 1) * sizeof(float)), *b = malloc((len ? len : 1) * sizeof(float));
                     s1 = wmel_features(ref, x, n, a, len);
                     s2 = wmel_features(cpu, x, n, b, len);
-                    CHECK(s1 == s2, "%s n %zu kind %d: status ref %d, cpu %d (%s)", c->name, n, kind, s1, s2, kn);
+                    CHECK(s1 == s2, "%s n %zu kind %d: status ref %d, cpu %d (%s)", c->name, n, kind, s1, s2, seen[ii]);
                     if (s1 == WMEL_OK && s2 == WMEL_OK) {
                         double e = 0.0;
                         size_t at = 0;
@@ -94,7 +94,7 @@ static double against_ref(const pcase *c)
                             if (!(d <= e)) e = d, at = i;
                         }
                         CHECK(e <= 2e-5, "%s n %zu kind %d, %s, %d threads: error %.3g at %zu (%.9g vs %.9g)", c->name,
-                              n, kind, kn, threads, e, at, (double)a[at], (double)b[at]);
+                              n, kind, seen[ii], threads, e, at, (double)a[at], (double)b[at]);
                         if (e > worst) worst = e;
                     }
                     free(a);
@@ -369,6 +369,74 @@ int main(void)
     const double m0 = 2595 * log10(1 + hz[0] / 700), m1 = 2595 * log10(1 + hz[1] / 700), m2 = 2595 * log10(1 + hz[2] / 700);
     CHECK(fabs((m2 - m1) - (m1 - m0)) < 1e-9 * m2, "htk centres equally spaced");
     free(x);
+
+    /* the per-column affine (wmel_create_plan_cols): the plain output, then x s[c] + b[c] in
+       double with one rounding, on any geometry (Whisper's included), CPU and reference */
+    {
+        static const int frs[] = {WMEL_FRONTEND_NEMO, WMEL_FRONTEND_KALDI, WMEL_FRONTEND_WHISPER};
+        float *y = signal_of(0, 20000, 4);
+        for (int f = 0; f < 3; f++) {
+            p = preset(frs[f], 80);
+            double sc[81], sh[81], g1[81], g2[81];
+            for (int c = 0; c < 80; c++) sc[c] = 1.0 / (1.0 + 0.01 * c), sh[c] = 0.5 - 0.003 * c;
+            for (int b = 0; b < 2; b++) {
+                wmel_params pr = wmel_default_params();
+                pr.backend = b ? WMEL_BACKEND_REF : WMEL_BACKEND_CPU;
+                pr.n_threads = 2;
+                wmel_ctx *plain = wmel_create_plan(&pr, &p, &st);
+                wmel_ctx *cc = wmel_create_plan_cols(&pr, &p, sc, sh, 80, &st);
+                CHECK(plain && cc && st == WMEL_OK, "cols ctx %d: %s", f, wmel_strerror(st));
+                if (!plain || !cc) continue;
+                CHECK(wmel_ctx_cols(cc, g1, g2, 81) == WMEL_OK && !memcmp(g1, sc, 80 * sizeof(double)) &&
+                          !memcmp(g2, sh, 80 * sizeof(double)), "wmel_ctx_cols");
+                CHECK(wmel_ctx_cols(plain, g1, g2, 81) == WMEL_ERR_INVALID_ARG, "no cols");
+                CHECK(wmel_ctx_cols(cc, g1, g2, 79) == WMEL_ERR_BUFFER_TOO_SMALL, "cols buffer");
+                size_t r, k;
+                wmel_features_shape(cc, 20000, &r, &k);
+                float *u = malloc(r * k * sizeof(float)), *v = malloc(r * k * sizeof(float));
+                CHECK(wmel_features(plain, y, 20000, u, r * k) == WMEL_OK && wmel_features(cc, y, 20000, v, r * k) == WMEL_OK,
+                      "cols features");
+                const int fm = p.layout == WMEL_LAYOUT_FRAMES_MELS;
+                double e = 0.0;
+                for (size_t i = 0; i < r * k; i++) {
+                    const size_t c = fm ? i % k : i / k;
+                    const float want = (float)((double)u[i] * sc[c] + sh[c]);
+                    if (b == 0 && f != 2) /* the CPU: the same float values, then the affine */
+                        CHECK(v[i] == want, "cpu cols %d at %zu: %.9g vs %.9g", f, i, (double)v[i], (double)want);
+                    else
+                        e = fmax(e, fabs((double)v[i] - want) / fmax(1.0, fabs(want)));
+                }
+                /* the reference rounds once after the affine; Whisper's geometry: the plain ctx
+                   runs Whisper's float32 kernels, the cols ctx the general path */
+                CHECK(e <= 2e-5, "cols %d backend %d: %.3g", f, b, e);
+                free(u);
+                free(v);
+                if (b == 0) { /* the sliding buffer takes them too */
+                    wmel_sliding *sb = wmel_sliding_create(cc, &st);
+                    CHECK(sb && wmel_sliding_push(sb, y, 12345) == WMEL_OK && wmel_sliding_trim(sb, 320) == WMEL_OK,
+                          "cols sliding");
+                    wmel_features_shape(cc, 12025, &r, &k);
+                    u = malloc(r * k * sizeof(float)), v = malloc(r * k * sizeof(float));
+                    CHECK(wmel_sliding_features(sb, 0, u, r * k) == WMEL_OK &&
+                              wmel_features(cc, y + 320, 12025, v, r * k) == WMEL_OK && !memcmp(u, v, r * k * sizeof(float)),
+                          "cols sliding = offline");
+                    free(u);
+                    free(v);
+                    wmel_sliding_destroy(sb);
+                }
+                wmel_destroy(plain);
+                wmel_destroy(cc);
+            }
+        }
+        p = preset(WMEL_FRONTEND_NEMO, 80);
+        double sc1[80], sh1[80];
+        for (int c = 0; c < 80; c++) sc1[c] = 1.0, sh1[c] = 0.0;
+        CHECK(!wmel_create_plan_cols(NULL, &p, sc1, sh1, 81, &st) && st == WMEL_ERR_INVALID_ARG, "cols count");
+        sh1[3] = NAN;
+        CHECK(!wmel_create_plan_cols(NULL, &p, sc1, sh1, 80, &st) && st == WMEL_ERR_INVALID_ARG, "cols NaN");
+        CHECK(!wmel_create_plan_cols(NULL, &p, NULL, sh1, 80, &st) && st == WMEL_ERR_NULL_POINTER, "cols NULL");
+        free(y);
+    }
 
     /* the checks' sentences */
     static const struct {

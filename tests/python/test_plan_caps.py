@@ -422,6 +422,26 @@ def kaldi_fbank_window(x, w):
     return np.log(np.maximum((s.real ** 2 + s.imag ** 2) @ kaldi_bank(80), FLT_EPS))
 
 
+def test_per_column_affine():
+    """col_scale / col_shift (wmel_create_plan_cols): CMVN from statistics (FireRedASR: (x -
+    mean) / std per column), CLVP's division by mel_norms, after the plan's finish."""
+    rng = np.random.default_rng(3)
+    mean, std = rng.normal(-8, 2, 80), rng.uniform(0.5, 3, 80)
+    for name, x in _clips():
+        f = kaldi_fbank(x, 80)
+        got = wmel.features(x, "kaldi", 80, col_scale=1 / std, col_shift=-mean / std)
+        assert _err(got, (f - mean) / std) <= TOL, name
+        g2 = wmel.features(x, "kaldi", 80, col_shift=-mean)  # a missing one is the identity's
+        assert _err(g2, f - mean) <= TOL, name
+    x = _clips()[0][1]
+    a = wmel.features(x, "whisper", 80, col_scale=np.full(80, 2.0))
+    assert _err(a, 2 * wmel.features(x, "whisper", 80)) <= TOL
+    with pytest.raises(ValueError, match="col_scale must hold 80 values"):
+        wmel.features(x, "kaldi", 80, col_scale=np.ones(79))
+    with pytest.raises(ValueError, match="finite"):
+        wmel.features(x, "kaldi", 80, col_shift=np.full(80, np.nan))
+
+
 def test_options_refused_with_sentences():
     x = np.zeros(1600, np.float32)
     with pytest.raises(ValueError, match="mag_guard mul:1"):
