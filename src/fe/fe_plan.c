@@ -9,7 +9,11 @@
  * triangles in mel between equally spaced points, FFT bins 0 .. n_fft/2 - 1), which
  * kaldi-native-fbank, torchaudio.compliance.kaldi and transformers' mel_filter_bank(
  * mel_scale="kaldi", triangularize_in_mel_space=True) compute as well (they in float32,
- * wmel in double).
+ * wmel in double). WMEL_MEL_HTK is the Slaney construction on HTK's scale (2595 log10(1 +
+ * f / 700): torchaudio melscale_fbanks, transformers mel_filter_bank(mel_scale="htk"));
+ * WMEL_MEL_TF is Kaldi's construction over bins 1 .. n_fft/2, the Nyquist bin included
+ * (TensorFlow's linear_to_mel_weight_matrix). WMEL_BANK_ALLOW_EMPTY keeps the empty filters
+ * those refuse; WMEL_BANK_BF16 rounds the window and the weights as torch's .to(bfloat16).
  */
 #include "fe.h"
 
