@@ -4,7 +4,7 @@
  * population / mean-only / all-features statistics, the affine, the fixed frame count and
  * pad value, the bfloat16 bank and window, the Blackman and Bartlett windows): each plan's
  * CPU output at every ISA level the machine has, on one and on three threads, against the
- * float64 reference (WMEL_BACKEND_REF) within 2e-5 x max(1, |ref|), on edge lengths (1,
+ * float64 reference (WMEL_BACKEND_REF) within 2e-5 x max(1, |ref|), on edge lengths (0, 1,
  * one frame and one sample either side, a second), silence, full-scale noise and a chirp;
  * the statuses equal where a length is refused. The frame stream equals wmel_features()
  * with the normalisation off, and the sliding buffer equals wmel_features() of the samples
@@ -56,7 +56,7 @@ static double against_ref(const pcase *c)
     CHECK(ref && st == WMEL_OK, "%s: ref ctx %s", c->name, wmel_strerror(st));
     if (!ref) return 0.0;
     const int fl = c->p.frame_length;
-    const size_t lens[] = {1, (size_t)fl - 1, (size_t)fl, (size_t)fl + 1, (size_t)c->p.n_fft / 2 + 1, 3 * 160 + 7, 16000};
+    const size_t lens[] = {0, 1, (size_t)fl - 1, (size_t)fl, (size_t)fl + 1, (size_t)c->p.n_fft / 2 + 1, 3 * 160 + 7, 16000};
     static const int isas[] = {WMEL_ISA_C, WMEL_ISA_AVX2, WMEL_ISA_AVX512, WMEL_ISA_NEON};
     char seen[4][64] = {{0}}; /* the kernels done: a level the CPU lacks gives a lower one's */
     double worst = 0.0;
