@@ -177,6 +177,21 @@ static unsigned long long plan_fingerprint(const wmel_frontend_plan *pl)
             h *= 1099511628211ULL;
         }
     }
+    /* the appended fields, only where one is set (the plans before them keep their value) */
+    const int iv2[] = {pl->bank_flags, pl->mag_guard_mode, pl->norm_flags, pl->n_frames, pl->affine};
+    const double dv2[] = {pl->mag_guard, pl->norm_max, pl->norm_range, pl->post_scale, pl->post_shift,
+                          pl->pad_value, pl->window_coeff};
+    int any = 0;
+    for (size_t i = 0; i < sizeof iv2 / sizeof iv2[0]; i++) any |= iv2[i] != 0;
+    for (size_t i = 0; i < sizeof dv2 / sizeof dv2[0]; i++) any |= dv2[i] != 0.0;
+    for (size_t i = 0; any && i < sizeof iv2 / sizeof iv2[0] + sizeof dv2 / sizeof dv2[0]; i++) {
+        int l = i < sizeof iv2 / sizeof iv2[0] ? snprintf(buf, sizeof buf, "%d;", iv2[i])
+                                               : snprintf(buf, sizeof buf, "%.17g;", dv2[i - sizeof iv2 / sizeof iv2[0]]);
+        for (int k = 0; k < l; k++) {
+            h ^= (unsigned char)buf[k];
+            h *= 1099511628211ULL;
+        }
+    }
     return h;
 }
 

@@ -328,14 +328,17 @@ WMEL_API const char *wmel_version(void);
  *   remove_dc: subtract the frame's mean; use_energy: e = ln(max(sum x^2, FLT_EPSILON))
  *             (max(e, ln(energy_floor)) when energy_floor > 0)
  *   WMEL_PREEMPH_FRAME: x[i] -= preemph x[i-1] from the end, x[0] -= preemph x[0] (Kaldi)
- *   window, zero-pad to n_fft, |rFFT|^power (n_fft/2 + 1 bins), mel bank, log:
+ *   window, zero-pad to n_fft, p = |rFFT|^2 (n_fft/2 + 1 bins), the magnitude guard
+ *   (mag_guard_mode), p^(power / 2), mel bank, log:
  *   WMEL_LOG10_CLAMP log10(max(m, guard)), WMEL_LOG_ADD ln(m + guard),
  *   WMEL_LOG_CLAMP ln(max(m, guard)), WMEL_LOG_NONE m.
  *   Columns: [energy if use_energy] then the n_mels mel values.
  * Then over the clip: valid frames (WMEL_VALID_HOP: n / hop, the rest set to 0 and left
- * out of the statistics, as current NeMo), normalisation (norm, norm_eps), stacking of
- * `stack` consecutive frames into one row (missing frames are zeros), pad_to (frames
- * padded with zeros to a multiple), and the layout.
+ * out of the statistics, as current NeMo; n_frames caps them), normalisation (norm,
+ * norm_eps, norm_flags, norm_max, norm_range), pad_to or n_frames (frames padded with
+ * pad_value, 0 by default, which also fills the frames past the valid ones), the affine
+ * (x post_scale + post_shift on every frame), stacking of `stack` consecutive frames into
+ * one row (missing frames are zeros), and the layout.
  * The general path computes everything before the output's float32 rounding in float64;
  * Whisper's geometry keeps Whisper's kernels (float64 transform, float32 mel and log).
  */
@@ -357,7 +360,11 @@ enum {
     WMEL_WINDOW_HANN = 1,          /* 0.5 - 0.5 cos(2 pi i / (N - 1)): NeMo, Kaldi "hanning" */
     WMEL_WINDOW_HAMMING = 2,       /* 0.54 - 0.46 cos(2 pi i / (N - 1)) */
     WMEL_WINDOW_POVEY = 3,         /* (0.5 - 0.5 cos(2 pi i / (N - 1)))^0.85: Kaldi default */
-    WMEL_WINDOW_RECT = 4           /* ones */
+    WMEL_WINDOW_RECT = 4,          /* ones */
+    WMEL_WINDOW_BLACKMAN = 5,      /* a - 0.5 cos(2 pi i / (N - 1)) + (0.5 - a) cos(4 pi i / (N - 1)),
+                                      a = window_coeff (0: 0.42): Kaldi blackman_coeff,
+                                      torch.blackman_window(periodic=False) (NeMo) */
+    WMEL_WINDOW_BARTLETT = 6       /* 1 - |2 i / (N - 1) - 1|: torch.bartlett_window(periodic=False) */
 };
 
 /* Framing. */
@@ -378,8 +385,41 @@ enum {
 enum {
     WMEL_MEL_SLANEY = 0,           /* librosa.filters.mel(htk=False): Slaney's scale,
                                       triangles in Hz over all n_fft/2 + 1 bins */
-    WMEL_MEL_KALDI = 1             /* Kaldi's MelBanks: 1127 ln(1 + f / 700), triangles in
+    WMEL_MEL_KALDI = 1,            /* Kaldi's MelBanks: 1127 ln(1 + f / 700), triangles in
                                       mel, the Nyquist bin left out (weight 0) */
+    WMEL_MEL_HTK = 2,              /* HTK's scale 2595 log10(1 + f / 700), triangles in Hz over
+                                      all bins (librosa htk=True, torchaudio melscale_fbanks,
+                                      transformers mel_filter_bank(mel_scale="htk")) */
+    WMEL_MEL_TF = 3                /* 1127 ln(1 + f / 700), triangles in mel over all bins, bin 0
+                                      weight 0, the Nyquist bin kept: TensorFlow's
+                                      linear_to_mel_weight_matrix, transformers'
+                                      triangularize_in_mel_space=True */
+};
+/* wmel_frontend_plan.bank_flags (bits). */
+enum {
+    WMEL_BANK_ALLOW_EMPTY = 1,     /* a filter with no FFT bin under it is kept (its mel energy
+                                      is 0, so its log is that of the guard, as TensorFlow and
+                                      transformers give) instead of refusing the plan */
+    WMEL_BANK_BF16 = 2             /* the window and the bank's weights rounded to bfloat16
+                                      (from float32, to nearest even): transformers
+                                      mel_filters_dtype="bfloat16" (Nemotron) */
+};
+/* wmel_frontend_plan.mag_guard_mode: a guard on the power p = re^2 + im^2 of each bin,
+ * before the power option (power 1: sqrt of the guarded value). */
+enum {
+    WMEL_MAG_GUARD_NONE = 0,
+    WMEL_MAG_GUARD_MAX = 1,        /* max(p, mag_guard): sqrt(max(p, 1e-10)) (Inkling) */
+    WMEL_MAG_GUARD_ADD = 2         /* p + mag_guard: sqrt(p + 1e-9) (UnivNet) */
+};
+/* wmel_frontend_plan.norm_flags (bits), variants of the plan's normalisation. */
+enum {
+    WMEL_NORMF_POPULATION = 1,     /* PER_FEATURE / MEAN_VAR: the variance over n, not n - 1
+                                      (np.std, ddof 0: Speech2Text with norm_eps 0) */
+    WMEL_NORMF_MEAN_ONLY = 2,      /* PER_FEATURE / MEAN_VAR: x - mean only (WeSpeaker CMN) */
+    WMEL_NORMF_ALL = 4,            /* PER_FEATURE / MEAN_VAR: one mean and one denominator over
+                                      every column and valid frame (NeMo all_features) */
+    WMEL_NORMF_FIXED_MAX = 8       /* WHOLE: norm_max in place of the data's max (Voxtral
+                                      realtime's global_log_mel_max 1.5) */
 };
 enum {
     WMEL_MELNORM_NONE = 0,         /* peak 1 */
@@ -438,6 +478,25 @@ typedef struct wmel_frontend_plan {
     double norm_eps;   /* the normalisation's epsilon, >= 0 */
     double energy_floor; /* > 0: the log energy is at least ln(energy_floor) */
     double reserved_d[5]; /* zero */
+    /* Appended fields; 0 keeps the behaviour of the plans that came before them. */
+    int bank_flags;      /* WMEL_BANK_* bits */
+    int mag_guard_mode;  /* WMEL_MAG_GUARD_* */
+    int norm_flags;      /* WMEL_NORMF_* bits */
+    int n_frames;        /* > 0: the output has exactly this many frames (before stacking):
+                            later frames are not computed, missing ones are pad_value */
+    int affine;          /* 1: x post_scale + post_shift on every frame after the
+                            normalisation and the padding (AST, CLAP's dB x 10) */
+    int reserved_i2[3];  /* zero */
+    double mag_guard;    /* WMEL_MAG_GUARD_*'s value, > 0 */
+    double norm_max;     /* WMEL_NORMF_FIXED_MAX: the max of WMEL_NORM_WHOLE (finite) */
+    double norm_range;   /* WMEL_NORM_WHOLE: values below max - norm_range are raised to it
+                            (0: 8, Whisper's) */
+    double post_scale;   /* affine: the factor (finite) */
+    double post_shift;   /* affine: the offset (finite) */
+    double pad_value;    /* frames past the valid ones, pad_to's and n_frames' padding (before
+                            the affine); stacking's missing frames stay 0 */
+    double window_coeff; /* WMEL_WINDOW_BLACKMAN: a, 0 < a < 1 (0: 0.42) */
+    double reserved_d2[3]; /* zero */
 } wmel_frontend_plan;
 
 /* Fills *plan with a preset (every field set; reserved ones zero).
@@ -456,8 +515,9 @@ typedef struct wmel_frontend_plan {
  * Thread-safety: pure. */
 WMEL_API int wmel_frontend_preset(int frontend, int n_mels, wmel_frontend_plan *plan);
 
-/* Checks a plan as wmel_create_plan() does -- every field's range, and for a Kaldi mel
- * scale that each filter has an FFT bin under it -- without building anything. On failure
+/* Checks a plan as wmel_create_plan() does -- every field's range, and for a Kaldi or TF mel
+ * bank that each filter has an FFT bin under it (unless WMEL_BANK_ALLOW_EMPTY) -- without
+ * building anything. On failure
  * it writes a sentence naming the field, its value and what is allowed into msg (at most
  * msg_len bytes with the terminating NUL; msg may be NULL), for example "n_mels 128: Kaldi
  * mel filter 3 (from 0) has no FFT bin under it (n_fft 512, 20 .. 8000 Hz), which Kaldi
@@ -478,8 +538,9 @@ WMEL_API int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t
  * that one mistake gives one sentence everywhere. Which options apply is the plan's
  * front-end's (plan->frontend):
  *   n_mels N        whisper 80 or 128; the others 1..256
- *   normalize K     nemo per_feature|none, seamless mean_var|none, kaldi none
- *   window W        kaldi povey|hamming|hann|rect, nemo hann|hamming|rect
+ *   normalize K     nemo per_feature|all_features|mean|none, seamless and kaldi
+ *                   mean_var|mean|none (mean: WMEL_NORMF_MEAN_ONLY; all_features: _ALL)
+ *   window W        kaldi povey|hamming|hann|blackman|bartlett|rect, nemo the same but povey
  *   scale S         nemo, kaldi, seamless: non-zero, |S| <= 1e12
  *   low_freq F      nemo, kaldi, seamless: Hz >= 0
  *   high_freq F     nemo, kaldi, seamless: Hz (<= 0: Nyquist plus F)
@@ -487,6 +548,16 @@ WMEL_API int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t
  *   energy_floor F  kaldi, after use_energy 1: >= 0
  *   legacy B        nemo: NeMo before mid-2025 (WMEL_FRONTEND_NEMO_LEGACY's framing)
  *   pad_to N        nemo: 0..65536
+ * and the capabilities every front-end takes (the appended fields):
+ *   mel_scale S     slaney|kaldi|htk|tf          mel_norm N      none|slaney
+ *   empty_filters B WMEL_BANK_ALLOW_EMPTY        bf16 B          WMEL_BANK_BF16
+ *   window_coeff A  blackman's, 0 < A < 1 (after window blackman)
+ *   power P         1|2                          mag_guard G     none|max:G|add:G, G > 0
+ *   log_guard G     > 0                          norm_eps E      >= 0
+ *   norm_ddof D     1|0 (0: WMEL_NORMF_POPULATION)
+ *   norm_max M      WMEL_NORMF_FIXED_MAX with M  norm_range R    > 0
+ *   n_frames N      0..2^24                      pad_value V     |V| <= 1e30
+ *   post_scale A, post_shift B: the affine (either sets affine 1, the other starting at 1, 0)
  * Numbers are read by strtod (a double's shortest round-trip text gives it back exactly).
  * Options are set in the order above; the whole plan is then checked by wmel_plan_check().
  * On failure it writes a sentence naming the option, the value and what is allowed into
@@ -510,6 +581,23 @@ WMEL_API int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const cha
  * WMEL_ERR_BACKEND_UNAVAILABLE, WMEL_ERR_NO_MEMORY. Thread-safety: as wmel_create(). */
 WMEL_API wmel_ctx *wmel_create_plan(const wmel_params *p, const wmel_frontend_plan *plan,
                                     int *status);
+
+/* wmel_create_plan() with a per-column affine after the plan's finish: every output frame's
+ * column c (valid, padded and pad_value frames alike, before stacking) becomes
+ * x col_scale[c] + col_shift[c] (in double, one rounding to float32), after the plan's own
+ * affine: CLVP's division by mel_norms (scale 1 / mel_norms), Gemma's per-bin mean and
+ * stddev, CMVN from Kaldi statistics (FireRedASR: shift -mean / std, scale 1 / std), NeMo's
+ * fixed_mean / fixed_std. n_cols = n_mels + use_energy; the vectors are copied. The
+ * vectors live outside the plan (a plain value) and are fixed for the ctx's life, which
+ * stays read-only. The ctx always takes the general path (Whisper's geometry too).
+ * Errors: as wmel_create_plan, and WMEL_ERR_NULL_POINTER (a vector), WMEL_ERR_INVALID_ARG
+ * (n_cols, a value not finite or above 1e30 in magnitude). Thread-safety: as wmel_create(). */
+WMEL_API wmel_ctx *wmel_create_plan_cols(const wmel_params *p, const wmel_frontend_plan *plan,
+                                         const double *col_scale, const double *col_shift,
+                                         size_t n_cols, int *status);
+/* The ctx's per-column affine (n_cols >= n_mels + use_energy values each). Errors:
+ * WMEL_ERR_NULL_POINTER, WMEL_ERR_INVALID_ARG (the ctx has none), WMEL_ERR_BUFFER_TOO_SMALL. */
+WMEL_API int wmel_ctx_cols(const wmel_ctx *ctx, double *col_scale, double *col_shift, size_t n_cols);
 
 /* Copies the ctx's plan into *plan (a ctx from wmel_create() has the WHISPER preset with
  * its n_mels and norm). Errors: WMEL_ERR_NULL_POINTER. */

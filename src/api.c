@@ -100,7 +100,8 @@ wmel_ctx *wmel_create(const wmel_params *p_in, int *status)
 
 /* A ctx for a plan that is not Whisper's geometry: the general CPU path or the float64
  * reference (fe/, ref/fe_ref.c); the frame driver's plan and kernels are not built. */
-static wmel_ctx *create_fe(const wmel_params *p, const wmel_frontend_plan *plan, int *status)
+static wmel_ctx *create_fe(const wmel_params *p, const wmel_frontend_plan *plan, const double *const *cols,
+                           int *status)
 {
     if (p->backend < WMEL_BACKEND_AUTO || p->backend > WMEL_BACKEND_CUDA ||
         p->max_isa < WMEL_ISA_AUTO || p->max_isa > WMEL_ISA_NEON || p->n_threads < 0 ||
@@ -109,7 +110,18 @@ static wmel_ctx *create_fe(const wmel_params *p, const wmel_frontend_plan *plan,
     if (p->backend == WMEL_BACKEND_CUDA) return fail(status, WMEL_ERR_BACKEND_UNAVAILABLE);
     wmel_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx) return fail(status, WMEL_ERR_NO_MEMORY);
-    int rc = wmel__fe_new(plan, &ctx->fe);
+    int rc = cols ? wmel__fe_compile(plan, &ctx->fe) : wmel__fe_new(plan, &ctx->fe);
+    if (rc == WMEL_OK && cols) {
+        const size_t nc = (size_t)ctx->fe->n_cols;
+        ctx->fe->col_scale = malloc(nc * sizeof(double));
+        ctx->fe->col_shift = malloc(nc * sizeof(double));
+        if (!ctx->fe->col_scale || !ctx->fe->col_shift) rc = WMEL_ERR_NO_MEMORY;
+        else {
+            memcpy(ctx->fe->col_scale, cols[0], nc * sizeof(double));
+            memcpy(ctx->fe->col_shift, cols[1], nc * sizeof(double));
+        }
+        if (rc) wmel__fe_free(ctx->fe);
+    }
     if (rc != WMEL_OK) {
         free(ctx);
         return fail(status, rc);
@@ -144,7 +156,7 @@ wmel_ctx *wmel_create_plan(const wmel_params *p_in, const wmel_frontend_plan *pl
     wmel_params p = p_in ? *p_in : wmel_default_params();
     int rc = wmel__fe_check(plan);
     if (rc) return fail(status, rc);
-    if (!wmel__fe_is_whisper(plan)) return create_fe(&p, plan, status);
+    if (!wmel__fe_is_whisper(plan)) return create_fe(&p, plan, NULL, status);
     /* Whisper's geometry: the frame driver and its kernels, bit for bit */
     p.frontend = WMEL_FRONTEND_WHISPER;
     p.n_mels = plan->n_mels;
@@ -153,6 +165,31 @@ wmel_ctx *wmel_create_plan(const wmel_params *p_in, const wmel_frontend_plan *pl
     wmel_ctx *ctx = wmel_create(&p, status);
     if (ctx) ctx->fplan = *plan;
     return ctx;
+}
+
+wmel_ctx *wmel_create_plan_cols(const wmel_params *p_in, const wmel_frontend_plan *plan, const double *col_scale,
+                                const double *col_shift, size_t n_cols, int *status)
+{
+    if (!plan || !col_scale || !col_shift) return fail(status, WMEL_ERR_NULL_POINTER);
+    wmel_params p = p_in ? *p_in : wmel_default_params();
+    int rc = wmel__fe_check(plan);
+    if (rc) return fail(status, rc);
+    if (n_cols != (size_t)plan->n_mels + (size_t)plan->use_energy) return fail(status, WMEL_ERR_INVALID_ARG);
+    for (size_t c = 0; c < n_cols; c++)
+        if (!isfinite(col_scale[c]) || !isfinite(col_shift[c]) || fabs(col_scale[c]) > 1e30 || fabs(col_shift[c]) > 1e30)
+            return fail(status, WMEL_ERR_INVALID_ARG);
+    const double *cols[2] = {col_scale, col_shift};
+    return create_fe(&p, plan, cols, status); /* any geometry: the general path applies them */
+}
+
+int wmel_ctx_cols(const wmel_ctx *ctx, double *col_scale, double *col_shift, size_t n_cols)
+{
+    if (!ctx || !col_scale || !col_shift) return WMEL_ERR_NULL_POINTER;
+    if (!ctx->fe || !ctx->fe->col_scale) return WMEL_ERR_INVALID_ARG;
+    if (n_cols < (size_t)ctx->fe->n_cols) return WMEL_ERR_BUFFER_TOO_SMALL;
+    memcpy(col_scale, ctx->fe->col_scale, (size_t)ctx->fe->n_cols * sizeof(double));
+    memcpy(col_shift, ctx->fe->col_shift, (size_t)ctx->fe->n_cols * sizeof(double));
+    return WMEL_OK;
 }
 
 int wmel_ctx_plan(const wmel_ctx *ctx, wmel_frontend_plan *plan)

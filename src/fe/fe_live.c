@@ -102,7 +102,7 @@ static size_t inside_end(const wmel_fe *fe, size_t n)
 /* The frames wmel__fe_cpu computes for n samples (the others of the output are zeros). */
 static size_t computed_frames(const wmel_fe *fe, size_t n)
 {
-    return fe->p.valid == WMEL_VALID_ALL ? wmel__fe_frames(&fe->p, n) : wmel__fe_valid(&fe->p, n);
+    return wmel__fe_computed(&fe->p, n);
 }
 
 /* 1 when no sample is NaN or Inf. */
@@ -501,6 +501,7 @@ int wmel__fe_slide_features(wmel_fe_slide *c, const float *x, size_t n, float *o
     }
 
     /* the normalisation over the valid frames, as wmel__fe_cpu */
+    if (wmel__fe_ext_fe(fe)) return wmel__fe_finish_ext(fe, out, ts, cs, nv, wmel__fe_out_frames(p, n));
     if (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR) {
         double *mean = c->stats, *den = c->stats + ncol;
         wmel__fe_stats_f(fe, out, ts, cs, nv, mean, den); /* wmel__fe_cpu's sums */
