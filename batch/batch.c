@@ -20,7 +20,7 @@
  *
  * Memory: a worker may run ahead of the writer by at most 2 * jobs items; an item is
  * held as 960 KB of features (pad30), a windows iterator (a few windows in memory, the
- * rest in a tmpfile) or spooled raw runs (8 MB in memory at most, then a tmpfile).
+ * rest in a tmpfile) or the library's long-input path (wmel_long_*: 8 MB in memory at most, then a tmpfile).
  */
 #define _GNU_SOURCE
 #include "batch.h"

@@ -59,7 +59,12 @@ struct wmel_long {
     size_t samples;        /* samples pushed */
     double *sum, *part;    /* [nc] each: the chunks' sums so far; one chunk's */
     double *mean, *den;    /* [nc] each, after finish */
-    float lo;              /* Whisper's floor: the largest value - 8 */
+    float lo;              /* the floor of the clamp: the largest value (or the plan's fixed
+                              max) - 8 (or the plan's range) */
+    int ext;               /* the plan's finish has an appended variant (fe.h: wmel__fe_ext) */
+    size_t keep;           /* frames kept: the plan's n_frames, else all */
+    size_t seen;           /* frames the stream gave */
+    float max;             /* the largest value kept (the ext finish's max) */
     float *rbuf, *obuf;    /* a block read back; a block's output */
     size_t first_bad;      /* the first NaN or Inf sample; SIZE_MAX: none */
     float *clean;          /* CLEAN samples: a push's with its NaN and Inf set to 0 */
@@ -128,11 +133,17 @@ static int store(wmel_long *l)
 static int take(void *user, const float *raw, size_t f0, size_t nf)
 {
     wmel_long *l = user;
-    if (f0 != l->frames) return WMEL_ERR_INVALID_ARG; /* not reached: frames come in order */
+    if (f0 != l->seen) return WMEL_ERR_INVALID_ARG; /* not reached: frames come in order */
+    l->seen += nf;
+    const size_t stride = nf; /* raw's row length */
+    if (nf > l->keep - l->frames) nf = l->keep - l->frames; /* n_frames: the rest dropped */
+    if (l->ext && l->norm == NORM_MAX)
+        for (size_t c = 0; c < l->nc; c++)
+            for (size_t t = 0; t < nf; t++) l->max = raw[c * stride + t] > l->max ? raw[c * stride + t] : l->max;
     for (size_t t = 0; t < nf;) {
         const size_t k = BLOCK - l->staged < nf - t ? BLOCK - l->staged : nf - t;
         for (size_t c = 0; c < l->nc; c++)
-            memcpy(l->stage + c * BLOCK + l->staged, raw + c * nf + t, k * sizeof(float));
+            memcpy(l->stage + c * BLOCK + l->staged, raw + c * stride + t, k * sizeof(float));
         l->staged += k;
         l->frames += k;
         t += k;
@@ -178,6 +189,9 @@ wmel_long *wmel_long_create(wmel_ctx *ctx, size_t mem_bytes, int *status)
                   : l->p.norm == WMEL_NORM_WHOLE                                       ? NORM_MAX
                                                                                        : NORM_OFF;
         if (l->norm == NORM_STATS && !l->fe) rc = WMEL_ERR_INVALID_ARG; /* not reached */
+        l->ext = l->fe && wmel__fe_ext_fe(l->fe);
+        l->keep = l->p.n_frames > 0 ? (size_t)l->p.n_frames : SIZE_MAX;
+        l->max = -HUGE_VALF;
         l->max_mem = mem_bytes / (block_floats(l) * sizeof(float));
         l->stage = malloc(block_floats(l) * sizeof *l->stage);
         l->sum = calloc(4 * l->nc, sizeof *l->sum);
@@ -303,20 +317,35 @@ static int finish(wmel_long *l)
     errno = 0;
     if (l->file && fflush(l->file) != 0) /* a full disk often shows only here */
         return l->failed = io_fail(l, "write", errno);
-    if (l->norm == NORM_MAX) {
+    if (l->norm == NORM_MAX && !l->ext) {
         l->lo = wmel_stream_max(l->ws) - 8.0f; /* the largest raw value of every frame */
+    } else if (l->norm == NORM_MAX) { /* wmel__fe_finish_ext's clamp */
+        const float mx = l->p.norm_flags & WMEL_NORMF_FIXED_MAX ? (float)l->p.norm_max : l->max;
+        l->lo = mx - (float)(l->p.norm_range > 0.0 ? l->p.norm_range : 8.0);
     } else if (l->norm == NORM_STATS) {
         /* fe_cpu.c's statistics: the chunks' sums in chunk order, the mean, then the
            squared deviations from it chunked alike */
         block_sums(l, l->stage, l->staged, NULL, l->sum);
-        for (size_t c = 0; c < l->nc; c++) l->mean[c] = nv ? l->sum[c] / (double)nv : 0.0;
+        const int all = (l->p.norm_flags & WMEL_NORMF_ALL) != 0;
+        double tot = 0.0; /* all features: the columns' sums in column order, one mean */
+        for (size_t c = 0; all && c < l->nc; c++) tot += l->sum[c];
+        for (size_t c = 0; c < l->nc; c++)
+            l->mean[c] = !nv ? 0.0 : all ? tot / ((double)nv * (double)l->nc) : l->sum[c] / (double)nv;
         for (size_t i = 0; i < l->n_mem + l->n_file; i++) {
             const float *b;
             if ((rc = block_at(l, i, &b)) != WMEL_OK) return l->failed = rc;
             block_sums(l, b, BLOCK, l->mean, l->den);
         }
         block_sums(l, l->stage, l->staged, l->mean, l->den);
-        for (size_t c = 0; c < l->nc; c++) l->den[c] = wmel__fe_denom(&l->p, l->den[c], nv);
+        if (all) { /* the columns' squared deviations in column order, one denominator */
+            double ss = 0.0;
+            for (size_t c = 0; c < l->nc; c++) ss += l->den[c];
+            const double d = wmel__fe_denom(&l->p, ss, nv * l->nc);
+            for (size_t c = 0; c < l->nc; c++) l->den[c] = d;
+        } else {
+            for (size_t c = 0; c < l->nc; c++) l->den[c] = wmel__fe_denom(&l->p, l->den[c], nv);
+        }
+        for (size_t c = 0; c < l->nc; c++) l->den[c] = wmel__fe_den_floor(&l->p, l->den[c], l->mean[c]);
     }
     return WMEL_OK;
 }
@@ -339,12 +368,39 @@ void wmel__long_stats(const wmel_long *l, const double **mean, const double **de
     *den = have ? l->den : NULL;
 }
 
+/* The plan's affine, then the ctx's per-column affine, on value v of column c
+ * (wmel__fe_finish_ext's order and arithmetic). */
+static inline float post(const wmel_long *l, size_t c, float v)
+{
+    if (l->p.affine) v = (float)((double)v * l->p.post_scale + l->p.post_shift);
+    if (l->fe && l->fe->col_scale) v = (float)((double)v * l->fe->col_scale[c] + l->fe->col_shift[c]);
+    return v;
+}
+
 /* Value v of column c, finished as fe_cpu.c finishes it. */
 static inline float finished_value(const wmel_long *l, size_t c, float v)
 {
-    if (l->norm == NORM_STATS) return l->den[c] > 0.0 ? (float)((v - l->mean[c]) / l->den[c]) : 0.0f;
-    if (l->norm == NORM_MAX) return ((v < l->lo ? l->lo : v) + 4.0f) * 0.25f;
-    return v;
+    if (l->norm == NORM_STATS) v = l->den[c] > 0.0 ? (float)((v - l->mean[c]) / l->den[c]) : 0.0f;
+    else if (l->norm == NORM_MAX) v = ((v < l->lo ? l->lo : v) + 4.0f) * 0.25f;
+    return l->ext ? post(l, c, v) : v;
+}
+
+/* The frames after the computed ones up to the plan's output frames (pad_to, n_frames):
+ * pad_value through the affine; n frames of column c (layout MELS_FRAMES) or of every
+ * column (c SIZE_MAX, FRAMES_MELS); then the zeros of the rest are the caller's. */
+static int write_pad(wmel_long *l, wmel_write_fn fn, void *user, size_t c, size_t n)
+{
+    const size_t per = c == SIZE_MAX ? l->nc : 1, cap = block_floats(l) / per;
+    while (n) {
+        const size_t k = n < cap ? n : cap;
+        for (size_t t = 0; t < k; t++)
+            for (size_t j = 0; j < per; j++)
+                l->obuf[t * per + j] = post(l, c == SIZE_MAX ? j : c, (float)l->p.pad_value);
+        int rc = fn(user, l->obuf, k * per);
+        if (rc) return rc;
+        n -= k;
+    }
+    return WMEL_OK;
 }
 
 static int write_zeros(wmel_write_fn fn, void *user, size_t n)
@@ -369,6 +425,12 @@ int wmel_long_write(wmel_long *l, wmel_write_fn fn, void *user)
     int rc = wmel_features_shape(l->ctx, l->samples, &rows, &cols);
     if (rc) return rc;
     const size_t nc = l->nc, nv = l->frames, nb = l->n_mem + l->n_file;
+    /* the ext finish's pad frames [nv, nfo) (before stacking) */
+    size_t npad = 0;
+    if (l->ext) {
+        const size_t nfo = wmel__fe_out_frames(&l->p, l->samples);
+        npad = nfo > nv ? nfo - nv : 0;
+    }
     if (l->p.layout == WMEL_LAYOUT_MELS_FRAMES) {
         if (rows != nc || cols < nv) return WMEL_ERR_INVALID_ARG; /* not reached */
         for (size_t c = 0; c < nc; c++) {
@@ -390,7 +452,9 @@ int wmel_long_write(wmel_long *l, wmel_write_fn fn, void *user)
                 for (size_t t = 0; t < nf; t++) l->obuf[t] = finished_value(l, c, r[t]);
                 if ((rc = fn(user, l->obuf, nf)) != 0) return rc;
             }
-            if ((rc = write_zeros(fn, user, cols - nv)) != 0) return rc;
+            if (npad > cols - nv) return WMEL_ERR_INVALID_ARG; /* not reached */
+            if ((rc = write_pad(l, fn, user, c, npad)) != 0) return rc;
+            if ((rc = write_zeros(fn, user, cols - nv - npad)) != 0) return rc;
         }
         return WMEL_OK;
     }
@@ -404,5 +468,7 @@ int wmel_long_write(wmel_long *l, wmel_write_fn fn, void *user)
             for (size_t c = 0; c < nc; c++) l->obuf[t * nc + c] = finished_value(l, c, b[c * BLOCK + t]);
         if ((rc = fn(user, l->obuf, nf * nc)) != 0) return rc;
     }
-    return write_zeros(fn, user, rows * cols - nv * nc);
+    if (npad * nc > rows * cols - nv * nc) return WMEL_ERR_INVALID_ARG; /* not reached */
+    if ((rc = write_pad(l, fn, user, SIZE_MAX, npad)) != 0) return rc;
+    return write_zeros(fn, user, rows * cols - nv * nc - npad * nc);
 }

@@ -118,7 +118,7 @@ size_t wmel__fe_computed(const wmel_frontend_plan *p, size_t n);
 size_t wmel__fe_out_frames(const wmel_frontend_plan *p, size_t n);
 /* 1 when the plan's finish has one of the appended variants (norm_flags, norm_range,
  * n_frames, affine, pad_value): wmel__fe_finish_ext finishes it, on one thread, for the
- * whole-clip path and the sliding buffer alike (cli/fe_spool.c repeats its order). */
+ * whole-clip path and the sliding buffer alike (long.c applies it value by value as it writes). */
 int wmel__fe_ext(const wmel_frontend_plan *p);
 /* The same for a compiled plan (its per-column affine too). */
 static inline int wmel__fe_ext_fe(const struct wmel_fe *fe) { return wmel__fe_ext(&fe->p) || fe->col_scale; }

@@ -268,6 +268,11 @@ static int fs_emit(wmel_fe_stream *s, size_t end)
 static void fs_slide(wmel_fe_stream *s)
 {
     const size_t hop = (size_t)s->fe->p.hop;
+    if (s->fe->p.n_frames && s->next >= (size_t)s->fe->p.n_frames) { /* every frame out: */
+        s->start += s->len; /* no later sample is read (start may leave the hop grid now) */
+        s->len = 0;
+        return;
+    }
     const long long lo = first_sample(s->fe, s->next) - 2;
     if (lo <= 0) return;
     const size_t from = (size_t)lo / hop * hop;

@@ -2,7 +2,9 @@
  * test_long_input.c -- long inputs in bounded memory (wmel_long_*) through the public header:
  * for every preset (Whisper 80 and 128, NeMo, NeMo legacy, Kaldi, Seamless) and variants
  * (each normalisation, energy, pad_to, both layouts, a general plan normalised with the
- * largest value), the output written through the callback against wmel_features() of the
+ * largest value; the appended finish variants: all-features, population and mean-only
+ * statistics, eps 0, the affine, the per-column affine, n_frames with pad_value, a fixed max
+ * and range), the output written through the callback against wmel_features() of the
  * whole input, byte for byte; with memory bounds that keep every block in the temporary
  * file, one block in memory, or all of them; pushes of 1, 159, 160 and 4097 samples and
  * random sizes; the edge lengths (0, 1, one frame, a frame +- 1, a block of frames +- 1);
@@ -112,6 +114,7 @@ static void check_stats(wmel_ctx *ctx, const wmel_long *l, const char *name, con
     }
     CHECK(mean && den, "%s: no statistics", name);
     if (!mean || !den) return;
+    if (wmel__fe_ext(&p) || (ctx->fe && ctx->fe->col_scale)) return; /* held by the outputs below */
     const int norm = p.norm;
     p.norm = WMEL_NORM_NONE;
     wmel_params par = wmel_default_params();
@@ -244,6 +247,63 @@ static void test_plans(void)
     free(x);
 }
 
+/* Plans whose finish has an appended variant (fe.h: wmel__fe_ext; wmel__fe_finish_ext in
+ * the whole-clip path): each through the long path against wmel_features, byte for byte. */
+static void test_ext_plans(void)
+{
+    static const struct {
+        int frontend, whole; /* whole: WMEL_NORM_WHOLE (no option name for it off Whisper) */
+        const char *set[6][2];
+    } EXT[] = {
+        {WMEL_FRONTEND_NEMO, 0, {{"normalize", "all_features"}}},
+        {WMEL_FRONTEND_NEMO, 0, {{"norm_ddof", "0"}, {"norm_eps", "0"}}},
+        {WMEL_FRONTEND_KALDI, 0, {{"normalize", "mean"}}},
+        {WMEL_FRONTEND_SEAMLESS, 0, {{"post_scale", "2"}, {"post_shift", "-1.5"}}},
+        {WMEL_FRONTEND_KALDI, 0, {{"n_frames", "1030"}, {"pad_value", "0.25"}, {"post_scale", "0.5"}}},
+        {WMEL_FRONTEND_KALDI, 0, {{"n_frames", "7"}}},
+        {WMEL_FRONTEND_NEMO, 0, {{"n_frames", "2100"}, {"pad_value", "-3"}}},
+        {WMEL_FRONTEND_NEMO, 1, {{"norm_max", "1.5"}}},
+        {WMEL_FRONTEND_NEMO, 1, {{"norm_range", "6"}, {"n_frames", "1500"}}},
+    };
+    const size_t long_n = 2 * 1024 * 160 + 12345;
+    float *x = malloc(long_n * sizeof *x);
+    t_chirp(x, long_n, 11);
+    for (size_t k = 0; k < sizeof EXT / sizeof EXT[0]; k++) {
+        wmel_frontend_plan p;
+        wmel_frontend_preset(EXT[k].frontend, 80, &p);
+        if (EXT[k].whole) p.norm = WMEL_NORM_WHOLE;
+        char msg[256], name[200];
+        int n = snprintf(name, sizeof name, "ext %zu%s", k, EXT[k].whole ? " whole" : "");
+        for (size_t i = 0; i < 6 && EXT[k].set[i][0]; i++) {
+            int rc = wmel_plan_set(&p, EXT[k].set[i][0], EXT[k].set[i][1], msg, sizeof msg);
+            CHECK(rc == WMEL_OK, "ext %zu: %s %s: %s", k, EXT[k].set[i][0], EXT[k].set[i][1], msg);
+            n += snprintf(name + n, sizeof name - (size_t)n, " %s=%s", EXT[k].set[i][0], EXT[k].set[i][1]);
+        }
+        wmel_params par = wmel_default_params();
+        par.backend = WMEL_BACKEND_CPU;
+        par.n_threads = k % 2 ? 2 : 1;
+        int st;
+        double cs[81], sh[81];
+        for (int c = 0; c < 81; c++) {
+            cs[c] = 0.5 + c / 64.0;
+            sh[c] = c / 8.0 - 2.0;
+        }
+        wmel_ctx *ctx = k % 3 == 2 ? wmel_create_plan_cols(&par, &p, cs, sh, (size_t)(80 + p.use_energy), &st)
+                                   : wmel_create_plan(&par, &p, &st);
+        CHECK(ctx && st == WMEL_OK, "%s: create %s", name, wmel_strerror(st));
+        if (!ctx) continue;
+        const size_t bb = block_bytes(ctx);
+        const size_t lens[] = {1, 399, 400, 401, 1600, 16000, 1030 * 160 + 240, long_n};
+        for (size_t e = 0; e < sizeof lens / sizeof lens[0]; e++) {
+            char nm[260];
+            snprintf(nm, sizeof nm, "%s%s, %zu samples", name, k % 3 == 2 ? " cols" : "", lens[e]);
+            check_one(ctx, nm, x, lens[e], e % 2 ? 0 : bb, e % 3 == 0 ? 159 : 0);
+        }
+        wmel_destroy(ctx);
+    }
+    free(x);
+}
+
 /* NaN, Inf and too-large samples, at the start, the middle, the end, after a frame's
  * worth, alone and together: finish's status is wmel_features()'s. */
 static void test_bad_samples(void)
@@ -368,6 +428,7 @@ int main(void)
 {
     test_args();
     test_plans();
+    test_ext_plans();
     test_bad_samples();
     test_tmpfile_fails();
     return t_done("test_long_input");
