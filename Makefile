@@ -161,7 +161,7 @@ test-python: deps
 # installed here (its openai-whisper tests skip); PEER_VENV=<a venv with torch> runs them.
 PEER_BUILD ?= build-peers
 PEER_VENV  ?= $(PEER_BUILD)/venv
-PEER_SDISTS := transformers==5.23.0 openai-whisper==20250625
+PEER_SDISTS := transformers==5.23.0 openai-whisper==20250625 kaldi-native-fbank==1.23.0
 test-peers: deps
 	@test -x $(PEER_VENV)/bin/python || $(PYTHON) -m venv $(PEER_VENV)
 	$(PEER_VENV)/bin/pip install -q numpy pytest 'scikit-build-core>=0.10' transformers==5.23.0 faster-whisper==1.2.1 \
@@ -171,12 +171,14 @@ test-peers: deps
 	  $(PEER_VENV)/bin/pip install -q tiktoken more-itertools numba tqdm scipy; fi
 	$(PEER_VENV)/bin/pip install -q --no-build-isolation --config-settings=build-dir=$(PEER_BUILD)/skbuild .
 	@mkdir -p $(PEER_BUILD)/src
-	@test -d $(PEER_BUILD)/src/transformers-5.23.0/tests -a -d $(PEER_BUILD)/src/openai_whisper-20250625/tests || { \
+	@test -d $(PEER_BUILD)/src/transformers-5.23.0/tests -a -d $(PEER_BUILD)/src/openai_whisper-20250625/tests \
+	  -a -d $(PEER_BUILD)/src/kaldi_native_fbank-1.23.0/kaldi-native-fbank/python/tests || { \
 	  $(PEER_VENV)/bin/pip download -q --no-deps --no-binary :all: -d $(PEER_BUILD)/src $(PEER_SDISTS) && \
 	  for f in $(PEER_BUILD)/src/*.tar.gz; do tar xzf $$f -C $(PEER_BUILD)/src; done; }
 	cp ../shared/golden/audio/jfk.flac $(PEER_BUILD)/src/openai_whisper-20250625/tests/jfk.flac
 	$(PEER_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/python/test_dropins.py tests/python/test_dropins_compat.py \
-	  tests/python/test_frontends_oracle.py tests/python/test_frontend_hf_dropins.py tests/python/test_kaldi_dropins.py
+	  tests/python/test_frontends_oracle.py tests/python/test_frontend_hf_dropins.py tests/python/test_kaldi_dropins.py \
+	  tests/python/test_kaldi_api.py tests/python/test_plan_caps.py
 	$(PEER_VENV)/bin/python tests/peers/run_peers.py $(PEER_BUILD)/src
 
 test: test-fixed test-asan test-build test-emu test-clang test-aarch64 test-python test-wheel test-peers

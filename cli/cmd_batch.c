@@ -3,7 +3,7 @@
  * [--n-mels N] [--frontend whisper|nemo|kaldi|seamless (and its options, frontend.c)]
  * [--jobs N] [--shard-size N] [--item-timeout SECONDS] [--backend B (default cpu)]
  * [--quiet]`:
- * a manifest of audio files to WebDataset shards (the job itself is cli/batch.c).
+ * a manifest of audio files to WebDataset shards (the job itself is batch/batch.c).
  * Exit: 0 every input done, 3 some inputs failed (OUTDIR/errors.jsonl), 1 the job
  * failed (manifest, OUTDIR, disk), 2 usage.
  */

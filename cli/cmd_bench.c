@@ -444,35 +444,40 @@ static void print_table(const row *rows, int nrows, const char *cpu, const char 
     }
 }
 
-int cmd_bench(int argc, char **argv)
+typedef struct bench_opts {
+    double secs[MAXL];
+    int nsecs, thr[MAXL], nthr, mels[MAXL], nmels;
+    int reps, warm, json, isa, cold;
+    const char *peers, *fes, *py;
+} bench_opts;
+
+/* ---- parse: -1 when parsed, else the exit status (0 for --help) */
+static int bench_parse(int argc, char **argv, bench_opts *o)
 {
-    double secs[MAXL] = {30, 600, 6240};
-    int nsecs = 3, thr[MAXL] = {1, 2}, nthr = 2, mels[MAXL] = {80, 128}, nmels = 2;
-    int reps = 40, warm = 3, json = 0, isa = WMEL_ISA_AUTO, cold = 0;
-    const char *peers = "fftw,numpy,asrfront,torch";
-    const char *fes = "";
-    const char *py = getenv("WMEL_BENCH_PYTHON") ? getenv("WMEL_BENCH_PYTHON") : "python3";
+    *o = (bench_opts){.secs = {30, 600, 6240}, .nsecs = 3, .thr = {1, 2}, .nthr = 2, .mels = {80, 128}, .nmels = 2,
+                      .reps = 40, .warm = 3, .isa = WMEL_ISA_AUTO, .peers = "fftw,numpy,asrfront,torch", .fes = ""};
+    o->py = getenv("WMEL_BENCH_PYTHON") ? getenv("WMEL_BENCH_PYTHON") : "python3";
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int bad = 0;
-        if (!strcmp(a, "--json")) { json = 1; continue; }
-        if (!strcmp(a, "--cold")) { cold = 1; continue; }
+        if (!strcmp(a, "--json")) { o->json = 1; continue; }
+        if (!strcmp(a, "--cold")) { o->cold = 1; continue; }
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) { fputs(BENCH_USAGE, stdout); return 0; }
         if (!v) bad = 1;
-        else if (!strcmp(a, "--seconds")) bad = parse_list_d(v, secs, &nsecs);
-        else if (!strcmp(a, "--threads")) bad = parse_list_i(v, thr, &nthr);
-        else if (!strcmp(a, "--n-mels")) bad = parse_list_i(v, mels, &nmels);
-        else if (!strcmp(a, "--reps")) bad = (reps = atoi(v)) < 1;
-        else if (!strcmp(a, "--warmup")) bad = (warm = atoi(v)) < 0;
-        else if (!strcmp(a, "--peers")) peers = v;
-        else if (!strcmp(a, "--frontends")) fes = v;
-        else if (!strcmp(a, "--python")) py = v;
+        else if (!strcmp(a, "--seconds")) bad = parse_list_d(v, o->secs, &o->nsecs);
+        else if (!strcmp(a, "--threads")) bad = parse_list_i(v, o->thr, &o->nthr);
+        else if (!strcmp(a, "--n-mels")) bad = parse_list_i(v, o->mels, &o->nmels);
+        else if (!strcmp(a, "--reps")) bad = (o->reps = atoi(v)) < 1;
+        else if (!strcmp(a, "--warmup")) bad = (o->warm = atoi(v)) < 0;
+        else if (!strcmp(a, "--peers")) o->peers = v;
+        else if (!strcmp(a, "--frontends")) o->fes = v;
+        else if (!strcmp(a, "--python")) o->py = v;
         else if (!strcmp(a, "--isa")) {
-            if (!strcmp(v, "auto")) isa = WMEL_ISA_AUTO;
-            else if (!strcmp(v, "c")) isa = WMEL_ISA_C;
-            else if (!strcmp(v, "avx2")) isa = WMEL_ISA_AVX2;
-            else if (!strcmp(v, "avx512")) isa = WMEL_ISA_AVX512;
-            else if (!strcmp(v, "neon")) isa = WMEL_ISA_NEON;
+            if (!strcmp(v, "auto")) o->isa = WMEL_ISA_AUTO;
+            else if (!strcmp(v, "c")) o->isa = WMEL_ISA_C;
+            else if (!strcmp(v, "avx2")) o->isa = WMEL_ISA_AVX2;
+            else if (!strcmp(v, "avx512")) o->isa = WMEL_ISA_AVX512;
+            else if (!strcmp(v, "neon")) o->isa = WMEL_ISA_NEON;
             else bad = 1;
         } else bad = 1;
         if (bad) {
@@ -482,19 +487,25 @@ int cmd_bench(int argc, char **argv)
         }
         i++;
     }
-    for (int i = 0; i < nthr; i++)
-        if (thr[i] < 1 || thr[i] > 256) return fputs("wmel: bench: threads 1..256\n", stderr), 2;
-    for (int i = 0; i < nmels; i++)
-        if (mels[i] != 80 && mels[i] != 128) return fputs("wmel: bench: n-mels 80 or 128\n", stderr), 2;
+    for (int i = 0; i < o->nthr; i++)
+        if (o->thr[i] < 1 || o->thr[i] > 256) return fputs("wmel: bench: threads 1..256\n", stderr), 2;
+    for (int i = 0; i < o->nmels; i++)
+        if (o->mels[i] != 80 && o->mels[i] != 128) return fputs("wmel: bench: n-mels 80 or 128\n", stderr), 2;
+    return -1;
+}
 
+/* ---- plan: where the peers are. 0, or 2 (reported) */
+static int bench_peers(const char *py, char *fftw, size_t fftw_len, char *pyscript, size_t pyscript_len)
+{
     /* the FFTW peer sits beside this executable */
-    char self[4096] = "", fftw[4200] = "", pyscript[4200];
+    char self[4096] = "";
     ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
+    fftw[0] = 0;
     if (sl > 0) {
         self[sl] = 0;
         char *slash = strrchr(self, '/');
         if (slash) *slash = 0;
-        snprintf(fftw, sizeof fftw, "%s/wmel-bench-fftw", self);
+        snprintf(fftw, fftw_len, "%s/wmel-bench-fftw", self);
     }
     if (access(fftw, X_OK)) fftw[0] = 0;
     /* the Python peers: WMEL_BENCH_DIR, else bench/ of the source tree this command was
@@ -503,15 +514,94 @@ int cmd_bench(int argc, char **argv)
 #define WMEL_BENCH_SRC_DIR ""
 #endif
     const char *bdir = getenv("WMEL_BENCH_DIR");
-    if (bdir && *bdir) snprintf(pyscript, sizeof pyscript, "%s/peer_python.py", bdir); /* asked for */
-    else if (WMEL_BENCH_SRC_DIR[0] == '/') snprintf(pyscript, sizeof pyscript, "%s/peer_python.py", WMEL_BENCH_SRC_DIR);
+    if (bdir && *bdir) snprintf(pyscript, pyscript_len, "%s/peer_python.py", bdir); /* asked for */
+    else if (WMEL_BENCH_SRC_DIR[0] == '/') snprintf(pyscript, pyscript_len, "%s/peer_python.py", WMEL_BENCH_SRC_DIR);
     else pyscript[0] = 0;
     if (pyscript[0] && access(pyscript, R_OK)) pyscript[0] = 0;
     if (strchr(pyscript, '\'') || strchr(py, '\'') || strchr(fftw, '\'')) {
         fputs("wmel: bench: a path with a single quote (') cannot be handed to the peers' shell\n", stderr);
         return 2;
     }
-    const char *pnames[4] = {"fftw", "asrfront", "numpy", "torch"};
+    return 0;
+}
+
+static row *new_row(row *rows, int *nrows, double s, int threads, int n_mels, const char *impl)
+{
+    row *r = &rows[(*nrows)++];
+    memset(r, 0, sizeof *r);
+    r->seconds = s;
+    r->threads = threads;
+    r->n_mels = n_mels;
+    snprintf(r->impl, sizeof r->impl, "%s", impl);
+    return r;
+}
+
+/* ---- compute: one case (s seconds, threads, n_mels): wmel, the other front-ends asked
+ * for and the peers, each a row appended */
+static void bench_case(const bench_opts *o, double s, int threads, int n_mels, const char *fftw, const char *pyscript,
+                       row *rows, int *nrows, char *kernel, size_t kernel_len)
+{
+    int r_here = (int)(o->reps * 30.0 / s + 0.5);
+    if (r_here < 5) r_here = 5;
+    if (r_here > o->reps) r_here = o->reps;
+    int w_here = s > 100 ? (o->warm ? 1 : 0) : o->warm;
+    row *w = new_row(rows, nrows, s, threads, n_mels, "wmel");
+    if (!o->json) {
+        fprintf(stderr, "  %6.0f s  %d thr  %3d mels ...\r", s, threads, n_mels);
+        fflush(stderr);
+    }
+    row *c = NULL, *h = NULL;
+    if (o->cold) {
+        c = &rows[(*nrows)++];
+        *c = *w;
+        snprintf(c->impl, sizeof c->impl, "wmel-cold");
+        h = &rows[(*nrows)++];
+        *h = *w;
+        snprintf(h->impl, sizeof h->impl, "wmel-thp");
+    }
+    time_wmel(s, threads, n_mels, o->isa, r_here, w_here, w, c, h, kernel, kernel_len);
+    static const char *fnames[] = {"nemo", "kaldi", "seamless"};
+    static const int fcodes[] = {WMEL_FRONTEND_NEMO, WMEL_FRONTEND_KALDI, WMEL_FRONTEND_SEAMLESS};
+    for (int fi = 0; fi < 3; fi++) {
+        if (!strstr(o->fes, fnames[fi])) continue;
+        row *r = new_row(rows, nrows, s, threads, n_mels, "");
+        snprintf(r->impl, sizeof r->impl, "wmel-%s", fnames[fi]);
+        time_fe(s, threads, n_mels, o->isa, r_here, w_here, fcodes[fi], r);
+        if (r->ok && w->ok) r->ratio = r->median_ms / w->median_ms;
+    }
+    static const char *pnames[4] = {"fftw", "asrfront", "numpy", "torch"};
+    for (int pi = 0; pi < 4; pi++) {
+        if (!strstr(o->peers, pnames[pi])) continue;
+        /* numpy and torch at 80 bins only: their 128-bin cost is the same FFT
+         * plus a larger product, and they are slow at long lengths. asrfront
+         * is native code timed through its extension: every case, every rep */
+        if (pi > 1 && n_mels != 80) continue;
+        char cmd[9000];
+        int pr = pi <= 1 ? r_here : (r_here > 5 ? 5 : r_here);
+        if (pi == 0 && fftw[0])
+            snprintf(cmd, sizeof cmd, "'%s' --seconds %s --threads %d --reps %d --warmup %d --n-mels %d", fftw,
+                     wmel_cli_num(s), threads, pr, w_here, n_mels);
+        else if (pi > 0 && pyscript[0])
+            snprintf(cmd, sizeof cmd,
+                     "'%s' '%s' %s --seconds %s --threads %d --reps %d --warmup %d "
+                     "--n-mels %d 2>/dev/null",
+                     o->py, pyscript, pnames[pi], wmel_cli_num(s), threads, pr, pi == 1 ? w_here : w_here ? 1 : 0,
+                     n_mels);
+        else
+            continue;
+        row *r = new_row(rows, nrows, s, threads, n_mels, pnames[pi]);
+        run_peer(cmd, r);
+        if (r->ok && w->ok) r->ratio = r->median_ms / w->median_ms;
+    }
+}
+
+int cmd_bench(int argc, char **argv)
+{
+    bench_opts o;
+    int rc = bench_parse(argc, argv, &o);
+    if (rc >= 0) return rc;
+    char fftw[4200], pyscript[4200];
+    if (bench_peers(o.py, fftw, sizeof fftw, pyscript, sizeof pyscript)) return 2;
 
     char cpu[256], kernel[64] = "?", load0[64], load1[64];
     cpu_model(cpu, sizeof cpu);
@@ -523,83 +613,16 @@ int cmd_bench(int argc, char **argv)
         struct timespec settle = {0, 300000000L};
         nanosleep(&settle, NULL);
     }
-    row rows[MAXL * MAXL * MAXL * 10];
+    static row rows[MAXL * MAXL * MAXL * 10];
     int nrows = 0;
-    for (int si = 0; si < nsecs; si++)
-        for (int ti = 0; ti < nthr; ti++)
-            for (int mi = 0; mi < nmels; mi++) {
-                double s = secs[si];
-                int r_here = (int)(reps * 30.0 / s + 0.5);
-                if (r_here < 5) r_here = 5;
-                if (r_here > reps) r_here = reps;
-                int w_here = s > 100 ? (warm ? 1 : 0) : warm;
-                row *w = &rows[nrows++];
-                memset(w, 0, sizeof *w);
-                w->seconds = s;
-                w->threads = thr[ti];
-                w->n_mels = mels[mi];
-                snprintf(w->impl, sizeof w->impl, "wmel");
-                if (!json) {
-                    fprintf(stderr, "  %6.0f s  %d thr  %3d mels ...\r", s, thr[ti], mels[mi]);
-                    fflush(stderr);
-                }
-                row *c = NULL, *h = NULL;
-                if (cold) {
-                    c = &rows[nrows++];
-                    *c = *w;
-                    snprintf(c->impl, sizeof c->impl, "wmel-cold");
-                    h = &rows[nrows++];
-                    *h = *w;
-                    snprintf(h->impl, sizeof h->impl, "wmel-thp");
-                }
-                time_wmel(s, thr[ti], mels[mi], isa, r_here, w_here, w, c, h, kernel, sizeof kernel);
-                static const char *fnames[] = {"nemo", "kaldi", "seamless"};
-                static const int fcodes[] = {WMEL_FRONTEND_NEMO, WMEL_FRONTEND_KALDI, WMEL_FRONTEND_SEAMLESS};
-                for (int fi = 0; fi < 3; fi++) {
-                    if (!strstr(fes, fnames[fi])) continue;
-                    row *r = &rows[nrows++];
-                    memset(r, 0, sizeof *r);
-                    r->seconds = s;
-                    r->threads = thr[ti];
-                    r->n_mels = mels[mi];
-                    snprintf(r->impl, sizeof r->impl, "wmel-%s", fnames[fi]);
-                    time_fe(s, thr[ti], mels[mi], isa, r_here, w_here, fcodes[fi], r);
-                    if (r->ok && w->ok) r->ratio = r->median_ms / w->median_ms;
-                }
-                for (int pi = 0; pi < 4; pi++) {
-                    if (!strstr(peers, pnames[pi])) continue;
-                    /* numpy and torch at 80 bins only: their 128-bin cost is the same FFT
-                     * plus a larger product, and they are slow at long lengths. asrfront
-                     * is native code timed through its extension: every case, every rep */
-                    if (pi > 1 && mels[mi] != 80) continue;
-                    char cmd[9000];
-                    int pr = pi <= 1 ? r_here : (r_here > 5 ? 5 : r_here);
-                    if (pi == 0 && fftw[0])
-                        snprintf(cmd, sizeof cmd,
-                                 "'%s' --seconds %s --threads %d --reps %d --warmup %d --n-mels %d",
-                                 fftw, wmel_cli_num(s), thr[ti], pr, w_here, mels[mi]);
-                    else if (pi > 0 && pyscript[0])
-                        snprintf(cmd, sizeof cmd,
-                                 "'%s' '%s' %s --seconds %s --threads %d --reps %d --warmup %d "
-                                 "--n-mels %d 2>/dev/null",
-                                 py, pyscript, pnames[pi], wmel_cli_num(s), thr[ti], pr, pi == 1 ? w_here : w_here ? 1 : 0,
-                                 mels[mi]);
-                    else
-                        continue;
-                    row *r = &rows[nrows++];
-                    memset(r, 0, sizeof *r);
-                    r->seconds = s;
-                    r->threads = thr[ti];
-                    r->n_mels = mels[mi];
-                    snprintf(r->impl, sizeof r->impl, "%s", pnames[pi]);
-                    run_peer(cmd, r);
-                    if (r->ok && w->ok) r->ratio = r->median_ms / w->median_ms;
-                }
-            }
-    if (!json) fprintf(stderr, "%40s\r", "");
+    for (int si = 0; si < o.nsecs; si++)
+        for (int ti = 0; ti < o.nthr; ti++)
+            for (int mi = 0; mi < o.nmels; mi++)
+                bench_case(&o, o.secs[si], o.thr[ti], o.mels[mi], fftw, pyscript, rows, &nrows, kernel, sizeof kernel);
+    if (!o.json) fprintf(stderr, "%40s\r", "");
     bench_loadavg(load1, sizeof load1);
 
-    if (json) print_json(rows, nrows, cpu, kernel, load0, load1);
-    else print_table(rows, nrows, cpu, kernel, load0, load1, cold);
+    if (o.json) print_json(rows, nrows, cpu, kernel, load0, load1);
+    else print_table(rows, nrows, cpu, kernel, load0, load1, o.cold);
     return 0;
 }

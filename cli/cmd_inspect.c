@@ -9,8 +9,8 @@
  *
  * Size: the page embeds each shown frame of each stage as float32 (the sample stages once:
  * the windowed frames are drawn from the padded ones times the window, in double). An
- * input longer than the budget (WMEL_RPT_PAGE_FLOATS values, report.h) is shown every k-th
- * frame (wmel_rpt_thin, which `wmel compare` shares); --start and --duration pick a span,
+ * input longer than the budget (CLI_RPT_PAGE_FLOATS values, report.h) is shown every k-th
+ * frame (cli_rpt_thin, which `wmel compare` shares); --start and --duration pick a span,
  * shown at full resolution up to the same budget.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -62,34 +62,34 @@ typedef struct shown {
     double mel_hz[256];
 } shown;
 
-static double col_time(const wmel_frontend *fe, const shown *sh, size_t col)
+static double col_time(const cli_frontend *fe, const shown *sh, size_t col)
 {
     size_t t = (sh->first + col * sh->step) * (sh->stacked ? 2 : 1);
     return ((double)t * fe->hop + fe->centre) / fe->sample_rate;
 }
 
-static void row_axes(const wmel_frontend *fe, const wmel_stage_desc *s, size_t rows, const shown *sh,
-                     wmel_rpt_img *im, double *rowval)
+static void row_axes(const cli_frontend *fe, const cli_stage_desc *s, size_t rows, const shown *sh,
+                     cli_rpt_img *im, double *rowval)
 {
     const double ms = 1000.0 / fe->sample_rate, half = fe->frame_length / 2.0;
     switch (s->rows) {
     case WMEL_ROWS_SAMPLE:
-        wmel_pic_axis_linear(&im->yl, "sample in frame", rows, 0, 1, 6);
-        wmel_pic_axis_linear(&im->yr, "ms from frame centre", rows, -half * ms, ms, 6);
+        cli_pic_axis_linear(&im->yl, "sample in frame", rows, 0, 1, 6);
+        cli_pic_axis_linear(&im->yr, "ms from frame centre", rows, -half * ms, ms, 6);
         for (size_t r = 0; r < rows; r++) rowval[r] = ((double)r - half) * ms;
         im->row_name = "sample";
         im->row_unit = "ms";
         break;
     case WMEL_ROWS_BIN:
-        wmel_pic_axis_linear(&im->yl, "DFT bin", rows, 0, 1, 6);
-        wmel_pic_axis_linear(&im->yr, "frequency (Hz)", rows, 0, (double)fe->sample_rate / fe->n_fft, 6);
+        cli_pic_axis_linear(&im->yl, "DFT bin", rows, 0, 1, 6);
+        cli_pic_axis_linear(&im->yr, "frequency (Hz)", rows, 0, (double)fe->sample_rate / fe->n_fft, 6);
         for (size_t r = 0; r < rows; r++) rowval[r] = (double)r * fe->sample_rate / fe->n_fft;
         im->row_name = "bin";
         im->row_unit = "Hz";
         break;
     case WMEL_ROWS_STACK: {
         const size_t nm = rows / 2;
-        wmel_pic_axis_linear(&im->yl, "output column", rows, 0, 1, 8);
+        cli_pic_axis_linear(&im->yl, "output column", rows, 0, 1, 8);
         snprintf(im->yr.title, sizeof im->yr.title, "frame of the row (mel m at column m, n_mels + m)");
         im->yr.n_ticks = 2;
         im->yr.ticks[0].pos = nm / 2.0;
@@ -102,8 +102,8 @@ static void row_axes(const wmel_frontend *fe, const wmel_stage_desc *s, size_t r
         break;
     }
     default:
-        wmel_pic_axis_linear(&im->yl, "mel index", rows, 0, 1, 6);
-        wmel_pic_axis_values(&im->yr, "centre frequency (Hz)", rows, sh->mel_hz, 6);
+        cli_pic_axis_linear(&im->yl, "mel index", rows, 0, 1, 6);
+        cli_pic_axis_values(&im->yr, "centre frequency (Hz)", rows, sh->mel_hz, 6);
         for (size_t r = 0; r < rows; r++) rowval[r] = sh->mel_hz[r];
         im->row_name = "mel";
         im->row_unit = "Hz";
@@ -112,9 +112,9 @@ static void row_axes(const wmel_frontend *fe, const wmel_stage_desc *s, size_t r
 }
 
 /* One stage's picture and table. vals: [rows][nf] doubles. */
-static int stage_picture(FILE *f, const wmel_frontend *fe, const wmel_stage_desc *s, const char *id,
+static int stage_picture(FILE *f, const cli_frontend *fe, const cli_stage_desc *s, const char *id,
                          const char *title, const double *vals, size_t rows, const shown *sh,
-                         const wmel_clip *clip, const char *derive, const char *const *extra,
+                         const cli_clip *clip, const char *derive, const char *const *extra,
                          const double *range)
 {
     const size_t cnt = rows * sh->nf;
@@ -137,7 +137,7 @@ static int stage_picture(FILE *f, const wmel_frontend *fe, const wmel_stage_desc
         if (fabs(v) > amax) amax = fabs(v);
         if (s->db && v < guard) floor_cells++;
     }
-    wmel_rpt_img im;
+    cli_rpt_img im;
     memset(&im, 0, sizeof im);
     im.id = id;
     im.title = title;
@@ -150,7 +150,7 @@ static int stage_picture(FILE *f, const wmel_frontend *fe, const wmel_stage_desc
     im.fstep = sh->step;
     im.x0 = col_time(fe, sh, 0);
     im.dx = (double)sh->step * (sh->stacked ? 2 : 1) * fe->hop / fe->sample_rate;
-    wmel_pic_axis_linear(&im.x, sh->stacked ? "time (s), centre of each row's first frame" : "time (s), frame centres",
+    cli_pic_axis_linear(&im.x, sh->stacked ? "time (s), centre of each row's first frame" : "time (s), frame centres",
                          sh->nf, im.x0, im.dx, 10);
     row_axes(fe, s, rows, sh, &im, rowval);
     char scale_title[64];
@@ -172,7 +172,7 @@ static int stage_picture(FILE *f, const wmel_frontend *fe, const wmel_stage_desc
         if (!(im.hi > im.lo)) im.hi = im.lo + 1;
         snprintf(scale_title, sizeof scale_title, "%s", s->units);
     }
-    wmel_pic_axis_scale(&im.scale, scale_title, im.lo, im.hi, 7);
+    cli_pic_axis_scale(&im.scale, scale_title, im.lo, im.hi, 7);
     char shape[96], smin[32], smax[32], smean[32], frames[128], floor_s[128];
     const size_t all = sh->stacked ? (clip->n_frames + 1) / 2 : clip->n_frames;
     if (s->frame_major)
@@ -198,7 +198,7 @@ static int stage_picture(FILE *f, const wmel_frontend *fe, const wmel_stage_desc
     for (int e = 0; extra && extra[e] && extra[e + 1] && k < 30; e += 2) kv[k++] = extra[e], kv[k++] = extra[e + 1];
     kv[k] = NULL;
     im.table = kv;
-    wmel_rpt_image(f, &im);
+    cli_rpt_image(f, &im);
     free(d);
     free(rowval);
     return WMEL_OK;
@@ -212,7 +212,7 @@ static void wave_picture(FILE *f, const char *id, const char *what, const char *
     if (!lo || !hi) {
         free(lo);
         free(hi);
-        wmel_rpt_p(f, "waveform: out of memory");
+        cli_rpt_p(f, "waveform: out of memory");
         return;
     }
     double peak = 0, ss = 0;
@@ -230,11 +230,11 @@ static void wave_picture(FILE *f, const char *id, const char *what, const char *
         hi[b] = mn <= mx ? mx : 0;
     }
     double x0 = (double)s0 / WMEL_SAMPLE_RATE, dx = (double)len / nb / WMEL_SAMPLE_RATE;
-    wmel_pic_axis xa, ya;
-    wmel_pic_axis_linear(&xa, "time (s)", nb, x0 + dx / 2, dx, 10);
+    cli_pic_axis xa, ya;
+    cli_pic_axis_linear(&xa, "time (s)", nb, x0 + dx / 2, dx, 10);
     double a = peak > 0 ? peak : 1;
     /* the y axis spans [-a, a] over 2a "cells": positions in units of the value plus a */
-    wmel_pic_axis_scale(&ya, "amplitude", -a, a, 5);
+    cli_pic_axis_scale(&ya, "amplitude", -a, a, 5);
     for (int i = 0; i < ya.n_ticks; i++) ya.ticks[i].pos += a;
     char title[1200], line[1200], sn[64], sp[64], srms[64];
     snprintf(title, sizeof title, "%s: %s", what, in);
@@ -245,7 +245,7 @@ static void wave_picture(FILE *f, const char *id, const char *what, const char *
              len && ss > 0 ? 10 * log10(ss / (double)len) : -INFINITY);
     const char *kv[] = {"input", line, "samples shown", sn, "peak |x|", sp, "rms", srms,
                         "picture", "min and max of each of the buckets", extra_k, extra_v, NULL};
-    wmel_rpt_wave(f, id, title, lo, hi, nb, x0, dx, &xa, &ya, kv);
+    cli_rpt_wave(f, id, title, lo, hi, nb, x0, dx, &xa, &ya, kv);
     free(lo);
     free(hi);
 }
@@ -268,7 +268,7 @@ typedef struct bk {
     wmel_frontend_plan rawplan;
 } bk;
 
-static int backend_run(const wmel_frontend *fe, const wmel_clip *clip, const wmel_params *p, bk *b)
+static int backend_run(const cli_frontend *fe, const cli_clip *clip, const wmel_params *p, bk *b)
 {
     int st;
     const size_t total_cells = (size_t)clip->n_mels * clip->n_frames;
@@ -339,17 +339,17 @@ typedef struct inspect_opts {
 /* One run's state, from the options to the page. */
 typedef struct inspect_job {
     inspect_opts o;
-    const wmel_frontend *fe;
+    const cli_frontend *fe;
     double t_start;
     char fmt[256];
     float *pcm;
     size_t n;
-    wmel_clip clip;
+    cli_clip clip;
     int whisper;
     size_t fa, fb, span; /* the frames shown: [fa, fb) */
     bk b;                /* --backend's output */
     int ns, s_log, s_fin, stacked;
-    const wmel_stage_desc *dfin;
+    const cli_stage_desc *dfin;
     shown sh, shs; /* the page's columns; the stacked stage's */
     double window[WMEL_N_FFT + 112];
     size_t st_r0, st_nr; /* --stages: every output row of the stacked stage the span meets */
@@ -410,10 +410,10 @@ static int inspect_parse(int argc, char **argv, inspect_opts *o)
 static int inspect_plan(inspect_job *j)
 {
     inspect_opts *o = &j->o;
-    j->fe = wmel_frontend_find(o->frontend);
+    j->fe = cli_frontend_find(o->frontend);
     if (!j->fe) {
         wmel_cli_msg("wmel: inspect: front-end '%s' is not one inspect covers (it covers: %s)",
-             o->frontend, wmel_frontend_names());
+             o->frontend, cli_frontend_names());
         return 2;
     }
     if (o->n_mels == 0) o->n_mels = 80;
@@ -445,18 +445,18 @@ static int inspect_plan(inspect_job *j)
 static int inspect_load(inspect_job *j)
 {
     const inspect_opts *o = &j->o;
-    const wmel_frontend *fe = j->fe;
+    const cli_frontend *fe = j->fe;
     char err[ERRLEN] = "";
-    int rc = wmel_decode_all(o->in, &j->pcm, &j->n, j->fmt, sizeof j->fmt, o->quiet, err, sizeof err);
+    int rc = cli_decode_all(o->in, &j->pcm, &j->n, j->fmt, sizeof j->fmt, o->quiet, err, sizeof err);
     if (rc) {
         wmel_cli_msg("wmel: %s", err);
         return 1;
     }
-    wmel_clip *clip = &j->clip;
+    cli_clip *clip = &j->clip;
     clip->pcm = j->pcm;
     clip->n = j->n;
     clip->n_mels = o->p.n_mels;
-    if ((rc = wmel_clip_init(fe, clip, err, sizeof err)) != WMEL_OK) {
+    if ((rc = cli_clip_init(fe, clip, err, sizeof err)) != WMEL_OK) {
         wmel_cli_msg("wmel: %s: %s", o->in, err);
         return 1;
     }
@@ -482,7 +482,7 @@ static int inspect_load(inspect_job *j)
                      "choose one with --start/--duration", STAGES_MAX_FRAMES, STAGES_MAX_FRAMES / 100.0, j->span);
         return 2;
     }
-    rc = j->whisper ? wmel_clip_max(clip, err, sizeof err) : wmel_clip_stats(fe, clip, err, sizeof err);
+    rc = j->whisper ? cli_clip_max(clip, err, sizeof err) : cli_clip_stats(fe, clip, err, sizeof err);
     if (rc != WMEL_OK) {
         wmel_cli_msg("wmel: %s: %s", o->in, err);
         return 1;
@@ -502,20 +502,20 @@ static int inspect_load(inspect_job *j)
  * takes its columns from them), else only the shown columns. A status. */
 static int inspect_stages(inspect_job *j)
 {
-    const wmel_frontend *fe = j->fe;
+    const cli_frontend *fe = j->fe;
     const int n_mels = j->o.p.n_mels, full = j->o.stages_dir != NULL;
     j->ns = fe->n_stages;
-    j->s_log = wmel_stage_of(fe, WMEL_ST_LOG), j->s_fin = j->ns - 1;
+    j->s_log = cli_stage_of(fe, WMEL_ST_LOG), j->s_fin = j->ns - 1;
     j->dfin = &fe->stages[j->s_fin];
     j->stacked = j->dfin->kind == WMEL_ST_STACKED;
     /* columns shown in the page: every step-th frame of the span within the budget */
     size_t per_col = 0;
     for (int s = 0; s < j->ns; s++)
-        if (!fe->stages[s].derive) per_col += wmel_stage_rows(fe, &fe->stages[s], n_mels);
-    if (j->b.ctx) per_col += 3 * wmel_stage_rows(fe, j->dfin, n_mels);
+        if (!fe->stages[s].derive) per_col += cli_stage_rows(fe, &fe->stages[s], n_mels);
+    if (j->b.ctx) per_col += 3 * cli_stage_rows(fe, j->dfin, n_mels);
     shown *sh = &j->sh, *shs = &j->shs;
     sh->first = j->fa;
-    sh->nf = wmel_rpt_thin(j->span, per_col, &sh->step);
+    sh->nf = cli_rpt_thin(j->span, per_col, &sh->step);
     wmel_mel_centres(&j->clip.plan, sh->mel_hz, sizeof sh->mel_hz / sizeof sh->mel_hz[0]);
     sh->window = j->window;
     /* the stacked stage's own columns: output rows r0 + i * rstep */
@@ -529,7 +529,7 @@ static int inspect_stages(inspect_job *j)
     int rc = WMEL_OK;
     const size_t cnt_nf = full ? j->span : sh->nf;
     for (int s = 0; s < j->ns && rc == WMEL_OK; s++) {
-        size_t rows = wmel_stage_rows(fe, &fe->stages[s], n_mels);
+        size_t rows = cli_stage_rows(fe, &fe->stages[s], n_mels);
         if (fe->stages[s].kind == WMEL_ST_STACKED) {
             if (full && !(j->st_full[s] = malloc(rows * j->st_nr * sizeof(double)))) rc = WMEL_ERR_NO_MEMORY;
             if (!(j->st_shown[s] = malloc(rows * shs->nf * sizeof(double)))) rc = WMEL_ERR_NO_MEMORY;
@@ -544,15 +544,15 @@ static int inspect_stages(inspect_job *j)
         double *frm[WMEL_STAGES_MAX] = {0};
         for (int s = 0; s < j->ns; s++)
             if (fe->stages[s].kind != WMEL_ST_STACKED) frm[s] = full ? j->st_full[s] : j->st_shown[s];
-        rc = wmel_stages_compute(fe, &j->clip, j->fa, cnt_nf, full ? 1 : sh->step, frm, j->window);
+        rc = cli_stages_compute(fe, &j->clip, j->fa, cnt_nf, full ? 1 : sh->step, frm, j->window);
     }
     if (rc == WMEL_OK && j->stacked) {
-        rc = wmel_stacked_compute(fe, &j->clip, shs->first, shs->nf, shs->step, j->st_shown[j->s_fin]);
-        if (rc == WMEL_OK && full) rc = wmel_stacked_compute(fe, &j->clip, j->st_r0, j->st_nr, 1, j->st_full[j->s_fin]);
+        rc = cli_stacked_compute(fe, &j->clip, shs->first, shs->nf, shs->step, j->st_shown[j->s_fin]);
+        if (rc == WMEL_OK && full) rc = cli_stacked_compute(fe, &j->clip, j->st_r0, j->st_nr, 1, j->st_full[j->s_fin]);
     }
     for (int s = 0; full && s < j->ns && rc == WMEL_OK; s++) { /* the page's columns out of the full arrays */
         if (fe->stages[s].kind == WMEL_ST_STACKED) continue;
-        size_t rows = wmel_stage_rows(fe, &fe->stages[s], n_mels);
+        size_t rows = cli_stage_rows(fe, &fe->stages[s], n_mels);
         j->st_shown[s] = malloc(rows * sh->nf * sizeof(double));
         if (!j->st_shown[s]) {
             rc = WMEL_ERR_NO_MEMORY;
@@ -561,7 +561,7 @@ static int inspect_stages(inspect_job *j)
         if (!j->st_full[s]) { /* not written: computed for the shown frames only */
             double *one[WMEL_STAGES_MAX] = {0};
             one[s] = j->st_shown[s];
-            rc = wmel_stages_compute(fe, &j->clip, j->fa, sh->nf, sh->step, one, NULL);
+            rc = cli_stages_compute(fe, &j->clip, j->fa, sh->nf, sh->step, one, NULL);
             continue;
         }
         for (size_t r = 0; r < rows; r++)
@@ -585,7 +585,7 @@ static int write_backend_stages(const inspect_job *j, char *err, size_t err_len)
         snprintf(err, err_len, "%.900s: cannot create: %s", path, strerror(errno));
         return WMEL_ERR_IO;
     }
-    const size_t nm = (size_t)o->p.n_mels, fcols = wmel_stage_rows(j->fe, j->dfin, o->p.n_mels), span = j->span;
+    const size_t nm = (size_t)o->p.n_mels, fcols = cli_stage_rows(j->fe, j->dfin, o->p.n_mels), span = j->span;
     float *tmp = malloc(fcols * (j->st_nr > span ? j->st_nr : span) * sizeof *tmp);
     if (!tmp) return snprintf(err, err_len, "out of memory"), WMEL_ERR_NO_MEMORY;
     int rc = WMEL_OK;
@@ -624,17 +624,17 @@ static int inspect_write_stages(const inspect_job *j, char *err, size_t err_len)
     if (rc == WMEL_OK && j->pre_sig) {
         double *y = preemph_signal(&j->clip.plan, j->pcm, j->s0, j->s1);
         snprintf(path, sizeof path, "%s/preemph.npy", o->stages_dir);
-        rc = y ? wmel_write_npy_f64(path, shp, 1, y, 0, err, err_len) : WMEL_ERR_NO_MEMORY;
+        rc = y ? cli_write_npy_f64(path, shp, 1, y, 0, err, err_len) : WMEL_ERR_NO_MEMORY;
         if (!y) snprintf(err, err_len, "out of memory");
         free(y);
     }
     for (int s = 0; s < j->ns && rc == WMEL_OK; s++) {
-        const wmel_stage_desc *d = &j->fe->stages[s];
+        const cli_stage_desc *d = &j->fe->stages[s];
         if (!j->st_full[s]) continue;
-        size_t rows = wmel_stage_rows(j->fe, d, o->p.n_mels), cols = d->kind == WMEL_ST_STACKED ? j->st_nr : j->span;
+        size_t rows = cli_stage_rows(j->fe, d, o->p.n_mels), cols = d->kind == WMEL_ST_STACKED ? j->st_nr : j->span;
         size_t shape[2] = {d->frame_major ? cols : rows, d->frame_major ? rows : cols};
         snprintf(path, sizeof path, "%s/%s.npy", o->stages_dir, d->name);
-        rc = wmel_write_npy_f64(path, shape, 2, j->st_full[s], d->frame_major, err, err_len);
+        rc = cli_write_npy_f64(path, shape, 2, j->st_full[s], d->frame_major, err, err_len);
     }
     if (rc == WMEL_OK && j->b.ctx) rc = write_backend_stages(j, err, err_len);
     return rc;
@@ -669,8 +669,8 @@ typedef struct norm_text {
 
 static void page_norm_kv(const inspect_job *j, norm_text *t)
 {
-    const wmel_clip *clip = &j->clip;
-    const wmel_frontend *fe = j->fe;
+    const cli_clip *clip = &j->clip;
+    const cli_frontend *fe = j->fe;
     memset(t->kv, 0, sizeof t->kv);
     if (j->whisper) {
         snprintf(t->smax, sizeof t->smax, "%.12g (frame %zu, %.2f s, mel %zu)", clip->log_max, clip->max_frame,
@@ -701,13 +701,13 @@ static void page_norm_kv(const inspect_job *j, norm_text *t)
 /* Each stage of the reference as a picture; the last stage's range into feat_range. A status. */
 static int page_stages(FILE *f, const inspect_job *j, double feat_range[2])
 {
-    const wmel_frontend *fe = j->fe;
+    const cli_frontend *fe = j->fe;
     norm_text nt;
     page_norm_kv(j, &nt);
     int rc = WMEL_OK;
     for (int s = 0; s < j->ns && rc == WMEL_OK; s++) {
-        const wmel_stage_desc *d = &fe->stages[s];
-        size_t rows = wmel_stage_rows(fe, d, j->o.p.n_mels);
+        const cli_stage_desc *d = &fe->stages[s];
+        size_t rows = cli_stage_rows(fe, d, j->o.p.n_mels);
         int is_norm = d->kind == WMEL_ST_WHOLE || d->kind == WMEL_ST_NORM;
         char wline[200];
         snprintf(wline, sizeof wline, "%s, drawn as %s x window in double",
@@ -745,11 +745,11 @@ static int page_stages(FILE *f, const inspect_job *j, double feat_range[2])
 /* The backend's log and features of the shown columns, and features - reference. A status. */
 static int page_backend(FILE *f, const inspect_job *j, double feat_range[2])
 {
-    const wmel_frontend *fe = j->fe;
+    const cli_frontend *fe = j->fe;
     const bk *b = &j->b;
-    const wmel_clip *clip = &j->clip;
-    const wmel_stage_desc *dfin = j->dfin;
-    const size_t nm = (size_t)j->o.p.n_mels, frows = wmel_stage_rows(fe, dfin, j->o.p.n_mels);
+    const cli_clip *clip = &j->clip;
+    const cli_stage_desc *dfin = j->dfin;
+    const size_t nm = (size_t)j->o.p.n_mels, frows = cli_stage_rows(fe, dfin, j->o.p.n_mels);
     const shown *sh = &j->sh, *fsh = j->stacked ? &j->shs : &j->sh;
     size_t lcells = nm * sh->nf, fcells = frows * fsh->nf;
     double *bl = malloc(lcells * sizeof *bl), *bf = malloc(fcells * sizeof *bf), *df = malloc(fcells * sizeof *df);
@@ -773,9 +773,9 @@ static int page_backend(FILE *f, const inspect_job *j, double feat_range[2])
             if (fabs(df[i]) > dmax) dmax = fabs(df[i]), wm = r, wc = c;
         }
     if (rc == WMEL_OK) {
-        const wmel_stage_desc BLOG = {"log", "", fe->stages[j->s_log].units, WMEL_ROWS_MEL, 0, 0, 0, WMEL_ST_LOG, NULL, 0};
-        const wmel_stage_desc BFEAT = {"features", "", dfin->units, dfin->rows, 0, 0, dfin->frame_major, dfin->kind, NULL, 0};
-        const wmel_stage_desc BDIFF = {"diff", "", "backend - reference", dfin->rows, 0, 1, dfin->frame_major, dfin->kind, NULL, 0};
+        const cli_stage_desc BLOG = {"log", "", fe->stages[j->s_log].units, WMEL_ROWS_MEL, 0, 0, 0, WMEL_ST_LOG, NULL, 0};
+        const cli_stage_desc BFEAT = {"features", "", dfin->units, dfin->rows, 0, 0, dfin->frame_major, dfin->kind, NULL, 0};
+        const cli_stage_desc BDIFF = {"diff", "", "backend - reference", dfin->rows, 0, 1, dfin->frame_major, dfin->kind, NULL, 0};
         char t1[160], t2[160], t3[200], sl[64], sd[200], skern[96];
         snprintf(t1, sizeof t1, "backend %s: log (its output without the normalisation)", b->name);
         snprintf(t2, sizeof t2, "backend %s: features (its %s output)", b->name, j->whisper ? "wmel_log_mel" : "wmel_features");
@@ -803,7 +803,7 @@ static int page_backend(FILE *f, const inspect_job *j, double feat_range[2])
 static int inspect_page(const inspect_job *j)
 {
     const inspect_opts *o = &j->o;
-    const wmel_frontend *fe = j->fe;
+    const cli_frontend *fe = j->fe;
     char err[ERRLEN] = "";
     wmel_out out;
     int rc = wmel_out_open(&out, o->out, 0, err, sizeof err);
@@ -817,8 +817,8 @@ static int inspect_page(const inspect_job *j)
     snprintf(sub, sizeof sub, "front-end %s, %d mels; stages from the float64 reference (%s)%s%s; wmel %s",
              fe->name, o->p.n_mels, j->whisper ? "wmel_ref_stages" : "wmel_ref_plan_stages",
              j->b.ctx ? ", and the output of backend " : "", j->b.ctx ? j->b.name : "", wmel_version());
-    wmel_rpt_begin(f, title, sub);
-    wmel_rpt_p(f, fe->summary);
+    cli_rpt_begin(f, title, sub);
+    cli_rpt_p(f, fe->summary);
     const shown *sh = &j->sh;
     snprintf(buf, sizeof buf,
              "Hover a picture for time, frequency and the value (shown to float32 precision; --stages writes "
@@ -827,15 +827,15 @@ static int inspect_page(const inspect_job *j)
              j->clip.n_valid < j->clip.n_frames ? ", the last ones past the valid frames" : "", sh->first,
              sh->first + (sh->nf - 1) * sh->step, sh->step,
              sh->step > 1 ? " (decimated: --start S --duration D shows a span at full resolution)" : "");
-    wmel_rpt_p(f, buf);
+    cli_rpt_p(f, buf);
     rc = page_waves(f, j);
     double feat_range[2] = {0, 0};
     if (rc == WMEL_OK) rc = page_stages(f, j, feat_range);
     if (rc == WMEL_OK && j->b.ctx) rc = page_backend(f, j, feat_range);
     snprintf(buf, sizeof buf, "wmel inspect %s --frontend %s%s%s: computed in %.2f s", o->in, fe->name,
              j->b.ctx ? " --backend " : "", j->b.ctx ? j->b.name : "", now_s() - j->t_start);
-    wmel_rpt_p(f, buf);
-    wmel_rpt_end(f);
+    cli_rpt_p(f, buf);
+    cli_rpt_end(f);
     if (rc == WMEL_OK) rc = wmel_out_commit(&out, err, sizeof err);
     else {
         snprintf(err, sizeof err, "%s: %s", o->out, wmel_strerror(rc));

@@ -5,22 +5,21 @@
  * log-Mel spectrogram, float32 (n_mels, n_frames); --fixed-point: through the integer
  * front-end (cli/mel_fixed.c). With `--frontend nemo|kaldi|seamless` (and that
  * front-end's options, frontend.c) the features of that front-end in its original's
- * layout (mel_frontend); over 2 minutes in bounded memory too (mel_fe_long: the plan's
- * stream into fe_spool.c, which applies the front-end's normalisation and layout while
- * writing, bit-identical to wmel_features on the whole clip).
+ * layout (mel_frontend).
  *
- * Long inputs in bounded memory (mel_long): the input is decoded into memory up to
- * MEL_LONG_SAMPLES (2 minutes); a shorter input goes back to the whole-clip path. A
- * longer one streams: wmel_stream computes raw log10 frames in blocks, which go to a
- * scratch file ($TMPDIR, else /tmp) as [n_mels][block] runs; once the global max and
- * the frame count are known, a second pass over that file normalises each run and writes its rows into place in
- * the (n_mels, n_frames) .npy. Memory: the decoder, one block of frames, one run (a few
+ * Long inputs in bounded memory (mel_long), every front-end alike: the input is decoded
+ * into memory up to MEL_LONG_SAMPLES (2 minutes); a shorter input goes back to the
+ * whole-clip path. A longer one goes through the library's long-input path (wmel_long_*):
+ * the ctx's raw frames kept in memory up to LONG_MEM, the rest in a scratch file ($TMPDIR,
+ * else /tmp); once the input has ended, the front-end's finish (Whisper's global max,
+ * NeMo's and Seamless's statistics) is applied while the .npy is written sequentially,
+ * bit-identical to wmel_features() (Whisper's: wmel_log_mel with --padding) on the whole
+ * clip. Memory: the decoder, the stream's block, LONG_MEM and three blocks of frames (a few
  * MB), whatever the length.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
 #include "commands.h"
-#include "fe_spool.h"
 #include "frontend.h"
 #include "input.h"
 #include "out.h"
@@ -38,32 +37,8 @@
 #define ERRLEN 1024
 
 #define MEL_LONG_SAMPLES ((size_t)WMEL_SAMPLE_RATE * 120)
-#define CHUNK 65536
-#define FE_CHUNK (4 * CHUNK) /* a plan's stream: about 1600 frames per push for its workers */
-#define FE_SPOOL_MEM ((size_t)8 << 20) /* raw runs held in memory before a temporary file */
-
-typedef struct spill {
-    FILE *f;
-    int n_mels;
-    size_t runs;
-    int failed;
-    int err; /* errno of the failed write: later calls overwrite errno */
-} spill;
-
-/* Each run: first frame, frame count, then [n_mels][nf] raw values. */
-static int to_spill(void *user, const float *raw, size_t f0, size_t nf)
-{
-    spill *s = user;
-    size_t hdr[2] = {f0, nf}, cnt = (size_t)s->n_mels * nf;
-    errno = 0;
-    if (fwrite(hdr, sizeof hdr, 1, s->f) != 1 || fwrite(raw, sizeof(float), cnt, s->f) != cnt) {
-        s->failed = 1;
-        s->err = errno;
-        return WMEL_ERR_IO;
-    }
-    s->runs++;
-    return WMEL_OK;
-}
+#define FE_CHUNK 262144 /* samples per push: about 1600 frames for the stream's workers */
+#define LONG_MEM ((size_t)8 << 20) /* raw frames held in memory before a temporary file */
 
 static double now(void)
 {
@@ -102,167 +77,62 @@ static int read_head(wmel_decoder *d, float **head, size_t *cap, size_t *len)
     return rc;
 }
 
-/* Second pass: normalise the spilled runs and write (n_mels, nf) rows into the output. */
-static int write_out(spill *s, const wmel_params *p, float mx, size_t nf, const char *in,
-                     const char *out, char *err, size_t err_len)
-{
-    wmel_npy_out o;
-    int rc = wmel_npy_out_open(&o, out, err, err_len);
-    if (rc) return rc;
-    float *buf = NULL;
-    size_t cap = 0;
-    int werr = 0;
-    errno = 0;
-    if (fflush(s->f) != 0 || fseeko(s->f, 0, SEEK_SET) != 0) { /* a full /tmp often shows here */
-        snprintf(err, err_len, "%s: cannot write the temporary file (in %s, $TMPDIR): %s", in,
-                 wmel_cli_tmpdir(), errno ? strerror(errno) : "unknown error");
-        wmel_npy_out_abort(&o);
-        return WMEL_ERR_IO;
-    }
-    for (size_t r = 0; r < s->runs && rc == WMEL_OK; r++) {
-        size_t hdr[2];
-        if (fread(hdr, sizeof hdr, 1, s->f) != 1 || hdr[0] + hdr[1] > nf) {
-            rc = WMEL_ERR_IO;
-            break;
-        }
-        size_t cnt = (size_t)p->n_mels * hdr[1];
-        if (cnt > cap && (rc = grow(&buf, &cap, cnt)) != WMEL_OK) break;
-        if (fread(buf, sizeof(float), cnt, s->f) != cnt) {
-            rc = WMEL_ERR_IO;
-            break;
-        }
-        if (p->norm == WMEL_NORM_WHOLE) wmel_normalize(buf, cnt, mx);
-        for (int m = 0; m < p->n_mels && rc == WMEL_OK; m++) {
-            long long at = WMEL_NPY_FIXED_HEADER + (long long)(((size_t)m * nf + hdr[0]) * sizeof(float));
-            errno = 0;
-            if (wmel_out_seek(&o.o, at) != 0 ||
-                fwrite(buf + (size_t)m * hdr[1], sizeof(float), hdr[1], o.o.f) != hdr[1]) {
-                rc = WMEL_ERR_IO;
-                werr = errno;
-            }
-        }
-    }
-    free(buf);
-    if (rc) {
-        if (rc == WMEL_ERR_NO_MEMORY) snprintf(err, err_len, "%s: out of memory", out);
-        else snprintf(err, err_len, "%s: write failed: %s", out, werr ? strerror(werr) : "unknown error");
-        wmel_npy_out_abort(&o);
-        return rc;
-    }
-    size_t shape[2] = {(size_t)p->n_mels, nf};
-    return wmel_npy_out_commit(&o, shape, 2, err, err_len);
-}
-
-/* Decodes the head of INPUT; when it is shorter than MEL_LONG_SAMPLES returns -1 with the
- * samples in *pcm, *n (malloced) for the whole-clip path; otherwise streams the features
- * to `out` in bounded memory and returns the exit status (messages printed). */
-static int mel_long(const char *in, const wmel_params *p, size_t padding, const char *out,
-                    int quiet, int verbose, float **pcm, size_t *n)
-{
-    char err[1024] = "";
-    int st;
-    *pcm = NULL;
-    *n = 0;
-    double t0 = now();
-    wmel_decoder *d = wmel_decoder_open(in, &st, err, sizeof err);
-    if (!d) {
-        wmel_cli_msg("wmel: %s", err);
-        return 1;
-    }
-    /* the head of the input, in memory */
-    size_t cap, len, got = 0;
-    float *head;
-    int rc = read_head(d, &head, &cap, &len);
-    if (rc == WMEL_OK && len < MEL_LONG_SAMPLES) { /* short: cmd_mel's whole-clip path */
-        if (!quiet && wmel_decoder_warning(d)[0])
-            wmel_cli_msg("wmel: warning: %s", wmel_decoder_warning(d));
-        wmel_decoder_close(d);
-        *pcm = head;
-        *n = len;
-        return -1;
-    }
-    wmel_ctx *ctx = NULL;
-    wmel_stream *ws = NULL;
-    spill sp = {NULL, p->n_mels, 0, 0, 0};
-    if (rc == WMEL_OK) {
-        ctx = wmel_create(p, &st);
-        if (!ctx) rc = st;
-    }
-    if (rc == WMEL_OK) {
-        sp.f = wmel_cli_tmpfile();
-        if (!sp.f) {
-            rc = WMEL_ERR_IO;
-            snprintf(err, sizeof err, "%s: cannot create a temporary file in %s ($TMPDIR): %s", in,
-                     wmel_cli_tmpdir(), strerror(errno));
-        }
-    }
-    if (rc == WMEL_OK) {
-        ws = wmel_stream_create(ctx, padding, to_spill, &sp, &st);
-        if (!ws) rc = st;
-    }
-    if (rc == WMEL_OK) rc = wmel_stream_push(ws, head, len);
-    free(head);
-    head = NULL;
-    wmel_progress pg;
-    wmel_progress_init(&pg, in, quiet);
-    double total = wmel_decoder_duration(d);
-    float buf_small[1];
-    float *buf = rc == WMEL_OK ? malloc(CHUNK * sizeof *buf) : buf_small;
-    if (!buf) rc = WMEL_ERR_NO_MEMORY;
-    while (rc == WMEL_OK) {
-        rc = wmel_decoder_read(d, buf, CHUNK, &got);
-        if (rc || got == 0) break;
-        rc = wmel_stream_push(ws, buf, got);
-        wmel_progress_cb(&pg, (double)wmel_decoder_samples(d) / WMEL_SAMPLE_RATE, total);
-    }
-    if (buf != buf_small) free(buf);
-    if (rc == WMEL_OK) rc = wmel_stream_finish(ws);
-    wmel_progress_end(&pg);
-    if (!quiet && wmel_decoder_warning(d)[0])
-        wmel_cli_msg("wmel: warning: %s", wmel_decoder_warning(d));
-    size_t samples = wmel_stream_samples(ws), nf = wmel_n_frames(samples, padding);
-    if (!err[0] && rc) {
-        if (wmel_decoder_error(d)[0]) snprintf(err, sizeof err, "%s", wmel_decoder_error(d));
-        else if (sp.failed)
-            snprintf(err, sizeof err, "%s: cannot write the temporary file (in %s, $TMPDIR): %s", in,
-                     wmel_cli_tmpdir(), sp.err ? strerror(sp.err) : "unknown error");
-        else snprintf(err, sizeof err, "%s: %s", in, wmel_strerror(rc));
-    }
-    if (rc == WMEL_OK) rc = write_out(&sp, p, wmel_stream_max(ws), nf, in, out, err, sizeof err);
-    if (rc == WMEL_OK && verbose) {
-        double s = now() - t0;
-        fprintf(wmel_cli_info(out, NULL), "%s: %zu samples (%.2f s at 16 kHz) + %zu padding -> (%d, %zu) float32, streamed, front-end whisper\n",
-               wmel_cli_esc(in), samples, samples / 16000.0, padding, p->n_mels, nf);
-        fprintf(wmel_cli_info(out, NULL), "  %.3f s on backend %s, kernel %s, %d thread(s)  (%.0fx realtime)\n", s,
-               wmel_backend_name(ctx), wmel_kernel_name(ctx), wmel_ctx_n_threads(ctx),
-               s > 0 ? samples / 16000.0 / s : 0.0);
-    }
-    if (sp.f) fclose(sp.f);
-    wmel_stream_destroy(ws);
-    wmel_destroy(ctx);
-    wmel_decoder_close(d);
-    free(head);
-    if (rc) {
-        wmel_cli_msg("wmel: %s", err);
-        return 1;
-    }
-    return 0;
-}
-
 static int die(const char *msg)
 {
     wmel_cli_msg("wmel: %s", msg);
     return 1;
 }
 
-/* Another front-end than Whisper's, an input over MEL_LONG_SAMPLES: the plan's frames
- * through a wmel_stream into a spool, then the front-end's finish written sequentially in
- * the original's layout (fe_spool.c), bit-identical to wmel_features() on the whole clip.
- * Decodes the head of INPUT; when it is shorter returns -1 with the samples in *pcm, *n
- * (malloced) for the whole-clip path; otherwise returns the exit status (messages
- * printed). */
-static int mel_fe_long(const char *in, const char *out, const wmel_params *p,
-                       const wmel_frontend_plan *plan, int quiet, int verbose, float **pcm, size_t *n)
+/* The output's values as wmel_long_write() gives them, appended to the .npy. */
+typedef struct npy_sink {
+    FILE *f;
+    int err; /* errno of the failed write */
+} npy_sink;
+
+static int to_npy(void *user, const float *values, size_t n)
+{
+    npy_sink *k = user;
+    errno = 0;
+    if (fwrite(values, sizeof(float), n, k->f) == n) return 0;
+    k->err = errno ? errno : EIO;
+    return WMEL_ERR_IO;
+}
+
+/* The .npy of a finished wmel_long: the header, then the values in one sequential pass. */
+static int long_write(wmel_long *lg, const char *out, char *err, size_t err_len)
+{
+    size_t shape[2] = {0, 0};
+    int rc = wmel_long_shape(lg, &shape[0], &shape[1]);
+    char h[256];
+    size_t hl = wmel_npy_header(h, sizeof h, shape, 2, 0);
+    wmel_out on;
+    if (rc == WMEL_OK) rc = wmel_out_open(&on, out, 0, err, err_len);
+    else snprintf(err, err_len, "%s: %s", out, wmel_strerror(rc));
+    if (rc) return rc;
+    npy_sink k = {on.f, 0};
+    errno = 0;
+    if (fwrite(h, 1, hl, on.f) != hl) {
+        k.err = errno ? errno : EIO;
+        rc = WMEL_ERR_IO;
+    }
+    if (rc == WMEL_OK) rc = wmel_long_write(lg, to_npy, &k);
+    if (rc && k.err) snprintf(err, err_len, "%s: write failed: %s", out, strerror(k.err));
+    else if (rc && wmel_long_error(lg)[0]) snprintf(err, err_len, "%s: %s", out, wmel_long_error(lg));
+    else if (rc) snprintf(err, err_len, "%s: %s", out, wmel_strerror(rc));
+    if (rc == WMEL_OK) return wmel_out_commit(&on, err, err_len);
+    wmel_out_abort(&on);
+    return rc;
+}
+
+/* An input over MEL_LONG_SAMPLES in bounded memory: the ctx's frames through the library's
+ * long-input path (wmel_long_*: raw frames in memory up to LONG_MEM, then in a temporary
+ * file), then the front-end's finish written sequentially in its layout, bit-identical to
+ * wmel_features() on the whole clip (Whisper's: wmel_log_mel with `padding`, pushed as
+ * zeros). plan NULL: Whisper's (p). Decodes the head of INPUT; when it is shorter returns
+ * -1 with the samples in *pcm, *n (malloced) for the whole-clip path; otherwise returns the
+ * exit status (messages printed). */
+static int mel_long(const char *in, const char *out, const wmel_params *p, const wmel_frontend_plan *plan,
+                    size_t padding, int quiet, int verbose, float **pcm, size_t *n)
 {
     char err[ERRLEN] = "";
     int st;
@@ -286,21 +156,24 @@ static int mel_fe_long(const char *in, const char *out, const wmel_params *p,
         return -1;
     }
     wmel_ctx *ctx = NULL;
-    wmel_fe_spool *sp = NULL;
+    wmel_long *lg = NULL;
     int plan_failed = 0;
     if (rc == WMEL_OK) {
-        ctx = wmel_create_plan(p, plan, &st); /* each block of the stream on its threads */
+        ctx = plan ? wmel_create_plan(p, plan, &st) : wmel_create(p, &st); /* the stream on its threads */
         if (!ctx) {
             rc = st;
-            plan_failed = 1;
-            snprintf(err, sizeof err, "--frontend %s: %s", wmel_cli_fe_name(plan->frontend), wmel_strerror(st));
+            plan_failed = plan != NULL;
+            if (plan)
+                snprintf(err, sizeof err, "--frontend %s: %s", wmel_cli_fe_name(plan->frontend), wmel_strerror(st));
+            else
+                snprintf(err, sizeof err, "%s", wmel_strerror(st));
         }
     }
     if (rc == WMEL_OK) {
-        sp = wmel_fe_spool_new(ctx, FE_SPOOL_MEM, &st);
-        if (!sp) rc = st;
+        lg = wmel_long_create(ctx, LONG_MEM, &st);
+        if (!lg) rc = st;
     }
-    if (rc == WMEL_OK) rc = wmel_fe_spool_push(sp, head, len);
+    if (rc == WMEL_OK) rc = wmel_long_push(lg, head, len);
     free(head);
     head = NULL;
     wmel_progress pg;
@@ -311,51 +184,42 @@ static int mel_fe_long(const char *in, const char *out, const wmel_params *p,
     while (rc == WMEL_OK) {
         rc = wmel_decoder_read(d, buf, FE_CHUNK, &got);
         if (rc || got == 0) break;
-        rc = wmel_fe_spool_push(sp, buf, got);
+        rc = wmel_long_push(lg, buf, got);
         wmel_progress_cb(&pg, (double)wmel_decoder_samples(d) / WMEL_SAMPLE_RATE, total);
     }
+    if (rc == WMEL_OK && padding) memset(buf, 0, FE_CHUNK * sizeof *buf); /* Whisper's padding */
+    for (size_t z = padding; rc == WMEL_OK && z; z -= got) {
+        got = z < FE_CHUNK ? z : FE_CHUNK;
+        rc = wmel_long_push(lg, buf, got);
+    }
     free(buf);
-    if (rc == WMEL_OK) rc = wmel_fe_spool_finish(sp);
+    if (rc == WMEL_OK) rc = wmel_long_finish(lg);
     wmel_progress_end(&pg);
     if (!quiet && !plan_failed && wmel_decoder_warning(d)[0])
         wmel_cli_msg("wmel: warning: %s", wmel_decoder_warning(d));
     if (!err[0] && rc) {
         if (wmel_decoder_error(d)[0]) snprintf(err, sizeof err, "%s", wmel_decoder_error(d));
-        else if (sp && wmel_fe_spool_errno(sp))
-            snprintf(err, sizeof err, "%s: cannot write the temporary file (in %s, $TMPDIR): %s", in,
-                     wmel_cli_tmpdir(), strerror(wmel_fe_spool_errno(sp)));
+        else if (lg && wmel_long_error(lg)[0]) snprintf(err, sizeof err, "%s: %s", in, wmel_long_error(lg));
         else snprintf(err, sizeof err, "%s: %s", in, wmel_strerror(rc));
     }
-    size_t rows = 0, cols = 0;
-    if (rc == WMEL_OK) {
-        wmel_fe_spool_shape(sp, &rows, &cols);
-        size_t shape[2] = {rows, cols};
-        char h[256];
-        size_t hl = wmel_npy_header(h, sizeof h, shape, 2, 0);
-        wmel_out on;
-        rc = wmel_out_open(&on, out, 0, err, sizeof err);
-        if (rc == WMEL_OK) {
-            errno = 0;
-            if (fwrite(h, 1, hl, on.f) != hl) {
-                snprintf(err, sizeof err, "%s: write failed: %s", out, errno ? strerror(errno) : "unknown error");
-                rc = WMEL_ERR_IO;
-            }
-            if (rc == WMEL_OK) rc = wmel_fe_spool_write(sp, on.f, out, err, sizeof err);
-            if (rc == WMEL_OK) rc = wmel_out_commit(&on, err, sizeof err);
-            else wmel_out_abort(&on);
-        }
-    }
+    if (rc == WMEL_OK) rc = long_write(lg, out, err, sizeof err);
     if (rc == WMEL_OK && verbose) {
         double s = now() - t0;
-        size_t samples = wmel_fe_spool_samples(sp);
-        fprintf(wmel_cli_info(out, NULL), "%s: %zu samples (%.2f s at %d Hz) -> (%zu, %zu) float32, streamed, front-end %s\n",
-                wmel_cli_esc(in), samples, samples / (double)plan->sample_rate, plan->sample_rate, rows, cols,
-                wmel_cli_fe_name(plan->frontend));
-        fprintf(wmel_cli_info(out, NULL), "  %.3f s on backend %s, kernel %s, %d thread(s)  (%.0fx realtime)\n", s,
-                wmel_backend_name(ctx), wmel_kernel_name(ctx), 1,
-                s > 0 ? samples / (double)plan->sample_rate / s : 0.0);
+        size_t samples = wmel_long_samples(lg) - padding, rows = 0, cols = 0;
+        wmel_long_shape(lg, &rows, &cols);
+        FILE *info = wmel_cli_info(out, NULL);
+        if (plan)
+            fprintf(info, "%s: %zu samples (%.2f s at %d Hz) -> (%zu, %zu) float32, streamed, front-end %s\n",
+                    wmel_cli_esc(in), samples, samples / (double)plan->sample_rate, plan->sample_rate, rows, cols,
+                    wmel_cli_fe_name(plan->frontend));
+        else
+            fprintf(info, "%s: %zu samples (%.2f s at 16 kHz) + %zu padding -> (%zu, %zu) float32, streamed, front-end whisper\n",
+                    wmel_cli_esc(in), samples, samples / 16000.0, padding, rows, cols);
+        fprintf(info, "  %.3f s on backend %s, kernel %s, %d thread(s)  (%.0fx realtime)\n", s,
+                wmel_backend_name(ctx), wmel_kernel_name(ctx), plan ? 1 : wmel_ctx_n_threads(ctx),
+                s > 0 ? samples / (double)(plan ? plan->sample_rate : WMEL_SAMPLE_RATE) / s : 0.0);
     }
-    wmel_fe_spool_free(sp);
+    wmel_long_destroy(lg);
     wmel_destroy(ctx);
     wmel_decoder_close(d);
     free(head);
@@ -378,7 +242,7 @@ static int mel_frontend(const char *in, const char *out, const wmel_params *p,
     size_t n = 0;
     int rc = WMEL_OK;
     if (p->backend != WMEL_BACKEND_REF && !(raw && !strcmp(in, "-")) && (wmel_have_ffmpeg() || strcmp(in, "-"))) {
-        int ex = mel_fe_long(in, out, p, plan, quiet, verbose, &pcm, &n);
+        int ex = mel_long(in, out, p, plan, 0, quiet, verbose, &pcm, &n);
         if (ex >= 0) return ex;
     } else {
         rc = wmel_cli_load_input(in, &pcm, &n, quiet, raw, err, sizeof err);
@@ -626,7 +490,7 @@ int cmd_mel(int argc, char **argv)
     if (!o.png && !o.pad30 && !o.smooth && !(o.raw && !strcmp(o.in, "-")) && (wmel_have_ffmpeg() || strcmp(o.in, "-"))) {
         /* inputs over 2 minutes stream in bounded memory (mel_long above); smoothing needs
            the whole clip (streams refuse it), so --smooth takes the path below */
-        ex = mel_long(o.in, &o.p, o.padding, o.out, o.quiet, o.verbose, &pcm, &n);
+        ex = mel_long(o.in, o.out, &o.p, NULL, o.padding, o.quiet, o.verbose, &pcm, &n);
         if (ex >= 0) return ex;
     } else if (o.pad30) { /* only the first 30 s matter: the rest is not decoded */
         rc = wmel_cli_load_head(o.in, WMEL_CHUNK_SAMPLES, &pcm, &n, o.quiet, o.raw, err, sizeof err);

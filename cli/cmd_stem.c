@@ -106,7 +106,7 @@ int cmd_stem(int argc, char **argv)
     double t1 = now();
     stem_run run = {stem, (size_t)WMEL_STEM_FRAMES * d, 0.0};
     size_t count;
-    int rc = wmel_cli_windows_npy(ctx, in, quiet, out, WMEL_STEM_FRAMES, d, stem_window, &run,
+    int rc = cli_windows_npy(ctx, in, quiet, out, WMEL_STEM_FRAMES, d, stem_window, &run,
                                   &count, err, sizeof err);
     double t2 = now() - run.seconds;
     double t_stem = run.seconds;

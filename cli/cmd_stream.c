@@ -78,7 +78,7 @@ int cmd_stream(int argc, char **argv)
     wmel_cli_fe_init(&fe);
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--normalize") || !strcmp(a, "--pad-to")) {
+        if (wmel_cli_fe_finish_opt(a)) {
             wmel_cli_msg("wmel: stream: %s does not apply: the stream's frames are those "
                          "before normalisation and padding", a);
             return 2;

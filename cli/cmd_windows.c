@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int wmel_cli_windows_npy(wmel_ctx *ctx, const char *in, int quiet, const char *out, size_t d1,
+int cli_windows_npy(wmel_ctx *ctx, const char *in, int quiet, const char *out, size_t d1,
                          size_t d2, wmel_cli_window_fn fn, void *arg, size_t *count, char *err,
                          size_t err_len)
 {
@@ -95,7 +95,7 @@ int cmd_windows(int argc, char **argv)
         return 1;
     }
     size_t count;
-    int rc = wmel_cli_windows_npy(ctx, in, quiet, out, (size_t)p.n_mels, WMEL_CHUNK_FRAMES, NULL,
+    int rc = cli_windows_npy(ctx, in, quiet, out, (size_t)p.n_mels, WMEL_CHUNK_FRAMES, NULL,
                                   NULL, &count, err, sizeof err);
     wmel_destroy(ctx);
     if (rc) {

@@ -31,7 +31,7 @@ int wmel_cli_mel_fixed(const char *in, const char *out, int n_mels, int norm, in
  * message naming the input in err; *count gets the number of windows. */
 typedef int (*wmel_cli_window_fn)(void *arg, const float *mel, float *out, char *msg,
                                   size_t msg_len);
-int wmel_cli_windows_npy(wmel_ctx *ctx, const char *in, int quiet, const char *out, size_t d1,
+int cli_windows_npy(wmel_ctx *ctx, const char *in, int quiet, const char *out, size_t d1,
                          size_t d2, wmel_cli_window_fn fn, void *arg, size_t *count, char *err,
                          size_t err_len);
 

@@ -37,10 +37,28 @@ int wmel_cli_fe_parse(const char *s)
 /* The options' names on the command line and in the library, in wmel_plan_set()'s order. */
 static const char *const CLI_NAMES[WMEL_CLI_FE_OPTS] = {
     "--n-mels", "--normalize", "--window", "--scale", "--low-freq", "--high-freq",
-    "--use-energy", "--energy-floor", "--legacy", "--pad-to"};
+    "--use-energy", "--energy-floor", "--legacy", "--pad-to",
+    "--mel-scale", "--mel-norm", "--empty-filters", "--bf16", "--window-coeff", "--power",
+    "--mag-guard", "--log-guard", "--norm-eps", "--norm-ddof", "--norm-max", "--norm-range",
+    "--n-frames", "--pad-value", "--post-scale", "--post-shift"};
 static const char *const LIB_NAMES[WMEL_CLI_FE_OPTS] = {
     "n_mels", "normalize", "window", "scale", "low_freq", "high_freq",
-    "use_energy", "energy_floor", "legacy", "pad_to"};
+    "use_energy", "energy_floor", "legacy", "pad_to",
+    "mel_scale", "mel_norm", "empty_filters", "bf16", "window_coeff", "power",
+    "mag_guard", "log_guard", "norm_eps", "norm_ddof", "norm_max", "norm_range",
+    "n_frames", "pad_value", "post_scale", "post_shift"};
+/* 1: a flag (no value). */
+static const unsigned char FLAG[WMEL_CLI_FE_OPTS] = {[6] = 1, [8] = 1, [12] = 1, [13] = 1};
+/* 1: an option of the finish (after the frames the stream gives). */
+static const unsigned char FINISH[WMEL_CLI_FE_OPTS] = {[1] = 1, [9] = 1, [18] = 1, [19] = 1, [20] = 1, [21] = 1,
+                                                       [22] = 1, [23] = 1, [24] = 1, [25] = 1};
+
+int wmel_cli_fe_finish_opt(const char *arg)
+{
+    for (int i = 0; i < WMEL_CLI_FE_OPTS; i++)
+        if (FINISH[i] && !strcmp(arg, CLI_NAMES[i])) return 1;
+    return 0;
+}
 
 int wmel_cli_fe_opt(const char *arg, const char *val, wmel_cli_fe *f)
 {
@@ -59,7 +77,7 @@ int wmel_cli_fe_opt(const char *arg, const char *val, wmel_cli_fe *f)
     }
     for (int i = 0; i < WMEL_CLI_FE_OPTS; i++) {
         if (strcmp(arg, CLI_NAMES[i])) continue;
-        if (i == 6 || i == 8) { /* --use-energy, --legacy: flags */
+        if (FLAG[i]) { /* --use-energy, --legacy, --empty-filters, --bf16 */
             f->val[i] = "1";
             return 3;
         }
@@ -82,6 +100,12 @@ int wmel_cli_fe_plan(const wmel_cli_fe *f, wmel_frontend_plan *plan)
         return 2;
     }
     char why[320];
+    for (int i = 10; k == WMEL_FRONTEND_WHISPER && i < WMEL_CLI_FE_OPTS; i++)
+        if (f->val[i]) { /* the command's whisper path is openai's own computation */
+            wmel_cli_msg("wmel: %s applies to --frontend nemo, kaldi or seamless here (with whisper: "
+                         "Python's wmel.features)", CLI_NAMES[i]);
+            return 2;
+        }
     for (int i = 0; i < WMEL_CLI_FE_OPTS; i++)
         if (f->val[i] && wmel_plan_set(plan, LIB_NAMES[i], f->val[i], why, sizeof why)) {
             wmel_cli_msg("wmel: --frontend %s: %s (%s)", wmel_cli_fe_name(k), why, CLI_NAMES[i]);

@@ -9,7 +9,7 @@
 #include "wmel.h"
 
 /* The plan options, in the order wmel_plan_set() takes them. */
-enum { WMEL_CLI_FE_OPTS = 10 };
+enum { WMEL_CLI_FE_OPTS = 26 };
 
 typedef struct wmel_cli_fe {
     int frontend;                         /* WMEL_FRONTEND_* (NEMO_LEGACY as nemo + legacy) */
@@ -18,10 +18,15 @@ typedef struct wmel_cli_fe {
 
 void wmel_cli_fe_init(wmel_cli_fe *f);
 /* --frontend, --n-mels, --normalize, --window, --scale, --low-freq, --high-freq,
- * --use-energy, --energy-floor, --legacy, --pad-to at arg (value val, may be NULL).
+ * --use-energy, --energy-floor, --legacy, --pad-to and the capabilities' options
+ * (--mel-scale ... --post-shift: wmel_plan_set's names with '-') at arg (value val, may be
+ * NULL).
  * Returns 0 when arg is none of them, 1 when taken with its value, 3 when taken without a
  * value (a flag), 2 on a usage error (reported). */
 int wmel_cli_fe_opt(const char *arg, const char *val, wmel_cli_fe *f);
+/* 1 when arg is an option of the output's finish (normalisation, padding, affine), which
+ * the stream's frames come before. */
+int wmel_cli_fe_finish_opt(const char *arg);
 /* The plan; 2 on an option that does not apply to the front-end (reported). */
 int wmel_cli_fe_plan(const wmel_cli_fe *f, wmel_frontend_plan *plan);
 /* "whisper", "nemo", "nemo-legacy", "kaldi", "seamless". */

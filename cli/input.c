@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int wmel_read_raw_f32_stdin(float **out, size_t *n, size_t max, char *err, size_t err_len)
+int cli_read_raw_f32_stdin(float **out, size_t *n, size_t max, char *err, size_t err_len)
 {
     size_t len = 0;
     const size_t max_bytes = max > (SIZE_MAX - 1) / 4 ? SIZE_MAX - 1 : max * 4;
@@ -48,7 +48,7 @@ int wmel_cli_load_input(const char *path, float **pcm, size_t *n, int quiet, int
     char warn[1024] = "";
     int rc;
     if (!strcmp(path, "-") && (raw || !wmel_have_ffmpeg()))
-        rc = wmel_read_raw_f32_stdin(pcm, n, SIZE_MAX, err, err_len);
+        rc = cli_read_raw_f32_stdin(pcm, n, SIZE_MAX, err, err_len);
     else
         rc = wmel_load_audio(path, pcm, n, err, err_len, warn, sizeof warn);
     if (rc == WMEL_OK && warn[0] && !quiet) wmel_cli_msg("wmel: warning: %s", warn);
@@ -59,7 +59,7 @@ int wmel_cli_load_head(const char *path, size_t max, float **pcm, size_t *n, int
                        char *err, size_t err_len)
 {
     if (!strcmp(path, "-") && (raw || !wmel_have_ffmpeg()))
-        return wmel_read_raw_f32_stdin(pcm, n, max, err, err_len);
+        return cli_read_raw_f32_stdin(pcm, n, max, err, err_len);
     int st;
     wmel_decoder *d = wmel_decoder_open(path, &st, err, err_len);
     if (!d) return st;

@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 /* Reads raw float32 little-endian samples from stdin: all of them, or the first max. */
-int wmel_read_raw_f32_stdin(float **out, size_t *n, size_t max, char *err, size_t err_len);
+int cli_read_raw_f32_stdin(float **out, size_t *n, size_t max, char *err, size_t err_len);
 
 /* Loads INPUT as 16 kHz mono float samples (malloc'ed): FFmpeg (any format, "-" = stdin)
  * when built with it, else the WAV reader; raw float32 on stdin with raw (and for "-"

@@ -152,7 +152,7 @@ int wmel_write_png(wmel_out *o, const float *mel, int n_mels, size_t n_frames, c
             float v = -INFINITY;
             for (size_t f = f0; f < f1; f++) v = fmaxf(v, mel[(size_t)m * n_frames + f]);
             unsigned char rgb[3];
-            wmel_pic_colour(WMEL_PIC_SEQ, (double)(v - lo) / (double)(hi - lo), rgb);
+            cli_pic_colour(WMEL_PIC_SEQ, (double)(v - lo) / (double)(hi - lo), rgb);
             for (int s = 0; s < scale; s++)
                 put(&cv, L + (long)x, T + (long)height - 1 - (long)((size_t)m * (size_t)scale + (size_t)s), rgb);
         }
@@ -162,16 +162,16 @@ int wmel_write_png(wmel_out *o, const float *mel, int n_mels, size_t n_frames, c
     hline(&cv, L - 1, x1, y1);
     vline(&cv, L - 1, T - 1, y1);
     vline(&cv, x1, T - 1, y1);
-    wmel_pic_axis ax;
+    cli_pic_axis ax;
     char title[64];
-    wmel_pic_axis_linear(&ax, "time (s)", n_frames, 0, (double)WMEL_HOP / WMEL_SAMPLE_RATE, 10);
+    cli_pic_axis_linear(&ax, "time (s)", n_frames, 0, (double)WMEL_HOP / WMEL_SAMPLE_RATE, 10);
     for (int i = 0; i < ax.n_ticks; i++) {
         long x = L + (long)(ax.ticks[i].pos / (double)n_frames * (double)width);
         vline(&cv, x, y1, y1 + 5);
         text(&cv, x - text_width(ax.ticks[i].label) / 2, y1 + 8, ax.ticks[i].label);
     }
     text(&cv, L + (long)width / 2 - text_width(ax.title) / 2, y1 + 12 + GLYPH_H, ax.title);
-    wmel_pic_axis_linear(&ax, "mel", (size_t)n_mels, 0, 1, 6);
+    cli_pic_axis_linear(&ax, "mel", (size_t)n_mels, 0, 1, 6);
     for (int i = 0; i < ax.n_ticks; i++) {
         long y = y1 - (long)(ax.ticks[i].pos * scale);
         hline(&cv, L - 6, L - 2, y);
@@ -179,8 +179,8 @@ int wmel_write_png(wmel_out *o, const float *mel, int n_mels, size_t n_frames, c
     }
     text(&cv, 4, 8, ax.title);
     double hz[WMEL_PIC_MAX_MELS];
-    wmel_pic_mel_centres(n_mels, hz);
-    wmel_pic_axis_values(&ax, "Hz", (size_t)n_mels, hz, 6);
+    cli_pic_mel_centres(n_mels, hz);
+    cli_pic_axis_values(&ax, "Hz", (size_t)n_mels, hz, 6);
     for (int i = 0; i < ax.n_ticks; i++) {
         long y = y1 - (long)(ax.ticks[i].pos * scale);
         hline(&cv, x1 + 1, x1 + 5, y);
@@ -190,14 +190,14 @@ int wmel_write_png(wmel_out *o, const float *mel, int n_mels, size_t n_frames, c
     const long bx = x1 + 8 + 5 * GLYPH_W + 18;
     for (long y = T; y < y1; y++) {
         unsigned char rgb[3];
-        wmel_pic_colour(WMEL_PIC_SEQ, (double)(y1 - 1 - y) / (double)(height > 1 ? height - 1 : 1), rgb);
+        cli_pic_colour(WMEL_PIC_SEQ, (double)(y1 - 1 - y) / (double)(height > 1 ? height - 1 : 1), rgb);
         for (long x = bx; x < bx + BAR; x++) put(&cv, x, y, rgb);
     }
     hline(&cv, bx - 1, bx + BAR, T - 1);
     hline(&cv, bx - 1, bx + BAR, y1);
     vline(&cv, bx - 1, T - 1, y1);
     vline(&cv, bx + BAR, T - 1, y1);
-    wmel_pic_axis_scale(&ax, "value", lo, hi, 6);
+    cli_pic_axis_scale(&ax, "value", lo, hi, 6);
     for (int i = 0; i < ax.n_ticks; i++) {
         long y = y1 - 1 - (long)((ax.ticks[i].pos - lo) / (double)(hi - lo) * (double)(height - 1));
         hline(&cv, bx + BAR + 1, bx + BAR + 4, y);

@@ -136,7 +136,7 @@ static void b64_elems(FILE *f, const void *x, size_t n, size_t size)
 static void b64_f32(FILE *f, const float *x, size_t n) { b64_elems(f, x, n, sizeof *x); }
 static void b64_f64(FILE *f, const double *x, size_t n) { b64_elems(f, x, n, sizeof *x); }
 
-static void axis(FILE *f, const char *key, const wmel_pic_axis *a)
+static void axis(FILE *f, const char *key, const cli_pic_axis *a)
 {
     fprintf(f, "%s:{n:", key);
     jstr(f, a->title);
@@ -149,7 +149,7 @@ static void axis(FILE *f, const char *key, const wmel_pic_axis *a)
     fputs("]}", f);
 }
 
-void wmel_rpt_begin(FILE *f, const char *title, const char *subtitle)
+void cli_rpt_begin(FILE *f, const char *title, const char *subtitle)
 {
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", f);
     esc(f, title);
@@ -157,8 +157,8 @@ void wmel_rpt_begin(FILE *f, const char *title, const char *subtitle)
     for (int m = 0; m < 2; m++) {
         fputs(m ? "const DIV=[" : "const SEQ=[", f);
         for (int i = 0; i < WMEL_PIC_STOPS; i++)
-            fprintf(f, "%s[%d,%d,%d]", i ? "," : "", wmel_pic_stops[m][i][0], wmel_pic_stops[m][i][1],
-                    wmel_pic_stops[m][i][2]);
+            fprintf(f, "%s[%d,%d,%d]", i ? "," : "", cli_pic_stops[m][i][0], cli_pic_stops[m][i][1],
+                    cli_pic_stops[m][i][2]);
         fputs("];\n", f);
     }
     fputs("</script>\n</head><body>\n<div id=\"tip\"></div>\n<h1>", f);
@@ -168,28 +168,28 @@ void wmel_rpt_begin(FILE *f, const char *title, const char *subtitle)
     fputs("</p>\n", f);
 }
 
-void wmel_rpt_h2(FILE *f, const char *text)
+void cli_rpt_h2(FILE *f, const char *text)
 {
     fputs("<h2>", f);
     esc(f, text);
     fputs("</h2>\n", f);
 }
 
-void wmel_rpt_p(FILE *f, const char *text)
+void cli_rpt_p(FILE *f, const char *text)
 {
     fputs("<p>", f);
     esc(f, text);
     fputs("</p>\n", f);
 }
 
-void wmel_rpt_pre(FILE *f, const char *text)
+void cli_rpt_pre(FILE *f, const char *text)
 {
     fputs("<pre>", f);
     esc(f, text);
     fputs("</pre>\n", f);
 }
 
-void wmel_rpt_table(FILE *f, const char *const *kv)
+void cli_rpt_table(FILE *f, const char *const *kv)
 {
     if (!kv || !kv[0]) return;
     fputs("<table>", f);
@@ -210,8 +210,8 @@ static void figure(FILE *f, const char *id, const char *title, int height)
     fprintf(f, "</figcaption><canvas id=\"c_%s\" width=\"1100\" height=\"%d\"></canvas>\n", id, height);
 }
 
-void wmel_rpt_wave(FILE *f, const char *id, const char *title, const float *lo, const float *hi,
-                   size_t n, double x0, double dx, const wmel_pic_axis *x, const wmel_pic_axis *y,
+void cli_rpt_wave(FILE *f, const char *id, const char *title, const float *lo, const float *hi,
+                   size_t n, double x0, double dx, const cli_pic_axis *x, const cli_pic_axis *y,
                    const char *const *table)
 {
     figure(f, id, title, 180);
@@ -224,11 +224,11 @@ void wmel_rpt_wave(FILE *f, const char *id, const char *title, const float *lo, 
     fputs(",hi:", f);
     b64_f32(f, hi, n);
     fputs("});</script>\n", f);
-    wmel_rpt_table(f, table);
+    cli_rpt_table(f, table);
     fputs("</figure>\n", f);
 }
 
-void wmel_rpt_image(FILE *f, const wmel_rpt_img *im)
+void cli_rpt_image(FILE *f, const cli_rpt_img *im)
 {
     int h = (int)(im->rows * 2);
     if (h < 170) h = 170;
@@ -261,13 +261,13 @@ void wmel_rpt_image(FILE *f, const wmel_rpt_img *im)
         b64_f32(f, im->data, im->rows * im->cols);
     }
     fputs("});</script>\n", f);
-    wmel_rpt_table(f, im->table);
+    cli_rpt_table(f, im->table);
     fputs("</figure>\n", f);
 }
 
-void wmel_rpt_end(FILE *f) { fputs("</body></html>\n", f); }
+void cli_rpt_end(FILE *f) { fputs("</body></html>\n", f); }
 
-void wmel_rpt_stats(const float *x, size_t n, double *mn, double *mx, double *mean)
+void cli_rpt_stats(const float *x, size_t n, double *mn, double *mx, double *mean)
 {
     double lo = INFINITY, hi = -INFINITY, s = 0;
     size_t k = 0;
@@ -284,9 +284,9 @@ void wmel_rpt_stats(const float *x, size_t n, double *mn, double *mx, double *me
     *mean = k ? s / (double)k : NAN;
 }
 
-size_t wmel_rpt_thin(size_t span, size_t per_col, size_t *step)
+size_t cli_rpt_thin(size_t span, size_t per_col, size_t *step)
 {
-    size_t max_cols = WMEL_RPT_PAGE_FLOATS / (per_col ? per_col : 1);
+    size_t max_cols = CLI_RPT_PAGE_FLOATS / (per_col ? per_col : 1);
     if (max_cols < 1) max_cols = 1;
     *step = span > max_cols ? (span + max_cols - 1) / max_cols : 1;
     return (span + *step - 1) / *step;

@@ -19,7 +19,7 @@
 
 /* Whisper (openai's log_mel_spectrogram): decoded samples -> reflect-padded frames ->
  * windowed frames -> power -> mel -> log10 -> normalised. */
-static const wmel_stage_desc WHISPER[] = {
+static const cli_stage_desc WHISPER[] = {
     {"padded", "padded frames: 400 samples at hop 160, reflect padding of 200 at both ends",
      "sample value (full scale 1)", WMEL_ROWS_SAMPLE, 0, 1, 1, WMEL_ST_PADDED, NULL, 1},
     {"frames", "windowed frames: padded frame x periodic Hann window (400)",
@@ -47,8 +47,8 @@ static const wmel_stage_desc WHISPER[] = {
     {"log", "log: ln(mel + 2^-24) (natural log)", "natural log units", WMEL_ROWS_MEL, 0, 0, 0, WMEL_ST_LOG, NULL, 0}, \
     {"features", "features: per_feature: (log - mean) / (std + 1e-5) per mel row over the valid frames" VALID,   \
      "normalised units", WMEL_ROWS_MEL, 0, 0, 0, WMEL_ST_NORM, NULL, 0}
-static const wmel_stage_desc NEMO[] = {NEMO_TAIL("zero", " (n / 160; later frames are 0)")};
-static const wmel_stage_desc NEMO_LEGACY[] = {NEMO_TAIL("reflect", " (every frame)")};
+static const cli_stage_desc NEMO[] = {NEMO_TAIL("zero", " (n / 160; later frames are 0)")};
+static const cli_stage_desc NEMO_LEGACY[] = {NEMO_TAIL("reflect", " (every frame)")};
 
 /* Kaldi's compute-fbank-feats (kaldi-native-fbank, torchaudio.compliance.kaldi.fbank) and
  * SeamlessM4T's extractor, which is Kaldi's fbank plus a per-bin normalisation and
@@ -66,13 +66,13 @@ static const wmel_stage_desc NEMO_LEGACY[] = {NEMO_TAIL("reflect", " (every fram
     {"mel", "mel: Kaldi filter bank (1127 ln(1 + f / 700), 20 .. 8000 Hz, triangles in mel, peak 1) @ power",     \
      "filter-weighted power", WMEL_ROWS_MEL, 1, 0, 0, WMEL_ST_MEL, NULL, 0},                                      \
     {"log", "log: ln(max(mel, " GUARD "))", "natural log units", WMEL_ROWS_MEL, 0, 0, 0, WMEL_ST_LOG, NULL, 0}
-static const wmel_stage_desc KALDI[] = {
+static const cli_stage_desc KALDI[] = {
     KALDI_HEAD("FLT_EPSILON = 1.1920929e-07")
     ,
     {"features", "features: the log as Kaldi writes it, (n_frames, n_mels); drawn transposed (mel up, time across)",
      "natural log units", WMEL_ROWS_MEL, 0, 0, 1, WMEL_ST_OUTPUT, NULL, 0},
 };
-static const wmel_stage_desc SEAMLESS[] = {
+static const cli_stage_desc SEAMLESS[] = {
     KALDI_HEAD("1.192092955078125e-07")
     ,
     {"normalised", "normalised: (log - mean) / sqrt(var + 1e-7) per mel bin over all frames (var with n - 1); "
@@ -84,7 +84,7 @@ static const wmel_stage_desc SEAMLESS[] = {
 };
 
 #define NST(a) (int)(sizeof a / sizeof a[0])
-static const wmel_frontend FRONTENDS[] = {
+static const cli_frontend FRONTENDS[] = {
     {"whisper", WMEL_FRONTEND_WHISPER, WMEL_SAMPLE_RATE, WMEL_N_FFT, WMEL_N_FFT, WMEL_HOP, 0, WHISPER, NST(WHISPER),
      "16 kHz samples -> reflect-padded frames (400, hop 160) -> periodic Hann -> |DFT|^2 (201 bins) -> "
      "Slaney mel -> log10(max(., 1e-10)) -> max(x, M - 8), (x + 4) / 4 (openai-whisper)"},
@@ -106,16 +106,16 @@ static const wmel_frontend FRONTENDS[] = {
      "(ceil(n_frames / 2), 2 n_mels) (transformers' SeamlessM4TFeatureExtractor)"},
 };
 
-const wmel_frontend *wmel_frontend_find(const char *name)
+const cli_frontend *cli_frontend_find(const char *name)
 {
     for (size_t i = 0; name && i < sizeof FRONTENDS / sizeof FRONTENDS[0]; i++)
         if (!strcmp(FRONTENDS[i].name, name)) return &FRONTENDS[i];
     return NULL;
 }
 
-const char *wmel_frontend_names(void) { return "whisper, nemo, nemo-legacy, kaldi, seamless"; }
+const char *cli_frontend_names(void) { return "whisper, nemo, nemo-legacy, kaldi, seamless"; }
 
-size_t wmel_stage_rows(const wmel_frontend *fe, const wmel_stage_desc *s, int n_mels)
+size_t cli_stage_rows(const cli_frontend *fe, const cli_stage_desc *s, int n_mels)
 {
     switch (s->rows) {
     case WMEL_ROWS_SAMPLE: return (size_t)fe->frame_length;
@@ -125,14 +125,14 @@ size_t wmel_stage_rows(const wmel_frontend *fe, const wmel_stage_desc *s, int n_
     }
 }
 
-int wmel_stage_of(const wmel_frontend *fe, int kind)
+int cli_stage_of(const cli_frontend *fe, int kind)
 {
     for (int s = 0; s < fe->n_stages; s++)
         if (fe->stages[s].kind == kind) return s;
     return -1;
 }
 
-int wmel_clip_init(const wmel_frontend *fe, wmel_clip *clip, char *err, size_t err_len)
+int cli_clip_init(const cli_frontend *fe, cli_clip *clip, char *err, size_t err_len)
 {
     int rc = wmel_frontend_preset(fe->preset, clip->n_mels, &clip->plan);
     if (rc) {
@@ -166,7 +166,7 @@ int wmel_clip_init(const wmel_frontend *fe, wmel_clip *clip, char *err, size_t e
     return WMEL_OK;
 }
 
-int wmel_clip_max(wmel_clip *clip, char *err, size_t err_len)
+int cli_clip_max(cli_clip *clip, char *err, size_t err_len)
 {
     wmel_params p = wmel_default_params();
     p.n_mels = clip->n_mels;
@@ -219,7 +219,7 @@ int wmel_clip_max(wmel_clip *clip, char *err, size_t err_len)
 /* mean and denominator of each mel row over the valid frames: two passes in double, frames
  * in order (the library adds the same values in chunks of 64 frames: the same statistics
  * up to the rounding of the sums). x(t, m) = x[t * ts + m * ms]. */
-static void row_stats(wmel_clip *clip, const double *xd, const float *xf, size_t ts, size_t ms)
+static void row_stats(cli_clip *clip, const double *xd, const float *xf, size_t ts, size_t ms)
 {
     const size_t nv = clip->n_valid;
     for (int m = 0; m < clip->n_mels; m++) {
@@ -237,7 +237,7 @@ static void row_stats(wmel_clip *clip, const double *xd, const float *xf, size_t
     }
 }
 
-int wmel_clip_stats(const wmel_frontend *fe, wmel_clip *clip, char *err, size_t err_len)
+int cli_clip_stats(const cli_frontend *fe, cli_clip *clip, char *err, size_t err_len)
 {
     (void)fe;
     const wmel_frontend_plan *p = &clip->plan;
@@ -288,14 +288,14 @@ static void to_rows(const double *src, size_t nf, size_t w, double *dst)
 }
 
 /* The clip-wide step of frame column t of the log stage (NORM, OUTPUT). */
-static double finish(const wmel_clip *clip, int kind, size_t m, size_t t, double lg)
+static double finish(const cli_clip *clip, int kind, size_t m, size_t t, double lg)
 {
     if (t >= clip->n_valid) return 0.0;
     if (kind == WMEL_ST_OUTPUT) return lg;
     return clip->denom[m] > 0.0 ? (lg - clip->mean[m]) / clip->denom[m] : 0.0;
 }
 
-static int plan_stages(const wmel_frontend *fe, const wmel_clip *clip, size_t first, size_t nf, size_t step,
+static int plan_stages(const cli_frontend *fe, const cli_clip *clip, size_t first, size_t nf, size_t step,
                        double **out, double *window)
 {
     const size_t fl = (size_t)fe->frame_length, nm = (size_t)clip->n_mels;
@@ -303,11 +303,11 @@ static int plan_stages(const wmel_frontend *fe, const wmel_clip *clip, size_t fi
     static const int skind[4] = {WMEL_ST_PADDED, WMEL_ST_DC, WMEL_ST_PREEMPH, WMEL_ST_WINDOWED};
     int rc = WMEL_OK;
     for (int k = 0; k < 4; k++) {
-        int s = wmel_stage_of(fe, skind[k]);
+        int s = cli_stage_of(fe, skind[k]);
         if (s >= 0 && out[s] && !(smp[k] = malloc(nf * fl * sizeof(double)))) rc = WMEL_ERR_NO_MEMORY;
     }
-    int sp_ = wmel_stage_of(fe, WMEL_ST_POWER), sm = wmel_stage_of(fe, WMEL_ST_MEL), sl = wmel_stage_of(fe, WMEL_ST_LOG);
-    int sn = wmel_stage_of(fe, WMEL_ST_NORM), so = wmel_stage_of(fe, WMEL_ST_OUTPUT);
+    int sp_ = cli_stage_of(fe, WMEL_ST_POWER), sm = cli_stage_of(fe, WMEL_ST_MEL), sl = cli_stage_of(fe, WMEL_ST_LOG);
+    int sn = cli_stage_of(fe, WMEL_ST_NORM), so = cli_stage_of(fe, WMEL_ST_OUTPUT);
     double *lg = sl >= 0 ? out[sl] : NULL;
     int need_log = (sn >= 0 && out[sn]) || (so >= 0 && out[so]);
     if (rc == WMEL_OK && !lg && need_log && !(lg = malloc(nf * nm * sizeof *lg))) rc = WMEL_ERR_NO_MEMORY;
@@ -318,7 +318,7 @@ static int plan_stages(const wmel_frontend *fe, const wmel_clip *clip, size_t fi
         rc = wmel_ref_plan_stages(&clip->plan, clip->pcm, clip->n, &span, &o);
     }
     for (int k = 0; k < 4 && rc == WMEL_OK; k++)
-        if (smp[k]) to_rows(smp[k], nf, fl, out[wmel_stage_of(fe, skind[k])]);
+        if (smp[k]) to_rows(smp[k], nf, fl, out[cli_stage_of(fe, skind[k])]);
     for (int w = 0; w < 2 && rc == WMEL_OK; w++) {
         int s = w ? so : sn;
         if (s < 0 || !out[s]) continue;
@@ -331,7 +331,7 @@ static int plan_stages(const wmel_frontend *fe, const wmel_clip *clip, size_t fi
     return rc;
 }
 
-int wmel_stages_compute(const wmel_frontend *fe, const wmel_clip *clip, size_t first, size_t nf,
+int cli_stages_compute(const cli_frontend *fe, const cli_clip *clip, size_t first, size_t nf,
                         size_t step, double **out, double *window)
 {
     if (nf == 0) return WMEL_OK;
@@ -339,9 +339,9 @@ int wmel_stages_compute(const wmel_frontend *fe, const wmel_clip *clip, size_t f
     const size_t n_fft = (size_t)fe->n_fft;
     if (window)
         for (size_t k = 0; k < n_fft; k++) window[k] = 0.5 - 0.5 * cos(2.0 * 3.14159265358979323846 * (double)k / (double)n_fft);
-    const int s_pad = wmel_stage_of(fe, WMEL_ST_PADDED), s_win = wmel_stage_of(fe, WMEL_ST_WINDOWED);
-    const int s_pow = wmel_stage_of(fe, WMEL_ST_POWER), s_mel = wmel_stage_of(fe, WMEL_ST_MEL);
-    const int s_log = wmel_stage_of(fe, WMEL_ST_LOG), s_feat = wmel_stage_of(fe, WMEL_ST_WHOLE);
+    const int s_pad = cli_stage_of(fe, WMEL_ST_PADDED), s_win = cli_stage_of(fe, WMEL_ST_WINDOWED);
+    const int s_pow = cli_stage_of(fe, WMEL_ST_POWER), s_mel = cli_stage_of(fe, WMEL_ST_MEL);
+    const int s_log = cli_stage_of(fe, WMEL_ST_LOG), s_feat = cli_stage_of(fe, WMEL_ST_WHOLE);
     double *pad = NULL, *win = NULL;
     if (out[s_pad]) pad = malloc(nf * n_fft * sizeof *pad);
     if (out[s_win]) win = malloc(nf * n_fft * sizeof *win);
@@ -376,7 +376,7 @@ int wmel_stages_compute(const wmel_frontend *fe, const wmel_clip *clip, size_t f
     return rc;
 }
 
-int wmel_stacked_compute(const wmel_frontend *fe, const wmel_clip *clip, size_t r0, size_t nr,
+int cli_stacked_compute(const cli_frontend *fe, const cli_clip *clip, size_t r0, size_t nr,
                          size_t rstep, double *out)
 {
     const size_t nm = (size_t)clip->n_mels, nf = clip->n_frames;
@@ -402,7 +402,7 @@ int wmel_stacked_compute(const wmel_frontend *fe, const wmel_clip *clip, size_t 
     return rc;
 }
 
-int wmel_decode_all(const char *path, float **pcm, size_t *n, char *fmt, size_t fmt_len, int quiet,
+int cli_decode_all(const char *path, float **pcm, size_t *n, char *fmt, size_t fmt_len, int quiet,
                     char *err, size_t err_len)
 {
     int st;
@@ -418,7 +418,7 @@ int wmel_decode_all(const char *path, float **pcm, size_t *n, char *fmt, size_t 
     return rc;
 }
 
-int wmel_write_npy_f64(const char *path, const size_t *shape, int ndim, const double *x,
+int cli_write_npy_f64(const char *path, const size_t *shape, int ndim, const double *x,
                        int transpose, char *err, size_t err_len)
 {
     char hdr[256], dict[160];

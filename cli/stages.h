@@ -32,7 +32,7 @@ enum {
     WMEL_ST_STACKED       /* Seamless: two normalised frames side by side per output row */
 };
 
-typedef struct wmel_stage_desc {
+typedef struct cli_stage_desc {
     const char *name;  /* the --stages file (NAME.npy) and the page's id */
     const char *title;
     const char *units; /* what a value is */
@@ -43,45 +43,45 @@ typedef struct wmel_stage_desc {
     int kind;          /* WMEL_ST_* */
     const char *derive; /* drawn in the page as stage `derive` x window (not embedded) */
     int no_file;       /* not written by --stages */
-} wmel_stage_desc;
+} cli_stage_desc;
 
-typedef struct wmel_frontend {
+typedef struct cli_frontend {
     const char *name;
     int preset;          /* WMEL_FRONTEND_* */
     int sample_rate, frame_length, n_fft, hop;
     int centre;          /* samples from t * hop to frame t's centre (snip_edges: frame_length / 2) */
-    const wmel_stage_desc *stages;
+    const cli_stage_desc *stages;
     int n_stages;
     const char *summary; /* one line: the whole chain */
-} wmel_frontend;
+} cli_frontend;
 
 #define WMEL_STAGES_MAX 12
 
-/* The front-end called name, or NULL (then wmel_frontend_names() lists the names). */
-const wmel_frontend *wmel_frontend_find(const char *name);
-const char *wmel_frontend_names(void);
+/* The front-end called name, or NULL (then cli_frontend_names() lists the names). */
+const cli_frontend *cli_frontend_find(const char *name);
+const char *cli_frontend_names(void);
 
 /* The rows of a stage for n_mels. */
-size_t wmel_stage_rows(const wmel_frontend *fe, const wmel_stage_desc *s, int n_mels);
+size_t cli_stage_rows(const cli_frontend *fe, const cli_stage_desc *s, int n_mels);
 /* The stage of a kind, or -1. */
-int wmel_stage_of(const wmel_frontend *fe, int kind);
+int cli_stage_of(const cli_frontend *fe, int kind);
 
 /* One clip and what is known of it: the samples, the plan, its frames, and the clip-wide
  * values of the normalisation: Whisper's M (the largest log value of the whole clip in
  * float64, found with the float32 CPU backend and confirmed with the float64 reference on
  * every frame within WMEL_MAX_MARGIN of it), or the per-row mean and denominator. */
-typedef struct wmel_clip {
+typedef struct cli_clip {
     const float *pcm;
     size_t n, n_frames;          /* frames of the STFT (Whisper: n / 160, the kept ones) */
     int n_mels;
     double log_max;
     size_t max_frame, max_mel;   /* where M is */
     size_t max_candidates;       /* frames recomputed in float64 to find M */
-    wmel_frontend_plan plan;     /* the preset's plan (set by wmel_clip_init) */
+    wmel_frontend_plan plan;     /* the preset's plan (set by cli_clip_init) */
     size_t n_valid;              /* frames in the statistics; later ones are 0 */
     double mean[256], denom[256];/* WMEL_NORM_PER_FEATURE / MEAN_VAR */
     const char *stats_from;      /* where mean and denom come from */
-} wmel_clip;
+} cli_clip;
 
 /* Margin (log10 units) above the CPU backend's error against the float64 reference
  * (1.8e-7 on the goldens, tests/conformance): frames whose CPU value is within it of the
@@ -95,32 +95,32 @@ typedef struct wmel_clip {
 
 /* Sets clip->plan, n_frames and n_valid for fe (pcm, n, n_mels set by the caller).
  * Returns 0 or a status with a message in err (too short for a frame). */
-int wmel_clip_init(const wmel_frontend *fe, wmel_clip *clip, char *err, size_t err_len);
+int cli_clip_init(const cli_frontend *fe, cli_clip *clip, char *err, size_t err_len);
 
 /* Fills clip->log_max and friends (Whisper) or mean/denom (the plans that normalise per
  * row). Returns 0 or a status, with a message in err. */
-int wmel_clip_max(wmel_clip *clip, char *err, size_t err_len);
-int wmel_clip_stats(const wmel_frontend *fe, wmel_clip *clip, char *err, size_t err_len);
+int cli_clip_max(cli_clip *clip, char *err, size_t err_len);
+int cli_clip_stats(const cli_frontend *fe, cli_clip *clip, char *err, size_t err_len);
 
 /* Every stage of the front-end for frames first + i * step, i < nf, with the float64
  * reference: out[s] receives rows(s) * nf doubles, [rows][nf] (sample stages
  * transposed to [frame_length][nf] as well). out[s] == NULL skips stage s; a STACKED stage
- * is skipped here (wmel_stacked_compute). window, when not NULL, receives the window. */
-int wmel_stages_compute(const wmel_frontend *fe, const wmel_clip *clip, size_t first, size_t nf,
+ * is skipped here (cli_stacked_compute). window, when not NULL, receives the window. */
+int cli_stages_compute(const cli_frontend *fe, const cli_clip *clip, size_t first, size_t nf,
                         size_t step, double **out, double *window);
 
 /* Seamless' stacked output rows r0 + i * rstep, i < nr: out [2 n_mels][nr], column c of
  * row r = normalised frame 2 r + c / n_mels, mel c % n_mels (0 past the last frame). */
-int wmel_stacked_compute(const wmel_frontend *fe, const wmel_clip *clip, size_t r0, size_t nr,
+int cli_stacked_compute(const cli_frontend *fe, const cli_clip *clip, size_t r0, size_t nr,
                          size_t rstep, double *out);
 
 /* Decodes INPUT whole into *pcm (malloc'ed), with the decoder's format line in fmt. */
-int wmel_decode_all(const char *path, float **pcm, size_t *n, char *fmt, size_t fmt_len, int quiet,
+int cli_decode_all(const char *path, float **pcm, size_t *n, char *fmt, size_t fmt_len, int quiet,
                     char *err, size_t err_len);
 
 /* A float64 .npy of `shape`, written atomically; frame_major data [nf][rows] comes in as
  * [rows][nf] and is transposed on the way out when transpose is set. */
-int wmel_write_npy_f64(const char *path, const size_t *shape, int ndim, const double *x,
+int cli_write_npy_f64(const char *path, const size_t *shape, int ndim, const double *x,
                        int transpose, char *err, size_t err_len);
 
 #endif

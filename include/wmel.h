@@ -32,6 +32,7 @@
  *   wmel_stream_*         frames as they complete, pushed in any pieces
  *   wmel_sliding_*        a trimmable buffer whose features equal the offline call's
  *   wmel_windows_*        a long input as openai's transcribe 30 s windows, bounded memory
+ *   wmel_long_*           any plan's wmel_features() of an input of any length, bounded memory
  *  Audio in
  *   wmel_load_audio       any file to 16 kHz mono float (openai's load_audio); _memory
  *   wmel_decoder_*        the same, piece by piece; wmel_read_wav / wmel_parse_wav: WAV only
@@ -332,14 +333,17 @@ WMEL_API const char *wmel_version(void);
  *   remove_dc: subtract the frame's mean; use_energy: e = ln(max(sum x^2, FLT_EPSILON))
  *             (max(e, ln(energy_floor)) when energy_floor > 0)
  *   WMEL_PREEMPH_FRAME: x[i] -= preemph x[i-1] from the end, x[0] -= preemph x[0] (Kaldi)
- *   window, zero-pad to n_fft, |rFFT|^power (n_fft/2 + 1 bins), mel bank, log:
+ *   window, zero-pad to n_fft, p = |rFFT|^2 (n_fft/2 + 1 bins), the magnitude guard
+ *   (mag_guard_mode), p^(power / 2), mel bank, log:
  *   WMEL_LOG10_CLAMP log10(max(m, guard)), WMEL_LOG_ADD ln(m + guard),
  *   WMEL_LOG_CLAMP ln(max(m, guard)), WMEL_LOG_NONE m.
  *   Columns: [energy if use_energy] then the n_mels mel values.
  * Then over the clip: valid frames (WMEL_VALID_HOP: n / hop, the rest set to 0 and left
- * out of the statistics, as current NeMo), normalisation (norm, norm_eps), stacking of
- * `stack` consecutive frames into one row (missing frames are zeros), pad_to (frames
- * padded with zeros to a multiple), and the layout.
+ * out of the statistics, as current NeMo; n_frames caps them), normalisation (norm,
+ * norm_eps, norm_flags, norm_max, norm_range), pad_to or n_frames (frames padded with
+ * pad_value, 0 by default, which also fills the frames past the valid ones), the affine
+ * (x post_scale + post_shift on every frame), stacking of `stack` consecutive frames into
+ * one row (missing frames are zeros), and the layout.
  * The general path computes everything before the output's float32 rounding in float64;
  * Whisper's geometry keeps Whisper's kernels (float64 transform, float32 mel and log).
  */
@@ -361,7 +365,11 @@ enum {
     WMEL_WINDOW_HANN = 1,          /* 0.5 - 0.5 cos(2 pi i / (N - 1)): NeMo, Kaldi "hanning" */
     WMEL_WINDOW_HAMMING = 2,       /* 0.54 - 0.46 cos(2 pi i / (N - 1)) */
     WMEL_WINDOW_POVEY = 3,         /* (0.5 - 0.5 cos(2 pi i / (N - 1)))^0.85: Kaldi default */
-    WMEL_WINDOW_RECT = 4           /* ones */
+    WMEL_WINDOW_RECT = 4,          /* ones */
+    WMEL_WINDOW_BLACKMAN = 5,      /* a - 0.5 cos(2 pi i / (N - 1)) + (0.5 - a) cos(4 pi i / (N - 1)),
+                                      a = window_coeff (0: 0.42): Kaldi blackman_coeff,
+                                      torch.blackman_window(periodic=False) (NeMo) */
+    WMEL_WINDOW_BARTLETT = 6       /* 1 - |2 i / (N - 1) - 1|: torch.bartlett_window(periodic=False) */
 };
 
 /* Framing. */
@@ -382,8 +390,41 @@ enum {
 enum {
     WMEL_MEL_SLANEY = 0,           /* librosa.filters.mel(htk=False): Slaney's scale,
                                       triangles in Hz over all n_fft/2 + 1 bins */
-    WMEL_MEL_KALDI = 1             /* Kaldi's MelBanks: 1127 ln(1 + f / 700), triangles in
+    WMEL_MEL_KALDI = 1,            /* Kaldi's MelBanks: 1127 ln(1 + f / 700), triangles in
                                       mel, the Nyquist bin left out (weight 0) */
+    WMEL_MEL_HTK = 2,              /* HTK's scale 2595 log10(1 + f / 700), triangles in Hz over
+                                      all bins (librosa htk=True, torchaudio melscale_fbanks,
+                                      transformers mel_filter_bank(mel_scale="htk")) */
+    WMEL_MEL_TF = 3                /* 1127 ln(1 + f / 700), triangles in mel over all bins, bin 0
+                                      weight 0, the Nyquist bin kept: TensorFlow's
+                                      linear_to_mel_weight_matrix, transformers'
+                                      triangularize_in_mel_space=True */
+};
+/* wmel_frontend_plan.bank_flags (bits). */
+enum {
+    WMEL_BANK_ALLOW_EMPTY = 1,     /* a filter with no FFT bin under it is kept (its mel energy
+                                      is 0, so its log is that of the guard, as TensorFlow and
+                                      transformers give) instead of refusing the plan */
+    WMEL_BANK_BF16 = 2             /* the window and the bank's weights rounded to bfloat16
+                                      (from float32, to nearest even): transformers
+                                      mel_filters_dtype="bfloat16" (Nemotron) */
+};
+/* wmel_frontend_plan.mag_guard_mode: a guard on the power p = re^2 + im^2 of each bin,
+ * before the power option (power 1: sqrt of the guarded value). */
+enum {
+    WMEL_MAG_GUARD_NONE = 0,
+    WMEL_MAG_GUARD_MAX = 1,        /* max(p, mag_guard): sqrt(max(p, 1e-10)) (Inkling) */
+    WMEL_MAG_GUARD_ADD = 2         /* p + mag_guard: sqrt(p + 1e-9) (UnivNet) */
+};
+/* wmel_frontend_plan.norm_flags (bits), variants of the plan's normalisation. */
+enum {
+    WMEL_NORMF_POPULATION = 1,     /* PER_FEATURE / MEAN_VAR: the variance over n, not n - 1
+                                      (np.std, ddof 0: Speech2Text with norm_eps 0) */
+    WMEL_NORMF_MEAN_ONLY = 2,      /* PER_FEATURE / MEAN_VAR: x - mean only (WeSpeaker CMN) */
+    WMEL_NORMF_ALL = 4,            /* PER_FEATURE / MEAN_VAR: one mean and one denominator over
+                                      every column and valid frame (NeMo all_features) */
+    WMEL_NORMF_FIXED_MAX = 8       /* WHOLE: norm_max in place of the data's max (Voxtral
+                                      realtime's global_log_mel_max 1.5) */
 };
 enum {
     WMEL_MELNORM_NONE = 0,         /* peak 1 */
@@ -442,6 +483,25 @@ typedef struct wmel_frontend_plan {
     double norm_eps;   /* the normalisation's epsilon, >= 0 */
     double energy_floor; /* > 0: the log energy is at least ln(energy_floor) */
     double reserved_d[5]; /* zero */
+    /* Appended fields; 0 keeps the behaviour of the plans that came before them. */
+    int bank_flags;      /* WMEL_BANK_* bits */
+    int mag_guard_mode;  /* WMEL_MAG_GUARD_* */
+    int norm_flags;      /* WMEL_NORMF_* bits */
+    int n_frames;        /* > 0: the output has exactly this many frames (before stacking):
+                            later frames are not computed, missing ones are pad_value */
+    int affine;          /* 1: x post_scale + post_shift on every frame after the
+                            normalisation and the padding (AST, CLAP's dB x 10) */
+    int reserved_i2[3];  /* zero */
+    double mag_guard;    /* WMEL_MAG_GUARD_*'s value, > 0 */
+    double norm_max;     /* WMEL_NORMF_FIXED_MAX: the max of WMEL_NORM_WHOLE (finite) */
+    double norm_range;   /* WMEL_NORM_WHOLE: values below max - norm_range are raised to it
+                            (0: 8, Whisper's) */
+    double post_scale;   /* affine: the factor (finite) */
+    double post_shift;   /* affine: the offset (finite) */
+    double pad_value;    /* frames past the valid ones, pad_to's and n_frames' padding (before
+                            the affine); stacking's missing frames stay 0 */
+    double window_coeff; /* WMEL_WINDOW_BLACKMAN: a, 0 < a < 1 (0: 0.42) */
+    double reserved_d2[3]; /* zero */
 } wmel_frontend_plan;
 
 /* Fills *plan with a preset (every field set; reserved ones zero).
@@ -460,8 +520,9 @@ typedef struct wmel_frontend_plan {
  * Thread-safety: pure. */
 WMEL_API int wmel_frontend_preset(int frontend, int n_mels, wmel_frontend_plan *plan);
 
-/* Checks a plan as wmel_create_plan() does -- every field's range, and for a Kaldi mel
- * scale that each filter has an FFT bin under it -- without building anything. On failure
+/* Checks a plan as wmel_create_plan() does -- every field's range, and for a Kaldi or TF mel
+ * bank that each filter has an FFT bin under it (unless WMEL_BANK_ALLOW_EMPTY) -- without
+ * building anything. On failure
  * it writes a sentence naming the field, its value and what is allowed into msg (at most
  * msg_len bytes with the terminating NUL; msg may be NULL), for example "n_mels 128: Kaldi
  * mel filter 3 (from 0) has no FFT bin under it (n_fft 512, 20 .. 8000 Hz), which Kaldi
@@ -482,8 +543,9 @@ WMEL_API int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t
  * that one mistake gives one sentence everywhere. Which options apply is the plan's
  * front-end's (plan->frontend):
  *   n_mels N        whisper 80 or 128; the others 1..256
- *   normalize K     nemo per_feature|none, seamless mean_var|none, kaldi none
- *   window W        kaldi povey|hamming|hann|rect, nemo hann|hamming|rect
+ *   normalize K     nemo per_feature|all_features|mean|none, seamless and kaldi
+ *                   mean_var|mean|none (mean: WMEL_NORMF_MEAN_ONLY; all_features: _ALL)
+ *   window W        kaldi povey|hamming|hann|blackman|bartlett|rect, nemo the same but povey
  *   scale S         nemo, kaldi, seamless: non-zero, |S| <= 1e12
  *   low_freq F      nemo, kaldi, seamless: Hz >= 0
  *   high_freq F     nemo, kaldi, seamless: Hz (<= 0: Nyquist plus F)
@@ -491,6 +553,16 @@ WMEL_API int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t
  *   energy_floor F  kaldi, after use_energy 1: >= 0
  *   legacy B        nemo: NeMo before mid-2025 (WMEL_FRONTEND_NEMO_LEGACY's framing)
  *   pad_to N        nemo: 0..65536
+ * and the capabilities every front-end takes (the appended fields):
+ *   mel_scale S     slaney|kaldi|htk|tf          mel_norm N      none|slaney
+ *   empty_filters B WMEL_BANK_ALLOW_EMPTY        bf16 B          WMEL_BANK_BF16
+ *   window_coeff A  blackman's, 0 < A < 1 (after window blackman)
+ *   power P         1|2                          mag_guard G     none|max:G|add:G, G > 0
+ *   log_guard G     > 0                          norm_eps E      >= 0
+ *   norm_ddof D     1|0 (0: WMEL_NORMF_POPULATION)
+ *   norm_max M      WMEL_NORMF_FIXED_MAX with M  norm_range R    > 0
+ *   n_frames N      0..2^24                      pad_value V     |V| <= 1e30
+ *   post_scale A, post_shift B: the affine (either sets affine 1, the other starting at 1, 0)
  * Numbers are read by strtod (a double's shortest round-trip text gives it back exactly).
  * Options are set in the order above; the whole plan is then checked by wmel_plan_check().
  * On failure it writes a sentence naming the option, the value and what is allowed into
@@ -514,6 +586,23 @@ WMEL_API int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const cha
  * WMEL_ERR_BACKEND_UNAVAILABLE, WMEL_ERR_NO_MEMORY. Thread-safety: as wmel_create(). */
 WMEL_API wmel_ctx *wmel_create_plan(const wmel_params *p, const wmel_frontend_plan *plan,
                                     int *status);
+
+/* wmel_create_plan() with a per-column affine after the plan's finish: every output frame's
+ * column c (valid, padded and pad_value frames alike, before stacking) becomes
+ * x col_scale[c] + col_shift[c] (in double, one rounding to float32), after the plan's own
+ * affine: CLVP's division by mel_norms (scale 1 / mel_norms), Gemma's per-bin mean and
+ * stddev, CMVN from Kaldi statistics (FireRedASR: shift -mean / std, scale 1 / std), NeMo's
+ * fixed_mean / fixed_std. n_cols = n_mels + use_energy; the vectors are copied. The
+ * vectors live outside the plan (a plain value) and are fixed for the ctx's life, which
+ * stays read-only. The ctx always takes the general path (Whisper's geometry too).
+ * Errors: as wmel_create_plan, and WMEL_ERR_NULL_POINTER (a vector), WMEL_ERR_INVALID_ARG
+ * (n_cols, a value not finite or above 1e30 in magnitude). Thread-safety: as wmel_create(). */
+WMEL_API wmel_ctx *wmel_create_plan_cols(const wmel_params *p, const wmel_frontend_plan *plan,
+                                         const double *col_scale, const double *col_shift,
+                                         size_t n_cols, int *status);
+/* The ctx's per-column affine (n_cols >= n_mels + use_energy values each). Errors:
+ * WMEL_ERR_NULL_POINTER, WMEL_ERR_INVALID_ARG (the ctx has none), WMEL_ERR_BUFFER_TOO_SMALL. */
+WMEL_API int wmel_ctx_cols(const wmel_ctx *ctx, double *col_scale, double *col_shift, size_t n_cols);
 
 /* Copies the ctx's plan into *plan (a ctx from wmel_create() has the WHISPER preset with
  * its n_mels and norm). Errors: WMEL_ERR_NULL_POINTER. */
@@ -895,6 +984,57 @@ WMEL_API size_t wmel_windows_samples(const wmel_windows *w);
 WMEL_API int wmel_windows_next(wmel_windows *w, float *out, size_t out_len, size_t *frames);
 WMEL_API void wmel_windows_close(wmel_windows *w); /* NULL is a no-op */
 
+/* Long inputs: wmel_features() of an input too long to hold (hours of audio), for any plan
+ * (Whisper's geometry included), in bounded memory. Samples are pushed in any pieces (as
+ * wmel_stream_push); the plan's raw frames (wmel_stream's) are kept in blocks of 1024
+ * frames, in memory up to mem_bytes, the rest in an anonymous temporary file ($TMPDIR, else
+ * /tmp; removed whatever happens). wmel_long_finish() ends the input and computes the
+ * normalisation's statistics (NeMo's per_feature and Seamless's mean_var: the sums of
+ * wmel_features() in its order; Whisper's: the largest value); wmel_long_write() then gives
+ * the output, rows * cols floats of wmel_long_shape() in the plan's layout, through the
+ * caller's callback in one sequential pass: the bytes of wmel_features(ctx, whole_pcm, n)
+ * on the CPU backend (on a CUDA ctx the CPU kernel's, as WMEL_OP_STREAM). Memory: the
+ * stream's (wmel_stream_create), mem_bytes of blocks (4 * 1024 * n_cols bytes each, n_cols
+ * = n_mels + use_energy) and three blocks more, whatever the length.
+ * Statuses are wmel_features()'s for the whole input: a NaN or Inf among the samples, or a
+ * sample too large, is returned by the push that sees it, but the object keeps taking (and
+ * checking) samples, and wmel_long_finish() returns the status wmel_features() gives for
+ * all of them (WMEL_ERR_NO_SAMPLES and WMEL_ERR_TOO_SHORT first, then WMEL_ERR_NOT_FINITE,
+ * then WMEL_ERR_SAMPLE_RANGE; as there, Whisper's geometry refuses a NaN or Inf only where
+ * a frame reads it: one among the last n % 160 - 40 samples is no error). Any other failure (WMEL_ERR_NO_MEMORY, WMEL_ERR_THREAD,
+ * WMEL_ERR_IO of the temporary file: wmel_long_error() says why) ends the object: every
+ * later call returns it. Threads: one thread at a time per object; the frames are computed
+ * on the ctx's workers. The ctx must outlive the object. */
+typedef struct wmel_long wmel_long;
+/* The output's next n values; a non-zero return stops wmel_long_write(), which returns it. */
+typedef int (*wmel_write_fn)(void *user, const float *values, size_t n);
+
+/* mem_bytes: raw frames held in memory before the temporary file (0: every whole block
+ * goes to the file). Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_NO_MEMORY, WMEL_ERR_INVALID_ARG
+ * (a smoothing ctx, as the stream; a plan's ctx on the reference backend, whose float64
+ * values need the whole clip: wmel_features()). */
+WMEL_API wmel_long *wmel_long_create(wmel_ctx *ctx, size_t mem_bytes, int *status);
+/* Takes n samples (pcm may be NULL when n == 0). Errors: see above, WMEL_ERR_NULL_POINTER,
+ * WMEL_ERR_OVERFLOW, WMEL_ERR_INVALID_ARG (after finish). */
+WMEL_API int wmel_long_push(wmel_long *l, const float *pcm, size_t n);
+/* Ends the input: the last frames and the statistics (a pass over the blocks held). Returns
+ * wmel_features()'s status for the samples pushed, or the failure that ended the object.
+ * Calling it again returns the same status. */
+WMEL_API int wmel_long_finish(wmel_long *l);
+/* wmel_features_shape() of the samples pushed so far (its status). */
+WMEL_API int wmel_long_shape(const wmel_long *l, size_t *rows, size_t *cols);
+/* After a successful finish: the rows * cols output values, in order, through fn (in
+ * pieces of at most 4 * 1024 * n_cols bytes). It may be called again (the same values).
+ * Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_INVALID_ARG (not finished), finish's failure,
+ * WMEL_ERR_IO (reading the temporary file back), or fn's value. */
+WMEL_API int wmel_long_write(wmel_long *l, wmel_write_fn fn, void *user);
+WMEL_API size_t wmel_long_samples(const wmel_long *l); /* samples pushed so far */
+/* Why the temporary file failed (a sentence naming the folder and the system's reason,
+ * e.g. "cannot write the temporary file (in /tmp, $TMPDIR): No space left on device"), or
+ * "" when it did not. Never NULL; valid until the next call on l. */
+WMEL_API const char *wmel_long_error(const wmel_long *l);
+WMEL_API void wmel_long_destroy(wmel_long *l); /* NULL is a no-op */
+
 /* ---------------------------------------------------------------------------------- */
 /* Encoder stem and 3x3 smoothing.                                                      */
 /*
@@ -1011,10 +1151,11 @@ enum {
     WMEL_OP_LOG_MEL_S16 = 1,    /* wmel_log_mel_s16 */
     WMEL_OP_LOG_MEL_BATCH = 2,  /* wmel_log_mel_batch */
     WMEL_OP_DEVICE = 3,         /* wmel_cuda_log_mel_device */
-    WMEL_OP_STREAM = 4          /* wmel_stream_*, wmel_sliding_* and wmel_windows_*: the frame
-                                   engine, on the CPU backend also for a CUDA ctx (its output
-                                   may differ from the same ctx's wmel_log_mel by ~1e-7) and
-                                   for a plan's ctx on the reference backend */
+    WMEL_OP_STREAM = 4          /* wmel_stream_*, wmel_sliding_*, wmel_windows_*, wmel_long_*:
+                                   the frame engine, on the CPU backend also for a CUDA ctx
+                                   (its output may differ from the same ctx's wmel_log_mel by
+                                   ~1e-7) and for a plan's ctx on the reference backend
+                                   (which wmel_long_create refuses) */
 };
 
 /* Log-Mel of `batch` clips held in device memory, written to device memory, enqueued on

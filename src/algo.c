@@ -3,7 +3,8 @@
  *
  * wmel_create_plan() (api.c) checks a plan and its params once and compiles the plan
  * here. The geometry alone chooses the algorithm (wmel__fe_is_whisper, never the preset's
- * name):
+ * name; wmel_create_plan_cols asks for the general one, which applies its per-column
+ * affine, whatever the geometry):
  *   pfa400   Whisper's geometry: the 400-point real prime-factor (16 x 25) transform and
  *            the block kernels of every ISA level (cpu/kernel.inc), on the frame driver
  *            (frames.c), the float64 reference block (ref/ref.c) or the CUDA backend;
@@ -30,10 +31,10 @@ const wmel_algo *wmel__plan_algo(const wmel_frontend_plan *p)
     return wmel__fe_is_whisper(p) ? &wmel__algo_pfa400 : &wmel__algo_general;
 }
 
-int wmel__plan_compile(const wmel_frontend_plan *p, wmel_fe **out)
+int wmel__plan_compile(const wmel_frontend_plan *p, const wmel_algo *algo, wmel_fe **out)
 {
     *out = NULL;
-    if (wmel__plan_algo(p) != &wmel__algo_pfa400) {
+    if (algo != &wmel__algo_pfa400 || !wmel__fe_is_whisper(p)) {
         int rc = wmel__fe_compile(p, out);
         if (rc == WMEL_OK) (*out)->algo = &wmel__algo_general;
         return rc;

@@ -41,8 +41,11 @@ static wmel_ctx *fail(int *status, int code)
 /* The one creator: params and plan checked once, the plan compiled (its geometry chooses
  * the algorithm, algo.c), the backend chosen among those that serve the algorithm, the
  * kernels picked for the ISA level. keep_smooth: params.smooth applies (wmel_create on
- * Whisper's front-end); else it is ignored, as it always was for a plan. */
-static wmel_ctx *create(wmel_params p, const wmel_frontend_plan *plan, int keep_smooth, int *status)
+ * Whisper's front-end); else it is ignored, as it always was for a plan. cols: NULL, or
+ * the per-column affine {col_scale, col_shift} (n_cols values each, checked), which the
+ * general algorithm applies whatever the geometry. */
+static wmel_ctx *create(wmel_params p, const wmel_frontend_plan *plan, int keep_smooth,
+                        const double *const *cols, int *status)
 {
     int rc = wmel__fe_check(plan);
     if (rc) return fail(status, rc);
@@ -52,7 +55,7 @@ static wmel_ctx *create(wmel_params p, const wmel_frontend_plan *plan, int keep_
         p.cuda_device < 0 || (p.smooth != WMEL_SMOOTH_NONE && p.smooth != WMEL_SMOOTH_3X3))
         return fail(status, WMEL_ERR_INVALID_ARG);
     /* the ctx's params say the plan's front-end (its norm is the frame driver's) */
-    const wmel_algo *algo = wmel__plan_algo(plan);
+    const wmel_algo *algo = cols ? &wmel__algo_general : wmel__plan_algo(plan);
     p.n_mels = plan->n_mels;
     p.frontend = plan->frontend;
     p.norm = plan->norm;
@@ -69,7 +72,19 @@ static wmel_ctx *create(wmel_params p, const wmel_frontend_plan *plan, int keep_
 
     wmel_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx) return fail(status, WMEL_ERR_NO_MEMORY);
-    rc = wmel__plan_compile(plan, &ctx->fe);
+    rc = wmel__plan_compile(plan, algo, &ctx->fe);
+    if (rc == WMEL_OK && cols) {
+        const size_t nc = (size_t)ctx->fe->n_cols;
+        ctx->fe->col_scale = malloc(nc * sizeof(double));
+        ctx->fe->col_shift = malloc(nc * sizeof(double));
+        if (!ctx->fe->col_scale || !ctx->fe->col_shift) {
+            rc = WMEL_ERR_NO_MEMORY;
+            wmel__plan_release(ctx->fe);
+        } else {
+            memcpy(ctx->fe->col_scale, cols[0], nc * sizeof(double));
+            memcpy(ctx->fe->col_shift, cols[1], nc * sizeof(double));
+        }
+    }
     if (rc != WMEL_OK) {
         free(ctx);
         return fail(status, rc);
@@ -106,13 +121,38 @@ wmel_ctx *wmel_create(const wmel_params *p_in, int *status)
     int rc = wmel_frontend_preset(p.frontend, p.n_mels, &plan);
     if (rc) return fail(status, rc);
     if (p.frontend == WMEL_FRONTEND_WHISPER) plan.norm = p.norm;
-    return create(p, &plan, p.frontend == WMEL_FRONTEND_WHISPER, status);
+    return create(p, &plan, p.frontend == WMEL_FRONTEND_WHISPER, NULL, status);
 }
 
 wmel_ctx *wmel_create_plan(const wmel_params *p_in, const wmel_frontend_plan *plan, int *status)
 {
     if (!plan) return fail(status, WMEL_ERR_NULL_POINTER);
-    return create(p_in ? *p_in : wmel_default_params(), plan, 0, status);
+    return create(p_in ? *p_in : wmel_default_params(), plan, 0, NULL, status);
+}
+
+wmel_ctx *wmel_create_plan_cols(const wmel_params *p_in, const wmel_frontend_plan *plan, const double *col_scale,
+                                const double *col_shift, size_t n_cols, int *status)
+{
+    if (!plan || !col_scale || !col_shift) return fail(status, WMEL_ERR_NULL_POINTER);
+    int rc = wmel__fe_check(plan);
+    if (rc) return fail(status, rc);
+    if (n_cols != (size_t)plan->n_mels + (size_t)plan->use_energy) return fail(status, WMEL_ERR_INVALID_ARG);
+    for (size_t c = 0; c < n_cols; c++)
+        if (!isfinite(col_scale[c]) || !isfinite(col_shift[c]) || fabs(col_scale[c]) > 1e30 || fabs(col_shift[c]) > 1e30)
+            return fail(status, WMEL_ERR_INVALID_ARG);
+    const double *cols[2] = {col_scale, col_shift};
+    /* any geometry: the general algorithm applies them */
+    return create(p_in ? *p_in : wmel_default_params(), plan, 0, cols, status);
+}
+
+int wmel_ctx_cols(const wmel_ctx *ctx, double *col_scale, double *col_shift, size_t n_cols)
+{
+    if (!ctx || !col_scale || !col_shift) return WMEL_ERR_NULL_POINTER;
+    if (!ctx->fe->col_scale) return WMEL_ERR_INVALID_ARG;
+    if (n_cols < (size_t)ctx->fe->n_cols) return WMEL_ERR_BUFFER_TOO_SMALL;
+    memcpy(col_scale, ctx->fe->col_scale, (size_t)ctx->fe->n_cols * sizeof(double));
+    memcpy(col_shift, ctx->fe->col_shift, (size_t)ctx->fe->n_cols * sizeof(double));
+    return WMEL_OK;
 }
 
 int wmel_ctx_plan(const wmel_ctx *ctx, wmel_frontend_plan *plan)

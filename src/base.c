@@ -4,9 +4,11 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE /* madvise, MADV_HUGEPAGE */
+#define _GNU_SOURCE     /* O_TMPFILE */
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -82,12 +84,28 @@ const char *wmel__tmpdir(void)
 
 FILE *wmel__tmpfile(void)
 {
+    int fd = -1;
+#ifdef O_TMPFILE
+    /* no name ever exists, so not even SIGKILL leaves one behind (Linux; where the file
+       system has no O_TMPFILE, a named file unlinked at once below) */
+    fd = open(wmel__tmpdir(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0 && errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) return NULL;
+#endif
+    if (fd >= 0) {
+        FILE *f = fdopen(fd, "w+b");
+        if (!f) {
+            int e = errno;
+            close(fd);
+            errno = e;
+        }
+        return f;
+    }
     char path[4096];
     if (snprintf(path, sizeof path, "%s/wmel-XXXXXX", wmel__tmpdir()) >= (int)sizeof path) {
         errno = ENAMETOOLONG;
         return NULL;
     }
-    int fd = mkstemp(path);
+    fd = mkstemp(path);
     if (fd < 0) return NULL;
     unlink(path); /* anonymous from here on: nothing is left behind whatever happens */
     FILE *f = fdopen(fd, "w+b");

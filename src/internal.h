@@ -313,10 +313,10 @@ extern const struct wmel_slide_out wmel__slide_general;
 
 /* The algorithm for a plan's geometry (algo.c): pfa400 for Whisper's, else general. */
 const wmel_algo *wmel__plan_algo(const wmel_frontend_plan *p);
-/* Compiles a checked plan (algo.c): Whisper's geometry gets its 400-point tables
- * (fe->pfa400) and wmel__algo_pfa400, any other the general tables (fe/fe_plan.c) and
- * wmel__algo_general. */
-int wmel__plan_compile(const wmel_frontend_plan *p, struct wmel_fe **out);
+/* Compiles a checked plan (algo.c) for `algo`, wmel__plan_algo(p) or wmel__algo_general
+ * (any geometry: wmel_create_plan_cols): Whisper's geometry on pfa400 gets its 400-point
+ * tables (fe->pfa400), any other the general tables (fe/fe_plan.c). */
+int wmel__plan_compile(const wmel_frontend_plan *p, const wmel_algo *algo, struct wmel_fe **out);
 void wmel__plan_release(struct wmel_fe *fe);
 
 struct wmel_ctx {
@@ -384,5 +384,10 @@ void *wmel__aligned_alloc(size_t bytes);
 FILE *wmel__tmpfile(void);
 const char *wmel__tmpdir(void);
 void wmel__aligned_free(void *p);
+
+/* A finished wmel_long's statistics, n_cols doubles each (long.c): the means and the
+ * denominators of a plan normalised per column, for the tests to hold them to
+ * wmel__fe_stats_f()'s; NULL where the plan has none or the object is not finished. */
+void wmel__long_stats(const wmel_long *l, const double **mean, const double **den);
 
 #endif /* WMEL_INTERNAL_H */

@@ -592,7 +592,7 @@ const wmel_slide_out wmel__slide_pfa400 = {1, pfa_init, pfa_n_frames, pfa_shape,
 /* The frames wmel__fe_cpu computes for n samples (the others of the output are zeros). */
 static size_t computed_frames(const wmel_fe *fe, size_t n)
 {
-    return fe->p.valid == WMEL_VALID_ALL ? wmel__fe_frames(&fe->p, n) : wmel__fe_valid(&fe->p, n);
+    return wmel__fe_computed(&fe->p, n);
 }
 
 static size_t gen_n_frames(const wmel_sliding *b, size_t padding)
@@ -656,7 +656,14 @@ static int gen_features(wmel_sliding *b, size_t padding, float *out, size_t out_
                        k * sizeof(float));
     }
 
-    /* the normalisation over the valid frames, as wmel__fe_cpu */
+    /* the normalisation over the valid frames, as wmel__fe_cpu; a plan's appended finish
+       variants (statistics variants, fixed max, affine, n_frames, pad_value, per-column
+       affine) as fe_cpu.c finishes them */
+    if (wmel__fe_ext_fe(fe)) {
+        rc = wmel__fe_finish_ext(fe, out, ts, cs, nv, wmel__fe_out_frames(p, n));
+        if (rc == WMEL_OK) b->stats.calls++;
+        return rc;
+    }
     if (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR) {
         double *mean = b->nstats, *den = b->nstats + ncol;
         wmel__fe_stats_f(fe, out, ts, cs, nv, mean, den); /* wmel__fe_cpu's sums */

@@ -46,7 +46,8 @@ struct wmel_stream {
     size_t padding;
     wmel_frames_fn fn;
     void *user;
-    float *buf;           /* samples [start, start + len) of the signal; start % hop == 0 */
+    float *buf;           /* samples [start, start + len) of the signal; start % hop == 0
+                             while a frame is still to come */
     size_t cap, start, len;
     size_t total;         /* samples pushed */
     size_t next;          /* next frame to emit */
@@ -142,17 +143,23 @@ static size_t ready_frames(const wmel_stream *s)
     if (p->framing == WMEL_FRAMES_CENTER_REFLECT && s->total <= (size_t)p->n_fft / 2) return 0;
     const long long room = (long long)s->total - s->fe->off - p->frame_length;
     const size_t r = room < 0 ? 0 : (size_t)(room / p->hop) + 1;
-    const size_t c = p->valid == WMEL_VALID_ALL ? wmel__fe_frames(p, s->total)
-                                                : wmel__fe_valid(p, s->total);
+    const size_t c = wmel__fe_computed(p, s->total); /* n_frames truncates */
     return r < c ? r : c;
 }
 
 /* Drops the samples no frame from `next` on reads: the piece starts at a multiple of the
  * hop, 2 samples or more before the next frame's first (at 0 while that is below 2;
- * Whisper's geometry: 2 frames before it). */
+ * Whisper's geometry: 2 frames before it). A plan with n_frames, once its n_frames frames
+ * are out, reads no later sample: the piece is then emptied at each push (its start may
+ * leave the hop grid; no frame is computed from it again), so input of any length fits. */
 static void slide(wmel_stream *s)
 {
     const size_t hop = (size_t)s->fe->p.hop;
+    if (s->fe->p.n_frames && s->next >= (size_t)s->fe->p.n_frames) { /* every frame out */
+        s->start += s->len;
+        s->len = 0;
+        return;
+    }
     const long long lo = (long long)s->next * (long long)hop + s->fe->off - 2;
     if (lo <= 0) return;
     const size_t from = (size_t)lo / hop * hop;

@@ -1,6 +1,6 @@
 /*
- * _batch.c -- wmel._batch: the `wmel batch` job (cli/batch*.c, cli/manifest.c,
- * cli/tar.c, compiled into this module) for wmel.batch() and wmel.ray, so that every
+ * _batch.c -- wmel._batch: the `wmel batch` job (batch/: the library wmel_batch
+ * the command links too) for wmel.batch() and wmel.ray, so that every
  * path writes the same bytes with the same code. Limited API (abi3, Python >= 3.11);
  * the GIL is released while the job and each item run.
  *

@@ -27,6 +27,46 @@ _BACKENDS = {"auto": _wmel.BACKEND_AUTO, "cpu": _wmel.BACKEND_CPU, "ref": _wmel.
 # their rules: which option applies to which front-end, the values, the sentence on a refusal.
 _OPTIONS = ("n_mels", "normalize", "window", "scale", "low_freq", "high_freq", "use_energy",
             "energy_floor", "legacy", "pad_to")
+# The capabilities' options (any front-end), in the library's order after those, with the
+# kind each takes: str, bool, int or number ("mag_guard": "none", "max:G", "add:G" or a
+# pair ("max", G)).
+_CAPS = (("mel_scale", "str"), ("mel_norm", "str"), ("empty_filters", "bool"), ("bf16", "bool"),
+         ("window_coeff", "num"), ("power", "int"), ("mag_guard", "guard"), ("log_guard", "num"),
+         ("norm_eps", "num"), ("norm_ddof", "int"), ("norm_max", "num"), ("norm_range", "num"),
+         ("n_frames", "int"), ("pad_value", "num"), ("post_scale", "num"), ("post_shift", "num"))
+_CAP_NAMES = tuple(k for k, _ in _CAPS)
+
+
+def _check_caps(caps: dict) -> tuple:
+    """The capabilities' values in _CAPS' order (None: not given), type-checked; an unknown
+    name raises TypeError."""
+    unknown = sorted(set(caps) - set(_CAP_NAMES))
+    if unknown:
+        raise TypeError(f"unexpected keyword argument {unknown[0]!r} (plan options: "
+                        f"{', '.join(_OPTIONS + _CAP_NAMES)})")
+    out = []
+    for name, kind in _CAPS:
+        v = caps.get(name)
+        if v is None:
+            out.append(None)
+        elif kind == "str":
+            if not isinstance(v, str):
+                raise TypeError(f"{name} must be a str, got {type(v).__name__} {v!r}")
+            out.append(v)
+        elif kind == "bool":
+            out.append(_check_bool(v, name))
+        elif kind == "int":
+            out.append(_check_int(v, name, 0))
+        elif kind == "num":
+            out.append(_check_float(v, name))
+        else:  # the magnitude guard: "none", "max:G", "add:G" or (kind, G)
+            if isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], str):
+                v = f"{v[0]}:{_text(_check_float(v[1], name))}"
+            if not isinstance(v, str):
+                raise TypeError(f"{name} must be 'none', 'max:G', 'add:G' or a pair ('max', G), "
+                                f"got {type(v).__name__} {v!r}")
+            out.append(v)
+    return tuple(out)
 
 
 def _text(v) -> str:
@@ -40,10 +80,15 @@ def _text(v) -> str:
 
 def frontend_plan(frontend: str = "whisper", n_mels=None, *, normalize=None, window=None,
                   scale=None, low_freq=None, high_freq=None, use_energy=None, energy_floor=None,
-                  legacy: bool = False, pad_to=None) -> dict:
+                  legacy: bool = False, pad_to=None, **caps) -> dict:
     """The plan (a dict of wmel_frontend_plan's fields) that features() computes with these
     options. An option that does not apply to the front-end, or a value out of its range,
-    raises ValueError with the library's sentence (the same as `wmel mel`'s)."""
+    raises ValueError with the library's sentence (the same as `wmel mel`'s).
+
+    caps: the capabilities any front-end takes (docs/frontends.md): mel_scale
+    ("slaney"|"kaldi"|"htk"|"tf"), mel_norm ("none"|"slaney"), empty_filters, bf16,
+    window_coeff, power (1|2), mag_guard ("max:G"|"add:G"|("max", G)), log_guard, norm_eps,
+    norm_ddof (0|1), norm_max, norm_range, n_frames, pad_value, post_scale, post_shift."""
     if not isinstance(frontend, str) or frontend not in FRONTENDS:
         raise ValueError(f"frontend must be one of {', '.join(FRONTENDS)}, got {frontend!r}")
     legacy = _check_bool(legacy, "legacy")
@@ -60,8 +105,9 @@ def frontend_plan(frontend: str = "whisper", n_mels=None, *, normalize=None, win
     for k, v in (("normalize", normalize), ("window", window)):
         if v is not None and not isinstance(v, str):
             raise TypeError(f"{k} must be a str, got {type(v).__name__} {v!r}")
+    cv = _check_caps(caps)
     return dict(_plan_of(frontend, n_mels, normalize, window, scale, low_freq, high_freq, use_energy,
-                         energy_floor, True if legacy else None, pad_to))
+                         energy_floor, True if legacy else None, pad_to, *cv))
 
 
 @functools.lru_cache(maxsize=256)
@@ -69,7 +115,7 @@ def _plan_of(frontend, *values) -> dict:
     """The plan of checked option values (in _OPTIONS' order; None: not given), built by the
     library once per distinct set (callers get a copy)."""
     plan = _wmel.frontend_preset(FRONTENDS[frontend], 0)
-    for name, v in zip(_OPTIONS, values):
+    for name, v in zip(_OPTIONS + _CAP_NAMES, values):
         if v is not None:
             plan = _wmel.plan_set(plan, name, _text(v))
     why = _wmel.plan_check(plan)
@@ -82,20 +128,40 @@ def _check_threads(threads) -> int:
     return _check_int(threads, "threads", 0, " (0 = all cores)")
 
 
-def _ctx(plan: dict, backend: str, threads: int):
-    """The shared context for a plan, from the package's bounded context cache
-    (_ctxcache): hold the returned object while computing with it."""
+def _ctx(plan: dict, backend: str, threads: int, cols=None):
+    """The shared context for a plan (and a per-column affine: a pair of float64 bytes), from
+    the package's bounded context cache (_ctxcache): hold the returned object while computing
+    with it."""
     if not isinstance(backend, str) or backend not in _BACKENDS:
         raise ValueError(f"backend must be auto, cpu, ref or cuda, got {backend!r}")
     threads = _check_threads(threads)
-    key = ("plan", tuple(sorted(plan.items())), backend, threads)
+    key = ("plan", tuple(sorted(plan.items())), backend, threads, cols)
+    kw = {} if cols is None else {"col_scale": cols[0], "col_shift": cols[1]}
     return _ctxcache.get(key, lambda: _wmel.Ctx(plan=plan, backend=_BACKENDS[backend],
-                                                n_threads=threads))
+                                                n_threads=threads, **kw))
+
+
+def _cols(plan: dict, col_scale, col_shift):
+    """The per-column affine as a pair of float64 bytes (None: none): one value per output
+    column (n_mels, + 1 with use_energy); a missing one is the identity's (1 or 0)."""
+    if col_scale is None and col_shift is None:
+        return None
+    n = plan["n_mels"] + plan["use_energy"]
+    out = []
+    for name, v, unit in (("col_scale", col_scale, 1.0), ("col_shift", col_shift, 0.0)):
+        a = np.full(n, unit) if v is None else np.asarray(v, dtype=np.float64)
+        if a.shape != (n,):
+            raise ValueError(f"{name} must hold {n} values (one per column), got shape {a.shape}")
+        if not np.all(np.isfinite(a)) or np.any(np.abs(a) > 1e30):
+            raise ValueError(f"{name} must be finite, at most 1e30 in magnitude")
+        out.append(np.ascontiguousarray(a).tobytes())
+    return tuple(out)
 
 
 def features(audio, frontend: str = "whisper", n_mels=None, *, normalize=None, window=None,
              scale=None, low_freq=None, high_freq=None, use_energy=None, energy_floor=None,
-             legacy: bool = False, pad_to=None, backend: str = "auto", threads: int = 0):
+             legacy: bool = False, pad_to=None, backend: str = "auto", threads: int = 0,
+             col_scale=None, col_shift=None, **caps):
     """The features of one front-end, float32, in its original's layout:
 
       whisper   (n_mels, n // 160), as log_mel_spectrogram(audio, n_mels)
@@ -111,10 +177,17 @@ def features(audio, frontend: str = "whisper", n_mels=None, *, normalize=None, w
     leading batch axis); a torch tensor gives a torch tensor on its device.
     low_freq/high_freq/scale apply to nemo, kaldi and seamless. backend: "auto", "cpu",
     "ref" (the float64 reference). threads: 0 = all cores. Empty audio raises ValueError.
+    caps: the capabilities any front-end's plan takes (frontend_plan; docs/frontends.md),
+    e.g. mel_scale="htk", empty_filters=True, mag_guard="max:1e-10", norm_max=1.5,
+    normalize="mean_var" with norm_ddof=0 and norm_eps=0, n_frames=1024 with post_scale /
+    post_shift, bf16=True, window="blackman".
+    col_scale, col_shift: a per-column affine after everything else (x col_scale[c] +
+    col_shift[c]; one value per column): CLVP's 1 / mel_norms, Gemma's per-bin mean and
+    stddev, CMVN statistics (wmel.h: wmel_create_plan_cols).
     """
     plan = frontend_plan(frontend, n_mels, normalize=normalize, window=window, scale=scale,
                          low_freq=low_freq, high_freq=high_freq, use_energy=use_energy,
-                         energy_floor=energy_floor, legacy=legacy, pad_to=pad_to)
+                         energy_floor=energy_floor, legacy=legacy, pad_to=pad_to, **caps)
     threads = _check_threads(threads)
     if isinstance(audio, (str, os.PathLike)):
         audio = load_audio(audio)
@@ -125,7 +198,7 @@ def features(audio, frontend: str = "whisper", n_mels=None, *, normalize=None, w
         torch_in = audio
         audio = audio.detach().to("cpu").contiguous().numpy()
     a = _as_samples(audio, allow_s16=False)
-    ctx = _ctx(plan, backend, threads)
+    ctx = _ctx(plan, backend, threads, _cols(plan, col_scale, col_shift))
     clips = a[None] if a.ndim == 1 else a
     rows, cols = ctx.features_shape(clips.shape[1])
     out = np.empty((clips.shape[0], rows, cols), np.float32)

@@ -20,11 +20,22 @@ def _frontend(frontend: str) -> str:
     return frontend
 
 
+# the plan options of the finish (after the frames a Stream gives)
+_FINISH = ("norm_eps", "norm_ddof", "norm_max", "norm_range", "n_frames", "pad_value", "post_scale",
+           "post_shift")
+
+
+def _whisper_own(frontend: str, options: dict) -> bool:
+    """1 for Whisper's own computation: no capability option (those go through a plan)."""
+    return frontend == "whisper" and not any(options.get(k) is not None for k in _features._CAP_NAMES)
+
+
 def _plan(frontend: str, n_mels, options: dict, raw: bool) -> dict:
     """The plan of features(frontend=..., n_mels, **options); raw: normalisation off."""
-    if raw and options.get("normalize") is not None:
-        raise ValueError("normalize does not apply to a Stream: its frames are those before "
-                         "normalisation")
+    for k in ("normalize",) + _FINISH:
+        if raw and options.get(k) is not None:
+            raise ValueError(f"{k} does not apply to a Stream: its frames are those before "
+                             "normalisation")
     plan = _features.frontend_plan(frontend, n_mels, **options)
     if raw:
         plan["norm"] = _wmel.NORM_NONE
@@ -78,7 +89,7 @@ class Stream:
     def __init__(self, frontend: str = "whisper", n_mels=None, padding: int = 0, **options):
         self.frontend = _frontend(frontend)
         padding = _check_int(padding, "padding")
-        if self.frontend == "whisper":
+        if _whisper_own(self.frontend, options):
             if options:  # the library's sentence for the first that does not apply
                 _features.frontend_plan("whisper", n_mels, **options)
             self.n_mels = _n_mels(80 if n_mels is None else n_mels)
@@ -87,7 +98,7 @@ class Stream:
             self._cols = self.n_mels
         else:
             if padding:
-                raise ValueError("padding applies to frontend='whisper' only")
+                raise ValueError("padding applies to frontend='whisper' (without plan options) only")
             plan = _plan(self.frontend, n_mels, options, raw=True)
             self.n_mels = plan["n_mels"]
             ctx = _plan_ctx(plan)
@@ -144,7 +155,7 @@ class SlidingBuffer:
 
     def __init__(self, frontend: str = "whisper", n_mels=None, **options):
         self.frontend = _frontend(frontend)
-        if self.frontend == "whisper":
+        if _whisper_own(self.frontend, options):
             if options:  # the library's sentence for the first that does not apply
                 _features.frontend_plan("whisper", n_mels, **options)
             self.n_mels = _n_mels(80 if n_mels is None else n_mels)

@@ -24,6 +24,9 @@ static const plan_field PLAN_FIELDS[] = {
     PF_I(mel_norm), PF_I(n_mels), PF_I(power), PF_I(log), PF_I(use_energy), PF_I(norm),
     PF_I(valid), PF_I(stack), PF_I(pad_to), PF_I(layout), PF_D(scale), PF_D(preemph),
     PF_D(low_freq), PF_D(high_freq), PF_D(log_guard), PF_D(norm_eps), PF_D(energy_floor),
+    PF_I(bank_flags), PF_I(mag_guard_mode), PF_I(norm_flags), PF_I(n_frames), PF_I(affine),
+    PF_D(mag_guard), PF_D(norm_max), PF_D(norm_range), PF_D(post_scale), PF_D(post_shift),
+    PF_D(pad_value), PF_D(window_coeff),
 };
 #define N_PLAN_FIELDS (sizeof PLAN_FIELDS / sizeof PLAN_FIELDS[0])
 
@@ -87,30 +90,57 @@ PyObject *wmelpy_CtxType; /* set at module init */
 static PyObject *Ctx_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = {"n_mels", "backend", "n_threads", "norm", "max_isa", "cuda_device",
-                             "smooth", "plan", NULL};
+                             "smooth", "plan", "col_scale", "col_shift", NULL};
     wmel_params p = wmel_default_params();
     PyObject *plan_o = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|iiiiiiiO:Ctx", kwlist, &p.n_mels, &p.backend,
+    Py_buffer cs = {0}, ch = {0}; /* the per-column affine: float64 vectors (wmel_create_plan_cols) */
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|iiiiiiiOy*y*:Ctx", kwlist, &p.n_mels, &p.backend,
                                      &p.n_threads, &p.norm, &p.max_isa, &p.cuda_device,
-                                     &p.smooth, &plan_o))
+                                     &p.smooth, &plan_o, &cs, &ch))
         return NULL;
-    if (p.n_threads < 0) {
-        PyErr_Format(PyExc_ValueError, "n_threads must be >= 0 (0 = all cores), got %d",
-                     p.n_threads);
+    const int cols = cs.buf != NULL;
+    if (cols != (ch.buf != NULL) || (cols && (cs.len != ch.len || cs.len % sizeof(double)))) {
+        PyBuffer_Release(&cs);
+        PyBuffer_Release(&ch);
+        PyErr_SetString(PyExc_ValueError, "col_scale and col_shift: both, float64 bytes of the same length");
         return NULL;
     }
     wmel_frontend_plan plan;
-    if (plan_o && plan_o != Py_None) {
-        if (wmelpy_plan_from_dict(plan_o, &plan) < 0) return NULL;
-        p.n_mels = plan.n_mels;
+    const int use_plan = plan_o && plan_o != Py_None;
+    if (p.n_threads < 0 || (cols && !use_plan) || (use_plan && wmelpy_plan_from_dict(plan_o, &plan) < 0)) {
+        if (p.n_threads < 0)
+            PyErr_Format(PyExc_ValueError, "n_threads must be >= 0 (0 = all cores), got %d", p.n_threads);
+        else if (cols && !use_plan)
+            PyErr_SetString(PyExc_ValueError, "col_scale and col_shift need a plan");
+        PyBuffer_Release(&cs);
+        PyBuffer_Release(&ch);
+        return NULL;
     }
+    if (use_plan) p.n_mels = plan.n_mels;
     int st = WMEL_OK;
     wmel_ctx *c;
-    const int use_plan = plan_o && plan_o != Py_None;
+    const size_t ncols = cols ? (size_t)cs.len / sizeof(double) : 0;
+    double *vs = cols ? PyMem_Malloc(2 * (ncols ? ncols : 1) * sizeof(double)) : NULL; /* aligned copies */
+    if (cols && !vs) {
+        PyBuffer_Release(&cs);
+        PyBuffer_Release(&ch);
+        return PyErr_NoMemory();
+    }
+    if (cols) {
+        memcpy(vs, cs.buf, ncols * sizeof(double));
+        memcpy(vs + ncols, ch.buf, ncols * sizeof(double));
+    }
+    PyBuffer_Release(&cs);
+    PyBuffer_Release(&ch);
     Py_BEGIN_ALLOW_THREADS
-    c = use_plan ? wmel_create_plan(&p, &plan, &st) : wmel_create(&p, &st);
+    c = cols ? wmel_create_plan_cols(&p, &plan, vs, vs + ncols, ncols, &st)
+             : use_plan ? wmel_create_plan(&p, &plan, &st) : wmel_create(&p, &st);
     Py_END_ALLOW_THREADS
+    PyMem_Free(vs);
     if (!c) {
+        if (cols && st == WMEL_ERR_INVALID_ARG && wmel_plan_check(&plan, NULL, 0) == WMEL_OK)
+            return wmelpy_raise_status(st, "wmel_create_plan_cols",
+                                       "col_scale / col_shift: n_mels (+1 with use_energy) finite values each");
         char why[320] = "";
         if (use_plan && st == WMEL_ERR_INVALID_ARG) wmel_plan_check(&plan, why, sizeof why); /* which field */
         return wmelpy_raise_status(st, "wmel_create", why);

@@ -40,36 +40,32 @@ input. A shape that cannot be reconciled is an error naming both shapes.
 Printed: max and mean |A - B|, the worst cell (frame, time, mel, centre frequency, both
 values), the fraction of cells above --tol, the largest per-frame and per-mel
 differences, and, where both sides are wmel-computable (wmel, oracle), which stage the
-difference comes from (log stage vs normalisation, against the float64 oracle).
+difference comes from (log stage vs normalisation, against the float64 reference).
 Exit status: 0 within --tol, 1 above it, 2 on usage errors (and sources that cannot be
-computed here). The report (-o) is drawn by the wmel command (`wmel compare` on the
-aligned arrays): on PATH, or named by $WMEL_CLI.
+computed here).
+
+This module reads the sources; the alignment, the statistics, the summary and the page
+(-o) are the wmel command's own code (compare/compare.c), run in this process through
+the extension wmel._compare: `wmel compare` and this module give the same text and page.
 """
 from __future__ import annotations
 
 import argparse
 import importlib.util
-import math
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 
 import numpy as np
 
 import wmel  # the package's API: the implementation named "wmel"
 
-from . import _feref, _wmel
-from ._npref import _hz_to_mel, _mel_to_hz, slaney_mel_filters
+from . import _compare, _feref
+from ._npref import slaney_mel_filters
 
 SR, N_FFT, HOP = 16000, 400, 160
 IMPLS = ("wmel", "oracle", "openai", "hf", "faster-whisper", "librosa", "kaldi-native-fbank",
          "torchaudio", "nemo")
 FRONTENDS = ("whisper", "nemo", "nemo-legacy", "kaldi", "seamless")
-INT16_LN = 2.0 * math.log(32768.0)       # ln offset of a power computed on int16-range samples
-LN10 = math.log(10.0)
-INT16_LOG10 = 2.0 * math.log10(32768.0)  # log10 offset of a power computed on int16-range samples
 
 
 class UsageError(Exception):
@@ -110,10 +106,6 @@ def oracle_stages(audio: np.ndarray, n_mels: int) -> dict:
     feats = (np.maximum(log, m - 8.0) + 4.0) / 4.0
     return {"padded": padded, "frames": frames, "power": power, "mel": mel, "log": log,
             "features": feats, "M": m, "filters": filters}
-
-
-def _normalise(log: np.ndarray) -> np.ndarray:
-    return (np.maximum(log, log.max() - 8.0) + 4.0) / 4.0
 
 
 # ---------------------------------------------------------------------------- sources
@@ -364,100 +356,6 @@ def _impl_fe(impl: str, path: str, n_mels: int, frontend: str) -> Source:
     raise UsageError(f"unknown implementation '{impl}' (one of: {', '.join(IMPLS)})")
 
 
-def _geometry(frontend: str, n_mels: int):
-    """(centre frequency of each mel row in Hz, seconds from t * 10 ms to frame t's centre)."""
-    base = _fe_base(frontend)
-    if base in ("kaldi", "seamless"):
-        lo, hi = _feref.kaldi_mel_scale(20.0), _feref.kaldi_mel_scale(8000.0)
-        m = lo + (hi - lo) * np.arange(1, n_mels + 1) / (n_mels + 1)
-        return 700.0 * (np.exp(m / 1127.0) - 1.0), 200.0 / SR
-    if base == "nemo":
-        return _mel_to_hz(np.linspace(0.0, float(_hz_to_mel(8000.0)), n_mels + 2))[1:-1], 0.0
-    return mel_centres(n_mels), 0.0
-
-
-def _orient_fe(s: Source, n_mels: int, frontend: str, notes: list, name: str) -> np.ndarray:
-    """(n_mels, n_frames) from the front-end's own layout, each step said."""
-    a = s.array
-    while a.ndim > 2 and a.shape[0] == 1:
-        a = a[0]
-        notes.append(f"{name}: dropped a leading batch axis of 1")
-    if a.ndim != 2:
-        raise UsageError(f"{name} {s.spec}: shape {s.array.shape} is not 2-D features")
-    base = _fe_base(frontend)
-    if base == "seamless" and a.shape[1] == 2 * n_mels and a.shape[0] != n_mels:
-        a = a.reshape(-1, n_mels).T
-        notes.append(f"{name}: unstacked (rows, 2 n_mels) -> (n_mels, 2 rows): row r holds frames 2r and 2r + 1")
-    elif a.shape[0] != n_mels and a.shape[1] == n_mels:
-        a = a.T
-        notes.append(f"{name}: transposed (n_frames, n_mels) -> (n_mels, n_frames) to compare")
-    if a.shape[0] != n_mels:
-        raise UsageError(f"{name} {s.spec}: shape {s.array.shape} has no axis of {n_mels} mels (--n-mels)")
-    return a
-
-
-def align_fe(a: Source, b: Source, n_mels: int, frontend: str):
-    """(A, B, notes): both (n_mels, n_frames) in the front-end's units (natural log; normalised
-    for nemo and seamless)."""
-    notes = [f"{s}: {n}" for s, src in (("A", a), ("B", b)) for n in src.notes]
-    A = _orient_fe(a, n_mels, frontend, notes, "A")
-    B = _orient_fe(b, n_mels, frontend, notes, "B")
-    na, nb = A.shape[1], B.shape[1]
-    if na != nb:
-        lo, hi = min(na, nb), max(na, nb)
-        longer = "A" if na > nb else "B"
-        tail = (A if na > nb else B)[:, lo:]
-        if not np.any(tail):
-            notes.append(f"{longer} has {hi - lo} more frame(s), all zeros (padding: NeMo's pad_to, Seamless' "
-                         f"zero frame for an odd count): dropped")
-        elif hi - lo == 1:
-            notes.append(f"{longer} has one frame more ({hi} vs {lo}): dropped")
-        else:
-            raise UsageError(f"cannot reconcile the shapes: A {tuple(a.array.shape)} and "
-                             f"B {tuple(b.array.shape)} ({na} vs {nb} frames)")
-        A, B = A[:, :lo], B[:, :lo]
-    base = _fe_base(frontend)
-    if base == "kaldi":  # raw natural-log fbank: log10 instead of ln, int16-range or not
-        iqr = lambda x: float(np.subtract(*np.percentile(x, [75, 25])))  # noqa: E731 (the floor spares it)
-        ra, rb = iqr(A), iqr(B)
-        for nm, r1, r2 in (("A", ra, rb), ("B", rb, ra)):
-            if r2 > 0 and abs(r1 / r2 - 1.0 / LN10) < 0.05 / LN10:
-                if nm == "A":
-                    A = A * LN10
-                else:
-                    B = B * LN10
-                notes.append(f"{nm}: log10 -> natural log (multiplied by ln 10)")
-        d = float(np.median(A - B))
-        if abs(abs(d) - INT16_LN) < 0.1:
-            if d > 0:
-                B = B + INT16_LN
-            else:
-                A = A + INT16_LN
-            notes.append(f"{'B' if d > 0 else 'A'}: samples in [-1, 1) instead of Kaldi's int16 range (x 32768): "
-                         f"ln values {INT16_LN:.4f} lower; added")
-    else:  # normalised features: a side that is a raw log gets the normalisation here
-        for nm in ("A", "B"):
-            x = A if nm == "A" else B
-            rows = np.abs(x.mean(axis=1))
-            if float(np.median(rows)) > 0.5:
-                if base == "nemo":
-                    valid = x.shape[1] - (1 if frontend == "nemo" and not np.any(x[:, -1]) else 0)
-                    x = _per_feature(x, valid)
-                    notes.append(f"{nm}: a raw log (rows not centred): per_feature normalisation applied here")
-                else:
-                    mean = x.mean(axis=1, keepdims=True)
-                    var = ((x - mean) ** 2).sum(axis=1, keepdims=True) / max(x.shape[1] - 1, 1)
-                    x = (x - mean) / np.sqrt(var + 1e-7)
-                    notes.append(f"{nm}: a raw log (rows not centred): mean/var normalisation applied here")
-                if nm == "A":
-                    A = x
-                else:
-                    B = x
-    if not notes:
-        notes.append(f"none needed: both in the {frontend} front-end's own layout and units")
-    return A, B, notes
-
-
 def stage_of_fe(a: Source, b: Source, n_mels: int, frontend: str) -> list:
     """wmel against the oracle: the log stage (normalize none) and the features."""
     if a.impl not in ("wmel", "oracle") or b.impl not in ("wmel", "oracle") or a.impl == b.impl:
@@ -515,213 +413,31 @@ def load(spec: str, n_mels: int, frontend: str) -> Source:
     return Source(spec, arr.astype(np.float64))
 
 
-# ---------------------------------------------------------------------------- alignment
+# ---------------------------------------------------------------------------- the engine
 
-def _orient(s: Source, n_mels: int, notes: list, name: str) -> np.ndarray:
-    a = s.array
-    while a.ndim > 2 and a.shape[0] == 1:
-        a = a[0]
-        notes.append(f"{name}: dropped a leading batch axis of 1")
-    if a.ndim != 2:
-        raise UsageError(f"{name} {s.spec}: shape {s.array.shape} is not (n_mels, n_frames)")
-    if a.shape[0] != n_mels and a.shape[1] == n_mels:
-        a = a.T
-        notes.append(f"{name}: transposed (n_frames, n_mels) -> (n_mels, n_frames)")
-    if a.shape[0] != n_mels:
-        raise UsageError(f"{name} {s.spec}: shape {s.array.shape} has no axis of {n_mels} mels "
-                         f"(--n-mels)")
-    return a
+def _side(s: Source, n_mels: int) -> tuple:
+    """A source as wmel._compare takes it; the audio too where the engine computes the stage
+    lines from it (wmel and oracle sides of the whisper front-end)."""
+    arr = np.ascontiguousarray(s.array, dtype="<f8")
+    pcm = None
+    if s.impl in ("wmel", "oracle") and s.audio is not None:
+        pcm = np.ascontiguousarray(s.audio, dtype="<f4").tobytes()
+    return (s.spec, s.impl, arr.tobytes(), tuple(int(d) for d in arr.shape), s.kind == "log10", s.version, pcm)
 
 
-def _range(x):
-    return float(x.max() - x.min())
-
-
-def align(a: Source, b: Source, n_mels: int):
-    """(A, B, notes): both (n_mels, n_frames), normalised log10 features."""
-    notes = [f"{s}: {n}" for s, src in (("A", a), ("B", b)) for n in src.notes]
-    A = _orient(a, n_mels, notes, "A")
-    B = _orient(b, n_mels, notes, "B")
-    # frames
-    na, nb = A.shape[1], B.shape[1]
-    if na != nb:
-        lo, hi = min(na, nb), max(na, nb)
-        longer = "A" if na > nb else "B"
-        if hi == lo + 3000:
-            notes.append(f"{longer} has 3000 more frames: openai's transcribe appends 30 s of zeros "
-                         f"(padding=480000) before the STFT; compared on the first {lo} frames (the "
-                         f"normalisation max and the last frames can differ)")
-        elif hi == 3000 and lo < 3000:
-            notes.append(f"{longer} has 3000 frames: the audio padded to 30 s before the STFT "
-                         f"(HF's WhisperFeatureExtractor, pad_or_trim); compared on the first {lo} "
-                         f"frames (near the end of the audio its frames see zeros where the other "
-                         f"sees the reflected signal)")
-        elif hi - lo == 1:
-            notes.append(f"{longer} has one frame more ({hi} vs {lo}): an extra last frame (the "
-                         f"last STFT frame that openai drops, or 160 appended zeros); dropped")
-        else:
-            raise UsageError(f"cannot reconcile the shapes: A {tuple(a.array.shape)} and "
-                             f"B {tuple(b.array.shape)} ({na} vs {nb} frames)")
-        A, B = A[:, :lo], B[:, :lo]
-    # raw vs normalised: normalised features span at most 2 ((M - (M - 8)) / 4). A raw side
-    # is brought to the other's convention by the scale (log10 or natural log) and offset
-    # (none, or int16-range input: 2 log10(32768) higher) that fit the other side best,
-    # then normalised with its own max; two raw sides are compared raw.
-    raw = {"A": a.kind == "log10" or _range(A) > 2.0 + 1e-6,
-           "B": b.kind == "log10" or _range(B) > 2.0 + 1e-6}
-    for name in ("A", "B"):
-        other = "B" if name == "A" else "A"
-        x = A if name == "A" else B
-        y = B if name == "A" else A
-        if raw[name] and not raw[other]:
-            fits = []
-            for scale, sname in ((1.0, ""), (1.0 / LN10, "natural log -> log10 (divided by ln 10)")):
-                for off, oname in ((0.0, ""), (INT16_LOG10, f"int16-range input (samples x 32768): "
-                                                             f"log10 values {INT16_LOG10:.4f} higher; subtracted")):
-                    z = _normalise(x * scale - off)
-                    fits.append((float(np.median(np.abs(z - y))), z, sname, oname))
-            fit = min(fits, key=lambda f: f[0])
-            x = fit[1]
-            for said in fit[2:]:
-                if said:
-                    notes.append(f"{name}: {said}")
-            notes.append(f"{name}: raw log10 -> normalised with its own max ((max(x, M - 8) + 4) / 4)")
-        elif raw[name] and raw[other] and name == "A":
-            ra, rb = _range(A), _range(B)
-            for nm, r1, r2 in (("A", ra, rb), ("B", rb, ra)):
-                if abs(r1 / r2 - LN10) < 0.05 * LN10:
-                    if nm == "A":
-                        A = A / LN10
-                    else:
-                        B = B / LN10
-                    notes.append(f"{nm}: natural log -> log10 (divided by ln 10)")
-            d = float(np.median(A - B))
-            if abs(abs(d) - INT16_LOG10) < 0.05:
-                if d > 0:
-                    A = A - INT16_LOG10
-                else:
-                    B = B - INT16_LOG10
-                notes.append(f"{'A' if d > 0 else 'B'}: int16-range input (samples x 32768): log10 values "
-                             f"{INT16_LOG10:.4f} higher; subtracted")
-            notes.append("both raw log10: compared raw")
-            continue
-        if name == "A":
-            A = x
-        else:
-            B = x
-    # int16-range input in normalised features: a constant shift of 2 log10(32768) / 4
-    if not (raw["A"] and raw["B"]):
-        d = float(np.median(A - B))
-        k = INT16_LOG10 / 4
-        if abs(abs(d) - k) < 0.01:
-            if d > 0:
-                A = A - k
-            else:
-                B = B - k
-            notes.append(f"{'A' if d > 0 else 'B'}: int16-range input (samples x 32768): features "
-                         f"{k:.4f} higher; subtracted")
-    if not notes:
-        notes.append("none needed: both (n_mels, n_frames) normalised log10 features")
-    return A, B, notes
-
-
-# ---------------------------------------------------------------------------- statistics
-
-def mel_centres(n_mels: int) -> np.ndarray:
-    """Centre frequency (Hz) of each Slaney mel filter."""
-    return _mel_to_hz(np.linspace(0.0, float(_hz_to_mel(8000.0)), n_mels + 2))[1:-1]
-
-
-def stats(A: np.ndarray, B: np.ndarray, tol: float) -> dict:
-    d = np.abs(A - B)
-    m, t = np.unravel_index(int(np.argmax(d)), d.shape)
-    return {"max": float(d.max()), "mean": float(d.mean()), "mel": int(m), "frame": int(t),
-            "a": float(A[m, t]), "b": float(B[m, t]), "above": int((d > tol).sum()),
-            "cells": int(d.size), "per_frame": d.max(axis=0), "per_mel": d.max(axis=1)}
-
-
-def stage_of(a: Source, b: Source, n_mels: int, A: np.ndarray, B: np.ndarray) -> list:
-    """Which stage a difference comes from, where both sides are wmel-computable: each
-    side's log stage and its normalisation max against the float64 oracle."""
-    if a.impl not in ("wmel", "oracle") or b.impl not in ("wmel", "oracle"):
-        return []
-    if a.audio is None or b.audio is None or a.audio.shape != b.audio.shape or \
-            not np.array_equal(a.audio, b.audio):
-        return ["stages: A and B read different audio: no stage-by-stage comparison"]
-    st = oracle_stages(a.audio, n_mels)
-    lines = []
-    for name, s in (("A", a), ("B", b)):
-        if s.impl == "oracle":
-            lines.append(f"{name} is the oracle (float64 stages: frames, power, mel, log, features)")
-            continue
-        ctx = _wmel.Ctx(n_mels=n_mels, backend=_wmel.BACKEND_CPU, norm=1)
-        raw = np.empty((n_mels, _wmel.n_frames(s.audio.shape[0], 0)), np.float32)
-        ctx.log_mel(np.ascontiguousarray(s.audio), 0, raw)
-        dl = np.abs(raw.astype(np.float64) - st["log"])
-        mw = float(raw.max())
-        df = np.abs(s.array - st["features"])
-        lines.append(f"{name} ({wmel.version().split(';')[0]}): log stage max |d| {dl.max():.3g} vs the "
-                     f"oracle; max M {mw:.9g} vs {st['M']:.9g} (d {abs(mw - st['M']):.3g}); "
-                     f"features max |d| {df.max():.3g}")
-        clamp = st["log"] <= st["M"] - 8.0
-        if df.max() <= dl.max() / 4 + abs(mw - st["M"]) / 4 + 1e-7:
-            where = ("the spectral stages up to log (power, mel, log: the backend exposes no "
-                     "earlier stage), carried through (x + 4) / 4")
-            if dl.max() < 1e-5:
-                where += ": float32 rounding only"
-        else:
-            where = "the normalisation (max or clamp), not the log stage"
-        lines.append(f"{name}: the difference comes from {where}; {int(clamp.sum())} cells sit "
-                     f"at the clamp M - 8")
-    return lines
-
-
-def report_text(a: Source, b: Source, A, B, notes, s, tol, n_mels, stage_lines, frontend="whisper") -> str:
-    hz, t0 = _geometry(frontend, n_mels)
-    out = ([f"front-end: {frontend}"] if frontend != "whisper" else []) + [f"A: {a.spec}  {tuple(a.array.shape)}" + (f"  [{a.version}]" if a.version else ""),
-           f"B: {b.spec}  {tuple(b.array.shape)}" + (f"  [{b.version}]" if b.version else ""),
-           "aligned:"] + [f"  - {n}" for n in notes]
-    out += [f"compared: ({n_mels}, {A.shape[1]}) cells",
-            f"max |A-B|    {s['max']:.6g}",
-            f"mean |A-B|   {s['mean']:.6g}",
-            f"worst cell   frame {s['frame']} ({s['frame'] * HOP / SR + t0:.3f} s), mel {s['mel']} "
-            f"({hz[s['mel']]:.0f} Hz): A {s['a']:.9g}  B {s['b']:.9g}",
-            f"above tol    {100.0 * s['above'] / s['cells']:.4f} % of {s['cells']} cells "
-            f"(tol {tol:g})"]
-    top = np.argsort(-s["per_frame"])[:5]
-    out.append("per-frame max  " + "; ".join(f"frame {t} ({t * HOP / SR + t0:.2f} s) {s['per_frame'][t]:.3g}"
-                                            for t in top))
-    top = np.argsort(-s["per_mel"])[:5]
-    out.append("per-mel max    " + "; ".join(f"mel {m} ({hz[m]:.0f} Hz) {s['per_mel'][m]:.3g}"
-                                            for m in top))
-    out += [f"stage: {x}" for x in stage_lines]
-    out.append(f"result: {'within' if s['max'] <= tol else 'ABOVE'} tol {tol:g}")
-    return "\n".join(out)
-
-
-def _cli():
-    c = os.environ.get("WMEL_CLI") or shutil.which("wmel")
-    return c
-
-
-def write_report(path, a, b, A, B, notes, tol, n_mels, stage_lines, frontend="whisper") -> None:
-    """The page, drawn by the wmel command from the aligned arrays."""
-    cli = _cli()
-    if not cli:
-        raise UsageError("-o: the report is drawn by the wmel command: put it on PATH or set "
-                         "WMEL_CLI=/path/to/wmel")
-    with tempfile.TemporaryDirectory() as d:
-        pa, pb = os.path.join(d, "A.npy"), os.path.join(d, "B.npy")
-        np.save(pa, A.astype(np.float32))
-        np.save(pb, B.astype(np.float32))
-        cmd = [cli, "compare", pa, pb, "-o", path, "--tol", repr(tol), "--n-mels", str(n_mels), "--axes", frontend,
-               "--label-a", a.spec + (f" [{a.version}]" if a.version else ""),
-               "--label-b", b.spec + (f" [{b.version}]" if b.version else ""), "-q"]
-        for n in notes + [f"stage: {x}" for x in stage_lines]:
-            cmd += ["--note", n]
-        r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        if r.returncode not in (0, 1):
-            raise RuntimeError(f"wmel compare (report): {r.stderr.strip()}")
+def compare(a: Source, b: Source, n_mels: int, tol: float, frontend: str = "whisper", out=None) -> tuple:
+    """(status, summary): a and b aligned, measured and, with out, drawn as a page by the
+    command's engine (compare/compare.c). Status 0 within tol, 1 above; UsageError where the
+    sources cannot be compared or the page cannot be written."""
+    pre = [f"{name}: {n}" for name, src in (("A", a), ("B", b)) for n in src.notes]
+    stage = stage_of_fe(a, b, n_mels, frontend) if frontend != "whisper" else []
+    status, text, message = _compare.run(_side(a, n_mels), _side(b, n_mels), frontend, n_mels, float(tol),
+                                         None if out is None else os.fspath(out), pre, stage)
+    if status == 2:
+        if text:
+            print(text, end="")
+        raise UsageError(message)
+    return status, text
 
 
 def main(argv=None) -> int:
@@ -729,7 +445,7 @@ def main(argv=None) -> int:
                                 description="Where two front-ends disagree, and by how much.")
     p.add_argument("a", metavar="A", help="FILE.npy, FILE.npz[:KEY], FILE.pt or IMPL:AUDIO")
     p.add_argument("b", metavar="B")
-    p.add_argument("-o", "--output", help="REPORT.html (drawn by the wmel command)")
+    p.add_argument("-o", "--output", help="REPORT.html: the summary and the pictures of A, B and A - B")
     p.add_argument("--tol", type=float, default=1e-4, help="largest |A - B| accepted (1e-4)")
     p.add_argument("--frontend", default="whisper",
                    help="whisper, nemo, nemo-legacy, kaldi or seamless: the front-end compared")
@@ -759,20 +475,14 @@ def main(argv=None) -> int:
             raise UsageError("--n-mels takes 80 or 128")
         if not 1 <= n_mels <= 256:
             raise UsageError("--n-mels takes 1 .. 256")
+        if args.output:
+            named = {x for s in (args.a, args.b) for x in (s, s.partition(":")[2], s.rpartition(":")[0]) if x}
+            if os.path.abspath(args.output) in {os.path.abspath(x) for x in named}:
+                raise UsageError(f"-o {args.output}: names an input")
         a = load(args.a, n_mels, args.frontend)
         b = load(args.b, n_mels, args.frontend)
-        if args.frontend == "whisper":
-            A, B, notes = align(a, b, n_mels)
-            stage_lines = stage_of(a, b, n_mels, A, B)
-        else:
-            A, B, notes = align_fe(a, b, n_mels, args.frontend)
-            stage_lines = stage_of_fe(a, b, n_mels, args.frontend)
-        s = stats(A, B, args.tol)
-        print(report_text(a, b, A, B, notes, s, args.tol, n_mels, stage_lines, args.frontend))
-        if args.output:
-            if args.frontend != "whisper":
-                stage_lines = stage_lines + [f"front-end {args.frontend}: (n_mels, n_frames) as compared"]
-            write_report(args.output, a, b, A, B, notes, args.tol, n_mels, stage_lines, args.frontend)
+        status, text = compare(a, b, n_mels, args.tol, args.frontend, args.output)
+        print(text, end="")
     except UsageError as e:
         print(f"wmel.compare: {e}", file=sys.stderr)
         return 2
@@ -782,7 +492,7 @@ def main(argv=None) -> int:
     except (RuntimeError, OSError, ValueError) as e:
         print(f"wmel.compare: {e}", file=sys.stderr)
         return 2
-    return 0 if s["max"] <= args.tol else 1
+    return status
 
 
 if __name__ == "__main__":

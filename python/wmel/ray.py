@@ -124,7 +124,7 @@ def read_bytes(batch):
 
 
 # ---------------------------------------------------------------- the output folder
-# The same files, names and commit order as cli/batch.c (see its header).
+# The same files, names and commit order as batch/batch.c (see its header).
 
 _TMP_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
@@ -143,7 +143,7 @@ def _mkstemp(target: str):
 
 
 def _our_tmp(name: str) -> bool:
-    """A temporary file of the job (the rule of clean_tmp in cli/batch.c)."""
+    """A temporary file of the job (the rule of clean_tmp in batch/batch.c)."""
     at = name.find(".tmp.")
     if at < 0 or len(name) - at != 11:
         return False
@@ -187,7 +187,7 @@ def _shard_done(out_dir: str, s: int) -> bool:
 
 def _strays(out_dir: str, have_job: bool, n_shards: int, parquet: bool) -> list:
     """What in out_dir the job does not account for (the rule of strays() in
-    cli/batch.c): without job.json anything but the lock, an empty .parts and temporary
+    batch/batch.c): without job.json anything but the lock, an empty .parts and temporary
     files; with it, anything but job.json, index.jsonl, errors.jsonl, shards and parts
     numbered below n_shards (parquet: the parquet folder)."""
     def numbered(name, prefix, suffix):

@@ -73,6 +73,8 @@ typedef struct wmel_fe {
     const wmel_algo *algo;      /* the algorithm the geometry chose (algo.c) */
     wmel_plan *pfa400;          /* Whisper's geometry: its 400-point tables (plan.c); the
                                    general tables above are then not built */
+    double *col_scale, *col_shift; /* [n_cols] the per-column affine (wmel_create_plan_cols),
+                                      after the plan's own; NULL: none */
 } wmel_fe;
 
 /* 1 when every v[0 .. n) rounds to a finite float32. Finite samples keep every stage
@@ -111,6 +113,26 @@ int wmel__fe_is_whisper(const wmel_frontend_plan *p);
 /* Frames of the STFT for n samples, and the valid ones. */
 size_t wmel__fe_frames(const wmel_frontend_plan *p, size_t n);
 size_t wmel__fe_valid(const wmel_frontend_plan *p, size_t n);
+/* The frames wmel_features computes (the others of the output are zeros or pad_value):
+ * every STFT frame (WMEL_VALID_ALL) or the valid ones, at most n_frames. */
+size_t wmel__fe_computed(const wmel_frontend_plan *p, size_t n);
+/* The output's frames before stacking: the computed or valid ones, padded to pad_to or
+ * set to n_frames. */
+size_t wmel__fe_out_frames(const wmel_frontend_plan *p, size_t n);
+/* 1 when the plan's finish has one of the appended variants (norm_flags, norm_range,
+ * n_frames, affine, pad_value): wmel__fe_finish_ext finishes it, on one thread, for the
+ * whole-clip path and the sliding buffer alike (long.c applies it value by value as it writes). */
+int wmel__fe_ext(const wmel_frontend_plan *p);
+/* The same for a compiled plan (its per-column affine too). */
+static inline int wmel__fe_ext_fe(const struct wmel_fe *fe) { return wmel__fe_ext(&fe->p) || fe->col_scale; }
+/* That finish, in place on the float output (frame t, column c at out[t ts + c cs]) of nv
+ * valid frames and nfo output frames (before stacking): the normalisation over the valid
+ * frames, pad_value in frames [nv, nfo), then the affine over [0, nfo), then the
+ * per-column affine (x col_scale[c] + col_shift[c], in double, one rounding).
+ * Statistics: per column, the sums of wmel__fe_stats_f (chunks of WMEL_FE_STATS_CHUNK);
+ * WMEL_NORMF_ALL adds the columns' sums in column order, then the columns' sums of
+ * squared deviations from the one mean in column order. Returns WMEL_ERR_NO_MEMORY or OK. */
+int wmel__fe_finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, size_t nv, size_t nfo);
 /* Output shape; WMEL_OK or a status (too short, overflow). */
 int wmel__fe_shape(const wmel_frontend_plan *p, size_t n, size_t *rows, size_t *cols);
 
@@ -123,11 +145,20 @@ double wmel__fe_sample(const wmel_fe *fe, const float *x, size_t n, long long i)
 int wmel__fe_cpu(const wmel_ctx *ctx, const float *x, size_t n, float *out);
 int wmel__fe_ref(const wmel_ctx *ctx, const float *x, size_t n, float *out);
 
+/* With norm_eps 0 a column whose denominator is below 1e-12 |mean| counts as constant
+ * (denominator 0, output 0): the sums of equal values need not give back that value
+ * exactly, and dividing their rounding by itself would give +-1 where the original gives
+ * NaN. Such plans are finished by wmel__fe_finish_ext. */
+static inline double wmel__fe_den_floor(const wmel_frontend_plan *p, double den, double mean)
+{
+    return p->norm_eps == 0.0 && den <= 1e-12 * fabs(mean) ? 0.0 : den;
+}
+
 /* The finish, in double on a [frames][n_cols] array (the reference) or in place on the
  * float output (the CPU path): per-column statistics over the valid frames.
  * mean/denom receive n_cols values: the normalised value is (x - mean) / denom.
- * On the float values (wmel__fe_stats_f, the CPU path, the sliding buffer, and
- * cli/fe_spool.c, which repeats the order through the public API) each sum runs over
+ * On the float values (wmel__fe_stats_f, the CPU path, the sliding buffer, and the
+ * long-input path of long.c, each through wmel__fe_chunk_sums) each sum runs over
  * chunks of WMEL_FE_STATS_CHUNK valid frames, [k C, (k + 1) C): within a chunk a column's
  * values in frame order in double from 0, then the chunks' sums in chunk order -- the
  * same sums whichever worker computed a chunk and however the frames arrived. */
@@ -137,7 +168,8 @@ int wmel__fe_ref(const wmel_ctx *ctx, const float *x, size_t n, float *out);
 void wmel__fe_chunk_sums(const wmel_fe *fe, const float *x, size_t ts, size_t cs, size_t t0,
                          size_t t1, const double *mean, double *acc);
 /* The denominator from the sum of squared deviations over nv frames (Bessel's variance,
- * 0 for one frame): sqrt(var) + eps (per_feature) or sqrt(var + eps) (mean_var). */
+ * 0 for one frame; over nv with WMEL_NORMF_POPULATION): sqrt(var) + eps (per_feature) or
+ * sqrt(var + eps) (mean_var); 1 with WMEL_NORMF_MEAN_ONLY. */
 double wmel__fe_denom(const wmel_frontend_plan *p, double ss, size_t nv);
 /* Both statistics over frames [0, nv) of the float values, chunk after chunk. */
 void wmel__fe_stats_f(const wmel_fe *fe, const float *x, size_t ts, size_t cs, size_t nv,

@@ -76,6 +76,10 @@ static void frame_cols(const wmel_fe *fe, const float *x, size_t n, size_t t, do
     for (int j = 0; j < fl; j++) w[j] *= fe->window[j];
     memset(w + fl, 0, sizeof(double) * (size_t)(p->n_fft - fl));
     wmel__fft_power(&fe->fft, w, pw, work);
+    if (p->mag_guard_mode == WMEL_MAG_GUARD_MAX)
+        for (int k = 0; k < fe->n_bins; k++) pw[k] = pw[k] < p->mag_guard ? p->mag_guard : pw[k];
+    else if (p->mag_guard_mode == WMEL_MAG_GUARD_ADD)
+        for (int k = 0; k < fe->n_bins; k++) pw[k] += p->mag_guard;
     if (p->power == 1)
         for (int k = 0; k < fe->n_bins; k++) pw[k] = sqrt(pw[k]);
     for (int m = 0; m < p->n_mels; m++) {
@@ -105,7 +109,9 @@ const wmel_fe_kernel *wmel__fe_kernel_c(void) { return &KERNEL_C; }
 
 double wmel__fe_denom(const wmel_frontend_plan *p, double ss, size_t nv)
 {
+    if (p->norm_flags & WMEL_NORMF_MEAN_ONLY) return 1.0;
     double var = nv > 1 ? ss / (double)(nv - 1) : 0.0; /* NaN (one frame) taken as 0 */
+    if (p->norm_flags & WMEL_NORMF_POPULATION) var = nv ? ss / (double)nv : 0.0;
     if (p->norm == WMEL_NORM_PER_FEATURE) return sqrt(var) + p->norm_eps;
     return sqrt(var + p->norm_eps);
 }
@@ -232,6 +238,78 @@ void wmel__fe_stats_d(const wmel_fe *fe, const double *x, size_t nv, double *mea
         }
         denom[c] = wmel__fe_denom(&fe->p, ss, nv);
     }
+}
+
+/* ---- the appended variants' finish (fe.h: wmel__fe_finish_ext) ---- */
+
+int wmel__fe_finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, size_t nv, size_t nfo)
+{
+    const wmel_frontend_plan *p = &fe->p;
+    const size_t nc = (size_t)fe->n_cols, C = WMEL_FE_STATS_CHUNK;
+    if (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR) {
+        double mean[WMEL_FE_MAX_MELS + 1], den[WMEL_FE_MAX_MELS + 1], part[WMEL_FE_MAX_MELS + 1];
+        for (size_t c = 0; c < nc; c++) mean[c] = den[c] = 0.0;
+        for (size_t t = 0; t < nv; t += C) {
+            wmel__fe_chunk_sums(fe, out, ts, cs, t, nv - t < C ? nv : t + C, NULL, part);
+            for (size_t c = 0; c < nc; c++) mean[c] += part[c];
+        }
+        const int all = (p->norm_flags & WMEL_NORMF_ALL) != 0;
+        if (all) {
+            double tot = 0.0;
+            for (size_t c = 0; c < nc; c++) tot += mean[c];
+            const double mu = nv ? tot / ((double)nv * (double)nc) : 0.0;
+            for (size_t c = 0; c < nc; c++) mean[c] = mu;
+        } else {
+            for (size_t c = 0; c < nc; c++) mean[c] = nv ? mean[c] / (double)nv : 0.0;
+        }
+        for (size_t t = 0; t < nv; t += C) {
+            wmel__fe_chunk_sums(fe, out, ts, cs, t, nv - t < C ? nv : t + C, mean, part);
+            for (size_t c = 0; c < nc; c++) den[c] += part[c];
+        }
+        if (all) {
+            double ss = 0.0;
+            for (size_t c = 0; c < nc; c++) ss += den[c];
+            const double d = wmel__fe_denom(p, ss, nv * nc);
+            for (size_t c = 0; c < nc; c++) den[c] = d;
+        } else {
+            for (size_t c = 0; c < nc; c++) den[c] = wmel__fe_denom(p, den[c], nv);
+        }
+        for (size_t c = 0; c < nc; c++) den[c] = wmel__fe_den_floor(p, den[c], mean[c]);
+        for (size_t t = 0; t < nv; t++)
+            for (size_t c = 0; c < nc; c++) {
+                float *v = out + t * ts + c * cs;
+                *v = den[c] > 0.0 ? (float)((*v - mean[c]) / den[c]) : 0.0f;
+            }
+    } else if (p->norm == WMEL_NORM_WHOLE && nv) {
+        float mx = -HUGE_VALF;
+        if (p->norm_flags & WMEL_NORMF_FIXED_MAX)
+            mx = (float)p->norm_max;
+        else
+            for (size_t t = 0; t < nv; t++)
+                for (size_t c = 0; c < nc; c++) mx = out[t * ts + c * cs] > mx ? out[t * ts + c * cs] : mx;
+        const float lo = mx - (float)(p->norm_range > 0.0 ? p->norm_range : 8.0);
+        for (size_t t = 0; t < nv; t++)
+            for (size_t c = 0; c < nc; c++) {
+                float *v = out + t * ts + c * cs;
+                *v = ((*v < lo ? lo : *v) + 4.0f) * 0.25f;
+            }
+    }
+    const float pad = (float)p->pad_value;
+    for (size_t t = nv; t < nfo; t++)
+        for (size_t c = 0; c < nc; c++) out[t * ts + c * cs] = pad;
+    if (p->affine)
+        for (size_t t = 0; t < nfo; t++)
+            for (size_t c = 0; c < nc; c++) {
+                float *v = out + t * ts + c * cs;
+                *v = (float)((double)*v * p->post_scale + p->post_shift);
+            }
+    if (fe->col_scale)
+        for (size_t t = 0; t < nfo; t++)
+            for (size_t c = 0; c < nc; c++) {
+                float *v = out + t * ts + c * cs;
+                *v = (float)((double)*v * fe->col_scale[c] + fe->col_shift[c]);
+            }
+    return WMEL_OK;
 }
 
 /* ---- the whole clip on the ctx's workers ---- */
@@ -506,7 +584,8 @@ int wmel__fe_cpu(const wmel_ctx *ctx, const float *x, size_t n, float *out)
     if (rc) return rc;
     const size_t total = rows * cols;
     const size_t nv = wmel__fe_valid(p, n);
-    const size_t nc = p->valid == WMEL_VALID_ALL ? wmel__fe_frames(p, n) : nv;
+    const size_t nc = wmel__fe_computed(p, n);
+    const int ext = wmel__fe_ext_fe(fe);
     /* zeros wherever no frame is computed: frames past the valid ones, pad_to, stacking */
     if (p->layout == WMEL_LAYOUT_FRAMES_MELS) {
         if (total > nc * (size_t)fe->n_cols)
@@ -514,7 +593,11 @@ int wmel__fe_cpu(const wmel_ctx *ctx, const float *x, size_t n, float *out)
     } else if (cols > nc) {
         for (size_t r = 0; r < rows; r++) memset(out + r * cols + nc, 0, sizeof(float) * (cols - nc));
     }
-    if (!nc) return finite_span(x, 0, n) ? WMEL_OK : WMEL_ERR_NOT_FINITE; /* no frame */
+    const fe_out om = out_map(fe, out, cols);
+    if (!nc) { /* no frame */
+        if (!finite_span(x, 0, n)) return WMEL_ERR_NOT_FINITE;
+        return ext ? wmel__fe_finish_ext(fe, out, om.ts, om.cs, 0, wmel__fe_out_frames(p, n)) : WMEL_OK;
+    }
     fe_task *k = calloc(1, sizeof *k);
     if (!k) return WMEL_ERR_NO_MEMORY;
     k->fe = fe;
@@ -523,8 +606,10 @@ int wmel__fe_cpu(const wmel_ctx *ctx, const float *x, size_t n, float *out)
     k->nc = nc;
     k->nv = nv;
     k->chunks = (nc + WMEL_FE_STATS_CHUNK - 1) / WMEL_FE_STATS_CHUNK;
-    k->o = out_map(fe, out, cols);
-    if (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR) {
+    k->o = om;
+    if (ext) {
+        k->fin = FIN_NONE; /* wmel__fe_finish_ext after the frames */
+    } else if (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR) {
         k->fin = FIN_STATS;
         const size_t nvc = (nv + WMEL_FE_STATS_CHUNK - 1) / WMEL_FE_STATS_CHUNK;
         k->part = malloc((nvc ? nvc : 1) * (size_t)fe->n_cols * sizeof(double));
@@ -543,6 +628,7 @@ int wmel__fe_cpu(const wmel_ctx *ctx, const float *x, size_t n, float *out)
         if (k->status[t] && !rc) rc = k->status[t];
     /* a NaN or Inf sample anywhere decides the status, as in Whisper's geometry */
     if (rc == WMEL_ERR_SAMPLE_RANGE && !finite_span(x, 0, n)) rc = WMEL_ERR_NOT_FINITE;
+    if (rc == WMEL_OK && ext) rc = wmel__fe_finish_ext(fe, out, om.ts, om.cs, nv, wmel__fe_out_frames(p, n));
     free(k->part);
     free(k);
     return rc;

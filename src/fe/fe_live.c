@@ -84,7 +84,7 @@ static int run_frames(fe_work *w, const float *x, size_t n, size_t t0, size_t co
 /* The frames wmel__fe_cpu computes for n samples (the others of the output are zeros). */
 static size_t computed_frames(const wmel_fe *fe, size_t n)
 {
-    return fe->p.valid == WMEL_VALID_ALL ? wmel__fe_frames(&fe->p, n) : wmel__fe_valid(&fe->p, n);
+    return wmel__fe_computed(&fe->p, n);
 }
 
 /* ---- the stream's frames ---- */

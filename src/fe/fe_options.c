@@ -63,6 +63,123 @@ static int parse_bool(const char *v, int *out)
     return -1;
 }
 
+enum { NOT_COMMON = 1 };
+
+/* The options of the appended capabilities, which every front-end takes (the whole plan's
+ * check, wmel_plan_check, then says where a combination does not fit). NOT_COMMON when
+ * `name` is none of them. */
+static int set_common(wmel_frontend_plan *plan, const char *name, const char *value, const char *v, char *msg,
+                      size_t msg_len)
+{
+    double d;
+    int i;
+    if (!strcmp(name, "mel_scale")) {
+        static const char *const names[] = {"slaney", "kaldi", "htk", "tf"};
+        for (i = 0; i < 4; i++)
+            if (!strcmp(value, names[i])) return plan->mel_scale = i, WMEL_OK; /* WMEL_MEL_* in this order */
+        return wmel__fe_bad(msg, msg_len, "mel_scale %s: slaney, kaldi, htk (2595 log10(1 + f / 700), triangles in Hz) "
+                                          "or tf (triangles in mel, the Nyquist bin kept)", v);
+    }
+    if (!strcmp(name, "mel_norm")) {
+        if (!strcmp(value, "none")) return plan->mel_norm = WMEL_MELNORM_NONE, WMEL_OK;
+        if (!strcmp(value, "slaney")) return plan->mel_norm = WMEL_MELNORM_SLANEY, WMEL_OK;
+        return wmel__fe_bad(msg, msg_len, "mel_norm %s: none or slaney", v);
+    }
+    if (!strcmp(name, "empty_filters") || !strcmp(name, "bf16")) {
+        const int bit = name[0] == 'e' ? WMEL_BANK_ALLOW_EMPTY : WMEL_BANK_BF16;
+        if (parse_bool(value, &i)) return wmel__fe_bad(msg, msg_len, "%s %s: 1 or 0 (true or false)", name, v);
+        plan->bank_flags = i ? plan->bank_flags | bit : plan->bank_flags & ~bit;
+        return WMEL_OK;
+    }
+    if (!strcmp(name, "window_coeff")) {
+        if (parse_num(value, &d) || !(d > 0.0 && d < 1.0))
+            return wmel__fe_bad(msg, msg_len, "window_coeff %s: the Blackman coefficient, 0 < a < 1 (Kaldi's 0.42)", v);
+        if (plan->window != WMEL_WINDOW_BLACKMAN)
+            return wmel__fe_bad(msg, msg_len, "window_coeff %s: the coefficient of the blackman window, which the plan "
+                                              "does not use (set window blackman first)", v);
+        plan->window_coeff = d;
+        return WMEL_OK;
+    }
+    if (!strcmp(name, "power")) {
+        if (strcmp(value, "1") && strcmp(value, "2"))
+            return wmel__fe_bad(msg, msg_len, "power %s: 1 (magnitude) or 2 (power)", v);
+        plan->power = value[0] - '0';
+        return WMEL_OK;
+    }
+    if (!strcmp(name, "mag_guard")) {
+        if (!strcmp(value, "none")) {
+            plan->mag_guard_mode = WMEL_MAG_GUARD_NONE;
+            plan->mag_guard = 0.0;
+            return WMEL_OK;
+        }
+        const int mx = !strncmp(value, "max:", 4), add = !strncmp(value, "add:", 4);
+        if ((!mx && !add) || parse_num(value + 4, &d) || !(d > 0.0))
+            return wmel__fe_bad(msg, msg_len, "mag_guard %s: none, max:G (sqrt(max(p, G))) or add:G (sqrt(p + G)), "
+                                              "G > 0, p the power of a bin", v);
+        plan->mag_guard_mode = mx ? WMEL_MAG_GUARD_MAX : WMEL_MAG_GUARD_ADD;
+        plan->mag_guard = d;
+        return WMEL_OK;
+    }
+    if (!strcmp(name, "log_guard")) {
+        if (parse_num(value, &d) || !(d > 0.0))
+            return wmel__fe_bad(msg, msg_len, "log_guard %s: a number > 0 (the log's clamp or offset)", v);
+        plan->log_guard = d;
+        return WMEL_OK;
+    }
+    if (!strcmp(name, "norm_eps")) {
+        if (parse_num(value, &d) || !(d >= 0.0))
+            return wmel__fe_bad(msg, msg_len, "norm_eps %s: a number >= 0", v);
+        plan->norm_eps = d;
+        return WMEL_OK;
+    }
+    if (!strcmp(name, "norm_ddof")) {
+        if (strcmp(value, "0") && strcmp(value, "1"))
+            return wmel__fe_bad(msg, msg_len, "norm_ddof %s: 1 (Bessel's n - 1) or 0 (np.std's n)", v);
+        plan->norm_flags = value[0] == '0' ? plan->norm_flags | WMEL_NORMF_POPULATION
+                                           : plan->norm_flags & ~WMEL_NORMF_POPULATION;
+        return WMEL_OK;
+    }
+    if (!strcmp(name, "norm_max")) {
+        if (parse_num(value, &d) || fabs(d) > 1e30)
+            return wmel__fe_bad(msg, msg_len, "norm_max %s: a number (the fixed max of the whole normalisation, "
+                                              "Voxtral realtime's 1.5)", v);
+        plan->norm_flags |= WMEL_NORMF_FIXED_MAX;
+        plan->norm_max = d;
+        return WMEL_OK;
+    }
+    if (!strcmp(name, "norm_range")) {
+        if (parse_num(value, &d) || !(d > 0.0 && d <= 1e30))
+            return wmel__fe_bad(msg, msg_len, "norm_range %s: a number > 0 (values below max - range are raised to "
+                                              "it; Whisper's 8)", v);
+        plan->norm_range = d;
+        return WMEL_OK;
+    }
+    if (!strcmp(name, "n_frames")) {
+        if (parse_int(value, 0, 1 << 24, &i))
+            return wmel__fe_bad(msg, msg_len, "n_frames %s: a frame count from 0 (as computed) to %d (AST: 1024)", v,
+                                1 << 24);
+        plan->n_frames = i;
+        return WMEL_OK;
+    }
+    if (!strcmp(name, "pad_value") || !strcmp(name, "post_scale") || !strcmp(name, "post_shift")) {
+        if (parse_num(value, &d) || fabs(d) > 1e30)
+            return wmel__fe_bad(msg, msg_len, "%s %s: a number, at most 1e30 in magnitude", name, v);
+        if (name[1] == 'a') {
+            plan->pad_value = d;
+            return WMEL_OK;
+        }
+        if (!plan->affine) { /* the other half of the affine starts as the identity's */
+            plan->affine = 1;
+            plan->post_scale = 1.0;
+            plan->post_shift = 0.0;
+        }
+        if (name[6] == 'c') plan->post_scale = d;
+        else plan->post_shift = d;
+        return WMEL_OK;
+    }
+    return NOT_COMMON;
+}
+
 int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value, char *msg,
                   size_t msg_len)
 {
@@ -94,6 +211,9 @@ int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value,
         plan->n_mels = i;
         return WMEL_OK;
     }
+    /* the capabilities every front-end's plan takes (wmel.h's appended fields) */
+    int rc = set_common(plan, name, value, v, msg, msg_len);
+    if (rc != NOT_COMMON) return rc;
     /* every other option belongs to the other front-ends */
     static const char *const known[] = {"normalize", "window", "scale", "low_freq", "high_freq",
                                         "use_energy", "energy_floor", "legacy", "pad_to", NULL};
@@ -101,33 +221,48 @@ int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value,
     while (known[k] && strcmp(known[k], name)) k++;
     if (!known[k])
         return wmel__fe_bad(msg, msg_len, "%.40s: not an option of a front-end plan (n_mels, normalize, window, scale, "
-                                 "low_freq, high_freq, use_energy, energy_floor, legacy, pad_to)", name);
+                                 "low_freq, high_freq, use_energy, energy_floor, legacy, pad_to, mel_scale, mel_norm, "
+                                 "empty_filters, bf16, window_coeff, power, mag_guard, log_guard, norm_eps, "
+                                 "norm_ddof, norm_max, norm_range, n_frames, pad_value, post_scale, post_shift)", name);
     if (whisper)
         return wmel__fe_bad(msg, msg_len, "%s: not an option of the whisper front-end (it applies to nemo, kaldi or "
                                  "seamless)", name);
 
     if (!strcmp(name, "normalize")) {
-        const char *own = nemo ? "per_feature" : seam ? "mean_var" : NULL;
-        if (!strcmp(value, "none")) plan->norm = WMEL_NORM_NONE;
-        else if (own && !strcmp(value, own)) plan->norm = nemo ? WMEL_NORM_PER_FEATURE : WMEL_NORM_MEAN_VAR;
-        else if (own)
-            return wmel__fe_bad(msg, msg_len, "normalize %s: the %s front-end takes %s or none", v, fam, own);
-        else
-            return wmel__fe_bad(msg, msg_len, "normalize %s: the kaldi front-end takes none (it does not normalise)", v);
+        /* nemo: per_feature, all_features; seamless and kaldi: mean_var; all three: mean, none */
+        const int keep = plan->norm_flags & ~(WMEL_NORMF_MEAN_ONLY | WMEL_NORMF_ALL);
+        if (!strcmp(value, "none")) {
+            plan->norm = WMEL_NORM_NONE;
+            plan->norm_flags = keep;
+        } else if (!strcmp(value, "mean")) {
+            plan->norm = nemo ? WMEL_NORM_PER_FEATURE : WMEL_NORM_MEAN_VAR;
+            plan->norm_flags = keep | WMEL_NORMF_MEAN_ONLY;
+        } else if (nemo && (!strcmp(value, "per_feature") || !strcmp(value, "all_features"))) {
+            plan->norm = WMEL_NORM_PER_FEATURE;
+            plan->norm_flags = keep | (value[0] == 'a' ? WMEL_NORMF_ALL : 0);
+        } else if (!nemo && !strcmp(value, "mean_var")) {
+            plan->norm = WMEL_NORM_MEAN_VAR;
+            plan->norm_flags = keep;
+        } else {
+            return wmel__fe_bad(msg, msg_len, "normalize %s: the %s front-end takes %s", v, fam,
+                                nemo ? "per_feature, all_features, mean or none" : "mean_var, mean or none");
+        }
         return WMEL_OK;
     }
     if (!strcmp(name, "window")) {
-        static const char *const names[] = {"povey", "hamming", "hann", "rect"};
-        static const int kinds[] = {WMEL_WINDOW_POVEY, WMEL_WINDOW_HAMMING, WMEL_WINDOW_HANN, WMEL_WINDOW_RECT};
+        static const char *const names[] = {"povey", "hamming", "hann", "rect", "blackman", "bartlett"};
+        static const int kinds[] = {WMEL_WINDOW_POVEY, WMEL_WINDOW_HAMMING, WMEL_WINDOW_HANN, WMEL_WINDOW_RECT,
+                                    WMEL_WINDOW_BLACKMAN, WMEL_WINDOW_BARTLETT};
         if (!kaldi && !nemo) return wmel__fe_bad(msg, msg_len, "window: not an option of the %s front-end (it applies "
                                                       "to kaldi and nemo)", fam);
-        for (int w = nemo ? 1 : 0; w < 4; w++)
+        for (int w = nemo ? 1 : 0; w < 6; w++)
             if (!strcmp(value, names[w])) {
                 plan->window = kinds[w];
+                if (kinds[w] != WMEL_WINDOW_BLACKMAN) plan->window_coeff = 0.0;
                 return WMEL_OK;
             }
         return wmel__fe_bad(msg, msg_len, "window %s: the %s front-end takes %s", v, fam,
-                   nemo ? "hann, hamming or rect" : "povey, hamming, hann or rect");
+                   nemo ? "hann, hamming, blackman, bartlett or rect" : "povey, hamming, hann, blackman, bartlett or rect");
     }
     if (!strcmp(name, "scale")) {
         if (parse_num(value, &d) || d == 0.0 || fabs(d) > 1e12)

@@ -9,13 +9,18 @@
  * triangles in mel between equally spaced points, FFT bins 0 .. n_fft/2 - 1), which
  * kaldi-native-fbank, torchaudio.compliance.kaldi and transformers' mel_filter_bank(
  * mel_scale="kaldi", triangularize_in_mel_space=True) compute as well (they in float32,
- * wmel in double).
+ * wmel in double). WMEL_MEL_HTK is the Slaney construction on HTK's scale (2595 log10(1 +
+ * f / 700): torchaudio melscale_fbanks, transformers mel_filter_bank(mel_scale="htk"));
+ * WMEL_MEL_TF is Kaldi's construction over bins 1 .. n_fft/2, the Nyquist bin included
+ * (TensorFlow's linear_to_mel_weight_matrix). WMEL_BANK_ALLOW_EMPTY keeps the empty filters
+ * those refuse; WMEL_BANK_BF16 rounds the window and the weights as torch's .to(bfloat16).
  */
 #include "fe.h"
 
 #include <float.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,14 +149,24 @@ double wmel__slaney_hz(double m)
 
 double wmel__kaldi_mel(double f) { return 1127.0 * log(1.0 + f / 700.0); }
 double wmel__kaldi_hz(double m) { return 700.0 * (exp(m / 1127.0) - 1.0); }
+static double htk_mel(double f) { return 2595.0 * log10(1.0 + f / 700.0); }
+static double htk_hz(double m) { return 700.0 * (pow(10.0, m / 2595.0) - 1.0); }
 
-/* 1 when every filter of an n-bin Kaldi bank of the plan's range has an FFT bin strictly
- * inside it (bins 0 .. n_fft/2 - 1, as mel_bank below); the first empty one into *empty. */
+/* Banks whose triangles lie in mel (Kaldi's and TensorFlow's); their bins k < top. */
+static int in_mel(int scale) { return scale == WMEL_MEL_KALDI || scale == WMEL_MEL_TF; }
+static int mel_top(const wmel_frontend_plan *p)
+{
+    return p->mel_scale == WMEL_MEL_TF ? p->n_fft / 2 + 1 : p->n_fft / 2;
+}
+
+/* 1 when every filter of an n-bin Kaldi (or TF) bank of the plan's range has an FFT bin
+ * strictly inside it (bins 0 .. n_fft/2 - 1, TF's 1 .. n_fft/2, as mel_bank below); the
+ * first empty one into *empty. */
 static int kaldi_bank_full(const wmel_frontend_plan *p, int n, int *empty)
 {
     const double ml = wmel__kaldi_mel(p->low_freq), mh = wmel__kaldi_mel(high_hz(p)), delta = (mh - ml) / (n + 1);
-    const int top = p->n_fft / 2; /* bins k < top */
-    int k = 0;
+    const int top = mel_top(p); /* bins k < top */
+    int k = p->mel_scale == WMEL_MEL_TF; /* TF's bin 0 has weight 0 */
     for (int m = 0; m < n; m++) {
         const double left = ml + m * delta, right = ml + (m + 2) * delta;
         while (k < top && !(wmel__kaldi_mel(k * (double)p->sample_rate / p->n_fft) > left)) k++;
@@ -161,6 +176,61 @@ static int kaldi_bank_full(const wmel_frontend_plan *p, int n, int *empty)
         }
     }
     return 1;
+}
+
+/* The appended fields' checks (wmel.h: bank_flags onwards). A value that only means
+ * something with a mode or a flag (mag_guard, norm_max, post_*, window_coeff) must be 0
+ * without it, so that a forgotten switch is a refusal rather than a silent no-op. */
+static int check_tail(const wmel_frontend_plan *p, char *msg, size_t len)
+{
+    if (p->bank_flags & ~(WMEL_BANK_ALLOW_EMPTY | WMEL_BANK_BF16))
+        return wmel__fe_bad(msg, len, "bank_flags %d: only WMEL_BANK_ALLOW_EMPTY (1) and WMEL_BANK_BF16 (2)", p->bank_flags);
+    if (p->mag_guard_mode < WMEL_MAG_GUARD_NONE || p->mag_guard_mode > WMEL_MAG_GUARD_ADD)
+        return wmel__fe_bad(msg, len, "mag_guard_mode %d: not a WMEL_MAG_GUARD_* value (0..2)", p->mag_guard_mode);
+    if (p->mag_guard_mode ? !(p->mag_guard > 0.0 && isfinite(p->mag_guard)) : p->mag_guard != 0.0)
+        return wmel__fe_bad(msg, len, "mag_guard %s: %s", wmel__num(p->mag_guard).s,
+                            p->mag_guard_mode ? "must be positive and finite" : "must be 0 without a mag_guard_mode");
+    const int stats = p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR;
+    const int nf = p->norm_flags;
+    if (nf & ~(WMEL_NORMF_POPULATION | WMEL_NORMF_MEAN_ONLY | WMEL_NORMF_ALL | WMEL_NORMF_FIXED_MAX))
+        return wmel__fe_bad(msg, len, "norm_flags %d: only WMEL_NORMF_* bits (1, 2, 4, 8)", nf);
+    if ((nf & (WMEL_NORMF_POPULATION | WMEL_NORMF_MEAN_ONLY | WMEL_NORMF_ALL)) && !stats)
+        return wmel__fe_bad(msg, len, "norm_flags %d: the population, mean-only and all-features variants need "
+                            "the norm WMEL_NORM_PER_FEATURE or MEAN_VAR", nf);
+    if ((nf & WMEL_NORMF_FIXED_MAX) && p->norm != WMEL_NORM_WHOLE)
+        return wmel__fe_bad(msg, len, "norm_flags %d: a fixed max (WMEL_NORMF_FIXED_MAX) needs the norm WMEL_NORM_WHOLE", nf);
+    if ((nf & WMEL_NORMF_FIXED_MAX) ? !isfinite(p->norm_max) || fabs(p->norm_max) > 1e30 : p->norm_max != 0.0)
+        return wmel__fe_bad(msg, len, "norm_max %s: %s", wmel__num(p->norm_max).s,
+                            nf & WMEL_NORMF_FIXED_MAX ? "must be finite, at most 1e30 in magnitude"
+                                                      : "must be 0 without WMEL_NORMF_FIXED_MAX");
+    if (!(p->norm_range >= 0.0 && p->norm_range <= 1e30) || (p->norm_range != 0.0 && p->norm != WMEL_NORM_WHOLE))
+        return wmel__fe_bad(msg, len, "norm_range %s: %s", wmel__num(p->norm_range).s,
+                            p->norm_range >= 0.0 && p->norm_range <= 1e30 ? "needs the norm WMEL_NORM_WHOLE (0 otherwise)"
+                                                                          : "must be 0 .. 1e30 (0: 8)");
+    if (p->n_frames < 0 || p->n_frames > (1 << 24))
+        return wmel__fe_bad(msg, len, "n_frames %d: outside 0..%d", p->n_frames, 1 << 24);
+    if (p->n_frames && p->pad_to > 1)
+        return wmel__fe_bad(msg, len, "n_frames %d with pad_to %d: a fixed frame count and a multiple do not go "
+                            "together; set one", p->n_frames, p->pad_to);
+    if ((p->affine | 1) != 1) return wmel__fe_bad(msg, len, "affine %d: must be 0 or 1", p->affine);
+    for (int i = 0; i < 2; i++) {
+        const double v = i ? p->post_shift : p->post_scale;
+        if (p->affine ? !isfinite(v) || fabs(v) > 1e30 : v != 0.0)
+            return wmel__fe_bad(msg, len, "%s %s: %s", i ? "post_shift" : "post_scale", wmel__num(v).s,
+                                p->affine ? "must be finite, at most 1e30 in magnitude" : "must be 0 without affine 1");
+    }
+    if (!isfinite(p->pad_value) || fabs(p->pad_value) > 1e30)
+        return wmel__fe_bad(msg, len, "pad_value %s: must be finite, at most 1e30 in magnitude", wmel__num(p->pad_value).s);
+    if (p->window == WMEL_WINDOW_BLACKMAN ? !(p->window_coeff >= 0.0 && p->window_coeff < 1.0)
+                                          : p->window_coeff != 0.0)
+        return wmel__fe_bad(msg, len, "window_coeff %s: %s", wmel__num(p->window_coeff).s,
+                            p->window == WMEL_WINDOW_BLACKMAN ? "the Blackman coefficient: 0 <= a < 1 (0: 0.42)"
+                                                              : "must be 0 without WMEL_WINDOW_BLACKMAN");
+    for (int i = 0; i < 3; i++)
+        if (p->reserved_i2[i]) return wmel__fe_bad(msg, len, "reserved_i2[%d]: must be 0", i);
+    for (int i = 0; i < 3; i++)
+        if (p->reserved_d2[i] != 0.0) return wmel__fe_bad(msg, len, "reserved_d2[%d]: must be 0", i);
+    return WMEL_OK;
 }
 
 /* The checks of wmel_create_plan, with the sentence for the first that fails. */
@@ -177,8 +247,8 @@ static int check(const wmel_frontend_plan *p, char *msg, size_t len)
     if (p->frame_length < 2 || p->frame_length > p->n_fft)
         return wmel__fe_bad(msg, len, "frame_length %d: outside 2..n_fft (%d)", p->frame_length, p->n_fft);
     if (p->hop < 1 || p->hop > (1 << 24)) return wmel__fe_bad(msg, len, "hop %d: outside 1..%d", p->hop, 1 << 24);
-    if (p->window < WMEL_WINDOW_HANN_PERIODIC || p->window > WMEL_WINDOW_RECT)
-        return wmel__fe_bad(msg, len, "window %d: not a WMEL_WINDOW_* value (0..4)", p->window);
+    if (p->window < WMEL_WINDOW_HANN_PERIODIC || p->window > WMEL_WINDOW_BARTLETT)
+        return wmel__fe_bad(msg, len, "window %d: not a WMEL_WINDOW_* value (0..6)", p->window);
     if (p->framing < WMEL_FRAMES_SNIP || p->framing > WMEL_FRAMES_CENTER_ZERO)
         return wmel__fe_bad(msg, len, "framing %d: not a WMEL_FRAMES_* value (0..2)", p->framing);
     if ((p->remove_dc | 1) != 1 || (p->use_energy | 1) != 1)
@@ -186,8 +256,8 @@ static int check(const wmel_frontend_plan *p, char *msg, size_t len)
                    (p->remove_dc | 1) != 1 ? p->remove_dc : p->use_energy);
     if (p->preemph_mode != WMEL_PREEMPH_FRAME && p->preemph_mode != WMEL_PREEMPH_SIGNAL)
         return wmel__fe_bad(msg, len, "preemph_mode %d: not a WMEL_PREEMPH_* value (0..1)", p->preemph_mode);
-    if (p->mel_scale != WMEL_MEL_SLANEY && p->mel_scale != WMEL_MEL_KALDI)
-        return wmel__fe_bad(msg, len, "mel_scale %d: not a WMEL_MEL_* value (0..1)", p->mel_scale);
+    if (p->mel_scale < WMEL_MEL_SLANEY || p->mel_scale > WMEL_MEL_TF)
+        return wmel__fe_bad(msg, len, "mel_scale %d: not a WMEL_MEL_* value (0..3)", p->mel_scale);
     if (p->mel_norm != WMEL_MELNORM_NONE && p->mel_norm != WMEL_MELNORM_SLANEY)
         return wmel__fe_bad(msg, len, "mel_norm %d: not a WMEL_MELNORM_* value (0..1)", p->mel_norm);
     if (p->n_mels < 1 || p->n_mels > WMEL_FE_MAX_MELS)
@@ -226,7 +296,7 @@ static int check(const wmel_frontend_plan *p, char *msg, size_t len)
         return wmel__fe_bad(msg, len, "norm_eps %s: must be non-negative and finite", wmel__num(p->norm_eps).s);
     if (!(p->energy_floor >= 0.0 && isfinite(p->energy_floor)))
         return wmel__fe_bad(msg, len, "energy_floor %s: must be non-negative and finite", wmel__num(p->energy_floor).s);
-    return WMEL_OK;
+    return check_tail(p, msg, len);
 }
 
 int wmel__fe_check(const wmel_frontend_plan *p) { return check(p, NULL, 0); }
@@ -239,7 +309,8 @@ int wmel_plan_check(const wmel_frontend_plan *plan, char *msg, size_t msg_len)
         return WMEL_ERR_NULL_POINTER;
     }
     int rc = check(plan, msg, msg_len);
-    if (rc || wmel__fe_is_whisper(plan) || plan->mel_scale != WMEL_MEL_KALDI) return rc;
+    if (rc || wmel__fe_is_whisper(plan) || !in_mel(plan->mel_scale) || (plan->bank_flags & WMEL_BANK_ALLOW_EMPTY))
+        return rc;
     int empty = 0;
     if (kaldi_bank_full(plan, plan->n_mels, &empty)) return WMEL_OK;
     int most = plan->n_mels - 1;
@@ -250,7 +321,7 @@ int wmel_plan_check(const wmel_frontend_plan *plan, char *msg, size_t msg_len)
                    wmel__num(plan->low_freq).s, wmel__num(high_hz(plan)).s, plan->n_fft);
     return wmel__fe_bad(msg, msg_len, "n_mels %d: Kaldi mel filter %d (from 0) has no FFT bin under it (n_fft %d, %s .. %s "
                              "Hz), which Kaldi refuses too; at most %d bins here: lower n_mels or "
-                             "low_freq, or raise n_fft",
+                             "low_freq, or raise n_fft (or allow empty filters, whose log is the guard's)",
                plan->n_mels, empty, plan->n_fft, wmel__num(plan->low_freq).s,
                wmel__num(high_hz(plan)).s, most);
 }
@@ -265,6 +336,9 @@ int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t hz_len)
     if (plan->mel_scale == WMEL_MEL_SLANEY) { /* the bank's points f[1 .. n_mels] */
         const double m0 = wmel__slaney_mel(lo), m1 = wmel__slaney_mel(hi);
         for (int i = 1; i <= nm; i++) hz[i - 1] = wmel__slaney_hz(m0 + (m1 - m0) * i / (double)(nm + 1));
+    } else if (plan->mel_scale == WMEL_MEL_HTK) {
+        const double m0 = htk_mel(lo), m1 = htk_mel(hi);
+        for (int i = 1; i <= nm; i++) hz[i - 1] = htk_hz(m0 + (m1 - m0) * i / (double)(nm + 1));
     } else { /* Kaldi's centre = ml + (m + 1) delta */
         const double ml = wmel__kaldi_mel(lo), mh = wmel__kaldi_mel(hi), delta = (mh - ml) / (nm + 1);
         for (int m = 0; m < nm; m++) hz[m] = wmel__kaldi_hz(ml + (m + 1) * delta);
@@ -283,7 +357,8 @@ int wmel__fe_is_whisper(const wmel_frontend_plan *p)
            p->log_guard == 1e-10 && !p->use_energy &&
            (p->norm == WMEL_NORM_WHOLE || p->norm == WMEL_NORM_NONE) &&
            p->valid == WMEL_VALID_TRIM && p->stack == 1 && p->pad_to <= 1 &&
-           p->layout == WMEL_LAYOUT_MELS_FRAMES;
+           p->layout == WMEL_LAYOUT_MELS_FRAMES && !p->bank_flags && !p->mag_guard_mode &&
+           !p->norm_flags && !p->n_frames && !p->affine && p->norm_range == 0.0 && p->pad_value == 0.0;
 }
 
 /* ---- geometry ---- */
@@ -298,7 +373,29 @@ size_t wmel__fe_frames(const wmel_frontend_plan *p, size_t n)
 size_t wmel__fe_valid(const wmel_frontend_plan *p, size_t n)
 {
     size_t nf = wmel__fe_frames(p, n), h = n / (size_t)p->hop;
-    return p->valid == WMEL_VALID_ALL ? nf : (h < nf ? h : nf);
+    const size_t v = p->valid == WMEL_VALID_ALL ? nf : (h < nf ? h : nf);
+    return p->n_frames && v > (size_t)p->n_frames ? (size_t)p->n_frames : v; /* n_frames truncates */
+}
+
+size_t wmel__fe_computed(const wmel_frontend_plan *p, size_t n)
+{
+    const size_t c = p->valid == WMEL_VALID_ALL ? wmel__fe_frames(p, n) : wmel__fe_valid(p, n);
+    return p->n_frames && c > (size_t)p->n_frames ? (size_t)p->n_frames : c;
+}
+
+size_t wmel__fe_out_frames(const wmel_frontend_plan *p, size_t n)
+{
+    if (p->n_frames) return (size_t)p->n_frames;
+    size_t f = p->valid == WMEL_VALID_TRIM ? wmel__fe_valid(p, n) : wmel__fe_frames(p, n);
+    if (p->pad_to > 1) f = (f + (size_t)p->pad_to - 1) / (size_t)p->pad_to * (size_t)p->pad_to;
+    return f;
+}
+
+int wmel__fe_ext(const wmel_frontend_plan *p)
+{
+    const int stats = p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR;
+    return p->norm_flags || p->norm_range != 0.0 || p->n_frames || p->affine || p->pad_value != 0.0 ||
+           (stats && p->norm_eps == 0.0);
 }
 
 int wmel__fe_shape(const wmel_frontend_plan *p, size_t n, size_t *rows, size_t *cols)
@@ -307,8 +404,7 @@ int wmel__fe_shape(const wmel_frontend_plan *p, size_t n, size_t *rows, size_t *
     if (n > SIZE_MAX / 8) return WMEL_ERR_OVERFLOW;
     if (p->framing == WMEL_FRAMES_CENTER_REFLECT && n <= (size_t)p->n_fft / 2)
         return WMEL_ERR_TOO_SHORT;
-    size_t f = p->valid == WMEL_VALID_TRIM ? wmel__fe_valid(p, n) : wmel__fe_frames(p, n);
-    if (p->pad_to > 1) f = (f + (size_t)p->pad_to - 1) / (size_t)p->pad_to * (size_t)p->pad_to;
+    const size_t f = wmel__fe_out_frames(p, n);
     const size_t nc = (size_t)p->n_mels + (size_t)p->use_energy;
     if (p->layout == WMEL_LAYOUT_MELS_FRAMES) {
         *rows = nc;
@@ -323,10 +419,15 @@ int wmel__fe_shape(const wmel_frontend_plan *p, size_t n, size_t *rows, size_t *
 
 /* ---- window and mel bank ---- */
 
-static double window_at(int kind, int i, int n)
+static double window_at(int kind, int i, int n, double coeff)
 {
     const double a = 2.0 * PI * i / (double)(n - 1);
     switch (kind) {
+    case WMEL_WINDOW_BLACKMAN: {
+        const double c = coeff > 0.0 ? coeff : 0.42;
+        return c - 0.5 * cos(a) + (0.5 - c) * cos(2.0 * a);
+    }
+    case WMEL_WINDOW_BARTLETT: return 1.0 - fabs(2.0 * i / (double)(n - 1) - 1.0);
     case WMEL_WINDOW_HANN_PERIODIC: return 0.5 - 0.5 * cos(2.0 * PI * i / (double)n);
     case WMEL_WINDOW_HANN: return 0.5 - 0.5 * cos(a);
     case WMEL_WINDOW_HAMMING: return 0.54 - 0.46 * cos(a);
@@ -335,17 +436,34 @@ static double window_at(int kind, int i, int n)
     }
 }
 
+/* v rounded to float32, then to bfloat16 (nearest, ties to even) with WMEL_BANK_BF16: torch's
+ * .to(torch.bfloat16) of the float32 constant. */
+static double bf16_if(const wmel_frontend_plan *p, double v)
+{
+    if (!(p->bank_flags & WMEL_BANK_BF16)) return v;
+    const float f = (float)v;
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    u = (u + 0x7fffu + ((u >> 16) & 1u)) & 0xffff0000u; /* finite values only: the bank and window */
+    float r;
+    memcpy(&r, &u, sizeof r);
+    return r;
+}
+
 /* Dense [n_mels][n_bins] bank (a Kaldi bank's filters each hold a bin: kaldi_bank_full()). */
 static int mel_bank(const wmel_frontend_plan *p, int n_bins, double *w)
 {
     const int nm = p->n_mels;
     const double lo = p->low_freq, hi = high_hz(p), sr = p->sample_rate;
-    if (p->mel_scale == WMEL_MEL_SLANEY) {
+    if (!in_mel(p->mel_scale)) { /* triangles in Hz: Slaney's or HTK's scale */
         double *f = malloc(sizeof(double) * (size_t)(nm + 2));
         if (!f) return WMEL_ERR_NO_MEMORY;
-        const double m0 = wmel__slaney_mel(lo), m1 = wmel__slaney_mel(hi);
-        for (int i = 0; i < nm + 2; i++)
-            f[i] = wmel__slaney_hz(i == nm + 1 ? m1 : m0 + (m1 - m0) * i / (double)(nm + 1));
+        const int htk = p->mel_scale == WMEL_MEL_HTK;
+        const double m0 = htk ? htk_mel(lo) : wmel__slaney_mel(lo), m1 = htk ? htk_mel(hi) : wmel__slaney_mel(hi);
+        for (int i = 0; i < nm + 2; i++) {
+            const double mi = i == nm + 1 ? m1 : m0 + (m1 - m0) * i / (double)(nm + 1);
+            f[i] = htk ? htk_hz(mi) : wmel__slaney_hz(mi);
+        }
         for (int m = 0; m < nm; m++) {
             const double d0 = f[m + 1] - f[m], d1 = f[m + 2] - f[m + 1];
             const double en = p->mel_norm == WMEL_MELNORM_SLANEY ? 2.0 / (f[m + 2] - f[m]) : 1.0;
@@ -364,7 +482,7 @@ static int mel_bank(const wmel_frontend_plan *p, int n_bins, double *w)
         const double left = ml + m * delta, centre = ml + (m + 1) * delta, right = ml + (m + 2) * delta;
         for (int k = 0; k < n_bins; k++) {
             double v = 0.0;
-            if (k < n_bins - 1) { /* the Nyquist bin is not in Kaldi's bank */
+            if (k < mel_top(p)) { /* the Nyquist bin is not in Kaldi's bank (TF's has it) */
                 const double mk = wmel__kaldi_mel(k * sr / p->n_fft);
                 if (mk > left && mk < right)
                     v = mk <= centre ? (mk - left) / (centre - left) : (right - mk) / (right - centre);
@@ -384,7 +502,8 @@ int wmel__fe_compile(const wmel_frontend_plan *p, wmel_fe **out)
 {
     *out = NULL;
     /* an empty Kaldi filter: Kaldi refuses such a bank (too many mel bins for the FFT size) */
-    if (p->mel_scale == WMEL_MEL_KALDI && !kaldi_bank_full(p, p->n_mels, NULL)) return WMEL_ERR_INVALID_ARG;
+    if (in_mel(p->mel_scale) && !(p->bank_flags & WMEL_BANK_ALLOW_EMPTY) && !kaldi_bank_full(p, p->n_mels, NULL))
+        return WMEL_ERR_INVALID_ARG;
     wmel_fe *fe = calloc(1, sizeof *fe);
     if (!fe) return WMEL_ERR_NO_MEMORY;
     fe->p = *p;
@@ -405,12 +524,13 @@ int wmel__fe_compile(const wmel_frontend_plan *p, wmel_fe **out)
     if (!fe->window || !fe->dense || !fe->mel_lo || !fe->mel_len || !fe->mel_off ||
         !fe->dft_cos || !fe->dft_sin)
         goto fail;
-    for (int i = 0; i < p->frame_length; i++) fe->window[i] = window_at(p->window, i, p->frame_length);
+    for (int i = 0; i < p->frame_length; i++) fe->window[i] = bf16_if(p, window_at(p->window, i, p->frame_length, p->window_coeff));
     for (int j = 0; j < p->n_fft; j++) {
         fe->dft_cos[j] = cos(2.0 * PI * j / p->n_fft);
         fe->dft_sin[j] = sin(2.0 * PI * j / p->n_fft);
     }
     if ((rc = mel_bank(p, fe->n_bins, fe->dense)) != WMEL_OK) goto fail;
+    for (size_t i = 0; i < nm * nb; i++) fe->dense[i] = bf16_if(p, fe->dense[i]);
     size_t nnz = 0;
     for (size_t m = 0; m < nm; m++) {
         const double *row = fe->dense + m * nb;
@@ -447,6 +567,8 @@ void wmel__fe_free(wmel_fe *fe)
     free(fe->mel_w);
     free(fe->dft_cos);
     free(fe->dft_sin);
+    free(fe->col_scale);
+    free(fe->col_shift);
     wmel__fft_free(&fe->fft);
     free(fe);
 }

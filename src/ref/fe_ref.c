@@ -110,7 +110,9 @@ static void ref_spectrum(const wmel_fe *fe, size_t nb, const double *fr, double 
                 idx += k;
                 if (idx >= N) idx -= N;
             }
-            const double pw = re * re + im * im;
+            double pw = re * re + im * im;
+            if (p->mag_guard_mode == WMEL_MAG_GUARD_MAX) pw = fmax(pw, p->mag_guard);
+            else if (p->mag_guard_mode == WMEL_MAG_GUARD_ADD) pw += p->mag_guard;
             spec[b * (size_t)nbins + (size_t)k] = p->power == 2 ? pw : sqrt(pw);
         }
     }
@@ -155,6 +157,15 @@ static int ref_normalise(const wmel_fe *fe, double *feat, size_t nf, size_t nv)
         double *st = malloc(sizeof(double) * 2 * nc);
         if (!st) return WMEL_ERR_NO_MEMORY;
         wmel__fe_stats_d(fe, feat, nv, st, st + nc);
+        if (p->norm_flags & WMEL_NORMF_ALL) { /* one mean and one denominator for every column */
+            double s = 0.0, ss = 0.0;
+            for (size_t i = 0; i < nv * nc; i++) s += feat[i];
+            const double mu = nv ? s / (double)(nv * nc) : 0.0;
+            for (size_t i = 0; i < nv * nc; i++) ss += (feat[i] - mu) * (feat[i] - mu);
+            const double d = wmel__fe_denom(p, ss, nv * nc);
+            for (size_t c = 0; c < nc; c++) st[c] = mu, st[nc + c] = d;
+        }
+        for (size_t c = 0; c < nc; c++) st[nc + c] = wmel__fe_den_floor(p, st[nc + c], st[c]);
         for (size_t t = 0; t < nv; t++)
             for (size_t c = 0; c < nc; c++) {
                 const double d = st[nc + c];
@@ -164,9 +175,23 @@ static int ref_normalise(const wmel_fe *fe, double *feat, size_t nf, size_t nv)
     } else if (p->norm == WMEL_NORM_WHOLE && nv) {
         double mx = -HUGE_VAL;
         for (size_t i = 0; i < nv * nc; i++) mx = fmax(mx, feat[i]);
-        for (size_t i = 0; i < nv * nc; i++) feat[i] = (fmax(feat[i], mx - 8.0) + 4.0) / 4.0;
+        if (p->norm_flags & WMEL_NORMF_FIXED_MAX) mx = p->norm_max;
+        const double range = p->norm_range > 0.0 ? p->norm_range : 8.0;
+        for (size_t i = 0; i < nv * nc; i++) feat[i] = (fmax(feat[i], mx - range) + 4.0) / 4.0;
     }
     return WMEL_OK;
+}
+
+/* Stage 7b: the output's frames [nv, nfo) are pad_value, then the affine over [0, nfo). */
+static void ref_pad_affine(const wmel_fe *fe, double *feat, size_t nv, size_t nfo)
+{
+    const wmel_frontend_plan *p = &fe->p;
+    const size_t nc = (size_t)fe->n_cols;
+    for (size_t i = nv * nc; i < nfo * nc; i++) feat[i] = p->pad_value;
+    if (p->affine)
+        for (size_t i = 0; i < nfo * nc; i++) feat[i] = feat[i] * p->post_scale + p->post_shift;
+    if (fe->col_scale)
+        for (size_t i = 0; i < nfo * nc; i++) feat[i] = feat[i] * fe->col_scale[i % nc] + fe->col_shift[i % nc];
 }
 
 /* Stage 8: padding, stacking and layout, rounded once to float32. */
@@ -190,10 +215,11 @@ int wmel__fe_ref(const wmel_ctx *ctx, const float *x, size_t n, float *out)
     size_t rows, cols;
     int rc = wmel__fe_shape(p, n, &rows, &cols);
     if (rc) return rc;
-    const size_t nv = wmel__fe_valid(p, n);
-    const size_t nf = p->valid == WMEL_VALID_TRIM ? nv : wmel__fe_frames(p, n);
+    const size_t nv = wmel__fe_valid(p, n), nfo = wmel__fe_out_frames(p, n);
+    size_t nf = p->valid == WMEL_VALID_TRIM ? nv : wmel__fe_frames(p, n);
+    if (nf > nfo) nf = nfo; /* n_frames: later frames are not part of the output */
     const size_t nc = (size_t)fe->n_cols, fl = (size_t)p->frame_length;
-    double *feat = malloc(sizeof(double) * (nf ? nf : 1) * nc);
+    double *feat = malloc(sizeof(double) * (nfo ? nfo : 1) * nc);
     double *fr = malloc(sizeof(double) * REF_BLOCK * fl);
     double *spec = malloc(sizeof(double) * REF_BLOCK * (size_t)fe->n_bins);
     double energy[REF_BLOCK];
@@ -208,7 +234,10 @@ int wmel__fe_ref(const wmel_ctx *ctx, const float *x, size_t n, float *out)
             ref_mel_log(fe, nb, spec, energy, feat + t0 * nc, NULL);
         }
         rc = ref_normalise(fe, feat, nf, nv);
-        if (rc == WMEL_OK) ref_layout(fe, feat, nf, out, rows, cols);
+        if (rc == WMEL_OK) {
+            ref_pad_affine(fe, feat, nv, nfo);
+            ref_layout(fe, feat, nfo, out, rows, cols);
+        }
     }
     free(feat);
     free(fr);

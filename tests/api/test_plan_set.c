@@ -67,7 +67,22 @@ int main(void)
         {WMEL_FRONTEND_NEMO, "normalize", "per_feature", 1}, {WMEL_FRONTEND_NEMO, "normalize", "mean_var", 0},
         {WMEL_FRONTEND_SEAMLESS, "normalize", "mean_var", 1}, {WMEL_FRONTEND_SEAMLESS, "normalize", "per_feature", 0},
         {WMEL_FRONTEND_KALDI, "normalize", "per_feature", 0}, {WMEL_FRONTEND_NEMO, "window", "povey", 0},
-        {WMEL_FRONTEND_KALDI, "window", "povey", 1},      {WMEL_FRONTEND_KALDI, "window", "blackman", 0},
+        {WMEL_FRONTEND_KALDI, "window", "povey", 1},      {WMEL_FRONTEND_KALDI, "window", "blackman", 1},
+        {WMEL_FRONTEND_KALDI, "window", "sine", 0},       {WMEL_FRONTEND_NEMO, "window", "bartlett", 1},
+        {WMEL_FRONTEND_KALDI, "normalize", "mean_var", 1}, {WMEL_FRONTEND_KALDI, "normalize", "mean", 1},
+        {WMEL_FRONTEND_NEMO, "normalize", "all_features", 1}, {WMEL_FRONTEND_SEAMLESS, "normalize", "all_features", 0},
+        {WMEL_FRONTEND_NEMO, "mel_scale", "htk", 1},      {WMEL_FRONTEND_NEMO, "mel_scale", "HTK", 0},
+        {WMEL_FRONTEND_KALDI, "mel_scale", "tf", 1},      {WMEL_FRONTEND_KALDI, "mel_norm", "slaney", 1},
+        {WMEL_FRONTEND_KALDI, "mel_norm", "l1", 0},       {WMEL_FRONTEND_KALDI, "empty_filters", "yes", 0},
+        {WMEL_FRONTEND_NEMO, "power", "3", 0},            {WMEL_FRONTEND_NEMO, "power", "1", 1},
+        {WMEL_FRONTEND_NEMO, "mag_guard", "max:1e-10", 1}, {WMEL_FRONTEND_NEMO, "mag_guard", "add:0", 0},
+        {WMEL_FRONTEND_NEMO, "mag_guard", "mul:1", 0},    {WMEL_FRONTEND_NEMO, "mag_guard", "none", 1},
+        {WMEL_FRONTEND_NEMO, "log_guard", "0", 0},        {WMEL_FRONTEND_NEMO, "norm_eps", "-1", 0},
+        {WMEL_FRONTEND_NEMO, "norm_ddof", "2", 0},        {WMEL_FRONTEND_WHISPER, "norm_max", "1.5", 1},
+        {WMEL_FRONTEND_WHISPER, "norm_range", "0", 0},    {WMEL_FRONTEND_KALDI, "n_frames", "1024", 1},
+        {WMEL_FRONTEND_KALDI, "n_frames", "-1", 0},       {WMEL_FRONTEND_KALDI, "pad_value", "nan", 0},
+        {WMEL_FRONTEND_KALDI, "post_scale", "0.1", 1},    {WMEL_FRONTEND_KALDI, "post_shift", "1e31", 0},
+        {WMEL_FRONTEND_KALDI, "window_coeff", "0.42", 0}, /* the preset's window is povey */
         {WMEL_FRONTEND_KALDI, "scale", "0", 0},           {WMEL_FRONTEND_KALDI, "scale", "1e13", 0},
         {WMEL_FRONTEND_KALDI, "scale", "nan", 0},         {WMEL_FRONTEND_KALDI, "scale", "2x", 0},
         {WMEL_FRONTEND_KALDI, "low_freq", "-1", 0},       {WMEL_FRONTEND_KALDI, "high_freq", "inf", 0},
@@ -100,10 +115,60 @@ int main(void)
     /* a sentence a user can act on, and a control character in a value shown as '?' */
     wmel_frontend_preset(WMEL_FRONTEND_NEMO, 0, &p);
     CHECK(wmel_plan_set(&p, "window", "povey", msg, sizeof msg) == WMEL_ERR_INVALID_ARG &&
-              !strcmp(msg, "window povey: the nemo front-end takes hann, hamming or rect"), "sentence: %s", msg);
+              !strcmp(msg, "window povey: the nemo front-end takes hann, hamming, blackman, bartlett or rect"),
+          "sentence: %s", msg);
     CHECK(wmel_plan_set(&p, "window", "\x1b]0;x\x07", msg, sizeof msg) == WMEL_ERR_INVALID_ARG && !strchr(msg, 0x1b),
           "escape in a message: %s", msg);
+    /* the capabilities: every front-end takes them, the fields as documented */
+    for (int f = 0; f < 4; f++) {
+        wmel_frontend_preset(fronts[f], 0, &p);
+        CHECK(!wmel_plan_set(&p, "mel_scale", "htk", msg, sizeof msg) && p.mel_scale == WMEL_MEL_HTK, "%s htk", fnames[f]);
+        CHECK(!wmel_plan_set(&p, "bf16", "1", msg, sizeof msg) && !wmel_plan_set(&p, "empty_filters", "true", msg, sizeof msg) &&
+                  p.bank_flags == (WMEL_BANK_BF16 | WMEL_BANK_ALLOW_EMPTY), "%s bank flags", fnames[f]);
+        CHECK(!wmel_plan_set(&p, "bf16", "0", msg, sizeof msg) && p.bank_flags == WMEL_BANK_ALLOW_EMPTY, "%s bf16 0", fnames[f]);
+        CHECK(!wmel_plan_set(&p, "mag_guard", "add:1e-9", msg, sizeof msg) && p.mag_guard_mode == WMEL_MAG_GUARD_ADD &&
+                  p.mag_guard == 1e-9, "%s add guard", fnames[f]);
+        CHECK(!wmel_plan_set(&p, "post_shift", "0.25", msg, sizeof msg) && p.affine == 1 && p.post_scale == 1.0 &&
+                  p.post_shift == 0.25, "%s post_shift alone: the identity's scale", fnames[f]);
+        CHECK(!wmel_plan_set(&p, "post_scale", "10", msg, sizeof msg) && p.post_scale == 10.0 && p.post_shift == 0.25,
+              "%s post_scale after post_shift", fnames[f]);
+        CHECK(wmel_plan_check(&p, msg, sizeof msg) == WMEL_OK, "%s: the capabilities' plan checks: %s", fnames[f], msg);
+    }
+    /* Voxtral realtime, Speech2Text, WeSpeaker, NeMo all_features, AST through the names */
+    wmel_frontend_preset(WMEL_FRONTEND_WHISPER, 128, &p);
+    CHECK(!wmel_plan_set(&p, "norm_max", "1.5", msg, sizeof msg) && p.norm_flags == WMEL_NORMF_FIXED_MAX &&
+              p.norm_max == 1.5 && !wmel_plan_check(&p, msg, sizeof msg), "voxtral-rt: %s", msg);
+    wmel_frontend_preset(WMEL_FRONTEND_KALDI, 80, &p);
+    CHECK(!wmel_plan_set(&p, "normalize", "mean_var", msg, sizeof msg) && !wmel_plan_set(&p, "norm_ddof", "0", msg, sizeof msg) &&
+              !wmel_plan_set(&p, "norm_eps", "0", msg, sizeof msg) && p.norm == WMEL_NORM_MEAN_VAR &&
+              p.norm_flags == WMEL_NORMF_POPULATION && p.norm_eps == 0.0 && !wmel_plan_check(&p, msg, sizeof msg),
+          "speech2text: %s", msg);
+    CHECK(!wmel_plan_set(&p, "normalize", "mean", msg, sizeof msg) &&
+              p.norm_flags == (WMEL_NORMF_POPULATION | WMEL_NORMF_MEAN_ONLY), "mean keeps ddof");
+    CHECK(!wmel_plan_set(&p, "normalize", "none", msg, sizeof msg) && p.norm == WMEL_NORM_NONE &&
+              p.norm_flags == WMEL_NORMF_POPULATION && wmel_plan_check(&p, msg, sizeof msg) == WMEL_ERR_INVALID_ARG &&
+              strstr(msg, "norm_flags"), "ddof 0 with no normalisation refused by the check: %s", msg);
+    wmel_frontend_preset(WMEL_FRONTEND_NEMO, 80, &p);
+    CHECK(!wmel_plan_set(&p, "normalize", "all_features", msg, sizeof msg) && p.norm == WMEL_NORM_PER_FEATURE &&
+              p.norm_flags == WMEL_NORMF_ALL, "all_features");
+    CHECK(!wmel_plan_set(&p, "norm_max", "1", msg, sizeof msg) && wmel_plan_check(&p, msg, sizeof msg) && strstr(msg, "WHOLE"),
+          "norm_max needs the whole normalisation: %s", msg);
+    wmel_frontend_preset(WMEL_FRONTEND_KALDI, 128, &p);
+    CHECK(wmel_plan_check(&p, msg, sizeof msg) && strstr(msg, "empty filters"), "kaldi 128: %s", msg);
+    CHECK(!wmel_plan_set(&p, "empty_filters", "1", msg, sizeof msg) && !wmel_plan_check(&p, msg, sizeof msg),
+          "kaldi 128 with empty filters: %s", msg);
+    CHECK(!wmel_plan_set(&p, "n_frames", "1024", msg, sizeof msg) && !wmel_plan_set(&p, "post_shift", "0.467", msg, sizeof msg) &&
+              p.n_frames == 1024 && p.affine == 1 && !wmel_plan_check(&p, msg, sizeof msg), "ast: %s", msg);
+    CHECK(!wmel_plan_set(&p, "window", "blackman", msg, sizeof msg) && !wmel_plan_set(&p, "window_coeff", "0.4", msg, sizeof msg) &&
+              p.window_coeff == 0.4, "blackman coeff");
+    CHECK(!wmel_plan_set(&p, "window", "hamming", msg, sizeof msg) && p.window_coeff == 0.0, "another window clears it");
+    wmel_frontend_plan keep = p;
+    CHECK(wmel_plan_set(&p, "mag_guard", "max:-1", msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, "mag_guard") &&
+              !memcmp(&p, &keep, sizeof p), "bad guard leaves the plan: %s", msg);
+    CHECK(wmel_plan_set(&p, "bogus", "1", msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, "post_shift"),
+          "unknown option lists the capabilities: %s", msg);
     /* NULLs and short buffers */
+    wmel_frontend_preset(WMEL_FRONTEND_NEMO, 0, &p);
     CHECK(wmel_plan_set(NULL, "n_mels", "80", msg, sizeof msg) == WMEL_ERR_NULL_POINTER && strstr(msg, "plan"), "NULL plan");
     CHECK(wmel_plan_set(&p, NULL, "80", msg, sizeof msg) == WMEL_ERR_NULL_POINTER, "NULL name");
     CHECK(wmel_plan_set(&p, "n_mels", NULL, NULL, 0) == WMEL_ERR_NULL_POINTER, "NULL value");

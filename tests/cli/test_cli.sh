@@ -112,9 +112,12 @@ if [ $can_ns = 1 ]; then
     "$WMEL" "$N/long3m.wav" "$N/w_full.npy" "$N/small" 2>"$T/err" && bad "windows with /tmp full: succeeded" ||
     { grep -q "long3m.wav: .*No space left on device" "$T/err" && ok || bad "windows with /tmp full: $(cat "$T/err")"; }
   [ ! -e "$N/w_full.npy" ] && ok || bad "windows with /tmp full left its output"
+  # mel holds 8 MB of raw frames before it spills: 330 s at 80 mels is 10.6 MB
+  mkwav "$N/long330s.wav" 330
   unshare -m sh -c 'mount -t tmpfs -o size=512k tmpfs "$3" && TMPDIR="$3" exec "$0" mel "$1" -o "$2" -q' \
-    "$WMEL" "$N/long3m.wav" "$N/m_full.npy" "$N/small" 2>"$T/err" && bad "mel with /tmp full: succeeded" ||
-    { grep -q "long3m.wav: .*No space left on device" "$T/err" && ok || bad "mel with /tmp full: $(cat "$T/err")"; }
+    "$WMEL" "$N/long330s.wav" "$N/m_full.npy" "$N/small" 2>"$T/err" && bad "mel with /tmp full: succeeded" ||
+    { grep -q "long330s.wav: .*No space left on device" "$T/err" && ok || bad "mel with /tmp full: $(cat "$T/err")"; }
+  rm -f "$N/long330s.wav"
   [ ! -e "$N/m_full.npy" ] && ok || bad "mel with /tmp full left its output"
 fi
 SPEECH="$GOLDEN/audio/speech_en.wav"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # test_cwd_code.sh -- no child process of the wmel command runs code from the folder it is
 # started in: `wmel bench` takes its Python peers from WMEL_BENCH_DIR or the source tree,
-# never from ./bench/peer_python.py (a planted one there would write RAN). `wmel compare`'s
-# hand-over to Python is checked by tests/python/test_inspect.py.
+# never from ./bench/peer_python.py (a planted one there would write RAN). `wmel compare`
+# starts no program (a source only Python reads is refused, naming the command): checked by
+# tests/python/test_inspect.py and tests/cli/test_inspect.sh.
 set -u
 W=${WMEL:?set WMEL to the wmel command}
 T=$(mktemp -d)

@@ -126,11 +126,17 @@ grep -q "(80, 699)" "$T/err" && grep -q "(80, 799)" "$T/err" || bad "shapes not 
 # wmel vs the float64 oracle: within 5e-7, the stage named
 [ "$(status "$WMEL" compare "wmel:$SPEECH" "oracle:$SPEECH" --tol 5e-7 --backend cpu)" = 0 ] || bad "wmel vs oracle: $(cat "$T/out" "$T/err")"
 grep -q "comes from the spectral stages up to log" "$T/out" || bad "stage not named: $(cat "$T/out")"
-# an IMPL the command does not compute goes to python3 -m wmel.compare, and says so
-WMEL_PYTHON=/nonexistent/python "$WMEL" compare "hf:$SPEECH" "oracle:$SPEECH" >"$T/out" 2>"$T/err"
+# an IMPL the command does not compute is refused (exit 2), naming the command that computes
+# it; no other program is started (WMEL_PYTHON, which named the interpreter, is not used)
+WMEL_PYTHON=/nonexistent/python "$WMEL" compare "hf:$SPEECH" "oracle:$SPEECH" --note "it's" >"$T/out" 2>"$T/err"
 s=$?
-[ "$s" = 2 ] || bad "delegation failure: exit $s"
-grep -q "handing over to the wmel.compare module of /nonexistent/python" "$T/err" || bad "delegation not said: $(cat "$T/err")"
+[ "$s" = 2 ] || bad "hf: not refused: exit $s"
+grep -q "compare: hf:AUDIO: a source only the Python package reads (pip install .): run python3 -m wmel.compare hf:$SPEECH oracle:$SPEECH --note 'it'\\\\''s'\$" "$T/err" || bad "hf: refusal does not name the command: $(cat "$T/err")"
+[ ! -s "$T/out" ] || bad "hf: refused, yet printed: $(cat "$T/out")"
+for src in "$T/z.npz:feats" "$T/t.pt"; do
+  [ "$(status "$WMEL" compare "$src" "$T/a.npy")" = 2 ] || bad "$src: not refused"
+  grep -q "a source only the Python package reads (pip install .): run python3 -m wmel.compare " "$T/err" || bad "$src: $(cat "$T/err")"
+done
 
 
 # the other front-ends: their own stages, shapes and layouts, and the last stage equal to
@@ -173,10 +179,15 @@ grep -q "'shape': (111862,)" "$T/nemo/preemph.npy" || bad "nemo: preemph.npy is 
 [ "$(status "$WMEL" inspect "$SPEECH" -o "$T/kz.html" --frontend kaldi --start 1 --duration 0.5 --stages "$T/kz" -q)" = 0 ] \
   || bad "kaldi zoom: $(cat "$T/err")"
 grep -q "'shape': (50, 80)" "$T/kz/features.npy" || bad "kaldi zoom: features.npy is not (50, 80)"
-# compare with another front-end goes to the Python module, and says so
-WMEL_PYTHON=/nonexistent/python "$WMEL" compare "wmel:$SPEECH" "oracle:$SPEECH" --frontend kaldi >"$T/out" 2>"$T/err"
-[ $? = 2 ] || bad "compare --frontend kaldi without Python: not exit 2"
-grep -q "compare: --frontend kaldi: handing over to the wmel.compare module of /nonexistent/python" "$T/err" || bad "kaldi delegation not said: $(cat "$T/err")"
+# compare with another front-end: IMPL:AUDIO refused, naming the command; .npy files compared
+# here with that front-end's rules (the Python module's alignment and statistics are these)
+"$WMEL" compare "wmel:$SPEECH" "oracle:$SPEECH" --frontend kaldi >"$T/out" 2>"$T/err"
+[ $? = 2 ] || bad "compare --frontend kaldi wmel:AUDIO: not exit 2"
+grep -q "compare: wmel:AUDIO with --frontend kaldi: a source only the Python package reads (pip install .): run python3 -m wmel.compare wmel:$SPEECH oracle:$SPEECH --frontend kaldi\$" "$T/err" || bad "kaldi refusal: $(cat "$T/err")"
+"$WMEL" mel "$SPEECH" --frontend kaldi -o "$T/k.npy" -q || bad "kaldi mel"
+[ "$(status "$WMEL" compare "$T/k.npy" "$T/k.npy" --frontend kaldi --tol 0)" = 0 ] || bad "kaldi self-compare: $(cat "$T/out" "$T/err")"
+grep -q "^front-end: kaldi$" "$T/out" && grep -q "A: transposed (n_frames, n_mels) -> (n_mels, n_frames) to compare" "$T/out" \
+  || bad "kaldi self-compare: $(cat "$T/out")"
 
 if [ "$fails" -gt 0 ]; then echo "test_inspect: $fails failure(s)"; exit 1; fi
 echo "test_inspect: ok"

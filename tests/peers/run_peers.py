@@ -19,6 +19,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 def suites(src):
     tf = os.path.join(src, "transformers-5.23.0")
     ow = os.path.join(src, "openai_whisper-20250625")
+    knf = os.path.join(src, "kaldi_native_fbank-1.23.0", "kaldi-native-fbank", "python", "tests")
     return [
         ("transformers 5.23.0 (sdist test mixins)", [os.path.join(HERE, "test_transformers_whisper.py")],
          {"PEER_TRANSFORMERS_TESTS": os.path.join(tf, "tests")}),
@@ -28,6 +29,8 @@ def suites(src):
          [os.path.join(ow, "tests"), os.path.join(HERE, "test_openai_whisper_patch.py")],
          {"PYTHONPATH_EXTRA": ow}),
         ("faster-whisper 1.2.1 (contract)", [os.path.join(HERE, "test_faster_whisper_fe.py")], {}),
+        ("kaldi-native-fbank 1.23.0 (sdist python/tests)", [os.path.join(HERE, "test_knf_suite.py")],
+         {"PEER_KNF_TESTS": knf}),
     ]
 
 

@@ -231,7 +231,7 @@ def test_frontend_stage_span(tmp_path):
 @pytest.mark.parametrize("fe,cell", [("nemo", (37, 412)), ("kaldi", (412, 37)), ("seamless", (206, 117))])
 def test_compare_frontend_finds_an_injected_cell(tmp_path, fe, cell):
     """wmel's features of one front-end with one cell + 0.25: found at its frame and mel by the
-    module and by the command (which hands the other front-ends to the module)."""
+    module and by the command, with the same summary (one engine, compare/compare.c)."""
     a = wmel.features(wmel.load_audio(str(SPEECH)), fe)
     b = a.copy()
     b[cell] += 0.25
@@ -241,30 +241,34 @@ def test_compare_frontend_finds_an_injected_cell(tmp_path, fe, cell):
     cmds = [[sys.executable, "-m", "wmel.compare"]]
     if CLI.exists():
         cmds.append([str(CLI), "compare"])
+    texts = []
     for cmd in cmds:
-        r = run(*cmd, pa, pb, "--tol", "1e-3", "--frontend", fe, env={**os.environ, "WMEL_PYTHON": sys.executable})
+        r = run(*cmd, pa, pb, "--tol", "1e-3", "--frontend", fe)
         assert r.returncode == 1, (cmd, r.stdout, r.stderr)
+        texts.append(r.stdout)
         assert re.search(rf"worst cell\s+frame {frame} \({t} s\), mel 37 ", r.stdout), r.stdout
         assert abs(float(re.search(r"max \|A-B\|\s+(\S+)", r.stdout).group(1)) - 0.25) < 1e-6
         assert re.search(r"above tol\s+0\.00\d+ % of \d+ cells", r.stdout)
-        r = run(*cmd, pa, pb, "--tol", "0.3", "--frontend", fe, env={**os.environ, "WMEL_PYTHON": sys.executable})
+        r = run(*cmd, pa, pb, "--tol", "0.3", "--frontend", fe)
         assert r.returncode == 0, r.stdout + r.stderr
-    # the page: drawn with the front-end's own filter centres (wmel compare --axes)
-    if CLI.exists():
-        page = tmp_path / "c.html"
-        r = run(sys.executable, "-m", "wmel.compare", pa, pb, "--tol", "1e-3", "--frontend", fe, "-o", page,
-                env={**os.environ, "WMEL_CLI": str(CLI)})
-        assert r.returncode == 1, r.stdout + r.stderr
-        html = page.read_text()
-        assert 'W.push({id:"d"' in html
-        hz = None
-        m = re.search(r'id:"d".*?rv:\[([^\]]*)\]', html, re.S)
-        if m:
-            hz = [float(v) for v in m.group(1).split(",")]
-        # mel 37 of 80: Kaldi's scale from 20 Hz (1617.5 Hz), NeMo's Slaney from 0 Hz (1583.9 Hz)
-        want = 1617.528 if fe in ("kaldi", "seamless") else None
-        if want is not None:
-            assert hz is not None and abs(hz[37] - want) < 0.01, (hz[:40] if hz else html[:2000])
+    assert all(t == texts[0] for t in texts), texts
+    # the page: drawn in this process by the same engine, with the front-end's own filter
+    # centres; no wmel command needed (none named, none on PATH)
+    page = tmp_path / "c.html"
+    env = {**os.environ, "PATH": "/nonexistent"}
+    env.pop("WMEL_CLI", None)
+    r = run(sys.executable, "-m", "wmel.compare", pa, pb, "--tol", "1e-3", "--frontend", fe, "-o", page, env=env)
+    assert r.returncode == 1, r.stdout + r.stderr
+    html = page.read_text()
+    assert 'W.push({id:"d"' in html
+    hz = None
+    m = re.search(r'id:"d".*?rv:\[([^\]]*)\]', html, re.S)
+    if m:
+        hz = [float(v) for v in m.group(1).split(",")]
+    # mel 37 of 80: Kaldi's scale from 20 Hz (1617.5 Hz), NeMo's Slaney from 0 Hz (1583.9 Hz)
+    want = 1617.528 if fe in ("kaldi", "seamless") else None
+    if want is not None:
+        assert hz is not None and abs(hz[37] - want) < 0.01, (hz[:40] if hz else html[:2000])
 
 
 @pytest.mark.parametrize("fe", FRONTENDS)
@@ -543,10 +547,11 @@ def test_npz_and_pt_sources(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     r = run(sys.executable, "-m", "wmel.compare", tmp_path / "z.npz", tmp_path / "a.npy")
     assert r.returncode == 2 and "name one as" in r.stderr
-    if CLI.exists():  # the command hands .npz to the module and says so
-        r = run(CLI, "compare", f"{tmp_path / 'z.npz'}:feats", tmp_path / "a.npy", "--tol", "0",
-                env={**os.environ, "WMEL_PYTHON": sys.executable})
-        assert r.returncode == 0 and "handing over to" in r.stderr, r.stdout + r.stderr
+    if CLI.exists():  # the command refuses .npz, naming the command that reads it
+        r = run(CLI, "compare", f"{tmp_path / 'z.npz'}:feats", tmp_path / "a.npy", "--tol", "0")
+        assert r.returncode == 2 and r.stdout == "", r.stdout + r.stderr
+        assert f"run python3 -m wmel.compare {tmp_path / 'z.npz'}:feats {tmp_path / 'a.npy'} --tol 0" in r.stderr, \
+            r.stderr
     try:
         import torch
     except ImportError:
@@ -557,14 +562,15 @@ def test_npz_and_pt_sources(tmp_path):
 
 
 def test_compare_never_runs_modules_from_the_working_folder(tmp_path):
-    """The command hands other sources to the installed wmel.compare; a wmel/compare.py or a
-    numpy.py planted in the folder it is started in never runs (they would print PLANTED and
-    exit 0, as if the inputs agreed)."""
+    """The command starts no other program: a source only Python reads is refused (exit 2)
+    with the command to run; a wmel/compare.py, numpy.py or runpy.py planted in the folder it
+    is started in never runs (they would print PLANTED and exit 0, as if the inputs agreed),
+    whatever WMEL_PYTHON, PYTHONPATH or PYTHONSAFEPATH say."""
     cli = need_cli()
     a = wmel.log_mel_spectrogram(wmel.load_audio(str(SPEECH)))
     np.save(tmp_path / "a.npy", a)
     b = a.copy()
-    b[3, 40] += 1.0                       # differs by 1.0: the real module exits 1
+    b[3, 40] += 1.0
     np.savez(tmp_path / "z.npz", feats=b)
     work = tmp_path / "work"
     (work / "wmel").mkdir(parents=True)
@@ -573,19 +579,15 @@ def test_compare_never_runs_modules_from_the_working_folder(tmp_path):
     (work / "wmel" / "compare.py").write_text(planted)
     (work / "numpy.py").write_text(planted)
     (work / "runpy.py").write_text(planted)
-    env = {**os.environ, "WMEL_PYTHON": sys.executable}
+    env = {**os.environ, "WMEL_PYTHON": sys.executable, "PYTHONPATH": "." + os.pathsep + os.environ.get("PYTHONPATH", "")}
     env.pop("PYTHONSAFEPATH", None)
     for extra in ([], ["--frontend", "nemo"]):
         r = run(cli, "compare", f"{tmp_path / 'z.npz'}:feats", tmp_path / "a.npy", "--tol", "1e-3", *extra,
                 cwd=work, env=env)
         out = r.stdout + r.stderr
-        assert "PLANTED" not in out, out
-        assert "handing over to" in r.stderr, out
-        if not extra:
-            assert r.returncode == 1, out  # the installed module ran and found the difference
-        else:
-            assert r.returncode in (1, 2), out
-    # PYTHONPATH naming the working folder (".") is dropped too
-    r = run(cli, "compare", f"{tmp_path / 'z.npz'}:feats", tmp_path / "a.npy", "--tol", "1e-3", cwd=work,
-            env={**env, "PYTHONPATH": "." + os.pathsep + env.get("PYTHONPATH", "")})
+        assert "PLANTED" not in out and r.returncode == 2, out
+        assert "a source only the Python package reads" in r.stderr and "run python3 -m wmel.compare" in r.stderr, out
+    # the .npy files alone: compared by the command itself, the difference found
+    np.save(tmp_path / "b.npy", b)
+    r = run(cli, "compare", tmp_path / "a.npy", tmp_path / "b.npy", "--tol", "1e-3", cwd=work, env=env)
     assert "PLANTED" not in r.stdout + r.stderr and r.returncode == 1, r.stdout + r.stderr

@@ -3,20 +3,20 @@
  * load_audio, through the streaming decoder), then
  *   pad30:   log_mel_spectrogram(pad_or_trim(audio)) -- the first 30 s kept, the rest
  *            decoded (and counted) but not held;
- *   full:    log_mel_spectrogram(audio) through wmel_stream: raw frames in runs, spooled
- *            (memory up to SPOOL_MEM bytes, then a tmpfile()), normalised with the
- *            global max when written -- bit-identical to wmel_log_mel on the whole clip;
+ *   full:    log_mel_spectrogram(audio) through the library's long-input path
+ *            (wmel_long_*: raw frames in memory up to SPOOL_MEM bytes, then a temporary
+ *            file), normalised with the global max when written -- bit-identical to
+ *            wmel_log_mel on the whole clip;
  *   windows: transcribe()'s windows through the wmel_windows iterator, which keeps its
  *            own first pass in bounded memory and normalises each window when asked.
- * Another front-end (--frontend nemo|kaldi|seamless): the plan's frames through wmel_stream
- * into fe_spool.c (memory up to SPOOL_MEM, then a tmpfile()), normalised and laid out in
- * the original's layout when written -- bit-identical to wmel_features on the whole clip.
+ * Another front-end (--frontend nemo|kaldi|seamless): the same path (the plan's frames,
+ * normalised and laid out in the original's layout when written) -- bit-identical to
+ * wmel_features on the whole clip.
  * So an hour-long input costs a few MB whatever the mode. The result is written as two
  * tar members (<key>.npy, <key>.json) with sequential writes only.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "batch.h"
-#include "fe_spool.h"
 #include "out.h"
 
 #include <errno.h>
@@ -28,30 +28,16 @@
 #define CHUNK 32768                         /* samples per decoder read */
 #define SPOOL_MEM ((size_t)8 << 20)         /* raw runs held in memory before a tmpfile */
 
-typedef struct run {
-    size_t f0, nf;
-    size_t off; /* in floats, in the spool */
-} run;
-
 struct wmel_batch_result {
     int mode, n_mels;
-    int frontend;           /* WMEL_FRONTEND_*; not Whisper's: `fs` holds its frames, or
+    int frontend;           /* WMEL_FRONTEND_*; not Whisper's: `lg` holds its frames, or
                                `data` wmel_features() (the reference backend) */
-    wmel_fe_spool *fs;
+    wmel_long *lg;          /* full mode, another front-end: the frames, finished when written */
     size_t samples;
     size_t shape[3];
     int ndim;
     float *data;            /* pad30: n_mels * 3000 normalised values */
     wmel_windows *win;      /* windows */
-    /* full: runs of raw values [n_mels][nf] in memory, then in `spill` */
-    run *runs;
-    size_t n_runs, cap_runs;
-    float *mem;
-    size_t mem_len, mem_cap; /* floats */
-    FILE *spill;
-    size_t spilled;          /* floats in spill */
-    float max;
-    int failed;
 };
 
 void wmel_batch_result_free(wmel_batch_result *r)
@@ -59,10 +45,7 @@ void wmel_batch_result_free(wmel_batch_result *r)
     if (!r) return;
     free(r->data);
     wmel_windows_close(r->win);
-    wmel_fe_spool_free(r->fs);
-    free(r->runs);
-    free(r->mem);
-    if (r->spill) fclose(r->spill);
+    wmel_long_destroy(r->lg);
     free(r);
 }
 
@@ -86,50 +69,6 @@ unsigned long long wmel_batch_result_npy_size(const wmel_batch_result *r)
     char h[256];
     return (unsigned long long)wmel_npy_header(h, sizeof h, r->shape, r->ndim, 0) +
            (unsigned long long)count_of(r) * sizeof(float);
-}
-
-/* The raw runs of the full mode: memory first, then the tmpfile. */
-static int to_runs(void *user, const float *raw, size_t f0, size_t nf)
-{
-    wmel_batch_result *r = user;
-    size_t cnt = (size_t)r->n_mels * nf;
-    if (r->n_runs == r->cap_runs) {
-        size_t nc = r->cap_runs ? 2 * r->cap_runs : 16;
-        run *nr = realloc(r->runs, nc * sizeof *nr);
-        if (!nr) return WMEL_ERR_NO_MEMORY;
-        r->runs = nr;
-        r->cap_runs = nc;
-    }
-    run *u = &r->runs[r->n_runs];
-    u->f0 = f0;
-    u->nf = nf;
-    if (!r->spill && (r->mem_len + cnt) * sizeof(float) <= SPOOL_MEM) {
-        if (r->mem_len + cnt > r->mem_cap) {
-            size_t nc = r->mem_cap ? 2 * r->mem_cap : cnt * 2;
-            while (nc < r->mem_len + cnt) nc *= 2;
-            if (nc * sizeof(float) > SPOOL_MEM) nc = SPOOL_MEM / sizeof(float);
-            float *nm = realloc(r->mem, nc * sizeof *nm);
-            if (!nm) return WMEL_ERR_NO_MEMORY;
-            r->mem = nm;
-            r->mem_cap = nc;
-        }
-        memcpy(r->mem + r->mem_len, raw, cnt * sizeof(float));
-        u->off = r->mem_len;
-        r->mem_len += cnt;
-    } else {
-        if (!r->spill && !(r->spill = wmel_cli_tmpfile())) {
-            r->failed = 1;
-            return WMEL_ERR_IO;
-        }
-        if (fwrite(raw, sizeof(float), cnt, r->spill) != cnt) {
-            r->failed = 1;
-            return WMEL_ERR_IO;
-        }
-        u->off = r->mem_len + r->spilled; /* memory holds [0, mem_len) */
-        r->spilled += cnt;
-    }
-    r->n_runs++;
-    return WMEL_OK;
 }
 
 double wmel_batch_default_timeout(unsigned long long bytes)
@@ -202,7 +141,6 @@ wmel_batch_result *wmel_batch_compute(wmel_ctx *ctx, int mode, const char *path_
     }
     r->mode = mode;
     r->n_mels = wmel_ctx_n_mels(ctx);
-    r->max = -1e30f;
     wmel_frontend_plan fpl;
     r->frontend = wmel_ctx_plan(ctx, &fpl) == WMEL_OK ? fpl.frontend : WMEL_FRONTEND_WHISPER;
     wmel_decoder *d = NULL;
@@ -254,31 +192,31 @@ wmel_batch_result *wmel_batch_compute(wmel_ctx *ctx, int mode, const char *path_
         wmel_decoder_close(d);
         return r;
     }
-    if (r->frontend != WMEL_FRONTEND_WHISPER) { /* the plan's stream, spooled (fe_spool.c) */
+    if (r->frontend != WMEL_FRONTEND_WHISPER || mode == WMEL_BATCH_FULL) { /* wmel_long_* */
         float *buf = malloc(CHUNK * sizeof *buf);
         size_t got = 0;
-        r->fs = buf ? wmel_fe_spool_new(ctx, SPOOL_MEM, &st) : NULL;
+        r->lg = buf ? wmel_long_create(ctx, SPOOL_MEM, &st) : NULL;
         if (!buf) st = WMEL_ERR_NO_MEMORY;
         int pushed = st; /* a refused push: the rest is still decoded, and counted */
         while (st == WMEL_OK) {
             st = wmel_decoder_read(d, buf, CHUNK, &got);
             if (st || got == 0) break;
             r->samples += got;
-            if (pushed == WMEL_OK) pushed = wmel_fe_spool_push(r->fs, buf, got);
+            if (pushed == WMEL_OK) pushed = wmel_long_push(r->lg, buf, got);
         }
         free(buf);
         if (st == WMEL_OK) st = pushed;
-        if (st == WMEL_OK) st = wmel_fe_spool_finish(r->fs);
+        if (st == WMEL_OK) st = wmel_long_finish(r->lg);
         if (st != WMEL_OK) {
             if (wmel_decoder_error(d)[0]) snprintf(err, err_len, "%s", wmel_decoder_error(d));
-            else if (r->fs && wmel_fe_spool_errno(r->fs))
-                snprintf(err, err_len, "%s: cannot write a temporary file: %s", name,
-                         strerror(wmel_fe_spool_errno(r->fs)));
+            else if (r->lg && wmel_long_error(r->lg)[0]) snprintf(err, err_len, "%s: %s", name, wmel_long_error(r->lg));
+            else if (r->frontend == WMEL_FRONTEND_WHISPER && st != WMEL_ERR_TOO_SHORT)
+                snprintf(err, err_len, "%s: %s", name, wmel_strerror(st));
             else snprintf(err, err_len, "%s: %zu samples: %s", name, r->samples, wmel_strerror(st));
             goto fail;
         }
         r->ndim = 2;
-        wmel_fe_spool_shape(r->fs, &r->shape[0], &r->shape[1]);
+        wmel_long_shape(r->lg, &r->shape[0], &r->shape[1]);
         wmel_decoder_close(d);
         return r;
     }
@@ -300,66 +238,39 @@ wmel_batch_result *wmel_batch_compute(wmel_ctx *ctx, int mode, const char *path_
         wmel_decoder_close(d);
         return r;
     }
-    float *buf = NULL;
-    wmel_stream *ws = NULL;
+    /* pad30: the first 30 s held, the rest decoded and counted */
     size_t got = 0;
-    if (mode == WMEL_BATCH_PAD30) {
-        buf = calloc(WMEL_CHUNK_SAMPLES, sizeof *buf);
-        float *scratch = buf ? malloc(CHUNK * sizeof *scratch) : NULL;
-        st = scratch ? WMEL_OK : WMEL_ERR_NO_MEMORY;
-        while (st == WMEL_OK) {
-            size_t n = r->samples;
-            if (n < WMEL_CHUNK_SAMPLES) {
-                st = wmel_decoder_read(d, buf + n, WMEL_CHUNK_SAMPLES - n, &got);
-            } else {
-                st = wmel_decoder_read(d, scratch, CHUNK, &got);
-            }
-            if (st || got == 0) break;
-            r->samples += got;
+    float *buf = calloc(WMEL_CHUNK_SAMPLES, sizeof *buf);
+    float *scratch = buf ? malloc(CHUNK * sizeof *scratch) : NULL;
+    st = scratch ? WMEL_OK : WMEL_ERR_NO_MEMORY;
+    while (st == WMEL_OK) {
+        size_t n = r->samples;
+        if (n < WMEL_CHUNK_SAMPLES) {
+            st = wmel_decoder_read(d, buf + n, WMEL_CHUNK_SAMPLES - n, &got);
+        } else {
+            st = wmel_decoder_read(d, scratch, CHUNK, &got);
         }
-        free(scratch);
-    } else {
-        buf = malloc(CHUNK * sizeof *buf);
-        ws = buf ? wmel_stream_create(ctx, 0, to_runs, r, &st) : NULL;
-        if (!buf) st = WMEL_ERR_NO_MEMORY;
-        while (st == WMEL_OK) {
-            st = wmel_decoder_read(d, buf, CHUNK, &got);
-            if (st || got == 0) break;
-            r->samples += got;
-            st = wmel_stream_push(ws, buf, got);
-        }
-        if (st == WMEL_OK) st = wmel_stream_finish(ws);
-        if (st == WMEL_OK) {
-            r->max = wmel_stream_max(ws);
-            r->ndim = 2;
-            r->shape[0] = (size_t)r->n_mels;
-            r->shape[1] = wmel_n_frames(r->samples, 0);
-        }
-        wmel_stream_destroy(ws);
-        free(buf);
-        buf = NULL;
+        if (st || got == 0) break;
+        r->samples += got;
     }
+    free(scratch);
     if (st != WMEL_OK) {
         if (wmel_decoder_error(d)[0]) snprintf(err, err_len, "%s", wmel_decoder_error(d));
-        else if (r->failed) snprintf(err, err_len, "%s: cannot write a temporary file: %s", name, strerror(errno));
-        else if (st == WMEL_ERR_TOO_SHORT) snprintf(err, err_len, "%s: %zu samples: %s", name, r->samples, wmel_strerror(st));
         else snprintf(err, err_len, "%s: %s", name, wmel_strerror(st));
         free(buf);
         goto fail;
     }
-    if (mode == WMEL_BATCH_PAD30) {
-        size_t cnt = (size_t)r->n_mels * WMEL_CHUNK_FRAMES;
-        r->data = malloc(cnt * sizeof *r->data);
-        st = r->data ? wmel_log_mel(ctx, buf, WMEL_CHUNK_SAMPLES, 0, r->data, cnt) : WMEL_ERR_NO_MEMORY;
-        free(buf);
-        if (st) {
-            snprintf(err, err_len, "%s: %s", name, wmel_strerror(st));
-            goto fail;
-        }
-        r->ndim = 2;
-        r->shape[0] = (size_t)r->n_mels;
-        r->shape[1] = WMEL_CHUNK_FRAMES;
+    size_t cnt = (size_t)r->n_mels * WMEL_CHUNK_FRAMES;
+    r->data = malloc(cnt * sizeof *r->data);
+    st = r->data ? wmel_log_mel(ctx, buf, WMEL_CHUNK_SAMPLES, 0, r->data, cnt) : WMEL_ERR_NO_MEMORY;
+    free(buf);
+    if (st) {
+        snprintf(err, err_len, "%s: %s", name, wmel_strerror(st));
+        goto fail;
     }
+    r->ndim = 2;
+    r->shape[0] = (size_t)r->n_mels;
+    r->shape[1] = WMEL_CHUNK_FRAMES;
     wmel_decoder_close(d);
     return r;
 fail:
@@ -456,16 +367,19 @@ static int pad512(FILE *f, unsigned long long size)
     return pad && fwrite(zero, 1, pad, f) != pad ? -1 : 0;
 }
 
-/* Reads floats [off, off + n) of the full mode's spool. */
-static int spool_read(wmel_batch_result *r, size_t off, float *out, size_t n)
+/* wmel_long_write()'s values appended to the shard. */
+typedef struct shard_sink {
+    FILE *f;
+    int err; /* errno of the failed write */
+} shard_sink;
+
+static int to_shard(void *user, const float *values, size_t n)
 {
-    if (off + n <= r->mem_len) {
-        memcpy(out, r->mem + off, n * sizeof *out);
-        return 0;
-    }
-    if (!r->spill || off < r->mem_len) return -1; /* runs never straddle */
-    if (fseeko(r->spill, (off_t)((off - r->mem_len) * sizeof(float)), SEEK_SET) != 0) return -1;
-    return fread(out, sizeof *out, n, r->spill) == n ? 0 : -1;
+    shard_sink *k = user;
+    errno = 0;
+    if (fwrite(values, sizeof(float), n, k->f) == n) return 0;
+    k->err = errno ? errno : EIO;
+    return WMEL_ERR_IO;
 }
 
 int wmel_batch_result_write(wmel_batch_result *r, FILE *f, int mode, int n_mels,
@@ -479,9 +393,17 @@ int wmel_batch_result_write(wmel_batch_result *r, FILE *f, int mode, int n_mels,
     snprintf(name, sizeof name, "%s.npy", key);
     wmel_tar_header(h, name, size);
     if (fwrite(h, 1, 512, f) != 512 || fwrite(npyh, 1, hl, f) != hl) goto io;
-    if (r->fs) { /* another front-end's features, finished on the way out */
-        int st = wmel_fe_spool_write(r->fs, f, path, err, err_len);
-        if (st) return st;
+    if (r->lg) { /* the full mode's or another front-end's features, finished on the way out */
+        shard_sink k = {f, 0};
+        int st = wmel_long_write(r->lg, to_shard, &k);
+        if (st && k.err) {
+            errno = k.err;
+            goto io;
+        }
+        if (st) {
+            snprintf(err, err_len, "%s: %s", path, wmel_long_error(r->lg)[0] ? wmel_long_error(r->lg) : wmel_strerror(st));
+            return st;
+        }
     } else if (mode == WMEL_BATCH_PAD30 || r->data) { /* pad30, the reference's features */
         size_t cnt = count_of(r);
         if (fwrite(r->data, sizeof(float), cnt, f) != cnt) goto io;
@@ -507,39 +429,6 @@ int wmel_batch_result_write(wmel_batch_result *r, FILE *f, int mode, int n_mels,
             }
         }
         free(w);
-    } else {
-        /* row m of the output gathers row m of every run in order */
-        size_t maxnf = 0;
-        for (size_t u = 0; u < r->n_runs; u++) maxnf = r->runs[u].nf > maxnf ? r->runs[u].nf : maxnf;
-        float *row = malloc((maxnf ? maxnf : 1) * sizeof *row);
-        if (!row) {
-            snprintf(err, err_len, "%s: out of memory", path);
-            return WMEL_ERR_NO_MEMORY;
-        }
-        size_t written = 0;
-        for (int m = 0; m < n_mels; m++) {
-            for (size_t u = 0; u < r->n_runs; u++) {
-                const run *x = &r->runs[u];
-                if (spool_read(r, x->off + (size_t)m * x->nf, row, x->nf)) {
-                    free(row);
-                    snprintf(err, err_len, "%s: cannot read back a temporary file: %s", path,
-                             strerror(errno));
-                    return WMEL_ERR_IO;
-                }
-                wmel_normalize(row, x->nf, r->max);
-                if (fwrite(row, sizeof(float), x->nf, f) != x->nf) {
-                    free(row);
-                    goto io;
-                }
-                written += x->nf;
-            }
-        }
-        free(row);
-        if (written != count_of(r)) {
-            snprintf(err, err_len, "%s: %zu values for shape (%zu, %zu)", path, written,
-                     r->shape[0], r->shape[1]);
-            return WMEL_ERR_IO;
-        }
     }
     if (pad512(f, size)) goto io;
     char js[4096];

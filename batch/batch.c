@@ -20,7 +20,7 @@
  *
  * Memory: a worker may run ahead of the writer by at most 2 * jobs items; an item is
  * held as 960 KB of features (pad30), a windows iterator (a few windows in memory, the
- * rest in a tmpfile) or spooled raw runs (8 MB in memory at most, then a tmpfile).
+ * rest in a tmpfile) or the library's long-input path (wmel_long_*: 8 MB in memory at most, then a tmpfile).
  */
 #define _GNU_SOURCE
 #include "batch.h"
@@ -172,6 +172,21 @@ static unsigned long long plan_fingerprint(const wmel_frontend_plan *pl)
     for (size_t i = 0; i < sizeof iv / sizeof iv[0] + sizeof dv / sizeof dv[0]; i++) {
         int l = i < sizeof iv / sizeof iv[0] ? snprintf(buf, sizeof buf, "%d;", iv[i])
                                              : snprintf(buf, sizeof buf, "%.17g;", dv[i - sizeof iv / sizeof iv[0]]);
+        for (int k = 0; k < l; k++) {
+            h ^= (unsigned char)buf[k];
+            h *= 1099511628211ULL;
+        }
+    }
+    /* the appended fields, only where one is set (the plans before them keep their value) */
+    const int iv2[] = {pl->bank_flags, pl->mag_guard_mode, pl->norm_flags, pl->n_frames, pl->affine};
+    const double dv2[] = {pl->mag_guard, pl->norm_max, pl->norm_range, pl->post_scale, pl->post_shift,
+                          pl->pad_value, pl->window_coeff};
+    int any = 0;
+    for (size_t i = 0; i < sizeof iv2 / sizeof iv2[0]; i++) any |= iv2[i] != 0;
+    for (size_t i = 0; i < sizeof dv2 / sizeof dv2[0]; i++) any |= dv2[i] != 0.0;
+    for (size_t i = 0; any && i < sizeof iv2 / sizeof iv2[0] + sizeof dv2 / sizeof dv2[0]; i++) {
+        int l = i < sizeof iv2 / sizeof iv2[0] ? snprintf(buf, sizeof buf, "%d;", iv2[i])
+                                               : snprintf(buf, sizeof buf, "%.17g;", dv2[i - sizeof iv2 / sizeof iv2[0]]);
         for (int k = 0; k < l; k++) {
             h ^= (unsigned char)buf[k];
             h *= 1099511628211ULL;
@@ -506,6 +521,144 @@ static int assemble(const char *dir, size_t n_shards, size_t *failed, char *err,
     return WMEL_OK;
 }
 
+/* The output folder, its .parts and its lock, taken: the lock's descriptor, or -1 (err). */
+static int open_folder(const char *dir, char *parts, size_t parts_len, char *err, size_t err_len)
+{
+    if (strlen(dir) > 3000) {
+        snprintf(err, err_len, "the output folder's path is too long");
+        return -1;
+    }
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        snprintf(err, err_len, "%s: cannot create the output folder: %s", dir, strerror(errno));
+        return -1;
+    }
+    snprintf(parts, parts_len, "%s/.parts", dir);
+    if (mkdir(parts, 0777) != 0 && errno != EEXIST) {
+        snprintf(err, err_len, "%s: cannot create: %s", parts, strerror(errno));
+        return -1;
+    }
+    char lockp[4096];
+    snprintf(lockp, sizeof lockp, "%s/.lock", dir);
+    int lockfd = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (lockfd < 0) {
+        snprintf(err, err_len, "%s: cannot write in the output folder: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (flock(lockfd, LOCK_EX | LOCK_NB) != 0) {
+        snprintf(err, err_len, "%s: another wmel batch is running on this folder", dir);
+        close(lockfd);
+        return -1;
+    }
+    return lockfd;
+}
+
+/* The job's ctx, its window and its workers, started (*n_th of them); 0, or a status
+ * (err; WMEL_ERR_NO_MEMORY unsaid). */
+static int start_workers(job *j, const wmel_batch_plan *plan, const wmel_batch_opts *o, int other_fe, pthread_t **th,
+                         int *n_th, char *err, size_t err_len)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int jobs = o->jobs > 0 ? o->jobs : cores > 0 ? (int)cores : 1;
+    if ((size_t)jobs > j->n_todo) jobs = (int)j->n_todo;
+    wmel_params p = wmel_default_params();
+    p.n_mels = o->n_mels;
+    p.backend = o->backend;
+    p.n_threads = 1; /* the parallelism is the workers' */
+    int st;
+    j->ctx = other_fe ? wmel_create_plan(&p, o->fe_plan, &st) : wmel_create(&p, &st);
+    if (!j->ctx) {
+        snprintf(err, err_len, "%s", wmel_strerror(st));
+        return st;
+    }
+    j->plan = plan;
+    j->o = o;
+    j->window = 2 * (size_t)jobs;
+    j->slots = calloc(j->window, sizeof *j->slots);
+    *th = calloc((size_t)jobs, sizeof **th);
+    if (!j->slots || !*th) return WMEL_ERR_NO_MEMORY;
+    pthread_mutex_init(&j->mu, NULL);
+    pthread_cond_init(&j->cv_ready, NULL);
+    pthread_cond_init(&j->cv_space, NULL);
+    for (; *n_th < jobs; (*n_th)++)
+        if (pthread_create(&(*th)[*n_th], NULL, worker, j) != 0) break;
+    if (*n_th == 0) {
+        snprintf(err, err_len, "%s", wmel_strerror(WMEL_ERR_THREAD));
+        return WMEL_ERR_THREAD;
+    }
+    return 0;
+}
+
+/* Waits until the item at pos is ready, then takes it out of its slot into *got (0), or
+ * until the interrupt callback asks to stop: the workers are told to cancel (1). */
+static int take_slot(job *j, size_t pos, const wmel_batch_opts *o, slot *got)
+{
+    int stop = o->interrupt && o->interrupt(o->interrupt_user); /* never under the lock */
+    pthread_mutex_lock(&j->mu);
+    slot *sl = &j->slots[pos % j->window];
+    while (!sl->ready && !stop) {
+        if (!o->interrupt) {
+            pthread_cond_wait(&j->cv_ready, &j->mu);
+            continue;
+        }
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 50 * 1000000L;
+        if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
+        pthread_cond_timedwait(&j->cv_ready, &j->mu, &until);
+        if (!sl->ready) {
+            pthread_mutex_unlock(&j->mu); /* the callback may take its time (Python's GIL) */
+            stop = o->interrupt(o->interrupt_user);
+            pthread_mutex_lock(&j->mu);
+        }
+    }
+    if (stop) {
+        /* as after SIGINT: the shard in progress goes, complete shards stay */
+        __atomic_store_n(&j->cancel, 1, __ATOMIC_RELAXED);
+        pthread_mutex_unlock(&j->mu);
+        return 1;
+    }
+    *got = *sl;
+    memset(sl, 0, sizeof *sl);
+    j->next_write = pos + 1;
+    pthread_cond_broadcast(&j->cv_space);
+    pthread_mutex_unlock(&j->mu);
+    return 0;
+}
+
+/* The shard's tar opened (a temporary file, named for the signal handler); 0, or -1 (err). */
+static int open_shard(const char *dir, size_t shard, afile *tar, char *err, size_t err_len)
+{
+    char name[64];
+    snprintf(name, sizeof name, "shard-%06zu.tar", shard);
+    if (af_open(tar, dir, name, err, err_len)) return -1;
+    g_tmp_set = 0;
+    snprintf(g_tmp, sizeof g_tmp, "%s", tar->o.tmp);
+    g_tmp_set = 1;
+    return 0;
+}
+
+/* The shard is complete: its end-of-archive, its parts, then the tar itself committed. 0,
+ * or -1 (err). */
+static int finish_shard(const char *dir, const char *parts, size_t shard, afile *tar, const lines *li,
+                        const lines *le, char *err, size_t err_len)
+{
+    static const char zero[1024];
+    char pn[64];
+    if (fwrite(zero, 1, sizeof zero, tar->f) != sizeof zero) {
+        snprintf(err, err_len, "%s: write failed: %s", tar->path, strerror(errno));
+        return -1;
+    }
+    snprintf(pn, sizeof pn, ".parts/%06zu.index.jsonl", shard);
+    if (write_file(dir, pn, li->b, li->n, err, err_len)) return -1;
+    snprintf(pn, sizeof pn, ".parts/%06zu.errors.jsonl", shard);
+    if (write_file(dir, pn, le->b, le->n, err, err_len)) return -1;
+    sync_dir(parts);
+    g_tmp_set = 0;
+    if (af_commit(tar, err, err_len)) return -1;
+    sync_dir(dir);
+    return 0;
+}
+
 int wmel_batch_run(const wmel_batch_plan *plan, const char *dir, const wmel_batch_opts *o,
                    wmel_batch_stats *stats, char *err, size_t err_len)
 {
@@ -521,32 +674,9 @@ int wmel_batch_run(const wmel_batch_plan *plan, const char *dir, const wmel_batc
         snprintf(err, err_len, "invalid batch arguments");
         return WMEL_BATCH_FAILED;
     }
-    if (strlen(dir) > 3000) {
-        snprintf(err, err_len, "the output folder's path is too long");
-        return WMEL_BATCH_FAILED;
-    }
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        snprintf(err, err_len, "%s: cannot create the output folder: %s", dir, strerror(errno));
-        return WMEL_BATCH_FAILED;
-    }
     char parts[4096];
-    snprintf(parts, sizeof parts, "%s/.parts", dir);
-    if (mkdir(parts, 0777) != 0 && errno != EEXIST) {
-        snprintf(err, err_len, "%s: cannot create: %s", parts, strerror(errno));
-        return WMEL_BATCH_FAILED;
-    }
-    char lockp[4096];
-    snprintf(lockp, sizeof lockp, "%s/.lock", dir);
-    int lockfd = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-    if (lockfd < 0) {
-        snprintf(err, err_len, "%s: cannot write in the output folder: %s", dir, strerror(errno));
-        return WMEL_BATCH_FAILED;
-    }
-    if (flock(lockfd, LOCK_EX | LOCK_NB) != 0) {
-        snprintf(err, err_len, "%s: another wmel batch is running on this folder", dir);
-        close(lockfd);
-        return WMEL_BATCH_FAILED;
-    }
+    int lockfd = open_folder(dir, parts, sizeof parts, err, err_len);
+    if (lockfd < 0) return WMEL_BATCH_FAILED;
     int ret = WMEL_BATCH_FAILED, rc;
     char js[640];
     job j;
@@ -580,61 +710,15 @@ int wmel_batch_run(const wmel_batch_plan *plan, const char *dir, const wmel_batc
     pg.done = plan->n - j.n_todo;
 
     if (j.n_todo) {
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        int jobs = o->jobs > 0 ? o->jobs : cores > 0 ? (int)cores : 1;
-        if ((size_t)jobs > j.n_todo) jobs = (int)j.n_todo;
-        wmel_params p = wmel_default_params();
-        p.n_mels = o->n_mels;
-        p.backend = o->backend;
-        p.n_threads = 1; /* the parallelism is the workers' */
-        int st;
-        j.ctx = other_fe ? wmel_create_plan(&p, o->fe_plan, &st) : wmel_create(&p, &st);
-        if (!j.ctx) {
-            snprintf(err, err_len, "%s", wmel_strerror(st));
-            goto out;
-        }
-        j.plan = plan;
-        j.o = o;
-        j.window = 2 * (size_t)jobs;
-        j.slots = calloc(j.window, sizeof *j.slots);
-        th = calloc((size_t)jobs, sizeof *th);
-        if (!j.slots || !th) goto oom;
-        pthread_mutex_init(&j.mu, NULL);
-        pthread_cond_init(&j.cv_ready, NULL);
-        pthread_cond_init(&j.cv_space, NULL);
-        for (; n_th < jobs; n_th++)
-            if (pthread_create(&th[n_th], NULL, worker, &j) != 0) break;
-        if (n_th == 0) {
-            snprintf(err, err_len, "%s", wmel_strerror(WMEL_ERR_THREAD));
-            goto out;
-        }
+        rc = start_workers(&j, plan, o, other_fe, &th, &n_th, err, err_len);
+        if (rc == WMEL_ERR_NO_MEMORY) goto oom;
+        if (rc) goto out;
     }
 
     size_t cur = (size_t)-1;
     for (size_t pos = 0; pos < j.n_todo; pos++) {
-        int stop = o->interrupt && o->interrupt(o->interrupt_user); /* never under the lock */
-        pthread_mutex_lock(&j.mu);
-        slot *sl = &j.slots[pos % j.window];
-        while (!sl->ready && !stop) {
-            if (!o->interrupt) {
-                pthread_cond_wait(&j.cv_ready, &j.mu);
-                continue;
-            }
-            struct timespec until;
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_nsec += 50 * 1000000L;
-            if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
-            pthread_cond_timedwait(&j.cv_ready, &j.mu, &until);
-            if (!sl->ready) {
-                pthread_mutex_unlock(&j.mu); /* the callback may take its time (Python's GIL) */
-                stop = o->interrupt(o->interrupt_user);
-                pthread_mutex_lock(&j.mu);
-            }
-        }
-        if (stop) {
-            /* as after SIGINT: the shard in progress goes, complete shards stay */
-            __atomic_store_n(&j.cancel, 1, __ATOMIC_RELAXED);
-            pthread_mutex_unlock(&j.mu);
+        slot got;
+        if (take_slot(&j, pos, o, &got)) {
             ret = WMEL_BATCH_INTERRUPTED;
             snprintf(err, err_len, "interrupted");
             g_tmp_set = 0;
@@ -642,27 +726,17 @@ int wmel_batch_run(const wmel_batch_plan *plan, const char *dir, const wmel_batc
             if (pg.printed) fputc('\n', stderr);
             goto out;
         }
-        slot got = *sl;
-        memset(sl, 0, sizeof *sl);
-        j.next_write = pos + 1;
-        pthread_cond_broadcast(&j.cv_space);
-        pthread_mutex_unlock(&j.mu);
 
         size_t item = j.todo[pos], shard = item / S;
         const wmel_batch_entry *e = &plan->items[item];
         if (shard != cur) {
-            char name[64];
-            snprintf(name, sizeof name, "shard-%06zu.tar", shard);
             cur = shard;
             li.n = le.n = 0;
-            if (af_open(&tar, dir, name, err, err_len)) {
+            if (open_shard(dir, shard, &tar, err, err_len)) {
                 wmel_batch_result_free(got.res);
                 free(got.error);
                 goto fail;
             }
-            g_tmp_set = 0;
-            snprintf(g_tmp, sizeof g_tmp, "%s", tar.o.tmp);
-            g_tmp_set = 1;
         }
         char line[8192];
         int ll;
@@ -694,23 +768,9 @@ int wmel_batch_run(const wmel_batch_plan *plan, const char *dir, const wmel_batc
         pg.done++;
         pg.done_here++;
         progress_show(&pg, 0);
-        if (pos + 1 == j.n_todo || j.todo[pos + 1] / S != shard) {
-            /* the shard is complete: end-of-archive, parts, then the tar itself */
-            static const char zero[1024];
-            char pn[64];
-            if (fwrite(zero, 1, sizeof zero, tar.f) != sizeof zero) {
-                snprintf(err, err_len, "%s: write failed: %s", tar.path, strerror(errno));
-                goto fail;
-            }
-            snprintf(pn, sizeof pn, ".parts/%06zu.index.jsonl", shard);
-            if (write_file(dir, pn, li.b, li.n, err, err_len)) goto fail;
-            snprintf(pn, sizeof pn, ".parts/%06zu.errors.jsonl", shard);
-            if (write_file(dir, pn, le.b, le.n, err, err_len)) goto fail;
-            sync_dir(parts);
-            g_tmp_set = 0;
-            if (af_commit(&tar, err, err_len)) goto fail;
-            sync_dir(dir);
-        }
+        if ((pos + 1 == j.n_todo || j.todo[pos + 1] / S != shard) &&
+            finish_shard(dir, parts, shard, &tar, &li, &le, err, err_len))
+            goto fail;
     }
     size_t failed = 0;
     if (assemble(dir, n_shards, &failed, err, err_len)) goto out;

@@ -6,10 +6,10 @@
  * package (python/wmel/_batch.c: wmel.batch() and the Ray workers of wmel.ray), so that
  * every path writes the same bytes. It uses only the public header (include/wmel.h).
  *
- *   cli/manifest.c     manifest parsing, keys, the job's fingerprint
- *   cli/tar.c          deterministic ustar headers, JSON strings (.npy headers: cli/out.c)
- *   cli/batch_item.c   one input -> its features (streaming, bounded memory)
- *   cli/batch.c        the job: workers, shard assembly in manifest order, resume
+ *   batch/manifest.c     manifest parsing, keys, the job's fingerprint
+ *   batch/tar.c          deterministic ustar headers, JSON strings (.npy headers: cli/out.c)
+ *   batch/batch_item.c   one input -> its features (streaming, bounded memory)
+ *   batch/batch.c        the job: workers, shard assembly in manifest order, resume
  */
 #ifndef WMEL_CLI_BATCH_H
 #define WMEL_CLI_BATCH_H

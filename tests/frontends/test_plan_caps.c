@@ -1,0 +1,485 @@
+/*
+ * test_plan_caps.c -- the plan's appended capabilities (wmel.h: WMEL_MEL_HTK / TF, empty
+ * filters, the magnitude guard, the fixed max and range of the whole normalisation, the
+ * population / mean-only / all-features statistics, the affine, the fixed frame count and
+ * pad value, the bfloat16 bank and window, the Blackman and Bartlett windows): each plan's
+ * CPU output at every ISA level the machine has, on one and on three threads, against the
+ * float64 reference (WMEL_BACKEND_REF) within 2e-5 x max(1, |ref|), on edge lengths (0, 1,
+ * one frame and one sample either side, a second), silence, full-scale noise and a chirp;
+ * the statuses equal where a length is refused. The frame stream equals wmel_features()
+ * with the normalisation off, and the sliding buffer equals wmel_features() of the samples
+ * it holds, bit for bit. Hand-made checks of the semantics themselves: a TF bank's empty
+ * filters give log(guard); the fixed frame count's padded rows equal the affine of
+ * pad_value; the mean-only normalisation leaves columns with mean 0; the bfloat16 window
+ * has 8 significant bits.
+ */
+#include "testutil.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const char *name;
+    wmel_frontend_plan p;
+} pcase;
+
+static wmel_ctx *ctx_for(const wmel_frontend_plan *pl, int backend, int isa, int threads, int *st)
+{
+    wmel_params p = wmel_default_params();
+    p.backend = backend;
+    p.max_isa = isa;
+    p.n_threads = threads;
+    return wmel_create_plan(&p, pl, st);
+}
+
+/* A signal of kind k: 0 chirp, 1 silence, 2 full-scale uniform noise. */
+static float *signal_of(int k, size_t n, unsigned seed)
+{
+    float *x = malloc((n ? n : 1) * sizeof(float));
+    if (k == 0) t_chirp(x, n, seed);
+    else if (k == 1) memset(x, 0, n * sizeof(float));
+    else {
+        t_rng = seed;
+        for (size_t i = 0; i < n; i++) x[i] = (float)((double)t_rnd() / 2147483648.0 - 1.0);
+    }
+    return x;
+}
+
+/* Every ISA level's CPU output against the reference; returns the largest error seen as a
+ * fraction of max(1, |ref|). */
+static double against_ref(const pcase *c)
+{
+    int st;
+    wmel_ctx *ref = ctx_for(&c->p, WMEL_BACKEND_REF, WMEL_ISA_AUTO, 1, &st);
+    CHECK(ref && st == WMEL_OK, "%s: ref ctx %s", c->name, wmel_strerror(st));
+    if (!ref) return 0.0;
+    const int fl = c->p.frame_length;
+    const size_t lens[] = {0, 1, (size_t)fl - 1, (size_t)fl, (size_t)fl + 1, (size_t)c->p.n_fft / 2 + 1, 3 * 160 + 7, 16000};
+    static const int isas[] = {WMEL_ISA_C, WMEL_ISA_AVX2, WMEL_ISA_AVX512, WMEL_ISA_NEON};
+    char seen[4][64] = {{0}}; /* the kernels done: a level the CPU lacks gives a lower one's */
+    double worst = 0.0;
+    for (int ii = 0; ii < 4; ii++)
+        for (int threads = 1; threads <= 3; threads += 2) {
+            wmel_ctx *cpu = ctx_for(&c->p, WMEL_BACKEND_CPU, isas[ii], threads, &st);
+            CHECK(cpu && st == WMEL_OK, "%s: cpu ctx %s", c->name, wmel_strerror(st));
+            if (!cpu) continue;
+            const char *kn = wmel_kernel_name(cpu);
+            int dup = 0;
+            for (int j = 0; j < ii; j++) dup |= !strcmp(seen[j], kn);
+            if (threads == 1) snprintf(seen[ii], sizeof seen[ii], "%s", kn);
+            if (dup) {
+                wmel_destroy(cpu);
+                continue;
+            }
+            for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++)
+                for (int kind = 0; kind < 3; kind++) {
+                    const size_t n = lens[li];
+                    float *x = signal_of(kind, n, (unsigned)(li * 7 + kind));
+                    size_t r1 = 0, c1 = 0, r2 = 0, c2 = 0;
+                    int s1 = wmel_features_shape(ref, n, &r1, &c1), s2 = wmel_features_shape(cpu, n, &r2, &c2);
+                    CHECK(s1 == s2 && r1 == r2 && c1 == c2, "%s n %zu: shapes %d %zux%zu vs %d %zux%zu", c->name, n,
+                          s1, r1, c1, s2, r2, c2);
+                    const size_t len = r1 * c1;
+                    float *a = malloc((len ? len : 1) * sizeof(float)), *b = malloc((len ? len : 1) * sizeof(float));
+                    s1 = wmel_features(ref, x, n, a, len);
+                    s2 = wmel_features(cpu, x, n, b, len);
+                    CHECK(s1 == s2, "%s n %zu kind %d: status ref %d, cpu %d (%s)", c->name, n, kind, s1, s2, seen[ii]);
+                    if (s1 == WMEL_OK && s2 == WMEL_OK) {
+                        double e = 0.0;
+                        size_t at = 0;
+                        for (size_t i = 0; i < len; i++) {
+                            const double d = fabs((double)a[i] - b[i]) / fmax(1.0, fabs(a[i]));
+                            if (!(d <= e)) e = d, at = i;
+                        }
+                        CHECK(e <= 2e-5, "%s n %zu kind %d, %s, %d threads: error %.3g at %zu (%.9g vs %.9g)", c->name,
+                              n, kind, seen[ii], threads, e, at, (double)a[at], (double)b[at]);
+                        if (e > worst) worst = e;
+                    }
+                    free(a);
+                    free(b);
+                    free(x);
+                }
+            wmel_destroy(cpu);
+        }
+    wmel_destroy(ref);
+    return worst;
+}
+
+/* The stream's raw frames [n_cols][nb] gathered into [frames][n_cols]. */
+typedef struct {
+    float *v;
+    size_t nc, n;
+} gather;
+
+static int take(void *user, const float *raw, size_t f0, size_t nb)
+{
+    gather *g = user;
+    for (size_t t = 0; t < nb; t++)
+        for (size_t c = 0; c < g->nc; c++) g->v[(f0 + t) * g->nc + c] = raw[c * nb + t];
+    if (f0 + nb > g->n) g->n = f0 + nb;
+    return 0;
+}
+
+/* The stream equals wmel_features() with the normalisation (and the finish) off. */
+static void stream_same(const pcase *c)
+{
+    wmel_frontend_plan q = c->p;
+    q.norm = WMEL_NORM_NONE;
+    q.norm_flags = 0, q.norm_max = 0, q.norm_range = 0, q.n_frames = 0, q.affine = 0;
+    q.post_scale = q.post_shift = 0, q.pad_value = 0, q.pad_to = 0;
+    int st;
+    wmel_ctx *ctx = ctx_for(&q, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 2, &st);
+    CHECK(ctx && st == WMEL_OK, "%s stream: ctx %s", c->name, wmel_strerror(st));
+    if (!ctx) return;
+    const size_t n = 40000;
+    float *x = signal_of(0, n, 5);
+    size_t rows, cols;
+    wmel_features_shape(ctx, n, &rows, &cols);
+    float *full = malloc(rows * cols * sizeof(float));
+    CHECK(wmel_features(ctx, x, n, full, rows * cols) == WMEL_OK, "%s: features", c->name);
+    const size_t nc = (size_t)(q.n_mels + q.use_energy);
+    gather g = {calloc(rows * cols + nc, sizeof(float)), nc, 0};
+    wmel_stream *s = wmel_stream_create(ctx, 0, take, &g, &st);
+    CHECK(s && st == WMEL_OK, "%s: stream %d", c->name, st);
+    t_rng = 11;
+    for (size_t pos = 0; s && pos < n;) {
+        size_t k = t_push_size(9000);
+        if (k > n - pos) k = n - pos;
+        CHECK(wmel_stream_push(s, x + pos, k) == WMEL_OK, "%s: push", c->name);
+        pos += k;
+    }
+    CHECK(s && wmel_stream_finish(s) == WMEL_OK, "%s: finish", c->name);
+    const int fm = q.layout == WMEL_LAYOUT_FRAMES_MELS;
+    const size_t nf = fm ? rows * (size_t)q.stack : cols;
+    int same = g.n <= nf;
+    for (size_t t = 0; same && t < g.n; t++)
+        for (size_t m = 0; m < nc; m++)
+            same &= g.v[t * nc + m] == (fm ? full[t * nc + m] : full[m * cols + t]);
+    CHECK(same && g.n > 0, "%s: the stream's %zu frames differ from wmel_features' %zu", c->name, g.n, nf);
+    wmel_stream_destroy(s);
+    free(g.v);
+    free(full);
+    free(x);
+    wmel_destroy(ctx);
+}
+
+/* The sliding buffer equals wmel_features() of the samples it holds, through pushes and
+ * trims (multiples of the hop, and not). */
+static void sliding_same(const pcase *c)
+{
+    int st;
+    wmel_ctx *ctx = ctx_for(&c->p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 2, &st);
+    CHECK(ctx && st == WMEL_OK, "%s sliding: ctx %s", c->name, wmel_strerror(st));
+    if (!ctx) return;
+    wmel_sliding *b = wmel_sliding_create(ctx, &st);
+    CHECK(b && st == WMEL_OK, "%s sliding: create %d", c->name, st);
+    const size_t n = 64000;
+    float *x = signal_of(0, n, 9);
+    size_t pos = 0, start = 0;
+    t_rng = 3;
+    for (int step = 0; b && pos < n && step < 40; step++) {
+        size_t k = t_push_size(12000);
+        if (k > n - pos) k = n - pos;
+        CHECK(wmel_sliding_push(b, x + pos, k) == WMEL_OK, "%s: push", c->name);
+        pos += k;
+        if (t_rnd() % 3 == 0) {
+            size_t t = t_rnd() % (pos - start + 1);
+            if (t_rnd() % 4) t -= t % (size_t)c->p.hop;
+            CHECK(wmel_sliding_trim(b, t) == WMEL_OK, "%s: trim", c->name);
+            start += t;
+        }
+        const size_t len = pos - start;
+        size_t r1 = 0, c1 = 0, r2 = 0, c2 = 0;
+        int s1 = wmel_sliding_shape(b, 0, &r1, &c1), s2 = wmel_features_shape(ctx, len, &r2, &c2);
+        CHECK(s1 == s2 && r1 == r2 && c1 == c2, "%s: sliding shape", c->name);
+        if (s1 != WMEL_OK) continue;
+        const size_t tot = r1 * c1 + 1;
+        float *u = malloc(tot * sizeof(float)), *v = malloc(tot * sizeof(float));
+        s1 = wmel_sliding_features(b, 0, u, r1 * c1);
+        s2 = wmel_features(ctx, x + start, len, v, r1 * c1);
+        CHECK(s1 == s2 && (s1 != WMEL_OK || !memcmp(u, v, r1 * c1 * sizeof(float))),
+              "%s: the sliding buffer (%zu samples, status %d/%d) differs from wmel_features", c->name, len, s1, s2);
+        free(u);
+        free(v);
+    }
+    wmel_sliding_destroy(b);
+    free(x);
+    wmel_destroy(ctx);
+}
+
+static wmel_frontend_plan preset(int fr, int n_mels)
+{
+    wmel_frontend_plan p;
+    wmel_frontend_preset(fr, n_mels, &p);
+    return p;
+}
+
+/* The plans: each capability on the front-end that uses it. */
+static int make_cases(pcase *c)
+{
+    int k = 0;
+    wmel_frontend_plan p;
+    /* HTK scale, triangles in Hz, no norm, magnitude (Gemma3n's bank on NeMo's framing) */
+    p = preset(WMEL_FRONTEND_NEMO, 128);
+    p.mel_scale = WMEL_MEL_HTK, p.mel_norm = WMEL_MELNORM_NONE, p.power = 1, p.low_freq = 125, p.high_freq = 7600;
+    p.log = WMEL_LOG_CLAMP, p.log_guard = 1e-5, p.norm = WMEL_NORM_NONE, p.preemph = 0;
+    c[k++] = (pcase){"htk none", p};
+    /* HTK with Slaney's norm on Whisper's geometry (CLVP-like), the general path's n_fft 400 */
+    p = preset(WMEL_FRONTEND_WHISPER, 80);
+    p.mel_scale = WMEL_MEL_HTK;
+    c[k++] = (pcase){"htk slaney whisper-geometry", p};
+    /* TF's bank with empty filters (LASR: 125..7500 Hz, 128 mels at n_fft 512) */
+    p = preset(WMEL_FRONTEND_KALDI, 128);
+    p.window = WMEL_WINDOW_HANN, p.remove_dc = 0, p.preemph = 0, p.scale = 1;
+    p.mel_scale = WMEL_MEL_TF, p.low_freq = 125, p.high_freq = 7500, p.log_guard = 1e-5;
+    p.bank_flags = WMEL_BANK_ALLOW_EMPTY;
+    c[k++] = (pcase){"tf empty (lasr)", p};
+    /* Kaldi's bank with empty filters allowed, power 1 and an additive guard */
+    p = preset(WMEL_FRONTEND_KALDI, 128);
+    p.bank_flags = WMEL_BANK_ALLOW_EMPTY, p.mag_guard_mode = WMEL_MAG_GUARD_ADD, p.mag_guard = 1e-9, p.power = 1;
+    c[k++] = (pcase){"kaldi empty + add guard", p};
+    /* the magnitude's clamp (Inkling: sqrt(max(p, 1e-10)), log10) */
+    p = preset(WMEL_FRONTEND_NEMO, 80);
+    p.power = 1, p.mag_guard_mode = WMEL_MAG_GUARD_MAX, p.mag_guard = 1e-10;
+    p.log = WMEL_LOG10_CLAMP, p.log_guard = 1e-10, p.norm = WMEL_NORM_NONE;
+    c[k++] = (pcase){"max guard (inkling)", p};
+    /* Whisper's normalisation with a fixed max (Voxtral realtime) and with a range */
+    p = preset(WMEL_FRONTEND_WHISPER, 128);
+    p.norm_flags = WMEL_NORMF_FIXED_MAX, p.norm_max = 1.5;
+    c[k++] = (pcase){"fixed max 1.5 (voxtral-rt)", p};
+    p = preset(WMEL_FRONTEND_NEMO, 64);
+    p.norm = WMEL_NORM_WHOLE, p.norm_range = 6.0, p.log = WMEL_LOG10_CLAMP, p.log_guard = 1e-10;
+    c[k++] = (pcase){"whole range 6", p};
+    /* Speech2Text: MEAN_VAR over n, eps 0 */
+    p = preset(WMEL_FRONTEND_KALDI, 80);
+    p.norm = WMEL_NORM_MEAN_VAR, p.norm_flags = WMEL_NORMF_POPULATION, p.norm_eps = 0;
+    c[k++] = (pcase){"population eps 0 (speech2text)", p};
+    /* WeSpeaker's CMN */
+    p = preset(WMEL_FRONTEND_KALDI, 80);
+    p.window = WMEL_WINDOW_HAMMING, p.norm = WMEL_NORM_MEAN_VAR, p.norm_flags = WMEL_NORMF_MEAN_ONLY;
+    c[k++] = (pcase){"mean only (wespeaker)", p};
+    /* NeMo all_features, columns x frames, with pad_to and a pad value */
+    p = preset(WMEL_FRONTEND_NEMO, 80);
+    p.norm_flags = WMEL_NORMF_ALL, p.pad_to = 16, p.pad_value = -1.25;
+    c[k++] = (pcase){"all features + pad value (nemo)", p};
+    /* AST: Kaldi, scale 1, Hann, 128 mels, n_frames, affine (frames x mels) */
+    p = preset(WMEL_FRONTEND_KALDI, 128);
+    p.window = WMEL_WINDOW_HANN, p.scale = 1, p.n_frames = 60, p.affine = 1;
+    p.bank_flags = WMEL_BANK_ALLOW_EMPTY; /* filter 3 has no bin: torchaudio keeps it */
+    p.post_scale = 1.0 / (2 * 4.5689974), p.post_shift = 4.2677393 / (2 * 4.5689974);
+    c[k++] = (pcase){"n_frames + affine (ast)", p};
+    /* the same with a stack and a pad value, and a statistics normalisation after truncation */
+    p = preset(WMEL_FRONTEND_SEAMLESS, 40);
+    p.n_frames = 33, p.pad_value = 0.5, p.affine = 1, p.post_scale = 2.0, p.post_shift = -1.0;
+    c[k++] = (pcase){"seamless n_frames 33 + pad + affine", p};
+    /* bfloat16 bank and window (Nemotron) */
+    p = preset(WMEL_FRONTEND_NEMO, 128);
+    p.bank_flags = WMEL_BANK_BF16, p.norm = WMEL_NORM_NONE;
+    c[k++] = (pcase){"bf16 (nemotron)", p};
+    /* windows */
+    p = preset(WMEL_FRONTEND_KALDI, 80);
+    p.window = WMEL_WINDOW_BLACKMAN;
+    c[k++] = (pcase){"kaldi blackman 0.42", p};
+    p.window_coeff = 0.35;
+    c[k++] = (pcase){"kaldi blackman 0.35", p};
+    p = preset(WMEL_FRONTEND_NEMO, 80);
+    p.window = WMEL_WINDOW_BARTLETT;
+    c[k++] = (pcase){"nemo bartlett", p};
+    p.window = WMEL_WINDOW_BLACKMAN, p.use_energy = 0;
+    c[k++] = (pcase){"nemo blackman", p};
+    return k;
+}
+
+int main(void)
+{
+    pcase cases[32];
+    const int nc = make_cases(cases);
+    char msg[400];
+    for (int i = 0; i < nc; i++) {
+        CHECK(wmel_plan_check(&cases[i].p, msg, sizeof msg) == WMEL_OK, "%s: refused: %s", cases[i].name, msg);
+        const double e = against_ref(&cases[i]);
+        printf("  %-40s max error vs float64 reference %.3g (x max(1, |ref|))\n", cases[i].name, e);
+        stream_same(&cases[i]);
+        sliding_same(&cases[i]);
+    }
+
+    /* semantics by hand */
+    int st;
+    wmel_frontend_plan p = cases[2].p; /* LASR: filter 0 has no bin at n_fft 512 */
+    wmel_frontend_plan q = p;
+    q.bank_flags = 0;
+    CHECK(wmel_plan_check(&q, msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, "empty filters"),
+          "an empty TF filter refused without the flag: %s", msg);
+    wmel_ctx *ctx = ctx_for(&p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
+    float *x = signal_of(2, 4000, 1), out[24 * 128];
+    CHECK(ctx && wmel_features(ctx, x, 4000, out, 24 * 128) == WMEL_OK, "lasr features");
+    for (int t = 0; t < 23; t++) CHECK(out[t * 128] == (float)log(1e-5), "empty filter 0, frame %d: %g", t, (double)out[t * 128]);
+    wmel_destroy(ctx);
+    /* AST: frames past the clip are the affine of 0 */
+    p = cases[10].p;
+    ctx = ctx_for(&p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
+    size_t rows, cols;
+    CHECK(ctx && wmel_features_shape(ctx, 4000, &rows, &cols) == WMEL_OK && rows == 60 && cols == 128, "ast shape");
+    float *o = malloc(60 * 128 * sizeof(float));
+    CHECK(wmel_features(ctx, x, 4000, o, 60 * 128) == WMEL_OK, "ast features");
+    for (int c = 0; c < 128; c++)
+        CHECK(o[59 * 128 + c] == (float)(0.0 * p.post_scale + p.post_shift), "ast pad row: %g", (double)o[59 * 128 + c]);
+    CHECK(o[0] != o[59 * 128], "ast first frame computed");
+    free(o);
+    wmel_destroy(ctx);
+    /* mean only: every column's mean over the frames is 0 */
+    p = cases[8].p;
+    ctx = ctx_for(&p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
+    CHECK(ctx && wmel_features(ctx, x, 4000, out, 23 * 80) == WMEL_OK, "cmn features");
+    for (int c = 0; c < 80; c++) {
+        double s = 0.0, a = 0.0;
+        for (int t = 0; t < 23; t++) s += out[t * 80 + c], a += fabs(out[t * 80 + c]);
+        CHECK(fabs(s) <= 1e-5 * (1.0 + a), "cmn column %d: mean %g", c, s / 23);
+    }
+    wmel_destroy(ctx);
+    /* the bfloat16 window: 8 significant bits; the window of each kind against its formula */
+    double w[512];
+    wmel_plan_stage_out so = {0};
+    so.window = w;
+    wmel_stage_span span = {0, 1, 1}; /* first 0, one frame, step 1 */
+    p = cases[12].p;
+    CHECK(wmel_ref_plan_stages(&p, x, 4000, &span, &so) == WMEL_OK, "bf16 stages");
+    for (int i = 0; i < p.frame_length; i++) {
+        int e;
+        const double m = frexp(w[i], &e) * 256.0;
+        CHECK(m == floor(m), "bf16 window %d: %.17g has more than 8 bits", i, w[i]);
+        const double h = 0.5 - 0.5 * cos(2.0 * 3.141592653589793 * i / (p.frame_length - 1));
+        CHECK(fabs(w[i] - h) <= h * 0x1p-8, "bf16 window %d: %g vs %g", i, w[i], h);
+    }
+    p = cases[14].p; /* blackman 0.35 */
+    CHECK(wmel_ref_plan_stages(&p, x, 4000, &span, &so) == WMEL_OK, "blackman stages");
+    for (int i = 0; i < 400; i++) {
+        const double a = 2.0 * 3.141592653589793 * i / 399.0;
+        CHECK(fabs(w[i] - (0.35 - 0.5 * cos(a) + 0.15 * cos(2 * a))) < 1e-15, "blackman %d", i);
+    }
+    p = cases[15].p; /* bartlett */
+    CHECK(wmel_ref_plan_stages(&p, x, 4000, &span, &so) == WMEL_OK, "bartlett stages");
+    CHECK(w[0] == 0.0 && w[399] == 0.0 && fabs(w[200] - (1.0 - fabs(400.0 / 399.0 - 1.0))) < 1e-15, "bartlett ends");
+    /* HTK centres equally spaced on 2595 log10(1 + f / 700) */
+    double hz[128];
+    p = cases[0].p;
+    CHECK(wmel_mel_centres(&p, hz, 128) == WMEL_OK, "htk centres");
+    const double m0 = 2595 * log10(1 + hz[0] / 700), m1 = 2595 * log10(1 + hz[1] / 700), m2 = 2595 * log10(1 + hz[2] / 700);
+    CHECK(fabs((m2 - m1) - (m1 - m0)) < 1e-9 * m2, "htk centres equally spaced");
+    free(x);
+
+    /* the per-column affine (wmel_create_plan_cols): the plain output, then x s[c] + b[c] in
+       double with one rounding, on any geometry (Whisper's included), CPU and reference */
+    {
+        static const int frs[] = {WMEL_FRONTEND_NEMO, WMEL_FRONTEND_KALDI, WMEL_FRONTEND_WHISPER};
+        float *y = signal_of(0, 20000, 4);
+        for (int f = 0; f < 3; f++) {
+            p = preset(frs[f], 80);
+            double sc[81], sh[81], g1[81], g2[81];
+            for (int c = 0; c < 80; c++) sc[c] = 1.0 / (1.0 + 0.01 * c), sh[c] = 0.5 - 0.003 * c;
+            for (int b = 0; b < 2; b++) {
+                wmel_params pr = wmel_default_params();
+                pr.backend = b ? WMEL_BACKEND_REF : WMEL_BACKEND_CPU;
+                pr.n_threads = 2;
+                wmel_ctx *plain = wmel_create_plan(&pr, &p, &st);
+                wmel_ctx *cc = wmel_create_plan_cols(&pr, &p, sc, sh, 80, &st);
+                CHECK(plain && cc && st == WMEL_OK, "cols ctx %d: %s", f, wmel_strerror(st));
+                if (!plain || !cc) continue;
+                CHECK(wmel_ctx_cols(cc, g1, g2, 81) == WMEL_OK && !memcmp(g1, sc, 80 * sizeof(double)) &&
+                          !memcmp(g2, sh, 80 * sizeof(double)), "wmel_ctx_cols");
+                CHECK(wmel_ctx_cols(plain, g1, g2, 81) == WMEL_ERR_INVALID_ARG, "no cols");
+                CHECK(wmel_ctx_cols(cc, g1, g2, 79) == WMEL_ERR_BUFFER_TOO_SMALL, "cols buffer");
+                size_t r, k;
+                wmel_features_shape(cc, 20000, &r, &k);
+                float *u = malloc(r * k * sizeof(float)), *v = malloc(r * k * sizeof(float));
+                CHECK(wmel_features(plain, y, 20000, u, r * k) == WMEL_OK && wmel_features(cc, y, 20000, v, r * k) == WMEL_OK,
+                      "cols features");
+                const int fm = p.layout == WMEL_LAYOUT_FRAMES_MELS;
+                double e = 0.0;
+                for (size_t i = 0; i < r * k; i++) {
+                    const size_t c = fm ? i % k : i / k;
+                    const float want = (float)((double)u[i] * sc[c] + sh[c]);
+                    if (b == 0 && f != 2) /* the CPU: the same float values, then the affine */
+                        CHECK(v[i] == want, "cpu cols %d at %zu: %.9g vs %.9g", f, i, (double)v[i], (double)want);
+                    else
+                        e = fmax(e, fabs((double)v[i] - want) / fmax(1.0, fabs(want)));
+                }
+                /* the reference rounds once after the affine; Whisper's geometry: the plain ctx
+                   runs Whisper's float32 kernels, the cols ctx the general path */
+                CHECK(e <= 2e-5, "cols %d backend %d: %.3g", f, b, e);
+                free(u);
+                free(v);
+                if (b == 0) { /* the sliding buffer takes them too */
+                    wmel_sliding *sb = wmel_sliding_create(cc, &st);
+                    CHECK(sb && wmel_sliding_push(sb, y, 12345) == WMEL_OK && wmel_sliding_trim(sb, 320) == WMEL_OK,
+                          "cols sliding");
+                    wmel_features_shape(cc, 12025, &r, &k);
+                    u = malloc(r * k * sizeof(float)), v = malloc(r * k * sizeof(float));
+                    CHECK(wmel_sliding_features(sb, 0, u, r * k) == WMEL_OK &&
+                              wmel_features(cc, y + 320, 12025, v, r * k) == WMEL_OK && !memcmp(u, v, r * k * sizeof(float)),
+                          "cols sliding = offline");
+                    free(u);
+                    free(v);
+                    wmel_sliding_destroy(sb);
+                }
+                wmel_destroy(plain);
+                wmel_destroy(cc);
+            }
+        }
+        p = preset(WMEL_FRONTEND_NEMO, 80);
+        double sc1[80], sh1[80];
+        for (int c = 0; c < 80; c++) sc1[c] = 1.0, sh1[c] = 0.0;
+        CHECK(!wmel_create_plan_cols(NULL, &p, sc1, sh1, 81, &st) && st == WMEL_ERR_INVALID_ARG, "cols count");
+        sh1[3] = NAN;
+        CHECK(!wmel_create_plan_cols(NULL, &p, sc1, sh1, 80, &st) && st == WMEL_ERR_INVALID_ARG, "cols NaN");
+        CHECK(!wmel_create_plan_cols(NULL, &p, NULL, sh1, 80, &st) && st == WMEL_ERR_NULL_POINTER, "cols NULL");
+        free(y);
+    }
+
+    /* the checks' sentences */
+    static const struct {
+        const char *what, *needle;
+        int field;
+    } bad[] = {
+        {"bank_flags 4", "bank_flags", 0},       {"mag_guard without a mode", "mag_guard", 1},
+        {"mode without a guard", "mag_guard", 2}, {"population with norm none", "norm_flags", 3},
+        {"fixed max with per_feature", "WMEL_NORM_WHOLE", 4}, {"norm_range with mean_var", "norm_range", 5},
+        {"n_frames with pad_to", "pad_to", 6},   {"post_scale without affine", "post_scale", 7},
+        {"window_coeff without blackman", "window_coeff", 8}, {"blackman coeff 1", "window_coeff", 9},
+        {"mel_scale 4", "mel_scale", 10},         {"window 7", "window", 11},
+        {"pad_value inf", "pad_value", 12},       {"reserved_i2", "reserved_i2", 13},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        wmel_frontend_plan b = preset(WMEL_FRONTEND_NEMO, 80);
+        switch (bad[i].field) {
+        case 0: b.bank_flags = 4; break;
+        case 1: b.mag_guard = 1e-9; break;
+        case 2: b.mag_guard_mode = WMEL_MAG_GUARD_ADD; break;
+        case 3: b.norm = WMEL_NORM_NONE, b.norm_flags = WMEL_NORMF_POPULATION; break;
+        case 4: b.norm_flags = WMEL_NORMF_FIXED_MAX, b.norm_max = 1; break;
+        case 5: b.norm_range = 4; break;
+        case 6: b.n_frames = 100, b.pad_to = 16; break;
+        case 7: b.post_scale = 2; break;
+        case 8: b.window_coeff = 0.42; break;
+        case 9: b.window = WMEL_WINDOW_BLACKMAN, b.window_coeff = 1.0; break;
+        case 10: b.mel_scale = 4; break;
+        case 11: b.window = 7; break;
+        case 12: b.pad_value = INFINITY; break;
+        default: b.reserved_i2[1] = 1; break;
+        }
+        CHECK(wmel_plan_check(&b, msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, bad[i].needle),
+              "%s: %s", bad[i].what, msg);
+        CHECK(!wmel_create_plan(NULL, &b, &st) && st == WMEL_ERR_INVALID_ARG, "%s: create refused", bad[i].what);
+    }
+    /* every preset still has the appended fields zero */
+    for (int f = 0; f <= WMEL_FRONTEND_NEMO_LEGACY; f++) {
+        p = preset(f, 80);
+        CHECK(!p.bank_flags && !p.mag_guard_mode && !p.norm_flags && !p.n_frames && !p.affine && p.mag_guard == 0 &&
+                  p.norm_max == 0 && p.norm_range == 0 && p.post_scale == 0 && p.post_shift == 0 && p.pad_value == 0 &&
+                  p.window_coeff == 0,
+              "preset %d: appended fields zero", f);
+    }
+    return t_done("test_plan_caps");
+}
