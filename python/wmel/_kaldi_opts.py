@@ -269,9 +269,15 @@ def _window_plan(fo, what):
     if not isinstance(w, str) or w not in _KNF_WINDOWS:
         raise ValueError(f"{what}.window_type {w!r}: the original knows "
                          f"{', '.join(_KNF_WINDOWS)}")
+    if w == "blackman":
+        c = fo.blackman_coeff
+        if not 0.0 < c < 1.0:   # the plan's Blackman takes 0 < a < 1 (0 stands for 0.42 there)
+            raise unsupported(f"{what}.blackman_coeff", c, "libwmel's Blackman window takes "
+                              "0 < blackman_coeff < 1")
+        return _wmel.WINDOW_BLACKMAN
     if w not in _PLAN_WINDOWS:
         raise unsupported(f"{what}.window_type", w, "not in libwmel's plans yet; povey, hamming, "
-                          "hanning, hann and rectangular are")
+                          "hanning, hann, rectangular and blackman are")
     return _PLAN_WINDOWS[w]
 
 
@@ -324,6 +330,8 @@ def fbank_plan(opts, *, mfcc=False) -> tuple:
     plan.update(sample_rate=int(sr), frame_length=L, hop=H, n_fft=n_fft,
                 window=_window_plan(fo, "frame_opts"), remove_dc=int(bool(fo.remove_dc_offset)),
                 scale=1.0, preemph=float(fo.preemph_coeff))
+    if fo.window_type == "blackman":
+        plan["window_coeff"] = float(fo.blackman_coeff)
     if not 0.0 <= plan["preemph"] <= 1.0:
         raise unsupported("frame_opts.preemph_coeff", fo.preemph_coeff, "libwmel's plans take "
                           "0..1")

@@ -99,7 +99,8 @@ def slaney_bank(n_mels, lo, hi, n_fft, sr, norm=True, htk_scale=False, floor_int
 def fbank(x, sr=16000, length_ms=25.0, shift_ms=10.0, snip=True, window_type="povey",
           preemph=0.97, remove_dc=True, round_pow2=True, n_mels=23, lo=20.0, hi=0.0,
           use_energy=False, energy_floor=0.0, power=True, log=True, log_floor=True,
-          eps=FLT_EPS, librosa=False, norm=True, htk_compat=False, energy_out=False):
+          eps=FLT_EPS, librosa=False, norm=True, htk_compat=False, energy_out=False,
+          blackman_coeff=0.42):
     """Kaldi fbank, float64 (frames, [energy,] n_mels); energy_out: (mels, log energy)."""
     L, H = sizes(sr, length_ms, shift_ms)
     n_fft = 1 << (L - 1).bit_length() if round_pow2 else L
@@ -114,7 +115,7 @@ def fbank(x, sr=16000, length_ms=25.0, shift_ms=10.0, snip=True, window_type="po
         g[:, 1:] -= preemph * f[:, :-1]
         g[:, 0] -= preemph * f[:, 0]
         f = g
-    f = f * window(window_type, L)
+    f = f * window(window_type, L, blackman_coeff)
     spec = np.abs(np.fft.rfft(f, n=n_fft, axis=1))
     if power:
         spec = spec ** 2

@@ -114,7 +114,7 @@ def _oracle_kw(kw, sr):
          "high_freq": "hi", "use_energy": "use_energy", "energy_floor": "energy_floor",
          "use_power": "power", "use_log_fbank": "log", "use_log_floor": "log_floor", "eps": "eps",
          "is_librosa": "librosa", "htk_compat": "htk_compat", "num_ceps": "num_ceps",
-         "cepstral_lifter": "cepstral_lifter"}
+         "cepstral_lifter": "cepstral_lifter", "blackman_coeff": "blackman_coeff"}
     for k, v in kw.items():
         if k == "samp_freq":
             continue
@@ -134,6 +134,8 @@ FBANK_CASES = [
     ({"round_to_power_of_two": False, "frame_length_ms": 30.0, "samp_freq": 8000.0}, 8000),
     ({"window_type": "hann", "num_bins": 80}, 16000),
     ({"window_type": "rectangular", "snip_edges": False}, 16000),
+    ({"window_type": "blackman"}, 16000),
+    ({"window_type": "blackman", "blackman_coeff": 0.3, "snip_edges": False}, 16000),
     ({"preemph_coeff": 0.5, "remove_dc_offset": False}, 16000),
     ({"preemph_coeff": 0.0}, 16000),
     ({"use_power": False}, 16000),
@@ -286,7 +288,7 @@ def test_edge_lengths(online, cls, sr, L, snip):
 
 def test_refusals_name_the_option():
     x = _x(1000)
-    for kw, msg in [({"dither": 1.0}, "dither"), ({"window_type": "blackman"}, "blackman"),
+    for kw, msg in [({"dither": 1.0}, "dither"), ({"window_type": "blackman", "blackman_coeff": 0.0}, "blackman_coeff"),
                     ({"window_type": "sine"}, "sine"), ({"window_type": "kaiser"}, "knows"),
                     ({"htk_mode": True}, "htk_mode"), ({"use_energy": True, "raw_energy": False}, "raw_energy"),
                     ({"num_bins": 2}, "at least 3"),
