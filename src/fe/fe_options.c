@@ -177,6 +177,18 @@ static int set_common(wmel_frontend_plan *plan, const char *name, const char *va
         else plan->post_shift = d;
         return WMEL_OK;
     }
+    if (!strcmp(name, "remove_dc")) {
+        if (parse_bool(value, &i)) return wmel__fe_bad(msg, msg_len, "remove_dc %s: 1 or 0 (true or false)", v);
+        plan->remove_dc = i;
+        return WMEL_OK;
+    }
+    if (!strcmp(name, "preemph")) {
+        if (parse_num(value, &d) || !(d >= 0.0 && d <= 1.0))
+            return wmel__fe_bad(msg, msg_len, "preemph %s: the pre-emphasis coefficient, 0 (none) to 1 (Kaldi's and "
+                                              "NeMo's 0.97)", v);
+        plan->preemph = d;
+        return WMEL_OK;
+    }
     return NOT_COMMON;
 }
 
@@ -223,7 +235,8 @@ int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value,
         return wmel__fe_bad(msg, msg_len, "%.40s: not an option of a front-end plan (n_mels, normalize, window, scale, "
                                  "low_freq, high_freq, use_energy, energy_floor, legacy, pad_to, mel_scale, mel_norm, "
                                  "empty_filters, bf16, window_coeff, power, mag_guard, log_guard, norm_eps, "
-                                 "norm_ddof, norm_max, norm_range, n_frames, pad_value, post_scale, post_shift)", name);
+                                 "norm_ddof, norm_max, norm_range, n_frames, pad_value, post_scale, post_shift, remove_dc, "
+                                 "preemph)", name);
     if (whisper)
         return wmel__fe_bad(msg, msg_len, "%s: not an option of the whisper front-end (it applies to nemo, kaldi or "
                                  "seamless)", name);
