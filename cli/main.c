@@ -35,6 +35,9 @@ static const char MEL_HELP[] =
     "      --fixed-point      compute with the integer front-end (wmel_fx.h, as on an MCU/NPU)\n"
     "      --dtype D          with --fixed-point: float32 (dequantised, default), int16 (Q13:\n"
     "                         x/8192) or int8 (scale 1/64, zero point -32); -v prints them\n"
+    "      --preset NAME      a built-in front-end plan (wmel presets lists them)\n"
+    "      --plan FILE.json   a front-end plan's JSON file (docs/frontends.md); the options\n"
+    "                         below then change it\n"
     "      --frontend F       whisper (default) | nemo (n_mels, n//160+1) | kaldi (frames,\n"
     "                         n_mels; samples x 32768) | seamless (ceil(frames/2), 160);\n"
     "                         --n-mels 1..256 for those, and their options:\n"
@@ -100,6 +103,8 @@ static const char BATCH_HELP[] =
     "      -o, --output OUTDIR  the output folder\n"
     "      --mode pad30|full|windows  30 s padded (default) | whole input | transcribe windows\n"
     "      --n-mels 80|128    mel bins (default 80)\n"
+    "      --preset NAME      as for mel\n"
+    "      --plan FILE.json   as for mel\n"
     "      --frontend F       whisper (default) | nemo | kaldi | seamless: that front-end's\n"
     "                         whole-input features, recorded in job.json; with its options:\n"
     "      --normalize K      as for mel\n"
@@ -175,6 +180,8 @@ static const char STREAM_HELP[] =
     "    float32, frame after frame (n_mels values each), on standard output, or OUT.npy\n"
     "    (n_frames, n_mels) written at the end\n"
     "      -o, --output OUT.npy  the output file (default: standard output, not a terminal)\n"
+    "      --preset NAME      a built-in front-end plan (wmel presets lists them)\n"
+    "      --plan FILE.json   a front-end plan's JSON file (docs/frontends.md)\n"
     "      --frontend F       whisper (default), nemo, nemo-legacy, kaldi or seamless\n"
     "      --n-mels N         mel bins (whisper 80|128, default 80; others 1..256)\n"
     "      --padding N        whisper: N zero samples after the input (openai's padding=)\n"
@@ -199,6 +206,10 @@ static const char STREAM_HELP[] =
 static const char BENCH_LINE[] =
     "wmel bench [options]\n"
     "    time the CPU backend against FFTW and Python peers (options: wmel bench --help)\n";
+static const char PRESETS_HELP[] =
+    "wmel presets [--json NAME]\n"
+    "    the built-in front-end presets: name, models, original (docs/frontends.md)\n"
+    "      --json NAME        print the preset's JSON (what --plan FILE reads)\n";
 static const char INPUT_HELP[] =
     "INPUT: with FFmpeg (see --version) any audio or video file FFmpeg reads, or - for any\n"
     "format on standard input (mel: --raw-f32 reads raw float32 little-endian samples\n"
@@ -215,7 +226,7 @@ static void usage(FILE *f)
     fputs("usage: wmel COMMAND [options]\n\ncommands:\n", f);
     const char *all[] = {MEL_HELP,   DECODE_HELP,  WINDOWS_HELP, STEM_HELP,
                          BATCH_HELP, INSPECT_HELP, COMPARE_HELP, STREAM_HELP,
-                         BENCH_LINE};
+                         PRESETS_HELP, BENCH_LINE};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         fputs("  ", f);
         fputs(all[i], f);
@@ -241,6 +252,7 @@ static const struct {
     {"inspect", cmd_inspect, INSPECT_HELP, 1},
     {"compare", cmd_compare, COMPARE_HELP, 0},
     {"stream", cmd_stream, STREAM_HELP, 0},
+    {"presets", cmd_presets, PRESETS_HELP, 0},
 };
 
 int main(int argc, char **argv)
