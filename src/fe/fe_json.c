@@ -231,6 +231,8 @@ static int jparse(const char *text, size_t len, jentry *e, int *n_e, char *msg, 
             int rc = jstring(&c, x->key, sizeof x->key, &kl);
             if (rc) return rc;
             c.line = kline;
+            for (char *q = x->key; *q; q++) /* shown in messages: one line */
+                if ((unsigned char)*q < 0x20 || *q == 0x7f) *q = '?';
             char shown[40];
             if (kl >= sizeof x->key) {
                 snprintf(shown, sizeof shown, "%.24s...", x->key);
@@ -242,8 +244,6 @@ static int jparse(const char *text, size_t len, jentry *e, int *n_e, char *msg, 
             const int fe = !strcmp(x->key, "frontend");
             if (opt < 0 && meta < 0 && !fe) {
                 char m[640];
-                for (size_t k = 0; k < kl; k++)
-                    if ((unsigned char)x->key[k] < 0x20) x->key[k] = '?';
                 snprintf(m, sizeof m, "key \"%s\": not an option of a front-end plan (frontend, the options of "
                                       "wmel_plan_set: n_mels, normalize, window, scale, low_freq, high_freq, "
                                       "use_energy, energy_floor, legacy, pad_to, mel_scale, mel_norm, empty_filters, "

@@ -289,7 +289,8 @@ int main(void)
             for (unsigned k = 0, m = 1 + rnd(4); k < m; k++) d[rnd((unsigned)n)] = (char)rnd(256);
             wmel_frontend_plan p;
             char small[16];
-            const int rc = wmel_plan_from_json(d, n, &p, rnd(2) ? msg : small, rnd(2) ? sizeof msg : sizeof small);
+            const int big = (int)rnd(2);
+            const int rc = wmel_plan_from_json(d, n, &p, big ? msg : small, big ? sizeof msg : sizeof small);
             CHECK(rc == WMEL_OK || rc == WMEL_ERR_INVALID_ARG, "damaged %s: status %d", wmel_preset_name(i), rc);
             damaged_ok += rc == WMEL_OK;
         }
