@@ -559,6 +559,11 @@ WMEL_API int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t
  *   n_frames N      0..2^24                      pad_value V     |V| <= 1e30
  *   post_scale A, post_shift B: the affine (either sets affine 1, the other starting at 1, 0)
  *   remove_dc B     each frame's mean subtracted   preemph P       the coefficient, 0..1
+ * and the geometry, by the fields' own names (every front-end; the check then says what fits):
+ *   sample_rate N (1000..384000), frame_length N (2..65536), hop N (1..2^20), n_fft N
+ *   (4..65536), stack N (1..8), framing snip|center_reflect|center_zero, preemph_mode
+ *   frame|signal, log log10_clamp|ln_add|ln_clamp|none, valid all|hop|trim, layout
+ *   mels_frames|frames_mels; window also takes hann_periodic (nemo, kaldi).
  * Numbers are read by strtod (a double's shortest round-trip text gives it back exactly).
  * Options are set in the order above; the whole plan is then checked by wmel_plan_check().
  * On failure it writes a sentence naming the option, the value and what is allowed into
@@ -588,8 +593,8 @@ WMEL_API int wmel_plan_from_json(const char *text, size_t len, wmel_frontend_pla
 /* Writes the plan as JSON into buf (buf_len bytes with the NUL): "frontend", then the
  * options that differ from that preset (numbers in their shortest round-trip digits), so
  * that wmel_plan_from_json gives the plan back field for field. A plan no option sequence
- * reaches (a geometry the options do not set: frame_length, hop, n_fft, framing, ...)
- * is WMEL_ERR_INVALID_ARG with msg naming the field; WMEL_ERR_BUFFER_TOO_SMALL (buf_len
+ * reaches (a normalisation its family's normalize does not take, as whisper's none) is
+ * WMEL_ERR_INVALID_ARG with msg naming the field; WMEL_ERR_BUFFER_TOO_SMALL (buf_len
  * below the text's size; WMEL_PLAN_JSON_MAX always holds it), WMEL_ERR_NULL_POINTER. */
 WMEL_API int wmel_plan_to_json(const wmel_frontend_plan *plan, char *buf, size_t buf_len, char *msg,
                                size_t msg_len);

@@ -35,7 +35,9 @@ _CAPS = (("mel_scale", "str"), ("mel_norm", "str"), ("empty_filters", "bool"), (
          ("window_coeff", "num"), ("power", "int"), ("mag_guard", "guard"), ("log_guard", "num"),
          ("norm_eps", "num"), ("norm_ddof", "int"), ("norm_max", "num"), ("norm_range", "num"),
          ("n_frames", "int"), ("pad_value", "num"), ("post_scale", "num"), ("post_shift", "num"),
-         ("remove_dc", "bool"), ("preemph", "num"))
+         ("remove_dc", "bool"), ("preemph", "num"), ("sample_rate", "int"), ("frame_length", "int"),
+         ("hop", "int"), ("n_fft", "int"), ("stack", "int"), ("framing", "str"), ("preemph_mode", "str"),
+         ("log", "str"), ("valid", "str"), ("layout", "str"))
 _CAP_NAMES = tuple(k for k, _ in _CAPS)
 
 
@@ -142,7 +144,10 @@ def frontend_plan(frontend: str | None = None, n_mels=None, *, normalize=None, w
     ("slaney"|"kaldi"|"htk"|"tf"), mel_norm ("none"|"slaney"), empty_filters, bf16,
     window_coeff, power (1|2), mag_guard ("max:G"|"add:G"|("max", G)), log_guard, norm_eps,
     norm_ddof (0|1), norm_max, norm_range, n_frames, pad_value, post_scale, post_shift,
-    remove_dc, preemph.
+    remove_dc, preemph; the geometry: sample_rate, frame_length, hop, n_fft, stack, framing
+    ("snip"|"center_reflect"|"center_zero"), preemph_mode ("frame"|"signal"), log
+    ("log10_clamp"|"ln_add"|"ln_clamp"|"none"), valid ("all"|"hop"|"trim"), layout
+    ("mels_frames"|"frames_mels").
     plan: a preset's name, a plan's JSON file or a dict (plan_from) to start from in place
     of frontend's preset; the options given then change it."""
     if plan is not None:

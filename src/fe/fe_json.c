@@ -27,7 +27,8 @@ static const char *const OPTS[] = {
     "n_mels", "normalize", "window", "scale", "low_freq", "high_freq", "use_energy", "energy_floor",
     "legacy", "pad_to", "mel_scale", "mel_norm", "empty_filters", "bf16", "window_coeff", "power",
     "mag_guard", "log_guard", "norm_eps", "norm_ddof", "norm_max", "norm_range", "n_frames", "pad_value",
-    "post_scale", "post_shift", "remove_dc", "preemph"};
+    "post_scale", "post_shift", "remove_dc", "preemph", "sample_rate", "frame_length", "hop", "n_fft", "stack",
+    "framing", "preemph_mode", "log", "valid", "layout"};
 enum { N_OPTS = sizeof OPTS / sizeof OPTS[0] };
 static const char *const META[] = {"name", "models", "original", "matched", "notes"};
 enum { N_META = sizeof META / sizeof META[0], MAX_KEYS = N_OPTS + N_META + 1, VAL_MAX = 128 };
@@ -248,7 +249,9 @@ static int jparse(const char *text, size_t len, jentry *e, int *n_e, char *msg, 
                                       "wmel_plan_set: n_mels, normalize, window, scale, low_freq, high_freq, "
                                       "use_energy, energy_floor, legacy, pad_to, mel_scale, mel_norm, empty_filters, "
                                       "bf16, window_coeff, power, mag_guard, log_guard, norm_eps, norm_ddof, norm_max, "
-                                      "norm_range, n_frames, pad_value, post_scale, post_shift, remove_dc, preemph; "
+                                      "norm_range, n_frames, pad_value, post_scale, post_shift, remove_dc, preemph, "
+                                      "sample_rate, frame_length, hop, n_fft, stack, framing, preemph_mode, log, "
+                                      "valid, layout; "
                                       "metadata: name, models, original, matched, notes)", x->key);
                 return jbad(&c, m);
             }
@@ -494,6 +497,20 @@ int wmel_plan_to_json(const wmel_frontend_plan *plan, char *buf, size_t buf_len,
     }
     if (p->remove_dc != b.remove_dc) emit(&o, "remove_dc", "%s", p->remove_dc ? "true" : "false");
     if (!same_d(p->preemph, b.preemph)) emit(&o, "preemph", "%s", wmel__num(p->preemph).s);
+    if (p->sample_rate != b.sample_rate) emit(&o, "sample_rate", "%d", p->sample_rate);
+    if (p->frame_length != b.frame_length) emit(&o, "frame_length", "%d", p->frame_length);
+    if (p->hop != b.hop) emit(&o, "hop", "%d", p->hop);
+    if (p->n_fft != b.n_fft) emit(&o, "n_fft", "%d", p->n_fft);
+    if (p->stack != b.stack) emit(&o, "stack", "%d", p->stack);
+    static const char *const FR[] = {"snip", "center_reflect", "center_zero"}, *const PM[] = {"frame", "signal"},
+                             *const LG[] = {"log10_clamp", "ln_add", "ln_clamp", "none"},
+                             *const VA[] = {"all", "hop", "trim"}, *const LA[] = {"mels_frames", "frames_mels"};
+    if (p->framing != b.framing && p->framing >= 0 && p->framing <= 2) emit(&o, "framing", "\"%s\"", FR[p->framing]);
+    if (p->preemph_mode != b.preemph_mode && p->preemph_mode >= 0 && p->preemph_mode <= 1)
+        emit(&o, "preemph_mode", "\"%s\"", PM[p->preemph_mode]);
+    if (p->log != b.log && p->log >= 0 && p->log <= 3) emit(&o, "log", "\"%s\"", LG[p->log]);
+    if (p->valid != b.valid && p->valid >= 0 && p->valid <= 2) emit(&o, "valid", "\"%s\"", VA[p->valid]);
+    if (p->layout != b.layout && p->layout >= 0 && p->layout <= 1) emit(&o, "layout", "\"%s\"", LA[p->layout]);
     const int l = snprintf(tmp + (o.len < sizeof tmp ? o.len : sizeof tmp - 1), o.len < sizeof tmp ? sizeof tmp - o.len : 1, "\n}\n");
     o.len += (size_t)l;
     if (o.len + 2 >= sizeof tmp) return wmel__fe_bad(msg, msg_len, "the plan's JSON is longer than WMEL_PLAN_JSON_MAX");

@@ -147,7 +147,7 @@ int main(void)
         for (int k = 0; k < n_opt; k++) {
             char v[64];
             const char *name;
-            switch (rnd(24)) {
+            switch (rnd(32)) {
             case 0: name = "n_mels", snprintf(v, sizeof v, "%u", rnd(2) ? 80 + 48 * rnd(2) : 1 + rnd(100)); break;
             case 1: name = "normalize", snprintf(v, sizeof v, "%s", (const char *[]){"none", "mean", "mean_var", "per_feature", "all_features"}[rnd(5)]); break;
             case 2: name = "window", snprintf(v, sizeof v, "%s", (const char *[]){"povey", "hamming", "hann", "rect", "blackman", "bartlett"}[rnd(6)]); break;
@@ -171,7 +171,15 @@ int main(void)
             case 20: name = "n_frames", snprintf(v, sizeof v, "%u", rnd(3) ? rnd(3000) : 0); break;
             case 21: name = "pad_value", snprintf(v, sizeof v, "%.17g", (double)rnd(2000) / 77.0 - 10.0); break;
             case 22: name = rnd(2) ? "post_scale" : "post_shift", snprintf(v, sizeof v, "%.17g", (double)rnd(2000) / 91.0 - 7.0); break;
-            default: name = rnd(2) ? "remove_dc" : "preemph", snprintf(v, sizeof v, rnd(2) ? "%u" : "0.9%u", rnd(2)); break;
+            case 23: name = rnd(2) ? "remove_dc" : "preemph", snprintf(v, sizeof v, rnd(2) ? "%u" : "0.9%u", rnd(2)); break;
+            case 24: name = "frame_length", snprintf(v, sizeof v, "%u", 200 + rnd(400)); break;
+            case 25: name = "hop", snprintf(v, sizeof v, "%u", 80 + rnd(300)); break;
+            case 26: name = "n_fft", snprintf(v, sizeof v, "%u", (const unsigned[]){400, 512, 1024, 640}[rnd(4)]); break;
+            case 27: name = "framing", snprintf(v, sizeof v, "%s", (const char *[]){"snip", "center_reflect", "center_zero"}[rnd(3)]); break;
+            case 28: name = "log", snprintf(v, sizeof v, "%s", (const char *[]){"log10_clamp", "ln_add", "ln_clamp", "none"}[rnd(4)]); break;
+            case 29: name = rnd(2) ? "valid" : "layout", snprintf(v, sizeof v, "%s", (const char *[]){"all", "hop", "trim", "mels_frames", "frames_mels"}[rnd(5)]); break;
+            case 30: name = rnd(2) ? "stack" : "sample_rate", snprintf(v, sizeof v, "%u", rnd(2) ? 1 + rnd(3) : 16000 + 8000 * rnd(3)); break;
+            default: name = rnd(2) ? "preemph_mode" : "window", snprintf(v, sizeof v, "%s", (const char *[]){"frame", "signal", "hann_periodic"}[rnd(3)]); break;
             }
             wmel_frontend_plan q = p;
             if (wmel_plan_set(&q, name, v, NULL, 0) == WMEL_OK) p = q;
@@ -188,11 +196,11 @@ int main(void)
     {
         wmel_frontend_plan p;
         char buf[WMEL_PLAN_JSON_MAX];
+        wmel_frontend_preset(WMEL_FRONTEND_WHISPER, 0, &p);
+        p.norm = WMEL_NORM_NONE; /* whisper takes no normalize option */
+        CHECK(wmel_plan_to_json(&p, buf, sizeof buf, msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, "field norm:"),
+              "an unreachable norm: %s", msg);
         wmel_frontend_preset(WMEL_FRONTEND_KALDI, 0, &p);
-        p.frame_length = 320;
-        CHECK(wmel_plan_to_json(&p, buf, sizeof buf, msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, "frame_length"),
-              "an unreachable frame_length: %s", msg);
-        p.frame_length = 400;
         p.n_fft = 7;
         CHECK(wmel_plan_to_json(&p, buf, sizeof buf, msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, "n_fft"),
               "an invalid plan: %s", msg);

@@ -20,7 +20,7 @@ S="$GOLDEN/audio/speech_en.wav"
 
 # the list
 expect_ok "presets" "$WMEL" presets
-for p in whisper whisper-128 nemo nemo-legacy kaldi seamless wespeaker speech2text ast lasr phi4-mm; do
+for p in whisper whisper-128 nemo nemo-legacy kaldi seamless wespeaker speech2text ast lasr phi4-mm speecht5; do
   grep -q "^$p " "$T/out" && ok || bad "presets lists no $p"
 done
 grep -q "original: transformers ASTFeatureExtractor" "$T/out" && ok || bad "presets: no original for ast"

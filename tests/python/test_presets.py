@@ -3,7 +3,8 @@ wmel.plan_from() and wmel.features(audio, plan=NAME | path | dict): every preset
 models and original; the three forms of a plan and the explicit options give the same bits; each
 preset of the field held to a float64 numpy oracle (tests/python/test_plan_caps.py's, written from
 the originals' code) within 2e-5 x max(1, |oracle|), and to the original itself where it is
-installed and runs without torch (transformers 5.23's numpy paths: Speech2Text, Whisper-128; the
+installed and runs without torch (transformers 5.23's numpy paths: Speech2Text, Whisper-128,
+SpeechT5's audio_target; the
 five families' presets are wmel_frontend_preset's plans bit for bit (tests/api/test_plan_json.c),
 held to their originals by test_frontends_oracle.py). The originals that need torch (AST, LASR,
 Phi-4-multimodal) skip without it; Voxtral realtime's, Cohere's and Nemotron's originals (torch too)
@@ -62,6 +63,10 @@ EXPLICIT = {
     "phi4-mm": dict(frontend="kaldi", window="hamming", low_freq=0, high_freq=7690, mel_scale="tf",
                     log_guard=1.0, remove_dc=False),
     "voxtral-realtime": dict(frontend="whisper", n_mels=128, norm_max=1.5),
+    "speecht5": dict(frontend="nemo", normalize="none", window="hann_periodic", low_freq=80, high_freq=7600,
+                     power=1, log_guard=1e-10, remove_dc=False, preemph=0.0, frame_length=1024, hop=256,
+                     n_fft=1024, framing="center_reflect", log="log10_clamp", valid="all",
+                     layout="frames_mels"),
 }
 
 
@@ -106,9 +111,9 @@ def test_plan_refusals(tmp_path):
         wmel.plan_from({"frontend": "kaldi", "scale": float("nan")})
     with pytest.raises(TypeError):
         wmel.plan_from(3)
-    plan = wmel.frontend_plan("kaldi")
-    plan["frame_length"] = 320
-    with pytest.raises(ValueError, match="field frame_length"):
+    plan = wmel.frontend_plan("whisper")
+    plan["norm"] = 1  # WMEL_NORM_NONE: the whisper front-end takes no normalize option
+    with pytest.raises(ValueError, match="field norm:"):
         wmel.plan_to_json(plan)
 
 
@@ -157,14 +162,22 @@ def _oracle(name, x):
         return _tf_kaldi_like(x, "hann", 125.0, 7500.0, 128, 1e-5, 1.0, False, 0.0)
     if name == "phi4-mm":
         return _tf_kaldi_like(x, "hamming", 0.0, 7690.0, 80, 1.0, 32768.0, False, 0.97)
+    if name == "speecht5":
+        fr = C._frames_center(x.astype(np.float64), 1024, 256, "reflect")
+        s = np.fft.rfft(fr * C._win("hann_p", 1024), axis=1)
+        fb = slaney_mel_filters(16000, 1024, 80, 80.0, 7600.0)
+        return np.log10(np.maximum(np.sqrt(s.real ** 2 + s.imag ** 2) @ fb.T, 1e-10))
     raise KeyError(name)
 
 
-@pytest.mark.parametrize("name", ["whisper-128", "voxtral-realtime", "nemotron-streaming", "cohere-asr",
-                                  "wespeaker", "ast", "lasr", "phi4-mm"])
+ORACLES = ["whisper-128", "voxtral-realtime", "nemotron-streaming", "cohere-asr", "wespeaker", "ast", "lasr",
+           "phi4-mm", "speecht5"]
+
+
+@pytest.mark.parametrize("name", ORACLES)
 def test_preset_oracle(name):
     for clip, x in C._clips():
-        if name in ("whisper-128", "voxtral-realtime") and x.size <= 200:
+        if (name in ("whisper-128", "voxtral-realtime") and x.size <= 200) or (name == "speecht5" and x.size <= 512):
             continue
         if name == "cohere-asr" and x.size // 160 < 2:
             continue
@@ -239,6 +252,19 @@ def test_whisper_128_original():
         assert e <= 1e-4, clip
 
 
+@needs_tf
+def test_speecht5_original():
+    """SpeechT5FeatureExtractor(audio_target=...): numpy, float64 frames, complex64 spectrum."""
+    from transformers import SpeechT5FeatureExtractor
+    fe = SpeechT5FeatureExtractor()
+    for clip, x in C._clips():
+        if x.size <= 512:
+            continue
+        o = fe(audio_target=x, sampling_rate=16000, return_tensors="np")["input_values"][0]
+        e = _note(("speecht5", "original"), _err(wmel.features(x, plan="speecht5"), o))
+        assert e <= 1e-4, clip
+
+
 @needs_torch
 def test_lasr_original():
     import torch
@@ -273,8 +299,7 @@ if __name__ == "__main__":
             continue
         try:
             if k == "test_preset_oracle":
-                for n in ["whisper-128", "voxtral-realtime", "nemotron-streaming", "cohere-asr", "wespeaker", "ast",
-                          "lasr", "phi4-mm"]:
+                for n in ORACLES:
                     fn(n)
             elif fn.__code__.co_argcount:
                 fn(pathlib.Path(tempfile.mkdtemp()))
