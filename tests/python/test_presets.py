@@ -117,6 +117,29 @@ def test_plan_refusals(tmp_path):
         wmel.plan_to_json(plan)
 
 
+def test_live_objects_take_a_plan():
+    """Stream and SlidingBuffer with plan=: the frames (before the normalisation) the explicit
+    options' Stream gives, and the features wmel.features(plan=) gives."""
+    x = C._clips()[0][1]
+    for name in ("wespeaker", "speecht5"):
+        opts = {k: v for k, v in EXPLICIT[name].items() if k not in ("frontend", "normalize")}
+        a, b = wmel.Stream(plan=name), wmel.Stream(EXPLICIT[name]["frontend"], **opts)
+        ax = 0 if a._frames_first else 1
+        ga = np.concatenate([a.push(x[:7000]), a.push(x[7000:]), a.finish()], axis=ax)
+        gb = np.concatenate([b.push(x[:7000]), b.push(x[7000:]), b.finish()], axis=ax)
+        assert ga.size and np.array_equal(ga, gb), name
+    for name in ("wespeaker", "speecht5", "voxtral-realtime"):
+        buf = wmel.SlidingBuffer(plan=name)
+        buf.push(x[:9000])
+        buf.trim(1600)
+        buf.push(x[9000:20000])
+        assert np.array_equal(buf.features(), wmel.features(x[1600:20000], plan=name)), name
+    with pytest.raises(ValueError, match="frontend and plan both"):
+        wmel.Stream("kaldi", plan="kaldi")
+    with pytest.raises(ValueError, match="does not apply to a Stream"):
+        wmel.Stream(plan="ast")
+
+
 # ---- the presets against float64 oracles --------------------------------------------------
 
 def _tf_kaldi_like(x, window, lo, hi, n_mels, guard, scale, remove_dc, preemph):
