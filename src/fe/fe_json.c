@@ -1,6 +1,6 @@
 /*
- * fe_json.c -- a front-end plan as JSON, and the built-in presets (presets/ (its .json files), compiled
- * in by cmake/embed_presets.cmake).
+ * fe_json.c -- a front-end plan as JSON, and the built-in presets (the .json files of presets/,
+ * compiled in by cmake/embed_presets.cmake).
  *
  * The schema is one flat object: "frontend" (the preset the plan starts from: whisper, nemo,
  * nemo-legacy, kaldi, seamless), then wmel_plan_set() options by name, each a string, a
@@ -15,14 +15,14 @@
 #include "fe/fe_presets.h"
 #include "internal.h"
 
-#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* wmel_plan_set's options, in the order it sets them. */
+/* wmel_plan_set's options, in the order a plan's JSON sets them (the order wmel_plan_set
+ * documents; the geometry last). */
 static const char *const OPTS[] = {
     "n_mels", "normalize", "window", "scale", "low_freq", "high_freq", "use_energy", "energy_floor",
     "legacy", "pad_to", "mel_scale", "mel_norm", "empty_filters", "bf16", "window_coeff", "power",

@@ -1,4 +1,4 @@
-/* fe_presets.h -- the built-in presets: presets/ (its .json files) compiled in by
+/* fe_presets.h -- the built-in presets: the .json files of presets/, compiled in by
  * cmake/embed_presets.cmake (presets_gen.c in the build folder), in file-name order. */
 #ifndef WMEL_FE_PRESETS_H
 #define WMEL_FE_PRESETS_H
