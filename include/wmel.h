@@ -584,7 +584,7 @@ WMEL_API int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const cha
  * no duplicate key, UTF-8, nothing after it -- and on success sets *plan (checked by
  * wmel_plan_check). On failure *plan is unchanged and msg (msg_len bytes with the NUL; may
  * be NULL) names the line, the key and the rule: "line 3: window hamm: the kaldi front-end
- * takes povey, hamming, hann, blackman, bartlett or rect". Returns WMEL_OK,
+ * takes povey, hamming, hann, blackman, bartlett or rect (periodic hann: hann_periodic)". Returns WMEL_OK,
  * WMEL_ERR_NULL_POINTER, WMEL_ERR_NO_MEMORY or WMEL_ERR_INVALID_ARG. Thread-safety: pure. */
 WMEL_API int wmel_plan_from_json(const char *text, size_t len, wmel_frontend_plan *plan, char *msg,
                                  size_t msg_len);
