@@ -44,6 +44,14 @@ same "$T/w1.npy" "$T/w2.npy" "--preset whisper-128"
 expect_ok "mel nemo-legacy" "$WMEL" mel "$S" -o "$T/l1.npy" --frontend nemo --legacy
 expect_ok "mel --preset nemo-legacy" "$WMEL" mel "$S" -o "$T/l2.npy" --preset nemo-legacy
 same "$T/l1.npy" "$T/l2.npy" "--preset nemo-legacy"
+# the geometry's options: speecht5 from nemo, option by option
+expect_ok "mel --preset speecht5" "$WMEL" mel "$S" -o "$T/t5a.npy" --preset speecht5
+expect_ok "mel speecht5 options" "$WMEL" mel "$S" -o "$T/t5b.npy" --frontend nemo --normalize none \
+  --window hann_periodic --low-freq 80 --high-freq 7600 --power 1 --log-guard 1e-10 --preemph 0 --frame-length 1024 \
+  --hop 256 --n-fft 1024 --framing center_reflect --log log10_clamp --valid all --layout frames_mels
+same "$T/t5a.npy" "$T/t5b.npy" "--preset speecht5 and its options"
+expect_rc "a bad framing" 2 'framing centre: snip, center_reflect or center_zero (--framing)' \
+  "$WMEL" mel "$S" -o "$T/x.npy" --frontend kaldi --framing centre
 # stream and batch take them too
 expect_ok "stream explicit" "$WMEL" stream -o "$T/s1.npy" --frontend nemo < "$S"
 expect_ok "stream --preset" "$WMEL" stream -o "$T/s2.npy" --preset nemo < "$S"
