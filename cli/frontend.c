@@ -6,7 +6,9 @@
 #define _POSIX_C_SOURCE 200809L
 #include "frontend.h"
 #include "msg.h"
+#include "readall.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,13 +42,15 @@ static const char *const CLI_NAMES[WMEL_CLI_FE_OPTS] = {
     "--use-energy", "--energy-floor", "--legacy", "--pad-to",
     "--mel-scale", "--mel-norm", "--empty-filters", "--bf16", "--window-coeff", "--power",
     "--mag-guard", "--log-guard", "--norm-eps", "--norm-ddof", "--norm-max", "--norm-range",
-    "--n-frames", "--pad-value", "--post-scale", "--post-shift"};
+    "--n-frames", "--pad-value", "--post-scale", "--post-shift", "--remove-dc", "--preemph", "--sample-rate",
+    "--frame-length", "--hop", "--n-fft", "--stack", "--framing", "--preemph-mode", "--log", "--valid", "--layout"};
 static const char *const LIB_NAMES[WMEL_CLI_FE_OPTS] = {
     "n_mels", "normalize", "window", "scale", "low_freq", "high_freq",
     "use_energy", "energy_floor", "legacy", "pad_to",
     "mel_scale", "mel_norm", "empty_filters", "bf16", "window_coeff", "power",
     "mag_guard", "log_guard", "norm_eps", "norm_ddof", "norm_max", "norm_range",
-    "n_frames", "pad_value", "post_scale", "post_shift"};
+    "n_frames", "pad_value", "post_scale", "post_shift", "remove_dc", "preemph", "sample_rate",
+    "frame_length", "hop", "n_fft", "stack", "framing", "preemph_mode", "log", "valid", "layout"};
 /* 1: a flag (no value). */
 static const unsigned char FLAG[WMEL_CLI_FE_OPTS] = {[6] = 1, [8] = 1, [12] = 1, [13] = 1};
 /* 1: an option of the finish (after the frames the stream gives). */
@@ -62,7 +66,17 @@ int wmel_cli_fe_finish_opt(const char *arg)
 
 int wmel_cli_fe_opt(const char *arg, const char *val, wmel_cli_fe *f)
 {
+    if (!strcmp(arg, "--plan") || !strcmp(arg, "--preset")) {
+        if (!val) {
+            wmel_cli_msg("wmel: %s needs a value (%s)", arg, arg[3] == 'l' ? "a plan's JSON file" : "a preset's name: wmel presets lists them");
+            return 2;
+        }
+        if (arg[3] == 'l') f->plan_file = val;
+        else f->preset = val;
+        return 1;
+    }
     if (!strcmp(arg, "--frontend")) {
+        f->frontend_given = 1;
         int k = wmel_cli_fe_parse(val);
         if (k < 0) {
             wmel_cli_msg("wmel: --frontend takes whisper, nemo, nemo-legacy, kaldi or seamless");
@@ -91,15 +105,82 @@ int wmel_cli_fe_opt(const char *arg, const char *val, wmel_cli_fe *f)
     return 0;
 }
 
-int wmel_cli_fe_plan(const wmel_cli_fe *f, wmel_frontend_plan *plan)
+/* --plan's file or --preset's plan into *plan (2: reported). */
+static int plan_from_json(wmel_cli_fe *f, wmel_frontend_plan *plan)
 {
+    char why[640];
+    if (f->plan_file && f->preset) {
+        wmel_cli_msg("wmel: --plan and --preset both name a plan: give one");
+        return 2;
+    }
+    if (f->frontend_given) {
+        wmel_cli_msg("wmel: --frontend and --%s both name a plan: the plan's \"frontend\" key is its front-end",
+                     f->plan_file ? "plan" : "preset");
+        return 2;
+    }
+    if (f->preset) {
+        if (wmel_preset_plan(f->preset, plan, why, sizeof why)) {
+            wmel_cli_msg("wmel: --preset: %s", why);
+            return 2;
+        }
+        return 0;
+    }
+    FILE *fp = fopen(f->plan_file, "rb");
+    if (!fp) {
+        wmel_cli_msg("wmel: --plan %s: %s", wmel_cli_esc(f->plan_file), strerror(errno));
+        return 2;
+    }
+    size_t len = 0;
+    char *text = wmel_cli_read_all(fp, (size_t)1 << 20, &len);
+    const int err = errno;
+    const int more = text && fgetc(fp) != EOF;
+    fclose(fp);
+    if (!text) {
+        wmel_cli_msg("wmel: --plan %s: %s", wmel_cli_esc(f->plan_file), strerror(err));
+        return 2;
+    }
+    int rc = more ? WMEL_ERR_INVALID_ARG : wmel_plan_from_json(text, len, plan, why, sizeof why);
+    free(text);
+    if (rc) {
+        wmel_cli_msg("wmel: %s: %s", wmel_cli_esc(f->plan_file), more ? "more than 1 MiB: not a plan's JSON" : why);
+        return 2;
+    }
+    return 0;
+}
+
+int wmel_cli_fe_plan(wmel_cli_fe *f, wmel_frontend_plan *plan)
+{
+    char why[320];
+    if (f->plan_file || f->preset) {
+        if (plan_from_json(f, plan)) return 2;
+        /* the family's commands: nemo-legacy runs as nemo with its own plan */
+        f->frontend = plan->frontend == WMEL_FRONTEND_NEMO_LEGACY ? WMEL_FRONTEND_NEMO : plan->frontend;
+        for (int i = 0; i < WMEL_CLI_FE_OPTS; i++)
+            if (f->val[i] && wmel_plan_set(plan, LIB_NAMES[i], f->val[i], why, sizeof why)) {
+                wmel_cli_msg("wmel: %s: %s (%s)", f->plan_file ? wmel_cli_esc(f->plan_file) : f->preset, why,
+                             CLI_NAMES[i]);
+                return 2;
+            }
+        if (wmel_plan_check(plan, why, sizeof why)) {
+            wmel_cli_msg("wmel: %s: %s", f->plan_file ? wmel_cli_esc(f->plan_file) : f->preset, why);
+            return 2;
+        }
+        wmel_frontend_plan w;
+        if (f->frontend == WMEL_FRONTEND_WHISPER && !wmel_frontend_preset(WMEL_FRONTEND_WHISPER, plan->n_mels, &w) &&
+            memcmp(&w, plan, sizeof w)) {
+            wmel_cli_msg("wmel: %s: a whisper plan with options beyond n_mels (the command's whisper path is openai's "
+                         "own computation; with whisper: Python's wmel.features)",
+                         f->plan_file ? wmel_cli_esc(f->plan_file) : f->preset);
+            return 2;
+        }
+        return 0;
+    }
     const int k = f->frontend;
     int rc = wmel_frontend_preset(k, 0, plan);
     if (rc) {
         wmel_cli_msg("wmel: --frontend %s: %s", wmel_cli_fe_name(k), wmel_strerror(rc));
         return 2;
     }
-    char why[320];
     for (int i = 10; k == WMEL_FRONTEND_WHISPER && i < WMEL_CLI_FE_OPTS; i++)
         if (f->val[i]) { /* the command's whisper path is openai's own computation */
             wmel_cli_msg("wmel: %s applies to --frontend nemo, kaldi or seamless here (with whisper: "

@@ -35,6 +35,9 @@ static const char MEL_HELP[] =
     "      --fixed-point      compute with the integer front-end (wmel_fx.h, as on an MCU/NPU)\n"
     "      --dtype D          with --fixed-point: float32 (dequantised, default), int16 (Q13:\n"
     "                         x/8192) or int8 (scale 1/64, zero point -32); -v prints them\n"
+    "      --preset NAME      a built-in front-end plan (wmel presets lists them)\n"
+    "      --plan FILE.json   a front-end plan's JSON file (docs/frontends.md); the options\n"
+    "                         below then change it\n"
     "      --frontend F       whisper (default) | nemo (n_mels, n//160+1) | kaldi (frames,\n"
     "                         n_mels; samples x 32768) | seamless (ceil(frames/2), 160);\n"
     "                         --n-mels 1..256 for those, and their options:\n"
@@ -67,6 +70,19 @@ static const char MEL_HELP[] =
     "      --pad-value V      frames past the valid ones and padding (default 0)\n"
     "      --post-scale A     x A + B after the normalisation and padding\n"
     "      --post-shift B     (see --post-scale)\n"
+    "    the plan's geometry (any front-end; docs/frontends.md, Presets):\n"
+    "      --remove-dc B      1|0: subtract each frame's mean (kaldi: 1)\n"
+    "      --preemph P        the pre-emphasis coefficient, 0..1 (0: none)\n"
+    "      --sample-rate N    the rate the mel bank's frequencies refer to (Hz)\n"
+    "      --frame-length N   the window's length in samples\n"
+    "      --hop N            the frame shift in samples\n"
+    "      --n-fft N          the transform's size\n"
+    "      --stack N          consecutive frames per output row, 1..8\n"
+    "      --framing F        snip|center_reflect|center_zero\n"
+    "      --preemph-mode M   frame (Kaldi's) or signal (NeMo's)\n"
+    "      --log L            log10_clamp|ln_add|ln_clamp|none\n"
+    "      --valid V          all|hop|trim: the frames kept and counted\n"
+    "      --layout L         mels_frames|frames_mels\n"
     ;
 static const char DECODE_HELP[] =
     "wmel decode INPUT -o OUT.npy [options]\n"
@@ -100,6 +116,8 @@ static const char BATCH_HELP[] =
     "      -o, --output OUTDIR  the output folder\n"
     "      --mode pad30|full|windows  30 s padded (default) | whole input | transcribe windows\n"
     "      --n-mels 80|128    mel bins (default 80)\n"
+    "      --preset NAME      as for mel\n"
+    "      --plan FILE.json   as for mel\n"
     "      --frontend F       whisper (default) | nemo | kaldi | seamless: that front-end's\n"
     "                         whole-input features, recorded in job.json; with its options:\n"
     "      --normalize K      as for mel\n"
@@ -127,6 +145,18 @@ static const char BATCH_HELP[] =
     "      --pad-value V      as for mel\n"
     "      --post-scale A     as for mel\n"
     "      --post-shift B     as for mel\n"
+    "      --remove-dc B      as for mel\n"
+    "      --preemph P        as for mel\n"
+    "      --sample-rate N    as for mel\n"
+    "      --frame-length N   as for mel\n"
+    "      --hop N            as for mel\n"
+    "      --n-fft N          as for mel\n"
+    "      --stack N          as for mel\n"
+    "      --framing F        as for mel\n"
+    "      --preemph-mode M   as for mel\n"
+    "      --log L            as for mel\n"
+    "      --valid V          as for mel\n"
+    "      --layout L         as for mel\n"
 
     "      -j, --jobs N       files at once (default: all cores)\n"
     "      --shard-size N     items per shard (default 1000)\n"
@@ -175,6 +205,8 @@ static const char STREAM_HELP[] =
     "    float32, frame after frame (n_mels values each), on standard output, or OUT.npy\n"
     "    (n_frames, n_mels) written at the end\n"
     "      -o, --output OUT.npy  the output file (default: standard output, not a terminal)\n"
+    "      --preset NAME      a built-in front-end plan (wmel presets lists them)\n"
+    "      --plan FILE.json   a front-end plan's JSON file (docs/frontends.md)\n"
     "      --frontend F       whisper (default), nemo, nemo-legacy, kaldi or seamless\n"
     "      --n-mels N         mel bins (whisper 80|128, default 80; others 1..256)\n"
     "      --padding N        whisper: N zero samples after the input (openai's padding=)\n"
@@ -195,10 +227,23 @@ static const char STREAM_HELP[] =
     "      --power P          1 (magnitude) or 2 (power)\n"
     "      --mag-guard G      none|max:G|add:G on each bin's power before --power\n"
     "      --log-guard G      the log's clamp (or offset)\n"
+    "      --remove-dc B      as for mel\n"
+    "      --preemph P        as for mel\n"
+    "      --sample-rate N    as for mel\n"
+    "      --frame-length N   as for mel\n"
+    "      --hop N            as for mel\n"
+    "      --n-fft N          as for mel\n"
+    "      --framing F        as for mel\n"
+    "      --preemph-mode M   as for mel\n"
+    "      --log L            as for mel\n"
     "      -q, --quiet        accepted; only errors are printed\n";
 static const char BENCH_LINE[] =
     "wmel bench [options]\n"
     "    time the CPU backend against FFTW and Python peers (options: wmel bench --help)\n";
+static const char PRESETS_HELP[] =
+    "wmel presets [--json NAME]\n"
+    "    the built-in front-end presets: name, models, original (docs/frontends.md)\n"
+    "      --json NAME        print the preset's JSON (what --plan FILE reads)\n";
 static const char INPUT_HELP[] =
     "INPUT: with FFmpeg (see --version) any audio or video file FFmpeg reads, or - for any\n"
     "format on standard input (mel: --raw-f32 reads raw float32 little-endian samples\n"
@@ -215,7 +260,7 @@ static void usage(FILE *f)
     fputs("usage: wmel COMMAND [options]\n\ncommands:\n", f);
     const char *all[] = {MEL_HELP,   DECODE_HELP,  WINDOWS_HELP, STEM_HELP,
                          BATCH_HELP, INSPECT_HELP, COMPARE_HELP, STREAM_HELP,
-                         BENCH_LINE};
+                         PRESETS_HELP, BENCH_LINE};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         fputs("  ", f);
         fputs(all[i], f);
@@ -241,6 +286,7 @@ static const struct {
     {"inspect", cmd_inspect, INSPECT_HELP, 1},
     {"compare", cmd_compare, COMPARE_HELP, 0},
     {"stream", cmd_stream, STREAM_HELP, 0},
+    {"presets", cmd_presets, PRESETS_HELP, 0},
 };
 
 int main(int argc, char **argv)

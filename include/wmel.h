@@ -563,6 +563,12 @@ WMEL_API int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t
  *   norm_max M      WMEL_NORMF_FIXED_MAX with M  norm_range R    > 0
  *   n_frames N      0..2^24                      pad_value V     |V| <= 1e30
  *   post_scale A, post_shift B: the affine (either sets affine 1, the other starting at 1, 0)
+ *   remove_dc B     each frame's mean subtracted   preemph P       the coefficient, 0..1
+ * and the geometry, by the fields' own names (every front-end; the check then says what fits):
+ *   sample_rate N (1000..384000), frame_length N (2..65536), hop N (1..2^20), n_fft N
+ *   (4..65536), stack N (1..8), framing snip|center_reflect|center_zero, preemph_mode
+ *   frame|signal, log log10_clamp|ln_add|ln_clamp|none, valid all|hop|trim, layout
+ *   mels_frames|frames_mels; window also takes hann_periodic (nemo, kaldi).
  * Numbers are read by strtod (a double's shortest round-trip text gives it back exactly).
  * Options are set in the order above; the whole plan is then checked by wmel_plan_check().
  * On failure it writes a sentence naming the option, the value and what is allowed into
@@ -570,6 +576,46 @@ WMEL_API int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t
  * Returns WMEL_OK, WMEL_ERR_NULL_POINTER or WMEL_ERR_INVALID_ARG. Thread-safety: pure. */
 WMEL_API int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value, char *msg,
                            size_t msg_len);
+
+/* A plan as JSON (docs/frontends.md, "Presets"): one flat object,
+ *   {"frontend": "kaldi", "window": "hamming", "normalize": "mean", "name": "wespeaker", ...}
+ * "frontend" (whisper, nemo, nemo-legacy, kaldi, seamless) names the preset the plan
+ * starts from; every other key is a wmel_plan_set() option (a string, a number or
+ * true/false, handed to it as text: a number's own digits), set in wmel_plan_set's order
+ * whatever the text's order, or a metadata key the plan ignores (name, models, original,
+ * matched, notes: a string or an array of strings). The per-column affine
+ * (wmel_create_plan_cols) is not part of it.
+ * wmel_plan_from_json parses len bytes (no NUL needed) strictly -- one object, no nesting,
+ * no duplicate key, UTF-8, nothing after it -- and on success sets *plan (checked by
+ * wmel_plan_check). On failure *plan is unchanged and msg (msg_len bytes with the NUL; may
+ * be NULL) names the line, the key and the rule: "line 3: window hamm: the kaldi front-end
+ * takes povey, hamming, hann, blackman, bartlett or rect (periodic hann: hann_periodic)". Returns WMEL_OK,
+ * WMEL_ERR_NULL_POINTER, WMEL_ERR_NO_MEMORY or WMEL_ERR_INVALID_ARG. Thread-safety: pure. */
+WMEL_API int wmel_plan_from_json(const char *text, size_t len, wmel_frontend_plan *plan, char *msg,
+                                 size_t msg_len);
+/* The most bytes wmel_plan_to_json writes, the NUL included. */
+#define WMEL_PLAN_JSON_MAX 4096
+/* Writes the plan as JSON into buf (buf_len bytes with the NUL): "frontend", then the
+ * options that differ from that preset (numbers in their shortest round-trip digits), so
+ * that wmel_plan_from_json gives the plan back field for field. A plan no option sequence
+ * reaches (a normalisation its family's normalize does not take, as whisper's none) is
+ * WMEL_ERR_INVALID_ARG with msg naming the field; WMEL_ERR_BUFFER_TOO_SMALL (buf_len
+ * below the text's size; WMEL_PLAN_JSON_MAX always holds it), WMEL_ERR_NULL_POINTER. */
+WMEL_API int wmel_plan_to_json(const wmel_frontend_plan *plan, char *buf, size_t buf_len, char *msg,
+                               size_t msg_len);
+/* The built-in presets (the files of presets/, also installed in share/wmel/presets): their
+ * count, the name of the i-th (file-name order; NULL past the end), the JSON text of one
+ * (NULL for an unknown name; static), and its plan (WMEL_ERR_INVALID_ARG for an unknown
+ * name, with the names in msg). Thread-safety: pure. */
+WMEL_API size_t wmel_preset_count(void);
+WMEL_API const char *wmel_preset_name(size_t i);
+WMEL_API const char *wmel_preset_json(const char *name);
+WMEL_API int wmel_preset_plan(const char *name, wmel_frontend_plan *plan, char *msg, size_t msg_len);
+/* A metadata key's value (name, models, original, matched, notes) of a plan's JSON text
+ * into out (an array's strings joined by ", "; "" when absent). Errors:
+ * WMEL_ERR_NULL_POINTER, WMEL_ERR_INVALID_ARG (not a metadata key, or text that
+ * wmel_plan_from_json's parser refuses), WMEL_ERR_BUFFER_TOO_SMALL (cut to fit). */
+WMEL_API int wmel_plan_json_meta(const char *text, size_t len, const char *key, char *out, size_t out_len);
 
 /* Creates a context computing `plan` (copied; not referenced afterwards). From p (NULL
  * means wmel_default_params()) only backend, n_threads, max_isa and cuda_device are used.

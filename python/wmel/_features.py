@@ -7,6 +7,7 @@ in the original's layout, from a plan the C library holds (wmel.h, wmel_frontend
 from __future__ import annotations
 
 import functools
+import json
 import os
 
 import numpy as np
@@ -33,7 +34,10 @@ _OPTIONS = ("n_mels", "normalize", "window", "scale", "low_freq", "high_freq", "
 _CAPS = (("mel_scale", "str"), ("mel_norm", "str"), ("empty_filters", "bool"), ("bf16", "bool"),
          ("window_coeff", "num"), ("power", "int"), ("mag_guard", "guard"), ("log_guard", "num"),
          ("norm_eps", "num"), ("norm_ddof", "int"), ("norm_max", "num"), ("norm_range", "num"),
-         ("n_frames", "int"), ("pad_value", "num"), ("post_scale", "num"), ("post_shift", "num"))
+         ("n_frames", "int"), ("pad_value", "num"), ("post_scale", "num"), ("post_shift", "num"),
+         ("remove_dc", "bool"), ("preemph", "num"), ("sample_rate", "int"), ("frame_length", "int"),
+         ("hop", "int"), ("n_fft", "int"), ("stack", "int"), ("framing", "str"), ("preemph_mode", "str"),
+         ("log", "str"), ("valid", "str"), ("layout", "str"))
 _CAP_NAMES = tuple(k for k, _ in _CAPS)
 
 
@@ -78,9 +82,60 @@ def _text(v) -> str:
     return str(v)
 
 
-def frontend_plan(frontend: str = "whisper", n_mels=None, *, normalize=None, window=None,
+@functools.lru_cache(maxsize=1)
+def _preset_texts() -> dict:
+    return dict(_wmel.preset_texts())
+
+
+def presets() -> list:
+    """The built-in front-end presets (presets/*.json in the source, compiled into the
+    library): one dict per preset, the file's keys -- "name", "models", "original",
+    "matched", "frontend" and the plan's options -- in name order. features(audio,
+    plan=NAME) computes one."""
+    return [json.loads(t) for _, t in sorted(_preset_texts().items())]
+
+
+def plan_from(plan) -> dict:
+    """The plan (a dict of wmel_frontend_plan's fields) of a built-in preset's name, of a
+    plan's JSON file (a path) or of a dict in the JSON's schema ({"frontend": "kaldi",
+    "window": "hamming", ...}: wmel_plan_set's options by name). A refused plan raises
+    ValueError with the library's sentence (naming the line and the key)."""
+    if isinstance(plan, dict):
+        try:
+            text = json.dumps(plan, allow_nan=False)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"plan: not a plan's JSON object ({e})") from None
+        try:
+            return _wmel.plan_from_json(text)
+        except ValueError as e:
+            raise ValueError(f"plan: {e}") from None
+    if isinstance(plan, str) and plan in _preset_texts():
+        return _wmel.plan_from_json(_preset_texts()[plan])
+    if not isinstance(plan, (str, os.PathLike)):
+        raise TypeError(f"plan must be a preset's name, a JSON file's path or a dict, got {type(plan).__name__}")
+    path = os.fspath(plan)
+    if not os.path.exists(path) and not path.endswith(".json") and os.sep not in path:
+        raise ValueError(f"plan {path!r}: not a built-in preset ({', '.join(sorted(_preset_texts()))}) "
+                         "nor a file")
+    with open(path, "rb") as f:
+        data = f.read(1 << 20 | 1)
+    if len(data) > 1 << 20:
+        raise ValueError(f"{path}: more than 1 MiB: not a plan's JSON")
+    try:
+        return _wmel.plan_from_json(data)
+    except ValueError as e:
+        raise ValueError(f"{path}: {e}") from None
+
+
+def plan_to_json(plan: dict) -> str:
+    """A plan dict (frontend_plan's, plan_from's) as the JSON text plan_from reads back
+    field for field; ValueError naming the field for a plan the options do not reach."""
+    return _wmel.plan_to_json(plan)
+
+
+def frontend_plan(frontend: str | None = None, n_mels=None, *, normalize=None, window=None,
                   scale=None, low_freq=None, high_freq=None, use_energy=None, energy_floor=None,
-                  legacy: bool = False, pad_to=None, **caps) -> dict:
+                  legacy: bool = False, pad_to=None, plan=None, **caps) -> dict:
     """The plan (a dict of wmel_frontend_plan's fields) that features() computes with these
     options. An option that does not apply to the front-end, or a value out of its range,
     raises ValueError with the library's sentence (the same as `wmel mel`'s).
@@ -88,8 +143,21 @@ def frontend_plan(frontend: str = "whisper", n_mels=None, *, normalize=None, win
     caps: the capabilities any front-end takes (docs/frontends.md): mel_scale
     ("slaney"|"kaldi"|"htk"|"tf"), mel_norm ("none"|"slaney"), empty_filters, bf16,
     window_coeff, power (1|2), mag_guard ("max:G"|"add:G"|("max", G)), log_guard, norm_eps,
-    norm_ddof (0|1), norm_max, norm_range, n_frames, pad_value, post_scale, post_shift."""
-    if not isinstance(frontend, str) or frontend not in FRONTENDS:
+    norm_ddof (0|1), norm_max, norm_range, n_frames, pad_value, post_scale, post_shift,
+    remove_dc, preemph; the geometry: sample_rate, frame_length, hop, n_fft, stack, framing
+    ("snip"|"center_reflect"|"center_zero"), preemph_mode ("frame"|"signal"), log
+    ("log10_clamp"|"ln_add"|"ln_clamp"|"none"), valid ("all"|"hop"|"trim"), layout
+    ("mels_frames"|"frames_mels").
+    plan: a preset's name, a plan's JSON file or a dict (plan_from) to start from in place
+    of frontend's preset; the options given then change it."""
+    if plan is not None:
+        if frontend is not None:
+            raise ValueError("frontend and plan both name a plan: give one (the plan's \"frontend\" key "
+                             "is its front-end)")
+        base = plan_from(plan)
+    elif frontend is None:
+        frontend = "whisper"
+    if plan is None and (not isinstance(frontend, str) or frontend not in FRONTENDS):
         raise ValueError(f"frontend must be one of {', '.join(FRONTENDS)}, got {frontend!r}")
     legacy = _check_bool(legacy, "legacy")
     if n_mels is not None:
@@ -106,8 +174,18 @@ def frontend_plan(frontend: str = "whisper", n_mels=None, *, normalize=None, win
         if v is not None and not isinstance(v, str):
             raise TypeError(f"{k} must be a str, got {type(v).__name__} {v!r}")
     cv = _check_caps(caps)
-    return dict(_plan_of(frontend, n_mels, normalize, window, scale, low_freq, high_freq, use_energy,
-                         energy_floor, True if legacy else None, pad_to, *cv))
+    values = (n_mels, normalize, window, scale, low_freq, high_freq, use_energy, energy_floor,
+              True if legacy else None, pad_to, *cv)
+    if plan is not None:
+        out = dict(base)
+        for name, v in zip(_OPTIONS + _CAP_NAMES, values):
+            if v is not None:
+                out = _wmel.plan_set(out, name, _text(v))
+        why = _wmel.plan_check(out)
+        if why:
+            raise ValueError(f"plan={plan!r}: {why}")
+        return out
+    return dict(_plan_of(frontend, *values))
 
 
 @functools.lru_cache(maxsize=256)
@@ -158,10 +236,10 @@ def _cols(plan: dict, col_scale, col_shift):
     return tuple(out)
 
 
-def features(audio, frontend: str = "whisper", n_mels=None, *, normalize=None, window=None,
+def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None, window=None,
              scale=None, low_freq=None, high_freq=None, use_energy=None, energy_floor=None,
              legacy: bool = False, pad_to=None, backend: str = "auto", threads: int = 0,
-             col_scale=None, col_shift=None, **caps):
+             col_scale=None, col_shift=None, plan=None, **caps):
     """The features of one front-end, float32, in its original's layout:
 
       whisper   (n_mels, n // 160), as log_mel_spectrogram(audio, n_mels)
@@ -184,10 +262,13 @@ def features(audio, frontend: str = "whisper", n_mels=None, *, normalize=None, w
     col_scale, col_shift: a per-column affine after everything else (x col_scale[c] +
     col_shift[c]; one value per column): CLVP's 1 / mel_norms, Gemma's per-bin mean and
     stddev, CMVN statistics (wmel.h: wmel_create_plan_cols).
+    plan: a built-in preset's name (presets(): "wespeaker", "ast", ...), a plan's JSON file
+    or a dict in its schema, in place of frontend (docs/frontends.md, "Presets"); options
+    given with it change it.
     """
     plan = frontend_plan(frontend, n_mels, normalize=normalize, window=window, scale=scale,
                          low_freq=low_freq, high_freq=high_freq, use_energy=use_energy,
-                         energy_floor=energy_floor, legacy=legacy, pad_to=pad_to, **caps)
+                         energy_floor=energy_floor, legacy=legacy, pad_to=pad_to, plan=plan, **caps)
     threads = _check_threads(threads)
     if isinstance(audio, (str, os.PathLike)):
         audio = load_audio(audio)

@@ -30,13 +30,22 @@ def _whisper_own(frontend: str, options: dict) -> bool:
     return frontend == "whisper" and not any(options.get(k) is not None for k in _features._CAP_NAMES)
 
 
-def _plan(frontend: str, n_mels, options: dict, raw: bool) -> dict:
-    """The plan of features(frontend=..., n_mels, **options); raw: normalisation off."""
+def _plan(frontend: str, n_mels, options: dict, raw: bool, base=None) -> dict:
+    """The plan of features(frontend=..., n_mels, **options) (base: of features(plan=base,
+    ...)); raw: normalisation off."""
     for k in ("normalize",) + _FINISH:
         if raw and options.get(k) is not None:
             raise ValueError(f"{k} does not apply to a Stream: its frames are those before "
                              "normalisation")
-    plan = _features.frontend_plan(frontend, n_mels, **options)
+    if base is not None:
+        plan = _features.frontend_plan(None, n_mels, plan=base, **options)
+        if raw and (plan["n_frames"] or plan["affine"] or plan["pad_value"]):
+            raise ValueError(f"plan {base!r}: its finish (n_frames, pad_value, post_scale, post_shift) does not "
+                             "apply to a Stream: its frames are those before normalisation and padding")
+        if raw:
+            plan["norm_flags"] = 0  # the normalisation's variants go with it
+    else:
+        plan = _features.frontend_plan(frontend, n_mels, **options)
     if raw:
         plan["norm"] = _wmel.NORM_NONE
     return plan
@@ -62,6 +71,16 @@ def _raw_ctx(n_mels: int):
                          lambda: _wmel.Ctx(n_mels=n_mels, norm=_wmel.NORM_NONE, n_threads=1))
 
 
+def _family(frontend, plan) -> str:
+    """The live object's front-end name: frontend's, or the family of a plan given as data."""
+    if plan is None:
+        return _frontend("whisper" if frontend is None else frontend)
+    if frontend is not None:
+        raise ValueError("frontend and plan both name a plan: give one (the plan's \"frontend\" key "
+                         "is its front-end)")
+    return ("whisper", "nemo", "kaldi", "seamless", "nemo")[_features.plan_from(plan)["frontend"]]
+
+
 def _samples(samples) -> np.ndarray:
     return _as_samples(samples, allow_s16=False, name="samples", ndims=(1,))
 
@@ -83,13 +102,14 @@ class Stream:
                 per push; the stacked array is the frames' rows in pairs
 
     options: those of wmel.features for the front-end (window, scale, low_freq, high_freq,
-    use_energy, energy_floor, legacy); padding: whisper only.
+    use_energy, energy_floor, legacy); padding: whisper only. plan: a preset's name, a plan's
+    JSON file or a dict in place of frontend (wmel.features' plan=), computed as a plan.
     One thread at a time per Stream; any number of Streams in parallel."""
 
-    def __init__(self, frontend: str = "whisper", n_mels=None, padding: int = 0, **options):
-        self.frontend = _frontend(frontend)
+    def __init__(self, frontend: str | None = None, n_mels=None, padding: int = 0, *, plan=None, **options):
+        self.frontend = _family(frontend, plan)
         padding = _check_int(padding, "padding")
-        if _whisper_own(self.frontend, options):
+        if plan is None and _whisper_own(self.frontend, options):
             if options:  # the library's sentence for the first that does not apply
                 _features.frontend_plan("whisper", n_mels, **options)
             self.n_mels = _n_mels(80 if n_mels is None else n_mels)
@@ -99,7 +119,7 @@ class Stream:
         else:
             if padding:
                 raise ValueError("padding applies to frontend='whisper' (without plan options) only")
-            plan = _plan(self.frontend, n_mels, options, raw=True)
+            plan = _plan(self.frontend, n_mels, options, raw=True, base=plan)
             self.n_mels = plan["n_mels"]
             ctx = _plan_ctx(plan)
             self._frames_first = plan["layout"] == _wmel.LAYOUT_FRAMES_MELS
@@ -150,18 +170,19 @@ class SlidingBuffer:
 
       whisper   features(padding) == log_mel_spectrogram(buffer, n_mels, padding)
       others    features() == wmel.features(buffer, frontend, n_mels, **options)
+      plan=P    features() == wmel.features(buffer, plan=P, **options)
 
     One thread at a time per buffer; any number of buffers in parallel."""
 
-    def __init__(self, frontend: str = "whisper", n_mels=None, **options):
-        self.frontend = _frontend(frontend)
-        if _whisper_own(self.frontend, options):
+    def __init__(self, frontend: str | None = None, n_mels=None, *, plan=None, **options):
+        self.frontend = _family(frontend, plan)
+        if plan is None and _whisper_own(self.frontend, options):
             if options:  # the library's sentence for the first that does not apply
                 _features.frontend_plan("whisper", n_mels, **options)
             self.n_mels = _n_mels(80 if n_mels is None else n_mels)
             ctx = _ctx(self.n_mels)
         else:
-            plan = _plan(self.frontend, n_mels, options, raw=False)
+            plan = _plan(self.frontend, n_mels, options, raw=False, base=plan)
             self.n_mels = plan["n_mels"]
             ctx = _plan_ctx(plan)
         self._b = _wmel.Sliding(ctx)

@@ -231,6 +231,62 @@ static PyObject *m_plan_check(PyObject *m, PyObject *args)
     return PyUnicode_FromString(why);
 }
 
+/* plan_from_json(text) -> the plan dict of a plan's JSON (wmel_plan_from_json: its sentence
+ * as ValueError's message). */
+static PyObject *m_plan_from_json(PyObject *m, PyObject *args)
+{
+    (void)m;
+    const char *text;
+    Py_ssize_t len;
+    if (!PyArg_ParseTuple(args, "s#:plan_from_json", &text, &len)) return NULL;
+    wmel_frontend_plan pl;
+    char why[1024];
+    int st = wmel_plan_from_json(text, (size_t)len, &pl, why, sizeof why);
+    if (st == WMEL_ERR_INVALID_ARG) {
+        PyErr_SetString(PyExc_ValueError, why);
+        return NULL;
+    }
+    if (st) return wmelpy_raise_status(st, "wmel_plan_from_json", NULL);
+    return wmelpy_plan_to_dict(&pl);
+}
+
+/* plan_to_json(plan) -> the plan's JSON (wmel_plan_to_json). */
+static PyObject *m_plan_to_json(PyObject *m, PyObject *args)
+{
+    (void)m;
+    PyObject *d;
+    if (!PyArg_ParseTuple(args, "O:plan_to_json", &d)) return NULL;
+    wmel_frontend_plan pl;
+    if (wmelpy_plan_from_dict(d, &pl)) return NULL;
+    char buf[WMEL_PLAN_JSON_MAX], why[512];
+    int st = wmel_plan_to_json(&pl, buf, sizeof buf, why, sizeof why);
+    if (st == WMEL_ERR_INVALID_ARG) {
+        PyErr_SetString(PyExc_ValueError, why);
+        return NULL;
+    }
+    if (st) return wmelpy_raise_status(st, "wmel_plan_to_json", NULL);
+    return PyUnicode_FromString(buf);
+}
+
+/* preset_texts() -> [(name, json text)] of the built-in presets. */
+static PyObject *m_preset_texts(PyObject *m, PyObject *noargs)
+{
+    (void)m;
+    (void)noargs;
+    PyObject *out = PyList_New(0);
+    for (size_t i = 0; out && i < wmel_preset_count(); i++) {
+        const char *name = wmel_preset_name(i);
+        PyObject *t = Py_BuildValue("(ss)", name, wmel_preset_json(name));
+        if (!t || PyList_Append(out, t)) {
+            Py_XDECREF(t);
+            Py_DECREF(out);
+            return NULL;
+        }
+        Py_DECREF(t);
+    }
+    return out;
+}
+
 static PyObject *m_mel_filters(PyObject *m, PyObject *args)
 {
     int n_mels;
@@ -269,6 +325,10 @@ static PyMethodDef module_methods[] = {
     {"plan_set", m_plan_set, METH_VARARGS,
      "plan_set(plan, name, value) -> the plan dict with one option set from its text (wmel_plan_set); "
      "ValueError with the library's sentence"},
+    {"plan_from_json", m_plan_from_json, METH_VARARGS,
+     "plan_from_json(text) -> the plan dict of a plan's JSON (wmel_plan_from_json); ValueError with its sentence"},
+    {"plan_to_json", m_plan_to_json, METH_VARARGS, "plan_to_json(plan) -> the plan's JSON text (wmel_plan_to_json)"},
+    {"preset_texts", m_preset_texts, METH_NOARGS, "preset_texts() -> [(name, JSON text)] of the built-in presets"},
     {"plan_check", m_plan_check, METH_VARARGS,
      "plan_check(plan) -> '' or the sentence for a refused plan (wmel_plan_check)"},
     {"frontend_preset", m_frontend_preset, METH_VARARGS,

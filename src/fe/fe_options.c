@@ -10,6 +10,7 @@
 #include "internal.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +178,58 @@ static int set_common(wmel_frontend_plan *plan, const char *name, const char *va
         else plan->post_shift = d;
         return WMEL_OK;
     }
+    if (!strcmp(name, "remove_dc")) {
+        if (parse_bool(value, &i)) return wmel__fe_bad(msg, msg_len, "remove_dc %s: 1 or 0 (true or false)", v);
+        plan->remove_dc = i;
+        return WMEL_OK;
+    }
+    if (!strcmp(name, "preemph")) {
+        if (parse_num(value, &d) || !(d >= 0.0 && d <= 1.0))
+            return wmel__fe_bad(msg, msg_len, "preemph %s: the pre-emphasis coefficient, 0 (none) to 1 (Kaldi's and "
+                                              "NeMo's 0.97)", v);
+        plan->preemph = d;
+        return WMEL_OK;
+    }
+    /* the geometry and the pipeline's kinds, by name (the plan's own field names) */
+    static const struct {
+        const char *name;
+        long lo, hi;
+        size_t off;
+    } ints[] = {{"sample_rate", 1000, 384000, offsetof(wmel_frontend_plan, sample_rate)},
+                {"frame_length", 2, 65536, offsetof(wmel_frontend_plan, frame_length)},
+                {"hop", 1, 1L << 20, offsetof(wmel_frontend_plan, hop)},
+                {"n_fft", 4, 65536, offsetof(wmel_frontend_plan, n_fft)},
+                {"stack", 1, 8, offsetof(wmel_frontend_plan, stack)}};
+    for (size_t k = 0; k < sizeof ints / sizeof ints[0]; k++)
+        if (!strcmp(name, ints[k].name)) {
+            if (parse_int(value, ints[k].lo, ints[k].hi, &i))
+                return wmel__fe_bad(msg, msg_len, "%s %s: a whole number from %ld to %ld", name, v, ints[k].lo,
+                                    ints[k].hi);
+            memcpy((char *)plan + ints[k].off, &i, sizeof i);
+            return WMEL_OK;
+        }
+    static const struct {
+        const char *name, *values[4], *allowed;
+        size_t off;
+    } kinds[] = {
+        {"framing", {"snip", "center_reflect", "center_zero"}, "snip, center_reflect or center_zero",
+         offsetof(wmel_frontend_plan, framing)}, /* WMEL_FRAMES_* in this order */
+        {"preemph_mode", {"frame", "signal"}, "frame (Kaldi's) or signal (NeMo's)",
+         offsetof(wmel_frontend_plan, preemph_mode)},
+        {"log", {"log10_clamp", "ln_add", "ln_clamp", "none"}, "log10_clamp, ln_add, ln_clamp or none",
+         offsetof(wmel_frontend_plan, log)},
+        {"valid", {"all", "hop", "trim"}, "all, hop (n / hop frames, the rest 0) or trim (the rest dropped)",
+         offsetof(wmel_frontend_plan, valid)},
+        {"layout", {"mels_frames", "frames_mels"}, "mels_frames or frames_mels", offsetof(wmel_frontend_plan, layout)}};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+        if (!strcmp(name, kinds[k].name)) {
+            for (i = 0; i < 4 && kinds[k].values[i]; i++)
+                if (!strcmp(value, kinds[k].values[i])) {
+                    memcpy((char *)plan + kinds[k].off, &i, sizeof i);
+                    return WMEL_OK;
+                }
+            return wmel__fe_bad(msg, msg_len, "%s %s: %s", name, v, kinds[k].allowed);
+        }
     return NOT_COMMON;
 }
 
@@ -223,7 +276,9 @@ int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value,
         return wmel__fe_bad(msg, msg_len, "%.40s: not an option of a front-end plan (n_mels, normalize, window, scale, "
                                  "low_freq, high_freq, use_energy, energy_floor, legacy, pad_to, mel_scale, mel_norm, "
                                  "empty_filters, bf16, window_coeff, power, mag_guard, log_guard, norm_eps, "
-                                 "norm_ddof, norm_max, norm_range, n_frames, pad_value, post_scale, post_shift)", name);
+                                 "norm_ddof, norm_max, norm_range, n_frames, pad_value, post_scale, post_shift, remove_dc, "
+                                 "preemph, sample_rate, frame_length, hop, n_fft, stack, framing, preemph_mode, log, "
+                                 "valid, layout)", name);
     if (whisper)
         return wmel__fe_bad(msg, msg_len, "%s: not an option of the whisper front-end (it applies to nemo, kaldi or "
                                  "seamless)", name);
@@ -250,19 +305,20 @@ int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value,
         return WMEL_OK;
     }
     if (!strcmp(name, "window")) {
-        static const char *const names[] = {"povey", "hamming", "hann", "rect", "blackman", "bartlett"};
+        static const char *const names[] = {"povey", "hamming", "hann", "rect", "blackman", "bartlett", "hann_periodic"};
         static const int kinds[] = {WMEL_WINDOW_POVEY, WMEL_WINDOW_HAMMING, WMEL_WINDOW_HANN, WMEL_WINDOW_RECT,
-                                    WMEL_WINDOW_BLACKMAN, WMEL_WINDOW_BARTLETT};
+                                    WMEL_WINDOW_BLACKMAN, WMEL_WINDOW_BARTLETT, WMEL_WINDOW_HANN_PERIODIC};
         if (!kaldi && !nemo) return wmel__fe_bad(msg, msg_len, "window: not an option of the %s front-end (it applies "
                                                       "to kaldi and nemo)", fam);
-        for (int w = nemo ? 1 : 0; w < 6; w++)
+        for (int w = nemo ? 1 : 0; w < 7; w++)
             if (!strcmp(value, names[w])) {
                 plan->window = kinds[w];
                 if (kinds[w] != WMEL_WINDOW_BLACKMAN) plan->window_coeff = 0.0;
                 return WMEL_OK;
             }
         return wmel__fe_bad(msg, msg_len, "window %s: the %s front-end takes %s", v, fam,
-                   nemo ? "hann, hamming, blackman, bartlett or rect" : "povey, hamming, hann, blackman, bartlett or rect");
+                   nemo ? "hann, hamming, blackman, bartlett or rect (periodic hann: hann_periodic)"
+                        : "povey, hamming, hann, blackman, bartlett or rect (periodic hann: hann_periodic)");
     }
     if (!strcmp(name, "scale")) {
         if (parse_num(value, &d) || d == 0.0 || fabs(d) > 1e12)

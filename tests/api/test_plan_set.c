@@ -88,7 +88,18 @@ int main(void)
         {WMEL_FRONTEND_KALDI, "low_freq", "-1", 0},       {WMEL_FRONTEND_KALDI, "high_freq", "inf", 0},
         {WMEL_FRONTEND_KALDI, "use_energy", "yes", 0},    {WMEL_FRONTEND_KALDI, "energy_floor", "1", 0},
         {WMEL_FRONTEND_NEMO, "pad_to", "65537", 0},       {WMEL_FRONTEND_NEMO, "legacy", "2", 0},
-        {WMEL_FRONTEND_NEMO, "frame_length", "512", 0},   {WMEL_FRONTEND_NEMO, "Window", "hann", 0},
+        {WMEL_FRONTEND_NEMO, "frame_len", "512", 0},      {WMEL_FRONTEND_NEMO, "Window", "hann", 0},
+        {WMEL_FRONTEND_NEMO, "frame_length", "512", 1},   {WMEL_FRONTEND_NEMO, "frame_length", "1", 0},
+        {WMEL_FRONTEND_KALDI, "hop", "0", 0},             {WMEL_FRONTEND_KALDI, "hop", "256", 1},
+        {WMEL_FRONTEND_KALDI, "n_fft", "1024", 1},        {WMEL_FRONTEND_KALDI, "n_fft", "3", 0},
+        {WMEL_FRONTEND_KALDI, "sample_rate", "999", 0},   {WMEL_FRONTEND_KALDI, "sample_rate", "24000", 1},
+        {WMEL_FRONTEND_KALDI, "stack", "9", 0},           {WMEL_FRONTEND_KALDI, "stack", "2", 1},
+        {WMEL_FRONTEND_NEMO, "framing", "centre", 0},     {WMEL_FRONTEND_NEMO, "framing", "center_reflect", 1},
+        {WMEL_FRONTEND_KALDI, "preemph_mode", "signal", 1}, {WMEL_FRONTEND_KALDI, "log", "log2", 0},
+        {WMEL_FRONTEND_KALDI, "log", "log10_clamp", 1},   {WMEL_FRONTEND_NEMO, "valid", "trim", 1},
+        {WMEL_FRONTEND_NEMO, "layout", "frames_mels", 1}, {WMEL_FRONTEND_NEMO, "layout", "rows", 0},
+        {WMEL_FRONTEND_NEMO, "window", "hann_periodic", 1}, {WMEL_FRONTEND_WHISPER, "window", "hann_periodic", 0},
+        {WMEL_FRONTEND_KALDI, "remove_dc", "false", 1},   {WMEL_FRONTEND_KALDI, "preemph", "1.01", 0},
     };
     for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
         wmel_frontend_preset(vals[i].fr, 0, &p);
@@ -115,7 +126,7 @@ int main(void)
     /* a sentence a user can act on, and a control character in a value shown as '?' */
     wmel_frontend_preset(WMEL_FRONTEND_NEMO, 0, &p);
     CHECK(wmel_plan_set(&p, "window", "povey", msg, sizeof msg) == WMEL_ERR_INVALID_ARG &&
-              !strcmp(msg, "window povey: the nemo front-end takes hann, hamming, blackman, bartlett or rect"),
+              !strcmp(msg, "window povey: the nemo front-end takes hann, hamming, blackman, bartlett or rect (periodic hann: hann_periodic)"),
           "sentence: %s", msg);
     CHECK(wmel_plan_set(&p, "window", "\x1b]0;x\x07", msg, sizeof msg) == WMEL_ERR_INVALID_ARG && !strchr(msg, 0x1b),
           "escape in a message: %s", msg);

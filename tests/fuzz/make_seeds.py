@@ -134,3 +134,9 @@ for i, (mode, mode2) in enumerate([(0x00, 0x00), (0x07, 0x0D), (0x1A, 0x8E), (0x
     put("fuzz_compute", "seed%d" % i, bytes([mode, mode2]) + struct.pack("<HH", 37 * i, 500 + 97 * i) + body)
 put("fuzz_compute", "nan", bytes([0, 0, 0, 0, 0, 1]) + np.array([0.1] * 300 + [np.nan] + [0.1] * 300, "<f4").tobytes())
 put("fuzz_compute", "huge", bytes([0, 8, 0, 0, 0, 1]) + np.array([5e18, -5e18] * 300, "<f4").tobytes())
+
+# plan JSON: the built-in presets as they are
+for p in sorted(os.listdir(os.path.join(HERE, "..", "..", "presets"))):
+    if p.endswith(".json"):
+        with open(os.path.join(HERE, "..", "..", "presets", p), "rb") as f:
+            put("fuzz_plan_json", "seed-" + p, f.read())

@@ -12,7 +12,7 @@ trap 'rm -rf "$tmp"' EXIT
 prefix=$tmp/prefix
 
 cmake --install "$build" --prefix "$prefix" >"$tmp/install.log" || { cat "$tmp/install.log"; exit 1; }
-for f in include/wmel.h; do test -f "$prefix/$f" || { echo "FAIL: $f not installed"; exit 1; }; done
+for f in include/wmel.h share/wmel/presets/kaldi.json share/wmel/presets/wespeaker.json; do test -f "$prefix/$f" || { echo "FAIL: $f not installed"; exit 1; }; done
 pc=$(find "$prefix" -name wmel.pc | head -1)
 cfg=$(find "$prefix" -name wmelConfig.cmake | head -1)
 test -n "$pc" || { echo "FAIL: no wmel.pc installed"; exit 1; }

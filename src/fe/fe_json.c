@@ -1,0 +1,634 @@
+/*
+ * fe_json.c -- a front-end plan as JSON, and the built-in presets (the .json files of presets/,
+ * compiled in by cmake/embed_presets.cmake).
+ *
+ * The schema is one flat object: "frontend" (the preset the plan starts from: whisper, nemo,
+ * nemo-legacy, kaldi, seamless), then wmel_plan_set() options by name, each a string, a
+ * number or true/false (given to wmel_plan_set as text: a number's own digits, true as
+ * "true"), set in wmel_plan_set's order whatever the file's order; and the metadata keys
+ * (name, models, original, matched, notes: a string or an array of strings), which the plan
+ * ignores. The parser is strict: no nesting, no duplicate key, valid UTF-8 only, nothing
+ * after the object. It never recurses.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "fe/fe.h"
+#include "fe/fe_presets.h"
+#include "internal.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* wmel_plan_set's options, in the order a plan's JSON sets them (the order wmel_plan_set
+ * documents; the geometry last). */
+static const char *const OPTS[] = {
+    "n_mels", "normalize", "window", "scale", "low_freq", "high_freq", "use_energy", "energy_floor",
+    "legacy", "pad_to", "mel_scale", "mel_norm", "empty_filters", "bf16", "window_coeff", "power",
+    "mag_guard", "log_guard", "norm_eps", "norm_ddof", "norm_max", "norm_range", "n_frames", "pad_value",
+    "post_scale", "post_shift", "remove_dc", "preemph", "sample_rate", "frame_length", "hop", "n_fft", "stack",
+    "framing", "preemph_mode", "log", "valid", "layout"};
+enum { N_OPTS = sizeof OPTS / sizeof OPTS[0] };
+static const char *const META[] = {"name", "models", "original", "matched", "notes"};
+enum { N_META = sizeof META / sizeof META[0], MAX_KEYS = N_OPTS + N_META + 1, VAL_MAX = 128 };
+
+typedef struct jentry {
+    char key[32];
+    char val[VAL_MAX]; /* an option's text (metadata: not kept) */
+    int line, kind;    /* kind: 's' string, 'n' number, 'b' true/false, 'a' array */
+} jentry;
+
+typedef struct jcur {
+    const unsigned char *s;
+    size_t n, i;
+    int line;
+    char *msg;
+    size_t msg_len;
+} jcur;
+
+static int jbad(jcur *c, const char *what)
+{
+    if (c->msg && c->msg_len) snprintf(c->msg, c->msg_len, "line %d: %s", c->line, what);
+    return WMEL_ERR_INVALID_ARG;
+}
+
+static void skip_ws(jcur *c)
+{
+    while (c->i < c->n) {
+        const unsigned char ch = c->s[c->i];
+        if (ch == '\n') c->line++;
+        else if (ch != ' ' && ch != '\t' && ch != '\r') return;
+        c->i++;
+    }
+}
+
+/* One UTF-8 character's code point at c->i (advanced), -1 when not valid UTF-8. */
+static long utf8(jcur *c)
+{
+    const unsigned char *s = c->s + c->i;
+    const size_t left = c->n - c->i;
+    const unsigned char b = s[0];
+    int len;
+    long cp;
+    if (b < 0x80) len = 1, cp = b;
+    else if (b >= 0xc2 && b <= 0xdf) len = 2, cp = b & 0x1f;
+    else if (b >= 0xe0 && b <= 0xef) len = 3, cp = b & 0x0f;
+    else if (b >= 0xf0 && b <= 0xf4) len = 4, cp = b & 0x07;
+    else return -1;
+    if ((size_t)len > left) return -1;
+    for (int k = 1; k < len; k++) {
+        if ((s[k] & 0xc0) != 0x80) return -1;
+        cp = cp << 6 | (s[k] & 0x3f);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+        return -1;
+    c->i += (size_t)len;
+    return cp;
+}
+
+static int put_utf8(char *out, size_t cap, size_t *o, long cp)
+{
+    char b[4];
+    int len;
+    if (cp < 0x80) b[0] = (char)cp, len = 1;
+    else if (cp < 0x800) b[0] = (char)(0xc0 | cp >> 6), b[1] = (char)(0x80 | (cp & 0x3f)), len = 2;
+    else if (cp < 0x10000)
+        b[0] = (char)(0xe0 | cp >> 12), b[1] = (char)(0x80 | (cp >> 6 & 0x3f)), b[2] = (char)(0x80 | (cp & 0x3f)),
+        len = 3;
+    else
+        b[0] = (char)(0xf0 | cp >> 18), b[1] = (char)(0x80 | (cp >> 12 & 0x3f)), b[2] = (char)(0x80 | (cp >> 6 & 0x3f)),
+        b[3] = (char)(0x80 | (cp & 0x3f)), len = 4;
+    if (out && *o + (size_t)len < cap) memcpy(out + *o, b, (size_t)len);
+    *o += (size_t)len;
+    return 0;
+}
+
+static int hex4(jcur *c, long *v)
+{
+    if (c->n - c->i < 4) return -1;
+    *v = 0;
+    for (int k = 0; k < 4; k++) {
+        const unsigned char h = c->s[c->i++];
+        const int d = h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10 : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
+        if (d < 0) return -1;
+        *v = *v << 4 | d;
+    }
+    return 0;
+}
+
+/* A string at c->i (the opening quote) into out (cap bytes with the NUL; out may be NULL):
+ * *len its decoded length (it fits when *len < cap). */
+static int jstring(jcur *c, char *out, size_t cap, size_t *len)
+{
+    size_t o = 0;
+    c->i++;
+    for (;;) {
+        if (c->i >= c->n) return jbad(c, "the text ends inside a string (a missing '\"')");
+        const unsigned char ch = c->s[c->i];
+        if (ch == '"') {
+            c->i++;
+            break;
+        }
+        if (ch < 0x20) return jbad(c, "a control character inside a string (write it as an escape, \\n)");
+        if (ch != '\\') {
+            const long cp = utf8(c);
+            if (cp < 0) return jbad(c, "a string that is not valid UTF-8");
+            put_utf8(out, cap, &o, cp);
+            continue;
+        }
+        if (++c->i >= c->n) return jbad(c, "the text ends inside a string's escape");
+        const unsigned char e = c->s[c->i++];
+        long cp;
+        switch (e) {
+        case '"': cp = '"'; break;
+        case '\\': cp = '\\'; break;
+        case '/': cp = '/'; break;
+        case 'b': cp = 8; break;
+        case 'f': cp = 12; break;
+        case 'n': cp = 10; break;
+        case 'r': cp = 13; break;
+        case 't': cp = 9; break;
+        case 'u':
+            if (hex4(c, &cp)) return jbad(c, "\\u in a string needs four hex digits");
+            if (cp >= 0xdc00 && cp <= 0xdfff) return jbad(c, "a \\u escape with a lone low surrogate");
+            if (cp >= 0xd800 && cp <= 0xdbff) {
+                long lo;
+                if (c->n - c->i < 2 || c->s[c->i] != '\\' || c->s[c->i + 1] != 'u') return jbad(c, "a \\u escape with a lone high surrogate");
+                c->i += 2;
+                if (hex4(c, &lo) || lo < 0xdc00 || lo > 0xdfff) return jbad(c, "a \\u escape with a lone high surrogate");
+                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+            }
+            if (cp == 0) return jbad(c, "\\u0000 inside a string");
+            break;
+        default: return jbad(c, "an unknown escape in a string (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)");
+        }
+        put_utf8(out, cap, &o, cp);
+    }
+    if (out && cap) out[o < cap ? o : cap - 1] = '\0';
+    *len = o;
+    return WMEL_OK;
+}
+
+/* A JSON number's text at c->i (strict grammar) into out. */
+static int jnumber(jcur *c, char *out, size_t cap)
+{
+    const size_t b = c->i;
+    const unsigned char *s = c->s;
+#define DIGIT(k) ((k) < c->n && s[k] >= '0' && s[k] <= '9')
+    size_t i = b;
+    if (i < c->n && s[i] == '-') i++;
+    if (!DIGIT(i)) return jbad(c, "a number needs a digit");
+    if (s[i] == '0') i++;
+    else
+        while (DIGIT(i)) i++;
+    if (i < c->n && s[i] == '.') {
+        if (!DIGIT(i + 1)) return jbad(c, "a number needs a digit after its '.'");
+        i++;
+        while (DIGIT(i)) i++;
+    }
+    if (i < c->n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < c->n && (s[i] == '+' || s[i] == '-')) i++;
+        if (!DIGIT(i)) return jbad(c, "a number needs a digit in its exponent");
+        while (DIGIT(i)) i++;
+    }
+#undef DIGIT
+    if (i - b >= cap) return jbad(c, "a number of more than 64 characters");
+    memcpy(out, s + b, i - b);
+    out[i - b] = '\0';
+    c->i = i;
+    return WMEL_OK;
+}
+
+static int is_of(const char *k, const char *const *list, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(k, list[i])) return i;
+    return -1;
+}
+
+/* The object's entries (at most MAX_KEYS). */
+static int jparse(const char *text, size_t len, jentry *e, int *n_e, char *msg, size_t msg_len)
+{
+    jcur c = {(const unsigned char *)text, len, 0, 1, msg, msg_len};
+    *n_e = 0;
+    if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3)) c.i = 3; /* a UTF-8 byte-order mark */
+    skip_ws(&c);
+    if (c.i >= c.n) return jbad(&c, "no JSON object (the text is empty)");
+    if (c.s[c.i] != '{') return jbad(&c, "a plan is one JSON object ({\"frontend\": \"kaldi\", ...})");
+    c.i++;
+    skip_ws(&c);
+    if (c.i < c.n && c.s[c.i] == '}') {
+        c.i++;
+    } else {
+        for (;;) {
+            skip_ws(&c);
+            if (c.i >= c.n) return jbad(&c, "the text ends inside the object (a missing '}')");
+            if (c.s[c.i] != '"') return jbad(&c, "a key (a string in double quotes) expected");
+            jentry *x = &e[*n_e];
+            size_t kl;
+            const int kline = c.line;
+            int rc = jstring(&c, x->key, sizeof x->key, &kl);
+            if (rc) return rc;
+            c.line = kline;
+            for (char *q = x->key; *q; q++) /* shown in messages: one line */
+                if ((unsigned char)*q < 0x20 || *q == 0x7f) *q = '?';
+            char shown[40];
+            if (kl >= sizeof x->key) {
+                snprintf(shown, sizeof shown, "%.24s...", x->key);
+                char m[96];
+                snprintf(m, sizeof m, "key \"%s\": not an option of a front-end plan", shown);
+                return jbad(&c, m);
+            }
+            const int opt = is_of(x->key, OPTS, N_OPTS), meta = is_of(x->key, META, N_META);
+            const int fe = !strcmp(x->key, "frontend");
+            if (opt < 0 && meta < 0 && !fe) {
+                char m[640];
+                snprintf(m, sizeof m, "key \"%s\": not an option of a front-end plan (frontend, the options of "
+                                      "wmel_plan_set: n_mels, normalize, window, scale, low_freq, high_freq, "
+                                      "use_energy, energy_floor, legacy, pad_to, mel_scale, mel_norm, empty_filters, "
+                                      "bf16, window_coeff, power, mag_guard, log_guard, norm_eps, norm_ddof, norm_max, "
+                                      "norm_range, n_frames, pad_value, post_scale, post_shift, remove_dc, preemph, "
+                                      "sample_rate, frame_length, hop, n_fft, stack, framing, preemph_mode, log, "
+                                      "valid, layout; "
+                                      "metadata: name, models, original, matched, notes)", x->key);
+                return jbad(&c, m);
+            }
+            for (int k = 0; k < *n_e; k++)
+                if (!strcmp(e[k].key, x->key)) {
+                    char m[96];
+                    snprintf(m, sizeof m, "key \"%s\" appears twice (first on line %d)", x->key, e[k].line);
+                    return jbad(&c, m);
+                }
+            x->line = c.line;
+            skip_ws(&c);
+            if (c.i >= c.n || c.s[c.i] != ':') return jbad(&c, "a ':' expected after the key");
+            c.i++;
+            skip_ws(&c);
+            if (c.i >= c.n) return jbad(&c, "the text ends before the key's value");
+            const unsigned char ch = c.s[c.i];
+            char m[160];
+            if (ch == '"') {
+                size_t vl;
+                rc = jstring(&c, meta >= 0 ? NULL : x->val, meta >= 0 ? 0 : sizeof x->val, &vl);
+                if (rc) return rc;
+                if (meta < 0 && vl >= sizeof x->val) {
+                    snprintf(m, sizeof m, "key \"%s\": a value of more than %d bytes", x->key, VAL_MAX - 1);
+                    return jbad(&c, m);
+                }
+                x->kind = 's';
+            } else if (ch == '-' || (ch >= '0' && ch <= '9')) {
+                if ((rc = jnumber(&c, x->val, 65))) return rc;
+                x->kind = 'n';
+            } else if (c.n - c.i >= 4 && !memcmp(c.s + c.i, "true", 4)) {
+                c.i += 4;
+                strcpy(x->val, "true");
+                x->kind = 'b';
+            } else if (c.n - c.i >= 5 && !memcmp(c.s + c.i, "false", 5)) {
+                c.i += 5;
+                strcpy(x->val, "false");
+                x->kind = 'b';
+            } else if (ch == '[' && meta >= 0) {
+                c.i++;
+                skip_ws(&c);
+                if (c.i < c.n && c.s[c.i] == ']') {
+                    c.i++;
+                } else {
+                    for (;;) {
+                        skip_ws(&c);
+                        if (c.i >= c.n || c.s[c.i] != '"') {
+                            snprintf(m, sizeof m, "key \"%s\": an array of strings only", x->key);
+                            return jbad(&c, m);
+                        }
+                        size_t vl;
+                        if ((rc = jstring(&c, NULL, 0, &vl))) return rc;
+                        skip_ws(&c);
+                        if (c.i < c.n && c.s[c.i] == ',') {
+                            c.i++;
+                            continue;
+                        }
+                        if (c.i < c.n && c.s[c.i] == ']') {
+                            c.i++;
+                            break;
+                        }
+                        return jbad(&c, c.i >= c.n ? "the text ends inside an array (a missing ']')"
+                                                    : "a ',' or ']' expected in the array");
+                    }
+                }
+                x->kind = 'a';
+            } else if (ch == '{' || ch == '[') {
+                snprintf(m, sizeof m, "key \"%s\": a plan is flat (no nested object or array%s)", x->key,
+                         meta >= 0 ? " but a metadata key's array of strings" : "");
+                return jbad(&c, m);
+            } else if (c.n - c.i >= 4 && !memcmp(c.s + c.i, "null", 4)) {
+                snprintf(m, sizeof m, "key \"%s\": null is not a value (leave the key out for the preset's own)", x->key);
+                return jbad(&c, m);
+            } else {
+                snprintf(m, sizeof m, "key \"%s\": a value expected (a string, a number, true or false)", x->key);
+                return jbad(&c, m);
+            }
+            if ((meta >= 0) != 0 && x->kind != 's' && x->kind != 'a') {
+                snprintf(m, sizeof m, "key \"%s\": metadata is a string or an array of strings", x->key);
+                return jbad(&c, m);
+            }
+            if (fe && x->kind != 's') return jbad(&c, "key \"frontend\": a string (whisper, nemo, nemo-legacy, kaldi or seamless)");
+            (*n_e)++;
+            skip_ws(&c);
+            if (c.i < c.n && c.s[c.i] == ',') {
+                c.i++;
+                if (*n_e >= MAX_KEYS) return jbad(&c, "more keys than a plan has");
+                continue;
+            }
+            if (c.i < c.n && c.s[c.i] == '}') {
+                c.i++;
+                break;
+            }
+            return jbad(&c, c.i >= c.n ? "the text ends inside the object (a missing '}')" : "a ',' or '}' expected after a value");
+        }
+    }
+    skip_ws(&c);
+    if (c.i < c.n) return jbad(&c, "text after the plan's object (one object per file)");
+    return WMEL_OK;
+}
+
+static const char *const FE_NAMES[] = {"whisper", "nemo", "kaldi", "seamless", "nemo-legacy"}; /* WMEL_FRONTEND_* */
+
+int wmel_plan_from_json(const char *text, size_t len, wmel_frontend_plan *plan, char *msg, size_t msg_len)
+{
+    if (msg && msg_len) msg[0] = '\0';
+    if (!text || !plan) {
+        wmel__fe_bad(msg, msg_len, "%s is NULL", !text ? "the JSON text" : "the plan");
+        return WMEL_ERR_NULL_POINTER;
+    }
+    jentry *e = calloc(MAX_KEYS, sizeof *e);
+    if (!e) {
+        wmel__fe_bad(msg, msg_len, "out of memory");
+        return WMEL_ERR_NO_MEMORY;
+    }
+    int n_e = 0, rc = jparse(text, len, e, &n_e, msg, msg_len);
+    int fe = -1, fe_line = 1;
+    for (int k = 0; !rc && k < n_e; k++)
+        if (!strcmp(e[k].key, "frontend")) {
+            fe_line = e[k].line;
+            for (int f = 0; f < 5; f++)
+                if (!strcmp(e[k].val, FE_NAMES[f])) fe = f;
+            if (fe < 0) {
+                char vb[48];
+                snprintf(vb, sizeof vb, "%.40s", e[k].val);
+                for (char *p = vb; *p; p++)
+                    if ((unsigned char)*p < 0x20) *p = '?';
+                rc = wmel__fe_bad(msg, msg_len, "line %d: frontend \"%s\": whisper, nemo, nemo-legacy, kaldi or seamless",
+                                  fe_line, vb);
+            }
+        }
+    if (!rc && fe < 0)
+        rc = wmel__fe_bad(msg, msg_len, "line 1: no \"frontend\" key (the preset the plan starts from: whisper, nemo, "
+                                        "nemo-legacy, kaldi or seamless)");
+    wmel_frontend_plan p;
+    if (!rc) rc = wmel_frontend_preset(fe, 0, &p);
+    char why[400];
+    for (int o = 0; !rc && o < N_OPTS; o++)
+        for (int k = 0; k < n_e; k++)
+            if (!strcmp(e[k].key, OPTS[o])) {
+                if (wmel_plan_set(&p, OPTS[o], e[k].val, why, sizeof why)) rc = wmel__fe_bad(msg, msg_len, "line %d: %s", e[k].line, why);
+                break;
+            }
+    if (!rc && wmel_plan_check(&p, why, sizeof why)) rc = wmel__fe_bad(msg, msg_len, "the plan: %s", why);
+    free(e);
+    if (!rc) *plan = p;
+    return rc;
+}
+
+/* The plan's fields, for the sentence naming one the options cannot reach. */
+#define FI(f) {#f, offsetof(wmel_frontend_plan, f), sizeof(((wmel_frontend_plan *)0)->f)}
+static const struct {
+    const char *name;
+    size_t off, size;
+} FIELDS[] = {FI(frontend),     FI(sample_rate), FI(frame_length), FI(hop),        FI(n_fft),       FI(window),
+              FI(framing),      FI(remove_dc),   FI(preemph_mode), FI(mel_scale),  FI(mel_norm),    FI(n_mels),
+              FI(power),        FI(log),         FI(use_energy),   FI(norm),       FI(valid),       FI(stack),
+              FI(pad_to),       FI(layout),      FI(reserved_i),   FI(scale),      FI(preemph),     FI(low_freq),
+              FI(high_freq),    FI(log_guard),   FI(norm_eps),     FI(energy_floor), FI(reserved_d), FI(bank_flags),
+              FI(mag_guard_mode), FI(norm_flags), FI(n_frames),    FI(affine),     FI(reserved_i2), FI(mag_guard),
+              FI(norm_max),     FI(norm_range),  FI(post_scale),   FI(post_shift), FI(pad_value),   FI(window_coeff),
+              FI(reserved_d2)};
+#undef FI
+
+typedef struct jout {
+    char *buf;
+    size_t cap, len;
+    int n;
+} jout;
+
+static void emit(jout *o, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void emit(jout *o, const char *key, const char *fmt, ...)
+{
+    char v[96];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(v, sizeof v, fmt, ap);
+    va_end(ap);
+    char line[160];
+    const int l = snprintf(line, sizeof line, "%s\n  \"%s\": %s", o->n ? "," : "", key, v);
+    if (o->len + (size_t)l < o->cap) memcpy(o->buf + o->len, line, (size_t)l + 1);
+    o->len += (size_t)l;
+    o->n++;
+}
+
+static int same_d(double a, double b) { return !memcmp(&a, &b, sizeof a); }
+
+int wmel_plan_to_json(const wmel_frontend_plan *plan, char *buf, size_t buf_len, char *msg, size_t msg_len)
+{
+    if (msg && msg_len) msg[0] = '\0';
+    if (!plan || !buf) {
+        wmel__fe_bad(msg, msg_len, "%s is NULL", !plan ? "the plan" : "the buffer");
+        return WMEL_ERR_NULL_POINTER;
+    }
+    char why[400];
+    if (wmel_plan_check(plan, why, sizeof why)) return wmel__fe_bad(msg, msg_len, "the plan: %s", why);
+    const wmel_frontend_plan *p = plan;
+    wmel_frontend_plan b;
+    if (wmel_frontend_preset(p->frontend, 0, &b)) return wmel__fe_bad(msg, msg_len, "frontend %d: unknown", p->frontend);
+    char tmp[WMEL_PLAN_JSON_MAX];
+    jout o = {tmp, sizeof tmp, 0, 0};
+    tmp[0] = '\0';
+    const int nemo = p->frontend == WMEL_FRONTEND_NEMO || p->frontend == WMEL_FRONTEND_NEMO_LEGACY;
+    emit(&o, "frontend", "\"%s\"", FE_NAMES[p->frontend]);
+    if (p->n_mels != b.n_mels) emit(&o, "n_mels", "%d", p->n_mels);
+    const int nf = WMEL_NORMF_MEAN_ONLY | WMEL_NORMF_ALL;
+    if (p->frontend != WMEL_FRONTEND_WHISPER && (p->norm != b.norm || (p->norm_flags & nf) != (b.norm_flags & nf)))
+        emit(&o, "normalize", "\"%s\"",
+             p->norm == WMEL_NORM_NONE                ? "none"
+             : (p->norm_flags & WMEL_NORMF_MEAN_ONLY) ? "mean"
+             : nemo                                   ? (p->norm_flags & WMEL_NORMF_ALL ? "all_features" : "per_feature")
+                                                      : "mean_var");
+    static const char *const WIN[] = {"hann_periodic", "hann", "hamming", "povey", "rect", "blackman", "bartlett"};
+    if (p->window != b.window && p->window >= 0 && p->window <= 6) emit(&o, "window", "\"%s\"", WIN[p->window]);
+    if (!same_d(p->scale, b.scale)) emit(&o, "scale", "%s", wmel__num(p->scale).s);
+    if (!same_d(p->low_freq, b.low_freq)) emit(&o, "low_freq", "%s", wmel__num(p->low_freq).s);
+    if (!same_d(p->high_freq, b.high_freq)) emit(&o, "high_freq", "%s", wmel__num(p->high_freq).s);
+    if (p->use_energy != b.use_energy) emit(&o, "use_energy", "%s", p->use_energy ? "true" : "false");
+    if (!same_d(p->energy_floor, b.energy_floor)) emit(&o, "energy_floor", "%s", wmel__num(p->energy_floor).s);
+    if (p->pad_to != b.pad_to) emit(&o, "pad_to", "%d", p->pad_to);
+    static const char *const MS[] = {"slaney", "kaldi", "htk", "tf"};
+    if (p->mel_scale != b.mel_scale && p->mel_scale >= 0 && p->mel_scale <= 3) emit(&o, "mel_scale", "\"%s\"", MS[p->mel_scale]);
+    if (p->mel_norm != b.mel_norm) emit(&o, "mel_norm", "\"%s\"", p->mel_norm ? "slaney" : "none");
+    if ((p->bank_flags ^ b.bank_flags) & WMEL_BANK_ALLOW_EMPTY)
+        emit(&o, "empty_filters", "%s", p->bank_flags & WMEL_BANK_ALLOW_EMPTY ? "true" : "false");
+    if ((p->bank_flags ^ b.bank_flags) & WMEL_BANK_BF16) emit(&o, "bf16", "%s", p->bank_flags & WMEL_BANK_BF16 ? "true" : "false");
+    if (!same_d(p->window_coeff, b.window_coeff)) emit(&o, "window_coeff", "%s", wmel__num(p->window_coeff).s);
+    if (p->power != b.power) emit(&o, "power", "%d", p->power);
+    if (p->mag_guard_mode != b.mag_guard_mode || !same_d(p->mag_guard, b.mag_guard)) {
+        if (p->mag_guard_mode == WMEL_MAG_GUARD_NONE) emit(&o, "mag_guard", "\"none\"");
+        else emit(&o, "mag_guard", "\"%s:%s\"", p->mag_guard_mode == WMEL_MAG_GUARD_MAX ? "max" : "add", wmel__num(p->mag_guard).s);
+    }
+    if (!same_d(p->log_guard, b.log_guard)) emit(&o, "log_guard", "%s", wmel__num(p->log_guard).s);
+    if (!same_d(p->norm_eps, b.norm_eps)) emit(&o, "norm_eps", "%s", wmel__num(p->norm_eps).s);
+    if ((p->norm_flags ^ b.norm_flags) & WMEL_NORMF_POPULATION)
+        emit(&o, "norm_ddof", "%d", p->norm_flags & WMEL_NORMF_POPULATION ? 0 : 1);
+    if (p->norm_flags & WMEL_NORMF_FIXED_MAX) emit(&o, "norm_max", "%s", wmel__num(p->norm_max).s);
+    if (!same_d(p->norm_range, b.norm_range)) emit(&o, "norm_range", "%s", wmel__num(p->norm_range).s);
+    if (p->n_frames != b.n_frames) emit(&o, "n_frames", "%d", p->n_frames);
+    if (!same_d(p->pad_value, b.pad_value)) emit(&o, "pad_value", "%s", wmel__num(p->pad_value).s);
+    if (p->affine != b.affine || !same_d(p->post_scale, b.post_scale) || !same_d(p->post_shift, b.post_shift)) {
+        emit(&o, "post_scale", "%s", wmel__num(p->post_scale).s);
+        emit(&o, "post_shift", "%s", wmel__num(p->post_shift).s);
+    }
+    if (p->remove_dc != b.remove_dc) emit(&o, "remove_dc", "%s", p->remove_dc ? "true" : "false");
+    if (!same_d(p->preemph, b.preemph)) emit(&o, "preemph", "%s", wmel__num(p->preemph).s);
+    if (p->sample_rate != b.sample_rate) emit(&o, "sample_rate", "%d", p->sample_rate);
+    if (p->frame_length != b.frame_length) emit(&o, "frame_length", "%d", p->frame_length);
+    if (p->hop != b.hop) emit(&o, "hop", "%d", p->hop);
+    if (p->n_fft != b.n_fft) emit(&o, "n_fft", "%d", p->n_fft);
+    if (p->stack != b.stack) emit(&o, "stack", "%d", p->stack);
+    static const char *const FR[] = {"snip", "center_reflect", "center_zero"}, *const PM[] = {"frame", "signal"},
+                             *const LG[] = {"log10_clamp", "ln_add", "ln_clamp", "none"},
+                             *const VA[] = {"all", "hop", "trim"}, *const LA[] = {"mels_frames", "frames_mels"};
+    if (p->framing != b.framing && p->framing >= 0 && p->framing <= 2) emit(&o, "framing", "\"%s\"", FR[p->framing]);
+    if (p->preemph_mode != b.preemph_mode && p->preemph_mode >= 0 && p->preemph_mode <= 1)
+        emit(&o, "preemph_mode", "\"%s\"", PM[p->preemph_mode]);
+    if (p->log != b.log && p->log >= 0 && p->log <= 3) emit(&o, "log", "\"%s\"", LG[p->log]);
+    if (p->valid != b.valid && p->valid >= 0 && p->valid <= 2) emit(&o, "valid", "\"%s\"", VA[p->valid]);
+    if (p->layout != b.layout && p->layout >= 0 && p->layout <= 1) emit(&o, "layout", "\"%s\"", LA[p->layout]);
+    const int l = snprintf(tmp + (o.len < sizeof tmp ? o.len : sizeof tmp - 1), o.len < sizeof tmp ? sizeof tmp - o.len : 1, "\n}\n");
+    o.len += (size_t)l;
+    if (o.len + 2 >= sizeof tmp) return wmel__fe_bad(msg, msg_len, "the plan's JSON is longer than WMEL_PLAN_JSON_MAX");
+    memmove(tmp + 1, tmp, o.len + 1); /* the opening brace */
+    tmp[0] = '{';
+    o.len++;
+    /* what the options reach must be the plan itself, field for field */
+    wmel_frontend_plan back;
+    int rc = wmel_plan_from_json(tmp, o.len, &back, why, sizeof why);
+    if (rc == WMEL_ERR_NO_MEMORY) return wmel__fe_bad(msg, msg_len, "out of memory"), WMEL_ERR_NO_MEMORY;
+    if (rc) return wmel__fe_bad(msg, msg_len, "the plan is not reachable through wmel_plan_set's options: %s", why);
+    for (size_t f = 0; f < sizeof FIELDS / sizeof FIELDS[0]; f++)
+        if (memcmp((const char *)p + FIELDS[f].off, (const char *)&back + FIELDS[f].off, FIELDS[f].size))
+            return wmel__fe_bad(msg, msg_len, "field %s: this value is not reachable from the %s preset through "
+                                              "wmel_plan_set's options, which a plan's JSON holds",
+                                FIELDS[f].name, FE_NAMES[p->frontend]);
+    if (o.len + 1 > buf_len) {
+        wmel__fe_bad(msg, msg_len, "the buffer holds %zu bytes; the plan's JSON needs %zu", buf_len, o.len + 1);
+        return WMEL_ERR_BUFFER_TOO_SMALL;
+    }
+    memcpy(buf, tmp, o.len + 1);
+    return WMEL_OK;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* The built-in presets (presets_gen.c, generated from presets/ (its .json files)).                  */
+
+size_t wmel_preset_count(void) { return wmel__n_presets; }
+
+const char *wmel_preset_name(size_t i) { return i < wmel__n_presets ? wmel__presets[i].name : NULL; }
+
+const char *wmel_preset_json(const char *name)
+{
+    for (size_t i = 0; name && i < wmel__n_presets; i++)
+        if (!strcmp(name, wmel__presets[i].name)) return wmel__presets[i].json;
+    return NULL;
+}
+
+int wmel_preset_plan(const char *name, wmel_frontend_plan *plan, char *msg, size_t msg_len)
+{
+    if (msg && msg_len) msg[0] = '\0';
+    if (!name || !plan) {
+        wmel__fe_bad(msg, msg_len, "%s is NULL", !name ? "the preset's name" : "the plan");
+        return WMEL_ERR_NULL_POINTER;
+    }
+    const char *j = wmel_preset_json(name);
+    if (!j) {
+        char names[1024];
+        size_t o = 0;
+        names[0] = '\0';
+        for (size_t i = 0; i < wmel__n_presets && o < sizeof names; i++)
+            o += (size_t)snprintf(names + o, sizeof names - o, "%s%s", i ? ", " : "", wmel__presets[i].name);
+        return wmel__fe_bad(msg, msg_len, "preset \"%.40s\": not a built-in preset (%s)", name, names);
+    }
+    char why[400];
+    const int rc = wmel_plan_from_json(j, strlen(j), plan, why, sizeof why);
+    if (rc) wmel__fe_bad(msg, msg_len, "preset %s: %s", name, why);
+    return rc;
+}
+
+int wmel_plan_json_meta(const char *text, size_t len, const char *key, char *out, size_t out_len)
+{
+    if (out && out_len) out[0] = '\0';
+    if (!text || !key || !out) return WMEL_ERR_NULL_POINTER;
+    if (is_of(key, META, N_META) < 0) return WMEL_ERR_INVALID_ARG;
+    jentry *e = calloc(MAX_KEYS, sizeof *e);
+    if (!e) return WMEL_ERR_NO_MEMORY;
+    int n_e, rc = jparse(text, len, e, &n_e, NULL, 0);
+    free(e);
+    if (rc) return rc;
+    /* the key's value, found again by a walk of the (valid) text */
+    jcur c = {(const unsigned char *)text, len, 0, 1, NULL, 0};
+    size_t o = 0;
+    while (c.i < c.n && c.s[c.i] != '{') c.i++;
+    c.i++;
+    for (;;) {
+        skip_ws(&c);
+        if (c.i >= c.n || c.s[c.i] != '"') break;
+        char k[32];
+        size_t kl;
+        jstring(&c, k, sizeof k, &kl);
+        skip_ws(&c);
+        c.i++; /* ':' */
+        skip_ws(&c);
+        const int hit = kl < sizeof k && !strcmp(k, key);
+        size_t vl;
+        if (c.s[c.i] == '"') {
+            size_t before = o;
+            jstring(&c, hit ? out + o : NULL, hit && out_len > o ? out_len - o : 0, &vl);
+            if (hit) o = before + vl;
+        } else if (c.s[c.i] == '[') {
+            c.i++;
+            for (int first = 1;;) {
+                skip_ws(&c);
+                if (c.s[c.i] == ']') {
+                    c.i++;
+                    break;
+                }
+                if (c.s[c.i] == ',') {
+                    c.i++;
+                    continue;
+                }
+                if (hit && !first && o + 2 < out_len) memcpy(out + o, ", ", 3);
+                if (hit && !first) o += 2;
+                jstring(&c, hit && out_len > o ? out + o : NULL, hit && out_len > o ? out_len - o : 0, &vl);
+                if (hit) o += vl;
+                first = 0;
+            }
+        } else {
+            while (c.i < c.n && c.s[c.i] != ',' && c.s[c.i] != '}' && c.s[c.i] != ' ' && c.s[c.i] != '\n') c.i++;
+        }
+        skip_ws(&c);
+        if (c.i < c.n && c.s[c.i] == ',') c.i++;
+        if (hit) break;
+    }
+    if (o >= out_len && out_len) {
+        out[out_len - 1] = '\0';
+        return WMEL_ERR_BUFFER_TOO_SMALL;
+    }
+    return WMEL_OK;
+}

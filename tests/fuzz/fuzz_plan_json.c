@@ -1,0 +1,26 @@
+/* fuzz_plan_json.c -- a plan's JSON (wmel_plan_from_json, wmel_plan_json_meta,
+ * wmel_plan_to_json): any bytes are a plan or WMEL_ERR_INVALID_ARG with a sentence; a plan
+ * read is valid, and its JSON reads back as the same plan. */
+#include "fuzz_util.h"
+#include "wmel.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    wmel_frontend_plan p, q;
+    char msg[512], out[64], buf[WMEL_PLAN_JSON_MAX];
+    int rc = wmel_plan_from_json((const char *)data, size, &p, msg, size & 1 ? sizeof msg : 20);
+    FZ_CHECK(rc == WMEL_OK || rc == WMEL_ERR_INVALID_ARG, "status %d", rc);
+    FZ_CHECK(rc == WMEL_OK ? msg[0] == '\0' : msg[0] != '\0', "message on status %d", rc);
+    fz_check_message(msg, size & 1 ? sizeof msg : 20);
+    (void)wmel_plan_json_meta((const char *)data, size, "models", out, sizeof out);
+    if (rc == WMEL_OK) {
+        FZ_CHECK(wmel_plan_check(&p, NULL, 0) == WMEL_OK, "a plan read is refused by the check");
+        rc = wmel_plan_to_json(&p, buf, sizeof buf, msg, sizeof msg);
+        FZ_CHECK(rc == WMEL_OK, "to_json %d: %s", rc, msg);
+        rc = wmel_plan_from_json(buf, strlen(buf), &q, msg, sizeof msg);
+        FZ_CHECK(rc == WMEL_OK && !memcmp(&p, &q, sizeof p), "the plan's JSON reads back differently: %s", msg);
+    }
+    return 0;
+}

@@ -1,0 +1,335 @@
+"""test_presets.py -- the built-in presets (presets/*.json) through wmel.presets(),
+wmel.plan_from() and wmel.features(audio, plan=NAME | path | dict): every preset listed with its
+models and original; the three forms of a plan and the explicit options give the same bits; each
+preset of the field held to a float64 numpy oracle (tests/python/test_plan_caps.py's, written from
+the originals' code) within 2e-5 x max(1, |oracle|), and to the original itself where it is
+installed and runs without torch (transformers 5.23's numpy paths: Speech2Text, Whisper-128,
+SpeechT5's audio_target; the
+five families' presets are wmel_frontend_preset's plans bit for bit (tests/api/test_plan_json.c),
+held to their originals by test_frontends_oracle.py). The originals that need torch (AST, LASR,
+Phi-4-multimodal) skip without it; Voxtral realtime's, Cohere's and Nemotron's originals (torch too)
+have no test here. `python tests/python/test_presets.py` prints every error.
+"""
+import importlib.util
+import json
+import os
+import sys
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+wmel = pytest.importorskip("wmel")
+import test_plan_caps as C  # noqa: E402  (the oracles)
+
+TOL = 2e-5
+_ERRS = {}  # the largest error measured per (preset, reference)
+
+
+def _have(mod):
+    return importlib.util.find_spec(mod) is not None
+
+
+def _note(key, e):
+    _ERRS[key] = max(_ERRS.get(key, 0.0), e)
+    return e
+
+
+def _err(a, b):
+    a = np.asarray(a, np.float64)
+    b = np.asarray(b, np.float64)
+    assert a.shape == b.shape, (a.shape, b.shape)
+    return float(np.max(np.abs(a - b) / np.maximum(1.0, np.abs(b)))) if a.size else 0.0
+
+
+# each preset and the explicit options it stands for
+EXPLICIT = {
+    "whisper": dict(frontend="whisper"),
+    "whisper-128": dict(frontend="whisper", n_mels=128),
+    "nemo": dict(frontend="nemo"),
+    "nemo-legacy": dict(frontend="nemo", legacy=True),
+    "kaldi": dict(frontend="kaldi"),
+    "seamless": dict(frontend="seamless"),
+    "nemotron-streaming": dict(frontend="nemo", normalize="none"),
+    "cohere-asr": dict(frontend="nemo", n_mels=128),
+    "wespeaker": dict(frontend="kaldi", window="hamming", normalize="mean"),
+    "speech2text": dict(frontend="kaldi", normalize="mean_var", norm_ddof=0, norm_eps=0.0,
+                        log_guard=1.192092955078125e-07),
+    "ast": dict(frontend="kaldi", n_mels=128, window="hann", scale=1, empty_filters=True,
+                log_guard=1.192092955078125e-07, n_frames=1024, post_scale=1 / (2 * 4.5689974),
+                post_shift=4.2677393 / (2 * 4.5689974)),
+    "lasr": dict(frontend="kaldi", n_mels=128, window="hann", scale=1, low_freq=125, high_freq=7500,
+                 mel_scale="tf", empty_filters=True, log_guard=1e-5, remove_dc=False, preemph=0.0),
+    "phi4-mm": dict(frontend="kaldi", window="hamming", low_freq=0, high_freq=7690, mel_scale="tf",
+                    log_guard=1.0, remove_dc=False),
+    "voxtral-realtime": dict(frontend="whisper", n_mels=128, norm_max=1.5),
+    "speecht5": dict(frontend="nemo", normalize="none", window="hann_periodic", low_freq=80, high_freq=7600,
+                     power=1, log_guard=1e-10, remove_dc=False, preemph=0.0, frame_length=1024, hop=256,
+                     n_fft=1024, framing="center_reflect", log="log10_clamp", valid="all",
+                     layout="frames_mels"),
+}
+
+
+def test_presets_listed():
+    ps = wmel.presets()
+    names = [p["name"] for p in ps]
+    assert names == sorted(names) and set(EXPLICIT) <= set(names), names
+    for p in ps:
+        assert p["models"] and p["original"] and p["matched"] and p["frontend"], p["name"]
+        plan = wmel.plan_from(p["name"])
+        assert wmel.plan_from(json.loads(wmel.plan_to_json(plan))) == plan, p["name"]
+
+
+def test_plan_forms_and_explicit_options(tmp_path):
+    x = C._clips()[0][1]
+    for name, opts in EXPLICIT.items():
+        want = wmel.features(x, **opts)
+        p = next(q for q in wmel.presets() if q["name"] == name)
+        f = tmp_path / f"{name}.json"
+        f.write_text(json.dumps(p))
+        for form in (name, f, str(f), p, {k: v for k, v in p.items() if k not in ("models", "notes")}):
+            got = wmel.features(x, plan=form)
+            assert got.dtype == np.float32 and np.array_equal(got, want), (name, form)
+        assert wmel.frontend_plan(plan=name) == wmel.frontend_plan(**opts), name
+    # options given with a plan change it
+    assert np.array_equal(wmel.features(x, plan="kaldi", window="hamming", normalize="mean"),
+                          wmel.features(x, plan="wespeaker"))
+
+
+def test_plan_refusals(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"frontend": "kaldi",\n "windw": "hamming"}')
+    with pytest.raises(ValueError, match=r"bad\.json: line 2: key \"windw\": not an option"):
+        wmel.features(np.zeros(16000, np.float32), plan=bad)
+    with pytest.raises(ValueError, match=r"line 1: window hamm: the kaldi front-end takes"):
+        wmel.plan_from({"frontend": "kaldi", "window": "hamm"})
+    with pytest.raises(ValueError, match="not a built-in preset"):
+        wmel.plan_from("no-such-preset")
+    with pytest.raises(ValueError, match="frontend and plan both"):
+        wmel.features(np.zeros(16000, np.float32), "kaldi", plan="kaldi")
+    with pytest.raises(ValueError, match="not a plan's JSON object"):
+        wmel.plan_from({"frontend": "kaldi", "scale": float("nan")})
+    with pytest.raises(TypeError):
+        wmel.plan_from(3)
+    plan = wmel.frontend_plan("whisper")
+    plan["norm"] = 1  # WMEL_NORM_NONE: the whisper front-end takes no normalize option
+    with pytest.raises(ValueError, match="field norm:"):
+        wmel.plan_to_json(plan)
+
+
+def test_live_objects_take_a_plan():
+    """Stream and SlidingBuffer with plan=: the frames (before the normalisation) the explicit
+    options' Stream gives, and the features wmel.features(plan=) gives."""
+    x = C._clips()[0][1]
+    for name in ("wespeaker", "speecht5"):
+        opts = {k: v for k, v in EXPLICIT[name].items() if k not in ("frontend", "normalize")}
+        a, b = wmel.Stream(plan=name), wmel.Stream(EXPLICIT[name]["frontend"], **opts)
+        ax = 0 if a._frames_first else 1
+        ga = np.concatenate([a.push(x[:7000]), a.push(x[7000:]), a.finish()], axis=ax)
+        gb = np.concatenate([b.push(x[:7000]), b.push(x[7000:]), b.finish()], axis=ax)
+        assert ga.size and np.array_equal(ga, gb), name
+    for name in ("wespeaker", "speecht5", "voxtral-realtime"):
+        buf = wmel.SlidingBuffer(plan=name)
+        buf.push(x[:9000])
+        buf.trim(1600)
+        buf.push(x[9000:20000])
+        assert np.array_equal(buf.features(), wmel.features(x[1600:20000], plan=name)), name
+    with pytest.raises(ValueError, match="frontend and plan both"):
+        wmel.Stream("kaldi", plan="kaldi")
+    with pytest.raises(ValueError, match="does not apply to a Stream"):
+        wmel.Stream(plan="ast")
+
+
+# ---- the presets against float64 oracles --------------------------------------------------
+
+def _tf_kaldi_like(x, window, lo, hi, n_mels, guard, scale, remove_dc, preemph):
+    """Frames 400/160 (snip), x scale, optional DC removal, Kaldi-style per-frame pre-emphasis,
+    a symmetric window, rfft 512, |X|^2, TF's bank (mel-space triangles), ln(max(m, guard))."""
+    f = C._frames_snip(x.astype(np.float64) * scale, 400, 160)
+    if remove_dc:
+        f = f - f.mean(axis=1, keepdims=True)
+    if preemph:
+        f = np.concatenate([f[:, :1] * (1 - preemph), f[:, 1:] - preemph * f[:, :-1]], axis=1)
+    s = np.fft.rfft(f * C._win(window, 400), n=512, axis=1)
+    return np.log(np.maximum((s.real ** 2 + s.imag ** 2) @ C.tf_bank(n_mels, 257, 16000, lo, hi), guard))
+
+
+def _nemo_norm(lm, n):
+    nv = n // 160
+    out = np.zeros_like(lm)
+    v = lm[:, :nv]
+    if nv > 1:
+        out[:, :nv] = (v - v.mean(axis=1, keepdims=True)) / (v.std(axis=1, ddof=1, keepdims=True) + 1e-5)
+    return out
+
+
+def _oracle(name, x):
+    from wmel._npref import slaney_mel_filters
+    if name in ("whisper-128", "voxtral-realtime"):
+        raw = C._raw_whisper_logmel(x, slaney_mel_filters(16000, 400, 128))
+        top = 1.5 if name == "voxtral-realtime" else raw.max()
+        return (np.maximum(raw, top - 8.0) + 4.0) / 4.0
+    if name == "nemotron-streaming":
+        return C.nemo_logmel(x, 80)
+    if name == "cohere-asr":
+        return _nemo_norm(C.nemo_logmel(x, 128), x.size)
+    if name == "wespeaker":
+        f = C.kaldi_fbank(x, 80, window="hamming")
+        return f - f.mean(axis=0) if f.size else f
+    if name == "ast":
+        f = C.kaldi_fbank(x, 128, window="hann", scale=1.0)
+        want = np.zeros((1024, 128))
+        want[:min(1024, f.shape[0])] = f[:1024]
+        return (want + 4.2677393) / (2 * 4.5689974)
+    if name == "lasr":
+        return _tf_kaldi_like(x, "hann", 125.0, 7500.0, 128, 1e-5, 1.0, False, 0.0)
+    if name == "phi4-mm":
+        return _tf_kaldi_like(x, "hamming", 0.0, 7690.0, 80, 1.0, 32768.0, False, 0.97)
+    if name == "speecht5":
+        fr = C._frames_center(x.astype(np.float64), 1024, 256, "reflect")
+        s = np.fft.rfft(fr * C._win("hann_p", 1024), axis=1)
+        fb = slaney_mel_filters(16000, 1024, 80, 80.0, 7600.0)
+        return np.log10(np.maximum(np.sqrt(s.real ** 2 + s.imag ** 2) @ fb.T, 1e-10))
+    raise KeyError(name)
+
+
+ORACLES = ["whisper-128", "voxtral-realtime", "nemotron-streaming", "cohere-asr", "wespeaker", "ast", "lasr",
+           "phi4-mm", "speecht5"]
+
+
+@pytest.mark.parametrize("name", ORACLES)
+def test_preset_oracle(name):
+    for clip, x in C._clips():
+        if (name in ("whisper-128", "voxtral-realtime") and x.size <= 200) or (name == "speecht5" and x.size <= 512):
+            continue
+        if name == "cohere-asr" and x.size // 160 < 2:
+            continue
+        got, want = wmel.features(x, plan=name), _oracle(name, x)
+        if name == "cohere-asr":  # normalised: in log units (times each row's std), as speech2text's
+            lm = C.nemo_logmel(x, 128)[:, :x.size // 160]
+            sd = lm.std(axis=1, ddof=1, keepdims=True) + 1e-5
+            got, want = got * sd, want * sd
+        e = _note((name, "float64 oracle" + (" (log units)" if name == "cohere-asr" else "")), _err(got, want))
+        assert e <= TOL, (name, clip, e)
+
+
+def test_speech2text_oracle():
+    """In log units (the error times the column's std), as test_plan_caps: a near-constant
+    column's small std magnifies the float32 log-mels' rounding."""
+    for clip, x in C._clips():
+        f = C.kaldi_fbank(x, 80)
+        if not f.size:
+            continue
+        sd = f.std(axis=0)
+        want = np.where(sd > 1e-12 * np.abs(f.mean(axis=0)), (f - f.mean(axis=0)) / np.where(sd > 0, sd, 1), 0.0)
+        got = wmel.features(x, plan="speech2text")
+        e = _note(("speech2text", "float64 oracle (log units)"), _err(got * sd, want * sd))
+        assert e <= TOL, clip
+
+
+# ---- the presets against their originals (transformers 5.23, numpy paths) --------------------
+
+needs_tf = pytest.mark.skipif(not _have("transformers"), reason="transformers is not installed")
+needs_torch = pytest.mark.skipif(not (_have("transformers") and _have("torch")),
+                                 reason="this original needs torch")
+
+
+@needs_tf
+def test_speech2text_original():
+    from transformers import Speech2TextFeatureExtractor
+    fe = Speech2TextFeatureExtractor()
+    for clip, x in C._clips():
+        if x.size < 400 or not np.any(x):
+            continue
+        o = fe(x, sampling_rate=16000, return_tensors="np")["input_features"][0].astype(np.float64)
+        if not np.all(np.isfinite(o)):  # one frame: the original's 0 / 0
+            continue
+        sd = C.kaldi_fbank(x, 80).std(axis=0)
+        e = _note(("speech2text", "original (log units)"), _err(wmel.features(x, plan="speech2text") * sd, o * sd))
+        assert e <= 1e-4, clip
+
+
+@needs_torch  # ASTFeatureExtractor requires torch in transformers 5.23
+def test_ast_original():
+    from transformers import ASTFeatureExtractor
+    fe = ASTFeatureExtractor()
+    for clip, x in C._clips():
+        if x.size < 400:
+            continue
+        o = fe(x, sampling_rate=16000, return_tensors="np")["input_values"][0]
+        e = _note(("ast", "original"), _err(wmel.features(x, plan="ast"), o))
+        assert e <= 1e-4, clip
+
+
+@needs_tf
+def test_whisper_128_original():
+    from transformers import WhisperFeatureExtractor
+    fe = WhisperFeatureExtractor(feature_size=128)
+    for clip, x in C._clips():
+        if x.size <= 200:
+            continue
+        xp = np.zeros(480000, np.float32)
+        xp[:x.size] = x
+        o = fe(xp, sampling_rate=16000, return_tensors="np")["input_features"][0]
+        e = _note(("whisper-128", "original (30 s)"), _err(wmel.features(xp, plan="whisper-128"), o))
+        assert e <= 1e-4, clip
+
+
+@needs_tf
+def test_speecht5_original():
+    """SpeechT5FeatureExtractor(audio_target=...): numpy, float64 frames, complex64 spectrum."""
+    from transformers import SpeechT5FeatureExtractor
+    fe = SpeechT5FeatureExtractor()
+    for clip, x in C._clips():
+        if x.size <= 512:
+            continue
+        o = fe(audio_target=x, sampling_rate=16000, return_tensors="np")["input_values"][0]
+        e = _note(("speecht5", "original"), _err(wmel.features(x, plan="speecht5"), o))
+        assert e <= 1e-4, clip
+
+
+@needs_torch
+def test_lasr_original():
+    import torch
+    from transformers import LasrFeatureExtractor
+    fe = LasrFeatureExtractor()
+    for clip, x in C._clips():
+        if x.size < 400:
+            continue
+        o = fe._torch_extract_fbank_features(torch.from_numpy(x[None].astype(np.float64)))[0].numpy()
+        e = _note(("lasr", "original"), _err(wmel.features(x, plan="lasr"), o))
+        assert e <= 1e-4, clip
+
+
+@needs_torch
+def test_phi4_original():
+    import torch
+    from transformers import Phi4MultimodalFeatureExtractor
+    fe = Phi4MultimodalFeatureExtractor()
+    for clip, x in C._clips():
+        if x.size < 400:
+            continue
+        o = fe._torch_extract_fbank_features(torch.from_numpy(x[None]), torch.tensor([x.size]))[0].numpy()
+        e = _note(("phi4-mm", "original"), _err(wmel.features(x, plan="phi4-mm"), o))
+        assert e <= 1e-3, clip
+
+
+if __name__ == "__main__":
+    import tempfile
+    import pathlib
+    for k, fn in sorted(globals().items()):
+        if not (k.startswith("test_") and callable(fn)):
+            continue
+        try:
+            if k == "test_preset_oracle":
+                for n in ORACLES:
+                    fn(n)
+            elif fn.__code__.co_argcount:
+                fn(pathlib.Path(tempfile.mkdtemp()))
+            else:
+                fn()
+            print(f"{k}: ok")
+        except (pytest.skip.Exception, ImportError) as e:
+            print(f"{k}: skipped ({str(e).strip().splitlines()[0] if str(e).strip() else 'torch'})")
+    for k, v in sorted(_ERRS.items()):
+        print(f"{k[0]} vs {k[1]}: largest error {v:.3g} (x max(1, |reference|))")
