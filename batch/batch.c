@@ -55,7 +55,7 @@ void wmel_batch_interrupted(void)
  * target, fsync, rename) under OUTDIR. */
 typedef struct afile {
     char path[4096];
-    wmel_out o;
+    cli_out o;
     FILE *f;
 } afile;
 
@@ -67,21 +67,21 @@ static int af_open(afile *a, const char *dir, const char *name, char *err, size_
         snprintf(err, err_len, "%s: path too long", dir);
         return WMEL_ERR_IO;
     }
-    int rc = wmel_out_open(&a->o, a->path, 0, err, err_len);
+    int rc = cli_out_open(&a->o, a->path, 0, err, err_len);
     if (rc == WMEL_OK) a->f = a->o.f;
     return rc;
 }
 
 static void af_abort(afile *a)
 {
-    if (a->f) wmel_out_abort(&a->o);
+    if (a->f) cli_out_abort(&a->o);
     a->f = NULL;
 }
 
 static int af_commit(afile *a, char *err, size_t err_len)
 {
     a->f = NULL;
-    return wmel_out_commit(&a->o, err, err_len);
+    return cli_out_commit(&a->o, err, err_len);
 }
 
 static int write_file(const char *dir, const char *name, const void *data, size_t n, char *err,
@@ -148,7 +148,7 @@ static char *slurp(const char *path, size_t *len)
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
     size_t n = 0;
-    char *b = wmel_cli_read_all(f, SIZE_MAX - 1, &n);
+    char *b = cli_read_all(f, SIZE_MAX - 1, &n);
     int e = errno;
     fclose(f);
     errno = e;

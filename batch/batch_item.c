@@ -67,7 +67,7 @@ static size_t count_of(const wmel_batch_result *r)
 unsigned long long wmel_batch_result_npy_size(const wmel_batch_result *r)
 {
     char h[256];
-    return (unsigned long long)wmel_npy_header(h, sizeof h, r->shape, r->ndim, 0) +
+    return (unsigned long long)cli_npy_header(h, sizeof h, r->shape, r->ndim, 0) +
            (unsigned long long)count_of(r) * sizeof(float);
 }
 
@@ -388,7 +388,7 @@ int wmel_batch_result_write(wmel_batch_result *r, FILE *f, int mode, int n_mels,
     char name[128];
     unsigned char h[512];
     char npyh[256];
-    size_t hl = wmel_npy_header(npyh, sizeof npyh, r->shape, r->ndim, 0);
+    size_t hl = cli_npy_header(npyh, sizeof npyh, r->shape, r->ndim, 0);
     unsigned long long size = wmel_batch_result_npy_size(r);
     snprintf(name, sizeof name, "%s.npy", key);
     wmel_tar_header(h, name, size);

@@ -535,7 +535,7 @@ int wmel_batch_plan_load(const char *manifest, wmel_batch_plan *plan, char *err,
         return WMEL_ERR_IO;
     }
     size_t len = 0;
-    char *buf = wmel_cli_read_all(f, SIZE_MAX - 1, &len);
+    char *buf = cli_read_all(f, SIZE_MAX - 1, &len);
     int saved = errno;
     if (!is_stdin) fclose(f);
     if (!buf && saved == ENOMEM) {

@@ -10,18 +10,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-int wmel_cli_usage(const char *msg)
+int cli_usage(const char *msg)
 {
-    wmel_cli_msg("wmel: %s", msg);
+    cli_msg("wmel: %s", msg);
     return 2;
 }
 
-int wmel_cli_common(int argc, char **argv, int *i, const char **out, int *quiet, wmel_params *p)
+int cli_common(int argc, char **argv, int *i, const char **out, int *quiet, wmel_params *p)
 {
     const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
     if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-        if (!v) return wmel_cli_usage("-o needs a file name (- for standard output)");
-        if (!*v) return wmel_cli_usage("-o needs a file name, not an empty one (- for standard output)");
+        if (!v) return cli_usage("-o needs a file name (- for standard output)");
+        if (!*v) return cli_usage("-o needs a file name, not an empty one (- for standard output)");
         *out = v;
         ++*i;
         return 1;
@@ -31,19 +31,19 @@ int wmel_cli_common(int argc, char **argv, int *i, const char **out, int *quiet,
         return 1;
     }
     if (!p) return 0;
-    int pr = wmel_cli_param(a, v, p);
+    int pr = cli_param(a, v, p);
     if (pr == 1) ++*i;
     return pr;
 }
 
-int wmel_cli_operands(int argc, char **argv, int *i, const char **ops, int n_ops)
+int cli_operands(int argc, char **argv, int *i, const char **ops, int n_ops)
 {
     if (strcmp(argv[*i], "--") != 0) return 0;
     while (++*i < argc) {
         int k = 0;
         while (k < n_ops && ops[k]) k++;
         if (k == n_ops) {
-            wmel_cli_msg("wmel: unexpected argument '%s' (%s)", argv[*i], n_ops == 1 ? "one INPUT only" : "two only");
+            cli_msg("wmel: unexpected argument '%s' (%s)", argv[*i], n_ops == 1 ? "one INPUT only" : "two only");
             return 2;
         }
         ops[k] = argv[*i];
@@ -51,21 +51,21 @@ int wmel_cli_operands(int argc, char **argv, int *i, const char **ops, int n_ops
     return 1;
 }
 
-int wmel_cli_positional(const char *arg, const char **input)
+int cli_positional(const char *arg, const char **input)
 {
     if (arg[0] == '-' && arg[1]) {
-        wmel_cli_msg("wmel: unknown option '%s' (see wmel --help; -- before a file name that starts with -)", arg);
+        cli_msg("wmel: unknown option '%s' (see wmel --help; -- before a file name that starts with -)", arg);
         return 2;
     }
     if (*input) {
-        wmel_cli_msg("wmel: unexpected argument '%s' (one INPUT only)", arg);
+        cli_msg("wmel: unexpected argument '%s' (one INPUT only)", arg);
         return 2;
     }
     *input = arg;
     return 0;
 }
 
-int wmel_cli_param(const char *arg, const char *val, wmel_params *p)
+int cli_param(const char *arg, const char *val, wmel_params *p)
 {
     const char *why = NULL;
     if (!strcmp(arg, "--n-mels")) {
@@ -86,13 +86,13 @@ int wmel_cli_param(const char *arg, const char *val, wmel_params *p)
         return 0;
     }
     if (why) {
-        wmel_cli_msg("wmel: %s", why);
+        cli_msg("wmel: %s", why);
         return 2;
     }
     return 1;
 }
 
-int wmel_cli_size(const char *s, size_t *out)
+int cli_size(const char *s, size_t *out)
 {
     char *end;
     errno = 0;

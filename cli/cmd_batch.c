@@ -26,7 +26,7 @@
 static void on_signal(int sig)
 {
     wmel_batch_interrupted();
-    wmel_out_remove_temps(); /* job.json, a part, index.jsonl being written */
+    cli_out_remove_temps(); /* job.json, a part, index.jsonl being written */
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -51,60 +51,60 @@ int cmd_batch(int argc, char **argv)
        equal the CPU backend's bit for bit; decoding, not the mel, is the cost here. */
     p.backend = WMEL_BACKEND_CPU;
     wmel_batch_opts o = {WMEL_BATCH_PAD30, 80, 0, 1000, 0, WMEL_BACKEND_CPU, NULL, -1.0, NULL, NULL};
-    wmel_cli_fe fe;
-    wmel_cli_fe_init(&fe);
+    cli_fe fe;
+    cli_fe_init(&fe);
     const char *mode = NULL;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         long x;
-        if ((pr = wmel_cli_operands(argc, argv, &i, &manifest, 1)) != 0) {
+        if ((pr = cli_operands(argc, argv, &i, &manifest, 1)) != 0) {
             if (pr == 2) return 2;
             break;
         }
-        if ((pr = wmel_cli_fe_opt(a, v, &fe)) != 0) {
+        if ((pr = cli_fe_opt(a, v, &fe)) != 0) {
             if (pr == 2) return 2;
             if (pr == 1) i++;
         } else if (!strcmp(a, "--mode")) {
             if ((o.mode = wmel_batch_mode_parse(v)) < 0)
-                return wmel_cli_usage("--mode takes full, pad30 or windows");
+                return cli_usage("--mode takes full, pad30 or windows");
             mode = v;
             i++;
         } else if (!strcmp(a, "--jobs") || !strcmp(a, "-j")) {
-            if (parse_count(v, 1024, &x)) return wmel_cli_usage("--jobs takes a number from 0 (all cores) to 1024");
+            if (parse_count(v, 1024, &x)) return cli_usage("--jobs takes a number from 0 (all cores) to 1024");
             o.jobs = (int)x;
             i++;
         } else if (!strcmp(a, "--threads")) {
-            return wmel_cli_usage("batch: --jobs N sets the files decoded at once (each file's "
+            return cli_usage("batch: --jobs N sets the files decoded at once (each file's "
                                   "features on one thread); there is no --threads");
         } else if (!strcmp(a, "--shard-size")) {
             if (parse_count(v, 100000000, &x) || x == 0)
-                return wmel_cli_usage("--shard-size takes a number of items >= 1");
+                return cli_usage("--shard-size takes a number of items >= 1");
             o.shard_size = (size_t)x;
             i++;
         } else if (!strcmp(a, "--item-timeout")) {
             char *end = NULL;
             double t = v && *v >= '0' && *v <= '9' ? strtod(v, &end) : -1;
             if (t < 0 || !end || *end || t > 1e9)
-                return wmel_cli_usage("--item-timeout takes seconds (0: no limit; default 60 + 10 per MiB of the file)");
+                return cli_usage("--item-timeout takes seconds (0: no limit; default 60 + 10 per MiB of the file)");
             o.item_timeout = t;
             i++;
-        } else if ((pr = wmel_cli_common(argc, argv, &i, &out, &quiet, &p)) != 0) {
+        } else if ((pr = cli_common(argc, argv, &i, &out, &quiet, &p)) != 0) {
             if (pr == 2) return 2;
-        } else if (wmel_cli_positional(a, &manifest) != 0) {
+        } else if (cli_positional(a, &manifest) != 0) {
             return 2;
         }
     }
-    if (!manifest) return wmel_cli_usage("batch: no MANIFEST given (see wmel --help)");
-    if (!out) return wmel_cli_usage("batch: no output folder given: use -o OUTDIR");
+    if (!manifest) return cli_usage("batch: no MANIFEST given (see wmel --help)");
+    if (!out) return cli_usage("batch: no output folder given: use -o OUTDIR");
     if (!strcmp(out, "-"))
-        return wmel_cli_usage("batch: -o takes a folder (OUTDIR): a job of shards cannot go to standard output");
+        return cli_usage("batch: -o takes a folder (OUTDIR): a job of shards cannot go to standard output");
     wmel_frontend_plan fplan;
-    if (wmel_cli_fe_plan(&fe, &fplan)) return 2;
+    if (cli_fe_plan(&fe, &fplan)) return 2;
     if (fe.frontend != WMEL_FRONTEND_WHISPER) {
         /* another front-end: the whole clip's features (mode full) */
         if (mode && o.mode != WMEL_BATCH_FULL) {
-            wmel_cli_msg("wmel: --mode %s applies to --frontend whisper only (%s: full)", mode,
-                 wmel_cli_fe_name(fe.frontend));
+            cli_msg("wmel: --mode %s applies to --frontend whisper only (%s: full)", mode,
+                 cli_fe_name(fe.frontend));
             return 2;
         }
         o.mode = WMEL_BATCH_FULL;
@@ -119,7 +119,7 @@ int cmd_batch(int argc, char **argv)
     char err[2048] = "";
     wmel_batch_plan plan;
     if (wmel_batch_plan_load(manifest, &plan, err, sizeof err)) {
-        wmel_cli_msg("wmel: %s", err);
+        cli_msg("wmel: %s", err);
         return 1;
     }
     wmel_batch_stats st;
@@ -133,11 +133,11 @@ int cmd_batch(int argc, char **argv)
     int rc = wmel_batch_run(&plan, out, &o, &st, err, sizeof err);
     wmel_batch_plan_free(&plan);
     if (rc == WMEL_BATCH_FAILED) {
-        wmel_cli_msg("wmel: %s", err);
+        cli_msg("wmel: %s", err);
         return 1;
     }
     if (!quiet) {
-        wmel_cli_msg("wmel batch: %zu items, %zu written now (%.2f h of audio, %.0fx realtime), "
+        cli_msg("wmel batch: %zu items, %zu written now (%.2f h of audio, %.0fx realtime), "
                      "%zu shard(s) already complete, %zu failed%s",
              st.items, st.written, st.audio_seconds / 3600,
              st.wall_seconds > 0 ? st.audio_seconds / st.wall_seconds : 0.0, st.shards_skipped,

@@ -481,7 +481,7 @@ static int bench_parse(int argc, char **argv, bench_opts *o)
             else bad = 1;
         } else bad = 1;
         if (bad) {
-            wmel_cli_msg("wmel: bench: bad option '%s'", a);
+            cli_msg("wmel: bench: bad option '%s'", a);
             fputs(BENCH_USAGE, stderr);
             return 2;
         }
@@ -580,12 +580,12 @@ static void bench_case(const bench_opts *o, double s, int threads, int n_mels, c
         int pr = pi <= 1 ? r_here : (r_here > 5 ? 5 : r_here);
         if (pi == 0 && fftw[0])
             snprintf(cmd, sizeof cmd, "'%s' --seconds %s --threads %d --reps %d --warmup %d --n-mels %d", fftw,
-                     wmel_cli_num(s), threads, pr, w_here, n_mels);
+                     cli_num(s), threads, pr, w_here, n_mels);
         else if (pi > 0 && pyscript[0])
             snprintf(cmd, sizeof cmd,
                      "'%s' '%s' %s --seconds %s --threads %d --reps %d --warmup %d "
                      "--n-mels %d 2>/dev/null",
-                     o->py, pyscript, pnames[pi], wmel_cli_num(s), threads, pr, pi == 1 ? w_here : w_here ? 1 : 0,
+                     o->py, pyscript, pnames[pi], cli_num(s), threads, pr, pi == 1 ? w_here : w_here ? 1 : 0,
                      n_mels);
         else
             continue;

@@ -49,7 +49,7 @@ static int fail2(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    wmel_cli_msg("wmel: compare: %s", text);
+    cli_msg("wmel: compare: %s", text);
     return 2;
 }
 
@@ -231,48 +231,48 @@ static int parse(int argc, char **argv, cmp_args *c)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int pr;
-        if ((pr = wmel_cli_operands(argc, argv, &i, c->specs, 2)) != 0) {
+        if ((pr = cli_operands(argc, argv, &i, c->specs, 2)) != 0) {
             if (pr == 2) return 2;
             break;
         }
-        if ((pr = wmel_cli_common(argc, argv, &i, &c->out, &c->quiet, &c->p)) != 0) {
+        if ((pr = cli_common(argc, argv, &i, &c->out, &c->quiet, &c->p)) != 0) {
             if (pr == 2) return 2;
         } else if (!strcmp(a, "--tol")) {
             char *end = NULL;
             c->tol = v ? strtod(v, &end) : NAN;
-            if (!v || end == v || *end || !(c->tol >= 0)) return wmel_cli_usage("--tol takes a number >= 0");
+            if (!v || end == v || *end || !(c->tol >= 0)) return cli_usage("--tol takes a number >= 0");
             i++;
         } else if (!strcmp(a, "--frontend")) {
-            if (!v) return wmel_cli_usage("--frontend needs a name (whisper)");
+            if (!v) return cli_usage("--frontend needs a name (whisper)");
             c->frontend = v;
             i++;
         } else if (!strcmp(a, "--axes")) {
-            if (!v || wmel_cli_fe_parse(v) < 0)
-                return wmel_cli_usage("--axes needs a front-end's name (whisper, nemo, nemo-legacy, kaldi, seamless)");
+            if (!v || cli_fe_parse(v) < 0)
+                return cli_usage("--axes needs a front-end's name (whisper, nemo, nemo-legacy, kaldi, seamless)");
             c->axes = v;
             i++;
         } else if (!strcmp(a, "--label-a") || !strcmp(a, "--label-b")) {
-            if (!v) return wmel_cli_usage("--label-a/--label-b need a text");
+            if (!v) return cli_usage("--label-a/--label-b need a text");
             c->label[a[8] == 'b'] = v;
             i++;
         } else if (!strcmp(a, "--note")) {
-            if (!v) return wmel_cli_usage("--note needs a text");
-            cli_cmp_note(&c->extra, "%s", wmel_cli_esc(v));
+            if (!v) return cli_usage("--note needs a text");
+            cli_cmp_note(&c->extra, "%s", cli_esc(v));
             i++;
         } else if (a[0] == '-' && a[1]) {
-            wmel_cli_msg("wmel: unknown option '%s' (see wmel --help)", a);
+            cli_msg("wmel: unknown option '%s' (see wmel --help)", a);
             return 2;
         } else if (!c->specs[0]) {
             c->specs[0] = a;
         } else if (!c->specs[1]) {
             c->specs[1] = a;
         } else {
-            return wmel_cli_usage("compare: two sources only (A B)");
+            return cli_usage("compare: two sources only (A B)");
         }
     }
-    if (!c->specs[1]) return wmel_cli_usage("compare: two sources needed: wmel compare A B [-o REPORT.html] [--tol T]");
+    if (!c->specs[1]) return cli_usage("compare: two sources needed: wmel compare A B [-o REPORT.html] [--tol T]");
     if (!cli_frontend_find(c->frontend)) {
-        wmel_cli_msg("wmel: compare: front-end '%s' is not one compare covers (it covers: %s)", c->frontend,
+        cli_msg("wmel: compare: front-end '%s' is not one compare covers (it covers: %s)", c->frontend,
                      cli_frontend_names());
         return 2;
     }
@@ -317,7 +317,7 @@ static int plan(int argc, char **argv, const cmp_args *c, cli_cmp_src s[2], cons
         }
     }
     const char *outs[1] = {c->out}, *ins[2] = {audio[0] ? audio[0] : c->specs[0], audio[1] ? audio[1] : c->specs[1]};
-    if (c->out && wmel_cli_check_files(outs, 1, ins, 2)) return 2;
+    if (c->out && cli_check_files(outs, 1, ins, 2)) return 2;
     return -1;
 }
 
@@ -363,10 +363,10 @@ int cmd_compare(int argc, char **argv)
         if (r && rc == 0) {
             rc = r->above;
             if (c.out && !c.quiet)
-                wmel_cli_msg("wmel: wrote %s (%zu frames shown of %zu%s)", c.out, r->shown, r->frames,
+                cli_msg("wmel: wrote %s (%zu frames shown of %zu%s)", c.out, r->shown, r->frames,
                              r->shown < r->frames ? ", decimated" : "");
         } else if (r) {
-            wmel_cli_msg(r->text[0] ? "wmel: %s" : "wmel: compare: %s", err);
+            cli_msg(r->text[0] ? "wmel: %s" : "wmel: compare: %s", err);
         }
         free(r);
     }

@@ -22,39 +22,39 @@ int cmd_decode(int argc, char **argv)
     const char *in = NULL, *out = NULL;
     int quiet = 0, pr;
     for (int i = 0; i < argc; i++) {
-        if ((pr = wmel_cli_operands(argc, argv, &i, &in, 1)) != 0) {
+        if ((pr = cli_operands(argc, argv, &i, &in, 1)) != 0) {
             if (pr == 2) return 2;
             break;
         }
-        if ((pr = wmel_cli_common(argc, argv, &i, &out, &quiet, NULL)) != 0) {
+        if ((pr = cli_common(argc, argv, &i, &out, &quiet, NULL)) != 0) {
             if (pr == 2) return 2;
-        } else if (wmel_cli_positional(argv[i], &in) != 0) {
+        } else if (cli_positional(argv[i], &in) != 0) {
             return 2;
         }
     }
-    if (!in) return wmel_cli_usage("decode: no INPUT given (see wmel --help)");
-    if (!out) return wmel_cli_usage("decode: no output given: use -o OUT.npy");
+    if (!in) return cli_usage("decode: no INPUT given (see wmel --help)");
+    if (!out) return cli_usage("decode: no output given: use -o OUT.npy");
     const char *outs[1] = {out}, *ins[1] = {in};
-    if (wmel_cli_check_files(outs, 1, ins, 1)) return 1;
+    if (cli_check_files(outs, 1, ins, 1)) return 1;
     char err[1024] = "";
     int st;
     wmel_decoder *d = wmel_decoder_open(in, &st, err, sizeof err);
     if (!d) {
-        wmel_cli_msg("wmel: %s", err);
+        cli_msg("wmel: %s", err);
         return 1;
     }
     float *buf = malloc(CHUNK * sizeof *buf);
-    wmel_npy_out w;
-    int rc = buf ? wmel_npy_out_open(&w, out, err, sizeof err) : WMEL_ERR_NO_MEMORY;
+    cli_npy_out w;
+    int rc = buf ? cli_npy_out_open(&w, out, err, sizeof err) : WMEL_ERR_NO_MEMORY;
     if (!buf) snprintf(err, sizeof err, "%s: out of memory", in);
     if (rc) {
         free(buf);
         wmel_decoder_close(d);
-        wmel_cli_msg("wmel: %s", err);
+        cli_msg("wmel: %s", err);
         return 1;
     }
-    wmel_progress pg;
-    wmel_progress_init(&pg, in, quiet);
+    cli_progress pg;
+    cli_progress_init(&pg, in, quiet);
     double total = wmel_decoder_duration(d);
     for (;;) {
         size_t got = 0;
@@ -64,23 +64,23 @@ int cmd_decode(int argc, char **argv)
             break;
         }
         if (got == 0) break;
-        rc = wmel_npy_out_write(&w, buf, got, err, sizeof err);
+        rc = cli_npy_out_write(&w, buf, got, err, sizeof err);
         if (rc) break;
-        wmel_progress_cb(&pg, (double)wmel_decoder_samples(d) / WMEL_SAMPLE_RATE, total);
+        cli_progress_cb(&pg, (double)wmel_decoder_samples(d) / WMEL_SAMPLE_RATE, total);
     }
-    wmel_progress_end(&pg);
+    cli_progress_end(&pg);
     if (rc == WMEL_OK) {
         size_t shape[1] = {w.count};
-        rc = wmel_npy_out_commit(&w, shape, 1, err, sizeof err);
+        rc = cli_npy_out_commit(&w, shape, 1, err, sizeof err);
     } else {
-        wmel_npy_out_abort(&w);
+        cli_npy_out_abort(&w);
     }
     if (!quiet && wmel_decoder_warning(d)[0])
-        wmel_cli_msg("wmel: warning: %s", wmel_decoder_warning(d));
+        cli_msg("wmel: warning: %s", wmel_decoder_warning(d));
     free(buf);
     wmel_decoder_close(d);
     if (rc) {
-        wmel_cli_msg("wmel: %s", err);
+        cli_msg("wmel: %s", err);
         return 1;
     }
     return 0;

@@ -369,40 +369,40 @@ static int inspect_parse(int argc, char **argv, inspect_opts *o)
     int pr;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if ((pr = wmel_cli_operands(argc, argv, &i, &o->in, 1)) != 0) {
+        if ((pr = cli_operands(argc, argv, &i, &o->in, 1)) != 0) {
             if (pr == 2) return 2;
             break;
         }
         if (!strcmp(a, "--n-mels")) { /* 80 or 128 for whisper, 1 .. 256 for the others: checked below */
             char *end = NULL;
             long m = v && *v >= '0' && *v <= '9' ? strtol(v, &end, 10) : -1;
-            if (m < 1 || m > 256 || *end) return wmel_cli_usage("--n-mels takes 80 or 128 (whisper), 1 .. 256 (the others)");
+            if (m < 1 || m > 256 || *end) return cli_usage("--n-mels takes 80 or 128 (whisper), 1 .. 256 (the others)");
             o->n_mels = (int)m;
             i++;
-        } else if ((pr = wmel_cli_common(argc, argv, &i, &o->out, &o->quiet, &o->p)) != 0) {
+        } else if ((pr = cli_common(argc, argv, &i, &o->out, &o->quiet, &o->p)) != 0) {
             if (pr == 2) return 2;
         } else if (!strcmp(a, "--frontend")) {
-            if (!v) return wmel_cli_usage("--frontend needs a name (whisper, nemo, nemo-legacy, kaldi, seamless)");
+            if (!v) return cli_usage("--frontend needs a name (whisper, nemo, nemo-legacy, kaldi, seamless)");
             o->frontend = v;
             i++;
         } else if (!strcmp(a, "--stages")) {
-            if (!v) return wmel_cli_usage("--stages needs a directory");
+            if (!v) return cli_usage("--stages needs a directory");
             o->stages_dir = v;
             i++;
         } else if (!strcmp(a, "--start")) {
-            if (parse_seconds(v, &o->start)) return wmel_cli_usage("--start takes seconds >= 0");
+            if (parse_seconds(v, &o->start)) return cli_usage("--start takes seconds >= 0");
             o->zoom = 1;
             i++;
         } else if (!strcmp(a, "--duration")) {
-            if (parse_seconds(v, &o->duration) || !(o->duration > 0)) return wmel_cli_usage("--duration takes seconds > 0");
+            if (parse_seconds(v, &o->duration) || !(o->duration > 0)) return cli_usage("--duration takes seconds > 0");
             o->zoom = 1;
             i++;
-        } else if (wmel_cli_positional(a, &o->in) != 0) {
+        } else if (cli_positional(a, &o->in) != 0) {
             return 2;
         }
     }
-    if (!o->in) return wmel_cli_usage("inspect: no INPUT given: wmel inspect INPUT -o REPORT.html");
-    if (!o->out) return wmel_cli_usage("inspect: no output given: use -o REPORT.html");
+    if (!o->in) return cli_usage("inspect: no INPUT given: wmel inspect INPUT -o REPORT.html");
+    if (!o->out) return cli_usage("inspect: no output given: use -o REPORT.html");
     return 0;
 }
 
@@ -412,28 +412,28 @@ static int inspect_plan(inspect_job *j)
     inspect_opts *o = &j->o;
     j->fe = cli_frontend_find(o->frontend);
     if (!j->fe) {
-        wmel_cli_msg("wmel: inspect: front-end '%s' is not one inspect covers (it covers: %s)",
+        cli_msg("wmel: inspect: front-end '%s' is not one inspect covers (it covers: %s)",
              o->frontend, cli_frontend_names());
         return 2;
     }
     if (o->n_mels == 0) o->n_mels = 80;
     if (j->fe->preset == WMEL_FRONTEND_WHISPER && o->n_mels != 80 && o->n_mels != 128)
-        return wmel_cli_usage("--n-mels takes 80 or 128 for the whisper front-end");
+        return cli_usage("--n-mels takes 80 or 128 for the whisper front-end");
     o->p.n_mels = o->n_mels;
     if (o->p.backend == WMEL_BACKEND_CUDA && j->fe->preset != WMEL_FRONTEND_WHISPER) {
-        wmel_cli_msg("wmel: inspect: --backend cuda runs the whisper front-end only; use cpu or ref for %s", j->fe->name);
+        cli_msg("wmel: inspect: --backend cuda runs the whisper front-end only; use cpu or ref for %s", j->fe->name);
         return 2;
     }
     const char *outs[1] = {o->out}, *ins[1] = {o->in};
-    if (wmel_cli_check_files(outs, 1, ins, 1)) return 1;
+    if (cli_check_files(outs, 1, ins, 1)) return 1;
     if (o->stages_dir) {
         struct stat sb;
         if (stat(o->stages_dir, &sb) != 0 && mkdir(o->stages_dir, 0777) != 0) {
-            wmel_cli_msg("wmel: %s: cannot create the stages directory: %s", o->stages_dir, strerror(errno));
+            cli_msg("wmel: %s: cannot create the stages directory: %s", o->stages_dir, strerror(errno));
             return 1;
         }
         if (stat(o->stages_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-            wmel_cli_msg("wmel: %s: not a directory", o->stages_dir);
+            cli_msg("wmel: %s: not a directory", o->stages_dir);
             return 1;
         }
     }
@@ -449,7 +449,7 @@ static int inspect_load(inspect_job *j)
     char err[ERRLEN] = "";
     int rc = cli_decode_all(o->in, &j->pcm, &j->n, j->fmt, sizeof j->fmt, o->quiet, err, sizeof err);
     if (rc) {
-        wmel_cli_msg("wmel: %s", err);
+        cli_msg("wmel: %s", err);
         return 1;
     }
     cli_clip *clip = &j->clip;
@@ -457,7 +457,7 @@ static int inspect_load(inspect_job *j)
     clip->n = j->n;
     clip->n_mels = o->p.n_mels;
     if ((rc = cli_clip_init(fe, clip, err, sizeof err)) != WMEL_OK) {
-        wmel_cli_msg("wmel: %s: %s", o->in, err);
+        cli_msg("wmel: %s: %s", o->in, err);
         return 1;
     }
     j->whisper = fe->preset == WMEL_FRONTEND_WHISPER;
@@ -471,26 +471,26 @@ static int inspect_load(inspect_job *j)
             j->fb = e < 0 ? 0 : e < (double)clip->n_frames ? (size_t)e : clip->n_frames;
         }
         if (j->fa >= clip->n_frames || j->fb <= j->fa) {
-            wmel_cli_msg("wmel: %s: --start %.3f s is past the last frame (%.3f s)", o->in, o->start,
+            cli_msg("wmel: %s: --start %.3f s is past the last frame (%.3f s)", o->in, o->start,
                  ((double)(clip->n_frames - 1) * fe->hop + fe->centre) / fe->sample_rate);
             return 2;
         }
     }
     j->span = j->fb - j->fa;
     if (o->stages_dir && j->span > STAGES_MAX_FRAMES) {
-        wmel_cli_msg("wmel: --stages writes at most %d frames (%.0f s) at full resolution; this span has %zu: "
+        cli_msg("wmel: --stages writes at most %d frames (%.0f s) at full resolution; this span has %zu: "
                      "choose one with --start/--duration", STAGES_MAX_FRAMES, STAGES_MAX_FRAMES / 100.0, j->span);
         return 2;
     }
     rc = j->whisper ? cli_clip_max(clip, err, sizeof err) : cli_clip_stats(fe, clip, err, sizeof err);
     if (rc != WMEL_OK) {
-        wmel_cli_msg("wmel: %s: %s", o->in, err);
+        cli_msg("wmel: %s: %s", o->in, err);
         return 1;
     }
     if (o->p.backend >= 0) { /* the backend's output, whole clip */
         rc = backend_run(fe, clip, &o->p, &j->b);
         if (rc) {
-            wmel_cli_msg("wmel: %s: backend: %s", o->in, wmel_strerror(rc));
+            cli_msg("wmel: %s: backend: %s", o->in, wmel_strerror(rc));
             return 1;
         }
         j->b.name = wmel_backend_name(j->b.ctx);
@@ -606,7 +606,7 @@ static int write_backend_stages(const inspect_job *j, char *err, size_t err_len)
             shape[0] = span, shape[1] = nm;
         }
         snprintf(path, sizeof path, "%s/%s/%s.npy", o->stages_dir, b->name, w ? "features" : "log");
-        rc = wmel_write_npy_atomic(path, shape, 2, tmp, err, err_len);
+        rc = cli_write_npy_atomic(path, shape, 2, tmp, err, err_len);
     }
     free(tmp);
     return rc;
@@ -620,7 +620,7 @@ static int inspect_write_stages(const inspect_job *j, char *err, size_t err_len)
     char path[4096];
     size_t shp[2] = {j->s1 - j->s0, 0};
     snprintf(path, sizeof path, "%s/samples.npy", o->stages_dir);
-    int rc = wmel_write_npy_atomic(path, shp, 1, j->pcm + j->s0, err, err_len);
+    int rc = cli_write_npy_atomic(path, shp, 1, j->pcm + j->s0, err, err_len);
     if (rc == WMEL_OK && j->pre_sig) {
         double *y = preemph_signal(&j->clip.plan, j->pcm, j->s0, j->s1);
         snprintf(path, sizeof path, "%s/preemph.npy", o->stages_dir);
@@ -805,10 +805,10 @@ static int inspect_page(const inspect_job *j)
     const inspect_opts *o = &j->o;
     const cli_frontend *fe = j->fe;
     char err[ERRLEN] = "";
-    wmel_out out;
-    int rc = wmel_out_open(&out, o->out, 0, err, sizeof err);
+    cli_out out;
+    int rc = cli_out_open(&out, o->out, 0, err, sizeof err);
     if (rc != WMEL_OK) {
-        wmel_cli_msg("wmel: %s", err);
+        cli_msg("wmel: %s", err);
         return 1;
     }
     FILE *f = out.f;
@@ -836,17 +836,17 @@ static int inspect_page(const inspect_job *j)
              j->b.ctx ? " --backend " : "", j->b.ctx ? j->b.name : "", now_s() - j->t_start);
     cli_rpt_p(f, buf);
     cli_rpt_end(f);
-    if (rc == WMEL_OK) rc = wmel_out_commit(&out, err, sizeof err);
+    if (rc == WMEL_OK) rc = cli_out_commit(&out, err, sizeof err);
     else {
         snprintf(err, sizeof err, "%s: %s", o->out, wmel_strerror(rc));
-        wmel_out_abort(&out);
+        cli_out_abort(&out);
     }
     if (rc) {
-        wmel_cli_msg("wmel: %s", err);
+        cli_msg("wmel: %s", err);
         return 1;
     }
     if (!o->quiet)
-        wmel_cli_msg("wmel: wrote %s (%zu frames shown of %zu%s)%s%s", o->out, sh->nf, j->clip.n_frames,
+        cli_msg("wmel: wrote %s (%zu frames shown of %zu%s)%s%s", o->out, sh->nf, j->clip.n_frames,
              sh->step > 1 ? ", decimated" : "", o->stages_dir ? " and stages in " : "", o->stages_dir ? o->stages_dir : "");
     return 0;
 }
@@ -867,7 +867,7 @@ int cmd_inspect(int argc, char **argv)
 {
     inspect_job *j = calloc(1, sizeof *j);
     if (!j) {
-        wmel_cli_msg("wmel: inspect: out of memory");
+        cli_msg("wmel: inspect: out of memory");
         return 1;
     }
     int ex = inspect_parse(argc, argv, &j->o);
@@ -878,10 +878,10 @@ int cmd_inspect(int argc, char **argv)
         int rc = inspect_stages(j);
         char err[ERRLEN] = "";
         if (rc) {
-            wmel_cli_msg("wmel: %s: %s", j->o.in, wmel_strerror(rc));
+            cli_msg("wmel: %s: %s", j->o.in, wmel_strerror(rc));
             ex = 1;
         } else if (j->o.stages_dir && (rc = inspect_write_stages(j, err, sizeof err)) != WMEL_OK) {
-            wmel_cli_msg("wmel: %s", err);
+            cli_msg("wmel: %s", err);
             ex = 1;
         }
     }

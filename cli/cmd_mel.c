@@ -79,7 +79,7 @@ static int read_head(wmel_decoder *d, float **head, size_t *cap, size_t *len)
 
 static int die(const char *msg)
 {
-    wmel_cli_msg("wmel: %s", msg);
+    cli_msg("wmel: %s", msg);
     return 1;
 }
 
@@ -104,9 +104,9 @@ static int long_write(wmel_long *lg, const char *out, char *err, size_t err_len)
     size_t shape[2] = {0, 0};
     int rc = wmel_long_shape(lg, &shape[0], &shape[1]);
     char h[256];
-    size_t hl = wmel_npy_header(h, sizeof h, shape, 2, 0);
-    wmel_out on;
-    if (rc == WMEL_OK) rc = wmel_out_open(&on, out, 0, err, err_len);
+    size_t hl = cli_npy_header(h, sizeof h, shape, 2, 0);
+    cli_out on;
+    if (rc == WMEL_OK) rc = cli_out_open(&on, out, 0, err, err_len);
     else snprintf(err, err_len, "%s: %s", out, wmel_strerror(rc));
     if (rc) return rc;
     npy_sink k = {on.f, 0};
@@ -119,8 +119,8 @@ static int long_write(wmel_long *lg, const char *out, char *err, size_t err_len)
     if (rc && k.err) snprintf(err, err_len, "%s: write failed: %s", out, strerror(k.err));
     else if (rc && wmel_long_error(lg)[0]) snprintf(err, err_len, "%s: %s", out, wmel_long_error(lg));
     else if (rc) snprintf(err, err_len, "%s: %s", out, wmel_strerror(rc));
-    if (rc == WMEL_OK) return wmel_out_commit(&on, err, err_len);
-    wmel_out_abort(&on);
+    if (rc == WMEL_OK) return cli_out_commit(&on, err, err_len);
+    cli_out_abort(&on);
     return rc;
 }
 
@@ -141,7 +141,7 @@ static int mel_long(const char *in, const char *out, const wmel_params *p, const
     double t0 = now();
     wmel_decoder *d = wmel_decoder_open(in, &st, err, sizeof err);
     if (!d) {
-        wmel_cli_msg("wmel: %s", err);
+        cli_msg("wmel: %s", err);
         return 1;
     }
     size_t cap, len, got = 0;
@@ -149,7 +149,7 @@ static int mel_long(const char *in, const char *out, const wmel_params *p, const
     int rc = read_head(d, &head, &cap, &len);
     if (rc == WMEL_OK && len < MEL_LONG_SAMPLES) { /* short: the whole-clip path */
         if (!quiet && wmel_decoder_warning(d)[0])
-            wmel_cli_msg("wmel: warning: %s", wmel_decoder_warning(d));
+            cli_msg("wmel: warning: %s", wmel_decoder_warning(d));
         wmel_decoder_close(d);
         *pcm = head;
         *n = len;
@@ -164,7 +164,7 @@ static int mel_long(const char *in, const char *out, const wmel_params *p, const
             rc = st;
             plan_failed = plan != NULL;
             if (plan)
-                snprintf(err, sizeof err, "--frontend %s: %s", wmel_cli_fe_name(plan->frontend), wmel_strerror(st));
+                snprintf(err, sizeof err, "--frontend %s: %s", cli_fe_name(plan->frontend), wmel_strerror(st));
             else
                 snprintf(err, sizeof err, "%s", wmel_strerror(st));
         }
@@ -176,8 +176,8 @@ static int mel_long(const char *in, const char *out, const wmel_params *p, const
     if (rc == WMEL_OK) rc = wmel_long_push(lg, head, len);
     free(head);
     head = NULL;
-    wmel_progress pg;
-    wmel_progress_init(&pg, in, quiet || plan_failed);
+    cli_progress pg;
+    cli_progress_init(&pg, in, quiet || plan_failed);
     double total = wmel_decoder_duration(d);
     float *buf = rc == WMEL_OK ? malloc(FE_CHUNK * sizeof *buf) : NULL;
     if (rc == WMEL_OK && !buf) rc = WMEL_ERR_NO_MEMORY;
@@ -185,7 +185,7 @@ static int mel_long(const char *in, const char *out, const wmel_params *p, const
         rc = wmel_decoder_read(d, buf, FE_CHUNK, &got);
         if (rc || got == 0) break;
         rc = wmel_long_push(lg, buf, got);
-        wmel_progress_cb(&pg, (double)wmel_decoder_samples(d) / WMEL_SAMPLE_RATE, total);
+        cli_progress_cb(&pg, (double)wmel_decoder_samples(d) / WMEL_SAMPLE_RATE, total);
     }
     if (rc == WMEL_OK && padding) memset(buf, 0, FE_CHUNK * sizeof *buf); /* Whisper's padding */
     for (size_t z = padding; rc == WMEL_OK && z; z -= got) {
@@ -194,9 +194,9 @@ static int mel_long(const char *in, const char *out, const wmel_params *p, const
     }
     free(buf);
     if (rc == WMEL_OK) rc = wmel_long_finish(lg);
-    wmel_progress_end(&pg);
+    cli_progress_end(&pg);
     if (!quiet && !plan_failed && wmel_decoder_warning(d)[0])
-        wmel_cli_msg("wmel: warning: %s", wmel_decoder_warning(d));
+        cli_msg("wmel: warning: %s", wmel_decoder_warning(d));
     if (!err[0] && rc) {
         if (wmel_decoder_error(d)[0]) snprintf(err, sizeof err, "%s", wmel_decoder_error(d));
         else if (lg && wmel_long_error(lg)[0]) snprintf(err, sizeof err, "%s: %s", in, wmel_long_error(lg));
@@ -207,14 +207,14 @@ static int mel_long(const char *in, const char *out, const wmel_params *p, const
         double s = now() - t0;
         size_t samples = wmel_long_samples(lg) - padding, rows = 0, cols = 0;
         wmel_long_shape(lg, &rows, &cols);
-        FILE *info = wmel_cli_info(out, NULL);
+        FILE *info = cli_info(out, NULL);
         if (plan)
             fprintf(info, "%s: %zu samples (%.2f s at %d Hz) -> (%zu, %zu) float32, streamed, front-end %s\n",
-                    wmel_cli_esc(in), samples, samples / (double)plan->sample_rate, plan->sample_rate, rows, cols,
-                    wmel_cli_fe_name(plan->frontend));
+                    cli_esc(in), samples, samples / (double)plan->sample_rate, plan->sample_rate, rows, cols,
+                    cli_fe_name(plan->frontend));
         else
             fprintf(info, "%s: %zu samples (%.2f s at 16 kHz) + %zu padding -> (%zu, %zu) float32, streamed, front-end whisper\n",
-                    wmel_cli_esc(in), samples, samples / 16000.0, padding, rows, cols);
+                    cli_esc(in), samples, samples / 16000.0, padding, rows, cols);
         fprintf(info, "  %.3f s on backend %s, kernel %s, %d thread(s)  (%.0fx realtime)\n", s,
                 wmel_backend_name(ctx), wmel_kernel_name(ctx), plan ? 1 : wmel_ctx_n_threads(ctx),
                 s > 0 ? samples / (double)(plan ? plan->sample_rate : WMEL_SAMPLE_RATE) / s : 0.0);
@@ -224,7 +224,7 @@ static int mel_long(const char *in, const char *out, const wmel_params *p, const
     wmel_decoder_close(d);
     free(head);
     if (rc) {
-        wmel_cli_msg("wmel: %s", err);
+        cli_msg("wmel: %s", err);
         return 1;
     }
     return 0;
@@ -245,17 +245,17 @@ static int mel_frontend(const char *in, const char *out, const wmel_params *p,
         int ex = mel_long(in, out, p, plan, 0, quiet, verbose, &pcm, &n);
         if (ex >= 0) return ex;
     } else {
-        rc = wmel_cli_load_input(in, &pcm, &n, quiet, raw, err, sizeof err);
+        rc = cli_load_input(in, &pcm, &n, quiet, raw, err, sizeof err);
     }
     if (rc) {
-        wmel_cli_msg("wmel: %s", err);
+        cli_msg("wmel: %s", err);
         return 1;
     }
     int st;
     wmel_ctx *ctx = wmel_create_plan(p, plan, &st);
     if (!ctx) {
         free(pcm);
-        wmel_cli_msg("wmel: --frontend %s: %s", wmel_cli_fe_name(plan->frontend), wmel_strerror(st));
+        cli_msg("wmel: --frontend %s: %s", cli_fe_name(plan->frontend), wmel_strerror(st));
         return 1;
     }
     size_t rows = 0, cols = 0;
@@ -268,29 +268,29 @@ static int mel_frontend(const char *in, const char *out, const wmel_params *p,
     double s = now() - t0;
     free(pcm);
     if (rc == WMEL_OK && verbose) {
-        fprintf(wmel_cli_info(out, NULL), "%s: %zu samples (%.2f s at %d Hz) -> (%zu, %zu) float32, front-end %s\n", wmel_cli_esc(in), n,
+        fprintf(cli_info(out, NULL), "%s: %zu samples (%.2f s at %d Hz) -> (%zu, %zu) float32, front-end %s\n", cli_esc(in), n,
                n / (double)plan->sample_rate, plan->sample_rate, rows, cols,
-               wmel_cli_fe_name(plan->frontend));
-        fprintf(wmel_cli_info(out, NULL), "  %.3f ms on backend %s, kernel %s, %d thread(s)  (%.0fx realtime)\n", s * 1e3,
+               cli_fe_name(plan->frontend));
+        fprintf(cli_info(out, NULL), "  %.3f ms on backend %s, kernel %s, %d thread(s)  (%.0fx realtime)\n", s * 1e3,
                wmel_backend_name(ctx), wmel_kernel_name(ctx), wmel_ctx_n_threads(ctx),
                s > 0 ? n / (double)plan->sample_rate / s : 0.0);
     }
     wmel_destroy(ctx);
     if (rc) {
         free(feat);
-        wmel_cli_msg("wmel: %s: %s", in, wmel_strerror(rc));
+        cli_msg("wmel: %s: %s", in, wmel_strerror(rc));
         return 1;
     }
     size_t shape[2] = {rows, cols};
-    wmel_out on;
+    cli_out on;
     float none[1] = {0};
-    rc = wmel_out_open(&on, out, 0, err, sizeof err);
-    if (rc == WMEL_OK) rc = wmel_write_npy(&on, shape, 2, feat ? feat : none, err, sizeof err);
-    if (rc == WMEL_OK) rc = wmel_out_commit(&on, err, sizeof err);
-    else if (on.target) wmel_out_abort(&on);
+    rc = cli_out_open(&on, out, 0, err, sizeof err);
+    if (rc == WMEL_OK) rc = cli_write_npy(&on, shape, 2, feat ? feat : none, err, sizeof err);
+    if (rc == WMEL_OK) rc = cli_out_commit(&on, err, sizeof err);
+    else if (on.target) cli_out_abort(&on);
     free(feat);
     if (rc) {
-        wmel_cli_msg("wmel: %s", err);
+        cli_msg("wmel: %s", err);
         return 1;
     }
     return 0;
@@ -302,7 +302,7 @@ typedef struct mel_opts {
     size_t padding;
     int smooth, pad30, quiet, verbose, raw, fixed, dtype;
     const char *whisper_only; /* the first option of Whisper's alone */
-    wmel_cli_fe fe;
+    cli_fe fe;
     wmel_frontend_plan plan;
 } mel_opts;
 
@@ -312,74 +312,74 @@ static int mel_parse(int argc, char **argv, mel_opts *o)
     memset(o, 0, sizeof *o);
     o->p = wmel_default_params();
     o->dtype = -1;
-    wmel_cli_fe_init(&o->fe);
+    cli_fe_init(&o->fe);
     wmel_params *p = &o->p;
     int pr;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if ((pr = wmel_cli_operands(argc, argv, &i, &o->in, 1)) != 0) {
+        if ((pr = cli_operands(argc, argv, &i, &o->in, 1)) != 0) {
             if (pr == 2) return 2;
             break;
         }
         if (!o->whisper_only && (!strcmp(a, "--padding") || !strcmp(a, "--pad-30s") || !strcmp(a, "--norm") ||
                                  !strcmp(a, "--smooth") || !strcmp(a, "--png")))
             o->whisper_only = a;
-        if ((pr = wmel_cli_fe_opt(a, v, &o->fe)) != 0) {
+        if ((pr = cli_fe_opt(a, v, &o->fe)) != 0) {
             if (pr == 2) return 2;
             if (pr == 1) i++;
-        } else if ((pr = wmel_cli_common(argc, argv, &i, &o->out, &o->quiet, p)) != 0) {
+        } else if ((pr = cli_common(argc, argv, &i, &o->out, &o->quiet, p)) != 0) {
             if (pr == 2) return 2;
         } else if (!strcmp(a, "--padding")) {
-            if (wmel_cli_size(v, &o->padding)) return wmel_cli_usage("--padding takes a number of samples >= 0");
+            if (cli_size(v, &o->padding)) return cli_usage("--padding takes a number of samples >= 0");
             i++;
         } else if (!strcmp(a, "--pad-30s")) {
             o->pad30 = 1;
         } else if (!strcmp(a, "--norm")) {
-            if (!v) return wmel_cli_usage("--norm takes whole or none");
+            if (!v) return cli_usage("--norm takes whole or none");
             if (!strcmp(v, "whole")) p->norm = WMEL_NORM_WHOLE;
             else if (!strcmp(v, "none")) p->norm = WMEL_NORM_NONE;
-            else return wmel_cli_usage("--norm takes whole or none");
+            else return cli_usage("--norm takes whole or none");
             i++;
         } else if (!strcmp(a, "--smooth")) {
-            if (!v || (strcmp(v, "3x3") && strcmp(v, "none"))) return wmel_cli_usage("--smooth takes 3x3 or none");
+            if (!v || (strcmp(v, "3x3") && strcmp(v, "none"))) return cli_usage("--smooth takes 3x3 or none");
             o->smooth = !strcmp(v, "3x3");
             p->smooth = o->smooth ? WMEL_SMOOTH_3X3 : WMEL_SMOOTH_NONE; /* fused into the normalisation pass */
             i++;
         } else if (!strcmp(a, "--png")) {
-            if (!v) return wmel_cli_usage("--png needs a file name");
+            if (!v) return cli_usage("--png needs a file name");
             o->png = v;
             i++;
         } else if (!strcmp(a, "--fixed-point")) {
             o->fixed = 1;
         } else if (!strcmp(a, "--dtype")) {
             if (!v || (strcmp(v, "float32") && strcmp(v, "int16") && strcmp(v, "int8")))
-                return wmel_cli_usage("--dtype takes float32, int16 or int8");
+                return cli_usage("--dtype takes float32, int16 or int8");
             o->dtype = !strcmp(v, "float32") ? 0 : !strcmp(v, "int16") ? 1 : 2;
             i++;
         } else if (!strcmp(a, "--raw-f32")) {
             o->raw = 1;
         } else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
             o->verbose = 1;
-        } else if (wmel_cli_positional(a, &o->in) != 0) {
+        } else if (cli_positional(a, &o->in) != 0) {
             return 2;
         }
     }
-    if (!o->in) return wmel_cli_usage("mel: no INPUT given (see wmel --help)");
-    if (!o->out) return wmel_cli_usage("mel: no output given: use -o OUT.npy");
-    if (wmel_cli_fe_plan(&o->fe, &o->plan)) return 2;
+    if (!o->in) return cli_usage("mel: no INPUT given (see wmel --help)");
+    if (!o->out) return cli_usage("mel: no output given: use -o OUT.npy");
+    if (cli_fe_plan(&o->fe, &o->plan)) return 2;
     if (o->fe.frontend != WMEL_FRONTEND_WHISPER && (o->whisper_only || o->fixed)) {
-        wmel_cli_msg("wmel: %s applies to --frontend whisper only", o->whisper_only ? o->whisper_only : "--fixed-point");
+        cli_msg("wmel: %s applies to --frontend whisper only", o->whisper_only ? o->whisper_only : "--fixed-point");
         return 2;
     }
     p->n_mels = o->plan.n_mels; /* whisper: 80 unless --n-mels said 128 */
-    if (o->dtype >= 0 && !o->fixed) return wmel_cli_usage("--dtype needs --fixed-point (the float path writes float32)");
+    if (o->dtype >= 0 && !o->fixed) return cli_usage("--dtype needs --fixed-point (the float path writes float32)");
     if (o->fixed && (o->png || o->smooth))
-        return wmel_cli_usage("--fixed-point computes the integer features only: no --png or --smooth");
+        return cli_usage("--fixed-point computes the integer features only: no --png or --smooth");
     if (o->fixed && (p->backend != WMEL_BACKEND_AUTO || p->n_threads != 0))
-        return wmel_cli_usage("--fixed-point runs the integer front-end on one thread: no --backend or --threads");
+        return cli_usage("--fixed-point runs the integer front-end on one thread: no --backend or --threads");
     if (o->fixed && o->dtype == 2 && p->norm == WMEL_NORM_NONE)
-        return wmel_cli_usage("--dtype int8 needs the normalisation (--norm whole)");
+        return cli_usage("--dtype int8 needs the normalisation (--norm whole)");
     return 0;
 }
 
@@ -393,9 +393,9 @@ static void mel_summary(const mel_opts *o, wmel_ctx *ctx, const float *mel, size
         hi = mel[i] > hi ? mel[i] : hi;
         sum += mel[i];
     }
-    FILE *f = wmel_cli_info(o->out, o->png);
+    FILE *f = cli_info(o->out, o->png);
     fprintf(f, "%s: %zu samples (%.2f s at 16 kHz) + %zu padding -> (%d, %zu) float32, front-end whisper\n",
-            wmel_cli_esc(o->in), n, n / 16000.0, o->padding, o->p.n_mels, nf);
+            cli_esc(o->in), n, n / 16000.0, o->padding, o->p.n_mels, nf);
     fprintf(f, "  min %.4f  max %.4f  mean %.4f\n", lo, hi, sum / (double)count);
     fprintf(f, "  %.3f ms on backend %s, kernel %s, %d thread(s)  (%.0fx realtime)\n", ms, wmel_backend_name(ctx),
             wmel_kernel_name(ctx), wmel_ctx_n_threads(ctx), ms > 0 ? n / 16.0 / ms : 0.0);
@@ -406,20 +406,20 @@ static void mel_summary(const mel_opts *o, wmel_ctx *ctx, const float *mel, size
 static int mel_write(const mel_opts *o, const float *mel, size_t nf, char *err, size_t err_len)
 {
     size_t shape[2] = {(size_t)o->p.n_mels, nf};
-    wmel_out on, op;
-    int rc = wmel_out_open(&on, o->out, 0, err, err_len);
-    if (rc == WMEL_OK) rc = wmel_write_npy(&on, shape, 2, mel, err, err_len);
+    cli_out on, op;
+    int rc = cli_out_open(&on, o->out, 0, err, err_len);
+    if (rc == WMEL_OK) rc = cli_write_npy(&on, shape, 2, mel, err, err_len);
     int have_png = 0;
     if (rc == WMEL_OK && o->png) {
-        rc = wmel_out_open(&op, o->png, 0, err, err_len);
+        rc = cli_out_open(&op, o->png, 0, err, err_len);
         have_png = rc == WMEL_OK;
-        if (rc == WMEL_OK) rc = wmel_write_png(&op, mel, o->p.n_mels, nf, err, err_len);
+        if (rc == WMEL_OK) rc = cli_write_png(&op, mel, o->p.n_mels, nf, err, err_len);
     }
-    if (rc == WMEL_OK) rc = wmel_out_commit(&on, err, err_len);
-    else if (on.target) wmel_out_abort(&on);
+    if (rc == WMEL_OK) rc = cli_out_commit(&on, err, err_len);
+    else if (on.target) cli_out_abort(&on);
     if (have_png) {
-        if (rc == WMEL_OK) rc = wmel_out_commit(&op, err, err_len);
-        else wmel_out_abort(&op);
+        if (rc == WMEL_OK) rc = cli_out_commit(&op, err, err_len);
+        else cli_out_abort(&op);
     }
     return rc;
 }
@@ -443,7 +443,7 @@ static int mel_whole(const mel_opts *o, float *pcm, size_t n)
     wmel_ctx *ctx = wmel_create(&o->p, &st);
     if (!ctx) {
         free(pcm);
-        wmel_cli_msg("wmel: %s", wmel_strerror(st));
+        cli_msg("wmel: %s", wmel_strerror(st));
         return 1;
     }
     size_t nf = wmel_n_frames(n, o->padding);
@@ -460,13 +460,13 @@ static int mel_whole(const mel_opts *o, float *pcm, size_t n)
     wmel_destroy(ctx);
     if (rc) {
         free(mel);
-        wmel_cli_msg("wmel: %s: %s", o->in, wmel_strerror(rc));
+        cli_msg("wmel: %s: %s", o->in, wmel_strerror(rc));
         return 1;
     }
     rc = mel_write(o, mel, nf, err, sizeof err);
     free(mel);
     if (rc) {
-        wmel_cli_msg("wmel: %s", err);
+        cli_msg("wmel: %s", err);
         return 1;
     }
     return 0;
@@ -478,10 +478,10 @@ int cmd_mel(int argc, char **argv)
     int ex = mel_parse(argc, argv, &o);
     if (ex) return ex;
     const char *outs[2] = {o.out, o.png}, *ins[1] = {o.in};
-    if (wmel_cli_check_files(outs, 2, ins, 1)) return 1;
+    if (cli_check_files(outs, 2, ins, 1)) return 1;
     if (o.fe.frontend != WMEL_FRONTEND_WHISPER) return mel_frontend(o.in, o.out, &o.p, &o.plan, o.quiet, o.verbose, o.raw);
     if (o.fixed)
-        return wmel_cli_mel_fixed(o.in, o.out, o.p.n_mels, o.p.norm, o.dtype < 0 ? 0 : o.dtype, o.padding, o.pad30,
+        return cli_mel_fixed(o.in, o.out, o.p.n_mels, o.p.norm, o.dtype < 0 ? 0 : o.dtype, o.padding, o.pad30,
                                   o.quiet, o.verbose, o.raw);
     float *pcm = NULL;
     size_t n = 0;
@@ -493,12 +493,12 @@ int cmd_mel(int argc, char **argv)
         ex = mel_long(o.in, o.out, &o.p, NULL, o.padding, o.quiet, o.verbose, &pcm, &n);
         if (ex >= 0) return ex;
     } else if (o.pad30) { /* only the first 30 s matter: the rest is not decoded */
-        rc = wmel_cli_load_head(o.in, WMEL_CHUNK_SAMPLES, &pcm, &n, o.quiet, o.raw, err, sizeof err);
+        rc = cli_load_head(o.in, WMEL_CHUNK_SAMPLES, &pcm, &n, o.quiet, o.raw, err, sizeof err);
     } else {
-        rc = wmel_cli_load_input(o.in, &pcm, &n, o.quiet, o.raw, err, sizeof err);
+        rc = cli_load_input(o.in, &pcm, &n, o.quiet, o.raw, err, sizeof err);
     }
     if (rc) {
-        wmel_cli_msg("wmel: %s", err);
+        cli_msg("wmel: %s", err);
         return 1;
     }
     return mel_whole(&o, pcm, n);

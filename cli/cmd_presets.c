@@ -15,10 +15,10 @@ int cmd_presets(int argc, char **argv)
     const char *json = NULL;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--json")) {
-            if (i + 1 >= argc) return wmel_cli_usage("--json needs a preset's name (wmel presets lists them)");
+            if (i + 1 >= argc) return cli_usage("--json needs a preset's name (wmel presets lists them)");
             json = argv[++i];
         } else {
-            wmel_cli_msg("wmel: presets: unknown argument '%s' (wmel presets [--json NAME])", argv[i]);
+            cli_msg("wmel: presets: unknown argument '%s' (wmel presets [--json NAME])", argv[i]);
             return 2;
         }
     }
@@ -28,7 +28,7 @@ int cmd_presets(int argc, char **argv)
             char why[1200];
             wmel_frontend_plan p;
             wmel_preset_plan(json, &p, why, sizeof why);
-            wmel_cli_msg("wmel: presets --json: %s", why);
+            cli_msg("wmel: presets --json: %s", why);
             return 2;
         }
         fputs(t, stdout);

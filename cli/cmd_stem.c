@@ -50,49 +50,49 @@ int cmd_stem(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if ((pr = wmel_cli_operands(argc, argv, &i, &in, 1)) != 0) {
+        if ((pr = cli_operands(argc, argv, &i, &in, 1)) != 0) {
             if (pr == 2) return 2;
             break;
         }
         if (!strcmp(a, "--weights") || !strcmp(a, "-w")) {
-            if (!v) return wmel_cli_usage("--weights needs a .safetensors file");
+            if (!v) return cli_usage("--weights needs a .safetensors file");
             weights = v;
             i++;
         } else if (!strcmp(a, "--n-mels")) {
-            if (!v || (strcmp(v, "80") && strcmp(v, "128"))) return wmel_cli_usage("--n-mels takes 80 or 128");
+            if (!v || (strcmp(v, "80") && strcmp(v, "128"))) return cli_usage("--n-mels takes 80 or 128");
             n_mels = atoi(v);
             i++;
-        } else if ((pr = wmel_cli_common(argc, argv, &i, &out, &quiet, &p)) != 0) {
+        } else if ((pr = cli_common(argc, argv, &i, &out, &quiet, &p)) != 0) {
             if (pr == 2) return 2;
         } else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
             verbose = 1;
-        } else if (wmel_cli_positional(a, &in) != 0) {
+        } else if (cli_positional(a, &in) != 0) {
             return 2;
         }
     }
-    if (!in) return wmel_cli_usage("stem: no INPUT given (see wmel --help)");
-    if (!weights) return wmel_cli_usage("stem: no weights given: use --weights FILE.safetensors");
-    if (!out) return wmel_cli_usage("stem: no output given: use -o OUT.npy");
+    if (!in) return cli_usage("stem: no INPUT given (see wmel --help)");
+    if (!weights) return cli_usage("stem: no weights given: use --weights FILE.safetensors");
+    if (!out) return cli_usage("stem: no output given: use -o OUT.npy");
     const char *outs[1] = {out}, *ins[2] = {in, weights};
-    if (wmel_cli_check_files(outs, 1, ins, 2)) return 1;
+    if (cli_check_files(outs, 1, ins, 2)) return 1;
 
     char err[1024] = "";
     int st;
     double t0 = now();
     wmel_stem *stem = wmel_stem_load(weights, p.n_threads, &st, err, sizeof err);
     if (!stem) {
-        wmel_cli_msg("wmel: %s", err);
+        cli_msg("wmel: %s", err);
         return 1;
     }
     int sm = wmel_stem_n_mels(stem);
     size_t d = (size_t)wmel_stem_d_model(stem);
     if (n_mels && n_mels != sm) {
-        wmel_cli_msg("wmel: %s: the stem takes %d mel bins, not --n-mels %d", weights, sm, n_mels);
+        cli_msg("wmel: %s: the stem takes %d mel bins, not --n-mels %d", weights, sm, n_mels);
         wmel_stem_free(stem);
         return 1;
     }
     if (sm != 80 && sm != 128) {
-        wmel_cli_msg("wmel: %s: the stem takes %d mel bins; wmel computes 80 or 128", weights, sm);
+        cli_msg("wmel: %s: the stem takes %d mel bins; wmel computes 80 or 128", weights, sm);
         wmel_stem_free(stem);
         return 1;
     }
@@ -100,7 +100,7 @@ int cmd_stem(int argc, char **argv)
     wmel_ctx *ctx = wmel_create(&p, &st);
     if (!ctx) {
         wmel_stem_free(stem);
-        wmel_cli_msg("wmel: %s", wmel_strerror(st));
+        cli_msg("wmel: %s", wmel_strerror(st));
         return 1;
     }
     double t1 = now();
@@ -111,17 +111,17 @@ int cmd_stem(int argc, char **argv)
     double t2 = now() - run.seconds;
     double t_stem = run.seconds;
     if (rc == WMEL_OK && verbose) {
-        fprintf(wmel_cli_info(out, NULL), "%s: %zu window(s) -> (%zu, %d, %zu) float32\n", wmel_cli_esc(in), count, count, WMEL_STEM_FRAMES, d);
-        fprintf(wmel_cli_info(out, NULL), "  weights %s: n_mels %d, d %zu, positions %s, GEMM %s (%.1f ms to load)\n", wmel_cli_esc(weights),
+        fprintf(cli_info(out, NULL), "%s: %zu window(s) -> (%zu, %d, %zu) float32\n", cli_esc(in), count, count, WMEL_STEM_FRAMES, d);
+        fprintf(cli_info(out, NULL), "  weights %s: n_mels %d, d %zu, positions %s, GEMM %s (%.1f ms to load)\n", cli_esc(weights),
                sm, d, wmel_stem_file_positions(stem) ? "from the file" : "sinusoids", wmel_stem_gemm_name(stem),
                (t1 - t0) * 1e3);
-        fprintf(wmel_cli_info(out, NULL), "  features %.1f ms (%s), stem %.1f ms (%.1f ms per window)\n", (t2 - t1) * 1e3,
+        fprintf(cli_info(out, NULL), "  features %.1f ms (%s), stem %.1f ms (%.1f ms per window)\n", (t2 - t1) * 1e3,
                wmel_kernel_name(ctx), t_stem * 1e3, count ? t_stem * 1e3 / (double)count : 0.0);
     }
     wmel_destroy(ctx);
     wmel_stem_free(stem);
     if (rc) {
-        wmel_cli_msg("wmel: %s", err);
+        cli_msg("wmel: %s", err);
         return 1;
     }
     return 0;

@@ -29,7 +29,7 @@
 typedef struct {
     int n_mels;
     FILE *raw;          /* standard output, or NULL */
-    wmel_npy_out *npy;  /* -o, or NULL */
+    cli_npy_out *npy;  /* -o, or NULL */
     float *t;           /* [frames][n_mels] scratch */
     size_t t_cap;       /* frames */
     size_t frames;
@@ -55,7 +55,7 @@ static int on_frames(void *user, const float *raw, size_t f0, size_t nf)
     for (size_t m = 0; m < rows; m++)
         for (size_t t = 0; t < nf; t++) k->t[t * rows + m] = raw[m * nf + t];
     k->frames += nf;
-    if (k->npy) return wmel_npy_out_write(k->npy, k->t, nf * rows, k->err, k->err_len);
+    if (k->npy) return cli_npy_out_write(k->npy, k->t, nf * rows, k->err, k->err_len);
     errno = 0;
     if (fwrite(k->t, sizeof(float), nf * rows, k->raw) != nf * rows || fflush(k->raw) != 0) {
         snprintf(k->err, k->err_len, "standard output: %s",
@@ -74,45 +74,45 @@ int cmd_stream(int argc, char **argv)
     wmel_params p = wmel_default_params();
     p.norm = WMEL_NORM_NONE;
     p.n_threads = 1; /* live audio: a few frames at a time */
-    wmel_cli_fe fe;
-    wmel_cli_fe_init(&fe);
+    cli_fe fe;
+    cli_fe_init(&fe);
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (wmel_cli_fe_finish_opt(a)) {
-            wmel_cli_msg("wmel: stream: %s does not apply: the stream's frames are those "
+        if (cli_fe_finish_opt(a)) {
+            cli_msg("wmel: stream: %s does not apply: the stream's frames are those "
                          "before normalisation and padding", a);
             return 2;
         }
-        if (!strcmp(a, "--frontend") && !v) return wmel_cli_usage("stream: --frontend needs a value");
-        if ((pr = wmel_cli_fe_opt(a, v, &fe)) != 0) {
+        if (!strcmp(a, "--frontend") && !v) return cli_usage("stream: --frontend needs a value");
+        if ((pr = cli_fe_opt(a, v, &fe)) != 0) {
             if (pr == 2) return 2;
             if (pr == 1) i++;
-        } else if ((pr = wmel_cli_common(argc, argv, &i, &out, &quiet, &p)) != 0) {
+        } else if ((pr = cli_common(argc, argv, &i, &out, &quiet, &p)) != 0) {
             if (pr == 2) return 2;
         } else if (!strcmp(a, "--padding")) {
-            if (!v || wmel_cli_size(v, &padding) != 0)
-                return wmel_cli_usage("stream: --padding needs a count of samples (>= 0)");
+            if (!v || cli_size(v, &padding) != 0)
+                return cli_usage("stream: --padding needs a count of samples (>= 0)");
             have_padding = 1;
             i++;
         } else {
-            wmel_cli_msg("wmel: stream: unknown argument '%s' (it reads standard input; "
+            cli_msg("wmel: stream: unknown argument '%s' (it reads standard input; "
                          "see wmel --help)", a);
             return 2;
         }
     }
     wmel_frontend_plan plan;
-    if (wmel_cli_fe_plan(&fe, &plan)) return 2;
+    if (cli_fe_plan(&fe, &plan)) return 2;
     if (fe.frontend != WMEL_FRONTEND_WHISPER && have_padding) {
-        wmel_cli_msg("wmel: stream: --padding applies to --frontend whisper only");
+        cli_msg("wmel: stream: --padding applies to --frontend whisper only");
         return 2;
     }
     plan.norm = WMEL_NORM_NONE;
     if (!out && isatty(STDOUT_FILENO))
-        return wmel_cli_usage("stream: standard output is a terminal: redirect it (raw "
+        return cli_usage("stream: standard output is a terminal: redirect it (raw "
                               "float32 frames) or use -o OUT.npy");
     if (out) {
         const char *outs[1] = {out}, *ins[1] = {"-"};
-        if (wmel_cli_check_files(outs, 1, ins, 1)) return 1;
+        if (cli_check_files(outs, 1, ins, 1)) return 1;
     }
 
     /* Streams compute with the CPU kernels (wmel_stream_* on any ctx): its frames equal
@@ -122,14 +122,14 @@ int cmd_stream(int argc, char **argv)
     int st;
     wmel_ctx *ctx = wmel_create_plan(&p, &plan, &st);
     if (!ctx) {
-        wmel_cli_msg("wmel: stream: --frontend %s: %s", wmel_cli_fe_name(plan.frontend),
+        cli_msg("wmel: stream: --frontend %s: %s", cli_fe_name(plan.frontend),
              wmel_strerror(st));
         return 1;
     }
     const int n_cols = plan.n_mels + plan.use_energy;
-    wmel_npy_out npy;
+    cli_npy_out npy;
     sink k = {n_cols, out ? NULL : stdout, out ? &npy : NULL, NULL, 0, 0, err, sizeof err};
-    int rc = out ? wmel_npy_out_open(&npy, out, err, sizeof err) : WMEL_OK;
+    int rc = out ? cli_npy_out_open(&npy, out, err, sizeof err) : WMEL_OK;
     int opened = out && rc == WMEL_OK;
     wmel_stream *s = rc == WMEL_OK ? wmel_stream_create(ctx, padding, on_frames, &k, &st) : NULL;
     if (rc == WMEL_OK && !s) {
@@ -183,8 +183,8 @@ int cmd_stream(int argc, char **argv)
     }
     if (opened) {
         size_t shape[2] = {k.frames, (size_t)n_cols};
-        if (rc == WMEL_OK) rc = wmel_npy_out_commit(&npy, shape, 2, err, sizeof err);
-        else wmel_npy_out_abort(&npy);
+        if (rc == WMEL_OK) rc = cli_npy_out_commit(&npy, shape, 2, err, sizeof err);
+        else cli_npy_out_abort(&npy);
     }
     wmel_stream_destroy(s);
     wmel_destroy(ctx);
@@ -192,7 +192,7 @@ int cmd_stream(int argc, char **argv)
     free(pcm);
     free(k.t);
     if (rc) {
-        wmel_cli_msg("wmel: stream: %s", err);
+        cli_msg("wmel: stream: %s", err);
         return 1;
     }
     return 0;

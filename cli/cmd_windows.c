@@ -18,24 +18,24 @@
 #include <string.h>
 
 int cli_windows_npy(wmel_ctx *ctx, const char *in, int quiet, const char *out, size_t d1,
-                         size_t d2, wmel_cli_window_fn fn, void *arg, size_t *count, char *err,
+                         size_t d2, cli_window_fn fn, void *arg, size_t *count, char *err,
                          size_t err_len)
 {
     char warn[1024] = "";
     int st;
     *count = 0;
-    wmel_progress pg;
-    wmel_progress_init(&pg, in, quiet);
-    wmel_windows *w = wmel_windows_open(ctx, in, wmel_progress_cb, &pg, &st, err, err_len, warn,
+    cli_progress pg;
+    cli_progress_init(&pg, in, quiet);
+    wmel_windows *w = wmel_windows_open(ctx, in, cli_progress_cb, &pg, &st, err, err_len, warn,
                                         sizeof warn);
-    wmel_progress_end(&pg);
-    if (warn[0] && !quiet) wmel_cli_msg("wmel: warning: %s", warn);
+    cli_progress_end(&pg);
+    if (warn[0] && !quiet) cli_msg("wmel: warning: %s", warn);
     if (!w) return st ? st : WMEL_ERR_IO;
     const size_t per = (size_t)wmel_ctx_n_mels(ctx) * WMEL_CHUNK_FRAMES, per_out = d1 * d2;
     const size_t n = wmel_windows_count(w);
     float *mel = malloc(per * sizeof *mel), *y = fn ? malloc(per_out * sizeof *y) : mel;
-    wmel_npy_out o;
-    int rc = mel && y ? wmel_npy_out_open(&o, out, err, err_len) : WMEL_ERR_NO_MEMORY;
+    cli_npy_out o;
+    int rc = mel && y ? cli_npy_out_open(&o, out, err, err_len) : WMEL_ERR_NO_MEMORY;
     if (!mel || !y) snprintf(err, err_len, "%s: out of memory", in);
     if (rc == WMEL_OK) {
         for (size_t k = 0; k < n && rc == WMEL_OK; k++) {
@@ -48,7 +48,7 @@ int cli_windows_npy(wmel_ctx *ctx, const char *in, int quiet, const char *out, s
             } else if (fn && (rc = fn(arg, mel, y, msg, sizeof msg)) != 0) {
                 snprintf(err, err_len, "%s: window %zu: %s", in, k, msg);
             } else {
-                rc = wmel_npy_out_write(&o, y, per_out, err, err_len);
+                rc = cli_npy_out_write(&o, y, per_out, err, err_len);
             }
         }
         size_t shape[3] = {n, d1, d2};
@@ -56,8 +56,8 @@ int cli_windows_npy(wmel_ctx *ctx, const char *in, int quiet, const char *out, s
             rc = WMEL_ERR_TOO_SHORT;
             snprintf(err, err_len, "%s: shorter than one frame (160 samples): no window", in);
         }
-        if (rc == WMEL_OK) rc = wmel_npy_out_commit(&o, shape, 3, err, err_len);
-        else wmel_npy_out_abort(&o);
+        if (rc == WMEL_OK) rc = cli_npy_out_commit(&o, shape, 3, err, err_len);
+        else cli_npy_out_abort(&o);
     }
     if (fn) free(y);
     free(mel);
@@ -72,26 +72,26 @@ int cmd_windows(int argc, char **argv)
     int quiet = 0, pr;
     wmel_params p = wmel_default_params();
     for (int i = 0; i < argc; i++) {
-        if ((pr = wmel_cli_operands(argc, argv, &i, &in, 1)) != 0) {
+        if ((pr = cli_operands(argc, argv, &i, &in, 1)) != 0) {
             if (pr == 2) return 2;
             break;
         }
-        if ((pr = wmel_cli_common(argc, argv, &i, &out, &quiet, &p)) != 0) {
+        if ((pr = cli_common(argc, argv, &i, &out, &quiet, &p)) != 0) {
             if (pr == 2) return 2;
-        } else if (wmel_cli_positional(argv[i], &in) != 0) {
+        } else if (cli_positional(argv[i], &in) != 0) {
             return 2;
         }
     }
-    if (!in) return wmel_cli_usage("windows: no INPUT given (see wmel --help)");
-    if (!out) return wmel_cli_usage("windows: no output given: use -o OUT.npy");
+    if (!in) return cli_usage("windows: no INPUT given (see wmel --help)");
+    if (!out) return cli_usage("windows: no output given: use -o OUT.npy");
     const char *outs[1] = {out}, *ins[1] = {in};
-    if (wmel_cli_check_files(outs, 1, ins, 1)) return 1;
+    if (cli_check_files(outs, 1, ins, 1)) return 1;
 
     char err[1024] = "";
     int st;
     wmel_ctx *ctx = wmel_create(&p, &st);
     if (!ctx) {
-        wmel_cli_msg("wmel: %s", wmel_strerror(st));
+        cli_msg("wmel: %s", wmel_strerror(st));
         return 1;
     }
     size_t count;
@@ -99,7 +99,7 @@ int cmd_windows(int argc, char **argv)
                                   NULL, &count, err, sizeof err);
     wmel_destroy(ctx);
     if (rc) {
-        wmel_cli_msg("wmel: %s", err);
+        cli_msg("wmel: %s", err);
         return 1;
     }
     return 0;

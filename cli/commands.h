@@ -20,7 +20,7 @@ int cmd_presets(int argc, char **argv); /* cli/cmd_presets.c */
 
 /* `wmel mel --fixed-point` (cli/mel_fixed.c): the integer front-end. dtype: 0 float32
  * (dequantised), 1 int16, 2 int8 (only with norm WMEL_NORM_WHOLE). Returns the exit status. */
-int wmel_cli_mel_fixed(const char *in, const char *out, int n_mels, int norm, int dtype,
+int cli_mel_fixed(const char *in, const char *out, int n_mels, int norm, int dtype,
                        size_t padding, int pad30, int quiet, int verbose, int raw_f32);
 
 /* The windows loop of `wmel windows`, shared with `wmel stem` (cli/cmd_windows.c). */
@@ -30,10 +30,10 @@ int wmel_cli_mel_fixed(const char *in, const char *out, int n_mels, int norm, in
  * the window itself, d1 x d2 = n_mels x 3000) maps one window [n_mels][3000] to d1 x d2
  * floats, returning 0 or a status with a message in msg. Returns 0, or a status with a
  * message naming the input in err; *count gets the number of windows. */
-typedef int (*wmel_cli_window_fn)(void *arg, const float *mel, float *out, char *msg,
+typedef int (*cli_window_fn)(void *arg, const float *mel, float *out, char *msg,
                                   size_t msg_len);
 int cli_windows_npy(wmel_ctx *ctx, const char *in, int quiet, const char *out, size_t d1,
-                         size_t d2, wmel_cli_window_fn fn, void *arg, size_t *count, char *err,
+                         size_t d2, cli_window_fn fn, void *arg, size_t *count, char *err,
                          size_t err_len);
 
 #endif

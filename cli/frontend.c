@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-void wmel_cli_fe_init(wmel_cli_fe *f) { memset(f, 0, sizeof *f); }
+void cli_fe_init(cli_fe *f) { memset(f, 0, sizeof *f); }
 
-const char *wmel_cli_fe_name(int frontend)
+const char *cli_fe_name(int frontend)
 {
     switch (frontend) {
     case WMEL_FRONTEND_WHISPER: return "whisper";
@@ -27,12 +27,12 @@ const char *wmel_cli_fe_name(int frontend)
     }
 }
 
-int wmel_cli_fe_parse(const char *s)
+int cli_fe_parse(const char *s)
 {
     static const int all[] = {WMEL_FRONTEND_WHISPER, WMEL_FRONTEND_NEMO, WMEL_FRONTEND_KALDI,
                               WMEL_FRONTEND_SEAMLESS, WMEL_FRONTEND_NEMO_LEGACY};
     for (size_t i = 0; s && i < sizeof all / sizeof all[0]; i++)
-        if (!strcmp(s, wmel_cli_fe_name(all[i]))) return all[i];
+        if (!strcmp(s, cli_fe_name(all[i]))) return all[i];
     return -1;
 }
 
@@ -57,18 +57,18 @@ static const unsigned char FLAG[WMEL_CLI_FE_OPTS] = {[6] = 1, [8] = 1, [12] = 1,
 static const unsigned char FINISH[WMEL_CLI_FE_OPTS] = {[1] = 1, [9] = 1, [18] = 1, [19] = 1, [20] = 1, [21] = 1,
                                                        [22] = 1, [23] = 1, [24] = 1, [25] = 1};
 
-int wmel_cli_fe_finish_opt(const char *arg)
+int cli_fe_finish_opt(const char *arg)
 {
     for (int i = 0; i < WMEL_CLI_FE_OPTS; i++)
         if (FINISH[i] && !strcmp(arg, CLI_NAMES[i])) return 1;
     return 0;
 }
 
-int wmel_cli_fe_opt(const char *arg, const char *val, wmel_cli_fe *f)
+int cli_fe_opt(const char *arg, const char *val, cli_fe *f)
 {
     if (!strcmp(arg, "--plan") || !strcmp(arg, "--preset")) {
         if (!val) {
-            wmel_cli_msg("wmel: %s needs a value (%s)", arg, arg[3] == 'l' ? "a plan's JSON file" : "a preset's name: wmel presets lists them");
+            cli_msg("wmel: %s needs a value (%s)", arg, arg[3] == 'l' ? "a plan's JSON file" : "a preset's name: wmel presets lists them");
             return 2;
         }
         if (arg[3] == 'l') f->plan_file = val;
@@ -77,9 +77,9 @@ int wmel_cli_fe_opt(const char *arg, const char *val, wmel_cli_fe *f)
     }
     if (!strcmp(arg, "--frontend")) {
         f->frontend_given = 1;
-        int k = wmel_cli_fe_parse(val);
+        int k = cli_fe_parse(val);
         if (k < 0) {
-            wmel_cli_msg("wmel: --frontend takes whisper, nemo, nemo-legacy, kaldi or seamless");
+            cli_msg("wmel: --frontend takes whisper, nemo, nemo-legacy, kaldi or seamless");
             return 2;
         }
         if (k == WMEL_FRONTEND_NEMO_LEGACY) { /* the same as nemo --legacy */
@@ -96,7 +96,7 @@ int wmel_cli_fe_opt(const char *arg, const char *val, wmel_cli_fe *f)
             return 3;
         }
         if (!val) {
-            wmel_cli_msg("wmel: %s needs a value", arg);
+            cli_msg("wmel: %s needs a value", arg);
             return 2;
         }
         f->val[i] = val;
@@ -106,49 +106,49 @@ int wmel_cli_fe_opt(const char *arg, const char *val, wmel_cli_fe *f)
 }
 
 /* --plan's file or --preset's plan into *plan (2: reported). */
-static int plan_from_json(wmel_cli_fe *f, wmel_frontend_plan *plan)
+static int plan_from_json(cli_fe *f, wmel_frontend_plan *plan)
 {
     char why[640];
     if (f->plan_file && f->preset) {
-        wmel_cli_msg("wmel: --plan and --preset both name a plan: give one");
+        cli_msg("wmel: --plan and --preset both name a plan: give one");
         return 2;
     }
     if (f->frontend_given) {
-        wmel_cli_msg("wmel: --frontend and --%s both name a plan: the plan's \"frontend\" key is its front-end",
+        cli_msg("wmel: --frontend and --%s both name a plan: the plan's \"frontend\" key is its front-end",
                      f->plan_file ? "plan" : "preset");
         return 2;
     }
     if (f->preset) {
         if (wmel_preset_plan(f->preset, plan, why, sizeof why)) {
-            wmel_cli_msg("wmel: --preset: %s", why);
+            cli_msg("wmel: --preset: %s", why);
             return 2;
         }
         return 0;
     }
     FILE *fp = fopen(f->plan_file, "rb");
     if (!fp) {
-        wmel_cli_msg("wmel: --plan %s: %s", wmel_cli_esc(f->plan_file), strerror(errno));
+        cli_msg("wmel: --plan %s: %s", cli_esc(f->plan_file), strerror(errno));
         return 2;
     }
     size_t len = 0;
-    char *text = wmel_cli_read_all(fp, (size_t)1 << 20, &len);
+    char *text = cli_read_all(fp, (size_t)1 << 20, &len);
     const int err = errno;
     const int more = text && fgetc(fp) != EOF;
     fclose(fp);
     if (!text) {
-        wmel_cli_msg("wmel: --plan %s: %s", wmel_cli_esc(f->plan_file), strerror(err));
+        cli_msg("wmel: --plan %s: %s", cli_esc(f->plan_file), strerror(err));
         return 2;
     }
     int rc = more ? WMEL_ERR_INVALID_ARG : wmel_plan_from_json(text, len, plan, why, sizeof why);
     free(text);
     if (rc) {
-        wmel_cli_msg("wmel: %s: %s", wmel_cli_esc(f->plan_file), more ? "more than 1 MiB: not a plan's JSON" : why);
+        cli_msg("wmel: %s: %s", cli_esc(f->plan_file), more ? "more than 1 MiB: not a plan's JSON" : why);
         return 2;
     }
     return 0;
 }
 
-int wmel_cli_fe_plan(wmel_cli_fe *f, wmel_frontend_plan *plan)
+int cli_fe_plan(cli_fe *f, wmel_frontend_plan *plan)
 {
     char why[320];
     if (f->plan_file || f->preset) {
@@ -157,20 +157,20 @@ int wmel_cli_fe_plan(wmel_cli_fe *f, wmel_frontend_plan *plan)
         f->frontend = plan->frontend == WMEL_FRONTEND_NEMO_LEGACY ? WMEL_FRONTEND_NEMO : plan->frontend;
         for (int i = 0; i < WMEL_CLI_FE_OPTS; i++)
             if (f->val[i] && wmel_plan_set(plan, LIB_NAMES[i], f->val[i], why, sizeof why)) {
-                wmel_cli_msg("wmel: %s: %s (%s)", f->plan_file ? wmel_cli_esc(f->plan_file) : f->preset, why,
+                cli_msg("wmel: %s: %s (%s)", f->plan_file ? cli_esc(f->plan_file) : f->preset, why,
                              CLI_NAMES[i]);
                 return 2;
             }
         if (wmel_plan_check(plan, why, sizeof why)) {
-            wmel_cli_msg("wmel: %s: %s", f->plan_file ? wmel_cli_esc(f->plan_file) : f->preset, why);
+            cli_msg("wmel: %s: %s", f->plan_file ? cli_esc(f->plan_file) : f->preset, why);
             return 2;
         }
         wmel_frontend_plan w;
         if (f->frontend == WMEL_FRONTEND_WHISPER && !wmel_frontend_preset(WMEL_FRONTEND_WHISPER, plan->n_mels, &w) &&
             memcmp(&w, plan, sizeof w)) {
-            wmel_cli_msg("wmel: %s: a whisper plan with options beyond n_mels (the command's whisper path is openai's "
+            cli_msg("wmel: %s: a whisper plan with options beyond n_mels (the command's whisper path is openai's "
                          "own computation; with whisper: Python's wmel.features)",
-                         f->plan_file ? wmel_cli_esc(f->plan_file) : f->preset);
+                         f->plan_file ? cli_esc(f->plan_file) : f->preset);
             return 2;
         }
         return 0;
@@ -178,22 +178,22 @@ int wmel_cli_fe_plan(wmel_cli_fe *f, wmel_frontend_plan *plan)
     const int k = f->frontend;
     int rc = wmel_frontend_preset(k, 0, plan);
     if (rc) {
-        wmel_cli_msg("wmel: --frontend %s: %s", wmel_cli_fe_name(k), wmel_strerror(rc));
+        cli_msg("wmel: --frontend %s: %s", cli_fe_name(k), wmel_strerror(rc));
         return 2;
     }
     for (int i = 10; k == WMEL_FRONTEND_WHISPER && i < WMEL_CLI_FE_OPTS; i++)
         if (f->val[i]) { /* the command's whisper path is openai's own computation */
-            wmel_cli_msg("wmel: %s applies to --frontend nemo, kaldi or seamless here (with whisper: "
+            cli_msg("wmel: %s applies to --frontend nemo, kaldi or seamless here (with whisper: "
                          "Python's wmel.features)", CLI_NAMES[i]);
             return 2;
         }
     for (int i = 0; i < WMEL_CLI_FE_OPTS; i++)
         if (f->val[i] && wmel_plan_set(plan, LIB_NAMES[i], f->val[i], why, sizeof why)) {
-            wmel_cli_msg("wmel: --frontend %s: %s (%s)", wmel_cli_fe_name(k), why, CLI_NAMES[i]);
+            cli_msg("wmel: --frontend %s: %s (%s)", cli_fe_name(k), why, CLI_NAMES[i]);
             return 2;
         }
     if (wmel_plan_check(plan, why, sizeof why)) { /* the options' plan, refused with the reason */
-        wmel_cli_msg("wmel: --frontend %s: %s", wmel_cli_fe_name(k), why);
+        cli_msg("wmel: --frontend %s: %s", cli_fe_name(k), why);
         return 2;
     }
     return 0;

@@ -11,14 +11,14 @@
 /* The plan options, in the order wmel_plan_set() takes them. */
 enum { WMEL_CLI_FE_OPTS = 38 };
 
-typedef struct wmel_cli_fe {
+typedef struct cli_fe {
     int frontend;                         /* WMEL_FRONTEND_* (NEMO_LEGACY as nemo + legacy) */
     const char *val[WMEL_CLI_FE_OPTS];    /* each option's text as given; NULL: not given */
     const char *plan_file, *preset;       /* --plan FILE.json, --preset NAME (NULL: not given) */
     int frontend_given;                   /* --frontend was given */
-} wmel_cli_fe;
+} cli_fe;
 
-void wmel_cli_fe_init(wmel_cli_fe *f);
+void cli_fe_init(cli_fe *f);
 /* --frontend, --n-mels, --normalize, --window, --scale, --low-freq, --high-freq,
  * --use-energy, --energy-floor, --legacy, --pad-to, --plan FILE.json, --preset NAME and the
  * capabilities' options
@@ -26,18 +26,18 @@ void wmel_cli_fe_init(wmel_cli_fe *f);
  * NULL).
  * Returns 0 when arg is none of them, 1 when taken with its value, 3 when taken without a
  * value (a flag), 2 on a usage error (reported). */
-int wmel_cli_fe_opt(const char *arg, const char *val, wmel_cli_fe *f);
+int cli_fe_opt(const char *arg, const char *val, cli_fe *f);
 /* 1 when arg is an option of the output's finish (normalisation, padding, affine), which
  * the stream's frames come before. */
-int wmel_cli_fe_finish_opt(const char *arg);
+int cli_fe_finish_opt(const char *arg);
 /* The plan: --plan's file or --preset's plan (wmel_plan_from_json), else --frontend's preset,
  * then the options given (wmel_plan_set). f->frontend becomes the plan's front-end family.
  * 2 on an option that does not apply to the front-end or a file the parser refuses
  * (reported). */
-int wmel_cli_fe_plan(wmel_cli_fe *f, wmel_frontend_plan *plan);
+int cli_fe_plan(cli_fe *f, wmel_frontend_plan *plan);
 /* "whisper", "nemo", "nemo-legacy", "kaldi", "seamless". */
-const char *wmel_cli_fe_name(int frontend);
+const char *cli_fe_name(int frontend);
 /* The front-end named s (also "nemo-legacy"), or -1. */
-int wmel_cli_fe_parse(const char *s);
+int cli_fe_parse(const char *s);
 
 #endif

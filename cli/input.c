@@ -18,7 +18,7 @@ int cli_read_raw_f32_stdin(float **out, size_t *n, size_t max, char *err, size_t
 {
     size_t len = 0;
     const size_t max_bytes = max > (SIZE_MAX - 1) / 4 ? SIZE_MAX - 1 : max * 4;
-    char *buf = wmel_cli_read_all(stdin, max_bytes, &len);
+    char *buf = cli_read_all(stdin, max_bytes, &len);
     if (!buf && errno == ENOMEM) {
         snprintf(err, err_len, "-: out of memory reading standard input");
         return WMEL_ERR_NO_MEMORY;
@@ -42,7 +42,7 @@ int cli_read_raw_f32_stdin(float **out, size_t *n, size_t max, char *err, size_t
     return WMEL_OK;
 }
 
-int wmel_cli_load_input(const char *path, float **pcm, size_t *n, int quiet, int raw, char *err,
+int cli_load_input(const char *path, float **pcm, size_t *n, int quiet, int raw, char *err,
                         size_t err_len)
 {
     char warn[1024] = "";
@@ -51,11 +51,11 @@ int wmel_cli_load_input(const char *path, float **pcm, size_t *n, int quiet, int
         rc = cli_read_raw_f32_stdin(pcm, n, SIZE_MAX, err, err_len);
     else
         rc = wmel_load_audio(path, pcm, n, err, err_len, warn, sizeof warn);
-    if (rc == WMEL_OK && warn[0] && !quiet) wmel_cli_msg("wmel: warning: %s", warn);
+    if (rc == WMEL_OK && warn[0] && !quiet) cli_msg("wmel: warning: %s", warn);
     return rc;
 }
 
-int wmel_cli_load_head(const char *path, size_t max, float **pcm, size_t *n, int quiet, int raw,
+int cli_load_head(const char *path, size_t max, float **pcm, size_t *n, int quiet, int raw,
                        char *err, size_t err_len)
 {
     if (!strcmp(path, "-") && (raw || !wmel_have_ffmpeg()))
@@ -74,7 +74,7 @@ int wmel_cli_load_head(const char *path, size_t max, float **pcm, size_t *n, int
     if (rc == WMEL_ERR_NO_MEMORY) snprintf(err, err_len, "%s: out of memory", path);
     else if (rc) snprintf(err, err_len, "%s", wmel_decoder_error(d));
     if (rc == WMEL_OK && !quiet && wmel_decoder_warning(d)[0])
-        wmel_cli_msg("wmel: warning: %s", wmel_decoder_warning(d));
+        cli_msg("wmel: warning: %s", wmel_decoder_warning(d));
     wmel_decoder_close(d);
     if (rc) {
         free(buf);

@@ -12,12 +12,12 @@ int cli_read_raw_f32_stdin(float **out, size_t *n, size_t max, char *err, size_t
  * when built with it, else the WAV reader; raw float32 on stdin with raw (and for "-"
  * without FFmpeg). The decoder's warning goes to stderr unless quiet. Returns 0 or a
  * status with a message naming the input in err. */
-int wmel_cli_load_input(const char *path, float **pcm, size_t *n, int quiet, int raw, char *err,
+int cli_load_input(const char *path, float **pcm, size_t *n, int quiet, int raw, char *err,
                         size_t err_len);
 
 /* The same for at most the first max samples: the rest of the input is not read (a long
  * file is not decoded to its end, an endless stream ends). */
-int wmel_cli_load_head(const char *path, size_t max, float **pcm, size_t *n, int quiet, int raw,
+int cli_load_head(const char *path, size_t max, float **pcm, size_t *n, int quiet, int raw,
                        char *err, size_t err_len);
 
 #endif

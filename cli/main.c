@@ -291,7 +291,7 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-    wmel_out_handle_signals(); /* temporaries removed on SIGINT/SIGTERM/SIGHUP */
+    cli_out_handle_signals(); /* temporaries removed on SIGINT/SIGTERM/SIGHUP */
     if (argc < 2) {
         usage(stderr);
         return 2;
@@ -319,6 +319,6 @@ int main(int argc, char **argv)
             }
         return COMMANDS[c].fn(argc - 2, argv + 2);
     }
-    wmel_cli_msg("wmel: unknown command '%s' (see wmel --help)", cmd);
+    cli_msg("wmel: unknown command '%s' (see wmel --help)", cmd);
     return 2;
 }

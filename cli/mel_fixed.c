@@ -30,7 +30,7 @@ static int write_int_npy(const char *path, const size_t shape[2], const void *da
                          char *err, size_t err_len)
 {
     char h[1024];
-    size_t hl = wmel_npy_header(h, sizeof h, shape, 2, 0);
+    size_t hl = cli_npy_header(h, sizeof h, shape, 2, 0);
     char *d = NULL; /* the header's magic holds NULs: no strstr */
     for (size_t i = 0; hl && i + 5 <= hl && !d; i++)
         if (!memcmp(h + i, "'<f4'", 5)) d = h + i;
@@ -39,29 +39,29 @@ static int write_int_npy(const char *path, const size_t shape[2], const void *da
         return WMEL_ERR_OVERFLOW;
     }
     memcpy(d + 1, elem == 2 ? "<i2" : "|i1", 3);
-    wmel_out o;
-    int rc = wmel_out_open(&o, path, 0, err, err_len);
+    cli_out o;
+    int rc = cli_out_open(&o, path, 0, err, err_len);
     if (rc) return rc;
     size_t count = shape[0] * shape[1];
     errno = 0;
     if (fwrite(h, 1, hl, o.f) != hl || (count && fwrite(data, elem, count, o.f) != count)) {
         snprintf(err, err_len, "%s: write failed: %s", path, errno ? strerror(errno) : "unknown error");
-        wmel_out_abort(&o);
+        cli_out_abort(&o);
         return WMEL_ERR_IO;
     }
-    return wmel_out_commit(&o, err, err_len);
+    return cli_out_commit(&o, err, err_len);
 }
 
-int wmel_cli_mel_fixed(const char *in, const char *out, int n_mels, int norm, int dtype,
+int cli_mel_fixed(const char *in, const char *out, int n_mels, int norm, int dtype,
                        size_t padding, int pad30, int quiet, int verbose, int raw_f32)
 {
     char err[1024];
     float *pcm = NULL;
     size_t n = 0;
-    int rc = pad30 ? wmel_cli_load_head(in, WMEL_CHUNK_SAMPLES, &pcm, &n, quiet, raw_f32, err, sizeof err)
-                   : wmel_cli_load_input(in, &pcm, &n, quiet, raw_f32, err, sizeof err);
+    int rc = pad30 ? cli_load_head(in, WMEL_CHUNK_SAMPLES, &pcm, &n, quiet, raw_f32, err, sizeof err)
+                   : cli_load_input(in, &pcm, &n, quiet, raw_f32, err, sizeof err);
     if (rc) {
-        wmel_cli_msg("wmel: %s", err);
+        cli_msg("wmel: %s", err);
         return 1;
     }
     size_t total = pad30 ? WMEL_CHUNK_SAMPLES : n + padding;
@@ -72,7 +72,7 @@ int wmel_cli_mel_fixed(const char *in, const char *out, int n_mels, int norm, in
     float *f32 = dtype == 0 ? malloc(count * sizeof(float) + 1) : NULL;
     if (!s16 || !raw || (dtype == 0 && !f32)) {
         free(pcm); free(s16); free(raw); free(f32);
-        wmel_cli_msg("wmel: %s: out of memory", in);
+        cli_msg("wmel: %s: out of memory", in);
         return 1;
     }
     size_t clipped = 0;
@@ -83,7 +83,7 @@ int wmel_cli_mel_fixed(const char *in, const char *out, int n_mels, int norm, in
     }
     free(pcm);
     if (clipped && !quiet)
-        wmel_cli_msg("wmel: warning: %s: %zu samples beyond 16-bit full scale were clipped", in, clipped);
+        cli_msg("wmel: warning: %s: %zu samples beyond 16-bit full scale were clipped", in, clipped);
 
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -92,7 +92,7 @@ int wmel_cli_mel_fixed(const char *in, const char *out, int n_mels, int norm, in
     free(s16);
     if (rc) {
         free(raw); free(f32);
-        wmel_cli_msg("wmel: %s: %s", in, wmel_strerror(rc));
+        cli_msg("wmel: %s: %s", in, wmel_strerror(rc));
         return 1;
     }
     int16_t mx = wmel_fx_max_of(raw, count);
@@ -106,7 +106,7 @@ int wmel_cli_mel_fixed(const char *in, const char *out, int n_mels, int norm, in
     size_t shape[2] = {(size_t)n_mels, nf};
     if (dtype == 0) {
         what = "float32";
-        rc = wmel_write_npy_atomic(out, shape, 2, f32, err, sizeof err);
+        rc = cli_write_npy_atomic(out, shape, 2, f32, err, sizeof err);
     } else {
         what = dtype == 1 ? "int16" : "int8";
         rc = write_int_npy(out, shape, raw, dtype == 1 ? 2 : 1, err, sizeof err);
@@ -114,12 +114,12 @@ int wmel_cli_mel_fixed(const char *in, const char *out, int n_mels, int norm, in
     free(raw);
     free(f32);
     if (rc) {
-        wmel_cli_msg("wmel: %s", err);
+        cli_msg("wmel: %s", err);
         return 1;
     }
     if (verbose) {
         double ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) * 1e-6;
-        printf("%s: %zu samples (%.2f s at 16 kHz) + %zu padding -> (%d, %zu) %s, fixed point\n", wmel_cli_esc(in), n,
+        printf("%s: %zu samples (%.2f s at 16 kHz) + %zu padding -> (%d, %zu) %s, fixed point\n", cli_esc(in), n,
                n / 16000.0, pad30 ? (n < WMEL_CHUNK_SAMPLES ? WMEL_CHUNK_SAMPLES - n : 0) : padding, n_mels,
                nf, what);
         printf("  %s: value = (q - zero_point) * scale, scale %.10g (2^%d), zero point %d\n",

@@ -28,7 +28,7 @@ static size_t printable(const unsigned char *s)
     return n;
 }
 
-char *wmel_cli_escape(char *dst, size_t len, const char *s)
+char *cli_escape(char *dst, size_t len, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     if (!len) return dst;
@@ -54,15 +54,15 @@ char *wmel_cli_escape(char *dst, size_t len, const char *s)
     return dst;
 }
 
-const char *wmel_cli_esc(const char *s)
+const char *cli_esc(const char *s)
 {
     static _Thread_local char buf[4][4 * 4096 + 1];
     static _Thread_local unsigned turn;
     char *b = buf[turn++ % 4];
-    return wmel_cli_escape(b, sizeof buf[0], s);
+    return cli_escape(b, sizeof buf[0], s);
 }
 
-const char *wmel_cli_num(double v)
+const char *cli_num(double v)
 {
     static _Thread_local char buf[4][32];
     static _Thread_local unsigned turn;
@@ -74,18 +74,18 @@ const char *wmel_cli_num(double v)
     return b;
 }
 
-void wmel_cli_vmsg(const char *fmt, va_list ap)
+void cli_vmsg(const char *fmt, va_list ap)
 {
     char text[8192], esc[4 * sizeof text];
     vsnprintf(text, sizeof text, fmt, ap);
-    wmel_cli_escape(esc, sizeof esc, text);
+    cli_escape(esc, sizeof esc, text);
     fprintf(stderr, "%s\n", esc);
 }
 
-void wmel_cli_msg(const char *fmt, ...)
+void cli_msg(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    wmel_cli_vmsg(fmt, ap);
+    cli_vmsg(fmt, ap);
     va_end(ap);
 }

@@ -11,20 +11,20 @@
  * with each C0 control (0x00..0x1f), DEL (0x7f), C1 control (U+0080..U+009F) and byte
  * that is not part of valid UTF-8 written as \xNN (one per byte); other text, UTF-8
  * included, as it is. Returns dst. */
-char *wmel_cli_escape(char *dst, size_t len, const char *s);
+char *cli_escape(char *dst, size_t len, const char *s);
 
-/* s escaped as wmel_cli_escape does, in one of 4 buffers of this thread used in turn
+/* s escaped as cli_escape does, in one of 4 buffers of this thread used in turn
  * (so up to 4 in one call stay valid); for a name in a line that is not a message. */
-const char *wmel_cli_esc(const char *s);
+const char *cli_esc(const char *s);
 
 /* v as the shortest of %.15g, %.16g, %.17g that strtod reads back as v (a value the user
  * gave, shown or passed on as given, not rounded to %g's six digits), in one of 4 buffers
- * of this thread used in turn, as wmel_cli_esc's. */
-const char *wmel_cli_num(double v);
+ * of this thread used in turn, as cli_esc's. */
+const char *cli_num(double v);
 
-/* One message line on stderr: the text fmt makes, escaped as wmel_cli_escape does (a
+/* One message line on stderr: the text fmt makes, escaped as cli_escape does (a
  * newline in it included: the line is one line), then '\n'. */
-void wmel_cli_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void wmel_cli_vmsg(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+void cli_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_vmsg(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 #endif

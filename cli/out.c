@@ -23,24 +23,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-const char *wmel_cli_tmpdir(void)
+const char *cli_tmpdir(void)
 {
     const char *d = getenv("TMPDIR");
     return d && *d ? d : "/tmp";
 }
 
-FILE *wmel_cli_info(const char *out, const char *out2)
+FILE *cli_info(const char *out, const char *out2)
 {
     return (out && !strcmp(out, "-")) || (out2 && !strcmp(out2, "-")) ? stderr : stdout;
 }
 
-FILE *wmel_cli_tmpfile(void)
+FILE *cli_tmpfile(void)
 {
     /* O_TMPFILE: no name ever exists, so not even SIGKILL leaves one behind */
-    int fd = open(wmel_cli_tmpdir(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    int fd = open(cli_tmpdir(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
         char name[PATH_MAX];
-        int n = snprintf(name, sizeof name, "%s/wmel-XXXXXX", wmel_cli_tmpdir());
+        int n = snprintf(name, sizeof name, "%s/wmel-XXXXXX", cli_tmpdir());
         if (n < 0 || (size_t)n >= sizeof name) return errno = ENAMETOOLONG, NULL;
         if ((fd = mkstemp(name)) >= 0) unlink(name);
     }
@@ -72,7 +72,7 @@ static void on_signal(int sig)
     errno = saved;
 }
 
-void wmel_out_remove_temps(void)
+void cli_out_remove_temps(void)
 {
     for (int i = 0; i < MAX_TEMPS; i++)
         if (temp_used[i]) unlink(temp_path[i]);
@@ -80,7 +80,7 @@ void wmel_out_remove_temps(void)
 
 static int want_handlers;
 
-void wmel_out_handle_signals(void) { want_handlers = 1; }
+void cli_out_handle_signals(void) { want_handlers = 1; }
 
 static void install_handlers(void)
 {
@@ -192,7 +192,7 @@ static char *temp_name(const char *path)
     return t;
 }
 
-int wmel_out_open(wmel_out *o, const char *target, int seekable, char *err, size_t err_len)
+int cli_out_open(cli_out *o, const char *target, int seekable, char *err, size_t err_len)
 {
     memset(o, 0, sizeof *o);
     o->fd = -1;
@@ -208,13 +208,13 @@ int wmel_out_open(wmel_out *o, const char *target, int seekable, char *err, size
     if (fdn < 0) {
         if (!o->path) {
             snprintf(err, err_len, "%s: cannot follow the link: %s", target, strerror(errno));
-            wmel_out_abort(o);
+            cli_out_abort(o);
             return WMEL_ERR_IO;
         }
         size_t pl = strlen(o->path);
         if ((pl && o->path[pl - 1] == '/') || (stat(o->path, &st) == 0 && S_ISDIR(st.st_mode))) {
             snprintf(err, err_len, "%s: is a directory: -o takes a file name", target);
-            wmel_out_abort(o);
+            cli_out_abort(o);
             return WMEL_ERR_IO;
         }
         int exists = stat(o->path, &st) == 0;
@@ -223,7 +223,7 @@ int wmel_out_open(wmel_out *o, const char *target, int seekable, char *err, size
         if (exists && S_ISREG(st.st_mode) && access(o->path, W_OK) != 0) {
             snprintf(err, err_len, "%s: cannot write output: %s (the file is read-only: make it "
                      "writable, or choose another name)", target, strerror(errno));
-            wmel_out_abort(o);
+            cli_out_abort(o);
             return WMEL_ERR_IO;
         }
         /* a file that is replaced keeps its permissions (a private file stays private) */
@@ -236,14 +236,14 @@ int wmel_out_open(wmel_out *o, const char *target, int seekable, char *err, size
         o->fd = fdn >= 0 ? dup(fdn) : open(o->path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
         if (o->fd < 0) {
             snprintf(err, err_len, "%s: cannot open output: %s", target, strerror(errno));
-            wmel_out_abort(o);
+            cli_out_abort(o);
             return WMEL_ERR_IO;
         }
         off_t at = lseek(o->fd, 0, SEEK_CUR);
         int append = (fcntl(o->fd, F_GETFL) & O_APPEND) != 0;
         if (seekable && (at < 0 || append)) {
             o->spilled = 1; /* a pipe cannot seek, and O_APPEND writes at the end anyway */
-            o->f = wmel_cli_tmpfile();
+            o->f = cli_tmpfile();
         } else {
             o->base = at < 0 ? 0 : (long long)at;
             o->f = fdopen(o->fd, "wb");
@@ -252,10 +252,10 @@ int wmel_out_open(wmel_out *o, const char *target, int seekable, char *err, size
         if (!o->f) {
             if (o->spilled)
                 snprintf(err, err_len, "%s: cannot open output: cannot create a temporary file "
-                         "in %s ($TMPDIR): %s", target, wmel_cli_tmpdir(), strerror(errno));
+                         "in %s ($TMPDIR): %s", target, cli_tmpdir(), strerror(errno));
             else
                 snprintf(err, err_len, "%s: cannot open output: %s", target, strerror(errno));
-            wmel_out_abort(o);
+            cli_out_abort(o);
             return WMEL_ERR_IO;
         }
         return WMEL_OK;
@@ -294,30 +294,30 @@ int wmel_out_open(wmel_out *o, const char *target, int seekable, char *err, size
                  target, o->tmp, strerror(saved));
         free(o->tmp);
         o->tmp = NULL;
-        wmel_out_abort(o);
+        cli_out_abort(o);
         return WMEL_ERR_IO;
     }
     o->f = fdopen(fd, "wb");
     if (!o->f) {
         snprintf(err, err_len, "%s: cannot open output: %s", target, strerror(errno));
         close(fd);
-        wmel_out_abort(o);
+        cli_out_abort(o);
         return WMEL_ERR_IO;
     }
     return WMEL_OK;
 oom:
     snprintf(err, err_len, "%s: out of memory", target);
-    wmel_out_abort(o);
+    cli_out_abort(o);
     return WMEL_ERR_NO_MEMORY;
 }
 
-int wmel_out_seek(wmel_out *o, long long offset)
+int cli_out_seek(cli_out *o, long long offset)
 {
     return fseeko(o->f, (off_t)(o->base + offset), SEEK_SET);
 }
 
 /* Copies the spill to the in-place target. */
-static int copy_spill(wmel_out *o)
+static int copy_spill(cli_out *o)
 {
     if (fflush(o->f) != 0 || fseeko(o->f, 0, SEEK_SET) != 0) return -1;
     char buf[1 << 16];
@@ -332,7 +332,7 @@ static int copy_spill(wmel_out *o)
     return ferror(o->f) ? -1 : 0;
 }
 
-int wmel_out_commit(wmel_out *o, char *err, size_t err_len)
+int cli_out_commit(cli_out *o, char *err, size_t err_len)
 {
     int ok, saved = 0;
     if (o->in_place) {
@@ -349,10 +349,10 @@ int wmel_out_commit(wmel_out *o, char *err, size_t err_len)
         o->fd = -1;
         if (!ok) {
             snprintf(err, err_len, "%s: cannot write output: %s", o->target, strerror(saved));
-            wmel_out_abort(o);
+            cli_out_abort(o);
             return WMEL_ERR_IO;
         }
-        wmel_out_abort(o); /* frees the names */
+        cli_out_abort(o); /* frees the names */
         return WMEL_OK;
     }
     ok = fflush(o->f) == 0 && !ferror(o->f);
@@ -373,14 +373,14 @@ int wmel_out_commit(wmel_out *o, char *err, size_t err_len)
     }
     if (!ok) {
         snprintf(err, err_len, "%s: cannot write output: %s", o->target, strerror(saved));
-        wmel_out_abort(o);
+        cli_out_abort(o);
         return WMEL_ERR_IO;
     }
-    wmel_out_abort(o); /* frees the names; the temporary is now the output */
+    cli_out_abort(o); /* frees the names; the temporary is now the output */
     return WMEL_OK;
 }
 
-void wmel_out_abort(wmel_out *o)
+void cli_out_abort(cli_out *o)
 {
     if (o->f) fclose(o->f);
     if (o->fd >= 0) close(o->fd);
@@ -418,14 +418,14 @@ static char *landing(const char *name)
     return r;
 }
 
-int wmel_cli_check_files(const char *const *outs, int n_outs, const char *const *ins, int n_ins)
+int cli_check_files(const char *const *outs, int n_outs, const char *const *ins, int n_ins)
 {
     for (int i = 0; i < n_outs; i++) {
         if (!outs[i]) continue;
         if (!strcmp(outs[i], "-")) { /* standard output: once */
             for (int j = 0; j < i; j++)
                 if (outs[j] && !strcmp(outs[j], "-")) {
-                    wmel_cli_msg("wmel: two outputs to standard output (-): give one a file name");
+                    cli_msg("wmel: two outputs to standard output (-): give one a file name");
                     return 1;
                 }
             continue;
@@ -433,14 +433,14 @@ int wmel_cli_check_files(const char *const *outs, int n_outs, const char *const 
         size_t l = strlen(outs[i]);
         struct stat so, si;
         if (!l || outs[i][l - 1] == '/' || (stat(outs[i], &so) == 0 && S_ISDIR(so.st_mode))) {
-            wmel_cli_msg("wmel: %s: is a directory: -o takes a file name", outs[i]);
+            cli_msg("wmel: %s: is a directory: -o takes a file name", outs[i]);
             return 1;
         }
         int have = stat(outs[i], &so) == 0;
         for (int j = 0; j < n_ins && have; j++) {
             if (!ins[j] || !strcmp(ins[j], "-") || stat(ins[j], &si) != 0) continue;
             if (so.st_dev == si.st_dev && so.st_ino == si.st_ino && S_ISREG(so.st_mode)) {
-                wmel_cli_msg("wmel: %s: is the same file as the input %s: refusing to overwrite it",
+                cli_msg("wmel: %s: is the same file as the input %s: refusing to overwrite it",
                      outs[i], ins[j]);
                 return 1;
             }
@@ -458,7 +458,7 @@ int wmel_cli_check_files(const char *const *outs, int n_outs, const char *const 
                 free(b);
             }
             if (same) {
-                wmel_cli_msg("wmel: %s: is the same file as the output %s: give two names",
+                cli_msg("wmel: %s: is the same file as the output %s: give two names",
                      outs[i], outs[j]);
                 return 1;
             }
@@ -467,7 +467,7 @@ int wmel_cli_check_files(const char *const *outs, int n_outs, const char *const 
     return 0;
 }
 
-size_t wmel_npy_header(char *buf, size_t cap, const size_t *shape, int ndim, size_t min_len)
+size_t cli_npy_header(char *buf, size_t cap, const size_t *shape, int ndim, size_t min_len)
 {
     char dict[512];
     int n = snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': (");
@@ -490,11 +490,11 @@ size_t wmel_npy_header(char *buf, size_t cap, const size_t *shape, int ndim, siz
     return total;
 }
 
-int wmel_write_npy(wmel_out *o, const size_t *shape, int ndim, const float *data, char *err,
+int cli_write_npy(cli_out *o, const size_t *shape, int ndim, const float *data, char *err,
                    size_t err_len)
 {
     char h[1024];
-    size_t hl = wmel_npy_header(h, sizeof h, shape, ndim, 0), count = 1;
+    size_t hl = cli_npy_header(h, sizeof h, shape, ndim, 0), count = 1;
     for (int i = 0; i < ndim; i++) count *= shape[i];
     if (!hl) {
         snprintf(err, err_len, "%s: shape too long for the header", o->target);
@@ -508,35 +508,35 @@ int wmel_write_npy(wmel_out *o, const size_t *shape, int ndim, const float *data
     return WMEL_OK;
 }
 
-int wmel_write_npy_atomic(const char *path, const size_t *shape, int ndim, const float *data,
+int cli_write_npy_atomic(const char *path, const size_t *shape, int ndim, const float *data,
                           char *err, size_t err_len)
 {
-    wmel_out o;
-    int rc = wmel_out_open(&o, path, 0, err, err_len);
+    cli_out o;
+    int rc = cli_out_open(&o, path, 0, err, err_len);
     if (rc) return rc;
-    rc = wmel_write_npy(&o, shape, ndim, data, err, err_len);
+    rc = cli_write_npy(&o, shape, ndim, data, err, err_len);
     if (rc) {
-        wmel_out_abort(&o);
+        cli_out_abort(&o);
         return rc;
     }
-    return wmel_out_commit(&o, err, err_len);
+    return cli_out_commit(&o, err, err_len);
 }
 
-int wmel_npy_out_open(wmel_npy_out *w, const char *path, char *err, size_t err_len)
+int cli_npy_out_open(cli_npy_out *w, const char *path, char *err, size_t err_len)
 {
     memset(w, 0, sizeof *w);
-    int rc = wmel_out_open(&w->o, path, 1, err, err_len);
+    int rc = cli_out_open(&w->o, path, 1, err, err_len);
     if (rc) return rc;
     char zero[WMEL_NPY_FIXED_HEADER] = {0};
     if (fwrite(zero, 1, sizeof zero, w->o.f) != sizeof zero) {
         snprintf(err, err_len, "%s: write failed: %s", path, strerror(errno));
-        wmel_out_abort(&w->o);
+        cli_out_abort(&w->o);
         return WMEL_ERR_IO;
     }
     return WMEL_OK;
 }
 
-int wmel_npy_out_write(wmel_npy_out *w, const float *x, size_t n, char *err, size_t err_len)
+int cli_npy_out_write(cli_npy_out *w, const float *x, size_t n, char *err, size_t err_len)
 {
     if (fwrite(x, sizeof(float), n, w->o.f) != n) {
         snprintf(err, err_len, "%s: write failed: %s", w->o.target, strerror(errno));
@@ -546,21 +546,21 @@ int wmel_npy_out_write(wmel_npy_out *w, const float *x, size_t n, char *err, siz
     return WMEL_OK;
 }
 
-int wmel_npy_out_commit(wmel_npy_out *w, const size_t *shape, int ndim, char *err,
+int cli_npy_out_commit(cli_npy_out *w, const size_t *shape, int ndim, char *err,
                         size_t err_len)
 {
     char h[WMEL_NPY_FIXED_HEADER];
-    if (wmel_npy_header(h, sizeof h, shape, ndim, sizeof h) != sizeof h) {
+    if (cli_npy_header(h, sizeof h, shape, ndim, sizeof h) != sizeof h) {
         snprintf(err, err_len, "%s: shape too long for the header", w->o.target);
-        wmel_out_abort(&w->o);
+        cli_out_abort(&w->o);
         return WMEL_ERR_OVERFLOW;
     }
-    if (wmel_out_seek(&w->o, 0) != 0 || fwrite(h, 1, sizeof h, w->o.f) != sizeof h) {
+    if (cli_out_seek(&w->o, 0) != 0 || fwrite(h, 1, sizeof h, w->o.f) != sizeof h) {
         snprintf(err, err_len, "%s: write failed: %s", w->o.target, strerror(errno));
-        wmel_out_abort(&w->o);
+        cli_out_abort(&w->o);
         return WMEL_ERR_IO;
     }
-    return wmel_out_commit(&w->o, err, err_len);
+    return cli_out_commit(&w->o, err, err_len);
 }
 
-void wmel_npy_out_abort(wmel_npy_out *w) { wmel_out_abort(&w->o); }
+void cli_npy_out_abort(cli_npy_out *w) { cli_out_abort(&w->o); }

@@ -93,7 +93,7 @@ static void vline(canvas *c, long x, long y0, long y1)
 }
 
 /* libpng's errors and warnings come here instead of stderr: the one line the CLI prints
- * is its own. An error longjmps back to wmel_write_png. */
+ * is its own. An error longjmps back to cli_write_png. */
 typedef struct png_msg {
     char text[256];
     int err; /* errno when the error was raised (a failed write) */
@@ -115,7 +115,7 @@ static void png_on_warning(png_structp png, png_const_charp msg)
     (void)msg;
 }
 
-int wmel_write_png(wmel_out *o, const float *mel, int n_mels, size_t n_frames, char *err,
+int cli_write_png(cli_out *o, const float *mel, int n_mels, size_t n_frames, char *err,
                    size_t err_len)
 {
     const char *path = o->target;
@@ -234,7 +234,7 @@ int wmel_write_png(wmel_out *o, const float *mel, int n_mels, size_t n_frames, c
     return WMEL_OK;
 }
 #else
-int wmel_write_png(wmel_out *o, const float *mel, int n_mels, size_t n_frames, char *err,
+int cli_write_png(cli_out *o, const float *mel, int n_mels, size_t n_frames, char *err,
                    size_t err_len)
 {
     const char *path = o->target;

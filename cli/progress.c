@@ -17,7 +17,7 @@ static double now(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-void wmel_progress_init(wmel_progress *p, const char *name, int quiet)
+void cli_progress_init(cli_progress *p, const char *name, int quiet)
 {
     memset(p, 0, sizeof *p);
     p->on = !quiet && isatty(2);
@@ -25,16 +25,16 @@ void wmel_progress_init(wmel_progress *p, const char *name, int quiet)
     p->name = name;
 }
 
-void wmel_progress_cb(void *user, double done, double total)
+void cli_progress_cb(void *user, double done, double total)
 {
-    wmel_progress *p = user;
+    cli_progress *p = user;
     if (!p || !p->on) return;
     double t = now();
     if (t - p->t0 < 1.0 || t - p->last < 0.25) return;
     p->last = t;
     double xrt = done / (t - p->t0);
     char name[1024];
-    wmel_cli_escape(name, sizeof name, p->name);
+    cli_escape(name, sizeof name, p->name);
     if (total > 0) {
         double pct = 100.0 * done / total;
         fprintf(stderr, "\r%s: %5.1f%%  %.0f s of audio  %.0fx realtime   ", name,
@@ -45,7 +45,7 @@ void wmel_progress_cb(void *user, double done, double total)
     p->printed = 1;
 }
 
-void wmel_progress_end(wmel_progress *p)
+void cli_progress_end(cli_progress *p)
 {
     if (p->printed) fputc('\n', stderr);
     p->printed = 0;

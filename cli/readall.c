@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-char *wmel_cli_read_all(FILE *f, size_t max, size_t *len)
+char *cli_read_all(FILE *f, size_t max, size_t *len)
 {
     size_t cap = 1 << 16, n = 0;
     char *b = malloc(cap);

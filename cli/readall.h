@@ -9,6 +9,6 @@
 /* Reads f to its end, or to max bytes, into a malloc'ed buffer followed by a NUL (text can
  * be parsed in place); *len gets the bytes read. NULL on failure, with errno ENOMEM when
  * memory ran out, else the read error's errno (EIO when the stream gave none). */
-char *wmel_cli_read_all(FILE *f, size_t max, size_t *len);
+char *cli_read_all(FILE *f, size_t max, size_t *len);
 
 #endif

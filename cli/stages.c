@@ -413,7 +413,7 @@ int cli_decode_all(const char *path, float **pcm, size_t *n, char *fmt, size_t f
     if (rc == WMEL_ERR_NO_MEMORY) snprintf(err, err_len, "%s: out of memory", path);
     else if (rc) snprintf(err, err_len, "%s", wmel_decoder_error(d));
     if (rc == WMEL_OK && !quiet && wmel_decoder_warning(d)[0])
-        wmel_cli_msg("wmel: warning: %s", wmel_decoder_warning(d));
+        cli_msg("wmel: warning: %s", wmel_decoder_warning(d));
     wmel_decoder_close(d);
     return rc;
 }
@@ -437,8 +437,8 @@ int cli_write_npy_f64(const char *path, const size_t *shape, int ndim, const dou
     memcpy(hdr + 10, dict, dl);
     memset(hdr + 10 + dl, ' ', padded - total);
     hdr[padded - 1] = '\n';
-    wmel_out o;
-    int rc = wmel_out_open(&o, path, 0, err, err_len);
+    cli_out o;
+    int rc = cli_out_open(&o, path, 0, err, err_len);
     if (rc) return rc;
     int ok = fwrite(hdr, 1, padded, o.f) == padded;
     const uint16_t one = 1;
@@ -459,8 +459,8 @@ int cli_write_npy_f64(const char *path, const size_t *shape, int ndim, const dou
     }
     if (!ok) {
         snprintf(err, err_len, "%s: write failed: %s", path, strerror(errno));
-        wmel_out_abort(&o);
+        cli_out_abort(&o);
         return WMEL_ERR_IO;
     }
-    return wmel_out_commit(&o, err, err_len);
+    return cli_out_commit(&o, err, err_len);
 }

@@ -525,7 +525,7 @@ static double frame_time(const axes *ax, size_t t) { return (double)(t * (size_t
 static int axes_of(const char *name, int n_mels, axes *ax, char *err, size_t err_len)
 {
     wmel_frontend_plan pl;
-    int fe = wmel_cli_fe_parse(name);
+    int fe = cli_fe_parse(name);
     int prc = fe < 0 ? WMEL_ERR_INVALID_ARG : wmel_frontend_preset(fe, n_mels, &pl);
     if (prc) return efail(err, err_len, "--axes %s with %d mels: %s", name, n_mels, wmel_strerror(prc));
     wmel_mel_centres(&pl, ax->hz, sizeof ax->hz / sizeof ax->hz[0]);
@@ -610,7 +610,7 @@ static void summary(const cli_cmp_src s[2], const cli_cmp_opts *o, const cli_cmp
 #define ADD(...) k += (size_t)snprintf(text + k, k < len ? len - k : 0, __VA_ARGS__)
     if (strcmp(o->frontend, "whisper")) ADD("front-end: %s\n", o->frontend);
     for (int w = 0; w < 2; w++) {
-        ADD("%s: %s  (", w ? "B" : "A", wmel_cli_esc(s[w].label ? s[w].label : s[w].spec));
+        ADD("%s: %s  (", w ? "B" : "A", cli_esc(s[w].label ? s[w].label : s[w].spec));
         for (int d = 0; d < s[w].ndim; d++) ADD("%s%zu", d ? ", " : "", s[w].shape[d]);
         ADD("%s)%s%s%s\n", s[w].ndim == 1 ? "," : "", s[w].version[0] ? "  [" : "", s[w].version,
             s[w].version[0] ? "]" : "");
@@ -709,16 +709,16 @@ static int write_page(const cli_cmp_src s[2], const cli_cmp_opts *o, const stats
     size_t step, nc = cli_rpt_thin(C, 3 * R, &step);
     float *pa = malloc(R * nc * sizeof *pa), *pb = malloc(R * nc * sizeof *pb), *pd = malloc(R * nc * sizeof *pd);
     int rc = 0;
-    wmel_out out;
+    cli_out out;
     if (!pa || !pb || !pd)
         rc = efail(err, err_len, "%s: out of memory", o->out);
-    else if (wmel_out_open(&out, o->out, 0, err, err_len) != WMEL_OK)
+    else if (cli_out_open(&out, o->out, 0, err, err_len) != WMEL_OK)
         rc = 2;
     if (!rc) {
         thin_pictures(s, R, C, nc, step, pa, pb, pd);
         const float *const pic[3] = {pa, pb, pd};
         page_body(out.f, s, o, st, text, ax, pic, nc, step);
-        if (wmel_out_commit(&out, err, err_len) != WMEL_OK) rc = 2;
+        if (cli_out_commit(&out, err, err_len) != WMEL_OK) rc = 2;
     }
     free(pa), free(pb), free(pd);
     r->frames = C;
