@@ -502,7 +502,28 @@ typedef struct wmel_frontend_plan {
                             the affine); stacking's missing frames stay 0 */
     double window_coeff; /* WMEL_WINDOW_BLACKMAN: a, 0 < a < 1 (0: 0.42) */
     double reserved_d2[3]; /* zero */
+    /* Appended fields (Kaldi's dither and raw_energy); 0 keeps the behaviour before them. */
+    int energy_windowed; /* use_energy: 1: the log energy of the frame after dither, DC removal,
+                            frame pre-emphasis and the window (Kaldi raw_energy=false); 0: after
+                            dither and DC removal only (raw_energy=true) */
+    int dither_seed;     /* the dither's seed: any value, taken as an unsigned 32-bit number */
+    double dither;       /* >= 0, finite: each frame's samples (after scale) get
+                            dither * wmel_dither_gauss(dither_seed, t, j) added before DC removal
+                            (Kaldi's dither; t the absolute frame index, j the sample in it) */
 } wmel_frontend_plan;
+
+/* The dither's noise: a pure, counter-based function of (seed, absolute frame t, sample j
+ * of the frame), the same on every path (whole clip, any thread count or ISA, the stream,
+ * the sliding buffer, wmel_long_*, the reference). With splitmix64(z) =
+ *   z += 0x9E3779B97F4A7C15; z = (z ^ z >> 30) * 0xBF58476D1CE4E5B9;
+ *   z = (z ^ z >> 27) * 0x94D049BB133111EB; return z ^ z >> 31     (64-bit unsigned)
+ * k = splitmix64(splitmix64((uint32_t)seed) ^ t), a = splitmix64(k ^ 2 j),
+ * b = splitmix64(k ^ (2 j + 1)), u1 = ((a >> 11) + 1) 2^-53 (in (0, 1]),
+ * u2 = (b >> 11) 2^-53 (in [0, 1)): the value is sqrt(-2 ln u1) cos(2 pi u2) (Box-Muller),
+ * a standard normal deviate, in double (libm's log, cos, sqrt). Another library's random
+ * numbers (Kaldi's, kaldi-native-fbank's, torch's) cannot be matched bit for bit: dithered
+ * features agree with theirs in distribution only. Thread-safety: pure. */
+WMEL_API double wmel_dither_gauss(int seed, unsigned long long t, int j);
 
 /* Fills *plan with a preset (every field set; reserved ones zero).
  *  WHISPER: 400/160/400, periodic Hann, centre reflect, Slaney/slaney, log10 clamp 1e-10,
@@ -563,6 +584,9 @@ WMEL_API int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t
  *   norm_max M      WMEL_NORMF_FIXED_MAX with M  norm_range R    > 0
  *   n_frames N      0..2^24                      pad_value V     |V| <= 1e30
  *   post_scale A, post_shift B: the affine (either sets affine 1, the other starting at 1, 0)
+ *   dither D        the noise's standard deviation, 0 .. 1e30 (wmel_dither_gauss)
+ *   dither_seed S   0 .. 4294967295              raw_energy B    1|0 (0: energy_windowed 1,
+ *                                                after use_energy 1)
  * Numbers are read by strtod (a double's shortest round-trip text gives it back exactly).
  * Options are set in the order above; the whole plan is then checked by wmel_plan_check().
  * On failure it writes a sentence naming the option, the value and what is allowed into
