@@ -663,7 +663,8 @@ WMEL_API int wmel_features(wmel_ctx *ctx, const float *pcm, size_t n_samples, fl
  * past the valid ones included), in double. Each pointer may be NULL (not stored):
  *   window   [frame_length]          the plan's window
  *   signal   [n_frames][frame_length] the samples the frame reads: x * scale, pre-emphasised
- *                                    (WMEL_PREEMPH_SIGNAL), padded beyond the clip
+ *                                    (WMEL_PREEMPH_SIGNAL), padded beyond the clip, plus the
+ *                                    frame's dither (dither * wmel_dither_gauss)
  *   dc       [n_frames][frame_length] after remove_dc (= signal without it)
  *   preemph  [n_frames][frame_length] after WMEL_PREEMPH_FRAME (= dc without it)
  *   windowed [n_frames][frame_length] x window (zero-padded to n_fft by the transform:
