@@ -40,13 +40,13 @@ static const char *const CLI_NAMES[WMEL_CLI_FE_OPTS] = {
     "--use-energy", "--energy-floor", "--legacy", "--pad-to",
     "--mel-scale", "--mel-norm", "--empty-filters", "--bf16", "--window-coeff", "--power",
     "--mag-guard", "--log-guard", "--norm-eps", "--norm-ddof", "--norm-max", "--norm-range",
-    "--n-frames", "--pad-value", "--post-scale", "--post-shift"};
+    "--n-frames", "--pad-value", "--post-scale", "--post-shift", "--dither", "--dither-seed", "--raw-energy"};
 static const char *const LIB_NAMES[WMEL_CLI_FE_OPTS] = {
     "n_mels", "normalize", "window", "scale", "low_freq", "high_freq",
     "use_energy", "energy_floor", "legacy", "pad_to",
     "mel_scale", "mel_norm", "empty_filters", "bf16", "window_coeff", "power",
     "mag_guard", "log_guard", "norm_eps", "norm_ddof", "norm_max", "norm_range",
-    "n_frames", "pad_value", "post_scale", "post_shift"};
+    "n_frames", "pad_value", "post_scale", "post_shift", "dither", "dither_seed", "raw_energy"};
 /* 1: a flag (no value). */
 static const unsigned char FLAG[WMEL_CLI_FE_OPTS] = {[6] = 1, [8] = 1, [12] = 1, [13] = 1};
 /* 1: an option of the finish (after the frames the stream gives). */

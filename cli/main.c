@@ -67,6 +67,9 @@ static const char MEL_HELP[] =
     "      --pad-value V      frames past the valid ones and padding (default 0)\n"
     "      --post-scale A     x A + B after the normalisation and padding\n"
     "      --post-shift B     (see --post-scale)\n"
+    "      --dither D         Kaldi's dither: Gaussian noise of std D per frame (wmel_dither_gauss)\n"
+    "      --dither-seed S    its seed, 0..4294967295 (default 0)\n"
+    "      --raw-energy B     1 (default) | 0: the log energy after the window (with --use-energy)\n"
     ;
 static const char DECODE_HELP[] =
     "wmel decode INPUT -o OUT.npy [options]\n"
@@ -127,6 +130,7 @@ static const char BATCH_HELP[] =
     "      --pad-value V      as for mel\n"
     "      --post-scale A     as for mel\n"
     "      --post-shift B     as for mel\n"
+    "      --dither D, --dither-seed S, --raw-energy B  as for mel\n"
 
     "      -j, --jobs N       files at once (default: all cores)\n"
     "      --shard-size N     items per shard (default 1000)\n"

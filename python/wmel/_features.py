@@ -33,7 +33,8 @@ _OPTIONS = ("n_mels", "normalize", "window", "scale", "low_freq", "high_freq", "
 _CAPS = (("mel_scale", "str"), ("mel_norm", "str"), ("empty_filters", "bool"), ("bf16", "bool"),
          ("window_coeff", "num"), ("power", "int"), ("mag_guard", "guard"), ("log_guard", "num"),
          ("norm_eps", "num"), ("norm_ddof", "int"), ("norm_max", "num"), ("norm_range", "num"),
-         ("n_frames", "int"), ("pad_value", "num"), ("post_scale", "num"), ("post_shift", "num"))
+         ("n_frames", "int"), ("pad_value", "num"), ("post_scale", "num"), ("post_shift", "num"),
+         ("dither", "num"), ("dither_seed", "int"), ("raw_energy", "bool"))
 _CAP_NAMES = tuple(k for k, _ in _CAPS)
 
 
@@ -88,7 +89,10 @@ def frontend_plan(frontend: str = "whisper", n_mels=None, *, normalize=None, win
     caps: the capabilities any front-end takes (docs/frontends.md): mel_scale
     ("slaney"|"kaldi"|"htk"|"tf"), mel_norm ("none"|"slaney"), empty_filters, bf16,
     window_coeff, power (1|2), mag_guard ("max:G"|"add:G"|("max", G)), log_guard, norm_eps,
-    norm_ddof (0|1), norm_max, norm_range, n_frames, pad_value, post_scale, post_shift."""
+    norm_ddof (0|1), norm_max, norm_range, n_frames, pad_value, post_scale, post_shift, dither
+    (the noise's standard deviation in the scaled samples' units; libwmel's counter-based
+    generator, wmel_dither_gauss), dither_seed (0 .. 2**32 - 1), raw_energy (False: the log
+    energy after the window, with use_energy)."""
     if not isinstance(frontend, str) or frontend not in FRONTENDS:
         raise ValueError(f"frontend must be one of {', '.join(FRONTENDS)}, got {frontend!r}")
     legacy = _check_bool(legacy, "legacy")
