@@ -330,8 +330,10 @@ WMEL_API const char *wmel_version(void);
  *             WMEL_FRAMES_CENTER_*: torch.stft(center=True): the signal padded by n_fft/2
  *             (zeros or reflection), the window of frame_length centred in n_fft,
  *             frames 1 + n / hop
+ *   dither:   x[j] += dither * wmel_dither_gauss(dither_seed, t, j) (t the absolute frame)
  *   remove_dc: subtract the frame's mean; use_energy: e = ln(max(sum x^2, FLT_EPSILON))
- *             (max(e, ln(energy_floor)) when energy_floor > 0)
+ *             (max(e, ln(energy_floor)) when energy_floor > 0; energy_windowed: of the
+ *             frame after the window instead)
  *   WMEL_PREEMPH_FRAME: x[i] -= preemph x[i-1] from the end, x[0] -= preemph x[0] (Kaldi)
  *   window, zero-pad to n_fft, p = |rFFT|^2 (n_fft/2 + 1 bins), the magnitude guard
  *   (mag_guard_mode), p^(power / 2), mel bank, log:
