@@ -83,6 +83,9 @@ static const char MEL_HELP[] =
     "      --log L            log10_clamp|ln_add|ln_clamp|none\n"
     "      --valid V          all|hop|trim: the frames kept and counted\n"
     "      --layout L         mels_frames|frames_mels\n"
+    "      --dither D         Kaldi's dither: Gaussian noise of std D per frame (wmel_dither_gauss)\n"
+    "      --dither-seed S    its seed, 0..4294967295 (default 0)\n"
+    "      --raw-energy B     1 (default) | 0: the log energy after the window (with --use-energy)\n"
     ;
 static const char DECODE_HELP[] =
     "wmel decode INPUT -o OUT.npy [options]\n"
@@ -157,6 +160,7 @@ static const char BATCH_HELP[] =
     "      --log L            as for mel\n"
     "      --valid V          as for mel\n"
     "      --layout L         as for mel\n"
+    "      --dither D, --dither-seed S, --raw-energy B  as for mel\n"
 
     "      -j, --jobs N       files at once (default: all cores)\n"
     "      --shard-size N     items per shard (default 1000)\n"

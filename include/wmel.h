@@ -330,8 +330,10 @@ WMEL_API const char *wmel_version(void);
  *             WMEL_FRAMES_CENTER_*: torch.stft(center=True): the signal padded by n_fft/2
  *             (zeros or reflection), the window of frame_length centred in n_fft,
  *             frames 1 + n / hop
+ *   dither:   x[j] += dither * wmel_dither_gauss(dither_seed, t, j) (t the absolute frame)
  *   remove_dc: subtract the frame's mean; use_energy: e = ln(max(sum x^2, FLT_EPSILON))
- *             (max(e, ln(energy_floor)) when energy_floor > 0)
+ *             (max(e, ln(energy_floor)) when energy_floor > 0; energy_windowed: of the
+ *             frame after the window instead)
  *   WMEL_PREEMPH_FRAME: x[i] -= preemph x[i-1] from the end, x[0] -= preemph x[0] (Kaldi)
  *   window, zero-pad to n_fft, p = |rFFT|^2 (n_fft/2 + 1 bins), the magnitude guard
  *   (mag_guard_mode), p^(power / 2), mel bank, log:
@@ -502,7 +504,28 @@ typedef struct wmel_frontend_plan {
                             the affine); stacking's missing frames stay 0 */
     double window_coeff; /* WMEL_WINDOW_BLACKMAN: a, 0 < a < 1 (0: 0.42) */
     double reserved_d2[3]; /* zero */
+    /* Appended fields (Kaldi's dither and raw_energy); 0 keeps the behaviour before them. */
+    int energy_windowed; /* use_energy: 1: the log energy of the frame after dither, DC removal,
+                            frame pre-emphasis and the window (Kaldi raw_energy=false); 0: after
+                            dither and DC removal only (raw_energy=true) */
+    int dither_seed;     /* the dither's seed: any value, taken as an unsigned 32-bit number */
+    double dither;       /* >= 0, finite: each frame's samples (after scale) get
+                            dither * wmel_dither_gauss(dither_seed, t, j) added before DC removal
+                            (Kaldi's dither; t the absolute frame index, j the sample in it) */
 } wmel_frontend_plan;
+
+/* The dither's noise: a pure, counter-based function of (seed, absolute frame t, sample j
+ * of the frame), the same on every path (whole clip, any thread count or ISA, the stream,
+ * the sliding buffer, wmel_long_*, the reference). With splitmix64(z) =
+ *   z += 0x9E3779B97F4A7C15; z = (z ^ z >> 30) * 0xBF58476D1CE4E5B9;
+ *   z = (z ^ z >> 27) * 0x94D049BB133111EB; return z ^ z >> 31     (64-bit unsigned)
+ * k = splitmix64(splitmix64((uint32_t)seed) ^ t), a = splitmix64(k ^ 2 j),
+ * b = splitmix64(k ^ (2 j + 1)), u1 = ((a >> 11) + 1) 2^-53 (in (0, 1]),
+ * u2 = (b >> 11) 2^-53 (in [0, 1)): the value is sqrt(-2 ln u1) cos(2 pi u2) (Box-Muller),
+ * a standard normal deviate, in double (libm's log, cos, sqrt). Another library's random
+ * numbers (Kaldi's, kaldi-native-fbank's, torch's) cannot be matched bit for bit: dithered
+ * features agree with theirs in distribution only. Thread-safety: pure. */
+WMEL_API double wmel_dither_gauss(int seed, unsigned long long t, int j);
 
 /* Fills *plan with a preset (every field set; reserved ones zero).
  *  WHISPER: 400/160/400, periodic Hann, centre reflect, Slaney/slaney, log10 clamp 1e-10,
@@ -569,6 +592,9 @@ WMEL_API int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t
  *   (4..65536), stack N (1..8), framing snip|center_reflect|center_zero, preemph_mode
  *   frame|signal, log log10_clamp|ln_add|ln_clamp|none, valid all|hop|trim, layout
  *   mels_frames|frames_mels; window also takes hann_periodic (nemo, kaldi).
+ *   dither D        the noise's standard deviation, 0 .. 1e30 (wmel_dither_gauss)
+ *   dither_seed S   0 .. 4294967295              raw_energy B    1|0 (0: energy_windowed 1,
+ *                                                after use_energy 1)
  * Numbers are read by strtod (a double's shortest round-trip text gives it back exactly).
  * Options are set in the order above; the whole plan is then checked by wmel_plan_check().
  * On failure it writes a sentence naming the option, the value and what is allowed into
@@ -685,7 +711,8 @@ WMEL_API int wmel_features(wmel_ctx *ctx, const float *pcm, size_t n_samples, fl
  * past the valid ones included), in double. Each pointer may be NULL (not stored):
  *   window   [frame_length]          the plan's window
  *   signal   [n_frames][frame_length] the samples the frame reads: x * scale, pre-emphasised
- *                                    (WMEL_PREEMPH_SIGNAL), padded beyond the clip
+ *                                    (WMEL_PREEMPH_SIGNAL), padded beyond the clip, plus the
+ *                                    frame's dither (dither * wmel_dither_gauss)
  *   dc       [n_frames][frame_length] after remove_dc (= signal without it)
  *   preemph  [n_frames][frame_length] after WMEL_PREEMPH_FRAME (= dc without it)
  *   windowed [n_frames][frame_length] x window (zero-padded to n_fft by the transform:

@@ -170,9 +170,10 @@ static void pfa_piece_free(void *work) { (void)work; }
 /* The frame driver on the ctx's workers: the frames of the offline call, bit for bit
  * (each frame the same kernel arithmetic wherever its block starts). */
 static int pfa_piece_frames(const wmel_ctx *ctx, void *work, const float *x, size_t n,
-                            size_t padding, size_t t0, size_t nb, float *out, float *max)
+                            size_t padding, size_t base, size_t t0, size_t nb, float *out, float *max)
 {
     (void)work;
+    (void)base; /* no dither on Whisper's geometry */
     wmel_signal sig = {x, NULL, n, padding};
     float mx;
     int rc = wmel__raw_frames(ctx, &sig, t0, nb, out, nb, &mx, ctx->n_threads);

@@ -290,9 +290,10 @@ typedef struct wmel_algo {
     int (*piece_new)(const wmel_ctx *ctx, void **work);
     void (*piece_free)(void *work);
     /* Frames [t0, t0 + nb) of the piece x[0 .. n) (`padding` zeros after it when the
-     * signal ends there, else 0) into out[c * nb + f]; raises *max to their largest. */
+     * signal ends there, else 0) into out[c * nb + f]; raises *max to their largest.
+     * base: the signal's index of the piece's frame 0 (a plan's dither depends on it). */
     int (*piece_frames)(const wmel_ctx *ctx, void *work, const float *x, size_t n,
-                        size_t padding, size_t t0, size_t nb, float *out, float *max);
+                        size_t padding, size_t base, size_t t0, size_t nb, float *out, float *max);
     /* At the stream's end: the status, and the frames the output of `total` samples
      * (and `padding` zeros) holds. */
     int (*stream_end)(const struct wmel_fe *fe, size_t total, size_t padding, size_t *end);

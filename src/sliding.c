@@ -11,7 +11,8 @@
  * a multiple of 160 samples renumbers the cached frames (frame i becomes frame
  * i - trim / 160) and drops the ones that now touch the start. Trimming any other
  * count moves every frame centre off the cached grid: the cache is dropped and the
- * next call recomputes the buffer (counted in wmel_sliding_stats).
+ * next call recomputes the buffer (counted in wmel_sliding_stats), as does any trim of a
+ * plan with dither (its noise is a function of the frame's index in the buffer).
  *
  * One buffer for every plan: the samples, the cache of interior frames (a frame whose
  * window reads neither reflection nor padding: for Whisper's geometry frame i >= 2 with
@@ -229,7 +230,9 @@ int wmel_sliding_trim(wmel_sliding *b, size_t n)
     b->p_len -= n;
     if (b->p_len == 0) b->p_off = 0;
     const size_t hop = (size_t)b->fe->p.hop;
-    if (n % hop) { /* a new frame grid: nothing cached is on it */
+    /* a new frame grid: nothing cached is on it; with a plan's dither every frame's noise
+       follows its index in the buffer, which a trim changes */
+    if (n % hop || b->fe->p.dither != 0.0) {
         if (b->c_n) b->stats.regrids++;
         cache_drop(b, b->c_n);
         b->v_n = 0;

@@ -122,7 +122,7 @@ static int emit(wmel_stream *s, size_t end, int final)
         const size_t nb = end - s->next < s->block ? end - s->next : s->block;
         float mx = s->max;
         int rc = s->algo->piece_frames(s->ctx, s->work, s->buf, s->len, final ? s->padding : 0,
-                                       s->next - base, nb, s->out, &mx);
+                                       base, s->next - base, nb, s->out, &mx);
         if (rc == WMEL_OK) rc = s->fn(s->user, s->out, s->next, nb);
         if (rc != WMEL_OK) {
             s->failed = rc;

@@ -56,7 +56,7 @@ static int fe_main(int isa, size_t nf, int n_mels)
         if (pass) mca_mark_begin();
         for (size_t t = 0; t < nf; t += (size_t)k->lanes) {
             const int cnt = nf - t < (size_t)k->lanes ? (int)(nf - t) : k->lanes;
-            k->frames(fe, x, ns, t_first + t, cnt, vals, scratch);
+            k->frames(fe, x, ns, t_first + t, cnt, vals, scratch, 0);
             if (pass) sum += vals[0];
         }
         if (pass) mca_mark_end();

@@ -37,7 +37,8 @@ _CAPS = (("mel_scale", "str"), ("mel_norm", "str"), ("empty_filters", "bool"), (
          ("n_frames", "int"), ("pad_value", "num"), ("post_scale", "num"), ("post_shift", "num"),
          ("remove_dc", "bool"), ("preemph", "num"), ("sample_rate", "int"), ("frame_length", "int"),
          ("hop", "int"), ("n_fft", "int"), ("stack", "int"), ("framing", "str"), ("preemph_mode", "str"),
-         ("log", "str"), ("valid", "str"), ("layout", "str"))
+         ("log", "str"), ("valid", "str"), ("layout", "str",
+         ("dither", "num"), ("dither_seed", "int"), ("raw_energy", "bool"))
 _CAP_NAMES = tuple(k for k, _ in _CAPS)
 
 
@@ -147,7 +148,9 @@ def frontend_plan(frontend: str | None = None, n_mels=None, *, normalize=None, w
     remove_dc, preemph; the geometry: sample_rate, frame_length, hop, n_fft, stack, framing
     ("snip"|"center_reflect"|"center_zero"), preemph_mode ("frame"|"signal"), log
     ("log10_clamp"|"ln_add"|"ln_clamp"|"none"), valid ("all"|"hop"|"trim"), layout
-    ("mels_frames"|"frames_mels").
+    ("mels_frames"|"frames_mels"); dither (the noise's standard deviation in the scaled
+    samples' units; libwmel's counter-based generator, wmel_dither_gauss), dither_seed
+    (0 .. 2**32 - 1), raw_energy (False: the log energy after the window, with use_energy).
     plan: a preset's name, a plan's JSON file or a dict (plan_from) to start from in place
     of frontend's preset; the options given then change it."""
     if plan is not None:

@@ -201,6 +201,16 @@ class _Online:
                 f"finished={self._finished})")
 
 
+def _check_online_dither(plan, snip):
+    """snip_edges frames go through libwmel's frame stream, whose dither follows the absolute
+    frame index; the snip_edges=False frames are computed in blocks that start at frame 0
+    each, so they take no dither yet."""
+    if plan["dither"] and not snip:
+        raise unsupported("frame_opts.dither", plan["dither"], "the online computers dither "
+                          "snip_edges=True frames only (the offline functions dither both): "
+                          "set dither = 0.0 or snip_edges = True")
+
+
 def _plan_ctx(plan):
     return _features._ctx(plan, "cpu", 1)
 
@@ -225,6 +235,7 @@ class OnlineFbank(_Online):
         if not isinstance(opts, FbankOptions):
             raise TypeError(f"opts must be a wmel.kaldi.FbankOptions, got {type(opts).__name__}")
         plan, (sr, L, H, _, snip) = fbank_plan(opts)
+        _check_online_dither(plan, snip)
         self._sr, self._L, self._H, self._snip = sr, L, H, snip
         self._shift_s = float(opts.frame_opts.frame_shift_ms) / 1000.0
         self._n_mels = plan["n_mels"]
@@ -277,6 +288,7 @@ class OnlineMfcc(_Online):
         if nc > nb:
             raise ValueError(f"num_ceps {nc} cannot be larger than mel_opts.num_bins {nb}")
         plan, (sr, L, H, _, snip) = fbank_plan(opts, mfcc=True)
+        _check_online_dither(plan, snip)
         self._sr, self._L, self._H, self._snip = sr, L, H, snip
         self._shift_s = float(opts.frame_opts.frame_shift_ms) / 1000.0
         self._energy = bool(opts.use_energy)
@@ -384,6 +396,9 @@ class OnlineRawAudioSamples(_Online):
                             f"{type(opts).__name__}")
         check_types(opts)
         fo = opts.frame_opts
+        if float(fo.dither) != 0.0:
+            raise unsupported("frame_opts.dither", fo.dither, "the raw frames are given without "
+                              "dither here (OnlineFbank and OnlineMfcc dither): set dither = 0.0")
         sr, L, H, n_fft, snip = frame_geometry(fo)
         self._sr, self._L, self._H, self._snip = sr, L, H, snip
         self._fo = fo

@@ -223,12 +223,40 @@ def check_types(opts, name="opts") -> None:
             raise TypeError(f"{full} must be a str, got {type(v).__name__} {v!r}")
 
 
+_DITHER_SEED = [0]
+
+
+def set_dither_seed(seed: int) -> None:
+    """The seed of the dither's noise for the computers and functions created after this call
+    (wmel-only; the default is 0): a whole number 0 .. 2**32 - 1. The noise is libwmel's
+    counter-based generator (wmel_dither_gauss: a pure function of the seed, the absolute frame
+    index and the sample in the frame), not the original's random numbers: dithered features
+    agree with kaldi-native-fbank's and torchaudio's in distribution, never bit for bit."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 1 << 32:
+        raise ValueError(f"dither seed {seed!r}: a whole number from 0 to 4294967295")
+    _DITHER_SEED[0] = seed
+
+
+def get_dither_seed() -> int:
+    """The seed set_dither_seed() last set (0 by default)."""
+    return _DITHER_SEED[0]
+
+
+def dither_plan(fo: FrameExtractionOptions, plan: dict) -> None:
+    """Sets the plan's dither from frame options (the noise's standard deviation in the
+    samples' own units, as the original's; a negative one the same distribution) and the
+    module's seed."""
+    d = abs(float(fo.dither))
+    if d > 1e30:
+        raise unsupported("frame_opts.dither", fo.dither, "libwmel's plans take |dither| <= 1e30")
+    plan["dither"] = d
+    seed = _DITHER_SEED[0] if d else 0
+    plan["dither_seed"] = seed - (1 << 32) if seed >= 1 << 31 else seed  # the plan's int32
+
+
 def frame_geometry(fo: FrameExtractionOptions, what="frame_opts"):
     """(sample_rate, frame_length, hop, n_fft, snip) of frame options, the original's
-    arithmetic; ValueError for what the original refuses too and for dither."""
-    if float(fo.dither) != 0.0:
-        raise unsupported(f"{what}.dither", fo.dither, "features are deterministic here: set "
-                          "dither = 0.0, as inference does")
+    arithmetic; ValueError for what the original refuses too."""
     sr = float(fo.samp_freq)
     if not sr > 0:
         raise ValueError(f"{what}.samp_freq {sr}: must be positive")
@@ -336,11 +364,10 @@ def fbank_plan(opts, *, mfcc=False) -> tuple:
         raise unsupported("frame_opts.preemph_coeff", fo.preemph_coeff, "libwmel's plans take "
                           "0..1")
     _mel_plan(mo, plan, fo=fo)
+    dither_plan(fo, plan)
     use_energy = bool(opts.use_energy)
-    if use_energy and not opts.raw_energy:
-        raise unsupported("raw_energy", False, "the energy after pre-emphasis and window is not in "
-                          "libwmel's plans yet: raw_energy=True (the default) is")
     plan["use_energy"] = int(use_energy)
+    plan["energy_windowed"] = int(use_energy and not opts.raw_energy)
     plan["energy_floor"] = max(float(opts.energy_floor), 0.0) if use_energy else 0.0
     if mfcc:
         plan["log"] = _LOG_NONE

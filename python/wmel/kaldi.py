@@ -9,12 +9,17 @@
       compute_cmvn_stats, apply_cmvn, apply_cmvn_, CmvnOptions, CmvnAccumulator,
       compute_deltas, DeltaOptions, splice_frames, SpliceOptions, FeatureTransform,
       transform_features
+    set_dither_seed(seed), get_dither_seed()   wmel-only: the dither's seed (default 0)
 
 Samples are taken in the caller's scale, as the originals take them. Features are computed in
 float64 from exact windows and filter banks and rounded once to float32 (the originals compute
 in float32 throughout); docs/kaldi.md lists every class and option, what is exact and what is
 refused and why. An option the computation cannot honour raises ValueError naming it, rather
-than computing something else.
+than computing something else. Dither (the originals' default 3e-5 in FrameExtractionOptions)
+is computed: Gaussian noise of that standard deviation added to each frame before DC removal,
+from libwmel's documented counter-based generator (seed: set_dither_seed, default 0; a frame's
+noise is a function of the seed and its absolute index), so it agrees with the originals in
+distribution, never bit for bit: their random numbers cannot be reproduced.
 """
 from __future__ import annotations
 
@@ -30,10 +35,10 @@ from ._kaldi_online import (OnlineFbank, OnlineMfcc, OnlineNemoFbank, OnlineRawA
                             plan_features)
 from ._kaldi_opts import (FbankOptions, FrameExtractionOptions, MelBanksOptions, MfccOptions,
                           NemoFbankOptions, RawAudioSamplesOptions, WhisperFeatureOptions,
-                          fbank_plan, unsupported)
+                          fbank_plan, get_dither_seed, set_dither_seed, unsupported)
 from . import _wmel
 
-__all__ = ["fbank", "FbankOptions", "MfccOptions", "FrameExtractionOptions", "MelBanksOptions",
+__all__ = ["fbank", "set_dither_seed", "get_dither_seed", "FbankOptions", "MfccOptions", "FrameExtractionOptions", "MelBanksOptions",
            "WhisperFeatureOptions", "RawAudioSamplesOptions", "NemoFbankOptions", "OnlineFbank",
            "OnlineMfcc", "OnlineWhisperFbank", "OnlineRawAudioSamples", "OnlineNemoFbank",
            "MelBanks", "FeatureWindowFunction", "Rfft", "Stft", "IStft", "StftConfig",

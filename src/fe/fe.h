@@ -40,9 +40,11 @@ void wmel__fft_power(const wmel_fft *f, const double *x, double *power, double *
 
 struct wmel_fe;
 /* A frame kernel of the general path: frames t0 .. t0 + count - 1 (count <= lanes) of
- * x[0 .. n) into vals[lane][n_cols] (float64); scratch: scratch(fe) bytes, 64-aligned. */
+ * x[0 .. n) into vals[lane][n_cols] (float64); scratch: scratch(fe) bytes, 64-aligned.
+ * tbase: the absolute index of x's frame 0 (the stream's pieces; 0 for a whole signal),
+ * which the dither's noise is a function of. */
 typedef void (*wmel_fe_frames_fn)(const struct wmel_fe *fe, const float *x, size_t n,
-                                  size_t t0, int count, double *vals, void *scratch);
+                                  size_t t0, int count, double *vals, void *scratch, size_t tbase);
 typedef struct wmel_fe_kernel {
     const char *name;    /* "c-f64", "avx2-f64x4", "avx512-f64x8", "neon-f64x2" */
     int lanes;           /* frames per call */
@@ -135,6 +137,13 @@ static inline int wmel__fe_ext_fe(const struct wmel_fe *fe) { return wmel__fe_ex
 int wmel__fe_finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, size_t nv, size_t nfo);
 /* Output shape; WMEL_OK or a status (too short, overflow). */
 int wmel__fe_shape(const wmel_frontend_plan *p, size_t n, size_t *rows, size_t *cols);
+
+/* The dither added to sample j of absolute frame t: dither * wmel_dither_gauss(seed, t, j),
+ * one rounding, computed here for every path (the kernels add it, so no ISA's contraction
+ * changes it). */
+double wmel__fe_noise(const wmel_frontend_plan *p, size_t t, int j);
+/* 1 when a frame needs the dither or the windowed energy (the kernels' general path). */
+static inline int wmel__fe_dithered(const wmel_frontend_plan *p) { return p->dither != 0.0 || p->energy_windowed; }
 
 /* The sample the window's sample j of frame t reads (scale, signal pre-emphasis, padding
  * applied), in double. */

@@ -39,8 +39,19 @@ static fe_out out_map(const wmel_fe *fe, float *out, size_t cols)
     return o;
 }
 
+/* The log energy of w[0 .. fl): ln(max(sum w^2, FLT_EPSILON)), at least ln(energy_floor). */
+static double frame_log_energy(const wmel_frontend_plan *p, const double *w, int fl)
+{
+    double e = 0.0;
+    for (int j = 0; j < fl; j++) e += w[j] * w[j];
+    e = log(e < FLT_EPSILON ? FLT_EPSILON : e);
+    if (p->energy_floor > 0.0 && e < log(p->energy_floor)) e = log(p->energy_floor);
+    return e;
+}
+
 /* One frame's columns into v[0 .. n_cols). buf: n_fft + n_bins + 2 n_fft doubles. */
-static void frame_cols(const wmel_fe *fe, const float *x, size_t n, size_t t, double *buf, double *v)
+static void frame_cols(const wmel_fe *fe, const float *x, size_t n, size_t t, double *buf, double *v,
+                       size_t tbase)
 {
     const wmel_frontend_plan *p = &fe->p;
     const int fl = p->frame_length;
@@ -55,6 +66,8 @@ static void frame_cols(const wmel_fe *fe, const float *x, size_t n, size_t t, do
     } else {
         for (int j = 0; j < fl; j++) w[j] = wmel__fe_sample(fe, x, n, i0 + j);
     }
+    if (p->dither != 0.0)
+        for (int j = 0; j < fl; j++) w[j] += wmel__fe_noise(p, tbase + t, j);
     if (p->remove_dc) {
         double s = 0.0;
         for (int j = 0; j < fl; j++) s += w[j];
@@ -62,18 +75,13 @@ static void frame_cols(const wmel_fe *fe, const float *x, size_t n, size_t t, do
         for (int j = 0; j < fl; j++) w[j] -= s;
     }
     int c = 0;
-    if (p->use_energy) {
-        double e = 0.0;
-        for (int j = 0; j < fl; j++) e += w[j] * w[j];
-        e = log(e < FLT_EPSILON ? FLT_EPSILON : e);
-        if (p->energy_floor > 0.0 && e < log(p->energy_floor)) e = log(p->energy_floor);
-        v[c++] = e;
-    }
+    if (p->use_energy && !p->energy_windowed) v[c++] = frame_log_energy(p, w, fl);
     if (p->preemph_mode == WMEL_PREEMPH_FRAME && p->preemph != 0.0) {
         for (int j = fl - 1; j > 0; j--) w[j] -= p->preemph * w[j - 1];
         w[0] -= p->preemph * w[0];
     }
     for (int j = 0; j < fl; j++) w[j] *= fe->window[j];
+    if (p->use_energy && p->energy_windowed) v[c++] = frame_log_energy(p, w, fl);
     memset(w + fl, 0, sizeof(double) * (size_t)(p->n_fft - fl));
     wmel__fft_power(&fe->fft, w, pw, work);
     if (p->mag_guard_mode == WMEL_MAG_GUARD_MAX)
@@ -91,9 +99,10 @@ static void frame_cols(const wmel_fe *fe, const float *x, size_t n, size_t t, do
 }
 
 static void scalar_frames(const wmel_fe *fe, const float *x, size_t n, size_t t0, int count,
-                          double *vals, void *scratch)
+                          double *vals, void *scratch, size_t tbase)
 {
-    for (int l = 0; l < count; l++) frame_cols(fe, x, n, t0 + (size_t)l, scratch, vals + (size_t)l * fe->n_cols);
+    for (int l = 0; l < count; l++)
+        frame_cols(fe, x, n, t0 + (size_t)l, scratch, vals + (size_t)l * fe->n_cols, tbase);
 }
 
 static size_t scalar_scratch(const wmel_fe *fe)
@@ -475,7 +484,7 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
             const long long ahead = frame_i0(fe, g0 + 3 * L - 1) + p->frame_length;
             const size_t pe = ahead >= (long long)to ? to : ahead <= (long long)pf ? pf : (size_t)ahead;
             for (; pf < pe; pf += 16) __builtin_prefetch(k->x + pf);
-            kern->frames(fe, k->x, k->n, g0, (int)cnt, vals, buf);
+            kern->frames(fe, k->x, k->n, g0, (int)cnt, vals, buf, 0);
             if (p->log == WMEL_LOG_NONE && !wmel__fe_f32_ok(vals, cnt * ncol)) {
                 range = 1;
                 break;

@@ -62,13 +62,13 @@ static int work_init(fe_work *w, const wmel_fe *fe)
  * fe_cpu.c's workers make). WMEL_ERR_SAMPLE_RANGE where a LOG_NONE plan's value passes
  * float32's range (dst is then partly written). */
 static int run_frames(fe_work *w, const float *x, size_t n, size_t t0, size_t count, float *dst,
-                      size_t ts, size_t cs)
+                      size_t ts, size_t cs, size_t tbase)
 {
     const size_t L = (size_t)w->k->lanes, nc = (size_t)w->fe->n_cols;
     const int check = w->fe->p.log == WMEL_LOG_NONE;
     for (size_t f = 0; f < count; f += L) {
         const size_t cnt = count - f < L ? count - f : L;
-        w->k->frames(w->fe, x, n, t0 + f, (int)cnt, w->vals, w->buf);
+        w->k->frames(w->fe, x, n, t0 + f, (int)cnt, w->vals, w->buf, tbase);
         if (check && !wmel__fe_f32_ok(w->vals, cnt * nc)) return WMEL_ERR_SAMPLE_RANGE;
         for (size_t l = 0; l < cnt; l++) {
             float *o = dst + (f + l) * ts;
@@ -127,6 +127,7 @@ typedef struct fs_team {
     fs_work *work;
     const float *x;
     size_t n, t0, nb;    /* the piece, the block's first frame in it, its frames */
+    size_t base;         /* the signal's index of the piece's frame 0 (the dither's) */
     float *out;
     int status[FS_MAX_TEAM];
     float max[FS_MAX_TEAM];
@@ -146,7 +147,7 @@ static void fs_worker(void *arg, wmel_pool *pl, int t, int nt)
     size_t f1 = groups * (size_t)(t + 1) / (size_t)nt * L;
     if (f1 > k->nb) f1 = k->nb;
     if (f0 >= f1) return;
-    k->status[t] = run_frames(w, k->x, k->n, k->t0 + f0, f1 - f0, k->out + f0, 1, k->nb);
+    k->status[t] = run_frames(w, k->x, k->n, k->t0 + f0, f1 - f0, k->out + f0, 1, k->nb, k->base);
     if (k->status[t] != WMEL_OK) return;
     float mx = -HUGE_VALF;
     for (size_t c = 0; c < nc; c++)
@@ -156,10 +157,11 @@ static void fs_worker(void *arg, wmel_pool *pl, int t, int nt)
 }
 
 int wmel__fe_piece_frames(const wmel_ctx *ctx, void *work, const float *x, size_t n,
-                          size_t padding, size_t t0, size_t nb, float *out, float *max)
+                          size_t padding, size_t base, size_t t0, size_t nb, float *out, float *max)
 {
     (void)padding; /* a plan's stream takes none */
     fs_team k;
+    k.base = base;
     k.fe = ctx->fe;
     k.work = work;
     k.x = x;
@@ -215,5 +217,5 @@ int wmel__fe_here_frames(const wmel_ctx *ctx, void *work, const wmel_signal *s, 
 {
     (void)ctx;
     (void)max; /* not kept for a plan: its normalisation scans the output */
-    return run_frames(work, s->f32, s->n, t0, count, dst, ts, cs);
+    return run_frames(work, s->f32, s->n, t0, count, dst, ts, cs, 0);
 }

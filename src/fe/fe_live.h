@@ -16,7 +16,7 @@ int wmel__fe_piece_new(const wmel_ctx *ctx, void **work);
 void wmel__fe_piece_free(void *work);
 /* Frames [t0, t0 + nb) of the piece x[0 .. n) on the ctx's workers (padding: 0). */
 int wmel__fe_piece_frames(const wmel_ctx *ctx, void *work, const float *x, size_t n,
-                          size_t padding, size_t t0, size_t nb, float *out, float *max);
+                          size_t padding, size_t base, size_t t0, size_t nb, float *out, float *max);
 /* The status of a stream of `total` samples at its end, and the frames computed. */
 int wmel__fe_stream_end(const wmel_fe *fe, size_t total, size_t padding, size_t *end);
 

@@ -230,6 +230,29 @@ static int set_common(wmel_frontend_plan *plan, const char *name, const char *va
                 }
             return wmel__fe_bad(msg, msg_len, "%s %s: %s", name, v, kinds[k].allowed);
         }
+    if (!strcmp(name, "dither")) {
+        if (parse_num(value, &d) || !(d >= 0.0 && d <= 1e30))
+            return wmel__fe_bad(msg, msg_len, "dither %s: the noise's standard deviation, a number from 0 (none) to "
+                                              "1e30 in the scaled samples' units (Kaldi's 1 at scale 32768)", v);
+        plan->dither = d;
+        return WMEL_OK;
+    }
+    if (!strcmp(name, "dither_seed")) {
+        char *end = NULL;
+        const unsigned long long x = *value >= '0' && *value <= '9' ? strtoull(value, &end, 10) : 0;
+        if (!end || *end || x > 0xFFFFFFFFull)
+            return wmel__fe_bad(msg, msg_len, "dither_seed %s: a whole number from 0 to 4294967295", v);
+        plan->dither_seed = (int)(unsigned)x; /* taken back as the unsigned 32-bit seed */
+        return WMEL_OK;
+    }
+    if (!strcmp(name, "raw_energy")) {
+        if (parse_bool(value, &i)) return wmel__fe_bad(msg, msg_len, "raw_energy %s: 1 or 0 (true or false)", v);
+        if (!i && !plan->use_energy)
+            return wmel__fe_bad(msg, msg_len, "raw_energy %s: where the log-energy column is taken, which needs "
+                                              "use_energy", v);
+        plan->energy_windowed = !i;
+        return WMEL_OK;
+    }
     return NOT_COMMON;
 }
 
@@ -278,7 +301,7 @@ int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value,
                                  "empty_filters, bf16, window_coeff, power, mag_guard, log_guard, norm_eps, "
                                  "norm_ddof, norm_max, norm_range, n_frames, pad_value, post_scale, post_shift, remove_dc, "
                                  "preemph, sample_rate, frame_length, hop, n_fft, stack, framing, preemph_mode, log, "
-                                 "valid, layout)", name);
+                                 "valid, layout, dither, dither_seed, raw_energy)", name);
     if (whisper)
         return wmel__fe_bad(msg, msg_len, "%s: not an option of the whisper front-end (it applies to nemo, kaldi or "
                                  "seamless)", name);

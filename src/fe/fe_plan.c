@@ -228,6 +228,13 @@ static int check_tail(const wmel_frontend_plan *p, char *msg, size_t len)
                                                               : "must be 0 without WMEL_WINDOW_BLACKMAN");
     for (int i = 0; i < 3; i++)
         if (p->reserved_i2[i]) return wmel__fe_bad(msg, len, "reserved_i2[%d]: must be 0", i);
+    if ((p->energy_windowed | 1) != 1 || (p->energy_windowed && !p->use_energy))
+        return wmel__fe_bad(msg, len, "energy_windowed %d: %s", p->energy_windowed,
+                            (p->energy_windowed | 1) != 1 ? "must be 0 or 1"
+                                                         : "the log energy after the window needs use_energy 1");
+    if (!(p->dither >= 0.0 && p->dither <= 1e30))
+        return wmel__fe_bad(msg, len, "dither %s: the noise's standard deviation, 0 .. 1e30 in the scaled samples' "
+                            "units (0: none; Kaldi's 1, kaldi-native-fbank's 3e-5)", wmel__num(p->dither).s);
     for (int i = 0; i < 3; i++)
         if (p->reserved_d2[i] != 0.0) return wmel__fe_bad(msg, len, "reserved_d2[%d]: must be 0", i);
     return WMEL_OK;
@@ -346,6 +353,29 @@ int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t hz_len)
     return WMEL_OK;
 }
 
+/* splitmix64's step: the increment, then its finaliser (wmel.h, wmel_dither_gauss). */
+static uint64_t splitmix64(uint64_t z)
+{
+    z += 0x9E3779B97F4A7C15u;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    return z ^ (z >> 31);
+}
+
+double wmel_dither_gauss(int seed, unsigned long long t, int j)
+{
+    const uint64_t k = splitmix64(splitmix64((uint64_t)(uint32_t)seed) ^ (uint64_t)t);
+    const uint64_t a = splitmix64(k ^ (2 * (uint64_t)(uint32_t)j)), b = splitmix64(k ^ (2 * (uint64_t)(uint32_t)j + 1));
+    const double u1 = (double)((a >> 11) + 1) * 0x1p-53, u2 = (double)(b >> 11) * 0x1p-53;
+    const double r = sqrt(-2.0 * log(u1)), ph = 6.283185307179586 * u2; /* 2 pi */
+    return r * cos(ph);
+}
+
+double wmel__fe_noise(const wmel_frontend_plan *p, size_t t, int j)
+{
+    return p->dither * wmel_dither_gauss(p->dither_seed, t, j);
+}
+
 int wmel__fe_is_whisper(const wmel_frontend_plan *p)
 {
     return p->sample_rate == WMEL_SAMPLE_RATE && p->frame_length == WMEL_N_FFT &&
@@ -358,7 +388,8 @@ int wmel__fe_is_whisper(const wmel_frontend_plan *p)
            (p->norm == WMEL_NORM_WHOLE || p->norm == WMEL_NORM_NONE) &&
            p->valid == WMEL_VALID_TRIM && p->stack == 1 && p->pad_to <= 1 &&
            p->layout == WMEL_LAYOUT_MELS_FRAMES && !p->bank_flags && !p->mag_guard_mode &&
-           !p->norm_flags && !p->n_frames && !p->affine && p->norm_range == 0.0 && p->pad_value == 0.0;
+           !p->norm_flags && !p->n_frames && !p->affine && p->norm_range == 0.0 && p->pad_value == 0.0 &&
+           p->dither == 0.0;
 }
 
 /* ---- geometry ---- */

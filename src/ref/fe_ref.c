@@ -37,6 +37,9 @@ static void ref_frames(const wmel_fe *fe, const float *x, size_t n, size_t t0, s
         const long long start = (long long)((t0 + b) * (size_t)p->hop) + fe->off;
         for (int j = 0; j < p->frame_length; j++)
             fr[b * (size_t)p->frame_length + (size_t)j] = ref_signal(p, x, n, start + j);
+        if (p->dither != 0.0) /* the dither, per frame, before DC removal (Kaldi) */
+            for (int j = 0; j < p->frame_length; j++)
+                fr[b * (size_t)p->frame_length + (size_t)j] += wmel__fe_noise(p, t0 + b, j);
     }
 }
 
@@ -53,9 +56,10 @@ static void ref_remove_dc(const wmel_fe *fe, size_t nb, double *fr)
     }
 }
 
-static void ref_energy(const wmel_fe *fe, size_t nb, const double *fr, double *energy)
+static void ref_energy(const wmel_fe *fe, size_t nb, const double *fr, double *energy, int windowed)
 {
     const wmel_frontend_plan *p = &fe->p;
+    if (windowed != p->energy_windowed) return; /* before / after the window (raw_energy) */
     const int fl = p->frame_length;
     for (size_t b = 0; b < nb; b++) {
         const double *f = fr + b * (size_t)fl;
@@ -82,7 +86,7 @@ static void ref_preemph_frame(const wmel_fe *fe, size_t nb, double *fr)
 static void ref_frame_prep(const wmel_fe *fe, size_t nb, double *fr, double *energy)
 {
     ref_remove_dc(fe, nb, fr);
-    ref_energy(fe, nb, fr, energy);
+    ref_energy(fe, nb, fr, energy, 0);
     ref_preemph_frame(fe, nb, fr);
 }
 
@@ -230,6 +234,7 @@ int wmel__fe_ref(const wmel_ctx *ctx, const float *x, size_t n, float *out)
             ref_frames(fe, x, n, t0, nb, fr);
             ref_frame_prep(fe, nb, fr, energy);
             ref_window(fe, nb, fr);
+            ref_energy(fe, nb, fr, energy, 1);
             ref_spectrum(fe, nb, fr, spec);
             ref_mel_log(fe, nb, spec, energy, feat + t0 * nc, NULL);
         }
@@ -286,10 +291,11 @@ int wmel_ref_plan_stages(const wmel_frontend_plan *plan, const float *pcm, size_
         if (out->signal) memcpy(out->signal + i0 * fl, fr, sizeof(double) * nb * fl);
         ref_remove_dc(fe, nb, fr);
         if (out->dc) memcpy(out->dc + i0 * fl, fr, sizeof(double) * nb * fl);
-        ref_energy(fe, nb, fr, energy);
+        ref_energy(fe, nb, fr, energy, 0);
         ref_preemph_frame(fe, nb, fr);
         if (out->preemph) memcpy(out->preemph + i0 * fl, fr, sizeof(double) * nb * fl);
         ref_window(fe, nb, fr);
+        ref_energy(fe, nb, fr, energy, 1);
         if (out->windowed) memcpy(out->windowed + i0 * fl, fr, sizeof(double) * nb * fl);
         if (!out->power && !out->mel && !out->logmel) continue;
         ref_spectrum(fe, nb, fr, spec);

@@ -147,7 +147,7 @@ int main(void)
         for (int k = 0; k < n_opt; k++) {
             char v[64];
             const char *name;
-            switch (rnd(32)) {
+            switch (rnd(34)) {
             case 0: name = "n_mels", snprintf(v, sizeof v, "%u", rnd(2) ? 80 + 48 * rnd(2) : 1 + rnd(100)); break;
             case 1: name = "normalize", snprintf(v, sizeof v, "%s", (const char *[]){"none", "mean", "mean_var", "per_feature", "all_features"}[rnd(5)]); break;
             case 2: name = "window", snprintf(v, sizeof v, "%s", (const char *[]){"povey", "hamming", "hann", "rect", "blackman", "bartlett"}[rnd(6)]); break;
@@ -179,6 +179,10 @@ int main(void)
             case 28: name = "log", snprintf(v, sizeof v, "%s", (const char *[]){"log10_clamp", "ln_add", "ln_clamp", "none"}[rnd(4)]); break;
             case 29: name = rnd(2) ? "valid" : "layout", snprintf(v, sizeof v, "%s", (const char *[]){"all", "hop", "trim", "mels_frames", "frames_mels"}[rnd(5)]); break;
             case 30: name = rnd(2) ? "stack" : "sample_rate", snprintf(v, sizeof v, "%u", rnd(2) ? 1 + rnd(3) : 16000 + 8000 * rnd(3)); break;
+            case 32: name = rnd(2) ? "dither" : "dither_seed",
+                     rnd(2) ? snprintf(v, sizeof v, "%.17g", rnd(1000) / 37.0)
+                            : snprintf(v, sizeof v, "%u", rnd(2) ? 4294967295u : rnd(1000)); break;
+            case 33: name = "raw_energy", snprintf(v, sizeof v, "%s", rnd(2) ? "0" : "true"); break;
             default: name = rnd(2) ? "preemph_mode" : "window", snprintf(v, sizeof v, "%s", (const char *[]){"frame", "signal", "hann_periodic"}[rnd(3)]); break;
             }
             wmel_frontend_plan q = p;

@@ -289,12 +289,28 @@ static int make_cases(pcase *c)
     c[k++] = (pcase){"nemo bartlett", p};
     p.window = WMEL_WINDOW_BLACKMAN, p.use_energy = 0;
     c[k++] = (pcase){"nemo blackman", p};
+    /* Kaldi's dither (the noise a function of the absolute frame index) and the windowed
+       log energy (raw_energy=false), on the radix-4 and the other transforms */
+    p = preset(WMEL_FRONTEND_KALDI, 80);
+    p.dither = 1.0, p.dither_seed = 7;
+    c[k++] = (pcase){"kaldi dither 1", p};
+    p.use_energy = 1, p.energy_windowed = 1, p.dither = 3e-5 * 32768;
+    c[k++] = (pcase){"kaldi dither + windowed energy", p};
+    p.dither = 0.0, p.energy_floor = 1.0;
+    c[k++] = (pcase){"kaldi windowed energy, floor 1", p};
+    p = preset(WMEL_FRONTEND_NEMO, 80);
+    p.dither = 1e-3, p.dither_seed = -3; /* well above the log's guard: silence's columns stay
+                                            well-conditioned for the per-feature statistics */
+    c[k++] = (pcase){"nemo dither 1e-3", p};
+    p = preset(WMEL_FRONTEND_WHISPER, 80);
+    p.dither = 1e-4;
+    c[k++] = (pcase){"whisper geometry + dither (n_fft 400)", p};
     return k;
 }
 
 int main(void)
 {
-    pcase cases[32];
+    pcase cases[40];
     const int nc = make_cases(cases);
     char msg[400];
     for (int i = 0; i < nc; i++) {

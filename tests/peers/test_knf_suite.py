@@ -25,8 +25,6 @@ if IMPL == "wmel":
 
 # what wmel.kaldi does not provide (docs/kaldi.md), skipped in the wmel run with the reason
 WMEL_GAPS = {
-    "test_feature_demo.py::main": "uses the default dither 3e-5, which wmel.kaldi refuses "
-                                  "(dither is not in libwmel's plans yet)",
     "test_pitch.py::TestPitch.test_options_defaults": "Kaldi pitch (PitchExtractionOptions, "
                                                       "OnlinePitch) is not provided by wmel.kaldi",
 }

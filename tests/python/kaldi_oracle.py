@@ -100,8 +100,9 @@ def fbank(x, sr=16000, length_ms=25.0, shift_ms=10.0, snip=True, window_type="po
           preemph=0.97, remove_dc=True, round_pow2=True, n_mels=23, lo=20.0, hi=0.0,
           use_energy=False, energy_floor=0.0, power=True, log=True, log_floor=True,
           eps=FLT_EPS, librosa=False, norm=True, htk_compat=False, energy_out=False,
-          blackman_coeff=0.42):
-    """Kaldi fbank, float64 (frames, [energy,] n_mels); energy_out: (mels, log energy)."""
+          blackman_coeff=0.42, raw_energy=True):
+    """Kaldi fbank, float64 (frames, [energy,] n_mels); energy_out: (mels, log energy);
+    raw_energy False: the energy of the windowed frame (after pre-emphasis and the window)."""
     L, H = sizes(sr, length_ms, shift_ms)
     n_fft = 1 << (L - 1).bit_length() if round_pow2 else L
     f = frames(x, L, H, snip)
@@ -116,6 +117,10 @@ def fbank(x, sr=16000, length_ms=25.0, shift_ms=10.0, snip=True, window_type="po
         g[:, 0] -= preemph * f[:, 0]
         f = g
     f = f * window(window_type, L, blackman_coeff)
+    if not raw_energy:
+        energy = np.log(np.maximum((f * f).sum(axis=1), FLT_EPS))
+        if energy_floor > 0:
+            energy = np.maximum(energy, math.log(energy_floor))
     spec = np.abs(np.fft.rfft(f, n=n_fft, axis=1))
     if power:
         spec = spec ** 2

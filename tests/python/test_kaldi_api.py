@@ -114,7 +114,8 @@ def _oracle_kw(kw, sr):
          "high_freq": "hi", "use_energy": "use_energy", "energy_floor": "energy_floor",
          "use_power": "power", "use_log_fbank": "log", "use_log_floor": "log_floor", "eps": "eps",
          "is_librosa": "librosa", "htk_compat": "htk_compat", "num_ceps": "num_ceps",
-         "cepstral_lifter": "cepstral_lifter", "blackman_coeff": "blackman_coeff"}
+         "cepstral_lifter": "cepstral_lifter", "blackman_coeff": "blackman_coeff",
+         "raw_energy": "raw_energy"}
     for k, v in kw.items():
         if k == "samp_freq":
             continue
@@ -146,6 +147,9 @@ FBANK_CASES = [
     ({"is_librosa": True, "low_freq": 0.0, "num_bins": 80}, 16000),
     ({"is_librosa": True, "low_freq": 0.0, "num_bins": 64, "norm": ""}, 16000),
     ({"low_freq": 64.0, "high_freq": -400.0, "num_bins": 40}, 16000),
+    ({"use_energy": True, "raw_energy": False}, 16000),               # the windowed frame's energy
+    ({"use_energy": True, "raw_energy": False, "snip_edges": False, "energy_floor": 1.0,
+      "window_type": "hamming"}, 16000),
 ]
 
 
@@ -188,6 +192,7 @@ MFCC_CASES = [
     ({"cepstral_lifter": 0.0, "num_ceps": 40, "num_bins": 40}, 16000), ({"num_bins": 3, "num_ceps": 3}, 16000),
     ({"samp_freq": 8000.0, "snip_edges": False}, 8000),
     ({"num_ceps": 1}, 16000), ({"num_ceps": 23, "num_bins": 23, "window_type": "hamming"}, 16000),
+    ({"raw_energy": False}, 16000),
 ]
 
 
@@ -288,9 +293,9 @@ def test_edge_lengths(online, cls, sr, L, snip):
 
 def test_refusals_name_the_option():
     x = _x(1000)
-    for kw, msg in [({"dither": 1.0}, "dither"), ({"window_type": "blackman", "blackman_coeff": 0.0}, "blackman_coeff"),
+    for kw, msg in [({"window_type": "blackman", "blackman_coeff": 0.0}, "blackman_coeff"),
                     ({"window_type": "sine"}, "sine"), ({"window_type": "kaiser"}, "knows"),
-                    ({"htk_mode": True}, "htk_mode"), ({"use_energy": True, "raw_energy": False}, "raw_energy"),
+                    ({"htk_mode": True}, "htk_mode"), ({"dither": 1.0, "snip_edges": False}, "snip_edges"),
                     ({"num_bins": 2}, "at least 3"),
                     ({"round_to_power_of_two": False, "frame_length_ms": 25.0625}, "odd"),
                     ({"round_to_power_of_two": False, "frame_length_ms": 21.75}, "product of 2, 3 and 5"),
@@ -623,3 +628,89 @@ def test_fbank_torchaudio_options_vs_oracle(kw, ok):
         _log_close(a, o)
     else:
         _lin_close(a, o)
+
+
+# ---- dither: libwmel's counter-based noise, held to kaldi-native-fbank in distribution ----
+
+def _speechlike(n=16000 * 3, seed=5):
+    """A rising tone with a syllable-rate envelope and a little noise, at 0.3 full scale."""
+    t = np.arange(n) / 16000.0
+    rng = np.random.default_rng(seed)
+    x = 0.3 * np.sin(2 * np.pi * 220 * t * (1 + t)) * (1 + 0.5 * np.sin(2 * np.pi * 3 * t))
+    return (x + 0.01 * rng.standard_normal(n)).astype(np.float32)
+
+
+def test_dither_defaults_run_and_online_equals_offline():
+    x = _speechlike()
+    assert K.get_dither_seed() == 0 and K.FbankOptions().frame_opts.dither == pytest.approx(3e-5)
+    a, _ = _run(K, "OnlineFbank", K.FbankOptions(), x, 16000, _chunks(len(x), 7))
+    b, _ = _run(K, "OnlineFbank", K.FbankOptions(), x, 16000)
+    assert np.array_equal(a, b)                      # the noise follows the absolute frame index
+    # torchaudio's signature with the same options (23 bins, no energy) and dither 3e-5: the same bits
+    assert np.array_equal(K.fbank(x[None, :], dither=3e-5), a)
+    m, _ = _run(K, "OnlineMfcc", K.MfccOptions(), x, 16000, _chunks(len(x), 8))
+    assert m.shape == (a.shape[0], 13) and np.isfinite(m).all()
+    o0 = K.FbankOptions()
+    o0.frame_opts.dither = 0.0
+    a0, _ = _run(K, "OnlineFbank", o0, x, 16000)
+    assert not np.array_equal(a, a0)
+    K.set_dither_seed(12345)
+    try:
+        assert K.get_dither_seed() == 12345
+        c, _ = _run(K, "OnlineFbank", K.FbankOptions(), x, 16000)
+        assert not np.array_equal(a, c) and np.abs(c - a).max() < 0.05
+    finally:
+        K.set_dither_seed(0)
+    d, _ = _run(K, "OnlineFbank", K.FbankOptions(), x, 16000)
+    assert np.array_equal(a, d)                      # a seed gives its noise back
+    for bad in (-1, 1 << 32, 1.5, True):
+        with pytest.raises(ValueError, match="seed"):
+            K.set_dither_seed(bad)
+    # torchaudio's dither 1.0 in the 16-bit scale: the frames take it, and the result moves
+    y = x[None, :] * 32768.0
+    assert not np.array_equal(K.fbank(y, dither=1.0), K.fbank(y))
+
+
+def test_features_dither_options():
+    import wmel
+    x = _speechlike(16000)
+    a = wmel.features(x, frontend="kaldi", dither=1.0, dither_seed=3)
+    b = wmel.features(x, frontend="kaldi", dither=1.0, dither_seed=3, threads=3)
+    c = wmel.features(x, frontend="kaldi", dither=1.0, dither_seed=4)
+    z = wmel.features(x, frontend="kaldi")
+    assert np.array_equal(a, b) and not np.array_equal(a, c) and not np.array_equal(a, z)
+    assert np.array_equal(z, wmel.features(x, frontend="kaldi", dither=0.0, dither_seed=9))
+    e = wmel.features(x, frontend="kaldi", use_energy=True, raw_energy=False)
+    assert e.shape[-1] == z.shape[-1] + 1 or e.shape[0] == z.shape[0] + 1
+    with pytest.raises(ValueError, match="dither"):
+        wmel.features(x, frontend="kaldi", dither=-1.0)
+    with pytest.raises(ValueError, match="use_energy"):
+        wmel.features(x, frontend="kaldi", raw_energy=False)
+
+
+@needs_knf
+def test_dither_vs_knf_in_distribution():
+    """The originals' random numbers cannot be reproduced: the dithered outputs are compared by
+    their statistics. Speech-like input at 0.3 full scale: the change dither 3e-5 makes is
+    zero-mean (|mean| < 1e-3) and small (< 0.05; measured wmel 1.1e-2, knf 1.4e-2) for both.
+    Silence: the features are those of the noise alone; the mean and the standard deviation of
+    the log-mel values agree within 0.05 (measured -14.144 vs -14.135, 1.751 vs 1.753), and so
+    do those of the energy column."""
+    x = _speechlike()
+    out = {}
+    for mod in (K, knf):
+        o, o0 = mod.FbankOptions(), mod.FbankOptions()
+        o0.frame_opts.dither = 0.0
+        a, _ = _run(mod, "OnlineFbank", o, x, 16000)
+        a0, _ = _run(mod, "OnlineFbank", o0, x, 16000)
+        d = a.astype(np.float64) - a0
+        assert abs(d.mean()) < 1e-3 and np.abs(d).max() < 0.05, (mod.__name__, d.mean(), np.abs(d).max())
+        s = mod.FbankOptions()
+        s.use_energy = True
+        z, _ = _run(mod, "OnlineFbank", s, np.zeros(16000 * 2, np.float32), 16000)
+        out[mod] = z.astype(np.float64)
+    a, b = out[K], out[knf]
+    assert a.shape == b.shape
+    for c in (slice(1, None), slice(0, 1)):          # the mel columns, the energy column
+        assert abs(a[:, c].mean() - b[:, c].mean()) < 0.05, (a[:, c].mean(), b[:, c].mean())
+        assert abs(a[:, c].std() - b[:, c].std()) < 0.05, (a[:, c].std(), b[:, c].std())
