@@ -37,7 +37,7 @@ _CAPS = (("mel_scale", "str"), ("mel_norm", "str"), ("empty_filters", "bool"), (
          ("n_frames", "int"), ("pad_value", "num"), ("post_scale", "num"), ("post_shift", "num"),
          ("remove_dc", "bool"), ("preemph", "num"), ("sample_rate", "int"), ("frame_length", "int"),
          ("hop", "int"), ("n_fft", "int"), ("stack", "int"), ("framing", "str"), ("preemph_mode", "str"),
-         ("log", "str"), ("valid", "str"), ("layout", "str",
+         ("log", "str"), ("valid", "str"), ("layout", "str"),
          ("dither", "num"), ("dither_seed", "int"), ("raw_energy", "bool"))
 _CAP_NAMES = tuple(k for k, _ in _CAPS)
 
