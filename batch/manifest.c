@@ -10,6 +10,7 @@
  */
 #define _XOPEN_SOURCE 700
 #include "batch.h"
+#include "frontend.h"
 #include "readall.h"
 
 #include <errno.h>
@@ -23,17 +24,7 @@ const char *wmel_batch_mode_name(int mode)
     return mode == WMEL_BATCH_FULL ? "full" : mode == WMEL_BATCH_WINDOWS ? "windows" : "pad30";
 }
 
-const char *wmel_batch_frontend_name(int frontend)
-{
-    switch (frontend) {
-    case WMEL_FRONTEND_WHISPER: return "whisper";
-    case WMEL_FRONTEND_NEMO: return "nemo";
-    case WMEL_FRONTEND_NEMO_LEGACY: return "nemo-legacy";
-    case WMEL_FRONTEND_KALDI: return "kaldi";
-    case WMEL_FRONTEND_SEAMLESS: return "seamless";
-    default: return "unknown";
-    }
-}
+const char *wmel_batch_frontend_name(int frontend) { return cli_fe_name(frontend); }
 
 int wmel_batch_mode_parse(const char *s)
 {
