@@ -199,7 +199,7 @@ size_t wmel_batch_job_json(const wmel_batch_plan *plan, const wmel_batch_opts *o
                            size_t cap)
 {
     char fe[160] = ""; /* Whisper's jobs say nothing: their job.json is as it always was */
-    if (o->fe_plan && o->fe_plan->frontend != WMEL_FRONTEND_WHISPER)
+    if (o->fe_plan)
         snprintf(fe, sizeof fe, "\"frontend\": \"%s\", \"plan\": \"fnv1a64:%016llx\", ",
                  wmel_batch_frontend_name(o->fe_plan->frontend), plan_fingerprint(o->fe_plan));
     int n = snprintf(out, cap,
@@ -667,7 +667,7 @@ int wmel_batch_run(const wmel_batch_plan *plan, const char *dir, const wmel_batc
     memset(stats, 0, sizeof *stats);
     double t0 = now();
     err[0] = 0;
-    const int other_fe = o && o->fe_plan && o->fe_plan->frontend != WMEL_FRONTEND_WHISPER;
+    const int other_fe = o && o->fe_plan;
     if (!plan || !plan->n || !o || o->shard_size == 0 ||
         (!other_fe && o->n_mels != 80 && o->n_mels != 128) || (other_fe && o->mode != WMEL_BATCH_FULL) ||
         o->mode < 0 || o->mode > 2 || o->jobs < 0) {

@@ -140,9 +140,9 @@ typedef struct wmel_batch_opts {
     size_t shard_size;   /* items per shard (> 0) */
     int progress;        /* 1: progress line on stderr (caller checks it is a terminal) */
     int backend;         /* WMEL_BACKEND_* for the mel (`wmel batch`: CPU unless asked) */
-    /* NULL: Whisper's log-Mel in `mode`; else another front-end's plan (its frontend not
-       WMEL_FRONTEND_WHISPER): each input's wmel_features() in mode full, the whole clip
-       held in memory; job.json records the front-end and the plan's fingerprint */
+    /* NULL: Whisper's log-Mel in `mode`; else a plan (another front-end's, or a whisper plan
+       with other options): each input's wmel_features() in mode full, in bounded memory
+       (wmel_long_*); job.json records the front-end and the plan's fingerprint */
     const wmel_frontend_plan *fe_plan;
     double item_timeout; /* seconds per item; 0 none; < 0 wmel_batch_default_timeout() */
     /* Asked between items and every 50 ms while the job waits for one (from the thread

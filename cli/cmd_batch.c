@@ -100,10 +100,10 @@ int cmd_batch(int argc, char **argv)
         return cli_usage("batch: -o takes a folder (OUTDIR): a job of shards cannot go to standard output");
     wmel_frontend_plan fplan;
     if (cli_fe_plan(&fe, &fplan)) return 2;
-    if (fe.frontend != WMEL_FRONTEND_WHISPER) {
+    if (!cli_fe_whisper(&fe)) {
         /* another front-end: the whole clip's features (mode full) */
         if (mode && o.mode != WMEL_BATCH_FULL) {
-            cli_msg("wmel: --mode %s applies to --frontend whisper only (%s: full)", mode,
+            cli_msg("wmel: --mode %s applies to the whisper preset only (%s: full)", mode,
                  cli_fe_name(fe.frontend));
             return 2;
         }

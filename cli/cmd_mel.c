@@ -368,8 +368,9 @@ static int mel_parse(int argc, char **argv, mel_opts *o)
     if (!o->in) return cli_usage("mel: no INPUT given (see wmel --help)");
     if (!o->out) return cli_usage("mel: no output given: use -o OUT.npy");
     if (cli_fe_plan(&o->fe, &o->plan)) return 2;
-    if (o->fe.frontend != WMEL_FRONTEND_WHISPER && (o->whisper_only || o->fixed)) {
-        cli_msg("wmel: %s applies to --frontend whisper only", o->whisper_only ? o->whisper_only : "--fixed-point");
+    if (!cli_fe_whisper(&o->fe) && (o->whisper_only || o->fixed)) {
+        cli_msg("wmel: %s applies to the whisper preset only (--frontend whisper, at most --n-mels)",
+                o->whisper_only ? o->whisper_only : "--fixed-point");
         return 2;
     }
     p->n_mels = o->plan.n_mels; /* whisper: 80 unless --n-mels said 128 */
@@ -479,7 +480,7 @@ int cmd_mel(int argc, char **argv)
     if (ex) return ex;
     const char *outs[2] = {o.out, o.png}, *ins[1] = {o.in};
     if (cli_check_files(outs, 2, ins, 1)) return 1;
-    if (o.fe.frontend != WMEL_FRONTEND_WHISPER) return mel_frontend(o.in, o.out, &o.p, &o.plan, o.quiet, o.verbose, o.raw);
+    if (!cli_fe_whisper(&o.fe)) return mel_frontend(o.in, o.out, &o.p, &o.plan, o.quiet, o.verbose, o.raw);
     if (o.fixed)
         return cli_mel_fixed(o.in, o.out, o.p.n_mels, o.p.norm, o.dtype < 0 ? 0 : o.dtype, o.padding, o.pad30,
                                   o.quiet, o.verbose, o.raw);

@@ -102,11 +102,20 @@ int cmd_stream(int argc, char **argv)
     }
     wmel_frontend_plan plan;
     if (cli_fe_plan(&fe, &plan)) return 2;
-    if (fe.frontend != WMEL_FRONTEND_WHISPER && have_padding) {
-        cli_msg("wmel: stream: --padding applies to --frontend whisper only");
+    if (!cli_fe_whisper(&fe) && have_padding) {
+        cli_msg("wmel: stream: --padding applies to the whisper preset only (--frontend whisper, at most --n-mels)");
         return 2;
     }
-    plan.norm = WMEL_NORM_NONE;
+    /* the stream's frames come before the finish: no normalisation (its variants go with
+       it), and a finish that pads, cuts or maps the clip's frames does not apply */
+    if (plan.n_frames || plan.affine || plan.pad_value != 0.0) {
+        cli_msg("wmel: stream: %s: its finish (n_frames, pad_value, post_scale, post_shift) does not apply: the "
+                "stream's frames are those before normalisation and padding", cli_fe_label(&fe));
+        return 2;
+    }
+    plan.norm = WMEL_NORM_NONE; /* as Python's Stream: the variants' fields go with it */
+    plan.norm_flags = 0;
+    plan.norm_max = plan.norm_range = 0.0;
     if (!out && isatty(STDOUT_FILENO))
         return cli_usage("stream: standard output is a terminal: redirect it (raw "
                               "float32 frames) or use -o OUT.npy");
@@ -122,8 +131,7 @@ int cmd_stream(int argc, char **argv)
     int st;
     wmel_ctx *ctx = wmel_create_plan(&p, &plan, &st);
     if (!ctx) {
-        cli_msg("wmel: stream: --frontend %s: %s", cli_fe_name(plan.frontend),
-             wmel_strerror(st));
+        cli_msg("wmel: stream: %s: %s", cli_fe_label(&fe), wmel_strerror(st));
         return 1;
     }
     const int n_cols = plan.n_mels + plan.use_energy;

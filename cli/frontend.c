@@ -150,6 +150,14 @@ static int plan_from_json(cli_fe *f, wmel_frontend_plan *plan)
     return 0;
 }
 
+/* 1: a whisper plan that is not the whisper preset (80 or 128 mels) bit for bit. */
+static int beyond_whisper(const cli_fe *f, const wmel_frontend_plan *plan)
+{
+    wmel_frontend_plan w;
+    return f->frontend == WMEL_FRONTEND_WHISPER &&
+           (wmel_frontend_preset(WMEL_FRONTEND_WHISPER, plan->n_mels, &w) || memcmp(&w, plan, sizeof w));
+}
+
 int cli_fe_plan(cli_fe *f, wmel_frontend_plan *plan)
 {
     char why[320];
@@ -167,14 +175,7 @@ int cli_fe_plan(cli_fe *f, wmel_frontend_plan *plan)
             cli_msg("wmel: %s: %s", f->plan_file ? cli_esc(f->plan_file) : f->preset, why);
             return 2;
         }
-        wmel_frontend_plan w;
-        if (f->frontend == WMEL_FRONTEND_WHISPER && !wmel_frontend_preset(WMEL_FRONTEND_WHISPER, plan->n_mels, &w) &&
-            memcmp(&w, plan, sizeof w)) {
-            cli_msg("wmel: %s: a whisper plan with options beyond n_mels (the command's whisper path is openai's "
-                         "own computation; with whisper: Python's wmel.features)",
-                         f->plan_file ? cli_esc(f->plan_file) : f->preset);
-            return 2;
-        }
+        f->general = beyond_whisper(f, plan);
         return 0;
     }
     const int k = f->frontend;
@@ -183,12 +184,6 @@ int cli_fe_plan(cli_fe *f, wmel_frontend_plan *plan)
         cli_msg("wmel: --frontend %s: %s", cli_fe_name(k), wmel_strerror(rc));
         return 2;
     }
-    for (int i = 10; k == WMEL_FRONTEND_WHISPER && i < WMEL_CLI_FE_OPTS; i++)
-        if (f->val[i]) { /* the command's whisper path is openai's own computation */
-            cli_msg("wmel: %s applies to --frontend nemo, kaldi or seamless here (with whisper: "
-                         "Python's wmel.features)", CLI_NAMES[i]);
-            return 2;
-        }
     for (int i = 0; i < WMEL_CLI_FE_OPTS; i++)
         if (f->val[i] && wmel_plan_set(plan, LIB_NAMES[i], f->val[i], why, sizeof why)) {
             cli_msg("wmel: --frontend %s: %s (%s)", cli_fe_name(k), why, CLI_NAMES[i]);
@@ -198,5 +193,17 @@ int cli_fe_plan(cli_fe *f, wmel_frontend_plan *plan)
         cli_msg("wmel: --frontend %s: %s", cli_fe_name(k), why);
         return 2;
     }
+    f->general = beyond_whisper(f, plan);
     return 0;
 }
+
+const char *cli_fe_label(const cli_fe *f)
+{
+    static _Thread_local char buf[320];
+    if (f->plan_file) snprintf(buf, sizeof buf, "%s", cli_esc(f->plan_file));
+    else if (f->preset) snprintf(buf, sizeof buf, "--preset %s", f->preset);
+    else snprintf(buf, sizeof buf, "--frontend %s", cli_fe_name(f->frontend));
+    return buf;
+}
+
+int cli_fe_whisper(const cli_fe *f) { return f->frontend == WMEL_FRONTEND_WHISPER && !f->general; }

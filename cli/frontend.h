@@ -16,6 +16,8 @@ typedef struct cli_fe {
     const char *val[WMEL_CLI_FE_OPTS];    /* each option's text as given; NULL: not given */
     const char *plan_file, *preset;       /* --plan FILE.json, --preset NAME (NULL: not given) */
     int frontend_given;                   /* --frontend was given */
+    int general;                          /* 1: a whisper plan with options beyond n_mels, computed
+                                             as any plan (not the Whisper command path) */
 } cli_fe;
 
 void cli_fe_init(cli_fe *f);
@@ -35,6 +37,13 @@ int cli_fe_finish_opt(const char *arg);
  * 2 on an option that does not apply to the front-end or a file the parser refuses
  * (reported). */
 int cli_fe_plan(cli_fe *f, wmel_frontend_plan *plan);
+/* 1 when the commands' Whisper path computes the plan (openai's own computation, with
+ * --padding, --pad-30s, --norm, --smooth, --fixed-point): the whisper preset itself, 80 or
+ * 128 mels. Every other plan, a whisper one with other options included, is computed as a
+ * plan (wmel_create_plan, wmel_long_*). After cli_fe_plan(). */
+int cli_fe_whisper(const cli_fe *f);
+/* What the plan came from, for messages: the --plan file, "--preset NAME" or "--frontend F". */
+const char *cli_fe_label(const cli_fe *f);
 /* "whisper", "nemo", "nemo-legacy", "kaldi", "seamless". */
 const char *cli_fe_name(int frontend);
 /* The front-end named s (also "nemo-legacy"), or -1. */

@@ -42,12 +42,10 @@ def _plan(frontend: str, n_mels, options: dict, raw: bool, base=None) -> dict:
         if raw and (plan["n_frames"] or plan["affine"] or plan["pad_value"]):
             raise ValueError(f"plan {base!r}: its finish (n_frames, pad_value, post_scale, post_shift) does not "
                              "apply to a Stream: its frames are those before normalisation and padding")
-        if raw:
-            plan["norm_flags"] = 0  # the normalisation's variants go with it
     else:
         plan = _features.frontend_plan(frontend, n_mels, **options)
-    if raw:
-        plan["norm"] = _wmel.NORM_NONE
+    if raw:  # no normalisation: its variants' fields go with it (as `wmel stream`)
+        plan.update(norm=_wmel.NORM_NONE, norm_flags=0, norm_max=0.0, norm_range=0.0)
     return plan
 
 

@@ -17,6 +17,7 @@ expect_rc() { local d=$1 want=$2 pat=$3; shift 3; "$@" >"$T/out" 2>"$T/err"; loc
   elif ! grep -q -- "$pat" "$T/err"; then bad "$d: the message lacks '$pat': $(cat "$T/err")"; else ok; fi; }
 same() { if cmp -s "$1" "$2"; then ok; else bad "$3: $1 and $2 differ"; fi; }
 S="$GOLDEN/audio/speech_en.wav"
+printf '%s\n' "$S" > "$T/list.txt"
 
 # the list
 expect_ok "presets" "$WMEL" presets
@@ -56,7 +57,6 @@ expect_rc "a bad framing" 2 'framing centre: snip, center_reflect or center_zero
 expect_ok "stream explicit" "$WMEL" stream -o "$T/s1.npy" --frontend nemo < "$S"
 expect_ok "stream --preset" "$WMEL" stream -o "$T/s2.npy" --preset nemo < "$S"
 same "$T/s1.npy" "$T/s2.npy" "stream --preset nemo"
-printf '%s\n' "$S" > "$T/list.txt"
 expect_ok "batch --plan" "$WMEL" batch "$T/list.txt" -o "$T/job" --mode full --plan "$T/wespeaker.json" -q
 [ -s "$T/job/index.jsonl" ] && ok || bad "batch --plan wrote no index"
 
@@ -73,7 +73,29 @@ expect_rc "missing file" 2 'no-such.json' "$WMEL" mel "$S" -o "$T/x.npy" --plan 
 expect_rc "unknown preset" 2 'not a built-in preset' "$WMEL" mel "$S" -o "$T/x.npy" --preset nope
 expect_rc "plan and preset" 2 'give one' "$WMEL" mel "$S" -o "$T/x.npy" --preset kaldi --plan "$T/wespeaker.json"
 expect_rc "plan and frontend" 2 'both name a plan' "$WMEL" mel "$S" -o "$T/x.npy" --frontend nemo --preset kaldi
-expect_rc "whisper with options" 2 "Python's wmel.features" "$WMEL" mel "$S" -o "$T/x.npy" --preset voxtral-realtime
+# a whisper plan with other options is computed as a plan, on every command
+expect_ok "mel --preset voxtral-realtime" "$WMEL" mel "$S" -o "$T/v1.npy" --preset voxtral-realtime
+expect_ok "mel whisper options" "$WMEL" mel "$S" -o "$T/v2.npy" --frontend whisper --n-mels 128 --norm-max 1.5
+same "$T/v1.npy" "$T/v2.npy" "--preset voxtral-realtime and its options"
+expect_ok "mel whisper 80 norm-max" "$WMEL" mel "$S" -o "$T/v3.npy" --frontend whisper --norm-max 1.5
+cmp -s "$T/v1.npy" "$T/v3.npy" && bad "--n-mels 80 and 128 gave the same bytes" || ok
+expect_ok "stream --preset voxtral-realtime" "$WMEL" stream -o "$T/vs.npy" --preset voxtral-realtime < "$S"
+expect_ok "stream whisper 128" "$WMEL" stream -o "$T/vs2.npy" --frontend whisper --n-mels 128 < "$S"
+same "$T/vs.npy" "$T/vs2.npy" "stream --preset voxtral-realtime: whisper-128's frames before the normalisation"
+# a stream's frames come before the finish: normalisation variants go, a finish that pads is refused
+for pr in speech2text wespeaker; do
+  expect_ok "stream --preset $pr" "$WMEL" stream -o "$T/s_$pr.npy" --preset $pr < "$S"
+done
+expect_ok "stream kaldi" "$WMEL" stream -o "$T/s_k.npy" --frontend kaldi < "$S"
+cmp -s "$T/s_wespeaker.npy" "$T/s_k.npy" && bad "stream --preset wespeaker: kaldi's (Povey) frames, its hamming window ignored" || ok
+expect_rc "stream --preset ast" 2 "its finish (n_frames, pad_value, post_scale, post_shift) does not apply" \
+  "$WMEL" stream -o "$T/x.npy" --preset ast < "$S"
+expect_ok "batch --preset voxtral-realtime" "$WMEL" batch "$T/list.txt" -o "$T/vjob" --preset voxtral-realtime -q
+grep -q '"plan": "fnv1a64:' "$T/vjob/job.json" && ok || bad "batch voxtral-realtime: job.json has no plan: $(cat "$T/vjob/job.json")"
+expect_rc "whisper-only option on a plan" 2 "applies to the whisper preset only" \
+  "$WMEL" mel "$S" -o "$T/x.npy" --preset voxtral-realtime --padding 160
+expect_rc "whisper-only stream option on a plan" 2 "applies to the whisper preset only" \
+  "$WMEL" stream -o "$T/x.npy" --preset voxtral-realtime --padding 160 < "$S"
 expect_rc "an option refused on the plan" 2 'use_energy' "$WMEL" mel "$S" -o "$T/x.npy" --preset nemo --use-energy
 [ ! -e "$T/x.npy" ] && ok || bad "a refused plan left an output"
 

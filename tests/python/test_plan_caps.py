@@ -336,7 +336,10 @@ def test_speech2text_original():
         got = wmel.features(x, "kaldi", 80, normalize="mean_var", norm_ddof=0, norm_eps=0.0)
         e = _err(got * sd, o * sd)
         _ORIG_ERRS.setdefault("speech2text: wmel vs original (log units)", []).append(e)
-        assert e <= 1e-4
+        # with torchaudio installed the original takes its float32 path: wmel may differ from it
+        # by the original's own error against the float64 oracle, plus wmel's bound
+        want = np.where(sd > 1e-12 * np.abs(f.mean(axis=0)), (f - f.mean(axis=0)) / np.where(sd > 0, sd, 1), 0.0)
+        assert e <= max(1e-4, 1.01 * _err(o * sd, want * sd) + 4e-5)
 
 
 def test_wespeaker_cmn_and_nemo_all_features():
@@ -388,7 +391,13 @@ def test_ast_original():
         got = wmel.features(x, "kaldi", 128, window="hann", scale=1, empty_filters=True, n_frames=1024,
                             post_scale=1 / (2 * std), post_shift=-mean / (2 * std))
         _ORIG_ERRS.setdefault("ast: wmel vs original", []).append(_err(got, o))
-        assert _err(got, o) <= 1e-4
+        f = kaldi_fbank(x, 128, window="hann", scale=1.0)
+        want = np.zeros((1024, 128))
+        want[:min(1024, f.shape[0])] = f[:1024]
+        want = (want - mean) / (2 * std)
+        assert _err(got, want) <= TOL, name
+        # the original (torchaudio's float32) may be off the oracle: wmel differs from it by that
+        assert _err(got, o) <= 1.01 * _err(o, want) + 2 * TOL, name
 
 
 def test_bf16_bank_and_window():

@@ -136,6 +136,14 @@ def test_live_objects_take_a_plan():
         buf.trim(1600)
         buf.push(x[9000:20000])
         assert np.array_equal(buf.features(), wmel.features(x[1600:20000], plan=name)), name
+    # plans whose normalisation has variants: the Stream's frames are those before it
+    for name, base, opts in (("voxtral-realtime", "whisper", dict(n_mels=128)), ("speech2text", "kaldi", {}),
+                             ("wespeaker", "kaldi", dict(window="hamming"))):
+        a, b = wmel.Stream(plan=name), wmel.Stream(base, **opts)
+        ax = 0 if a._frames_first else 1
+        ga = np.concatenate([a.push(x[:7000]), a.push(x[7000:]), a.finish()], axis=ax)
+        gb = np.concatenate([b.push(x[:7000]), b.push(x[7000:]), b.finish()], axis=ax)
+        assert ga.size and np.array_equal(ga, gb), name
     with pytest.raises(ValueError, match="frontend and plan both"):
         wmel.Stream("kaldi", plan="kaldi")
     with pytest.raises(ValueError, match="does not apply to a Stream"):
