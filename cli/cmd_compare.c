@@ -271,9 +271,9 @@ static int parse(int argc, char **argv, cmp_args *c)
         }
     }
     if (!c->specs[1]) return cli_usage("compare: two sources needed: wmel compare A B [-o REPORT.html] [--tol T]");
-    if (!cli_frontend_find(c->frontend)) {
+    if (cli_fe_parse(c->frontend) < 0) {
         cli_msg("wmel: compare: front-end '%s' is not one compare covers (it covers: %s)", c->frontend,
-                     cli_frontend_names());
+                     "whisper, nemo, nemo-legacy, kaldi, seamless");
         return 2;
     }
     if (!c->axes) c->axes = c->frontend;
