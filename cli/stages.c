@@ -170,7 +170,7 @@ static void finish_text(const wmel_frontend_plan *p, char *buf, size_t len, char
         else
             add(buf, len, &k, "(max(log, M - %s) + 4) / 4, M = the largest log of %s", NUM(p->norm_range > 0 ? p->norm_range : 8.0),
                 over);
-        what = "clip max";
+        what = f & WMEL_NORMF_FIXED_MAX ? "max(x, norm_max - range), (x + 4) / 4" : "max(x, M - range), (x + 4) / 4";
         break;
     case WMEL_NORM_PER_FEATURE:
     case WMEL_NORM_MEAN_VAR:
