@@ -432,7 +432,11 @@ static int inspect_plan(inspect_job *j)
     else if (o->fe.plan_file) {
         const char *b = strrchr(o->fe.plan_file, '/');
         snprintf(name, sizeof name, "plan %s", cli_esc(b ? b + 1 : o->fe.plan_file));
-    } else snprintf(name, sizeof name, "%s", cli_fe_name(plan.frontend));
+    } else {
+        wmel_frontend_plan fam;
+        const int own = !wmel_frontend_preset(plan.frontend, 0, &fam) && !memcmp(&fam, &plan, sizeof fam);
+        snprintf(name, sizeof name, "%s%s", cli_fe_name(plan.frontend), own ? "" : " with options");
+    }
     j->fe = cli_frontend_of_plan(&plan, name, &j->built);
     j->whisper = j->fe->plan == NULL;
     o->p.n_mels = plan.n_mels;

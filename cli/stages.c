@@ -91,7 +91,7 @@ void cli_window_text(const wmel_frontend_plan *p, char *buf, size_t len)
     case WMEL_WINDOW_POVEY: add(buf, len, &k, "Povey: (0.5 - 0.5 cos(2 pi k / %d))^0.85", d); break;
     case WMEL_WINDOW_RECT: add(buf, len, &k, "rectangular: 1"); break;
     case WMEL_WINDOW_BLACKMAN:
-        add(buf, len, &k, "Blackman: %s - 0.5 cos(2 pi k / %d) + %s cos(4 pi k / %d)", NUM(a), d, NUM(0.5 - a), d);
+        add(buf, len, &k, "Blackman: %s - 0.5 cos(2 pi k / %d) + %.15g cos(4 pi k / %d)", NUM(a), d, 0.5 - a, d);
         break;
     case WMEL_WINDOW_BARTLETT: add(buf, len, &k, "Bartlett: 1 - |2 k / %d - 1|", d); break;
     default: add(buf, len, &k, "window %d (no formula known here)", p->window);
