@@ -757,7 +757,7 @@ static int page_stages(FILE *f, const inspect_job *j, double feat_range[2])
     for (int s = 0; s < j->ns && rc == WMEL_OK; s++) {
         const cli_stage_desc *d = &fe->stages[s];
         size_t rows = cli_stage_rows(fe, d, j->o.p.n_mels);
-        int is_norm = d->kind == WMEL_ST_WHOLE || d->kind == WMEL_ST_NORM || (d->kind == WMEL_ST_OUTPUT && !j->stacked);
+        int is_norm = d->kind == WMEL_ST_WHOLE || d->kind == WMEL_ST_NORM || d->kind == WMEL_ST_OUTPUT;
         char wline[400];
         snprintf(wline, sizeof wline, "%s, drawn as %s x window in double",
                  j->whisper ? "periodic Hann: 0.5 - 0.5 cos(2 pi k / 400)" : j->built.window, d->derive ? d->derive : "");
