@@ -137,7 +137,34 @@ out:
     return rc;
 }
 
-/* ---- IMPL:AUDIO the command computes */
+/* ---- IMPL:AUDIO the command computes: a plan's (wmel: the CPU path or --backend, oracle:
+ * the float64 reference backend), in the plan's layout */
+static int compute_plan_impl(cli_cmp_src *s, const char *audio, const wmel_params *p, const wmel_frontend_plan *plan,
+                             char *err, size_t err_len)
+{
+    char fmt[256];
+    int rc = cli_decode_all(audio, &s->pcm, &s->n, fmt, sizeof fmt, 1, err, err_len);
+    if (rc) return rc;
+    wmel_params q = wmel_default_params();
+    q.backend = strcmp(s->impl, "wmel") ? WMEL_BACKEND_REF : p->backend;
+    q.n_threads = p->n_threads;
+    int st;
+    wmel_ctx *ctx = wmel_create_plan(&q, plan, &st);
+    size_t rows = 0, cols = 0;
+    rc = ctx ? wmel_features_shape(ctx, s->n, &rows, &cols) : st;
+    if (rc == WMEL_OK && !(s->xf = malloc((rows * cols > 0 ? rows * cols : 1) * sizeof *s->xf))) rc = WMEL_ERR_NO_MEMORY;
+    if (rc == WMEL_OK) rc = wmel_features(ctx, s->pcm, s->n, s->xf, rows * cols);
+    if (rc == WMEL_OK) {
+        s->ndim = 2, s->shape[0] = rows, s->shape[1] = cols;
+        snprintf(s->version, sizeof s->version, "wmel %s, backend %s, kernel %s", wmel_version(), wmel_backend_name(ctx),
+                 wmel_kernel_name(ctx));
+    } else {
+        snprintf(err, err_len, "%s: %s", audio, wmel_strerror(rc));
+    }
+    wmel_destroy(ctx);
+    return rc;
+}
+
 static int compute_impl(cli_cmp_src *s, const char *audio, const wmel_params *p, char *err, size_t err_len)
 {
     char fmt[256];
@@ -216,14 +243,20 @@ typedef struct cmp_args {
     const char *specs[2], *out, *label[2], *frontend, *axes;
     wmel_params p;
     double tol;
-    int quiet;
+    int quiet, axes_given;
+    const char *n_mels_text;   /* --n-mels as given */
     cli_cmp_notes extra;
+    cli_fe fe;                 /* --preset, --plan and the plan options, as for mel */
+    wmel_frontend_plan plan;   /* with use_plan: the plan whose layout and axes align */
+    int use_plan;
+    char name[160];            /* the plan's name in the summary */
 } cmp_args;
 
 /* ---- parse: -1 when parsed, else the exit status (a usage error reported) */
 static int parse(int argc, char **argv, cmp_args *c)
 {
     memset(c, 0, sizeof *c);
+    cli_fe_init(&c->fe);
     c->frontend = "whisper";
     c->p = wmel_default_params();
     c->p.n_mels = 0;
@@ -235,7 +268,14 @@ static int parse(int argc, char **argv, cmp_args *c)
             if (pr == 2) return 2;
             break;
         }
-        if ((pr = cli_common(argc, argv, &i, &c->out, &c->quiet, &c->p)) != 0) {
+        if (strcmp(a, "--frontend") && strcmp(a, "--n-mels") && (pr = cli_fe_opt(a, v, &c->fe)) != 0) {
+            if (pr == 2) return 2; /* --preset, --plan, the plan options */
+            if (pr == 1) i++;
+        } else if (!strcmp(a, "--n-mels")) { /* checked below: a plan's own rules, else 80 or 128 */
+            if (!v) return cli_usage("--n-mels needs a value");
+            c->n_mels_text = v;
+            i++;
+        } else if ((pr = cli_common(argc, argv, &i, &c->out, &c->quiet, &c->p)) != 0) {
             if (pr == 2) return 2;
         } else if (!strcmp(a, "--tol")) {
             char *end = NULL;
@@ -245,11 +285,13 @@ static int parse(int argc, char **argv, cmp_args *c)
         } else if (!strcmp(a, "--frontend")) {
             if (!v) return cli_usage("--frontend needs a name (whisper)");
             c->frontend = v;
+            c->fe.frontend_given = 1;
             i++;
         } else if (!strcmp(a, "--axes")) {
             if (!v || cli_fe_parse(v) < 0)
                 return cli_usage("--axes needs a front-end's name (whisper, nemo, nemo-legacy, kaldi, seamless)");
             c->axes = v;
+            c->axes_given = 1;
             i++;
         } else if (!strcmp(a, "--label-a") || !strcmp(a, "--label-b")) {
             if (!v) return cli_usage("--label-a/--label-b need a text");
@@ -271,12 +313,35 @@ static int parse(int argc, char **argv, cmp_args *c)
         }
     }
     if (!c->specs[1]) return cli_usage("compare: two sources needed: wmel compare A B [-o REPORT.html] [--tol T]");
-    if (!cli_frontend_find(c->frontend)) {
+    if (cli_fe_parse(c->frontend) < 0) {
         cli_msg("wmel: compare: front-end '%s' is not one compare covers (it covers: %s)", c->frontend,
-                     cli_frontend_names());
+                     "whisper, nemo, nemo-legacy, kaldi, seamless");
         return 2;
     }
-    if (!c->axes) c->axes = c->frontend;
+    int opts = c->fe.preset || c->fe.plan_file;
+    for (int k = 1; k < WMEL_CLI_FE_OPTS; k++) opts |= c->fe.val[k] != NULL;
+    if (opts) { /* a plan: as `wmel mel` makes it; a family's own preset keeps that family's rules */
+        c->fe.frontend = cli_fe_parse(c->frontend) == WMEL_FRONTEND_NEMO_LEGACY ? WMEL_FRONTEND_NEMO : cli_fe_parse(c->frontend);
+        if (!strcmp(c->frontend, "nemo-legacy")) c->fe.val[8] = "1";
+        c->fe.val[0] = c->n_mels_text;
+        if (cli_fe_plan(&c->fe, &c->plan)) return 2; /* reported */
+        wmel_frontend_plan fam;
+        const int k = c->plan.frontend;
+        if (!wmel_frontend_preset(k, c->plan.n_mels, &fam) && !memcmp(&fam, &c->plan, sizeof fam)) {
+            c->frontend = cli_fe_name(k);
+            c->p.n_mels = c->plan.n_mels;
+        } else {
+            c->use_plan = 1;
+            c->p.n_mels = c->plan.n_mels;
+            if (c->fe.preset) snprintf(c->name, sizeof c->name, "preset %s", c->fe.preset);
+            else if (c->fe.plan_file) snprintf(c->name, sizeof c->name, "plan %s", cli_esc(c->fe.plan_file));
+            else snprintf(c->name, sizeof c->name, "%s with options", cli_fe_name(k));
+            c->frontend = c->name;
+        }
+    }
+    else if (c->n_mels_text && cli_param("--n-mels", c->n_mels_text, &c->p) == 2)
+        return 2; /* reported */
+    if (!c->axes && !c->use_plan) c->axes = c->frontend;
     return -1;
 }
 
@@ -284,7 +349,7 @@ static int parse(int argc, char **argv, cmp_args *c)
  * -1 when both are, else the exit status (a source only Python reads refused) */
 static int plan(int argc, char **argv, const cmp_args *c, cli_cmp_src s[2], const char *audio[2])
 {
-    int whisper = !strcmp(c->frontend, "whisper");
+    int whisper = !strcmp(c->frontend, "whisper") || c->use_plan; /* a plan's wmel: and oracle: are computed here */
     for (int w = 0; w < 2; w++) {
         const char *spec = c->specs[w], *colon = strchr(spec, ':');
         cli_cmp_src_init(&s[w], spec);
@@ -334,7 +399,9 @@ static int compute(cmp_args *c, cli_cmp_src s[2], const char *const audio[2])
                 if (s[w].shape[d] == 128) c->p.n_mels = 128;
     }
     for (int w = 0; w < 2; w++)
-        if (audio[w] && compute_impl(&s[w], audio[w], &c->p, err, sizeof err)) return fail2("%s", err);
+        if (audio[w] && (c->use_plan ? compute_plan_impl(&s[w], audio[w], &c->p, &c->plan, err, sizeof err)
+                                     : compute_impl(&s[w], audio[w], &c->p, err, sizeof err)))
+            return fail2("%s", err);
     return 0;
 }
 
@@ -353,6 +420,7 @@ int cmd_compare(int argc, char **argv)
         cli_cmp_opts_init(&o);
         o.frontend = c.frontend;
         o.axes = c.axes;
+        o.plan = c.use_plan ? &c.plan : NULL;
         o.n_mels = c.p.n_mels;
         o.tol = c.tol;
         o.params = c.p;

@@ -1,7 +1,9 @@
 /*
- * cmd_inspect.c -- `wmel inspect INPUT -o REPORT.html [--frontend whisper] [--n-mels N]
- * [--stages DIR] [--start S --duration D] [--backend B] [--quiet]`: every stage of the
- * front-end, computed by the float64 reference (wmel_ref_stages), as pictures with axes,
+ * cmd_inspect.c -- `wmel inspect INPUT -o REPORT.html [--preset NAME | --plan FILE.json |
+ * --frontend F] [plan options] [--stages DIR] [--start S --duration D] [--backend B]
+ * [--quiet]`: every stage of any front-end plan (the options of `wmel mel`, cli_fe_opt),
+ * computed by the float64 reference (wmel_ref_stages for Whisper's exact plan,
+ * wmel_ref_plan_stages for every other; the texts made from the plan's fields, stages.c), as pictures with axes,
  * colour bars, tables and hover read-outs in one self-contained page (report.c); with
  * --backend, that backend's log and features beside the reference's and their difference
  * (backends expose their output only, not their inner stages); with --stages, each stage
@@ -16,6 +18,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
 #include "commands.h"
+#include "frontend.h"
 #include "out.h"
 #include "picture.h"
 #include "report.h"
@@ -57,14 +60,15 @@ static int parse_seconds(const char *v, double *out)
 /* What one picture of the page needs beyond the stage table. */
 typedef struct shown {
     size_t first, nf, step; /* columns first + i * step: frames, or output rows (stacked) */
-    int stacked;            /* columns are Seamless output rows: row r starts at frame 2 r */
+    int stacked;            /* > 1: columns are output rows of `stacked` frames: row r starts at frame k r */
     const double *window;   /* the window, for the derived windowed frames */
     double mel_hz[256];
+    double col_hz[257];     /* each output column's frequency (the log energy: 0 Hz) */
 } shown;
 
 static double col_time(const cli_frontend *fe, const shown *sh, size_t col)
 {
-    size_t t = (sh->first + col * sh->step) * (sh->stacked ? 2 : 1);
+    size_t t = (sh->first + col * sh->step) * (sh->stacked ? (size_t)sh->stacked : 1);
     return ((double)t * fe->hop + fe->centre) / fe->sample_rate;
 }
 
@@ -88,19 +92,29 @@ static void row_axes(const cli_frontend *fe, const cli_stage_desc *s, size_t row
         im->row_unit = "Hz";
         break;
     case WMEL_ROWS_STACK: {
-        const size_t nm = rows / 2;
+        const int k = sh->stacked > 1 ? sh->stacked : 2;
+        const size_t nm = rows / (size_t)k;
         cli_pic_axis_linear(&im->yl, "output column", rows, 0, 1, 8);
-        snprintf(im->yr.title, sizeof im->yr.title, "frame of the row (mel m at column m, n_mels + m)");
-        im->yr.n_ticks = 2;
-        im->yr.ticks[0].pos = nm / 2.0;
-        snprintf(im->yr.ticks[0].label, sizeof im->yr.ticks[0].label, "2r");
-        im->yr.ticks[1].pos = nm + nm / 2.0;
-        snprintf(im->yr.ticks[1].label, sizeof im->yr.ticks[1].label, "2r+1");
-        for (size_t r = 0; r < rows; r++) rowval[r] = sh->mel_hz[r % nm];
+        if (k == 2) snprintf(im->yr.title, sizeof im->yr.title, "frame of the row (mel m at column m, n_mels + m)");
+        else snprintf(im->yr.title, sizeof im->yr.title, "frame of the row (column c of frame k r + h at h n_cols + c)");
+        im->yr.n_ticks = k < 8 ? k : 8;
+        for (int h = 0; h < im->yr.n_ticks; h++) {
+            im->yr.ticks[h].pos = (double)h * nm + nm / 2.0;
+            if (h) snprintf(im->yr.ticks[h].label, sizeof im->yr.ticks[h].label, "%dr+%d", k, h);
+            else snprintf(im->yr.ticks[h].label, sizeof im->yr.ticks[h].label, "%dr", k);
+        }
+        for (size_t r = 0; r < rows; r++) rowval[r] = sh->col_hz[r % nm];
         im->row_name = "column";
         im->row_unit = "Hz";
         break;
     }
+    case WMEL_ROWS_COLS:
+        cli_pic_axis_linear(&im->yl, "column (0: log energy, then mel index + 1)", rows, 0, 1, 6);
+        cli_pic_axis_values(&im->yr, "centre frequency (Hz)", rows, sh->col_hz, 6);
+        for (size_t r = 0; r < rows; r++) rowval[r] = sh->col_hz[r];
+        im->row_name = "column";
+        im->row_unit = "Hz";
+        break;
     default:
         cli_pic_axis_linear(&im->yl, "mel index", rows, 0, 1, 6);
         cli_pic_axis_values(&im->yr, "centre frequency (Hz)", rows, sh->mel_hz, 6);
@@ -149,7 +163,7 @@ static int stage_picture(FILE *f, const cli_frontend *fe, const cli_stage_desc *
     im.f0 = sh->first;
     im.fstep = sh->step;
     im.x0 = col_time(fe, sh, 0);
-    im.dx = (double)sh->step * (sh->stacked ? 2 : 1) * fe->hop / fe->sample_rate;
+    im.dx = (double)sh->step * (sh->stacked ? sh->stacked : 1) * fe->hop / fe->sample_rate;
     cli_pic_axis_linear(&im.x, sh->stacked ? "time (s), centre of each row's first frame" : "time (s), frame centres",
                          sh->nf, im.x0, im.dx, 10);
     row_axes(fe, s, rows, sh, &im, rowval);
@@ -174,7 +188,7 @@ static int stage_picture(FILE *f, const cli_frontend *fe, const cli_stage_desc *
     }
     cli_pic_axis_scale(&im.scale, scale_title, im.lo, im.hi, 7);
     char shape[96], smin[32], smax[32], smean[32], frames[128], floor_s[128];
-    const size_t all = sh->stacked ? (clip->n_frames + 1) / 2 : clip->n_frames;
+    const size_t all = sh->stacked ? (clip->n_frames + (size_t)sh->stacked - 1) / (size_t)sh->stacked : clip->n_frames;
     if (s->frame_major)
         snprintf(shape, sizeof shape, "(%zu, %zu) shown of (%zu, %zu) (drawn transposed)", sh->nf, rows, all, rows);
     else
@@ -186,7 +200,7 @@ static int stage_picture(FILE *f, const cli_frontend *fe, const cli_stage_desc *
              sh->first + (sh->nf - 1) * sh->step, sh->step,
              sh->step > 1 ? " (decimated overview: --start/--duration for full resolution)" : " (full resolution)");
     snprintf(floor_s, sizeof floor_s, "%zu cells below %.9g%s", floor_cells, guard,
-             s->rows != WMEL_ROWS_MEL ? ""
+             s->rows != WMEL_ROWS_MEL && s->rows != WMEL_ROWS_COLS ? ""
              : clip->plan.log == WMEL_LOG_ADD ? " (the log's guard, added, dominates them)"
                                               : " (the log stage clamps them to it)");
     const char *kv[32] = {"stage", s->name, "values", s->units, "shape", shape};
@@ -250,12 +264,13 @@ static void wave_picture(FILE *f, const char *id, const char *what, const char *
     free(hi);
 }
 
-/* x(m, t) of a front-end's output array (rows x cols) in the plan's layout; stacked
- * outputs hold frame t at row t / stack. */
+/* x(m, t) of a front-end's output array (rows x cols) in the plan's layout (m an output
+ * column: the log energy first when use_energy); stacked outputs hold frame t at row t / stack. */
 static float out_at(const wmel_frontend_plan *p, const float *x, size_t cols, size_t m, size_t t)
 {
     if (p->layout == WMEL_LAYOUT_MELS_FRAMES) return x[m * cols + t];
-    return x[(t / (size_t)p->stack) * cols + (t % (size_t)p->stack) * (size_t)p->n_mels + m];
+    const size_t nc = (size_t)p->n_mels + (p->use_energy ? 1 : 0);
+    return x[(t / (size_t)p->stack) * cols + (t % (size_t)p->stack) * nc + m];
 }
 
 /* The backend's outputs of the whole clip: its features (wmel mel's output) and, where the
@@ -272,7 +287,7 @@ static int backend_run(const cli_frontend *fe, const cli_clip *clip, const wmel_
 {
     int st;
     const size_t total_cells = (size_t)clip->n_mels * clip->n_frames;
-    if (fe->preset == WMEL_FRONTEND_WHISPER) {
+    if (!fe->plan) { /* Whisper's exact plan: wmel_log_mel, raw and normalised */
         wmel_params bp = *p;
         bp.norm = WMEL_NORM_NONE;
         b->ctx = wmel_create(&bp, &st);
@@ -299,9 +314,13 @@ static int backend_run(const cli_frontend *fe, const cli_clip *clip, const wmel_
     int rc = wmel_features_shape(b->ctx, clip->n, &b->feat_rows, &b->feat_cols);
     if (rc == WMEL_OK && !(b->feat = malloc(b->feat_rows * b->feat_cols * sizeof *b->feat))) rc = WMEL_ERR_NO_MEMORY;
     if (rc == WMEL_OK) rc = wmel_features(b->ctx, clip->pcm, clip->n, b->feat, b->feat_rows * b->feat_cols);
-    if (rc == WMEL_OK && clip->plan.norm != WMEL_NORM_NONE) {
-        wmel_frontend_plan q = clip->plan;
+    if (rc == WMEL_OK && (clip->plan.norm != WMEL_NORM_NONE || clip->plan.affine)) {
+        wmel_frontend_plan q = clip->plan; /* the log: no normalisation, affine or stacking */
         q.norm = WMEL_NORM_NONE;
+        q.norm_flags = 0;
+        q.norm_max = q.norm_range = 0.0;
+        q.affine = 0;
+        q.post_scale = q.post_shift = 0.0;
         q.stack = 1;
         b->rawplan = q;
         wmel_ctx *rctx = wmel_create_plan(&bp, &q, &st);
@@ -330,16 +349,18 @@ static double *preemph_signal(const wmel_frontend_plan *p, const float *x, size_
 /* ---- the command: parse -> load -> stages -> write (--stages DIR, the page) */
 
 typedef struct inspect_opts {
-    const char *in, *out, *stages_dir, *frontend;
+    const char *in, *out, *stages_dir;
+    cli_fe fe;              /* --preset, --plan, --frontend and the plan options, as for mel */
     wmel_params p;
     double start, duration;
-    int quiet, zoom, n_mels;
+    int quiet, zoom;
 } inspect_opts;
 
 /* One run's state, from the options to the page. */
 typedef struct inspect_job {
     inspect_opts o;
     const cli_frontend *fe;
+    cli_fe_built built;  /* the table of a plan other than Whisper's own */
     double t_start;
     char fmt[256];
     float *pcm;
@@ -351,7 +372,7 @@ typedef struct inspect_job {
     int ns, s_log, s_fin, stacked;
     const cli_stage_desc *dfin;
     shown sh, shs; /* the page's columns; the stacked stage's */
-    double window[WMEL_N_FFT + 112];
+    double *window;      /* frame_length values */
     size_t st_r0, st_nr; /* --stages: every output row of the stacked stage the span meets */
     double *st_full[WMEL_STAGES_MAX], *st_shown[WMEL_STAGES_MAX];
     int pre_sig;
@@ -362,7 +383,7 @@ typedef struct inspect_job {
 static int inspect_parse(int argc, char **argv, inspect_opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->frontend = "whisper";
+    cli_fe_init(&o->fe);
     o->p = wmel_default_params();
     o->p.backend = -1; /* no --backend: the reference only */
     o->duration = -1;
@@ -373,18 +394,11 @@ static int inspect_parse(int argc, char **argv, inspect_opts *o)
             if (pr == 2) return 2;
             break;
         }
-        if (!strcmp(a, "--n-mels")) { /* 80 or 128 for whisper, 1 .. 256 for the others: checked below */
-            char *end = NULL;
-            long m = v && *v >= '0' && *v <= '9' ? strtol(v, &end, 10) : -1;
-            if (m < 1 || m > 256 || *end) return cli_usage("--n-mels takes 80 or 128 (whisper), 1 .. 256 (the others)");
-            o->n_mels = (int)m;
-            i++;
+        if ((pr = cli_fe_opt(a, v, &o->fe)) != 0) { /* --n-mels, --frontend, --preset, --plan, the plan's */
+            if (pr == 2) return 2;
+            if (pr == 1) i++;
         } else if ((pr = cli_common(argc, argv, &i, &o->out, &o->quiet, &o->p)) != 0) {
             if (pr == 2) return 2;
-        } else if (!strcmp(a, "--frontend")) {
-            if (!v) return cli_usage("--frontend needs a name (whisper, nemo, nemo-legacy, kaldi, seamless)");
-            o->frontend = v;
-            i++;
         } else if (!strcmp(a, "--stages")) {
             if (!v) return cli_usage("--stages needs a directory");
             o->stages_dir = v;
@@ -406,23 +420,33 @@ static int inspect_parse(int argc, char **argv, inspect_opts *o)
     return 0;
 }
 
-/* The front-end, its mel count and backend, the files: 0 or the exit status. */
+/* The plan (as `wmel mel` makes it), its table of stages, the backend, the files: 0 or
+ * the exit status. */
 static int inspect_plan(inspect_job *j)
 {
     inspect_opts *o = &j->o;
-    j->fe = cli_frontend_find(o->frontend);
-    if (!j->fe) {
-        cli_msg("wmel: inspect: front-end '%s' is not one inspect covers (it covers: %s)",
-             o->frontend, cli_frontend_names());
+    wmel_frontend_plan plan;
+    if (cli_fe_plan(&o->fe, &plan)) return 2; /* reported */
+    char name[128];
+    if (o->fe.preset) snprintf(name, sizeof name, "preset %s", o->fe.preset);
+    else if (o->fe.plan_file) {
+        const char *b = strrchr(o->fe.plan_file, '/');
+        snprintf(name, sizeof name, "plan %s", cli_esc(b ? b + 1 : o->fe.plan_file));
+    } else {
+        wmel_frontend_plan fam;
+        const int own = !wmel_frontend_preset(plan.frontend, 0, &fam) && !memcmp(&fam, &plan, sizeof fam);
+        snprintf(name, sizeof name, "%s%s", cli_fe_name(plan.frontend), own ? "" : " with options");
+    }
+    j->fe = cli_frontend_of_plan(&plan, name, &j->built);
+    j->whisper = j->fe->plan == NULL;
+    o->p.n_mels = plan.n_mels;
+    if (o->p.backend == WMEL_BACKEND_CUDA && !j->whisper) {
+        cli_msg("wmel: inspect: --backend cuda runs Whisper's own plan only; use cpu or ref for %s", j->fe->name);
         return 2;
     }
-    if (o->n_mels == 0) o->n_mels = 80;
-    if (j->fe->preset == WMEL_FRONTEND_WHISPER && o->n_mels != 80 && o->n_mels != 128)
-        return cli_usage("--n-mels takes 80 or 128 for the whisper front-end");
-    o->p.n_mels = o->n_mels;
-    if (o->p.backend == WMEL_BACKEND_CUDA && j->fe->preset != WMEL_FRONTEND_WHISPER) {
-        cli_msg("wmel: inspect: --backend cuda runs the whisper front-end only; use cpu or ref for %s", j->fe->name);
-        return 2;
+    if (!(j->window = calloc((size_t)plan.frame_length, sizeof *j->window))) {
+        cli_msg("wmel: inspect: out of memory");
+        return 1;
     }
     const char *outs[1] = {o->out}, *ins[1] = {o->in};
     if (cli_check_files(outs, 1, ins, 1)) return 1;
@@ -460,7 +484,6 @@ static int inspect_load(inspect_job *j)
         cli_msg("wmel: %s: %s", o->in, err);
         return 1;
     }
-    j->whisper = fe->preset == WMEL_FRONTEND_WHISPER;
     j->fa = 0, j->fb = clip->n_frames;
     if (o->zoom) { /* the frames whose centres lie in [start, start + duration) */
         double fr = (double)fe->sample_rate / fe->hop, c = (double)fe->centre / fe->hop;
@@ -517,14 +540,16 @@ static int inspect_stages(inspect_job *j)
     sh->first = j->fa;
     sh->nf = cli_rpt_thin(j->span, per_col, &sh->step);
     wmel_mel_centres(&j->clip.plan, sh->mel_hz, sizeof sh->mel_hz / sizeof sh->mel_hz[0]);
+    cli_col_hz(&j->clip.plan, sh->col_hz, sizeof sh->col_hz / sizeof sh->col_hz[0]);
     sh->window = j->window;
     /* the stacked stage's own columns: output rows r0 + i * rstep */
+    const size_t k = fe->stack > 1 ? (size_t)fe->stack : 2;
     *shs = *sh;
-    shs->stacked = 1;
-    shs->first = j->fa / 2;
-    shs->step = sh->step / 2 ? sh->step / 2 : 1;
-    shs->nf = ((j->fa + (sh->nf - 1) * sh->step) / 2 - shs->first) / shs->step + 1;
-    j->st_r0 = j->fa / 2, j->st_nr = (j->fb - 1) / 2 - j->fa / 2 + 1;
+    shs->stacked = (int)k;
+    shs->first = j->fa / k;
+    shs->step = sh->step / k ? sh->step / k : 1;
+    shs->nf = ((j->fa + (sh->nf - 1) * sh->step) / k - shs->first) / shs->step + 1;
+    j->st_r0 = j->fa / k, j->st_nr = (j->fb - 1) / k - j->fa / k + 1;
 
     int rc = WMEL_OK;
     const size_t cnt_nf = full ? j->span : sh->nf;
@@ -585,7 +610,8 @@ static int write_backend_stages(const inspect_job *j, char *err, size_t err_len)
         snprintf(err, err_len, "%.900s: cannot create: %s", path, strerror(errno));
         return WMEL_ERR_IO;
     }
-    const size_t nm = (size_t)o->p.n_mels, fcols = cli_stage_rows(j->fe, j->dfin, o->p.n_mels), span = j->span;
+    const size_t nm = (size_t)o->p.n_mels + (size_t)j->fe->energy, fcols = cli_stage_rows(j->fe, j->dfin, o->p.n_mels);
+    const size_t span = j->span;
     float *tmp = malloc(fcols * (j->st_nr > span ? j->st_nr : span) * sizeof *tmp);
     if (!tmp) return snprintf(err, err_len, "out of memory"), WMEL_ERR_NO_MEMORY;
     int rc = WMEL_OK;
@@ -644,14 +670,17 @@ static int inspect_write_stages(const inspect_job *j, char *err, size_t err_len)
 static int page_waves(FILE *f, const inspect_job *j)
 {
     const size_t w0 = j->o.zoom ? j->s0 : 0, w1 = j->o.zoom ? j->s1 : j->n;
-    wave_picture(f, "samples", "decoded samples", j->clip.plan.scale != 1.0 ? "scale" : NULL,
-                 "the frames take the samples x 32768 (int16 range)", j->pcm, 0, j->n, w0, w1, j->fmt, j->o.in);
+    char sc[96];
+    snprintf(sc, sizeof sc, "the frames take the samples x %.17g%s", j->clip.plan.scale,
+             j->clip.plan.scale == 32768.0 ? " (int16 range)" : "");
+    wave_picture(f, "samples", "decoded samples", j->clip.plan.scale != 1.0 ? "scale" : NULL, sc, j->pcm, 0, j->n, w0,
+                 w1, j->fmt, j->o.in);
     if (!j->pre_sig) return WMEL_OK;
     double *y = preemph_signal(&j->clip.plan, j->pcm, w0, w1);
     float *yf = y ? malloc((w1 - w0 + 1) * sizeof *yf) : NULL;
     for (size_t i = 0; yf && i < w1 - w0; i++) yf[i] = (float)y[i];
     char fm[400];
-    snprintf(fm, sizeof fm, "%s; then y[i] = x[i] - %.2f x[i-1], y[0] = x[0]", j->fmt, j->clip.plan.preemph);
+    snprintf(fm, sizeof fm, "%s; then y[i] = x[i] - %.17g x[i-1], y[0] = x[0]", j->fmt, j->clip.plan.preemph);
     if (yf)
         wave_picture(f, "preemph", "pre-emphasised signal", "written by --stages as", "preemph.npy (float64)", yf,
                      w0, w1, w0, w1, fm, j->o.in);
@@ -663,14 +692,15 @@ static int page_waves(FILE *f, const inspect_job *j)
 /* The normalisation's values, for the last stage's table: key, value pairs into kv (NULL
  * ended), their texts in buf. */
 typedef struct norm_text {
-    char smax[160], sfloor[64], scand[96], sstat[400], snv[96];
-    const char *kv[16];
+    char smax[160], sfloor[64], scand[96], sstat[400], snv[96], sout[200];
+    const char *kv[20];
 } norm_text;
 
 static void page_norm_kv(const inspect_job *j, norm_text *t)
 {
     const cli_clip *clip = &j->clip;
     const cli_frontend *fe = j->fe;
+    const wmel_frontend_plan *p = &clip->plan;
     memset(t->kv, 0, sizeof t->kv);
     if (j->whisper) {
         snprintf(t->smax, sizeof t->smax, "%.12g (frame %zu, %.2f s, mel %zu)", clip->log_max, clip->max_frame,
@@ -681,21 +711,40 @@ static void page_norm_kv(const inspect_job *j, norm_text *t)
         const char *kv[] = {"M (largest log of the clip)", t->smax, "clamp floor M - 8", t->sfloor, "M found from",
                             t->scand, "then", "(x + 4) / 4", NULL};
         memcpy(t->kv, kv, sizeof kv);
-    } else if (clip->stats_from) {
+        return;
+    }
+    int k = 0;
+    t->kv[k++] = "the clip-wide steps", t->kv[k++] = j->built.finish;
+    const size_t nc = (size_t)clip->n_mels + (size_t)fe->energy;
+    if (p->norm == WMEL_NORM_WHOLE) {
+        const double range = p->norm_range > 0 ? p->norm_range : 8.0;
+        if (p->norm_flags & WMEL_NORMF_FIXED_MAX) snprintf(t->smax, sizeof t->smax, "%.12g (norm_max)", clip->log_max);
+        else
+            snprintf(t->smax, sizeof t->smax, "%.12g (frame %zu, %.2f s, column %zu)", clip->log_max, clip->max_frame,
+                     ((double)clip->max_frame * fe->hop + fe->centre) / fe->sample_rate, clip->max_mel);
+        snprintf(t->sfloor, sizeof t->sfloor, "%.12g", clip->log_max - range);
+        t->kv[k++] = "M", t->kv[k++] = t->smax, t->kv[k++] = "clamp floor M - range", t->kv[k++] = t->sfloor;
+    } else if (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR) {
         double mlo = INFINITY, mhi = -INFINITY, dlo = INFINITY, dhi = -INFINITY;
-        for (int m = 0; m < j->o.p.n_mels; m++) {
+        for (size_t m = 0; m < nc; m++) {
             mlo = fmin(mlo, clip->mean[m]), mhi = fmax(mhi, clip->mean[m]);
             dlo = fmin(dlo, clip->denom[m]), dhi = fmax(dhi, clip->denom[m]);
         }
-        snprintf(t->sstat, sizeof t->sstat, "mean %.6g .. %.6g, denominator %.6g .. %.6g (mel 0: %.9g, %.9g); hover the "
-                                            "normalised stage for a row", mlo, mhi, dlo, dhi, clip->mean[0], clip->denom[0]);
-        snprintf(t->snv, sizeof t->snv, "%zu of %zu", clip->n_valid, clip->n_frames);
-        const char *kv[] = {"per-row statistics", t->sstat, "frames in the statistics", t->snv, "statistics from",
-                            clip->stats_from,
-                            "denominator", clip->plan.norm == WMEL_NORM_PER_FEATURE ? "std (n - 1) + 1e-5" : "sqrt(var (n - 1) + 1e-7)",
-                            NULL};
-        memcpy(t->kv, kv, sizeof kv);
+        snprintf(t->sstat, sizeof t->sstat, "mean %.6g .. %.6g, denominator %.6g .. %.6g (column 0: %.9g, %.9g); hover "
+                                            "the normalised stage for a row", mlo, mhi, dlo, dhi, clip->mean[0], clip->denom[0]);
+        t->kv[k++] = "per-column statistics", t->kv[k++] = t->sstat;
     }
+    if (clip->stats_from) {
+        snprintf(t->snv, sizeof t->snv, "%zu of %zu", clip->n_valid, clip->n_frames);
+        t->kv[k++] = "frames in the statistics", t->kv[k++] = t->snv;
+        t->kv[k++] = "statistics from", t->kv[k++] = clip->stats_from;
+    }
+    if (clip->n_out != clip->n_frames) {
+        snprintf(t->sout, sizeof t->sout, "%zu (shown: the %zu frames computed; %s)", clip->n_out, clip->n_frames,
+                 clip->n_out > clip->n_frames ? "the rest are the padding value" : "cut by n_frames");
+        t->kv[k++] = "output frames", t->kv[k++] = t->sout;
+    }
+    t->kv[k] = NULL;
 }
 
 /* Each stage of the reference as a picture; the last stage's range into feat_range. A status. */
@@ -708,17 +757,16 @@ static int page_stages(FILE *f, const inspect_job *j, double feat_range[2])
     for (int s = 0; s < j->ns && rc == WMEL_OK; s++) {
         const cli_stage_desc *d = &fe->stages[s];
         size_t rows = cli_stage_rows(fe, d, j->o.p.n_mels);
-        int is_norm = d->kind == WMEL_ST_WHOLE || d->kind == WMEL_ST_NORM;
-        char wline[200];
+        int is_norm = d->kind == WMEL_ST_WHOLE || d->kind == WMEL_ST_NORM || d->kind == WMEL_ST_OUTPUT;
+        char wline[400];
         snprintf(wline, sizeof wline, "%s, drawn as %s x window in double",
-                 j->whisper ? "periodic Hann: 0.5 - 0.5 cos(2 pi k / 400)"
-                 : j->clip.plan.window == WMEL_WINDOW_POVEY ? "Povey: (0.5 - 0.5 cos(2 pi k / 399))^0.85"
-                                                            : "symmetric Hann: 0.5 - 0.5 cos(2 pi k / 399)",
-                 d->derive ? d->derive : "");
+                 j->whisper ? "periodic Hann: 0.5 - 0.5 cos(2 pi k / 400)" : j->built.window, d->derive ? d->derive : "");
         const char *win_kv[] = {"window", wline, NULL};
-        const char *out_kv[] = {"layout", "(n_frames, n_mels), as the output holds it; drawn transposed", NULL};
-        const char *st_kv[] = {"layout", "(ceil(n_frames / 2), 2 n_mels): row r = normalised frames 2r, 2r + 1",
-                               "the normalisation", "as the stage before", NULL};
+        char stl[200];
+        const int k = j->shs.stacked;
+        snprintf(stl, sizeof stl, "(ceil(n_frames / %d), %d n_cols): row r = frames %d r .. %d r + %d of the stage before", k,
+                 k, k, k, k - 1);
+        const char *st_kv[] = {"layout", stl, "the normalisation", "as the stage before", NULL};
         double amp[2] = {0, 0};
         if (d->derive) { /* the same colour scale as the stage it is drawn from */
             int from = -1;
@@ -727,8 +775,7 @@ static int page_stages(FILE *f, const inspect_job *j, double feat_range[2])
             for (size_t i = 0; from >= 0 && i < rows * j->sh.nf; i++) amp[1] = fmax(amp[1], fabs(j->st_shown[from][i]));
             if (!(amp[1] > 0)) amp[1] = 1;
         }
-        const char *const *extra = is_norm ? nt.kv : d->derive ? win_kv : d->kind == WMEL_ST_OUTPUT ? out_kv
-                                   : d->kind == WMEL_ST_STACKED ? st_kv : NULL;
+        const char *const *extra = is_norm ? nt.kv : d->derive ? win_kv : d->kind == WMEL_ST_STACKED ? st_kv : NULL;
         const shown *sh = d->kind == WMEL_ST_STACKED ? &j->shs : &j->sh;
         rc = stage_picture(f, fe, d, d->name, d->title, j->st_shown[s], rows, sh, &j->clip, d->derive, extra,
                            d->derive ? amp : NULL);
@@ -749,7 +796,7 @@ static int page_backend(FILE *f, const inspect_job *j, double feat_range[2])
     const bk *b = &j->b;
     const cli_clip *clip = &j->clip;
     const cli_stage_desc *dfin = j->dfin;
-    const size_t nm = (size_t)j->o.p.n_mels, frows = cli_stage_rows(fe, dfin, j->o.p.n_mels);
+    const size_t nm = (size_t)j->o.p.n_mels + (size_t)fe->energy, frows = cli_stage_rows(fe, dfin, j->o.p.n_mels);
     const shown *sh = &j->sh, *fsh = j->stacked ? &j->shs : &j->sh;
     size_t lcells = nm * sh->nf, fcells = frows * fsh->nf;
     double *bl = malloc(lcells * sizeof *bl), *bf = malloc(fcells * sizeof *bf), *df = malloc(fcells * sizeof *df);
@@ -773,7 +820,7 @@ static int page_backend(FILE *f, const inspect_job *j, double feat_range[2])
             if (fabs(df[i]) > dmax) dmax = fabs(df[i]), wm = r, wc = c;
         }
     if (rc == WMEL_OK) {
-        const cli_stage_desc BLOG = {"log", "", fe->stages[j->s_log].units, WMEL_ROWS_MEL, 0, 0, 0, WMEL_ST_LOG, NULL, 0};
+        const cli_stage_desc BLOG = {"log", "", fe->stages[j->s_log].units, fe->stages[j->s_log].rows, 0, 0, 0, WMEL_ST_LOG, NULL, 0};
         const cli_stage_desc BFEAT = {"features", "", dfin->units, dfin->rows, 0, 0, dfin->frame_major, dfin->kind, NULL, 0};
         const cli_stage_desc BDIFF = {"diff", "", "backend - reference", dfin->rows, 0, 1, dfin->frame_major, dfin->kind, NULL, 0};
         char t1[160], t2[160], t3[200], sl[64], sd[200], skern[96];
@@ -819,6 +866,17 @@ static int inspect_page(const inspect_job *j)
              j->b.ctx ? ", and the output of backend " : "", j->b.ctx ? j->b.name : "", wmel_version());
     cli_rpt_begin(f, title, sub);
     cli_rpt_p(f, fe->summary);
+    if (!j->whisper) { /* the plan as JSON; the keys no stage's text reads, named as they are */
+        char pbuf[WMEL_PLAN_JSON_MAX + 1600];
+        snprintf(pbuf, sizeof pbuf, "The plan (wmel_plan_to_json: the family, then the fields that differ from its preset): %s",
+                 j->built.json);
+        cli_rpt_p(f, pbuf);
+        if (j->built.others[0]) {
+            snprintf(pbuf, sizeof pbuf, "Plan fields no stage above describes (computed by the reference all the same; "
+                                      "see docs/frontends.md): %s", j->built.others);
+            cli_rpt_p(f, pbuf);
+        }
+    }
     const shown *sh = &j->sh;
     snprintf(buf, sizeof buf,
              "Hover a picture for time, frequency and the value (shown to float32 precision; --stages writes "
@@ -832,7 +890,10 @@ static int inspect_page(const inspect_job *j)
     double feat_range[2] = {0, 0};
     if (rc == WMEL_OK) rc = page_stages(f, j, feat_range);
     if (rc == WMEL_OK && j->b.ctx) rc = page_backend(f, j, feat_range);
-    snprintf(buf, sizeof buf, "wmel inspect %s --frontend %s%s%s: computed in %.2f s", o->in, fe->name,
+    const char *how = o->fe.preset ? "--preset" : o->fe.plan_file ? "--plan" : "--frontend";
+    const char *what = o->fe.preset ? o->fe.preset : o->fe.plan_file ? o->fe.plan_file : cli_fe_name(j->clip.plan.frontend);
+    if (j->whisper && !o->fe.preset && !o->fe.plan_file) what = fe->name;
+    snprintf(buf, sizeof buf, "wmel inspect %s %s %s%s%s: computed in %.2f s", o->in, how, what,
              j->b.ctx ? " --backend " : "", j->b.ctx ? j->b.name : "", now_s() - j->t_start);
     cli_rpt_p(f, buf);
     cli_rpt_end(f);
@@ -858,6 +919,7 @@ static void inspect_free(inspect_job *j)
         free(j->st_shown[s]);
     }
     wmel_destroy(j->b.ctx);
+    free(j->window);
     free(j->b.raw);
     free(j->b.feat);
     free(j->pcm);

@@ -11,7 +11,9 @@
 #include "msg.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,79 +33,11 @@ static const cli_stage_desc WHISPER[] = {
      "normalised log10 units", WMEL_ROWS_MEL, 0, 0, 0, WMEL_ST_WHOLE, NULL, 0},
 };
 
-/* NeMo's FilterbankFeatures (Parakeet, Canary): pre-emphasis on the signal -> centred
- * frames (400 in 512) -> symmetric Hann -> power -> Slaney mel -> ln(. + 2^-24) ->
- * per_feature. The legacy form pads by reflection and counts every frame. */
-#define NEMO_TAIL(PAD, VALID)                                                                                    \
-    {"padded", "padded frames: 400 samples of the pre-emphasised signal at hop 160, " PAD " padding of 256 at both " \
-               "ends (the 400-sample window centred in the 512-point transform)",                              \
-     "sample value (full scale 1)", WMEL_ROWS_SAMPLE, 0, 1, 1, WMEL_ST_PADDED, NULL, 0},                         \
-    {"windowed", "windowed frames: padded frame x symmetric Hann window (400), zero-padded to 512",               \
-     "sample value x window", WMEL_ROWS_SAMPLE, 0, 1, 1, WMEL_ST_WINDOWED, "padded", 0},                          \
-    {"power", "power spectrum |DFT|^2 (257 bins, 31.25 Hz apart; 512-point DFT)", "|X[k]|^2", WMEL_ROWS_BIN, 1, 0, 0, \
-     WMEL_ST_POWER, NULL, 0},                                                                                     \
-    {"mel", "mel: Slaney filter bank (0 .. 8000 Hz, slaney area norm) @ power", "filter-weighted power",          \
-     WMEL_ROWS_MEL, 1, 0, 0, WMEL_ST_MEL, NULL, 0},                                                               \
-    {"log", "log: ln(mel + 2^-24) (natural log)", "natural log units", WMEL_ROWS_MEL, 0, 0, 0, WMEL_ST_LOG, NULL, 0}, \
-    {"features", "features: per_feature: (log - mean) / (std + 1e-5) per mel row over the valid frames" VALID,   \
-     "normalised units", WMEL_ROWS_MEL, 0, 0, 0, WMEL_ST_NORM, NULL, 0}
-static const cli_stage_desc NEMO[] = {NEMO_TAIL("zero", " (n / 160; later frames are 0)")};
-static const cli_stage_desc NEMO_LEGACY[] = {NEMO_TAIL("reflect", " (every frame)")};
-
-/* Kaldi's compute-fbank-feats (kaldi-native-fbank, torchaudio.compliance.kaldi.fbank) and
- * SeamlessM4T's extractor, which is Kaldi's fbank plus a per-bin normalisation and
- * stacking. */
-#define KALDI_HEAD(GUARD)                                                                                         \
-    {"frames", "frames: 400 samples x 32768 at hop 160 (snip_edges: whole frames inside the signal)",             \
-     "sample value (x 32768)", WMEL_ROWS_SAMPLE, 0, 1, 1, WMEL_ST_PADDED, NULL, 0},                               \
-    {"dc", "DC removed: frame - its mean", "sample value (x 32768)", WMEL_ROWS_SAMPLE, 0, 1, 1, WMEL_ST_DC, NULL, 0}, \
-    {"preemph", "pre-emphasised in the frame: x[i] -= 0.97 x[i-1] (from the end), x[0] -= 0.97 x[0]",             \
-     "sample value (x 32768)", WMEL_ROWS_SAMPLE, 0, 1, 1, WMEL_ST_PREEMPH, NULL, 0},                              \
-    {"windowed", "windowed: x Povey window (Hann^0.85, 400), zero-padded to 512", "sample value x window",         \
-     WMEL_ROWS_SAMPLE, 0, 1, 1, WMEL_ST_WINDOWED, "preemph", 0},                                                  \
-    {"power", "power spectrum |DFT|^2 (257 bins, 31.25 Hz apart; 512-point DFT)", "|X[k]|^2", WMEL_ROWS_BIN, 1, 0, 0, \
-     WMEL_ST_POWER, NULL, 0},                                                                                     \
-    {"mel", "mel: Kaldi filter bank (1127 ln(1 + f / 700), 20 .. 8000 Hz, triangles in mel, peak 1) @ power",     \
-     "filter-weighted power", WMEL_ROWS_MEL, 1, 0, 0, WMEL_ST_MEL, NULL, 0},                                      \
-    {"log", "log: ln(max(mel, " GUARD "))", "natural log units", WMEL_ROWS_MEL, 0, 0, 0, WMEL_ST_LOG, NULL, 0}
-static const cli_stage_desc KALDI[] = {
-    KALDI_HEAD("FLT_EPSILON = 1.1920929e-07")
-    ,
-    {"features", "features: the log as Kaldi writes it, (n_frames, n_mels); drawn transposed (mel up, time across)",
-     "natural log units", WMEL_ROWS_MEL, 0, 0, 1, WMEL_ST_OUTPUT, NULL, 0},
-};
-static const cli_stage_desc SEAMLESS[] = {
-    KALDI_HEAD("1.192092955078125e-07")
-    ,
-    {"normalised", "normalised: (log - mean) / sqrt(var + 1e-7) per mel bin over all frames (var with n - 1); "
-                   "file (n_frames, n_mels), drawn transposed",
-     "normalised units", WMEL_ROWS_MEL, 0, 0, 1, WMEL_ST_NORM, NULL, 0},
-    {"features", "features: frames 2r and 2r + 1 side by side, (ceil(n_frames / 2), 2 n_mels); drawn transposed: "
-                 "columns 0 .. n_mels - 1 are frame 2r, the rest frame 2r + 1",
-     "normalised units", WMEL_ROWS_STACK, 0, 0, 1, WMEL_ST_STACKED, NULL, 0},
-};
-
 #define NST(a) (int)(sizeof a / sizeof a[0])
 static const cli_frontend FRONTENDS[] = {
     {"whisper", WMEL_FRONTEND_WHISPER, WMEL_SAMPLE_RATE, WMEL_N_FFT, WMEL_N_FFT, WMEL_HOP, 0, WHISPER, NST(WHISPER),
      "16 kHz samples -> reflect-padded frames (400, hop 160) -> periodic Hann -> |DFT|^2 (201 bins) -> "
-     "Slaney mel -> log10(max(., 1e-10)) -> max(x, M - 8), (x + 4) / 4 (openai-whisper)"},
-    {"nemo", WMEL_FRONTEND_NEMO, 16000, 400, 512, 160, 0, NEMO, NST(NEMO),
-     "16 kHz samples -> pre-emphasis y[i] = x[i] - 0.97 x[i-1] -> zero-padded centred frames (400 in 512, hop 160) -> "
-     "symmetric Hann -> |DFT|^2 (257 bins) -> Slaney mel -> ln(. + 2^-24) -> per_feature (mean, std + 1e-5 per "
-     "mel row over the n / 160 valid frames; later frames 0) -> (n_mels, n / 160 + 1) (NeMo FilterbankFeatures)"},
-    {"nemo-legacy", WMEL_FRONTEND_NEMO_LEGACY, 16000, 400, 512, 160, 0, NEMO_LEGACY, NST(NEMO_LEGACY),
-     "16 kHz samples -> pre-emphasis y[i] = x[i] - 0.97 x[i-1] -> reflect-padded centred frames (400 in 512, hop "
-     "160) -> symmetric Hann -> |DFT|^2 (257 bins) -> Slaney mel -> ln(. + 2^-24) -> per_feature over every frame "
-     "-> (n_mels, n / 160 + 1) (NeMo before mid-2025)"},
-    {"kaldi", WMEL_FRONTEND_KALDI, 16000, 400, 512, 160, 200, KALDI, NST(KALDI),
-     "16 kHz samples x 32768 -> frames of 400 at hop 160 (snip_edges) -> DC removal -> pre-emphasis 0.97 in the "
-     "frame -> Povey window -> |DFT|^2 (512-point, 257 bins) -> Kaldi mel (20 .. 8000 Hz) -> ln(max(., FLT_EPSILON)) "
-     "-> (n_frames, n_mels) (Kaldi compute-fbank-feats, kaldi-native-fbank)"},
-    {"seamless", WMEL_FRONTEND_SEAMLESS, 16000, 400, 512, 160, 200, SEAMLESS, NST(SEAMLESS),
-     "Kaldi's fbank (x 32768, snip_edges, DC removal, pre-emphasis, Povey, 512-point, Kaldi mel, ln(max(., "
-     "1.19e-7))) -> (x - mean) / sqrt(var + 1e-7) per mel bin over all frames -> two frames per row: "
-     "(ceil(n_frames / 2), 2 n_mels) (transformers' SeamlessM4TFeatureExtractor)"},
+     "Slaney mel -> log10(max(., 1e-10)) -> max(x, M - 8), (x + 4) / 4 (openai-whisper)", NULL, 0, 0},
 };
 
 const cli_frontend *cli_frontend_find(const char *name)
@@ -113,14 +47,335 @@ const cli_frontend *cli_frontend_find(const char *name)
     return NULL;
 }
 
-const char *cli_frontend_names(void) { return "whisper, nemo, nemo-legacy, kaldi, seamless"; }
+int cli_plan_is_whisper(const wmel_frontend_plan *plan)
+{
+    wmel_frontend_plan w;
+    return plan->frontend == WMEL_FRONTEND_WHISPER && !wmel_frontend_preset(WMEL_FRONTEND_WHISPER, plan->n_mels, &w) &&
+           !memcmp(&w, plan, sizeof w);
+}
+
+/* ---- the texts of a plan's stages, made from its fields */
+
+/* A number as its shortest text that reads back (%.17g at most). */
+static const char *num(char *buf, size_t len, double v)
+{
+    for (int prec = 6; prec <= 17; prec++) {
+        snprintf(buf, len, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v) break;
+    }
+    return buf;
+}
+#define NUM(v) num((char[40]){0}, 40, (v))
+
+/* snprintf appended at *k (kept within len). */
+static void add(char *buf, size_t len, size_t *k, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void add(char *buf, size_t len, size_t *k, const char *fmt, ...)
+{
+    if (*k >= len) return;
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(buf + *k, len - *k, fmt, ap);
+    va_end(ap);
+    if (w > 0) *k = *k + (size_t)w < len ? *k + (size_t)w : len - 1;
+}
+
+void cli_window_text(const wmel_frontend_plan *p, char *buf, size_t len)
+{
+    const int n = p->frame_length, d = n - 1;
+    const double a = p->window_coeff > 0 ? p->window_coeff : 0.42;
+    size_t k = 0;
+    switch (p->window) {
+    case WMEL_WINDOW_HANN_PERIODIC: add(buf, len, &k, "periodic Hann: 0.5 - 0.5 cos(2 pi k / %d)", n); break;
+    case WMEL_WINDOW_HANN: add(buf, len, &k, "symmetric Hann: 0.5 - 0.5 cos(2 pi k / %d)", d); break;
+    case WMEL_WINDOW_HAMMING: add(buf, len, &k, "symmetric Hamming: 0.54 - 0.46 cos(2 pi k / %d)", d); break;
+    case WMEL_WINDOW_POVEY: add(buf, len, &k, "Povey: (0.5 - 0.5 cos(2 pi k / %d))^0.85", d); break;
+    case WMEL_WINDOW_RECT: add(buf, len, &k, "rectangular: 1"); break;
+    case WMEL_WINDOW_BLACKMAN:
+        add(buf, len, &k, "Blackman: %s - 0.5 cos(2 pi k / %d) + %.15g cos(4 pi k / %d)", NUM(a), d, 0.5 - a, d);
+        break;
+    case WMEL_WINDOW_BARTLETT: add(buf, len, &k, "Bartlett: 1 - |2 k / %d - 1|", d); break;
+    default: add(buf, len, &k, "window %d (no formula known here)", p->window);
+    }
+    if (p->bank_flags & WMEL_BANK_BF16) add(buf, len, &k, ", rounded to bfloat16");
+}
+
+void cli_col_hz(const wmel_frontend_plan *p, double *hz, size_t hz_len)
+{
+    const size_t e = p->use_energy ? 1 : 0;
+    if (hz_len < e + (size_t)p->n_mels) return;
+    if (e) hz[0] = 0.0;
+    wmel_mel_centres(p, hz + e, hz_len - e);
+}
+
+static const char *log_text(const wmel_frontend_plan *p, char *buf, size_t len, const char *x)
+{
+    const double g = p->log_guard;
+    char gs[48];
+    if (g == ldexp(1.0, -24)) snprintf(gs, sizeof gs, "2^-24");
+    else if (g == (double)FLT_EPSILON) snprintf(gs, sizeof gs, "FLT_EPSILON = %s", NUM(g));
+    else snprintf(gs, sizeof gs, "%s", NUM(g));
+    switch (p->log) {
+    case WMEL_LOG10_CLAMP: snprintf(buf, len, "log10(max(%s, %s))", x, gs); break;
+    case WMEL_LOG_ADD: snprintf(buf, len, "ln(%s + %s) (natural log)", x, gs); break;
+    case WMEL_LOG_CLAMP: snprintf(buf, len, "ln(max(%s, %s)) (natural log)", x, gs); break;
+    case WMEL_LOG_NONE: snprintf(buf, len, "none: the %s values themselves", x); break;
+    default: snprintf(buf, len, "log kind %d (no formula known here)", p->log);
+    }
+    return buf;
+}
+
+/* The mel scale's formula and band. */
+static void bank_text(const wmel_frontend_plan *p, char *buf, size_t len)
+{
+    const double nyq = p->sample_rate / 2.0, hi = p->high_freq > 0 ? p->high_freq : nyq + p->high_freq;
+    size_t k = 0;
+    switch (p->mel_scale) {
+    case WMEL_MEL_SLANEY:
+        add(buf, len, &k, "Slaney filter bank (Slaney's mel scale: linear below 1000 Hz, logarithmic above; triangles in Hz over "
+                          "all %d bins)", p->n_fft / 2 + 1);
+        break;
+    case WMEL_MEL_KALDI:
+        add(buf, len, &k, "Kaldi filter bank (1127 ln(1 + f / 700), triangles in mel, the Nyquist bin left out)");
+        break;
+    case WMEL_MEL_HTK:
+        add(buf, len, &k, "HTK filter bank (2595 log10(1 + f / 700), triangles in Hz over all %d bins)", p->n_fft / 2 + 1);
+        break;
+    case WMEL_MEL_TF:
+        add(buf, len, &k, "TensorFlow filter bank (1127 ln(1 + f / 700), triangles in mel over all bins, bin 0 weight 0, "
+                          "the Nyquist bin kept)");
+        break;
+    default: add(buf, len, &k, "mel scale %d (no formula known here)", p->mel_scale);
+    }
+    add(buf, len, &k, ", %d filters, %s .. %s Hz, %s", p->n_mels, NUM(p->low_freq), NUM(hi),
+        p->mel_norm == WMEL_MELNORM_SLANEY ? "slaney area norm (2 / (f[m+2] - f[m]))" : "peak 1");
+    if (p->bank_flags & WMEL_BANK_ALLOW_EMPTY) add(buf, len, &k, ", filters with no FFT bin kept (all 0)");
+    if (p->bank_flags & WMEL_BANK_BF16) add(buf, len, &k, ", weights rounded to bfloat16");
+}
+
+/* The clip-wide steps after the log, in order. */
+static void finish_text(const wmel_frontend_plan *p, char *buf, size_t len, char *brief, size_t blen)
+{
+    size_t k = 0;
+    const int f = p->norm_flags;
+    const char *over = p->valid == WMEL_VALID_ALL ? "every frame" : "the valid frames (the first n / hop)";
+    const char *var = f & WMEL_NORMF_POPULATION ? "var over n" : "var with n - 1";
+    const char *per = f & WMEL_NORMF_ALL ? "one mean and denominator over every column and valid frame"
+                                         : "per column over";
+    const char *what = "";
+    switch (p->norm) {
+    case WMEL_NORM_WHOLE:
+        if (f & WMEL_NORMF_FIXED_MAX)
+            add(buf, len, &k, "(max(log, M - %s) + 4) / 4 with M = norm_max %s (fixed, not the clip's)",
+                NUM(p->norm_range > 0 ? p->norm_range : 8.0), NUM(p->norm_max));
+        else
+            add(buf, len, &k, "(max(log, M - %s) + 4) / 4, M = the largest log of %s", NUM(p->norm_range > 0 ? p->norm_range : 8.0),
+                over);
+        what = f & WMEL_NORMF_FIXED_MAX ? "max(x, norm_max - range), (x + 4) / 4" : "max(x, M - range), (x + 4) / 4";
+        break;
+    case WMEL_NORM_PER_FEATURE:
+    case WMEL_NORM_MEAN_VAR:
+        if (f & WMEL_NORMF_MEAN_ONLY) add(buf, len, &k, "log - mean, %s %s", per, f & WMEL_NORMF_ALL ? "" : over);
+        else if (p->norm == WMEL_NORM_PER_FEATURE)
+            add(buf, len, &k, "(log - mean) / (std + %s), %s%s%s (std: sqrt(%s))", NUM(p->norm_eps), per,
+                f & WMEL_NORMF_ALL ? "" : " ", f & WMEL_NORMF_ALL ? "" : over, var);
+        else
+            add(buf, len, &k, "(log - mean) / sqrt(var + %s), %s%s%s (%s)", NUM(p->norm_eps), per,
+                f & WMEL_NORMF_ALL ? "" : " ", f & WMEL_NORMF_ALL ? "" : over, var);
+        what = f & WMEL_NORMF_MEAN_ONLY ? "mean" : p->norm == WMEL_NORM_PER_FEATURE ? "per_feature" : "mean/var";
+        break;
+    case WMEL_NORM_NONE: add(buf, len, &k, "the log as it is (no normalisation)"); break;
+    default: add(buf, len, &k, "normalisation %d (no formula known here)", p->norm);
+    }
+    if (p->valid == WMEL_VALID_HOP) add(buf, len, &k, "; frames from n / hop on: %s", NUM(p->pad_value));
+    if (p->valid == WMEL_VALID_TRIM) add(buf, len, &k, "; only the first n / hop frames kept");
+    if (p->n_frames) add(buf, len, &k, "; exactly %d frames (cut, or padded with %s)", p->n_frames, NUM(p->pad_value));
+    else if (p->pad_to > 1) add(buf, len, &k, "; frame count padded to a multiple of %d with %s", p->pad_to, NUM(p->pad_value));
+    if (p->affine) add(buf, len, &k, "; then x %s + %s (affine)", NUM(p->post_scale), NUM(p->post_shift));
+    size_t b = 0;
+    add(brief, blen, &b, "%s", p->norm == WMEL_NORM_NONE ? "" : what);
+    if (p->n_frames || p->pad_to > 1) add(brief, blen, &b, "%spadded", b ? ", " : "");
+    if (p->affine) add(brief, blen, &b, "%saffine", b ? ", " : "");
+}
+
+/* The keys of a plan's JSON that no stage's text reads: named in the page as they are. */
+static void others_of(const char *json, char *out, size_t len)
+{
+    static const char *const KNOWN[] = {
+        "frontend", "n_mels", "normalize", "window", "scale", "low_freq", "high_freq", "use_energy", "energy_floor",
+        "legacy", "pad_to", "mel_scale", "mel_norm", "empty_filters", "bf16", "window_coeff", "power", "mag_guard",
+        "log_guard", "norm_eps", "norm_ddof", "norm_max", "norm_range", "n_frames", "pad_value", "post_scale",
+        "post_shift", "remove_dc", "preemph", "sample_rate", "frame_length", "hop", "n_fft", "stack", "framing",
+        "preemph_mode", "log", "valid", "layout", "dither", "dither_seed", "raw_energy", "name", "models",
+        "original", "matched", "notes", NULL};
+    size_t k = 0;
+    out[0] = 0;
+    for (const char *c = json; c && (c = strchr(c, '"')) != NULL;) {
+        const char *e = strchr(c + 1, '"');
+        if (!e) break;
+        const char *after = e + 1 + strspn(e + 1, " ");
+        if (*after != ':') { /* a value, not a key */
+            c = e + 1;
+            continue;
+        }
+        int known = 0;
+        for (int i = 0; KNOWN[i] && !known; i++) known = strlen(KNOWN[i]) == (size_t)(e - c - 1) && !strncmp(KNOWN[i], c + 1, (size_t)(e - c - 1));
+        const char *v = after + 1 + strspn(after + 1, " "), *ve = v;
+        if (*v == '"') ve = strchr(v + 1, '"') ? strchr(v + 1, '"') + 1 : v + strlen(v);
+        else ve = v + strcspn(v, ",}");
+        if (!known) add(out, len, &k, "%s%.*s %.*s", k ? ", " : "", (int)(e - c - 1), c + 1, (int)(ve - v), v);
+        c = ve;
+    }
+}
+
+const cli_frontend *cli_frontend_of_plan(const wmel_frontend_plan *plan, const char *name, cli_fe_built *b)
+{
+    if (cli_plan_is_whisper(plan)) return &FRONTENDS[0];
+    memset(b, 0, sizeof *b);
+    b->plan = *plan;
+    const wmel_frontend_plan *p = &b->plan;
+    snprintf(b->name, sizeof b->name, "%s", name);
+    char why[320];
+    if (wmel_plan_to_json(p, b->json, sizeof b->json, why, sizeof why))
+        snprintf(b->json, sizeof b->json, "(no JSON: %s)", why);
+    else
+        others_of(b->json, b->others, sizeof b->others);
+    size_t w = 0; /* on one line: each newline and its indent as one space */
+    for (size_t r = 0; b->json[r]; r++) {
+        if (b->json[r] == '\n') {
+            while (b->json[r + 1] == ' ') r++;
+            if (w && b->json[w - 1] != '{' && b->json[r + 1] != '}') b->json[w++] = ' ';
+            continue;
+        }
+        b->json[w++] = b->json[r];
+    }
+    while (w && b->json[w - 1] == ' ') w--;
+    b->json[w] = 0;
+    cli_window_text(p, b->window, sizeof b->window);
+    const int fl = p->frame_length, nb = p->n_fft / 2 + 1, snip = p->framing == WMEL_FRAMES_SNIP;
+    int n = 0;
+    char t[480], x[200];
+    size_t k;
+    /* the samples each frame reads */
+    k = 0;
+    add(t, sizeof t, &k, "%s: %d samples", snip ? "frames" : "padded frames", fl);
+    if (p->scale != 1.0) add(t, sizeof t, &k, " x %s", NUM(p->scale));
+    if (p->preemph_mode == WMEL_PREEMPH_SIGNAL && p->preemph > 0)
+        add(t, sizeof t, &k, " of the pre-emphasised signal (y[i] = x[i] - %s x[i-1], y[0] = x[0])", NUM(p->preemph));
+    add(t, sizeof t, &k, " at hop %d, ", p->hop);
+    if (snip) add(t, sizeof t, &k, "whole frames inside the signal (snip_edges): 1 + (n - %d) / %d frames", fl, p->hop);
+    else if (p->framing == WMEL_FRAMES_CENTER_REFLECT || p->framing == WMEL_FRAMES_CENTER_ZERO)
+        add(t, sizeof t, &k, "centred: the signal %s by %d (n_fft / 2) at both ends, 1 + n / %d frames%s",
+            p->framing == WMEL_FRAMES_CENTER_REFLECT ? "reflect-padded" : "zero-padded", p->n_fft / 2, p->hop,
+            fl < p->n_fft ? "; the frame in the middle of the transform" : "");
+    else add(t, sizeof t, &k, "framing %d (no rule known here)", p->framing);
+    if (p->dither > 0) add(t, sizeof t, &k, "; plus dither %s x wmel_dither_gauss(seed %u, t, j)", NUM(p->dither), (unsigned)p->dither_seed);
+    const char *sunits = p->scale != 1.0 ? "sample value (x scale)" : "sample value (full scale 1)";
+    const char *prev = snip ? "frames" : "padded";
+    b->st[n] = (cli_stage_desc){prev, NULL, sunits, WMEL_ROWS_SAMPLE, 0, 1, 1, WMEL_ST_PADDED, NULL, 0};
+    snprintf(b->title[n++], sizeof b->title[0], "%s", t);
+    if (p->remove_dc) {
+        b->st[n] = (cli_stage_desc){"dc", NULL, sunits, WMEL_ROWS_SAMPLE, 0, 1, 1, WMEL_ST_DC, NULL, 0};
+        snprintf(b->title[n++], sizeof b->title[0], "DC removed: frame - its mean");
+        prev = "dc";
+    }
+    if (p->preemph_mode == WMEL_PREEMPH_FRAME && p->preemph > 0) {
+        b->st[n] = (cli_stage_desc){"preemph", NULL, sunits, WMEL_ROWS_SAMPLE, 0, 1, 1, WMEL_ST_PREEMPH, NULL, 0};
+        snprintf(b->title[n++], sizeof b->title[0], "pre-emphasised in the frame: x[i] -= %s x[i-1] (from the end), x[0] -= %s x[0]",
+                 NUM(p->preemph), NUM(p->preemph));
+        prev = "preemph";
+    }
+    b->st[n] = (cli_stage_desc){"windowed", NULL, "sample value x window", WMEL_ROWS_SAMPLE, 0, 1, 1, WMEL_ST_WINDOWED, prev, 0};
+    snprintf(b->title[n++], sizeof b->title[0], "windowed: frame x window (%d samples)%s; the window: %s", fl,
+             fl < p->n_fft ? (snip ? ", zero-padded to the transform's size" : ", centred in the transform") : "",
+             b->window);
+    /* the spectrum */
+    char pw[96];
+    if (p->mag_guard_mode == WMEL_MAG_GUARD_MAX) snprintf(pw, sizeof pw, "max(|X[k]|^2, %s)", NUM(p->mag_guard));
+    else if (p->mag_guard_mode == WMEL_MAG_GUARD_ADD) snprintf(pw, sizeof pw, "|X[k]|^2 + %s", NUM(p->mag_guard));
+    else snprintf(pw, sizeof pw, "|X[k]|^2");
+    if (p->power == 1) {
+        if (p->mag_guard_mode) snprintf(x, sizeof x, "sqrt(%s)", pw);
+        else snprintf(x, sizeof x, "|X[k]|");
+    } else snprintf(x, sizeof x, "%s", pw);
+    snprintf(b->units[n], sizeof b->units[0], "%s", p->power == 1 ? "|X[k]|" : "|X[k]|^2");
+    b->st[n] = (cli_stage_desc){"power", NULL, b->units[n], WMEL_ROWS_BIN, 1, 0, 0, WMEL_ST_POWER, NULL, 0};
+    snprintf(b->title[n++], sizeof b->title[0], "%s spectrum %s (%d bins, %s Hz apart; %d-point DFT)",
+             p->power == 1 ? "magnitude" : "power", x, nb, NUM((double)p->sample_rate / p->n_fft), p->n_fft);
+    char bank[400];
+    bank_text(p, bank, sizeof bank);
+    b->st[n] = (cli_stage_desc){"mel", NULL, "filter-weighted power", WMEL_ROWS_MEL, 1, 0, 0, WMEL_ST_MEL, NULL, 0};
+    if (p->power == 1) b->st[n].units = "filter-weighted magnitude";
+    snprintf(b->title[n++], sizeof b->title[0], "mel: %s @ %s", bank, p->power == 1 ? "magnitude" : "power");
+    /* the log (and the energy) */
+    char lg[160];
+    log_text(p, lg, sizeof lg, "mel");
+    const char *lunits = p->log == WMEL_LOG10_CLAMP ? "log10 units" : p->log == WMEL_LOG_NONE ? "mel energy" : "natural log units";
+    snprintf(b->units[n], sizeof b->units[0], "%s", lunits);
+    b->st[n] = (cli_stage_desc){"log", NULL, b->units[n], p->use_energy ? WMEL_ROWS_COLS : WMEL_ROWS_MEL, 0, 0, 0, WMEL_ST_LOG, NULL, 0};
+    k = 0;
+    add(t, sizeof t, &k, "log: %s", lg);
+    if (p->use_energy) {
+        add(t, sizeof t, &k, "; row 0: the log energy ln(max(sum x^2, FLT_EPSILON)) of the frame %s",
+            p->energy_windowed ? "after the window" : "after dither and DC removal (raw_energy)");
+        if (p->energy_floor > 0) add(t, sizeof t, &k, ", at least ln(%s)", NUM(p->energy_floor));
+    }
+    snprintf(b->title[n++], sizeof b->title[0], "%s", t);
+    /* the clip-wide finish, then the stacking */
+    char brief[96] = "";
+    finish_text(p, b->finish, sizeof b->finish, brief, sizeof brief);
+    const int fm = p->layout == WMEL_LAYOUT_FRAMES_MELS, stk = p->stack > 1;
+    const int rows = p->use_energy ? WMEL_ROWS_COLS : WMEL_ROWS_MEL;
+    const char *funits = p->norm == WMEL_NORM_NONE && !p->affine ? lunits : "normalised units";
+    b->st[n] = (cli_stage_desc){stk ? "normalised" : "features", NULL, funits, rows, 0, 0, stk || fm,
+                                p->norm == WMEL_NORM_NONE ? WMEL_ST_OUTPUT : WMEL_ST_NORM, NULL, 0};
+    k = 0;
+    add(t, sizeof t, &k, "%s: %s", stk ? "normalised" : "features", b->finish);
+    if (!stk) add(t, sizeof t, &k, "; the output: (%s)%s", fm ? "n_frames, n_cols" : "n_cols, n_frames",
+                  fm ? ", drawn transposed (time across)" : "");
+    else add(t, sizeof t, &k, "; file (n_frames, n_cols), drawn transposed");
+    snprintf(b->title[n++], sizeof b->title[0], "%s", t);
+    if (stk) {
+        b->st[n] = (cli_stage_desc){"features", NULL, funits, WMEL_ROWS_STACK, 0, 0, 1, WMEL_ST_STACKED, NULL, 0};
+        snprintf(b->title[n++], sizeof b->title[0],
+                 "features: frames %d r .. %d r + %d side by side in row r, (ceil(n_frames / %d), %d n_cols); drawn "
+                 "transposed: columns c .. are frame %d r + c / n_cols, column c %% n_cols (missing frames 0)",
+                 p->stack, p->stack, p->stack - 1, p->stack, p->stack, p->stack);
+    }
+    for (int i = 0; i < n; i++) b->st[i].title = b->title[i];
+    /* the chain, in one line */
+    k = 0;
+    add(b->summary, sizeof b->summary, &k, "%s Hz samples%s%s -> %s frames (%d, hop %d)", NUM(p->sample_rate),
+        p->scale != 1.0 ? " x " : "", p->scale != 1.0 ? NUM(p->scale) : "",
+        snip ? "snip_edges" : p->framing == WMEL_FRAMES_CENTER_REFLECT ? "reflect-padded centred" : "zero-padded centred",
+        fl, p->hop);
+    if (p->preemph_mode == WMEL_PREEMPH_SIGNAL && p->preemph > 0) add(b->summary, sizeof b->summary, &k, " of the pre-emphasised signal (%s)", NUM(p->preemph));
+    if (p->dither > 0) add(b->summary, sizeof b->summary, &k, " -> dither %s", NUM(p->dither));
+    if (p->remove_dc) add(b->summary, sizeof b->summary, &k, " -> DC removal");
+    if (p->preemph_mode == WMEL_PREEMPH_FRAME && p->preemph > 0) add(b->summary, sizeof b->summary, &k, " -> pre-emphasis %s in the frame", NUM(p->preemph));
+    char wn[64];
+    size_t wl = strcspn(b->window, ":");
+    snprintf(wn, sizeof wn, "%.*s", (int)(wl < sizeof wn - 1 ? wl : sizeof wn - 1), b->window);
+    log_text(p, lg, sizeof lg, ".");
+    add(b->summary, sizeof b->summary, &k, " -> %s -> %s (%d-point, %d bins) -> %s mel (%d, %s .. %s Hz) -> %s%s", wn,
+        p->power == 1 ? "|DFT|" : "|DFT|^2", p->n_fft, nb,
+        p->mel_scale == WMEL_MEL_SLANEY ? "Slaney" : p->mel_scale == WMEL_MEL_KALDI ? "Kaldi" : p->mel_scale == WMEL_MEL_HTK ? "HTK" : "TF",
+        p->n_mels, NUM(p->low_freq), NUM(p->high_freq > 0 ? p->high_freq : p->sample_rate / 2.0 + p->high_freq), lg,
+        p->use_energy ? " (+ log energy)" : "");
+    if (brief[0]) add(b->summary, sizeof b->summary, &k, " -> %s", brief);
+    if (stk) add(b->summary, sizeof b->summary, &k, " -> %d frames a row", p->stack);
+    add(b->summary, sizeof b->summary, &k, " -> (%s) (%s)", fm ? "n_frames, n_cols" : "n_cols, n_frames", b->name);
+    b->fe = (cli_frontend){b->name, p->frontend, p->sample_rate, fl, p->n_fft, p->hop, snip ? fl / 2 : 0, b->st, n,
+                           b->summary, p, p->use_energy ? 1 : 0, p->stack > 1 ? p->stack : 0};
+    return &b->fe;
+}
 
 size_t cli_stage_rows(const cli_frontend *fe, const cli_stage_desc *s, int n_mels)
 {
     switch (s->rows) {
     case WMEL_ROWS_SAMPLE: return (size_t)fe->frame_length;
     case WMEL_ROWS_BIN: return (size_t)fe->n_fft / 2 + 1;
-    case WMEL_ROWS_STACK: return 2 * (size_t)n_mels;
+    case WMEL_ROWS_STACK: return (size_t)(fe->stack > 1 ? fe->stack : 2) * ((size_t)n_mels + (size_t)fe->energy);
+    case WMEL_ROWS_COLS: return (size_t)n_mels + (size_t)fe->energy;
     default: return (size_t)n_mels;
     }
 }
@@ -134,28 +389,35 @@ int cli_stage_of(const cli_frontend *fe, int kind)
 
 int cli_clip_init(const cli_frontend *fe, cli_clip *clip, char *err, size_t err_len)
 {
-    int rc = wmel_frontend_preset(fe->preset, clip->n_mels, &clip->plan);
+    int rc = fe->plan ? WMEL_OK : wmel_frontend_preset(fe->preset, clip->n_mels, &clip->plan);
+    if (fe->plan) clip->plan = *fe->plan;
     if (rc) {
         snprintf(err, err_len, "--n-mels %d: not one the %s front-end takes", clip->n_mels, fe->name);
         return rc;
     }
     const wmel_frontend_plan *p = &clip->plan;
     const size_t n = clip->n, fl = (size_t)p->frame_length, hop = (size_t)p->hop;
-    if (fe->preset == WMEL_FRONTEND_WHISPER) {
+    if (!fe->plan && fe->preset == WMEL_FRONTEND_WHISPER) {
         if (n <= WMEL_N_FFT / 2) {
             snprintf(err, err_len, "%zu samples: too short for a frame (more than 200 needed)", n);
             return WMEL_ERR_TOO_SHORT;
         }
-        clip->n_frames = clip->n_valid = wmel_n_frames(n, 0);
+        clip->n_frames = clip->n_valid = clip->n_out = wmel_n_frames(n, 0);
         return WMEL_OK;
     }
     if (p->framing == WMEL_FRAMES_CENTER_REFLECT && n <= (size_t)p->n_fft / 2) {
         snprintf(err, err_len, "%zu samples: too short to reflect-pad (more than %d needed)", n, p->n_fft / 2);
         return WMEL_ERR_TOO_SHORT;
     }
+    /* as the library counts them (src/fe: frames, valid, output frames) */
     size_t nf = p->framing == WMEL_FRAMES_SNIP ? (n < fl ? 0 : 1 + (n - fl) / hop) : 1 + n / hop;
     size_t nv = p->valid == WMEL_VALID_ALL ? nf : (n / hop < nf ? n / hop : nf);
+    if (p->n_frames && nv > (size_t)p->n_frames) nv = (size_t)p->n_frames;
+    size_t no = p->valid == WMEL_VALID_TRIM ? nv : nf;
+    if (p->n_frames) no = (size_t)p->n_frames;
+    else if (p->pad_to > 1) no = (no + (size_t)p->pad_to - 1) / (size_t)p->pad_to * (size_t)p->pad_to;
     if (p->valid == WMEL_VALID_TRIM) nf = nv;
+    if (nf > no) nf = no;
     if (nf == 0 || nv == 0) {
         snprintf(err, err_len, "%zu samples: too short for a frame (%zu needed)", n,
                  p->framing == WMEL_FRAMES_SNIP ? fl : hop);
@@ -163,6 +425,7 @@ int cli_clip_init(const cli_frontend *fe, cli_clip *clip, char *err, size_t err_
     }
     clip->n_frames = nf;
     clip->n_valid = nv;
+    clip->n_out = no;
     return WMEL_OK;
 }
 
@@ -216,50 +479,84 @@ int cli_clip_max(cli_clip *clip, char *err, size_t err_len)
     return WMEL_OK;
 }
 
-/* mean and denominator of each mel row over the valid frames: two passes in double, frames
- * in order (the library adds the same values in chunks of 64 frames: the same statistics
- * up to the rounding of the sums). x(t, m) = x[t * ts + m * ms]. */
-static void row_stats(cli_clip *clip, const double *xd, const float *xf, size_t ts, size_t ms)
+/* The denominator of the plan's normalisation from the sum of squared deviations over nv
+ * values (as the library's: Bessel's variance, 0 for one value, over nv with
+ * WMEL_NORMF_POPULATION; 1 with WMEL_NORMF_MEAN_ONLY; with norm_eps 0 a denominator below
+ * 1e-12 |mean| is 0, a constant column). */
+static double denom_of(const wmel_frontend_plan *p, double ss, size_t nv, double mean)
+{
+    if (p->norm_flags & WMEL_NORMF_MEAN_ONLY) return 1.0;
+    double var = nv > 1 ? ss / (double)(nv - 1) : 0.0;
+    if (p->norm_flags & WMEL_NORMF_POPULATION) var = nv ? ss / (double)nv : 0.0;
+    double d = p->norm == WMEL_NORM_PER_FEATURE ? sqrt(var) + p->norm_eps : sqrt(var + p->norm_eps);
+    return p->norm_eps == 0.0 && d <= 1e-12 * fabs(mean) ? 0.0 : d;
+}
+
+/* The clip-wide values of the normalisation over the valid frames: each column's mean and
+ * denominator (or one over every column: WMEL_NORMF_ALL), or the largest value (WHOLE).
+ * Two passes in double, frames in order (the library adds the same values in chunks of 64
+ * frames: the same statistics up to the rounding of the sums). x(t, c) = x[t * ts + c * cs]. */
+static void col_stats(cli_clip *clip, size_t nc, const double *xd, const float *xf, size_t ts, size_t cs)
 {
     const size_t nv = clip->n_valid;
-    for (int m = 0; m < clip->n_mels; m++) {
-        double s = 0.0, ss = 0.0;
-        for (size_t t = 0; t < nv; t++) s += xd ? xd[t * ts + (size_t)m * ms] : (double)xf[t * ts + (size_t)m * ms];
-        const double mean = s / (double)nv;
-        for (size_t t = 0; t < nv; t++) {
-            const double d = (xd ? xd[t * ts + (size_t)m * ms] : (double)xf[t * ts + (size_t)m * ms]) - mean;
-            ss += d * d;
-        }
-        const double var = nv > 1 ? ss / (double)(nv - 1) : 0.0;
-        clip->mean[m] = mean;
-        clip->denom[m] = clip->plan.norm == WMEL_NORM_PER_FEATURE ? sqrt(var) + clip->plan.norm_eps
-                                                                  : sqrt(var + clip->plan.norm_eps);
+    const wmel_frontend_plan *p = &clip->plan;
+#define X(t, c) (xd ? xd[(t) * ts + (c) * cs] : (double)xf[(t) * ts + (c) * cs])
+    if (p->norm == WMEL_NORM_WHOLE) {
+        double mx = -INFINITY;
+        for (size_t t = 0; t < nv; t++)
+            for (size_t c = 0; c < nc; c++)
+                if (X(t, c) > mx) mx = X(t, c), clip->max_frame = t, clip->max_mel = c;
+        clip->log_max = mx;
+        return;
     }
+    const int all = (p->norm_flags & WMEL_NORMF_ALL) != 0;
+    for (size_t c = 0; c < (all ? 1 : nc); c++) {
+        size_t c0 = all ? 0 : c, c1 = all ? nc : c + 1;
+        double s = 0.0, ss = 0.0;
+        for (size_t t = 0; t < nv; t++)
+            for (size_t k = c0; k < c1; k++) s += X(t, k);
+        const size_t cnt = nv * (c1 - c0);
+        const double mean = cnt ? s / (double)cnt : 0.0;
+        for (size_t t = 0; t < nv; t++)
+            for (size_t k = c0; k < c1; k++) ss += (X(t, k) - mean) * (X(t, k) - mean);
+        for (size_t k = c0; k < c1; k++) {
+            clip->mean[k] = mean;
+            clip->denom[k] = denom_of(p, ss, cnt, mean);
+        }
+    }
+#undef X
 }
 
 int cli_clip_stats(const cli_frontend *fe, cli_clip *clip, char *err, size_t err_len)
 {
     (void)fe;
     const wmel_frontend_plan *p = &clip->plan;
-    if (p->norm != WMEL_NORM_PER_FEATURE && p->norm != WMEL_NORM_MEAN_VAR) {
-        clip->stats_from = NULL;
+    clip->stats_from = NULL;
+    if (p->norm == WMEL_NORM_WHOLE && (p->norm_flags & WMEL_NORMF_FIXED_MAX)) {
+        clip->log_max = p->norm_max;
+        clip->stats_from = "the plan's norm_max (fixed, not the clip's)";
         return WMEL_OK;
     }
-    const size_t nv = clip->n_valid, nm = (size_t)clip->n_mels;
+    if (p->norm != WMEL_NORM_PER_FEATURE && p->norm != WMEL_NORM_MEAN_VAR && p->norm != WMEL_NORM_WHOLE) return WMEL_OK;
+    const size_t nv = clip->n_valid, nc = (size_t)clip->n_mels + (p->use_energy ? 1 : 0);
     int rc;
     if (nv <= WMEL_REF_STATS_FRAMES) {
-        double *lg = malloc(nv * nm * sizeof *lg);
+        double *lg = malloc(nv * nc * sizeof *lg);
         wmel_stage_span sp = {0, nv, 1};
         wmel_plan_stage_out o = {0};
         o.logmel = lg;
         rc = lg ? wmel_ref_plan_stages(p, clip->pcm, clip->n, &sp, &o) : WMEL_ERR_NO_MEMORY;
-        if (rc == WMEL_OK) row_stats(clip, lg, NULL, 1, nv);
+        if (rc == WMEL_OK) col_stats(clip, nc, lg, NULL, 1, nv);
         free(lg);
         clip->stats_from = "the float64 reference's log of every valid frame";
     } else {
         wmel_frontend_plan q = *p;
         q.norm = WMEL_NORM_NONE;
+        q.norm_flags = 0;
+        q.norm_max = q.norm_range = 0.0;
         q.stack = 1;
+        q.affine = 0;
+        q.post_scale = q.post_shift = 0.0;
         wmel_params bp = wmel_default_params();
         bp.backend = WMEL_BACKEND_CPU;
         wmel_ctx *ctx = wmel_create_plan(&bp, &q, &rc);
@@ -268,8 +565,8 @@ int cli_clip_stats(const cli_frontend *fe, cli_clip *clip, char *err, size_t err
         float *x = ctx && rc == WMEL_OK ? malloc(rows * cols * sizeof *x) : NULL;
         if (ctx && rc == WMEL_OK) rc = x ? wmel_features(ctx, clip->pcm, clip->n, x, rows * cols) : WMEL_ERR_NO_MEMORY;
         if (rc == WMEL_OK) {
-            if (q.layout == WMEL_LAYOUT_MELS_FRAMES) row_stats(clip, NULL, x, 1, cols);
-            else row_stats(clip, NULL, x, cols, 1);
+            if (q.layout == WMEL_LAYOUT_MELS_FRAMES) col_stats(clip, nc, NULL, x, 1, cols);
+            else col_stats(clip, nc, NULL, x, cols, 1);
         }
         free(x);
         wmel_destroy(ctx);
@@ -287,18 +584,27 @@ static void to_rows(const double *src, size_t nf, size_t w, double *dst)
         for (size_t k = 0; k < w; k++) dst[k * nf + i] = src[i * w + k];
 }
 
-/* The clip-wide step of frame column t of the log stage (NORM, OUTPUT). */
-static double finish(const cli_clip *clip, int kind, size_t m, size_t t, double lg)
+/* The plan's clip-wide finish of column c of frame t whose log is lg: frames past the valid
+ * ones pad_value, the normalisation, then the affine (src/ref/fe_ref.c's order). */
+static double finish(const cli_clip *clip, size_t c, size_t t, double lg)
 {
-    if (t >= clip->n_valid) return 0.0;
-    if (kind == WMEL_ST_OUTPUT) return lg;
-    return clip->denom[m] > 0.0 ? (lg - clip->mean[m]) / clip->denom[m] : 0.0;
+    const wmel_frontend_plan *p = &clip->plan;
+    double v = lg;
+    if (t >= clip->n_valid) v = p->pad_value;
+    else if (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR)
+        v = clip->denom[c] > 0.0 ? (lg - clip->mean[c]) / clip->denom[c] : 0.0;
+    else if (p->norm == WMEL_NORM_WHOLE) {
+        const double lo = clip->log_max - (p->norm_range > 0.0 ? p->norm_range : 8.0);
+        v = ((lg > lo ? lg : lo) + 4.0) / 4.0;
+    }
+    if (p->affine) v = v * p->post_scale + p->post_shift;
+    return v;
 }
 
 static int plan_stages(const cli_frontend *fe, const cli_clip *clip, size_t first, size_t nf, size_t step,
                        double **out, double *window)
 {
-    const size_t fl = (size_t)fe->frame_length, nm = (size_t)clip->n_mels;
+    const size_t fl = (size_t)fe->frame_length, nm = (size_t)clip->n_mels + (size_t)fe->energy;
     double *smp[4] = {0};
     static const int skind[4] = {WMEL_ST_PADDED, WMEL_ST_DC, WMEL_ST_PREEMPH, WMEL_ST_WINDOWED};
     int rc = WMEL_OK;
@@ -323,8 +629,7 @@ static int plan_stages(const cli_frontend *fe, const cli_clip *clip, size_t firs
         int s = w ? so : sn;
         if (s < 0 || !out[s]) continue;
         for (size_t m = 0; m < nm; m++)
-            for (size_t i = 0; i < nf; i++)
-                out[s][m * nf + i] = finish(clip, fe->stages[s].kind, m, first + i * step, lg[m * nf + i]);
+            for (size_t i = 0; i < nf; i++) out[s][m * nf + i] = finish(clip, m, first + i * step, lg[m * nf + i]);
     }
     if (lg && (sl < 0 || lg != out[sl])) free(lg);
     for (int k = 0; k < 4; k++) free(smp[k]);
@@ -335,7 +640,7 @@ int cli_stages_compute(const cli_frontend *fe, const cli_clip *clip, size_t firs
                         size_t step, double **out, double *window)
 {
     if (nf == 0) return WMEL_OK;
-    if (fe->preset != WMEL_FRONTEND_WHISPER) return plan_stages(fe, clip, first, nf, step, out, window);
+    if (fe->plan) return plan_stages(fe, clip, first, nf, step, out, window);
     const size_t n_fft = (size_t)fe->n_fft;
     if (window)
         for (size_t k = 0; k < n_fft; k++) window[k] = 0.5 - 0.5 * cos(2.0 * 3.14159265358979323846 * (double)k / (double)n_fft);
@@ -379,25 +684,25 @@ int cli_stages_compute(const cli_frontend *fe, const cli_clip *clip, size_t firs
 int cli_stacked_compute(const cli_frontend *fe, const cli_clip *clip, size_t r0, size_t nr,
                          size_t rstep, double *out)
 {
-    const size_t nm = (size_t)clip->n_mels, nf = clip->n_frames;
-    memset(out, 0, 2 * nm * nr * sizeof *out);
+    const size_t nm = (size_t)clip->n_mels + (size_t)fe->energy, nf = clip->n_frames;
+    const size_t k = fe->stack > 1 ? (size_t)fe->stack : 2;
+    memset(out, 0, k * nm * nr * sizeof *out);
     if (nr == 0) return WMEL_OK;
     double *lg = malloc(nm * nr * sizeof *lg);
     if (!lg) return WMEL_ERR_NO_MEMORY;
     int rc = WMEL_OK;
-    for (size_t half = 0; half < 2 && rc == WMEL_OK; half++) {
-        size_t cnt = 0; /* rows whose frame 2 r + half exists */
-        while (cnt < nr && 2 * (r0 + cnt * rstep) + half < nf) cnt++;
+    for (size_t h = 0; h < k && rc == WMEL_OK; h++) {
+        size_t cnt = 0; /* rows whose frame k r + h exists */
+        while (cnt < nr && k * (r0 + cnt * rstep) + h < nf) cnt++;
         if (cnt == 0) continue;
-        wmel_stage_span span = {2 * r0 + half, cnt, 2 * rstep};
+        wmel_stage_span span = {k * r0 + h, cnt, k * rstep};
         wmel_plan_stage_out o = {0};
         o.logmel = lg;
         rc = wmel_ref_plan_stages(&clip->plan, clip->pcm, clip->n, &span, &o);
         for (size_t m = 0; m < nm && rc == WMEL_OK; m++)
             for (size_t i = 0; i < cnt; i++)
-                out[(half * nm + m) * nr + i] = finish(clip, WMEL_ST_NORM, m, 2 * (r0 + i * rstep) + half, lg[m * cnt + i]);
+                out[(h * nm + m) * nr + i] = finish(clip, m, k * (r0 + i * rstep) + h, lg[m * cnt + i]);
     }
-    (void)fe;
     free(lg);
     return rc;
 }

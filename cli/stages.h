@@ -1,7 +1,9 @@
-/* stages.h -- the front-ends `wmel inspect` and `wmel compare` know, each as a table of
+/* stages.h -- the front-ends `wmel inspect` and `wmel compare` show, each as a table of
  * stages (name, shape, units, axes) and a function that computes them with the float64
- * reference for chosen frames. A new front-end is a new table entry here; the report and
- * the --stages writer read the table only. */
+ * reference for chosen frames. Whisper's exact plan has its own table (openai's
+ * computation, wmel_ref_stages); every other plan -- a preset, a plan file, a family with
+ * options -- gets a table built from its fields (cli_frontend_of_plan), whose titles say
+ * what the plan's fields do; the report and the --stages writer read the table only. */
 #ifndef WMEL_CLI_STAGES_H
 #define WMEL_CLI_STAGES_H
 
@@ -14,7 +16,8 @@ enum {
     WMEL_ROWS_SAMPLE = 0, /* frame_length rows: sample k of the frame */
     WMEL_ROWS_BIN = 1,    /* n_fft / 2 + 1 rows: DFT bin k at k * rate / n_fft Hz */
     WMEL_ROWS_MEL = 2,    /* n_mels rows: filter m at its centre frequency */
-    WMEL_ROWS_STACK = 3   /* 2 n_mels rows: output column c (frame 2 r + c / n_mels, mel c % n_mels) */
+    WMEL_ROWS_STACK = 3,  /* stack * n_cols rows: output column c (frame k r + c / n_cols, column c % n_cols) */
+    WMEL_ROWS_COLS = 4    /* n_cols = use_energy + n_mels rows: the log energy first, then the mels */
 };
 
 /* What a stage is (which array of the reference, or which clip-wide step). */
@@ -27,9 +30,10 @@ enum {
     WMEL_ST_MEL,
     WMEL_ST_LOG,
     WMEL_ST_WHOLE,        /* Whisper: (max(log, M - 8) + 4) / 4 */
-    WMEL_ST_NORM,         /* (log - mean) / denom per mel row over the valid frames; 0 past them */
-    WMEL_ST_OUTPUT,       /* the log as the output holds it (Kaldi: (n_frames, n_mels)) */
-    WMEL_ST_STACKED       /* Seamless: two normalised frames side by side per output row */
+    WMEL_ST_NORM,         /* the plan's clip-wide finish of the log: frames past the valid ones
+                             pad_value, the normalisation, the affine */
+    WMEL_ST_OUTPUT,       /* the same finish, named as the output (no normalisation) */
+    WMEL_ST_STACKED       /* `stack` finished frames side by side per output row */
 };
 
 typedef struct cli_stage_desc {
@@ -53,13 +57,40 @@ typedef struct cli_frontend {
     const cli_stage_desc *stages;
     int n_stages;
     const char *summary; /* one line: the whole chain */
+    const wmel_frontend_plan *plan; /* the plan (NULL: the preset's own, Whisper's table) */
+    int energy, stack;   /* use_energy (a log-energy row first); frames per output row (0, 1: none) */
 } cli_frontend;
 
 #define WMEL_STAGES_MAX 12
 
-/* The front-end called name, or NULL (then cli_frontend_names() lists the names). */
+/* A table built from a plan, and the texts it points to. */
+typedef struct cli_fe_built {
+    cli_frontend fe;
+    wmel_frontend_plan plan;
+    cli_stage_desc st[WMEL_STAGES_MAX];
+    char title[WMEL_STAGES_MAX][480];
+    char units[WMEL_STAGES_MAX][48];
+    char name[128];
+    char summary[1400];
+    char window[240];                /* the window's formula, for the windowed stage's table */
+    char finish[640];                /* the clip-wide steps, for the last stage's table */
+    char json[WMEL_PLAN_JSON_MAX];   /* wmel_plan_to_json of the plan (or why not) */
+    char others[1400];               /* the JSON's keys no stage's text describes ("": none) */
+} cli_fe_built;
+
+/* Whisper's own table ("whisper"), or NULL. */
 const cli_frontend *cli_frontend_find(const char *name);
-const char *cli_frontend_names(void);
+/* The stages of any plan, named name (a preset's, a file's or a family's) in b: Whisper's
+ * own table when the plan is exactly Whisper's preset (80 or 128 mels), else a table whose
+ * titles are made from the plan's fields. Returns the table (static or &b->fe). */
+const cli_frontend *cli_frontend_of_plan(const wmel_frontend_plan *plan, const char *name, cli_fe_built *b);
+/* 1 when plan is exactly Whisper's preset with its n_mels (openai's computation). */
+int cli_plan_is_whisper(const wmel_frontend_plan *plan);
+/* The window's formula (e.g. "periodic Hann: 0.5 - 0.5 cos(2 pi k / 400)") into buf. */
+void cli_window_text(const wmel_frontend_plan *p, char *buf, size_t len);
+/* The mel filters' centres in Hz of the plan's output columns into hz (n_cols values: 0 Hz
+ * for the log-energy column first when use_energy). */
+void cli_col_hz(const wmel_frontend_plan *p, double *hz, size_t hz_len);
 
 /* The rows of a stage for n_mels. */
 size_t cli_stage_rows(const cli_frontend *fe, const cli_stage_desc *s, int n_mels);
@@ -78,8 +109,9 @@ typedef struct cli_clip {
     size_t max_frame, max_mel;   /* where M is */
     size_t max_candidates;       /* frames recomputed in float64 to find M */
     wmel_frontend_plan plan;     /* the preset's plan (set by cli_clip_init) */
-    size_t n_valid;              /* frames in the statistics; later ones are 0 */
-    double mean[256], denom[256];/* WMEL_NORM_PER_FEATURE / MEAN_VAR */
+    size_t n_valid;              /* frames in the statistics; later ones are pad_value */
+    size_t n_out;                /* the output's frames (pad_to, n_frames pad or cut them) */
+    double mean[257], denom[257];/* WMEL_NORM_PER_FEATURE / MEAN_VAR, per output column */
     const char *stats_from;      /* where mean and denom come from */
 } cli_clip;
 
@@ -93,12 +125,16 @@ typedef struct cli_clip {
  * computation rounded once to float32 (then within about 1e-7 of the reference's). */
 #define WMEL_REF_STATS_FRAMES 12000
 
-/* Sets clip->plan, n_frames and n_valid for fe (pcm, n, n_mels set by the caller).
+/* Sets clip->plan (fe's plan, or its preset's with n_mels), n_frames (the STFT frames the
+ * output holds: the valid ones for WMEL_VALID_TRIM, at most n_frames), n_valid and n_out
+ * for fe (pcm, n, n_mels set by the caller).
  * Returns 0 or a status with a message in err (too short for a frame). */
 int cli_clip_init(const cli_frontend *fe, cli_clip *clip, char *err, size_t err_len);
 
-/* Fills clip->log_max and friends (Whisper) or mean/denom (the plans that normalise per
- * row). Returns 0 or a status, with a message in err. */
+/* Fills clip->log_max and friends (cli_clip_max: Whisper's exact plan), or (cli_clip_stats:
+ * every other plan) mean/denom of the plans that normalise per row, log_max of the plans
+ * that normalise by the clip's max (norm_max when fixed). Returns 0 or a status, with a
+ * message in err. */
 int cli_clip_max(cli_clip *clip, char *err, size_t err_len);
 int cli_clip_stats(const cli_frontend *fe, cli_clip *clip, char *err, size_t err_len);
 
@@ -109,8 +145,8 @@ int cli_clip_stats(const cli_frontend *fe, cli_clip *clip, char *err, size_t err
 int cli_stages_compute(const cli_frontend *fe, const cli_clip *clip, size_t first, size_t nf,
                         size_t step, double **out, double *window);
 
-/* Seamless' stacked output rows r0 + i * rstep, i < nr: out [2 n_mels][nr], column c of
- * row r = normalised frame 2 r + c / n_mels, mel c % n_mels (0 past the last frame). */
+/* The stacked output rows r0 + i * rstep, i < nr: out [k n_cols][nr], column c of row r =
+ * finished frame k r + c / n_cols, column c % n_cols (0 past the last frame), k = stack. */
 int cli_stacked_compute(const cli_frontend *fe, const cli_clip *clip, size_t r0, size_t nr,
                          size_t rstep, double *out);
 

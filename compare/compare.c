@@ -183,8 +183,9 @@ static double percentile(const cli_cmp_src *s, size_t n, double p)
 }
 
 /* (n_mels, n_frames) from the source's layout, each step said: a leading batch axis of 1
- * dropped, seamless' stacked rows unstacked, (n_frames, n_mels) transposed. */
-static int orient(cli_cmp_src *s, int n_mels, int whisper, int seamless, cli_cmp_notes *ns, const char *name,
+ * dropped, stacked rows of k frames (seamless: 2) unstacked, (n_frames, n_mels) transposed.
+ * n_mels: the output's columns (a plan's use_energy + n_mels). */
+static int orient(cli_cmp_src *s, int n_mels, int whisper, int k, cli_cmp_notes *ns, const char *name,
                   char *err, size_t err_len)
 {
     size_t dims[4], nd = 0, nm = (size_t)n_mels;
@@ -196,16 +197,19 @@ static int orient(cli_cmp_src *s, int n_mels, int whisper, int seamless, cli_cmp
     }
     if (nd != 2) return efail(err, err_len, "%s %s: %d axes: not (n_mels, n_frames)", name, s->spec, s->ndim);
     size_t r0 = dims[0], c0 = dims[1];
-    int unstack = seamless && dims[1] == 2 * nm && dims[0] != nm;
-    if (unstack) /* (rows, 2 n_mels) held in C order is (2 rows, n_mels): then transposed */
-        dims[0] *= 2, dims[1] = nm;
+    int unstack = k > 1 && dims[1] == (size_t)k * nm && dims[0] != nm;
+    if (unstack) /* (rows, k n_mels) held in C order is (k rows, n_mels): then transposed */
+        dims[0] *= (size_t)k, dims[1] = nm;
     if (dims[0] != nm && dims[1] == nm) {
         if (cli_cmp_transpose(s, dims[0], dims[1])) return efail(err, err_len, "out of memory");
         size_t r = dims[0];
         dims[0] = dims[1];
         dims[1] = r;
-        if (unstack)
+        if (unstack && k == 2)
             cli_cmp_note(ns, "%s: unstacked (rows, 2 n_mels) -> (n_mels, 2 rows): row r holds frames 2r and 2r + 1", name);
+        else if (unstack)
+            cli_cmp_note(ns, "%s: unstacked (rows, %d n_cols) -> (n_cols, %d rows): row r holds frames %d r .. %d r + %d",
+                         name, k, k, k, k, k - 1);
         else
             cli_cmp_note(ns, "%s: transposed (n_frames, n_mels) -> (n_mels, n_frames)%s", name, whisper ? "" : " to compare");
     }
@@ -226,24 +230,30 @@ static void crop(cli_cmp_src *s, size_t cols)
     s->cols = cols;
 }
 
-/* whether s's frames from `from` on are all zeros */
-static int zero_tail(const cli_cmp_src *s, size_t from)
+/* whether s's frames from `from` on are all v (to float32's rounding) */
+static int value_tail(const cli_cmp_src *s, size_t from, double v)
 {
+    const double tol = 1e-6 * (fabs(v) > 1 ? fabs(v) : 1);
     for (size_t m = 0; m < s->rows; m++)
         for (size_t t = from; t < s->cols; t++)
-            if (raw_at(s, m * s->cols + t) != 0) return 0;
+            if (!(fabs(raw_at(s, m * s->cols + t) - v) <= tol)) return 0;
     return 1;
 }
+static int zero_tail(const cli_cmp_src *s, size_t from) { return value_tail(s, from, 0.0); }
 
 /* The same number of frames: the longer side's extra frames dropped where a known
  * convention explains them (said); 2 (err) where none does. */
-static int reconcile_frames(cli_cmp_src *a, cli_cmp_src *b, int whisper, cli_cmp_notes *ns, char *err,
-                            size_t err_len)
+static int reconcile_frames(cli_cmp_src *a, cli_cmp_src *b, int whisper, const wmel_frontend_plan *p,
+                            cli_cmp_notes *ns, char *err, size_t err_len)
 {
     if (a->cols == b->cols) return 0;
     size_t lo = a->cols < b->cols ? a->cols : b->cols, hi = a->cols + b->cols - lo;
     const char *longer = a->cols > b->cols ? "A" : "B";
-    if (whisper && hi == lo + 3000)
+    const double padv = p && p->affine ? p->pad_value * p->post_scale + p->post_shift : p ? p->pad_value : 0.0;
+    if (p && padv != 0.0 && value_tail(a->cols > b->cols ? a : b, lo, padv))
+        cli_cmp_note(ns, "%s has %zu more frame(s), all the plan's padding value %.9g (%s%s): dropped", longer,
+                     hi - lo, padv, p->n_frames ? "n_frames" : "pad_to", p->affine ? ", after the affine" : "");
+    else if (whisper && hi == lo + 3000)
         cli_cmp_note(ns, "%s has 3000 more frames: openai's transcribe appends 30 s of zeros (padding=480000) before "
                       "the STFT; compared on the first %zu frames (the normalisation max and the last frames can "
                       "differ)", longer, lo);
@@ -420,12 +430,20 @@ static int fe_units(cli_cmp_src *a, cli_cmp_src *b, const char *frontend, cli_cm
 static int align(cli_cmp_src *a, cli_cmp_src *b, const cli_cmp_opts *o, cli_cmp_notes *ns, char *err,
                  size_t err_len)
 {
-    int whisper = !strcmp(o->frontend, "whisper"), seamless = !strcmp(o->frontend, "seamless");
+    const wmel_frontend_plan *p = o->plan;
+    int whisper = !p && !strcmp(o->frontend, "whisper"), k = p ? p->stack : !strcmp(o->frontend, "seamless") ? 2 : 0;
+    int nc = p ? p->n_mels + (p->use_energy ? 1 : 0) : o->n_mels;
     for (int i = 0; i < o->pre.n; i++) cli_cmp_note(ns, "%s", o->pre.text[i]);
-    if (orient(a, o->n_mels, whisper, seamless, ns, "A", err, err_len) ||
-        orient(b, o->n_mels, whisper, seamless, ns, "B", err, err_len) ||
-        reconcile_frames(a, b, whisper, ns, err, err_len))
+    if (orient(a, nc, whisper, k, ns, "A", err, err_len) || orient(b, nc, whisper, k, ns, "B", err, err_len) ||
+        reconcile_frames(a, b, whisper, p, ns, err, err_len))
         return 2;
+    if (p) { /* any plan: its layout; its units as they are (no log base, sample scale or normalisation guessed) */
+        if (ns->n == 0)
+            cli_cmp_note(ns, "none needed: both in the plan's layout (%s%s)",
+                         p->layout == WMEL_LAYOUT_FRAMES_MELS ? "frames, columns" : "columns, frames",
+                         p->stack > 1 ? ", stacked" : "");
+        return 0;
+    }
     if (whisper)
         whisper_units(a, b, ns);
     else if (fe_units(a, b, o->frontend, ns))
@@ -515,20 +533,22 @@ static void stage_lines(const cli_cmp_src *a, const cli_cmp_src *b, const wmel_p
 typedef struct axes {
     double t0, dt;
     int hop, sr;
-    double hz[256];
+    double hz[257]; /* each column's centre (a log-energy column first: 0 Hz) */
 } axes;
 
 /* frame t's centre in seconds */
 static double frame_time(const axes *ax, size_t t) { return (double)(t * (size_t)ax->hop) / ax->sr + ax->t0; }
 
-/* The axes of the front-end named axes_of with n_mels filters; 2 (err) when it has none. */
-static int axes_of(const char *name, int n_mels, axes *ax, char *err, size_t err_len)
+/* The axes of the front-end named axes_of with n_mels filters, or of plan (not NULL); 2
+ * (err) when it has none. */
+static int axes_of(const char *name, int n_mels, const wmel_frontend_plan *plan, axes *ax, char *err, size_t err_len)
 {
     wmel_frontend_plan pl;
     int fe = cli_fe_parse(name);
-    int prc = fe < 0 ? WMEL_ERR_INVALID_ARG : wmel_frontend_preset(fe, n_mels, &pl);
+    int prc = plan ? WMEL_OK : fe < 0 ? WMEL_ERR_INVALID_ARG : wmel_frontend_preset(fe, n_mels, &pl);
     if (prc) return efail(err, err_len, "--axes %s with %d mels: %s", name, n_mels, wmel_strerror(prc));
-    wmel_mel_centres(&pl, ax->hz, sizeof ax->hz / sizeof ax->hz[0]);
+    if (plan) pl = *plan;
+    cli_col_hz(&pl, ax->hz, sizeof ax->hz / sizeof ax->hz[0]);
     ax->hop = pl.hop;
     ax->sr = pl.sample_rate;
     ax->dt = (double)pl.hop / pl.sample_rate;
@@ -731,7 +751,10 @@ int cli_cmp_run(cli_cmp_src s[2], const cli_cmp_opts *o, cli_cmp_result *r, char
     memset(r, 0, sizeof *r);
     axes ax;
     cli_cmp_notes ns = {.n = 0}, sl = {.n = 0};
-    if (axes_of(o->axes, o->n_mels, &ax, err, err_len) || align(&s[0], &s[1], o, &ns, err, err_len)) return 2;
+    const int own_axes = o->plan && (!o->axes || !strcmp(o->axes, o->frontend));
+    if (axes_of(o->axes, o->n_mels, own_axes ? o->plan : NULL, &ax, err, err_len) ||
+        align(&s[0], &s[1], o, &ns, err, err_len))
+        return 2;
     if (!strcmp(o->frontend, "whisper")) stage_lines(&s[0], &s[1], &o->params, &sl);
     for (int i = 0; i < o->stage.n; i++) cli_cmp_note(&sl, "%s", o->stage.text[i]);
     for (int i = 0; i < o->extra.n; i++) cli_cmp_note(&ns, "%s", o->extra.text[i]);

@@ -57,7 +57,7 @@ for args in "inspect" "inspect $SPEECH" "inspect $SPEECH -o $T/u.html --frontend
   [ "$(wc -l < "$T/err")" = 1 ] || bad "'$args': not one line: $(cat "$T/err")"
   [ -e "$T/u.html" ] && bad "'$args' left a page"
 done
-grep -q "covers: whisper, nemo, nemo-legacy, kaldi, seamless" <("$WMEL" inspect "$SPEECH" -o "$T/u.html" --frontend bogus 2>&1) || bad "no list of front-ends"
+grep -q "frontend takes whisper, nemo, nemo-legacy, kaldi or seamless" <("$WMEL" inspect "$SPEECH" -o "$T/u.html" --frontend bogus 2>&1) || bad "no list of front-ends"
 [ "$(status "$WMEL" inspect /nonexistent.wav -o "$T/u.html")" = 1 ] || bad "missing input: not exit 1"
 
 # compare: the injected cell, at (mel 37, frame 412), + 0.25
