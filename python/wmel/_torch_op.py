@@ -9,6 +9,8 @@ meta tensors. Not differentiable (the features are an input to the model).
 """
 from __future__ import annotations
 
+import json
+
 import torch
 
 from . import _wmel
@@ -102,3 +104,71 @@ def log_mel_spectrogram(audio, n_mels: int, padding: int, device):
     if device is not None:
         audio = audio.to(device)
     return torch.ops.wmel.log_mel(audio.detach(), n_mels, padding)
+
+
+# ---- torchaudio.compliance.kaldi (wmel.kaldi.fbank, mfcc, spectrogram) ----------------------
+
+_NO_GRAD = ("does not compute gradients (its features come from libwmel's float64 pipeline, "
+            "outside autograd): pass waveform.detach() -- features fed to a model need none -- "
+            "or use torchaudio for a differentiable front-end")
+
+
+@torch.library.custom_op("wmel::ta_kaldi", mutates_args=())
+def ta_kaldi_op(waveform: torch.Tensor, opts: str) -> torch.Tensor:
+    """torchaudio.compliance.kaldi.<opts["kind"]> of one channel (1-D samples): the result on
+    the input's device and in its dtype. opts: the checked keyword arguments as JSON."""
+    from . import _ta_kaldi
+    kw = json.loads(opts)
+    kind = kw.pop("kind")
+    x = waveform.detach().to("cpu")
+    if x.dtype in (torch.bfloat16, torch.float16):
+        x = x.float()
+    xn = x.contiguous().numpy()
+    o = _ta_kaldi.options(kind, kw, 1, xn.shape[0])
+    out = _ta_kaldi.compute(xn, o)
+    return torch.from_numpy(out).to(device=waveform.device, dtype=waveform.dtype)
+
+
+@ta_kaldi_op.register_fake
+def _ta_kaldi_fake(waveform, opts):
+    from . import _ta_kaldi
+    kw = json.loads(opts)
+    kind = kw.pop("kind")
+    n = int(waveform.shape[0])
+    return waveform.new_empty(_ta_kaldi.out_shape(_ta_kaldi.options(kind, kw, 1, n), n))
+
+
+def _ta_kaldi_vmap(info, in_dims, waveform, opts):
+    """torch.vmap's rule: the op over each waveform of the batch, stacked."""
+    bd = in_dims[0]
+    if bd is None:
+        return ta_kaldi_op(waveform, opts), None
+    x = waveform.movedim(bd, 0)
+    return torch.stack([ta_kaldi_op(x[i], opts) for i in range(x.shape[0])]), 0
+
+
+ta_kaldi_op.register_vmap(_ta_kaldi_vmap)
+
+
+def _no_grad_backward(ctx, grad):
+    raise RuntimeError("torch.ops.wmel.ta_kaldi " + _NO_GRAD)
+
+
+ta_kaldi_op.register_autograd(_no_grad_backward, setup_context=lambda ctx, inputs, output: None)
+
+
+def ta_kaldi(kind: str, waveform: torch.Tensor, kw: dict) -> torch.Tensor:
+    """wmel.kaldi.<kind>(waveform, **kw) of a tensor (channels, n): torchaudio's checks on the
+    (logical, under vmap) shape, the channel selected, then the op."""
+    from . import _ta_kaldi
+    if not waveform.is_floating_point():  # torchaudio's computation needs one too
+        raise TypeError(f"waveform must hold floating-point samples (float16, float32 or "
+                        f"float64), got {waveform.dtype}")
+    if waveform.dim() != 2:
+        raise ValueError(f"waveform must be 2-D (channels, samples), got shape "
+                         f"{tuple(waveform.shape)}")
+    if torch.is_grad_enabled() and waveform.requires_grad:
+        raise RuntimeError(f"wmel.kaldi.{kind} {_NO_GRAD}")
+    o = _ta_kaldi.options(kind, kw, waveform.shape[0], waveform.shape[1])
+    kw = dict({k: o[k] for k in kw}, channel=-1, kind=kind)
+    return ta_kaldi_op(waveform[o["ch"]], json.dumps(kw))
