@@ -92,7 +92,7 @@ def options(kind: str, kw: dict, n_channels: int, n_samples: int) -> dict:
     _assert(2 <= L <= n_samples, f"choose a window size {L} that is [2, {n_samples}]")
     _assert(0 < H, "`window_shift` must be greater than 0")
     _assert(n_fft % 2 == 0, "the padded `window_size` must be divisible by two. use "
-            "`round_to_power_of_two` or change `frame_length`")
+            f"`round_to_power_of_two` or change `frame_length` ({L} samples: odd)")
     _assert(0.0 <= o["preemphasis_coefficient"] <= 1.0,
             "`preemphasis_coefficient` must be between [0,1]")
     _assert(sf > 0, "`sample_frequency` must be greater than zero")
@@ -105,8 +105,8 @@ def options(kind: str, kw: dict, n_channels: int, n_samples: int) -> dict:
                                "empty fbank does not multiply with the DCT matrix)")
         return o
     if o["window_type"] not in _WINDOWS:
-        raise ValueError(f"Invalid window type {o['window_type']} (torchaudio knows "
-                         f"{', '.join(_WINDOWS)})")
+        raise ValueError(f"Invalid window type {o['window_type']} (window_type: torchaudio "
+                         f"knows {', '.join(_WINDOWS)})")
     if o["energy_floor"] < 0.0:
         raise ValueError(f"energy_floor {o['energy_floor']}: torchaudio takes log(energy_floor) "
                          "(math domain error); use 0.0 for no floor")

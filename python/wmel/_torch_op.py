@@ -141,6 +141,8 @@ def _ta_kaldi_fake(waveform, opts):
 def _ta_kaldi_vmap(info, in_dims, waveform, opts):
     """torch.vmap's rule: the op over each waveform of the batch, stacked."""
     bd = in_dims[0]
+    if torch.is_grad_enabled() and waveform.requires_grad:
+        raise RuntimeError("wmel.kaldi (under torch.vmap) " + _NO_GRAD)
     if bd is None:
         return ta_kaldi_op(waveform, opts), None
     x = waveform.movedim(bd, 0)
