@@ -12,6 +12,7 @@ spectrogram (the plans hold mel banks, not the linear spectrum) are numpy float6
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -160,6 +161,13 @@ def options(kind: str, kw: dict, n_channels: int, n_samples: int) -> dict:
     return o
 
 
+def _threads() -> int:
+    """The plan's threads: torch's setting when torch is loaded (torch.set_num_threads), else
+    one (a clip's frames are few; callers parallelise over clips)."""
+    t = sys.modules.get("torch")
+    return t.get_num_threads() if t is not None else 1
+
+
 def _wmel_bank_allow_empty() -> int:
     return 1   # wmel.h WMEL_BANK_ALLOW_EMPTY: torchaudio keeps a filter with no bin under it
 
@@ -263,7 +271,7 @@ def compute(x: np.ndarray, o: dict) -> np.ndarray:
         n = x.shape[0]
         m = num_frames(n, o["L"], o["H"], o["snip_edges"], True)
         idx = frame_indices(0, m, o["L"], o["H"], o["snip_edges"], n)
-        ctx = _features._ctx(o["plan"], "cpu", 1)
+        ctx = _features._ctx(o["plan"], "cpu", _threads())
         out = plan_features(ctx, np.asarray(x, np.float32)[idx])
         e = int(o["use_energy"])
         if kind == "fbank":

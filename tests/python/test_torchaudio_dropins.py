@@ -433,3 +433,27 @@ def test_kaldi_vmap_and_grad():
     with torch.no_grad():
         assert torch.equal(K.fbank(y), K.fbank(w[0]))
     assert ta is not None
+
+
+def test_kaldi_op_opcheck_and_dither_distribution():
+    _ta()
+    import json
+    import torch
+    from torchaudio.compliance import kaldi as tk
+    kw = dict(kind="fbank", channel=-1, blackman_coeff=0.42, dither=0.0, energy_floor=1.0,
+              frame_length=25.0, frame_shift=10.0, high_freq=0.0, htk_compat=False,
+              low_freq=20.0, min_duration=0.0, num_mel_bins=23, preemphasis_coefficient=0.97,
+              raw_energy=True, remove_dc_offset=True, round_to_power_of_two=True,
+              sample_frequency=16000.0, snip_edges=False, subtract_mean=False, use_energy=True,
+              use_log_fbank=True, use_power=True, vtln_high=-500.0, vtln_low=100.0,
+              vtln_warp=1.0, window_type="povey")
+    x = torch.from_numpy(_x(3000)[0] * 3000)
+    torch.library.opcheck(torch.ops.wmel.ta_kaldi.default, (x, json.dumps(kw)),
+                          test_utils=("test_schema", "test_faketensor"))
+    # dither on silence: the features of the noise alone, wmel's generator against torch's randn
+    z = torch.zeros(1, 16000 * 4)
+    torch.manual_seed(0)
+    a = K.fbank(z, dither=1.0, num_mel_bins=40, energy_floor=0.0)
+    b = tk.fbank(z, dither=1.0, num_mel_bins=40, energy_floor=0.0)
+    assert abs(float(a.mean() - b.mean())) <= 0.05
+    assert abs(float(a.std() / b.std()) - 1.0) <= 0.1
