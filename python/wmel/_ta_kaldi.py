@@ -19,6 +19,7 @@ import numpy as np
 from . import _features, _wmel
 from ._common import _check_bool, _check_float, _check_int
 from ._kaldi_online import dct_matrix, frame_indices, lifter_coeffs, num_frames, plan_features
+from ._feref import kaldi_mel_filters
 from ._kaldi_opts import get_dither_seed
 
 FLT_EPS = 2.0 ** -23
@@ -295,3 +296,115 @@ def compute(x: np.ndarray, o: dict) -> np.ndarray:
     if o["subtract_mean"]:
         out = out - out.mean(axis=0, keepdims=True)
     return out.astype(np.float32)
+
+
+# ---- gradients (the op's backward): torchaudio's chain rule in numpy float64 ------------------
+
+def _forward64(x: np.ndarray, o: dict):
+    """The pipeline in float64 with what the backward needs: absolute sample indices (m, L),
+    the frame after DC removal, the windowed frame, the window, its transform, the energies."""
+    L, H, n = o["L"], o["H"], x.shape[0]
+    m = num_frames(n, L, H, o["snip_edges"], True)
+    lay = frame_indices(0, m, L, H, o["snip_edges"], n)
+    A = lay[np.arange(m)[:, None] * H + np.arange(L)[None, :]]
+    f = x.astype(np.float64)[A]
+    if o["dither"] != 0.0:
+        f = f + abs(o["dither"]) * dither_gauss(get_dither_seed(), np.arange(m), L)
+    if o["remove_dc_offset"]:
+        f = f - f.mean(axis=1, keepdims=True)
+    c = o["preemphasis_coefficient"]
+    f2 = f
+    if c != 0.0:
+        f2 = f.copy()
+        f2[:, 1:] -= c * f[:, :-1]
+        f2[:, 0] -= c * f[:, 0]
+    w = _window(o)
+    f3 = f2 * w
+    X = np.fft.rfft(f3, n=o["n_fft"], axis=1)
+    S = ((f * f) if o["raw_energy"] else (f3 * f3)).sum(axis=1)
+    return A, f, f3, w, X, S
+
+
+def _energy_grad(S: np.ndarray, o: dict) -> np.ndarray:
+    """d log-energy / d sum(x^2): 1/S where neither the FLT_EPSILON guard nor energy_floor
+    holds the value (torch.max passes the gradient to the larger operand)."""
+    e = np.log(np.maximum(S, FLT_EPS))
+    live = S > FLT_EPS
+    if o["energy_floor"] != 0.0:
+        live &= e > math.log(o["energy_floor"])
+    return np.where(live, 1.0 / np.where(live, S, 1.0), 0.0)
+
+
+def backward(x: np.ndarray, o: dict, g: np.ndarray) -> np.ndarray:
+    """The gradient with respect to one channel's samples x of sum(g * compute(x, o)), in
+    float64 (torchaudio's chain rule through each step; the FFT's adjoint by an inverse FFT)."""
+    n = x.shape[0]
+    if o["empty"] or g.size == 0:
+        return np.zeros(n)
+    g = np.asarray(g, np.float64)
+    if o["subtract_mean"]:
+        g = g - g.mean(axis=0, keepdims=True)
+    kind, N = o["kind"], o["n_fft"]
+    A, f1, f3, w, X, S = _forward64(x, o)
+    P2 = X.real ** 2 + X.imag ** 2
+    if kind == "spectrogram":
+        gE = g[:, 0]
+        gP = np.where(P2 > FLT_EPS, g / np.where(P2 > FLT_EPS, P2, 1.0), 0.0)
+        gP[:, 0] = 0.0
+        gX = 2.0 * X * gP
+    else:
+        nb, e = o["num_mel_bins"], int(o["use_energy"])
+        sr = o["sample_frequency"]
+        hi = o["high_freq"] if o["high_freq"] > 0 else 0.5 * sr + o["high_freq"]
+        B = kaldi_mel_filters(nb, o["low_freq"], hi, N, int(sr))
+        mfcc = kind == "mfcc"
+        power = mfcc or o["use_power"]
+        spec = P2 if power else np.sqrt(P2)
+        M = spec @ B.T
+        gE = np.zeros(g.shape[0])
+        if mfcc:
+            nc = o["num_ceps"]
+            if o["htk_compat"]:
+                g = np.concatenate([g[:, -1:] * (1.0 if e else math.sqrt(2.0)), g[:, :-1]], axis=1)
+            if e:
+                gE = g[:, 0].copy()
+                g = g.copy()
+                g[:, 0] = 0.0
+            if o["cepstral_lifter"] != 0.0:
+                g = g * lifter_coeffs(nc, o["cepstral_lifter"])[None, :]
+            gL = g @ dct_matrix(nc, nb)            # (m, nb): through C = L D^T
+        else:
+            if e:
+                ie = nb if o["htk_compat"] else 0
+                gE = g[:, ie]
+                gL = np.delete(g, ie, axis=1)
+            else:
+                gL = g
+        if mfcc or o["use_log_fbank"]:
+            gM = np.where(M > FLT_EPS, gL / np.where(M > FLT_EPS, M, 1.0), 0.0)
+        else:
+            gM = gL
+        gS = gM @ B
+        if power:
+            gX = 2.0 * X * gS
+        else:
+            mag = np.sqrt(P2)
+            gX = np.where(mag > 0, X / np.where(mag > 0, mag, 1.0), 0.0) * gS
+    Y = gX.copy()
+    Y[:, 1:N // 2] *= 0.5
+    gf3 = (N * np.fft.irfft(Y, n=N, axis=1))[:, :o["L"]]
+    dE = gE * _energy_grad(S, o)
+    if not o["raw_energy"]:
+        gf3 = gf3 + 2.0 * dE[:, None] * f3
+    gf = gf3 * w
+    c = o["preemphasis_coefficient"]
+    if c != 0.0:
+        g1 = gf.copy()
+        g1[:, :-1] -= c * gf[:, 1:]
+        g1[:, 0] -= c * gf[:, 0]
+        gf = g1
+    if o["raw_energy"]:
+        gf = gf + 2.0 * dE[:, None] * f1
+    if o["remove_dc_offset"]:
+        gf = gf - gf.mean(axis=1, keepdims=True)
+    return np.bincount(A.ravel(), weights=gf.ravel(), minlength=n)

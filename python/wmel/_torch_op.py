@@ -108,11 +108,6 @@ def log_mel_spectrogram(audio, n_mels: int, padding: int, device):
 
 # ---- torchaudio.compliance.kaldi (wmel.kaldi.fbank, mfcc, spectrogram) ----------------------
 
-_NO_GRAD = ("does not compute gradients (its features come from libwmel's float64 pipeline, "
-            "outside autograd): pass waveform.detach() -- features fed to a model need none -- "
-            "or use torchaudio for a differentiable front-end")
-
-
 @torch.library.custom_op("wmel::ta_kaldi", mutates_args=())
 def ta_kaldi_op(waveform: torch.Tensor, opts: str) -> torch.Tensor:
     """torchaudio.compliance.kaldi.<opts["kind"]> of one channel (1-D samples): the result on
@@ -141,8 +136,6 @@ def _ta_kaldi_fake(waveform, opts):
 def _ta_kaldi_vmap(info, in_dims, waveform, opts):
     """torch.vmap's rule: the op over each waveform of the batch, stacked."""
     bd = in_dims[0]
-    if torch.is_grad_enabled() and waveform.requires_grad:
-        raise RuntimeError("wmel.kaldi (under torch.vmap) " + _NO_GRAD)
     if bd is None:
         return ta_kaldi_op(waveform, opts), None
     x = waveform.movedim(bd, 0)
@@ -152,11 +145,37 @@ def _ta_kaldi_vmap(info, in_dims, waveform, opts):
 ta_kaldi_op.register_vmap(_ta_kaldi_vmap)
 
 
-def _no_grad_backward(ctx, grad):
-    raise RuntimeError("torch.ops.wmel.ta_kaldi " + _NO_GRAD)
+def _ta_kaldi_setup(ctx, inputs, output):
+    ctx.save_for_backward(inputs[0])
+    ctx.opts = inputs[1]
 
 
-ta_kaldi_op.register_autograd(_no_grad_backward, setup_context=lambda ctx, inputs, output: None)
+def _ta_kaldi_backward(ctx, grad):
+    """The gradient with respect to the samples: wmel._ta_kaldi.backward, torchaudio's chain
+    rule in numpy float64 (on the host; returned on the input's device and in its dtype)."""
+    (waveform,) = ctx.saved_tensors
+    return ta_kaldi_grad(waveform, ctx.opts, grad), None
+
+
+@torch.library.custom_op("wmel::ta_kaldi_grad", mutates_args=())
+def ta_kaldi_grad(waveform: torch.Tensor, opts: str, grad: torch.Tensor) -> torch.Tensor:
+    """The gradient of sum(grad * ta_kaldi(waveform, opts)) with respect to waveform."""
+    from . import _ta_kaldi
+    kw = json.loads(opts)
+    kind = kw.pop("kind")
+    x = waveform.detach().to("cpu", torch.float64).contiguous().numpy()
+    o = _ta_kaldi.options(kind, kw, 1, x.shape[0])
+    g = grad.detach().to("cpu", torch.float64).contiguous().numpy()
+    gx = _ta_kaldi.backward(x, o, g)
+    return torch.from_numpy(gx).to(device=waveform.device, dtype=waveform.dtype)
+
+
+@ta_kaldi_grad.register_fake
+def _ta_kaldi_grad_fake(waveform, opts, grad):
+    return torch.empty_like(waveform)
+
+
+ta_kaldi_op.register_autograd(_ta_kaldi_backward, setup_context=_ta_kaldi_setup)
 
 
 def ta_kaldi(kind: str, waveform: torch.Tensor, kw: dict) -> torch.Tensor:
@@ -169,8 +188,6 @@ def ta_kaldi(kind: str, waveform: torch.Tensor, kw: dict) -> torch.Tensor:
     if waveform.dim() != 2:
         raise ValueError(f"waveform must be 2-D (channels, samples), got shape "
                          f"{tuple(waveform.shape)}")
-    if torch.is_grad_enabled() and waveform.requires_grad:
-        raise RuntimeError(f"wmel.kaldi.{kind} {_NO_GRAD}")
     o = _ta_kaldi.options(kind, kw, waveform.shape[0], waveform.shape[1])
     kw = dict({k: o[k] for k in kw}, channel=-1, kind=kind)
     return ta_kaldi_op(waveform[o["ch"]], json.dumps(kw))

@@ -73,8 +73,8 @@ def fbank(waveform, blackman_coeff: float = 0.42, channel: int = -1, dither: flo
     channel -1 is channel 0, as in torchaudio) -> (frames, num_mel_bins + use_energy). The
     defaults are torchaudio's (23 bins, energy_floor 1.0). torchaudio's assertions raise
     wmel._ta_kaldi.TorchaudioAssertion (an AssertionError and a ValueError) with its messages;
-    min_duration returns an empty result for shorter clips. A waveform that requires grad
-    raises RuntimeError (no gradients here). dither: libwmel's documented generator (seed:
+    min_duration returns an empty result for shorter clips. A waveform that requires grad gets
+    torchaudio's gradient (the op's backward: the chain rule in numpy float64). dither: libwmel's documented generator (seed:
     set_dither_seed), torchaudio's values in distribution only. vtln_warp other than 1.0:
     ValueError (wmel._ta_kaldi.check_vtln)."""
     return _ta("fbank", waveform, dict(

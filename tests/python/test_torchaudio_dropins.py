@@ -2,7 +2,7 @@
 torchaudio.compliance.kaldi functions (fbank, mfcc, spectrogram): held to the float64 oracle
 (torchaudio_oracle.py, no torch needed) and, where torchaudio is installed, to torchaudio 2.11
 itself (shapes, frame counts, exceptions, values within stated bounds), torch.vmap and the
-gradient refusal.
+gradients (against finite differences of the oracle and torchaudio's autograd).
 
 Bounds: against the oracle a value is within a few float32 roundings of it (the plans compute in
 float64 and round once); against torchaudio (float32 throughout) within 1e-4 of the clip's
@@ -415,24 +415,78 @@ def test_kaldi_vmap_and_grad():
     w2 = torch.stack([w, w.flip(0)], 1)                     # nested: (2, 4... ) batch dims
     out = torch.vmap(torch.vmap(K.fbank))(w2.transpose(0, 1))
     assert out.shape == (2, 4, 98, 23)
-    y = w[0].clone().requires_grad_()
-    with pytest.raises(RuntimeError, match="does not compute gradients"):
-        K.fbank(y)
-    with pytest.raises(RuntimeError, match="does not compute gradients"):
-        torch.vmap(K.fbank)(w.clone().requires_grad_())
-    import json
-    op = torch.ops.wmel.ta_kaldi(y[0], json.dumps(dict(
-        kind="fbank", channel=-1, blackman_coeff=0.42, dither=0.0, energy_floor=1.0,
-        frame_length=25.0, frame_shift=10.0, high_freq=0.0, htk_compat=False, low_freq=20.0,
-        min_duration=0.0, num_mel_bins=23, preemphasis_coefficient=0.97, raw_energy=True,
-        remove_dc_offset=True, round_to_power_of_two=True, sample_frequency=16000.0,
-        snip_edges=True, subtract_mean=False, use_energy=False, use_log_fbank=True,
-        use_power=True, vtln_high=-500.0, vtln_low=100.0, vtln_warp=1.0, window_type="povey")))
-    with pytest.raises(RuntimeError, match="does not compute gradients"):
-        op.sum().backward()                         # the op itself: no silent zero gradient
-    with torch.no_grad():
-        assert torch.equal(K.fbank(y), K.fbank(w[0]))
+    # gradients through vmap: each clip's, as torchaudio's (float64 autograd) gives them
+    x = (w[:3] / 32768 * 1000).double().requires_grad_()
+    out = torch.vmap(K.fbank)(x)
+    g = torch.randn_like(out)
+    (gx,) = torch.autograd.grad((out * g).sum(), x)
+    x2 = x.detach().clone().requires_grad_()
+    (gt,) = torch.autograd.grad((torch.stack([tk.fbank(v) for v in x2]) * g).sum(), x2)
+    assert float((gx - gt).abs().max() / gt.abs().max()) <= 1e-5
     assert ta is not None
+
+
+GRAD_CASES = [
+    ("fbank", {}), ("fbank", dict(snip_edges=False, use_energy=True)),
+    ("fbank", dict(use_energy=True, raw_energy=False, htk_compat=True, window_type="hamming")),
+    ("fbank", dict(use_power=False, use_log_fbank=False, subtract_mean=True,
+                   remove_dc_offset=False, preemphasis_coefficient=0.0)),
+    ("mfcc", {}), ("mfcc", dict(use_energy=True, htk_compat=True, snip_edges=False,
+                                window_type="blackman")),
+    ("mfcc", dict(htk_compat=True, cepstral_lifter=0.0, subtract_mean=True)),
+    ("spectrogram", {}), ("spectrogram", dict(raw_energy=False, snip_edges=False,
+                                              energy_floor=0.0)),
+]
+
+
+@pytest.mark.parametrize("kind,kw", GRAD_CASES)
+def test_kaldi_gradient_vs_finite_differences(kind, kw):
+    """wmel._ta_kaldi.backward (the op's backward) against central differences of the float64
+    oracle, on a tiny input (a gradcheck without torch: the op's own forward is rounded to
+    float32, too coarse for finite differences)."""
+    from wmel import _ta_kaldi
+    oracle = {"fbank": O.kaldi_fbank, "mfcc": O.kaldi_mfcc, "spectrogram": O.kaldi_spectrogram}[kind]
+    kw = dict(kw, sample_frequency=1000.0, frame_length=25.0, frame_shift=10.0)
+    if kind != "spectrogram":
+        kw.update(num_mel_bins=8, low_freq=20.0)
+    if kind == "mfcc":
+        kw["num_ceps"] = 6
+    x = np.random.default_rng(7).standard_normal(67) * 100
+    full = dict(channel=-1, blackman_coeff=0.42, dither=0.0, energy_floor=1.0, high_freq=0.0,
+                htk_compat=False, low_freq=20.0, min_duration=0.0, num_mel_bins=23,
+                preemphasis_coefficient=0.97, raw_energy=True, remove_dc_offset=True,
+                round_to_power_of_two=True, snip_edges=True, subtract_mean=False,
+                use_energy=False, use_log_fbank=True, use_power=True, vtln_high=-500.0,
+                vtln_low=100.0, vtln_warp=1.0, window_type="povey", num_ceps=13,
+                cepstral_lifter=22.0)
+    o = _ta_kaldi.options(kind, dict(full, **kw), 1, x.shape[0])
+    y0 = oracle(x, **kw)
+    g = np.random.default_rng(8).standard_normal(y0.shape)
+    ga = _ta_kaldi.backward(x, o, g)
+    h = 1e-4
+    gn = np.empty_like(x)
+    for i in range(x.shape[0]):
+        d = np.zeros_like(x)
+        d[i] = h
+        gn[i] = ((oracle(x + d, **kw) - oracle(x - d, **kw)) * g).sum() / (2 * h)
+    # central differences: error O(h^2) in the third derivative; bound 1e-6 of the largest
+    assert np.abs(ga - gn).max() <= 1e-6 * np.abs(gn).max(), np.abs(ga - gn).max() / np.abs(gn).max()
+
+
+@pytest.mark.parametrize("kind,kw", GRAD_CASES)
+def test_kaldi_gradient_vs_torchaudio(kind, kw):
+    _ta()
+    import torch
+    from torchaudio.compliance import kaldi as tk
+    x = (torch.from_numpy(_x(3001, rows=2, seed=4)).double() * 1000).requires_grad_()
+    out = getattr(K, kind)(x, channel=1, **kw)
+    g = torch.randn_like(out)
+    (ga,) = torch.autograd.grad((out * g).sum(), x)
+    x2 = x.detach().clone().requires_grad_()
+    (gt,) = torch.autograd.grad((getattr(tk, kind)(x2, channel=1, **kw) * g).sum(), x2)
+    assert ga.dtype == torch.float64 and float(ga[0].abs().max()) == 0.0
+    # torchaudio builds its mel bank in float32: 1e-5 of the largest component
+    assert float((ga - gt).abs().max()) <= 1e-5 * float(gt.abs().max())
 
 
 def test_kaldi_op_opcheck_and_dither_distribution():
@@ -450,6 +504,9 @@ def test_kaldi_op_opcheck_and_dither_distribution():
     x = torch.from_numpy(_x(3000)[0] * 3000)
     torch.library.opcheck(torch.ops.wmel.ta_kaldi.default, (x, json.dumps(kw)),
                           test_utils=("test_schema", "test_faketensor"))
+    torch.library.opcheck(torch.ops.wmel.ta_kaldi.default,
+                          (x.double().requires_grad_(), json.dumps(kw)),
+                          test_utils=("test_schema", "test_autograd_registration"))
     # dither on silence: the features of the noise alone, wmel's generator against torch's randn
     z = torch.zeros(1, 16000 * 4)
     torch.manual_seed(0)
