@@ -214,9 +214,8 @@ def _stft_checks(n, n_fft, hop, win_length, center, pad_mode):
 _NP_PAD = {"reflect": "reflect", "constant": "constant", "replicate": "edge", "circular": "wrap"}
 
 
-def _pad(x, pad, n_fft, center, pad_mode):
-    """The samples after torchaudio's `pad` (zeros) and, for center with a pad mode the plans do
-    not hold (or for numpy's own STFT), the centre padding."""
+def _pad(x, pad):
+    """The samples after torchaudio's `pad` (zeros on both sides; a negative pad is none)."""
     if pad > 0:
         x = np.pad(x, ((0, 0), (pad, pad)))
     return x
@@ -277,7 +276,7 @@ def spectrogram_np(x, pad, window, n_fft, hop, win_length, power, normalized, ce
         raise TorchaudioRuntimeError(f"stft: expected a 1D window tensor of size equal to "
                                      f"win_length={win_length}, but got window with size "
                                      f"{list(window.shape)}")
-    x = _pad(np.asarray(x, np.float64), pad, n_fft, center, pad_mode)
+    x = _pad(np.asarray(x, np.float64), pad)
     n = x.shape[1]
     _stft_checks(n, n_fft, hop, win_length, center, pad_mode)
     if center:
@@ -427,7 +426,7 @@ def mel_plan(sample_rate, n_fft, win_length, hop_length, f_min, f_max, n_mels, w
 
 def mel_np(x, plan, how, pad, n_fft, hop, win_length, center, pad_mode):
     """The plan's (rows, n_mels, frames) float32 mel spectrogram of (rows, n) samples."""
-    x = _pad(x, _check_int(pad, "pad", None), n_fft, center, pad_mode)
+    x = _pad(x, _check_int(pad, "pad", None))
     n = x.shape[1]
     _stft_checks(n, n_fft, hop, win_length, center, pad_mode)
     x = np.asarray(x, np.float32)
