@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import torch
 
 from . import _wmel
@@ -191,3 +192,69 @@ def ta_kaldi(kind: str, waveform: torch.Tensor, kw: dict) -> torch.Tensor:
     o = _ta_kaldi.options(kind, kw, waveform.shape[0], waveform.shape[1])
     kw = dict({k: o[k] for k in kw}, channel=-1, kind=kind)
     return ta_kaldi_op(waveform[o["ch"]], json.dumps(kw))
+
+
+# ---- torchaudio.transforms (wmel.torchaudio.transforms) ---------------------------------------
+
+_TRANSFORMS = {}   # key -> weak reference to the module whose forward the op computes
+
+
+def transform_key(mod) -> str:
+    """The op's handle on a transform module (held weakly: the op never keeps it alive)."""
+    import weakref
+    key = f"{type(mod).__name__}@{id(mod):x}"
+    ref = _TRANSFORMS.get(key)
+    if ref is None or ref() is not mod:
+        _TRANSFORMS[key] = weakref.ref(mod, lambda _r, k=key: _TRANSFORMS.pop(k, None))
+    return key
+
+
+def _transform(key):
+    ref = _TRANSFORMS.get(key)
+    mod = ref() if ref is not None else None
+    if mod is None:
+        raise RuntimeError(f"wmel::ta_transform: the module {key} no longer exists")
+    return mod
+
+
+def _out_dtype(waveform, is_complex):
+    if is_complex:
+        return torch.complex128 if waveform.dtype == torch.float64 else torch.complex64
+    return waveform.dtype
+
+
+@torch.library.custom_op("wmel::ta_transform", mutates_args=())
+def ta_transform(waveform: torch.Tensor, key: str) -> torch.Tensor:
+    """A wmel.torchaudio transform's forward on (..., time) samples, computed on the host: the
+    result on the input's device, in its dtype (complex for Spectrogram(power=None))."""
+    mod = _transform(key)
+    a = waveform.detach().to("cpu")
+    if a.dtype in (torch.float16, torch.bfloat16):
+        a = a.float()
+    a = a.contiguous().numpy()
+    lead = a.shape[:-1]
+    out = mod._np_forward(a.reshape(-1, a.shape[-1]), lead)
+    t = torch.from_numpy(np.ascontiguousarray(out))
+    return t.to(device=waveform.device, dtype=_out_dtype(waveform, t.is_complex()))
+
+
+@ta_transform.register_fake
+def _ta_transform_fake(waveform, key):
+    shape, cplx = _transform(key)._out_shape(tuple(waveform.shape[:-1]), int(waveform.shape[-1]))
+    return waveform.new_empty(shape, dtype=_out_dtype(waveform, cplx))
+
+
+def _ta_transform_vmap(info, in_dims, waveform, key):
+    """torch.vmap's rule: each batch element on its own (MFCC's top_db takes one maximum per
+    call's blocks, as torchaudio's does per element under vmap)."""
+    bd = in_dims[0]
+    if bd is None:
+        return ta_transform(waveform, key), None
+    if torch.is_grad_enabled() and waveform.requires_grad:
+        raise RuntimeError("wmel.torchaudio.transforms (under torch.vmap) does not compute "
+                           "gradients: pass waveform.detach(), or use torchaudio")
+    x = waveform.movedim(bd, 0)
+    return torch.stack([ta_transform(x[i], key) for i in range(x.shape[0])]), 0
+
+
+ta_transform.register_vmap(_ta_transform_vmap)

@@ -522,3 +522,27 @@ def test_kaldi_op_opcheck_and_dither_distribution():
     b = tk.fbank(z, dither=1.0, num_mel_bins=40, energy_floor=0.0)
     assert abs(float(a.mean() - b.mean())) <= 0.05
     assert abs(float(a.std() / b.std()) - 1.0) <= 0.1
+
+
+def test_transforms_vmap_and_meta():
+    ta = _ta()
+    import torch
+    from wmel import _torch_op
+    x = torch.from_numpy(_x(8000, rows=6, seed=9)).reshape(3, 2, 8000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name, kw in (("MelSpectrogram", dict(n_mels=40)),
+                         ("MFCC", dict(melkwargs=dict(n_mels=40))),
+                         ("Spectrogram", dict(power=None))):
+            ours, theirs = getattr(WT, name)(**kw), getattr(ta.transforms, name)(**kw)
+            for v in (x, x[:, 0]):                   # (3, 2, n) and (3, n) under vmap
+                a, b = torch.vmap(ours)(v), torch.vmap(theirs)(v)
+                assert a.shape == b.shape and a.dtype == b.dtype
+                assert torch.equal(a, torch.stack([ours(e) for e in v]))
+                scale = max(1.0, float(b.abs().max())) if name == "MFCC" else float(b.abs().max())
+                assert float((a - b).abs().max()) <= 2e-3 * scale
+            meta = ours(torch.empty(3, 2, 8000, device="meta"))
+            assert meta.shape == ours(x).shape and meta.dtype == ours(x).dtype
+            torch.library.opcheck(torch.ops.wmel.ta_transform.default,
+                                  (x, _torch_op.transform_key(ours)),
+                                  test_utils=("test_schema", "test_faketensor"))

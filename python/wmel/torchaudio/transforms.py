@@ -11,7 +11,7 @@ banks only. AmplitudeToDB, MFCC's dB and DCT: float64 on the plan's float32 mel 
 
 With torch installed the classes are torch.nn.Module subclasses (forward, to(), state_dict,
 buffers); a torch tensor in gives a tensor on its device and in its dtype (computed on the
-host). Without torch they take and give numpy arrays (float32), with the same methods.
+host, through the op torch.ops.wmel.ta_transform, which torch.vmap batches). Without torch they take and give numpy arrays (float32), with the same methods.
 A waveform that requires grad raises RuntimeError: no gradients flow through libwmel.
 """
 from __future__ import annotations
@@ -135,40 +135,37 @@ def _version(t):
 
 
 def _input(waveform, who):
-    """(float samples as numpy (rows, n) float32 or float64, leading shape, torch tensor or
-    None)."""
+    """(numpy samples (rows, n) float32 or float64, leading shape, None) of a host array."""
+    a = np.asarray(waveform)
+    if a.dtype.kind not in "fiu" or a.dtype == np.bool_:
+        raise TypeError(f"{who}: waveform must hold real samples, got {a.dtype}")
+    if a.ndim < 1:
+        raise ValueError(f"{who}: waveform must be (..., time), got a 0-d value")
+    if a.dtype not in (np.float32, np.float64):
+        a = a.astype(np.float32)
+    return a.reshape(-1, a.shape[-1]), a.shape[:-1], None
+
+
+def _n_frames(n, pad, n_fft, hop, center) -> int:
+    m = n + 2 * max(int(pad), 0)
+    return 1 + (m // hop if center else (m - n_fft) // hop)
+
+
+def _run(mod, who, waveform):
+    """forward(): numpy computed here; a torch tensor through the op wmel::ta_transform (so
+    that torch.vmap batches it and fake tensors get shapes), refused when it requires grad."""
     if _is_torch(waveform):
         if torch.is_grad_enabled() and waveform.requires_grad:
             raise RuntimeError(f"wmel.torchaudio.transforms.{who} {_NO_GRAD}")
         if waveform.is_complex() or not waveform.is_floating_point():
             raise TypeError(f"{who}: waveform must hold floating-point samples, got "
                             f"{waveform.dtype}")
-        t = waveform.detach().to("cpu")
-        a = (t.float() if t.dtype in (torch.float16, torch.bfloat16) else t).numpy()
-        src = waveform
-    else:
-        a = np.asarray(waveform)
-        if a.dtype.kind not in "fiu" or a.dtype == np.bool_:
-            raise TypeError(f"{who}: waveform must hold real samples, got {a.dtype}")
-        if a.dtype.kind != "f":
-            a = a.astype(np.float32)
-        src = None
-    if a.ndim < 1:
-        raise ValueError(f"{who}: waveform must be (..., time), got a 0-d value")
-    if a.dtype not in (np.float32, np.float64):
-        a = a.astype(np.float32)
-    return a.reshape(-1, a.shape[-1]), a.shape[:-1], src
-
-
-def _output(out: np.ndarray, src):
-    if src is None:
-        return out
-    t = torch.from_numpy(np.ascontiguousarray(out))
-    if t.is_complex():
-        dt = torch.complex128 if src.dtype == torch.float64 else torch.complex64
-    else:
-        dt = src.dtype
-    return t.to(device=src.device, dtype=dt)
+        if waveform.dim() < 1:
+            raise ValueError(f"{who}: waveform must be (..., time), got a 0-d value")
+        from .. import _torch_op
+        return _torch_op.ta_transform(waveform, _torch_op.transform_key(mod))
+    x, lead, _ = _input(waveform, who)
+    return mod._np_forward(x, lead)
 
 
 def _threads() -> int:
@@ -253,12 +250,18 @@ class Spectrogram(_Base):
         self.onesided = onesided
 
     def forward(self, waveform):
-        x, lead, src = _input(waveform, "Spectrogram")
+        return _run(self, "Spectrogram", waveform)
+
+    def _np_forward(self, x, lead):
         out = spectrogram_np(x, self.pad, _np(self.window), self.n_fft, self.hop_length,
                              self.win_length, self.power, self.normalized, self.center,
                              self.pad_mode, self.onesided)
-        out = out.reshape(tuple(lead) + out.shape[1:])
-        return _output(out, src)
+        return out.reshape(tuple(lead) + out.shape[1:])
+
+    def _out_shape(self, lead, n):
+        bins = self.n_fft // 2 + 1 if self.onesided else self.n_fft
+        return tuple(lead) + (bins, _n_frames(n, self.pad, self.n_fft, self.hop_length,
+                                              self.center)), self.power is None
 
 
 def spectrogram_np(x, pad, window, n_fft, hop, win_length, power, normalized, center, pad_mode,
@@ -503,12 +506,18 @@ class MelSpectrogram(_Base):
         return plan, how
 
     def forward(self, waveform):
-        x, lead, src = _input(waveform, "MelSpectrogram")
+        return _run(self, "MelSpectrogram", waveform)
+
+    def _np_forward(self, x, lead):
         plan, how = self._plan()
         s = self.spectrogram
         out = mel_np(x, plan, how, self.pad, self.n_fft, self.hop_length, self.win_length,
                      s.center, s.pad_mode)
-        return _output(out.reshape(tuple(lead) + out.shape[1:]), src)
+        return out.reshape(tuple(lead) + out.shape[1:])
+
+    def _out_shape(self, lead, n):
+        return tuple(lead) + (self.n_mels, _n_frames(n, self.pad, self.n_fft, self.hop_length,
+                                                     self.spectrogram.center)), False
 
 
 class AmplitudeToDB(_Base):
@@ -556,7 +565,13 @@ class MFCC(_Base):
         self.log_mels = log_mels
 
     def forward(self, waveform):
-        x, lead, src = _input(waveform, "MFCC")
+        return _run(self, "MFCC", waveform)
+
+    def _out_shape(self, lead, n):
+        shape, _ = self.MelSpectrogram._out_shape(lead, n)
+        return shape[:-2] + (self.n_mfcc, shape[-1]), False
+
+    def _np_forward(self, x, lead):
         ms = self.MelSpectrogram
         plan, how = ms._plan()
         s = ms.spectrogram
@@ -570,4 +585,4 @@ class MFCC(_Base):
             mel = F.db_np(mel, a.multiplier, a.amin, a.db_multiplier, a.top_db)
         dct = _np(self.dct_mat)
         out = np.swapaxes(np.matmul(np.swapaxes(mel, -1, -2), dct), -1, -2)
-        return _output(out.astype(np.float32), src)
+        return out.astype(np.float32)
