@@ -9,6 +9,9 @@ meta tensors. Not differentiable (the features are an input to the model).
 """
 from __future__ import annotations
 
+import json
+
+import numpy as np
 import torch
 
 from . import _wmel
@@ -102,3 +105,156 @@ def log_mel_spectrogram(audio, n_mels: int, padding: int, device):
     if device is not None:
         audio = audio.to(device)
     return torch.ops.wmel.log_mel(audio.detach(), n_mels, padding)
+
+
+# ---- torchaudio.compliance.kaldi (wmel.kaldi.fbank, mfcc, spectrogram) ----------------------
+
+@torch.library.custom_op("wmel::ta_kaldi", mutates_args=())
+def ta_kaldi_op(waveform: torch.Tensor, opts: str) -> torch.Tensor:
+    """torchaudio.compliance.kaldi.<opts["kind"]> of one channel (1-D samples): the result on
+    the input's device and in its dtype. opts: the checked keyword arguments as JSON."""
+    from . import _ta_kaldi
+    kw = json.loads(opts)
+    kind = kw.pop("kind")
+    x = waveform.detach().to("cpu")
+    if x.dtype in (torch.bfloat16, torch.float16):
+        x = x.float()
+    xn = x.contiguous().numpy()
+    o = _ta_kaldi.options(kind, kw, 1, xn.shape[0])
+    out = _ta_kaldi.compute(xn, o)
+    return torch.from_numpy(out).to(device=waveform.device, dtype=waveform.dtype)
+
+
+@ta_kaldi_op.register_fake
+def _ta_kaldi_fake(waveform, opts):
+    from . import _ta_kaldi
+    kw = json.loads(opts)
+    kind = kw.pop("kind")
+    n = int(waveform.shape[0])
+    return waveform.new_empty(_ta_kaldi.out_shape(_ta_kaldi.options(kind, kw, 1, n), n))
+
+
+def _ta_kaldi_vmap(info, in_dims, waveform, opts):
+    """torch.vmap's rule: the op over each waveform of the batch, stacked."""
+    bd = in_dims[0]
+    if bd is None:
+        return ta_kaldi_op(waveform, opts), None
+    x = waveform.movedim(bd, 0)
+    return torch.stack([ta_kaldi_op(x[i], opts) for i in range(x.shape[0])]), 0
+
+
+ta_kaldi_op.register_vmap(_ta_kaldi_vmap)
+
+
+def _ta_kaldi_setup(ctx, inputs, output):
+    ctx.save_for_backward(inputs[0])
+    ctx.opts = inputs[1]
+
+
+def _ta_kaldi_backward(ctx, grad):
+    """The gradient with respect to the samples: wmel._ta_kaldi.backward, torchaudio's chain
+    rule in numpy float64 (on the host; returned on the input's device and in its dtype)."""
+    (waveform,) = ctx.saved_tensors
+    return ta_kaldi_grad(waveform, ctx.opts, grad), None
+
+
+@torch.library.custom_op("wmel::ta_kaldi_grad", mutates_args=())
+def ta_kaldi_grad(waveform: torch.Tensor, opts: str, grad: torch.Tensor) -> torch.Tensor:
+    """The gradient of sum(grad * ta_kaldi(waveform, opts)) with respect to waveform."""
+    from . import _ta_kaldi
+    kw = json.loads(opts)
+    kind = kw.pop("kind")
+    x = waveform.detach().to("cpu", torch.float64).contiguous().numpy()
+    o = _ta_kaldi.options(kind, kw, 1, x.shape[0])
+    g = grad.detach().to("cpu", torch.float64).contiguous().numpy()
+    gx = _ta_kaldi.backward(x, o, g)
+    return torch.from_numpy(gx).to(device=waveform.device, dtype=waveform.dtype)
+
+
+@ta_kaldi_grad.register_fake
+def _ta_kaldi_grad_fake(waveform, opts, grad):
+    return torch.empty_like(waveform)
+
+
+ta_kaldi_op.register_autograd(_ta_kaldi_backward, setup_context=_ta_kaldi_setup)
+
+
+def ta_kaldi(kind: str, waveform: torch.Tensor, kw: dict) -> torch.Tensor:
+    """wmel.kaldi.<kind>(waveform, **kw) of a tensor (channels, n): torchaudio's checks on the
+    (logical, under vmap) shape, the channel selected, then the op."""
+    from . import _ta_kaldi
+    if not waveform.is_floating_point():  # torchaudio's computation needs one too
+        raise TypeError(f"waveform must hold floating-point samples (float16, float32 or "
+                        f"float64), got {waveform.dtype}")
+    if waveform.dim() != 2:
+        raise ValueError(f"waveform must be 2-D (channels, samples), got shape "
+                         f"{tuple(waveform.shape)}")
+    o = _ta_kaldi.options(kind, kw, waveform.shape[0], waveform.shape[1])
+    kw = dict({k: o[k] for k in kw}, channel=-1, kind=kind)
+    return ta_kaldi_op(waveform[o["ch"]], json.dumps(kw))
+
+
+# ---- torchaudio.transforms (wmel.torchaudio.transforms) ---------------------------------------
+
+_TRANSFORMS = {}   # key -> weak reference to the module whose forward the op computes
+
+
+def transform_key(mod) -> str:
+    """The op's handle on a transform module (held weakly: the op never keeps it alive)."""
+    import weakref
+    key = f"{type(mod).__name__}@{id(mod):x}"
+    ref = _TRANSFORMS.get(key)
+    if ref is None or ref() is not mod:
+        _TRANSFORMS[key] = weakref.ref(mod, lambda _r, k=key: _TRANSFORMS.pop(k, None))
+    return key
+
+
+def _transform(key):
+    ref = _TRANSFORMS.get(key)
+    mod = ref() if ref is not None else None
+    if mod is None:
+        raise RuntimeError(f"wmel::ta_transform: the module {key} no longer exists")
+    return mod
+
+
+def _out_dtype(waveform, is_complex):
+    if is_complex:
+        return torch.complex128 if waveform.dtype == torch.float64 else torch.complex64
+    return waveform.dtype
+
+
+@torch.library.custom_op("wmel::ta_transform", mutates_args=())
+def ta_transform(waveform: torch.Tensor, key: str) -> torch.Tensor:
+    """A wmel.torchaudio transform's forward on (..., time) samples, computed on the host: the
+    result on the input's device, in its dtype (complex for Spectrogram(power=None))."""
+    mod = _transform(key)
+    a = waveform.detach().to("cpu")
+    if a.dtype in (torch.float16, torch.bfloat16):
+        a = a.float()
+    a = a.contiguous().numpy()
+    lead = a.shape[:-1]
+    out = mod._np_forward(a.reshape(-1, a.shape[-1]), lead)
+    t = torch.from_numpy(np.ascontiguousarray(out))
+    return t.to(device=waveform.device, dtype=_out_dtype(waveform, t.is_complex()))
+
+
+@ta_transform.register_fake
+def _ta_transform_fake(waveform, key):
+    shape, cplx = _transform(key)._out_shape(tuple(waveform.shape[:-1]), int(waveform.shape[-1]))
+    return waveform.new_empty(shape, dtype=_out_dtype(waveform, cplx))
+
+
+def _ta_transform_vmap(info, in_dims, waveform, key):
+    """torch.vmap's rule: each batch element on its own (MFCC's top_db takes one maximum per
+    call's blocks, as torchaudio's does per element under vmap)."""
+    bd = in_dims[0]
+    if bd is None:
+        return ta_transform(waveform, key), None
+    if torch.is_grad_enabled() and waveform.requires_grad:
+        raise RuntimeError("wmel.torchaudio.transforms (under torch.vmap) does not compute "
+                           "gradients: pass waveform.detach(), or use torchaudio")
+    x = waveform.movedim(bd, 0)
+    return torch.stack([ta_transform(x[i], key) for i in range(x.shape[0])]), 0
+
+
+ta_transform.register_vmap(_ta_transform_vmap)

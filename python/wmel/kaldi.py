@@ -1,6 +1,6 @@
 """wmel.kaldi -- Kaldi feature drop-ins computed by libwmel.
 
-    fbank(waveform, **kwargs)   torchaudio.compliance.kaldi.fbank's signature and result
+    fbank, mfcc, spectrogram(waveform, **kwargs)   torchaudio.compliance.kaldi's
     kaldi-native-fbank 1.23's feature API (import wmel.kaldi as knf):
       FbankOptions, MfccOptions, FrameExtractionOptions, MelBanksOptions,
       WhisperFeatureOptions, RawAudioSamplesOptions, NemoFbankOptions
@@ -23,22 +23,19 @@ distribution, never bit for bit: their random numbers cannot be reproduced.
 """
 from __future__ import annotations
 
-import numpy as np
-
-from ._common import _as_samples, _check_bool, _check_float, _check_int, _is_torch
+from ._common import _as_samples, _is_torch
+from . import _ta_kaldi
 from ._kaldi_dsp import (CmvnAccumulator, CmvnOptions, DeltaOptions, FeatureTransform,
                          FeatureWindowFunction, IStft, MelBanks, Rfft, SpliceOptions, Stft,
                          StftConfig, StftResult, apply_cmvn, apply_cmvn_, compute_cmvn_stats,
                          compute_deltas, splice_frames, transform_features)
 from ._kaldi_online import (OnlineFbank, OnlineMfcc, OnlineNemoFbank, OnlineRawAudioSamples,
-                            OnlineWhisperFbank, _plan_ctx, frame_indices, num_frames,
-                            plan_features)
+                            OnlineWhisperFbank)
 from ._kaldi_opts import (FbankOptions, FrameExtractionOptions, MelBanksOptions, MfccOptions,
                           NemoFbankOptions, RawAudioSamplesOptions, WhisperFeatureOptions,
-                          fbank_plan, get_dither_seed, set_dither_seed, unsupported)
-from . import _wmel
+                          get_dither_seed, set_dither_seed)
 
-__all__ = ["fbank", "set_dither_seed", "get_dither_seed", "FbankOptions", "MfccOptions", "FrameExtractionOptions", "MelBanksOptions",
+__all__ = ["fbank", "mfcc", "spectrogram", "set_dither_seed", "get_dither_seed", "FbankOptions", "MfccOptions", "FrameExtractionOptions", "MelBanksOptions",
            "WhisperFeatureOptions", "RawAudioSamplesOptions", "NemoFbankOptions", "OnlineFbank",
            "OnlineMfcc", "OnlineWhisperFbank", "OnlineRawAudioSamples", "OnlineNemoFbank",
            "MelBanks", "FeatureWindowFunction", "Rfft", "Stft", "IStft", "StftConfig",
@@ -46,12 +43,19 @@ __all__ = ["fbank", "set_dither_seed", "get_dither_seed", "FbankOptions", "MfccO
            "apply_cmvn_", "DeltaOptions", "compute_deltas", "SpliceOptions", "splice_frames",
            "FeatureTransform", "transform_features"]
 
-_TA_WINDOWS = ("povey", "hamming", "hanning", "rectangular", "blackman")
-
 
 # ---------------------------------------------------------------------------------------------
-# torchaudio.compliance.kaldi.fbank
+# torchaudio.compliance.kaldi: fbank, mfcc, spectrogram
 # ---------------------------------------------------------------------------------------------
+
+def _ta(kind, waveform, kw):
+    if _is_torch(waveform):
+        from . import _torch_op
+        return _torch_op.ta_kaldi(kind, waveform, kw)
+    w = _as_samples(waveform, name="waveform", ndims=(2,), kind="real")
+    o = _ta_kaldi.options(kind, kw, w.shape[0], w.shape[1])
+    return _ta_kaldi.compute(w[o["ch"]], o)
+
 
 def fbank(waveform, blackman_coeff: float = 0.42, channel: int = -1, dither: float = 0.0,
           energy_floor: float = 1.0, frame_length: float = 25.0, frame_shift: float = 10.0,
@@ -63,87 +67,68 @@ def fbank(waveform, blackman_coeff: float = 0.42, channel: int = -1, dither: flo
           vtln_high: float = -500.0, vtln_low: float = 100.0, vtln_warp: float = 1.0,
           window_type: str = "povey"):
     """torchaudio.compliance.kaldi.fbank: waveform (channels, n) of floating-point samples in the
-    caller's scale (a torch tensor gives a torch tensor on its device and in its dtype, a numpy
-    array numpy float32; integer, bool and complex samples raise TypeError, a shape other than
-    2-D ValueError; channel -1 is channel 0, as in torchaudio) ->
-    (frames, num_mel_bins + use_energy). The defaults are torchaudio's (23 bins, energy_floor 1.0).
-    Like torchaudio, fewer samples than one frame raise (ValueError here, an assertion
-    there), and min_duration returns an empty result for shorter clips."""
-    (blackman_coeff, dither, energy_floor, frame_length, frame_shift, high_freq, low_freq,
-     min_duration, preemphasis_coefficient, sample_frequency, vtln_high, vtln_low, vtln_warp) = (
-        _check_float(v, k) for k, v in (
-            ("blackman_coeff", blackman_coeff), ("dither", dither),
-            ("energy_floor", energy_floor), ("frame_length", frame_length),
-            ("frame_shift", frame_shift), ("high_freq", high_freq), ("low_freq", low_freq),
-            ("min_duration", min_duration), ("preemphasis_coefficient", preemphasis_coefficient),
-            ("sample_frequency", sample_frequency), ("vtln_high", vtln_high),
-            ("vtln_low", vtln_low), ("vtln_warp", vtln_warp)))
-    (htk_compat, raw_energy, remove_dc_offset, round_to_power_of_two, snip_edges, subtract_mean,
-     use_energy, use_log_fbank, use_power) = (
-        _check_bool(v, k) for k, v in (
-            ("htk_compat", htk_compat), ("raw_energy", raw_energy),
-            ("remove_dc_offset", remove_dc_offset),
-            ("round_to_power_of_two", round_to_power_of_two), ("snip_edges", snip_edges),
-            ("subtract_mean", subtract_mean), ("use_energy", use_energy),
-            ("use_log_fbank", use_log_fbank), ("use_power", use_power)))
-    channel = _check_int(channel, "channel", None)
-    num_mel_bins = _check_int(num_mel_bins, "num_mel_bins", 1)
-    if not isinstance(window_type, str) or window_type not in _TA_WINDOWS:
-        raise ValueError(f"window_type {window_type!r}: torchaudio knows {', '.join(_TA_WINDOWS)}")
-    if vtln_warp != 1.0:
-        raise unsupported("vtln_warp", vtln_warp, "VTLN warping is not in libwmel's plans yet")
-    opts = FbankOptions(
-        frame_opts=FrameExtractionOptions(
-            samp_freq=sample_frequency, frame_shift_ms=frame_shift, frame_length_ms=frame_length,
-            dither=dither, preemph_coeff=preemphasis_coefficient, remove_dc_offset=remove_dc_offset,
-            window_type=window_type, round_to_power_of_two=round_to_power_of_two,
-            blackman_coeff=blackman_coeff, snip_edges=snip_edges),
-        mel_opts=MelBanksOptions(num_bins=num_mel_bins, low_freq=low_freq, high_freq=high_freq,
-                                 vtln_low=vtln_low, vtln_high=vtln_high),
-        use_energy=use_energy, energy_floor=energy_floor, raw_energy=raw_energy,
-        htk_compat=htk_compat, use_log_fbank=use_log_fbank, use_power=use_power)
-    plan, _ = fbank_plan(opts)
-    # torchaudio's frame sizes: float64 products, truncated
-    L = int(sample_frequency * frame_length * 0.001)
-    H = int(sample_frequency * frame_shift * 0.001)
-    if L < 2 or H < 1:
-        raise ValueError(f"frame_length {frame_length} ms / frame_shift {frame_shift} ms at "
-                         f"{sample_frequency} Hz give {L} / {H} samples")
-    plan.update(frame_length=L, hop=H,
-                n_fft=1 << (L - 1).bit_length() if round_to_power_of_two else L)
-    why = _wmel.plan_check(plan)
-    if why:
-        raise ValueError(f"these options: {why}")
-    torch_in = waveform if _is_torch(waveform) else None
-    if torch_in is not None:
-        if not waveform.is_floating_point():  # torchaudio's computation needs one too
-            raise TypeError(f"waveform must hold floating-point samples (float16, float32 or "
-                            f"float64), got {waveform.dtype}")
-        import torch
-        t = waveform.detach().to("cpu")
-        w = (t.float() if t.dtype == torch.bfloat16 else t).numpy()  # numpy has no bfloat16
-    else:
-        w = waveform
-    w = _as_samples(w, name="waveform", ndims=(2,), kind="real")
-    ch = max(channel, 0)
-    if ch >= w.shape[0]:
-        raise ValueError(f"Invalid channel {channel} for size {w.shape[0]}")
-    x = w[ch]
-    if x.shape[0] < L:
-        raise ValueError(f"choose a window size {L} that is [2, {x.shape[0]}]: fewer samples "
-                         "than one frame")
-    if x.shape[0] < min_duration * sample_frequency:
-        out = np.zeros(0, np.float32)
-    else:
-        nf = num_frames(x.shape[0], L, H, snip_edges, True)
-        out = plan_features(_plan_ctx(plan), x[frame_indices(0, nf, L, H, snip_edges, x.shape[0])])
-        if use_energy and htk_compat:
-            out = np.concatenate([out[:, 1:], out[:, :1]], axis=1)
-        if subtract_mean:
-            out = out - out.mean(axis=0, keepdims=True)
-    if torch_in is not None:
-        import torch
-        return torch.from_numpy(np.ascontiguousarray(out)).to(device=torch_in.device, dtype=torch_in.dtype)
-    return out
+    caller's scale (a torch tensor gives a torch tensor on its device and in its dtype, through
+    the op torch.ops.wmel.ta_kaldi, which torch.vmap batches; a numpy array numpy float32;
+    integer, bool and complex samples raise TypeError, a shape other than 2-D ValueError;
+    channel -1 is channel 0, as in torchaudio) -> (frames, num_mel_bins + use_energy). The
+    defaults are torchaudio's (23 bins, energy_floor 1.0). torchaudio's assertions raise
+    wmel._ta_kaldi.TorchaudioAssertion (an AssertionError and a ValueError) with its messages;
+    min_duration returns an empty result for shorter clips. A waveform that requires grad gets
+    torchaudio's gradient (the op's backward: the chain rule in numpy float64). dither: libwmel's documented generator (seed:
+    set_dither_seed), torchaudio's values in distribution only. vtln_warp other than 1.0:
+    ValueError (wmel._ta_kaldi.check_vtln)."""
+    return _ta("fbank", waveform, dict(
+        blackman_coeff=blackman_coeff, channel=channel, dither=dither, energy_floor=energy_floor,
+        frame_length=frame_length, frame_shift=frame_shift, high_freq=high_freq,
+        htk_compat=htk_compat, low_freq=low_freq, min_duration=min_duration,
+        num_mel_bins=num_mel_bins, preemphasis_coefficient=preemphasis_coefficient,
+        raw_energy=raw_energy, remove_dc_offset=remove_dc_offset,
+        round_to_power_of_two=round_to_power_of_two, sample_frequency=sample_frequency,
+        snip_edges=snip_edges, subtract_mean=subtract_mean, use_energy=use_energy,
+        use_log_fbank=use_log_fbank, use_power=use_power, vtln_high=vtln_high, vtln_low=vtln_low,
+        vtln_warp=vtln_warp, window_type=window_type))
 
 
+def mfcc(waveform, blackman_coeff: float = 0.42, cepstral_lifter: float = 22.0, channel: int = -1,
+         dither: float = 0.0, energy_floor: float = 1.0, frame_length: float = 25.0,
+         frame_shift: float = 10.0, high_freq: float = 0.0, htk_compat: bool = False,
+         low_freq: float = 20.0, num_ceps: int = 13, min_duration: float = 0.0,
+         num_mel_bins: int = 23, preemphasis_coefficient: float = 0.97, raw_energy: bool = True,
+         remove_dc_offset: bool = True, round_to_power_of_two: bool = True,
+         sample_frequency: float = 16000.0, snip_edges: bool = True, subtract_mean: bool = False,
+         use_energy: bool = False, vtln_high: float = -500.0, vtln_low: float = 100.0,
+         vtln_warp: float = 1.0, window_type: str = "povey"):
+    """torchaudio.compliance.kaldi.mfcc -> (frames, num_ceps): fbank's log mel energies (the
+    plan's, float64 rounded once to float32), then in float64 Kaldi's DCT-II (row 0 sqrt(1/N)),
+    the lifter 1 + Q/2 sin(pi i / Q) (cepstral_lifter Q, 0: none), C0 replaced by the log
+    energy (use_energy), htk_compat's order (C0 last, x sqrt(2) without use_energy),
+    subtract_mean. Inputs, outputs and errors as fbank's."""
+    return _ta("mfcc", waveform, dict(
+        blackman_coeff=blackman_coeff, cepstral_lifter=cepstral_lifter, channel=channel,
+        dither=dither, energy_floor=energy_floor, frame_length=frame_length,
+        frame_shift=frame_shift, high_freq=high_freq, htk_compat=htk_compat, low_freq=low_freq,
+        num_ceps=num_ceps, min_duration=min_duration, num_mel_bins=num_mel_bins,
+        preemphasis_coefficient=preemphasis_coefficient, raw_energy=raw_energy,
+        remove_dc_offset=remove_dc_offset, round_to_power_of_two=round_to_power_of_two,
+        sample_frequency=sample_frequency, snip_edges=snip_edges, subtract_mean=subtract_mean,
+        use_energy=use_energy, use_log_fbank=True, use_power=True, vtln_high=vtln_high,
+        vtln_low=vtln_low, vtln_warp=vtln_warp, window_type=window_type))
+
+
+def spectrogram(waveform, blackman_coeff: float = 0.42, channel: int = -1, dither: float = 0.0,
+                energy_floor: float = 1.0, frame_length: float = 25.0, frame_shift: float = 10.0,
+                min_duration: float = 0.0, preemphasis_coefficient: float = 0.97,
+                raw_energy: bool = True, remove_dc_offset: bool = True,
+                round_to_power_of_two: bool = True, sample_frequency: float = 16000.0,
+                snip_edges: bool = True, subtract_mean: bool = False, window_type: str = "povey"):
+    """torchaudio.compliance.kaldi.spectrogram -> (frames, n_fft // 2 + 1): ln(max(|X|^2,
+    FLT_EPSILON)) with column 0 the log energy. Computed in numpy float64 (libwmel's plans hold
+    mel banks, not the linear spectrum; the dither is libwmel's generator evaluated in numpy),
+    rounded once to float32. Inputs, outputs and errors as fbank's."""
+    return _ta("spectrogram", waveform, dict(
+        blackman_coeff=blackman_coeff, channel=channel, dither=dither, energy_floor=energy_floor,
+        frame_length=frame_length, frame_shift=frame_shift, min_duration=min_duration,
+        preemphasis_coefficient=preemphasis_coefficient, raw_energy=raw_energy,
+        remove_dc_offset=remove_dc_offset, round_to_power_of_two=round_to_power_of_two,
+        sample_frequency=sample_frequency, snip_edges=snip_edges, subtract_mean=subtract_mean,
+        window_type=window_type))
