@@ -295,12 +295,11 @@ static const hf_rule LASR[] = {
     R_END};
 static const hf_rule PHI4[] = {
     {"feature_size", HF_OPT, "80", "n_mels"},
-    {"sampling_rate", HF_EQ, "16000", "its frames are 400 samples every 160 and n_fft 512 whatever the rate "
-                                      "(the original's 8 kHz path is another computation)"},
-    {"hop_length", HF_EQ, "160", "the original frames at 160 whatever this field says"},
-    {"n_fft", HF_EQ, "512", "the original transforms 512 points whatever this field says"},
-    {"win_length", HF_EQ, "400", "the original's window is 400 samples whatever this field says"},
-    {"preemphasis", HF_EQ, "0.97", "the original pre-emphasises with 0.97 whatever this field says"},
+    {"sampling_rate", HF_OPT, "16000", "sample_rate"},
+    {"hop_length", HF_OPT, "160", "hop"},
+    {"n_fft", HF_OPT, "512", "n_fft"},
+    {"win_length", HF_OPT, "400", "frame_length"},
+    {"preemphasis", HF_OPT, "0.97", "preemph"},
     {"mel_min_frequency", HF_OPT, "0", "low_freq"},
     {"mel_max_frequency", HF_OPT, "7690", "high_freq"},
     {"audio_compression_rate", HF_CALL, "8", NULL},

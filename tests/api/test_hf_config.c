@@ -97,8 +97,8 @@ int main(void)
             "speecht5", (const char *const[]){"frame_length", "800", "hop", "160", "n_fft", "1024", "low_freq", "0",
                                               "high_freq", "8000", "log_guard", "1e-5", NULL});
     maps_to("{\"feature_extractor_type\": \"Phi4MultimodalFeatureExtractor\", \"mel_max_frequency\": 8000,"
-            " \"audio_compression_rate\": 4}",
-            "phi4-mm", (const char *const[]){"high_freq", "8000", NULL});
+            " \"audio_compression_rate\": 4, \"hop_length\": 80, \"preemphasis\": 0.5}",
+            "phi4-mm", (const char *const[]){"high_freq", "8000", "hop", "80", "preemph", "0.5", NULL});
     {   /* AST's affine: 1 / (2 std), -mean / (2 std); off without do_normalize */
         wmel_frontend_plan p;
         char msg[600];
@@ -134,7 +134,7 @@ int main(void)
     refused("{\"feature_extractor_type\": \"NemotronAsrStreamingFeatureExtractor\", \"mel_filters_dtype\": \"float16\"}",
             "mel_filters_dtype \"float16\"");
     refused("{\"feature_extractor_type\": \"ParakeetFeatureExtractor\", \"feature_size\": \"80\"}", "feature_size \"80\": a number expected");
-    refused("{\"feature_extractor_type\": \"Phi4MultimodalFeatureExtractor\", \"hop_length\": 80}", "hop_length 80");
+    refused("{\"feature_extractor_type\": \"Phi4MultimodalFeatureExtractor\", \"hop_length\": 0}", "hop_length 0");
     refused("{\"feature_extractor_type\": \"ASTFeatureExtractor\", \"std\": 0}", "std 0");
     refused("{\"feature_extractor_type\": \"Wav2Vec2FeatureExtractor\"}", "computes no spectrogram");
     refused("{\"feature_extractor_type\": \"ClapFeatureExtractor\"}", "not a class wmel maps");
