@@ -42,7 +42,7 @@ def config_dict(path) -> dict:
     """The feature extractor's configuration dict of a file or a model folder, read as
     transformers reads it: a folder's processor_config.json when it holds the extractor's dict
     ("feature_extractor", else "audio_processor"), else its preprocessor_config.json; a file
-    as it is (a processor_config.json file: its nested dict)."""
+    as it is, or its nested dict when it has one (as wmel_plan_from_hf_config reads it)."""
     p = os.fspath(path)
     if os.path.isdir(p):
         proc = os.path.join(p, "processor_config.json")
@@ -61,7 +61,7 @@ def config_dict(path) -> dict:
     if not isinstance(d, dict):
         raise ValueError(f"{p}: a configuration is one JSON object")
     for k in ("feature_extractor", "audio_processor"):
-        if "feature_extractor_type" not in d and isinstance(d.get(k), dict):
+        if isinstance(d.get(k), dict):
             return d[k]
     return d
 

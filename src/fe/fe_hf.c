@@ -386,11 +386,18 @@ int wmel_plan_from_hf_config(const char *text, size_t len, wmel_frontend_plan *p
         wmel__fe_bad(msg, msg_len, "out of memory");
         return WMEL_ERR_NO_MEMORY;
     }
+    /* processor_config.json: the extractor's dict under "feature_extractor" (else
+     * "audio_processor", as transformers reads it) */
     int n = 0, rc = wmel__json_members(text, len, "feature_extractor", m, &n, msg, msg_len);
     hf_cfg c = {m, n, 0};
-    /* processor_config.json: the extractor's dict under "feature_extractor" */
     for (int i = 0; !rc && i < n; i++)
         if (m[i].nested) c.nested = 1;
+    if (!rc && !c.nested) {
+        rc = wmel__json_members(text, len, "audio_processor", m, &n, msg, msg_len);
+        c.n = n;
+        for (int i = 0; !rc && i < n; i++)
+            if (m[i].nested) c.nested = 1;
+    }
     const wmel__jmember *type = rc ? NULL : get(&c, "feature_extractor_type");
     const struct hf_class *k = NULL;
     if (!rc && (!type || type->kind != 's'))
@@ -435,6 +442,14 @@ int wmel_plan_from_hf_config(const char *text, size_t len, wmel_frontend_plan *p
                 break;
             }
             const char *v = !x ? r->dflt : x->kind == 'z' ? "0" : x->val;
+            char whole[40];
+            if (x && x->kind == 'n') { /* Python writes 16000.0 for a float: a whole number is one */
+                const double d = strtod(x->val, NULL);
+                if (d == floor(d) && fabs(d) < 1e15) {
+                    snprintf(whole, sizeof whole, "%.0f", d);
+                    v = whole;
+                }
+            }
             if (x && x->kind == 'z' && strcmp(r->key, "preemphasis")) {
                 rc = refuse(msg, msg_len, k->cls, &c, r->key, r->dflt, "a number expected (null is not one)");
                 break;

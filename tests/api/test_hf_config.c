@@ -82,6 +82,9 @@ int main(void)
             " \"win_length\": 800, \"hop_length\": 320, \"sampling_rate\": 32000}",
             "nemo", (const char *const[]){"preemph", "0", "n_fft", "1024", "frame_length", "800", "hop", "320",
                                           "sample_rate", "32000", NULL});
+    maps_to("{\"feature_extractor_type\": \"ParakeetFeatureExtractor\", \"sampling_rate\": 16000.0, \"hop_length\": 1.6e2,"
+            " \"feature_size\": 128.0, \"preemphasis\": 0.5}",
+            "nemo", (const char *const[]){"n_mels", "128", "preemph", "0.5", NULL});
     maps_to("{\"feature_extractor_type\": \"NemotronAsrStreamingFeatureExtractor\", \"mel_filters_dtype\": \"bfloat16\"}",
             "nemotron-streaming", (const char *const[]){"bf16", "1", NULL});
     maps_to("{\"feature_extractor_type\": \"Speech2TextFeatureExtractor\", \"normalize_vars\": false}", "speech2text",
@@ -121,6 +124,8 @@ int main(void)
             "\"ParakeetFeatureExtractor\", \"feature_size\": 128, \"nested\": {\"feature_size\": 7}}, \"feature_size\": 3}",
             "nemo", (const char *const[]){"n_mels", "128", NULL});
 
+    maps_to("{\"audio_processor\": {\"feature_extractor_type\": \"LasrFeatureExtractor\", \"feature_size\": 80}}", "lasr",
+            (const char *const[]){"n_mels", "80", NULL});
     /* refusals name the field, its value and why */
     refused("{\"feature_extractor_type\": \"WhisperFeatureExtractor\", \"dither\": 0.5}", "dither 0.5: wmel computes dither 0 only");
     refused("{\"feature_extractor_type\": \"WhisperFeatureExtractor\", \"n_fft\": 512}", "n_fft 512");
