@@ -425,8 +425,12 @@ int wmel_plan_from_hf_config(const char *text, size_t len, wmel_frontend_plan *p
     char why[512];
     if (!rc && preset && preset_len) snprintf(preset, preset_len, "%s", k->preset);
     if (!rc && !k->rules)
-        rc = wmel__fe_bad(msg, msg_len, "feature_extractor_type %s: needs preset %s, which this wmel does not have yet",
-                          k->cls, k->preset);
+        rc = wmel_preset_json(k->preset)
+                 ? wmel__fe_bad(msg, msg_len, "feature_extractor_type %s: its fields are not mapped yet (the preset %s "
+                                              "computes the class's defaults: --preset %s)",
+                                k->cls, k->preset, k->preset)
+                 : wmel__fe_bad(msg, msg_len, "feature_extractor_type %s: needs preset %s, which this wmel does not have yet",
+                                k->cls, k->preset);
     if (!rc && wmel_preset_plan(k->preset, &p, why, sizeof why))
         rc = wmel__fe_bad(msg, msg_len, "feature_extractor_type %s: needs preset %s: %s", k->cls, k->preset, why);
     for (const hf_rule *r = rc ? NULL : k->rules; r && r->key && !rc; r++) {
