@@ -84,6 +84,8 @@ expect_rc "empty folder" 2 "preprocessor_config.json" "$WMEL" mel "$S" -o "$T/x.
 expect_rc "with --preset" 2 'give one' "$WMEL" mel "$S" -o "$T/x.npy" --hf-config "$T/pk.json" --preset nemo
 expect_rc "with --frontend" 2 'hf-config' "$WMEL" mel "$S" -o "$T/x.npy" --hf-config "$T/pk.json" --frontend nemo
 expect_rc "no value" 2 'needs a value' "$WMEL" mel "$S" -o "$T/x.npy" --hf-config
+printf '{"feature_extractor_type": "VoxtralRealtimeFeatureExtractor"}\n' >"$T/vr.json"
+expect_rc "whisper beyond n_mels" 2 'a whisper plan with options beyond n_mels' "$WMEL" mel "$S" -o "$T/x.npy" --hf-config "$T/vr.json"
 expect_rc "stream refused" 2 'dither 0.5' "$WMEL" stream -o "$T/x.npy" --hf-config "$T/w.json" < "$S"
 expect_rc "batch refused" 2 'dither 0.5' "$WMEL" batch "$T/list.txt" -o "$T/job2" --mode full --hf-config "$T/w.json" -q
 

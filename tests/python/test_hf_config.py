@@ -151,7 +151,8 @@ def _cli():
     return cli
 
 
-@pytest.mark.parametrize("name", ["ParakeetFeatureExtractor", "Speech2TextFeatureExtractor",
+@pytest.mark.parametrize("name", ["WhisperFeatureExtractor", "Qwen3ASRFeatureExtractor",
+                                  "ParakeetFeatureExtractor", "Speech2TextFeatureExtractor",
                                   "SeamlessM4TFeatureExtractor", "LasrFeatureExtractor",
                                   "SpeechT5FeatureExtractor", "ASTFeatureExtractor",
                                   "NemotronAsrStreamingFeatureExtractor"])
@@ -303,12 +304,33 @@ def test_patch_per_instance_and_fallback():
         _close(base_s2t, s2t()(CLIPS, sampling_rate=16000, padding=True, return_tensors="np"),
                TOL["Speech2TextFeatureExtractor"], "patched Speech2Text")
         # an instance whose bank was changed after construction runs the original
-        fe = s2t()
-        if getattr(fe, "mel_filters", None) is not None:
-            fe.mel_filters = fe.mel_filters * 2
-            assert C._instance_plan(fe, "Speech2TextFeatureExtractor") is None
+        nem = _hf("NemotronAsrStreamingFeatureExtractor")()
+        assert C._instance_plan(nem, "NemotronAsrStreamingFeatureExtractor") is not None
+        nem.mel_filters = nem.mel_filters * 2
+        assert C._instance_plan(nem, "NemotronAsrStreamingFeatureExtractor") is None
+        # so does a configuration changed after construction to one wmel does not compute
+        nem = _hf("NemotronAsrStreamingFeatureExtractor")()
+        nem.win_length = 0
+        assert C._instance_plan(nem, "NemotronAsrStreamingFeatureExtractor") is None
+        # AutoFeatureExtractor gives transformers' own class, which computes through libwmel
+        import tempfile
+        from transformers import AutoFeatureExtractor
+        ast = _hf("ASTFeatureExtractor")
+        with tempfile.TemporaryDirectory() as d:
+            ast(max_length=300).save_pretrained(d)
+            fe = AutoFeatureExtractor.from_pretrained(d)
+        assert type(fe) is ast
+        saved = C._ORIG["ASTFeatureExtractor"]
+        C._ORIG["ASTFeatureExtractor"] = None
+        try:
+            got = fe(CLIPS, sampling_rate=16000, return_tensors="np")
+        finally:
+            C._ORIG["ASTFeatureExtractor"] = saved
+        H.unpatch()
+        _close(fe(CLIPS, sampling_rate=16000, return_tensors="np"), got, TOL["ASTFeatureExtractor"], "patched AST")
     finally:
         H.unpatch()
+        H.unpatch()                                       # idempotent too
     assert H.patched() == []
     for name, (_, meth, _) in C._METHODS.items():
         cls = C._classes.get(name)
