@@ -29,7 +29,7 @@ import numpy as np
 from . import _wmel
 from ._features import _ctx
 
-_NORM_NONE, _VALID_ALL = 1, 0
+_NORM_NONE, _VALID_ALL, _FRAMES_SNIP = 1, 0, 0
 
 
 def hf_classes() -> list:
@@ -106,7 +106,11 @@ def plan_from_config(cfg) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 def _clip_features(plan: dict, clip: np.ndarray) -> np.ndarray:
-    """(rows, cols) float32 of one clip; raises ValueError / RuntimeError from the library."""
+    """(rows, cols) float32 of one clip; raises ValueError / RuntimeError from the library, and
+    ValueError for a clip shorter than one snipped frame, which every snipping original
+    refuses (torchaudio's assertion, torch's unfold): the original then says so itself."""
+    if plan["framing"] == _FRAMES_SNIP and clip.shape[0] < plan["frame_length"]:
+        raise ValueError("shorter than one frame")
     ctx = _ctx(plan, "auto", 0)
     rows, cols = ctx.features_shape(clip.shape[0])
     out = np.empty((rows, cols), np.float32)
