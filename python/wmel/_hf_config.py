@@ -39,7 +39,8 @@ def hf_classes() -> list:
 
 
 def config_dict(path) -> dict:
-    """The feature extractor's configuration dict of a file or a model folder, read as
+    """The feature extractor's configuration dict of a file or a model folder (with
+    transformers installed, also of a hub model's name, through transformers' cache), read as
     transformers reads it: a folder's processor_config.json when it holds the extractor's dict
     ("feature_extractor", else "audio_processor"), else its preprocessor_config.json; a file
     as it is, or its nested dict when it has one (as wmel_plan_from_hf_config reads it)."""
@@ -54,8 +55,13 @@ def config_dict(path) -> dict:
                     return d[k]
         p = os.path.join(p, "preprocessor_config.json")
     if not os.path.isfile(p):
+        if not os.path.exists(os.fspath(path)):
+            hub = _hub_dict(os.fspath(path))
+            if hub is not None:
+                return hub
         raise OSError(f"{p}: no such file (a transformers preprocessor_config.json, "
-                      "processor_config.json or a model folder holding one)")
+                      "processor_config.json or a model folder holding one; with transformers "
+                      "installed, a hub model's name that it can fetch)")
     with open(p, encoding="utf-8") as f:
         d = json.load(f)
     if not isinstance(d, dict):
@@ -64,6 +70,20 @@ def config_dict(path) -> dict:
         if isinstance(d.get(k), dict):
             return d[k]
     return d
+
+
+def _hub_dict(name: str):
+    """A hub model's extractor dict through transformers (its cache and download rules), or
+    None without transformers or when it finds none."""
+    try:
+        from transformers.feature_extraction_utils import FeatureExtractionMixin
+    except ImportError:
+        return None
+    try:
+        d, _ = FeatureExtractionMixin.get_feature_extractor_dict(name)
+    except (OSError, ValueError):
+        return None
+    return d if isinstance(d, dict) else None
 
 
 def _text(cfg: dict) -> str:

@@ -354,7 +354,8 @@ def test_edge_lengths(name):
         call = (lambda fe: fe(audio_target=clips, **kw)) if name == "SpeechT5FeatureExtractor" \
             else (lambda fe: fe(clips, **kw))
         try:
-            want = call(orig)
+            with np.errstate(all="ignore"):     # Speech2Text's std of one frame: NaN, its own
+                want = call(orig)
         except Exception as e:  # noqa: BLE001 -- the original's own refusal
             with pytest.raises(type(e)):
                 call(ours)
