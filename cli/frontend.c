@@ -68,6 +68,15 @@ int cli_fe_finish_opt(const char *arg)
 
 int cli_fe_opt(const char *arg, const char *val, cli_fe *f)
 {
+    if (!strcmp(arg, "--hf-config")) {
+        if (!val) {
+            cli_msg("wmel: --hf-config needs a value (a transformers preprocessor_config.json, processor_config.json "
+                    "or a model folder holding one)");
+            return 2;
+        }
+        f->hf_config = val;
+        return 1;
+    }
     if (!strcmp(arg, "--plan") || !strcmp(arg, "--preset")) {
         if (!val) {
             cli_msg("wmel: %s needs a value (%s)", arg, arg[3] == 'l' ? "a plan's JSON file" : "a preset's name: wmel presets lists them");
@@ -107,19 +116,92 @@ int cli_fe_opt(const char *arg, const char *val, cli_fe *f)
     return 0;
 }
 
-/* --plan's file or --preset's plan into *plan (2: reported). */
+/* A file's text (at most 1 MiB; NULL: reported as `what PATH: reason`). */
+static char *read_small(const char *path, const char *what, const char *noun, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        cli_msg("wmel: %s %s: %s", what, cli_esc(path), strerror(errno));
+        return NULL;
+    }
+    char *text = cli_read_all(fp, (size_t)1 << 20, len);
+    const int err = errno;
+    const int more = text && fgetc(fp) != EOF;
+    fclose(fp);
+    if (!text) {
+        cli_msg("wmel: %s %s: %s", what, cli_esc(path), strerror(err));
+        return NULL;
+    }
+    if (more) {
+        cli_msg("wmel: %s: more than 1 MiB: not %s", cli_esc(path), noun);
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+static int is_dir(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return 0;
+    /* a folder opens for reading on Linux and fails to read with EISDIR */
+    const int c = fgetc(fp);
+    const int dir = c == EOF && ferror(fp) && errno == EISDIR;
+    fclose(fp);
+    return dir;
+}
+
+/* --hf-config: the file, or in a folder processor_config.json when it holds the extractor's
+ * dict (as transformers reads it), else preprocessor_config.json (2: reported). */
+static int plan_from_hf(cli_fe *f, wmel_frontend_plan *plan)
+{
+    char why[900], path[4096];
+    const char *file = f->hf_config;
+    if (is_dir(f->hf_config)) {
+        snprintf(path, sizeof path, "%s/processor_config.json", f->hf_config);
+        FILE *fp = fopen(path, "rb");
+        if (fp) {
+            fclose(fp);
+            size_t len;
+            char *text = read_small(path, "--hf-config", "a configuration", &len);
+            if (!text) return 2;
+            int rc = wmel_plan_from_hf_config(text, len, plan, NULL, 0, why, sizeof why);
+            free(text);
+            if (!rc) return 0;
+            if (!strstr(why, "no \"feature_extractor_type\"")) {
+                cli_msg("wmel: --hf-config %s: %s", cli_esc(path), why);
+                return 2;
+            }
+        }
+        snprintf(path, sizeof path, "%s/preprocessor_config.json", f->hf_config);
+        file = path;
+    }
+    size_t len;
+    char *text = read_small(file, "--hf-config", "a configuration", &len);
+    if (!text) return 2;
+    int rc = wmel_plan_from_hf_config(text, len, plan, NULL, 0, why, sizeof why);
+    free(text);
+    if (rc) {
+        cli_msg("wmel: --hf-config %s: %s", cli_esc(file), why);
+        return 2;
+    }
+    return 0;
+}
+
+/* --plan's file, --preset's or --hf-config's plan into *plan (2: reported). */
 static int plan_from_json(cli_fe *f, wmel_frontend_plan *plan)
 {
     char why[640];
-    if (f->plan_file && f->preset) {
-        cli_msg("wmel: --plan and --preset both name a plan: give one");
+    if (!!f->plan_file + !!f->preset + !!f->hf_config > 1) {
+        cli_msg("wmel: --plan, --preset and --hf-config each name a plan: give one");
         return 2;
     }
     if (f->frontend_given) {
         cli_msg("wmel: --frontend and --%s both name a plan: the plan's \"frontend\" key is its front-end",
-                     f->plan_file ? "plan" : "preset");
+                f->plan_file ? "plan" : f->preset ? "preset" : "hf-config");
         return 2;
     }
+    if (f->hf_config) return plan_from_hf(f, plan);
     if (f->preset) {
         if (wmel_preset_plan(f->preset, plan, why, sizeof why)) {
             cli_msg("wmel: --preset: %s", why);
@@ -127,24 +209,13 @@ static int plan_from_json(cli_fe *f, wmel_frontend_plan *plan)
         }
         return 0;
     }
-    FILE *fp = fopen(f->plan_file, "rb");
-    if (!fp) {
-        cli_msg("wmel: --plan %s: %s", cli_esc(f->plan_file), strerror(errno));
-        return 2;
-    }
     size_t len = 0;
-    char *text = cli_read_all(fp, (size_t)1 << 20, &len);
-    const int err = errno;
-    const int more = text && fgetc(fp) != EOF;
-    fclose(fp);
-    if (!text) {
-        cli_msg("wmel: --plan %s: %s", cli_esc(f->plan_file), strerror(err));
-        return 2;
-    }
-    int rc = more ? WMEL_ERR_INVALID_ARG : wmel_plan_from_json(text, len, plan, why, sizeof why);
+    char *text = read_small(f->plan_file, "--plan", "a plan's JSON", &len);
+    if (!text) return 2;
+    int rc = wmel_plan_from_json(text, len, plan, why, sizeof why);
     free(text);
     if (rc) {
-        cli_msg("wmel: %s: %s", cli_esc(f->plan_file), more ? "more than 1 MiB: not a plan's JSON" : why);
+        cli_msg("wmel: %s: %s", cli_esc(f->plan_file), why);
         return 2;
     }
     return 0;
@@ -161,18 +232,19 @@ static int beyond_whisper(const cli_fe *f, const wmel_frontend_plan *plan)
 int cli_fe_plan(cli_fe *f, wmel_frontend_plan *plan)
 {
     char why[320];
-    if (f->plan_file || f->preset) {
+    if (f->plan_file || f->preset || f->hf_config) {
+        char src[600];
+        snprintf(src, sizeof src, "%s", f->plan_file ? cli_esc(f->plan_file) : f->preset ? f->preset : cli_esc(f->hf_config));
         if (plan_from_json(f, plan)) return 2;
         /* the family's commands: nemo-legacy runs as nemo with its own plan */
         f->frontend = plan->frontend == WMEL_FRONTEND_NEMO_LEGACY ? WMEL_FRONTEND_NEMO : plan->frontend;
         for (int i = 0; i < WMEL_CLI_FE_OPTS; i++)
             if (f->val[i] && wmel_plan_set(plan, LIB_NAMES[i], f->val[i], why, sizeof why)) {
-                cli_msg("wmel: %s: %s (%s)", f->plan_file ? cli_esc(f->plan_file) : f->preset, why,
-                             CLI_NAMES[i]);
+                cli_msg("wmel: %s: %s (%s)", src, why, CLI_NAMES[i]);
                 return 2;
             }
         if (wmel_plan_check(plan, why, sizeof why)) {
-            cli_msg("wmel: %s: %s", f->plan_file ? cli_esc(f->plan_file) : f->preset, why);
+            cli_msg("wmel: %s: %s", src, why);
             return 2;
         }
         f->general = beyond_whisper(f, plan);
@@ -201,6 +273,7 @@ const char *cli_fe_label(const cli_fe *f)
 {
     static _Thread_local char buf[320];
     if (f->plan_file) snprintf(buf, sizeof buf, "%s", cli_esc(f->plan_file));
+    else if (f->hf_config) snprintf(buf, sizeof buf, "--hf-config %s", cli_esc(f->hf_config));
     else if (f->preset) snprintf(buf, sizeof buf, "--preset %s", f->preset);
     else snprintf(buf, sizeof buf, "--frontend %s", cli_fe_name(f->frontend));
     return buf;

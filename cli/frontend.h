@@ -15,6 +15,7 @@ typedef struct cli_fe {
     int frontend;                         /* WMEL_FRONTEND_* (NEMO_LEGACY as nemo + legacy) */
     const char *val[WMEL_CLI_FE_OPTS];    /* each option's text as given; NULL: not given */
     const char *plan_file, *preset;       /* --plan FILE.json, --preset NAME (NULL: not given) */
+    const char *hf_config;                /* --hf-config PATH: a transformers configuration */
     int frontend_given;                   /* --frontend was given */
     int general;                          /* 1: a whisper plan with options beyond n_mels, computed
                                              as any plan (not the Whisper command path) */
@@ -22,7 +23,8 @@ typedef struct cli_fe {
 
 void cli_fe_init(cli_fe *f);
 /* --frontend, --n-mels, --normalize, --window, --scale, --low-freq, --high-freq,
- * --use-energy, --energy-floor, --legacy, --pad-to, --plan FILE.json, --preset NAME and the
+ * --use-energy, --energy-floor, --legacy, --pad-to, --plan FILE.json, --preset NAME,
+ * --hf-config PATH (preprocessor_config.json, processor_config.json or a model folder) and the
  * capabilities' options
  * (--mel-scale ... --post-shift: wmel_plan_set's names with '-') at arg (value val, may be
  * NULL).
@@ -32,7 +34,8 @@ int cli_fe_opt(const char *arg, const char *val, cli_fe *f);
 /* 1 when arg is an option of the output's finish (normalisation, padding, affine), which
  * the stream's frames come before. */
 int cli_fe_finish_opt(const char *arg);
-/* The plan: --plan's file or --preset's plan (wmel_plan_from_json), else --frontend's preset,
+/* The plan: --plan's file or --preset's plan (wmel_plan_from_json), --hf-config's
+ * (wmel_plan_from_hf_config), else --frontend's preset,
  * then the options given (wmel_plan_set). f->frontend becomes the plan's front-end family.
  * 2 on an option that does not apply to the front-end or a file the parser refuses
  * (reported). */

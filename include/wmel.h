@@ -643,6 +643,29 @@ WMEL_API int wmel_preset_plan(const char *name, wmel_frontend_plan *plan, char *
  * wmel_plan_from_json's parser refuses), WMEL_ERR_BUFFER_TOO_SMALL (cut to fit). */
 WMEL_API int wmel_plan_json_meta(const char *text, size_t len, const char *key, char *out, size_t out_len);
 
+/* The plan computing what a transformers feature extractor's configuration computes: text is
+ * preprocessor_config.json (or processor_config.json, whose "feature_extractor" object is then
+ * read), any JSON; its "feature_extractor_type" names the class, which names a built-in preset
+ * (written into preset, preset_len bytes with the NUL; may be NULL), and the configuration's
+ * fields change that plan (feature_size or num_mel_bins to n_mels, sampling_rate, n_fft,
+ * hop_length, win_length, preemphasis, the mel band, the log floor, the normalisation's
+ * switches, ...: docs/frontends.md, "From a transformers configuration"). Fields of the call
+ * rather than of the features (padding, chunk lengths, attention masks) are left to the
+ * caller. A field whose value wmel does not compute exactly is refused, never approximated:
+ * WMEL_ERR_INVALID_ARG with msg naming the class, the field, its value and why, e.g.
+ * "WhisperFeatureExtractor: dither 0.5: wmel computes dither 0 only: the original adds random
+ * noise ...". An unknown class, one that computes no spectrogram, or one whose preset this
+ * wmel lacks ("needs preset NAME") is refused too. On failure *plan is unchanged.
+ * Returns WMEL_OK, WMEL_ERR_NULL_POINTER, WMEL_ERR_NO_MEMORY or WMEL_ERR_INVALID_ARG.
+ * Thread-safety: pure. */
+WMEL_API int wmel_plan_from_hf_config(const char *text, size_t len, wmel_frontend_plan *plan, char *preset,
+                                      size_t preset_len, char *msg, size_t msg_len);
+/* The transformers classes wmel_plan_from_hf_config knows: the count, and the i-th class's
+ * name (NULL past the end), its preset's name (*preset; may be NULL) and whether it is mapped
+ * (*mapped 1) or waits for its preset (0: its configurations are refused). Thread-safety: pure. */
+WMEL_API size_t wmel_hf_class_count(void);
+WMEL_API const char *wmel_hf_class_name(size_t i, const char **preset, int *mapped);
+
 /* Creates a context computing `plan` (copied; not referenced afterwards). From p (NULL
  * means wmel_default_params()) only backend, n_threads, max_isa and cuda_device are used.
  * The CUDA backend runs Whisper's geometry only: with another plan, WMEL_BACKEND_AUTO

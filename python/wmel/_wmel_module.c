@@ -250,6 +250,48 @@ static PyObject *m_plan_from_json(PyObject *m, PyObject *args)
     return wmelpy_plan_to_dict(&pl);
 }
 
+/* plan_from_hf_config(text) -> (preset, plan dict) of a transformers configuration's JSON
+ * (wmel_plan_from_hf_config: its sentence as ValueError's message). */
+static PyObject *m_plan_from_hf_config(PyObject *m, PyObject *args)
+{
+    (void)m;
+    const char *text;
+    Py_ssize_t len;
+    if (!PyArg_ParseTuple(args, "s#:plan_from_hf_config", &text, &len)) return NULL;
+    wmel_frontend_plan pl;
+    char why[1024], preset[64];
+    int st = wmel_plan_from_hf_config(text, (size_t)len, &pl, preset, sizeof preset, why, sizeof why);
+    if (st == WMEL_ERR_INVALID_ARG) {
+        PyErr_SetString(PyExc_ValueError, why);
+        return NULL;
+    }
+    if (st) return wmelpy_raise_status(st, "wmel_plan_from_hf_config", NULL);
+    PyObject *d = wmelpy_plan_to_dict(&pl);
+    if (!d) return NULL;
+    return Py_BuildValue("(sN)", preset, d);
+}
+
+/* hf_classes() -> [(class, preset, mapped)] (wmel_hf_class_name). */
+static PyObject *m_hf_classes(PyObject *m, PyObject *args)
+{
+    (void)m;
+    (void)args;
+    PyObject *out = PyList_New(0);
+    for (size_t i = 0; out && i < wmel_hf_class_count(); i++) {
+        const char *preset;
+        int mapped;
+        const char *cls = wmel_hf_class_name(i, &preset, &mapped);
+        PyObject *t = Py_BuildValue("(ssO)", cls, preset, mapped ? Py_True : Py_False);
+        if (!t || PyList_Append(out, t)) {
+            Py_XDECREF(t);
+            Py_DECREF(out);
+            return NULL;
+        }
+        Py_DECREF(t);
+    }
+    return out;
+}
+
 /* plan_to_json(plan) -> the plan's JSON (wmel_plan_to_json). */
 static PyObject *m_plan_to_json(PyObject *m, PyObject *args)
 {
@@ -325,6 +367,10 @@ static PyMethodDef module_methods[] = {
     {"plan_set", m_plan_set, METH_VARARGS,
      "plan_set(plan, name, value) -> the plan dict with one option set from its text (wmel_plan_set); "
      "ValueError with the library's sentence"},
+    {"plan_from_hf_config", m_plan_from_hf_config, METH_VARARGS,
+     "plan_from_hf_config(text) -> (preset, plan dict) of a transformers configuration (wmel_plan_from_hf_config); "
+     "ValueError with its sentence"},
+    {"hf_classes", m_hf_classes, METH_NOARGS, "hf_classes() -> [(class, preset, mapped)] (wmel_hf_class_name)"},
     {"plan_from_json", m_plan_from_json, METH_VARARGS,
      "plan_from_json(text) -> the plan dict of a plan's JSON (wmel_plan_from_json); ValueError with its sentence"},
     {"plan_to_json", m_plan_to_json, METH_VARARGS, "plan_to_json(plan) -> the plan's JSON text (wmel_plan_to_json)"},

@@ -10,7 +10,12 @@ than 80/128, another n_fft, hop_length or sampling_rate, dither, a changed mel_f
 clips of 200 samples or fewer, a device other than the CPU) go to transformers' own code.
 
     patch() / unpatch()   put libwmel under transformers' own class (and so under
-                          WhisperProcessor, AutoFeatureExtractor and the ASR pipeline)
+                          WhisperProcessor, AutoFeatureExtractor and the ASR pipeline),
+                          and under every other class wmel_plan_from_hf_config maps
+                          (wmel._hf_config); patched() lists them
+    from_pretrained(path) the drop-in of a model's own preprocessor_config.json
+    plan_from_config(cfg) the plan of a configuration (dict or path), as
+                          `wmel mel --hf-config` computes it
 
 Without transformers, a standalone class with the same __call__ (padding, truncation,
 normalisation, masks, as transformers 5.x computes them), pad, to_dict, to_json_string,
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _hf_config as _config
 from . import _hf_frontends as _frontends
 from . import _npref
 from ._common import _is_torch, _log_mel_np
@@ -115,6 +121,7 @@ def patch():
     for name, fn in _OURS.items():
         setattr(_HF, name, fn)
     _frontends.patch()
+    _config.patch()
     return _HF
 
 
@@ -125,12 +132,67 @@ def unpatch():
     for name, fn in _ORIG.items():
         setattr(_HF, name, fn)
     _frontends.unpatch()
+    _config.unpatch()
     return _HF
+
+
+def patched() -> list:
+    """(class name, method) of every transformers class whose computation is libwmel's now
+    (empty when not patched). Each patched method computes through libwmel per instance:
+    an instance whose configuration wmel does not compute exactly runs the original."""
+    out = []
+    if _HF is not None and all(_HF.__dict__.get(n) is fn for n, fn in _OURS.items()):
+        out += [("WhisperFeatureExtractor", n) for n in _OURS]
+    out += [(cls.__name__, name) for cls, name, fn, _ in _frontends._OURS if cls.__dict__.get(name) is fn]
+    return out + _config.patched()
+
+
+plan_from_config = _config.plan_from_config
+hf_classes = _config.hf_classes
+
+
+def from_pretrained(pretrained_model_name_or_path, **kwargs):
+    """The drop-in feature extractor of a model's own configuration: a folder holding
+    preprocessor_config.json (or processor_config.json with the extractor's dict), or the JSON
+    file. Whisper, Parakeet and SeamlessM4T configurations give wmel.hf's drop-ins of those
+    names; the other classes wmel maps (hf_classes()) give a subclass of transformers' class
+    whose spectrogram is libwmel's (the rest -- padding, masks, return_tensors -- is
+    transformers' own __call__), which needs transformers. kwargs override the configuration's
+    fields, as in transformers. A configuration wmel does not compute exactly raises
+    ValueError naming the field (transformers' own class computes it)."""
+    cfg = dict(_config.config_dict(pretrained_model_name_or_path))
+    cfg.update({k: v for k, v in kwargs.items() if k != "return_unused_kwargs"})
+    _config.preset_and_plan(cfg)     # refuses what wmel does not compute exactly
+    name = cfg["feature_extractor_type"]
+    cls = {"WhisperFeatureExtractor": WhisperFeatureExtractor,
+           "ParakeetFeatureExtractor": ParakeetFeatureExtractor,
+           "SeamlessM4TFeatureExtractor": SeamlessM4TFeatureExtractor}.get(name)
+    if cls is None:
+        cls = _config.dropin_class(name)
+        if cls is None:
+            raise ImportError(f"{name}: wmel's drop-in is a subclass of transformers' own class, which "
+                              "needs transformers (and torch for the torch-based extractors): "
+                              "pip install transformers torch")
+    cfg.pop("feature_extractor_type", None)
+    cfg.pop("processor_class", None)
+    return cls(**cfg)
 
 
 def is_patched() -> bool:
     return _HF is not None and all(_HF.__dict__.get(n) is fn for n, fn in _OURS.items()) \
-        and _frontends.is_patched()
+        and _frontends.is_patched() and len(_config.patched()) == len(
+            [n for n in _config._METHODS if _config._hf_class(n) is not None])
+
+
+def __getattr__(name):
+    """wmel.hf.<Class> for the classes of wmel._hf_config (subclasses of transformers')."""
+    if name in _config._METHODS:
+        cls = _config.dropin_class(name)
+        if cls is not None:
+            return cls
+        raise ImportError(f"wmel.hf.{name} is a subclass of transformers' class: pip install transformers "
+                          "(and torch for the torch-based extractors)")
+    raise AttributeError(f"module 'wmel.hf' has no attribute {name!r}")
 
 
 class StandaloneWhisperFeatureExtractor(StandaloneSequenceFeatureExtractor):

@@ -12,6 +12,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "fe/fe.h"
+#include "fe/fe_hfjson.h"
 #include "fe/fe_presets.h"
 #include "internal.h"
 
@@ -633,5 +634,109 @@ int wmel_plan_json_meta(const char *text, size_t len, const char *key, char *out
         out[out_len - 1] = '\0';
         return WMEL_ERR_BUFFER_TOO_SMALL;
     }
+    return WMEL_OK;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Any JSON document's top-level members (transformers' configurations: fe_hf.c).        */
+
+int wmel__json_members(const char *text, size_t len, const char *sub, wmel__jmember *m, int *n, char *msg,
+                       size_t msg_len)
+{
+    jcur c = {(const unsigned char *)text, len, 0, 1, msg, msg_len};
+    char stack[64]; /* '{' or '[' per open level */
+    int depth = 0, sub_level = 0;
+    *n = 0;
+    if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3)) c.i = 3;
+    skip_ws(&c);
+    if (c.i >= c.n || c.s[c.i] != '{') return jbad(&c, "a configuration is one JSON object ({\"feature_extractor_type\": ...})");
+    stack[depth++] = '{';
+    c.i++;
+    char key[WMEL_JM_KEY];
+    int key_ok = 0;
+    for (;;) {
+        skip_ws(&c);
+        if (c.i >= c.n) return jbad(&c, "the text ends inside an object or array");
+        unsigned char ch = c.s[c.i];
+        const char top = stack[depth - 1];
+        if ((top == '{' && ch == '}') || (top == '[' && ch == ']')) {
+            c.i++;
+            if (depth == 2 && sub_level) sub_level = 0;
+            if (--depth == 0) break;
+            goto after_value;
+        }
+        if (top == '{') {
+            if (ch != '"') return jbad(&c, "a key (a string in double quotes) expected");
+            size_t kl;
+            int rc = jstring(&c, key, sizeof key, &kl);
+            if (rc) return rc;
+            key_ok = kl < sizeof key;
+            skip_ws(&c);
+            if (c.i >= c.n || c.s[c.i] != ':') return jbad(&c, "a ':' expected after a key");
+            c.i++;
+            skip_ws(&c);
+            if (c.i >= c.n) return jbad(&c, "the text ends before a key's value");
+            ch = c.s[c.i];
+        }
+        {
+            /* the value: kept when it is a member of the top level or of `sub` */
+            const int keep = top == '{' && key_ok && (depth == 1 || (depth == 2 && sub_level));
+            wmel__jmember *x = NULL;
+            if (keep) {
+                if (*n >= WMEL_JM_MAX) return jbad(&c, "more than 512 keys in the configuration");
+                x = &m[(*n)++];
+                memset(x, 0, sizeof *x);
+                memcpy(x->key, key, sizeof key);
+                x->nested = depth == 2;
+                x->line = c.line;
+            }
+            if (ch == '{' || ch == '[') {
+                if (depth >= (int)sizeof stack) return jbad(&c, "objects and arrays nested more than 64 deep");
+                if (x) x->kind = ch == '{' ? 'o' : 'a';
+                if (depth == 1 && ch == '{' && top == '{' && key_ok && sub && !strcmp(key, sub)) sub_level = 1;
+                stack[depth++] = (char)ch;
+                c.i++;
+                continue;
+            }
+            if (ch == '"') {
+                size_t vl;
+                int rc = jstring(&c, x ? x->val : NULL, x ? sizeof x->val : 0, &vl);
+                if (rc) return rc;
+                if (x) x->kind = vl < sizeof x->val ? 's' : 'L';
+            } else if (ch == '-' || (ch >= '0' && ch <= '9')) {
+                char num[65];
+                int rc = jnumber(&c, num, sizeof num);
+                if (rc) return rc;
+                if (x) {
+                    memcpy(x->val, num, strlen(num) + 1);
+                    x->kind = 'n';
+                }
+            } else {
+                static const char *const LIT[] = {"true", "false", "null"};
+                int k = 0;
+                while (k < 3 && !(c.n - c.i >= strlen(LIT[k]) && !memcmp(c.s + c.i, LIT[k], strlen(LIT[k])))) k++;
+                if (k == 3) return jbad(&c, "a value expected (a string, a number, an object, an array, true, false or null)");
+                c.i += strlen(LIT[k]);
+                if (x) {
+                    strcpy(x->val, LIT[k]);
+                    x->kind = k == 2 ? 'z' : 'b';
+                }
+            }
+        }
+    after_value:
+        skip_ws(&c);
+        if (c.i >= c.n) return jbad(&c, "the text ends inside an object or array");
+        if (c.s[c.i] == ',') {
+            c.i++;
+            /* a ',' must be followed by a member, not by the closing bracket */
+            skip_ws(&c);
+            if (c.i < c.n && (c.s[c.i] == '}' || c.s[c.i] == ']')) return jbad(&c, "a ',' before a closing bracket");
+            continue;
+        }
+        if (c.s[c.i] != (stack[depth - 1] == '{' ? '}' : ']'))
+            return jbad(&c, stack[depth - 1] == '{' ? "a ',' or '}' expected after a value" : "a ',' or ']' expected after a value");
+    }
+    skip_ws(&c);
+    if (c.i != c.n) return jbad(&c, "text after the configuration's object");
     return WMEL_OK;
 }

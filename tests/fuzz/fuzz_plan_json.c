@@ -1,6 +1,7 @@
 /* fuzz_plan_json.c -- a plan's JSON (wmel_plan_from_json, wmel_plan_json_meta,
- * wmel_plan_to_json): any bytes are a plan or WMEL_ERR_INVALID_ARG with a sentence; a plan
- * read is valid, and its JSON reads back as the same plan. */
+ * wmel_plan_to_json) and a transformers configuration (wmel_plan_from_hf_config): any bytes
+ * are a plan or WMEL_ERR_INVALID_ARG with a sentence; a plan read is valid, and its JSON reads
+ * back as the same plan. */
 #include "fuzz_util.h"
 #include "wmel.h"
 
@@ -15,6 +16,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FZ_CHECK(rc == WMEL_OK ? msg[0] == '\0' : msg[0] != '\0', "message on status %d", rc);
     fz_check_message(msg, size & 1 ? sizeof msg : 20);
     (void)wmel_plan_json_meta((const char *)data, size, "models", out, sizeof out);
+    {
+        wmel_frontend_plan h;
+        char hmsg[600];
+        const int hrc = wmel_plan_from_hf_config((const char *)data, size, &h, out, size & 2 ? sizeof out : 4, hmsg,
+                                                 size & 1 ? sizeof hmsg : 20);
+        FZ_CHECK(hrc == WMEL_OK || hrc == WMEL_ERR_INVALID_ARG, "hf config: status %d", hrc);
+        FZ_CHECK(hrc == WMEL_OK ? hmsg[0] == '\0' : hmsg[0] != '\0', "hf config: message on status %d", hrc);
+        fz_check_message(hmsg, size & 1 ? sizeof hmsg : 20);
+        if (hrc == WMEL_OK) FZ_CHECK(wmel_plan_check(&h, NULL, 0) == WMEL_OK, "a configuration's plan is refused by the check");
+    }
     if (rc == WMEL_OK) {
         FZ_CHECK(wmel_plan_check(&p, NULL, 0) == WMEL_OK, "a plan read is refused by the check");
         rc = wmel_plan_to_json(&p, buf, sizeof buf, msg, sizeof msg);

@@ -1,0 +1,377 @@
+"""wmel._hf_config -- transformers feature extractors from their own configuration files
+(exported by wmel.hf: plan_from_config, from_pretrained, and patch()'s classes beyond Whisper,
+Parakeet and SeamlessM4T).
+
+The mapping from a configuration to a plan is the library's (wmel_plan_from_hf_config, the same
+one `wmel mel --hf-config` uses): the class named by feature_extractor_type gives a built-in
+preset, the fields change it, and a field wmel does not compute exactly raises ValueError naming
+it.
+
+For the classes without a drop-in of their own, wmel replaces only the method that computes the
+spectrogram (each class's _extract_fbank_features, _torch_extract_fbank_features or
+_extract_mel_features) and keeps transformers' own __call__: padding, truncation, attention
+masks, return_tensors, the batch rules and the normalisations computed there are the
+original's code. The replacement computes, per instance, the plan of the instance's own
+configuration (to_dict()), narrowed to what the method computes (e.g. NeMo's log-Mel before
+the normalisation __call__ applies), on the waveforms the method receives; a configuration the
+mapping refuses, a changed filter bank, a device other than the CPU or a case the method
+handles differently (center=False streaming chunks, Phi-4's batch masking of shorter clips,
+Voxtral realtime's batch-wide maximum) runs the original method.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import os
+
+import numpy as np
+
+from . import _wmel
+from ._features import _ctx
+
+_NORM_NONE, _VALID_ALL, _FRAMES_SNIP = 1, 0, 0
+
+
+def hf_classes() -> list:
+    """The transformers classes the mapping knows: (class, preset, mapped) tuples; mapped
+    False: the class's preset does not exist yet and its configurations are refused."""
+    return list(_wmel.hf_classes())
+
+
+def config_dict(path) -> dict:
+    """The feature extractor's configuration dict of a file or a model folder (with
+    transformers installed, also of a hub model's name, through transformers' cache), read as
+    transformers reads it: a folder's processor_config.json when it holds the extractor's dict
+    ("feature_extractor", else "audio_processor"), else its preprocessor_config.json; a file
+    as it is, or its nested dict when it has one (as wmel_plan_from_hf_config reads it)."""
+    p = os.fspath(path)
+    if os.path.isdir(p):
+        proc = os.path.join(p, "processor_config.json")
+        if os.path.isfile(proc):
+            with open(proc, encoding="utf-8") as f:
+                d = json.load(f)
+            for k in ("feature_extractor", "audio_processor"):
+                if isinstance(d.get(k), dict):
+                    return d[k]
+        p = os.path.join(p, "preprocessor_config.json")
+    if not os.path.isfile(p):
+        if not os.path.exists(os.fspath(path)):
+            hub = _hub_dict(os.fspath(path))
+            if hub is not None:
+                return hub
+        raise OSError(f"{p}: no such file (a transformers preprocessor_config.json, "
+                      "processor_config.json or a model folder holding one; with transformers "
+                      "installed, a hub model's name that it can fetch)")
+    with open(p, encoding="utf-8") as f:
+        d = json.load(f)
+    if not isinstance(d, dict):
+        raise ValueError(f"{p}: a configuration is one JSON object")
+    for k in ("feature_extractor", "audio_processor"):
+        if isinstance(d.get(k), dict):
+            return d[k]
+    return d
+
+
+def _hub_dict(name: str):
+    """A hub model's extractor dict through transformers (its cache and download rules), or
+    None without transformers or when it finds none."""
+    try:
+        from transformers.feature_extraction_utils import FeatureExtractionMixin
+    except ImportError:
+        return None
+    try:
+        d, _ = FeatureExtractionMixin.get_feature_extractor_dict(name)
+    except (OSError, ValueError):
+        return None
+    return d if isinstance(d, dict) else None
+
+
+def _text(cfg: dict) -> str:
+    try:
+        return json.dumps(cfg, allow_nan=False, default=_jsonable)
+    except ValueError as e:
+        raise ValueError(f"the configuration is not JSON: {e}") from None
+
+
+def _jsonable(v):
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, np.ndarray):
+        return v.tolist()
+    return repr(v)
+
+
+def preset_and_plan(cfg) -> tuple:
+    """(preset name, plan dict) of a configuration dict or a path (config_dict)."""
+    if not isinstance(cfg, dict):
+        if not isinstance(cfg, (str, os.PathLike)):
+            raise TypeError(f"a configuration dict or a path, got {type(cfg).__name__}")
+        cfg = config_dict(cfg)
+    return tuple(_wmel.plan_from_hf_config(_text(cfg)))
+
+
+def plan_from_config(cfg) -> dict:
+    """The plan (a dict of wmel_frontend_plan's fields, as wmel.frontend_plan gives) that
+    computes what the transformers feature extractor of this configuration computes: cfg is
+    the extractor's configuration dict (to_dict(), preprocessor_config.json's object) or the
+    path of such a file, of a processor_config.json or of a model folder. Fields of the call
+    (padding, chunking, masks) are not the plan's. A field wmel does not compute exactly
+    raises ValueError naming the field, its value and why; so do an unknown class and a
+    class whose preset does not exist yet ("needs preset NAME")."""
+    return preset_and_plan(cfg)[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# the per-class spectrogram methods
+# ---------------------------------------------------------------------------------------------
+
+def _clip_features(plan: dict, clip: np.ndarray) -> np.ndarray:
+    """(rows, cols) float32 of one clip; raises ValueError / RuntimeError from the library, and
+    ValueError for a clip shorter than one snipped frame, which every snipping original
+    refuses (torchaudio's assertion, torch's unfold): the original then says so itself."""
+    if plan["framing"] == _FRAMES_SNIP and clip.shape[0] < plan["frame_length"]:
+        raise ValueError("shorter than one frame")
+    ctx = _ctx(plan, "auto", 0)
+    rows, cols = ctx.features_shape(clip.shape[0])
+    out = np.empty((rows, cols), np.float32)
+    ctx.features(np.ascontiguousarray(clip, np.float32), out)
+    return out
+
+
+def _rows(plan: dict, batch: np.ndarray) -> np.ndarray:
+    return np.stack([_clip_features(plan, c) for c in batch])
+
+
+def _np(x):
+    if hasattr(x, "detach"):
+        return x.detach().cpu().numpy()
+    return np.asarray(x)
+
+
+def _cpu(device) -> bool:
+    return device is None or str(device) == "cpu"
+
+
+def _no_finish(plan: dict) -> dict:
+    """The plan's log-Mel before the normalisation, every frame kept (NeMo's __call__
+    normalises and masks)."""
+    p = dict(plan)
+    p.update(norm=_NORM_NONE, norm_flags=0, norm_eps=0.0, valid=_VALID_ALL, preemph=0.0)
+    return p
+
+
+def _whisper_like(self, plan, waveform, device="cpu", center=True):
+    """Qwen3-ASR (numpy (B, mels, T), max per clip) and Voxtral realtime (torch; a fixed
+    maximum, or the batch's when global_log_mel_max is None)."""
+    if not _cpu(device) or not center:
+        return None
+    torch_in = hasattr(waveform, "detach")
+    x = _np(waveform).astype(np.float32, copy=False)
+    if x.ndim == 2 and x.shape[0] > 1 and not plan["norm_flags"] and torch_in:
+        return None  # Voxtral realtime without a fixed max: one max over the whole batch
+    out = _rows(plan, x[None] if x.ndim == 1 else x)
+    out = out[0] if x.ndim == 1 else out
+    if torch_in:
+        import torch
+        return torch.from_numpy(out)
+    return out
+
+
+def _nemo_logmel(self, plan, waveform, device="cpu", center=True):
+    """Cohere, Nemotron: the log-Mel (B, T, mels) torch of the (pre-emphasised, padded) batch."""
+    if not _cpu(device) or not center:
+        return None
+    import torch
+    p = _no_finish(plan)
+    x = _np(waveform).astype(np.float32, copy=False)
+    out = _rows(p, x)                       # (B, mels, T)
+    return torch.from_numpy(np.ascontiguousarray(out.transpose(0, 2, 1)))
+
+
+def _lasr(self, plan, waveform, device="cpu"):
+    """LASR: (B, T, mels) torch, float64 as the original's (its pipeline is float64)."""
+    if not _cpu(device):
+        return None
+    import torch
+    x = _np(waveform)
+    return torch.from_numpy(_rows(plan, x.astype(np.float32, copy=False)).astype(np.float64))
+
+
+def _phi4(self, plan, waveform, audio_lengths, device="cpu"):
+    """Phi-4: (B, T, mels) torch; a batch of unequal lengths (its frame masking) is the
+    original's."""
+    if not _cpu(device):
+        return None
+    lengths = _np(audio_lengths)
+    if len(lengths) > 1 and (lengths != lengths.max()).any():
+        return None
+    import torch
+    return torch.from_numpy(_rows(plan, _np(waveform).astype(np.float32, copy=False)))
+
+
+def _s2t(self, plan, waveform):
+    """Speech2Text: one clip's fbank (frames, mels), before the utterance CMVN of __call__."""
+    p = dict(plan)
+    p.update(norm=_NORM_NONE, norm_flags=0, norm_eps=0.0)
+    return _clip_features(p, np.asarray(waveform, np.float32).reshape(-1))
+
+
+def _ast(self, plan, waveform, max_length):
+    """AST: one clip's fbank padded or cut to max_length frames (numpy), before normalize()."""
+    p = dict(plan)
+    p.update(affine=0, post_scale=0.0, post_shift=0.0, n_frames=int(max_length))
+    return _clip_features(p, np.asarray(waveform, np.float32).reshape(-1))
+
+
+def _t5(self, plan, one_waveform):
+    """SpeechT5: one clip's log-Mel (frames, mels) float32."""
+    return _clip_features(plan, np.asarray(one_waveform, np.float32).reshape(-1))
+
+
+# class: (transformers module, the method replaced, its computation)
+_METHODS = {
+    "Qwen3ASRFeatureExtractor": ("qwen3_asr", "_torch_extract_fbank_features", _whisper_like),
+    "VoxtralRealtimeFeatureExtractor": ("voxtral_realtime", "_torch_extract_fbank_features", _whisper_like),
+    "CohereAsrFeatureExtractor": ("cohere_asr", "_torch_extract_fbank_features", _nemo_logmel),
+    "NemotronAsrStreamingFeatureExtractor": ("nemotron_asr_streaming", "_torch_extract_fbank_features",
+                                             _nemo_logmel),
+    "Speech2TextFeatureExtractor": ("speech_to_text", "_extract_fbank_features", _s2t),
+    "ASTFeatureExtractor": ("audio_spectrogram_transformer", "_extract_fbank_features", _ast),
+    "LasrFeatureExtractor": ("lasr", "_torch_extract_fbank_features", _lasr),
+    "Phi4MultimodalFeatureExtractor": ("phi4_multimodal", "_torch_extract_fbank_features", _phi4),
+    "SpeechT5FeatureExtractor": ("speecht5", "_extract_mel_features", _t5),
+}
+
+# constructor arguments a class uses but does not keep (so neither to_dict nor save_pretrained
+# has them): the drop-in keeps them, so that its configuration is its computation
+_UNKEPT = {"Phi4MultimodalFeatureExtractor": {"mel_min_frequency": 0, "mel_max_frequency": 7690}}
+
+_classes: dict = {}   # class name -> transformers' class (None: not importable here)
+_ORIG: dict = {}      # class name -> transformers' own method
+
+
+def _hf_class(name: str):
+    if name not in _classes:
+        cls = None
+        mod, meth, _ = _METHODS[name]
+        try:
+            m = importlib.import_module(f"transformers.models.{mod}.feature_extraction_{mod}")
+            cls = getattr(m, name)
+            _ORIG.setdefault(name, cls.__dict__[meth])
+        except (ImportError, AttributeError, KeyError):
+            cls = None
+        _classes[name] = cls
+    return _classes[name]
+
+
+_plans: dict = {}     # the instance's configuration text -> (plan or None, bank arrays)
+_BANKS = ("mel_filters", "window")
+
+
+def _instance_plan(self, name: str):
+    """The plan of this instance's configuration, or None (the mapping refuses it, or the
+    instance's filter bank or window is not the one its configuration builds)."""
+    try:
+        d = self.to_dict()
+        d["feature_extractor_type"] = name
+        key = _text(d)
+    except (TypeError, ValueError):
+        return None
+    hit = _plans.get(key)
+    if hit is None:
+        try:
+            plan = _wmel.plan_from_hf_config(key)[1]
+            fresh = _hf_class(name)(**{k: v for k, v in d.items() if k != "feature_extractor_type"})
+            banks = {k: _np(getattr(fresh, k)) for k in _BANKS if getattr(fresh, k, None) is not None}
+        except Exception:  # noqa: BLE001 -- any refusal or construction failure: the original's
+            plan, banks = None, {}
+        if len(_plans) > 64:
+            _plans.clear()
+        hit = _plans[key] = (plan, banks)
+    plan, banks = hit
+    if plan is None:
+        return None
+    for k, b in banks.items():
+        mine = getattr(self, k, None)
+        if mine is None or not np.array_equal(_np(mine), b):
+            return None
+    return plan
+
+
+def _make(name: str):
+    """The replacement of class `name`'s spectrogram method."""
+    compute = _METHODS[name][2]
+
+    def method(self, *args, **kwargs):
+        plan = _instance_plan(self, name)
+        out = None
+        if plan is not None:
+            try:
+                out = compute(self, plan, *args, **kwargs)
+            except (ValueError, RuntimeError):
+                out = None   # a clip the library refuses (too short): the original's rules
+        if out is None:
+            return _ORIG[name](self, *args, **kwargs)
+        return out
+    method.__name__ = _METHODS[name][1]
+    method.__qualname__ = f"{name}.{method.__name__}"
+    method.__doc__ = f"transformers' {name}.{method.__name__}, computed by libwmel (wmel.hf)"
+    method._wmel = True
+    return method
+
+
+_OURS = {name: _make(name) for name in _METHODS}
+_subclasses: dict = {}
+
+
+def dropin_class(name: str):
+    """wmel's drop-in for transformers class `name` (one of _METHODS): a subclass whose
+    spectrogram method is libwmel's; None when transformers (or the class) is not there."""
+    cls = _hf_class(name)
+    if cls is None:
+        return None
+    sub = _subclasses.get(name)
+    if sub is None:
+        meth = _METHODS[name][1]
+        body = {meth: _OURS[name], "__module__": "wmel.hf",
+                "__doc__": f"transformers.{name} with its spectrogram computed by libwmel (wmel.hf); "
+                           "saved configurations load into transformers' own class as well."}
+        unkept = _UNKEPT.get(name)
+        if unkept:
+            def __init__(self, *args, **kwargs):
+                cls.__init__(self, *args, **kwargs)
+                for k, v in unkept.items():
+                    setattr(self, k, kwargs.get(k, v))
+            body["__init__"] = __init__
+        sub = type(name, (cls,), body)
+        _subclasses[name] = sub
+    return sub
+
+
+def patch() -> list:
+    """Puts libwmel under each of these transformers classes (per instance: a configuration
+    the mapping refuses runs the original method). Returns the names patched."""
+    done = []
+    for name, (_, meth, _) in _METHODS.items():
+        cls = _hf_class(name)
+        if cls is not None:
+            setattr(cls, meth, _OURS[name])
+            done.append(name)
+    return done
+
+
+def unpatch():
+    for name, (_, meth, _) in _METHODS.items():
+        cls = _classes.get(name)
+        if cls is not None and name in _ORIG:
+            setattr(cls, meth, _ORIG[name])
+
+
+def patched() -> list:
+    """(class name, method) of each class whose method is libwmel's now."""
+    out = []
+    for name, (_, meth, _) in _METHODS.items():
+        cls = _classes.get(name)
+        if cls is not None and cls.__dict__.get(meth) is _OURS[name]:
+            out.append((name, meth))
+    return out

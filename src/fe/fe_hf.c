@@ -1,0 +1,470 @@
+/*
+ * fe_hf.c -- transformers' feature-extractor configurations (preprocessor_config.json, or
+ * processor_config.json with the extractor's dict under "feature_extractor") to the plan that
+ * computes the same features: the class (feature_extractor_type) names a built-in preset, and
+ * the configuration's fields change it. Written from transformers 5.23's
+ * models/<model>/feature_extraction_<model>.py (each class's __init__ defaults and what its
+ * computation reads).
+ *
+ * Every field a class's computation reads is in its table: mapped to a wmel_plan_set option,
+ * required to hold the one value wmel computes (else a refusal naming the field, its value and
+ * why), or marked as the call's (padding, truncation, chunking: what the drop-ins and the caller
+ * do around the plan's features). A field the table does not name is not read by the class.
+ * A class whose preset does not exist yet is listed with it: its configuration is refused
+ * with "needs preset NAME" until that preset's file is in presets/.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "fe/fe.h"
+#include "fe/fe_hfjson.h"
+#include "internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    HF_OPT = 1, /* the value handed to wmel_plan_set(opt, value) (absent: the class default) */
+    HF_EQ,      /* only the class default is computed (why says what differs) */
+    HF_CALL,    /* the call's: padding, truncation, masks, chunking; not the plan's */
+};
+
+typedef struct hf_rule {
+    const char *key; /* the configuration's field */
+    int how;
+    const char *dflt; /* the class's default, as JSON text ("null" for None) */
+    const char *opt;  /* HF_OPT: wmel_plan_set's option; HF_EQ: why only dflt */
+} hf_rule;
+
+typedef struct hf_cfg {
+    const wmel__jmember *m;
+    int n;
+    int nested; /* the extractor's members are the nested ones */
+} hf_cfg;
+
+/* The member named key (the last, as Python's json keeps it), or NULL. */
+static const wmel__jmember *get(const hf_cfg *c, const char *key)
+{
+    for (int i = c->n - 1; i >= 0; i--)
+        if (c->m[i].nested == c->nested && !strcmp(c->m[i].key, key)) return &c->m[i];
+    return NULL;
+}
+
+/* A member's value as JSON text (a string quoted) for messages. */
+static void shown(const wmel__jmember *x, const char *dflt, char *out, size_t cap)
+{
+    if (!x) snprintf(out, cap, "%s", dflt);
+    else if (x->kind == 's' || x->kind == 'L') snprintf(out, cap, "\"%.60s%s\"", x->val, x->kind == 'L' ? "..." : "");
+    else if (x->kind == 'o') snprintf(out, cap, "{...}");
+    else if (x->kind == 'a') snprintf(out, cap, "[...]");
+    else snprintf(out, cap, "%.64s", x->val);
+}
+
+/* 1 when the member's value equals the JSON text dflt (numbers by value, 400 = 400.0). */
+static int same(const wmel__jmember *x, const char *dflt)
+{
+    if (!x) return 1;
+    if (x->kind == 'n') {
+        char *end;
+        const double a = strtod(x->val, NULL), b = strtod(dflt, &end);
+        return end != dflt && *end == '\0' && a == b;
+    }
+    if (x->kind == 's') return dflt[0] == '"' && strlen(dflt) == strlen(x->val) + 2 && !strncmp(dflt + 1, x->val, strlen(x->val));
+    if (x->kind == 'b' || x->kind == 'z') return !strcmp(x->val, dflt);
+    return 0;
+}
+
+/* A number field's value (absent: dflt), or NAN when not a number. */
+static double num(const hf_cfg *c, const char *key, double dflt)
+{
+    const wmel__jmember *x = get(c, key);
+    if (!x) return dflt;
+    return x->kind == 'n' ? strtod(x->val, NULL) : NAN;
+}
+
+/* A bool field (absent: dflt); -1 when not a bool. */
+static int boolean(const hf_cfg *c, const char *key, int dflt)
+{
+    const wmel__jmember *x = get(c, key);
+    if (!x) return dflt;
+    return x->kind == 'b' ? x->val[0] == 't' : -1;
+}
+
+static int refuse(char *msg, size_t len, const char *cls, const hf_cfg *c, const char *key, const char *dflt,
+                  const char *why)
+{
+    char v[80];
+    shown(get(c, key), dflt, v, sizeof v);
+    return wmel__fe_bad(msg, len, "%s: %s %s: %s", cls, key, v, why);
+}
+
+static int set(wmel_frontend_plan *p, const char *cls, const char *key, const char *opt, const char *val, char *msg,
+               size_t len)
+{
+    char why[400];
+    if (wmel_plan_set(p, opt, val, why, sizeof why)) return wmel__fe_bad(msg, len, "%s: %s %s: %s", cls, key, val, why);
+    return WMEL_OK;
+}
+
+/* ---- the classes' own rules (the fields a table cannot say) ------------------------- */
+
+typedef int (*hf_fn)(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, char *msg, size_t len);
+
+/* Speech2Text: utterance CMVN (np.std: ddof 0, no epsilon) per its three switches. */
+static int s2t_norm(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, char *msg, size_t len)
+{
+    const int on = boolean(c, "do_ceptral_normalize", 1), means = boolean(c, "normalize_means", 1),
+              vars = boolean(c, "normalize_vars", 1);
+    if (on < 0) return refuse(msg, len, cls, c, "do_ceptral_normalize", "true", "true or false");
+    if (means < 0) return refuse(msg, len, cls, c, "normalize_means", "true", "true or false");
+    if (vars < 0) return refuse(msg, len, cls, c, "normalize_vars", "true", "true or false");
+    if (!on || (!means && !vars)) {
+        p->norm_flags = 0; /* ddof means nothing without the statistics */
+        return set(p, cls, !on ? "do_ceptral_normalize" : "normalize_means", "normalize", "none", msg, len);
+    }
+    if (!means)
+        return refuse(msg, len, cls, c, "normalize_means", "true",
+                      "with normalize_vars true the original divides by the std without removing the mean, "
+                      "which no plan computes");
+    if (!vars) return set(p, cls, "normalize_vars", "normalize", "mean", msg, len);
+    return WMEL_OK; /* the preset's mean_var, ddof 0, eps 0 */
+}
+
+/* AST: (x - mean) / (2 std) on every frame (the padded ones too), or nothing. */
+static int ast_norm(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, char *msg, size_t len)
+{
+    const int on = boolean(c, "do_normalize", 1);
+    if (on < 0) return refuse(msg, len, cls, c, "do_normalize", "true", "true or false");
+    const double mean = num(c, "mean", -4.2677393), std = num(c, "std", 4.5689974);
+    if (!on) {
+        p->affine = 0, p->post_scale = 0, p->post_shift = 0;
+        return WMEL_OK;
+    }
+    if (!isfinite(mean) || fabs(mean) > 1e30) return refuse(msg, len, cls, c, "mean", "-4.2677393", "a finite number");
+    if (!isfinite(std) || std == 0 || fabs(std) > 1e30 || fabs(std) < 1e-30)
+        return refuse(msg, len, cls, c, "std", "4.5689974", "a finite non-zero number");
+    char a[40], b[40];
+    snprintf(a, sizeof a, "%s", wmel__num(1.0 / (2.0 * std)).s);
+    snprintf(b, sizeof b, "%s", wmel__num(-mean / (2.0 * std)).s);
+    int rc = set(p, cls, "std", "post_scale", a, msg, len);
+    return rc ? rc : set(p, cls, "mean", "post_shift", b, msg, len);
+}
+
+/* SpeechT5: window and hop in milliseconds; n_fft the next power of two of the window. */
+static int t5_geometry(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, char *msg, size_t len)
+{
+    const double sr = num(c, "sampling_rate", 16000), wl = num(c, "win_length", 64), hl = num(c, "hop_length", 16);
+    if (!(sr >= 1000 && sr <= 384000 && sr == floor(sr))) return refuse(msg, len, cls, c, "sampling_rate", "16000", "a whole number of Hz, 1000..384000");
+    if (!(wl >= 1 && wl <= 4096 && wl == floor(wl))) return refuse(msg, len, cls, c, "win_length", "64", "whole milliseconds, 1..4096");
+    if (!(hl >= 1 && hl <= 4096 && hl == floor(hl))) return refuse(msg, len, cls, c, "hop_length", "16", "whole milliseconds, 1..4096");
+    const long fl = (long)wl * (long)sr / 1000, hop = (long)hl * (long)sr / 1000;
+    long nfft = 1;
+    while (nfft < fl) nfft <<= 1;
+    char v[3][24];
+    snprintf(v[0], sizeof v[0], "%ld", fl);
+    snprintf(v[1], sizeof v[1], "%ld", hop);
+    snprintf(v[2], sizeof v[2], "%ld", nfft);
+    int rc = set(p, cls, "win_length", "frame_length", v[0], msg, len);
+    if (!rc) rc = set(p, cls, "hop_length", "hop", v[1], msg, len);
+    if (!rc) rc = set(p, cls, "win_length", "n_fft", v[2], msg, len);
+    return rc;
+}
+
+/* Nemotron: the window and bank rounded to mel_filters_dtype. */
+static int nemotron_dtype(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, char *msg, size_t len)
+{
+    const wmel__jmember *x = get(c, "mel_filters_dtype");
+    if (!x || same(x, "\"float32\"")) return WMEL_OK;
+    if (same(x, "\"bfloat16\"")) return set(p, cls, "mel_filters_dtype", "bf16", "1", msg, len);
+    return refuse(msg, len, cls, c, "mel_filters_dtype", "\"float32\"",
+                  "wmel rounds the window and bank to float32 or bfloat16 only");
+}
+
+/* Cohere: dither is on by default (1e-05). */
+static int cohere_dither(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, char *msg, size_t len)
+{
+    (void)p;
+    const double d = num(c, "dither", 1e-5);
+    if (d <= 0) return WMEL_OK; /* the original skips dither <= 0 */
+    return refuse(msg, len, cls, c, "dither", "1e-05",
+                  "the original adds noise from a torch.Generator seeded by each clip's length, which wmel does not "
+                  "reproduce: set \"dither\": 0 in the configuration for the features without it");
+}
+
+/* Voxtral realtime: a fixed maximum, or (null) the clip's own. */
+static int voxtral_max(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, char *msg, size_t len)
+{
+    const wmel__jmember *x = get(c, "global_log_mel_max");
+    if (!x) return set(p, cls, "global_log_mel_max", "norm_max", "1.5", msg, len);
+    if (x->kind == 'z') {
+        p->norm_flags &= ~WMEL_NORMF_FIXED_MAX;
+        p->norm_max = 0;
+        return WMEL_OK;
+    }
+    if (x->kind != 'n') return refuse(msg, len, cls, c, "global_log_mel_max", "1.5", "a number or null expected");
+    return set(p, cls, "global_log_mel_max", "norm_max", x->val, msg, len);
+}
+
+/* ---- the table ----------------------------------------------------------------------- */
+
+#define R_END {NULL, 0, NULL, NULL}
+static const char WHY_DITHER[] = "the original adds random noise from torch's or numpy's generator, which wmel does "
+                                 "not reproduce: set it to 0 for the features without noise";
+static const char WHY_WHISPER[] = "Whisper's geometry (16 kHz, n_fft 400, hop 160) only";
+
+static const hf_rule WHISPER[] = {
+    {"feature_size", HF_OPT, "80", "n_mels"},
+    {"sampling_rate", HF_EQ, "16000", WHY_WHISPER},
+    {"n_fft", HF_EQ, "400", WHY_WHISPER},
+    {"hop_length", HF_EQ, "160", WHY_WHISPER},
+    {"dither", HF_EQ, "0", WHY_DITHER},
+    {"chunk_length", HF_CALL, "30", NULL},
+    {"padding_value", HF_CALL, "0", NULL},
+    {"return_attention_mask", HF_CALL, "false", NULL},
+    R_END};
+static const hf_rule QWEN3_ASR[] = {
+    {"feature_size", HF_OPT, "128", "n_mels"},
+    {"sampling_rate", HF_EQ, "16000", WHY_WHISPER},
+    {"n_fft", HF_EQ, "400", WHY_WHISPER},
+    {"hop_length", HF_EQ, "160", WHY_WHISPER},
+    {"dither", HF_EQ, "0", WHY_DITHER},
+    {"chunk_length", HF_CALL, "30", NULL},
+    {"n_window", HF_CALL, "50", NULL},
+    {"min_length", HF_CALL, "8000", NULL},
+    {"padding_value", HF_CALL, "0", NULL},
+    {"return_attention_mask", HF_CALL, "true", NULL},
+    R_END};
+static const hf_rule VOXTRAL_RT[] = {
+    {"feature_size", HF_OPT, "128", "n_mels"},
+    {"sampling_rate", HF_EQ, "16000", WHY_WHISPER},
+    {"n_fft", HF_EQ, "400", WHY_WHISPER},
+    {"win_length", HF_EQ, "400", WHY_WHISPER},
+    {"hop_length", HF_EQ, "160", WHY_WHISPER},
+    {"global_log_mel_max", HF_CALL, "1.5", NULL}, /* voxtral_max */
+    {"padding_value", HF_CALL, "0", NULL},
+    R_END};
+#define NEMO_GEOMETRY(mels)                                                                                            \
+    {"feature_size", HF_OPT, mels, "n_mels"}, {"sampling_rate", HF_OPT, "16000", "sample_rate"},                       \
+        {"hop_length", HF_OPT, "160", "hop"}, {"n_fft", HF_OPT, "512", "n_fft"},                                       \
+        {"win_length", HF_OPT, "400", "frame_length"}, {"preemphasis", HF_OPT, "0.97", "preemph"},                      \
+        {"padding_value", HF_CALL, "0", NULL}
+static const hf_rule PARAKEET[] = {NEMO_GEOMETRY("80"), R_END};
+static const hf_rule NEMOTRON[] = {NEMO_GEOMETRY("80"), {"mel_filters_dtype", HF_CALL, "\"float32\"", NULL}, R_END};
+static const hf_rule COHERE[] = {NEMO_GEOMETRY("128"),
+                                 {"dither", HF_CALL, "1e-05", NULL}, /* cohere_dither */
+                                 {"max_audio_clip_s", HF_CALL, "35", NULL},
+                                 {"overlap_chunk_second", HF_CALL, "5", NULL},
+                                 {"min_energy_window_samples", HF_CALL, "1600", NULL},
+                                 R_END};
+static const char WHY_16K[] = "its frames are 400 samples every 160 (25/10 ms at 16 kHz only)";
+static const hf_rule SEAMLESS[] = {
+    {"num_mel_bins", HF_OPT, "80", "n_mels"},
+    {"sampling_rate", HF_EQ, "16000", WHY_16K},
+    {"stride", HF_EQ, "2", "wmel stacks the seamless frames in pairs (stride 2) only"},
+    {"feature_size", HF_CALL, "80", NULL},
+    {"padding_value", HF_CALL, "0", NULL},
+    R_END};
+static const hf_rule S2T[] = {
+    {"num_mel_bins", HF_OPT, "80", "n_mels"},
+    {"sampling_rate", HF_EQ, "16000", WHY_16K},
+    {"dither", HF_EQ, "0", WHY_DITHER},
+    {"do_ceptral_normalize", HF_CALL, "true", NULL}, /* s2t_norm */
+    {"normalize_means", HF_CALL, "true", NULL},
+    {"normalize_vars", HF_CALL, "true", NULL},
+    {"feature_size", HF_CALL, "80", NULL},
+    {"padding_value", HF_CALL, "0", NULL},
+    R_END};
+static const hf_rule AST[] = {
+    {"num_mel_bins", HF_OPT, "128", "n_mels"},
+    {"max_length", HF_OPT, "1024", "n_frames"},
+    {"sampling_rate", HF_EQ, "16000", WHY_16K},
+    {"do_normalize", HF_CALL, "true", NULL}, /* ast_norm */
+    {"mean", HF_CALL, "-4.2677393", NULL},
+    {"std", HF_CALL, "4.5689974", NULL},
+    {"feature_size", HF_CALL, "1", NULL},
+    {"padding_value", HF_CALL, "0", NULL},
+    {"return_attention_mask", HF_CALL, "false", NULL},
+    R_END};
+static const hf_rule LASR[] = {
+    {"feature_size", HF_OPT, "128", "n_mels"},
+    {"sampling_rate", HF_OPT, "16000", "sample_rate"},
+    {"hop_length", HF_OPT, "160", "hop"},
+    {"n_fft", HF_OPT, "512", "n_fft"},
+    {"win_length", HF_OPT, "400", "frame_length"},
+    {"padding_value", HF_CALL, "0", NULL},
+    R_END};
+static const hf_rule PHI4[] = {
+    {"feature_size", HF_OPT, "80", "n_mels"},
+    {"sampling_rate", HF_OPT, "16000", "sample_rate"},
+    {"hop_length", HF_OPT, "160", "hop"},
+    {"n_fft", HF_OPT, "512", "n_fft"},
+    {"win_length", HF_OPT, "400", "frame_length"},
+    {"preemphasis", HF_OPT, "0.97", "preemph"},
+    {"mel_min_frequency", HF_OPT, "0", "low_freq"},
+    {"mel_max_frequency", HF_OPT, "7690", "high_freq"},
+    {"audio_compression_rate", HF_CALL, "8", NULL},
+    {"audio_downsample_rate", HF_CALL, "1", NULL},
+    {"audio_feat_stride", HF_CALL, "1", NULL},
+    {"padding_value", HF_CALL, "0", NULL},
+    R_END};
+static const hf_rule SPEECHT5[] = {
+    {"num_mel_bins", HF_OPT, "80", "n_mels"},
+    {"sampling_rate", HF_OPT, "16000", "sample_rate"},
+    {"win_function", HF_EQ, "\"hann_window\"", "wmel's periodic window is Hann's (hann_window) only"},
+    {"fmin", HF_OPT, "80", "low_freq"},
+    {"fmax", HF_OPT, "7600", "high_freq"},
+    {"mel_floor", HF_OPT, "1e-10", "log_guard"},
+    {"hop_length", HF_CALL, "16", NULL}, /* t5_geometry */
+    {"win_length", HF_CALL, "64", NULL},
+    {"do_normalize", HF_CALL, "false", NULL},
+    {"feature_size", HF_CALL, "1", NULL},
+    {"padding_value", HF_CALL, "0", NULL},
+    {"return_attention_mask", HF_CALL, "true", NULL},
+    R_END};
+
+static const struct hf_class {
+    const char *cls;    /* feature_extractor_type */
+    const char *preset; /* presets/NAME.json; the plan starts from it */
+    const hf_rule *rules;
+    hf_fn fn;
+} CLASSES[] = {
+    {"WhisperFeatureExtractor", "whisper", WHISPER, NULL},
+    {"Qwen3ASRFeatureExtractor", "whisper-128", QWEN3_ASR, NULL},
+    {"VoxtralRealtimeFeatureExtractor", "voxtral-realtime", VOXTRAL_RT, voxtral_max},
+    {"ParakeetFeatureExtractor", "nemo", PARAKEET, NULL},
+    {"CohereAsrFeatureExtractor", "cohere-asr", COHERE, cohere_dither},
+    {"NemotronAsrStreamingFeatureExtractor", "nemotron-streaming", NEMOTRON, nemotron_dtype},
+    {"SeamlessM4TFeatureExtractor", "seamless", SEAMLESS, NULL},
+    {"Speech2TextFeatureExtractor", "speech2text", S2T, s2t_norm},
+    {"ASTFeatureExtractor", "ast", AST, ast_norm},
+    {"LasrFeatureExtractor", "lasr", LASR, NULL},
+    {"Phi4MultimodalFeatureExtractor", "phi4-mm", PHI4, NULL},
+    {"SpeechT5FeatureExtractor", "speecht5", SPEECHT5, t5_geometry},
+    /* Classes whose presets are being written: each is refused with "needs preset NAME" until
+     * presets/NAME.json exists; then give it its rules (and a function for what a table
+     * cannot say) in place of NULL, NULL. */
+    {"Gemma3nAudioFeatureExtractor", "gemma3n", NULL, NULL},
+    {"Gemma4AudioFeatureExtractor", "gemma4", NULL, NULL},
+    {"UnivNetFeatureExtractor", "univnet", NULL, NULL},
+    {"InklingFeatureExtractor", "inkling", NULL, NULL},
+    {"GraniteSpeechFeatureExtractor", "granite-speech", NULL, NULL},
+    {"GraniteSpeech5FeatureExtractor", "granite-speech5", NULL, NULL},
+    {"FunAsrNanoFeatureExtractor", "fun-asr-nano", NULL, NULL},
+    {"Xcodec2FeatureExtractor", "xcodec2", NULL, NULL},
+    {"NeuCodecFeatureExtractor", "neucodec", NULL, NULL},
+};
+enum { N_CLASSES = sizeof CLASSES / sizeof CLASSES[0] };
+
+/* Extractors of transformers 5.23 that compute no spectrogram (the waveform, padded). */
+static const char *const RAW[] = {"Wav2Vec2FeatureExtractor", "EncodecFeatureExtractor", "DacFeatureExtractor",
+                                  "KyutaiSpeechToTextFeatureExtractor", "DiaFeatureExtractor",
+                                  "PeAudioFeatureExtractor", "PocketTTSFeatureExtractor",
+                                  "VibeVoiceAcousticTokenizerFeatureExtractor", "MuseSparkFeatureExtractor",
+                                  "Gemma4UnifiedAudioFeatureExtractor"};
+
+size_t wmel_hf_class_count(void) { return N_CLASSES; }
+
+const char *wmel_hf_class_name(size_t i, const char **preset, int *mapped)
+{
+    if (i >= N_CLASSES) return NULL;
+    if (preset) *preset = CLASSES[i].preset;
+    if (mapped) *mapped = CLASSES[i].rules != NULL;
+    return CLASSES[i].cls;
+}
+
+int wmel_plan_from_hf_config(const char *text, size_t len, wmel_frontend_plan *plan, char *preset, size_t preset_len,
+                             char *msg, size_t msg_len)
+{
+    if (msg && msg_len) msg[0] = '\0';
+    if (preset && preset_len) preset[0] = '\0';
+    if (!text || !plan) {
+        wmel__fe_bad(msg, msg_len, "%s is NULL", !text ? "the configuration's text" : "the plan");
+        return WMEL_ERR_NULL_POINTER;
+    }
+    wmel__jmember *m = calloc(WMEL_JM_MAX, sizeof *m);
+    if (!m) {
+        wmel__fe_bad(msg, msg_len, "out of memory");
+        return WMEL_ERR_NO_MEMORY;
+    }
+    /* processor_config.json: the extractor's dict under "feature_extractor" (else
+     * "audio_processor", as transformers reads it) */
+    int n = 0, rc = wmel__json_members(text, len, "feature_extractor", m, &n, msg, msg_len);
+    hf_cfg c = {m, n, 0};
+    for (int i = 0; !rc && i < n; i++)
+        if (m[i].nested) c.nested = 1;
+    if (!rc && !c.nested) {
+        rc = wmel__json_members(text, len, "audio_processor", m, &n, msg, msg_len);
+        c.n = n;
+        for (int i = 0; !rc && i < n; i++)
+            if (m[i].nested) c.nested = 1;
+    }
+    const wmel__jmember *type = rc ? NULL : get(&c, "feature_extractor_type");
+    const struct hf_class *k = NULL;
+    if (!rc && (!type || type->kind != 's'))
+        rc = wmel__fe_bad(msg, msg_len, "%s: a feature extractor's configuration names its class in "
+                                        "\"feature_extractor_type\" (preprocessor_config.json, or processor_config.json's "
+                                        "\"feature_extractor\")",
+                          type ? "\"feature_extractor_type\" is not a string" : "no \"feature_extractor_type\"");
+    for (size_t i = 0; !rc && i < N_CLASSES && !k; i++)
+        if (!strcmp(type->val, CLASSES[i].cls)) k = &CLASSES[i];
+    for (size_t i = 0; !rc && !k && i < sizeof RAW / sizeof RAW[0]; i++)
+        if (!strcmp(type->val, RAW[i]))
+            rc = wmel__fe_bad(msg, msg_len, "feature_extractor_type %s: computes no spectrogram (its features are the "
+                                            "waveform itself), so there is no front-end plan",
+                              RAW[i]);
+    if (!rc && !k) {
+        char names[1400];
+        size_t o = 0;
+        names[0] = '\0';
+        for (size_t i = 0; i < N_CLASSES && o < sizeof names; i++)
+            if (CLASSES[i].rules) o += (size_t)snprintf(names + o, sizeof names - o, "%s%s", o ? ", " : "", CLASSES[i].cls);
+        rc = wmel__fe_bad(msg, msg_len, "feature_extractor_type %.60s: not a class wmel maps to a plan (%s)", type->val,
+                          names);
+    }
+    wmel_frontend_plan p;
+    char why[512];
+    if (!rc && preset && preset_len) snprintf(preset, preset_len, "%s", k->preset);
+    if (!rc && !k->rules)
+        rc = wmel_preset_json(k->preset)
+                 ? wmel__fe_bad(msg, msg_len, "feature_extractor_type %s: its fields are not mapped yet (the preset %s "
+                                              "computes the class's defaults: --preset %s)",
+                                k->cls, k->preset, k->preset)
+                 : wmel__fe_bad(msg, msg_len, "feature_extractor_type %s: needs preset %s, which this wmel does not have yet",
+                                k->cls, k->preset);
+    if (!rc && wmel_preset_plan(k->preset, &p, why, sizeof why))
+        rc = wmel__fe_bad(msg, msg_len, "feature_extractor_type %s: needs preset %s: %s", k->cls, k->preset, why);
+    for (const hf_rule *r = rc ? NULL : k->rules; r && r->key && !rc; r++) {
+        const wmel__jmember *x = get(&c, r->key);
+        if (r->how == HF_EQ && !same(x, r->dflt)) {
+            char v[80];
+            shown(x, r->dflt, v, sizeof v);
+            rc = wmel__fe_bad(msg, msg_len, "%s: %s %s: wmel computes %s %s only: %s", k->cls, r->key, v, r->key, r->dflt,
+                              r->opt);
+        } else if (r->how == HF_OPT) {
+            if (x && x->kind != 'n' && x->kind != 'z' && x->kind != 'b') {
+                rc = refuse(msg, msg_len, k->cls, &c, r->key, r->dflt, "a number expected");
+                break;
+            }
+            const char *v = !x ? r->dflt : x->kind == 'z' ? "0" : x->val;
+            char whole[40];
+            if (x && x->kind == 'n') { /* Python writes 16000.0 for a float: a whole number is one */
+                const double d = strtod(x->val, NULL);
+                if (d == floor(d) && fabs(d) < 1e15) {
+                    snprintf(whole, sizeof whole, "%.0f", d);
+                    v = whole;
+                }
+            }
+            if (x && x->kind == 'z' && strcmp(r->key, "preemphasis")) {
+                rc = refuse(msg, msg_len, k->cls, &c, r->key, r->dflt, "a number expected (null is not one)");
+                break;
+            }
+            rc = set(&p, k->cls, r->key, r->opt, v, msg, msg_len);
+        }
+    }
+    if (!rc && k->fn) rc = k->fn(&c, &p, k->cls, msg, msg_len);
+    if (!rc && wmel_plan_check(&p, why, sizeof why))
+        rc = wmel__fe_bad(msg, msg_len, "%s: the configuration's plan is refused: %s", k->cls, why);
+    free(m);
+    if (!rc) *plan = p;
+    return rc;
+}

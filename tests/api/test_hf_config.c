@@ -1,0 +1,187 @@
+/*
+ * test_hf_config.c -- transformers configurations to plans (wmel_plan_from_hf_config): each
+ * mapped class's default configuration gives its preset's plan field for field; fields change
+ * it as the class's computation reads them (feature_size, geometry, band, normalisation
+ * switches, AST's affine, SpeechT5's milliseconds); processor_config.json's nested dict is
+ * read; every refusal (a value wmel does not compute, an unknown class, a raw-waveform class,
+ * a class waiting for its preset, malformed or truncated JSON, random damage) is
+ * WMEL_ERR_INVALID_ARG naming the field and leaves the plan unchanged.
+ */
+#include "testutil.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int plan_eq(const wmel_frontend_plan *a, const wmel_frontend_plan *b) { return !memcmp(a, b, sizeof *a); }
+
+static int map(const char *text, wmel_frontend_plan *p, char *preset, char *msg, size_t msg_len)
+{
+    return wmel_plan_from_hf_config(text, strlen(text), p, preset, 64, msg, msg_len);
+}
+
+/* text must be refused with a sentence holding want, the plan unchanged. */
+static void refused(const char *text, const char *want)
+{
+    wmel_frontend_plan p, before;
+    memset(&p, 0x5a, sizeof p);
+    before = p;
+    char msg[1024], preset[64];
+    const int rc = map(text, &p, preset, msg, sizeof msg);
+    CHECK(rc == WMEL_ERR_INVALID_ARG, "refused %.80s: status %d", text, rc);
+    CHECK(strstr(msg, want) != NULL, "refused %.80s: the sentence lacks '%s': %s", text, want, msg);
+    CHECK(plan_eq(&p, &before), "refused %.80s: the plan changed", text);
+}
+
+/* The plan of text equals the preset's with the options given (name, value pairs). */
+static void maps_to(const char *text, const char *preset, const char *const *opts)
+{
+    wmel_frontend_plan want, got;
+    char msg[1024], name[64];
+    CHECK(wmel_preset_plan(preset, &want, msg, sizeof msg) == WMEL_OK, "preset %s: %s", preset, msg);
+    for (int i = 0; opts && opts[i]; i += 2)
+        CHECK(wmel_plan_set(&want, opts[i], opts[i + 1], msg, sizeof msg) == WMEL_OK, "%s %s: %s", opts[i], opts[i + 1], msg);
+    const int rc = map(text, &got, name, msg, sizeof msg);
+    CHECK(rc == WMEL_OK, "%.80s: status %d: %s", text, rc, msg);
+    if (rc) return;
+    CHECK(!strcmp(name, preset), "%.80s: preset %s, want %s", text, name, preset);
+    CHECK(plan_eq(&want, &got), "%.80s: the plan differs from %s's with the options", text, preset);
+}
+
+int main(void)
+{
+    /* every mapped class's bare configuration: its preset (the class's defaults are the preset's) */
+    size_t mapped = 0;
+    for (size_t i = 0; i < wmel_hf_class_count(); i++) {
+        const char *preset;
+        int ok;
+        const char *cls = wmel_hf_class_name(i, &preset, &ok);
+        char text[200];
+        snprintf(text, sizeof text, "{\"feature_extractor_type\": \"%s\"%s}", cls,
+                 !strcmp(cls, "CohereAsrFeatureExtractor") ? ", \"dither\": 0.0" : "");
+        if (ok) {
+            maps_to(text, preset, NULL);
+            mapped++;
+        } else {
+            char want[96];
+            snprintf(want, sizeof want, wmel_preset_json(preset) ? "the preset %s" : "needs preset %s", preset);
+            refused(text, want);
+        }
+    }
+    CHECK(mapped >= 12, "%zu classes mapped, want at least 12", mapped);
+    CHECK(wmel_hf_class_name(wmel_hf_class_count(), NULL, NULL) == NULL, "past the end");
+
+    /* fields that change the plan */
+    maps_to("{\"feature_extractor_type\": \"WhisperFeatureExtractor\", \"feature_size\": 128, \"chunk_length\": 30,"
+            " \"n_fft\": 400.0, \"padding_value\": 0.0, \"return_attention_mask\": true, \"processor_class\": \"X\"}",
+            "whisper", (const char *const[]){"n_mels", "128", NULL});
+    maps_to("{\"feature_extractor_type\": \"ParakeetFeatureExtractor\", \"feature_size\": 128}", "nemo",
+            (const char *const[]){"n_mels", "128", NULL});
+    maps_to("{\"feature_extractor_type\": \"ParakeetFeatureExtractor\", \"preemphasis\": null, \"n_fft\": 1024,"
+            " \"win_length\": 800, \"hop_length\": 320, \"sampling_rate\": 32000}",
+            "nemo", (const char *const[]){"preemph", "0", "n_fft", "1024", "frame_length", "800", "hop", "320",
+                                          "sample_rate", "32000", NULL});
+    maps_to("{\"feature_extractor_type\": \"ParakeetFeatureExtractor\", \"sampling_rate\": 16000.0, \"hop_length\": 1.6e2,"
+            " \"feature_size\": 128.0, \"preemphasis\": 0.5}",
+            "nemo", (const char *const[]){"n_mels", "128", "preemph", "0.5", NULL});
+    maps_to("{\"feature_extractor_type\": \"NemotronAsrStreamingFeatureExtractor\", \"mel_filters_dtype\": \"bfloat16\"}",
+            "nemotron-streaming", (const char *const[]){"bf16", "1", NULL});
+    maps_to("{\"feature_extractor_type\": \"Speech2TextFeatureExtractor\", \"normalize_vars\": false}", "speech2text",
+            (const char *const[]){"normalize", "mean", NULL});
+    maps_to("{\"feature_extractor_type\": \"Speech2TextFeatureExtractor\", \"do_ceptral_normalize\": false}",
+            "speech2text", (const char *const[]){"norm_ddof", "1", "normalize", "none", NULL});
+    maps_to("{\"feature_extractor_type\": \"ASTFeatureExtractor\", \"max_length\": 512, \"num_mel_bins\": 64}", "ast",
+            (const char *const[]){"n_frames", "512", "n_mels", "64", NULL});
+    maps_to("{\"feature_extractor_type\": \"VoxtralRealtimeFeatureExtractor\", \"global_log_mel_max\": 2.25}",
+            "voxtral-realtime", (const char *const[]){"norm_max", "2.25", NULL});
+    maps_to("{\"feature_extractor_type\": \"SpeechT5FeatureExtractor\", \"win_length\": 50, \"hop_length\": 10,"
+            " \"fmin\": 0, \"fmax\": 8000, \"mel_floor\": 1e-5}",
+            "speecht5", (const char *const[]){"frame_length", "800", "hop", "160", "n_fft", "1024", "low_freq", "0",
+                                              "high_freq", "8000", "log_guard", "1e-5", NULL});
+    maps_to("{\"feature_extractor_type\": \"Phi4MultimodalFeatureExtractor\", \"mel_max_frequency\": 8000,"
+            " \"audio_compression_rate\": 4, \"hop_length\": 80, \"preemphasis\": 0.5}",
+            "phi4-mm", (const char *const[]){"high_freq", "8000", "hop", "80", "preemph", "0.5", NULL});
+    {   /* AST's affine: 1 / (2 std), -mean / (2 std); off without do_normalize */
+        wmel_frontend_plan p;
+        char msg[600];
+        CHECK(map("{\"feature_extractor_type\": \"ASTFeatureExtractor\", \"mean\": 1.5, \"std\": 0.25}", &p, NULL, msg,
+                  sizeof msg) == WMEL_OK, "%s", msg);
+        CHECK(p.affine == 1 && p.post_scale == 2.0 && p.post_shift == -3.0, "AST affine %g %g", p.post_scale, p.post_shift);
+        CHECK(map("{\"feature_extractor_type\": \"ASTFeatureExtractor\", \"do_normalize\": false}", &p, NULL, msg,
+                  sizeof msg) == WMEL_OK, "%s", msg);
+        CHECK(p.affine == 0 && p.post_scale == 0 && p.post_shift == 0, "AST without do_normalize");
+        CHECK(map("{\"feature_extractor_type\": \"VoxtralRealtimeFeatureExtractor\", \"global_log_mel_max\": null}", &p,
+                  NULL, msg, sizeof msg) == WMEL_OK, "%s", msg);
+        wmel_frontend_plan w;
+        wmel_preset_plan("whisper-128", &w, msg, sizeof msg);
+        CHECK(plan_eq(&p, &w), "Voxtral realtime without a fixed max is whisper-128");
+    }
+    /* processor_config.json: the nested dict, with other nested values around it */
+    maps_to("{\"processor_class\": \"P\", \"chat_template\": \"a very long template text that is longer than the "
+            "one hundred and twenty-seven bytes a kept value holds, so that it is cut and marked as cut ...\", "
+            "\"tokenizer\": {\"x\": [1, 2, {\"y\": null}]}, \"feature_extractor\": {\"feature_extractor_type\": "
+            "\"ParakeetFeatureExtractor\", \"feature_size\": 128, \"nested\": {\"feature_size\": 7}}, \"feature_size\": 3}",
+            "nemo", (const char *const[]){"n_mels", "128", NULL});
+
+    maps_to("{\"audio_processor\": {\"feature_extractor_type\": \"LasrFeatureExtractor\", \"feature_size\": 80}}", "lasr",
+            (const char *const[]){"n_mels", "80", NULL});
+    /* refusals name the field, its value and why */
+    refused("{\"feature_extractor_type\": \"WhisperFeatureExtractor\", \"dither\": 0.5}", "dither 0.5: wmel computes dither 0 only");
+    refused("{\"feature_extractor_type\": \"WhisperFeatureExtractor\", \"n_fft\": 512}", "n_fft 512");
+    refused("{\"feature_extractor_type\": \"WhisperFeatureExtractor\", \"feature_size\": 64}", "feature_size 64: n_mels 64");
+    refused("{\"feature_extractor_type\": \"CohereAsrFeatureExtractor\"}", "dither 1e-05");
+    refused("{\"feature_extractor_type\": \"SeamlessM4TFeatureExtractor\", \"stride\": 3}", "stride 3");
+    refused("{\"feature_extractor_type\": \"SeamlessM4TFeatureExtractor\", \"num_mel_bins\": 128}", "no FFT bin");
+    refused("{\"feature_extractor_type\": \"Speech2TextFeatureExtractor\", \"normalize_means\": false}", "normalize_means false");
+    refused("{\"feature_extractor_type\": \"SpeechT5FeatureExtractor\", \"win_function\": \"hamming_window\"}",
+            "win_function \"hamming_window\"");
+    refused("{\"feature_extractor_type\": \"NemotronAsrStreamingFeatureExtractor\", \"mel_filters_dtype\": \"float16\"}",
+            "mel_filters_dtype \"float16\"");
+    refused("{\"feature_extractor_type\": \"ParakeetFeatureExtractor\", \"feature_size\": \"80\"}", "feature_size \"80\": a number expected");
+    refused("{\"feature_extractor_type\": \"Phi4MultimodalFeatureExtractor\", \"hop_length\": 0}", "hop_length 0");
+    refused("{\"feature_extractor_type\": \"ASTFeatureExtractor\", \"std\": 0}", "std 0");
+    refused("{\"feature_extractor_type\": \"Wav2Vec2FeatureExtractor\"}", "computes no spectrogram");
+    refused("{\"feature_extractor_type\": \"ClapFeatureExtractor\"}", "not a class wmel maps");
+    refused("{\"feature_size\": 80}", "no \"feature_extractor_type\"");
+    refused("{\"feature_extractor_type\": 3}", "is not a string");
+    refused("[1, 2]", "line 1: a configuration is one JSON object");
+    refused("{\"a\": [1, 2,]}", "a ',' before a closing bracket");
+    refused("{\"a\": 1} x", "text after");
+    refused("{\"a\": NaN}", "a value expected");
+    {   /* nesting past 64 levels */
+        char deep[300] = "{\"a\": ";
+        for (int i = 0; i < 70; i++) strcat(deep, "[");
+        refused(deep, "nested more than 64 deep");
+    }
+    /* every truncation of a valid configuration is refused; damage never crashes */
+    const char *ok = "{\n  \"feature_extractor_type\": \"ParakeetFeatureExtractor\",\n  \"feature_size\": 128,\n"
+                     "  \"list\": [1, \"two\", {\"three\": null}, true, false],\n  \"hop_length\": 160\n}\n";
+    const size_t n = strlen(ok);
+    for (size_t l = 0; l < n - 2; l++) {
+        wmel_frontend_plan p;
+        char msg[600];
+        const int rc = wmel_plan_from_hf_config(ok, l, &p, NULL, 0, msg, sizeof msg);
+        CHECK(rc == WMEL_ERR_INVALID_ARG, "cut to %zu bytes: %d", l, rc);
+    }
+    unsigned long long s = 12345;
+    char *d = malloc(n);
+    for (int it = 0; it < 5000; it++) {
+        memcpy(d, ok, n);
+        for (int k = 0; k < 3; k++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            d[(s >> 33) % n] = (char)(s >> 20);
+        }
+        wmel_frontend_plan p;
+        char small[8];
+        const int rc = wmel_plan_from_hf_config(d, n, &p, NULL, 0, small, sizeof small);
+        CHECK(rc == WMEL_OK || rc == WMEL_ERR_INVALID_ARG, "damaged: status %d", rc);
+    }
+    free(d);
+    {
+        wmel_frontend_plan p;
+        CHECK(wmel_plan_from_hf_config(NULL, 0, &p, NULL, 0, NULL, 0) == WMEL_ERR_NULL_POINTER, "NULL text");
+        CHECK(wmel_plan_from_hf_config("{}", 2, NULL, NULL, 0, NULL, 0) == WMEL_ERR_NULL_POINTER, "NULL plan");
+    }
+    return t_done("test_hf_config");
+}
