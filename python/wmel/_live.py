@@ -42,8 +42,8 @@ def _plan(frontend: str, n_mels, options: dict, raw: bool, base=None) -> dict:
         if raw and (plan["n_frames"] or plan["affine"] or plan["pad_value"]):
             raise ValueError(f"plan {base!r}: its finish (n_frames, pad_value, post_scale, post_shift) does not "
                              "apply to a Stream: its frames are those before normalisation and padding")
-        if raw:
-            plan["norm_flags"] = 0  # the normalisation's variants go with it
+        if raw:  # the normalisation's variants go with it
+            plan["norm_flags"], plan["norm_max"], plan["norm_range"] = 0, 0.0, 0.0
     else:
         plan = _features.frontend_plan(frontend, n_mels, **options)
     if raw:

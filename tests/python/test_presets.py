@@ -323,6 +323,75 @@ def _original(name):
     raise KeyError(name)
 
 
+@pytest.mark.parametrize("name", FRAMED)
+def test_framed_preset_live(name):
+    """The stream's frames are the offline call's first frames (the valid ones; END's and CEIL's
+    zeroed frames are not streamed), and the sliding buffer gives the offline call on what it
+    holds, bit for bit: the left pad, the multiple's zeros and the reflection at both ends."""
+    x = C._clips()[0][1]
+    raw = wmel.frontend_plan(plan=name)  # the stream's frames are those before the normalisation
+    raw.update(norm=C._wmel.NORM_NONE, norm_flags=0, norm_max=0.0, norm_range=0.0)
+    want = C._run(raw, x)
+    st = wmel.Stream(plan=name)
+    ax = 0 if st._frames_first else 1
+    parts = [st.push(x[:5000]), st.push(x[5000:5001]), st.push(x[5001:]), st.finish()]
+    got = np.concatenate(parts, axis=ax)
+    k = got.shape[ax]
+    assert k >= want.shape[ax] - 1 and np.array_equal(got, want[:k] if ax == 0 else want[:, :k]), name
+    buf = wmel.SlidingBuffer(plan=name)
+    buf.push(x[:9000])
+    buf.trim(1600)
+    buf.push(x[9000:20001])
+    assert np.array_equal(buf.features(), wmel.features(x[1600:20001], plan=name)), name
+
+
+def test_nemo_exact_pad():
+    """nemo's exact_pad: NeMo's reflect (n_fft - hop) / 2 = 176, torch.stft(center=False) with
+    the 400-sample window centred in 512, n / 160 frames of which the last is 0 (seq_len
+    floor((n + 352 - 512) / 160)), per-feature statistics over the others; the signal's
+    pre-emphasis before the padding (wmel's rule), against a float64 oracle."""
+    from wmel._npref import slaney_mel_filters
+    plan = wmel.frontend_plan("nemo", exact_pad=True)
+    assert (plan["framing"], plan["pad_left"], plan["pad_right"], plan["pad_mode"], plan["frame_span"],
+            plan["window_offset"], plan["valid"]) == (0, 176, 176, 1, 512, 56, 5)
+    assert wmel.frontend_plan("nemo", exact_pad=False) == wmel.frontend_plan("nemo")
+    with pytest.raises(ValueError, match="exact_pad: not an option of the kaldi front-end"):
+        wmel.frontend_plan("kaldi", exact_pad=True)
+    for clip, x in C._clips():
+        if x.size <= 176:
+            continue
+        y = x.astype(np.float64)
+        y = np.concatenate([y[:1], y[1:] - 0.97 * y[:-1]])
+        s = np.fft.rfft(frames_explicit(y, 400, 160, 512, woff=56, left=176, right=176, mode="reflect")
+                        * C._win("hann", 400), n=512, axis=1)
+        lm = np.log((s.real ** 2 + s.imag ** 2) @ slaney_mel_filters(16000, 512, 80).T + 2.0 ** -24).T
+        nv = lm.shape[1] - 1
+        want = np.zeros_like(lm)
+        if nv > 1:
+            v = lm[:, :nv]
+            want[:, :nv] = (v - v.mean(axis=1, keepdims=True)) / (v.std(axis=1, ddof=1, keepdims=True) + 1e-5)
+        got = wmel.features(x, "nemo", exact_pad=True)
+        assert got.shape == (80, x.size // 160), (clip, got.shape)
+        sd = lm[:, :max(nv, 1)].std(axis=1, ddof=1, keepdims=True) + 1e-5 if nv > 1 else 1.0
+        e = _note(("nemo exact_pad", "float64 oracle (log units)"), _err(got * sd, want * sd))
+        assert e <= TOL, (clip, e)
+
+
+def test_framing_refusals():
+    with pytest.raises(ValueError, match="pad_left 160: explicit framing needs framing snip"):
+        wmel.frontend_plan("nemo", pad_left=160)
+    with pytest.raises(ValueError, match="window_offset 200"):
+        wmel.frontend_plan("kaldi", frame_span=500, window_offset=200)
+    with pytest.raises(ValueError, match="pad_multiple 128 with pad_mode reflect"):
+        wmel.frontend_plan("kaldi", pad_mode="reflect", pad_left=10, pad_multiple=128)
+    with pytest.raises(ValueError, match="pad_mode mirror: zero or reflect"):
+        wmel.frontend_plan("kaldi", pad_mode="mirror")
+    with pytest.raises(ValueError, match="valid sometimes"):
+        wmel.frontend_plan("kaldi", valid="sometimes")
+    with pytest.raises(ValueError):  # UnivNet's reflection needs more than 384 samples
+        wmel.features(np.zeros(384, np.float32), plan="univnet")
+
+
 _NUMPY_ORIGINALS = ("gemma3n", "gemma4", "univnet")  # the others need torch
 
 
