@@ -355,6 +355,56 @@ static int make_cases(pcase *c)
     return k;
 }
 
+typedef struct {
+    float *v;
+    size_t n, cap;
+} sink;
+
+static int sink_take(void *user, const float *values, size_t n)
+{
+    sink *k = user;
+    if (k->n + n > k->cap) return 1;
+    memcpy(k->v + k->n, values, n * sizeof(float));
+    k->n += n;
+    return 0;
+}
+
+/* wmel_long_* equals wmel_features() on the whole input, bit for bit (normalisation and
+ * finish included), at a few lengths. */
+static void long_same(const pcase *c)
+{
+    int st;
+    wmel_ctx *ctx = ctx_for(&c->p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 2, &st);
+    CHECK(ctx && st == WMEL_OK, "%s long: ctx %s", c->name, wmel_strerror(st));
+    if (!ctx) return;
+    static const size_t lens[] = {40000, 16001, 1000, 385};
+    for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+        const size_t n = lens[li];
+        float *x = signal_of(2, n, (unsigned)li + 9);
+        size_t rows = 0, cols = 0;
+        const int s0 = wmel_features_shape(ctx, n, &rows, &cols);
+        wmel_long *l = wmel_long_create(ctx, 4096, &st);
+        CHECK(l && st == WMEL_OK, "%s long: create %d", c->name, st);
+        for (size_t pos = 0; l && pos < n; pos += 3001)
+            wmel_long_push(l, x + pos, n - pos < 3001 ? n - pos : 3001);
+        const int s1 = l ? wmel_long_finish(l) : -1;
+        CHECK(s1 == s0, "%s long n %zu: finish %d, wmel_features_shape %d", c->name, n, s1, s0);
+        if (s0 == WMEL_OK && s1 == WMEL_OK) {
+            const size_t len = rows * cols;
+            float *a = malloc((len ? len : 1) * sizeof(float));
+            sink k = {malloc((len ? len : 1) * sizeof(float)), 0, len};
+            CHECK(wmel_features(ctx, x, n, a, len) == WMEL_OK, "%s long n %zu: offline", c->name, n);
+            CHECK(wmel_long_write(l, sink_take, &k) == WMEL_OK && k.n == len && !memcmp(a, k.v, len * sizeof(float)),
+                  "%s long n %zu: wmel_long_write differs from wmel_features", c->name, n);
+            free(a);
+            free(k.v);
+        }
+        wmel_long_destroy(l);
+        free(x);
+    }
+    wmel_destroy(ctx);
+}
+
 static const wmel_frontend_plan *named(const pcase *c, int nc, const char *prefix)
 {
     for (int i = 0; i < nc; i++)
@@ -464,6 +514,9 @@ int main(void)
         printf("  %-40s max error vs float64 reference %.3g (x max(1, |ref|))\n", cases[i].name, e);
         stream_same(&cases[i]);
         sliding_same(&cases[i]);
+        const wmel_frontend_plan *q = &cases[i].p;
+        if (q->pad_left || q->pad_right || q->pad_multiple || q->frame_span || q->window_offset)
+            long_same(&cases[i]);
     }
 
     /* semantics by hand */
