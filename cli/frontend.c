@@ -56,7 +56,7 @@ static const char *const LIB_NAMES[WMEL_CLI_FE_OPTS] = {
     "dither", "dither_seed", "raw_energy", "exact_pad", "pad_left", "pad_right", "pad_multiple",
     "pad_mode", "frame_span", "window_offset"};
 /* 1: a flag (no value). */
-static const unsigned char FLAG[WMEL_CLI_FE_OPTS] = {[6] = 1, [8] = 1, [12] = 1, [13] = 1};
+static const unsigned char FLAG[WMEL_CLI_FE_OPTS] = {[6] = 1, [8] = 1, [12] = 1, [13] = 1, [41] = 1};
 /* 1: an option of the finish (after the frames the stream gives). */
 static const unsigned char FINISH[WMEL_CLI_FE_OPTS] = {[1] = 1, [9] = 1, [18] = 1, [19] = 1, [20] = 1, [21] = 1,
                                                        [22] = 1, [23] = 1, [24] = 1, [25] = 1};
@@ -95,7 +95,7 @@ int cli_fe_opt(const char *arg, const char *val, cli_fe *f)
     }
     for (int i = 0; i < WMEL_CLI_FE_OPTS; i++) {
         if (strcmp(arg, CLI_NAMES[i])) continue;
-        if (FLAG[i]) { /* --use-energy, --legacy, --empty-filters, --bf16 */
+        if (FLAG[i]) { /* --use-energy, --legacy, --empty-filters, --bf16, --exact-pad */
             f->val[i] = "1";
             return 3;
         }

@@ -161,8 +161,9 @@ static void slide(wmel_stream *s)
         s->len = 0;
         return;
     }
-    /* an end reflection reads back up to pad_right samples before the signal's end */
-    const long long back = s->fe->p.pad_mode == WMEL_PAD_REFLECT ? s->fe->p.pad_right : 0;
+    /* an end reflection reads back up to pad_right samples before the signal's end, which
+       lies less than a hop after the next frame's window start (frame_length >= 2) */
+    const long long back = s->fe->p.pad_mode == WMEL_PAD_REFLECT ? (long long)s->fe->p.pad_right + hop : 0;
     const long long lo = (long long)s->next * (long long)hop + s->fe->off - 2 - back;
     if (lo <= 0) return;
     const size_t from = (size_t)lo / hop * hop;
