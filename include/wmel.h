@@ -630,6 +630,13 @@ WMEL_API int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t
  *   dither D        the noise's standard deviation, 0 .. 1e30 (wmel_dither_gauss)
  *   dither_seed S   0 .. 4294967295              raw_energy B    1|0 (0: energy_windowed 1,
  *                                                after use_energy 1)
+ * and the explicit framing (every front-end, with framing snip; nemo's exact_pad first):
+ *   exact_pad B     nemo: NeMo's exact_pad from the plan's n_fft, hop and frame_length
+ *                   (1: framing snip, pad_left = pad_right = (n_fft - hop) / 2 reflect,
+ *                   frame_span n_fft, window_offset (n_fft - frame_length) / 2, valid
+ *                   but_last; 0: NeMo's centred framing back)
+ *   pad_left N, pad_right N, pad_multiple N, frame_span N, window_offset N (0..2^20),
+ *   pad_mode zero|reflect; valid also takes end, ceil and but_last.
  * Numbers are read by strtod (a double's shortest round-trip text gives it back exactly).
  * Options are set in the order above; the whole plan is then checked by wmel_plan_check().
  * On failure it writes a sentence naming the option, the value and what is allowed into
