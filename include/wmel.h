@@ -330,6 +330,17 @@ WMEL_API const char *wmel_version(void);
  *             WMEL_FRAMES_CENTER_*: torch.stft(center=True): the signal padded by n_fft/2
  *             (zeros or reflection), the window of frame_length centred in n_fft,
  *             frames 1 + n / hop
+ *             explicit framing (WMEL_FRAMES_SNIP with the framing block's fields): the
+ *             signal padded with pad_left samples before it, zeros up to a multiple of
+ *             pad_multiple after it, then pad_right samples (pad_mode: zeros or reflection),
+ *             N samples in all; frame t spans [t hop, t hop + span) of the padded signal
+ *             (span = frame_span, 0: frame_length), frames 1 + (N - span) / hop (0 when
+ *             N < span), its window the samples [t hop + window_offset, .. + frame_length):
+ *             Gemma3n/Gemma4's unfold of frame_length + 1 is span frame_length + 1;
+ *             torch.stft(center=False) with win_length < n_fft is span n_fft, window_offset
+ *             (n_fft - win_length) / 2; Inkling's causal framing pad_left n_fft - hop,
+ *             pad_multiple hop; UnivNet / NeMo exact_pad pad_left = pad_right =
+ *             (n_fft - hop) / 2, WMEL_PAD_REFLECT
  *   dither:   x[j] += dither * wmel_dither_gauss(dither_seed, t, j) (t the absolute frame)
  *   remove_dc: subtract the frame's mean; use_energy: e = ln(max(sum x^2, FLT_EPSILON))
  *             (max(e, ln(energy_floor)) when energy_floor > 0; energy_windowed: of the
@@ -341,7 +352,8 @@ WMEL_API const char *wmel_version(void);
  *   WMEL_LOG_CLAMP ln(max(m, guard)), WMEL_LOG_NONE m.
  *   Columns: [energy if use_energy] then the n_mels mel values.
  * Then over the clip: valid frames (WMEL_VALID_HOP: n / hop, the rest set to 0 and left
- * out of the statistics, as current NeMo; n_frames caps them), normalisation (norm,
+ * out of the statistics, as current NeMo; WMEL_VALID_END, _CEIL, _BUT_LAST likewise;
+ * n_frames caps them), normalisation (norm,
  * norm_eps, norm_flags, norm_max, norm_range), pad_to or n_frames (frames padded with
  * pad_value, 0 by default, which also fills the frames past the valid ones), the affine
  * (x post_scale + post_shift on every frame), stacking of `stack` consecutive frames into
@@ -445,8 +457,20 @@ enum {
 enum {
     WMEL_VALID_ALL = 0,            /* every frame */
     WMEL_VALID_HOP = 1,            /* the first n / hop frames; later ones are 0 (NeMo) */
-    WMEL_VALID_TRIM = 2            /* the first n / hop frames; later ones are dropped
+    WMEL_VALID_TRIM = 2,           /* the first n / hop frames; later ones are dropped
                                       (Whisper: the last STFT frame) */
+    WMEL_VALID_END = 3,            /* frames whose span's last sample is a sample of the
+                                      signal (not padding); later ones are 0 (Gemma4) */
+    WMEL_VALID_CEIL = 4,           /* the first ceil(n / hop) frames; later ones are 0 (Inkling) */
+    WMEL_VALID_BUT_LAST = 5        /* every frame but the last; it is 0 (NeMo exact_pad's
+                                      floor((n + 2 pad - n_fft) / hop)) */
+};
+
+/* wmel_frontend_plan.pad_mode: the samples pad_left and pad_right add. */
+enum {
+    WMEL_PAD_ZERO = 0,             /* zeros */
+    WMEL_PAD_REFLECT = 1           /* numpy/torch "reflect" (x[-i] = x[i]); needs n > pad_left
+                                      and n > pad_right (else WMEL_ERR_TOO_SHORT) */
 };
 
 /* Output layout. */
@@ -512,6 +536,17 @@ typedef struct wmel_frontend_plan {
     double dither;       /* >= 0, finite: each frame's samples (after scale) get
                             dither * wmel_dither_gauss(dither_seed, t, j) added before DC removal
                             (Kaldi's dither; t the absolute frame index, j the sample in it) */
+    /* Appended fields (explicit framing: the framing paragraph above); 0 keeps the framing
+       field's own. All but 0 need WMEL_FRAMES_SNIP. */
+    int pad_left;        /* 0..2^20: samples (pad_mode's) before the signal */
+    int pad_right;       /* 0..2^20: samples (pad_mode's) after the signal and pad_multiple's zeros */
+    int pad_multiple;    /* 0..2^20 (0, 1: none): zeros after the signal up to a multiple of it
+                            (of n; the pads not counted): transformers' pad_to_multiple_of
+                            (Gemma 128), Inkling's right pad (hop); not with WMEL_PAD_REFLECT */
+    int pad_mode;        /* WMEL_PAD_*: what pad_left and pad_right add */
+    int frame_span;      /* 0: frame_length; else frame_length..2^20: the samples a frame
+                            spans, which the frame count needs inside the padded signal */
+    int window_offset;   /* 0..span - frame_length: the window's first sample in the span */
 } wmel_frontend_plan;
 
 /* The dither's noise: a pure, counter-based function of (seed, absolute frame t, sample j
@@ -595,6 +630,13 @@ WMEL_API int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t
  *   dither D        the noise's standard deviation, 0 .. 1e30 (wmel_dither_gauss)
  *   dither_seed S   0 .. 4294967295              raw_energy B    1|0 (0: energy_windowed 1,
  *                                                after use_energy 1)
+ * and the explicit framing (every front-end, with framing snip; nemo's exact_pad first):
+ *   exact_pad B     nemo: NeMo's exact_pad from the plan's n_fft, hop and frame_length
+ *                   (1: framing snip, pad_left = pad_right = (n_fft - hop) / 2 reflect,
+ *                   frame_span n_fft, window_offset (n_fft - frame_length) / 2, valid
+ *                   but_last; 0: NeMo's centred framing back)
+ *   pad_left N, pad_right N, pad_multiple N, frame_span N, window_offset N (0..2^20),
+ *   pad_mode zero|reflect; valid also takes end, ceil and but_last.
  * Numbers are read by strtod (a double's shortest round-trip text gives it back exactly).
  * Options are set in the order above; the whole plan is then checked by wmel_plan_check().
  * On failure it writes a sentence naming the option, the value and what is allowed into

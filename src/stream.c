@@ -140,7 +140,8 @@ static int emit(wmel_stream *s, size_t end, int final)
 static size_t ready_frames(const wmel_stream *s)
 {
     const wmel_frontend_plan *p = &s->fe->p;
-    if (p->framing == WMEL_FRAMES_CENTER_REFLECT && s->total <= (size_t)p->n_fft / 2) return 0;
+    const size_t reach = wmel__fe_reflect_reach(p);
+    if (reach && s->total <= reach) return 0;
     const long long room = (long long)s->total - s->fe->off - p->frame_length;
     const size_t r = room < 0 ? 0 : (size_t)(room / p->hop) + 1;
     const size_t c = wmel__fe_computed(p, s->total); /* n_frames truncates */
@@ -160,7 +161,10 @@ static void slide(wmel_stream *s)
         s->len = 0;
         return;
     }
-    const long long lo = (long long)s->next * (long long)hop + s->fe->off - 2;
+    /* an end reflection reads back up to pad_right samples before the signal's end, which
+       lies less than a hop after the next frame's window start (frame_length >= 2) */
+    const long long back = s->fe->p.pad_mode == WMEL_PAD_REFLECT ? (long long)s->fe->p.pad_right + hop : 0;
+    const long long lo = (long long)s->next * (long long)hop + s->fe->off - 2 - back;
     if (lo <= 0) return;
     const size_t from = (size_t)lo / hop * hop;
     if (from <= s->start) return;

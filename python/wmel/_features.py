@@ -38,7 +38,9 @@ _CAPS = (("mel_scale", "str"), ("mel_norm", "str"), ("empty_filters", "bool"), (
          ("remove_dc", "bool"), ("preemph", "num"), ("sample_rate", "int"), ("frame_length", "int"),
          ("hop", "int"), ("n_fft", "int"), ("stack", "int"), ("framing", "str"), ("preemph_mode", "str"),
          ("log", "str"), ("valid", "str"), ("layout", "str"),
-         ("dither", "num"), ("dither_seed", "int"), ("raw_energy", "bool"))
+         ("dither", "num"), ("dither_seed", "int"), ("raw_energy", "bool"),
+         ("exact_pad", "bool"), ("pad_left", "int"), ("pad_right", "int"), ("pad_multiple", "int"),
+         ("pad_mode", "str"), ("frame_span", "int"), ("window_offset", "int"))
 _CAP_NAMES = tuple(k for k, _ in _CAPS)
 
 
@@ -150,7 +152,10 @@ def frontend_plan(frontend: str | None = None, n_mels=None, *, normalize=None, w
     ("log10_clamp"|"ln_add"|"ln_clamp"|"none"), valid ("all"|"hop"|"trim"), layout
     ("mels_frames"|"frames_mels"); dither (the noise's standard deviation in the scaled
     samples' units; libwmel's counter-based generator, wmel_dither_gauss), dither_seed
-    (0 .. 2**32 - 1), raw_energy (False: the log energy after the window, with use_energy).
+    (0 .. 2**32 - 1), raw_energy (False: the log energy after the window, with use_energy);
+    the explicit framing (framing "snip"): pad_left, pad_right, pad_multiple, pad_mode
+    ("zero"|"reflect"), frame_span, window_offset, valid also "end"|"ceil"|"but_last", and
+    nemo's exact_pad (True: NeMo's reflect (n_fft - hop) / 2 and center=False).
     plan: a preset's name, a plan's JSON file or a dict (plan_from) to start from in place
     of frontend's preset; the options given then change it."""
     if plan is not None:

@@ -115,6 +115,10 @@ int wmel__fe_is_whisper(const wmel_frontend_plan *p);
 /* Frames of the STFT for n samples, and the valid ones. */
 size_t wmel__fe_frames(const wmel_frontend_plan *p, size_t n);
 size_t wmel__fe_valid(const wmel_frontend_plan *p, size_t n);
+/* The most samples a reflection reads back from an end (centre reflect: n_fft / 2; the
+ * explicit framing's reflect: max(pad_left, pad_right)); 0 without reflection. The signal
+ * needs more samples than that (else WMEL_ERR_TOO_SHORT). */
+size_t wmel__fe_reflect_reach(const wmel_frontend_plan *p);
 /* The frames wmel_features computes (the others of the output are zeros or pad_value):
  * every STFT frame (WMEL_VALID_ALL) or the valid ones, at most n_frames. */
 size_t wmel__fe_computed(const wmel_frontend_plan *p, size_t n);

@@ -380,7 +380,8 @@ static int chunk_check_begin(const fe_task *k, size_t c, size_t f0, size_t f1, s
     size_t lo = share_from(k, c), hi = share_from(k, c + 1);
     if (b > (long long)hi) hi = b >= (long long)n ? n : (size_t)b;
     if (a < 1) {
-        const size_t e = (size_t)fe->p.n_fft / 2 + 2;
+        const size_t rr = wmel__fe_reflect_reach(&fe->p);
+        const size_t e = ((size_t)fe->p.n_fft / 2 > rr ? (size_t)fe->p.n_fft / 2 : rr) + 2;
         if (hi < e) hi = e < n ? e : n;
         const size_t e1 = e < hi ? e : hi; /* the start's reflection: before any frame */
         if (lo < e1) {

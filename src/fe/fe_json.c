@@ -29,7 +29,8 @@ static const char *const OPTS[] = {
     "legacy", "pad_to", "mel_scale", "mel_norm", "empty_filters", "bf16", "window_coeff", "power",
     "mag_guard", "log_guard", "norm_eps", "norm_ddof", "norm_max", "norm_range", "n_frames", "pad_value",
     "post_scale", "post_shift", "remove_dc", "preemph", "sample_rate", "frame_length", "hop", "n_fft", "stack",
-    "framing", "preemph_mode", "log", "valid", "layout", "dither", "dither_seed", "raw_energy"};
+    "framing", "preemph_mode", "log", "valid", "layout", "dither", "dither_seed", "raw_energy",
+    "exact_pad", "pad_left", "pad_right", "pad_multiple", "pad_mode", "frame_span", "window_offset"};
 enum { N_OPTS = sizeof OPTS / sizeof OPTS[0] };
 static const char *const META[] = {"name", "models", "original", "matched", "notes"};
 enum { N_META = sizeof META / sizeof META[0], MAX_KEYS = N_OPTS + N_META + 1, VAL_MAX = 128 };
@@ -245,14 +246,15 @@ static int jparse(const char *text, size_t len, jentry *e, int *n_e, char *msg, 
             const int opt = is_of(x->key, OPTS, N_OPTS), meta = is_of(x->key, META, N_META);
             const int fe = !strcmp(x->key, "frontend");
             if (opt < 0 && meta < 0 && !fe) {
-                char m[640];
+                char m[800];
                 snprintf(m, sizeof m, "key \"%s\": not an option of a front-end plan (frontend, the options of "
                                       "wmel_plan_set: n_mels, normalize, window, scale, low_freq, high_freq, "
                                       "use_energy, energy_floor, legacy, pad_to, mel_scale, mel_norm, empty_filters, "
                                       "bf16, window_coeff, power, mag_guard, log_guard, norm_eps, norm_ddof, norm_max, "
                                       "norm_range, n_frames, pad_value, post_scale, post_shift, remove_dc, preemph, "
                                       "sample_rate, frame_length, hop, n_fft, stack, framing, preemph_mode, log, "
-                                      "valid, layout, dither, dither_seed, raw_energy; "
+                                      "valid, layout, dither, dither_seed, raw_energy, exact_pad, pad_left, "
+                                      "pad_right, pad_multiple, pad_mode, frame_span, window_offset; "
                                       "metadata: name, models, original, matched, notes)", x->key);
                 return jbad(&c, m);
             }
@@ -413,7 +415,8 @@ static const struct {
               FI(high_freq),    FI(log_guard),   FI(norm_eps),     FI(energy_floor), FI(reserved_d), FI(bank_flags),
               FI(mag_guard_mode), FI(norm_flags), FI(n_frames),    FI(affine),     FI(reserved_i2), FI(mag_guard),
               FI(norm_max),     FI(norm_range),  FI(post_scale),   FI(post_shift), FI(pad_value),   FI(window_coeff),
-              FI(reserved_d2),  FI(energy_windowed), FI(dither_seed), FI(dither)};
+              FI(reserved_d2),  FI(energy_windowed), FI(dither_seed), FI(dither),
+              FI(pad_left),     FI(pad_right),   FI(pad_multiple), FI(pad_mode),   FI(frame_span),  FI(window_offset)};
 #undef FI
 
 typedef struct jout {
@@ -505,16 +508,24 @@ int wmel_plan_to_json(const wmel_frontend_plan *plan, char *buf, size_t buf_len,
     if (p->stack != b.stack) emit(&o, "stack", "%d", p->stack);
     static const char *const FR[] = {"snip", "center_reflect", "center_zero"}, *const PM[] = {"frame", "signal"},
                              *const LG[] = {"log10_clamp", "ln_add", "ln_clamp", "none"},
-                             *const VA[] = {"all", "hop", "trim"}, *const LA[] = {"mels_frames", "frames_mels"};
+                             *const VA[] = {"all", "hop", "trim", "end", "ceil", "but_last"},
+                             *const LA[] = {"mels_frames", "frames_mels"};
     if (p->framing != b.framing && p->framing >= 0 && p->framing <= 2) emit(&o, "framing", "\"%s\"", FR[p->framing]);
     if (p->preemph_mode != b.preemph_mode && p->preemph_mode >= 0 && p->preemph_mode <= 1)
         emit(&o, "preemph_mode", "\"%s\"", PM[p->preemph_mode]);
     if (p->log != b.log && p->log >= 0 && p->log <= 3) emit(&o, "log", "\"%s\"", LG[p->log]);
-    if (p->valid != b.valid && p->valid >= 0 && p->valid <= 2) emit(&o, "valid", "\"%s\"", VA[p->valid]);
+    if (p->valid != b.valid && p->valid >= 0 && p->valid <= 5) emit(&o, "valid", "\"%s\"", VA[p->valid]);
     if (p->layout != b.layout && p->layout >= 0 && p->layout <= 1) emit(&o, "layout", "\"%s\"", LA[p->layout]);
     if (!same_d(p->dither, b.dither)) emit(&o, "dither", "%s", wmel__num(p->dither).s);
     if (p->dither_seed != b.dither_seed) emit(&o, "dither_seed", "%u", (unsigned)p->dither_seed);
     if (p->energy_windowed != b.energy_windowed) emit(&o, "raw_energy", "%s", p->energy_windowed ? "false" : "true");
+    if (p->pad_left != b.pad_left) emit(&o, "pad_left", "%d", p->pad_left);
+    if (p->pad_right != b.pad_right) emit(&o, "pad_right", "%d", p->pad_right);
+    if (p->pad_multiple != b.pad_multiple) emit(&o, "pad_multiple", "%d", p->pad_multiple);
+    if (p->pad_mode != b.pad_mode && p->pad_mode >= 0 && p->pad_mode <= 1)
+        emit(&o, "pad_mode", "\"%s\"", p->pad_mode ? "reflect" : "zero");
+    if (p->frame_span != b.frame_span) emit(&o, "frame_span", "%d", p->frame_span);
+    if (p->window_offset != b.window_offset) emit(&o, "window_offset", "%d", p->window_offset);
     const int l = snprintf(tmp + (o.len < sizeof tmp ? o.len : sizeof tmp - 1), o.len < sizeof tmp ? sizeof tmp - o.len : 1, "\n}\n");
     o.len += (size_t)l;
     if (o.len + 2 >= sizeof tmp) return wmel__fe_bad(msg, msg_len, "the plan's JSON is longer than WMEL_PLAN_JSON_MAX");

@@ -100,7 +100,10 @@ typedef struct fs_work {
 size_t wmel__fe_piece_cap(const wmel_fe *fe, size_t block)
 {
     const size_t hop = (size_t)fe->p.hop;
-    return block * hop + (size_t)fe->p.n_fft + (size_t)fe->p.frame_length + 2 * hop + 8;
+    /* and the samples an end reflection of the explicit framing reads back (stream.c's slide) */
+    const size_t back = fe->p.pad_mode == WMEL_PAD_REFLECT ? (size_t)fe->p.pad_right + hop : 0;
+    return block * hop + (size_t)fe->p.n_fft + (size_t)fe->p.frame_length + 2 * hop + 8 + back +
+           (size_t)fe->p.frame_span;
 }
 
 int wmel__fe_piece_new(const wmel_ctx *ctx, void **work)

@@ -199,7 +199,12 @@ static int set_common(wmel_frontend_plan *plan, const char *name, const char *va
                 {"frame_length", 2, 65536, offsetof(wmel_frontend_plan, frame_length)},
                 {"hop", 1, 1L << 20, offsetof(wmel_frontend_plan, hop)},
                 {"n_fft", 4, 65536, offsetof(wmel_frontend_plan, n_fft)},
-                {"stack", 1, 8, offsetof(wmel_frontend_plan, stack)}};
+                {"stack", 1, 8, offsetof(wmel_frontend_plan, stack)},
+                {"pad_left", 0, 1L << 20, offsetof(wmel_frontend_plan, pad_left)},
+                {"pad_right", 0, 1L << 20, offsetof(wmel_frontend_plan, pad_right)},
+                {"pad_multiple", 0, 1L << 20, offsetof(wmel_frontend_plan, pad_multiple)},
+                {"frame_span", 0, 1L << 20, offsetof(wmel_frontend_plan, frame_span)},
+                {"window_offset", 0, 1L << 20, offsetof(wmel_frontend_plan, window_offset)}};
     for (size_t k = 0; k < sizeof ints / sizeof ints[0]; k++)
         if (!strcmp(name, ints[k].name)) {
             if (parse_int(value, ints[k].lo, ints[k].hi, &i))
@@ -209,7 +214,7 @@ static int set_common(wmel_frontend_plan *plan, const char *name, const char *va
             return WMEL_OK;
         }
     static const struct {
-        const char *name, *values[4], *allowed;
+        const char *name, *values[6], *allowed;
         size_t off;
     } kinds[] = {
         {"framing", {"snip", "center_reflect", "center_zero"}, "snip, center_reflect or center_zero",
@@ -218,12 +223,16 @@ static int set_common(wmel_frontend_plan *plan, const char *name, const char *va
          offsetof(wmel_frontend_plan, preemph_mode)},
         {"log", {"log10_clamp", "ln_add", "ln_clamp", "none"}, "log10_clamp, ln_add, ln_clamp or none",
          offsetof(wmel_frontend_plan, log)},
-        {"valid", {"all", "hop", "trim"}, "all, hop (n / hop frames, the rest 0) or trim (the rest dropped)",
+        {"valid", {"all", "hop", "trim", "end", "ceil", "but_last"},
+         "all, hop (n / hop frames, the rest 0), trim (the rest dropped), end (frames whose span ends on a "
+         "sample of the signal), ceil (ceil(n / hop) frames) or but_last (every frame but the last)",
          offsetof(wmel_frontend_plan, valid)},
+        {"pad_mode", {"zero", "reflect"}, "zero or reflect (what pad_left and pad_right add)",
+         offsetof(wmel_frontend_plan, pad_mode)},
         {"layout", {"mels_frames", "frames_mels"}, "mels_frames or frames_mels", offsetof(wmel_frontend_plan, layout)}};
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
         if (!strcmp(name, kinds[k].name)) {
-            for (i = 0; i < 4 && kinds[k].values[i]; i++)
+            for (i = 0; i < 6 && kinds[k].values[i]; i++)
                 if (!strcmp(value, kinds[k].values[i])) {
                     memcpy((char *)plan + kinds[k].off, &i, sizeof i);
                     return WMEL_OK;
@@ -292,7 +301,7 @@ int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value,
     if (rc != NOT_COMMON) return rc;
     /* every other option belongs to the other front-ends */
     static const char *const known[] = {"normalize", "window", "scale", "low_freq", "high_freq",
-                                        "use_energy", "energy_floor", "legacy", "pad_to", NULL};
+                                        "use_energy", "energy_floor", "legacy", "pad_to", "exact_pad", NULL};
     int k = 0;
     while (known[k] && strcmp(known[k], name)) k++;
     if (!known[k])
@@ -301,7 +310,8 @@ int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value,
                                  "empty_filters, bf16, window_coeff, power, mag_guard, log_guard, norm_eps, "
                                  "norm_ddof, norm_max, norm_range, n_frames, pad_value, post_scale, post_shift, remove_dc, "
                                  "preemph, sample_rate, frame_length, hop, n_fft, stack, framing, preemph_mode, log, "
-                                 "valid, layout, dither, dither_seed, raw_energy)", name);
+                                 "valid, layout, dither, dither_seed, raw_energy, exact_pad, pad_left, pad_right, "
+                                 "pad_multiple, pad_mode, frame_span, window_offset)", name);
     if (whisper)
         return wmel__fe_bad(msg, msg_len, "%s: not an option of the whisper front-end (it applies to nemo, kaldi or "
                                  "seamless)", name);
@@ -381,6 +391,24 @@ int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value,
         plan->frontend = i ? WMEL_FRONTEND_NEMO_LEGACY : WMEL_FRONTEND_NEMO;
         plan->framing = i ? WMEL_FRAMES_CENTER_REFLECT : WMEL_FRAMES_CENTER_ZERO;
         plan->valid = i ? WMEL_VALID_ALL : WMEL_VALID_HOP;
+        return WMEL_OK;
+    }
+    if (!strcmp(name, "exact_pad")) {
+        /* NeMo exact_pad: reflect (n_fft - hop) / 2 on both sides, torch.stft(center=False) (the window centred
+           in n_fft), seq_len floor((n + 2 pad - n_fft) / hop): every frame but the last */
+        if (!nemo) return wmel__fe_bad(msg, msg_len, "exact_pad: not an option of the %s front-end (it applies to nemo)", fam);
+        if (parse_bool(value, &i)) return wmel__fe_bad(msg, msg_len, "exact_pad %s: 1 or 0 (true or false)", v);
+        if (i && (plan->n_fft < plan->hop || (plan->n_fft - plan->hop) % 2))
+            return wmel__fe_bad(msg, msg_len, "exact_pad %s: pads (n_fft - hop) / 2 samples on each side, which needs "
+                                              "n_fft - hop even and >= 0 (n_fft %d, hop %d)", v, plan->n_fft, plan->hop);
+        const int legacy = plan->frontend == WMEL_FRONTEND_NEMO_LEGACY;
+        plan->framing = i ? WMEL_FRAMES_SNIP : legacy ? WMEL_FRAMES_CENTER_REFLECT : WMEL_FRAMES_CENTER_ZERO;
+        plan->valid = i ? WMEL_VALID_BUT_LAST : legacy ? WMEL_VALID_ALL : WMEL_VALID_HOP;
+        plan->pad_left = plan->pad_right = i ? (plan->n_fft - plan->hop) / 2 : 0;
+        plan->pad_mode = i ? WMEL_PAD_REFLECT : WMEL_PAD_ZERO;
+        plan->frame_span = i ? plan->n_fft : 0;
+        plan->window_offset = i ? (plan->n_fft - plan->frame_length) / 2 : 0;
+        plan->pad_multiple = 0;
         return WMEL_OK;
     }
     /* pad_to */

@@ -178,6 +178,37 @@ static int kaldi_bank_full(const wmel_frontend_plan *p, int n, int *empty)
     return 1;
 }
 
+/* The explicit framing's fields (wmel.h's framing block). */
+static int check_framing(const wmel_frontend_plan *p, char *msg, size_t len)
+{
+    static const char *const names[] = {"pad_left", "pad_right", "pad_multiple", "frame_span", "window_offset"};
+    const int v[] = {p->pad_left, p->pad_right, p->pad_multiple, p->frame_span, p->window_offset};
+    for (int i = 0; i < 5; i++) {
+        if (v[i] < 0 || v[i] > (1 << 20))
+            return wmel__fe_bad(msg, len, "%s %d: outside 0..%d", names[i], v[i], 1 << 20);
+        if (v[i] && p->framing != WMEL_FRAMES_SNIP)
+            return wmel__fe_bad(msg, len, "%s %d: explicit framing needs framing snip (the centred framings pad "
+                                "n_fft / 2 themselves); set framing snip and pad_left / pad_right", names[i], v[i]);
+    }
+    if (p->pad_mode != WMEL_PAD_ZERO && p->pad_mode != WMEL_PAD_REFLECT)
+        return wmel__fe_bad(msg, len, "pad_mode %d: not a WMEL_PAD_* value (0 zero, 1 reflect)", p->pad_mode);
+    if (p->pad_mode == WMEL_PAD_REFLECT && p->framing != WMEL_FRAMES_SNIP)
+        return wmel__fe_bad(msg, len, "pad_mode reflect: explicit framing needs framing snip (center_reflect "
+                            "reflects n_fft / 2 itself)");
+    if (p->pad_mode == WMEL_PAD_REFLECT && p->pad_multiple > 1)
+        return wmel__fe_bad(msg, len, "pad_multiple %d with pad_mode reflect: the multiple's zeros and a "
+                            "reflection do not go together; pad with zeros or drop pad_multiple", p->pad_multiple);
+    if (p->frame_span && p->frame_span < p->frame_length)
+        return wmel__fe_bad(msg, len, "frame_span %d: below frame_length %d (0: frame_length)", p->frame_span,
+                            p->frame_length);
+    const int span = p->frame_span ? p->frame_span : p->frame_length;
+    if (p->window_offset > span - p->frame_length)
+        return wmel__fe_bad(msg, len, "window_offset %d: the window of frame_length %d must lie inside the frame's "
+                            "span %d: at most %d (torch.stft center=False: (n_fft - win_length) / 2 with "
+                            "frame_span n_fft)", p->window_offset, p->frame_length, span, span - p->frame_length);
+    return WMEL_OK;
+}
+
 /* The appended fields' checks (wmel.h: bank_flags onwards). A value that only means
  * something with a mode or a flag (mag_guard, norm_max, post_*, window_coeff) must be 0
  * without it, so that a forgotten switch is a refusal rather than a silent no-op. */
@@ -237,7 +268,7 @@ static int check_tail(const wmel_frontend_plan *p, char *msg, size_t len)
                             "units (0: none; Kaldi's 1, kaldi-native-fbank's 3e-5)", wmel__num(p->dither).s);
     for (int i = 0; i < 3; i++)
         if (p->reserved_d2[i] != 0.0) return wmel__fe_bad(msg, len, "reserved_d2[%d]: must be 0", i);
-    return WMEL_OK;
+    return check_framing(p, msg, len);
 }
 
 /* The checks of wmel_create_plan, with the sentence for the first that fails. */
@@ -275,8 +306,8 @@ static int check(const wmel_frontend_plan *p, char *msg, size_t len)
     if (p->norm < WMEL_NORM_WHOLE || p->norm > WMEL_NORM_MEAN_VAR)
         return wmel__fe_bad(msg, len, "norm %d: not a normalisation for a plan (WMEL_NORM_WHOLE, NONE, "
                              "PER_FEATURE or MEAN_VAR)", p->norm);
-    if (p->valid < WMEL_VALID_ALL || p->valid > WMEL_VALID_TRIM)
-        return wmel__fe_bad(msg, len, "valid %d: not a WMEL_VALID_* value (0..2)", p->valid);
+    if (p->valid < WMEL_VALID_ALL || p->valid > WMEL_VALID_BUT_LAST)
+        return wmel__fe_bad(msg, len, "valid %d: not a WMEL_VALID_* value (0..5)", p->valid);
     if (p->stack < 1 || p->stack > 8) return wmel__fe_bad(msg, len, "stack %d: outside 1..8", p->stack);
     if (p->pad_to < 0 || p->pad_to > 65536) return wmel__fe_bad(msg, len, "pad_to %d: outside 0..65536", p->pad_to);
     if (p->layout != WMEL_LAYOUT_MELS_FRAMES && p->layout != WMEL_LAYOUT_FRAMES_MELS)
@@ -394,18 +425,51 @@ int wmel__fe_is_whisper(const wmel_frontend_plan *p)
 
 /* ---- geometry ---- */
 
+/* The explicit framing's padded length: pad_left, n up to pad_multiple, pad_right. */
+static size_t padded_len(const wmel_frontend_plan *p, size_t n)
+{
+    size_t m = n;
+    if (p->pad_multiple > 1) m = (n + (size_t)p->pad_multiple - 1) / (size_t)p->pad_multiple * (size_t)p->pad_multiple;
+    return (size_t)p->pad_left + m + (size_t)p->pad_right;
+}
+
 size_t wmel__fe_frames(const wmel_frontend_plan *p, size_t n)
 {
-    if (p->framing == WMEL_FRAMES_SNIP)
-        return n < (size_t)p->frame_length ? 0 : 1 + (n - (size_t)p->frame_length) / (size_t)p->hop;
+    if (p->framing == WMEL_FRAMES_SNIP) {
+        const size_t span = (size_t)(p->frame_span ? p->frame_span : p->frame_length), np = padded_len(p, n);
+        return np < span ? 0 : 1 + (np - span) / (size_t)p->hop;
+    }
     return 1 + n / (size_t)p->hop;
 }
 
 size_t wmel__fe_valid(const wmel_frontend_plan *p, size_t n)
 {
-    size_t nf = wmel__fe_frames(p, n), h = n / (size_t)p->hop;
-    const size_t v = p->valid == WMEL_VALID_ALL ? nf : (h < nf ? h : nf);
+    const size_t nf = wmel__fe_frames(p, n), hop = (size_t)p->hop;
+    size_t h;
+    switch (p->valid) {
+    case WMEL_VALID_ALL: h = nf; break;
+    case WMEL_VALID_END: { /* t hop - lead + span - 1 < n, lead and span the framing's */
+        const int snip = p->framing == WMEL_FRAMES_SNIP;
+        const size_t lead = snip ? (size_t)p->pad_left : (size_t)p->n_fft / 2;
+        const size_t span = snip ? (size_t)(p->frame_span ? p->frame_span : p->frame_length) : (size_t)p->n_fft;
+        const size_t k = n + lead + 1; /* t hop + span < k */
+        h = k <= span ? 0 : (k - span - 1) / hop + 1;
+        break;
+    }
+    case WMEL_VALID_CEIL: h = n / hop + (n % hop != 0); break;
+    case WMEL_VALID_BUT_LAST: h = nf ? nf - 1 : 0; break;
+    default: h = n / hop; break; /* HOP, TRIM */
+    }
+    const size_t v = h < nf ? h : nf;
     return p->n_frames && v > (size_t)p->n_frames ? (size_t)p->n_frames : v; /* n_frames truncates */
+}
+
+size_t wmel__fe_reflect_reach(const wmel_frontend_plan *p)
+{
+    if (p->framing == WMEL_FRAMES_CENTER_REFLECT) return (size_t)p->n_fft / 2;
+    if (p->framing == WMEL_FRAMES_SNIP && p->pad_mode == WMEL_PAD_REFLECT)
+        return (size_t)(p->pad_left > p->pad_right ? p->pad_left : p->pad_right);
+    return 0;
 }
 
 size_t wmel__fe_computed(const wmel_frontend_plan *p, size_t n)
@@ -434,6 +498,8 @@ int wmel__fe_shape(const wmel_frontend_plan *p, size_t n, size_t *rows, size_t *
     if (n == 0) return WMEL_ERR_NO_SAMPLES;
     if (n > SIZE_MAX / 8) return WMEL_ERR_OVERFLOW;
     if (p->framing == WMEL_FRAMES_CENTER_REFLECT && n <= (size_t)p->n_fft / 2)
+        return WMEL_ERR_TOO_SHORT;
+    if (p->framing == WMEL_FRAMES_SNIP && p->pad_mode == WMEL_PAD_REFLECT && n <= wmel__fe_reflect_reach(p))
         return WMEL_ERR_TOO_SHORT;
     const size_t f = wmel__fe_out_frames(p, n);
     const size_t nc = (size_t)p->n_mels + (size_t)p->use_energy;
@@ -541,7 +607,7 @@ int wmel__fe_compile(const wmel_frontend_plan *p, wmel_fe **out)
     fe->n_bins = p->n_fft / 2 + 1;
     fe->n_cols = p->n_mels + p->use_energy;
     fe->off = p->framing == WMEL_FRAMES_SNIP
-                  ? 0
+                  ? (long long)p->window_offset - p->pad_left
                   : (long long)((p->n_fft - p->frame_length) / 2) - p->n_fft / 2;
     const size_t nb = (size_t)fe->n_bins, nm = (size_t)p->n_mels;
     fe->window = malloc(sizeof(double) * (size_t)p->frame_length);
@@ -618,7 +684,9 @@ static double pre_at(const wmel_fe *fe, const float *x, size_t i)
 double wmel__fe_sample(const wmel_fe *fe, const float *x, size_t n, long long i)
 {
     if (i < 0 || i >= (long long)n) {
-        if (fe->p.framing != WMEL_FRAMES_CENTER_REFLECT) return 0.0;
+        if (fe->p.framing != WMEL_FRAMES_CENTER_REFLECT &&
+            !(fe->p.framing == WMEL_FRAMES_SNIP && fe->p.pad_mode == WMEL_PAD_REFLECT))
+            return 0.0;
         if (i < 0) i = -i;
         if (i >= (long long)n) i = 2 * ((long long)n - 1) - i;
         if (i < 0 || i >= (long long)n) return 0.0; /* not reached: n > n_fft / 2 */

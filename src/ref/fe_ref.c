@@ -21,7 +21,7 @@
 static double ref_signal(const wmel_frontend_plan *p, const float *x, size_t n, long long i)
 {
     if (i < 0 || i >= (long long)n) {
-        if (p->framing != WMEL_FRAMES_CENTER_REFLECT) return 0.0;
+        if (!wmel__fe_reflect_reach(p)) return 0.0;
         i = i < 0 ? -i : 2 * ((long long)n - 1) - i; /* numpy/torch "reflect" */
     }
     double y = (double)x[i] * p->scale;

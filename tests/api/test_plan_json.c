@@ -139,7 +139,7 @@ int main(void)
 
     /* random plans through the options */
     static const char *const fe_names[] = {"whisper", "nemo", "kaldi", "seamless", "nemo-legacy"};
-    int trips = 0;
+    int trips = 0, framed = 0;
     for (int it = 0; it < 3000; it++) {
         wmel_frontend_plan p;
         wmel_frontend_preset((int)rnd(5), 0, &p);
@@ -147,7 +147,7 @@ int main(void)
         for (int k = 0; k < n_opt; k++) {
             char v[64];
             const char *name;
-            switch (rnd(34)) {
+            switch (rnd(38)) {
             case 0: name = "n_mels", snprintf(v, sizeof v, "%u", rnd(2) ? 80 + 48 * rnd(2) : 1 + rnd(100)); break;
             case 1: name = "normalize", snprintf(v, sizeof v, "%s", (const char *[]){"none", "mean", "mean_var", "per_feature", "all_features"}[rnd(5)]); break;
             case 2: name = "window", snprintf(v, sizeof v, "%s", (const char *[]){"povey", "hamming", "hann", "rect", "blackman", "bartlett"}[rnd(6)]); break;
@@ -183,6 +183,12 @@ int main(void)
                      rnd(2) ? snprintf(v, sizeof v, "%.17g", rnd(1000) / 37.0)
                             : snprintf(v, sizeof v, "%u", rnd(2) ? 4294967295u : rnd(1000)); break;
             case 33: name = "raw_energy", snprintf(v, sizeof v, "%s", rnd(2) ? "0" : "true"); break;
+            case 34: name = rnd(2) ? "pad_left" : "pad_right", snprintf(v, sizeof v, "%u", rnd(3) ? rnd(800) : 0); break;
+            case 35: name = rnd(2) ? "pad_multiple" : "frame_span", snprintf(v, sizeof v, "%u", rnd(2) ? rnd(200) : 400 + rnd(700)); break;
+            case 36: name = rnd(2) ? "pad_mode" : "window_offset",
+                     snprintf(v, sizeof v, "%s", name[4] == 'm' ? (rnd(2) ? "reflect" : "zero") : rnd(2) ? "56" : "0"); break;
+            case 37: name = rnd(2) ? "exact_pad" : "valid", snprintf(v, sizeof v, "%s", name[0] == 'e' ? (rnd(2) ? "1" : "false")
+                                                                                  : (const char *[]){"end", "ceil", "but_last"}[rnd(3)]); break;
             default: name = rnd(2) ? "preemph_mode" : "window", snprintf(v, sizeof v, "%s", (const char *[]){"frame", "signal", "hann_periodic"}[rnd(3)]); break;
             }
             wmel_frontend_plan q = p;
@@ -193,8 +199,10 @@ int main(void)
         snprintf(what, sizeof what, "random plan %d (%s)", it, fe_names[p.frontend]);
         roundtrip(&p, what);
         trips++;
+        framed += p.pad_left || p.pad_right || p.pad_multiple || p.pad_mode || p.frame_span || p.window_offset;
     }
     CHECK(trips > 1500, "only %d random plans were valid", trips);
+    CHECK(framed > 100, "only %d random plans had an explicit framing", framed);
 
     /* a plan the options do not reach */
     {

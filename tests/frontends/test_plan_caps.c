@@ -56,7 +56,13 @@ static double against_ref(const pcase *c)
     CHECK(ref && st == WMEL_OK, "%s: ref ctx %s", c->name, wmel_strerror(st));
     if (!ref) return 0.0;
     const int fl = c->p.frame_length;
-    const size_t lens[] = {0, 1, (size_t)fl - 1, (size_t)fl, (size_t)fl + 1, (size_t)c->p.n_fft / 2 + 1, 3 * 160 + 7, 16000};
+    /* the explicit framing's edges too: a frame's span, the reflection's reach, a multiple */
+    const size_t span = (size_t)(c->p.frame_span ? c->p.frame_span : fl);
+    const size_t reach = (size_t)(c->p.pad_left > c->p.pad_right ? c->p.pad_left : c->p.pad_right);
+    const int framed = c->p.pad_left || c->p.pad_right || c->p.pad_multiple || c->p.frame_span || c->p.window_offset;
+    const size_t lens[] = {0, 1, (size_t)fl - 1, (size_t)fl, (size_t)fl + 1, (size_t)c->p.n_fft / 2 + 1, 3 * 160 + 7, 16000,
+                           span - 1, span, span + 1, reach, reach + 1, 16001, 9999};
+    const size_t n_lens = framed ? 15 : 8;
     static const int isas[] = {WMEL_ISA_C, WMEL_ISA_AVX2, WMEL_ISA_AVX512, WMEL_ISA_NEON};
     char seen[4][64] = {{0}}; /* the kernels done: a level the CPU lacks gives a lower one's */
     double worst = 0.0;
@@ -73,7 +79,7 @@ static double against_ref(const pcase *c)
                 wmel_destroy(cpu);
                 continue;
             }
-            for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++)
+            for (size_t li = 0; li < n_lens; li++)
                 for (int kind = 0; kind < 3; kind++) {
                     const size_t n = lens[li];
                     float *x = signal_of(kind, n, (unsigned)(li * 7 + kind));
@@ -305,12 +311,201 @@ static int make_cases(pcase *c)
     p = preset(WMEL_FRONTEND_WHISPER, 80);
     p.dither = 1e-4;
     c[k++] = (pcase){"whisper geometry + dither (n_fft 400)", p};
+    /* the explicit framing: Gemma3n's unfold of 513 (pre-emphasis in the frame, a 1024-point
+       transform, samples padded to a multiple of 128) */
+    p = preset(WMEL_FRONTEND_KALDI, 128);
+    p.frame_length = 512, p.n_fft = 1024, p.window = WMEL_WINDOW_HANN_PERIODIC, p.remove_dc = 0, p.scale = 1;
+    p.mel_scale = WMEL_MEL_HTK, p.mel_norm = WMEL_MELNORM_NONE, p.low_freq = 125, p.high_freq = 7600, p.power = 1;
+    p.log_guard = 1e-5, p.frame_span = 513, p.pad_multiple = 128;
+    c[k++] = (pcase){"span 513, multiple 128 (gemma3n)", p};
+    /* Gemma4: 160 zeros on the left, unfold of 321, frames whose end is padding zeroed */
+    p = preset(WMEL_FRONTEND_KALDI, 128);
+    p.frame_length = 320, p.window = WMEL_WINDOW_HANN_PERIODIC, p.remove_dc = 0, p.scale = 1, p.preemph = 0;
+    p.mel_scale = WMEL_MEL_HTK, p.mel_norm = WMEL_MELNORM_NONE, p.low_freq = 0, p.high_freq = 8000, p.power = 1;
+    p.log = WMEL_LOG_ADD, p.log_guard = 1e-3, p.pad_left = 160, p.frame_span = 321, p.pad_multiple = 128;
+    p.valid = WMEL_VALID_END;
+    c[k++] = (pcase){"left 160, span 321, valid end (gemma4)", p};
+    /* Inkling: causal (n_fft - hop zeros on the left, the right to a multiple of the hop) */
+    p = preset(WMEL_FRONTEND_NEMO, 80);
+    p.frame_length = p.n_fft = 1600, p.hop = 800, p.window = WMEL_WINDOW_HANN_PERIODIC, p.preemph = 0;
+    p.framing = WMEL_FRAMES_SNIP, p.pad_left = 800, p.pad_multiple = 800, p.valid = WMEL_VALID_CEIL;
+    p.power = 1, p.mag_guard_mode = WMEL_MAG_GUARD_MAX, p.mag_guard = 1e-10;
+    p.log = WMEL_LOG10_CLAMP, p.log_guard = 1e-10, p.norm = WMEL_NORM_NONE, p.layout = WMEL_LAYOUT_FRAMES_MELS;
+    c[k++] = (pcase){"causal, valid ceil (inkling)", p};
+    /* UnivNet: reflect (n_fft - hop) / 2 on both sides at 24 kHz */
+    p = preset(WMEL_FRONTEND_NEMO, 100);
+    p.sample_rate = 24000, p.frame_length = p.n_fft = 1024, p.hop = 256, p.window = WMEL_WINDOW_HANN_PERIODIC;
+    p.preemph = 0, p.high_freq = 12000, p.framing = WMEL_FRAMES_SNIP, p.pad_left = p.pad_right = 384;
+    p.pad_mode = WMEL_PAD_REFLECT, p.valid = WMEL_VALID_ALL, p.power = 1;
+    p.mag_guard_mode = WMEL_MAG_GUARD_ADD, p.mag_guard = 1e-9, p.log = WMEL_LOG_CLAMP, p.log_guard = 1e-5;
+    p.norm = WMEL_NORM_NONE, p.layout = WMEL_LAYOUT_FRAMES_MELS;
+    c[k++] = (pcase){"reflect 384 both sides (univnet)", p};
+    /* NeMo exact_pad: the reflection, the signal's pre-emphasis, every frame but the last */
+    p = preset(WMEL_FRONTEND_NEMO, 80);
+    wmel_plan_set(&p, "exact_pad", "1", NULL, 0);
+    c[k++] = (pcase){"exact_pad (nemo)", p};
+    /* torch.stft(center=False) with the window centred in n_fft (Nemotron's streaming chunks),
+       and the last chunk's 96 zeros */
+    p = preset(WMEL_FRONTEND_NEMO, 128);
+    p.norm = WMEL_NORM_NONE, p.framing = WMEL_FRAMES_SNIP, p.frame_span = 512, p.window_offset = 56;
+    p.valid = WMEL_VALID_ALL;
+    c[k++] = (pcase){"span 512, offset 56 (nemotron chunk)", p};
+    p.pad_right = 96;
+    c[k++] = (pcase){"span 512, offset 56, right 96 (last chunk)", p};
     return k;
+}
+
+typedef struct {
+    float *v;
+    size_t n, cap;
+} sink;
+
+static int sink_take(void *user, const float *values, size_t n)
+{
+    sink *k = user;
+    if (k->n + n > k->cap) return 1;
+    memcpy(k->v + k->n, values, n * sizeof(float));
+    k->n += n;
+    return 0;
+}
+
+/* wmel_long_* equals wmel_features() on the whole input, bit for bit (normalisation and
+ * finish included), at a few lengths. */
+static void long_same(const pcase *c)
+{
+    int st;
+    wmel_ctx *ctx = ctx_for(&c->p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 2, &st);
+    CHECK(ctx && st == WMEL_OK, "%s long: ctx %s", c->name, wmel_strerror(st));
+    if (!ctx) return;
+    static const size_t lens[] = {40000, 16001, 1000, 385};
+    for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+        const size_t n = lens[li];
+        float *x = signal_of(2, n, (unsigned)li + 9);
+        size_t rows = 0, cols = 0;
+        const int s0 = wmel_features_shape(ctx, n, &rows, &cols);
+        wmel_long *l = wmel_long_create(ctx, 4096, &st);
+        CHECK(l && st == WMEL_OK, "%s long: create %d", c->name, st);
+        for (size_t pos = 0; l && pos < n; pos += 3001)
+            wmel_long_push(l, x + pos, n - pos < 3001 ? n - pos : 3001);
+        const int s1 = l ? wmel_long_finish(l) : -1;
+        CHECK(s1 == s0, "%s long n %zu: finish %d, wmel_features_shape %d", c->name, n, s1, s0);
+        if (s0 == WMEL_OK && s1 == WMEL_OK) {
+            const size_t len = rows * cols;
+            float *a = malloc((len ? len : 1) * sizeof(float));
+            sink k = {malloc((len ? len : 1) * sizeof(float)), 0, len};
+            CHECK(wmel_features(ctx, x, n, a, len) == WMEL_OK, "%s long n %zu: offline", c->name, n);
+            CHECK(wmel_long_write(l, sink_take, &k) == WMEL_OK && k.n == len && !memcmp(a, k.v, len * sizeof(float)),
+                  "%s long n %zu: wmel_long_write differs from wmel_features", c->name, n);
+            free(a);
+            free(k.v);
+        }
+        wmel_long_destroy(l);
+        free(x);
+    }
+    wmel_destroy(ctx);
+}
+
+static const wmel_frontend_plan *named(const pcase *c, int nc, const char *prefix)
+{
+    for (int i = 0; i < nc; i++)
+        if (!strncmp(c[i].name, prefix, strlen(prefix))) return &c[i].p;
+    return NULL;
+}
+
+/* The explicit framing's counts, valid rules and refusals, by hand (wmel.h's framing
+ * paragraph with the originals' numbers). */
+static void framing_semantics(const pcase *c, int nc)
+{
+    char msg[400];
+    int st;
+    size_t r, k;
+    const wmel_frontend_plan *g3 = named(c, nc, "span 513"), *g4 = named(c, nc, "left 160"),
+                             *ink = named(c, nc, "causal"), *uni = named(c, nc, "reflect 384"),
+                             *ex = named(c, nc, "exact_pad"), *nt = named(c, nc, "span 512, offset 56 (");
+    if (!g3 || !g4 || !ink || !uni || !ex || !nt) {
+        CHECK(0, "the framing cases are missing");
+        return;
+    }
+    /* Gemma3n: 16001 samples padded to 16128, (16128 - 513) / 160 + 1 = 98 frames */
+    wmel_ctx *x3 = ctx_for(g3, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
+    CHECK(x3 && wmel_features_shape(x3, 16001, &r, &k) == WMEL_OK && r == 98 && k == 128, "gemma3n 16001: %zux%zu", r, k);
+    CHECK(x3 && wmel_features_shape(x3, 1, &r, &k) == WMEL_OK && r == 0, "gemma3n 1 sample: %zu frames", r);
+    wmel_destroy(x3);
+    /* Gemma4: 15800 samples padded to 15872, 160 + 15872 in all, (16032 - 321) / 160 + 1 = 99
+       frames; frame 98 ends on sample 98 160 + 160 = 15840, padding: zero; frame 97 not */
+    wmel_ctx *x4 = ctx_for(g4, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 3, &st);
+    float *x = signal_of(0, 15800, 3);
+    CHECK(x4 && wmel_features_shape(x4, 15800, &r, &k) == WMEL_OK && r == 99 && k == 128, "gemma4 15800: %zux%zu", r, k);
+    if (x4 && r == 99) {
+        float *o = malloc(r * k * sizeof(float));
+        CHECK(wmel_features(x4, x, 15800, o, r * k) == WMEL_OK, "gemma4 features");
+        int last0 = 1, prev0 = 1;
+        for (size_t m = 0; m < k; m++) last0 &= o[98 * k + m] == 0.0f, prev0 &= o[97 * k + m] == 0.0f;
+        CHECK(last0 && !prev0, "gemma4: frame 98 zero (%d), frame 97 not (%d)", last0, !prev0);
+        free(o);
+    }
+    wmel_destroy(x4);
+    free(x);
+    /* Inkling: ceil(n / 800) frames, all valid */
+    wmel_ctx *xi = ctx_for(ink, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
+    CHECK(xi && wmel_features_shape(xi, 16001, &r, &k) == WMEL_OK && r == 21, "inkling 16001: %zu frames", r);
+    CHECK(xi && wmel_features_shape(xi, 800, &r, &k) == WMEL_OK && r == 1, "inkling 800: %zu frames", r);
+    wmel_destroy(xi);
+    /* UnivNet: n / 256 frames; the reflection needs n > 384 */
+    wmel_ctx *xu = ctx_for(uni, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
+    CHECK(xu && wmel_features_shape(xu, 24000, &r, &k) == WMEL_OK && r == 93 && k == 100, "univnet 24000: %zux%zu", r, k);
+    CHECK(xu && wmel_features_shape(xu, 384, &r, &k) == WMEL_ERR_TOO_SHORT, "univnet 384 samples: too short");
+    CHECK(xu && wmel_features_shape(xu, 385, &r, &k) == WMEL_OK && r == 1, "univnet 385: %zu frames", r);
+    wmel_destroy(xu);
+    /* NeMo exact_pad: n / 160 frames, the last zero (seq_len = n / 160 - 1) */
+    CHECK(ex->framing == WMEL_FRAMES_SNIP && ex->pad_left == 176 && ex->pad_right == 176 && ex->pad_mode == WMEL_PAD_REFLECT &&
+              ex->frame_span == 512 && ex->window_offset == 56 && ex->valid == WMEL_VALID_BUT_LAST,
+          "exact_pad's fields");
+    wmel_ctx *xe = ctx_for(ex, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
+    CHECK(xe && wmel_features_shape(xe, 16000, &r, &k) == WMEL_OK && r == 80 && k == 100, "exact_pad 16000: %zux%zu", r, k);
+    wmel_destroy(xe);
+    wmel_frontend_plan q = *ex;
+    CHECK(wmel_plan_set(&q, "exact_pad", "0", msg, sizeof msg) == WMEL_OK && q.framing == WMEL_FRAMES_CENTER_ZERO &&
+              !q.pad_left && !q.pad_right && !q.pad_mode && !q.frame_span && !q.window_offset && q.valid == WMEL_VALID_HOP,
+          "exact_pad 0 gives NeMo's framing back: %s", msg);
+    q = preset(WMEL_FRONTEND_KALDI, 80);
+    CHECK(wmel_plan_set(&q, "exact_pad", "1", msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, "nemo"),
+          "exact_pad on kaldi: %s", msg);
+    /* Nemotron's chunk: (n - 512) / 160 + 1 frames; the window reads samples t 160 + 56 .. + 456 */
+    wmel_ctx *xn = ctx_for(nt, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
+    CHECK(xn && wmel_features_shape(xn, 16000, &r, &k) == WMEL_OK && r == 128 && k == 97, "nemotron chunk: %zux%zu", r, k);
+    CHECK(xn && wmel_features_shape(xn, 511, &r, &k) == WMEL_OK && k == 0, "nemotron chunk 511: %zu frames", k);
+    wmel_destroy(xn);
+    /* refusals name the field */
+    static const struct {
+        int what;
+        const char *needle;
+    } bad[] = {{0, "pad_left 160: explicit framing needs framing snip"},
+               {1, "window_offset 57"},
+               {2, "pad_multiple 128 with pad_mode reflect"},
+               {3, "frame_span 100: below frame_length"},
+               {4, "pad_mode 2"},
+               {5, "pad_right -1"},
+               {6, "valid 6"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        wmel_frontend_plan b = *g4;
+        switch (bad[i].what) {
+        case 0: b = preset(WMEL_FRONTEND_NEMO, 80), b.pad_left = 160; break;
+        case 1: b.window_offset = 57; break;
+        case 2: b.pad_mode = WMEL_PAD_REFLECT; break;
+        case 3: b.frame_span = 100; break;
+        case 4: b.pad_mode = 2; break;
+        case 5: b.pad_right = -1; break;
+        default: b.valid = 6; break;
+        }
+        CHECK(wmel_plan_check(&b, msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, bad[i].needle),
+              "framing refusal %zu: %s", i, msg);
+    }
 }
 
 int main(void)
 {
-    pcase cases[40];
+    pcase cases[64];
     const int nc = make_cases(cases);
     char msg[400];
     for (int i = 0; i < nc; i++) {
@@ -319,6 +514,9 @@ int main(void)
         printf("  %-40s max error vs float64 reference %.3g (x max(1, |ref|))\n", cases[i].name, e);
         stream_same(&cases[i]);
         sliding_same(&cases[i]);
+        const wmel_frontend_plan *q = &cases[i].p;
+        if (q->pad_left || q->pad_right || q->pad_multiple || q->frame_span || q->window_offset)
+            long_same(&cases[i]);
     }
 
     /* semantics by hand */
@@ -497,5 +695,6 @@ int main(void)
                   p.window_coeff == 0,
               "preset %d: appended fields zero", f);
     }
+    framing_semantics(cases, nc);
     return t_done("test_plan_caps");
 }

@@ -11,6 +11,7 @@ torch / torchaudio originals (LASR's extractor, Speech2Text, AST, GraniteSpeech,
 Nemotron) skip cleanly without them. `python tests/python/test_plan_caps.py` prints every error.
 """
 import importlib.util
+import json
 import math
 import os
 import sys
@@ -193,9 +194,9 @@ def test_htk_granite_oracle():
 def test_gemma3n_original():
     """transformers' Gemma3nAudioFeatureExtractor (numpy): HTK bank 125..7600 no norm, |X|, 512
     samples (Hann-P, float32) in a 1024-point transform, per-frame pre-emphasis (HTK: x0 (1 - p)),
-    ln(max(m, 1e-5)). Its frames read 513 samples (one fewer frame than wmel's snip count)."""
+    ln(max(m, 1e-5)). Its frames read 513 samples: frame_span 513 gives its frame count."""
     plan = wmel.frontend_plan("kaldi", 128, mel_scale="htk", power=1, log_guard=1e-5, scale=1,
-                              low_freq=125.0, high_freq=7600.0)
+                              low_freq=125.0, high_freq=7600.0, frame_span=513)
     plan.update(frame_length=512, n_fft=1024, window=_wmel.WINDOW_HANN_PERIODIC, remove_dc=0)
     fb = htk_bank(128, 1024, 16000, 125.0, 7600.0)
     w = _win("hann_p", 512)  # Gemma3n rounds it to float32: its error against the oracle below
@@ -211,8 +212,8 @@ def test_gemma3n_original():
         f = np.concatenate([f[:, :1] * 0.03, f[:, 1:-1] - 0.97 * f[:, :-2]], axis=1) * w
         s = np.abs(np.fft.rfft(f, n=1024, axis=1))
         want = np.log(np.maximum(s @ fb, 1e-5))
-        got = _run(plan, x)[:want.shape[0]]
-        ew.append(_err(got, want))
+        got = _run(plan, x)
+        ew.append(_err(got, want))  # the shapes too: frame_span's count
         if orig is not None:
             o = orig(x, sampling_rate=16000, return_tensors="np", padding="do_not_pad")["input_features"][0]
             n = min(o.shape[0], want.shape[0])
@@ -227,6 +228,28 @@ def test_gemma3n_original():
 
 
 _ORIG_ERRS = {}
+
+
+def test_explicit_framing_fields():
+    """The framing block through the options: the fields they set, the JSON round trip, and a
+    zero-padded plan against the same plan on the caller's padding (bit for bit: the padded
+    samples are the same zeros)."""
+    plan = wmel.frontend_plan("kaldi", pad_left=160, pad_right=37, pad_multiple=128, frame_span=401,
+                              window_offset=1, valid="end")
+    assert (plan["pad_left"], plan["pad_right"], plan["pad_multiple"], plan["pad_mode"], plan["frame_span"],
+            plan["window_offset"], plan["valid"]) == (160, 37, 128, 0, 401, 1, 3)
+    assert wmel.plan_from(json.loads(wmel.plan_to_json(plan))) == plan
+    for v, k in (("ceil", 4), ("but_last", 5)):
+        assert wmel.frontend_plan("kaldi", valid=v)["valid"] == k
+    plain = wmel.frontend_plan("kaldi", frame_span=401, window_offset=1)
+    for name, x in _clips():
+        xp = np.concatenate([np.zeros(160, np.float32), x, np.zeros(-x.size % 128 + 37, np.float32)])
+        a = _run(plain, xp)  # the same frames on the padded signal, before the valid rule
+        b = _run(dict(plan, valid=0), x)
+        assert a.shape == b.shape and np.array_equal(a, b), name
+        got = _run(plan, x)  # END: frame t valid when t 160 - 160 + 400 < n
+        nv = sum(1 for t in range(got.shape[0]) if t * 160 + 240 < x.size)
+        assert np.array_equal(got[:nv], b[:nv]) and not np.any(got[nv:]), name
 
 
 def test_lasr_tf_bank_empty_filters():

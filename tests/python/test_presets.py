@@ -69,6 +69,23 @@ EXPLICIT = {
                      power=1, log_guard=1e-10, remove_dc=False, preemph=0.0, frame_length=1024, hop=256,
                      n_fft=1024, framing="center_reflect", log="log10_clamp", valid="all",
                      layout="frames_mels"),
+    "gemma3n": dict(frontend="kaldi", n_mels=128, window="hann_periodic", scale=1, low_freq=125, high_freq=7600,
+                    mel_scale="htk", power=1, log_guard=1e-5, remove_dc=False, frame_length=512, n_fft=1024,
+                    pad_multiple=128, frame_span=513),
+    "gemma4": dict(frontend="kaldi", n_mels=128, window="hann_periodic", scale=1, low_freq=0, high_freq=8000,
+                   mel_scale="htk", power=1, log_guard=1e-3, remove_dc=False, preemph=0.0, frame_length=320,
+                   log="ln_add", valid="end", pad_left=160, pad_multiple=128, frame_span=321),
+    "univnet": dict(frontend="nemo", normalize="none", n_mels=100, window="hann_periodic", low_freq=0,
+                    high_freq=12000, power=1, mag_guard="add:1e-09", log_guard=1e-5, preemph=0.0,
+                    sample_rate=24000, frame_length=1024, hop=256, n_fft=1024, framing="snip", log="ln_clamp",
+                    valid="all", layout="frames_mels", pad_left=384, pad_right=384, pad_mode="reflect"),
+    "inkling": dict(frontend="nemo", normalize="none", window="hann_periodic", power=1, mag_guard="max:1e-10",
+                    log_guard=1e-10, preemph=0.0, frame_length=1600, hop=800, n_fft=1600, framing="snip",
+                    log="log10_clamp", valid="ceil", layout="frames_mels", pad_left=800, pad_multiple=800),
+    "nemotron-streaming-chunk": dict(frontend="nemo", normalize="none", framing="snip", valid="all",
+                                     frame_span=512, window_offset=56),
+    "voxtral-realtime-chunk": dict(frontend="whisper", n_mels=128, norm_max=1.5, framing="snip", valid="all",
+                                   frame_span=560),
 }
 
 
@@ -201,6 +218,220 @@ def _oracle(name, x):
         fb = slaney_mel_filters(16000, 1024, 80, 80.0, 7600.0)
         return np.log10(np.maximum(np.sqrt(s.real ** 2 + s.imag ** 2) @ fb.T, 1e-10))
     raise KeyError(name)
+
+
+# ---- the explicit framing's presets (wmel.h's framing paragraph) ----------------------------
+
+def frames_explicit(x, fl, hop, span, woff=0, left=0, right=0, mult=0, mode="zero"):
+    """Frames of fl samples at t hop + woff of the padded signal: zeros to a multiple of mult,
+    then left / right samples of np.pad's mode; 1 + (N - span) / hop of them."""
+    x = np.asarray(x, np.float64)
+    if mult > 1:
+        x = np.pad(x, (0, -x.size % mult))
+    xp = np.pad(x, (left, right), mode="reflect" if mode == "reflect" else "constant")
+    n = 0 if xp.size < span else 1 + (xp.size - span) // hop
+    idx = woff + np.arange(fl)[None, :] + hop * np.arange(n)[:, None]
+    return xp[idx] if n else np.zeros((0, fl))
+
+
+def _framed_oracle(name, x):
+    from wmel._npref import slaney_mel_filters
+    if name == "gemma3n":  # unfold of 513, HTK pre-emphasis on the first 512, 1024-point |X|
+        f = frames_explicit(x, 513, 160, 513, mult=128)
+        f = np.concatenate([f[:, :1] * 0.03, f[:, 1:-1] - 0.97 * f[:, :-2]], axis=1) * C._win("hann_p", 512)
+        return np.log(np.maximum(np.abs(np.fft.rfft(f, n=1024, axis=1)) @ C.htk_bank(128, 1024, 16000, 125.0, 7600.0),
+                                 1e-5))
+    if name == "gemma4":  # 160 zeros on the left, unfold of 321, frames ending on padding zeroed
+        f = frames_explicit(x, 321, 160, 321, left=160, mult=128)
+        lm = np.log(np.abs(np.fft.rfft(f[:, :-1] * C._win("hann_p", 320), n=512, axis=1))
+                    @ C.htk_bank(128, 512, 16000, 0.0, 8000.0) + 1e-3)
+        lm[np.arange(lm.shape[0]) * 160 + 320 >= 160 + x.size] = 0.0
+        return lm
+    if name == "univnet":  # reflect 384 each side, center=False, sqrt(p + 1e-9)
+        s = np.fft.rfft(frames_explicit(x, 1024, 256, 1024, left=384, right=384, mode="reflect")
+                        * C._win("hann_p", 1024), axis=1)
+        m = np.sqrt(s.real ** 2 + s.imag ** 2 + 1e-9) @ slaney_mel_filters(24000, 1024, 100, 0.0, 12000.0).T
+        return np.log(np.maximum(m, 1e-5))
+    if name == "inkling":  # causal: 800 zeros on the left, the right to a multiple of 800
+        s = np.fft.rfft(frames_explicit(x, 1600, 800, 1600, left=800, mult=800) * C._win("hann_p", 1600), axis=1)
+        m = np.sqrt(np.maximum(s.real ** 2 + s.imag ** 2, 1e-10)) @ slaney_mel_filters(16000, 1600, 80).T
+        lm = np.log10(np.maximum(m, 1e-10))
+        lm[-(-x.size // 800):] = 0.0
+        return lm
+    if name == "nemotron-streaming-chunk":  # the chunk's pre-emphasis, center=False, 400 in 512
+        x = np.asarray(x, np.float64)
+        y = np.concatenate([x[:1], x[1:] - 0.97 * x[:-1]])
+        s = np.fft.rfft(frames_explicit(y, 400, 160, 512, woff=56) * C._win("hann", 400), n=512, axis=1)
+        return np.log((s.real ** 2 + s.imag ** 2) @ slaney_mel_filters(16000, 512, 80).T + 2.0 ** -24).T
+    if name == "voxtral-realtime-chunk":  # center=False, the last frame dropped, the fixed max 1.5
+        s = np.fft.rfft(frames_explicit(x, 400, 160, 400) * C._win("hann_p", 400), axis=1)
+        p = (s.real ** 2 + s.imag ** 2)[:-1]
+        raw = np.log10(np.maximum(p @ slaney_mel_filters(16000, 400, 128).T, 1e-10)).T
+        return (np.maximum(raw, 1.5 - 8.0) + 4.0) / 4.0
+    raise KeyError(name)
+
+
+FRAMED = ["gemma3n", "gemma4", "univnet", "inkling", "nemotron-streaming-chunk", "voxtral-realtime-chunk"]
+_SPAN = {"gemma3n": 513, "gemma4": 161, "univnet": 1024, "inkling": 1, "nemotron-streaming-chunk": 512,
+         "voxtral-realtime-chunk": 560}
+
+
+def _framed_clips(name):
+    """The usual clips and the framing's edges: 0 and 1 sample, a frame's span and one either
+    side, the reflection's reach, random lengths."""
+    out = list(C._clips())
+    sp = _SPAN[name]
+    rng = np.random.default_rng(11)
+    noise = rng.uniform(-1, 1, 40000).astype(np.float32)
+    for n in sorted({0, 1, sp - 1, sp, sp + 1, 384, 385, 799, 800, 801, 1599, 1601}
+                    | set(int(v) for v in rng.integers(2, 30000, 4))):
+        if n >= 0:
+            out.append((f"n{n}", noise[:n].copy()))
+    return out
+
+
+def _wmel_or_none(name, x):
+    """wmel's features, or None where wmel refuses the length (0 samples; UnivNet's reflection
+    of 384 samples or fewer), checked to be the documented refusal."""
+    if x.size == 0 or (name == "univnet" and x.size <= 384):
+        with pytest.raises(ValueError):
+            wmel.features(x, plan=name)
+        return None
+    return wmel.features(x, plan=name)
+
+
+@pytest.mark.parametrize("name", FRAMED)
+def test_framed_preset_oracle(name):
+    for clip, x in _framed_clips(name):
+        got = _wmel_or_none(name, x)
+        if got is None:
+            continue
+        e = _note((name, "float64 oracle"), _err(got, _framed_oracle(name, x)))
+        assert e <= TOL, (name, clip, e)
+
+
+def _original(name):
+    import transformers as T
+    if name == "gemma3n":
+        fe = T.Gemma3nAudioFeatureExtractor()
+        return lambda x: fe(x, sampling_rate=16000, return_tensors="np")["input_features"][0]
+    if name == "gemma4":  # a batch of one: 5.23's single 1-D input path fails in its squeeze
+        fe = T.Gemma4AudioFeatureExtractor()
+        return lambda x: fe([x], sampling_rate=16000, return_tensors="np")["input_features"][0]
+    if name == "univnet":
+        fe = T.UnivNetFeatureExtractor()
+        return lambda x: fe(x, sampling_rate=24000, return_tensors="np", return_noise=False)["input_features"][0]
+    if name == "inkling":
+        fe = T.InklingFeatureExtractor()
+        return lambda x: fe(x, sampling_rate=16000, return_tensors="np")["input_features"][0]
+    if name == "nemotron-streaming-chunk":
+        fe = T.NemotronAsrStreamingFeatureExtractor()
+        return lambda x: fe(x, sampling_rate=16000, center=False, return_tensors="np")["input_features"][0].T
+    if name == "voxtral-realtime-chunk":
+        fe = T.VoxtralRealtimeFeatureExtractor()
+        return lambda x: fe(x, sampling_rate=16000, center=False, return_tensors="np")["input_features"][0]
+    raise KeyError(name)
+
+
+@pytest.mark.parametrize("name", FRAMED)
+def test_framed_preset_live(name):
+    """The stream's frames are the offline call's first frames (the valid ones; END's and CEIL's
+    zeroed frames are not streamed), and the sliding buffer gives the offline call on what it
+    holds, bit for bit: the left pad, the multiple's zeros and the reflection at both ends."""
+    x = C._clips()[0][1]
+    raw = wmel.frontend_plan(plan=name)  # the stream's frames are those before the normalisation
+    raw.update(norm=C._wmel.NORM_NONE, norm_flags=0, norm_max=0.0, norm_range=0.0)
+    want = C._run(raw, x)
+    st = wmel.Stream(plan=name)
+    ax = 0 if st._frames_first else 1
+    parts = [st.push(x[:5000]), st.push(x[5000:5001]), st.push(x[5001:]), st.finish()]
+    got = np.concatenate(parts, axis=ax)
+    k = got.shape[ax]
+    assert k >= want.shape[ax] - 1 and np.array_equal(got, want[:k] if ax == 0 else want[:, :k]), name
+    buf = wmel.SlidingBuffer(plan=name)
+    buf.push(x[:9000])
+    buf.trim(1600)
+    buf.push(x[9000:20001])
+    assert np.array_equal(buf.features(), wmel.features(x[1600:20001], plan=name)), name
+
+
+def test_nemo_exact_pad():
+    """nemo's exact_pad: NeMo's reflect (n_fft - hop) / 2 = 176, torch.stft(center=False) with
+    the 400-sample window centred in 512, n / 160 frames of which the last is 0 (seq_len
+    floor((n + 352 - 512) / 160)), per-feature statistics over the others; the signal's
+    pre-emphasis before the padding (wmel's rule), against a float64 oracle."""
+    from wmel._npref import slaney_mel_filters
+    plan = wmel.frontend_plan("nemo", exact_pad=True)
+    assert (plan["framing"], plan["pad_left"], plan["pad_right"], plan["pad_mode"], plan["frame_span"],
+            plan["window_offset"], plan["valid"]) == (0, 176, 176, 1, 512, 56, 5)
+    assert wmel.frontend_plan("nemo", exact_pad=False) == wmel.frontend_plan("nemo")
+    with pytest.raises(ValueError, match="exact_pad: not an option of the kaldi front-end"):
+        wmel.frontend_plan("kaldi", exact_pad=True)
+    for clip, x in C._clips():
+        if x.size <= 176:
+            continue
+        y = x.astype(np.float64)
+        y = np.concatenate([y[:1], y[1:] - 0.97 * y[:-1]])
+        s = np.fft.rfft(frames_explicit(y, 400, 160, 512, woff=56, left=176, right=176, mode="reflect")
+                        * C._win("hann", 400), n=512, axis=1)
+        lm = np.log((s.real ** 2 + s.imag ** 2) @ slaney_mel_filters(16000, 512, 80).T + 2.0 ** -24).T
+        nv = lm.shape[1] - 1
+        want = np.zeros_like(lm)
+        if nv > 1:
+            v = lm[:, :nv]
+            want[:, :nv] = (v - v.mean(axis=1, keepdims=True)) / (v.std(axis=1, ddof=1, keepdims=True) + 1e-5)
+        got = wmel.features(x, "nemo", exact_pad=True)
+        assert got.shape == (80, x.size // 160), (clip, got.shape)
+        sd = lm[:, :max(nv, 1)].std(axis=1, ddof=1, keepdims=True) + 1e-5 if nv > 1 else 1.0
+        e = _note(("nemo exact_pad", "float64 oracle (log units)"), _err(got * sd, want * sd))
+        assert e <= TOL, (clip, e)
+
+
+def test_framing_refusals():
+    with pytest.raises(ValueError, match="pad_left 160: explicit framing needs framing snip"):
+        wmel.frontend_plan("nemo", pad_left=160)
+    with pytest.raises(ValueError, match="window_offset 200"):
+        wmel.frontend_plan("kaldi", frame_span=500, window_offset=200)
+    with pytest.raises(ValueError, match="pad_multiple 128 with pad_mode reflect"):
+        wmel.frontend_plan("kaldi", pad_mode="reflect", pad_left=10, pad_multiple=128)
+    with pytest.raises(ValueError, match="pad_mode mirror: zero or reflect"):
+        wmel.frontend_plan("kaldi", pad_mode="mirror")
+    with pytest.raises(ValueError, match="valid sometimes"):
+        wmel.frontend_plan("kaldi", valid="sometimes")
+    with pytest.raises(ValueError):  # UnivNet's reflection needs more than 384 samples
+        wmel.features(np.zeros(384, np.float32), plan="univnet")
+
+
+_NUMPY_ORIGINALS = ("gemma3n", "gemma4", "univnet")  # the others need torch
+
+
+@pytest.mark.parametrize("name", FRAMED)
+def test_framed_preset_original(name):
+    """transformers 5.23's extractor on the same clips (its defaults; a length it raises on is
+    skipped); float32 pipelines, so 1e-4 x max(1, |original|), or the original's own distance
+    from the float64 oracle plus TOL where that is larger."""
+    if not _have("transformers") or (name not in _NUMPY_ORIGINALS and not _have("torch")):
+        pytest.skip("transformers (and torch for this original) is not installed")
+    run = _original(name)
+    done = 0
+    for clip, x in _framed_clips(name):
+        if x.size == 0 or (name == "univnet" and x.size <= 384):
+            continue
+        try:
+            o = np.asarray(run(x), np.float64)
+        except Exception:  # noqa: BLE001 (a length the original refuses: no frame, or its reflection)
+            continue
+        got = wmel.features(x, plan=name)
+        if o.size == 0 and got.size == 0:
+            continue
+        e = _note((name, "original"), _err(got, o))
+        # the torch originals round in float32 (Inkling's 1600-point transform, Voxtral's
+        # log10 of near-silent bins): wmel is held to them within their own distance from the
+        # float64 oracle plus TOL
+        own = _note((name, "original vs oracle"), _err(o, _framed_oracle(name, x)))
+        assert e <= max(1e-4, own + TOL), (name, clip, e, own)
+        done += 1
+    assert done >= 5, (name, done)
 
 
 ORACLES = ["whisper-128", "voxtral-realtime", "nemotron-streaming", "cohere-asr", "wespeaker", "ast", "lasr",
@@ -383,6 +614,9 @@ if __name__ == "__main__":
         try:
             if k == "test_preset_oracle":
                 for n in ORACLES:
+                    fn(n)
+            elif k in ("test_framed_preset_oracle", "test_framed_preset_original"):
+                for n in FRAMED:
                     fn(n)
             elif fn.__code__.co_argcount:
                 fn(pathlib.Path(tempfile.mkdtemp()))
