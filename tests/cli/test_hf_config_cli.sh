@@ -74,7 +74,7 @@ printf '{"feature_extractor_type": "WhisperFeatureExtractor", "dither": 0.5}\n' 
 expect_rc "dither" 2 'dither 0.5: wmel computes dither 0 only' "$WMEL" mel "$S" -o "$T/x.npy" --hf-config "$T/w.json"
 [ ! -e "$T/x.npy" ] && ok || bad "a refused configuration left an output"
 printf '{"feature_extractor_type": "Gemma3nAudioFeatureExtractor"}\n' >"$T/g3.json"
-expect_rc "needs preset" 2 'needs preset gemma3n' "$WMEL" mel "$S" -o "$T/x.npy" --hf-config "$T/g3.json"
+expect_rc "needs preset or its table" 2 'Gemma3nAudioFeatureExtractor: .*gemma3n' "$WMEL" mel "$S" -o "$T/x.npy" --hf-config "$T/g3.json"
 printf '{"feature_extractor_type": "ParakeetFeatureExtractor",\n "feature_size": [80]}\n' >"$T/bad.json"
 expect_rc "a list" 2 'feature_size \[...\]: a number expected' "$WMEL" mel "$S" -o "$T/x.npy" --hf-config "$T/bad.json"
 printf '{"feature_extractor_type": "ParakeetFeatureExtractor",\n "feature_size": }\n' >"$T/bad2.json"
