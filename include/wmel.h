@@ -512,6 +512,16 @@ typedef struct wmel_frontend_plan {
     double dither;       /* >= 0, finite: each frame's samples (after scale) get
                             dither * wmel_dither_gauss(dither_seed, t, j) added before DC removal
                             (Kaldi's dither; t the absolute frame index, j the sample in it) */
+    /* Appended fields (Kaldi's VTLN warp); 0 keeps the behaviour before them. */
+    double vtln_warp;    /* 0 or 1: no warp; else the factor w, 0.01..100 (WMEL_MEL_KALDI only):
+                            each Kaldi filter's edges and centre f move to F(f), Kaldi's
+                            piecewise-linear VtlnWarpFreq: F(lo) = lo, F(hi) = hi (the bank's
+                            range), F(f) = f / w between l = vtln_low max(1, w) and
+                            h = vtln_high min(1, w), straight lines outside */
+    double vtln_low;     /* Hz, the warp's lower cutoff, low_freq < vtln_low < high edge
+                            (0: Kaldi's default 100); with vtln_warp only */
+    double vtln_high;    /* Hz, the upper cutoff, vtln_low < vtln_high < high edge; < 0: Nyquist
+                            plus it (0: Kaldi's default -500); with vtln_warp only */
 } wmel_frontend_plan;
 
 /* The dither's noise: a pure, counter-based function of (seed, absolute frame t, sample j
@@ -595,6 +605,8 @@ WMEL_API int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t
  *   dither D        the noise's standard deviation, 0 .. 1e30 (wmel_dither_gauss)
  *   dither_seed S   0 .. 4294967295              raw_energy B    1|0 (0: energy_windowed 1,
  *                                                after use_energy 1)
+ *   vtln_warp W     0.01..100 (0 or 1: none)     vtln_low F, vtln_high F: the warp's cutoffs
+ *                                                in Hz (after vtln_warp; high < 0: Nyquist plus it)
  * Numbers are read by strtod (a double's shortest round-trip text gives it back exactly).
  * Options are set in the order above; the whole plan is then checked by wmel_plan_check().
  * On failure it writes a sentence naming the option, the value and what is allowed into

@@ -38,7 +38,8 @@ _CAPS = (("mel_scale", "str"), ("mel_norm", "str"), ("empty_filters", "bool"), (
          ("remove_dc", "bool"), ("preemph", "num"), ("sample_rate", "int"), ("frame_length", "int"),
          ("hop", "int"), ("n_fft", "int"), ("stack", "int"), ("framing", "str"), ("preemph_mode", "str"),
          ("log", "str"), ("valid", "str"), ("layout", "str"),
-         ("dither", "num"), ("dither_seed", "int"), ("raw_energy", "bool"))
+         ("dither", "num"), ("dither_seed", "int"), ("raw_energy", "bool"),
+         ("vtln_warp", "num"), ("vtln_low", "num"), ("vtln_high", "num"))
 _CAP_NAMES = tuple(k for k, _ in _CAPS)
 
 
@@ -150,7 +151,9 @@ def frontend_plan(frontend: str | None = None, n_mels=None, *, normalize=None, w
     ("log10_clamp"|"ln_add"|"ln_clamp"|"none"), valid ("all"|"hop"|"trim"), layout
     ("mels_frames"|"frames_mels"); dither (the noise's standard deviation in the scaled
     samples' units; libwmel's counter-based generator, wmel_dither_gauss), dither_seed
-    (0 .. 2**32 - 1), raw_energy (False: the log energy after the window, with use_energy).
+    (0 .. 2**32 - 1), raw_energy (False: the log energy after the window, with use_energy);
+    vtln_warp (Kaldi's VTLN factor, 0.01 .. 100; 0 or 1: none), vtln_low, vtln_high (its
+    cutoffs in Hz, after vtln_warp; 0: Kaldi's 100 and -500, a negative high Nyquist plus it).
     plan: a preset's name, a plan's JSON file or a dict (plan_from) to start from in place
     of frontend's preset; the options given then change it."""
     if plan is not None:

@@ -15,7 +15,8 @@ import numpy as np
 from ._common import _check_bool, _check_float, _check_int
 from ._feref import kaldi_mel_filters
 from ._kaldi_online import window_function
-from ._kaldi_opts import FrameExtractionOptions, MelBanksOptions, check_types, unsupported
+from ._kaldi_opts import (FrameExtractionOptions, MelBanksOptions, check_types, unsupported,
+                          vtln_factor)
 
 
 def _f32_2d(feats, name="feats") -> np.ndarray:
@@ -34,8 +35,10 @@ def _htk_mel(f):
 
 
 class MelBanks:
-    """kaldi_native_fbank.MelBanks(opts, frame_opts, vtln_warp_factor=1.0): Kaldi's bank or the
-    librosa-style one (is_librosa: Slaney or HTK scale, norm "slaney" or "", floor_to_int_bin),
+    """kaldi_native_fbank.MelBanks(opts, frame_opts, vtln_warp_factor=1.0): Kaldi's bank (warped
+    by VTLN's factor with opts.vtln_low / vtln_high, Kaldi's VtlnWarpMelFreq) or the
+    librosa-style one (which takes no warp: the original ignores the factor there, here it is
+    refused) (is_librosa: Slaney or HTK scale, norm "slaney" or "", floor_to_int_bin),
     the original's construction in float64, given as float32: get_matrix() (num_bins,
     n_fft/2 + 1), compute(power) (the mel energies, not their log; htk_mode floors them at 1.0
     and, in Kaldi's bank with low_freq > 0, zeroes the first filter's first weight)."""
@@ -49,8 +52,7 @@ class MelBanks:
                             "wmel.kaldi.FrameExtractionOptions)")
         check_types(opts, "opts")
         check_types(frame_opts, "frame_opts")
-        if _check_float(vtln_warp_factor, "vtln_warp_factor") != 1.0:
-            raise unsupported("vtln_warp_factor", vtln_warp_factor, "VTLN warping is not provided")
+        _check_float(vtln_warp_factor, "vtln_warp_factor")
         n = int(opts.num_bins)
         if n < 3:
             raise ValueError(f"Must have at least 3 mel bins, got num_bins {n}")
@@ -65,12 +67,16 @@ class MelBanks:
             raise ValueError(f"Bad values in options: low-freq {lo} and high-freq {hi} vs. "
                              f"nyquist {nyq}")
         if opts.is_librosa:
+            vtln_factor(opts, vtln_warp_factor, lo, hi, nyq, "opts")   # refuses a warp
             if opts.norm not in ("slaney", ""):
                 raise ValueError(f"Unsupported norm: {opts.norm}")
             w = _librosa_bank(n, lo, hi, n_fft, sr, bool(opts.use_slaney_mel_scale),
                               opts.norm == "slaney", bool(opts.floor_to_int_bin))
         else:
-            w = kaldi_mel_filters(n, lo, hi, n_fft, sr)
+            v = vtln_factor(opts, vtln_warp_factor, lo, hi, nyq, "opts")
+            w = (kaldi_mel_filters(n, lo, hi, n_fft, sr) if v is None else
+                 kaldi_mel_filters(n, lo, hi, n_fft, sr, vtln_warp=v[0], vtln_low=v[1],
+                                   vtln_high=v[2]))
             if opts.htk_mode and lo != 0.0 and (w[0] > 0).any():
                 w[0, int(np.flatnonzero(w[0] > 0)[0])] = 0.0
         empty = np.flatnonzero(~(w != 0).any(axis=1))

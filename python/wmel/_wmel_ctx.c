@@ -27,6 +27,7 @@ static const plan_field PLAN_FIELDS[] = {
     PF_I(bank_flags), PF_I(mag_guard_mode), PF_I(norm_flags), PF_I(n_frames), PF_I(affine),
     PF_D(mag_guard), PF_D(norm_max), PF_D(norm_range), PF_D(post_scale), PF_D(post_shift),
     PF_D(pad_value), PF_D(window_coeff), PF_I(energy_windowed), PF_I(dither_seed), PF_D(dither),
+    PF_D(vtln_warp), PF_D(vtln_low), PF_D(vtln_high),
 };
 #define N_PLAN_FIELDS (sizeof PLAN_FIELDS / sizeof PLAN_FIELDS[0])
 

@@ -28,7 +28,8 @@ static const char *const OPTS[] = {
     "legacy", "pad_to", "mel_scale", "mel_norm", "empty_filters", "bf16", "window_coeff", "power",
     "mag_guard", "log_guard", "norm_eps", "norm_ddof", "norm_max", "norm_range", "n_frames", "pad_value",
     "post_scale", "post_shift", "remove_dc", "preemph", "sample_rate", "frame_length", "hop", "n_fft", "stack",
-    "framing", "preemph_mode", "log", "valid", "layout", "dither", "dither_seed", "raw_energy"};
+    "framing", "preemph_mode", "log", "valid", "layout", "dither", "dither_seed", "raw_energy", "vtln_warp",
+    "vtln_low", "vtln_high"};
 enum { N_OPTS = sizeof OPTS / sizeof OPTS[0] };
 static const char *const META[] = {"name", "models", "original", "matched", "notes"};
 enum { N_META = sizeof META / sizeof META[0], MAX_KEYS = N_OPTS + N_META + 1, VAL_MAX = 128 };
@@ -251,7 +252,7 @@ static int jparse(const char *text, size_t len, jentry *e, int *n_e, char *msg, 
                                       "bf16, window_coeff, power, mag_guard, log_guard, norm_eps, norm_ddof, norm_max, "
                                       "norm_range, n_frames, pad_value, post_scale, post_shift, remove_dc, preemph, "
                                       "sample_rate, frame_length, hop, n_fft, stack, framing, preemph_mode, log, "
-                                      "valid, layout, dither, dither_seed, raw_energy; "
+                                      "valid, layout, dither, dither_seed, raw_energy, vtln_warp, vtln_low, vtln_high; "
                                       "metadata: name, models, original, matched, notes)", x->key);
                 return jbad(&c, m);
             }
@@ -412,7 +413,8 @@ static const struct {
               FI(high_freq),    FI(log_guard),   FI(norm_eps),     FI(energy_floor), FI(reserved_d), FI(bank_flags),
               FI(mag_guard_mode), FI(norm_flags), FI(n_frames),    FI(affine),     FI(reserved_i2), FI(mag_guard),
               FI(norm_max),     FI(norm_range),  FI(post_scale),   FI(post_shift), FI(pad_value),   FI(window_coeff),
-              FI(reserved_d2),  FI(energy_windowed), FI(dither_seed), FI(dither)};
+              FI(reserved_d2),  FI(energy_windowed), FI(dither_seed), FI(dither),
+              FI(vtln_warp),    FI(vtln_low),    FI(vtln_high)};
 #undef FI
 
 typedef struct jout {
@@ -514,6 +516,9 @@ int wmel_plan_to_json(const wmel_frontend_plan *plan, char *buf, size_t buf_len,
     if (!same_d(p->dither, b.dither)) emit(&o, "dither", "%s", wmel__num(p->dither).s);
     if (p->dither_seed != b.dither_seed) emit(&o, "dither_seed", "%u", (unsigned)p->dither_seed);
     if (p->energy_windowed != b.energy_windowed) emit(&o, "raw_energy", "%s", p->energy_windowed ? "false" : "true");
+    if (!same_d(p->vtln_warp, b.vtln_warp)) emit(&o, "vtln_warp", "%s", wmel__num(p->vtln_warp).s);
+    if (!same_d(p->vtln_low, b.vtln_low)) emit(&o, "vtln_low", "%s", wmel__num(p->vtln_low).s);
+    if (!same_d(p->vtln_high, b.vtln_high)) emit(&o, "vtln_high", "%s", wmel__num(p->vtln_high).s);
     const int l = snprintf(tmp + (o.len < sizeof tmp ? o.len : sizeof tmp - 1), o.len < sizeof tmp ? sizeof tmp - o.len : 1, "\n}\n");
     o.len += (size_t)l;
     if (o.len + 2 >= sizeof tmp) return wmel__fe_bad(msg, msg_len, "the plan's JSON is longer than WMEL_PLAN_JSON_MAX");

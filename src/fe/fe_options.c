@@ -253,6 +253,27 @@ static int set_common(wmel_frontend_plan *plan, const char *name, const char *va
         plan->energy_windowed = !i;
         return WMEL_OK;
     }
+    if (!strcmp(name, "vtln_warp")) {
+        if (parse_num(value, &d) || !(d == 0.0 || (d >= 0.01 && d <= 100.0)))
+            return wmel__fe_bad(msg, msg_len, "vtln_warp %s: the VTLN warp factor, 0.01 .. 100 (Kaldi's are about "
+                                              "0.8 .. 1.2; 0 or 1: no warp)", v);
+        plan->vtln_warp = d;
+        if (d == 0.0) plan->vtln_low = plan->vtln_high = 0.0;
+        return WMEL_OK;
+    }
+    if (!strcmp(name, "vtln_low") || !strcmp(name, "vtln_high")) {
+        const int low = name[5] == 'l';
+        if (parse_num(value, &d) || fabs(d) > 1e7 || (low && d < 0.0))
+            return wmel__fe_bad(msg, msg_len, "%s %s: %s", name, v,
+                                low ? "the VTLN lower cutoff in Hz, > low_freq (0: Kaldi's default 100)"
+                                    : "the VTLN upper cutoff in Hz (< 0: Nyquist plus it; 0: Kaldi's default -500)");
+        if (plan->vtln_warp == 0.0 && d != 0.0)
+            return wmel__fe_bad(msg, msg_len, "%s %s: a cutoff of the VTLN warp, which needs vtln_warp (set it first)",
+                                name, v);
+        if (low) plan->vtln_low = d;
+        else plan->vtln_high = d;
+        return WMEL_OK;
+    }
     return NOT_COMMON;
 }
 
@@ -301,7 +322,7 @@ int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value,
                                  "empty_filters, bf16, window_coeff, power, mag_guard, log_guard, norm_eps, "
                                  "norm_ddof, norm_max, norm_range, n_frames, pad_value, post_scale, post_shift, remove_dc, "
                                  "preemph, sample_rate, frame_length, hop, n_fft, stack, framing, preemph_mode, log, "
-                                 "valid, layout, dither, dither_seed, raw_energy)", name);
+                                 "valid, layout, dither, dither_seed, raw_energy, vtln_warp, vtln_low, vtln_high)", name);
     if (whisper)
         return wmel__fe_bad(msg, msg_len, "%s: not an option of the whisper front-end (it applies to nemo, kaldi or "
                                  "seamless)", name);
