@@ -22,6 +22,9 @@ from ._kaldi_opts import (FLT_EPS, FbankOptions, FrameExtractionOptions, MfccOpt
                           check_types, fbank_plan, frame_geometry, unsupported)
 
 
+_F32 = np.dtype(np.float32)
+
+
 class _Rows:
     """A growable float32 (k, cols) array: rows appended at the end (the capacity doubles, so
     a long stream costs amortised O(1) a row) and dropped at the front."""
@@ -30,14 +33,18 @@ class _Rows:
         self._a = np.empty((64, cols), np.float32)
         self._lo = self._hi = 0
 
-    def append(self, rows: np.ndarray) -> None:
-        k = rows.shape[0]
+    def reserve(self, k: int) -> None:
+        """Room for k more rows at the end."""
         if self._hi + k > self._a.shape[0]:
             live = self._hi - self._lo
             cap = max(2 * (live + k), 64)
             a = np.empty((cap, self._a.shape[1]), np.float32)
             a[:live] = self._a[self._lo:self._hi]
             self._a, self._lo, self._hi = a, 0, live
+
+    def append(self, rows: np.ndarray) -> None:
+        k = rows.shape[0]
+        self.reserve(k)
         self._a[self._hi:self._hi + k] = rows
         self._hi += k
 
@@ -92,9 +99,19 @@ class _Online:
     frames go through libwmel's frame stream, _post(rows) finishes the stream's rows."""
 
     _ctx = None
+    _rows = None          # set_rows' arguments: snip_edges frames finished in C (push_rows)
+    _raw = None           # a KaldiRaw: OnlineRawAudioSamples' snip_edges frames in C
 
     def _start(self):
         self._stream = _wmel.Stream(self._ctx, 0) if (self._snip and self._ctx is not None) else None
+        # the frames a push completes go straight into the rows (_wmel.Stream.push_rows, or
+        # KaldiRaw's): samples -> finished rows in one C call
+        self._fast = None
+        if self._stream is not None and self._rows is not None:
+            self._stream.set_rows(*self._rows)
+            self._fast = self._stream.push_rows
+        elif self._raw is not None:
+            self._fast = self._raw.push_rows
         self._cols = None
         self._sig = None if self._stream is not None else _Rows(1)
         self._base = 0                          # the whole signal's index of self._sig's row 0
@@ -120,6 +137,20 @@ class _Online:
         return rows
 
     def accept_waveform(self, sampling_rate, waveform) -> None:
+        fast = self._fast
+        if (fast is not None and type(waveform) is np.ndarray and waveform.dtype == _F32
+                and waveform.ndim == 1 and waveform.flags.c_contiguous and not self._finished
+                and type(sampling_rate) in (int, float) and sampling_rate == self._sr):
+            # the common call: float32 samples in C order (NaN and infinities raise in C)
+            out = self._out
+            n = waveform.shape[0]
+            if out._hi + n // self._H + 1 > out._a.shape[0]:
+                out.reserve(n // self._H + 1)
+            k = fast(waveform, out._a, out._hi)
+            out._hi += k
+            self._ready += k
+            self._n += n
+            return
         if self._finished:
             raise RuntimeError("accept_waveform() after input_finished()")
         if (sampling_rate != self._sr or type(sampling_rate) not in (int, float)) and \
@@ -130,6 +161,13 @@ class _Online:
         if not np.isfinite(x).all():
             raise ValueError("the waveform holds NaN or infinite samples")
         self._n += x.shape[0]
+        if fast is not None:
+            x = np.ascontiguousarray(x, np.float32)
+            self._out.reserve(x.shape[0] // self._H + 1)
+            k = fast(x, self._out._a, self._out._hi)
+            self._out._hi += k
+            self._ready += k
+            return
         if self._stream is not None:
             k = self._stream.push(x)
             if k:
@@ -171,6 +209,9 @@ class _Online:
         return self._finished and _check_int(frame, "frame", None) == self._ready - 1
 
     def get_frame(self, frame: int) -> np.ndarray:
+        if type(frame) is int and self._popped <= frame < self._ready:
+            out = self._out
+            return out._a[out._lo + frame - self._popped].copy()
         f = _check_int(frame, "frame", None)
         if not self._popped <= f < self._ready:
             raise IndexError(f"frame {frame} is not available (frames {self._popped}.."
@@ -243,6 +284,7 @@ class OnlineFbank(_Online):
         self._htk = self._energy and bool(opts.htk_compat)
         self._dim = self._ctx_cols = self._n_mels + int(self._energy)
         self._ctx = _plan_ctx(plan)
+        self._rows = (int(self._htk), int(self._energy), int(self._htk), 0.0, 0.0)
         self._start()
 
     def _post(self, rows):
@@ -297,6 +339,8 @@ class OnlineMfcc(_Online):
         self._dim = nc
         self._m = (dct_matrix(nc, nb) * lifter_coeffs(nc, float(opts.cepstral_lifter))[:, None]).T
         self._ctx = _plan_ctx(plan)
+        self._rows = (2, int(self._energy), int(self._htk), FLT_EPS, 0.0,
+                      np.ascontiguousarray(self._m, np.float64), nc)
         self._start()
 
     def _post(self, rows):
@@ -408,6 +452,10 @@ class OnlineRawAudioSamples(_Online):
                        and fo.window_type == "rectangular")
         self._shift_s = float(fo.frame_shift_ms) / 1000.0
         self._dim = L
+        if snip:
+            rect = fo.window_type == "rectangular"
+            self._raw = _wmel.KaldiRaw(L, H, None if rect else np.ascontiguousarray(self._win, np.float64),
+                                       int(bool(fo.remove_dc_offset)), float(fo.preemph_coeff))
         self._start()
 
     def _block(self, x):

@@ -350,7 +350,8 @@ static PyMethodDef module_methods[] = {
 static int module_exec(PyObject *m)
 {
     if (wmelpy_ctx_init(m) < 0 || wmelpy_buffer_init(m) < 0 || wmelpy_windows_init(m) < 0 ||
-        wmelpy_sliding_init(m) < 0 || wmelpy_stream_init(m) < 0)
+        wmelpy_sliding_init(m) < 0 || wmelpy_stream_init(m) < 0 ||
+        wmelpy_konline_init(m) < 0)
         return -1;
     if (PyModule_AddIntConstant(m, "BACKEND_AUTO", WMEL_BACKEND_AUTO) < 0 ||
         PyModule_AddIntConstant(m, "BACKEND_REF", WMEL_BACKEND_REF) < 0 ||
