@@ -44,7 +44,7 @@ static const char *const CLI_NAMES[WMEL_CLI_FE_OPTS] = {
     "--mag-guard", "--log-guard", "--norm-eps", "--norm-ddof", "--norm-max", "--norm-range",
     "--n-frames", "--pad-value", "--post-scale", "--post-shift", "--remove-dc", "--preemph", "--sample-rate",
     "--frame-length", "--hop", "--n-fft", "--stack", "--framing", "--preemph-mode", "--log", "--valid", "--layout",
-    "--dither", "--dither-seed", "--raw-energy", "--vtln-warp", "--vtln-low", "--vtln-high"};
+    "--dither", "--dither-seed", "--raw-energy", "--vtln-warp", "--vtln-low", "--vtln-high", "--htk-bank"};
 static const char *const LIB_NAMES[WMEL_CLI_FE_OPTS] = {
     "n_mels", "normalize", "window", "scale", "low_freq", "high_freq",
     "use_energy", "energy_floor", "legacy", "pad_to",
@@ -52,7 +52,7 @@ static const char *const LIB_NAMES[WMEL_CLI_FE_OPTS] = {
     "mag_guard", "log_guard", "norm_eps", "norm_ddof", "norm_max", "norm_range",
     "n_frames", "pad_value", "post_scale", "post_shift", "remove_dc", "preemph", "sample_rate",
     "frame_length", "hop", "n_fft", "stack", "framing", "preemph_mode", "log", "valid", "layout",
-    "dither", "dither_seed", "raw_energy", "vtln_warp", "vtln_low", "vtln_high"};
+    "dither", "dither_seed", "raw_energy", "vtln_warp", "vtln_low", "vtln_high", "htk_bank"};
 /* 1: a flag (no value). */
 static const unsigned char FLAG[WMEL_CLI_FE_OPTS] = {[6] = 1, [8] = 1, [12] = 1, [13] = 1};
 /* 1: an option of the finish (after the frames the stream gives). */

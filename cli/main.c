@@ -88,6 +88,7 @@ static const char MEL_HELP[] =
     "      --raw-energy B     1 (default) | 0: the log energy after the window (with --use-energy)\n"
     "      --vtln-warp W      Kaldi's VTLN warp factor of the kaldi mel bank, 0.01..100 (1: none)\n"
     "      --vtln-low F, --vtln-high F  its cutoffs in Hz (defaults 100, -500: Nyquist - 500)\n"
+    "      --htk-bank B       Kaldi's htk_mode bank: the first filter's lowest weight 0 (low_freq > 0)\n"
     ;
 static const char DECODE_HELP[] =
     "wmel decode INPUT -o OUT.npy [options]\n"
@@ -163,7 +164,7 @@ static const char BATCH_HELP[] =
     "      --valid V          as for mel\n"
     "      --layout L         as for mel\n"
     "      --dither D, --dither-seed S, --raw-energy B  as for mel\n"
-    "      --vtln-warp W, --vtln-low F, --vtln-high F  as for mel\n"
+    "      --vtln-warp W, --vtln-low F, --vtln-high F, --htk-bank B  as for mel\n"
 
     "      -j, --jobs N       files at once (default: all cores)\n"
     "      --shard-size N     items per shard (default 1000)\n"

@@ -407,9 +407,13 @@ enum {
     WMEL_BANK_ALLOW_EMPTY = 1,     /* a filter with no FFT bin under it is kept (its mel energy
                                       is 0, so its log is that of the guard, as TensorFlow and
                                       transformers give) instead of refusing the plan */
-    WMEL_BANK_BF16 = 2             /* the window and the bank's weights rounded to bfloat16
+    WMEL_BANK_BF16 = 2,            /* the window and the bank's weights rounded to bfloat16
                                       (from float32, to nearest even): transformers
                                       mel_filters_dtype="bfloat16" (Nemotron) */
+    WMEL_BANK_HTK = 4              /* Kaldi's htk_mode bank (WMEL_MEL_KALDI only): with
+                                      low_freq > 0 the first filter's lowest weight is 0 (HTK's
+                                      quirk, which Kaldi keeps); htk_mode's floor of the mel
+                                      energies at 1 is WMEL_LOG_CLAMP with log_guard 1 */
 };
 /* wmel_frontend_plan.mag_guard_mode: a guard on the power p = re^2 + im^2 of each bin,
  * before the power option (power 1: sqrt of the guarded value). */
@@ -589,6 +593,7 @@ WMEL_API int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t
  * and the capabilities every front-end takes (the appended fields):
  *   mel_scale S     slaney|kaldi|htk|tf          mel_norm N      none|slaney
  *   empty_filters B WMEL_BANK_ALLOW_EMPTY        bf16 B          WMEL_BANK_BF16
+ *   htk_bank B      WMEL_BANK_HTK (the last option, after vtln_high)
  *   window_coeff A  blackman's, 0 < A < 1 (after window blackman)
  *   power P         1|2                          mag_guard G     none|max:G|add:G, G > 0
  *   log_guard G     > 0                          norm_eps E      >= 0

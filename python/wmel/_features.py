@@ -39,7 +39,7 @@ _CAPS = (("mel_scale", "str"), ("mel_norm", "str"), ("empty_filters", "bool"), (
          ("hop", "int"), ("n_fft", "int"), ("stack", "int"), ("framing", "str"), ("preemph_mode", "str"),
          ("log", "str"), ("valid", "str"), ("layout", "str"),
          ("dither", "num"), ("dither_seed", "int"), ("raw_energy", "bool"),
-         ("vtln_warp", "num"), ("vtln_low", "num"), ("vtln_high", "num"))
+         ("vtln_warp", "num"), ("vtln_low", "num"), ("vtln_high", "num"), ("htk_bank", "bool"))
 _CAP_NAMES = tuple(k for k, _ in _CAPS)
 
 
@@ -153,7 +153,8 @@ def frontend_plan(frontend: str | None = None, n_mels=None, *, normalize=None, w
     samples' units; libwmel's counter-based generator, wmel_dither_gauss), dither_seed
     (0 .. 2**32 - 1), raw_energy (False: the log energy after the window, with use_energy);
     vtln_warp (Kaldi's VTLN factor, 0.01 .. 100; 0 or 1: none), vtln_low, vtln_high (its
-    cutoffs in Hz, after vtln_warp; 0: Kaldi's 100 and -500, a negative high Nyquist plus it).
+    cutoffs in Hz, after vtln_warp; 0: Kaldi's 100 and -500, a negative high Nyquist plus it);
+    htk_bank (Kaldi's htk_mode bank: the first filter's lowest weight 0 when low_freq > 0).
     plan: a preset's name, a plan's JSON file or a dict (plan_from) to start from in place
     of frontend's preset; the options given then change it."""
     if plan is not None:

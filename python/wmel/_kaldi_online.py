@@ -19,7 +19,7 @@ from . import _features, _wmel
 from ._common import _as_samples, _check_bool, _check_float, _check_int
 from ._kaldi_opts import (FLT_EPS, FbankOptions, FrameExtractionOptions, MfccOptions,
                           NemoFbankOptions, RawAudioSamplesOptions, WhisperFeatureOptions,
-                          check_types, fbank_plan, frame_geometry, unsupported)
+                          check_types, fbank_plan, frame_geometry, htk_rows, unsupported)
 
 
 _F32 = np.dtype(np.float32)
@@ -284,10 +284,18 @@ class OnlineFbank(_Online):
         self._htk = self._energy and bool(opts.htk_compat)
         self._dim = self._ctx_cols = self._n_mels + int(self._energy)
         self._ctx = _plan_ctx(plan)
-        self._rows = (int(self._htk), int(self._energy), int(self._htk), 0.0, 0.0)
+        self._floor, self._guard = htk_rows(opts)
+        post = self._htk or self._floor or self._guard
+        self._rows = (int(bool(post)), int(self._energy), int(self._htk), self._floor, self._guard)
         self._start()
 
     def _post(self, rows):
+        e = int(self._energy)
+        if self._floor or self._guard:       # htk_mode (htk_rows): in float64, one rounding
+            m = np.maximum(rows[:, e:].astype(np.float64), self._floor)
+            if self._guard:
+                m = np.log(m + self._guard)
+            rows = np.concatenate([rows[:, :e], m.astype(np.float32)], axis=1)
         if self._htk:
             return np.concatenate([rows[:, 1:], rows[:, :1]], axis=1)
         return rows
@@ -339,13 +347,14 @@ class OnlineMfcc(_Online):
         self._dim = nc
         self._m = (dct_matrix(nc, nb) * lifter_coeffs(nc, float(opts.cepstral_lifter))[:, None]).T
         self._ctx = _plan_ctx(plan)
-        self._rows = (2, int(self._energy), int(self._htk), FLT_EPS, 0.0,
+        self._floor = htk_rows(opts, mfcc=True)[0]
+        self._rows = (2, int(self._energy), int(self._htk), self._floor, 0.0,
                       np.ascontiguousarray(self._m, np.float64), nc)
         self._start()
 
     def _post(self, rows):
         e = int(self._energy)
-        mel = np.log(np.maximum(rows[:, e:].astype(np.float64), FLT_EPS))
+        mel = np.log(np.maximum(rows[:, e:].astype(np.float64), self._floor))
         c = mel @ self._m
         if self._energy:
             c[:, 0] = rows[:, 0]

@@ -23,6 +23,7 @@ _KNF_WINDOWS = ("hanning", "hann", "sine", "hamming", "povey", "rectangular", "b
 _LOG_ADD, _LOG_CLAMP, _LOG_NONE = 1, 2, 3          # wmel.h WMEL_LOG_*
 _MEL_SLANEY, _MEL_KALDI = 0, 1
 _MELNORM_NONE, _MELNORM_SLANEY = 0, 1
+_BANK_HTK = 4                                      # wmel.h WMEL_BANK_HTK
 
 
 def unsupported(name, value, why):
@@ -345,11 +346,11 @@ def _mel_plan(mo: MelBanksOptions, plan: dict, what="mel_opts", fo=None, vtln_wa
         raise unsupported(f"{what}.num_bins", n, "libwmel's plans hold 3..256 bins")
     # vtln_low / vtln_high shape a warped bank only (vtln_warp other than 1); debug_mel prints
     # the original's bank and changes nothing
-    if mo.htk_mode:
-        raise unsupported(f"{what}.htk_mode", True, "HTK mode changes Kaldi's first mel filter "
-                          "and floors the mel energies at 1, which libwmel's plans do not (MelBanks "
-                          "does)")
     plan["n_mels"] = n
+    if mo.htk_mode and not mo.is_librosa:
+        # Kaldi's bank in HTK mode: the first filter's lowest weight 0 (low_freq > 0); the
+        # floor of the mel energies at 1 is fbank_plan's (the log's guard) or htk_rows'
+        plan["bank_flags"] = plan.get("bank_flags", 0) | _BANK_HTK
     plan["low_freq"] = float(mo.low_freq)
     plan["high_freq"] = float(mo.high_freq)
     if mo.is_librosa:
@@ -405,6 +406,7 @@ def fbank_plan(opts, *, mfcc=False, vtln_warp=1.0) -> tuple:
     plan["use_energy"] = int(use_energy)
     plan["energy_windowed"] = int(use_energy and not opts.raw_energy)
     plan["energy_floor"] = max(float(opts.energy_floor), 0.0) if use_energy else 0.0
+    htk = bool(mo.htk_mode)
     if mfcc:
         plan["log"] = _LOG_NONE
         plan["power"] = 2
@@ -416,9 +418,27 @@ def fbank_plan(opts, *, mfcc=False, vtln_warp=1.0) -> tuple:
             eps = float(opts.eps)
             if not eps > 0 or not math.isfinite(eps):
                 raise unsupported("eps", opts.eps, "the log's guard must be positive here")
-            plan["log"] = _LOG_CLAMP if opts.use_log_floor else _LOG_ADD
-            plan["log_guard"] = eps
+            if htk and not opts.use_log_floor:
+                plan["log"] = _LOG_NONE      # ln(max(m, 1) + eps): htk_rows' finishing
+            else:
+                # htk_mode: ln(max(max(m, 1), eps)) = ln(max(m, max(1, eps)))
+                plan["log"] = _LOG_CLAMP if opts.use_log_floor else _LOG_ADD
+                plan["log_guard"] = max(eps, 1.0) if htk else eps
     why = _wmel.plan_check(plan)
     if why:
         raise ValueError(f"these options: {why}")
     return plan, (sr, L, H, n_fft, snip)
+
+
+def htk_rows(opts, *, mfcc=False) -> tuple:
+    """(floor, log_add_guard) that the online computers apply to the plan's mel values
+    (_wmel.Stream.set_rows): MFCC ln(max(m, floor)), floor 1 in htk_mode (its floor of the mel
+    energies, then FLT_EPSILON's) else FLT_EPSILON; fbank in htk_mode without the log (the mel
+    energies floored at 1) or with use_log_floor False (ln(max(m, 1) + eps)); otherwise the
+    plan's values as they are (0, 0)."""
+    htk = bool(opts.mel_opts.htk_mode)
+    if mfcc:
+        return (1.0 if htk else FLT_EPS), 0.0
+    if not htk or (opts.use_log_fbank and opts.use_log_floor):
+        return 0.0, 0.0
+    return 1.0, (float(opts.eps) if opts.use_log_fbank else 0.0)

@@ -29,7 +29,7 @@ static const char *const OPTS[] = {
     "mag_guard", "log_guard", "norm_eps", "norm_ddof", "norm_max", "norm_range", "n_frames", "pad_value",
     "post_scale", "post_shift", "remove_dc", "preemph", "sample_rate", "frame_length", "hop", "n_fft", "stack",
     "framing", "preemph_mode", "log", "valid", "layout", "dither", "dither_seed", "raw_energy", "vtln_warp",
-    "vtln_low", "vtln_high"};
+    "vtln_low", "vtln_high", "htk_bank"};
 enum { N_OPTS = sizeof OPTS / sizeof OPTS[0] };
 static const char *const META[] = {"name", "models", "original", "matched", "notes"};
 enum { N_META = sizeof META / sizeof META[0], MAX_KEYS = N_OPTS + N_META + 1, VAL_MAX = 128 };
@@ -252,7 +252,7 @@ static int jparse(const char *text, size_t len, jentry *e, int *n_e, char *msg, 
                                       "bf16, window_coeff, power, mag_guard, log_guard, norm_eps, norm_ddof, norm_max, "
                                       "norm_range, n_frames, pad_value, post_scale, post_shift, remove_dc, preemph, "
                                       "sample_rate, frame_length, hop, n_fft, stack, framing, preemph_mode, log, "
-                                      "valid, layout, dither, dither_seed, raw_energy, vtln_warp, vtln_low, vtln_high; "
+                                      "valid, layout, dither, dither_seed, raw_energy, vtln_warp, vtln_low, vtln_high, htk_bank; "
                                       "metadata: name, models, original, matched, notes)", x->key);
                 return jbad(&c, m);
             }
@@ -519,6 +519,8 @@ int wmel_plan_to_json(const wmel_frontend_plan *plan, char *buf, size_t buf_len,
     if (!same_d(p->vtln_warp, b.vtln_warp)) emit(&o, "vtln_warp", "%s", wmel__num(p->vtln_warp).s);
     if (!same_d(p->vtln_low, b.vtln_low)) emit(&o, "vtln_low", "%s", wmel__num(p->vtln_low).s);
     if (!same_d(p->vtln_high, b.vtln_high)) emit(&o, "vtln_high", "%s", wmel__num(p->vtln_high).s);
+    if ((p->bank_flags ^ b.bank_flags) & WMEL_BANK_HTK)
+        emit(&o, "htk_bank", "%s", p->bank_flags & WMEL_BANK_HTK ? "true" : "false");
     const int l = snprintf(tmp + (o.len < sizeof tmp ? o.len : sizeof tmp - 1), o.len < sizeof tmp ? sizeof tmp - o.len : 1, "\n}\n");
     o.len += (size_t)l;
     if (o.len + 2 >= sizeof tmp) return wmel__fe_bad(msg, msg_len, "the plan's JSON is longer than WMEL_PLAN_JSON_MAX");

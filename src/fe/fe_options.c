@@ -253,6 +253,11 @@ static int set_common(wmel_frontend_plan *plan, const char *name, const char *va
         plan->energy_windowed = !i;
         return WMEL_OK;
     }
+    if (!strcmp(name, "htk_bank")) {
+        if (parse_bool(value, &i)) return wmel__fe_bad(msg, msg_len, "htk_bank %s: 1 or 0 (true or false)", v);
+        plan->bank_flags = i ? plan->bank_flags | WMEL_BANK_HTK : plan->bank_flags & ~WMEL_BANK_HTK;
+        return WMEL_OK;
+    }
     if (!strcmp(name, "vtln_warp")) {
         if (parse_num(value, &d) || !(d == 0.0 || (d >= 0.01 && d <= 100.0)))
             return wmel__fe_bad(msg, msg_len, "vtln_warp %s: the VTLN warp factor, 0.01 .. 100 (Kaldi's are about "
@@ -322,7 +327,7 @@ int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value,
                                  "empty_filters, bf16, window_coeff, power, mag_guard, log_guard, norm_eps, "
                                  "norm_ddof, norm_max, norm_range, n_frames, pad_value, post_scale, post_shift, remove_dc, "
                                  "preemph, sample_rate, frame_length, hop, n_fft, stack, framing, preemph_mode, log, "
-                                 "valid, layout, dither, dither_seed, raw_energy, vtln_warp, vtln_low, vtln_high)", name);
+                                 "valid, layout, dither, dither_seed, raw_energy, vtln_warp, vtln_low, vtln_high, htk_bank)", name);
     if (whisper)
         return wmel__fe_bad(msg, msg_len, "%s: not an option of the whisper front-end (it applies to nemo, kaldi or "
                                  "seamless)", name);

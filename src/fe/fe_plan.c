@@ -253,8 +253,12 @@ static int check_vtln(const wmel_frontend_plan *p, char *msg, size_t len)
  * without it, so that a forgotten switch is a refusal rather than a silent no-op. */
 static int check_tail(const wmel_frontend_plan *p, char *msg, size_t len)
 {
-    if (p->bank_flags & ~(WMEL_BANK_ALLOW_EMPTY | WMEL_BANK_BF16))
-        return wmel__fe_bad(msg, len, "bank_flags %d: only WMEL_BANK_ALLOW_EMPTY (1) and WMEL_BANK_BF16 (2)", p->bank_flags);
+    if (p->bank_flags & ~(WMEL_BANK_ALLOW_EMPTY | WMEL_BANK_BF16 | WMEL_BANK_HTK))
+        return wmel__fe_bad(msg, len, "bank_flags %d: only WMEL_BANK_ALLOW_EMPTY (1), WMEL_BANK_BF16 (2) and "
+                            "WMEL_BANK_HTK (4)", p->bank_flags);
+    if ((p->bank_flags & WMEL_BANK_HTK) && p->mel_scale != WMEL_MEL_KALDI)
+        return wmel__fe_bad(msg, len, "htk_bank: Kaldi's htk_mode bank is Kaldi's (mel_scale kaldi); with the "
+                            "librosa-style bank htk_mode is only the floor of the mel energies at 1 (log_guard 1)");
     if (p->mag_guard_mode < WMEL_MAG_GUARD_NONE || p->mag_guard_mode > WMEL_MAG_GUARD_ADD)
         return wmel__fe_bad(msg, len, "mag_guard_mode %d: not a WMEL_MAG_GUARD_* value (0..2)", p->mag_guard_mode);
     if (p->mag_guard_mode ? !(p->mag_guard > 0.0 && isfinite(p->mag_guard)) : p->mag_guard != 0.0)
@@ -600,6 +604,12 @@ static int mel_bank(const wmel_frontend_plan *p, int n_bins, double *w)
             w[(size_t)m * n_bins + k] = v;
         }
     }
+    if ((p->bank_flags & WMEL_BANK_HTK) && lo != 0.0) /* Kaldi's htk_mode: HTK's first weight */
+        for (int k = 0; k < n_bins; k++)
+            if (w[k] != 0.0) {
+                w[k] = 0.0;
+                break;
+            }
     return WMEL_OK;
 }
 

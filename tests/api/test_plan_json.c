@@ -147,7 +147,7 @@ int main(void)
         for (int k = 0; k < n_opt; k++) {
             char v[64];
             const char *name;
-            switch (rnd(35)) {
+            switch (rnd(36)) {
             case 0: name = "n_mels", snprintf(v, sizeof v, "%u", rnd(2) ? 80 + 48 * rnd(2) : 1 + rnd(100)); break;
             case 1: name = "normalize", snprintf(v, sizeof v, "%s", (const char *[]){"none", "mean", "mean_var", "per_feature", "all_features"}[rnd(5)]); break;
             case 2: name = "window", snprintf(v, sizeof v, "%s", (const char *[]){"povey", "hamming", "hann", "rect", "blackman", "bartlett"}[rnd(6)]); break;
@@ -188,6 +188,7 @@ int main(void)
                                                     : name[5] == 'l' ? 50.0 + rnd(500) / 3.0
                                                                      : rnd(2) ? -(double)rnd(2000) / 7.0 : 5000.0 + rnd(300));
                      break;
+            case 35: name = "htk_bank", snprintf(v, sizeof v, "%s", rnd(2) ? "1" : "false"); break;
             default: name = rnd(2) ? "preemph_mode" : "window", snprintf(v, sizeof v, "%s", (const char *[]){"frame", "signal", "hann_periodic"}[rnd(3)]); break;
             }
             wmel_frontend_plan q = p;

@@ -470,7 +470,7 @@ int main(void)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         wmel_frontend_plan b = preset(WMEL_FRONTEND_NEMO, 80);
         switch (bad[i].field) {
-        case 0: b.bank_flags = 4; break;
+        case 0: b.bank_flags = 8; break;
         case 1: b.mag_guard = 1e-9; break;
         case 2: b.mag_guard_mode = WMEL_MAG_GUARD_ADD; break;
         case 3: b.norm = WMEL_NORM_NONE, b.norm_flags = WMEL_NORMF_POPULATION; break;
