@@ -371,7 +371,8 @@ enum {
     WMEL_WINDOW_BLACKMAN = 5,      /* a - 0.5 cos(2 pi i / (N - 1)) + (0.5 - a) cos(4 pi i / (N - 1)),
                                       a = window_coeff (0: 0.42): Kaldi blackman_coeff,
                                       torch.blackman_window(periodic=False) (NeMo) */
-    WMEL_WINDOW_BARTLETT = 6       /* 1 - |2 i / (N - 1) - 1|: torch.bartlett_window(periodic=False) */
+    WMEL_WINDOW_BARTLETT = 6,      /* 1 - |2 i / (N - 1) - 1|: torch.bartlett_window(periodic=False) */
+    WMEL_WINDOW_SINE = 7           /* sin(pi i / (N - 1)): Kaldi's window_type=sine */
 };
 
 /* Framing. */

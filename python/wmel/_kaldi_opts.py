@@ -18,7 +18,7 @@ FLT_EPS = 2.0 ** -23
 # knf window_type -> (plan window, numpy formula name)
 _PLAN_WINDOWS = {"povey": _wmel.WINDOW_POVEY, "hamming": _wmel.WINDOW_HAMMING,
                  "hanning": _wmel.WINDOW_HANN, "rectangular": _wmel.WINDOW_RECT,
-                 "hann": _wmel.WINDOW_HANN_PERIODIC}
+                 "hann": _wmel.WINDOW_HANN_PERIODIC, "sine": _wmel.WINDOW_SINE}
 _KNF_WINDOWS = ("hanning", "hann", "sine", "hamming", "povey", "rectangular", "blackman")
 _LOG_ADD, _LOG_CLAMP, _LOG_NONE = 1, 2, 3          # wmel.h WMEL_LOG_*
 _MEL_SLANEY, _MEL_KALDI = 0, 1
@@ -305,8 +305,7 @@ def _window_plan(fo, what):
                               "0 < blackman_coeff < 1")
         return _wmel.WINDOW_BLACKMAN
     if w not in _PLAN_WINDOWS:
-        raise unsupported(f"{what}.window_type", w, "not in libwmel's plans yet; povey, hamming, "
-                          "hanning, hann, rectangular and blackman are")
+        raise unsupported(f"{what}.window_type", w, "not in libwmel's plans")
     return _PLAN_WINDOWS[w]
 
 

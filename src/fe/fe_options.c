@@ -354,20 +354,22 @@ int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value,
         return WMEL_OK;
     }
     if (!strcmp(name, "window")) {
-        static const char *const names[] = {"povey", "hamming", "hann", "rect", "blackman", "bartlett", "hann_periodic"};
+        static const char *const names[] = {"povey", "hamming", "hann", "rect", "blackman", "bartlett", "hann_periodic",
+                                            "sine"};
         static const int kinds[] = {WMEL_WINDOW_POVEY, WMEL_WINDOW_HAMMING, WMEL_WINDOW_HANN, WMEL_WINDOW_RECT,
-                                    WMEL_WINDOW_BLACKMAN, WMEL_WINDOW_BARTLETT, WMEL_WINDOW_HANN_PERIODIC};
+                                    WMEL_WINDOW_BLACKMAN, WMEL_WINDOW_BARTLETT, WMEL_WINDOW_HANN_PERIODIC,
+                                    WMEL_WINDOW_SINE};
         if (!kaldi && !nemo) return wmel__fe_bad(msg, msg_len, "window: not an option of the %s front-end (it applies "
                                                       "to kaldi and nemo)", fam);
-        for (int w = nemo ? 1 : 0; w < 7; w++)
+        for (int w = nemo ? 1 : 0; w < 8; w++)
             if (!strcmp(value, names[w])) {
                 plan->window = kinds[w];
                 if (kinds[w] != WMEL_WINDOW_BLACKMAN) plan->window_coeff = 0.0;
                 return WMEL_OK;
             }
         return wmel__fe_bad(msg, msg_len, "window %s: the %s front-end takes %s", v, fam,
-                   nemo ? "hann, hamming, blackman, bartlett or rect (periodic hann: hann_periodic)"
-                        : "povey, hamming, hann, blackman, bartlett or rect (periodic hann: hann_periodic)");
+                   nemo ? "hann, hamming, blackman, bartlett, sine or rect (periodic hann: hann_periodic)"
+                        : "povey, hamming, hann, blackman, bartlett, sine or rect (periodic hann: hann_periodic)");
     }
     if (!strcmp(name, "scale")) {
         if (parse_num(value, &d) || d == 0.0 || fabs(d) > 1e12)

@@ -328,8 +328,8 @@ static int check(const wmel_frontend_plan *p, char *msg, size_t len)
     if (p->frame_length < 2 || p->frame_length > p->n_fft)
         return wmel__fe_bad(msg, len, "frame_length %d: outside 2..n_fft (%d)", p->frame_length, p->n_fft);
     if (p->hop < 1 || p->hop > (1 << 24)) return wmel__fe_bad(msg, len, "hop %d: outside 1..%d", p->hop, 1 << 24);
-    if (p->window < WMEL_WINDOW_HANN_PERIODIC || p->window > WMEL_WINDOW_BARTLETT)
-        return wmel__fe_bad(msg, len, "window %d: not a WMEL_WINDOW_* value (0..6)", p->window);
+    if (p->window < WMEL_WINDOW_HANN_PERIODIC || p->window > WMEL_WINDOW_SINE)
+        return wmel__fe_bad(msg, len, "window %d: not a WMEL_WINDOW_* value (0..7)", p->window);
     if (p->framing < WMEL_FRAMES_SNIP || p->framing > WMEL_FRAMES_CENTER_ZERO)
         return wmel__fe_bad(msg, len, "framing %d: not a WMEL_FRAMES_* value (0..2)", p->framing);
     if ((p->remove_dc | 1) != 1 || (p->use_energy | 1) != 1)
@@ -536,6 +536,7 @@ static double window_at(int kind, int i, int n, double coeff)
         return c - 0.5 * cos(a) + (0.5 - c) * cos(2.0 * a);
     }
     case WMEL_WINDOW_BARTLETT: return 1.0 - fabs(2.0 * i / (double)(n - 1) - 1.0);
+    case WMEL_WINDOW_SINE: return sin(0.5 * a);
     case WMEL_WINDOW_HANN_PERIODIC: return 0.5 - 0.5 * cos(2.0 * PI * i / (double)n);
     case WMEL_WINDOW_HANN: return 0.5 - 0.5 * cos(a);
     case WMEL_WINDOW_HAMMING: return 0.54 - 0.46 * cos(a);

@@ -68,7 +68,7 @@ int main(void)
         {WMEL_FRONTEND_SEAMLESS, "normalize", "mean_var", 1}, {WMEL_FRONTEND_SEAMLESS, "normalize", "per_feature", 0},
         {WMEL_FRONTEND_KALDI, "normalize", "per_feature", 0}, {WMEL_FRONTEND_NEMO, "window", "povey", 0},
         {WMEL_FRONTEND_KALDI, "window", "povey", 1},      {WMEL_FRONTEND_KALDI, "window", "blackman", 1},
-        {WMEL_FRONTEND_KALDI, "window", "sine", 0},       {WMEL_FRONTEND_NEMO, "window", "bartlett", 1},
+        {WMEL_FRONTEND_KALDI, "window", "sine", 1},       {WMEL_FRONTEND_NEMO, "window", "bartlett", 1},
         {WMEL_FRONTEND_KALDI, "normalize", "mean_var", 1}, {WMEL_FRONTEND_KALDI, "normalize", "mean", 1},
         {WMEL_FRONTEND_NEMO, "normalize", "all_features", 1}, {WMEL_FRONTEND_SEAMLESS, "normalize", "all_features", 0},
         {WMEL_FRONTEND_NEMO, "mel_scale", "htk", 1},      {WMEL_FRONTEND_NEMO, "mel_scale", "HTK", 0},
@@ -126,7 +126,7 @@ int main(void)
     /* a sentence a user can act on, and a control character in a value shown as '?' */
     wmel_frontend_preset(WMEL_FRONTEND_NEMO, 0, &p);
     CHECK(wmel_plan_set(&p, "window", "povey", msg, sizeof msg) == WMEL_ERR_INVALID_ARG &&
-              !strcmp(msg, "window povey: the nemo front-end takes hann, hamming, blackman, bartlett or rect (periodic hann: hann_periodic)"),
+              !strcmp(msg, "window povey: the nemo front-end takes hann, hamming, blackman, bartlett, sine or rect (periodic hann: hann_periodic)"),
           "sentence: %s", msg);
     CHECK(wmel_plan_set(&p, "window", "\x1b]0;x\x07", msg, sizeof msg) == WMEL_ERR_INVALID_ARG && !strchr(msg, 0x1b),
           "escape in a message: %s", msg);
