@@ -112,6 +112,14 @@ class _Online:
             self._fast = self._stream.push_rows
         elif self._raw is not None:
             self._fast = self._raw.push_rows
+        # snip_edges=False: libwmel's frame stream over the reflected signal y (y[j] = x[j - p],
+        # p = L/2 - H/2, Kaldi's reflection before sample 0), started once the p samples it
+        # reflects are in; its frame t is Kaldi's frame t, dither included (absolute index).
+        # input_finished() pushes the reflection past the end. Until it starts (fewer than p
+        # samples) the samples wait in _sig: a clip that ends before is computed whole.
+        self._refl = (not self._snip) and self._ctx is not None and self._rows is not None
+        self._rstream = None
+        self._tail = None
         self._cols = None
         self._sig = None if self._stream is not None else _Rows(1)
         self._base = 0                          # the whole signal's index of self._sig's row 0
@@ -161,6 +169,9 @@ class _Online:
         if not np.isfinite(x).all():
             raise ValueError("the waveform holds NaN or infinite samples")
         self._n += x.shape[0]
+        if self._refl:
+            self._accept_reflected(np.ascontiguousarray(x, np.float32))
+            return
         if fast is not None:
             x = np.ascontiguousarray(x, np.float32)
             self._out.reserve(x.shape[0] // self._H + 1)
@@ -178,6 +189,45 @@ class _Online:
             return
         self._sig.append(x.reshape(-1, 1))
         self._extend_to(num_frames(self._n, self._L, self._H, self._snip, False))
+
+    def _push_y(self, y):
+        self._out.reserve(y.shape[0] // self._H + 1)
+        k = self._rstream.push_rows(y, self._out._a, self._out._hi)
+        self._out._hi += k
+        self._ready += k
+
+    def _accept_reflected(self, x):
+        L, H = self._L, self._H
+        p = L // 2 - H // 2
+        if self._rstream is not None:
+            self._push_y(x)
+            t = self._tail
+            self._tail = x[-L:].copy() if x.shape[0] >= L else np.concatenate([t, x])[-L:]
+            return
+        self._sig.append(x.reshape(-1, 1))
+        if self._n < max(abs(p), 1):
+            return
+        allx = self._sig.view().reshape(-1)        # every sample so far (none dropped yet)
+        y = np.concatenate([allx[:p][::-1], allx]) if p >= 0 else allx[-p:]
+        self._rstream = _wmel.Stream(self._ctx, 0)
+        self._rstream.set_rows(*self._rows)
+        self._push_y(np.ascontiguousarray(y, np.float32))
+        self._tail = allx[-L:].copy()
+        self._sig = _Rows(1)
+
+    def _finish_reflected(self):
+        """The frames past the end: y continued by Kaldi's reflection (2n - 1 - s, repeated
+        for a clip shorter than the reflection: _tail then holds all of it)."""
+        n, L, H = self._n, self._L, self._H
+        p = L // 2 - H // 2
+        nf = num_frames(n, L, H, False, True)
+        need = (nf - 1) * H + L - (n + p)
+        if need <= 0:
+            return
+        s = np.mod(n + np.arange(need), 2 * n)
+        s = np.where(s >= n, 2 * n - 1 - s, s)
+        t = self._tail
+        self._push_y(np.ascontiguousarray(t[s - (n - t.shape[0])], np.float32))
 
     def _extend_to(self, nf):
         if nf <= self._ready:
@@ -202,7 +252,9 @@ class _Online:
         if self._finished:
             return
         self._finished = True
-        if self._stream is None and self._n:
+        if self._rstream is not None:
+            self._finish_reflected()
+        elif self._stream is None and self._n:
             self._extend_to(num_frames(self._n, self._L, self._H, self._snip, True))
 
     def is_last_frame(self, frame: int) -> bool:
@@ -242,16 +294,6 @@ class _Online:
                 f"finished={self._finished})")
 
 
-def _check_online_dither(plan, snip):
-    """snip_edges frames go through libwmel's frame stream, whose dither follows the absolute
-    frame index; the snip_edges=False frames are computed in blocks that start at frame 0
-    each, so they take no dither yet."""
-    if plan["dither"] and not snip:
-        raise unsupported("frame_opts.dither", plan["dither"], "the online computers dither "
-                          "snip_edges=True frames only (the offline functions dither both): "
-                          "set dither = 0.0 or snip_edges = True")
-
-
 def _plan_ctx(plan):
     return _features._ctx(plan, "cpu", 1)
 
@@ -276,7 +318,6 @@ class OnlineFbank(_Online):
         if not isinstance(opts, FbankOptions):
             raise TypeError(f"opts must be a wmel.kaldi.FbankOptions, got {type(opts).__name__}")
         plan, (sr, L, H, _, snip) = fbank_plan(opts)
-        _check_online_dither(plan, snip)
         self._sr, self._L, self._H, self._snip = sr, L, H, snip
         self._shift_s = float(opts.frame_opts.frame_shift_ms) / 1000.0
         self._n_mels = plan["n_mels"]
@@ -338,7 +379,6 @@ class OnlineMfcc(_Online):
         if nc > nb:
             raise ValueError(f"num_ceps {nc} cannot be larger than mel_opts.num_bins {nb}")
         plan, (sr, L, H, _, snip) = fbank_plan(opts, mfcc=True)
-        _check_online_dither(plan, snip)
         self._sr, self._L, self._H, self._snip = sr, L, H, snip
         self._shift_s = float(opts.frame_opts.frame_shift_ms) / 1000.0
         self._energy = bool(opts.use_energy)
@@ -394,6 +434,7 @@ class OnlineWhisperFbank(_Online):
         self._shift_s = 0.01
         self._dim = self._ctx_cols = dim
         self._ctx = _plan_ctx(plan)
+        self._rows = (0, 0, 0, 0.0, 0.0)
         self._start()
 
     def _block(self, x):
