@@ -9,6 +9,7 @@ feature-functions.cc (DeltaFeatures), transform/cmvn.cc; librosa's mel filters a
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -86,6 +87,9 @@ class MelBanks:
                              f"{hi} Hz)")
         self._w = w
         self._htk = bool(opts.htk_mode)
+        self._debug = bool(opts.debug_mel)
+        if self._debug:
+            print_bank(w)
 
     @staticmethod
     def mel_scale(hz):
@@ -120,7 +124,21 @@ class MelBanks:
         m = self._w @ p
         if self._htk:
             m = np.maximum(m, 1.0)
-        return m.astype(np.float32)
+        m = m.astype(np.float32)
+        if self._debug:   # the original's debug_mel output of each call
+            print("MEL BANKS:\n" + "".join(f" {v:g}" for v in m), file=sys.stderr)
+        return m
+
+
+def print_bank(w) -> None:
+    """debug_mel: the bank to stderr as the original prints it ("bin i, offset = k, vec = ...",
+    each filter's weights from its first non-zero one to its last)."""
+    lines = []
+    for i, row in enumerate(np.asarray(w, np.float32)):
+        nz = np.flatnonzero(row)
+        a, b = (int(nz[0]), int(nz[-1]) + 1) if nz.size else (0, 0)
+        lines.append(f"bin {i}, offset = {a}, vec = " + "".join(f"{v:g}, " for v in row[a:b]))
+    print("\n".join(lines), file=sys.stderr)
 
 
 def _librosa_bank(n, lo, hi, n_fft, sr, slaney_scale, slaney_norm, floor_to_int_bin):

@@ -294,6 +294,14 @@ class _Online:
                 f"finished={self._finished})")
 
 
+def _debug_mel(opts):
+    """mel_opts.debug_mel: the bank to stderr at construction, as the original prints it (its
+    per-frame mel energies are not printed here)."""
+    if opts.mel_opts.debug_mel:
+        from ._kaldi_dsp import MelBanks   # (_kaldi_dsp imports this module)
+        MelBanks(opts.mel_opts, opts.frame_opts)
+
+
 def _plan_ctx(plan):
     return _features._ctx(plan, "cpu", 1)
 
@@ -318,6 +326,7 @@ class OnlineFbank(_Online):
         if not isinstance(opts, FbankOptions):
             raise TypeError(f"opts must be a wmel.kaldi.FbankOptions, got {type(opts).__name__}")
         plan, (sr, L, H, _, snip) = fbank_plan(opts)
+        _debug_mel(opts)
         self._sr, self._L, self._H, self._snip = sr, L, H, snip
         self._shift_s = float(opts.frame_opts.frame_shift_ms) / 1000.0
         self._n_mels = plan["n_mels"]
@@ -379,6 +388,7 @@ class OnlineMfcc(_Online):
         if nc > nb:
             raise ValueError(f"num_ceps {nc} cannot be larger than mel_opts.num_bins {nb}")
         plan, (sr, L, H, _, snip) = fbank_plan(opts, mfcc=True)
+        _debug_mel(opts)
         self._sr, self._L, self._H, self._snip = sr, L, H, snip
         self._shift_s = float(opts.frame_opts.frame_shift_ms) / 1000.0
         self._energy = bool(opts.use_energy)

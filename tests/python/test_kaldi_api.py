@@ -322,6 +322,14 @@ def test_htk_mode_floor(kind, kw):
         assert np.all(np.abs(a.astype(np.float64) - b) <= 1e-3 * np.maximum(1.0, np.abs(b)))
 
 
+def test_debug_mel_prints_the_bank(capfd):
+    K.MelBanks(K.MelBanksOptions(num_bins=5, debug_mel=True), K.FrameExtractionOptions())
+    err = capfd.readouterr().err
+    assert err.count("bin ") == 5 and "bin 0, offset = " in err
+    K.OnlineFbank(_opts(K, "FbankOptions", {"num_bins": 4, "debug_mel": True}))
+    assert capfd.readouterr().err.count(", vec = ") == 4
+
+
 def test_refusals_name_the_option():
     x = _x(1000)
     for kw, msg in [({"window_type": "blackman", "blackman_coeff": 0.0}, "blackman_coeff"),
