@@ -95,11 +95,13 @@ def plan_features(ctx, x: np.ndarray) -> np.ndarray:
 class _Online:
     """The bookkeeping of an online computer: samples in, frames out, absolute indices.
     Subclasses set _sr, _L, _H, _snip, _dim, _shift_s and provide _block(x) (features of the
-    samples x under snip framing, float32 (k, dim)); _ctx (a plan's context) makes snip_edges
-    frames go through libwmel's frame stream, _post(rows) finishes the stream's rows."""
+    samples x under snip framing, float32 (k, dim)); _ctx (a plan's context) with _rows (how
+    _wmel.Stream.set_rows finishes its frames) makes frames go through libwmel's frame stream
+    (either framing), _raw (a _wmel.KaldiRaw) makes snip_edges raw frames; _post(rows) finishes
+    the plan's rows of the whole-clip path as set_rows does."""
 
     _ctx = None
-    _rows = None          # set_rows' arguments: snip_edges frames finished in C (push_rows)
+    _rows = None          # set_rows' arguments: the stream's frames finished in C (push_rows)
     _raw = None           # a KaldiRaw: OnlineRawAudioSamples' snip_edges frames in C
 
     def _start(self):
