@@ -178,7 +178,7 @@ test-peers: deps
 	cp ../shared/golden/audio/jfk.flac $(PEER_BUILD)/src/openai_whisper-20250625/tests/jfk.flac
 	$(PEER_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/python/test_dropins.py tests/python/test_dropins_compat.py \
 	  tests/python/test_frontends_oracle.py tests/python/test_frontend_hf_dropins.py tests/python/test_kaldi_dropins.py \
-	  tests/python/test_kaldi_api.py tests/python/test_plan_caps.py tests/python/test_presets.py tests/python/test_hf_config.py \
+	  tests/python/test_kaldi_api.py tests/python/test_kaldi_vtln.py tests/python/test_plan_caps.py tests/python/test_presets.py tests/python/test_hf_config.py \
 	  tests/python/test_torchaudio_dropins.py tests/python/test_torchaudio_clients.py
 	$(PEER_VENV)/bin/python tests/peers/run_peers.py $(PEER_BUILD)/src
 

@@ -4,15 +4,17 @@ streaming caller uses them: 60 s of 16 kHz noise fed in 10 ms (160-sample) or 1 
 frame read as soon as it is ready (get_frame(i) for the new ones; OnlineNemoFbank:
 get_frames(first_new, k) for the new ones), then input_finished() and the last frames.
 
-    kaldi_online_bench.py [--seconds 60] [--repeats 5]
+    kaldi_online_bench.py [--seconds 60] [--repeats 7] [--kinds OnlineMfcc,...]
 
 Both get the chunks as numpy float32 arrays (what callers pass); their runs alternate, so that
 a change in the machine's load falls on both. Prints the median and the fastest wall time of
-each computer per chunking, the ratios kaldi-native-fbank / wmel of both, and /proc/loadavg
-before and after (on a shared machine the fastest runs are the steadier figure). Then the largest differences: wmel vs kaldi-native-fbank, and wmel vs the float64 oracle
+each computer per chunking, the ratios kaldi-native-fbank / wmel of both, the date, the CPU
+model (/proc/cpuinfo) and /proc/loadavg before and after (on a shared machine the fastest runs
+are the steadier figure). Then the largest differences: wmel vs kaldi-native-fbank, and wmel vs the float64 oracle
 of tests/python/kaldi_oracle.py (2 s of the same noise).
 """
 import argparse
+import datetime
 import os
 import platform
 import statistics
@@ -69,6 +71,17 @@ def run(mod, kind, x, chunk):
     return time.perf_counter() - t0, n
 
 
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip() + f", {os.cpu_count()} CPUs"
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def loadavg():
     try:
         with open("/proc/loadavg") as fh:
@@ -111,17 +124,18 @@ def errors():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=60.0)
-    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--kinds", default="OnlineFbank,OnlineMfcc,OnlineWhisperFbank,OnlineNemoFbank,"
+                    "OnlineRawAudioSamples")
     a = ap.parse_args()
     x = (np.random.default_rng(0).standard_normal(int(16000 * a.seconds)) * 0.1).astype(np.float32)
-    print(f"# {platform.processor() or platform.machine()}, python {platform.python_version()}, "
+    print(f"# {datetime.date.today()}, {cpu_model()}, python {platform.python_version()}, "
           f"kaldi-native-fbank {getattr(knf, '__version__', 'not installed')}")
     print(f"# {a.seconds:g} s at 16 kHz, every frame read as it comes; median of {a.repeats}")
     print(f"# loadavg before: {loadavg()}")
     print(f"{'computer':22s} {'chunk':>5s} {'wmel med/min ms':>16s} {'knf med/min ms':>16s} "
           f"{'ratio med':>9s} {'ratio min':>9s} frames")
-    for kind in ("OnlineFbank", "OnlineMfcc", "OnlineWhisperFbank", "OnlineNemoFbank",
-                 "OnlineRawAudioSamples"):
+    for kind in a.kinds.split(","):
         for chunk, name in ((160, "10ms"), (16000, "1s")):
             tw, tk = [], []
             for _ in range(a.repeats):

@@ -45,7 +45,7 @@ static const char *const CLI_NAMES[WMEL_CLI_FE_OPTS] = {
     "--n-frames", "--pad-value", "--post-scale", "--post-shift", "--remove-dc", "--preemph", "--sample-rate",
     "--frame-length", "--hop", "--n-fft", "--stack", "--framing", "--preemph-mode", "--log", "--valid", "--layout",
     "--dither", "--dither-seed", "--raw-energy", "--exact-pad", "--pad-left", "--pad-right", "--pad-multiple",
-    "--pad-mode", "--frame-span", "--window-offset"};
+    "--pad-mode", "--frame-span", "--window-offset", "--vtln-warp", "--vtln-low", "--vtln-high", "--htk-bank"};
 static const char *const LIB_NAMES[WMEL_CLI_FE_OPTS] = {
     "n_mels", "normalize", "window", "scale", "low_freq", "high_freq",
     "use_energy", "energy_floor", "legacy", "pad_to",
@@ -54,7 +54,7 @@ static const char *const LIB_NAMES[WMEL_CLI_FE_OPTS] = {
     "n_frames", "pad_value", "post_scale", "post_shift", "remove_dc", "preemph", "sample_rate",
     "frame_length", "hop", "n_fft", "stack", "framing", "preemph_mode", "log", "valid", "layout",
     "dither", "dither_seed", "raw_energy", "exact_pad", "pad_left", "pad_right", "pad_multiple",
-    "pad_mode", "frame_span", "window_offset"};
+    "pad_mode", "frame_span", "window_offset", "vtln_warp", "vtln_low", "vtln_high", "htk_bank"};
 /* 1: a flag (no value). */
 static const unsigned char FLAG[WMEL_CLI_FE_OPTS] = {[6] = 1, [8] = 1, [12] = 1, [13] = 1, [41] = 1};
 /* 1: an option of the finish (after the frames the stream gives). */

@@ -46,7 +46,7 @@ static const char MEL_HELP[] =
     "                         --n-mels 1..256 for those, and their options:\n"
     "      --normalize K      nemo per_feature|all_features|mean|none, kaldi and seamless\n"
     "                         mean_var|mean|none\n"
-    "      --window W         kaldi povey|hamming|hann|blackman|bartlett|rect (nemo: not\n"
+    "      --window W         kaldi povey|hamming|hann|blackman|bartlett|sine|rect (nemo: not\n"
     "                         povey)\n"
     "      --scale S          input scale (kaldi, seamless: 32768; nemo: 1)\n"
     "      --low-freq F       lowest mel edge in Hz (nemo, kaldi, seamless)\n"
@@ -97,6 +97,9 @@ static const char MEL_HELP[] =
     "      --pad-mode M       zero|reflect: what --pad-left and --pad-right add\n"
     "      --frame-span N     the samples a frame spans for the count (default the frame length)\n"
     "      --window-offset N  the window's first sample in the span\n"
+    "      --vtln-warp W      Kaldi's VTLN warp factor of the kaldi mel bank, 0.01..100 (1: none)\n"
+    "      --vtln-low F, --vtln-high F  its cutoffs in Hz (defaults 100, -500: Nyquist - 500)\n"
+    "      --htk-bank B       Kaldi's htk_mode bank: the first filter's lowest weight 0 (low_freq > 0)\n"
     ;
 static const char DECODE_HELP[] =
     "wmel decode INPUT -o OUT.npy [options]\n"
@@ -175,6 +178,7 @@ static const char BATCH_HELP[] =
     "      --dither D, --dither-seed S, --raw-energy B  as for mel\n"
     "      --exact-pad, --pad-left N, --pad-right N, --pad-multiple N, --pad-mode M,\n"
     "      --frame-span N, --window-offset N  as for mel\n"
+    "      --vtln-warp W, --vtln-low F, --vtln-high F, --htk-bank B  as for mel\n"
 
     "      -j, --jobs N       files at once (default: all cores)\n"
     "      --shard-size N     items per shard (default 1000)\n"
@@ -253,7 +257,7 @@ static const char STREAM_HELP[] =
     "      --frontend F       whisper (default), nemo, nemo-legacy, kaldi or seamless\n"
     "      --n-mels N         mel bins (whisper 80|128, default 80; others 1..256)\n"
     "      --padding N        whisper: N zero samples after the input (openai's padding=)\n"
-    "      --window W         kaldi povey|hamming|hann|blackman|bartlett|rect (nemo: not\n"
+    "      --window W         kaldi povey|hamming|hann|blackman|bartlett|sine|rect (nemo: not\n"
     "                         povey)\n"
     "      --scale S          input scale (kaldi, seamless: 32768 by default; nemo: 1)\n"
     "      --low-freq F       lowest mel edge in Hz (nemo, kaldi, seamless)\n"

@@ -383,7 +383,8 @@ enum {
     WMEL_WINDOW_BLACKMAN = 5,      /* a - 0.5 cos(2 pi i / (N - 1)) + (0.5 - a) cos(4 pi i / (N - 1)),
                                       a = window_coeff (0: 0.42): Kaldi blackman_coeff,
                                       torch.blackman_window(periodic=False) (NeMo) */
-    WMEL_WINDOW_BARTLETT = 6       /* 1 - |2 i / (N - 1) - 1|: torch.bartlett_window(periodic=False) */
+    WMEL_WINDOW_BARTLETT = 6,      /* 1 - |2 i / (N - 1) - 1|: torch.bartlett_window(periodic=False) */
+    WMEL_WINDOW_SINE = 7           /* sin(pi i / (N - 1)): Kaldi's window_type=sine */
 };
 
 /* Framing. */
@@ -419,9 +420,13 @@ enum {
     WMEL_BANK_ALLOW_EMPTY = 1,     /* a filter with no FFT bin under it is kept (its mel energy
                                       is 0, so its log is that of the guard, as TensorFlow and
                                       transformers give) instead of refusing the plan */
-    WMEL_BANK_BF16 = 2             /* the window and the bank's weights rounded to bfloat16
+    WMEL_BANK_BF16 = 2,            /* the window and the bank's weights rounded to bfloat16
                                       (from float32, to nearest even): transformers
                                       mel_filters_dtype="bfloat16" (Nemotron) */
+    WMEL_BANK_HTK = 4              /* Kaldi's htk_mode bank (WMEL_MEL_KALDI only): with
+                                      low_freq > 0 the first filter's lowest weight is 0 (HTK's
+                                      quirk, which Kaldi keeps); htk_mode's floor of the mel
+                                      energies at 1 is WMEL_LOG_CLAMP with log_guard 1 */
 };
 /* wmel_frontend_plan.mag_guard_mode: a guard on the power p = re^2 + im^2 of each bin,
  * before the power option (power 1: sqrt of the guarded value). */
@@ -547,6 +552,16 @@ typedef struct wmel_frontend_plan {
     int frame_span;      /* 0: frame_length; else frame_length..2^20: the samples a frame
                             spans, which the frame count needs inside the padded signal */
     int window_offset;   /* 0..span - frame_length: the window's first sample in the span */
+    /* Appended fields (Kaldi's VTLN warp); 0 keeps the behaviour before them. */
+    double vtln_warp;    /* 0 or 1: no warp; else the factor w, 0.01..100 (WMEL_MEL_KALDI only):
+                            each Kaldi filter's edges and centre f move to F(f), Kaldi's
+                            piecewise-linear VtlnWarpFreq: F(lo) = lo, F(hi) = hi (the bank's
+                            range), F(f) = f / w between l = vtln_low max(1, w) and
+                            h = vtln_high min(1, w), straight lines outside */
+    double vtln_low;     /* Hz, the warp's lower cutoff, low_freq < vtln_low < high edge
+                            (0: Kaldi's default 100); with vtln_warp only */
+    double vtln_high;    /* Hz, the upper cutoff, vtln_low < vtln_high < high edge; < 0: Nyquist
+                            plus it (0: Kaldi's default -500); with vtln_warp only */
 } wmel_frontend_plan;
 
 /* The dither's noise: a pure, counter-based function of (seed, absolute frame t, sample j
@@ -614,6 +629,7 @@ WMEL_API int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t
  * and the capabilities every front-end takes (the appended fields):
  *   mel_scale S     slaney|kaldi|htk|tf          mel_norm N      none|slaney
  *   empty_filters B WMEL_BANK_ALLOW_EMPTY        bf16 B          WMEL_BANK_BF16
+ *   htk_bank B      WMEL_BANK_HTK (the last option, after vtln_high)
  *   window_coeff A  blackman's, 0 < A < 1 (after window blackman)
  *   power P         1|2                          mag_guard G     none|max:G|add:G, G > 0
  *   log_guard G     > 0                          norm_eps E      >= 0
@@ -637,6 +653,8 @@ WMEL_API int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t
  *                   but_last; 0: NeMo's centred framing back)
  *   pad_left N, pad_right N, pad_multiple N, frame_span N, window_offset N (0..2^20),
  *   pad_mode zero|reflect; valid also takes end, ceil and but_last.
+ *   vtln_warp W     0.01..100 (0 or 1: none)     vtln_low F, vtln_high F: the warp's cutoffs
+ *                                                in Hz (after vtln_warp; high < 0: Nyquist plus it)
  * Numbers are read by strtod (a double's shortest round-trip text gives it back exactly).
  * Options are set in the order above; the whole plan is then checked by wmel_plan_check().
  * On failure it writes a sentence naming the option, the value and what is allowed into

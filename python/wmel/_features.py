@@ -40,7 +40,8 @@ _CAPS = (("mel_scale", "str"), ("mel_norm", "str"), ("empty_filters", "bool"), (
          ("log", "str"), ("valid", "str"), ("layout", "str"),
          ("dither", "num"), ("dither_seed", "int"), ("raw_energy", "bool"),
          ("exact_pad", "bool"), ("pad_left", "int"), ("pad_right", "int"), ("pad_multiple", "int"),
-         ("pad_mode", "str"), ("frame_span", "int"), ("window_offset", "int"))
+         ("pad_mode", "str"), ("frame_span", "int"), ("window_offset", "int"),
+         ("vtln_warp", "num"), ("vtln_low", "num"), ("vtln_high", "num"), ("htk_bank", "bool"))
 _CAP_NAMES = tuple(k for k, _ in _CAPS)
 
 
@@ -156,6 +157,9 @@ def frontend_plan(frontend: str | None = None, n_mels=None, *, normalize=None, w
     the explicit framing (framing "snip"): pad_left, pad_right, pad_multiple, pad_mode
     ("zero"|"reflect"), frame_span, window_offset, valid also "end"|"ceil"|"but_last", and
     nemo's exact_pad (True: NeMo's reflect (n_fft - hop) / 2 and center=False).
+    vtln_warp (Kaldi's VTLN factor, 0.01 .. 100; 0 or 1: none), vtln_low, vtln_high (its
+    cutoffs in Hz, after vtln_warp; 0: Kaldi's 100 and -500, a negative high Nyquist plus it);
+    htk_bank (Kaldi's htk_mode bank: the first filter's lowest weight 0 when low_freq > 0).
     plan: a preset's name, a plan's JSON file or a dict (plan_from) to start from in place
     of frontend's preset; the options given then change it."""
     if plan is not None:

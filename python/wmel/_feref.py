@@ -81,11 +81,30 @@ def kaldi_mel_scale(f):
     return 1127.0 * np.log1p(np.asarray(f, np.float64) / 700.0)
 
 
+def vtln_warp_freq(vtln_low: float, vtln_high: float, low_freq: float, high_freq: float,
+                   warp: float, freq):
+    """Kaldi's VtlnWarpFreq (mel-computations.cc), float64: the piecewise-linear warp with
+    F(low_freq) = low_freq, F(high_freq) = high_freq, F(f) = f / warp between
+    l = vtln_low max(1, warp) and h = vtln_high min(1, warp); freq outside [low_freq,
+    high_freq] is returned as it is. vtln_low and vtln_high are in Hz (vtln_high already made
+    positive)."""
+    f = np.asarray(freq, np.float64)
+    lo, hi, w = float(low_freq), float(high_freq), float(warp)
+    l, h = vtln_low * max(1.0, w), vtln_high * min(1.0, w)
+    s = 1.0 / w
+    out = np.where(f < l, lo + (s * l - lo) / (l - lo) * (f - lo),
+                   np.where(f < h, s * f, hi + (hi - s * h) / (hi - h) * (f - hi)))
+    return np.where((f < lo) | (f > hi), f, out)
+
+
 def kaldi_mel_filters(n_mels: int, low_freq: float = 20.0, high_freq: float = 0.0,
-                      n_fft: int = N_FFT, sampling_rate: int = SAMPLE_RATE) -> np.ndarray:
+                      n_fft: int = N_FFT, sampling_rate: int = SAMPLE_RATE, vtln_warp: float = 1.0,
+                      vtln_low: float = 100.0, vtln_high: float = -500.0) -> np.ndarray:
     """Kaldi's mel bank (mel-computations.cc): triangles in mel space (mel = 1127 ln(1 + f/700)),
     n_mels + 2 equally spaced points from low_freq to high_freq (<= 0: Nyquist + high_freq), over the
-    FFT bins 0 .. n_fft/2 - 1 (the Nyquist bin's weight is 0), no normalisation: (n_mels, n_fft//2+1)."""
+    FFT bins 0 .. n_fft/2 - 1 (the Nyquist bin's weight is 0), no normalisation: (n_mels, n_fft//2+1).
+    vtln_warp != 1: each filter's edges and centre warped by vtln_warp_freq (vtln_high < 0:
+    Nyquist plus it), Kaldi's checks of the cutoffs raising ValueError with its message."""
     n_mels = int(n_mels)
     nyq = 0.5 * sampling_rate
     lo = float(low_freq)
@@ -98,6 +117,15 @@ def kaldi_mel_filters(n_mels: int, low_freq: float = 20.0, high_freq: float = 0.
     delta = (mhi - mlo) / (n_mels + 1)
     b = np.arange(n_mels, dtype=np.float64)[:, None]
     left, center, right = mlo + b * delta, mlo + (b + 1) * delta, mlo + (b + 2) * delta
+    if vtln_warp != 1.0:
+        vl, vh = float(vtln_low), float(vtln_high)
+        vh = vh + nyq if vh < 0 else vh
+        if vl < 0 or vl <= lo or vl >= hi or vh <= 0 or vh >= hi or vh <= vl:
+            raise ValueError(f"Bad values in options: vtln-low {vl:g} and vtln-high {vh:g}, versus "
+                             f"low-freq {lo:g} and high-freq {hi:g}")
+        to_hz = lambda m: 700.0 * np.expm1(m / 1127.0)  # noqa: E731
+        left, center, right = (kaldi_mel_scale(vtln_warp_freq(vl, vh, lo, hi, vtln_warp, to_hz(e)))
+                               for e in (left, center, right))
     m = kaldi_mel_scale(sampling_rate / n_fft * np.arange(n_fft // 2 + 1))[None, :]
     up = (m - left) / (center - left)
     down = (right - m) / (right - center)

@@ -9,13 +9,15 @@ feature-functions.cc (DeltaFeatures), transform/cmvn.cc; librosa's mel filters a
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
 from ._common import _check_bool, _check_float, _check_int
 from ._feref import kaldi_mel_filters
 from ._kaldi_online import window_function
-from ._kaldi_opts import FrameExtractionOptions, MelBanksOptions, check_types, unsupported
+from ._kaldi_opts import (FrameExtractionOptions, MelBanksOptions, check_types, unsupported,
+                          vtln_factor)
 
 
 def _f32_2d(feats, name="feats") -> np.ndarray:
@@ -34,8 +36,10 @@ def _htk_mel(f):
 
 
 class MelBanks:
-    """kaldi_native_fbank.MelBanks(opts, frame_opts, vtln_warp_factor=1.0): Kaldi's bank or the
-    librosa-style one (is_librosa: Slaney or HTK scale, norm "slaney" or "", floor_to_int_bin),
+    """kaldi_native_fbank.MelBanks(opts, frame_opts, vtln_warp_factor=1.0): Kaldi's bank (warped
+    by VTLN's factor with opts.vtln_low / vtln_high, Kaldi's VtlnWarpMelFreq) or the
+    librosa-style one (which takes no warp: the original ignores the factor there, here it is
+    refused) (is_librosa: Slaney or HTK scale, norm "slaney" or "", floor_to_int_bin),
     the original's construction in float64, given as float32: get_matrix() (num_bins,
     n_fft/2 + 1), compute(power) (the mel energies, not their log; htk_mode floors them at 1.0
     and, in Kaldi's bank with low_freq > 0, zeroes the first filter's first weight)."""
@@ -49,8 +53,7 @@ class MelBanks:
                             "wmel.kaldi.FrameExtractionOptions)")
         check_types(opts, "opts")
         check_types(frame_opts, "frame_opts")
-        if _check_float(vtln_warp_factor, "vtln_warp_factor") != 1.0:
-            raise unsupported("vtln_warp_factor", vtln_warp_factor, "VTLN warping is not provided")
+        _check_float(vtln_warp_factor, "vtln_warp_factor")
         n = int(opts.num_bins)
         if n < 3:
             raise ValueError(f"Must have at least 3 mel bins, got num_bins {n}")
@@ -65,12 +68,16 @@ class MelBanks:
             raise ValueError(f"Bad values in options: low-freq {lo} and high-freq {hi} vs. "
                              f"nyquist {nyq}")
         if opts.is_librosa:
+            vtln_factor(opts, vtln_warp_factor, lo, hi, nyq, "opts")   # refuses a warp
             if opts.norm not in ("slaney", ""):
                 raise ValueError(f"Unsupported norm: {opts.norm}")
             w = _librosa_bank(n, lo, hi, n_fft, sr, bool(opts.use_slaney_mel_scale),
                               opts.norm == "slaney", bool(opts.floor_to_int_bin))
         else:
-            w = kaldi_mel_filters(n, lo, hi, n_fft, sr)
+            v = vtln_factor(opts, vtln_warp_factor, lo, hi, nyq, "opts")
+            w = (kaldi_mel_filters(n, lo, hi, n_fft, sr) if v is None else
+                 kaldi_mel_filters(n, lo, hi, n_fft, sr, vtln_warp=v[0], vtln_low=v[1],
+                                   vtln_high=v[2]))
             if opts.htk_mode and lo != 0.0 and (w[0] > 0).any():
                 w[0, int(np.flatnonzero(w[0] > 0)[0])] = 0.0
         empty = np.flatnonzero(~(w != 0).any(axis=1))
@@ -80,6 +87,9 @@ class MelBanks:
                              f"{hi} Hz)")
         self._w = w
         self._htk = bool(opts.htk_mode)
+        self._debug = bool(opts.debug_mel)
+        if self._debug:
+            print_bank(w)
 
     @staticmethod
     def mel_scale(hz):
@@ -114,7 +124,21 @@ class MelBanks:
         m = self._w @ p
         if self._htk:
             m = np.maximum(m, 1.0)
-        return m.astype(np.float32)
+        m = m.astype(np.float32)
+        if self._debug:   # the original's debug_mel output of each call
+            print("MEL BANKS:\n" + "".join(f" {v:g}" for v in m), file=sys.stderr)
+        return m
+
+
+def print_bank(w) -> None:
+    """debug_mel: the bank to stderr as the original prints it ("bin i, offset = k, vec = ...",
+    each filter's weights from its first non-zero one to its last)."""
+    lines = []
+    for i, row in enumerate(np.asarray(w, np.float32)):
+        nz = np.flatnonzero(row)
+        a, b = (int(nz[0]), int(nz[-1]) + 1) if nz.size else (0, 0)
+        lines.append(f"bin {i}, offset = {a}, vec = " + "".join(f"{v:g}, " for v in row[a:b]))
+    print("\n".join(lines), file=sys.stderr)
 
 
 def _librosa_bank(n, lo, hi, n_fft, sr, slaney_scale, slaney_norm, floor_to_int_bin):

@@ -19,7 +19,10 @@ from . import _features, _wmel
 from ._common import _as_samples, _check_bool, _check_float, _check_int
 from ._kaldi_opts import (FLT_EPS, FbankOptions, FrameExtractionOptions, MfccOptions,
                           NemoFbankOptions, RawAudioSamplesOptions, WhisperFeatureOptions,
-                          check_types, fbank_plan, frame_geometry, unsupported)
+                          check_types, fbank_plan, frame_geometry, htk_rows, unsupported)
+
+
+_F32 = np.dtype(np.float32)
 
 
 class _Rows:
@@ -30,14 +33,18 @@ class _Rows:
         self._a = np.empty((64, cols), np.float32)
         self._lo = self._hi = 0
 
-    def append(self, rows: np.ndarray) -> None:
-        k = rows.shape[0]
+    def reserve(self, k: int) -> None:
+        """Room for k more rows at the end."""
         if self._hi + k > self._a.shape[0]:
             live = self._hi - self._lo
             cap = max(2 * (live + k), 64)
             a = np.empty((cap, self._a.shape[1]), np.float32)
             a[:live] = self._a[self._lo:self._hi]
             self._a, self._lo, self._hi = a, 0, live
+
+    def append(self, rows: np.ndarray) -> None:
+        k = rows.shape[0]
+        self.reserve(k)
         self._a[self._hi:self._hi + k] = rows
         self._hi += k
 
@@ -88,13 +95,33 @@ def plan_features(ctx, x: np.ndarray) -> np.ndarray:
 class _Online:
     """The bookkeeping of an online computer: samples in, frames out, absolute indices.
     Subclasses set _sr, _L, _H, _snip, _dim, _shift_s and provide _block(x) (features of the
-    samples x under snip framing, float32 (k, dim)); _ctx (a plan's context) makes snip_edges
-    frames go through libwmel's frame stream, _post(rows) finishes the stream's rows."""
+    samples x under snip framing, float32 (k, dim)); _ctx (a plan's context) with _rows (how
+    _wmel.Stream.set_rows finishes its frames) makes frames go through libwmel's frame stream
+    (either framing), _raw (a _wmel.KaldiRaw) makes snip_edges raw frames; _post(rows) finishes
+    the plan's rows of the whole-clip path as set_rows does."""
 
     _ctx = None
+    _rows = None          # set_rows' arguments: the stream's frames finished in C (push_rows)
+    _raw = None           # a KaldiRaw: OnlineRawAudioSamples' snip_edges frames in C
 
     def _start(self):
         self._stream = _wmel.Stream(self._ctx, 0) if (self._snip and self._ctx is not None) else None
+        # the frames a push completes go straight into the rows (_wmel.Stream.push_rows, or
+        # KaldiRaw's): samples -> finished rows in one C call
+        self._fast = None
+        if self._stream is not None and self._rows is not None:
+            self._stream.set_rows(*self._rows)
+            self._fast = self._stream.push_rows
+        elif self._raw is not None:
+            self._fast = self._raw.push_rows
+        # snip_edges=False: libwmel's frame stream over the reflected signal y (y[j] = x[j - p],
+        # p = L/2 - H/2, Kaldi's reflection before sample 0), started once the p samples it
+        # reflects are in; its frame t is Kaldi's frame t, dither included (absolute index).
+        # input_finished() pushes the reflection past the end. Until it starts (fewer than p
+        # samples) the samples wait in _sig: a clip that ends before is computed whole.
+        self._refl = (not self._snip) and self._ctx is not None and self._rows is not None
+        self._rstream = None
+        self._tail = None
         self._cols = None
         self._sig = None if self._stream is not None else _Rows(1)
         self._base = 0                          # the whole signal's index of self._sig's row 0
@@ -120,6 +147,20 @@ class _Online:
         return rows
 
     def accept_waveform(self, sampling_rate, waveform) -> None:
+        fast = self._fast
+        if (fast is not None and type(waveform) is np.ndarray and waveform.dtype == _F32
+                and waveform.ndim == 1 and waveform.flags.c_contiguous and not self._finished
+                and type(sampling_rate) in (int, float) and sampling_rate == self._sr):
+            # the common call: float32 samples in C order (NaN and infinities raise in C)
+            out = self._out
+            n = waveform.shape[0]
+            if out._hi + n // self._H + 1 > out._a.shape[0]:
+                out.reserve(n // self._H + 1)
+            k = fast(waveform, out._a, out._hi)
+            out._hi += k
+            self._ready += k
+            self._n += n
+            return
         if self._finished:
             raise RuntimeError("accept_waveform() after input_finished()")
         if (sampling_rate != self._sr or type(sampling_rate) not in (int, float)) and \
@@ -130,6 +171,16 @@ class _Online:
         if not np.isfinite(x).all():
             raise ValueError("the waveform holds NaN or infinite samples")
         self._n += x.shape[0]
+        if self._refl:
+            self._accept_reflected(np.ascontiguousarray(x, np.float32))
+            return
+        if fast is not None:
+            x = np.ascontiguousarray(x, np.float32)
+            self._out.reserve(x.shape[0] // self._H + 1)
+            k = fast(x, self._out._a, self._out._hi)
+            self._out._hi += k
+            self._ready += k
+            return
         if self._stream is not None:
             k = self._stream.push(x)
             if k:
@@ -140,6 +191,45 @@ class _Online:
             return
         self._sig.append(x.reshape(-1, 1))
         self._extend_to(num_frames(self._n, self._L, self._H, self._snip, False))
+
+    def _push_y(self, y):
+        self._out.reserve(y.shape[0] // self._H + 1)
+        k = self._rstream.push_rows(y, self._out._a, self._out._hi)
+        self._out._hi += k
+        self._ready += k
+
+    def _accept_reflected(self, x):
+        L, H = self._L, self._H
+        p = L // 2 - H // 2
+        if self._rstream is not None:
+            self._push_y(x)
+            t = self._tail
+            self._tail = x[-L:].copy() if x.shape[0] >= L else np.concatenate([t, x])[-L:]
+            return
+        self._sig.append(x.reshape(-1, 1))
+        if self._n < max(abs(p), 1):
+            return
+        allx = self._sig.view().reshape(-1)        # every sample so far (none dropped yet)
+        y = np.concatenate([allx[:p][::-1], allx]) if p >= 0 else allx[-p:]
+        self._rstream = _wmel.Stream(self._ctx, 0)
+        self._rstream.set_rows(*self._rows)
+        self._push_y(np.ascontiguousarray(y, np.float32))
+        self._tail = allx[-L:].copy()
+        self._sig = _Rows(1)
+
+    def _finish_reflected(self):
+        """The frames past the end: y continued by Kaldi's reflection (2n - 1 - s, repeated
+        for a clip shorter than the reflection: _tail then holds all of it)."""
+        n, L, H = self._n, self._L, self._H
+        p = L // 2 - H // 2
+        nf = num_frames(n, L, H, False, True)
+        need = (nf - 1) * H + L - (n + p)
+        if need <= 0:
+            return
+        s = np.mod(n + np.arange(need), 2 * n)
+        s = np.where(s >= n, 2 * n - 1 - s, s)
+        t = self._tail
+        self._push_y(np.ascontiguousarray(t[s - (n - t.shape[0])], np.float32))
 
     def _extend_to(self, nf):
         if nf <= self._ready:
@@ -164,13 +254,18 @@ class _Online:
         if self._finished:
             return
         self._finished = True
-        if self._stream is None and self._n:
+        if self._rstream is not None:
+            self._finish_reflected()
+        elif self._stream is None and self._n:
             self._extend_to(num_frames(self._n, self._L, self._H, self._snip, True))
 
     def is_last_frame(self, frame: int) -> bool:
         return self._finished and _check_int(frame, "frame", None) == self._ready - 1
 
     def get_frame(self, frame: int) -> np.ndarray:
+        if type(frame) is int and self._popped <= frame < self._ready:
+            out = self._out
+            return out._a[out._lo + frame - self._popped].copy()
         f = _check_int(frame, "frame", None)
         if not self._popped <= f < self._ready:
             raise IndexError(f"frame {frame} is not available (frames {self._popped}.."
@@ -201,14 +296,12 @@ class _Online:
                 f"finished={self._finished})")
 
 
-def _check_online_dither(plan, snip):
-    """snip_edges frames go through libwmel's frame stream, whose dither follows the absolute
-    frame index; the snip_edges=False frames are computed in blocks that start at frame 0
-    each, so they take no dither yet."""
-    if plan["dither"] and not snip:
-        raise unsupported("frame_opts.dither", plan["dither"], "the online computers dither "
-                          "snip_edges=True frames only (the offline functions dither both): "
-                          "set dither = 0.0 or snip_edges = True")
+def _debug_mel(opts):
+    """mel_opts.debug_mel: the bank to stderr at construction, as the original prints it (its
+    per-frame mel energies are not printed here)."""
+    if opts.mel_opts.debug_mel:
+        from ._kaldi_dsp import MelBanks   # (_kaldi_dsp imports this module)
+        MelBanks(opts.mel_opts, opts.frame_opts)
 
 
 def _plan_ctx(plan):
@@ -235,7 +328,7 @@ class OnlineFbank(_Online):
         if not isinstance(opts, FbankOptions):
             raise TypeError(f"opts must be a wmel.kaldi.FbankOptions, got {type(opts).__name__}")
         plan, (sr, L, H, _, snip) = fbank_plan(opts)
-        _check_online_dither(plan, snip)
+        _debug_mel(opts)
         self._sr, self._L, self._H, self._snip = sr, L, H, snip
         self._shift_s = float(opts.frame_opts.frame_shift_ms) / 1000.0
         self._n_mels = plan["n_mels"]
@@ -243,9 +336,18 @@ class OnlineFbank(_Online):
         self._htk = self._energy and bool(opts.htk_compat)
         self._dim = self._ctx_cols = self._n_mels + int(self._energy)
         self._ctx = _plan_ctx(plan)
+        self._floor, self._guard = htk_rows(opts)
+        post = self._htk or self._floor or self._guard
+        self._rows = (int(bool(post)), int(self._energy), int(self._htk), self._floor, self._guard)
         self._start()
 
     def _post(self, rows):
+        e = int(self._energy)
+        if self._floor or self._guard:       # htk_mode (htk_rows): in float64, one rounding
+            m = np.maximum(rows[:, e:].astype(np.float64), self._floor)
+            if self._guard:
+                m = np.log(m + self._guard)
+            rows = np.concatenate([rows[:, :e], m.astype(np.float32)], axis=1)
         if self._htk:
             return np.concatenate([rows[:, 1:], rows[:, :1]], axis=1)
         return rows
@@ -288,7 +390,7 @@ class OnlineMfcc(_Online):
         if nc > nb:
             raise ValueError(f"num_ceps {nc} cannot be larger than mel_opts.num_bins {nb}")
         plan, (sr, L, H, _, snip) = fbank_plan(opts, mfcc=True)
-        _check_online_dither(plan, snip)
+        _debug_mel(opts)
         self._sr, self._L, self._H, self._snip = sr, L, H, snip
         self._shift_s = float(opts.frame_opts.frame_shift_ms) / 1000.0
         self._energy = bool(opts.use_energy)
@@ -297,11 +399,14 @@ class OnlineMfcc(_Online):
         self._dim = nc
         self._m = (dct_matrix(nc, nb) * lifter_coeffs(nc, float(opts.cepstral_lifter))[:, None]).T
         self._ctx = _plan_ctx(plan)
+        self._floor = htk_rows(opts, mfcc=True)[0]
+        self._rows = (2, int(self._energy), int(self._htk), self._floor, 0.0,
+                      np.ascontiguousarray(self._m, np.float64), nc)
         self._start()
 
     def _post(self, rows):
         e = int(self._energy)
-        mel = np.log(np.maximum(rows[:, e:].astype(np.float64), FLT_EPS))
+        mel = np.log(np.maximum(rows[:, e:].astype(np.float64), self._floor))
         c = mel @ self._m
         if self._energy:
             c[:, 0] = rows[:, 0]
@@ -341,6 +446,7 @@ class OnlineWhisperFbank(_Online):
         self._shift_s = 0.01
         self._dim = self._ctx_cols = dim
         self._ctx = _plan_ctx(plan)
+        self._rows = (0, 0, 0, 0.0, 0.0)
         self._start()
 
     def _block(self, x):
@@ -408,6 +514,10 @@ class OnlineRawAudioSamples(_Online):
                        and fo.window_type == "rectangular")
         self._shift_s = float(fo.frame_shift_ms) / 1000.0
         self._dim = L
+        if snip:
+            rect = fo.window_type == "rectangular"
+            self._raw = _wmel.KaldiRaw(L, H, None if rect else np.ascontiguousarray(self._win, np.float64),
+                                       int(bool(fo.remove_dc_offset)), float(fo.preemph_coeff))
         self._start()
 
     def _block(self, x):

@@ -18,11 +18,12 @@ FLT_EPS = 2.0 ** -23
 # knf window_type -> (plan window, numpy formula name)
 _PLAN_WINDOWS = {"povey": _wmel.WINDOW_POVEY, "hamming": _wmel.WINDOW_HAMMING,
                  "hanning": _wmel.WINDOW_HANN, "rectangular": _wmel.WINDOW_RECT,
-                 "hann": _wmel.WINDOW_HANN_PERIODIC}
+                 "hann": _wmel.WINDOW_HANN_PERIODIC, "sine": _wmel.WINDOW_SINE}
 _KNF_WINDOWS = ("hanning", "hann", "sine", "hamming", "povey", "rectangular", "blackman")
 _LOG_ADD, _LOG_CLAMP, _LOG_NONE = 1, 2, 3          # wmel.h WMEL_LOG_*
 _MEL_SLANEY, _MEL_KALDI = 0, 1
 _MELNORM_NONE, _MELNORM_SLANEY = 0, 1
+_BANK_HTK = 4                                      # wmel.h WMEL_BANK_HTK
 
 
 def unsupported(name, value, why):
@@ -304,25 +305,51 @@ def _window_plan(fo, what):
                               "0 < blackman_coeff < 1")
         return _wmel.WINDOW_BLACKMAN
     if w not in _PLAN_WINDOWS:
-        raise unsupported(f"{what}.window_type", w, "not in libwmel's plans yet; povey, hamming, "
-                          "hanning, hann, rectangular and blackman are")
+        raise unsupported(f"{what}.window_type", w, "not in libwmel's plans")
     return _PLAN_WINDOWS[w]
 
 
-def _mel_plan(mo: MelBanksOptions, plan: dict, what="mel_opts", fo=None) -> None:
-    """Sets the plan's mel bank from mel options (Kaldi's bank, or the librosa-style one)."""
+def vtln_factor(mo: MelBanksOptions, vtln_warp, lo: float, hi: float, nyq: float,
+                what="mel_opts"):
+    """(factor, vtln_low, vtln_high in Hz) of a VTLN warp as the original takes it (float32
+    values; a factor that is 1.0 in float32 is no warp: None), with Kaldi's checks of the
+    cutoffs against the bank's range [lo, hi] and its message (ValueError)."""
+    w = float(np.float32(_check_float(vtln_warp, "vtln_warp")))
+    if w == 1.0:
+        return None
+    if not 0.01 <= w <= 100.0:
+        raise unsupported("vtln_warp", vtln_warp, "a VTLN warp factor is taken from 0.01 to 100 "
+                          "(Kaldi's are about 0.8 .. 1.2; the original divides by it)")
+    if mo.is_librosa:
+        raise unsupported("vtln_warp", vtln_warp, f"{what}.is_librosa: kaldi-native-fbank builds "
+                          "the librosa-style bank without the warp (it ignores the factor); VTLN "
+                          "warps Kaldi's bank (is_librosa=False), or pass 1.0")
+    vl = float(np.float32(mo.vtln_low))
+    vh = float(np.float32(mo.vtln_high))
+    vh = float(np.float32(vh + np.float32(nyq))) if vh < 0 else vh
+    if vl < 0 or vl <= lo or vl >= hi or vh <= 0 or vh >= hi or vh <= vl:
+        raise ValueError(f"Bad values in options: vtln-low {vl:g} and vtln-high {vh:g}, versus "
+                         f"low-freq {lo:g} and high-freq {hi:g} ({what}.vtln_low, "
+                         f"{what}.vtln_high: low_freq < vtln_low < vtln_high < high_freq; a "
+                         "negative vtln_high is Nyquist plus it)")
+    return w, vl, vh
+
+
+def _mel_plan(mo: MelBanksOptions, plan: dict, what="mel_opts", fo=None, vtln_warp=1.0) -> None:
+    """Sets the plan's mel bank from mel options (Kaldi's bank, or the librosa-style one) and
+    a VTLN warp factor (kaldi-native-fbank's MelBanks(opts, frame_opts, vtln_warp_factor))."""
     n = int(mo.num_bins)
     if n < 3:
         raise ValueError(f"Must have at least 3 mel bins, got {what}.num_bins {n}")
     if n > 256:
         raise unsupported(f"{what}.num_bins", n, "libwmel's plans hold 3..256 bins")
-    # vtln_low / vtln_high shape a warped bank only (a warp factor other than 1, which the
-    # online computers do not take); debug_mel prints the original's bank and changes nothing
-    if mo.htk_mode:
-        raise unsupported(f"{what}.htk_mode", True, "HTK mode changes Kaldi's first mel filter "
-                          "and floors the mel energies at 1, which libwmel's plans do not (MelBanks "
-                          "does)")
+    # vtln_low / vtln_high shape a warped bank only (vtln_warp other than 1); debug_mel prints
+    # the original's bank and changes nothing
     plan["n_mels"] = n
+    if mo.htk_mode and not mo.is_librosa:
+        # Kaldi's bank in HTK mode: the first filter's lowest weight 0 (low_freq > 0); the
+        # floor of the mel energies at 1 is fbank_plan's (the log's guard) or htk_rows'
+        plan["bank_flags"] = plan.get("bank_flags", 0) | _BANK_HTK
     plan["low_freq"] = float(mo.low_freq)
     plan["high_freq"] = float(mo.high_freq)
     if mo.is_librosa:
@@ -342,11 +369,20 @@ def _mel_plan(mo: MelBanksOptions, plan: dict, what="mel_opts", fo=None) -> None
     else:
         plan["mel_scale"] = _MEL_KALDI
         plan["mel_norm"] = _MELNORM_NONE
+    nyq = 0.5 * float(np.float32(plan["sample_rate"]))
+    hi = plan["high_freq"] if plan["high_freq"] > 0 else nyq + plan["high_freq"]
+    if not 0.0 <= plan["low_freq"] < hi <= nyq:
+        return                  # plan_check names the range
+    v = vtln_factor(mo, vtln_warp, plan["low_freq"], hi, nyq, what)
+    if v is not None:
+        plan["vtln_warp"], plan["vtln_low"], plan["vtln_high"] = v
 
 
-def fbank_plan(opts, *, mfcc=False) -> tuple:
+def fbank_plan(opts, *, mfcc=False, vtln_warp=1.0) -> tuple:
     """(plan, geometry) of FbankOptions (or of MfccOptions with mfcc=True: the mel energies,
-    LOG_NONE, and the energy column when use_energy). geometry: (sr, L, H, n_fft, snip)."""
+    LOG_NONE, and the energy column when use_energy); vtln_warp: the VTLN factor of the
+    original's Compute(..., vtln_warp, ...) (its mel bank for that factor).
+    geometry: (sr, L, H, n_fft, snip)."""
     check_types(opts)
     fo, mo = opts.frame_opts, opts.mel_opts
     sr, L, H, n_fft, snip = frame_geometry(fo)
@@ -363,12 +399,13 @@ def fbank_plan(opts, *, mfcc=False) -> tuple:
     if not 0.0 <= plan["preemph"] <= 1.0:
         raise unsupported("frame_opts.preemph_coeff", fo.preemph_coeff, "libwmel's plans take "
                           "0..1")
-    _mel_plan(mo, plan, fo=fo)
+    _mel_plan(mo, plan, fo=fo, vtln_warp=vtln_warp)
     dither_plan(fo, plan)
     use_energy = bool(opts.use_energy)
     plan["use_energy"] = int(use_energy)
     plan["energy_windowed"] = int(use_energy and not opts.raw_energy)
     plan["energy_floor"] = max(float(opts.energy_floor), 0.0) if use_energy else 0.0
+    htk = bool(mo.htk_mode)
     if mfcc:
         plan["log"] = _LOG_NONE
         plan["power"] = 2
@@ -380,9 +417,27 @@ def fbank_plan(opts, *, mfcc=False) -> tuple:
             eps = float(opts.eps)
             if not eps > 0 or not math.isfinite(eps):
                 raise unsupported("eps", opts.eps, "the log's guard must be positive here")
-            plan["log"] = _LOG_CLAMP if opts.use_log_floor else _LOG_ADD
-            plan["log_guard"] = eps
+            if htk and not opts.use_log_floor:
+                plan["log"] = _LOG_NONE      # ln(max(m, 1) + eps): htk_rows' finishing
+            else:
+                # htk_mode: ln(max(max(m, 1), eps)) = ln(max(m, max(1, eps)))
+                plan["log"] = _LOG_CLAMP if opts.use_log_floor else _LOG_ADD
+                plan["log_guard"] = max(eps, 1.0) if htk else eps
     why = _wmel.plan_check(plan)
     if why:
         raise ValueError(f"these options: {why}")
     return plan, (sr, L, H, n_fft, snip)
+
+
+def htk_rows(opts, *, mfcc=False) -> tuple:
+    """(floor, log_add_guard) that the online computers apply to the plan's mel values
+    (_wmel.Stream.set_rows): MFCC ln(max(m, floor)), floor 1 in htk_mode (its floor of the mel
+    energies, then FLT_EPSILON's) else FLT_EPSILON; fbank in htk_mode without the log (the mel
+    energies floored at 1) or with use_log_floor False (ln(max(m, 1) + eps)); otherwise the
+    plan's values as they are (0, 0)."""
+    htk = bool(opts.mel_opts.htk_mode)
+    if mfcc:
+        return (1.0 if htk else FLT_EPS), 0.0
+    if not htk or (opts.use_log_fbank and opts.use_log_floor):
+        return 0.0, 0.0
+    return 1.0, (float(opts.eps) if opts.use_log_fbank else 0.0)

@@ -3,7 +3,7 @@
  * module functions and the helpers below) is _wmel_module.c; each object type has a file of
  * its own: _wmel_ctx.c (Ctx and the front-end plan as a dict), _wmel_audio.c (Buffer and
  * decoding), _wmel_windows.c (Windows), _wmel_sliding.c (Sliding, SlidingView),
- * _wmel_stream.c (Stream); _fixed.c holds the integer front-end. The names shared across
+ * _wmel_stream.c (Stream), _wmel_konline.c (KaldiRaw); _fixed.c holds the integer front-end. The names shared across
  * files start with wmelpy_ and stay inside the module (the target's hidden visibility): the
  * module exports PyInit__wmel only.
  */
@@ -77,6 +77,7 @@ int wmelpy_buffer_init(PyObject *m);
 int wmelpy_windows_init(PyObject *m);
 int wmelpy_sliding_init(PyObject *m);
 int wmelpy_stream_init(PyObject *m);
+int wmelpy_konline_init(PyObject *m); /* _wmel_konline.c: KaldiRaw */
 
 /* ---- _fixed.c */
 

@@ -28,6 +28,7 @@ static const plan_field PLAN_FIELDS[] = {
     PF_D(mag_guard), PF_D(norm_max), PF_D(norm_range), PF_D(post_scale), PF_D(post_shift),
     PF_D(pad_value), PF_D(window_coeff), PF_I(energy_windowed), PF_I(dither_seed), PF_D(dither),
     PF_I(pad_left), PF_I(pad_right), PF_I(pad_multiple), PF_I(pad_mode), PF_I(frame_span), PF_I(window_offset),
+    PF_D(vtln_warp), PF_D(vtln_low), PF_D(vtln_high),
 };
 #define N_PLAN_FIELDS (sizeof PLAN_FIELDS / sizeof PLAN_FIELDS[0])
 

@@ -396,7 +396,8 @@ static PyMethodDef module_methods[] = {
 static int module_exec(PyObject *m)
 {
     if (wmelpy_ctx_init(m) < 0 || wmelpy_buffer_init(m) < 0 || wmelpy_windows_init(m) < 0 ||
-        wmelpy_sliding_init(m) < 0 || wmelpy_stream_init(m) < 0)
+        wmelpy_sliding_init(m) < 0 || wmelpy_stream_init(m) < 0 ||
+        wmelpy_konline_init(m) < 0)
         return -1;
     if (PyModule_AddIntConstant(m, "BACKEND_AUTO", WMEL_BACKEND_AUTO) < 0 ||
         PyModule_AddIntConstant(m, "BACKEND_REF", WMEL_BACKEND_REF) < 0 ||
@@ -416,6 +417,7 @@ static int module_exec(PyObject *m)
         PyModule_AddIntConstant(m, "WINDOW_RECT", WMEL_WINDOW_RECT) < 0 ||
         PyModule_AddIntConstant(m, "WINDOW_BLACKMAN", WMEL_WINDOW_BLACKMAN) < 0 ||
         PyModule_AddIntConstant(m, "WINDOW_BARTLETT", WMEL_WINDOW_BARTLETT) < 0 ||
+        PyModule_AddIntConstant(m, "WINDOW_SINE", WMEL_WINDOW_SINE) < 0 ||
         PyModule_AddIntConstant(m, "NORM_PER_FEATURE", WMEL_NORM_PER_FEATURE) < 0 ||
         PyModule_AddIntConstant(m, "NORM_MEAN_VAR", WMEL_NORM_MEAN_VAR) < 0 ||
         PyModule_AddIntConstant(m, "LAYOUT_MELS_FRAMES", WMEL_LAYOUT_MELS_FRAMES) < 0 ||

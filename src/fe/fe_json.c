@@ -30,7 +30,8 @@ static const char *const OPTS[] = {
     "mag_guard", "log_guard", "norm_eps", "norm_ddof", "norm_max", "norm_range", "n_frames", "pad_value",
     "post_scale", "post_shift", "remove_dc", "preemph", "sample_rate", "frame_length", "hop", "n_fft", "stack",
     "framing", "preemph_mode", "log", "valid", "layout", "dither", "dither_seed", "raw_energy",
-    "exact_pad", "pad_left", "pad_right", "pad_multiple", "pad_mode", "frame_span", "window_offset"};
+    "exact_pad", "pad_left", "pad_right", "pad_multiple", "pad_mode", "frame_span", "window_offset",
+    "vtln_warp", "vtln_low", "vtln_high", "htk_bank"};
 enum { N_OPTS = sizeof OPTS / sizeof OPTS[0] };
 static const char *const META[] = {"name", "models", "original", "matched", "notes"};
 enum { N_META = sizeof META / sizeof META[0], MAX_KEYS = N_OPTS + N_META + 1, VAL_MAX = 128 };
@@ -254,7 +255,7 @@ static int jparse(const char *text, size_t len, jentry *e, int *n_e, char *msg, 
                                       "norm_range, n_frames, pad_value, post_scale, post_shift, remove_dc, preemph, "
                                       "sample_rate, frame_length, hop, n_fft, stack, framing, preemph_mode, log, "
                                       "valid, layout, dither, dither_seed, raw_energy, exact_pad, pad_left, "
-                                      "pad_right, pad_multiple, pad_mode, frame_span, window_offset; "
+                                      "pad_right, pad_multiple, pad_mode, frame_span, window_offset, vtln_warp, vtln_low, vtln_high, htk_bank; "
                                       "metadata: name, models, original, matched, notes)", x->key);
                 return jbad(&c, m);
             }
@@ -416,7 +417,8 @@ static const struct {
               FI(mag_guard_mode), FI(norm_flags), FI(n_frames),    FI(affine),     FI(reserved_i2), FI(mag_guard),
               FI(norm_max),     FI(norm_range),  FI(post_scale),   FI(post_shift), FI(pad_value),   FI(window_coeff),
               FI(reserved_d2),  FI(energy_windowed), FI(dither_seed), FI(dither),
-              FI(pad_left),     FI(pad_right),   FI(pad_multiple), FI(pad_mode),   FI(frame_span),  FI(window_offset)};
+              FI(pad_left),     FI(pad_right),   FI(pad_multiple), FI(pad_mode),   FI(frame_span),  FI(window_offset),
+              FI(vtln_warp),    FI(vtln_low),    FI(vtln_high)};
 #undef FI
 
 typedef struct jout {
@@ -467,8 +469,9 @@ int wmel_plan_to_json(const wmel_frontend_plan *plan, char *buf, size_t buf_len,
              : (p->norm_flags & WMEL_NORMF_MEAN_ONLY) ? "mean"
              : nemo                                   ? (p->norm_flags & WMEL_NORMF_ALL ? "all_features" : "per_feature")
                                                       : "mean_var");
-    static const char *const WIN[] = {"hann_periodic", "hann", "hamming", "povey", "rect", "blackman", "bartlett"};
-    if (p->window != b.window && p->window >= 0 && p->window <= 6) emit(&o, "window", "\"%s\"", WIN[p->window]);
+    static const char *const WIN[] = {"hann_periodic", "hann", "hamming", "povey", "rect", "blackman", "bartlett",
+                                      "sine"};
+    if (p->window != b.window && p->window >= 0 && p->window <= 7) emit(&o, "window", "\"%s\"", WIN[p->window]);
     if (!same_d(p->scale, b.scale)) emit(&o, "scale", "%s", wmel__num(p->scale).s);
     if (!same_d(p->low_freq, b.low_freq)) emit(&o, "low_freq", "%s", wmel__num(p->low_freq).s);
     if (!same_d(p->high_freq, b.high_freq)) emit(&o, "high_freq", "%s", wmel__num(p->high_freq).s);
@@ -526,6 +529,11 @@ int wmel_plan_to_json(const wmel_frontend_plan *plan, char *buf, size_t buf_len,
         emit(&o, "pad_mode", "\"%s\"", p->pad_mode ? "reflect" : "zero");
     if (p->frame_span != b.frame_span) emit(&o, "frame_span", "%d", p->frame_span);
     if (p->window_offset != b.window_offset) emit(&o, "window_offset", "%d", p->window_offset);
+    if (!same_d(p->vtln_warp, b.vtln_warp)) emit(&o, "vtln_warp", "%s", wmel__num(p->vtln_warp).s);
+    if (!same_d(p->vtln_low, b.vtln_low)) emit(&o, "vtln_low", "%s", wmel__num(p->vtln_low).s);
+    if (!same_d(p->vtln_high, b.vtln_high)) emit(&o, "vtln_high", "%s", wmel__num(p->vtln_high).s);
+    if ((p->bank_flags ^ b.bank_flags) & WMEL_BANK_HTK)
+        emit(&o, "htk_bank", "%s", p->bank_flags & WMEL_BANK_HTK ? "true" : "false");
     const int l = snprintf(tmp + (o.len < sizeof tmp ? o.len : sizeof tmp - 1), o.len < sizeof tmp ? sizeof tmp - o.len : 1, "\n}\n");
     o.len += (size_t)l;
     if (o.len + 2 >= sizeof tmp) return wmel__fe_bad(msg, msg_len, "the plan's JSON is longer than WMEL_PLAN_JSON_MAX");

@@ -262,6 +262,32 @@ static int set_common(wmel_frontend_plan *plan, const char *name, const char *va
         plan->energy_windowed = !i;
         return WMEL_OK;
     }
+    if (!strcmp(name, "htk_bank")) {
+        if (parse_bool(value, &i)) return wmel__fe_bad(msg, msg_len, "htk_bank %s: 1 or 0 (true or false)", v);
+        plan->bank_flags = i ? plan->bank_flags | WMEL_BANK_HTK : plan->bank_flags & ~WMEL_BANK_HTK;
+        return WMEL_OK;
+    }
+    if (!strcmp(name, "vtln_warp")) {
+        if (parse_num(value, &d) || !(d == 0.0 || (d >= 0.01 && d <= 100.0)))
+            return wmel__fe_bad(msg, msg_len, "vtln_warp %s: the VTLN warp factor, 0.01 .. 100 (Kaldi's are about "
+                                              "0.8 .. 1.2; 0 or 1: no warp)", v);
+        plan->vtln_warp = d;
+        if (d == 0.0) plan->vtln_low = plan->vtln_high = 0.0;
+        return WMEL_OK;
+    }
+    if (!strcmp(name, "vtln_low") || !strcmp(name, "vtln_high")) {
+        const int low = name[5] == 'l';
+        if (parse_num(value, &d) || fabs(d) > 1e7 || (low && d < 0.0))
+            return wmel__fe_bad(msg, msg_len, "%s %s: %s", name, v,
+                                low ? "the VTLN lower cutoff in Hz, > low_freq (0: Kaldi's default 100)"
+                                    : "the VTLN upper cutoff in Hz (< 0: Nyquist plus it; 0: Kaldi's default -500)");
+        if (plan->vtln_warp == 0.0 && d != 0.0)
+            return wmel__fe_bad(msg, msg_len, "%s %s: a cutoff of the VTLN warp, which needs vtln_warp (set it first)",
+                                name, v);
+        if (low) plan->vtln_low = d;
+        else plan->vtln_high = d;
+        return WMEL_OK;
+    }
     return NOT_COMMON;
 }
 
@@ -311,7 +337,7 @@ int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value,
                                  "norm_ddof, norm_max, norm_range, n_frames, pad_value, post_scale, post_shift, remove_dc, "
                                  "preemph, sample_rate, frame_length, hop, n_fft, stack, framing, preemph_mode, log, "
                                  "valid, layout, dither, dither_seed, raw_energy, exact_pad, pad_left, pad_right, "
-                                 "pad_multiple, pad_mode, frame_span, window_offset)", name);
+                                 "pad_multiple, pad_mode, frame_span, window_offset, vtln_warp, vtln_low, vtln_high, htk_bank)", name);
     if (whisper)
         return wmel__fe_bad(msg, msg_len, "%s: not an option of the whisper front-end (it applies to nemo, kaldi or "
                                  "seamless)", name);
@@ -338,20 +364,22 @@ int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value,
         return WMEL_OK;
     }
     if (!strcmp(name, "window")) {
-        static const char *const names[] = {"povey", "hamming", "hann", "rect", "blackman", "bartlett", "hann_periodic"};
+        static const char *const names[] = {"povey", "hamming", "hann", "rect", "blackman", "bartlett", "hann_periodic",
+                                            "sine"};
         static const int kinds[] = {WMEL_WINDOW_POVEY, WMEL_WINDOW_HAMMING, WMEL_WINDOW_HANN, WMEL_WINDOW_RECT,
-                                    WMEL_WINDOW_BLACKMAN, WMEL_WINDOW_BARTLETT, WMEL_WINDOW_HANN_PERIODIC};
+                                    WMEL_WINDOW_BLACKMAN, WMEL_WINDOW_BARTLETT, WMEL_WINDOW_HANN_PERIODIC,
+                                    WMEL_WINDOW_SINE};
         if (!kaldi && !nemo) return wmel__fe_bad(msg, msg_len, "window: not an option of the %s front-end (it applies "
                                                       "to kaldi and nemo)", fam);
-        for (int w = nemo ? 1 : 0; w < 7; w++)
+        for (int w = nemo ? 1 : 0; w < 8; w++)
             if (!strcmp(value, names[w])) {
                 plan->window = kinds[w];
                 if (kinds[w] != WMEL_WINDOW_BLACKMAN) plan->window_coeff = 0.0;
                 return WMEL_OK;
             }
         return wmel__fe_bad(msg, msg_len, "window %s: the %s front-end takes %s", v, fam,
-                   nemo ? "hann, hamming, blackman, bartlett or rect (periodic hann: hann_periodic)"
-                        : "povey, hamming, hann, blackman, bartlett or rect (periodic hann: hann_periodic)");
+                   nemo ? "hann, hamming, blackman, bartlett, sine or rect (periodic hann: hann_periodic)"
+                        : "povey, hamming, hann, blackman, bartlett, sine or rect (periodic hann: hann_periodic)");
     }
     if (!strcmp(name, "scale")) {
         if (parse_num(value, &d) || d == 0.0 || fabs(d) > 1e12)

@@ -152,6 +152,41 @@ double wmel__kaldi_hz(double m) { return 700.0 * (exp(m / 1127.0) - 1.0); }
 static double htk_mel(double f) { return 2595.0 * log10(1.0 + f / 700.0); }
 static double htk_hz(double m) { return 700.0 * (pow(10.0, m / 2595.0) - 1.0); }
 
+/* ---- VTLN (Kaldi's mel-computations.cc, VtlnWarpFreq) ---- */
+
+static int vtln_on(const wmel_frontend_plan *p) { return p->vtln_warp != 0.0 && p->vtln_warp != 1.0; }
+static double vtln_lo_hz(const wmel_frontend_plan *p) { return p->vtln_low != 0.0 ? p->vtln_low : 100.0; }
+static double vtln_hi_hz(const wmel_frontend_plan *p)
+{
+    const double v = p->vtln_high != 0.0 ? p->vtln_high : -500.0;
+    return v < 0.0 ? p->sample_rate / 2.0 + v : v;
+}
+
+/* The warp of frequency f (Hz) over the bank's range [lo, hi]: F(lo) = lo, F(hi) = hi, F(f) =
+ * f / w between l = vtln_low max(1, w) and h = vtln_high min(1, w), straight lines outside;
+ * frequencies outside the range are left as they are. */
+static double vtln_hz(const wmel_frontend_plan *p, double f)
+{
+    const double lo = p->low_freq, hi = high_hz(p), w = p->vtln_warp;
+    if (f < lo || f > hi) return f;
+    const double l = vtln_lo_hz(p) * (w > 1.0 ? w : 1.0), h = vtln_hi_hz(p) * (w < 1.0 ? w : 1.0);
+    const double s = 1.0 / w;
+    if (f < l) return lo + (s * l - lo) / (l - lo) * (f - lo);
+    if (f < h) return s * f;
+    return hi + (hi - s * h) / (hi - h) * (f - hi);
+}
+
+/* Kaldi filter m of an n-filter bank: its left edge, centre and right edge in mel, warped
+ * when the plan has a VTLN factor (VtlnWarpMelFreq). */
+static void kaldi_edges(const wmel_frontend_plan *p, int n, int m, double e[3])
+{
+    const double ml = wmel__kaldi_mel(p->low_freq), mh = wmel__kaldi_mel(high_hz(p)), delta = (mh - ml) / (n + 1);
+    for (int i = 0; i < 3; i++) {
+        e[i] = ml + (m + i) * delta;
+        if (vtln_on(p)) e[i] = wmel__kaldi_mel(vtln_hz(p, wmel__kaldi_hz(e[i])));
+    }
+}
+
 /* Banks whose triangles lie in mel (Kaldi's and TensorFlow's); their bins k < top. */
 static int in_mel(int scale) { return scale == WMEL_MEL_KALDI || scale == WMEL_MEL_TF; }
 static int mel_top(const wmel_frontend_plan *p)
@@ -164,11 +199,14 @@ static int mel_top(const wmel_frontend_plan *p)
  * first empty one into *empty. */
 static int kaldi_bank_full(const wmel_frontend_plan *p, int n, int *empty)
 {
-    const double ml = wmel__kaldi_mel(p->low_freq), mh = wmel__kaldi_mel(high_hz(p)), delta = (mh - ml) / (n + 1);
     const int top = mel_top(p); /* bins k < top */
-    int k = p->mel_scale == WMEL_MEL_TF; /* TF's bin 0 has weight 0 */
+    const int k0 = p->mel_scale == WMEL_MEL_TF; /* TF's bin 0 has weight 0 */
+    int k = k0;
     for (int m = 0; m < n; m++) {
-        const double left = ml + m * delta, right = ml + (m + 2) * delta;
+        double e[3];
+        kaldi_edges(p, n, m, e);
+        const double left = e[0], right = e[2];
+        if (vtln_on(p)) k = k0; /* warped edges need not increase */
         while (k < top && !(wmel__kaldi_mel(k * (double)p->sample_rate / p->n_fft) > left)) k++;
         if (k >= top || !(wmel__kaldi_mel(k * (double)p->sample_rate / p->n_fft) < right)) {
             if (empty) *empty = m;
@@ -209,13 +247,49 @@ static int check_framing(const wmel_frontend_plan *p, char *msg, size_t len)
     return WMEL_OK;
 }
 
+/* VTLN's fields: Kaldi's refusals (MelBanks: "Bad values in options: vtln-low ... and
+ * vtln-high ..., versus low-freq ... and high-freq ...") and the forgotten switch. */
+static int check_vtln(const wmel_frontend_plan *p, char *msg, size_t len)
+{
+    const double w = p->vtln_warp;
+    if (!(w == 0.0 || (w >= 0.01 && w <= 100.0)))
+        return wmel__fe_bad(msg, len, "vtln_warp %s: the VTLN warp factor, 0.01 .. 100 (Kaldi's are about 0.8 .. 1.2; "
+                            "0 or 1: no warp)", wmel__num(w).s);
+    for (int i = 0; i < 2; i++) {
+        const double v = i ? p->vtln_high : p->vtln_low;
+        if (!isfinite(v) || fabs(v) > 1e7 || (w == 0.0 && v != 0.0))
+            return wmel__fe_bad(msg, len, "%s %s: %s", i ? "vtln_high" : "vtln_low", wmel__num(v).s,
+                                w == 0.0 && isfinite(v) && fabs(v) <= 1e7
+                                    ? "a VTLN cutoff, which needs vtln_warp (0 without it)"
+                                    : "a frequency in Hz, at most 1e7 in magnitude (0: Kaldi's default)");
+    }
+    if (!vtln_on(p)) return WMEL_OK;
+    if (p->mel_scale != WMEL_MEL_KALDI)
+        return wmel__fe_bad(msg, len, "vtln_warp %s: VTLN warps Kaldi's mel bank (mel_scale kaldi) only",
+                            wmel__num(w).s);
+    const double lo = p->low_freq, hi = high_hz(p), vl = vtln_lo_hz(p), vh = vtln_hi_hz(p);
+    if (!(vl > lo && vl < hi && vh > 0.0 && vh < hi && vh > vl)) {
+        char a[40], b[40];
+        snprintf(a, sizeof a, "%s", wmel__num(vl).s);
+        snprintf(b, sizeof b, "%s", wmel__num(vh).s);
+        return wmel__fe_bad(msg, len, "vtln_low %s Hz, vtln_high %s Hz: Kaldi's VTLN needs low_freq (%s) < vtln_low < "
+                            "vtln_high < the bank's high edge (%s Hz); vtln_high < 0 is Nyquist plus it, 0 the "
+                            "defaults 100 and -500", a, b, wmel__num(lo).s, wmel__num(hi).s);
+    }
+    return WMEL_OK;
+}
+
 /* The appended fields' checks (wmel.h: bank_flags onwards). A value that only means
  * something with a mode or a flag (mag_guard, norm_max, post_*, window_coeff) must be 0
  * without it, so that a forgotten switch is a refusal rather than a silent no-op. */
 static int check_tail(const wmel_frontend_plan *p, char *msg, size_t len)
 {
-    if (p->bank_flags & ~(WMEL_BANK_ALLOW_EMPTY | WMEL_BANK_BF16))
-        return wmel__fe_bad(msg, len, "bank_flags %d: only WMEL_BANK_ALLOW_EMPTY (1) and WMEL_BANK_BF16 (2)", p->bank_flags);
+    if (p->bank_flags & ~(WMEL_BANK_ALLOW_EMPTY | WMEL_BANK_BF16 | WMEL_BANK_HTK))
+        return wmel__fe_bad(msg, len, "bank_flags %d: only WMEL_BANK_ALLOW_EMPTY (1), WMEL_BANK_BF16 (2) and "
+                            "WMEL_BANK_HTK (4)", p->bank_flags);
+    if ((p->bank_flags & WMEL_BANK_HTK) && p->mel_scale != WMEL_MEL_KALDI)
+        return wmel__fe_bad(msg, len, "htk_bank: Kaldi's htk_mode bank is Kaldi's (mel_scale kaldi); with the "
+                            "librosa-style bank htk_mode is only the floor of the mel energies at 1 (log_guard 1)");
     if (p->mag_guard_mode < WMEL_MAG_GUARD_NONE || p->mag_guard_mode > WMEL_MAG_GUARD_ADD)
         return wmel__fe_bad(msg, len, "mag_guard_mode %d: not a WMEL_MAG_GUARD_* value (0..2)", p->mag_guard_mode);
     if (p->mag_guard_mode ? !(p->mag_guard > 0.0 && isfinite(p->mag_guard)) : p->mag_guard != 0.0)
@@ -268,7 +342,8 @@ static int check_tail(const wmel_frontend_plan *p, char *msg, size_t len)
                             "units (0: none; Kaldi's 1, kaldi-native-fbank's 3e-5)", wmel__num(p->dither).s);
     for (int i = 0; i < 3; i++)
         if (p->reserved_d2[i] != 0.0) return wmel__fe_bad(msg, len, "reserved_d2[%d]: must be 0", i);
-    return check_framing(p, msg, len);
+    int rc = check_framing(p, msg, len);
+    return rc ? rc : check_vtln(p, msg, len);
 }
 
 /* The checks of wmel_create_plan, with the sentence for the first that fails. */
@@ -285,8 +360,8 @@ static int check(const wmel_frontend_plan *p, char *msg, size_t len)
     if (p->frame_length < 2 || p->frame_length > p->n_fft)
         return wmel__fe_bad(msg, len, "frame_length %d: outside 2..n_fft (%d)", p->frame_length, p->n_fft);
     if (p->hop < 1 || p->hop > (1 << 24)) return wmel__fe_bad(msg, len, "hop %d: outside 1..%d", p->hop, 1 << 24);
-    if (p->window < WMEL_WINDOW_HANN_PERIODIC || p->window > WMEL_WINDOW_BARTLETT)
-        return wmel__fe_bad(msg, len, "window %d: not a WMEL_WINDOW_* value (0..6)", p->window);
+    if (p->window < WMEL_WINDOW_HANN_PERIODIC || p->window > WMEL_WINDOW_SINE)
+        return wmel__fe_bad(msg, len, "window %d: not a WMEL_WINDOW_* value (0..7)", p->window);
     if (p->framing < WMEL_FRAMES_SNIP || p->framing > WMEL_FRAMES_CENTER_ZERO)
         return wmel__fe_bad(msg, len, "framing %d: not a WMEL_FRAMES_* value (0..2)", p->framing);
     if ((p->remove_dc | 1) != 1 || (p->use_energy | 1) != 1)
@@ -377,9 +452,12 @@ int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t hz_len)
     } else if (plan->mel_scale == WMEL_MEL_HTK) {
         const double m0 = htk_mel(lo), m1 = htk_mel(hi);
         for (int i = 1; i <= nm; i++) hz[i - 1] = htk_hz(m0 + (m1 - m0) * i / (double)(nm + 1));
-    } else { /* Kaldi's centre = ml + (m + 1) delta */
-        const double ml = wmel__kaldi_mel(lo), mh = wmel__kaldi_mel(hi), delta = (mh - ml) / (nm + 1);
-        for (int m = 0; m < nm; m++) hz[m] = wmel__kaldi_hz(ml + (m + 1) * delta);
+    } else { /* Kaldi's centre = ml + (m + 1) delta, warped with VTLN */
+        for (int m = 0; m < nm; m++) {
+            double e[3];
+            kaldi_edges(plan, nm, m, e);
+            hz[m] = wmel__kaldi_hz(e[1]);
+        }
     }
     return WMEL_OK;
 }
@@ -525,6 +603,7 @@ static double window_at(int kind, int i, int n, double coeff)
         return c - 0.5 * cos(a) + (0.5 - c) * cos(2.0 * a);
     }
     case WMEL_WINDOW_BARTLETT: return 1.0 - fabs(2.0 * i / (double)(n - 1) - 1.0);
+    case WMEL_WINDOW_SINE: return sin(0.5 * a);
     case WMEL_WINDOW_HANN_PERIODIC: return 0.5 - 0.5 * cos(2.0 * PI * i / (double)n);
     case WMEL_WINDOW_HANN: return 0.5 - 0.5 * cos(a);
     case WMEL_WINDOW_HAMMING: return 0.54 - 0.46 * cos(a);
@@ -574,9 +653,10 @@ static int mel_bank(const wmel_frontend_plan *p, int n_bins, double *w)
         free(f);
         return WMEL_OK;
     }
-    const double ml = wmel__kaldi_mel(lo), mh = wmel__kaldi_mel(hi), delta = (mh - ml) / (nm + 1);
     for (int m = 0; m < nm; m++) {
-        const double left = ml + m * delta, centre = ml + (m + 1) * delta, right = ml + (m + 2) * delta;
+        double e[3];
+        kaldi_edges(p, nm, m, e);
+        const double left = e[0], centre = e[1], right = e[2];
         for (int k = 0; k < n_bins; k++) {
             double v = 0.0;
             if (k < mel_top(p)) { /* the Nyquist bin is not in Kaldi's bank (TF's has it) */
@@ -592,6 +672,12 @@ static int mel_bank(const wmel_frontend_plan *p, int n_bins, double *w)
             w[(size_t)m * n_bins + k] = v;
         }
     }
+    if ((p->bank_flags & WMEL_BANK_HTK) && lo != 0.0) /* Kaldi's htk_mode: HTK's first weight */
+        for (int k = 0; k < n_bins; k++)
+            if (w[k] != 0.0) {
+                w[k] = 0.0;
+                break;
+            }
     return WMEL_OK;
 }
 

@@ -147,10 +147,10 @@ int main(void)
         for (int k = 0; k < n_opt; k++) {
             char v[64];
             const char *name;
-            switch (rnd(38)) {
+            switch (rnd(40)) {
             case 0: name = "n_mels", snprintf(v, sizeof v, "%u", rnd(2) ? 80 + 48 * rnd(2) : 1 + rnd(100)); break;
             case 1: name = "normalize", snprintf(v, sizeof v, "%s", (const char *[]){"none", "mean", "mean_var", "per_feature", "all_features"}[rnd(5)]); break;
-            case 2: name = "window", snprintf(v, sizeof v, "%s", (const char *[]){"povey", "hamming", "hann", "rect", "blackman", "bartlett"}[rnd(6)]); break;
+            case 2: name = "window", snprintf(v, sizeof v, "%s", (const char *[]){"povey", "hamming", "hann", "rect", "blackman", "bartlett", "sine"}[rnd(7)]); break;
             case 3: name = "scale", snprintf(v, sizeof v, "%.17g", ldexp(1.0 + rnd(1000) / 997.0, (int)rnd(30) - 5)); break;
             case 4: name = "low_freq", snprintf(v, sizeof v, "%.17g", rnd(300) * 0.37); break;
             case 5: name = "high_freq", snprintf(v, sizeof v, "%.17g", rnd(2) ? 7000 + rnd(1000) / 3.0 : -(double)rnd(400)); break;
@@ -189,6 +189,12 @@ int main(void)
                      snprintf(v, sizeof v, "%s", name[4] == 'm' ? (rnd(2) ? "reflect" : "zero") : rnd(2) ? "56" : "0"); break;
             case 37: name = rnd(2) ? "exact_pad" : "valid", snprintf(v, sizeof v, "%s", name[0] == 'e' ? (rnd(2) ? "1" : "false")
                                                                                   : (const char *[]){"end", "ceil", "but_last"}[rnd(3)]); break;
+            case 38: name = (const char *[]){"vtln_warp", "vtln_warp", "vtln_low", "vtln_high"}[rnd(4)],
+                     snprintf(v, sizeof v, "%.17g", name[5] == 'w' ? 0.8 + rnd(400) / 997.0
+                                                    : name[5] == 'l' ? 50.0 + rnd(500) / 3.0
+                                                                     : rnd(2) ? -(double)rnd(2000) / 7.0 : 5000.0 + rnd(300));
+                     break;
+            case 39: name = "htk_bank", snprintf(v, sizeof v, "%s", rnd(2) ? "1" : "false"); break;
             default: name = rnd(2) ? "preemph_mode" : "window", snprintf(v, sizeof v, "%s", (const char *[]){"frame", "signal", "hann_periodic"}[rnd(3)]); break;
             }
             wmel_frontend_plan q = p;

@@ -68,7 +68,7 @@ int main(void)
         {WMEL_FRONTEND_SEAMLESS, "normalize", "mean_var", 1}, {WMEL_FRONTEND_SEAMLESS, "normalize", "per_feature", 0},
         {WMEL_FRONTEND_KALDI, "normalize", "per_feature", 0}, {WMEL_FRONTEND_NEMO, "window", "povey", 0},
         {WMEL_FRONTEND_KALDI, "window", "povey", 1},      {WMEL_FRONTEND_KALDI, "window", "blackman", 1},
-        {WMEL_FRONTEND_KALDI, "window", "sine", 0},       {WMEL_FRONTEND_NEMO, "window", "bartlett", 1},
+        {WMEL_FRONTEND_KALDI, "window", "sine", 1},       {WMEL_FRONTEND_NEMO, "window", "bartlett", 1},
         {WMEL_FRONTEND_KALDI, "normalize", "mean_var", 1}, {WMEL_FRONTEND_KALDI, "normalize", "mean", 1},
         {WMEL_FRONTEND_NEMO, "normalize", "all_features", 1}, {WMEL_FRONTEND_SEAMLESS, "normalize", "all_features", 0},
         {WMEL_FRONTEND_NEMO, "mel_scale", "htk", 1},      {WMEL_FRONTEND_NEMO, "mel_scale", "HTK", 0},
@@ -100,6 +100,11 @@ int main(void)
         {WMEL_FRONTEND_NEMO, "layout", "frames_mels", 1}, {WMEL_FRONTEND_NEMO, "layout", "rows", 0},
         {WMEL_FRONTEND_NEMO, "window", "hann_periodic", 1}, {WMEL_FRONTEND_WHISPER, "window", "hann_periodic", 0},
         {WMEL_FRONTEND_KALDI, "remove_dc", "false", 1},   {WMEL_FRONTEND_KALDI, "preemph", "1.01", 0},
+        {WMEL_FRONTEND_KALDI, "vtln_warp", "0.9", 1},     {WMEL_FRONTEND_KALDI, "vtln_warp", "0.001", 0},
+        {WMEL_FRONTEND_KALDI, "vtln_warp", "-1", 0},      {WMEL_FRONTEND_KALDI, "vtln_warp", "inf", 0},
+        {WMEL_FRONTEND_KALDI, "vtln_low", "150", 0},      /* before vtln_warp: the forgotten switch */
+        {WMEL_FRONTEND_KALDI, "vtln_high", "-800", 0},    {WMEL_FRONTEND_KALDI, "htk_bank", "1", 1},
+        {WMEL_FRONTEND_KALDI, "htk_bank", "yes", 0},
     };
     for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
         wmel_frontend_preset(vals[i].fr, 0, &p);
@@ -107,6 +112,31 @@ int main(void)
         CHECK((rc == WMEL_OK) == vals[i].ok, "%s '%s' (front-end %d): %d %s", vals[i].name, vals[i].value,
               vals[i].fr, rc, msg);
     }
+    /* VTLN: the cutoffs after the factor; Kaldi's refusals in the plan's check */
+    wmel_frontend_preset(WMEL_FRONTEND_KALDI, 0, &p);
+    CHECK(wmel_plan_set(&p, "vtln_warp", "1.1", msg, sizeof msg) == WMEL_OK &&
+              wmel_plan_set(&p, "vtln_low", "150", msg, sizeof msg) == WMEL_OK &&
+              wmel_plan_set(&p, "vtln_high", "-800", msg, sizeof msg) == WMEL_OK && p.vtln_warp == 1.1 &&
+              p.vtln_low == 150.0 && p.vtln_high == -800.0 && wmel_plan_check(&p, msg, sizeof msg) == WMEL_OK,
+          "vtln: %s", msg);
+    CHECK(wmel_plan_set(&p, "vtln_low", "10", msg, sizeof msg) == WMEL_OK &&
+              wmel_plan_check(&p, msg, sizeof msg) == WMEL_ERR_INVALID_ARG &&
+              strstr(msg, "vtln_low 10 Hz, vtln_high 7200 Hz: Kaldi's VTLN needs low_freq (20) < vtln_low"),
+          "vtln_low below low_freq: %s", msg);
+    p.vtln_low = 0.0, p.vtln_high = 9000.0;
+    CHECK(wmel_plan_check(&p, msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, "vtln_high 9000 Hz"),
+          "vtln_high above the bank: %s", msg);
+    p.vtln_high = 0.0, p.mel_scale = WMEL_MEL_SLANEY;
+    CHECK(wmel_plan_check(&p, msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, "mel_scale kaldi"),
+          "vtln on another bank: %s", msg);
+    wmel_frontend_preset(WMEL_FRONTEND_KALDI, 0, &p);
+    p.vtln_low = 150.0; /* no factor */
+    CHECK(wmel_plan_check(&p, msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, "needs vtln_warp"),
+          "a cutoff without the factor: %s", msg);
+    wmel_frontend_preset(WMEL_FRONTEND_NEMO, 0, &p);
+    CHECK(wmel_plan_set(&p, "htk_bank", "1", msg, sizeof msg) == WMEL_OK &&
+              wmel_plan_check(&p, msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, "mel_scale kaldi"),
+          "htk_bank on the Slaney bank: %s", msg);
     /* energy_floor after use_energy; numbers exactly as written */
     wmel_frontend_preset(WMEL_FRONTEND_KALDI, 0, &p);
     CHECK(!wmel_plan_set(&p, "use_energy", "1", msg, sizeof msg) && !wmel_plan_set(&p, "energy_floor", "1", msg, sizeof msg) &&
@@ -126,7 +156,7 @@ int main(void)
     /* a sentence a user can act on, and a control character in a value shown as '?' */
     wmel_frontend_preset(WMEL_FRONTEND_NEMO, 0, &p);
     CHECK(wmel_plan_set(&p, "window", "povey", msg, sizeof msg) == WMEL_ERR_INVALID_ARG &&
-              !strcmp(msg, "window povey: the nemo front-end takes hann, hamming, blackman, bartlett or rect (periodic hann: hann_periodic)"),
+              !strcmp(msg, "window povey: the nemo front-end takes hann, hamming, blackman, bartlett, sine or rect (periodic hann: hann_periodic)"),
           "sentence: %s", msg);
     CHECK(wmel_plan_set(&p, "window", "\x1b]0;x\x07", msg, sizeof msg) == WMEL_ERR_INVALID_ARG && !strchr(msg, 0x1b),
           "escape in a message: %s", msg);

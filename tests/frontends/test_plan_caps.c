@@ -662,13 +662,13 @@ int main(void)
         {"fixed max with per_feature", "WMEL_NORM_WHOLE", 4}, {"norm_range with mean_var", "norm_range", 5},
         {"n_frames with pad_to", "pad_to", 6},   {"post_scale without affine", "post_scale", 7},
         {"window_coeff without blackman", "window_coeff", 8}, {"blackman coeff 1", "window_coeff", 9},
-        {"mel_scale 4", "mel_scale", 10},         {"window 7", "window", 11},
+        {"mel_scale 4", "mel_scale", 10},         {"window 8", "window", 11},
         {"pad_value inf", "pad_value", 12},       {"reserved_i2", "reserved_i2", 13},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         wmel_frontend_plan b = preset(WMEL_FRONTEND_NEMO, 80);
         switch (bad[i].field) {
-        case 0: b.bank_flags = 4; break;
+        case 0: b.bank_flags = 8; break;
         case 1: b.mag_guard = 1e-9; break;
         case 2: b.mag_guard_mode = WMEL_MAG_GUARD_ADD; break;
         case 3: b.norm = WMEL_NORM_NONE, b.norm_flags = WMEL_NORMF_POPULATION; break;
@@ -679,7 +679,7 @@ int main(void)
         case 8: b.window_coeff = 0.42; break;
         case 9: b.window = WMEL_WINDOW_BLACKMAN, b.window_coeff = 1.0; break;
         case 10: b.mel_scale = 4; break;
-        case 11: b.window = 7; break;
+        case 11: b.window = 8; break;
         case 12: b.pad_value = INFINITY; break;
         default: b.reserved_i2[1] = 1; break;
         }

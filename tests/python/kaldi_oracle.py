@@ -48,15 +48,32 @@ def window(kind, L, blackman_coeff=0.42):
             + (0.5 - blackman_coeff) * np.cos(2 * a * i)}[kind]()
 
 
-def kaldi_bank(n_mels, lo, hi, n_fft, sr):
+def vtln_warp(f, vl, vh, lo, hi, w):
+    """Kaldi's VtlnWarpFreq, as its comment defines it: F(lo) = lo, F(hi) = hi, F(f) = f / w on
+    [l, h] with min(l, F(l)) = vl and max(h, F(h)) = vh, linear between the four points."""
+    if f < lo or f > hi:
+        return f
+    l, h = vl * max(1.0, w), vh * min(1.0, w)
+    if f < l:
+        return lo + (f - lo) * (l / w - lo) / (l - lo)
+    if f < h:
+        return f / w
+    return h / w + (f - h) * (hi - h / w) / (hi - h)
+
+
+def kaldi_bank(n_mels, lo, hi, n_fft, sr, warp=1.0, vtln_low=100.0, vtln_high=-500.0):
     nyq = sr / 2
     hi = hi if hi > 0 else nyq + hi
     mel = lambda f: 1127.0 * math.log(1 + f / 700.0)  # noqa: E731
+    imel = lambda m: 700.0 * (math.exp(m / 1127.0) - 1.0)  # noqa: E731
+    vh = vtln_high + nyq if vtln_high < 0 else vtln_high
+    wm = (lambda m: m) if warp == 1.0 else (  # noqa: E731
+        lambda m: mel(vtln_warp(imel(m), vtln_low, vh, lo, hi, warp)))
     ml, mh = mel(lo), mel(hi)
     d = (mh - ml) / (n_mels + 1)
     w = np.zeros((n_mels, n_fft // 2 + 1))
     for b in range(n_mels):
-        left, c, right = ml + b * d, ml + (b + 1) * d, ml + (b + 2) * d
+        left, c, right = (wm(ml + i * d) for i in (b, b + 1, b + 2))
         for k in range(n_fft // 2):              # the Nyquist bin is left out
             m = mel(sr * k / n_fft)
             if left < m < right:
@@ -100,9 +117,12 @@ def fbank(x, sr=16000, length_ms=25.0, shift_ms=10.0, snip=True, window_type="po
           preemph=0.97, remove_dc=True, round_pow2=True, n_mels=23, lo=20.0, hi=0.0,
           use_energy=False, energy_floor=0.0, power=True, log=True, log_floor=True,
           eps=FLT_EPS, librosa=False, norm=True, htk_compat=False, energy_out=False,
-          blackman_coeff=0.42, raw_energy=True):
+          blackman_coeff=0.42, raw_energy=True, warp=1.0, vtln_low=100.0, vtln_high=-500.0,
+          htk_mode=False):
     """Kaldi fbank, float64 (frames, [energy,] n_mels); energy_out: (mels, log energy);
-    raw_energy False: the energy of the windowed frame (after pre-emphasis and the window)."""
+    raw_energy False: the energy of the windowed frame (after pre-emphasis and the window);
+    warp: the VTLN factor of Kaldi's bank; htk_mode: Kaldi's bank with the first filter's
+    lowest weight 0 (low_freq > 0) and the mel energies floored at 1."""
     L, H = sizes(sr, length_ms, shift_ms)
     n_fft = 1 << (L - 1).bit_length() if round_pow2 else L
     f = frames(x, L, H, snip)
@@ -125,8 +145,12 @@ def fbank(x, sr=16000, length_ms=25.0, shift_ms=10.0, snip=True, window_type="po
     if power:
         spec = spec ** 2
     bank = (slaney_bank(n_mels, lo, hi, n_fft, sr, norm) if librosa
-            else kaldi_bank(n_mels, lo, hi, n_fft, sr))
+            else kaldi_bank(n_mels, lo, hi, n_fft, sr, warp, vtln_low, vtln_high))
+    if htk_mode and not librosa and lo != 0.0:
+        bank[0, np.flatnonzero(bank[0])[0]] = 0.0
     mel = spec @ bank.T
+    if htk_mode:
+        mel = np.maximum(mel, 1.0)
     if energy_out:
         return mel, energy
     if log:

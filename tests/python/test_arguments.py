@@ -159,7 +159,7 @@ def test_option_rules_are_the_librarys():
     ValueError carries the sentence `wmel mel` prints."""
     cases = [
         (dict(frontend="kaldi", energy_floor=1.0), "energy_floor 1.0: floors the log-energy column, which needs use_energy"),
-        (dict(frontend="nemo", window="povey"), "window povey: the nemo front-end takes hann, hamming, blackman, bartlett or rect"),
+        (dict(frontend="nemo", window="povey"), "window povey: the nemo front-end takes hann, hamming, blackman, bartlett, sine or rect"),
         (dict(frontend="seamless", window="hann"), "window: not an option of the seamless front-end"),
         (dict(frontend="whisper", scale=2.0), "scale: not an option of the whisper front-end"),
         (dict(frontend="kaldi", normalize="per_feature"), "normalize per_feature: the kaldi front-end takes mean_var, mean or none"),
@@ -187,4 +187,4 @@ def test_option_rules_are_the_librarys():
                 w.writeframes(np.zeros(1600, np.int16).tobytes())
             r = subprocess.run([cli, "mel", wav, "-o", os.path.join(d, "o.npy"), "--frontend", "nemo",
                                 "--window", "povey"], capture_output=True, text=True)
-            assert r.returncode == 2 and "window povey: the nemo front-end takes hann, hamming, blackman, bartlett or rect" in r.stderr
+            assert r.returncode == 2 and "window povey: the nemo front-end takes hann, hamming, blackman, bartlett, sine or rect" in r.stderr

@@ -115,7 +115,7 @@ def _oracle_kw(kw, sr):
          "use_power": "power", "use_log_fbank": "log", "use_log_floor": "log_floor", "eps": "eps",
          "is_librosa": "librosa", "htk_compat": "htk_compat", "num_ceps": "num_ceps",
          "cepstral_lifter": "cepstral_lifter", "blackman_coeff": "blackman_coeff",
-         "raw_energy": "raw_energy"}
+         "raw_energy": "raw_energy", "htk_mode": "htk_mode"}
     for k, v in kw.items():
         if k == "samp_freq":
             continue
@@ -150,6 +150,12 @@ FBANK_CASES = [
     ({"use_energy": True, "raw_energy": False}, 16000),               # the windowed frame's energy
     ({"use_energy": True, "raw_energy": False, "snip_edges": False, "energy_floor": 1.0,
       "window_type": "hamming"}, 16000),
+    ({"window_type": "sine"}, 16000), ({"window_type": "sine", "snip_edges": False}, 16000),
+    ({"htk_mode": True}, 16000),                                      # Kaldi's HTK mode
+    ({"htk_mode": True, "use_log_fbank": False}, 16000),
+    ({"htk_mode": True, "use_log_floor": False, "eps": 2.0 ** -24, "snip_edges": False}, 16000),
+    ({"htk_mode": True, "low_freq": 0.0, "use_energy": True, "htk_compat": True}, 16000),
+    ({"htk_mode": True, "is_librosa": True, "low_freq": 0.0, "num_bins": 64}, 16000),
 ]
 
 
@@ -193,6 +199,7 @@ MFCC_CASES = [
     ({"samp_freq": 8000.0, "snip_edges": False}, 8000),
     ({"num_ceps": 1}, 16000), ({"num_ceps": 23, "num_bins": 23, "window_type": "hamming"}, 16000),
     ({"raw_energy": False}, 16000),
+    ({"htk_mode": True}, 16000), ({"htk_mode": True, "snip_edges": False, "htk_compat": True}, 16000),
 ]
 
 
@@ -291,11 +298,42 @@ def test_edge_lengths(online, cls, sr, L, snip):
             assert a.shape == b.shape, (n, a.shape, b.shape)
 
 
+@pytest.mark.parametrize("kind,kw", [("OnlineFbank", {}), ("OnlineFbank", {"use_log_fbank": False}),
+                                     ("OnlineFbank", {"use_log_floor": False, "snip_edges": False}),
+                                     ("OnlineMfcc", {}), ("OnlineMfcc", {"snip_edges": False})])
+def test_htk_mode_floor(kind, kw):
+    """HTK mode on a quiet signal, where most mel energies are below its floor of 1."""
+    x = _x(scale=0.02)
+    kw = dict(kw, htk_mode=True, num_bins=23)
+    cls = "FbankOptions" if kind == "OnlineFbank" else "MfccOptions"
+    a, _ = _run(K, kind, _opts(K, cls, kw), x, 16000, _chunks(len(x), 5))
+    ok = _oracle_kw(kw, 16000)
+    if kind == "OnlineFbank":
+        o = O.fbank(x.astype(np.float64), **ok)
+        mel = O.fbank(x.astype(np.float64), **dict(ok, htk_mode=False, log=False))
+        assert (mel < 1.0).mean() > 0.3                    # the floor is exercised
+        (_log_close if kw.get("use_log_fbank", True) else _lin_close)(a, o)
+    else:
+        o = O.mfcc(x.astype(np.float64), **ok)
+        assert np.all(np.abs(a - o) <= 2e-5 * np.maximum(1.0, np.abs(o)))
+    if knf is not None:
+        b, _ = _run(knf, kind, _opts(knf, cls, kw), x, 16000, _chunks(len(x), 5))
+        assert a.shape == b.shape
+        assert np.all(np.abs(a.astype(np.float64) - b) <= 1e-3 * np.maximum(1.0, np.abs(b)))
+
+
+def test_debug_mel_prints_the_bank(capfd):
+    K.MelBanks(K.MelBanksOptions(num_bins=5, debug_mel=True), K.FrameExtractionOptions())
+    err = capfd.readouterr().err
+    assert err.count("bin ") == 5 and "bin 0, offset = " in err
+    K.OnlineFbank(_opts(K, "FbankOptions", {"num_bins": 4, "debug_mel": True}))
+    assert capfd.readouterr().err.count(", vec = ") == 4
+
+
 def test_refusals_name_the_option():
     x = _x(1000)
     for kw, msg in [({"window_type": "blackman", "blackman_coeff": 0.0}, "blackman_coeff"),
-                    ({"window_type": "sine"}, "sine"), ({"window_type": "kaiser"}, "knows"),
-                    ({"htk_mode": True}, "htk_mode"), ({"dither": 1.0, "snip_edges": False}, "snip_edges"),
+                    ({"window_type": "kaiser"}, "knows"),
                     ({"num_bins": 2}, "at least 3"),
                     ({"round_to_power_of_two": False, "frame_length_ms": 25.0625}, "odd"),
                     ({"round_to_power_of_two": False, "frame_length_ms": 21.75}, "product of 2, 3 and 5"),
@@ -407,8 +445,8 @@ def test_mel_banks_refusals():
         if knf is not None:
             with pytest.raises(ValueError):
                 knf.MelBanks(knf.MelBanksOptions(**mel), knf.FrameExtractionOptions())
-    with pytest.raises(ValueError, match="vtln"):
-        K.MelBanks(K.MelBanksOptions(), K.FrameExtractionOptions(), 0.9)
+    with pytest.raises(ValueError, match="vtln_warp.*is_librosa"):   # knf ignores the factor there
+        K.MelBanks(K.MelBanksOptions(is_librosa=True, low_freq=0.0), K.FrameExtractionOptions(), 0.9)
 
 
 @pytest.mark.parametrize("w", ["hanning", "hann", "sine", "hamming", "povey", "rectangular", "blackman"])
@@ -669,6 +707,30 @@ def test_dither_defaults_run_and_online_equals_offline():
     # torchaudio's dither 1.0 in the 16-bit scale: the frames take it, and the result moves
     y = x[None, :] * 32768.0
     assert not np.array_equal(K.fbank(y, dither=1.0), K.fbank(y))
+
+
+@pytest.mark.parametrize("kind,n", [("OnlineFbank", 16000 * 2 + 77), ("OnlineMfcc", 16000 + 5),
+                                    ("OnlineFbank", 150), ("OnlineFbank", 300)])
+def test_dither_snip_edges_false_online_equals_offline(kind, n):
+    """snip_edges=False frames dithered online (the stream over the reflected signal) are the
+    whole clip's, bit for bit, in any chunking; clips shorter than the reflection too."""
+    x = _speechlike()[:n]
+    cls = "FbankOptions" if kind == "OnlineFbank" else "MfccOptions"
+    kw = {"snip_edges": False, "dither": 1.0, "use_energy": True}
+    counts = []
+    a, _ = _run(K, kind, _opts(K, cls, kw), x, 16000, _chunks(len(x), 9), counts)
+    b, _ = _run(K, kind, _opts(K, cls, kw), x, 16000)
+    assert np.array_equal(a, b)
+    if kind == "OnlineFbank" and n >= 400:           # (torchaudio's fbank needs a whole frame)
+        c = K.fbank(x[None, :], dither=1.0, snip_edges=False, num_mel_bins=23, energy_floor=0.0,
+                    use_energy=True)
+        assert np.array_equal(a, c)                  # torchaudio's signature, the same noise
+    e, _ = _run(K, kind, _opts(K, cls, dict(kw, dither=0.0)), x, 16000)
+    assert a.shape == e.shape and not np.array_equal(a, e)
+    if knf is not None:                              # the original's frame counts, each chunk
+        kc = []
+        _run(knf, kind, _opts(knf, cls, kw), x, 16000, _chunks(len(x), 9), kc)
+        assert kc == counts
 
 
 def test_features_dither_options():
