@@ -40,20 +40,24 @@ def _assert(cond, msg):
 
 
 def check_vtln(vtln_low: float, vtln_high: float, vtln_warp: float, low_freq: float,
-               high_freq: float, sample_frequency: float) -> None:
+               high_freq: float, sample_frequency: float) -> dict:
     """The VTLN arguments of fbank and mfcc, in one place: torchaudio's range check of
-    vtln_low / vtln_high (made only for a warp other than 1.0, as there), then a warp other
-    than 1.0 is refused: the plans do not warp the mel bank yet."""
+    vtln_low / vtln_high (made only for a warp other than 1.0, as there), then the plan's
+    fields of the warp (vtln_warp, vtln_low, vtln_high: Kaldi's VtlnWarpMelFreq on the bank's
+    edges and centres; a negative vtln_high is Nyquist plus it, as in torchaudio). {} for
+    no warp."""
     if vtln_warp == 1.0:
-        return          # vtln_low / vtln_high shape a warped bank only, as in torchaudio
+        return {}       # vtln_low / vtln_high shape a warped bank only, as in torchaudio
     nyq = 0.5 * sample_frequency
     hi = high_freq + nyq if high_freq <= 0.0 else high_freq
     vh = vtln_high + nyq if vtln_high < 0.0 else vtln_high
     _assert(low_freq < vtln_low < hi and 0.0 < vh < hi and vtln_low < vh,
             f"Bad values in options: vtln-low {vtln_low} and vtln-high {vh}, versus "
             f"low-freq {low_freq} and high-freq {hi}")
-    raise ValueError(f"vtln_warp={vtln_warp!r} is not supported by wmel.kaldi (VTLN warping of "
-                     "the mel bank is not in libwmel's plans yet; vtln_warp=1.0 is)")
+    if not 0.01 <= vtln_warp <= 100.0:
+        raise ValueError(f"vtln_warp={vtln_warp!r} is not supported by wmel.kaldi: a VTLN factor "
+                         "is taken from 0.01 to 100 (Kaldi's are about 0.8 to 1.2)")
+    return dict(vtln_warp=float(vtln_warp), vtln_low=float(vtln_low), vtln_high=float(vtln_high))
 
 
 _FLOATS = ("blackman_coeff", "dither", "energy_floor", "frame_length", "frame_shift", "high_freq",
@@ -128,7 +132,7 @@ def options(kind: str, kw: dict, n_channels: int, n_samples: int) -> dict:
     hi_e = hi + nyq if hi <= 0.0 else hi
     _assert(0.0 <= lo < nyq and 0.0 < hi_e <= nyq and lo < hi_e,
             f"Bad values in options: low-freq {lo} and high-freq {hi_e} vs. nyquist {nyq}")
-    check_vtln(o["vtln_low"], o["vtln_high"], o["vtln_warp"], lo, hi, sf)
+    vtln = check_vtln(o["vtln_low"], o["vtln_high"], o["vtln_warp"], lo, hi, sf)
     if nb > 256:
         raise ValueError(f"num_mel_bins={nb} is not supported by wmel.kaldi (libwmel's plans "
                          "hold up to 256 bins)")
@@ -143,6 +147,7 @@ def options(kind: str, kw: dict, n_channels: int, n_samples: int) -> dict:
                 log_guard=FLT_EPS, use_energy=int(o["use_energy"]),
                 energy_windowed=int(o["use_energy"] and not o["raw_energy"]),
                 energy_floor=o["energy_floor"] if o["use_energy"] else 0.0)
+    plan.update(vtln)
     if o["window_type"] == "blackman":
         plan["window_coeff"] = o["blackman_coeff"]
     d = abs(o["dither"])
