@@ -23,7 +23,7 @@ APT_PKGS   := build-essential cmake pkg-config libpng-dev zlib1g-dev python3 pyt
               gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 CMAKE_ARGS ?=
 
-.PHONY: all deps deps-fixed build demo test test-fixed test-build test-asan test-emu test-clang test-python test-peers test-wheel test-aarch64 fuzz soak soak-batch bench bench-batch digest-compare clean
+.PHONY: all deps deps-fixed build demo test test-fixed test-build test-asan test-emu test-clang test-python test-peers test-wheel test-aarch64 fuzz soak soak-batch bench bench-batch bench-presets digest-compare clean
 
 all: build
 
@@ -263,6 +263,16 @@ bench-batch: build
 	  'datasets==3.6.0' 'transformers==4.57.6' 'soundfile==0.13.1' 'librosa==0.11.0'
 	$(BENCH_PY)/bin/pip install -q --no-build-isolation --config-settings=build-dir=$(BENCH_BUILD)/skbuild .
 	$(BENCH_PY)/bin/python bench/batch_bench.py --wmel $(BUILD)/wmel $(BENCH_BATCH_ARGS)
+
+# Every preset against its original (bench/presets.py; never part of `make test`): one thread at
+# 30 s and 600 s, two threads against one at 600 s, a 3-hour WAV through `wmel mel` with its peak
+# RSS. BENCH_PRESETS_PY: a Python where wmel and the originals (transformers 5.23, torch,
+# torchaudio, kaldi-native-fbank) import, e.g. PYTHONPATH=<wmel installed with --target> and a
+# venv holding the originals; an original missing there is skipped with the reason.
+BENCH_PRESETS_PY   ?= python3
+BENCH_PRESETS_ARGS ?=
+bench-presets: build
+	OPENBLAS_NUM_THREADS=1 $(BENCH_PRESETS_PY) bench/presets.py --wmel $(BUILD)/wmel $(BENCH_PRESETS_ARGS)
 
 # Every output of the library and the command at BASE and in this tree, side by side
 # (tests/digest/compare.sh; never part of `make test`): exit 0 when every bit agrees.

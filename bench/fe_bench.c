@@ -12,7 +12,10 @@
  * (the stages' cost, not the machine's noise; "all" times whole kernel calls the same way).
  * The load average is printed with them.
  *
- *   wmel-fe-bench [--seconds S] [--reps N] [--no-stages]
+ * --sizes runs the transform sizes' plans (SIZES below) instead of the presets; --isa c|avx2|avx512
+ * caps the ISA level of the whole calls (params.max_isa; the stages are the AVX2 kernel's).
+ *
+ *   wmel-fe-bench [--seconds S] [--reps N] [--no-stages] [--sizes] [--isa LEVEL]
  */
 #define _POSIX_C_SOURCE 200809L
 #if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
@@ -56,22 +59,45 @@ static int cmp_d(const void *a, const void *b)
 typedef struct preset {
     const char *name;
     int frontend, window; /* window < 0: the preset's */
+    int n_fft, frame_length, hop, n_mels; /* 0: the preset's (n_mels 0: 80) */
 } preset;
 
 static const preset PRESETS[] = {
-    {"kaldi", WMEL_FRONTEND_KALDI, -1},
-    {"kaldi-hamming", WMEL_FRONTEND_KALDI, WMEL_WINDOW_HAMMING},
-    {"nemo", WMEL_FRONTEND_NEMO, -1},
-    {"seamless", WMEL_FRONTEND_SEAMLESS, -1},
+    {"kaldi", WMEL_FRONTEND_KALDI, -1, 0, 0, 0, 0},
+    {"kaldi-hamming", WMEL_FRONTEND_KALDI, WMEL_WINDOW_HAMMING, 0, 0, 0, 0},
+    {"nemo", WMEL_FRONTEND_NEMO, -1, 0, 0, 0, 0},
+    {"seamless", WMEL_FRONTEND_SEAMLESS, -1, 0, 0, 0, 0},
 };
+
+/* --sizes: the transform sizes speech models use, on NeMo's processing (magnitude where the
+ * models take it does not change the transform): n_fft 512 with 320- and 400-sample windows,
+ * 1024 (SpeechT5, Gemma3n, CLAP, UnivNet), 1600, 2048 and 4096 (Pop2Piano). */
+static const preset SIZES[] = {
+    {"fft512-w320", WMEL_FRONTEND_NEMO, -1, 512, 320, 160, 80},
+    {"fft512-w400", WMEL_FRONTEND_NEMO, -1, 512, 400, 160, 80},
+    {"fft1024", WMEL_FRONTEND_NEMO, -1, 1024, 1024, 256, 80},
+    {"fft1600", WMEL_FRONTEND_NEMO, -1, 1600, 1600, 400, 128},
+    {"fft2048", WMEL_FRONTEND_NEMO, -1, 2048, 2048, 512, 128},
+    {"fft4096", WMEL_FRONTEND_NEMO, -1, 4096, 4096, 1024, 229},
+};
+
+static int plan_of(const preset *ps, wmel_frontend_plan *plan)
+{
+    if (wmel_frontend_preset(ps->frontend, ps->n_mels ? ps->n_mels : 80, plan)) return 1;
+    if (ps->window >= 0) plan->window = ps->window;
+    if (ps->n_fft) plan->n_fft = ps->n_fft, plan->frame_length = ps->frame_length, plan->hop = ps->hop;
+    return 0;
+}
+
+static int max_isa = WMEL_ISA_AUTO;
 
 static wmel_ctx *make(const preset *ps)
 {
     wmel_frontend_plan plan;
-    if (wmel_frontend_preset(ps->frontend, 80, &plan)) return NULL;
-    if (ps->window >= 0) plan.window = ps->window;
+    if (plan_of(ps, &plan)) return NULL;
     wmel_params par = wmel_default_params();
     par.n_threads = 1;
+    par.max_isa = max_isa;
     int st = 0;
     return wmel_create_plan(&par, &plan, &st);
 }
@@ -84,8 +110,7 @@ static const char *STAGE_NAMES[FE_STAGES] = {"", "samples", "dc+preemph+window",
 static void stages(const preset *ps, const float *x, size_t n, int reps)
 {
     wmel_frontend_plan plan;
-    wmel_frontend_preset(ps->frontend, 80, &plan);
-    if (ps->window >= 0) plan.window = ps->window;
+    plan_of(ps, &plan);
     wmel_fe *fe = NULL;
     if (wmel__fe_is_whisper(&plan) || wmel__fe_compile(&plan, &fe)) return;
     const size_t frames = wmel__fe_frames(&plan, n);
@@ -141,12 +166,19 @@ int main(int argc, char **argv)
 {
     double secs = 600.0;
     int reps = 11, do_stages = 1;
+    const preset *list = PRESETS;
+    size_t n_list = sizeof PRESETS / sizeof PRESETS[0];
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--seconds") && i + 1 < argc) secs = atof(argv[++i]);
         else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--no-stages")) do_stages = 0;
-        else {
-            fprintf(stderr, "usage: wmel-fe-bench [--seconds S] [--reps N] [--no-stages]\n");
+        else if (!strcmp(argv[i], "--sizes")) list = SIZES, n_list = sizeof SIZES / sizeof SIZES[0];
+        else if (!strcmp(argv[i], "--isa") && i + 1 < argc) {
+            const char *v = argv[++i];
+            max_isa = !strcmp(v, "c") ? WMEL_ISA_C : !strcmp(v, "avx2") ? WMEL_ISA_AVX2
+                    : !strcmp(v, "avx512") ? WMEL_ISA_AVX512 : !strcmp(v, "neon") ? WMEL_ISA_NEON : WMEL_ISA_AUTO;
+        } else {
+            fprintf(stderr, "usage: wmel-fe-bench [--seconds S] [--reps N] [--no-stages] [--sizes] [--isa c|avx2|avx512|neon]\n");
             return 2;
         }
     }
@@ -158,11 +190,11 @@ int main(int argc, char **argv)
     char la[64];
     bench_loadavg(la, sizeof la);
     printf("wmel-fe-bench: %.0f s of audio, 1 thread, %d reps, loadavg %s\n", secs, reps, la);
-    for (size_t p = 0; p < sizeof PRESETS / sizeof PRESETS[0]; p++) {
-        wmel_ctx *ctx = make(&PRESETS[p]);
+    for (size_t p = 0; p < n_list; p++) {
+        wmel_ctx *ctx = make(&list[p]);
         size_t rows, cols;
         if (!ctx || wmel_features_shape(ctx, n, &rows, &cols)) {
-            fprintf(stderr, "%s: no ctx\n", PRESETS[p].name);
+            fprintf(stderr, "%s: no ctx\n", list[p].name);
             return 1;
         }
         float *out = malloc(sizeof(float) * rows * cols);
@@ -175,7 +207,7 @@ int main(int argc, char **argv)
             t[r] = cpu_now() - c;
         }
         qsort(t, (size_t)reps, sizeof *t, cmp_d);
-        printf("  whole  %-14s %8.2f ms CPU median (min %.2f)  [%s]\n", PRESETS[p].name,
+        printf("  whole  %-14s %8.2f ms CPU median (min %.2f)  [%s]\n", list[p].name,
                1e3 * t[reps / 2], 1e3 * t[0], wmel_kernel_name(ctx));
         free(t);
         free(out);
@@ -183,7 +215,7 @@ int main(int argc, char **argv)
     }
 #ifdef HAVE_STAGES
     if (do_stages)
-        for (size_t p = 0; p < sizeof PRESETS / sizeof PRESETS[0]; p++) stages(&PRESETS[p], x, n, reps);
+        for (size_t p = 0; p < n_list; p++) stages(&list[p], x, n, reps);
 #else
     (void)do_stages;
 #endif

@@ -31,11 +31,21 @@ typedef struct wmel_fft {
     double *r4_tw;                 /* stages L = m, m / 4, .., 16: for j < L / 4, W_L^j, W_L^2j,
                                     * W_L^3j (re, im), stage after stage */
     int *r4_rev;                   /* [m] where natural output k lies (base-4 digit reversal) */
+    /* m not 4^k, or m > 256 (n_fft 1024, 1600, 2048, 4096, ...): the in-place mixed-radix
+     * decimation-in-frequency transform (fe_mr.inc) the lane kernels and the C level run;
+     * NULL otherwise. Radices 5, then 3, then one 2 (an odd power of 2), then 4s. */
+    int mr_n;                      /* stages */
+    int mr_radix[WMEL_FE_MAX_STAGES];
+    size_t mr_tw_off[WMEL_FE_MAX_STAGES];
+    double *mr_tw;                 /* stage s of span L (q = L / r > 1): for j < q, W_L^(u j) for
+                                    * u = 1 .. r - 1 (re, im); nothing for q = 1 */
+    int *mr_rev;                   /* [m] where natural output k lies (mixed-radix digit reversal) */
 } wmel_fft;
 
 int wmel__fft_init(wmel_fft *f, int n_fft);
 void wmel__fft_free(wmel_fft *f);
-/* |rFFT(x)|^2 of n_fft = 2 m real samples into power[0..m]; work holds 4 m doubles. */
+/* |rFFT(x)|^2 of n_fft = 2 m real samples into power[0..m]; work holds 4 m doubles. The
+ * mixed-radix transform where its tables exist, else the Stockham stages. */
 void wmel__fft_power(const wmel_fft *f, const double *x, double *power, double *work);
 
 struct wmel_fe;

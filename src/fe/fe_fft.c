@@ -3,7 +3,10 @@
  * 2^a 3^b 5^c, in double. The half-length complex FFT is a Stockham autosort transform
  * (no bit reversal; radix 4 first, then 2, 3, 5), the real spectrum follows from the
  * usual split of even and odd samples (pocketfft and kissfft do the same). Twiddles are
- * computed once in double.
+ * computed once in double. Sizes other than 4^k up to 256 also get the tables of the
+ * in-place mixed-radix transform (fe_mr.inc), which the C level runs here and the lane
+ * kernels run per ISA: fewer passes over the data than the Stockham stages, the small DFTs
+ * written out, and the late stages block by block in cache.
  */
 #include "fe.h"
 
@@ -12,6 +15,60 @@
 #include <string.h>
 
 static const double PI = 3.14159265358979323846264338327950288;
+
+typedef double VD;
+#define MR_BLOCK 1024 /* 16 KB of points */
+#include "fe_mr.inc"
+
+/* The mixed-radix tables of f (m set): radices, twiddles, digit reversal. */
+static int mr_init(wmel_fft *f)
+{
+    const int m = f->m;
+    int rest = m, n2 = 0;
+    f->mr_n = 0;
+    for (int r = 5; r >= 3; r -= 2)
+        while (rest % r == 0) {
+            if (f->mr_n == WMEL_FE_MAX_STAGES) return WMEL_ERR_INVALID_ARG;
+            f->mr_radix[f->mr_n++] = r;
+            rest /= r;
+        }
+    while (rest % 2 == 0) rest /= 2, n2++;
+    if (rest != 1 || f->mr_n + 1 + n2 / 2 > WMEL_FE_MAX_STAGES) return WMEL_ERR_INVALID_ARG;
+    if (n2 % 2) f->mr_radix[f->mr_n++] = 2;
+    for (int i = 0; i < n2 / 2; i++) f->mr_radix[f->mr_n++] = 4;
+    size_t tw = 0;
+    for (int s = 0, L = m; s < f->mr_n; L /= f->mr_radix[s], s++) {
+        f->mr_tw_off[s] = tw;
+        const int q = L / f->mr_radix[s];
+        if (q > 1) tw += (size_t)q * (size_t)(f->mr_radix[s] - 1) * 2;
+    }
+    f->mr_tw = malloc(sizeof(double) * (tw ? tw : 1));
+    f->mr_rev = malloc(sizeof(int) * (size_t)m);
+    if (!f->mr_tw || !f->mr_rev) return WMEL_ERR_NO_MEMORY;
+    for (int s = 0, L = m; s < f->mr_n; L /= f->mr_radix[s], s++) {
+        const int r = f->mr_radix[s], q = L / r;
+        double *t = f->mr_tw + f->mr_tw_off[s];
+        if (q > 1)
+            for (int j = 0; j < q; j++)
+                for (int u = 1; u < r; u++) {
+                    const double a = -2.0 * PI * (double)(u * j) / L; /* as r4_tw's */
+                    *t++ = cos(a);
+                    *t++ = sin(a);
+                }
+    }
+    /* position p = sum u_s q_s holds point k = u_0 + r_0 (u_1 + r_1 (u_2 + ..)) */
+    for (int p = 0; p < m; p++) {
+        int rem = p, k = 0, w = 1;
+        for (int s = 0, L = m; s < f->mr_n; L /= f->mr_radix[s], s++) {
+            const int q = L / f->mr_radix[s];
+            k += rem / q * w;
+            rem %= q;
+            w *= f->mr_radix[s];
+        }
+        f->mr_rev[k] = p;
+    }
+    return WMEL_OK;
+}
 
 int wmel__fft_init(wmel_fft *f, int n_fft)
 {
@@ -77,6 +134,13 @@ int wmel__fft_init(wmel_fft *f, int n_fft)
             f->r4_rev[k] = r;
         }
     }
+    if (!f->r4_rev || m > 256) {
+        const int st = mr_init(f);
+        if (st) {
+            wmel__fft_free(f);
+            return st;
+        }
+    }
     return WMEL_OK;
 }
 
@@ -86,8 +150,10 @@ void wmel__fft_free(wmel_fft *f)
     free(f->post);
     free(f->r4_tw);
     free(f->r4_rev);
-    f->tw = f->post = f->r4_tw = NULL;
-    f->r4_rev = NULL;
+    free(f->mr_tw);
+    free(f->mr_rev);
+    f->tw = f->post = f->r4_tw = f->mr_tw = NULL;
+    f->r4_rev = f->mr_rev = NULL;
 }
 
 /* One Stockham stage: radix r, ns points per finished transform, src -> dst (m complex,
@@ -153,6 +219,21 @@ void wmel__fft_power(const wmel_fft *f, const double *x, double *power, double *
     const int m = f->m;
     double *a = work, *b = work + 2 * (size_t)m;
     memcpy(a, x, sizeof(double) * 2 * (size_t)m); /* z[j] = x[2j] + i x[2j + 1] */
+    if (f->mr_rev) {
+        fe_mr_fft(a, f);
+        const int *rev = f->mr_rev;
+        for (int k = 0; k <= m; k++) {
+            const int i = rev[k == m ? 0 : k], j = rev[k == 0 ? 0 : m - k];
+            const double zr = a[2 * i], zi = a[2 * i + 1];
+            const double cr = a[2 * j], ci = -a[2 * j + 1];
+            const double er = 0.5 * (zr + cr), ei = 0.5 * (zi + ci);
+            const double dr = 0.5 * (zr - cr), di = 0.5 * (zi - ci);
+            const double wr = f->post[2 * k], wi = f->post[2 * k + 1];
+            const double xr = er + (di * wr + dr * wi), xi = ei + (di * wi - dr * wr);
+            power[k] = xr * xr + xi * xi;
+        }
+        return;
+    }
     for (int s = 0; s < f->n_stages; s++) {
         stage(f, s, a, b);
         double *t = a;

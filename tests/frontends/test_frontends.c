@@ -584,45 +584,125 @@ static void whisper_plan(void)
 }
 
 /* The float64 real FFT against a direct DFT, every supported size up to 1024. */
+/* wmel__fft_power (the C level's transform) against a direct DFT in long double: every
+ * size n_fft <= 1024 (Stockham stages for n_fft / 2 = 4^k up to 256, the mixed-radix
+ * transform otherwise), and the larger sizes speech models use: 1600, 2048, 4096. */
+static void fft_one(int N)
+{
+    static double x[4096], pw[2050], work[8192], ref[2050];
+    static long double rc_[4096], rs_[4096];
+    wmel_fft f;
+    int st = wmel__fft_init(&f, N);
+    int m = N / 2;
+    while (m % 2 == 0) m /= 2;
+    while (m % 3 == 0) m /= 3;
+    while (m % 5 == 0) m /= 5;
+    if (m != 1) {
+        CHECK(st == WMEL_ERR_INVALID_ARG, "fft %d: not 2^a 3^b 5^c, refused", N);
+        wmel__fft_free(&f);
+        return;
+    }
+    CHECK(st == WMEL_OK, "fft %d init", N);
+    if (st) return;
+    for (int j = 0; j < N; j++) x[j] = 2 * urand() - 1;
+    wmel__fft_power(&f, x, pw, work);
+    for (int i = 0; i < N; i++) { /* the roots once (long double is software on some targets) */
+        long double a = -2.0L * 3.14159265358979323846264338327950288L * (long double)i / N;
+        rc_[i] = cosl(a);
+        rs_[i] = sinl(a);
+    }
+    double tot = 0, err = 0;
+    for (int k = 0; k <= N / 2; k++) {
+        long double re = 0, im = 0;
+        for (int j = 0; j < N; j++) {
+            const int i = (int)((long long)j * k % N);
+            re += x[j] * rc_[i];
+            im += x[j] * rs_[i];
+        }
+        ref[k] = (double)(re * re + im * im);
+        tot += ref[k];
+    }
+    for (int k = 0; k <= N / 2; k++) err = fmax(err, fabs(pw[k] - ref[k]));
+    CHECK(err <= FFT_TOL * tot, "fft %d: max error %.3g of total power %.3g", N, err, tot);
+    wmel__fft_free(&f);
+}
+
 static void fft_sizes(void)
 {
-    double x[2048], pw[1100], work[4096], ref[1100];
-    static long double rc_[1024], rs_[1024];
-    for (int N = 4; N <= 1024; N += 2) {
-        wmel_fft f;
-        int st = wmel__fft_init(&f, N);
-        int m = N / 2;
-        while (m % 2 == 0) m /= 2;
-        while (m % 3 == 0) m /= 3;
-        while (m % 5 == 0) m /= 5;
-        if (m != 1) {
-            CHECK(st == WMEL_ERR_INVALID_ARG, "fft %d: not 2^a 3^b 5^c, refused", N);
-            wmel__fft_free(&f);
-            continue;
-        }
-        CHECK(st == WMEL_OK, "fft %d init", N);
-        for (int j = 0; j < N; j++) x[j] = 2 * urand() - 1;
-        wmel__fft_power(&f, x, pw, work);
-        for (int i = 0; i < N; i++) { /* the roots once (long double is software on some targets) */
-            long double a = -2.0L * 3.14159265358979323846264338327950288L * (long double)i / N;
-            rc_[i] = cosl(a);
-            rs_[i] = sinl(a);
-        }
-        double tot = 0, err = 0;
-        for (int k = 0; k <= N / 2; k++) {
-            long double re = 0, im = 0;
-            for (int j = 0; j < N; j++) {
-                const int i = (int)((long long)j * k % N);
-                re += x[j] * rc_[i];
-                im += x[j] * rs_[i];
-            }
-            ref[k] = (double)(re * re + im * im);
-            tot += ref[k];
-        }
-        for (int k = 0; k <= N / 2; k++) err = fmax(err, fabs(pw[k] - ref[k]));
-        CHECK(err <= FFT_TOL * tot, "fft %d: max error %.3g of total power %.3g", N, err, tot);
-        wmel__fft_free(&f);
+    for (int N = 4; N <= 1024; N += 2) fft_one(N);
+    fft_one(1600);
+    fft_one(2048);
+    if (!t_emulated()) fft_one(4096); /* 8 M long double products: software under an emulator */
+}
+
+/* The transform sizes speech models use beyond Whisper's 400, each at every ISA level and
+ * 1-3 threads against the float64 reference (check_input): n_fft 512 with a 320-sample
+ * window (the radix-4 path; 400 samples are the presets'), 1024 (SpeechT5's magnitude
+ * Slaney log10; Kaldi's processing with energy; a dithered plan, the lanes' general path),
+ * 1600, 2048 and 4096 (the mixed-radix transform: radices 5, 2, 4 / 4 / 2, 4). A few inputs
+ * each (the reference's direct DFT costs n_fft^2 per frame): a chirp of 24,000 samples (12,000
+ * under an emulator), noise of an odd length, a clip shorter than one frame, and a full-scale square. */
+static void size_cases_run(const wmel_frontend_plan *pl)
+{
+    const size_t maxn = 24000;
+    float *x = malloc(maxn * sizeof *x);
+    if (!x) return;
+    const size_t lens[] = {1, (size_t)pl->n_fft - 1, (size_t)pl->n_fft + 1};
+    for (size_t i = 0; i < 3; i++) {
+        t_chirp(x, lens[i], (unsigned)lens[i]);
+        check_input(pl, x, lens[i], "chirp");
     }
+    const size_t nl = t_emulated() ? 12000 : maxn;
+    t_chirp(x, nl, 11);
+    check_input(pl, x, nl, "chirp");
+    for (size_t i = 0; i < nl - 333; i++) x[i] = (float)(2.0 * urand() - 1.0);
+    check_input(pl, x, nl - 333, "noise");
+    for (size_t i = 0; i < nl; i++) x[i] = (i / 13) % 2 ? 1.0f : -1.0f;
+    check_input(pl, x, nl, "square");
+    free(x);
+}
+
+/* size_cases_run, its largest errors per ISA level printed (and kept in worst[]). */
+static void size_cases(const wmel_frontend_plan *pl)
+{
+    double keep[8][5];
+    memcpy(keep, worst, sizeof keep);
+    memset(worst, 0, sizeof worst);
+    size_cases_run(pl);
+    const int k = pl->frontend & 7;
+    printf("  n_fft %4d frame %4d %-6s max error x FE_TOL: c %.3g, avx2 %.3g, avx512 %.3g, neon/w8emu %.3g\n",
+           pl->n_fft, pl->frame_length, pl->dither != 0.0 ? "dither" : "", worst[k][1], worst[k][2], worst[k][3],
+           worst[k][4]);
+    for (int a = 0; a < 8; a++)
+        for (int b = 0; b < 5; b++) worst[a][b] = fmax(worst[a][b], keep[a][b]);
+}
+
+static void fft_size_plans(void)
+{
+    wmel_frontend_plan pl;
+    wmel_frontend_preset(WMEL_FRONTEND_KALDI, 80, &pl); /* 20 ms at 16 kHz in 512 points */
+    pl.frame_length = 320, pl.hop = 160;
+    size_cases(&pl);
+    wmel_frontend_preset(WMEL_FRONTEND_NEMO, 80, &pl); /* SpeechT5 */
+    pl.n_fft = 1024, pl.frame_length = 1024, pl.hop = 256, pl.power = 1, pl.preemph = 0;
+    pl.mel_norm = WMEL_MELNORM_SLANEY, pl.low_freq = 80, pl.high_freq = 7600, pl.norm = WMEL_NORM_NONE;
+    pl.log = WMEL_LOG10_CLAMP, pl.log_guard = 1e-10, pl.framing = WMEL_FRAMES_CENTER_REFLECT;
+    size_cases(&pl);
+    wmel_frontend_preset(WMEL_FRONTEND_KALDI, 64, &pl); /* Kaldi's processing in 1024 points */
+    pl.n_fft = 1024, pl.frame_length = 800, pl.hop = 320, pl.use_energy = 1, pl.sample_rate = 32000;
+    size_cases(&pl);
+    pl.dither = 1.0, pl.dither_seed = 7; /* the lanes' general path */
+    size_cases(&pl);
+    wmel_frontend_preset(WMEL_FRONTEND_NEMO, 128, &pl);
+    pl.n_fft = 1600, pl.frame_length = 1600, pl.hop = 400, pl.sample_rate = 24000;
+    size_cases(&pl);
+    wmel_frontend_preset(WMEL_FRONTEND_NEMO, 128, &pl);
+    pl.n_fft = 2048, pl.frame_length = 2048, pl.hop = 512, pl.sample_rate = 44100, pl.norm = WMEL_NORM_NONE;
+    size_cases(&pl);
+    wmel_frontend_preset(WMEL_FRONTEND_NEMO, 229, &pl); /* Pop2Piano's geometry */
+    pl.n_fft = 4096, pl.frame_length = 4096, pl.hop = 1024, pl.sample_rate = 22050, pl.low_freq = 10;
+    pl.power = 1, pl.norm = WMEL_NORM_NONE;
+    size_cases(&pl);
 }
 
 /* The automatic level picks each kernel family's faster level on this CPU: Whisper's float32
@@ -674,6 +754,7 @@ int main(void)
     not_finite();
     whisper_plan();
     auto_kernels();
+    fft_size_plans();
     static const int presets[] = {WMEL_FRONTEND_NEMO, WMEL_FRONTEND_NEMO_LEGACY, WMEL_FRONTEND_KALDI,
                                   WMEL_FRONTEND_SEAMLESS};
     for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++) {

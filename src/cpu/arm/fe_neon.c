@@ -7,8 +7,11 @@
 #include "fe/fe.h"
 
 #if defined(__aarch64__) && defined(__ARM_NEON)
+#include <arm_neon.h>
+
 typedef double VD __attribute__((vector_size(16)));
 #define LANES 2
+#define FE_VSQRT(v) ((VD)vsqrtq_f64((float64x2_t)(v)))
 #define FE_FN fe_frames_neon
 #include "fe/fe_lanes.inc"
 

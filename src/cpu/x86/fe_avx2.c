@@ -25,6 +25,7 @@ static inline void fe_gather4(const float *const *xl, int j, VD *out)
     out[3] = (VD)_mm256_permute2f128_pd(t1, t3, 0x31);
 }
 #define FE_GATHER4 fe_gather4
+#define FE_VSQRT(v) ((VD)_mm256_sqrt_pd((__m256d)(v)))
 #define FE_FN fe_frames_avx2
 #include "fe/fe_lanes.inc"
 

@@ -6,8 +6,11 @@
 #include "fe/fe.h"
 
 #if defined(__x86_64__) && defined(__AVX512F__)
+#include <immintrin.h>
+
 typedef double VD __attribute__((vector_size(64)));
 #define LANES 8
+#define FE_VSQRT(v) ((VD)_mm512_sqrt_pd((__m512d)(v)))
 #define FE_FN fe_frames_avx512
 #include "fe/fe_lanes.inc"
 

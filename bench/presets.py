@@ -1,0 +1,334 @@
+#!/usr/bin/env python3
+"""presets.py -- every built-in preset (presets/*.json) against its original implementation, in
+one run: wmel.features(x, plan=NAME) and the original on the same signal, one thread, 30 s and
+600 s; wmel's two threads against one at 600 s; a 3-hour WAV through `wmel mel --preset NAME`
+with its wall time and peak resident memory (GNU time's %M; the long-input path: bounded memory).
+
+Originals (each skipped, with the reason printed, where not installed or where it fails):
+  whisper, whisper-128   transformers WhisperFeatureExtractor: its numpy path
+                         (_np_extract_fbank_features) and its torch path (_torch_extract_fbank_features)
+  voxtral-realtime       transformers VoxtralRealtimeFeatureExtractor._torch_extract_fbank_features
+  nemo                   transformers ParakeetFeatureExtractor (torch)
+  nemo-legacy            NeMo's preprocessor before mid-2025 (nemo_toolkit[asr]; not installed here)
+  nemotron-streaming     transformers NemotronAsrStreamingFeatureExtractor (torch)
+  cohere-asr             transformers CohereAsrFeatureExtractor (torch)
+  kaldi                  kaldi-native-fbank (C++), torchaudio.compliance.kaldi.fbank
+  wespeaker              torchaudio.compliance.kaldi.fbank (hamming) and the mean subtracted, as
+                         wespeaker's compute_fbank + apply_cmvn(norm_var=False)
+  speech2text, ast       transformers Speech2Text/ASTFeatureExtractor: the torchaudio path and the
+                         numpy path (the module's is_speech_available answered False, at creation too)
+  lasr, phi4-mm          transformers Lasr/Phi4MultimodalFeatureExtractor._torch_extract_fbank_features
+  seamless               transformers SeamlessM4TFeatureExtractor (numpy)
+  speecht5               transformers SpeechT5FeatureExtractor(audio_target=...) (numpy)
+ast's original computes every frame and cuts to 1024; wmel's plan computes the 1024 it keeps.
+
+Timing: medians of whole calls after one untimed call (wmel: at least 5 calls, then for up to
+--budget seconds; an original: at least 2, one when a call takes more than 10 s), wall and
+process CPU time (on a busy host waiting for a core inflates wall time, not CPU time: the table
+judges the targets by both); torch at torch.set_num_threads(1), numpy's BLAS at one thread
+(OPENBLAS_NUM_THREADS, OMP_NUM_THREADS, MKL_NUM_THREADS = 1 unless set). Ratio = original / wmel (wall). Prints the
+CPU model, /proc/loadavg before and after, the versions, a Markdown table and which targets
+(>= 10x at 30 s, >= 20x at 600 s, two threads >= 1.8x one at 600 s) each row meets.
+
+    python bench/presets.py [--wmel build/wmel] [--presets a b ..] [--seconds 30 600]
+                            [--long-presets whisper kaldi nemo speecht5] [--long-hours 3] [--no-long]
+wmel must be importable (PYTHONPATH or an installed wheel); the originals come from the same
+Python. `make bench-presets` runs it (BENCH_PRESETS_PY names the Python).
+"""
+import argparse
+import contextlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+import wave
+
+for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # one thread, numpy's BLAS too
+    os.environ.setdefault(_v, "1")
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from frontends_bench import cpu_model, have, loadavg, signal  # noqa: E402
+
+
+def med(fn, budget_s, min_reps, max_reps):
+    """(wall ms, CPU ms, calls): medians after one untimed call."""
+    t0 = time.perf_counter()
+    fn()
+    first = time.perf_counter() - t0
+    if first > 10.0:
+        min_reps = max_reps = 1
+    ts, cs = [], []
+    start = time.perf_counter()
+    while len(ts) < max_reps and (len(ts) < min_reps or time.perf_counter() - start < budget_s):
+        c0, t0 = time.process_time(), time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+        cs.append(time.process_time() - c0)
+    return 1000.0 * statistics.median(ts), 1000.0 * statistics.median(cs), len(ts)
+
+
+@contextlib.contextmanager
+def patched(module, name, value):
+    old = getattr(module, name)
+    setattr(module, name, value)
+    try:
+        yield
+    finally:
+        setattr(module, name, old)
+
+
+def originals(name, x):
+    """[(label, callable or skip reason)] for one preset and clip."""
+    torch = None
+    if have("torch"):
+        import torch
+        torch.set_num_threads(1)
+    tf = have("transformers")
+    out = []
+    if name in ("whisper", "whisper-128"):
+        if not tf:
+            return [("transformers WhisperFeatureExtractor", "transformers not installed")]
+        from transformers import WhisperFeatureExtractor
+        fe = WhisperFeatureExtractor(feature_size=128 if name == "whisper-128" else 80)
+        out.append(("transformers Whisper (numpy)", lambda: fe._np_extract_fbank_features(x[None], "cpu")))
+        if torch is not None:
+            out.append(("transformers Whisper (torch)", lambda: fe._torch_extract_fbank_features(x[None], "cpu")))
+        return out
+    if name == "voxtral-realtime":
+        if not (tf and torch is not None):
+            return [("transformers VoxtralRealtime", "needs transformers and torch")]
+        from transformers import VoxtralRealtimeFeatureExtractor
+        fe = VoxtralRealtimeFeatureExtractor()
+        tx = torch.from_numpy(x)
+        return [("transformers VoxtralRealtime (torch)", lambda: fe._torch_extract_fbank_features(tx, "cpu"))]
+    if name in ("nemo", "nemotron-streaming", "cohere-asr"):
+        cls = {"nemo": "ParakeetFeatureExtractor", "nemotron-streaming": "NemotronAsrStreamingFeatureExtractor",
+               "cohere-asr": "CohereAsrFeatureExtractor"}[name]
+        if not (tf and torch is not None):
+            return [(f"transformers {cls}", "needs transformers and torch")]
+        import transformers
+        fe = getattr(transformers, cls)()
+        return [(f"transformers {cls[:-16]} (torch)", lambda: fe(x, sampling_rate=16000, return_tensors="np"))]
+    if name == "nemo-legacy":
+        return [("NeMo preprocessor (before mid-2025)", "nemo_toolkit[asr] not installed" if not have("nemo")
+                 else "NeMo's legacy preprocessor is not wired into this bench")]
+    if name in ("kaldi", "wespeaker"):
+        if name == "kaldi":
+            if have("kaldi_native_fbank"):
+                import kaldi_native_fbank as knf
+
+                def knf_run():
+                    o = knf.FbankOptions()
+                    o.frame_opts.dither = 0.0
+                    o.mel_opts.num_bins = 80
+                    f = knf.OnlineFbank(o)
+                    f.accept_waveform(16000, x * 32768.0)
+                    f.input_finished()
+                    return [f.get_frame(i) for i in range(f.num_frames_ready)]
+                out.append(("kaldi-native-fbank", knf_run))
+            else:
+                out.append(("kaldi-native-fbank", "not installed"))
+        if torch is not None and have("torchaudio"):
+            from torchaudio.compliance import kaldi as ta
+            tx = torch.from_numpy(x * np.float32(32768))[None, :]
+            if name == "kaldi":
+                out.append(("torchaudio kaldi.fbank",
+                            lambda: ta.fbank(tx, num_mel_bins=80, dither=0.0, energy_floor=0.0)))
+            else:
+                def wesp():
+                    f = ta.fbank(tx, num_mel_bins=80, frame_length=25, frame_shift=10, dither=0.0,
+                                 energy_floor=0.0, sample_frequency=16000, window_type="hamming")
+                    return f - f.mean(dim=0)
+                out.append(("torchaudio kaldi.fbank (hamming) + CMN", wesp))
+        else:
+            out.append(("torchaudio kaldi.fbank", "torch/torchaudio not installed"))
+        return out
+    if name in ("speech2text", "ast"):
+        if not tf:
+            return [(f"transformers {name}", "transformers not installed")]
+        if name == "speech2text":
+            from transformers import Speech2TextFeatureExtractor as cls
+            import transformers.models.speech_to_text.feature_extraction_speech_to_text as mod
+        else:
+            if torch is None:
+                return [("transformers ASTFeatureExtractor", "needs torch (transformers 5.23)")]
+            from transformers import ASTFeatureExtractor as cls
+            import transformers.models.audio_spectrogram_transformer.feature_extraction_audio_spectrogram_transformer as mod
+        fe = cls()
+        label = "Speech2Text" if name == "speech2text" else "AST"
+        if torch is not None and have("torchaudio"):
+            out.append((f"transformers {label} (torchaudio)", lambda: fe(x, sampling_rate=16000, return_tensors="np")))
+        with patched(mod, "is_speech_available", lambda: False):
+            fe_np = cls()  # builds its numpy window and bank
+
+        def np_path():
+            with patched(mod, "is_speech_available", lambda: False):
+                return fe_np(x, sampling_rate=16000, return_tensors="np")
+        out.append((f"transformers {label} (numpy)", np_path))
+        return out
+    if name in ("lasr", "phi4-mm"):
+        if not (tf and torch is not None):
+            return [(f"transformers {name}", "needs transformers and torch")]
+        if name == "lasr":
+            from transformers import LasrFeatureExtractor
+            fe = LasrFeatureExtractor()
+            tx = torch.from_numpy(x[None].astype(np.float64))
+            return [("transformers Lasr (torch)", lambda: fe._torch_extract_fbank_features(tx))]
+        from transformers import Phi4MultimodalFeatureExtractor
+        fe = Phi4MultimodalFeatureExtractor()
+        tx, tl = torch.from_numpy(x[None]), torch.tensor([x.size])
+        return [("transformers Phi4Multimodal (torch)", lambda: fe._torch_extract_fbank_features(tx, tl))]
+    if name == "seamless":
+        if not tf:
+            return [("transformers SeamlessM4T", "transformers not installed")]
+        from transformers import SeamlessM4TFeatureExtractor
+        fe = SeamlessM4TFeatureExtractor()
+        return [("transformers SeamlessM4T (numpy)", lambda: fe(x, sampling_rate=16000))]
+    if name == "speecht5":
+        if not tf:
+            return [("transformers SpeechT5", "transformers not installed")]
+        from transformers import SpeechT5FeatureExtractor
+        fe = SpeechT5FeatureExtractor()
+        return [("transformers SpeechT5 audio_target (numpy)",
+                 lambda: fe(audio_target=x, sampling_rate=16000, return_tensors="np"))]
+    return [("original", "no original known to this bench")]
+
+
+def write_wav(path, seconds):
+    """16-bit mono 16 kHz: the bench signal's 600 s repeated."""
+    chunk = signal(min(int(seconds * 16000), 600 * 16000))
+    pcm = np.clip(np.round(chunk * 32767.0), -32768, 32767).astype("<i2").tobytes()
+    left = int(seconds * 16000)
+    with wave.open(path, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        while left > 0:
+            k = min(left, chunk.size)
+            w.writeframes(pcm[:2 * k])
+            left -= k
+
+
+def long_run(wmel_cli, preset, wav, outdir):
+    """(exit, wall s, peak RSS MiB, output MiB) of `wmel mel WAV --preset P -o OUT.npy -q`. The
+    peak RSS is GNU time's (%M of its own child, wmel): the rusage of a child forked from this
+    process would count this process's pages it shared before exec."""
+    out = os.path.join(outdir, "long.npy")
+    cmd = [wmel_cli, "mel", wav, "--preset", preset, "-o", out, "-q"]
+    timer = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+    t0 = time.perf_counter()
+    if timer:
+        p = subprocess.run([timer, "-f", "%M", *cmd], stderr=subprocess.PIPE, text=True)
+        wall = time.perf_counter() - t0
+        last = (p.stderr.strip().splitlines() or ["0"])[-1]
+        rss = float(last) / 1024.0 if last.isdigit() else float("nan")
+    else:
+        p = subprocess.run(cmd)
+        wall, rss = time.perf_counter() - t0, float("nan")
+    size = os.path.getsize(out) / 2 ** 20 if os.path.exists(out) else 0.0
+    with contextlib.suppress(OSError):
+        os.remove(out)
+    return p.returncode, wall, rss, size
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--wmel", default=os.path.join(here, "..", "build", "wmel"), help="the wmel command")
+    ap.add_argument("--presets", nargs="+", help="default: every presets/*.json")
+    ap.add_argument("--seconds", type=float, nargs="+", default=[30.0, 600.0])
+    ap.add_argument("--budget", type=float, default=1.5, help="seconds of timing per row (after the minimum)")
+    ap.add_argument("--long-presets", nargs="+", default=["whisper", "kaldi", "nemo", "speecht5"])
+    ap.add_argument("--long-hours", type=float, default=3.0)
+    ap.add_argument("--no-long", action="store_true")
+    a = ap.parse_args()
+    warnings.simplefilter("ignore")
+    import wmel
+    names = a.presets or sorted(os.path.splitext(f)[0] for f in os.listdir(os.path.join(here, "..", "presets"))
+                                if f.endswith(".json"))
+    print(f"cpu: {cpu_model()} ({os.cpu_count()} logical cores)")
+    print(f"loadavg before: {loadavg()}")
+    vers = [f"wmel {wmel.version()}", f"numpy {np.__version__}"]
+    for m in ("kaldi_native_fbank", "torch", "torchaudio", "transformers"):
+        if have(m):
+            vers.append(f"{m} {getattr(__import__(m), '__version__', '?')}")
+    print("versions: " + ", ".join(vers))
+    rows = []  # (preset, secs, label, wall, cpu, calls, ratio)
+    two = {}   # preset -> (1-thread wall, 2-thread wall) at the largest length
+    for secs in a.seconds:
+        x = signal(int(secs * 16000))
+        for name in names:
+            w1 = med(lambda: wmel.features(x, plan=name, threads=1), a.budget, 5, 41)
+            rows.append((name, secs, "wmel (1 thread)", w1[0], w1[1], w1[2], None))
+            print(f"  {name:18s} {secs:5.0f} s  {'wmel (1 thread)':44s} {w1[0]:10.2f} ms wall {w1[1]:10.2f} ms CPU"
+                  f"  ({w1[2]} calls)", flush=True)
+            if secs == max(a.seconds):
+                w2 = med(lambda: wmel.features(x, plan=name, threads=2), a.budget, 5, 41)
+                two[name] = (w1[0], w2[0])
+                print(f"  {name:18s} {secs:5.0f} s  {'wmel (2 threads)':44s} {w2[0]:10.2f} ms wall "
+                      f"{w2[1]:10.2f} ms CPU  ({w2[2]} calls)", flush=True)
+            for label, fn in originals(name, x):
+                if isinstance(fn, str):
+                    rows.append((name, secs, label, None, None, fn, None))
+                    print(f"  {name:18s} {secs:5.0f} s  {label:44s} skipped: {fn}", flush=True)
+                    continue
+                try:
+                    ms, cpu, n = med(fn, a.budget, 2, 5)
+                except Exception as e:  # an original that does not run here is reported, not fatal
+                    msg = f"failed: {type(e).__name__}: {str(e).splitlines()[0][:80] if str(e) else ''}"
+                    rows.append((name, secs, label, None, None, msg, None))
+                    print(f"  {name:18s} {secs:5.0f} s  {label:44s} {msg}", flush=True)
+                    continue
+                rows.append((name, secs, label, ms, cpu, n, ms / w1[0]))
+                print(f"  {name:18s} {secs:5.0f} s  {label:44s} {ms:10.2f} ms wall {cpu:10.2f} ms CPU  ({n} calls)"
+                      f"  wmel {ms / w1[0]:.1f}x", flush=True)
+    longs = []
+    if not a.no_long:
+        with tempfile.TemporaryDirectory(prefix="wmel-presets-") as d:
+            wav = os.path.join(d, "long.wav")
+            write_wav(wav, a.long_hours * 3600.0)
+            for p in a.long_presets:
+                rc, wall, rss, size = long_run(a.wmel, p, wav, d)
+                longs.append((p, rc, wall, rss, size))
+                print(f"  long {a.long_hours:g} h  wmel mel --preset {p:12s} exit {rc}  {wall:7.2f} s wall  "
+                      f"peak RSS {rss:7.1f} MiB  output {size:7.1f} MiB", flush=True)
+    print(f"loadavg after: {loadavg()}")
+    print()
+    print("| preset | audio | original | original ms (wall / CPU) | wmel ms (wall / CPU) | wmel N x (wall / CPU) "
+          "| target (wall / CPU) |")
+    print("|---|---:|---|---:|---:|---:|---|")
+    wm = {(r[0], r[1]): (r[3], r[4]) for r in rows if r[2] == "wmel (1 thread)"}
+    for name, secs, label, ms, cpu, n, ratio in rows:
+        if label.startswith("wmel"):
+            continue
+        w, wc = wm[(name, secs)]
+        if ms is None:
+            print(f"| {name} | {secs:.0f} s | {label} | {n} | {w:.2f} / {wc:.2f} | | |")
+            continue
+        goal = 10.0 if secs < 600 else 20.0
+        verdict = " / ".join("met" if r >= goal else "not met" for r in (ratio, cpu / wc))
+        print(f"| {name} | {secs:.0f} s | {label} | {ms:.1f} / {cpu:.1f} | {w:.2f} / {wc:.2f} | {ratio:.1f} / "
+              f"{cpu / wc:.1f} | {verdict} (>= {goal:.0f}x) |")
+    if two:
+        print()
+        print(f"| preset, {max(a.seconds):.0f} s | wmel 1 thread ms | 2 threads ms | speed-up | target (>= 1.8x) |")
+        print("|---|---:|---:|---:|---|")
+        for name, (t1, t2) in two.items():
+            print(f"| {name} | {t1:.2f} | {t2:.2f} | {t1 / t2:.2f}x | {'met' if t1 / t2 >= 1.8 else 'not met'} |")
+    if longs:
+        print()
+        print(f"| wmel mel --preset, {a.long_hours:g} h WAV | exit | wall s | peak RSS MiB | output MiB |")
+        print("|---|---:|---:|---:|---:|")
+        for p, rc, wall, rss, size in longs:
+            print(f"| {p} | {rc} | {wall:.2f} | {rss:.1f} | {size:.1f} |")
+    print(json.dumps({"loadavg_after": loadavg()}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
