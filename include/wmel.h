@@ -512,7 +512,62 @@ typedef struct wmel_frontend_plan {
     double dither;       /* >= 0, finite: each frame's samples (after scale) get
                             dither * wmel_dither_gauss(dither_seed, t, j) added before DC removal
                             (Kaldi's dither; t the absolute frame index, j the sample in it) */
+    /* Appended fields (LFR stacking, the stack's tail, deltas, the per-column affine's place);
+       0 keeps the behaviour before them. See "Stacking, deltas" below. */
+    int stack_stride;    /* 0: stack (consecutive rows share no frame); 1..8: output row r starts
+                            at frame r stack_stride - stack_left (LFR's n; stack is LFR's m) */
+    int stack_left;      /* 0..stack - 1: copies of frame 0 before it (LFR: (m - 1) / 2) */
+    int stack_tail;      /* WMEL_STACK_TAIL_*: a row's slots past the last frame */
+    int delta_win;       /* 0, or 3..63: delta columns appended to every frame (torchaudio
+                            compute_deltas with this win_length) before stacking */
+    int cols_stacked;    /* 1: the per-column affine (wmel_create_plan_cols) applies to the
+                            output rows after stacking (FunASR's am.mvn on the LFR vector),
+                            with one value per output column; 0: before deltas and stacking */
+    int reserved_i3;     /* zero */
+    double stack_fill;   /* WMEL_STACK_TAIL_FILL: the value of the missing slots (finite) */
 } wmel_frontend_plan;
+
+/* Stacking, deltas (the fields above). After the finish (normalisation, padding, the affine
+ * and the per-column affine unless cols_stacked) the plan has T frames of w columns
+ * (wmel_features' frames before stacking). Then, with delta_win = W (N = (W - 1) / 2):
+ *   d[t] = sum_{k=1..N} k (x[min(t + k, T - 1)] - x[max(t - k, 0)]) / (N (N + 1) (2N + 1) / 3)
+ * in double from the float32 values, one rounding (torchaudio compute_deltas, replicated
+ * edges; W 3: (x[t + 1] - x[t - 1]) / 2), appended: each frame [x, d], 2 w columns.
+ * Then row r of the output, for slot k = 0..stack - 1, holds frame s = r S + k - L
+ * (S = stack_stride or stack, L = stack_left): frame 0 when s < 0, and past the last frame
+ * the tail rule's value. Rows: ceil(T / S), or floor(T / stack) for DROP and TRIM. Then,
+ * with cols_stacked, the per-column affine on each row's stack * w (x 2) values.
+ * stack k with every field here 0 is the stacking before them (LFR m = n = k, zero tail).
+ * A plan with any of these fields non-zero needs the WMEL_LAYOUT_FRAMES_MELS layout. */
+enum {
+    WMEL_STACK_TAIL_ZERO = 0,      /* 0.0 (Seamless's stacking) */
+    WMEL_STACK_TAIL_DROP = 1,      /* a last row that would be incomplete is dropped, after the
+                                      normalisation (GraniteSpeech: the odd last frame) */
+    WMEL_STACK_TAIL_TRIM = 2,      /* the frames past the last whole row are not part of the
+                                      output at all: left out before the normalisation, whose
+                                      statistics (max) do not see them (GraniteSpeech 5) */
+    WMEL_STACK_TAIL_LAST = 3,      /* copies of the last frame (FunASR's LFR) */
+    WMEL_STACK_TAIL_FILL = 4       /* stack_fill (Xcodec2 pads frames with 1.0) */
+};
+
+/* CMVN vectors from a file, as the per-column affine x scale[c] + shift[c] of
+ * wmel_create_plan_cols:
+ *  - Kaldi CMVN statistics (cmvn.ark, compute-cmvn-stats: a 2 x (D + 1) matrix, text
+ *    "[ ... ]" or binary "\0B" with BDM/BFM, an optional key before it): count = the
+ *    first row's last value, mean = sum / count, var = sumsq / count - mean^2 floored at
+ *    1e-20, scale 1 / sqrt(var), shift -mean scale (FireRedASR's CMVN);
+ *  - FunASR's am.mvn (a Kaldi nnet1 text with <AddShift> and <Rescale> components):
+ *    (x + addshift) rescale, scale = rescale, shift = addshift rescale (the LFR vector's
+ *    D = m n_mels values; a plan with cols_stacked 1).
+ * The format is told from the content. *n receives D; scale and shift cap values each.
+ * Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_IO (wmel_cmvn_load: the file cannot be read),
+ * WMEL_ERR_INVALID_ARG (malformed: msg says where and what; a count below 1, a value not
+ * finite, D outside 1..65536), WMEL_ERR_BUFFER_TOO_SMALL (cap < D; *n says D). msg:
+ * msg_len bytes with the NUL, may be NULL. Thread-safety: pure (load: reads the file). */
+WMEL_API int wmel_cmvn_parse(const void *data, size_t size, double *scale, double *shift, size_t cap,
+                             size_t *n, char *msg, size_t msg_len);
+WMEL_API int wmel_cmvn_load(const char *path, double *scale, double *shift, size_t cap, size_t *n,
+                            char *msg, size_t msg_len);
 
 /* The dither's noise: a pure, counter-based function of (seed, absolute frame t, sample j
  * of the frame), the same on every path (whole clip, any thread count or ISA, the stream,

@@ -38,7 +38,9 @@ _CAPS = (("mel_scale", "str"), ("mel_norm", "str"), ("empty_filters", "bool"), (
          ("remove_dc", "bool"), ("preemph", "num"), ("sample_rate", "int"), ("frame_length", "int"),
          ("hop", "int"), ("n_fft", "int"), ("stack", "int"), ("framing", "str"), ("preemph_mode", "str"),
          ("log", "str"), ("valid", "str"), ("layout", "str"),
-         ("dither", "num"), ("dither_seed", "int"), ("raw_energy", "bool"))
+         ("dither", "num"), ("dither_seed", "int"), ("raw_energy", "bool"),
+         ("lfr", "str"), ("stack_stride", "int"), ("stack_left", "int"), ("stack_tail", "str"),
+         ("delta_win", "int"), ("cols_stacked", "bool"))
 _CAP_NAMES = tuple(k for k, _ in _CAPS)
 
 
@@ -228,6 +230,8 @@ def _cols(plan: dict, col_scale, col_shift):
     if col_scale is None and col_shift is None:
         return None
     n = plan["n_mels"] + plan["use_energy"]
+    if plan.get("cols_stacked"):  # one per output column: after the deltas and the stacking
+        n *= (2 if plan.get("delta_win") else 1) * plan["stack"]
     out = []
     for name, v, unit in (("col_scale", col_scale, 1.0), ("col_shift", col_shift, 0.0)):
         a = np.full(n, unit) if v is None else np.asarray(v, dtype=np.float64)

@@ -28,7 +28,8 @@ static const char *const OPTS[] = {
     "legacy", "pad_to", "mel_scale", "mel_norm", "empty_filters", "bf16", "window_coeff", "power",
     "mag_guard", "log_guard", "norm_eps", "norm_ddof", "norm_max", "norm_range", "n_frames", "pad_value",
     "post_scale", "post_shift", "remove_dc", "preemph", "sample_rate", "frame_length", "hop", "n_fft", "stack",
-    "framing", "preemph_mode", "log", "valid", "layout", "dither", "dither_seed", "raw_energy"};
+    "framing", "preemph_mode", "log", "valid", "layout", "dither", "dither_seed", "raw_energy",
+    "lfr", "stack_stride", "stack_left", "stack_tail", "delta_win", "cols_stacked"};
 enum { N_OPTS = sizeof OPTS / sizeof OPTS[0] };
 static const char *const META[] = {"name", "models", "original", "matched", "notes"};
 enum { N_META = sizeof META / sizeof META[0], MAX_KEYS = N_OPTS + N_META + 1, VAL_MAX = 128 };
@@ -244,14 +245,14 @@ static int jparse(const char *text, size_t len, jentry *e, int *n_e, char *msg, 
             const int opt = is_of(x->key, OPTS, N_OPTS), meta = is_of(x->key, META, N_META);
             const int fe = !strcmp(x->key, "frontend");
             if (opt < 0 && meta < 0 && !fe) {
-                char m[640];
+                char m[800];
                 snprintf(m, sizeof m, "key \"%s\": not an option of a front-end plan (frontend, the options of "
                                       "wmel_plan_set: n_mels, normalize, window, scale, low_freq, high_freq, "
                                       "use_energy, energy_floor, legacy, pad_to, mel_scale, mel_norm, empty_filters, "
                                       "bf16, window_coeff, power, mag_guard, log_guard, norm_eps, norm_ddof, norm_max, "
                                       "norm_range, n_frames, pad_value, post_scale, post_shift, remove_dc, preemph, "
                                       "sample_rate, frame_length, hop, n_fft, stack, framing, preemph_mode, log, "
-                                      "valid, layout, dither, dither_seed, raw_energy; "
+                                      "valid, layout, dither, dither_seed, raw_energy, lfr, stack_stride, stack_left, stack_tail, delta_win, cols_stacked; "
                                       "metadata: name, models, original, matched, notes)", x->key);
                 return jbad(&c, m);
             }
@@ -412,7 +413,9 @@ static const struct {
               FI(high_freq),    FI(log_guard),   FI(norm_eps),     FI(energy_floor), FI(reserved_d), FI(bank_flags),
               FI(mag_guard_mode), FI(norm_flags), FI(n_frames),    FI(affine),     FI(reserved_i2), FI(mag_guard),
               FI(norm_max),     FI(norm_range),  FI(post_scale),   FI(post_shift), FI(pad_value),   FI(window_coeff),
-              FI(reserved_d2),  FI(energy_windowed), FI(dither_seed), FI(dither)};
+              FI(reserved_d2),  FI(energy_windowed), FI(dither_seed), FI(dither),
+              FI(stack_stride), FI(stack_left), FI(stack_tail), FI(delta_win), FI(cols_stacked), FI(reserved_i3),
+              FI(stack_fill)};
 #undef FI
 
 typedef struct jout {
@@ -514,6 +517,15 @@ int wmel_plan_to_json(const wmel_frontend_plan *plan, char *buf, size_t buf_len,
     if (!same_d(p->dither, b.dither)) emit(&o, "dither", "%s", wmel__num(p->dither).s);
     if (p->dither_seed != b.dither_seed) emit(&o, "dither_seed", "%u", (unsigned)p->dither_seed);
     if (p->energy_windowed != b.energy_windowed) emit(&o, "raw_energy", "%s", p->energy_windowed ? "false" : "true");
+    if (p->stack_stride != b.stack_stride) emit(&o, "stack_stride", "%d", p->stack_stride);
+    if (p->stack_left != b.stack_left) emit(&o, "stack_left", "%d", p->stack_left);
+    if (p->stack_tail != b.stack_tail || !same_d(p->stack_fill, b.stack_fill)) {
+        static const char *const TL[] = {"zero", "drop", "trim", "last"};
+        if (p->stack_tail == WMEL_STACK_TAIL_FILL) emit(&o, "stack_tail", "\"fill:%s\"", wmel__num(p->stack_fill).s);
+        else if (p->stack_tail >= 0 && p->stack_tail <= 3) emit(&o, "stack_tail", "\"%s\"", TL[p->stack_tail]);
+    }
+    if (p->delta_win != b.delta_win) emit(&o, "delta_win", "%d", p->delta_win);
+    if (p->cols_stacked != b.cols_stacked) emit(&o, "cols_stacked", "%s", p->cols_stacked ? "true" : "false");
     const int l = snprintf(tmp + (o.len < sizeof tmp ? o.len : sizeof tmp - 1), o.len < sizeof tmp ? sizeof tmp - o.len : 1, "\n}\n");
     o.len += (size_t)l;
     if (o.len + 2 >= sizeof tmp) return wmel__fe_bad(msg, msg_len, "the plan's JSON is longer than WMEL_PLAN_JSON_MAX");
