@@ -243,10 +243,20 @@ def _cols(plan: dict, col_scale, col_shift):
     return tuple(out)
 
 
+def load_cmvn(path) -> tuple:
+    """A CMVN file as the per-column affine (col_scale, col_shift), float64 arrays: Kaldi CMVN
+    statistics (cmvn.ark, text or binary: mean = sum / count, var = sumsq / count - mean^2
+    floored at 1e-20, scale 1 / sqrt(var), shift -mean scale; FireRedASR) or FunASR's am.mvn
+    (scale = <Rescale>, shift = <AddShift> x <Rescale>). The format is told from the content;
+    a malformed file raises ValueError with the line and the rule (wmel.h: wmel_cmvn_parse)."""
+    s, h = _wmel.cmvn_load(os.fspath(path))
+    return np.frombuffer(s, np.float64).copy(), np.frombuffer(h, np.float64).copy()
+
+
 def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None, window=None,
              scale=None, low_freq=None, high_freq=None, use_energy=None, energy_floor=None,
              legacy: bool = False, pad_to=None, backend: str = "auto", threads: int = 0,
-             col_scale=None, col_shift=None, plan=None, **caps):
+             col_scale=None, col_shift=None, plan=None, cmvn=None, **caps):
     """The features of one front-end, float32, in its original's layout:
 
       whisper   (n_mels, n // 160), as log_mel_spectrogram(audio, n_mels)
@@ -269,6 +279,9 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
     col_scale, col_shift: a per-column affine after everything else (x col_scale[c] +
     col_shift[c]; one value per column): CLVP's 1 / mel_norms, Gemma's per-bin mean and
     stddev, CMVN statistics (wmel.h: wmel_create_plan_cols).
+    cmvn: a CMVN file (load_cmvn: Kaldi statistics, FunASR's am.mvn) giving col_scale and
+    col_shift: features(x, plan="firered", cmvn="cmvn.ark"), features(x, plan="funasr",
+    cmvn="am.mvn") (the funasr preset's cols_stacked applies it to the 560 values of a row).
     plan: a built-in preset's name (presets(): "wespeaker", "ast", ...), a plan's JSON file
     or a dict in its schema, in place of frontend (docs/frontends.md, "Presets"); options
     given with it change it.
@@ -277,6 +290,10 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
                          low_freq=low_freq, high_freq=high_freq, use_energy=use_energy,
                          energy_floor=energy_floor, legacy=legacy, pad_to=pad_to, plan=plan, **caps)
     threads = _check_threads(threads)
+    if cmvn is not None:
+        if col_scale is not None or col_shift is not None:
+            raise ValueError("cmvn and col_scale / col_shift both give the per-column affine: give one")
+        col_scale, col_shift = load_cmvn(cmvn)
     if isinstance(audio, (str, os.PathLike)):
         audio = load_audio(audio)
     elif isinstance(audio, (bytes, bytearray, memoryview)):
