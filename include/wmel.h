@@ -719,7 +719,10 @@ WMEL_API wmel_ctx *wmel_create_plan(const wmel_params *p, const wmel_frontend_pl
  * x col_scale[c] + col_shift[c] (in double, one rounding to float32), after the plan's own
  * affine: CLVP's division by mel_norms (scale 1 / mel_norms), Gemma's per-bin mean and
  * stddev, CMVN from Kaldi statistics (FireRedASR: shift -mean / std, scale 1 / std), NeMo's
- * fixed_mean / fixed_std. n_cols = n_mels + use_energy; the vectors are copied. The
+ * fixed_mean / fixed_std. n_cols = n_mels + use_energy (a plan with cols_stacked: the output
+ * row's width, stack (n_mels + use_energy), x 2 with deltas: the vectors then apply to each
+ * output row after the deltas and the stacking, FunASR's am.mvn; wmel_cmvn_load reads both
+ * kinds of file); the vectors are copied. The
  * vectors live outside the plan (a plain value) and are fixed for the ctx's life, which
  * stays read-only. The ctx always takes the general path (Whisper's geometry too).
  * Errors: as wmel_create_plan, and WMEL_ERR_NULL_POINTER (a vector), WMEL_ERR_INVALID_ARG
@@ -727,7 +730,7 @@ WMEL_API wmel_ctx *wmel_create_plan(const wmel_params *p, const wmel_frontend_pl
 WMEL_API wmel_ctx *wmel_create_plan_cols(const wmel_params *p, const wmel_frontend_plan *plan,
                                          const double *col_scale, const double *col_shift,
                                          size_t n_cols, int *status);
-/* The ctx's per-column affine (n_cols >= n_mels + use_energy values each). Errors:
+/* The ctx's per-column affine (n_cols >= its length, wmel_create_plan_cols's). Errors:
  * WMEL_ERR_NULL_POINTER, WMEL_ERR_INVALID_ARG (the ctx has none), WMEL_ERR_BUFFER_TOO_SMALL. */
 WMEL_API int wmel_ctx_cols(const wmel_ctx *ctx, double *col_scale, double *col_shift, size_t n_cols);
 
@@ -928,7 +931,8 @@ WMEL_API int wmel_load_audio_memory(const void *data, size_t size, float **out, 
  * On a ctx from another plan (wmel_create_plan, or wmel_create with params.frontend):
  * the frames of wmel_features(ctx, whole_pcm, n) with the plan's normalisation off (its
  * norm is ignored), unstacked (Seamless: one frame of n_mels values per frame, where
- * wmel_features stacks 2 per row) and without the zero frames that output holds where
+ * wmel_features stacks 2 per row; no deltas, LFR or tail rule either) and without the zero
+ * frames that output holds where
  * no frame is computed (NeMo's last column, pad_to). Frame t, whose window starts at
  * sample i0 = hop t + off (off = 0 with snip_edges framing, -(frame_length / 2) centred:
  * -200 for NeMo), is emitted once samples [0, i0 + frame_length) are in (NeMo: 160 t + 200,
