@@ -86,6 +86,13 @@ static const char MEL_HELP[] =
     "      --dither D         Kaldi's dither: Gaussian noise of std D per frame (wmel_dither_gauss)\n"
     "      --dither-seed S    its seed, 0..4294967295 (default 0)\n"
     "      --raw-energy B     1 (default) | 0: the log energy after the window (with --use-energy)\n"
+    "      --lfr M/N          LFR: rows of M frames every N, (M-1)/2 copies of frame 0 first, last frame after\n"
+    "      --stack-stride N   frames from one row to the next (0: the stack)\n"
+    "      --stack-left L     copies of frame 0 before it (LFR's (M-1)/2)\n"
+    "      --stack-tail T     zero|drop|trim|last|fill:V: a row's slots past the last frame\n"
+    "      --delta-win W      deltas (torchaudio compute_deltas, window W, 3..63) appended before stacking\n"
+    "      --cols-stacked B   --cmvn's vectors on the stacked rows (FunASR's am.mvn)\n"
+    "      --cmvn FILE        the per-column affine of Kaldi CMVN statistics (cmvn.ark) or FunASR's am.mvn\n"
     ;
 static const char DECODE_HELP[] =
     "wmel decode INPUT -o OUT.npy [options]\n"
@@ -161,6 +168,7 @@ static const char BATCH_HELP[] =
     "      --valid V          as for mel\n"
     "      --layout L         as for mel\n"
     "      --dither D, --dither-seed S, --raw-energy B  as for mel\n"
+    "      --lfr, --stack-stride, --stack-left, --stack-tail, --delta-win, --cols-stacked  as for mel\n"
 
     "      -j, --jobs N       files at once (default: all cores)\n"
     "      --shard-size N     items per shard (default 1000)\n"
