@@ -152,7 +152,10 @@ def frontend_plan(frontend: str | None = None, n_mels=None, *, normalize=None, w
     ("log10_clamp"|"ln_add"|"ln_clamp"|"none"), valid ("all"|"hop"|"trim"), layout
     ("mels_frames"|"frames_mels"); dither (the noise's standard deviation in the scaled
     samples' units; libwmel's counter-based generator, wmel_dither_gauss), dither_seed
-    (0 .. 2**32 - 1), raw_energy (False: the log energy after the window, with use_energy).
+    (0 .. 2**32 - 1), raw_energy (False: the log energy after the window, with use_energy);
+    lfr ("M/N": FunASR's low frame rate), stack_stride, stack_left, stack_tail
+    ("zero"|"drop"|"trim"|"last"|"fill:V"), delta_win (3..63: torchaudio compute_deltas
+    appended before stacking), cols_stacked (the per-column affine on the stacked rows).
     plan: a preset's name, a plan's JSON file or a dict (plan_from) to start from in place
     of frontend's preset; the options given then change it."""
     if plan is not None:

@@ -263,6 +263,20 @@ def test_cmvn_files(tmp_path):
         wmel.features(x, plan="firered", cmvn=tmp_path / "cmvn1.ark", col_scale=np.ones(80))
 
 
+def test_live_objects():
+    """The sliding buffer gives features(plan=) of the samples held; the stream's frames are
+    those before the post stage (as before the normalisation): its options are refused."""
+    x = C._clips()[0][1]
+    for name in ("fun-asr-nano", "granite-speech5", "xcodec2"):
+        buf = wmel.SlidingBuffer(plan=name)
+        buf.push(x[:9000])
+        buf.trim(1600)
+        buf.push(x[9000:20000])
+        assert np.array_equal(buf.features(), wmel.features(x[1600:20000], plan=name)), name
+    with pytest.raises(ValueError, match="lfr does not apply to a Stream"):
+        wmel.Stream("kaldi", lfr="7/6")
+
+
 def test_cli_cmvn(tmp_path):
     cli = os.environ.get("WMEL_CLI")
     if not cli:
