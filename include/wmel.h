@@ -621,8 +621,9 @@ WMEL_API int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t
  * that one mistake gives one sentence everywhere. Which options apply is the plan's
  * front-end's (plan->frontend):
  *   n_mels N        whisper 80 or 128; the others 1..256
- *   normalize K     nemo per_feature|all_features|mean|none, seamless and kaldi
- *                   mean_var|mean|none (mean: WMEL_NORMF_MEAN_ONLY; all_features: _ALL)
+ *   normalize K     nemo per_feature|all_features|mean|whole|none, seamless and kaldi
+ *                   mean_var|mean|whole|none (mean: WMEL_NORMF_MEAN_ONLY; all_features: _ALL;
+ *                   whole: WMEL_NORM_WHOLE, Whisper's max - 8 and (x + 4) / 4)
  *   window W        kaldi povey|hamming|hann|blackman|bartlett|rect, nemo the same but povey
  *   scale S         nemo, kaldi, seamless: non-zero, |S| <= 1e12
  *   low_freq F      nemo, kaldi, seamless: Hz >= 0

@@ -463,6 +463,7 @@ int wmel_plan_to_json(const wmel_frontend_plan *plan, char *buf, size_t buf_len,
     if (p->frontend != WMEL_FRONTEND_WHISPER && (p->norm != b.norm || (p->norm_flags & nf) != (b.norm_flags & nf)))
         emit(&o, "normalize", "\"%s\"",
              p->norm == WMEL_NORM_NONE                ? "none"
+             : p->norm == WMEL_NORM_WHOLE             ? "whole"
              : (p->norm_flags & WMEL_NORMF_MEAN_ONLY) ? "mean"
              : nemo                                   ? (p->norm_flags & WMEL_NORMF_ALL ? "all_features" : "per_feature")
                                                       : "mean_var");

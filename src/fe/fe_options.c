@@ -362,6 +362,9 @@ int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value,
         if (!strcmp(value, "none")) {
             plan->norm = WMEL_NORM_NONE;
             plan->norm_flags = keep;
+        } else if (!strcmp(value, "whole")) { /* Whisper's max - 8, (x + 4) / 4 (GraniteSpeech) */
+            plan->norm = WMEL_NORM_WHOLE;
+            plan->norm_flags = keep;
         } else if (!strcmp(value, "mean")) {
             plan->norm = nemo ? WMEL_NORM_PER_FEATURE : WMEL_NORM_MEAN_VAR;
             plan->norm_flags = keep | WMEL_NORMF_MEAN_ONLY;
@@ -373,7 +376,7 @@ int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value,
             plan->norm_flags = keep;
         } else {
             return wmel__fe_bad(msg, msg_len, "normalize %s: the %s front-end takes %s", v, fam,
-                                nemo ? "per_feature, all_features, mean or none" : "mean_var, mean or none");
+                                nemo ? "per_feature, all_features, mean, whole or none" : "mean_var, mean, whole or none");
         }
         return WMEL_OK;
     }

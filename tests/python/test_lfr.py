@@ -295,6 +295,10 @@ def test_cli_cmvn(tmp_path):
     assert r.returncode == 0, r.stderr
     want = wmel.features(x.astype(np.float32) / 32768, plan="funasr", cmvn=tmp_path / "am.mvn")
     assert np.array_equal(np.load(tmp_path / "o.npy"), want)
+    r = subprocess.run([cli, "mel", str(wav), "--preset", "granite-speech5", "-o", str(tmp_path / "g.npy")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and np.array_equal(np.load(tmp_path / "g.npy"),
+                                                wmel.features(x.astype(np.float32) / 32768, plan="granite-speech5"))
     (tmp_path / "bad.mvn").write_text("<AddShift> 2 2\n")
     r = subprocess.run([cli, "mel", str(wav), "--preset", "funasr", "--cmvn", str(tmp_path / "bad.mvn"), "-o",
                         str(tmp_path / "p.npy")], capture_output=True, text=True)
