@@ -166,6 +166,7 @@ test-peers: deps
 	@test -x $(PEER_VENV)/bin/python || $(PYTHON) -m venv $(PEER_VENV)
 	$(PEER_VENV)/bin/pip install -q numpy pytest 'scikit-build-core>=0.10' transformers==5.23.0 faster-whisper==1.2.1 \
 	  kaldi-native-fbank==1.23.0
+	$(PEER_VENV)/bin/pip install -q --no-deps funasr-onnx==0.4.3 # its utils/frontend.py alone (tests/python/test_lfr.py)
 	@if $(PEER_VENV)/bin/python -c 'import torch' 2>/dev/null; then \
 	  echo "torch in $(PEER_VENV): installing openai-whisper's own dependencies for its suite"; \
 	  $(PEER_VENV)/bin/pip install -q tiktoken more-itertools numba tqdm scipy; fi
@@ -179,7 +180,8 @@ test-peers: deps
 	$(PEER_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/python/test_dropins.py tests/python/test_dropins_compat.py \
 	  tests/python/test_frontends_oracle.py tests/python/test_frontend_hf_dropins.py tests/python/test_kaldi_dropins.py \
 	  tests/python/test_kaldi_api.py tests/python/test_kaldi_vtln.py tests/python/test_plan_caps.py tests/python/test_presets.py tests/python/test_hf_config.py \
-	  tests/python/test_torchaudio_dropins.py tests/python/test_torchaudio_clients.py
+	  tests/python/test_torchaudio_dropins.py tests/python/test_torchaudio_clients.py \
+	  tests/python/test_lfr.py
 	$(PEER_VENV)/bin/python tests/peers/run_peers.py $(PEER_BUILD)/src
 
 test: test-fixed test-asan test-build test-emu test-clang test-aarch64 test-python test-wheel test-peers

@@ -192,6 +192,18 @@ static unsigned long long plan_fingerprint(const wmel_frontend_plan *pl)
             h *= 1099511628211ULL;
         }
     }
+    /* the stacking variants and deltas, likewise only where one is set */
+    const int iv3[] = {pl->stack_stride, pl->stack_left, pl->stack_tail, pl->delta_win, pl->cols_stacked};
+    int any3 = pl->stack_fill != 0.0;
+    for (size_t i = 0; i < sizeof iv3 / sizeof iv3[0]; i++) any3 |= iv3[i] != 0;
+    for (size_t i = 0; any3 && i <= sizeof iv3 / sizeof iv3[0]; i++) {
+        int l = i < sizeof iv3 / sizeof iv3[0] ? snprintf(buf, sizeof buf, "%d;", iv3[i])
+                                               : snprintf(buf, sizeof buf, "%.17g;", pl->stack_fill);
+        for (int k = 0; k < l; k++) {
+            h ^= (unsigned char)buf[k];
+            h *= 1099511628211ULL;
+        }
+    }
     return h;
 }
 

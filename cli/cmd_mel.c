@@ -131,8 +131,48 @@ static int long_write(wmel_long *lg, const char *out, char *err, size_t err_len)
  * zeros). plan NULL: Whisper's (p). Decodes the head of INPUT; when it is shorter returns
  * -1 with the samples in *pcm, *n (malloced) for the whole-clip path; otherwise returns the
  * exit status (messages printed). */
+/* The plan's ctx, with the per-column affine of a CMVN file when cmvn names one; on failure
+ * NULL with the sentence in err. */
+static wmel_ctx *plan_ctx(const wmel_params *p, const wmel_frontend_plan *plan, const char *cmvn, int *st, char *err,
+                          size_t err_len)
+{
+    if (!cmvn) {
+        wmel_ctx *c = wmel_create_plan(p, plan, st);
+        if (!c) snprintf(err, err_len, "--frontend %s: %s", cli_fe_name(plan->frontend), wmel_strerror(*st));
+        return c;
+    }
+    const size_t want = (size_t)(plan->n_mels + plan->use_energy) * (plan->cols_stacked ? (size_t)plan->stack : 1u) *
+                        (plan->cols_stacked && plan->delta_win ? 2u : 1u);
+    double *v = malloc(2 * (want + 1) * sizeof *v);
+    size_t n = 0;
+    char why[400];
+    if (!v) {
+        *st = WMEL_ERR_NO_MEMORY;
+        snprintf(err, err_len, "--cmvn: %s", wmel_strerror(*st));
+        return NULL;
+    }
+    *st = wmel_cmvn_load(cmvn, v, v + want + 1, want + 1, &n, why, sizeof why);
+    if (*st == WMEL_ERR_BUFFER_TOO_SMALL || (*st == WMEL_OK && n != want)) {
+        *st = WMEL_ERR_INVALID_ARG;
+        snprintf(err, err_len, "--cmvn %s: %zu values per vector; the plan's per-column affine takes %zu (%s)",
+                 cli_esc(cmvn), n, want,
+                 plan->cols_stacked ? "the stacked row's width: stack x (n_mels + use_energy), x 2 with deltas"
+                                    : "n_mels + use_energy, before stacking; a vector for the stacked rows (FunASR's "
+                                      "am.mvn) needs cols_stacked");
+    } else if (*st) {
+        snprintf(err, err_len, "--cmvn: %s", why);
+    }
+    wmel_ctx *c = NULL;
+    if (*st == WMEL_OK) {
+        c = wmel_create_plan_cols(p, plan, v, v + want + 1, n, st);
+        if (!c) snprintf(err, err_len, "--frontend %s with --cmvn: %s", cli_fe_name(plan->frontend), wmel_strerror(*st));
+    }
+    free(v);
+    return c;
+}
+
 static int mel_long(const char *in, const char *out, const wmel_params *p, const wmel_frontend_plan *plan,
-                    size_t padding, int quiet, int verbose, float **pcm, size_t *n)
+                    const char *cmvn, size_t padding, int quiet, int verbose, float **pcm, size_t *n)
 {
     char err[ERRLEN] = "";
     int st;
@@ -159,14 +199,11 @@ static int mel_long(const char *in, const char *out, const wmel_params *p, const
     wmel_long *lg = NULL;
     int plan_failed = 0;
     if (rc == WMEL_OK) {
-        ctx = plan ? wmel_create_plan(p, plan, &st) : wmel_create(p, &st); /* the stream on its threads */
+        ctx = plan ? plan_ctx(p, plan, cmvn, &st, err, sizeof err) : wmel_create(p, &st); /* the stream on its threads */
         if (!ctx) {
             rc = st;
             plan_failed = plan != NULL;
-            if (plan)
-                snprintf(err, sizeof err, "--frontend %s: %s", cli_fe_name(plan->frontend), wmel_strerror(st));
-            else
-                snprintf(err, sizeof err, "%s", wmel_strerror(st));
+            if (!plan) snprintf(err, sizeof err, "%s", wmel_strerror(st));
         }
     }
     if (rc == WMEL_OK) {
@@ -235,14 +272,14 @@ static int mel_long(const char *in, const char *out, const wmel_params *p, const
  * backend (whose values the stream does not compute) whole in memory, wmel_features(),
  * the original's layout. */
 static int mel_frontend(const char *in, const char *out, const wmel_params *p,
-                        const wmel_frontend_plan *plan, int quiet, int verbose, int raw)
+                        const wmel_frontend_plan *plan, const char *cmvn, int quiet, int verbose, int raw)
 {
     char err[ERRLEN];
     float *pcm = NULL;
     size_t n = 0;
     int rc = WMEL_OK;
     if (p->backend != WMEL_BACKEND_REF && !(raw && !strcmp(in, "-")) && (wmel_have_ffmpeg() || strcmp(in, "-"))) {
-        int ex = mel_long(in, out, p, plan, 0, quiet, verbose, &pcm, &n);
+        int ex = mel_long(in, out, p, plan, cmvn, 0, quiet, verbose, &pcm, &n);
         if (ex >= 0) return ex;
     } else {
         rc = cli_load_input(in, &pcm, &n, quiet, raw, err, sizeof err);
@@ -252,10 +289,10 @@ static int mel_frontend(const char *in, const char *out, const wmel_params *p,
         return 1;
     }
     int st;
-    wmel_ctx *ctx = wmel_create_plan(p, plan, &st);
+    wmel_ctx *ctx = plan_ctx(p, plan, cmvn, &st, err, sizeof err);
     if (!ctx) {
         free(pcm);
-        cli_msg("wmel: --frontend %s: %s", cli_fe_name(plan->frontend), wmel_strerror(st));
+        cli_msg("wmel: %s", err);
         return 1;
     }
     size_t rows = 0, cols = 0;
@@ -302,6 +339,7 @@ typedef struct mel_opts {
     size_t padding;
     int smooth, pad30, quiet, verbose, raw, fixed, dtype;
     const char *whisper_only; /* the first option of Whisper's alone */
+    const char *cmvn;         /* --cmvn FILE: the per-column affine (wmel_cmvn_load) */
     cli_fe fe;
     wmel_frontend_plan plan;
 } mel_opts;
@@ -325,6 +363,12 @@ static int mel_parse(int argc, char **argv, mel_opts *o)
         if (!o->whisper_only && (!strcmp(a, "--padding") || !strcmp(a, "--pad-30s") || !strcmp(a, "--norm") ||
                                  !strcmp(a, "--smooth") || !strcmp(a, "--png")))
             o->whisper_only = a;
+        if (!strcmp(a, "--cmvn")) {
+            if (!v) return cli_usage("--cmvn needs a file: Kaldi CMVN statistics (cmvn.ark) or FunASR's am.mvn");
+            o->cmvn = v;
+            i++;
+            continue;
+        }
         if ((pr = cli_fe_opt(a, v, &o->fe)) != 0) {
             if (pr == 2) return 2;
             if (pr == 1) i++;
@@ -368,6 +412,9 @@ static int mel_parse(int argc, char **argv, mel_opts *o)
     if (!o->in) return cli_usage("mel: no INPUT given (see wmel --help)");
     if (!o->out) return cli_usage("mel: no output given: use -o OUT.npy");
     if (cli_fe_plan(&o->fe, &o->plan)) return 2;
+    if (o->cmvn && cli_fe_whisper(&o->fe))
+        return cli_usage("--cmvn applies to a front-end plan (--frontend kaldi|nemo|seamless, --plan, --preset), "
+                         "not to the whisper preset");
     if (!cli_fe_whisper(&o->fe) && (o->whisper_only || o->fixed)) {
         cli_msg("wmel: %s applies to the whisper preset only (--frontend whisper, at most --n-mels)",
                 o->whisper_only ? o->whisper_only : "--fixed-point");
@@ -480,7 +527,7 @@ int cmd_mel(int argc, char **argv)
     if (ex) return ex;
     const char *outs[2] = {o.out, o.png}, *ins[1] = {o.in};
     if (cli_check_files(outs, 2, ins, 1)) return 1;
-    if (!cli_fe_whisper(&o.fe)) return mel_frontend(o.in, o.out, &o.p, &o.plan, o.quiet, o.verbose, o.raw);
+    if (!cli_fe_whisper(&o.fe)) return mel_frontend(o.in, o.out, &o.p, &o.plan, o.cmvn, o.quiet, o.verbose, o.raw);
     if (o.fixed)
         return cli_mel_fixed(o.in, o.out, o.p.n_mels, o.p.norm, o.dtype < 0 ? 0 : o.dtype, o.padding, o.pad30,
                                   o.quiet, o.verbose, o.raw);
@@ -491,7 +538,7 @@ int cmd_mel(int argc, char **argv)
     if (!o.png && !o.pad30 && !o.smooth && !(o.raw && !strcmp(o.in, "-")) && (wmel_have_ffmpeg() || strcmp(o.in, "-"))) {
         /* inputs over 2 minutes stream in bounded memory (mel_long above); smoothing needs
            the whole clip (streams refuse it), so --smooth takes the path below */
-        ex = mel_long(o.in, o.out, &o.p, NULL, o.padding, o.quiet, o.verbose, &pcm, &n);
+        ex = mel_long(o.in, o.out, &o.p, NULL, NULL, o.padding, o.quiet, o.verbose, &pcm, &n);
         if (ex >= 0) return ex;
     } else if (o.pad30) { /* only the first 30 s matter: the rest is not decoded */
         rc = cli_load_head(o.in, WMEL_CHUNK_SAMPLES, &pcm, &n, o.quiet, o.raw, err, sizeof err);

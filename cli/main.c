@@ -44,8 +44,8 @@ static const char MEL_HELP[] =
     "      --frontend F       whisper (default) | nemo (n_mels, n//160+1) | kaldi (frames,\n"
     "                         n_mels; samples x 32768) | seamless (ceil(frames/2), 160);\n"
     "                         --n-mels 1..256 for those, and their options:\n"
-    "      --normalize K      nemo per_feature|all_features|mean|none, kaldi and seamless\n"
-    "                         mean_var|mean|none\n"
+    "      --normalize K      nemo per_feature|all_features|mean|whole|none, kaldi and\n"
+    "                         seamless mean_var|mean|whole|none (whole: max - 8, (x + 4) / 4)\n"
     "      --window W         kaldi povey|hamming|hann|blackman|bartlett|sine|rect (nemo: not\n"
     "                         povey)\n"
     "      --scale S          input scale (kaldi, seamless: 32768; nemo: 1)\n"
@@ -100,6 +100,13 @@ static const char MEL_HELP[] =
     "      --vtln-warp W      Kaldi's VTLN warp factor of the kaldi mel bank, 0.01..100 (1: none)\n"
     "      --vtln-low F, --vtln-high F  its cutoffs in Hz (defaults 100, -500: Nyquist - 500)\n"
     "      --htk-bank B       Kaldi's htk_mode bank: the first filter's lowest weight 0 (low_freq > 0)\n"
+    "      --lfr M/N          LFR: rows of M frames every N, (M-1)/2 copies of frame 0 first, last frame after\n"
+    "      --stack-stride N   frames from one row to the next (0: the stack)\n"
+    "      --stack-left L     copies of frame 0 before it (LFR's (M-1)/2)\n"
+    "      --stack-tail T     zero|drop|trim|last|fill:V: a row's slots past the last frame\n"
+    "      --delta-win W      deltas (torchaudio compute_deltas, window W, 3..63) appended before stacking\n"
+    "      --cols-stacked B   --cmvn's vectors on the stacked rows (FunASR's am.mvn)\n"
+    "      --cmvn FILE        the per-column affine of Kaldi CMVN statistics (cmvn.ark) or FunASR's am.mvn\n"
     ;
 static const char DECODE_HELP[] =
     "wmel decode INPUT -o OUT.npy [options]\n"
@@ -179,6 +186,7 @@ static const char BATCH_HELP[] =
     "      --exact-pad, --pad-left N, --pad-right N, --pad-multiple N, --pad-mode M,\n"
     "      --frame-span N, --window-offset N  as for mel\n"
     "      --vtln-warp W, --vtln-low F, --vtln-high F, --htk-bank B  as for mel\n"
+    "      --lfr, --stack-stride, --stack-left, --stack-tail, --delta-win, --cols-stacked  as for mel\n"
 
     "      -j, --jobs N       files at once (default: all cores)\n"
     "      --shard-size N     items per shard (default 1000)\n"

@@ -562,7 +562,62 @@ typedef struct wmel_frontend_plan {
                             (0: Kaldi's default 100); with vtln_warp only */
     double vtln_high;    /* Hz, the upper cutoff, vtln_low < vtln_high < high edge; < 0: Nyquist
                             plus it (0: Kaldi's default -500); with vtln_warp only */
+    /* Appended fields (LFR stacking, the stack's tail, deltas, the per-column affine's place);
+       0 keeps the behaviour before them. See "Stacking, deltas" below. */
+    int stack_stride;    /* 0: stack (consecutive rows share no frame); 1..8: output row r starts
+                            at frame r stack_stride - stack_left (LFR's n; stack is LFR's m) */
+    int stack_left;      /* 0..stack - 1: copies of frame 0 before it (LFR: (m - 1) / 2) */
+    int stack_tail;      /* WMEL_STACK_TAIL_*: a row's slots past the last frame */
+    int delta_win;       /* 0, or 3..63: delta columns appended to every frame (torchaudio
+                            compute_deltas with this win_length) before stacking */
+    int cols_stacked;    /* 1: the per-column affine (wmel_create_plan_cols) applies to the
+                            output rows after stacking (FunASR's am.mvn on the LFR vector),
+                            with one value per output column; 0: before deltas and stacking */
+    int reserved_i3;     /* zero */
+    double stack_fill;   /* WMEL_STACK_TAIL_FILL: the value of the missing slots (finite) */
 } wmel_frontend_plan;
+
+/* Stacking, deltas (the fields above). After the finish (normalisation, padding, the affine
+ * and the per-column affine unless cols_stacked) the plan has T frames of w columns
+ * (wmel_features' frames before stacking). Then, with delta_win = W (N = (W - 1) / 2):
+ *   d[t] = sum_{k=1..N} k (x[min(t + k, T - 1)] - x[max(t - k, 0)]) / (N (N + 1) (2N + 1) / 3)
+ * in double from the float32 values, one rounding (torchaudio compute_deltas, replicated
+ * edges; W 3: (x[t + 1] - x[t - 1]) / 2), appended: each frame [x, d], 2 w columns.
+ * Then row r of the output, for slot k = 0..stack - 1, holds frame s = r S + k - L
+ * (S = stack_stride or stack, L = stack_left): frame 0 when s < 0, and past the last frame
+ * the tail rule's value. Rows: ceil(T / S), or floor(T / stack) for DROP and TRIM. Then,
+ * with cols_stacked, the per-column affine on each row's stack * w (x 2) values.
+ * stack k with every field here 0 is the stacking before them (LFR m = n = k, zero tail).
+ * A plan with any of these fields non-zero needs the WMEL_LAYOUT_FRAMES_MELS layout. */
+enum {
+    WMEL_STACK_TAIL_ZERO = 0,      /* 0.0 (Seamless's stacking) */
+    WMEL_STACK_TAIL_DROP = 1,      /* a last row that would be incomplete is dropped, after the
+                                      normalisation (GraniteSpeech: the odd last frame) */
+    WMEL_STACK_TAIL_TRIM = 2,      /* the frames past the last whole row are not part of the
+                                      output at all: left out before the normalisation, whose
+                                      statistics (max) do not see them (GraniteSpeech 5) */
+    WMEL_STACK_TAIL_LAST = 3,      /* copies of the last frame (FunASR's LFR) */
+    WMEL_STACK_TAIL_FILL = 4       /* stack_fill (Xcodec2 pads frames with 1.0) */
+};
+
+/* CMVN vectors from a file, as the per-column affine x scale[c] + shift[c] of
+ * wmel_create_plan_cols:
+ *  - Kaldi CMVN statistics (cmvn.ark, compute-cmvn-stats: a 2 x (D + 1) matrix, text
+ *    "[ ... ]" or binary "\0B" with BDM/BFM, an optional key before it): count = the
+ *    first row's last value, mean = sum / count, var = sumsq / count - mean^2 floored at
+ *    1e-20, scale 1 / sqrt(var), shift -mean scale (FireRedASR's CMVN);
+ *  - FunASR's am.mvn (a Kaldi nnet1 text with <AddShift> and <Rescale> components):
+ *    (x + addshift) rescale, scale = rescale, shift = addshift rescale (the LFR vector's
+ *    D = m n_mels values; a plan with cols_stacked 1).
+ * The format is told from the content. *n receives D; scale and shift cap values each.
+ * Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_IO (wmel_cmvn_load: the file cannot be read),
+ * WMEL_ERR_INVALID_ARG (malformed: msg says where and what; a count below 1, a value not
+ * finite, D outside 1..65536), WMEL_ERR_BUFFER_TOO_SMALL (cap < D; *n says D). msg:
+ * msg_len bytes with the NUL, may be NULL. Thread-safety: pure (load: reads the file). */
+WMEL_API int wmel_cmvn_parse(const void *data, size_t size, double *scale, double *shift, size_t cap,
+                             size_t *n, char *msg, size_t msg_len);
+WMEL_API int wmel_cmvn_load(const char *path, double *scale, double *shift, size_t cap, size_t *n,
+                            char *msg, size_t msg_len);
 
 /* The dither's noise: a pure, counter-based function of (seed, absolute frame t, sample j
  * of the frame), the same on every path (whole clip, any thread count or ISA, the stream,
@@ -616,8 +671,9 @@ WMEL_API int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t
  * that one mistake gives one sentence everywhere. Which options apply is the plan's
  * front-end's (plan->frontend):
  *   n_mels N        whisper 80 or 128; the others 1..256
- *   normalize K     nemo per_feature|all_features|mean|none, seamless and kaldi
- *                   mean_var|mean|none (mean: WMEL_NORMF_MEAN_ONLY; all_features: _ALL)
+ *   normalize K     nemo per_feature|all_features|mean|whole|none, seamless and kaldi
+ *                   mean_var|mean|whole|none (mean: WMEL_NORMF_MEAN_ONLY; all_features: _ALL;
+ *                   whole: WMEL_NORM_WHOLE, Whisper's max - 8 and (x + 4) / 4)
  *   window W        kaldi povey|hamming|hann|blackman|bartlett|rect, nemo the same but povey
  *   scale S         nemo, kaldi, seamless: non-zero, |S| <= 1e12
  *   low_freq F      nemo, kaldi, seamless: Hz >= 0
@@ -747,7 +803,10 @@ WMEL_API wmel_ctx *wmel_create_plan(const wmel_params *p, const wmel_frontend_pl
  * x col_scale[c] + col_shift[c] (in double, one rounding to float32), after the plan's own
  * affine: CLVP's division by mel_norms (scale 1 / mel_norms), Gemma's per-bin mean and
  * stddev, CMVN from Kaldi statistics (FireRedASR: shift -mean / std, scale 1 / std), NeMo's
- * fixed_mean / fixed_std. n_cols = n_mels + use_energy; the vectors are copied. The
+ * fixed_mean / fixed_std. n_cols = n_mels + use_energy (a plan with cols_stacked: the output
+ * row's width, stack (n_mels + use_energy), x 2 with deltas: the vectors then apply to each
+ * output row after the deltas and the stacking, FunASR's am.mvn; wmel_cmvn_load reads both
+ * kinds of file); the vectors are copied. The
  * vectors live outside the plan (a plain value) and are fixed for the ctx's life, which
  * stays read-only. The ctx always takes the general path (Whisper's geometry too).
  * Errors: as wmel_create_plan, and WMEL_ERR_NULL_POINTER (a vector), WMEL_ERR_INVALID_ARG
@@ -755,7 +814,7 @@ WMEL_API wmel_ctx *wmel_create_plan(const wmel_params *p, const wmel_frontend_pl
 WMEL_API wmel_ctx *wmel_create_plan_cols(const wmel_params *p, const wmel_frontend_plan *plan,
                                          const double *col_scale, const double *col_shift,
                                          size_t n_cols, int *status);
-/* The ctx's per-column affine (n_cols >= n_mels + use_energy values each). Errors:
+/* The ctx's per-column affine (n_cols >= its length, wmel_create_plan_cols's). Errors:
  * WMEL_ERR_NULL_POINTER, WMEL_ERR_INVALID_ARG (the ctx has none), WMEL_ERR_BUFFER_TOO_SMALL. */
 WMEL_API int wmel_ctx_cols(const wmel_ctx *ctx, double *col_scale, double *col_shift, size_t n_cols);
 
@@ -956,7 +1015,8 @@ WMEL_API int wmel_load_audio_memory(const void *data, size_t size, float **out, 
  * On a ctx from another plan (wmel_create_plan, or wmel_create with params.frontend):
  * the frames of wmel_features(ctx, whole_pcm, n) with the plan's normalisation off (its
  * norm is ignored), unstacked (Seamless: one frame of n_mels values per frame, where
- * wmel_features stacks 2 per row) and without the zero frames that output holds where
+ * wmel_features stacks 2 per row; no deltas, LFR or tail rule either) and without the zero
+ * frames that output holds where
  * no frame is computed (NeMo's last column, pad_to). Frame t, whose window starts at
  * sample i0 = hop t + off (off = 0 with snip_edges framing, -(frame_length / 2) centred:
  * -200 for NeMo), is emitted once samples [0, i0 + frame_length) are in (NeMo: 160 t + 200,

@@ -74,7 +74,8 @@ static wmel_ctx *create(wmel_params p, const wmel_frontend_plan *plan, int keep_
     if (!ctx) return fail(status, WMEL_ERR_NO_MEMORY);
     rc = wmel__plan_compile(plan, algo, &ctx->fe);
     if (rc == WMEL_OK && cols) {
-        const size_t nc = (size_t)ctx->fe->n_cols;
+        const size_t nc = wmel__fe_n_colvec(plan);
+        ctx->fe->n_colvec = nc;
         ctx->fe->col_scale = malloc(nc * sizeof(double));
         ctx->fe->col_shift = malloc(nc * sizeof(double));
         if (!ctx->fe->col_scale || !ctx->fe->col_shift) {
@@ -136,7 +137,7 @@ wmel_ctx *wmel_create_plan_cols(const wmel_params *p_in, const wmel_frontend_pla
     if (!plan || !col_scale || !col_shift) return fail(status, WMEL_ERR_NULL_POINTER);
     int rc = wmel__fe_check(plan);
     if (rc) return fail(status, rc);
-    if (n_cols != (size_t)plan->n_mels + (size_t)plan->use_energy) return fail(status, WMEL_ERR_INVALID_ARG);
+    if (n_cols != wmel__fe_n_colvec(plan)) return fail(status, WMEL_ERR_INVALID_ARG);
     for (size_t c = 0; c < n_cols; c++)
         if (!isfinite(col_scale[c]) || !isfinite(col_shift[c]) || fabs(col_scale[c]) > 1e30 || fabs(col_shift[c]) > 1e30)
             return fail(status, WMEL_ERR_INVALID_ARG);
@@ -149,9 +150,9 @@ int wmel_ctx_cols(const wmel_ctx *ctx, double *col_scale, double *col_shift, siz
 {
     if (!ctx || !col_scale || !col_shift) return WMEL_ERR_NULL_POINTER;
     if (!ctx->fe->col_scale) return WMEL_ERR_INVALID_ARG;
-    if (n_cols < (size_t)ctx->fe->n_cols) return WMEL_ERR_BUFFER_TOO_SMALL;
-    memcpy(col_scale, ctx->fe->col_scale, (size_t)ctx->fe->n_cols * sizeof(double));
-    memcpy(col_shift, ctx->fe->col_shift, (size_t)ctx->fe->n_cols * sizeof(double));
+    if (n_cols < ctx->fe->n_colvec) return WMEL_ERR_BUFFER_TOO_SMALL;
+    memcpy(col_scale, ctx->fe->col_scale, ctx->fe->n_colvec * sizeof(double));
+    memcpy(col_shift, ctx->fe->col_shift, ctx->fe->n_colvec * sizeof(double));
     return WMEL_OK;
 }
 

@@ -65,6 +65,7 @@ struct wmel_long {
                               max) - 8 (or the plan's range) */
     int ext;               /* the plan's finish has an appended variant (fe.h: wmel__fe_ext) */
     size_t keep;           /* frames kept: the plan's n_frames, else all */
+    size_t nv_out;         /* WMEL_STACK_TAIL_TRIM: the frames of the output; SIZE_MAX: all kept */
     size_t seen;           /* frames the stream gave */
     float max;             /* the largest value kept (the ext finish's max) */
     float *rbuf, *obuf;    /* a block read back; a block's output */
@@ -194,6 +195,7 @@ wmel_long *wmel_long_create(wmel_ctx *ctx, size_t mem_bytes, int *status)
         if (l->norm == NORM_STATS && !l->general) rc = WMEL_ERR_INVALID_ARG; /* not reached */
         l->ext = l->general && wmel__fe_ext_fe(l->fe);
         l->keep = l->p.n_frames > 0 ? (size_t)l->p.n_frames : SIZE_MAX;
+        l->nv_out = SIZE_MAX;
         l->max = -HUGE_VALF;
         l->max_mem = mem_bytes / (block_floats(l) * sizeof(float));
         l->stage = malloc(block_floats(l) * sizeof *l->stage);
@@ -313,13 +315,31 @@ static int finish(wmel_long *l)
         if (rc != WMEL_ERR_SAMPLE_RANGE) l->failed = rc;
         return rc;
     }
-    const size_t bf = block_floats(l), nv = l->frames;
+    const size_t bf = block_floats(l);
+    size_t nv = l->frames;
     l->rbuf = malloc(bf * sizeof *l->rbuf);
     l->obuf = malloc(bf * sizeof *l->obuf);
     if (!l->rbuf || !l->obuf) return l->failed = WMEL_ERR_NO_MEMORY;
     errno = 0;
     if (l->file && fflush(l->file) != 0) /* a full disk often shows only here */
         return l->failed = io_fail(l, "write", errno);
+    const size_t nb = l->n_mem + l->n_file;
+    if (l->ext && wmel__fe_valid(&l->p, l->samples) < nv) {
+        /* WMEL_STACK_TAIL_TRIM: the last frames are not part of the output; the statistics
+           taken as the frames came are taken again over the frames kept */
+        nv = wmel__fe_valid(&l->p, l->samples);
+        l->max = -HUGE_VALF;
+        for (size_t c = 0; c < l->nc; c++) l->sum[c] = 0.0;
+        for (size_t i = 0; i <= nb; i++) {
+            const float *b = l->stage;
+            if (i < nb && (rc = block_at(l, i, &b)) != WMEL_OK) return l->failed = rc;
+            const size_t f = i * BLOCK >= nv ? 0 : nv - i * BLOCK < BLOCK ? nv - i * BLOCK : BLOCK;
+            if (l->norm == NORM_STATS) block_sums(l, b, f, NULL, l->sum);
+            for (size_t c = 0; l->norm == NORM_MAX && c < l->nc; c++)
+                for (size_t t = 0; t < f; t++) l->max = b[c * BLOCK + t] > l->max ? b[c * BLOCK + t] : l->max;
+        }
+        l->nv_out = nv;
+    }
     if (l->norm == NORM_MAX && !l->ext) {
         l->lo = wmel_stream_max(l->ws) - 8.0f; /* the largest raw value of every frame */
     } else if (l->norm == NORM_MAX) { /* wmel__fe_finish_ext's clamp */
@@ -328,18 +348,18 @@ static int finish(wmel_long *l)
     } else if (l->norm == NORM_STATS) {
         /* fe_cpu.c's statistics: the chunks' sums in chunk order, the mean, then the
            squared deviations from it chunked alike */
-        block_sums(l, l->stage, l->staged, NULL, l->sum);
+        if (l->nv_out == SIZE_MAX) block_sums(l, l->stage, l->staged, NULL, l->sum);
         const int all = (l->p.norm_flags & WMEL_NORMF_ALL) != 0;
         double tot = 0.0; /* all features: the columns' sums in column order, one mean */
         for (size_t c = 0; all && c < l->nc; c++) tot += l->sum[c];
         for (size_t c = 0; c < l->nc; c++)
             l->mean[c] = !nv ? 0.0 : all ? tot / ((double)nv * (double)l->nc) : l->sum[c] / (double)nv;
-        for (size_t i = 0; i < l->n_mem + l->n_file; i++) {
+        for (size_t i = 0; i < nb; i++) {
             const float *b;
             if ((rc = block_at(l, i, &b)) != WMEL_OK) return l->failed = rc;
-            block_sums(l, b, BLOCK, l->mean, l->den);
+            block_sums(l, b, i * BLOCK >= nv ? 0 : nv - i * BLOCK < BLOCK ? nv - i * BLOCK : BLOCK, l->mean, l->den);
         }
-        block_sums(l, l->stage, l->staged, l->mean, l->den);
+        block_sums(l, l->stage, nb * BLOCK >= nv ? 0 : nv - nb * BLOCK, l->mean, l->den);
         if (all) { /* the columns' squared deviations in column order, one denominator */
             double ss = 0.0;
             for (size_t c = 0; c < l->nc; c++) ss += l->den[c];
@@ -376,7 +396,7 @@ void wmel__long_stats(const wmel_long *l, const double **mean, const double **de
 static inline float post(const wmel_long *l, size_t c, float v)
 {
     if (l->p.affine) v = (float)((double)v * l->p.post_scale + l->p.post_shift);
-    if (l->general && l->fe->col_scale) v = (float)((double)v * l->fe->col_scale[c] + l->fe->col_shift[c]);
+    if (l->general && l->fe->col_scale && !l->p.cols_stacked) v = (float)((double)v * l->fe->col_scale[c] + l->fe->col_shift[c]);
     return v;
 }
 
@@ -418,6 +438,51 @@ static int write_zeros(wmel_write_fn fn, void *user, size_t n)
     return WMEL_OK;
 }
 
+/* A post stage's plan (fe_post.c): the frames before it, finished, pushed one by one; each
+ * row goes to the caller's fn as it comes. */
+typedef struct post_sink {
+    wmel_write_fn fn;
+    void *user;
+    size_t cols;
+} post_sink;
+
+static int post_row(void *user, const float *row, size_t r)
+{
+    (void)r;
+    const post_sink *k = user;
+    return k->fn(k->user, row, k->cols);
+}
+
+static int write_post(wmel_long *l, wmel_write_fn fn, void *user)
+{
+    const size_t T = wmel__fe_out_frames(&l->p, l->samples), nc = l->nc, nb = l->n_mem + l->n_file;
+    size_t nv = wmel__fe_valid(&l->p, l->samples);
+    if (nv > l->frames) nv = l->frames;
+    if (nv > T) nv = T;
+    wmel_fe_post ps;
+    int rc = wmel__fe_post_init(&ps, l->fe, T);
+    if (rc) return rc;
+    post_sink k = {fn, user, ps.cols};
+    for (size_t i = 0; rc == WMEL_OK && i <= nb && i * BLOCK < nv; i++) {
+        const float *b = l->stage;
+        if (i < nb && (rc = block_at(l, i, &b)) != WMEL_OK) {
+            l->failed = rc;
+            break;
+        }
+        const size_t f = nv - i * BLOCK < BLOCK ? nv - i * BLOCK : BLOCK;
+        for (size_t t = 0; rc == WMEL_OK && t < f; t++) {
+            for (size_t c = 0; c < nc; c++) l->obuf[c] = finished_value(l, c, b[c * BLOCK + t]);
+            rc = wmel__fe_post_push(&ps, l->obuf, post_row, &k);
+        }
+    }
+    for (size_t t = nv; rc == WMEL_OK && t < T; t++) { /* pad_value's frames through the affine */
+        for (size_t c = 0; c < nc; c++) l->obuf[c] = post(l, c, (float)l->p.pad_value);
+        rc = wmel__fe_post_push(&ps, l->obuf, post_row, &k);
+    }
+    wmel__fe_post_free(&ps);
+    return rc;
+}
+
 int wmel_long_write(wmel_long *l, wmel_write_fn fn, void *user)
 {
     if (!l || !fn) return WMEL_ERR_NULL_POINTER;
@@ -427,6 +492,7 @@ int wmel_long_write(wmel_long *l, wmel_write_fn fn, void *user)
     size_t rows, cols;
     int rc = wmel_features_shape(l->ctx, l->samples, &rows, &cols);
     if (rc) return rc;
+    if (l->general && wmel__fe_post_on(&l->p)) return write_post(l, fn, user);
     const size_t nc = l->nc, nv = l->frames, nb = l->n_mem + l->n_file;
     /* the ext finish's pad frames [nv, nfo) (before stacking) */
     size_t npad = 0;

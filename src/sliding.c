@@ -602,6 +602,7 @@ static size_t gen_n_frames(const wmel_sliding *b, size_t padding)
 {
     size_t rows, cols;
     if (padding || wmel__fe_shape(&b->fe->p, b->p_len, &rows, &cols)) return 0;
+    if (wmel__fe_post_on(&b->fe->p)) return wmel__fe_out_frames(&b->fe->p, b->p_len); /* before stacking */
     return b->fm ? rows * (size_t)b->fe->p.stack : cols;
 }
 
@@ -611,17 +612,15 @@ static int gen_shape(const wmel_sliding *b, size_t padding, size_t *rows, size_t
     return wmel_features_shape(b->ctx, b->p_len, rows, cols);
 }
 
-/* wmel_features() of the samples held, from the cache and the edge frames. */
-static int gen_features(wmel_sliding *b, size_t padding, float *out, size_t out_len)
+/* wmel_features() of the samples held, from the cache and the edge frames, into out:
+ * rows x cols in the plan's layout (a post stage's plan: its frames before that stage). */
+static int gen_inner(wmel_sliding *b, float *out, size_t out_len, size_t rows, size_t cols)
 {
-    if (padding) return WMEL_ERR_INVALID_ARG;
     const wmel_fe *fe = b->fe;
     const wmel_frontend_plan *p = &fe->p;
     const float *x = b->pcm ? b->pcm + b->p_off : NULL;
     const size_t n = b->p_len;
-    size_t rows, cols;
-    int rc = wmel__fe_shape(p, n, &rows, &cols);
-    if (rc) return rc;
+    int rc;
     const size_t total = rows * cols, ncol = b->rows;
     if (!out && total) return WMEL_ERR_NULL_POINTER;
     if (out_len < total) return WMEL_ERR_BUFFER_TOO_SMALL;
@@ -708,6 +707,31 @@ static int gen_features(wmel_sliding *b, size_t padding, float *out, size_t out_
     }
     b->stats.calls++;
     return WMEL_OK;
+}
+
+static int gen_features(wmel_sliding *b, size_t padding, float *out, size_t out_len)
+{
+    if (padding) return WMEL_ERR_INVALID_ARG;
+    const wmel_frontend_plan *p = &b->fe->p;
+    const size_t n = b->p_len;
+    size_t rows, cols;
+    int rc = wmel__fe_shape(p, n, &rows, &cols);
+    if (rc) return rc;
+    if (!wmel__fe_post_on(p)) return gen_inner(b, out, out_len, rows, cols);
+    /* the post stage (fe_post.c) on the frames before it, as wmel__fe_cpu */
+    const size_t total = rows * cols, nc = (size_t)b->fe->n_cols, T = wmel__fe_out_frames(p, n);
+    if (!out && total) return WMEL_ERR_NULL_POINTER;
+    if (out_len < total) return WMEL_ERR_BUFFER_TOO_SMALL;
+    if (total && b->pcm && wmel__overlap(out, total * sizeof(float), b->pcm + b->p_off, n * sizeof(float)))
+        return WMEL_ERR_INVALID_ARG;
+    size_t F = computed_frames(b->fe, n);
+    if (F < T) F = T;
+    float *tmp = malloc((F ? F : 1) * nc * sizeof(float));
+    if (!tmp) return WMEL_ERR_NO_MEMORY;
+    rc = gen_inner(b, tmp, F * nc, F, nc);
+    if (rc == WMEL_OK) rc = wmel__fe_post_run(b->fe, tmp, T, out);
+    free(tmp);
+    return rc;
 }
 
 /* wmel_sliding_features() into memory the buffer keeps. */

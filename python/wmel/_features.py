@@ -41,7 +41,9 @@ _CAPS = (("mel_scale", "str"), ("mel_norm", "str"), ("empty_filters", "bool"), (
          ("dither", "num"), ("dither_seed", "int"), ("raw_energy", "bool"),
          ("exact_pad", "bool"), ("pad_left", "int"), ("pad_right", "int"), ("pad_multiple", "int"),
          ("pad_mode", "str"), ("frame_span", "int"), ("window_offset", "int"),
-         ("vtln_warp", "num"), ("vtln_low", "num"), ("vtln_high", "num"), ("htk_bank", "bool"))
+         ("vtln_warp", "num"), ("vtln_low", "num"), ("vtln_high", "num"), ("htk_bank", "bool"),
+         ("lfr", "str"), ("stack_stride", "int"), ("stack_left", "int"), ("stack_tail", "str"),
+         ("delta_win", "int"), ("cols_stacked", "bool"))
 _CAP_NAMES = tuple(k for k, _ in _CAPS)
 
 
@@ -160,6 +162,9 @@ def frontend_plan(frontend: str | None = None, n_mels=None, *, normalize=None, w
     vtln_warp (Kaldi's VTLN factor, 0.01 .. 100; 0 or 1: none), vtln_low, vtln_high (its
     cutoffs in Hz, after vtln_warp; 0: Kaldi's 100 and -500, a negative high Nyquist plus it);
     htk_bank (Kaldi's htk_mode bank: the first filter's lowest weight 0 when low_freq > 0).
+    lfr ("M/N": FunASR's low frame rate), stack_stride, stack_left, stack_tail
+    ("zero"|"drop"|"trim"|"last"|"fill:V"), delta_win (3..63: torchaudio compute_deltas
+    appended before stacking), cols_stacked (the per-column affine on the stacked rows).
     plan: a preset's name, a plan's JSON file or a dict (plan_from) to start from in place
     of frontend's preset; the options given then change it."""
     if plan is not None:
@@ -237,6 +242,8 @@ def _cols(plan: dict, col_scale, col_shift):
     if col_scale is None and col_shift is None:
         return None
     n = plan["n_mels"] + plan["use_energy"]
+    if plan.get("cols_stacked"):  # one per output column: after the deltas and the stacking
+        n *= (2 if plan.get("delta_win") else 1) * plan["stack"]
     out = []
     for name, v, unit in (("col_scale", col_scale, 1.0), ("col_shift", col_shift, 0.0)):
         a = np.full(n, unit) if v is None else np.asarray(v, dtype=np.float64)
@@ -248,10 +255,20 @@ def _cols(plan: dict, col_scale, col_shift):
     return tuple(out)
 
 
+def load_cmvn(path) -> tuple:
+    """A CMVN file as the per-column affine (col_scale, col_shift), float64 arrays: Kaldi CMVN
+    statistics (cmvn.ark, text or binary: mean = sum / count, var = sumsq / count - mean^2
+    floored at 1e-20, scale 1 / sqrt(var), shift -mean scale; FireRedASR) or FunASR's am.mvn
+    (scale = <Rescale>, shift = <AddShift> x <Rescale>). The format is told from the content;
+    a malformed file raises ValueError with the line and the rule (wmel.h: wmel_cmvn_parse)."""
+    s, h = _wmel.cmvn_load(os.fspath(path))
+    return np.frombuffer(s, np.float64).copy(), np.frombuffer(h, np.float64).copy()
+
+
 def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None, window=None,
              scale=None, low_freq=None, high_freq=None, use_energy=None, energy_floor=None,
              legacy: bool = False, pad_to=None, backend: str = "auto", threads: int = 0,
-             col_scale=None, col_shift=None, plan=None, **caps):
+             col_scale=None, col_shift=None, plan=None, cmvn=None, **caps):
     """The features of one front-end, float32, in its original's layout:
 
       whisper   (n_mels, n // 160), as log_mel_spectrogram(audio, n_mels)
@@ -274,6 +291,9 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
     col_scale, col_shift: a per-column affine after everything else (x col_scale[c] +
     col_shift[c]; one value per column): CLVP's 1 / mel_norms, Gemma's per-bin mean and
     stddev, CMVN statistics (wmel.h: wmel_create_plan_cols).
+    cmvn: a CMVN file (load_cmvn: Kaldi statistics, FunASR's am.mvn) giving col_scale and
+    col_shift: features(x, plan="firered", cmvn="cmvn.ark"), features(x, plan="funasr",
+    cmvn="am.mvn") (the funasr preset's cols_stacked applies it to the 560 values of a row).
     plan: a built-in preset's name (presets(): "wespeaker", "ast", ...), a plan's JSON file
     or a dict in its schema, in place of frontend (docs/frontends.md, "Presets"); options
     given with it change it.
@@ -282,6 +302,10 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
                          low_freq=low_freq, high_freq=high_freq, use_energy=use_energy,
                          energy_floor=energy_floor, legacy=legacy, pad_to=pad_to, plan=plan, **caps)
     threads = _check_threads(threads)
+    if cmvn is not None:
+        if col_scale is not None or col_shift is not None:
+            raise ValueError("cmvn and col_scale / col_shift both give the per-column affine: give one")
+        col_scale, col_shift = load_cmvn(cmvn)
     if isinstance(audio, (str, os.PathLike)):
         audio = load_audio(audio)
     elif isinstance(audio, (bytes, bytearray, memoryview)):

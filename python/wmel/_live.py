@@ -22,7 +22,7 @@ def _frontend(frontend: str) -> str:
 
 # the plan options of the finish (after the frames a Stream gives)
 _FINISH = ("norm_eps", "norm_ddof", "norm_max", "norm_range", "n_frames", "pad_value", "post_scale",
-           "post_shift")
+           "post_shift", "lfr", "stack_stride", "stack_left", "stack_tail", "delta_win", "cols_stacked")
 
 
 def _whisper_own(frontend: str, options: dict) -> bool:

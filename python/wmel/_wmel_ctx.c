@@ -29,6 +29,8 @@ static const plan_field PLAN_FIELDS[] = {
     PF_D(pad_value), PF_D(window_coeff), PF_I(energy_windowed), PF_I(dither_seed), PF_D(dither),
     PF_I(pad_left), PF_I(pad_right), PF_I(pad_multiple), PF_I(pad_mode), PF_I(frame_span), PF_I(window_offset),
     PF_D(vtln_warp), PF_D(vtln_low), PF_D(vtln_high),
+    PF_I(stack_stride), PF_I(stack_left), PF_I(stack_tail), PF_I(delta_win), PF_I(cols_stacked),
+    PF_D(stack_fill),
 };
 #define N_PLAN_FIELDS (sizeof PLAN_FIELDS / sizeof PLAN_FIELDS[0])
 
@@ -142,7 +144,7 @@ static PyObject *Ctx_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
     if (!c) {
         if (cols && st == WMEL_ERR_INVALID_ARG && wmel_plan_check(&plan, NULL, 0) == WMEL_OK)
             return wmelpy_raise_status(st, "wmel_create_plan_cols",
-                                       "col_scale / col_shift: n_mels (+1 with use_energy) finite values each");
+                                       "col_scale / col_shift: n_mels (+1 with use_energy; with cols_stacked the output row's width) finite values each");
         char why[320] = "";
         if (use_plan && st == WMEL_ERR_INVALID_ARG) wmel_plan_check(&plan, why, sizeof why); /* which field */
         return wmelpy_raise_status(st, "wmel_create", why);

@@ -218,6 +218,42 @@ static PyObject *m_plan_set(PyObject *m, PyObject *args)
     return wmelpy_plan_to_dict(&pl);
 }
 
+/* cmvn_load(path) -> (scale, shift): float64 bytes each (wmel_cmvn_load: Kaldi CMVN statistics
+ * or FunASR's am.mvn; ValueError / OSError with its sentence). */
+static PyObject *m_cmvn_load(PyObject *m, PyObject *args)
+{
+    (void)m;
+    PyObject *path_o;
+    if (!PyArg_ParseTuple(args, "O&:cmvn_load", PyUnicode_FSConverter, &path_o)) return NULL;
+    const size_t cap = 65536;
+    double *v = PyMem_Malloc(2 * cap * sizeof(double));
+    if (!v) {
+        Py_DECREF(path_o);
+        return PyErr_NoMemory();
+    }
+    size_t n = 0;
+    char why[512];
+    int st;
+    const char *path = PyBytes_AsString(path_o);
+    if (!path) {
+        Py_DECREF(path_o);
+        PyMem_Free(v);
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    st = wmel_cmvn_load(path, v, v + cap, cap, &n, why, sizeof why);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(path_o);
+    PyObject *r = NULL;
+    if (st == WMEL_ERR_IO) PyErr_SetString(PyExc_OSError, why);
+    else if (st == WMEL_ERR_INVALID_ARG) PyErr_SetString(PyExc_ValueError, why);
+    else if (st) wmelpy_raise_status(st, "wmel_cmvn_load", why);
+    else r = Py_BuildValue("(y#y#)", (const char *)v, (Py_ssize_t)(n * sizeof(double)), (const char *)(v + cap),
+                           (Py_ssize_t)(n * sizeof(double)));
+    PyMem_Free(v);
+    return r;
+}
+
 /* plan_check(plan) -> "" or the sentence of wmel_plan_check for a refused plan. */
 static PyObject *m_plan_check(PyObject *m, PyObject *args)
 {
@@ -375,6 +411,9 @@ static PyMethodDef module_methods[] = {
      "plan_from_json(text) -> the plan dict of a plan's JSON (wmel_plan_from_json); ValueError with its sentence"},
     {"plan_to_json", m_plan_to_json, METH_VARARGS, "plan_to_json(plan) -> the plan's JSON text (wmel_plan_to_json)"},
     {"preset_texts", m_preset_texts, METH_NOARGS, "preset_texts() -> [(name, JSON text)] of the built-in presets"},
+    {"cmvn_load", m_cmvn_load, METH_VARARGS,
+     "cmvn_load(path) -> (scale, shift) float64 bytes of a CMVN file (wmel_cmvn_load: Kaldi statistics or "
+     "FunASR's am.mvn), the per-column affine x scale + shift"},
     {"plan_check", m_plan_check, METH_VARARGS,
      "plan_check(plan) -> '' or the sentence for a refused plan (wmel_plan_check)"},
     {"frontend_preset", m_frontend_preset, METH_VARARGS,

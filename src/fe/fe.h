@@ -86,7 +86,9 @@ typedef struct wmel_fe {
     wmel_plan *pfa400;          /* Whisper's geometry: its 400-point tables (plan.c); the
                                    general tables above are then not built */
     double *col_scale, *col_shift; /* [n_cols] the per-column affine (wmel_create_plan_cols),
-                                      after the plan's own; NULL: none */
+                                      after the plan's own; NULL: none (cols_stacked: one per
+                                      output column, applied by the post stage) */
+    size_t n_colvec;     /* their count (wmel__fe_n_colvec) */
 } wmel_fe;
 
 /* 1 when every v[0 .. n) rounds to a finite float32. Finite samples keep every stage
@@ -149,6 +151,34 @@ static inline int wmel__fe_ext_fe(const struct wmel_fe *fe) { return wmel__fe_ex
  * WMEL_NORMF_ALL adds the columns' sums in column order, then the columns' sums of
  * squared deviations from the one mean in column order. Returns WMEL_ERR_NO_MEMORY or OK. */
 int wmel__fe_finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, size_t nv, size_t nfo);
+/* 1 when the plan has a stacking variant, deltas or cols_stacked (wmel.h, "Stacking,
+ * deltas"): the post stage after the finish (fe_post.c); such a plan's finish is the ext
+ * one, on the T = wmel__fe_out_frames frames of n_cols values, [T][n_cols]. */
+int wmel__fe_post_on(const wmel_frontend_plan *p);
+/* The post stage's output shape for T frames. */
+void wmel__fe_post_shape(const wmel_frontend_plan *p, size_t T, size_t *rows, size_t *cols);
+/* The post stage as a stream: frames pushed in order (n_cols floats each, T in all), each
+ * output row handed to fn (row r of the output, cols floats) as soon as its frames are in. */
+typedef int (*wmel_fe_row_fn)(void *user, const float *row, size_t r);
+typedef struct wmel_fe_post {
+    const struct wmel_fe *fe;
+    size_t T, w, dw, wd, m, S, L, R, rows, cols;
+    size_t t_in, r_out;
+    float *ring;   /* [R][w] the last frames */
+    float *row;    /* [cols] */
+    double denom;  /* the deltas' */
+} wmel_fe_post;
+int wmel__fe_post_init(wmel_fe_post *ps, const struct wmel_fe *fe, size_t T);
+int wmel__fe_post_push(wmel_fe_post *ps, const float *frame, wmel_fe_row_fn fn, void *user);
+void wmel__fe_post_free(wmel_fe_post *ps);
+/* The whole post stage: frames [T][n_cols] into out [rows][cols]. */
+int wmel__fe_post_run(const struct wmel_fe *fe, const float *frames, size_t T, float *out);
+/* The per-column affine's length: n_cols, or with cols_stacked the output row's width. */
+static inline size_t wmel__fe_n_colvec(const wmel_frontend_plan *p)
+{
+    const size_t nc = (size_t)p->n_mels + (size_t)p->use_energy;
+    return p->cols_stacked ? nc * (p->delta_win ? 2u : 1u) * (size_t)p->stack : nc;
+}
 /* Output shape; WMEL_OK or a status (too short, overflow). */
 int wmel__fe_shape(const wmel_frontend_plan *p, size_t n, size_t *rows, size_t *cols);
 

@@ -312,7 +312,7 @@ int wmel__fe_finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, siz
                 float *v = out + t * ts + c * cs;
                 *v = (float)((double)*v * p->post_scale + p->post_shift);
             }
-    if (fe->col_scale)
+    if (fe->col_scale && !p->cols_stacked)
         for (size_t t = 0; t < nfo; t++)
             for (size_t c = 0; c < nc; c++) {
                 float *v = out + t * ts + c * cs;
@@ -585,13 +585,13 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
     }
 }
 
-int wmel__fe_cpu(const wmel_ctx *ctx, const float *x, size_t n, float *out)
+/* The frames and the finish into out, rows x cols in the plan's layout (a post stage's
+ * plan: its [frames][n_cols] before the post stage). */
+static int cpu_run(const wmel_ctx *ctx, const float *x, size_t n, float *out, size_t rows, size_t cols)
 {
     const wmel_fe *fe = ctx->fe;
     const wmel_frontend_plan *p = &fe->p;
-    size_t rows, cols;
-    int rc = wmel__fe_shape(p, n, &rows, &cols);
-    if (rc) return rc;
+    int rc = WMEL_OK;
     const size_t total = rows * cols;
     const size_t nv = wmel__fe_valid(p, n);
     const size_t nc = wmel__fe_computed(p, n);
@@ -641,5 +641,25 @@ int wmel__fe_cpu(const wmel_ctx *ctx, const float *x, size_t n, float *out)
     if (rc == WMEL_OK && ext) rc = wmel__fe_finish_ext(fe, out, om.ts, om.cs, nv, wmel__fe_out_frames(p, n));
     free(k->part);
     free(k);
+    return rc;
+}
+
+int wmel__fe_cpu(const wmel_ctx *ctx, const float *x, size_t n, float *out)
+{
+    const wmel_frontend_plan *p = &ctx->fe->p;
+    size_t rows, cols;
+    int rc = wmel__fe_shape(p, n, &rows, &cols);
+    if (rc) return rc;
+    if (!wmel__fe_post_on(p)) return cpu_run(ctx, x, n, out, rows, cols);
+    /* the post stage: the frames before it into a buffer (every frame computed, at least
+       the output's), then the deltas and the stacking into out */
+    const size_t nc = (size_t)ctx->fe->n_cols, T = wmel__fe_out_frames(p, n);
+    size_t F = wmel__fe_computed(p, n);
+    if (F < T) F = T;
+    float *tmp = malloc((F ? F : 1) * nc * sizeof(float));
+    if (!tmp) return WMEL_ERR_NO_MEMORY;
+    rc = cpu_run(ctx, x, n, tmp, F, nc);
+    if (rc == WMEL_OK) rc = wmel__fe_post_run(ctx->fe, tmp, T, out);
+    free(tmp);
     return rc;
 }

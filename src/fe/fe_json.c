@@ -31,7 +31,8 @@ static const char *const OPTS[] = {
     "post_scale", "post_shift", "remove_dc", "preemph", "sample_rate", "frame_length", "hop", "n_fft", "stack",
     "framing", "preemph_mode", "log", "valid", "layout", "dither", "dither_seed", "raw_energy",
     "exact_pad", "pad_left", "pad_right", "pad_multiple", "pad_mode", "frame_span", "window_offset",
-    "vtln_warp", "vtln_low", "vtln_high", "htk_bank"};
+    "vtln_warp", "vtln_low", "vtln_high", "htk_bank",
+    "lfr", "stack_stride", "stack_left", "stack_tail", "delta_win", "cols_stacked"};
 enum { N_OPTS = sizeof OPTS / sizeof OPTS[0] };
 static const char *const META[] = {"name", "models", "original", "matched", "notes"};
 enum { N_META = sizeof META / sizeof META[0], MAX_KEYS = N_OPTS + N_META + 1, VAL_MAX = 128 };
@@ -255,7 +256,8 @@ static int jparse(const char *text, size_t len, jentry *e, int *n_e, char *msg, 
                                       "norm_range, n_frames, pad_value, post_scale, post_shift, remove_dc, preemph, "
                                       "sample_rate, frame_length, hop, n_fft, stack, framing, preemph_mode, log, "
                                       "valid, layout, dither, dither_seed, raw_energy, exact_pad, pad_left, "
-                                      "pad_right, pad_multiple, pad_mode, frame_span, window_offset, vtln_warp, vtln_low, vtln_high, htk_bank; "
+                                      "pad_right, pad_multiple, pad_mode, frame_span, window_offset, vtln_warp, vtln_low, vtln_high, htk_bank, "
+                                      "lfr, stack_stride, stack_left, stack_tail, delta_win, cols_stacked; "
                                       "metadata: name, models, original, matched, notes)", x->key);
                 return jbad(&c, m);
             }
@@ -418,7 +420,9 @@ static const struct {
               FI(norm_max),     FI(norm_range),  FI(post_scale),   FI(post_shift), FI(pad_value),   FI(window_coeff),
               FI(reserved_d2),  FI(energy_windowed), FI(dither_seed), FI(dither),
               FI(pad_left),     FI(pad_right),   FI(pad_multiple), FI(pad_mode),   FI(frame_span),  FI(window_offset),
-              FI(vtln_warp),    FI(vtln_low),    FI(vtln_high)};
+              FI(vtln_warp),    FI(vtln_low),    FI(vtln_high),
+              FI(stack_stride), FI(stack_left), FI(stack_tail), FI(delta_win), FI(cols_stacked), FI(reserved_i3),
+              FI(stack_fill)};
 #undef FI
 
 typedef struct jout {
@@ -466,6 +470,7 @@ int wmel_plan_to_json(const wmel_frontend_plan *plan, char *buf, size_t buf_len,
     if (p->frontend != WMEL_FRONTEND_WHISPER && (p->norm != b.norm || (p->norm_flags & nf) != (b.norm_flags & nf)))
         emit(&o, "normalize", "\"%s\"",
              p->norm == WMEL_NORM_NONE                ? "none"
+             : p->norm == WMEL_NORM_WHOLE             ? "whole"
              : (p->norm_flags & WMEL_NORMF_MEAN_ONLY) ? "mean"
              : nemo                                   ? (p->norm_flags & WMEL_NORMF_ALL ? "all_features" : "per_feature")
                                                       : "mean_var");
@@ -534,6 +539,15 @@ int wmel_plan_to_json(const wmel_frontend_plan *plan, char *buf, size_t buf_len,
     if (!same_d(p->vtln_high, b.vtln_high)) emit(&o, "vtln_high", "%s", wmel__num(p->vtln_high).s);
     if ((p->bank_flags ^ b.bank_flags) & WMEL_BANK_HTK)
         emit(&o, "htk_bank", "%s", p->bank_flags & WMEL_BANK_HTK ? "true" : "false");
+    if (p->stack_stride != b.stack_stride) emit(&o, "stack_stride", "%d", p->stack_stride);
+    if (p->stack_left != b.stack_left) emit(&o, "stack_left", "%d", p->stack_left);
+    if (p->stack_tail != b.stack_tail || !same_d(p->stack_fill, b.stack_fill)) {
+        static const char *const TL[] = {"zero", "drop", "trim", "last"};
+        if (p->stack_tail == WMEL_STACK_TAIL_FILL) emit(&o, "stack_tail", "\"fill:%s\"", wmel__num(p->stack_fill).s);
+        else if (p->stack_tail >= 0 && p->stack_tail <= 3) emit(&o, "stack_tail", "\"%s\"", TL[p->stack_tail]);
+    }
+    if (p->delta_win != b.delta_win) emit(&o, "delta_win", "%d", p->delta_win);
+    if (p->cols_stacked != b.cols_stacked) emit(&o, "cols_stacked", "%s", p->cols_stacked ? "true" : "false");
     const int l = snprintf(tmp + (o.len < sizeof tmp ? o.len : sizeof tmp - 1), o.len < sizeof tmp ? sizeof tmp - o.len : 1, "\n}\n");
     o.len += (size_t)l;
     if (o.len + 2 >= sizeof tmp) return wmel__fe_bad(msg, msg_len, "the plan's JSON is longer than WMEL_PLAN_JSON_MAX");

@@ -254,6 +254,55 @@ static int set_common(wmel_frontend_plan *plan, const char *name, const char *va
         plan->dither_seed = (int)(unsigned)x; /* taken back as the unsigned 32-bit seed */
         return WMEL_OK;
     }
+    /* the stacking variants, deltas, the per-column affine's place */
+    if (!strcmp(name, "lfr")) {
+        int m = 0, nn = 0, used = 0;
+        if (sscanf(value, "%d/%d%n", &m, &nn, &used) != 2 || value[used] || m < 1 || m > 8 || nn < 1 || nn > 8 ||
+            !(value[0] >= '0' && value[0] <= '9'))
+            return wmel__fe_bad(msg, msg_len, "lfr %s: M/N, FunASR's low frame rate (lfr_m/lfr_n, e.g. 7/6), M and N "
+                                              "from 1 to 8", v);
+        plan->stack = m;
+        plan->stack_stride = nn;
+        plan->stack_left = (m - 1) / 2;
+        plan->stack_tail = WMEL_STACK_TAIL_LAST;
+        plan->stack_fill = 0.0;
+        return WMEL_OK;
+    }
+    if (!strcmp(name, "stack_stride") || !strcmp(name, "stack_left") || !strcmp(name, "delta_win")) {
+        const int left = name[6] == 'l', delta = name[0] == 'd';
+        if (parse_int(value, 0, delta ? 63 : left ? 7 : 8, &i) || (delta && i && i < 3))
+            return wmel__fe_bad(msg, msg_len, "%s %s: %s", name, v,
+                                delta  ? "0 (no deltas) or the deltas' window, 3..63 frames (torchaudio compute_deltas' "
+                                         "win_length)"
+                                : left ? "the copies of frame 0 before it, 0..7 (below stack; LFR's (m - 1) / 2)"
+                                       : "the frames from one output row to the next, 0 (the stack) to 8 (LFR's n)");
+        if (delta) plan->delta_win = i;
+        else if (left) plan->stack_left = i;
+        else plan->stack_stride = i;
+        return WMEL_OK;
+    }
+    if (!strcmp(name, "stack_tail")) {
+        static const char *const tails[] = {"zero", "drop", "trim", "last"};
+        for (i = 0; i < 4; i++)
+            if (!strcmp(value, tails[i])) {
+                plan->stack_tail = i;
+                plan->stack_fill = 0.0;
+                return WMEL_OK;
+            }
+        if (!strncmp(value, "fill:", 5) && !parse_num(value + 5, &d) && fabs(d) <= 1e30) {
+            plan->stack_tail = WMEL_STACK_TAIL_FILL;
+            plan->stack_fill = d;
+            return WMEL_OK;
+        }
+        return wmel__fe_bad(msg, msg_len, "stack_tail %s: zero, drop (an incomplete last row dropped after the "
+                                          "normalisation), trim (its frames left out before it), last (copies of the "
+                                          "last frame) or fill:V (|V| <= 1e30)", v);
+    }
+    if (!strcmp(name, "cols_stacked")) {
+        if (parse_bool(value, &i)) return wmel__fe_bad(msg, msg_len, "cols_stacked %s: 1 or 0 (true or false)", v);
+        plan->cols_stacked = i;
+        return WMEL_OK;
+    }
     if (!strcmp(name, "raw_energy")) {
         if (parse_bool(value, &i)) return wmel__fe_bad(msg, msg_len, "raw_energy %s: 1 or 0 (true or false)", v);
         if (!i && !plan->use_energy)
@@ -337,7 +386,8 @@ int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value,
                                  "norm_ddof, norm_max, norm_range, n_frames, pad_value, post_scale, post_shift, remove_dc, "
                                  "preemph, sample_rate, frame_length, hop, n_fft, stack, framing, preemph_mode, log, "
                                  "valid, layout, dither, dither_seed, raw_energy, exact_pad, pad_left, pad_right, "
-                                 "pad_multiple, pad_mode, frame_span, window_offset, vtln_warp, vtln_low, vtln_high, htk_bank)", name);
+                                 "pad_multiple, pad_mode, frame_span, window_offset, vtln_warp, vtln_low, vtln_high, htk_bank, lfr, stack_stride, stack_left, "
+                                 "stack_tail, delta_win, cols_stacked)", name);
     if (whisper)
         return wmel__fe_bad(msg, msg_len, "%s: not an option of the whisper front-end (it applies to nemo, kaldi or "
                                  "seamless)", name);
@@ -347,6 +397,9 @@ int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value,
         const int keep = plan->norm_flags & ~(WMEL_NORMF_MEAN_ONLY | WMEL_NORMF_ALL);
         if (!strcmp(value, "none")) {
             plan->norm = WMEL_NORM_NONE;
+            plan->norm_flags = keep;
+        } else if (!strcmp(value, "whole")) { /* Whisper's max - 8, (x + 4) / 4 (GraniteSpeech) */
+            plan->norm = WMEL_NORM_WHOLE;
             plan->norm_flags = keep;
         } else if (!strcmp(value, "mean")) {
             plan->norm = nemo ? WMEL_NORM_PER_FEATURE : WMEL_NORM_MEAN_VAR;
@@ -359,7 +412,7 @@ int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value,
             plan->norm_flags = keep;
         } else {
             return wmel__fe_bad(msg, msg_len, "normalize %s: the %s front-end takes %s", v, fam,
-                                nemo ? "per_feature, all_features, mean or none" : "mean_var, mean or none");
+                                nemo ? "per_feature, all_features, mean, whole or none" : "mean_var, mean, whole or none");
         }
         return WMEL_OK;
     }

@@ -282,6 +282,40 @@ static int check_vtln(const wmel_frontend_plan *p, char *msg, size_t len)
 /* The appended fields' checks (wmel.h: bank_flags onwards). A value that only means
  * something with a mode or a flag (mag_guard, norm_max, post_*, window_coeff) must be 0
  * without it, so that a forgotten switch is a refusal rather than a silent no-op. */
+/* The stacking variants, deltas and the per-column affine's place (wmel.h). */
+static int check_post(const wmel_frontend_plan *p, char *msg, size_t len)
+{
+    if (p->stack_stride < 0 || p->stack_stride > 8)
+        return wmel__fe_bad(msg, len, "stack_stride %d: outside 0..8 (0: the stack, %d; LFR's n)", p->stack_stride, p->stack);
+    if (p->stack_left < 0 || p->stack_left >= p->stack)
+        return wmel__fe_bad(msg, len, "stack_left %d: outside 0..stack - 1 (%d): the copies of frame 0 before it "
+                            "(LFR's (m - 1) / 2)", p->stack_left, p->stack - 1);
+    if (p->stack_tail < WMEL_STACK_TAIL_ZERO || p->stack_tail > WMEL_STACK_TAIL_FILL)
+        return wmel__fe_bad(msg, len, "stack_tail %d: not a WMEL_STACK_TAIL_* value (0..4: zero, drop, trim, last, fill)",
+                            p->stack_tail);
+    if (p->stack_tail == WMEL_STACK_TAIL_FILL ? !isfinite(p->stack_fill) || fabs(p->stack_fill) > 1e30
+                                              : p->stack_fill != 0.0)
+        return wmel__fe_bad(msg, len, "stack_fill %s: %s", wmel__num(p->stack_fill).s,
+                            p->stack_tail == WMEL_STACK_TAIL_FILL ? "must be finite, at most 1e30 in magnitude"
+                                                                  : "must be 0 without the stack tail fill");
+    const int stride = p->stack_stride ? p->stack_stride : p->stack;
+    if ((p->stack_tail == WMEL_STACK_TAIL_DROP || p->stack_tail == WMEL_STACK_TAIL_TRIM) &&
+        (stride != p->stack || p->stack_left))
+        return wmel__fe_bad(msg, len, "stack_tail %s: dropping the frames of an incomplete row needs rows that share "
+                            "no frame (stack_stride 0 or the stack, %d; stack_left 0), not stride %d, left %d",
+                            p->stack_tail == WMEL_STACK_TAIL_DROP ? "drop" : "trim", p->stack, stride, p->stack_left);
+    if (p->delta_win && (p->delta_win < 3 || p->delta_win > 63))
+        return wmel__fe_bad(msg, len, "delta_win %d: 0 (no deltas) or a window of 3..63 frames (torchaudio "
+                            "compute_deltas' win_length)", p->delta_win);
+    if ((p->cols_stacked | 1) != 1) return wmel__fe_bad(msg, len, "cols_stacked %d: must be 0 or 1", p->cols_stacked);
+    if (p->reserved_i3) return wmel__fe_bad(msg, len, "reserved_i3: must be 0");
+    if (wmel__fe_post_on(p) && p->layout != WMEL_LAYOUT_FRAMES_MELS)
+        return wmel__fe_bad(msg, len, "%s: stacking variants, deltas and a per-column affine on the stacked rows "
+                            "need the WMEL_LAYOUT_FRAMES_MELS layout",
+                            p->delta_win ? "delta_win" : p->cols_stacked ? "cols_stacked" : "stack_tail, stack_stride, stack_left");
+    return WMEL_OK;
+}
+
 static int check_tail(const wmel_frontend_plan *p, char *msg, size_t len)
 {
     if (p->bank_flags & ~(WMEL_BANK_ALLOW_EMPTY | WMEL_BANK_BF16 | WMEL_BANK_HTK))
@@ -343,7 +377,8 @@ static int check_tail(const wmel_frontend_plan *p, char *msg, size_t len)
     for (int i = 0; i < 3; i++)
         if (p->reserved_d2[i] != 0.0) return wmel__fe_bad(msg, len, "reserved_d2[%d]: must be 0", i);
     int rc = check_framing(p, msg, len);
-    return rc ? rc : check_vtln(p, msg, len);
+    if (!rc) rc = check_vtln(p, msg, len);
+    return rc ? rc : check_post(p, msg, len);
 }
 
 /* The checks of wmel_create_plan, with the sentence for the first that fails. */
@@ -498,7 +533,7 @@ int wmel__fe_is_whisper(const wmel_frontend_plan *p)
            p->valid == WMEL_VALID_TRIM && p->stack == 1 && p->pad_to <= 1 &&
            p->layout == WMEL_LAYOUT_MELS_FRAMES && !p->bank_flags && !p->mag_guard_mode &&
            !p->norm_flags && !p->n_frames && !p->affine && p->norm_range == 0.0 && p->pad_value == 0.0 &&
-           p->dither == 0.0;
+           p->dither == 0.0 && !wmel__fe_post_on(p);
 }
 
 /* ---- geometry ---- */
@@ -520,7 +555,8 @@ size_t wmel__fe_frames(const wmel_frontend_plan *p, size_t n)
     return 1 + n / (size_t)p->hop;
 }
 
-size_t wmel__fe_valid(const wmel_frontend_plan *p, size_t n)
+/* The valid frames and the frames before stacking, without the TRIM tail rule. */
+static size_t valid0(const wmel_frontend_plan *p, size_t n)
 {
     const size_t nf = wmel__fe_frames(p, n), hop = (size_t)p->hop;
     size_t h;
@@ -550,25 +586,60 @@ size_t wmel__fe_reflect_reach(const wmel_frontend_plan *p)
     return 0;
 }
 
+static size_t out_frames0(const wmel_frontend_plan *p, size_t n)
+{
+    if (p->n_frames) return (size_t)p->n_frames;
+    size_t f = p->valid == WMEL_VALID_TRIM ? valid0(p, n) : wmel__fe_frames(p, n);
+    if (p->pad_to > 1) f = (f + (size_t)p->pad_to - 1) / (size_t)p->pad_to * (size_t)p->pad_to;
+    return f;
+}
+
+/* WMEL_STACK_TAIL_TRIM: the frames of the whole rows. */
+static size_t trimmed(const wmel_frontend_plan *p, size_t n)
+{
+    return out_frames0(p, n) / (size_t)p->stack * (size_t)p->stack;
+}
+
+size_t wmel__fe_valid(const wmel_frontend_plan *p, size_t n)
+{
+    size_t v = valid0(p, n);
+    if (p->stack_tail == WMEL_STACK_TAIL_TRIM) {
+        const size_t g = trimmed(p, n);
+        if (v > g) v = g;
+    }
+    return v;
+}
+
+int wmel__fe_post_on(const wmel_frontend_plan *p)
+{
+    return (p->stack_stride && p->stack_stride != p->stack) || p->stack_left || p->stack_tail || p->delta_win ||
+           p->cols_stacked;
+}
+
+void wmel__fe_post_shape(const wmel_frontend_plan *p, size_t T, size_t *rows, size_t *cols)
+{
+    const size_t S = (size_t)(p->stack_stride ? p->stack_stride : p->stack);
+    const int drop = p->stack_tail == WMEL_STACK_TAIL_DROP || p->stack_tail == WMEL_STACK_TAIL_TRIM;
+    *rows = drop ? T / (size_t)p->stack : (T + S - 1) / S;
+    *cols = ((size_t)p->n_mels + (size_t)p->use_energy) * (p->delta_win ? 2u : 1u) * (size_t)p->stack;
+}
+
 size_t wmel__fe_computed(const wmel_frontend_plan *p, size_t n)
 {
-    const size_t c = p->valid == WMEL_VALID_ALL ? wmel__fe_frames(p, n) : wmel__fe_valid(p, n);
+    const size_t c = p->valid == WMEL_VALID_ALL ? wmel__fe_frames(p, n) : valid0(p, n); /* TRIM's tail aside */
     return p->n_frames && c > (size_t)p->n_frames ? (size_t)p->n_frames : c;
 }
 
 size_t wmel__fe_out_frames(const wmel_frontend_plan *p, size_t n)
 {
-    if (p->n_frames) return (size_t)p->n_frames;
-    size_t f = p->valid == WMEL_VALID_TRIM ? wmel__fe_valid(p, n) : wmel__fe_frames(p, n);
-    if (p->pad_to > 1) f = (f + (size_t)p->pad_to - 1) / (size_t)p->pad_to * (size_t)p->pad_to;
-    return f;
+    return p->stack_tail == WMEL_STACK_TAIL_TRIM ? trimmed(p, n) : out_frames0(p, n);
 }
 
 int wmel__fe_ext(const wmel_frontend_plan *p)
 {
     const int stats = p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR;
     return p->norm_flags || p->norm_range != 0.0 || p->n_frames || p->affine || p->pad_value != 0.0 ||
-           (stats && p->norm_eps == 0.0);
+           (stats && p->norm_eps == 0.0) || wmel__fe_post_on(p);
 }
 
 int wmel__fe_shape(const wmel_frontend_plan *p, size_t n, size_t *rows, size_t *cols)
@@ -581,7 +652,9 @@ int wmel__fe_shape(const wmel_frontend_plan *p, size_t n, size_t *rows, size_t *
         return WMEL_ERR_TOO_SHORT;
     const size_t f = wmel__fe_out_frames(p, n);
     const size_t nc = (size_t)p->n_mels + (size_t)p->use_energy;
-    if (p->layout == WMEL_LAYOUT_MELS_FRAMES) {
+    if (wmel__fe_post_on(p)) {
+        wmel__fe_post_shape(p, f, rows, cols);
+    } else if (p->layout == WMEL_LAYOUT_MELS_FRAMES) {
         *rows = nc;
         *cols = f;
     } else {

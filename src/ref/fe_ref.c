@@ -194,8 +194,48 @@ static void ref_pad_affine(const wmel_fe *fe, double *feat, size_t nv, size_t nf
     for (size_t i = nv * nc; i < nfo * nc; i++) feat[i] = p->pad_value;
     if (p->affine)
         for (size_t i = 0; i < nfo * nc; i++) feat[i] = feat[i] * p->post_scale + p->post_shift;
-    if (fe->col_scale)
+    if (fe->col_scale && !fe->p.cols_stacked)
         for (size_t i = 0; i < nfo * nc; i++) feat[i] = feat[i] * fe->col_scale[i % nc] + fe->col_shift[i % nc];
+}
+
+/* Stage 9 (a post stage's plan, wmel.h "Stacking, deltas"), written from the definition:
+ * the T frames rounded to float32, each output value in double from them, rounded once. */
+static void ref_post(const wmel_fe *fe, const double *feat, size_t T, float *out, size_t rows, size_t cols)
+{
+    const wmel_frontend_plan *p = &fe->p;
+    const size_t w = (size_t)fe->n_cols, m = (size_t)p->stack, wd = cols / (m ? m : 1);
+    const long long S = p->stack_stride ? p->stack_stride : p->stack, L = p->stack_left;
+    const long long N = p->delta_win ? (p->delta_win - 1) / 2 : 0, TT = (long long)T;
+    const double den = (double)N * (double)(N + 1) * (double)(2 * N + 1) / 3.0;
+#define X(t, c) ((double)(float)feat[(size_t)(t) * w + (c)])
+    for (size_t r = 0; r < rows; r++)
+        for (size_t k = 0; k < m; k++) {
+            float *o = out + r * cols + k * wd;
+            long long s = (long long)r * S + (long long)k - L;
+            if (s < 0) s = 0;
+            if (s >= TT) {
+                if (p->stack_tail == WMEL_STACK_TAIL_LAST) {
+                    s = TT - 1;
+                } else {
+                    for (size_t j = 0; j < wd; j++)
+                        o[j] = p->stack_tail == WMEL_STACK_TAIL_FILL ? (float)p->stack_fill : 0.0f;
+                    continue;
+                }
+            }
+            for (size_t c = 0; c < w; c++) {
+                o[c] = (float)feat[(size_t)s * w + c];
+                if (!N) continue;
+                double d = 0.0;
+                for (long long j = 1; j <= N; j++)
+                    d += (double)j * (X(s + j < TT ? s + j : TT - 1, c) - X(s - j >= 0 ? s - j : 0, c));
+                o[w + c] = (float)(d / den);
+            }
+        }
+#undef X
+    if (p->cols_stacked && fe->col_scale)
+        for (size_t r = 0; r < rows; r++)
+            for (size_t j = 0; j < cols; j++)
+                out[r * cols + j] = (float)((double)out[r * cols + j] * fe->col_scale[j] + fe->col_shift[j]);
 }
 
 /* Stage 8: padding, stacking and layout, rounded once to float32. */
@@ -241,7 +281,8 @@ int wmel__fe_ref(const wmel_ctx *ctx, const float *x, size_t n, float *out)
         rc = ref_normalise(fe, feat, nf, nv);
         if (rc == WMEL_OK) {
             ref_pad_affine(fe, feat, nv, nfo);
-            ref_layout(fe, feat, nfo, out, rows, cols);
+            if (wmel__fe_post_on(p)) ref_post(fe, feat, nfo, out, rows, cols);
+            else ref_layout(fe, feat, nfo, out, rows, cols);
         }
     }
     free(feat);

@@ -147,7 +147,7 @@ int main(void)
         for (int k = 0; k < n_opt; k++) {
             char v[64];
             const char *name;
-            switch (rnd(40)) {
+            switch (rnd(43)) {
             case 0: name = "n_mels", snprintf(v, sizeof v, "%u", rnd(2) ? 80 + 48 * rnd(2) : 1 + rnd(100)); break;
             case 1: name = "normalize", snprintf(v, sizeof v, "%s", (const char *[]){"none", "mean", "mean_var", "per_feature", "all_features"}[rnd(5)]); break;
             case 2: name = "window", snprintf(v, sizeof v, "%s", (const char *[]){"povey", "hamming", "hann", "rect", "blackman", "bartlett", "sine"}[rnd(7)]); break;
@@ -195,6 +195,12 @@ int main(void)
                                                                      : rnd(2) ? -(double)rnd(2000) / 7.0 : 5000.0 + rnd(300));
                      break;
             case 39: name = "htk_bank", snprintf(v, sizeof v, "%s", rnd(2) ? "1" : "false"); break;
+            case 40: name = rnd(2) ? "lfr" : "stack_stride", rnd(2) ? snprintf(v, sizeof v, "%u/%u", 1 + rnd(8), 1 + rnd(8))
+                                                                    : snprintf(v, sizeof v, "%u", rnd(9)); break;
+            case 41: name = rnd(2) ? "stack_left" : "stack_tail",
+                     rnd(2) ? snprintf(v, sizeof v, "%u", rnd(4))
+                            : snprintf(v, sizeof v, "%s", (const char *[]){"zero", "drop", "trim", "last", "fill:1", "fill:-2.75"}[rnd(6)]); break;
+            case 42: name = rnd(2) ? "delta_win" : "cols_stacked", snprintf(v, sizeof v, "%u", rnd(2) ? 3 + 2 * rnd(4) : rnd(2)); break;
             default: name = rnd(2) ? "preemph_mode" : "window", snprintf(v, sizeof v, "%s", (const char *[]){"frame", "signal", "hann_periodic"}[rnd(3)]); break;
             }
             wmel_frontend_plan q = p;

@@ -140,3 +140,12 @@ for p in sorted(os.listdir(os.path.join(HERE, "..", "..", "presets"))):
     if p.endswith(".json"):
         with open(os.path.join(HERE, "..", "..", "presets", p), "rb") as f:
             put("fuzz_plan_json", "seed-" + p, f.read())
+
+# CMVN files: Kaldi statistics (text, binary double and float) and FunASR's am.mvn
+put("fuzz_cmvn", "seed-text.ark", b"global_cmvn  [\n  10 -20 5 10\n  30 50 2.5 0 ]\n")
+put("fuzz_cmvn", "seed-binary-dm.ark", b"\0BDM " + struct.pack("<bi", 4, 2) + struct.pack("<bi", 4, 4)
+    + struct.pack("<8d", 10, -20, 5, 10, 30, 50, 2.5, 0))
+put("fuzz_cmvn", "seed-binary-fm.ark", b"k \0BFM " + struct.pack("<bi", 4, 2) + struct.pack("<bi", 4, 3)
+    + struct.pack("<6f", 1, 2, 3, 4, 5, 0))
+put("fuzz_cmvn", "seed-am.mvn", b"<Nnet>\n<Splice> 3 3\n[ 0 ]\n<AddShift> 3 3\n<LearnRateCoef> 0 [ -1.5 2 0.25 ]\n"
+    b"<Rescale> 3 3\n<LearnRateCoef> 0 [ 0.5 4 -2 ]\n</Nnet>\n")
