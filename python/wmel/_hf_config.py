@@ -258,8 +258,8 @@ def _hf_class(name: str):
             m = importlib.import_module(f"transformers.models.{mod}.feature_extraction_{mod}")
             cls = getattr(m, name)
             _ORIG.setdefault(name, cls.__dict__[meth])
-        except (ImportError, AttributeError, KeyError):
-            cls = None
+        except Exception:  # noqa: BLE001 -- a module that does not import here (transformers'
+            cls = None     # torch-only extractors without torch raise NameError): not patched
         _classes[name] = cls
     return _classes[name]
 

@@ -162,7 +162,7 @@ def test_option_rules_are_the_librarys():
         (dict(frontend="nemo", window="povey"), "window povey: the nemo front-end takes hann, hamming, blackman, bartlett, sine or rect"),
         (dict(frontend="seamless", window="hann"), "window: not an option of the seamless front-end"),
         (dict(frontend="whisper", scale=2.0), "scale: not an option of the whisper front-end"),
-        (dict(frontend="kaldi", normalize="per_feature"), "normalize per_feature: the kaldi front-end takes mean_var, mean or none"),
+        (dict(frontend="kaldi", normalize="per_feature"), "normalize per_feature: the kaldi front-end takes mean_var, mean, whole or none"),
         (dict(frontend="whisper", n_mels=100), "n_mels 100: the whisper front-end takes 80 or 128"),
         (dict(frontend="nemo", use_energy=True), "use_energy: not an option of the nemo front-end"),
     ]

@@ -40,7 +40,7 @@ CLASSES = {
     "NemotronAsrStreamingFeatureExtractor": ("nemotron_asr_streaming", True, "nemotron-streaming"),
     "SeamlessM4TFeatureExtractor": ("seamless_m4t", False, "seamless"),
     "Speech2TextFeatureExtractor": ("speech_to_text", False, "speech2text"),
-    "ASTFeatureExtractor": ("audio_spectrogram_transformer", False, "ast"),
+    "ASTFeatureExtractor": ("audio_spectrogram_transformer", True, "ast"),
     "LasrFeatureExtractor": ("lasr", True, "lasr"),
     "Phi4MultimodalFeatureExtractor": ("phi4_multimodal", True, "phi4-mm"),
     "SpeechT5FeatureExtractor": ("speecht5", False, "speecht5"),
