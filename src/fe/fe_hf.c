@@ -187,8 +187,9 @@ static int cohere_dither(const hf_cfg *c, wmel_frontend_plan *p, const char *cls
     const double d = num(c, "dither", 1e-5);
     if (d <= 0) return WMEL_OK; /* the original skips dither <= 0 */
     return refuse(msg, len, cls, c, "dither", "1e-05",
-                  "the original adds noise from a torch.Generator seeded by each clip's length, which wmel does not "
-                  "reproduce: set \"dither\": 0 in the configuration for the features without it");
+                  "the original adds noise from a torch.Generator seeded by each clip's length, which the library "
+                  "does not reproduce (wmel.hf's drop-in computes it, with torch): set \"dither\": 0 in the "
+                  "configuration for the features without it");
 }
 
 /* Voxtral realtime: a fixed maximum, or (null) the clip's own. */
@@ -388,6 +389,9 @@ static int inkling(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, char
 #define R_END {NULL, 0, NULL, NULL}
 static const char WHY_DITHER[] = "the original adds random noise from torch's or numpy's generator, which wmel does "
                                  "not reproduce: set it to 0 for the features without noise";
+static const char WHY_DITHER_NP[] = "the original adds noise from numpy's global generator, which the library does "
+                                   "not reproduce (wmel.hf's drop-in draws the same noise): set it to 0 for the "
+                                   "features without noise";
 static const char WHY_WHISPER[] = "Whisper's geometry (16 kHz, n_fft 400, hop 160) only";
 
 static const hf_rule WHISPER[] = {
@@ -506,7 +510,7 @@ static const char WHY_BINS[] = "a plan holds no per-column values: wmel.hf's dro
     {"feature_size", HF_OPT, "128", "n_mels"}, {"sampling_rate", HF_OPT, "16000", "sample_rate"},                      \
         {"min_frequency", HF_OPT, GEMMA_LO, "low_freq"}, {"max_frequency", HF_OPT, GEMMA_HI, "high_freq"},             \
         {"mel_floor", HF_OPT, floor_, "log_guard"}, {"input_scale_factor", HF_OPT, "1.0", "scale"},                    \
-        {"dither", HF_EQ, "0", WHY_DITHER}, {"per_bin_mean", HF_EQ, "null", WHY_BINS},                                 \
+        {"dither", HF_EQ, "0", WHY_DITHER_NP}, {"per_bin_mean", HF_EQ, "null", WHY_BINS},                                 \
         {"per_bin_stddev", HF_EQ, "null", WHY_BINS}, {"frame_length_ms", HF_CALL, GEMMA_FL, NULL}, /* gemma() */       \
         {"hop_length_ms", HF_CALL, "10.0", NULL}, {"fft_overdrive", HF_CALL, GEMMA_OD, NULL},                          \
         {"preemphasis", HF_CALL, GEMMA_PE, NULL}, {"preemphasis_htk_flavor", HF_CALL, "true", NULL},                   \
