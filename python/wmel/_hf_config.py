@@ -228,6 +228,58 @@ def _t5(self, plan, one_waveform):
     return _clip_features(plan, np.asarray(one_waveform, np.float32).reshape(-1))
 
 
+def _direct(plan, clip):
+    """(rows, cols) float32 of one clip (with the instance's per-column affine, plan.cols, when
+    it has one), for the explicit framings, whose padding the plan computes: a clip without a
+    frame gives none, as the originals do."""
+    ctx = _ctx(dict(plan), "auto", 0, getattr(plan, "cols", None))
+    rows, n = ctx.features_shape(clip.shape[0])
+    out = np.empty((rows, n), np.float32)
+    ctx.features(np.ascontiguousarray(clip, np.float32), out)
+    return out
+
+
+def _gemma(self, plan, waveform, attention_mask):
+    """Gemma3n / Gemma4: one padded clip's log-Mel (frames, mels) and its frame mask, as the
+    original's _extract_spectrogram returns them (__call__ pads, casts and, Gemma4, masks).
+    Dither draws the original's noise from numpy's global generator (the same draws, in the
+    same order); per_bin_mean / per_bin_stddev are the per-column affine."""
+    x = np.asarray(waveform)
+    if x.ndim == 1:
+        x = x[None]
+    if x.ndim != 2 or x.shape[0] != 1 or x.shape[1] + plan["pad_left"] < plan["frame_span"]:
+        return None                                 # no frame: the original's own empty result
+    if self.dither > 0.0:
+        x = x + self.dither * np.random.randn(*x.shape).astype(x.dtype)
+    p = _Plan(plan, getattr(plan, "cols", None))
+    p.update(pad_multiple=0, valid=_VALID_ALL)      # __call__ pads; Gemma4's __call__ masks
+    spec = _direct(p, x[0])
+    mask = np.asarray(attention_mask)
+    span = plan["frame_span"]
+    if plan["pad_left"]:                            # Gemma4: a frame is valid when its last sample is
+        mask = np.pad(mask, (plan["pad_left"], 0))
+        mask = mask[np.arange(spec.shape[0]) * plan["hop"] + span - 1].astype(bool)
+    else:                                           # Gemma3n: every hop-th sample's
+        mask = mask[:: plan["hop"]].astype(bool)[: spec.shape[0]]
+    return spec, mask
+
+
+def _univnet(self, plan, waveform):
+    """UnivNet: one padded clip's log-Mel (frames, mels), before do_normalize (__call__'s)."""
+    return _direct(plan, np.asarray(waveform, np.float32).reshape(-1))
+
+
+def _inkling(self, plan, waveform, device="cpu"):
+    """Inkling: (B, T, mels) torch of the padded batch, every frame (__call__ masks)."""
+    if not _cpu(device):
+        return None
+    import torch
+    p = dict(plan)
+    p.update(valid=_VALID_ALL)
+    x = _np(waveform).astype(np.float32, copy=False)
+    return torch.from_numpy(np.stack([_direct(p, c) for c in (x[None] if x.ndim == 1 else x)]))
+
+
 # class: (transformers module, the method replaced, its computation)
 _METHODS = {
     "Qwen3ASRFeatureExtractor": ("qwen3_asr", "_torch_extract_fbank_features", _whisper_like),
@@ -240,11 +292,72 @@ _METHODS = {
     "LasrFeatureExtractor": ("lasr", "_torch_extract_fbank_features", _lasr),
     "Phi4MultimodalFeatureExtractor": ("phi4_multimodal", "_torch_extract_fbank_features", _phi4),
     "SpeechT5FeatureExtractor": ("speecht5", "_extract_mel_features", _t5),
+    "Gemma3nAudioFeatureExtractor": ("gemma3n", "_extract_spectrogram", _gemma),
+    "Gemma4AudioFeatureExtractor": ("gemma4", "_extract_spectrogram", _gemma),
+    "UnivNetFeatureExtractor": ("univnet", "mel_spectrogram", _univnet),
+    "InklingFeatureExtractor": ("inkling", "_torch_extract_fbank_features", _inkling),
 }
+
+
+class _Plan(dict):
+    """A plan dict with the drop-in's per-column affine (cols: a pair of float64 bytes, or
+    None), which a plan's fields cannot hold."""
+
+    def __init__(self, plan, cols=None):
+        super().__init__(plan)
+        self.cols = cols
+
+
+def _gemma_bins(d: dict):
+    """Gemma's per_bin_mean / per_bin_stddev out of the configuration: the per-column affine
+    x / std - mean / std (one value per mel), or None when neither is set."""
+    mean, std = d.pop("per_bin_mean", None), d.pop("per_bin_stddev", None)
+    if mean is None and std is None:
+        return None
+    n = int(d.get("feature_size", 128))
+    m = np.zeros(n) if mean is None else np.asarray(mean, np.float64).reshape(-1)
+    s = np.ones(n) if std is None else np.asarray(std, np.float64).reshape(-1)
+    if m.shape != (n,) or s.shape != (n,) or not (np.all(np.isfinite(m)) and np.all(np.isfinite(s))) \
+            or np.any(s == 0):
+        raise ValueError(f"per_bin_mean / per_bin_stddev: {n} finite values each (stddev non-zero) expected")
+    scale, shift = 1.0 / s, -m / s
+    if np.any(np.abs(scale) > 1e30) or np.any(np.abs(shift) > 1e30):
+        raise ValueError("per_bin_mean / per_bin_stddev: mean / stddev above 1e30 in magnitude")
+    return (np.ascontiguousarray(scale).tobytes(), np.ascontiguousarray(shift).tobytes())
+
+
+def dropin_config(name: str, cfg: dict) -> tuple:
+    """(the configuration the library maps, the per-column affine or None) for the drop-in of
+    class `name`: the fields its drop-in computes beyond the plan are taken out --
+    Gemma's dither (the drop-in draws the original's numpy noise itself) and per_bin_mean /
+    per_bin_stddev (the per-column affine); Cohere's dither (transformers' own __call__ adds
+    its torch noise before the replaced method); UnivNet's do_normalize (its __call__'s)."""
+    d = dict(cfg)
+    cols = None
+    if name in ("Gemma3nAudioFeatureExtractor", "Gemma4AudioFeatureExtractor"):
+        d.pop("dither", None)
+        cols = _gemma_bins(d)
+    elif name == "CohereAsrFeatureExtractor":
+        d["dither"] = 0.0
+    elif name == "UnivNetFeatureExtractor":
+        d["do_normalize"] = False
+    return d, cols
 
 # constructor arguments a class uses but does not keep (so neither to_dict nor save_pretrained
 # has them): the drop-in keeps them, so that its configuration is its computation
-_UNKEPT = {"Phi4MultimodalFeatureExtractor": {"mel_min_frequency": 0, "mel_max_frequency": 7690}}
+_UNKEPT = {"Phi4MultimodalFeatureExtractor": {"mel_min_frequency": 0, "mel_max_frequency": 7690},
+           # Gemma keeps the samples its milliseconds give, not the milliseconds
+           "Gemma3nAudioFeatureExtractor": {"frame_length_ms": 32.0, "hop_length_ms": 10.0},
+           "Gemma4AudioFeatureExtractor": {"frame_length_ms": 20.0, "hop_length_ms": 10.0}}
+
+# the instance's own geometry attributes and the plan's fields they must equal (else the
+# original runs: an instance built with settings its configuration does not keep)
+_ATTRS = {"Gemma3nAudioFeatureExtractor": (("frame_length", "frame_length"), ("hop_length", "hop"),
+                                           ("fft_length", "n_fft")),
+          "Gemma4AudioFeatureExtractor": (("frame_length", "frame_length"), ("hop_length", "hop"),
+                                          ("fft_length", "n_fft")),
+          "UnivNetFeatureExtractor": (("hop_length", "hop"), ("n_fft", "n_fft"), ("win_length", "frame_length")),
+          "InklingFeatureExtractor": (("hop_length", "hop"), ("n_fft", "n_fft"), ("window_size", "frame_length"))}
 
 _classes: dict = {}   # class name -> transformers' class (None: not importable here)
 _ORIG: dict = {}      # class name -> transformers' own method
@@ -280,7 +393,8 @@ def _instance_plan(self, name: str):
     hit = _plans.get(key)
     if hit is None:
         try:
-            plan = _wmel.plan_from_hf_config(key)[1]
+            mapped, cols = dropin_config(name, d)
+            plan = _Plan(_wmel.plan_from_hf_config(_text(mapped))[1], cols)
             fresh = _hf_class(name)(**{k: v for k, v in d.items() if k != "feature_extractor_type"})
             banks = {k: _np(getattr(fresh, k)) for k in _BANKS if getattr(fresh, k, None) is not None}
         except Exception:  # noqa: BLE001 -- any refusal or construction failure: the original's
@@ -291,6 +405,9 @@ def _instance_plan(self, name: str):
     plan, banks = hit
     if plan is None:
         return None
+    for attr, field in _ATTRS.get(name, ()):
+        if getattr(self, attr, None) != plan[field]:
+            return None
     for k, b in banks.items():
         mine = getattr(self, k, None)
         if mine is None or not np.array_equal(_np(mine), b):

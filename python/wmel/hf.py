@@ -162,7 +162,9 @@ def from_pretrained(pretrained_model_name_or_path, **kwargs):
     ValueError naming the field (transformers' own class computes it)."""
     cfg = dict(_config.config_dict(pretrained_model_name_or_path))
     cfg.update({k: v for k, v in kwargs.items() if k != "return_unused_kwargs"})
-    _config.preset_and_plan(cfg)     # refuses what wmel does not compute exactly
+    # refuses what wmel does not compute exactly (the fields the drop-in computes itself aside:
+    # Gemma's dither and per-bin statistics, Cohere's dither; _hf_config.dropin_config)
+    _config.preset_and_plan(_config.dropin_config(cfg.get("feature_extractor_type"), cfg)[0])
     name = cfg["feature_extractor_type"]
     cls = {"WhisperFeatureExtractor": WhisperFeatureExtractor,
            "ParakeetFeatureExtractor": ParakeetFeatureExtractor,

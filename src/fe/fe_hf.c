@@ -187,8 +187,9 @@ static int cohere_dither(const hf_cfg *c, wmel_frontend_plan *p, const char *cls
     const double d = num(c, "dither", 1e-5);
     if (d <= 0) return WMEL_OK; /* the original skips dither <= 0 */
     return refuse(msg, len, cls, c, "dither", "1e-05",
-                  "the original adds noise from a torch.Generator seeded by each clip's length, which wmel does not "
-                  "reproduce: set \"dither\": 0 in the configuration for the features without it");
+                  "the original adds noise from a torch.Generator seeded by each clip's length, which the library "
+                  "does not reproduce (wmel.hf's drop-in computes it, with torch): set \"dither\": 0 in the "
+                  "configuration for the features without it");
 }
 
 /* Voxtral realtime: a fixed maximum, or (null) the clip's own. */
@@ -205,11 +206,192 @@ static int voxtral_max(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, 
     return set(p, cls, "global_log_mel_max", "norm_max", x->val, msg, len);
 }
 
+/* Sets opt to an integer value. */
+static int seti(wmel_frontend_plan *p, const char *cls, const char *key, const char *opt, long v, char *msg, size_t len)
+{
+    char t[32];
+    snprintf(t, sizeof t, "%ld", v);
+    return set(p, cls, key, opt, t, msg, len);
+}
+
+/* Sets opt to a double (its shortest round-trip digits). */
+static int setd(wmel_frontend_plan *p, const char *cls, const char *key, const char *opt, double v, char *msg,
+                size_t len)
+{
+    char t[40];
+    snprintf(t, sizeof t, "%s", wmel__num(v).s);
+    return set(p, cls, key, opt, t, msg, len);
+}
+
+/* Gemma3n / Gemma4: frame and hop in milliseconds, rounded as Python's round (half to even);
+ * the transform the next power of two of the frame (doubled with fft_overdrive); an unfold of
+ * frame_length + 1 samples; pre-emphasis on each frame (HTK's flavour, which is Kaldi's) when
+ * above 0; Gemma4 also pads frame_length / 2 zeros on the left (its semicausal padding). */
+static int gemma(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, char *msg, size_t len, double frame_ms,
+                 int overdrive_dflt, double preemph_dflt, int semicausal)
+{
+    char d_fl[24], d_pe[24];
+    snprintf(d_fl, sizeof d_fl, "%g", frame_ms);
+    snprintf(d_pe, sizeof d_pe, "%g", preemph_dflt);
+    const double sr = num(c, "sampling_rate", 16000), fms = num(c, "frame_length_ms", frame_ms),
+                 hms = num(c, "hop_length_ms", 10), pe = num(c, "preemphasis", preemph_dflt);
+    const int over = boolean(c, "fft_overdrive", overdrive_dflt), htk = boolean(c, "preemphasis_htk_flavor", 1);
+    if (!(sr >= 1000 && sr <= 384000)) return refuse(msg, len, cls, c, "sampling_rate", "16000", "1000..384000 Hz");
+    if (!(fms > 0 && fms <= 10000)) return refuse(msg, len, cls, c, "frame_length_ms", d_fl, "milliseconds above 0, at most 10000");
+    if (!(hms > 0 && hms <= 10000)) return refuse(msg, len, cls, c, "hop_length_ms", "10.0", "milliseconds above 0, at most 10000");
+    if (over < 0) return refuse(msg, len, cls, c, "fft_overdrive", overdrive_dflt ? "true" : "false", "true or false");
+    if (htk < 0) return refuse(msg, len, cls, c, "preemphasis_htk_flavor", "true", "true or false");
+    if (isnan(pe)) return refuse(msg, len, cls, c, "preemphasis", d_pe, "a number expected");
+    const long fl = (long)nearbyint(sr * fms / 1000.0), hop = (long)nearbyint(sr * hms / 1000.0);
+    const double hi = num(c, "max_frequency", semicausal ? 8000 : 7600);
+    if (!(hi > 0)) return refuse(msg, len, cls, c, "max_frequency", semicausal ? "8000.0" : "7600.0", "a frequency above 0 Hz");
+    if (fl < 2 || fl > 65535) return refuse(msg, len, cls, c, "frame_length_ms", d_fl, "a frame of 2..65535 samples");
+    if (hop < 1) return refuse(msg, len, cls, c, "hop_length_ms", "10.0", "a hop of at least one sample");
+    long nfft = 1;
+    while (nfft < fl) nfft <<= 1;
+    if (over) nfft <<= 1;
+    if (pe > 0 && !htk)
+        return refuse(msg, len, cls, c, "preemphasis_htk_flavor", "true",
+                      "wmel pre-emphasises each frame as HTK does (preemphasis_htk_flavor true) only");
+    int rc = seti(p, cls, "frame_length_ms", "frame_length", fl, msg, len);
+    if (!rc) rc = seti(p, cls, "frame_length_ms", "frame_span", fl + 1, msg, len);
+    if (!rc) rc = seti(p, cls, "hop_length_ms", "hop", hop, msg, len);
+    if (!rc) rc = seti(p, cls, "fft_overdrive", "n_fft", nfft, msg, len);
+    if (!rc) rc = setd(p, cls, "preemphasis", "preemph", pe > 0 ? pe : 0, msg, len); /* <= 0: none, as the original */
+    if (!rc && semicausal) rc = seti(p, cls, "frame_length_ms", "pad_left", fl / 2, msg, len);
+    return rc;
+}
+static int gemma3n(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, char *msg, size_t len)
+{
+    return gemma(c, p, cls, msg, len, 32, 1, 0.97, 0);
+}
+static int gemma4(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, char *msg, size_t len)
+{
+    return gemma(c, p, cls, msg, len, 20, 0, 0, 1);
+}
+
+/* UnivNet: the transform filter_length long (null: the window's next power of two), the window
+ * as long as it (else the original's spectrogram() raises), reflect padding of
+ * int((n_fft - hop) / 2) on each side, fmax null the Nyquist frequency, sqrt(p + mel_floor),
+ * ln(max(m, compression_clip_val) compression_factor) and do_normalize's Tacotron 2 scaling as
+ * the affine. */
+static int univnet(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, char *msg, size_t len)
+{
+    const wmel__jmember *wf = get(c, "win_function");
+    if (wf && !same(wf, "\"hann_window\"") && !same(wf, "\"hann\""))
+        return refuse(msg, len, cls, c, "win_function", "\"hann_window\"",
+                      "wmel's periodic window is Hann's (hann_window) only");
+    const double sr = num(c, "sampling_rate", 24000), wl = num(c, "win_length", 1024), hop = num(c, "hop_length", 256);
+    if (!(sr >= 1000 && sr <= 384000)) return refuse(msg, len, cls, c, "sampling_rate", "24000", "1000..384000 Hz");
+    if (!(wl >= 2 && wl <= 65536 && wl == floor(wl))) return refuse(msg, len, cls, c, "win_length", "1024", "a whole number of samples, 2..65536");
+    const wmel__jmember *fx = get(c, "filter_length");
+    double nfft = wl;
+    if (!fx || fx->kind != 'z') {
+        nfft = num(c, "filter_length", 1024);
+        if (!(nfft >= 4 && nfft <= 65536 && nfft == floor(nfft)))
+            return refuse(msg, len, cls, c, "filter_length", "1024", "a whole number of samples, 4..65536, or null");
+    } else {
+        double f = 1;
+        while (f < wl) f *= 2;
+        nfft = f;
+    }
+    if (wl != nfft) {
+        char why[160];
+        snprintf(why, sizeof why, "the window (win_length %.0f) must be n_fft (%.0f) long: the original's spectrogram() "
+                                  "raises otherwise", wl, nfft);
+        return refuse(msg, len, cls, c, "win_length", "1024", why);
+    }
+    if (!(hop >= 1 && hop <= nfft && hop == floor(hop)))
+        return refuse(msg, len, cls, c, "hop_length", "256", "a whole number of samples, 1..n_fft");
+    const wmel__jmember *fm = get(c, "fmax");
+    const double fmax = !fm || fm->kind == 'z' ? sr / 2 : num(c, "fmax", 0);
+    if (!(fmax > 0)) return refuse(msg, len, cls, c, "fmax", "null", "a frequency above 0 Hz, or null (Nyquist)");
+    const double floor_ = num(c, "mel_floor", 1e-9), clip = num(c, "compression_clip_val", 1e-5),
+                 factor = num(c, "compression_factor", 1.0);
+    if (!(floor_ >= 0 && floor_ < 1e30)) return refuse(msg, len, cls, c, "mel_floor", "1e-09", "a number >= 0");
+    if (!(clip > 0 && clip < 1e30)) return refuse(msg, len, cls, c, "compression_clip_val", "1e-05", "a number above 0");
+    if (!(factor > 0 && factor < 1e30)) return refuse(msg, len, cls, c, "compression_factor", "1.0", "a number above 0");
+    const int norm = boolean(c, "do_normalize", 0);
+    if (norm < 0) return refuse(msg, len, cls, c, "do_normalize", "false", "true or false");
+    const double lo = num(c, "normalize_min", -11.512925148010254), hi = num(c, "normalize_max", 2.3143386840820312);
+    double a = 1, b = log(factor);
+    if (norm) {
+        if (!isfinite(lo) || fabs(lo) > 1e30) return refuse(msg, len, cls, c, "normalize_min", "-11.512925148010254", "a finite number");
+        if (!isfinite(hi) || fabs(hi) > 1e30 || hi == lo)
+            return refuse(msg, len, cls, c, "normalize_max", "2.3143386840820312", "a finite number other than normalize_min");
+        a = 2 / (hi - lo);
+        b = a * (log(factor) - lo) - 1;
+    }
+    char mg[48];
+    snprintf(mg, sizeof mg, floor_ > 0 ? "add:%s" : "none", wmel__num(floor_).s);
+    const long pad = ((long)nfft - (long)hop) / 2;
+    int rc = setd(p, cls, "sampling_rate", "sample_rate", sr, msg, len);
+    if (!rc) rc = seti(p, cls, "win_length", "frame_length", (long)wl, msg, len);
+    if (!rc) rc = seti(p, cls, "filter_length", "n_fft", (long)nfft, msg, len);
+    if (!rc) rc = seti(p, cls, "hop_length", "hop", (long)hop, msg, len);
+    if (!rc) rc = seti(p, cls, "hop_length", "pad_left", pad, msg, len);
+    if (!rc) rc = seti(p, cls, "hop_length", "pad_right", pad, msg, len);
+    if (!rc) rc = setd(p, cls, "fmax", "high_freq", fmax, msg, len);
+    if (!rc) rc = set(p, cls, "mel_floor", "mag_guard", mg, msg, len);
+    if (!rc) rc = setd(p, cls, "compression_clip_val", "log_guard", clip, msg, len);
+    if (!rc && (a != 1 || b != 0)) {
+        rc = setd(p, cls, norm ? "do_normalize" : "compression_factor", "post_scale", a, msg, len);
+        if (!rc) rc = setd(p, cls, norm ? "do_normalize" : "compression_factor", "post_shift", b, msg, len);
+    }
+    return rc;
+}
+
+/* Inkling: hop audio_token_duration_s seconds, the window window_size_multiplier hops (each a
+ * whole number of samples, as the original requires), n_fft null the window's length; causal
+ * framing: n_fft - hop zeros on the left, the right up to a multiple of the hop, the window
+ * centred in n_fft (torch.stft); the Slaney bank 0..sampling_rate / 2. */
+static int inkling(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, char *msg, size_t len)
+{
+    const double sr = num(c, "sampling_rate", 16000), dur = num(c, "audio_token_duration_s", 0.05),
+                 mult = num(c, "window_size_multiplier", 2.0);
+    if (!(sr >= 1000 && sr <= 384000)) return refuse(msg, len, cls, c, "sampling_rate", "16000", "1000..384000 Hz");
+    const double h = dur * sr, w = dur * mult * sr;
+    if (!(h >= 0.5 && h < 1048576.5) || fabs(h - nearbyint(h)) > 1e-6)
+        return refuse(msg, len, cls, c, "audio_token_duration_s", "0.05",
+                      "audio_token_duration_s * sampling_rate must be a whole number of samples (the original raises)");
+    if (!(w >= 1.5 && w < 65536.5) || fabs(w - nearbyint(w)) > 1e-6)
+        return refuse(msg, len, cls, c, "window_size_multiplier", "2.0",
+                      "audio_token_duration_s * window_size_multiplier * sampling_rate must be a whole number of "
+                      "samples, 2..65536 (the original raises otherwise)");
+    const long hop = (long)nearbyint(h), win = (long)nearbyint(w);
+    const wmel__jmember *nx = get(c, "n_fft");
+    long nfft = win;
+    if (nx && nx->kind != 'z') {
+        const double n = num(c, "n_fft", 0);
+        if (!(n >= 0 && n <= 65536 && n == floor(n)))
+            return refuse(msg, len, cls, c, "n_fft", "null", "a whole number of samples up to 65536, or null");
+        if (n > 0) nfft = (long)n; /* 0: the window's, as Python's `or` */
+    }
+    if (nfft < win) {
+        char why[120];
+        snprintf(why, sizeof why, "below the window's %ld samples (torch.stft raises)", win);
+        return refuse(msg, len, cls, c, "n_fft", "null", why);
+    }
+    int rc = setd(p, cls, "sampling_rate", "sample_rate", sr, msg, len);
+    if (!rc) rc = set(p, cls, "sampling_rate", "high_freq", "0", msg, len); /* the Nyquist frequency */
+    if (!rc) rc = seti(p, cls, "audio_token_duration_s", "hop", hop, msg, len);
+    if (!rc) rc = seti(p, cls, "window_size_multiplier", "frame_length", win, msg, len);
+    if (!rc) rc = seti(p, cls, "n_fft", "n_fft", nfft, msg, len);
+    if (!rc) rc = seti(p, cls, "n_fft", "frame_span", nfft > win ? nfft : 0, msg, len);
+    if (!rc) rc = seti(p, cls, "n_fft", "window_offset", (nfft - win) / 2, msg, len);
+    if (!rc) rc = seti(p, cls, "n_fft", "pad_left", nfft - hop > 0 ? nfft - hop : 0, msg, len);
+    if (!rc) rc = seti(p, cls, "audio_token_duration_s", "pad_multiple", hop, msg, len);
+    return rc;
+}
+
 /* ---- the table ----------------------------------------------------------------------- */
 
 #define R_END {NULL, 0, NULL, NULL}
 static const char WHY_DITHER[] = "the original adds random noise from torch's or numpy's generator, which wmel does "
                                  "not reproduce: set it to 0 for the features without noise";
+static const char WHY_DITHER_NP[] = "the original adds noise from numpy's global generator, which the library does "
+                                   "not reproduce (wmel.hf's drop-in draws the same noise): set it to 0 for the "
+                                   "features without noise";
 static const char WHY_WHISPER[] = "Whisper's geometry (16 kHz, n_fft 400, hop 160) only";
 
 static const hf_rule WHISPER[] = {
@@ -322,6 +504,67 @@ static const hf_rule SPEECHT5[] = {
     {"return_attention_mask", HF_CALL, "true", NULL},
     R_END};
 
+static const char WHY_BINS[] = "a plan holds no per-column values: wmel.hf's drop-in applies them "
+                               "(wmel_create_plan_cols); give the features' columns x / std - mean / std yourself";
+#define GEMMA_RULES(floor_)                                                                                            \
+    {"feature_size", HF_OPT, "128", "n_mels"}, {"sampling_rate", HF_OPT, "16000", "sample_rate"},                      \
+        {"min_frequency", HF_OPT, GEMMA_LO, "low_freq"}, {"max_frequency", HF_OPT, GEMMA_HI, "high_freq"},             \
+        {"mel_floor", HF_OPT, floor_, "log_guard"}, {"input_scale_factor", HF_OPT, "1.0", "scale"},                    \
+        {"dither", HF_EQ, "0", WHY_DITHER_NP}, {"per_bin_mean", HF_EQ, "null", WHY_BINS},                                 \
+        {"per_bin_stddev", HF_EQ, "null", WHY_BINS}, {"frame_length_ms", HF_CALL, GEMMA_FL, NULL}, /* gemma() */       \
+        {"hop_length_ms", HF_CALL, "10.0", NULL}, {"fft_overdrive", HF_CALL, GEMMA_OD, NULL},                          \
+        {"preemphasis", HF_CALL, GEMMA_PE, NULL}, {"preemphasis_htk_flavor", HF_CALL, "true", NULL},                   \
+        {"padding_value", HF_CALL, "0", NULL}, {"return_attention_mask", HF_CALL, "true", NULL}
+#define GEMMA_LO "125.0"
+#define GEMMA_HI "7600.0"
+#define GEMMA_FL "32.0"
+#define GEMMA_OD "true"
+#define GEMMA_PE "0.97"
+static const hf_rule GEMMA3N[] = {GEMMA_RULES("1e-05"), R_END};
+#undef GEMMA_LO
+#undef GEMMA_HI
+#undef GEMMA_FL
+#undef GEMMA_OD
+#undef GEMMA_PE
+#define GEMMA_LO "0.0"
+#define GEMMA_HI "8000.0"
+#define GEMMA_FL "20.0"
+#define GEMMA_OD "false"
+#define GEMMA_PE "0.0"
+static const hf_rule GEMMA4[] = {GEMMA_RULES("0.001"), R_END};
+static const hf_rule UNIVNET[] = {
+    {"num_mel_bins", HF_OPT, "100", "n_mels"},
+    {"fmin", HF_OPT, "0.0", "low_freq"},
+    {"center", HF_EQ, "false", "wmel frames UnivNet's reflect-padded clip without centring (center false) only"},
+    {"sampling_rate", HF_CALL, "24000", NULL}, /* univnet() */
+    {"hop_length", HF_CALL, "256", NULL},
+    {"win_length", HF_CALL, "1024", NULL},
+    {"filter_length", HF_CALL, "1024", NULL},
+    {"win_function", HF_CALL, "\"hann_window\"", NULL},
+    {"fmax", HF_CALL, "null", NULL},
+    {"mel_floor", HF_CALL, "1e-09", NULL},
+    {"compression_factor", HF_CALL, "1.0", NULL},
+    {"compression_clip_val", HF_CALL, "1e-05", NULL},
+    {"do_normalize", HF_CALL, "false", NULL},
+    {"normalize_min", HF_CALL, "-11.512925148010254", NULL},
+    {"normalize_max", HF_CALL, "2.3143386840820312", NULL},
+    {"feature_size", HF_CALL, "1", NULL},
+    {"padding_value", HF_CALL, "0", NULL},
+    {"max_length_s", HF_CALL, "10", NULL},
+    {"model_in_channels", HF_CALL, "64", NULL},
+    {"pad_end_length", HF_CALL, "10", NULL},
+    {"return_attention_mask", HF_CALL, "true", NULL},
+    R_END};
+static const hf_rule INKLING[] = {
+    {"feature_size", HF_OPT, "80", "n_mels"},
+    {"sampling_rate", HF_CALL, "16000", NULL}, /* inkling() */
+    {"audio_token_duration_s", HF_CALL, "0.05", NULL},
+    {"window_size_multiplier", HF_CALL, "2.0", NULL},
+    {"n_fft", HF_CALL, "null", NULL},
+    {"padding_value", HF_CALL, "0", NULL},
+    {"return_attention_mask", HF_CALL, "true", NULL},
+    R_END};
+
 static const struct hf_class {
     const char *cls;    /* feature_extractor_type */
     const char *preset; /* presets/NAME.json; the plan starts from it */
@@ -340,13 +583,13 @@ static const struct hf_class {
     {"LasrFeatureExtractor", "lasr", LASR, NULL},
     {"Phi4MultimodalFeatureExtractor", "phi4-mm", PHI4, NULL},
     {"SpeechT5FeatureExtractor", "speecht5", SPEECHT5, t5_geometry},
+    {"Gemma3nAudioFeatureExtractor", "gemma3n", GEMMA3N, gemma3n},
+    {"Gemma4AudioFeatureExtractor", "gemma4", GEMMA4, gemma4},
+    {"UnivNetFeatureExtractor", "univnet", UNIVNET, univnet},
+    {"InklingFeatureExtractor", "inkling", INKLING, inkling},
     /* Classes whose presets are being written: each is refused with "needs preset NAME" until
      * presets/NAME.json exists; then give it its rules (and a function for what a table
      * cannot say) in place of NULL, NULL. */
-    {"Gemma3nAudioFeatureExtractor", "gemma3n", NULL, NULL},
-    {"Gemma4AudioFeatureExtractor", "gemma4", NULL, NULL},
-    {"UnivNetFeatureExtractor", "univnet", NULL, NULL},
-    {"InklingFeatureExtractor", "inkling", NULL, NULL},
     {"GraniteSpeechFeatureExtractor", "granite-speech", NULL, NULL},
     {"GraniteSpeech5FeatureExtractor", "granite-speech5", NULL, NULL},
     {"FunAsrNanoFeatureExtractor", "fun-asr-nano", NULL, NULL},

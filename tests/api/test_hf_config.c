@@ -69,7 +69,7 @@ int main(void)
             refused(text, want);
         }
     }
-    CHECK(mapped >= 12, "%zu classes mapped, want at least 12", mapped);
+    CHECK(mapped >= 16, "%zu classes mapped, want at least 16", mapped);
     CHECK(wmel_hf_class_name(wmel_hf_class_count(), NULL, NULL) == NULL, "past the end");
 
     /* fields that change the plan */
@@ -102,6 +102,54 @@ int main(void)
     maps_to("{\"feature_extractor_type\": \"Phi4MultimodalFeatureExtractor\", \"mel_max_frequency\": 8000,"
             " \"audio_compression_rate\": 4, \"hop_length\": 80, \"preemphasis\": 0.5}",
             "phi4-mm", (const char *const[]){"high_freq", "8000", "hop", "80", "preemph", "0.5", NULL});
+    /* Gemma3n / Gemma4: milliseconds rounded half to even, n_fft the next power of two
+     * (doubled with fft_overdrive), the unfold one sample longer, Gemma4's left half frame */
+    maps_to("{\"feature_extractor_type\": \"Gemma3nAudioFeatureExtractor\", \"feature_size\": 80, \"frame_length_ms\": 25.0,"
+            " \"hop_length_ms\": 12.5, \"min_frequency\": 0.0, \"max_frequency\": 8000, \"mel_floor\": 1e-3,"
+            " \"preemphasis\": 0.9, \"input_scale_factor\": 32768.0, \"per_bin_mean\": null, \"dither\": 0.0,"
+            " \"padding_value\": 0.0, \"return_attention_mask\": true, \"frame_length\": 7}",
+            "gemma3n", (const char *const[]){"n_mels", "80", "frame_length", "400", "frame_span", "401", "hop", "200",
+                                             "n_fft", "1024", "low_freq", "0", "high_freq", "8000", "log_guard", "1e-3",
+                                             "preemph", "0.9", "scale", "32768", NULL});
+    maps_to("{\"feature_extractor_type\": \"Gemma3nAudioFeatureExtractor\", \"fft_overdrive\": false, \"preemphasis\": -1,"
+            " \"preemphasis_htk_flavor\": false, \"sampling_rate\": 24000}",
+            "gemma3n", (const char *const[]){"sample_rate", "24000", "frame_length", "768", "frame_span", "769", "hop",
+                                             "240", "n_fft", "1024", "preemph", "0", NULL});
+    maps_to("{\"feature_extractor_type\": \"Gemma4AudioFeatureExtractor\", \"frame_length_ms\": 32.0, \"fft_overdrive\": true,"
+            " \"preemphasis\": 0.97, \"mel_floor\": 1e-5}",
+            "gemma4", (const char *const[]){"frame_length", "512", "frame_span", "513", "pad_left", "256", "n_fft", "1024",
+                                            "preemph", "0.97", "log_guard", "1e-5", NULL});
+    maps_to("{\"feature_extractor_type\": \"Gemma4AudioFeatureExtractor\", \"frame_length_ms\": 20.03125}", "gemma4",
+            (const char *const[]){"frame_length", "320", "frame_span", "321", NULL}); /* 320.5: half to even */
+    /* UnivNet: the window n_fft long, reflect (n_fft - hop) / 2 each side, fmax null the
+     * Nyquist frequency, the compression factor and do_normalize as the affine */
+    maps_to("{\"feature_extractor_type\": \"UnivNetFeatureExtractor\", \"num_mel_bins\": 80, \"hop_length\": 200,"
+            " \"win_length\": 512, \"filter_length\": null, \"sampling_rate\": 16000, \"fmax\": null, \"fmin\": 20,"
+            " \"mel_floor\": 0, \"compression_clip_val\": 1e-4, \"model_in_channels\": 32, \"pad_end_length\": 5}",
+            "univnet", (const char *const[]){"n_mels", "80", "sample_rate", "16000", "frame_length", "512", "n_fft",
+                                             "512", "hop", "200", "pad_left", "156", "pad_right", "156", "low_freq", "20",
+                                             "high_freq", "8000", "mag_guard", "none", "log_guard", "1e-4", NULL});
+    {
+        wmel_frontend_plan p;
+        char msg[600];
+        CHECK(map("{\"feature_extractor_type\": \"UnivNetFeatureExtractor\", \"do_normalize\": true, \"normalize_min\": -10,"
+                  " \"normalize_max\": 2, \"compression_factor\": 2.0}", &p, NULL, msg, sizeof msg) == WMEL_OK, "%s", msg);
+        const double a = 2.0 / 12.0, b = a * (log(2.0) + 10.0) - 1.0;
+        CHECK(p.affine == 1 && fabs(p.post_scale - a) <= 2e-16 * a && fabs(p.post_shift - b) <= 4e-16 * fabs(b),
+              "UnivNet affine %.17g %.17g, want %.17g %.17g", p.post_scale, p.post_shift, a, b);
+        CHECK(map("{\"feature_extractor_type\": \"UnivNetFeatureExtractor\", \"compression_factor\": 0.5}", &p, NULL, msg,
+                  sizeof msg) == WMEL_OK, "%s", msg);
+        CHECK(p.affine == 1 && p.post_scale == 1 && p.post_shift == log(0.5), "UnivNet compression %g", p.post_shift);
+    }
+    /* Inkling: hop and window from the token duration, n_fft above the window centres it */
+    maps_to("{\"feature_extractor_type\": \"InklingFeatureExtractor\", \"feature_size\": 64, \"audio_token_duration_s\": 0.02,"
+            " \"window_size_multiplier\": 1.5, \"n_fft\": 512, \"sampling_rate\": 16000, \"hop_length\": 1}",
+            "inkling", (const char *const[]){"n_mels", "64", "hop", "320", "frame_length", "480", "n_fft", "512",
+                                             "frame_span", "512", "window_offset", "16", "pad_left", "192",
+                                             "pad_multiple", "320", NULL});
+    maps_to("{\"feature_extractor_type\": \"InklingFeatureExtractor\", \"sampling_rate\": 24000, \"n_fft\": 0}", "inkling",
+            (const char *const[]){"sample_rate", "24000", "hop", "1200", "frame_length", "2400", "n_fft", "2400",
+                                  "pad_left", "1200", "pad_multiple", "1200", NULL});
     {   /* AST's affine: 1 / (2 std), -mean / (2 std); off without do_normalize */
         wmel_frontend_plan p;
         char msg[600];
@@ -141,6 +189,26 @@ int main(void)
     refused("{\"feature_extractor_type\": \"ParakeetFeatureExtractor\", \"feature_size\": \"80\"}", "feature_size \"80\": a number expected");
     refused("{\"feature_extractor_type\": \"Phi4MultimodalFeatureExtractor\", \"hop_length\": 0}", "hop_length 0");
     refused("{\"feature_extractor_type\": \"ASTFeatureExtractor\", \"std\": 0}", "std 0");
+    refused("{\"feature_extractor_type\": \"Gemma3nAudioFeatureExtractor\", \"dither\": 1e-4}", "dither 1e-4: wmel computes dither 0 only");
+    refused("{\"feature_extractor_type\": \"Gemma4AudioFeatureExtractor\", \"per_bin_mean\": [1, 2]}",
+            "per_bin_mean [...]: wmel computes per_bin_mean null only: a plan holds no per-column values");
+    refused("{\"feature_extractor_type\": \"Gemma3nAudioFeatureExtractor\", \"per_bin_stddev\": [1]}", "per_bin_stddev [...]");
+    refused("{\"feature_extractor_type\": \"Gemma3nAudioFeatureExtractor\", \"preemphasis_htk_flavor\": false}",
+            "preemphasis_htk_flavor false: wmel pre-emphasises each frame as HTK does");
+    refused("{\"feature_extractor_type\": \"Gemma3nAudioFeatureExtractor\", \"max_frequency\": 0}", "max_frequency 0");
+    refused("{\"feature_extractor_type\": \"Gemma4AudioFeatureExtractor\", \"input_scale_factor\": 0}", "input_scale_factor 0");
+    refused("{\"feature_extractor_type\": \"Gemma4AudioFeatureExtractor\", \"frame_length_ms\": \"20\"}", "frame_length_ms \"20\"");
+    refused("{\"feature_extractor_type\": \"UnivNetFeatureExtractor\", \"center\": true}", "center true");
+    refused("{\"feature_extractor_type\": \"UnivNetFeatureExtractor\", \"win_length\": 800}",
+            "win_length 800: the window (win_length 800) must be n_fft (1024) long");
+    refused("{\"feature_extractor_type\": \"UnivNetFeatureExtractor\", \"win_function\": \"hamming\"}", "win_function \"hamming\"");
+    refused("{\"feature_extractor_type\": \"UnivNetFeatureExtractor\", \"do_normalize\": true, \"normalize_max\": -11.512925148010254}",
+            "normalize_max -11.512925148010254");
+    refused("{\"feature_extractor_type\": \"UnivNetFeatureExtractor\", \"compression_factor\": 0}", "compression_factor 0");
+    refused("{\"feature_extractor_type\": \"InklingFeatureExtractor\", \"audio_token_duration_s\": 0.0501}",
+            "audio_token_duration_s 0.0501: audio_token_duration_s * sampling_rate must be a whole number");
+    refused("{\"feature_extractor_type\": \"InklingFeatureExtractor\", \"n_fft\": 1024}", "n_fft 1024: below the window's 1600");
+    refused("{\"feature_extractor_type\": \"InklingFeatureExtractor\", \"feature_size\": 300}", "feature_size 300");
     refused("{\"feature_extractor_type\": \"Wav2Vec2FeatureExtractor\"}", "computes no spectrogram");
     refused("{\"feature_extractor_type\": \"ClapFeatureExtractor\"}", "not a class wmel maps");
     refused("{\"feature_size\": 80}", "no \"feature_extractor_type\"");

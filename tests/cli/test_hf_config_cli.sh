@@ -73,8 +73,13 @@ expect_ok "batch --hf-config" "$WMEL" batch "$T/list.txt" -o "$T/job" --mode ful
 printf '{"feature_extractor_type": "WhisperFeatureExtractor", "dither": 0.5}\n' >"$T/w.json"
 expect_rc "dither" 2 'dither 0.5: wmel computes dither 0 only' "$WMEL" mel "$S" -o "$T/x.npy" --hf-config "$T/w.json"
 [ ! -e "$T/x.npy" ] && ok || bad "a refused configuration left an output"
-printf '{"feature_extractor_type": "Gemma3nAudioFeatureExtractor"}\n' >"$T/g3.json"
-expect_rc "needs preset or its table" 2 'Gemma3nAudioFeatureExtractor: .*gemma3n' "$WMEL" mel "$S" -o "$T/x.npy" --hf-config "$T/g3.json"
+printf '{"feature_extractor_type": "GraniteSpeechFeatureExtractor"}\n' >"$T/gs.json"
+expect_rc "needs preset or its table" 2 'GraniteSpeechFeatureExtractor: .*granite-speech' "$WMEL" mel "$S" -o "$T/x.npy" --hf-config "$T/gs.json"
+# Gemma's per-bin statistics, dither and Cohere's default dither are refused by name
+printf '{"feature_extractor_type": "Gemma4AudioFeatureExtractor", "per_bin_mean": [0.5]}\n' >"$T/g4b.json"
+expect_rc "per_bin_mean" 2 'per_bin_mean \[...\]: wmel computes per_bin_mean null only' "$WMEL" mel "$S" -o "$T/x.npy" --hf-config "$T/g4b.json"
+printf '{"feature_extractor_type": "CohereAsrFeatureExtractor"}\n' >"$T/co.json"
+expect_rc "Cohere dither" 2 'dither 1e-05: the original adds noise from a torch.Generator' "$WMEL" mel "$S" -o "$T/x.npy" --hf-config "$T/co.json"
 printf '{"feature_extractor_type": "ParakeetFeatureExtractor",\n "feature_size": [80]}\n' >"$T/bad.json"
 expect_rc "a list" 2 'feature_size \[...\]: a number expected' "$WMEL" mel "$S" -o "$T/x.npy" --hf-config "$T/bad.json"
 printf '{"feature_extractor_type": "ParakeetFeatureExtractor",\n "feature_size": }\n' >"$T/bad2.json"
@@ -88,6 +93,40 @@ printf '{"feature_extractor_type": "VoxtralRealtimeFeatureExtractor"}\n' >"$T/vr
 expect_ok "whisper beyond n_mels" "$WMEL" mel "$S" -o "$T/vr1.npy" --hf-config "$T/vr.json"
 expect_ok "voxtral-realtime preset" "$WMEL" mel "$S" -o "$T/vr2.npy" --preset voxtral-realtime
 same "$T/vr1.npy" "$T/vr2.npy" "--hf-config Voxtral realtime and --preset voxtral-realtime"
+# each class's configuration as transformers saves it (its defaults): the preset's bytes
+cat >"$T/gemma3n.json" <<'J'
+{"dither": 0.0, "feature_extractor_type": "Gemma3nAudioFeatureExtractor", "feature_size": 128,
+ "fft_length": 1024, "fft_overdrive": true, "frame_length": 512, "hop_length": 160, "input_scale_factor": 1.0,
+ "max_frequency": 7600.0, "mel_floor": 1e-05, "min_frequency": 125.0, "padding_side": "right",
+ "padding_value": 0.0, "per_bin_mean": null, "per_bin_stddev": null, "preemphasis": 0.97,
+ "preemphasis_htk_flavor": true, "processor_class": "Gemma3nProcessor", "return_attention_mask": true,
+ "sampling_rate": 16000}
+J
+cat >"$T/gemma4.json" <<'J'
+{"dither": 0.0, "feature_extractor_type": "Gemma4AudioFeatureExtractor", "feature_size": 128,
+ "fft_length": 512, "fft_overdrive": false, "frame_length": 320, "hop_length": 160, "input_scale_factor": 1.0,
+ "max_frequency": 8000.0, "mel_floor": 0.001, "min_frequency": 0.0, "padding_side": "right", "padding_value": 0.0,
+ "per_bin_mean": null, "per_bin_stddev": null, "preemphasis": 0.0, "preemphasis_htk_flavor": true,
+ "return_attention_mask": true, "sampling_rate": 16000}
+J
+cat >"$T/univnet.json" <<'J'
+{"center": false, "compression_clip_val": 1e-05, "compression_factor": 1.0, "do_normalize": false,
+ "feature_extractor_type": "UnivNetFeatureExtractor", "feature_size": 1, "filter_length": 1024, "fmax": 12000.0,
+ "fmin": 0.0, "hop_length": 256, "max_length_s": 10, "mel_floor": 1e-09, "model_in_channels": 64,
+ "normalize_max": 2.3143386840820312, "normalize_min": -11.512925148010254, "num_mel_bins": 100,
+ "pad_end_length": 10, "padding_side": "right", "padding_value": 0.0, "return_attention_mask": true,
+ "sampling_rate": 24000, "win_function": "hann_window", "win_length": 1024}
+J
+cat >"$T/inkling.json" <<'J'
+{"audio_token_duration_s": 0.05, "feature_extractor_type": "InklingFeatureExtractor", "feature_size": 80,
+ "hop_length": 800, "n_fft": 1600, "padding_side": "right", "padding_value": 0.0, "return_attention_mask": true,
+ "sampling_rate": 16000, "window_size": 1600, "window_size_multiplier": 2.0}
+J
+for p in gemma3n gemma4 univnet inkling; do
+  expect_ok "$p preset" "$WMEL" mel "$S" -o "$T/$p-a.npy" --preset "$p"
+  expect_ok "$p --hf-config" "$WMEL" mel "$S" -o "$T/$p-b.npy" --hf-config "$T/$p.json"
+  same "$T/$p-a.npy" "$T/$p-b.npy" "--hf-config $p and --preset $p"
+done
 expect_rc "stream refused" 2 'dither 0.5' "$WMEL" stream -o "$T/x.npy" --hf-config "$T/w.json" < "$S"
 expect_rc "batch refused" 2 'dither 0.5' "$WMEL" batch "$T/list.txt" -o "$T/job2" --mode full --hf-config "$T/w.json" -q
 

@@ -16,6 +16,7 @@ import importlib
 import json
 import os
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -23,6 +24,10 @@ import pytest
 import wmel
 import wmel.hf as H
 from wmel import _hf_config as C
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import test_plan_caps as PC  # noqa: E402  (the float64 oracles' pieces)
+from test_presets import frames_explicit  # noqa: E402
 
 RNG = np.random.default_rng(7)
 N = 16000 * 3
@@ -44,6 +49,10 @@ CLASSES = {
     "LasrFeatureExtractor": ("lasr", True, "lasr"),
     "Phi4MultimodalFeatureExtractor": ("phi4_multimodal", True, "phi4-mm"),
     "SpeechT5FeatureExtractor": ("speecht5", False, "speecht5"),
+    "Gemma3nAudioFeatureExtractor": ("gemma3n", False, "gemma3n"),
+    "Gemma4AudioFeatureExtractor": ("gemma4", False, "gemma4"),
+    "UnivNetFeatureExtractor": ("univnet", False, "univnet"),
+    "InklingFeatureExtractor": ("inkling", True, "inkling"),
 }
 
 # the original's float32 error, relative to max(1, |original|): the NeMo-family outputs are
@@ -70,8 +79,29 @@ VARIANTS = {
                                        {"hop_length": 80, "preemphasis": 0.9}],
     "SpeechT5FeatureExtractor": [{"win_length": 50, "hop_length": 10}, {"fmin": 0.0, "fmax": 8000.0,
                                                                         "mel_floor": 1e-5}],
+    "Gemma3nAudioFeatureExtractor": [
+        {"feature_size": 64, "min_frequency": 0.0, "max_frequency": 8000.0, "mel_floor": 1e-3},
+        {"frame_length_ms": 25.0, "hop_length_ms": 12.5, "preemphasis": 0.9, "fft_overdrive": False},
+        {"per_bin_mean": list(np.linspace(-6.0, 1.0, 128)), "per_bin_stddev": list(np.linspace(0.5, 3.0, 128)),
+         "dither": 1e-4, "input_scale_factor": 2.0}],
+    "Gemma4AudioFeatureExtractor": [
+        {"frame_length_ms": 32.0, "fft_overdrive": True, "preemphasis": 0.97},
+        {"feature_size": 80, "mel_floor": 1e-5, "max_frequency": 7600.0, "input_scale_factor": 0.5},
+        {"per_bin_mean": list(np.linspace(-3.0, 0.5, 128)), "per_bin_stddev": list(np.linspace(2.0, 0.25, 128))}],
+    "UnivNetFeatureExtractor": [
+        {"do_normalize": True},
+        {"num_mel_bins": 80, "hop_length": 200, "fmin": 20.0, "fmax": 8000.0, "compression_factor": 2.0,
+         "win_length": 512, "filter_length": None, "sampling_rate": 16000}],
+    "InklingFeatureExtractor": [
+        {"feature_size": 64, "audio_token_duration_s": 0.02, "window_size_multiplier": 1.5, "n_fft": 512},
+        {"sampling_rate": 24000, "feature_size": 100}],
 }
-DEFAULT_FIX = {"CohereAsrFeatureExtractor": {"dither": 0.0}}   # its default dither is refused
+# the mapping refuses Cohere's default dither (the command has no torch generator); the drop-in
+# computes it (transformers' own __call__ adds the noise)
+DEFAULT_FIX = {"CohereAsrFeatureExtractor": {"dither": 0.0}}
+# the classes held to a float64 oracle of their own configuration (below): the drop-in within
+# the original's own distance from it plus ORACLE_TOL
+ORACLE_TOL = 2e-5
 
 
 def _cfg(name, **kw):
@@ -91,7 +121,7 @@ def test_classes_listed():
     got = {c: (p, m) for c, p, m in H.hf_classes()}
     for name, (_, _, preset) in CLASSES.items():
         assert got[name] == (preset, True)
-    assert "Gemma3nAudioFeatureExtractor" in got and "NeuCodecFeatureExtractor" in got
+    assert "GraniteSpeechFeatureExtractor" in got and "NeuCodecFeatureExtractor" in got
     for name, (preset, mapped) in got.items():
         if not mapped:   # waiting for its preset (or, the preset there, for its fields' table)
             want = f"the preset {preset}" if preset in {p["name"] for p in wmel.presets()} \
@@ -107,6 +137,12 @@ def test_fields_change_the_plan():
     assert (p["n_frames"], p["post_scale"], p["post_shift"]) == (100, 1.0, -1.0)
     p = H.plan_from_config(_cfg("SpeechT5FeatureExtractor", win_length=50, hop_length=10))
     assert (p["frame_length"], p["hop"], p["n_fft"]) == (800, 160, 1024)
+    p = H.plan_from_config(_cfg("Gemma4AudioFeatureExtractor", frame_length_ms=25.0, fft_overdrive=True))
+    assert (p["frame_length"], p["frame_span"], p["pad_left"], p["n_fft"]) == (400, 401, 200, 1024)
+    p = H.plan_from_config(_cfg("InklingFeatureExtractor", n_fft=2048))
+    assert (p["frame_span"], p["window_offset"], p["pad_left"], p["pad_multiple"]) == (2048, 224, 1248, 800)
+    p = H.plan_from_config(_cfg("UnivNetFeatureExtractor", hop_length=300, do_normalize=True))
+    assert (p["pad_left"], p["pad_right"], p["affine"]) == (362, 362, 1)
 
 
 @pytest.mark.parametrize("cfg,field", [
@@ -118,6 +154,12 @@ def test_fields_change_the_plan():
     (_cfg("NemotronAsrStreamingFeatureExtractor", mel_filters_dtype="float16"), 'mel_filters_dtype "float16"'),
     (_cfg("SpeechT5FeatureExtractor", win_function="hamming_window"), 'win_function "hamming_window"'),
     (_cfg("ParakeetFeatureExtractor", feature_size=1000), "feature_size 1000"),
+    (_cfg("Gemma3nAudioFeatureExtractor", per_bin_mean=[0.0] * 128), "per_bin_mean"),
+    (_cfg("Gemma4AudioFeatureExtractor", dither=1e-4), "dither 0.0001"),
+    (_cfg("Gemma3nAudioFeatureExtractor", preemphasis_htk_flavor=False), "preemphasis_htk_flavor false"),
+    (_cfg("UnivNetFeatureExtractor", center=True), "center true"),
+    (_cfg("UnivNetFeatureExtractor", win_length=800), "win_length 800"),
+    (_cfg("InklingFeatureExtractor", audio_token_duration_s=0.0123), "audio_token_duration_s 0.0123"),
     ({"feature_extractor_type": "Wav2Vec2FeatureExtractor"}, "computes no spectrogram"),
     ({"feature_extractor_type": "NoSuchFeatureExtractor"}, "not a class wmel maps"),
     ({"feature_size": 80}, 'no "feature_extractor_type"'),
@@ -155,7 +197,9 @@ def _cli():
                                   "ParakeetFeatureExtractor", "Speech2TextFeatureExtractor",
                                   "SeamlessM4TFeatureExtractor", "LasrFeatureExtractor",
                                   "SpeechT5FeatureExtractor", "ASTFeatureExtractor",
-                                  "NemotronAsrStreamingFeatureExtractor"])
+                                  "NemotronAsrStreamingFeatureExtractor", "Gemma3nAudioFeatureExtractor",
+                                  "Gemma4AudioFeatureExtractor", "UnivNetFeatureExtractor",
+                                  "InklingFeatureExtractor"])
 def test_cli_equals_python(tmp_path, name):
     cli = _cli()
     cfg = _cfg(name)
@@ -218,7 +262,10 @@ def _close(a, b, tol, what):
 
 
 def _call(fe, name):
-    kw = {"sampling_rate": 16000, "return_tensors": "np"}
+    kw = {"sampling_rate": getattr(fe, "sampling_rate", 16000), "return_tensors": "np"}
+    if name == "UnivNetFeatureExtractor":
+        kw["return_noise"] = False      # its noise is random (numpy's default_rng), not features
+    np.random.seed(1234)                # Gemma's dither: numpy's global generator, the same draws
     if name in ("Speech2TextFeatureExtractor", "SeamlessM4TFeatureExtractor", "SpeechT5FeatureExtractor"):
         kw["padding"] = True
     if name == "SpeechT5FeatureExtractor":
@@ -226,6 +273,72 @@ def _call(fe, name):
     if name == "Phi4MultimodalFeatureExtractor":  # unequal lengths: its frame masking (the original's)
         return fe([CLIP, CLIP[::-1].copy()], **kw)
     return fe(CLIPS, **kw)
+
+
+def _oracle(name, fe, clips):
+    """The float64 features (B, frames, mels) of the configuration of instance fe (its own
+    geometry, banks in float64) on the batch as its __call__ pads it; Gemma's dither is the same
+    draws from numpy's global generator (seeded as _call seeds it)."""
+    from wmel._npref import slaney_mel_filters
+    n = max(len(c) for c in clips)
+    gemma = name.startswith("Gemma")
+    if gemma:
+        n = -(-n // 128) * 128
+        np.random.seed(1234)
+    out = []
+    for c in clips:
+        x = np.pad(np.asarray(c, np.float64), (0, n - len(c)))
+        sr, nm = fe.sampling_rate, fe.feature_size
+        if gemma:
+            g4 = name.startswith("Gemma4")
+            if fe.dither > 0:
+                x = x + fe.dither * np.random.randn(1, n)[0]
+            x = x * fe.input_scale_factor
+            fl, hop, nfft, pe = fe.frame_length, fe.hop_length, fe.fft_length, fe.preemphasis
+            f = frames_explicit(x, fl + 1, hop, fl + 1, left=fl // 2 if g4 else 0)
+            f = np.concatenate([f[:, :1] * (1 - pe), f[:, 1:-1] - pe * f[:, :-2]], axis=1) if pe > 0 else f[:, :-1]
+            m = np.abs(np.fft.rfft(f * PC._win("hann_p", fl), n=nfft, axis=1)) \
+                @ PC.htk_bank(nm, nfft, sr, fe.min_frequency, fe.max_frequency)
+            floor = float(fe.mel_floor)
+            lm = np.log(m + floor) if g4 else np.log(np.maximum(m, floor))
+            if fe.per_bin_mean is not None:
+                lm = lm - np.asarray(fe.per_bin_mean, np.float64).reshape(-1)
+            if fe.per_bin_stddev is not None:
+                lm = lm / np.asarray(fe.per_bin_stddev, np.float64).reshape(-1)
+        elif name == "UnivNetFeatureExtractor":
+            nfft, hop = fe.n_fft, fe.hop_length
+            pad = int((nfft - hop) / 2)
+            s = np.fft.rfft(frames_explicit(x, nfft, hop, nfft, left=pad, right=pad, mode="reflect")
+                            * PC._win("hann_p", nfft), axis=1)
+            m = np.sqrt(s.real ** 2 + s.imag ** 2 + fe.mel_floor) \
+                @ slaney_mel_filters(sr, nfft, fe.num_mel_bins, fe.fmin, fe.fmax).T
+            lm = np.log(np.maximum(m, fe.compression_clip_val) * fe.compression_factor)
+            if fe.do_normalize:
+                lm = 2 * ((lm - fe.normalize_min) / (fe.normalize_max - fe.normalize_min)) - 1
+        else:  # Inkling: causal framing, the window centred in n_fft (|X| does not see where)
+            win, hop, nfft = fe.window_size, fe.hop_length, fe.n_fft
+            f = frames_explicit(x, win, hop, nfft, woff=(nfft - win) // 2, left=max(nfft - hop, 0), mult=hop)
+            s = np.fft.rfft(f * PC._win("hann_p", win), n=nfft, axis=1)
+            m = np.sqrt(np.maximum(s.real ** 2 + s.imag ** 2, 1e-10)) @ slaney_mel_filters(sr, nfft, nm, 0.0, sr / 2).T
+            lm = np.log10(np.maximum(m, 1e-10))
+        out.append(lm)
+    return np.stack(out)
+
+
+def _own_error(name, fe, want):
+    """The original's own distance from the float64 oracle, relative to max(1, |oracle|), on
+    the frames its masks keep."""
+    o = _oracle(name, fe, CLIPS)
+    a = np.asarray(_arrays(want)["input_features"], np.float64)
+    assert a.shape == o.shape, (a.shape, o.shape)
+    mask = _arrays(want).get("input_features_mask")
+    if mask is not None and name != "Gemma3nAudioFeatureExtractor":   # Gemma4, Inkling: masked frames 0
+        o = o * np.asarray(mask)[..., None]
+    return float(np.max(np.abs(a - o) / np.maximum(1.0, np.abs(o))))
+
+
+ORACLE_CLASSES = ("Gemma3nAudioFeatureExtractor", "Gemma4AudioFeatureExtractor", "UnivNetFeatureExtractor",
+                  "InklingFeatureExtractor")
 
 
 def _cases():
@@ -238,8 +351,10 @@ def _cases():
 @pytest.mark.parametrize("name,kw", list(_cases()), ids=lambda v: str(v))
 def test_dropin_equals_original(name, kw):
     cls = _hf(name)
-    orig = cls(**{**DEFAULT_FIX.get(name, {}), **kw})
+    orig = cls(**kw)
     cfg = orig.to_dict()
+    if name in C._METHODS:                  # the fields its drop-in computes itself aside
+        cfg = C.dropin_config(name, cfg)[0]
     plan = H.plan_from_config(cfg)          # the real class's own configuration maps
     assert plan["n_mels"] > 0
     want = _call(orig, name)
@@ -261,16 +376,67 @@ def test_dropin_equals_original(name, kw):
             C._ORIG[name] = saved
     else:
         got = _call(ours, name)
-    worst = _close(want, got, TOL.get(name, TOL_DEFAULT), f"{name} {kw}")
-    print(f"\nmeasured {name} {kw}: {worst:.3g}")
+    tol = TOL.get(name, TOL_DEFAULT)
+    own = None
+    if name in ORACLE_CLASSES:
+        own = _own_error(name, orig, want)
+        tol = own + ORACLE_TOL
+    worst = _close(want, got, tol, f"{name} {kw}")
+    print(f"\nmeasured {name} {kw}: {worst:.3g}" + ("" if own is None else f" (original vs oracle {own:.3g})"))
 
 
 def test_from_pretrained_refuses_what_wmel_does_not_compute(tmp_path):
-    cls = _hf("CohereAsrFeatureExtractor")
-    cls().save_pretrained(tmp_path)          # dither 1e-05 by default
-    with pytest.raises(ValueError, match="dither 1e-05"):
+    cls = _hf("Gemma3nAudioFeatureExtractor")
+    cls(preemphasis_htk_flavor=False).save_pretrained(tmp_path)
+    with pytest.raises(ValueError, match="preemphasis_htk_flavor false"):
         H.from_pretrained(tmp_path)
-    assert type(H.from_pretrained(tmp_path, dither=0.0)).__name__ == "CohereAsrFeatureExtractor"
+    assert type(H.from_pretrained(tmp_path, preemphasis=0.0)).__name__ == "Gemma3nAudioFeatureExtractor"
+
+
+def test_cohere_default_dither():
+    """Cohere's default dither 1e-05 (the noise of a torch.Generator seeded with each clip's
+    length, which transformers' own __call__ adds before the spectrogram): the drop-in's
+    features are libwmel's on the same noisy waveform; the mapping alone (the command, which
+    has no torch) refuses it."""
+    cls = _hf("CohereAsrFeatureExtractor")
+    assert cls().dither == 1e-5
+    with pytest.raises(ValueError, match="dither 1e-05: the original adds noise"):
+        H.plan_from_config({"feature_extractor_type": "CohereAsrFeatureExtractor"})
+    ours = H.CohereAsrFeatureExtractor()
+    assert C._instance_plan(ours, "CohereAsrFeatureExtractor") is not None
+    want = cls()(CLIPS, sampling_rate=16000, return_tensors="np")
+    saved = C._ORIG["CohereAsrFeatureExtractor"]
+    C._ORIG["CohereAsrFeatureExtractor"] = None
+    try:
+        got = ours(CLIPS, sampling_rate=16000, return_tensors="np")
+    finally:
+        C._ORIG["CohereAsrFeatureExtractor"] = saved
+    worst = _close(want, got, TOL["CohereAsrFeatureExtractor"], "Cohere dither")
+    # the noise is there: without it the features differ by more than the float32 error
+    quiet = cls(dither=0.0)(CLIPS, sampling_rate=16000, return_tensors="np")
+    diff = np.max(np.abs(np.asarray(quiet["input_features"]) - np.asarray(want["input_features"])))
+    assert diff > 10 * worst, (diff, worst)
+    print(f"\nmeasured Cohere default dither: {worst:.3g} (dither's own effect {diff:.3g})")
+
+
+def test_gemma_per_bin_and_dither_in_dropin_only(tmp_path):
+    """Gemma's per_bin_mean / per_bin_stddev and dither: refused by the mapping (a plan holds no
+    per-column values; the command has no numpy generator), computed by the drop-in (the
+    per-column affine; numpy's global generator's own draws)."""
+    cls = _hf("Gemma4AudioFeatureExtractor")
+    fe = cls(per_bin_mean=[0.5] * 128, per_bin_stddev=[2.0] * 128, dither=1e-4)
+    with pytest.raises(ValueError, match="dither 0.0001: .*wmel.hf's drop-in draws"):
+        H.plan_from_config(fe.to_dict())
+    with pytest.raises(ValueError, match="per_bin_mean .*: a plan holds no per-column values"):
+        H.plan_from_config({**fe.to_dict(), "dither": 0.0})
+    fe.save_pretrained(tmp_path)
+    ours = H.from_pretrained(tmp_path)
+    plan = C._instance_plan(ours, "Gemma4AudioFeatureExtractor")
+    assert plan is not None and plan.cols is not None
+    assert np.array_equal(np.frombuffer(plan.cols[0]), np.full(128, 0.5))
+    assert np.array_equal(np.frombuffer(plan.cols[1]), np.full(128, -0.25))
+    with pytest.raises(ValueError, match="128 finite values"):
+        H.from_pretrained(tmp_path, per_bin_stddev=[0.0] * 128)
 
 
 def test_patch_per_instance_and_fallback():
@@ -279,7 +445,9 @@ def test_patch_per_instance_and_fallback():
     cohere = _hf("CohereAsrFeatureExtractor")
     H.unpatch()
     assert H.patched() == []
-    base_default = cohere()(CLIPS, sampling_rate=16000, return_tensors="np")       # dither on: refused
+    gemma = _hf("Gemma3nAudioFeatureExtractor")
+    base_default = cohere()(CLIPS, sampling_rate=16000, return_tensors="np")       # dither on
+    base_flavor = gemma(preemphasis_htk_flavor=False)(CLIPS, return_tensors="np")  # refused
     base_zero = cohere(dither=0.0)(CLIPS, sampling_rate=16000, return_tensors="np")
     base_s2t = s2t()(CLIPS, sampling_rate=16000, padding=True, return_tensors="np")
     try:
@@ -290,9 +458,20 @@ def test_patch_per_instance_and_fallback():
             assert got[name] == C._METHODS[name][1]
         assert ("WhisperFeatureExtractor", "_np_extract_fbank_features") in H.patched()
         assert ("SeamlessM4TFeatureExtractor", "__call__") in H.patched()
-        # a refused configuration falls back: the original's own (seeded) result, bit for bit
-        a = cohere()(CLIPS, sampling_rate=16000, return_tensors="np")
-        assert np.array_equal(a["input_features"], base_default["input_features"])
+        # a refused configuration falls back: the original's own result, bit for bit
+        a = gemma(preemphasis_htk_flavor=False)(CLIPS, return_tensors="np")
+        assert np.array_equal(a["input_features"], base_flavor["input_features"])
+        # Cohere's default dither: libwmel's, on transformers' own seeded noise
+        saved = C._ORIG["CohereAsrFeatureExtractor"]
+        C._ORIG["CohereAsrFeatureExtractor"] = None
+        try:
+            a = cohere()(CLIPS, sampling_rate=16000, return_tensors="np")
+        finally:
+            C._ORIG["CohereAsrFeatureExtractor"] = saved
+        _close(base_default, a, TOL["CohereAsrFeatureExtractor"], "patched Cohere, dither on")
+        # an instance built with milliseconds its configuration does not keep runs the original
+        g = gemma(hop_length_ms=12.5)
+        assert "hop_length_ms" not in g.to_dict() and C._instance_plan(g, "Gemma3nAudioFeatureExtractor") is None
         # a supported one is libwmel's, per instance
         saved = C._ORIG["CohereAsrFeatureExtractor"]
         C._ORIG["CohereAsrFeatureExtractor"] = None      # calling it would raise
@@ -348,7 +527,9 @@ def test_edge_lengths(name):
     for n in (1, 159, 160, 255, 399, 400, 401, 511, 512, 513, 1023, 1024, 1025, 4000):
         clip = CLIP[:n]
         clips = [clip, clip] if name == "Phi4MultimodalFeatureExtractor" else [clip]
-        kw = {"sampling_rate": 16000, "return_tensors": "np"}
+        kw = {"sampling_rate": orig.sampling_rate, "return_tensors": "np"}
+        if name == "UnivNetFeatureExtractor":
+            kw["return_noise"] = False
         if name in ("Speech2TextFeatureExtractor", "SpeechT5FeatureExtractor"):
             kw["padding"] = True
         call = (lambda fe: fe(audio_target=clips, **kw)) if name == "SpeechT5FeatureExtractor" \
