@@ -8,7 +8,6 @@
 #include "fe.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,17 +21,6 @@ typedef struct cur {
     size_t line, tline; /* the line at i, the last token's (from 1) */
 } cur;
 
-static int bad(char *msg, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int bad(char *msg, size_t len, const char *fmt, ...)
-{
-    if (msg && len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, len, fmt, ap);
-        va_end(ap);
-    }
-    return WMEL_ERR_INVALID_ARG;
-}
 
 static int is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
@@ -77,13 +65,13 @@ static int bracket(cur *c, double *v, size_t cap, size_t *k, const char *what, c
     size_t at, n = 0;
     for (;;) {
         const size_t tl = token(c, tok, sizeof tok, &at);
-        if (!tl) return bad(msg, len, "%s: the file ends before the closing ]", what);
+        if (!tl) return wmel__fe_bad(msg, len, "%s: the file ends before the closing ]", what);
         if (!strcmp(tok, "]")) break;
         double x;
         if (!number(tok, tl, &x))
-            return bad(msg, len, "%s, line %zu: \"%.24s\" is not a finite number", what, line_of(c, at), tok);
+            return wmel__fe_bad(msg, len, "%s, line %zu: \"%.24s\" is not a finite number", what, line_of(c, at), tok);
         if (n < cap) v[n] = x;
-        if (++n > 2 * (size_t)CMVN_MAX_DIM + 2) return bad(msg, len, "%s: more than %d values", what, 2 * CMVN_MAX_DIM + 2);
+        if (++n > 2 * (size_t)CMVN_MAX_DIM + 2) return wmel__fe_bad(msg, len, "%s: more than %d values", what, 2 * CMVN_MAX_DIM + 2);
     }
     *k = n;
     return WMEL_OK;
@@ -103,7 +91,7 @@ static int parse_am_mvn(cur *c, double *scale, double *shift, size_t cap, size_t
         if (which < 0) continue;
         const char *what = which ? "am.mvn <Rescale>" : "am.mvn <AddShift>";
         if (seen[which]) {
-            rc = bad(msg, len, "%s, line %zu: a second one (one <AddShift> and one <Rescale> expected)", what, line_of(c, at));
+            rc = wmel__fe_bad(msg, len, "%s, line %zu: a second one (one <AddShift> and one <Rescale> expected)", what, line_of(c, at));
             break;
         }
         seen[which] = 1;
@@ -111,7 +99,7 @@ static int parse_am_mvn(cur *c, double *scale, double *shift, size_t cap, size_t
         while ((tl = token(c, tok, sizeof tok, &at)) && strcmp(tok, "[")) /* dims, <LearnRateCoef> 0 */
             if (tok[0] == '<' && strcmp(tok, "<LearnRateCoef>")) break;
         if (!tl || strcmp(tok, "[")) {
-            rc = bad(msg, len, "%s: no [ vector ] follows it", what);
+            rc = wmel__fe_bad(msg, len, "%s: no [ vector ] follows it", what);
             break;
         }
         vec[which] = malloc(((size_t)CMVN_MAX_DIM + 1) * sizeof(double));
@@ -122,22 +110,22 @@ static int parse_am_mvn(cur *c, double *scale, double *shift, size_t cap, size_t
         rc = bracket(c, vec[which], (size_t)CMVN_MAX_DIM + 1, &cnt[which], what, msg, len);
     }
     if (rc == WMEL_OK && (!seen[0] || !seen[1]))
-        rc = bad(msg, len, "am.mvn: no %s component (FunASR's am.mvn has <AddShift> and <Rescale>)",
+        rc = wmel__fe_bad(msg, len, "am.mvn: no %s component (FunASR's am.mvn has <AddShift> and <Rescale>)",
                  !seen[0] ? "<AddShift>" : "<Rescale>");
     if (rc == WMEL_OK && cnt[0] != cnt[1])
-        rc = bad(msg, len, "am.mvn: <AddShift> has %zu values, <Rescale> %zu; they must match", cnt[0], cnt[1]);
+        rc = wmel__fe_bad(msg, len, "am.mvn: <AddShift> has %zu values, <Rescale> %zu; they must match", cnt[0], cnt[1]);
     if (rc == WMEL_OK && (cnt[0] < 1 || cnt[0] > CMVN_MAX_DIM))
-        rc = bad(msg, len, "am.mvn: %zu values; 1..%d expected", cnt[0], CMVN_MAX_DIM);
+        rc = wmel__fe_bad(msg, len, "am.mvn: %zu values; 1..%d expected", cnt[0], CMVN_MAX_DIM);
     if (rc == WMEL_OK) {
         *n = cnt[0];
         if (cap < cnt[0]) {
             rc = WMEL_ERR_BUFFER_TOO_SMALL;
-            bad(msg, len, "am.mvn: %zu values; the buffers hold %zu", cnt[0], cap);
+            wmel__fe_bad(msg, len, "am.mvn: %zu values; the buffers hold %zu", cnt[0], cap);
         } else {
             for (size_t d = 0; d < cnt[0]; d++) { /* (x + addshift) rescale */
                 scale[d] = vec[1][d];
                 shift[d] = vec[0][d] * vec[1][d];
-                if (!isfinite(shift[d])) rc = bad(msg, len, "am.mvn: value %zu: addshift x rescale is not finite", d);
+                if (!isfinite(shift[d])) rc = wmel__fe_bad(msg, len, "am.mvn: value %zu: addshift x rescale is not finite", d);
             }
         }
     }
@@ -150,13 +138,13 @@ static int parse_am_mvn(cur *c, double *scale, double *shift, size_t cap, size_t
 static int from_stats(const double *st, size_t D, double *scale, double *shift, size_t cap, size_t *n, char *msg,
                       size_t len)
 {
-    if (D < 1 || D > CMVN_MAX_DIM) return bad(msg, len, "Kaldi CMVN statistics: %zu columns; 2..%d expected", D + 1, CMVN_MAX_DIM + 1);
+    if (D < 1 || D > CMVN_MAX_DIM) return wmel__fe_bad(msg, len, "Kaldi CMVN statistics: %zu columns; 2..%d expected", D + 1, CMVN_MAX_DIM + 1);
     *n = D;
     const double count = st[D];
     if (!(count >= 1.0))
-        return bad(msg, len, "Kaldi CMVN statistics: the count (row 0's last value) is %g; at least 1 expected", count);
+        return wmel__fe_bad(msg, len, "Kaldi CMVN statistics: the count (row 0's last value) is %g; at least 1 expected", count);
     if (cap < D) {
-        bad(msg, len, "Kaldi CMVN statistics: %zu dimensions; the buffers hold %zu", D, cap);
+        wmel__fe_bad(msg, len, "Kaldi CMVN statistics: %zu dimensions; the buffers hold %zu", D, cap);
         return WMEL_ERR_BUFFER_TOO_SMALL;
     }
     for (size_t d = 0; d < D; d++) {
@@ -167,7 +155,7 @@ static int from_stats(const double *st, size_t D, double *scale, double *shift, 
         scale[d] = istd;
         shift[d] = -mean * istd;
         if (!isfinite(shift[d]) || !isfinite(scale[d]))
-            return bad(msg, len, "Kaldi CMVN statistics: dimension %zu gives a value that is not finite", d);
+            return wmel__fe_bad(msg, len, "Kaldi CMVN statistics: dimension %zu gives a value that is not finite", d);
     }
     return WMEL_OK;
 }
@@ -186,23 +174,23 @@ static int parse_kaldi_binary(cur *c, double *scale, double *shift, size_t cap, 
 {
     c->i += 2; /* "\0B" */
     if (c->n - c->i < 3)
-        return bad(msg, len, "Kaldi binary matrix: the file ends after its header");
+        return wmel__fe_bad(msg, len, "Kaldi binary matrix: the file ends after its header");
     const int dbl = !memcmp(c->s + c->i, "DM ", 3), flt = !memcmp(c->s + c->i, "FM ", 3);
     if (!dbl && !flt)
-        return bad(msg, len, "Kaldi binary matrix: the type token is \"%c%c\"; FM (float) or DM (double) expected "
+        return wmel__fe_bad(msg, len, "Kaldi binary matrix: the type token is \"%c%c\"; FM (float) or DM (double) expected "
                              "(compressed matrices are not read: write them with copy-matrix)",
                    c->s[c->i] >= 32 && c->s[c->i] < 127 ? c->s[c->i] : '?',
                    c->s[c->i + 1] >= 32 && c->s[c->i + 1] < 127 ? c->s[c->i + 1] : '?');
     c->i += 3;
     int32_t rows, cols;
     if (!kaldi_int(c, &rows) || !kaldi_int(c, &cols))
-        return bad(msg, len, "Kaldi binary matrix: the row and column counts are missing or malformed");
+        return wmel__fe_bad(msg, len, "Kaldi binary matrix: the row and column counts are missing or malformed");
     if (rows != 2 || cols < 2 || cols > CMVN_MAX_DIM + 1)
-        return bad(msg, len, "Kaldi binary matrix: %d x %d; CMVN statistics are 2 x (D + 1), D 1..%d", (int)rows, (int)cols,
+        return wmel__fe_bad(msg, len, "Kaldi binary matrix: %d x %d; CMVN statistics are 2 x (D + 1), D 1..%d", (int)rows, (int)cols,
                    CMVN_MAX_DIM);
     const size_t es = dbl ? 8 : 4, cnt = 2 * (size_t)cols;
     if ((c->n - c->i) / es < cnt)
-        return bad(msg, len, "Kaldi binary matrix: the file ends inside the values (%zu of %zu bytes)", c->n - c->i, cnt * es);
+        return wmel__fe_bad(msg, len, "Kaldi binary matrix: the file ends inside the values (%zu of %zu bytes)", c->n - c->i, cnt * es);
     double *st = malloc(cnt * sizeof(double));
     if (!st) return WMEL_ERR_NO_MEMORY;
     int rc = WMEL_OK;
@@ -219,7 +207,7 @@ static int parse_kaldi_binary(cur *c, double *scale, double *shift, size_t cap, 
             st[k] = f;
         }
         if (!isfinite(st[k])) {
-            rc = bad(msg, len, "Kaldi binary matrix: value %zu is not finite", k);
+            rc = wmel__fe_bad(msg, len, "Kaldi binary matrix: value %zu is not finite", k);
             break;
         }
     }
@@ -240,35 +228,35 @@ static int parse_kaldi_text(cur *c, double *scale, double *shift, size_t cap, si
     for (;;) {
         const size_t tl = token(c, tok, sizeof tok, &at);
         if (!tl) {
-            rc = bad(msg, len, "Kaldi text matrix: the file ends before the closing ]");
+            rc = wmel__fe_bad(msg, len, "Kaldi text matrix: the file ends before the closing ]");
             break;
         }
         if (!strcmp(tok, "]")) break;
         double x;
         if (!number(tok, tl, &x)) {
-            rc = bad(msg, len, "Kaldi text matrix, line %zu: \"%.24s\" is not a finite number", line_of(c, at), tok);
+            rc = wmel__fe_bad(msg, len, "Kaldi text matrix, line %zu: \"%.24s\" is not a finite number", line_of(c, at), tok);
             break;
         }
         const size_t l = line_of(c, at);
         if (!k || l != line0) {
             if (rows == 1) first_line_n = k;
             if (++rows > 2) {
-                rc = bad(msg, len, "Kaldi text matrix, line %zu: a third row; CMVN statistics have 2", l);
+                rc = wmel__fe_bad(msg, len, "Kaldi text matrix, line %zu: a third row; CMVN statistics have 2", l);
                 break;
             }
             line0 = l;
         }
         if (k >= 2 * (size_t)CMVN_MAX_DIM + 2) {
-            rc = bad(msg, len, "Kaldi text matrix: more than %d values", 2 * CMVN_MAX_DIM + 2);
+            rc = wmel__fe_bad(msg, len, "Kaldi text matrix: more than %d values", 2 * CMVN_MAX_DIM + 2);
             break;
         }
         st[k++] = x;
     }
     if (rc == WMEL_OK && rows != 2)
-        rc = bad(msg, len, "Kaldi text matrix: %zu row%s; CMVN statistics have 2 (sums and count; sums of squares)", rows,
+        rc = wmel__fe_bad(msg, len, "Kaldi text matrix: %zu row%s; CMVN statistics have 2 (sums and count; sums of squares)", rows,
                  rows == 1 ? "" : "s");
     if (rc == WMEL_OK && first_line_n * 2 != k)
-        rc = bad(msg, len, "Kaldi text matrix: rows of %zu and %zu values; they must match", first_line_n, k - first_line_n);
+        rc = wmel__fe_bad(msg, len, "Kaldi text matrix: rows of %zu and %zu values; they must match", first_line_n, k - first_line_n);
     if (rc == WMEL_OK) rc = from_stats(st, first_line_n - 1, scale, shift, cap, n, msg, len);
     free(st);
     return rc;
@@ -279,12 +267,12 @@ int wmel_cmvn_parse(const void *data, size_t size, double *scale, double *shift,
 {
     if (msg && msg_len) msg[0] = '\0';
     if ((!data && size) || !scale || !shift || !n) {
-        bad(msg, msg_len, "a NULL argument");
+        wmel__fe_bad(msg, msg_len, "a NULL argument");
         return WMEL_ERR_NULL_POINTER;
     }
     *n = 0;
     cur c = {data, size, 0, 1, 1};
-    if (!size) return bad(msg, msg_len, "the CMVN file is empty");
+    if (!size) return wmel__fe_bad(msg, msg_len, "the CMVN file is empty");
     /* am.mvn: "<Nnet>" or a component token anywhere */
     const unsigned char *s = data;
     for (size_t i = 0; i + 10 <= size; i++)
@@ -303,7 +291,7 @@ int wmel_cmvn_parse(const void *data, size_t size, double *scale, double *shift,
         while (c.i < c.n && !is_space(c.s[c.i]) && c.s[c.i] != 0) c.i++; /* the key */
         while (c.i < c.n && is_space(c.s[c.i])) c.line += c.s[c.i++] == '\n';
     }
-    return bad(msg, msg_len, "not a CMVN file: neither Kaldi CMVN statistics (a matrix, text \"[ ... ]\" or binary "
+    return wmel__fe_bad(msg, msg_len, "not a CMVN file: neither Kaldi CMVN statistics (a matrix, text \"[ ... ]\" or binary "
                              "\"\\0B\") nor FunASR's am.mvn (<AddShift> and <Rescale>)");
 }
 
@@ -311,12 +299,12 @@ int wmel_cmvn_load(const char *path, double *scale, double *shift, size_t cap, s
 {
     if (msg && msg_len) msg[0] = '\0';
     if (!path || !scale || !shift || !n) {
-        bad(msg, msg_len, "a NULL argument");
+        wmel__fe_bad(msg, msg_len, "a NULL argument");
         return WMEL_ERR_NULL_POINTER;
     }
     FILE *f = fopen(path, "rb");
     if (!f) {
-        bad(msg, msg_len, "%s: %s", path, strerror(errno));
+        wmel__fe_bad(msg, msg_len, "%s: %s", path, strerror(errno));
         return WMEL_ERR_IO;
     }
     size_t cap_b = 1 << 16, len = 0;
@@ -325,7 +313,7 @@ int wmel_cmvn_load(const char *path, double *scale, double *shift, size_t cap, s
     while (rc == WMEL_OK) {
         if (len == cap_b) {
             if (cap_b >= (size_t)64 << 20) {
-                rc = bad(msg, msg_len, "%s: larger than 64 MiB; not a CMVN file", path);
+                rc = wmel__fe_bad(msg, msg_len, "%s: larger than 64 MiB; not a CMVN file", path);
                 break;
             }
             unsigned char *nb = realloc(buf, cap_b * 2);
@@ -340,7 +328,7 @@ int wmel_cmvn_load(const char *path, double *scale, double *shift, size_t cap, s
         len += got;
         if (got == 0) {
             if (ferror(f)) {
-                bad(msg, msg_len, "%s: read error", path);
+                wmel__fe_bad(msg, msg_len, "%s: read error", path);
                 rc = WMEL_ERR_IO;
             }
             break;
@@ -350,7 +338,7 @@ int wmel_cmvn_load(const char *path, double *scale, double *shift, size_t cap, s
     if (rc == WMEL_OK) {
         char why[300];
         rc = wmel_cmvn_parse(buf, len, scale, shift, cap, n, why, sizeof why);
-        if (rc) bad(msg, msg_len, "%s: %s", path, why);
+        if (rc) wmel__fe_bad(msg, msg_len, "%s: %s", path, why);
     }
     free(buf);
     return rc;
