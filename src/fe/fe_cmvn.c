@@ -30,13 +30,13 @@ static size_t token(cur *c, char *tok, size_t cap, size_t *at)
     while (c->i < c->n && is_space(c->s[c->i])) c->line += c->s[c->i++] == '\n';
     *at = c->i;
     c->tline = c->line;
-    size_t k = 0;
+    size_t k = 0, kept = 0;
     while (c->i < c->n && !is_space(c->s[c->i])) {
-        if (k + 1 < cap) tok[k] = (char)c->s[c->i];
+        if (kept + 1 < cap) tok[kept++] = (char)c->s[c->i];
         k++;
         c->i++;
     }
-    tok[k + 1 < cap ? k : cap - 1] = '\0';
+    if (cap) tok[kept] = '\0';
     return k;
 }
 
