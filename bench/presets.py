@@ -20,6 +20,17 @@ Originals (each skipped, with the reason printed, where not installed or where i
   lasr, phi4-mm          transformers Lasr/Phi4MultimodalFeatureExtractor._torch_extract_fbank_features
   seamless               transformers SeamlessM4TFeatureExtractor (numpy)
   speecht5               transformers SpeechT5FeatureExtractor(audio_target=...) (numpy)
+  gemma3n, gemma4,       transformers Gemma3nAudio / Gemma4Audio / UnivNet (numpy; truncation off, so
+  univnet                both sides compute every frame), Inkling (torch)
+  inkling
+  *-chunk                the Nemotron / Voxtral realtime extractors' center=False call (torch)
+  fun-asr-nano, granite-speech, granite-speech5, xcodec2, neucodec
+                         transformers' extractors (torchaudio's kaldi.fbank / MelSpectrogram); the
+                         codecs' padding is timed on wmel's side too
+  funasr                 funasr_onnx WavFrontend (kaldi-native-fbank, LFR 7/6, am.mvn)
+  firered                kaldi-native-fbank and the cmvn.ark statistics applied in numpy (FireRedASR's
+                         ASRFeatExtractor); funasr and firered read a CMVN file the bench writes, wmel too
+Each clip is the stated seconds at the preset's own sample rate (UnivNet: 24 kHz).
 ast's original computes every frame and cuts to 1024; wmel's plan computes the 1024 it keeps.
 
 Timing: medians of whole calls after one untimed call (wmel: at least 5 calls, then for up to
@@ -196,7 +207,149 @@ def originals(name, x):
         fe = SpeechT5FeatureExtractor()
         return [("transformers SpeechT5 audio_target (numpy)",
                  lambda: fe(audio_target=x, sampling_rate=16000, return_tensors="np"))]
+    if name in ("gemma3n", "gemma4", "univnet", "inkling", "nemotron-streaming-chunk", "voxtral-realtime-chunk",
+                "fun-asr-nano", "granite-speech", "granite-speech5", "xcodec2", "neucodec"):
+        return [hf_original(name, x, torch)]
+    if name == "funasr":
+        return [funasr_original(x)]
+    if name == "firered":
+        return [firered_original(x)]
     return [("original", "no original known to this bench")]
+
+
+HF_CLASSES = {  # preset -> (transformers module, class, label, needs torch)
+    "gemma3n": ("gemma3n", "Gemma3nAudioFeatureExtractor", "transformers Gemma3nAudio (numpy)", False),
+    "gemma4": ("gemma4", "Gemma4AudioFeatureExtractor", "transformers Gemma4Audio (numpy)", False),
+    "univnet": ("univnet", "UnivNetFeatureExtractor", "transformers UnivNet (numpy)", False),
+    "inkling": ("inkling", "InklingFeatureExtractor", "transformers Inkling (torch)", True),
+    "nemotron-streaming-chunk": ("nemotron_asr_streaming", "NemotronAsrStreamingFeatureExtractor",
+                                 "transformers NemotronAsrStreaming center=False (torch)", True),
+    "voxtral-realtime-chunk": ("voxtral_realtime", "VoxtralRealtimeFeatureExtractor",
+                               "transformers VoxtralRealtime center=False (torch)", True),
+    "fun-asr-nano": ("fun_asr_nano", "FunAsrNanoFeatureExtractor", "transformers FunAsrNano (torchaudio)", True),
+    "granite-speech": ("granite_speech", "GraniteSpeechFeatureExtractor", "transformers GraniteSpeech (torchaudio)",
+                       True),
+    "granite-speech5": ("granite_speech5", "GraniteSpeech5FeatureExtractor",
+                        "transformers GraniteSpeech5 (torchaudio)", True),
+    "xcodec2": ("xcodec2", "Xcodec2FeatureExtractor", "transformers Xcodec2 (torchaudio)", True),
+    "neucodec": ("neucodec", "NeuCodecFeatureExtractor", "transformers NeuCodec (torchaudio)", True),
+}
+
+
+def hf_original(name, x, torch):
+    """(label, callable or reason): the transformers extractor's whole call on one clip, with
+    truncation off where the class truncates by default (Gemma 3n / 4 at 30 s, UnivNet at 10 s),
+    so both sides compute the same frames."""
+    import importlib
+    module, cls, label, needs_torch = HF_CLASSES[name]
+    if not have("transformers"):
+        return (label, "transformers not installed")
+    if needs_torch and torch is None:
+        return (label, "needs torch")
+    try:
+        fe = getattr(importlib.import_module(f"transformers.models.{module}"), cls)()
+    except Exception as e:  # a torch-only module without torch, or a class this transformers lacks
+        return (label, f"not importable: {type(e).__name__}")
+    sr = fe.sampling_rate
+    if name in ("gemma3n", "gemma4"):
+        return (label, lambda: fe([x], sampling_rate=sr, truncation=False, return_tensors="np"))
+    if name == "univnet":
+        return (label, lambda: fe(x, sampling_rate=sr, truncation=False, return_noise=False, return_tensors="np"))
+    if name.endswith("-chunk"):
+        return (label, lambda: fe(x, sampling_rate=sr, center=False, return_tensors="np"))
+    if name == "granite-speech":
+        tx = torch.from_numpy(x.copy())
+        return (label, lambda: fe(tx))
+    return (label, lambda: fe(x, sampling_rate=sr, return_tensors="np"))
+
+
+def funasr_frontend():
+    """funasr_onnx's utils/frontend.py alone (the package's __init__ needs onnxruntime), or None."""
+    import importlib.util
+    spec = importlib.util.find_spec("funasr_onnx")
+    if spec is None or not spec.submodule_search_locations or not have("kaldi_native_fbank"):
+        return None
+    path = os.path.join(list(spec.submodule_search_locations)[0], "utils", "frontend.py")
+    ms = importlib.util.spec_from_file_location("_funasr_frontend", path)
+    mod = importlib.util.module_from_spec(ms)
+    ms.loader.exec_module(mod)
+    return mod
+
+
+def cmvn_files(d):
+    """An am.mvn (FunASR: 560 shifts and scales) and a cmvn.ark (Kaldi text statistics, 80
+    dimensions) the bench writes, so both sides apply the same normalisation."""
+    rng = np.random.default_rng(5)
+    shift, scale = -rng.uniform(5, 15, 560), rng.uniform(0.1, 0.5, 560)
+    am = os.path.join(d, "am.mvn")
+    with open(am, "w") as f:
+        f.write("<Nnet>\n<Splice> 560 560\n[ 0 ]\n<AddShift> 560 560\n<LearnRateCoef> 0 [ ")
+        f.write(" ".join(repr(float(v)) for v in shift) + " ]\n<Rescale> 560 560\n<LearnRateCoef> 0 [ ")
+        f.write(" ".join(repr(float(v)) for v in scale) + " ]\n</Nnet>\n")
+    n = 1000.0
+    mean, var = rng.uniform(5, 15, 80), rng.uniform(1, 4, 80)
+    stats = np.zeros((2, 81))
+    stats[0, :80], stats[0, 80] = mean * n, n
+    stats[1, :80] = (var + mean * mean) * n
+    ark = os.path.join(d, "cmvn.ark")
+    with open(ark, "w") as f:
+        f.write(" [\n  " + " ".join(repr(float(v)) for v in stats[0]) + "\n  "
+                + " ".join(repr(float(v)) for v in stats[1][:80]) + " 0 ]\n")
+    return am, ark, stats
+
+
+CMVN = {}  # preset -> keyword arguments of wmel.features (the cmvn files), set in main()
+
+
+def funasr_original(x):
+    label = "funasr_onnx WavFrontend (kaldi-native-fbank)"
+    mod = funasr_frontend()
+    if mod is None:
+        return (label, "funasr_onnx or kaldi_native_fbank not installed")
+    fe = mod.WavFrontend(cmvn_file=CMVN["funasr"]["cmvn"], lfr_m=7, lfr_n=6, dither=0.0)
+    xd = x.astype(np.float64)
+
+    def run():
+        feat, _ = fe.fbank(xd)
+        return fe.lfr_cmvn(feat)
+    return (label, run)
+
+
+def firered_original(x):
+    """FireRedASR's ASRFeatExtractor: kaldi-native-fbank (80 bins, dither 0, int16 scale) and the
+    cmvn.ark's mean and inverse std applied in numpy."""
+    label = "kaldi-native-fbank + cmvn.ark (FireRedASR)"
+    if not have("kaldi_native_fbank"):
+        return (label, "kaldi_native_fbank not installed")
+    import kaldi_native_fbank as knf
+    stats = CMVN["_firered_stats"]
+    count = stats[0, 80]
+    mean = stats[0, :80] / count
+    istd = 1.0 / np.sqrt(np.maximum(stats[1, :80] / count - mean * mean, 1e-20))
+
+    def run():
+        o = knf.FbankOptions()
+        o.frame_opts.dither = 0.0
+        o.mel_opts.num_bins = 80
+        f = knf.OnlineFbank(o)
+        f.accept_waveform(16000, (x * 32768.0).tolist())
+        f.input_finished()
+        feat = np.array([f.get_frame(i) for i in range(f.num_frames_ready)])
+        return (feat - mean) * istd
+    return (label, run)
+
+
+def wmel_call(wmel, name, x, threads):
+    """wmel's side of a row: the preset on the same clip, with the caller's part the original does
+    itself (the codecs' padding) and the same CMVN file."""
+    kw = {k: v for k, v in CMVN.get(name, {}).items() if not k.startswith("_")}
+    if name in ("xcodec2", "neucodec"):
+        def run():
+            y = np.concatenate([x, np.zeros(1, np.float32)])
+            y = np.pad(y, (0, -y.size % 320))
+            return wmel.features(y if name == "neucodec" else np.pad(y, 160), plan=name, threads=threads)
+        return run
+    return lambda: wmel.features(x, plan=name, threads=threads, **kw)
 
 
 def write_wav(path, seconds):
@@ -258,17 +411,21 @@ def main():
         if have(m):
             vers.append(f"{m} {getattr(__import__(m), '__version__', '?')}")
     print("versions: " + ", ".join(vers))
+    cmvn_dir = tempfile.TemporaryDirectory(prefix="wmel-presets-cmvn-")
+    am, ark, stats = cmvn_files(cmvn_dir.name)
+    CMVN.update(funasr={"cmvn": am}, firered={"cmvn": ark}, _firered_stats=stats)
     rows = []  # (preset, secs, label, wall, cpu, calls, ratio)
     two = {}   # preset -> (1-thread wall, 2-thread wall) at the largest length
     for secs in a.seconds:
-        x = signal(int(secs * 16000))
         for name in names:
-            w1 = med(lambda: wmel.features(x, plan=name, threads=1), a.budget, 5, 41)
+            sr = int(wmel.frontend_plan(plan=name)["sample_rate"])
+            x = signal(int(secs * sr))  # secs of audio at the preset's rate
+            w1 = med(wmel_call(wmel, name, x, 1), a.budget, 5, 41)
             rows.append((name, secs, "wmel (1 thread)", w1[0], w1[1], w1[2], None))
             print(f"  {name:18s} {secs:5.0f} s  {'wmel (1 thread)':44s} {w1[0]:10.2f} ms wall {w1[1]:10.2f} ms CPU"
                   f"  ({w1[2]} calls)", flush=True)
             if secs == max(a.seconds):
-                w2 = med(lambda: wmel.features(x, plan=name, threads=2), a.budget, 5, 41)
+                w2 = med(wmel_call(wmel, name, x, 2), a.budget, 5, 41)
                 two[name] = (w1[0], w2[0])
                 print(f"  {name:18s} {secs:5.0f} s  {'wmel (2 threads)':44s} {w2[0]:10.2f} ms wall "
                       f"{w2[1]:10.2f} ms CPU  ({w2[2]} calls)", flush=True)
