@@ -612,11 +612,9 @@ if __name__ == "__main__":
         if not (k.startswith("test_") and callable(fn)):
             continue
         try:
-            if k == "test_preset_oracle":
-                for n in ORACLES:
-                    fn(n)
-            elif k in ("test_framed_preset_oracle", "test_framed_preset_original"):
-                for n in FRAMED:
+            marks = [m for m in getattr(fn, "pytestmark", []) if m.name == "parametrize"]
+            if marks:  # one parameter: every value of its list
+                for n in marks[0].args[1]:
                     fn(n)
             elif fn.__code__.co_argcount:
                 fn(pathlib.Path(tempfile.mkdtemp()))
