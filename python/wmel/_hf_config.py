@@ -9,9 +9,11 @@ it.
 
 For the classes without a drop-in of their own, wmel replaces only the method that computes the
 spectrogram (each class's _extract_fbank_features, _torch_extract_fbank_features or
-_extract_mel_features) and keeps transformers' own __call__: padding, truncation, attention
+_extract_mel_features, GraniteSpeech's _extract_mel_spectrograms, GraniteSpeech5's
+_extract_features) and keeps transformers' own __call__: padding, truncation, attention
 masks, return_tensors, the batch rules and the normalisations computed there are the
-original's code. The replacement computes, per instance, the plan of the instance's own
+original's code. Xcodec2 and NeuCodec compute their fbank inside __call__: theirs is the whole
+__call__, with the original's own pad() for the padding and the masks. The replacement computes, per instance, the plan of the instance's own
 configuration (to_dict()), narrowed to what the method computes (e.g. NeMo's log-Mel before
 the normalisation __call__ applies), on the waveforms the method receives; a configuration the
 mapping refuses, a changed filter bank, a device other than the CPU or a case the method
@@ -301,11 +303,10 @@ def _granite5(self, plan, audio, device="cpu"):
     import torch
     x = _np(audio).astype(np.float32, copy=False)
     x = x[None] if x.ndim == 1 else x
+    if x.ndim != 2 or x.shape[1] < plan["hop"] or x.shape[1] <= plan["n_fft"] // 2:
+        return None                      # no frame, or too short for torch's reflection: the original
     hop = plan["hop"]
-    frames = x.shape[1] // hop
-    need = (2 * -(-frames // 2) - 1) * hop + 1
-    if x.ndim != 2 or frames < 1 or x.shape[1] <= plan["n_fft"] // 2:
-        return None
+    need = (2 * -(-(x.shape[1] // hop) // 2) - 1) * hop + 1
     if x.shape[1] < need:
         x = np.pad(x, ((0, 0), (0, need - x.shape[1])))
     return torch.from_numpy(_rows(plan, x))
