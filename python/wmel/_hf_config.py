@@ -9,9 +9,11 @@ it.
 
 For the classes without a drop-in of their own, wmel replaces only the method that computes the
 spectrogram (each class's _extract_fbank_features, _torch_extract_fbank_features or
-_extract_mel_features) and keeps transformers' own __call__: padding, truncation, attention
+_extract_mel_features, GraniteSpeech's _extract_mel_spectrograms, GraniteSpeech5's
+_extract_features) and keeps transformers' own __call__: padding, truncation, attention
 masks, return_tensors, the batch rules and the normalisations computed there are the
-original's code. The replacement computes, per instance, the plan of the instance's own
+original's code. Xcodec2 and NeuCodec compute their fbank inside __call__: theirs is the whole
+__call__, with the original's own pad() for the padding and the masks. The replacement computes, per instance, the plan of the instance's own
 configuration (to_dict()), narrowed to what the method computes (e.g. NeMo's log-Mel before
 the normalisation __call__ applies), on the waveforms the method receives; a configuration the
 mapping refuses, a changed filter bank, a device other than the CPU or a case the method
@@ -280,6 +282,107 @@ def _inkling(self, plan, waveform, device="cpu"):
     return torch.from_numpy(np.stack([_direct(p, c) for c in (x[None] if x.ndim == 1 else x)]))
 
 
+def _granite(self, plan, audio, device="cpu"):
+    """GraniteSpeech: (B, T // 2, 2 mels) torch of the zero-padded batch (__call__ pads it and
+    computes audio_embed_sizes and input_features_mask); the maximum is each row's own."""
+    if not _cpu(device):
+        return None
+    import torch
+    x = _np(audio).astype(np.float32, copy=False)
+    x = x[None] if x.ndim == 1 else x
+    if x.ndim != 2 or x.shape[1] <= plan["n_fft"] // 2:
+        return None                      # torch's reflection needs more samples: the original's rule
+    return torch.from_numpy(_rows(plan, x))
+
+
+def _granite5(self, plan, audio, device="cpu"):
+    """GraniteSpeech5: (B, rows, 4 mels) torch of the padded batch; the zeros the original
+    appends so that the last pair of frames is whole are appended here too."""
+    if not _cpu(device):
+        return None
+    import torch
+    x = _np(audio).astype(np.float32, copy=False)
+    x = x[None] if x.ndim == 1 else x
+    if x.ndim != 2 or x.shape[1] < plan["hop"] or x.shape[1] <= plan["n_fft"] // 2:
+        return None                      # no frame, or too short for torch's reflection: the original
+    hop = plan["hop"]
+    need = (2 * -(-(x.shape[1] // hop) // 2) - 1) * hop + 1
+    if x.shape[1] < need:
+        x = np.pad(x, ((0, 0), (0, need - x.shape[1])))
+    return torch.from_numpy(_rows(plan, x))
+
+
+def _fun_asr(self, plan, waveform):
+    """FunAsrNano: one clip's Kaldi fbank (frames, mels) torch, before _apply_lfr (which
+    stacks copies of the frames: the original's own code)."""
+    import torch
+    p = dict(plan)
+    p.update(stack=1, stack_stride=0, stack_left=0, stack_tail=0, stack_fill=0.0)
+    return torch.from_numpy(_clip_features(p, _np(waveform).astype(np.float32).reshape(-1)))
+
+
+def _codec(self, plan, neu, audio, padding=True, max_length=None, truncation=False, return_tensors=None,
+           sampling_rate=None, device="cpu", **kwargs):
+    """Xcodec2 / NeuCodec: the whole __call__, the semantic features (fbank, the per-clip CMVN,
+    the pairs) by libwmel on the waveform the original gives its fbank; the acoustic padding and
+    the mel padding and masks are the original's own code. max_length, truncation, a device
+    other than the CPU, a multi-channel clip or a clip of fewer than two frames: the original."""
+    if not _cpu(device) or max_length is not None or truncation or sampling_rate is None \
+            or sampling_rate != self.sampling_rate or kwargs:
+        return None
+    import torch
+    import torch.nn.functional as F
+    from transformers.audio_utils import make_list_of_audio
+    from transformers.feature_extraction_utils import BatchFeature
+    audio = make_list_of_audio(audio)
+    if any(np.ndim(a) != 1 or np.shape(a)[0] < 2 * 160 + 400 for a in audio):
+        return None
+    batch = len(audio)
+    clips = [F.pad(torch.as_tensor(a), (0, 1), value=0.0) for a in audio]
+    padded = self.acoustic_encoder_padder.pad(
+        BatchFeature({"audio": clips}), max_length=max_length, truncation=truncation, padding=padding,
+        return_attention_mask=padding, pad_to_multiple_of=self.hop_length, return_tensors="pt")
+    padding_mask = padded.pop("attention_mask")
+    padded_audio = padded["audio"][:, None, :]
+    frames = []
+    for i in range(batch):
+        if neu:
+            one = self.acoustic_encoder_padder.pad(BatchFeature({"audio": [clips[i]]}),
+                                                   pad_to_multiple_of=self.hop_length, return_tensors="pt")
+            w = _np(one["audio"]).reshape(-1)
+        else:
+            n = int(padding_mask[i].sum().item()) if padding_mask is not None else padded_audio.shape[-1]
+            valid = min(-(-n // self.hop_length) * self.hop_length, padded_audio.shape[-1])
+            w = np.pad(_np(padded_audio[i, 0, :valid]), self.hop_length // 2)
+        w = np.ascontiguousarray(w, np.float32)
+        t = 1 + (w.shape[0] - 400) // 160
+        if t < 2:
+            return None
+        rows = _clip_features(plan, w)                    # (ceil(t / 2), 160)
+        frames.append(torch.from_numpy(rows.reshape(-1, 80)[:t].copy()))
+    padded_mel = self.pad(BatchFeature({"input_features": frames}), padding=padding, max_length=max_length,
+                          truncation=truncation, pad_to_multiple_of=self.stride, return_attention_mask=padding,
+                          return_tensors="pt")
+    spec = padded_mel["input_features"]
+    smask = padded_mel.get("attention_mask")
+    trimmed = spec.shape[1] - (spec.shape[1] % self.stride)
+    spec = spec[:, :trimmed, :].reshape(batch, trimmed // self.stride, self.num_mel_bins * self.stride)
+    if smask is not None:
+        smask = smask[:, :trimmed].reshape(batch, trimmed // self.stride, self.stride).min(dim=-1).values
+    return BatchFeature({"input_values": padded_audio, "padding_mask": padding_mask, "input_features": spec,
+                         "input_features_mask": smask}, tensor_type=return_tensors)
+
+
+def _xcodec2(self, plan, *args, **kwargs):
+    """Xcodec2: the semantic encoder's waveform is the valid part, 160 zeros on each side."""
+    return _codec(self, plan, False, *args, **kwargs)
+
+
+def _neucodec(self, plan, *args, **kwargs):
+    """NeuCodec: the clip alone padded to a multiple of hop_length, no more."""
+    return _codec(self, plan, True, *args, **kwargs)
+
+
 # class: (transformers module, the method replaced, its computation)
 _METHODS = {
     "Qwen3ASRFeatureExtractor": ("qwen3_asr", "_torch_extract_fbank_features", _whisper_like),
@@ -296,6 +399,11 @@ _METHODS = {
     "Gemma4AudioFeatureExtractor": ("gemma4", "_extract_spectrogram", _gemma),
     "UnivNetFeatureExtractor": ("univnet", "mel_spectrogram", _univnet),
     "InklingFeatureExtractor": ("inkling", "_torch_extract_fbank_features", _inkling),
+    "GraniteSpeechFeatureExtractor": ("granite_speech", "_extract_mel_spectrograms", _granite),
+    "GraniteSpeech5FeatureExtractor": ("granite_speech5", "_extract_features", _granite5),
+    "FunAsrNanoFeatureExtractor": ("fun_asr_nano", "_extract_fbank_features", _fun_asr),
+    "Xcodec2FeatureExtractor": ("xcodec2", "__call__", _xcodec2),
+    "NeuCodecFeatureExtractor": ("neucodec", "__call__", _neucodec),
 }
 
 
@@ -381,12 +489,36 @@ _plans: dict = {}     # the instance's configuration text -> (plan or None, bank
 _BANKS = ("mel_filters", "window")
 
 
+def _own_fields(self, name: str, d: dict):
+    """Fields the instance computes with that to_dict() does not give: GraniteSpeech keeps its
+    geometry in melspec_kwargs only (its __init__ reads the top-level names); to_dict() leaves
+    FunAsrNano's window out."""
+    if name == "GraniteSpeechFeatureExtractor":
+        mk = getattr(self, "melspec_kwargs", None) or {}
+        for k, v in (("sampling_rate", "sample_rate"), ("n_fft", "n_fft"), ("win_length", "win_length"),
+                     ("hop_length", "hop_length"), ("n_mels", "n_mels")):
+            if v in mk:
+                d[k] = mk[v]
+        d.pop("melspec_kwargs", None)
+    elif name == "FunAsrNanoFeatureExtractor":
+        d["window"] = getattr(self, "window", "hamming")
+
+
+def _bank(v):
+    """A bank attribute as one array (a torch module's: its state's tensors, end to end)."""
+    if hasattr(v, "state_dict"):
+        parts = [t.detach().cpu().numpy().ravel() for t in v.state_dict().values()]
+        return np.concatenate(parts) if parts else np.zeros(0)
+    return _np(v)
+
+
 def _instance_plan(self, name: str):
     """The plan of this instance's configuration, or None (the mapping refuses it, or the
     instance's filter bank or window is not the one its configuration builds)."""
     try:
         d = self.to_dict()
         d["feature_extractor_type"] = name
+        _own_fields(self, name, d)
         key = _text(d)
     except (TypeError, ValueError):
         return None
@@ -396,7 +528,7 @@ def _instance_plan(self, name: str):
             mapped, cols = dropin_config(name, d)
             plan = _Plan(_wmel.plan_from_hf_config(_text(mapped))[1], cols)
             fresh = _hf_class(name)(**{k: v for k, v in d.items() if k != "feature_extractor_type"})
-            banks = {k: _np(getattr(fresh, k)) for k in _BANKS if getattr(fresh, k, None) is not None}
+            banks = {k: _bank(getattr(fresh, k)) for k in _BANKS if getattr(fresh, k, None) is not None}
         except Exception:  # noqa: BLE001 -- any refusal or construction failure: the original's
             plan, banks = None, {}
         if len(_plans) > 64:
@@ -410,7 +542,7 @@ def _instance_plan(self, name: str):
             return None
     for k, b in banks.items():
         mine = getattr(self, k, None)
-        if mine is None or not np.array_equal(_np(mine), b):
+        if mine is None or not np.array_equal(_bank(mine), b):
             return None
     return plan
 

@@ -384,6 +384,85 @@ static int inkling(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, char
     return rc;
 }
 
+/* GraniteSpeech / GraniteSpeech5: torchaudio's MelSpectrogram(sample_rate, n_fft, win_length,
+ * hop_length, n_mels), its band 0..float(sample_rate // 2); GraniteSpeech5's logmel_floor_db the
+ * whole normalisation's range and delta_win_length the deltas' window. */
+static int granite(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, char *msg, size_t len)
+{
+    const double sr = num(c, "sampling_rate", 16000);
+    if (!(sr >= 1000 && sr <= 384000 && sr == floor(sr)))
+        return refuse(msg, len, cls, c, "sampling_rate", "16000", "a whole number of Hz, 1000..384000");
+    if (p->frame_length > p->n_fft) {
+        char why[120];
+        snprintf(why, sizeof why, "the window must fit n_fft (%d): torch.stft raises otherwise", p->n_fft);
+        return refuse(msg, len, cls, c, "win_length", "400", why);
+    }
+    int rc = setd(p, cls, "sampling_rate", "sample_rate", sr, msg, len);
+    const double nyq = floor(sr / 2), edge = p->high_freq > 0 ? p->high_freq : p->sample_rate / 2.0 + p->high_freq;
+    if (!rc && edge != nyq) rc = setd(p, cls, "sampling_rate", "high_freq", nyq, msg, len); /* f_max None */
+    return rc;
+}
+static int granite5(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, char *msg, size_t len)
+{
+    int rc = granite(c, p, cls, msg, len);
+    const double db = num(c, "logmel_floor_db", 8.0), dw = num(c, "delta_win_length", 3);
+    if (!rc && !(db > 0 && db < 1e30)) return refuse(msg, len, cls, c, "logmel_floor_db", "8.0", "a number above 0");
+    if (!rc && !(dw >= 3 && dw <= 63 && dw == floor(dw)))
+        return refuse(msg, len, cls, c, "delta_win_length", "3",
+                      "a whole number of frames, 3..63 (torchaudio compute_deltas' win_length)");
+    if (!rc && db != 8.0) rc = setd(p, cls, "logmel_floor_db", "norm_range", db, msg, len);
+    if (!rc) rc = seti(p, cls, "delta_win_length", "delta_win", (long)dw, msg, len);
+    return rc;
+}
+
+/* FunAsrNano: torchaudio.compliance.kaldi.fbank's frame of int(sampling_rate * frame_length
+ * * 0.001) samples every int(sampling_rate * frame_shift * 0.001), the transform the next power
+ * of two, its window_type, then LFR num_frames_lfr / stride_lfr. */
+static int fun_asr(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, char *msg, size_t len)
+{
+    const double sr = num(c, "sampling_rate", 16000), fl = num(c, "frame_length", 25), fs = num(c, "frame_shift", 10),
+                 m = num(c, "num_frames_lfr", 7), n = num(c, "stride_lfr", 6);
+    if (!(sr >= 1000 && sr <= 384000)) return refuse(msg, len, cls, c, "sampling_rate", "16000", "1000..384000 Hz");
+    if (!(fl > 0 && fl <= 10000)) return refuse(msg, len, cls, c, "frame_length", "25", "milliseconds above 0, at most 10000");
+    if (!(fs > 0 && fs <= 10000)) return refuse(msg, len, cls, c, "frame_shift", "10", "milliseconds above 0, at most 10000");
+    const long win = (long)(sr * fl * 0.001), hop = (long)(sr * fs * 0.001); /* Python's int(): truncated */
+    if (win < 2 || win > 65536) return refuse(msg, len, cls, c, "frame_length", "25", "a frame of 2..65536 samples");
+    if (hop < 1) return refuse(msg, len, cls, c, "frame_shift", "10", "a shift of at least one sample");
+    if (!(m >= 1 && m <= 8 && m == floor(m))) return refuse(msg, len, cls, c, "num_frames_lfr", "7", "a whole number, 1..8");
+    if (!(n >= 1 && n <= 8 && n == floor(n))) return refuse(msg, len, cls, c, "stride_lfr", "6", "a whole number, 1..8");
+    const wmel__jmember *w = get(c, "window");
+    static const char *const hf_w[] = {"hamming", "hanning", "povey", "rectangular", "blackman"};
+    static const char *const wm_w[] = {"hamming", "hann", "povey", "rect", "blackman"};
+    int wi = w ? -1 : 0;
+    for (int i = 0; w && w->kind == 's' && i < 5; i++)
+        if (!strcmp(w->val, hf_w[i])) wi = i;
+    if (wi < 0)
+        return refuse(msg, len, cls, c, "window", "\"hamming\"",
+                      "torchaudio's kaldi window_type: hamming, hanning, povey, rectangular or blackman");
+    long nfft = 1;
+    while (nfft < win) nfft <<= 1;
+    char lfr[16];
+    snprintf(lfr, sizeof lfr, "%ld/%ld", (long)m, (long)n);
+    int rc = setd(p, cls, "sampling_rate", "sample_rate", sr, msg, len);
+    if (!rc) rc = seti(p, cls, "frame_length", "frame_length", win, msg, len);
+    if (!rc) rc = seti(p, cls, "frame_length", "n_fft", nfft, msg, len);
+    if (!rc) rc = seti(p, cls, "frame_shift", "hop", hop, msg, len);
+    if (!rc) rc = set(p, cls, "window", "window", wm_w[wi], msg, len);
+    if (!rc && wi == 4) rc = set(p, cls, "window", "window_coeff", "0.42", msg, len); /* blackman_coeff */
+    if (!rc) rc = set(p, cls, "num_frames_lfr", "lfr", lfr, msg, len);
+    return rc;
+}
+
+/* Xcodec2 / NeuCodec: the stacking pads the missing frame with padding_value (the mel pad's). */
+static int codec_fill(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, char *msg, size_t len)
+{
+    const double v = num(c, "padding_value", 1.0);
+    if (!(fabs(v) <= 1e30)) return refuse(msg, len, cls, c, "padding_value", "1.0", "a number, at most 1e30 in magnitude");
+    char t[48];
+    snprintf(t, sizeof t, "fill:%s", wmel__num(v).s);
+    return set(p, cls, "padding_value", "stack_tail", t, msg, len);
+}
+
 /* ---- the table ----------------------------------------------------------------------- */
 
 #define R_END {NULL, 0, NULL, NULL}
@@ -565,6 +644,49 @@ static const hf_rule INKLING[] = {
     {"return_attention_mask", HF_CALL, "true", NULL},
     R_END};
 
+static const hf_rule GRANITE[] = {
+    {"n_mels", HF_OPT, "80", "n_mels"},
+    {"n_fft", HF_OPT, "512", "n_fft"},
+    {"win_length", HF_OPT, "400", "frame_length"},
+    {"hop_length", HF_OPT, "160", "hop"},
+    {"sampling_rate", HF_CALL, "16000", NULL}, /* granite() */
+    {"feature_size", HF_CALL, "null", NULL},   /* the extractor's size, not the bank's */
+    {"projector_window_size", HF_CALL, "15", NULL},
+    {"projector_downsample_rate", HF_CALL, "5", NULL},
+    {"padding_value", HF_CALL, "0.0", NULL},
+    R_END};
+static const hf_rule GRANITE5[] = {
+    {"num_mel_bins", HF_OPT, "80", "n_mels"},
+    {"n_fft", HF_OPT, "512", "n_fft"},
+    {"win_length", HF_OPT, "400", "frame_length"},
+    {"hop_length", HF_OPT, "160", "hop"},
+    {"sampling_rate", HF_CALL, "16000", NULL}, /* granite5() */
+    {"logmel_floor_db", HF_CALL, "8.0", NULL},
+    {"delta_win_length", HF_CALL, "3", NULL},
+    {"padding_value", HF_CALL, "0.0", NULL},
+    {"return_attention_mask", HF_CALL, "true", NULL},
+    R_END};
+static const hf_rule FUN_ASR[] = {
+    {"feature_size", HF_OPT, "80", "n_mels"},
+    {"sampling_rate", HF_CALL, "16000", NULL}, /* fun_asr() */
+    {"frame_length", HF_CALL, "25", NULL},
+    {"frame_shift", HF_CALL, "10", NULL},
+    {"num_frames_lfr", HF_CALL, "7", NULL},
+    {"stride_lfr", HF_CALL, "6", NULL},
+    {"window", HF_CALL, "\"hamming\"", NULL},
+    {"padding_value", HF_CALL, "0.0", NULL},
+    {"return_attention_mask", HF_CALL, "true", NULL},
+    R_END};
+/* num_mel_bins, stride, frame_length and frame_shift are set by the class's __init__ whatever the
+ * configuration says (80, 2, 400 and 160 samples): not read */
+static const char WHY_CODEC[] = "its fbank is 400 samples every 160 with the band 20..8000 Hz (16 kHz only)";
+static const hf_rule CODEC[] = {
+    {"sampling_rate", HF_EQ, "16000", WHY_CODEC},
+    {"padding_value", HF_CALL, "1.0", NULL}, /* codec_fill() */
+    {"hop_length", HF_CALL, "320", NULL},
+    {"feature_size", HF_CALL, "80", NULL},
+    R_END};
+
 static const struct hf_class {
     const char *cls;    /* feature_extractor_type */
     const char *preset; /* presets/NAME.json; the plan starts from it */
@@ -587,14 +709,14 @@ static const struct hf_class {
     {"Gemma4AudioFeatureExtractor", "gemma4", GEMMA4, gemma4},
     {"UnivNetFeatureExtractor", "univnet", UNIVNET, univnet},
     {"InklingFeatureExtractor", "inkling", INKLING, inkling},
-    /* Classes whose presets are being written: each is refused with "needs preset NAME" until
-     * presets/NAME.json exists; then give it its rules (and a function for what a table
-     * cannot say) in place of NULL, NULL. */
-    {"GraniteSpeechFeatureExtractor", "granite-speech", NULL, NULL},
-    {"GraniteSpeech5FeatureExtractor", "granite-speech5", NULL, NULL},
-    {"FunAsrNanoFeatureExtractor", "fun-asr-nano", NULL, NULL},
-    {"Xcodec2FeatureExtractor", "xcodec2", NULL, NULL},
-    {"NeuCodecFeatureExtractor", "neucodec", NULL, NULL},
+    {"GraniteSpeechFeatureExtractor", "granite-speech", GRANITE, granite},
+    {"GraniteSpeech5FeatureExtractor", "granite-speech5", GRANITE5, granite5},
+    {"FunAsrNanoFeatureExtractor", "fun-asr-nano", FUN_ASR, fun_asr},
+    {"Xcodec2FeatureExtractor", "xcodec2", CODEC, codec_fill},
+    {"NeuCodecFeatureExtractor", "neucodec", CODEC, codec_fill},
+    /* A class whose preset is being written is listed with NULL, NULL: refused with "needs
+     * preset NAME" until presets/NAME.json exists; then it gets its rules (and a function for
+     * what a table cannot say). */
 };
 enum { N_CLASSES = sizeof CLASSES / sizeof CLASSES[0] };
 

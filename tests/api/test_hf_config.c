@@ -69,7 +69,7 @@ int main(void)
             refused(text, want);
         }
     }
-    CHECK(mapped >= 16, "%zu classes mapped, want at least 16", mapped);
+    CHECK(mapped >= 21, "%zu classes mapped, want at least 21", mapped);
     CHECK(wmel_hf_class_name(wmel_hf_class_count(), NULL, NULL) == NULL, "past the end");
 
     /* fields that change the plan */
@@ -150,6 +150,31 @@ int main(void)
     maps_to("{\"feature_extractor_type\": \"InklingFeatureExtractor\", \"sampling_rate\": 24000, \"n_fft\": 0}", "inkling",
             (const char *const[]){"sample_rate", "24000", "hop", "1200", "frame_length", "2400", "n_fft", "2400",
                                   "pad_left", "1200", "pad_multiple", "1200", NULL});
+    /* GraniteSpeech / GraniteSpeech5: MelSpectrogram's geometry, the band to sampling_rate // 2;
+     * GraniteSpeech5's floor and deltas; FunAsrNano's milliseconds truncated as int(), the next
+     * power of two, its window and LFR; the codecs' stacking fill */
+    maps_to("{\"feature_extractor_type\": \"GraniteSpeechFeatureExtractor\", \"n_mels\": 64, \"n_fft\": 1024,"
+            " \"win_length\": 800, \"hop_length\": 320, \"sampling_rate\": 32000, \"projector_window_size\": 10,"
+            " \"melspec_kwargs\": {\"n_mels\": 7}}",
+            "granite-speech", (const char *const[]){"n_mels", "64", "n_fft", "1024", "frame_length", "800", "hop", "320",
+                                                    "sample_rate", "32000", NULL});
+    maps_to("{\"feature_extractor_type\": \"GraniteSpeechFeatureExtractor\", \"sampling_rate\": 22051}", "granite-speech",
+            (const char *const[]){"sample_rate", "22051", "high_freq", "11025", NULL});
+    maps_to("{\"feature_extractor_type\": \"GraniteSpeech5FeatureExtractor\", \"num_mel_bins\": 128,"
+            " \"logmel_floor_db\": 10.0, \"delta_win_length\": 5, \"padding_value\": 0.0}",
+            "granite-speech5", (const char *const[]){"n_mels", "128", "norm_range", "10", "delta_win", "5", NULL});
+    maps_to("{\"feature_extractor_type\": \"FunAsrNanoFeatureExtractor\", \"feature_size\": 64, \"frame_length\": 32,"
+            " \"frame_shift\": 12.5, \"window\": \"hanning\", \"num_frames_lfr\": 5, \"stride_lfr\": 3}",
+            "fun-asr-nano", (const char *const[]){"n_mels", "64", "frame_length", "512", "n_fft", "512", "hop", "200",
+                                                  "window", "hann", "lfr", "5/3", NULL});
+    maps_to("{\"feature_extractor_type\": \"FunAsrNanoFeatureExtractor\", \"sampling_rate\": 8000, \"window\": \"blackman\"}",
+            "fun-asr-nano", (const char *const[]){"sample_rate", "8000", "frame_length", "200", "n_fft", "256", "hop", "80",
+                                                  "window", "blackman", "window_coeff", "0.42", NULL});
+    maps_to("{\"feature_extractor_type\": \"Xcodec2FeatureExtractor\", \"padding_value\": 0.0, \"hop_length\": 640,"
+            " \"num_mel_bins\": 128, \"stride\": 3}",
+            "xcodec2", (const char *const[]){"stack_tail", "fill:0", NULL});
+    maps_to("{\"feature_extractor_type\": \"NeuCodecFeatureExtractor\", \"padding_value\": -2.5}", "neucodec",
+            (const char *const[]){"stack_tail", "fill:-2.5", NULL});
     {   /* AST's affine: 1 / (2 std), -mean / (2 std); off without do_normalize */
         wmel_frontend_plan p;
         char msg[600];
@@ -209,6 +234,17 @@ int main(void)
             "audio_token_duration_s 0.0501: audio_token_duration_s * sampling_rate must be a whole number");
     refused("{\"feature_extractor_type\": \"InklingFeatureExtractor\", \"n_fft\": 1024}", "n_fft 1024: below the window's 1600");
     refused("{\"feature_extractor_type\": \"InklingFeatureExtractor\", \"feature_size\": 300}", "feature_size 300");
+    refused("{\"feature_extractor_type\": \"GraniteSpeechFeatureExtractor\", \"sampling_rate\": 16000.5}", "sampling_rate 16000.5");
+    refused("{\"feature_extractor_type\": \"GraniteSpeechFeatureExtractor\", \"win_length\": 600}", "win_length 600: the window must fit n_fft (512)");
+    refused("{\"feature_extractor_type\": \"GraniteSpeech5FeatureExtractor\", \"delta_win_length\": 2}", "delta_win_length 2");
+    refused("{\"feature_extractor_type\": \"GraniteSpeech5FeatureExtractor\", \"logmel_floor_db\": -1}", "logmel_floor_db -1");
+    refused("{\"feature_extractor_type\": \"FunAsrNanoFeatureExtractor\", \"window\": \"hann\"}",
+            "window \"hann\": torchaudio's kaldi window_type");
+    refused("{\"feature_extractor_type\": \"FunAsrNanoFeatureExtractor\", \"num_frames_lfr\": 9}", "num_frames_lfr 9");
+    refused("{\"feature_extractor_type\": \"FunAsrNanoFeatureExtractor\", \"frame_length\": 0.1}", "frame_length 0.1");
+    refused("{\"feature_extractor_type\": \"Xcodec2FeatureExtractor\", \"sampling_rate\": 24000}",
+            "sampling_rate 24000: wmel computes sampling_rate 16000 only");
+    refused("{\"feature_extractor_type\": \"NeuCodecFeatureExtractor\", \"padding_value\": \"x\"}", "padding_value \"x\"");
     refused("{\"feature_extractor_type\": \"Wav2Vec2FeatureExtractor\"}", "computes no spectrogram");
     refused("{\"feature_extractor_type\": \"ClapFeatureExtractor\"}", "not a class wmel maps");
     refused("{\"feature_size\": 80}", "no \"feature_extractor_type\"");

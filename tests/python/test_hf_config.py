@@ -53,6 +53,11 @@ CLASSES = {
     "Gemma4AudioFeatureExtractor": ("gemma4", False, "gemma4"),
     "UnivNetFeatureExtractor": ("univnet", False, "univnet"),
     "InklingFeatureExtractor": ("inkling", True, "inkling"),
+    "GraniteSpeechFeatureExtractor": ("granite_speech", True, "granite-speech"),
+    "GraniteSpeech5FeatureExtractor": ("granite_speech5", True, "granite-speech5"),
+    "FunAsrNanoFeatureExtractor": ("fun_asr_nano", True, "fun-asr-nano"),
+    "Xcodec2FeatureExtractor": ("xcodec2", True, "xcodec2"),
+    "NeuCodecFeatureExtractor": ("neucodec", True, "neucodec"),
 }
 
 # the original's float32 error, relative to max(1, |original|): the NeMo-family outputs are
@@ -61,7 +66,10 @@ CLASSES = {
 # constant; the rest are log10 or ln values
 TOL = {"CohereAsrFeatureExtractor": 2e-4, "ParakeetFeatureExtractor": 2e-4,
        "Speech2TextFeatureExtractor": 1e-4, "SeamlessM4TFeatureExtractor": 1e-4,
-       "ASTFeatureExtractor": 1e-4, "Phi4MultimodalFeatureExtractor": 5e-5}
+       "ASTFeatureExtractor": 1e-4, "Phi4MultimodalFeatureExtractor": 5e-5,
+       # torchaudio's float32 Kaldi fbank (FunAsrNano: without x 32768, so log values near 0 and
+       # below); the codecs' values are divided by a per-bin std
+       "FunAsrNanoFeatureExtractor": 1e-4, "Xcodec2FeatureExtractor": 2e-4, "NeuCodecFeatureExtractor": 2e-4}
 TOL_DEFAULT = 2e-5
 
 # non-default configurations each class is held to as well
@@ -95,6 +103,14 @@ VARIANTS = {
     "InklingFeatureExtractor": [
         {"feature_size": 64, "audio_token_duration_s": 0.02, "window_size_multiplier": 1.5, "n_fft": 512},
         {"sampling_rate": 24000, "feature_size": 100}],
+    "GraniteSpeechFeatureExtractor": [{"n_mels": 64, "hop_length": 200, "win_length": 320},
+                                      {"sampling_rate": 8000, "n_fft": 256, "win_length": 200, "hop_length": 80}],
+    "GraniteSpeech5FeatureExtractor": [{"logmel_floor_db": 6.0, "delta_win_length": 5, "num_mel_bins": 64},
+                                       {"n_fft": 1024, "win_length": 800, "hop_length": 320}],
+    "FunAsrNanoFeatureExtractor": [{"window": "hanning", "num_frames_lfr": 5, "stride_lfr": 3, "frame_length": 32},
+                                   {"feature_size": 64, "window": "povey", "frame_shift": 12.5}],
+    "Xcodec2FeatureExtractor": [{"padding_value": 0.0}],
+    "NeuCodecFeatureExtractor": [{"padding_value": -1.0}],
 }
 # the mapping refuses Cohere's default dither (the command has no torch generator); the drop-in
 # computes it (transformers' own __call__ adds the noise)
@@ -272,6 +288,8 @@ def _call(fe, name):
         return fe(audio_target=CLIPS, **kw)
     if name == "Phi4MultimodalFeatureExtractor":  # unequal lengths: its frame masking (the original's)
         return fe([CLIP, CLIP[::-1].copy()], **kw)
+    if name == "GraniteSpeechFeatureExtractor":   # its __call__ takes the clips alone (torch out)
+        return fe(CLIPS)
     return fe(CLIPS, **kw)
 
 
@@ -533,7 +551,7 @@ def test_edge_lengths(name):
         if name in ("Speech2TextFeatureExtractor", "SpeechT5FeatureExtractor"):
             kw["padding"] = True
         call = (lambda fe: fe(audio_target=clips, **kw)) if name == "SpeechT5FeatureExtractor" \
-            else (lambda fe: fe(clips, **kw))
+            else (lambda fe: fe(clips)) if name == "GraniteSpeechFeatureExtractor" else (lambda fe: fe(clips, **kw))
         try:
             with np.errstate(all="ignore"):     # Speech2Text's std of one frame: NaN, its own
                 want = call(orig)
