@@ -60,6 +60,15 @@ printf '{"feature_extractor_type": "Speech2TextFeatureExtractor", "num_mel_bins"
 expect_ok "s2t preset" "$WMEL" mel "$S" -o "$T/h.npy" --preset speech2text
 expect_ok "s2t hf" "$WMEL" mel "$S" -o "$T/i.npy" --hf-config "$T/s2t.json"
 same "$T/h.npy" "$T/i.npy" "--hf-config Speech2Text"
+# GraniteSpeech5 and FunAsrNano: their defaults are their presets; a changed field changes the plan
+printf '{"feature_extractor_type": "GraniteSpeech5FeatureExtractor", "padding_value": 0.0}\n' >"$T/g5.json"
+expect_ok "granite5 preset" "$WMEL" mel "$S" -o "$T/g1.npy" --preset granite-speech5
+expect_ok "granite5 hf" "$WMEL" mel "$S" -o "$T/g2.npy" --hf-config "$T/g5.json"
+same "$T/g1.npy" "$T/g2.npy" "--hf-config GraniteSpeech5"
+printf '{"feature_extractor_type": "FunAsrNanoFeatureExtractor", "num_frames_lfr": 5, "stride_lfr": 3}\n' >"$T/fa.json"
+expect_ok "fun-asr preset" "$WMEL" mel "$S" -o "$T/f1.npy" --preset fun-asr-nano --lfr 5/3
+expect_ok "fun-asr hf" "$WMEL" mel "$S" -o "$T/f2.npy" --hf-config "$T/fa.json"
+same "$T/f1.npy" "$T/f2.npy" "--hf-config FunAsrNano"
 
 # stream and batch take it too
 expect_ok "stream preset" "$WMEL" stream -o "$T/s1.npy" --frontend nemo --n-mels 128 < "$S"
@@ -73,8 +82,8 @@ expect_ok "batch --hf-config" "$WMEL" batch "$T/list.txt" -o "$T/job" --mode ful
 printf '{"feature_extractor_type": "WhisperFeatureExtractor", "dither": 0.5}\n' >"$T/w.json"
 expect_rc "dither" 2 'dither 0.5: wmel computes dither 0 only' "$WMEL" mel "$S" -o "$T/x.npy" --hf-config "$T/w.json"
 [ ! -e "$T/x.npy" ] && ok || bad "a refused configuration left an output"
-printf '{"feature_extractor_type": "GraniteSpeechFeatureExtractor"}\n' >"$T/gs.json"
-expect_rc "needs preset or its table" 2 'GraniteSpeechFeatureExtractor: .*granite-speech' "$WMEL" mel "$S" -o "$T/x.npy" --hf-config "$T/gs.json"
+printf '{"feature_extractor_type": "GraniteSpeechFeatureExtractor", "win_length": 600}\n' >"$T/gs.json"
+expect_rc "granite win_length" 2 'GraniteSpeechFeatureExtractor: win_length 600: the window must fit n_fft' "$WMEL" mel "$S" -o "$T/x.npy" --hf-config "$T/gs.json"
 # Gemma's per-bin statistics, dither and Cohere's default dither are refused by name
 printf '{"feature_extractor_type": "Gemma4AudioFeatureExtractor", "per_bin_mean": [0.5]}\n' >"$T/g4b.json"
 expect_rc "per_bin_mean" 2 'per_bin_mean \[...\]: wmel computes per_bin_mean null only' "$WMEL" mel "$S" -o "$T/x.npy" --hf-config "$T/g4b.json"
