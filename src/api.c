@@ -61,10 +61,12 @@ static wmel_ctx *create(wmel_params p, const wmel_frontend_plan *plan, int keep_
     p.norm = plan->norm;
     if (!algo->smooth) p.smooth = WMEL_SMOOTH_NONE;
     const wmel_backend_vt *vt;
+    /* the device kernels compute Whisper's geometry with the data's max only */
+    const int devices = algo->devices && !(plan->norm_flags & WMEL_NORMF_FIXED_MAX);
     if (p.backend == WMEL_BACKEND_AUTO)
-        vt = algo->devices ? wmel__backend_auto(&p) : &wmel__backend_cpu;
-    else if (p.backend == WMEL_BACKEND_CUDA && !algo->devices)
-        vt = NULL; /* the device kernels compute Whisper's geometry only */
+        vt = devices ? wmel__backend_auto(&p) : &wmel__backend_cpu;
+    else if (p.backend == WMEL_BACKEND_CUDA && !devices)
+        vt = NULL;
     else
         vt = wmel__backend(p.backend);
     if (!vt || (vt->available && !vt->available(&p)))

@@ -364,6 +364,7 @@ static void mel_worker(void *arg, wmel_pool *pl, int t, int nt)
             if (k->slot_max[par][i] > mx) mx = k->slot_max[par][i];
             any |= k->slot_bad[par][i];
         }
+        mx = wmel__fe_whole_max(&k->ctx->fe->p, mx);
         if (!any) finish_clip(k, b, (size_t)par, t, nt, fb, fe, mx, sm);
     }
     if (k->finish && k->global) {
@@ -376,6 +377,7 @@ static void mel_worker(void *arg, wmel_pool *pl, int t, int nt)
             if (k->slot_max[0][i] > mx) mx = k->slot_max[0][i];
             any |= k->slot_bad[0][i];
         }
+        mx = wmel__fe_whole_max(&k->ctx->fe->p, mx);
         for (size_t b = 0; b < k->batch && !any; b++) finish_clip(k, b, b, t, nt, fb, fe, mx, sm);
     }
     if (!k->cache) wmel__aligned_free(buf);

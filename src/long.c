@@ -341,7 +341,7 @@ static int finish(wmel_long *l)
         l->nv_out = nv;
     }
     if (l->norm == NORM_MAX && !l->ext) {
-        l->lo = wmel_stream_max(l->ws) - 8.0f; /* the largest raw value of every frame */
+        l->lo = wmel__fe_whole_max(&l->p, wmel_stream_max(l->ws)) - 8.0f; /* the largest raw value of every frame */
     } else if (l->norm == NORM_MAX) { /* wmel__fe_finish_ext's clamp */
         const float mx = l->p.norm_flags & WMEL_NORMF_FIXED_MAX ? (float)l->p.norm_max : l->max;
         l->lo = mx - (float)(l->p.norm_range > 0.0 ? l->p.norm_range : 8.0);

@@ -517,7 +517,7 @@ static int pfa_features(wmel_sliding *b, size_t padding, float *out, size_t out_
     if (rc) return rc;
     b->stats.calls++;
     const size_t cn = b->c_n;
-    const float gmax = b->cmax > emax && cn ? b->cmax : emax;
+    const float gmax = wmel__fe_whole_max(&b->ctx->fe->p, b->cmax > emax && cn ? b->cmax : emax);
     put_cached(b, out, F, 0, cn, gmax);
     finish_edges(b, out, F, lo_end, hi, F, gmax);
     return WMEL_OK;
@@ -570,7 +570,7 @@ static int pfa_view(wmel_sliding *b, size_t padding, const float **data, size_t 
     const size_t stride = b->v_cap, cn = b->c_n;
     rc = edges(b, &sig, F, I, o, stride, &lo_end, &hi, &emax); /* not over [2, 2 + v_n) */
     if (rc) return rc;
-    const float gmax = b->cmax > emax && cn ? b->cmax : emax;
+    const float gmax = wmel__fe_whole_max(&b->ctx->fe->p, b->cmax > emax && cn ? b->cmax : emax);
     size_t from = b->v_n;
     if (b->ctx->params.norm == WMEL_NORM_WHOLE && from && gmax != b->v_max) {
         from = 0; /* a new max moves the floor of every frame: all columns again */

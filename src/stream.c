@@ -332,7 +332,7 @@ static int windows_finish(wmel_windows *w, wmel_stream *s)
     if (rc == WMEL_OK && w->cur_dirty) rc = store_window(w);
     if (rc) return rc;
     w->count = (w->content_frames + WMEL_CHUNK_FRAMES - 1) / WMEL_CHUNK_FRAMES;
-    w->max = wmel_stream_max(s);
+    w->max = wmel__fe_whole_max(&s->fe->p, wmel_stream_max(s));
     if (w->stored != w->count) return WMEL_ERR_INVALID_ARG; /* cannot happen */
     errno = 0;
     if (w->spill && fflush(w->spill) != 0) { /* a full disk often shows only here */

@@ -121,8 +121,15 @@ int wmel__fe_check(const wmel_frontend_plan *p);
  * stage-by-stage reference). */
 int wmel__fe_compile(const wmel_frontend_plan *p, wmel_fe **out);
 void wmel__fe_free(wmel_fe *fe);
-/* 1 when the plan is Whisper's geometry (the frame driver computes it bit for bit). */
+/* 1 when the plan is Whisper's geometry (the frame driver computes it bit for bit), its
+ * finish Whisper's or Whisper's with a fixed max (WMEL_NORMF_FIXED_MAX). */
 int wmel__fe_is_whisper(const wmel_frontend_plan *p);
+/* The max of WMEL_NORM_WHOLE's clamp on Whisper's geometry: the plan's norm_max with
+ * WMEL_NORMF_FIXED_MAX (as fe_cpu.c's finish rounds it), else the data's. */
+static inline float wmel__fe_whole_max(const wmel_frontend_plan *p, float data_max)
+{
+    return (p->norm_flags & WMEL_NORMF_FIXED_MAX) ? (float)p->norm_max : data_max;
+}
 
 /* Frames of the STFT for n samples, and the valid ones. */
 size_t wmel__fe_frames(const wmel_frontend_plan *p, size_t n);

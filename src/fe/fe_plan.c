@@ -532,7 +532,8 @@ int wmel__fe_is_whisper(const wmel_frontend_plan *p)
            (p->norm == WMEL_NORM_WHOLE || p->norm == WMEL_NORM_NONE) &&
            p->valid == WMEL_VALID_TRIM && p->stack == 1 && p->pad_to <= 1 &&
            p->layout == WMEL_LAYOUT_MELS_FRAMES && !p->bank_flags && !p->mag_guard_mode &&
-           !p->norm_flags && !p->n_frames && !p->affine && p->norm_range == 0.0 && p->pad_value == 0.0 &&
+           (!p->norm_flags || (p->norm_flags == WMEL_NORMF_FIXED_MAX && p->norm == WMEL_NORM_WHOLE)) &&
+           !p->n_frames && !p->affine && p->norm_range == 0.0 && p->pad_value == 0.0 &&
            p->dither == 0.0 && !wmel__fe_post_on(p);
 }
 

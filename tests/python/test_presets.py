@@ -167,6 +167,26 @@ def test_live_objects_take_a_plan():
         wmel.Stream(plan="ast")
 
 
+def test_voxtral_realtime_on_the_whisper_kernel():
+    """A Whisper geometry with a fixed max runs the Whisper kernel: its features are the Stream's
+    raw frames (the frame driver's, bit for bit those of the offline call) clamped in float32 at
+    float32(1.5) - 8, then (x + 4) / 4, exactly; SlidingBuffer gives the same."""
+    for clip, x in C._clips():
+        if x.size <= 200:
+            continue
+        s = wmel.Stream(plan="voxtral-realtime")
+        ax = 0 if s._frames_first else 1
+        raw = np.concatenate([s.push(x[:3001]), s.push(x[3001:]), s.finish()], axis=ax)
+        got = wmel.features(x, plan="voxtral-realtime")
+        assert raw.shape == got.shape, (clip, raw.shape, got.shape)
+        lo = np.float32(1.5) - np.float32(8.0)
+        want = (np.maximum(raw, lo) + np.float32(4.0)) * np.float32(0.25)
+        assert want.dtype == np.float32 and np.array_equal(got, want), clip
+        buf = wmel.SlidingBuffer(plan="voxtral-realtime")
+        buf.push(x)
+        assert np.array_equal(buf.features(), got), clip
+
+
 # ---- the presets against float64 oracles --------------------------------------------------
 
 def _tf_kaldi_like(x, window, lo, hi, n_mels, guard, scale, remove_dc, preemph):
