@@ -161,6 +161,14 @@ class _Online:
             self._ready += k
             self._n += n
             return
+        if (self._rstream is not None and type(waveform) is np.ndarray and waveform.dtype == _F32
+                and waveform.ndim == 1 and waveform.flags.c_contiguous and not self._finished
+                and type(sampling_rate) in (int, float) and sampling_rate == self._sr):
+            # the common call once the reflected stream runs (NaN and infinities raise in C)
+            self._push_y(waveform)
+            self._keep_tail(waveform)
+            self._n += waveform.shape[0]
+            return
         if self._finished:
             raise RuntimeError("accept_waveform() after input_finished()")
         if (sampling_rate != self._sr or type(sampling_rate) not in (int, float)) and \
@@ -193,18 +201,31 @@ class _Online:
         self._extend_to(num_frames(self._n, self._L, self._H, self._snip, False))
 
     def _push_y(self, y):
-        self._out.reserve(y.shape[0] // self._H + 1)
-        k = self._rstream.push_rows(y, self._out._a, self._out._hi)
-        self._out._hi += k
+        out = self._out
+        if out._hi + y.shape[0] // self._H + 1 > out._a.shape[0]:
+            out.reserve(y.shape[0] // self._H + 1)
+        k = self._rstream.push_rows(y, out._a, out._hi)
+        out._hi += k
         self._ready += k
+
+    def _keep_tail(self, x):
+        """Appends the finite float32 samples x (C order) to _tail, which keeps at least the
+        last L samples (all of them while fewer came)."""
+        t = self._tail
+        n = x.shape[0]
+        if t._hi + n > t._a.shape[0]:
+            live = t._hi - t._lo
+            if live > self._L:
+                t.drop(live - self._L)
+            t.reserve(n)
+        t._hi += _wmel.put_finite(x, t._a, t._hi)
 
     def _accept_reflected(self, x):
         L, H = self._L, self._H
         p = L // 2 - H // 2
         if self._rstream is not None:
             self._push_y(x)
-            t = self._tail
-            self._tail = x[-L:].copy() if x.shape[0] >= L else np.concatenate([t, x])[-L:]
+            self._keep_tail(x)
             return
         self._sig.append(x.reshape(-1, 1))
         if self._n < max(abs(p), 1):
@@ -214,7 +235,8 @@ class _Online:
         self._rstream = _wmel.Stream(self._ctx, 0)
         self._rstream.set_rows(*self._rows)
         self._push_y(np.ascontiguousarray(y, np.float32))
-        self._tail = allx[-L:].copy()
+        self._tail = _Rows(1)
+        self._tail.append(allx[-L:].reshape(-1, 1))
         self._sig = _Rows(1)
 
     def _finish_reflected(self):
@@ -228,7 +250,7 @@ class _Online:
             return
         s = np.mod(n + np.arange(need), 2 * n)
         s = np.where(s >= n, 2 * n - 1 - s, s)
-        t = self._tail
+        t = self._tail.view()[-L:, 0]
         self._push_y(np.ascontiguousarray(t[s - (n - t.shape[0])], np.float32))
 
     def _extend_to(self, nf):
