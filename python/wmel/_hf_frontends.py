@@ -15,12 +15,13 @@ which the original refuses, give no frames; NaN or Inf in the audio raises Value
 """
 from __future__ import annotations
 
+import functools
 import importlib.util
 
 import numpy as np
 
 from ._common import _is_torch
-from ._features import features
+from ._features import _ctx, features, frontend_plan
 from ._feref import kaldi_mel_filters
 from ._hf_base import StandaloneBatchFeature, StandaloneSequenceFeatureExtractor, _is_cpu
 
@@ -118,6 +119,14 @@ def _clips(raw_speech, fe_name):
     return clips
 
 
+@functools.lru_cache(maxsize=16)
+def _nemo_rows_plan(n_mels: int) -> tuple:
+    """NeMo's plan of n_mels bins with frames as rows (what Parakeet returns), and its sorted
+    items (the context's key)."""
+    plan = frontend_plan("nemo", n_mels, layout="frames_mels")
+    return plan, tuple(sorted(plan.items()))
+
+
 def parakeet_features(fe, clips, padding="longest", max_length=None, pad_to_multiple_of=None):
     """(input_features (B, T, n_mels) float32, attention_mask (B, T) bool) as transformers'
     Parakeet computes them for clips padded to the batch's length: each clip's frames are NeMo's
@@ -140,9 +149,12 @@ def parakeet_features(fe, clips, padding="longest", max_length=None, pad_to_mult
     n_mels = int(fe.feature_size)
     frames = target // 160 + 1
     out = np.zeros((len(clips), frames, n_mels), np.float32)
+    plan, items = _nemo_rows_plan(n_mels)
+    ctx = _ctx(plan, "auto", 0, None, items)
     for i, c in enumerate(clips):
-        f = _features(c, "nemo", n_mels)      # (n_mels, len // 160 + 1), the last frame 0
-        out[i, : f.shape[1]] = f.T
+        # NeMo's (len // 160 + 1, n_mels) frames (the last 0) written in place
+        c = np.ascontiguousarray(c, np.float32)
+        ctx.features(c, out[i, : ctx.features_shape(c.shape[0])[0]])
     mask = np.arange(frames)[None, :] < (np.asarray(lengths) // 160)[:, None]
     return out, mask
 
