@@ -4,6 +4,13 @@ library and the same settings, called through ctypes into the extension module (
 exports libwmel's wmel_* symbols) with a preallocated output. Target: <= 5 %.
 
     build-py/venv/bin/python bench/py_overhead.py [--runs N]
+    build-py/venv/bin/python bench/py_overhead.py --features kaldi,nemo,whisper [--runs N]
+
+--features: per preset, wmel.features(x, plan=NAME, threads=1) against the context's bare
+computation (Ctx.features into a preallocated array, the same context), interleaved, on 30 s
+and on 1 s of noise (the fixed cost shows there); the process's CPU time, medians. Then
+wmel.hf's Parakeet and SeamlessM4T extractors' __call__ on the 30 s clip against
+wmel.features of their front-end (default threads, both).
 """
 import argparse
 import ctypes
@@ -33,10 +40,53 @@ def cpu_model():
     return platform.processor() or "unknown"
 
 
+def _median_pair(a, b, runs):
+    ta, tb = [], []
+    for _ in range(3):
+        a()
+        b()
+    for _ in range(runs):  # interleaved, so drift hits both equally
+        t0 = time.process_time()
+        a()
+        t1 = time.process_time()
+        b()
+        t2 = time.process_time()
+        ta.append(t1 - t0)
+        tb.append(t2 - t1)
+    return statistics.median(ta) * 1e6, statistics.median(tb) * 1e6
+
+
+def features_overhead(names, runs):
+    from wmel import _features
+    rng = np.random.default_rng(0)
+    x30 = (rng.standard_normal(480000) * 0.1).astype(np.float32)
+    x1 = x30[:16000].copy()
+    print(f"cpu: {cpu_model()}; loadavg: {open('/proc/loadavg').read().split()[:3]}")
+    for name in names:
+        ctx = _features._ctx(_features.plan_from(name), "auto", 1)
+        for x, label in ((x30, "30 s"), (x1, "1 s")):
+            out = np.empty(ctx.features_shape(x.shape[0]), np.float32)
+            assert np.array_equal(wmel.features(x, plan=name, threads=1), (ctx.features(x, out), out)[1])
+            tp, tc = _median_pair(lambda: wmel.features(x, plan=name, threads=1),
+                                  lambda: ctx.features(x, out), runs)
+            print(f"{name:10s} {label:5s} wmel.features {tp:8.0f} us, Ctx.features {tc:8.0f} us: "
+                  f"+{tp - tc:.0f} us")
+    import wmel.hf as H
+    for cls, fe in (("ParakeetFeatureExtractor", "nemo"), ("SeamlessM4TFeatureExtractor", "seamless")):
+        e = getattr(H, cls)()
+        th, tf = _median_pair(lambda: e(x30, sampling_rate=16000), lambda: wmel.features(x30, fe), runs)
+        print(f"wmel.hf.{cls} 30 s: __call__ {th:.0f} us, wmel.features({fe!r}) {tf:.0f} us: "
+              f"+{th - tf:.0f} us")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=60)
+    ap.add_argument("--features", default=None, help="presets, comma-separated: wmel.features' overhead")
     args = ap.parse_args()
+    if args.features:
+        features_overhead(args.features.split(","), args.runs)
+        return
 
     lib = ctypes.CDLL(_wmel.__file__)
     lib.wmel_default_params.restype = Params

@@ -93,6 +93,12 @@ def _preset_texts() -> dict:
     return dict(_wmel.preset_texts())
 
 
+@functools.lru_cache(maxsize=None)
+def _preset_plan(name: str) -> dict:
+    """A built-in preset's plan, parsed once (callers get a copy)."""
+    return _wmel.plan_from_json(_preset_texts()[name])
+
+
 def presets() -> list:
     """The built-in front-end presets (presets/*.json in the source, compiled into the
     library): one dict per preset, the file's keys -- "name", "models", "original",
@@ -116,7 +122,7 @@ def plan_from(plan) -> dict:
         except ValueError as e:
             raise ValueError(f"plan: {e}") from None
     if isinstance(plan, str) and plan in _preset_texts():
-        return _wmel.plan_from_json(_preset_texts()[plan])
+        return dict(_preset_plan(plan))
     if not isinstance(plan, (str, os.PathLike)):
         raise TypeError(f"plan must be a preset's name, a JSON file's path or a dict, got {type(plan).__name__}")
     path = os.fspath(plan)
@@ -219,18 +225,27 @@ def _plan_of(frontend, *values) -> dict:
     return plan
 
 
+@functools.lru_cache(maxsize=64)
+def _named_plan(frontend, plan) -> tuple:
+    """(plan, its sorted items) of frontend_plan(frontend, plan=plan) for a front-end's or a
+    built-in preset's name without options (the cache keeps a name's plan; the caller does not
+    change the dict)."""
+    p = frontend_plan(frontend, plan=plan)
+    return p, tuple(sorted(p.items()))
+
+
 def _check_threads(threads) -> int:
     return _check_int(threads, "threads", 0, " (0 = all cores)")
 
 
-def _ctx(plan: dict, backend: str, threads: int, cols=None):
+def _ctx(plan: dict, backend: str, threads: int, cols=None, items=None):
     """The shared context for a plan (and a per-column affine: a pair of float64 bytes), from
     the package's bounded context cache (_ctxcache): hold the returned object while computing
-    with it."""
+    with it. items: the plan's sorted items when the caller has them (_named_plan)."""
     if not isinstance(backend, str) or backend not in _BACKENDS:
         raise ValueError(f"backend must be auto, cpu, ref or cuda, got {backend!r}")
     threads = _check_threads(threads)
-    key = ("plan", tuple(sorted(plan.items())), backend, threads, cols)
+    key = ("plan", items if items is not None else tuple(sorted(plan.items())), backend, threads, cols)
     kw = {} if cols is None else {"col_scale": cols[0], "col_shift": cols[1]}
     return _ctxcache.get(key, lambda: _wmel.Ctx(plan=plan, backend=_BACKENDS[backend],
                                                 n_threads=threads, **kw))
@@ -298,9 +313,19 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
     or a dict in its schema, in place of frontend (docs/frontends.md, "Presets"); options
     given with it change it.
     """
-    plan = frontend_plan(frontend, n_mels, normalize=normalize, window=window, scale=scale,
-                         low_freq=low_freq, high_freq=high_freq, use_energy=use_energy,
-                         energy_floor=energy_floor, legacy=legacy, pad_to=pad_to, plan=plan, **caps)
+    items = None
+    if (not caps and n_mels is None and normalize is None and window is None and scale is None
+            and low_freq is None and high_freq is None and use_energy is None
+            and energy_floor is None and legacy is False and pad_to is None
+            and (type(plan) is str if frontend is None else (plan is None and type(frontend) is str))
+            and (plan is None or plan in _preset_texts())):
+        # a built-in preset or a front-end by name with no option: its plan is computed once
+        plan, items = _named_plan(frontend, plan)
+    else:
+        plan = frontend_plan(frontend, n_mels, normalize=normalize, window=window, scale=scale,
+                             low_freq=low_freq, high_freq=high_freq, use_energy=use_energy,
+                             energy_floor=energy_floor, legacy=legacy, pad_to=pad_to, plan=plan,
+                             **caps)
     threads = _check_threads(threads)
     if cmvn is not None:
         if col_scale is not None or col_shift is not None:
@@ -315,7 +340,7 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
         torch_in = audio
         audio = audio.detach().to("cpu").contiguous().numpy()
     a = _as_samples(audio, allow_s16=False)
-    ctx = _ctx(plan, backend, threads, _cols(plan, col_scale, col_shift))
+    ctx = _ctx(plan, backend, threads, _cols(plan, col_scale, col_shift), items)
     clips = a[None] if a.ndim == 1 else a
     rows, cols = ctx.features_shape(clips.shape[1])
     out = np.empty((clips.shape[0], rows, cols), np.float32)

@@ -15,12 +15,13 @@ which the original refuses, give no frames; NaN or Inf in the audio raises Value
 """
 from __future__ import annotations
 
+import functools
 import importlib.util
 
 import numpy as np
 
 from ._common import _is_torch
-from ._features import features
+from ._features import _ctx, frontend_plan
 from ._feref import kaldi_mel_filters
 from ._hf_base import StandaloneBatchFeature, StandaloneSequenceFeatureExtractor, _is_cpu
 
@@ -33,10 +34,6 @@ def _have(mod: str) -> bool:
         return importlib.util.find_spec(mod) is not None
     except (ImportError, ValueError):
         return False
-
-
-def _features(x, frontend, n_mels, **kw):
-    return features(np.ascontiguousarray(x, np.float32), frontend, int(n_mels), **kw)
 
 
 def _as_float32_clip(s):
@@ -118,6 +115,14 @@ def _clips(raw_speech, fe_name):
     return clips
 
 
+@functools.lru_cache(maxsize=32)
+def _options_plan(frontend: str, n_mels: int, normalize=None, layout=None) -> tuple:
+    """frontend_plan(frontend, n_mels, normalize=, layout=) and its sorted items (the
+    context's key), computed once (the callers do not change the dict)."""
+    plan = frontend_plan(frontend, n_mels, normalize=normalize, layout=layout)
+    return plan, tuple(sorted(plan.items()))
+
+
 def parakeet_features(fe, clips, padding="longest", max_length=None, pad_to_multiple_of=None):
     """(input_features (B, T, n_mels) float32, attention_mask (B, T) bool) as transformers'
     Parakeet computes them for clips padded to the batch's length: each clip's frames are NeMo's
@@ -140,9 +145,12 @@ def parakeet_features(fe, clips, padding="longest", max_length=None, pad_to_mult
     n_mels = int(fe.feature_size)
     frames = target // 160 + 1
     out = np.zeros((len(clips), frames, n_mels), np.float32)
+    plan, items = _options_plan("nemo", n_mels, layout="frames_mels")   # frames as rows
+    ctx = _ctx(plan, "auto", 0, None, items)
     for i, c in enumerate(clips):
-        f = _features(c, "nemo", n_mels)      # (n_mels, len // 160 + 1), the last frame 0
-        out[i, : f.shape[1]] = f.T
+        # NeMo's (len // 160 + 1, n_mels) frames (the last 0) written in place
+        c = np.ascontiguousarray(c, np.float32)
+        ctx.features(c, out[i, : ctx.features_shape(c.shape[0])[0]])
     mask = np.arange(frames)[None, :] < (np.asarray(lengths) // 160)[:, None]
     return out, mask
 
@@ -217,7 +225,11 @@ def seamless_clips(raw_speech, fe_name):
 def seamless_frames(fe, clip, normalize=True):
     """The clip's (n_frames, num_mel_bins) float32 frames, normalised per mel bin (or not)."""
     n = int(fe.num_mel_bins)
-    st = _features(clip, "seamless", n, normalize="mean_var" if normalize else "none")
+    plan, items = _options_plan("seamless", n, "mean_var" if normalize else "none")
+    ctx = _ctx(plan, "auto", 0, None, items)
+    clip = np.ascontiguousarray(clip, np.float32)
+    st = np.empty(ctx.features_shape(clip.shape[0]), np.float32)
+    ctx.features(clip, st)
     nf = 0 if clip.shape[0] < 400 else 1 + (clip.shape[0] - 400) // 160
     return st.reshape(-1, n)[:nf]
 

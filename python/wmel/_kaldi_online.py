@@ -161,6 +161,14 @@ class _Online:
             self._ready += k
             self._n += n
             return
+        if (self._rstream is not None and type(waveform) is np.ndarray and waveform.dtype == _F32
+                and waveform.ndim == 1 and waveform.flags.c_contiguous and not self._finished
+                and type(sampling_rate) in (int, float) and sampling_rate == self._sr):
+            # the common call once the reflected stream runs (NaN and infinities raise in C)
+            self._push_y(waveform)
+            self._keep_tail(waveform)
+            self._n += waveform.shape[0]
+            return
         if self._finished:
             raise RuntimeError("accept_waveform() after input_finished()")
         if (sampling_rate != self._sr or type(sampling_rate) not in (int, float)) and \
@@ -193,18 +201,31 @@ class _Online:
         self._extend_to(num_frames(self._n, self._L, self._H, self._snip, False))
 
     def _push_y(self, y):
-        self._out.reserve(y.shape[0] // self._H + 1)
-        k = self._rstream.push_rows(y, self._out._a, self._out._hi)
-        self._out._hi += k
+        out = self._out
+        if out._hi + y.shape[0] // self._H + 1 > out._a.shape[0]:
+            out.reserve(y.shape[0] // self._H + 1)
+        k = self._rstream.push_rows(y, out._a, out._hi)
+        out._hi += k
         self._ready += k
+
+    def _keep_tail(self, x):
+        """Appends the finite float32 samples x (C order) to _tail, which keeps at least the
+        last L samples (all of them while fewer came)."""
+        t = self._tail
+        n = x.shape[0]
+        if t._hi + n > t._a.shape[0]:
+            live = t._hi - t._lo
+            if live > self._L:
+                t.drop(live - self._L)
+            t.reserve(n)
+        t._hi += _wmel.put_finite(x, t._a, t._hi)
 
     def _accept_reflected(self, x):
         L, H = self._L, self._H
         p = L // 2 - H // 2
         if self._rstream is not None:
             self._push_y(x)
-            t = self._tail
-            self._tail = x[-L:].copy() if x.shape[0] >= L else np.concatenate([t, x])[-L:]
+            self._keep_tail(x)
             return
         self._sig.append(x.reshape(-1, 1))
         if self._n < max(abs(p), 1):
@@ -214,7 +235,8 @@ class _Online:
         self._rstream = _wmel.Stream(self._ctx, 0)
         self._rstream.set_rows(*self._rows)
         self._push_y(np.ascontiguousarray(y, np.float32))
-        self._tail = allx[-L:].copy()
+        self._tail = _Rows(1)
+        self._tail.append(allx[-L:].reshape(-1, 1))
         self._sig = _Rows(1)
 
     def _finish_reflected(self):
@@ -228,7 +250,7 @@ class _Online:
             return
         s = np.mod(n + np.arange(need), 2 * n)
         s = np.where(s >= n, 2 * n - 1 - s, s)
-        t = self._tail
+        t = self._tail.view()[-L:, 0]
         self._push_y(np.ascontiguousarray(t[s - (n - t.shape[0])], np.float32))
 
     def _extend_to(self, nf):
@@ -568,6 +590,7 @@ class OnlineNemoFbank:
         self._cap = int(opts.buffered_capacity)
         self._ctx = _plan_ctx(plan)
         self._sig = _Rows(1)
+        self._shapes = {}                # window length -> the plan's (rows, cols)
         self._offset = 0                 # the whole signal's index of the first sample kept
         self._n = 0
         self._finished = False
@@ -589,6 +612,18 @@ class OnlineNemoFbank:
         return self._n % self._H
 
     def accept_waveform(self, sampling_rate, waveform) -> None:
+        if (type(waveform) is np.ndarray and waveform.dtype == _F32 and waveform.ndim == 1
+                and waveform.flags.c_contiguous and type(sampling_rate) in (int, float)
+                and sampling_rate == self._sr and not self._finished):
+            # the common call: float32 samples in C order, checked and stored in one C call
+            # (NaN and infinities raise there, nothing stored)
+            sig = self._sig
+            n = waveform.shape[0]
+            if sig._hi + n > sig._a.shape[0]:
+                sig.reserve(n)
+            sig._hi += _wmel.put_finite(waveform, sig._a, sig._hi)
+            self._n += n
+            return
         if _check_float(sampling_rate, "sampling_rate") != self._sr:
             raise ValueError(f"sampling_rate {sampling_rate} does not match the options' "
                              f"samp_freq {self._sr:g}")
@@ -609,7 +644,31 @@ class OnlineNemoFbank:
         f = _check_int(frame, "frame", None)
         return f >= 0 and self._finished and f == self.num_frames_ready - 1
 
+    def _features(self, audio, n):
+        """The plan's first n rows of the samples audio (float32, C order); the shape of each
+        window length is asked of libwmel once."""
+        shape = self._shapes.get(audio.shape[0])
+        if shape is None:
+            if len(self._shapes) >= 64:
+                self._shapes.clear()
+            shape = self._shapes[audio.shape[0]] = self._ctx.features_shape(audio.shape[0])
+        out = np.empty(shape, np.float32)
+        if shape[0]:
+            self._ctx.features(audio, out)
+        return out[:n]
+
     def get_frames(self, frame_index: int, n: int, is_final: bool = False):
+        if type(frame_index) is int and type(n) is int and is_final is False and n > 0 \
+                and frame_index >= 0 and self._preemph_ok:
+            # the common call (whole frames within the input): no argument conversions
+            H = self._H
+            begin = frame_index * H
+            end = begin + n * H
+            if self._offset <= begin and end <= self._n:
+                sig = self._sig
+                sig._lo += begin - self._offset
+                self._offset = begin
+                return self._features(sig._a[sig._lo:sig._lo + end - begin, 0], n), 0
         frame_index = _check_int(frame_index, "frame_index", None)
         n = _check_int(n, "n", None)
         is_final = _check_bool(is_final, "is_final")
@@ -631,8 +690,7 @@ class OnlineNemoFbank:
         if not self._preemph_ok:
             raise ValueError(f"preemph_coeff must be in [0, 1], got {self._opts.preemph_coeff}")
         audio = self._sig.view()[:end - begin, 0]
-        feats = plan_features(self._ctx, audio)[:n]
-        return np.ascontiguousarray(feats), int(begin - frame_index * H)
+        return self._features(audio, n), int(begin - frame_index * H)
 
     def __repr__(self):
         return (f"OnlineNemoFbank(dim={self._dim}, num_frames_ready={self.num_frames_ready}, "

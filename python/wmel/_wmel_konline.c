@@ -185,7 +185,46 @@ static PyType_Spec KaldiRaw_spec = {
     "wmel._wmel.KaldiRaw", sizeof(KaldiRawObject), 0, Py_TPFLAGS_DEFAULT, KaldiRaw_slots,
 };
 
-/* Adds KaldiRaw to the module. */
+/* put_finite(samples, out, pos) -> n: copies the n float32 samples into out[pos:pos + n]
+ * (out a writable C-contiguous float32 buffer); NaN or infinite samples raise ValueError
+ * (nothing written). The online computers' sample store, one C call a chunk. */
+static PyObject *m_put_finite(PyObject *m, PyObject *args)
+{
+    PyObject *pcm_o, *out_o;
+    Py_ssize_t pos;
+    (void)m;
+    if (!PyArg_ParseTuple(args, "OOn:put_finite", &pcm_o, &out_o, &pos)) return NULL;
+    if (wmelpy_check_size(pos, "pos") < 0) return NULL;
+    Py_buffer in;
+    if (wmelpy_get_pcm(pcm_o, &in, 0, "samples") < 0) return NULL;
+    const float *x = in.buf;
+    const size_t n = (size_t)in.len / 4;
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i])) {
+            PyBuffer_Release(&in);
+            PyErr_SetString(PyExc_ValueError, "the waveform holds NaN or infinite samples");
+            return NULL;
+        }
+    if (n) {
+        Py_buffer out;
+        if (wmelpy_get_out(out_o, &out, (size_t)pos + n) < 0) {
+            PyBuffer_Release(&in);
+            return NULL;
+        }
+        memcpy((float *)out.buf + pos, x, sizeof(float) * n);
+        PyBuffer_Release(&out);
+    }
+    PyBuffer_Release(&in);
+    return PyLong_FromSize_t(n);
+}
+
+static PyMethodDef konline_functions[] = {
+    {"put_finite", m_put_finite, METH_VARARGS,
+     "put_finite(samples, out, pos) -> n: float32 samples copied to out[pos:pos + n], all finite"},
+    {NULL, NULL, 0, NULL},
+};
+
+/* Adds KaldiRaw and put_finite to the module. */
 int wmelpy_konline_init(PyObject *m)
 {
     PyObject *t = PyType_FromSpec(&KaldiRaw_spec);
@@ -193,5 +232,5 @@ int wmelpy_konline_init(PyObject *m)
         Py_XDECREF(t);
         return -1;
     }
-    return 0;
+    return PyModule_AddFunctions(m, konline_functions);
 }

@@ -221,3 +221,26 @@ def report():
 
 if __name__ == "__main__":
     report()
+
+
+
+@pytest.mark.parametrize("name", ["kaldi", "nemo", "whisper", "funasr"])
+def test_named_plans_computed_once_give_the_same_bits(name):
+    """A preset or front-end named without options (its plan kept between calls) gives the
+    bits of the same plan passed as a dict, and of the front-end's options; a caller changing
+    the plan dict it was given changes nothing later."""
+    import json
+
+    x = (np.random.default_rng(11).standard_normal(16123) * 0.1).astype(np.float32)
+    by_name = wmel.features(x, plan=name, threads=1)
+    plan = wmel.frontend_plan(plan=name)
+    by_dict = wmel.features(x, plan=json.loads(wmel.plan_to_json(plan)), threads=1)
+    assert by_name.dtype == np.float32 and by_name.size and np.array_equal(by_name, by_dict)
+    if name != "funasr":                          # the front-end's name, no options
+        fe = json.loads(wmel.plan_to_json(wmel.frontend_plan(name)))
+        assert np.array_equal(wmel.features(x, name, threads=1), wmel.features(x, plan=fe, threads=1))
+    plan["hop"] = 7
+    wmel.frontend_plan(plan=name)["n_mels"] = 40
+    assert np.array_equal(wmel.features(x, plan=name, threads=1), by_name)
+    with pytest.raises(ValueError, match="frontend"):
+        wmel.features(x, "nemo", plan=name)

@@ -616,6 +616,75 @@ def test_online_nemo_fbank(kw):
         a.accept_waveform(sr + 1, x[:10])
 
 
+def _online_opts(kind, snip):
+    o = {"OnlineFbank": K.FbankOptions, "OnlineMfcc": K.MfccOptions,
+         "OnlineWhisperFbank": K.WhisperFeatureOptions, "OnlineRawAudioSamples": K.RawAudioSamplesOptions}[kind]()
+    if kind != "OnlineWhisperFbank":
+        o.frame_opts.dither = 0.0
+        o.frame_opts.snip_edges = snip
+    return o
+
+
+@pytest.mark.parametrize("kind,snip", [("OnlineFbank", True), ("OnlineFbank", False), ("OnlineMfcc", True),
+                                       ("OnlineMfcc", False), ("OnlineWhisperFbank", False),
+                                       ("OnlineRawAudioSamples", True), ("OnlineRawAudioSamples", False)])
+def test_online_call_forms_agree(kind, snip):
+    """10 ms float32 chunks (the C-order path), the same chunks as float64 lists, and the whole
+    clip at once give the same bits; a chunk holding NaN raises and takes nothing."""
+    x = _x(16000 + 37, seed=5, scale=0.1)
+    o = _online_opts(kind, snip)
+    chunks = [160] * (len(x) // 160) + [len(x) % 160]
+    a, fa = _run(K, kind, o, x, 16000, chunks)
+    f = getattr(K, kind)(o)
+    for p in np.split(x, np.cumsum(chunks)[:-1]):
+        f.accept_waveform(16000.0, p.astype(np.float64).tolist())
+    f.input_finished()
+    b = f.get_frames()
+    c, _ = _run(K, kind, o, x, 16000)
+    assert a.shape[0] > 90 and np.array_equal(a, b) and np.array_equal(a, c)
+    g = getattr(K, kind)(o)
+    g.accept_waveform(16000, x[:8000])
+    n = g.num_frames_ready
+    bad = x[8000:8160].copy()
+    bad[3] = np.inf
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        g.accept_waveform(16000, bad)
+    assert g.num_frames_ready == n
+    g.accept_waveform(16000, x[8000:])
+    g.input_finished()
+    assert np.array_equal(g.get_frames(), a)
+
+
+def test_online_nemo_fbank_call_forms_agree():
+    """A 10 ms stream read frame by frame (float32 chunks, int indices: the C-order path) gives
+    the bits of the same stream fed as float64 lists and read with numpy integers, and of one
+    whole-window read; NaN in a chunk raises and stores nothing."""
+    x = _x(16000, seed=4, scale=0.1)
+    a, b = (K.OnlineNemoFbank(K.NemoFbankOptions()) for _ in range(2))
+    ra, rb = [], []
+    for i, s in enumerate(range(0, len(x), 160)):
+        a.accept_waveform(16000, x[s:s + 160])
+        b.accept_waveform(16000.0, x[s:s + 160].astype(np.float64).tolist())
+        ra.append(a.get_frames(i, 1))
+        rb.append(b.get_frames(np.int64(i), np.int64(1), np.False_))
+    assert a.num_frames_ready == b.num_frames_ready == 100
+    for (fa, oa), (fb, ob) in zip(ra, rb):
+        assert oa == ob == 0 and fa.dtype == np.float32 and fa.shape == (1, 80)
+        assert np.array_equal(fa, fb)
+    w = K.OnlineNemoFbank(K.NemoFbankOptions())
+    w.accept_waveform(16000, x[:320])
+    assert np.array_equal(w.get_frames(0, 2)[0], w.get_frames(0, 2, False)[0])
+    bad = x[:160].copy()
+    bad[7] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        a.accept_waveform(16000, bad)
+    assert (a.num_frames_ready, a.num_trailing_samples) == (100, 0)
+    a.input_finished()
+    a.accept_waveform(16000, x[:0])               # nothing after the end is no error
+    with pytest.raises(RuntimeError):
+        a.accept_waveform(16000, x[:160])
+
+
 def test_feature_transform(tmp_path):
     """transform-feats: linear and affine, Kaldi's binary (FM, DM) and text matrix files."""
     rng = np.random.default_rng(3)
