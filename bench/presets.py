@@ -20,6 +20,8 @@ Originals (each skipped, with the reason printed, where not installed or where i
   lasr, phi4-mm          transformers Lasr/Phi4MultimodalFeatureExtractor._torch_extract_fbank_features
   seamless               transformers SeamlessM4TFeatureExtractor (numpy)
   speecht5               transformers SpeechT5FeatureExtractor(audio_target=...) (numpy)
+  clvp, clap, pop2piano  transformers Clvp/ClapFeatureExtractor._np_extract_fbank_features (numpy; CLAP
+                         with its fusion bank), Pop2PianoFeatureExtractor.mel_spectrogram and its log
 ast's original computes every frame and cuts to 1024; wmel's plan computes the 1024 it keeps.
 
 Timing: medians of whole calls after one untimed call (wmel: at least 5 calls, then for up to
@@ -196,6 +198,24 @@ def originals(name, x):
         fe = SpeechT5FeatureExtractor()
         return [("transformers SpeechT5 audio_target (numpy)",
                  lambda: fe(audio_target=x, sampling_rate=16000, return_tensors="np"))]
+    if name in ("clvp", "clap", "pop2piano"):
+        mod, cls = {"clvp": ("clvp", "ClvpFeatureExtractor"), "clap": ("clap", "ClapFeatureExtractor"),
+                    "pop2piano": ("pop2piano", "Pop2PianoFeatureExtractor")}[name]
+        if not tf:
+            return [(f"transformers {cls}", "transformers not installed")]
+        import importlib
+        try:
+            fe = getattr(importlib.import_module(f"transformers.models.{mod}.feature_extraction_{mod}"), cls)()
+        except (ImportError, NameError) as e:  # CLAP's and Pop2Piano's modules need torch
+            return [(f"transformers {cls}", f"does not import: {type(e).__name__}")]
+        if name == "clvp":
+            return [("transformers Clvp _np_extract_fbank_features (numpy)", lambda: fe._np_extract_fbank_features(x))]
+        if name == "clap":
+            x64 = x.astype(np.float64)
+            return [("transformers Clap _np_extract_fbank_features (numpy)",
+                     lambda: fe._np_extract_fbank_features(x64, fe.mel_filters))]
+        return [("transformers Pop2Piano mel_spectrogram + log (numpy)",
+                 lambda: np.log(np.clip(fe.mel_spectrogram(x[None]), 1e-6, None)))]
     return [("original", "no original known to this bench")]
 
 
