@@ -3,7 +3,7 @@ ClvpFeatureExtractor, ClapFeatureExtractor, Pop2PianoFeatureExtractor): each hel
 numpy oracle written from the originals' code (centre-reflect frames, periodic Hann, |X|^2,
 transformers' mel_filter_bank, the log) within 2e-5 x max(1, |oracle|) at the edge lengths
 (0, 1, n_fft / 2, n_fft / 2 + 1, one hop more), on silence, full-scale noise and a clipped
-chirp, on the CPU kernels and the float64 reference; to the original itself (its numpy path)
+chirp, on the CPU kernels (each ISA level) and the float64 reference; to the original itself (its numpy path)
 and to wmel.hf's drop-in where transformers is installed (CLAP's module needs torch); and the
 HF mapping of each class. `python tests/python/test_presets_music.py` prints every error.
 """
@@ -93,6 +93,19 @@ def test_oracle(name, backend):
         got = wmel.features(x, plan=name, backend=backend)
         e = _note((name, "float64 oracle"), _err(got, oracle(name, x)))
         assert e <= TOL, (name, backend, clip, e)
+
+
+@pytest.mark.parametrize("isa", [1, 2, 3])              # WMEL_ISA_C, AVX2, AVX512 (capped by the CPU)
+@pytest.mark.parametrize("name", NAMES)
+def test_oracle_isa(name, isa):
+    from wmel import _wmel
+    ctx = _wmel.Ctx(plan=wmel.plan_from(name), backend=_wmel.BACKEND_CPU, n_threads=2, max_isa=isa)
+    for clip, x in clips(name):
+        rows, cols = ctx.features_shape(x.size)
+        got = np.empty((rows, cols), np.float32)
+        ctx.features(np.ascontiguousarray(x), got)
+        e = _note((name, "float64 oracle"), _err(got, oracle(name, x)))
+        assert e <= TOL, (name, isa, clip, e)
 
 
 @pytest.mark.parametrize("name", NAMES)
