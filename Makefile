@@ -181,7 +181,7 @@ test-peers: deps
 	  tests/python/test_frontends_oracle.py tests/python/test_frontend_hf_dropins.py tests/python/test_kaldi_dropins.py \
 	  tests/python/test_kaldi_api.py tests/python/test_kaldi_vtln.py tests/python/test_plan_caps.py tests/python/test_presets.py tests/python/test_hf_config.py \
 	  tests/python/test_torchaudio_dropins.py tests/python/test_torchaudio_clients.py \
-	  tests/python/test_lfr.py tests/python/test_hf_config_speech.py
+	  tests/python/test_lfr.py tests/python/test_hf_config_speech.py tests/python/test_presets_music.py
 	$(PEER_VENV)/bin/python tests/peers/run_peers.py $(PEER_BUILD)/src
 
 test: test-fixed test-asan test-build test-emu test-clang test-aarch64 test-python test-wheel test-peers

@@ -31,6 +31,8 @@ Originals (each skipped, with the reason printed, where not installed or where i
   firered                kaldi-native-fbank and the cmvn.ark statistics applied in numpy (FireRedASR's
                          ASRFeatExtractor); funasr and firered read a CMVN file the bench writes, wmel too
 Each clip is the stated seconds at the preset's own sample rate (UnivNet: 24 kHz).
+  clvp, clap, pop2piano  transformers Clvp/ClapFeatureExtractor._np_extract_fbank_features (numpy; CLAP
+                         with its fusion bank), Pop2PianoFeatureExtractor.mel_spectrogram and its log
 ast's original computes every frame and cuts to 1024; wmel's plan computes the 1024 it keeps.
 
 Timing: medians of whole calls after one untimed call (wmel: at least 5 calls, then for up to
@@ -214,6 +216,24 @@ def originals(name, x):
         return [funasr_original(x)]
     if name == "firered":
         return [firered_original(x)]
+    if name in ("clvp", "clap", "pop2piano"):
+        mod, cls = {"clvp": ("clvp", "ClvpFeatureExtractor"), "clap": ("clap", "ClapFeatureExtractor"),
+                    "pop2piano": ("pop2piano", "Pop2PianoFeatureExtractor")}[name]
+        if not tf:
+            return [(f"transformers {cls}", "transformers not installed")]
+        import importlib
+        try:
+            fe = getattr(importlib.import_module(f"transformers.models.{mod}.feature_extraction_{mod}"), cls)()
+        except (ImportError, NameError) as e:  # CLAP's and Pop2Piano's modules need torch
+            return [(f"transformers {cls}", f"does not import: {type(e).__name__}")]
+        if name == "clvp":
+            return [("transformers Clvp _np_extract_fbank_features (numpy)", lambda: fe._np_extract_fbank_features(x))]
+        if name == "clap":
+            x64 = x.astype(np.float64)
+            return [("transformers Clap _np_extract_fbank_features (numpy)",
+                     lambda: fe._np_extract_fbank_features(x64, fe.mel_filters))]
+        return [("transformers Pop2Piano mel_spectrogram + log (numpy)",
+                 lambda: np.log(np.clip(fe.mel_spectrogram(x[None]), 1e-6, None)))]
     return [("original", "no original known to this bench")]
 
 

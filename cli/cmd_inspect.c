@@ -62,8 +62,8 @@ typedef struct shown {
     size_t first, nf, step; /* columns first + i * step: frames, or output rows (stacked) */
     int stacked;            /* > 1: columns are output rows of `stacked` frames: row r starts at frame k r */
     const double *window;   /* the window, for the derived windowed frames */
-    double mel_hz[256];
-    double col_hz[257];     /* each output column's frequency (the log energy: 0 Hz) */
+    double mel_hz[512];
+    double col_hz[513];     /* each output column's frequency (the log energy: 0 Hz) */
 } shown;
 
 static double col_time(const cli_frontend *fe, const shown *sh, size_t col)

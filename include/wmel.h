@@ -496,7 +496,7 @@ typedef struct wmel_frontend_plan {
     int preemph_mode;  /* WMEL_PREEMPH_* */
     int mel_scale;     /* WMEL_MEL_* */
     int mel_norm;      /* WMEL_MELNORM_* */
-    int n_mels;        /* 1..256 */
+    int n_mels;        /* 1..512 */
     int power;         /* 2: power spectrum, 1: magnitude */
     int log;           /* WMEL_LOG* */
     int use_energy;    /* 1: a log-energy column before the mel columns (Kaldi) */
@@ -643,7 +643,7 @@ WMEL_API double wmel_dither_gauss(int seed, unsigned long long t, int j);
  *    [frames][n_mels].
  *  SEAMLESS: KALDI with guard 1.192092955078125e-07, MEAN_VAR eps 1e-7, stack 2,
  *    [ceil(frames / 2)][2 n_mels].
- * n_mels: 1..256 (WHISPER: 80 or 128; 0 = the preset's own: 80, NEMO 80).
+ * n_mels: 1..512 (WHISPER: 80 or 128; 0 = the preset's own: 80, NEMO 80).
  * Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_INVALID_ARG (unknown frontend, n_mels).
  * Thread-safety: pure. */
 WMEL_API int wmel_frontend_preset(int frontend, int n_mels, wmel_frontend_plan *plan);
@@ -670,7 +670,7 @@ WMEL_API int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t
  * `wmel mel --frontend F` and of Python's wmel.features(), which both go through here, so
  * that one mistake gives one sentence everywhere. Which options apply is the plan's
  * front-end's (plan->frontend):
- *   n_mels N        whisper 80 or 128; the others 1..256
+ *   n_mels N        whisper 80 or 128; the others 1..512
  *   normalize K     nemo per_feature|all_features|mean|whole|none, seamless and kaldi
  *                   mean_var|mean|whole|none (mean: WMEL_NORMF_MEAN_ONLY; all_features: _ALL;
  *                   whole: WMEL_NORM_WHOLE, Whisper's max - 8 and (x + 4) / 4)

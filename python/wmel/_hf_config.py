@@ -381,6 +381,38 @@ def _xcodec2(self, plan, *args, **kwargs):
 def _neucodec(self, plan, *args, **kwargs):
     """NeuCodec: the clip alone padded to a multiple of hop_length, no more."""
     return _codec(self, plan, True, *args, **kwargs)
+def _clvp(self, plan, waveform):
+    """CLVP: one padded clip's log-Mel (mels, frames) divided by mel_norms (the per-column
+    affine of the drop-in's configuration)."""
+    return _direct(plan, np.asarray(waveform, np.float32).reshape(-1))
+
+
+_MEL_SLANEY, _MEL_HTK = 0, 2
+
+
+def _clap(self, plan, waveform, mel_filters=None):
+    """CLAP: one prepared clip's log-Mel in dB (frames, mels) with the bank the call passes:
+    mel_filters (HTK, truncation "fusion") or mel_filters_slaney ("rand_trunc"). The original's
+    float64 waveform is rounded to float32."""
+    p = dict(plan)
+    if mel_filters is getattr(self, "mel_filters", None):
+        p.update(mel_scale=_MEL_HTK, mel_norm=0)
+    elif mel_filters is getattr(self, "mel_filters_slaney", None):
+        p.update(mel_scale=_MEL_SLANEY, mel_norm=1)
+    else:
+        return None
+    return _direct(p, np.asarray(waveform, np.float32).reshape(-1))
+
+
+def _pop2piano(self, plan, sequence):
+    """Pop2Piano: the mel energies (segments, mels, frames) of the padded segments, floored at
+    1e-10 as the original's (its __call__ takes the log)."""
+    p = dict(plan)
+    p.update(log=3, layout=0)                       # WMEL_LOG_NONE, WMEL_LAYOUT_MELS_FRAMES
+    x = np.asarray(sequence, np.float32)
+    if x.ndim != 2:
+        return None
+    return np.stack([np.maximum(_direct(p, c), np.float32(1e-10)) for c in x]).astype(np.float64)
 
 
 # class: (transformers module, the method replaced, its computation)
@@ -404,6 +436,9 @@ _METHODS = {
     "FunAsrNanoFeatureExtractor": ("fun_asr_nano", "_extract_fbank_features", _fun_asr),
     "Xcodec2FeatureExtractor": ("xcodec2", "__call__", _xcodec2),
     "NeuCodecFeatureExtractor": ("neucodec", "__call__", _neucodec),
+    "ClvpFeatureExtractor": ("clvp", "_np_extract_fbank_features", _clvp),
+    "ClapFeatureExtractor": ("clap", "_np_extract_fbank_features", _clap),
+    "Pop2PianoFeatureExtractor": ("pop2piano", "mel_spectrogram", _pop2piano),
 }
 
 
@@ -434,6 +469,19 @@ def _gemma_bins(d: dict):
     return (np.ascontiguousarray(scale).tobytes(), np.ascontiguousarray(shift).tobytes())
 
 
+
+def _clvp_norms(d: dict):
+    """CLVP's mel_norms out of the configuration: the per-column affine x / mel_norms (one value
+    per mel), or None when it is not set."""
+    norms = d.pop("mel_norms", None)
+    if norms is None:
+        return None
+    n = int(d.get("feature_size", 80))
+    v = np.asarray(norms, np.float64).reshape(-1)
+    if v.shape != (n,) or not np.all(np.isfinite(v)) or np.any(np.abs(v) < 1e-30):
+        raise ValueError(f"mel_norms: {n} finite values expected, none of magnitude below 1e-30")
+    return (np.ascontiguousarray(1.0 / v).tobytes(), np.zeros(n).tobytes())
+
 def dropin_config(name: str, cfg: dict) -> tuple:
     """(the configuration the library maps, the per-column affine or None) for the drop-in of
     class `name`: the fields its drop-in computes beyond the plan are taken out --
@@ -449,6 +497,8 @@ def dropin_config(name: str, cfg: dict) -> tuple:
         d["dither"] = 0.0
     elif name == "UnivNetFeatureExtractor":
         d["do_normalize"] = False
+    elif name == "ClvpFeatureExtractor":
+        cols = _clvp_norms(d)
     return d, cols
 
 # constructor arguments a class uses but does not keep (so neither to_dict nor save_pretrained
@@ -486,7 +536,7 @@ def _hf_class(name: str):
 
 
 _plans: dict = {}     # the instance's configuration text -> (plan or None, bank arrays)
-_BANKS = ("mel_filters", "window")
+_BANKS = ("mel_filters", "window", "mel_filters_slaney")
 
 
 def _own_fields(self, name: str, d: dict):

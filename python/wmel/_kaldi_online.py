@@ -454,8 +454,8 @@ class OnlineWhisperFbank(_Online):
                             f"{type(opts).__name__}")
         dim = _check_int(opts.dim, "opts.dim", None)
         check_librosa_bank(dim, 0.0, 0.0, FrameExtractionOptions(round_to_power_of_two=False))
-        if dim > 256:
-            raise unsupported("dim", dim, "libwmel's plans hold 3..256 mel bins")
+        if dim > 512:
+            raise unsupported("dim", dim, "libwmel's plans hold 3..512 mel bins")
         plan = _wmel.frontend_preset(_wmel.FRONTEND_KALDI, 0)
         plan.update(sample_rate=16000, frame_length=400, hop=160, n_fft=400,
                     window=_wmel.WINDOW_HANN_PERIODIC, remove_dc=0, preemph=0.0, scale=1.0,
@@ -572,8 +572,8 @@ class OnlineNemoFbank:
                               "rates 1000..384000 Hz")
         dim = _check_int(opts.num_mel_bins, "opts.num_mel_bins", None)
         check_librosa_bank(dim, float(opts.low_freq), float(opts.high_freq), fo)
-        if dim > 256:
-            raise unsupported("num_mel_bins", dim, "libwmel's plans hold 3..256 bins")
+        if dim > 512:
+            raise unsupported("num_mel_bins", dim, "libwmel's plans hold 3..512 bins")
         plan = _wmel.frontend_preset(_wmel.FRONTEND_NEMO, 0)
         plan.update(sample_rate=int(sr), frame_length=L, hop=H, n_fft=n_fft, n_mels=dim,
                     low_freq=float(opts.low_freq), high_freq=float(opts.high_freq),

@@ -341,8 +341,8 @@ def _mel_plan(mo: MelBanksOptions, plan: dict, what="mel_opts", fo=None, vtln_wa
     n = int(mo.num_bins)
     if n < 3:
         raise ValueError(f"Must have at least 3 mel bins, got {what}.num_bins {n}")
-    if n > 256:
-        raise unsupported(f"{what}.num_bins", n, "libwmel's plans hold 3..256 bins")
+    if n > 512:
+        raise unsupported(f"{what}.num_bins", n, "libwmel's plans hold 3..512 bins")
     # vtln_low / vtln_high shape a warped bank only (vtln_warp other than 1); debug_mel prints
     # the original's bank and changes nothing
     plan["n_mels"] = n

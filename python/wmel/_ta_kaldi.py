@@ -133,9 +133,9 @@ def options(kind: str, kw: dict, n_channels: int, n_samples: int) -> dict:
     _assert(0.0 <= lo < nyq and 0.0 < hi_e <= nyq and lo < hi_e,
             f"Bad values in options: low-freq {lo} and high-freq {hi_e} vs. nyquist {nyq}")
     vtln = check_vtln(o["vtln_low"], o["vtln_high"], o["vtln_warp"], lo, hi, sf)
-    if nb > 256:
+    if nb > 512:
         raise ValueError(f"num_mel_bins={nb} is not supported by wmel.kaldi (libwmel's plans "
-                         "hold up to 256 bins)")
+                         "hold up to 512 bins)")
     plan = _wmel.frontend_preset(_wmel.FRONTEND_KALDI, 0)
     mfcc = kind == "mfcc"
     plan.update(sample_rate=int(sf), frame_length=L, hop=H, n_fft=n_fft,

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { WMEL_FE_MAX_MELS_PY = 256 }; /* the plans' most mel bins (fe.h's WMEL_FE_MAX_MELS) */
+enum { WMEL_FE_MAX_MELS_PY = 512 }; /* the plans' most mel bins (fe.h's WMEL_FE_MAX_MELS) */
 
 /* Stream(ctx, padding): wmel_stream_* with the frames collected in a growing buffer
  * [n_mels][cap] until take() hands them over. */

@@ -450,7 +450,7 @@ def main(argv=None) -> int:
     p.add_argument("--frontend", default="whisper",
                    help="whisper, nemo, nemo-legacy, kaldi or seamless: the front-end compared")
     p.add_argument("--n-mels", type=int, default=0,
-                   help="80 or 128 for whisper (default: from a file, else 80); 1 .. 256 for the others (80)")
+                   help="80 or 128 for whisper (default: from a file, else 80); 1 .. 512 for the others (80)")
     p.add_argument("-q", "--quiet", action="store_true", help="print the summary only")
     try:
         args = p.parse_args(argv)
@@ -473,8 +473,8 @@ def main(argv=None) -> int:
                         n_mels = 128
         if args.frontend == "whisper" and n_mels not in (80, 128):
             raise UsageError("--n-mels takes 80 or 128")
-        if not 1 <= n_mels <= 256:
-            raise UsageError("--n-mels takes 1 .. 256")
+        if not 1 <= n_mels <= 512:
+            raise UsageError("--n-mels takes 1 .. 512")
         if args.output:
             named = {x for s in (args.a, args.b) for x in (s, s.partition(":")[2], s.rpartition(":")[0]) if x}
             if os.path.abspath(args.output) in {os.path.abspath(x) for x in named}:

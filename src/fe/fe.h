@@ -13,7 +13,7 @@
 
 #include <math.h>
 
-#define WMEL_FE_MAX_MELS 256
+#define WMEL_FE_MAX_MELS 512
 #define WMEL_FE_MAX_NFFT 65536
 #define WMEL_FE_MAX_STAGES 24
 

@@ -463,6 +463,51 @@ static int codec_fill(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, c
     return set(p, cls, "padding_value", "stack_tail", t, msg, len);
 }
 
+/* CLVP, CLAP, Pop2Piano: one field gives both the window and the transform (transformers'
+ * spectrogram() with frame_length = fft_length). */
+static int square(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, const char *key, double dflt, char *msg,
+                  size_t len)
+{
+    const double n = num(c, key, dflt);
+    char d[32];
+    snprintf(d, sizeof d, "%.0f", dflt);
+    if (!(n >= 4 && n <= 65536 && n == floor(n)))
+        return refuse(msg, len, cls, c, key, d, "a whole number of samples, 4..65536");
+    /* the larger first, so that the window never exceeds the transform in between */
+    int rc = n >= p->n_fft ? seti(p, cls, key, "n_fft", (long)n, msg, len) : seti(p, cls, key, "frame_length", (long)n, msg, len);
+    if (!rc) rc = n >= p->n_fft ? seti(p, cls, key, "frame_length", (long)n, msg, len) : seti(p, cls, key, "n_fft", (long)n, msg, len);
+    return rc;
+}
+
+static int clvp(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, char *msg, size_t len)
+{
+    return square(c, p, cls, "n_fft", 1024, msg, len);
+}
+
+/* CLAP: truncation "fusion" computes with the HTK bank, "rand_trunc" with Slaney's. */
+static int clap(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, char *msg, size_t len)
+{
+    const wmel__jmember *t = get(c, "truncation");
+    int rc = WMEL_OK;
+    if (t && same(t, "\"rand_trunc\"")) {
+        rc = set(p, cls, "truncation", "mel_scale", "slaney", msg, len);
+        if (!rc) rc = set(p, cls, "truncation", "mel_norm", "slaney", msg, len);
+    } else if (t && !same(t, "\"fusion\""))
+        rc = refuse(msg, len, cls, c, "truncation", "\"fusion\"",
+                    "\"fusion\" (the HTK bank) or \"rand_trunc\" (Slaney's bank) expected");
+    return rc ? rc : square(c, p, cls, "fft_window_size", 1024, msg, len);
+}
+
+/* Pop2Piano: the bank ends at sampling_rate // 2. */
+static int pop2piano(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, char *msg, size_t len)
+{
+    const double sr = num(c, "sampling_rate", 22050);
+    if (!(sr >= 1000 && sr <= 384000 && sr == floor(sr)))
+        return refuse(msg, len, cls, c, "sampling_rate", "22050", "a whole number of Hz, 1000..384000");
+    int rc = seti(p, cls, "sampling_rate", "high_freq", (long)sr / 2, msg, len);
+    return rc ? rc : square(c, p, cls, "window_size", 4096, msg, len);
+}
+
 /* ---- the table ----------------------------------------------------------------------- */
 
 #define R_END {NULL, 0, NULL, NULL}
@@ -686,6 +731,41 @@ static const hf_rule CODEC[] = {
     {"hop_length", HF_CALL, "320", NULL},
     {"feature_size", HF_CALL, "80", NULL},
     R_END};
+static const char WHY_NORMS[] = "a plan holds no per-column values: wmel.hf's drop-in divides by them (the per-column "
+                                "affine 1 / mel_norms, wmel_create_plan_cols); divide the features' rows yourself";
+static const hf_rule CLVP[] = {
+    {"feature_size", HF_OPT, "80", "n_mels"},
+    {"sampling_rate", HF_OPT, "22050", "sample_rate"},
+    {"hop_length", HF_OPT, "256", "hop"},
+    {"n_fft", HF_CALL, "1024", NULL}, /* clvp() */
+    {"mel_norms", HF_EQ, "null", WHY_NORMS},
+    {"default_audio_length", HF_CALL, "6", NULL},
+    {"chunk_length", HF_CALL, "30", NULL},
+    {"padding_value", HF_CALL, "0", NULL},
+    {"return_attention_mask", HF_CALL, "false", NULL},
+    R_END};
+static const hf_rule CLAP[] = {
+    {"feature_size", HF_OPT, "64", "n_mels"},
+    {"sampling_rate", HF_OPT, "48000", "sample_rate"},
+    {"hop_length", HF_OPT, "480", "hop"},
+    {"frequency_min", HF_OPT, "0", "low_freq"},
+    {"frequency_max", HF_OPT, "14000", "high_freq"},
+    {"fft_window_size", HF_CALL, "1024", NULL}, /* clap() */
+    {"truncation", HF_CALL, "\"fusion\"", NULL},
+    {"padding", HF_CALL, "\"repeatpad\"", NULL},
+    {"max_length_s", HF_CALL, "10", NULL},
+    {"padding_value", HF_CALL, "0", NULL},
+    {"return_attention_mask", HF_CALL, "false", NULL},
+    R_END};
+static const hf_rule POP2PIANO[] = {
+    {"feature_size", HF_OPT, "512", "n_mels"},
+    {"sampling_rate", HF_OPT, "22050", "sample_rate"},
+    {"hop_length", HF_OPT, "1024", "hop"},
+    {"min_frequency", HF_OPT, "10.0", "low_freq"},
+    {"window_size", HF_CALL, "4096", NULL}, /* pop2piano() */
+    {"num_bars", HF_CALL, "2", NULL},
+    {"padding_value", HF_CALL, "0", NULL},
+    R_END};
 
 static const struct hf_class {
     const char *cls;    /* feature_extractor_type */
@@ -714,9 +794,9 @@ static const struct hf_class {
     {"FunAsrNanoFeatureExtractor", "fun-asr-nano", FUN_ASR, fun_asr},
     {"Xcodec2FeatureExtractor", "xcodec2", CODEC, codec_fill},
     {"NeuCodecFeatureExtractor", "neucodec", CODEC, codec_fill},
-    /* A class whose preset is being written is listed with NULL, NULL: refused with "needs
-     * preset NAME" until presets/NAME.json exists; then it gets its rules (and a function for
-     * what a table cannot say). */
+    {"ClvpFeatureExtractor", "clvp", CLVP, clvp},
+    {"ClapFeatureExtractor", "clap", CLAP, clap},
+    {"Pop2PianoFeatureExtractor", "pop2piano", POP2PIANO, pop2piano},
 };
 enum { N_CLASSES = sizeof CLASSES / sizeof CLASSES[0] };
 

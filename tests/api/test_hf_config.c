@@ -233,7 +233,6 @@ int main(void)
     refused("{\"feature_extractor_type\": \"InklingFeatureExtractor\", \"audio_token_duration_s\": 0.0501}",
             "audio_token_duration_s 0.0501: audio_token_duration_s * sampling_rate must be a whole number");
     refused("{\"feature_extractor_type\": \"InklingFeatureExtractor\", \"n_fft\": 1024}", "n_fft 1024: below the window's 1600");
-    refused("{\"feature_extractor_type\": \"InklingFeatureExtractor\", \"feature_size\": 300}", "feature_size 300");
     refused("{\"feature_extractor_type\": \"GraniteSpeechFeatureExtractor\", \"sampling_rate\": 16000.5}", "sampling_rate 16000.5");
     refused("{\"feature_extractor_type\": \"GraniteSpeechFeatureExtractor\", \"win_length\": 600}", "win_length 600: the window must fit n_fft (512)");
     refused("{\"feature_extractor_type\": \"GraniteSpeech5FeatureExtractor\", \"delta_win_length\": 2}", "delta_win_length 2");
@@ -245,8 +244,31 @@ int main(void)
     refused("{\"feature_extractor_type\": \"Xcodec2FeatureExtractor\", \"sampling_rate\": 24000}",
             "sampling_rate 24000: wmel computes sampling_rate 16000 only");
     refused("{\"feature_extractor_type\": \"NeuCodecFeatureExtractor\", \"padding_value\": \"x\"}", "padding_value \"x\"");
+    refused("{\"feature_extractor_type\": \"InklingFeatureExtractor\", \"feature_size\": 600}", "feature_size 600");
     refused("{\"feature_extractor_type\": \"Wav2Vec2FeatureExtractor\"}", "computes no spectrogram");
-    refused("{\"feature_extractor_type\": \"ClapFeatureExtractor\"}", "not a class wmel maps");
+    refused("{\"feature_extractor_type\": \"MusicgenMelodyFeatureExtractor\"}", "not a class wmel maps");
+    /* CLVP, CLAP, Pop2Piano: one field is both the window and the transform; CLAP's truncation
+     * picks the bank; Pop2Piano's bank ends at sampling_rate // 2; mel_norms is the drop-in's */
+    maps_to("{\"feature_extractor_type\": \"ClvpFeatureExtractor\", \"n_fft\": 2048, \"hop_length\": 300,"
+            " \"mel_norms\": null, \"n_samples\": 661500, \"nb_max_frames\": 2583}",
+            "clvp", (const char *const[]){"n_fft", "2048", "frame_length", "2048", "hop", "300", NULL});
+    maps_to("{\"feature_extractor_type\": \"ClvpFeatureExtractor\", \"n_fft\": 512}", "clvp",
+            (const char *const[]){"frame_length", "512", "n_fft", "512", NULL});
+    maps_to("{\"feature_extractor_type\": \"ClapFeatureExtractor\", \"truncation\": \"rand_trunc\","
+            " \"fft_window_size\": 2048, \"feature_size\": 128, \"top_db\": null}",
+            "clap", (const char *const[]){"mel_scale", "slaney", "mel_norm", "slaney", "n_fft", "2048",
+                                          "frame_length", "2048", "n_mels", "128", NULL});
+    maps_to("{\"feature_extractor_type\": \"Pop2PianoFeatureExtractor\", \"sampling_rate\": 16001,"
+            " \"window_size\": 2048, \"min_frequency\": 20}",
+            "pop2piano", (const char *const[]){"sample_rate", "16001", "high_freq", "8000", "n_fft", "2048",
+                                               "frame_length", "2048", "low_freq", "20", NULL});
+    refused("{\"feature_extractor_type\": \"ClvpFeatureExtractor\", \"mel_norms\": [1, 2]}",
+            "mel_norms [...]: wmel computes mel_norms null only");
+    refused("{\"feature_extractor_type\": \"ClapFeatureExtractor\", \"truncation\": \"crop\"}", "truncation \"crop\"");
+    refused("{\"feature_extractor_type\": \"Pop2PianoFeatureExtractor\", \"window_size\": 4096.5}",
+            "window_size 4096.5: a whole number of samples");
+    refused("{\"feature_extractor_type\": \"Pop2PianoFeatureExtractor\", \"sampling_rate\": 22050.5}",
+            "sampling_rate 22050.5");
     refused("{\"feature_size\": 80}", "no \"feature_extractor_type\"");
     refused("{\"feature_extractor_type\": 3}", "is not a string");
     refused("[1, 2]", "line 1: a configuration is one JSON object");

@@ -61,7 +61,7 @@ int main(void)
         int ok;
     } vals[] = {
         {WMEL_FRONTEND_WHISPER, "n_mels", "80", 1},       {WMEL_FRONTEND_WHISPER, "n_mels", "100", 0},
-        {WMEL_FRONTEND_NEMO, "n_mels", "256", 1},         {WMEL_FRONTEND_NEMO, "n_mels", "257", 0},
+        {WMEL_FRONTEND_NEMO, "n_mels", "512", 1},         {WMEL_FRONTEND_NEMO, "n_mels", "513", 0},
         {WMEL_FRONTEND_NEMO, "n_mels", "0", 0},           {WMEL_FRONTEND_NEMO, "n_mels", "80.0", 0},
         {WMEL_FRONTEND_NEMO, "n_mels", "-1", 0},          {WMEL_FRONTEND_NEMO, "n_mels", "", 0},
         {WMEL_FRONTEND_NEMO, "normalize", "per_feature", 1}, {WMEL_FRONTEND_NEMO, "normalize", "mean_var", 0},

@@ -471,8 +471,8 @@ static void edges(void)
     CHECK(!wmel_create_plan(NULL, &b, &st) && st == WMEL_ERR_INVALID_ARG, "stacking needs frames x mels");
     b = pl, b.high_freq = 9000;
     CHECK(!wmel_create_plan(NULL, &b, &st) && st == WMEL_ERR_INVALID_ARG, "high_freq above Nyquist refused");
-    b = pl, b.n_mels = 257;
-    CHECK(!wmel_create_plan(NULL, &b, &st) && st == WMEL_ERR_INVALID_ARG, "257 mels refused");
+    b = pl, b.n_mels = 513;
+    CHECK(!wmel_create_plan(NULL, &b, &st) && st == WMEL_ERR_INVALID_ARG, "513 mels refused");
     CHECK(!wmel_create_plan(NULL, NULL, &st) && st == WMEL_ERR_NULL_POINTER, "NULL plan");
     CHECK(wmel_frontend_preset(9, 80, &pl) == WMEL_ERR_INVALID_ARG, "unknown preset");
     CHECK(wmel_frontend_preset(WMEL_FRONTEND_WHISPER, 64, &pl) == WMEL_ERR_INVALID_ARG, "whisper 64 mels");
@@ -497,7 +497,7 @@ static void plan_check(void)
                               WMEL_FRONTEND_SEAMLESS, WMEL_FRONTEND_NEMO_LEGACY};
     static const double lows[] = {0.0, 20.0, 300.0, 3000.0, 7990.0};
     static const int ffts[] = {512, 400, 1024, 502};
-    static const int mels[] = {1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 100, 120, 125, 126, 127, 128, 140, 200, 256, 257};
+    static const int mels[] = {1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 100, 120, 125, 126, 127, 128, 140, 200, 256, 257, 512, 513};
     char msg[320];
     int n = 0, refused = 0, capped = 0;
     for (int f = 0; f < 5; f++)

@@ -58,6 +58,9 @@ CLASSES = {
     "FunAsrNanoFeatureExtractor": ("fun_asr_nano", True, "fun-asr-nano"),
     "Xcodec2FeatureExtractor": ("xcodec2", True, "xcodec2"),
     "NeuCodecFeatureExtractor": ("neucodec", True, "neucodec"),
+    "ClvpFeatureExtractor": ("clvp", False, "clvp"),
+    "ClapFeatureExtractor": ("clap", True, "clap"),
+    "Pop2PianoFeatureExtractor": ("pop2piano", True, "pop2piano"),
 }
 
 # the original's float32 error, relative to max(1, |original|): the NeMo-family outputs are
@@ -286,6 +289,10 @@ def _call(fe, name):
         kw["padding"] = True
     if name == "SpeechT5FeatureExtractor":
         return fe(audio_target=CLIPS, **kw)
+    if name == "Pop2PianoFeatureExtractor":  # __call__ needs essentia's beats (the caller's): the
+        n = max(len(c) for c in CLIPS)        # mel energies of the segments padded to the longest
+        return {"mel": fe.mel_spectrogram(np.stack([np.pad(np.asarray(c, np.float32), (0, n - len(c)))
+                                                    for c in CLIPS]))}
     if name == "Phi4MultimodalFeatureExtractor":  # unequal lengths: its frame masking (the original's)
         return fe([CLIP, CLIP[::-1].copy()], **kw)
     if name == "GraniteSpeechFeatureExtractor":   # its __call__ takes the clips alone (torch out)
