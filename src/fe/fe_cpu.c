@@ -251,6 +251,42 @@ void wmel__fe_stats_d(const wmel_fe *fe, const double *x, size_t nv, double *mea
 
 /* ---- the appended variants' finish (fe.h: wmel__fe_finish_ext) ---- */
 
+/* (v - mean[c]) / den[c] (0 where den[c] is not positive) for frames [0, nv) of the output
+ * (frame t, column c at out[t ts + c cs], cs or ts 1), walked in memory order, the tests
+ * out of the loops so that they vectorise; a denominator of 1 divides exactly, so where all
+ * are 1 (mean subtraction) the division is left out with the same result. */
+static void norm_span(float *out, size_t ts, size_t cs, size_t nv, size_t nc, const double *mean,
+                      const double *den)
+{
+    int all_pos = 1, all_one = 1;
+    for (size_t c = 0; c < nc; c++) {
+        all_pos &= den[c] > 0.0;
+        all_one &= den[c] == 1.0;
+    }
+    if (cs == 1) { /* frames x columns: row by row */
+        for (size_t t = 0; t < nv; t++) {
+            float *row = out + t * ts;
+            if (all_one)
+                for (size_t c = 0; c < nc; c++) row[c] = (float)(row[c] - mean[c]);
+            else if (all_pos)
+                for (size_t c = 0; c < nc; c++) row[c] = (float)((row[c] - mean[c]) / den[c]);
+            else
+                for (size_t c = 0; c < nc; c++) row[c] = den[c] > 0.0 ? (float)((row[c] - mean[c]) / den[c]) : 0.0f;
+        }
+        return;
+    }
+    for (size_t c = 0; c < nc; c++) { /* columns x frames (ts 1): column by column */
+        float *col = out + c * cs;
+        const double m = mean[c], d = den[c];
+        if (!(d > 0.0))
+            for (size_t t = 0; t < nv; t++) col[t * ts] = 0.0f;
+        else if (d == 1.0)
+            for (size_t t = 0; t < nv; t++) col[t * ts] = (float)(col[t * ts] - m);
+        else
+            for (size_t t = 0; t < nv; t++) col[t * ts] = (float)((col[t * ts] - m) / d);
+    }
+}
+
 int wmel__fe_finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, size_t nv, size_t nfo)
 {
     const wmel_frontend_plan *p = &fe->p;
@@ -271,7 +307,8 @@ int wmel__fe_finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, siz
         } else {
             for (size_t c = 0; c < nc; c++) mean[c] = nv ? mean[c] / (double)nv : 0.0;
         }
-        for (size_t t = 0; t < nv; t += C) {
+        const int mean_only = (p->norm_flags & WMEL_NORMF_MEAN_ONLY) != 0; /* denominators 1 */
+        for (size_t t = 0; !mean_only && t < nv; t += C) {
             wmel__fe_chunk_sums(fe, out, ts, cs, t, nv - t < C ? nv : t + C, mean, part);
             for (size_t c = 0; c < nc; c++) den[c] += part[c];
         }
@@ -284,11 +321,7 @@ int wmel__fe_finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, siz
             for (size_t c = 0; c < nc; c++) den[c] = wmel__fe_denom(p, den[c], nv);
         }
         for (size_t c = 0; c < nc; c++) den[c] = wmel__fe_den_floor(p, den[c], mean[c]);
-        for (size_t t = 0; t < nv; t++)
-            for (size_t c = 0; c < nc; c++) {
-                float *v = out + t * ts + c * cs;
-                *v = den[c] > 0.0 ? (float)((*v - mean[c]) / den[c]) : 0.0f;
-            }
+        norm_span(out, ts, cs, nv, nc, mean, den);
     } else if (p->norm == WMEL_NORM_WHOLE && nv) {
         float mx = -HUGE_VALF;
         if (p->norm_flags & WMEL_NORMF_FIXED_MAX)
