@@ -110,7 +110,17 @@ static size_t scalar_scratch(const wmel_fe *fe)
     return sizeof(double) * ((size_t)fe->p.n_fft * 3 + (size_t)fe->n_bins);
 }
 
-static const wmel_fe_kernel KERNEL_C = {"c-f64", 1, scalar_frames, scalar_scratch};
+static void scalar_norm(float *v, size_t len, const double *mean, const double *den, size_t ms)
+{
+    for (size_t i = 0; i < len; i++) v[i] = (float)((v[i] - mean[i * ms]) / den[i * ms]);
+}
+
+void wmel__fe_norm(const wmel_fe *fe, float *v, size_t len, const double *mean, const double *den, size_t ms)
+{
+    (fe->kern && fe->kern->norm ? fe->kern->norm : scalar_norm)(v, len, mean, den, ms);
+}
+
+static const wmel_fe_kernel KERNEL_C = {"c-f64", 1, scalar_frames, scalar_scratch, scalar_norm};
 const wmel_fe_kernel *wmel__fe_kernel_c(void) { return &KERNEL_C; }
 
 
@@ -255,8 +265,8 @@ void wmel__fe_stats_d(const wmel_fe *fe, const double *x, size_t nv, double *mea
  * (frame t, column c at out[t ts + c cs], cs or ts 1), walked in memory order, the tests
  * out of the loops so that they vectorise; a denominator of 1 divides exactly, so where all
  * are 1 (mean subtraction) the division is left out with the same result. */
-static void norm_span(float *out, size_t ts, size_t cs, size_t nv, size_t nc, const double *mean,
-                      const double *den)
+static void norm_span(const wmel_fe *fe, float *out, size_t ts, size_t cs, size_t nv, size_t nc,
+                      const double *mean, const double *den)
 {
     int all_pos = 1, all_one = 1;
     for (size_t c = 0; c < nc; c++) {
@@ -269,7 +279,7 @@ static void norm_span(float *out, size_t ts, size_t cs, size_t nv, size_t nc, co
             if (all_one)
                 for (size_t c = 0; c < nc; c++) row[c] = (float)(row[c] - mean[c]);
             else if (all_pos)
-                for (size_t c = 0; c < nc; c++) row[c] = (float)((row[c] - mean[c]) / den[c]);
+                wmel__fe_norm(fe, row, nc, mean, den, 1);
             else
                 for (size_t c = 0; c < nc; c++) row[c] = den[c] > 0.0 ? (float)((row[c] - mean[c]) / den[c]) : 0.0f;
         }
@@ -282,6 +292,8 @@ static void norm_span(float *out, size_t ts, size_t cs, size_t nv, size_t nc, co
             for (size_t t = 0; t < nv; t++) col[t * ts] = 0.0f;
         else if (d == 1.0)
             for (size_t t = 0; t < nv; t++) col[t * ts] = (float)(col[t * ts] - m);
+        else if (ts == 1)
+            wmel__fe_norm(fe, col, nv, &m, &d, 0);
         else
             for (size_t t = 0; t < nv; t++) col[t * ts] = (float)((col[t * ts] - m) / d);
     }
@@ -321,7 +333,7 @@ int wmel__fe_finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, siz
             for (size_t c = 0; c < nc; c++) den[c] = wmel__fe_denom(p, den[c], nv);
         }
         for (size_t c = 0; c < nc; c++) den[c] = wmel__fe_den_floor(p, den[c], mean[c]);
-        norm_span(out, ts, cs, nv, nc, mean, den);
+        norm_span(fe, out, ts, cs, nv, nc, mean, den);
     } else if (p->norm == WMEL_NORM_WHOLE && nv) {
         float mx = -HUGE_VALF;
         if (p->norm_flags & WMEL_NORMF_FIXED_MAX)
@@ -478,7 +490,7 @@ static void rows_finish(fe_task *k, size_t m0, size_t nvc)
         const double dj = wmel__fe_denom(&fe->p, den[j], nv), mj = mu[j];
         float *col = k->o.out + (m0 + j) * cs;
         if (dj > 0.0)
-            for (size_t f = 0; f < nv; f++) col[f] = (float)((col[f] - mj) / dj);
+            wmel__fe_norm(fe, col, nv, &mj, &dj, 0);
         else
             memset(col, 0, sizeof(float) * nv);
     }
@@ -602,7 +614,7 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
             for (size_t f = f0; f < v1; f++) {
                 float *row = k->o.out + f * k->o.ts;
                 if (all_pos)
-                    for (size_t m = 0; m < ncol; m++) row[m] = (float)((row[m] - mean[m]) / den[m]);
+                    wmel__fe_norm(fe, row, ncol, mean, den, 1);
                 else
                     for (size_t m = 0; m < ncol; m++)
                         row[m] = den[m] > 0.0 ? (float)((row[m] - mean[m]) / den[m]) : 0.0f;
@@ -611,7 +623,7 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
             for (size_t m = 0; m < ncol; m++) {
                 float *col = k->o.out + m * k->o.cs;
                 if (den[m] > 0.0)
-                    for (size_t f = f0; f < v1; f++) col[f] = (float)((col[f] - mean[m]) / den[m]);
+                    wmel__fe_norm(fe, col + f0, v1 - f0, mean + m, den + m, 0);
                 else
                     memset(col + f0, 0, sizeof(float) * (v1 - f0));
             }
