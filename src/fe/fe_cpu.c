@@ -299,7 +299,10 @@ static void norm_span(const wmel_fe *fe, float *out, size_t ts, size_t cs, size_
     }
 }
 
-int wmel__fe_finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, size_t nv, size_t nfo)
+/* wmel__fe_finish_ext(), the chunks' column sums in sums ([chunk][n_cols], the valid
+ * frames' chunks, as wmel__fe_chunk_sums() gives them) where not NULL. */
+static int finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, size_t nv, size_t nfo,
+                      const double *sums)
 {
     const wmel_frontend_plan *p = &fe->p;
     const size_t nc = (size_t)fe->n_cols, C = WMEL_FE_STATS_CHUNK;
@@ -307,8 +310,9 @@ int wmel__fe_finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, siz
         double mean[WMEL_FE_MAX_MELS + 1], den[WMEL_FE_MAX_MELS + 1], part[WMEL_FE_MAX_MELS + 1];
         for (size_t c = 0; c < nc; c++) mean[c] = den[c] = 0.0;
         for (size_t t = 0; t < nv; t += C) {
-            wmel__fe_chunk_sums(fe, out, ts, cs, t, nv - t < C ? nv : t + C, NULL, part);
-            for (size_t c = 0; c < nc; c++) mean[c] += part[c];
+            const double *ps = sums ? sums + t / C * nc : part;
+            if (!sums) wmel__fe_chunk_sums(fe, out, ts, cs, t, nv - t < C ? nv : t + C, NULL, part);
+            for (size_t c = 0; c < nc; c++) mean[c] += ps[c];
         }
         const int all = (p->norm_flags & WMEL_NORMF_ALL) != 0;
         if (all) {
@@ -366,6 +370,11 @@ int wmel__fe_finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, siz
     return WMEL_OK;
 }
 
+int wmel__fe_finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, size_t nv, size_t nfo)
+{
+    return finish_ext(fe, out, ts, cs, nv, nfo, NULL);
+}
+
 /* ---- the whole clip on the ctx's workers ---- */
 
 /* 1 when x[a .. b) holds no NaN or Inf (exponent bits all ones). */
@@ -389,7 +398,8 @@ typedef struct fe_task {
     size_t chunks;    /* chunks of WMEL_FE_STATS_CHUNK frames over [0, nc) */
     fe_out o;
     int fin;          /* FIN_*: the normalisation */
-    double *part;     /* FIN_STATS: [valid chunks][n_cols] the chunks' sums */
+    double *part;     /* FIN_STATS, or an appended finish's statistics: [valid chunks][n_cols]
+                         the chunks' sums */
     size_t next[3];   /* the next chunk to take in each phase (atomic) */
     int stop;         /* a worker failed: take no more chunks (atomic) */
     int status[MAX_TEAM];
@@ -556,7 +566,7 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
             break;
         }
         const size_t v1 = f1 < k->nv ? f1 : k->nv; /* the chunk's valid frames: [f0, v1) */
-        if (k->fin == FIN_STATS && f0 < v1)
+        if (k->part && f0 < v1)
             wmel__fe_chunk_sums(fe, k->o.out, k->o.ts, k->o.cs, f0, v1, NULL, k->part + c * ncol);
         else if (k->fin == FIN_MAX)
             for (size_t m = 0; m < ncol; m++)
@@ -662,18 +672,20 @@ static int cpu_run(const wmel_ctx *ctx, const float *x, size_t n, float *out, si
     k->nv = nv;
     k->chunks = (nc + WMEL_FE_STATS_CHUNK - 1) / WMEL_FE_STATS_CHUNK;
     k->o = om;
-    if (ext) {
-        k->fin = FIN_NONE; /* wmel__fe_finish_ext after the frames */
-    } else if (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR) {
+    const int stats = p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR;
+    if (ext)
+        k->fin = FIN_NONE; /* finish_ext() after the frames (the chunks' sums as they come) */
+    else if (stats)
         k->fin = FIN_STATS;
+    else if (p->norm == WMEL_NORM_WHOLE && nv)
+        k->fin = FIN_MAX;
+    if (stats) {
         const size_t nvc = (nv + WMEL_FE_STATS_CHUNK - 1) / WMEL_FE_STATS_CHUNK;
         k->part = malloc((nvc ? nvc : 1) * (size_t)fe->n_cols * sizeof(double));
         if (!k->part) {
             free(k);
             return WMEL_ERR_NO_MEMORY;
         }
-    } else if (p->norm == WMEL_NORM_WHOLE && nv) {
-        k->fin = FIN_MAX;
     }
     int want = ctx->n_threads;
     if ((size_t)want > k->chunks) want = (int)k->chunks;
@@ -683,7 +695,7 @@ static int cpu_run(const wmel_ctx *ctx, const float *x, size_t n, float *out, si
         if (k->status[t] && !rc) rc = k->status[t];
     /* a NaN or Inf sample anywhere decides the status, as in Whisper's geometry */
     if (rc == WMEL_ERR_SAMPLE_RANGE && !finite_span(x, 0, n)) rc = WMEL_ERR_NOT_FINITE;
-    if (rc == WMEL_OK && ext) rc = wmel__fe_finish_ext(fe, out, om.ts, om.cs, nv, wmel__fe_out_frames(p, n));
+    if (rc == WMEL_OK && ext) rc = finish_ext(fe, out, om.ts, om.cs, nv, wmel__fe_out_frames(p, n), k->part);
     free(k->part);
     free(k);
     return rc;
