@@ -55,12 +55,20 @@ struct wmel_fe;
  * which the dither's noise is a function of. */
 typedef void (*wmel_fe_frames_fn)(const struct wmel_fe *fe, const float *x, size_t n,
                                   size_t t0, int count, double *vals, void *scratch, size_t tbase);
+/* The finish's normalisation of len consecutive floats in place: v[i] = (float)((v[i] - mean[i
+ * ms]) / den[i ms]) in double, each operation correctly rounded, so every level gives the
+ * same bits (ms 0: one mean and denominator for all; 1: one per value). */
+typedef void (*wmel_fe_norm_fn)(float *v, size_t len, const double *mean, const double *den, size_t ms);
 typedef struct wmel_fe_kernel {
     const char *name;    /* "c-f64", "avx2-f64x4", "avx512-f64x8", "neon-f64x2" */
     int lanes;           /* frames per call */
     wmel_fe_frames_fn frames;
     size_t (*scratch)(const struct wmel_fe *fe);
+    wmel_fe_norm_fn norm;
 } wmel_fe_kernel;
+/* The finish's normalisation through the kernel's (the scalar one without a kernel). */
+void wmel__fe_norm(const struct wmel_fe *fe, float *v, size_t len, const double *mean, const double *den,
+                   size_t ms);
 const wmel_fe_kernel *wmel__fe_kernel_c(void);      /* fe_cpu.c */
 const wmel_fe_kernel *wmel__fe_kernel_avx2(void);   /* cpu/x86/fe_avx2.c; NULL when not built */
 const wmel_fe_kernel *wmel__fe_kernel_avx512(void); /* cpu/x86/fe_avx512.c; NULL when not built */

@@ -110,7 +110,17 @@ static size_t scalar_scratch(const wmel_fe *fe)
     return sizeof(double) * ((size_t)fe->p.n_fft * 3 + (size_t)fe->n_bins);
 }
 
-static const wmel_fe_kernel KERNEL_C = {"c-f64", 1, scalar_frames, scalar_scratch};
+static void scalar_norm(float *v, size_t len, const double *mean, const double *den, size_t ms)
+{
+    for (size_t i = 0; i < len; i++) v[i] = (float)((v[i] - mean[i * ms]) / den[i * ms]);
+}
+
+void wmel__fe_norm(const wmel_fe *fe, float *v, size_t len, const double *mean, const double *den, size_t ms)
+{
+    (fe->kern && fe->kern->norm ? fe->kern->norm : scalar_norm)(v, len, mean, den, ms);
+}
+
+static const wmel_fe_kernel KERNEL_C = {"c-f64", 1, scalar_frames, scalar_scratch, scalar_norm};
 const wmel_fe_kernel *wmel__fe_kernel_c(void) { return &KERNEL_C; }
 
 
@@ -251,7 +261,48 @@ void wmel__fe_stats_d(const wmel_fe *fe, const double *x, size_t nv, double *mea
 
 /* ---- the appended variants' finish (fe.h: wmel__fe_finish_ext) ---- */
 
-int wmel__fe_finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, size_t nv, size_t nfo)
+/* (v - mean[c]) / den[c] (0 where den[c] is not positive) for frames [0, nv) of the output
+ * (frame t, column c at out[t ts + c cs], cs or ts 1), walked in memory order, the tests
+ * out of the loops so that they vectorise; a denominator of 1 divides exactly, so where all
+ * are 1 (mean subtraction) the division is left out with the same result. */
+static void norm_span(const wmel_fe *fe, float *out, size_t ts, size_t cs, size_t nv, size_t nc,
+                      const double *mean, const double *den)
+{
+    int all_pos = 1, all_one = 1;
+    for (size_t c = 0; c < nc; c++) {
+        all_pos &= den[c] > 0.0;
+        all_one &= den[c] == 1.0;
+    }
+    if (cs == 1) { /* frames x columns: row by row */
+        for (size_t t = 0; t < nv; t++) {
+            float *row = out + t * ts;
+            if (all_one)
+                for (size_t c = 0; c < nc; c++) row[c] = (float)(row[c] - mean[c]);
+            else if (all_pos)
+                wmel__fe_norm(fe, row, nc, mean, den, 1);
+            else
+                for (size_t c = 0; c < nc; c++) row[c] = den[c] > 0.0 ? (float)((row[c] - mean[c]) / den[c]) : 0.0f;
+        }
+        return;
+    }
+    for (size_t c = 0; c < nc; c++) { /* columns x frames (ts 1): column by column */
+        float *col = out + c * cs;
+        const double m = mean[c], d = den[c];
+        if (!(d > 0.0))
+            for (size_t t = 0; t < nv; t++) col[t * ts] = 0.0f;
+        else if (d == 1.0)
+            for (size_t t = 0; t < nv; t++) col[t * ts] = (float)(col[t * ts] - m);
+        else if (ts == 1)
+            wmel__fe_norm(fe, col, nv, &m, &d, 0);
+        else
+            for (size_t t = 0; t < nv; t++) col[t * ts] = (float)((col[t * ts] - m) / d);
+    }
+}
+
+/* wmel__fe_finish_ext(), the chunks' column sums in sums ([chunk][n_cols], the valid
+ * frames' chunks, as wmel__fe_chunk_sums() gives them) where not NULL. */
+static int finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, size_t nv, size_t nfo,
+                      const double *sums)
 {
     const wmel_frontend_plan *p = &fe->p;
     const size_t nc = (size_t)fe->n_cols, C = WMEL_FE_STATS_CHUNK;
@@ -259,8 +310,9 @@ int wmel__fe_finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, siz
         double mean[WMEL_FE_MAX_MELS + 1], den[WMEL_FE_MAX_MELS + 1], part[WMEL_FE_MAX_MELS + 1];
         for (size_t c = 0; c < nc; c++) mean[c] = den[c] = 0.0;
         for (size_t t = 0; t < nv; t += C) {
-            wmel__fe_chunk_sums(fe, out, ts, cs, t, nv - t < C ? nv : t + C, NULL, part);
-            for (size_t c = 0; c < nc; c++) mean[c] += part[c];
+            const double *ps = sums ? sums + t / C * nc : part;
+            if (!sums) wmel__fe_chunk_sums(fe, out, ts, cs, t, nv - t < C ? nv : t + C, NULL, part);
+            for (size_t c = 0; c < nc; c++) mean[c] += ps[c];
         }
         const int all = (p->norm_flags & WMEL_NORMF_ALL) != 0;
         if (all) {
@@ -271,7 +323,8 @@ int wmel__fe_finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, siz
         } else {
             for (size_t c = 0; c < nc; c++) mean[c] = nv ? mean[c] / (double)nv : 0.0;
         }
-        for (size_t t = 0; t < nv; t += C) {
+        const int mean_only = (p->norm_flags & WMEL_NORMF_MEAN_ONLY) != 0; /* denominators 1 */
+        for (size_t t = 0; !mean_only && t < nv; t += C) {
             wmel__fe_chunk_sums(fe, out, ts, cs, t, nv - t < C ? nv : t + C, mean, part);
             for (size_t c = 0; c < nc; c++) den[c] += part[c];
         }
@@ -284,11 +337,7 @@ int wmel__fe_finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, siz
             for (size_t c = 0; c < nc; c++) den[c] = wmel__fe_denom(p, den[c], nv);
         }
         for (size_t c = 0; c < nc; c++) den[c] = wmel__fe_den_floor(p, den[c], mean[c]);
-        for (size_t t = 0; t < nv; t++)
-            for (size_t c = 0; c < nc; c++) {
-                float *v = out + t * ts + c * cs;
-                *v = den[c] > 0.0 ? (float)((*v - mean[c]) / den[c]) : 0.0f;
-            }
+        norm_span(fe, out, ts, cs, nv, nc, mean, den);
     } else if (p->norm == WMEL_NORM_WHOLE && nv) {
         float mx = -HUGE_VALF;
         if (p->norm_flags & WMEL_NORMF_FIXED_MAX)
@@ -321,6 +370,11 @@ int wmel__fe_finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, siz
     return WMEL_OK;
 }
 
+int wmel__fe_finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, size_t nv, size_t nfo)
+{
+    return finish_ext(fe, out, ts, cs, nv, nfo, NULL);
+}
+
 /* ---- the whole clip on the ctx's workers ---- */
 
 /* 1 when x[a .. b) holds no NaN or Inf (exponent bits all ones). */
@@ -344,7 +398,8 @@ typedef struct fe_task {
     size_t chunks;    /* chunks of WMEL_FE_STATS_CHUNK frames over [0, nc) */
     fe_out o;
     int fin;          /* FIN_*: the normalisation */
-    double *part;     /* FIN_STATS: [valid chunks][n_cols] the chunks' sums */
+    double *part;     /* FIN_STATS, or an appended finish's statistics: [valid chunks][n_cols]
+                         the chunks' sums */
     size_t next[3];   /* the next chunk to take in each phase (atomic) */
     int stop;         /* a worker failed: take no more chunks (atomic) */
     int status[MAX_TEAM];
@@ -445,7 +500,7 @@ static void rows_finish(fe_task *k, size_t m0, size_t nvc)
         const double dj = wmel__fe_denom(&fe->p, den[j], nv), mj = mu[j];
         float *col = k->o.out + (m0 + j) * cs;
         if (dj > 0.0)
-            for (size_t f = 0; f < nv; f++) col[f] = (float)((col[f] - mj) / dj);
+            wmel__fe_norm(fe, col, nv, &mj, &dj, 0);
         else
             memset(col, 0, sizeof(float) * nv);
     }
@@ -511,7 +566,7 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
             break;
         }
         const size_t v1 = f1 < k->nv ? f1 : k->nv; /* the chunk's valid frames: [f0, v1) */
-        if (k->fin == FIN_STATS && f0 < v1)
+        if (k->part && f0 < v1)
             wmel__fe_chunk_sums(fe, k->o.out, k->o.ts, k->o.cs, f0, v1, NULL, k->part + c * ncol);
         else if (k->fin == FIN_MAX)
             for (size_t m = 0; m < ncol; m++)
@@ -569,7 +624,7 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
             for (size_t f = f0; f < v1; f++) {
                 float *row = k->o.out + f * k->o.ts;
                 if (all_pos)
-                    for (size_t m = 0; m < ncol; m++) row[m] = (float)((row[m] - mean[m]) / den[m]);
+                    wmel__fe_norm(fe, row, ncol, mean, den, 1);
                 else
                     for (size_t m = 0; m < ncol; m++)
                         row[m] = den[m] > 0.0 ? (float)((row[m] - mean[m]) / den[m]) : 0.0f;
@@ -578,7 +633,7 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
             for (size_t m = 0; m < ncol; m++) {
                 float *col = k->o.out + m * k->o.cs;
                 if (den[m] > 0.0)
-                    for (size_t f = f0; f < v1; f++) col[f] = (float)((col[f] - mean[m]) / den[m]);
+                    wmel__fe_norm(fe, col + f0, v1 - f0, mean + m, den + m, 0);
                 else
                     memset(col + f0, 0, sizeof(float) * (v1 - f0));
             }
@@ -617,18 +672,20 @@ static int cpu_run(const wmel_ctx *ctx, const float *x, size_t n, float *out, si
     k->nv = nv;
     k->chunks = (nc + WMEL_FE_STATS_CHUNK - 1) / WMEL_FE_STATS_CHUNK;
     k->o = om;
-    if (ext) {
-        k->fin = FIN_NONE; /* wmel__fe_finish_ext after the frames */
-    } else if (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR) {
+    const int stats = p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR;
+    if (ext)
+        k->fin = FIN_NONE; /* finish_ext() after the frames (the chunks' sums as they come) */
+    else if (stats)
         k->fin = FIN_STATS;
+    else if (p->norm == WMEL_NORM_WHOLE && nv)
+        k->fin = FIN_MAX;
+    if (stats) {
         const size_t nvc = (nv + WMEL_FE_STATS_CHUNK - 1) / WMEL_FE_STATS_CHUNK;
         k->part = malloc((nvc ? nvc : 1) * (size_t)fe->n_cols * sizeof(double));
         if (!k->part) {
             free(k);
             return WMEL_ERR_NO_MEMORY;
         }
-    } else if (p->norm == WMEL_NORM_WHOLE && nv) {
-        k->fin = FIN_MAX;
     }
     int want = ctx->n_threads;
     if ((size_t)want > k->chunks) want = (int)k->chunks;
@@ -638,7 +695,7 @@ static int cpu_run(const wmel_ctx *ctx, const float *x, size_t n, float *out, si
         if (k->status[t] && !rc) rc = k->status[t];
     /* a NaN or Inf sample anywhere decides the status, as in Whisper's geometry */
     if (rc == WMEL_ERR_SAMPLE_RANGE && !finite_span(x, 0, n)) rc = WMEL_ERR_NOT_FINITE;
-    if (rc == WMEL_OK && ext) rc = wmel__fe_finish_ext(fe, out, om.ts, om.cs, nv, wmel__fe_out_frames(p, n));
+    if (rc == WMEL_OK && ext) rc = finish_ext(fe, out, om.ts, om.cs, nv, wmel__fe_out_frames(p, n), k->part);
     free(k->part);
     free(k);
     return rc;
