@@ -660,6 +660,19 @@ WMEL_API int wmel_frontend_preset(int frontend, int n_mels, wmel_frontend_plan *
  * backend aside. Thread-safety: pure. */
 WMEL_API int wmel_plan_check(const wmel_frontend_plan *plan, char *msg, size_t msg_len);
 
+/* The plan whose frames a stream of `in` gives (wmel_stream_create on its ctx): in with the
+ * clip's normalisation off -- norm WMEL_NORM_NONE, its variants' fields (norm_flags, norm_max,
+ * norm_range) 0 -- every other field as in. A finish that pads, cuts or maps the clip's frames
+ * needs the whole clip and is refused, the field named in msg: n_frames, the affine
+ * (post_scale, post_shift) and pad_value. Stacking, deltas and the valid-frame rule stay in
+ * the plan: the stream's frames are unstacked whatever they say. `wmel stream` and Python's
+ * wmel.Stream build their ctx from this plan. out may be in; it is written only on success.
+ * msg: msg_len bytes with the NUL (may be NULL), "" on success. Errors:
+ * WMEL_ERR_NULL_POINTER (in or out), WMEL_ERR_INVALID_ARG (a plan wmel_plan_check refuses,
+ * with its sentence; a finish above). Thread-safety: pure. */
+WMEL_API int wmel_plan_for_stream(const wmel_frontend_plan *in, wmel_frontend_plan *out, char *msg,
+                                  size_t msg_len);
+
 /* The centre frequency in Hz of each of the plan's mel filters (plan->n_mels values into
  * hz), on the plan's own scale and band: what a picture's frequency axis labels. Errors:
  * WMEL_ERR_NULL_POINTER, WMEL_ERR_INVALID_ARG (a plan wmel_plan_check refuses),

@@ -474,6 +474,33 @@ int wmel_plan_check(const wmel_frontend_plan *plan, char *msg, size_t msg_len)
                wmel__num(high_hz(plan)).s, most);
 }
 
+/* The live rule, one owner for every door (wmel stream, wmel.Stream): a stream's frames come
+ * before the clip's finish, so the normalisation goes (its variants' fields with it) and a
+ * finish that pads, cuts or maps the clip's frames is refused by name. */
+int wmel_plan_for_stream(const wmel_frontend_plan *in, wmel_frontend_plan *out, char *msg, size_t msg_len)
+{
+    if (msg && msg_len) msg[0] = '\0';
+    if (!in || !out) {
+        wmel__fe_bad(msg, msg_len, "the %s plan is NULL", in ? "output" : "input");
+        return WMEL_ERR_NULL_POINTER;
+    }
+    wmel_frontend_plan p = *in; /* out may be in */
+    int rc = wmel_plan_check(&p, msg, msg_len);
+    if (rc) return rc;
+    static const char why[] = "the finish (n_frames, pad_value, post_scale, post_shift) does not apply to a "
+                              "stream: its frames are those before normalisation and padding";
+    if (p.n_frames) return wmel__fe_bad(msg, msg_len, "n_frames %d: %s", p.n_frames, why);
+    if (p.affine)
+        return wmel__fe_bad(msg, msg_len, "post_scale %s, post_shift %s: %s", wmel__num(p.post_scale).s,
+                            wmel__num(p.post_shift).s, why);
+    if (p.pad_value != 0.0) return wmel__fe_bad(msg, msg_len, "pad_value %s: %s", wmel__num(p.pad_value).s, why);
+    p.norm = WMEL_NORM_NONE;
+    p.norm_flags = 0;
+    p.norm_max = p.norm_range = 0.0;
+    *out = p;
+    return WMEL_OK;
+}
+
 int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t hz_len)
 {
     if (!plan || !hz) return WMEL_ERR_NULL_POINTER;
