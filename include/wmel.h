@@ -325,6 +325,8 @@ WMEL_API const char *wmel_version(void);
  *
  * Each frame t of the whole pipeline:
  *   samples:  x * scale; WMEL_PREEMPH_SIGNAL: y[i] = x[i] - preemph x[i-1], y[0] = x[0]
+ *             (WMEL_PREEMPH_PADDED: the same rule on the padded signal below, its first
+ *             sample kept: pad_left's first, or x[0] without it)
  *   framing:  WMEL_FRAMES_SNIP: samples [t hop, t hop + frame_length), frames
  *             1 + (n - frame_length) / hop (0 when n < frame_length);
  *             WMEL_FRAMES_CENTER_*: torch.stft(center=True): the signal padded by n_fft/2
@@ -398,7 +400,12 @@ enum {
 /* Where pre-emphasis applies. */
 enum {
     WMEL_PREEMPH_FRAME = 0,        /* inside each frame, after DC removal (Kaldi) */
-    WMEL_PREEMPH_SIGNAL = 1        /* on the whole signal before padding (NeMo) */
+    WMEL_PREEMPH_SIGNAL = 1,       /* on the whole signal before padding (NeMo) */
+    WMEL_PREEMPH_PADDED = 2        /* on the padded signal of WMEL_FRAMES_SNIP (pad_left, the clip,
+                                      pad_multiple's zeros, pad_right), its first sample kept:
+                                      the padding's samples are pre-emphasised too, as in
+                                      originals that pad first (NeMo exact_pad, Gemma3n's
+                                      preemphasis_htk_flavor false: window_offset 1) */
 };
 
 /* Mel banks. */

@@ -219,7 +219,8 @@ static int set_common(wmel_frontend_plan *plan, const char *name, const char *va
     } kinds[] = {
         {"framing", {"snip", "center_reflect", "center_zero"}, "snip, center_reflect or center_zero",
          offsetof(wmel_frontend_plan, framing)}, /* WMEL_FRAMES_* in this order */
-        {"preemph_mode", {"frame", "signal"}, "frame (Kaldi's) or signal (NeMo's)",
+        {"preemph_mode", {"frame", "signal", "padded"},
+         "frame (Kaldi's), signal (NeMo's) or padded (the padded signal's: NeMo exact_pad's, Gemma3n's non-HTK)",
          offsetof(wmel_frontend_plan, preemph_mode)},
         {"log", {"log10_clamp", "ln_add", "ln_clamp", "none"}, "log10_clamp, ln_add, ln_clamp or none",
          offsetof(wmel_frontend_plan, log)},

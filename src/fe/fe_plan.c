@@ -402,8 +402,11 @@ static int check(const wmel_frontend_plan *p, char *msg, size_t len)
     if ((p->remove_dc | 1) != 1 || (p->use_energy | 1) != 1)
         return wmel__fe_bad(msg, len, "%s %d: must be 0 or 1", (p->remove_dc | 1) != 1 ? "remove_dc" : "use_energy",
                    (p->remove_dc | 1) != 1 ? p->remove_dc : p->use_energy);
-    if (p->preemph_mode != WMEL_PREEMPH_FRAME && p->preemph_mode != WMEL_PREEMPH_SIGNAL)
-        return wmel__fe_bad(msg, len, "preemph_mode %d: not a WMEL_PREEMPH_* value (0..1)", p->preemph_mode);
+    if (p->preemph_mode < WMEL_PREEMPH_FRAME || p->preemph_mode > WMEL_PREEMPH_PADDED)
+        return wmel__fe_bad(msg, len, "preemph_mode %d: not a WMEL_PREEMPH_* value (0..2)", p->preemph_mode);
+    if (p->preemph_mode == WMEL_PREEMPH_PADDED && p->framing != WMEL_FRAMES_SNIP)
+        return wmel__fe_bad(msg, len, "preemph_mode padded: the padded signal is explicit framing's, which needs "
+                                      "framing snip (centred framing pads after the pre-emphasis: signal)");
     if (p->mel_scale < WMEL_MEL_SLANEY || p->mel_scale > WMEL_MEL_TF)
         return wmel__fe_bad(msg, len, "mel_scale %d: not a WMEL_MEL_* value (0..3)", p->mel_scale);
     if (p->mel_norm != WMEL_MELNORM_NONE && p->mel_norm != WMEL_MELNORM_SLANEY)
@@ -867,8 +870,25 @@ static double pre_at(const wmel_fe *fe, const float *x, size_t i)
     return s * (double)x[i];
 }
 
+/* Sample i of the scaled padded signal (zeros or the reflection beyond [0, n)). */
+static double padded_at(const wmel_fe *fe, const float *x, size_t n, long long i)
+{
+    if (i < 0 || i >= (long long)n) {
+        if (fe->p.pad_mode != WMEL_PAD_REFLECT) return 0.0;
+        if (i < 0) i = -i;
+        if (i >= (long long)n) i = 2 * ((long long)n - 1) - i;
+        if (i < 0 || i >= (long long)n) return 0.0; /* not reached: n > pad_left, pad_right */
+    }
+    return fe->p.scale * (double)x[i];
+}
+
 double wmel__fe_sample(const wmel_fe *fe, const float *x, size_t n, long long i)
 {
+    if (fe->p.preemph_mode == WMEL_PREEMPH_PADDED) { /* the padding pre-emphasised too; its first sample kept */
+        const double y = padded_at(fe, x, n, i);
+        if (fe->p.preemph == 0.0 || i <= -(long long)fe->p.pad_left) return y;
+        return y - fe->p.preemph * padded_at(fe, x, n, i - 1);
+    }
     if (i < 0 || i >= (long long)n) {
         if (fe->p.framing != WMEL_FRAMES_CENTER_REFLECT &&
             !(fe->p.framing == WMEL_FRAMES_SNIP && fe->p.pad_mode == WMEL_PAD_REFLECT))
