@@ -326,7 +326,8 @@ WMEL_API const char *wmel_version(void);
  * Each frame t of the whole pipeline:
  *   samples:  x * scale; WMEL_PREEMPH_SIGNAL: y[i] = x[i] - preemph x[i-1], y[0] = x[0]
  *             (WMEL_PREEMPH_PADDED: the same rule on the padded signal below, its first
- *             sample kept: pad_left's first, or x[0] without it)
+ *             sample kept: pad_left's first, or x[0] without it; _PADDED_CUT: then the
+ *             values at signal index n - pad_left and later are 0)
  *   framing:  WMEL_FRAMES_SNIP: samples [t hop, t hop + frame_length), frames
  *             1 + (n - frame_length) / hop (0 when n < frame_length);
  *             WMEL_FRAMES_CENTER_*: torch.stft(center=True): the signal padded by n_fft/2
@@ -404,8 +405,13 @@ enum {
     WMEL_PREEMPH_PADDED = 2        /* on the padded signal of WMEL_FRAMES_SNIP (pad_left, the clip,
                                       pad_multiple's zeros, pad_right), its first sample kept:
                                       the padding's samples are pre-emphasised too, as in
-                                      originals that pad first (NeMo exact_pad, Gemma3n's
-                                      preemphasis_htk_flavor false: window_offset 1) */
+                                      originals that pad first (NeMo legacy exact_pad, Gemma3n's
+                                      preemphasis_htk_flavor false: window_offset 1) */,
+    WMEL_PREEMPH_PADDED_CUT = 3    /* WMEL_PREEMPH_PADDED, then the values from the padded
+                                      signal's index n on set to 0 (n the clip's length; the
+                                      clip's sample n - pad_left on): NeMo's exact_pad since
+                                      mid-2025, whose time mask counts the clip's length from
+                                      the padded signal's start */
 };
 
 /* Mel banks. */

@@ -402,11 +402,12 @@ static int check(const wmel_frontend_plan *p, char *msg, size_t len)
     if ((p->remove_dc | 1) != 1 || (p->use_energy | 1) != 1)
         return wmel__fe_bad(msg, len, "%s %d: must be 0 or 1", (p->remove_dc | 1) != 1 ? "remove_dc" : "use_energy",
                    (p->remove_dc | 1) != 1 ? p->remove_dc : p->use_energy);
-    if (p->preemph_mode < WMEL_PREEMPH_FRAME || p->preemph_mode > WMEL_PREEMPH_PADDED)
-        return wmel__fe_bad(msg, len, "preemph_mode %d: not a WMEL_PREEMPH_* value (0..2)", p->preemph_mode);
-    if (p->preemph_mode == WMEL_PREEMPH_PADDED && p->framing != WMEL_FRAMES_SNIP)
-        return wmel__fe_bad(msg, len, "preemph_mode padded: the padded signal is explicit framing's, which needs "
-                                      "framing snip (centred framing pads after the pre-emphasis: signal)");
+    if (p->preemph_mode < WMEL_PREEMPH_FRAME || p->preemph_mode > WMEL_PREEMPH_PADDED_CUT)
+        return wmel__fe_bad(msg, len, "preemph_mode %d: not a WMEL_PREEMPH_* value (0..3)", p->preemph_mode);
+    if (p->preemph_mode >= WMEL_PREEMPH_PADDED && p->framing != WMEL_FRAMES_SNIP)
+        return wmel__fe_bad(msg, len, "preemph_mode %s: the padded signal is explicit framing's, which needs "
+                                      "framing snip (centred framing pads after the pre-emphasis: signal)",
+                            p->preemph_mode == WMEL_PREEMPH_PADDED ? "padded" : "padded_cut");
     if (p->mel_scale < WMEL_MEL_SLANEY || p->mel_scale > WMEL_MEL_TF)
         return wmel__fe_bad(msg, len, "mel_scale %d: not a WMEL_MEL_* value (0..3)", p->mel_scale);
     if (p->mel_norm != WMEL_MELNORM_NONE && p->mel_norm != WMEL_MELNORM_SLANEY)
@@ -884,7 +885,9 @@ static double padded_at(const wmel_fe *fe, const float *x, size_t n, long long i
 
 double wmel__fe_sample(const wmel_fe *fe, const float *x, size_t n, long long i)
 {
-    if (fe->p.preemph_mode == WMEL_PREEMPH_PADDED) { /* the padding pre-emphasised too; its first sample kept */
+    if (fe->p.preemph_mode >= WMEL_PREEMPH_PADDED) { /* the padding pre-emphasised too; its first sample kept */
+        if (fe->p.preemph_mode == WMEL_PREEMPH_PADDED_CUT && i >= wmel__fe_live_end(&fe->p, n))
+            return 0.0; /* NeMo's time mask */
         const double y = padded_at(fe, x, n, i);
         if (fe->p.preemph == 0.0 || i <= -(long long)fe->p.pad_left) return y;
         return y - fe->p.preemph * padded_at(fe, x, n, i - 1);

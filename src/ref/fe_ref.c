@@ -31,7 +31,8 @@ static double ref_padded(const wmel_frontend_plan *p, const float *x, size_t n, 
  * the padded signal's first sample (index -pad_left) on. */
 static double ref_signal(const wmel_frontend_plan *p, const float *x, size_t n, long long i)
 {
-    if (p->preemph_mode == WMEL_PREEMPH_PADDED)
+    if (p->preemph_mode == WMEL_PREEMPH_PADDED_CUT && i + p->pad_left >= (long long)n) return 0.0; /* NeMo's mask */
+    if (p->preemph_mode >= WMEL_PREEMPH_PADDED)
         return ref_padded(p, x, n, i) - (i > -(long long)p->pad_left ? p->preemph * ref_padded(p, x, n, i - 1) : 0.0);
 
     if (i < 0 || i >= (long long)n) {
