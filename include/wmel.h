@@ -342,8 +342,9 @@ WMEL_API const char *wmel_version(void);
  *             Gemma3n/Gemma4's unfold of frame_length + 1 is span frame_length + 1;
  *             torch.stft(center=False) with win_length < n_fft is span n_fft, window_offset
  *             (n_fft - win_length) / 2; Inkling's causal framing pad_left n_fft - hop,
- *             pad_multiple hop; UnivNet / NeMo exact_pad pad_left = pad_right =
- *             (n_fft - hop) / 2, WMEL_PAD_REFLECT
+ *             pad_multiple hop; UnivNet pad_left = pad_right = (n_fft - hop) / 2,
+ *             WMEL_PAD_REFLECT; NeMo exact_pad the same with zeros and
+ *             WMEL_PREEMPH_PADDED_CUT (legacy: reflect, WMEL_PREEMPH_PADDED)
  *   dither:   x[j] += dither * wmel_dither_gauss(dither_seed, t, j) (t the absolute frame)
  *   remove_dc: subtract the frame's mean; use_energy: e = ln(max(sum x^2, FLT_EPSILON))
  *             (max(e, ln(energy_floor)) when energy_floor > 0; energy_windowed: of the
@@ -723,16 +724,17 @@ WMEL_API int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t
  * and the geometry, by the fields' own names (every front-end; the check then says what fits):
  *   sample_rate N (1000..384000), frame_length N (2..65536), hop N (1..2^20), n_fft N
  *   (4..65536), stack N (1..8), framing snip|center_reflect|center_zero, preemph_mode
- *   frame|signal, log log10_clamp|ln_add|ln_clamp|none, valid all|hop|trim, layout
+ *   frame|signal|padded|padded_cut, log log10_clamp|ln_add|ln_clamp|none, valid all|hop|trim, layout
  *   mels_frames|frames_mels; window also takes hann_periodic (nemo, kaldi).
  *   dither D        the noise's standard deviation, 0 .. 1e30 (wmel_dither_gauss)
  *   dither_seed S   0 .. 4294967295              raw_energy B    1|0 (0: energy_windowed 1,
  *                                                after use_energy 1)
  * and the explicit framing (every front-end, with framing snip; nemo's exact_pad first):
  *   exact_pad B     nemo: NeMo's exact_pad from the plan's n_fft, hop and frame_length
- *                   (1: framing snip, pad_left = pad_right = (n_fft - hop) / 2 reflect,
- *                   frame_span n_fft, window_offset (n_fft - frame_length) / 2, valid
- *                   but_last; 0: NeMo's centred framing back)
+ *                   (1: framing snip, pad_left = pad_right = (n_fft - hop) / 2 zeros,
+ *                   preemph_mode padded_cut, frame_span n_fft, window_offset
+ *                   (n_fft - frame_length) / 2, valid but_last; after legacy 1: reflect,
+ *                   padded, valid all; 0: NeMo's centred framing and signal back)
  *   pad_left N, pad_right N, pad_multiple N, frame_span N, window_offset N (0..2^20),
  *   pad_mode zero|reflect; valid also takes end, ceil and but_last.
  *   vtln_warp W     0.01..100 (0 or 1: none)     vtln_low F, vtln_high F: the warp's cutoffs

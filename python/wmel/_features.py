@@ -158,7 +158,8 @@ def frontend_plan(frontend: str | None = None, n_mels=None, *, normalize=None, w
     (0 .. 2**32 - 1), raw_energy (False: the log energy after the window, with use_energy);
     the explicit framing (framing "snip"): pad_left, pad_right, pad_multiple, pad_mode
     ("zero"|"reflect"), frame_span, window_offset, valid also "end"|"ceil"|"but_last", and
-    nemo's exact_pad (True: NeMo's reflect (n_fft - hop) / 2 and center=False).
+    nemo's exact_pad (True: NeMo's (n_fft - hop) / 2 zeros, the padded signal's pre-emphasis
+    with NeMo's time mask, center=False; with legacy=True the reflection, no mask).
     vtln_warp (Kaldi's VTLN factor, 0.01 .. 100; 0 or 1: none), vtln_low, vtln_high (its
     cutoffs in Hz, after vtln_warp; 0: Kaldi's 100 and -500, a negative high Nyquist plus it);
     htk_bank (Kaldi's htk_mode bank: the first filter's lowest weight 0 when low_freq > 0).

@@ -88,6 +88,7 @@ VARIANTS = {
          "dither": 1e-4, "input_scale_factor": 2.0}],
     "Gemma4AudioFeatureExtractor": [
         {"frame_length_ms": 32.0, "fft_overdrive": True, "preemphasis": 0.97},
+        {"preemphasis": 0.97, "preemphasis_htk_flavor": False},
         {"feature_size": 80, "mel_floor": 1e-5, "max_frequency": 7600.0, "input_scale_factor": 0.5},
         {"per_bin_mean": list(np.linspace(-3.0, 0.5, 128)), "per_bin_stddev": list(np.linspace(2.0, 0.25, 128))}],
     "UnivNetFeatureExtractor": [
