@@ -106,16 +106,12 @@ int cmd_stream(int argc, char **argv)
         cli_msg("wmel: stream: --padding applies to the whisper preset only (--frontend whisper, at most --n-mels)");
         return 2;
     }
-    /* the stream's frames come before the finish: no normalisation (its variants go with
-       it), and a finish that pads, cuts or maps the clip's frames does not apply */
-    if (plan.n_frames || plan.affine || plan.pad_value != 0.0) {
-        cli_msg("wmel: stream: %s: its finish (n_frames, pad_value, post_scale, post_shift) does not apply: the "
-                "stream's frames are those before normalisation and padding", cli_fe_label(&fe));
+    /* the library's live rule: normalisation off, a finish that needs the whole clip refused */
+    char why[512];
+    if (wmel_plan_for_stream(&plan, &plan, why, sizeof why)) {
+        cli_msg("wmel: stream: %s: %s", cli_fe_label(&fe), why);
         return 2;
     }
-    plan.norm = WMEL_NORM_NONE; /* as Python's Stream: the variants' fields go with it */
-    plan.norm_flags = 0;
-    plan.norm_max = plan.norm_range = 0.0;
     if (!out && isatty(STDOUT_FILENO))
         return cli_usage("stream: standard output is a terminal: redirect it (raw "
                               "float32 frames) or use -o OUT.npy");

@@ -261,6 +261,9 @@ const cli_frontend *cli_frontend_of_plan(const wmel_frontend_plan *plan, const c
     if (p->scale != 1.0) add(t, sizeof t, &k, " x %s", NUM(p->scale));
     if (p->preemph_mode == WMEL_PREEMPH_SIGNAL && p->preemph > 0)
         add(t, sizeof t, &k, " of the pre-emphasised signal (y[i] = x[i] - %s x[i-1], y[0] = x[0])", NUM(p->preemph));
+    else if (p->preemph_mode >= WMEL_PREEMPH_PADDED && p->preemph > 0)
+        add(t, sizeof t, &k, " of the pre-emphasised padded signal (y[i] = s[i] - %s s[i-1] from its second sample%s)",
+            NUM(p->preemph), p->preemph_mode == WMEL_PREEMPH_PADDED_CUT ? ", 0 from padded index n on" : "");
     add(t, sizeof t, &k, " at hop %d, ", p->hop);
     if (snip) add(t, sizeof t, &k, "whole frames inside the signal (snip_edges): 1 + (n - %d) / %d frames", fl, p->hop);
     else if (p->framing == WMEL_FRAMES_CENTER_REFLECT || p->framing == WMEL_FRAMES_CENTER_ZERO)
@@ -348,7 +351,9 @@ const cli_frontend *cli_frontend_of_plan(const wmel_frontend_plan *plan, const c
         p->scale != 1.0 ? " x " : "", p->scale != 1.0 ? NUM(p->scale) : "",
         snip ? "snip_edges" : p->framing == WMEL_FRAMES_CENTER_REFLECT ? "reflect-padded centred" : "zero-padded centred",
         fl, p->hop);
-    if (p->preemph_mode == WMEL_PREEMPH_SIGNAL && p->preemph > 0) add(b->summary, sizeof b->summary, &k, " of the pre-emphasised signal (%s)", NUM(p->preemph));
+    if (p->preemph_mode != WMEL_PREEMPH_FRAME && p->preemph > 0)
+        add(b->summary, sizeof b->summary, &k, " of the pre-emphasised %ssignal (%s)",
+            p->preemph_mode == WMEL_PREEMPH_SIGNAL ? "" : "padded ", NUM(p->preemph));
     if (p->dither > 0) add(b->summary, sizeof b->summary, &k, " -> dither %s", NUM(p->dither));
     if (p->remove_dc) add(b->summary, sizeof b->summary, &k, " -> DC removal");
     if (p->preemph_mode == WMEL_PREEMPH_FRAME && p->preemph > 0) add(b->summary, sizeof b->summary, &k, " -> pre-emphasis %s in the frame", NUM(p->preemph));

@@ -325,6 +325,9 @@ WMEL_API const char *wmel_version(void);
  *
  * Each frame t of the whole pipeline:
  *   samples:  x * scale; WMEL_PREEMPH_SIGNAL: y[i] = x[i] - preemph x[i-1], y[0] = x[0]
+ *             (WMEL_PREEMPH_PADDED: the same rule on the padded signal below, its first
+ *             sample kept: pad_left's first, or x[0] without it; _PADDED_CUT: then the
+ *             values at signal index n - pad_left and later are 0)
  *   framing:  WMEL_FRAMES_SNIP: samples [t hop, t hop + frame_length), frames
  *             1 + (n - frame_length) / hop (0 when n < frame_length);
  *             WMEL_FRAMES_CENTER_*: torch.stft(center=True): the signal padded by n_fft/2
@@ -339,8 +342,9 @@ WMEL_API const char *wmel_version(void);
  *             Gemma3n/Gemma4's unfold of frame_length + 1 is span frame_length + 1;
  *             torch.stft(center=False) with win_length < n_fft is span n_fft, window_offset
  *             (n_fft - win_length) / 2; Inkling's causal framing pad_left n_fft - hop,
- *             pad_multiple hop; UnivNet / NeMo exact_pad pad_left = pad_right =
- *             (n_fft - hop) / 2, WMEL_PAD_REFLECT
+ *             pad_multiple hop; UnivNet pad_left = pad_right = (n_fft - hop) / 2,
+ *             WMEL_PAD_REFLECT; NeMo exact_pad the same with zeros and
+ *             WMEL_PREEMPH_PADDED_CUT (legacy: reflect, WMEL_PREEMPH_PADDED)
  *   dither:   x[j] += dither * wmel_dither_gauss(dither_seed, t, j) (t the absolute frame)
  *   remove_dc: subtract the frame's mean; use_energy: e = ln(max(sum x^2, FLT_EPSILON))
  *             (max(e, ln(energy_floor)) when energy_floor > 0; energy_windowed: of the
@@ -398,7 +402,17 @@ enum {
 /* Where pre-emphasis applies. */
 enum {
     WMEL_PREEMPH_FRAME = 0,        /* inside each frame, after DC removal (Kaldi) */
-    WMEL_PREEMPH_SIGNAL = 1        /* on the whole signal before padding (NeMo) */
+    WMEL_PREEMPH_SIGNAL = 1,       /* on the whole signal before padding (NeMo) */
+    WMEL_PREEMPH_PADDED = 2        /* on the padded signal of WMEL_FRAMES_SNIP (pad_left, the clip,
+                                      pad_multiple's zeros, pad_right), its first sample kept:
+                                      the padding's samples are pre-emphasised too, as in
+                                      originals that pad first (NeMo legacy exact_pad, Gemma3n's
+                                      preemphasis_htk_flavor false: window_offset 1) */,
+    WMEL_PREEMPH_PADDED_CUT = 3    /* WMEL_PREEMPH_PADDED, then the values from the padded
+                                      signal's index n on set to 0 (n the clip's length; the
+                                      clip's sample n - pad_left on): NeMo's exact_pad since
+                                      mid-2025, whose time mask counts the clip's length from
+                                      the padded signal's start */
 };
 
 /* Mel banks. */
@@ -660,6 +674,19 @@ WMEL_API int wmel_frontend_preset(int frontend, int n_mels, wmel_frontend_plan *
  * backend aside. Thread-safety: pure. */
 WMEL_API int wmel_plan_check(const wmel_frontend_plan *plan, char *msg, size_t msg_len);
 
+/* The plan whose frames a stream of `in` gives (wmel_stream_create on its ctx): in with the
+ * clip's normalisation off -- norm WMEL_NORM_NONE, its variants' fields (norm_flags, norm_max,
+ * norm_range) 0 -- every other field as in. A finish that pads, cuts or maps the clip's frames
+ * needs the whole clip and is refused, the field named in msg: n_frames, the affine
+ * (post_scale, post_shift) and pad_value. Stacking, deltas and the valid-frame rule stay in
+ * the plan: the stream's frames are unstacked whatever they say. `wmel stream` and Python's
+ * wmel.Stream build their ctx from this plan. out may be in; it is written only on success.
+ * msg: msg_len bytes with the NUL (may be NULL), "" on success. Errors:
+ * WMEL_ERR_NULL_POINTER (in or out), WMEL_ERR_INVALID_ARG (a plan wmel_plan_check refuses,
+ * with its sentence; a finish above). Thread-safety: pure. */
+WMEL_API int wmel_plan_for_stream(const wmel_frontend_plan *in, wmel_frontend_plan *out, char *msg,
+                                  size_t msg_len);
+
 /* The centre frequency in Hz of each of the plan's mel filters (plan->n_mels values into
  * hz), on the plan's own scale and band: what a picture's frequency axis labels. Errors:
  * WMEL_ERR_NULL_POINTER, WMEL_ERR_INVALID_ARG (a plan wmel_plan_check refuses),
@@ -697,16 +724,17 @@ WMEL_API int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t
  * and the geometry, by the fields' own names (every front-end; the check then says what fits):
  *   sample_rate N (1000..384000), frame_length N (2..65536), hop N (1..2^20), n_fft N
  *   (4..65536), stack N (1..8), framing snip|center_reflect|center_zero, preemph_mode
- *   frame|signal, log log10_clamp|ln_add|ln_clamp|none, valid all|hop|trim, layout
+ *   frame|signal|padded|padded_cut, log log10_clamp|ln_add|ln_clamp|none, valid all|hop|trim, layout
  *   mels_frames|frames_mels; window also takes hann_periodic (nemo, kaldi).
  *   dither D        the noise's standard deviation, 0 .. 1e30 (wmel_dither_gauss)
  *   dither_seed S   0 .. 4294967295              raw_energy B    1|0 (0: energy_windowed 1,
  *                                                after use_energy 1)
  * and the explicit framing (every front-end, with framing snip; nemo's exact_pad first):
  *   exact_pad B     nemo: NeMo's exact_pad from the plan's n_fft, hop and frame_length
- *                   (1: framing snip, pad_left = pad_right = (n_fft - hop) / 2 reflect,
- *                   frame_span n_fft, window_offset (n_fft - frame_length) / 2, valid
- *                   but_last; 0: NeMo's centred framing back)
+ *                   (1: framing snip, pad_left = pad_right = (n_fft - hop) / 2 zeros,
+ *                   preemph_mode padded_cut, frame_span n_fft, window_offset
+ *                   (n_fft - frame_length) / 2, valid but_last; after legacy 1: reflect,
+ *                   padded, valid all; 0: NeMo's centred framing and signal back)
  *   pad_left N, pad_right N, pad_multiple N, frame_span N, window_offset N (0..2^20),
  *   pad_mode zero|reflect; valid also takes end, ceil and but_last.
  *   vtln_warp W     0.01..100 (0 or 1: none)     vtln_low F, vtln_high F: the warp's cutoffs

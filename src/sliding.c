@@ -121,7 +121,7 @@ static size_t first_interior(const wmel_fe *fe)
 /* Frames t (from 0) whose window ends within n samples. */
 static size_t inside_end(const wmel_fe *fe, size_t n)
 {
-    const long long room = (long long)n - fe->off - fe->p.frame_length;
+    const long long room = wmel__fe_live_end(&fe->p, n) - fe->off - fe->p.frame_length;
     return room < 0 ? 0 : (size_t)(room / fe->p.hop) + 1;
 }
 

@@ -142,7 +142,7 @@ static size_t ready_frames(const wmel_stream *s)
     const wmel_frontend_plan *p = &s->fe->p;
     const size_t reach = wmel__fe_reflect_reach(p);
     if (reach && s->total <= reach) return 0;
-    const long long room = (long long)s->total - s->fe->off - p->frame_length;
+    const long long room = wmel__fe_live_end(p, s->total) - s->fe->off - p->frame_length;
     const size_t r = room < 0 ? 0 : (size_t)(room / p->hop) + 1;
     const size_t c = wmel__fe_computed(p, s->total); /* n_frames truncates */
     return r < c ? r : c;

@@ -157,14 +157,15 @@ def frontend_plan(frontend: str | None = None, n_mels=None, *, normalize=None, w
     window_coeff, power (1|2), mag_guard ("max:G"|"add:G"|("max", G)), log_guard, norm_eps,
     norm_ddof (0|1), norm_max, norm_range, n_frames, pad_value, post_scale, post_shift,
     remove_dc, preemph; the geometry: sample_rate, frame_length, hop, n_fft, stack, framing
-    ("snip"|"center_reflect"|"center_zero"), preemph_mode ("frame"|"signal"), log
+    ("snip"|"center_reflect"|"center_zero"), preemph_mode ("frame"|"signal"|"padded"), log
     ("log10_clamp"|"ln_add"|"ln_clamp"|"none"), valid ("all"|"hop"|"trim"), layout
     ("mels_frames"|"frames_mels"); dither (the noise's standard deviation in the scaled
     samples' units; libwmel's counter-based generator, wmel_dither_gauss), dither_seed
     (0 .. 2**32 - 1), raw_energy (False: the log energy after the window, with use_energy);
     the explicit framing (framing "snip"): pad_left, pad_right, pad_multiple, pad_mode
     ("zero"|"reflect"), frame_span, window_offset, valid also "end"|"ceil"|"but_last", and
-    nemo's exact_pad (True: NeMo's reflect (n_fft - hop) / 2 and center=False).
+    nemo's exact_pad (True: NeMo's (n_fft - hop) / 2 zeros, the padded signal's pre-emphasis
+    with NeMo's time mask, center=False; with legacy=True the reflection, no mask).
     vtln_warp (Kaldi's VTLN factor, 0.01 .. 100; 0 or 1: none), vtln_low, vtln_high (its
     cutoffs in Hz, after vtln_warp; 0: Kaldi's 100 and -500, a negative high Nyquist plus it);
     htk_bank (Kaldi's htk_mode bank: the first filter's lowest weight 0 when low_freq > 0).

@@ -39,13 +39,13 @@ def _plan(frontend: str, n_mels, options: dict, raw: bool, base=None) -> dict:
                              "normalisation")
     if base is not None:
         plan = _features.frontend_plan(None, n_mels, plan=base, **options)
-        if raw and (plan["n_frames"] or plan["affine"] or plan["pad_value"]):
-            raise ValueError(f"plan {base!r}: its finish (n_frames, pad_value, post_scale, post_shift) does not "
-                             "apply to a Stream: its frames are those before normalisation and padding")
     else:
         plan = _features.frontend_plan(frontend, n_mels, **options)
-    if raw:  # no normalisation: its variants' fields go with it (as `wmel stream`)
-        plan.update(norm=_wmel.NORM_NONE, norm_flags=0, norm_max=0.0, norm_range=0.0)
+    if raw:  # the library's live rule (as `wmel stream`): normalisation off, a whole-clip finish refused
+        try:
+            plan = _wmel.plan_for_stream(plan)
+        except ValueError as e:
+            raise ValueError(f"plan {base!r}: {e}" if base is not None else str(e)) from None
     return plan
 
 

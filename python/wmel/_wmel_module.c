@@ -267,6 +267,25 @@ static PyObject *m_plan_check(PyObject *m, PyObject *args)
     return PyUnicode_FromString(why);
 }
 
+/* plan_for_stream(plan) -> the plan dict a stream of it computes (wmel_plan_for_stream: its
+ * sentence as ValueError's message). */
+static PyObject *m_plan_for_stream(PyObject *m, PyObject *args)
+{
+    (void)m;
+    PyObject *d;
+    if (!PyArg_ParseTuple(args, "O:plan_for_stream", &d)) return NULL;
+    wmel_frontend_plan pl;
+    if (wmelpy_plan_from_dict(d, &pl)) return NULL;
+    char why[512];
+    int st = wmel_plan_for_stream(&pl, &pl, why, sizeof why);
+    if (st == WMEL_ERR_INVALID_ARG) {
+        PyErr_SetString(PyExc_ValueError, why);
+        return NULL;
+    }
+    if (st) return wmelpy_raise_status(st, "wmel_plan_for_stream", NULL);
+    return wmelpy_plan_to_dict(&pl);
+}
+
 /* plan_from_json(text) -> the plan dict of a plan's JSON (wmel_plan_from_json: its sentence
  * as ValueError's message). */
 static PyObject *m_plan_from_json(PyObject *m, PyObject *args)
@@ -414,6 +433,9 @@ static PyMethodDef module_methods[] = {
     {"cmvn_load", m_cmvn_load, METH_VARARGS,
      "cmvn_load(path) -> (scale, shift) float64 bytes of a CMVN file (wmel_cmvn_load: Kaldi statistics or "
      "FunASR's am.mvn), the per-column affine x scale + shift"},
+    {"plan_for_stream", m_plan_for_stream, METH_VARARGS,
+     "plan_for_stream(plan) -> the plan dict a stream of it computes (wmel_plan_for_stream; ValueError names "
+     "a finish that needs the whole clip)"},
     {"plan_check", m_plan_check, METH_VARARGS,
      "plan_check(plan) -> '' or the sentence for a refused plan (wmel_plan_check)"},
     {"frontend_preset", m_frontend_preset, METH_VARARGS,

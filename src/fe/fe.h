@@ -146,6 +146,14 @@ size_t wmel__fe_valid(const wmel_frontend_plan *p, size_t n);
  * explicit framing's reflect: max(pad_left, pad_right)); 0 without reflection. The signal
  * needs more samples than that (else WMEL_ERR_TOO_SHORT). */
 size_t wmel__fe_reflect_reach(const wmel_frontend_plan *p);
+/* Where the samples a frame reads stop being the clip's own: n, or n - pad_left with
+ * WMEL_PREEMPH_PADDED_CUT (NeMo's mask zeroes the values from there on). A frame whose
+ * window starts at i0 >= 1 and ends at or before it reads the samples only (the kernels'
+ * fast path, the live objects' interior frames). */
+static inline long long wmel__fe_live_end(const wmel_frontend_plan *p, size_t n)
+{
+    return p->preemph_mode == WMEL_PREEMPH_PADDED_CUT ? (long long)n - p->pad_left : (long long)n;
+}
 /* The frames wmel_features computes (the others of the output are zeros or pad_value):
  * every STFT frame (WMEL_VALID_ALL) or the valid ones, at most n_frames. */
 size_t wmel__fe_computed(const wmel_frontend_plan *p, size_t n);

@@ -57,9 +57,9 @@ static void frame_cols(const wmel_fe *fe, const float *x, size_t n, size_t t, do
     const int fl = p->frame_length;
     double *w = buf, *pw = buf + p->n_fft, *work = pw + fe->n_bins;
     const long long i0 = (long long)t * p->hop + fe->off;
-    if (i0 >= 1 && i0 + fl <= (long long)n) { /* inside the signal: pre_at() inlined */
+    if (i0 >= 1 && i0 + fl <= wmel__fe_live_end(p, n)) { /* inside the signal: pre_at() inlined */
         const double s = p->scale, c = p->preemph;
-        if (p->preemph_mode == WMEL_PREEMPH_SIGNAL && c != 0.0)
+        if (p->preemph_mode != WMEL_PREEMPH_FRAME && c != 0.0) /* signal or padded: the same inside */
             for (int j = 0; j < fl; j++) w[j] = s * (double)x[i0 + j] - c * (s * (double)x[i0 + j - 1]);
         else
             for (int j = 0; j < fl; j++) w[j] = s * (double)x[i0 + j];

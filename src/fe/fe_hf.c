@@ -226,7 +226,8 @@ static int setd(wmel_frontend_plan *p, const char *cls, const char *key, const c
 /* Gemma3n / Gemma4: frame and hop in milliseconds, rounded as Python's round (half to even);
  * the transform the next power of two of the frame (doubled with fft_overdrive); an unfold of
  * frame_length + 1 samples; pre-emphasis on each frame (HTK's flavour, which is Kaldi's) when
- * above 0; Gemma4 also pads frame_length / 2 zeros on the left (its semicausal padding). */
+ * above 0, or with preemphasis_htk_flavor false the unfold's frames[1:] - c frames[:-1]: the
+ * padded signal's pre-emphasis with the window one sample into the span; Gemma4 also pads frame_length / 2 zeros on the left (its semicausal padding). */
 static int gemma(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, char *msg, size_t len, double frame_ms,
                  int overdrive_dflt, double preemph_dflt, int semicausal)
 {
@@ -250,14 +251,14 @@ static int gemma(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, char *
     long nfft = 1;
     while (nfft < fl) nfft <<= 1;
     if (over) nfft <<= 1;
-    if (pe > 0 && !htk)
-        return refuse(msg, len, cls, c, "preemphasis_htk_flavor", "true",
-                      "wmel pre-emphasises each frame as HTK does (preemphasis_htk_flavor true) only");
     int rc = seti(p, cls, "frame_length_ms", "frame_length", fl, msg, len);
     if (!rc) rc = seti(p, cls, "frame_length_ms", "frame_span", fl + 1, msg, len);
     if (!rc) rc = seti(p, cls, "hop_length_ms", "hop", hop, msg, len);
     if (!rc) rc = seti(p, cls, "fft_overdrive", "n_fft", nfft, msg, len);
     if (!rc) rc = setd(p, cls, "preemphasis", "preemph", pe > 0 ? pe : 0, msg, len); /* <= 0: none, as the original */
+    /* not HTK's: frames[1:] - c frames[:-1] of the unfold: the padded signal's pre-emphasis, the window one later */
+    if (!rc && pe > 0 && !htk) rc = set(p, cls, "preemphasis_htk_flavor", "preemph_mode", "padded", msg, len);
+    if (!rc && pe > 0 && !htk) rc = seti(p, cls, "preemphasis_htk_flavor", "window_offset", 1, msg, len);
     if (!rc && semicausal) rc = seti(p, cls, "frame_length_ms", "pad_left", fl / 2, msg, len);
     return rc;
 }

@@ -219,7 +219,9 @@ static int set_common(wmel_frontend_plan *plan, const char *name, const char *va
     } kinds[] = {
         {"framing", {"snip", "center_reflect", "center_zero"}, "snip, center_reflect or center_zero",
          offsetof(wmel_frontend_plan, framing)}, /* WMEL_FRAMES_* in this order */
-        {"preemph_mode", {"frame", "signal"}, "frame (Kaldi's) or signal (NeMo's)",
+        {"preemph_mode", {"frame", "signal", "padded", "padded_cut"},
+         "frame (Kaldi's), signal (NeMo's), padded (the padded signal's: NeMo legacy exact_pad's, Gemma3n's "
+         "non-HTK) or padded_cut (then zeros from the padded index n on: NeMo exact_pad's)",
          offsetof(wmel_frontend_plan, preemph_mode)},
         {"log", {"log10_clamp", "ln_add", "ln_clamp", "none"}, "log10_clamp, ln_add, ln_clamp or none",
          offsetof(wmel_frontend_plan, log)},
@@ -475,8 +477,10 @@ int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value,
         return WMEL_OK;
     }
     if (!strcmp(name, "exact_pad")) {
-        /* NeMo exact_pad: reflect (n_fft - hop) / 2 on both sides, torch.stft(center=False) (the window centred
-           in n_fft), seq_len floor((n + 2 pad - n_fft) / hop): every frame but the last */
+        /* NeMo exact_pad: (n_fft - hop) / 2 on both sides, then the pre-emphasis of the padded signal,
+           torch.stft(center=False) (the window centred in n_fft), seq_len floor((n + 2 pad - n_fft) / hop):
+           every frame but the last. NeMo since mid-2025 pads zeros and masks the pre-emphasised values from
+           padded index n on; before, it reflected, did not mask and counted every frame (legacy) */
         if (!nemo) return wmel__fe_bad(msg, msg_len, "exact_pad: not an option of the %s front-end (it applies to nemo)", fam);
         if (parse_bool(value, &i)) return wmel__fe_bad(msg, msg_len, "exact_pad %s: 1 or 0 (true or false)", v);
         if (i && (plan->n_fft < plan->hop || (plan->n_fft - plan->hop) % 2))
@@ -484,9 +488,10 @@ int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value,
                                               "n_fft - hop even and >= 0 (n_fft %d, hop %d)", v, plan->n_fft, plan->hop);
         const int legacy = plan->frontend == WMEL_FRONTEND_NEMO_LEGACY;
         plan->framing = i ? WMEL_FRAMES_SNIP : legacy ? WMEL_FRAMES_CENTER_REFLECT : WMEL_FRAMES_CENTER_ZERO;
-        plan->valid = i ? WMEL_VALID_BUT_LAST : legacy ? WMEL_VALID_ALL : WMEL_VALID_HOP;
+        plan->valid = legacy ? WMEL_VALID_ALL : i ? WMEL_VALID_BUT_LAST : WMEL_VALID_HOP; /* legacy: seq_len + 1 */
         plan->pad_left = plan->pad_right = i ? (plan->n_fft - plan->hop) / 2 : 0;
-        plan->pad_mode = i ? WMEL_PAD_REFLECT : WMEL_PAD_ZERO;
+        plan->pad_mode = i && legacy ? WMEL_PAD_REFLECT : WMEL_PAD_ZERO;
+        plan->preemph_mode = !i ? WMEL_PREEMPH_SIGNAL : legacy ? WMEL_PREEMPH_PADDED : WMEL_PREEMPH_PADDED_CUT;
         plan->frame_span = i ? plan->n_fft : 0;
         plan->window_offset = i ? (plan->n_fft - plan->frame_length) / 2 : 0;
         plan->pad_multiple = 0;

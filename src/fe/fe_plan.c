@@ -402,8 +402,12 @@ static int check(const wmel_frontend_plan *p, char *msg, size_t len)
     if ((p->remove_dc | 1) != 1 || (p->use_energy | 1) != 1)
         return wmel__fe_bad(msg, len, "%s %d: must be 0 or 1", (p->remove_dc | 1) != 1 ? "remove_dc" : "use_energy",
                    (p->remove_dc | 1) != 1 ? p->remove_dc : p->use_energy);
-    if (p->preemph_mode != WMEL_PREEMPH_FRAME && p->preemph_mode != WMEL_PREEMPH_SIGNAL)
-        return wmel__fe_bad(msg, len, "preemph_mode %d: not a WMEL_PREEMPH_* value (0..1)", p->preemph_mode);
+    if (p->preemph_mode < WMEL_PREEMPH_FRAME || p->preemph_mode > WMEL_PREEMPH_PADDED_CUT)
+        return wmel__fe_bad(msg, len, "preemph_mode %d: not a WMEL_PREEMPH_* value (0..3)", p->preemph_mode);
+    if (p->preemph_mode >= WMEL_PREEMPH_PADDED && p->framing != WMEL_FRAMES_SNIP)
+        return wmel__fe_bad(msg, len, "preemph_mode %s: the padded signal is explicit framing's, which needs "
+                                      "framing snip (centred framing pads after the pre-emphasis: signal)",
+                            p->preemph_mode == WMEL_PREEMPH_PADDED ? "padded" : "padded_cut");
     if (p->mel_scale < WMEL_MEL_SLANEY || p->mel_scale > WMEL_MEL_TF)
         return wmel__fe_bad(msg, len, "mel_scale %d: not a WMEL_MEL_* value (0..3)", p->mel_scale);
     if (p->mel_norm != WMEL_MELNORM_NONE && p->mel_norm != WMEL_MELNORM_SLANEY)
@@ -472,6 +476,33 @@ int wmel_plan_check(const wmel_frontend_plan *plan, char *msg, size_t msg_len)
                              "low_freq, or raise n_fft (or allow empty filters, whose log is the guard's)",
                plan->n_mels, empty, plan->n_fft, wmel__num(plan->low_freq).s,
                wmel__num(high_hz(plan)).s, most);
+}
+
+/* The live rule, one owner for every door (wmel stream, wmel.Stream): a stream's frames come
+ * before the clip's finish, so the normalisation goes (its variants' fields with it) and a
+ * finish that pads, cuts or maps the clip's frames is refused by name. */
+int wmel_plan_for_stream(const wmel_frontend_plan *in, wmel_frontend_plan *out, char *msg, size_t msg_len)
+{
+    if (msg && msg_len) msg[0] = '\0';
+    if (!in || !out) {
+        wmel__fe_bad(msg, msg_len, "the %s plan is NULL", in ? "output" : "input");
+        return WMEL_ERR_NULL_POINTER;
+    }
+    wmel_frontend_plan p = *in; /* out may be in */
+    int rc = wmel_plan_check(&p, msg, msg_len);
+    if (rc) return rc;
+    static const char why[] = "the finish (n_frames, pad_value, post_scale, post_shift) does not apply to a "
+                              "stream: its frames are those before normalisation and padding";
+    if (p.n_frames) return wmel__fe_bad(msg, msg_len, "n_frames %d: %s", p.n_frames, why);
+    if (p.affine)
+        return wmel__fe_bad(msg, msg_len, "post_scale %s, post_shift %s: %s", wmel__num(p.post_scale).s,
+                            wmel__num(p.post_shift).s, why);
+    if (p.pad_value != 0.0) return wmel__fe_bad(msg, msg_len, "pad_value %s: %s", wmel__num(p.pad_value).s, why);
+    p.norm = WMEL_NORM_NONE;
+    p.norm_flags = 0;
+    p.norm_max = p.norm_range = 0.0;
+    *out = p;
+    return WMEL_OK;
 }
 
 int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t hz_len)
@@ -841,8 +872,27 @@ static double pre_at(const wmel_fe *fe, const float *x, size_t i)
     return s * (double)x[i];
 }
 
+/* Sample i of the scaled padded signal (zeros or the reflection beyond [0, n)). */
+static double padded_at(const wmel_fe *fe, const float *x, size_t n, long long i)
+{
+    if (i < 0 || i >= (long long)n) {
+        if (fe->p.pad_mode != WMEL_PAD_REFLECT) return 0.0;
+        if (i < 0) i = -i;
+        if (i >= (long long)n) i = 2 * ((long long)n - 1) - i;
+        if (i < 0 || i >= (long long)n) return 0.0; /* not reached: n > pad_left, pad_right */
+    }
+    return fe->p.scale * (double)x[i];
+}
+
 double wmel__fe_sample(const wmel_fe *fe, const float *x, size_t n, long long i)
 {
+    if (fe->p.preemph_mode >= WMEL_PREEMPH_PADDED) { /* the padding pre-emphasised too; its first sample kept */
+        if (fe->p.preemph_mode == WMEL_PREEMPH_PADDED_CUT && i >= wmel__fe_live_end(&fe->p, n))
+            return 0.0; /* NeMo's time mask */
+        const double y = padded_at(fe, x, n, i);
+        if (fe->p.preemph == 0.0 || i <= -(long long)fe->p.pad_left) return y;
+        return y - fe->p.preemph * padded_at(fe, x, n, i - 1);
+    }
     if (i < 0 || i >= (long long)n) {
         if (fe->p.framing != WMEL_FRAMES_CENTER_REFLECT &&
             !(fe->p.framing == WMEL_FRAMES_SNIP && fe->p.pad_mode == WMEL_PAD_REFLECT))

@@ -16,10 +16,25 @@
 
 #define REF_BLOCK 32
 
+/* The scaled padded signal: x * scale inside [0, n), the reflection or zeros beyond. */
+static double ref_padded(const wmel_frontend_plan *p, const float *x, size_t n, long long i)
+{
+    if (i < 0 || i >= (long long)n) {
+        if (!wmel__fe_reflect_reach(p)) return 0.0;
+        i = i < 0 ? -i : 2 * ((long long)n - 1) - i;
+    }
+    return (double)x[i] * p->scale;
+}
+
 /* Stage 1: the signal as the framing sees it: scaled, pre-emphasised (signal mode), and
- * padded (reflect or zeros) beyond [0, n). */
+ * padded (reflect or zeros) beyond [0, n); padded mode: padded, then pre-emphasised from
+ * the padded signal's first sample (index -pad_left) on. */
 static double ref_signal(const wmel_frontend_plan *p, const float *x, size_t n, long long i)
 {
+    if (p->preemph_mode == WMEL_PREEMPH_PADDED_CUT && i + p->pad_left >= (long long)n) return 0.0; /* NeMo's mask */
+    if (p->preemph_mode >= WMEL_PREEMPH_PADDED)
+        return ref_padded(p, x, n, i) - (i > -(long long)p->pad_left ? p->preemph * ref_padded(p, x, n, i - 1) : 0.0);
+
     if (i < 0 || i >= (long long)n) {
         if (!wmel__fe_reflect_reach(p)) return 0.0;
         i = i < 0 ? -i : 2 * ((long long)n - 1) - i; /* numpy/torch "reflect" */

@@ -218,8 +218,11 @@ int main(void)
     refused("{\"feature_extractor_type\": \"Gemma4AudioFeatureExtractor\", \"per_bin_mean\": [1, 2]}",
             "per_bin_mean [...]: wmel computes per_bin_mean null only: a plan holds no per-column values");
     refused("{\"feature_extractor_type\": \"Gemma3nAudioFeatureExtractor\", \"per_bin_stddev\": [1]}", "per_bin_stddev [...]");
-    refused("{\"feature_extractor_type\": \"Gemma3nAudioFeatureExtractor\", \"preemphasis_htk_flavor\": false}",
-            "preemphasis_htk_flavor false: wmel pre-emphasises each frame as HTK does");
+    /* not HTK's flavour: the unfold's frames[1:] - c frames[:-1], the padded signal's pre-emphasis one sample in */
+    maps_to("{\"feature_extractor_type\": \"Gemma3nAudioFeatureExtractor\", \"preemphasis_htk_flavor\": false}", "gemma3n",
+            (const char *const[]){"preemph_mode", "padded", "window_offset", "1", NULL});
+    refused("{\"feature_extractor_type\": \"Gemma3nAudioFeatureExtractor\", \"preemphasis_htk_flavor\": 2}",
+            "preemphasis_htk_flavor 2");
     refused("{\"feature_extractor_type\": \"Gemma3nAudioFeatureExtractor\", \"max_frequency\": 0}", "max_frequency 0");
     refused("{\"feature_extractor_type\": \"Gemma4AudioFeatureExtractor\", \"input_scale_factor\": 0}", "input_scale_factor 0");
     refused("{\"feature_extractor_type\": \"Gemma4AudioFeatureExtractor\", \"frame_length_ms\": \"20\"}", "frame_length_ms \"20\"");

@@ -201,7 +201,7 @@ int main(void)
                      rnd(2) ? snprintf(v, sizeof v, "%u", rnd(4))
                             : snprintf(v, sizeof v, "%s", (const char *[]){"zero", "drop", "trim", "last", "fill:1", "fill:-2.75"}[rnd(6)]); break;
             case 42: name = rnd(2) ? "delta_win" : "cols_stacked", snprintf(v, sizeof v, "%u", rnd(2) ? 3 + 2 * rnd(4) : rnd(2)); break;
-            default: name = rnd(2) ? "preemph_mode" : "window", snprintf(v, sizeof v, "%s", (const char *[]){"frame", "signal", "hann_periodic"}[rnd(3)]); break;
+            default: name = rnd(2) ? "preemph_mode" : "window", snprintf(v, sizeof v, "%s", (const char *[]){"frame", "signal", "padded", "padded_cut", "hann_periodic"}[rnd(5)]); break;
             }
             wmel_frontend_plan q = p;
             if (wmel_plan_set(&q, name, v, NULL, 0) == WMEL_OK) p = q;

@@ -88,7 +88,7 @@ for pr in speech2text wespeaker; do
 done
 expect_ok "stream kaldi" "$WMEL" stream -o "$T/s_k.npy" --frontend kaldi < "$S"
 cmp -s "$T/s_wespeaker.npy" "$T/s_k.npy" && bad "stream --preset wespeaker: kaldi's (Povey) frames, its hamming window ignored" || ok
-expect_rc "stream --preset ast" 2 "its finish (n_frames, pad_value, post_scale, post_shift) does not apply" \
+expect_rc "stream --preset ast" 2 "n_frames 1024: the finish (n_frames, pad_value, post_scale, post_shift) does not apply to a stream" \
   "$WMEL" stream -o "$T/x.npy" --preset ast < "$S"
 expect_ok "batch --preset voxtral-realtime" "$WMEL" batch "$T/list.txt" -o "$T/vjob" --preset voxtral-realtime -q
 grep -q '"plan": "fnv1a64:' "$T/vjob/job.json" && ok || bad "batch voxtral-realtime: job.json has no plan: $(cat "$T/vjob/job.json")"

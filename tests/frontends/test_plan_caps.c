@@ -344,6 +344,18 @@ static int make_cases(pcase *c)
     p = preset(WMEL_FRONTEND_NEMO, 80);
     wmel_plan_set(&p, "exact_pad", "1", NULL, 0);
     c[k++] = (pcase){"exact_pad (nemo)", p};
+    p = preset(WMEL_FRONTEND_NEMO_LEGACY, 80);
+    wmel_plan_set(&p, "exact_pad", "1", NULL, 0);
+    c[k++] = (pcase){"exact_pad (nemo legacy)", p};
+    /* the padded signal's pre-emphasis with the window one sample in (Gemma3n's non-HTK flavour), zeros to a
+       multiple of 128 after the clip and 37 before it; and cut (NeMo's mask) with zeros 100 on both sides */
+    p = preset(WMEL_FRONTEND_KALDI, 64);
+    p.remove_dc = 0, p.scale = 1, p.preemph_mode = WMEL_PREEMPH_PADDED, p.frame_span = 401, p.window_offset = 1;
+    p.pad_left = 37, p.pad_multiple = 128;
+    c[k++] = (pcase){"padded pre-emphasis (gemma3n non-htk)", p};
+    p = preset(WMEL_FRONTEND_KALDI, 64);
+    p.remove_dc = 0, p.preemph_mode = WMEL_PREEMPH_PADDED_CUT, p.pad_left = p.pad_right = 100, p.preemph = 0.9;
+    c[k++] = (pcase){"padded pre-emphasis, cut", p};
     /* torch.stft(center=False) with the window centred in n_fft (Nemotron's streaming chunks),
        and the last chunk's 96 zeros */
     p = preset(WMEL_FRONTEND_NEMO, 128);
@@ -457,16 +469,23 @@ static void framing_semantics(const pcase *c, int nc)
     CHECK(xu && wmel_features_shape(xu, 384, &r, &k) == WMEL_ERR_TOO_SHORT, "univnet 384 samples: too short");
     CHECK(xu && wmel_features_shape(xu, 385, &r, &k) == WMEL_OK && r == 1, "univnet 385: %zu frames", r);
     wmel_destroy(xu);
-    /* NeMo exact_pad: n / 160 frames, the last zero (seq_len = n / 160 - 1) */
-    CHECK(ex->framing == WMEL_FRAMES_SNIP && ex->pad_left == 176 && ex->pad_right == 176 && ex->pad_mode == WMEL_PAD_REFLECT &&
-              ex->frame_span == 512 && ex->window_offset == 56 && ex->valid == WMEL_VALID_BUT_LAST,
+    /* NeMo exact_pad: zeros, the padded signal's pre-emphasis cut at padded index n, n / 160 frames, the last
+       zero (seq_len = n / 160 - 1); legacy: the reflection, no cut, every frame */
+    CHECK(ex->framing == WMEL_FRAMES_SNIP && ex->pad_left == 176 && ex->pad_right == 176 && ex->pad_mode == WMEL_PAD_ZERO &&
+              ex->frame_span == 512 && ex->window_offset == 56 && ex->valid == WMEL_VALID_BUT_LAST &&
+              ex->preemph_mode == WMEL_PREEMPH_PADDED_CUT,
           "exact_pad's fields");
+    const wmel_frontend_plan *exl = named(c, nc, "exact_pad (nemo legacy)");
+    CHECK(exl->pad_mode == WMEL_PAD_REFLECT && exl->valid == WMEL_VALID_ALL && exl->preemph_mode == WMEL_PREEMPH_PADDED &&
+              exl->pad_left == 176 && exl->frontend == WMEL_FRONTEND_NEMO_LEGACY,
+          "legacy exact_pad's fields");
     wmel_ctx *xe = ctx_for(ex, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
     CHECK(xe && wmel_features_shape(xe, 16000, &r, &k) == WMEL_OK && r == 80 && k == 100, "exact_pad 16000: %zux%zu", r, k);
     wmel_destroy(xe);
     wmel_frontend_plan q = *ex;
     CHECK(wmel_plan_set(&q, "exact_pad", "0", msg, sizeof msg) == WMEL_OK && q.framing == WMEL_FRAMES_CENTER_ZERO &&
-              !q.pad_left && !q.pad_right && !q.pad_mode && !q.frame_span && !q.window_offset && q.valid == WMEL_VALID_HOP,
+              !q.pad_left && !q.pad_right && !q.pad_mode && !q.frame_span && !q.window_offset && q.valid == WMEL_VALID_HOP &&
+              q.preemph_mode == WMEL_PREEMPH_SIGNAL,
           "exact_pad 0 gives NeMo's framing back: %s", msg);
     q = preset(WMEL_FRONTEND_KALDI, 80);
     CHECK(wmel_plan_set(&q, "exact_pad", "1", msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, "nemo"),

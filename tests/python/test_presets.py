@@ -163,7 +163,7 @@ def test_live_objects_take_a_plan():
         assert ga.size and np.array_equal(ga, gb), name
     with pytest.raises(ValueError, match="frontend and plan both"):
         wmel.Stream("kaldi", plan="kaldi")
-    with pytest.raises(ValueError, match="does not apply to a Stream"):
+    with pytest.raises(ValueError, match=r"plan .ast.: n_frames 1024: the finish \(n_frames, pad_value, post_scale, post_shift\) does not apply to a stream"):
         wmel.Stream(plan="ast")
 
 
@@ -375,36 +375,67 @@ def test_framed_preset_live(name):
     assert np.array_equal(buf.features(), wmel.features(x[1600:20001], plan=name)), name
 
 
-def test_nemo_exact_pad():
-    """nemo's exact_pad: NeMo's reflect (n_fft - hop) / 2 = 176, torch.stft(center=False) with
-    the 400-sample window centred in 512, n / 160 frames of which the last is 0 (seq_len
-    floor((n + 352 - 512) / 160)), per-feature statistics over the others; the signal's
-    pre-emphasis before the padding (wmel's rule), against a float64 oracle."""
+def _nemo_exact_pad_oracle(x, legacy):
+    """NeMo FilterbankFeatures.forward with exact_pad=True, in float64, written from its source
+    (nemo/collections/asr/parts/preprocessing/features.py): pad (n_fft - hop) // 2 = 176 on both
+    sides ("constant"; "reflect" before mid-2025), then the pre-emphasis of the padded signal
+    (x[0] kept), then (since mid-2025) timemask = arange(padded length) < seq_len_time: the
+    values from padded index n on are 0; torch.stft(center=False) with the 400-sample symmetric
+    Hann centred in 512, |X|^2, the Slaney bank, ln(m + 2^-24); seq_len = floor((n + 352 - 512)
+    / 160) (+ 1 before mid-2025), per-feature statistics over those frames, the rest 0."""
     from wmel._npref import slaney_mel_filters
-    plan = wmel.frontend_plan("nemo", exact_pad=True)
+    n, pad = x.size, 176
+    y = np.pad(x.astype(np.float64), pad, mode="reflect" if legacy else "constant")
+    y = np.concatenate([y[:1], y[1:] - 0.97 * y[:-1]])
+    if not legacy:
+        y[n:] = 0.0
+    nf = 1 + (y.size - 512) // 160
+    win = np.zeros(512)
+    win[56:456] = np.hanning(400)
+    s = np.fft.rfft(y[np.arange(nf)[:, None] * 160 + np.arange(512)] * win, axis=1)
+    lm = np.log((s.real ** 2 + s.imag ** 2) @ slaney_mel_filters(16000, 512, 80).T + 2.0 ** -24).T
+    seq = (n + 2 * pad - 512) // 160 + (1 if legacy else 0)
+    want = np.zeros_like(lm)
+    if seq > 1:
+        v = lm[:, :seq]
+        want[:, :seq] = (v - v.mean(axis=1, keepdims=True)) / (v.std(axis=1, ddof=1, keepdims=True) + 1e-5)
+    return lm, seq, want
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_nemo_exact_pad(legacy):
+    """nemo's exact_pad against a float64 oracle of NeMo's own order (_nemo_exact_pad_oracle):
+    the padding first, the padded signal's pre-emphasis, NeMo's time mask (current) or none
+    (legacy=True), n // 160 frames of which the last is 0 (legacy: every frame counted)."""
+    plan = wmel.frontend_plan("nemo", legacy=legacy, exact_pad=True)
     assert (plan["framing"], plan["pad_left"], plan["pad_right"], plan["pad_mode"], plan["frame_span"],
-            plan["window_offset"], plan["valid"]) == (0, 176, 176, 1, 512, 56, 5)
+            plan["window_offset"], plan["valid"], plan["preemph_mode"]) == \
+        ((0, 176, 176, 1, 512, 56, 0, 2) if legacy else (0, 176, 176, 0, 512, 56, 5, 3))
     assert wmel.frontend_plan("nemo", exact_pad=False) == wmel.frontend_plan("nemo")
     with pytest.raises(ValueError, match="exact_pad: not an option of the kaldi front-end"):
         wmel.frontend_plan("kaldi", exact_pad=True)
+    seen = 0
     for clip, x in C._clips():
         if x.size <= 176:
             continue
-        y = x.astype(np.float64)
-        y = np.concatenate([y[:1], y[1:] - 0.97 * y[:-1]])
-        s = np.fft.rfft(frames_explicit(y, 400, 160, 512, woff=56, left=176, right=176, mode="reflect")
-                        * C._win("hann", 400), n=512, axis=1)
-        lm = np.log((s.real ** 2 + s.imag ** 2) @ slaney_mel_filters(16000, 512, 80).T + 2.0 ** -24).T
-        nv = lm.shape[1] - 1
-        want = np.zeros_like(lm)
-        if nv > 1:
-            v = lm[:, :nv]
-            want[:, :nv] = (v - v.mean(axis=1, keepdims=True)) / (v.std(axis=1, ddof=1, keepdims=True) + 1e-5)
-        got = wmel.features(x, "nemo", exact_pad=True)
-        assert got.shape == (80, x.size // 160), (clip, got.shape)
-        sd = lm[:, :max(nv, 1)].std(axis=1, ddof=1, keepdims=True) + 1e-5 if nv > 1 else 1.0
-        e = _note(("nemo exact_pad", "float64 oracle (log units)"), _err(got * sd, want * sd))
+        lm, seq, want = _nemo_exact_pad_oracle(x, legacy)
+        got = wmel.features(x, "nemo", legacy=legacy, exact_pad=True)
+        assert got.shape == want.shape, (clip, got.shape, want.shape)
+        sd = lm[:, :seq].std(axis=1, ddof=1, keepdims=True) + 1e-5 if seq > 1 else 1.0
+        e = _note(("nemo exact_pad" + (" legacy" if legacy else ""), "float64 oracle (log units)"),
+                  _err(got * sd, want * sd))
         assert e <= TOL, (clip, e)
+        seen += 1
+    assert seen
+    # the mask and the padded signal's pre-emphasis matter: the pre-emphasis before the padding
+    # without the mask (wmel's rule before) is far from the oracle on a clip's last frames
+    x = next(x for _, x in C._clips() if x.size > 4000)
+    old = wmel.frontend_plan("nemo", legacy=legacy, exact_pad=True)
+    old["preemph_mode"] = 1
+    old = json.loads(wmel.plan_to_json(old))
+    lm, seq, want = _nemo_exact_pad_oracle(x, legacy)
+    sd = lm[:, :seq].std(axis=1, ddof=1, keepdims=True) + 1e-5
+    assert _err(wmel.features(x, plan=old) * sd, want * sd) > 100 * TOL
 
 
 def test_framing_refusals():
