@@ -103,6 +103,7 @@ def options(kind: str, kw: dict, n_channels: int, n_samples: int) -> dict:
             "`preemphasis_coefficient` must be between [0,1]")
     _assert(sf > 0, "`sample_frequency` must be greater than zero")
     o.update(ch=ch, L=L, H=H, n_fft=n_fft, kind=kind)
+    o["seed"] = clip_seed(o.pop("_seed", get_dither_seed()), o.pop("_clip", ()))
     o["empty"] = n_samples < o["min_duration"] * sf
     if o["empty"]:
         if kind == "mfcc":   # torchaudio multiplies its empty fbank by the DCT matrix: fails
@@ -152,7 +153,7 @@ def options(kind: str, kw: dict, n_channels: int, n_samples: int) -> dict:
         plan["window_coeff"] = o["blackman_coeff"]
     d = abs(o["dither"])
     plan["dither"] = d
-    seed = get_dither_seed() if d else 0
+    seed = o["seed"] if d else 0
     plan["dither_seed"] = seed - (1 << 32) if seed >= 1 << 31 else seed
     if n_fft > 65536 or not _smooth(n_fft // 2):
         raise ValueError(f"round_to_power_of_two=False with frame_length {o['frame_length']} ms "
@@ -165,6 +166,17 @@ def options(kind: str, kw: dict, n_channels: int, n_samples: int) -> dict:
         raise ValueError(f"these options are not supported by wmel.kaldi: {why}")
     o["plan"] = plan
     return o
+
+
+def clip_seed(seed: int, clip=()) -> int:
+    """The dither seed of clip (i1, i2, ...) of a torch.vmap batch (one index per vmap level,
+    innermost first): seed <- (seed * 0x9E3779B1 + i + 1) mod 2**32 for each index; the seed
+    itself for a call outside vmap. Distinct clips of one level get distinct seeds, so their
+    noise is that of independent generators."""
+    s = int(seed) & 0xFFFFFFFF
+    for i in clip:
+        s = (s * 0x9E3779B1 + int(i) + 1) & 0xFFFFFFFF
+    return s
 
 
 def _threads() -> int:
@@ -242,7 +254,7 @@ def _spectrogram(x: np.ndarray, o: dict) -> np.ndarray:
     idx = frame_indices(0, m, L, H, o["snip_edges"], n)
     f = x.astype(np.float64)[idx][np.arange(m)[:, None] * H + np.arange(L)[None, :]]
     if o["dither"] != 0.0:
-        f = f + abs(o["dither"]) * dither_gauss(get_dither_seed(), np.arange(m), L)
+        f = f + abs(o["dither"]) * dither_gauss(o["seed"], np.arange(m), L)
     if o["remove_dc_offset"]:
         f = f - f.mean(axis=1, keepdims=True)
 
@@ -314,7 +326,7 @@ def _forward64(x: np.ndarray, o: dict):
     A = lay[np.arange(m)[:, None] * H + np.arange(L)[None, :]]
     f = x.astype(np.float64)[A]
     if o["dither"] != 0.0:
-        f = f + abs(o["dither"]) * dither_gauss(get_dither_seed(), np.arange(m), L)
+        f = f + abs(o["dither"]) * dither_gauss(o["seed"], np.arange(m), L)
     if o["remove_dc_offset"]:
         f = f - f.mean(axis=1, keepdims=True)
     c = o["preemphasis_coefficient"]

@@ -463,6 +463,54 @@ def test_kaldi_vmap_and_grad():
     assert ta is not None
 
 
+def test_kaldi_vmap_dither_per_clip():
+    """Under torch.vmap each clip gets its own dither noise: clip k's is that of a call alone
+    with the seed clip_seed(seed, (k,)); nested vmaps key on both indices; dither 0 is exact."""
+    _ta()
+    import torch
+    from wmel import _ta_kaldi
+    z = torch.zeros(4, 1, 8000)
+    kw = dict(dither=1.0, remove_dc_offset=False, energy_floor=0.0, use_energy=True,
+              num_mel_bins=23)
+    old = K.get_dither_seed()
+    try:
+        K.set_dither_seed(7)
+        out = torch.vmap(lambda v: K.fbank(v, **kw))(z)
+        for k in range(4):
+            for j in range(k):
+                assert not torch.equal(out[k], out[j]), (k, j)
+            K.set_dither_seed(_ta_kaldi.clip_seed(7, (k,)))
+            alone = K.fbank(z[k], **kw)
+            assert torch.equal(out[k], alone), k
+        K.set_dither_seed(7)
+        # statistics: the log energy of L = 400 samples of unit Gaussian noise, ln(400) on
+        # average (chi-square 400: E ln = ln 400 - 1/400 + O(1/L^2), sd sqrt(2/400)); the
+        # frames of the 4 clips (196) give a mean within 4 sd / sqrt(196) of it
+        e = out[..., 0].double()
+        assert abs(float(e.mean()) - (math.log(400.0) - 1 / 400)) < 4 * math.sqrt(2 / 400) / 14
+        # the clips' noises are uncorrelated: their log energies' correlation is small
+        c = np.corrcoef(e.numpy())
+        assert np.abs(c[np.triu_indices(4, 1)]).max() < 0.5
+        # nested: (2, 4) clips, all distinct, clip (i, j) keyed on j (inner) then i
+        z2 = torch.zeros(2, 4, 1, 4000)
+        o2 = torch.vmap(torch.vmap(lambda v: K.fbank(v, **kw)))(z2).reshape(8, -1)
+        assert len({o2[i].numpy().tobytes() for i in range(8)}) == 8
+        # dither 0: every clip exactly its call alone
+        w = torch.from_numpy(_x(8000, rows=3, seed=2)).reshape(3, 1, -1) * 32768
+        o0 = torch.vmap(lambda v: K.fbank(v, dither=0.0))(w)
+        assert torch.equal(o0, torch.stack([K.fbank(v, dither=0.0) for v in w]))
+    finally:
+        K.set_dither_seed(old)
+
+
+def test_clip_seed():
+    from wmel import _ta_kaldi
+    assert _ta_kaldi.clip_seed(5) == 5
+    assert _ta_kaldi.clip_seed(5, (0,)) == (5 * 0x9E3779B1 + 1) % 2 ** 32
+    s = {_ta_kaldi.clip_seed(0, (i, j)) for i in range(64) for j in range(64)}
+    assert len(s) == 64 * 64
+
+
 GRAD_CASES = [
     ("fbank", {}), ("fbank", dict(snip_edges=False, use_energy=True)),
     ("fbank", dict(use_energy=True, raw_energy=False, htk_compat=True, window_type="hamming")),
