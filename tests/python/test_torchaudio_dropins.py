@@ -503,6 +503,28 @@ def test_kaldi_vmap_dither_per_clip():
         K.set_dither_seed(old)
 
 
+def test_cuda_tensors_host_computed():
+    """A CUDA tensor is computed on the host (copied there and back): the result is on the
+    input's device, in its dtype, and bit for bit the CPU tensor's result."""
+    _ta()
+    import torch
+    if not torch.cuda.is_available():
+        pytest.skip("torch has no CUDA device")
+    x = torch.from_numpy(_x(16000, rows=2, seed=3))
+    dev = torch.device("cuda")
+    for mod in (WT.MelSpectrogram(n_mels=40), WT.MFCC(n_mfcc=13), WT.Spectrogram(),
+                WT.Spectrogram(power=None)):
+        want = mod(x)
+        got = mod.to(dev)(x.to(dev))
+        assert got.device == x.to(dev).device and got.dtype == want.dtype
+        assert torch.equal(got.cpu(), want)
+        assert torch.equal(torch.vmap(mod)(x.to(dev)).cpu(), torch.vmap(mod.cpu())(x))
+    w = x[:1] * 32768
+    for f in (K.fbank, K.mfcc, K.spectrogram):
+        got = f(w.to(dev))
+        assert got.device.type == "cuda" and torch.equal(got.cpu(), f(w))
+
+
 def test_clip_seed():
     from wmel import _ta_kaldi
     assert _ta_kaldi.clip_seed(5) == 5
