@@ -124,7 +124,7 @@ def options(kind: str, kw: dict, n_channels: int, n_samples: int) -> dict:
         raise ValueError(f"sample_frequency={sf!r} is not supported by wmel.kaldi (libwmel's "
                          "plans take whole sample rates 1000..384000 Hz)")
     if kind == "spectrogram":
-        o["plan"] = None
+        o["plan"] = _spectrogram_plan(o)
         return o
     nb = o["num_mel_bins"]
     _assert(nb > 3, "Must have at least 3 mel bins")
@@ -177,6 +177,30 @@ def clip_seed(seed: int, clip=()) -> int:
     for i in clip:
         s = (s * 0x9E3779B1 + int(i) + 1) & 0xFFFFFFFF
     return s
+
+
+def _spectrogram_plan(o: dict):
+    """spectrogram's plan: no mel bank (linear_bins), the log-energy column then the log power
+    of bins 1 .. n_fft / 2 (Kaldi's layout: the energy in place of bin 0), ln(max(p, FLT_EPSILON));
+    None where the plans do not hold it (more than 256 bins: n_fft > 512; a transform size
+    whose half is not 2^a 3^b 5^c), and numpy float64 computes."""
+    n_fft, sf = o["n_fft"], int(o["sample_frequency"])
+    if n_fft // 2 > 256 or n_fft > 65536 or not _smooth(n_fft // 2):
+        return None
+    plan = _wmel.frontend_preset(_wmel.FRONTEND_KALDI, 0)
+    plan.update(sample_rate=sf, frame_length=o["L"], hop=o["H"], n_fft=n_fft,
+                window=_WINDOWS[o["window_type"]], remove_dc=int(o["remove_dc_offset"]),
+                scale=1.0, preemph=o["preemphasis_coefficient"], n_mels=n_fft // 2,
+                low_freq=0.0, high_freq=0.0, bank_flags=0, power=2, log=_LOG_CLAMP,
+                log_guard=FLT_EPS, use_energy=1, energy_windowed=int(not o["raw_energy"]),
+                energy_floor=o["energy_floor"], linear_bins=1, first_bin=1)
+    if o["window_type"] == "blackman":
+        plan["window_coeff"] = o["blackman_coeff"]
+    d = abs(o["dither"])
+    plan["dither"] = d
+    seed = o["seed"] if d else 0
+    plan["dither_seed"] = seed - (1 << 32) if seed >= 1 << 31 else seed
+    return plan if not _wmel.plan_check(plan) else None
 
 
 def _threads() -> int:
@@ -283,16 +307,18 @@ def compute(x: np.ndarray, o: dict) -> np.ndarray:
     if o["empty"]:
         return np.zeros(0, np.float32)
     kind = o["kind"]
-    if kind == "spectrogram":
-        out = _spectrogram(x, o)
+    if kind == "spectrogram" and (o["plan"] is None or x.dtype == np.float64):
+        out = _spectrogram(x, o)   # numpy float64: beyond the plans, or float64 samples
     else:
         n = x.shape[0]
         m = num_frames(n, o["L"], o["H"], o["snip_edges"], True)
         idx = frame_indices(0, m, o["L"], o["H"], o["snip_edges"], n)
         ctx = _features._ctx(o["plan"], "cpu", _threads())
         out = plan_features(ctx, np.asarray(x, np.float32)[idx])
-        e = int(o["use_energy"])
-        if kind == "fbank":
+        e = int(o.get("use_energy", 0))
+        if kind == "spectrogram":
+            pass   # the plan's columns are Kaldi's: the log energy, then bins 1 .. n_fft / 2
+        elif kind == "fbank":
             if e and o["htk_compat"]:
                 out = np.concatenate([out[:, 1:], out[:, :1]], axis=1)
             if not o["subtract_mean"]:

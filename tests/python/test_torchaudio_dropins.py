@@ -102,10 +102,62 @@ def test_spectrogram_vs_oracle(kw):
     x = _x(5000, rows=2)
     mod = WT.Spectrogram(**kw)
     a = _np(mod(x))
-    # the window buffer's values (torch's float32 window when torch is there), as torchaudio
-    o = O.spectrogram(x.astype(np.float64), window_values=_np(mod.window), **kw)
+    planned = mod._plan() is not None
+    # through a plan (power 1 or 2, onesided, a plan's window): the exact window, as
+    # MelSpectrogram's; in numpy: the window buffer's values (torch's float32 window), as
+    # torchaudio
+    o = O.spectrogram(x.astype(np.float64), window_values=None if planned else _np(mod.window),
+                      **kw)
+    assert planned == (kw.get("power", 2.0) in (1.0, 2.0) and kw.get("onesided", True))
     assert a.shape == o.shape
     assert np.all(np.abs(a - o) <= 4 * EPS32 * np.abs(o) + 1e-12 * np.abs(o).max())
+    if planned:   # float64 samples: numpy float64 as they are (the plans read float32)
+        assert WT.Spectrogram(**kw)._np_forward(x.astype(np.float64), (2,)).dtype == np.float32
+
+
+def test_spectrogram_plan_scope():
+    """Which Spectrogram options a plan computes (linear_bins) and which numpy does."""
+    assert WT.Spectrogram()._plan() is not None
+    assert WT.Spectrogram(n_fft=480)._plan() is not None      # 241 bins
+    assert WT.Spectrogram(n_fft=512)._plan() is None            # 257 bins: over 256
+    assert WT.Spectrogram(power=3.0)._plan() is None
+    assert WT.Spectrogram(power=None)._plan() is None
+    assert WT.Spectrogram(onesided=False)._plan() is None
+    w = lambda n: np.linspace(0.0, 1.0, n).astype(np.float32)   # not a plan window
+    assert WT.Spectrogram(window_fn=w)._plan() is None
+    assert WT.Spectrogram(n_fft=398)._plan() is None             # 199: not 2^a 3^b 5^c
+    x = _x(4000, rows=1)
+    for kw in (dict(n_fft=512), dict(n_fft=398), dict(window_fn=w)):
+        mod = WT.Spectrogram(**kw)
+        o = O.spectrogram(x.astype(np.float64), window_values=_np(mod.window),
+                          **{k: v for k, v in kw.items() if k != "window_fn"})
+        a = _np(mod(x))
+        assert np.all(np.abs(a - o) <= 4 * EPS32 * np.abs(o) + 1e-12 * np.abs(o).max())
+
+
+def test_kaldi_spectrogram_plan():
+    """wmel.kaldi.spectrogram through a plan (n_fft <= 512: the energy column and bins
+    1 .. n_fft / 2) against its numpy float64 form (the oracle's steps), and its scope."""
+    from wmel import _ta_kaldi
+    x = _x(16000, rows=1) * 32768
+    base = dict(channel=-1, blackman_coeff=0.42, dither=0.0, energy_floor=0.0, frame_length=25.0,
+                frame_shift=10.0, min_duration=0.0, preemphasis_coefficient=0.97,
+                raw_energy=True, remove_dc_offset=True, round_to_power_of_two=True,
+                sample_frequency=16000.0, snip_edges=True, subtract_mean=False,
+                window_type="povey")
+    for kw in ({}, dict(raw_energy=False, window_type="hamming", energy_floor=1.0),
+               dict(snip_edges=False, preemphasis_coefficient=0.0, remove_dc_offset=False),
+               dict(dither=1.0), dict(frame_length=20.0, round_to_power_of_two=False)):
+        o = _ta_kaldi.options("spectrogram", dict(base, **kw), 1, x.shape[1])
+        assert o["plan"] is not None and o["plan"]["linear_bins"] == 1, kw
+        a = _ta_kaldi.compute(x[0], o)
+        b = _ta_kaldi._spectrogram(x[0].astype(np.float64), o)
+        assert a.shape == b.shape
+        # log values: a float32 rounding of each, plus the float64 transforms' difference
+        # relative to the frame's largest power (the log of a bin 1e-12 below it)
+        assert np.all(np.abs(a - b) <= 4 * EPS32 * np.maximum(np.abs(b), 1.0) + 1e-6), kw
+    o = _ta_kaldi.options("spectrogram", dict(base, frame_length=50.0), 1, x.shape[1])
+    assert o["plan"] is None          # n_fft 1024: 512 bins, over the plans' 256
 
 
 @pytest.mark.parametrize("kw", [{}, dict(n_mfcc=13, log_mels=True, melkwargs=dict(n_mels=40)),
