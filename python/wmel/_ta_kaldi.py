@@ -6,8 +6,10 @@ options(kind, **kwargs) checks the arguments in torchaudio's order and raises wh
 compute(x, opts) gives the float32 (frames, columns) result of one channel's samples.
 fbank and mfcc go through a libwmel plan (Kaldi's framing by index, DC removal, pre-emphasis,
 window, float64 transform, Kaldi's mel bank with its empty filters kept as torchaudio keeps
-them, ln(max(m, FLT_EPSILON)), the log energy); mfcc's DCT and lifter, subtract_mean and
-spectrogram (the plans hold mel banks, not the linear spectrum) are numpy float64.
+them, ln(max(m, FLT_EPSILON)), the log energy); spectrogram through a plan without a mel bank
+(linear_bins, first_bin 1: the log energy, then bins 1 .. n_fft / 2) where n_fft <= 512 and
+the samples are float32, numpy float64 otherwise; mfcc's DCT and lifter and subtract_mean are
+numpy float64. Under torch.vmap each clip's dither seed is clip_seed(seed, its indices).
 """
 from __future__ import annotations
 
@@ -316,8 +318,9 @@ def compute(x: np.ndarray, o: dict) -> np.ndarray:
         ctx = _features._ctx(o["plan"], "cpu", _threads())
         out = plan_features(ctx, np.asarray(x, np.float32)[idx])
         e = int(o.get("use_energy", 0))
-        if kind == "spectrogram":
-            pass   # the plan's columns are Kaldi's: the log energy, then bins 1 .. n_fft / 2
+        if kind == "spectrogram":   # the plan's columns are Kaldi's: the log energy, bins 1 ..
+            if not o["subtract_mean"]:
+                return out
         elif kind == "fbank":
             if e and o["htk_compat"]:
                 out = np.concatenate([out[:, 1:], out[:, :1]], axis=1)

@@ -5,9 +5,10 @@ MelSpectrogram (and MFCC's) is computed by a libwmel plan: torch.stft's framing 
 reflection or zeros, or not centred), the window identified among the plan's (periodic Hann,
 symmetric Hann, Hamming, Blackman, Bartlett, rectangular), a float64 transform, power 1 or 2,
 the HTK or Slaney mel bank with norm None or "slaney", rounded once to float32. What the plans
-do not hold raises ValueError naming the option. Spectrogram (the linear spectrum, any window,
-any power, complex with power=None, onesided False) is numpy float64: the plans hold mel
-banks only. AmplitudeToDB, MFCC's dB and DCT: float64 on the plan's float32 mel values.
+do not hold raises ValueError naming the option. Spectrogram is a plan without a mel bank
+(linear_bins: the bins themselves) for float32 samples, power 1 or 2, onesided, a plan's
+window and at most 256 bins; numpy float64 otherwise (any window, any power, complex with
+power=None, onesided False, float64 samples). AmplitudeToDB, MFCC's dB and DCT: float64 on the plan's float32 mel values.
 
 With torch installed the classes are torch.nn.Module subclasses (forward, to(), state_dict,
 buffers); a torch tensor in gives a tensor on its device and in its dtype (computed on the
@@ -220,8 +221,9 @@ def _pad(x, pad):
 
 class Spectrogram(_Base):
     """torchaudio.transforms.Spectrogram: (..., time) -> (..., n_fft // 2 + 1, frames)
-    (n_fft bins with onesided=False; complex with power=None), in numpy float64 (libwmel's
-    plans hold mel banks, not the linear spectrum), rounded to float32 (complex64)."""
+    (n_fft bins with onesided=False; complex with power=None): a libwmel plan without a mel
+    bank where spec_plan holds the options and the samples are float32, else numpy float64;
+    rounded to float32 (complex64)."""
 
     def __init__(self, n_fft: int = 400, win_length=None, hop_length=None, pad: int = 0,
                  window_fn=None, power=2.0, normalized=False, wkwargs=None,
