@@ -204,6 +204,14 @@ static unsigned long long plan_fingerprint(const wmel_frontend_plan *pl)
             h *= 1099511628211ULL;
         }
     }
+    /* the linear spectrum, likewise only where it is set */
+    if (pl->linear_bins || pl->first_bin) {
+        const int l = snprintf(buf, sizeof buf, "lin%d;%d;", pl->linear_bins, pl->first_bin);
+        for (int k = 0; k < l; k++) {
+            h ^= (unsigned char)buf[k];
+            h *= 1099511628211ULL;
+        }
+    }
     return h;
 }
 

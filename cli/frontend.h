@@ -9,7 +9,7 @@
 #include "wmel.h"
 
 /* The plan options, in the order wmel_plan_set() takes them. */
-enum { WMEL_CLI_FE_OPTS = 58 };
+enum { WMEL_CLI_FE_OPTS = 60 };
 
 typedef struct cli_fe {
     int frontend;                         /* WMEL_FRONTEND_* (NEMO_LEGACY as nemo + legacy) */

@@ -589,6 +589,12 @@ typedef struct wmel_frontend_plan {
                             with one value per output column; 0: before deltas and stacking */
     int reserved_i3;     /* zero */
     double stack_fill;   /* WMEL_STACK_TAIL_FILL: the value of the missing slots (finite) */
+    /* Appended fields (the linear spectrum: no mel bank); 0 keeps the behaviour before them. */
+    int linear_bins;     /* 1: no mel bank: column m (m < n_mels) is the power (or magnitude) of
+                            FFT bin first_bin + m itself, first_bin + n_mels <= n_fft / 2 + 1
+                            (torchaudio Spectrogram, Kaldi's spectrogram); mel_scale, mel_norm,
+                            low_freq, high_freq, vtln_* and the bank's bank_flags are unused */
+    int first_bin;       /* linear_bins: the first bin, 0 .. n_fft / 2 (0 without linear_bins) */
 } wmel_frontend_plan;
 
 /* Stacking, deltas (the fields above). After the finish (normalisation, padding, the affine

@@ -43,7 +43,8 @@ _CAPS = (("mel_scale", "str"), ("mel_norm", "str"), ("empty_filters", "bool"), (
          ("pad_mode", "str"), ("frame_span", "int"), ("window_offset", "int"),
          ("vtln_warp", "num"), ("vtln_low", "num"), ("vtln_high", "num"), ("htk_bank", "bool"),
          ("lfr", "str"), ("stack_stride", "int"), ("stack_left", "int"), ("stack_tail", "str"),
-         ("delta_win", "int"), ("cols_stacked", "bool"))
+         ("delta_win", "int"), ("cols_stacked", "bool"),
+         ("linear_bins", "bool"), ("first_bin", "int"))
 _CAP_NAMES = tuple(k for k, _ in _CAPS)
 
 
@@ -172,6 +173,8 @@ def frontend_plan(frontend: str | None = None, n_mels=None, *, normalize=None, w
     lfr ("M/N": FunASR's low frame rate), stack_stride, stack_left, stack_tail
     ("zero"|"drop"|"trim"|"last"|"fill:V"), delta_win (3..63: torchaudio compute_deltas
     appended before stacking), cols_stacked (the per-column affine on the stacked rows).
+    linear_bins (True: no mel bank, the columns are the FFT bins first_bin .. first_bin +
+    n_mels - 1 themselves), first_bin.
     plan: a preset's name, a plan's JSON file or a dict (plan_from) to start from in place
     of frontend's preset; the options given then change it."""
     if plan is not None:

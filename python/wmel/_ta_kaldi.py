@@ -6,8 +6,10 @@ options(kind, **kwargs) checks the arguments in torchaudio's order and raises wh
 compute(x, opts) gives the float32 (frames, columns) result of one channel's samples.
 fbank and mfcc go through a libwmel plan (Kaldi's framing by index, DC removal, pre-emphasis,
 window, float64 transform, Kaldi's mel bank with its empty filters kept as torchaudio keeps
-them, ln(max(m, FLT_EPSILON)), the log energy); mfcc's DCT and lifter, subtract_mean and
-spectrogram (the plans hold mel banks, not the linear spectrum) are numpy float64.
+them, ln(max(m, FLT_EPSILON)), the log energy); spectrogram through a plan without a mel bank
+(linear_bins, first_bin 1: the log energy, then bins 1 .. n_fft / 2) where n_fft <= 512 and
+the samples are float32, numpy float64 otherwise; mfcc's DCT and lifter and subtract_mean are
+numpy float64. Under torch.vmap each clip's dither seed is clip_seed(seed, its indices).
 """
 from __future__ import annotations
 
@@ -103,6 +105,7 @@ def options(kind: str, kw: dict, n_channels: int, n_samples: int) -> dict:
             "`preemphasis_coefficient` must be between [0,1]")
     _assert(sf > 0, "`sample_frequency` must be greater than zero")
     o.update(ch=ch, L=L, H=H, n_fft=n_fft, kind=kind)
+    o["seed"] = clip_seed(o.pop("_seed", get_dither_seed()), o.pop("_clip", ()))
     o["empty"] = n_samples < o["min_duration"] * sf
     if o["empty"]:
         if kind == "mfcc":   # torchaudio multiplies its empty fbank by the DCT matrix: fails
@@ -123,7 +126,7 @@ def options(kind: str, kw: dict, n_channels: int, n_samples: int) -> dict:
         raise ValueError(f"sample_frequency={sf!r} is not supported by wmel.kaldi (libwmel's "
                          "plans take whole sample rates 1000..384000 Hz)")
     if kind == "spectrogram":
-        o["plan"] = None
+        o["plan"] = _spectrogram_plan(o)
         return o
     nb = o["num_mel_bins"]
     _assert(nb > 3, "Must have at least 3 mel bins")
@@ -152,7 +155,7 @@ def options(kind: str, kw: dict, n_channels: int, n_samples: int) -> dict:
         plan["window_coeff"] = o["blackman_coeff"]
     d = abs(o["dither"])
     plan["dither"] = d
-    seed = get_dither_seed() if d else 0
+    seed = o["seed"] if d else 0
     plan["dither_seed"] = seed - (1 << 32) if seed >= 1 << 31 else seed
     if n_fft > 65536 or not _smooth(n_fft // 2):
         raise ValueError(f"round_to_power_of_two=False with frame_length {o['frame_length']} ms "
@@ -165,6 +168,41 @@ def options(kind: str, kw: dict, n_channels: int, n_samples: int) -> dict:
         raise ValueError(f"these options are not supported by wmel.kaldi: {why}")
     o["plan"] = plan
     return o
+
+
+def clip_seed(seed: int, clip=()) -> int:
+    """The dither seed of clip (i1, i2, ...) of a torch.vmap batch (one index per vmap level,
+    innermost first): seed <- (seed * 0x9E3779B1 + i + 1) mod 2**32 for each index; the seed
+    itself for a call outside vmap. Distinct clips of one level get distinct seeds, so their
+    noise is that of independent generators."""
+    s = int(seed) & 0xFFFFFFFF
+    for i in clip:
+        s = (s * 0x9E3779B1 + int(i) + 1) & 0xFFFFFFFF
+    return s
+
+
+def _spectrogram_plan(o: dict):
+    """spectrogram's plan: no mel bank (linear_bins), the log-energy column then the log power
+    of bins 1 .. n_fft / 2 (Kaldi's layout: the energy in place of bin 0), ln(max(p, FLT_EPSILON));
+    None where the plans do not hold it (more than 256 bins: n_fft > 512; a transform size
+    whose half is not 2^a 3^b 5^c), and numpy float64 computes."""
+    n_fft, sf = o["n_fft"], int(o["sample_frequency"])
+    if n_fft // 2 > 256 or n_fft > 65536 or not _smooth(n_fft // 2):
+        return None
+    plan = _wmel.frontend_preset(_wmel.FRONTEND_KALDI, 0)
+    plan.update(sample_rate=sf, frame_length=o["L"], hop=o["H"], n_fft=n_fft,
+                window=_WINDOWS[o["window_type"]], remove_dc=int(o["remove_dc_offset"]),
+                scale=1.0, preemph=o["preemphasis_coefficient"], n_mels=n_fft // 2,
+                low_freq=0.0, high_freq=0.0, bank_flags=0, power=2, log=_LOG_CLAMP,
+                log_guard=FLT_EPS, use_energy=1, energy_windowed=int(not o["raw_energy"]),
+                energy_floor=o["energy_floor"], linear_bins=1, first_bin=1)
+    if o["window_type"] == "blackman":
+        plan["window_coeff"] = o["blackman_coeff"]
+    d = abs(o["dither"])
+    plan["dither"] = d
+    seed = o["seed"] if d else 0
+    plan["dither_seed"] = seed - (1 << 32) if seed >= 1 << 31 else seed
+    return plan if not _wmel.plan_check(plan) else None
 
 
 def _threads() -> int:
@@ -242,7 +280,7 @@ def _spectrogram(x: np.ndarray, o: dict) -> np.ndarray:
     idx = frame_indices(0, m, L, H, o["snip_edges"], n)
     f = x.astype(np.float64)[idx][np.arange(m)[:, None] * H + np.arange(L)[None, :]]
     if o["dither"] != 0.0:
-        f = f + abs(o["dither"]) * dither_gauss(get_dither_seed(), np.arange(m), L)
+        f = f + abs(o["dither"]) * dither_gauss(o["seed"], np.arange(m), L)
     if o["remove_dc_offset"]:
         f = f - f.mean(axis=1, keepdims=True)
 
@@ -271,16 +309,19 @@ def compute(x: np.ndarray, o: dict) -> np.ndarray:
     if o["empty"]:
         return np.zeros(0, np.float32)
     kind = o["kind"]
-    if kind == "spectrogram":
-        out = _spectrogram(x, o)
+    if kind == "spectrogram" and (o["plan"] is None or x.dtype == np.float64):
+        out = _spectrogram(x, o)   # numpy float64: beyond the plans, or float64 samples
     else:
         n = x.shape[0]
         m = num_frames(n, o["L"], o["H"], o["snip_edges"], True)
         idx = frame_indices(0, m, o["L"], o["H"], o["snip_edges"], n)
         ctx = _features._ctx(o["plan"], "cpu", _threads())
         out = plan_features(ctx, np.asarray(x, np.float32)[idx])
-        e = int(o["use_energy"])
-        if kind == "fbank":
+        e = int(o.get("use_energy", 0))
+        if kind == "spectrogram":   # the plan's columns are Kaldi's: the log energy, bins 1 ..
+            if not o["subtract_mean"]:
+                return out
+        elif kind == "fbank":
             if e and o["htk_compat"]:
                 out = np.concatenate([out[:, 1:], out[:, :1]], axis=1)
             if not o["subtract_mean"]:
@@ -314,7 +355,7 @@ def _forward64(x: np.ndarray, o: dict):
     A = lay[np.arange(m)[:, None] * H + np.arange(L)[None, :]]
     f = x.astype(np.float64)[A]
     if o["dither"] != 0.0:
-        f = f + abs(o["dither"]) * dither_gauss(get_dither_seed(), np.arange(m), L)
+        f = f + abs(o["dither"]) * dither_gauss(o["seed"], np.arange(m), L)
     if o["remove_dc_offset"]:
         f = f - f.mean(axis=1, keepdims=True)
     c = o["preemphasis_coefficient"]

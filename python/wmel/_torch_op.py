@@ -140,7 +140,13 @@ def _ta_kaldi_vmap(info, in_dims, waveform, opts):
     if bd is None:
         return ta_kaldi_op(waveform, opts), None
     x = waveform.movedim(bd, 0)
-    return torch.stack([ta_kaldi_op(x[i], opts) for i in range(x.shape[0])]), 0
+    kw = json.loads(opts)
+    clip = list(kw.get("_clip", ()))
+    out = []
+    for i in range(x.shape[0]):   # each clip its own dither noise (wmel._ta_kaldi.clip_seed)
+        kw["_clip"] = clip + [i]
+        out.append(ta_kaldi_op(x[i], json.dumps(kw)))
+    return torch.stack(out), 0
 
 
 ta_kaldi_op.register_vmap(_ta_kaldi_vmap)
@@ -190,7 +196,7 @@ def ta_kaldi(kind: str, waveform: torch.Tensor, kw: dict) -> torch.Tensor:
         raise ValueError(f"waveform must be 2-D (channels, samples), got shape "
                          f"{tuple(waveform.shape)}")
     o = _ta_kaldi.options(kind, kw, waveform.shape[0], waveform.shape[1])
-    kw = dict({k: o[k] for k in kw}, channel=-1, kind=kind)
+    kw = dict({k: o[k] for k in kw}, channel=-1, kind=kind, _seed=o["seed"])
     return ta_kaldi_op(waveform[o["ch"]], json.dumps(kw))
 
 

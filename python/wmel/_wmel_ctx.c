@@ -31,6 +31,7 @@ static const plan_field PLAN_FIELDS[] = {
     PF_D(vtln_warp), PF_D(vtln_low), PF_D(vtln_high),
     PF_I(stack_stride), PF_I(stack_left), PF_I(stack_tail), PF_I(delta_win), PF_I(cols_stacked),
     PF_D(stack_fill),
+    PF_I(linear_bins), PF_I(first_bin),
 };
 #define N_PLAN_FIELDS (sizeof PLAN_FIELDS / sizeof PLAN_FIELDS[0])
 

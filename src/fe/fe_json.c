@@ -32,7 +32,8 @@ static const char *const OPTS[] = {
     "framing", "preemph_mode", "log", "valid", "layout", "dither", "dither_seed", "raw_energy",
     "exact_pad", "pad_left", "pad_right", "pad_multiple", "pad_mode", "frame_span", "window_offset",
     "vtln_warp", "vtln_low", "vtln_high", "htk_bank",
-    "lfr", "stack_stride", "stack_left", "stack_tail", "delta_win", "cols_stacked"};
+    "lfr", "stack_stride", "stack_left", "stack_tail", "delta_win", "cols_stacked",
+    "linear_bins", "first_bin"};
 enum { N_OPTS = sizeof OPTS / sizeof OPTS[0] };
 static const char *const META[] = {"name", "models", "original", "matched", "notes"};
 enum { N_META = sizeof META / sizeof META[0], MAX_KEYS = N_OPTS + N_META + 1, VAL_MAX = 128 };
@@ -248,7 +249,7 @@ static int jparse(const char *text, size_t len, jentry *e, int *n_e, char *msg, 
             const int opt = is_of(x->key, OPTS, N_OPTS), meta = is_of(x->key, META, N_META);
             const int fe = !strcmp(x->key, "frontend");
             if (opt < 0 && meta < 0 && !fe) {
-                char m[800];
+                char m[1024];
                 snprintf(m, sizeof m, "key \"%s\": not an option of a front-end plan (frontend, the options of "
                                       "wmel_plan_set: n_mels, normalize, window, scale, low_freq, high_freq, "
                                       "use_energy, energy_floor, legacy, pad_to, mel_scale, mel_norm, empty_filters, "
@@ -257,7 +258,8 @@ static int jparse(const char *text, size_t len, jentry *e, int *n_e, char *msg, 
                                       "sample_rate, frame_length, hop, n_fft, stack, framing, preemph_mode, log, "
                                       "valid, layout, dither, dither_seed, raw_energy, exact_pad, pad_left, "
                                       "pad_right, pad_multiple, pad_mode, frame_span, window_offset, vtln_warp, vtln_low, vtln_high, htk_bank, "
-                                      "lfr, stack_stride, stack_left, stack_tail, delta_win, cols_stacked; "
+                                      "lfr, stack_stride, stack_left, stack_tail, delta_win, cols_stacked, "
+                                      "linear_bins, first_bin; "
                                       "metadata: name, models, original, matched, notes)", x->key);
                 return jbad(&c, m);
             }
@@ -422,7 +424,8 @@ static const struct {
               FI(pad_left),     FI(pad_right),   FI(pad_multiple), FI(pad_mode),   FI(frame_span),  FI(window_offset),
               FI(vtln_warp),    FI(vtln_low),    FI(vtln_high),
               FI(stack_stride), FI(stack_left), FI(stack_tail), FI(delta_win), FI(cols_stacked), FI(reserved_i3),
-              FI(stack_fill)};
+              FI(stack_fill),
+              FI(linear_bins),  FI(first_bin)};
 #undef FI
 
 typedef struct jout {
@@ -548,6 +551,8 @@ int wmel_plan_to_json(const wmel_frontend_plan *plan, char *buf, size_t buf_len,
     }
     if (p->delta_win != b.delta_win) emit(&o, "delta_win", "%d", p->delta_win);
     if (p->cols_stacked != b.cols_stacked) emit(&o, "cols_stacked", "%s", p->cols_stacked ? "true" : "false");
+    if (p->linear_bins != b.linear_bins) emit(&o, "linear_bins", "%s", p->linear_bins ? "true" : "false");
+    if (p->first_bin != b.first_bin) emit(&o, "first_bin", "%d", p->first_bin);
     const int l = snprintf(tmp + (o.len < sizeof tmp ? o.len : sizeof tmp - 1), o.len < sizeof tmp ? sizeof tmp - o.len : 1, "\n}\n");
     o.len += (size_t)l;
     if (o.len + 2 >= sizeof tmp) return wmel__fe_bad(msg, msg_len, "the plan's JSON is longer than WMEL_PLAN_JSON_MAX");

@@ -300,6 +300,21 @@ static int set_common(wmel_frontend_plan *plan, const char *name, const char *va
                                           "normalisation), trim (its frames left out before it), last (copies of the "
                                           "last frame) or fill:V (|V| <= 1e30)", v);
     }
+    if (!strcmp(name, "linear_bins")) {
+        if (parse_bool(value, &i))
+            return wmel__fe_bad(msg, msg_len, "linear_bins %s: 1 or 0 (true: the FFT bins themselves, no mel bank; "
+                                              "false: the mel bank)", v);
+        plan->linear_bins = i;
+        if (!i) plan->first_bin = 0;
+        return WMEL_OK;
+    }
+    if (!strcmp(name, "first_bin")) {
+        if (parse_int(value, 0, 32768, &i))
+            return wmel__fe_bad(msg, msg_len, "first_bin %s: linear_bins' first FFT bin, a whole number from 0 to "
+                                              "32768 (n_fft / 2)", v);
+        plan->first_bin = i;
+        return WMEL_OK;
+    }
     if (!strcmp(name, "cols_stacked")) {
         if (parse_bool(value, &i)) return wmel__fe_bad(msg, msg_len, "cols_stacked %s: 1 or 0 (true or false)", v);
         plan->cols_stacked = i;
@@ -389,7 +404,7 @@ int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value,
                                  "preemph, sample_rate, frame_length, hop, n_fft, stack, framing, preemph_mode, log, "
                                  "valid, layout, dither, dither_seed, raw_energy, exact_pad, pad_left, pad_right, "
                                  "pad_multiple, pad_mode, frame_span, window_offset, vtln_warp, vtln_low, vtln_high, htk_bank, lfr, stack_stride, stack_left, "
-                                 "stack_tail, delta_win, cols_stacked)", name);
+                                 "stack_tail, delta_win, cols_stacked, linear_bins, first_bin)", name);
     if (whisper)
         return wmel__fe_bad(msg, msg_len, "%s: not an option of the whisper front-end (it applies to nemo, kaldi or "
                                  "seamless)", name);

@@ -316,6 +316,26 @@ static int check_post(const wmel_frontend_plan *p, char *msg, size_t len)
     return WMEL_OK;
 }
 
+/* The linear spectrum (wmel.h: linear_bins, first_bin): no mel bank, the bins themselves. */
+static int check_linear(const wmel_frontend_plan *p, char *msg, size_t len)
+{
+    if ((p->linear_bins | 1) != 1)
+        return wmel__fe_bad(msg, len, "linear_bins %d: must be 0 (the mel bank) or 1 (the FFT bins themselves)",
+                            p->linear_bins);
+    if (!p->linear_bins)
+        return p->first_bin ? wmel__fe_bad(msg, len, "first_bin %d: must be 0 without linear_bins", p->first_bin)
+                            : WMEL_OK;
+    const int nb = p->n_fft / 2 + 1;
+    if (p->first_bin < 0 || p->first_bin >= nb || p->n_mels > nb - p->first_bin)
+        return wmel__fe_bad(msg, len, "first_bin %d, n_mels %d: linear_bins takes the FFT bins first_bin .. first_bin "
+                            "+ n_mels - 1 of the %d of n_fft %d", p->first_bin, p->n_mels, nb, p->n_fft);
+    if (p->mel_norm != WMEL_MELNORM_NONE || (p->bank_flags & WMEL_BANK_HTK) || (p->vtln_warp != 0.0 && p->vtln_warp != 1.0))
+        return wmel__fe_bad(msg, len, "%s: a mel bank's option, and linear_bins has no mel bank",
+                            p->mel_norm != WMEL_MELNORM_NONE ? "mel_norm slaney"
+                            : (p->bank_flags & WMEL_BANK_HTK) ? "htk_bank" : "vtln_warp");
+    return WMEL_OK;
+}
+
 static int check_tail(const wmel_frontend_plan *p, char *msg, size_t len)
 {
     if (p->bank_flags & ~(WMEL_BANK_ALLOW_EMPTY | WMEL_BANK_BF16 | WMEL_BANK_HTK))
@@ -448,7 +468,8 @@ static int check(const wmel_frontend_plan *p, char *msg, size_t len)
         return wmel__fe_bad(msg, len, "norm_eps %s: must be non-negative and finite", wmel__num(p->norm_eps).s);
     if (!(p->energy_floor >= 0.0 && isfinite(p->energy_floor)))
         return wmel__fe_bad(msg, len, "energy_floor %s: must be non-negative and finite", wmel__num(p->energy_floor).s);
-    return check_tail(p, msg, len);
+    const int rc = check_tail(p, msg, len);
+    return rc ? rc : check_linear(p, msg, len);
 }
 
 int wmel__fe_check(const wmel_frontend_plan *p) { return check(p, NULL, 0); }
@@ -461,7 +482,8 @@ int wmel_plan_check(const wmel_frontend_plan *plan, char *msg, size_t msg_len)
         return WMEL_ERR_NULL_POINTER;
     }
     int rc = check(plan, msg, msg_len);
-    if (rc || wmel__fe_is_whisper(plan) || !in_mel(plan->mel_scale) || (plan->bank_flags & WMEL_BANK_ALLOW_EMPTY))
+    if (rc || wmel__fe_is_whisper(plan) || !in_mel(plan->mel_scale) || (plan->bank_flags & WMEL_BANK_ALLOW_EMPTY) ||
+        plan->linear_bins)
         return rc;
     int empty = 0;
     if (kaldi_bank_full(plan, plan->n_mels, &empty)) return WMEL_OK;
@@ -512,7 +534,9 @@ int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t hz_len)
     const int nm = plan->n_mels;
     if (hz_len < (size_t)nm) return WMEL_ERR_BUFFER_TOO_SMALL;
     const double lo = plan->low_freq, hi = high_hz(plan);
-    if (plan->mel_scale == WMEL_MEL_SLANEY) { /* the bank's points f[1 .. n_mels] */
+    if (plan->linear_bins) { /* the bins' own frequencies */
+        for (int m = 0; m < nm; m++) hz[m] = (double)(plan->first_bin + m) * plan->sample_rate / plan->n_fft;
+    } else if (plan->mel_scale == WMEL_MEL_SLANEY) { /* the bank's points f[1 .. n_mels] */
         const double m0 = wmel__slaney_mel(lo), m1 = wmel__slaney_mel(hi);
         for (int i = 1; i <= nm; i++) hz[i - 1] = wmel__slaney_hz(m0 + (m1 - m0) * i / (double)(nm + 1));
     } else if (plan->mel_scale == WMEL_MEL_HTK) {
@@ -565,7 +589,7 @@ int wmel__fe_is_whisper(const wmel_frontend_plan *p)
            p->layout == WMEL_LAYOUT_MELS_FRAMES && !p->bank_flags && !p->mag_guard_mode &&
            (!p->norm_flags || (p->norm_flags == WMEL_NORMF_FIXED_MAX && p->norm == WMEL_NORM_WHOLE)) &&
            !p->n_frames && !p->affine && p->norm_range == 0.0 && p->pad_value == 0.0 &&
-           p->dither == 0.0 && !wmel__fe_post_on(p);
+           p->dither == 0.0 && !p->linear_bins && !wmel__fe_post_on(p);
 }
 
 /* ---- geometry ---- */
@@ -736,6 +760,11 @@ static int mel_bank(const wmel_frontend_plan *p, int n_bins, double *w)
 {
     const int nm = p->n_mels;
     const double lo = p->low_freq, hi = high_hz(p), sr = p->sample_rate;
+    if (p->linear_bins) { /* no bank: column m is bin first_bin + m, weight 1 */
+        memset(w, 0, sizeof(double) * (size_t)nm * (size_t)n_bins);
+        for (int m = 0; m < nm; m++) w[(size_t)m * n_bins + (size_t)(p->first_bin + m)] = 1.0;
+        return WMEL_OK;
+    }
     if (!in_mel(p->mel_scale)) { /* triangles in Hz: Slaney's or HTK's scale */
         double *f = malloc(sizeof(double) * (size_t)(nm + 2));
         if (!f) return WMEL_ERR_NO_MEMORY;
@@ -790,7 +819,8 @@ int wmel__fe_compile(const wmel_frontend_plan *p, wmel_fe **out)
 {
     *out = NULL;
     /* an empty Kaldi filter: Kaldi refuses such a bank (too many mel bins for the FFT size) */
-    if (in_mel(p->mel_scale) && !(p->bank_flags & WMEL_BANK_ALLOW_EMPTY) && !kaldi_bank_full(p, p->n_mels, NULL))
+    if (in_mel(p->mel_scale) && !p->linear_bins && !(p->bank_flags & WMEL_BANK_ALLOW_EMPTY) &&
+        !kaldi_bank_full(p, p->n_mels, NULL))
         return WMEL_ERR_INVALID_ARG;
     wmel_fe *fe = calloc(1, sizeof *fe);
     if (!fe) return WMEL_ERR_NO_MEMORY;

@@ -364,6 +364,15 @@ static int make_cases(pcase *c)
     c[k++] = (pcase){"span 512, offset 56 (nemotron chunk)", p};
     p.pad_right = 96;
     c[k++] = (pcase){"span 512, offset 56, right 96 (last chunk)", p};
+    /* linear_bins: the power spectrum's bins themselves (torchaudio Spectrogram, n_fft 400),
+       and Kaldi's spectrogram (the energy column, bins 1 .. 256 of n_fft 512, their log) */
+    p = preset(WMEL_FRONTEND_KALDI, 201);
+    p.n_fft = 400, p.linear_bins = 1, p.log = WMEL_LOG_NONE, p.norm = WMEL_NORM_NONE, p.remove_dc = 0, p.preemph = 0;
+    p.window = WMEL_WINDOW_HANN_PERIODIC, p.framing = WMEL_FRAMES_CENTER_REFLECT, p.scale = 1.0;
+    c[k++] = (pcase){"linear bins (torchaudio spectrogram)", p};
+    p = preset(WMEL_FRONTEND_KALDI, 256);
+    p.linear_bins = 1, p.first_bin = 1, p.use_energy = 1, p.energy_floor = 0, p.low_freq = 0, p.high_freq = 0;
+    c[k++] = (pcase){"linear bins 1.. (kaldi spectrogram)", p};
     return k;
 }
 

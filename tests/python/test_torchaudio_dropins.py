@@ -102,10 +102,62 @@ def test_spectrogram_vs_oracle(kw):
     x = _x(5000, rows=2)
     mod = WT.Spectrogram(**kw)
     a = _np(mod(x))
-    # the window buffer's values (torch's float32 window when torch is there), as torchaudio
-    o = O.spectrogram(x.astype(np.float64), window_values=_np(mod.window), **kw)
+    planned = mod._plan() is not None
+    # through a plan (power 1 or 2, onesided, a plan's window): the exact window, as
+    # MelSpectrogram's; in numpy: the window buffer's values (torch's float32 window), as
+    # torchaudio
+    o = O.spectrogram(x.astype(np.float64), window_values=None if planned else _np(mod.window),
+                      **kw)
+    assert planned == (kw.get("power", 2.0) in (1.0, 2.0) and kw.get("onesided", True))
     assert a.shape == o.shape
     assert np.all(np.abs(a - o) <= 4 * EPS32 * np.abs(o) + 1e-12 * np.abs(o).max())
+    if planned:   # float64 samples: numpy float64 as they are (the plans read float32)
+        assert WT.Spectrogram(**kw)._np_forward(x.astype(np.float64), (2,)).dtype == np.float32
+
+
+def test_spectrogram_plan_scope():
+    """Which Spectrogram options a plan computes (linear_bins) and which numpy does."""
+    assert WT.Spectrogram()._plan() is not None
+    assert WT.Spectrogram(n_fft=480)._plan() is not None      # 241 bins
+    assert WT.Spectrogram(n_fft=512)._plan() is None            # 257 bins: over 256
+    assert WT.Spectrogram(power=3.0)._plan() is None
+    assert WT.Spectrogram(power=None)._plan() is None
+    assert WT.Spectrogram(onesided=False)._plan() is None
+    w = lambda n: np.linspace(0.0, 1.0, n).astype(np.float32)   # not a plan window
+    assert WT.Spectrogram(window_fn=w)._plan() is None
+    assert WT.Spectrogram(n_fft=398)._plan() is None             # 199: not 2^a 3^b 5^c
+    x = _x(4000, rows=1)
+    for kw in (dict(n_fft=512), dict(n_fft=398), dict(window_fn=w)):
+        mod = WT.Spectrogram(**kw)
+        o = O.spectrogram(x.astype(np.float64), window_values=_np(mod.window),
+                          **{k: v for k, v in kw.items() if k != "window_fn"})
+        a = _np(mod(x))
+        assert np.all(np.abs(a - o) <= 4 * EPS32 * np.abs(o) + 1e-12 * np.abs(o).max())
+
+
+def test_kaldi_spectrogram_plan():
+    """wmel.kaldi.spectrogram through a plan (n_fft <= 512: the energy column and bins
+    1 .. n_fft / 2) against its numpy float64 form (the oracle's steps), and its scope."""
+    from wmel import _ta_kaldi
+    x = _x(16000, rows=1) * 32768
+    base = dict(channel=-1, blackman_coeff=0.42, dither=0.0, energy_floor=0.0, frame_length=25.0,
+                frame_shift=10.0, min_duration=0.0, preemphasis_coefficient=0.97,
+                raw_energy=True, remove_dc_offset=True, round_to_power_of_two=True,
+                sample_frequency=16000.0, snip_edges=True, subtract_mean=False,
+                window_type="povey")
+    for kw in ({}, dict(raw_energy=False, window_type="hamming", energy_floor=1.0),
+               dict(snip_edges=False, preemphasis_coefficient=0.0, remove_dc_offset=False),
+               dict(dither=1.0), dict(frame_length=20.0, round_to_power_of_two=False)):
+        o = _ta_kaldi.options("spectrogram", dict(base, **kw), 1, x.shape[1])
+        assert o["plan"] is not None and o["plan"]["linear_bins"] == 1, kw
+        a = _ta_kaldi.compute(x[0], o)
+        b = _ta_kaldi._spectrogram(x[0].astype(np.float64), o)
+        assert a.shape == b.shape
+        # log values: a float32 rounding of each, plus the float64 transforms' difference
+        # relative to the frame's largest power (the log of a bin 1e-12 below it)
+        assert np.all(np.abs(a - b) <= 4 * EPS32 * np.maximum(np.abs(b), 1.0) + 1e-6), kw
+    o = _ta_kaldi.options("spectrogram", dict(base, frame_length=50.0), 1, x.shape[1])
+    assert o["plan"] is None          # n_fft 1024: 512 bins, over the plans' 256
 
 
 @pytest.mark.parametrize("kw", [{}, dict(n_mfcc=13, log_mels=True, melkwargs=dict(n_mels=40)),
@@ -461,6 +513,76 @@ def test_kaldi_vmap_and_grad():
     (gt,) = torch.autograd.grad((torch.stack([tk.fbank(v) for v in x2]) * g).sum(), x2)
     assert float((gx - gt).abs().max() / gt.abs().max()) <= 1e-5
     assert ta is not None
+
+
+def test_kaldi_vmap_dither_per_clip():
+    """Under torch.vmap each clip gets its own dither noise: clip k's is that of a call alone
+    with the seed clip_seed(seed, (k,)); nested vmaps key on both indices; dither 0 is exact."""
+    _ta()
+    import torch
+    from wmel import _ta_kaldi
+    z = torch.zeros(4, 1, 8000)
+    kw = dict(dither=1.0, remove_dc_offset=False, energy_floor=0.0, use_energy=True,
+              num_mel_bins=23)
+    old = K.get_dither_seed()
+    try:
+        K.set_dither_seed(7)
+        out = torch.vmap(lambda v: K.fbank(v, **kw))(z)
+        for k in range(4):
+            for j in range(k):
+                assert not torch.equal(out[k], out[j]), (k, j)
+            K.set_dither_seed(_ta_kaldi.clip_seed(7, (k,)))
+            alone = K.fbank(z[k], **kw)
+            assert torch.equal(out[k], alone), k
+        K.set_dither_seed(7)
+        # statistics: the log energy of L = 400 samples of unit Gaussian noise, ln(400) on
+        # average (chi-square 400: E ln = ln 400 - 1/400 + O(1/L^2), sd sqrt(2/400)); the
+        # frames of the 4 clips (196) give a mean within 4 sd / sqrt(196) of it
+        e = out[..., 0].double()
+        assert abs(float(e.mean()) - (math.log(400.0) - 1 / 400)) < 4 * math.sqrt(2 / 400) / 14
+        # the clips' noises are uncorrelated: their log energies' correlation is small
+        c = np.corrcoef(e.numpy())
+        assert np.abs(c[np.triu_indices(4, 1)]).max() < 0.5
+        # nested: (2, 4) clips, all distinct, clip (i, j) keyed on j (inner) then i
+        z2 = torch.zeros(2, 4, 1, 4000)
+        o2 = torch.vmap(torch.vmap(lambda v: K.fbank(v, **kw)))(z2).reshape(8, -1)
+        assert len({o2[i].numpy().tobytes() for i in range(8)}) == 8
+        # dither 0: every clip exactly its call alone
+        w = torch.from_numpy(_x(8000, rows=3, seed=2)).reshape(3, 1, -1) * 32768
+        o0 = torch.vmap(lambda v: K.fbank(v, dither=0.0))(w)
+        assert torch.equal(o0, torch.stack([K.fbank(v, dither=0.0) for v in w]))
+    finally:
+        K.set_dither_seed(old)
+
+
+def test_cuda_tensors_host_computed():
+    """A CUDA tensor is computed on the host (copied there and back): the result is on the
+    input's device, in its dtype, and bit for bit the CPU tensor's result."""
+    _ta()
+    import torch
+    if not torch.cuda.is_available():
+        pytest.skip("torch has no CUDA device")
+    x = torch.from_numpy(_x(16000, rows=2, seed=3))
+    dev = torch.device("cuda")
+    for mod in (WT.MelSpectrogram(n_mels=40), WT.MFCC(n_mfcc=13), WT.Spectrogram(),
+                WT.Spectrogram(power=None)):
+        want = mod(x)
+        got = mod.to(dev)(x.to(dev))
+        assert got.device == x.to(dev).device and got.dtype == want.dtype
+        assert torch.equal(got.cpu(), want)
+        assert torch.equal(torch.vmap(mod)(x.to(dev)).cpu(), torch.vmap(mod.cpu())(x))
+    w = x[:1] * 32768
+    for f in (K.fbank, K.mfcc, K.spectrogram):
+        got = f(w.to(dev))
+        assert got.device.type == "cuda" and torch.equal(got.cpu(), f(w))
+
+
+def test_clip_seed():
+    from wmel import _ta_kaldi
+    assert _ta_kaldi.clip_seed(5) == 5
+    assert _ta_kaldi.clip_seed(5, (0,)) == (5 * 0x9E3779B1 + 1) % 2 ** 32
+    s = {_ta_kaldi.clip_seed(0, (i, j)) for i in range(64) for j in range(64)}
+    assert len(s) == 64 * 64
 
 
 GRAD_CASES = [

@@ -5,9 +5,10 @@ MelSpectrogram (and MFCC's) is computed by a libwmel plan: torch.stft's framing 
 reflection or zeros, or not centred), the window identified among the plan's (periodic Hann,
 symmetric Hann, Hamming, Blackman, Bartlett, rectangular), a float64 transform, power 1 or 2,
 the HTK or Slaney mel bank with norm None or "slaney", rounded once to float32. What the plans
-do not hold raises ValueError naming the option. Spectrogram (the linear spectrum, any window,
-any power, complex with power=None, onesided False) is numpy float64: the plans hold mel
-banks only. AmplitudeToDB, MFCC's dB and DCT: float64 on the plan's float32 mel values.
+do not hold raises ValueError naming the option. Spectrogram is a plan without a mel bank
+(linear_bins: the bins themselves) for float32 samples, power 1 or 2, onesided, a plan's
+window and at most 256 bins; numpy float64 otherwise (any window, any power, complex with
+power=None, onesided False, float64 samples). AmplitudeToDB, MFCC's dB and DCT: float64 on the plan's float32 mel values.
 
 With torch installed the classes are torch.nn.Module subclasses (forward, to(), state_dict,
 buffers); a torch tensor in gives a tensor on its device and in its dtype (computed on the
@@ -220,8 +221,9 @@ def _pad(x, pad):
 
 class Spectrogram(_Base):
     """torchaudio.transforms.Spectrogram: (..., time) -> (..., n_fft // 2 + 1, frames)
-    (n_fft bins with onesided=False; complex with power=None), in numpy float64 (libwmel's
-    plans hold mel banks, not the linear spectrum), rounded to float32 (complex64)."""
+    (n_fft bins with onesided=False; complex with power=None): a libwmel plan without a mel
+    bank where spec_plan holds the options and the samples are float32, else numpy float64;
+    rounded to float32 (complex64)."""
 
     def __init__(self, n_fft: int = 400, win_length=None, hop_length=None, pad: int = 0,
                  window_fn=None, power=2.0, normalized=False, wkwargs=None,
@@ -248,14 +250,32 @@ class Spectrogram(_Base):
         self.center = center
         self.pad_mode = pad_mode
         self.onesided = onesided
+        object.__setattr__(self, "_wmel_state", None)
 
     def forward(self, waveform):
         return _run(self, "Spectrogram", waveform)
 
+    def _plan(self):
+        """(plan, how) of the options, or None where numpy computes (see spec_plan)."""
+        key = (_version(self.window), self.n_fft, self.win_length, self.hop_length, self.power,
+               str(self.normalized), self.center, self.pad_mode, self.onesided)
+        st = self._wmel_state
+        if st is not None and st[0] == key:
+            return st[1]
+        got = spec_plan(self.n_fft, self.win_length, self.hop_length, _np(self.window),
+                        self.power, self.normalized, self.center, self.pad_mode, self.onesided)
+        object.__setattr__(self, "_wmel_state", (key, got))
+        return got
+
     def _np_forward(self, x, lead):
-        out = spectrogram_np(x, self.pad, _np(self.window), self.n_fft, self.hop_length,
-                             self.win_length, self.power, self.normalized, self.center,
-                             self.pad_mode, self.onesided)
+        got = self._plan() if x.dtype == np.float32 else None
+        if got is not None:
+            out = mel_np(x, got[0], got[1], self.pad, self.n_fft, self.hop_length,
+                         self.win_length, self.center, self.pad_mode)
+        else:
+            out = spectrogram_np(x, self.pad, _np(self.window), self.n_fft, self.hop_length,
+                                 self.win_length, self.power, self.normalized, self.center,
+                                 self.pad_mode, self.onesided)
         return out.reshape(tuple(lead) + out.shape[1:])
 
     def _out_shape(self, lead, n):
@@ -368,7 +388,7 @@ def plan_window(w: np.ndarray):
 
 
 def mel_plan(sample_rate, n_fft, win_length, hop_length, f_min, f_max, n_mels, window,
-             power, normalized, center, pad_mode, norm, mel_scale):
+             power, normalized, center, pad_mode, norm, mel_scale, linear=False):
     """(plan, framing) of MelSpectrogram's options: framing 'plan' (the plan's own centre
     padding or none) or 'pad' (the centre padding done in numpy, snip framing)."""
     sr = _check_int(sample_rate, "sample_rate", None)
@@ -415,6 +435,8 @@ def mel_plan(sample_rate, n_fft, win_length, hop_length, f_min, f_max, n_mels, w
                 n_mels=n_mels, power=int(power), log=3, use_energy=0, norm=_wmel.NORM_NONE,
                 layout=_wmel.LAYOUT_MELS_FRAMES, low_freq=float(f_min), high_freq=float(f_max),
                 bank_flags=1)
+    if linear:
+        plan.update(linear_bins=1, first_bin=0, bank_flags=0, mel_norm=0)
     if code == _wmel.WINDOW_BLACKMAN:
         plan["window_coeff"] = 0.42
     if not float(f_max) > float(f_min):
@@ -424,6 +446,26 @@ def mel_plan(sample_rate, n_fft, win_length, hop_length, f_min, f_max, n_mels, w
     if why:
         raise ValueError(f"these MelSpectrogram options are not supported by wmel.torchaudio: "
                          f"{why}")
+    return plan, how
+
+
+def spec_plan(n_fft, win_length, hop_length, window, power, normalized, center, pad_mode,
+              onesided):
+    """(plan, framing) of Spectrogram's options through a libwmel plan without a mel bank
+    (linear_bins: the n_fft // 2 + 1 bins themselves), or None where the plans do not hold
+    them and numpy float64 computes: power None (complex) or other than 1 and 2, onesided
+    False, a window not among the plan's, more than 256 bins (n_fft > 510), or a transform
+    size the plans do not take. Option errors raise as torchaudio's (the numpy path's)."""
+    try:
+        n_fft = _check_int(n_fft, "n_fft", None)
+        onesided = _check_bool(onesided, "onesided")
+        if (power is None or _check_float(power, "power") not in (1.0, 2.0) or not onesided
+                or n_fft % 2 or not 4 <= n_fft <= 510 or window.shape != (win_length,)):
+            return None
+        plan, how = mel_plan(16000, n_fft, win_length, hop_length, 0.0, 8000.0, n_fft // 2 + 1,
+                             window, power, normalized, center, pad_mode, None, "htk", linear=True)
+    except (ValueError, TypeError):
+        return None   # the numpy path raises torchaudio's error, or computes
     return plan, how
 
 
