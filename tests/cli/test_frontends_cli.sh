@@ -66,7 +66,7 @@ expect_rc "padding on nemo" 2 "$WMEL" mel "$S" -o "$T/x.npy" --frontend nemo --p
 expect_rc "norm on kaldi" 2 "$WMEL" mel "$S" -o "$T/x.npy" --frontend kaldi --norm none
 expect_rc "smooth on kaldi" 2 "$WMEL" mel "$S" -o "$T/x.npy" --frontend kaldi --smooth 3x3
 expect_rc "whisper 64 mels" 2 "$WMEL" mel "$S" -o "$T/x.npy" --n-mels 64
-expect_rc "257 mels" 2 "$WMEL" mel "$S" -o "$T/x.npy" --frontend nemo --n-mels 257
+expect_rc "513 mels" 2 "$WMEL" mel "$S" -o "$T/x.npy" --frontend nemo --n-mels 513
 expect_rc "floor without energy" 2 "$WMEL" mel "$S" -o "$T/x.npy" --frontend kaldi --energy-floor 1
 expect_rc "kaldi 200 mels (Kaldi refuses it too)" 2 "$WMEL" mel "$S" -o "$T/x.npy" --frontend kaldi --n-mels 200
 grep -q "n_mels 200: .*at most 126 bins" "$T/err" && ok || bad "kaldi 200 mels: the reason and the cap: $(cat "$T/err")"
