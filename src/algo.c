@@ -28,12 +28,29 @@
 
 const wmel_algo *wmel__plan_algo(const wmel_frontend_plan *p)
 {
-    return wmel__fe_is_whisper(p) ? &wmel__algo_pfa400 : &wmel__algo_general;
+    if (wmel__fe_is_whisper(p)) return &wmel__algo_pfa400;
+    return wmel__fe_is_whisper_snip(p) ? &wmel__algo_pfa400_snip : &wmel__algo_general;
 }
 
 int wmel__plan_compile(const wmel_frontend_plan *p, const wmel_algo *algo, wmel_fe **out)
 {
     *out = NULL;
+    if (algo == &wmel__algo_pfa400_snip && wmel__fe_is_whisper_snip(p)) {
+        /* the general tables (the snip geometry of the stream and the sliding buffer) and
+         * the 400-point ones of the block kernel */
+        int rc = wmel__fe_compile(p, out);
+        if (rc != WMEL_OK) return rc;
+        wmel_fe *fe = *out;
+        fe->algo = &wmel__algo_pfa400_snip;
+        fe->pfa400 = wmel__aligned_alloc(sizeof *fe->pfa400);
+        if (fe->pfa400) memset(fe->pfa400, 0, sizeof *fe->pfa400);
+        rc = fe->pfa400 ? wmel__plan_init(fe->pfa400, p->n_mels) : WMEL_ERR_NO_MEMORY;
+        if (rc != WMEL_OK) {
+            wmel__plan_release(fe);
+            *out = NULL;
+        }
+        return rc;
+    }
     if (algo != &wmel__algo_pfa400 || !wmel__fe_is_whisper(p)) {
         int rc = wmel__fe_compile(p, out);
         if (rc == WMEL_OK) (*out)->algo = &wmel__algo_general;
@@ -335,5 +352,145 @@ const wmel_algo wmel__algo_general = {
     .here_new = wmel__fe_here_new,
     .here_free = wmel__fe_here_free,
     .here_frames = wmel__fe_here_frames,
+    .slide = &wmel__slide_general,
+};
+
+/* ---------------------------------------------------------------- pfa400-snip: Whisper's geometry, snip framing */
+
+/* Whisper's geometry framed from sample 0 (wmel__fe_is_whisper_snip): the frames are the
+ * block kernel's (each frame's arithmetic that of the frame driver), the count, the finish
+ * and the stream's and the sliding buffer's bookkeeping the general algorithm's. */
+static int snip_attach(wmel_ctx *ctx)
+{
+    ctx->block = ctx->kernel->block;
+    snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "%s", ctx->kernel->name);
+    return WMEL_OK;
+}
+
+static int snip_features(wmel_ctx *ctx, const float *x, size_t n, float *out, size_t out_len)
+{
+    const wmel_fe *fe = ctx->fe;
+    size_t rows, cols;
+    int rc = wmel__fe_shape(&fe->p, n, &rows, &cols);
+    if (rc) return rc;
+    const size_t total = rows * cols;
+    if (!out && total) return WMEL_ERR_NULL_POINTER;
+    if (out_len < total) return WMEL_ERR_BUFFER_TOO_SMALL;
+    if (wmel__overlap(x, wmel__bytes(n, sizeof(float)), out, wmel__bytes(total, sizeof(float))))
+        return WMEL_ERR_INVALID_ARG;
+    const size_t nf = wmel__fe_frames(&fe->p, n);
+    if (rows != (size_t)fe->p.n_mels || cols != nf) return WMEL_ERR_INVALID_ARG; /* cannot happen */
+    void *work = wmel__aligned_alloc(WMEL_RAW_WORK_BYTES);
+    if (!work) return WMEL_ERR_NO_MEMORY;
+    float mx;
+    rc = wmel__snip_frames_here(ctx, x, n, fe->off, 0, nf, out, nf, work, &mx);
+    wmel__aligned_free(work);
+    if (rc == WMEL_OK) rc = wmel__fe_finish_ext(fe, out, 1, nf, nf, nf);
+    return rc;
+}
+
+static int snip_clip(wmel_ctx *ctx, const wmel_signal *s, float *out, size_t out_len)
+{
+    const float *f32 = s->f32;
+    const int16_t *s16 = s->s16;
+    const size_t n = s->n, padding = s->padding;
+    if (!f32 && !s16 && n) return WMEL_ERR_NULL_POINTER;
+    if (padding > SIZE_MAX / sizeof(float) / 2 - n) return WMEL_ERR_OVERFLOW;
+    if (f32 && !padding) return snip_features(ctx, f32, n, out, out_len);
+    const size_t total = n + padding;
+    size_t rows, cols;
+    int rc = wmel__fe_shape(&ctx->fe->p, total, &rows, &cols);
+    if (rc) return rc;
+    if (out && rows && cols &&
+        wmel__overlap(f32 ? (const void *)f32 : (const void *)s16, wmel__bytes(n, f32 ? sizeof(float) : sizeof(int16_t)),
+                      out, wmel__bytes(rows * cols, sizeof(float))))
+        return WMEL_ERR_INVALID_ARG;
+    float *x = malloc((total ? total : 1) * sizeof(float));
+    if (!x) return WMEL_ERR_NO_MEMORY;
+    if (f32) memcpy(x, f32, n * sizeof(float));
+    else
+        for (size_t i = 0; i < n; i++) x[i] = (float)s16[i] / 32768.0f;
+    memset(x + n, 0, padding * sizeof(float));
+    rc = snip_features(ctx, x, total, out, out_len);
+    free(x);
+    return rc;
+}
+
+static int snip_batch(wmel_ctx *ctx, const wmel_clips *c)
+{
+    if (c->batch_norm != WMEL_BATCH_PER_CLIP) return WMEL_ERR_INVALID_ARG;
+    if (c->batch > 1 && c->pcm_stride > SIZE_MAX / (c->batch - 1)) return WMEL_ERR_OVERFLOW;
+    size_t rows, cols;
+    int rc = wmel__fe_shape(&ctx->fe->p, c->n + c->padding, &rows, &cols);
+    if (rc) return rc;
+    const size_t per = rows * cols;
+    if (per && c->batch > SIZE_MAX / per) return WMEL_ERR_OVERFLOW;
+    if (!c->out && per) return WMEL_ERR_NULL_POINTER;
+    if (c->out_len < per * c->batch) return WMEL_ERR_BUFFER_TOO_SMALL;
+    if (!c->f32 && c->n) return WMEL_ERR_NULL_POINTER;
+    if (per && wmel__overlap(c->f32, wmel__clips_extent(c->batch, c->n, c->pcm_stride, sizeof(float)), c->out,
+                             wmel__bytes(per * c->batch, sizeof(float))))
+        return WMEL_ERR_INVALID_ARG;
+    for (size_t b = 0; b < c->batch && rc == WMEL_OK; b++) {
+        wmel_signal s = {c->f32 ? c->f32 + b * c->pcm_stride : NULL, NULL, c->n, c->padding};
+        rc = snip_clip(ctx, &s, c->out ? c->out + b * per : NULL, per);
+    }
+    return rc;
+}
+
+static int snip_work_new(const wmel_ctx *ctx, void **work)
+{
+    (void)ctx;
+    *work = wmel__aligned_alloc(WMEL_RAW_WORK_BYTES);
+    return *work ? WMEL_OK : WMEL_ERR_NO_MEMORY;
+}
+
+static int snip_piece_frames(const wmel_ctx *ctx, void *work, const float *x, size_t n,
+                             size_t padding, size_t base, size_t t0, size_t nb, float *out, float *max)
+{
+    (void)padding; /* a plan's stream takes none */
+    (void)base;    /* no dither */
+    float mx;
+    int rc = wmel__snip_frames_here(ctx, x, n, ctx->fe->off, t0, nb, out, nb, work, &mx);
+    if (rc == WMEL_OK && mx > *max) *max = mx;
+    return rc;
+}
+
+static int snip_here_new(const wmel_fe *fe, void **work, size_t *bytes)
+{
+    (void)fe;
+    *bytes = WMEL_RAW_WORK_BYTES;
+    *work = wmel__aligned_alloc(WMEL_RAW_WORK_BYTES);
+    return *work ? WMEL_OK : WMEL_ERR_NO_MEMORY;
+}
+
+static int snip_here_frames(const wmel_ctx *ctx, void *work, const wmel_signal *s, size_t t0,
+                            size_t count, float *dst, size_t ts, size_t cs, float *max)
+{
+    if (ts != 1 || !s->f32) return WMEL_ERR_INVALID_ARG; /* cannot happen: mels by frames, float32 */
+    float mx;
+    int rc = wmel__snip_frames_here(ctx, s->f32, s->n, ctx->fe->off, t0, count, dst, cs, work, &mx);
+    if (rc == WMEL_OK && max) *max = mx;
+    return rc;
+}
+
+const wmel_algo wmel__algo_pfa400_snip = {
+    .name = "pfa400-snip",
+    .devices = 0,
+    .smooth = 0,
+    .attach = snip_attach,
+    .clip = snip_clip,
+    .batch = snip_batch,
+    .stream_backend = "cpu",
+    .stream_padding = 0,
+    .stream_checks_samples = 1,
+    .piece_cap = wmel__fe_piece_cap,
+    .piece_new = snip_work_new,
+    .piece_free = pfa_here_free,
+    .piece_frames = snip_piece_frames,
+    .stream_end = wmel__fe_stream_end,
+    .here_new = snip_here_new,
+    .here_free = pfa_here_free,
+    .here_frames = snip_here_frames,
     .slide = &wmel__slide_general,
 };
