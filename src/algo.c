@@ -385,6 +385,9 @@ static int snip_features(wmel_ctx *ctx, const float *x, size_t n, float *out, si
     float mx;
     rc = wmel__snip_frames_here(ctx, x, n, fe->off, 0, nf, out, nf, work, &mx);
     wmel__aligned_free(work);
+    /* the kernel flags what the frames read; the samples past them, as the general path */
+    const size_t reach = nf ? (size_t)((long long)((nf - 1) * WMEL_HOP) + fe->off) + WMEL_N_FFT : 0;
+    if (rc == WMEL_OK && reach < n && !wmel__all_finite(x + reach, n - reach)) rc = WMEL_ERR_NOT_FINITE;
     if (rc == WMEL_OK) rc = wmel__fe_finish_ext(fe, out, 1, nf, nf, nf);
     return rc;
 }
