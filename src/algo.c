@@ -364,7 +364,45 @@ static int snip_attach(wmel_ctx *ctx)
 {
     ctx->block = ctx->kernel->block;
     snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "%s", ctx->kernel->name);
+    if (ctx->n_threads > 1) ctx->pool = wmel__pool_new(ctx->n_threads - 1);
     return WMEL_OK;
+}
+
+#define SNIP_TEAM 32 /* workers per call, at most (a block of 64 frames each at least) */
+
+typedef struct snip_team {
+    const wmel_ctx *ctx;
+    const float *x;
+    size_t n, nf;
+    float *out;
+    int fixed; /* the fixed max: each worker clamps its frames (wmel_normalize's arithmetic) */
+    int status[SNIP_TEAM];
+    float max[SNIP_TEAM];
+} snip_team;
+
+static void snip_worker(void *arg, wmel_pool *pl, int t, int nt)
+{
+    (void)pl;
+    snip_team *k = arg;
+    const size_t blocks = (k->nf + WMEL_BLOCK_FRAMES - 1) / WMEL_BLOCK_FRAMES;
+    const size_t f0 = blocks * (size_t)t / (size_t)nt * WMEL_BLOCK_FRAMES;
+    size_t f1 = blocks * (size_t)(t + 1) / (size_t)nt * WMEL_BLOCK_FRAMES;
+    if (f1 > k->nf) f1 = k->nf;
+    k->status[t] = WMEL_OK;
+    k->max[t] = -1e30f;
+    if (f0 >= f1) return;
+    void *work = wmel__aligned_alloc(WMEL_RAW_WORK_BYTES);
+    if (!work) {
+        k->status[t] = WMEL_ERR_NO_MEMORY;
+        return;
+    }
+    const wmel_fe *fe = k->ctx->fe;
+    k->status[t] = wmel__snip_frames_here(k->ctx, k->x, k->n, fe->off, f0, f1 - f0, k->out + f0, k->nf, work,
+                                          &k->max[t]);
+    wmel__aligned_free(work);
+    if (k->status[t] == WMEL_OK && k->fixed)
+        for (int m = 0; m < fe->p.n_mels; m++)
+            k->ctx->kernel->normalize(k->out + (size_t)m * k->nf + f0, f1 - f0, (float)fe->p.norm_max);
 }
 
 static int snip_features(wmel_ctx *ctx, const float *x, size_t n, float *out, size_t out_len)
@@ -380,15 +418,22 @@ static int snip_features(wmel_ctx *ctx, const float *x, size_t n, float *out, si
         return WMEL_ERR_INVALID_ARG;
     const size_t nf = wmel__fe_frames(&fe->p, n);
     if (rows != (size_t)fe->p.n_mels || cols != nf) return WMEL_ERR_INVALID_ARG; /* cannot happen */
-    void *work = wmel__aligned_alloc(WMEL_RAW_WORK_BYTES);
-    if (!work) return WMEL_ERR_NO_MEMORY;
-    float mx;
-    rc = wmel__snip_frames_here(ctx, x, n, fe->off, 0, nf, out, nf, work, &mx);
-    wmel__aligned_free(work);
+    snip_team k;
+    k.ctx = ctx;
+    k.x = x;
+    k.n = n;
+    k.nf = nf;
+    k.out = out;
+    k.fixed = fe->p.norm == WMEL_NORM_WHOLE && (fe->p.norm_flags & WMEL_NORMF_FIXED_MAX);
+    const size_t blocks = (nf + WMEL_BLOCK_FRAMES - 1) / WMEL_BLOCK_FRAMES;
+    int want = ctx->n_threads < SNIP_TEAM ? ctx->n_threads : SNIP_TEAM;
+    if ((size_t)want > blocks) want = blocks ? (int)blocks : 1;
+    const int nt = wmel__team_run(ctx->pool, snip_worker, &k, want);
+    for (int t = 0; t < nt && rc == WMEL_OK; t++) rc = k.status[t];
     /* the kernel flags what the frames read; the samples past them, as the general path */
     const size_t reach = nf ? (size_t)((long long)((nf - 1) * WMEL_HOP) + fe->off) + WMEL_N_FFT : 0;
     if (rc == WMEL_OK && reach < n && !wmel__all_finite(x + reach, n - reach)) rc = WMEL_ERR_NOT_FINITE;
-    if (rc == WMEL_OK) rc = wmel__fe_finish_ext(fe, out, 1, nf, nf, nf);
+    if (rc == WMEL_OK && !k.fixed) rc = wmel__fe_finish_ext(fe, out, 1, nf, nf, nf); /* the data's max */
     return rc;
 }
 
