@@ -1,5 +1,5 @@
 /*
- * algo.c -- the plan compiler and the two algorithms a compiled plan can carry.
+ * algo.c -- the plan compiler and the algorithms a compiled plan can carry.
  *
  * wmel_create_plan() (api.c) checks a plan and its params once and compiles the plan
  * here. The geometry alone chooses the algorithm (wmel__fe_is_whisper, never the preset's
@@ -8,6 +8,9 @@
  *   pfa400   Whisper's geometry: the 400-point real prime-factor (16 x 25) transform and
  *            the block kernels of every ISA level (cpu/kernel.inc), on the frame driver
  *            (frames.c), the float64 reference block (ref/ref.c) or the CUDA backend;
+ *   pfa400-snip  Whisper's geometry framed from sample 0 (snip, every frame kept): the
+ *            400-point block kernel on each frame in place, the general algorithm's count,
+ *            finish, stream and sliding-buffer bookkeeping;
  *   general  any other plan: the frame kernels of fe/ (fe_cpu.c, fe_lanes.inc) or the
  *            float64 reference (ref/fe_ref.c), on the CPU and the reference backends.
  * The compiled plan (struct wmel_fe, fe/fe.h) holds the algorithm's tables and its

@@ -266,7 +266,7 @@ const char *wmel__detail_get(void);
  * what differs through ctx->fe->algo. The tables are in algo.c. */
 struct wmel_fe;
 typedef struct wmel_algo {
-    const char *name;        /* "pfa400" or "general" */
+    const char *name;        /* "pfa400", "pfa400-snip" or "general" */
     int devices;             /* 1: a device backend (CUDA) serves it; 0: the CPU and the
                                 reference only (AUTO picks the CPU) */
     int smooth;              /* 1: params.smooth (3x3) applies; 0: it is ignored */
