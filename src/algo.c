@@ -1,5 +1,5 @@
 /*
- * algo.c -- the plan compiler and the two algorithms a compiled plan can carry.
+ * algo.c -- the plan compiler and the algorithms a compiled plan can carry.
  *
  * wmel_create_plan() (api.c) checks a plan and its params once and compiles the plan
  * here. The geometry alone chooses the algorithm (wmel__fe_is_whisper, never the preset's
@@ -8,6 +8,9 @@
  *   pfa400   Whisper's geometry: the 400-point real prime-factor (16 x 25) transform and
  *            the block kernels of every ISA level (cpu/kernel.inc), on the frame driver
  *            (frames.c), the float64 reference block (ref/ref.c) or the CUDA backend;
+ *   pfa400-snip  Whisper's geometry framed from sample 0 (snip, every frame kept): the
+ *            400-point block kernel on each frame in place, the general algorithm's count,
+ *            finish, stream and sliding-buffer bookkeeping;
  *   general  any other plan: the frame kernels of fe/ (fe_cpu.c, fe_lanes.inc) or the
  *            float64 reference (ref/fe_ref.c), on the CPU and the reference backends.
  * The compiled plan (struct wmel_fe, fe/fe.h) holds the algorithm's tables and its
@@ -28,12 +31,29 @@
 
 const wmel_algo *wmel__plan_algo(const wmel_frontend_plan *p)
 {
-    return wmel__fe_is_whisper(p) ? &wmel__algo_pfa400 : &wmel__algo_general;
+    if (wmel__fe_is_whisper(p)) return &wmel__algo_pfa400;
+    return wmel__fe_is_whisper_snip(p) ? &wmel__algo_pfa400_snip : &wmel__algo_general;
 }
 
 int wmel__plan_compile(const wmel_frontend_plan *p, const wmel_algo *algo, wmel_fe **out)
 {
     *out = NULL;
+    if (algo == &wmel__algo_pfa400_snip && wmel__fe_is_whisper_snip(p)) {
+        /* the general tables (the snip geometry of the stream and the sliding buffer) and
+         * the 400-point ones of the block kernel */
+        int rc = wmel__fe_compile(p, out);
+        if (rc != WMEL_OK) return rc;
+        wmel_fe *fe = *out;
+        fe->algo = &wmel__algo_pfa400_snip;
+        fe->pfa400 = wmel__aligned_alloc(sizeof *fe->pfa400);
+        if (fe->pfa400) memset(fe->pfa400, 0, sizeof *fe->pfa400);
+        rc = fe->pfa400 ? wmel__plan_init(fe->pfa400, p->n_mels) : WMEL_ERR_NO_MEMORY;
+        if (rc != WMEL_OK) {
+            wmel__plan_release(fe);
+            *out = NULL;
+        }
+        return rc;
+    }
     if (algo != &wmel__algo_pfa400 || !wmel__fe_is_whisper(p)) {
         int rc = wmel__fe_compile(p, out);
         if (rc == WMEL_OK) (*out)->algo = &wmel__algo_general;
@@ -335,5 +355,193 @@ const wmel_algo wmel__algo_general = {
     .here_new = wmel__fe_here_new,
     .here_free = wmel__fe_here_free,
     .here_frames = wmel__fe_here_frames,
+    .slide = &wmel__slide_general,
+};
+
+/* ---------------------------------------------------------------- pfa400-snip: Whisper's geometry, snip framing */
+
+/* Whisper's geometry framed from sample 0 (wmel__fe_is_whisper_snip): the frames are the
+ * block kernel's (each frame's arithmetic that of the frame driver), the count, the finish
+ * and the stream's and the sliding buffer's bookkeeping the general algorithm's. */
+static int snip_attach(wmel_ctx *ctx)
+{
+    ctx->block = ctx->kernel->block;
+    snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "%s", ctx->kernel->name);
+    if (ctx->n_threads > 1) ctx->pool = wmel__pool_new(ctx->n_threads - 1);
+    return WMEL_OK;
+}
+
+#define SNIP_TEAM 32 /* workers per call, at most (a block of 64 frames each at least) */
+
+typedef struct snip_team {
+    const wmel_ctx *ctx;
+    const float *x;
+    size_t n, nf;
+    float *out;
+    int fixed; /* the fixed max: each worker clamps its frames (wmel_normalize's arithmetic) */
+    int status[SNIP_TEAM];
+    float max[SNIP_TEAM];
+} snip_team;
+
+static void snip_worker(void *arg, wmel_pool *pl, int t, int nt)
+{
+    (void)pl;
+    snip_team *k = arg;
+    const size_t blocks = (k->nf + WMEL_BLOCK_FRAMES - 1) / WMEL_BLOCK_FRAMES;
+    const size_t f0 = blocks * (size_t)t / (size_t)nt * WMEL_BLOCK_FRAMES;
+    size_t f1 = blocks * (size_t)(t + 1) / (size_t)nt * WMEL_BLOCK_FRAMES;
+    if (f1 > k->nf) f1 = k->nf;
+    k->status[t] = WMEL_OK;
+    k->max[t] = -1e30f;
+    if (f0 >= f1) return;
+    void *work = wmel__aligned_alloc(WMEL_RAW_WORK_BYTES);
+    if (!work) {
+        k->status[t] = WMEL_ERR_NO_MEMORY;
+        return;
+    }
+    const wmel_fe *fe = k->ctx->fe;
+    k->status[t] = wmel__snip_frames_here(k->ctx, k->x, k->n, fe->off, f0, f1 - f0, k->out + f0, k->nf, work,
+                                          &k->max[t]);
+    wmel__aligned_free(work);
+    if (k->status[t] == WMEL_OK && k->fixed)
+        for (int m = 0; m < fe->p.n_mels; m++)
+            k->ctx->kernel->normalize(k->out + (size_t)m * k->nf + f0, f1 - f0, (float)fe->p.norm_max);
+}
+
+static int snip_features(wmel_ctx *ctx, const float *x, size_t n, float *out, size_t out_len)
+{
+    const wmel_fe *fe = ctx->fe;
+    size_t rows, cols;
+    int rc = wmel__fe_shape(&fe->p, n, &rows, &cols);
+    if (rc) return rc;
+    const size_t total = rows * cols;
+    if (!out && total) return WMEL_ERR_NULL_POINTER;
+    if (out_len < total) return WMEL_ERR_BUFFER_TOO_SMALL;
+    if (wmel__overlap(x, wmel__bytes(n, sizeof(float)), out, wmel__bytes(total, sizeof(float))))
+        return WMEL_ERR_INVALID_ARG;
+    const size_t nf = wmel__fe_frames(&fe->p, n);
+    if (rows != (size_t)fe->p.n_mels || cols != nf) return WMEL_ERR_INVALID_ARG; /* cannot happen */
+    snip_team k;
+    k.ctx = ctx;
+    k.x = x;
+    k.n = n;
+    k.nf = nf;
+    k.out = out;
+    k.fixed = fe->p.norm == WMEL_NORM_WHOLE && (fe->p.norm_flags & WMEL_NORMF_FIXED_MAX);
+    const size_t blocks = (nf + WMEL_BLOCK_FRAMES - 1) / WMEL_BLOCK_FRAMES;
+    int want = ctx->n_threads < SNIP_TEAM ? ctx->n_threads : SNIP_TEAM;
+    if ((size_t)want > blocks) want = blocks ? (int)blocks : 1;
+    const int nt = wmel__team_run(ctx->pool, snip_worker, &k, want);
+    for (int t = 0; t < nt && rc == WMEL_OK; t++) rc = k.status[t];
+    /* the kernel flags what the frames read; the samples past them, as the general path */
+    const size_t reach = nf ? (size_t)((long long)((nf - 1) * WMEL_HOP) + fe->off) + WMEL_N_FFT : 0;
+    if (rc == WMEL_OK && reach < n && !wmel__all_finite(x + reach, n - reach)) rc = WMEL_ERR_NOT_FINITE;
+    if (rc == WMEL_OK && !k.fixed) rc = wmel__fe_finish_ext(fe, out, 1, nf, nf, nf); /* the data's max */
+    return rc;
+}
+
+static int snip_clip(wmel_ctx *ctx, const wmel_signal *s, float *out, size_t out_len)
+{
+    const float *f32 = s->f32;
+    const int16_t *s16 = s->s16;
+    const size_t n = s->n, padding = s->padding;
+    if (!f32 && !s16 && n) return WMEL_ERR_NULL_POINTER;
+    if (padding > SIZE_MAX / sizeof(float) / 2 - n) return WMEL_ERR_OVERFLOW;
+    if (f32 && !padding) return snip_features(ctx, f32, n, out, out_len);
+    const size_t total = n + padding;
+    size_t rows, cols;
+    int rc = wmel__fe_shape(&ctx->fe->p, total, &rows, &cols);
+    if (rc) return rc;
+    if (out && rows && cols &&
+        wmel__overlap(f32 ? (const void *)f32 : (const void *)s16, wmel__bytes(n, f32 ? sizeof(float) : sizeof(int16_t)),
+                      out, wmel__bytes(rows * cols, sizeof(float))))
+        return WMEL_ERR_INVALID_ARG;
+    float *x = malloc((total ? total : 1) * sizeof(float));
+    if (!x) return WMEL_ERR_NO_MEMORY;
+    if (f32) memcpy(x, f32, n * sizeof(float));
+    else
+        for (size_t i = 0; i < n; i++) x[i] = (float)s16[i] / 32768.0f;
+    memset(x + n, 0, padding * sizeof(float));
+    rc = snip_features(ctx, x, total, out, out_len);
+    free(x);
+    return rc;
+}
+
+static int snip_batch(wmel_ctx *ctx, const wmel_clips *c)
+{
+    if (c->batch_norm != WMEL_BATCH_PER_CLIP) return WMEL_ERR_INVALID_ARG;
+    if (c->batch > 1 && c->pcm_stride > SIZE_MAX / (c->batch - 1)) return WMEL_ERR_OVERFLOW;
+    size_t rows, cols;
+    int rc = wmel__fe_shape(&ctx->fe->p, c->n + c->padding, &rows, &cols);
+    if (rc) return rc;
+    const size_t per = rows * cols;
+    if (per && c->batch > SIZE_MAX / per) return WMEL_ERR_OVERFLOW;
+    if (!c->out && per) return WMEL_ERR_NULL_POINTER;
+    if (c->out_len < per * c->batch) return WMEL_ERR_BUFFER_TOO_SMALL;
+    if (!c->f32 && c->n) return WMEL_ERR_NULL_POINTER;
+    if (per && wmel__overlap(c->f32, wmel__clips_extent(c->batch, c->n, c->pcm_stride, sizeof(float)), c->out,
+                             wmel__bytes(per * c->batch, sizeof(float))))
+        return WMEL_ERR_INVALID_ARG;
+    for (size_t b = 0; b < c->batch && rc == WMEL_OK; b++) {
+        wmel_signal s = {c->f32 ? c->f32 + b * c->pcm_stride : NULL, NULL, c->n, c->padding};
+        rc = snip_clip(ctx, &s, c->out ? c->out + b * per : NULL, per);
+    }
+    return rc;
+}
+
+static int snip_work_new(const wmel_ctx *ctx, void **work)
+{
+    (void)ctx;
+    *work = wmel__aligned_alloc(WMEL_RAW_WORK_BYTES);
+    return *work ? WMEL_OK : WMEL_ERR_NO_MEMORY;
+}
+
+static int snip_piece_frames(const wmel_ctx *ctx, void *work, const float *x, size_t n,
+                             size_t padding, size_t base, size_t t0, size_t nb, float *out, float *max)
+{
+    (void)padding; /* a plan's stream takes none */
+    (void)base;    /* no dither */
+    float mx;
+    int rc = wmel__snip_frames_here(ctx, x, n, ctx->fe->off, t0, nb, out, nb, work, &mx);
+    if (rc == WMEL_OK && mx > *max) *max = mx;
+    return rc;
+}
+
+static int snip_here_new(const wmel_fe *fe, void **work, size_t *bytes)
+{
+    (void)fe;
+    *bytes = WMEL_RAW_WORK_BYTES;
+    *work = wmel__aligned_alloc(WMEL_RAW_WORK_BYTES);
+    return *work ? WMEL_OK : WMEL_ERR_NO_MEMORY;
+}
+
+static int snip_here_frames(const wmel_ctx *ctx, void *work, const wmel_signal *s, size_t t0,
+                            size_t count, float *dst, size_t ts, size_t cs, float *max)
+{
+    if (ts != 1 || !s->f32) return WMEL_ERR_INVALID_ARG; /* cannot happen: mels by frames, float32 */
+    float mx;
+    int rc = wmel__snip_frames_here(ctx, s->f32, s->n, ctx->fe->off, t0, count, dst, cs, work, &mx);
+    if (rc == WMEL_OK && max) *max = mx;
+    return rc;
+}
+
+const wmel_algo wmel__algo_pfa400_snip = {
+    .name = "pfa400-snip",
+    .devices = 0,
+    .smooth = 0,
+    .attach = snip_attach,
+    .clip = snip_clip,
+    .batch = snip_batch,
+    .stream_backend = "cpu",
+    .stream_padding = 0,
+    .stream_checks_samples = 1,
+    .piece_cap = wmel__fe_piece_cap,
+    .piece_new = snip_work_new,
+    .piece_free = pfa_here_free,
+    .piece_frames = snip_piece_frames,
+    .stream_end = wmel__fe_stream_end,
+    .here_new = snip_here_new,
+    .here_free = pfa_here_free,
+    .here_frames = snip_here_frames,
     .slide = &wmel__slide_general,
 };

@@ -56,6 +56,8 @@ static wmel_ctx *create(wmel_params p, const wmel_frontend_plan *plan, int keep_
         return fail(status, WMEL_ERR_INVALID_ARG);
     /* the ctx's params say the plan's front-end (its norm is the frame driver's) */
     const wmel_algo *algo = cols ? &wmel__algo_general : wmel__plan_algo(plan);
+    if (algo == &wmel__algo_pfa400_snip && p.backend == WMEL_BACKEND_REF)
+        algo = &wmel__algo_general; /* the float64 reference of any geometry */
     p.n_mels = plan->n_mels;
     p.frontend = plan->frontend;
     p.norm = plan->norm;

@@ -471,6 +471,34 @@ int wmel__raw_frames_here(const wmel_ctx *ctx, const wmel_signal *s, size_t f0, 
     return WMEL_OK;
 }
 
+int wmel__snip_frames_here(const wmel_ctx *ctx, const float *x, size_t n, long long off, size_t f0,
+                           size_t nf, float *out, size_t stride, void *work, float *max_out)
+{
+    float mx = -1e30f;
+    int bad = 0;
+    if (!nf) {
+        *max_out = mx;
+        return WMEL_OK;
+    }
+    const long long first = (long long)(f0 * WMEL_HOP) + off;
+    if (first < 0 || (size_t)first > n || n - (size_t)first < WMEL_N_FFT ||
+        nf - 1 > (n - (size_t)first - WMEL_N_FFT) / WMEL_HOP)
+        return WMEL_ERR_INVALID_ARG; /* cannot happen: the snip count keeps every frame inside */
+    wmel_block_fn fn = ctx->block;
+    void *scratch = (float *)work + SPAN_FLOATS;
+    WMEL_ROWTAIL(scratch)->rows = 0;
+    for (size_t f = f0; f < f0 + nf; f += WMEL_BLOCK_FRAMES) {
+        const size_t nb = f0 + nf - f < WMEL_BLOCK_FRAMES ? f0 + nf - f : WMEL_BLOCK_FRAMES;
+        float m = fn(ctx->fe->pfa400, x + (size_t)first + (f - f0) * WMEL_HOP, nb, out + (f - f0), stride,
+                     scratch, &bad);
+        if (m > mx) mx = m;
+    }
+    wmel__rowtail_flush(WMEL_ROWTAIL(scratch));
+    if (bad) return WMEL_ERR_NOT_FINITE;
+    *max_out = mx;
+    return WMEL_OK;
+}
+
 int wmel__frames_clips(const wmel_ctx *ctx, const wmel_clips *c)
 {
     mel_task *k = task_take(ctx);

@@ -266,7 +266,7 @@ const char *wmel__detail_get(void);
  * what differs through ctx->fe->algo. The tables are in algo.c. */
 struct wmel_fe;
 typedef struct wmel_algo {
-    const char *name;        /* "pfa400" or "general" */
+    const char *name;        /* "pfa400", "pfa400-snip" or "general" */
     int devices;             /* 1: a device backend (CUDA) serves it; 0: the CPU and the
                                 reference only (AUTO picks the CPU) */
     int smooth;              /* 1: params.smooth (3x3) applies; 0: it is ignored */
@@ -309,6 +309,7 @@ typedef struct wmel_algo {
 } wmel_algo;
 extern const wmel_algo wmel__algo_pfa400; /* algo.c */
 extern const wmel_algo wmel__algo_general;
+extern const wmel_algo wmel__algo_pfa400_snip;
 extern const struct wmel_slide_out wmel__slide_pfa400; /* sliding.c */
 extern const struct wmel_slide_out wmel__slide_general;
 
@@ -370,6 +371,11 @@ int wmel__raw_frames(const wmel_ctx *ctx, const wmel_signal *s, size_t f0, size_
     (((WMEL_BLOCK_FRAMES - 1) * WMEL_HOP + WMEL_N_FFT) * sizeof(float) + WMEL_KERNEL_SCRATCH)
 int wmel__raw_frames_here(const wmel_ctx *ctx, const wmel_signal *s, size_t f0, size_t nf,
                           float *out, size_t stride, void *work, float *max_out);
+/* The block kernel on frames [f0, f0 + nf) that start at x + t hop + off (each inside
+ * x[0 .. n)), on the calling thread, into out[m * stride + (t - f0)]; work as above.
+ * Returns 0, WMEL_ERR_NOT_FINITE or WMEL_ERR_INVALID_ARG (a frame past x's end). */
+int wmel__snip_frames_here(const wmel_ctx *ctx, const float *x, size_t n, long long off, size_t f0,
+                           size_t nf, float *out, size_t stride, void *work, float *max_out);
 
 /* For a RIFF/WAVE file of `total` bytes whose first head_len bytes are head: when the
  * data chunk claims more bytes than the file holds, writes a warning and returns 1. */

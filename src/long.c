@@ -183,7 +183,7 @@ wmel_long *wmel_long_create(wmel_ctx *ctx, size_t mem_bytes, int *status)
     if (rc == WMEL_OK) {
         l->ctx = ctx;
         l->fe = ctx->fe;
-        l->general = ctx->fe->algo == &wmel__algo_general;
+        l->general = ctx->fe->algo == &wmel__algo_general || ctx->fe->algo == &wmel__algo_pfa400_snip;
         l->first_bad = SIZE_MAX;
         rc = wmel_ctx_plan(ctx, &l->p);
     }

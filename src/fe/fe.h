@@ -132,6 +132,9 @@ void wmel__fe_free(wmel_fe *fe);
 /* 1 when the plan is Whisper's geometry (the frame driver computes it bit for bit), its
  * finish Whisper's or Whisper's with a fixed max (WMEL_NORMF_FIXED_MAX). */
 int wmel__fe_is_whisper(const wmel_frontend_plan *p);
+/* 1 when the plan is that geometry with snip framing from sample 0 (valid all): the frame
+ * driver's block kernel computes its frames (algo.c, pfa400-snip). */
+int wmel__fe_is_whisper_snip(const wmel_frontend_plan *p);
 /* The max of WMEL_NORM_WHOLE's clamp on Whisper's geometry: the plan's norm_max with
  * WMEL_NORMF_FIXED_MAX (as fe_cpu.c's finish rounds it), else the data's. */
 static inline float wmel__fe_whole_max(const wmel_frontend_plan *p, float data_max)

@@ -592,6 +592,19 @@ int wmel__fe_is_whisper(const wmel_frontend_plan *p)
            p->dither == 0.0 && !p->linear_bins && !wmel__fe_post_on(p);
 }
 
+/* Whisper's geometry framed without the centre: frame t reads x[160 t, 160 t + 400), as many
+ * frames as the snip rule with its span counts, every one kept. */
+int wmel__fe_is_whisper_snip(const wmel_frontend_plan *p)
+{
+    if (p->framing != WMEL_FRAMES_SNIP || p->valid != WMEL_VALID_ALL || p->pad_left || p->pad_right ||
+        p->pad_multiple > 1 || p->window_offset)
+        return 0;
+    wmel_frontend_plan q = *p;
+    q.framing = WMEL_FRAMES_CENTER_REFLECT;
+    q.valid = WMEL_VALID_TRIM;
+    return wmel__fe_is_whisper(&q);
+}
+
 /* ---- geometry ---- */
 
 /* The explicit framing's padded length: pad_left, n up to pad_multiple, pad_right. */

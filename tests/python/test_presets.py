@@ -187,6 +187,32 @@ def test_voxtral_realtime_on_the_whisper_kernel():
         assert np.array_equal(buf.features(), got), clip
 
 
+def test_voxtral_realtime_chunk_on_the_whisper_kernel():
+    """The snip framing of Whisper's geometry (voxtral-realtime-chunk: frame t reads x[160 t, 160 t + 400))
+    runs the Whisper kernel: its frames are bit for bit the centred plan's frames of the same samples
+    (frame t + 1 of x[40:], frame 2 of 120 zeros then x for t = 0); the Stream's raw frames clamped at
+    the fixed max and the SlidingBuffer give the same; a non-finite sample past the last frame is refused."""
+    lo = np.float32(1.5) - np.float32(8.0)
+    for clip, x in C._clips():
+        if x.size < 1200:
+            continue
+        got = wmel.features(x, plan="voxtral-realtime-chunk")
+        t = 1 + (x.size - 560) // 160
+        a = wmel.features(x[40:], plan="voxtral-realtime")
+        b = wmel.features(np.concatenate([np.zeros(120, np.float32), x[:1200]]), plan="voxtral-realtime")
+        assert np.array_equal(got, np.concatenate([b[:, 2:3], a[:, 2:t + 1]], axis=1)), clip
+        s = wmel.Stream(plan="voxtral-realtime-chunk")
+        raw = np.concatenate([s.push(x[:3001]), s.push(x[3001:]), s.finish()], axis=0 if s._frames_first else 1)
+        assert np.array_equal((np.maximum(raw, lo) + np.float32(4.0)) * np.float32(0.25), got), clip
+        buf = wmel.SlidingBuffer(plan="voxtral-realtime-chunk")
+        buf.push(x)
+        assert np.array_equal(buf.features(), got), clip
+    x = np.ones(5000, np.float32)
+    x[-3] = np.inf  # read by no frame (the last reads up to 4880)
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        wmel.features(x, plan="voxtral-realtime-chunk")
+
+
 # ---- the presets against float64 oracles --------------------------------------------------
 
 def _tf_kaldi_like(x, window, lo, hi, n_mels, guard, scale, remove_dc, preemph):
