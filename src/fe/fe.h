@@ -191,6 +191,7 @@ typedef struct wmel_fe_post {
     size_t T, w, dw, wd, m, S, L, R, rows, cols;
     size_t t_in, r_out;
     float *ring;   /* [R][w] the last frames */
+    const float *all; /* [T][w] every frame, read in place of the ring where not NULL */
     float *row;    /* [cols] */
     double denom;  /* the deltas' */
 } wmel_fe_post;
@@ -199,6 +200,9 @@ int wmel__fe_post_push(wmel_fe_post *ps, const float *frame, wmel_fe_row_fn fn, 
 void wmel__fe_post_free(wmel_fe_post *ps);
 /* The whole post stage: frames [T][n_cols] into out [rows][cols]. */
 int wmel__fe_post_run(const struct wmel_fe *fe, const float *frames, size_t T, float *out);
+/* Rows [r0, r1) (r1 clamped to the rows) of wmel__fe_post_run()'s output, the same values. */
+int wmel__fe_post_rows(const struct wmel_fe *fe, const float *frames, size_t T, float *out, size_t r0,
+                       size_t r1);
 /* The per-column affine's length: n_cols, or with cols_stacked the output row's width. */
 static inline size_t wmel__fe_n_colvec(const wmel_frontend_plan *p)
 {

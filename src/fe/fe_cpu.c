@@ -370,6 +370,140 @@ static int finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, size_
     return WMEL_OK;
 }
 
+/* finish_ext() on the ctx's workers, the same values: the statistics combined in chunk
+ * order by every worker alike (the chunks' sums of squared deviations taken one chunk at a
+ * time), the maximum of a whole-clip normalisation per worker (any order: exact), then the
+ * frames' values normalised, padded and scaled by chunks of WMEL_FE_STATS_CHUNK frames, each
+ * value's operations in finish_ext()'s order. */
+typedef struct fin_task {
+    const wmel_fe *fe;
+    float *out;
+    size_t ts, cs, nv, nfo;
+    double *part; /* [valid chunks][n_cols] the chunks' sums, then of squared deviations */
+    size_t next[2];
+    float max[MAX_TEAM];
+} fin_task;
+
+static size_t fin_take(fin_task *k, int phase, size_t count)
+{
+    const size_t c = __atomic_fetch_add(&k->next[phase], 1, __ATOMIC_RELAXED);
+    return c < count ? c : count;
+}
+
+static void fin_worker(void *arg, wmel_pool *pl, int t, int nt)
+{
+    fin_task *k = arg;
+    const wmel_fe *fe = k->fe;
+    const wmel_frontend_plan *p = &fe->p;
+    const size_t nc = (size_t)fe->n_cols, C = WMEL_FE_STATS_CHUNK, nv = k->nv, ts = k->ts, cs = k->cs;
+    const size_t nvc = (nv + C - 1) / C, nfc = (k->nfo + C - 1) / C;
+    const int stats = p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR;
+    const int whole = p->norm == WMEL_NORM_WHOLE && nv;
+    double mean[WMEL_FE_MAX_MELS + 1], den[WMEL_FE_MAX_MELS + 1];
+    float lo = 0.0f;
+    if (stats) {
+        for (size_t c = 0; c < nc; c++) mean[c] = den[c] = 0.0;
+        for (size_t u = 0; u < nvc; u++)
+            for (size_t c = 0; c < nc; c++) mean[c] += k->part[u * nc + c];
+        const int all = (p->norm_flags & WMEL_NORMF_ALL) != 0;
+        if (all) {
+            double tot = 0.0;
+            for (size_t c = 0; c < nc; c++) tot += mean[c];
+            const double mu = nv ? tot / ((double)nv * (double)nc) : 0.0;
+            for (size_t c = 0; c < nc; c++) mean[c] = mu;
+        } else {
+            for (size_t c = 0; c < nc; c++) mean[c] = nv ? mean[c] / (double)nv : 0.0;
+        }
+        if (!(p->norm_flags & WMEL_NORMF_MEAN_ONLY)) { /* denominators 1 otherwise */
+            wmel__team_barrier(pl, nt); /* every worker has read the sums */
+            for (size_t u; (u = fin_take(k, 0, nvc)) < nvc;)
+                wmel__fe_chunk_sums(fe, k->out, ts, cs, u * C, nv - u * C < C ? nv : u * C + C, mean,
+                                    k->part + u * nc);
+            wmel__team_barrier(pl, nt);
+            for (size_t u = 0; u < nvc; u++)
+                for (size_t c = 0; c < nc; c++) den[c] += k->part[u * nc + c];
+        }
+        if (all) {
+            double ss = 0.0;
+            for (size_t c = 0; c < nc; c++) ss += den[c];
+            const double d = wmel__fe_denom(p, ss, nv * nc);
+            for (size_t c = 0; c < nc; c++) den[c] = d;
+        } else {
+            for (size_t c = 0; c < nc; c++) den[c] = wmel__fe_denom(p, den[c], nv);
+        }
+        for (size_t c = 0; c < nc; c++) den[c] = wmel__fe_den_floor(p, den[c], mean[c]);
+    } else if (whole) {
+        float mx = -HUGE_VALF;
+        if (p->norm_flags & WMEL_NORMF_FIXED_MAX) {
+            mx = (float)p->norm_max;
+        } else {
+            k->max[t] = -HUGE_VALF;
+            for (size_t u; (u = fin_take(k, 0, nvc)) < nvc;) {
+                const size_t v1 = nv - u * C < C ? nv : u * C + C;
+                for (size_t f = u * C; f < v1; f++)
+                    for (size_t c = 0; c < nc; c++) {
+                        const float v = k->out[f * ts + c * cs];
+                        k->max[t] = v > k->max[t] ? v : k->max[t];
+                    }
+            }
+            wmel__team_barrier(pl, nt);
+            for (int u = 0; u < nt; u++) mx = k->max[u] > mx ? k->max[u] : mx;
+        }
+        lo = mx - (float)(p->norm_range > 0.0 ? p->norm_range : 8.0);
+    }
+    const float pad = (float)p->pad_value;
+    for (size_t u; (u = fin_take(k, 1, nfc)) < nfc;) {
+        const size_t f0 = u * C, f1 = k->nfo - f0 < C ? k->nfo : f0 + C, v1 = f1 < nv ? f1 : nv;
+        if (stats && f0 < v1) norm_span(fe, k->out + f0 * ts, ts, cs, v1 - f0, nc, mean, den);
+        if (whole)
+            for (size_t f = f0; f < v1; f++)
+                for (size_t c = 0; c < nc; c++) {
+                    float *v = k->out + f * ts + c * cs;
+                    *v = ((*v < lo ? lo : *v) + 4.0f) * 0.25f;
+                }
+        for (size_t f = v1 > f0 ? v1 : f0; f < f1; f++)
+            for (size_t c = 0; c < nc; c++) k->out[f * ts + c * cs] = pad;
+        if (p->affine)
+            for (size_t f = f0; f < f1; f++)
+                for (size_t c = 0; c < nc; c++) {
+                    float *v = k->out + f * ts + c * cs;
+                    *v = (float)((double)*v * p->post_scale + p->post_shift);
+                }
+        if (fe->col_scale && !p->cols_stacked)
+            for (size_t f = f0; f < f1; f++)
+                for (size_t c = 0; c < nc; c++) {
+                    float *v = k->out + f * ts + c * cs;
+                    *v = (float)((double)*v * fe->col_scale[c] + fe->col_shift[c]);
+                }
+    }
+}
+
+/* finish_ext() with the chunks' sums of the valid frames in part, on up to `want` workers. */
+static int finish_ext_team(const wmel_ctx *ctx, float *out, size_t ts, size_t cs, size_t nv, size_t nfo,
+                           double *part)
+{
+    const wmel_fe *fe = ctx->fe;
+    const wmel_frontend_plan *p = &fe->p;
+    const size_t C = WMEL_FE_STATS_CHUNK, nfc = (nfo + C - 1) / C;
+    const int stats = p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR;
+    int want = ctx->n_threads;
+    if ((size_t)want > nfc) want = (int)nfc;
+    if (want > MAX_TEAM) want = MAX_TEAM;
+    if (want <= 1 || (stats && !part)) return finish_ext(fe, out, ts, cs, nv, nfo, part);
+    fin_task *k = calloc(1, sizeof *k);
+    if (!k) return WMEL_ERR_NO_MEMORY;
+    k->fe = fe;
+    k->out = out;
+    k->ts = ts;
+    k->cs = cs;
+    k->nv = nv;
+    k->nfo = nfo;
+    k->part = part;
+    wmel__team_run(ctx->pool, fin_worker, k, want);
+    free(k);
+    return WMEL_OK;
+}
+
 int wmel__fe_finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, size_t nv, size_t nfo)
 {
     return finish_ext(fe, out, ts, cs, nv, nfo, NULL);
@@ -695,8 +829,64 @@ static int cpu_run(const wmel_ctx *ctx, const float *x, size_t n, float *out, si
         if (k->status[t] && !rc) rc = k->status[t];
     /* a NaN or Inf sample anywhere decides the status, as in Whisper's geometry */
     if (rc == WMEL_ERR_SAMPLE_RANGE && !finite_span(x, 0, n)) rc = WMEL_ERR_NOT_FINITE;
-    if (rc == WMEL_OK && ext) rc = finish_ext(fe, out, om.ts, om.cs, nv, wmel__fe_out_frames(p, n), k->part);
+    if (rc == WMEL_OK && ext) rc = finish_ext_team(ctx, out, om.ts, om.cs, nv, wmel__fe_out_frames(p, n), k->part);
     free(k->part);
+    free(k);
+    return rc;
+}
+
+/* The post stage on the ctx's workers: groups of POST_ROWS output rows taken one at a time,
+ * each row computed from the frames alone (wmel__fe_post_rows), so a row's values never
+ * depend on the team. */
+#define POST_ROWS 64
+
+typedef struct post_task {
+    const wmel_fe *fe;
+    const float *frames;
+    size_t T, groups;
+    float *out;
+    size_t next;  /* the next group (atomic) */
+    int stop;     /* a worker failed (atomic) */
+    int status[MAX_TEAM];
+} post_task;
+
+static void post_worker(void *arg, wmel_pool *pl, int t, int nt)
+{
+    (void)pl;
+    (void)nt;
+    post_task *k = arg;
+    k->status[t] = WMEL_OK;
+    while (!__atomic_load_n(&k->stop, __ATOMIC_RELAXED)) {
+        const size_t g = __atomic_fetch_add(&k->next, 1, __ATOMIC_RELAXED);
+        if (g >= k->groups) break;
+        const int rc = wmel__fe_post_rows(k->fe, k->frames, k->T, k->out, g * POST_ROWS, g * POST_ROWS + POST_ROWS);
+        if (rc) {
+            k->status[t] = rc;
+            __atomic_store_n(&k->stop, 1, __ATOMIC_RELAXED);
+        }
+    }
+}
+
+static int post_run(const wmel_ctx *ctx, const float *frames, size_t T, float *out)
+{
+    size_t rows, cols;
+    wmel__fe_post_shape(&ctx->fe->p, T, &rows, &cols);
+    const size_t groups = (rows + POST_ROWS - 1) / POST_ROWS;
+    if (ctx->n_threads <= 1 || groups <= 1) return wmel__fe_post_run(ctx->fe, frames, T, out);
+    post_task *k = calloc(1, sizeof *k);
+    if (!k) return WMEL_ERR_NO_MEMORY;
+    k->fe = ctx->fe;
+    k->frames = frames;
+    k->T = T;
+    k->groups = groups;
+    k->out = out;
+    int want = ctx->n_threads;
+    if ((size_t)want > groups) want = (int)groups;
+    if (want > MAX_TEAM) want = MAX_TEAM;
+    const int nt = wmel__team_run(ctx->pool, post_worker, k, want);
+    int rc = WMEL_OK;
+    for (int t = 0; t < nt; t++)
+        if (k->status[t] && !rc) rc = k->status[t];
     free(k);
     return rc;
 }
@@ -716,7 +906,7 @@ int wmel__fe_cpu(const wmel_ctx *ctx, const float *x, size_t n, float *out)
     float *tmp = malloc((F ? F : 1) * nc * sizeof(float));
     if (!tmp) return WMEL_ERR_NO_MEMORY;
     rc = cpu_run(ctx, x, n, tmp, F, nc);
-    if (rc == WMEL_OK) rc = wmel__fe_post_run(ctx->fe, tmp, T, out);
+    if (rc == WMEL_OK) rc = post_run(ctx, tmp, T, out);
     free(tmp);
     return rc;
 }

@@ -4,7 +4,9 @@
  * of frame 0, the tail rule) and the per-column affine on the rows (cols_stacked). One
  * streaming implementation for every path (the whole clip, the sliding buffer, the long
  * input): frames go in one at a time and a row comes out once the frames it reads are in,
- * so the values do not depend on the path. Memory: a ring of stack + 2 N + 2 frames.
+ * so the values do not depend on the path. Memory: a ring of stack + 2 N + 2 frames. With
+ * every frame in memory (wmel__fe_post_rows) any range of rows is computed from the frames
+ * where they lie, the same values row by row, so that the rows can be shared out.
  */
 #include "fe.h"
 
@@ -43,7 +45,10 @@ void wmel__fe_post_free(wmel_fe_post *ps)
     ps->ring = ps->row = NULL;
 }
 
-static const float *frame_at(const wmel_fe_post *ps, size_t u) { return ps->ring + (u % ps->R) * ps->w; }
+static const float *frame_at(const wmel_fe_post *ps, size_t u)
+{
+    return ps->all ? ps->all + u * ps->w : ps->ring + (u % ps->R) * ps->w;
+}
 
 /* The last frame row r reads (deltas included), clamped to T - 1. */
 static size_t need(const wmel_fe_post *ps, size_t r)
@@ -118,13 +123,20 @@ static int put_row(void *user, const float *row, size_t r)
     return 0;
 }
 
-int wmel__fe_post_run(const wmel_fe *fe, const float *frames, size_t T, float *out)
+int wmel__fe_post_rows(const wmel_fe *fe, const float *frames, size_t T, float *out, size_t r0, size_t r1)
 {
     wmel_fe_post ps;
     int rc = wmel__fe_post_init(&ps, fe, T);
     if (rc) return rc;
+    ps.all = frames; /* every frame in hand: row r reads them where they are */
     run_ctx c = {out, ps.cols};
-    for (size_t t = 0; rc == WMEL_OK && t < T; t++) rc = wmel__fe_post_push(&ps, frames + t * ps.w, put_row, &c);
+    if (r1 > ps.rows) r1 = ps.rows;
+    for (size_t r = r0; rc == WMEL_OK && r < r1; r++) rc = emit_row(&ps, r, put_row, &c);
     wmel__fe_post_free(&ps);
     return rc;
+}
+
+int wmel__fe_post_run(const wmel_fe *fe, const float *frames, size_t T, float *out)
+{
+    return wmel__fe_post_rows(fe, frames, T, out, 0, (size_t)-1);
 }

@@ -763,6 +763,35 @@ int main(void)
         signals(&pl);
         goldens(&pl);
     }
+    /* the named presets whose finish or post stage is shared out among the workers (deltas,
+       stacking with a fill, LFR, whole-clip and per-column normalisation): 2 and 3 threads
+       bit-identical to 1, at lengths around the chunks and the post stage's groups of rows */
+    static const char *named[] = {"granite-speech5", "speech2text", "wespeaker", "xcodec2", "fun-asr-nano"};
+    static const size_t nlens[] = {1000, 10250, 20490, 16000 * 3 + 77};
+    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++) {
+        wmel_frontend_plan np;
+        char msg[128];
+        CHECK(wmel_preset_plan(named[i], &np, msg, sizeof msg) == WMEL_OK, "preset %s: %s", named[i], msg);
+        wmel_ctx *c[3];
+        for (int th = 0; th < 3; th++) c[th] = plan_ctx(&np, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, th + 1);
+        for (size_t li = 0; li < sizeof nlens / sizeof nlens[0] && c[0] && c[1] && c[2]; li++) {
+            const size_t n = nlens[li];
+            size_t rows = 0, cols = 0;
+            wmel_features_shape(c[0], n, &rows, &cols);
+            float *x = malloc(n * sizeof *x), *o[3];
+            t_chirp(x, n, (unsigned)n);
+            for (int th = 0; th < 3; th++) {
+                o[th] = malloc((rows && cols ? rows * cols : 1) * sizeof(float));
+                const int r = o[th] ? wmel_features(c[th], x, n, o[th], rows * cols) : -1;
+                CHECK(r == WMEL_OK, "preset %s n=%zu threads %d: status %d", named[i], n, th + 1, r);
+                CHECK(th == 0 || !memcmp(o[0], o[th], rows * cols * sizeof(float)),
+                      "preset %s n=%zu: threads %d differ from 1", named[i], n, th + 1);
+            }
+            for (int th = 0; th < 3; th++) free(o[th]);
+            free(x);
+        }
+        for (int th = 0; th < 3; th++) wmel_destroy(c[th]);
+    }
     /* plans off the presets: Kaldi with energy, a Hamming window and scale 1; NeMo with 80
        bins, no normalisation and pad_to 16; a 400-point (radix 5) and a 480-point (radix 3)
        transform with the magnitude spectrum, Kaldi mel and Slaney norm; Whisper's log and
