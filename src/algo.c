@@ -286,15 +286,18 @@ static int gen_features(wmel_ctx *ctx, const float *pcm, size_t n_samples, float
     return wmel__fe_ref(ctx, pcm, n_samples, out);
 }
 
-/* The samples (float32, or int16 divided by 32768) followed by `padding` zeros. */
-static int gen_clip(wmel_ctx *ctx, const wmel_signal *s, float *out, size_t out_len)
+/* A plan path's features of a whole clip (gen_features, snip_features). */
+typedef int (*plan_features_fn)(wmel_ctx *ctx, const float *x, size_t n, float *out, size_t out_len);
+
+/* The samples (float32, or int16 divided by 32768) followed by `padding` zeros, through `features`. */
+static int plan_clip(wmel_ctx *ctx, const wmel_signal *s, float *out, size_t out_len, plan_features_fn features)
 {
     const float *f32 = s->f32;
     const int16_t *s16 = s->s16;
     const size_t n = s->n, padding = s->padding;
     if (!f32 && !s16 && n) return WMEL_ERR_NULL_POINTER;
     if (padding > SIZE_MAX / sizeof(float) / 2 - n) return WMEL_ERR_OVERFLOW;
-    if (f32 && !padding) return gen_features(ctx, f32, n, out, out_len);
+    if (f32 && !padding) return features(ctx, f32, n, out, out_len);
     const size_t total = n + padding;
     size_t rows, cols;
     int rc = wmel__fe_shape(&ctx->fe->p, total, &rows, &cols);
@@ -309,13 +312,13 @@ static int gen_clip(wmel_ctx *ctx, const wmel_signal *s, float *out, size_t out_
     else
         for (size_t i = 0; i < n; i++) x[i] = (float)s16[i] / 32768.0f;
     memset(x + n, 0, padding * sizeof(float));
-    rc = gen_features(ctx, x, total, out, out_len);
+    rc = features(ctx, x, total, out, out_len);
     free(x);
     return rc;
 }
 
 /* Each clip on its own (a plan's normalisation is per clip). */
-static int gen_batch(wmel_ctx *ctx, const wmel_clips *c)
+static int plan_batch(wmel_ctx *ctx, const wmel_clips *c, plan_features_fn features)
 {
     if (c->batch_norm != WMEL_BATCH_PER_CLIP) return WMEL_ERR_INVALID_ARG;
     if (c->batch > 1 && c->pcm_stride > SIZE_MAX / (c->batch - 1)) return WMEL_ERR_OVERFLOW;
@@ -332,10 +335,17 @@ static int gen_batch(wmel_ctx *ctx, const wmel_clips *c)
         return WMEL_ERR_INVALID_ARG;
     for (size_t b = 0; b < c->batch && rc == WMEL_OK; b++) {
         wmel_signal s = {c->f32 ? c->f32 + b * c->pcm_stride : NULL, NULL, c->n, c->padding};
-        rc = gen_clip(ctx, &s, c->out ? c->out + b * per : NULL, per);
+        rc = plan_clip(ctx, &s, c->out ? c->out + b * per : NULL, per, features);
     }
     return rc;
 }
+
+static int gen_clip(wmel_ctx *ctx, const wmel_signal *s, float *out, size_t out_len)
+{
+    return plan_clip(ctx, s, out, out_len, gen_features);
+}
+
+static int gen_batch(wmel_ctx *ctx, const wmel_clips *c) { return plan_batch(ctx, c, gen_features); }
 
 const wmel_algo wmel__algo_general = {
     .name = "general",
@@ -442,52 +452,10 @@ static int snip_features(wmel_ctx *ctx, const float *x, size_t n, float *out, si
 
 static int snip_clip(wmel_ctx *ctx, const wmel_signal *s, float *out, size_t out_len)
 {
-    const float *f32 = s->f32;
-    const int16_t *s16 = s->s16;
-    const size_t n = s->n, padding = s->padding;
-    if (!f32 && !s16 && n) return WMEL_ERR_NULL_POINTER;
-    if (padding > SIZE_MAX / sizeof(float) / 2 - n) return WMEL_ERR_OVERFLOW;
-    if (f32 && !padding) return snip_features(ctx, f32, n, out, out_len);
-    const size_t total = n + padding;
-    size_t rows, cols;
-    int rc = wmel__fe_shape(&ctx->fe->p, total, &rows, &cols);
-    if (rc) return rc;
-    if (out && rows && cols &&
-        wmel__overlap(f32 ? (const void *)f32 : (const void *)s16, wmel__bytes(n, f32 ? sizeof(float) : sizeof(int16_t)),
-                      out, wmel__bytes(rows * cols, sizeof(float))))
-        return WMEL_ERR_INVALID_ARG;
-    float *x = malloc((total ? total : 1) * sizeof(float));
-    if (!x) return WMEL_ERR_NO_MEMORY;
-    if (f32) memcpy(x, f32, n * sizeof(float));
-    else
-        for (size_t i = 0; i < n; i++) x[i] = (float)s16[i] / 32768.0f;
-    memset(x + n, 0, padding * sizeof(float));
-    rc = snip_features(ctx, x, total, out, out_len);
-    free(x);
-    return rc;
+    return plan_clip(ctx, s, out, out_len, snip_features);
 }
 
-static int snip_batch(wmel_ctx *ctx, const wmel_clips *c)
-{
-    if (c->batch_norm != WMEL_BATCH_PER_CLIP) return WMEL_ERR_INVALID_ARG;
-    if (c->batch > 1 && c->pcm_stride > SIZE_MAX / (c->batch - 1)) return WMEL_ERR_OVERFLOW;
-    size_t rows, cols;
-    int rc = wmel__fe_shape(&ctx->fe->p, c->n + c->padding, &rows, &cols);
-    if (rc) return rc;
-    const size_t per = rows * cols;
-    if (per && c->batch > SIZE_MAX / per) return WMEL_ERR_OVERFLOW;
-    if (!c->out && per) return WMEL_ERR_NULL_POINTER;
-    if (c->out_len < per * c->batch) return WMEL_ERR_BUFFER_TOO_SMALL;
-    if (!c->f32 && c->n) return WMEL_ERR_NULL_POINTER;
-    if (per && wmel__overlap(c->f32, wmel__clips_extent(c->batch, c->n, c->pcm_stride, sizeof(float)), c->out,
-                             wmel__bytes(per * c->batch, sizeof(float))))
-        return WMEL_ERR_INVALID_ARG;
-    for (size_t b = 0; b < c->batch && rc == WMEL_OK; b++) {
-        wmel_signal s = {c->f32 ? c->f32 + b * c->pcm_stride : NULL, NULL, c->n, c->padding};
-        rc = snip_clip(ctx, &s, c->out ? c->out + b * per : NULL, per);
-    }
-    return rc;
-}
+static int snip_batch(wmel_ctx *ctx, const wmel_clips *c) { return plan_batch(ctx, c, snip_features); }
 
 static int snip_work_new(const wmel_ctx *ctx, void **work)
 {
