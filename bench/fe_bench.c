@@ -143,7 +143,7 @@ static void stages(const preset *ps, const float *x, size_t n, int reps)
             const int cnt = frames - t0 < LANES ? (int)(frames - t0) : LANES;
             memset(prof_ticks, 0, sizeof prof_ticks);
             const uint64_t a = __rdtsc();
-            fe_frames_avx2(fe, x, n, t0, cnt, vals, buf, 0);
+            fe_frames_avx2(fe, x, n, t0, cnt, vals, buf, 0, 0);
             prof_ticks[0] = __rdtsc() - a;
             for (int s = 0; s < FE_STAGES; s++)
                 if ((double)prof_ticks[s] < mins[g * FE_STAGES + s]) mins[g * FE_STAGES + s] = (double)prof_ticks[s];

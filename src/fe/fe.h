@@ -52,9 +52,11 @@ struct wmel_fe;
 /* A frame kernel of the general path: frames t0 .. t0 + count - 1 (count <= lanes) of
  * x[0 .. n) into vals[lane][n_cols] (float64); scratch: scratch(fe) bytes, 64-aligned.
  * tbase: the absolute index of x's frame 0 (the stream's pieces; 0 for a whole signal),
- * which the dither's noise is a function of. */
+ * which the dither's noise is a function of. by_col: vals[n_cols][lanes] instead (a
+ * column's lanes side by side, every lane written; the lanes past count repeat the last
+ * frame's values), for a columns x frames output. */
 typedef void (*wmel_fe_frames_fn)(const struct wmel_fe *fe, const float *x, size_t n,
-                                  size_t t0, int count, double *vals, void *scratch, size_t tbase);
+                                  size_t t0, int count, double *vals, void *scratch, size_t tbase, int by_col);
 /* The finish's normalisation of len consecutive floats in place: v[i] = (float)((v[i] - mean[i
  * ms]) / den[i ms]) in double, each operation correctly rounded, so every level gives the
  * same bits (ms 0: one mean and denominator for all; 1: one per value). */

@@ -99,8 +99,9 @@ static void frame_cols(const wmel_fe *fe, const float *x, size_t n, size_t t, do
 }
 
 static void scalar_frames(const wmel_fe *fe, const float *x, size_t n, size_t t0, int count,
-                          double *vals, void *scratch, size_t tbase)
+                          double *vals, void *scratch, size_t tbase, int by_col)
 {
+    (void)by_col; /* one lane: the two layouts are the same */
     for (int l = 0; l < count; l++)
         frame_cols(fe, x, n, t0 + (size_t)l, scratch, vals + (size_t)l * fe->n_cols, tbase);
 }
@@ -523,6 +524,21 @@ static int finite_span(const float *x, size_t a, size_t b)
     return !bad;
 }
 
+/* o[i] = (float)v[i] for i < len; nonzero when a value rounded to an infinity (or was
+ * one, or NaN): exactly the values wmel__fe_f32_ok() refuses. */
+static inline uint32_t cast_row(float *restrict o, const double *restrict v, size_t len)
+{
+    uint32_t inf = 0;
+    for (size_t i = 0; i < len; i++) { /* integer operations the compiler vectorises */
+        const float f = (float)v[i];
+        uint32_t u;
+        memcpy(&u, &f, sizeof u);
+        inf |= (uint32_t)((u & 0x7f800000u) == 0x7f800000u);
+        o[i] = f;
+    }
+    return inf;
+}
+
 enum { FIN_NONE, FIN_STATS, FIN_MAX };
 
 typedef struct fe_task {
@@ -674,22 +690,20 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
             const long long ahead = frame_i0(fe, g0 + 3 * L - 1) + p->frame_length;
             const size_t pe = ahead >= (long long)to ? to : ahead <= (long long)pf ? pf : (size_t)ahead;
             for (; pf < pe; pf += 16) __builtin_prefetch(k->x + pf);
-            kern->frames(fe, k->x, k->n, g0, (int)cnt, vals, buf, 0);
-            if (p->log == WMEL_LOG_NONE && !wmel__fe_f32_ok(vals, cnt * ncol)) {
+            const int by_col = k->o.cs != 1; /* columns x frames: each column's lanes side by side */
+            kern->frames(fe, k->x, k->n, g0, (int)cnt, vals, buf, 0, by_col);
+            /* float32's range checked on the casts: a value rounds to an infinity exactly
+               when wmel__fe_f32_ok() refuses it (out is unspecified on error) */
+            uint32_t inf = 0;
+            if (!by_col) /* frames x columns */
+                for (size_t l = 0; l < cnt; l++)
+                    inf |= cast_row(k->o.out + (g0 + l) * k->o.ts, vals + l * ncol, ncol);
+            else
+                for (size_t m = 0; m < ncol; m++) inf |= cast_row(k->o.out + m * k->o.cs + g0, vals + m * L, cnt);
+            if (inf && p->log == WMEL_LOG_NONE) {
                 range = 1;
                 break;
             }
-            if (k->o.cs == 1) /* frames x columns */
-                for (size_t l = 0; l < cnt; l++) {
-                    float *o = k->o.out + (g0 + l) * k->o.ts;
-                    const double *v = vals + l * ncol;
-                    for (size_t m = 0; m < ncol; m++) o[m] = (float)v[m];
-                }
-            else /* columns x frames: the group's frames side by side in each row */
-                for (size_t m = 0; m < ncol; m++) {
-                    float *o = k->o.out + m * k->o.cs + g0;
-                    for (size_t l = 0; l < cnt; l++) o[l] = (float)vals[l * ncol + m];
-                }
         }
         if (!ok || !check_to(k, (long long)to, &at, to)) { /* and the rest of its share */
             k->status[t] = WMEL_ERR_NOT_FINITE;

@@ -68,7 +68,7 @@ static int run_frames(fe_work *w, const float *x, size_t n, size_t t0, size_t co
     const int check = w->fe->p.log == WMEL_LOG_NONE;
     for (size_t f = 0; f < count; f += L) {
         const size_t cnt = count - f < L ? count - f : L;
-        w->k->frames(w->fe, x, n, t0 + f, (int)cnt, w->vals, w->buf, tbase);
+        w->k->frames(w->fe, x, n, t0 + f, (int)cnt, w->vals, w->buf, tbase, 0);
         if (check && !wmel__fe_f32_ok(w->vals, cnt * nc)) return WMEL_ERR_SAMPLE_RANGE;
         for (size_t l = 0; l < cnt; l++) {
             float *o = dst + (f + l) * ts;
