@@ -69,6 +69,17 @@ def frame_indices(t0: int, t1: int, L: int, H: int, snip: bool, n: int) -> np.nd
     return idx
 
 
+def frame_samples(x: np.ndarray, base: int, t0: int, t1: int, L: int, H: int, snip: bool,
+                  n: int) -> np.ndarray:
+    """x[frame_indices(t0, t1, L, H, snip, n) - base], x holding samples base .. of the n: a
+    view where the indices run straight (snip framing, or frames clear of both ends)."""
+    first = t0 * H + (0 if snip else H // 2 - L // 2)
+    last = first + (t1 - t0 - 1) * H + L
+    if first >= 0 and last <= n:
+        return x[first - base:last - base]
+    return x[frame_indices(t0, t1, L, H, snip, n) - base]
+
+
 def num_frames(n: int, L: int, H: int, snip: bool, flush: bool) -> int:
     """Kaldi's NumFrames(num_samples, opts, flush)."""
     if snip:
@@ -257,9 +268,8 @@ class _Online:
         if nf <= self._ready:
             return
         n = self._n
-        idx = frame_indices(self._ready, nf, self._L, self._H, self._snip, n) - self._base
         x = self._sig.view().reshape(-1)
-        self._add(self._block(x[idx]))
+        self._add(self._block(frame_samples(x, self._base, self._ready, nf, self._L, self._H, self._snip, n)))
         # samples no later frame reads (reflection reads back at most L before the end)
         keep = self._ready * self._H + (0 if self._snip else self._H // 2 - self._L // 2)
         keep = min(keep, n - self._L) if not self._snip else keep

@@ -20,7 +20,7 @@ import numpy as np
 
 from . import _features, _wmel
 from ._common import _check_bool, _check_float, _check_int
-from ._kaldi_online import dct_matrix, frame_indices, lifter_coeffs, num_frames, plan_features
+from ._kaldi_online import dct_matrix, frame_indices, frame_samples, lifter_coeffs, num_frames, plan_features
 from ._feref import kaldi_mel_filters
 from ._kaldi_opts import get_dither_seed
 
@@ -314,9 +314,9 @@ def compute(x: np.ndarray, o: dict) -> np.ndarray:
     else:
         n = x.shape[0]
         m = num_frames(n, o["L"], o["H"], o["snip_edges"], True)
-        idx = frame_indices(0, m, o["L"], o["H"], o["snip_edges"], n)
         ctx = _features._ctx(o["plan"], "cpu", _threads())
-        out = plan_features(ctx, np.asarray(x, np.float32)[idx])
+        out = plan_features(ctx, frame_samples(np.asarray(x, np.float32), 0, 0, m, o["L"], o["H"],
+                                               o["snip_edges"], n))
         e = int(o.get("use_energy", 0))
         if kind == "spectrogram":   # the plan's columns are Kaldi's: the log energy, bins 1 ..
             if not o["subtract_mean"]:

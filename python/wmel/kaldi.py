@@ -122,9 +122,10 @@ def spectrogram(waveform, blackman_coeff: float = 0.42, channel: int = -1, dithe
                 round_to_power_of_two: bool = True, sample_frequency: float = 16000.0,
                 snip_edges: bool = True, subtract_mean: bool = False, window_type: str = "povey"):
     """torchaudio.compliance.kaldi.spectrogram -> (frames, n_fft // 2 + 1): ln(max(|X|^2,
-    FLT_EPSILON)) with column 0 the log energy. Computed in numpy float64 (libwmel's plans hold
-    mel banks, not the linear spectrum; the dither is libwmel's generator evaluated in numpy),
-    rounded once to float32. Inputs, outputs and errors as fbank's."""
+    FLT_EPSILON)) with column 0 the log energy. Computed by a libwmel plan without a mel bank
+    (the FFT bins themselves) where n_fft <= 512 and the samples are float32; in numpy float64
+    otherwise (the dither there is libwmel's generator evaluated in numpy), rounded once to
+    float32. Inputs, outputs and errors as fbank's."""
     return _ta("spectrogram", waveform, dict(
         blackman_coeff=blackman_coeff, channel=channel, dither=dither, energy_floor=energy_floor,
         frame_length=frame_length, frame_shift=frame_shift, min_duration=min_duration,
