@@ -698,6 +698,10 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
             if (!by_col) /* frames x columns */
                 for (size_t l = 0; l < cnt; l++)
                     inf |= cast_row(k->o.out + (g0 + l) * k->o.ts, vals + l * ncol, ncol);
+            else if (cnt == 4) /* whole groups of the four- and eight-lane kernels: fixed lengths */
+                for (size_t m = 0; m < ncol; m++) inf |= cast_row(k->o.out + m * k->o.cs + g0, vals + m * L, 4);
+            else if (cnt == 8)
+                for (size_t m = 0; m < ncol; m++) inf |= cast_row(k->o.out + m * k->o.cs + g0, vals + m * L, 8);
             else
                 for (size_t m = 0; m < ncol; m++) inf |= cast_row(k->o.out + m * k->o.cs + g0, vals + m * L, cnt);
             if (inf && p->log == WMEL_LOG_NONE) {
