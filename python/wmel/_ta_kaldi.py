@@ -151,12 +151,7 @@ def options(kind: str, kw: dict, n_channels: int, n_samples: int) -> dict:
                 energy_windowed=int(o["use_energy"] and not o["raw_energy"]),
                 energy_floor=o["energy_floor"] if o["use_energy"] else 0.0)
     plan.update(vtln)
-    if o["window_type"] == "blackman":
-        plan["window_coeff"] = o["blackman_coeff"]
-    d = abs(o["dither"])
-    plan["dither"] = d
-    seed = o["seed"] if d else 0
-    plan["dither_seed"] = seed - (1 << 32) if seed >= 1 << 31 else seed
+    _window_dither(plan, o)
     if n_fft > 65536 or not _smooth(n_fft // 2):
         raise ValueError(f"round_to_power_of_two=False with frame_length {o['frame_length']} ms "
                          f"is not supported by wmel.kaldi: the transform would be {n_fft} "
@@ -168,6 +163,17 @@ def options(kind: str, kw: dict, n_channels: int, n_samples: int) -> dict:
         raise ValueError(f"these options are not supported by wmel.kaldi: {why}")
     o["plan"] = plan
     return o
+
+
+def _window_dither(plan: dict, o: dict):
+    """The Blackman coefficient and the dither (its amplitude and seed, as the plan's signed
+    32-bit field) of the options into the plan."""
+    if o["window_type"] == "blackman":
+        plan["window_coeff"] = o["blackman_coeff"]
+    d = abs(o["dither"])
+    plan["dither"] = d
+    seed = o["seed"] if d else 0
+    plan["dither_seed"] = seed - (1 << 32) if seed >= 1 << 31 else seed
 
 
 def clip_seed(seed: int, clip=()) -> int:
@@ -196,12 +202,7 @@ def _spectrogram_plan(o: dict):
                 low_freq=0.0, high_freq=0.0, bank_flags=0, power=2, log=_LOG_CLAMP,
                 log_guard=FLT_EPS, use_energy=1, energy_windowed=int(not o["raw_energy"]),
                 energy_floor=o["energy_floor"], linear_bins=1, first_bin=1)
-    if o["window_type"] == "blackman":
-        plan["window_coeff"] = o["blackman_coeff"]
-    d = abs(o["dither"])
-    plan["dither"] = d
-    seed = o["seed"] if d else 0
-    plan["dither_seed"] = seed - (1 << 32) if seed >= 1 << 31 else seed
+    _window_dither(plan, o)
     return plan if not _wmel.plan_check(plan) else None
 
 

@@ -300,6 +300,35 @@ static void norm_span(const wmel_fe *fe, float *out, size_t ts, size_t cs, size_
     }
 }
 
+/* The per-column normalisation's statistics: the columns' sums in mean[0 .. nc) to their means
+ * over nv frames (one mean of every value with WMEL_NORMF_ALL). */
+static void stats_means(const wmel_frontend_plan *p, double *mean, size_t nc, size_t nv)
+{
+    if (p->norm_flags & WMEL_NORMF_ALL) {
+        double tot = 0.0;
+        for (size_t c = 0; c < nc; c++) tot += mean[c];
+        const double mu = nv ? tot / ((double)nv * (double)nc) : 0.0;
+        for (size_t c = 0; c < nc; c++) mean[c] = mu;
+    } else {
+        for (size_t c = 0; c < nc; c++) mean[c] = nv ? mean[c] / (double)nv : 0.0;
+    }
+}
+
+/* The columns' sums of squared deviations in den[0 .. nc) to the denominators (one of every
+ * value with WMEL_NORMF_ALL), floored as the plan says. */
+static void stats_dens(const wmel_frontend_plan *p, double *den, const double *mean, size_t nc, size_t nv)
+{
+    if (p->norm_flags & WMEL_NORMF_ALL) {
+        double ss = 0.0;
+        for (size_t c = 0; c < nc; c++) ss += den[c];
+        const double d = wmel__fe_denom(p, ss, nv * nc);
+        for (size_t c = 0; c < nc; c++) den[c] = d;
+    } else {
+        for (size_t c = 0; c < nc; c++) den[c] = wmel__fe_denom(p, den[c], nv);
+    }
+    for (size_t c = 0; c < nc; c++) den[c] = wmel__fe_den_floor(p, den[c], mean[c]);
+}
+
 /* wmel__fe_finish_ext(), the chunks' column sums in sums ([chunk][n_cols], the valid
  * frames' chunks, as wmel__fe_chunk_sums() gives them) where not NULL. */
 static int finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, size_t nv, size_t nfo,
@@ -315,29 +344,13 @@ static int finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, size_
             if (!sums) wmel__fe_chunk_sums(fe, out, ts, cs, t, nv - t < C ? nv : t + C, NULL, part);
             for (size_t c = 0; c < nc; c++) mean[c] += ps[c];
         }
-        const int all = (p->norm_flags & WMEL_NORMF_ALL) != 0;
-        if (all) {
-            double tot = 0.0;
-            for (size_t c = 0; c < nc; c++) tot += mean[c];
-            const double mu = nv ? tot / ((double)nv * (double)nc) : 0.0;
-            for (size_t c = 0; c < nc; c++) mean[c] = mu;
-        } else {
-            for (size_t c = 0; c < nc; c++) mean[c] = nv ? mean[c] / (double)nv : 0.0;
-        }
+        stats_means(p, mean, nc, nv);
         const int mean_only = (p->norm_flags & WMEL_NORMF_MEAN_ONLY) != 0; /* denominators 1 */
         for (size_t t = 0; !mean_only && t < nv; t += C) {
             wmel__fe_chunk_sums(fe, out, ts, cs, t, nv - t < C ? nv : t + C, mean, part);
             for (size_t c = 0; c < nc; c++) den[c] += part[c];
         }
-        if (all) {
-            double ss = 0.0;
-            for (size_t c = 0; c < nc; c++) ss += den[c];
-            const double d = wmel__fe_denom(p, ss, nv * nc);
-            for (size_t c = 0; c < nc; c++) den[c] = d;
-        } else {
-            for (size_t c = 0; c < nc; c++) den[c] = wmel__fe_denom(p, den[c], nv);
-        }
-        for (size_t c = 0; c < nc; c++) den[c] = wmel__fe_den_floor(p, den[c], mean[c]);
+        stats_dens(p, den, mean, nc, nv);
         norm_span(fe, out, ts, cs, nv, nc, mean, den);
     } else if (p->norm == WMEL_NORM_WHOLE && nv) {
         float mx = -HUGE_VALF;
@@ -406,15 +419,7 @@ static void fin_worker(void *arg, wmel_pool *pl, int t, int nt)
         for (size_t c = 0; c < nc; c++) mean[c] = den[c] = 0.0;
         for (size_t u = 0; u < nvc; u++)
             for (size_t c = 0; c < nc; c++) mean[c] += k->part[u * nc + c];
-        const int all = (p->norm_flags & WMEL_NORMF_ALL) != 0;
-        if (all) {
-            double tot = 0.0;
-            for (size_t c = 0; c < nc; c++) tot += mean[c];
-            const double mu = nv ? tot / ((double)nv * (double)nc) : 0.0;
-            for (size_t c = 0; c < nc; c++) mean[c] = mu;
-        } else {
-            for (size_t c = 0; c < nc; c++) mean[c] = nv ? mean[c] / (double)nv : 0.0;
-        }
+        stats_means(p, mean, nc, nv);
         if (!(p->norm_flags & WMEL_NORMF_MEAN_ONLY)) { /* denominators 1 otherwise */
             wmel__team_barrier(pl, nt); /* every worker has read the sums */
             for (size_t u; (u = fin_take(k, 0, nvc)) < nvc;)
@@ -424,15 +429,7 @@ static void fin_worker(void *arg, wmel_pool *pl, int t, int nt)
             for (size_t u = 0; u < nvc; u++)
                 for (size_t c = 0; c < nc; c++) den[c] += k->part[u * nc + c];
         }
-        if (all) {
-            double ss = 0.0;
-            for (size_t c = 0; c < nc; c++) ss += den[c];
-            const double d = wmel__fe_denom(p, ss, nv * nc);
-            for (size_t c = 0; c < nc; c++) den[c] = d;
-        } else {
-            for (size_t c = 0; c < nc; c++) den[c] = wmel__fe_denom(p, den[c], nv);
-        }
-        for (size_t c = 0; c < nc; c++) den[c] = wmel__fe_den_floor(p, den[c], mean[c]);
+        stats_dens(p, den, mean, nc, nv);
     } else if (whole) {
         float mx = -HUGE_VALF;
         if (p->norm_flags & WMEL_NORMF_FIXED_MAX) {
