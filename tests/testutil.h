@@ -10,6 +10,19 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* T_SANITIZED: 1 in a build under AddressSanitizer (gcc's macro, clang's feature), where the
+ * tests that size their work by time take less. */
+#if defined(__SANITIZE_ADDRESS__)
+#define T_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define T_SANITIZED 1
+#endif
+#endif
+#ifndef T_SANITIZED
+#define T_SANITIZED 0
+#endif
+
 extern int t_failures;
 extern int t_checks;
 

@@ -18,17 +18,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
-#ifndef SANITIZED
-#define SANITIZED 0
-#endif
-
 static void le32(unsigned char *p, uint32_t v)
 {
     for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
@@ -109,7 +98,7 @@ int main(int argc, char **argv)
     snprintf(o1, sizeof o1, "%s/d.npy", dir);
     snprintf(o2, sizeof o2, "%s/w.npy", dir);
     snprintf(o3, sizeof o3, "%s/m.npy", dir);
-    size_t minutes = SANITIZED ? 10 : 60, n = minutes * 60 * 16000 + 12345;
+    size_t minutes = T_SANITIZED ? 10 : 60, n = minutes * 60 * 16000 + 12345;
     CHECK(write_wav(wav, n) == 0, "writing %s", wav);
     char *bin = argv[1];
     char *a1[] = {bin, "decode", wav, "-o", o1, "--quiet", NULL};
@@ -127,8 +116,8 @@ int main(int argc, char **argv)
         CHECK(rc == 0, "wmel %s exited %d", cmds[c][1], rc);
         CHECK(npy_shape_is(outs[c], want[c]), "wmel %s: shape, want %s", cmds[c][1], want[c]);
         printf("wmel %-8s %zu min of audio: peak RSS %.1f MB%s\n", cmds[c][1], minutes, rss,
-               SANITIZED ? " (ASan: bound not checked)" : "");
-        if (!SANITIZED) CHECK(rss <= 64.0, "wmel %s: peak RSS %.1f MB > 64 MB", cmds[c][1], rss);
+               T_SANITIZED ? " (ASan: bound not checked)" : "");
+        if (!T_SANITIZED) CHECK(rss <= 64.0, "wmel %s: peak RSS %.1f MB > 64 MB", cmds[c][1], rss);
         remove(outs[c]);
     }
     remove(wav);

@@ -44,17 +44,6 @@
 
 #define BOUND 2e-5
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
-#ifndef SANITIZED
-#define SANITIZED 0
-#endif
-
 enum { SIG_SILENCE, SIG_NOISE, SIG_CLIPPED, SIG_CHIRP, N_SIG };
 static const char *const SIG_NAME[N_SIG] = {"silence", "noise", "clipped sine", "chirp"};
 
@@ -209,7 +198,7 @@ static void check_preset(const char *name)
        the kernels and the reference about 9 times slower), 0.5 to 0.9 s under an emulator
        (where the reference runs at a fraction of its native speed) */
     const double u01 = (t_rnd() % 1000) / 1000.0;
-    const double secs = t_emulated() ? 0.5 + 0.4 * u01 : SANITIZED ? 1.0 + 0.5 * u01 : 2.0 + 1.5 * u01;
+    const double secs = t_emulated() ? 0.5 + 0.4 * u01 : T_SANITIZED ? 1.0 + 0.5 * u01 : 2.0 + 1.5 * u01;
     const size_t cand[] = {0,        1,        fl - 1,    fl,        fl + 1, fl + hop,
                            span - 1, span,     span + 1,  reach,     reach + 1,
                            (size_t)(secs * p.sample_rate)};

@@ -22,6 +22,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 wmel = pytest.importorskip("wmel")
 import test_plan_caps as C  # noqa: E402  (the oracles' pieces)
+from test_presets import _err  # noqa: E402  (the relative error)
 
 TOL = 2e-5
 ORIG_TOL = 2e-3  # the originals compute in float32 (knf, torchaudio); their own distance from the
@@ -33,13 +34,6 @@ _ERRS = {}
 def _note(key, e):
     _ERRS[key] = max(_ERRS.get(key, 0.0), e)
     return e
-
-
-def _err(a, b):
-    a = np.asarray(a, np.float64)
-    b = np.asarray(b, np.float64)
-    assert a.shape == b.shape, (a.shape, b.shape)
-    return float(np.max(np.abs(a - b) / np.maximum(1.0, np.abs(b)))) if a.size else 0.0
 
 
 def _clips():

@@ -7,7 +7,6 @@ chirp, on the CPU kernels (each ISA level) and the float64 reference; to the ori
 and to wmel.hf's drop-in where transformers is installed (CLAP's module needs torch); and the
 HF mapping of each class. `python tests/python/test_presets_music.py` prints every error.
 """
-import importlib.util
 import os
 import sys
 
@@ -17,6 +16,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 wmel = pytest.importorskip("wmel")
 import test_plan_caps as C  # noqa: E402  (htk_bank, the frames, the windows)
+from test_presets import _err, _have  # noqa: E402  (the relative error, a module's presence)
 from wmel._npref import slaney_mel_filters  # noqa: E402
 
 TOL = 2e-5
@@ -28,20 +28,9 @@ GEOM = {"clvp": (22050, 1024, 256, 80, 0.0, 8000.0, "slaney", "ln:1e-5"),
         "pop2piano": (22050, 4096, 1024, 512, 10.0, 11025.0, None, "ln:1e-6")}
 
 
-def _have(mod):
-    return importlib.util.find_spec(mod) is not None
-
-
 def _note(key, e):
     _ERRS[key] = max(_ERRS.get(key, 0.0), e)
     return e
-
-
-def _err(a, b):
-    a = np.asarray(a, np.float64)
-    b = np.asarray(b, np.float64)
-    assert a.shape == b.shape, (a.shape, b.shape)
-    return float(np.max(np.abs(a - b) / np.maximum(1.0, np.abs(b)))) if a.size else 0.0
 
 
 def _bank(name, slaney=False):
