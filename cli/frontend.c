@@ -158,6 +158,17 @@ static int is_dir(const char *path)
     return dir;
 }
 
+/* 0, or 2 (reported) when the configuration has per-column values and the command does not
+ * apply them. */
+static int hf_cols_taken(const cli_fe *f, const char *file)
+{
+    if (!f->hf_cols || f->takes_cols) return 0;
+    cli_msg("wmel: --hf-config %s: the configuration's per-column values (CLVP's mel_norms, Gemma's per_bin_mean / "
+            "per_bin_stddev) are applied by `wmel mel` only; this command would compute the features without them",
+            cli_esc(file));
+    return 2;
+}
+
 /* --hf-config: the file, or in a folder processor_config.json when it holds the extractor's
  * dict (as transformers reads it), else preprocessor_config.json (2: reported). */
 static int plan_from_hf(cli_fe *f, wmel_frontend_plan *plan)
@@ -172,9 +183,10 @@ static int plan_from_hf(cli_fe *f, wmel_frontend_plan *plan)
             size_t len;
             char *text = read_small(path, "--hf-config", "a configuration", &len);
             if (!text) return 2;
-            int rc = wmel_plan_from_hf_config(text, len, plan, NULL, 0, why, sizeof why);
+            int rc = wmel_plan_from_hf_config_cols(text, len, plan, NULL, 0, f->hf_scale, f->hf_shift, WMEL_CLI_HF_COLS,
+                                                   &f->hf_cols, why, sizeof why);
             free(text);
-            if (!rc) return 0;
+            if (!rc) return hf_cols_taken(f, path);
             if (!strstr(why, "no \"feature_extractor_type\"")) {
                 cli_msg("wmel: --hf-config %s: %s", cli_esc(path), why);
                 return 2;
@@ -186,13 +198,14 @@ static int plan_from_hf(cli_fe *f, wmel_frontend_plan *plan)
     size_t len;
     char *text = read_small(file, "--hf-config", "a configuration", &len);
     if (!text) return 2;
-    int rc = wmel_plan_from_hf_config(text, len, plan, NULL, 0, why, sizeof why);
+    int rc = wmel_plan_from_hf_config_cols(text, len, plan, NULL, 0, f->hf_scale, f->hf_shift, WMEL_CLI_HF_COLS,
+                                           &f->hf_cols, why, sizeof why);
     free(text);
     if (rc) {
         cli_msg("wmel: --hf-config %s: %s", cli_esc(file), why);
         return 2;
     }
-    return 0;
+    return hf_cols_taken(f, file);
 }
 
 /* --plan's file, --preset's or --hf-config's plan into *plan (2: reported). */
@@ -254,7 +267,15 @@ int cli_fe_plan(cli_fe *f, wmel_frontend_plan *plan)
             cli_msg("wmel: %s: %s", src, why);
             return 2;
         }
-        f->general = beyond_whisper(f, plan);
+        const size_t cols = (size_t)(plan->n_mels + plan->use_energy) * (plan->cols_stacked ? (size_t)plan->stack : 1u) *
+                            (plan->cols_stacked && plan->delta_win ? 2u : 1u);
+        if (f->hf_cols && f->hf_cols != cols) {
+            cli_msg("wmel: %s: the configuration's per-column values are %zu, one per mel; the options change the "
+                    "plan's columns to %zu",
+                    src, f->hf_cols, cols);
+            return 2;
+        }
+        f->general = beyond_whisper(f, plan) || f->hf_cols;
         return 0;
     }
     const int k = f->frontend;

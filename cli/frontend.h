@@ -10,6 +10,8 @@
 
 /* The plan options, in the order wmel_plan_set() takes them. */
 enum { WMEL_CLI_FE_OPTS = 60 };
+/* The most per-column values --hf-config gives (one per mel). */
+enum { WMEL_CLI_HF_COLS = 512 };
 
 typedef struct cli_fe {
     int frontend;                         /* WMEL_FRONTEND_* (NEMO_LEGACY as nemo + legacy) */
@@ -19,6 +21,10 @@ typedef struct cli_fe {
     int frontend_given;                   /* --frontend was given */
     int general;                          /* 1: a whisper plan with options beyond n_mels, computed
                                              as any plan (not the Whisper command path) */
+    int takes_cols;                       /* set by the command: it applies hf_scale / hf_shift */
+    size_t hf_cols;                       /* --hf-config's per-column values: their count (0: none) */
+    double hf_scale[WMEL_CLI_HF_COLS], hf_shift[WMEL_CLI_HF_COLS]; /* the per-column affine
+                                             (wmel_plan_from_hf_config_cols) */
 } cli_fe;
 
 void cli_fe_init(cli_fe *f);
@@ -35,7 +41,9 @@ int cli_fe_opt(const char *arg, const char *val, cli_fe *f);
  * the stream's frames come before. */
 int cli_fe_finish_opt(const char *arg);
 /* The plan: --plan's file or --preset's plan (wmel_plan_from_json), --hf-config's
- * (wmel_plan_from_hf_config), else --frontend's preset,
+ * (wmel_plan_from_hf_config_cols: its per-column values into f->hf_scale / hf_shift, which a
+ * command that sets f->takes_cols applies; the others refuse such a configuration), else
+ * --frontend's preset,
  * then the options given (wmel_plan_set). f->frontend becomes the plan's front-end family.
  * 2 on an option that does not apply to the front-end or a file the parser refuses
  * (reported). */

@@ -804,12 +804,29 @@ WMEL_API int wmel_plan_json_meta(const char *text, size_t len, const char *key, 
  * caller. A field whose value wmel does not compute exactly is refused, never approximated:
  * WMEL_ERR_INVALID_ARG with msg naming the class, the field, its value and why, e.g.
  * "WhisperFeatureExtractor: dither 0.5: wmel computes dither 0 only: the original adds random
- * noise ...". An unknown class, one that computes no spectrogram, or one whose preset this
+ * noise ...". Per-column values (CLVP's mel_norms, Gemma's per_bin_mean and per_bin_stddev)
+ * are refused here: wmel_plan_from_hf_config_cols() gives them. An unknown class, one that
+ * computes no spectrogram, or one whose preset this
  * wmel lacks ("needs preset NAME") is refused too. On failure *plan is unchanged.
  * Returns WMEL_OK, WMEL_ERR_NULL_POINTER, WMEL_ERR_NO_MEMORY or WMEL_ERR_INVALID_ARG.
  * Thread-safety: pure. */
 WMEL_API int wmel_plan_from_hf_config(const char *text, size_t len, wmel_frontend_plan *plan, char *preset,
                                       size_t preset_len, char *msg, size_t msg_len);
+/* wmel_plan_from_hf_config() that also takes the configuration's per-column values, which a
+ * plan cannot hold and wmel_plan_from_hf_config refuses: CLVP's mel_norms (the features
+ * divided by them: col_scale 1 / mel_norms, col_shift 0) and Gemma 3n / 4's per_bin_mean and
+ * per_bin_stddev (x / std - mean / std: col_scale 1 / std, col_shift -mean / std; a missing
+ * one is mean 0 or std 1), computed in double as wmel.hf's drop-ins compute them. They are
+ * written to col_scale and col_shift (cap values each) with their count in *n_cols (the
+ * plan's n_mels), for wmel_create_plan_cols(); *n_cols is 0 when the configuration has none
+ * (null or absent: the plan alone computes the features). Each field must be an array of
+ * n_mels finite numbers (nested arrays are read flattened, as numpy's reshape(-1)); mel_norms
+ * of magnitude 1e-30 or more, a non-zero stddev. Errors: as wmel_plan_from_hf_config, and
+ * WMEL_ERR_NULL_POINTER (a vector or n_cols), WMEL_ERR_BUFFER_TOO_SMALL (cap below n_mels;
+ * then *plan is unchanged and *n_cols 0). Thread-safety: pure. */
+WMEL_API int wmel_plan_from_hf_config_cols(const char *text, size_t len, wmel_frontend_plan *plan, char *preset,
+                                           size_t preset_len, double *col_scale, double *col_shift, size_t cap,
+                                           size_t *n_cols, char *msg, size_t msg_len);
 /* The transformers classes wmel_plan_from_hf_config knows: the count, and the i-th class's
  * name (NULL past the end), its preset's name (*preset; may be NULL) and whether it is mapped
  * (*mapped 1) or waits for its preset (0: its configurations are refused). Thread-safety: pure. */

@@ -27,13 +27,15 @@ enum {
     HF_OPT = 1, /* the value handed to wmel_plan_set(opt, value) (absent: the class default) */
     HF_EQ,      /* only the class default is computed (why says what differs) */
     HF_CALL,    /* the call's: padding, truncation, masks, chunking; not the plan's */
+    HF_COLS,    /* per-column values (an array): wmel_plan_from_hf_config_cols gives them as the
+                   per-column affine; wmel_plan_from_hf_config computes dflt only, as HF_EQ */
 };
 
 typedef struct hf_rule {
     const char *key; /* the configuration's field */
     int how;
     const char *dflt; /* the class's default, as JSON text ("null" for None) */
-    const char *opt;  /* HF_OPT: wmel_plan_set's option; HF_EQ: why only dflt */
+    const char *opt;  /* HF_OPT: wmel_plan_set's option; HF_EQ, HF_COLS: why only dflt */
 } hf_rule;
 
 typedef struct hf_cfg {
@@ -629,14 +631,15 @@ static const hf_rule SPEECHT5[] = {
     {"return_attention_mask", HF_CALL, "true", NULL},
     R_END};
 
-static const char WHY_BINS[] = "a plan holds no per-column values: wmel.hf's drop-in applies them "
-                               "(wmel_create_plan_cols); give the features' columns x / std - mean / std yourself";
+static const char WHY_BINS[] = "a plan holds no per-column values: wmel_plan_from_hf_config_cols gives them as the "
+                               "per-column affine x / std - mean / std (wmel_create_plan_cols), as `wmel mel "
+                               "--hf-config` and wmel.hf's drop-in apply them";
 #define GEMMA_RULES(floor_)                                                                                            \
     {"feature_size", HF_OPT, "128", "n_mels"}, {"sampling_rate", HF_OPT, "16000", "sample_rate"},                      \
         {"min_frequency", HF_OPT, GEMMA_LO, "low_freq"}, {"max_frequency", HF_OPT, GEMMA_HI, "high_freq"},             \
         {"mel_floor", HF_OPT, floor_, "log_guard"}, {"input_scale_factor", HF_OPT, "1.0", "scale"},                    \
-        {"dither", HF_EQ, "0", WHY_DITHER_NP}, {"per_bin_mean", HF_EQ, "null", WHY_BINS},                                 \
-        {"per_bin_stddev", HF_EQ, "null", WHY_BINS}, {"frame_length_ms", HF_CALL, GEMMA_FL, NULL}, /* gemma() */       \
+        {"dither", HF_EQ, "0", WHY_DITHER_NP}, {"per_bin_mean", HF_COLS, "null", WHY_BINS},                                 \
+        {"per_bin_stddev", HF_COLS, "null", WHY_BINS}, {"frame_length_ms", HF_CALL, GEMMA_FL, NULL}, /* gemma() */       \
         {"hop_length_ms", HF_CALL, "10.0", NULL}, {"fft_overdrive", HF_CALL, GEMMA_OD, NULL},                          \
         {"preemphasis", HF_CALL, GEMMA_PE, NULL}, {"preemphasis_htk_flavor", HF_CALL, "true", NULL},                   \
         {"padding_value", HF_CALL, "0", NULL}, {"return_attention_mask", HF_CALL, "true", NULL}
@@ -732,14 +735,15 @@ static const hf_rule CODEC[] = {
     {"hop_length", HF_CALL, "320", NULL},
     {"feature_size", HF_CALL, "80", NULL},
     R_END};
-static const char WHY_NORMS[] = "a plan holds no per-column values: wmel.hf's drop-in divides by them (the per-column "
-                                "affine 1 / mel_norms, wmel_create_plan_cols); divide the features' rows yourself";
+static const char WHY_NORMS[] = "a plan holds no per-column values: wmel_plan_from_hf_config_cols gives them as the "
+                                "per-column affine x / mel_norms (wmel_create_plan_cols), as `wmel mel --hf-config` "
+                                "and wmel.hf's drop-in apply them";
 static const hf_rule CLVP[] = {
     {"feature_size", HF_OPT, "80", "n_mels"},
     {"sampling_rate", HF_OPT, "22050", "sample_rate"},
     {"hop_length", HF_OPT, "256", "hop"},
     {"n_fft", HF_CALL, "1024", NULL}, /* clvp() */
-    {"mel_norms", HF_EQ, "null", WHY_NORMS},
+    {"mel_norms", HF_COLS, "null", WHY_NORMS},
     {"default_audio_length", HF_CALL, "6", NULL},
     {"chunk_length", HF_CALL, "30", NULL},
     {"padding_value", HF_CALL, "0", NULL},
@@ -818,8 +822,121 @@ const char *wmel_hf_class_name(size_t i, const char **preset, int *mapped)
     return CLASSES[i].cls;
 }
 
+/* A per-column field's numbers (an array of want numbers, nested arrays flattened) into v;
+ * *given 0 when the field is absent or null. */
+static int hf_vector(const char *text, size_t len, const hf_cfg *c, const char *cls, const char *key, size_t want,
+                     double *v, int *given, char *msg, size_t msg_len)
+{
+    const wmel__jmember *x = get(c, key);
+    *given = 0;
+    if (!x || x->kind == 'z') return WMEL_OK;
+    size_t n = 0;
+    const int r = x->kind == 'a' ? wmel__json_numbers(text, len, x->at, v, want, &n) : 1;
+    if (r == 1)
+        return refuse(msg, msg_len, cls, c, key, "null", "an array of numbers (one per mel) or null expected");
+    if (r == 2 || n != want)
+        return wmel__fe_bad(msg, msg_len, "%s: %s: %s%zu numbers where the plan has %zu mels (feature_size): one per mel "
+                                          "expected",
+                            cls, key, r == 2 ? "more than " : "", n, want);
+    for (size_t j = 0; j < n; j++)
+        if (!isfinite(v[j]))
+            return wmel__fe_bad(msg, msg_len, "%s: %s: value %zu is not finite", cls, key, j);
+    *given = 1;
+    return WMEL_OK;
+}
+
+/* The class's per-column values (its HF_COLS fields) as the per-column affine, wmel.hf's
+ * arithmetic (double): CLVP's mel_norms x / norms (scale 1 / norms, shift 0), Gemma's
+ * per_bin_mean and per_bin_stddev x / std - mean / std (a missing one: mean 0, std 1). */
+static int hf_cols(const char *text, size_t len, const hf_cfg *c, const char *cls, const hf_rule *rules, size_t nm,
+                   double *scale, double *shift, size_t cap, size_t *n_cols, char *msg, size_t msg_len)
+{
+    const char *norms = NULL, *mean = NULL, *sd = NULL;
+    for (const hf_rule *r = rules; r->key; r++)
+        if (r->how == HF_COLS) {
+            if (!strcmp(r->key, "mel_norms")) norms = r->key;
+            else if (!strcmp(r->key, "per_bin_mean")) mean = r->key;
+            else if (!strcmp(r->key, "per_bin_stddev")) sd = r->key;
+        }
+    *n_cols = 0;
+    if (!norms && !mean && !sd) return WMEL_OK;
+    double *a = malloc(2 * nm * sizeof *a);
+    if (!a) {
+        wmel__fe_bad(msg, msg_len, "out of memory");
+        return WMEL_ERR_NO_MEMORY;
+    }
+    double *b = a + nm;
+    int g1 = 0, g2 = 0, rc = WMEL_OK;
+    if (norms) {
+        rc = hf_vector(text, len, c, cls, norms, nm, a, &g1, msg, msg_len);
+        for (size_t j = 0; !rc && g1 && j < nm; j++) {
+            if (fabs(a[j]) < 1e-30)
+                rc = wmel__fe_bad(msg, msg_len, "%s: mel_norms: value %zu is %g: the division needs norms of magnitude "
+                                                "1e-30 or more",
+                                  cls, j, a[j]);
+            b[j] = 0.0;
+            a[j] = 1.0 / a[j];
+        }
+    } else {
+        rc = hf_vector(text, len, c, cls, mean, nm, b, &g1, msg, msg_len);
+        if (!rc) rc = hf_vector(text, len, c, cls, sd, nm, a, &g2, msg, msg_len);
+        for (size_t j = 0; !rc && (g1 || g2) && j < nm; j++) {
+            const double m = g1 ? b[j] : 0.0, s = g2 ? a[j] : 1.0;
+            if (s == 0.0) {
+                rc = wmel__fe_bad(msg, msg_len, "%s: per_bin_stddev: value %zu is 0: the division needs a non-zero "
+                                                "stddev",
+                                  cls, j);
+                break;
+            }
+            a[j] = 1.0 / s;
+            b[j] = -m / s;
+            if (fabs(a[j]) > 1e30 || fabs(b[j]) > 1e30)
+                rc = wmel__fe_bad(msg, msg_len, "%s: per_bin_mean / per_bin_stddev: value %zu: mean / stddev or 1 / "
+                                                "stddev above 1e30 in magnitude",
+                                  cls, j);
+        }
+        g1 = g1 || g2;
+    }
+    if (!rc && g1) {
+        if (cap < nm) {
+            wmel__fe_bad(msg, msg_len, "%s: the per-column affine has %zu values per vector; the vectors hold %zu", cls,
+                         nm, cap);
+            rc = WMEL_ERR_BUFFER_TOO_SMALL;
+        } else {
+            memcpy(scale, a, nm * sizeof *a);
+            memcpy(shift, b, nm * sizeof *b);
+            *n_cols = nm;
+        }
+    }
+    free(a);
+    return rc;
+}
+
+static int from_hf(const char *text, size_t len, wmel_frontend_plan *plan, char *preset, size_t preset_len,
+                   double *col_scale, double *col_shift, size_t cap, size_t *n_cols, char *msg, size_t msg_len);
+
 int wmel_plan_from_hf_config(const char *text, size_t len, wmel_frontend_plan *plan, char *preset, size_t preset_len,
                              char *msg, size_t msg_len)
+{
+    return from_hf(text, len, plan, preset, preset_len, NULL, NULL, 0, NULL, msg, msg_len);
+}
+
+int wmel_plan_from_hf_config_cols(const char *text, size_t len, wmel_frontend_plan *plan, char *preset,
+                                  size_t preset_len, double *col_scale, double *col_shift, size_t cap, size_t *n_cols,
+                                  char *msg, size_t msg_len)
+{
+    if (n_cols) *n_cols = 0;
+    if (!col_scale || !col_shift || !n_cols) {
+        if (msg && msg_len) msg[0] = '\0';
+        if (preset && preset_len) preset[0] = '\0';
+        wmel__fe_bad(msg, msg_len, "%s is NULL", !n_cols ? "n_cols" : "a per-column vector");
+        return WMEL_ERR_NULL_POINTER;
+    }
+    return from_hf(text, len, plan, preset, preset_len, col_scale, col_shift, cap, n_cols, msg, msg_len);
+}
+
+static int from_hf(const char *text, size_t len, wmel_frontend_plan *plan, char *preset, size_t preset_len,
+                   double *col_scale, double *col_shift, size_t cap, size_t *n_cols, char *msg, size_t msg_len)
 {
     if (msg && msg_len) msg[0] = '\0';
     if (preset && preset_len) preset[0] = '\0';
@@ -881,7 +998,7 @@ int wmel_plan_from_hf_config(const char *text, size_t len, wmel_frontend_plan *p
         rc = wmel__fe_bad(msg, msg_len, "feature_extractor_type %s: needs preset %s: %s", k->cls, k->preset, why);
     for (const hf_rule *r = rc ? NULL : k->rules; r && r->key && !rc; r++) {
         const wmel__jmember *x = get(&c, r->key);
-        if (r->how == HF_EQ && !same(x, r->dflt)) {
+        if ((r->how == HF_EQ || (r->how == HF_COLS && !col_scale)) && !same(x, r->dflt)) {
             char v[80];
             shown(x, r->dflt, v, sizeof v);
             rc = wmel__fe_bad(msg, msg_len, "%s: %s %s: wmel computes %s %s only: %s", k->cls, r->key, v, r->key, r->dflt,
@@ -910,7 +1027,13 @@ int wmel_plan_from_hf_config(const char *text, size_t len, wmel_frontend_plan *p
     if (!rc && k->fn) rc = k->fn(&c, &p, k->cls, msg, msg_len);
     if (!rc && wmel_plan_check(&p, why, sizeof why))
         rc = wmel__fe_bad(msg, msg_len, "%s: the configuration's plan is refused: %s", k->cls, why);
+    size_t nc = 0;
+    if (!rc && col_scale)
+        rc = hf_cols(text, len, &c, k->cls, k->rules, (size_t)p.n_mels, col_scale, col_shift, cap, &nc, msg, msg_len);
     free(m);
-    if (!rc) *plan = p;
+    if (!rc) {
+        *plan = p;
+        if (n_cols) *n_cols = nc;
+    }
     return rc;
 }

@@ -15,6 +15,7 @@ typedef struct wmel__jmember {
                               'o' object, 'a' array */
     int nested;            /* 1: a member of the nested object `sub` */
     int line;
+    size_t at;             /* the value's first byte in the text (an array's '[') */
 } wmel__jmember;
 
 /* Parses a whole JSON document (nesting up to 64 levels; nothing after it) whose top level is
@@ -23,5 +24,11 @@ typedef struct wmel__jmember {
  * line and the rule in msg. */
 int wmel__json_members(const char *text, size_t len, const char *sub, wmel__jmember *m, int *n, char *msg,
                        size_t msg_len);
+
+/* The numbers of the array whose '[' is text[at] (a member's `at` from wmel__json_members, so
+ * the text is valid JSON), nested arrays flattened in order, as numpy's reshape(-1) reads
+ * them: at most cap into out, their count in *n. 0; 1 when an element is not a number
+ * (a string, true, false, null or an object); 2 when there are more than cap. */
+int wmel__json_numbers(const char *text, size_t len, size_t at, double *out, size_t cap, size_t *n);
 
 #endif

@@ -727,6 +727,7 @@ int wmel__json_members(const char *text, size_t len, const char *sub, wmel__jmem
                 memcpy(x->key, key, sizeof key);
                 x->nested = depth == 2;
                 x->line = c.line;
+                x->at = c.i;
             }
             if (ch == '{' || ch == '[') {
                 if (depth >= (int)sizeof stack) return jbad(&c, "objects and arrays nested more than 64 deep");
@@ -777,4 +778,33 @@ int wmel__json_members(const char *text, size_t len, const char *sub, wmel__jmem
     skip_ws(&c);
     if (c.i != c.n) return jbad(&c, "text after the configuration's object");
     return WMEL_OK;
+}
+
+int wmel__json_numbers(const char *text, size_t len, size_t at, double *out, size_t cap, size_t *n)
+{
+    jcur c = {(const unsigned char *)text, len, at, 1, NULL, 0};
+    int depth = 0;
+    *n = 0;
+    do {
+        skip_ws(&c);
+        if (c.i >= c.n) return 1;
+        const unsigned char ch = c.s[c.i];
+        if (ch == '[') {
+            depth++;
+            c.i++;
+        } else if (ch == ']') {
+            depth--;
+            c.i++;
+        } else if (ch == ',') {
+            c.i++;
+        } else if (ch == '-' || (ch >= '0' && ch <= '9')) {
+            char num[65];
+            if (jnumber(&c, num, sizeof num)) return 1;
+            if (*n >= cap) return 2;
+            out[(*n)++] = strtod(num, NULL);
+        } else {
+            return 1;
+        }
+    } while (depth > 0);
+    return 0;
 }

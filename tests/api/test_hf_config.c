@@ -5,7 +5,11 @@
  * switches, AST's affine, SpeechT5's milliseconds); processor_config.json's nested dict is
  * read; every refusal (a value wmel does not compute, an unknown class, a raw-waveform class,
  * a class waiting for its preset, malformed or truncated JSON, random damage) is
- * WMEL_ERR_INVALID_ARG naming the field and leaves the plan unchanged.
+ * WMEL_ERR_INVALID_ARG naming the field and leaves the plan unchanged. The per-column values
+ * (CLVP's mel_norms, Gemma's per_bin_mean / per_bin_stddev) through
+ * wmel_plan_from_hf_config_cols: wmel.hf's affine bit for bit, nested arrays flattened, every
+ * refusal (count, non-numbers, zeros, a short buffer) leaving the plan unchanged; under a
+ * damaged configuration too.
  */
 #include "testutil.h"
 
@@ -47,6 +51,168 @@ static void maps_to(const char *text, const char *preset, const char *const *opt
     if (rc) return;
     CHECK(!strcmp(name, preset), "%.80s: preset %s, want %s", text, name, preset);
     CHECK(plan_eq(&want, &got), "%.80s: the plan differs from %s's with the options", text, preset);
+}
+
+/* wmel_plan_from_hf_config_cols on text: status, the plan, the vectors and their count. */
+static int map_cols(const char *text, wmel_frontend_plan *p, double *sc, double *sh, size_t cap, size_t *n, char *msg,
+                    size_t msg_len)
+{
+    return wmel_plan_from_hf_config_cols(text, strlen(text), p, NULL, 0, sc, sh, cap, n, msg, msg_len);
+}
+
+/* text's per-column values refused by the _cols call with a sentence holding want (status
+ * st), the plan unchanged and no count. */
+static void cols_refused(const char *text, int st, const char *want)
+{
+    wmel_frontend_plan p, before;
+    memset(&p, 0x5a, sizeof p);
+    before = p;
+    double sc[512], sh[512];
+    size_t n = 7;
+    char msg[1024];
+    const int rc = map_cols(text, &p, sc, sh, 512, &n, msg, sizeof msg);
+    CHECK(rc == st, "cols refused %.80s: status %d, want %d", text, rc, st);
+    CHECK(strstr(msg, want) != NULL, "cols refused %.80s: the sentence lacks '%s': %s", text, want, msg);
+    CHECK(plan_eq(&p, &before) && n == 0, "cols refused %.80s: the plan or the count changed", text);
+}
+
+/* A JSON array of the n values v (%.17g: each double exactly), nested in pairs when nest. */
+static void json_array(char *out, size_t cap, const double *v, size_t n, int nest)
+{
+    size_t o = (size_t)snprintf(out, cap, "[");
+    for (size_t j = 0; j < n && o < cap; j++)
+        o += (size_t)snprintf(out + o, cap - o, "%s%s%.17g%s", j ? ", " : "", nest && !(j % 2) ? "[" : "", v[j],
+                              nest && (j % 2 || j + 1 == n) ? "]" : "");
+    if (o < cap) snprintf(out + o, cap - o, "]");
+}
+
+static void hf_cols_tests(void)
+{
+    enum { CAP = 16384 };
+    char *text = malloc(CAP), *a1 = malloc(CAP), *a2 = malloc(CAP);
+    if (!text || !a1 || !a2) {
+        CHECK(0, "out of memory");
+        free(text);
+        free(a1);
+        free(a2);
+        return;
+    }
+    double norms[80], mean[128], sd[128], sc[512], sh[512];
+    for (int j = 0; j < 80; j++) norms[j] = 0.37 + 0.113 * j * (j % 3 ? 1.0 : -0.5); /* signs, no zero */
+    for (int j = 0; j < 128; j++) {
+        mean[j] = -6.0 + 7.0 * j / 127.0;
+        sd[j] = 0.5 + 0.02 * j;
+    }
+    wmel_frontend_plan want, got;
+    char msg[1024];
+    size_t n = 9;
+    /* CLVP: x / mel_norms as scale 1 / norms, shift 0; flat and nested arrays alike */
+    for (int nest = 0; nest < 2; nest++) {
+        json_array(a1, CAP, norms, 80, nest);
+        snprintf(text, CAP, "{\"feature_extractor_type\": \"ClvpFeatureExtractor\", \"mel_norms\": %s}", a1);
+        CHECK(wmel_preset_plan("clvp", &want, msg, sizeof msg) == WMEL_OK, "clvp: %s", msg);
+        int rc = map_cols(text, &got, sc, sh, 512, &n, msg, sizeof msg);
+        CHECK(rc == WMEL_OK && n == 80, "clvp mel_norms (nest %d): status %d, %zu values: %s", nest, rc, n, msg);
+        CHECK(plan_eq(&want, &got), "clvp mel_norms: the plan is the preset's");
+        int same = n == 80;
+        for (size_t j = 0; same && j < n; j++) same = sc[j] == 1.0 / norms[j] && sh[j] == 0.0;
+        CHECK(same, "clvp mel_norms: scale 1 / norms, shift 0 (nest %d)", nest);
+        /* the plain call still refuses them */
+        rc = wmel_plan_from_hf_config(text, strlen(text), &got, NULL, 0, msg, sizeof msg);
+        CHECK(rc == WMEL_ERR_INVALID_ARG && strstr(msg, "wmel_plan_from_hf_config_cols"), "plain call: %d %s", rc, msg);
+    }
+    /* null or absent: no values */
+    n = 9;
+    CHECK(map_cols("{\"feature_extractor_type\": \"ClvpFeatureExtractor\", \"mel_norms\": null}", &got, sc, sh, 512,
+                   &n, msg, sizeof msg) == WMEL_OK && n == 0, "mel_norms null: none");
+    n = 9;
+    CHECK(map_cols("{\"feature_extractor_type\": \"WhisperFeatureExtractor\"}", &got, sc, sh, 512, &n, msg,
+                   sizeof msg) == WMEL_OK && n == 0, "Whisper: none");
+    /* feature_size sets the count */
+    json_array(a1, CAP, norms, 64, 0);
+    snprintf(text, CAP, "{\"feature_extractor_type\": \"ClvpFeatureExtractor\", \"feature_size\": 64, \"mel_norms\": %s}",
+             a1);
+    CHECK(map_cols(text, &got, sc, sh, 512, &n, msg, sizeof msg) == WMEL_OK && n == 64 && got.n_mels == 64,
+          "clvp 64 mels: %zu values: %s", n, msg);
+    /* Gemma: x / std - mean / std; a missing one is mean 0 or std 1 */
+    for (int which = 0; which < 3; which++) {
+        json_array(a1, CAP, mean, 128, 0);
+        json_array(a2, CAP, sd, 128, 1);
+        snprintf(text, CAP, "{\"feature_extractor_type\": \"%s\", \"per_bin_mean\": %s, \"per_bin_stddev\": %s}",
+                 which == 1 ? "Gemma3nAudioFeatureExtractor" : "Gemma4AudioFeatureExtractor", which == 2 ? "null" : a1,
+                 which == 1 ? "null" : a2);
+        const int rc = map_cols(text, &got, sc, sh, 512, &n, msg, sizeof msg);
+        CHECK(rc == WMEL_OK && n == 128, "gemma per_bin (%d): status %d, %zu values: %s", which, rc, n, msg);
+        int same = n == 128;
+        for (size_t j = 0; same && j < n; j++) {
+            const double m = which == 2 ? 0.0 : mean[j], s = which == 1 ? 1.0 : sd[j];
+            same = sc[j] == 1.0 / s && sh[j] == -m / s;
+        }
+        CHECK(same, "gemma per_bin (%d): scale 1 / std, shift -mean / std", which);
+    }
+    /* refusals: the count, non-numbers, zeros, a short buffer */
+    cols_refused("{\"feature_extractor_type\": \"ClvpFeatureExtractor\", \"mel_norms\": [1, 2]}", WMEL_ERR_INVALID_ARG,
+                 "mel_norms: 2 numbers where the plan has 80 mels");
+    cols_refused("{\"feature_extractor_type\": \"ClvpFeatureExtractor\", \"mel_norms\": [1, \"2\"]}",
+                 WMEL_ERR_INVALID_ARG, "an array of numbers");
+    cols_refused("{\"feature_extractor_type\": \"ClvpFeatureExtractor\", \"mel_norms\": 3}", WMEL_ERR_INVALID_ARG,
+                 "mel_norms 3: an array of numbers");
+    cols_refused("{\"feature_extractor_type\": \"Gemma4AudioFeatureExtractor\", \"per_bin_mean\": [1, [2, null]]}",
+                 WMEL_ERR_INVALID_ARG, "per_bin_mean [...]: an array of numbers");
+    norms[5] = 0.0;
+    json_array(a1, CAP, norms, 80, 0);
+    snprintf(text, CAP, "{\"feature_extractor_type\": \"ClvpFeatureExtractor\", \"mel_norms\": %s}", a1);
+    cols_refused(text, WMEL_ERR_INVALID_ARG, "mel_norms: value 5 is 0");
+    norms[5] = 1e308;
+    json_array(a1, CAP, norms, 80, 0);
+    snprintf(text, CAP, "{\"feature_extractor_type\": \"ClvpFeatureExtractor\", \"mel_norms\": %s}", a1);
+    n = 0;
+    CHECK(map_cols(text, &got, sc, sh, 512, &n, msg, sizeof msg) == WMEL_OK && n == 80 && sc[5] == 1e-308,
+          "a huge norm: its reciprocal");
+    snprintf(text, CAP, "{\"feature_extractor_type\": \"ClvpFeatureExtractor\", \"mel_norms\": [%s1e999]}",
+             "1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, "
+             "1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, "
+             "1, 1, 1, 1, 1, 1, 1, 1, 1, ");
+    cols_refused(text, WMEL_ERR_INVALID_ARG, "mel_norms: value 79 is not finite");
+    sd[3] = 0.0;
+    json_array(a2, CAP, sd, 128, 0);
+    snprintf(text, CAP, "{\"feature_extractor_type\": \"Gemma4AudioFeatureExtractor\", \"per_bin_stddev\": %s}", a2);
+    cols_refused(text, WMEL_ERR_INVALID_ARG, "per_bin_stddev: value 3 is 0");
+    sd[3] = 1e-40;
+    json_array(a2, CAP, sd, 128, 0);
+    snprintf(text, CAP, "{\"feature_extractor_type\": \"Gemma4AudioFeatureExtractor\", \"per_bin_stddev\": %s}", a2);
+    cols_refused(text, WMEL_ERR_INVALID_ARG, "above 1e30 in magnitude");
+    sd[3] = 0.56;
+    json_array(a2, CAP, sd, 128, 0);
+    snprintf(text, CAP, "{\"feature_extractor_type\": \"Gemma4AudioFeatureExtractor\", \"per_bin_stddev\": %s}", a2);
+    {
+        wmel_frontend_plan p, before;
+        memset(&p, 0x5a, sizeof p);
+        before = p;
+        n = 3;
+        const int rc = wmel_plan_from_hf_config_cols(text, strlen(text), &p, NULL, 0, sc, sh, 100, &n, msg, sizeof msg);
+        CHECK(rc == WMEL_ERR_BUFFER_TOO_SMALL && n == 0 && plan_eq(&p, &before) && strstr(msg, "128 values"),
+              "cap 100 < 128: %d %s", rc, msg);
+        CHECK(wmel_plan_from_hf_config_cols(text, strlen(text), &p, NULL, 0, NULL, sh, 512, &n, msg, sizeof msg) ==
+                  WMEL_ERR_NULL_POINTER, "NULL scale");
+        CHECK(wmel_plan_from_hf_config_cols(text, strlen(text), &p, NULL, 0, sc, sh, 512, NULL, msg, sizeof msg) ==
+                  WMEL_ERR_NULL_POINTER, "NULL count");
+        /* damaged configurations with arrays: a status, never a crash (ASan) */
+        const size_t len = strlen(text);
+        unsigned long long s = 777;
+        for (int it = 0; it < 3000; it++) {
+            memcpy(a1, text, len);
+            for (int k = 0; k < 2; k++) {
+                s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+                a1[(s >> 33) % len] = "[],1e-\" n"[(s >> 20) % 9];
+            }
+            const int r2 = wmel_plan_from_hf_config_cols(a1, len, &p, NULL, 0, sc, sh, 512, &n, msg, sizeof msg);
+            CHECK(r2 == WMEL_OK || r2 == WMEL_ERR_INVALID_ARG, "damaged cols: status %d", r2);
+        }
+    }
+    free(text);
+    free(a1);
+    free(a2);
 }
 
 int main(void)
@@ -312,5 +478,6 @@ int main(void)
         CHECK(wmel_plan_from_hf_config(NULL, 0, &p, NULL, 0, NULL, 0) == WMEL_ERR_NULL_POINTER, "NULL text");
         CHECK(wmel_plan_from_hf_config("{}", 2, NULL, NULL, 0, NULL, 0) == WMEL_ERR_NULL_POINTER, "NULL plan");
     }
+    hf_cols_tests();
     return t_done("test_hf_config");
 }

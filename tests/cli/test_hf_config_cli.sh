@@ -84,9 +84,10 @@ expect_rc "dither" 2 'dither 0.5: wmel computes dither 0 only' "$WMEL" mel "$S" 
 [ ! -e "$T/x.npy" ] && ok || bad "a refused configuration left an output"
 printf '{"feature_extractor_type": "GraniteSpeechFeatureExtractor", "win_length": 600}\n' >"$T/gs.json"
 expect_rc "granite win_length" 2 'GraniteSpeechFeatureExtractor: win_length 600: the window must fit n_fft' "$WMEL" mel "$S" -o "$T/x.npy" --hf-config "$T/gs.json"
-# Gemma's per-bin statistics, dither and Cohere's default dither are refused by name
+# Gemma's dither and Cohere's default dither are refused by name; per-bin statistics of the
+# wrong length too
 printf '{"feature_extractor_type": "Gemma4AudioFeatureExtractor", "per_bin_mean": [0.5]}\n' >"$T/g4b.json"
-expect_rc "per_bin_mean" 2 'per_bin_mean \[...\]: wmel computes per_bin_mean null only' "$WMEL" mel "$S" -o "$T/x.npy" --hf-config "$T/g4b.json"
+expect_rc "per_bin_mean" 2 'per_bin_mean: 1 numbers where the plan has 128 mels' "$WMEL" mel "$S" -o "$T/x.npy" --hf-config "$T/g4b.json"
 printf '{"feature_extractor_type": "CohereAsrFeatureExtractor"}\n' >"$T/co.json"
 expect_rc "Cohere dither" 2 'dither 1e-05: the original adds noise from a torch.Generator' "$WMEL" mel "$S" -o "$T/x.npy" --hf-config "$T/co.json"
 printf '{"feature_extractor_type": "ParakeetFeatureExtractor",\n "feature_size": [80]}\n' >"$T/bad.json"
@@ -138,6 +139,61 @@ for p in gemma3n gemma4 univnet inkling; do
 done
 expect_rc "stream refused" 2 'dither 0.5' "$WMEL" stream -o "$T/x.npy" --hf-config "$T/w.json" < "$S"
 expect_rc "batch refused" 2 'dither 0.5' "$WMEL" batch "$T/list.txt" -o "$T/job2" --mode full --hf-config "$T/w.json" -q
+
+# per-column values (CLVP's mel_norms, Gemma's per_bin_mean / per_bin_stddev): `wmel mel` applies
+# them to the plan's features as x * (1 / norms) and x / std - mean / std in double, one rounding
+# to float32, on the whole clip and on the long input's path alike (the stdlib reads the .npy)
+python3 - "$T" <<'PYEOF'
+import json, sys
+t = sys.argv[1]
+norms = [0.75 + 0.0123 * j for j in range(80)]
+mean = [-4.0 + 0.05 * j for j in range(128)]
+std = [[0.6 + 0.01 * j, 0.61 + 0.01 * j] for j in range(0, 128, 2)]  # nested: read flattened
+json.dump({"feature_extractor_type": "ClvpFeatureExtractor", "mel_norms": norms}, open(t + "/clvp.json", "w"))
+json.dump({"feature_extractor_type": "Gemma4AudioFeatureExtractor", "per_bin_mean": mean,
+           "per_bin_stddev": std}, open(t + "/g4s.json", "w"))
+json.dump({"norms": norms, "mean": mean, "std": [v for p in std for v in p]}, open(t + "/vals.json", "w"))
+PYEOF
+cat >"$T/cmp.py" <<'PYEOF'
+import ast, json, struct, sys
+def npy(path):
+    b = open(path, "rb").read()
+    hl = struct.unpack("<H", b[8:10])[0]
+    h = ast.literal_eval(b[10:10 + hl].decode())
+    assert h["descr"] == "<f4" and not h["fortran_order"], h
+    n = 1
+    for d in h["shape"]:
+        n *= d
+    return h["shape"], struct.unpack("<%df" % n, b[10 + hl:10 + hl + 4 * n])
+kind, plain, cols = sys.argv[1:4]
+v = json.load(open(sys.argv[4]))
+(sa, a), (sb, b) = npy(plain), npy(cols)
+assert sa == sb and len(a) > 0, (sa, sb)
+rows, width = sa
+mels = rows if kind == "clvp" else width  # CLVP: mels x frames; Gemma: frames x mels
+f32 = lambda x: struct.unpack("<f", struct.pack("<f", x))[0]
+bad = 0
+for i, (x, y) in enumerate(zip(a, b)):
+    m = i // width if kind == "clvp" else i % width
+    want = f32(x * (1.0 / v["norms"][m])) if kind == "clvp" else f32(x * (1.0 / v["std"][m]) + -v["mean"][m] / v["std"][m])
+    bad += want != y
+sys.exit(1 if bad else 0)
+PYEOF
+expect_ok "clvp preset" "$WMEL" mel "$S" -o "$T/c1.npy" --preset clvp
+expect_ok "clvp mel_norms" "$WMEL" mel "$S" -o "$T/c2.npy" --hf-config "$T/clvp.json"
+python3 "$T/cmp.py" clvp "$T/c1.npy" "$T/c2.npy" "$T/vals.json" && ok || bad "--hf-config mel_norms: not x / mel_norms"
+L="$GOLDEN/audio/speech_long.wav" # over two minutes: the long input's path
+expect_ok "gemma4 preset (long)" "$WMEL" mel "$L" -o "$T/g1.npy" --preset gemma4
+expect_ok "gemma4 per_bin (long)" "$WMEL" mel "$L" -o "$T/g2.npy" --hf-config "$T/g4s.json"
+python3 "$T/cmp.py" gemma "$T/g1.npy" "$T/g2.npy" "$T/vals.json" && ok || bad "--hf-config per_bin (long): not x / std - mean / std"
+expect_ok "gemma4 per_bin" "$WMEL" mel "$S" -o "$T/g3.npy" --hf-config "$T/g4s.json"
+expect_ok "gemma4 preset" "$WMEL" mel "$S" -o "$T/g4.npy" --preset gemma4
+python3 "$T/cmp.py" gemma "$T/g4.npy" "$T/g3.npy" "$T/vals.json" && ok || bad "--hf-config per_bin: not x / std - mean / std"
+expect_rc "per-column with --cmvn" 2 'both give the per-column affine' "$WMEL" mel "$S" -o "$T/x.npy" --hf-config "$T/clvp.json" --cmvn "$T/clvp.json"
+expect_rc "per-column with --n-mels" 2 'per-column values are 80, one per mel' "$WMEL" mel "$S" -o "$T/x.npy" --hf-config "$T/clvp.json" --n-mels 64
+expect_rc "per-column on stream" 2 'applied by `wmel mel` only' "$WMEL" stream -o "$T/x.npy" --hf-config "$T/clvp.json" < "$S"
+expect_rc "per-column on batch" 2 'applied by `wmel mel` only' "$WMEL" batch "$T/list.txt" -o "$T/job3" --hf-config "$T/g4s.json" -q
+[ ! -e "$T/x.npy" ] && [ ! -e "$T/job3" ] && ok || bad "a refused per-column configuration left an output"
 
 echo "test_hf_config_cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -1,7 +1,10 @@
 /* fuzz_plan_json.c -- a plan's JSON (wmel_plan_from_json, wmel_plan_json_meta,
- * wmel_plan_to_json) and a transformers configuration (wmel_plan_from_hf_config): any bytes
+ * wmel_plan_to_json) and a transformers configuration (wmel_plan_from_hf_config and its _cols
+ * form with the per-column values): any bytes
  * are a plan or WMEL_ERR_INVALID_ARG with a sentence; a plan read is valid, and its JSON reads
  * back as the same plan. */
+#include <math.h>
+
 #include "fuzz_util.h"
 #include "wmel.h"
 
@@ -25,6 +28,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FZ_CHECK(hrc == WMEL_OK ? hmsg[0] == '\0' : hmsg[0] != '\0', "hf config: message on status %d", hrc);
         fz_check_message(hmsg, size & 1 ? sizeof hmsg : 20);
         if (hrc == WMEL_OK) FZ_CHECK(wmel_plan_check(&h, NULL, 0) == WMEL_OK, "a configuration's plan is refused by the check");
+        /* with its per-column values: the same plan where the plain call takes it; finite values */
+        static double sc[512], sh[512];
+        wmel_frontend_plan hc;
+        size_t nc = 0;
+        const int crc = wmel_plan_from_hf_config_cols((const char *)data, size, &hc, NULL, 0, sc, sh, 512, &nc, hmsg,
+                                                      sizeof hmsg);
+        FZ_CHECK(crc == WMEL_OK || crc == WMEL_ERR_INVALID_ARG, "hf config cols: status %d", crc);
+        FZ_CHECK(crc == WMEL_OK ? hmsg[0] == '\0' : hmsg[0] != '\0', "hf config cols: message on status %d", crc);
+        if (hrc == WMEL_OK) FZ_CHECK(crc == WMEL_OK && nc == 0 && !memcmp(&h, &hc, sizeof h), "cols: another plan");
+        if (crc == WMEL_OK)
+            for (size_t j = 0; j < nc; j++) FZ_CHECK(isfinite(sc[j]) && isfinite(sh[j]), "cols: value %zu not finite", j);
     }
     if (rc == WMEL_OK) {
         FZ_CHECK(wmel_plan_check(&p, NULL, 0) == WMEL_OK, "a plan read is refused by the check");
