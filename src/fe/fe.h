@@ -12,6 +12,7 @@
 #include "../internal.h"
 
 #include <math.h>
+#include <stdint.h>
 
 #define WMEL_FE_MAX_MELS 512
 #define WMEL_FE_MAX_NFFT 65536
@@ -61,12 +62,23 @@ typedef void (*wmel_fe_frames_fn)(const struct wmel_fe *fe, const float *x, size
  * ms]) / den[i ms]) in double, each operation correctly rounded, so every level gives the
  * same bits (ms 0: one mean and denominator for all; 1: one per value). */
 typedef void (*wmel_fe_norm_fn)(float *v, size_t len, const double *mean, const double *den, size_t ms);
+/* A group's columns (vals in frames()'s layout: [n_cols][lanes] by_col, else [cnt][n_cols])
+ * rounded to float32 into out (frame l's column m at out[l * ts + m * cs]; by_col: ts 1,
+ * else cs 1); nonzero when a value rounded to an infinity (or was one, or NaN): exactly the
+ * values wmel__fe_f32_ok() refuses. */
+typedef uint32_t (*wmel_fe_cast_fn)(float *out, size_t ts, size_t cs, const double *vals, size_t n_cols, size_t cnt,
+                                    int by_col);
+/* 1 when x[0 .. n) holds no NaN or Inf. */
+typedef int (*wmel_fe_finite_fn)(const float *x, size_t n);
+
 typedef struct wmel_fe_kernel {
     const char *name;    /* "c-f64", "avx2-f64x4", "avx512-f64x8", "neon-f64x2" */
     int lanes;           /* frames per call */
     wmel_fe_frames_fn frames;
     size_t (*scratch)(const struct wmel_fe *fe);
     wmel_fe_norm_fn norm;
+    wmel_fe_cast_fn cast;     /* the same bits at every level */
+    wmel_fe_finite_fn finite; /* the same answer at every level */
 } wmel_fe_kernel;
 /* The finish's normalisation through the kernel's (the scalar one without a kernel). */
 void wmel__fe_norm(const struct wmel_fe *fe, float *v, size_t len, const double *mean, const double *den,

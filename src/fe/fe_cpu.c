@@ -21,6 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define FE_CAST_LANES 1
+#include "fe_cast.inc"
+
 #define MAX_TEAM 256
 
 /* Where frame t, column c of the (unstacked, unpadded) output goes. */
@@ -121,7 +124,7 @@ void wmel__fe_norm(const wmel_fe *fe, float *v, size_t len, const double *mean, 
     (fe->kern && fe->kern->norm ? fe->kern->norm : scalar_norm)(v, len, mean, den, ms);
 }
 
-static const wmel_fe_kernel KERNEL_C = {"c-f64", 1, scalar_frames, scalar_scratch, scalar_norm};
+static const wmel_fe_kernel KERNEL_C = {"c-f64", 1, scalar_frames, scalar_scratch, scalar_norm, fe_cast_group, fe_finite};
 const wmel_fe_kernel *wmel__fe_kernel_c(void) { return &KERNEL_C; }
 
 
@@ -509,31 +512,10 @@ int wmel__fe_finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, siz
 
 /* ---- the whole clip on the ctx's workers ---- */
 
-/* 1 when x[a .. b) holds no NaN or Inf (exponent bits all ones). */
-static int finite_span(const float *x, size_t a, size_t b)
+/* 1 when x[a .. b) holds no NaN or Inf (the kernel's check, vectorised at its level). */
+static int finite_span(const wmel_fe *fe, const float *x, size_t a, size_t b)
 {
-    uint32_t bad = 0;
-    for (size_t i = a; i < b; i++) { /* integer operations the compiler vectorises */
-        uint32_t u;
-        memcpy(&u, x + i, sizeof u);
-        bad |= (uint32_t)((u & 0x7f800000u) == 0x7f800000u);
-    }
-    return !bad;
-}
-
-/* o[i] = (float)v[i] for i < len; nonzero when a value rounded to an infinity (or was
- * one, or NaN): exactly the values wmel__fe_f32_ok() refuses. */
-static inline uint32_t cast_row(float *restrict o, const double *restrict v, size_t len)
-{
-    uint32_t inf = 0;
-    for (size_t i = 0; i < len; i++) { /* integer operations the compiler vectorises */
-        const float f = (float)v[i];
-        uint32_t u;
-        memcpy(&u, &f, sizeof u);
-        inf |= (uint32_t)((u & 0x7f800000u) == 0x7f800000u);
-        o[i] = f;
-    }
-    return inf;
+    return b <= a || (fe->kern && fe->kern->finite ? fe->kern->finite : fe_finite)(x + a, b - a);
 }
 
 enum { FIN_NONE, FIN_STATS, FIN_MAX };
@@ -587,14 +569,14 @@ static int chunk_check_begin(const fe_task *k, size_t c, size_t f0, size_t f1, s
         if (hi < e) hi = e < n ? e : n;
         const size_t e1 = e < hi ? e : hi; /* the start's reflection: before any frame */
         if (lo < e1) {
-            if (!finite_span(k->x, lo, e1)) return 0;
+            if (!finite_span(k->fe, k->x, lo, e1)) return 0;
             lo = e1;
         }
     }
     if (b > (long long)n) {
         const long long r = 2 * (long long)n - b - 2;
         const size_t rl = r <= 0 ? 0 : (size_t)r;
-        if (rl < lo && !finite_span(k->x, rl, lo)) return 0;
+        if (rl < lo && !finite_span(k->fe, k->x, rl, lo)) return 0;
     }
     *from = lo;
     *to = hi > lo ? hi : lo;
@@ -606,7 +588,7 @@ static int check_to(const fe_task *k, long long need, size_t *at, size_t to)
 {
     const size_t e = need <= (long long)*at ? *at : need >= (long long)to ? to : (size_t)need;
     if (e <= *at) return 1;
-    if (!finite_span(k->x, *at, e)) return 0;
+    if (!finite_span(k->fe, k->x, *at, e)) return 0;
     *at = e;
     return 1;
 }
@@ -691,16 +673,7 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
             kern->frames(fe, k->x, k->n, g0, (int)cnt, vals, buf, 0, by_col);
             /* float32's range checked on the casts: a value rounds to an infinity exactly
                when wmel__fe_f32_ok() refuses it (out is unspecified on error) */
-            uint32_t inf = 0;
-            if (!by_col) /* frames x columns */
-                for (size_t l = 0; l < cnt; l++)
-                    inf |= cast_row(k->o.out + (g0 + l) * k->o.ts, vals + l * ncol, ncol);
-            else if (cnt == 4) /* whole groups of the four- and eight-lane kernels: fixed lengths */
-                for (size_t m = 0; m < ncol; m++) inf |= cast_row(k->o.out + m * k->o.cs + g0, vals + m * L, 4);
-            else if (cnt == 8)
-                for (size_t m = 0; m < ncol; m++) inf |= cast_row(k->o.out + m * k->o.cs + g0, vals + m * L, 8);
-            else
-                for (size_t m = 0; m < ncol; m++) inf |= cast_row(k->o.out + m * k->o.cs + g0, vals + m * L, cnt);
+            const uint32_t inf = kern->cast(k->o.out + g0 * k->o.ts, k->o.ts, k->o.cs, vals, ncol, cnt, by_col);
             if (inf && p->log == WMEL_LOG_NONE) {
                 range = 1;
                 break;
@@ -809,7 +782,7 @@ static int cpu_run(const wmel_ctx *ctx, const float *x, size_t n, float *out, si
     }
     const fe_out om = out_map(fe, out, cols);
     if (!nc) { /* no frame */
-        if (!finite_span(x, 0, n)) return WMEL_ERR_NOT_FINITE;
+        if (!finite_span(fe, x, 0, n)) return WMEL_ERR_NOT_FINITE;
         return ext ? wmel__fe_finish_ext(fe, out, om.ts, om.cs, 0, wmel__fe_out_frames(p, n)) : WMEL_OK;
     }
     fe_task *k = calloc(1, sizeof *k);
@@ -843,7 +816,7 @@ static int cpu_run(const wmel_ctx *ctx, const float *x, size_t n, float *out, si
     for (int t = 0; t < nt; t++)
         if (k->status[t] && !rc) rc = k->status[t];
     /* a NaN or Inf sample anywhere decides the status, as in Whisper's geometry */
-    if (rc == WMEL_ERR_SAMPLE_RANGE && !finite_span(x, 0, n)) rc = WMEL_ERR_NOT_FINITE;
+    if (rc == WMEL_ERR_SAMPLE_RANGE && !finite_span(fe, x, 0, n)) rc = WMEL_ERR_NOT_FINITE;
     if (rc == WMEL_OK && ext) rc = finish_ext_team(ctx, out, om.ts, om.cs, nv, wmel__fe_out_frames(p, n), k->part);
     free(k->part);
     free(k);

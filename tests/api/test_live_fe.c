@@ -344,7 +344,9 @@ static int count_frames(void *user, const float *raw, size_t f0, size_t nf)
  * in range, and a NaN anywhere in the input still reads WMEL_ERR_NOT_FINITE. */
 static void log_none_range(void)
 {
-    const int isas[] = {WMEL_ISA_C, WMEL_ISA_AUTO};
+    /* every level's cast and range check (AUTO: AVX2 on AVX-512 machines; a level the CPU
+       lacks runs the next one down) */
+    const int isas[] = {WMEL_ISA_C, WMEL_ISA_AUTO, WMEL_ISA_AVX512, WMEL_ISA_NEON};
     const int backends[] = {WMEL_BACKEND_CPU, WMEL_BACKEND_REF};
     const size_t n = 16000;
     float *x = malloc(n * sizeof(float)), *out = NULL;
@@ -352,7 +354,7 @@ static void log_none_range(void)
     if (!x) return;
     for (int fi = 0; fi < 2; fi++)
         for (int bi = 0; bi < 2; bi++)
-            for (int ii = 0; ii < 2; ii++)
+            for (int ii = 0; ii < 4; ii++)
                 for (int norm = 0; norm < 2; norm++) {
                     wmel_frontend_plan plan;
                     wmel_frontend_preset(fi ? WMEL_FRONTEND_KALDI : WMEL_FRONTEND_NEMO, 80, &plan);

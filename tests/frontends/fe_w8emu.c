@@ -13,7 +13,8 @@ typedef double VD __attribute__((vector_size(64)));
 #define FE_FN fe_frames_w8emu
 #include "fe/fe_lanes.inc"
 
-static const wmel_fe_kernel K = {"w8emu-f64x8", LANES, FE_FN, fe_lanes_scratch, fe_lanes_norm};
+static const wmel_fe_kernel K = {"w8emu-f64x8", LANES, FE_FN, fe_lanes_scratch, fe_lanes_norm, fe_cast_group,
+                                  fe_finite};
 const wmel_fe_kernel *t_fe_kernel_w8emu(void) { return &K; }
 #else
 const wmel_fe_kernel *t_fe_kernel_w8emu(void) { return NULL; }

@@ -15,7 +15,8 @@ typedef double VD __attribute__((vector_size(16)));
 #define FE_FN fe_frames_neon
 #include "fe/fe_lanes.inc"
 
-static const wmel_fe_kernel K = {"neon-f64x2", LANES, FE_FN, fe_lanes_scratch, fe_lanes_norm};
+static const wmel_fe_kernel K = {"neon-f64x2", LANES, FE_FN, fe_lanes_scratch, fe_lanes_norm,
+                                  fe_cast_group, fe_finite};
 const wmel_fe_kernel *wmel__fe_kernel_neon(void) { return &K; }
 #else
 const wmel_fe_kernel *wmel__fe_kernel_neon(void) { return NULL; }

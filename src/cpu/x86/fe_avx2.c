@@ -29,7 +29,8 @@ static inline void fe_gather4(const float *const *xl, int j, VD *out)
 #define FE_FN fe_frames_avx2
 #include "fe/fe_lanes.inc"
 
-static const wmel_fe_kernel K = {"avx2-f64x4", LANES, FE_FN, fe_lanes_scratch, fe_lanes_norm};
+static const wmel_fe_kernel K = {"avx2-f64x4", LANES, FE_FN, fe_lanes_scratch, fe_lanes_norm,
+                                  fe_cast_group, fe_finite};
 const wmel_fe_kernel *wmel__fe_kernel_avx2(void) { return &K; }
 #else
 const wmel_fe_kernel *wmel__fe_kernel_avx2(void) { return NULL; }

@@ -14,7 +14,8 @@ typedef double VD __attribute__((vector_size(64)));
 #define FE_FN fe_frames_avx512
 #include "fe/fe_lanes.inc"
 
-static const wmel_fe_kernel K = {"avx512-f64x8", LANES, FE_FN, fe_lanes_scratch, fe_lanes_norm};
+static const wmel_fe_kernel K = {"avx512-f64x8", LANES, FE_FN, fe_lanes_scratch, fe_lanes_norm,
+                                  fe_cast_group, fe_finite};
 const wmel_fe_kernel *wmel__fe_kernel_avx512(void) { return &K; }
 #else
 const wmel_fe_kernel *wmel__fe_kernel_avx512(void) { return NULL; }
