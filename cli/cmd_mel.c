@@ -146,8 +146,7 @@ static wmel_ctx *plan_ctx(const wmel_params *p, const wmel_frontend_plan *plan, 
         if (!c) snprintf(err, err_len, "--frontend %s: %s", cli_fe_name(plan->frontend), wmel_strerror(*st));
         return c;
     }
-    const size_t want = (size_t)(plan->n_mels + plan->use_energy) * (plan->cols_stacked ? (size_t)plan->stack : 1u) *
-                        (plan->cols_stacked && plan->delta_win ? 2u : 1u);
+    const size_t want = cli_fe_cols(plan);
     double *v = malloc(2 * (want + 1) * sizeof *v);
     size_t n = 0;
     char why[400];

@@ -267,8 +267,7 @@ int cli_fe_plan(cli_fe *f, wmel_frontend_plan *plan)
             cli_msg("wmel: %s: %s", src, why);
             return 2;
         }
-        const size_t cols = (size_t)(plan->n_mels + plan->use_energy) * (plan->cols_stacked ? (size_t)plan->stack : 1u) *
-                            (plan->cols_stacked && plan->delta_win ? 2u : 1u);
+        const size_t cols = cli_fe_cols(plan);
         if (f->hf_cols && f->hf_cols != cols) {
             cli_msg("wmel: %s: the configuration's per-column values are %zu, one per mel; the options change the "
                     "plan's columns to %zu",
@@ -305,6 +304,12 @@ const char *cli_fe_label(const cli_fe *f)
     else if (f->preset) snprintf(buf, sizeof buf, "--preset %s", f->preset);
     else snprintf(buf, sizeof buf, "--frontend %s", cli_fe_name(f->frontend));
     return buf;
+}
+
+size_t cli_fe_cols(const wmel_frontend_plan *plan)
+{
+    return (size_t)(plan->n_mels + plan->use_energy) * (plan->cols_stacked ? (size_t)plan->stack : 1u) *
+           (plan->cols_stacked && plan->delta_win ? 2u : 1u);
 }
 
 int cli_fe_whisper(const cli_fe *f) { return f->frontend == WMEL_FRONTEND_WHISPER && !f->general; }

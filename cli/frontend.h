@@ -48,6 +48,9 @@ int cli_fe_finish_opt(const char *arg);
  * 2 on an option that does not apply to the front-end or a file the parser refuses
  * (reported). */
 int cli_fe_plan(cli_fe *f, wmel_frontend_plan *plan);
+/* The length of the plan's per-column affine (wmel_create_plan_cols's n_cols): n_mels +
+ * use_energy; with cols_stacked the stacked row's width (x stack, x 2 with deltas). */
+size_t cli_fe_cols(const wmel_frontend_plan *plan);
 /* 1 when the commands' Whisper path computes the plan (openai's own computation, with
  * --padding, --pad-30s, --norm, --smooth, --fixed-point): the whisper preset itself, 80 or
  * 128 mels. Every other plan, a whisper one with other options included, is computed as a
