@@ -86,6 +86,13 @@ static void json_array(char *out, size_t cap, const double *v, size_t n, int nes
     if (o < cap) snprintf(out + o, cap - o, "]");
 }
 
+/* text = {"feature_extractor_type": cls, key: [v]} (tmp: the array's text, CAP bytes each). */
+static void one_vector(char *text, char *tmp, size_t cap, const char *cls, const char *key, const double *v, size_t n)
+{
+    json_array(tmp, cap, v, n, 0);
+    snprintf(text, cap, "{\"feature_extractor_type\": \"%s\", \"%s\": %s}", cls, key, tmp);
+}
+
 static void hf_cols_tests(void)
 {
     enum { CAP = 16384 };
@@ -130,8 +137,7 @@ static void hf_cols_tests(void)
                    sizeof msg) == WMEL_OK && n == 0, "Whisper: none");
     /* feature_size sets the count */
     json_array(a1, CAP, norms, 64, 0);
-    snprintf(text, CAP, "{\"feature_extractor_type\": \"ClvpFeatureExtractor\", \"feature_size\": 64, \"mel_norms\": %s}",
-             a1);
+    snprintf(text, CAP, "{\"feature_extractor_type\": \"ClvpFeatureExtractor\", \"feature_size\": 64, \"mel_norms\": %s}", a1);
     CHECK(map_cols(text, &got, sc, sh, 512, &n, msg, sizeof msg) == WMEL_OK && n == 64 && got.n_mels == 64,
           "clvp 64 mels: %zu values: %s", n, msg);
     /* Gemma: x / std - mean / std; a missing one is mean 0 or std 1 */
@@ -159,13 +165,12 @@ static void hf_cols_tests(void)
                  "mel_norms 3: an array of numbers");
     cols_refused("{\"feature_extractor_type\": \"Gemma4AudioFeatureExtractor\", \"per_bin_mean\": [1, [2, null]]}",
                  WMEL_ERR_INVALID_ARG, "per_bin_mean [...]: an array of numbers");
+    const char *clvp = "ClvpFeatureExtractor", *g4 = "Gemma4AudioFeatureExtractor";
     norms[5] = 0.0;
-    json_array(a1, CAP, norms, 80, 0);
-    snprintf(text, CAP, "{\"feature_extractor_type\": \"ClvpFeatureExtractor\", \"mel_norms\": %s}", a1);
+    one_vector(text, a1, CAP, clvp, "mel_norms", norms, 80);
     cols_refused(text, WMEL_ERR_INVALID_ARG, "mel_norms: value 5 is 0");
     norms[5] = 1e308;
-    json_array(a1, CAP, norms, 80, 0);
-    snprintf(text, CAP, "{\"feature_extractor_type\": \"ClvpFeatureExtractor\", \"mel_norms\": %s}", a1);
+    one_vector(text, a1, CAP, clvp, "mel_norms", norms, 80);
     n = 0;
     CHECK(map_cols(text, &got, sc, sh, 512, &n, msg, sizeof msg) == WMEL_OK && n == 80 && sc[5] == 1e-308,
           "a huge norm: its reciprocal");
@@ -175,16 +180,13 @@ static void hf_cols_tests(void)
              "1, 1, 1, 1, 1, 1, 1, 1, 1, ");
     cols_refused(text, WMEL_ERR_INVALID_ARG, "mel_norms: value 79 is not finite");
     sd[3] = 0.0;
-    json_array(a2, CAP, sd, 128, 0);
-    snprintf(text, CAP, "{\"feature_extractor_type\": \"Gemma4AudioFeatureExtractor\", \"per_bin_stddev\": %s}", a2);
+    one_vector(text, a2, CAP, g4, "per_bin_stddev", sd, 128);
     cols_refused(text, WMEL_ERR_INVALID_ARG, "per_bin_stddev: value 3 is 0");
     sd[3] = 1e-40;
-    json_array(a2, CAP, sd, 128, 0);
-    snprintf(text, CAP, "{\"feature_extractor_type\": \"Gemma4AudioFeatureExtractor\", \"per_bin_stddev\": %s}", a2);
+    one_vector(text, a2, CAP, g4, "per_bin_stddev", sd, 128);
     cols_refused(text, WMEL_ERR_INVALID_ARG, "above 1e30 in magnitude");
     sd[3] = 0.56;
-    json_array(a2, CAP, sd, 128, 0);
-    snprintf(text, CAP, "{\"feature_extractor_type\": \"Gemma4AudioFeatureExtractor\", \"per_bin_stddev\": %s}", a2);
+    one_vector(text, a2, CAP, g4, "per_bin_stddev", sd, 128);
     {
         wmel_frontend_plan p, before;
         memset(&p, 0x5a, sizeof p);
