@@ -215,13 +215,30 @@ static unsigned long long plan_fingerprint(const wmel_frontend_plan *pl)
     return h;
 }
 
+/* FNV-1a 64 of the per-column affine's values (their bytes, scales then shifts). */
+static unsigned long long cols_fingerprint(const wmel_batch_opts *o)
+{
+    unsigned long long h = 1469598103934665603ULL;
+    for (int k = 0; k < 2; k++) {
+        const unsigned char *b = (const unsigned char *)(k ? o->col_shift : o->col_scale);
+        for (size_t i = 0; i < o->n_cols * sizeof(double); i++) {
+            h ^= b[i];
+            h *= 1099511628211ULL;
+        }
+    }
+    return h;
+}
+
 size_t wmel_batch_job_json(const wmel_batch_plan *plan, const wmel_batch_opts *o, char *out,
                            size_t cap)
 {
-    char fe[160] = ""; /* Whisper's jobs say nothing: their job.json is as it always was */
-    if (o->fe_plan)
-        snprintf(fe, sizeof fe, "\"frontend\": \"%s\", \"plan\": \"fnv1a64:%016llx\", ",
-                 wmel_batch_frontend_name(o->fe_plan->frontend), plan_fingerprint(o->fe_plan));
+    char fe[200] = ""; /* Whisper's jobs say nothing: their job.json is as it always was */
+    if (o->fe_plan) {
+        const int l = snprintf(fe, sizeof fe, "\"frontend\": \"%s\", \"plan\": \"fnv1a64:%016llx\", ",
+                               wmel_batch_frontend_name(o->fe_plan->frontend), plan_fingerprint(o->fe_plan));
+        if (o->n_cols && l > 0 && (size_t)l < sizeof fe) /* only where set: other jobs' text as it was */
+            snprintf(fe + l, sizeof fe - (size_t)l, "\"cols\": \"fnv1a64:%016llx\", ", cols_fingerprint(o));
+    }
     int n = snprintf(out, cap,
                      "{\"format\": \"wmel-batch/1\", %s\"mode\": \"%s\", \"n_mels\": %d, "
                      "\"shard_size\": %zu, \"items\": %zu, \"manifest\": \"fnv1a64:%016llx\", "
@@ -349,7 +366,7 @@ static int check_job(const char *dir, const char *want, size_t n_shards, char *e
     if (!have) return write_file(dir, "job.json", want, strlen(want), err, err_len);
     int rc = WMEL_OK;
     if (strcmp(have, want)) {
-        static const char *fields[] = {"frontend", "plan", "mode", "n_mels", "shard_size",
+        static const char *fields[] = {"frontend", "plan", "cols", "mode", "n_mels", "shard_size",
                                        "items", "manifest", "format", "wmel"};
         const char *what = "job";
         char a[128] = "", b[128] = "";
@@ -360,6 +377,8 @@ static int check_job(const char *dir, const char *want, size_t n_shards, char *e
                 what = fields[i];
                 if (i == 0 && !a[0]) snprintf(a, sizeof a, "\"whisper\""); /* no field: Whisper's */
                 if (i == 0 && !b[0]) snprintf(b, sizeof b, "\"whisper\"");
+                if (i == 2 && !a[0]) snprintf(a, sizeof a, "none"); /* no per-column affine */
+                if (i == 2 && !b[0]) snprintf(b, sizeof b, "none");
                 break;
             }
         }
@@ -585,7 +604,9 @@ static int start_workers(job *j, const wmel_batch_plan *plan, const wmel_batch_o
     p.backend = o->backend;
     p.n_threads = 1; /* the parallelism is the workers' */
     int st;
-    j->ctx = other_fe ? wmel_create_plan(&p, o->fe_plan, &st) : wmel_create(&p, &st);
+    j->ctx = !other_fe      ? wmel_create(&p, &st)
+             : o->n_cols ? wmel_create_plan_cols(&p, o->fe_plan, o->col_scale, o->col_shift, o->n_cols, &st)
+                         : wmel_create_plan(&p, o->fe_plan, &st);
     if (!j->ctx) {
         snprintf(err, err_len, "%s", wmel_strerror(st));
         return st;

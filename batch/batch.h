@@ -150,6 +150,10 @@ typedef struct wmel_batch_opts {
      * stop within one decoder packet) with WMEL_BATCH_INTERRUPTED. */
     int (*interrupt)(void *user);
     void *interrupt_user;
+    /* With fe_plan: the per-column affine (wmel_create_plan_cols: n_cols values each) or
+       n_cols 0 for none; job.json records the values' fingerprint */
+    const double *col_scale, *col_shift;
+    size_t n_cols;
 } wmel_batch_opts;
 
 typedef struct wmel_batch_stats {

@@ -50,7 +50,7 @@ int cmd_batch(int argc, char **argv)
        streaming frame engine, which is CPU code whatever the ctx, so every mode's items
        equal the CPU backend's bit for bit; decoding, not the mel, is the cost here. */
     p.backend = WMEL_BACKEND_CPU;
-    wmel_batch_opts o = {WMEL_BATCH_PAD30, 80, 0, 1000, 0, WMEL_BACKEND_CPU, NULL, -1.0, NULL, NULL};
+    wmel_batch_opts o = {WMEL_BATCH_PAD30, 80, 0, 1000, 0, WMEL_BACKEND_CPU, NULL, -1.0, NULL, NULL, NULL, NULL, 0};
     cli_fe fe;
     cli_fe_init(&fe);
     const char *mode = NULL;
@@ -99,6 +99,7 @@ int cmd_batch(int argc, char **argv)
     if (!strcmp(out, "-"))
         return cli_usage("batch: -o takes a folder (OUTDIR): a job of shards cannot go to standard output");
     wmel_frontend_plan fplan;
+    fe.takes_cols = 1; /* --cmvn, --hf-config's per-column values: each item's ctx */
     if (cli_fe_plan(&fe, &fplan)) return 2;
     if (!cli_fe_whisper(&fe)) {
         /* another front-end: the whole clip's features (mode full) */
@@ -117,8 +118,16 @@ int cmd_batch(int argc, char **argv)
     o.backend = p.backend;
     o.progress = !quiet && isatty(2);
     char err[2048] = "";
+    double *cols = NULL;
+    if (o.fe_plan && cli_fe_colvec(&fe, &fplan, &cols, &o.n_cols, err, sizeof err)) {
+        cli_msg("wmel: %s", err);
+        return 1;
+    }
+    o.col_scale = cols;
+    o.col_shift = cols ? cols + o.n_cols : NULL;
     wmel_batch_plan plan;
     if (wmel_batch_plan_load(manifest, &plan, err, sizeof err)) {
+        free(cols);
         cli_msg("wmel: %s", err);
         return 1;
     }
@@ -132,6 +141,7 @@ int cmd_batch(int argc, char **argv)
     sigaction(SIGHUP, &sa, NULL);
     int rc = wmel_batch_run(&plan, out, &o, &st, err, sizeof err);
     wmel_batch_plan_free(&plan);
+    free(cols);
     if (rc == WMEL_BATCH_FAILED) {
         cli_msg("wmel: %s", err);
         return 1;

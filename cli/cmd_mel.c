@@ -131,52 +131,8 @@ static int long_write(wmel_long *lg, const char *out, char *err, size_t err_len)
  * zeros). plan NULL: Whisper's (p). Decodes the head of INPUT; when it is shorter returns
  * -1 with the samples in *pcm, *n (malloced) for the whole-clip path; otherwise returns the
  * exit status (messages printed). */
-/* The plan's ctx, with the per-column affine of a CMVN file when cmvn names one; on failure
- * NULL with the sentence in err. */
-static wmel_ctx *plan_ctx(const wmel_params *p, const wmel_frontend_plan *plan, const char *cmvn, const cli_fe *fe,
-                          int *st, char *err, size_t err_len)
-{
-    if (!cmvn && fe && fe->hf_cols) { /* --hf-config's per-column values */
-        wmel_ctx *c = wmel_create_plan_cols(p, plan, fe->hf_scale, fe->hf_shift, fe->hf_cols, st);
-        if (!c) snprintf(err, err_len, "--hf-config %s: %s", cli_esc(fe->hf_config), wmel_strerror(*st));
-        return c;
-    }
-    if (!cmvn) {
-        wmel_ctx *c = wmel_create_plan(p, plan, st);
-        if (!c) snprintf(err, err_len, "--frontend %s: %s", cli_fe_name(plan->frontend), wmel_strerror(*st));
-        return c;
-    }
-    const size_t want = cli_fe_cols(plan);
-    double *v = malloc(2 * (want + 1) * sizeof *v);
-    size_t n = 0;
-    char why[400];
-    if (!v) {
-        *st = WMEL_ERR_NO_MEMORY;
-        snprintf(err, err_len, "--cmvn: %s", wmel_strerror(*st));
-        return NULL;
-    }
-    *st = wmel_cmvn_load(cmvn, v, v + want + 1, want + 1, &n, why, sizeof why);
-    if (*st == WMEL_ERR_BUFFER_TOO_SMALL || (*st == WMEL_OK && n != want)) {
-        *st = WMEL_ERR_INVALID_ARG;
-        snprintf(err, err_len, "--cmvn %s: %zu values per vector; the plan's per-column affine takes %zu (%s)",
-                 cli_esc(cmvn), n, want,
-                 plan->cols_stacked ? "the stacked row's width: stack x (n_mels + use_energy), x 2 with deltas"
-                                    : "n_mels + use_energy, before stacking; a vector for the stacked rows (FunASR's "
-                                      "am.mvn) needs cols_stacked");
-    } else if (*st) {
-        snprintf(err, err_len, "--cmvn: %s", why);
-    }
-    wmel_ctx *c = NULL;
-    if (*st == WMEL_OK) {
-        c = wmel_create_plan_cols(p, plan, v, v + want + 1, n, st);
-        if (!c) snprintf(err, err_len, "--frontend %s with --cmvn: %s", cli_fe_name(plan->frontend), wmel_strerror(*st));
-    }
-    free(v);
-    return c;
-}
-
 static int mel_long(const char *in, const char *out, const wmel_params *p, const wmel_frontend_plan *plan,
-                    const char *cmvn, const cli_fe *fe, size_t padding, int quiet, int verbose, float **pcm, size_t *n)
+                    const cli_fe *fe, size_t padding, int quiet, int verbose, float **pcm, size_t *n)
 {
     char err[ERRLEN] = "";
     int st;
@@ -203,7 +159,7 @@ static int mel_long(const char *in, const char *out, const wmel_params *p, const
     wmel_long *lg = NULL;
     int plan_failed = 0;
     if (rc == WMEL_OK) {
-        ctx = plan ? plan_ctx(p, plan, cmvn, fe, &st, err, sizeof err) : wmel_create(p, &st); /* the stream on its threads */
+        ctx = plan ? cli_fe_ctx(p, plan, fe, &st, err, sizeof err) : wmel_create(p, &st); /* the stream on its threads */
         if (!ctx) {
             rc = st;
             plan_failed = plan != NULL;
@@ -276,7 +232,7 @@ static int mel_long(const char *in, const char *out, const wmel_params *p, const
  * backend (whose values the stream does not compute) whole in memory, wmel_features(),
  * the original's layout. */
 static int mel_frontend(const char *in, const char *out, const wmel_params *p,
-                        const wmel_frontend_plan *plan, const char *cmvn, const cli_fe *fe, int quiet, int verbose,
+                        const wmel_frontend_plan *plan, const cli_fe *fe, int quiet, int verbose,
                         int raw)
 {
     char err[ERRLEN];
@@ -284,7 +240,7 @@ static int mel_frontend(const char *in, const char *out, const wmel_params *p,
     size_t n = 0;
     int rc = WMEL_OK;
     if (p->backend != WMEL_BACKEND_REF && !(raw && !strcmp(in, "-")) && (wmel_have_ffmpeg() || strcmp(in, "-"))) {
-        int ex = mel_long(in, out, p, plan, cmvn, fe, 0, quiet, verbose, &pcm, &n);
+        int ex = mel_long(in, out, p, plan, fe, 0, quiet, verbose, &pcm, &n);
         if (ex >= 0) return ex;
     } else {
         rc = cli_load_input(in, &pcm, &n, quiet, raw, err, sizeof err);
@@ -294,7 +250,7 @@ static int mel_frontend(const char *in, const char *out, const wmel_params *p,
         return 1;
     }
     int st;
-    wmel_ctx *ctx = plan_ctx(p, plan, cmvn, fe, &st, err, sizeof err);
+    wmel_ctx *ctx = cli_fe_ctx(p, plan, fe, &st, err, sizeof err);
     if (!ctx) {
         free(pcm);
         cli_msg("wmel: %s", err);
@@ -344,7 +300,6 @@ typedef struct mel_opts {
     size_t padding;
     int smooth, pad30, quiet, verbose, raw, fixed, dtype;
     const char *whisper_only; /* the first option of Whisper's alone */
-    const char *cmvn;         /* --cmvn FILE: the per-column affine (wmel_cmvn_load) */
     cli_fe fe;
     wmel_frontend_plan plan;
 } mel_opts;
@@ -368,12 +323,6 @@ static int mel_parse(int argc, char **argv, mel_opts *o)
         if (!o->whisper_only && (!strcmp(a, "--padding") || !strcmp(a, "--pad-30s") || !strcmp(a, "--norm") ||
                                  !strcmp(a, "--smooth") || !strcmp(a, "--png")))
             o->whisper_only = a;
-        if (!strcmp(a, "--cmvn")) {
-            if (!v) return cli_usage("--cmvn needs a file: Kaldi CMVN statistics (cmvn.ark) or FunASR's am.mvn");
-            o->cmvn = v;
-            i++;
-            continue;
-        }
         if ((pr = cli_fe_opt(a, v, &o->fe)) != 0) {
             if (pr == 2) return 2;
             if (pr == 1) i++;
@@ -416,14 +365,8 @@ static int mel_parse(int argc, char **argv, mel_opts *o)
     }
     if (!o->in) return cli_usage("mel: no INPUT given (see wmel --help)");
     if (!o->out) return cli_usage("mel: no output given: use -o OUT.npy");
-    o->fe.takes_cols = 1; /* --hf-config's per-column values: plan_ctx() */
+    o->fe.takes_cols = 1; /* --cmvn, --hf-config's per-column values: cli_fe_ctx() */
     if (cli_fe_plan(&o->fe, &o->plan)) return 2;
-    if (o->cmvn && o->fe.hf_cols)
-        return cli_usage("--cmvn and --hf-config's per-column values (CLVP's mel_norms, Gemma's per_bin_mean / "
-                         "per_bin_stddev) both give the per-column affine: give one");
-    if (o->cmvn && cli_fe_whisper(&o->fe))
-        return cli_usage("--cmvn applies to a front-end plan (--frontend kaldi|nemo|seamless, --plan, --preset), "
-                         "not to the whisper preset");
     if (!cli_fe_whisper(&o->fe) && (o->whisper_only || o->fixed)) {
         cli_msg("wmel: %s applies to the whisper preset only (--frontend whisper, at most --n-mels)",
                 o->whisper_only ? o->whisper_only : "--fixed-point");
@@ -536,7 +479,7 @@ int cmd_mel(int argc, char **argv)
     if (ex) return ex;
     const char *outs[2] = {o.out, o.png}, *ins[1] = {o.in};
     if (cli_check_files(outs, 2, ins, 1)) return 1;
-    if (!cli_fe_whisper(&o.fe)) return mel_frontend(o.in, o.out, &o.p, &o.plan, o.cmvn, &o.fe, o.quiet, o.verbose, o.raw);
+    if (!cli_fe_whisper(&o.fe)) return mel_frontend(o.in, o.out, &o.p, &o.plan, &o.fe, o.quiet, o.verbose, o.raw);
     if (o.fixed)
         return cli_mel_fixed(o.in, o.out, o.p.n_mels, o.p.norm, o.dtype < 0 ? 0 : o.dtype, o.padding, o.pad30,
                                   o.quiet, o.verbose, o.raw);
@@ -547,7 +490,7 @@ int cmd_mel(int argc, char **argv)
     if (!o.png && !o.pad30 && !o.smooth && !(o.raw && !strcmp(o.in, "-")) && (wmel_have_ffmpeg() || strcmp(o.in, "-"))) {
         /* inputs over 2 minutes stream in bounded memory (mel_long above); smoothing needs
            the whole clip (streams refuse it), so --smooth takes the path below */
-        ex = mel_long(o.in, o.out, &o.p, NULL, NULL, NULL, o.padding, o.quiet, o.verbose, &pcm, &n);
+        ex = mel_long(o.in, o.out, &o.p, NULL, NULL, o.padding, o.quiet, o.verbose, &pcm, &n);
         if (ex >= 0) return ex;
     } else if (o.pad30) { /* only the first 30 s matter: the rest is not decoded */
         rc = cli_load_head(o.in, WMEL_CHUNK_SAMPLES, &pcm, &n, o.quiet, o.raw, err, sizeof err);

@@ -4,7 +4,7 @@
  * standard input (what `ffmpeg -f s16le -ac 1 -ar 16000 -` and `arecord -f S16_LE -r 16000
  * -c 1` write) and computes the front-end's frames before normalisation (wmel mel
  * --norm none, or --frontend F --normalize none) through wmel_stream_*, each frame as soon
- * as its samples are in. Without -o the frames go to standard output as they complete, raw
+ * as its samples are in, with the per-column affine of --cmvn or --hf-config's values. Without -o the frames go to standard output as they complete, raw
  * float32 little-endian, frame after frame (n_mels values each, the energy first with
  * --use-energy); with -o they go to OUT.npy, float32 (n_frames, n_mels), committed
  * atomically at the end of the input (an error or a signal leaves nothing under the name).
@@ -101,7 +101,14 @@ int cmd_stream(int argc, char **argv)
         }
     }
     wmel_frontend_plan plan;
+    fe.takes_cols = 1; /* --cmvn, --hf-config's per-column values: on each frame (wmel_stream_create) */
     if (cli_fe_plan(&fe, &plan)) return 2;
+    if ((fe.cmvn || fe.hf_cols) && plan.cols_stacked) {
+        cli_msg("wmel: stream: %s: a per-column affine of the stacked rows (cols_stacked) does not apply: the "
+                "stream's frames are unstacked",
+                cli_fe_label(&fe));
+        return 2;
+    }
     if (!cli_fe_whisper(&fe) && have_padding) {
         cli_msg("wmel: stream: --padding applies to the whisper preset only (--frontend whisper, at most --n-mels)");
         return 2;
@@ -125,9 +132,9 @@ int cmd_stream(int argc, char **argv)
     if (p.backend == WMEL_BACKEND_AUTO) p.backend = WMEL_BACKEND_CPU;
     char err[1024] = "";
     int st;
-    wmel_ctx *ctx = wmel_create_plan(&p, &plan, &st);
+    wmel_ctx *ctx = cli_fe_ctx(&p, &plan, &fe, &st, err, sizeof err);
     if (!ctx) {
-        cli_msg("wmel: stream: %s: %s", cli_fe_label(&fe), wmel_strerror(st));
+        cli_msg("wmel: stream: %s", err);
         return 1;
     }
     const int n_cols = plan.n_mels + plan.use_energy;

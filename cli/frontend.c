@@ -84,6 +84,14 @@ int cli_fe_opt(const char *arg, const char *val, cli_fe *f)
         f->hf_config = val;
         return 1;
     }
+    if (!strcmp(arg, "--cmvn")) {
+        if (!val) {
+            cli_msg("wmel: --cmvn needs a file: Kaldi CMVN statistics (cmvn.ark) or FunASR's am.mvn");
+            return 2;
+        }
+        f->cmvn = val;
+        return 1;
+    }
     if (!strcmp(arg, "--plan") || !strcmp(arg, "--preset")) {
         if (!val) {
             cli_msg("wmel: %s needs a value (%s)", arg, arg[3] == 'l' ? "a plan's JSON file" : "a preset's name: wmel presets lists them");
@@ -164,7 +172,8 @@ static int hf_cols_taken(const cli_fe *f, const char *file)
 {
     if (!f->hf_cols || f->takes_cols) return 0;
     cli_msg("wmel: --hf-config %s: the configuration's per-column values (CLVP's mel_norms, Gemma's per_bin_mean / "
-            "per_bin_stddev) are applied by `wmel mel` only; this command would compute the features without them",
+            "per_bin_stddev) are applied by `wmel mel`, `wmel stream` and `wmel batch`; this command would compute the features "
+            "without them",
             cli_esc(file));
     return 2;
 }
@@ -249,7 +258,30 @@ static int beyond_whisper(const cli_fe *f, const wmel_frontend_plan *plan)
            (wmel_frontend_preset(WMEL_FRONTEND_WHISPER, plan->n_mels, &w) || memcmp(&w, plan, sizeof w));
 }
 
+static int fe_plan(cli_fe *f, wmel_frontend_plan *plan);
+
 int cli_fe_plan(cli_fe *f, wmel_frontend_plan *plan)
+{
+    if (f->cmvn && !f->takes_cols) {
+        cli_msg("wmel: --cmvn applies to `wmel mel`, `wmel stream` and `wmel batch`");
+        return 2;
+    }
+    int rc = fe_plan(f, plan);
+    if (rc) return rc;
+    if (f->cmvn && f->hf_cols) {
+        cli_msg("wmel: --cmvn and --hf-config's per-column values (CLVP's mel_norms, Gemma's per_bin_mean / "
+                "per_bin_stddev) both give the per-column affine: give one");
+        return 2;
+    }
+    if (f->cmvn && cli_fe_whisper(f)) {
+        cli_msg("wmel: --cmvn applies to a front-end plan (--frontend kaldi|nemo|seamless, --plan, --preset), not to "
+                "the whisper preset");
+        return 2;
+    }
+    return 0;
+}
+
+static int fe_plan(cli_fe *f, wmel_frontend_plan *plan)
 {
     char why[320];
     if (f->plan_file || f->preset || f->hf_config) {
@@ -313,3 +345,61 @@ size_t cli_fe_cols(const wmel_frontend_plan *plan)
 }
 
 int cli_fe_whisper(const cli_fe *f) { return f->frontend == WMEL_FRONTEND_WHISPER && !f->general; }
+
+int cli_fe_colvec(const cli_fe *f, const wmel_frontend_plan *plan, double **v, size_t *n, char *err, size_t err_len)
+{
+    *v = NULL;
+    *n = 0;
+    if (!f->cmvn && !f->hf_cols) return WMEL_OK;
+    const size_t want = f->cmvn ? cli_fe_cols(plan) : f->hf_cols;
+    double *w = malloc(2 * (want + 1) * sizeof *w);
+    if (!w) {
+        snprintf(err, err_len, "%s: %s", f->cmvn ? "--cmvn" : "--hf-config", wmel_strerror(WMEL_ERR_NO_MEMORY));
+        return WMEL_ERR_NO_MEMORY;
+    }
+    if (!f->cmvn) { /* --hf-config's per-column values */
+        memcpy(w, f->hf_scale, want * sizeof *w);
+        memcpy(w + want, f->hf_shift, want * sizeof *w);
+        *v = w;
+        *n = want;
+        return WMEL_OK;
+    }
+    size_t got = 0;
+    char why[400];
+    int st = wmel_cmvn_load(f->cmvn, w, w + want + 1, want + 1, &got, why, sizeof why);
+    if (st == WMEL_ERR_BUFFER_TOO_SMALL || (st == WMEL_OK && got != want)) {
+        char count[40];
+        if (st) snprintf(count, sizeof count, "more than %zu", want);
+        else snprintf(count, sizeof count, "%zu", got);
+        st = WMEL_ERR_INVALID_ARG;
+        snprintf(err, err_len, "--cmvn %s: %s values per vector; the plan's per-column affine takes %zu (%s)",
+                 cli_esc(f->cmvn), count, want,
+                 plan->cols_stacked ? "the stacked row's width: stack x (n_mels + use_energy), x 2 with deltas"
+                                    : "n_mels + use_energy, before stacking; a vector for the stacked rows (FunASR's "
+                                      "am.mvn) needs cols_stacked");
+    } else if (st) {
+        snprintf(err, err_len, "--cmvn: %s", why);
+    }
+    if (st) {
+        free(w);
+        return st;
+    }
+    memmove(w + want, w + want + 1, want * sizeof *w); /* the shifts right after the scales */
+    *v = w;
+    *n = want;
+    return WMEL_OK;
+}
+
+wmel_ctx *cli_fe_ctx(const wmel_params *p, const wmel_frontend_plan *plan, const cli_fe *f, int *st, char *err,
+                     size_t err_len)
+{
+    double *v;
+    size_t n;
+    *st = cli_fe_colvec(f, plan, &v, &n, err, err_len);
+    if (*st) return NULL;
+    wmel_ctx *c = v ? wmel_create_plan_cols(p, plan, v, v + n, n, st) : wmel_create_plan(p, plan, st);
+    if (!c)
+        snprintf(err, err_len, "%s%s: %s", cli_fe_label(f), f->cmvn ? " with --cmvn" : "", wmel_strerror(*st));
+    free(v);
+    return c;
+}

@@ -18,10 +18,12 @@ typedef struct cli_fe {
     const char *val[WMEL_CLI_FE_OPTS];    /* each option's text as given; NULL: not given */
     const char *plan_file, *preset;       /* --plan FILE.json, --preset NAME (NULL: not given) */
     const char *hf_config;                /* --hf-config PATH: a transformers configuration */
+    const char *cmvn;                     /* --cmvn FILE: the per-column affine (wmel_cmvn_load) */
     int frontend_given;                   /* --frontend was given */
     int general;                          /* 1: a whisper plan with options beyond n_mels, computed
                                              as any plan (not the Whisper command path) */
-    int takes_cols;                       /* set by the command: it applies hf_scale / hf_shift */
+    int takes_cols;                       /* set by the command: it applies the per-column affine
+                                             (--cmvn, --hf-config's values: cli_fe_ctx) */
     size_t hf_cols;                       /* --hf-config's per-column values: their count (0: none) */
     double hf_scale[WMEL_CLI_HF_COLS], hf_shift[WMEL_CLI_HF_COLS]; /* the per-column affine
                                              (wmel_plan_from_hf_config_cols) */
@@ -30,8 +32,8 @@ typedef struct cli_fe {
 void cli_fe_init(cli_fe *f);
 /* --frontend, --n-mels, --normalize, --window, --scale, --low-freq, --high-freq,
  * --use-energy, --energy-floor, --legacy, --pad-to, --plan FILE.json, --preset NAME,
- * --hf-config PATH (preprocessor_config.json, processor_config.json or a model folder) and the
- * capabilities' options
+ * --hf-config PATH (preprocessor_config.json, processor_config.json or a model folder),
+ * --cmvn FILE and the capabilities' options
  * (--mel-scale ... --post-shift: wmel_plan_set's names with '-') at arg (value val, may be
  * NULL).
  * Returns 0 when arg is none of them, 1 when taken with its value, 3 when taken without a
@@ -48,6 +50,17 @@ int cli_fe_finish_opt(const char *arg);
  * 2 on an option that does not apply to the front-end or a file the parser refuses
  * (reported). */
 int cli_fe_plan(cli_fe *f, wmel_frontend_plan *plan);
+/* The per-column affine of the options (--hf-config's values, or --cmvn's file read with
+ * wmel_cmvn_load): *v malloced, the scales at *v and the shifts at *v + *n; *v NULL and *n 0
+ * when there is none. Returns WMEL_OK, or a status with the sentence in err. After
+ * cli_fe_plan(). */
+int cli_fe_colvec(const cli_fe *f, const wmel_frontend_plan *plan, double **v, size_t *n, char *err,
+                  size_t err_len);
+/* The plan's ctx (wmel_create_plan), with the per-column affine of cli_fe_colvec() when the
+ * options give one (wmel_create_plan_cols); on failure NULL, *st the status and the
+ * sentence in err. */
+wmel_ctx *cli_fe_ctx(const wmel_params *p, const wmel_frontend_plan *plan, const cli_fe *f, int *st, char *err,
+                     size_t err_len);
 /* The length of the plan's per-column affine (wmel_create_plan_cols's n_cols): n_mels +
  * use_energy; with cols_stacked the stacked row's width (x stack, x 2 with deltas). */
 size_t cli_fe_cols(const wmel_frontend_plan *plan);

@@ -41,7 +41,8 @@ static const char MEL_HELP[] =
     "      --hf-config PATH   the plan of a transformers feature extractor's configuration:\n"
     "                         preprocessor_config.json, processor_config.json or a model\n"
     "                         folder (a field wmel does not compute exactly is refused;\n"
-    "                         CLVP's mel_norms, Gemma's per-bin mean/stddev are applied)\n"
+    "                         CLVP's mel_norms, Gemma's per-bin mean/stddev are applied,\n"
+    "                         also by stream and batch)\n"
     "      --frontend F       whisper (default) | nemo (n_mels, n//160+1) | kaldi (frames,\n"
     "                         n_mels; samples x 32768) | seamless (ceil(frames/2), 160);\n"
     "                         --n-mels 1..512 for those, and their options:\n"
@@ -191,6 +192,7 @@ static const char BATCH_HELP[] =
     "      --vtln-warp W, --vtln-low F, --vtln-high F, --htk-bank B  as for mel\n"
     "      --linear-bins B, --first-bin K  as for mel\n"
     "      --lfr, --stack-stride, --stack-left, --stack-tail, --delta-win, --cols-stacked  as for mel\n"
+    "      --cmvn FILE        as for mel (recorded in job.json)\n"
 
     "      -j, --jobs N       files at once (default: all cores)\n"
     "      --shard-size N     items per shard (default 1000)\n"
@@ -295,6 +297,7 @@ static const char STREAM_HELP[] =
     "      --framing F        as for mel\n"
     "      --preemph-mode M   as for mel\n"
     "      --log L            as for mel\n"
+    "      --cmvn FILE        as for mel, on each frame (not a vector of the stacked rows)\n"
     "      -q, --quiet        accepted; only errors are printed\n";
 static const char BENCH_LINE[] =
     "wmel bench [options]\n"

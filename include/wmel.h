@@ -1084,8 +1084,12 @@ typedef int (*wmel_frames_fn)(void *user, const float *raw, size_t first_frame,
                               size_t n_frames);
 typedef struct wmel_stream wmel_stream;
 
-/* Errors: WMEL_ERR_NULL_POINTER (ctx or fn), WMEL_ERR_NO_MEMORY, WMEL_ERR_INVALID_ARG
- * (the ctx smooths: params.smooth is not WMEL_SMOOTH_NONE; a plan's ctx and padding != 0).
+/* A ctx with a per-column affine (wmel_create_plan_cols) gives each frame with it, as the
+ * offline call on a plan without normalisation computes it; one for the stacked rows
+ * (cols_stacked) is refused, the stream's frames being unstacked.
+ * Errors: WMEL_ERR_NULL_POINTER (ctx or fn), WMEL_ERR_NO_MEMORY, WMEL_ERR_INVALID_ARG
+ * (the ctx smooths: params.smooth is not WMEL_SMOOTH_NONE; a plan's ctx and padding != 0;
+ * a per-column affine with cols_stacked).
  * Memory: Whisper about 2 MB at 80 mels; another plan a block of at most 2048 frames'
  * samples and values (about 1.3 MB plus 4 * n_cols * 2048 bytes at hop 160), whatever the
  * length. Each push's frames are computed on the ctx's worker threads (params.n_threads),

@@ -108,6 +108,11 @@ void wmel__mel_filters_f64(int n_mels, double *out);
 #define WMEL_KERNEL_SCRATCH (96 * 1024)
 #endif
 
+/* wmel_stream_create(); cols 0: the frames without the ctx's per-column affine, whatever
+ * the ctx (the long-input path applies it in its finish, after the normalisation). */
+wmel_stream *wmel__stream_create(wmel_ctx *ctx, size_t padding, wmel_frames_fn fn, void *user, int cols,
+                                 int *status);
+
 /* Where a CPU kernel streams a staged block out in whole cache lines (long clips, 128
  * rows), each row's last partial line waits here for the next block of the same run of
  * blocks, so that it too goes out whole. It lives at the end of the kernel scratch

@@ -206,7 +206,7 @@ wmel_long *wmel_long_create(wmel_ctx *ctx, size_t mem_bytes, int *status)
         l->part = l->sum + l->nc;
         l->mean = l->sum + 2 * l->nc;
         l->den = l->sum + 3 * l->nc;
-        l->ws = wmel_stream_create(ctx, 0, take, l, &rc);
+        l->ws = wmel__stream_create(ctx, 0, take, l, 0, &rc); /* raw: the affine at the finish */
     }
     if (rc != WMEL_OK) {
         wmel_long_destroy(l);

@@ -56,19 +56,28 @@ struct wmel_stream {
     float max;
     int finished;
     int failed;
+    int cols;             /* 1: the ctx's per-column affine on each frame */
     void *work;           /* the algorithm's (algo->piece_new) */
 };
 
 wmel_stream *wmel_stream_create(wmel_ctx *ctx, size_t padding, wmel_frames_fn fn, void *user,
                                 int *status)
 {
+    return wmel__stream_create(ctx, padding, fn, user, 1, status);
+}
+
+wmel_stream *wmel__stream_create(wmel_ctx *ctx, size_t padding, wmel_frames_fn fn, void *user, int cols,
+                                 int *status)
+{
     if (!ctx || !fn) {
         if (status) *status = WMEL_ERR_NULL_POINTER;
         return NULL;
     }
     const wmel_algo *algo = ctx->fe->algo;
-    /* raw frames: nothing to smooth yet; the padding argument is Whisper's only */
-    if (ctx->params.smooth != WMEL_SMOOTH_NONE || (padding && !algo->stream_padding)) {
+    /* raw frames: nothing to smooth yet; the padding argument is Whisper's only; a
+       per-column affine of the stacked rows has no rows here (the frames are unstacked) */
+    if (ctx->params.smooth != WMEL_SMOOTH_NONE || (padding && !algo->stream_padding) ||
+        (cols && ctx->fe->col_scale && ctx->fe->p.cols_stacked)) {
         if (status) *status = WMEL_ERR_INVALID_ARG;
         return NULL;
     }
@@ -80,6 +89,7 @@ wmel_stream *wmel_stream_create(wmel_ctx *ctx, size_t padding, wmel_frames_fn fn
         s->fe = ctx->fe;
         s->algo = algo;
         s->padding = padding;
+        s->cols = cols && ctx->fe->col_scale;
         s->fn = fn;
         s->user = user;
         s->max = -1e30f;
@@ -113,6 +123,17 @@ float wmel_stream_max(const wmel_stream *s) { return s ? s->max : -1e30f; }
 
 size_t wmel_stream_samples(const wmel_stream *s) { return s ? s->total : 0; }
 
+/* The ctx's per-column affine (wmel_create_plan_cols) on a block's frames out[n_cols][nb],
+ * each value as the offline finish computes it (fe_cpu.c: v scale + shift in double). */
+static void cols_affine(const wmel_fe *fe, float *out, size_t nb)
+{
+    for (size_t c = 0; c < (size_t)fe->n_cols; c++) {
+        float *v = out + c * nb;
+        const double a = fe->col_scale[c], b = fe->col_shift[c];
+        for (size_t t = 0; t < nb; t++) v[t] = (float)((double)v[t] * a + b);
+    }
+}
+
 /* Emits frames [s->next, end) computed from the piece (final: the signal ends with it,
  * and the stream's padding zeros follow). */
 static int emit(wmel_stream *s, size_t end, int final)
@@ -123,6 +144,7 @@ static int emit(wmel_stream *s, size_t end, int final)
         float mx = s->max;
         int rc = s->algo->piece_frames(s->ctx, s->work, s->buf, s->len, final ? s->padding : 0,
                                        base, s->next - base, nb, s->out, &mx);
+        if (rc == WMEL_OK && s->cols) cols_affine(s->fe, s->out, nb);
         if (rc == WMEL_OK) rc = s->fn(s->user, s->out, s->next, nb);
         if (rc != WMEL_OK) {
             s->failed = rc;

@@ -117,7 +117,7 @@ static PyObject *m_run(PyObject *m, PyObject *args, PyObject *kw)
     wmel_batch_plan plan;
     if (load_plan(manifest, text, text_len, base, &plan, err, sizeof err)) return NULL;
     wmel_batch_opts o = {mode, n_mels, jobs, (size_t)shard_size, progress, WMEL_BACKEND_CPU, NULL,
-                         item_timeout, py_interrupt, &pi};
+                         item_timeout, py_interrupt, &pi, NULL, NULL, 0};
     wmel_batch_stats st;
     int rc;
     Py_BEGIN_ALLOW_THREADS
@@ -157,7 +157,7 @@ static PyObject *m_plan(PyObject *m, PyObject *args, PyObject *kw)
         }
         PyList_SetItem(list, (Py_ssize_t)i, t);
     }
-    wmel_batch_opts o = {mode, n_mels, 0, (size_t)shard_size, 0, WMEL_BACKEND_CPU, NULL, -1.0, NULL, NULL};
+    wmel_batch_opts o = {mode, n_mels, 0, (size_t)shard_size, 0, WMEL_BACKEND_CPU, NULL, -1.0, NULL, NULL, NULL, NULL, 0};
     char js[512];
     size_t jl = wmel_batch_job_json(&plan, &o, js, sizeof js);
     wmel_batch_plan_free(&plan);

@@ -49,10 +49,23 @@ def _plan(frontend: str, n_mels, options: dict, raw: bool, base=None) -> dict:
     return plan
 
 
-def _plan_ctx(plan: dict):
-    """A one-thread CPU context for a plan (live objects compute on the caller), from the
-    package's bounded context cache; the object that uses it holds a reference."""
-    return _features._ctx(plan, "cpu", 1)
+def _plan_ctx(plan: dict, cols=None):
+    """A one-thread CPU context for a plan (live objects compute on the caller) and its
+    per-column affine (_features._cols), from the package's bounded context cache; the
+    object that uses it holds a reference."""
+    return _features._ctx(plan, "cpu", 1, cols)
+
+
+def _colvec(col_scale, col_shift, cmvn):
+    """(col_scale, col_shift) of the keywords, cmvn's file read (wmel.features' rules); None
+    for none."""
+    if cmvn is not None:
+        if col_scale is not None or col_shift is not None:
+            raise ValueError("cmvn and col_scale / col_shift both give the per-column affine: give one")
+        return _features.load_cmvn(cmvn)
+    if col_scale is None and col_shift is None:
+        return None
+    return col_scale, col_shift
 
 
 def _n_mels(n_mels) -> int:
@@ -102,12 +115,17 @@ class Stream:
     options: those of wmel.features for the front-end (window, scale, low_freq, high_freq,
     use_energy, energy_floor, legacy); padding: whisper only. plan: a preset's name, a plan's
     JSON file or a dict in place of frontend (wmel.features' plan=), computed as a plan.
+    col_scale, col_shift or cmvn: wmel.features' per-column affine, on each frame (one value
+    per column, n_mels [+1]; a plan's cols_stacked, whose values are the stacked rows', does
+    not apply to the unstacked frames: ValueError).
     One thread at a time per Stream; any number of Streams in parallel."""
 
-    def __init__(self, frontend: str | None = None, n_mels=None, padding: int = 0, *, plan=None, **options):
+    def __init__(self, frontend: str | None = None, n_mels=None, padding: int = 0, *, plan=None,
+                 col_scale=None, col_shift=None, cmvn=None, **options):
         self.frontend = _family(frontend, plan)
         padding = _check_int(padding, "padding")
-        if plan is None and _whisper_own(self.frontend, options):
+        cols = _colvec(col_scale, col_shift, cmvn)
+        if plan is None and cols is None and _whisper_own(self.frontend, options):
             if options:  # the library's sentence for the first that does not apply
                 _features.frontend_plan("whisper", n_mels, **options)
             self.n_mels = _n_mels(80 if n_mels is None else n_mels)
@@ -118,8 +136,11 @@ class Stream:
             if padding:
                 raise ValueError("padding applies to frontend='whisper' (without plan options) only")
             plan = _plan(self.frontend, n_mels, options, raw=True, base=plan)
+            if cols is not None and plan.get("cols_stacked"):
+                raise ValueError("the plan's per-column affine is the stacked rows' (cols_stacked): a Stream's "
+                                 "frames are unstacked")
             self.n_mels = plan["n_mels"]
-            ctx = _plan_ctx(plan)
+            ctx = _plan_ctx(plan, None if cols is None else _features._cols(plan, *cols))
             self._frames_first = plan["layout"] == _wmel.LAYOUT_FRAMES_MELS
             self._cols = self.n_mels + plan["use_energy"]
         self._s = _wmel.Stream(ctx, padding)
@@ -170,11 +191,14 @@ class SlidingBuffer:
       others    features() == wmel.features(buffer, frontend, n_mels, **options)
       plan=P    features() == wmel.features(buffer, plan=P, **options)
 
+    col_scale, col_shift, cmvn: wmel.features' per-column affine, in features() as there.
     One thread at a time per buffer; any number of buffers in parallel."""
 
-    def __init__(self, frontend: str | None = None, n_mels=None, *, plan=None, **options):
+    def __init__(self, frontend: str | None = None, n_mels=None, *, plan=None, col_scale=None,
+                 col_shift=None, cmvn=None, **options):
         self.frontend = _family(frontend, plan)
-        if plan is None and _whisper_own(self.frontend, options):
+        cols = _colvec(col_scale, col_shift, cmvn)
+        if plan is None and cols is None and _whisper_own(self.frontend, options):
             if options:  # the library's sentence for the first that does not apply
                 _features.frontend_plan("whisper", n_mels, **options)
             self.n_mels = _n_mels(80 if n_mels is None else n_mels)
@@ -182,7 +206,7 @@ class SlidingBuffer:
         else:
             plan = _plan(self.frontend, n_mels, options, raw=False, base=plan)
             self.n_mels = plan["n_mels"]
-            ctx = _plan_ctx(plan)
+            ctx = _plan_ctx(plan, None if cols is None else _features._cols(plan, *cols))
         self._b = _wmel.Sliding(ctx)
 
     def push(self, samples) -> None:

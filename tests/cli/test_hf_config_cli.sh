@@ -166,15 +166,17 @@ def npy(path):
         n *= d
     return h["shape"], struct.unpack("<%df" % n, b[10 + hl:10 + hl + 4 * n])
 kind, plain, cols = sys.argv[1:4]
+fm = kind.endswith("_fm")  # frames x mels (a stream's output)
+kind = kind[:-3] if fm else kind
 v = json.load(open(sys.argv[4]))
 (sa, a), (sb, b) = npy(plain), npy(cols)
 assert sa == sb and len(a) > 0, (sa, sb)
 rows, width = sa
-mels = rows if kind == "clvp" else width  # CLVP: mels x frames; Gemma: frames x mels
+by_row = kind == "clvp" and not fm  # CLVP: mels x frames; Gemma and streams: frames x mels
 f32 = lambda x: struct.unpack("<f", struct.pack("<f", x))[0]
 bad = 0
 for i, (x, y) in enumerate(zip(a, b)):
-    m = i // width if kind == "clvp" else i % width
+    m = i // width if by_row else i % width
     want = f32(x * (1.0 / v["norms"][m])) if kind == "clvp" else f32(x * (1.0 / v["std"][m]) + -v["mean"][m] / v["std"][m])
     bad += want != y
 sys.exit(1 if bad else 0)
@@ -191,9 +193,49 @@ expect_ok "gemma4 preset" "$WMEL" mel "$S" -o "$T/g4.npy" --preset gemma4
 python3 "$T/cmp.py" gemma "$T/g4.npy" "$T/g3.npy" "$T/vals.json" && ok || bad "--hf-config per_bin: not x / std - mean / std"
 expect_rc "per-column with --cmvn" 2 'both give the per-column affine' "$WMEL" mel "$S" -o "$T/x.npy" --hf-config "$T/clvp.json" --cmvn "$T/clvp.json"
 expect_rc "per-column with --n-mels" 2 'per-column values are 80, one per mel' "$WMEL" mel "$S" -o "$T/x.npy" --hf-config "$T/clvp.json" --n-mels 64
-expect_rc "per-column on stream" 2 'applied by `wmel mel` only' "$WMEL" stream -o "$T/x.npy" --hf-config "$T/clvp.json" < "$S"
-expect_rc "per-column on batch" 2 'applied by `wmel mel` only' "$WMEL" batch "$T/list.txt" -o "$T/job3" --hf-config "$T/g4s.json" -q
-[ ! -e "$T/x.npy" ] && [ ! -e "$T/job3" ] && ok || bad "a refused per-column configuration left an output"
+# stream: each frame with them (frames x mels); batch: each item's features as `wmel mel` writes them
+expect_ok "clvp stream" "$WMEL" stream -o "$T/st1.npy" --preset clvp < "$S"
+expect_ok "clvp stream mel_norms" "$WMEL" stream -o "$T/st2.npy" --hf-config "$T/clvp.json" < "$S"
+python3 "$T/cmp.py" clvp_fm "$T/st1.npy" "$T/st2.npy" "$T/vals.json" && ok || bad "stream --hf-config mel_norms: not x / mel_norms"
+expect_ok "per-column on batch" "$WMEL" batch "$T/list.txt" -o "$T/job3" --hf-config "$T/g4s.json" -q
+python3 - "$T/job3" "$T/g3.npy" <<'PYEOF' && ok || bad "batch --hf-config per_bin: not wmel mel's bytes"
+import glob, sys, tarfile
+with tarfile.open(sorted(glob.glob(sys.argv[1] + "/*.tar"))[0]) as t:
+    m = [m for m in t.getmembers() if m.name.endswith(".npy")]
+    assert len(m) == 1, [x.name for x in t.getmembers()]
+    sys.exit(0 if t.extractfile(m[0]).read() == open(sys.argv[2], "rb").read() else 1)
+PYEOF
+grep -q '"cols": "fnv1a64:' "$T/job3/job.json" && ok || bad "job.json records no per-column values: $(cat "$T/job3/job.json")"
+# the job resumed with other values, or none, is refused: its shards hold the first ones
+expect_rc "batch resume, other per-column values" 1 'holds a job with' "$WMEL" batch "$T/list.txt" -o "$T/job3" --hf-config "$T/clvp.json" -q
+expect_rc "batch resume, no per-column values" 1 'with cols' "$WMEL" batch "$T/list.txt" -o "$T/job3" --preset gemma4 -q
+# --cmvn on stream and batch: Kaldi statistics (text), one vector per column
+python3 - "$T/cmvn.ark" <<'PYEOF'
+import sys
+mean = [10.0 + 0.1 * j for j in range(80)]
+var = [1.5 + 0.02 * j for j in range(80)]
+n = 1000.0
+rows = [[m * n for m in mean] + [n], [(v + m * m) * n for m, v in zip(mean, var)] + [0.0]]
+open(sys.argv[1], "w").write(" [\n" + "\n".join("  " + " ".join(repr(x) for x in r) for r in rows) + " ]\n")
+PYEOF
+expect_ok "firered cmvn mel" "$WMEL" mel "$S" -o "$T/fr1.npy" --preset firered --cmvn "$T/cmvn.ark"
+expect_ok "firered cmvn stream" "$WMEL" stream -o "$T/fr2.npy" --preset firered --cmvn "$T/cmvn.ark" < "$S"
+expect_ok "firered stream" "$WMEL" stream -o "$T/fr3.npy" --preset firered < "$S"
+cmp -s "$T/fr2.npy" "$T/fr3.npy" && bad "stream --cmvn: no change" || ok
+printf '%s\n' "$S" >"$T/list1.txt"
+expect_ok "firered cmvn batch" "$WMEL" batch "$T/list1.txt" -o "$T/job4" --preset firered --cmvn "$T/cmvn.ark" -q
+python3 - "$T/job4" "$T/fr1.npy" <<'PYEOF' && ok || bad "batch --cmvn: not wmel mel's bytes"
+import glob, sys, tarfile
+with tarfile.open(sorted(glob.glob(sys.argv[1] + "/*.tar"))[0]) as t:
+    m = [m for m in t.getmembers() if m.name.endswith(".npy")]
+    sys.exit(0 if t.extractfile(m[0]).read() == open(sys.argv[2], "rb").read() else 1)
+PYEOF
+expect_rc "stream cmvn, wrong count" 1 'per-column affine takes 64' "$WMEL" stream -o "$T/x.npy" --preset wespeaker --n-mels 64 --cmvn "$T/cmvn.ark" < "$S"
+expect_rc "stream cmvn, stacked rows" 2 'stream.s frames are unstacked' "$WMEL" stream -o "$T/x.npy" --preset funasr --cmvn "$T/cmvn.ark" < "$S"
+expect_rc "cmvn on inspect" 2 'applies to `wmel mel`, `wmel stream` and `wmel batch`' "$WMEL" inspect "$S" -o "$T/x.png" --preset firered --cmvn "$T/cmvn.ark"
+expect_rc "cmvn with hf-config on stream" 2 'both give the per-column affine' "$WMEL" stream -o "$T/x.npy" --hf-config "$T/clvp.json" --cmvn "$T/cmvn.ark" < "$S"
+expect_rc "per-column on inspect" 2 'applied by `wmel mel`, `wmel stream` and `wmel batch`' "$WMEL" inspect "$S" -o "$T/x.png" --hf-config "$T/clvp.json"
+[ ! -e "$T/x.npy" ] && [ ! -e "$T/x.png" ] && ok || bad "a refused per-column configuration left an output"
 
 echo "test_hf_config_cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -128,6 +128,9 @@ static int take(void *user, const float *raw, size_t f0, size_t nb)
     return 0;
 }
 
+/* The stream on ctx (a plan q without normalisation) equals wmel_features() on it. */
+static void stream_ctx_same(const pcase *c, const wmel_frontend_plan *pq, wmel_ctx *ctx);
+
 /* The stream equals wmel_features() with the normalisation (and the finish) off. */
 static void stream_same(const pcase *c)
 {
@@ -139,6 +142,14 @@ static void stream_same(const pcase *c)
     wmel_ctx *ctx = ctx_for(&q, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 2, &st);
     CHECK(ctx && st == WMEL_OK, "%s stream: ctx %s", c->name, wmel_strerror(st));
     if (!ctx) return;
+    stream_ctx_same(c, &q, ctx);
+    wmel_destroy(ctx);
+}
+
+static void stream_ctx_same(const pcase *c, const wmel_frontend_plan *pq, wmel_ctx *ctx)
+{
+    const wmel_frontend_plan q = *pq;
+    int st;
     const size_t n = 40000;
     float *x = signal_of(0, n, 5);
     size_t rows, cols;
@@ -168,7 +179,6 @@ static void stream_same(const pcase *c)
     free(g.v);
     free(full);
     free(x);
-    wmel_destroy(ctx);
 }
 
 /* The sliding buffer equals wmel_features() of the samples it holds, through pushes and
@@ -665,10 +675,34 @@ int main(void)
                     free(u);
                     free(v);
                     wmel_sliding_destroy(sb);
+                    /* and the stream, each frame with them: the offline output of the
+                       stream's plan (normalisation off) */
+                    wmel_frontend_plan sp;
+                    CHECK(wmel_plan_for_stream(&p, &sp, NULL, 0) == WMEL_OK, "cols stream plan");
+                    wmel_ctx *qc = wmel_create_plan_cols(&pr, &sp, sc, sh, 80, &st);
+                    CHECK(qc != NULL, "cols stream ctx %d", f);
+                    const pcase pc = {"cols stream", sp};
+                    if (qc) stream_ctx_same(&pc, &sp, qc);
+                    wmel_destroy(qc);
                 }
                 wmel_destroy(plain);
                 wmel_destroy(cc);
             }
+        }
+        { /* a per-column affine of the stacked rows: no stream (its frames are unstacked) */
+            wmel_frontend_plan fq;
+            char why[300];
+            CHECK(wmel_preset_plan("funasr", &fq, why, sizeof why) == WMEL_OK && fq.cols_stacked, "funasr: %s", why);
+            CHECK(wmel_plan_for_stream(&fq, &fq, why, sizeof why) == WMEL_OK, "funasr stream plan: %s", why);
+            const size_t fn = (size_t)(fq.n_mels + fq.use_energy) * (size_t)fq.stack;
+            double *one = malloc(2 * fn * sizeof(double));
+            for (size_t c = 0; c < fn; c++) one[c] = 1.0, one[fn + c] = 0.0;
+            wmel_ctx *sc = wmel_create_plan_cols(NULL, &fq, one, one + fn, fn, &st);
+            gather g = {NULL, 0, 0};
+            CHECK(sc && !wmel_stream_create(sc, 0, take, &g, &st) && st == WMEL_ERR_INVALID_ARG,
+                  "a stacked rows' affine: stream refused (%d)", st);
+            wmel_destroy(sc);
+            free(one);
         }
         p = preset(WMEL_FRONTEND_NEMO, 80);
         double sc1[80], sh1[80];

@@ -271,6 +271,55 @@ def test_live_objects():
         wmel.Stream("kaldi", lfr="7/6")
 
 
+def _pushes(obj, x, axis=0, sizes=(1, 159, 400, 3001, 7)):
+    """The Stream's frames of x pushed in pieces of the given sizes (cycled), then finish(),
+    joined along the frames' axis."""
+    out, pos, i = [], 0, 0
+    while pos < x.size:
+        k = sizes[i % len(sizes)]
+        out.append(obj.push(x[pos:pos + k]))
+        pos, i = pos + k, i + 1
+    out.append(obj.finish())
+    return np.concatenate(out, axis=axis)
+
+
+def test_live_objects_cmvn(tmp_path):
+    """The per-column affine (cmvn=, col_scale / col_shift) on the live objects: the stream's
+    frames and the sliding buffer's features are the offline ones with it, bit for bit; the
+    stacked rows' affine (cols_stacked) has no rows in a stream."""
+    rng = np.random.default_rng(5)
+    write_kaldi_stats(tmp_path / "cmvn.ark", _stats(rng), binary=False)
+    write_am_mvn(tmp_path / "am.mvn", *_am(rng))
+    x = C._clips()[0][1]
+    want = wmel.features(x, plan="firered", cmvn=tmp_path / "cmvn.ark")
+    plain = wmel.features(x, plan="firered")
+    assert not np.array_equal(want, plain)
+    assert np.array_equal(_pushes(wmel.Stream(plan="firered", cmvn=tmp_path / "cmvn.ark"), x), want)
+    sc, sh = wmel.load_cmvn(tmp_path / "cmvn.ark")
+    assert np.array_equal(_pushes(wmel.Stream(plan="firered", col_scale=sc, col_shift=sh), x), want)
+    # NeMo's stream (normalisation off) with a scale only: the offline frames of that plan
+    sc = np.linspace(0.5, 1.5, 80)
+    off = wmel.features(x, "nemo", normalize="none", col_scale=sc)
+    got = _pushes(wmel.Stream("nemo", col_scale=sc), x, 1)
+    assert np.array_equal(got, off[:, :got.shape[1]]) and got.shape[1] >= off.shape[1] - 1
+    # whisper's front-end with an affine runs as a plan (the identity's: the same frames)
+    got = _pushes(wmel.Stream("whisper", col_shift=np.full(80, 0.25)), x, 1)
+    base = _pushes(wmel.Stream("whisper", col_shift=np.zeros(80)), x, 1)
+    assert np.array_equal(got, (base.astype(np.float64) + 0.25).astype(np.float32))
+    for name, kw in (("firered", {"cmvn": tmp_path / "cmvn.ark"}), ("funasr", {"cmvn": tmp_path / "am.mvn"})):
+        buf = wmel.SlidingBuffer(plan=name, **kw)
+        buf.push(x[:9000])
+        buf.trim(1600)
+        buf.push(x[9000:20000])
+        assert np.array_equal(buf.features(), wmel.features(x[1600:20000], plan=name, **kw)), name
+    with pytest.raises(ValueError, match="stacked rows"):
+        wmel.Stream(plan="funasr", cmvn=tmp_path / "am.mvn")
+    with pytest.raises(ValueError, match="give one"):
+        wmel.Stream(plan="firered", cmvn=tmp_path / "cmvn.ark", col_scale=np.ones(80))
+    with pytest.raises(ValueError, match="80 values"):
+        wmel.SlidingBuffer(plan="firered", col_scale=np.ones(79))
+
+
 def test_cli_cmvn(tmp_path):
     cli = os.environ.get("WMEL_CLI")
     if not cli:
