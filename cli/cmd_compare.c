@@ -140,7 +140,7 @@ out:
 /* ---- IMPL:AUDIO the command computes: a plan's (wmel: the CPU path or --backend, oracle:
  * the float64 reference backend), in the plan's layout */
 static int compute_plan_impl(cli_cmp_src *s, const char *audio, const wmel_params *p, const wmel_frontend_plan *plan,
-                             char *err, size_t err_len)
+                             const cli_fe *fe, char *err, size_t err_len)
 {
     char fmt[256];
     int rc = cli_decode_all(audio, &s->pcm, &s->n, fmt, sizeof fmt, 1, err, err_len);
@@ -149,9 +149,14 @@ static int compute_plan_impl(cli_cmp_src *s, const char *audio, const wmel_param
     q.backend = strcmp(s->impl, "wmel") ? WMEL_BACKEND_REF : p->backend;
     q.n_threads = p->n_threads;
     int st;
-    wmel_ctx *ctx = wmel_create_plan(&q, plan, &st);
+    char why[1024] = "";
+    wmel_ctx *ctx = cli_fe_ctx(&q, plan, fe, &st, why, sizeof why); /* with --cmvn's or --hf-config's affine */
+    if (!ctx) {
+        snprintf(err, err_len, "%s", why);
+        return st;
+    }
     size_t rows = 0, cols = 0;
-    rc = ctx ? wmel_features_shape(ctx, s->n, &rows, &cols) : st;
+    rc = wmel_features_shape(ctx, s->n, &rows, &cols);
     if (rc == WMEL_OK && !(s->xf = malloc((rows * cols > 0 ? rows * cols : 1) * sizeof *s->xf))) rc = WMEL_ERR_NO_MEMORY;
     if (rc == WMEL_OK) rc = wmel_features(ctx, s->pcm, s->n, s->xf, rows * cols);
     if (rc == WMEL_OK) {
@@ -318,16 +323,18 @@ static int parse(int argc, char **argv, cmp_args *c)
                      "whisper, nemo, nemo-legacy, kaldi, seamless");
         return 2;
     }
-    int opts = c->fe.preset || c->fe.plan_file;
+    int opts = c->fe.preset || c->fe.plan_file || c->fe.hf_config || c->fe.cmvn;
     for (int k = 1; k < WMEL_CLI_FE_OPTS; k++) opts |= c->fe.val[k] != NULL;
     if (opts) { /* a plan: as `wmel mel` makes it; a family's own preset keeps that family's rules */
         c->fe.frontend = cli_fe_parse(c->frontend) == WMEL_FRONTEND_NEMO_LEGACY ? WMEL_FRONTEND_NEMO : cli_fe_parse(c->frontend);
         if (!strcmp(c->frontend, "nemo-legacy")) c->fe.val[8] = "1";
         c->fe.val[0] = c->n_mels_text;
+        c->fe.takes_cols = 1; /* --cmvn, --hf-config's per-column values: both sides' ctx (cli_fe_ctx) */
         if (cli_fe_plan(&c->fe, &c->plan)) return 2; /* reported */
         wmel_frontend_plan fam;
         const int k = c->plan.frontend;
-        if (!wmel_frontend_preset(k, c->plan.n_mels, &fam) && !memcmp(&fam, &c->plan, sizeof fam)) {
+        if (!wmel_frontend_preset(k, c->plan.n_mels, &fam) && !memcmp(&fam, &c->plan, sizeof fam) && !c->fe.hf_cols &&
+            !c->fe.cmvn) {
             c->frontend = cli_fe_name(k);
             c->p.n_mels = c->plan.n_mels;
         } else {
@@ -335,6 +342,7 @@ static int parse(int argc, char **argv, cmp_args *c)
             c->p.n_mels = c->plan.n_mels;
             if (c->fe.preset) snprintf(c->name, sizeof c->name, "preset %s", c->fe.preset);
             else if (c->fe.plan_file) snprintf(c->name, sizeof c->name, "plan %s", cli_esc(c->fe.plan_file));
+            else if (c->fe.hf_config) snprintf(c->name, sizeof c->name, "hf-config %s", cli_esc(c->fe.hf_config));
             else snprintf(c->name, sizeof c->name, "%s with options", cli_fe_name(k));
             c->frontend = c->name;
         }
@@ -399,7 +407,7 @@ static int compute(cmp_args *c, cli_cmp_src s[2], const char *const audio[2])
                 if (s[w].shape[d] == 128) c->p.n_mels = 128;
     }
     for (int w = 0; w < 2; w++)
-        if (audio[w] && (c->use_plan ? compute_plan_impl(&s[w], audio[w], &c->p, &c->plan, err, sizeof err)
+        if (audio[w] && (c->use_plan ? compute_plan_impl(&s[w], audio[w], &c->p, &c->plan, &c->fe, err, sizeof err)
                                      : compute_impl(&s[w], audio[w], &c->p, err, sizeof err)))
             return fail2("%s", err);
     return 0;

@@ -232,10 +232,19 @@ with tarfile.open(sorted(glob.glob(sys.argv[1] + "/*.tar"))[0]) as t:
 PYEOF
 expect_rc "stream cmvn, wrong count" 1 'per-column affine takes 64' "$WMEL" stream -o "$T/x.npy" --preset wespeaker --n-mels 64 --cmvn "$T/cmvn.ark" < "$S"
 expect_rc "stream cmvn, stacked rows" 2 'stream.s frames are unstacked' "$WMEL" stream -o "$T/x.npy" --preset funasr --cmvn "$T/cmvn.ark" < "$S"
-expect_rc "cmvn on inspect" 2 'applies to `wmel mel`, `wmel stream` and `wmel batch`' "$WMEL" inspect "$S" -o "$T/x.png" --preset firered --cmvn "$T/cmvn.ark"
+expect_rc "cmvn on inspect" 2 'applies to `wmel mel`, `wmel stream`, `wmel batch` and `wmel compare`' "$WMEL" inspect "$S" -o "$T/x.png" --preset firered --cmvn "$T/cmvn.ark"
 expect_rc "cmvn with hf-config on stream" 2 'both give the per-column affine' "$WMEL" stream -o "$T/x.npy" --hf-config "$T/clvp.json" --cmvn "$T/cmvn.ark" < "$S"
-expect_rc "per-column on inspect" 2 'applied by `wmel mel`, `wmel stream` and `wmel batch`' "$WMEL" inspect "$S" -o "$T/x.png" --hf-config "$T/clvp.json"
+expect_rc "per-column on inspect" 2 'applied by `wmel mel`, `wmel stream`, `wmel batch` and `wmel compare`' "$WMEL" inspect "$S" -o "$T/x.png" --hf-config "$T/clvp.json"
 [ ! -e "$T/x.npy" ] && [ ! -e "$T/x.png" ] && ok || bad "a refused per-column configuration left an output"
+# compare: both sides computed with them (wmel: and oracle:), a file held to that plan's oracle
+expect_ok "compare --hf-config" "$WMEL" compare "$T/c2.npy" "oracle:$S" --hf-config "$T/clvp.json"
+grep -q "hf-config" "$T/out" && ok || bad "compare --hf-config: the summary names no configuration: $(head -3 "$T/out")"
+above() { local d=$1; shift; "$@" >"$T/out" 2>"$T/err"; local rc=$?
+  if [ "$rc" = 1 ] && grep -q 'ABOVE tol' "$T/out"; then ok; else bad "$d: exit $rc: $(tail -1 "$T/out") $(cat "$T/err")"; fi; }
+above "compare --hf-config, the values missing" "$WMEL" compare "$T/c1.npy" "oracle:$S" --hf-config "$T/clvp.json"
+expect_ok "compare --cmvn" "$WMEL" compare "$T/fr1.npy" "oracle:$S" --preset firered --cmvn "$T/cmvn.ark"
+expect_ok "compare --cmvn, wmel: and oracle:" "$WMEL" compare "wmel:$S" "oracle:$S" --preset firered --cmvn "$T/cmvn.ark"
+above "compare --cmvn, without it" "$WMEL" compare "$T/fr3.npy" "oracle:$S" --preset firered --cmvn "$T/cmvn.ark"
 
 echo "test_hf_config_cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]
