@@ -5,9 +5,11 @@
  * the GIL is released while the job and each item run.
  *
  *   run(manifest, out_dir, mode, n_mels, jobs, shard_size, progress, text, base,
- *       item_timeout) -> (exit_status, items, written, failed, shards_skipped,
- *       audio_seconds, message); Ctrl-C stops it (KeyboardInterrupt) as SIGINT stops
- *       `wmel batch`: complete shards kept, a rerun resumes
+ *       item_timeout, plan_json, cols) -> (exit_status, items, written, failed,
+ *       shards_skipped, audio_seconds, message); Ctrl-C stops it (KeyboardInterrupt) as
+ *       SIGINT stops `wmel batch`: complete shards kept, a rerun resumes; plan_json: a
+ *       plan's JSON (`wmel batch --plan`), cols: its per-column affine (`--cmvn`), the
+ *       scales' then the shifts' float64 bytes
  *   plan(manifest, mode, n_mels, shard_size, text, base)
  *       -> ([(key, path, open_path), ...], job_json)
  *   Worker(n_mels, mode).item(data, key, path, shard)
@@ -101,29 +103,70 @@ static int py_interrupt(void *user)
 static PyObject *m_run(PyObject *m, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = {"manifest", "out_dir", "mode", "n_mels", "jobs", "shard_size",
-                             "progress", "text", "base", "item_timeout", NULL};
-    const char *manifest = NULL, *out_dir, *text = NULL, *base = NULL;
-    Py_ssize_t text_len = 0, shard_size = 1000;
+                             "progress", "text", "base", "item_timeout", "plan_json", "cols", NULL};
+    const char *manifest = NULL, *out_dir, *text = NULL, *base = NULL, *plan_json = NULL;
+    Py_ssize_t text_len = 0, shard_size = 1000, plan_len = 0, cols_len = 0;
+    const char *cols = NULL;
     int mode = WMEL_BATCH_PAD30, n_mels = 80, jobs = 0, progress = 0;
     double item_timeout = -1.0;
     py_intr pi = {0, 0};
     (void)m;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "zs|iiinpz#zd:run", kwlist, &manifest, &out_dir,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "zs|iiinpz#zdz#z#:run", kwlist, &manifest, &out_dir,
                                      &mode, &n_mels, &jobs, &shard_size, &progress, &text,
-                                     &text_len, &base, &item_timeout))
+                                     &text_len, &base, &item_timeout, &plan_json, &plan_len, &cols,
+                                     &cols_len))
         return NULL;
-    if (check_opts(mode, n_mels, shard_size, jobs)) return NULL;
+    /* a plan (its JSON): each input's features in mode full, with the per-column affine of
+       cols (the scales' then the shifts' float64 bytes) when given */
+    wmel_frontend_plan fplan;
+    double *cv = NULL;
+    size_t nc = 0;
+    if (plan_json) {
+        char why[640];
+        if (wmel_plan_from_json(plan_json, (size_t)plan_len, &fplan, why, sizeof why)) {
+            PyErr_Format(PyExc_ValueError, "plan: %s", why);
+            return NULL;
+        }
+        if (mode != WMEL_BATCH_FULL) {
+            PyErr_SetString(PyExc_ValueError, "mode: a plan's job is mode 'full' (each input's whole features)");
+            return NULL;
+        }
+        n_mels = 80; /* checked below as Whisper's; the job's is the plan's */
+    } else if (cols) {
+        PyErr_SetString(PyExc_ValueError, "cols: a per-column affine needs a plan");
+        return NULL;
+    }
+    if (cols) {
+        if (cols_len <= 0 || cols_len % (Py_ssize_t)(2 * sizeof(double))) {
+            PyErr_SetString(PyExc_ValueError, "cols: the scales' and the shifts' float64 bytes, as many of each");
+            return NULL;
+        }
+        nc = (size_t)cols_len / (2 * sizeof(double));
+        cv = malloc((size_t)cols_len);
+        if (!cv) return PyErr_NoMemory();
+        memcpy(cv, cols, (size_t)cols_len);
+    }
+    if (check_opts(mode, n_mels, shard_size, jobs)) {
+        free(cv);
+        return NULL;
+    }
+    if (plan_json) n_mels = fplan.n_mels;
     char err[2048] = "";
     wmel_batch_plan plan;
-    if (load_plan(manifest, text, text_len, base, &plan, err, sizeof err)) return NULL;
-    wmel_batch_opts o = {mode, n_mels, jobs, (size_t)shard_size, progress, WMEL_BACKEND_CPU, NULL,
-                         item_timeout, py_interrupt, &pi, NULL, NULL, 0};
+    if (load_plan(manifest, text, text_len, base, &plan, err, sizeof err)) {
+        free(cv);
+        return NULL;
+    }
+    wmel_batch_opts o = {mode, n_mels, jobs, (size_t)shard_size, progress, WMEL_BACKEND_CPU,
+                         plan_json ? &fplan : NULL, item_timeout, py_interrupt, &pi, cv, cv ? cv + nc : NULL,
+                         nc};
     wmel_batch_stats st;
     int rc;
     Py_BEGIN_ALLOW_THREADS
     rc = wmel_batch_run(&plan, out_dir, &o, &st, err, sizeof err);
     wmel_batch_plan_free(&plan);
     Py_END_ALLOW_THREADS
+    free(cv);
     if (pi.raised || rc == WMEL_BATCH_INTERRUPTED) {
         if (!PyErr_Occurred()) PyErr_SetNone(PyExc_KeyboardInterrupt);
         return NULL;

@@ -60,16 +60,23 @@ def _manifest_args(manifest_or_paths):
 
 
 def batch(manifest_or_paths: Union[str, os.PathLike, Iterable[Union[str, os.PathLike]]],
-          out_dir: Union[str, os.PathLike], mode: str = "pad30", n_mels: int = 80,
+          out_dir: Union[str, os.PathLike], mode: str | None = None, n_mels: int | None = None,
           jobs: int | None = None, shard_size: int = 1000, progress: bool = False,
-          item_timeout: float | None = None) -> BatchResult:
+          item_timeout: float | None = None, *, plan=None, cmvn=None, col_scale=None,
+          col_shift=None) -> BatchResult:
     """Runs (or resumes) `wmel batch` into out_dir and returns a BatchResult.
 
     manifest_or_paths: a manifest file (one path per line, or .jsonl with "path" and an
     optional "key"; relative paths and keys are relative to its folder), or a list of
     paths (relative paths and keys relative to the current folder).
-    mode: 'pad30' (n_mels, 3000), 'full' (n_mels, n // 160) or 'windows'
-    (n_windows, n_mels, 3000). jobs: files decoded at once (None: all cores).
+    mode: 'pad30' (n_mels, 3000; the default), 'full' (n_mels, n // 160) or 'windows'
+    (n_windows, n_mels, 3000); n_mels 80 (default) or 128.
+    plan: any front-end instead of Whisper's (a preset's name, a plan's JSON file or a dict,
+    as wmel.features' plan=; n_mels given changes it): each input's wmel.features(path,
+    plan=plan) in the plan's layout, mode 'full' (`wmel batch --preset NAME`), job.json
+    recording the plan; cmvn (a CMVN file, wmel.load_cmvn) or col_scale / col_shift: the
+    per-column affine of wmel.features, recorded too (`wmel batch --cmvn FILE`).
+    jobs: files decoded at once (None: all cores).
     item_timeout: seconds an input may take before it is listed in errors.jsonl as
     "timed out after N s" and the job goes on (None: 60 s + 10 s per MiB of the file's
     data, as `wmel batch`; 0: no limit).
@@ -81,7 +88,24 @@ def batch(manifest_or_paths: Union[str, os.PathLike, Iterable[Union[str, os.Path
     """
     manifest, text = _manifest_args(manifest_or_paths)
     jobs = 0 if jobs is None else _int_arg(jobs, "jobs")
-    n_mels = _int_arg(n_mels, "n_mels")
+    plan_json, cols = None, None
+    if plan is not None:
+        from . import _features, _live
+        if mode not in (None, "full"):
+            raise ValueError(f"mode={mode!r}: a plan's job is mode 'full' (each input's whole features); "
+                             "'pad30' and 'windows' are Whisper's")
+        mode = "full"
+        p = _features.frontend_plan(None, None if n_mels is None else _int_arg(n_mels, "n_mels"), plan=plan)
+        plan_json = _features.plan_to_json(p)
+        c = _live._colvec(col_scale, col_shift, cmvn)
+        if c is not None:
+            sc, sh = _features._cols(p, *c)
+            cols = sc + sh
+        n_mels = 80  # the job's n_mels is the plan's
+    elif cmvn is not None or col_scale is not None or col_shift is not None:
+        raise ValueError("cmvn, col_scale and col_shift apply to a plan's job (plan=...)")
+    mode = "pad30" if mode is None else mode
+    n_mels = 80 if n_mels is None else _int_arg(n_mels, "n_mels")
     shard_size = _int_arg(shard_size, "shard_size")
     if item_timeout is None:
         timeout = -1.0
@@ -94,7 +118,8 @@ def batch(manifest_or_paths: Union[str, os.PathLike, Iterable[Union[str, os.Path
             raise ValueError(f"item_timeout must be >= 0 seconds (0: no limit), got {item_timeout!r}")
     rc, items, written, failed, skipped, secs, msg = _batch.run(
         manifest, os.fsdecode(out_dir), mode=_mode(mode), n_mels=n_mels, jobs=jobs,
-        shard_size=shard_size, progress=bool(progress), text=text, item_timeout=timeout)
+        shard_size=shard_size, progress=bool(progress), text=text, item_timeout=timeout,
+        plan_json=plan_json, cols=cols)
     if rc == 1:
         raise BatchError(msg)
     return BatchResult(items, written, failed, skipped, secs, rc)

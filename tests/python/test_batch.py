@@ -132,6 +132,61 @@ def test_modes_128(corpus, tmp_path, mode):
             np.testing.assert_array_equal(feats, expected(d / meta["path"], mode, 128))
 
 
+def _items(out):
+    """{key: (features, its .json)} of a job's shards."""
+    import tarfile
+    got = {}
+    for shard in sorted(pathlib.Path(out).glob("shard-*.tar")):
+        with tarfile.open(shard) as t:
+            for m in t.getmembers():
+                if m.name.endswith(".npy"):
+                    got[m.name[:-4]] = (np.load(io.BytesIO(t.extractfile(m).read())),
+                                        json.loads(t.extractfile(m.name[:-4] + ".json").read()))
+    return got
+
+
+def test_plan_jobs(corpus, tmp_path):
+    """plan=: each input's wmel.features(path, plan=...) in the plan's layout, with the
+    per-column affine when given, job.json recording both; the same files as `wmel batch
+    --preset NAME [--cmvn FILE]`; a rerun with other values refused."""
+    d, manifest, good, bad = corpus
+    sc, sh = np.linspace(0.5, 1.5, 80), np.linspace(-1.0, 1.0, 80)
+    r = wmel.batch(manifest, tmp_path / "fr", plan="firered", col_scale=sc, col_shift=sh, shard_size=5, jobs=2)
+    assert r.exit_status == 3 and r.written == len(good)
+    got = _items(tmp_path / "fr")
+    assert sorted(got) == sorted(good)
+    for k in ("a", "noise"):
+        feats, meta = got[k]
+        want = wmel.features(wmel.load_audio(str(d / meta["path"])), plan="firered", col_scale=sc, col_shift=sh)
+        assert list(feats.shape) == meta["shape"]
+        np.testing.assert_array_equal(feats, want)
+    job = json.loads((tmp_path / "fr" / "job.json").read_text())
+    assert job["frontend"] == "kaldi" and job["mode"] == "full" and job["cols"].startswith("fnv1a64:")
+    with pytest.raises(wmel.BatchError, match="cols"):
+        wmel.batch(manifest, tmp_path / "fr", plan="firered", shard_size=5)
+    n = wmel.batch(manifest, tmp_path / "nemo", plan="nemo", n_mels=128, shard_size=100)
+    assert n.written == len(good)
+    a, meta = _items(tmp_path / "nemo")["a"]
+    np.testing.assert_array_equal(a, wmel.features(wmel.load_audio(str(d / meta["path"])), "nemo", 128))
+    with pytest.raises(ValueError, match="mode 'full'"):
+        wmel.batch(manifest, tmp_path / "x", plan="nemo", mode="pad30")
+    with pytest.raises(ValueError, match="plan's job"):
+        wmel.batch(manifest, tmp_path / "x", col_scale=sc)
+    assert not (tmp_path / "x").exists()
+    cli = pathlib.Path(os.environ.get("WMEL_CLI", ROOT / "build" / "wmel"))
+    if cli.exists():  # the command's job, byte for byte (the CMVN as a Kaldi text file)
+        mean, var = -sh / sc, 1.0 / (sc * sc)
+        cnt = 1000.0
+        rows = [list(mean * cnt) + [cnt], list((var + mean * mean) * cnt) + [0.0]]
+        (tmp_path / "cmvn.ark").write_text(" [\n" + "\n".join("  " + " ".join(repr(float(v)) for v in r)
+                                                               for r in rows) + " ]\n")
+        py = wmel.batch(manifest, tmp_path / "py", plan="firered", cmvn=tmp_path / "cmvn.ark", shard_size=5, jobs=1)
+        rc = subprocess.run([str(cli), "batch", str(manifest), "-o", str(tmp_path / "cli"), "--preset", "firered",
+                             "--cmvn", str(tmp_path / "cmvn.ark"), "--shard-size", "5", "--jobs", "1", "-q"]).returncode
+        assert rc == py.exit_status == 3
+        assert tree_equal(tmp_path / "py", tmp_path / "cli") > 5
+
+
 def test_list_of_paths_and_errors(corpus, tmp_path, monkeypatch):
     d, manifest, good, bad = corpus
     monkeypatch.chdir(d)
