@@ -123,17 +123,6 @@ float wmel_stream_max(const wmel_stream *s) { return s ? s->max : -1e30f; }
 
 size_t wmel_stream_samples(const wmel_stream *s) { return s ? s->total : 0; }
 
-/* The ctx's per-column affine (wmel_create_plan_cols) on a block's frames out[n_cols][nb],
- * each value as the offline finish computes it (fe_cpu.c: v scale + shift in double). */
-static void cols_affine(const wmel_fe *fe, float *out, size_t nb)
-{
-    for (size_t c = 0; c < (size_t)fe->n_cols; c++) {
-        float *v = out + c * nb;
-        const double a = fe->col_scale[c], b = fe->col_shift[c];
-        for (size_t t = 0; t < nb; t++) v[t] = (float)((double)v[t] * a + b);
-    }
-}
-
 /* Emits frames [s->next, end) computed from the piece (final: the signal ends with it,
  * and the stream's padding zeros follow). */
 static int emit(wmel_stream *s, size_t end, int final)
@@ -144,7 +133,7 @@ static int emit(wmel_stream *s, size_t end, int final)
         float mx = s->max;
         int rc = s->algo->piece_frames(s->ctx, s->work, s->buf, s->len, final ? s->padding : 0,
                                        base, s->next - base, nb, s->out, &mx);
-        if (rc == WMEL_OK && s->cols) cols_affine(s->fe, s->out, nb);
+        if (rc == WMEL_OK && s->cols) wmel__fe_cols(s->fe, s->out, 1, nb, 0, nb); /* out[n_cols][nb] */
         if (rc == WMEL_OK) rc = s->fn(s->user, s->out, s->next, nb);
         if (rc != WMEL_OK) {
             s->failed = rc;

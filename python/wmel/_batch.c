@@ -131,7 +131,6 @@ static PyObject *m_run(PyObject *m, PyObject *args, PyObject *kw)
             PyErr_SetString(PyExc_ValueError, "mode: a plan's job is mode 'full' (each input's whole features)");
             return NULL;
         }
-        n_mels = 80; /* checked below as Whisper's; the job's is the plan's */
     } else if (cols) {
         PyErr_SetString(PyExc_ValueError, "cols: a per-column affine needs a plan");
         return NULL;
@@ -146,11 +145,11 @@ static PyObject *m_run(PyObject *m, PyObject *args, PyObject *kw)
         if (!cv) return PyErr_NoMemory();
         memcpy(cv, cols, (size_t)cols_len);
     }
-    if (check_opts(mode, n_mels, shard_size, jobs)) {
+    if (plan_json) n_mels = fplan.n_mels; /* the job's: the plan's (checked by the plan's rules) */
+    if (check_opts(mode, plan_json ? 80 : n_mels, shard_size, jobs)) {
         free(cv);
         return NULL;
     }
-    if (plan_json) n_mels = fplan.n_mels;
     char err[2048] = "";
     wmel_batch_plan plan;
     if (load_plan(manifest, text, text_len, base, &plan, err, sizeof err)) {

@@ -274,6 +274,17 @@ def _cols(plan: dict, col_scale, col_shift):
     return tuple(out)
 
 
+def _colvec(col_scale, col_shift, cmvn):
+    """(col_scale, col_shift) of the keywords, cmvn's file read (load_cmvn); None for none."""
+    if cmvn is not None:
+        if col_scale is not None or col_shift is not None:
+            raise ValueError("cmvn and col_scale / col_shift both give the per-column affine: give one")
+        return load_cmvn(cmvn)
+    if col_scale is None and col_shift is None:
+        return None
+    return col_scale, col_shift
+
+
 def load_cmvn(path) -> tuple:
     """A CMVN file as the per-column affine (col_scale, col_shift), float64 arrays: Kaldi CMVN
     statistics (cmvn.ark, text or binary: mean = sum / count, var = sumsq / count - mean^2
@@ -331,10 +342,7 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
                              energy_floor=energy_floor, legacy=legacy, pad_to=pad_to, plan=plan,
                              **caps)
     threads = _check_threads(threads)
-    if cmvn is not None:
-        if col_scale is not None or col_shift is not None:
-            raise ValueError("cmvn and col_scale / col_shift both give the per-column affine: give one")
-        col_scale, col_shift = load_cmvn(cmvn)
+    colv = _colvec(col_scale, col_shift, cmvn)
     if isinstance(audio, (str, os.PathLike)):
         audio = load_audio(audio)
     elif isinstance(audio, (bytes, bytearray, memoryview)):
@@ -344,7 +352,7 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
         torch_in = audio
         audio = audio.detach().to("cpu").contiguous().numpy()
     a = _as_samples(audio, allow_s16=False)
-    ctx = _ctx(plan, backend, threads, _cols(plan, col_scale, col_shift), items)
+    ctx = _ctx(plan, backend, threads, None if colv is None else _cols(plan, *colv), items)
     clips = a[None] if a.ndim == 1 else a
     rows, cols = ctx.features_shape(clips.shape[1])
     out = np.empty((clips.shape[0], rows, cols), np.float32)

@@ -90,14 +90,14 @@ def batch(manifest_or_paths: Union[str, os.PathLike, Iterable[Union[str, os.Path
     jobs = 0 if jobs is None else _int_arg(jobs, "jobs")
     plan_json, cols = None, None
     if plan is not None:
-        from . import _features, _live
+        from . import _features
         if mode not in (None, "full"):
             raise ValueError(f"mode={mode!r}: a plan's job is mode 'full' (each input's whole features); "
                              "'pad30' and 'windows' are Whisper's")
         mode = "full"
         p = _features.frontend_plan(None, None if n_mels is None else _int_arg(n_mels, "n_mels"), plan=plan)
         plan_json = _features.plan_to_json(p)
-        c = _live._colvec(col_scale, col_shift, cmvn)
+        c = _features._colvec(col_scale, col_shift, cmvn)
         if c is not None:
             sc, sh = _features._cols(p, *c)
             cols = sc + sh

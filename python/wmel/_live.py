@@ -56,18 +56,6 @@ def _plan_ctx(plan: dict, cols=None):
     return _features._ctx(plan, "cpu", 1, cols)
 
 
-def _colvec(col_scale, col_shift, cmvn):
-    """(col_scale, col_shift) of the keywords, cmvn's file read (wmel.features' rules); None
-    for none."""
-    if cmvn is not None:
-        if col_scale is not None or col_shift is not None:
-            raise ValueError("cmvn and col_scale / col_shift both give the per-column affine: give one")
-        return _features.load_cmvn(cmvn)
-    if col_scale is None and col_shift is None:
-        return None
-    return col_scale, col_shift
-
-
 def _n_mels(n_mels) -> int:
     n_mels = _check_int(n_mels, "n_mels")
     if n_mels not in (80, 128):
@@ -124,7 +112,7 @@ class Stream:
                  col_scale=None, col_shift=None, cmvn=None, **options):
         self.frontend = _family(frontend, plan)
         padding = _check_int(padding, "padding")
-        cols = _colvec(col_scale, col_shift, cmvn)
+        cols = _features._colvec(col_scale, col_shift, cmvn)
         if plan is None and cols is None and _whisper_own(self.frontend, options):
             if options:  # the library's sentence for the first that does not apply
                 _features.frontend_plan("whisper", n_mels, **options)
@@ -197,7 +185,7 @@ class SlidingBuffer:
     def __init__(self, frontend: str | None = None, n_mels=None, *, plan=None, col_scale=None,
                  col_shift=None, cmvn=None, **options):
         self.frontend = _family(frontend, plan)
-        cols = _colvec(col_scale, col_shift, cmvn)
+        cols = _features._colvec(col_scale, col_shift, cmvn)
         if plan is None and cols is None and _whisper_own(self.frontend, options):
             if options:  # the library's sentence for the first that does not apply
                 _features.frontend_plan("whisper", n_mels, **options)

@@ -191,6 +191,10 @@ static inline int wmel__fe_ext_fe(const struct wmel_fe *fe) { return wmel__fe_ex
  * WMEL_NORMF_ALL adds the columns' sums in column order, then the columns' sums of
  * squared deviations from the one mean in column order. Returns WMEL_ERR_NO_MEMORY or OK. */
 int wmel__fe_finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, size_t nv, size_t nfo);
+/* The per-column affine (wmel_create_plan_cols; not a cols_stacked one) on frames [f0, f1)
+ * of out, frame t's column c at out[t ts + c cs]: v col_scale[c] + col_shift[c] in double,
+ * one rounding to float32 (the finish's and a stream's frames alike). */
+void wmel__fe_cols(const struct wmel_fe *fe, float *out, size_t ts, size_t cs, size_t f0, size_t f1);
 /* 1 when the plan has a stacking variant, deltas or cols_stacked (wmel.h, "Stacking,
  * deltas"): the post stage after the finish (fe_post.c); such a plan's finish is the ext
  * one, on the T = wmel__fe_out_frames frames of n_cols values, [T][n_cols]. */

@@ -378,12 +378,7 @@ static int finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, size_
                 float *v = out + t * ts + c * cs;
                 *v = (float)((double)*v * p->post_scale + p->post_shift);
             }
-    if (fe->col_scale && !p->cols_stacked)
-        for (size_t t = 0; t < nfo; t++)
-            for (size_t c = 0; c < nc; c++) {
-                float *v = out + t * ts + c * cs;
-                *v = (float)((double)*v * fe->col_scale[c] + fe->col_shift[c]);
-            }
+    if (fe->col_scale && !p->cols_stacked) wmel__fe_cols(fe, out, ts, cs, 0, nfo);
     return WMEL_OK;
 }
 
@@ -470,12 +465,7 @@ static void fin_worker(void *arg, wmel_pool *pl, int t, int nt)
                     float *v = k->out + f * ts + c * cs;
                     *v = (float)((double)*v * p->post_scale + p->post_shift);
                 }
-        if (fe->col_scale && !p->cols_stacked)
-            for (size_t f = f0; f < f1; f++)
-                for (size_t c = 0; c < nc; c++) {
-                    float *v = k->out + f * ts + c * cs;
-                    *v = (float)((double)*v * fe->col_scale[c] + fe->col_shift[c]);
-                }
+        if (fe->col_scale && !p->cols_stacked) wmel__fe_cols(fe, k->out, ts, cs, f0, f1);
     }
 }
 
@@ -503,6 +493,16 @@ static int finish_ext_team(const wmel_ctx *ctx, float *out, size_t ts, size_t cs
     wmel__team_run(ctx->pool, fin_worker, k, want);
     free(k);
     return WMEL_OK;
+}
+
+void wmel__fe_cols(const wmel_fe *fe, float *out, size_t ts, size_t cs, size_t f0, size_t f1)
+{
+    const size_t nc = (size_t)fe->n_cols;
+    for (size_t t = f0; t < f1; t++)
+        for (size_t c = 0; c < nc; c++) {
+            float *v = out + t * ts + c * cs;
+            *v = (float)((double)*v * fe->col_scale[c] + fe->col_shift[c]);
+        }
 }
 
 int wmel__fe_finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, size_t nv, size_t nfo)
