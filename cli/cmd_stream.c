@@ -4,9 +4,9 @@
  * standard input (what `ffmpeg -f s16le -ac 1 -ar 16000 -` and `arecord -f S16_LE -r 16000
  * -c 1` write) and computes the front-end's frames before normalisation (wmel mel
  * --norm none, or --frontend F --normalize none) through wmel_stream_*, each frame as soon
- * as its samples are in, with the per-column affine of --cmvn or --hf-config's values. Without -o the frames go to standard output as they complete, raw
- * float32 little-endian, frame after frame (n_mels values each, the energy first with
- * --use-energy); with -o they go to OUT.npy, float32 (n_frames, n_mels), committed
+ * as its samples are in, with the per-column affine of --cmvn or --hf-config's values.
+ * Without -o the frames go to standard output as they complete, raw float32 little-endian,
+ * frame after frame (n_mels values each, the energy first with --use-energy); with -o they go to OUT.npy, float32 (n_frames, n_mels), committed
  * atomically at the end of the input (an error or a signal leaves nothing under the name).
  */
 #define _POSIX_C_SOURCE 200809L
