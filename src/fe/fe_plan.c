@@ -120,7 +120,9 @@ static int smooth_size(int n)
     return m == 1;
 }
 
-/* A failed check: the sentence into msg (when given), WMEL_ERR_INVALID_ARG returned. */
+/* A failed check: the sentence into msg (when given), WMEL_ERR_INVALID_ARG returned. The
+ * sentence stays one line whatever it quotes: a control character from the caller's text (a
+ * JSON string's decoded "\n", a tab) shows as '?'. */
 int wmel__fe_bad(char *msg, size_t len, const char *fmt, ...)
 {
     if (msg && len) {
@@ -128,6 +130,8 @@ int wmel__fe_bad(char *msg, size_t len, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(msg, len, fmt, ap);
         va_end(ap);
+        for (char *c = msg; *c; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = '?';
     }
     return WMEL_ERR_INVALID_ARG;
 }

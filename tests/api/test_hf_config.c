@@ -418,6 +418,10 @@ int main(void)
     refused("{\"feature_extractor_type\": \"InklingFeatureExtractor\", \"feature_size\": 600}", "feature_size 600");
     refused("{\"feature_extractor_type\": \"Wav2Vec2FeatureExtractor\"}", "computes no spectrogram");
     refused("{\"feature_extractor_type\": \"MusicgenMelodyFeatureExtractor\"}", "not a class wmel maps");
+    /* a decoded control character in a quoted value keeps the sentence one line */
+    refused("{\"feature_extractor_type\": \"Parake\\nfd\\tureExtractor\"}", "Parake?fd?ureExtractor: not a class");
+    refused("{\"feature_extractor_type\": \"NeuCodecFeatureExtractor\", \"padding_value\": \"a\\u001fb\\u007f\"}",
+            "padding_value \"a?b?\"");
     /* CLVP, CLAP, Pop2Piano: one field is both the window and the transform; CLAP's truncation
      * picks the bank; Pop2Piano's bank ends at sampling_rate // 2; mel_norms is the drop-in's */
     maps_to("{\"feature_extractor_type\": \"ClvpFeatureExtractor\", \"n_fft\": 2048, \"hop_length\": 300,"
