@@ -44,14 +44,15 @@ demo: build
 	./$(BUILD)/wmel mel data/speech_en.wav -o out/speech_en.mel80.npy --png out/speech_en.mel80.png -v
 	@echo "wrote out/speech_en.mel80.npy and out/speech_en.mel80.png"
 
+# A failed ctest run ends with the last lines of each failed test's output (tests/ctest_tail.sh).
 test-build: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) || sh $(CURDIR)/tests/ctest_tail.sh
 
 test-asan: deps
 	cmake -S . -B $(BUILD_SAN) -DCMAKE_BUILD_TYPE=Debug -DWMEL_WERROR=ON -DWMEL_SANITIZE=ON $(CMAKE_ARGS)
 	cmake --build $(BUILD_SAN) -j $(JOBS)
 	cd $(BUILD_SAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --output-on-failure -j $(JOBS)
+	  ctest --output-on-failure -j $(JOBS) || sh $(CURDIR)/tests/ctest_tail.sh
 
 # The CUDA backend (kernels included) on wmel's CUDA emulator (tests/cuda/emu): no GPU
 # needed. Every test runs, and AUTO picks the emulated device, so the whole suite goes
@@ -61,7 +62,7 @@ test-emu: deps
 	cmake -S . -B $(BUILD_EMU) -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON -DWMEL_SANITIZE=ON -DWMEL_CUDA=EMU $(CMAKE_ARGS)
 	cmake --build $(BUILD_EMU) -j $(JOBS)
 	cd $(BUILD_EMU) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --output-on-failure -j $(JOBS)
+	  ctest --output-on-failure -j $(JOBS) || sh $(CURDIR)/tests/ctest_tail.sh
 
 # The library, the command and the C tests cross-built for AArch64 (Debian's
 # gcc-aarch64-linux-gnu, cmake/toolchains/aarch64-linux-gnu.cmake) and run under qemu-user
@@ -74,7 +75,7 @@ A64_CMAKE = -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/aarch64-linux-gnu.cmake -DCM
 test-aarch64: deps
 	cmake -S . -B $(BUILD_A64) $(A64_CMAKE)
 	cmake --build $(BUILD_A64) -j $(JOBS)
-	cd $(BUILD_A64) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD_A64) && ctest --output-on-failure -j $(JOBS) || sh $(CURDIR)/tests/ctest_tail.sh
 
 # The whole suite built with clang (the library builds with both compilers) under
 # ASan+UBSan, plus the libFuzzer harnesses of tests/fuzz (label "fuzz"): each runs
@@ -87,7 +88,7 @@ test-clang: deps
 	cmake -S . -B $(BUILD_CLANG) $(CLANG_CMAKE)
 	cmake --build $(BUILD_CLANG) -j $(JOBS)
 	cd $(BUILD_CLANG) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --output-on-failure -j $(JOBS)
+	  ctest --output-on-failure -j $(JOBS) || sh $(CURDIR)/tests/ctest_tail.sh
 
 # Long fuzzing runs (never part of `make test`): FUZZ_MINUTES per harness, one after the
 # other (FUZZ=name for one); the corpora grow in $(BUILD_CLANG)/fuzz-corpus/NAME, logs
@@ -206,7 +207,7 @@ test-fixed: deps-fixed
 	cmake -S . -B $(BUILD_FIXED) -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON -DWMEL_CUDA=OFF \
 	  -DWMEL_FFMPEG=OFF -DWMEL_PNG=OFF -DWMEL_BUILD_CLI=OFF $(CMAKE_ARGS)
 	cmake --build $(BUILD_FIXED) -j $(JOBS) --target test_fx fx_gentables fx_vectors
-	cd $(BUILD_FIXED) && ctest --output-on-failure -R '^test_fx'
+	cd $(BUILD_FIXED) && ctest --output-on-failure -R '^test_fx' || sh $(CURDIR)/tests/ctest_tail.sh
 
 # Wheels that install without compilers: `pip wheel .`, then `auditwheel repair` bundles
 # the shared libraries (manylinux, abi3). 'full' is the default build (FFmpeg, OpenBLAS;
