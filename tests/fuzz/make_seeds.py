@@ -139,7 +139,14 @@ put("fuzz_compute", "huge", bytes([0, 8, 0, 0, 0, 1]) + np.array([5e18, -5e18] *
 for p in sorted(os.listdir(os.path.join(HERE, "..", "..", "presets"))):
     if p.endswith(".json"):
         with open(os.path.join(HERE, "..", "..", "presets", p), "rb") as f:
-            put("fuzz_plan_json", "seed-" + p, f.read())
+            data = f.read()
+        # every seed of a corpus has its own size (libFuzzer orders its seeds by size, ties by the
+        # folder's listing order, which differs between clones): a tie gets trailing newlines
+        sizes = {os.path.getsize(os.path.join(C, "fuzz_plan_json", q))
+                 for q in os.listdir(os.path.join(C, "fuzz_plan_json")) if q != "seed-" + p}
+        while len(data) in sizes:
+            data += b"\n"
+        put("fuzz_plan_json", "seed-" + p, data)
 
 # CMVN files: Kaldi statistics (text, binary double and float) and FunASR's am.mvn
 put("fuzz_cmvn", "seed-text.ark", b"global_cmvn  [\n  10 -20 5 10\n  30 50 2.5 0 ]\n")
