@@ -1,7 +1,7 @@
 #!/bin/sh
-# The smoke runs replay the same inputs on every clone only while no two seeds of a corpus
-# share a size: libFuzzer runs its seeds by size, and ties in the order the folder lists
-# them, which differs between clones. Fails naming the seeds that tie.
+# The smoke runs start with the same inputs on every clone only while no two seeds of a
+# corpus share a size: libFuzzer runs its seeds by size, and ties in the order the folder
+# lists them, which differs between clones. Fails naming the seeds that tie.
 bad=0
 for d in "${1:?the corpus folder}"/*/; do
     ties=$(for f in "$d"*; do printf '%s %s\n' "$(wc -c < "$f")" "${f##*/}"; done | sort -n |
