@@ -693,6 +693,23 @@ WMEL_API int wmel_plan_check(const wmel_frontend_plan *plan, char *msg, size_t m
 WMEL_API int wmel_plan_for_stream(const wmel_frontend_plan *in, wmel_frontend_plan *out, char *msg,
                                   size_t msg_len);
 
+/* The frame counts of a plan for a clip of n samples, as wmel_features computes it:
+ *   stft      the STFT frames the framing gives (explicit padding and frame_span included);
+ *   valid     the frames the normalisation's statistics see (the plan's valid rule, at most
+ *             n_frames, and TRIM's whole rows);
+ *   computed  the output's frames wmel_features computes (every STFT frame with
+ *             WMEL_VALID_ALL, else the valid ones; at most n_frames and frames); the
+ *             output's other frames are pad_value;
+ *   frames    the output's frames before stacking (padded to pad_to, or n_frames exactly);
+ *   rows, cols  the output's shape (wmel_features_shape of the plan's ctx).
+ * Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_INVALID_ARG (a plan wmel_plan_check refuses),
+ * WMEL_ERR_NO_SAMPLES (n == 0), WMEL_ERR_TOO_SHORT (a reflection needs more samples),
+ * WMEL_ERR_OVERFLOW. out is written only on success. Thread-safety: pure. */
+typedef struct wmel_plan_counts {
+    size_t stft, valid, computed, frames, rows, cols;
+} wmel_plan_counts;
+WMEL_API int wmel_plan_frames(const wmel_frontend_plan *plan, size_t n, wmel_plan_counts *out);
+
 /* The centre frequency in Hz of each of the plan's mel filters (plan->n_mels values into
  * hz), on the plan's own scale and band: what a picture's frequency axis labels. Errors:
  * WMEL_ERR_NULL_POINTER, WMEL_ERR_INVALID_ARG (a plan wmel_plan_check refuses),

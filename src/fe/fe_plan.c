@@ -738,6 +738,22 @@ int wmel__fe_shape(const wmel_frontend_plan *p, size_t n, size_t *rows, size_t *
     return WMEL_OK;
 }
 
+int wmel_plan_frames(const wmel_frontend_plan *plan, size_t n, wmel_plan_counts *out)
+{
+    if (!plan || !out) return WMEL_ERR_NULL_POINTER;
+    if (wmel_plan_check(plan, NULL, 0) != WMEL_OK) return WMEL_ERR_INVALID_ARG;
+    wmel_plan_counts c;
+    const int rc = wmel__fe_shape(plan, n, &c.rows, &c.cols);
+    if (rc) return rc;
+    c.stft = wmel__fe_frames(plan, n);
+    c.valid = wmel__fe_valid(plan, n);
+    c.frames = wmel__fe_out_frames(plan, n);
+    c.computed = wmel__fe_computed(plan, n);
+    if (c.computed > c.frames) c.computed = c.frames; /* TRIM: the whole rows' frames */
+    *out = c;
+    return WMEL_OK;
+}
+
 /* ---- window and mel bank ---- */
 
 static double window_at(int kind, int i, int n, double coeff)
