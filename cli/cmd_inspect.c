@@ -60,7 +60,9 @@ static int parse_seconds(const char *v, double *out)
 /* What one picture of the page needs beyond the stage table. */
 typedef struct shown {
     size_t first, nf, step; /* columns first + i * step: frames, or output rows (stacked) */
-    int stacked;            /* > 1: columns are output rows of `stacked` frames: row r starts at frame k r */
+    int stacked;            /* > 0: columns are output rows of `stacked` slots: row r starts at
+                               frame r stride - left (frame 0 before the first) */
+    int stride, left;
     const double *window;   /* the window, for the derived windowed frames */
     double mel_hz[512];
     double col_hz[513];     /* each output column's frequency (the log energy: 0 Hz) */
@@ -68,7 +70,9 @@ typedef struct shown {
 
 static double col_time(const cli_frontend *fe, const shown *sh, size_t col)
 {
-    size_t t = (sh->first + col * sh->step) * (sh->stacked ? (size_t)sh->stacked : 1);
+    const long long r = (long long)(sh->first + col * sh->step);
+    long long t = sh->stacked ? r * sh->stride - sh->left : r;
+    if (t < 0) t = 0;
     return ((double)t * fe->hop + fe->centre) / fe->sample_rate;
 }
 
@@ -92,18 +96,18 @@ static void row_axes(const cli_frontend *fe, const cli_stage_desc *s, size_t row
         im->row_unit = "Hz";
         break;
     case WMEL_ROWS_STACK: {
-        const int k = sh->stacked > 1 ? sh->stacked : 2;
-        const size_t nm = rows / (size_t)k;
+        const int k = sh->stacked > 0 ? sh->stacked : 1;
+        const size_t w = rows / (size_t)k, nm = (size_t)fe->energy + (size_t)fe->plan->n_mels;
         cli_pic_axis_linear(&im->yl, "output column", rows, 0, 1, 8);
-        if (k == 2) snprintf(im->yr.title, sizeof im->yr.title, "frame of the row (mel m at column m, n_mels + m)");
-        else snprintf(im->yr.title, sizeof im->yr.title, "frame of the row (column c of frame k r + h at h n_cols + c)");
+        snprintf(im->yr.title, sizeof im->yr.title, "%s", w > nm ? "frame of the row (its deltas after it)" : "frame of the row");
         im->yr.n_ticks = k < 8 ? k : 8;
         for (int h = 0; h < im->yr.n_ticks; h++) {
-            im->yr.ticks[h].pos = (double)h * nm + nm / 2.0;
-            if (h) snprintf(im->yr.ticks[h].label, sizeof im->yr.ticks[h].label, "%dr+%d", k, h);
-            else snprintf(im->yr.ticks[h].label, sizeof im->yr.ticks[h].label, "%dr", k);
+            const int off = h - sh->left;
+            im->yr.ticks[h].pos = (double)h * w + w / 2.0;
+            if (off) snprintf(im->yr.ticks[h].label, sizeof im->yr.ticks[h].label, "%dr%+d", sh->stride, off);
+            else snprintf(im->yr.ticks[h].label, sizeof im->yr.ticks[h].label, "%dr", sh->stride);
         }
-        for (size_t r = 0; r < rows; r++) rowval[r] = sh->col_hz[r % nm];
+        for (size_t r = 0; r < rows; r++) rowval[r] = sh->col_hz[(r % w) % nm];
         im->row_name = "column";
         im->row_unit = "Hz";
         break;
@@ -188,7 +192,7 @@ static int stage_picture(FILE *f, const cli_frontend *fe, const cli_stage_desc *
     }
     cli_pic_axis_scale(&im.scale, scale_title, im.lo, im.hi, 7);
     char shape[96], smin[32], smax[32], smean[32], frames[128], floor_s[128];
-    const size_t all = sh->stacked ? (clip->n_frames + (size_t)sh->stacked - 1) / (size_t)sh->stacked : clip->n_frames;
+    const size_t all = sh->stacked ? clip->n_rows : clip->n_frames;
     if (s->frame_major)
         snprintf(shape, sizeof shape, "(%zu, %zu) shown of (%zu, %zu) (drawn transposed)", sh->nf, rows, all, rows);
     else
@@ -283,7 +287,7 @@ typedef struct bk {
     wmel_frontend_plan rawplan;
 } bk;
 
-static int backend_run(const cli_frontend *fe, const cli_clip *clip, const wmel_params *p, bk *b)
+static int backend_run(const cli_frontend *fe, const cli_clip *clip, const wmel_params *p, const cli_fe *f, bk *b)
 {
     int st;
     const size_t total_cells = (size_t)clip->n_mels * clip->n_frames;
@@ -309,12 +313,13 @@ static int backend_run(const cli_frontend *fe, const cli_clip *clip, const wmel_
     wmel_params bp = wmel_default_params();
     bp.backend = p->backend;
     bp.n_threads = p->n_threads;
-    b->ctx = wmel_create_plan(&bp, &clip->plan, &st);
+    char err[600];
+    b->ctx = cli_fe_ctx(&bp, &clip->plan, f, &st, err, sizeof err); /* with the per-column affine */
     if (!b->ctx) return st;
     int rc = wmel_features_shape(b->ctx, clip->n, &b->feat_rows, &b->feat_cols);
     if (rc == WMEL_OK && !(b->feat = malloc(b->feat_rows * b->feat_cols * sizeof *b->feat))) rc = WMEL_ERR_NO_MEMORY;
     if (rc == WMEL_OK) rc = wmel_features(b->ctx, clip->pcm, clip->n, b->feat, b->feat_rows * b->feat_cols);
-    if (rc == WMEL_OK && (clip->plan.norm != WMEL_NORM_NONE || clip->plan.affine)) {
+    if (rc == WMEL_OK && (clip->plan.norm != WMEL_NORM_NONE || clip->plan.affine || clip->col_scale)) {
         wmel_frontend_plan q = clip->plan; /* the log: no normalisation, affine or stacking */
         q.norm = WMEL_NORM_NONE;
         q.norm_flags = 0;
@@ -322,6 +327,8 @@ static int backend_run(const cli_frontend *fe, const cli_clip *clip, const wmel_
         q.affine = 0;
         q.post_scale = q.post_shift = 0.0;
         q.stack = 1;
+        q.stack_stride = q.stack_left = q.stack_tail = q.delta_win = q.cols_stacked = 0;
+        q.stack_fill = 0.0;
         b->rawplan = q;
         wmel_ctx *rctx = wmel_create_plan(&bp, &q, &st);
         size_t rr = 0;
@@ -377,6 +384,8 @@ typedef struct inspect_job {
     double *st_full[WMEL_STAGES_MAX], *st_shown[WMEL_STAGES_MAX];
     int pre_sig;
     size_t s0, s1; /* the span's samples */
+    double *colvec;  /* the per-column affine (--cmvn, --hf-config): scales, then shifts */
+    size_t n_colvec;
 } inspect_job;
 
 /* The options; 0 when they make a run, else the exit status (usage: 2). */
@@ -384,6 +393,7 @@ static int inspect_parse(int argc, char **argv, inspect_opts *o)
 {
     memset(o, 0, sizeof *o);
     cli_fe_init(&o->fe);
+    o->fe.takes_cols = 1; /* --cmvn, --hf-config's per-column values: the reference and the backend */
     o->p = wmel_default_params();
     o->p.backend = -1; /* no --backend: the reference only */
     o->duration = -1;
@@ -437,7 +447,22 @@ static int inspect_plan(inspect_job *j)
         const int own = !wmel_frontend_preset(plan.frontend, 0, &fam) && !memcmp(&fam, &plan, sizeof fam);
         snprintf(name, sizeof name, "%s%s", cli_fe_name(plan.frontend), own ? "" : " with options");
     }
+    char cerr[600];
+    if (cli_fe_colvec(&o->fe, &plan, &j->colvec, &j->n_colvec, cerr, sizeof cerr)) {
+        cli_msg("wmel: inspect: %s", cerr);
+        return 1; /* as mel and stream: the file's values do not fit the plan */
+    }
     j->fe = cli_frontend_of_plan(&plan, name, &j->built);
+    if (j->colvec) { /* the page says where the per-column affine applies */
+        const char *from = o->fe.cmvn ? "--cmvn" : "the configuration's per-column values";
+        char t[200];
+        snprintf(t, sizeof t, "; then x col_scale[c] + col_shift[c] (%s, %zu columns%s)", from, j->n_colvec,
+                 plan.cols_stacked ? ", over each stacked row" : "");
+        int s = plan.cols_stacked ? cli_stage_of(j->fe, WMEL_ST_STACKED) : cli_stage_of(j->fe, WMEL_ST_NORM);
+        if (s < 0) s = cli_stage_of(j->fe, WMEL_ST_OUTPUT);
+        if (!plan.cols_stacked) strncat(j->built.finish, t, sizeof j->built.finish - strlen(j->built.finish) - 1);
+        if (s >= 0) strncat(j->built.title[s], t, sizeof j->built.title[s] - strlen(j->built.title[s]) - 1);
+    }
     j->whisper = j->fe->plan == NULL;
     o->p.n_mels = plan.n_mels;
     if (o->p.backend == WMEL_BACKEND_CUDA && !j->whisper) {
@@ -484,6 +509,8 @@ static int inspect_load(inspect_job *j)
         cli_msg("wmel: %s: %s", o->in, err);
         return 1;
     }
+    clip->col_scale = j->colvec;
+    clip->col_shift = j->colvec ? j->colvec + j->n_colvec : NULL;
     j->fa = 0, j->fb = clip->n_frames;
     if (o->zoom) { /* the frames whose centres lie in [start, start + duration) */
         double fr = (double)fe->sample_rate / fe->hop, c = (double)fe->centre / fe->hop;
@@ -511,7 +538,7 @@ static int inspect_load(inspect_job *j)
         return 1;
     }
     if (o->p.backend >= 0) { /* the backend's output, whole clip */
-        rc = backend_run(fe, clip, &o->p, &j->b);
+        rc = backend_run(fe, clip, &o->p, &o->fe, &j->b);
         if (rc) {
             cli_msg("wmel: %s: backend: %s", o->in, wmel_strerror(rc));
             return 1;
@@ -543,13 +570,17 @@ static int inspect_stages(inspect_job *j)
     cli_col_hz(&j->clip.plan, sh->col_hz, sizeof sh->col_hz / sizeof sh->col_hz[0]);
     sh->window = j->window;
     /* the stacked stage's own columns: output rows r0 + i * rstep */
-    const size_t k = fe->stack > 1 ? (size_t)fe->stack : 2;
+    const size_t S = fe->stride > 0 ? (size_t)fe->stride : 1, L = (size_t)fe->left;
+    const size_t last_row = j->clip.n_rows ? j->clip.n_rows - 1 : 0;
     *shs = *sh;
-    shs->stacked = (int)k;
-    shs->first = j->fa / k;
-    shs->step = sh->step / k ? sh->step / k : 1;
-    shs->nf = ((j->fa + (sh->nf - 1) * sh->step) / k - shs->first) / shs->step + 1;
-    j->st_r0 = j->fa / k, j->st_nr = (j->fb - 1) / k - j->fa / k + 1;
+    shs->stacked = fe->stack > 0 ? fe->stack : 1;
+    shs->stride = (int)S, shs->left = (int)L;
+    const size_t ra = (j->fa + L) / S < last_row ? (j->fa + L) / S : last_row;
+    const size_t rl = (j->fa + (sh->nf - 1) * sh->step + L) / S, rb = (j->fb - 1 + L) / S;
+    shs->first = ra;
+    shs->step = sh->step / S ? sh->step / S : 1;
+    shs->nf = ((rl < last_row ? rl : last_row) - ra) / shs->step + 1;
+    j->st_r0 = ra, j->st_nr = (rb < last_row ? rb : last_row) - ra + 1;
 
     int rc = WMEL_OK;
     const size_t cnt_nf = full ? j->span : sh->nf;
@@ -763,9 +794,9 @@ static int page_stages(FILE *f, const inspect_job *j, double feat_range[2])
                  j->whisper ? "periodic Hann: 0.5 - 0.5 cos(2 pi k / 400)" : j->built.window, d->derive ? d->derive : "");
         const char *win_kv[] = {"window", wline, NULL};
         char stl[200];
-        const int k = j->shs.stacked;
-        snprintf(stl, sizeof stl, "(ceil(n_frames / %d), %d n_cols): row r = frames %d r .. %d r + %d of the stage before", k,
-                 k, k, k, k - 1);
+        const int k = j->shs.stacked, S = j->shs.stride, L = j->shs.left;
+        snprintf(stl, sizeof stl, "(%zu rows, %zu columns): row r = frames %d r%s%.0d .. %d r + %d of the stage before%s",
+                 j->clip.n_rows, rows, S, L ? " - " : "", L, S, k - 1 - L, fe->deltas ? ", each with its deltas" : "");
         const char *st_kv[] = {"layout", stl, "the normalisation", "as the stage before", NULL};
         double amp[2] = {0, 0};
         if (d->derive) { /* the same colour scale as the stage it is drawn from */
@@ -923,6 +954,7 @@ static void inspect_free(inspect_job *j)
     free(j->b.raw);
     free(j->b.feat);
     free(j->pcm);
+    free(j->colvec);
 }
 
 int cmd_inspect(int argc, char **argv)

@@ -172,8 +172,8 @@ static int hf_cols_taken(const cli_fe *f, const char *file)
 {
     if (!f->hf_cols || f->takes_cols) return 0;
     cli_msg("wmel: --hf-config %s: the configuration's per-column values (CLVP's mel_norms, Gemma's per_bin_mean / "
-            "per_bin_stddev) are applied by `wmel mel`, `wmel stream`, `wmel batch` and `wmel compare`; this "
-            "command would compute the features without them",
+            "per_bin_stddev) are applied by `wmel mel`, `wmel stream`, `wmel batch`, `wmel inspect` and "
+            "`wmel compare`; this command would compute the features without them",
             cli_esc(file));
     return 2;
 }
@@ -263,7 +263,7 @@ static int fe_plan(cli_fe *f, wmel_frontend_plan *plan);
 int cli_fe_plan(cli_fe *f, wmel_frontend_plan *plan)
 {
     if (f->cmvn && !f->takes_cols) {
-        cli_msg("wmel: --cmvn applies to `wmel mel`, `wmel stream`, `wmel batch` and `wmel compare`");
+        cli_msg("wmel: --cmvn applies to `wmel mel`, `wmel stream`, `wmel batch`, `wmel inspect` and `wmel compare`");
         return 2;
     }
     int rc = fe_plan(f, plan);

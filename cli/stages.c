@@ -37,7 +37,7 @@ static const cli_stage_desc WHISPER[] = {
 static const cli_frontend FRONTENDS[] = {
     {"whisper", WMEL_FRONTEND_WHISPER, WMEL_SAMPLE_RATE, WMEL_N_FFT, WMEL_N_FFT, WMEL_HOP, 0, WHISPER, NST(WHISPER),
      "16 kHz samples -> reflect-padded frames (400, hop 160) -> periodic Hann -> |DFT|^2 (201 bins) -> "
-     "Slaney mel -> log10(max(., 1e-10)) -> max(x, M - 8), (x + 4) / 4 (openai-whisper)", NULL, 0, 0},
+     "Slaney mel -> log10(max(., 1e-10)) -> max(x, M - 8), (x + 4) / 4 (openai-whisper)", NULL, 0, 0, 0, 0, 0},
 };
 
 const cli_frontend *cli_frontend_find(const char *name)
@@ -227,6 +227,44 @@ static void others_of(const char *json, char *out, size_t len)
     }
 }
 
+/* ", every S frames from frame -L" when the rows overlap or start before frame 0 (LFR). */
+static const char *stride_text(const wmel_frontend_plan *p)
+{
+    static _Thread_local char t[96];
+    const int S = p->stack_stride ? p->stack_stride : p->stack;
+    t[0] = '\0';
+    if (S != p->stack || p->stack_left) snprintf(t, sizeof t, ", one every %d frames from frame %d", S, -p->stack_left);
+    return t;
+}
+
+/* The stacked stage's title: which frame each slot of a row holds, the tail, the deltas. */
+static void stack_text(const wmel_frontend_plan *p, char *buf, size_t len)
+{
+    size_t k = 0;
+    const int S = p->stack_stride ? p->stack_stride : p->stack, L = p->stack_left, m = p->stack;
+    const char *w = p->delta_win ? "2 n_cols" : "n_cols";
+    add(buf, len, &k, "features: ");
+    if (p->delta_win)
+        add(buf, len, &k, "each frame followed by its deltas (win %d: sum_k k (x[t + k] - x[t - k]) / %d, edge frames "
+            "repeated), ", p->delta_win, (p->delta_win - 1) / 2 * ((p->delta_win - 1) / 2 + 1) * (p->delta_win) / 3);
+    if (m > 1) {
+        char f0[32];
+        if (L) snprintf(f0, sizeof f0, "%d r - %d", S, L);
+        else snprintf(f0, sizeof f0, "%d r", S);
+        add(buf, len, &k, "frames %s .. %s + %d side by side in row r (slot h: %s column h %s + c)", f0, f0, m - 1,
+            w, w);
+        if (L) add(buf, len, &k, ", frame 0 repeated before the first");
+        switch (p->stack_tail) {
+        case WMEL_STACK_TAIL_LAST: add(buf, len, &k, ", the last frame repeated past the end"); break;
+        case WMEL_STACK_TAIL_FILL: add(buf, len, &k, ", %s past the end", NUM(p->stack_fill)); break;
+        case WMEL_STACK_TAIL_DROP: add(buf, len, &k, ", an incomplete last row dropped"); break;
+        case WMEL_STACK_TAIL_TRIM: add(buf, len, &k, ", the frames past the last whole row left out"); break;
+        default: add(buf, len, &k, ", 0 past the end"); break;
+        }
+    }
+    add(buf, len, &k, "; (rows, %s%s) drawn transposed", m > 1 ? "stack x " : "", w);
+}
+
 const cli_frontend *cli_frontend_of_plan(const wmel_frontend_plan *plan, const char *name, cli_fe_built *b)
 {
     if (cli_plan_is_whisper(plan)) return &FRONTENDS[0];
@@ -326,7 +364,7 @@ const cli_frontend *cli_frontend_of_plan(const wmel_frontend_plan *plan, const c
     /* the clip-wide finish, then the stacking */
     char brief[96] = "";
     finish_text(p, b->finish, sizeof b->finish, brief, sizeof brief);
-    const int fm = p->layout == WMEL_LAYOUT_FRAMES_MELS, stk = p->stack > 1;
+    const int fm = p->layout == WMEL_LAYOUT_FRAMES_MELS, stk = p->stack > 1 || p->delta_win;
     const int rows = p->use_energy ? WMEL_ROWS_COLS : WMEL_ROWS_MEL;
     const char *funits = p->norm == WMEL_NORM_NONE && !p->affine ? lunits : "normalised units";
     b->st[n] = (cli_stage_desc){stk ? "normalised" : "features", NULL, funits, rows, 0, 0, stk || fm,
@@ -339,10 +377,7 @@ const cli_frontend *cli_frontend_of_plan(const wmel_frontend_plan *plan, const c
     snprintf(b->title[n++], sizeof b->title[0], "%s", t);
     if (stk) {
         b->st[n] = (cli_stage_desc){"features", NULL, funits, WMEL_ROWS_STACK, 0, 0, 1, WMEL_ST_STACKED, NULL, 0};
-        snprintf(b->title[n++], sizeof b->title[0],
-                 "features: frames %d r .. %d r + %d side by side in row r, (ceil(n_frames / %d), %d n_cols); drawn "
-                 "transposed: columns c .. are frame %d r + c / n_cols, column c %% n_cols (missing frames 0)",
-                 p->stack, p->stack, p->stack - 1, p->stack, p->stack, p->stack);
+        stack_text(p, b->title[n++], sizeof b->title[0]);
     }
     for (int i = 0; i < n; i++) b->st[i].title = b->title[i];
     /* the chain, in one line */
@@ -367,10 +402,12 @@ const cli_frontend *cli_frontend_of_plan(const wmel_frontend_plan *plan, const c
         p->n_mels, NUM(p->low_freq), NUM(p->high_freq > 0 ? p->high_freq : p->sample_rate / 2.0 + p->high_freq), lg,
         p->use_energy ? " (+ log energy)" : "");
     if (brief[0]) add(b->summary, sizeof b->summary, &k, " -> %s", brief);
-    if (stk) add(b->summary, sizeof b->summary, &k, " -> %d frames a row", p->stack);
+    if (p->delta_win) add(b->summary, sizeof b->summary, &k, " -> deltas (win %d)", p->delta_win);
+    if (p->stack > 1) add(b->summary, sizeof b->summary, &k, " -> %d frames a row%s", p->stack, stride_text(p));
     add(b->summary, sizeof b->summary, &k, " -> (%s) (%s)", fm ? "n_frames, n_cols" : "n_cols, n_frames", b->name);
     b->fe = (cli_frontend){b->name, p->frontend, p->sample_rate, fl, p->n_fft, p->hop, snip ? fl / 2 : 0, b->st, n,
-                           b->summary, p, p->use_energy ? 1 : 0, p->stack > 1 ? p->stack : 0};
+                           b->summary, p, p->use_energy ? 1 : 0, stk ? p->stack : 0,
+                           p->stack_stride ? p->stack_stride : p->stack, p->stack_left, p->delta_win ? 1 : 0};
     return &b->fe;
 }
 
@@ -379,7 +416,8 @@ size_t cli_stage_rows(const cli_frontend *fe, const cli_stage_desc *s, int n_mel
     switch (s->rows) {
     case WMEL_ROWS_SAMPLE: return (size_t)fe->frame_length;
     case WMEL_ROWS_BIN: return (size_t)fe->n_fft / 2 + 1;
-    case WMEL_ROWS_STACK: return (size_t)(fe->stack > 1 ? fe->stack : 2) * ((size_t)n_mels + (size_t)fe->energy);
+    case WMEL_ROWS_STACK:
+        return (size_t)(fe->stack > 0 ? fe->stack : 1) * ((size_t)n_mels + (size_t)fe->energy) * (fe->deltas ? 2u : 1u);
     case WMEL_ROWS_COLS: return (size_t)n_mels + (size_t)fe->energy;
     default: return (size_t)n_mels;
     }
@@ -410,18 +448,20 @@ int cli_clip_init(const cli_frontend *fe, cli_clip *clip, char *err, size_t err_
         clip->n_frames = clip->n_valid = clip->n_out = wmel_n_frames(n, 0);
         return WMEL_OK;
     }
-    if (p->framing == WMEL_FRAMES_CENTER_REFLECT && n <= (size_t)p->n_fft / 2) {
-        snprintf(err, err_len, "%zu samples: too short to reflect-pad (more than %d needed)", n, p->n_fft / 2);
-        return WMEL_ERR_TOO_SHORT;
+    /* as the library counts them */
+    wmel_plan_counts c;
+    int rc2 = wmel_plan_frames(p, n, &c);
+    if (rc2 == WMEL_ERR_TOO_SHORT) {
+        snprintf(err, err_len, "%zu samples: too short to reflect-pad", n);
+        return rc2;
     }
-    /* as the library counts them (src/fe: frames, valid, output frames) */
-    size_t nf = p->framing == WMEL_FRAMES_SNIP ? (n < fl ? 0 : 1 + (n - fl) / hop) : 1 + n / hop;
-    size_t nv = p->valid == WMEL_VALID_ALL ? nf : (n / hop < nf ? n / hop : nf);
-    if (p->n_frames && nv > (size_t)p->n_frames) nv = (size_t)p->n_frames;
-    size_t no = p->valid == WMEL_VALID_TRIM ? nv : nf;
-    if (p->n_frames) no = (size_t)p->n_frames;
-    else if (p->pad_to > 1) no = (no + (size_t)p->pad_to - 1) / (size_t)p->pad_to * (size_t)p->pad_to;
-    if (p->valid == WMEL_VALID_TRIM) nf = nv;
+    if (rc2) {
+        snprintf(err, err_len, "%s", wmel_strerror(rc2));
+        return rc2;
+    }
+    /* the STFT frames the output holds (the valid ones for TRIM), the valid ones, the output's */
+    size_t nf = p->valid == WMEL_VALID_TRIM ? c.valid : c.stft;
+    const size_t nv = c.valid, no = c.frames;
     if (nf > no) nf = no;
     if (nf == 0 || nv == 0) {
         snprintf(err, err_len, "%zu samples: too short for a frame (%zu needed)", n,
@@ -431,6 +471,7 @@ int cli_clip_init(const cli_frontend *fe, cli_clip *clip, char *err, size_t err_
     clip->n_frames = nf;
     clip->n_valid = nv;
     clip->n_out = no;
+    clip->n_rows = fe->stack ? c.rows : no;
     return WMEL_OK;
 }
 
@@ -560,6 +601,8 @@ int cli_clip_stats(const cli_frontend *fe, cli_clip *clip, char *err, size_t err
         q.norm_flags = 0;
         q.norm_max = q.norm_range = 0.0;
         q.stack = 1;
+        q.stack_stride = q.stack_left = q.stack_tail = q.delta_win = q.cols_stacked = 0;
+        q.stack_fill = 0.0;
         q.affine = 0;
         q.post_scale = q.post_shift = 0.0;
         wmel_params bp = wmel_default_params();
@@ -603,6 +646,7 @@ static double finish(const cli_clip *clip, size_t c, size_t t, double lg)
         v = ((lg > lo ? lg : lo) + 4.0) / 4.0;
     }
     if (p->affine) v = v * p->post_scale + p->post_shift;
+    if (clip->col_scale && !p->cols_stacked) v = v * clip->col_scale[c] + clip->col_shift[c];
     return v;
 }
 
@@ -689,26 +733,71 @@ int cli_stages_compute(const cli_frontend *fe, const cli_clip *clip, size_t firs
 int cli_stacked_compute(const cli_frontend *fe, const cli_clip *clip, size_t r0, size_t nr,
                          size_t rstep, double *out)
 {
-    const size_t nm = (size_t)clip->n_mels + (size_t)fe->energy, nf = clip->n_frames;
-    const size_t k = fe->stack > 1 ? (size_t)fe->stack : 2;
-    memset(out, 0, k * nm * nr * sizeof *out);
-    if (nr == 0) return WMEL_OK;
-    double *lg = malloc(nm * nr * sizeof *lg);
-    if (!lg) return WMEL_ERR_NO_MEMORY;
+    const wmel_frontend_plan *p = &clip->plan;
+    const size_t nm = (size_t)clip->n_mels + (size_t)fe->energy, w = nm * (fe->deltas ? 2u : 1u);
+    const size_t m = fe->stack > 0 ? (size_t)fe->stack : 1, width = m * w;
+    const long long S = fe->stride > 0 ? fe->stride : (long long)m, L = fe->left, T = (long long)clip->n_out;
+    const long long N = p->delta_win ? (p->delta_win - 1) / 2 : 0;
+    const double den = (double)N * (double)(N + 1) * (double)(2 * N + 1) / 3.0;
+    memset(out, 0, width * nr * sizeof *out);
+    if (nr == 0 || T == 0) return WMEL_OK;
+    /* a row reads the finished frames [a, b]: its slots' frames and their delta neighbours */
+    const size_t span_max = m + 2 * (size_t)N;
+    double *lg = malloc(nm * span_max * sizeof *lg), *fin = malloc(nm * span_max * sizeof *fin);
+    if (!lg || !fin) {
+        free(lg);
+        free(fin);
+        return WMEL_ERR_NO_MEMORY;
+    }
     int rc = WMEL_OK;
-    for (size_t h = 0; h < k && rc == WMEL_OK; h++) {
-        size_t cnt = 0; /* rows whose frame k r + h exists */
-        while (cnt < nr && k * (r0 + cnt * rstep) + h < nf) cnt++;
-        if (cnt == 0) continue;
-        wmel_stage_span span = {k * r0 + h, cnt, k * rstep};
-        wmel_plan_stage_out o = {0};
-        o.logmel = lg;
-        rc = wmel_ref_plan_stages(&clip->plan, clip->pcm, clip->n, &span, &o);
-        for (size_t m = 0; m < nm && rc == WMEL_OK; m++)
-            for (size_t i = 0; i < cnt; i++)
-                out[(h * nm + m) * nr + i] = finish(clip, m, k * (r0 + i * rstep) + h, lg[m * cnt + i]);
+    for (size_t i = 0; i < nr && rc == WMEL_OK; i++) {
+        const long long r = (long long)(r0 + i * rstep), s0 = r * S - L;
+        long long a = s0 - N, b = s0 + (long long)m - 1 + N;
+        if (a < 0) a = 0;
+        if (b > T - 1) b = T - 1;
+        if (a > b) a = b; /* a row wholly past the end reads the last frame (LAST) */
+        const size_t cnt = (size_t)(b - a + 1);
+        /* the log of the computed frames among them; the others are the finish's padding */
+        const long long ce = b < (long long)clip->n_frames - 1 ? b : (long long)clip->n_frames - 1;
+        if (ce >= a) {
+            wmel_stage_span span = {(size_t)a, (size_t)(ce - a + 1), 1};
+            wmel_plan_stage_out o = {0};
+            o.logmel = lg;
+            rc = wmel_ref_plan_stages(p, clip->pcm, clip->n, &span, &o);
+            if (rc) break;
+        }
+        const size_t nl = ce >= a ? (size_t)(ce - a + 1) : 0;
+        for (size_t c = 0; c < nm; c++)
+            for (size_t t = 0; t < cnt; t++)
+                fin[t * nm + c] = finish(clip, c, (size_t)a + t, t < nl ? lg[c * nl + t] : 0.0);
+#define FX(t, c) ((double)(float)fin[(size_t)((t) - a) * nm + (c)])
+        for (size_t h = 0; h < m; h++) {
+            long long sf = s0 + (long long)h;
+            double *col = out + h * w * nr; /* column h w + c of row i at out[(h w + c) nr + i] */
+            if (sf < 0) sf = 0;
+            if (sf >= T) {
+                if (p->stack_tail == WMEL_STACK_TAIL_LAST) sf = T - 1;
+                else {
+                    const double v = p->stack_tail == WMEL_STACK_TAIL_FILL ? p->stack_fill : 0.0;
+                    for (size_t c = 0; c < w; c++) col[c * nr + i] = v;
+                    continue;
+                }
+            }
+            for (size_t c = 0; c < nm; c++) {
+                col[c * nr + i] = fin[(size_t)(sf - a) * nm + c];
+                if (!N) continue;
+                double d = 0.0;
+                for (long long k = 1; k <= N; k++)
+                    d += (double)k * (FX(sf + k < T ? sf + k : T - 1, c) - FX(sf - k >= 0 ? sf - k : 0, c));
+                col[(nm + c) * nr + i] = d / den;
+            }
+        }
+#undef FX
+        if (p->cols_stacked && clip->col_scale)
+            for (size_t c = 0; c < width; c++) out[c * nr + i] = out[c * nr + i] * clip->col_scale[c] + clip->col_shift[c];
     }
     free(lg);
+    free(fin);
     return rc;
 }
 

@@ -16,7 +16,8 @@ enum {
     WMEL_ROWS_SAMPLE = 0, /* frame_length rows: sample k of the frame */
     WMEL_ROWS_BIN = 1,    /* n_fft / 2 + 1 rows: DFT bin k at k * rate / n_fft Hz */
     WMEL_ROWS_MEL = 2,    /* n_mels rows: filter m at its centre frequency */
-    WMEL_ROWS_STACK = 3,  /* stack * n_cols rows: output column c (frame k r + c / n_cols, column c % n_cols) */
+    WMEL_ROWS_STACK = 3,  /* stack * w rows (w = n_cols, 2 n_cols with deltas): output column c = slot
+                             c / w (frame r stride + c / w - left), column c % w */
     WMEL_ROWS_COLS = 4    /* n_cols = use_energy + n_mels rows: the log energy first, then the mels */
 };
 
@@ -33,7 +34,7 @@ enum {
     WMEL_ST_NORM,         /* the plan's clip-wide finish of the log: frames past the valid ones
                              pad_value, the normalisation, the affine */
     WMEL_ST_OUTPUT,       /* the same finish, named as the output (no normalisation) */
-    WMEL_ST_STACKED       /* `stack` finished frames side by side per output row */
+    WMEL_ST_STACKED       /* `stack` finished frames (with their deltas) side by side per output row */
 };
 
 typedef struct cli_stage_desc {
@@ -58,7 +59,11 @@ typedef struct cli_frontend {
     int n_stages;
     const char *summary; /* one line: the whole chain */
     const wmel_frontend_plan *plan; /* the plan (NULL: the preset's own, Whisper's table) */
-    int energy, stack;   /* use_energy (a log-energy row first); frames per output row (0, 1: none) */
+    int energy;          /* use_energy (a log-energy row first) */
+    int stack;           /* frames per output row (0: no stacked stage; 1: deltas only) */
+    int stride, left;    /* output row r's slot h holds frame r stride + h - left (frame 0
+                            before the first; past the last, the plan's tail rule) */
+    int deltas;          /* 1: each slot holds the frame and its deltas (2 n_cols values) */
 } cli_frontend;
 
 #define WMEL_STAGES_MAX 12
@@ -110,7 +115,11 @@ typedef struct cli_clip {
     size_t max_candidates;       /* frames recomputed in float64 to find M */
     wmel_frontend_plan plan;     /* the preset's plan (set by cli_clip_init) */
     size_t n_valid;              /* frames in the statistics; later ones are pad_value */
-    size_t n_out;                /* the output's frames (pad_to, n_frames pad or cut them) */
+    size_t n_out;                /* the output's frames before stacking (pad_to, n_frames pad or cut them) */
+    size_t n_rows;               /* the output's rows (stacked: wmel_plan_frames' rows; else n_out) */
+    const double *col_scale, *col_shift; /* the per-column affine (--cmvn, --hf-config's values;
+                                    NULL: none): on each finished frame's n_cols columns, or
+                                    with cols_stacked on each stacked row's columns */
     double mean[257], denom[257];/* WMEL_NORM_PER_FEATURE / MEAN_VAR, per output column */
     const char *stats_from;      /* where mean and denom come from */
 } cli_clip;
@@ -145,8 +154,10 @@ int cli_clip_stats(const cli_frontend *fe, cli_clip *clip, char *err, size_t err
 int cli_stages_compute(const cli_frontend *fe, const cli_clip *clip, size_t first, size_t nf,
                         size_t step, double **out, double *window);
 
-/* The stacked output rows r0 + i * rstep, i < nr: out [k n_cols][nr], column c of row r =
- * finished frame k r + c / n_cols, column c % n_cols (0 past the last frame), k = stack. */
+/* The stacked output rows r0 + i * rstep, i < nr: out [stack w][nr], column c of row r =
+ * slot c / w: finished frame r stride + c / w - left (frame 0 before the first; past the
+ * last, the tail rule), column c % w (w = n_cols; 2 n_cols with deltas: the frame, then its
+ * deltas); with cols_stacked, then the per-column affine over the row. */
 int cli_stacked_compute(const cli_frontend *fe, const cli_clip *clip, size_t r0, size_t nr,
                          size_t rstep, double *out);
 

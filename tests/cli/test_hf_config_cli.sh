@@ -232,9 +232,47 @@ with tarfile.open(sorted(glob.glob(sys.argv[1] + "/*.tar"))[0]) as t:
 PYEOF
 expect_rc "stream cmvn, wrong count" 1 'per-column affine takes 64' "$WMEL" stream -o "$T/x.npy" --preset wespeaker --n-mels 64 --cmvn "$T/cmvn.ark" < "$S"
 expect_rc "stream cmvn, stacked rows" 2 'stream.s frames are unstacked' "$WMEL" stream -o "$T/x.npy" --preset funasr --cmvn "$T/cmvn.ark" < "$S"
-expect_rc "cmvn on inspect" 2 'applies to `wmel mel`, `wmel stream`, `wmel batch` and `wmel compare`' "$WMEL" inspect "$S" -o "$T/x.png" --preset firered --cmvn "$T/cmvn.ark"
 expect_rc "cmvn with hf-config on stream" 2 'both give the per-column affine' "$WMEL" stream -o "$T/x.npy" --hf-config "$T/clvp.json" --cmvn "$T/cmvn.ark" < "$S"
-expect_rc "per-column on inspect" 2 'applied by `wmel mel`, `wmel stream`, `wmel batch` and `wmel compare`' "$WMEL" inspect "$S" -o "$T/x.png" --hf-config "$T/clvp.json"
+# inspect: the reference's stages and the backend's output both with the per-column affine
+# (Kaldi statistics; CLVP's mel_norms; FunASR's am.mvn over the LFR rows, cols_stacked)
+cat >"$T/d.py" <<'PYEOF'
+import ast, struct, sys
+def npy(path):
+    b = open(path, "rb").read()
+    hl = struct.unpack("<H", b[8:10])[0]
+    h = ast.literal_eval(b[10:10 + hl].decode())
+    n = 1
+    for d in h["shape"]:
+        n *= d
+    c = "f" if h["descr"] == "<f4" else "d"
+    return h["shape"], struct.unpack("<%d%s" % (n, c), b[10 + hl:10 + hl + n * struct.calcsize(c)])
+(sa, a), (sb, b) = npy(sys.argv[1]), npy(sys.argv[2])
+d = max(abs(x - y) for x, y in zip(a, b))
+print(sa, sb, d)
+sys.exit(0 if sa == sb and len(a) > 0 and d <= float(sys.argv[3]) else 1)
+PYEOF
+python3 - "$T/am.mvn" <<'PYEOF'
+import sys
+n = 560
+sh = " ".join("%.6g" % (-8.0 - 0.01 * j) for j in range(n))
+sc = " ".join("%.6g" % (0.25 + 0.001 * j) for j in range(n))
+open(sys.argv[1], "w").write("<Nnet>\n<Splice> %d %d\n[ 0 ]\n<AddShift> %d %d\n<LearnRateCoef> 0 [ %s ]\n"
+                             "<Rescale> %d %d\n<LearnRateCoef> 0 [ %s ]\n</Nnet>\n" % (n, n, n, n, sh, n, n, sc))
+PYEOF
+expect_ok "cmvn on inspect" "$WMEL" inspect "$S" -o "$T/fr.html" --preset firered --cmvn "$T/cmvn.ark" --stages "$T/frs" --backend cpu -q
+python3 "$T/d.py" "$T/frs/features.npy" "$T/frs/cpu/features.npy" 2e-5 >/dev/null && ok || bad "inspect --cmvn: the reference is not the backend's"
+python3 "$T/d.py" "$T/fr1.npy" "$T/frs/cpu/features.npy" 0 >/dev/null && ok || bad "inspect --cmvn: the backend's output is not wmel mel --cmvn's"
+grep -q 'x col_scale\[c\] + col_shift\[c\] (--cmvn, 80 columns)' "$T/fr.html" && ok || bad "inspect --cmvn: the page does not say it"
+expect_ok "per-column on inspect" "$WMEL" inspect "$S" -o "$T/cv.html" --hf-config "$T/clvp.json" --stages "$T/cvs" --backend cpu -q
+python3 "$T/d.py" "$T/cvs/features.npy" "$T/cvs/cpu/features.npy" 2e-5 >/dev/null && ok || bad "inspect --hf-config mel_norms: the reference is not the backend's"
+python3 "$T/d.py" "$T/c2.npy" "$T/cvs/cpu/features.npy" 0 >/dev/null && ok || bad "inspect --hf-config mel_norms: not wmel mel's output"
+grep -q "the configuration's per-column values, 80 columns" "$T/cv.html" && ok || bad "inspect --hf-config: the page does not say it"
+expect_ok "am.mvn on inspect" "$WMEL" inspect "$S" -o "$T/fa.html" --preset funasr --cmvn "$T/am.mvn" --stages "$T/fas" --backend cpu -q
+python3 "$T/d.py" "$T/fas/features.npy" "$T/fas/cpu/features.npy" 2e-5 >/dev/null && ok || bad "inspect funasr am.mvn: the reference is not the backend's"
+expect_ok "am.mvn on mel" "$WMEL" mel "$S" -o "$T/fa.npy" --preset funasr --cmvn "$T/am.mvn"
+python3 "$T/d.py" "$T/fa.npy" "$T/fas/cpu/features.npy" 0 >/dev/null && ok || bad "inspect funasr am.mvn: not wmel mel's output"
+grep -q '(--cmvn, 560 columns, over each stacked row)' "$T/fa.html" && ok || bad "inspect am.mvn: the page does not say it"
+expect_rc "am.mvn, wrong count on inspect" 1 'per-column affine takes 560' "$WMEL" inspect "$S" -o "$T/x.png" --preset funasr --cmvn "$T/cmvn.ark"
 [ ! -e "$T/x.npy" ] && [ ! -e "$T/x.png" ] && ok || bad "a refused per-column configuration left an output"
 # compare: both sides computed with them (wmel: and oracle:), a file held to that plan's oracle
 expect_ok "compare --hf-config" "$WMEL" compare "$T/c2.npy" "oracle:$S" --hf-config "$T/clvp.json"

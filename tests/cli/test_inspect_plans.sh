@@ -177,6 +177,34 @@ has "$T/out" "backend ref" "wmel vs oracle: the reference named"
 [ "$(run "$WMEL" compare "$T/k.npy" "$T/k.npy" --preset kaldi)" = 0 ] || bad "compare --preset kaldi: $(cat "$T/err")"
 has "$T/out" "front-end: kaldi" "compare --preset kaldi: the family's rules"
 
+# every built-in preset, 1.5 s from 1 s on at full resolution: the reference's last stage (its
+# stacking, LFR rows, deltas and tails, explicit framing's frame counts) within 2e-5 of the
+# CPU backend's output of the same rows, the same shape. (Speech: a column whose log barely
+# varies, as in a clipped tone, makes an utterance normalisation's output ill-conditioned --
+# float32's rounding of the log divided by a tiny std -- and the bound is then in log units.)
+npre=0
+for p in $("$WMEL" presets | awk '/^[a-z0-9]/ { print $1 }'); do
+  npre=$((npre + 1))
+  rc=$(run "$WMEL" inspect "$S" -o "$T/all.html" --preset "$p" --stages "$T/all-$p" --backend cpu --start 1 --duration 1.5 -q)
+  [ "$rc" = 0 ] || { bad "inspect --preset $p (1.5 s): exit $rc: $(cat "$T/err")"; continue; }
+  d=$(py diff "$T/all-$p/features.npy" "$T/all-$p/cpu/features.npy" frames 2>&1)
+  within "$d" 2e-5 && ok || bad "$p (1.5 s): features.npy vs the CPU backend: $d"
+  [ "$(sed -n 's/.*shape.: (\([0-9, ]*\)).*/\1/p' "$T/all-$p/features.npy" | head -1)" = \
+    "$(sed -n 's/.*shape.: (\([0-9, ]*\)).*/\1/p' "$T/all-$p/cpu/features.npy" | head -1)" ] && ok \
+    || bad "$p (1.5 s): features.npy and the CPU backend's differ in shape"
+  rm -rf "$T/all-$p"
+done
+[ "$npre" -ge 30 ] && ok || bad "wmel presets listed $npre presets"
+has "$T/all.html" "" "the last page"
+# LFR (FunASR): rows every 6 frames from frame -3, the last frame repeated; deltas (Granite 5)
+[ "$(run "$WMEL" inspect "$S" -o "$T/lfr.html" --preset funasr -q)" = 0 ] || bad "inspect funasr: $(cat "$T/err")"
+has "$T/lfr.html" "frames 6 r - 3 .. 6 r - 3 + 6 side by side in row r" "funasr: the LFR rows"
+has "$T/lfr.html" "the last frame repeated past the end" "funasr: the tail"
+has "$T/lfr.html" "7 frames a row, one every 6 frames from frame -3" "funasr: the summary"
+[ "$(run "$WMEL" inspect "$S" -o "$T/g5.html" --preset granite-speech5 -q)" = 0 ] || bad "inspect granite-speech5: $(cat "$T/err")"
+has "$T/g5.html" "each frame followed by its deltas (win 3" "granite-speech5: the deltas"
+has "$T/g5.html" "the frames past the last whole row left out" "granite-speech5: the tail"
+
 # refusals: exit 2, one line, no page or file left
 printf '{"frontend": "kaldi",\n  "window": "hamm"}\n' >"$T/bad.json"
 expect_rc "inspect unknown preset" 2 'not a built-in preset' "$WMEL" inspect "$S" -o "$T/x.html" --preset nope
