@@ -100,6 +100,44 @@ static int py_interrupt(void *user)
     return pi->raised;
 }
 
+/* A plan's job (its JSON) in mode full, with the per-column affine of cols (the scales' then
+ * the shifts' float64 bytes) when given: *fplan and *cv (malloced, *nc values each). 0, or -1
+ * with the exception set. */
+static int plan_args(const char *plan_json, Py_ssize_t plan_len, const char *cols, Py_ssize_t cols_len, int mode,
+                     wmel_frontend_plan *fplan, double **cv, size_t *nc)
+{
+    *cv = NULL;
+    *nc = 0;
+    if (plan_json) {
+        char why[640];
+        if (wmel_plan_from_json(plan_json, (size_t)plan_len, fplan, why, sizeof why)) {
+            PyErr_Format(PyExc_ValueError, "plan: %s", why);
+            return -1;
+        }
+        if (mode != WMEL_BATCH_FULL) {
+            PyErr_SetString(PyExc_ValueError, "mode: a plan's job is mode 'full' (each input's whole features)");
+            return -1;
+        }
+    } else if (cols) {
+        PyErr_SetString(PyExc_ValueError, "cols: a per-column affine needs a plan");
+        return -1;
+    }
+    if (cols) {
+        if (cols_len <= 0 || cols_len % (Py_ssize_t)(2 * sizeof(double))) {
+            PyErr_SetString(PyExc_ValueError, "cols: the scales' and the shifts' float64 bytes, as many of each");
+            return -1;
+        }
+        *nc = (size_t)cols_len / (2 * sizeof(double));
+        *cv = malloc((size_t)cols_len);
+        if (!*cv) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        memcpy(*cv, cols, (size_t)cols_len);
+    }
+    return 0;
+}
+
 static PyObject *m_run(PyObject *m, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = {"manifest", "out_dir", "mode", "n_mels", "jobs", "shard_size",
@@ -116,35 +154,11 @@ static PyObject *m_run(PyObject *m, PyObject *args, PyObject *kw)
                                      &text_len, &base, &item_timeout, &plan_json, &plan_len, &cols,
                                      &cols_len))
         return NULL;
-    /* a plan (its JSON): each input's features in mode full, with the per-column affine of
-       cols (the scales' then the shifts' float64 bytes) when given */
+    /* a plan (its JSON): each input's features in mode full, with the per-column affine */
     wmel_frontend_plan fplan;
     double *cv = NULL;
     size_t nc = 0;
-    if (plan_json) {
-        char why[640];
-        if (wmel_plan_from_json(plan_json, (size_t)plan_len, &fplan, why, sizeof why)) {
-            PyErr_Format(PyExc_ValueError, "plan: %s", why);
-            return NULL;
-        }
-        if (mode != WMEL_BATCH_FULL) {
-            PyErr_SetString(PyExc_ValueError, "mode: a plan's job is mode 'full' (each input's whole features)");
-            return NULL;
-        }
-    } else if (cols) {
-        PyErr_SetString(PyExc_ValueError, "cols: a per-column affine needs a plan");
-        return NULL;
-    }
-    if (cols) {
-        if (cols_len <= 0 || cols_len % (Py_ssize_t)(2 * sizeof(double))) {
-            PyErr_SetString(PyExc_ValueError, "cols: the scales' and the shifts' float64 bytes, as many of each");
-            return NULL;
-        }
-        nc = (size_t)cols_len / (2 * sizeof(double));
-        cv = malloc((size_t)cols_len);
-        if (!cv) return PyErr_NoMemory();
-        memcpy(cv, cols, (size_t)cols_len);
-    }
+    if (plan_args(plan_json, plan_len, cols, cols_len, mode, &fplan, &cv, &nc)) return NULL;
     if (plan_json) n_mels = fplan.n_mels; /* the job's: the plan's (checked by the plan's rules) */
     if (check_opts(mode, plan_json ? 80 : n_mels, shard_size, jobs)) {
         free(cv);
@@ -177,18 +191,30 @@ static PyObject *m_run(PyObject *m, PyObject *args, PyObject *kw)
 
 static PyObject *m_plan(PyObject *m, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"manifest", "mode", "n_mels", "shard_size", "text", "base", NULL};
-    const char *manifest = NULL, *text = NULL, *base = NULL;
-    Py_ssize_t text_len = 0, shard_size = 1000;
+    static char *kwlist[] = {"manifest", "mode", "n_mels", "shard_size", "text", "base", "plan_json", "cols", NULL};
+    const char *manifest = NULL, *text = NULL, *base = NULL, *plan_json = NULL, *cols = NULL;
+    Py_ssize_t text_len = 0, shard_size = 1000, plan_len = 0, cols_len = 0;
     int mode = WMEL_BATCH_PAD30, n_mels = 80;
     (void)m;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "z|iinz#z:plan", kwlist, &manifest, &mode, &n_mels,
-                                     &shard_size, &text, &text_len, &base))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "z|iinz#zz#z#:plan", kwlist, &manifest, &mode, &n_mels,
+                                     &shard_size, &text, &text_len, &base, &plan_json, &plan_len, &cols,
+                                     &cols_len))
         return NULL;
-    if (check_opts(mode, n_mels, shard_size, 0)) return NULL;
+    wmel_frontend_plan fplan;
+    double *cv = NULL;
+    size_t nc = 0;
+    if (plan_args(plan_json, plan_len, cols, cols_len, mode, &fplan, &cv, &nc)) return NULL;
+    if (plan_json) n_mels = fplan.n_mels;
+    if (check_opts(mode, plan_json ? 80 : n_mels, shard_size, 0)) {
+        free(cv);
+        return NULL;
+    }
     char err[2048] = "";
     wmel_batch_plan plan;
-    if (load_plan(manifest, text, text_len, base, &plan, err, sizeof err)) return NULL;
+    if (load_plan(manifest, text, text_len, base, &plan, err, sizeof err)) {
+        free(cv);
+        return NULL;
+    }
     PyObject *list = PyList_New((Py_ssize_t)plan.n);
     for (size_t i = 0; list && i < plan.n; i++) {
         const wmel_batch_entry *e = &plan.items[i];
@@ -199,10 +225,12 @@ static PyObject *m_plan(PyObject *m, PyObject *args, PyObject *kw)
         }
         PyList_SetItem(list, (Py_ssize_t)i, t);
     }
-    wmel_batch_opts o = {mode, n_mels, 0, (size_t)shard_size, 0, WMEL_BACKEND_CPU, NULL, -1.0, NULL, NULL, NULL, NULL, 0};
-    char js[512];
+    wmel_batch_opts o = {mode, n_mels, 0, (size_t)shard_size, 0, WMEL_BACKEND_CPU, plan_json ? &fplan : NULL,
+                         -1.0, NULL, NULL, cv, cv ? cv + nc : NULL, nc};
+    char js[1024];
     size_t jl = wmel_batch_job_json(&plan, &o, js, sizeof js);
     wmel_batch_plan_free(&plan);
+    free(cv);
     if (!list) return NULL;
     return Py_BuildValue("(Ns#)", list, js, (Py_ssize_t)jl);
 }
@@ -232,22 +260,36 @@ typedef struct {
 
 static PyObject *Worker_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"n_mels", "mode", "n_threads", "item_timeout", NULL};
+    static char *kwlist[] = {"n_mels", "mode", "n_threads", "item_timeout", "plan_json", "cols", NULL};
     int n_mels = 80, mode = WMEL_BATCH_PAD30, n_threads = 1;
     double item_timeout = -1.0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|iiid:Worker", kwlist, &n_mels, &mode, &n_threads,
-                                     &item_timeout))
+    const char *plan_json = NULL, *cols = NULL;
+    Py_ssize_t plan_len = 0, cols_len = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|iiidz#z#:Worker", kwlist, &n_mels, &mode, &n_threads,
+                                     &item_timeout, &plan_json, &plan_len, &cols, &cols_len))
         return NULL;
-    if (check_opts(mode, n_mels, 1, n_threads)) return NULL;
+    /* a plan's worker: the plan's features (with the per-column affine), as `wmel batch --preset` */
+    wmel_frontend_plan fplan;
+    double *cv = NULL;
+    size_t nc = 0;
+    if (plan_args(plan_json, plan_len, cols, cols_len, mode, &fplan, &cv, &nc)) return NULL;
+    if (plan_json) n_mels = fplan.n_mels;
+    if (check_opts(mode, plan_json ? 80 : n_mels, 1, n_threads)) {
+        free(cv);
+        return NULL;
+    }
     wmel_params p = wmel_default_params();
-    p.n_mels = n_mels;
+    p.n_mels = plan_json ? 80 : n_mels;
     p.n_threads = n_threads;
     p.backend = WMEL_BACKEND_CPU; /* as `wmel batch` (cli/cmd_batch.c): the same bits */
     int st = WMEL_OK;
     wmel_ctx *c;
     Py_BEGIN_ALLOW_THREADS
-    c = wmel_create(&p, &st);
+    c = !plan_json ? wmel_create(&p, &st)
+        : cv       ? wmel_create_plan_cols(&p, &fplan, cv, cv + nc, nc, &st)
+                   : wmel_create_plan(&p, &fplan, &st);
     Py_END_ALLOW_THREADS
+    free(cv);
     if (!c) {
         PyErr_SetString(PyExc_RuntimeError, wmel_strerror(st));
         return NULL;

@@ -59,6 +59,31 @@ def _manifest_args(manifest_or_paths):
     return None, "".join(p + "\n" for p in paths)
 
 
+def _plan_job(mode, n_mels, plan, cmvn, col_scale, col_shift):
+    """(mode, n_mels, plan_json, cols) of a job: Whisper's (pad30 by default, n_mels 80 by
+    default), or a plan's (mode full; its JSON, and the per-column affine's scales then
+    shifts as float64 bytes or None) -- what wmel.batch and wmel.ray.run hand the C job."""
+    plan_json, cols = None, None
+    if plan is not None:
+        from . import _features
+        if mode not in (None, "full"):
+            raise ValueError(f"mode={mode!r}: a plan's job is mode 'full' (each input's whole features); "
+                             "'pad30' and 'windows' are Whisper's")
+        mode = "full"
+        p = _features.frontend_plan(None, None if n_mels is None else _int_arg(n_mels, "n_mels"), plan=plan)
+        plan_json = _features.plan_to_json(p)
+        c = _features._colvec(col_scale, col_shift, cmvn)
+        if c is not None:
+            sc, sh = _features._cols(p, *c)
+            cols = sc + sh
+        n_mels = 80  # the job's n_mels is the plan's
+    elif cmvn is not None or col_scale is not None or col_shift is not None:
+        raise ValueError("cmvn, col_scale and col_shift apply to a plan's job (plan=...)")
+    mode = "pad30" if mode is None else mode
+    n_mels = 80 if n_mels is None else _int_arg(n_mels, "n_mels")
+    return mode, n_mels, plan_json, cols
+
+
 def batch(manifest_or_paths: Union[str, os.PathLike, Iterable[Union[str, os.PathLike]]],
           out_dir: Union[str, os.PathLike], mode: str | None = None, n_mels: int | None = None,
           jobs: int | None = None, shard_size: int = 1000, progress: bool = False,
@@ -88,24 +113,7 @@ def batch(manifest_or_paths: Union[str, os.PathLike, Iterable[Union[str, os.Path
     """
     manifest, text = _manifest_args(manifest_or_paths)
     jobs = 0 if jobs is None else _int_arg(jobs, "jobs")
-    plan_json, cols = None, None
-    if plan is not None:
-        from . import _features
-        if mode not in (None, "full"):
-            raise ValueError(f"mode={mode!r}: a plan's job is mode 'full' (each input's whole features); "
-                             "'pad30' and 'windows' are Whisper's")
-        mode = "full"
-        p = _features.frontend_plan(None, None if n_mels is None else _int_arg(n_mels, "n_mels"), plan=plan)
-        plan_json = _features.plan_to_json(p)
-        c = _features._colvec(col_scale, col_shift, cmvn)
-        if c is not None:
-            sc, sh = _features._cols(p, *c)
-            cols = sc + sh
-        n_mels = 80  # the job's n_mels is the plan's
-    elif cmvn is not None or col_scale is not None or col_shift is not None:
-        raise ValueError("cmvn, col_scale and col_shift apply to a plan's job (plan=...)")
-    mode = "pad30" if mode is None else mode
-    n_mels = 80 if n_mels is None else _int_arg(n_mels, "n_mels")
+    mode, n_mels, plan_json, cols = _plan_job(mode, n_mels, plan, cmvn, col_scale, col_shift)
     shard_size = _int_arg(shard_size, "shard_size")
     if item_timeout is None:
         timeout = -1.0

@@ -1,11 +1,17 @@
 """wmel.ray -- the `wmel batch` job on a Ray cluster (Ray Data).
 
     python -m wmel.ray MANIFEST -o OUTDIR [--address ADDR] [--mode pad30|full|windows]
-                       [--n-mels 80|128] [--shard-size N] [--workers N]
-                       [--format webdataset|parquet] [--source paths|bytes] [--quiet]
+                       [--n-mels 80|128] [--plan NAME|FILE.json [--cmvn FILE]] [--shard-size N]
+                       [--workers N] [--format webdataset|parquet] [--source paths|bytes] [--quiet]
 
     wmel.ray.run(manifest_or_paths, out_dir, mode="pad30", n_mels=80, shard_size=1000,
-                 address=None, workers=None, format="webdataset", source="paths")
+                 address=None, workers=None, format="webdataset", source="paths",
+                 plan=None, cmvn=None, col_scale=None, col_shift=None)
+
+plan= (--plan) runs any front-end's job instead of Whisper's (a preset, a plan's JSON file or
+a dict; mode full, each input's whole features in the plan's layout), with the per-column
+affine of cmvn= (--cmvn: Kaldi statistics, FunASR's am.mvn) or col_scale / col_shift: the
+same job and files as wmel.batch(plan=...) and `wmel batch --preset NAME --cmvn FILE`.
 
 A Ray Dataset of the manifest's items goes through `map_batches` with a callable class,
 `Featurizer`, that holds one wmel context per Ray worker (an actor): each worker reads the
@@ -37,7 +43,7 @@ import os
 import sys
 
 from . import _batch
-from ._jobs import BatchError, BatchResult, MODES, _manifest_args, _mode
+from ._jobs import BatchError, BatchResult, MODES, _manifest_args, _mode, _plan_job
 
 __all__ = ["run", "Featurizer", "read_bytes", "main"]
 
@@ -62,8 +68,10 @@ class Featurizer:
     null when it could not be read, with the message in an `error` column) -> rows i, ok,
     members (the two tar members), line (the index.jsonl or errors.jsonl line)."""
 
-    def __init__(self, n_mels: int = 80, mode: str = "pad30"):
-        self.worker = _batch.Worker(n_mels, _mode(mode))
+    def __init__(self, n_mels: int = 80, mode: str = "pad30", plan_json: str | None = None,
+                 cols: bytes | None = None):
+        # plan_json / cols: a plan's job (wmel.ray.run(plan=...)), as wmel batch --preset
+        self.worker = _batch.Worker(n_mels, _mode(mode), plan_json=plan_json, cols=cols)
 
     def read_file(self, path: str, open_path: str):
         return _read_file(path, open_path)
@@ -322,12 +330,17 @@ def _npy_of(members: bytes) -> bytes:
 
 # ---------------------------------------------------------------- the job
 
-def run(manifest_or_paths, out_dir, mode: str = "pad30", n_mels: int = 80,
+def run(manifest_or_paths, out_dir, mode: str | None = None, n_mels: int | None = None,
         shard_size: int = 1000, address: str | None = None, workers: int | None = None,
         format: str = "webdataset", batch_size: int = 4, progress: bool = False,
-        featurizer=Featurizer, source: str = "paths") -> BatchResult:
+        featurizer=Featurizer, source: str = "paths", *, plan=None, cmvn=None, col_scale=None,
+        col_shift=None) -> BatchResult:
     """Runs (or resumes) the `wmel batch` job on a Ray cluster and returns a BatchResult
-    (exit_status 0, or 3 when some inputs failed: errors.jsonl). address: the cluster
+    (exit_status 0, or 3 when some inputs failed: errors.jsonl). mode and n_mels: as
+    wmel.batch (pad30 and 80 by default). plan: any front-end instead of Whisper's (a
+    preset's name, a plan's JSON file or a dict; n_mels given changes it), mode 'full', with
+    cmvn (a CMVN file) or col_scale / col_shift for the per-column affine: the job and its
+    files are wmel.batch(plan=...)'s, `wmel batch --preset NAME --cmvn FILE`'s. address: the cluster
     (None: the one ray.init() finds or starts; ignored when Ray is already initialised).
     workers: Ray workers, each with one wmel context (None: the cluster's CPUs).
     source: "paths", each worker reads its inputs (every node sees the files: one machine
@@ -344,9 +357,11 @@ def run(manifest_or_paths, out_dir, mode: str = "pad30", n_mels: int = 80,
         raise ValueError(f"source must be 'paths' or 'bytes', got {source!r}")
     manifest, text = _manifest_args(manifest_or_paths)
     out_dir = os.fsdecode(out_dir)
+    mode, n_mels, plan_json, cols = _plan_job(mode, n_mels, plan, cmvn, col_scale, col_shift)
     try:
         entries, job_json = _batch.plan(manifest, mode=_mode(mode), n_mels=int(n_mels),
-                                        shard_size=int(shard_size), text=text)
+                                        shard_size=int(shard_size), text=text, plan_json=plan_json,
+                                        cols=cols)
     except ValueError as e:
         raise BatchError(str(e)) from None
     n_shards = (len(entries) + shard_size - 1) // shard_size
@@ -390,7 +405,10 @@ def run(manifest_or_paths, out_dir, mode: str = "pad30", n_mels: int = 80,
                 here = {"ray.io/node-id": ray.get_runtime_context().get_node_id()}
                 ds = ds.map_batches(read_bytes, batch_size=batch_size, batch_format="pyarrow",
                                     num_cpus=0, concurrency=min(4, size), label_selector=here)
-            ds = ds.map_batches(featurizer, fn_constructor_kwargs={"n_mels": int(n_mels), "mode": mode},
+            fk = {"n_mels": int(n_mels), "mode": mode}
+            if plan_json is not None:  # a custom featurizer without a plan keeps its own signature
+                fk.update(plan_json=plan_json, cols=cols)
+            ds = ds.map_batches(featurizer, fn_constructor_kwargs=fk,
                                 batch_size=batch_size, batch_format="pyarrow",
                                 compute=ray.data.ActorPoolStrategy(size=size), num_cpus=1)
             if format == "parquet":
@@ -495,8 +513,13 @@ def main(argv=None) -> int:
     ap.add_argument("manifest", help="one path per line, or .jsonl with \"path\" (and \"key\")")
     ap.add_argument("-o", "--output", required=True, help="output folder")
     ap.add_argument("--address", default=None, help="Ray cluster address (default: ray.init()'s)")
-    ap.add_argument("--mode", default="pad30", choices=sorted(MODES))
-    ap.add_argument("--n-mels", type=int, default=80, choices=(80, 128))
+    ap.add_argument("--mode", default=None, choices=sorted(MODES), help="Whisper's: pad30 (default), full, windows")
+    ap.add_argument("--n-mels", type=int, default=None,
+                    help="80 (default) or 128 for Whisper; with --plan, the plan's n_mels")
+    ap.add_argument("--plan", "--preset", dest="plan", default=None,
+                    help="any front-end: a preset's name or a plan's JSON file (mode full), as wmel batch --preset/--plan")
+    ap.add_argument("--cmvn", default=None, help="with --plan: the per-column affine from a CMVN file "
+                                                 "(Kaldi statistics, FunASR's am.mvn)")
     ap.add_argument("--shard-size", type=int, default=1000)
     ap.add_argument("--workers", type=int, default=None, help="Ray workers (default: cluster CPUs)")
     ap.add_argument("--format", default="webdataset", choices=("webdataset", "parquet"))
@@ -510,8 +533,8 @@ def main(argv=None) -> int:
     try:
         r = run(a.manifest, a.output, mode=a.mode, n_mels=a.n_mels, shard_size=a.shard_size,
                 address=a.address, workers=a.workers, format=a.format, progress=not a.quiet,
-                source=a.source)
-    except (BatchError, ValueError) as e:
+                source=a.source, plan=a.plan, cmvn=a.cmvn)
+    except (BatchError, ValueError, OSError) as e:
         print(f"wmel.ray: {e}", file=sys.stderr)
         return 1
     if not a.quiet:

@@ -274,3 +274,44 @@ def test_ray_parquet(cluster, corpus, reference, tmp_path):
                 assert rows[name[:-4]][1] == tf.extractfile(name).read()
     feats = np.load(io.BytesIO(rows["a"][1]))
     np.testing.assert_array_equal(feats, wmel.log_mel_spectrogram(wmel.pad_or_trim(wmel.load_audio(str(d / "a.flac")))))
+
+
+def _am_mvn(path, n=560):
+    sh = " ".join("%.6g" % (-8.0 - 0.01 * j) for j in range(n))
+    sc = " ".join("%.6g" % (0.25 + 0.001 * j) for j in range(n))
+    path.write_text(f"<Nnet>\n<Splice> {n} {n}\n[ 0 ]\n<AddShift> {n} {n}\n<LearnRateCoef> 0 [ {sh} ]\n"
+                    f"<Rescale> {n} {n}\n<LearnRateCoef> 0 [ {sc} ]\n</Nnet>\n")
+    return path
+
+
+def test_ray_plan_equals_wmel_batch(cluster, corpus, tmp_path):
+    """plan= (FunASR's LFR rows with an am.mvn's per-column affine over them): the job and the
+    files of wmel.batch(plan=...), byte for byte; the command's --plan/--cmvn resumes it, and
+    without --cmvn (another job) is refused."""
+    d, manifest, good, bad = corpus
+    mvn = str(_am_mvn(tmp_path / "am.mvn"))
+    ref = tmp_path / "ref"
+    r0 = wmel.batch(manifest, ref, shard_size=8, jobs=2, plan="funasr", cmvn=mvn)
+    assert (r0.written, r0.failed, r0.exit_status) == (len(good), len(bad), 3)
+    r = wmel.ray.run(manifest, tmp_path / "ray", shard_size=8, address=cluster, workers=2, plan="funasr", cmvn=mvn)
+    assert (r.items, r.written, r.failed, r.exit_status) == (len(good) + len(bad), len(good), len(bad), 3)
+    assert tree_equal(ref, tmp_path / "ray") > 10
+    job = json.loads((tmp_path / "ray" / "job.json").read_text())
+    assert job["mode"] == "full" and job["frontend"] == "kaldi" and job["cols"].startswith("fnv1a64:")
+    with __import__("tarfile").open(ref / "shard-000000.tar") as tf:
+        feats = np.load(io.BytesIO(tf.extractfile("a.npy").read()))
+    want = wmel.features(str(d / "a.flac"), plan="funasr", cmvn=mvn)
+    np.testing.assert_array_equal(feats, want)
+    assert feats.shape[1] == 560
+    cmd = [sys.executable, "-m", "wmel.ray", str(manifest), "-o", str(tmp_path / "ray"), "--address", cluster,
+           "--shard-size", "8", "--plan", "funasr", "--cmvn", mvn]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 3 and "7 shard(s) already complete, 3 failed" in p.stderr, p.stderr[-2000:]
+    p = subprocess.run(cmd[:-2] + ["-q"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1 and "holds another job" in p.stderr, p.stderr[-2000:]
+    assert tree_equal(ref, tmp_path / "ray") > 10
+    with pytest.raises(ValueError, match="a plan's job is mode 'full'"):
+        wmel.ray.run(manifest, tmp_path / "x", mode="pad30", plan="kaldi")
+    with pytest.raises(ValueError, match="apply to a plan's job"):
+        wmel.ray.run(manifest, tmp_path / "x", cmvn=mvn)
+    assert not (tmp_path / "x").exists()
