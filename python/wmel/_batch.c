@@ -101,10 +101,11 @@ static int py_interrupt(void *user)
 }
 
 /* A plan's job (its JSON) in mode full, with the per-column affine of cols (the scales' then
- * the shifts' float64 bytes) when given: *fplan and *cv (malloced, *nc values each). 0, or -1
- * with the exception set. */
+ * the shifts' float64 bytes) when given: *fplan and *cv (malloced, *nc values each), *n_mels
+ * the plan's; then the options' check (check_opts). 0, or -1 with the exception set. */
 static int plan_args(const char *plan_json, Py_ssize_t plan_len, const char *cols, Py_ssize_t cols_len, int mode,
-                     wmel_frontend_plan *fplan, double **cv, size_t *nc)
+                     int *n_mels, Py_ssize_t shard_size, int jobs, wmel_frontend_plan *fplan, double **cv,
+                     size_t *nc)
 {
     *cv = NULL;
     *nc = 0;
@@ -135,6 +136,12 @@ static int plan_args(const char *plan_json, Py_ssize_t plan_len, const char *col
         }
         memcpy(*cv, cols, (size_t)cols_len);
     }
+    if (plan_json) *n_mels = fplan->n_mels; /* the job's: the plan's (checked by the plan's rules) */
+    if (check_opts(mode, plan_json ? 80 : *n_mels, shard_size, jobs)) {
+        free(*cv);
+        *cv = NULL;
+        return -1;
+    }
     return 0;
 }
 
@@ -158,12 +165,8 @@ static PyObject *m_run(PyObject *m, PyObject *args, PyObject *kw)
     wmel_frontend_plan fplan;
     double *cv = NULL;
     size_t nc = 0;
-    if (plan_args(plan_json, plan_len, cols, cols_len, mode, &fplan, &cv, &nc)) return NULL;
-    if (plan_json) n_mels = fplan.n_mels; /* the job's: the plan's (checked by the plan's rules) */
-    if (check_opts(mode, plan_json ? 80 : n_mels, shard_size, jobs)) {
-        free(cv);
+    if (plan_args(plan_json, plan_len, cols, cols_len, mode, &n_mels, shard_size, jobs, &fplan, &cv, &nc))
         return NULL;
-    }
     char err[2048] = "";
     wmel_batch_plan plan;
     if (load_plan(manifest, text, text_len, base, &plan, err, sizeof err)) {
@@ -203,12 +206,8 @@ static PyObject *m_plan(PyObject *m, PyObject *args, PyObject *kw)
     wmel_frontend_plan fplan;
     double *cv = NULL;
     size_t nc = 0;
-    if (plan_args(plan_json, plan_len, cols, cols_len, mode, &fplan, &cv, &nc)) return NULL;
-    if (plan_json) n_mels = fplan.n_mels;
-    if (check_opts(mode, plan_json ? 80 : n_mels, shard_size, 0)) {
-        free(cv);
+    if (plan_args(plan_json, plan_len, cols, cols_len, mode, &n_mels, shard_size, 0, &fplan, &cv, &nc))
         return NULL;
-    }
     char err[2048] = "";
     wmel_batch_plan plan;
     if (load_plan(manifest, text, text_len, base, &plan, err, sizeof err)) {
@@ -272,12 +271,7 @@ static PyObject *Worker_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
     wmel_frontend_plan fplan;
     double *cv = NULL;
     size_t nc = 0;
-    if (plan_args(plan_json, plan_len, cols, cols_len, mode, &fplan, &cv, &nc)) return NULL;
-    if (plan_json) n_mels = fplan.n_mels;
-    if (check_opts(mode, plan_json ? 80 : n_mels, 1, n_threads)) {
-        free(cv);
-        return NULL;
-    }
+    if (plan_args(plan_json, plan_len, cols, cols_len, mode, &n_mels, 1, n_threads, &fplan, &cv, &nc)) return NULL;
     wmel_params p = wmel_default_params();
     p.n_mels = plan_json ? 80 : n_mels;
     p.n_threads = n_threads;
