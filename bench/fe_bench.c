@@ -12,10 +12,13 @@
  * (the stages' cost, not the machine's noise; "all" times whole kernel calls the same way).
  * The load average is printed with them.
  *
- * --sizes runs the transform sizes' plans (SIZES below) instead of the presets; --isa c|avx2|avx512
- * caps the ISA level of the whole calls (params.max_isa; the stages are the AVX2 kernel's).
+ * --sizes runs the transform sizes' plans (SIZES below) instead of the presets; --preset
+ * NAME[,NAME...] runs built-in presets by name (gemma4, granite-speech, ...) or plans' JSON files
+ * (FILE.json);
+ * --isa c|avx2|avx512 caps the ISA level of the whole calls (params.max_isa; the stages are
+ * the AVX2 kernel's).
  *
- *   wmel-fe-bench [--seconds S] [--reps N] [--no-stages] [--sizes] [--isa LEVEL]
+ *   wmel-fe-bench [--seconds S] [--reps N] [--no-stages] [--sizes] [--preset NAMES] [--isa LEVEL]
  */
 #define _POSIX_C_SOURCE 200809L
 #if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
@@ -57,7 +60,7 @@ static int cmp_d(const void *a, const void *b)
 }
 
 typedef struct preset {
-    const char *name;
+    const char *name; /* with frontend < 0: a built-in preset by name (wmel_preset_plan) */
     int frontend, window; /* window < 0: the preset's */
     int n_fft, frame_length, hop, n_mels; /* 0: the preset's (n_mels 0: 80) */
 } preset;
@@ -83,6 +86,25 @@ static const preset SIZES[] = {
 
 static int plan_of(const preset *ps, wmel_frontend_plan *plan)
 {
+    if (ps->frontend < 0) { /* a preset's name, or a plan's JSON file (NAME.json) */
+        char msg[256];
+        const size_t len = strlen(ps->name);
+        if (len > 5 && !strcmp(ps->name + len - 5, ".json")) {
+            FILE *f = fopen(ps->name, "rb");
+            char text[16384];
+            const size_t got = f ? fread(text, 1, sizeof text, f) : 0;
+            if (f) fclose(f);
+            if (!got) {
+                fprintf(stderr, "%s: cannot read\n", ps->name);
+                return 1;
+            }
+            if (wmel_plan_from_json(text, got, plan, msg, sizeof msg) == 0) return 0;
+        } else if (wmel_preset_plan(ps->name, plan, msg, sizeof msg) == 0) {
+            return 0;
+        }
+        fprintf(stderr, "%s: %s\n", ps->name, msg);
+        return 1;
+    }
     if (wmel_frontend_preset(ps->frontend, ps->n_mels ? ps->n_mels : 80, plan)) return 1;
     if (ps->window >= 0) plan->window = ps->window;
     if (ps->n_fft) plan->n_fft = ps->n_fft, plan->frame_length = ps->frame_length, plan->hop = ps->hop;
@@ -168,17 +190,24 @@ int main(int argc, char **argv)
     int reps = 11, do_stages = 1;
     const preset *list = PRESETS;
     size_t n_list = sizeof PRESETS / sizeof PRESETS[0];
+    preset named[64];
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--seconds") && i + 1 < argc) secs = atof(argv[++i]);
         else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--no-stages")) do_stages = 0;
         else if (!strcmp(argv[i], "--sizes")) list = SIZES, n_list = sizeof SIZES / sizeof SIZES[0];
+        else if (!strcmp(argv[i], "--preset") && i + 1 < argc) {
+            n_list = 0;
+            for (char *tok = strtok(argv[++i], ","); tok && n_list < 64; tok = strtok(NULL, ","))
+                named[n_list++] = (preset){tok, -1, -1, 0, 0, 0, 0};
+            list = named;
+        }
         else if (!strcmp(argv[i], "--isa") && i + 1 < argc) {
             const char *v = argv[++i];
             max_isa = !strcmp(v, "c") ? WMEL_ISA_C : !strcmp(v, "avx2") ? WMEL_ISA_AVX2
                     : !strcmp(v, "avx512") ? WMEL_ISA_AVX512 : !strcmp(v, "neon") ? WMEL_ISA_NEON : WMEL_ISA_AUTO;
         } else {
-            fprintf(stderr, "usage: wmel-fe-bench [--seconds S] [--reps N] [--no-stages] [--sizes] [--isa c|avx2|avx512|neon]\n");
+            fprintf(stderr, "usage: wmel-fe-bench [--seconds S] [--reps N] [--no-stages] [--sizes] [--preset NAME[,NAME]] [--isa c|avx2|avx512|neon]\n");
             return 2;
         }
     }

@@ -141,7 +141,7 @@ int main(int argc, char **argv)
         t0 = bench_now();
         for (int i = 0; i < N_INNER; i++) {
             kcplx y0[13], y8[13];
-            rows_0_8(&pl, a, y0, y8);
+            rows_0_8(pl.tw25_re, pl.tw25_im, a, y0, y8);
             for (int k = 0; k <= 12; k++) {
                 pw[2 * pl.pwi[k]] = V_D2F(y0[k].re * y0[k].re + y0[k].im * y0[k].im);
                 pw[2 * pl.pwi[200 + k]] = V_D2F(y8[k].re * y8[k].re + y8[k].im * y8[k].im);

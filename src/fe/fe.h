@@ -41,7 +41,17 @@ typedef struct wmel_fft {
     double *mr_tw;                 /* stage s of span L (q = L / r > 1): for j < q, W_L^(u j) for
                                     * u = 1 .. r - 1 (re, im); nothing for q = 1 */
     int *mr_rev;                   /* [m] where natural output k lies (mixed-radix digit reversal) */
+    /* n_fft 400: the lane kernels' prime-factor 16 x 25 transform (cpu/pfa400.inc, Whisper's
+     * kernel's): sample j at pfa_zq[j], row k1's output k2 is |X[pfa_pwi[25 k1 + k2]]|^2,
+     * twiddles W25^(b c) at [b * 5 + c]; NULL otherwise. */
+    struct wmel_pfa400_tab *pfa;
 } wmel_fft;
+
+typedef struct wmel_pfa400_tab {
+    double tw_re[25], tw_im[25];
+    short zq[400];
+    short pwi[9 * 25];
+} wmel_pfa400_tab;
 
 int wmel__fft_init(wmel_fft *f, int n_fft);
 void wmel__fft_free(wmel_fft *f);

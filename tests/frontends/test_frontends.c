@@ -638,8 +638,8 @@ static void fft_sizes(void)
 /* The transform sizes speech models use beyond Whisper's 400, each at every ISA level and
  * 1-3 threads against the float64 reference (check_input): n_fft 512 with a 320-sample
  * window (the radix-4 path; 400 samples are the presets'), 1024 (SpeechT5's magnitude
- * Slaney log10; Kaldi's processing with energy; a dithered plan, the lanes' general path),
- * 1600, 2048 and 4096 (the mixed-radix transform: radices 5, 2, 4 / 4 / 2, 4). A few inputs
+ * Slaney log10; Kaldi's processing with energy; a dithered plan, the lanes' general path), 400
+ * off Whisper's geometry (the prime-factor transform), 1600, 2048 and 4096 (the mixed-radix transform: radices 5, 2, 4 / 4 / 2, 4). A few inputs
  * each (the reference's direct DFT costs n_fft^2 per frame): a chirp of 24,000 samples (12,000
  * under an emulator), noise of an odd length, a clip shorter than one frame, and a full-scale square. */
 static void size_cases_run(const wmel_frontend_plan *pl)
@@ -692,6 +692,21 @@ static void fft_size_plans(void)
     pl.n_fft = 1024, pl.frame_length = 800, pl.hop = 320, pl.use_energy = 1, pl.sample_rate = 32000;
     size_cases(&pl);
     pl.dither = 1.0, pl.dither_seed = 7; /* the lanes' general path */
+    size_cases(&pl);
+    /* n_fft 400 off Whisper's geometry (the prime-factor transform of the lanes): Kaldi's
+       processing (DC removal, energy, frame pre-emphasis) on a 320-sample window; a plain
+       windowed frame with scale 1 and a linear spectrum (torchaudio's Spectrogram); NeMo's
+       signal pre-emphasis and a scale other than a power of two */
+    wmel_frontend_preset(WMEL_FRONTEND_KALDI, 40, &pl);
+    pl.n_fft = 400, pl.frame_length = 320, pl.hop = 160, pl.use_energy = 1;
+    size_cases(&pl);
+    wmel_frontend_preset(WMEL_FRONTEND_KALDI, 201, &pl);
+    pl.n_fft = 400, pl.frame_length = 400, pl.remove_dc = 0, pl.preemph = 0, pl.scale = 1.0;
+    pl.window = WMEL_WINDOW_HANN_PERIODIC, pl.framing = WMEL_FRAMES_CENTER_REFLECT, pl.linear_bins = 1;
+    pl.first_bin = 0, pl.bank_flags = 0, pl.log = WMEL_LOG_NONE, pl.norm = WMEL_NORM_NONE;
+    size_cases(&pl);
+    wmel_frontend_preset(WMEL_FRONTEND_NEMO, 80, &pl);
+    pl.n_fft = 400, pl.frame_length = 400, pl.scale = 0.3;
     size_cases(&pl);
     wmel_frontend_preset(WMEL_FRONTEND_NEMO, 128, &pl);
     pl.n_fft = 1600, pl.frame_length = 1600, pl.hop = 400, pl.sample_rate = 24000;

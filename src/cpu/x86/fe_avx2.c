@@ -25,6 +25,11 @@ static inline void fe_gather4(const float *const *xl, int j, VD *out)
     out[3] = (VD)_mm256_permute2f128_pd(t1, t3, 0x31);
 }
 #define FE_GATHER4 fe_gather4
+/* 16 registers: the prime-factor transform's pairs pinned once loaded, as in kernel_avx2.c
+ * (cpu/pfa400.inc, K_PIN2; GCC only, for the reason given there) */
+#if !defined(__clang__)
+#define K_PIN2(a, b) __asm__("" : "+x"(a), "+x"(b))
+#endif
 #define FE_VSQRT(v) ((VD)_mm256_sqrt_pd((__m256d)(v)))
 #define FE_FN fe_frames_avx2
 #include "fe/fe_lanes.inc"
