@@ -312,13 +312,31 @@ def _granite5(self, plan, audio, device="cpu"):
     return torch.from_numpy(_rows(plan, x))
 
 
-def _fun_asr(self, plan, waveform):
-    """FunAsrNano: one clip's Kaldi fbank (frames, mels) torch, before _apply_lfr (which
-    stacks copies of the frames: the original's own code)."""
+def _fun_asr(self, plan, raw_speech, sampling_rate=None, return_tensors="pt", padding=True, max_length=None,
+             truncation=False, pad_to_multiple_of=None, return_attention_mask=None, **kwargs):
+    """FunAsrNano: the whole __call__. Each clip's Kaldi fbank and its LFR rows (the plan's:
+    num_frames_lfr frames side by side every stride_lfr, the first frame repeated before the
+    first row, the last past the end, as _apply_lfr stacks them) by libwmel; the batch's
+    padding and its mask by the original's own self.pad. A sampling rate other than the
+    configuration's, a clip that is not one channel or is shorter than one frame: the
+    original (which raises, or computes). Other keywords are ignored, as the original's."""
+    if sampling_rate is not None and sampling_rate != self.sampling_rate:
+        return None
     import torch
-    p = dict(plan)
-    p.update(stack=1, stack_stride=0, stack_left=0, stack_tail=0, stack_fill=0.0)
-    return torch.from_numpy(_clip_features(p, _np(waveform).astype(np.float32).reshape(-1)))
+    from transformers.audio_utils import make_list_of_audio
+    from transformers.feature_extraction_utils import BatchFeature
+    rows = []
+    for waveform in make_list_of_audio(raw_speech):
+        x = _np(torch.as_tensor(waveform, dtype=torch.float32))   # the original's conversion
+        if x.ndim != 1 or x.shape[0] < plan["frame_length"]:
+            return None
+        rows.append(torch.from_numpy(_clip_features(plan, x)))
+    padded = self.pad(BatchFeature({"input_features": rows}), padding=padding, max_length=max_length,
+                      truncation=truncation, pad_to_multiple_of=pad_to_multiple_of,
+                      return_attention_mask=return_attention_mask, return_tensors=return_tensors)
+    if "attention_mask" in padded:
+        padded["input_features_mask"] = padded.pop("attention_mask")
+    return padded
 
 
 def _codec(self, plan, neu, audio, padding=True, max_length=None, truncation=False, return_tensors=None,
@@ -433,7 +451,7 @@ _METHODS = {
     "InklingFeatureExtractor": ("inkling", "_torch_extract_fbank_features", _inkling),
     "GraniteSpeechFeatureExtractor": ("granite_speech", "_extract_mel_spectrograms", _granite),
     "GraniteSpeech5FeatureExtractor": ("granite_speech5", "_extract_features", _granite5),
-    "FunAsrNanoFeatureExtractor": ("fun_asr_nano", "_extract_fbank_features", _fun_asr),
+    "FunAsrNanoFeatureExtractor": ("fun_asr_nano", "__call__", _fun_asr),
     "Xcodec2FeatureExtractor": ("xcodec2", "__call__", _xcodec2),
     "NeuCodecFeatureExtractor": ("neucodec", "__call__", _neucodec),
     "ClvpFeatureExtractor": ("clvp", "_np_extract_fbank_features", _clvp),
