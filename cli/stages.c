@@ -451,8 +451,10 @@ int cli_clip_init(const cli_frontend *fe, cli_clip *clip, char *err, size_t err_
     /* as the library counts them */
     wmel_plan_counts c;
     int rc2 = wmel_plan_frames(p, n, &c);
-    if (rc2 == WMEL_ERR_TOO_SHORT) {
-        snprintf(err, err_len, "%zu samples: too short to reflect-pad", n);
+    if (rc2 == WMEL_ERR_TOO_SHORT) { /* the reflection reaches further than the clip */
+        const size_t reach = p->framing == WMEL_FRAMES_CENTER_REFLECT ? (size_t)p->n_fft / 2
+                             : (size_t)(p->pad_left > p->pad_right ? p->pad_left : p->pad_right);
+        snprintf(err, err_len, "%zu samples: too short to reflect-pad (more than %zu needed)", n, reach);
         return rc2;
     }
     if (rc2) {

@@ -215,6 +215,11 @@ expect_rc "inspect option refused" 2 'use_energy' "$WMEL" inspect "$S" -o "$T/x.
 expect_rc "inspect plan on cuda" 2 "Whisper's own plan only" "$WMEL" inspect "$S" -o "$T/x.html" --preset lasr --backend cuda
 expect_rc "compare unknown preset" 2 'not a built-in preset' "$WMEL" compare "$T/lasr.npy" "$T/lasr.npy" --preset nope -o "$T/x.html"
 expect_rc "compare bad plan" 2 'bad.json: line 2: window hamm' "$WMEL" compare "$T/lasr.npy" "$T/lasr.npy" --plan "$T/bad.json"
+# a clip the plan's reflection reaches past: the message says how many samples it needs
+python3 -c "import wave; w = wave.open('$T/tiny.wav', 'wb'); w.setnchannels(1); w.setsampwidth(2); w.setframerate(16000); w.writeframes(bytes(200)); w.close()"
+expect_rc "inspect too short to reflect-pad" 1 '100 samples: too short to reflect-pad (more than 200 needed)' \
+  "$WMEL" inspect "$T/tiny.wav" -o "$T/short.html" --preset voxtral-realtime
+if [ -e "$T/short.html" ]; then bad "too short: a page was written"; else ok; fi
 expect_rc "compare wrong layout" 2 'no axis of 80 mels' "$WMEL" compare "$T/lasr.npy" "$T/lasr.npy" --preset wespeaker
 [ ! -e "$T/x.html" ] && ok || bad "a refused command left a page"
 
