@@ -705,6 +705,12 @@ static void fft_size_plans(void)
     pl.window = WMEL_WINDOW_HANN_PERIODIC, pl.framing = WMEL_FRAMES_CENTER_REFLECT, pl.linear_bins = 1;
     pl.first_bin = 0, pl.bank_flags = 0, pl.log = WMEL_LOG_NONE, pl.norm = WMEL_NORM_NONE;
     size_cases(&pl);
+    pl.layout = WMEL_LAYOUT_MELS_FRAMES; /* bins x frames: the kernel's spectrum is the columns */
+    size_cases(&pl);
+    pl.n_fft = 512, pl.hop = 128, pl.n_mels = 257; /* the same on the 512 path (frames of 384 samples and more) */
+    size_cases(&pl);
+    pl.frame_length = 320; /* and on the radix-4 path */
+    size_cases(&pl);
     wmel_frontend_preset(WMEL_FRONTEND_NEMO, 80, &pl);
     pl.n_fft = 400, pl.frame_length = 400, pl.scale = 0.3;
     size_cases(&pl);
