@@ -93,6 +93,9 @@ int wmel__plan_init(wmel_plan *pl, int n_mels);
 void wmel__plan_free(wmel_plan *pl);
 /* float64 Slaney filter bank into out[n_mels][201]. */
 void wmel__mel_filters_f64(int n_mels, double *out);
+/* The real prime-factor 16 x 25 transform's tables (cpu/pfa400.inc): W25^(b c) at tw_re / tw_im
+ * [b * 5 + c], sample n's place zq[n] = WMEL_ZQ(n), row k1's output k2 the bin pwi[25 k1 + k2]. */
+void wmel__pfa400_tables(double *tw_re, double *tw_im, short *zq, short *pwi);
 
 /*
  * A CPU kernel turns a block of frames into raw log10 mel values.

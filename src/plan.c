@@ -94,25 +94,30 @@ int wmel__plan_init(wmel_plan *pl, int n_mels)
             pl->tw200_re[k1 * 25 + n2] = cos(a);
             pl->tw200_im[k1 * 25 + n2] = sin(a);
         }
-    for (int b = 0; b < 5; b++)
-        for (int c = 0; c < 5; c++) {
-            double a = -2.0 * PI * (double)(b * c) / 25.0;
-            pl->tw25_re[b * 5 + c] = cos(a);
-            pl->tw25_im[b * 5 + c] = sin(a);
-        }
     for (int k = 0; k < WMEL_N_BINS; k++) {
         /* 0.5 * (-i) * (cos a + i sin a), a = -2 pi k / 400 */
         double a = -2.0 * PI * (double)k / WMEL_N_FFT;
         pl->post_re[k] = 0.5 * sin(a);
         pl->post_im[k] = -0.5 * cos(a);
     }
-    for (int n = 0; n < WMEL_N_FFT; n++) pl->zq[n] = (short)WMEL_ZQ(n);
+    wmel__pfa400_tables(pl->tw25_re, pl->tw25_im, pl->zq, pl->pwi);
+    return WMEL_OK;
+}
+
+void wmel__pfa400_tables(double *tw_re, double *tw_im, short *zq, short *pwi)
+{
+    for (int b = 0; b < 5; b++)
+        for (int c = 0; c < 5; c++) {
+            double a = -2.0 * PI * (double)(b * c) / 25.0;
+            tw_re[b * 5 + c] = cos(a);
+            tw_im[b * 5 + c] = sin(a);
+        }
+    for (int n = 0; n < WMEL_N_FFT; n++) zq[n] = (short)WMEL_ZQ(n);
     for (int k1 = 0; k1 <= 8; k1++)
         for (int k2 = 0; k2 < 25; k2++) {
             int k = (225 * k1 + 176 * k2) % 400; /* k = k1 (mod 16), k = k2 (mod 25) */
-            pl->pwi[25 * k1 + k2] = (short)(k <= 200 ? k : 400 - k);
+            pwi[25 * k1 + k2] = (short)(k <= 200 ? k : 400 - k);
         }
-    return WMEL_OK;
 }
 
 void wmel__plan_free(wmel_plan *pl)

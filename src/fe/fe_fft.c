@@ -141,24 +141,13 @@ int wmel__fft_init(wmel_fft *f, int n_fft)
             return st;
         }
     }
-    if (n_fft == 400) { /* the prime-factor tables, as plan.c builds Whisper's */
+    if (n_fft == 400) { /* the prime-factor tables, Whisper's (plan.c) */
         wmel_pfa400_tab *t = malloc(sizeof *t);
         if (!t) {
             wmel__fft_free(f);
             return WMEL_ERR_NO_MEMORY;
         }
-        for (int b = 0; b < 5; b++)
-            for (int c = 0; c < 5; c++) {
-                const double a = -2.0 * PI * (double)(b * c) / 25.0;
-                t->tw_re[b * 5 + c] = cos(a);
-                t->tw_im[b * 5 + c] = sin(a);
-            }
-        for (int j = 0; j < 400; j++) t->zq[j] = (short)WMEL_ZQ(j);
-        for (int k1 = 0; k1 <= 8; k1++)
-            for (int k2 = 0; k2 < 25; k2++) {
-                const int k = (225 * k1 + 176 * k2) % 400; /* k = k1 (mod 16), k = k2 (mod 25) */
-                t->pwi[25 * k1 + k2] = (short)(k <= 200 ? k : 400 - k);
-            }
+        wmel__pfa400_tables(t->tw_re, t->tw_im, t->zq, t->pwi);
         f->pfa = t;
     }
     return WMEL_OK;
