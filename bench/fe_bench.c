@@ -94,8 +94,8 @@ static int plan_of(const preset *ps, wmel_frontend_plan *plan)
             char text[16384];
             const size_t got = f ? fread(text, 1, sizeof text, f) : 0;
             if (f) fclose(f);
-            if (!got) {
-                fprintf(stderr, "%s: cannot read\n", ps->name);
+            if (!got || got == sizeof text) {
+                fprintf(stderr, "%s: %s\n", ps->name, got ? "longer than 16 KB" : "cannot read");
                 return 1;
             }
             if (wmel_plan_from_json(text, got, plan, msg, sizeof msg) == 0) return 0;
