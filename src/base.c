@@ -48,6 +48,34 @@ void *wmel_alloc(size_t bytes)
 
 void wmel_free(void *p) { free(p); }
 
+/* Worker t of nt maps its share of an output it is about to write: [p, p + bytes) cut at
+ * 2 MiB boundaries into nt shares, share t's whole pages prefaulted writable (Linux's
+ * MADV_POPULATE_WRITE). Fresh memory is mapped and zeroed on its first write; when the
+ * workers' frames write all over the output (a columns x frames layout writes every row
+ * from every chunk), they fault the same pages and the mapping runs on one core at a time
+ * (600 s of a 201-bin spectrogram on two threads: 3.6 ms of 14). Shares by address make
+ * each worker map its own. Pages already mapped cost a walk of their tables; where the
+ * call is unknown (Linux before 5.14, other systems) nothing happens. */
+void wmel__populate_share(void *p, size_t bytes, int t, int nt)
+{
+#if defined(__linux__) && defined(MADV_POPULATE_WRITE)
+    const uintptr_t huge = (uintptr_t)2 << 20, a = (uintptr_t)p, e = a + bytes;
+    if (nt < 2 || bytes < 2 * huge) return;
+    const uintptr_t h0 = (a + huge - 1) & ~(huge - 1), h1 = e & ~(huge - 1);
+    const uintptr_t nh = h1 > h0 ? (h1 - h0) / huge : 0; /* whole 2 MiB blocks */
+    /* share t: blocks [nh t / nt, nh (t + 1) / nt); the head before h0 goes to the first,
+       the tail after h1 to the last */
+    uintptr_t s = h0 + huge * (nh * (uintptr_t)t / (uintptr_t)nt);
+    uintptr_t f = h0 + huge * (nh * (uintptr_t)(t + 1) / (uintptr_t)nt);
+    if (t == 0) s = a;
+    if (t == nt - 1) f = e;
+    const uintptr_t pg = 4096, ps = (s + pg - 1) & ~(pg - 1), pf = f & ~(pg - 1);
+    if (pf > ps) (void)madvise((void *)ps, pf - ps, MADV_POPULATE_WRITE);
+#else
+    (void)p, (void)bytes, (void)t, (void)nt;
+#endif
+}
+
 size_t wmel_n_frames(size_t n_samples, size_t padding)
 {
     if (padding > SIZE_MAX - n_samples) return SIZE_MAX / WMEL_HOP;

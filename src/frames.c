@@ -331,6 +331,10 @@ static void mel_worker(void *arg, wmel_pool *pl, int t, int nt)
     mel_task *k = arg;
     size_t fb, fe;
     share(k, t, nt, &fb, &fe);
+    if (k->batch && k->nf) { /* every chunk writes every row: each worker maps its share */
+        const size_t rows = (size_t)k->ctx->params.n_mels;
+        wmel__populate_share(k->out, sizeof(float) * ((k->batch - 1) * k->clip_stride + (rows - 1) * k->stride + k->nf), t, nt);
+    }
     void *buf = k->cache ? k->cache->buf[t] : NULL;
     if (!buf) buf = wmel__aligned_alloc(WORKER_BYTES);
     if (k->cache && !k->cache->buf[t]) k->cache->buf[t] = buf; /* kept for the next call */

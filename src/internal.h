@@ -395,6 +395,8 @@ int wmel__wav_claim_warning(const void *head, size_t head_len, unsigned long lon
                             const char *name, char *warn, size_t warn_len);
 
 void *wmel__aligned_alloc(size_t bytes);
+/* Worker t of nt prefaults its share (by address) of an output it is about to write. */
+void wmel__populate_share(void *p, size_t bytes, int t, int nt);
 /* An anonymous scratch file in wmel__tmpdir() ($TMPDIR, else /tmp); NULL with errno set. */
 FILE *wmel__tmpfile(void);
 const char *wmel__tmpdir(void);

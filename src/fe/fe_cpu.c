@@ -526,6 +526,7 @@ typedef struct fe_task {
     size_t n, nc, nv; /* samples, frames to compute, valid frames */
     size_t chunks;    /* chunks of WMEL_FE_STATS_CHUNK frames over [0, nc) */
     fe_out o;
+    size_t out_bytes; /* the whole output */
     int fin;          /* FIN_*: the normalisation */
     double *part;     /* FIN_STATS, or an appended finish's statistics: [valid chunks][n_cols]
                          the chunks' sums */
@@ -650,7 +651,9 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
     const size_t C = WMEL_FE_STATS_CHUNK, L = (size_t)kern->lanes, ncol = (size_t)fe->n_cols;
     k->status[t] = WMEL_OK;
     k->max[t] = -HUGE_VALF;
+    wmel__populate_share(k->o.out, k->out_bytes, t, nt);
     const size_t sb = (kern->scratch(fe) + 63) & ~(size_t)63;
+    const int by_col = k->o.cs != 1; /* columns x frames: each column's lanes side by side */
     void *buf = wmel__aligned_alloc(sb + L * ncol * sizeof(double));
     if (!buf) k->status[t] = WMEL_ERR_NO_MEMORY;
     double *vals = buf ? (double *)(void *)((char *)buf + sb) : NULL;
@@ -669,7 +672,6 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
             const long long ahead = frame_i0(fe, g0 + 3 * L - 1) + p->frame_length;
             const size_t pe = ahead >= (long long)to ? to : ahead <= (long long)pf ? pf : (size_t)ahead;
             for (; pf < pe; pf += 16) __builtin_prefetch(k->x + pf);
-            const int by_col = k->o.cs != 1; /* columns x frames: each column's lanes side by side */
             kern->frames(fe, k->x, k->n, g0, (int)cnt, vals, buf, 0, by_col);
             /* float32's range checked on the casts: a value rounds to an infinity exactly
                when wmel__fe_f32_ok() refuses it (out is unspecified on error) */
@@ -794,6 +796,7 @@ static int cpu_run(const wmel_ctx *ctx, const float *x, size_t n, float *out, si
     k->nv = nv;
     k->chunks = (nc + WMEL_FE_STATS_CHUNK - 1) / WMEL_FE_STATS_CHUNK;
     k->o = om;
+    k->out_bytes = total * sizeof(float);
     const int stats = p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR;
     if (ext)
         k->fin = FIN_NONE; /* finish_ext() after the frames (the chunks' sums as they come) */
