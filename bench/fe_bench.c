@@ -3,8 +3,11 @@
  * whole wmel_features() calls and, on x86_64 with AVX2, the AVX2 frame kernel's stages
  * (not a test).
  *
- * Whole calls: the median process CPU time of --reps calls of wmel_features() on the
- * bench signal (bench_common.h) of --seconds seconds, one thread, per preset (kaldi, kaldi
+ * Whole calls: the median CPU time of --reps calls of wmel_features() on the bench signal
+ * (bench_common.h) of --seconds seconds, one thread (the calling thread's CPU time: a
+ * one-thread ctx runs on it; the process's would count the CPU time that other threads
+ * of the process spend meanwhile, such as a BLAS library's workers spinning after it
+ * starts them), per preset (kaldi, kaldi
  * with a Hamming window, nemo, seamless). Stages: the very source the library compiles
  * (src/cpu/x86/fe_avx2.c, symbols renamed) with its FE_PROF hook timing each stage by the
  * time-stamp counter, run over every group of 4 frames of the same signal; the figures are
@@ -49,7 +52,7 @@ static uint64_t prof_ticks[FE_STAGES], prof_last;
 static double cpu_now(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
