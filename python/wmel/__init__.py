@@ -20,7 +20,7 @@ from . import _ctxcache, _wmel  # noqa: F401  (wmel._ctxcache.MAX_CONTEXTS: docs
 from ._common import (  # noqa: F401
     CHUNK_LENGTH, HOP_LENGTH, N_FFT, N_FRAMES, N_SAMPLES, SAMPLE_RATE, _ACCEPTS, _HINT,
     _NO_DECODER, _SHAPES, _as_samples, _check_bool, _check_float, _check_int, _check_str, _ctx,
-    _decode, _is_torch, _log_mel_np, _on_gpu, _smooth_flag, decoder, load_audio)
+    _decode, _is_torch, _log_mel_np, _on_gpu, _smooth_flag, decoder, load_audio, set_output_cache)
 from ._windows import windows
 from ._jobs import BatchError, BatchResult, batch
 from ._features import features, frontend_plan, load_cmvn, plan_from, plan_to_json, presets
@@ -32,7 +32,7 @@ __all__ = [
     "SAMPLE_RATE", "N_FFT", "HOP_LENGTH", "CHUNK_LENGTH", "N_SAMPLES", "N_FRAMES",
     "log_mel_spectrogram", "pad_or_trim", "load_audio", "mel_filters", "windows",
     "WhisperFeatureExtractor", "FeatureExtractor", "BatchFeature", "version", "build_info",
-    "decoder",
+    "decoder", "set_output_cache",
     "batch", "BatchError", "BatchResult",
     "features", "frontend_plan", "load_cmvn", "plan_from", "plan_to_json", "presets",
     "Stream", "SlidingBuffer",

@@ -148,17 +148,39 @@ def _as_samples(audio, *, allow_s16: bool = True, name: str = "audio", ndims=(1,
     return np.ascontiguousarray(a)
 
 
+_OUT_CACHED = 1 << 20  # floats (4 MiB): smaller outputs come from numpy (glibc reuses them)
+
+
+def _out_array(shape) -> np.ndarray:
+    """An unset float32 output array of this shape; from 4 MiB up, its memory is libwmel's
+    (huge pages asked for) and goes back to the output cache when the array dies, so that
+    the next call's output of about that size is memory already mapped (set_output_cache)."""
+    n = math.prod(shape)
+    if n < _OUT_CACHED:
+        return np.empty(shape, np.float32)
+    return np.frombuffer(_wmel.out_buffer(n), np.float32, count=n).reshape(shape)
+
+
+def set_output_cache(max_bytes: int) -> int:
+    """The most bytes of output memory kept for reuse after an output array dies (one
+    block; default 256 MiB); 0 keeps none. Returns the previous limit. Outputs under 4 MiB
+    come from numpy's allocator, whose freed blocks glibc keeps in the heap anyway; a larger
+    block would go back to the system, and the next output's pages be mapped and zeroed
+    again as they are first written (at 600 s, a fifth of a spectrogram's call)."""
+    return _wmel.set_output_cache(_check_int(max_bytes, "max_bytes"))
+
+
 def _log_mel_np(a: np.ndarray, n_mels: int, padding: int, per_clip: bool = False,
                 smooth: int = 0) -> np.ndarray:
     """The computation on host arrays from _as_samples: (n_mels, frames) for 1-D input,
     (batch, n_mels, frames) for 2-D (one max over the batch, or one per clip)."""
     ctx = _ctx(n_mels, smooth=smooth)
     if a.ndim == 1:
-        out = np.empty((n_mels, _wmel.n_frames(a.shape[0], padding)), np.float32)
+        out = _out_array((n_mels, _wmel.n_frames(a.shape[0], padding)))
         ctx.log_mel(a, padding, out)
         return out
     b, n = a.shape
-    out = np.empty((b, n_mels, _wmel.n_frames(n, padding)), np.float32)
+    out = _out_array((b, n_mels, _wmel.n_frames(n, padding)))
     ctx.log_mel_batch(a, b, n, n, padding,
                       _wmel.BATCH_PER_CLIP if per_clip else _wmel.BATCH_GLOBAL, out)
     return out

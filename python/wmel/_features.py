@@ -13,7 +13,7 @@ import os
 import numpy as np
 
 from . import _ctxcache, _wmel
-from ._common import _as_samples, _check_bool, _check_float, _check_int, _is_torch, load_audio
+from ._common import _as_samples, _check_bool, _check_float, _check_int, _is_torch, _out_array, load_audio
 
 FRONTENDS = {
     "whisper": _wmel.FRONTEND_WHISPER,
@@ -355,7 +355,7 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
     ctx = _ctx(plan, backend, threads, None if colv is None else _cols(plan, *colv), items)
     clips = a[None] if a.ndim == 1 else a
     rows, cols = ctx.features_shape(clips.shape[1])
-    out = np.empty((clips.shape[0], rows, cols), np.float32)
+    out = _out_array((clips.shape[0], rows, cols))
     for b in range(clips.shape[0]):
         ctx.features(clips[b], out[b])
     out = out[0] if a.ndim == 1 else out

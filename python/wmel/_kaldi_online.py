@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from . import _features, _wmel
-from ._common import _as_samples, _check_bool, _check_float, _check_int
+from ._common import _as_samples, _check_bool, _check_float, _check_int, _out_array
 from ._kaldi_opts import (FLT_EPS, FbankOptions, FrameExtractionOptions, MfccOptions,
                           NemoFbankOptions, RawAudioSamplesOptions, WhisperFeatureOptions,
                           check_types, fbank_plan, frame_geometry, htk_rows, unsupported)
@@ -97,7 +97,7 @@ def num_frames(n: int, L: int, H: int, snip: bool, flush: bool) -> int:
 def plan_features(ctx, x: np.ndarray) -> np.ndarray:
     """The plan's (frames, cols) float32 features of samples x (snip framing)."""
     rows, cols = ctx.features_shape(x.shape[0])
-    out = np.empty((rows, cols), np.float32)
+    out = _out_array((rows, cols))
     if rows:
         ctx.features(np.ascontiguousarray(x, np.float32), out)
     return out

@@ -71,6 +71,8 @@ PyObject *wmelpy_load_audio(PyObject *m, PyObject *args);
 PyObject *wmelpy_load_audio_memory(PyObject *m, PyObject *args);
 PyObject *wmelpy_have_ffmpeg(PyObject *m, PyObject *noargs);
 int wmelpy_buffer_init(PyObject *m);
+PyObject *wmelpy_out_buffer(PyObject *m, PyObject *arg);
+PyObject *wmelpy_set_output_cache(PyObject *m, PyObject *arg);
 
 /* ---- _wmel_windows.c, _wmel_sliding.c, _wmel_stream.c: each adds its types to m */
 

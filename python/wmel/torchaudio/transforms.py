@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from .. import _features, _wmel
-from .._common import _check_bool, _check_float, _check_int, _is_torch
+from .._common import _check_bool, _check_float, _check_int, _is_torch, _out_array
 from . import functional as F
 
 try:
@@ -485,7 +485,7 @@ def mel_np(x, plan, how, pad, n_fft, hop, win_length, center, pad_mode):
         x = x[:, off:off + (T - 1) * hop + win_length]
     ctx = _features._ctx(plan, "cpu", _threads())
     rows, cols = ctx.features_shape(x.shape[1])
-    out = np.empty((x.shape[0], rows, cols), np.float32)
+    out = _out_array((x.shape[0], rows, cols))
     for b in range(x.shape[0]):
         ctx.features(np.ascontiguousarray(x[b]), out[b])
     return out
