@@ -144,9 +144,10 @@ PyObject *wmelpy_out_buffer(PyObject *m, PyObject *arg)
         g_slot = NULL;
         g_slot_cap = 0;
     } else {
-        if (g_slot && cap * sizeof(float) >= ((size_t)4 << 20)) slot_drop(); /* one block kept at most */
         data = wmel_alloc(cap * sizeof(float));
         if (!data) return PyErr_NoMemory();
+        /* a large block that did not fit: the one kept is freed (one block kept at most) */
+        if (g_slot && cap * sizeof(float) >= ((size_t)4 << 20)) slot_drop();
     }
     BufferObject *b = (BufferObject *)buffer_wrap(data, (size_t)n);
     if (b) b->cap = cap;
