@@ -73,6 +73,7 @@ PyObject *wmelpy_have_ffmpeg(PyObject *m, PyObject *noargs);
 int wmelpy_buffer_init(PyObject *m);
 PyObject *wmelpy_out_buffer(PyObject *m, PyObject *arg);
 PyObject *wmelpy_set_output_cache(PyObject *m, PyObject *arg);
+void wmelpy_out_cache_free(void);
 
 /* ---- _wmel_windows.c, _wmel_sliding.c, _wmel_stream.c: each adds its types to m */
 

@@ -127,14 +127,20 @@ static PyType_Spec Buffer_spec = {
 
 /* out_buffer(n) -> Buffer of n float32 values, unset: the output cache's block when it
  * holds n and at most twice n, else wmel_alloc's (huge pages asked for from 4 MiB). */
+/* An int argument >= 0 into *v; -1 with ValueError / TypeError set otherwise. */
+static int nonneg_arg(PyObject *arg, const char *msg, Py_ssize_t *v)
+{
+    *v = PyLong_AsSsize_t(arg);
+    if (*v >= 0) return 0;
+    if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, msg);
+    return -1;
+}
+
 PyObject *wmelpy_out_buffer(PyObject *m, PyObject *arg)
 {
     (void)m;
-    const Py_ssize_t n = PyLong_AsSsize_t(arg);
-    if (n < 0) {
-        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "out_buffer: n must be >= 0");
-        return NULL;
-    }
+    Py_ssize_t n;
+    if (nonneg_arg(arg, "out_buffer: n must be >= 0", &n) < 0) return NULL;
     if ((size_t)n > ((size_t)PY_SSIZE_T_MAX) / sizeof(float)) return PyErr_NoMemory();
     float *data = NULL;
     size_t cap = (size_t)n ? (size_t)n : 1;
@@ -159,16 +165,16 @@ PyObject *wmelpy_out_buffer(PyObject *m, PyObject *arg)
 PyObject *wmelpy_set_output_cache(PyObject *m, PyObject *arg)
 {
     (void)m;
-    const Py_ssize_t v = PyLong_AsSsize_t(arg);
-    if (v < 0) {
-        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "set_output_cache: max_bytes must be >= 0");
-        return NULL;
-    }
+    Py_ssize_t v;
+    if (nonneg_arg(arg, "set_output_cache: max_bytes must be >= 0", &v) < 0) return NULL;
     const size_t old = g_cache_cap;
     g_cache_cap = (size_t)v;
     if (g_slot && g_slot_cap > g_cache_cap / sizeof(float)) slot_drop();
     return PyLong_FromSize_t(old);
 }
+
+/* The block the output cache holds, freed when the module goes (interpreter exit). */
+void wmelpy_out_cache_free(void) { slot_drop(); }
 
 /* Adds Buffer to the module. */
 int wmelpy_buffer_init(PyObject *m)

@@ -503,9 +503,15 @@ static PyModuleDef_Slot module_slots[] = {
     {0, NULL},
 };
 
+static void module_free(void *m)
+{
+    (void)m;
+    wmelpy_out_cache_free();
+}
+
 static struct PyModuleDef module_def = {
     PyModuleDef_HEAD_INIT, "_wmel", "libwmel binding (see the wmel package)", 0,
-    module_methods, module_slots, NULL, NULL, NULL,
+    module_methods, module_slots, NULL, NULL, module_free,
 };
 
 PyMODINIT_FUNC PyInit__wmel(void) { return PyModuleDef_Init(&module_def); }
