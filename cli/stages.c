@@ -94,6 +94,11 @@ void cli_window_text(const wmel_frontend_plan *p, char *buf, size_t len)
         add(buf, len, &k, "Blackman: %s - 0.5 cos(2 pi k / %d) + %.15g cos(4 pi k / %d)", NUM(a), d, 0.5 - a, d);
         break;
     case WMEL_WINDOW_BARTLETT: add(buf, len, &k, "Bartlett: 1 - |2 k / %d - 1|", d); break;
+    case WMEL_WINDOW_HAMMING_PERIODIC: add(buf, len, &k, "periodic Hamming: 0.54 - 0.46 cos(2 pi k / %d)", n); break;
+    case WMEL_WINDOW_BLACKMAN_PERIODIC:
+        add(buf, len, &k, "periodic Blackman: %s - 0.5 cos(2 pi k / %d) + %.15g cos(4 pi k / %d)", NUM(a), n, 0.5 - a, n);
+        break;
+    case WMEL_WINDOW_BARTLETT_PERIODIC: add(buf, len, &k, "periodic Bartlett: 1 - |2 k / %d - 1|", n); break;
     default: add(buf, len, &k, "window %d (no formula known here)", p->window);
     }
     if (p->bank_flags & WMEL_BANK_BF16) add(buf, len, &k, ", rounded to bfloat16");

@@ -376,8 +376,9 @@ enum {
     WMEL_FRONTEND_NEMO_LEGACY = 4  /* NeMo before mid-2025: reflect padding, all frames valid */
 };
 
-/* Windows: Hann, Hamming and Povey are the symmetric forms over frame_length samples
- * (denominator frame_length - 1), except HANN_PERIODIC (denominator frame_length). */
+/* Windows: the symmetric forms over frame_length samples (denominator N - 1, N = frame_length),
+ * except the periodic ones (denominator N: torch's default periodic=True, the first N samples of
+ * the symmetric window of N + 1). */
 enum {
     WMEL_WINDOW_HANN_PERIODIC = 0, /* torch.hann_window(N): Whisper */
     WMEL_WINDOW_HANN = 1,          /* 0.5 - 0.5 cos(2 pi i / (N - 1)): NeMo, Kaldi "hanning" */
@@ -388,7 +389,10 @@ enum {
                                       a = window_coeff (0: 0.42): Kaldi blackman_coeff,
                                       torch.blackman_window(periodic=False) (NeMo) */
     WMEL_WINDOW_BARTLETT = 6,      /* 1 - |2 i / (N - 1) - 1|: torch.bartlett_window(periodic=False) */
-    WMEL_WINDOW_SINE = 7           /* sin(pi i / (N - 1)): Kaldi's window_type=sine */
+    WMEL_WINDOW_SINE = 7,          /* sin(pi i / (N - 1)): Kaldi's window_type=sine */
+    WMEL_WINDOW_HAMMING_PERIODIC = 8,  /* 0.54 - 0.46 cos(2 pi i / N): torch.hamming_window(N) */
+    WMEL_WINDOW_BLACKMAN_PERIODIC = 9, /* BLACKMAN with denominator N: torch.blackman_window(N) */
+    WMEL_WINDOW_BARTLETT_PERIODIC = 10 /* 1 - |2 i / N - 1|: torch.bartlett_window(N) */
 };
 
 /* Framing. */
@@ -748,7 +752,8 @@ WMEL_API int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t
  *   sample_rate N (1000..384000), frame_length N (2..65536), hop N (1..2^20), n_fft N
  *   (4..65536), stack N (1..8), framing snip|center_reflect|center_zero, preemph_mode
  *   frame|signal|padded|padded_cut, log log10_clamp|ln_add|ln_clamp|none, valid all|hop|trim, layout
- *   mels_frames|frames_mels; window also takes hann_periodic (nemo, kaldi).
+ *   mels_frames|frames_mels; window also takes hann_periodic, hamming_periodic,
+ *   blackman_periodic and bartlett_periodic (nemo, kaldi).
  *   dither D        the noise's standard deviation, 0 .. 1e30 (wmel_dither_gauss)
  *   dither_seed S   0 .. 4294967295              raw_energy B    1|0 (0: energy_windowed 1,
  *                                                after use_energy 1)
@@ -782,7 +787,7 @@ WMEL_API int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const cha
  * no duplicate key, UTF-8, nothing after it -- and on success sets *plan (checked by
  * wmel_plan_check). On failure *plan is unchanged and msg (msg_len bytes with the NUL; may
  * be NULL) names the line, the key and the rule: "line 3: window hamm: the kaldi front-end
- * takes povey, hamming, hann, blackman, bartlett or rect (periodic hann: hann_periodic)". Returns WMEL_OK,
+ * takes povey, hamming, hann, blackman, bartlett, sine or rect (periodic: hann_periodic, ...)". Returns WMEL_OK,
  * WMEL_ERR_NULL_POINTER, WMEL_ERR_NO_MEMORY or WMEL_ERR_INVALID_ARG. Thread-safety: pure. */
 WMEL_API int wmel_plan_from_json(const char *text, size_t len, wmel_frontend_plan *plan, char *msg,
                                  size_t msg_len);

@@ -483,6 +483,9 @@ static int module_exec(PyObject *m)
         PyModule_AddIntConstant(m, "WINDOW_BLACKMAN", WMEL_WINDOW_BLACKMAN) < 0 ||
         PyModule_AddIntConstant(m, "WINDOW_BARTLETT", WMEL_WINDOW_BARTLETT) < 0 ||
         PyModule_AddIntConstant(m, "WINDOW_SINE", WMEL_WINDOW_SINE) < 0 ||
+        PyModule_AddIntConstant(m, "WINDOW_HAMMING_PERIODIC", WMEL_WINDOW_HAMMING_PERIODIC) < 0 ||
+        PyModule_AddIntConstant(m, "WINDOW_BLACKMAN_PERIODIC", WMEL_WINDOW_BLACKMAN_PERIODIC) < 0 ||
+        PyModule_AddIntConstant(m, "WINDOW_BARTLETT_PERIODIC", WMEL_WINDOW_BARTLETT_PERIODIC) < 0 ||
         PyModule_AddIntConstant(m, "NORM_PER_FEATURE", WMEL_NORM_PER_FEATURE) < 0 ||
         PyModule_AddIntConstant(m, "NORM_MEAN_VAR", WMEL_NORM_MEAN_VAR) < 0 ||
         PyModule_AddIntConstant(m, "LAYOUT_MELS_FRAMES", WMEL_LAYOUT_MELS_FRAMES) < 0 ||

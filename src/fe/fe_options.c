@@ -95,9 +95,9 @@ static int set_common(wmel_frontend_plan *plan, const char *name, const char *va
     if (!strcmp(name, "window_coeff")) {
         if (parse_num(value, &d) || !(d > 0.0 && d < 1.0))
             return wmel__fe_bad(msg, msg_len, "window_coeff %s: the Blackman coefficient, 0 < a < 1 (Kaldi's 0.42)", v);
-        if (plan->window != WMEL_WINDOW_BLACKMAN)
+        if (plan->window != WMEL_WINDOW_BLACKMAN && plan->window != WMEL_WINDOW_BLACKMAN_PERIODIC)
             return wmel__fe_bad(msg, msg_len, "window_coeff %s: the coefficient of the blackman window, which the plan "
-                                              "does not use (set window blackman first)", v);
+                                              "does not use (set window blackman or blackman_periodic first)", v);
         plan->window_coeff = d;
         return WMEL_OK;
     }
@@ -434,22 +434,27 @@ int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value,
         return WMEL_OK;
     }
     if (!strcmp(name, "window")) {
-        static const char *const names[] = {"povey", "hamming", "hann", "rect", "blackman", "bartlett", "hann_periodic",
-                                            "sine"};
-        static const int kinds[] = {WMEL_WINDOW_POVEY, WMEL_WINDOW_HAMMING, WMEL_WINDOW_HANN, WMEL_WINDOW_RECT,
-                                    WMEL_WINDOW_BLACKMAN, WMEL_WINDOW_BARTLETT, WMEL_WINDOW_HANN_PERIODIC,
-                                    WMEL_WINDOW_SINE};
+        static const char *const names[] = {"povey",         "hamming",          "hann",
+                                            "rect",          "blackman",         "bartlett",
+                                            "hann_periodic", "sine",             "hamming_periodic",
+                                            "blackman_periodic", "bartlett_periodic"};
+        static const int kinds[] = {WMEL_WINDOW_POVEY,          WMEL_WINDOW_HAMMING,          WMEL_WINDOW_HANN,
+                                    WMEL_WINDOW_RECT,           WMEL_WINDOW_BLACKMAN,         WMEL_WINDOW_BARTLETT,
+                                    WMEL_WINDOW_HANN_PERIODIC,  WMEL_WINDOW_SINE,             WMEL_WINDOW_HAMMING_PERIODIC,
+                                    WMEL_WINDOW_BLACKMAN_PERIODIC, WMEL_WINDOW_BARTLETT_PERIODIC};
         if (!kaldi && !nemo) return wmel__fe_bad(msg, msg_len, "window: not an option of the %s front-end (it applies "
                                                       "to kaldi and nemo)", fam);
-        for (int w = nemo ? 1 : 0; w < 8; w++)
+        for (int w = nemo ? 1 : 0; w < (int)(sizeof kinds / sizeof kinds[0]); w++)
             if (!strcmp(value, names[w])) {
                 plan->window = kinds[w];
-                if (kinds[w] != WMEL_WINDOW_BLACKMAN) plan->window_coeff = 0.0;
+                if (kinds[w] != WMEL_WINDOW_BLACKMAN && kinds[w] != WMEL_WINDOW_BLACKMAN_PERIODIC) plan->window_coeff = 0.0;
                 return WMEL_OK;
             }
         return wmel__fe_bad(msg, msg_len, "window %s: the %s front-end takes %s", v, fam,
-                   nemo ? "hann, hamming, blackman, bartlett, sine or rect (periodic hann: hann_periodic)"
-                        : "povey, hamming, hann, blackman, bartlett, sine or rect (periodic hann: hann_periodic)");
+                   nemo ? "hann, hamming, blackman, bartlett, sine or rect (periodic: hann_periodic, hamming_periodic, "
+                          "blackman_periodic, bartlett_periodic)"
+                        : "povey, hamming, hann, blackman, bartlett, sine or rect (periodic: hann_periodic, "
+                          "hamming_periodic, blackman_periodic, bartlett_periodic)");
     }
     if (!strcmp(name, "scale")) {
         if (parse_num(value, &d) || d == 0.0 || fabs(d) > 1e12)

@@ -384,11 +384,11 @@ static int check_tail(const wmel_frontend_plan *p, char *msg, size_t len)
     }
     if (!isfinite(p->pad_value) || fabs(p->pad_value) > 1e30)
         return wmel__fe_bad(msg, len, "pad_value %s: must be finite, at most 1e30 in magnitude", wmel__num(p->pad_value).s);
-    if (p->window == WMEL_WINDOW_BLACKMAN ? !(p->window_coeff >= 0.0 && p->window_coeff < 1.0)
-                                          : p->window_coeff != 0.0)
+    const int blackman = p->window == WMEL_WINDOW_BLACKMAN || p->window == WMEL_WINDOW_BLACKMAN_PERIODIC;
+    if (blackman ? !(p->window_coeff >= 0.0 && p->window_coeff < 1.0) : p->window_coeff != 0.0)
         return wmel__fe_bad(msg, len, "window_coeff %s: %s", wmel__num(p->window_coeff).s,
-                            p->window == WMEL_WINDOW_BLACKMAN ? "the Blackman coefficient: 0 <= a < 1 (0: 0.42)"
-                                                              : "must be 0 without WMEL_WINDOW_BLACKMAN");
+                            blackman ? "the Blackman coefficient: 0 <= a < 1 (0: 0.42)"
+                                     : "must be 0 without a Blackman window");
     for (int i = 0; i < 3; i++)
         if (p->reserved_i2[i]) return wmel__fe_bad(msg, len, "reserved_i2[%d]: must be 0", i);
     if ((p->energy_windowed | 1) != 1 || (p->energy_windowed && !p->use_energy))
@@ -419,8 +419,8 @@ static int check(const wmel_frontend_plan *p, char *msg, size_t len)
     if (p->frame_length < 2 || p->frame_length > p->n_fft)
         return wmel__fe_bad(msg, len, "frame_length %d: outside 2..n_fft (%d)", p->frame_length, p->n_fft);
     if (p->hop < 1 || p->hop > (1 << 24)) return wmel__fe_bad(msg, len, "hop %d: outside 1..%d", p->hop, 1 << 24);
-    if (p->window < WMEL_WINDOW_HANN_PERIODIC || p->window > WMEL_WINDOW_SINE)
-        return wmel__fe_bad(msg, len, "window %d: not a WMEL_WINDOW_* value (0..7)", p->window);
+    if (p->window < WMEL_WINDOW_HANN_PERIODIC || p->window > WMEL_WINDOW_BARTLETT_PERIODIC)
+        return wmel__fe_bad(msg, len, "window %d: not a WMEL_WINDOW_* value (0..10)", p->window);
     if (p->framing < WMEL_FRAMES_SNIP || p->framing > WMEL_FRAMES_CENTER_ZERO)
         return wmel__fe_bad(msg, len, "framing %d: not a WMEL_FRAMES_* value (0..2)", p->framing);
     if ((p->remove_dc | 1) != 1 || (p->use_energy | 1) != 1)
@@ -758,17 +758,23 @@ int wmel_plan_frames(const wmel_frontend_plan *plan, size_t n, wmel_plan_counts 
 
 static double window_at(int kind, int i, int n, double coeff)
 {
-    const double a = 2.0 * PI * i / (double)(n - 1);
+    const int periodic = kind == WMEL_WINDOW_HAMMING_PERIODIC || kind == WMEL_WINDOW_BLACKMAN_PERIODIC ||
+                         kind == WMEL_WINDOW_BARTLETT_PERIODIC;
+    const double d = periodic ? (double)n : (double)(n - 1);
+    const double a = 2.0 * PI * i / d;
     switch (kind) {
-    case WMEL_WINDOW_BLACKMAN: {
+    case WMEL_WINDOW_BLACKMAN:
+    case WMEL_WINDOW_BLACKMAN_PERIODIC: {
         const double c = coeff > 0.0 ? coeff : 0.42;
         return c - 0.5 * cos(a) + (0.5 - c) * cos(2.0 * a);
     }
-    case WMEL_WINDOW_BARTLETT: return 1.0 - fabs(2.0 * i / (double)(n - 1) - 1.0);
+    case WMEL_WINDOW_BARTLETT:
+    case WMEL_WINDOW_BARTLETT_PERIODIC: return 1.0 - fabs(2.0 * i / d - 1.0);
     case WMEL_WINDOW_SINE: return sin(0.5 * a);
     case WMEL_WINDOW_HANN_PERIODIC: return 0.5 - 0.5 * cos(2.0 * PI * i / (double)n);
     case WMEL_WINDOW_HANN: return 0.5 - 0.5 * cos(a);
-    case WMEL_WINDOW_HAMMING: return 0.54 - 0.46 * cos(a);
+    case WMEL_WINDOW_HAMMING:
+    case WMEL_WINDOW_HAMMING_PERIODIC: return 0.54 - 0.46 * cos(a);
     case WMEL_WINDOW_POVEY: return pow(0.5 - 0.5 * cos(a), 0.85);
     default: return 1.0;
     }

@@ -150,7 +150,7 @@ int main(void)
             switch (rnd(45)) {
             case 0: name = "n_mels", snprintf(v, sizeof v, "%u", rnd(2) ? 80 + 48 * rnd(2) : 1 + rnd(100)); break;
             case 1: name = "normalize", snprintf(v, sizeof v, "%s", (const char *[]){"none", "mean", "mean_var", "per_feature", "all_features"}[rnd(5)]); break;
-            case 2: name = "window", snprintf(v, sizeof v, "%s", (const char *[]){"povey", "hamming", "hann", "rect", "blackman", "bartlett", "sine"}[rnd(7)]); break;
+            case 2: name = "window", snprintf(v, sizeof v, "%s", (const char *[]){"povey", "hamming", "hann", "rect", "blackman", "bartlett", "sine", "hamming_periodic", "blackman_periodic", "bartlett_periodic"}[rnd(10)]); break;
             case 3: name = "scale", snprintf(v, sizeof v, "%.17g", ldexp(1.0 + rnd(1000) / 997.0, (int)rnd(30) - 5)); break;
             case 4: name = "low_freq", snprintf(v, sizeof v, "%.17g", rnd(300) * 0.37); break;
             case 5: name = "high_freq", snprintf(v, sizeof v, "%.17g", rnd(2) ? 7000 + rnd(1000) / 3.0 : -(double)rnd(400)); break;

@@ -156,7 +156,8 @@ int main(void)
     /* a sentence a user can act on, and a control character in a value shown as '?' */
     wmel_frontend_preset(WMEL_FRONTEND_NEMO, 0, &p);
     CHECK(wmel_plan_set(&p, "window", "povey", msg, sizeof msg) == WMEL_ERR_INVALID_ARG &&
-              !strcmp(msg, "window povey: the nemo front-end takes hann, hamming, blackman, bartlett, sine or rect (periodic hann: hann_periodic)"),
+              !strcmp(msg, "window povey: the nemo front-end takes hann, hamming, blackman, bartlett, sine or rect (periodic: hann_periodic, "
+                           "hamming_periodic, blackman_periodic, bartlett_periodic)"),
           "sentence: %s", msg);
     CHECK(wmel_plan_set(&p, "window", "\x1b]0;x\x07", msg, sizeof msg) == WMEL_ERR_INVALID_ARG && !strchr(msg, 0x1b),
           "escape in a message: %s", msg);

@@ -383,6 +383,16 @@ static int make_cases(pcase *c)
     p = preset(WMEL_FRONTEND_KALDI, 256);
     p.linear_bins = 1, p.first_bin = 1, p.use_energy = 1, p.energy_floor = 0, p.low_freq = 0, p.high_freq = 0;
     c[k++] = (pcase){"linear bins 1.. (kaldi spectrogram)", p};
+    /* torch's periodic windows (the last three cases: the window check below reads them) */
+    p = preset(WMEL_FRONTEND_NEMO, 80);
+    p.window = WMEL_WINDOW_HAMMING_PERIODIC;
+    c[k++] = (pcase){"nemo hamming periodic", p};
+    p = preset(WMEL_FRONTEND_KALDI, 80);
+    p.window = WMEL_WINDOW_BLACKMAN_PERIODIC, p.window_coeff = 0.35;
+    c[k++] = (pcase){"kaldi blackman periodic 0.35", p};
+    p = preset(WMEL_FRONTEND_NEMO, 64);
+    p.window = WMEL_WINDOW_BARTLETT_PERIODIC, p.frame_length = 300;
+    c[k++] = (pcase){"nemo bartlett periodic, 300 of 512", p};
     return k;
 }
 
@@ -614,6 +624,20 @@ int main(void)
     p = cases[15].p; /* bartlett */
     CHECK(wmel_ref_plan_stages(&p, x, 4000, &span, &so) == WMEL_OK, "bartlett stages");
     CHECK(w[0] == 0.0 && w[399] == 0.0 && fabs(w[200] - (1.0 - fabs(400.0 / 399.0 - 1.0))) < 1e-15, "bartlett ends");
+    /* the periodic windows: denominator N (torch's periodic=True) */
+    for (int j = 0; j < 3; j++) {
+        p = cases[nc - 3 + j].p;
+        CHECK(wmel_ref_plan_stages(&p, x, 4000, &span, &so) == WMEL_OK, "%s stages", cases[nc - 3 + j].name);
+        const int N = p.frame_length;
+        for (int i = 0; i < N; i++) {
+            const double a = 2.0 * 3.141592653589793 * i / N;
+            const double want = j == 0 ? 0.54 - 0.46 * cos(a)
+                                : j == 1 ? 0.35 - 0.5 * cos(a) + 0.15 * cos(2 * a)
+                                         : 1.0 - fabs(2.0 * i / N - 1.0);
+            CHECK(fabs(w[i] - want) < 1e-15, "%s %d: %.17g vs %.17g", cases[nc - 3 + j].name, i, w[i], want);
+        }
+        CHECK(w[0] != w[N - 1], "%s: not symmetric", cases[nc - 3 + j].name);
+    }
     /* HTK centres equally spaced on 2595 log10(1 + f / 700) */
     double hz[128];
     p = cases[0].p;
@@ -724,7 +748,7 @@ int main(void)
         {"fixed max with per_feature", "WMEL_NORM_WHOLE", 4}, {"norm_range with mean_var", "norm_range", 5},
         {"n_frames with pad_to", "pad_to", 6},   {"post_scale without affine", "post_scale", 7},
         {"window_coeff without blackman", "window_coeff", 8}, {"blackman coeff 1", "window_coeff", 9},
-        {"mel_scale 4", "mel_scale", 10},         {"window 8", "window", 11},
+        {"mel_scale 4", "mel_scale", 10},         {"window 11", "window", 11},
         {"pad_value inf", "pad_value", 12},       {"reserved_i2", "reserved_i2", 13},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -741,7 +765,7 @@ int main(void)
         case 8: b.window_coeff = 0.42; break;
         case 9: b.window = WMEL_WINDOW_BLACKMAN, b.window_coeff = 1.0; break;
         case 10: b.mel_scale = 4; break;
-        case 11: b.window = 8; break;
+        case 11: b.window = 11; break;
         case 12: b.pad_value = INFINITY; break;
         default: b.reserved_i2[1] = 1; break;
         }

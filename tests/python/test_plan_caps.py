@@ -92,7 +92,11 @@ def _win(kind, n, a=0.42):
     return {"hann": 0.5 - 0.5 * np.cos(c), "hann_p": 0.5 - 0.5 * np.cos(2 * np.pi * i / n),
             "hamming": 0.54 - 0.46 * np.cos(c), "povey": (0.5 - 0.5 * np.cos(c)) ** 0.85,
             "blackman": a - 0.5 * np.cos(c) + (0.5 - a) * np.cos(2 * c),  # Kaldi, torch.blackman_window
-            "bartlett": 1 - np.abs(2 * i / (n - 1) - 1)}[kind]
+            "bartlett": 1 - np.abs(2 * i / (n - 1) - 1),
+            # torch's periodic windows (periodic=True): denominator n
+            "hamming_periodic": 0.54 - 0.46 * np.cos(2 * np.pi * i / n),
+            "blackman_periodic": a - 0.5 * np.cos(2 * np.pi * i / n) + (0.5 - a) * np.cos(4 * np.pi * i / n),
+            "bartlett_periodic": 1 - np.abs(2 * i / n - 1)}[kind]
 
 
 def htk_bank(n_mels, n_fft, sr, lo, hi, norm=None):
@@ -444,6 +448,20 @@ def test_windows_blackman_bartlett():
             assert _err(wmel.features(x, "kaldi", 80, window="blackman", **kw), want) <= TOL, (name, a)
         want = nemo_logmel(x, 80, window="bartlett")
         assert _err(wmel.features(x, "nemo", 80, window="bartlett", normalize="none"), want) <= TOL, name
+
+
+def test_windows_periodic():
+    """torch's periodic Hamming, Blackman and Bartlett windows (torch.hamming_window(N) and
+    the others with their default periodic=True): NeMo's pipeline and Kaldi's with each."""
+    for name, x in _clips():
+        for w in ("hamming_periodic", "blackman_periodic", "bartlett_periodic"):
+            want = nemo_logmel(x, 80, window=w)
+            assert _err(wmel.features(x, "nemo", 80, window=w, normalize="none"), want) <= TOL, (name, w)
+        want = kaldi_fbank_window(x, _win("blackman_periodic", 400, 0.35))
+        got = wmel.features(x, "kaldi", 80, window="blackman_periodic", window_coeff=0.35)
+        assert _err(got, want) <= TOL, name
+        with pytest.raises(ValueError, match="hamming_periodic"):
+            wmel.features(x, "nemo", 80, window="hamming_periodc")
 
 
 def kaldi_fbank_window(x, w):

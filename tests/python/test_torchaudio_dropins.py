@@ -48,8 +48,8 @@ def _np(a):
 def _rel_to_max(a, b):
     """max |a - b| over the largest |b| of each clip (last two axes)."""
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    m = np.abs(b).max(axis=(-2, -1), keepdims=True)
-    return float((np.abs(a - b) / np.maximum(m, 1e-30)).max())
+    m = np.abs(b).max(axis=(-2, -1), keepdims=True, initial=0.0)
+    return float((np.abs(a - b) / np.maximum(m, 1e-30)).max(initial=0.0))
 
 
 # ---- the oracle (numpy; no torch) ------------------------------------------------------------
@@ -327,22 +327,74 @@ def test_numpy_module_api():
                                       "MelSpectrogram.spectrogram.window", "dct_mat"]
 
 
-def test_refusals_name_the_option():
+# Options libwmel's plans do not hold, which MelSpectrogram computes in numpy float64 (the
+# window buffer's float32 values, as torchaudio), and the periodic windows the plans hold.
+MEL_WIDE_CASES = [
+    (dict(window_fn="hamming"), "plan"),                 # torch.hamming_window: periodic
+    (dict(window_fn="blackman", n_mels=40), "plan"),
+    (dict(window_fn="bartlett", win_length=300, hop_length=100, n_mels=40), "plan"),
+    (dict(window_fn="hamming", wkwargs=dict(periodic=True, alpha=0.6, beta=0.4), n_mels=40),
+     "numpy"),
+    (dict(window_fn="linear", n_mels=40), "numpy"),       # not a plan window
+    (dict(power=3.0, n_mels=40), "numpy"),
+    (dict(power=0.5, norm="slaney", mel_scale="slaney", n_mels=40), "numpy"),
+    (dict(sample_rate=11025, n_fft=256, n_mels=40), "numpy"),
+    (dict(n_fft=398, n_mels=40), "numpy"),                # 199 bins: not 2^a 3^b 5^c
+    (dict(n_fft=401, hop_length=160, n_mels=40), "numpy"),
+    (dict(n_fft=1024, n_mels=300), "numpy"),             # over the plans' 256 bins
+    (dict(f_min=500.0, f_max=500.0, n_mels=10), "numpy"),  # torchaudio's all-zero bank
+    (dict(n_mels=0), "numpy"),
+]
+
+
+def _wide(kw):
+    kw = dict(kw)
+    w = kw.pop("window_fn", None)
+    if w == "linear":
+        kw["window_fn"] = lambda n: np.linspace(0.1, 1.0, n).astype(np.float32)
+    elif w is not None:
+        kw["window_fn"] = getattr(WF, w + "_window")
+    return kw
+
+
+@pytest.mark.parametrize("kw,path", MEL_WIDE_CASES)
+def test_mel_spectrogram_wide_options_vs_oracle(kw, path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")          # torchaudio's all-zero filter warning
+        m = WT.MelSpectrogram(**_wide(kw))
+    assert (m._plan()[0] is not None) == (path == "plan"), kw
+    x = _x(16000 + 333, rows=2, seed=3)
+    a = _np(m(x))
+    okw = {k: v for k, v in kw.items() if k not in ("window_fn", "wkwargs")}
+    if path == "plan":     # the exact periodic window
+        wv = O.window(kw["window_fn"], kw.get("win_length", 400), periodic=True)
+    else:                  # the window buffer's values, as torchaudio
+        wv = _np(m.spectrogram.window)
+    o = O.mel_spectrogram(x.astype(np.float64), window_values=wv, **okw)
+    assert a.shape == o.shape and a.dtype == np.float32
+    tol = 4 * EPS32 * np.abs(o) + 1e-12 * np.abs(o).max(initial=0.0)
+    assert np.all(np.abs(a - o) <= tol), float(np.max(np.abs(a - o) / (np.abs(o) + 1e-30)))
+    if path == "numpy":    # MFCC on the same options takes the same path
+        if kw.get("n_mels", 128) >= 13 and kw.get("f_min") is None:
+            mk = _wide(kw)
+            c = WT.MFCC(mk.pop("sample_rate", 16000), n_mfcc=13, melkwargs=mk)(x)
+            assert c.shape == (2, 13, o.shape[-1]) and np.all(np.isfinite(c))
+
+
+def test_mel_spectrogram_errors():
     x = _x(4000)
-    with pytest.raises(ValueError, match="power=3.0"):
-        WT.MelSpectrogram(power=3.0)(x)
-    with pytest.raises(ValueError, match="n_fft=401"):
-        WT.MelSpectrogram(n_fft=401)(x)
-    with pytest.raises(ValueError, match="sample_rate=11025"):
-        WT.MelSpectrogram(sample_rate=11025, n_mels=40)(x)
-    with pytest.raises(ValueError, match="window libwmel's plans do not hold"):
-        WT.MelSpectrogram(window_fn=WF.hamming_window)(x)           # periodic Hamming
+    with pytest.raises(RuntimeError, match="ComplexFloat"):       # torch's matmul error
+        WT.MelSpectrogram(power=None)(x)
     with pytest.raises(ValueError, match="Invalid normalized parameter"):
         WT.MelSpectrogram(normalized="both")(x)
     with pytest.raises(RuntimeError, match="Padding size"):
         WT.MelSpectrogram()(x[:, :200])
+    with pytest.raises(RuntimeError, match="Padding size"):      # the numpy path too
+        WT.MelSpectrogram(n_fft=401)(x[:, :200])
     with pytest.raises(ValueError, match="Require f_min"):
         WT.MelSpectrogram(f_min=9000.0)
+    with pytest.raises(ValueError, match="norm must be one of"):
+        WT.MelSpectrogram(norm="htk")
 
 
 # ---- torchaudio itself -----------------------------------------------------------------------
@@ -354,14 +406,17 @@ def _ta():
 
 @pytest.mark.parametrize("kw", MEL_CASES + [
     dict(window_fn="hamming_sym", n_mels=40), dict(window_fn="blackman_sym", n_mels=40),
-    dict(window_fn="bartlett_sym", n_mels=40, win_length=300, hop_length=100)])
+    dict(window_fn="bartlett_sym", n_mels=40, win_length=300, hop_length=100)]
+    + [kw for kw, _ in MEL_WIDE_CASES if kw.get("window_fn") != "linear"])
 def test_mel_spectrogram_vs_torchaudio(kw):
     ta = _ta()
     import torch
     kw = dict(kw)
     if isinstance(kw.get("window_fn"), str):
-        kw["window_fn"] = getattr(torch, kw["window_fn"].replace("_sym", "_window"))
-        kw["wkwargs"] = {"periodic": False}
+        sym = kw["window_fn"].endswith("_sym")
+        kw["window_fn"] = getattr(torch, kw["window_fn"].replace("_sym", "") + "_window")
+        if sym:
+            kw["wkwargs"] = {"periodic": False}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ours, theirs = WT.MelSpectrogram(**kw), ta.transforms.MelSpectrogram(**kw)

@@ -1,14 +1,16 @@
 """wmel.torchaudio.transforms -- torchaudio.transforms' Spectrogram, MelScale, MelSpectrogram,
 AmplitudeToDB and MFCC: their signatures, defaults, buffers (state_dict keys) and outputs.
 
-MelSpectrogram (and MFCC's) is computed by a libwmel plan: torch.stft's framing (centred with
-reflection or zeros, or not centred), the window identified among the plan's (periodic Hann,
-symmetric Hann, Hamming, Blackman, Bartlett, rectangular), a float64 transform, power 1 or 2,
-the HTK or Slaney mel bank with norm None or "slaney", rounded once to float32. What the plans
-do not hold raises ValueError naming the option. Spectrogram is a plan without a mel bank
-(linear_bins: the bins themselves) for float32 samples, power 1 or 2, onesided, a plan's
-window and at most 256 bins; numpy float64 otherwise (any window, any power, complex with
-power=None, onesided False, float64 samples). AmplitudeToDB, MFCC's dB and DCT: float64 on the plan's float32 mel values.
+MelSpectrogram (and MFCC's) is computed by a libwmel plan where the plans hold the options:
+torch.stft's framing (centred with reflection or zeros, or not centred), the window identified
+among the plan's (Hann, Hamming, Blackman, Bartlett, periodic or symmetric, and rectangular), a
+float64 transform, power 1 or 2, the HTK or Slaney mel bank with norm None or "slaney", rounded
+once to float32. Every other option torchaudio computes (other windows, powers, sample rates,
+transform sizes, more than 256 mels) goes through numpy float64 (mel_spectrogram_np), rounded
+once as well. Spectrogram is a plan without a mel bank (linear_bins: the bins themselves) for
+float32 samples, power 1 or 2, onesided, a plan's window and at most 256 bins; numpy float64
+otherwise (any window, any power, complex with power=None, onesided False, float64 samples).
+AmplitudeToDB, MFCC's dB and DCT: float64 on the float32 mel values.
 
 With torch installed the classes are torch.nn.Module subclasses (forward, to(), state_dict,
 buffers); a torch tensor in gives a tensor on its device and in its dtype (computed on the
@@ -284,17 +286,16 @@ class Spectrogram(_Base):
                                               self.center)), self.power is None
 
 
-def spectrogram_np(x, pad, window, n_fft, hop, win_length, power, normalized, center, pad_mode,
-                   onesided):
-    """torchaudio.functional.spectrogram in numpy float64 on (rows, n) samples."""
+def _stft_np(x, pad, window, n_fft, hop, win_length, normalized, center, pad_mode, onesided):
+    """torch.stft's checks on (rows, n) samples, then (frames, bins, blocks): blocks() yields
+    (first frame, (rows, frames', bins) complex128) in runs of 2048 frames -- torchaudio.
+    functional.spectrogram's complex spectrum (with its normalisation) in numpy float64."""
     n_fft, hop, win_length = (_check_int(v, k, None) for k, v in (
         ("n_fft", n_fft), ("hop_length", hop), ("win_length", win_length)))
     pad = _check_int(pad, "pad", None)
     center = _check_bool(center, "center")
     onesided = _check_bool(onesided, "onesided")
     fl_norm, w_norm = _norms(normalized)
-    if power is not None and not _check_float(power, "power") > 0:
-        raise ValueError(f"power {power}: must be > 0 (or None for the complex spectrum)")
     if window.shape != (win_length,):
         raise TorchaudioRuntimeError(f"stft: expected a 1D window tensor of size equal to "
                                      f"win_length={win_length}, but got window with size "
@@ -309,21 +310,70 @@ def spectrogram_np(x, pad, window, n_fft, hop, win_length, power, normalized, ce
     wpad = np.zeros(n_fft)
     left = (n_fft - win_length) // 2
     wpad[left:left + win_length] = window
-    nb = n_fft // 2 + 1 if onesided else n_fft
-    out = np.empty((x.shape[0], nb, T), np.complex128)
-    frames = np.lib.stride_tricks.sliding_window_view(x, n_fft, axis=1)[:, ::hop]
-    for t0 in range(0, T, 2048):
-        f = frames[:, t0:t0 + 2048] * wpad
-        s = np.fft.rfft(f, axis=2) if onesided else np.fft.fft(f, axis=2)
-        out[:, :, t0:t0 + 2048] = s.transpose(0, 2, 1)
+    scale = 1.0
     if fl_norm:
-        out *= n_fft ** -0.5
+        scale *= n_fft ** -0.5
     if w_norm:
-        out /= math.sqrt(float((window * window).sum()))
+        scale /= math.sqrt(float((window * window).sum()))
+    nb = n_fft // 2 + 1 if onesided else n_fft
+    frames = np.lib.stride_tricks.sliding_window_view(x, n_fft, axis=1)[:, ::hop]
+
+    def blocks():
+        for t0 in range(0, T, 2048):
+            f = frames[:, t0:t0 + 2048] * wpad
+            s = np.fft.rfft(f, axis=2) if onesided else np.fft.fft(f, axis=2)
+            if scale != 1.0:
+                s *= scale
+            yield t0, s
+    return T, nb, blocks
+
+
+def _power_np(s, power):
+    """|s| ** power in float64 (any real power, as torch computes it: 0 ** 0 = 1, 0 ** -p = inf)."""
+    mag = np.abs(s)
+    if power == 1.0:
+        return mag
+    with np.errstate(divide="ignore", over="ignore"):
+        return mag ** power
+
+
+def _power_arg(power):
+    """torchaudio's power: None (the complex spectrum) or a real number."""
+    return None if power is None else _check_float(power, "power")
+
+
+def spectrogram_np(x, pad, window, n_fft, hop, win_length, power, normalized, center, pad_mode,
+                   onesided):
+    """torchaudio.functional.spectrogram in numpy float64 on (rows, n) samples, rounded once to
+    float32 (complex64 with power None)."""
+    power = _power_arg(power)
+    T, nb, blocks = _stft_np(x, pad, window, n_fft, hop, win_length, normalized, center,
+                             pad_mode, onesided)
+    rows = np.asarray(x).shape[0]
+    out = (np.empty((rows, nb, T), np.complex64) if power is None
+           else _out_array((rows, nb, T)))
+    for t0, s in blocks():
+        v = s if power is None else _power_np(s, power)
+        out[:, :, t0:t0 + s.shape[1]] = v.transpose(0, 2, 1)
+    return out
+
+
+def mel_spectrogram_np(x, pad, window, n_fft, hop, win_length, power, normalized, center,
+                       pad_mode, fb):
+    """MelSpectrogram in numpy float64: spectrogram_np's power spectrum times the (bins, mels)
+    float64 bank fb, frame block by block, rounded once to float32."""
+    power = _power_arg(power)
     if power is None:
-        return out.astype(np.complex64)
-    mag = np.abs(out)
-    return (mag if power == 1.0 else mag ** float(power)).astype(np.float32)
+        raise TorchaudioRuntimeError("expected scalar type Float but found ComplexFloat "
+                                     "(MelSpectrogram with power=None: the complex spectrum "
+                                     "cannot go through the mel bank)")
+    T, nb, blocks = _stft_np(x, pad, window, n_fft, hop, win_length, normalized, center,
+                             pad_mode, True)
+    rows = np.asarray(x).shape[0]
+    out = _out_array((rows, fb.shape[1], T))
+    for t0, s in blocks():
+        out[:, :, t0:t0 + s.shape[1]] = np.matmul(_power_np(s, power), fb).transpose(0, 2, 1)
+    return out
 
 
 class MelScale(_Base):
@@ -368,7 +418,17 @@ _PLAN_WINDOWS = (
     ("torch.bartlett_window(periodic=False)", _wmel.WINDOW_BARTLETT,
      lambda i, N: 1.0 - np.abs(2.0 * i / (N - 1) - 1.0)),
     ("torch.ones (rectangular)", _wmel.WINDOW_RECT, lambda i, N: np.ones(N)),
+    ("torch.hamming_window (periodic)", _wmel.WINDOW_HAMMING_PERIODIC,
+     lambda i, N: 0.54 - 0.46 * np.cos(2 * math.pi * i / N)),
+    ("torch.blackman_window (periodic)", _wmel.WINDOW_BLACKMAN_PERIODIC,
+     lambda i, N: 0.42 - 0.5 * np.cos(2 * math.pi * i / N) + 0.08 * np.cos(4 * math.pi * i / N)),
+    ("torch.bartlett_window (periodic)", _wmel.WINDOW_BARTLETT_PERIODIC,
+     lambda i, N: 1.0 - np.abs(2.0 * i / N - 1.0)),
 )
+
+
+class _Unplanned(ValueError):
+    """Options torchaudio takes that libwmel's plans do not hold: numpy float64 computes them."""
 
 
 def plan_window(w: np.ndarray):
@@ -381,16 +441,17 @@ def plan_window(w: np.ndarray):
             c = f(i, N)
             if np.max(np.abs(w - c)) <= 1e-6:
                 return code, c
-    raise ValueError("window_fn / wkwargs give a window libwmel's plans do not hold (of "
-                     f"{N} samples); MelSpectrogram takes "
-                     + ", ".join(n for n, _, _ in _PLAN_WINDOWS)
-                     + " (Spectrogram, computed in numpy, takes any window)")
+    raise _Unplanned("window_fn / wkwargs give a window libwmel's plans do not hold (of "
+                     f"{N} samples); the plans take "
+                     + ", ".join(n for n, _, _ in _PLAN_WINDOWS))
 
 
 def mel_plan(sample_rate, n_fft, win_length, hop_length, f_min, f_max, n_mels, window,
              power, normalized, center, pad_mode, norm, mel_scale, linear=False):
     """(plan, framing) of MelSpectrogram's options: framing 'plan' (the plan's own centre
-    padding or none) or 'pad' (the centre padding done in numpy, snip framing)."""
+    padding or none) or 'pad' (the centre padding done in numpy, snip framing). _Unplanned
+    (a ValueError naming the option) where the plans do not hold the options; torchaudio's
+    own errors as torchaudio raises them."""
     sr = _check_int(sample_rate, "sample_rate", None)
     n_fft = _check_int(n_fft, "n_fft", None)
     win_length = _check_int(win_length, "win_length", None)
@@ -399,19 +460,18 @@ def mel_plan(sample_rate, n_fft, win_length, hop_length, f_min, f_max, n_mels, w
     center = _check_bool(center, "center")
     fl_norm, w_norm = _norms(normalized)
     if not 1000 <= sr <= 384000 or sr % 2:
-        raise ValueError(f"sample_rate={sr} is not supported by wmel.torchaudio (libwmel's plans "
+        raise _Unplanned(f"sample_rate={sr} is not supported by wmel.torchaudio (libwmel's plans "
                          "take even whole rates 1000..384000 Hz: torchaudio's bank spans "
                          "0..sample_rate // 2, the transform's bins sample_rate / 2)")
     if n_fft % 2 or n_fft < 4:
-        raise ValueError(f"n_fft={n_fft} is not supported by wmel.torchaudio (libwmel's transform "
+        raise _Unplanned(f"n_fft={n_fft} is not supported by wmel.torchaudio (libwmel's transform "
                          "takes even sizes 4..65536 whose half is a product of 2, 3 and 5)")
     if not 1 <= n_mels <= 256:
-        raise ValueError(f"n_mels={n_mels} is not supported by wmel.torchaudio (libwmel's plans "
+        raise _Unplanned(f"n_mels={n_mels} is not supported by wmel.torchaudio (libwmel's plans "
                          "hold 1..256 mel bins)")
     if power is None or _check_float(power, "power") not in (1.0, 2.0):
-        raise ValueError(f"power={power!r} is not supported by wmel.torchaudio's MelSpectrogram "
-                         "(libwmel's plans compute the magnitude, power=1.0, or the power "
-                         "spectrum, power=2.0)")
+        raise _Unplanned(f"power={power!r} is not held by libwmel's plans (they compute the "
+                         "magnitude, power=1.0, or the power spectrum, power=2.0)")
     if norm not in (None, "slaney"):
         raise ValueError('norm must be one of None or "slaney"')
     if mel_scale not in ("htk", "slaney"):
@@ -437,15 +497,13 @@ def mel_plan(sample_rate, n_fft, win_length, hop_length, f_min, f_max, n_mels, w
                 bank_flags=1)
     if linear:
         plan.update(linear_bins=1, first_bin=0, bank_flags=0, mel_norm=0)
-    if code == _wmel.WINDOW_BLACKMAN:
+    if code in (_wmel.WINDOW_BLACKMAN, _wmel.WINDOW_BLACKMAN_PERIODIC):
         plan["window_coeff"] = 0.42
     if not float(f_max) > float(f_min):
-        raise ValueError(f"f_min={f_min}, f_max={f_max} are not supported by wmel.torchaudio "
-                         "(torchaudio's bank is not a number there; libwmel needs f_min < f_max)")
+        raise _Unplanned(f"f_min={f_min}, f_max={f_max}: libwmel's plans need f_min < f_max")
     why = _wmel.plan_check(plan)
     if why:
-        raise ValueError(f"these MelSpectrogram options are not supported by wmel.torchaudio: "
-                         f"{why}")
+        raise _Unplanned(f"options libwmel's plans do not hold: {why}")
     return plan, how
 
 
@@ -493,7 +551,7 @@ def mel_np(x, plan, how, pad, n_fft, hop, win_length, center, pad_mode):
 
 class MelSpectrogram(_Base):
     """torchaudio.transforms.MelSpectrogram: (..., time) -> (..., n_mels, frames), computed by
-    a libwmel plan (module docstring). Submodules spectrogram (Spectrogram, buffer window) and
+    a libwmel plan or numpy float64 (module docstring). Submodules spectrogram (Spectrogram, buffer window) and
     mel_scale (MelScale, buffer fb), as torchaudio's: a state_dict loads either way. A window or
     bank buffer changed after construction is checked against the options' at the next call
     (the plan computes the options' own)."""
@@ -528,33 +586,49 @@ class MelSpectrogram(_Base):
         object.__setattr__(self, "_wmel_state", None)
 
     def _plan(self):
+        """(plan, how, bank): the libwmel plan and its framing, or None where numpy float64
+        computes (mel_spectrogram_np); bank is the options' float64 filter bank."""
         s, m = self.spectrogram, self.mel_scale
         key = (_version(s.window), _version(m.fb), s.center, s.pad_mode, self.power,
                str(self.normalized))
         st = self._wmel_state
         if st is not None and st[0] == key:
-            return st[1], st[2]
+            return st[1]
         fb = _np(m.fb)
         want = F.melscale_fbanks_np(m.n_stft, m.f_min, m.f_max, m.n_mels, m.sample_rate,
                                     m.norm, m.mel_scale)
-        if fb.shape != want.shape or np.max(np.abs(fb - want), initial=0.0) > 1e-4 * max(1e-30, np.max(np.abs(want), initial=0.0)):
+        top = np.max(np.abs(want), initial=0.0, where=np.isfinite(want))
+        if fb.shape != want.shape or not np.allclose(fb, want, rtol=0.0, equal_nan=True,
+                                                     atol=1e-4 * max(1e-30, top)):
             raise ValueError("MelSpectrogram.mel_scale.fb holds another filter bank than its options "
                              "give; libwmel computes the options' bank: set the options, not the "
                              "buffer")
-        plan, how = mel_plan(self.sample_rate, self.n_fft, self.win_length, self.hop_length,
-                             m.f_min, m.f_max, self.n_mels, _np(s.window), self.power,
-                             self.normalized, s.center, s.pad_mode, m.norm, m.mel_scale)
-        object.__setattr__(self, "_wmel_state", (key, plan, how))
-        return plan, how
+        try:
+            plan, how = mel_plan(self.sample_rate, self.n_fft, self.win_length, self.hop_length,
+                                 m.f_min, m.f_max, self.n_mels, _np(s.window), self.power,
+                                 self.normalized, s.center, s.pad_mode, m.norm, m.mel_scale)
+        except _Unplanned:
+            plan = how = None
+        got = (plan, how, want)
+        object.__setattr__(self, "_wmel_state", (key, got))
+        return got
 
     def forward(self, waveform):
         return _run(self, "MelSpectrogram", waveform)
 
-    def _np_forward(self, x, lead):
-        plan, how = self._plan()
+    def _mel(self, x):
+        """(rows, n_mels, frames) float32 of (rows, n) samples."""
+        plan, how, bank = self._plan()
         s = self.spectrogram
-        out = mel_np(x, plan, how, self.pad, self.n_fft, self.hop_length, self.win_length,
-                     s.center, s.pad_mode)
+        if plan is not None:
+            return mel_np(x, plan, how, self.pad, self.n_fft, self.hop_length, self.win_length,
+                          s.center, s.pad_mode)
+        return mel_spectrogram_np(x, self.pad, _np(s.window), self.n_fft, self.hop_length,
+                                  self.win_length, self.power, self.normalized, s.center,
+                                  s.pad_mode, bank)
+
+    def _np_forward(self, x, lead):
+        out = self._mel(x)
         return out.reshape(tuple(lead) + out.shape[1:])
 
     def _out_shape(self, lead, n):
@@ -614,11 +688,7 @@ class MFCC(_Base):
         return shape[:-2] + (self.n_mfcc, shape[-1]), False
 
     def _np_forward(self, x, lead):
-        ms = self.MelSpectrogram
-        plan, how = ms._plan()
-        s = ms.spectrogram
-        mel = mel_np(x, plan, how, ms.pad, ms.n_fft, ms.hop_length, ms.win_length, s.center,
-                     s.pad_mode).astype(np.float64)
+        mel = self.MelSpectrogram._mel(x).astype(np.float64)
         mel = mel.reshape(tuple(lead) + mel.shape[1:])
         if self.log_mels:
             mel = np.log(mel + 1e-6)
