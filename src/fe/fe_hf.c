@@ -110,6 +110,27 @@ static int set(wmel_frontend_plan *p, const char *cls, const char *key, const ch
 
 /* ---- the classes' own rules (the fields a table cannot say) ------------------------- */
 
+/* win_function through transformers' window_function(N, name, periodic=True): the first N samples
+ * of numpy's window of N + 1 -- hann / hann_window a periodic Hann, hamming / hamming_window a
+ * periodic Hamming, boxcar ones; povey (a periodic Povey) is no plan window; any other name makes
+ * the original raise. */
+static int hf_win_function(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, char *msg, size_t len)
+{
+    const wmel__jmember *wf = get(c, "win_function");
+    if (!wf || same(wf, "\"hann_window\"") || same(wf, "\"hann\""))
+        return set(p, cls, "win_function", "window", "hann_periodic", msg, len);
+    if (same(wf, "\"hamming_window\"") || same(wf, "\"hamming\""))
+        return set(p, cls, "win_function", "window", "hamming_periodic", msg, len);
+    if (same(wf, "\"boxcar\"")) return set(p, cls, "win_function", "window", "rect", msg, len);
+    if (same(wf, "\"povey\""))
+        return refuse(msg, len, cls, c, "win_function", "\"hann_window\"",
+                      "the periodic Povey window (numpy's Hann of N + 1 to the power 0.85, the last sample dropped) "
+                      "is not a plan window; hann_window, hamming_window and boxcar are");
+    return refuse(msg, len, cls, c, "win_function", "\"hann_window\"",
+                  "transformers' window_function takes boxcar, hamming, hamming_window, hann, hann_window or povey "
+                  "(the original raises for any other)");
+}
+
 typedef int (*hf_fn)(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, char *msg, size_t len);
 
 /* Speech2Text: utterance CMVN (np.std: ddof 0, no epsilon) per its three switches. */
@@ -152,7 +173,8 @@ static int ast_norm(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, cha
     return rc ? rc : set(p, cls, "mean", "post_shift", b, msg, len);
 }
 
-/* SpeechT5: window and hop in milliseconds; n_fft the next power of two of the window. */
+/* SpeechT5: win_function (hf_win_function); window and hop in milliseconds; n_fft the next power of two of
+ * the window. */
 static int t5_geometry(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, char *msg, size_t len)
 {
     const double sr = num(c, "sampling_rate", 16000), wl = num(c, "win_length", 64), hl = num(c, "hop_length", 16);
@@ -166,7 +188,8 @@ static int t5_geometry(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, 
     snprintf(v[0], sizeof v[0], "%ld", fl);
     snprintf(v[1], sizeof v[1], "%ld", hop);
     snprintf(v[2], sizeof v[2], "%ld", nfft);
-    int rc = set(p, cls, "win_length", "frame_length", v[0], msg, len);
+    int rc = hf_win_function(c, p, cls, msg, len);
+    if (!rc) rc = set(p, cls, "win_length", "frame_length", v[0], msg, len);
     if (!rc) rc = set(p, cls, "hop_length", "hop", v[1], msg, len);
     if (!rc) rc = set(p, cls, "win_length", "n_fft", v[2], msg, len);
     return rc;
@@ -280,10 +303,6 @@ static int gemma4(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, char 
  * the affine. */
 static int univnet(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, char *msg, size_t len)
 {
-    const wmel__jmember *wf = get(c, "win_function");
-    if (wf && !same(wf, "\"hann_window\"") && !same(wf, "\"hann\""))
-        return refuse(msg, len, cls, c, "win_function", "\"hann_window\"",
-                      "wmel's periodic window is Hann's (hann_window) only");
     const double sr = num(c, "sampling_rate", 24000), wl = num(c, "win_length", 1024), hop = num(c, "hop_length", 256);
     if (!(sr >= 1000 && sr <= 384000)) return refuse(msg, len, cls, c, "sampling_rate", "24000", "1000..384000 Hz");
     if (!(wl >= 2 && wl <= 65536 && wl == floor(wl))) return refuse(msg, len, cls, c, "win_length", "1024", "a whole number of samples, 2..65536");
@@ -328,7 +347,8 @@ static int univnet(const hf_cfg *c, wmel_frontend_plan *p, const char *cls, char
     char mg[48];
     snprintf(mg, sizeof mg, floor_ > 0 ? "add:%s" : "none", wmel__num(floor_).s);
     const long pad = ((long)nfft - (long)hop) / 2;
-    int rc = setd(p, cls, "sampling_rate", "sample_rate", sr, msg, len);
+    int rc = hf_win_function(c, p, cls, msg, len);
+    if (!rc) rc = setd(p, cls, "sampling_rate", "sample_rate", sr, msg, len);
     if (!rc) rc = seti(p, cls, "win_length", "frame_length", (long)wl, msg, len);
     if (!rc) rc = seti(p, cls, "filter_length", "n_fft", (long)nfft, msg, len);
     if (!rc) rc = seti(p, cls, "hop_length", "hop", (long)hop, msg, len);
@@ -619,7 +639,7 @@ static const hf_rule PHI4[] = {
 static const hf_rule SPEECHT5[] = {
     {"num_mel_bins", HF_OPT, "80", "n_mels"},
     {"sampling_rate", HF_OPT, "16000", "sample_rate"},
-    {"win_function", HF_EQ, "\"hann_window\"", "wmel's periodic window is Hann's (hann_window) only"},
+    {"win_function", HF_CALL, "\"hann_window\"", NULL}, /* hf_win_function */
     {"fmin", HF_OPT, "80", "low_freq"},
     {"fmax", HF_OPT, "7600", "high_freq"},
     {"mel_floor", HF_OPT, "1e-10", "log_guard"},

@@ -375,8 +375,13 @@ int main(void)
     refused("{\"feature_extractor_type\": \"SeamlessM4TFeatureExtractor\", \"stride\": 3}", "stride 3");
     refused("{\"feature_extractor_type\": \"SeamlessM4TFeatureExtractor\", \"num_mel_bins\": 128}", "no FFT bin");
     refused("{\"feature_extractor_type\": \"Speech2TextFeatureExtractor\", \"normalize_means\": false}", "normalize_means false");
-    refused("{\"feature_extractor_type\": \"SpeechT5FeatureExtractor\", \"win_function\": \"hamming_window\"}",
-            "win_function \"hamming_window\"");
+    refused("{\"feature_extractor_type\": \"SpeechT5FeatureExtractor\", \"win_function\": \"povey\"}",
+            "win_function \"povey\": the periodic Povey window");
+    /* transformers' window_function(periodic=True) names: a periodic Hamming, ones */
+    maps_to("{\"feature_extractor_type\": \"SpeechT5FeatureExtractor\", \"win_function\": \"hamming_window\"}", "speecht5",
+            (const char *const[]){"window", "hamming_periodic", NULL});
+    maps_to("{\"feature_extractor_type\": \"UnivNetFeatureExtractor\", \"win_function\": \"boxcar\"}", "univnet",
+            (const char *const[]){"window", "rect", NULL});
     refused("{\"feature_extractor_type\": \"NemotronAsrStreamingFeatureExtractor\", \"mel_filters_dtype\": \"float16\"}",
             "mel_filters_dtype \"float16\"");
     refused("{\"feature_extractor_type\": \"ParakeetFeatureExtractor\", \"feature_size\": \"80\"}", "feature_size \"80\": a number expected");
@@ -397,7 +402,8 @@ int main(void)
     refused("{\"feature_extractor_type\": \"UnivNetFeatureExtractor\", \"center\": true}", "center true");
     refused("{\"feature_extractor_type\": \"UnivNetFeatureExtractor\", \"win_length\": 800}",
             "win_length 800: the window (win_length 800) must be n_fft (1024) long");
-    refused("{\"feature_extractor_type\": \"UnivNetFeatureExtractor\", \"win_function\": \"hamming\"}", "win_function \"hamming\"");
+    refused("{\"feature_extractor_type\": \"UnivNetFeatureExtractor\", \"win_function\": \"kaiser_window\"}",
+            "win_function \"kaiser_window\": transformers' window_function takes");
     refused("{\"feature_extractor_type\": \"UnivNetFeatureExtractor\", \"do_normalize\": true, \"normalize_max\": -11.512925148010254}",
             "normalize_max -11.512925148010254");
     refused("{\"feature_extractor_type\": \"UnivNetFeatureExtractor\", \"compression_factor\": 0}", "compression_factor 0");

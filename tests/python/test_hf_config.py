@@ -89,7 +89,8 @@ VARIANTS = {
     "Phi4MultimodalFeatureExtractor": [{"mel_max_frequency": 8000.0, "feature_size": 64},
                                        {"hop_length": 80, "preemphasis": 0.9}],
     "SpeechT5FeatureExtractor": [{"win_length": 50, "hop_length": 10}, {"fmin": 0.0, "fmax": 8000.0,
-                                                                        "mel_floor": 1e-5}],
+                                                                        "mel_floor": 1e-5},
+                                 {"win_function": "hamming_window"}, {"win_function": "boxcar"}],
     "Gemma3nAudioFeatureExtractor": [
         {"feature_size": 64, "min_frequency": 0.0, "max_frequency": 8000.0, "mel_floor": 1e-3},
         {"frame_length_ms": 25.0, "hop_length_ms": 12.5, "preemphasis": 0.9, "fft_overdrive": False},
@@ -105,7 +106,8 @@ VARIANTS = {
     "UnivNetFeatureExtractor": [
         {"do_normalize": True},
         {"num_mel_bins": 80, "hop_length": 200, "fmin": 20.0, "fmax": 8000.0, "compression_factor": 2.0,
-         "win_length": 512, "filter_length": None, "sampling_rate": 16000}],
+         "win_length": 512, "filter_length": None, "sampling_rate": 16000},
+        {"win_function": "hamming"}],
     "InklingFeatureExtractor": [
         {"feature_size": 64, "audio_token_duration_s": 0.02, "window_size_multiplier": 1.5, "n_fft": 512},
         {"sampling_rate": 24000, "feature_size": 100}],
@@ -174,7 +176,8 @@ def test_fields_change_the_plan():
     (_cfg("SeamlessM4TFeatureExtractor", stride=4), "stride 4"),
     (_cfg("Speech2TextFeatureExtractor", normalize_means=False), "normalize_means false"),
     (_cfg("NemotronAsrStreamingFeatureExtractor", mel_filters_dtype="float16"), 'mel_filters_dtype "float16"'),
-    (_cfg("SpeechT5FeatureExtractor", win_function="hamming_window"), 'win_function "hamming_window"'),
+    (_cfg("SpeechT5FeatureExtractor", win_function="povey"), 'win_function "povey": the periodic Povey'),
+    (_cfg("UnivNetFeatureExtractor", win_function="kaiser_window"), 'win_function "kaiser_window"'),
     (_cfg("ParakeetFeatureExtractor", feature_size=1000), "feature_size 1000"),
     (_cfg("Gemma3nAudioFeatureExtractor", per_bin_mean=[0.0] * 128), "per_bin_mean"),
     (_cfg("Gemma4AudioFeatureExtractor", dither=1e-4), "dither 0.0001"),
@@ -340,8 +343,11 @@ def _oracle(name, fe, clips):
         elif name == "UnivNetFeatureExtractor":
             nfft, hop = fe.n_fft, fe.hop_length
             pad = int((nfft - hop) / 2)
+            w = {"hann_window": "hann_p", "hann": "hann_p", "hamming_window": "hamming_periodic",
+                 "hamming": "hamming_periodic"}.get(fe.win_function)
+            w = np.ones(nfft) if fe.win_function == "boxcar" else PC._win(w, nfft)
             s = np.fft.rfft(frames_explicit(x, nfft, hop, nfft, left=pad, right=pad, mode="reflect")
-                            * PC._win("hann_p", nfft), axis=1)
+                            * w, axis=1)
             m = np.sqrt(s.real ** 2 + s.imag ** 2 + fe.mel_floor) \
                 @ slaney_mel_filters(sr, nfft, fe.num_mel_bins, fe.fmin, fe.fmax).T
             lm = np.log(np.maximum(m, fe.compression_clip_val) * fe.compression_factor)
