@@ -437,7 +437,8 @@ def test_mel_spectrogram_vs_torchaudio(kw):
 
 
 @pytest.mark.parametrize("kw", [{}, dict(power=None), dict(onesided=False, power=1.0),
-                                dict(center=False, normalized=True), dict(pad=37, power=0.7)])
+                                dict(center=False, normalized=True), dict(pad=37, power=0.7),
+                                dict(power=0.0)])
 def test_spectrogram_vs_torchaudio(kw):
     ta = _ta()
     import torch

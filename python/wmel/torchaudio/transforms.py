@@ -460,15 +460,15 @@ def mel_plan(sample_rate, n_fft, win_length, hop_length, f_min, f_max, n_mels, w
     center = _check_bool(center, "center")
     fl_norm, w_norm = _norms(normalized)
     if not 1000 <= sr <= 384000 or sr % 2:
-        raise _Unplanned(f"sample_rate={sr} is not supported by wmel.torchaudio (libwmel's plans "
+        raise _Unplanned(f"sample_rate={sr} is not held by libwmel's plans (they "
                          "take even whole rates 1000..384000 Hz: torchaudio's bank spans "
                          "0..sample_rate // 2, the transform's bins sample_rate / 2)")
     if n_fft % 2 or n_fft < 4:
-        raise _Unplanned(f"n_fft={n_fft} is not supported by wmel.torchaudio (libwmel's transform "
+        raise _Unplanned(f"n_fft={n_fft} is not held by libwmel's plans (their transform "
                          "takes even sizes 4..65536 whose half is a product of 2, 3 and 5)")
     if not 1 <= n_mels <= 256:
-        raise _Unplanned(f"n_mels={n_mels} is not supported by wmel.torchaudio (libwmel's plans "
-                         "hold 1..256 mel bins)")
+        raise _Unplanned(f"n_mels={n_mels} is not held by libwmel's plans (they hold 1..256 mel "
+                         "bins)")
     if power is None or _check_float(power, "power") not in (1.0, 2.0):
         raise _Unplanned(f"power={power!r} is not held by libwmel's plans (they compute the "
                          "magnitude, power=1.0, or the power spectrum, power=2.0)")
@@ -551,10 +551,10 @@ def mel_np(x, plan, how, pad, n_fft, hop, win_length, center, pad_mode):
 
 class MelSpectrogram(_Base):
     """torchaudio.transforms.MelSpectrogram: (..., time) -> (..., n_mels, frames), computed by
-    a libwmel plan or numpy float64 (module docstring). Submodules spectrogram (Spectrogram, buffer window) and
-    mel_scale (MelScale, buffer fb), as torchaudio's: a state_dict loads either way. A window or
-    bank buffer changed after construction is checked against the options' at the next call
-    (the plan computes the options' own)."""
+    a libwmel plan or numpy float64 (module docstring). Submodules spectrogram (Spectrogram,
+    buffer window) and mel_scale (MelScale, buffer fb), as torchaudio's: a state_dict loads
+    either way. A window or bank buffer changed after construction is checked against the
+    options' at the next call (the options' own bank is computed)."""
 
     def __init__(self, sample_rate: int = 16000, n_fft: int = 400, win_length=None,
                  hop_length=None, f_min: float = 0.0, f_max=None, pad: int = 0,
