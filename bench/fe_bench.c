@@ -7,8 +7,7 @@
  * (bench_common.h) of --seconds seconds, one thread (the calling thread's CPU time: a
  * one-thread ctx runs on it; the process's would count the CPU time that other threads
  * of the process spend meanwhile, such as a BLAS library's workers spinning after it
- * starts them), per preset (kaldi, kaldi
- * with a Hamming window, nemo, seamless). Stages: the very source the library compiles
+ * starts them), per preset (kaldi, kaldi with a Hamming window, nemo, seamless). Stages: the very source the library compiles
  * (src/cpu/x86/fe_avx2.c, symbols renamed) with its FE_PROF hook timing each stage by the
  * time-stamp counter, run over every group of 4 frames of the same signal; the figures are
  * nanoseconds per frame: each group's minimum over --reps passes, summed over the groups

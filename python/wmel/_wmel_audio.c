@@ -125,8 +125,6 @@ static PyType_Spec Buffer_spec = {
     "wmel._wmel.Buffer", sizeof(BufferObject), 0, Py_TPFLAGS_DEFAULT, Buffer_slots,
 };
 
-/* out_buffer(n) -> Buffer of n float32 values, unset: the output cache's block when it
- * holds n and at most twice n, else wmel_alloc's (huge pages asked for from 4 MiB). */
 /* An int argument >= 0 into *v; -1 with ValueError / TypeError set otherwise. */
 static int nonneg_arg(PyObject *arg, const char *msg, Py_ssize_t *v)
 {
@@ -136,6 +134,8 @@ static int nonneg_arg(PyObject *arg, const char *msg, Py_ssize_t *v)
     return -1;
 }
 
+/* out_buffer(n) -> Buffer of n float32 values, unset: the output cache's block when it
+ * holds n and at most twice n, else wmel_alloc's (huge pages asked for from 4 MiB). */
 PyObject *wmelpy_out_buffer(PyObject *m, PyObject *arg)
 {
     (void)m;
