@@ -10,7 +10,9 @@
  * rest of the process's (the other workers; with T > 2 their sum, an upper bound), which
  * waiting for a core does not inflate; and the fastest call of each, the least disturbed
  * by the neighbours, with their ratio. Prints the kernel and /proc/loadavg. Not a test.
- * Usage: wmel-fe-threads-bench [seconds=600] [calls=15] [threads=2] [reuse]
+ * Names after the fourth argument ("reuse" or "fresh") time built-in presets by name
+ * (wmel_preset_plan: xcodec2, seamless, ...) instead of the four plans, their own mels.
+ * Usage: wmel-fe-threads-bench [seconds=600] [calls=15] [threads=2] [reuse|fresh] [PRESET...]
  */
 #define _POSIX_C_SOURCE 200809L
 #include "bench_common.h"
@@ -52,10 +54,11 @@ int main(int argc, char **argv)
     int calls = argc > 2 ? atoi(argv[2]) : 15;
     const int threads = argc > 3 ? atoi(argv[3]) : 2;
     const int reuse = argc > 4 && !strcmp(argv[4], "reuse");
-    if (seconds < 1 || threads < 1) {
-        fprintf(stderr, "usage: wmel-fe-threads-bench [seconds] [calls] [threads] [reuse]\n");
+    if (seconds < 1 || threads < 1 || (argc > 4 && !reuse && strcmp(argv[4], "fresh"))) {
+        fprintf(stderr, "usage: wmel-fe-threads-bench [seconds] [calls] [threads] [reuse|fresh] [PRESET...]\n");
         return 2;
     }
+    const int named = argc > 5 ? argc - 5 : 0;
     if (calls < 1) calls = 1;
     const size_t n = (size_t)seconds * 16000;
     float *x = malloc(n * sizeof *x);
@@ -72,8 +75,26 @@ int main(int argc, char **argv)
            "|---|---|---|---|---|---|---|---|---|\n",
            threads, threads);
     int rc = 0;
-    for (size_t i = 0; i < BENCH_N_FES && !rc; i++) {
-        wmel_ctx *x1 = bench_fe_ctx(bench_fes[i].fe, 80, 1), *xn = bench_fe_ctx(bench_fes[i].fe, 80, threads);
+    const size_t count = named ? (size_t)named : BENCH_N_FES;
+    for (size_t i = 0; i < count && !rc; i++) {
+        const char *name = named ? argv[5 + i] : bench_fes[i].name;
+        wmel_ctx *x1, *xn;
+        if (named) {
+            wmel_frontend_plan plan;
+            char msg[256];
+            if (wmel_preset_plan(name, &plan, msg, sizeof msg)) {
+                fprintf(stderr, "%s: %s\n", name, msg);
+                return 2;
+            }
+            wmel_params p1 = wmel_default_params(), pn = wmel_default_params();
+            p1.n_threads = 1;
+            pn.n_threads = threads;
+            x1 = wmel_create_plan(&p1, &plan, NULL);
+            xn = wmel_create_plan(&pn, &plan, NULL);
+        } else {
+            x1 = bench_fe_ctx(bench_fes[i].fe, 80, 1);
+            xn = bench_fe_ctx(bench_fes[i].fe, 80, threads);
+        }
         size_t rows, cols;
         if (!x1 || !xn || wmel_features_shape(x1, n, &rows, &cols)) return 1;
         const size_t len = rows * cols;
@@ -91,7 +112,7 @@ int main(int argc, char **argv)
                 const double tb = cpu_now(CLOCK_THREAD_CPUTIME_ID), pb = cpu_now(CLOCK_PROCESS_CPUTIME_ID);
                 const double mine = tb - ta, rest = (pb - pa) - mine;
                 if (s) {
-                    fprintf(stderr, "%s: %s\n", bench_fes[i].name, wmel_strerror(s));
+                    fprintf(stderr, "%s: %s\n", name, wmel_strerror(s));
                     return 1;
                 }
                 if (k >= 0) {
@@ -105,13 +126,13 @@ int main(int argc, char **argv)
             }
         }
         if (memcmp(keep1, keepn, len * sizeof *keep1)) {
-            fprintf(stderr, "%s: %d threads differ from 1\n", bench_fes[i].name, threads);
+            fprintf(stderr, "%s: %d threads differ from 1\n", name, threads);
             rc = 1;
         }
         const bench_stats s1 = bench_summarize(t1, (size_t)calls), sn = bench_summarize(tn, (size_t)calls);
         const double w1 = s1.median, wn = sn.median;
         const double p1 = bench_summarize(c1, (size_t)calls).median, pn = bench_summarize(cn, (size_t)calls).median;
-        printf("| %s | %.2f | %.2f | %.2fx | %.2f | %.2f | %.2fx | %.2f / %.2f = %.2fx | %s |\n", bench_fes[i].name,
+        printf("| %s | %.2f | %.2f | %.2fx | %.2f | %.2f | %.2fx | %.2f / %.2f = %.2fx | %s |\n", name,
                w1 * 1e3, wn * 1e3, w1 / wn, p1 * 1e3, pn * 1e3, p1 / pn, s1.min * 1e3, sn.min * 1e3,
                s1.min / sn.min, wmel_kernel_name(x1));
         free(keep1);

@@ -364,10 +364,11 @@ def wmel_call(wmel, name, x, threads):
     itself (the codecs' padding) and the same CMVN file."""
     kw = {k: v for k, v in CMVN.get(name, {}).items() if not k.startswith("_")}
     if name in ("xcodec2", "neucodec"):
-        def run():
-            y = np.concatenate([x, np.zeros(1, np.float32)])
-            y = np.pad(y, (0, -y.size % 320))
-            return wmel.features(y if name == "neucodec" else np.pad(y, 160), plan=name, threads=threads)
+        def run():  # the clip, one zero, zeros to a multiple of 320 (xcodec2: and 160 each side)
+            left = 0 if name == "neucodec" else 160
+            y = np.zeros(left + x.size + 1 + (-(x.size + 1) % 320) + left, np.float32)
+            y[left:left + x.size] = x
+            return wmel.features(y, plan=name, threads=threads)
         return run
     return lambda: wmel.features(x, plan=name, threads=threads, **kw)
 

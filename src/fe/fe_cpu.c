@@ -525,6 +525,8 @@ typedef struct fe_task {
     const float *x;
     size_t n, nc, nv; /* samples, frames to compute, valid frames */
     size_t chunks;    /* chunks of WMEL_FE_STATS_CHUNK frames over [0, nc) */
+    size_t tail0, tails; /* a long input past the last frame (n_frames): its check in `tails`
+                            slices of TAIL_SLICE samples from tail0, phase 0's last tasks */
     fe_out o;
     size_t out_bytes; /* the whole output */
     int fin;          /* FIN_*: the normalisation */
@@ -536,6 +538,10 @@ typedef struct fe_task {
     float max[MAX_TEAM];
 } fe_task;
 
+/* The input past the last frame's window is checked in slices of this many samples
+ * (when there are more than two of them), so that the workers share it. */
+#define TAIL_SLICE ((size_t)1 << 18)
+
 /* The first sample of frame t's window (negative before the signal). */
 static long long frame_i0(const wmel_fe *fe, size_t t) { return (long long)t * fe->p.hop + fe->off; }
 
@@ -545,7 +551,7 @@ static long long frame_i0(const wmel_fe *fe, size_t t) { return (long long)t * f
 static size_t share_from(const fe_task *k, size_t c)
 {
     if (c == 0) return 0;
-    if (c >= k->chunks) return k->n;
+    if (c >= k->chunks) return k->tails ? k->tail0 : k->n;
     const long long a = frame_i0(k->fe, c * WMEL_FE_STATS_CHUNK) - 1;
     return a <= 0 ? 0 : (size_t)a < k->n ? (size_t)a : k->n;
 }
@@ -657,7 +663,15 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
     void *buf = wmel__aligned_alloc(sb + L * ncol * sizeof(double));
     if (!buf) k->status[t] = WMEL_ERR_NO_MEMORY;
     double *vals = buf ? (double *)(void *)((char *)buf + sb) : NULL;
-    for (size_t c; buf && (c = take(k, 0, k->chunks)) < k->chunks;) {
+    for (size_t c; buf && (c = take(k, 0, k->chunks + k->tails)) < k->chunks + k->tails;) {
+        if (c >= k->chunks) { /* a slice of the input past the frames: checked only */
+            const size_t a = k->tail0 + (c - k->chunks) * TAIL_SLICE;
+            if (!finite_span(fe, k->x, a, k->n - a < TAIL_SLICE ? k->n : a + TAIL_SLICE)) {
+                k->status[t] = WMEL_ERR_NOT_FINITE;
+                break;
+            }
+            continue;
+        }
         const size_t f0 = c * C, f1 = f0 + C < k->nc ? f0 + C : k->nc;
         size_t at, to;
         int ok = chunk_check_begin(k, c, f0, f1, &at, &to);
@@ -795,6 +809,14 @@ static int cpu_run(const wmel_ctx *ctx, const float *x, size_t n, float *out, si
     k->nc = nc;
     k->nv = nv;
     k->chunks = (nc + WMEL_FE_STATS_CHUNK - 1) / WMEL_FE_STATS_CHUNK;
+    {
+        const long long e = frame_i0(fe, nc - 1) + p->frame_length; /* the last frame's end */
+        const size_t e0 = e <= 0 ? 0 : (size_t)e < n ? (size_t)e : n;
+        if (n - e0 > 2 * TAIL_SLICE) {
+            k->tail0 = e0;
+            k->tails = (n - e0 + TAIL_SLICE - 1) / TAIL_SLICE;
+        }
+    }
     k->o = om;
     k->out_bytes = total * sizeof(float);
     const int stats = p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR;
@@ -813,7 +835,7 @@ static int cpu_run(const wmel_ctx *ctx, const float *x, size_t n, float *out, si
         }
     }
     int want = ctx->n_threads;
-    if ((size_t)want > k->chunks) want = (int)k->chunks;
+    if ((size_t)want > k->chunks + k->tails) want = (int)(k->chunks + k->tails);
     if (want > MAX_TEAM) want = MAX_TEAM;
     const int nt = wmel__team_run(ctx->pool, fe_worker, k, want);
     for (int t = 0; t < nt; t++)
@@ -889,9 +911,18 @@ int wmel__fe_cpu(const wmel_ctx *ctx, const float *x, size_t n, float *out)
     int rc = wmel__fe_shape(p, n, &rows, &cols);
     if (rc) return rc;
     if (!wmel__fe_post_on(p)) return cpu_run(ctx, x, n, out, rows, cols);
+    const size_t nc = (size_t)ctx->fe->n_cols, T = wmel__fe_out_frames(p, n);
+    if (p->stack_tail == WMEL_STACK_TAIL_FILL && (!p->stack_stride || p->stack_stride == p->stack) &&
+        !p->stack_left && !p->delta_win && !p->cols_stacked) {
+        /* consecutive frames in rows with a fill value past the last one: [T][n_cols] is
+           the output's own memory, the post stage only the tail's slots */
+        rc = cpu_run(ctx, x, n, out, rows, cols);
+        if (rc == WMEL_OK)
+            for (size_t i = T * nc, e = rows * cols; i < e; i++) out[i] = (float)p->stack_fill;
+        return rc;
+    }
     /* the post stage: the frames before it into a buffer (every frame computed, at least
        the output's), then the deltas and the stacking into out */
-    const size_t nc = (size_t)ctx->fe->n_cols, T = wmel__fe_out_frames(p, n);
     size_t F = wmel__fe_computed(p, n);
     if (F < T) F = T;
     float *tmp = malloc((F ? F : 1) * nc * sizeof(float));

@@ -302,6 +302,31 @@ static void not_finite(void)
         free(o);
         for (int th = 0; th < 3; th++) wmel_destroy(c[th]);
     }
+    /* n_frames: a few frames of a long input, whose rest the workers check in slices (of
+       2^18 samples, from the last frame's end e): every 4099th sample, and each side of
+       the ends and of the slices' edges */
+    {
+        wmel_frontend_plan pl;
+        wmel_frontend_preset(WMEL_FRONTEND_NEMO_LEGACY, 16, &pl);
+        pl.framing = WMEL_FRAMES_SNIP, pl.norm = WMEL_NORM_NONE, pl.n_frames = 5;
+        wmel_ctx *c[3];
+        for (int th = 0; th < 3; th++) c[th] = plan_ctx(&pl, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, th + 1);
+        const size_t n = 16000 * 60 + 123, cap = 16 * 5, e = 4 * (size_t)pl.hop + (size_t)pl.frame_length;
+        float *x = malloc(n * sizeof *x), *o = malloc(cap * sizeof *o);
+        t_chirp(x, n, 3);
+        for (size_t i = 0; i < n && c[0] && c[1] && c[2]; i += 4099) bad_at(c, &pl, x, n, i, o, cap);
+        for (size_t j = 0; j < 5 && c[0] && c[1] && c[2]; j++)
+            for (size_t d = 0; d < 4; d++) {
+                const size_t i = e + j * ((size_t)1 << 18) + d - 2;
+                if (i < n) bad_at(c, &pl, x, n, i, o, cap);
+            }
+        if (c[2]) bad_at(c, &pl, x, n, n - 1, o, cap);
+        int r = c[1] ? wmel_features(c[1], x, n, o, cap) : -1;
+        CHECK(r == WMEL_OK, "n_frames 5 of 60 s: the clean input again: %d", r);
+        free(x);
+        free(o);
+        for (int th = 0; th < 3; th++) wmel_destroy(c[th]);
+    }
 }
 
 /* ---- edges ---- */
