@@ -300,7 +300,10 @@ def _stft_np(x, pad, window, n_fft, hop, win_length, normalized, center, pad_mod
         raise TorchaudioRuntimeError(f"stft: expected a 1D window tensor of size equal to "
                                      f"win_length={win_length}, but got window with size "
                                      f"{list(window.shape)}")
-    x = _pad(np.asarray(x, np.float64), pad)
+    x = np.asarray(x)
+    if x.dtype not in (np.float32, np.float64):
+        x = x.astype(np.float64)
+    x = _pad(x, pad)  # float32 samples stay float32 here: each block's product is float64
     n = x.shape[1]
     _stft_checks(n, n_fft, hop, win_length, center, pad_mode)
     if center:
