@@ -480,7 +480,9 @@ static int finish_ext_team(const wmel_ctx *ctx, float *out, size_t ts, size_t cs
     int want = ctx->n_threads;
     if ((size_t)want > nfc) want = (int)nfc;
     if (want > MAX_TEAM) want = MAX_TEAM;
-    if (want <= 1 || (stats && !part)) return finish_ext(fe, out, ts, cs, nv, nfo, part);
+    /* a small output (AST's 1024 frames): the workers' wake-up would cost more than it saves */
+    if (want <= 1 || (stats && !part) || nfo * (size_t)fe->n_cols < ((size_t)1 << 18))
+        return finish_ext(fe, out, ts, cs, nv, nfo, part);
     fin_task *k = calloc(1, sizeof *k);
     if (!k) return WMEL_ERR_NO_MEMORY;
     k->fe = fe;
