@@ -477,11 +477,8 @@ int wmel_plan_to_json(const wmel_frontend_plan *plan, char *buf, size_t buf_len,
              : (p->norm_flags & WMEL_NORMF_MEAN_ONLY) ? "mean"
              : nemo                                   ? (p->norm_flags & WMEL_NORMF_ALL ? "all_features" : "per_feature")
                                                       : "mean_var");
-    static const char *const WIN[] = {"hann_periodic", "hann",     "hamming",          "povey",
-                                      "rect",          "blackman", "bartlett",         "sine",
-                                      "hamming_periodic", "blackman_periodic", "bartlett_periodic"};
-    if (p->window != b.window && p->window >= 0 && p->window < (int)(sizeof WIN / sizeof WIN[0]))
-        emit(&o, "window", "\"%s\"", WIN[p->window]);
+    if (p->window != b.window && p->window >= 0 && p->window < WMEL__FE_N_WINDOWS)
+        emit(&o, "window", "\"%s\"", wmel__fe_window_names[p->window]);
     if (!same_d(p->scale, b.scale)) emit(&o, "scale", "%s", wmel__num(p->scale).s);
     if (!same_d(p->low_freq, b.low_freq)) emit(&o, "low_freq", "%s", wmel__num(p->low_freq).s);
     if (!same_d(p->high_freq, b.high_freq)) emit(&o, "high_freq", "%s", wmel__num(p->high_freq).s);

@@ -357,6 +357,14 @@ static int set_common(wmel_frontend_plan *plan, const char *name, const char *va
     return NOT_COMMON;
 }
 
+const char *const wmel__fe_window_names[WMEL__FE_N_WINDOWS] = {
+    [WMEL_WINDOW_HANN_PERIODIC] = "hann_periodic",       [WMEL_WINDOW_HANN] = "hann",
+    [WMEL_WINDOW_HAMMING] = "hamming",                   [WMEL_WINDOW_POVEY] = "povey",
+    [WMEL_WINDOW_RECT] = "rect",                         [WMEL_WINDOW_BLACKMAN] = "blackman",
+    [WMEL_WINDOW_BARTLETT] = "bartlett",                 [WMEL_WINDOW_SINE] = "sine",
+    [WMEL_WINDOW_HAMMING_PERIODIC] = "hamming_periodic", [WMEL_WINDOW_BLACKMAN_PERIODIC] = "blackman_periodic",
+    [WMEL_WINDOW_BARTLETT_PERIODIC] = "bartlett_periodic"};
+
 int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value, char *msg,
                   size_t msg_len)
 {
@@ -434,20 +442,12 @@ int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value,
         return WMEL_OK;
     }
     if (!strcmp(name, "window")) {
-        static const char *const names[] = {"povey",         "hamming",          "hann",
-                                            "rect",          "blackman",         "bartlett",
-                                            "hann_periodic", "sine",             "hamming_periodic",
-                                            "blackman_periodic", "bartlett_periodic"};
-        static const int kinds[] = {WMEL_WINDOW_POVEY,          WMEL_WINDOW_HAMMING,          WMEL_WINDOW_HANN,
-                                    WMEL_WINDOW_RECT,           WMEL_WINDOW_BLACKMAN,         WMEL_WINDOW_BARTLETT,
-                                    WMEL_WINDOW_HANN_PERIODIC,  WMEL_WINDOW_SINE,             WMEL_WINDOW_HAMMING_PERIODIC,
-                                    WMEL_WINDOW_BLACKMAN_PERIODIC, WMEL_WINDOW_BARTLETT_PERIODIC};
         if (!kaldi && !nemo) return wmel__fe_bad(msg, msg_len, "window: not an option of the %s front-end (it applies "
                                                       "to kaldi and nemo)", fam);
-        for (int w = nemo ? 1 : 0; w < (int)(sizeof kinds / sizeof kinds[0]); w++)
-            if (!strcmp(value, names[w])) {
-                plan->window = kinds[w];
-                if (kinds[w] != WMEL_WINDOW_BLACKMAN && kinds[w] != WMEL_WINDOW_BLACKMAN_PERIODIC) plan->window_coeff = 0.0;
+        for (int w = 0; w < WMEL__FE_N_WINDOWS; w++)
+            if (!(nemo && w == WMEL_WINDOW_POVEY) && !strcmp(value, wmel__fe_window_names[w])) {
+                plan->window = w;
+                if (w != WMEL_WINDOW_BLACKMAN && w != WMEL_WINDOW_BLACKMAN_PERIODIC) plan->window_coeff = 0.0;
                 return WMEL_OK;
             }
         return wmel__fe_bad(msg, msg_len, "window %s: the %s front-end takes %s", v, fam,

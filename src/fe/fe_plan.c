@@ -758,8 +758,8 @@ int wmel_plan_frames(const wmel_frontend_plan *plan, size_t n, wmel_plan_counts 
 
 static double window_at(int kind, int i, int n, double coeff)
 {
-    const int periodic = kind == WMEL_WINDOW_HAMMING_PERIODIC || kind == WMEL_WINDOW_BLACKMAN_PERIODIC ||
-                         kind == WMEL_WINDOW_BARTLETT_PERIODIC;
+    const int periodic = kind == WMEL_WINDOW_HANN_PERIODIC || kind == WMEL_WINDOW_HAMMING_PERIODIC ||
+                         kind == WMEL_WINDOW_BLACKMAN_PERIODIC || kind == WMEL_WINDOW_BARTLETT_PERIODIC;
     const double d = periodic ? (double)n : (double)(n - 1);
     const double a = 2.0 * PI * i / d;
     switch (kind) {
@@ -771,7 +771,7 @@ static double window_at(int kind, int i, int n, double coeff)
     case WMEL_WINDOW_BARTLETT:
     case WMEL_WINDOW_BARTLETT_PERIODIC: return 1.0 - fabs(2.0 * i / d - 1.0);
     case WMEL_WINDOW_SINE: return sin(0.5 * a);
-    case WMEL_WINDOW_HANN_PERIODIC: return 0.5 - 0.5 * cos(2.0 * PI * i / (double)n);
+    case WMEL_WINDOW_HANN_PERIODIC:
     case WMEL_WINDOW_HANN: return 0.5 - 0.5 * cos(a);
     case WMEL_WINDOW_HAMMING:
     case WMEL_WINDOW_HAMMING_PERIODIC: return 0.54 - 0.46 * cos(a);
