@@ -3,16 +3,19 @@
 # calls a file's kernels only after the CPU reported the level (src/cpu/cpu.c, one table of
 # kernels per level); on another architecture a file compiles to a stub returning NULL.
 #
-#   wmel_isa_sources(LEVEL [NO_CONTRACT] [TUNE CPU] FILE...)
+#   wmel_isa_sources(LEVEL [CONTRACT] [TUNE CPU] FILE...)
 #     LEVEL        avx2 (AVX2 + FMA), avx512 (AVX-512 F + VL + DQ, the level's definition
 #                  in cpu.c) or neon (AArch64's base Advanced SIMD: no -m flag)
-#     NO_CONTRACT  leave C11's default of no FMA contraction (code written with explicit
-#                  fused operations that must round as written); otherwise contraction on
+#     CONTRACT     let the compiler fuse multiply-adds (-ffp-contract=fast): only for code
+#                  whose bits are not promised to agree across levels (the encoder stem);
+#                  otherwise -ffp-contract=off, C11's default, so that every level rounds
+#                  each product and each sum as the C level does (the front-ends' same bits
+#                  on every level and processor: docs/design.md)
 #     TUNE CPU     -mtune=CPU as well
 # Adds the files to WMEL_SOURCES (in the caller's scope) and sets their flags when the
 # target is of that family.
 function(wmel_isa_sources level)
-  cmake_parse_arguments(ISA "NO_CONTRACT" "TUNE" "" ${ARGN})
+  cmake_parse_arguments(ISA "CONTRACT" "TUNE" "" ${ARGN})
   set(_flags "")
   if(level STREQUAL "avx2")
     set(_family "x86_64|AMD64|amd64")
@@ -29,8 +32,10 @@ function(wmel_isa_sources level)
     list(APPEND _flags -mtune=${ISA_TUNE})
   endif()
   list(APPEND _flags -O3)
-  if(NOT ISA_NO_CONTRACT)
+  if(ISA_CONTRACT)
     list(APPEND _flags -ffp-contract=fast)
+  else()
+    list(APPEND _flags -ffp-contract=off)
   endif()
   if(CMAKE_SYSTEM_PROCESSOR MATCHES "${_family}")
     set_source_files_properties(${ISA_UNPARSED_ARGUMENTS} PROPERTIES COMPILE_OPTIONS "${_flags}")

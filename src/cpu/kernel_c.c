@@ -36,7 +36,6 @@ static inline VF c_i2f(VI i)
 #define V_I2F(i) c_i2f(i)
 #define V_CVT(i) ((VF)(i))
 #define V_F2D(x) ((VD)(x))
-#define V_RCP(x) (1.0f / (x))
 #define V_D2F(x) ((VF)(x))
 #if defined(__SSE2__)
 #include <emmintrin.h>

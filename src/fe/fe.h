@@ -10,6 +10,7 @@
 #define WMEL_FE_H
 
 #include "../internal.h"
+#include "fe_ln.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -134,13 +135,13 @@ static inline int wmel__fe_f32_ok(const double *v, size_t n)
     return ok;
 }
 
-/* The plan's log of a mel energy. */
+/* The plan's log of a mel energy (wmel's log, fe_ln.h: the lane kernels' bits). */
 static inline double wmel__fe_log(const wmel_frontend_plan *p, double m)
 {
     switch (p->log) {
-    case WMEL_LOG10_CLAMP: return log10(m < p->log_guard ? p->log_guard : m);
-    case WMEL_LOG_ADD: return log(m + p->log_guard);
-    case WMEL_LOG_CLAMP: return log(m < p->log_guard ? p->log_guard : m);
+    case WMEL_LOG10_CLAMP: return wmel__log10(m < p->log_guard ? p->log_guard : m);
+    case WMEL_LOG_ADD: return wmel__ln(m + p->log_guard);
+    case WMEL_LOG_CLAMP: return wmel__ln(m < p->log_guard ? p->log_guard : m);
     default: return m;
     }
 }

@@ -47,8 +47,8 @@ static double frame_log_energy(const wmel_frontend_plan *p, const double *w, int
 {
     double e = 0.0;
     for (int j = 0; j < fl; j++) e += w[j] * w[j];
-    e = log(e < FLT_EPSILON ? FLT_EPSILON : e);
-    if (p->energy_floor > 0.0 && e < log(p->energy_floor)) e = log(p->energy_floor);
+    e = wmel__ln(e < FLT_EPSILON ? FLT_EPSILON : e);
+    if (p->energy_floor > 0.0 && e < wmel__ln(p->energy_floor)) e = wmel__ln(p->energy_floor);
     return e;
 }
 

@@ -466,12 +466,14 @@ static int check(const wmel_frontend_plan *p, char *msg, size_t len)
         return wmel__fe_bad(msg, len, "low_freq %s, high_freq %s: need 0 <= low_freq < high edge <= %s Hz "
                              "(high_freq > 0: the edge; <= 0: Nyquist plus high_freq)",
                    wmel__num(p->low_freq).s, wmel__num(p->high_freq).s, wmel__num(p->sample_rate / 2.0).s);
-    if (p->log != WMEL_LOG_NONE && !(p->log_guard > 0.0 && isfinite(p->log_guard)))
-        return wmel__fe_bad(msg, len, "log_guard %s: must be positive and finite", wmel__num(p->log_guard).s);
+    if (p->log != WMEL_LOG_NONE && !(p->log_guard >= DBL_MIN && isfinite(p->log_guard)))
+        return wmel__fe_bad(msg, len, "log_guard %s: must be finite and at least 2.2250738585072014e-308 (the "
+                            "smallest normal double)", wmel__num(p->log_guard).s);
     if (!(p->norm_eps >= 0.0 && isfinite(p->norm_eps)))
         return wmel__fe_bad(msg, len, "norm_eps %s: must be non-negative and finite", wmel__num(p->norm_eps).s);
-    if (!(p->energy_floor >= 0.0 && isfinite(p->energy_floor)))
-        return wmel__fe_bad(msg, len, "energy_floor %s: must be non-negative and finite", wmel__num(p->energy_floor).s);
+    if (!(p->energy_floor >= 0.0 && isfinite(p->energy_floor)) || (p->energy_floor > 0.0 && p->energy_floor < DBL_MIN))
+        return wmel__fe_bad(msg, len, "energy_floor %s: must be 0 (none) or finite and at least "
+                            "2.2250738585072014e-308 (the smallest normal double)", wmel__num(p->energy_floor).s);
     const int rc = check_tail(p, msg, len);
     return rc ? rc : check_linear(p, msg, len);
 }

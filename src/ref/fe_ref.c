@@ -80,8 +80,8 @@ static void ref_energy(const wmel_fe *fe, size_t nb, const double *fr, double *e
         const double *f = fr + b * (size_t)fl;
         double e = 0.0;
         for (int j = 0; j < fl; j++) e += f[j] * f[j];
-        e = log(fmax(e, FLT_EPSILON));
-        if (p->energy_floor > 0.0) e = fmax(e, log(p->energy_floor));
+        e = wmel__ln(fmax(e, FLT_EPSILON));
+        if (p->energy_floor > 0.0) e = fmax(e, wmel__ln(p->energy_floor));
         energy[b] = e;
     }
 }
@@ -152,9 +152,9 @@ static void ref_mel_log(const wmel_fe *fe, size_t nb, const double *spec, const 
             for (size_t k = 0; k < nbins; k++) acc += fe->dense[(size_t)m * nbins + k] * spec[b * nbins + k];
             if (mel) mel[b * (size_t)p->n_mels + (size_t)m] = acc;
             switch (p->log) {
-            case WMEL_LOG10_CLAMP: acc = log10(fmax(acc, p->log_guard)); break;
-            case WMEL_LOG_ADD: acc = log(acc + p->log_guard); break;
-            case WMEL_LOG_CLAMP: acc = log(fmax(acc, p->log_guard)); break;
+            case WMEL_LOG10_CLAMP: acc = wmel__log10(fmax(acc, p->log_guard)); break;
+            case WMEL_LOG_ADD: acc = wmel__ln(acc + p->log_guard); break;
+            case WMEL_LOG_CLAMP: acc = wmel__ln(fmax(acc, p->log_guard)); break;
             default: break;
             }
             o[m] = acc;

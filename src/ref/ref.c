@@ -10,6 +10,7 @@
  * at a time, are wmel_ref_plan_stages()'s; wmel_ref_stages() wraps it.
  */
 #include "../internal.h"
+#include "../fe/fe_ln.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -42,7 +43,8 @@ static double ref_mel(const wmel_plan *pl, const double *power, int m)
     return acc;
 }
 
-static double ref_log(double mel) { return log10(mel < 1e-10 ? 1e-10 : mel); /* NaN stays NaN */ }
+/* wmel's log (fe/fe_ln.h), the same bits on every platform; NaN stays NaN */
+static double ref_log(double mel) { return mel != mel ? mel : wmel__log10(mel < 1e-10 ? 1e-10 : mel); }
 
 float wmel__ref_block(const wmel_plan *pl, const float *x, size_t nf, float *out,
                       size_t stride, void *scratch, int *bad)

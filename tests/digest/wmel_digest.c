@@ -243,49 +243,68 @@ static void live(const char *in, const char *what, wmel_ctx *c, const float *x, 
     printf("%s|%s sliding %d %zu %016llx %s\n", in, what, st, values, (unsigned long long)h, wmel_kernel_name(c));
 }
 
+/* One plan at every level this CPU runs and 1-3 threads (1-2 with --quick), and on the
+ * float64 reference backend; the frame stream and the sliding buffer of its unnormalised
+ * columns at 2 threads. */
+static void plan_all(const char *in, const float *x, size_t n, const char *name, const wmel_frontend_plan *pl)
+{
+    for (int be = 0; be < 2; be++)
+        for (size_t ii = 0; ii < sizeof ISAS / sizeof ISAS[0]; ii++) {
+            if (!runs(ISAS[ii]) || (be && ISAS[ii] != WMEL_ISA_AUTO)) continue;
+            for (int th = 1; th <= 3; th++) {
+                if ((be || quick) && th == 3) continue;
+                wmel_params p = wmel_default_params();
+                p.max_isa = ISAS[ii];
+                p.backend = be ? WMEL_BACKEND_REF : WMEL_BACKEND_CPU;
+                p.n_threads = th;
+                int st;
+                wmel_ctx *c = wmel_create_plan(&p, pl, &st);
+                char what[160];
+                snprintf(what, sizeof what, "plan %s backend=%s isa=%s threads=%d", name, be ? "ref" : "cpu",
+                         ISA_NAMES[ii], th);
+                if (!c) {
+                    line(in, what, st, NULL, 0, NULL);
+                    continue;
+                }
+                size_t rows = 0, cols = 0;
+                int rc = wmel_features_shape(c, n, &rows, &cols);
+                float *o = malloc((rows && cols ? rows * cols : 1) * sizeof(float));
+                if (rc == WMEL_OK) rc = wmel_features(c, x, n, o, rows * cols);
+                line(in, what, rc, o, rows * cols, wmel_kernel_name(c));
+                free(o);
+                if (!be && th == 2) {
+                    /* the stream gives the raw (unnormalised) columns: a ctx with norm none */
+                    wmel_frontend_plan raw = *pl;
+                    raw.norm = WMEL_NORM_NONE;
+                    wmel_ctx *rc2 = wmel_create_plan(&p, &raw, &st);
+                    if (rc2) {
+                        live(in, what, rc2, x, n, (size_t)(pl->n_mels + pl->use_energy));
+                        wmel_destroy(rc2);
+                    }
+                }
+                wmel_destroy(c);
+            }
+        }
+}
+
 static void plans(const char *in, const float *x, size_t n)
 {
     for (size_t pi = 0; pi < sizeof PLANS / sizeof PLANS[0]; pi++) {
         wmel_frontend_plan pl;
         wmel_frontend_preset(PLANS[pi].frontend, PLANS[pi].n_mels, &pl);
         PLANS[pi].edit(&pl);
-        for (int be = 0; be < 2; be++)
-            for (size_t ii = 0; ii < sizeof ISAS / sizeof ISAS[0]; ii++) {
-                if (!runs(ISAS[ii]) || (be && ISAS[ii] != WMEL_ISA_AUTO)) continue;
-                for (int th = 1; th <= 3; th++) {
-                    if ((be || quick) && th == 3) continue;
-                    wmel_params p = wmel_default_params();
-                    p.max_isa = ISAS[ii];
-                    p.backend = be ? WMEL_BACKEND_REF : WMEL_BACKEND_CPU;
-                    p.n_threads = th;
-                    int st;
-                    wmel_ctx *c = wmel_create_plan(&p, &pl, &st);
-                    char what[160];
-                    snprintf(what, sizeof what, "plan %s backend=%s isa=%s threads=%d", PLANS[pi].name,
-                             be ? "ref" : "cpu", ISA_NAMES[ii], th);
-                    if (!c) {
-                        line(in, what, st, NULL, 0, NULL);
-                        continue;
-                    }
-                    size_t rows = 0, cols = 0;
-                    int rc = wmel_features_shape(c, n, &rows, &cols);
-                    float *o = malloc((rows && cols ? rows * cols : 1) * sizeof(float));
-                    if (rc == WMEL_OK) rc = wmel_features(c, x, n, o, rows * cols);
-                    line(in, what, rc, o, rows * cols, wmel_kernel_name(c));
-                    free(o);
-                    if (!be && th == 2) {
-                        /* the stream gives the raw (unnormalised) columns: a ctx with norm none */
-                        wmel_frontend_plan raw = pl;
-                        raw.norm = WMEL_NORM_NONE;
-                        wmel_ctx *rc2 = wmel_create_plan(&p, &raw, &st);
-                        if (rc2) {
-                            live(in, what, rc2, x, n, (size_t)(pl.n_mels + pl.use_energy));
-                            wmel_destroy(rc2);
-                        }
-                    }
-                    wmel_destroy(c);
-                }
-            }
+        plan_all(in, x, n, PLANS[pi].name, &pl);
+    }
+    /* every built-in preset (the presets folder's JSON files) */
+    for (size_t i = 0; i < wmel_preset_count(); i++) {
+        wmel_frontend_plan pl;
+        char name[96], msg[256];
+        snprintf(name, sizeof name, "preset:%s", wmel_preset_name(i));
+        if (wmel_preset_plan(wmel_preset_name(i), &pl, msg, sizeof msg) != WMEL_OK) {
+            line(in, name, WMEL_ERR_INVALID_ARG, NULL, 0, NULL);
+            continue;
+        }
+        plan_all(in, x, n, name, &pl);
     }
 }
 

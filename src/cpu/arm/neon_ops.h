@@ -29,14 +29,6 @@ typedef int32_t VI __attribute__((vector_size(8)));  /* int32x2_t */
 #define V_CVT(i) ((VF)vcvt_f32_s32((int32x2_t)(i)))
 #define V_F2D(x) ((VD)vcvt_f64_f32((float32x2_t)(x)))
 #define V_D2F(x) ((VF)vcvt_f32_f64((float64x2_t)(x)))
-/* FRECPE gives ~8 bits (x86's RCPPS 12): one FRECPS step here, the log's own Newton
-   step after it, so the quotient ends as accurate as on x86 */
-static inline VF wmel__neon_rcp2(VF x)
-{
-    float32x2_t d = (float32x2_t)x, r = vrecpe_f32(d);
-    return (VF)vmul_f32(r, vrecps_f32(d, r));
-}
-#define V_RCP(x) wmel__neon_rcp2(x)
 
 /* 4 floats: two groups of frames per mel sum, log10 and store */
 typedef float VF2 __attribute__((vector_size(16)));   /* float32x4_t */
@@ -48,12 +40,6 @@ typedef int32_t VI2 __attribute__((vector_size(16))); /* int32x4_t */
 #define V2_F2I(x) ((VI2)(x))
 #define V2_I2F(i) ((VF2)(i))
 #define V2_CVT(i) ((VF2)vcvtq_f32_s32((int32x4_t)(i)))
-static inline VF2 wmel__neon_rcp4(VF2 x)
-{
-    float32x4_t d = (float32x4_t)x, r = vrecpeq_f32(d);
-    return (VF2)vmulq_f32(r, vrecpsq_f32(d, r));
-}
-#define V2_RCP(x) wmel__neon_rcp4(x)
 
 /* A 64-byte line of the staged block out with non-temporal pair stores (STNP). */
 #define V_STREAM_LINE(o, s)                                                             \

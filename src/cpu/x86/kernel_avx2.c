@@ -25,7 +25,6 @@ typedef int32_t VI __attribute__((vector_size(16)));
 #define V_I2F(i) ((VF)(i))
 #define V_CVT(i) __builtin_convertvector(i, VF)
 #define V_F2D(x) ((VD)_mm256_cvtps_pd((__m128)(x)))
-#define V_RCP(x) ((VF)_mm_rcp_ps((__m128)(x)))
 #define V_D2F(x) ((VF)_mm256_cvtpd_ps((__m256d)(x)))
 /* 8 floats: two groups of frames per mel sum, log10 and store */
 typedef float VF2 __attribute__((vector_size(32)));
@@ -36,7 +35,6 @@ typedef int32_t VI2 __attribute__((vector_size(32)));
 #define V2_MAX(a, b) ((VF2)_mm256_max_ps((__m256)(a), (__m256)(b)))
 #define V2_F2I(x) ((VI2)(x))
 #define V2_I2F(i) ((VF2)(i))
-#define V2_RCP(x) ((VF2)_mm256_rcp_ps((__m256)(x)))
 #define V2_CVT(i) ((VF2)_mm256_cvtepi32_ps((__m256i)(i)))
 #define V_STREAM_LINE(o, s)                                                             \
     do {                                                                                \

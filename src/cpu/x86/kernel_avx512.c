@@ -26,7 +26,6 @@ typedef int32_t VI __attribute__((vector_size(32)));
 #define V_I2F(i) ((VF)(i))
 #define V_CVT(i) __builtin_convertvector(i, VF)
 #define V_F2D(x) ((VD)_mm512_cvtps_pd((__m256)(x)))
-#define V_RCP(x) ((VF)_mm256_rcp14_ps((__m256)(x)))
 #define V_D2F(x) ((VF)_mm512_cvtpd_ps((__m512d)(x)))
 /* 16 floats: two groups of frames per mel sum, log10 and store */
 typedef float VF2 __attribute__((vector_size(64)));
@@ -37,7 +36,6 @@ typedef int32_t VI2 __attribute__((vector_size(64)));
 #define V2_MAX(a, b) ((VF2)_mm512_max_ps((__m512)(a), (__m512)(b)))
 #define V2_F2I(x) ((VI2)(x))
 #define V2_I2F(i) ((VF2)(i))
-#define V2_RCP(x) ((VF2)_mm512_rcp14_ps((__m512)(x)))
 #define V2_CVT(i) ((VF2)_mm512_cvtepi32_ps((__m512i)(i)))
 #define V_STREAM_LINE(o, s) _mm512_stream_ps((o), _mm512_loadu_ps(s))
 #define V_GATHER_SETUP(nv, hop)                                                         \
