@@ -38,6 +38,9 @@ struct wmel_batch_result {
     int ndim;
     float *data;            /* pad30: n_mels * 3000 normalised values */
     wmel_windows *win;      /* windows */
+    double deadline;        /* monotonic seconds the item's time limit ends (0: none): the
+                               write to the shard counts too */
+    double timeout;         /* that limit in seconds, for the message */
 };
 
 void wmel_batch_result_free(wmel_batch_result *r)
@@ -140,6 +143,8 @@ wmel_batch_result *wmel_batch_compute(wmel_ctx *ctx, int mode, const char *path_
         return NULL;
     }
     r->mode = mode;
+    r->deadline = lim.deadline;
+    r->timeout = timeout;
     r->n_mels = wmel_ctx_n_mels(ctx);
     wmel_frontend_plan fpl;
     r->frontend = wmel_ctx_plan(ctx, &fpl) == WMEL_OK ? fpl.frontend : WMEL_FRONTEND_WHISPER;
@@ -370,12 +375,20 @@ static int pad512(FILE *f, unsigned long long size)
 /* wmel_long_write()'s values appended to the shard. */
 typedef struct shard_sink {
     FILE *f;
-    int err; /* errno of the failed write */
+    double deadline; /* the item's (0: none) */
+    int err;         /* errno of the failed write */
+    int timed_out;
 } shard_sink;
+
+static int past(double deadline) { return deadline > 0 && mono_now() > deadline; }
 
 static int to_shard(void *user, const float *values, size_t n)
 {
     shard_sink *k = user;
+    if (past(k->deadline)) {
+        k->timed_out = 1;
+        return WMEL_ERR_INTERRUPTED;
+    }
     errno = 0;
     if (fwrite(values, sizeof(float), n, k->f) == n) return 0;
     k->err = errno ? errno : EIO;
@@ -394,8 +407,9 @@ int wmel_batch_result_write(wmel_batch_result *r, FILE *f, int mode, int n_mels,
     wmel_tar_header(h, name, size);
     if (fwrite(h, 1, 512, f) != 512 || fwrite(npyh, 1, hl, f) != hl) goto io;
     if (r->lg) { /* the full mode's or another front-end's features, finished on the way out */
-        shard_sink k = {f, 0};
+        shard_sink k = {f, r->deadline, 0, 0};
         int st = wmel_long_write(r->lg, to_shard, &k);
+        if (k.timed_out) goto timed_out;
         if (st && k.err) {
             errno = k.err;
             goto io;
@@ -405,8 +419,12 @@ int wmel_batch_result_write(wmel_batch_result *r, FILE *f, int mode, int n_mels,
             return st;
         }
     } else if (mode == WMEL_BATCH_PAD30 || r->data) { /* pad30, the reference's features */
-        size_t cnt = count_of(r);
-        if (fwrite(r->data, sizeof(float), cnt, f) != cnt) goto io;
+        const size_t cnt = count_of(r), piece = (size_t)1 << 18;
+        for (size_t at = 0; at < cnt; at += piece) {
+            const size_t m = cnt - at < piece ? cnt - at : piece;
+            if (past(r->deadline)) goto timed_out;
+            if (fwrite(r->data + at, sizeof(float), m, f) != m) goto io;
+        }
     } else if (mode == WMEL_BATCH_WINDOWS) {
         size_t per = (size_t)n_mels * WMEL_CHUNK_FRAMES;
         float *w = malloc(per * sizeof *w);
@@ -416,6 +434,10 @@ int wmel_batch_result_write(wmel_batch_result *r, FILE *f, int mode, int n_mels,
         }
         for (size_t k = 0; k < r->shape[0]; k++) {
             size_t frames = 0;
+            if (past(r->deadline)) {
+                free(w);
+                goto timed_out;
+            }
             int st = wmel_windows_next(r->win, w, per, &frames);
             if (st || frames == 0) {
                 free(w);
@@ -443,6 +465,9 @@ int wmel_batch_result_write(wmel_batch_result *r, FILE *f, int mode, int n_mels,
         pad512(f, (unsigned long long)jl))
         goto io;
     return WMEL_OK;
+timed_out:
+    snprintf(err, err_len, "%s: timed out after %g s", path, r->timeout);
+    return WMEL_ERR_INTERRUPTED;
 io:
     snprintf(err, err_len, "write failed: %s", strerror(errno));
     return WMEL_ERR_IO;
