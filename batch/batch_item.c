@@ -38,8 +38,9 @@ struct wmel_batch_result {
     int ndim;
     float *data;            /* pad30: n_mels * 3000 normalised values */
     wmel_windows *win;      /* windows */
-    double deadline;        /* monotonic seconds the item's time limit ends (0: none): the
-                               write to the shard counts too */
+    double left;            /* seconds of the item's time limit its decode and compute left
+                               (< 0: none): the write to the shard counts too, from its start,
+                               so that the wait behind earlier items does not */
     double timeout;         /* that limit in seconds, for the message */
 };
 
@@ -113,6 +114,16 @@ static int limits_hit(void *user)
     return 0;
 }
 
+/* r with the seconds of its limit the decode and compute left, for its write. */
+static wmel_batch_result *with_left(wmel_batch_result *r, const limits *l)
+{
+    if (l->deadline > 0) {
+        const double left = l->deadline - mono_now();
+        r->left = left > 0 ? left : 0;
+    }
+    return r;
+}
+
 /* Messages name the input as the decoder saw it: the file opened (the manifest's folder
  * joined) or "(memory)"; they show the path as the manifest gives it instead, so that a
  * job's errors.jsonl does not depend on where it ran or how the bytes came. */
@@ -143,7 +154,7 @@ wmel_batch_result *wmel_batch_compute(wmel_ctx *ctx, int mode, const char *path_
         return NULL;
     }
     r->mode = mode;
-    r->deadline = lim.deadline;
+    r->left = -1.0;
     r->timeout = timeout;
     r->n_mels = wmel_ctx_n_mels(ctx);
     wmel_frontend_plan fpl;
@@ -195,7 +206,7 @@ wmel_batch_result *wmel_batch_compute(wmel_ctx *ctx, int mode, const char *path_
         r->shape[0] = rows;
         r->shape[1] = cols;
         wmel_decoder_close(d);
-        return r;
+        return with_left(r, &lim);
     }
     if (r->frontend != WMEL_FRONTEND_WHISPER || mode == WMEL_BATCH_FULL) { /* wmel_long_* */
         float *buf = malloc(CHUNK * sizeof *buf);
@@ -223,7 +234,7 @@ wmel_batch_result *wmel_batch_compute(wmel_ctx *ctx, int mode, const char *path_
         r->ndim = 2;
         wmel_long_shape(r->lg, &r->shape[0], &r->shape[1]);
         wmel_decoder_close(d);
-        return r;
+        return with_left(r, &lim);
     }
     if (mode == WMEL_BATCH_WINDOWS) {
         r->win = wmel_windows_open_decoder(ctx, d, NULL, NULL, &st, err, err_len);
@@ -241,7 +252,7 @@ wmel_batch_result *wmel_batch_compute(wmel_ctx *ctx, int mode, const char *path_
             goto fail;
         }
         wmel_decoder_close(d);
-        return r;
+        return with_left(r, &lim);
     }
     /* pad30: the first 30 s held, the rest decoded and counted */
     size_t got = 0;
@@ -277,7 +288,7 @@ wmel_batch_result *wmel_batch_compute(wmel_ctx *ctx, int mode, const char *path_
     r->shape[0] = (size_t)r->n_mels;
     r->shape[1] = WMEL_CHUNK_FRAMES;
     wmel_decoder_close(d);
-    return r;
+    return with_left(r, &lim);
 fail:
     if (lim.timed_out) snprintf(err, err_len, "%s: timed out after %g s", name, timeout);
     if (!err[0]) snprintf(err, err_len, "%s: %s", name, wmel_strerror(st));
@@ -404,10 +415,11 @@ int wmel_batch_result_write(wmel_batch_result *r, FILE *f, int mode, int n_mels,
     size_t hl = cli_npy_header(npyh, sizeof npyh, r->shape, r->ndim, 0);
     unsigned long long size = wmel_batch_result_npy_size(r);
     snprintf(name, sizeof name, "%s.npy", key);
+    const double deadline = r->left < 0 ? 0 : mono_now() + (r->left > 0 ? r->left : 1e-9);
     wmel_tar_header(h, name, size);
     if (fwrite(h, 1, 512, f) != 512 || fwrite(npyh, 1, hl, f) != hl) goto io;
     if (r->lg) { /* the full mode's or another front-end's features, finished on the way out */
-        shard_sink k = {f, r->deadline, 0, 0};
+        shard_sink k = {f, deadline, 0, 0};
         int st = wmel_long_write(r->lg, to_shard, &k);
         if (k.timed_out) goto timed_out;
         if (st && k.err) {
@@ -422,7 +434,7 @@ int wmel_batch_result_write(wmel_batch_result *r, FILE *f, int mode, int n_mels,
         const size_t cnt = count_of(r), piece = (size_t)1 << 18;
         for (size_t at = 0; at < cnt; at += piece) {
             const size_t m = cnt - at < piece ? cnt - at : piece;
-            if (past(r->deadline)) goto timed_out;
+            if (past(deadline)) goto timed_out;
             if (fwrite(r->data + at, sizeof(float), m, f) != m) goto io;
         }
     } else if (mode == WMEL_BATCH_WINDOWS) {
@@ -434,7 +446,7 @@ int wmel_batch_result_write(wmel_batch_result *r, FILE *f, int mode, int n_mels,
         }
         for (size_t k = 0; k < r->shape[0]; k++) {
             size_t frames = 0;
-            if (past(r->deadline)) {
+            if (past(deadline)) {
                 free(w);
                 goto timed_out;
             }
