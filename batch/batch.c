@@ -781,10 +781,22 @@ int wmel_batch_run(const wmel_batch_plan *plan, const char *dir, const wmel_batc
         }
         char line[8192];
         int ll;
+        const off_t at = got.res ? ftello(tar.f) : 0;
+        char msg[1024] = "";
         if (got.res) {
-            char msg[1024] = "";
             rc = wmel_batch_result_write(got.res, tar.f, o->mode, o->n_mels, e->key, e->path, msg,
                                          sizeof msg);
+            if (rc == WMEL_ERR_INTERRUPTED && at >= 0 && !fflush(tar.f) && !ftruncate(fileno(tar.f), at) &&
+                !fseeko(tar.f, at, SEEK_SET)) {
+                /* the item's time limit ended while its members were written: they go, and
+                   the item is a failure like one that timed out while decoding */
+                wmel_batch_result_free(got.res);
+                got.res = NULL;
+                got.error = strdup(msg);
+                rc = WMEL_OK;
+            }
+        }
+        if (got.res) {
             if (rc) {
                 /* the shard file (disk full) or an item's temporary file failed while its
                    members were half written: the job stops; a rerun redoes the shard */

@@ -126,7 +126,9 @@ int wmel_batch_index_json(const wmel_batch_result *r, const char *key, size_t sh
 int wmel_batch_error_json(const char *path, const char *key, const char *msg, char *out,
                           size_t cap);
 /* Writes the two tar members <key>.npy and <key>.json to f (sequential writes only).
- * Returns 0, or WMEL_ERR_IO (errno set) / another status with a message in err. */
+ * Returns 0, or WMEL_ERR_IO (errno set) / another status with a message in err;
+ * WMEL_ERR_INTERRUPTED: the item's time limit (wmel_batch_compute's timeout: what its decode
+ * and compute left of it, counted from the write's start) ended during the write, which stopped part way ("NAME: timed out after N s"). */
 int wmel_batch_result_write(wmel_batch_result *r, FILE *f, int mode, int n_mels,
                             const char *key, const char *path, char *err, size_t err_len);
 void wmel_batch_result_free(wmel_batch_result *r);

@@ -38,6 +38,10 @@ struct wmel_batch_result {
     int ndim;
     float *data;            /* pad30: n_mels * 3000 normalised values */
     wmel_windows *win;      /* windows */
+    double left;            /* seconds of the item's time limit its decode and compute left
+                               (< 0: none): the write to the shard counts too, from its start,
+                               so that the wait behind earlier items does not */
+    double timeout;         /* that limit in seconds, for the message */
 };
 
 void wmel_batch_result_free(wmel_batch_result *r)
@@ -110,6 +114,16 @@ static int limits_hit(void *user)
     return 0;
 }
 
+/* r with the seconds of its limit the decode and compute left, for its write. */
+static wmel_batch_result *with_left(wmel_batch_result *r, const limits *l)
+{
+    if (l->deadline > 0) {
+        const double left = l->deadline - mono_now();
+        r->left = left > 0 ? left : 0;
+    }
+    return r;
+}
+
 /* Messages name the input as the decoder saw it: the file opened (the manifest's folder
  * joined) or "(memory)"; they show the path as the manifest gives it instead, so that a
  * job's errors.jsonl does not depend on where it ran or how the bytes came. */
@@ -140,6 +154,8 @@ wmel_batch_result *wmel_batch_compute(wmel_ctx *ctx, int mode, const char *path_
         return NULL;
     }
     r->mode = mode;
+    r->left = -1.0;
+    r->timeout = timeout;
     r->n_mels = wmel_ctx_n_mels(ctx);
     wmel_frontend_plan fpl;
     r->frontend = wmel_ctx_plan(ctx, &fpl) == WMEL_OK ? fpl.frontend : WMEL_FRONTEND_WHISPER;
@@ -190,7 +206,7 @@ wmel_batch_result *wmel_batch_compute(wmel_ctx *ctx, int mode, const char *path_
         r->shape[0] = rows;
         r->shape[1] = cols;
         wmel_decoder_close(d);
-        return r;
+        return with_left(r, &lim);
     }
     if (r->frontend != WMEL_FRONTEND_WHISPER || mode == WMEL_BATCH_FULL) { /* wmel_long_* */
         float *buf = malloc(CHUNK * sizeof *buf);
@@ -218,7 +234,7 @@ wmel_batch_result *wmel_batch_compute(wmel_ctx *ctx, int mode, const char *path_
         r->ndim = 2;
         wmel_long_shape(r->lg, &r->shape[0], &r->shape[1]);
         wmel_decoder_close(d);
-        return r;
+        return with_left(r, &lim);
     }
     if (mode == WMEL_BATCH_WINDOWS) {
         r->win = wmel_windows_open_decoder(ctx, d, NULL, NULL, &st, err, err_len);
@@ -236,7 +252,7 @@ wmel_batch_result *wmel_batch_compute(wmel_ctx *ctx, int mode, const char *path_
             goto fail;
         }
         wmel_decoder_close(d);
-        return r;
+        return with_left(r, &lim);
     }
     /* pad30: the first 30 s held, the rest decoded and counted */
     size_t got = 0;
@@ -272,7 +288,7 @@ wmel_batch_result *wmel_batch_compute(wmel_ctx *ctx, int mode, const char *path_
     r->shape[0] = (size_t)r->n_mels;
     r->shape[1] = WMEL_CHUNK_FRAMES;
     wmel_decoder_close(d);
-    return r;
+    return with_left(r, &lim);
 fail:
     if (lim.timed_out) snprintf(err, err_len, "%s: timed out after %g s", name, timeout);
     if (!err[0]) snprintf(err, err_len, "%s: %s", name, wmel_strerror(st));
@@ -370,12 +386,20 @@ static int pad512(FILE *f, unsigned long long size)
 /* wmel_long_write()'s values appended to the shard. */
 typedef struct shard_sink {
     FILE *f;
-    int err; /* errno of the failed write */
+    double deadline; /* the item's (0: none) */
+    int err;         /* errno of the failed write */
+    int timed_out;
 } shard_sink;
+
+static int past(double deadline) { return deadline > 0 && mono_now() > deadline; }
 
 static int to_shard(void *user, const float *values, size_t n)
 {
     shard_sink *k = user;
+    if (past(k->deadline)) {
+        k->timed_out = 1;
+        return WMEL_ERR_INTERRUPTED;
+    }
     errno = 0;
     if (fwrite(values, sizeof(float), n, k->f) == n) return 0;
     k->err = errno ? errno : EIO;
@@ -391,11 +415,13 @@ int wmel_batch_result_write(wmel_batch_result *r, FILE *f, int mode, int n_mels,
     size_t hl = cli_npy_header(npyh, sizeof npyh, r->shape, r->ndim, 0);
     unsigned long long size = wmel_batch_result_npy_size(r);
     snprintf(name, sizeof name, "%s.npy", key);
+    const double deadline = r->left < 0 ? 0 : mono_now() + (r->left > 0 ? r->left : 1e-9);
     wmel_tar_header(h, name, size);
     if (fwrite(h, 1, 512, f) != 512 || fwrite(npyh, 1, hl, f) != hl) goto io;
     if (r->lg) { /* the full mode's or another front-end's features, finished on the way out */
-        shard_sink k = {f, 0};
+        shard_sink k = {f, deadline, 0, 0};
         int st = wmel_long_write(r->lg, to_shard, &k);
+        if (k.timed_out) goto timed_out;
         if (st && k.err) {
             errno = k.err;
             goto io;
@@ -405,8 +431,12 @@ int wmel_batch_result_write(wmel_batch_result *r, FILE *f, int mode, int n_mels,
             return st;
         }
     } else if (mode == WMEL_BATCH_PAD30 || r->data) { /* pad30, the reference's features */
-        size_t cnt = count_of(r);
-        if (fwrite(r->data, sizeof(float), cnt, f) != cnt) goto io;
+        const size_t cnt = count_of(r), piece = (size_t)1 << 18;
+        for (size_t at = 0; at < cnt; at += piece) {
+            const size_t m = cnt - at < piece ? cnt - at : piece;
+            if (past(deadline)) goto timed_out;
+            if (fwrite(r->data + at, sizeof(float), m, f) != m) goto io;
+        }
     } else if (mode == WMEL_BATCH_WINDOWS) {
         size_t per = (size_t)n_mels * WMEL_CHUNK_FRAMES;
         float *w = malloc(per * sizeof *w);
@@ -416,6 +446,10 @@ int wmel_batch_result_write(wmel_batch_result *r, FILE *f, int mode, int n_mels,
         }
         for (size_t k = 0; k < r->shape[0]; k++) {
             size_t frames = 0;
+            if (past(deadline)) {
+                free(w);
+                goto timed_out;
+            }
             int st = wmel_windows_next(r->win, w, per, &frames);
             if (st || frames == 0) {
                 free(w);
@@ -443,6 +477,9 @@ int wmel_batch_result_write(wmel_batch_result *r, FILE *f, int mode, int n_mels,
         pad512(f, (unsigned long long)jl))
         goto io;
     return WMEL_OK;
+timed_out:
+    snprintf(err, err_len, "%s: timed out after %g s", path, r->timeout);
+    return WMEL_ERR_INTERRUPTED;
 io:
     snprintf(err, err_len, "write failed: %s", strerror(errno));
     return WMEL_ERR_IO;

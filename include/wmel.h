@@ -126,7 +126,9 @@ typedef enum wmel_status {
     WMEL_ERR_NOT_BUILT = -17,        /* the feature was left out of this build */
     WMEL_ERR_WEIGHTS = -18,          /* a weights file is malformed or does not fit */
     WMEL_ERR_SAMPLE_RANGE = -19,     /* finite samples too large for the float32 power
-                                        (|x| above about 1e17; the ref backend computes them) */
+                                        (|x| above about 1e17; the ref backend computes them),
+                                        or an output value a plan's affine or per-column scale
+                                        carries past float32's range */
     WMEL_ERR_INTERRUPTED = -20       /* the caller's interrupt callback asked to stop (a
                                         deadline passed, Ctrl-C) */
 } wmel_status;
@@ -506,7 +508,8 @@ typedef struct wmel_frontend_plan {
     int frontend;      /* WMEL_FRONTEND_*: the family the plan came from (names it) */
     int sample_rate;   /* Hz, 1000..384000: the mel bank's frequencies refer to it */
     int frame_length;  /* window length in samples, 2..n_fft */
-    int hop;           /* frame shift in samples, >= 1 */
+    int hop;           /* frame shift in samples, >= 1; n_fft <= 64 hop unless n_fft <= 1024
+                          (the transform's work per input sample) */
     int n_fft;         /* transform size: even, 4..65536, n_fft / 2 = 2^a 3^b 5^c */
     int window;        /* WMEL_WINDOW_* */
     int framing;       /* WMEL_FRAMES_* */
@@ -537,7 +540,10 @@ typedef struct wmel_frontend_plan {
     int mag_guard_mode;  /* WMEL_MAG_GUARD_* */
     int norm_flags;      /* WMEL_NORMF_* bits */
     int n_frames;        /* > 0: the output has exactly this many frames (before stacking):
-                            later frames are not computed, missing ones are pad_value */
+                            later frames are not computed, missing ones are pad_value;
+                            at most 2^20, and n_frames x the values of a frame ((n_mels +
+                            use_energy) x 2 with deltas x stack / stride) at most 2^26
+                            (256 MiB of float32) */
     int affine;          /* 1: x post_scale + post_shift on every frame after the
                             normalisation and the padding (AST, CLAP's dB x 10) */
     int reserved_i2[3];  /* zero */
@@ -545,7 +551,10 @@ typedef struct wmel_frontend_plan {
     double norm_max;     /* WMEL_NORMF_FIXED_MAX: the max of WMEL_NORM_WHOLE (finite) */
     double norm_range;   /* WMEL_NORM_WHOLE: values below max - norm_range are raised to it
                             (0: 8, Whisper's) */
-    double post_scale;   /* affine: the factor (finite) */
+    double post_scale;   /* affine: the factor (finite); the plan is refused where it carries
+                            a value past float32's range: pad_value, or a log plan's values
+                            (|log| <= 745, whose normalisation is none, whole or mean-only);
+                            otherwise an overflow is WMEL_ERR_SAMPLE_RANGE */
     double post_shift;   /* affine: the offset (finite) */
     double pad_value;    /* frames past the valid ones, pad_to's and n_frames' padding (before
                             the affine); stacking's missing frames stay 0 */
@@ -561,8 +570,9 @@ typedef struct wmel_frontend_plan {
                             (Kaldi's dither; t the absolute frame index, j the sample in it) */
     /* Appended fields (explicit framing: the framing paragraph above); 0 keeps the framing
        field's own. All but 0 need WMEL_FRAMES_SNIP. */
-    int pad_left;        /* 0..2^20: samples (pad_mode's) before the signal */
-    int pad_right;       /* 0..2^20: samples (pad_mode's) after the signal and pad_multiple's zeros */
+    int pad_left;        /* 0..max(n_fft, frame_span): samples (pad_mode's) before the signal */
+    int pad_right;       /* 0..max(n_fft, frame_span): samples (pad_mode's) after the signal and
+                            pad_multiple's zeros */
     int pad_multiple;    /* 0..2^20 (0, 1: none): zeros after the signal up to a multiple of it
                             (of n; the pads not counted): transformers' pad_to_multiple_of
                             (Gemma 128), Inkling's right pad (hop); not with WMEL_PAD_REFLECT */
@@ -883,7 +893,11 @@ WMEL_API wmel_ctx *wmel_create_plan(const wmel_params *p, const wmel_frontend_pl
  * vectors live outside the plan (a plain value) and are fixed for the ctx's life, which
  * stays read-only. The ctx always takes the general path (Whisper's geometry too).
  * Errors: as wmel_create_plan, and WMEL_ERR_NULL_POINTER (a vector), WMEL_ERR_INVALID_ARG
- * (n_cols, a value not finite or above 1e30 in magnitude). Thread-safety: as wmel_create(). */
+ * (n_cols, a value not finite or above 1e30 in magnitude, a col_scale[c] that carries the
+ * plan's bounded values past float32's range: |col_scale[c]| B + |col_shift[c]| > 3.4e38 with
+ * B the post_scale rule's bound after the plan's affine; where the values have no bound, an
+ * output value past float32's range makes the compute call return WMEL_ERR_SAMPLE_RANGE).
+ * Thread-safety: as wmel_create(). */
 WMEL_API wmel_ctx *wmel_create_plan_cols(const wmel_params *p, const wmel_frontend_plan *plan,
                                          const double *col_scale, const double *col_shift,
                                          size_t n_cols, int *status);

@@ -8,6 +8,7 @@
 #include "fe/fe.h"
 #include "pool.h"
 
+#include <float.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -145,6 +146,12 @@ wmel_ctx *wmel_create_plan_cols(const wmel_params *p_in, const wmel_frontend_pla
     for (size_t c = 0; c < n_cols; c++)
         if (!isfinite(col_scale[c]) || !isfinite(col_shift[c]) || fabs(col_scale[c]) > 1e30 || fabs(col_shift[c]) > 1e30)
             return fail(status, WMEL_ERR_INVALID_ARG);
+    /* the values before the per-column affine, where bounded: kept inside float32 after it */
+    double b = wmel__fe_pre_affine_bound(plan);
+    if (plan->affine) b = b * fabs(plan->post_scale) + fabs(plan->post_shift);
+    if (plan->cols_stacked) b = fmax(b, fabs(plan->stack_fill));
+    for (size_t c = 0; isfinite(b) && c < n_cols; c++)
+        if (fabs(col_scale[c]) * b + fabs(col_shift[c]) > FLT_MAX) return fail(status, WMEL_ERR_INVALID_ARG);
     const double *cols[2] = {col_scale, col_shift};
     /* any geometry: the general algorithm applies them */
     return create(p_in ? *p_in : wmel_default_params(), plan, 0, cols, status);
@@ -184,7 +191,8 @@ int wmel_features(wmel_ctx *ctx, const float *pcm, size_t n_samples, float *out,
     int rc = wmel_features_shape(ctx, n_samples, &rows, &cols);
     if (rc) return rc;
     wmel_signal s = {pcm, NULL, n_samples, 0};
-    return ctx->fe->algo->clip(ctx, &s, out, out_len);
+    rc = ctx->fe->algo->clip(ctx, &s, out, out_len);
+    return rc ? rc : wmel__fe_out_check(ctx->fe, out, rows * cols);
 }
 
 void wmel_destroy(wmel_ctx *ctx)
@@ -330,7 +338,7 @@ const char *wmel_strerror(int status)
     case WMEL_ERR_DECODER: return "the audio decoder reported an error";
     case WMEL_ERR_NOT_BUILT: return "this feature was not built into this copy of libwmel";
     case WMEL_ERR_WEIGHTS: return "the weights file is malformed or its tensors do not fit the model";
-    case WMEL_ERR_SAMPLE_RANGE: return "samples too large: magnitudes above about 1e17 overflow the float32 power spectrum (audio samples are normally within [-1, 1]; scale the input)";
+    case WMEL_ERR_SAMPLE_RANGE: return "values past float32's range: samples above about 1e17 overflow the float32 power spectrum, or the plan's post_scale or per-column (CMVN) scale carries a feature past 3.4e38 (audio samples are normally within [-1, 1]; scale the input or lower the scale)";
     case WMEL_ERR_INTERRUPTED: return "interrupted: the caller asked to stop (a time limit, Ctrl-C)";
     default: return "unknown wmel status code";
     }

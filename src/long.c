@@ -400,6 +400,14 @@ static inline float post(const wmel_long *l, size_t c, float v)
     return v;
 }
 
+/* n finished values to the caller's fn, unless one of them passed float32's range
+ * (wmel__fe_out_check: WMEL_ERR_SAMPLE_RANGE). */
+static int put(const wmel_long *l, wmel_write_fn fn, void *user, const float *v, size_t n)
+{
+    const int rc = l->fe ? wmel__fe_out_check(l->fe, v, n) : WMEL_OK;
+    return rc ? rc : fn(user, v, n);
+}
+
 /* Value v of column c, finished as fe_cpu.c finishes it. */
 static inline float finished_value(const wmel_long *l, size_t c, float v)
 {
@@ -419,7 +427,7 @@ static int write_pad(wmel_long *l, wmel_write_fn fn, void *user, size_t c, size_
         for (size_t t = 0; t < k; t++)
             for (size_t j = 0; j < per; j++)
                 l->obuf[t * per + j] = post(l, c == SIZE_MAX ? j : c, (float)l->p.pad_value);
-        int rc = fn(user, l->obuf, k * per);
+        int rc = put(l, fn, user, l->obuf, k * per);
         if (rc) return rc;
         n -= k;
     }
@@ -441,6 +449,7 @@ static int write_zeros(wmel_write_fn fn, void *user, size_t n)
 /* A post stage's plan (fe_post.c): the frames before it, finished, pushed one by one; each
  * row goes to the caller's fn as it comes. */
 typedef struct post_sink {
+    const wmel_long *l;
     wmel_write_fn fn;
     void *user;
     size_t cols;
@@ -450,7 +459,7 @@ static int post_row(void *user, const float *row, size_t r)
 {
     (void)r;
     const post_sink *k = user;
-    return k->fn(k->user, row, k->cols);
+    return put(k->l, k->fn, k->user, row, k->cols);
 }
 
 static int write_post(wmel_long *l, wmel_write_fn fn, void *user)
@@ -462,7 +471,7 @@ static int write_post(wmel_long *l, wmel_write_fn fn, void *user)
     wmel_fe_post ps;
     int rc = wmel__fe_post_init(&ps, l->fe, T);
     if (rc) return rc;
-    post_sink k = {fn, user, ps.cols};
+    post_sink k = {l, fn, user, ps.cols};
     for (size_t i = 0; rc == WMEL_OK && i <= nb && i * BLOCK < nv; i++) {
         const float *b = l->stage;
         if (i < nb && (rc = block_at(l, i, &b)) != WMEL_OK) {
@@ -519,7 +528,7 @@ int wmel_long_write(wmel_long *l, wmel_write_fn fn, void *user)
                 }
                 if (!nf) continue;
                 for (size_t t = 0; t < nf; t++) l->obuf[t] = finished_value(l, c, r[t]);
-                if ((rc = fn(user, l->obuf, nf)) != 0) return rc;
+                if ((rc = put(l, fn, user, l->obuf, nf)) != 0) return rc;
             }
             if (npad > cols - nv) return WMEL_ERR_INVALID_ARG; /* not reached */
             if ((rc = write_pad(l, fn, user, c, npad)) != 0) return rc;
@@ -535,7 +544,7 @@ int wmel_long_write(wmel_long *l, wmel_write_fn fn, void *user)
         if (!nf) continue;
         for (size_t t = 0; t < nf; t++)
             for (size_t c = 0; c < nc; c++) l->obuf[t * nc + c] = finished_value(l, c, b[c * BLOCK + t]);
-        if ((rc = fn(user, l->obuf, nf * nc)) != 0) return rc;
+        if ((rc = put(l, fn, user, l->obuf, nf * nc)) != 0) return rc;
     }
     if (npad * nc > rows * cols - nv * nc) return WMEL_ERR_INVALID_ARG; /* not reached */
     if ((rc = write_pad(l, fn, user, SIZE_MAX, npad)) != 0) return rc;

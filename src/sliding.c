@@ -717,7 +717,10 @@ static int gen_features(wmel_sliding *b, size_t padding, float *out, size_t out_
     size_t rows, cols;
     int rc = wmel__fe_shape(p, n, &rows, &cols);
     if (rc) return rc;
-    if (!wmel__fe_post_on(p)) return gen_inner(b, out, out_len, rows, cols);
+    if (!wmel__fe_post_on(p)) {
+        rc = gen_inner(b, out, out_len, rows, cols);
+        return rc ? rc : wmel__fe_out_check(b->fe, out, rows * cols);
+    }
     /* the post stage (fe_post.c) on the frames before it, as wmel__fe_cpu */
     const size_t total = rows * cols, nc = (size_t)b->fe->n_cols, T = wmel__fe_out_frames(p, n);
     if (!out && total) return WMEL_ERR_NULL_POINTER;
@@ -731,7 +734,7 @@ static int gen_features(wmel_sliding *b, size_t padding, float *out, size_t out_
     rc = gen_inner(b, tmp, F * nc, F, nc);
     if (rc == WMEL_OK) rc = wmel__fe_post_run(b->fe, tmp, T, out);
     free(tmp);
-    return rc;
+    return rc ? rc : wmel__fe_out_check(b->fe, out, total);
 }
 
 /* wmel_sliding_features() into memory the buffer keeps. */

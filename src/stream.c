@@ -133,7 +133,10 @@ static int emit(wmel_stream *s, size_t end, int final)
         float mx = s->max;
         int rc = s->algo->piece_frames(s->ctx, s->work, s->buf, s->len, final ? s->padding : 0,
                                        base, s->next - base, nb, s->out, &mx);
-        if (rc == WMEL_OK && s->cols) wmel__fe_cols(s->fe, s->out, 1, nb, 0, nb); /* out[n_cols][nb] */
+        if (rc == WMEL_OK && s->cols) {
+            wmel__fe_cols(s->fe, s->out, 1, nb, 0, nb); /* out[n_cols][nb] */
+            rc = wmel__fe_out_check(s->fe, s->out, nb * (size_t)s->fe->n_cols);
+        }
         if (rc == WMEL_OK) rc = s->fn(s->user, s->out, s->next, nb);
         if (rc != WMEL_OK) {
             s->failed = rc;

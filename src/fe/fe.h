@@ -17,6 +17,14 @@
 
 #define WMEL_FE_MAX_MELS 512
 #define WMEL_FE_MAX_NFFT 65536
+/* The plan's caps on the work and memory one call may ask for (wmel.h, wmel_frontend_plan):
+ * n_frames up to 2^20 frames and 2^26 output values (256 MiB of float32); n_fft at most
+ * 64 hop unless n_fft <= 1024 (the transform's work per input sample); pad_left and
+ * pad_right at most max(n_fft, frame_span). */
+#define WMEL_FE_MAX_FIXED_FRAMES (1 << 20)
+#define WMEL_FE_MAX_FIXED_VALUES ((size_t)1 << 26)
+#define WMEL_FE_MAX_OVERLAP 64
+#define WMEL_FE_FREE_NFFT 1024
 #define WMEL_FE_MAX_STAGES 24
 
 /* A complex FFT of size m, Stockham autosort, radices 4, 2, 3, 5 (fe_fft.c). */
@@ -135,6 +143,18 @@ static inline int wmel__fe_f32_ok(const double *v, size_t n)
     return ok;
 }
 
+/* The backstop of the finish's affines (the plan's and the per-column one): where the values
+ * before them have no static bound (wmel__fe_pre_affine_bound), a value they carry past
+ * float32's range makes the call return WMEL_ERR_SAMPLE_RANGE, never an infinity. */
+static inline int wmel__fe_out_scan(const struct wmel_fe *fe);
+static inline int wmel__fe_out_check(const struct wmel_fe *fe, const float *v, size_t n)
+{
+    if (!wmel__fe_out_scan(fe)) return WMEL_OK;
+    int ok = 1;
+    for (size_t i = 0; i < n; i++) ok &= isfinite(v[i]) != 0;
+    return ok ? WMEL_OK : WMEL_ERR_SAMPLE_RANGE;
+}
+
 /* The plan's log of a mel energy (wmel's log, fe_ln.h: the lane kernels' bits). */
 static inline double wmel__fe_log(const wmel_frontend_plan *p, double m)
 {
@@ -153,6 +173,14 @@ int wmel__fe_bad(char *msg, size_t len, const char *fmt, ...) __attribute__((for
 extern const char *const wmel__fe_window_names[WMEL__FE_N_WINDOWS];
 /* Checks a plan's fields (WMEL_OK or WMEL_ERR_INVALID_ARG). */
 int wmel__fe_check(const wmel_frontend_plan *p);
+/* A bound on |v| of every value of the plan's finish before its affine (the log of any double,
+ * the whole normalisation of it, pad_value), or INFINITY where the values depend on the data
+ * (WMEL_LOG_NONE's energies, the statistics' z-scores). */
+double wmel__fe_pre_affine_bound(const wmel_frontend_plan *p);
+static inline int wmel__fe_out_scan(const wmel_fe *fe)
+{
+    return (fe->p.affine || fe->col_scale) && !isfinite(wmel__fe_pre_affine_bound(&fe->p));
+}
 /* The general tables of a checked plan, whatever its geometry (wmel__plan_compile, the
  * stage-by-stage reference). */
 int wmel__fe_compile(const wmel_frontend_plan *p, wmel_fe **out);

@@ -370,8 +370,8 @@ static int check_tail(const wmel_frontend_plan *p, char *msg, size_t len)
         return wmel__fe_bad(msg, len, "norm_range %s: %s", wmel__num(p->norm_range).s,
                             p->norm_range >= 0.0 && p->norm_range <= 1e30 ? "needs the norm WMEL_NORM_WHOLE (0 otherwise)"
                                                                           : "must be 0 .. 1e30 (0: 8)");
-    if (p->n_frames < 0 || p->n_frames > (1 << 24))
-        return wmel__fe_bad(msg, len, "n_frames %d: outside 0..%d", p->n_frames, 1 << 24);
+    if (p->n_frames < 0 || p->n_frames > WMEL_FE_MAX_FIXED_FRAMES)
+        return wmel__fe_bad(msg, len, "n_frames %d: outside 0..%d", p->n_frames, WMEL_FE_MAX_FIXED_FRAMES);
     if (p->n_frames && p->pad_to > 1)
         return wmel__fe_bad(msg, len, "n_frames %d with pad_to %d: a fixed frame count and a multiple do not go "
                             "together; set one", p->n_frames, p->pad_to);
@@ -403,6 +403,60 @@ static int check_tail(const wmel_frontend_plan *p, char *msg, size_t len)
     int rc = check_framing(p, msg, len);
     if (!rc) rc = check_vtln(p, msg, len);
     return rc ? rc : check_post(p, msg, len);
+}
+
+double wmel__fe_pre_affine_bound(const wmel_frontend_plan *p)
+{
+    /* the log of a positive finite double lies within [-744.5, 709.8] (ln), [-323.4, 308.3] (log10) */
+    double b = p->log == WMEL_LOG_NONE ? INFINITY : p->log == WMEL_LOG10_CLAMP ? 324.0 : 745.0;
+    if (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR)
+        b = p->norm_flags & WMEL_NORMF_MEAN_ONLY ? 2.0 * b : INFINITY; /* z-scores: no bound */
+    else if (p->norm == WMEL_NORM_WHOLE) /* clamped at max - range, then (v + 4) / 4 */
+        b = ((p->norm_flags & WMEL_NORMF_FIXED_MAX) ? fmax(b, fabs(p->norm_max) + p->norm_range + 8.0) : b) / 4.0 + 1.0;
+    return fmax(b, fabs(p->pad_value));
+}
+
+/* Caps on what one call may ask for (fe.h: WMEL_FE_MAX_*), and the finish's affine kept
+ * inside float32 wherever the values before it are bounded. */
+static int check_caps(const wmel_frontend_plan *p, char *msg, size_t len)
+{
+    if (p->n_fft > WMEL_FE_FREE_NFFT && p->n_fft > (long long)WMEL_FE_MAX_OVERLAP * p->hop)
+        return wmel__fe_bad(msg, len, "hop %d with n_fft %d: a transform of n_fft samples every hop samples; n_fft "
+                            "may be at most %d x hop (here hop at least %d) unless n_fft <= %d", p->hop, p->n_fft,
+                            WMEL_FE_MAX_OVERLAP, (p->n_fft + WMEL_FE_MAX_OVERLAP - 1) / WMEL_FE_MAX_OVERLAP,
+                            WMEL_FE_FREE_NFFT);
+    const int span = p->frame_span > p->n_fft ? p->frame_span : p->n_fft;
+    for (int i = 0; i < 2; i++) {
+        const int v = i ? p->pad_right : p->pad_left;
+        if (v > span)
+            return wmel__fe_bad(msg, len, "%s %d: outside 0..%d, max(n_fft %d, frame_span %d)", i ? "pad_right" : "pad_left",
+                                v, span, p->n_fft, p->frame_span);
+    }
+    if (p->n_frames) {
+        const size_t S = (size_t)(p->stack_stride ? p->stack_stride : p->stack);
+        const size_t cols = ((size_t)p->n_mels + (size_t)p->use_energy) * (p->delta_win ? 2u : 1u);
+        const size_t per = (cols * (size_t)p->stack + S - 1) / S; /* values per frame, overlapping rows included */
+        if ((size_t)p->n_frames * per > WMEL_FE_MAX_FIXED_VALUES)
+            return wmel__fe_bad(msg, len, "n_frames %d: %zu values a frame (n_mels + use_energy, x 2 with deltas, "
+                                "x stack / stride) make %zu values; at most %zu (n_frames up to %zu here)",
+                                p->n_frames, per, (size_t)p->n_frames * per, WMEL_FE_MAX_FIXED_VALUES,
+                                WMEL_FE_MAX_FIXED_VALUES / per);
+    }
+    const double a = p->affine ? fabs(p->post_scale) : 1.0, c = p->affine ? fabs(p->post_shift) : 0.0;
+    if (fabs(p->pad_value) * a + c > FLT_MAX)
+        return wmel__fe_bad(msg, len, "pad_value %s, post_scale %s, post_shift %s: the padding's value pad_value x "
+                            "post_scale + post_shift passes float32's range (|v| <= 3.4e38)", wmel__num(p->pad_value).s,
+                            wmel__num(p->post_scale).s, wmel__num(p->post_shift).s);
+    const double b = wmel__fe_pre_affine_bound(p);
+    if (p->affine && isfinite(b) && b * a + c > FLT_MAX) {
+        char sc[40];
+        snprintf(sc, sizeof sc, "%s", wmel__num(p->post_scale).s);
+        return wmel__fe_bad(msg, len, "post_scale %s, post_shift %s: the values before the affine reach %s in magnitude "
+                            "(the log of any energy, after the normalisation), and x post_scale + post_shift pass "
+                            "float32's range (|v| <= 3.4e38); |post_scale| at most %s here", sc,
+                            wmel__num(p->post_shift).s, wmel__num(b).s, wmel__num((FLT_MAX - c) / b).s);
+    }
+    return WMEL_OK;
 }
 
 /* The checks of wmel_create_plan, with the sentence for the first that fails. */
@@ -474,8 +528,9 @@ static int check(const wmel_frontend_plan *p, char *msg, size_t len)
     if (!(p->energy_floor >= 0.0 && isfinite(p->energy_floor)) || (p->energy_floor > 0.0 && p->energy_floor < DBL_MIN))
         return wmel__fe_bad(msg, len, "energy_floor %s: must be 0 (none) or finite and at least "
                             "2.2250738585072014e-308 (the smallest normal double)", wmel__num(p->energy_floor).s);
-    const int rc = check_tail(p, msg, len);
-    return rc ? rc : check_linear(p, msg, len);
+    int rc = check_tail(p, msg, len);
+    if (!rc) rc = check_linear(p, msg, len);
+    return rc ? rc : check_caps(p, msg, len);
 }
 
 int wmel__fe_check(const wmel_frontend_plan *p) { return check(p, NULL, 0); }
