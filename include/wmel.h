@@ -826,8 +826,9 @@ WMEL_API int wmel_preset_plan(const char *name, wmel_frontend_plan *plan, char *
 WMEL_API int wmel_plan_json_meta(const char *text, size_t len, const char *key, char *out, size_t out_len);
 
 /* The plan computing what a transformers feature extractor's configuration computes: text is
- * preprocessor_config.json (or processor_config.json, whose "feature_extractor" object is then
- * read), any JSON; its "feature_extractor_type" names the class, which names a built-in preset
+ * preprocessor_config.json (or processor_config.json, whose "feature_extractor" object, else
+ * "audio_processor" object, is then read as transformers reads it: even an empty one, the
+ * top-level keys then ignored), any JSON (a leading UTF-8 byte-order mark skipped); its "feature_extractor_type" names the class, which names a built-in preset
  * (written into preset, preset_len bytes with the NUL; may be NULL), and the configuration's
  * fields change that plan (feature_size or num_mel_bins to n_mels, sampling_rate, n_fft,
  * hop_length, win_length, preemphasis, the mel band, the log floor, the normalisation's
@@ -852,7 +853,8 @@ WMEL_API int wmel_plan_from_hf_config(const char *text, size_t len, wmel_fronten
  * written to col_scale and col_shift (cap values each) with their count in *n_cols (the
  * plan's n_mels), for wmel_create_plan_cols(); *n_cols is 0 when the configuration has none
  * (null or absent: the plan alone computes the features). Each field must be an array of
- * n_mels finite numbers (nested arrays are read flattened, as numpy's reshape(-1)); mel_norms
+ * n_mels finite numbers (nested arrays are read flattened, as numpy's reshape(-1); arrays
+ * nested unevenly, which numpy's array refuses, are refused); mel_norms
  * of magnitude 1e-30 or more, a non-zero stddev. Errors: as wmel_plan_from_hf_config, and
  * WMEL_ERR_NULL_POINTER (a vector or n_cols), WMEL_ERR_BUFFER_TOO_SMALL (cap below n_mels;
  * then *plan is unchanged and *n_cols 0). Thread-safety: pure. */

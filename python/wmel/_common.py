@@ -66,6 +66,41 @@ def _check_float(v, name: str) -> float:
     return x
 
 
+def _nonfinite(v):
+    """The first float in v (a number, or a list / tuple / array of them, nested) that is not
+    finite, else None."""
+    if isinstance(v, (bool, np.bool_, str, bytes)) or v is None:
+        return None
+    if isinstance(v, (float, np.floating)):
+        return None if math.isfinite(float(v)) else v
+    if isinstance(v, np.ndarray) and v.dtype.kind in "fc":
+        bad = ~np.isfinite(v)
+        return v[bad].flat[0] if bad.any() else None
+    if isinstance(v, (list, tuple)):
+        for x in v:
+            b = _nonfinite(x)
+            if b is not None:
+                return b
+    return None
+
+
+def check_finite_options(where: str, options) -> None:
+    """The one rule for float options (constructor arguments, configuration fields, keyword
+    options): ValueError naming the first option in `options` (a dict, or (name, value)
+    pairs) whose value holds NaN or an infinity -- no option of a wmel front-end or drop-in
+    computes anything meaningful from them. None stays: where an option takes None, it is
+    the original's own meaning (e.g. f_max=None)."""
+    items = options.items() if isinstance(options, dict) else options
+    for k, v in items:
+        b = _nonfinite(v)
+        if b is not None:
+            shown = v if isinstance(v, (float, np.floating)) else f"{type(v).__name__} holding {b!r}"
+            raise ValueError(f"{where}: {k}={shown!r}: not a finite number (NaN and infinities are "
+                             "refused: give a finite value)" if isinstance(v, (float, np.floating)) else
+                             f"{where}: {k}: {shown}: not finite (NaN and infinities are refused: give "
+                             "finite values)")
+
+
 def _check_str(v, name: str, choices) -> str:
     """One of the strings `choices`."""
     if not isinstance(v, str) or v not in choices:

@@ -265,11 +265,19 @@ def _cols(plan: dict, col_scale, col_shift):
         n *= (2 if plan.get("delta_win") else 1) * plan["stack"]
     out = []
     for name, v, unit in (("col_scale", col_scale, 1.0), ("col_shift", col_shift, 0.0)):
-        a = np.full(n, unit) if v is None else np.asarray(v, dtype=np.float64)
+        try:
+            a = np.full(n, unit) if v is None else np.asarray(v, dtype=np.float64)
+        except (TypeError, ValueError):
+            shown = repr(v) if len(repr(v)) <= 60 else repr(v)[:57] + "..."
+            raise ValueError(f"{name} {shown}: {n} numbers expected (one per column), finite, at most "
+                             "1e30 in magnitude") from None
         if a.shape != (n,):
             raise ValueError(f"{name} must hold {n} values (one per column), got shape {a.shape}")
-        if not np.all(np.isfinite(a)) or np.any(np.abs(a) > 1e30):
-            raise ValueError(f"{name} must be finite, at most 1e30 in magnitude")
+        bad = ~np.isfinite(a) | (np.abs(np.nan_to_num(a)) > 1e30)
+        if bad.any():
+            j = int(np.argmax(bad))
+            raise ValueError(f"{name}: value {j} is {float(a[j])!r}: each of the {n} values must be finite, at "
+                             "most 1e30 in magnitude")
         out.append(np.ascontiguousarray(a).tobytes())
     return tuple(out)
 

@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-from ._common import _is_torch
+from ._common import _is_torch, check_finite_options
 
 
 def _is_cpu(device) -> bool:
@@ -81,6 +81,24 @@ class StandaloneBatchFeature(dict):
                 v = v.to(device=device)
             self[k] = v
         return self
+
+
+_WHOLE = ("feature_size", "num_mel_bins", "sampling_rate", "hop_length", "n_fft", "win_length", "chunk_length")
+
+
+def check_options(fe, name: str = "") -> None:
+    """The option rule of every wmel.hf class, drop-in or standalone, run by its constructor:
+    a configuration field (to_dict()) holding NaN or an infinity is refused naming it
+    (check_finite_options), and so is a count or size (feature_size, sampling_rate, n_fft, ...)
+    that is not a whole number, which the originals refuse too (numpy's linspace and
+    window sizes take integers): ValueError, before any computation."""
+    where = name or getattr(fe, "_extractor_type", "") or type(fe).__name__
+    d = fe.to_dict()
+    check_finite_options(where, d)
+    for k in _WHOLE:
+        v = d.get(k)
+        if isinstance(v, (float, np.floating)) and v != int(v):
+            raise ValueError(f"{where}: {k}={v!r}: a whole number expected")
 
 
 class StandaloneSequenceFeatureExtractor:

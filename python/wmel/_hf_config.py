@@ -29,6 +29,8 @@ import os
 import numpy as np
 
 from . import _wmel
+from ._common import check_finite_options
+from ._hf_base import check_options
 from ._features import _ctx
 
 _NORM_NONE, _VALID_ALL, _FRAMES_SNIP = 1, 0, 0
@@ -40,32 +42,52 @@ def hf_classes() -> list:
     return list(_wmel.hf_classes())
 
 
-def config_dict(path) -> dict:
-    """The feature extractor's configuration dict of a file or a model folder (with
-    transformers installed, also of a hub model's name, through transformers' cache), read as
-    transformers reads it: a folder's processor_config.json when it holds the extractor's dict
-    ("feature_extractor", else "audio_processor"), else its preprocessor_config.json; a file
-    as it is, or its nested dict when it has one (as wmel_plan_from_hf_config reads it)."""
+def config_text(path) -> tuple:
+    """(the configuration's bytes, the file they come from) of a file or a model folder, chosen
+    as `wmel mel --hf-config` chooses them: a folder's processor_config.json when the library
+    finds the extractor's configuration there (its nested "feature_extractor" or
+    "audio_processor" object, as transformers reads it), else its preprocessor_config.json; a
+    file as it is. With transformers installed, a hub model's name gives its extractor's dict
+    (transformers' cache and download rules) as JSON, the name as the file."""
     p = os.fspath(path)
     if os.path.isdir(p):
         proc = os.path.join(p, "processor_config.json")
         if os.path.isfile(proc):
-            with open(proc, encoding="utf-8") as f:
-                d = json.load(f)
-            for k in ("feature_extractor", "audio_processor"):
-                if isinstance(d.get(k), dict):
-                    return d[k]
+            text = _read(proc)
+            try:
+                _wmel.plan_from_hf_config_cols(text)
+                return text, proc
+            except ValueError as e:
+                if 'no "feature_extractor_type"' not in str(e):
+                    return text, proc
         p = os.path.join(p, "preprocessor_config.json")
     if not os.path.isfile(p):
         if not os.path.exists(os.fspath(path)):
             hub = _hub_dict(os.fspath(path))
             if hub is not None:
-                return hub
+                return _text(hub).encode(), os.fspath(path)
         raise OSError(f"{p}: no such file (a transformers preprocessor_config.json, "
                       "processor_config.json or a model folder holding one; with transformers "
                       "installed, a hub model's name that it can fetch)")
-    with open(p, encoding="utf-8") as f:
-        d = json.load(f)
+    return _read(p), p
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def config_dict(path) -> dict:
+    """The feature extractor's configuration dict of a file or a model folder (config_text's
+    choice; with transformers installed, also of a hub model's name), as the library reads it:
+    the nested "feature_extractor" (else "audio_processor") object when there is one, even an
+    empty one, as transformers reads processor_config.json; else the top-level object. A
+    leading UTF-8 byte-order mark is skipped, as by every JSON reader of the library."""
+    text, p = config_text(path)
+    try:
+        d = json.loads(text.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise ValueError(f"{p}: not a JSON configuration: {e}") from None
     if not isinstance(d, dict):
         raise ValueError(f"{p}: a configuration is one JSON object")
     for k in ("feature_extractor", "audio_processor"):
@@ -89,6 +111,7 @@ def _hub_dict(name: str):
 
 
 def _text(cfg: dict) -> str:
+    check_finite_options(str(cfg.get("feature_extractor_type", "the configuration")), cfg)
     try:
         return json.dumps(cfg, allow_nan=False, default=_jsonable)
     except ValueError as e:
@@ -108,7 +131,11 @@ def preset_and_plan(cfg) -> tuple:
     if not isinstance(cfg, dict):
         if not isinstance(cfg, (str, os.PathLike)):
             raise TypeError(f"a configuration dict or a path, got {type(cfg).__name__}")
-        cfg = config_dict(cfg)
+        text, p = config_text(cfg)
+        try:
+            return tuple(_wmel.plan_from_hf_config(text))
+        except ValueError as e:      # the file named, as `wmel mel --hf-config FILE` names it
+            raise ValueError(f"{p}: {e}") from None
     return tuple(_wmel.plan_from_hf_config(_text(cfg)))
 
 
@@ -469,37 +496,6 @@ class _Plan(dict):
         self.cols = cols
 
 
-def _gemma_bins(d: dict):
-    """Gemma's per_bin_mean / per_bin_stddev out of the configuration: the per-column affine
-    x / std - mean / std (one value per mel), or None when neither is set."""
-    mean, std = d.pop("per_bin_mean", None), d.pop("per_bin_stddev", None)
-    if mean is None and std is None:
-        return None
-    n = int(d.get("feature_size", 128))
-    m = np.zeros(n) if mean is None else np.asarray(mean, np.float64).reshape(-1)
-    s = np.ones(n) if std is None else np.asarray(std, np.float64).reshape(-1)
-    if m.shape != (n,) or s.shape != (n,) or not (np.all(np.isfinite(m)) and np.all(np.isfinite(s))) \
-            or np.any(s == 0):
-        raise ValueError(f"per_bin_mean / per_bin_stddev: {n} finite values each (stddev non-zero) expected")
-    scale, shift = 1.0 / s, -m / s
-    if np.any(np.abs(scale) > 1e30) or np.any(np.abs(shift) > 1e30):
-        raise ValueError("per_bin_mean / per_bin_stddev: mean / stddev above 1e30 in magnitude")
-    return (np.ascontiguousarray(scale).tobytes(), np.ascontiguousarray(shift).tobytes())
-
-
-
-def _clvp_norms(d: dict):
-    """CLVP's mel_norms out of the configuration: the per-column affine x / mel_norms (one value
-    per mel), or None when it is not set."""
-    norms = d.pop("mel_norms", None)
-    if norms is None:
-        return None
-    n = int(d.get("feature_size", 80))
-    v = np.asarray(norms, np.float64).reshape(-1)
-    if v.shape != (n,) or not np.all(np.isfinite(v)) or np.any(np.abs(v) < 1e-30):
-        raise ValueError(f"mel_norms: {n} finite values expected, none of magnitude below 1e-30")
-    return (np.ascontiguousarray(1.0 / v).tobytes(), np.zeros(n).tobytes())
-
 def dropin_config(name: str, cfg: dict) -> tuple:
     """(the configuration the library maps, the per-column affine or None) for the drop-in of
     class `name`: the fields its drop-in computes beyond the plan are taken out --
@@ -510,13 +506,16 @@ def dropin_config(name: str, cfg: dict) -> tuple:
     cols = None
     if name in ("Gemma3nAudioFeatureExtractor", "Gemma4AudioFeatureExtractor"):
         d.pop("dither", None)
-        cols = _gemma_bins(d)
     elif name == "CohereAsrFeatureExtractor":
         d["dither"] = 0.0
     elif name == "UnivNetFeatureExtractor":
         d["do_normalize"] = False
-    elif name == "ClvpFeatureExtractor":
-        cols = _clvp_norms(d)
+    if name in ("Gemma3nAudioFeatureExtractor", "Gemma4AudioFeatureExtractor", "ClvpFeatureExtractor"):
+        # the per-column values as the library reads them (wmel_plan_from_hf_config_cols, the
+        # reader of `wmel mel --hf-config`): its refusals are the same sentences
+        cols = _wmel.plan_from_hf_config_cols(_text(d))[2]
+        for k in ("per_bin_mean", "per_bin_stddev", "mel_norms"):
+            d.pop(k, None)
     return d, cols
 
 # constructor arguments a class uses but does not keep (so neither to_dict nor save_pretrained
@@ -653,13 +652,14 @@ def dropin_class(name: str):
         body = {meth: _OURS[name], "__module__": "wmel.hf",
                 "__doc__": f"transformers.{name} with its spectrogram computed by libwmel (wmel.hf); "
                            "saved configurations load into transformers' own class as well."}
-        unkept = _UNKEPT.get(name)
-        if unkept:
-            def __init__(self, *args, **kwargs):
-                cls.__init__(self, *args, **kwargs)
-                for k, v in unkept.items():
-                    setattr(self, k, kwargs.get(k, v))
-            body["__init__"] = __init__
+        unkept = _UNKEPT.get(name) or {}
+
+        def __init__(self, *args, **kwargs):
+            cls.__init__(self, *args, **kwargs)
+            for k, v in unkept.items():
+                setattr(self, k, kwargs.get(k, v))
+            check_options(self, name)   # NaN / inf and fractional sizes refused by name
+        body["__init__"] = __init__
         sub = type(name, (cls,), body)
         _subclasses[name] = sub
     return sub

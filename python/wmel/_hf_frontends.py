@@ -23,7 +23,7 @@ import numpy as np
 from ._common import _is_torch
 from ._features import _ctx, frontend_plan
 from ._feref import kaldi_mel_filters
-from ._hf_base import StandaloneBatchFeature, StandaloneSequenceFeatureExtractor, _is_cpu
+from ._hf_base import StandaloneBatchFeature, StandaloneSequenceFeatureExtractor, _is_cpu, check_options
 
 _SR = 16000
 _PARAKEET = {"sampling_rate": 16000, "hop_length": 160, "n_fft": 512, "win_length": 400}
@@ -80,7 +80,7 @@ def parakeet_wmel_computes(fe, check_bank=True) -> bool:
     """True when libwmel computes this Parakeet extractor's features."""
     if any(getattr(fe, k, None) != v for k, v in _PARAKEET.items()):
         return False
-    if getattr(fe, "preemphasis", None) is None or abs(fe.preemphasis - 0.97) > 1e-9:
+    if getattr(fe, "preemphasis", None) is None or not abs(fe.preemphasis - 0.97) <= 1e-9:
         return False
     n = getattr(fe, "feature_size", None)
     if not isinstance(n, (int, np.integer)) or not 1 <= n <= 256:
@@ -274,6 +274,7 @@ class StandaloneParakeetFeatureExtractor(StandaloneSequenceFeatureExtractor):
         self.n_fft = n_fft
         self.win_length = win_length
         self.preemphasis = preemphasis
+        check_options(self)
         if not parakeet_wmel_computes(self, check_bank=False):
             raise ValueError("without transformers, wmel computes Parakeet's standard "
                              "features only (16 kHz, hop 160, n_fft 512, window 400, "
@@ -318,6 +319,7 @@ class StandaloneSeamlessM4TFeatureExtractor(StandaloneSequenceFeatureExtractor):
         kwargs.pop("feature_extractor_type", None)
         for k, v in kwargs.items():
             setattr(self, k, v)
+        check_options(self)
         if not seamless_wmel_computes(self, check_bank=False):
             raise ValueError("without transformers, wmel computes SeamlessM4T's standard "
                              "features only (16 kHz, stride 2, right padding, 1..256 mel bins "
@@ -428,6 +430,10 @@ if _HF_PARAKEET is not None:
         (see wmel.hf). Saved configs load into transformers' own class as well."""
 
         __call__ = _parakeet_call
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            check_options(self, "ParakeetFeatureExtractor")
 else:
     ParakeetFeatureExtractor = StandaloneParakeetFeatureExtractor
 
@@ -437,6 +443,10 @@ if _HF_SEAMLESS is not None:
         (see wmel.hf). Saved configs load into transformers' own class as well."""
 
         __call__ = _seamless_call
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            check_options(self, "SeamlessM4TFeatureExtractor")
 else:
     SeamlessM4TFeatureExtractor = StandaloneSeamlessM4TFeatureExtractor
 

@@ -96,22 +96,27 @@ class FrameExtractionOptions(_Options):
 
     def window_shift(self) -> int:
         """Kaldi's WindowShift(): int(samp_freq * 0.001f * frame_shift_ms) in float32."""
-        return _ms_samples(self.samp_freq, self.frame_shift_ms)
+        return _ms_samples(self.samp_freq, self.frame_shift_ms, "frame_shift_ms")
 
     def window_size(self) -> int:
-        return _ms_samples(self.samp_freq, self.frame_length_ms)
+        return _ms_samples(self.samp_freq, self.frame_length_ms, "frame_length_ms")
 
     def padded_window_size(self) -> int:
         n = self.window_size()
         return 1 << max(0, (n - 1).bit_length()) if self.round_to_power_of_two else n
 
 
-def _ms_samples(sr, ms) -> int:
+_MAX_HOP = 1 << 24   # wmel_plan_check's hop limit, in samples
+
+
+def _ms_samples(sr, ms, name="frame_shift_ms") -> int:
     # the original's arithmetic: float fields, 0.001f, float products, truncation
     with np.errstate(over="ignore", invalid="ignore"):
         v = np.float32(sr) * np.float32(0.001) * np.float32(ms)
     if not np.isfinite(v) or v >= 2.0 ** 31 or v <= -(2.0 ** 31):
-        raise ValueError(f"{sr} Hz x {ms} ms is not a number of samples")
+        raise ValueError(f"frame_opts.{name} {ms!r}: at {sr} Hz that is {float(v):.6g} samples; a frame's "
+                         f"length and shift are whole numbers of samples, a shift 1 .. {_MAX_HOP} (at "
+                         f"{sr} Hz: frame_shift_ms up to {_MAX_HOP * 1000.0 / float(sr):.6g} ms)")
     return int(v)
 
 
@@ -265,9 +270,10 @@ def frame_geometry(fo: FrameExtractionOptions, what="frame_opts"):
     if L < 2:
         raise ValueError(f"{what}: frame_length_ms {fo.frame_length_ms} at {sr} Hz gives {L} "
                          "samples a frame; at least 2 are needed")
-    if H < 1:
-        raise ValueError(f"{what}: frame_shift_ms {fo.frame_shift_ms} at {sr} Hz gives {H} "
-                         "samples; at least 1 is needed")
+    if H < 1 or H > _MAX_HOP:
+        raise ValueError(f"{what}.frame_shift_ms {fo.frame_shift_ms}: at {sr} Hz that is {H} samples; "
+                         f"a shift of 1 .. {_MAX_HOP} samples is needed (frame_shift_ms "
+                         f"{1000.0 / sr:.6g} .. {_MAX_HOP * 1000.0 / sr:.6g} at {sr} Hz)")
     n_fft = fo.padded_window_size()
     return sr, L, H, n_fft, bool(fo.snip_edges)
 

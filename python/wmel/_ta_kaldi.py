@@ -99,6 +99,10 @@ def options(kind: str, kw: dict, n_channels: int, n_samples: int) -> dict:
     n_fft = (1 if L == 0 else 2 ** (L - 1).bit_length()) if o["round_to_power_of_two"] else L
     _assert(2 <= L <= n_samples, f"choose a window size {L} that is [2, {n_samples}]")
     _assert(0 < H, "`window_shift` must be greater than 0")
+    if H > 1 << 24:   # wmel_plan_check's hop limit
+        raise ValueError(f"frame_shift={o['frame_shift']!r} ms: at {sf} Hz that is {H} samples a shift; "
+                         f"wmel computes shifts of 1 .. {1 << 24} samples (frame_shift up to "
+                         f"{(1 << 24) * 1000.0 / sf:.6g} ms at {sf} Hz)")
     _assert(n_fft % 2 == 0, "the padded `window_size` must be divisible by two. use "
             f"`round_to_power_of_two` or change `frame_length` ({L} samples: odd)")
     _assert(0.0 <= o["preemphasis_coefficient"] <= 1.0,

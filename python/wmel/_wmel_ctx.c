@@ -75,7 +75,8 @@ int wmelpy_plan_from_dict(PyObject *d, wmel_frontend_plan *pl)
             long x = PyLong_AsLong(v);
             if (x == -1 && PyErr_Occurred()) return -1;
             if (x < INT_MIN || x > INT_MAX) {
-                PyErr_Format(PyExc_ValueError, "plan: '%s' out of range", PLAN_FIELDS[i].name);
+                PyErr_Format(PyExc_ValueError, "plan: '%s' %ld: outside a C int's range (%d..%d)", PLAN_FIELDS[i].name,
+                             x, INT_MIN, INT_MAX);
                 return -1;
             }
             *(int *)at = (int)x;
@@ -278,6 +279,25 @@ static PyObject *Ctx_log_mel_device(PyObject *s, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* The sentence of WMEL_ERR_TOO_SHORT for this context's plan: the plan's own reflect reach
+ * (n_fft / 2 when centred, the padding when snipped), not the Whisper-only default; NULL when
+ * the plan does not say. */
+static const char *too_short(const wmel_ctx *ctx, size_t n, char *buf, size_t cap)
+{
+    wmel_frontend_plan p;
+    if (!ctx || wmel_ctx_plan(ctx, &p)) return NULL;
+    if (p.framing == WMEL_FRAMES_CENTER_REFLECT)
+        snprintf(buf, cap, "%zu samples: too short for this plan's centred reflect framing: more than n_fft / 2 = "
+                           "%d samples needed (n_fft %d)", n, p.n_fft / 2, p.n_fft);
+    else if (p.framing == WMEL_FRAMES_SNIP && p.pad_mode == WMEL_PAD_REFLECT)
+        snprintf(buf, cap, "%zu samples: too short for this plan's reflect padding: more than %d samples needed "
+                           "(pad_left %d, pad_right %d)", n, p.pad_left > p.pad_right ? p.pad_left : p.pad_right,
+                 p.pad_left, p.pad_right);
+    else
+        return NULL;
+    return buf;
+}
+
 /* features_shape(n) -> (rows, cols) of features() for n samples. */
 static PyObject *Ctx_features_shape(PyObject *s, PyObject *args)
 {
@@ -286,6 +306,9 @@ static PyObject *Ctx_features_shape(PyObject *s, PyObject *args)
     if (wmelpy_check_size(n, "n_samples") < 0) return NULL;
     size_t rows, cols;
     int st = wmel_features_shape(((CtxObject *)s)->ctx, (size_t)n, &rows, &cols);
+    char why[300];
+    if (st == WMEL_ERR_TOO_SHORT)
+        return wmelpy_raise_status(st, NULL, too_short(((CtxObject *)s)->ctx, (size_t)n, why, sizeof why));
     if (st) return wmelpy_raise_status(st, NULL, NULL);
     return Py_BuildValue("(nn)", (Py_ssize_t)rows, (Py_ssize_t)cols);
 }
@@ -301,8 +324,9 @@ static PyObject *Ctx_features(PyObject *s, PyObject *args)
     size_t n = (size_t)(in.len / in.itemsize), rows = 0, cols = 0;
     int st = wmel_features_shape(self->ctx, n, &rows, &cols);
     if (st) {
+        char why[300];
         PyBuffer_Release(&in);
-        return wmelpy_raise_status(st, NULL, NULL);
+        return wmelpy_raise_status(st, NULL, st == WMEL_ERR_TOO_SHORT ? too_short(self->ctx, n, why, sizeof why) : NULL);
     }
     if (wmelpy_get_out(out_o, &out, rows * cols) < 0) {
         PyBuffer_Release(&in);

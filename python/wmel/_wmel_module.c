@@ -326,6 +326,38 @@ static PyObject *m_plan_from_hf_config(PyObject *m, PyObject *args)
     return Py_BuildValue("(sN)", preset, d);
 }
 
+/* plan_from_hf_config_cols(text) -> (preset, plan dict, cols) of a transformers configuration's
+ * JSON with its per-column values (wmel_plan_from_hf_config_cols): cols is None when it has
+ * none, else (scale, shift) as the float64 bytes of n_mels values each. */
+static PyObject *m_plan_from_hf_config_cols(PyObject *m, PyObject *args)
+{
+    (void)m;
+    const char *text;
+    Py_ssize_t len;
+    if (!PyArg_ParseTuple(args, "s#:plan_from_hf_config_cols", &text, &len)) return NULL;
+    enum { CAP = 8192 };
+    double *v = PyMem_Malloc(2 * CAP * sizeof *v);
+    if (!v) return PyErr_NoMemory();
+    wmel_frontend_plan pl;
+    char why[1024], preset[64];
+    size_t n = 0;
+    int st = wmel_plan_from_hf_config_cols(text, (size_t)len, &pl, preset, sizeof preset, v, v + CAP, CAP, &n, why,
+                                           sizeof why);
+    PyObject *out = NULL;
+    if (st == WMEL_ERR_INVALID_ARG) PyErr_SetString(PyExc_ValueError, why);
+    else if (st) wmelpy_raise_status(st, "wmel_plan_from_hf_config_cols", NULL);
+    else {
+        PyObject *d = wmelpy_plan_to_dict(&pl);
+        if (d && n)
+            out = Py_BuildValue("(sN(y#y#))", preset, d, (const char *)v, (Py_ssize_t)(n * sizeof *v),
+                                (const char *)(v + CAP), (Py_ssize_t)(n * sizeof *v));
+        else if (d)
+            out = Py_BuildValue("(sNO)", preset, d, Py_None);
+    }
+    PyMem_Free(v);
+    return out;
+}
+
 /* hf_classes() -> [(class, preset, mapped)] (wmel_hf_class_name). */
 static PyObject *m_hf_classes(PyObject *m, PyObject *args)
 {
@@ -425,6 +457,9 @@ static PyMethodDef module_methods[] = {
     {"plan_from_hf_config", m_plan_from_hf_config, METH_VARARGS,
      "plan_from_hf_config(text) -> (preset, plan dict) of a transformers configuration (wmel_plan_from_hf_config); "
      "ValueError with its sentence"},
+    {"plan_from_hf_config_cols", m_plan_from_hf_config_cols, METH_VARARGS,
+     "plan_from_hf_config_cols(text) -> (preset, plan dict, (scale bytes, shift bytes) or None) of a transformers "
+     "configuration with its per-column values (wmel_plan_from_hf_config_cols); ValueError with its sentence"},
     {"hf_classes", m_hf_classes, METH_NOARGS, "hf_classes() -> [(class, preset, mapped)] (wmel_hf_class_name)"},
     {"plan_from_json", m_plan_from_json, METH_VARARGS,
      "plan_from_json(text) -> the plan dict of a plan's JSON (wmel_plan_from_json); ValueError with its sentence"},

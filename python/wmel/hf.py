@@ -30,7 +30,7 @@ from . import _hf_config as _config
 from . import _hf_frontends as _frontends
 from . import _npref
 from ._common import _is_torch, _log_mel_np
-from ._hf_base import StandaloneBatchFeature, StandaloneSequenceFeatureExtractor, _is_cpu
+from ._hf_base import StandaloneBatchFeature, StandaloneSequenceFeatureExtractor, _is_cpu, check_options
 # transformers' Parakeet (NeMo) and SeamlessM4T extractors, computed by libwmel
 from ._hf_frontends import (  # noqa: F401
     ParakeetFeatureExtractor, SeamlessM4TFeatureExtractor, StandaloneParakeetFeatureExtractor,
@@ -224,6 +224,7 @@ class StandaloneWhisperFeatureExtractor(StandaloneSequenceFeatureExtractor):
         self.n_samples = chunk_length * sampling_rate
         self.nb_max_frames = self.n_samples // hop_length
         self.dither = dither
+        check_options(self)
         if (sampling_rate, n_fft) == (16000, 400):
             self.mel_filters = _whisper_bank("np", feature_size)
         else:
@@ -301,6 +302,10 @@ if _HF is not None:
 
         _np_extract_fbank_features = _np_fbank
         _torch_extract_fbank_features = _torch_fbank
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            check_options(self, "WhisperFeatureExtractor")
 
 
 if _HF is None:

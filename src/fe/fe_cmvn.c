@@ -328,7 +328,9 @@ int wmel_cmvn_load(const char *path, double *scale, double *shift, size_t cap, s
         len += got;
         if (got == 0) {
             if (ferror(f)) {
-                wmel__fe_bad(msg, msg_len, "%s: read error", path);
+                wmel__fe_bad(msg, msg_len, "%s: cannot be read: %s (a CMVN file is expected: Kaldi cmvn.ark or "
+                                           "FunASR am.mvn)",
+                             path, errno == EISDIR ? "a folder" : strerror(errno));
                 rc = WMEL_ERR_IO;
             }
             break;

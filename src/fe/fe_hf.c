@@ -854,6 +854,10 @@ static int hf_vector(const char *text, size_t len, const hf_cfg *c, const char *
     const int r = x->kind == 'a' ? wmel__json_numbers(text, len, x->at, v, want, &n) : 1;
     if (r == 1)
         return refuse(msg, msg_len, cls, c, key, "null", "an array of numbers (one per mel) or null expected");
+    if (r == 3)
+        return refuse(msg, msg_len, cls, c, key, "null",
+                      "nested arrays of unequal lengths (numpy's array refuses them): one array of numbers, one per "
+                      "mel, expected");
     if (r == 2 || n != want)
         return wmel__fe_bad(msg, msg_len, "%s: %s: %s%zu numbers where the plan has %zu mels (feature_size): one per mel "
                                           "expected",
@@ -970,28 +974,40 @@ static int from_hf(const char *text, size_t len, wmel_frontend_plan *plan, char 
         return WMEL_ERR_NO_MEMORY;
     }
     /* processor_config.json: the extractor's dict under "feature_extractor" (else
-     * "audio_processor", as transformers reads it) */
+     * "audio_processor", as transformers reads it), even an empty one: the top-level keys are
+     * then not the extractor's */
     int n = 0, rc = wmel__json_members(text, len, "feature_extractor", m, &n, msg, msg_len);
     hf_cfg c = {m, n, 0};
+    const char *sub = NULL;
     for (int i = 0; !rc && i < n; i++)
-        if (m[i].nested) c.nested = 1;
-    if (!rc && !c.nested) {
+        if (!m[i].nested && m[i].kind == 'o' && !strcmp(m[i].key, "feature_extractor")) sub = "feature_extractor";
+    if (!rc && !sub) {
         rc = wmel__json_members(text, len, "audio_processor", m, &n, msg, msg_len);
         c.n = n;
         for (int i = 0; !rc && i < n; i++)
-            if (m[i].nested) c.nested = 1;
+            if (!m[i].nested && m[i].kind == 'o' && !strcmp(m[i].key, "audio_processor")) sub = "audio_processor";
     }
+    c.nested = sub != NULL;
     const wmel__jmember *type = rc ? NULL : get(&c, "feature_extractor_type");
     const struct hf_class *k = NULL;
-    if (!rc && (!type || type->kind != 's'))
-        rc = wmel__fe_bad(msg, msg_len, "%s: a feature extractor's configuration names its class in "
-                                        "\"feature_extractor_type\" (preprocessor_config.json, or processor_config.json's "
-                                        "\"feature_extractor\")",
-                          type ? "\"feature_extractor_type\" is not a string" : "no \"feature_extractor_type\"");
-    for (size_t i = 0; !rc && i < N_CLASSES && !k; i++)
+    if (!rc && !type && sub)
+        rc = wmel__fe_bad(msg, msg_len, "the nested \"%s\" object names no class (its \"feature_extractor_type\" is "
+                                        "missing): transformers reads that object, not the top-level keys, so it must "
+                                        "hold the extractor's whole configuration",
+                          sub);
+    else if (!rc && (!type || (type->kind != 's' && type->kind != 'L'))) {
+        char v[80];
+        shown(type, "", v, sizeof v);
+        rc = wmel__fe_bad(msg, msg_len, "%s%s: a feature extractor's configuration names its class in "
+                                        "\"feature_extractor_type\", a string (preprocessor_config.json, or "
+                                        "processor_config.json's \"feature_extractor\")",
+                          type ? "feature_extractor_type is not a string: " : "no \"feature_extractor_type\"",
+                          type ? v : "");
+    }
+    for (size_t i = 0; !rc && type->kind == 's' && i < N_CLASSES && !k; i++)
         if (!strcmp(type->val, CLASSES[i].cls)) k = &CLASSES[i];
     for (size_t i = 0; !rc && !k && i < sizeof RAW / sizeof RAW[0]; i++)
-        if (!strcmp(type->val, RAW[i]))
+        if (type->kind == 's' && !strcmp(type->val, RAW[i]))
             rc = wmel__fe_bad(msg, msg_len, "feature_extractor_type %s: computes no spectrogram (its features are the "
                                             "waveform itself), so there is no front-end plan",
                               RAW[i]);
@@ -1001,7 +1017,9 @@ static int from_hf(const char *text, size_t len, wmel_frontend_plan *plan, char 
         names[0] = '\0';
         for (size_t i = 0; i < N_CLASSES && o < sizeof names; i++)
             if (CLASSES[i].rules) o += (size_t)snprintf(names + o, sizeof names - o, "%s%s", o ? ", " : "", CLASSES[i].cls);
-        rc = wmel__fe_bad(msg, msg_len, "feature_extractor_type %.60s: not a class wmel maps to a plan (%s)", type->val,
+        rc = wmel__fe_bad(msg, msg_len, "feature_extractor_type %.60s%s%s: not a class wmel maps to a plan (%s)",
+                          type->val, type->kind == 'L' ? "..." : "",
+                          type->kind == 'L' ? " (a string of 128 bytes or more, longer than any class name)" : "",
                           names);
     }
     wmel_frontend_plan p;

@@ -28,7 +28,9 @@ int wmel__json_members(const char *text, size_t len, const char *sub, wmel__jmem
 /* The numbers of the array whose '[' is text[at] (a member's `at` from wmel__json_members, so
  * the text is valid JSON), nested arrays flattened in order, as numpy's reshape(-1) reads
  * them: at most cap into out, their count in *n. 0; 1 when an element is not a number
- * (a string, true, false, null or an object); 2 when there are more than cap. */
+ * (a string, true, false, null or an object); 2 when there are more than cap; 3 when the
+ * nesting is not rectangular (arrays of one level of unequal lengths, or numbers beside
+ * arrays), which numpy's array refuses. */
 int wmel__json_numbers(const char *text, size_t len, size_t at, double *out, size_t cap, size_t *n);
 
 #endif

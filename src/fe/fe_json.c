@@ -782,28 +782,41 @@ int wmel__json_members(const char *text, size_t len, const char *sub, wmel__jmem
 int wmel__json_numbers(const char *text, size_t len, size_t at, double *out, size_t cap, size_t *n)
 {
     jcur c = {(const unsigned char *)text, len, at, 1, NULL, 0};
-    int depth = 0;
+    enum { DEEP = 64 };
+    size_t count[DEEP], want[DEEP]; /* per level: the open array's elements, the level's length */
+    int depth = 0, leaf = 0, ragged = 0; /* leaf: the level the numbers sit at (0: none yet) */
+    for (int d = 0; d < DEEP; d++) want[d] = (size_t)-1;
     *n = 0;
     do {
         skip_ws(&c);
         if (c.i >= c.n) return 1;
         const unsigned char ch = c.s[c.i];
         if (ch == '[') {
-            depth++;
+            if (depth >= DEEP) return 1;
+            if (depth > 0) {
+                count[depth - 1]++;
+                if (leaf && depth >= leaf) ragged = 1; /* an array beside numbers */
+            }
+            count[depth++] = 0;
             c.i++;
         } else if (ch == ']') {
             depth--;
+            if (want[depth] == (size_t)-1) want[depth] = count[depth];
+            else if (want[depth] != count[depth]) ragged = 1; /* one level's arrays, unequal lengths */
             c.i++;
         } else if (ch == ',') {
             c.i++;
         } else if (ch == '-' || (ch >= '0' && ch <= '9')) {
             char num[65];
             if (jnumber(&c, num, sizeof num)) return 1;
+            if (!leaf) leaf = depth;
+            else if (leaf != depth) ragged = 1; /* numbers at two levels */
+            count[depth - 1]++;
             if (*n >= cap) return 2;
             out[(*n)++] = strtod(num, NULL);
         } else {
             return 1;
         }
     } while (depth > 0);
-    return 0;
+    return ragged ? 3 : 0;
 }

@@ -165,6 +165,11 @@ static void hf_cols_tests(void)
                  "mel_norms 3: an array of numbers");
     cols_refused("{\"feature_extractor_type\": \"Gemma4AudioFeatureExtractor\", \"per_bin_mean\": [1, [2, null]]}",
                  WMEL_ERR_INVALID_ARG, "per_bin_mean [...]: an array of numbers");
+    /* a nesting numpy's array refuses (unequal lengths, numbers beside arrays) is refused */
+    cols_refused("{\"feature_extractor_type\": \"Gemma4AudioFeatureExtractor\", \"per_bin_mean\": [[1, 2], [3]]}",
+                 WMEL_ERR_INVALID_ARG, "per_bin_mean [...]: nested arrays of unequal lengths");
+    cols_refused("{\"feature_extractor_type\": \"ClvpFeatureExtractor\", \"mel_norms\": [1, [2]]}",
+                 WMEL_ERR_INVALID_ARG, "mel_norms [...]: nested arrays of unequal lengths");
     const char *clvp = "ClvpFeatureExtractor", *g4 = "Gemma4AudioFeatureExtractor";
     norms[5] = 0.0;
     one_vector(text, a1, CAP, clvp, "mel_norms", norms, 80);
@@ -451,7 +456,25 @@ int main(void)
     refused("{\"feature_extractor_type\": \"Pop2PianoFeatureExtractor\", \"sampling_rate\": 22050.5}",
             "sampling_rate 22050.5");
     refused("{\"feature_size\": 80}", "no \"feature_extractor_type\"");
-    refused("{\"feature_extractor_type\": 3}", "is not a string");
+    refused("{\"feature_extractor_type\": 3}", "feature_extractor_type is not a string: 3");
+    /* a nested extractor object, even an empty one, is the configuration (transformers') */
+    refused("{\"feature_extractor_type\": \"WhisperFeatureExtractor\", \"feature_extractor\": {}}",
+            "the nested \"feature_extractor\" object names no class");
+    refused("{\"feature_extractor_type\": \"WhisperFeatureExtractor\", \"audio_processor\": {}}",
+            "the nested \"audio_processor\" object names no class");
+    {   /* a class name longer than any: the value and the classes, not "not a string" */
+        char big[400] = "{\"feature_extractor_type\": \"";
+        for (int i = 0; i < 200; i++) strcat(big, "A");
+        strcat(big, "\"}");
+        refused(big, "(a string of 128 bytes or more, longer than any class name): not a class wmel maps to a plan "
+                     "(WhisperFeatureExtractor,");
+    }
+    {   /* a UTF-8 byte-order mark is skipped, as every JSON file the library reads */
+        wmel_frontend_plan p;
+        char msg[300], preset[64];
+        const char *bom = "\xef\xbb\xbf{\"feature_extractor_type\": \"WhisperFeatureExtractor\", \"feature_size\": 128}";
+        CHECK(map(bom, &p, preset, msg, sizeof msg) == WMEL_OK && p.n_mels == 128, "a byte-order mark: %s", msg);
+    }
     refused("[1, 2]", "line 1: a configuration is one JSON object");
     refused("{\"a\": [1, 2,]}", "a ',' before a closing bracket");
     refused("{\"a\": 1} x", "text after");
