@@ -23,7 +23,7 @@ APT_PKGS   := build-essential cmake pkg-config libpng-dev zlib1g-dev python3 pyt
               gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 CMAKE_ARGS ?=
 
-.PHONY: all deps deps-fixed build demo test test-fixed test-build test-asan test-emu test-clang test-python test-peers test-wheel test-aarch64 fuzz soak soak-batch bench bench-batch bench-presets digest-compare clean
+.PHONY: all deps deps-fixed build demo test test-fixed test-build test-asan test-emu test-clang test-python test-peers test-wheel test-aarch64 fuzz soak soak-batch bench bench-batch bench-presets digest-compare same-bits-update clean
 
 all: build
 
@@ -282,6 +282,13 @@ bench-presets: build
 BASE ?= HEAD
 digest-compare: deps
 	bash tests/digest/compare.sh $(BASE) $(BUILD)-digest
+
+# The committed list of the same-bits cases (tests/digest/same_bits.txt, checked by
+# test_same_bits at every level, thread count and target the suite builds): regenerate it
+# only for a change that moves bits on purpose, and say so in its commit.
+same-bits-update: build
+	./$(BUILD)/wmel-digest --same-bits ../shared/golden/audio/speech_en.wav ../shared/golden/audio/clipped.wav \
+	  ../shared/golden/audio/short_0p1s.wav > tests/digest/same_bits.txt
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_EMU) $(BUILD_CLANG) $(BUILD_TSAN) $(BUILD_A64) $(PY_BUILD) $(PEER_BUILD) $(WHEEL_BUILD) out

@@ -1,7 +1,8 @@
 /*
  * fe_cpu.c -- the general CPU path for any front-end plan: each frame in double (samples,
- * DC removal, energy, pre-emphasis, window, the real FFT of fe_fft.c, power, the sparse
- * mel bank, the log), written to the output as float32 in the plan's layout, on the ctx's
+ * DC removal, energy, pre-emphasis, window, the real FFT, power, the sparse mel bank, the
+ * log: the level's frame kernel, fe_lanes.inc, one source for every level, the C level's
+ * in src/cpu/fe_c.c), written to the output as float32 in the plan's layout, on the ctx's
  * workers (chunks of WMEL_FE_STATS_CHUNK frames, taken one at a time; a frame's value
  * never depends on the team). The finish (valid frames, normalisation, stacking, padding)
  * runs on the same workers, in double on the float values: each chunk's column sums as
@@ -21,8 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FE_CAST_LANES 1
-#include "fe_cast.inc"
 
 #define MAX_TEAM 256
 
@@ -42,91 +41,10 @@ static fe_out out_map(const wmel_fe *fe, float *out, size_t cols)
     return o;
 }
 
-/* The log energy of w[0 .. fl): ln(max(sum w^2, FLT_EPSILON)), at least ln(energy_floor). */
-static double frame_log_energy(const wmel_frontend_plan *p, const double *w, int fl)
-{
-    double e = 0.0;
-    for (int j = 0; j < fl; j++) e += w[j] * w[j];
-    e = wmel__ln(e < FLT_EPSILON ? FLT_EPSILON : e);
-    if (p->energy_floor > 0.0 && e < wmel__ln(p->energy_floor)) e = wmel__ln(p->energy_floor);
-    return e;
-}
-
-/* One frame's columns into v[0 .. n_cols). buf: n_fft + n_bins + 2 n_fft doubles. */
-static void frame_cols(const wmel_fe *fe, const float *x, size_t n, size_t t, double *buf, double *v,
-                       size_t tbase)
-{
-    const wmel_frontend_plan *p = &fe->p;
-    const int fl = p->frame_length;
-    double *w = buf, *pw = buf + p->n_fft, *work = pw + fe->n_bins;
-    const long long i0 = (long long)t * p->hop + fe->off;
-    if (i0 >= 1 && i0 + fl <= wmel__fe_live_end(p, n)) { /* inside the signal: pre_at() inlined */
-        const double s = p->scale, c = p->preemph;
-        if (p->preemph_mode != WMEL_PREEMPH_FRAME && c != 0.0) /* signal or padded: the same inside */
-            for (int j = 0; j < fl; j++) w[j] = s * (double)x[i0 + j] - c * (s * (double)x[i0 + j - 1]);
-        else
-            for (int j = 0; j < fl; j++) w[j] = s * (double)x[i0 + j];
-    } else {
-        for (int j = 0; j < fl; j++) w[j] = wmel__fe_sample(fe, x, n, i0 + j);
-    }
-    if (p->dither != 0.0)
-        for (int j = 0; j < fl; j++) w[j] += wmel__fe_noise(p, tbase + t, j);
-    if (p->remove_dc) {
-        double s = 0.0;
-        for (int j = 0; j < fl; j++) s += w[j];
-        s /= fl;
-        for (int j = 0; j < fl; j++) w[j] -= s;
-    }
-    int c = 0;
-    if (p->use_energy && !p->energy_windowed) v[c++] = frame_log_energy(p, w, fl);
-    if (p->preemph_mode == WMEL_PREEMPH_FRAME && p->preemph != 0.0) {
-        for (int j = fl - 1; j > 0; j--) w[j] -= p->preemph * w[j - 1];
-        w[0] -= p->preemph * w[0];
-    }
-    for (int j = 0; j < fl; j++) w[j] *= fe->window[j];
-    if (p->use_energy && p->energy_windowed) v[c++] = frame_log_energy(p, w, fl);
-    memset(w + fl, 0, sizeof(double) * (size_t)(p->n_fft - fl));
-    wmel__fft_power(&fe->fft, w, pw, work);
-    if (p->mag_guard_mode == WMEL_MAG_GUARD_MAX)
-        for (int k = 0; k < fe->n_bins; k++) pw[k] = pw[k] < p->mag_guard ? p->mag_guard : pw[k];
-    else if (p->mag_guard_mode == WMEL_MAG_GUARD_ADD)
-        for (int k = 0; k < fe->n_bins; k++) pw[k] += p->mag_guard;
-    if (p->power == 1)
-        for (int k = 0; k < fe->n_bins; k++) pw[k] = sqrt(pw[k]);
-    for (int m = 0; m < p->n_mels; m++) {
-        const double *wt = fe->mel_w + fe->mel_off[m], *pk = pw + fe->mel_lo[m];
-        double acc = 0.0;
-        for (int k = 0; k < fe->mel_len[m]; k++) acc += wt[k] * pk[k];
-        v[c++] = wmel__fe_log(p, acc);
-    }
-}
-
-static void scalar_frames(const wmel_fe *fe, const float *x, size_t n, size_t t0, int count,
-                          double *vals, void *scratch, size_t tbase, int by_col)
-{
-    (void)by_col; /* one lane: the two layouts are the same */
-    for (int l = 0; l < count; l++)
-        frame_cols(fe, x, n, t0 + (size_t)l, scratch, vals + (size_t)l * fe->n_cols, tbase);
-}
-
-static size_t scalar_scratch(const wmel_fe *fe)
-{
-    return sizeof(double) * ((size_t)fe->p.n_fft * 3 + (size_t)fe->n_bins);
-}
-
-static void scalar_norm(float *v, size_t len, const double *mean, const double *den, size_t ms)
-{
-    for (size_t i = 0; i < len; i++) v[i] = (float)((v[i] - mean[i * ms]) / den[i * ms]);
-}
-
 void wmel__fe_norm(const wmel_fe *fe, float *v, size_t len, const double *mean, const double *den, size_t ms)
 {
-    (fe->kern && fe->kern->norm ? fe->kern->norm : scalar_norm)(v, len, mean, den, ms);
+    (fe->kern ? fe->kern : wmel__fe_kernel_c())->norm(v, len, mean, den, ms);
 }
-
-static const wmel_fe_kernel KERNEL_C = {"c-f64", 1, scalar_frames, scalar_scratch, scalar_norm, fe_cast_group, fe_finite};
-const wmel_fe_kernel *wmel__fe_kernel_c(void) { return &KERNEL_C; }
-
 
 /* ---- the statistics (fe.h: chunks of WMEL_FE_STATS_CHUNK frames) ---- */
 
@@ -517,7 +435,7 @@ int wmel__fe_finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, siz
 /* 1 when x[a .. b) holds no NaN or Inf (the kernel's check, vectorised at its level). */
 static int finite_span(const wmel_fe *fe, const float *x, size_t a, size_t b)
 {
-    return b <= a || (fe->kern && fe->kern->finite ? fe->kern->finite : fe_finite)(x + a, b - a);
+    return b <= a || (fe->kern ? fe->kern : wmel__fe_kernel_c())->finite(x + a, b - a);
 }
 
 enum { FIN_NONE, FIN_STATS, FIN_MAX };

@@ -18,7 +18,13 @@
  *
  * With --stem WEIGHTS.safetensors, the encoder stem on each input's first 30 s too.
  *
- *   wmel-digest [--quick] [--stem WEIGHTS.safetensors] FILE.wav...
+ * --same-bits (the same bits on every level, processor and platform: tests/digest/same_bits.sh):
+ * the CPU backend only, every level this CPU runs and 1-3 threads, the quick signals, no
+ * stem; each case printed once, without its level, thread count or kernel
+ * ("<case> <status> <values> <fnv1a-64>"), and the exit status 1 when a case's bits differ
+ * between levels or thread counts (each such case on stderr).
+ *
+ *   wmel-digest [--quick | --same-bits] [--stem WEIGHTS.safetensors] FILE.wav...
  */
 #define _POSIX_C_SOURCE 200809L
 #include "wmel.h"
@@ -42,10 +48,77 @@ static uint64_t fnv(const float *x, size_t n)
     return h;
 }
 
+/* --same-bits: one line per case with the level and the thread count taken out of its name,
+ * kept in memory; a case whose value differs between levels or thread counts is counted
+ * and reported on stderr. */
+static int same_bits;
+typedef struct {
+    char *key, *val;
+} kept;
+static kept *kept_v;
+static size_t kept_n, kept_cap, kept_differ;
+
+/* what without its " isa=NAME" and " threads=N" words */
+static void strip_level(const char *what, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (const char *w = what; *w && o + 1 < cap;) {
+        if (*w == ' ' && (!strncmp(w + 1, "isa=", 4) || !strncmp(w + 1, "threads=", 8))) {
+            w++;
+            while (*w && *w != ' ') w++;
+            continue;
+        }
+        out[o++] = *w++;
+    }
+    out[o] = 0;
+}
+
+static void keep(const char *key, const char *val)
+{
+    for (size_t i = kept_n; i-- > 0;)
+        if (!strcmp(kept_v[i].key, key)) {
+            if (strcmp(kept_v[i].val, val)) {
+                kept_differ++;
+                fprintf(stderr, "wmel-digest: levels or thread counts differ: %s: %s vs %s\n", key, kept_v[i].val, val);
+            }
+            return;
+        }
+    if (kept_n == kept_cap) {
+        kept_cap = kept_cap ? 2 * kept_cap : 1024;
+        kept *v = realloc(kept_v, kept_cap * sizeof *v);
+        if (!v) {
+            fprintf(stderr, "wmel-digest: out of memory\n");
+            exit(2);
+        }
+        kept_v = v;
+    }
+    kept_v[kept_n].key = strdup(key);
+    kept_v[kept_n].val = strdup(val);
+    if (!kept_v[kept_n].key || !kept_v[kept_n].val) {
+        fprintf(stderr, "wmel-digest: out of memory\n");
+        exit(2);
+    }
+    kept_n++;
+}
+
+static void emit(const char *input, const char *what, int rc, size_t n, uint64_t h, const char *kernel)
+{
+    if (!same_bits) {
+        printf("%s|%s %d %zu %016llx %s\n", input, what, rc, rc ? 0 : n, rc ? 0ull : (unsigned long long)h,
+               kernel ? kernel : "-");
+        return;
+    }
+    char key[400], val[80];
+    char w[300];
+    strip_level(what, w, sizeof w);
+    snprintf(key, sizeof key, "%s|%s", input, w);
+    snprintf(val, sizeof val, "%d %zu %016llx", rc, rc ? 0 : n, rc ? 0ull : (unsigned long long)h);
+    keep(key, val);
+}
+
 static void line(const char *input, const char *what, int rc, const float *x, size_t n, const char *kernel)
 {
-    printf("%s|%s %d %zu %016llx %s\n", input, what, rc, rc ? 0 : n,
-           rc ? 0ull : (unsigned long long)fnv(x, n), kernel ? kernel : "-");
+    emit(input, what, rc, n, rc ? 0 : fnv(x, n), kernel);
 }
 
 static const int ISAS[] = {WMEL_ISA_C, WMEL_ISA_AVX2, WMEL_ISA_AVX512, WMEL_ISA_NEON, WMEL_ISA_AUTO};
@@ -73,9 +146,9 @@ static void whisper(const char *in, const float *x, size_t n)
         for (int norm = 0; norm < 2; norm++)
             for (int sm = 0; sm < 2; sm++)
                 for (size_t ii = 0; ii < sizeof ISAS / sizeof ISAS[0]; ii++) {
-                    if (!runs(ISAS[ii])) continue;
+                    if (!runs(ISAS[ii]) || (same_bits && ISAS[ii] == WMEL_ISA_AUTO)) continue;
                     for (int th = 1; th <= 3; th++) {
-                        if (quick && th == 3) continue;
+                        if (quick && !same_bits && th == 3) continue;
                         wmel_params p = wmel_default_params();
                         p.n_mels = mels[mi];
                         p.norm = norm ? WMEL_NORM_NONE : WMEL_NORM_WHOLE;
@@ -240,7 +313,9 @@ static void live(const char *in, const char *what, wmel_ctx *c, const float *x, 
         }
         wmel_sliding_destroy(b);
     }
-    printf("%s|%s sliding %d %zu %016llx %s\n", in, what, st, values, (unsigned long long)h, wmel_kernel_name(c));
+    char ws[200];
+    snprintf(ws, sizeof ws, "%s sliding", what);
+    emit(in, ws, st, values, h, wmel_kernel_name(c));
 }
 
 /* One plan at every level this CPU runs and 1-3 threads (1-2 with --quick), and on the
@@ -251,8 +326,9 @@ static void plan_all(const char *in, const float *x, size_t n, const char *name,
     for (int be = 0; be < 2; be++)
         for (size_t ii = 0; ii < sizeof ISAS / sizeof ISAS[0]; ii++) {
             if (!runs(ISAS[ii]) || (be && ISAS[ii] != WMEL_ISA_AUTO)) continue;
+            if (same_bits && (be || ISAS[ii] == WMEL_ISA_AUTO)) continue;
             for (int th = 1; th <= 3; th++) {
-                if ((be || quick) && th == 3) continue;
+                if ((be || (quick && !same_bits)) && th == 3) continue;
                 wmel_params p = wmel_default_params();
                 p.max_isa = ISAS[ii];
                 p.backend = be ? WMEL_BACKEND_REF : WMEL_BACKEND_CPU;
@@ -312,7 +388,7 @@ static void windows(const char *in, const float *x, size_t n)
 {
     if (n <= 200) return;
     for (size_t ii = 0; ii < sizeof ISAS / sizeof ISAS[0]; ii++) {
-        if (!runs(ISAS[ii])) continue;
+        if (!runs(ISAS[ii]) || (same_bits && ISAS[ii] == WMEL_ISA_AUTO)) continue;
         wmel_params p = wmel_default_params();
         p.max_isa = ISAS[ii];
         p.backend = WMEL_BACKEND_CPU;
@@ -332,8 +408,9 @@ static void windows(const char *in, const float *x, size_t n)
             }
         }
         free(o);
-        printf("%s|windows isa=%s %d %zu %016llx %s\n", in, ISA_NAMES[ii], st, values, (unsigned long long)h,
-               c ? wmel_kernel_name(c) : "-");
+        char ww[64];
+        snprintf(ww, sizeof ww, "windows isa=%s", ISA_NAMES[ii]);
+        emit(in, ww, st, values, h, c ? wmel_kernel_name(c) : "-");
         wmel_windows_close(w);
         wmel_destroy(c);
     }
@@ -344,7 +421,7 @@ static void windows(const char *in, const float *x, size_t n)
 static const char *stem_path;
 static void stem(const char *in, const float *x, size_t n)
 {
-    if (!stem_path || n < 16000) return;
+    if (!stem_path || n < 16000 || same_bits) return;
     static const char *const levels[] = {"c", "avx2", "avx512", NULL};
     for (int g = 0; g < 2; g++)
         for (int li = 0; li < 4; li++) {
@@ -396,6 +473,10 @@ int main(int argc, char **argv)
             quick = 1;
             continue;
         }
+        if (!strcmp(argv[i], "--same-bits")) {
+            same_bits = quick = 1;
+            continue;
+        }
         if (!strcmp(argv[i], "--stem") && i + 1 < argc) {
             stem_path = argv[++i];
             continue;
@@ -431,5 +512,13 @@ int main(int argc, char **argv)
     memset(x, 0, 16000 * 2 * sizeof(float));
     all("silence2s", x, 16000 * 2);
     free(x);
-    return 0;
+    if (!same_bits) return 0;
+    for (size_t i = 0; i < kept_n; i++) {
+        printf("%s %s\n", kept_v[i].key, kept_v[i].val);
+        free(kept_v[i].key);
+        free(kept_v[i].val);
+    }
+    free(kept_v);
+    fprintf(stderr, "wmel-digest: %zu cases, %zu differ between levels or thread counts\n", kept_n, kept_differ);
+    return kept_differ ? 1 : 0;
 }
