@@ -33,12 +33,12 @@ MAX_MATRIX = 1 << 25     # entries of a mel bank (n_freqs x n_mels) or DCT matri
 _BLOCK = 1 << 16         # rows computed at once in float64
 
 
-def _bound(value, name: str, bound: int, what: str = "") -> None:
+def _bound(value, name: str, bound: int) -> None:
     """ValueError where an int-valued option exceeds its bound (other types are left to the
     option's own checks)."""
     if (isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
             and value > bound):
-        raise ValueError(f"{name}={int(value)}{what} is above wmel.torchaudio's bound of {bound} "
+        raise ValueError(f"{name}={int(value)} is above wmel.torchaudio's bound of {bound} "
                          f"(2^{bound.bit_length() - 1}): the transforms build their windows, "
                          "banks and matrices in float64 on the host")
 
