@@ -23,6 +23,7 @@ Voxtral realtime's batch-wide maximum) runs the original method.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import os
 
@@ -190,8 +191,9 @@ def _no_finish(plan: dict) -> dict:
 
 
 def _whisper_like(self, plan, waveform, device="cpu", center=True):
-    """Qwen3-ASR (numpy (B, mels, T), max per clip) and Voxtral realtime (torch; a fixed
-    maximum, or the batch's when global_log_mel_max is None)."""
+    """Qwen3-ASR, Dots 3 Note and MOSS-Transcribe-Diarize (numpy (B, mels, T) of the padded
+    chunks, max per clip) and Voxtral realtime (torch; a fixed maximum, or the batch's when
+    global_log_mel_max is None)."""
     if not _cpu(device) or not center:
         return None
     torch_in = hasattr(waveform, "detach")
@@ -460,9 +462,16 @@ def _pop2piano(self, plan, sequence):
     return np.stack([np.maximum(_direct(p, c), np.float32(1e-10)) for c in x]).astype(np.float64)
 
 
+# MOSS-Transcribe-Diarize's __call__ takes _torch_extract_fbank_features where torch is there,
+# _np_extract_fbank_features otherwise (the same log-Mel): the one its __call__ runs here
+_MOSS_METHOD = ("_torch_extract_fbank_features" if importlib.util.find_spec("torch") is not None
+                else "_np_extract_fbank_features")
+
 # class: (transformers module, the method replaced, its computation)
 _METHODS = {
     "Qwen3ASRFeatureExtractor": ("qwen3_asr", "_torch_extract_fbank_features", _whisper_like),
+    "Dots3NoteFeatureExtractor": ("dots3_note", "_torch_extract_fbank_features", _whisper_like),
+    "MossTranscribeDiarizeFeatureExtractor": ("moss_transcribe_diarize", _MOSS_METHOD, _whisper_like),
     "VoxtralRealtimeFeatureExtractor": ("voxtral_realtime", "_torch_extract_fbank_features", _whisper_like),
     "CohereAsrFeatureExtractor": ("cohere_asr", "_torch_extract_fbank_features", _nemo_logmel),
     "NemotronAsrStreamingFeatureExtractor": ("nemotron_asr_streaming", "_torch_extract_fbank_features",

@@ -563,6 +563,18 @@ static const hf_rule QWEN3_ASR[] = {
     {"padding_value", HF_CALL, "0", NULL},
     {"return_attention_mask", HF_CALL, "true", NULL},
     R_END};
+/* Dots 3 Note: Whisper's log-Mel (128 mels by default, the max per clip) of each 60 s chunk */
+static const hf_rule DOTS3[] = {
+    {"feature_size", HF_OPT, "128", "n_mels"},
+    {"sampling_rate", HF_EQ, "16000", WHY_WHISPER},
+    {"n_fft", HF_EQ, "400", WHY_WHISPER},
+    {"hop_length", HF_EQ, "160", WHY_WHISPER},
+    {"dither", HF_EQ, "0", WHY_DITHER},
+    {"chunk_length", HF_CALL, "60", NULL},
+    {"chunk_seconds", HF_CALL, "null", NULL},
+    {"padding_value", HF_CALL, "0", NULL},
+    {"return_attention_mask", HF_CALL, "false", NULL},
+    R_END};
 static const hf_rule VOXTRAL_RT[] = {
     {"feature_size", HF_OPT, "128", "n_mels"},
     {"sampling_rate", HF_EQ, "16000", WHY_WHISPER},
@@ -800,6 +812,9 @@ static const struct hf_class {
 } CLASSES[] = {
     {"WhisperFeatureExtractor", "whisper", WHISPER, NULL},
     {"Qwen3ASRFeatureExtractor", "whisper-128", QWEN3_ASR, NULL},
+    {"Dots3NoteFeatureExtractor", "whisper-128", DOTS3, NULL},
+    /* MOSS-Transcribe-Diarize: Whisper's extractor over consecutive 30 s chunks (the call's) */
+    {"MossTranscribeDiarizeFeatureExtractor", "whisper", WHISPER, NULL},
     {"VoxtralRealtimeFeatureExtractor", "voxtral-realtime", VOXTRAL_RT, voxtral_max},
     {"ParakeetFeatureExtractor", "nemo", PARAKEET, NULL},
     {"CohereAsrFeatureExtractor", "cohere-asr", COHERE, cohere_dither},

@@ -242,7 +242,7 @@ int main(void)
             refused(text, want);
         }
     }
-    CHECK(mapped >= 21, "%zu classes mapped, want at least 21", mapped);
+    CHECK(mapped >= 26, "%zu classes mapped, want at least 26", mapped);
     CHECK(wmel_hf_class_name(wmel_hf_class_count(), NULL, NULL) == NULL, "past the end");
 
     /* fields that change the plan */
@@ -275,6 +275,15 @@ int main(void)
     maps_to("{\"feature_extractor_type\": \"Phi4MultimodalFeatureExtractor\", \"mel_max_frequency\": 8000,"
             " \"audio_compression_rate\": 4, \"hop_length\": 80, \"preemphasis\": 0.5}",
             "phi4-mm", (const char *const[]){"high_freq", "8000", "hop", "80", "preemph", "0.5", NULL});
+    /* Dots 3 Note and MOSS-Transcribe-Diarize: Whisper's log-Mel of each chunk (the chunks are the call's) */
+    maps_to("{\"feature_extractor_type\": \"Dots3NoteFeatureExtractor\", \"feature_size\": 80, \"chunk_seconds\": 30,"
+            " \"chunk_length\": 45, \"dither\": 0.0}",
+            "whisper-128", (const char *const[]){"n_mels", "80", NULL});
+    maps_to("{\"feature_extractor_type\": \"MossTranscribeDiarizeFeatureExtractor\", \"feature_size\": 128,"
+            " \"chunk_length\": 20, \"return_attention_mask\": true}",
+            "whisper", (const char *const[]){"n_mels", "128", NULL});
+    refused("{\"feature_extractor_type\": \"Dots3NoteFeatureExtractor\", \"n_fft\": 512}", "n_fft 512");
+    refused("{\"feature_extractor_type\": \"MossTranscribeDiarizeFeatureExtractor\", \"dither\": 1e-5}", "dither");
     /* Gemma3n / Gemma4: milliseconds rounded half to even, n_fft the next power of two
      * (doubled with fft_overdrive), the unfold one sample longer, Gemma4's left half frame */
     maps_to("{\"feature_extractor_type\": \"Gemma3nAudioFeatureExtractor\", \"feature_size\": 80, \"frame_length_ms\": 25.0,"

@@ -39,6 +39,8 @@ CLIPS = [CLIP, CLIP[: N - 13000]]
 CLASSES = {
     "WhisperFeatureExtractor": ("whisper", False, "whisper"),
     "Qwen3ASRFeatureExtractor": ("qwen3_asr", True, "whisper-128"),
+    "Dots3NoteFeatureExtractor": ("dots3_note", True, "whisper-128"),
+    "MossTranscribeDiarizeFeatureExtractor": ("moss_transcribe_diarize", False, "whisper"),
     "VoxtralRealtimeFeatureExtractor": ("voxtral_realtime", True, "voxtral-realtime"),
     "ParakeetFeatureExtractor": ("parakeet", True, "nemo"),
     "CohereAsrFeatureExtractor": ("cohere_asr", True, "cohere-asr"),
@@ -78,6 +80,9 @@ TOL_DEFAULT = 2e-5
 # non-default configurations each class is held to as well
 VARIANTS = {
     "Qwen3ASRFeatureExtractor": [{"feature_size": 80}],
+    # chunks of 2 s: the 3 s clip is two of them, the last one short (padded by __call__)
+    "Dots3NoteFeatureExtractor": [{"feature_size": 80, "chunk_length": 2}],
+    "MossTranscribeDiarizeFeatureExtractor": [{"chunk_length": 2}, {"feature_size": 128}],
     "VoxtralRealtimeFeatureExtractor": [{"global_log_mel_max": 2.0}, {"feature_size": 80}],
     "CohereAsrFeatureExtractor": [{"dither": 0.0, "feature_size": 80}, {"dither": 0.0, "preemphasis": 0.9}],
     "NemotronAsrStreamingFeatureExtractor": [{"mel_filters_dtype": "bfloat16"}, {"feature_size": 128}],
@@ -167,11 +172,18 @@ def test_fields_change_the_plan():
     assert (p["frame_span"], p["window_offset"], p["pad_left"], p["pad_multiple"]) == (2048, 224, 1248, 800)
     p = H.plan_from_config(_cfg("UnivNetFeatureExtractor", hop_length=300, do_normalize=True))
     assert (p["pad_left"], p["pad_right"], p["affine"]) == (362, 362, 1)
+    # Dots 3 Note and MOSS-Transcribe-Diarize: Whisper's log-Mel of each chunk (the chunks are the call's)
+    p = H.plan_from_config(_cfg("Dots3NoteFeatureExtractor", feature_size=80, chunk_seconds=30, chunk_length=45))
+    assert p == wmel.frontend_plan(plan="whisper-128", n_mels=80) == wmel.frontend_plan(plan="whisper")
+    p = H.plan_from_config(_cfg("MossTranscribeDiarizeFeatureExtractor", feature_size=128, chunk_length=10))
+    assert p == wmel.frontend_plan(plan="whisper-128")
 
 
 @pytest.mark.parametrize("cfg,field", [
     (_cfg("WhisperFeatureExtractor", dither=1.0), "dither 1.0"),
     (_cfg("WhisperFeatureExtractor", hop_length=320), "hop_length 320"),
+    (_cfg("Dots3NoteFeatureExtractor", n_fft=512), "n_fft 512"),
+    (_cfg("MossTranscribeDiarizeFeatureExtractor", sampling_rate=24000), "sampling_rate 24000"),
     ({"feature_extractor_type": "CohereAsrFeatureExtractor"}, "dither 1e-05"),
     (_cfg("SeamlessM4TFeatureExtractor", stride=4), "stride 4"),
     (_cfg("Speech2TextFeatureExtractor", normalize_means=False), "normalize_means false"),
@@ -421,6 +433,38 @@ def test_dropin_equals_original(name, kw):
         tol = own + ORACLE_TOL
     worst = _close(want, got, tol, f"{name} {kw}")
     print(f"\nmeasured {name} {kw}: {worst:.3g}" + ("" if own is None else f" (original vs oracle {own:.3g})"))
+
+
+def test_dots3_note_and_moss_are_whispers_log_mel():
+    """Without torch: Dots 3 Note's and MOSS-Transcribe-Diarize's spectrogram method is
+    WhisperFeatureExtractor's, line for line, with Whisper's bank (so their plans are Whisper's),
+    and the Dots 3 Note drop-in's method on a batch of padded 2 s chunks equals transformers'
+    own numpy Whisper path (the same log-Mel, max per clip) within the float32 error."""
+    pytest.importorskip("transformers")
+    import inspect
+    from transformers.models.whisper.feature_extraction_whisper import WhisperFeatureExtractor
+    w_src = inspect.getsource(WhisperFeatureExtractor._torch_extract_fbank_features)
+    for name in ("Dots3NoteFeatureExtractor", "MossTranscribeDiarizeFeatureExtractor"):
+        mod = importlib.import_module(f"transformers.models.{CLASSES[name][0]}.feature_extraction_{CLASSES[name][0]}")
+        cls = getattr(mod, name)
+        assert inspect.getsource(cls._torch_extract_fbank_features) == w_src, name
+        for n_mels in (80, 128):
+            assert np.array_equal(cls(feature_size=n_mels).mel_filters,
+                                  WhisperFeatureExtractor(feature_size=n_mels).mel_filters), (name, n_mels)
+    ours = C.dropin_class("Dots3NoteFeatureExtractor")(chunk_length=2)
+    chunks = np.stack([np.pad(c[i:i + 32000], (0, 32000 - len(c[i:i + 32000])))
+                       for c in CLIPS for i in range(0, len(c), 32000)]).astype(np.float32)
+    saved = C._ORIG["Dots3NoteFeatureExtractor"]
+    C._ORIG["Dots3NoteFeatureExtractor"] = None       # libwmel's, or this fails
+    try:
+        got = ours._torch_extract_fbank_features(chunks, "cpu")
+    finally:
+        C._ORIG["Dots3NoteFeatureExtractor"] = saved
+    want = WhisperFeatureExtractor(feature_size=128)._np_extract_fbank_features(chunks, "cpu")
+    assert got.shape == want.shape == (len(chunks), 128, 200)
+    worst = float(np.max(np.abs(got.astype(np.float64) - want) / np.maximum(1.0, np.abs(want))))
+    assert worst <= TOL_DEFAULT, worst
+    print(f"\nmeasured Dots3Note vs Whisper (numpy), 2 s chunks: {worst:.3g}")
 
 
 def test_from_pretrained_refuses_what_wmel_does_not_compute(tmp_path):

@@ -397,6 +397,60 @@ def test_mel_spectrogram_errors():
         WT.MelSpectrogram(norm="htk")
 
 
+_BOUND_CHILD = r"""
+import resource, sys
+from wmel.torchaudio import functional as F, transforms as T
+with open("/proc/self/status") as f:
+    vm = next(int(l.split()[1]) * 1024 for l in f if l.startswith("VmSize:"))
+lim = vm + (256 << 20)          # 256 MiB of address space beyond what is mapped now
+resource.setrlimit(resource.RLIMIT_AS, (lim, lim))
+cases = [("n_fft", lambda: T.Spectrogram(n_fft=10 ** 9)),
+         ("win_length", lambda: T.Spectrogram(n_fft=400, win_length=10 ** 9)),
+         ("n_fft", lambda: T.MelSpectrogram(n_fft=10 ** 9)),
+         ("n_mels", lambda: T.MelSpectrogram(n_mels=10 ** 6)),
+         ("n_mels", lambda: T.MelScale(n_mels=10 ** 5, n_stft=10 ** 5)),
+         ("n_mels", lambda: F.melscale_fbanks(10 ** 6, 0.0, 8000.0, 10 ** 4, 16000)),
+         ("n_mfcc", lambda: F.create_dct(10 ** 5, 10 ** 5, "ortho")),
+         ("n_mfcc", lambda: T.MFCC(n_mfcc=6000, melkwargs=dict(n_mels=6000)))]
+for name, make in cases:
+    try:
+        make()
+    except ValueError as e:
+        m = str(e)
+        assert name + "=" in m and "bound" in m and ("1048576" in m or "33554432" in m), m
+    else:
+        raise AssertionError(name + ": built")
+print("refused")
+"""
+
+
+def test_sizes_past_the_bound_refused_without_allocating():
+    """n_fft / win_length above 2^20 and banks or DCT matrices above 2^25 entries raise
+    ValueError naming the option and the bound, before anything of their size is allocated
+    (in a child whose address space is 256 MiB above what it has mapped)."""
+    import subprocess
+    r = subprocess.run([sys.executable, "-c", _BOUND_CHILD], capture_output=True, text=True,
+                       timeout=120, env={**os.environ, "OMP_NUM_THREADS": "1",
+                                         "OPENBLAS_NUM_THREADS": "1"})
+    assert r.returncode == 0 and "refused" in r.stdout, r.stderr[-2000:]
+
+
+def test_sizes_at_real_use_accepted():
+    """The bounds are far above real use: n_fft 2^16 with 512 mels, MFCC's DCT of 128 x 512,
+    windows past 2^16 samples (computed in blocks) equal the formula."""
+    m = WT.MelSpectrogram(n_fft=2 ** 16, n_mels=512, sample_rate=48000)
+    assert tuple(np.asarray(m.mel_scale.fb).shape) == (2 ** 15 + 1, 512)
+    assert tuple(np.asarray(WF.create_dct(128, 512, "ortho")).shape) == (512, 128)
+    n = 3 * 2 ** 16 + 5
+    i = np.arange(n)
+    assert np.array_equal(np.asarray(WF.hann_window(n)),
+                          (0.5 - 0.5 * np.cos(2 * math.pi * i / n)).astype(np.float32))
+    assert np.array_equal(np.asarray(WF.bartlett_window(n, periodic=False)),
+                          (1.0 - np.abs(2.0 * i / (n - 1) - 1.0)).astype(np.float32))
+    with pytest.raises(ValueError, match="n_fft=1048577 is above"):
+        WT.Spectrogram(n_fft=2 ** 20 + 1)
+
+
 # ---- torchaudio itself -----------------------------------------------------------------------
 
 def _ta():

@@ -3,7 +3,12 @@ amplitude_to_DB, and numpy forms of torch's windows (hann_window, hamming_window
 blackman_window, bartlett_window) for use without torch.
 
 Filter banks and DCT matrices are computed in float64 and rounded once to float32; they are
-torch tensors when torch is installed (as torchaudio's), numpy arrays otherwise.
+torch tensors when torch is installed (as torchaudio's), numpy arrays otherwise. The windows are
+computed in float64 blocks into their float32 values (no float64 copy of the whole window).
+
+Sizes: a transform or window length above MAX_N_FFT (2^20) given to the transforms, and a
+filter bank or DCT matrix of more than MAX_MATRIX (2^25) entries raise ValueError naming the
+option, its value and the bound (torchaudio builds them; here they are float64 first).
 """
 from __future__ import annotations
 
@@ -23,6 +28,29 @@ __all__ = ["melscale_fbanks", "create_dct", "amplitude_to_DB", "hann_window", "h
            "blackman_window", "bartlett_window"]
 
 
+MAX_N_FFT = 1 << 20      # n_fft / win_length the transforms take (torchaudio's real use: <= 2^16)
+MAX_MATRIX = 1 << 25     # entries of a mel bank (n_freqs x n_mels) or DCT matrix (n_mels x n_mfcc)
+_BLOCK = 1 << 16         # rows computed at once in float64
+
+
+def _bound(value, name: str, bound: int) -> None:
+    """ValueError where an int-valued option exceeds its bound (other types are left to the
+    option's own checks)."""
+    if (isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+            and value > bound):
+        raise ValueError(f"{name}={int(value)} is above wmel.torchaudio's bound of {bound} "
+                         f"(2^{bound.bit_length() - 1}): the transforms build their windows, "
+                         "banks and matrices in float64 on the host")
+
+
+def _bound_matrix(rows: int, cols: int, name: str, value: int, other: str) -> None:
+    """ValueError where a (rows, cols) bank or matrix exceeds MAX_MATRIX entries."""
+    if rows * cols > MAX_MATRIX:
+        raise ValueError(f"{name}={value} with {other} gives a matrix of {rows * cols} entries, "
+                         f"above wmel.torchaudio's bound of {MAX_MATRIX} (2^25) entries: banks "
+                         "and DCT matrices are built in float64 on the host")
+
+
 def _out(a: np.ndarray):
     a = np.ascontiguousarray(a, np.float32)
     return torch.from_numpy(a) if torch is not None else a
@@ -36,11 +64,14 @@ def _cos_window(n, periodic, coeffs):
     if n == 1:
         return np.ones(1, np.float32)
     d = n if periodic else n - 1
-    i = np.arange(n, dtype=np.float64)
-    w = np.zeros(n)
-    for k, c in enumerate(coeffs):
-        w += c * np.cos(2.0 * math.pi * k * i / d)
-    return w.astype(np.float32)
+    out = np.empty(n, np.float32)
+    for a in range(0, n, _BLOCK):
+        i = np.arange(a, min(n, a + _BLOCK), dtype=np.float64)
+        w = np.zeros(i.shape[0])
+        for k, c in enumerate(coeffs):
+            w += c * np.cos(2.0 * math.pi * k * i / d)
+        out[a:a + i.shape[0]] = w
+    return out
 
 
 def hann_window(window_length: int, periodic: bool = True, **_):
@@ -66,7 +97,11 @@ def bartlett_window(window_length: int, periodic: bool = True, **_):
     if n == 1:
         return np.ones(1, np.float32)
     d = n if _check_bool(periodic, "periodic") else n - 1
-    return (1.0 - np.abs(2.0 * np.arange(n) / d - 1.0)).astype(np.float32)
+    out = np.empty(n, np.float32)
+    for a in range(0, n, _BLOCK):
+        i = np.arange(a, min(n, a + _BLOCK), dtype=np.float64)
+        out[a:a + i.shape[0]] = 1.0 - np.abs(2.0 * i / d - 1.0)
+    return out
 
 
 # ---- filter banks -------------------------------------------------------------------------
@@ -87,23 +122,31 @@ def _mel_to_hz(m, scale):
 
 
 def melscale_fbanks_np(n_freqs, f_min, f_max, n_mels, sample_rate, norm=None, mel_scale="htk"):
-    """torchaudio.functional.melscale_fbanks in float64: (n_freqs, n_mels)."""
+    """torchaudio.functional.melscale_fbanks in float64: (n_freqs, n_mels), computed in blocks
+    of rows (the temporaries are a block's, not the bank's); ValueError above MAX_MATRIX
+    entries."""
     if norm is not None and norm != "slaney":
         raise ValueError('norm must be one of None or "slaney"')
     if mel_scale not in ("slaney", "htk"):
         raise ValueError('mel_scale should be one of "htk" or "slaney".')
+    _bound_matrix(n_freqs, n_mels, "n_mels", n_mels, f"n_freqs={n_freqs}")
     all_freqs = np.linspace(0.0, float(sample_rate // 2), n_freqs)
     m_pts = np.linspace(float(_hz_to_mel(f_min, mel_scale)), float(_hz_to_mel(f_max, mel_scale)),
                         n_mels + 2)
     f_pts = _mel_to_hz(m_pts, mel_scale)
     f_diff = f_pts[1:] - f_pts[:-1]
-    slopes = f_pts[None, :] - all_freqs[:, None]
+    fb = np.empty((n_freqs, n_mels))
+    step = max(1, _BLOCK // max(1, n_mels))
     with np.errstate(divide="ignore", invalid="ignore"):
-        down = -slopes[:, :-2] / f_diff[:-1]
-        up = slopes[:, 2:] / f_diff[1:]
-        fb = np.maximum(0.0, np.minimum(down, up))
-        if norm == "slaney":
-            fb = fb * (2.0 / (f_pts[2:n_mels + 2] - f_pts[:n_mels]))[None, :]
+        enorm = 2.0 / (f_pts[2:n_mels + 2] - f_pts[:n_mels]) if norm == "slaney" else None
+        for a in range(0, n_freqs, step):
+            slopes = f_pts[None, :] - all_freqs[a:a + step, None]
+            down = -slopes[:, :-2] / f_diff[:-1]
+            up = slopes[:, 2:] / f_diff[1:]
+            b = np.maximum(0.0, np.minimum(down, up))
+            if enorm is not None:
+                b = b * enorm[None, :]
+            fb[a:a + b.shape[0]] = b
     return fb
 
 
@@ -126,6 +169,7 @@ def melscale_fbanks(n_freqs: int, f_min: float, f_max: float, n_mels: int, sampl
 def create_dct_np(n_mfcc, n_mels, norm):
     if norm is not None and norm != "ortho":
         raise ValueError('norm must be either "ortho" or None')
+    _bound_matrix(n_mels, n_mfcc, "n_mfcc", n_mfcc, f"n_mels={n_mels}")
     n = np.arange(float(n_mels))
     k = np.arange(float(n_mfcc))[:, None]
     dct = np.cos(math.pi / float(n_mels) * (n + 0.5) * k)

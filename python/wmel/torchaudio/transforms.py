@@ -10,7 +10,9 @@ transform sizes, more than 256 mels) goes through numpy float64 (mel_spectrogram
 once as well. Spectrogram is a plan without a mel bank (linear_bins: the bins themselves) for
 float32 samples, power 1 or 2, onesided, a plan's window and at most 256 bins; numpy float64
 otherwise (any window, any power, complex with power=None, onesided False, float64 samples).
-AmplitudeToDB, MFCC's dB and DCT: float64 on the float32 mel values.
+AmplitudeToDB, MFCC's dB and DCT: float64 on the float32 mel values. n_fft or win_length
+above functional.MAX_N_FFT (2^20), and a mel bank or DCT matrix of more than functional.
+MAX_MATRIX (2^25) entries raise ValueError at construction (naming the option and the bound).
 
 With torch installed the classes are torch.nn.Module subclasses (forward, to(), state_dict,
 buffers); a torch tensor in gives a tensor on its device and in its dtype (computed on the
@@ -239,6 +241,8 @@ class Spectrogram(_Base):
                           "tensor with complex dtype. Please remove the argument in the function "
                           "call.")
         window_fn = _default_window_fn() if window_fn is None else window_fn
+        F._bound(n_fft, "n_fft", F.MAX_N_FFT)
+        F._bound(win_length, "win_length", F.MAX_N_FFT)
         self.n_fft = n_fft
         self.win_length = win_length if win_length is not None else n_fft
         self.hop_length = hop_length if hop_length is not None else self.win_length // 2
@@ -288,7 +292,8 @@ class Spectrogram(_Base):
 
 def _stft_np(x, pad, window, n_fft, hop, win_length, normalized, center, pad_mode, onesided):
     """torch.stft's checks on (rows, n) samples, then (frames, bins, blocks): blocks() yields
-    (first frame, (rows, frames', bins) complex128) in runs of 2048 frames -- torchaudio.
+    (first frame, (rows, frames', bins) complex128) in runs of up to 2048 frames (fewer where
+    the frames are long: 2^22 float64 samples a run at most) -- torchaudio.
     functional.spectrogram's complex spectrum (with its normalisation) in numpy float64."""
     n_fft, hop, win_length = (_check_int(v, k, None) for k, v in (
         ("n_fft", n_fft), ("hop_length", hop), ("win_length", win_length)))
@@ -321,9 +326,11 @@ def _stft_np(x, pad, window, n_fft, hop, win_length, normalized, center, pad_mod
     nb = n_fft // 2 + 1 if onesided else n_fft
     frames = np.lib.stride_tricks.sliding_window_view(x, n_fft, axis=1)[:, ::hop]
 
+    run = max(1, min(2048, (1 << 22) // (n_fft * max(1, x.shape[0]))))   # <= 32 MiB a block
+
     def blocks():
-        for t0 in range(0, T, 2048):
-            f = frames[:, t0:t0 + 2048] * wpad
+        for t0 in range(0, T, run):
+            f = frames[:, t0:t0 + run] * wpad
             s = np.fft.rfft(f, axis=2) if onesided else np.fft.fft(f, axis=2)
             if scale != 1.0:
                 s *= scale
