@@ -51,10 +51,8 @@ typedef int32_t VI2 __attribute__((vector_size(32)));
     } while (0)
 #define V_GATHER(base, k) ((VF)_mm_i32gather_ps((base) + (k), gidx_, 4))
 /* 16 registers: pin each sum-and-difference pair once loaded (kernel.inc, K_PIN2). GCC
- * only: clang with -ffp-contract=fast fuses the 25-point twiddle products into the
- * following 5-point DFT's adds (fadd of an fma of an fmul -> two fmas), which a pin
- * blocks, so a pinned clang build would round a few transform values differently from
- * the unpinned AVX-512 logic (test_kernel_w8 holds the two bit for bit). */
+ * only, as the clang build has always had it (a pin only places values in registers; with
+ * contraction off, as every kernel is built, it cannot change a rounding). */
 #if !defined(__clang__)
 #define K_PIN2(a, b) __asm__("" : "+x"(a), "+x"(b))
 #endif
