@@ -133,6 +133,25 @@ static score eval(dg *d, const state *s)
     return sc;
 }
 
+/* Single-sample steps of the offset while either side lowers the RMS. */
+static score refine_offset(dg *d, state *cur, score s0)
+{
+    for (int moved = 1; moved;) {
+        moved = 0;
+        for (int dir = -1; dir <= 1; dir += 2) {
+            state s = *cur;
+            s.offset += dir;
+            score sc = eval(d, &s);
+            if (sc.ok && sc.rms < s0.rms) {
+                s0 = sc;
+                *cur = s;
+                moved = 1;
+            }
+        }
+    }
+    return s0;
+}
+
 /* ---- the plan's fields the search walks */
 static const char *const WINDOWS[] = {"hann_periodic", "hann", "hamming", "povey", "rect", "blackman",
                                       "bartlett", "sine", "hamming_periodic", "blackman_periodic",
@@ -387,6 +406,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
     cur.dtype = dtype;
     /* ---- the frame count */
     const char *count_note = NULL;
+    int valid_changed = 0;
     size_t T_expected = T;
     if (Tp != T) {
         size_t chunk = (size_t)base.sample_rate * 30, pad_c = 0;
@@ -421,6 +441,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
             s3 = eval(&d, &alt3);
             if (s1.ok && s1.rms <= s2.rms && s1.rms <= s3.rms) {
                 cur = alt1;
+                valid_changed = 1;
             } else {
                 wmel_dg_diff *df = add_diff(out, "n_frames");
                 df->numeric = 1;
@@ -451,7 +472,6 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
         goto done;
     }
     {
-        char rows[128] = "";
         size_t nz = 0;
         for (size_t m = 0; m < width; m++) {
             double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
@@ -465,20 +485,19 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
             }
             if (nt > 1 && xmax == xmin && ymax - ymin > 1e-3) {
                 d.mask[m] = 1;
-                size_t l = strlen(rows);
-                if (nz < 8) snprintf(rows + l, sizeof rows - l, "%s%zu", nz ? ", " : "", m);
                 nz++;
             }
         }
-        if (nz) {
-            wmel_dg_diff *df = add_diff(out, "bank");
-            snprintf(df->preset, sizeof df->preset, "%zu filters", width);
-            snprintf(df->found, sizeof df->found, "mel %s %s%s constant (a filter of zero weights)",
-                     nz > 1 ? "rows" : "row", rows, nz > 8 ? ", ..." : "");
-            s0 = eval(&d, &cur);
-        }
+        if (nz) s0 = eval(&d, &cur);
     }
-    out->residual_before = eval(&d, &preset_state).max;
+    {
+        score sb = eval(&d, &preset_state);
+        if (!sb.ok) { /* the claimed plan's frames, the port's extra ones held against 0 */
+            preset_state.plan.n_frames = (int)Tp;
+            sb = eval(&d, &preset_state);
+        }
+        out->residual_before = sb.max;
+    }
     /* ---- units: a linear map of the log values */
     {
         size_t cnt = d.R * d.C;
@@ -503,16 +522,22 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
         }
     }
     /* the tolerance: float32 rounding of values of this size, or the port's dtype's */
-    double amax = 0;
+    double amax = 0, ss = 0;
     for (size_t i = 0; i < d.R * d.C; i++)
-        if (fabs(d.x[i]) > amax && isfinite(d.x[i])) amax = fabs(d.x[i]);
-    double big = amax > 1 ? amax : 1;
-    double tol_max = 2e-3 * big, tol_rms = 5e-5 * big;
+        if (isfinite(d.x[i])) {
+            if (fabs(d.x[i]) > amax) amax = fabs(d.x[i]);
+            ss += (double)d.x[i] * d.x[i];
+        }
+    double big = amax > 1 ? amax : 1, xrms = sqrt(ss / (double)(d.R * d.C));
+    /* float32 rounding: kaldi-native-fbank's float32 logs of near-silent bins reach 1.2e-3
+       where openai's float32 path stays under 7.2e-5; both keep the RMS under 1e-5 of the
+       values' own RMS */
+    double tol_max = 2e-3 * big, tol_rms = 1e-5 * (xrms > 1 ? xrms : 1);
     snprintf(out->floor, sizeof out->floor, "float32 rounding");
     if (dtype) {
         double eps = dtype == 1 ? ldexp(1, -11) : ldexp(1, -8);
-        tol_max = 8 * eps * big;
-        tol_rms = eps * big;
+        tol_max = 128 * eps * big; /* the logs of tiny values in float16 move most */
+        tol_rms = 2 * eps * (xrms > 1 ? xrms : 1);
         snprintf(out->floor, sizeof out->floor, "%s rounding", dtype == 1 ? "float16" : "bfloat16");
         wmel_dg_diff *df = add_diff(out, "dtype");
         snprintf(df->preset, sizeof df->preset, "float32");
@@ -568,9 +593,12 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
     /* ---- the greedy search over the fields */
     int changed[N_FAMS];
     memset(changed, 0, sizeof changed);
+    for (int f = 0; f < N_FAMS; f++)
+        if (valid_changed && FAMS[f].off == offsetof(wmel_frontend_plan, valid) && FAMS[f].type == F_INT) changed[f] = 1;
     for (int round = 0; round < 6 && (s0.rms > tol_rms || s0.max > tol_max); round++) {
         int bf = -1;
         double bv = 0;
+        long b_off = cur.offset;
         score bs = s0;
         for (int f = 0; f < N_FAMS; f++) {
             if (!fam_applies(&cur.plan, &FAMS[f])) continue;
@@ -581,17 +609,56 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
                 fam_set(&s.plan, &FAMS[f], FAMS[f].alt[a]);
                 if (wmel_plan_check(&s.plan, NULL, 0)) continue;
                 score sc = eval(&d, &s);
+                long bo = s.offset;
+                for (int dir = -1; cur.offset && dir <= 1; dir += 2) { /* an offset found beside a
+                                                                          wrong field moves with it */
+                    state so = s;
+                    so.offset += dir;
+                    score so_sc = eval(&d, &so);
+                    if (so_sc.ok && so_sc.rms < sc.rms) {
+                        sc = so_sc;
+                        bo = so.offset;
+                    }
+                }
                 if (sc.ok && sc.rms < bs.rms) {
                     bs = sc;
                     bf = f;
                     bv = FAMS[f].alt[a];
+                    b_off = bo;
                 }
             }
         }
         if (bf < 0 || bs.rms > 0.85 * s0.rms) break;
         fam_set(&cur.plan, &FAMS[bf], bv);
+        cur.offset = b_off;
         changed[bf] = 1;
         s0 = bs;
+        if (cur.offset) s0 = refine_offset(&d, &cur, s0);
+    }
+    /* ---- rows left out that the plan found now computes as the port does */
+    {
+        char rows[128] = "";
+        size_t nz = 0;
+        for (size_t m = 0; m < width; m++) {
+            if (!d.mask[m]) continue;
+            d.mask[m] = 0;
+            score sc = eval(&d, &cur);
+            if (sc.ok && sc.max <= (s0.max > tol_max ? s0.max : tol_max)) {
+                s0 = sc;
+                continue;
+            }
+            d.mask[m] = 1;
+            size_t l = strlen(rows);
+            if (nz < 8) snprintf(rows + l, sizeof rows - l, "%s%zu", nz ? ", " : "", m);
+            nz++;
+        }
+        if (nz) {
+            wmel_dg_diff *df = add_diff(out, "bank");
+            snprintf(df->preset, sizeof df->preset, "%zu filters", width);
+            snprintf(df->found, sizeof df->found, "mel %s %s%s constant (a filter of zero weights)",
+                     nz > 1 ? "rows" : "row", rows, nz > 8 ? ", ..." : "");
+            s0 = eval(&d, &cur);
+        }
     }
     /* ---- each difference taken out alone: dropped when it does not matter, else ranked */
     for (int f = 0; f < N_FAMS; f++) {
@@ -675,6 +742,12 @@ static void put_str(char *buf, size_t cap, size_t *len, const char *s)
     put(buf, cap, len, "\"");
 }
 
+static void put_num(char *buf, size_t cap, size_t *len, double v)
+{
+    if (isfinite(v)) put(buf, cap, len, "%.6g", v);
+    else put(buf, cap, len, "null");
+}
+
 int wmel_dg_json(const wmel_dg_result *r, char *buf, size_t cap)
 {
     size_t len = 0;
@@ -690,11 +763,17 @@ int wmel_dg_json(const wmel_dg_result *r, char *buf, size_t cap)
         put(buf, cap, &len, ", \"found\": ");
         if (df->numeric) put(buf, cap, &len, "%s", df->found);
         else put_str(buf, cap, &len, df->found);
-        if (df->without >= 0) put(buf, cap, &len, ", \"residual_without\": %.6g", df->without);
+        if (df->without >= 0) {
+            put(buf, cap, &len, ", \"residual_without\": ");
+            put_num(buf, cap, &len, df->without);
+        }
         put(buf, cap, &len, "}");
     }
-    put(buf, cap, &len, "], \"residual_before\": %.6g, \"residual_after\": %.6g, \"tolerance\": %.6g, \"floor\": ",
-        r->residual_before, r->residual_after, r->tol);
+    put(buf, cap, &len, "], \"residual_before\": ");
+    put_num(buf, cap, &len, r->residual_before);
+    put(buf, cap, &len, ", \"residual_after\": ");
+    put_num(buf, cap, &len, r->residual_after);
+    put(buf, cap, &len, ", \"tolerance\": %.6g, \"floor\": ", r->tol);
     put_str(buf, cap, &len, r->floor);
     put(buf, cap, &len, ", \"notes\": ");
     put_str(buf, cap, &len, r->notes);
