@@ -327,7 +327,7 @@ static void usage(FILE *f)
     fputs("usage: wmel COMMAND [options]\n\ncommands:\n", f);
     const char *all[] = {MEL_HELP,   DECODE_HELP,  WINDOWS_HELP, STEM_HELP,
                          BATCH_HELP, INSPECT_HELP, COMPARE_HELP, STREAM_HELP,
-                         PRESETS_HELP, BENCH_LINE};
+                         PRESETS_HELP, DIAGNOSE_HELP, BENCH_LINE};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         fputs("  ", f);
         fputs(all[i], f);
@@ -354,6 +354,7 @@ static const struct {
     {"compare", cmd_compare, COMPARE_HELP, 0},
     {"stream", cmd_stream, STREAM_HELP, 0},
     {"presets", cmd_presets, PRESETS_HELP, 0},
+    {"diagnose", cmd_diagnose, DIAGNOSE_HELP, 0},
 };
 
 int main(int argc, char **argv)
