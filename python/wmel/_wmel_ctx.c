@@ -138,15 +138,20 @@ static PyObject *Ctx_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
     }
     PyBuffer_Release(&cs);
     PyBuffer_Release(&ch);
+    if (cols) { /* which column, its value and the allowed range */
+        char why[480];
+        st = wmel_plan_cols_check(&plan, vs, vs + ncols, ncols, why, sizeof why);
+        if (st) {
+            PyMem_Free(vs);
+            return wmelpy_raise_status(st, "wmel_create_plan_cols", why);
+        }
+    }
     Py_BEGIN_ALLOW_THREADS
     c = cols ? wmel_create_plan_cols(&p, &plan, vs, vs + ncols, ncols, &st)
              : use_plan ? wmel_create_plan(&p, &plan, &st) : wmel_create(&p, &st);
     Py_END_ALLOW_THREADS
     PyMem_Free(vs);
     if (!c) {
-        if (cols && st == WMEL_ERR_INVALID_ARG && wmel_plan_check(&plan, NULL, 0) == WMEL_OK)
-            return wmelpy_raise_status(st, "wmel_create_plan_cols",
-                                       "col_scale / col_shift: n_mels (+1 with use_energy; with cols_stacked the output row's width) finite values each");
         char why[320] = "";
         if (use_plan && st == WMEL_ERR_INVALID_ARG) wmel_plan_check(&plan, why, sizeof why); /* which field */
         return wmelpy_raise_status(st, "wmel_create", why);
