@@ -48,6 +48,7 @@ static void whisper(const char *clip, const float *x, size_t n)
                 wmel_params p = wmel_default_params();
                 p.n_mels = mels[m];
                 p.n_threads = 2;
+                p.backend = WMEL_BACKEND_CPU;
                 p.smooth = smooth;
                 int st;
                 wmel_ctx *c = wmel_create(&p, &st);
@@ -81,6 +82,7 @@ static void presets(const char *clip, const float *x, size_t n)
         }
         wmel_params p = wmel_default_params();
         p.n_threads = 2;
+        p.backend = WMEL_BACKEND_CPU;
         wmel_ctx *c = wmel_create_plan(&p, &pl, &st);
         if (!c) {
             line(clip, what, st, NULL, 0, NULL);
@@ -111,6 +113,7 @@ static void fixed(const char *clip, const float *x, size_t n)
     }
     wmel_params p = wmel_default_params();
     p.n_threads = 1;
+    p.backend = WMEL_BACKEND_CPU;
     int st;
     wmel_ctx *c = wmel_create(&p, &st);
     if (c) {
