@@ -124,8 +124,8 @@ def presets_source():
             data = f.read()
         hexes = ["0x%02x," % b for b in data]
         lines = ["".join(hexes[k:k + 16]) for k in range(0, len(hexes), 16)]
-        body.append("static const char p%d[] = {\n  %s0};\n" % (i, "\n  ".join(lines) + ("\n  " if lines else "")))
-        table.append('    {"%s", p%d},\n' % (name, i))
+        body.append("static const char wmel__preset_%d[] = {\n  %s0};\n" % (i, "\n  ".join(lines) + ("\n  " if lines else "")))
+        table.append('    {"%s", wmel__preset_%d},\n' % (name, i))
     body.append("\nconst wmel__preset_src wmel__presets[] = {\n%s    {0, 0}};\nconst size_t wmel__n_presets = %d;\n"
                 % ("".join(table), len(files)))
     return "".join(body)
@@ -471,6 +471,16 @@ def main():
     clash = {x for x, c in count.items() if c > 1}
     for idx, (name, _, _, _) in enumerate(sections):
         clash |= {x for x in scanned[idx] if exported.get(x, set()) - {name}}
+    # and a section's file-scope name that a later section uses for something of its own (a
+    # local variable would shadow it: -Wshadow)
+    # (not a name the headers use: a struct a header declares and one source defines)
+    in_headers = set(TOKEN_RE.findall(strip_c("".join(header_texts))))
+    for h in PUBLIC_HEADERS:
+        in_headers |= set(TOKEN_RE.findall(strip_c(read(os.path.join(ROOT, h)))))
+    later = set()
+    for idx in range(len(sections) - 1, -1, -1):
+        clash |= (scanned[idx] & later) - in_headers
+        later |= set(TOKEN_RE.findall(strip_c(sections[idx][2])))
     # a macro's name is no definition (the names a macro stands for are the files' own)
     macros = set(DEFINE_RE.findall("".join(header_texts)))
     for _, _, own, _ in sections:
