@@ -15,14 +15,15 @@ One translation unit:
   * Headers with an include guard are written once, where first included; the .inc files
     (and the unguarded gelu_body.h) are written at each inclusion.
   * Each source is a section. The names a section defines at file scope (static functions
-    and variables, typedefs, struct/union/enum tags, enumerators) that another section or a
-    header defines too are renamed inside it (#define NAME NAME__<file>, #undef after), and
-    every macro the section defines is #undef'd at its end.
-  * The per-ISA files (src/cpu/x86/*_avx2.c, *_avx512.c) are compiled there with per-file
-    flags (cmake/isa.cmake); here each is a section between target pragmas (gcc:
-    push_options / target / pop_options; clang: attribute push target ... pop), with
-    WMEL_TARGET_<LEVEL> defined so that its guard takes it. The CPU check at run time
-    (src/cpu/cpu.c) still picks the level.
+    and variables, typedefs, struct/union/enum tags, enumerators) that another section
+    defines too or exports, or that a later section uses for its own (a local would shadow
+    it), are renamed inside it (#define NAME NAME__<file>, #undef after); names the headers
+    use are never renamed. Every macro the section defines is #undef'd at its end.
+  * The per-ISA files (CMakeLists.txt's wmel_isa_sources calls, read here: src/cpu/x86/,
+    src/cpu/arm/) are compiled there with per-file flags (cmake/isa.cmake); here each x86
+    one is a section between target pragmas (gcc: push_options / target / pop_options;
+    clang: attribute push target ... pop), with WMEL_TARGET_<LEVEL> defined so that its
+    guard takes it. The CPU check at run time (src/cpu/cpu.c) still picks the level.
   * Multiply-add contraction is off for the whole file (the same bits on every level:
     docs/determinism.md), on only in the sections the CMake build compiles with CONTRACT.
   * Feature-test macros (_GNU_SOURCE ...) are set once at the top.
@@ -37,24 +38,32 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXCLUDED = ["src/io/decode.c"]
 EXCLUDED_DIRS = ["src/cuda/"]
 
-# The per-ISA files: level, target string (gcc and clang), extra gcc-only target options,
-# contraction on (cmake/isa.cmake's CONTRACT). Must follow CMakeLists.txt's wmel_isa_sources.
+# The levels' target strings (gcc and clang): cmake/isa.cmake's -m flags.
 X86_LEVELS = {
-    "avx2": ("avx2,fma", ""),
-    "avx512": ("avx512f,avx512vl,avx512dq,fma", ""),
+    "avx2": "avx2,fma",
+    "avx512": "avx512f,avx512vl,avx512dq,fma",
 }
-ISA_FILES = [
-    ("src/cpu/x86/kernel_avx2.c", "avx2", False, ""),
-    ("src/cpu/x86/fe_avx2.c", "avx2", False, ""),
-    ("src/cpu/x86/gemm_avx2.c", "avx2", False, ""),
-    ("src/cpu/x86/gelu_avx2.c", "avx2", True, ""),
-    ("src/cpu/x86/kernel_avx512.c", "avx512", False, "tune=skylake-avx512"),
-    ("src/cpu/x86/fe_avx512.c", "avx512", False, ""),
-    ("src/cpu/x86/gemm_avx512.c", "avx512", False, ""),
-    ("src/cpu/x86/gelu_avx512.c", "avx512", True, ""),
-    ("src/cpu/arm/kernel_neon.c", "neon", False, ""),
-    ("src/cpu/arm/fe_neon.c", "neon", False, ""),
-]
+
+
+def isa_files():
+    """The per-ISA files as CMakeLists.txt lists them, wmel_isa_sources(LEVEL [CONTRACT]
+    [TUNE CPU] FILE...): (file, level, contraction on, gcc's extra target option)."""
+    text = re.sub(r"#[^\n]*", "", read(os.path.join(ROOT, "CMakeLists.txt")))
+    out = []
+    for m in re.finditer(r"wmel_isa_sources\(([^)]*)\)", text):
+        args = m.group(1).split()
+        level, args = args[0], args[1:]
+        contract = "CONTRACT" in args
+        tune = args[args.index("TUNE") + 1] if "TUNE" in args else ""
+        files = [a for i, a in enumerate(args)
+                 if a not in ("CONTRACT", "TUNE") and not (i > 0 and args[i - 1] == "TUNE")]
+        if level not in X86_LEVELS and level != "neon":
+            fail(f"CMakeLists.txt: wmel_isa_sources level {level}: unknown here (tools/amalgamate.py)")
+        out += [(f, level, contract, "tune=" + tune if tune else "") for f in files]
+    if not out:
+        fail("CMakeLists.txt: no wmel_isa_sources(...) found")
+    return out
+
 PUBLIC_HEADERS = ["include/wmel.h", "include/wmel_fx.h"]
 FEATURE_MACROS = ("_GNU_SOURCE", "_POSIX_C_SOURCE", "_DEFAULT_SOURCE", "_XOPEN_SOURCE")
 
@@ -90,9 +99,9 @@ def fail(msg):
     sys.exit("amalgamate.py: " + msg)
 
 
-def core_sources():
-    """The generic sources (sorted), then the per-ISA files (ISA_FILES order)."""
-    isa = {f for f, _, _, _ in ISA_FILES}
+def core_sources(isa_list):
+    """The generic sources, sorted (the per-ISA files of isa_list are not among them)."""
+    isa = {f for f, _, _, _ in isa_list}
     found = []
     for d, _, files in os.walk(os.path.join(ROOT, "src")):
         for n in files:
@@ -101,10 +110,10 @@ def core_sources():
     found.sort()
     for f in isa:
         if f not in found:
-            fail(f"{f} (ISA_FILES) is not in src/")
+            fail(f"{f} (wmel_isa_sources in CMakeLists.txt) is not in src/")
     for f in found:
         if (f.startswith("src/cpu/x86/") or f.startswith("src/cpu/arm/")) and f not in isa:
-            fail(f"{f}: a per-ISA file missing from ISA_FILES (tools/amalgamate.py)")
+            fail(f"{f}: a per-ISA file not in CMakeLists.txt's wmel_isa_sources")
     generic = [f for f in found if f not in isa and f not in EXCLUDED
                and not any(f.startswith(d) for d in EXCLUDED_DIRS)]
     return generic
@@ -397,7 +406,7 @@ def drop_feature_macros(text):
 
 
 def target_begin(level, contract, extra):
-    tgt = X86_LEVELS[level][0]
+    tgt = X86_LEVELS[level]
     gcc_tgt = tgt + ("," + extra if extra else "")
     lines = ["#if defined(__x86_64__)",
              "#define WMEL_TARGET_%s 1" % level.upper(),
@@ -443,13 +452,14 @@ def main():
     # sections: (name, text, own text for scanning, isa entry or None)
     sections = []
     header_texts = []  # the guarded headers' own text (not scanned: their names are global)
-    for f in core_sources():
+    isa_list = isa_files()
+    for f in core_sources(isa_list):
         own = []
         text = am.expand(os.path.join(ROOT, f), own, header_texts, None)
         sections.append((f, text, "".join(own), None))
     presets = presets_source()
     sections.append(("presets/", presets, presets, None))
-    for f, level, contract, extra in ISA_FILES:
+    for f, level, contract, extra in isa_list:
         own = []
         am.in_target = level in X86_LEVELS
         text = am.expand(os.path.join(ROOT, f), own, header_texts, None)
