@@ -150,18 +150,21 @@ int main(int argc, char **argv)
         clip(base, x, n);
         wmel_free(x);
     }
-    /* synthetic: a chirp with noise, 2.3 s, and the shortest lengths around one frame */
+    /* synthetic: a chirp (a triangle wave from an integer phase) with noise, 2.3 s, and the
+     * shortest lengths around one frame; integer arithmetic and exact scalings only, so
+     * that every compiler and target makes the same samples */
     static const size_t lens[] = {36800, 400, 401, 160};
     for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
         size_t n = lens[k];
         float *x = malloc(sizeof(float) * n);
         if (!x) return 1;
-        uint32_t r = 12345u + (uint32_t)k;
+        uint32_t r = 12345u + (uint32_t)k, ph = 0, step = 53687091u; /* 200 Hz, rising */
         for (size_t i = 0; i < n; i++) {
             r = r * 1664525u + 1013904223u;
-            double t = (double)i / 16000.0;
-            x[i] = (float)(0.4 * sin(2 * 3.14159265358979 * (200.0 + 900.0 * t) * t) +
-                           0.05 * ((double)(r >> 8) / 16777216.0 - 0.5));
+            ph += step;
+            step += 3u;
+            int32_t t = (int32_t)(ph >> 8), tri = (t < (1 << 23) ? t : (1 << 24) - t) - (1 << 22);
+            x[i] = (float)tri * (1.0f / 8388608.0f) + (float)((int32_t)(r >> 20) - 2048) * (1.0f / 65536.0f);
         }
         char name[32];
         snprintf(name, sizeof name, "synthetic-%zu", n);

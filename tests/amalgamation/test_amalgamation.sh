@@ -6,8 +6,10 @@
 # the lines each prints with REF_CONSUMER's (the same consumer linked to the CMake build's
 # libwmel.a), byte for byte, at the best level the CPU runs, AVX2 and C (WMEL_MAX_ISA):
 # the kernel names on the lines show that the CPU check still picks the level. Compiled
-# for AArch64 too where aarch64-linux-gnu-gcc is installed, and for Windows (mingw-w64)
-# and WebAssembly (emcc) where present (compile only). Exit 77 (skipped) without python3.
+# for AArch64 too where aarch64-linux-gnu-gcc is installed, and run there under
+# qemu-aarch64 where it is installed: the NEON and C levels on the synthetic signals must
+# give the x86 lines' bits (the same bits on every platform); for Windows (mingw-w64)
+# and WebAssembly (emcc) compile only, where present. Exit 77 (skipped) without python3.
 set -uo pipefail
 src=$1 ref=$2
 shift 2
@@ -56,6 +58,25 @@ for l in $levels; do
   kernels=$(awk '{print $NF}' "$tmp/ref_$l.txt" | sed 's/-fft[0-9]*$//' | sort -u | tr '\n' ' ')
   echo "test_amalgamation: level $l: $(wc -l <"$tmp/ref_$l.txt") cases equal byte for byte (kernels: $kernels)"
 done
+# AArch64 (where its gcc, C library and qemu-aarch64 are installed): the one file's NEON and
+# C levels on the synthetic signals give the x86 build's bits (the kernels' names aside)
+a64=aarch64-linux-gnu-gcc
+if [ -n "${cc_cmd[$a64]:-}" ] && command -v qemu-aarch64 >/dev/null && [ -d /usr/aarch64-linux-gnu/lib ]; then
+  "$a64" -O2 -I"$tmp/dist" -o "$tmp/consumer_a64" "$src/tests/amalgamation/consumer.c" "$tmp/wmel_$a64.o" -lpthread -lm \
+    || { echo "FAIL: linking the consumer with $a64"; exit 1; }
+  grep '^synthetic-' "$tmp/ref_auto.txt" | awk '{$NF=""; print}' >"$tmp/ref_synth.txt"
+  for l in auto c; do
+    if [ "$l" = auto ]; then run=(env -u WMEL_MAX_ISA); else run=(env WMEL_MAX_ISA=$l); fi
+    "${run[@]}" qemu-aarch64 -L /usr/aarch64-linux-gnu "$tmp/consumer_a64" >"$tmp/a64_$l.txt" \
+      || { echo "FAIL: the AArch64 consumer ($l) under qemu-aarch64"; exit 1; }
+    if ! awk '{$NF=""; print}' "$tmp/a64_$l.txt" | cmp -s "$tmp/ref_synth.txt" -; then
+      echo "FAIL: AArch64 level $l: the bits differ from x86's (x86's, then AArch64's):"
+      awk '{$NF=""; print}' "$tmp/a64_$l.txt" | diff "$tmp/ref_synth.txt" - | head -20; fail=1
+    fi
+    kernels=$(awk '{print $NF}' "$tmp/a64_$l.txt" | sed 's/-fft[0-9]*$//' | sort -u | tr '\n' ' ')
+    echo "test_amalgamation: AArch64 (qemu) level $l: $(wc -l <"$tmp/a64_$l.txt") synthetic cases, x86's bits (kernels: $kernels)"
+  done
+fi
 # the C level must have run the C kernels, and levels above it another
 if grep -qv ' cpu-c-' "$tmp/ref_c.txt"; then echo "FAIL: WMEL_MAX_ISA=c ran another kernel"; fail=1; fi
 if grep -qw -e avx2 -e fma /proc/cpuinfo 2>/dev/null && [ -f "$tmp/ref_avx2.txt" ] && ! grep -q avx2 "$tmp/ref_avx2.txt"; then
