@@ -58,12 +58,25 @@ t0=$(date +%s)
 presets=$("$WMEL" presets | awk 'NF && $1 != "name" && $1 !~ /:$/ {print $1}' | sort -u)
 n_presets=$(echo "$presets" | wc -l)
 [ "$n_presets" -ge 20 ] && ok || bad "wmel presets listed $n_presets presets"
+# under an emulator (qemu) or the sanitizers the packs cost 5-20 times the native time: a
+# handful of presets of each family there (the native build runs them all)
+case "${WMEL_TEST_EMULATED:-OFF}/${WMEL_SANITIZED:-OFF}" in
+  ON/*|1/*) presets=$(printf '%s\n' whisper nemo kaldi) ;;
+  */ON|*/1) presets=$(printf '%s\n' whisper whisper-128 nemo nemo-legacy kaldi seamless gemma3n univnet) ;;
+esac
+n_presets=$(echo "$presets" | wc -l)
 echo "$presets" | xargs -P2 -I{} sh -c '"$1" vectors --preset "$2" -o "$3/p-$2" --quick -q --speech "$4" && "$1" vectors check "$3/p-$2" "$3/p-$2/expected" -q; echo "$2 $?"' _ "$WMEL" {} "$T" "$S" >"$T/self" 2>&1
 while read -r name rc; do
   [ "$rc" = 0 ] && ok || bad "preset $name: pack or self-check exit $rc"
 done < <(grep -E '^[a-z0-9-]+ [0-9]+$' "$T/self")
 [ "$(grep -cE '^[a-z0-9-]+ 0$' "$T/self")" = "$n_presets" ] && ok || bad "self-checks: $(cat "$T/self")"
 rm -rf "$T"/p-*
+
+case "${WMEL_TEST_EMULATED:-OFF}" in
+  ON|1) echo "test_vectors: under an emulator only the packs of $(echo $presets) ($((
+          $(date +%s) - t0)) s); the rest runs natively"
+        echo "$pass passed, $fail failed"; [ "$fail" = 0 ]; exit ;;
+esac
 
 # 2. Whisper's full pack: 30 s and 30 s + 1, the manifest, a self-check in text and JSON
 P="$T/whisper"
