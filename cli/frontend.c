@@ -182,7 +182,7 @@ static int hf_cols_taken(const cli_fe *f, const char *file)
  * dict (as transformers reads it), else preprocessor_config.json (2: reported). */
 static int plan_from_hf(cli_fe *f, wmel_frontend_plan *plan)
 {
-    char why[900], path[4096];
+    char why[4096], path[4096];
     const char *file = f->hf_config;
     if (is_dir(f->hf_config)) {
         snprintf(path, sizeof path, "%s/processor_config.json", f->hf_config);
