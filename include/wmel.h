@@ -922,6 +922,13 @@ WMEL_API int wmel_ctx_cols(const wmel_ctx *ctx, double *col_scale, double *col_s
  * its n_mels and norm). Errors: WMEL_ERR_NULL_POINTER. */
 WMEL_API int wmel_ctx_plan(const wmel_ctx *ctx, wmel_frontend_plan *plan);
 
+/* Why n_samples samples are too short for the ctx's plan (the sentence to give with
+ * WMEL_ERR_TOO_SHORT): the plan's own reflect reach -- n_fft / 2 with centred reflect
+ * framing, the padding with snipped reflect padding -- into msg (at most msg_len bytes).
+ * Returns 1 when it wrote a sentence, 0 when the plan has no reach of its own (then
+ * wmel_strerror(WMEL_ERR_TOO_SHORT) says it) or ctx or msg is NULL. */
+WMEL_API int wmel_ctx_too_short(const wmel_ctx *ctx, size_t n_samples, char *msg, size_t msg_len);
+
 /* The shape of wmel_features()'s output for n_samples samples: *rows x *cols floats, in
  * the plan's layout (NEMO: n_mels x (n / 160 + 1) padded to pad_to; KALDI: frames x
  * n_mels (+1 with energy); SEAMLESS: ceil(frames / 2) x 2 n_mels; WHISPER: n_mels x n / 160).

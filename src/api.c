@@ -163,6 +163,22 @@ int wmel_ctx_plan(const wmel_ctx *ctx, wmel_frontend_plan *plan)
     return WMEL_OK;
 }
 
+int wmel_ctx_too_short(const wmel_ctx *ctx, size_t n_samples, char *msg, size_t msg_len)
+{
+    if (!ctx || !msg || !msg_len) return 0;
+    const wmel_frontend_plan *p = &ctx->fplan;
+    if (p->framing == WMEL_FRAMES_CENTER_REFLECT)
+        snprintf(msg, msg_len, "%zu samples: too short for this plan's centred reflect framing: more than n_fft / 2 = "
+                               "%d samples needed (n_fft %d)", n_samples, p->n_fft / 2, p->n_fft);
+    else if (p->framing == WMEL_FRAMES_SNIP && p->pad_mode == WMEL_PAD_REFLECT)
+        snprintf(msg, msg_len, "%zu samples: too short for this plan's reflect padding: more than %d samples needed "
+                               "(pad_left %d, pad_right %d)", n_samples, p->pad_left > p->pad_right ? p->pad_left : p->pad_right,
+                 p->pad_left, p->pad_right);
+    else
+        return 0;
+    return 1;
+}
+
 int wmel_features_shape(const wmel_ctx *ctx, size_t n_samples, size_t *rows, size_t *cols)
 {
     if (!ctx || !rows || !cols) return WMEL_ERR_NULL_POINTER;
