@@ -22,6 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Exit statuses: 0 matches, 1 differs, 2 usage errors, and this one: not diagnosed. */
+#define DIAGNOSE_ERROR 3
+
 const char DIAGNOSE_HELP[] =
     "wmel diagnose --preset NAME --audio IN --features THEIRS.npy [options]\n"
     "    what a port of a front-end got wrong: the plan's fields it differs in, ranked by\n"
@@ -34,7 +37,9 @@ const char DIAGNOSE_HELP[] =
     "                         little-endian with --shape\n"
     "      --shape R,C        the raw file's shape (axes separated by commas)\n"
     "      --json             one JSON object: matches, differences, residual_before, ...\n"
-    "      -q, --quiet        no warnings on stderr\n";
+    "      -q, --quiet        no warnings on stderr\n"
+    "    exit 0 the port matches, 1 it differs, 2 usage errors, 3 not diagnosed (an\n"
+    "    unreadable file, features no layout reconciles with the plan)\n";
 
 static float half_to_float(uint16_t h)
 {
@@ -199,10 +204,10 @@ int cmd_diagnose(int argc, char **argv)
     char err[1024];
     float *pcm = NULL, *x = NULL;
     size_t n = 0;
-    int rc = 1;
+    int rc = DIAGNOSE_ERROR;
     if (cli_load_input(audio_path, &pcm, &n, quiet, 0, err, sizeof err)) {
         cli_msg("wmel: diagnose: %s", err);
-        return 1;
+        return DIAGNOSE_ERROR;
     }
     if (shape_text ? read_raw(feat_path, shape, ndim, &x, err, sizeof err)
                    : read_npy(feat_path, &x, shape, &ndim, err, sizeof err)) {

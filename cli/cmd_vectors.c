@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -107,6 +108,7 @@ typedef struct vopts {
     const char *out, *speech;
     cli_fe fe;
     int force, quiet, threads, quick;
+    int (*stop)(void); /* nonzero: stop now (a signal, Python's KeyboardInterrupt) */
 } vopts;
 
 typedef struct vjob {
@@ -354,6 +356,7 @@ static int make_case(vjob *j, const char *name, const char *kind, const char *wh
                      char *err, size_t err_len)
 {
     strbuf *b = &j->cases;
+    if (j->o.stop && j->o.stop()) return snprintf(err, err_len, "interrupted"), CLI_VECTORS_STOPPED;
     size_t shape1[1] = {n};
     int rc = write_both(j, "inputs", name, shape1, 1, x, err, err_len);
     if (rc) return rc;
@@ -479,6 +482,11 @@ static int make_streams(vjob *j, strbuf *note, char *err, size_t err_len)
     sb_add(note, "\"made\"");
     for (int k = 0; k < STREAM_MAX_CHUNKS && rc == WMEL_OK; k++) {
         const size_t ch = chunks[k];
+        if (j->o.stop && j->o.stop()) {
+            snprintf(err, err_len, "interrupted");
+            rc = CLI_VECTORS_STOPPED;
+            break;
+        }
         int dup = 0;
         for (int i = 0; i < nd; i++) dup |= done[i] == ch;
         if (dup || ch == 0) continue;
@@ -845,13 +853,13 @@ static int write_manifest(vjob *j, const char *plan_json, const char *stream_not
     return rc;
 }
 
-int cmd_vectors(int argc, char **argv)
+int cli_vectors_make(int argc, char **argv, int (*stop)(void))
 {
-    if (argc >= 1 && !strcmp(argv[0], "check")) return cli_vectors_check(argc - 1, argv + 1);
     vjob j;
     memset(&j, 0, sizeof j);
     int rc = vectors_parse(argc, argv, &j.o);
     if (rc) return rc;
+    j.o.stop = stop;
     if (cli_fe_plan(&j.o.fe, &j.plan)) return 2; /* reported */
     char err[1200] = "";
     if (cli_fe_colvec(&j.o.fe, &j.plan, &j.colvec, &j.n_colvec, err, sizeof err)) {
@@ -937,7 +945,9 @@ int cmd_vectors(int argc, char **argv)
         else if (aside) rmdir(aside);
         free(aside);
     }
-    if (rc) {
+    if (rc == CLI_VECTORS_STOPPED) {
+        /* the caller reports the stop; the folder goes below */
+    } else if (rc) {
         cli_msg("wmel: vectors: %s", err);
         rc = 1;
     } else if (!j.o.quiet) {
@@ -954,4 +964,45 @@ done_nodir:
     wmel_destroy(j.ref);
     wmel_destroy(j.cpu);
     return rc;
+}
+
+/* ---- the command: SIGINT, SIGTERM and SIGHUP stop the run between two files; the folder
+ * being built is removed, then the signal ends the process as it would have (a second
+ * signal ends it at once) */
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+    if (stop_signal) {
+        cli_out_remove_temps();
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    stop_signal = sig;
+}
+
+static int signalled(void) { return stop_signal != 0; }
+
+int cmd_vectors(int argc, char **argv)
+{
+    if (argc >= 1 && !strcmp(argv[0], "check")) return cli_vectors_check(argc - 1, argv + 1);
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    struct sigaction sa, old[3];
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    for (int i = 0; i < 3; i++) {
+        /* over the default action only: an ignored signal (nohup) stays ignored */
+        if (sigaction(sigs[i], NULL, &old[i]) == 0 && !(old[i].sa_flags & SA_SIGINFO) && old[i].sa_handler == SIG_DFL)
+            sigaction(sigs[i], &sa, NULL);
+    }
+    int rc = cli_vectors_make(argc, argv, signalled);
+    if (stop_signal) {
+        const int sig = stop_signal;
+        signal(sig, SIG_DFL);
+        raise(sig);
+    }
+    return rc == CLI_VECTORS_STOPPED ? 1 : rc;
 }

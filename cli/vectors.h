@@ -9,6 +9,13 @@
 /* The manifest's format name; a change that a checker must know of gets a new number. */
 #define WMEL_PACK_FORMAT "wmel-conformance-pack 1"
 
+/* `wmel vectors [options] -o PACK` (argv after "vectors") without the command's signal
+ * handling: the exit status (0 made, 1 an error, 2 a usage error; messages through
+ * cli_msg), or CLI_VECTORS_STOPPED when stop (may be NULL), asked before each case of the
+ * pack, returned nonzero: then the folder being built is removed and PACK is as it was. */
+#define CLI_VECTORS_STOPPED 130
+int cli_vectors_make(int argc, char **argv, int (*stop)(void));
+
 /* `wmel vectors check PACK OUTPUTS [...]` (argv after "check"): the exit status. */
 int cli_vectors_check(int argc, char **argv);
 

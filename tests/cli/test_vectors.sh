@@ -4,7 +4,8 @@
 # cases and a manifest that parses; deliberately wrong outputs (scaled by 1.001, transposed,
 # shifted by one frame, a refused input answered, a case missing) fail with the case and the
 # first diverging stage named; raw .f32 outputs are read; the pack folder is replaced only
-# when asked and only when it holds a pack; usage errors exit 2.
+# when asked and only when it holds a pack; --plan and --hf-config make the preset's pack; a
+# SIGINT or SIGTERM mid-run leaves nothing behind; usage errors exit 2.
 # numpy is not needed: .npy files are read and written with python3's standard library.
 set -u
 : "${WMEL:?}" "${SRC:?}"
@@ -157,7 +158,55 @@ touch "$T/afile"
 "$WMEL" vectors --preset kaldi --quick -q -o "$T/nospeech" --speech "$T/none.wav" 2>"$T/err"; rc=$?
 [ "$rc" = 1 ] && [ ! -e "$T/nospeech" ] && [ "$(wc -l <"$T/err")" = 1 ] && ok || bad "missing speech: exit $rc $(cat "$T/err")"
 
-# 5. usage
+# 5. --plan FILE.json and --hf-config DIR: the same pack as the preset they describe
+"$WMEL" presets --json kaldi >"$T/kaldi.json" && ok || bad "presets --json kaldi"
+"$WMEL" vectors --plan "$T/kaldi.json" --quick -q -o "$T/fromplan" --speech "$S" && ok || bad "--plan pack"
+"$WMEL" vectors check "$T/fromplan" "$T/fromplan/expected" -q && ok || bad "--plan pack: self-check"
+"$WMEL" vectors --preset kaldi --quick -q -o "$T/frompreset" --speech "$S" && ok || bad "kaldi pack"
+cmp -s "$T/fromplan/expected/speech.npy" "$T/frompreset/expected/speech.npy" && ok || bad "--plan: not the preset's output"
+"$WMEL" vectors check "$T/frompreset" "$T/fromplan/expected" -q && ok || bad "--plan's outputs fail the preset's pack"
+mkdir "$T/model"
+cat >"$T/model/preprocessor_config.json" <<'J'
+{
+  "feature_extractor_type": "ParakeetFeatureExtractor",
+  "feature_size": 128,
+  "hop_length": 160,
+  "n_fft": 512,
+  "padding_side": "right",
+  "padding_value": 0.0,
+  "preemphasis": 0.97,
+  "return_attention_mask": true,
+  "sampling_rate": 16000,
+  "win_length": 400
+}
+J
+"$WMEL" vectors --hf-config "$T/model" --quick -q -o "$T/fromhf" --speech "$S" && ok || bad "--hf-config pack"
+grep -q '"n_mels": 128' "$T/fromhf/manifest.json" && grep -q '"frontend": "nemo"' "$T/fromhf/manifest.json" && ok ||
+  bad "--hf-config: manifest $(head -c 400 "$T/fromhf/manifest.json")"
+"$WMEL" vectors check "$T/fromhf" "$T/fromhf/expected" -q && ok || bad "--hf-config pack: self-check"
+rm -rf "$T/fromplan" "$T/frompreset" "$T/fromhf"
+
+# 6. SIGINT or SIGTERM mid-run: the process ends by the signal and leaves no PACK* behind
+# (job control on: a script's background job would otherwise start with SIGINT ignored)
+for sig in INT TERM; do
+  set -m
+  "$WMEL" vectors --preset whisper -q -o "$T/sig" --speech "$S" &
+  pid=$!
+  set +m
+  for _ in $(seq 200); do
+    ls "$T"/sig.tmp-*/expected/speech.npy >/dev/null 2>&1 && break
+    sleep 0.05
+  done
+  ls -d "$T"/sig.tmp-* >/dev/null 2>&1 && ok || bad "SIG$sig: no temporary folder seen before the signal"
+  kill -s "$sig" "$pid"
+  wait "$pid"; rc=$?
+  want=$((128 + $(kill -l "$sig")))
+  [ "$rc" = "$want" ] && ok || bad "SIG$sig: exit $rc, not $want"
+  [ -z "$(ls -d "$T"/sig* 2>/dev/null)" ] && ok || bad "SIG$sig: left behind: $(ls -d "$T"/sig*)"
+  rm -rf "$T"/sig*
+done
+
+# 7. usage
 for args in "vectors -o $T/x" "vectors --preset nope -o $T/x" "vectors --preset whisper" "vectors check $P" \
             "vectors check $P $O --bogus" "vectors check $T/mine $O"; do
   "$WMEL" $args >/dev/null 2>"$T/err"; rc=$?

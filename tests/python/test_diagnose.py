@@ -260,3 +260,28 @@ def test_cli_json(jfk, tmp_path):
     p = subprocess.run([str(exe), "diagnose", "--preset", "whisper", "--audio", str(GOLDEN / "audio" / "jfk.flac"),
                         "--features", str(tmp_path / "f.raw"), "--shape", "80,3000"], capture_output=True, text=True)
     assert p.returncode == 0 and p.stdout.startswith("matches within float32 rounding"), p.stdout + p.stderr
+
+
+def test_cli_exit_status(jfk, tmp_path):
+    """0 matches, 1 differs (test_cli_json), 2 usage errors, 3 not diagnosed: a script
+    tells a wrong port from a check that did not run."""
+    exe = ROOT / "build" / "wmel"
+    if not exe.exists():
+        pytest.skip("build/wmel not built")
+    audio = str(GOLDEN / "audio" / "jfk.flac")
+
+    def rc(*args):
+        p = subprocess.run([str(exe), "diagnose", *args], capture_output=True, text=True)
+        return p.returncode, p.stderr
+
+    assert rc("--preset", "whisper", "--audio", audio)[0] == 2  # no --features
+    assert rc("--preset", "whisper", "--audio", audio, "--features", "x.npy", "--bogus")[0] == 2
+    code, err = rc("--preset", "whisper", "--audio", audio, "--features", str(tmp_path / "none.npy"))
+    assert code == 3 and "none.npy" in err, err
+    code, err = rc("--preset", "whisper", "--audio", str(tmp_path / "none.wav"), "--features", str(tmp_path / "f.npy"))
+    assert code == 3, err
+    np.save(tmp_path / "odd.npy", np.zeros((7, 13), np.float32))  # no layout of the plan's
+    code, err = rc("--preset", "whisper", "--audio", audio, "--features", str(tmp_path / "odd.npy"))
+    assert code == 3 and err.strip(), err
+    (tmp_path / "bad.npy").write_bytes(b"not an array")
+    assert rc("--preset", "whisper", "--audio", audio, "--features", str(tmp_path / "bad.npy"))[0] == 3
