@@ -9,6 +9,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
 #include "commands.h"
+#include "npyread.h"
 #include "diagnose.h"
 #include "frontend.h"
 #include "input.h"
@@ -41,91 +42,29 @@ const char DIAGNOSE_HELP[] =
     "    exit 0 the port matches, 1 it differs, 2 usage errors, 3 not diagnosed (an\n"
     "    unreadable file, features no layout reconciles with the plan)\n";
 
-static float half_to_float(uint16_t h)
-{
-    int e = (h >> 10) & 31, m = h & 1023;
-    double v = e == 0 ? ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY) : ldexp(m + 1024, e - 25);
-    return (float)((h & 0x8000) ? -v : v);
-}
-
-/* A .npy of float16, float32 or float64 (little-endian, C order) as float32. */
+/* A .npy of float16, float32 or float64 (little-endian, C order, 1 to 3 axes, not empty) as
+ * float32. */
 static int read_npy(const char *path, float **x, size_t *shape, int *ndim, char *err, size_t err_len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, err_len, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
-    unsigned char pre[12];
-    char *h = NULL;
-    void *raw = NULL;
+    cli_npy n;
+    *x = NULL;
+    if (cli_npy_read(path, &n, NULL, err, err_len)) return -1;
     int rc = -1;
-    if (fread(pre, 1, 10, f) != 10 || memcmp(pre, "\x93NUMPY", 6) != 0 || pre[6] < 1 || pre[6] > 3) {
-        snprintf(err, err_len, "%s: not a .npy file", path);
-        goto out;
-    }
-    size_t hl = (size_t)pre[8] | (size_t)pre[9] << 8;
-    if (pre[6] >= 2) {
-        if (fread(pre + 10, 1, 2, f) != 2) goto trunc;
-        hl |= (size_t)pre[10] << 16 | (size_t)pre[11] << 24;
-    }
-    if (hl > (1u << 20) || !(h = malloc(hl + 1)) || fread(h, 1, hl, f) != hl) goto trunc;
-    h[hl] = 0;
-    const char *d = strstr(h, "'descr'"), *fo = strstr(h, "'fortran_order'"), *sh = strstr(h, "'shape'");
-    if (!d || !fo || !sh) {
-        snprintf(err, err_len, "%s: .npy header without descr, fortran_order or shape", path);
-        goto out;
-    }
-    size_t item = strstr(d, "'<f2'") ? 2 : strstr(d, "'<f4'") ? 4 : strstr(d, "'<f8'") ? 8 : 0;
-    if (!item) {
-        snprintf(err, err_len, "%s: dtype is not float16, float32 or float64 (little-endian)", path);
-        goto out;
-    }
-    const char *fc = strchr(fo + 15, ':');
-    if (fc && strncmp(fc + 1 + strspn(fc + 1, " "), "True", 4) == 0) {
+    if (n.fortran)
         snprintf(err, err_len, "%s: a Fortran-order array: save it with np.ascontiguousarray", path);
-        goto out;
-    }
-    const char *p = strchr(sh, '(');
-    size_t count = 1;
-    *ndim = 0;
-    while (p && *++p && *p != ')') {
-        if (*p == ' ' || *p == ',') continue;
-        char *end;
-        unsigned long long v = strtoull(p, &end, 10);
-        if (end == p || *ndim >= 3 || (v && count > SIZE_MAX / 8 / v)) {
-            snprintf(err, err_len, "%s: shape not understood (at most 3 axes)", path);
-            goto out;
-        }
-        shape[(*ndim)++] = (size_t)v;
-        count *= (size_t)v;
-        p = end - 1;
-    }
-    if (!p || count == 0) {
+    else if (n.ndim > 3)
+        snprintf(err, err_len, "%s: shape not understood (at most 3 axes)", path);
+    else if (n.count == 0)
         snprintf(err, err_len, "%s: empty array", path);
-        goto out;
-    }
-    raw = malloc(count * item);
-    *x = malloc(count * sizeof **x);
-    if (!raw || !*x) {
+    else if (!(*x = malloc(n.count * sizeof **x)))
         snprintf(err, err_len, "%s: out of memory", path);
-        goto out;
+    else {
+        for (size_t i = 0; i < n.count; i++) (*x)[i] = (float)cli_npy_at(&n, i);
+        *ndim = n.ndim;
+        memcpy(shape, n.shape, (size_t)n.ndim * sizeof *shape);
+        rc = 0;
     }
-    if (fread(raw, item, count, f) != count) goto trunc;
-    for (size_t i = 0; i < count; i++)
-        (*x)[i] = item == 2 ? half_to_float(((uint16_t *)raw)[i]) : item == 4 ? ((float *)raw)[i] : (float)((double *)raw)[i];
-    rc = 0;
-    goto out;
-trunc:
-    snprintf(err, err_len, "%s: truncated .npy file", path);
-out:
-    if (rc) {
-        free(*x);
-        *x = NULL;
-    }
-    free(raw);
-    free(h);
-    fclose(f);
+    cli_npy_free(&n);
     return rc;
 }
 

@@ -13,6 +13,7 @@
 #include "out.h"
 #include "readall.h"
 #include "vectors.h"
+#include "npyread.h"
 #include "wmel.h"
 
 #include <errno.h>
@@ -232,90 +233,23 @@ void cli_arr_free(cli_arr *a)
 int cli_arr_read_npy(const char *path, cli_arr *a, int *missing, char *err, size_t err_len)
 {
     memset(a, 0, sizeof *a);
-    if (missing) *missing = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (missing && errno == ENOENT) *missing = 1;
-        snprintf(err, err_len, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
-    unsigned char pre[12];
-    char *h = NULL;
-    void *raw = NULL;
+    cli_npy n;
+    if (cli_npy_read(path, &n, missing, err, err_len)) return -1;
     int rc = -1;
-    if (fread(pre, 1, 10, f) != 10 || memcmp(pre, "\x93NUMPY", 6) != 0 || pre[6] < 1 || pre[6] > 3) {
-        snprintf(err, err_len, "%s: not a .npy file", path);
-        goto out;
-    }
-    size_t hl = (size_t)pre[8] | (size_t)pre[9] << 8;
-    if (pre[6] >= 2) {
-        if (fread(pre + 10, 1, 2, f) != 2) goto trunc;
-        hl |= (size_t)pre[10] << 16 | (size_t)pre[11] << 24;
-    }
-    if (hl > (1u << 20) || !(h = malloc(hl + 1)) || fread(h, 1, hl, f) != hl) goto trunc;
-    h[hl] = 0;
-    const char *d = strstr(h, "'descr'"), *fo = strstr(h, "'fortran_order'"), *sh = strstr(h, "'shape'");
-    if (!d || !fo || !sh) {
-        snprintf(err, err_len, "%s: .npy header without descr, fortran_order or shape", path);
-        goto out;
-    }
-    size_t item;
-    const char *q = strchr(d + 7, '\'');
-    if (q && !strncmp(q, "'<f4'", 5)) item = 4;
-    else if (q && !strncmp(q, "'<f8'", 5)) item = 8;
-    else {
+    if (n.item == 2) {
         snprintf(err, err_len, "%s: dtype is not float32 or float64 (little-endian)", path);
-        goto out;
-    }
-    const char *fc = strchr(fo + 15, ':');
-    if (fc && !strncmp(fc + 1 + strspn(fc + 1, " "), "True", 4)) {
+    } else if (n.fortran) {
         snprintf(err, err_len, "%s: Fortran order: write the array in C order (numpy.ascontiguousarray)", path);
-        goto out;
-    }
-    const char *p = strchr(sh, '(');
-    size_t count = 1;
-    while (p && *++p && *p != ')') {
-        if (*p == ' ' || *p == ',') continue;
-        char *end;
-        unsigned long long v = strtoull(p, &end, 10);
-        if (end == p || a->ndim >= 4 || (v && count > SIZE_MAX / 8 / v)) {
-            snprintf(err, err_len, "%s: shape not understood (at most 4 axes)", path);
-            goto out;
-        }
-        a->shape[a->ndim++] = (size_t)v;
-        count *= (size_t)v;
-        p = end - 1;
-    }
-    if (!p) {
-        snprintf(err, err_len, "%s: shape not understood", path);
-        goto out;
-    }
-    a->count = count;
-    raw = malloc(count ? count * item : 1);
-    a->x = malloc((count ? count : 1) * sizeof *a->x);
-    if (!raw || !a->x) {
+    } else if (!(a->x = malloc((n.count ? n.count : 1) * sizeof *a->x))) {
         snprintf(err, err_len, "%s: out of memory", path);
-        goto out;
+    } else {
+        a->ndim = n.ndim;
+        memcpy(a->shape, n.shape, sizeof a->shape);
+        a->count = n.count;
+        for (size_t i = 0; i < n.count; i++) a->x[i] = cli_npy_at(&n, i);
+        rc = 0;
     }
-    if (fread(raw, item, count, f) != count) goto trunc;
-    for (size_t i = 0; i < count; i++) {
-        if (item == 4) {
-            float v;
-            memcpy(&v, (char *)raw + 4 * i, 4);
-            a->x[i] = v;
-        } else {
-            memcpy(&a->x[i], (char *)raw + 8 * i, 8);
-        }
-    }
-    rc = 0;
-    goto out;
-trunc:
-    snprintf(err, err_len, "%s: truncated .npy file", path);
-out:
-    if (rc) cli_arr_free(a);
-    free(raw);
-    free(h);
-    fclose(f);
+    cli_npy_free(&n);
     return rc;
 }
 
