@@ -195,5 +195,26 @@ int main(void)
     rc = features(&p, cs, ch, 80, x, n, &cst);
     CHECK(rc == WMEL_ERR_SAMPLE_RANGE, "NeMo's z-scores x 1e30 x 1e30 per column: status %d", rc);
     free(x);
+
+    /* wmel_ctx_too_short: the plan's own reach, or nothing where the plan has none */
+    {
+        wmel_params pp = wmel_default_params();
+        pp.n_threads = 1;
+        char why[256] = "";
+        wmel_frontend_preset(WMEL_FRONTEND_NEMO, 0, &p);
+        p.framing = WMEL_FRAMES_CENTER_REFLECT;
+        p.n_fft = 2048, p.frame_length = 2048, p.hop = 512;
+        wmel_ctx *c = wmel_create_plan(&pp, &p, &rc);
+        CHECK(c != NULL, "a centred reflect plan: status %d", rc);
+        CHECK(wmel_ctx_too_short(c, 100, why, sizeof why) == 1 && strstr(why, "100 samples") &&
+                  strstr(why, "n_fft / 2 = 1024"), "centred reflect reach: %s", why);
+        CHECK(wmel_ctx_too_short(c, 100, NULL, 0) == 0 && wmel_ctx_too_short(NULL, 1, why, sizeof why) == 0,
+              "NULL arguments");
+        wmel_destroy(c);
+        wmel_frontend_preset(WMEL_FRONTEND_KALDI, 0, &p);
+        c = wmel_create_plan(&pp, &p, &rc);
+        CHECK(c != NULL && wmel_ctx_too_short(c, 10, why, sizeof why) == 0, "Kaldi's snip framing has no reach");
+        wmel_destroy(c);
+    }
     return t_done("test_plan_limits");
 }
