@@ -655,7 +655,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
         if (nz) {
             wmel_dg_diff *df = add_diff(out, "bank");
             snprintf(df->preset, sizeof df->preset, "%zu filters", width);
-            snprintf(df->found, sizeof df->found, "mel %s %s%s constant (a filter of zero weights)",
+            snprintf(df->found, sizeof df->found, "mel %s %.60s%s constant (a filter of zero weights)",
                      nz > 1 ? "rows" : "row", rows, nz > 8 ? ", ..." : "");
             s0 = eval(&d, &cur);
         }
