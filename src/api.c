@@ -271,7 +271,7 @@ int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int sample_type, 
     if (batch == 0) return WMEL_OK;
     if (pcm_stride < n_samples) return WMEL_ERR_INVALID_ARG;
     if (!d_pcm && n_samples) return WMEL_ERR_NULL_POINTER;
-    if (padding > SIZE_MAX / 4 - n_samples) return WMEL_ERR_OVERFLOW;
+    if (n_samples > SIZE_MAX / 4 || padding > SIZE_MAX / 4 - n_samples) return WMEL_ERR_OVERFLOW;
     if (n_samples + padding <= WMEL_PAD) return WMEL_ERR_TOO_SHORT;
     if (batch > 1 && pcm_stride > SIZE_MAX / 4 / (batch - 1)) return WMEL_ERR_OVERFLOW;
     const size_t nf = wmel_n_frames(n_samples, padding);
