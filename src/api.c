@@ -3,7 +3,6 @@
  * kernel choice, messages. The work happens below: the frame driver (frames.c) on the
  * worker pool (pool.c), or another backend.
  */
-#define _GNU_SOURCE
 #include "internal.h"
 #include "fe/fe.h"
 #include "pool.h"
@@ -97,8 +96,7 @@ static wmel_ctx *create(wmel_params p, const wmel_frontend_plan *plan, int keep_
     }
     ctx->params = p;
     ctx->fplan = *plan;
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    ctx->n_threads = p.n_threads ? p.n_threads : (ncpu > 0 ? (int)ncpu : 1);
+    ctx->n_threads = p.n_threads ? p.n_threads : wmel__cpu_count();
     if (ctx->n_threads > 256) ctx->n_threads = 256;
     ctx->isa = wmel__isa_level(p.max_isa);
     ctx->kernel = wmel__kernel_for(ctx->isa);

@@ -53,6 +53,9 @@ static inline int wmel__clips_fit(size_t batch, size_t n, size_t stride)
     return batch <= 1 || stride <= (cap - n) / (batch - 1);
 }
 
+/* The online cores, at least 1 (base.c; docs/platforms.md). */
+int wmel__cpu_count(void);
+
 /* 1 when no sample of x[0 .. n) is NaN or Inf (base.c). */
 int wmel__all_finite(const float *x, size_t n);
 
