@@ -89,6 +89,7 @@ static void preset_calls(const char *name)
     char msg[256];
     CHECK(wmel_preset_plan(name, &pl, msg, sizeof msg) == WMEL_OK, "%s: %s", name, msg);
     wmel_params p = wmel_default_params();
+    p.backend = WMEL_BACKEND_CPU; /* (the CUDA emulator's build would pick its device) */
     p.n_threads = 1;
     int st = 0;
     wmel_ctx *c = wmel_create_plan(&p, &pl, &st);
