@@ -26,7 +26,7 @@ APT_PKGS   := build-essential cmake pkg-config libpng-dev zlib1g-dev python3 pyt
               gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 CMAKE_ARGS ?=
 
-.PHONY: all deps deps-fixed build demo test test-fixed test-build test-asan test-emu test-clang test-python test-peers test-wheel test-aarch64 test-i686 test-armv7 deps-32 fuzz soak soak-batch bench bench-batch bench-presets digest-compare same-bits-update clean
+.PHONY: all deps deps-fixed build demo amalgamation test-amalgamation test test-fixed test-build test-asan test-emu test-clang test-python test-peers test-wheel test-aarch64 test-i686 test-armv7 deps-32 fuzz soak soak-batch bench bench-batch bench-presets digest-compare same-bits-update clean
 
 all: build
 
@@ -326,5 +326,16 @@ same-bits-update: build
 	./$(BUILD)/wmel-digest --same-bits ../shared/golden/audio/speech_en.wav ../shared/golden/audio/clipped.wav \
 	  ../shared/golden/audio/short_0p1s.wav > tests/digest/same_bits.txt
 
+# The core library as one C file and its header, for vendoring: dist/wmel.c and dist/wmel.h
+# (tools/amalgamate.py; docs/c-api.md, "One file to vendor"). Build: cc -O2 -c dist/wmel.c.
+amalgamation:
+	python3 tools/amalgamate.py dist
+
+# The one file against the CMake library (test_amalgamation: gcc and clang, every level, byte
+# for byte) and the tree as another project's subproject (test_subproject); both are part
+# of test-build's suite, so of `make test`.
+test-amalgamation: build
+	cd $(BUILD) && ctest --output-on-failure -R '^test_(amalgamation|subproject)$$' || sh $(CURDIR)/tests/ctest_tail.sh
+
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_EMU) $(BUILD_CLANG) $(BUILD_TSAN) $(BUILD_A64) $(BUILD_I686) $(BUILD_ARMV7) $(PY_BUILD) $(PEER_BUILD) $(WHEEL_BUILD) out
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_EMU) $(BUILD_CLANG) $(BUILD_TSAN) $(BUILD_A64) $(BUILD_I686) $(BUILD_ARMV7) $(PY_BUILD) $(PEER_BUILD) $(WHEEL_BUILD) out dist

@@ -790,10 +790,11 @@ int wmel_batch_run(const wmel_batch_plan *plan, const char *dir, const wmel_batc
         if (got.res) {
             rc = wmel_batch_result_write(got.res, tar.f, o->mode, o->n_mels, e->key, e->path, msg,
                                          sizeof msg);
-            if (rc == WMEL_ERR_INTERRUPTED && at >= 0 && !fflush(tar.f) && !ftruncate(fileno(tar.f), at) &&
-                !fseeko(tar.f, at, SEEK_SET)) {
-                /* the item's time limit ended while its members were written: they go, and
-                   the item is a failure like one that timed out while decoding */
+            if (rc && rc != WMEL_ERR_IO && at >= 0 && !fflush(tar.f) &&
+                !ftruncate(fileno(tar.f), at) && !fseeko(tar.f, at, SEEK_SET)) {
+                /* the item's time limit ended while its members were written, or its features
+                   failed on the way out (values past float32's range): its members go, and the
+                   item is a failure like one that timed out or failed while decoding */
                 wmel_batch_result_free(got.res);
                 got.res = NULL;
                 got.error = strdup(msg);
@@ -803,7 +804,8 @@ int wmel_batch_run(const wmel_batch_plan *plan, const char *dir, const wmel_batc
         if (got.res) {
             if (rc) {
                 /* the shard file (disk full) or an item's temporary file failed while its
-                   members were half written: the job stops; a rerun redoes the shard */
+                   members were half written, or the shard could not be cut back: the job
+                   stops; a rerun redoes the shard */
                 if (!strncmp(msg, "write failed", 12)) snprintf(err, err_len, "%s: %s", tar.path, msg);
                 else snprintf(err, err_len, "%s", msg);
                 wmel_batch_result_free(got.res);

@@ -33,4 +33,4 @@ awk '{k = $1 " " $2; v[k, $3] = v[k, $3] " " $4; keys[k] = 1}
        for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (x[j] + 0 < x[i] + 0) { t = x[i]; x[i] = x[j]; x[j] = t }
        return n % 2 ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2 }
      END { for (k in keys) { split(k, p, " "); ma = med(v[k, "A"]); mb = med(v[k, "B"]);
-             printf "%-6s %-26s %10.2f %10.2f %7.3f\n", p[1], p[2], ma, mb, ma > 0 ? mb / ma : 0 } }' "$tmp" | sort
+             printf "%-6s %-26s %10.2f %10.2f %7.3f\n", p[1], p[2], ma, mb, (ma > 0 ? mb / ma : 0) } }' "$tmp" | sort

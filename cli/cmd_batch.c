@@ -123,6 +123,15 @@ int cmd_batch(int argc, char **argv)
         cli_msg("wmel: %s", err);
         return 1;
     }
+    if (cols) { /* which column, its scale and the plan's bound */
+        char why[480];
+        if (wmel_plan_cols_check(&fplan, cols, cols + o.n_cols, o.n_cols, why, sizeof why)) {
+            if (fe.cmvn) cli_msg("wmel: --cmvn %s with %s: %s", cli_esc(fe.cmvn), cli_fe_label(&fe), why);
+            else cli_msg("wmel: %s's per-column values: %s", cli_fe_label(&fe), why);
+            free(cols);
+            return 1;
+        }
+    }
     o.col_scale = cols;
     o.col_shift = cols ? cols + o.n_cols : NULL;
     wmel_batch_plan plan;

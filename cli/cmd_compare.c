@@ -20,6 +20,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
 #include "commands.h"
+#include "npyread.h"
 #include "compare.h"
 #include "frontend.h"
 #include "out.h"
@@ -53,87 +54,40 @@ static int fail2(const char *fmt, ...)
     return 2;
 }
 
-/* ---- .npy: float32/float64 little-endian, C or Fortran order (numpy format 1.0/2.0) */
+/* ---- .npy: float32/float64 little-endian, C or Fortran order (cli/npyread.c) */
 static int read_npy(const char *path, cli_cmp_src *s, char *err, size_t err_len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, err_len, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
-    unsigned char pre[12];
+    cli_npy n;
+    if (cli_npy_read(path, &n, NULL, err, err_len)) return -1;
     int rc = -1;
-    char *h = NULL;
-    if (fread(pre, 1, 10, f) != 10 || memcmp(pre, "\x93NUMPY", 6) != 0 || pre[6] < 1 || pre[6] > 3) {
-        snprintf(err, err_len, "%s: not a .npy file", path);
-        goto out;
-    }
-    size_t hl = (size_t)pre[8] | (size_t)pre[9] << 8;
-    if (pre[6] >= 2) {
-        if (fread(pre + 10, 1, 2, f) != 2) goto trunc;
-        hl |= (size_t)pre[10] << 16 | (size_t)pre[11] << 24;
-    }
-    if (hl > (1u << 20) || !(h = malloc(hl + 1)) || fread(h, 1, hl, f) != hl) goto trunc;
-    h[hl] = 0;
-    const char *d = strstr(h, "'descr'"), *fo = strstr(h, "'fortran_order'"), *sh = strstr(h, "'shape'");
-    if (!d || !fo || !sh) {
-        snprintf(err, err_len, "%s: .npy header without descr, fortran_order or shape", path);
-        goto out;
-    }
-    size_t item;
-    if (strstr(d, "'<f4'") == strchr(d + 7, '\'')) item = 4;
-    else if (strstr(d, "'<f8'") == strchr(d + 7, '\'')) item = 8;
-    else {
+    if (n.item == 2) {
         snprintf(err, err_len, "%s: dtype is not float32 or float64 (little-endian): "
                  "python3 -m wmel.compare converts others", path);
         goto out;
     }
-    const char *fc = strchr(fo + 15, ':');
-    int fortran = fc && strncmp(fc + 1 + strspn(fc + 1, " "), "True", 4) == 0;
-    const char *p = strchr(sh, '(');
-    s->ndim = 0;
-    size_t count = 1;
-    while (p && *++p && *p != ')') {
-        if (*p == ' ' || *p == ',') continue;
-        char *end;
-        unsigned long long v = strtoull(p, &end, 10);
-        if (end == p || s->ndim >= 4 || (v && count > SIZE_MAX / 8 / v)) {
-            snprintf(err, err_len, "%s: shape not understood (at most 4 axes)", path);
-            goto out;
-        }
-        s->shape[s->ndim++] = (size_t)v;
-        count *= (size_t)v;
-        p = end - 1;
-    }
-    if (!p || count == 0) {
+    if (n.count == 0) {
         snprintf(err, err_len, "%s: empty array", path);
         goto out;
     }
+    s->ndim = n.ndim;
+    memcpy(s->shape, n.shape, sizeof s->shape);
     /* held in the file's own type (little-endian, as the host: the formats wmel runs on) */
-    if (item == 4) s->xf = malloc(count * sizeof *s->xf);
-    else s->x = malloc(count * sizeof *s->x);
-    if (!s->xf && !s->x) {
-        snprintf(err, err_len, "%s: out of memory", path);
-        goto out;
-    }
-    if (fread(s->xf ? (void *)s->xf : (void *)s->x, item, count, f) != count) goto trunc;
-    if (fortran && s->ndim >= 2) { /* to C order: only 2-D after squeezing matters */
+    if (n.item == 4) s->xf = n.data;
+    else s->x = n.data;
+    n.data = NULL;
+    if (n.fortran && s->ndim >= 2) { /* to C order: only 2-D after squeezing matters */
         if (s->ndim > 2) {
             snprintf(err, err_len, "%s: a Fortran-order array of %d axes: python3 -m wmel.compare reads it", path, s->ndim);
             goto out;
         }
-        if (cli_cmp_transpose(s, count / s->shape[0], s->shape[0])) {
+        if (cli_cmp_transpose(s, n.count / s->shape[0], s->shape[0])) {
             snprintf(err, err_len, "%s: out of memory", path);
             goto out;
         }
     }
     rc = 0;
-    goto out;
-trunc:
-    snprintf(err, err_len, "%s: truncated .npy file", path);
 out:
-    free(h);
-    fclose(f);
+    cli_npy_free(&n);
     return rc;
 }
 

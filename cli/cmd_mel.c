@@ -40,23 +40,10 @@
 #define FE_CHUNK 262144 /* samples per push: about 1600 frames for the stream's workers */
 #define LONG_MEM ((size_t)8 << 20) /* raw frames held in memory before a temporary file */
 
-/* The sentence of WMEL_ERR_TOO_SHORT for this context's plan: the plan's own reflect reach
- * (n_fft / 2 when centred, the padding when snipped), not the Whisper-only default; NULL when
- * the plan does not say. */
+/* The sentence of WMEL_ERR_TOO_SHORT for this context's plan (wmel_ctx_too_short), or NULL. */
 static const char *too_short(const wmel_ctx *ctx, size_t n, char *buf, size_t cap)
 {
-    wmel_frontend_plan p;
-    if (!ctx || wmel_ctx_plan(ctx, &p)) return NULL;
-    if (p.framing == WMEL_FRAMES_CENTER_REFLECT)
-        snprintf(buf, cap, "%zu samples: too short for this plan's centred reflect framing: more than n_fft / 2 = "
-                           "%d samples needed (n_fft %d)", n, p.n_fft / 2, p.n_fft);
-    else if (p.framing == WMEL_FRAMES_SNIP && p.pad_mode == WMEL_PAD_REFLECT)
-        snprintf(buf, cap, "%zu samples: too short for this plan's reflect padding: more than %d samples needed "
-                           "(pad_left %d, pad_right %d)", n, p.pad_left > p.pad_right ? p.pad_left : p.pad_right,
-                 p.pad_left, p.pad_right);
-    else
-        return NULL;
-    return buf;
+    return wmel_ctx_too_short(ctx, n, buf, cap) ? buf : NULL;
 }
 
 static double now(void)

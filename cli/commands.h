@@ -17,6 +17,8 @@ int cmd_inspect(int argc, char **argv); /* cli/cmd_inspect.c */
 int cmd_compare(int argc, char **argv); /* cli/cmd_compare.c */
 int cmd_stream(int argc, char **argv);  /* cli/cmd_stream.c */
 int cmd_presets(int argc, char **argv); /* cli/cmd_presets.c */
+int cmd_diagnose(int argc, char **argv); extern const char DIAGNOSE_HELP[]; /* cli/cmd_diagnose.c */
+int cmd_vectors(int argc, char **argv); /* cli/cmd_vectors.c, cli/vectors_check.c */
 
 /* `wmel mel --fixed-point` (cli/mel_fixed.c): the integer front-end. dtype: 0 float32
  * (dequantised), 1 int16, 2 int8 (only with norm WMEL_NORM_WHOLE). Returns the exit status. */

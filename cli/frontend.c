@@ -182,7 +182,7 @@ static int hf_cols_taken(const cli_fe *f, const char *file)
  * dict (as transformers reads it), else preprocessor_config.json (2: reported). */
 static int plan_from_hf(cli_fe *f, wmel_frontend_plan *plan)
 {
-    char why[900], path[4096];
+    char why[4096], path[4096];
     const char *file = f->hf_config;
     if (is_dir(f->hf_config)) {
         snprintf(path, sizeof path, "%s/processor_config.json", f->hf_config);
@@ -397,6 +397,16 @@ wmel_ctx *cli_fe_ctx(const wmel_params *p, const wmel_frontend_plan *plan, const
     size_t n;
     *st = cli_fe_colvec(f, plan, &v, &n, err, err_len);
     if (*st) return NULL;
+    if (v) { /* which column, its scale and the plan's bound */
+        char why[480];
+        *st = wmel_plan_cols_check(plan, v, v + n, n, why, sizeof why);
+        if (*st) {
+            if (f->cmvn) snprintf(err, err_len, "--cmvn %s with %s: %s", cli_esc(f->cmvn), cli_fe_label(f), why);
+            else snprintf(err, err_len, "%s's per-column values: %s", cli_fe_label(f), why);
+            free(v);
+            return NULL;
+        }
+    }
     wmel_ctx *c = v ? wmel_create_plan_cols(p, plan, v, v + n, n, st) : wmel_create_plan(p, plan, st);
     if (!c)
         snprintf(err, err_len, "%s%s: %s", cli_fe_label(f), f->cmvn ? " with --cmvn" : "", wmel_strerror(*st));

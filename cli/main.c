@@ -304,6 +304,29 @@ static const char STREAM_HELP[] =
     "      --log L            as for mel\n"
     "      --cmvn FILE        as for mel, on each frame (not a vector of the stacked rows)\n"
     "      -q, --quiet        accepted; only errors are printed\n";
+static const char VECTORS_HELP[] =
+    "wmel vectors --preset NAME | --plan FILE.json | --hf-config DIR -o PACK [options]\n"
+    "    a conformance pack of the plan: inputs, the float64 reference's expected output and\n"
+    "    every stage before it, stream cases, manifest.json with tolerances (docs/porting.md)\n"
+    "      -o, --output PACK  the pack's folder (built beside it, then renamed into place)\n"
+    "      --preset NAME      a built-in front-end plan (wmel presets lists them)\n"
+    "      --plan FILE.json   a front-end plan's JSON file\n"
+    "      --hf-config PATH   a transformers configuration's plan (as for mel)\n"
+    "      --cmvn FILE        the plan's per-column affine (as for mel)\n"
+    "      --frontend F       a family's plan, with mel's plan options after it\n"
+    "      --speech FILE      the speech case's clip (default data/speech_en.wav)\n"
+    "      --quick            the speech case's first second only, no 30 s cases (for tests)\n"
+    "      --force            replace PACK when it holds a previous pack (manifest.json)\n"
+    "      --threads N        CPU worker threads for the CPU backend's figures (default: all cores)\n"
+    "      -q, --quiet        no summary on stderr\n"
+    "wmel vectors check PACK OUTPUTS [--allow-missing] [--json] [-o REPORT.json] [-q]\n"
+    "    grades a port's OUTPUTS/<case>.npy (or .f32; stages as <case>.<stage>.npy) case by\n"
+    "    case: pass, fail, missing; the worst cell and the first diverging stage\n"
+    "      --allow-missing    cases without an output do not fail the check\n"
+    "      --json             the report as JSON on stdout\n"
+    "      -o, --output REPORT.json  also write the JSON report to a file\n"
+    "      -q, --quiet        no per-case lines\n"
+    "    exit 0 when every present case passes, 1 on a failure, 2 usage errors\n";
 static const char BENCH_LINE[] =
     "wmel bench [options]\n"
     "    time the CPU backend against FFTW and Python peers (options: wmel bench --help)\n";
@@ -327,7 +350,7 @@ static void usage(FILE *f)
     fputs("usage: wmel COMMAND [options]\n\ncommands:\n", f);
     const char *all[] = {MEL_HELP,   DECODE_HELP,  WINDOWS_HELP, STEM_HELP,
                          BATCH_HELP, INSPECT_HELP, COMPARE_HELP, STREAM_HELP,
-                         PRESETS_HELP, BENCH_LINE};
+                         PRESETS_HELP, DIAGNOSE_HELP, VECTORS_HELP, BENCH_LINE};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         fputs("  ", f);
         fputs(all[i], f);
@@ -354,6 +377,8 @@ static const struct {
     {"compare", cmd_compare, COMPARE_HELP, 0},
     {"stream", cmd_stream, STREAM_HELP, 0},
     {"presets", cmd_presets, PRESETS_HELP, 0},
+    {"diagnose", cmd_diagnose, DIAGNOSE_HELP, 0},
+    {"vectors", cmd_vectors, VECTORS_HELP, 0},
 };
 
 int main(int argc, char **argv)

@@ -74,10 +74,25 @@ const char *cli_num(double v)
     return b;
 }
 
+static _Thread_local char *capture_buf;
+static _Thread_local size_t capture_len;
+
+void cli_msg_capture(char *buf, size_t len)
+{
+    capture_buf = len ? buf : NULL;
+    capture_len = len;
+    if (capture_buf) capture_buf[0] = 0;
+}
+
 void cli_vmsg(const char *fmt, va_list ap)
 {
     char text[8192], esc[4 * sizeof text];
     vsnprintf(text, sizeof text, fmt, ap);
+    if (capture_buf) { /* the caller reports it: unescaped, lines joined by '\n' */
+        size_t used = strlen(capture_buf);
+        if (used + 1 < capture_len) snprintf(capture_buf + used, capture_len - used, "%s%s", used ? "\n" : "", text);
+        return;
+    }
     cli_escape(esc, sizeof esc, text);
     fprintf(stderr, "%s\n", esc);
 }

@@ -27,4 +27,9 @@ const char *cli_num(double v);
 void cli_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_vmsg(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
+/* Messages of this thread into buf (len bytes, emptied now; each message appended, lines
+ * joined by '\n', cut when full) instead of stderr, for a caller that reports them itself
+ * (the Python extensions: an exception's text); len 0 (or buf NULL) restores stderr. */
+void cli_msg_capture(char *buf, size_t len);
+
 #endif

@@ -14,6 +14,11 @@
 #     TUNE CPU     -mtune=CPU as well
 # Adds the files to WMEL_SOURCES (in the caller's scope) and sets their flags when the
 # target is of that family.
+#
+# The one-file build (tools/amalgamate.py, `make amalgamation`) reads the calls of this
+# function from CMakeLists.txt and compiles each x86 file between target pragmas instead
+# of flags, with WMEL_TARGET_AVX2 / WMEL_TARGET_AVX512 defined: a file's guard takes
+# either its level's predefined macros (__AVX2__ ...) or that macro.
 function(wmel_isa_sources level)
   cmake_parse_arguments(ISA "CONTRACT" "TUNE" "" ${ARGN})
   set(_flags "")

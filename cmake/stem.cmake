@@ -35,7 +35,7 @@ endif()
 message(STATUS "wmel stem: cJSON ${WMEL_STEM_HAVE_CJSON}, OpenBLAS ${WMEL_STEM_HAVE_OPENBLAS}")
 
 # The benchmark (not part of the tests): large-v3 geometry against OpenBLAS sgemm.
-if(WMEL_STEM_HAVE_OPENBLAS)
+if(WMEL_STEM_HAVE_OPENBLAS AND WMEL_TOP_LEVEL)
   add_executable(wmel_stem_bench ${CMAKE_CURRENT_SOURCE_DIR}/bench/stem_bench.c)
   # (made before cuda.cmake runs: a C-only program, no CUDA architectures to inherit)
   set_target_properties(wmel_stem_bench PROPERTIES OUTPUT_NAME wmel-stem-bench CUDA_ARCHITECTURES OFF)

@@ -898,11 +898,22 @@ WMEL_API wmel_ctx *wmel_create_plan(const wmel_params *p, const wmel_frontend_pl
  * (n_cols, a value not finite or above 1e30 in magnitude, a col_scale[c] that carries the
  * plan's bounded values past float32's range: |col_scale[c]| B + |col_shift[c]| > 3.4e38 with
  * B the post_scale rule's bound after the plan's affine; where the values have no bound, an
- * output value past float32's range makes the compute call return WMEL_ERR_SAMPLE_RANGE).
- * Thread-safety: as wmel_create(). */
+ * output value past float32's range makes the compute call return WMEL_ERR_SAMPLE_RANGE;
+ * which value, wmel_plan_cols_check() says). Thread-safety: as wmel_create(). */
 WMEL_API wmel_ctx *wmel_create_plan_cols(const wmel_params *p, const wmel_frontend_plan *plan,
                                          const double *col_scale, const double *col_shift,
                                          size_t n_cols, int *status);
+/* Checks a plan and its per-column affine as wmel_create_plan_cols() does, without building
+ * anything: the plan as wmel_plan_check(), then n_cols, each value's range and the bound on
+ * what the affine carries. On failure it writes a sentence naming the value, its index and
+ * what is allowed into msg (msg_len bytes with the NUL; msg may be NULL), for example
+ * "col_scale[3] 1e+30, col_shift[3] 0: the values before the per-column affine reach 745 in
+ * magnitude (...), and x col_scale + col_shift pass float32's range (|v| <= 3.4e38);
+ * |col_scale[3]| at most 4.567e+35 here"; "" on success. Returns WMEL_OK,
+ * WMEL_ERR_NULL_POINTER (plan or a vector; msg says which) or WMEL_ERR_INVALID_ARG: the
+ * status wmel_create_plan_cols() gives, memory and backend aside. Thread-safety: pure. */
+WMEL_API int wmel_plan_cols_check(const wmel_frontend_plan *plan, const double *col_scale,
+                                  const double *col_shift, size_t n_cols, char *msg, size_t msg_len);
 /* The ctx's per-column affine (n_cols >= its length, wmel_create_plan_cols's). Errors:
  * WMEL_ERR_NULL_POINTER, WMEL_ERR_INVALID_ARG (the ctx has none), WMEL_ERR_BUFFER_TOO_SMALL. */
 WMEL_API int wmel_ctx_cols(const wmel_ctx *ctx, double *col_scale, double *col_shift, size_t n_cols);
@@ -910,6 +921,13 @@ WMEL_API int wmel_ctx_cols(const wmel_ctx *ctx, double *col_scale, double *col_s
 /* Copies the ctx's plan into *plan (a ctx from wmel_create() has the WHISPER preset with
  * its n_mels and norm). Errors: WMEL_ERR_NULL_POINTER. */
 WMEL_API int wmel_ctx_plan(const wmel_ctx *ctx, wmel_frontend_plan *plan);
+
+/* Why n_samples samples are too short for the ctx's plan (the sentence to give with
+ * WMEL_ERR_TOO_SHORT): the plan's own reflect reach -- n_fft / 2 with centred reflect
+ * framing, the padding with snipped reflect padding -- into msg (at most msg_len bytes).
+ * Returns 1 when it wrote a sentence, 0 when the plan has no reach of its own (then
+ * wmel_strerror(WMEL_ERR_TOO_SHORT) says it) or ctx or msg is NULL. */
+WMEL_API int wmel_ctx_too_short(const wmel_ctx *ctx, size_t n_samples, char *msg, size_t msg_len);
 
 /* The shape of wmel_features()'s output for n_samples samples: *rows x *cols floats, in
  * the plan's layout (NEMO: n_mels x (n / 160 + 1) padded to pad_to; KALDI: frames x

@@ -195,7 +195,7 @@ static int pfa_piece_frames(const wmel_ctx *ctx, void *work, const float *x, siz
     (void)work;
     (void)base; /* no dither on Whisper's geometry */
     wmel_signal sig = {x, NULL, n, padding};
-    float mx;
+    float mx = 0.0f; /* set on success */
     int rc = wmel__raw_frames(ctx, &sig, t0, nb, out, nb, &mx, ctx->n_threads);
     if (rc == WMEL_OK && mx > *max) *max = mx;
     return rc;
@@ -225,7 +225,7 @@ static int pfa_here_frames(const wmel_ctx *ctx, void *work, const wmel_signal *s
                            size_t count, float *dst, size_t ts, size_t cs, float *max)
 {
     (void)ts;
-    float mx;
+    float mx = 0.0f; /* set on success */
     int rc = wmel__raw_frames_here(ctx, s, t0, count, dst, cs, work, &mx);
     if (max) *max = mx;
     return rc;
@@ -470,7 +470,7 @@ static int snip_piece_frames(const wmel_ctx *ctx, void *work, const float *x, si
 {
     (void)padding; /* a plan's stream takes none */
     (void)base;    /* no dither */
-    float mx;
+    float mx = 0.0f; /* set on success */
     int rc = wmel__snip_frames_here(ctx, x, n, ctx->fe->off, t0, nb, out, nb, work, &mx);
     if (rc == WMEL_OK && mx > *max) *max = mx;
     return rc;
@@ -488,7 +488,7 @@ static int snip_here_frames(const wmel_ctx *ctx, void *work, const wmel_signal *
                             size_t count, float *dst, size_t ts, size_t cs, float *max)
 {
     if (ts != 1 || !s->f32) return WMEL_ERR_INVALID_ARG; /* cannot happen: mels by frames, float32 */
-    float mx;
+    float mx = 0.0f; /* set on success */
     int rc = wmel__snip_frames_here(ctx, s->f32, s->n, ctx->fe->off, t0, count, dst, cs, work, &mx);
     if (rc == WMEL_OK && max) *max = mx;
     return rc;

@@ -137,19 +137,8 @@ wmel_ctx *wmel_create_plan(const wmel_params *p_in, const wmel_frontend_plan *pl
 wmel_ctx *wmel_create_plan_cols(const wmel_params *p_in, const wmel_frontend_plan *plan, const double *col_scale,
                                 const double *col_shift, size_t n_cols, int *status)
 {
-    if (!plan || !col_scale || !col_shift) return fail(status, WMEL_ERR_NULL_POINTER);
-    int rc = wmel__fe_check(plan);
+    int rc = wmel_plan_cols_check(plan, col_scale, col_shift, n_cols, NULL, 0);
     if (rc) return fail(status, rc);
-    if (n_cols != wmel__fe_n_colvec(plan)) return fail(status, WMEL_ERR_INVALID_ARG);
-    for (size_t c = 0; c < n_cols; c++)
-        if (!isfinite(col_scale[c]) || !isfinite(col_shift[c]) || fabs(col_scale[c]) > 1e30 || fabs(col_shift[c]) > 1e30)
-            return fail(status, WMEL_ERR_INVALID_ARG);
-    /* the values before the per-column affine, where bounded: kept inside float32 after it */
-    double b = wmel__fe_pre_affine_bound(plan);
-    if (plan->affine) b = b * fabs(plan->post_scale) + fabs(plan->post_shift);
-    if (plan->cols_stacked) b = fmax(b, fabs(plan->stack_fill));
-    for (size_t c = 0; isfinite(b) && c < n_cols; c++)
-        if (fabs(col_scale[c]) * b + fabs(col_shift[c]) > FLT_MAX) return fail(status, WMEL_ERR_INVALID_ARG);
     const double *cols[2] = {col_scale, col_shift};
     /* any geometry: the general algorithm applies them */
     return create(p_in ? *p_in : wmel_default_params(), plan, 0, cols, status);
@@ -170,6 +159,22 @@ int wmel_ctx_plan(const wmel_ctx *ctx, wmel_frontend_plan *plan)
     if (!ctx || !plan) return WMEL_ERR_NULL_POINTER;
     *plan = ctx->fplan;
     return WMEL_OK;
+}
+
+int wmel_ctx_too_short(const wmel_ctx *ctx, size_t n_samples, char *msg, size_t msg_len)
+{
+    if (!ctx || !msg || !msg_len) return 0;
+    const wmel_frontend_plan *p = &ctx->fplan;
+    if (p->framing == WMEL_FRAMES_CENTER_REFLECT)
+        snprintf(msg, msg_len, "%zu samples: too short for this plan's centred reflect framing: more than n_fft / 2 = "
+                               "%d samples needed (n_fft %d)", n_samples, p->n_fft / 2, p->n_fft);
+    else if (p->framing == WMEL_FRAMES_SNIP && p->pad_mode == WMEL_PAD_REFLECT)
+        snprintf(msg, msg_len, "%zu samples: too short for this plan's reflect padding: more than %d samples needed "
+                               "(pad_left %d, pad_right %d)", n_samples, p->pad_left > p->pad_right ? p->pad_left : p->pad_right,
+                 p->pad_left, p->pad_right);
+    else
+        return 0;
+    return 1;
 }
 
 int wmel_features_shape(const wmel_ctx *ctx, size_t n_samples, size_t *rows, size_t *cols)

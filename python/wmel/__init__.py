@@ -27,6 +27,8 @@ from ._features import features, frontend_plan, load_cmvn, plan_from, plan_to_js
 from ._live import SlidingBuffer, Stream
 from .faster_whisper import FeatureExtractor
 from . import fixed  # the integer front-end: wmel.fixed.log_mel_spectrogram
+from ._diagnosis import diagnose
+from ._conformance import VectorsError, vectors, vectors_check
 
 __all__ = [
     "SAMPLE_RATE", "N_FFT", "HOP_LENGTH", "CHUNK_LENGTH", "N_SAMPLES", "N_FRAMES",
@@ -35,7 +37,7 @@ __all__ = [
     "decoder", "set_output_cache",
     "batch", "BatchError", "BatchResult",
     "features", "frontend_plan", "load_cmvn", "plan_from", "plan_to_json", "presets",
-    "Stream", "SlidingBuffer",
+    "Stream", "SlidingBuffer", "diagnose", "vectors", "vectors_check", "VectorsError",
 ]
 
 

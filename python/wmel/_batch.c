@@ -135,6 +135,13 @@ static int plan_args(const char *plan_json, Py_ssize_t plan_len, const char *col
             return -1;
         }
         memcpy(*cv, cols, (size_t)cols_len);
+        char why[480]; /* which column, its value and the allowed range */
+        if (wmel_plan_cols_check(fplan, *cv, *cv + *nc, *nc, why, sizeof why)) {
+            PyErr_Format(PyExc_ValueError, "cols: %s", why);
+            free(*cv);
+            *cv = NULL;
+            return -1;
+        }
     }
     if (plan_json) *n_mels = fplan->n_mels; /* the job's: the plan's (checked by the plan's rules) */
     if (check_opts(mode, plan_json ? 80 : *n_mels, shard_size, jobs)) {

@@ -138,15 +138,20 @@ static PyObject *Ctx_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
     }
     PyBuffer_Release(&cs);
     PyBuffer_Release(&ch);
+    if (cols) { /* which column, its value and the allowed range */
+        char why[480];
+        st = wmel_plan_cols_check(&plan, vs, vs + ncols, ncols, why, sizeof why);
+        if (st) {
+            PyMem_Free(vs);
+            return wmelpy_raise_status(st, "wmel_create_plan_cols", why);
+        }
+    }
     Py_BEGIN_ALLOW_THREADS
     c = cols ? wmel_create_plan_cols(&p, &plan, vs, vs + ncols, ncols, &st)
              : use_plan ? wmel_create_plan(&p, &plan, &st) : wmel_create(&p, &st);
     Py_END_ALLOW_THREADS
     PyMem_Free(vs);
     if (!c) {
-        if (cols && st == WMEL_ERR_INVALID_ARG && wmel_plan_check(&plan, NULL, 0) == WMEL_OK)
-            return wmelpy_raise_status(st, "wmel_create_plan_cols",
-                                       "col_scale / col_shift: n_mels (+1 with use_energy; with cols_stacked the output row's width) finite values each");
         char why[320] = "";
         if (use_plan && st == WMEL_ERR_INVALID_ARG) wmel_plan_check(&plan, why, sizeof why); /* which field */
         return wmelpy_raise_status(st, "wmel_create", why);
@@ -279,23 +284,10 @@ static PyObject *Ctx_log_mel_device(PyObject *s, PyObject *args)
     Py_RETURN_NONE;
 }
 
-/* The sentence of WMEL_ERR_TOO_SHORT for this context's plan: the plan's own reflect reach
- * (n_fft / 2 when centred, the padding when snipped), not the Whisper-only default; NULL when
- * the plan does not say. */
+/* The sentence of WMEL_ERR_TOO_SHORT for this context's plan (wmel_ctx_too_short), or NULL. */
 static const char *too_short(const wmel_ctx *ctx, size_t n, char *buf, size_t cap)
 {
-    wmel_frontend_plan p;
-    if (!ctx || wmel_ctx_plan(ctx, &p)) return NULL;
-    if (p.framing == WMEL_FRAMES_CENTER_REFLECT)
-        snprintf(buf, cap, "%zu samples: too short for this plan's centred reflect framing: more than n_fft / 2 = "
-                           "%d samples needed (n_fft %d)", n, p.n_fft / 2, p.n_fft);
-    else if (p.framing == WMEL_FRAMES_SNIP && p.pad_mode == WMEL_PAD_REFLECT)
-        snprintf(buf, cap, "%zu samples: too short for this plan's reflect padding: more than %d samples needed "
-                           "(pad_left %d, pad_right %d)", n, p.pad_left > p.pad_right ? p.pad_left : p.pad_right,
-                 p.pad_left, p.pad_right);
-    else
-        return NULL;
-    return buf;
+    return wmel_ctx_too_short(ctx, n, buf, cap) ? buf : NULL;
 }
 
 /* features_shape(n) -> (rows, cols) of features() for n samples. */

@@ -314,7 +314,7 @@ static PyObject *m_plan_from_hf_config(PyObject *m, PyObject *args)
     Py_ssize_t len;
     if (!PyArg_ParseTuple(args, "s#:plan_from_hf_config", &text, &len)) return NULL;
     wmel_frontend_plan pl;
-    char why[1024], preset[64];
+    char why[4096], preset[64];
     int st = wmel_plan_from_hf_config(text, (size_t)len, &pl, preset, sizeof preset, why, sizeof why);
     if (st == WMEL_ERR_INVALID_ARG) {
         PyErr_SetString(PyExc_ValueError, why);
@@ -339,7 +339,7 @@ static PyObject *m_plan_from_hf_config_cols(PyObject *m, PyObject *args)
     double *v = PyMem_Malloc(2 * CAP * sizeof *v);
     if (!v) return PyErr_NoMemory();
     wmel_frontend_plan pl;
-    char why[1024], preset[64];
+    char why[4096], preset[64];
     size_t n = 0;
     int st = wmel_plan_from_hf_config_cols(text, (size_t)len, &pl, preset, sizeof preset, v, v + CAP, CAP, &n, why,
                                            sizeof why);

@@ -561,6 +561,46 @@ int wmel_plan_check(const wmel_frontend_plan *plan, char *msg, size_t msg_len)
                wmel__num(high_hz(plan)).s, most);
 }
 
+int wmel_plan_cols_check(const wmel_frontend_plan *plan, const double *col_scale, const double *col_shift,
+                         size_t n_cols, char *msg, size_t msg_len)
+{
+    if (msg && msg_len) msg[0] = '\0';
+    if (!plan || !col_scale || !col_shift) {
+        wmel__fe_bad(msg, msg_len, "the %s is NULL", !plan ? "plan" : !col_scale ? "col_scale vector" : "col_shift vector");
+        return WMEL_ERR_NULL_POINTER;
+    }
+    int rc = wmel_plan_check(plan, msg, msg_len);
+    if (rc) return rc;
+    const size_t want = wmel__fe_n_colvec(plan);
+    if (n_cols != want)
+        return wmel__fe_bad(msg, msg_len, "n_cols %zu: the plan's per-column affine takes %zu values (%s)", n_cols, want,
+                            plan->cols_stacked ? "the stacked row's width: stack x (n_mels + use_energy), x 2 with deltas"
+                                               : "n_mels + use_energy, before stacking");
+    for (size_t c = 0; c < n_cols; c++)
+        for (int k = 0; k < 2; k++) {
+            const double v = k ? col_shift[c] : col_scale[c];
+            if (!isfinite(v) || fabs(v) > 1e30)
+                return wmel__fe_bad(msg, msg_len, "%s[%zu] %s: each of the %zu values must be finite, at most 1e30 in "
+                                    "magnitude", k ? "col_shift" : "col_scale", c, wmel__num(v).s, n_cols);
+        }
+    /* the values before the per-column affine, where bounded: kept inside float32 after it */
+    double b = wmel__fe_pre_affine_bound(plan);
+    if (plan->affine) b = b * fabs(plan->post_scale) + fabs(plan->post_shift);
+    if (plan->cols_stacked) b = fmax(b, fabs(plan->stack_fill));
+    for (size_t c = 0; isfinite(b) && c < n_cols; c++)
+        if (fabs(col_scale[c]) * b + fabs(col_shift[c]) > FLT_MAX) {
+            char sc[40];
+            snprintf(sc, sizeof sc, "%s", wmel__num(col_scale[c]).s);
+            const double room = FLT_MAX - fabs(col_shift[c]);
+            return wmel__fe_bad(msg, msg_len, "col_scale[%zu] %s, col_shift[%zu] %s: the values before the per-column "
+                                "affine reach %s in magnitude (the log of any energy, after the normalisation and the "
+                                "plan's affine), and x col_scale + col_shift pass float32's range (|v| <= 3.4e38); "
+                                "|col_scale[%zu]| at most %s here", c, sc, c, wmel__num(col_shift[c]).s,
+                                wmel__num(b).s, c, wmel__num(room > 0 ? room / b : 0.0).s);
+        }
+    return WMEL_OK;
+}
+
 /* The live rule, one owner for every door (wmel stream, wmel.Stream): a stream's frames come
  * before the clip's finish, so the normalisation goes (its variants' fields with it) and a
  * finish that pads, cuts or maps the clip's frames is refused by name. */

@@ -27,6 +27,18 @@ static void accepted(const wmel_frontend_plan *p, const char *what)
     CHECK(rc == WMEL_OK, "%s: status %d (%s)", what, rc, msg);
 }
 
+/* wmel_plan_cols_check's status and sentence (want_st WMEL_OK: "" expected) */
+static void cols_refused(const wmel_frontend_plan *p, const double *cs, const double *ch, size_t nc, int want_st,
+                         const char *a, const char *b, const char *what)
+{
+    char msg[512] = "x";
+    const int rc = wmel_plan_cols_check(p, cs, ch, nc, msg, sizeof msg);
+    CHECK(rc == want_st, "%s: status %d, expected %d (%s)", what, rc, want_st, msg);
+    if (want_st == WMEL_OK) CHECK(msg[0] == '\0', "%s: a sentence on success: %s", what, msg);
+    else CHECK(strstr(msg, a) && (!b || strstr(msg, b)), "%s: the sentence names not %s / %s: %s", what, a,
+               b ? b : "", msg);
+}
+
 /* a 440 Hz tone of n samples at amplitude a */
 static float *tone(size_t n, float a)
 {
@@ -141,6 +153,37 @@ int main(void)
     cs[5] = -1e37;
     rc = features(&p, cs, ch, 80, x, n, &cst);
     CHECK(rc == WMEL_ERR_INVALID_ARG && cst == WMEL_ERR_INVALID_ARG, "Kaldi x -1e37 per column: status %d", rc);
+    cols_refused(&p, cs, ch, 80, WMEL_ERR_INVALID_ARG, "col_scale[5] -1e+37", "at most 1e30 in magnitude", "-1e37");
+    cs[5] = 1e30;
+    cols_refused(&p, cs, ch, 80, WMEL_OK, NULL, NULL, "Kaldi x 1e30 per column");
+    cols_refused(&p, cs, ch, 81, WMEL_ERR_INVALID_ARG, "n_cols 81", "takes 80 values", "n_cols");
+    cols_refused(&p, NULL, ch, 80, WMEL_ERR_NULL_POINTER, "col_scale vector is NULL", NULL, "NULL scale");
+    cols_refused(NULL, cs, ch, 80, WMEL_ERR_NULL_POINTER, "plan is NULL", NULL, "NULL plan");
+    ch[9] = NAN;
+    cols_refused(&p, cs, ch, 80, WMEL_ERR_INVALID_ARG, "col_shift[9] nan", "finite", "NaN shift");
+    ch[9] = 0.0;
+    {
+        /* a scale that carries the plan's bounded values past float32: which column, its
+           scale and the largest allowed; wmel_create_plan_cols gives the same status */
+        wmel_frontend_plan q = p;
+        q.affine = 1;
+        q.post_scale = 1e8; /* |ln| <= 745: the values before the columns reach 7.45e10 */
+        for (int c = 0; c < 80; c++) cs[c] = 2.0;
+        cs[7] = -1e30;
+        cols_refused(&q, cs, ch, 80, WMEL_ERR_INVALID_ARG, "col_scale[7] -1e+30, col_shift[7] 0",
+                     "reach 74500000000 in magnitude", "a scale past float32");
+        char msg[512];
+        wmel_plan_cols_check(&q, cs, ch, 80, msg, sizeof msg);
+        CHECK(strstr(msg, "float32's range") && strstr(msg, "|col_scale[7]| at most 4.5"), "the bound: %s", msg);
+        rc = features(&q, cs, ch, 80, x, n, &cst);
+        CHECK(rc == WMEL_ERR_INVALID_ARG, "a scale past float32 on create: status %d", rc);
+        cs[7] = 4e27; /* 4e27 x 7.45e10 = 3e38: inside */
+        cols_refused(&q, cs, ch, 80, WMEL_OK, NULL, NULL, "a scale inside float32");
+        cs[7] = 1e30;
+        q.n_mels = 0;
+        cols_refused(&q, cs, ch, 80, WMEL_ERR_INVALID_ARG, "n_mels 0", NULL, "the plan's own check first");
+        for (int c = 0; c < 80; c++) cs[c] = 1e30;
+    }
     p.log = WMEL_LOG_NONE;
     cs[5] = 1e30;
     rc = features(&p, cs, ch, 80, x, n, &cst);
@@ -152,5 +195,26 @@ int main(void)
     rc = features(&p, cs, ch, 80, x, n, &cst);
     CHECK(rc == WMEL_ERR_SAMPLE_RANGE, "NeMo's z-scores x 1e30 x 1e30 per column: status %d", rc);
     free(x);
+
+    /* wmel_ctx_too_short: the plan's own reach, or nothing where the plan has none */
+    {
+        wmel_params pp = wmel_default_params();
+        pp.n_threads = 1;
+        char why[256] = "";
+        wmel_frontend_preset(WMEL_FRONTEND_NEMO, 0, &p);
+        p.framing = WMEL_FRAMES_CENTER_REFLECT;
+        p.n_fft = 2048, p.frame_length = 2048, p.hop = 512;
+        wmel_ctx *c = wmel_create_plan(&pp, &p, &rc);
+        CHECK(c != NULL, "a centred reflect plan: status %d", rc);
+        CHECK(wmel_ctx_too_short(c, 100, why, sizeof why) == 1 && strstr(why, "100 samples") &&
+                  strstr(why, "n_fft / 2 = 1024"), "centred reflect reach: %s", why);
+        CHECK(wmel_ctx_too_short(c, 100, NULL, 0) == 0 && wmel_ctx_too_short(NULL, 1, why, sizeof why) == 0,
+              "NULL arguments");
+        wmel_destroy(c);
+        wmel_frontend_preset(WMEL_FRONTEND_KALDI, 0, &p);
+        c = wmel_create_plan(&pp, &p, &rc);
+        CHECK(c != NULL && wmel_ctx_too_short(c, 10, why, sizeof why) == 0, "Kaldi's snip framing has no reach");
+        wmel_destroy(c);
+    }
     return t_done("test_plan_limits");
 }

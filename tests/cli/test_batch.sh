@@ -223,6 +223,56 @@ rm -f "$C/stuck.wav"
 check "bad --item-timeout: exit 2" test $? -eq 2
 grep -q "item-timeout takes seconds" "$T/err" && ok || bad "bad --item-timeout: message: $(cat "$T/err")"
 
+# 5d. --item-timeout during the shard write: a plan at the output cap (2^20 frames of 64
+# mels: 2^26 values, a 256 MiB member) from a 1 s input, whose decode and compute fit in
+# the limit (the same input and limit with 100 frames is written) while its write does
+# not: the item is listed as timed out and the shard keeps none of its bytes. A limit the
+# small plan misses (a loaded machine) is raised, up to where the write would fit.
+ff -f lavfi -i "sine=f=440:d=1" -ar 16000 -ac 1 "$C/one.wav"
+printf 'one.wav\n' > "$C/one.txt"
+printf '{"frontend":"kaldi","n_mels":64,"n_frames":1048576}' > "$T/big.json"
+printf '{"frontend":"kaldi","n_mels":64,"n_frames":100}' > "$T/small.json"
+t0=$(date +%s%N)
+"$WMEL" batch "$C/one.txt" -o "$T/wbig" --plan "$T/big.json" -q 2>"$T/err"
+rc=$?; t_big=$((($(date +%s%N) - t0) / 1000000))
+check "write limit: the unlimited job exits 0 (got $rc: $(cat "$T/err"))" test $rc -eq 0
+python3 - "$T/wbig/shard-000000.tar" <<'PYEOF' && ok || bad "write limit: the unlimited shard"
+import sys, tarfile
+m = {t.name: t.size for t in tarfile.open(sys.argv[1])}
+assert sorted(m) == ["one.json", "one.npy"] and m["one.npy"] == 128 + 4 * (1 << 26), m
+PYEOF
+rm -rf "$T/wbig"
+lim=
+for l in 0.05 0.2; do
+  "$WMEL" batch "$C/one.txt" -o "$T/wsmall_$l" --plan "$T/small.json" --item-timeout $l -q 2>/dev/null
+  if [ $? -eq 0 ] && [ "$t_big" -gt "$(python3 -c "print(int(4000 * $l))")" ]; then lim=$l; break; fi
+done
+if [ -z "$lim" ]; then
+  echo "write limit: skipped (the 256 MiB job took $t_big ms; no limit fits the decode and not the write)"
+else
+  "$WMEL" batch "$C/one.txt" -o "$T/wlim" --plan "$T/big.json" --item-timeout $lim -q 2>"$T/err"
+  rc=$?
+  check "write limit $lim s: exit 3 (got $rc: $(cat "$T/err"))" test $rc -eq 3
+  grep -q "\"key\": \"one\", \"error\": \"one.wav: timed out after $lim s\"" "$T/wlim/errors.jsonl" && ok || bad "write limit: errors.jsonl: $(cat "$T/wlim/errors.jsonl")"
+  check "write limit: nothing in index.jsonl" test ! -s "$T/wlim/index.jsonl"
+  check "write limit: the shard cut back to the tar's end ($(stat -c %s "$T/wlim/shard-000000.tar") bytes)" \
+    test "$(stat -c %s "$T/wlim/shard-000000.tar")" -le 1024
+  python3 -c 'import sys, tarfile; assert tarfile.open(sys.argv[1]).getnames() == []' "$T/wlim/shard-000000.tar" \
+    && ok || bad "write limit: the shard is not an empty tar"
+fi
+# an item whose features pass float32's range on the way out (log none x 1e30): listed,
+# nothing of it in the shard, the job goes on to the next item
+printf '{"frontend":"kaldi","log":"none","post_scale":1e30}' > "$T/over.json"
+printf 'one.wav\njunk.wav\n' > "$C/over.txt"
+"$WMEL" batch "$C/over.txt" -o "$T/wover" --plan "$T/over.json" -q 2>"$T/err"
+rc=$?
+check "past float32: exit 3 (got $rc: $(cat "$T/err"))" test $rc -eq 3
+grep -q '"key": "one", "error": "one.wav: values past float32.s range' "$T/wover/errors.jsonl" && ok || bad "past float32: errors.jsonl: $(cat "$T/wover/errors.jsonl")"
+check "past float32: both items listed" test "$(wc -l < "$T/wover/errors.jsonl")" -eq 2
+python3 -c 'import sys, tarfile; assert tarfile.open(sys.argv[1]).getnames() == []' "$T/wover/shard-000000.tar" \
+  && ok || bad "past float32: the shard is not an empty tar"
+rm -rf "$T"/wsmall_* "$T/wlim" "$T/wover" "$C/one.wav"
+
 # 6. manifests: stdin, JSON Lines with keys, absolute paths; errors before any work
 printf '%s\n' "$C/a.flac" "$C/b.mp3" | "$WMEL" batch - -o "$T/stdin" -q
 check "stdin manifest: exit 0" test $? -eq 0

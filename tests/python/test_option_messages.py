@@ -15,7 +15,7 @@ import wmel
 import wmel.kaldi as K
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-PLAN = {"frontend": "nemo", "n_fft": 48000, "frame_length": 48000, "framing": "center_reflect"}
+PLAN = {"frontend": "nemo", "n_fft": 48000, "frame_length": 48000, "hop": 750, "framing": "center_reflect"}
 
 
 def _cli():

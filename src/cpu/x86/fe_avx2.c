@@ -5,7 +5,7 @@
  */
 #include "fe/fe.h"
 
-#if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
+#if defined(__x86_64__) && ((defined(__AVX2__) && defined(__FMA__)) || defined(WMEL_TARGET_AVX2))
 #include <immintrin.h>
 
 typedef double VD __attribute__((vector_size(32)));

@@ -5,7 +5,7 @@
  */
 #include "fe/fe.h"
 
-#if defined(__x86_64__) && defined(__AVX512F__)
+#if defined(__x86_64__) && (defined(__AVX512F__) || defined(WMEL_TARGET_AVX512))
 #include <immintrin.h>
 
 typedef double VD __attribute__((vector_size(64)));

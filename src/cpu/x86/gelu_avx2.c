@@ -4,7 +4,7 @@
  */
 #include "stem/stem_internal.h"
 
-#if defined(__AVX2__) && defined(__FMA__)
+#if (defined(__AVX2__) && defined(__FMA__)) || defined(WMEL_TARGET_AVX2)
 #define GELU_W 8
 #define GELU_FN gelu_avx2
 #include "stem/gelu_body.h"

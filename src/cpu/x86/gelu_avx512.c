@@ -4,7 +4,7 @@
  */
 #include "stem/stem_internal.h"
 
-#if defined(__AVX512F__) && defined(__FMA__)
+#if (defined(__AVX512F__) && defined(__FMA__)) || defined(WMEL_TARGET_AVX512)
 #define GELU_W 16
 #define GELU_FN gelu_avx512
 #include "stem/gelu_body.h"

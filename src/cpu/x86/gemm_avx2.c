@@ -5,7 +5,7 @@
  */
 #include "stem/gemm.h"
 
-#if defined(__AVX2__) && defined(__FMA__)
+#if (defined(__AVX2__) && defined(__FMA__)) || defined(WMEL_TARGET_AVX2)
 #include <immintrin.h>
 
 #define MR 6

@@ -6,7 +6,7 @@
  */
 #include "stem/gemm.h"
 
-#if defined(__AVX512F__) && defined(__FMA__)
+#if (defined(__AVX512F__) && defined(__FMA__)) || defined(WMEL_TARGET_AVX512)
 #include <immintrin.h>
 
 #define MR 12

@@ -4,7 +4,7 @@
  */
 #include "internal.h"
 
-#if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
+#if defined(__x86_64__) && ((defined(__AVX2__) && defined(__FMA__)) || defined(WMEL_TARGET_AVX2))
 #include <immintrin.h>
 #include <stdint.h>
 

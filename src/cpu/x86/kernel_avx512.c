@@ -5,7 +5,7 @@
  */
 #include "internal.h"
 
-#if defined(__x86_64__) && defined(__AVX512F__) && defined(__AVX512VL__) && defined(__AVX512DQ__)
+#if defined(__x86_64__) && ((defined(__AVX512F__) && defined(__AVX512VL__) && defined(__AVX512DQ__)) || defined(WMEL_TARGET_AVX512))
 #include <immintrin.h>
 #include <stdint.h>
 

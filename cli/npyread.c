@@ -1,0 +1,117 @@
+/*
+ * npyread.c -- the command's .npy reader (npyread.h).
+ */
+#include "npyread.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cli_npy_free(cli_npy *a)
+{
+    if (!a) return;
+    free(a->data);
+    memset(a, 0, sizeof *a);
+}
+
+static double half_to_double(uint16_t h)
+{
+    const int e = (h >> 10) & 0x1f, m = h & 0x3ff;
+    const double s = (h & 0x8000) ? -1.0 : 1.0;
+    if (e == 0) return s * ldexp(m, -24);
+    if (e == 31) return m ? NAN : s * INFINITY;
+    return s * ldexp(m + 1024, e - 25);
+}
+
+double cli_npy_at(const cli_npy *a, size_t i)
+{
+    const char *p = (const char *)a->data + i * (size_t)a->item;
+    if (a->item == 2) {
+        uint16_t h;
+        memcpy(&h, p, 2);
+        return half_to_double(h);
+    }
+    if (a->item == 4) {
+        float v;
+        memcpy(&v, p, 4);
+        return v;
+    }
+    double v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+int cli_npy_read(const char *path, cli_npy *a, int *missing, char *err, size_t err_len)
+{
+    memset(a, 0, sizeof *a);
+    if (missing) *missing = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (missing && errno == ENOENT) *missing = 1;
+        snprintf(err, err_len, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    unsigned char pre[12];
+    char *h = NULL;
+    int rc = -1;
+    if (fread(pre, 1, 10, f) != 10 || memcmp(pre, "\x93NUMPY", 6) != 0 || pre[6] < 1 || pre[6] > 3) {
+        snprintf(err, err_len, "%s: not a .npy file", path);
+        goto out;
+    }
+    size_t hl = (size_t)pre[8] | (size_t)pre[9] << 8;
+    if (pre[6] >= 2) {
+        if (fread(pre + 10, 1, 2, f) != 2) goto trunc;
+        hl |= (size_t)pre[10] << 16 | (size_t)pre[11] << 24;
+    }
+    if (hl > (1u << 20) || !(h = malloc(hl + 1)) || fread(h, 1, hl, f) != hl) goto trunc;
+    h[hl] = 0;
+    const char *d = strstr(h, "'descr'"), *fo = strstr(h, "'fortran_order'"), *sh = strstr(h, "'shape'");
+    if (!d || !fo || !sh) {
+        snprintf(err, err_len, "%s: .npy header without descr, fortran_order or shape", path);
+        goto out;
+    }
+    const char *q = strchr(d + 7, '\'');
+    a->item = !q ? 0 : !strncmp(q, "'<f2'", 5) ? 2 : !strncmp(q, "'<f4'", 5) ? 4 : !strncmp(q, "'<f8'", 5) ? 8 : 0;
+    if (!a->item) {
+        snprintf(err, err_len, "%s: dtype is not float16, float32 or float64 (little-endian)", path);
+        goto out;
+    }
+    const char *fc = strchr(fo + 15, ':');
+    a->fortran = fc && !strncmp(fc + 1 + strspn(fc + 1, " "), "True", 4);
+    const char *p = strchr(sh, '(');
+    size_t count = 1;
+    while (p && *++p && *p != ')') {
+        if (*p == ' ' || *p == ',') continue;
+        char *end;
+        unsigned long long v = strtoull(p, &end, 10);
+        if (end == p || a->ndim >= 4 || (v && count > SIZE_MAX / 8 / v)) {
+            snprintf(err, err_len, "%s: shape not understood (at most 4 axes)", path);
+            goto out;
+        }
+        a->shape[a->ndim++] = (size_t)v;
+        count *= (size_t)v;
+        p = end - 1;
+    }
+    if (!p) {
+        snprintf(err, err_len, "%s: shape not understood", path);
+        goto out;
+    }
+    a->count = count;
+    if (!(a->data = malloc(count ? count * (size_t)a->item : 1))) {
+        snprintf(err, err_len, "%s: out of memory", path);
+        goto out;
+    }
+    if (fread(a->data, (size_t)a->item, count, f) != count) goto trunc;
+    rc = 0;
+    goto out;
+trunc:
+    snprintf(err, err_len, "%s: truncated .npy file", path);
+out:
+    if (rc) cli_npy_free(a);
+    free(h);
+    fclose(f);
+    return rc;
+}

@@ -1,0 +1,28 @@
+/*
+ * npyread.h -- one reader of .npy files for the command's subcommands (compare, diagnose,
+ * vectors check): numpy format 1.0-3.0, little-endian float16, float32 or float64, up to
+ * 4 axes; the values are kept as the file holds them, and each caller takes the dtypes and
+ * orders it can use.
+ */
+#ifndef WMEL_CLI_NPYREAD_H
+#define WMEL_CLI_NPYREAD_H
+
+#include <stddef.h>
+
+typedef struct cli_npy {
+    int ndim;
+    size_t shape[4];
+    size_t count;  /* values: the product of the shape */
+    int item;      /* bytes a value: 2 (float16), 4 (float32) or 8 (float64) */
+    int fortran;   /* fortran_order True */
+    void *data;    /* count * item bytes (malloc'd; cli_npy_free frees) */
+} cli_npy;
+
+/* Reads path into *a: 0, or -1 with the reason in err ("PATH: ..."); *missing (when not
+ * NULL) is set when the file does not exist. */
+int cli_npy_read(const char *path, cli_npy *a, int *missing, char *err, size_t err_len);
+void cli_npy_free(cli_npy *a);
+/* Value i as a double (float16 widened exactly). */
+double cli_npy_at(const cli_npy *a, size_t i);
+
+#endif

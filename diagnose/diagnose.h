@@ -1,0 +1,47 @@
+/* diagnose.h -- the engine of `wmel diagnose` (diagnose/diagnose.c), which the command and
+ * the Python module wmel._diagnose link: given a clip, a port's features of it and the plan
+ * the port claims to compute, the plan fields (and the layout, units and dtype) the port
+ * got wrong, ranked by how much of the error each explains. A client of include/wmel.h. */
+#ifndef WMEL_DIAGNOSE_H
+#define WMEL_DIAGNOSE_H
+
+#include <stddef.h>
+
+#include "wmel.h"
+
+enum { WMEL_DG_MAX_DIFF = 12 };
+
+typedef struct wmel_dg_diff {
+    char field[32];   /* a plan JSON name, or layout, units, dtype, bank */
+    char preset[64];  /* the claimed plan's value, as text */
+    char found[128];  /* the port's value, as text */
+    int numeric;      /* 1: preset and found are numbers (JSON numbers) */
+    double without;   /* the max residual with every other difference applied but this one */
+} wmel_dg_diff;
+
+typedef struct wmel_dg_result {
+    int matches;                 /* no difference, residual within the floor's tolerance */
+    int explained;               /* the differences leave a residual within the tolerance */
+    int n_diff;
+    wmel_dg_diff diff[WMEL_DG_MAX_DIFF]; /* ranked: the most error explained first */
+    double residual_before;      /* max |port - claimed plan| (common frames, unmasked rows) */
+    double residual_after;       /* max |port - the plan with the differences| */
+    double rms_after;
+    double tol;                  /* the tolerance of the match (max abs) */
+    char floor[32];              /* "float32 rounding", "float16 rounding", "bfloat16 rounding" */
+    char notes[512];             /* conventions accepted on the way ("; "-separated) */
+    size_t evals;                /* the candidate plans computed */
+} wmel_dg_result;
+
+/* Diagnoses feat (ndim 1..3 axes of shape; float32, C order) as the features of audio (n
+ * samples, 16 kHz mono float) under plan. Returns 0, or a non-zero status with a sentence
+ * in err (a plan the library refuses, a shape that no layout reconciles). */
+int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, const float *feat,
+                const size_t *shape, int ndim, wmel_dg_result *out, char *err, size_t err_len);
+/* The result as one JSON object (matches, explained, differences, residual_before,
+ * residual_after, floor, notes); the text's length, or -1 when cap is too small. */
+int wmel_dg_json(const wmel_dg_result *r, char *buf, size_t cap);
+/* The result as lines for a reader. */
+int wmel_dg_text(const wmel_dg_result *r, char *buf, size_t cap);
+
+#endif

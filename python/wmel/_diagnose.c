@@ -1,0 +1,99 @@
+/*
+ * _diagnose.c -- wmel._diagnose: the engine of `wmel diagnose` (diagnose/diagnose.c, the
+ * library wmel_diagnose the command links too) for wmel.diagnose(), so that the search and
+ * its report are one code. Limited API (abi3, Python >= 3.11).
+ *
+ *   run(audio, features, shape, kind, text) -> str (the report's JSON)
+ *       audio: bytes of float32 samples (16 kHz mono); features: bytes of float32 values,
+ *       C order, of shape (a tuple of 1..3 counts); kind 0: text is a preset's name, 1: a
+ *       plan's JSON, 2: a transformers preprocessor configuration's JSON. ValueError with
+ *       the library's sentence on a refused plan or features no layout reconciles.
+ */
+#ifndef Py_LIMITED_API
+#define Py_LIMITED_API 0x030B0000
+#endif
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "diagnose.h"
+#include "wmel.h"
+
+PyMODINIT_FUNC PyInit__diagnose(void);
+
+static PyObject *run(PyObject *self, PyObject *args)
+{
+    (void)self;
+    Py_buffer a, f;
+    PyObject *shape_obj;
+    int kind;
+    const char *text;
+    Py_ssize_t text_len;
+    if (!PyArg_ParseTuple(args, "y*y*Ois#", &a, &f, &shape_obj, &kind, &text, &text_len)) return NULL;
+    PyObject *res = NULL;
+    size_t shape[3], count = 1;
+    int ndim = 0;
+    char msg[1024] = "";
+    wmel_frontend_plan plan;
+    int st;
+    if (!PyTuple_Check(shape_obj)) {
+        PyErr_SetString(PyExc_TypeError, "shape must be a tuple");
+        goto out;
+    }
+    Py_ssize_t ns = PyTuple_Size(shape_obj);
+    if (ns < 1 || ns > 3) {
+        PyErr_SetString(PyExc_ValueError, "features: 1 to 3 axes");
+        goto out;
+    }
+    for (Py_ssize_t i = 0; i < ns; i++) {
+        size_t v = PyLong_AsSize_t(PyTuple_GetItem(shape_obj, i));
+        if (PyErr_Occurred()) goto out;
+        shape[ndim++] = v;
+        count *= v;
+    }
+    if ((size_t)f.len != count * sizeof(float) || a.len < (Py_ssize_t)sizeof(float)) {
+        PyErr_SetString(PyExc_ValueError, "features: the buffer does not hold the shape's float32 values, or no audio");
+        goto out;
+    }
+    if (kind == 0) st = wmel_preset_plan(text, &plan, msg, sizeof msg);
+    else if (kind == 1) st = wmel_plan_from_json(text, (size_t)text_len, &plan, msg, sizeof msg);
+    else st = wmel_plan_from_hf_config(text, (size_t)text_len, &plan, NULL, 0, msg, sizeof msg);
+    if (st) {
+        PyErr_SetString(PyExc_ValueError, msg[0] ? msg : wmel_strerror(st));
+        goto out;
+    }
+    wmel_dg_result r;
+    char err[1024] = "";
+    Py_BEGIN_ALLOW_THREADS
+    st = wmel_dg_run(&plan, (const float *)a.buf, (size_t)a.len / sizeof(float), (const float *)f.buf, shape, ndim, &r,
+                     err, sizeof err);
+    Py_END_ALLOW_THREADS
+    if (st) {
+        PyErr_SetString(PyExc_ValueError, err);
+        goto out;
+    }
+    char *buf = malloc(16384);
+    if (!buf || wmel_dg_json(&r, buf, 16384) < 0) {
+        free(buf);
+        PyErr_NoMemory();
+        goto out;
+    }
+    res = PyUnicode_FromString(buf);
+    free(buf);
+out:
+    PyBuffer_Release(&a);
+    PyBuffer_Release(&f);
+    return res;
+}
+
+static PyMethodDef METHODS[] = {
+    {"run", run, METH_VARARGS, "run(audio, features, shape, kind, text) -> the diagnosis as JSON"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef MODULE = {PyModuleDef_HEAD_INIT, "_diagnose", "wmel diagnose's engine", -1, METHODS,
+                                    NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__diagnose(void) { return PyModule_Create(&MODULE); }

@@ -1,0 +1,287 @@
+"""wmel.diagnose() and `wmel diagnose` held to real mistakes of ports: each bug recreated in
+numpy as the port computed it (or with kaldi-native-fbank's own options), on the golden
+audio; diagnose must name each cause and nothing else, and the originals (openai-whisper's
+float32 path, transformers' WhisperFeatureExtractor, kaldi-native-fbank, NeMo's algorithm)
+must come out as matches. No torch."""
+import json
+import os
+import pathlib
+import subprocess
+import time
+
+import numpy as np
+import pytest
+
+import wmel
+from conftest import GOLDEN, audio_of, ref
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+# ---- the originals' algorithms in numpy, each with the switches a port gets wrong
+
+def hz_to_mel(f, htk):
+    f = np.asarray(f, dtype=np.float64)
+    if htk:
+        return 2595.0 * np.log10(1.0 + f / 700.0)
+    lin = f / (200.0 / 3)
+    return np.where(f >= 1000.0, 15.0 + np.log(np.maximum(f, 1e-10) / 1000.0) / (np.log(6.4) / 27.0), lin)
+
+
+def mel_to_hz(m, htk):
+    m = np.asarray(m, dtype=np.float64)
+    if htk:
+        return 700.0 * (10.0 ** (m / 2595.0) - 1.0)
+    return np.where(m >= 15.0, 1000.0 * np.exp(np.log(6.4) / 27.0 * (m - 15.0)), m * 200.0 / 3)
+
+
+def mel_bank(n_mels, n_fft, sr=16000, fmin=0.0, fmax=8000.0, htk=False, norm=True):
+    """librosa.filters.mel (Slaney or HTK scale, Slaney norm or none), float64."""
+    freqs = np.linspace(0, sr / 2, n_fft // 2 + 1)
+    hz = mel_to_hz(np.linspace(hz_to_mel(fmin, htk), hz_to_mel(fmax, htk), n_mels + 2), htk)
+    fdiff = np.diff(hz)
+    ramps = hz[:, None] - freqs[None, :]
+    w = np.maximum(0, np.minimum(-ramps[:-2] / fdiff[:-1, None], ramps[2:] / fdiff[1:, None]))
+    if norm:
+        w *= (2.0 / (hz[2:] - hz[:-2]))[:, None]
+    return w
+
+
+def hann(n, periodic):
+    i = np.arange(n)
+    return 0.5 - 0.5 * np.cos(2 * np.pi * i / (n if periodic else n - 1))
+
+
+def whisper_np(audio, n_mels=80, periodic=True, htk=False, pad_to=None, keep_last=False, late=0,
+               dtype=np.float32, zero_row=None):
+    """openai-whisper's log_mel_spectrogram in numpy float32 (or dtype), with a port's mistakes."""
+    x = np.asarray(audio, dtype=np.float32)
+    if late:
+        x = np.concatenate([x[late:], np.zeros(late, np.float32)])
+    if pad_to:
+        x = np.pad(x, (0, pad_to - len(x)))
+    xp = np.pad(x, 200, mode="reflect")
+    frames = np.lib.stride_tricks.sliding_window_view(xp, 400)[::160]
+    w = hann(400, periodic).astype(np.float32)
+    if dtype == np.float16:
+        spec = np.fft.rfft((frames.astype(np.float16) * w.astype(np.float16)).astype(np.float32), axis=-1)
+        re, im = spec.real.astype(np.float16), spec.imag.astype(np.float16)
+        mag = re * re + im * im
+    else:
+        mag = (np.abs(np.fft.rfft(frames * w, axis=-1)) ** 2).astype(np.float32)
+    if not keep_last:
+        mag = mag[:-1]
+    if htk:
+        filt = mel_bank(n_mels, 400, htk=True).astype(np.float32)
+    else:
+        filt = np.load(GOLDEN / "mel_filters.npz")[f"mel_{n_mels}"].astype(np.float32)
+    if zero_row is not None:
+        filt = filt.copy()
+        filt[zero_row] = 0  # the port's quantised bank: this filter's weights all rounded to 0
+    # float16 values at every stage, the products summed in float32 (a GPU's half matmul)
+    mel = (filt.astype(dtype).astype(np.float32) @ mag.T.astype(np.float32)).astype(dtype)
+    lg = np.log10(np.maximum(mel, dtype(1e-10) if dtype != np.float16 else np.float16(6e-8)))
+    lg = np.maximum(lg, lg.max() - dtype(8))
+    return ((lg + dtype(4)) / dtype(4)).astype(np.float32)
+
+
+def nemo_np(audio, reflect=False, slaney_norm=True, ddof=1, guard=2.0 ** -24):
+    """NeMo's FilterbankFeatures (since mid-2025) in numpy float64, with a port's mistakes."""
+    x = np.asarray(audio, dtype=np.float64)
+    n = len(x)
+    x = np.concatenate([x[:1], x[1:] - 0.97 * x[:-1]])
+    xp = np.pad(x, 256, mode="reflect" if reflect else "constant")
+    frames = np.lib.stride_tricks.sliding_window_view(xp, 512)[::160]
+    w = np.zeros(512)
+    w[56:456] = hann(400, periodic=False)
+    p = np.abs(np.fft.rfft(frames * w, axis=-1)) ** 2
+    mel = mel_bank(80, 512, norm=slaney_norm) @ p.T
+    lg = np.log(mel + guard)
+    valid = n // 160
+    v = lg[:, :valid]
+    mean = v.mean(axis=1, keepdims=True)
+    std = v.std(axis=1, ddof=ddof, keepdims=True)
+    out = (lg - mean) / (std + 1e-5)
+    out[:, valid:] = 0
+    return out.astype(np.float32)
+
+
+def knf_fbank(audio, **opts):
+    knf = pytest.importorskip("kaldi_native_fbank")
+    o = knf.FbankOptions()
+    o.frame_opts.dither = 0.0
+    o.mel_opts.num_bins = 80
+    for k, v in opts.items():
+        setattr(o.frame_opts, k, v)
+    f = knf.OnlineFbank(o)
+    f.accept_waveform(16000, (np.asarray(audio, np.float64) * 32768.0).tolist())
+    f.input_finished()
+    return np.stack([np.asarray(f.get_frame(i)) for i in range(f.num_frames_ready)]).astype(np.float32)
+
+
+# ---- the cases
+
+@pytest.fixture(scope="module")
+def jfk():
+    return audio_of("jfk_flac")
+
+
+@pytest.fixture(scope="module")
+def exact30():
+    return audio_of("exact_30s_wav")
+
+
+def fields(r):
+    return sorted(d["field"] for d in r["differences"])
+
+
+def check(r, expect, found=None):
+    assert fields(r) == sorted(expect), json.dumps(r, indent=1)
+    assert r["explained"], json.dumps(r, indent=1)
+    assert r["matches"] == (not expect)
+    for d in r["differences"]:
+        if found and d["field"] in found:
+            assert d["found"] == found[d["field"]], json.dumps(r, indent=1)
+
+
+TABLE = []  # (case, differences, before, after, seconds): docs/porting.md's table
+
+
+def run(name, audio, feats, preset, expect, found=None):
+    t = time.perf_counter()
+    r = wmel.diagnose(audio, feats, preset=preset)
+    dt = time.perf_counter() - t
+    TABLE.append((name, [(d["field"], d["preset"], d["found"]) for d in r["differences"]],
+                  r["residual_before"], r["residual_after"], dt))
+    if os.environ.get("WMEL_DIAGNOSE_TABLE"):
+        with open(os.environ["WMEL_DIAGNOSE_TABLE"], "a") as fh:
+            fh.write(json.dumps([name, TABLE[-1][1], r["residual_before"], r["residual_after"], dt, r["notes"]]) + "\n")
+    check(r, expect, found)
+    return r
+
+
+def test_originals_match(jfk, exact30):
+    run("openai-whisper float32 (golden)", jfk, ref("jfk_flac.mel80_30s"), "whisper", [])
+    run("openai-whisper float32, 128 mels (golden)", audio_of("speech_en_wav"), ref("speech_en_wav.mel128"), "whisper-128", [])
+    run("whisper in numpy (this file)", jfk, whisper_np(jfk, pad_to=480000), "whisper", [])
+    run("exact 30 s, transformers (golden)", exact30, ref("exact_30s_wav.hf80_np"), "whisper", [])
+    run("NeMo in numpy", jfk, nemo_np(jfk), "nemo", [])
+    run("kaldi-native-fbank", jfk, knf_fbank(jfk), "kaldi", [])
+
+
+def test_transformers_whisper_matches(jfk):
+    tr = pytest.importorskip("transformers")
+    fe = tr.WhisperFeatureExtractor(feature_size=80)
+    x = fe(jfk, sampling_rate=16000, return_tensors="np").input_features  # (1, 80, 3000)
+    run("transformers WhisperFeatureExtractor", jfk, x, "whisper", [])
+
+
+def test_whisper_symmetric_hann(jfk):
+    run("whisper: symmetric Hann", jfk, whisper_np(jfk, periodic=False, pad_to=480000), "whisper", ["window"],
+        {"window": "hann"})
+
+
+def test_whisper_late(jfk):
+    r = run("whisper: frames 80 samples late", jfk, whisper_np(jfk, late=80, pad_to=480000), "whisper", ["pad_left"])
+    assert r["differences"][0]["found"] == 120
+
+
+def test_whisper_frame_counts(jfk, exact30):
+    run("exact 30 s: an extra silent chunk", exact30, whisper_np(exact30, pad_to=960000), "whisper", ["n_frames"],
+        {"n_frames": 6000})
+    run("exact 30 s: the last STFT frame kept", exact30, whisper_np(exact30, keep_last=True), "whisper", ["valid"],
+        {"valid": "all"})
+    run("short clip padded to 61 s", jfk, whisper_np(jfk, pad_to=976000), "whisper", ["n_frames"], {"n_frames": 6100})
+
+
+def test_whisper_zero_row(jfk):
+    r = run("whisper: a mel filter quantised to zero", jfk, whisper_np(jfk, pad_to=480000, zero_row=5), "whisper",
+            ["bank"])
+    assert "5" in r["differences"][0]["found"]
+
+
+def test_whisper_float16(jfk):
+    run("whisper computed in float16", jfk, whisper_np(jfk, pad_to=480000, dtype=np.float16), "whisper", ["dtype"],
+        {"dtype": "float16"})
+
+
+def test_qwen3_asr(jfk):
+    run("Qwen3-ASR (whisper-128): HTK mel scale", jfk, whisper_np(jfk, 128, htk=True, pad_to=480000), "whisper-128",
+        ["mel_scale"], {"mel_scale": "htk"})
+    run("Qwen3-ASR: symmetric Hann", jfk, whisper_np(jfk, 128, periodic=False, pad_to=480000), "whisper-128",
+        ["window"], {"window": "hann"})
+    run("Qwen3-ASR: HTK and symmetric Hann", jfk, whisper_np(jfk, 128, htk=True, periodic=False, pad_to=480000),
+        "whisper-128", ["mel_scale", "window"])
+
+
+def test_nemo(jfk):
+    run("NeMo: reflect padding", jfk, nemo_np(jfk, reflect=True), "nemo", ["framing"], {"framing": "center_reflect"})
+    run("NeMo: no Slaney bank norm", jfk, nemo_np(jfk, slaney_norm=False), "nemo", ["mel_norm"], {"mel_norm": "none"})
+    run("NeMo: std with ddof 0", jfk, nemo_np(jfk, ddof=0), "nemo", ["norm_ddof"], {"norm_ddof": 0})
+    run("NeMo: log guard 1e-5", jfk, nemo_np(jfk, guard=1e-5), "nemo", ["log_guard"], {"log_guard": 1e-5})
+    run("NeMo: reflect, ddof 0, guard 1e-5", jfk, nemo_np(jfk, reflect=True, ddof=0, guard=1e-5), "nemo",
+        ["framing", "log_guard", "norm_ddof"])
+
+
+def test_kaldi(jfk):
+    run("Kaldi: hann for povey", jfk, knf_fbank(jfk, window_type="hanning"), "kaldi", ["window"], {"window": "hann"})
+    run("Kaldi: no DC removal", jfk, knf_fbank(jfk, remove_dc_offset=False), "kaldi", ["remove_dc"], {"remove_dc": 0})
+    run("Kaldi: pre-emphasis off", jfk, knf_fbank(jfk, preemph_coeff=0.0), "kaldi", ["preemph"], {"preemph": 0})
+    run("Kaldi: hann, no DC removal, no pre-emphasis", jfk,
+        knf_fbank(jfk, window_type="hanning", remove_dc_offset=False, preemph_coeff=0.0), "kaldi",
+        ["preemph", "remove_dc", "window"])
+
+
+def test_whisper_combined(jfk):
+    run("whisper: symmetric Hann, 80 samples late", jfk, whisper_np(jfk, periodic=False, late=80, pad_to=480000),
+        "whisper", ["pad_left", "window"])
+
+
+def test_layout_and_units(jfk):
+    x = whisper_np(jfk, pad_to=480000)
+    run("whisper: time-major", jfk, x.T.copy(), "whisper", ["layout"], {"layout": "frames_mels"})
+    k = knf_fbank(jfk)
+    run("Kaldi: log10 instead of ln", jfk, k / np.log(10), "kaldi", ["units"])
+
+
+def test_cli_json(jfk, tmp_path):
+    exe = ROOT / "build" / "wmel"
+    if not exe.exists():
+        pytest.skip("build/wmel not built")
+    np.save(tmp_path / "f.npy", whisper_np(jfk, periodic=False, pad_to=480000))
+    p = subprocess.run([str(exe), "diagnose", "--preset", "whisper", "--audio", str(GOLDEN / "audio" / "jfk.flac"),
+                        "--features", str(tmp_path / "f.npy"), "--json"], capture_output=True, text=True)
+    assert p.returncode == 1, p.stderr
+    r = json.loads(p.stdout)
+    assert [d["field"] for d in r["differences"]] == ["window"]
+    assert r["residual_before"] > 100 * r["residual_after"]
+    ref_feats = ref("jfk_flac.mel80_30s")
+    ref_feats.astype("<f4").tofile(tmp_path / "f.raw")
+    p = subprocess.run([str(exe), "diagnose", "--preset", "whisper", "--audio", str(GOLDEN / "audio" / "jfk.flac"),
+                        "--features", str(tmp_path / "f.raw"), "--shape", "80,3000"], capture_output=True, text=True)
+    assert p.returncode == 0 and p.stdout.startswith("matches within float32 rounding"), p.stdout + p.stderr
+
+
+def test_cli_exit_status(jfk, tmp_path):
+    """0 matches, 1 differs (test_cli_json), 2 usage errors, 3 not diagnosed: a script
+    tells a wrong port from a check that did not run."""
+    exe = ROOT / "build" / "wmel"
+    if not exe.exists():
+        pytest.skip("build/wmel not built")
+    audio = str(GOLDEN / "audio" / "jfk.flac")
+
+    def rc(*args):
+        p = subprocess.run([str(exe), "diagnose", *args], capture_output=True, text=True)
+        return p.returncode, p.stderr
+
+    assert rc("--preset", "whisper", "--audio", audio)[0] == 2  # no --features
+    assert rc("--preset", "whisper", "--audio", audio, "--features", "x.npy", "--bogus")[0] == 2
+    code, err = rc("--preset", "whisper", "--audio", audio, "--features", str(tmp_path / "none.npy"))
+    assert code == 3 and "none.npy" in err, err
+    code, err = rc("--preset", "whisper", "--audio", str(tmp_path / "none.wav"), "--features", str(tmp_path / "f.npy"))
+    assert code == 3, err
+    np.save(tmp_path / "odd.npy", np.zeros((7, 13), np.float32))  # no layout of the plan's
+    code, err = rc("--preset", "whisper", "--audio", audio, "--features", str(tmp_path / "odd.npy"))
+    assert code == 3 and err.strip(), err
+    (tmp_path / "bad.npy").write_bytes(b"not an array")
+    assert rc("--preset", "whisper", "--audio", audio, "--features", str(tmp_path / "bad.npy"))[0] == 3
