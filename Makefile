@@ -5,7 +5,8 @@
 #               (the docs' examples included: tests/docs), then on the CUDA emulator under
 #               ASan+UBSan, then built with clang under ASan+UBSan with a 30 s libFuzzer run
 #               of every harness, then cross-built for AArch64 and run under qemu
-#               (test-aarch64), then the Python suite, then the wheels (test-wheel), then
+#               (test-aarch64), then the 32-bit targets (test-i686 natively with -m32,
+#               test-armv7 under qemu-arm), then the Python suite, then the wheels (test-wheel), then
 #               the originals' own suites (transformers, openai-whisper, faster-whisper)
 #               against wmel
 # Both install what they need first (Debian packages; run as root on a fresh machine).
@@ -16,6 +17,8 @@ BUILD_EMU  ?= build-emu-asan
 BUILD_CLANG ?= build-clang-asan
 BUILD_TSAN ?= build-tsan
 BUILD_A64  ?= build-aarch64
+BUILD_I686 ?= build-i686
+BUILD_ARMV7 ?= build-armv7
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 APT_PKGS   := build-essential cmake pkg-config libpng-dev zlib1g-dev python3 python3-venv python3-dev \
               libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libcjson-dev \
@@ -23,7 +26,7 @@ APT_PKGS   := build-essential cmake pkg-config libpng-dev zlib1g-dev python3 pyt
               gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 CMAKE_ARGS ?=
 
-.PHONY: all deps deps-fixed build demo amalgamation test-amalgamation test test-fixed test-build test-asan test-emu test-clang test-python test-peers test-wheel test-aarch64 fuzz soak soak-batch bench bench-batch bench-presets digest-compare same-bits-update clean
+.PHONY: all deps deps-fixed build demo amalgamation test-amalgamation test test-fixed test-build test-asan test-emu test-clang test-python test-peers test-wheel test-aarch64 test-i686 test-armv7 deps-32 fuzz soak soak-batch bench bench-batch bench-presets digest-compare same-bits-update clean
 
 all: build
 
@@ -76,6 +79,39 @@ test-aarch64: deps
 	cmake -S . -B $(BUILD_A64) $(A64_CMAKE)
 	cmake --build $(BUILD_A64) -j $(JOBS)
 	cd $(BUILD_A64) && ctest --output-on-failure -j $(JOBS) || sh $(CURDIR)/tests/ctest_tail.sh
+
+# The 32-bit targets (docs/platforms.md): the library, the command and the C tests for i686
+# (the host's gcc with -m32 -msse2 -mfpmath=sse, cmake/toolchains/i686-linux-gnu.cmake; the
+# programs run natively) and for ARMv7 hard-float (Debian's gcc-arm-linux-gnueabihf,
+# cmake/toolchains/armv7-linux-gnueabihf.cmake; the programs run under qemu-arm). No FFmpeg,
+# OpenBLAS, libpng or CUDA for either: the tests that need them skip, as in test-aarch64.
+# gcc-12-multilib, not gcc-multilib: Debian's gcc-multilib conflicts with every cross
+# compiler (gcc-aarch64-linux-gnu, gcc-arm-linux-gnueabihf); the toolchain file names the
+# kernel headers' folder it would have linked.
+APT_PKGS_32 := gcc-12-multilib gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user
+deps-32: deps
+	@missing=""; for p in $(APT_PKGS_32); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "need root to install:$$missing" >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+NOLIBS_CMAKE = -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON -DWMEL_FFMPEG=OFF -DWMEL_CUDA=OFF -DWMEL_STEM_BLAS=OFF \
+               -DWMEL_PNG=OFF $(CMAKE_ARGS)
+test-i686: deps-32
+	cmake -S . -B $(BUILD_I686) -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/i686-linux-gnu.cmake $(NOLIBS_CMAKE)
+	cmake --build $(BUILD_I686) -j $(JOBS)
+	cd $(BUILD_I686) && ctest --output-on-failure -j $(JOBS) || sh $(CURDIR)/tests/ctest_tail.sh
+
+# Under qemu-arm the whole suite takes about half an hour on 2 cores: test-armv7 runs the
+# tests that hold what is particular to 32-bit ARM (the same bits, the size limits, the
+# transform, the readers, the integer front-end); the API, front-end and command tests run
+# natively at 32 bits in test-i686 (docs/platforms.md). `cd $(BUILD_ARMV7) && ctest` runs all.
+ARMV7_TESTS ?= ^(test_same_bits|test_sizes|test_fft|test_wav|test_npy|test_fx|test_fx_tables|test_fx_integer_only|test_cuda_stub)$$
+test-armv7: deps-32
+	cmake -S . -B $(BUILD_ARMV7) -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/armv7-linux-gnueabihf.cmake $(NOLIBS_CMAKE)
+	cmake --build $(BUILD_ARMV7) -j $(JOBS)
+	cd $(BUILD_ARMV7) && ctest --output-on-failure -j $(JOBS) -R '$(ARMV7_TESTS)' || sh $(CURDIR)/tests/ctest_tail.sh
 
 # The whole suite built with clang (the library builds with both compilers) under
 # ASan+UBSan, plus the libFuzzer harnesses of tests/fuzz (label "fuzz"): each runs
@@ -185,7 +221,7 @@ test-peers: deps
 	  tests/python/test_lfr.py tests/python/test_hf_config_speech.py tests/python/test_presets_music.py
 	$(PEER_VENV)/bin/python tests/peers/run_peers.py $(PEER_BUILD)/src
 
-test: test-fixed test-asan test-build test-emu test-clang test-aarch64 test-python test-wheel test-peers
+test: test-fixed test-asan test-build test-emu test-clang test-aarch64 test-i686 test-armv7 test-python test-wheel test-peers
 
 # The integer front-end (src/fixed, include/wmel_fx.h), short (under 2 min from scratch on 2 cores):
 # accuracy against the float64 oracle, the integer-only source check, the generated
@@ -302,4 +338,4 @@ test-amalgamation: build
 	cd $(BUILD) && ctest --output-on-failure -R '^test_(amalgamation|subproject)$$' || sh $(CURDIR)/tests/ctest_tail.sh
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_EMU) $(BUILD_CLANG) $(BUILD_TSAN) $(BUILD_A64) $(PY_BUILD) $(PEER_BUILD) $(WHEEL_BUILD) out dist
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_EMU) $(BUILD_CLANG) $(BUILD_TSAN) $(BUILD_A64) $(BUILD_I686) $(BUILD_ARMV7) $(PY_BUILD) $(PEER_BUILD) $(WHEEL_BUILD) out dist

@@ -596,7 +596,11 @@ static int open_folder(const char *dir, char *parts, size_t parts_len, char *err
 static int start_workers(job *j, const wmel_batch_plan *plan, const wmel_batch_opts *o, int other_fe, pthread_t **th,
                          int *n_th, char *err, size_t err_len)
 {
+#ifdef _SC_NPROCESSORS_ONLN
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
+#else
+    long cores = 1; /* (docs/platforms.md) */
+#endif
     int jobs = o->jobs > 0 ? o->jobs : cores > 0 ? (int)cores : 1;
     if ((size_t)jobs > j->n_todo) jobs = (int)j->n_todo;
     wmel_params p = wmel_default_params();

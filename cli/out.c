@@ -36,9 +36,14 @@ FILE *cli_info(const char *out, const char *out2)
 
 FILE *cli_tmpfile(void)
 {
-    /* O_TMPFILE: no name ever exists, so not even SIGKILL leaves one behind */
-    int fd = open(cli_tmpdir(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+    int fd = -1, named = 1;
+#ifdef O_TMPFILE
+    /* O_TMPFILE (Linux): no name ever exists, so not even SIGKILL leaves one behind;
+       elsewhere, or where the file system has none, a named file unlinked at once */
+    fd = open(cli_tmpdir(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    named = fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL);
+#endif
+    if (named) {
         char name[PATH_MAX];
         int n = snprintf(name, sizeof name, "%s/wmel-XXXXXX", cli_tmpdir());
         if (n < 0 || (size_t)n >= sizeof name) return errno = ENAMETOOLONG, NULL;

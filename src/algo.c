@@ -114,7 +114,7 @@ static int pfa_attach(wmel_ctx *ctx)
 static int pfa_check(size_t n, size_t padding, const void *pcm)
 {
     if (!pcm && n) return WMEL_ERR_NULL_POINTER;
-    if (padding > SIZE_MAX / 4 - n) return WMEL_ERR_OVERFLOW;
+    if (n > SIZE_MAX / 4 || padding > SIZE_MAX / 4 - n) return WMEL_ERR_OVERFLOW;
     if (n + padding <= WMEL_PAD) return WMEL_ERR_TOO_SHORT;
     return WMEL_OK;
 }
@@ -161,7 +161,7 @@ static int pfa_clip(wmel_ctx *ctx, const wmel_signal *s, float *out, size_t out_
 
 static int pfa_batch(wmel_ctx *ctx, const wmel_clips *c)
 {
-    if (c->batch > 1 && c->pcm_stride > SIZE_MAX / (c->batch - 1)) return WMEL_ERR_OVERFLOW;
+    if (!wmel__clips_fit(c->batch, c->n, c->pcm_stride)) return WMEL_ERR_OVERFLOW;
     int rc = pfa_check(c->n, c->padding, c->f32);
     if (rc) return rc;
     size_t nf = wmel_n_frames(c->n, c->padding);
@@ -204,7 +204,7 @@ static int pfa_piece_frames(const wmel_ctx *ctx, void *work, const float *x, siz
 static int pfa_stream_end(const wmel_fe *fe, size_t total, size_t padding, size_t *end)
 {
     (void)fe;
-    if (padding > SIZE_MAX / 4 - total) return WMEL_ERR_OVERFLOW;
+    if (total > SIZE_MAX / 4 || padding > SIZE_MAX / 4 - total) return WMEL_ERR_OVERFLOW;
     if (total + padding <= WMEL_PAD) return WMEL_ERR_TOO_SHORT;
     *end = wmel_n_frames(total, padding);
     return WMEL_OK;
@@ -296,7 +296,7 @@ static int plan_clip(wmel_ctx *ctx, const wmel_signal *s, float *out, size_t out
     const int16_t *s16 = s->s16;
     const size_t n = s->n, padding = s->padding;
     if (!f32 && !s16 && n) return WMEL_ERR_NULL_POINTER;
-    if (padding > SIZE_MAX / sizeof(float) / 2 - n) return WMEL_ERR_OVERFLOW;
+    if (n > SIZE_MAX / sizeof(float) / 2 || padding > SIZE_MAX / sizeof(float) / 2 - n) return WMEL_ERR_OVERFLOW;
     if (f32 && !padding) return features(ctx, f32, n, out, out_len);
     const size_t total = n + padding;
     size_t rows, cols;
@@ -321,7 +321,8 @@ static int plan_clip(wmel_ctx *ctx, const wmel_signal *s, float *out, size_t out
 static int plan_batch(wmel_ctx *ctx, const wmel_clips *c, plan_features_fn features)
 {
     if (c->batch_norm != WMEL_BATCH_PER_CLIP) return WMEL_ERR_INVALID_ARG;
-    if (c->batch > 1 && c->pcm_stride > SIZE_MAX / (c->batch - 1)) return WMEL_ERR_OVERFLOW;
+    if (!wmel__clips_fit(c->batch, c->n, c->pcm_stride)) return WMEL_ERR_OVERFLOW;
+    if (c->padding > SIZE_MAX / 4 - c->n) return WMEL_ERR_OVERFLOW;
     size_t rows, cols;
     int rc = wmel__fe_shape(&ctx->fe->p, c->n + c->padding, &rows, &cols);
     if (rc) return rc;

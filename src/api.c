@@ -3,7 +3,6 @@
  * kernel choice, messages. The work happens below: the frame driver (frames.c) on the
  * worker pool (pool.c), or another backend.
  */
-#define _GNU_SOURCE
 #include "internal.h"
 #include "fe/fe.h"
 #include "pool.h"
@@ -97,8 +96,7 @@ static wmel_ctx *create(wmel_params p, const wmel_frontend_plan *plan, int keep_
     }
     ctx->params = p;
     ctx->fplan = *plan;
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    ctx->n_threads = p.n_threads ? p.n_threads : (ncpu > 0 ? (int)ncpu : 1);
+    ctx->n_threads = p.n_threads ? p.n_threads : wmel__cpu_count();
     if (ctx->n_threads > 256) ctx->n_threads = 256;
     ctx->isa = wmel__isa_level(p.max_isa);
     ctx->kernel = wmel__kernel_for(ctx->isa);
@@ -276,7 +274,7 @@ int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int sample_type, 
     if (batch == 0) return WMEL_OK;
     if (pcm_stride < n_samples) return WMEL_ERR_INVALID_ARG;
     if (!d_pcm && n_samples) return WMEL_ERR_NULL_POINTER;
-    if (padding > SIZE_MAX / 4 - n_samples) return WMEL_ERR_OVERFLOW;
+    if (n_samples > SIZE_MAX / 4 || padding > SIZE_MAX / 4 - n_samples) return WMEL_ERR_OVERFLOW;
     if (n_samples + padding <= WMEL_PAD) return WMEL_ERR_TOO_SHORT;
     if (batch > 1 && pcm_stride > SIZE_MAX / 4 / (batch - 1)) return WMEL_ERR_OVERFLOW;
     const size_t nf = wmel_n_frames(n_samples, padding);

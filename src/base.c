@@ -3,8 +3,10 @@
  * the frame count, the per-thread failure detail. Nothing here knows a ctx.
  */
 #define _POSIX_C_SOURCE 200809L
+#ifndef WMEL_POSIX_ONLY /* -DWMEL_POSIX_ONLY=ON: POSIX.1-2008 alone, every fallback below */
 #define _DEFAULT_SOURCE /* madvise, MADV_HUGEPAGE */
 #define _GNU_SOURCE     /* O_TMPFILE */
+#endif
 #include "internal.h"
 
 #include <errno.h>
@@ -18,6 +20,28 @@
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
+#if !defined(_SC_NPROCESSORS_ONLN) && (defined(__APPLE__) || defined(__FreeBSD__) || defined(__NetBSD__) || \
+                                       defined(__OpenBSD__) || defined(__DragonFly__))
+#include <sys/types.h>
+#include <sys/sysctl.h>
+#define WMEL_HW_NCPU 1
+#endif
+
+/* Online cores (docs/platforms.md): sysconf(_SC_NPROCESSORS_ONLN) where the C library has
+ * it (glibc, musl, macOS, the BSDs outside a strict POSIX build), else sysctl's hw.ncpu
+ * (macOS, the BSDs), else 1. */
+int wmel__cpu_count(void)
+{
+#if defined(_SC_NPROCESSORS_ONLN)
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n > 0) return n > 4096 ? 4096 : (int)n;
+#elif defined(WMEL_HW_NCPU)
+    int n = 0, mib[2] = {CTL_HW, HW_NCPU};
+    size_t len = sizeof n;
+    if (sysctl(mib, 2, &n, &len, NULL, 0) == 0 && n > 0) return n > 4096 ? 4096 : n;
+#endif
+    return 1;
+}
 
 void *wmel__aligned_alloc(size_t bytes)
 {

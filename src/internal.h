@@ -6,6 +6,11 @@
 #ifndef WMEL_INTERNAL_H
 #define WMEL_INTERNAL_H
 
+/* 32-bit x86 without SSE2 floating point would compute in the x87 unit's 80-bit registers
+ * and round differently from every other target (docs/platforms.md). */
+#if defined(__i386__) && !defined(__SSE2_MATH__)
+#error "wmel on 32-bit x86 needs SSE2 floating point: build with -msse2 -mfpmath=sse"
+#endif
 #include "wmel.h"
 
 #include <stddef.h>
@@ -38,6 +43,18 @@ static inline size_t wmel__clips_extent(size_t batch, size_t n, size_t stride, s
     extent = extent > SIZE_MAX - n ? SIZE_MAX : extent + n;
     return wmel__bytes(extent, elt);
 }
+
+/* 1 when `batch` clips of n floats, `stride` apart, fit the address space: (batch - 1) *
+ * stride + n floats without passing SIZE_MAX bytes (on a 32-bit target 2^30 floats do not). */
+static inline int wmel__clips_fit(size_t batch, size_t n, size_t stride)
+{
+    const size_t cap = SIZE_MAX / sizeof(float);
+    if (n > cap) return 0;
+    return batch <= 1 || stride <= (cap - n) / (batch - 1);
+}
+
+/* The online cores, at least 1 (base.c; docs/platforms.md). */
+int wmel__cpu_count(void);
 
 /* 1 when no sample of x[0 .. n) is NaN or Inf (base.c). */
 int wmel__all_finite(const float *x, size_t n);

@@ -296,7 +296,7 @@ static int block_at(wmel_long *l, size_t i, const float **b)
     }
     const size_t bf = block_floats(l);
     errno = 0;
-    if (fseeko(l->file, (off_t)((i - l->n_mem) * bf * sizeof(float)), SEEK_SET) != 0 ||
+    if (fseeko(l->file, (off_t)(i - l->n_mem) * (off_t)bf * (off_t)sizeof(float), SEEK_SET) != 0 ||
         fread(l->rbuf, sizeof(float), bf, l->file) != bf)
         return io_fail(l, "read back", errno);
     *b = l->rbuf;
@@ -521,7 +521,7 @@ int wmel_long_write(wmel_long *l, wmel_write_fn fn, void *user)
                     r = l->mem[i] + c * BLOCK;
                 } else { /* row c of a block in the file */
                     errno = 0;
-                    if (fseeko(l->file, (off_t)(((i - l->n_mem) * nc + c) * BLOCK * sizeof(float)), SEEK_SET) ||
+                    if (fseeko(l->file, ((off_t)(i - l->n_mem) * (off_t)nc + (off_t)c) * BLOCK * (off_t)sizeof(float), SEEK_SET) ||
                         fread(l->rbuf, sizeof(float), BLOCK, l->file) != BLOCK)
                         return l->failed = io_fail(l, "read back", errno);
                     r = l->rbuf;

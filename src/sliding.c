@@ -178,8 +178,8 @@ int wmel_sliding_push(wmel_sliding *b, const float *pcm, size_t n)
 {
     if (!b || (!pcm && n)) return WMEL_ERR_NULL_POINTER;
     if (n == 0) return WMEL_OK;
+    if (n > SIZE_MAX / 4 / sizeof(float) - b->p_len) return WMEL_ERR_OVERFLOW; /* before a sample is read */
     if (!wmel__all_finite(pcm, n)) return WMEL_ERR_NOT_FINITE;
-    if (n > SIZE_MAX / 4 / sizeof(float) - b->p_len) return WMEL_ERR_OVERFLOW;
     size_t need = b->p_len + n;
     if (b->p_off + need > b->p_cap) {
         if (need <= b->p_cap - b->p_cap / 4) { /* reclaim the trimmed front: a quarter or

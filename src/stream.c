@@ -194,10 +194,10 @@ int wmel_stream_push(wmel_stream *s, const float *pcm, size_t n)
     if (!s || (!pcm && n)) return WMEL_ERR_NULL_POINTER;
     if (s->failed) return s->failed;
     if (s->finished) return WMEL_ERR_INVALID_ARG;
-    if (s->algo->stream_checks_samples) {
-        if (!wmel__all_finite(pcm, n)) return WMEL_ERR_NOT_FINITE;
-        if (n > SIZE_MAX / 8 - s->total) return WMEL_ERR_OVERFLOW;
-    }
+    /* more samples in all than the address space holds as floats (2^29 on a 32-bit
+       target): refused before one is read */
+    if (n > SIZE_MAX / 8 - s->total) return WMEL_ERR_OVERFLOW;
+    if (s->algo->stream_checks_samples && !wmel__all_finite(pcm, n)) return WMEL_ERR_NOT_FINITE;
     while (n) {
         if (s->len == s->cap) {
             int rc = emit(s, ready_frames(s), 0);
@@ -470,7 +470,7 @@ int wmel_windows_next(wmel_windows *w, float *out, size_t out_len, size_t *frame
     if (!out) return WMEL_ERR_NULL_POINTER;
     if (out_len < wf) return WMEL_ERR_BUFFER_TOO_SMALL;
     if (w->spill) {
-        if (fseeko(w->spill, (off_t)(w->next * wf * sizeof(float)), SEEK_SET) != 0 ||
+        if (fseeko(w->spill, (off_t)w->next * (off_t)wf * (off_t)sizeof(float), SEEK_SET) != 0 ||
             fread(out, sizeof(float), wf, w->spill) != wf)
             return WMEL_ERR_IO;
     } else {

@@ -78,7 +78,7 @@ static wmel_decoder *open_any(const char *path, const void *data, size_t size,
             if (f) {
                 unsigned char head[4096];
                 size_t hl = fread(head, 1, sizeof head, f);
-                long total = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+                off_t total = fseeko(f, 0, SEEK_END) == 0 ? ftello(f) : -1;
                 if (total > 0)
                     wmel__wav_claim_warning(head, hl, (unsigned long long)total, d->name, d->warn,
                                             sizeof d->warn);

@@ -52,8 +52,7 @@ const wmel_gemm_kernel *wmel__gemm_kernel_c(void) { return &KERNEL_C; }
 int wmel__stem_threads(int n_threads)
 {
     if (n_threads <= 0) {
-        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-        n_threads = ncpu > 0 ? (int)ncpu : 1;
+        n_threads = wmel__cpu_count();
     }
     return n_threads > 256 ? 256 : n_threads;
 }

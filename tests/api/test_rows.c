@@ -117,7 +117,8 @@ int main(void)
     for (int i = 0; i < 3; i++)
         if (ks[i] && ks[i]->isa <= wmel__cpu_isa()) bad += kernel_blocks(ks[i], x, &checked);
     CHECK(bad == 0, "%d of %d values differ", bad, checked);
-    CHECK(checked > 12 * 2 * 80 * 2900, "compared %d values", checked);
+    /* per level: 2 sizes of mels x 2 thread counts x 3 excerpts of about 2900 frames */
+    CHECK(checked > nisa * 6 * 2 * 80 * 2900, "compared %d values at %d levels", checked, nisa);
     printf("test_rows: %d values compared between long clips and excerpts\n", checked);
     free(x);
     free(full);
