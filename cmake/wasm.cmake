@@ -8,15 +8,16 @@
 # Single-threaded: no -pthread, so pthread_create fails and every call runs its work on the
 # calling thread (src/pool.c takes the team it gets, down to the caller alone).
 # Programs (the command, the tests, the benchmarks) are for node: the host's files through
-# NODERAWFS, a growing heap, the exit status returned. A target with the property
-# WMEL_WASM_WEB set (js/: the ES module) gets the growing heap only.
+# NODERAWFS, its environment variables and the .wasm read from the filesystem
+# (cmake/wasm_node_pre.js), a growing heap, the exit status returned. A target with the
+# property WMEL_WASM_WEB set (js/: the ES module) gets the growing heap only.
 option(WMEL_WASM_SIMD "WebAssembly SIMD128 (-msimd128) and its kernels" ON)
 if(WMEL_WASM_SIMD)
   add_compile_options(-msimd128)
   add_link_options(-msimd128)
 endif()
 add_link_options(-sALLOW_MEMORY_GROWTH=1)
-add_link_options("$<$<NOT:$<BOOL:$<TARGET_PROPERTY:WMEL_WASM_WEB>>>:-sNODERAWFS=1;-sEXIT_RUNTIME=1>")
+add_link_options("$<$<NOT:$<BOOL:$<TARGET_PROPERTY:WMEL_WASM_WEB>>>:-sNODERAWFS=1;-sEXIT_RUNTIME=1;--pre-js;${CMAKE_CURRENT_LIST_DIR}/wasm_node_pre.js>")
 # The tests run their programs under node (CMake runs a .js through the emulator); the
 # toolchain file may name node with flags this node refuses. Without its global fetch(),
 # which takes no file path, node reads the .wasm beside the program from the filesystem.
