@@ -19,6 +19,7 @@ BUILD_TSAN ?= build-tsan
 BUILD_A64  ?= build-aarch64
 BUILD_I686 ?= build-i686
 BUILD_ARMV7 ?= build-armv7
+BUILD_WASM ?= build-wasm
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 APT_PKGS   := build-essential cmake pkg-config libpng-dev zlib1g-dev python3 python3-venv python3-dev \
               libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libcjson-dev \
@@ -26,7 +27,7 @@ APT_PKGS   := build-essential cmake pkg-config libpng-dev zlib1g-dev python3 pyt
               gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 CMAKE_ARGS ?=
 
-.PHONY: all deps deps-fixed build demo amalgamation test-amalgamation test test-fixed test-build test-asan test-emu test-clang test-python test-peers test-wheel test-aarch64 test-i686 test-armv7 deps-32 fuzz soak soak-batch bench bench-batch bench-presets digest-compare same-bits-update clean
+.PHONY: all deps deps-fixed deps-wasm wasm test-wasm build demo amalgamation test-amalgamation test test-fixed test-build test-asan test-emu test-clang test-python test-peers test-wheel test-aarch64 test-i686 test-armv7 deps-32 fuzz soak soak-batch bench bench-batch bench-presets digest-compare same-bits-update clean
 
 all: build
 
@@ -96,6 +97,20 @@ deps-32: deps
 	  if [ "$$(id -u)" != 0 ]; then echo "need root to install:$$missing" >&2; exit 1; fi; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+# WebAssembly (Debian's emscripten; docs/platforms.md, "WebAssembly"): the library, the
+# command, the C tests and the ES module js/wmel.mjs + js/wmel.wasm, single-threaded, with
+# the SIMD128 level (cmake/wasm.cmake). test-wasm runs the C suite under node (the tests
+# that start processes skip under Emscripten) and the ES module's own tests (js/test).
+APT_PKGS_WASM := emscripten nodejs
+WASM_CMAKE = -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON -DWMEL_FFMPEG=OFF -DWMEL_CUDA=OFF \
+             -DWMEL_STEM_BLAS=OFF -DWMEL_PNG=OFF -DWMEL_BUILD_SHARED=OFF -DWMEL_INSTALL=OFF $(CMAKE_ARGS)
+deps-wasm: deps
+	@missing=""; for p in $(APT_PKGS_WASM); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "need root to install:$$missing" >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
 NOLIBS_CMAKE = -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON -DWMEL_FFMPEG=OFF -DWMEL_CUDA=OFF -DWMEL_STEM_BLAS=OFF \
                -DWMEL_PNG=OFF $(CMAKE_ARGS)
 test-i686: deps-32
@@ -112,6 +127,13 @@ test-armv7: deps-32
 	cmake -S . -B $(BUILD_ARMV7) -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/armv7-linux-gnueabihf.cmake $(NOLIBS_CMAKE)
 	cmake --build $(BUILD_ARMV7) -j $(JOBS)
 	cd $(BUILD_ARMV7) && ctest --output-on-failure -j $(JOBS) -R '$(ARMV7_TESTS)' || sh $(CURDIR)/tests/ctest_tail.sh
+
+wasm: deps-wasm
+	emcmake cmake -S . -B $(BUILD_WASM) $(WASM_CMAKE)
+	cmake --build $(BUILD_WASM) -j $(JOBS)
+
+test-wasm: wasm
+	cd $(BUILD_WASM) && ctest --output-on-failure -j $(JOBS) || sh $(CURDIR)/tests/ctest_tail.sh
 
 # The whole suite built with clang (the library builds with both compilers) under
 # ASan+UBSan, plus the libFuzzer harnesses of tests/fuzz (label "fuzz"): each runs

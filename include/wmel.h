@@ -159,14 +159,16 @@ enum {
 };
 
 /* CPU instruction set levels, lowest to highest within a family: x86 C < AVX2 < AVX512,
- * AArch64 C < NEON. A cap (max_isa, WMEL_MAX_ISA) from the other family than the CPU's
- * allows only C, the level both share. */
+ * AArch64 C < NEON, WebAssembly C < SIMD128 (a build with -msimd128 has it; WebAssembly
+ * has no run-time feature test). A cap (max_isa, WMEL_MAX_ISA) from the other family than
+ * the CPU's allows only C, the level both share. */
 enum {
     WMEL_ISA_AUTO = 0,      /* the best the CPU supports */
     WMEL_ISA_C = 1,         /* portable C */
     WMEL_ISA_AVX2 = 2,      /* AVX2 + FMA */
     WMEL_ISA_AVX512 = 3,    /* AVX-512 F + VL + DQ */
-    WMEL_ISA_NEON = 4       /* AArch64 Advanced SIMD (every AArch64 CPU has it) */
+    WMEL_ISA_NEON = 4,      /* AArch64 Advanced SIMD (every AArch64 CPU has it) */
+    WMEL_ISA_WASM_SIMD128 = 5 /* WebAssembly SIMD128 (a build compiled with -msimd128) */
 };
 
 typedef struct wmel_ctx wmel_ctx;
@@ -177,7 +179,7 @@ typedef struct wmel_params {
     int n_threads;  /* worker threads for the CPU backend; 0 = all online cores */
     int norm;       /* WMEL_NORM_* */
     int max_isa;    /* WMEL_ISA_*: highest CPU level allowed (AUTO = best). The
-                       environment variable WMEL_MAX_ISA=c|avx2|avx512|neon lowers it further. */
+                       environment variable WMEL_MAX_ISA=c|avx2|avx512|neon|simd128 lowers it further. */
     int cuda_device;/* CUDA device ordinal for WMEL_BACKEND_CUDA / AUTO */
     int smooth;     /* WMEL_SMOOTH_*: smoothing of the output (taken from reserved[]) */
     int frontend;   /* WMEL_FRONTEND_*: the front-end's preset (taken from reserved[]);

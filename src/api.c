@@ -51,7 +51,7 @@ static wmel_ctx *create(wmel_params p, const wmel_frontend_plan *plan, int keep_
     if (rc) return fail(status, rc);
     if (!keep_smooth) p.smooth = WMEL_SMOOTH_NONE;
     if (p.backend < WMEL_BACKEND_AUTO || p.backend > WMEL_BACKEND_CUDA ||
-        p.max_isa < WMEL_ISA_AUTO || p.max_isa > WMEL_ISA_NEON || p.n_threads < 0 ||
+        p.max_isa < WMEL_ISA_AUTO || p.max_isa > WMEL_ISA_WASM_SIMD128 || p.n_threads < 0 ||
         p.cuda_device < 0 || (p.smooth != WMEL_SMOOTH_NONE && p.smooth != WMEL_SMOOTH_3X3))
         return fail(status, WMEL_ERR_INVALID_ARG);
     /* the ctx's params say the plan's front-end (its norm is the frame driver's) */

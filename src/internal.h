@@ -176,6 +176,7 @@ const wmel_kernel *wmel__kernel_c(void);
 const wmel_kernel *wmel__kernel_avx2(void);   /* NULL when not compiled in */
 const wmel_kernel *wmel__kernel_avx512(void); /* NULL when not compiled in */
 const wmel_kernel *wmel__kernel_neon(void);   /* NULL when not compiled in (not AArch64) */
+const wmel_kernel *wmel__kernel_simd128(void); /* NULL unless built with -msimd128 */
 /* The ISA level (cpu/cpu.c): what this CPU runs; that capped by max_isa (WMEL_ISA_*,
  * AUTO: no cap) and the WMEL_MAX_ISA environment variable; the kernel table for a level. */
 int wmel__cpu_isa(void);

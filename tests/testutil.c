@@ -122,11 +122,18 @@ int t_emulated(void)
     return e && *e && strcmp(e, "0") != 0;
 }
 
+int t_thread(pthread_t *th, void *(*fn)(void *), void *arg)
+{
+    if (pthread_create(th, NULL, fn, arg) == 0) return 1;
+    fn(arg);
+    return 0;
+}
+
 int t_isa_levels(int *levels)
 {
-    static const int all[] = {WMEL_ISA_C, WMEL_ISA_AVX2, WMEL_ISA_AVX512, WMEL_ISA_NEON};
+    static const int all[] = {WMEL_ISA_C, WMEL_ISA_AVX2, WMEL_ISA_AVX512, WMEL_ISA_NEON, WMEL_ISA_WASM_SIMD128};
     int n = 0;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         if (wmel__kernel_for(wmel__isa_level(all[i]))->isa == all[i]) levels[n++] = all[i];
     return n;
 }

@@ -6,6 +6,7 @@
 #include "npy.h"
 #include "wmel.h"
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -80,8 +81,12 @@ wmel_ctx *t_ctx(int backend, int n_mels, int isa, int threads, int norm, int smo
  * at a fraction of native speed, is run on short clips only. */
 int t_emulated(void);
 
+/* Starts fn(arg) on a thread of its own (returns 1: join it) or, where the system starts
+ * none (WebAssembly built without threads), runs it on the calling thread (returns 0). */
+int t_thread(pthread_t *th, void *(*fn)(void *), void *arg);
+
 /* The CPU levels this machine runs (after WMEL_MAX_ISA), lowest first, each once: C,
- * then AVX2 and AVX512 or NEON, as far as the CPU goes; into levels[4], returns the count.
+ * then AVX2 and AVX512, NEON or SIMD128, as far as the CPU goes; into levels[4], returns the count.
  * Tests loop over these rather than over the enum: a level from another family would
  * only run C again. */
 int t_isa_levels(int *levels);

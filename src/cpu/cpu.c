@@ -1,14 +1,16 @@
 /*
  * cpu.c -- the CPU's instruction-set level, decided in one place: what the processor
  * runs (detected once), capped by params.max_isa and the WMEL_MAX_ISA environment
- * variable (c|scalar|avx2|avx512|neon, parsed here only), and the log-Mel kernel table
+ * variable (c|scalar|avx2|avx512|neon|simd128, parsed here only), and the log-Mel kernel table
  * for a level; and the CPU backend (its table is all defaults: the frame driver on the
  * ctx's kernel). The stem's GELU and GEMM pick their kernels from the same level (libopus's
  * arch tables: chosen once, hot loops never test features).
  *
  * Levels are ordered within one family: x86 C < AVX2 < AVX-512, AArch64 C < NEON
- * (Advanced SIMD is part of the AArch64 base architecture: always there). A cap from the
- * other family than the CPU's leaves the only level the two share, C.
+ * (Advanced SIMD is part of the AArch64 base architecture: always there), WebAssembly C <
+ * SIMD128 (the build's: a module compiled with -msimd128 runs only where SIMD128 is, and
+ * WebAssembly has no feature test). A cap from the other family than the CPU's leaves the
+ * only level the two share, C.
  */
 #include "internal.h"
 #include "fe/fe.h"
@@ -33,6 +35,8 @@ int wmel__cpu_isa(void)
         l = WMEL_ISA_AVX2;
 #elif defined(__aarch64__) && defined(__ARM_NEON)
     l = WMEL_ISA_NEON;
+#elif defined(__wasm_simd128__)
+    l = WMEL_ISA_WASM_SIMD128;
 #endif
     __atomic_store_n(&level, l, __ATOMIC_RELAXED);
     return l;
@@ -48,16 +52,21 @@ static int isa_from_env(void)
     if (!strcmp(e, "avx2")) return WMEL_ISA_AVX2;
     if (!strcmp(e, "avx512")) return WMEL_ISA_AVX512;
     if (!strcmp(e, "neon")) return WMEL_ISA_NEON;
+    if (!strcmp(e, "simd128") || !strcmp(e, "wasm-simd128")) return WMEL_ISA_WASM_SIMD128;
     return WMEL_ISA_AUTO;
 }
 
-static int isa_is_arm(int level) { return level == WMEL_ISA_NEON; }
+/* a level's family above C: 0 x86, 1 AArch64, 2 WebAssembly */
+static int isa_family(int level)
+{
+    return level == WMEL_ISA_NEON ? 1 : level == WMEL_ISA_WASM_SIMD128 ? 2 : 0;
+}
 
 /* level capped at cap (AUTO: none): the lower of the two within a family, C across */
 static int isa_cap(int level, int cap)
 {
     if (cap == WMEL_ISA_AUTO || level == WMEL_ISA_C) return level;
-    if (cap == WMEL_ISA_C || isa_is_arm(cap) != isa_is_arm(level)) return WMEL_ISA_C;
+    if (cap == WMEL_ISA_C || isa_family(cap) != isa_family(level)) return WMEL_ISA_C;
     return cap < level ? cap : level;
 }
 
@@ -81,7 +90,8 @@ int wmel__fe_isa_level(int max_isa)
 
 /* The kernels of one level, every family from one ladder: the level's own where this build
  * has it (its file in cpu/x86/ or cpu/arm/ compiled with that level's flags, CMake's
- * wmel_isa_sources), else the next level down, else the portable C one. */
+ * wmel_isa_sources; cpu/wasm/ in a build with -msimd128), else the next level down, else
+ * the portable C one. */
 void wmel__isa_kernels(int level, wmel_isa_kernels *k)
 {
     memset(k, 0, sizeof *k);
@@ -89,14 +99,17 @@ void wmel__isa_kernels(int level, wmel_isa_kernels *k)
     if (level == WMEL_ISA_NEON) {
         k->mel = wmel__kernel_neon();
         k->fe = wmel__fe_kernel_neon();
+    } else if (level == WMEL_ISA_WASM_SIMD128) {
+        k->mel = wmel__kernel_simd128();
+        k->fe = wmel__fe_kernel_simd128();
     }
-    if (level >= WMEL_ISA_AVX512 && level != WMEL_ISA_NEON) {
+    if (isa_family(level) == 0 && level >= WMEL_ISA_AVX512) {
         k->mel = wmel__kernel_avx512();
         k->fe = wmel__fe_kernel_avx512();
         k->gemm = wmel__gemm_kernel_avx512();
         k->gelu = wmel__gelu_kernel_avx512();
     }
-    if (level >= WMEL_ISA_AVX2 && level != WMEL_ISA_NEON) {
+    if (isa_family(level) == 0 && level >= WMEL_ISA_AVX2) {
         if (!k->mel) k->mel = wmel__kernel_avx2();
         if (!k->fe) k->fe = wmel__fe_kernel_avx2();
         if (!k->gemm) k->gemm = wmel__gemm_kernel_avx2();

@@ -106,6 +106,7 @@ const wmel_fe_kernel *wmel__fe_kernel_c(void);      /* fe_cpu.c */
 const wmel_fe_kernel *wmel__fe_kernel_avx2(void);   /* cpu/x86/fe_avx2.c; NULL when not built */
 const wmel_fe_kernel *wmel__fe_kernel_avx512(void); /* cpu/x86/fe_avx512.c; NULL when not built */
 const wmel_fe_kernel *wmel__fe_kernel_neon(void);   /* cpu/arm/fe_neon.c; NULL off AArch64 */
+const wmel_fe_kernel *wmel__fe_kernel_simd128(void); /* cpu/wasm/fe_simd128.c; NULL without -msimd128 */
 /* The kernel for an ISA level (WMEL_ISA_*): wmel__isa_kernels()'s (cpu/cpu.c). */
 const wmel_fe_kernel *wmel__fe_kernel_for(int level);
 

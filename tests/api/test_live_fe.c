@@ -466,12 +466,14 @@ int main(void)
     for (int i = 0; i < 4; i++) cx[i] = plan_ctx(&cases[i == 0 ? 0 : i == 1 ? 2 : i == 2 ? 3 : 5], 0, 1);
     pthread_t th[NT];
     job jobs[NT];
+    int started[NT];
     for (int i = 0; i < NT; i++) {
         jobs[i] = (job){cx[i % 4], nz + (size_t)i * 1000, 12 * 16000, 100u + (unsigned)i, 0};
-        CHECK(cx[i % 4] && pthread_create(&th[i], NULL, worker, &jobs[i]) == 0, "pthread_create");
+        CHECK(cx[i % 4], "plan_ctx");
+        started[i] = cx[i % 4] ? t_thread(&th[i], worker, &jobs[i]) : 0;
     }
     for (int i = 0; i < NT; i++) {
-        pthread_join(th[i], NULL);
+        if (started[i]) pthread_join(th[i], NULL);
         CHECK(jobs[i].ok, "thread %d (seed %u): sliding features differ from wmel_features", i,
               jobs[i].seed);
     }

@@ -121,8 +121,9 @@ static void line(const char *input, const char *what, int rc, const float *x, si
     emit(input, what, rc, n, rc ? 0 : fnv(x, n), kernel);
 }
 
-static const int ISAS[] = {WMEL_ISA_C, WMEL_ISA_AVX2, WMEL_ISA_AVX512, WMEL_ISA_NEON, WMEL_ISA_AUTO};
-static const char *const ISA_NAMES[] = {"c", "avx2", "avx512", "neon", "auto"};
+static const int ISAS[] = {WMEL_ISA_C, WMEL_ISA_AVX2, WMEL_ISA_AVX512, WMEL_ISA_NEON, WMEL_ISA_WASM_SIMD128,
+                           WMEL_ISA_AUTO};
+static const char *const ISA_NAMES[] = {"c", "avx2", "avx512", "neon", "simd128", "auto"};
 
 /* 1 when the CPU runs `isa` (a ctx created with it reports that level's kernel). */
 static int runs(int isa)
@@ -134,7 +135,7 @@ static int runs(int isa)
     wmel_ctx *c = wmel_create(&p, NULL);
     const char *k = c ? wmel_kernel_name(c) : "";
     int ok = (isa == WMEL_ISA_AVX2 && strstr(k, "avx2")) || (isa == WMEL_ISA_AVX512 && strstr(k, "avx512")) ||
-             (isa == WMEL_ISA_NEON && strstr(k, "neon"));
+             (isa == WMEL_ISA_NEON && strstr(k, "neon")) || (isa == WMEL_ISA_WASM_SIMD128 && strstr(k, "simd128"));
     wmel_destroy(c);
     return ok;
 }

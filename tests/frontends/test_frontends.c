@@ -109,8 +109,8 @@ static size_t col_of(const wmel_frontend_plan *pl, size_t i, size_t cols)
     return pl->layout == WMEL_LAYOUT_MELS_FRAMES ? i / cols : (i % cols) % nc;
 }
 
-static double worst[8][5]; /* [frontend][isa, 4: the emulated 8 lanes]: the largest error seen,
-                              as a fraction of FE_TOL */
+static double worst[8][5]; /* [frontend][isa, 4: NEON, SIMD128 or the emulated 8 lanes]: the
+                              largest error seen, as a fraction of FE_TOL */
 const wmel_fe_kernel *t_fe_kernel_w8emu(void);
 
 /* One input through one plan: ref vs cpu at each ISA level and 1, 2, 3 threads. */
@@ -154,7 +154,8 @@ static void check_input(const wmel_frontend_plan *pl, const float *x, size_t n, 
             if (isa > top) c->fe->kern = t_fe_kernel_w8emu(); /* a test's swap, before any call */
             else {
                 /* each level runs its own kernel (a build that lost one would fall back silently) */
-                static const char *const want[] = {"", "c-f64", "avx2-f64x4", "avx512-f64x8", "neon-f64x2"};
+                static const char *const want[] = {"",           "c-f64",      "avx2-f64x4", "avx512-f64x8",
+                                                   "neon-f64x2", "wasm-simd128-f64x2"};
                 CHECK(!strcmp(c->fe->kern->name, want[isa]), "isa %d runs kernel %s, not %s", isa,
                       c->fe->kern->name, want[isa]);
             }
@@ -182,7 +183,7 @@ static void check_input(const wmel_frontend_plan *pl, const float *x, size_t n, 
                 CHECK(e <= 1.0, "%s %s n=%zu isa %d threads %d (%s): error %.3g x FE_TOL at %zu (cpu %.9g ref %.9g)",
                       fe_name(pl->frontend), what, n, isa, th, wmel_kernel_name(c), e, at, o[at], ref[at]);
                 int k = pl->frontend & 7;
-                const int slot = isa > top ? 4 : isa;
+                const int slot = isa > top || isa == WMEL_ISA_WASM_SIMD128 ? 4 : isa;
                 if (e > worst[k][slot]) worst[k][slot] = e;
                 if (!first) {
                     first = o;
@@ -695,7 +696,7 @@ static void size_cases(const wmel_frontend_plan *pl)
     memset(worst, 0, sizeof worst);
     size_cases_run(pl);
     const int k = pl->frontend & 7;
-    printf("  n_fft %4d frame %4d %-6s max error x FE_TOL: c %.3g, avx2 %.3g, avx512 %.3g, neon/w8emu %.3g\n",
+    printf("  n_fft %4d frame %4d %-6s max error x FE_TOL: c %.3g, avx2 %.3g, avx512 %.3g, neon/simd128/w8emu %.3g\n",
            pl->n_fft, pl->frame_length, pl->dither != 0.0 ? "dither" : "", worst[k][1], worst[k][2], worst[k][3],
            worst[k][4]);
     for (int a = 0; a < 8; a++)
@@ -773,6 +774,7 @@ static void auto_kernels(void)
     }
     const char *fe_want = top == WMEL_ISA_AVX512 || top == WMEL_ISA_AVX2 ? "avx2-f64x4"
                           : top == WMEL_ISA_NEON                        ? "neon-f64x2"
+                          : top == WMEL_ISA_WASM_SIMD128                ? "wasm-simd128-f64x2"
                                                                         : "c-f64";
     CHECK(!strcmp(a->fe->kern->name, fe_want), "AUTO on CPU level %d: general kernel %s, not %s", top,
           a->fe->kern->name, fe_want);
@@ -871,11 +873,12 @@ int main(void)
     pl.framing = WMEL_FRAMES_CENTER_REFLECT, pl.norm = WMEL_NORM_NONE;
     signals(&pl);
     const int cpu = wmel__cpu_isa();
-    const char *isan[] = {"", "c", "avx2", "avx512", cpu == WMEL_ISA_NEON ? "neon" : "w8emu"};
+    const char *isan[] = {"", "c", "avx2", "avx512",
+                          cpu == WMEL_ISA_NEON ? "neon" : cpu == WMEL_ISA_WASM_SIMD128 ? "simd128" : "w8emu"};
     for (int k = 0; k < 5; k++)
         for (int isa = 1; isa <= 4; isa++)
             if ((isa <= cpu && (isa == WMEL_ISA_C || wmel__isa_level(isa) == isa)) ||
-                (isa == 4 && cpu == WMEL_ISA_AVX2))
+                (isa == 4 && (cpu == WMEL_ISA_AVX2 || cpu == WMEL_ISA_WASM_SIMD128)))
             printf("  %-12s isa %-6s max error %.3g x FE_TOL (%.2g)\n", fe_name(k), isan[isa], worst[k][isa],
                    worst[k][isa] * FE_TOL);
     return t_done("test_frontends");

@@ -1,0 +1,177 @@
+// The ES module under node (node --test js/test): every built-in preset's features and its
+// stream on the golden speech clip give the bits the native library gives -- the FNV-1a
+// digests of tests/digest/same_bits.txt, which test_same_bits holds every native level and
+// the C suite under node to; Int16Array input, errors as exceptions with the library's
+// sentence, and no memory kept across 10,000 calls.
+//   WMEL_JS_MODULE  the built module (default: build-wasm/js/wmel.mjs)
+//   WMEL_GOLDEN     the golden data folder (default: ../shared/golden beside the tree)
+import {test} from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import {fileURLToPath, pathToFileURL} from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+const modPath = process.env.WMEL_JS_MODULE || path.join(root, 'build-wasm', 'js', 'wmel.mjs');
+const golden = process.env.WMEL_GOLDEN || path.resolve(root, '..', 'shared', 'golden');
+const clip = path.join(golden, 'audio', 'speech_en.wav');
+
+const {default: createWmel} = await import(pathToFileURL(modPath).href);
+const wm = await createWmel();
+
+// a mono 16-bit PCM WAV file's samples
+function readWav16(file) {
+  const b = fs.readFileSync(file);
+  let at = 12;
+  let fmtOk = false;
+  while (at + 8 <= b.length) {
+    const id = b.toString('latin1', at, at + 4), len = b.readUInt32LE(at + 4);
+    if (id === 'fmt ') fmtOk = b.readUInt16LE(at + 8) === 1 && b.readUInt16LE(at + 10) === 1 && b.readUInt16LE(at + 22) === 16;
+    if (id === 'data') {
+      assert.ok(fmtOk, file + ': not mono 16-bit PCM');
+      return new Int16Array(b.buffer.slice(b.byteOffset + at + 8, b.byteOffset + at + 8 + len));
+    }
+    at += 8 + len + (len & 1);
+  }
+  throw new Error(file + ': no data chunk');
+}
+
+function fnv(f32) {
+  const bytes = new Uint8Array(f32.buffer, f32.byteOffset, f32.byteLength);
+  let h = 1469598103934665603n;
+  const mask = (1n << 64n) - 1n;
+  for (let i = 0; i < bytes.length; i++) {
+    h ^= BigInt(bytes[i]);
+    h = (h * 1099511628211n) & mask;
+  }
+  return h.toString(16).padStart(16, '0');
+}
+
+// same_bits.txt's lines for the speech clip: case -> [status, values, digest]
+function expected() {
+  const m = new Map();
+  const text = fs.readFileSync(path.join(root, 'tests', 'digest', 'same_bits.txt'), 'utf8');
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('speech_en.wav|')) continue;
+    const parts = line.slice('speech_en.wav|'.length).split(' ');
+    const [st, n, h] = parts.slice(-3);
+    m.set(parts.slice(0, -3).join(' '), [Number(st), Number(n), h]);
+  }
+  return m;
+}
+
+const haveClip = fs.existsSync(clip);
+const want = expected();
+
+test('presets are listed', () => {
+  const p = wm.presets();
+  assert.ok(p.length > 10, 'presets: ' + p.join(', '));
+  assert.ok(p.includes('whisper') || p.some((n) => n.startsWith('whisper')), p.join(', '));
+  assert.equal(typeof wm.presetJson(p[0]), 'object');
+});
+
+test('the SIMD128 level runs where the module is built with it', () => {
+  assert.match(wm.kernel({preset: wm.presets()[0]}), /simd128|cpu-c|c-f64/);
+});
+
+test('every preset: the native bits (same_bits.txt)', {skip: !haveClip && 'no golden clip'}, () => {
+  const pcm = readWav16(clip);
+  let checked = 0;
+  for (const name of wm.presets()) {
+    const key = `plan preset:${name} backend=cpu`;
+    const w = want.get(key);
+    assert.ok(w, 'no line for ' + key + ' in same_bits.txt');
+    if (w[0] !== 0) {
+      assert.throws(() => wm.features(pcm, {preset: name}), Error, name);
+      continue;
+    }
+    const r = wm.features(pcm, {preset: name});
+    assert.equal(r.shape[0] * r.shape[1], w[1], name + ' values');
+    assert.equal(r.data.length, w[1]);
+    assert.equal(fnv(r.data), w[2], name + ': bits differ from the native library');
+    checked++;
+  }
+  assert.ok(checked > 10);
+});
+
+test('every preset: the stream in pieces gives the native stream bits', {skip: !haveClip && 'no golden clip'}, () => {
+  const pcm = new Float32Array(readWav16(clip)).map((v) => v / 32768);
+  for (const name of wm.presets()) {
+    const w = want.get(`plan preset:${name} backend=cpu stream`);
+    if (!w || w[0] !== 0) continue;
+    const s = wm.stream({preset: name});
+    const parts = [];
+    let r = 12345, at = 0, next = 0;
+    while (at < pcm.length) { // same_bits' piece sizes (any would do)
+      r = (Math.imul(r, 1664525) + 1013904223) >>> 0;
+      const k = Math.min(1 + ((r >>> 8) % 9000), pcm.length - at);
+      const got = s.push(pcm.subarray(at, at + k));
+      if (got.shape[0]) {
+        assert.equal(got.first, next, name + ': frames in order');
+        next += got.shape[0];
+      }
+      parts.push(got.data);
+      at += k;
+    }
+    parts.push(s.finish().data);
+    s.close();
+    const all = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+    let o = 0;
+    for (const p of parts) { all.set(p, o); o += p.length; }
+    assert.equal(all.length, w[1], name + ' stream values');
+    assert.equal(fnv(all), w[2], name + ': stream bits differ from the native library');
+  }
+});
+
+test('Int16Array and Float32Array give the same features', () => {
+  const s16 = new Int16Array(16000);
+  for (let i = 0; i < s16.length; i++) s16[i] = Math.round(8000 * Math.sin(i * 0.05) + 300 * Math.sin(i * 1.3));
+  const f32 = new Float32Array(s16.length);
+  for (let i = 0; i < s16.length; i++) f32[i] = s16[i] / 32768;
+  const a = wm.features(s16, {preset: wm.presets()[0]}), b = wm.features(f32, {preset: wm.presets()[0]});
+  assert.deepEqual(a.shape, b.shape);
+  assert.equal(fnv(a.data), fnv(b.data));
+});
+
+test('errors are exceptions with the library\'s sentence', () => {
+  assert.throws(() => wm.features(new Float32Array(16000), {preset: 'no-such-preset'}), /no-such-preset|preset/);
+  const nan = new Float32Array(16000);
+  nan[5] = NaN;
+  assert.throws(() => wm.features(nan, {preset: wm.presets()[0]}), /finite|NaN/i);
+  assert.throws(() => wm.features(new Float32Array(0), {preset: wm.presets()[0]}), /sample/i);
+  assert.throws(() => wm.features([1, 2, 3], {preset: wm.presets()[0]}), TypeError);
+  assert.throws(() => wm.features(new Float32Array(16000), {plan: '{"n_mels": -3'}), Error);
+});
+
+test('a plan as JSON text or as an object', () => {
+  const name = wm.presets()[0];
+  const plan = wm.presetJson(name);
+  const x = new Float32Array(8000).map((_, i) => Math.sin(i * 0.01) * 0.3);
+  const a = wm.features(x, {preset: name});
+  const b = wm.features(x, {plan});
+  const c = wm.features(x, {plan: JSON.stringify(plan)});
+  assert.equal(fnv(a.data), fnv(b.data));
+  assert.equal(fnv(a.data), fnv(c.data));
+});
+
+test('no memory kept over 10,000 calls', () => {
+  const x = new Float32Array(4000).map((_, i) => Math.sin(i * 0.02) * 0.2);
+  const name = wm.presets()[0];
+  for (let i = 0; i < 50; i++) wm.features(x, {preset: name}); // warm up
+  try { wm.features(new Float32Array(0), {preset: name}); } catch { /* the error path too */ }
+  const m0 = wm.memoryBytes();
+  for (let i = 0; i < 10000; i++) {
+    wm.features(x, {preset: name});
+    if (i % 100 === 0) {
+      try { wm.features(new Float32Array(1), {preset: name}); } catch { /* too short */ }
+      const s = wm.stream({preset: name});
+      s.push(x);
+      s.finish();
+      s.close();
+    }
+  }
+  const m1 = wm.memoryBytes();
+  assert.equal(m1.used, m0.used, 'allocated bytes after 10,000 calls');
+  assert.equal(m1.heap, m0.heap, 'the module\'s memory grew');
+});
