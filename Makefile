@@ -5,8 +5,8 @@
 #               (the docs' examples included: tests/docs), then on the CUDA emulator under
 #               ASan+UBSan, then built with clang under ASan+UBSan with a 30 s libFuzzer run
 #               of every harness, then cross-built for AArch64 and run under qemu
-#               (test-aarch64), then the 32-bit targets (test-i686 natively with -m32,
-#               test-armv7 under qemu-arm), then the Python suite, then the wheels (test-wheel), then
+#               (test-aarch64), then built for 32-bit x86 (test-i686, natively with -m32),
+#               then the Python suite, then the wheels (test-wheel), then
 #               the originals' own suites (transformers, openai-whisper, faster-whisper)
 #               against wmel
 # Both install what they need first (Debian packages; run as root on a fresh machine).
@@ -243,7 +243,9 @@ test-peers: deps
 	  tests/python/test_lfr.py tests/python/test_hf_config_speech.py tests/python/test_presets_music.py
 	$(PEER_VENV)/bin/python tests/peers/run_peers.py $(PEER_BUILD)/src
 
-test: test-fixed test-asan test-build test-emu test-clang test-aarch64 test-i686 test-armv7 test-python test-wheel test-peers
+# test-armv7 (qemu-arm, about 5 minutes on 2 cores) and test-wasm (about 10) run on their
+# own, outside `make test`, which stays within CI's time on 2 cores.
+test: test-fixed test-asan test-build test-emu test-clang test-aarch64 test-i686 test-python test-wheel test-peers
 
 # The integer front-end (src/fixed, include/wmel_fx.h), short (under 2 min from scratch on 2 cores):
 # accuracy against the float64 oracle, the integer-only source check, the generated
