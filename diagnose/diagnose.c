@@ -181,6 +181,31 @@ static score spread(dg *d, const state *a, int ba, const state *b, int bb)
     return r;
 }
 
+/* The mel row of an output column (-1: the log energy), through stacking and deltas. */
+static int col_mel(const wmel_frontend_plan *p, size_t col)
+{
+    size_t w0 = (size_t)p->n_mels + (p->use_energy ? 1 : 0), per = w0 * (p->delta_win ? 2 : 1);
+    size_t c = col % per;
+    if (c >= w0) c -= w0;
+    if (p->use_energy) return c == 0 ? -1 : (int)c - 1;
+    return (int)c;
+}
+
+/* The largest residual of one mel index (a row of mels_frames, a column of frames_mels) of
+   the features eval last computed, relative as eval's. */
+static double idx_max(const dg *d, const state *s, size_t idx)
+{
+    double mx = 0;
+    size_t nt = d->mel_rows ? d->C : d->R;
+    for (size_t t = 0; t < nt; t++) {
+        size_t i = d->mel_rows ? idx * d->C + t : t * d->C + idx;
+        double xv = d->x[i], e = fabs((double)round_dtype(d->y[i], s->dtype) - xv);
+        e /= d->scalec ? (double)d->scalec[i] : fabs(xv) > 1 ? fabs(xv) : 1;
+        if (!(e <= mx)) mx = e;
+    }
+    return mx;
+}
+
 /* Single-sample steps of the offset while either side lowers the RMS. */
 static score refine_offset(dg *d, state *cur, score s0)
 {
@@ -254,10 +279,13 @@ static const char *const TAILS[] = {"zero", "drop", "trim", "last", "fill"};
 
 /* ---- stacking: the plans of another stacking (LFR m/n, the left copies, the tail rule, or
    none) whose output has F rows of W values for n samples */
-enum { MAX_STACK_CAND = 24 };
+enum { MAX_STACK_CAND = 24, WMEL_DG_MAX_ROWS = 64 };
 static int stackings(const wmel_frontend_plan *base, size_t n, size_t F, size_t W, wmel_frontend_plan *out, int cap)
 {
-    static const int tails[] = {WMEL_STACK_TAIL_ZERO, WMEL_STACK_TAIL_LAST, WMEL_STACK_TAIL_TRIM, WMEL_STACK_TAIL_DROP};
+    /* ties (a clip whose rows reach no slot past the end) go to the first: LFR's copies of the
+       last frame where rows overlap (FunASR), zeros where they do not (Seamless) */
+    static const int tails[2][4] = {{WMEL_STACK_TAIL_ZERO, WMEL_STACK_TAIL_LAST, WMEL_STACK_TAIL_TRIM, WMEL_STACK_TAIL_DROP},
+                                    {WMEL_STACK_TAIL_LAST, WMEL_STACK_TAIL_ZERO, WMEL_STACK_TAIL_TRIM, WMEL_STACK_TAIL_DROP}};
     int k = 0;
     for (int m = 1; m <= 8; m++)
         for (int st = 1; st <= m; st++)
@@ -270,7 +298,7 @@ static int stackings(const wmel_frontend_plan *base, size_t n, size_t F, size_t 
                     p.stack = m;
                     p.stack_stride = st == m ? 0 : st;
                     p.stack_left = left;
-                    p.stack_tail = m == 1 ? WMEL_STACK_TAIL_ZERO : tails[t];
+                    p.stack_tail = m == 1 ? WMEL_STACK_TAIL_ZERO : tails[st < m][t];
                     if (m == 1) p.cols_stacked = 0;
                     wmel_plan_counts pc;
                     if (wmel_plan_check(&p, NULL, 0) || wmel_plan_frames(&p, n, &pc)) continue;
@@ -851,30 +879,40 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
             s0 = refine_preemph(&d, &cur, s0);
         if (cur.offset) s0 = refine_offset(&d, &cur, s0);
     }
-    /* ---- rows left out that the plan found now computes as the port does */
+    /* ---- rows left out that the plan found now computes as the port does (each row's own
+       residual within the tolerance); the others are the bank's mel rows the port holds
+       constant (every column of a mel row: its stacked slots and its deltas) */
     {
-        char rows[128] = "";
+        eval(&d, &cur);
         size_t nz = 0;
+        int rows[WMEL_DG_MAX_ROWS];
         for (size_t m = 0; m < width; m++) {
             if (!d.mask[m]) continue;
-            d.mask[m] = 0;
-            score sc = eval(&d, &cur);
-            if (sc.ok && sc.max <= (s0.max > tol_max ? s0.max : tol_max)) {
-                s0 = sc;
+            if (idx_max(&d, &cur, m) <= tol_rel) {
+                d.mask[m] = 0;
                 continue;
             }
-            d.mask[m] = 1;
-            size_t l = strlen(rows);
-            if (nz < 8) snprintf(rows + l, sizeof rows - l, "%s%zu", nz ? ", " : "", m);
-            nz++;
+            int mr = col_mel(&cur.plan, m);
+            int seen = 0;
+            for (size_t k = 0; k < nz && k < WMEL_DG_MAX_ROWS; k++) seen |= rows[k] == mr;
+            if (!seen) {
+                if (nz < WMEL_DG_MAX_ROWS) rows[nz] = mr;
+                nz++;
+            }
         }
         if (nz) {
+            char txt[128] = "";
+            for (size_t k = 0; k < nz && k < 8; k++) {
+                size_t l = strlen(txt);
+                if (rows[k] < 0) snprintf(txt + l, sizeof txt - l, "%senergy", k ? ", " : "");
+                else snprintf(txt + l, sizeof txt - l, "%s%d", k ? ", " : "", rows[k]);
+            }
             wmel_dg_diff *df = add_diff(out, "bank");
-            snprintf(df->preset, sizeof df->preset, "%zu filters", width);
+            snprintf(df->preset, sizeof df->preset, "%d filters", cur.plan.n_mels);
             snprintf(df->found, sizeof df->found, "mel %s %.60s%s constant (a filter of zero weights)",
-                     nz > 1 ? "rows" : "row", rows, nz > 8 ? ", ..." : "");
-            s0 = eval(&d, &cur);
+                     nz > 1 ? "rows" : "row", txt, nz > 8 ? ", ..." : "");
         }
+        s0 = eval(&d, &cur);
     }
     /* ---- a dither the plan does not have (or the reverse): held to the spread of two dither
        seeds, since no two generators' noise agrees but in distribution */
@@ -950,6 +988,37 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
                 out->diff[i] = out->diff[j];
                 out->diff[j] = t;
             }
+    /* ---- unexplained: where the residual left is (a few mel rows: their filters differ) */
+    if (!(s0.rel <= tol_rel && s0.rms <= tol_rms) && s0.ok) {
+        eval(&d, &cur);
+        double *rm = calloc(width, sizeof *rm), top = 0;
+        if (rm) {
+            for (size_t m = 0; m < width; m++) {
+                if (d.mask[m]) continue;
+                rm[m] = idx_max(&d, &cur, m);
+                if (rm[m] > top) top = rm[m];
+            }
+            int rows[8], nr = 0;
+            size_t many = 0;
+            for (size_t m = 0; m < width; m++) {
+                if (!(rm[m] > 0.5 * top)) continue;
+                many++;
+                int mr = col_mel(&cur.plan, m), seen = 0;
+                for (int k = 0; k < nr; k++) seen |= rows[k] == mr;
+                if (!seen && nr < 8) rows[nr++] = mr;
+            }
+            if (nr > 0 && many <= width / 4) {
+                char t[160] = "the residual left is largest in mel ";
+                for (int k = 0; k < nr; k++) {
+                    size_t l = strlen(t);
+                    if (rows[k] < 0) snprintf(t + l, sizeof t - l, "%senergy", k ? ", " : "rows ");
+                    else snprintf(t + l, sizeof t - l, "%s%d", k ? ", " : nr > 1 ? "rows " : "row ", rows[k]);
+                }
+                add_note(out, t);
+            }
+            free(rm);
+        }
+    }
     out->residual_after = s0.max;
     out->rms_after = s0.rms;
     out->explained = s0.rel <= tol_rel && s0.rms <= tol_rms;
