@@ -367,7 +367,7 @@ static const fam FAMS[] = {
     {"valid", F_INT, offsetof(wmel_frontend_plan, valid), NAMES(VALIDS), 3, {0, 1, 2}},
     /* Kaldi's dither (int16 units: plans that scale by 32768); random, so found by the RMS
        it takes away in quiet frames and held to the spread of two dither seeds */
-    {"dither", F_DOUBLE, offsetof(wmel_frontend_plan, dither), NULL, 0, 2, {0, 1}},
+    {"dither", F_DOUBLE, offsetof(wmel_frontend_plan, dither), NULL, 0, 4, {0, 1, 0.1, 0.3}},
     /* a stacked plan's (LFR's) own fields: the rows keep their shape */
     {"stack_left", F_INT, offsetof(wmel_frontend_plan, stack_left), NULL, 0, 4, {0, 1, 2, 3}},
     {"stack_tail", F_INT, offsetof(wmel_frontend_plan, stack_tail), NAMES(TAILS), 2, {0, 3}},
@@ -870,7 +870,48 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
                 }
             }
         }
-        if (bf < 0 || bs.rms > 0.85 * s0.rms) break;
+        if (bf < 0 || bs.rms > 0.85 * s0.rms) {
+            /* fields that hide each other: a bank without Slaney's norm moves every mel energy
+               by a row's factor, which a per-feature normalisation takes out but for the log's
+               guard, so neither alone lowers the residual (mlx-audio's Parakeet: no norm and
+               guard 1e-5 together) */
+            static const size_t pairs[][2] = {{offsetof(wmel_frontend_plan, mel_norm), offsetof(wmel_frontend_plan, log_guard)}};
+            int pa = -1, pb = -1;
+            double va = 0, vb = 0;
+            score ps = s0;
+            for (size_t q = 0; q < sizeof pairs / sizeof pairs[0]; q++) {
+                int fa = -1, fb = -1;
+                for (int f = 0; f < N_FAMS; f++) {
+                    if (FAMS[f].type != F_INT && FAMS[f].type != F_DOUBLE) continue;
+                    if (FAMS[f].off == pairs[q][0]) fa = f;
+                    if (FAMS[f].off == pairs[q][1]) fb = f;
+                }
+                if (fa < 0 || fb < 0 || !fam_applies(&cur.plan, &FAMS[fa]) || !fam_applies(&cur.plan, &FAMS[fb])) continue;
+                for (int a = 0; a < FAMS[fa].n_alt; a++)
+                    for (int b = 0; b < FAMS[fb].n_alt; b++) {
+                        if (FAMS[fa].alt[a] == fam_get(&cur.plan, &FAMS[fa]) || FAMS[fb].alt[b] == fam_get(&cur.plan, &FAMS[fb]))
+                            continue;
+                        state s = cur;
+                        fam_set(&s.plan, &FAMS[fa], FAMS[fa].alt[a]);
+                        fam_set(&s.plan, &FAMS[fb], FAMS[fb].alt[b]);
+                        if (wmel_plan_check(&s.plan, NULL, 0)) continue;
+                        score sc = eval(&d, &s);
+                        if (sc.ok && sc.rms < ps.rms) {
+                            ps = sc;
+                            pa = fa;
+                            pb = fb;
+                            va = FAMS[fa].alt[a];
+                            vb = FAMS[fb].alt[b];
+                        }
+                    }
+            }
+            if (pa < 0 || ps.rms > 0.85 * s0.rms) break;
+            fam_set(&cur.plan, &FAMS[pa], va);
+            fam_set(&cur.plan, &FAMS[pb], vb);
+            changed[pa] = changed[pb] = 1;
+            s0 = ps;
+            continue;
+        }
         fam_set(&cur.plan, &FAMS[bf], bv);
         cur.offset = b_off;
         changed[bf] = 1;

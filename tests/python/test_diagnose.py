@@ -295,11 +295,23 @@ def test_qwen3_asr(jfk):
 
 def test_nemo(jfk):
     run("NeMo: reflect padding", jfk, nemo_np(jfk, reflect=True), "nemo", ["framing"], {"framing": "center_reflect"})
-    run("NeMo: no Slaney bank norm", jfk, nemo_np(jfk, slaney_norm=False), "nemo", ["mel_norm"], {"mel_norm": "none"})
+    # mlx-audio's Parakeet port passed its normalize option ("per_feature") as the bank's norm:
+    # its mel_filters() scales by Slaney's 2 / (f[i + 2] - f[i]) only for norm == "slaney", so
+    # the bank was left unnormalised where NeMo's FilterbankFeatures builds librosa's bank with
+    # norm="slaney" (its mel_scale=None fell back to Slaney's scale: right by accident)
+    r = run("NeMo: no Slaney bank norm (mlx-audio's Parakeet)", jfk, nemo_np(jfk, slaney_norm=False), "nemo",
+            ["mel_norm"], {"mel_norm": "none"})
+    assert [(d["field"], d["preset"], d["found"]) for d in r["differences"]] == [("mel_norm", "slaney", "none")]
     run("NeMo: std with ddof 0", jfk, nemo_np(jfk, ddof=0), "nemo", ["norm_ddof"], {"norm_ddof": 0})
     run("NeMo: log guard 1e-5", jfk, nemo_np(jfk, guard=1e-5), "nemo", ["log_guard"], {"log_guard": 1e-5})
     run("NeMo: reflect, ddof 0, guard 1e-5", jfk, nemo_np(jfk, reflect=True, ddof=0, guard=1e-5), "nemo",
         ["framing", "log_guard", "norm_ddof"])
+    # all four of mlx-audio's Parakeet front-end at once: without the norm and with guard 1e-5
+    # neither lowers the residual alone (the per-feature normalisation takes the norm's factor
+    # out but for the guard): the search tries them as a pair
+    run("NeMo: mlx-audio's Parakeet (reflect, no Slaney norm, ddof 0, guard 1e-5)", jfk,
+        nemo_np(jfk, reflect=True, slaney_norm=False, ddof=0, guard=1e-5), "nemo",
+        ["framing", "log_guard", "mel_norm", "norm_ddof"], {"mel_norm": "none", "log_guard": 1e-5})
 
 
 def test_kaldi(jfk):
@@ -433,3 +445,23 @@ def test_granite5_bin_snapped_bank(jfk):
     assert r["differences"][0]["found"].startswith("mel row 2 constant"), r
     assert not r["explained"], r
     assert "the residual left is largest in mel row" in r["notes"], r
+
+
+def test_kaldi_dither(jfk):
+    """kaldi-native-fbank's own default dither (1.0, int16 units) where the preset has none:
+    random, so held to the spread of two dither seeds of the plan with it ("dither noise")."""
+    r = run("Kaldi: dither 1 (kaldi-native-fbank's default)", jfk, knf_fbank(jfk, dither=1.0), "kaldi", ["dither"],
+            {"dither": 1})
+    assert r["floor"] == "dither noise" and r["residual_before"] > 3 * r["residual_after"], r
+    run("Kaldi: dither 0.1", jfk, knf_fbank(jfk, dither=0.1), "kaldi", ["dither"], {"dither": 0.1})
+
+
+def test_combined_new(jfk):
+    run("Kaldi: pre-emphasis 0.95, Hann, no DC removal", jfk,
+        knf_fbank(jfk, preemph_coeff=0.95, window_type="hanning", remove_dc_offset=False), "kaldi",
+        ["preemph", "remove_dc", "window"], {"preemph": 0.95})
+    run("NeMo: pre-emphasis 0.9, reflect, ddof 0", jfk, nemo_np(jfk, preemph=0.9, reflect=True, ddof=0), "nemo",
+        ["framing", "norm_ddof", "preemph"], {"preemph": 0.9})
+    run("whisper: bfloat16, symmetric Hann, 80 samples late", jfk,
+        whisper_np(jfk, periodic=False, late=80, pad_to=480000, dtype="bfloat16"), "whisper",
+        ["dtype", "pad_left"])
