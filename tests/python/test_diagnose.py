@@ -465,3 +465,17 @@ def test_combined_new(jfk):
     run("whisper: bfloat16, symmetric Hann, 80 samples late", jfk,
         whisper_np(jfk, periodic=False, late=80, pad_to=480000, dtype="bfloat16"), "whisper",
         ["dtype", "pad_left"])
+
+
+def test_tolerance_is_float32_rounding(jfk):
+    """The match's bound is the packs' rel1 rule (1e-4 x max(1, |value|)): openai-whisper's
+    float32 path (4.4e-5) matches, the same features with a real error of 1e-3 in a few cells
+    (under the 2e-3 of a bound that took in kaldi-native-fbank's near-silent cells
+    everywhere) do not; kaldi-native-fbank's 2.2e-3 sits in cells 21 (ln) below their frame's
+    loudest, where float32 transforms are noise, and still matches (test_originals_match)."""
+    x = ref("jfk_flac.mel80_30s").copy()
+    r = wmel.diagnose(jfk, x, preset="whisper")
+    assert r["matches"] and r["tolerance"] == 1e-4, r
+    x[10, 100:110] += 1e-3
+    r = wmel.diagnose(jfk, x, preset="whisper")
+    assert not r["matches"] and not r["explained"], r
