@@ -255,6 +255,15 @@ def test_transformers_whisper_matches(jfk):
     run("transformers WhisperFeatureExtractor", jfk, x, "whisper", [])
 
 
+def test_torchaudio_kaldi_matches(jfk):
+    """torchaudio's Kaldi-compatible fbank (float32, its defaults but dither 0) where installed."""
+    torch = pytest.importorskip("torch")
+    ta_kaldi = pytest.importorskip("torchaudio.compliance.kaldi")
+    w = torch.from_numpy(np.asarray(jfk, np.float32) * 32768.0)[None]
+    x = ta_kaldi.fbank(w, num_mel_bins=80, dither=0.0, sample_frequency=16000.0).numpy()
+    run("torchaudio compliance.kaldi.fbank", jfk, x, "kaldi", [])
+
+
 def test_whisper_symmetric_hann(jfk):
     run("whisper: symmetric Hann", jfk, whisper_np(jfk, periodic=False, pad_to=480000), "whisper", ["window"],
         {"window": "hann"})
