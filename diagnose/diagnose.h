@@ -27,7 +27,8 @@ typedef struct wmel_dg_result {
     double residual_before;      /* max |port - claimed plan| (common frames, unmasked rows) */
     double residual_after;       /* max |port - the plan with the differences| */
     double rms_after;
-    double tol;                  /* the tolerance of the match (max abs) */
+    double tol;                  /* |port - plan| <= tol max(1, |port|) in every cell (diagnose.c:
+                                    a log's cells far below their frame's largest get more) */
     char floor[32];              /* "float32 rounding", "float16 rounding", "bfloat16 rounding" */
     char notes[512];             /* conventions accepted on the way ("; "-separated) */
     size_t evals;                /* the candidate plans computed */

@@ -52,9 +52,33 @@ def hann(n, periodic):
     return 0.5 - 0.5 * np.cos(2 * np.pi * i / (n if periodic else n - 1))
 
 
+def bf16(a):
+    """float32 values rounded to bfloat16 (8 significant bits, to nearest even), as float32:
+    what torch's .to(torch.bfloat16) keeps."""
+    u = np.ascontiguousarray(a, dtype=np.float32).view(np.uint32)
+    u = (u + np.uint32(0x7FFF) + ((u >> np.uint32(16)) & np.uint32(1))) & np.uint32(0xFFFF0000)
+    return u.view(np.float32)
+
+
 def whisper_np(audio, n_mels=80, periodic=True, htk=False, pad_to=None, keep_last=False, late=0,
                dtype=np.float32, zero_row=None):
-    """openai-whisper's log_mel_spectrogram in numpy float32 (or dtype), with a port's mistakes."""
+    """openai-whisper's log_mel_spectrogram in numpy float32 (or dtype: float16, or "bfloat16":
+    every stage's values rounded to bfloat16, as a model run in torch.bfloat16), with a port's
+    mistakes."""
+    if isinstance(dtype, str):  # bfloat16: each stage computed in float32, stored in bfloat16
+        x = np.asarray(audio, dtype=np.float32)
+        if late:
+            x = np.concatenate([x[late:], np.zeros(late, np.float32)])
+        if pad_to:
+            x = np.pad(x, (0, pad_to - len(x)))
+        frames = np.lib.stride_tricks.sliding_window_view(np.pad(x, 200, mode="reflect"), 400)[::160]
+        w = hann(400, periodic).astype(np.float32)  # the STFT in float32 (torch.stft has no bfloat16)
+        mag = bf16((np.abs(np.fft.rfft(frames * w, axis=-1)) ** 2).astype(np.float32))[:-1]
+        filt = mel_bank(n_mels, 400, htk=True) if htk else np.load(GOLDEN / "mel_filters.npz")[f"mel_{n_mels}"]
+        mel = bf16((bf16(filt.astype(np.float32)) @ mag.T).astype(np.float32))
+        lg = bf16(np.log10(np.maximum(mel, np.float32(1e-10))))
+        lg = bf16(np.maximum(lg, lg.max() - np.float32(8)))
+        return bf16((lg + np.float32(4)) / np.float32(4))
     x = np.asarray(audio, dtype=np.float32)
     if late:
         x = np.concatenate([x[late:], np.zeros(late, np.float32)])
@@ -85,11 +109,11 @@ def whisper_np(audio, n_mels=80, periodic=True, htk=False, pad_to=None, keep_las
     return ((lg + dtype(4)) / dtype(4)).astype(np.float32)
 
 
-def nemo_np(audio, reflect=False, slaney_norm=True, ddof=1, guard=2.0 ** -24):
+def nemo_np(audio, reflect=False, slaney_norm=True, ddof=1, guard=2.0 ** -24, preemph=0.97):
     """NeMo's FilterbankFeatures (since mid-2025) in numpy float64, with a port's mistakes."""
     x = np.asarray(audio, dtype=np.float64)
     n = len(x)
-    x = np.concatenate([x[:1], x[1:] - 0.97 * x[:-1]])
+    x = np.concatenate([x[:1], x[1:] - preemph * x[:-1]])
     xp = np.pad(x, 256, mode="reflect" if reflect else "constant")
     frames = np.lib.stride_tricks.sliding_window_view(xp, 512)[::160]
     w = np.zeros(512)
@@ -106,17 +130,72 @@ def nemo_np(audio, reflect=False, slaney_norm=True, ddof=1, guard=2.0 ** -24):
     return out.astype(np.float32)
 
 
-def knf_fbank(audio, **opts):
+def knf_fbank(audio, signal_preemph=0.0, **opts):
+    """kaldi-native-fbank's fbank with the options given; signal_preemph: the port
+    pre-emphasises the whole signal first (and Kaldi's per-frame pre-emphasis is off)."""
     knf = pytest.importorskip("kaldi_native_fbank")
     o = knf.FbankOptions()
     o.frame_opts.dither = 0.0
     o.mel_opts.num_bins = 80
     for k, v in opts.items():
         setattr(o.frame_opts, k, v)
+    x = np.asarray(audio, np.float64) * 32768.0
+    if signal_preemph:
+        o.frame_opts.preemph_coeff = 0.0
+        x = np.concatenate([x[:1], x[1:] - signal_preemph * x[:-1]])
     f = knf.OnlineFbank(o)
-    f.accept_waveform(16000, (np.asarray(audio, np.float64) * 32768.0).tolist())
+    f.accept_waveform(16000, x.tolist())
     f.input_finished()
     return np.stack([np.asarray(f.get_frame(i)) for i in range(f.num_frames_ready)]).astype(np.float32)
+
+
+def lfr(feats, m=7, n=6, tail="last"):
+    """FunASR's apply_lfr (funasr_onnx WavFrontend): (m - 1) // 2 copies of the first frame
+    before, a row of m frames every n frames, the rows past the end filled with copies of the
+    last frame (tail "zero": a port's zeros instead)."""
+    T = len(feats)
+    left = (m - 1) // 2
+    x = np.concatenate([np.repeat(feats[:1], left, axis=0), feats])
+    rows = []
+    for i in range(-(-T // n)):
+        r = x[i * n:i * n + m]
+        if len(r) < m:
+            fill = np.repeat(x[-1:], m - len(r), axis=0) if tail == "last" else np.zeros((m - len(r), x.shape[1]), x.dtype)
+            r = np.concatenate([r, fill])
+        rows.append(r.reshape(-1))
+    return np.stack(rows).astype(np.float32)
+
+
+def granite5_np(audio, snap_bins=False):
+    """transformers' GraniteSpeech5FeatureExtractor for one clip (torchaudio MelSpectrogram:
+    n_fft 512, a periodic Hann of 400 centred in it, reflect padding, HTK bank without norm;
+    log10 clamped at 1e-10 on an even number of frames, max - 8, / 4 + 1, deltas of width 3,
+    2 frames a row) in numpy float64. snap_bins: the port's bank, each triangle's edges and
+    centre snapped to an FFT bin (floor((n_fft + 1) f / sr)), as audio.cpp's granite5asr
+    build_htk_mel_filterbank() did: low filters narrower than a bin vanish or move."""
+    x = np.asarray(audio, dtype=np.float64)
+    xp = np.pad(x, 256, mode="reflect")
+    frames = np.lib.stride_tricks.sliding_window_view(xp, 512)[::160]
+    w = np.zeros(512)
+    w[56:456] = hann(400, periodic=True)
+    p = np.abs(np.fft.rfft(frames * w, axis=-1)) ** 2
+    if snap_bins:
+        hz = mel_to_hz(np.linspace(hz_to_mel(0.0, True), hz_to_mel(8000.0, True), 82), True)
+        b = np.floor(513 * hz / 16000).astype(int)
+        fb = np.zeros((80, 257))
+        for i in range(80):
+            lo, c, hi = b[i], b[i + 1], b[i + 2]
+            for k in range(lo, c):
+                fb[i, k] = (k - lo) / (c - lo)
+            for k in range(c, hi):
+                fb[i, k] = (hi - k) / (hi - c)
+    else:
+        fb = mel_bank(80, 512, htk=True, norm=False)
+    lg = np.log10(np.maximum(fb @ p.T, 1e-10)).T  # [frames][80]
+    lg = lg[:len(lg) // 2 * 2]
+    lg = np.maximum(lg, lg.max() - 8) / 4 + 1
+    d = (np.concatenate([lg[1:], lg[-1:]]) - np.concatenate([lg[:1], lg[:-1]])) / 2
+    return np.concatenate([lg, d], axis=1).reshape(len(lg) // 2, 320).astype(np.float32)
 
 
 # ---- the cases
@@ -176,6 +255,15 @@ def test_transformers_whisper_matches(jfk):
     run("transformers WhisperFeatureExtractor", jfk, x, "whisper", [])
 
 
+def test_torchaudio_kaldi_matches(jfk):
+    """torchaudio's Kaldi-compatible fbank (float32, its defaults but dither 0) where installed."""
+    torch = pytest.importorskip("torch")
+    ta_kaldi = pytest.importorskip("torchaudio.compliance.kaldi")
+    w = torch.from_numpy(np.asarray(jfk, np.float32) * 32768.0)[None]
+    x = ta_kaldi.fbank(w, num_mel_bins=80, dither=0.0, sample_frequency=16000.0).numpy()
+    run("torchaudio compliance.kaldi.fbank", jfk, x, "kaldi", [])
+
+
 def test_whisper_symmetric_hann(jfk):
     run("whisper: symmetric Hann", jfk, whisper_np(jfk, periodic=False, pad_to=480000), "whisper", ["window"],
         {"window": "hann"})
@@ -216,11 +304,23 @@ def test_qwen3_asr(jfk):
 
 def test_nemo(jfk):
     run("NeMo: reflect padding", jfk, nemo_np(jfk, reflect=True), "nemo", ["framing"], {"framing": "center_reflect"})
-    run("NeMo: no Slaney bank norm", jfk, nemo_np(jfk, slaney_norm=False), "nemo", ["mel_norm"], {"mel_norm": "none"})
+    # mlx-audio's Parakeet port passed its normalize option ("per_feature") as the bank's norm:
+    # its mel_filters() scales by Slaney's 2 / (f[i + 2] - f[i]) only for norm == "slaney", so
+    # the bank was left unnormalised where NeMo's FilterbankFeatures builds librosa's bank with
+    # norm="slaney" (its mel_scale=None fell back to Slaney's scale: right by accident)
+    r = run("NeMo: no Slaney bank norm (mlx-audio's Parakeet)", jfk, nemo_np(jfk, slaney_norm=False), "nemo",
+            ["mel_norm"], {"mel_norm": "none"})
+    assert [(d["field"], d["preset"], d["found"]) for d in r["differences"]] == [("mel_norm", "slaney", "none")]
     run("NeMo: std with ddof 0", jfk, nemo_np(jfk, ddof=0), "nemo", ["norm_ddof"], {"norm_ddof": 0})
     run("NeMo: log guard 1e-5", jfk, nemo_np(jfk, guard=1e-5), "nemo", ["log_guard"], {"log_guard": 1e-5})
     run("NeMo: reflect, ddof 0, guard 1e-5", jfk, nemo_np(jfk, reflect=True, ddof=0, guard=1e-5), "nemo",
         ["framing", "log_guard", "norm_ddof"])
+    # all four of mlx-audio's Parakeet front-end at once: without the norm and with guard 1e-5
+    # neither lowers the residual alone (the per-feature normalisation takes the norm's factor
+    # out but for the guard): the search tries them as a pair
+    run("NeMo: mlx-audio's Parakeet (reflect, no Slaney norm, ddof 0, guard 1e-5)", jfk,
+        nemo_np(jfk, reflect=True, slaney_norm=False, ddof=0, guard=1e-5), "nemo",
+        ["framing", "log_guard", "mel_norm", "norm_ddof"], {"mel_norm": "none", "log_guard": 1e-5})
 
 
 def test_kaldi(jfk):
@@ -285,3 +385,106 @@ def test_cli_exit_status(jfk, tmp_path):
     assert code == 3 and err.strip(), err
     (tmp_path / "bad.npy").write_bytes(b"not an array")
     assert rc("--preset", "whisper", "--audio", audio, "--features", str(tmp_path / "bad.npy"))[0] == 3
+
+
+# ---- pre-emphasis values, dtypes, stacking, banks: what the search estimates or detects
+
+def test_preemph_values(jfk):
+    run("Kaldi: pre-emphasis 0.95", jfk, knf_fbank(jfk, preemph_coeff=0.95), "kaldi", ["preemph"], {"preemph": 0.95})
+    run("Kaldi: pre-emphasis 0.9", jfk, knf_fbank(jfk, preemph_coeff=0.9), "kaldi", ["preemph"], {"preemph": 0.9})
+    run("Kaldi: pre-emphasis on the whole signal", jfk, knf_fbank(jfk, signal_preemph=0.97), "kaldi",
+        ["preemph_mode"], {"preemph_mode": "signal"})
+    run("NeMo: pre-emphasis 0.95", jfk, nemo_np(jfk, preemph=0.95), "nemo", ["preemph"], {"preemph": 0.95})
+
+
+def test_whisper_bfloat16(jfk):
+    x = whisper_np(jfk, pad_to=480000, dtype="bfloat16")
+    assert np.array_equal(bf16(x), x)
+    run("whisper computed in bfloat16", jfk, x, "whisper", ["dtype"], {"dtype": "bfloat16"})
+    run("whisper-128 in bfloat16 with the HTK scale", jfk, whisper_np(jfk, 128, htk=True, pad_to=480000,
+        dtype="bfloat16"), "whisper-128", ["dtype", "mel_scale"], {"dtype": "bfloat16", "mel_scale": "htk"})
+
+
+def test_lfr(jfk):
+    k = knf_fbank(jfk, window_type="hamming")
+    run("FunASR: LFR 7/6 (numpy) on kaldi-native-fbank", jfk, lfr(k), "funasr", [])
+    run("FunASR: LFR left out", jfk, k, "funasr", ["lfr"], {"lfr": "none"})
+    cut = jfk[:400 + 160 * 1092]  # 1093 frames: the last LFR row reaches 3 frames past the end
+    run("FunASR: LFR's missing frames as zeros", cut, lfr(knf_fbank(cut, window_type="hamming"), tail="zero"), "funasr",
+        ["stack_tail"], {"stack_tail": "zero"})
+    run("Kaldi claimed, FunASR's LFR 7/6 applied", jfk, lfr(knf_fbank(jfk)), "kaldi", ["lfr"],
+        {"lfr": "7/6, stack_left 3, stack_tail last"})
+    run("FunASR: LFR left out, Hann, pre-emphasis 0.95", jfk,
+        knf_fbank(jfk, window_type="hanning", preemph_coeff=0.95), "funasr", ["lfr", "preemph", "window"])
+
+
+def test_unrelated_features(jfk, tmp_path):
+    """Features of another front-end: nothing near the preset explains them."""
+    rng = np.random.default_rng(5)
+    r = wmel.diagnose(jfk, rng.standard_normal((80, 3000)).astype(np.float32), preset="whisper")
+    assert not r["matches"] and not r["explained"], r
+    assert r["residual_after"] > 100 * r["tolerance"], r
+    k = knf_fbank(jfk)
+    n = k.shape[1]
+    dct = np.cos(np.pi / n * (np.arange(n)[:, None] + 0.5) * np.arange(n)[None, :])  # an MFCC of every order
+    r = wmel.diagnose(jfk, (k @ dct).astype(np.float32), preset="kaldi")
+    assert not r["matches"] and not r["explained"], r
+    exe = ROOT / "build" / "wmel"
+    if exe.exists():
+        np.save(tmp_path / "mfcc.npy", (k @ dct).astype(np.float32))
+        p = subprocess.run([str(exe), "diagnose", "--preset", "kaldi", "--audio", str(GOLDEN / "audio" / "jfk.flac"),
+                            "--features", str(tmp_path / "mfcc.npy")], capture_output=True, text=True)
+        assert p.returncode == 1 and p.stdout.startswith("no plan near this preset explains it"), p.stdout + p.stderr
+
+
+def test_granite5_bin_snapped_bank(jfk):
+    """audio.cpp's granite5asr bank (triangles snapped to FFT bins): mel row 2 all zero, rows 0
+    and 3 on other bins. diagnose names the constant row and where the rest of the error is."""
+    run("GraniteSpeech 5 (numpy)", jfk, granite5_np(jfk), "granite-speech5", [])
+    x = granite5_np(jfk, snap_bins=True)
+    t = time.perf_counter()
+    r = wmel.diagnose(jfk, x, preset="granite-speech5")
+    TABLE.append(("GraniteSpeech 5: bank snapped to FFT bins", [(d["field"], d["preset"], d["found"])
+                  for d in r["differences"]], r["residual_before"], r["residual_after"], time.perf_counter() - t))
+    if os.environ.get("WMEL_DIAGNOSE_TABLE"):
+        with open(os.environ["WMEL_DIAGNOSE_TABLE"], "a") as fh:
+            fh.write(json.dumps([TABLE[-1][0], TABLE[-1][1], r["residual_before"], r["residual_after"], TABLE[-1][4],
+                                 r["notes"]]) + "\n")
+    assert [d["field"] for d in r["differences"]] == ["bank"], r
+    assert r["differences"][0]["found"].startswith("mel row 2 constant"), r
+    assert not r["explained"], r
+    assert "the residual left is largest in mel row" in r["notes"], r
+
+
+def test_kaldi_dither(jfk):
+    """kaldi-native-fbank's own default dither (1.0, int16 units) where the preset has none:
+    random, so held to the spread of two dither seeds of the plan with it ("dither noise")."""
+    r = run("Kaldi: dither 1 (kaldi-native-fbank's default)", jfk, knf_fbank(jfk, dither=1.0), "kaldi", ["dither"],
+            {"dither": 1})
+    assert r["floor"] == "dither noise" and r["residual_before"] > 3 * r["residual_after"], r
+    run("Kaldi: dither 0.1", jfk, knf_fbank(jfk, dither=0.1), "kaldi", ["dither"], {"dither": 0.1})
+
+
+def test_combined_new(jfk):
+    run("Kaldi: pre-emphasis 0.95, Hann, no DC removal", jfk,
+        knf_fbank(jfk, preemph_coeff=0.95, window_type="hanning", remove_dc_offset=False), "kaldi",
+        ["preemph", "remove_dc", "window"], {"preemph": 0.95})
+    run("NeMo: pre-emphasis 0.9, reflect, ddof 0", jfk, nemo_np(jfk, preemph=0.9, reflect=True, ddof=0), "nemo",
+        ["framing", "norm_ddof", "preemph"], {"preemph": 0.9})
+    run("whisper: bfloat16, symmetric Hann, 80 samples late", jfk,
+        whisper_np(jfk, periodic=False, late=80, pad_to=480000, dtype="bfloat16"), "whisper",
+        ["dtype", "pad_left"])
+
+
+def test_tolerance_is_float32_rounding(jfk):
+    """The match's bound is the packs' rel1 rule (1e-4 x max(1, |value|)): openai-whisper's
+    float32 path (4.4e-5) matches, the same features with a real error of 1e-3 in a few cells
+    (under the 2e-3 of a bound that took in kaldi-native-fbank's near-silent cells
+    everywhere) do not; kaldi-native-fbank's 2.2e-3 sits in cells 21 (ln) below their frame's
+    loudest, where float32 transforms are noise, and still matches (test_originals_match)."""
+    x = ref("jfk_flac.mel80_30s").copy()
+    r = wmel.diagnose(jfk, x, preset="whisper")
+    assert r["matches"] and r["tolerance"] == 1e-4, r
+    x[10, 100:110] += 1e-3
+    r = wmel.diagnose(jfk, x, preset="whisper")
+    assert not r["matches"] and not r["explained"], r
