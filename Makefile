@@ -27,7 +27,7 @@ APT_PKGS   := build-essential cmake pkg-config libpng-dev zlib1g-dev python3 pyt
               gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 CMAKE_ARGS ?=
 
-.PHONY: all deps deps-fixed deps-wasm wasm test-wasm build demo amalgamation test-amalgamation test test-fixed test-build test-asan test-emu test-clang test-python test-peers test-wheel test-aarch64 test-i686 test-armv7 deps-32 fuzz soak soak-batch bench bench-batch bench-presets digest-compare same-bits-update clean
+.PHONY: all deps deps-fixed deps-wasm wasm test-wasm web test-web build demo amalgamation test-amalgamation test test-fixed test-build test-asan test-emu test-clang test-python test-peers test-wheel test-aarch64 test-i686 test-armv7 deps-32 fuzz soak soak-batch bench bench-batch bench-presets digest-compare same-bits-update clean
 
 all: build
 
@@ -134,6 +134,21 @@ wasm: deps-wasm
 
 test-wasm: wasm
 	cd $(BUILD_WASM) && ctest --output-on-failure -j $(JOBS) || sh $(CURDIR)/tests/ctest_tail.sh
+
+# The page (web/, docs/platforms.md "The page"): the module, the page and the bundled sample in
+# $(BUILD_WASM)/web, served by any static server (python3 -m http.server -d build-wasm/web).
+# test-web opens it in headless Chromium (tests/web_test.py: the DevTools protocol on a pipe,
+# a server on 127.0.0.1) and checks the page's features equal the native command's .npy byte
+# for byte for WEB_PRESETS, and that the canvas is drawn (about a minute with the builds done).
+WEB_PRESETS ?= whisper nemo kaldi
+web: wasm
+	mkdir -p $(BUILD_WASM)/web
+	cp web/index.html web/app.js $(BUILD_WASM)/js/wmel.mjs $(BUILD_WASM)/js/wmel.wasm data/speech_en.wav $(BUILD_WASM)/web/
+
+test-web: web
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON $(CMAKE_ARGS)
+	cmake --build $(BUILD) -j $(JOBS) --target wmel_cli
+	python3 tests/web_test.py $(BUILD_WASM)/web $(BUILD)/wmel $(BUILD_WASM)/web-test $(WEB_PRESETS)
 
 # The whole suite built with clang (the library builds with both compilers) under
 # ASan+UBSan, plus the libFuzzer harnesses of tests/fuzz (label "fuzz"): each runs

@@ -8,6 +8,7 @@
 //   wm.features(samples, {plan: planJsonOrObject})
 //   const s = wm.stream({preset: 'kaldi'}); s.push(samples) -> {data, shape: [frames, cols], first};
 //   s.finish() -> the last frames; s.close()
+//   wm.info({preset: 'nemo'})                     -> {sampleRate, hop, ..., layout: 'mels_frames'}
 //   wm.close()                                     frees the ctxs kept for the presets and plans
 //
 // Samples: Float32Array (the values as they are), or Int16Array (each / 32768, as a 16-bit
@@ -175,6 +176,23 @@ Module['stream'] = function (opts) {
       s = 0;
     },
   };
+};
+
+// the plan's facts: {sampleRate, hop, frameLength, nFft, nMels, cols, layout, stack}; layout
+// 'mels_frames' (rows are columns, Whisper, NeMo) or 'frames_mels' (rows are frames, Kaldi)
+Module['info'] = function (opts) {
+  const c = ctxFor(opts);
+  const p = _malloc(8 * 4);
+  if (!p) throw new Error('wmel: out of memory');
+  try {
+    const st = _wmeljs_info(c, p);
+    if (st !== 0) throw new Error('wmel: the plan cannot be read (status ' + st + ')');
+    const v = HEAP32.slice(p >> 2, (p >> 2) + 8);
+    return {sampleRate: v[0], hop: v[1], frameLength: v[2], nFft: v[3], nMels: v[4], cols: v[5],
+            layout: v[6] === 1 ? 'frames_mels' : 'mels_frames', stack: v[7]};
+  } finally {
+    _free(p);
+  }
 };
 
 Module['kernel'] = function (opts) {
