@@ -27,7 +27,7 @@ APT_PKGS   := build-essential cmake pkg-config libpng-dev zlib1g-dev python3 pyt
               gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 CMAKE_ARGS ?=
 
-.PHONY: all deps deps-fixed deps-wasm wasm test-wasm web test-web build demo amalgamation test-amalgamation test test-fixed test-build test-asan test-emu test-clang test-python test-peers test-wheel test-aarch64 test-i686 test-armv7 deps-32 fuzz soak soak-batch bench bench-batch bench-presets digest-compare same-bits-update clean
+.PHONY: all deps deps-fixed deps-wasm wasm test-wasm web test-web bench-wasm build demo amalgamation test-amalgamation test test-fixed test-build test-asan test-emu test-clang test-python test-peers test-wheel test-aarch64 test-i686 test-armv7 deps-32 fuzz soak soak-batch bench bench-batch bench-presets digest-compare same-bits-update clean
 
 all: build
 
@@ -144,6 +144,13 @@ WEB_PRESETS ?= whisper nemo kaldi
 web: wasm
 	mkdir -p $(BUILD_WASM)/web
 	cp web/index.html web/app.js $(BUILD_WASM)/js/wmel.mjs $(BUILD_WASM)/js/wmel.wasm data/speech_en.wav $(BUILD_WASM)/web/
+
+# Not a test: the module in node on one thread against the native command's one-thread time
+# and a plain-JavaScript float64 port (bench/plainjs_mel.mjs), Whisper and NeMo at 30 s.
+bench-wasm: wasm
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON $(CMAKE_ARGS)
+	cmake --build $(BUILD) -j $(JOBS) --target wmel_cli
+	node bench/wasm_bench.mjs --native $(BUILD)/wmel --module $(BUILD_WASM)/js/wmel.mjs
 
 test-web: web
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON $(CMAKE_ARGS)
