@@ -9,7 +9,9 @@ index.html?sample&preset=P for each preset asked for, and checks:
     and the FNV-1a digest of its values written in the page's #result equal the native
     `wmel mel --preset P` .npy byte for byte (the wasm build and the native C levels give the same bits,
     docs/determinism.md);
-  - a screenshot of the canvas is drawn: many distinct colours, not one background.
+  - a screenshot of the canvas is drawn: many distinct colours, not one background;
+  - the microphone path (Chromium's fake capture device): the AudioWorklet feeds the
+    module's stream, frames are drawn while recording, Stop gives the recording's features.
 
 usage: web_test.py WEB_DIR NATIVE_WMEL OUT_DIR [preset ...]   (default: whisper nemo kaldi)
 Exit 0 when every check holds, 1 otherwise; one summary line at the end.
@@ -120,7 +122,7 @@ class Browser:
         args = [exe, "--headless=new", "--remote-debugging-pipe", "--user-data-dir=" + profile,
                 "--no-first-run", "--no-default-browser-check", "--disable-gpu", "--disable-extensions",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--use-fake-ui-for-media-stream", "--window-size=1200,900", "about:blank"]
+                "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", "--autoplay-policy=no-user-gesture-required", "--window-size=1200,900", "about:blank"]
         if os.geteuid() == 0:
             args.insert(1, "--no-sandbox")
         self.proc = subprocess.Popen(args, close_fds=False, preexec_fn=fds,  # our fds are close-on-exec but 3, 4
@@ -262,6 +264,40 @@ def main():
             lines.append("%s: %s, %d values, .npy %s the native file, digest %s, kernel %s; picture %dx%d, %d colours"
                          % (preset, "x".join(map(str, got["shape"])), len(data) // 4,
                             "equal to" if ok_file else "NOT equal to", dom["fnv1a64"], got["kernel"], w, h, len(colours)))
+        # the microphone: Chromium's fake capture device (a beep), through the AudioWorklet and
+        # wm.stream(); the frames drawn while recording, then the recording's features
+        rec_preset = presets[0]
+        b.send("Page.navigate", {"url": "%s?preset=%s" % (base, rec_preset)}, session=sess)
+
+        def ev(expr):
+            return b.send("Runtime.evaluate", {"expression": expr, "returnByValue": True, "awaitPromise": True},
+                          session=sess)["result"].get("value")
+
+        def wait_for(expr, secs):
+            end = time.time() + secs
+            while time.time() < end:
+                v = ev(expr)
+                if v:
+                    return v
+                time.sleep(0.1)
+            return None
+
+        ready = wait_for("(document.getElementById('status').textContent.startsWith('ready') && location.search.includes('preset=%s')) || ''"
+                         % rec_preset, 30)
+        live = None
+        if ready:
+            ev("document.getElementById('record').click()")
+            live = wait_for("(() => { const t = document.getElementById('status').textContent;"
+                            " const m = /recording: (\\d+) frames/.exec(t); return m && +m[1] > 50 ? t : ''; })()", 20)
+            ev("document.getElementById('stop').click()")
+        done = wait_for("(() => { const e = document.getElementById('result'); return e.dataset.state !== 'idle' ? e.dataset.state + '|' + e.textContent : ''; })()", 20)
+        if not (ready and live and done and done.startswith("done|")):
+            failures.append("microphone: ready %r, while recording %r, after stop %r; the status: %r"
+                            % (bool(ready), live, done, ev("document.getElementById('status').textContent")))
+        else:
+            shape = json.loads(done.split("|", 1)[1])["shape"]
+            lines.append("microphone (%s, Chromium's fake device): %s while recording; the recording's features %s"
+                         % (rec_preset, live, "x".join(map(str, shape))))
     finally:
         b.close()
         server.shutdown()
