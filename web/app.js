@@ -273,10 +273,17 @@ async function startRecording() {
   const stream = wm.stream({preset});
   const frames = []; // Float32Array per frame (raw values: the stream does no normalisation)
   const chunks = [];
+  let broken = null;
   const onChunk = (c) => {
     chunks.push(c);
-    const r = stream.push(c);
-    for (let f = 0; f < r.shape[0]; f++) frames.push(r.data.subarray(f * r.shape[1], (f + 1) * r.shape[1]));
+    if (broken) return;
+    try {
+      const r = stream.push(c);
+      for (let f = 0; f < r.shape[0]; f++) frames.push(r.data.subarray(f * r.shape[1], (f + 1) * r.shape[1]));
+    } catch (e) {
+      broken = e; // the live view stops; the recording goes on and Stop computes its features
+      fail(e);
+    }
   };
   let node;
   if (ctx.audioWorklet) {
@@ -296,6 +303,7 @@ async function startRecording() {
   const shown = 400; // the last frames on screen while recording
   const timer = setInterval(() => {
     const n = Math.min(shown, frames.length), off = frames.length - n;
+    if (broken) return;
     if (n) draw(n, frames[0].length, (f, k) => frames[off + f][k], info.hop / info.sampleRate, `${preset}: live (raw stream frames)`);
     say(`recording: ${frames.length} frames`);
   }, 100);
@@ -308,7 +316,7 @@ async function stopRecording() {
   clearInterval(r.timer);
   r.media.getTracks().forEach((t) => t.stop());
   await r.ctx.close();
-  r.stream.finish();
+  try { r.stream.finish(); } catch { /* said while recording */ }
   r.stream.close();
   let n = 0;
   for (const c of r.chunks) n += c.length;
