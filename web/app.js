@@ -273,8 +273,9 @@ async function startRecording() {
   const stream = wm.stream({preset});
   const frames = []; // Float32Array per frame (raw values: the stream does no normalisation)
   const chunks = [];
-  let broken = null;
+  let broken = null, stopped = false;
   const onChunk = (c) => {
+    if (stopped) return; // a chunk already posted when Stop was pressed
     chunks.push(c);
     if (broken) return;
     try {
@@ -307,13 +308,20 @@ async function startRecording() {
     if (n) draw(n, frames[0].length, (f, k) => frames[off + f][k], info.hop / info.sampleRate, `${preset}: live (raw stream frames)`);
     say(`recording: ${frames.length} frames`);
   }, 100);
-  rec = {media, ctx, stream, chunks, timer, preset};
+  const halt = () => {
+    stopped = true;
+    if (node.port) node.port.onmessage = null;
+    else node.onaudioprocess = null;
+    node.disconnect();
+  };
+  rec = {media, ctx, stream, chunks, timer, preset, halt};
 }
 
 async function stopRecording() {
   const r = rec;
   rec = null;
   clearInterval(r.timer);
+  r.halt();
   r.media.getTracks().forEach((t) => t.stop());
   await r.ctx.close();
   try { r.stream.finish(); } catch { /* said while recording */ }
