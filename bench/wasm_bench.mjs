@@ -2,9 +2,11 @@
 // Whisper and NeMo on 30 s of audio, against the native library's one-thread time in the same
 // run (`wmel bench --threads 1`, build/wmel) and against a plain-JavaScript float64
 // implementation of the same front-ends (bench/plainjs_mel.mjs, checked against the module's
-// output first: its largest difference is printed). A benchmark, not a test.
+// output first: its largest difference is printed). The module is timed twice: features()
+// returning a new array per call, and writing into an array the caller keeps (opts.out).
+// A benchmark, not a test.
 //
-//   node bench/wasm_bench.mjs [--reps N] [--js-reps N] [--native PATH] [--module PATH]
+//   node bench/wasm_bench.mjs [--rounds N] [--reps N] [--js-reps N] [--native PATH] [--module PATH]
 //   (make bench-wasm)
 import fs from 'node:fs';
 import os from 'node:os';
@@ -38,7 +40,7 @@ function time(fn, n, warm = 2) {
     fn();
     t.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
-  return median(t);
+  return {median: median(t), min: Math.min(...t)};
 }
 
 // 30 s at 16 kHz: the speech clip repeated (its 16-bit samples / 32768)
@@ -59,49 +61,68 @@ const load0 = loadavg();
 const x = clip30();
 const {default: createWmel} = await import(pathToFileURL(modPath).href);
 const wm = await createWmel();
+const rounds = Number(arg('--rounds', 5));
 
 // correctness of the plain-JS port against the module (the native bits) before timing
 const cases = [['whisper', whisperMel], ['nemo', nemoMel]];
-const rows = [];
+const rows = {};
 for (const [preset, js] of cases) {
   const w = wm.features(x, {preset});
   const j = js(x);
   let maxErr = 0;
   if (j.length !== w.data.length) throw new Error(`${preset}: plain JS gives ${j.length} values, wmel ${w.data.length}`);
   for (let i = 0; i < j.length; i++) maxErr = Math.max(maxErr, Math.abs(j[i] - w.data[i]));
-  const tWasm = time(() => wm.features(x, {preset}), reps);
-  const tJs = time(() => js(x), jsReps, 1);
-  rows.push({preset, shape: w.shape, maxErr, tWasm, tJs, kernel: wm.kernel({preset})});
+  rows[preset] = {preset, shape: w.shape, maxErr, kernel: wm.kernel({preset}), wasm: [], wasmOut: [], js: [], nat: [], wasmMin: Infinity, wasmOutMin: Infinity, jsMin: Infinity, natMin: Infinity};
 }
 
-// the native command's one-thread medians, same run (wmel bench --json)
-let nat = {};
-if (fs.existsSync(native)) {
+// the native command's one-thread medians (wmel bench --json)
+const haveNative = fs.existsSync(native);
+let natKernel = '';
+function nativeRound() {
   const out = execFileSync(native, ['bench', '--seconds', '30', '--threads', '1', '--n-mels', '80', '--peers', 'none',
     '--frontends', 'nemo', '--reps', String(reps), '--json'], {encoding: 'utf8'});
   const j = JSON.parse(out);
-  const list = Array.isArray(j) ? j : j.results || j.rows || [];
-  for (const r of list) {
-    const name = r.impl || r.name || r.row;
-    const ms = r.median_ms ?? r.ms ?? r.median;
-    if (name === 'wmel' && nat.whisper === undefined) nat.whisper = ms;
-    if (name === 'wmel-nemo' && nat.nemo === undefined) nat.nemo = ms;
+  natKernel = j.kernel || '';
+  for (const r of j.rows || []) {
+    const preset = r.impl === 'wmel' ? 'whisper' : r.impl === 'wmel-nemo' ? 'nemo' : null;
+    if (!preset) continue;
+    rows[preset].nat.push(r.median_ms);
+    rows[preset].natMin = Math.min(rows[preset].natMin, r.min_ms);
   }
-  nat.isa = j.kernel || '';
-  if (nat.whisper === undefined) console.log('native bench JSON not understood:', out.slice(0, 400));
-} else {
-  console.log(`no native command at ${native}: native times left out (make build, or --native PATH)`);
+}
+if (!haveNative) console.log(`no native command at ${native}: native times left out (make build, or --native PATH)`);
+
+// rounds, each: native, then the module, then plain JS, so that a change of the machine's
+// load falls on all three; the table gives the median of the rounds' medians and the minimum
+for (let k = 0; k < rounds; k++) {
+  if (haveNative) nativeRound();
+  for (const [preset, js] of cases) {
+    const r = rows[preset];
+    const a = time(() => wm.features(x, {preset}), reps);
+    r.wasm.push(a.median); r.wasmMin = Math.min(r.wasmMin, a.min);
+    const buf = new Float32Array(r.shape[0] * r.shape[1]);
+    const o = time(() => wm.features(x, {preset, out: buf}), reps);
+    r.wasmOut.push(o.median); r.wasmOutMin = Math.min(r.wasmOutMin, o.min);
+    const b = time(() => js(x), jsReps, 1);
+    r.js.push(b.median); r.jsMin = Math.min(r.jsMin, b.min);
+  }
 }
 const load1 = loadavg();
 
-console.log(`wmel WebAssembly in node ${process.version}, one thread, 30 s at 16 kHz, 80 mels; medians of ${reps} (plain JS: ${jsReps})`);
+console.log(`wmel WebAssembly in node ${process.version}, one thread, 30 s at 16 kHz, 80 mels; ${rounds} rounds of native, wasm and plain JS, ` +
+            `each the median of ${reps} calls (plain JS: ${jsReps})`);
 console.log(`CPU: ${cpuModel()}; /proc/loadavg before ${load0}, after ${load1}`);
-console.log('preset   | native 1 thread (ms) | wasm (ms) | plain JS f64 (ms) | wasm/native | JS/wasm | JS/native | plain JS max |err| vs wmel');
-for (const r of rows) {
-  const n = nat[r.preset];
-  const f = (v) => (v === undefined ? '-' : v.toFixed(2));
-  const ratio = (a, b) => (a === undefined || b === undefined ? '-' : (a / b).toFixed(2) + 'x');
-  console.log(`${r.preset.padEnd(8)} | ${f(n).padStart(20)} | ${f(r.tWasm).padStart(9)} | ${f(r.tJs).padStart(17)} | ` +
-              `${ratio(r.tWasm, n).padStart(11)} | ${ratio(r.tJs, r.tWasm).padStart(7)} | ${ratio(r.tJs, n).padStart(9)} | ${r.maxErr.toExponential(2)}`);
+const f = (v) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(2));
+const ratio = (a, b) => (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) ? '-' : (a / b).toFixed(2) + 'x');
+for (const [label, pick] of [['median of the rounds\' medians', (r, k) => median(r[k])], ['minimum', (r, k) => r[k + 'Min']]]) {
+  console.log(`-- ${label} (ms)`);
+  console.log('preset   | native 1 thread | wasm (node) | wasm, out kept | plain JS f64 | wasm/native | kept/native | JS/wasm | JS/native');
+  for (const [preset] of cases) {
+    const r = rows[preset];
+    const n = haveNative ? pick(r, 'nat') : undefined, w = pick(r, 'wasm'), wo = pick(r, 'wasmOut'), j = pick(r, 'js');
+    console.log(`${preset.padEnd(8)} | ${f(n).padStart(15)} | ${f(w).padStart(11)} | ${f(wo).padStart(14)} | ${f(j).padStart(12)} | ` +
+                `${ratio(w, n).padStart(11)} | ${ratio(wo, n).padStart(11)} | ${ratio(j, w).padStart(7)} | ${ratio(j, n).padStart(9)}`);
+  }
 }
-console.log(`kernels: wasm ${rows.map((r) => r.kernel).join(', ')}; native ${nat.isa || '(AUTO level)'}`);
+for (const [preset] of cases) console.log(`plain JS against wmel, ${preset} ${rows[preset].shape.join('x')}: max |difference| ${rows[preset].maxErr.toExponential(2)}`);
+console.log(`kernels: wasm ${cases.map(([p]) => rows[p].kernel).join(', ')}; native ${natKernel || '-'}`);

@@ -40,7 +40,8 @@ export interface Wmel {
   presets(): string[];
   presetJson(name: string): object;
   info(opts?: PlanChoice): PlanInfo;
-  features(samples: Float32Array | Int16Array, opts?: PlanChoice): Features;
+  /** opts.out: a Float32Array to write into (reused across calls); data is it or its start */
+  features(samples: Float32Array | Int16Array, opts?: PlanChoice & {out?: Float32Array}): Features;
   stream(opts?: PlanChoice): WmelStream;
   kernel(opts?: PlanChoice): string;
   close(): void;
