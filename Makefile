@@ -27,7 +27,7 @@ APT_PKGS   := build-essential cmake pkg-config libpng-dev zlib1g-dev python3 pyt
               gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 CMAKE_ARGS ?=
 
-.PHONY: all deps deps-fixed deps-wasm wasm test-wasm build demo amalgamation test-amalgamation test test-fixed test-build test-asan test-emu test-clang test-python test-peers test-wheel test-aarch64 test-i686 test-armv7 deps-32 fuzz soak soak-batch bench bench-batch bench-presets digest-compare same-bits-update clean
+.PHONY: all deps deps-fixed deps-wasm wasm test-wasm test-wasm-all web test-web bench-wasm build demo amalgamation test-amalgamation test test-fixed test-build test-asan test-emu test-clang test-python test-peers test-wheel test-aarch64 test-i686 test-armv7 deps-32 fuzz soak soak-batch bench bench-batch bench-presets digest-compare same-bits-update clean
 
 all: build
 
@@ -137,8 +137,47 @@ wasm: deps-wasm
 	emcmake cmake -S . -B $(BUILD_WASM) $(WASM_CMAKE)
 	cmake --build $(BUILD_WASM) -j $(JOBS)
 
-test-wasm: wasm
+# test-wasm builds and runs what is particular to WebAssembly (about 4 minutes from scratch on
+# 2 cores; every program's link runs binaryen): the same bits at the C and SIMD128 levels
+# (test_same_bits: every preset, the stream, the sliding buffer), the ES module (test_js), the
+# API's callers-on-threads run on the calling thread, 32-bit sizes, streaming and long inputs,
+# the transform, the readers, the front-ends' kernels, every preset within the bar of the
+# float64 reference (test_presets_ref, test_plan_caps). test-wasm-all builds everything and runs the whole suite under node
+# (about 10 minutes from scratch; docs/platforms.md lists what skips there and why).
+WASM_TESTS ?= ^(test_same_bits|test_js|test_api|test_fused|test_sliding|test_live_fe|test_sizes|test_long_input|test_stream|test_fft|test_wav|test_npy|test_frontends|test_conformance|test_presets_ref|test_plan_caps)$$
+WASM_TARGETS ?= wmel_digest wmel_js test_api test_fused test_sliding test_live_fe test_sizes test_long_input test_stream \
+                test_fft test_wav test_npy test_frontends test_conformance test_presets_ref test_plan_caps
+test-wasm: deps-wasm
+	emcmake cmake -S . -B $(BUILD_WASM) $(WASM_CMAKE)
+	cmake --build $(BUILD_WASM) -j $(JOBS) --target $(WASM_TARGETS)
+	cd $(BUILD_WASM) && ctest --output-on-failure -j $(JOBS) -R '$(WASM_TESTS)' || sh $(CURDIR)/tests/ctest_tail.sh
+
+test-wasm-all: wasm
 	cd $(BUILD_WASM) && ctest --output-on-failure -j $(JOBS) || sh $(CURDIR)/tests/ctest_tail.sh
+
+# The page (web/, docs/platforms.md "The page"): the module, the page and the bundled sample in
+# $(BUILD_WASM)/web, served by any static server (python3 -m http.server -d build-wasm/web).
+# test-web opens it in headless Chromium (tests/web_test.py: the DevTools protocol on a pipe,
+# a server on 127.0.0.1) and checks the page's features equal the native command's .npy byte
+# for byte for WEB_PRESETS, and that the canvas is drawn (about a minute with the builds done).
+WEB_PRESETS ?= whisper nemo kaldi
+web: deps-wasm
+	emcmake cmake -S . -B $(BUILD_WASM) $(WASM_CMAKE)
+	cmake --build $(BUILD_WASM) -j $(JOBS) --target wmel_js
+	mkdir -p $(BUILD_WASM)/web
+	cp web/index.html web/app.js $(BUILD_WASM)/js/wmel.mjs $(BUILD_WASM)/js/wmel.wasm data/speech_en.wav $(BUILD_WASM)/web/
+
+# Not a test: the module in node on one thread against the native command's one-thread time
+# and a plain-JavaScript float64 port (bench/plainjs_mel.mjs), Whisper and NeMo at 30 s.
+bench-wasm: wasm
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON $(CMAKE_ARGS)
+	cmake --build $(BUILD) -j $(JOBS) --target wmel_cli
+	node bench/wasm_bench.mjs --native $(BUILD)/wmel --module $(BUILD_WASM)/js/wmel.mjs
+
+test-web: web
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON $(CMAKE_ARGS)
+	cmake --build $(BUILD) -j $(JOBS) --target wmel_cli
+	python3 tests/web_test.py $(BUILD_WASM)/web $(BUILD)/wmel $(BUILD_WASM)/web-test $(WEB_PRESETS)
 
 # Everything built with clang (the library builds with both compilers) under ASan+UBSan,
 # and the suite run, plus the libFuzzer harnesses of tests/fuzz (label "fuzz"): each runs

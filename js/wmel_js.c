@@ -26,6 +26,7 @@ const float *wmeljs_stream_frames(const jsstream *j);
 void wmeljs_stream_take(jsstream *j);
 void wmeljs_stream_free(jsstream *j);
 size_t wmeljs_heap_used(void);
+int wmeljs_info(const wmel_ctx *c, int *out);
 
 static void say(char *msg, size_t cap, int st, const char *what)
 {
@@ -162,4 +163,22 @@ EMSCRIPTEN_KEEPALIVE size_t wmeljs_heap_used(void)
 {
     struct mallinfo m = mallinfo();
     return (size_t)m.uordblks;
+}
+
+/* the plan's facts the page needs: sample rate, hop, frame length, n_fft, n_mels, columns per
+ * frame, layout (WMEL_LAYOUT_*), stack; WMEL_OK or the error */
+EMSCRIPTEN_KEEPALIVE int wmeljs_info(const wmel_ctx *c, int *out)
+{
+    wmel_frontend_plan plan;
+    int st = wmel_ctx_plan(c, &plan);
+    if (st != WMEL_OK) return st;
+    out[0] = plan.sample_rate;
+    out[1] = plan.hop;
+    out[2] = plan.frame_length;
+    out[3] = plan.n_fft;
+    out[4] = plan.n_mels;
+    out[5] = plan.n_mels + (plan.use_energy ? 1 : 0);
+    out[6] = plan.layout;
+    out[7] = plan.stack;
+    return WMEL_OK;
 }

@@ -124,6 +124,43 @@ test('every preset: the stream in pieces gives the native stream bits', {skip: !
   }
 });
 
+test('info(): the plan\'s rate, hop and layout, as the shape shows them', () => {
+  const w = wm.info({preset: 'whisper'}), k = wm.info({preset: 'kaldi'});
+  assert.deepEqual([w.sampleRate, w.hop, w.nFft, w.nMels, w.layout], [16000, 160, 400, 80, 'mels_frames']);
+  assert.deepEqual([k.sampleRate, k.layout], [16000, 'frames_mels']);
+  const x = new Float32Array(16000).map((_, i) => Math.sin(i * 0.03) * 0.2);
+  let checked = 0;
+  for (const name of wm.presets()) {
+    const i = wm.info({preset: name});
+    let r;
+    try { r = wm.features(new Float32Array(i.sampleRate).map((_, j) => x[j % x.length]), {preset: name}); } catch { continue; }
+    const feat = i.layout === 'frames_mels' ? r.shape[1] : r.shape[0];
+    assert.ok(feat >= i.cols && feat % i.cols === 0, `${name}: ${feat} feature values per frame, ${i.cols} columns`);
+    checked++;
+  }
+  assert.ok(checked > 10);
+  assert.throws(() => wm.info({preset: 'no-such-preset'}), /preset/);
+});
+
+test('opts.out: the features written into the caller\'s array', () => {
+  const x = new Float32Array(16000).map((_, i) => Math.sin(i * 0.07) * 0.25);
+  const a = wm.features(x, {preset: 'whisper'});
+  const n = a.data.length;
+  const exact = new Float32Array(n).fill(7), bigger = new Float32Array(n + 5).fill(7);
+  const b = wm.features(x, {preset: 'whisper', out: exact});
+  assert.equal(b.data, exact);
+  assert.equal(fnv(b.data), fnv(a.data));
+  const c = wm.features(x, {preset: 'whisper', out: bigger});
+  assert.equal(c.data.buffer, bigger.buffer);
+  assert.equal(c.data.length, n);
+  assert.equal(fnv(c.data), fnv(a.data));
+  assert.equal(bigger[n], 7, 'nothing written past the features');
+  const m0 = wm.memoryBytes();
+  assert.throws(() => wm.features(x, {preset: 'whisper', out: new Float32Array(n - 1)}), RangeError);
+  assert.deepEqual(wm.memoryBytes(), m0, 'the refused call frees what it allocated');
+  assert.throws(() => wm.features(x, {preset: 'whisper', out: new Float64Array(n)}), TypeError);
+});
+
 test('Int16Array and Float32Array give the same features', () => {
   const s16 = new Int16Array(16000);
   for (let i = 0; i < s16.length; i++) s16[i] = Math.round(8000 * Math.sin(i * 0.05) + 300 * Math.sin(i * 1.3));

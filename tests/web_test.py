@@ -1,0 +1,314 @@
+#!/usr/bin/env python3
+"""The page (web/) in headless Chromium against the native library (make test-web).
+
+Serves the built page folder (build-wasm/web: index.html, app.js, wmel.mjs, wmel.wasm,
+speech_en.wav) on 127.0.0.1 at a free port, drives Chromium through the DevTools protocol
+on a pipe (--remote-debugging-pipe: no port, no pip package), opens
+index.html?sample&preset=P for each preset asked for, and checks:
+  - the page's .npy (window.wmelLast.npy: the bytes its download button saves), its shape
+    and the FNV-1a digest of its values written in the page's #result equal the native
+    `wmel mel --preset P` .npy byte for byte (the wasm build and the native C levels give the same bits,
+    docs/determinism.md);
+  - a screenshot of the canvas is drawn: many distinct colours, not one background;
+  - the microphone path (Chromium's fake capture device): the AudioWorklet feeds the
+    module's stream, frames are drawn while recording, Stop gives the recording's features.
+
+usage: web_test.py WEB_DIR NATIVE_WMEL OUT_DIR [preset ...]   (default: whisper nemo kaldi)
+Exit 0 when every check holds, 1 otherwise; one summary line at the end.
+"""
+import base64
+import fcntl
+import functools
+import http.server
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import threading
+import time
+import zlib
+
+
+def fnv1a64(b):
+    h = 0xCBF29CE484222325
+    for x in b:
+        h = ((h ^ x) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return "%016x" % h
+
+
+def read_npy(path):
+    with open(path, "rb") as f:
+        raw = f.read()
+    if raw[:6] != b"\x93NUMPY":
+        raise ValueError(path + ": not a .npy")
+    if raw[6] == 1:
+        hl, at = struct.unpack("<H", raw[8:10])[0], 10
+    else:
+        hl, at = struct.unpack("<I", raw[8:12])[0], 12
+    hdr = raw[at:at + hl].decode("latin1")
+    if "'<f4'" not in hdr or "'fortran_order': False" not in hdr:
+        raise ValueError(path + ": not float32 C order: " + hdr)
+    shape = tuple(int(x) for x in hdr.split("'shape': (")[1].split(")")[0].split(",") if x.strip())
+    return shape, raw[at + hl:]
+
+
+def png_pixels(png):
+    """(width, height, rows of RGB(A) bytes) of an 8-bit, non-interlaced RGB or RGBA PNG"""
+    if png[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("not a PNG")
+    at, idat, w = 8, b"", 0
+    while at < len(png):
+        n = struct.unpack(">I", png[at:at + 4])[0]
+        kind, body = png[at + 4:at + 8], png[at + 8:at + 8 + n]
+        if kind == b"IHDR":
+            w, h, depth, ctype, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            if depth != 8 or ctype not in (2, 6) or interlace:
+                raise ValueError("PNG kind not read here: depth %d colour %d" % (depth, ctype))
+            bpp = 3 if ctype == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        at += 12 + n
+    raw = zlib.decompress(idat)
+    stride, rows, prev = w * bpp, [], bytearray(w * bpp)
+    for y in range(h):
+        ft, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b = prev[i]
+            c = prev[i - bpp] if i >= bpp else 0
+            if ft == 1:
+                line[i] = (line[i] + a) & 255
+            elif ft == 2:
+                line[i] = (line[i] + b) & 255
+            elif ft == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif ft == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        prev = line
+    return w, h, bpp, rows
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    extensions_map = dict(http.server.SimpleHTTPRequestHandler.extensions_map,
+                          **{".wasm": "application/wasm", ".mjs": "text/javascript",
+                             ".js": "text/javascript", ".wav": "audio/wav"})
+
+    def log_message(self, *args):
+        pass
+
+
+class Browser:
+    """Chromium with the DevTools protocol on fds 3 (commands in) and 4 (replies out)"""
+
+    def __init__(self, profile, log):
+        self.log = log
+        exe = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+        if not exe:
+            raise RuntimeError("no chromium on PATH (make deps installs Debian's chromium)")
+        cmd_r, self.cmd_w = os.pipe()
+        self.out_r, out_w = os.pipe()
+        # the ends the browser gets, moved above 4 first so that the dup2 below cannot clobber them
+        cmd_r, out_w = self._high(cmd_r), self._high(out_w)
+
+        def fds():
+            os.dup2(cmd_r, 3, inheritable=True)
+            os.dup2(out_w, 4, inheritable=True)
+
+        args = [exe, "--headless=new", "--remote-debugging-pipe", "--user-data-dir=" + profile,
+                "--no-first-run", "--no-default-browser-check", "--disable-gpu", "--disable-extensions",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", "--autoplay-policy=no-user-gesture-required", "--window-size=1200,900", "about:blank"]
+        if os.geteuid() == 0:
+            args.insert(1, "--no-sandbox")
+        self.proc = subprocess.Popen(args, close_fds=False, preexec_fn=fds,  # our fds are close-on-exec but 3, 4
+                                     stdout=subprocess.DEVNULL, stderr=self.log)
+        os.close(cmd_r)
+        os.close(out_w)
+        self.buf, self.next_id, self.events = b"", 0, []
+
+    @staticmethod
+    def _high(fd):
+        h = os.dup(fd) if fd > 4 else fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+        os.close(fd)
+        return h
+
+    def _read_msg(self, deadline):
+        while b"\0" not in self.buf:
+            if time.time() > deadline:
+                raise TimeoutError("Chromium did not answer in time")
+            chunk = os.read(self.out_r, 1 << 20)
+            if not chunk:
+                raise RuntimeError("Chromium closed its DevTools pipe (exit %s; its messages: %s)"
+                                   % (self.proc.poll(), self.log.name))
+            self.buf += chunk
+        msg, self.buf = self.buf.split(b"\0", 1)
+        return json.loads(msg)
+
+    def send(self, method, params=None, session=None, timeout=30):
+        self.next_id += 1
+        m = {"id": self.next_id, "method": method, "params": params or {}}
+        if session:
+            m["sessionId"] = session
+        os.write(self.cmd_w, json.dumps(m).encode() + b"\0")
+        deadline = time.time() + timeout
+        while True:
+            r = self._read_msg(deadline)
+            if r.get("id") == self.next_id:
+                if "error" in r:
+                    raise RuntimeError("%s: %s" % (method, r["error"]))
+                return r["result"]
+            self.events.append(r)
+
+    def close(self):
+        try:
+            self.send("Browser.close", timeout=5)
+        except Exception:
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def main():
+    if len(sys.argv) < 4:
+        sys.stderr.write(__doc__)
+        return 2
+    web, native, out = sys.argv[1], sys.argv[2], sys.argv[3]
+    presets = sys.argv[4:] or ["whisper", "nemo", "kaldi"]
+    os.makedirs(out, exist_ok=True)
+    t0 = time.time()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=web))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = "http://127.0.0.1:%d/index.html" % server.server_address[1]
+    profile = os.path.join(out, "chromium-profile")
+    shutil.rmtree(profile, ignore_errors=True)
+    log = open(os.path.join(out, "chromium.log"), "w")
+    b = Browser(profile, log)
+    failures, lines = [], []
+    try:
+        targets = b.send("Target.getTargets")["targetInfos"]
+        page = next(t for t in targets if t["type"] == "page")
+        sess = b.send("Target.attachToTarget", {"targetId": page["targetId"], "flatten": True})["sessionId"]
+        b.send("Page.enable", session=sess)
+        b.send("Runtime.enable", session=sess)
+        for preset in presets:
+            ref_npy = os.path.join(out, "native_%s.npy" % preset)
+            subprocess.run([native, "mel", os.path.join(web, "speech_en.wav"), "--preset", preset,
+                            "--threads", "1", "--quiet", "-o", ref_npy], check=True)
+            ref_shape, ref_bytes = read_npy(ref_npy)
+            with open(ref_npy, "rb") as f:
+                ref_file = f.read()
+            b.send("Page.navigate", {"url": "%s?sample&preset=%s" % (base, preset)}, session=sess)
+            state, deadline = None, time.time() + 60
+            while time.time() < deadline:
+                r = b.send("Runtime.evaluate", {"expression":
+                           "(() => { const e = document.getElementById('result');"
+                           " return e && location.search.includes('preset=%s') ? e.dataset.state + '|' + e.textContent : ''; })()" % preset,
+                           "returnByValue": True}, session=sess)
+                v = r["result"].get("value") or ""
+                state = v.split("|", 1)
+                if state[0] in ("done", "error"):
+                    break
+                time.sleep(0.1)
+            if not state or state[0] != "done":
+                failures.append("%s: the page gave no result: %s" % (preset, state))
+                continue
+            dom = json.loads(state[1])
+            got = b.send("Runtime.evaluate", {"expression": "window.wmelLast", "returnByValue": True},
+                         session=sess)["result"]["value"]
+            npy = base64.b64decode(got["npy"])
+            page_npy = os.path.join(out, "page_%s.npy" % preset)
+            with open(page_npy, "wb") as f:
+                f.write(npy)
+            page_shape, data = read_npy(page_npy)
+            ok_file = npy == ref_file
+            if not ok_file:
+                failures.append("%s: the page's .npy is not the native command's file byte for byte" % preset)
+            ok_shape = tuple(got["shape"]) == ref_shape and tuple(dom["shape"]) == ref_shape and page_shape == ref_shape
+            ok_bytes = data == ref_bytes
+            ok_digest = dom["fnv1a64"] == fnv1a64(ref_bytes)
+            if not (ok_shape and ok_bytes and ok_digest):
+                nd = sum(1 for i in range(0, min(len(data), len(ref_bytes)), 4) if data[i:i + 4] != ref_bytes[i:i + 4])
+                failures.append("%s: the page's features differ from the native .npy: shape %s vs %s, "
+                                "%d of %d values differ, digest %s vs %s" % (preset, got["shape"], ref_shape, nd,
+                                len(ref_bytes) // 4, dom["fnv1a64"], fnv1a64(ref_bytes)))
+            # the picture: the canvas's box, captured
+            box = b.send("Runtime.evaluate", {"expression":
+                         "(() => { const r = document.getElementById('plot').getBoundingClientRect();"
+                         " return [r.x + scrollX, r.y + scrollY, r.width, r.height]; })()",
+                         "returnByValue": True}, session=sess)["result"]["value"]
+            shot = b.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip":
+                          {"x": box[0], "y": box[1], "width": box[2], "height": box[3], "scale": 1}},
+                          session=sess)["data"]
+            png = base64.b64decode(shot)
+            with open(os.path.join(out, "page_%s.png" % preset), "wb") as f:
+                f.write(png)
+            w, h, bpp, rows = png_pixels(png)
+            colours = set()
+            for y in range(0, h, 3):
+                row = rows[y]
+                for x in range(0, w, 3):
+                    colours.add(row[x * bpp:x * bpp + 3])
+            white = sum(1 for y in range(0, h, 3) for x in range(0, w, 3) if rows[y][x * bpp:x * bpp + 3] == b"\xff\xff\xff")
+            total = len(range(0, h, 3)) * len(range(0, w, 3))
+            if len(colours) < 50 or white > 0.6 * total:
+                failures.append("%s: the canvas looks blank: %d colours, %d of %d sampled pixels white"
+                                % (preset, len(colours), white, total))
+            lines.append("%s: %s, %d values, .npy %s the native file, digest %s, kernel %s; picture %dx%d, %d colours"
+                         % (preset, "x".join(map(str, got["shape"])), len(data) // 4,
+                            "equal to" if ok_file else "NOT equal to", dom["fnv1a64"], got["kernel"], w, h, len(colours)))
+        # the microphone: Chromium's fake capture device (a beep), through the AudioWorklet and
+        # wm.stream(); the frames drawn while recording, then the recording's features
+        rec_preset = presets[0]
+        b.send("Page.navigate", {"url": "%s?preset=%s" % (base, rec_preset)}, session=sess)
+
+        def ev(expr):
+            return b.send("Runtime.evaluate", {"expression": expr, "returnByValue": True, "awaitPromise": True},
+                          session=sess)["result"].get("value")
+
+        def wait_for(expr, secs):
+            end = time.time() + secs
+            while time.time() < end:
+                v = ev(expr)
+                if v:
+                    return v
+                time.sleep(0.1)
+            return None
+
+        ready = wait_for("(document.getElementById('status').textContent.startsWith('ready') && location.search.includes('preset=%s')) || ''"
+                         % rec_preset, 30)
+        live = None
+        if ready:
+            ev("document.getElementById('record').click()")
+            live = wait_for("(() => { const t = document.getElementById('status').textContent;"
+                            " const m = /recording: (\\d+) frames/.exec(t); return m && +m[1] > 50 ? t : ''; })()", 20)
+            ev("document.getElementById('stop').click()")
+        done = wait_for("(() => { const e = document.getElementById('result'); return e.dataset.state !== 'idle' ? e.dataset.state + '|' + e.textContent : ''; })()", 20)
+        if not (ready and live and done and done.startswith("done|")):
+            failures.append("microphone: ready %r, while recording %r, after stop %r; the status: %r"
+                            % (bool(ready), live, done, ev("document.getElementById('status').textContent")))
+        else:
+            shape = json.loads(done.split("|", 1)[1])["shape"]
+            lines.append("microphone (%s, Chromium's fake device): %s while recording; the recording's features %s"
+                         % (rec_preset, live, "x".join(map(str, shape))))
+    finally:
+        b.close()
+        server.shutdown()
+    for line in lines:
+        print("  " + line)
+    for f in failures:
+        print("FAIL " + f)
+    print("test-web: %d presets, %d failures, %.1f s (%s)" % (len(presets), len(failures), time.time() - t0,
+          "pass" if not failures else "FAIL"))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
