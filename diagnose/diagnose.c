@@ -10,7 +10,8 @@
  * dB, a scale); then a frame offset of any number of samples (a coarse scan over one hop
  * each way, then halving steps); then a greedy search over the plan's fields (window,
  * framing, DC removal, pre-emphasis, power, mel scale, bank norm, band, log kind and guard,
- * the normalisation's ddof, epsilon and scope, n_fft, the valid frames): each round tries
+ * the normalisation's ddof, epsilon and scope, the max of Whisper's max - 8 over the clip or
+ * per 30 s chunk, n_fft, the valid frames): each round tries
  * every alternative of every field and keeps the one that lowers the RMS residual most,
  * until none lowers it by 15 % or the residual is at the floor. Each difference found is
  * then taken out again, alone: one that does not matter is dropped, the others are ranked
@@ -25,6 +26,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* diagnose's own bit in a candidate's norm_flags, never handed to the library: the max of
+   WMEL_NORM_WHOLE (max - norm_range, then (x + 4) / 4) taken per 30 s chunk of frames, as a
+   port that cuts a long clip into Whisper's windows computes it, where the plan takes one max
+   over the clip. wmel's plans have no such field; diagnose names it norm_max_scope. */
+#define DG_NORMF_CHUNK_MAX (1 << 24)
 
 typedef struct state {
     wmel_frontend_plan plan;
@@ -99,7 +106,15 @@ static score eval(dg *d, const state *s)
     p.n_threads = 1;
     p.backend = d->backend;
     int st;
-    wmel_ctx *ctx = wmel_create_plan(&p, &s->plan, &st);
+    wmel_frontend_plan q = s->plan;
+    int chunk_max = (q.norm_flags & DG_NORMF_CHUNK_MAX) != 0;
+    float range = (float)(q.norm_range > 0.0 ? q.norm_range : 8.0);
+    if (chunk_max) { /* the raw log10 values, normalised below */
+        q.norm = WMEL_NORM_NONE;
+        q.norm_flags = 0;
+        q.norm_range = 0.0;
+    }
+    wmel_ctx *ctx = wmel_create_plan(&p, &q, &st);
     if (!ctx) return sc;
     size_t r, c;
     if (wmel_features_shape(ctx, n2, &r, &c) || r != d->R || c != d->C) {
@@ -118,6 +133,23 @@ static score eval(dg *d, const state *s)
     st = wmel_features(ctx, d->a, n2, d->y, r * c);
     wmel_destroy(ctx);
     if (st) return sc;
+    if (chunk_max) { /* Whisper's normalisation, one max per 30 s chunk of frames (float, as the plan's) */
+        size_t nt = d->mel_rows ? c : r, nm = d->mel_rows ? r : c, ts = d->mel_rows ? 1 : c, ms = d->mel_rows ? c : 1;
+        size_t cf = q.hop > 0 ? (size_t)q.sample_rate * 30 / (size_t)q.hop : nt;
+        if (cf == 0) cf = nt;
+        for (size_t t0 = 0; t0 < nt; t0 += cf) {
+            size_t t1 = nt - t0 < cf ? nt : t0 + cf;
+            float mx = -HUGE_VALF;
+            for (size_t t = t0; t < t1; t++)
+                for (size_t m = 0; m < nm; m++) mx = d->y[t * ts + m * ms] > mx ? d->y[t * ts + m * ms] : mx;
+            const float lo = mx - range;
+            for (size_t t = t0; t < t1; t++)
+                for (size_t m = 0; m < nm; m++) {
+                    float *v = d->y + t * ts + m * ms;
+                    *v = ((*v < lo ? lo : *v) + 4.0f) * 0.25f;
+                }
+        }
+    }
     double mx = 0, ss = 0, rel = 0;
     size_t cnt = 0;
     for (size_t i = 0; i < r; i++)
@@ -332,8 +364,9 @@ static const char *const MELNORMS[] = {"none", "slaney"};
 static const char *const LOGS[] = {"log10_clamp", "ln_add", "ln_clamp", "none"};
 static const char *const VALIDS[] = {"all", "hop", "trim", "end", "ceil", "but_last"};
 static const char *const NORMALIZES[] = {"per_feature", "all_features"};
+static const char *const MAX_SCOPES[] = {"clip", "chunk"};
 
-enum { F_INT, F_DOUBLE, F_NUM, F_DDOF, F_ALL };
+enum { F_INT, F_DOUBLE, F_NUM, F_DDOF, F_ALL, F_SCOPE };
 typedef struct fam {
     const char *name;
     int type;
@@ -362,6 +395,9 @@ static const fam FAMS[] = {
      {1e-10, 5.9604644775390625e-08, 1e-5, 1e-6, 1.1920928955078125e-07, 1e-8, 1e-7}},
     {"norm_ddof", F_DDOF, 0, NULL, 0, 2, {1, 0}},
     {"normalize", F_ALL, 0, NAMES(NORMALIZES), 2, {0, 1}},
+    /* Whisper's max - 8: the max over the clip (the plan's) or per 30 s chunk (a port that cuts
+       a long clip into Whisper's windows) */
+    {"norm_max_scope", F_SCOPE, 0, NAMES(MAX_SCOPES), 2, {0, 1}},
     {"norm_eps", F_DOUBLE, offsetof(wmel_frontend_plan, norm_eps), NULL, 0, 5, {1e-5, 0, 1e-6, 1e-7, 1e-10}},
     {"n_fft", F_NUM, offsetof(wmel_frontend_plan, n_fft), NULL, 0, 2, {400, 512}},
     {"valid", F_INT, offsetof(wmel_frontend_plan, valid), NAMES(VALIDS), 3, {0, 1, 2}},
@@ -381,6 +417,7 @@ static double fam_get(const wmel_frontend_plan *p, const fam *f)
     case F_DOUBLE: return *(const double *)(const void *)b;
     case F_DDOF: return (p->norm_flags & WMEL_NORMF_POPULATION) ? 0 : 1;
     case F_ALL: return (p->norm_flags & WMEL_NORMF_ALL) ? 1 : 0;
+    case F_SCOPE: return (p->norm_flags & DG_NORMF_CHUNK_MAX) ? 1 : 0;
     default: return *(const int *)(const void *)b;
     }
 }
@@ -391,12 +428,24 @@ static void fam_set(wmel_frontend_plan *p, const fam *f, double v)
     case F_DOUBLE: *(double *)(void *)b = v; break;
     case F_DDOF: p->norm_flags = v == 0 ? p->norm_flags | WMEL_NORMF_POPULATION : p->norm_flags & ~WMEL_NORMF_POPULATION; break;
     case F_ALL: p->norm_flags = v != 0 ? p->norm_flags | WMEL_NORMF_ALL : p->norm_flags & ~WMEL_NORMF_ALL; break;
+    case F_SCOPE: p->norm_flags = v != 0 ? p->norm_flags | DG_NORMF_CHUNK_MAX : p->norm_flags & ~DG_NORMF_CHUNK_MAX; break;
     default: *(int *)(void *)b = (int)v; break;
     }
 }
-/* Whether the field means anything in plan p. */
-static int fam_applies(const wmel_frontend_plan *p, const fam *f)
+/* A candidate's plan as the library takes it (diagnose's own bit cleared). */
+static int plan_check(const wmel_frontend_plan *p)
 {
+    wmel_frontend_plan q = *p;
+    q.norm_flags &= ~DG_NORMF_CHUNK_MAX;
+    return wmel_plan_check(&q, NULL, 0);
+}
+/* Whether the field means anything in plan p, on a clip of n samples (its padding included). */
+static int fam_applies(const wmel_frontend_plan *p, const fam *f, size_t n)
+{
+    if (f->type == F_SCOPE) /* Whisper's max - 8 from the data, over more than one 30 s chunk */
+        return p->norm == WMEL_NORM_WHOLE && !(p->norm_flags & WMEL_NORMF_FIXED_MAX) && !p->affine &&
+               p->stack <= 1 && !p->delta_win && !p->use_energy && p->n_frames == 0 &&
+               n > (size_t)p->sample_rate * 30;
     int normed = p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR;
     if (f->type == F_DDOF || f->type == F_ALL || f->off == offsetof(wmel_frontend_plan, norm_eps)) return normed;
     if (f->off == offsetof(wmel_frontend_plan, preemph_mode)) return p->preemph > 0;
@@ -843,13 +892,13 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
         long b_off = cur.offset;
         score bs = s0;
         for (int f = 0; f < N_FAMS; f++) {
-            if (!fam_applies(&cur.plan, &FAMS[f])) continue;
+            if (!fam_applies(&cur.plan, &FAMS[f], d.n + cur.pad)) continue;
             double now = fam_get(&cur.plan, &FAMS[f]);
             for (int a = 0; a < FAMS[f].n_alt; a++) {
                 if (FAMS[f].alt[a] == now) continue;
                 state s = cur;
                 fam_set(&s.plan, &FAMS[f], FAMS[f].alt[a]);
-                if (wmel_plan_check(&s.plan, NULL, 0)) continue;
+                if (plan_check(&s.plan)) continue;
                 score sc = eval(&d, &s);
                 long bo = s.offset;
                 for (int dir = -1; cur.offset && dir <= 1; dir += 2) { /* an offset found beside a
@@ -886,7 +935,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
                     if (FAMS[f].off == pairs[q][0]) fa = f;
                     if (FAMS[f].off == pairs[q][1]) fb = f;
                 }
-                if (fa < 0 || fb < 0 || !fam_applies(&cur.plan, &FAMS[fa]) || !fam_applies(&cur.plan, &FAMS[fb])) continue;
+                if (fa < 0 || fb < 0 || !fam_applies(&cur.plan, &FAMS[fa], d.n + cur.pad) || !fam_applies(&cur.plan, &FAMS[fb], d.n + cur.pad)) continue;
                 for (int a = 0; a < FAMS[fa].n_alt; a++)
                     for (int b = 0; b < FAMS[fb].n_alt; b++) {
                         if (FAMS[fa].alt[a] == fam_get(&cur.plan, &FAMS[fa]) || FAMS[fb].alt[b] == fam_get(&cur.plan, &FAMS[fb]))
@@ -894,7 +943,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
                         state s = cur;
                         fam_set(&s.plan, &FAMS[fa], FAMS[fa].alt[a]);
                         fam_set(&s.plan, &FAMS[fb], FAMS[fb].alt[b]);
-                        if (wmel_plan_check(&s.plan, NULL, 0)) continue;
+                        if (plan_check(&s.plan)) continue;
                         score sc = eval(&d, &s);
                         if (sc.ok && sc.rms < ps.rms) {
                             ps = sc;

@@ -12,7 +12,8 @@
 enum { WMEL_DG_MAX_DIFF = 12 };
 
 typedef struct wmel_dg_diff {
-    char field[32];   /* a plan JSON name, or layout, units, dtype, bank */
+    char field[32];   /* a plan JSON name, or layout, units, dtype, bank, n_frames, pad_left, lfr,
+                         norm_max_scope */
     char preset[64];  /* the claimed plan's value, as text */
     char found[128];  /* the port's value, as text */
     int numeric;      /* 1: preset and found are numbers (JSON numbers) */

@@ -61,10 +61,11 @@ def bf16(a):
 
 
 def whisper_np(audio, n_mels=80, periodic=True, htk=False, pad_to=None, keep_last=False, late=0,
-               dtype=np.float32, zero_row=None):
+               dtype=np.float32, zero_row=None, chunk_max=False):
     """openai-whisper's log_mel_spectrogram in numpy float32 (or dtype: float16, or "bfloat16":
     every stage's values rounded to bfloat16, as a model run in torch.bfloat16), with a port's
-    mistakes."""
+    mistakes. chunk_max: the max of max - 8 taken per 30 s chunk (3000 frames), as a port that
+    cuts a long clip into Whisper's windows after one STFT of the whole clip."""
     if isinstance(dtype, str):  # bfloat16: each stage computed in float32, stored in bfloat16
         x = np.asarray(audio, dtype=np.float32)
         if late:
@@ -105,7 +106,10 @@ def whisper_np(audio, n_mels=80, periodic=True, htk=False, pad_to=None, keep_las
     # float16 values at every stage, the products summed in float32 (a GPU's half matmul)
     mel = (filt.astype(dtype).astype(np.float32) @ mag.T.astype(np.float32)).astype(dtype)
     lg = np.log10(np.maximum(mel, dtype(1e-10) if dtype != np.float16 else np.float16(6e-8)))
-    lg = np.maximum(lg, lg.max() - dtype(8))
+    if chunk_max:
+        lg = np.concatenate([np.maximum(c, c.max() - dtype(8)) for c in np.split(lg, range(3000, lg.shape[1], 3000), 1)], 1)
+    else:
+        lg = np.maximum(lg, lg.max() - dtype(8))
     return ((lg + dtype(4)) / dtype(4)).astype(np.float32)
 
 
@@ -488,3 +492,35 @@ def test_tolerance_is_float32_rounding(jfk):
     x[10, 100:110] += 1e-3
     r = wmel.diagnose(jfk, x, preset="whisper")
     assert not r["matches"] and not r["explained"], r
+
+
+@pytest.fixture(scope="module")
+def clip48():
+    """48 s of speech (jfk, speech_en, exact_30s): Whisper pads it to two 30 s chunks."""
+    return np.concatenate([audio_of("jfk_flac"), audio_of("speech_en_wav"), audio_of("exact_30s_wav")])
+
+
+def test_whisper_chunk_max(clip48):
+    """A port that takes Whisper's max (of max - 8) per 30 s chunk where the original takes it
+    over the whole input: the scope named, alone or beside another mistake, within float32
+    rounding, in a few seconds."""
+    x = whisper_np(clip48, pad_to=960000)
+    run("whisper 48 s in numpy (one max)", clip48, x, "whisper", [])
+    y = whisper_np(clip48, pad_to=960000, chunk_max=True)
+    assert np.abs(y - x).max() > 0.1  # the chunks' maxima differ: the mistake shows
+    t = time.perf_counter()
+    r = run("whisper 48 s: max per 30 s chunk", clip48, y, "whisper", ["norm_max_scope"],
+            {"norm_max_scope": "chunk"})
+    assert time.perf_counter() - t < 10
+    assert r["differences"][0]["preset"] == "clip"
+    assert r["residual_before"] > 0.1 and r["residual_after"] <= 1e-4 * np.abs(y).max()
+    run("whisper 48 s: max per chunk, HTK mel scale", clip48,
+        whisper_np(clip48, htk=True, pad_to=960000, chunk_max=True), "whisper", ["mel_scale", "norm_max_scope"],
+        {"mel_scale": "htk", "norm_max_scope": "chunk"})
+
+
+def test_whisper_chunk_max_short(jfk):
+    """One chunk: the max's scope is not searched (both give the same values)."""
+    x = whisper_np(jfk, pad_to=480000, chunk_max=True)
+    assert np.array_equal(x, whisper_np(jfk, pad_to=480000))
+    run("whisper 11 s: max per chunk (one chunk)", jfk, x, "whisper", [])
