@@ -74,7 +74,7 @@ static wmel_decoder *open_any(const char *path, const void *data, size_t size,
         if (data) {
             wmel__wav_claim_warning(data, size, size, d->name, d->warn, sizeof d->warn);
         } else if (strcmp(path, "-") != 0) {
-            FILE *f = fopen(path, "rb");
+            FILE *f = wmel__fopen(path, "rb");
             if (f) {
                 unsigned char head[4096];
                 size_t hl = fread(head, 1, sizeof head, f);

@@ -35,6 +35,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(_WIN32) /* mingw-w64: _putenv_s for POSIX's setenv/unsetenv */
+#define setenv(name, value, overwrite) ((void)(overwrite), _putenv_s((name), (value)))
+#define unsetenv(name) _putenv_s((name), "")
+#endif
+
 static int quick;
 
 static uint64_t fnv(const float *x, size_t n)
