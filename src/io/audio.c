@@ -92,6 +92,12 @@ static wmel_decoder *open_any(const char *path, const void *data, size_t size,
     else
         st = wmel_parse_wav(data, size, d->name, &d->pcm, &d->n, d->err, sizeof d->err,
                             d->warn, sizeof d->warn);
+    /* not WAV: other formats need FFmpeg, which this build has not */
+    if (st == WMEL_ERR_FORMAT && strstr(d->err, "(no RIFF/WAVE header)")) {
+        size_t l = strlen(d->err);
+        snprintf(d->err + l, sizeof d->err - l, ": this build has no decoder for other formats "
+                 "(built without FFmpeg: WAV and raw samples only)");
+    }
 #endif
     snprintf(d->format, sizeof d->format, "wav: built-in reader, 16000 Hz, mono");
     if (st != WMEL_OK) {
