@@ -294,12 +294,23 @@ static char *follow_links(const char *name)
 #endif
 }
 
+/* The last folder separator of a path: '/', on Windows '\\' too; NULL if none. */
+static char *last_sep(const char *p)
+{
+    char *s = strrchr(p, '/');
+#if defined(_WIN32)
+    char *b = strrchr(p, '\\');
+    if (b && (!s || b > s)) s = b;
+#endif
+    return s;
+}
+
 /* The temporary beside path: "NAME.tmp.XXXXXX" (the name wmel batch and wmel.ray look
  * for), NAME cut (on a UTF-8 boundary) so that the longest legal name, 255 bytes, still
  * gives a legal temporary. It never ends like the output, so it is not taken for one. */
 static char *temp_name(const char *path)
 {
-    const char *slash = strrchr(path, '/');
+    const char *slash = last_sep(path);
     const char *base = slash ? slash + 1 : path;
     size_t dir = (size_t)(base - path), bl = strlen(base);
     if (bl > 255 - 11) {
@@ -573,7 +584,7 @@ static char *landing(const char *name)
     if (fdn >= 0) return NULL;
     char *p = follow_links(name);
     if (!p) return NULL;
-    char *slash = strrchr(p, '/');
+    char *slash = last_sep(p);
     const char *base = slash ? slash + 1 : p;
     char dir[PATH_MAX];
     if (slash) *slash = 0;

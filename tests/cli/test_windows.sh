@@ -33,6 +33,12 @@ cmp -s plain.npy nemo.npy && fail "nemo.npy equals the Whisper output: the test 
 cmp -s nemo.npy "données/ñ.npy" || fail "the replaced données/ñ.npy is not the new output"
 no_temps "données" "replace"
 
+# Windows' own separator: the temporary goes beside the output, in its folder
+"$WMEL" mel plain.wav -o 'données\back.npy' || fail "mel -o données\\back.npy"
+cmp -s plain.npy "données/back.npy" || fail "données\\back.npy is not the output"
+no_temps "données" "backslash name"
+no_temps "." "backslash name"
+
 # a refused run: the message says why, the old output stays, no temporary is left
 printf 'ID3 not audio' > "données/clip.mp3"
 msg=$("$WMEL" mel "données/clip.mp3" -o "données/ñ.npy" 2>&1) && fail "an MP3 was taken"
