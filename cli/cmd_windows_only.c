@@ -1,18 +1,9 @@
 /* cmd_windows_only.c -- the commands a Windows build leaves out (docs/platforms.md,
- * "Windows"): `wmel batch` (its job folder's lock, crash-safe renames and per-item
- * processes are POSIX) and `wmel vectors` (its packs are built in a mkdtemp folder
- * renamed into place) and `wmel bench` (its memory and peer measurements read /proc, mmap
+ * "Windows"): `wmel vectors` (its packs are built in a mkdtemp folder renamed into
+ * place) and `wmel bench` (its memory and peer measurements read /proc, mmap
  * and start the peers through popen). Each says so and exits with status 2. */
 #include "commands.h"
 #include "msg.h"
-
-int cmd_batch(int argc, char **argv)
-{
-    (void)argc, (void)argv;
-    cli_msg("wmel batch: not in this Windows build (its job folders need POSIX file locks and "
-            "renames): run `wmel mel` per file, or wmel batch on Linux or macOS");
-    return 2;
-}
 
 int cmd_vectors(int argc, char **argv)
 {

@@ -1,4 +1,7 @@
 /* platform.c -- see platform.h. */
+#if !defined(_WIN32)
+#define _GNU_SOURCE /* flock, O_CLOEXEC (as batch/batch.c) */
+#endif
 #include "platform.h"
 
 #include <errno.h>
@@ -7,6 +10,7 @@
 
 #if defined(_WIN32)
 #define WIN32_LEAN_AND_MEAN
+#include <dirent.h>
 #include <windows.h>
 #include <fcntl.h>
 #include <io.h>
@@ -67,6 +71,60 @@ int cli_mkdir(const char *path)
     return rc;
 }
 
+struct cli_dir {
+    _WDIR *d;
+    char name[MAX_PATH * 4 + 1];
+};
+
+cli_dir *cli_opendir(const char *path)
+{
+    wchar_t *w = cli_wide(path);
+    cli_dir *d = w ? calloc(1, sizeof *d) : NULL;
+    if (d && !(d->d = _wopendir(w))) {
+        free(d);
+        d = NULL;
+    }
+    free(w);
+    return d;
+}
+
+const char *cli_readdir(cli_dir *d)
+{
+    struct _wdirent *e;
+    while ((e = _wreaddir(d->d)) != NULL)
+        if (WideCharToMultiByte(CP_UTF8, 0, e->d_name, -1, d->name, (int)sizeof d->name, NULL, NULL) > 0)
+            return d->name;
+    return NULL;
+}
+
+void cli_closedir(cli_dir *d)
+{
+    _wclosedir(d->d);
+    free(d);
+}
+
+int cli_lock_file(const char *path)
+{
+    wchar_t *w = cli_wide(path);
+    HANDLE h = w ? CreateFileW(w, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+                               OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL)
+                 : INVALID_HANDLE_VALUE;
+    free(w);
+    if (h == INVALID_HANDLE_VALUE) {
+        if (errno != ENOENT) errno = EACCES;
+        return -1;
+    }
+    OVERLAPPED ov;
+    memset(&ov, 0, sizeof ov);
+    if (!LockFileEx(h, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &ov)) {
+        CloseHandle(h);
+        return -2;
+    }
+    int fd = _open_osfhandle((intptr_t)h, _O_BINARY); /* closing it releases the lock */
+    if (fd < 0) CloseHandle(h);
+    return fd;
+}
+
 int cli_utf8_args(int *argc, char ***argv)
 {
     _setmode(0, _O_BINARY); /* .npy and raw samples through - : no CR/LF translation */
@@ -92,6 +150,10 @@ int cli_utf8_args(int *argc, char ***argv)
 }
 
 #else
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 FILE *cli_fopen(const char *path, const char *mode) { return fopen(path, mode); }
 
@@ -100,5 +162,42 @@ int cli_stat(const char *path, cli_stat_t *st) { return stat(path, st); }
 int cli_remove(const char *path) { return remove(path); }
 
 int cli_mkdir(const char *path) { return mkdir(path, 0777); }
+
+struct cli_dir {
+    DIR *d;
+};
+
+cli_dir *cli_opendir(const char *path)
+{
+    cli_dir *d = calloc(1, sizeof *d);
+    if (d && !(d->d = opendir(path))) {
+        free(d);
+        d = NULL;
+    }
+    return d;
+}
+
+const char *cli_readdir(cli_dir *d)
+{
+    struct dirent *e = readdir(d->d);
+    return e ? e->d_name : NULL;
+}
+
+void cli_closedir(cli_dir *d)
+{
+    closedir(d->d);
+    free(d);
+}
+
+int cli_lock_file(const char *path)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) return -1;
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        close(fd);
+        return -2;
+    }
+    return fd;
+}
 
 #endif

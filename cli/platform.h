@@ -21,6 +21,17 @@ int cli_remove(const char *path);
 /* mkdir of a UTF-8 name (mode 0777 less the umask; Windows has no modes) */
 int cli_mkdir(const char *path);
 
+/* A folder's entries by UTF-8 name ("." and ".." included, as readdir gives them) */
+typedef struct cli_dir cli_dir;
+cli_dir *cli_opendir(const char *path);
+const char *cli_readdir(cli_dir *d); /* NULL at the end */
+void cli_closedir(cli_dir *d);
+
+/* The file path (created if absent) opened and locked for this process alone, without
+ * waiting: flock(LOCK_EX | LOCK_NB), on Windows LockFileEx. A descriptor, -1 when it
+ * cannot be opened (errno), -2 when another process holds the lock. */
+int cli_lock_file(const char *path);
+
 #if defined(_WIN32)
 /* UTF-8 to a malloc'ed UTF-16 string; NULL (errno ENOENT / ENOMEM) when it cannot be */
 wchar_t *cli_wide(const char *s);

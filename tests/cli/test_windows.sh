@@ -2,7 +2,7 @@
 # test_windows.sh -- what is Windows' own in the command (a Windows build, under wine):
 # UTF-8 names with non-ASCII characters (UTF-16 at the system), the atomic replace of an
 # existing output (MoveFileExW), no temporary file left by a refused run, the same-file
-# check without inodes, binary standard output. WMEL: the command (a wrapper running
+# check without inodes, binary standard output, wmel batch on WAV inputs. WMEL: the command (a wrapper running
 # wmel.exe under wine); SRC: the source tree (data/speech_en.wav).
 set -u
 fails=0
@@ -62,14 +62,24 @@ cmp -s plain.wav "données/ñ.wav" || fail "données/ñ.wav changed"
 "$WMEL" mel plain.wav -o - > stdout.npy || fail "mel -o -"
 cmp -s plain.npy stdout.npy || fail "-o - differs from the file output (text mode?)"
 
-# commands left out of the Windows build say so
-msg=$("$WMEL" batch plain.wav -o job 2>&1)
+# wmel batch on WAV inputs, a UTF-8 name among them: the shard, the index, a rerun that
+# finds the shard complete (the job folder's lock is LockFileEx, its renames MoveFileExW)
+printf 'plain.wav\ndonnées/ñ.wav\n' > list.txt
+"$WMEL" batch list.txt -o job 2> batch.err || fail "wmel batch: $(cat batch.err)"
+[ -s job/shard-000000.tar ] || fail "wmel batch wrote no shard (ls: $(ls -A job 2>&1))"
+[ "$(wc -l < job/index.jsonl 2>/dev/null)" = 2 ] || fail "index.jsonl: $(cat job/index.jsonl 2>&1)"
+no_temps job "wmel batch"
+"$WMEL" batch list.txt -o job 2> batch.err || fail "wmel batch rerun: $(cat batch.err)"
+grep -q "1 shard(s) already complete" batch.err || fail "the rerun did not find the shard: $(cat batch.err)"
+
+# a command left out of the Windows build says so
+msg=$("$WMEL" vectors --preset whisper -o pack 2>&1)
 rc=$?
-[ "$rc" = 2 ] || fail "wmel batch: exit $rc, want 2"
-case $msg in *"not in this Windows build"*) ;; *) fail "wmel batch: $msg" ;; esac
+[ "$rc" = 2 ] || fail "wmel vectors: exit $rc, want 2"
+case $msg in *"not in this Windows build"*) ;; *) fail "wmel vectors: $msg" ;; esac
 
 if [ "$fails" = 0 ]; then
-  echo "test_windows: UTF-8 names, atomic replace, refusals, binary stdout: all passed"
+  echo "test_windows: UTF-8 names, atomic replace, refusals, binary stdout, wmel batch: all passed"
   exit 0
 fi
 echo "test_windows: $fails failure(s)"
