@@ -139,8 +139,8 @@ test-wasm: wasm
 # and the C tests cross-built with Debian's mingw-w64 (cmake/toolchains/x86_64-w64-mingw32.cmake),
 # no FFmpeg, OpenBLAS, libpng or CUDA for the target; test-windows runs the CTest suite under
 # wine in a prefix of the build folder's own (the command's POSIX script tests skip there with
-# the reason; test_windows_cli and test_dll check the Windows parts, wmel batch included). From scratch on 2 shared
-# cores (load average 6-8): 4.7 minutes, of which ctest 2.3.
+# the reason; test_windows_cli and test_dll check the Windows parts, wmel batch included).
+# From scratch on 2 shared cores: 2.2 minutes at a load average of 5 (ctest 1.4), 4.7 at 6-8.
 APT_PKGS_WIN := mingw-w64 wine wine64
 BUILD_WIN ?= build-windows
 WIN_CMAKE = -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/x86_64-w64-mingw32.cmake \
