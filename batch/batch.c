@@ -26,8 +26,8 @@
 #include "batch.h"
 #include "out.h"
 #include "readall.h"
+#include "platform.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <fcntl.h>
@@ -35,8 +35,11 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
+#if defined(_WIN32)
+#define WIN32_LEAN_AND_MEAN
+#include <windows.h>
+#endif
 #include <time.h>
 #include <unistd.h>
 
@@ -48,7 +51,7 @@ static volatile sig_atomic_t g_tmp_set;
 
 void wmel_batch_interrupted(void)
 {
-    if (g_tmp_set) unlink(g_tmp);
+    if (g_tmp_set) cli_remove(g_tmp);
 }
 
 /* An output file of the job: cli/out.c's atomic output (a temporary file beside the
@@ -100,11 +103,15 @@ static int write_file(const char *dir, const char *name, const void *data, size_
 
 static void sync_dir(const char *dir)
 {
+#if defined(_WIN32)
+    (void)dir; /* Windows: MoveFileExW(MOVEFILE_WRITE_THROUGH) returned after the rename was on disk */
+#else
     int fd = open(dir, O_RDONLY | O_DIRECTORY);
     if (fd >= 0) {
         if (fsync(fd) != 0) { /* best effort: rename already happened */ }
         close(fd);
     }
+#endif
 }
 
 static int exists(const char *dir, const char *name)
@@ -129,23 +136,23 @@ static int our_tmp(const char *name)
 /* Removes the temporary files a killed run left in dir. */
 static void clean_tmp(const char *dir)
 {
-    DIR *d = opendir(dir);
+    cli_dir *d = cli_opendir(dir);
     if (!d) return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (!our_tmp(e->d_name)) continue;
+    const char *e;
+    while ((e = cli_readdir(d)) != NULL) {
+        if (!our_tmp(e)) continue;
         char p[4096];
-        int n = snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        if (n > 0 && (size_t)n < sizeof p) unlink(p);
+        int n = snprintf(p, sizeof p, "%s/%s", dir, e);
+        if (n > 0 && (size_t)n < sizeof p) cli_remove(p);
     }
-    closedir(d);
+    cli_closedir(d);
 }
 
 /* A whole file into a malloc'ed, NUL-terminated buffer; NULL with errno set (ENOENT when
  * it does not exist). */
 static char *slurp(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = cli_fopen(path, "rb");
     if (!f) return NULL;
     size_t n = 0;
     char *b = cli_read_all(f, SIZE_MAX - 1, &n);
@@ -301,11 +308,10 @@ static int numbered(const char *name, const char *prefix, const char *suffix, si
  * for NNNNNN < n_shards, and temporary files. Returns -1 when dir cannot be listed. */
 static int strays(const char *dir, int have_job, size_t n_shards, namelist *l)
 {
-    DIR *d = opendir(dir);
+    cli_dir *d = cli_opendir(dir);
     if (!d) return -1;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        const char *n = e->d_name;
+    const char *n;
+    while ((n = cli_readdir(d)) != NULL) {
         if (!strcmp(n, ".") || !strcmp(n, "..") || !strcmp(n, ".lock") || !strcmp(n, ".parts") ||
             our_tmp(n))
             continue;
@@ -314,22 +320,21 @@ static int strays(const char *dir, int have_job, size_t n_shards, namelist *l)
             continue;
         names_add(l, "", n);
     }
-    closedir(d);
+    cli_closedir(d);
     char parts[4096];
     snprintf(parts, sizeof parts, "%s/.parts", dir);
-    if ((d = opendir(parts)) == NULL) {
+    if ((d = cli_opendir(parts)) == NULL) {
         names_end(l);
         return 0;
     }
-    while ((e = readdir(d)) != NULL) {
-        const char *n = e->d_name;
+    while ((n = cli_readdir(d)) != NULL) {
         if (!strcmp(n, ".") || !strcmp(n, "..") || our_tmp(n)) continue;
         if (have_job && (numbered(n, "", ".index.jsonl", n_shards) ||
                          numbered(n, "", ".errors.jsonl", n_shards)))
             continue;
         names_add(l, ".parts/", n);
     }
-    closedir(d);
+    cli_closedir(d);
     names_end(l);
     return 0;
 }
@@ -567,25 +572,24 @@ static int open_folder(const char *dir, char *parts, size_t parts_len, char *err
         snprintf(err, err_len, "the output folder's path is too long");
         return -1;
     }
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+    if (cli_mkdir(dir) != 0 && errno != EEXIST) {
         snprintf(err, err_len, "%s: cannot create the output folder: %s", dir, strerror(errno));
         return -1;
     }
     snprintf(parts, parts_len, "%s/.parts", dir);
-    if (mkdir(parts, 0777) != 0 && errno != EEXIST) {
+    if (cli_mkdir(parts) != 0 && errno != EEXIST) {
         snprintf(err, err_len, "%s: cannot create: %s", parts, strerror(errno));
         return -1;
     }
     char lockp[4096];
     snprintf(lockp, sizeof lockp, "%s/.lock", dir);
-    int lockfd = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-    if (lockfd < 0) {
+    int lockfd = cli_lock_file(lockp);
+    if (lockfd == -1) {
         snprintf(err, err_len, "%s: cannot write in the output folder: %s", dir, strerror(errno));
         return -1;
     }
-    if (flock(lockfd, LOCK_EX | LOCK_NB) != 0) {
+    if (lockfd < 0) {
         snprintf(err, err_len, "%s: another wmel batch is running on this folder", dir);
-        close(lockfd);
         return -1;
     }
     return lockfd;
@@ -596,7 +600,9 @@ static int open_folder(const char *dir, char *parts, size_t parts_len, char *err
 static int start_workers(job *j, const wmel_batch_plan *plan, const wmel_batch_opts *o, int other_fe, pthread_t **th,
                          int *n_th, char *err, size_t err_len)
 {
-#ifdef _SC_NPROCESSORS_ONLN
+#if defined(_WIN32)
+    long cores = (long)GetActiveProcessorCount(ALL_PROCESSOR_GROUPS);
+#elif defined(_SC_NPROCESSORS_ONLN)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
 #else
     long cores = 1; /* (docs/platforms.md) */

@@ -18,6 +18,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "batch.h"
 #include "out.h"
+#include "platform.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -82,10 +83,14 @@ double wmel_batch_default_timeout(unsigned long long bytes)
 
 unsigned long long wmel_batch_file_bytes(const char *path)
 {
-    struct stat st;
-    if (!path || stat(path, &st) != 0 || st.st_size < 0) return 0;
+    cli_stat_t st;
+    if (!path || cli_stat(path, &st) != 0 || st.st_size < 0) return 0;
     unsigned long long size = (unsigned long long)st.st_size;
+#if defined(_WIN32)
+    unsigned long long blocks = size; /* no st_blocks: sparse files count whole */
+#else
     unsigned long long blocks = (unsigned long long)st.st_blocks * 512ULL;
+#endif
     return S_ISREG(st.st_mode) && blocks < size ? blocks : size;
 }
 

@@ -12,6 +12,7 @@
 #include "batch.h"
 #include "frontend.h"
 #include "readall.h"
+#include "platform.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -388,16 +389,38 @@ static void fnv(unsigned long long *h, const char *s)
     } while (*p++);
 }
 
+/* the absolute form of a folder's name, malloc'ed (realpath; Windows: _fullpath) */
+static char *abs_path(const char *p)
+{
+#if defined(_WIN32)
+    return _fullpath(NULL, p, 0);
+#else
+    return realpath(p, NULL);
+#endif
+}
+
+/* the first n bytes of s (at most), malloc'ed (POSIX's strndup) */
+static char *dup_n(const char *s, size_t n)
+{
+    size_t l = strnlen(s, n);
+    char *d = malloc(l + 1);
+    if (d) {
+        memcpy(d, s, l);
+        d[l] = 0;
+    }
+    return d;
+}
+
 int wmel_batch_plan_parse(const char *text, size_t len, int jsonl, const char *base,
                           wmel_batch_plan *plan, char *err, size_t err_len)
 {
     memset(plan, 0, sizeof *plan);
     char *base_abs = NULL;
     if (base && *base) {
-        base_abs = realpath(base, NULL);
+        base_abs = abs_path(base);
     } else {
         base = NULL;
-        base_abs = realpath(".", NULL);
+        base_abs = abs_path(".");
     }
     size_t cap = 0, line = 0;
     const char *p = text, *end = text + len;
@@ -429,7 +452,7 @@ int wmel_batch_plan_parse(const char *text, size_t len, int jsonl, const char *b
                 rc = WMEL_ERR_FORMAT;
                 break;
             }
-            path = strndup(s, n);
+            path = dup_n(s, n);
         }
         if (path && !strcmp(path, "-")) {
             snprintf(err, err_len,
@@ -520,7 +543,7 @@ int wmel_batch_plan_load(const char *manifest, wmel_batch_plan *plan, char *err,
 {
     memset(plan, 0, sizeof *plan);
     int is_stdin = !strcmp(manifest, "-");
-    FILE *f = is_stdin ? stdin : fopen(manifest, "rb");
+    FILE *f = is_stdin ? stdin : cli_fopen(manifest, "rb");
     if (!f) {
         snprintf(err, err_len, "%s: cannot open the manifest: %s", manifest, strerror(errno));
         return WMEL_ERR_IO;
@@ -544,7 +567,7 @@ int wmel_batch_plan_load(const char *manifest, wmel_batch_plan *plan, char *err,
         /* .jsonl by its name; any other file, like stdin, by its first line ("{") */
         jsonl = n > 6 && !strcmp(manifest + n - 6, ".jsonl") ? 1 : -1;
         const char *sl = strrchr(manifest, '/');
-        base = sl ? strndup(manifest, sl == manifest ? 1 : (size_t)(sl - manifest)) : NULL;
+        base = sl ? dup_n(manifest, sl == manifest ? 1 : (size_t)(sl - manifest)) : NULL;
     }
     char msg[768];
     int rc = wmel_batch_plan_parse(buf, len, jsonl, base, plan, msg, sizeof msg);

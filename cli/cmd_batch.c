@@ -17,12 +17,28 @@
 #include "msg.h"
 
 #include <errno.h>
+#if defined(_WIN32)
+#define WIN32_LEAN_AND_MEAN
+#include <windows.h>
+#else
 #include <signal.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#if defined(_WIN32)
+/* Ctrl+C, Ctrl+Break, the console closed (a thread of its own): the same removals, then
+ * the default handler ends the process */
+static BOOL WINAPI on_console_event(DWORD type)
+{
+    (void)type;
+    wmel_batch_interrupted();
+    cli_out_remove_temps();
+    return FALSE;
+}
+#else
 static void on_signal(int sig)
 {
     wmel_batch_interrupted();
@@ -30,6 +46,7 @@ static void on_signal(int sig)
     signal(sig, SIG_DFL);
     raise(sig);
 }
+#endif
 
 static int parse_count(const char *v, long max, long *out)
 {
@@ -141,6 +158,9 @@ int cmd_batch(int argc, char **argv)
         return 1;
     }
     wmel_batch_stats st;
+#if defined(_WIN32)
+    SetConsoleCtrlHandler(on_console_event, TRUE);
+#else
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -148,6 +168,7 @@ int cmd_batch(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+#endif
     int rc = wmel_batch_run(&plan, out, &o, &st, err, sizeof err);
     wmel_batch_plan_free(&plan);
     free(cols);

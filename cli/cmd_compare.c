@@ -42,7 +42,7 @@
 static const char *const IMPLS[] = {"wmel", "oracle", "openai", "hf", "faster-whisper", "librosa",
                                     "kaldi-native-fbank", "torchaudio", "nemo", NULL};
 
-static int fail2(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail2(const char *fmt, ...) __attribute__((format(WMEL_PRINTF_FMT, 1, 2)));
 static int fail2(const char *fmt, ...)
 {
     char text[4096];

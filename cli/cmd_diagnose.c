@@ -8,6 +8,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
+#include "platform.h"
 #include "commands.h"
 #include "npyread.h"
 #include "diagnose.h"
@@ -72,7 +73,7 @@ static int read_raw(const char *path, const size_t *shape, int ndim, float **x, 
 {
     size_t count = 1;
     for (int i = 0; i < ndim; i++) count *= shape[i];
-    FILE *f = fopen(path, "rb");
+    FILE *f = cli_fopen(path, "rb");
     if (!f) {
         snprintf(err, err_len, "%s: cannot open: %s", path, strerror(errno));
         return -1;

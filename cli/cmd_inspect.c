@@ -19,6 +19,7 @@
 #include "args.h"
 #include "commands.h"
 #include "frontend.h"
+#include "platform.h"
 #include "out.h"
 #include "picture.h"
 #include "report.h"
@@ -476,12 +477,12 @@ static int inspect_plan(inspect_job *j)
     const char *outs[1] = {o->out}, *ins[1] = {o->in};
     if (cli_check_files(outs, 1, ins, 1)) return 1;
     if (o->stages_dir) {
-        struct stat sb;
-        if (stat(o->stages_dir, &sb) != 0 && mkdir(o->stages_dir, 0777) != 0) {
+        cli_stat_t sb;
+        if (cli_stat(o->stages_dir, &sb) != 0 && cli_mkdir(o->stages_dir) != 0) {
             cli_msg("wmel: %s: cannot create the stages directory: %s", o->stages_dir, strerror(errno));
             return 1;
         }
-        if (stat(o->stages_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        if (cli_stat(o->stages_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
             cli_msg("wmel: %s: not a directory", o->stages_dir);
             return 1;
         }
@@ -636,8 +637,8 @@ static int write_backend_stages(const inspect_job *j, char *err, size_t err_len)
     const bk *b = &j->b;
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", o->stages_dir, b->name);
-    struct stat sb;
-    if (stat(path, &sb) != 0 && mkdir(path, 0777) != 0) {
+    cli_stat_t sb;
+    if (cli_stat(path, &sb) != 0 && cli_mkdir(path) != 0) {
         snprintf(err, err_len, "%.900s: cannot create: %s", path, strerror(errno));
         return WMEL_ERR_IO;
     }

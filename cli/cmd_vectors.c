@@ -61,7 +61,7 @@ typedef struct strbuf {
     int oom;
 } strbuf;
 
-static void sb_add(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_add(strbuf *b, const char *fmt, ...) __attribute__((format(WMEL_PRINTF_FMT, 2, 3)));
 static void sb_add(strbuf *b, const char *fmt, ...)
 {
     if (b->oom) return;

@@ -5,6 +5,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "frontend.h"
+#include "platform.h"
 #include "msg.h"
 #include "readall.h"
 
@@ -134,7 +135,7 @@ int cli_fe_opt(const char *arg, const char *val, cli_fe *f)
 /* A file's text (at most 1 MiB; NULL: reported as `what PATH: reason`). */
 static char *read_small(const char *path, const char *what, const char *noun, size_t *len)
 {
-    FILE *fp = fopen(path, "rb");
+    FILE *fp = cli_fopen(path, "rb");
     if (!fp) {
         cli_msg("wmel: %s %s: %s", what, cli_esc(path), strerror(errno));
         return NULL;
@@ -157,7 +158,7 @@ static char *read_small(const char *path, const char *what, const char *noun, si
 
 static int is_dir(const char *path)
 {
-    FILE *fp = fopen(path, "rb");
+    FILE *fp = cli_fopen(path, "rb");
     if (!fp) return 0;
     /* a folder opens for reading on Linux and fails to read with EISDIR */
     const int c = fgetc(fp);
@@ -186,7 +187,7 @@ static int plan_from_hf(cli_fe *f, wmel_frontend_plan *plan)
     const char *file = f->hf_config;
     if (is_dir(f->hf_config)) {
         snprintf(path, sizeof path, "%s/processor_config.json", f->hf_config);
-        FILE *fp = fopen(path, "rb");
+        FILE *fp = cli_fopen(path, "rb");
         if (fp) {
             fclose(fp);
             size_t len;

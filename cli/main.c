@@ -10,6 +10,7 @@
 #include "out.h"
 #include "wmel.h"
 #include "msg.h"
+#include "platform.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -383,7 +384,14 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-    cli_out_handle_signals(); /* temporaries removed on SIGINT/SIGTERM/SIGHUP */
+#if defined(_WIN32)
+    /* the arguments as UTF-8 (from the UTF-16 command line), whatever the code page */
+    if (cli_utf8_args(&argc, &argv) != 0) {
+        fputs("wmel: out of memory\n", stderr);
+        return 1;
+    }
+#endif
+    cli_out_handle_signals(); /* temporaries removed on SIGINT/SIGTERM/SIGHUP (Windows: Ctrl+C, Ctrl+Break, close) */
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -7,6 +7,17 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+/* printf-style checking: mingw-w64's "printf" archetype is msvcrt's (no %zu); with
+ * __USE_MINGW_ANSI_STDIO its stdio is C99's, named by __MINGW_PRINTF_FORMAT. */
+#ifndef WMEL_PRINTF_FMT
+#if defined(__MINGW32__)
+#include <stdio.h>
+#define WMEL_PRINTF_FMT __MINGW_PRINTF_FORMAT
+#else
+#define WMEL_PRINTF_FMT printf
+#endif
+#endif
+
 /* s into dst (len bytes, always NUL-terminated, cut before an escape that would not fit)
  * with each C0 control (0x00..0x1f), DEL (0x7f), C1 control (U+0080..U+009F) and byte
  * that is not part of valid UTF-8 written as \xNN (one per byte); other text, UTF-8
@@ -24,8 +35,8 @@ const char *cli_num(double v);
 
 /* One message line on stderr: the text fmt makes, escaped as cli_escape does (a
  * newline in it included: the line is one line), then '\n'. */
-void cli_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void cli_vmsg(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+void cli_msg(const char *fmt, ...) __attribute__((format(WMEL_PRINTF_FMT, 1, 2)));
+void cli_vmsg(const char *fmt, va_list ap) __attribute__((format(WMEL_PRINTF_FMT, 1, 0)));
 
 /* Messages of this thread into buf (len bytes, emptied now; each message appended, lines
  * joined by '\n', cut when full) instead of stderr, for a caller that reports them itself

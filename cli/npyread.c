@@ -2,6 +2,7 @@
  * npyread.c -- the command's .npy reader (npyread.h).
  */
 #include "npyread.h"
+#include "platform.h"
 
 #include <errno.h>
 #include <math.h>
@@ -48,7 +49,7 @@ int cli_npy_read(const char *path, cli_npy *a, int *missing, char *err, size_t e
 {
     memset(a, 0, sizeof *a);
     if (missing) *missing = 0;
-    FILE *f = fopen(path, "rb");
+    FILE *f = cli_fopen(path, "rb");
     if (!f) {
         if (missing && errno == ENOENT) *missing = 1;
         snprintf(err, err_len, "%s: cannot open: %s", path, strerror(errno));

@@ -12,21 +12,40 @@
 
 #include "wmel.h"
 #include "msg.h"
+#include "platform.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#if defined(_WIN32)
+/* Windows (docs/platforms.md): the temporary beside the output is created with
+ * CreateFileW and renamed over it with MoveFileExW(MOVEFILE_REPLACE_EXISTING |
+ * MOVEFILE_WRITE_THROUGH), flushed with _commit; a console control handler (Ctrl+C,
+ * Ctrl+Break, the window closed) removes the temporaries, as the signal handlers do
+ * elsewhere. No links are followed (a name is the file), no permissions are carried. */
+#define WIN32_LEAN_AND_MEAN
+#include <windows.h>
+#include <io.h>
+typedef int cli_sigset;
+#else
+#include <pthread.h>
+#include <signal.h>
+typedef sigset_t cli_sigset;
+#endif
 
 const char *cli_tmpdir(void)
 {
     const char *d = getenv("TMPDIR");
+#if defined(_WIN32)
+    if (!(d && *d)) d = getenv("TEMP");
+    return d && *d ? d : ".";
+#else
     return d && *d ? d : "/tmp";
+#endif
 }
 
 FILE *cli_info(const char *out, const char *out2)
@@ -34,6 +53,51 @@ FILE *cli_info(const char *out, const char *out2)
     return (out && !strcmp(out, "-")) || (out2 && !strcmp(out2, "-")) ? stderr : stdout;
 }
 
+#if defined(_WIN32)
+/* A new file of a UTF-8 name; the trailing XXXXXX of tmpl replaced until the name is new
+ * (as mkstemp). delete_on_close: the system removes it when the last handle closes.
+ * Returns a descriptor (binary), -1 with errno set. */
+static int win_create(char *tmpl, int delete_on_close)
+{
+    static LONG counter;
+    size_t l = strlen(tmpl);
+    if (l < 6 || strcmp(tmpl + l - 6, "XXXXXX")) return errno = EINVAL, -1;
+    for (int tries = 0; tries < 100; tries++) {
+        unsigned long long v = (unsigned long long)GetTickCount64() * 2654435761u ^
+                               (unsigned long long)GetCurrentProcessId() << 20 ^
+                               (unsigned long long)InterlockedIncrement(&counter) * 40503u;
+        for (int i = 0; i < 6; i++, v /= 36) tmpl[l - 6 + i] = "0123456789abcdefghijklmnopqrstuvwxyz"[v % 36];
+        wchar_t *w = cli_wide(tmpl);
+        if (!w) return -1;
+        HANDLE h = CreateFileW(w, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_DELETE, NULL,
+                               CREATE_NEW, FILE_ATTRIBUTE_NORMAL |
+                               (delete_on_close ? FILE_ATTRIBUTE_TEMPORARY | FILE_FLAG_DELETE_ON_CLOSE : 0), NULL);
+        DWORD e = GetLastError();
+        free(w);
+        if (h != INVALID_HANDLE_VALUE) {
+            int fd = _open_osfhandle((intptr_t)h, _O_BINARY);
+            if (fd < 0) CloseHandle(h);
+            return fd;
+        }
+        if (e != ERROR_FILE_EXISTS && e != ERROR_ALREADY_EXISTS) {
+            errno = e == ERROR_ACCESS_DENIED ? EACCES : e == ERROR_PATH_NOT_FOUND ? ENOENT : EIO;
+            return -1;
+        }
+    }
+    return errno = EEXIST, -1;
+}
+
+FILE *cli_tmpfile(void)
+{
+    char name[PATH_MAX];
+    int n = snprintf(name, sizeof name, "%s/wmel-XXXXXX", cli_tmpdir());
+    if (n < 0 || (size_t)n >= sizeof name) return errno = ENAMETOOLONG, NULL;
+    int fd = win_create(name, 1);
+    FILE *f = fd < 0 ? NULL : _fdopen(fd, "w+b");
+    if (!f && fd >= 0) _close(fd);
+    return f;
+}
+#else
 FILE *cli_tmpfile(void)
 {
     int fd = -1, named = 1;
@@ -57,11 +121,57 @@ FILE *cli_tmpfile(void)
     }
     return f;
 }
+#endif
 
 /* ---- temporary files removed on signals ------------------------------------------- */
 
 #define MAX_TEMPS 8
 static char temp_path[MAX_TEMPS][PATH_MAX];
+#if defined(_WIN32)
+static volatile LONG temp_used[MAX_TEMPS];
+static SRWLOCK temp_lock = SRWLOCK_INIT;
+
+void cli_out_remove_temps(void)
+{
+    for (int i = 0; i < MAX_TEMPS; i++)
+        if (temp_used[i]) cli_remove(temp_path[i]);
+}
+
+/* Runs on a thread of its own: waits for a registry change in progress, removes the
+ * temporaries, then lets the next handler (the default: the end of the process) act. */
+static BOOL WINAPI on_console_event(DWORD type)
+{
+    (void)type;
+    AcquireSRWLockExclusive(&temp_lock);
+    cli_out_remove_temps();
+    ReleaseSRWLockExclusive(&temp_lock);
+    return FALSE;
+}
+
+static int want_handlers;
+
+void cli_out_handle_signals(void) { want_handlers = 1; }
+
+static void install_handlers(void)
+{
+    static int done;
+    if (done || !want_handlers) return;
+    done = 1;
+    SetConsoleCtrlHandler(on_console_event, TRUE);
+}
+
+static void block_signals(cli_sigset *old)
+{
+    *old = 0;
+    AcquireSRWLockExclusive(&temp_lock);
+}
+
+static void restore_signals(const cli_sigset *old)
+{
+    (void)old;
+    ReleaseSRWLockExclusive(&temp_lock);
+}
+#else
 static volatile sig_atomic_t temp_used[MAX_TEMPS];
 static const int CLEANUP_SIGNALS[] = {SIGINT, SIGTERM, SIGHUP};
 
@@ -119,6 +229,7 @@ static void block_signals(sigset_t *old)
 }
 
 static void restore_signals(const sigset_t *old) { pthread_sigmask(SIG_SETMASK, old, NULL); }
+#endif
 
 /* ---- where an output goes --------------------------------------------------------- */
 
@@ -149,6 +260,9 @@ static int fd_name(const char *p)
  * Returns a malloc'ed path, NULL with errno set. */
 static char *follow_links(const char *name)
 {
+#if defined(_WIN32)
+    return strdup(name); /* Windows: the name is the file (no links followed) */
+#else
     char *cur = strdup(name);
     for (int hops = 0; cur && hops < 40; hops++) {
         struct stat st;
@@ -177,6 +291,18 @@ static char *follow_links(const char *name)
         errno = ELOOP;
     }
     return NULL;
+#endif
+}
+
+/* The last folder separator of a path: '/', on Windows '\\' too; NULL if none. */
+static char *last_sep(const char *p)
+{
+    char *s = strrchr(p, '/');
+#if defined(_WIN32)
+    char *b = strrchr(p, '\\');
+    if (b && (!s || b > s)) s = b;
+#endif
+    return s;
 }
 
 /* The temporary beside path: "NAME.tmp.XXXXXX" (the name wmel batch and wmel.ray look
@@ -184,7 +310,7 @@ static char *follow_links(const char *name)
  * gives a legal temporary. It never ends like the output, so it is not taken for one. */
 static char *temp_name(const char *path)
 {
-    const char *slash = strrchr(path, '/');
+    const char *slash = last_sep(path);
     const char *base = slash ? slash + 1 : path;
     size_t dir = (size_t)(base - path), bl = strlen(base);
     if (bl > 255 - 11) {
@@ -205,7 +331,7 @@ int cli_out_open(cli_out *o, const char *target, int seekable, char *err, size_t
     o->target = strdup(target);
     if (!o->target) goto oom;
     int fdn = fd_name(target);
-    struct stat st;
+    cli_stat_t st;
     if (fdn < 0) {
         o->path = follow_links(target);
         if (o->path) fdn = fd_name(o->path);
@@ -217,15 +343,20 @@ int cli_out_open(cli_out *o, const char *target, int seekable, char *err, size_t
             return WMEL_ERR_IO;
         }
         size_t pl = strlen(o->path);
-        if ((pl && o->path[pl - 1] == '/') || (stat(o->path, &st) == 0 && S_ISDIR(st.st_mode))) {
+        if ((pl && o->path[pl - 1] == '/') || (cli_stat(o->path, &st) == 0 && S_ISDIR(st.st_mode))) {
             snprintf(err, err_len, "%s: is a directory: -o takes a file name", target);
             cli_out_abort(o);
             return WMEL_ERR_IO;
         }
-        int exists = stat(o->path, &st) == 0;
+        int exists = cli_stat(o->path, &st) == 0;
         o->in_place = exists && !S_ISREG(st.st_mode);
         /* a file we may not write is not replaced behind its back (as cp, ffmpeg, sox) */
+#if defined(_WIN32)
+        if (exists && S_ISREG(st.st_mode) && !(st.st_mode & _S_IWRITE)) {
+            errno = EACCES;
+#else
         if (exists && S_ISREG(st.st_mode) && access(o->path, W_OK) != 0) {
+#endif
             snprintf(err, err_len, "%s: cannot write output: %s (the file is read-only: make it "
                      "writable, or choose another name)", target, strerror(errno));
             cli_out_abort(o);
@@ -238,14 +369,24 @@ int cli_out_open(cli_out *o, const char *target, int seekable, char *err, size_t
     }
     if (o->in_place) {
         /* a device, FIFO or descriptor: written in place, nothing to rename */
+#if defined(_WIN32)
+        wchar_t *wp = fdn >= 0 ? NULL : cli_wide(o->path);
+        o->fd = fdn >= 0 ? _dup(fdn) : wp ? _wopen(wp, _O_WRONLY | _O_BINARY) : -1;
+        free(wp);
+#else
         o->fd = fdn >= 0 ? dup(fdn) : open(o->path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+#endif
         if (o->fd < 0) {
             snprintf(err, err_len, "%s: cannot open output: %s", target, strerror(errno));
             cli_out_abort(o);
             return WMEL_ERR_IO;
         }
         off_t at = lseek(o->fd, 0, SEEK_CUR);
+#if defined(_WIN32)
+        int append = 0;
+#else
         int append = (fcntl(o->fd, F_GETFL) & O_APPEND) != 0;
+#endif
         if (seekable && (at < 0 || append)) {
             o->spilled = 1; /* a pipe cannot seek, and O_APPEND writes at the end anyway */
             o->f = cli_tmpfile();
@@ -268,7 +409,7 @@ int cli_out_open(cli_out *o, const char *target, int seekable, char *err, size_t
     o->tmp = temp_name(o->path);
     if (!o->tmp) goto oom;
     install_handlers();
-    sigset_t old;
+    cli_sigset old;
     block_signals(&old);
     int fd = -1;
     for (int i = 0; i < MAX_TEMPS; i++)
@@ -277,7 +418,11 @@ int cli_out_open(cli_out *o, const char *target, int seekable, char *err, size_t
             break;
         }
     if (o->slot >= 0) {
+#if defined(_WIN32)
+        fd = win_create(o->tmp, 0);
+#else
         fd = mkstemp(o->tmp);
+#endif
         if (fd >= 0) {
             memcpy(temp_path[o->slot], o->tmp, strlen(o->tmp) + 1);
             temp_used[o->slot] = 1;
@@ -347,7 +492,11 @@ int cli_out_commit(cli_out *o, char *err, size_t err_len)
         /* fsync where it means something: a file behind /dev/stdout; devices and pipes
            refuse it (EINVAL, EROFS), which is no error */
         int fd = o->spilled ? o->fd : fileno(o->f);
+#if defined(_WIN32)
+        if (ok && _commit(fd) != 0 && errno != EINVAL && errno != EBADF) ok = 0, saved = errno;
+#else
         if (ok && fsync(fd) != 0 && errno != EINVAL && errno != EROFS) ok = 0, saved = errno;
+#endif
         if (fclose(o->f) != 0 && ok) ok = 0, saved = errno;
         o->f = NULL;
         if (o->fd >= 0 && close(o->fd) != 0 && ok && errno != EINTR) ok = 0, saved = errno;
@@ -362,9 +511,29 @@ int cli_out_commit(cli_out *o, char *err, size_t err_len)
     }
     ok = fflush(o->f) == 0 && !ferror(o->f);
     if (!ok) saved = errno;
+#if defined(_WIN32)
+    if (ok && _commit(_fileno(o->f)) != 0) ok = 0, saved = errno;
+#else
     if (ok && fsync(fileno(o->f)) != 0) ok = 0, saved = errno;
+#endif
     if (fclose(o->f) != 0 && ok) ok = 0, saved = errno;
     o->f = NULL;
+#if defined(_WIN32)
+    if (ok) {
+        wchar_t *wt = cli_wide(o->tmp), *wp = cli_wide(o->path);
+        cli_sigset old;
+        block_signals(&old);
+        if (!wt || !wp)
+            ok = 0, saved = errno;
+        else if (!MoveFileExW(wt, wp, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH))
+            ok = 0, saved = GetLastError() == ERROR_ACCESS_DENIED ? EACCES : EIO;
+        else
+            temp_used[o->slot] = 0, o->slot = -1;
+        restore_signals(&old);
+        free(wt);
+        free(wp);
+    }
+#else
     if (ok) {
         /* mkstemp creates 0600: the replaced file's permissions, or the usual ones */
         mode_t um = umask(0);
@@ -376,6 +545,7 @@ int cli_out_commit(cli_out *o, char *err, size_t err_len)
         else temp_used[o->slot] = 0, o->slot = -1;
         restore_signals(&old);
     }
+#endif
     if (!ok) {
         snprintf(err, err_len, "%s: cannot write output: %s", o->target, strerror(saved));
         cli_out_abort(o);
@@ -389,10 +559,10 @@ void cli_out_abort(cli_out *o)
 {
     if (o->f) fclose(o->f);
     if (o->fd >= 0) close(o->fd);
-    sigset_t old;
+    cli_sigset old;
     block_signals(&old);
     if (o->slot >= 0) {
-        if (o->tmp) unlink(o->tmp);
+        if (o->tmp) cli_remove(o->tmp);
         temp_used[o->slot] = 0;
     }
     restore_signals(&old);
@@ -414,13 +584,47 @@ static char *landing(const char *name)
     if (fdn >= 0) return NULL;
     char *p = follow_links(name);
     if (!p) return NULL;
-    char *slash = strrchr(p, '/');
+    char *slash = last_sep(p);
     const char *base = slash ? slash + 1 : p;
     char dir[PATH_MAX];
     if (slash) *slash = 0;
+#if defined(_WIN32)
+    char *r = _fullpath(dir, slash ? (p[0] ? p : "/") : ".", sizeof dir) ? dup_printf("%s/%s", dir, base) : NULL;
+#else
     char *r = realpath(slash ? (p[0] ? p : "/") : ".", dir) ? dup_printf("%s/%s", dir, base) : NULL;
+#endif
     free(p);
     return r;
+}
+
+/* Two existing names of one file: the same device and inode; on Windows (whose st_ino is
+ * 0) the same volume and file index (GetFileInformationByHandle). */
+static int same_file(const char *a, const cli_stat_t *sa, const char *b, const cli_stat_t *sb)
+{
+#if defined(_WIN32)
+    (void)sa, (void)sb;
+    BY_HANDLE_FILE_INFORMATION ia, ib;
+    int same = 0, got = 0;
+    const char *names[2] = {a, b};
+    BY_HANDLE_FILE_INFORMATION *infos[2] = {&ia, &ib};
+    for (int i = 0; i < 2; i++) {
+        wchar_t *w = cli_wide(names[i]);
+        HANDLE h = w ? CreateFileW(w, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                                   OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL)
+                     : INVALID_HANDLE_VALUE;
+        free(w);
+        if (h == INVALID_HANDLE_VALUE) break;
+        got += GetFileInformationByHandle(h, infos[i]) != 0;
+        CloseHandle(h);
+    }
+    if (got == 2)
+        same = ia.dwVolumeSerialNumber == ib.dwVolumeSerialNumber && ia.nFileIndexHigh == ib.nFileIndexHigh &&
+               ia.nFileIndexLow == ib.nFileIndexLow;
+    return same;
+#else
+    (void)a, (void)b;
+    return sa->st_dev == sb->st_dev && sa->st_ino == sb->st_ino;
+#endif
 }
 
 int cli_check_files(const char *const *outs, int n_outs, const char *const *ins, int n_ins)
@@ -436,15 +640,15 @@ int cli_check_files(const char *const *outs, int n_outs, const char *const *ins,
             continue;
         }
         size_t l = strlen(outs[i]);
-        struct stat so, si;
-        if (!l || outs[i][l - 1] == '/' || (stat(outs[i], &so) == 0 && S_ISDIR(so.st_mode))) {
+        cli_stat_t so, si;
+        if (!l || outs[i][l - 1] == '/' || (cli_stat(outs[i], &so) == 0 && S_ISDIR(so.st_mode))) {
             cli_msg("wmel: %s: is a directory: -o takes a file name", outs[i]);
             return 1;
         }
-        int have = stat(outs[i], &so) == 0;
+        int have = cli_stat(outs[i], &so) == 0;
         for (int j = 0; j < n_ins && have; j++) {
-            if (!ins[j] || !strcmp(ins[j], "-") || stat(ins[j], &si) != 0) continue;
-            if (so.st_dev == si.st_dev && so.st_ino == si.st_ino && S_ISREG(so.st_mode)) {
+            if (!ins[j] || !strcmp(ins[j], "-") || cli_stat(ins[j], &si) != 0) continue;
+            if (S_ISREG(so.st_mode) && same_file(outs[i], &so, ins[j], &si)) {
                 cli_msg("wmel: %s: is the same file as the input %s: refusing to overwrite it",
                      outs[i], ins[j]);
                 return 1;
@@ -453,9 +657,9 @@ int cli_check_files(const char *const *outs, int n_outs, const char *const *ins,
         for (int j = 0; j < i; j++) {
             /* two outputs on one device or FIFO (say /dev/null) are fine */
             if (!outs[j] || (have && !S_ISREG(so.st_mode))) continue;
-            struct stat sj;
-            int same = have && stat(outs[j], &sj) == 0 && S_ISREG(so.st_mode) &&
-                       sj.st_dev == so.st_dev && sj.st_ino == so.st_ino;
+            cli_stat_t sj;
+            int same = have && cli_stat(outs[j], &sj) == 0 && S_ISREG(so.st_mode) &&
+                       same_file(outs[i], &so, outs[j], &sj);
             if (!same) {
                 char *a = landing(outs[i]), *b = landing(outs[j]);
                 same = a && b && !strcmp(a, b);

@@ -68,7 +68,7 @@ static const char *num(char *buf, size_t len, double v)
 #define NUM(v) num((char[40]){0}, 40, (v))
 
 /* snprintf appended at *k (kept within len). */
-static void add(char *buf, size_t len, size_t *k, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void add(char *buf, size_t len, size_t *k, const char *fmt, ...) __attribute__((format(WMEL_PRINTF_FMT, 4, 5)));
 static void add(char *buf, size_t len, size_t *k, const char *fmt, ...)
 {
     if (*k >= len) return;

@@ -22,7 +22,7 @@ endif()
 
 # wmel-stage-bench (bench/stage_bench.c): the AVX2 kernel's stages timed one by one, from
 # the library's own kernel source (x86_64 only; not a test).
-if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64|amd64")
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64|amd64" AND NOT WIN32)
   add_executable(wmel_stage_bench ${CMAKE_CURRENT_SOURCE_DIR}/bench/stage_bench.c)
   set_target_properties(wmel_stage_bench PROPERTIES OUTPUT_NAME wmel-stage-bench)
   target_include_directories(wmel_stage_bench PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src
@@ -51,7 +51,10 @@ target_link_libraries(wmel_fe_bench PRIVATE wmel_static m)
 
 # wmel-fe-threads-bench (bench/fe_threads_bench.c): wmel_features() of every front-end plan
 # on 1 thread against T threads, alternating calls (not a test).
+# (mmap, POSIX timers: not in a Windows build)
+if(NOT WIN32)
 add_executable(wmel_fe_threads_bench ${CMAKE_CURRENT_SOURCE_DIR}/bench/fe_threads_bench.c)
 set_target_properties(wmel_fe_threads_bench PROPERTIES OUTPUT_NAME wmel-fe-threads-bench)
 target_include_directories(wmel_fe_threads_bench PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/bench)
 target_link_libraries(wmel_fe_threads_bench PRIVATE wmel_static m)
+endif()

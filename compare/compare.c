@@ -36,7 +36,7 @@ void cli_cmp_note(cli_cmp_notes *ns, const char *fmt, ...)
     va_end(ap);
 }
 
-static int efail(char *err, size_t err_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int efail(char *err, size_t err_len, const char *fmt, ...) __attribute__((format(WMEL_PRINTF_FMT, 3, 4)));
 static int efail(char *err, size_t err_len, const char *fmt, ...)
 {
     va_list ap;

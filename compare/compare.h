@@ -18,6 +18,17 @@
 
 #include "wmel.h"
 
+/* printf-style checking: mingw-w64's "printf" archetype is msvcrt's (no %zu); with
+ * __USE_MINGW_ANSI_STDIO its stdio is C99's, named by __MINGW_PRINTF_FORMAT. */
+#ifndef WMEL_PRINTF_FMT
+#if defined(__MINGW32__)
+#include <stdio.h>
+#define WMEL_PRINTF_FMT __MINGW_PRINTF_FORMAT
+#else
+#define WMEL_PRINTF_FMT printf
+#endif
+#endif
+
 #define CLI_CMP_MAX_NOTES 24
 
 typedef struct cli_cmp_notes {
@@ -26,7 +37,7 @@ typedef struct cli_cmp_notes {
 } cli_cmp_notes;
 
 /* Appends a line (dropped past CLI_CMP_MAX_NOTES). */
-void cli_cmp_note(cli_cmp_notes *ns, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cli_cmp_note(cli_cmp_notes *ns, const char *fmt, ...) __attribute__((format(WMEL_PRINTF_FMT, 2, 3)));
 
 typedef struct cli_cmp_src {
     const char *spec;   /* as given: named in messages and the summary */

@@ -19,6 +19,17 @@
  */
 #include "diagnose.h"
 
+/* printf-style checking: mingw-w64's "printf" archetype is msvcrt's (no %zu); with
+ * __USE_MINGW_ANSI_STDIO its stdio is C99's, named by __MINGW_PRINTF_FORMAT. */
+#ifndef WMEL_PRINTF_FMT
+#if defined(__MINGW32__)
+#include <stdio.h>
+#define WMEL_PRINTF_FMT __MINGW_PRINTF_FORMAT
+#else
+#define WMEL_PRINTF_FMT printf
+#endif
+#endif
+
 #include <float.h>
 #include <stdarg.h>
 #include <math.h>
@@ -1125,7 +1136,7 @@ done:
 }
 
 /* ---- output */
-static void put(char *buf, size_t cap, size_t *len, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void put(char *buf, size_t cap, size_t *len, const char *fmt, ...) __attribute__((format(WMEL_PRINTF_FMT, 4, 5)));
 static void put(char *buf, size_t cap, size_t *len, const char *fmt, ...)
 {
     va_list ap;

@@ -16,7 +16,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(_WIN32)
+#define WIN32_LEAN_AND_MEAN
+#include <windows.h>
+#include <io.h>
+#include <malloc.h>
+#else
 #include <unistd.h>
+#endif
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
@@ -29,10 +36,13 @@
 
 /* Online cores (docs/platforms.md): sysconf(_SC_NPROCESSORS_ONLN) where the C library has
  * it (glibc, musl, macOS, the BSDs outside a strict POSIX build), else sysctl's hw.ncpu
- * (macOS, the BSDs), else 1. */
+ * (macOS, the BSDs), GetActiveProcessorCount on Windows, else 1. */
 int wmel__cpu_count(void)
 {
-#if defined(_SC_NPROCESSORS_ONLN)
+#if defined(_WIN32)
+    DWORD n = GetActiveProcessorCount(ALL_PROCESSOR_GROUPS);
+    if (n > 0) return n > 4096 ? 4096 : (int)n;
+#elif defined(_SC_NPROCESSORS_ONLN)
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     if (n > 0) return n > 4096 ? 4096 : (int)n;
 #elif defined(WMEL_HW_NCPU)
@@ -43,14 +53,31 @@ int wmel__cpu_count(void)
     return 1;
 }
 
-void *wmel__aligned_alloc(size_t bytes)
+/* Aligned blocks: posix_memalign, or _aligned_malloc on Windows (whose blocks only
+ * _aligned_free may free). */
+static void *aligned_block(size_t align, size_t bytes)
 {
+#if defined(_WIN32)
+    return _aligned_malloc(bytes ? bytes : 64, align);
+#else
     void *p = NULL;
-    if (posix_memalign(&p, 64, bytes ? bytes : 64) != 0) return NULL;
+    if (posix_memalign(&p, align, bytes ? bytes : 64) != 0) return NULL;
     return p;
+#endif
 }
 
-void wmel__aligned_free(void *p) { free(p); }
+static void aligned_block_free(void *p)
+{
+#if defined(_WIN32)
+    _aligned_free(p);
+#else
+    free(p);
+#endif
+}
+
+void *wmel__aligned_alloc(size_t bytes) { return aligned_block(64, bytes); }
+
+void wmel__aligned_free(void *p) { aligned_block_free(p); }
 
 /* wmel_alloc: big blocks on a 2 MiB boundary, so that all but their tail can be huge
  * pages (the alignment costs address space, not memory: the skipped head is never
@@ -62,15 +89,15 @@ void *wmel_alloc(size_t bytes)
 {
     const size_t huge = (size_t)2 << 20;
     const int big = bytes >= 2 * huge;
-    void *p = NULL;
-    if (posix_memalign(&p, big ? huge : 64, bytes ? bytes : 64) != 0) return NULL;
+    void *p = aligned_block(big ? huge : 64, bytes);
+    if (!p) return NULL;
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
     if (big) (void)madvise(p, bytes & ~(huge - 1), MADV_HUGEPAGE);
 #endif
     return p;
 }
 
-void wmel_free(void *p) { free(p); }
+void wmel_free(void *p) { aligned_block_free(p); }
 
 /* Worker t of nt maps its share of an output it is about to write: [p, p + bytes) cut at
  * 2 MiB boundaries into nt shares, share t's whole pages prefaulted writable (Linux's
@@ -131,9 +158,52 @@ const char *wmel__detail_get(void) { return g_detail; }
 const char *wmel__tmpdir(void)
 {
     const char *d = getenv("TMPDIR");
+#if defined(_WIN32)
+    if (!(d && *d)) d = getenv("TEMP");
+    return d && *d ? d : ".";
+#else
     return d && *d ? d : "/tmp";
+#endif
 }
 
+#if defined(_WIN32)
+/* Windows: a file in the temporary folder ($TMPDIR, else GetTempPathW's, UTF-8 names
+ * through UTF-16), opened FILE_FLAG_DELETE_ON_CLOSE: the system removes it when the last
+ * handle closes, the process's end included. */
+FILE *wmel__tmpfile(void)
+{
+    wchar_t dir[MAX_PATH + 1], path[MAX_PATH + 1];
+    const char *env = getenv("TMPDIR");
+    if (env && *env) {
+        if (!MultiByteToWideChar(CP_UTF8, 0, env, -1, dir, MAX_PATH)) {
+            errno = ENAMETOOLONG;
+            return NULL;
+        }
+    } else if (!GetTempPathW(MAX_PATH, dir)) {
+        errno = ENOENT;
+        return NULL;
+    }
+    if (!GetTempFileNameW(dir, L"wml", 0, path)) {
+        errno = GetLastError() == ERROR_ACCESS_DENIED ? EACCES : ENOENT;
+        return NULL;
+    }
+    HANDLE h = CreateFileW(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, CREATE_ALWAYS,
+                           FILE_ATTRIBUTE_TEMPORARY | FILE_FLAG_DELETE_ON_CLOSE, NULL);
+    if (h == INVALID_HANDLE_VALUE) {
+        DeleteFileW(path);
+        errno = EACCES;
+        return NULL;
+    }
+    int fd = _open_osfhandle((intptr_t)h, _O_BINARY);
+    if (fd < 0) {
+        CloseHandle(h);
+        return NULL;
+    }
+    FILE *f = _fdopen(fd, "w+b");
+    if (!f) _close(fd);
+    return f;
+}
+#else
 FILE *wmel__tmpfile(void)
 {
     int fd = -1;
@@ -167,6 +237,24 @@ FILE *wmel__tmpfile(void)
         errno = e;
     }
     return f;
+}
+#endif
+
+/* fopen with a UTF-8 name: on Windows through UTF-16 (_wfopen), which the C library's
+ * fopen (the ANSI code page) would not read as UTF-8. */
+FILE *wmel__fopen(const char *path, const char *mode)
+{
+#if defined(_WIN32)
+    wchar_t wp[32768], wm[16];
+    if (!MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, path, -1, wp, 32768) ||
+        !MultiByteToWideChar(CP_UTF8, 0, mode, -1, wm, 16)) {
+        errno = ENOENT;
+        return NULL;
+    }
+    return _wfopen(wp, wm);
+#else
+    return fopen(path, mode);
+#endif
 }
 
 /* 1 when no sample is NaN or Inf (exponent bits all ones): integer operations, which

@@ -16,6 +16,16 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+/* printf-style checking: mingw-w64's "printf" archetype is msvcrt's (no %zu); with
+ * __USE_MINGW_ANSI_STDIO its stdio is C99's, named by __MINGW_PRINTF_FORMAT. */
+#ifndef WMEL_PRINTF_FMT
+#if defined(__MINGW32__)
+#include <stdio.h>
+#define WMEL_PRINTF_FMT __MINGW_PRINTF_FORMAT
+#else
+#define WMEL_PRINTF_FMT printf
+#endif
+#endif
 
 #define WMEL_PAD 200           /* reflect padding on each side: n_fft / 2 */
 #define WMEL_MAX_MELS 128
@@ -407,7 +417,7 @@ int wmel__snip_frames_here(const wmel_ctx *ctx, const float *x, size_t n, long l
  * data chunk claims more bytes than the file holds, writes a warning and returns 1. */
 /* "NAME: message" into buf (NULL name: "(memory)"), printf-style; returns rc. */
 int wmel__say(char *buf, size_t len, int rc, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+    __attribute__((format(WMEL_PRINTF_FMT, 5, 6)));
 
 int wmel__wav_claim_warning(const void *head, size_t head_len, unsigned long long total,
                             const char *name, char *warn, size_t warn_len);
@@ -418,6 +428,8 @@ void wmel__populate_share(void *p, size_t bytes, int t, int nt);
 /* An anonymous scratch file in wmel__tmpdir() ($TMPDIR, else /tmp); NULL with errno set. */
 FILE *wmel__tmpfile(void);
 const char *wmel__tmpdir(void);
+/* fopen of a UTF-8 name (Windows: _wfopen through UTF-16) */
+FILE *wmel__fopen(const char *path, const char *mode);
 void wmel__aligned_free(void *p);
 
 /* A finished wmel_long's statistics, n_cols doubles each (long.c): the means and the

@@ -90,15 +90,24 @@ unsigned char *t_read_file(const char *path, size_t *n)
     return b;
 }
 
+/* memmem (not in ISO C nor in every C library) */
+static const void *find_bytes(const void *h, size_t hl, const char *n, size_t nl)
+{
+    const char *p = h;
+    for (size_t i = 0; nl <= hl && i <= hl - nl; i++)
+        if (!memcmp(p + i, n, nl)) return p + i;
+    return NULL;
+}
+
 double *t_load_stem_golden(const char *rel)
 {
     size_t n;
     unsigned char *b = t_read_file(t_golden(rel), &n);
     size_t hl = n >= 10 ? (size_t)b[8] | (size_t)b[9] << 8 : 0;
     const char *h = (const char *)b + 10;
-    int ok = n == 10 + hl + 1500 * 384 * 4 && memmem(h, hl, "'<f4'", 5) &&
-             memmem(h, hl, "(1500, 384)", 11);
-    int fortran = ok && memmem(h, hl, "'fortran_order': True", 21) != NULL;
+    int ok = n == 10 + hl + 1500 * 384 * 4 && find_bytes(h, hl, "'<f4'", 5) &&
+             find_bytes(h, hl, "(1500, 384)", 11);
+    int fortran = ok && find_bytes(h, hl, "'fortran_order': True", 21) != NULL;
     if (!ok) {
         fprintf(stderr, "FATAL: %s is not a (1500, 384) float32 .npy\n", rel);
         exit(1);

@@ -10,6 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+
+/* Windows (mingw-w64): the C library has _putenv_s for POSIX's setenv/unsetenv */
+#if defined(_WIN32)
+#define setenv(name, value, overwrite) ((void)(overwrite), _putenv_s((name), (value)))
+#define unsetenv(name) _putenv_s((name), "")
+#endif
 
 /* T_SANITIZED: 1 in a build under AddressSanitizer (gcc's macro, clang's feature), where the
  * tests that size their work by time take less. */

@@ -168,7 +168,7 @@ static inline double wmel__fe_log(const wmel_frontend_plan *p, double m)
 }
 
 /* A refusal's sentence into msg (when given, at most len bytes); returns WMEL_ERR_INVALID_ARG. */
-int wmel__fe_bad(char *msg, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int wmel__fe_bad(char *msg, size_t len, const char *fmt, ...) __attribute__((format(WMEL_PRINTF_FMT, 3, 4)));
 /* The plan options' window names, indexed by WMEL_WINDOW_* (wmel_plan_set, the JSON schema). */
 #define WMEL__FE_N_WINDOWS (WMEL_WINDOW_BARTLETT_PERIODIC + 1)
 extern const char *const wmel__fe_window_names[WMEL__FE_N_WINDOWS];

@@ -434,7 +434,7 @@ typedef struct jout {
     int n;
 } jout;
 
-static void emit(jout *o, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void emit(jout *o, const char *key, const char *fmt, ...) __attribute__((format(WMEL_PRINTF_FMT, 3, 4)));
 static void emit(jout *o, const char *key, const char *fmt, ...)
 {
     char v[96];

@@ -74,7 +74,7 @@ static wmel_decoder *open_any(const char *path, const void *data, size_t size,
         if (data) {
             wmel__wav_claim_warning(data, size, size, d->name, d->warn, sizeof d->warn);
         } else if (strcmp(path, "-") != 0) {
-            FILE *f = fopen(path, "rb");
+            FILE *f = wmel__fopen(path, "rb");
             if (f) {
                 unsigned char head[4096];
                 size_t hl = fread(head, 1, sizeof head, f);
@@ -92,6 +92,12 @@ static wmel_decoder *open_any(const char *path, const void *data, size_t size,
     else
         st = wmel_parse_wav(data, size, d->name, &d->pcm, &d->n, d->err, sizeof d->err,
                             d->warn, sizeof d->warn);
+    /* not WAV: other formats need FFmpeg, which this build has not */
+    if (st == WMEL_ERR_FORMAT && strstr(d->err, "(no RIFF/WAVE header)")) {
+        size_t l = strlen(d->err);
+        snprintf(d->err + l, sizeof d->err - l, ": this build has no decoder for other formats "
+                 "(built without FFmpeg: WAV and raw samples only)");
+    }
 #endif
     snprintf(d->format, sizeof d->format, "wav: built-in reader, 16000 Hz, mono");
     if (st != WMEL_OK) {

@@ -117,7 +117,7 @@ int wmel_read_wav(const char *path, float **out, size_t *n_out, char *err, size_
 {
     if (!path || !out || !n_out) return WMEL_ERR_NULL_POINTER;
     int is_stdin = !strcmp(path, "-");
-    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    FILE *f = is_stdin ? stdin : wmel__fopen(path, "rb");
     if (!f) return wmel__say(err, err_len, WMEL_ERR_IO, path, "cannot open: %s", strerror(errno));
     size_t cap = 1 << 16, len = 0;
     unsigned char *buf = malloc(cap);

@@ -283,7 +283,7 @@ wmel_stem *wmel_stem_load(const char *path, int n_threads, int *status, char *er
         if (status) *status = rc;
         return NULL;
     }
-    FILE *f = fopen(path, "rb");
+    FILE *f = wmel__fopen(path, "rb");
     if (!f) {
         rc = errf(err, err_len, WMEL_ERR_IO, path, strerror(errno), NULL);
         if (status) *status = rc;

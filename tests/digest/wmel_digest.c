@@ -35,6 +35,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(_WIN32) /* mingw-w64: _putenv_s for POSIX's setenv/unsetenv */
+#include <fcntl.h>
+#include <io.h>
+#define setenv(name, value, overwrite) ((void)(overwrite), _putenv_s((name), (value)))
+#define unsetenv(name) _putenv_s((name), "")
+#endif
+
 static int quick;
 
 static uint64_t fnv(const float *x, size_t n)
@@ -469,6 +476,9 @@ static void all(const char *in, const float *x, size_t n)
 
 int main(int argc, char **argv)
 {
+#if defined(_WIN32)
+    _setmode(_fileno(stdout), _O_BINARY); /* the lines end in \n on every platform */
+#endif
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick")) {
             quick = 1;

@@ -35,7 +35,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: fx_gentables OUT.c\n");
         return 2;
     }
-    FILE *f = fopen(argv[1], "w");
+    FILE *f = fopen(argv[1], "wb");
     if (!f) {
         perror(argv[1]);
         return 1;
