@@ -27,7 +27,7 @@
 #define N_OPS 8
 
 typedef struct vk_state {
-    vkw *w;
+    vkw *w;             /* NULL: the plan's frame does not fit the device (the CPU's frames) */
     int arith;
     pthread_mutex_t lock;
     atomic_int op_backend[N_OPS];
@@ -152,6 +152,12 @@ static int vk_init(wmel_ctx *ctx)
     const size_t tab_words = VKW_T_HEAD + (size_t)g.fl + 2 * (size_t)g.n_fft + (size_t)g.nnz;
     const size_t int_words = VKW_I_HEAD + 3 * (size_t)g.n_mels;
     rc = wmel__vk_open(&st->w, index, arith, g.fl, g.nbins, tab_words, int_words);
+    if (rc == WMEL__FALLBACK && !st->pfa) { /* a frame too long for the shared memory: the CPU's frames */
+        for (int i = 0; i < N_OPS; i++) atomic_store(&st->op_backend[i], WMEL_BACKEND_CPU);
+        ctx->state = st;
+        snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "cpu-%s-fft%d", fe->kern->name, g.n_fft);
+        return WMEL_OK;
+    }
     if (rc != WMEL_OK) {
         pthread_mutex_destroy(&st->lock);
         free(st);
@@ -427,7 +433,7 @@ static int vk_plan_frames(const wmel_ctx *ctx, const float *x, size_t n, size_t 
 {
     vk_state *st = ctx->state;
     const int ops[3] = {WMEL_OP_LOG_MEL, WMEL_OP_LOG_MEL_S16, WMEL_OP_LOG_MEL_BATCH};
-    if (st->pfa || wmel__fe_dithered(&ctx->fe->p)) { /* the dither's noise: the CPU's kernels */
+    if (st->pfa || !st->w || wmel__fe_dithered(&ctx->fe->p)) { /* the dither's noise: the CPU's kernels */
         for (int i = 0; i < 3; i++) note_op(st, ops[i], WMEL_BACKEND_CPU);
         return WMEL__FALLBACK;
     }

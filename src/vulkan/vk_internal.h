@@ -57,7 +57,8 @@ int wmel__vk_pick(const vkw_dev *devs, int count, int device, int gpu_only);
 int wmel__vk_arith(const vkw_dev *d, int asked);
 
 /* Opens device `index` with the frames pipeline for `arith`, frames up to max_fl samples
- * and spectra of max_bins, tables of tab_words 8-byte values and int_words ints. */
+ * and spectra of max_bins, tables of tab_words 8-byte values and int_words ints;
+ * WMEL__FALLBACK when such a frame does not fit the device's shared memory. */
 int wmel__vk_open(vkw **out, int index, int arith, int max_fl, int max_bins, size_t tab_words,
                   size_t int_words);
 void wmel__vk_close(vkw *w);

@@ -519,7 +519,7 @@ static int open_device(vkw *w, int index, int arith, int max_fl, int max_bins, s
     /* the plan's frame and spectrum in shared memory, and its buffers under the limits */
     const size_t shared = ((size_t)max_fl + (size_t)max_bins + 1) * 8;
     if (shared > pr.limits.maxComputeSharedMemorySize)
-        return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE,
+        return wmel__vk_detail(WMEL__FALLBACK,
                                "Vulkan: a frame of %d samples and %d bins needs %zu bytes of shared memory; "
                                "%s has %u", max_fl, max_bins, shared, w->name,
                                pr.limits.maxComputeSharedMemorySize);
