@@ -14,9 +14,11 @@
 # If the first argument is a target, the header joins its sources and its folder its include
 # path; otherwise the header's path is appended to that variable in the caller's scope.
 #
-# After include(): WMEL_SPIRV_COMPILER is the compiler found (empty if none) and
+# After include(): WMEL_SPIRV_COMPILER is the compiler found (empty if none; -D it to choose
+# one), WMEL_SPIRV_GLSLC is TRUE when it is glslc (which alone takes -O), and
 # WMEL_SPIRV_MISSING says why there is none, for the caller to report and leave the Vulkan
-# parts out.  wmel_add_spirv() without a compiler is an error.
+# parts out.  wmel_add_spirv() without a compiler is an error.  Shaders that #include say
+# `#extension GL_GOOGLE_include_directive : require` (glslc implies it, glslangValidator not).
 #
 # Run as a script (cmake -DSPV=in.spv -DHDR=out.h -DSYM=name -P vulkan_shaders.cmake) it does
 # the .spv → header step.
@@ -60,17 +62,30 @@ if(CMAKE_SCRIPT_MODE_FILE)
 endif()
 
 set(WMEL_VULKAN_SHADERS_CMAKE ${CMAKE_CURRENT_LIST_FILE})
-find_program(WMEL_GLSLC glslc)
-find_program(WMEL_GLSLANG_VALIDATOR glslangValidator)
-if(WMEL_GLSLC)
-  set(WMEL_SPIRV_COMPILER ${WMEL_GLSLC})
-  set(WMEL_SPIRV_MISSING "")
-elseif(WMEL_GLSLANG_VALIDATOR)
-  set(WMEL_SPIRV_COMPILER ${WMEL_GLSLANG_VALIDATOR})
-  set(WMEL_SPIRV_MISSING "")
-else()
+set(WMEL_SPIRV_MISSING "")
+if(NOT WMEL_SPIRV_COMPILER)
+  find_program(WMEL_GLSLC glslc)
+  find_program(WMEL_GLSLANG_VALIDATOR glslangValidator)
+  if(WMEL_GLSLC)
+    set(WMEL_SPIRV_COMPILER ${WMEL_GLSLC})
+  elseif(WMEL_GLSLANG_VALIDATOR)
+    set(WMEL_SPIRV_COMPILER ${WMEL_GLSLANG_VALIDATOR})
+  else()
+    set(WMEL_SPIRV_COMPILER "")
+    set(WMEL_SPIRV_MISSING "no GLSL to SPIR-V compiler: install glslc (Debian: glslc) or glslangValidator (Debian: glslang-tools)")
+  endif()
+elseif(NOT EXISTS "${WMEL_SPIRV_COMPILER}")
+  set(WMEL_SPIRV_MISSING "WMEL_SPIRV_COMPILER=${WMEL_SPIRV_COMPILER} does not exist")
   set(WMEL_SPIRV_COMPILER "")
-  set(WMEL_SPIRV_MISSING "no GLSL to SPIR-V compiler: install glslc (Debian: glslc) or glslangValidator (Debian: glslang-tools)")
+endif()
+# glslc and glslangValidator take different flags; anything not named glslc* is taken for
+# glslangValidator
+set(WMEL_SPIRV_GLSLC FALSE)
+if(WMEL_SPIRV_COMPILER)
+  get_filename_component(_wmel_spirv_name "${WMEL_SPIRV_COMPILER}" NAME)
+  if(_wmel_spirv_name MATCHES "^glslc")
+    set(WMEL_SPIRV_GLSLC TRUE)
+  endif()
 endif()
 
 function(wmel_add_spirv dest header src)
@@ -103,10 +118,10 @@ function(wmel_add_spirv dest header src)
   foreach(d IN LISTS A_DEFINES)
     list(APPEND defflags "-D${d}")
   endforeach()
-  if(WMEL_SPIRV_COMPILER STREQUAL WMEL_GLSLC)
-    set(cmd ${WMEL_GLSLC} --target-env=vulkan1.1 ${A_OPTIONS} ${incflags} ${defflags} -o ${spv} ${src})
+  if(WMEL_SPIRV_GLSLC)
+    set(cmd ${WMEL_SPIRV_COMPILER} --target-env=vulkan1.1 ${A_OPTIONS} ${incflags} ${defflags} -o ${spv} ${src})
   else()
-    set(cmd ${WMEL_GLSLANG_VALIDATOR} -V --target-env vulkan1.1 ${A_OPTIONS} ${incflags} ${defflags}
+    set(cmd ${WMEL_SPIRV_COMPILER} -V --target-env vulkan1.1 ${A_OPTIONS} ${incflags} ${defflags}
             -o ${spv} ${src})
   endif()
   add_custom_command(OUTPUT ${header}

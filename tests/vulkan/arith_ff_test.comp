@@ -1,4 +1,5 @@
 #version 450
+#extension GL_GOOGLE_include_directive : require
 // Test shader for src/vulkan/shaders/arith_ff.glsl: out[i] = op(a[i], b[i]) for the op in the
 // push constants.  Driven by tests/vulkan/test_arith_ff.c.
 #define WMEL_ARITH_FF
