@@ -13,8 +13,13 @@
 //             then fma(a, b, -a*b) is 0 and the product error is lost (relative error 2^-24
 //             instead of 2^-48; tests/vulkan/test_arith_ff.c measures it).
 // Every intermediate is `precise` (SPIR-V NoContraction): the compiler may neither fuse a
-// multiply into an add nor reassociate, either of which turns the error terms into zeros.
-// Anything that can be a literal is written so that no rewriting could change it.
+// multiply into an add nor reassociate, either of which turns the error terms into zeros
+// (measured on lavapipe: without `precise` every op falls to float32 accuracy).
+// Constants are exact float32 values written as decimals (tools/ff_constants.py), so a
+// compiler that parses them through float64 gets the same bits.
+//
+// Only the r_* names and R, RS are the interface (arith_f64.glsl has no ff_* helpers).
+// Non-finite operands and division by zero give non-finite results (no trap, no check).
 //
 // Range and denormals.  Vulkan lets float32 flush denormals to zero.  A lo part is about
 // 2^-24 |hi|, so for |value| below about 2^-102 (1.97e-31) lo may be a denormal and flush:
@@ -164,7 +169,9 @@ float ff_pow2(int k) { return intBitsToFloat((k + 127) << 23); }
 // Special values, as a log-mel front-end wants them: x <= 0 gives (-inf, 0) (log(0) = -inf;
 // a power spectrum has no negative values, so a negative x can only be a rounding of 0),
 // +inf gives (+inf, 0), NaN gives NaN.  A denormal hi is scaled up by 2^24 first (on a
-// device that flushes denormals it has already become 0, hence -inf).
+// device that flushes denormals it has already become 0, hence -inf).  Vulkan devices need
+// not preserve infinities (shaderSignedZeroInfNanPreserveFloat32), so a front-end applies its
+// log guard (max(x, guard)) before r_log and never depends on the -inf.
 R r_log(R x)
 {
     if (!(x.x > 0.0)) {
@@ -176,7 +183,7 @@ R r_log(R x)
         return vec2(x.x, 0.0);
     int k = 0;
     R m = x;
-    if (m.x < 1.1754943508222875e-38) {                                     // 2^-126: denormal
+    if (m.x < 1.1754943508222875e-38) {                               // 2^-126: denormal
         m = r_mul_f(m, 16777216.0);                                   // 2^24
         k = -24;
     }
