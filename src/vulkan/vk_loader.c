@@ -388,7 +388,9 @@ void wmel__vk_close(vkw *w)
     if (!w) return;
     vk_fns *f = &w->f;
     if (w->dev) {
-        if (!w->lost) f->DeviceWaitIdle(w->dev);
+        /* even after a failed wait: nothing may still run on the buffers freed below (a
+           lost device returns at once) */
+        f->DeviceWaitIdle(w->dev);
         if (w->fence) f->DestroyFence(w->dev, w->fence, NULL);
         if (w->cpool) f->DestroyCommandPool(w->dev, w->cpool, NULL);
         if (w->dpool) f->DestroyDescriptorPool(w->dev, w->dpool, NULL);
@@ -713,7 +715,7 @@ int wmel__vk_run(vkw *w, uint32_t n_frames)
     r = VK(f->WaitForFences(w->dev, 1, &w->fence, VK_TRUE, UINT64_MAX));
     if (r != VK_SUCCESS) {
         w->lost = 1; /* the fence's state is unknown: the device may still write */
-        if (r != VK_ERROR_DEVICE_LOST) f->DeviceWaitIdle(w->dev);
+        f->DeviceWaitIdle(w->dev);
         return vk_fail(r, "waiting for the frames (vkWaitForFences)");
     }
     return WMEL_OK;
