@@ -1,6 +1,6 @@
 # vulkan.cmake -- the Vulkan backend (src/vulkan/), included by the top-level CMakeLists.txt.
 # WMEL_VULKAN: ON (a GLSL compiler and the Vulkan headers required), OFF, AUTO (when
-# glslc or glslangValidator and the headers are found). The library never links the
+# glslc or glslangValidator and the headers are found; off in a WMEL_SANITIZE build). The library never links the
 # Vulkan loader: src/vulkan/vk_loader.c opens it at run time (dlopen), so a build with
 # the backend runs, and falls back to the CPU, where no loader is installed.
 #
@@ -11,7 +11,12 @@ set(WMEL_VULKAN AUTO CACHE STRING "Build the Vulkan backend (ON/OFF/AUTO: when g
 
 set(WMEL_VULKAN_ENABLED OFF)
 set(WMEL_VULKAN_FF OFF)
-if(WMEL_VULKAN STREQUAL "ON" OR WMEL_VULKAN STREQUAL "AUTO")
+if(WMEL_VULKAN STREQUAL "AUTO" AND WMEL_SANITIZE)
+  # Mesa's drivers keep allocations past vkDestroyInstance, which LeakSanitizer would
+  # report in every test whose ctx looks for a GPU (AUTO): the sanitizer build leaves the
+  # backend out unless asked (make test-vulkan builds it with ON and a suppressions file).
+  message(STATUS "wmel: Vulkan backend OFF: AUTO with WMEL_SANITIZE; -DWMEL_VULKAN=ON to insist")
+elseif(WMEL_VULKAN STREQUAL "ON" OR WMEL_VULKAN STREQUAL "AUTO")
   set(_why "")
   find_program(WMEL_GLSLC glslc)
   find_program(WMEL_GLSLANG glslangValidator)

@@ -15,6 +15,7 @@
 #include "../internal.h"
 #include "vk_internal.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -31,7 +32,7 @@ static void *lib_sym(void *h, const char *name) { return (void *)(uintptr_t)GetP
 static void lib_close(void *h) { FreeLibrary((HMODULE)h); }
 #else
 #include <dlfcn.h>
-static void *lib_open(void)
+static void *lib_open_once(void)
 {
     /* WMEL_VULKAN_LOADER names another loader (a test's missing one, a driver's own) */
     const char *env = getenv("WMEL_VULKAN_LOADER");
@@ -52,7 +53,21 @@ static void *lib_sym(void *h, const char *name)
     void *p = dlsym(h, name);
     return p;
 }
-static void lib_close(void *h) { dlclose(h); }
+/* The loader is opened once and kept: drivers keep state (threads, JIT code, caches) that
+ * would be unmapped under them by dlclose, and LeakSanitizer attributes what a driver keeps
+ * to its library only while that is mapped. */
+static void *g_lib;
+static pthread_once_t g_lib_once = PTHREAD_ONCE_INIT;
+static void lib_open_now(void) { g_lib = lib_open_once(); }
+static void *lib_open(void)
+{
+    if (getenv("WMEL_VULKAN_LOADER")) return lib_open_once(); /* a test's other loader: each time */
+    return pthread_once(&g_lib_once, lib_open_now) == 0 ? g_lib : NULL;
+}
+static void lib_close(void *h)
+{
+    if (h != g_lib) dlclose(h);
+}
 #endif
 
 extern const uint32_t wmel__spv_frames_f64[];

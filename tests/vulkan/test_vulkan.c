@@ -11,12 +11,15 @@
  * failed in turn (the injection counter of vk_loader.c) gives a status, a message, no
  * leak (under ASan) and no crash. Exit 77 (skipped) without a Vulkan device.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* RTLD_NODELETE */
 #include "testutil.h"
 #include "wmel.h"
 
 #include <math.h>
 #include <stdio.h>
+#if defined(__linux__)
+#include <dlfcn.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -236,10 +239,12 @@ static void edge_signal(float *x, size_t len, int kind, const float *speech, siz
  * fails (out of device memory and a lost device alternately) until k passes them all. */
 static void inject(void)
 {
+    static const float none[1] = {0.0f};
     float x[4000];
-    edge_signal(x, 4000, 1, x, 1);
-    float out[80 * 30], want[80 * 30];
+    edge_signal(x, 4000, 1, none, 1);
+    float out[80 * 25], want[80 * 25]; /* 4000 samples: 25 frames */
     const size_t len = sizeof out / sizeof out[0];
+    CHECK(wmel_n_frames(4000, 0) == 25, "frames");
     {
         wmel_params p = params(WMEL_BACKEND_CPU, 0);
         p.n_mels = 80;
@@ -268,7 +273,8 @@ static void inject(void)
         }
         if (rc == WMEL_OK) { /* out of device memory in a call: the CPU took it */
             fallbacks++;
-            CHECK(rel_err(out, want, len) <= BAR, "call %ld: the fallback's output", k);
+            CHECK(rel_err(out, want, len) <= BAR, "call %ld: the fallback's output: error %g (%s)", k,
+                  rel_err(out, want, len), wmel_op_backend(c, WMEL_OP_LOG_MEL));
         } else {
             statuses++;
             CHECK(rc == WMEL_ERR_BACKEND_UNAVAILABLE || rc == WMEL_ERR_VULKAN || rc == WMEL_ERR_NO_MEMORY,
@@ -284,6 +290,12 @@ static void inject(void)
 
 int main(void)
 {
+#if defined(__linux__)
+    /* The loader unloads the driver at vkDestroyInstance; what Mesa keeps for the
+       process's life would then look leaked from an unknown module that no suppression
+       can name. Keeping lavapipe mapped leaves those allocations to lsan_mesa.supp. */
+    (void)dlopen("libvulkan_lvp.so", RTLD_NOW | RTLD_NODELETE);
+#endif
     char devs[4096];
     int rc = wmel_vulkan_devices(devs, sizeof devs);
     if (rc == WMEL_ERR_NOT_BUILT) {
