@@ -12,10 +12,15 @@
  * Two arithmetics (vk_internal.h): float64 (the table and the signal as doubles) and
  * float-float (each value as the float pair (hi, lo), hi = (float)v, lo = (float)(v - hi)).
  */
+#define _POSIX_C_SOURCE 200809L /* access, opendir */
 #include "../internal.h"
 #include "../fe/fe.h"
 #include "vk_internal.h"
 
+#if defined(__linux__)
+#include <dirent.h>
+#include <unistd.h>
+#endif
 #include <float.h>
 #include <math.h>
 #include <pthread.h>
@@ -65,7 +70,26 @@ static double get(int arith, const void *base, size_t i)
 static vkw_dev g_auto_devs[VKW_MAX_DEVS];
 static int g_auto_n, g_auto_ok;
 static pthread_once_t g_auto_once = PTHREAD_ONCE_INIT;
-static void auto_list(void) { g_auto_ok = wmel__vk_list(g_auto_devs, &g_auto_n) == WMEL_OK; }
+/* On Linux a GPU's Vulkan driver needs a kernel device node: a DRM render node (Mesa's
+ * radv, anv, turnip, NVK...) or NVIDIA's control device. Without one AUTO has no GPU to
+ * find, and does not load the loader and its CPU drivers (lavapipe: tens of ms a process). */
+static int gpu_nodes(void)
+{
+#if defined(__linux__)
+    if (access("/dev/nvidiactl", F_OK) == 0) return 1;
+    DIR *d = opendir("/dev/dri");
+    int found = 0;
+    if (d) {
+        for (struct dirent *e; !found && (e = readdir(d));) found = strncmp(e->d_name, "renderD", 7) == 0;
+        closedir(d);
+    }
+    return found;
+#else
+    return 1;
+#endif
+}
+
+static void auto_list(void) { g_auto_ok = gpu_nodes() && wmel__vk_list(g_auto_devs, &g_auto_n) == WMEL_OK; }
 
 static int vk_available(const wmel_params *p)
 {
