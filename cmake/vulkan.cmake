@@ -1,6 +1,7 @@
 # vulkan.cmake -- the Vulkan backend (src/vulkan/), included by the top-level CMakeLists.txt.
 # WMEL_VULKAN: ON (a GLSL compiler and the Vulkan headers required), OFF, AUTO (when
-# glslc or glslangValidator and the headers are found; off in a WMEL_SANITIZE build). The library never links the
+# glslc or glslangValidator and the headers are found; off in a WMEL_SANITIZE build and
+# when cross-compiling). The library never links the
 # Vulkan loader: src/vulkan/vk_loader.c opens it at run time (dlopen), so a build with
 # the backend runs, and falls back to the CPU, where no loader is installed.
 #
@@ -16,6 +17,11 @@ if(WMEL_VULKAN STREQUAL "AUTO" AND WMEL_SANITIZE)
   # report in every test whose ctx looks for a GPU (AUTO): the sanitizer build leaves the
   # backend out unless asked (make test-vulkan builds it with ON and a suppressions file).
   message(STATUS "wmel: Vulkan backend OFF: AUTO with WMEL_SANITIZE; -DWMEL_VULKAN=ON to insist")
+elseif(WMEL_VULKAN STREQUAL "AUTO" AND (EMSCRIPTEN OR CMAKE_CROSSCOMPILING))
+  # the shader compiler found is the build machine's; the target's loader and drivers are
+  # another matter (WebAssembly has none): AUTO builds Vulkan for the host only
+  message(STATUS "wmel: Vulkan backend OFF: cross-compiling for ${CMAKE_SYSTEM_NAME} ${CMAKE_SYSTEM_PROCESSOR} "
+                 "(AUTO builds Vulkan for the host only; -DWMEL_VULKAN=ON to insist)")
 elseif(WMEL_VULKAN STREQUAL "ON" OR WMEL_VULKAN STREQUAL "AUTO")
   set(_why "")
   find_program(WMEL_GLSLC glslc)
