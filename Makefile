@@ -27,7 +27,7 @@ APT_PKGS   := build-essential cmake pkg-config libpng-dev zlib1g-dev python3 pyt
               gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 CMAKE_ARGS ?=
 
-.PHONY: all deps deps-fixed deps-wasm wasm test-wasm test-wasm-all web test-web bench-wasm deps-windows windows test-windows build demo amalgamation test-amalgamation test test-fixed test-build test-asan test-emu test-clang test-python test-peers test-wheel test-aarch64 test-i686 test-armv7 deps-32 fuzz soak soak-batch bench bench-batch bench-presets digest-compare same-bits-update clean
+.PHONY: all deps deps-fixed deps-wasm wasm test-wasm test-wasm-all web test-web bench-wasm deps-windows windows test-windows build demo amalgamation test-amalgamation test test-fixed test-build test-asan test-emu test-clang test-python test-peers test-wheel test-aarch64 test-i686 test-armv7 deps-32 deps-vulkan-ff test-vulkan-ff test-vulkan fuzz soak soak-batch bench bench-batch bench-presets digest-compare same-bits-update clean
 
 all: build
 
@@ -203,6 +203,48 @@ windows: deps-windows
 test-windows: windows
 	WINEPREFIX=$(CURDIR)/$(BUILD_WIN)/wine-prefix WINEDEBUG=-all wineboot -i >/dev/null 2>&1 || true
 	cd $(BUILD_WIN) && ctest --output-on-failure -j $(JOBS) || sh $(CURDIR)/tests/ctest_tail.sh
+
+# The float-float arithmetic of the Vulkan shaders (src/vulkan/shaders/arith_ff.glsl) on
+# Mesa's lavapipe, built with ASan+UBSan: tests/vulkan/test_arith_ff runs every op over
+# 100,000 inputs against long double (the shader as compiled and through glslc -O), and
+# test_arith_ff_precise_* check that its SPIR-V is NoContraction throughout. Only the test
+# is built (not the library); about 20 s on 2 cores, most of it the configure. Budget: 1 min.
+APT_PKGS_VULKAN_FF := glslc glslang-tools spirv-tools libvulkan-dev mesa-vulkan-drivers
+BUILD_VKFF ?= build-vulkan-ff
+deps-vulkan-ff: deps
+	@missing=""; for p in $(APT_PKGS_VULKAN_FF); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "need root to install:$$missing" >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+# The Vulkan backend (src/vulkan/) on Mesa's lavapipe, built with ASan+UBSan and -Werror:
+# tests/vulkan/test_vulkan runs Whisper's geometry and every preset in both arithmetics
+# (float64, float-float) against the float64 reference and the CPU backend, edge inputs,
+# and fails each Vulkan call in turn. LeakSanitizer reads tests/vulkan/lsan_mesa.supp
+# (allocations Mesa's driver keeps, not wmel's). About 2.7 minutes on 2 cores from a
+# clean tree (the build 50 s, the test 110 s); budget: 6 minutes.
+BUILD_VK ?= build-vulkan-asan
+test-vulkan: deps-vulkan-ff
+	@start=$$(date +%s); mkdir -p $(BUILD_VK); \
+	cmake -S . -B $(BUILD_VK) -DCMAKE_BUILD_TYPE=Debug -DWMEL_WERROR=ON -DWMEL_SANITIZE=ON -DWMEL_VULKAN=ON \
+	  $(CMAKE_ARGS) >$(BUILD_VK)/configure.log 2>&1 || { cat $(BUILD_VK)/configure.log; exit 1; }; \
+	cmake --build $(BUILD_VK) -j $(JOBS) --target test_vulkan wmel_cli || exit 1; \
+	cd $(BUILD_VK) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -L vulkan; rc=$$?; \
+	grep -h '^\(worst error\|injection\|test_vulkan:\)' Testing/Temporary/LastTest.log; \
+	echo "test-vulkan: $$([ $$rc = 0 ] && echo passed || echo FAILED) in $$(( $$(date +%s) - start )) s"; exit $$rc
+
+test-vulkan-ff: deps-vulkan-ff
+	@start=$$(date +%s); mkdir -p $(BUILD_VKFF); \
+	cmake -S . -B $(BUILD_VKFF) -DCMAKE_BUILD_TYPE=Debug -DWMEL_WERROR=ON -DWMEL_SANITIZE=ON \
+	  -DWMEL_VULKAN_FF_TEST=ON $(CMAKE_ARGS) >$(BUILD_VKFF)/configure.log 2>&1 \
+	  || { cat $(BUILD_VKFF)/configure.log; exit 1; }; \
+	cmake --build $(BUILD_VKFF) -j $(JOBS) --target test_arith_ff || exit 1; \
+	cd $(BUILD_VKFF) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -R '^test_arith_ff'; rc=$$?; \
+	grep -h '^\(PASS\|FAIL\|SKIP\) test_arith_ff' Testing/Temporary/LastTest.log; \
+	echo "test-vulkan-ff: $$([ $$rc = 0 ] && echo passed || echo FAILED) in $$(( $$(date +%s) - start )) s"; exit $$rc
 
 # Everything built with clang (the library builds with both compilers) under ASan+UBSan,
 # and the suite run, plus the libFuzzer harnesses of tests/fuzz (label "fuzz"): each runs

@@ -6,7 +6,11 @@
 #   2. the Python extension built by CMake (no pip: WMEL_BUILD_PYTHON=ON), then the Python suite
 #      with torch, where CUDA tensors take the device path;
 #   3. bench/cuda_bench.py (log-Mel vs torch's stft pipeline) and
-#      bench/cuda_stem_bench.py (mel + stem, 64 windows, vs torch).
+#      bench/cuda_stem_bench.py (mel + stem, 64 windows, vs torch);
+#   4. the Vulkan backend (built when glslc or glslangValidator is there; docs/vulkan.md):
+#      the devices the loader lists, test_vulkan (every preset, both arithmetics, against
+#      the float64 reference), and `wmel mel` on 30 s with each front-end family on the
+#      CPU, CUDA and Vulkan in float64 and float-float, the times side by side.
 # Logs go to $OUT (default out/gpu); a summary goes to stdout. The same machine's CPU
 # kernels (AVX-512 where its processor has it) are bench/cpu_check.sh's, a second command.
 #   sh bench/gpu_check.sh [BUILD_DIR]
@@ -54,3 +58,21 @@ echo "== cuda_bench (log-Mel vs torch.stft pipeline)"
 echo "== cuda_stem_bench (mel + stem vs torch)"
 "$PY" bench/cuda_stem_bench.py --build "$B" $STEM_ARGS >"$OUT/cuda_stem_bench.txt" 2>&1
 cat "$OUT/cuda_stem_bench.txt"
+
+echo "== vulkan (docs/vulkan.md)"
+if [ -x "$B/tests/vulkan/test_vulkan" ]; then
+  "$B/tests/vulkan/test_vulkan" >"$OUT/test_vulkan.txt" 2>&1; echo "test_vulkan exit $?"
+  grep -E "^[0-9]+:|worst error|injection|checks" "$OUT/test_vulkan.txt"
+  W=../shared/golden/audio/exact_30s.wav
+  [ -f "$W" ] || W=data/$(ls data | grep -m1 '\.wav$')
+  for fe in whisper nemo kaldi; do
+    for run in "cpu -" "cuda -" "vulkan float64" "vulkan float-float"; do
+      set -- $run
+      WMEL_VULKAN_ARITHMETIC=$([ "$2" = - ] && echo "" || echo "$2") \
+        "$B/wmel" mel "$W" -o "$OUT/vk_$fe.npy" --frontend "$fe" --backend "$1" -v 2>&1 |
+        grep -E " ms on | s on |^wmel:" | sed "s|^|$fe $1 $2: |"
+    done
+  done
+else
+  echo "no Vulkan backend in $B (needs glslc or glslangValidator and libvulkan-dev at build time)"
+fi

@@ -76,7 +76,8 @@ int cli_param(const char *arg, const char *val, wmel_params *p)
         else if (val && !strcmp(val, "ref")) p->backend = WMEL_BACKEND_REF;
         else if (val && !strcmp(val, "cpu")) p->backend = WMEL_BACKEND_CPU;
         else if (val && !strcmp(val, "cuda")) p->backend = WMEL_BACKEND_CUDA;
-        else why = "--backend takes auto, ref, cpu or cuda";
+        else if (val && !strcmp(val, "vulkan")) p->backend = WMEL_BACKEND_VULKAN;
+        else why = "--backend takes auto, ref, cpu, cuda or vulkan";
     } else if (!strcmp(arg, "--threads")) {
         char *end = NULL;
         long t = val && *val >= '0' && *val <= '9' ? strtol(val, &end, 10) : -1;

@@ -25,7 +25,7 @@ int cli_usage(const char *msg);
 int cli_common(int argc, char **argv, int *i, const char **out, int *quiet, wmel_params *p);
 
 /* The options every feature command shares: --n-mels 80|128, --backend
- * auto|ref|cpu|cuda, --threads N (arg and its value val, which may be NULL). Returns 0
+ * auto|ref|cpu|cuda|vulkan, --threads N (arg and its value val, which may be NULL). Returns 0
  * when arg is none of them, 1 when it was applied to p (val consumed), 2 on a bad value
  * (reported on stderr; 2 is the usage-error exit status). */
 int cli_param(const char *arg, const char *val, wmel_params *p);

@@ -1,6 +1,6 @@
 /*
  * cmd_mel.c -- `wmel mel INPUT -o OUT.npy [--n-mels 80|128] [--padding N] [--pad-30s]
- * [--norm whole|none] [--backend auto|ref|cpu|cuda] [--threads N] [--png PICTURE.png]
+ * [--norm whole|none] [--backend auto|ref|cpu|cuda|vulkan] [--threads N] [--png PICTURE.png]
  * [--smooth 3x3|none] [--raw-f32] [--quiet] [-v] [--fixed-point [--dtype D]]`: the
  * log-Mel spectrogram, float32 (n_mels, n_frames); --fixed-point: through the integer
  * front-end (cli/mel_fixed.c). With `--frontend nemo|kaldi|seamless` (and that
@@ -44,6 +44,19 @@
 static const char *too_short(const wmel_ctx *ctx, size_t n, char *buf, size_t cap)
 {
     return wmel_ctx_too_short(ctx, n, buf, cap) ? buf : NULL;
+}
+
+/* -v on a Vulkan ctx: the devices, their float64 and the arithmetic each would get. */
+static void mel_vulkan_info(FILE *f, const wmel_ctx *ctx)
+{
+    if (strcmp(wmel_backend_name(ctx), "vulkan")) return;
+    char buf[2048];
+    wmel_vulkan_devices(buf, sizeof buf);
+    for (char *line = buf, *nl; *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        if (!nl) break;
+        fprintf(f, "  vulkan: %.*s\n", (int)(nl - line), line);
+    }
 }
 
 static double now(void)
@@ -282,6 +295,7 @@ static int mel_frontend(const char *in, const char *out, const wmel_params *p,
         fprintf(cli_info(out, NULL), "%s: %zu samples (%.2f s at %d Hz) -> (%zu, %zu) float32, front-end %s\n", cli_esc(in), n,
                n / (double)plan->sample_rate, plan->sample_rate, rows, cols,
                cli_fe_name(plan->frontend));
+        mel_vulkan_info(cli_info(out, NULL), ctx);
         fprintf(cli_info(out, NULL), "  %.3f ms on backend %s, kernel %s, %d thread(s)  (%.0fx realtime)\n", s * 1e3,
                wmel_backend_name(ctx), wmel_kernel_name(ctx), wmel_ctx_n_threads(ctx),
                s > 0 ? n / (double)plan->sample_rate / s : 0.0);
@@ -410,6 +424,7 @@ static void mel_summary(const mel_opts *o, wmel_ctx *ctx, const float *mel, size
     fprintf(f, "%s: %zu samples (%.2f s at 16 kHz) + %zu padding -> (%d, %zu) float32, front-end whisper\n",
             cli_esc(o->in), n, n / 16000.0, o->padding, o->p.n_mels, nf);
     fprintf(f, "  min %.4f  max %.4f  mean %.4f\n", lo, hi, sum / (double)count);
+    mel_vulkan_info(f, ctx);
     fprintf(f, "  %.3f ms on backend %s, kernel %s, %d thread(s)  (%.0fx realtime)\n", ms, wmel_backend_name(ctx),
             wmel_kernel_name(ctx), wmel_ctx_n_threads(ctx), ms > 0 ? n / 16.0 / ms : 0.0);
 }
@@ -456,7 +471,10 @@ static int mel_whole(const mel_opts *o, float *pcm, size_t n)
     wmel_ctx *ctx = wmel_create(&o->p, &st);
     if (!ctx) {
         free(pcm);
-        cli_msg("wmel: %s", wmel_strerror(st));
+        if (o->p.backend == WMEL_BACKEND_VULKAN && *wmel_vulkan_error_detail())
+            cli_msg("wmel: %s (%s)", wmel_strerror(st), wmel_vulkan_error_detail());
+        else
+            cli_msg("wmel: %s", wmel_strerror(st));
         return 1;
     }
     size_t nf = wmel_n_frames(n, o->padding);

@@ -25,7 +25,7 @@ static const char MEL_HELP[] =
     "      --padding N        append N zero samples first (openai's padding=)\n"
     "      --pad-30s          pad or trim the audio to 30 s (480000 samples) first\n"
     "      --norm whole|none  whole: openai's max-8 and (x+4)/4 (default); none: raw log10\n"
-    "      --backend B        auto|ref|cpu|cuda (default auto)\n"
+    "      --backend B        auto|ref|cpu|cuda|vulkan (default auto)\n"
     "      --threads N        CPU worker threads (default: all cores)\n"
     "      --png FILE.png     also write a picture of the spectrogram\n"
     "      --smooth 3x3|none  3x3 average smoothing of the result (avg_pool2d, zeros\n"
@@ -124,7 +124,7 @@ static const char WINDOWS_HELP[] =
     "    transcribe()'s 30 s windows, float32 (n_windows, n_mels, 3000)\n"
     "      -o, --output OUT.npy  the output file\n"
     "      --n-mels 80|128    mel bins (default 80)\n"
-    "      --backend B        auto|ref|cpu|cuda (default auto)\n"
+    "      --backend B        auto|ref|cpu|cuda|vulkan (default auto)\n"
     "      --threads N        CPU worker threads (default: all cores)\n"
     "      -q, --quiet        no warnings or progress on stderr\n";
 static const char STEM_HELP[] =
@@ -134,7 +134,7 @@ static const char STEM_HELP[] =
     "      -w, --weights FILE.safetensors  the model's weights (HF names)\n"
     "      -o, --output OUT.npy  the output file\n"
     "      --n-mels 80|128    mel bins (default: the weights')\n"
-    "      --backend B        the mel's backend: auto|ref|cpu|cuda (default auto)\n"
+    "      --backend B        the mel's backend: auto|ref|cpu|cuda|vulkan (default auto)\n"
     "      --threads N        worker threads (default: all cores)\n"
     "      -q, --quiet        no warnings or progress on stderr\n"
     "      -v, --verbose      print a summary on stdout\n";
@@ -201,7 +201,7 @@ static const char BATCH_HELP[] =
     "      --item-timeout S   an input that takes longer than S seconds is listed in\n"
     "                         errors.jsonl as timed out and the job goes on (0: no limit;\n"
     "                         default 60 s + 10 s per MiB of the file's data)\n"
-    "      --backend B        auto|ref|cpu|cuda (default cpu)\n"
+    "      --backend B        auto|ref|cpu|cuda|vulkan (default cpu)\n"
     "      -q, --quiet        no progress or summary on stderr\n"
     "    exit 0: all done; 3: some inputs failed (errors.jsonl); 1: job failed\n";
 static const char INSPECT_HELP[] =
@@ -225,7 +225,7 @@ static const char INSPECT_HELP[] =
     "      --stages DIR       also write each stage as .npy into DIR (at most 300 s)\n"
     "      --start S          the span from S seconds at full resolution\n"
     "      --duration D       the span's length in seconds\n"
-    "      --backend B        auto|ref|cpu|cuda: that backend's output beside the reference\n"
+    "      --backend B        auto|ref|cpu|cuda|vulkan: that backend's output beside the reference\n"
     "      --threads N        CPU worker threads for --backend (default: all cores)\n"
     "      -q, --quiet        no warnings on stderr\n";
 static const char COMPARE_HELP[] =
@@ -253,7 +253,7 @@ static const char COMPARE_HELP[] =
     "      --sample-rate N, --frame-length N, --hop N, --n-fft N, --stack N  as for mel\n"
     "      --framing F, --preemph-mode M, --log L, --valid V, --layout L  as for mel\n"
     "      --dither D, --dither-seed S, --raw-energy B  as for mel\n"
-    "      --backend B        auto|ref|cpu|cuda: the backend of wmel: sources\n"
+    "      --backend B        auto|ref|cpu|cuda|vulkan: the backend of wmel: sources\n"
     "      --threads N        CPU worker threads of wmel: sources (default: all cores)\n"
     "      --axes F           time and frequency axes of front-end F for file sources\n"
     "                         (default whisper; kaldi: Kaldi's mel scale, frames 12.5 ms in)\n"

@@ -129,16 +129,30 @@ typedef enum wmel_status {
                                         (|x| above about 1e17; the ref backend computes them),
                                         or an output value a plan's affine or per-column scale
                                         carries past float32's range */
-    WMEL_ERR_INTERRUPTED = -20       /* the caller's interrupt callback asked to stop (a
+    WMEL_ERR_INTERRUPTED = -20,      /* the caller's interrupt callback asked to stop (a
                                         deadline passed, Ctrl-C) */
+    WMEL_ERR_VULKAN = -21            /* the Vulkan driver reported an error (a lost device);
+                                        wmel_vulkan_error_detail() says which call */
 } wmel_status;
 
-/* Backends. AUTO picks CUDA when built and a device is present, else CPU. */
+/* Backends. AUTO picks CUDA when built and a device is present, then Vulkan when built
+ * and a discrete or integrated GPU is present (never a CPU device such as lavapipe),
+ * else CPU. */
 enum {
     WMEL_BACKEND_AUTO = 0,
     WMEL_BACKEND_REF = 1,   /* float64 reference: slow, the oracle */
     WMEL_BACKEND_CPU = 2,   /* float32 SIMD kernels, threads */
-    WMEL_BACKEND_CUDA = 3   /* CUDA kernels (builds with WMEL_CUDA) */
+    WMEL_BACKEND_CUDA = 3,  /* CUDA kernels (builds with WMEL_CUDA) */
+    WMEL_BACKEND_VULKAN = 4 /* Vulkan compute shaders (builds with WMEL_VULKAN; docs/vulkan.md) */
+};
+
+/* The Vulkan backend's arithmetic (wmel_params.vulkan_arith). AUTO: the environment
+ * variable WMEL_VULKAN_ARITHMETIC=float64|float-float, else float64 where the device
+ * has shaderFloat64, else float-float (pairs of float32, exact to ~1e-14). */
+enum {
+    WMEL_VULKAN_ARITH_AUTO = 0,
+    WMEL_VULKAN_ARITH_FLOAT64 = 1,
+    WMEL_VULKAN_ARITH_FLOAT_FLOAT = 2
 };
 
 /* Normalisation of the output. */
@@ -184,7 +198,12 @@ typedef struct wmel_params {
     int smooth;     /* WMEL_SMOOTH_*: smoothing of the output (taken from reserved[]) */
     int frontend;   /* WMEL_FRONTEND_*: the front-end's preset (taken from reserved[]);
                        WHISPER (0) is the log-Mel described at the top of this file */
-    int reserved[4];/* zero; room to grow without changing the struct size */
+    int vulkan_device; /* WMEL_BACKEND_VULKAN's device: 0 = the environment variable
+                       WMEL_VULKAN_DEVICE (an index, or a part of the name), else the
+                       best (discrete, integrated, virtual, CPU); k >= 1: device k - 1
+                       as `wmel info` lists them (taken from reserved[]) */
+    int vulkan_arith;  /* WMEL_VULKAN_ARITH_* (taken from reserved[]) */
+    int reserved[2];/* zero; room to grow without changing the struct size */
 } wmel_params;
 
 /* Smoothing of the output (wmel_params.smooth), applied by wmel_log_mel(),
@@ -1538,6 +1557,18 @@ WMEL_API int wmel_cuda_stem_device(const wmel_stem *s, wmel_ctx *ctx, const floa
  * one that will run it when there was none yet: "cuda", "cpu" or "ref"; "none" for an
  * op the ctx cannot run (WMEL_OP_DEVICE on a non-CUDA ctx) or an unknown op. Never NULL. */
 WMEL_API const char *wmel_op_backend(const wmel_ctx *ctx, int op);
+
+/* The Vulkan driver's message for the last Vulkan failure of the calling thread (a
+ * WMEL_ERR_VULKAN, or a WMEL_ERR_BACKEND_UNAVAILABLE from creating a Vulkan ctx: no
+ * loader, no device, no float64); "" when none. Valid until the thread's next wmel call. */
+WMEL_API const char *wmel_vulkan_error_detail(void);
+
+/* The Vulkan devices the loader lists, one line each ("index: name (type), float64
+ * yes|no, arithmetic float64|float-float|none"), and which one a
+ * WMEL_BACKEND_VULKAN ctx with default params takes, into buf (len bytes, always
+ * terminated). WMEL_OK, WMEL_ERR_NOT_BUILT (no Vulkan backend in this build), or
+ * WMEL_ERR_BACKEND_UNAVAILABLE with the reason in buf (no loader). */
+WMEL_API int wmel_vulkan_devices(char *buf, size_t len);
 
 /* The CUDA runtime's message for the last WMEL_ERR_CUDA returned to the calling thread
  * ("" when none). Valid until the thread's next wmel call. Never NULL. */

@@ -258,12 +258,19 @@ static int gen_attach(wmel_ctx *ctx)
 {
     wmel_fe *fe = ctx->fe;
     fe->kern = wmel__fe_kernel_for(wmel__fe_isa_level(ctx->params.max_isa));
-    if (ctx->backend == WMEL_BACKEND_REF)
+    if (ctx->vt->plan_frames) { /* a device backend (Vulkan): its frames, the CPU's finish */
+        int rc = ctx->vt->init(ctx);
+        if (rc != WMEL_OK) {
+            if (ctx->params.backend != WMEL_BACKEND_AUTO) return rc; /* asked for by name */
+            ctx->vt = &wmel__backend_cpu; /* AUTO: the CPU, silently */
+        }
+    }
+    if (ctx->vt->id == WMEL_BACKEND_REF)
         snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "ref-f64-dft%d", fe->p.n_fft);
-    else
+    else if (!ctx->vt->plan_frames)
         snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "cpu-%s-fft%d", fe->kern->name,
                  fe->p.n_fft);
-    if (ctx->n_threads > 1 && ctx->backend == WMEL_BACKEND_CPU)
+    if (ctx->n_threads > 1 && ctx->vt->id != WMEL_BACKEND_REF)
         ctx->pool = wmel__pool_new(ctx->n_threads - 1);
     return WMEL_OK;
 }
@@ -280,7 +287,7 @@ static int gen_features(wmel_ctx *ctx, const float *pcm, size_t n_samples, float
     if (out_len < total) return WMEL_ERR_BUFFER_TOO_SMALL;
     if (wmel__overlap(pcm, wmel__bytes(n_samples, sizeof(float)), out, wmel__bytes(total, sizeof(float))))
         return WMEL_ERR_INVALID_ARG;
-    if (ctx->backend != WMEL_BACKEND_REF) /* checked by the workers, each its own samples */
+    if (ctx->vt->id != WMEL_BACKEND_REF) /* checked by the workers, each its own samples */
         return wmel__fe_cpu(ctx, pcm, n_samples, out);
     if (!wmel__all_finite(pcm, n_samples)) return WMEL_ERR_NOT_FINITE;
     return wmel__fe_ref(ctx, pcm, n_samples, out);

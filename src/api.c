@@ -50,7 +50,8 @@ static wmel_ctx *create(wmel_params p, const wmel_frontend_plan *plan, int keep_
     int rc = wmel__fe_check(plan);
     if (rc) return fail(status, rc);
     if (!keep_smooth) p.smooth = WMEL_SMOOTH_NONE;
-    if (p.backend < WMEL_BACKEND_AUTO || p.backend > WMEL_BACKEND_CUDA ||
+    if (p.backend < WMEL_BACKEND_AUTO || p.backend > WMEL_BACKEND_VULKAN || p.vulkan_device < 0 ||
+        p.vulkan_arith < WMEL_VULKAN_ARITH_AUTO || p.vulkan_arith > WMEL_VULKAN_ARITH_FLOAT_FLOAT ||
         p.max_isa < WMEL_ISA_AUTO || p.max_isa > WMEL_ISA_WASM_SIMD128 || p.n_threads < 0 ||
         p.cuda_device < 0 || (p.smooth != WMEL_SMOOTH_NONE && p.smooth != WMEL_SMOOTH_3X3))
         return fail(status, WMEL_ERR_INVALID_ARG);
@@ -58,6 +59,12 @@ static wmel_ctx *create(wmel_params p, const wmel_frontend_plan *plan, int keep_
     const wmel_algo *algo = cols ? &wmel__algo_general : wmel__plan_algo(plan);
     if (algo == &wmel__algo_pfa400_snip && p.backend == WMEL_BACKEND_REF)
         algo = &wmel__algo_general; /* the float64 reference of any geometry */
+    /* Vulkan's frames serve Whisper's geometry with the data's max (pfa400's finish) and
+       every plan of the general algorithm (fe_cpu.c's finish) */
+    if (p.backend == WMEL_BACKEND_VULKAN &&
+        (algo == &wmel__algo_pfa400_snip ||
+         (algo == &wmel__algo_pfa400 && (plan->norm_flags & WMEL_NORMF_FIXED_MAX))))
+        algo = &wmel__algo_general;
     p.n_mels = plan->n_mels;
     p.frontend = plan->frontend;
     p.norm = plan->norm;
@@ -66,7 +73,7 @@ static wmel_ctx *create(wmel_params p, const wmel_frontend_plan *plan, int keep_
     /* the device kernels compute Whisper's geometry with the data's max only */
     const int devices = algo->devices && !(plan->norm_flags & WMEL_NORMF_FIXED_MAX);
     if (p.backend == WMEL_BACKEND_AUTO)
-        vt = devices ? wmel__backend_auto(&p) : &wmel__backend_cpu;
+        vt = devices ? wmel__backend_auto(&p) : wmel__backend_auto_plan(&p, algo == &wmel__algo_general);
     else if (p.backend == WMEL_BACKEND_CUDA && !devices)
         vt = NULL;
     else
@@ -292,6 +299,7 @@ int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int sample_type, 
 }
 
 const char *wmel_cuda_error_detail(void) { return wmel__detail_get(); }
+const char *wmel_vulkan_error_detail(void) { return wmel__detail_get(); }
 
 int wmel_pad_or_trim(const float *in, size_t n, float *out, size_t length)
 {
@@ -328,7 +336,7 @@ const char *wmel_strerror(int status)
     case WMEL_ERR_NO_MEMORY: return "out of memory";
     case WMEL_ERR_BUFFER_TOO_SMALL: return "output buffer too small: size it with wmel_n_frames() * n_mels";
     case WMEL_ERR_TOO_SHORT: return "input too short for reflect padding: samples + padding must exceed n_fft/2 (200 for Whisper, 256 for NeMo legacy)";
-    case WMEL_ERR_BACKEND_UNAVAILABLE: return "the requested backend is not available (not built in, or no usable CUDA device)";
+    case WMEL_ERR_BACKEND_UNAVAILABLE: return "the requested backend is not available (not built in, or no usable CUDA or Vulkan device; wmel_vulkan_error_detail() says why for Vulkan)";
     case WMEL_ERR_NOT_FINITE: return "the input contains NaN or infinite samples";
     case WMEL_ERR_IO: return "input/output error: the file could not be opened, read or written";
     case WMEL_ERR_FORMAT: return "unrecognised data: not an audio format wmel can read";
@@ -343,6 +351,7 @@ const char *wmel_strerror(int status)
     case WMEL_ERR_WEIGHTS: return "the weights file is malformed or its tensors do not fit the model";
     case WMEL_ERR_SAMPLE_RANGE: return "values past float32's range: samples above about 1e17 overflow the float32 power spectrum, or the plan's post_scale or per-column (CMVN) scale carries a feature past 3.4e38 (audio samples are normally within [-1, 1]; scale the input or lower the scale)";
     case WMEL_ERR_INTERRUPTED: return "interrupted: the caller asked to stop (a time limit, Ctrl-C)";
+    case WMEL_ERR_VULKAN: return "the Vulkan driver reported an error (see wmel_vulkan_error_detail())";
     default: return "unknown wmel status code";
     }
 }
@@ -361,5 +370,16 @@ const char *wmel_version(void)
 #ifdef WMEL_HAVE_CUDA
            " cuda"
 #endif
+#ifdef WMEL_HAVE_VULKAN
+           " vulkan"
+#endif
            ")";
 }
+
+#ifndef WMEL_HAVE_VULKAN
+int wmel_vulkan_devices(char *buf, size_t len)
+{
+    if (buf && len) snprintf(buf, len, "the Vulkan backend was not built (WMEL_VULKAN=OFF)\n");
+    return WMEL_ERR_NOT_BUILT;
+}
+#endif

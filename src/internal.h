@@ -271,15 +271,23 @@ typedef struct wmel_backend_vt {
     /* wmel_cuda_stem_device() after its checks; NULL: unavailable on this backend. */
     int (*stem_device)(const wmel_stem *s, wmel_ctx *ctx, const float *d_mel, size_t n_windows,
                        float *d_out, void *stream);
+    /* A plan's frames on the general algorithm: frames [0, nf) of x[0 .. n) into
+     * vals[nf][n_cols] (float64), before the finish (fe_cpu.c); a status or WMEL__FALLBACK
+     * (the CPU's frame kernels); NULL: those. */
+    int (*plan_frames)(const wmel_ctx *ctx, const float *x, size_t n, size_t nf, double *vals);
 } wmel_backend_vt;
 
 /* The backend `id` (WMEL_BACKEND_REF / CPU / CUDA) when it is built in, else NULL
  * (backend.c); and AUTO's choice for params p: the first available, best first. */
 const wmel_backend_vt *wmel__backend(int id);
 const wmel_backend_vt *wmel__backend_auto(const wmel_params *p);
+/* AUTO's choice for an algorithm the CUDA backend does not serve: Vulkan on a GPU for the
+ * general algorithm (general 1), else the CPU. */
+const wmel_backend_vt *wmel__backend_auto_plan(const wmel_params *p, int general);
 extern const wmel_backend_vt wmel__backend_ref; /* ref/ref.c */
 extern const wmel_backend_vt wmel__backend_cpu; /* cpu/cpu.c */
 extern const wmel_backend_vt wmel__backend_cuda; /* cuda/backend.c, when built */
+extern const wmel_backend_vt wmel__backend_vulkan; /* vulkan/backend.c, when built */
 
 /* A double in a message: the shortest of %.15g, %.16g, %.17g that strtod reads back as
  * the same value, so that a number given (8000.001) is shown as given, not rounded to six

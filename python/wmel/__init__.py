@@ -53,7 +53,8 @@ def build_info() -> dict:
     GEMM, CUDA), and what decodes files (see decoder())."""
     parts = _wmel.BUILD_PARTS.split()
     return {"version": _wmel.version().split()[0], "ffmpeg": "ffmpeg" in parts,
-            "openblas": "openblas" in parts, "cuda": "cuda" in parts, "decoder": decoder()}
+            "openblas": "openblas" in parts, "cuda": "cuda" in parts, "vulkan": "vulkan" in parts,
+            "decoder": decoder()}
 
 
 def register_torch_op():

@@ -22,7 +22,7 @@ FRONTENDS = {
     "seamless": _wmel.FRONTEND_SEAMLESS,
 }
 _BACKENDS = {"auto": _wmel.BACKEND_AUTO, "cpu": _wmel.BACKEND_CPU, "ref": _wmel.BACKEND_REF,
-             "cuda": _wmel.BACKEND_CUDA}
+             "cuda": _wmel.BACKEND_CUDA, "vulkan": _wmel.BACKEND_VULKAN}
 
 # The plan options in the order the library sets them (wmel.h, wmel_plan_set), which owns
 # their rules: which option applies to which front-end, the values, the sentence on a refusal.
@@ -321,7 +321,7 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
     32768; float16/64 converted) or a 2-D batch of equal-length clips (the result gets a
     leading batch axis); a torch tensor gives a torch tensor on its device.
     low_freq/high_freq/scale apply to nemo, kaldi and seamless. backend: "auto", "cpu",
-    "ref" (the float64 reference). threads: 0 = all cores. Empty audio raises ValueError.
+    "ref" (the float64 reference), "cuda", "vulkan" (docs/vulkan.md). threads: 0 = all cores. Empty audio raises ValueError.
     caps: the capabilities any front-end's plan takes (frontend_plan; docs/frontends.md),
     e.g. mel_scale="htk", empty_filters=True, mag_guard="max:1e-10", norm_max=1.5,
     normalize="mean_var" with norm_ddof=0 and norm_eps=0, n_frames=1024 with post_scale /

@@ -5,6 +5,7 @@
 
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------ front-end plans */
@@ -154,6 +155,7 @@ static PyObject *Ctx_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
     if (!c) {
         char why[320] = "";
         if (use_plan && st == WMEL_ERR_INVALID_ARG) wmel_plan_check(&plan, why, sizeof why); /* which field */
+        else if (p.backend == WMEL_BACKEND_VULKAN) snprintf(why, sizeof why, "%s", wmel_vulkan_error_detail());
         return wmelpy_raise_status(st, "wmel_create", why);
     }
     allocfunc alloc = (allocfunc)PyType_GetSlot(tp, Py_tp_alloc);

@@ -23,7 +23,12 @@ PyMODINIT_FUNC PyInit__wmel(void);
  * module keeps these constants for the Python side. */
 #define HAVE_DECODER 1
 /* The optional parts of the libwmel this extension links (wmel.build_info()). */
-#define BUILD_PARTS "" BUILD_PART_FFMPEG BUILD_PART_OPENBLAS BUILD_PART_CUDA
+#define BUILD_PARTS "" BUILD_PART_FFMPEG BUILD_PART_OPENBLAS BUILD_PART_CUDA BUILD_PART_VULKAN
+#ifdef WMEL_HAVE_VULKAN
+#define BUILD_PART_VULKAN " vulkan"
+#else
+#define BUILD_PART_VULKAN ""
+#endif
 #ifdef WMEL_HAVE_OPENBLAS
 #define BUILD_PART_OPENBLAS " openblas"
 #else
@@ -53,6 +58,7 @@ static PyObject *status_exc_type(int st)
     case WMEL_ERR_BACKEND_UNAVAILABLE:
     case WMEL_ERR_THREAD:
     case WMEL_ERR_CUDA:
+    case WMEL_ERR_VULKAN:
     case WMEL_ERR_DECODER:
     case WMEL_ERR_NOT_BUILT:
         return PyExc_RuntimeError;
@@ -503,6 +509,7 @@ static int module_exec(PyObject *m)
         PyModule_AddIntConstant(m, "BACKEND_REF", WMEL_BACKEND_REF) < 0 ||
         PyModule_AddIntConstant(m, "BACKEND_CPU", WMEL_BACKEND_CPU) < 0 ||
         PyModule_AddIntConstant(m, "BACKEND_CUDA", WMEL_BACKEND_CUDA) < 0 ||
+        PyModule_AddIntConstant(m, "BACKEND_VULKAN", WMEL_BACKEND_VULKAN) < 0 ||
         PyModule_AddIntConstant(m, "NORM_WHOLE", WMEL_NORM_WHOLE) < 0 ||
         PyModule_AddIntConstant(m, "NORM_NONE", WMEL_NORM_NONE) < 0 ||
         PyModule_AddIntConstant(m, "FRONTEND_WHISPER", WMEL_FRONTEND_WHISPER) < 0 ||

@@ -143,4 +143,4 @@ const wmel_gelu_kernel *wmel__gelu_for(int level)
 }
 
 const wmel_backend_vt wmel__backend_cpu = {WMEL_BACKEND_CPU, "cpu", NULL, NULL, NULL,
-                                           NULL, NULL, NULL, NULL};
+                                           NULL, NULL, NULL, NULL, NULL};

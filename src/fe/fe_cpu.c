@@ -448,6 +448,7 @@ typedef struct fe_task {
     size_t tail0, tails; /* a long input past the last frame (n_frames): its check in `tails`
                             slices of TAIL_SLICE samples from tail0, phase 0's last tasks */
     fe_out o;
+    const double *pre; /* the frames' values computed by a device backend ([nc][n_cols]), or NULL */
     size_t out_bytes; /* the whole output */
     int fin;          /* FIN_*: the normalisation */
     double *part;     /* FIN_STATS, or an appended finish's statistics: [valid chunks][n_cols]
@@ -606,7 +607,14 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
             const long long ahead = frame_i0(fe, g0 + 3 * L - 1) + p->frame_length;
             const size_t pe = ahead >= (long long)to ? to : ahead <= (long long)pf ? pf : (size_t)ahead;
             for (; pf < pe; pf += 16) __builtin_prefetch(k->x + pf);
-            kern->frames(fe, k->x, k->n, g0, (int)cnt, vals, buf, 0, by_col);
+            if (k->pre) { /* a device's values, in the layout frames() gives */
+                for (size_t l = 0; l < (by_col ? L : cnt); l++) {
+                    const double *src = k->pre + (g0 + (l < cnt ? l : cnt - 1)) * ncol;
+                    for (size_t m = 0; m < ncol; m++) vals[by_col ? m * L + l : l * ncol + m] = src[m];
+                }
+            } else {
+                kern->frames(fe, k->x, k->n, g0, (int)cnt, vals, buf, 0, by_col);
+            }
             /* float32's range checked on the casts: a value rounds to an infinity exactly
                when wmel__fe_f32_ok() refuses it (out is unspecified on error) */
             const uint32_t inf = kern->cast(k->o.out + g0 * k->o.ts, k->o.ts, k->o.cs, vals, ncol, cnt, by_col);
@@ -721,8 +729,25 @@ static int cpu_run(const wmel_ctx *ctx, const float *x, size_t n, float *out, si
         if (!finite_span(fe, x, 0, n)) return WMEL_ERR_NOT_FINITE;
         return ext ? wmel__fe_finish_ext(fe, out, om.ts, om.cs, 0, wmel__fe_out_frames(p, n)) : WMEL_OK;
     }
+    double *pre = NULL; /* a device backend's frames (Vulkan), the finish here */
+    if (ctx->vt->plan_frames) {
+        if (nc > SIZE_MAX / sizeof(double) / (size_t)fe->n_cols) return WMEL_ERR_OVERFLOW;
+        pre = malloc(nc * (size_t)fe->n_cols * sizeof(double));
+        if (!pre) return WMEL_ERR_NO_MEMORY;
+        rc = ctx->vt->plan_frames(ctx, x, n, nc, pre);
+        if (rc != WMEL_OK) {
+            free(pre);
+            pre = NULL;
+            if (rc != WMEL__FALLBACK) return rc;
+            rc = WMEL_OK;
+        }
+    }
     fe_task *k = calloc(1, sizeof *k);
-    if (!k) return WMEL_ERR_NO_MEMORY;
+    if (!k) {
+        free(pre);
+        return WMEL_ERR_NO_MEMORY;
+    }
+    k->pre = pre;
     k->fe = fe;
     k->x = x;
     k->n = n;
@@ -750,6 +775,7 @@ static int cpu_run(const wmel_ctx *ctx, const float *x, size_t n, float *out, si
         const size_t nvc = (nv + WMEL_FE_STATS_CHUNK - 1) / WMEL_FE_STATS_CHUNK;
         k->part = malloc((nvc ? nvc : 1) * (size_t)fe->n_cols * sizeof(double));
         if (!k->part) {
+            free(pre);
             free(k);
             return WMEL_ERR_NO_MEMORY;
         }
@@ -765,6 +791,7 @@ static int cpu_run(const wmel_ctx *ctx, const float *x, size_t n, float *out, si
     if (rc == WMEL_OK && ext) rc = finish_ext_team(ctx, out, om.ts, om.cs, nv, wmel__fe_out_frames(p, n), k->part);
     free(k->part);
     free(k);
+    free(pre);
     return rc;
 }
 

@@ -1,0 +1,21 @@
+# Writes OUT, a C source defining `const uint32_t NAME[]` and `const size_t NAME_words`
+# from the SPIR-V module SPV (little-endian 32-bit words). Run with cmake -P at build time.
+file(READ "${SPV}" hex HEX)
+string(LENGTH "${hex}" n)
+math(EXPR rem "${n} % 8")
+if(n EQUAL 0 OR NOT rem EQUAL 0)
+  message(FATAL_ERROR "${SPV}: not a SPIR-V module (${n} hex digits)")
+endif()
+# each word's 4 bytes, least significant first, as 0xDDCCBBAA
+string(REGEX REPLACE "(..)(..)(..)(..)" "0x\\4\\3\\2\\1u," words "${hex}")
+string(REGEX REPLACE "((0x........u,){8})" "\\1\n  " words "${words}")
+math(EXPR count "${n} / 8")
+set(body "/* Generated from ${NAME}'s SPIR-V by cmake/embed_spirv.cmake: do not edit. */\n#include <stddef.h>\n#include <stdint.h>\n\nextern const uint32_t ${NAME}[];\nextern const size_t ${NAME}_words;\nconst uint32_t ${NAME}[] = {\n  ${words}};\nconst size_t ${NAME}_words = ${count};\n")
+if(EXISTS "${OUT}")
+  file(READ "${OUT}" old)
+else()
+  set(old "")
+endif()
+if(NOT old STREQUAL body)
+  file(WRITE "${OUT}" "${body}")
+endif()

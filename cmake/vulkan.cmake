@@ -1,0 +1,86 @@
+# vulkan.cmake -- the Vulkan backend (src/vulkan/), included by the top-level CMakeLists.txt.
+# WMEL_VULKAN: ON (a GLSL compiler and the Vulkan headers required), OFF, AUTO (when
+# glslc or glslangValidator and the headers are found; off in a WMEL_SANITIZE build and
+# when cross-compiling). The library never links the
+# Vulkan loader: src/vulkan/vk_loader.c opens it at run time (dlopen), so a build with
+# the backend runs, and falls back to the CPU, where no loader is installed.
+#
+# The compute shaders (src/vulkan/shaders/*.comp) are compiled to SPIR-V at build time,
+# once per arithmetic (float64; float-float with -DWMEL_ARITH_FF when arith_ff.glsl is
+# there), and embedded as uint32 arrays (cmake/embed_spirv.cmake).
+set(WMEL_VULKAN AUTO CACHE STRING "Build the Vulkan backend (ON/OFF/AUTO: when glslc or glslangValidator is found)")
+
+set(WMEL_VULKAN_ENABLED OFF)
+set(WMEL_VULKAN_FF OFF)
+if(WMEL_VULKAN STREQUAL "AUTO" AND WMEL_SANITIZE)
+  # Mesa's drivers keep allocations past vkDestroyInstance, which LeakSanitizer would
+  # report in every test whose ctx looks for a GPU (AUTO): the sanitizer build leaves the
+  # backend out unless asked (make test-vulkan builds it with ON and a suppressions file).
+  message(STATUS "wmel: Vulkan backend OFF: AUTO with WMEL_SANITIZE; -DWMEL_VULKAN=ON to insist")
+elseif(WMEL_VULKAN STREQUAL "AUTO" AND (EMSCRIPTEN OR CMAKE_CROSSCOMPILING))
+  # the shader compiler found is the build machine's; the target's loader and drivers are
+  # another matter (WebAssembly has none): AUTO builds Vulkan for the host only
+  message(STATUS "wmel: Vulkan backend OFF: cross-compiling for ${CMAKE_SYSTEM_NAME} ${CMAKE_SYSTEM_PROCESSOR} "
+                 "(AUTO builds Vulkan for the host only; -DWMEL_VULKAN=ON to insist)")
+elseif(WMEL_VULKAN STREQUAL "ON" OR WMEL_VULKAN STREQUAL "AUTO")
+  set(_why "")
+  find_program(WMEL_GLSLC glslc)
+  find_program(WMEL_GLSLANG glslangValidator)
+  find_path(WMEL_VULKAN_INCLUDE vulkan/vulkan_core.h)
+  if(NOT WMEL_GLSLC AND NOT WMEL_GLSLANG)
+    set(_why "neither glslc nor glslangValidator was found (Debian: glslc or glslang-tools)")
+  elseif(NOT WMEL_VULKAN_INCLUDE)
+    set(_why "the Vulkan headers (vulkan/vulkan_core.h) were not found (Debian: libvulkan-dev)")
+  elseif(NOT CMAKE_DL_LIBS AND NOT UNIX AND NOT WIN32)
+    set(_why "no dynamic loader on this platform")
+  endif()
+  if(_why STREQUAL "")
+    set(WMEL_VULKAN_ENABLED ON)
+  elseif(WMEL_VULKAN STREQUAL "ON")
+    message(FATAL_ERROR "WMEL_VULKAN=ON but ${_why}")
+  else()
+    message(STATUS "wmel: Vulkan backend OFF: ${_why}; -DWMEL_VULKAN=ON to insist")
+  endif()
+endif()
+
+if(WMEL_VULKAN_ENABLED)
+  set(_sh ${CMAKE_CURRENT_SOURCE_DIR}/src/vulkan/shaders)
+  set(_gen ${CMAKE_CURRENT_BINARY_DIR}/vulkan)
+  file(MAKE_DIRECTORY ${_gen})
+  set(_variants f64)
+  if(EXISTS ${_sh}/arith_ff.glsl)
+    list(APPEND _variants ff)
+    set(WMEL_VULKAN_FF ON)
+  endif()
+  file(GLOB _arith ${_sh}/*.glsl)
+  set(_spv_c "")
+  foreach(v IN LISTS _variants)
+    set(_defs "")
+    if(v STREQUAL "ff")
+      set(_defs -DWMEL_ARITH_FF=1)
+    endif()
+    set(_spv ${_gen}/frames_${v}.spv)
+    if(WMEL_GLSLC)
+      set(_cmd ${WMEL_GLSLC} -fshader-stage=compute --target-env=vulkan1.1 -O -I${_sh} ${_defs}
+               -o ${_spv} ${_sh}/frames.comp)
+    else()
+      set(_cmd ${WMEL_GLSLANG} -V --target-env vulkan1.1 -S comp -I${_sh} ${_defs} -o ${_spv} ${_sh}/frames.comp)
+    endif()
+    add_custom_command(OUTPUT ${_spv} COMMAND ${_cmd}
+      DEPENDS ${_sh}/frames.comp ${_arith}
+      COMMENT "wmel: compiling frames.comp (${v}) to SPIR-V" VERBATIM)
+    add_custom_command(OUTPUT ${_gen}/frames_${v}.c
+      COMMAND ${CMAKE_COMMAND} -DSPV=${_spv} -DOUT=${_gen}/frames_${v}.c -DNAME=wmel__spv_frames_${v}
+              -P ${CMAKE_CURRENT_SOURCE_DIR}/cmake/embed_spirv.cmake
+      DEPENDS ${_spv} ${CMAKE_CURRENT_SOURCE_DIR}/cmake/embed_spirv.cmake VERBATIM)
+    list(APPEND _spv_c ${_gen}/frames_${v}.c)
+  endforeach()
+  list(APPEND WMEL_SOURCES src/vulkan/vk_loader.c src/vulkan/backend.c ${_spv_c})
+  list(APPEND WMEL_DEFS WMEL_HAVE_VULKAN=1)
+  if(WMEL_VULKAN_FF)
+    list(APPEND WMEL_DEFS WMEL_HAVE_VULKAN_FF=1)
+  endif()
+  list(APPEND WMEL_LIBS ${CMAKE_DL_LIBS})
+  set(WMEL_VULKAN_INCLUDE_DIR ${WMEL_VULKAN_INCLUDE})
+  message(STATUS "wmel: Vulkan backend ON (shaders: ${_variants}; loader opened at run time)")
+endif()

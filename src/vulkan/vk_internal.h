@@ -1,0 +1,87 @@
+/*
+ * vk_internal.h -- what the Vulkan backend's two halves share: vk_loader.c (the loader
+ * opened at run time, the device, its buffers, the compute pipeline and the dispatches)
+ * and backend.c (the wmel__backend_vulkan table: tables, signals and frames prepared on
+ * the host, results finished on the CPU).
+ */
+#ifndef WMEL_VK_INTERNAL_H
+#define WMEL_VK_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The device's integer table (binding 1), VKW_I_* the header's slots; the mel bank's
+ * lo / len / off arrays follow from VKW_I_HEAD on. */
+enum {
+    VKW_I_NFFT, VKW_I_FL, VKW_I_NBINS, VKW_I_NMELS, VKW_I_NCOLS, VKW_I_USE_ENERGY, VKW_I_REMOVE_DC,
+    VKW_I_ENERGY_MODE, /* 0 none, 1 before the window, 2 after */
+    VKW_I_PREEMPH_FRAME, VKW_I_POWER,
+    VKW_I_GUARD,       /* 0 none, 1 max, 2 add */
+    VKW_I_LOG,         /* 0 none, 1 log10 clamp, 2 ln(x + guard), 3 ln clamp */
+    VKW_I_FLOOR_ON, VKW_I_WIN, VKW_I_COS, VKW_I_SIN, VKW_I_MELW, VKW_I_LO, VKW_I_LEN, VKW_I_OFF,
+    VKW_I_HEAD = 32
+};
+/* The real table's scalars (binding 0), then window, cos, sin, mel weights. */
+enum {
+    VKW_T_PREEMPH, VKW_T_MAG_GUARD, VKW_T_LOG_GUARD, VKW_T_EPS, VKW_T_LN_FLOOR, VKW_T_LOG10E,
+    VKW_T_ZERO, VKW_T_ONE, VKW_T_FL, VKW_T_HEAD = 16
+};
+
+/* Arithmetic of the shaders (wmel_params.vulkan_arith, WMEL_VULKAN_ARITHMETIC). */
+#define VKW_ARITH_F64 1
+#define VKW_ARITH_FF 2
+
+typedef struct vkw vkw;
+
+/* A device as vkEnumeratePhysicalDevices lists it. */
+typedef struct vkw_dev {
+    char name[256];
+    int type;       /* VkPhysicalDeviceType */
+    int f64;        /* shaderFloat64 */
+    uint32_t api;   /* apiVersion */
+} vkw_dev;
+#define VKW_MAX_DEVS 16
+
+/* The devices (up to VKW_MAX_DEVS) into devs; WMEL_OK, or a status with the reason in
+ * wmel__detail (no loader, no instance). */
+int wmel__vk_list(vkw_dev *devs, int *count);
+/* "discrete GPU", "integrated GPU", "virtual GPU", "CPU", "other". */
+const char *wmel__vk_type_name(int type);
+/* The device that params / WMEL_VULKAN_DEVICE choose among devs (-1: none suits; gpu_only:
+ * discrete or integrated GPUs only, AUTO's rule). device: params.vulkan_device (0: the
+ * environment, else the best; k >= 1: device k - 1). */
+int wmel__vk_pick(const vkw_dev *devs, int count, int device, int gpu_only);
+/* The arithmetic for a device: params.vulkan_arith (0: WMEL_VULKAN_ARITHMETIC, else
+ * float64 where the device has it, else float-float); 0 with a reason in wmel__detail
+ * when none can run. */
+int wmel__vk_arith(const vkw_dev *d, int asked);
+
+/* Opens device `index` with the frames pipeline for `arith`, frames up to max_fl samples
+ * and spectra of max_bins, tables of tab_words 8-byte values and int_words ints;
+ * WMEL__FALLBACK when such a frame does not fit the device's shared memory. */
+int wmel__vk_open(vkw **out, int index, int arith, int max_fl, int max_bins, size_t tab_words,
+                  size_t int_words);
+void wmel__vk_close(vkw *w);
+/* The mapped host views and their capacities (8-byte words; frames). */
+void *wmel__vk_tab(vkw *w);
+int *wmel__vk_ints(vkw *w);
+void *wmel__vk_sig(vkw *w, size_t *cap_words);
+uint32_t *wmel__vk_starts(vkw *w, size_t *cap_frames);
+const void *wmel__vk_out(vkw *w, size_t *cap_words);
+/* One dispatch of n_frames (<= the starts capacity) workgroups; waits for it. */
+int wmel__vk_run(vkw *w, uint32_t n_frames);
+const char *wmel__vk_device_name(const vkw *w);
+
+/* Fault injection for the tests: the Vulkan calls made so far, and the call (1-based,
+ * counted from now) that fails (0: none). */
+long wmel__vk_calls(void);
+void wmel__vk_fail_at(long n);
+
+/* The failure's message kept for wmel_vulkan_error_detail(); returns `code`. */
+int wmel__vk_detail(int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+#endif

@@ -1,0 +1,737 @@
+/*
+ * vk_loader.c -- the Vulkan backend's device side: the loader opened at run time
+ * (dlopen, every entry point through vkGetInstanceProcAddr / vkGetDeviceProcAddr, so
+ * libwmel has no link-time dependency on Vulkan), the device list and choice, one
+ * headless compute queue, the storage buffers (host-visible, mapped once), the frames
+ * pipeline (embedded SPIR-V, one variant per arithmetic) and its dispatches.
+ *
+ * Every Vulkan call goes through VK(): it counts the calls, so that a test can make the
+ * n-th fail (wmel__vk_fail_at) and check that each failure is a status with a message,
+ * with nothing leaked.
+ */
+#define VK_NO_PROTOTYPES
+#include <vulkan/vulkan_core.h>
+
+#include "../internal.h"
+#include "vk_internal.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(_WIN32)
+#include <windows.h>
+static void *lib_open(void)
+{
+    return (void *)LoadLibraryA("vulkan-1.dll");
+}
+static void *lib_sym(void *h, const char *name) { return (void *)(uintptr_t)GetProcAddress((HMODULE)h, name); }
+static void lib_close(void *h) { FreeLibrary((HMODULE)h); }
+#else
+#include <dlfcn.h>
+static void *lib_open_once(void)
+{
+    /* WMEL_VULKAN_LOADER names another loader (a test's missing one, a driver's own) */
+    const char *env = getenv("WMEL_VULKAN_LOADER");
+    if (env && *env) return dlopen(env, RTLD_NOW | RTLD_LOCAL);
+#if defined(__APPLE__)
+    static const char *const names[] = {"libvulkan.1.dylib", "libMoltenVK.dylib", "libvulkan.dylib"};
+#else
+    static const char *const names[] = {"libvulkan.so.1", "libvulkan.so"};
+#endif
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        void *h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+        if (h) return h;
+    }
+    return NULL;
+}
+static void *lib_sym(void *h, const char *name)
+{
+    void *p = dlsym(h, name);
+    return p;
+}
+/* The loader is opened once and kept: drivers keep state (threads, JIT code, caches) that
+ * would be unmapped under them by dlclose, and LeakSanitizer attributes what a driver keeps
+ * to its library only while that is mapped. */
+static void *g_lib;
+static pthread_once_t g_lib_once = PTHREAD_ONCE_INIT;
+static void lib_open_now(void) { g_lib = lib_open_once(); }
+static void *lib_open(void)
+{
+    if (getenv("WMEL_VULKAN_LOADER")) return lib_open_once(); /* a test's other loader: each time */
+    return pthread_once(&g_lib_once, lib_open_now) == 0 ? g_lib : NULL;
+}
+static void lib_close(void *h)
+{
+    if (h != g_lib) dlclose(h);
+}
+#endif
+
+extern const uint32_t wmel__spv_frames_f64[];
+extern const size_t wmel__spv_frames_f64_words;
+#ifdef WMEL_HAVE_VULKAN_FF
+extern const uint32_t wmel__spv_frames_ff[];
+extern const size_t wmel__spv_frames_ff_words;
+#endif
+
+/* ---------------------------------------------------------------- errors, injection */
+
+int wmel__vk_detail(int code, const char *fmt, ...)
+{
+    char msg[320];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    (void)wmel__detail(msg);
+    return code;
+}
+
+static atomic_long g_calls, g_fail_at;
+long wmel__vk_calls(void) { return atomic_load(&g_calls); }
+void wmel__vk_fail_at(long n) { atomic_store(&g_fail_at, n ? atomic_load(&g_calls) + n : 0); }
+
+/* Counts a Vulkan call; VK_SUCCESS, or the injected failure of the call asked for:
+ * alternately out of device memory and a lost device. */
+static VkResult vk_check(void)
+{
+    const long c = atomic_fetch_add(&g_calls, 1) + 1, at = atomic_load(&g_fail_at);
+    if (at && c == at) return (c & 1) ? VK_ERROR_OUT_OF_DEVICE_MEMORY : VK_ERROR_DEVICE_LOST;
+    return VK_SUCCESS;
+}
+/* A call returning a VkResult, counted (and failed when injected). */
+static _Thread_local VkResult g_inj;
+#define VK(call) ((g_inj = vk_check()) != VK_SUCCESS ? g_inj : (call))
+static const char *vk_result_name(VkResult r)
+{
+    switch (r) {
+    case VK_SUCCESS: return "VK_SUCCESS";
+    case VK_NOT_READY: return "VK_NOT_READY";
+    case VK_TIMEOUT: return "VK_TIMEOUT";
+    case VK_INCOMPLETE: return "VK_INCOMPLETE";
+    case VK_ERROR_OUT_OF_HOST_MEMORY: return "VK_ERROR_OUT_OF_HOST_MEMORY";
+    case VK_ERROR_OUT_OF_DEVICE_MEMORY: return "VK_ERROR_OUT_OF_DEVICE_MEMORY";
+    case VK_ERROR_INITIALIZATION_FAILED: return "VK_ERROR_INITIALIZATION_FAILED";
+    case VK_ERROR_DEVICE_LOST: return "VK_ERROR_DEVICE_LOST";
+    case VK_ERROR_MEMORY_MAP_FAILED: return "VK_ERROR_MEMORY_MAP_FAILED";
+    case VK_ERROR_LAYER_NOT_PRESENT: return "VK_ERROR_LAYER_NOT_PRESENT";
+    case VK_ERROR_EXTENSION_NOT_PRESENT: return "VK_ERROR_EXTENSION_NOT_PRESENT";
+    case VK_ERROR_FEATURE_NOT_PRESENT: return "VK_ERROR_FEATURE_NOT_PRESENT";
+    case VK_ERROR_INCOMPATIBLE_DRIVER: return "VK_ERROR_INCOMPATIBLE_DRIVER";
+    case VK_ERROR_TOO_MANY_OBJECTS: return "VK_ERROR_TOO_MANY_OBJECTS";
+    case VK_ERROR_INVALID_SHADER_NV: return "VK_ERROR_INVALID_SHADER_NV";
+    default: return "a VkResult error";
+    }
+}
+
+/* A failed call's status: device memory exhausted is WMEL_ERR_NO_MEMORY (the caller may
+ * take the CPU), anything else WMEL_ERR_VULKAN; the message names the step. */
+static int vk_fail(VkResult r, const char *what)
+{
+    const int code = r == VK_ERROR_OUT_OF_DEVICE_MEMORY || r == VK_ERROR_OUT_OF_HOST_MEMORY
+                         ? WMEL_ERR_NO_MEMORY
+                         : WMEL_ERR_VULKAN;
+    return wmel__vk_detail(code, "Vulkan: %s failed: %s (%d)", what, vk_result_name(r), (int)r);
+}
+
+/* ---------------------------------------------------------------- the entry points */
+
+typedef struct vk_fns {
+    PFN_vkGetInstanceProcAddr GetInstanceProcAddr;
+    PFN_vkCreateInstance CreateInstance;
+    PFN_vkDestroyInstance DestroyInstance;
+    PFN_vkEnumeratePhysicalDevices EnumeratePhysicalDevices;
+    PFN_vkGetPhysicalDeviceProperties GetPhysicalDeviceProperties;
+    PFN_vkGetPhysicalDeviceFeatures GetPhysicalDeviceFeatures;
+    PFN_vkGetPhysicalDeviceQueueFamilyProperties GetPhysicalDeviceQueueFamilyProperties;
+    PFN_vkGetPhysicalDeviceMemoryProperties GetPhysicalDeviceMemoryProperties;
+    PFN_vkCreateDevice CreateDevice;
+    PFN_vkGetDeviceProcAddr GetDeviceProcAddr;
+    /* device level */
+    PFN_vkDestroyDevice DestroyDevice;
+    PFN_vkGetDeviceQueue GetDeviceQueue;
+    PFN_vkCreateBuffer CreateBuffer;
+    PFN_vkDestroyBuffer DestroyBuffer;
+    PFN_vkGetBufferMemoryRequirements GetBufferMemoryRequirements;
+    PFN_vkAllocateMemory AllocateMemory;
+    PFN_vkFreeMemory FreeMemory;
+    PFN_vkBindBufferMemory BindBufferMemory;
+    PFN_vkMapMemory MapMemory;
+    PFN_vkCreateShaderModule CreateShaderModule;
+    PFN_vkDestroyShaderModule DestroyShaderModule;
+    PFN_vkCreateDescriptorSetLayout CreateDescriptorSetLayout;
+    PFN_vkDestroyDescriptorSetLayout DestroyDescriptorSetLayout;
+    PFN_vkCreatePipelineLayout CreatePipelineLayout;
+    PFN_vkDestroyPipelineLayout DestroyPipelineLayout;
+    PFN_vkCreateComputePipelines CreateComputePipelines;
+    PFN_vkDestroyPipeline DestroyPipeline;
+    PFN_vkCreateDescriptorPool CreateDescriptorPool;
+    PFN_vkDestroyDescriptorPool DestroyDescriptorPool;
+    PFN_vkAllocateDescriptorSets AllocateDescriptorSets;
+    PFN_vkUpdateDescriptorSets UpdateDescriptorSets;
+    PFN_vkCreateCommandPool CreateCommandPool;
+    PFN_vkDestroyCommandPool DestroyCommandPool;
+    PFN_vkAllocateCommandBuffers AllocateCommandBuffers;
+    PFN_vkResetCommandPool ResetCommandPool;
+    PFN_vkBeginCommandBuffer BeginCommandBuffer;
+    PFN_vkEndCommandBuffer EndCommandBuffer;
+    PFN_vkCmdBindPipeline CmdBindPipeline;
+    PFN_vkCmdBindDescriptorSets CmdBindDescriptorSets;
+    PFN_vkCmdPushConstants CmdPushConstants;
+    PFN_vkCmdDispatch CmdDispatch;
+    PFN_vkCmdPipelineBarrier CmdPipelineBarrier;
+    PFN_vkCreateFence CreateFence;
+    PFN_vkDestroyFence DestroyFence;
+    PFN_vkWaitForFences WaitForFences;
+    PFN_vkResetFences ResetFences;
+    PFN_vkQueueSubmit QueueSubmit;
+    PFN_vkDeviceWaitIdle DeviceWaitIdle;
+} vk_fns;
+
+enum { B_TAB, B_INTS, B_SIG, B_STARTS, B_OUT, N_BUF };
+
+struct vkw {
+    void *lib;
+    vk_fns f;
+    VkInstance inst;
+    VkPhysicalDevice phys;
+    VkDevice dev;
+    VkQueue queue;
+    VkBuffer buf[N_BUF];
+    VkDeviceMemory mem[N_BUF];
+    void *map[N_BUF];
+    size_t bytes[N_BUF];
+    VkShaderModule shader;
+    VkDescriptorSetLayout dsl;
+    VkPipelineLayout layout;
+    VkPipeline pipe;
+    VkDescriptorPool dpool;
+    VkDescriptorSet dset;
+    VkCommandPool cpool;
+    VkCommandBuffer cmd;
+    VkFence fence;
+    int lost;            /* the device was lost: every later call fails at once */
+    char name[256];
+};
+
+/* The loader and an instance (f's instance-level entry points). */
+static int open_instance(void **lib_out, vk_fns *f, VkInstance *inst)
+{
+    *inst = VK_NULL_HANDLE;
+    void *lib = lib_open();
+    *lib_out = lib;
+    if (!lib)
+        return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE,
+                               "Vulkan: the loader (libvulkan.so.1, vulkan-1.dll or libvulkan.1.dylib) "
+                               "could not be opened; install it (Debian: libvulkan1 and a driver such "
+                               "as mesa-vulkan-drivers)");
+    f->GetInstanceProcAddr = (PFN_vkGetInstanceProcAddr)(uintptr_t)lib_sym(lib, "vkGetInstanceProcAddr");
+    if (!f->GetInstanceProcAddr)
+        return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: the loader has no vkGetInstanceProcAddr");
+    f->CreateInstance = (PFN_vkCreateInstance)f->GetInstanceProcAddr(NULL, "vkCreateInstance");
+    if (!f->CreateInstance)
+        return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: the loader has no vkCreateInstance");
+    VkApplicationInfo app = {VK_STRUCTURE_TYPE_APPLICATION_INFO, NULL, "wmel", 1, "wmel", 1, VK_API_VERSION_1_1};
+    VkInstanceCreateInfo ci = {VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO, NULL, 0, &app, 0, NULL, 0, NULL};
+    VkResult r = VK(f->CreateInstance(&ci, NULL, inst));
+    if (r != VK_SUCCESS) {
+        *inst = VK_NULL_HANDLE;
+        int rc = vk_fail(r, "creating an instance (vkCreateInstance)");
+        return rc == WMEL_ERR_NO_MEMORY ? rc : WMEL_ERR_BACKEND_UNAVAILABLE;
+    }
+#define GI(name) f->name = (PFN_vk##name)f->GetInstanceProcAddr(*inst, "vk" #name)
+    GI(DestroyInstance);
+    GI(EnumeratePhysicalDevices);
+    GI(GetPhysicalDeviceProperties);
+    GI(GetPhysicalDeviceFeatures);
+    GI(GetPhysicalDeviceQueueFamilyProperties);
+    GI(GetPhysicalDeviceMemoryProperties);
+    GI(CreateDevice);
+    GI(GetDeviceProcAddr);
+#undef GI
+    if (!f->DestroyInstance || !f->EnumeratePhysicalDevices || !f->GetPhysicalDeviceProperties ||
+        !f->GetPhysicalDeviceFeatures || !f->GetPhysicalDeviceQueueFamilyProperties ||
+        !f->GetPhysicalDeviceMemoryProperties || !f->CreateDevice || !f->GetDeviceProcAddr) {
+        if (f->DestroyInstance) f->DestroyInstance(*inst, NULL);
+        *inst = VK_NULL_HANDLE;
+        return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: the loader lacks an instance entry point");
+    }
+    return WMEL_OK;
+}
+
+static int physical_devices(vk_fns *f, VkInstance inst, VkPhysicalDevice *pd, uint32_t *n)
+{
+    *n = VKW_MAX_DEVS;
+    VkResult r = VK(f->EnumeratePhysicalDevices(inst, n, pd));
+    if (r != VK_SUCCESS && r != VK_INCOMPLETE) {
+        *n = 0;
+        return vk_fail(r, "listing the devices (vkEnumeratePhysicalDevices)");
+    }
+    return WMEL_OK;
+}
+
+static void describe(vk_fns *f, VkPhysicalDevice pd, vkw_dev *d)
+{
+    VkPhysicalDeviceProperties pr;
+    VkPhysicalDeviceFeatures fe;
+    f->GetPhysicalDeviceProperties(pd, &pr);
+    f->GetPhysicalDeviceFeatures(pd, &fe);
+    snprintf(d->name, sizeof d->name, "%s", pr.deviceName);
+    d->type = (int)pr.deviceType;
+    d->f64 = fe.shaderFloat64 == VK_TRUE;
+    d->api = pr.apiVersion;
+}
+
+int wmel__vk_list(vkw_dev *devs, int *count)
+{
+    *count = 0;
+    void *lib = NULL;
+    vk_fns f;
+    memset(&f, 0, sizeof f);
+    VkInstance inst;
+    int rc = open_instance(&lib, &f, &inst);
+    if (rc == WMEL_OK) {
+        VkPhysicalDevice pd[VKW_MAX_DEVS];
+        uint32_t n = 0;
+        rc = physical_devices(&f, inst, pd, &n);
+        for (uint32_t i = 0; rc == WMEL_OK && i < n; i++) describe(&f, pd[i], &devs[i]);
+        if (rc == WMEL_OK) *count = (int)n;
+        f.DestroyInstance(inst, NULL);
+    }
+    if (lib) lib_close(lib);
+    return rc;
+}
+
+const char *wmel__vk_type_name(int type)
+{
+    switch (type) {
+    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return "discrete GPU";
+    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return "integrated GPU";
+    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return "virtual GPU";
+    case VK_PHYSICAL_DEVICE_TYPE_CPU: return "CPU";
+    default: return "other";
+    }
+}
+
+static int type_rank(int type)
+{
+    switch (type) {
+    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return 4;
+    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return 3;
+    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return 2;
+    case VK_PHYSICAL_DEVICE_TYPE_CPU: return 1;
+    default: return 0;
+    }
+}
+
+static int is_gpu(int type)
+{
+    return type == VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU || type == VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU;
+}
+
+int wmel__vk_pick(const vkw_dev *devs, int count, int device, int gpu_only)
+{
+    int want = -1;
+    const char *env = getenv("WMEL_VULKAN_DEVICE");
+    if (device >= 1) {
+        want = device - 1;
+    } else if (env && *env) {
+        char *end = NULL;
+        long v = strtol(env, &end, 10);
+        if (end && *end == '\0' && v >= 0) {
+            want = v < count ? (int)v : count; /* past the list: none */
+        } else {
+            for (int i = 0; i < count && want < 0; i++)
+                if (strstr(devs[i].name, env)) want = i;
+            if (want < 0) return -1;
+        }
+    }
+    if (want >= 0) {
+        if (want >= count) return -1;
+        return gpu_only && !is_gpu(devs[want].type) ? -1 : want;
+    }
+    int best = -1;
+    for (int i = 0; i < count; i++) {
+        if (gpu_only && !is_gpu(devs[i].type)) continue;
+        if (best < 0 || type_rank(devs[i].type) > type_rank(devs[best].type)) best = i;
+    }
+    return best;
+}
+
+int wmel__vk_arith(const vkw_dev *d, int asked)
+{
+    if (asked == 0) {
+        const char *env = getenv("WMEL_VULKAN_ARITHMETIC");
+        if (env && *env) {
+            if (!strcmp(env, "float64")) asked = VKW_ARITH_F64;
+            else if (!strcmp(env, "float-float")) asked = VKW_ARITH_FF;
+            else {
+                wmel__vk_detail(WMEL_ERR_INVALID_ARG,
+                                "WMEL_VULKAN_ARITHMETIC=%s: expected float64 or float-float", env);
+                return 0;
+            }
+        }
+    }
+#ifdef WMEL_HAVE_VULKAN_FF
+    const int have_ff = 1;
+#else
+    const int have_ff = 0;
+#endif
+    if (asked == 0) asked = d->f64 ? VKW_ARITH_F64 : VKW_ARITH_FF;
+    if (asked == VKW_ARITH_F64 && !d->f64) {
+        wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE,
+                        "Vulkan: %s has no shaderFloat64 and float64 arithmetic was asked for", d->name);
+        return 0;
+    }
+    if (asked == VKW_ARITH_FF && !have_ff) {
+        wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE,
+                        "Vulkan: %s needs the float-float shaders%s, which this build left out "
+                        "(src/vulkan/shaders/arith_ff.glsl)",
+                        d->name, d->f64 ? " (asked for)" : " (no shaderFloat64)");
+        return 0;
+    }
+    return asked;
+}
+
+/* ---------------------------------------------------------------- open / close */
+
+void wmel__vk_close(vkw *w)
+{
+    if (!w) return;
+    vk_fns *f = &w->f;
+    if (w->dev) {
+        /* even after a failed wait: nothing may still run on the buffers freed below (a
+           lost device returns at once) */
+        f->DeviceWaitIdle(w->dev);
+        if (w->fence) f->DestroyFence(w->dev, w->fence, NULL);
+        if (w->cpool) f->DestroyCommandPool(w->dev, w->cpool, NULL);
+        if (w->dpool) f->DestroyDescriptorPool(w->dev, w->dpool, NULL);
+        if (w->pipe) f->DestroyPipeline(w->dev, w->pipe, NULL);
+        if (w->layout) f->DestroyPipelineLayout(w->dev, w->layout, NULL);
+        if (w->dsl) f->DestroyDescriptorSetLayout(w->dev, w->dsl, NULL);
+        if (w->shader) f->DestroyShaderModule(w->dev, w->shader, NULL);
+        for (int i = 0; i < N_BUF; i++) {
+            if (w->buf[i]) f->DestroyBuffer(w->dev, w->buf[i], NULL);
+            if (w->mem[i]) f->FreeMemory(w->dev, w->mem[i], NULL); /* unmaps */
+        }
+        f->DestroyDevice(w->dev, NULL);
+    }
+    if (w->inst) f->DestroyInstance(w->inst, NULL);
+    if (w->lib) lib_close(w->lib);
+    free(w);
+}
+
+/* A storage buffer of `bytes` in host-visible, coherent memory (device-local too where
+ * the device has such memory: lavapipe, integrated GPUs, resizable BAR), mapped. */
+static int make_buffer(vkw *w, int i, size_t bytes, const VkPhysicalDeviceMemoryProperties *mp)
+{
+    vk_fns *f = &w->f;
+    VkBufferCreateInfo bi = {VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO, NULL, 0, (VkDeviceSize)bytes,
+                             VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, VK_SHARING_MODE_EXCLUSIVE, 0, NULL};
+    VkResult r = VK(f->CreateBuffer(w->dev, &bi, NULL, &w->buf[i]));
+    if (r != VK_SUCCESS) {
+        w->buf[i] = VK_NULL_HANDLE;
+        return vk_fail(r, "creating a storage buffer (vkCreateBuffer)");
+    }
+    VkMemoryRequirements req;
+    f->GetBufferMemoryRequirements(w->dev, w->buf[i], &req);
+    const VkMemoryPropertyFlags need = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+    int type = -1;
+    for (int pass = 0; pass < 2 && type < 0; pass++)
+        for (uint32_t t = 0; t < mp->memoryTypeCount && type < 0; t++) {
+            VkMemoryPropertyFlags fl = mp->memoryTypes[t].propertyFlags;
+            if (!(req.memoryTypeBits & (1u << t)) || (fl & need) != need) continue;
+            if (pass == 0 && !(fl & VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT)) continue;
+            type = (int)t;
+        }
+    if (type < 0)
+        return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE,
+                               "Vulkan: %s has no host-visible coherent memory for storage buffers", w->name);
+    VkMemoryAllocateInfo ai = {VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO, NULL, req.size, (uint32_t)type};
+    r = VK(f->AllocateMemory(w->dev, &ai, NULL, &w->mem[i]));
+    if (r != VK_SUCCESS) {
+        w->mem[i] = VK_NULL_HANDLE;
+        return vk_fail(r, "allocating device memory (vkAllocateMemory)");
+    }
+    r = VK(f->BindBufferMemory(w->dev, w->buf[i], w->mem[i], 0));
+    if (r != VK_SUCCESS) return vk_fail(r, "binding buffer memory (vkBindBufferMemory)");
+    r = VK(f->MapMemory(w->dev, w->mem[i], 0, VK_WHOLE_SIZE, 0, &w->map[i]));
+    if (r != VK_SUCCESS) {
+        w->map[i] = NULL;
+        return vk_fail(r, "mapping device memory (vkMapMemory)");
+    }
+    w->bytes[i] = bytes;
+    return WMEL_OK;
+}
+
+static int load_device_fns(vkw *w)
+{
+    vk_fns *f = &w->f;
+    int ok = 1;
+#define GD(name) ok &= (f->name = (PFN_vk##name)f->GetDeviceProcAddr(w->dev, "vk" #name)) != NULL
+    GD(DestroyDevice);
+    GD(GetDeviceQueue);
+    GD(CreateBuffer);
+    GD(DestroyBuffer);
+    GD(GetBufferMemoryRequirements);
+    GD(AllocateMemory);
+    GD(FreeMemory);
+    GD(BindBufferMemory);
+    GD(MapMemory);
+    GD(CreateShaderModule);
+    GD(DestroyShaderModule);
+    GD(CreateDescriptorSetLayout);
+    GD(DestroyDescriptorSetLayout);
+    GD(CreatePipelineLayout);
+    GD(DestroyPipelineLayout);
+    GD(CreateComputePipelines);
+    GD(DestroyPipeline);
+    GD(CreateDescriptorPool);
+    GD(DestroyDescriptorPool);
+    GD(AllocateDescriptorSets);
+    GD(UpdateDescriptorSets);
+    GD(CreateCommandPool);
+    GD(DestroyCommandPool);
+    GD(AllocateCommandBuffers);
+    GD(ResetCommandPool);
+    GD(BeginCommandBuffer);
+    GD(EndCommandBuffer);
+    GD(CmdBindPipeline);
+    GD(CmdBindDescriptorSets);
+    GD(CmdPushConstants);
+    GD(CmdDispatch);
+    GD(CmdPipelineBarrier);
+    GD(CreateFence);
+    GD(DestroyFence);
+    GD(WaitForFences);
+    GD(ResetFences);
+    GD(QueueSubmit);
+    GD(DeviceWaitIdle);
+#undef GD
+    return ok;
+}
+
+#define SIG_BYTES ((size_t)32 << 20) /* the signal buffer, capped by maxStorageBufferRange */
+#define OUT_BYTES ((size_t)16 << 20)
+#define MAX_GROUPS 65535u            /* frames per dispatch (maxComputeWorkGroupCount[0] at least) */
+
+static int open_device(vkw *w, int index, int arith, int max_fl, int max_bins, size_t tab_words,
+                       size_t int_words)
+{
+    vk_fns *f = &w->f;
+    int rc = open_instance(&w->lib, f, &w->inst);
+    if (rc != WMEL_OK) return rc;
+    VkPhysicalDevice pd[VKW_MAX_DEVS];
+    uint32_t n = 0;
+    if ((rc = physical_devices(f, w->inst, pd, &n)) != WMEL_OK) return rc;
+    if (index < 0 || (uint32_t)index >= n)
+        return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: no device %d (%u listed)", index, n);
+    w->phys = pd[index];
+    VkPhysicalDeviceProperties pr;
+    f->GetPhysicalDeviceProperties(w->phys, &pr);
+    snprintf(w->name, sizeof w->name, "%s", pr.deviceName);
+    /* the plan's frame and spectrum in shared memory, and its buffers under the limits */
+    const size_t shared = ((size_t)max_fl + (size_t)max_bins + 1) * 8;
+    if (shared > pr.limits.maxComputeSharedMemorySize)
+        return wmel__vk_detail(WMEL__FALLBACK,
+                               "Vulkan: a frame of %d samples and %d bins needs %zu bytes of shared memory; "
+                               "%s has %u", max_fl, max_bins, shared, w->name,
+                               pr.limits.maxComputeSharedMemorySize);
+    size_t range = pr.limits.maxStorageBufferRange;
+    size_t sig_bytes = SIG_BYTES < range ? SIG_BYTES : range & ~(size_t)7;
+    size_t out_bytes = OUT_BYTES < range ? OUT_BYTES : range & ~(size_t)7;
+    if (tab_words * 8 > range || int_words * 4 > range || sig_bytes < (size_t)max_fl * 8)
+        return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: %s's storage buffers are too small (%zu bytes)",
+                               w->name, range);
+    uint32_t groups = pr.limits.maxComputeWorkGroupCount[0] < MAX_GROUPS ? pr.limits.maxComputeWorkGroupCount[0]
+                                                                         : MAX_GROUPS;
+    VkPhysicalDeviceFeatures feat;
+    f->GetPhysicalDeviceFeatures(w->phys, &feat);
+    uint32_t nq = 16;
+    VkQueueFamilyProperties qf[16];
+    f->GetPhysicalDeviceQueueFamilyProperties(w->phys, &nq, qf);
+    int family = -1;
+    for (uint32_t i = 0; i < nq && family < 0; i++)
+        if (qf[i].queueFlags & VK_QUEUE_COMPUTE_BIT) family = (int)i;
+    if (family < 0) return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: %s has no compute queue", w->name);
+    float prio = 1.0f;
+    VkDeviceQueueCreateInfo qi = {VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO, NULL, 0, (uint32_t)family, 1, &prio};
+    VkPhysicalDeviceFeatures want;
+    memset(&want, 0, sizeof want);
+    want.shaderFloat64 = arith == VKW_ARITH_F64 ? VK_TRUE : VK_FALSE;
+    VkDeviceCreateInfo di = {VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, NULL, 0, 1, &qi, 0, NULL, 0, NULL, &want};
+    VkResult r = VK(f->CreateDevice(w->phys, &di, NULL, &w->dev));
+    if (r != VK_SUCCESS) {
+        w->dev = VK_NULL_HANDLE;
+        return vk_fail(r, "creating the device (vkCreateDevice)");
+    }
+    if (!load_device_fns(w)) {
+        /* DestroyDevice may be missing too: without it the device cannot be released */
+        if (!f->DestroyDevice) w->dev = VK_NULL_HANDLE;
+        return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: %s lacks a device entry point", w->name);
+    }
+    f->GetDeviceQueue(w->dev, (uint32_t)family, 0, &w->queue);
+
+    VkPhysicalDeviceMemoryProperties mp;
+    f->GetPhysicalDeviceMemoryProperties(w->phys, &mp);
+    const size_t want_bytes[N_BUF] = {tab_words * 8, int_words * 4, sig_bytes, (size_t)groups * 4, out_bytes};
+    for (int i = 0; i < N_BUF; i++)
+        if ((rc = make_buffer(w, i, want_bytes[i] ? want_bytes[i] : 8, &mp)) != WMEL_OK) return rc;
+
+    const uint32_t *code = wmel__spv_frames_f64;
+    size_t words = wmel__spv_frames_f64_words;
+#ifdef WMEL_HAVE_VULKAN_FF
+    if (arith == VKW_ARITH_FF) {
+        code = wmel__spv_frames_ff;
+        words = wmel__spv_frames_ff_words;
+    }
+#endif
+    VkShaderModuleCreateInfo si = {VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO, NULL, 0, words * 4, code};
+    r = VK(f->CreateShaderModule(w->dev, &si, NULL, &w->shader));
+    if (r != VK_SUCCESS) {
+        w->shader = VK_NULL_HANDLE;
+        return vk_fail(r, "building the shader (vkCreateShaderModule)");
+    }
+    VkDescriptorSetLayoutBinding b[N_BUF];
+    for (int i = 0; i < N_BUF; i++) {
+        VkDescriptorSetLayoutBinding x = {(uint32_t)i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT,
+                                          NULL};
+        b[i] = x;
+    }
+    VkDescriptorSetLayoutCreateInfo li = {VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO, NULL, 0, N_BUF, b};
+    r = VK(f->CreateDescriptorSetLayout(w->dev, &li, NULL, &w->dsl));
+    if (r != VK_SUCCESS) {
+        w->dsl = VK_NULL_HANDLE;
+        return vk_fail(r, "creating the descriptor set layout");
+    }
+    VkPushConstantRange pcr = {VK_SHADER_STAGE_COMPUTE_BIT, 0, 4};
+    VkPipelineLayoutCreateInfo pli = {VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO, NULL, 0, 1, &w->dsl, 1, &pcr};
+    r = VK(f->CreatePipelineLayout(w->dev, &pli, NULL, &w->layout));
+    if (r != VK_SUCCESS) {
+        w->layout = VK_NULL_HANDLE;
+        return vk_fail(r, "creating the pipeline layout");
+    }
+    const int32_t spec_vals[2] = {max_fl, max_bins};
+    VkSpecializationMapEntry se[2] = {{0, 0, 4}, {1, 4, 4}};
+    VkSpecializationInfo spec = {2, se, sizeof spec_vals, spec_vals};
+    VkPipelineShaderStageCreateInfo st = {VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO, NULL, 0,
+                                          VK_SHADER_STAGE_COMPUTE_BIT, w->shader, "main", &spec};
+    VkComputePipelineCreateInfo ci = {VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO, NULL, 0, st, w->layout,
+                                      VK_NULL_HANDLE, -1};
+    r = VK(f->CreateComputePipelines(w->dev, VK_NULL_HANDLE, 1, &ci, NULL, &w->pipe));
+    if (r != VK_SUCCESS) {
+        w->pipe = VK_NULL_HANDLE;
+        return vk_fail(r, "building the compute pipeline (vkCreateComputePipelines)");
+    }
+    VkDescriptorPoolSize ps = {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, N_BUF};
+    VkDescriptorPoolCreateInfo dpi = {VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO, NULL, 0, 1, 1, &ps};
+    r = VK(f->CreateDescriptorPool(w->dev, &dpi, NULL, &w->dpool));
+    if (r != VK_SUCCESS) {
+        w->dpool = VK_NULL_HANDLE;
+        return vk_fail(r, "creating the descriptor pool");
+    }
+    VkDescriptorSetAllocateInfo dai = {VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO, NULL, w->dpool, 1, &w->dsl};
+    r = VK(f->AllocateDescriptorSets(w->dev, &dai, &w->dset));
+    if (r != VK_SUCCESS) return vk_fail(r, "allocating the descriptor set");
+    VkDescriptorBufferInfo bi[N_BUF];
+    VkWriteDescriptorSet wr[N_BUF];
+    for (int i = 0; i < N_BUF; i++) {
+        VkDescriptorBufferInfo x = {w->buf[i], 0, VK_WHOLE_SIZE};
+        bi[i] = x;
+        VkWriteDescriptorSet y = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, NULL, w->dset, (uint32_t)i, 0, 1,
+                                  VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, NULL, &bi[i], NULL};
+        wr[i] = y;
+    }
+    f->UpdateDescriptorSets(w->dev, N_BUF, wr, 0, NULL);
+    VkCommandPoolCreateInfo cpi = {VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO, NULL, 0, (uint32_t)family};
+    r = VK(f->CreateCommandPool(w->dev, &cpi, NULL, &w->cpool));
+    if (r != VK_SUCCESS) {
+        w->cpool = VK_NULL_HANDLE;
+        return vk_fail(r, "creating the command pool");
+    }
+    VkCommandBufferAllocateInfo cai = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO, NULL, w->cpool,
+                                       VK_COMMAND_BUFFER_LEVEL_PRIMARY, 1};
+    r = VK(f->AllocateCommandBuffers(w->dev, &cai, &w->cmd));
+    if (r != VK_SUCCESS) return vk_fail(r, "allocating the command buffer");
+    VkFenceCreateInfo fi = {VK_STRUCTURE_TYPE_FENCE_CREATE_INFO, NULL, 0};
+    r = VK(f->CreateFence(w->dev, &fi, NULL, &w->fence));
+    if (r != VK_SUCCESS) {
+        w->fence = VK_NULL_HANDLE;
+        return vk_fail(r, "creating a fence");
+    }
+    return WMEL_OK;
+}
+
+int wmel__vk_open(vkw **out, int index, int arith, int max_fl, int max_bins, size_t tab_words, size_t int_words)
+{
+    *out = NULL;
+    vkw *w = calloc(1, sizeof *w);
+    if (!w) return WMEL_ERR_NO_MEMORY;
+    int rc = open_device(w, index, arith, max_fl, max_bins, tab_words, int_words);
+    if (rc != WMEL_OK) {
+        wmel__vk_close(w);
+        return rc;
+    }
+    *out = w;
+    return WMEL_OK;
+}
+
+void *wmel__vk_tab(vkw *w) { return w->map[B_TAB]; }
+int *wmel__vk_ints(vkw *w) { return w->map[B_INTS]; }
+void *wmel__vk_sig(vkw *w, size_t *cap_words)
+{
+    *cap_words = w->bytes[B_SIG] / 8;
+    return w->map[B_SIG];
+}
+uint32_t *wmel__vk_starts(vkw *w, size_t *cap_frames)
+{
+    *cap_frames = w->bytes[B_STARTS] / 4;
+    return w->map[B_STARTS];
+}
+const void *wmel__vk_out(vkw *w, size_t *cap_words)
+{
+    *cap_words = w->bytes[B_OUT] / 8;
+    return w->map[B_OUT];
+}
+const char *wmel__vk_device_name(const vkw *w) { return w->name; }
+
+int wmel__vk_run(vkw *w, uint32_t n_frames)
+{
+    vk_fns *f = &w->f;
+    if (w->lost)
+        return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: %s was lost earlier; create a new context", w->name);
+    if (n_frames == 0) return WMEL_OK;
+    VkResult r = VK(f->ResetCommandPool(w->dev, w->cpool, 0));
+    if (r != VK_SUCCESS) return vk_fail(r, "resetting the command pool");
+    VkCommandBufferBeginInfo bi = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO, NULL,
+                                   VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT, NULL};
+    r = VK(f->BeginCommandBuffer(w->cmd, &bi));
+    if (r != VK_SUCCESS) return vk_fail(r, "recording commands (vkBeginCommandBuffer)");
+    f->CmdBindPipeline(w->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->pipe);
+    f->CmdBindDescriptorSets(w->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->layout, 0, 1, &w->dset, 0, NULL);
+    f->CmdPushConstants(w->cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, 4, &n_frames);
+    f->CmdDispatch(w->cmd, n_frames, 1, 1);
+    VkMemoryBarrier mb = {VK_STRUCTURE_TYPE_MEMORY_BARRIER, NULL, VK_ACCESS_SHADER_WRITE_BIT, VK_ACCESS_HOST_READ_BIT};
+    f->CmdPipelineBarrier(w->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0,
+                          NULL, 0, NULL);
+    r = VK(f->EndCommandBuffer(w->cmd));
+    if (r != VK_SUCCESS) return vk_fail(r, "recording commands (vkEndCommandBuffer)");
+    r = VK(f->ResetFences(w->dev, 1, &w->fence));
+    if (r != VK_SUCCESS) return vk_fail(r, "resetting a fence (vkResetFences)");
+    VkSubmitInfo si = {VK_STRUCTURE_TYPE_SUBMIT_INFO, NULL, 0, NULL, NULL, 1, &w->cmd, 0, NULL};
+    r = VK(f->QueueSubmit(w->queue, 1, &si, w->fence));
+    if (r != VK_SUCCESS) {
+        if (r == VK_ERROR_DEVICE_LOST) w->lost = 1;
+        return vk_fail(r, "submitting the frames (vkQueueSubmit)");
+    }
+    r = VK(f->WaitForFences(w->dev, 1, &w->fence, VK_TRUE, UINT64_MAX));
+    if (r != VK_SUCCESS) {
+        w->lost = 1; /* the fence's state is unknown: the device may still write */
+        f->DeviceWaitIdle(w->dev);
+        return vk_fail(r, "waiting for the frames (vkWaitForFences)");
+    }
+    return WMEL_OK;
+}

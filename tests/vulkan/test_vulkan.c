@@ -1,0 +1,409 @@
+/*
+ * test_vulkan.c -- the Vulkan backend on whatever device the loader lists (Mesa's lavapipe
+ * in `make test-vulkan`), in each arithmetic this build has (float64; float-float when
+ * its shaders were built, forced with params.vulkan_arith): Whisper's geometry (80 and 128
+ * mels, both normalisations, smoothing, int16, batches with one max and per clip) and every
+ * preset, on a few frames of the goldens and on edge inputs (lengths 0, 1, one frame and
+ * one frame +- 1 sample, silence, full-scale noise, clipping, NaN), each output held to
+ * the float64 reference backend at 2e-5 x max(1, |ref|) and its status equal to the CPU
+ * backend's; wmel_op_backend() says where each ran; AUTO never takes a CPU device; a
+ * missing loader is a status with a message; and each Vulkan call of a create and a call
+ * failed in turn (the injection counter of vk_loader.c) gives a status, a message, no
+ * leak (under ASan) and no crash. Exit 77 (skipped) without a Vulkan device.
+ */
+#define _GNU_SOURCE /* RTLD_NODELETE */
+#include "testutil.h"
+#include "wmel.h"
+
+#include <math.h>
+#include <stdio.h>
+#if defined(__linux__)
+#include <dlfcn.h>
+#endif
+#include <stdlib.h>
+#include <string.h>
+
+/* vk_loader.c's injection hooks (internal; the static library exports them) */
+long wmel__vk_calls(void);
+void wmel__vk_fail_at(long n);
+
+#define BAR 2e-5
+#define SR 16000
+
+static double g_worst[3]; /* per arithmetic (1 float64, 2 float-float): the largest error / bar */
+
+/* max |v - r| / max(1, |r|) over n values; NaN where one is NaN and the other is not */
+static double rel_err(const float *v, const float *r, size_t n)
+{
+    double e = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(v[i]) || isnan(r[i])) {
+            if (isnan(v[i]) != isnan(r[i])) return NAN;
+            continue;
+        }
+        const double d = fabs((double)v[i] - (double)r[i]) / fmax(1.0, fabs((double)r[i]));
+        if (d > e) e = d;
+    }
+    return e;
+}
+
+static wmel_params params(int backend, int arith)
+{
+    wmel_params p = wmel_default_params();
+    p.backend = backend;
+    p.n_threads = 2;
+    p.vulkan_arith = arith;
+    return p;
+}
+
+/* One preset's three ctxs: Vulkan, the float64 reference, the CPU. */
+typedef struct trio {
+    wmel_ctx *c[3];
+    const char *name;
+    int dithered;
+} trio;
+
+static int trio_open(trio *t, const char *preset, int arith)
+{
+    wmel_frontend_plan plan;
+    char msg[256];
+    memset(t, 0, sizeof *t);
+    t->name = preset;
+    if (wmel_preset_plan(preset, &plan, msg, sizeof msg) != WMEL_OK) {
+        CHECK(0, "preset %s: %s", preset, msg);
+        return 0;
+    }
+    t->dithered = plan.dither != 0.0 || plan.energy_windowed; /* the CPU's frames */
+    const int be[3] = {WMEL_BACKEND_VULKAN, WMEL_BACKEND_REF, WMEL_BACKEND_CPU};
+    for (int i = 0; i < 3; i++) {
+        wmel_params p = params(be[i], arith);
+        int st;
+        t->c[i] = wmel_create_plan(&p, &plan, &st);
+        CHECK(t->c[i] != NULL, "%s: create on %d: %d %s", preset, be[i], st, wmel_vulkan_error_detail());
+    }
+    /* a frame too long for the device's shared memory: the CPU's frames, said by the name */
+    if (t->c[0] && !strncmp(wmel_kernel_name(t->c[0]), "cpu-", 4)) t->dithered = 1;
+    return t->c[0] && t->c[1] && t->c[2];
+}
+
+static void trio_close(trio *t)
+{
+    for (int i = 0; i < 3; i++) wmel_destroy(t->c[i]);
+}
+
+/* x[0..n) on the three: Vulkan vs the reference and the CPU; returns the error (0 when
+ * all three refused the input alike). */
+static double cmp_plan(trio *t, const float *x, size_t n, int arith, const char *what)
+{
+    double err = 0.0;
+    size_t rows = 0, cols = 0;
+    int sh = wmel_features_shape(t->c[0], n, &rows, &cols);
+    size_t total = sh == WMEL_OK ? rows * cols : 0;
+    float *o[3];
+    int rc[3];
+    for (int i = 0; i < 3; i++) {
+        o[i] = malloc((total ? total : 1) * sizeof(float));
+        rc[i] = wmel_features(t->c[i], x, n, o[i], total);
+    }
+    CHECK(rc[0] == rc[2] && rc[0] == rc[1], "%s %s n=%zu: status vulkan %d ref %d cpu %d (%s)", t->name, what, n,
+          rc[0], rc[1], rc[2], wmel_vulkan_error_detail());
+    if (rc[0] == WMEL_OK && rc[1] == WMEL_OK && rc[2] == WMEL_OK) {
+        err = rel_err(o[0], o[1], total);
+        const double e_cpu = rel_err(o[0], o[2], total);
+        CHECK(err <= BAR, "%s %s n=%zu arith %d: error vs float64 reference %g (bar %g; CPU vs reference %g)",
+              t->name, what, n, arith, err, BAR, rel_err(o[2], o[1], total));
+        CHECK(e_cpu <= 2 * BAR, "%s %s n=%zu: error vs CPU %g", t->name, what, n, e_cpu);
+        const char *ob = wmel_op_backend(t->c[0], WMEL_OP_LOG_MEL);
+        CHECK(!strcmp(ob, t->dithered ? "cpu" : "vulkan"), "%s: ran on %s", t->name, ob);
+    }
+    for (int i = 0; i < 3; i++) free(o[i]);
+    return err;
+}
+
+/* Whisper's front-end through wmel_create: one clip (float and int16) and a batch. */
+static double cmp_whisper(int n_mels, int norm, int smooth, const float *x, size_t n, size_t padding, int arith)
+{
+    /* the pairs made once: a Vulkan ctx compiles its pipeline */
+    static struct {
+        int key[4];
+        wmel_ctx *c[2];
+    } cache[8];
+    static int n_cache;
+    wmel_ctx **c = NULL;
+    if (n_mels < 0) { /* release them */
+        for (int i = 0; i < n_cache; i++) wmel_destroy(cache[i].c[0]), wmel_destroy(cache[i].c[1]);
+        n_cache = 0;
+        return 0.0;
+    }
+    for (int i = 0; i < n_cache && !c; i++)
+        if (cache[i].key[0] == n_mels && cache[i].key[1] == norm && cache[i].key[2] == smooth && cache[i].key[3] == arith)
+            c = cache[i].c;
+    if (!c) {
+        if (n_cache == 8) {
+            CHECK(0, "cache full");
+            return 0.0;
+        }
+        const int be[2] = {WMEL_BACKEND_VULKAN, WMEL_BACKEND_REF};
+        c = cache[n_cache].c;
+        const int key[4] = {n_mels, norm, smooth, arith};
+        memcpy(cache[n_cache++].key, key, sizeof key);
+        for (int i = 0; i < 2; i++) {
+            wmel_params p = params(be[i], arith);
+            p.n_mels = n_mels;
+            p.norm = norm;
+            p.smooth = smooth;
+            int st;
+            c[i] = wmel_create(&p, &st);
+            CHECK(c[i] != NULL, "whisper create %d: %d %s", be[i], st, wmel_vulkan_error_detail());
+        }
+    }
+    double err = 0.0;
+    if (c[0] && c[1]) {
+        const size_t nf = wmel_n_frames(n, padding), per = nf * (size_t)n_mels;
+        float *o = malloc((3 * per + 1) * sizeof(float)), *r = malloc((3 * per + 1) * sizeof(float));
+        int a = wmel_log_mel(c[0], x, n, padding, o, per), b = wmel_log_mel(c[1], x, n, padding, r, per);
+        CHECK(a == b, "whisper n=%zu pad=%zu: status %d vs ref %d (%s)", n, padding, a, b, wmel_vulkan_error_detail());
+        if (a == WMEL_OK && b == WMEL_OK) {
+            err = rel_err(o, r, per);
+            CHECK(err <= BAR, "whisper %d mels norm %d smooth %d n=%zu arith %d: error %g", n_mels, norm, smooth, n,
+                  arith, err);
+            CHECK(!strcmp(wmel_op_backend(c[0], WMEL_OP_LOG_MEL), "vulkan"), "ran on %s",
+                  wmel_op_backend(c[0], WMEL_OP_LOG_MEL));
+        }
+        /* int16 */
+        int16_t *s = malloc((n ? n : 1) * sizeof(int16_t));
+        for (size_t i = 0; i < n; i++) {
+            float v = x[i] * 32768.0f;
+            s[i] = (int16_t)(isnan(v) ? 0 : v > 32767.0f ? 32767 : v < -32768.0f ? -32768 : v);
+        }
+        a = wmel_log_mel_s16(c[0], s, n, padding, o, per);
+        b = wmel_log_mel_s16(c[1], s, n, padding, r, per);
+        CHECK(a == b, "whisper s16 n=%zu: status %d vs %d", n, a, b);
+        if (a == WMEL_OK && b == WMEL_OK) {
+            double e = rel_err(o, r, per);
+            CHECK(e <= BAR, "whisper s16 n=%zu: error %g", n, e);
+            CHECK(!strcmp(wmel_op_backend(c[0], WMEL_OP_LOG_MEL_S16), "vulkan"), "s16 ran elsewhere");
+            err = e > err ? e : err;
+        }
+        free(s);
+        /* a batch of three clips, stride n + 37 (the clips differ), each normalisation */
+        if (n > 0) {
+            const size_t stride = n + 37;
+            float *xb = malloc(3 * stride * sizeof(float));
+            for (size_t k = 0; k < 3; k++)
+                for (size_t i = 0; i < stride; i++) xb[k * stride + i] = x[(i + 53 * k) % n] * (float)(1.0 - 0.3 * k);
+            for (int bn = 0; bn < 2; bn++) {
+                a = wmel_log_mel_batch(c[0], xb, 3, n, stride, padding, bn, o, 3 * per);
+                b = wmel_log_mel_batch(c[1], xb, 3, n, stride, padding, bn, r, 3 * per);
+                CHECK(a == b, "batch n=%zu: status %d vs %d", n, a, b);
+                if (a == WMEL_OK && b == WMEL_OK) {
+                    double e = rel_err(o, r, 3 * per);
+                    CHECK(e <= BAR, "batch norm %d n=%zu: error %g", bn, n, e);
+                    err = e > err ? e : err;
+                }
+            }
+            free(xb);
+        }
+        free(o);
+        free(r);
+    }
+    return err;
+}
+
+static void note(int arith, double e)
+{
+    if (!(e <= g_worst[arith])) g_worst[arith] = isnan(e) ? INFINITY : e;
+}
+
+/* The edge inputs of `len` samples into x: 0 silence, 1 full-scale noise, 2 clipped, 3 speech */
+static void edge_signal(float *x, size_t len, int kind, const float *speech, size_t ns)
+{
+    uint64_t r = 0x9e3779b97f4a7c15ull;
+    for (size_t i = 0; i < len; i++) {
+        r = r * 6364136223846793005ull + 1442695040888963407ull;
+        const float u = (float)((double)(r >> 11) / 9007199254740992.0 * 2.0 - 1.0);
+        switch (kind) {
+        case 0: x[i] = 0.0f; break;
+        case 1: x[i] = u; break;
+        case 2: { /* speech 8 times too loud, clipped */
+            float v = 8.0f * speech[i % ns];
+            x[i] = v > 1.0f ? 1.0f : v < -1.0f ? -1.0f : v;
+            break;
+        }
+        default: x[i] = speech[i % ns]; break;
+        }
+    }
+}
+
+/* Each Vulkan call of a create and two calls failed in turn: the k-th call from the start
+ * fails (out of device memory and a lost device alternately) until k passes them all. */
+static void inject(void)
+{
+    static const float none[1] = {0.0f};
+    float x[4000];
+    edge_signal(x, 4000, 1, none, 1);
+    float out[80 * 25], want[80 * 25]; /* 4000 samples: 25 frames */
+    const size_t len = sizeof out / sizeof out[0];
+    CHECK(wmel_n_frames(4000, 0) == 25, "frames");
+    {
+        wmel_params p = params(WMEL_BACKEND_CPU, 0);
+        p.n_mels = 80;
+        int st;
+        wmel_ctx *c = wmel_create(&p, &st);
+        CHECK(c && wmel_log_mel(c, x, 4000, 0, want, len) == WMEL_OK, "cpu");
+        wmel_destroy(c);
+    }
+    long k;
+    int statuses = 0, fallbacks = 0;
+    for (k = 1; k < 400; k++) {
+        const long base = wmel__vk_calls();
+        wmel__vk_fail_at(k);
+        wmel_params p = params(WMEL_BACKEND_VULKAN, 0);
+        p.n_mels = 80;
+        int st = 0;
+        wmel_ctx *c = wmel_create(&p, &st);
+        int rc = st;
+        for (int call = 0; c && call < 2 && rc == WMEL_OK; call++) rc = wmel_log_mel(c, x, 4000, 0, out, len);
+        const int fired = wmel__vk_calls() >= base + k;
+        wmel__vk_fail_at(0);
+        if (!fired) {
+            CHECK(rc == WMEL_OK, "no failure injected, status %d", rc);
+            wmel_destroy(c);
+            break;
+        }
+        if (rc == WMEL_OK) { /* out of device memory in a call: the CPU took it */
+            fallbacks++;
+            CHECK(rel_err(out, want, len) <= BAR, "call %ld: the fallback's output: error %g (%s)", k,
+                  rel_err(out, want, len), wmel_op_backend(c, WMEL_OP_LOG_MEL));
+        } else {
+            statuses++;
+            CHECK(rc == WMEL_ERR_BACKEND_UNAVAILABLE || rc == WMEL_ERR_VULKAN || rc == WMEL_ERR_NO_MEMORY,
+                  "call %ld failed: status %d", k, rc);
+            CHECK(wmel_vulkan_error_detail()[0] != '\0', "call %ld: no message", k);
+        }
+        wmel_destroy(c);
+    }
+    CHECK(k > 20 && k < 400, "injection: %ld call sites", k - 1);
+    printf("injection: %ld Vulkan calls failed in turn: %d statuses, %d calls taken by the CPU\n", k - 1, statuses,
+           fallbacks);
+}
+
+int main(void)
+{
+#if defined(__linux__)
+    /* The loader unloads the driver at vkDestroyInstance; what Mesa keeps for the
+       process's life would then look leaked from an unknown module that no suppression
+       can name. Keeping lavapipe mapped leaves those allocations to lsan_mesa.supp. */
+    (void)dlopen("libvulkan_lvp.so", RTLD_NOW | RTLD_NODELETE);
+#endif
+    char devs[4096];
+    int rc = wmel_vulkan_devices(devs, sizeof devs);
+    if (rc == WMEL_ERR_NOT_BUILT) {
+        printf("skipped: the Vulkan backend is not built\n");
+        return 77;
+    }
+    if (rc != WMEL_OK || !strncmp(devs, "no Vulkan device", 16)) {
+        printf("skipped: no Vulkan device (%s)\n", devs);
+        return 77;
+    }
+    printf("%s", devs);
+
+    /* AUTO never takes a CPU device; a GPU only */
+    {
+        wmel_params p = wmel_default_params();
+        int st;
+        wmel_ctx *c = wmel_create(&p, &st);
+        CHECK(c != NULL, "AUTO create: %d", st);
+        if (c && !strstr(devs, "chosen by AUTO"))
+            CHECK(!strcmp(wmel_backend_name(c), "cpu"), "AUTO took %s", wmel_backend_name(c));
+        wmel_destroy(c);
+    }
+
+    size_t ns = 0;
+    float *speech = t_load_wav("audio/speech_en.wav", &ns);
+    /* a few frames each: lavapipe runs the shaders on this CPU */
+    const size_t clip = 5600; /* 0.35 s */
+    float *x = malloc(sizeof(float) * 40000);
+    int ariths[2] = {WMEL_VULKAN_ARITH_FLOAT64, 0};
+    int n_ar = 1;
+#ifdef WMEL_HAVE_VULKAN_FF
+    ariths[n_ar++] = WMEL_VULKAN_ARITH_FLOAT_FLOAT;
+#endif
+    for (int ai = 0; ai < n_ar; ai++) {
+        const int ar = ariths[ai];
+        const char *an = ar == WMEL_VULKAN_ARITH_FLOAT64 ? "float64" : "float-float";
+        /* Whisper: speech at an offset, 80 / 128 mels, each norm, smoothing */
+        memcpy(x, speech + 8000, clip * sizeof(float));
+        double e = 0.0, t;
+        t = cmp_whisper(80, WMEL_NORM_WHOLE, WMEL_SMOOTH_NONE, x, clip, 0, ar), e = fmax(e, t);
+        t = cmp_whisper(128, WMEL_NORM_WHOLE, WMEL_SMOOTH_NONE, x, clip, 0, ar), e = fmax(e, t);
+        t = cmp_whisper(80, WMEL_NORM_NONE, WMEL_SMOOTH_NONE, x, clip, 0, ar), e = fmax(e, t);
+        t = cmp_whisper(80, WMEL_NORM_WHOLE, WMEL_SMOOTH_3X3, x, clip, 0, ar), e = fmax(e, t);
+        t = cmp_whisper(80, WMEL_NORM_WHOLE, WMEL_SMOOTH_NONE, x, 1000, 3000, ar), e = fmax(e, t); /* padding */
+        /* edge lengths and signals */
+        const size_t lens[] = {0, 1, 200, 201, 399, 400, 401, 559, 560, 561, 2000};
+        for (int kind = 0; kind < 4; kind++)
+            for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+                edge_signal(x, lens[li], kind, speech + 8000, ns - 8000);
+                t = cmp_whisper(80, WMEL_NORM_WHOLE, WMEL_SMOOTH_NONE, x, lens[li], 0, ar), e = fmax(e, t);
+            }
+        cmp_whisper(-1, 0, 0, NULL, 0, 0, ar);
+        note(ar, e);
+        printf("whisper (wmel_create) arithmetic %s: max error vs float64 reference %.3g\n", an, e);
+
+        for (size_t i = 0; i < wmel_preset_count(); i++) {
+            const char *name = wmel_preset_name(i);
+            trio tr;
+            if (!trio_open(&tr, name, ar)) {
+                trio_close(&tr);
+                continue;
+            }
+            memcpy(x, speech + 8000, clip * sizeof(float));
+            double pe = cmp_plan(&tr, x, clip, ar, "speech");
+            for (int kind = 0; kind < 3; kind++) {
+                edge_signal(x, 3000, kind, speech + 8000, ns - 8000);
+                pe = fmax(pe, cmp_plan(&tr, x, 3000, ar, kind == 0 ? "silence" : kind == 1 ? "noise" : "clipped"));
+            }
+            /* lengths 0, 1, one frame (and +- 1) by the plan's own frame */
+            wmel_frontend_plan plan;
+            char msg[200];
+            wmel_preset_plan(name, &plan, msg, sizeof msg);
+            const size_t fl = (size_t)(plan.n_fft > plan.frame_length ? plan.n_fft : plan.frame_length);
+            const size_t el[] = {0, 1, fl - 1, fl, fl + 1, fl + (size_t)plan.hop};
+            for (size_t li = 0; li < sizeof el / sizeof el[0]; li++) {
+                edge_signal(x, el[li], 3, speech + 8000, ns - 8000);
+                pe = fmax(pe, cmp_plan(&tr, x, el[li], ar, "edge"));
+            }
+            edge_signal(x, 1000, 3, speech + 8000, ns - 8000);
+            x[100] = NAN; /* a NaN: the same status as the CPU's */
+            cmp_plan(&tr, x, 1000, ar, "nan");
+            trio_close(&tr);
+            note(ar, pe);
+            printf("preset %-24s arithmetic %-11s max error vs float64 reference %.3g\n", name, an, pe);
+        }
+    }
+
+    /* no loader: a status and a message */
+    {
+        setenv("WMEL_VULKAN_LOADER", "/nonexistent/libvulkan.so.1", 1);
+        wmel_params p = params(WMEL_BACKEND_VULKAN, 0);
+        int st;
+        wmel_ctx *c = wmel_create(&p, &st);
+        CHECK(!c && st == WMEL_ERR_BACKEND_UNAVAILABLE, "no loader: %d", st);
+        CHECK(strstr(wmel_vulkan_error_detail(), "loader") != NULL, "no loader: detail '%s'", wmel_vulkan_error_detail());
+        unsetenv("WMEL_VULKAN_LOADER");
+        /* a device index past the list */
+        p.vulkan_device = 99;
+        c = wmel_create(&p, &st);
+        CHECK(!c && st == WMEL_ERR_BACKEND_UNAVAILABLE, "device 99: %d", st);
+    }
+    inject();
+    printf("worst error / bar: float64 %.3g", g_worst[1] / BAR);
+#ifdef WMEL_HAVE_VULKAN_FF
+    printf(", float-float %.3g", g_worst[2] / BAR);
+#endif
+    printf("\n");
+    free(x);
+    wmel_free(speech);
+    return t_done("test_vulkan");
+}
