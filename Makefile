@@ -6,6 +6,9 @@
 #               ASan+UBSan, then built with clang under ASan+UBSan with a 30 s libFuzzer run
 #               of every harness, then cross-built for AArch64 and run under qemu
 #               (test-aarch64), then built for 32-bit x86 (test-i686, natively with -m32),
+#               ARMv7 (test-armv7, qemu-arm), Windows (test-windows, mingw-w64 + wine) and
+#               WebAssembly (test-wasm under node, test-web: the page in headless Chromium),
+#               then the Vulkan backend on Mesa's lavapipe (test-vulkan-ff, test-vulkan),
 #               then the Python suite, then the wheels (test-wheel), then
 #               the originals' own suites (transformers, openai-whisper, faster-whisper)
 #               against wmel
@@ -24,7 +27,8 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 APT_PKGS   := build-essential cmake pkg-config libpng-dev zlib1g-dev python3 python3-venv python3-dev \
               libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libcjson-dev \
               libopenblas-dev ffmpeg clang libclang-rt-14-dev chromium \
-              gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+              gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user \
+              glslc glslang-tools spirv-tools libvulkan-dev mesa-vulkan-drivers
 CMAKE_ARGS ?=
 
 .PHONY: all deps deps-fixed deps-wasm wasm test-wasm test-wasm-all web test-web bench-wasm deps-windows windows test-windows build demo amalgamation test-amalgamation test test-fixed test-build test-asan test-emu test-clang test-python test-peers test-wheel test-aarch64 test-i686 test-armv7 deps-32 deps-vulkan-ff test-vulkan-ff test-vulkan fuzz soak soak-batch bench bench-batch bench-presets digest-compare same-bits-update clean
@@ -358,9 +362,11 @@ test-peers: deps
 	  tests/python/test_lfr.py tests/python/test_hf_config_speech.py tests/python/test_presets_music.py
 	$(PEER_VENV)/bin/python tests/peers/run_peers.py $(PEER_BUILD)/src
 
-# test-armv7 (qemu-arm, about 5 minutes on 2 cores) and test-wasm (about 10) run on their
-# own, outside `make test`, which stays within CI's time on 2 cores.
-test: test-fixed test-asan test-build test-emu test-clang test-aarch64 test-i686 test-python test-wheel test-peers
+# The platforms (ARMv7 under qemu-arm, Windows under wine, WebAssembly under node and the page
+# in headless Chromium) and the Vulkan backend on Mesa's lavapipe run their focused lists, a few
+# minutes each; test-wasm-all and `ctest` in build-armv7/ run the whole suites there.
+test: test-fixed test-asan test-build test-emu test-clang test-aarch64 test-i686 test-armv7 test-windows test-wasm test-web \
+      test-vulkan-ff test-vulkan test-python test-wheel test-peers
 
 # The integer front-end (src/fixed, include/wmel_fx.h), short (under 2 min from scratch on 2 cores):
 # accuracy against the float64 oracle, the integer-only source check, the generated
