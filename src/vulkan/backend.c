@@ -315,7 +315,7 @@ static int run_jobs(vk_state *st, const vk_job *jobs, size_t n_jobs)
             continue;
         }
         if (used_frames == 0) break; /* nothing left */
-        rc = wmel__vk_run(st->w, (uint32_t)used_frames);
+        rc = wmel__vk_run(st->w, (uint32_t)used_frames, used_sig, used_frames * nc);
         for (size_t s = 0, g = 0; rc == WMEL_OK && s < n_segs; s++)
             for (size_t f = segs[s].t0; f < segs[s].t1; f++, g++) {
                 for (size_t c = 0; c < nc; c++) buf[c] = get(st->arith, outv, g * nc + c);

@@ -62,20 +62,24 @@ int wmel__vk_arith(const vkw_dev *d, int asked);
 int wmel__vk_open(vkw **out, int index, int arith, int max_fl, int max_bins, size_t tab_words,
                   size_t int_words);
 void wmel__vk_close(vkw *w);
-/* The mapped host views and their capacities (8-byte words; frames). */
+/* The host's views of the buffers (mapped; the staging buffers' when staged) and their
+ * capacities (8-byte words; frames). */
 void *wmel__vk_tab(vkw *w);
 int *wmel__vk_ints(vkw *w);
 void *wmel__vk_sig(vkw *w, size_t *cap_words);
 uint32_t *wmel__vk_starts(vkw *w, size_t *cap_frames);
 const void *wmel__vk_out(vkw *w, size_t *cap_words);
-/* One dispatch of n_frames (<= the starts capacity) workgroups; waits for it. */
-int wmel__vk_run(vkw *w, uint32_t n_frames);
+/* One dispatch of n_frames (<= the starts capacity) workgroups, which read sig_words of
+ * the signal and write out_words values (what a staged device copies); waits for it. */
+int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_words, size_t out_words);
 const char *wmel__vk_device_name(const vkw *w);
 
 /* Fault injection for the tests: the Vulkan calls made so far, and the call (1-based,
  * counted from now) that fails (0: none). */
 long wmel__vk_calls(void);
 void wmel__vk_fail_at(long n);
+/* For the tests: the devices opened so far with staged buffers. */
+long wmel__vk_staged_opens(void);
 
 /* The failure's message kept for wmel_vulkan_error_detail(); returns `code`. */
 int wmel__vk_detail(int code, const char *fmt, ...)

@@ -2,8 +2,10 @@
  * vk_loader.c -- the Vulkan backend's device side: the loader opened at run time
  * (dlopen, every entry point through vkGetInstanceProcAddr / vkGetDeviceProcAddr, so
  * libwmel has no link-time dependency on Vulkan), the device list and choice, one
- * headless compute queue, the storage buffers (host-visible, mapped once), the frames
- * pipeline (embedded SPIR-V, one variant per arithmetic) and its dispatches.
+ * headless compute queue, the storage buffers (host-visible and mapped once; or, on a
+ * discrete GPU or with WMEL_VULKAN_STAGING=1, device-local with host-visible staging
+ * buffers copied in the dispatch's command buffer), the frames pipeline (embedded SPIR-V,
+ * one variant per arithmetic) and its dispatches.
  *
  * Every Vulkan call goes through VK(): it counts the calls, so that a test can make the
  * n-th fail (wmel__vk_fail_at) and check that each failure is a status with a message,
@@ -183,6 +185,7 @@ typedef struct vk_fns {
     PFN_vkCmdPushConstants CmdPushConstants;
     PFN_vkCmdDispatch CmdDispatch;
     PFN_vkCmdPipelineBarrier CmdPipelineBarrier;
+    PFN_vkCmdCopyBuffer CmdCopyBuffer;
     PFN_vkCreateFence CreateFence;
     PFN_vkDestroyFence DestroyFence;
     PFN_vkWaitForFences WaitForFences;
@@ -200,10 +203,14 @@ struct vkw {
     VkPhysicalDevice phys;
     VkDevice dev;
     VkQueue queue;
-    VkBuffer buf[N_BUF];
+    VkBuffer buf[N_BUF];        /* the shader's storage buffers */
     VkDeviceMemory mem[N_BUF];
-    void *map[N_BUF];
+    VkBuffer stg[N_BUF];        /* staged: the host's copies of them */
+    VkDeviceMemory stg_mem[N_BUF];
+    void *map[N_BUF];           /* what the host writes and reads: buf's memory, or stg's when staged */
     size_t bytes[N_BUF];
+    int staged;          /* buf in device-local memory, copied from / to stg in each dispatch */
+    int tables_sent;     /* staged: the tables (B_TAB, B_INTS) are on the device */
     VkShaderModule shader;
     VkDescriptorSetLayout dsl;
     VkPipelineLayout layout;
@@ -416,6 +423,8 @@ void wmel__vk_close(vkw *w)
         for (int i = 0; i < N_BUF; i++) {
             if (w->buf[i]) f->DestroyBuffer(w->dev, w->buf[i], NULL);
             if (w->mem[i]) f->FreeMemory(w->dev, w->mem[i], NULL); /* unmaps */
+            if (w->stg[i]) f->DestroyBuffer(w->dev, w->stg[i], NULL);
+            if (w->stg_mem[i]) f->FreeMemory(w->dev, w->stg_mem[i], NULL);
         }
         f->DestroyDevice(w->dev, NULL);
     }
@@ -424,48 +433,89 @@ void wmel__vk_close(vkw *w)
     free(w);
 }
 
-/* A storage buffer of `bytes` in host-visible, coherent memory (device-local too where
- * the device has such memory: lavapipe, integrated GPUs, resizable BAR), mapped. */
-static int make_buffer(vkw *w, int i, size_t bytes, const VkPhysicalDeviceMemoryProperties *mp)
+/* What a buffer's memory must have and should have: a storage buffer the host maps (today's
+ * buffers: device-local too where the device has such memory: lavapipe, integrated GPUs,
+ * resizable BAR), a device-local one the host never sees, a staging buffer the host
+ * writes (in host memory, not the device's) or reads back (cached where it can be). */
+enum { MEM_MAPPED, MEM_DEVICE, MEM_UPLOAD, MEM_READBACK };
+
+/* A buffer of `bytes` for `usage` in memory of `kind`, mapped unless MEM_DEVICE. */
+static int make_buffer(vkw *w, VkBuffer *buf, VkDeviceMemory *mem, void **map, size_t bytes,
+                       VkBufferUsageFlags usage, int kind, const VkPhysicalDeviceMemoryProperties *mp)
 {
     vk_fns *f = &w->f;
-    VkBufferCreateInfo bi = {VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO, NULL, 0, (VkDeviceSize)bytes,
-                             VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, VK_SHARING_MODE_EXCLUSIVE, 0, NULL};
-    VkResult r = VK(f->CreateBuffer(w->dev, &bi, NULL, &w->buf[i]));
+    VkBufferCreateInfo bi = {VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO, NULL, 0, (VkDeviceSize)bytes, usage,
+                             VK_SHARING_MODE_EXCLUSIVE, 0, NULL};
+    VkResult r = VK(f->CreateBuffer(w->dev, &bi, NULL, buf));
     if (r != VK_SUCCESS) {
-        w->buf[i] = VK_NULL_HANDLE;
-        return vk_fail(r, "creating a storage buffer (vkCreateBuffer)");
+        *buf = VK_NULL_HANDLE;
+        return vk_fail(r, kind == MEM_MAPPED || kind == MEM_DEVICE ? "creating a storage buffer (vkCreateBuffer)"
+                                                                   : "creating a staging buffer (vkCreateBuffer)");
     }
     VkMemoryRequirements req;
-    f->GetBufferMemoryRequirements(w->dev, w->buf[i], &req);
-    const VkMemoryPropertyFlags need = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+    f->GetBufferMemoryRequirements(w->dev, *buf, &req);
+    const VkMemoryPropertyFlags host = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+    const VkMemoryPropertyFlags need = kind == MEM_DEVICE ? 0 : host;
+    const VkMemoryPropertyFlags prefer = kind == MEM_READBACK ? VK_MEMORY_PROPERTY_HOST_CACHED_BIT
+                                         : kind == MEM_UPLOAD ? 0
+                                                              : VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT;
+    const VkMemoryPropertyFlags avoid = kind == MEM_UPLOAD ? VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT : 0;
+    const VkMemoryPropertyFlags never = VK_MEMORY_PROPERTY_LAZILY_ALLOCATED_BIT | VK_MEMORY_PROPERTY_PROTECTED_BIT;
     int type = -1;
     for (int pass = 0; pass < 2 && type < 0; pass++)
         for (uint32_t t = 0; t < mp->memoryTypeCount && type < 0; t++) {
             VkMemoryPropertyFlags fl = mp->memoryTypes[t].propertyFlags;
-            if (!(req.memoryTypeBits & (1u << t)) || (fl & need) != need) continue;
-            if (pass == 0 && !(fl & VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT)) continue;
+            if (!(req.memoryTypeBits & (1u << t)) || (fl & need) != need || (fl & never)) continue;
+            if (pass == 0 && ((fl & prefer) != prefer || (fl & avoid))) continue;
             type = (int)t;
         }
     if (type < 0)
-        return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE,
-                               "Vulkan: %s has no host-visible coherent memory for storage buffers", w->name);
+        return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: %s has no %s memory for storage buffers",
+                               w->name, need ? "host-visible coherent" : "suitable");
     VkMemoryAllocateInfo ai = {VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO, NULL, req.size, (uint32_t)type};
-    r = VK(f->AllocateMemory(w->dev, &ai, NULL, &w->mem[i]));
+    r = VK(f->AllocateMemory(w->dev, &ai, NULL, mem));
     if (r != VK_SUCCESS) {
-        w->mem[i] = VK_NULL_HANDLE;
+        *mem = VK_NULL_HANDLE;
         return vk_fail(r, "allocating device memory (vkAllocateMemory)");
     }
-    r = VK(f->BindBufferMemory(w->dev, w->buf[i], w->mem[i], 0));
+    r = VK(f->BindBufferMemory(w->dev, *buf, *mem, 0));
     if (r != VK_SUCCESS) return vk_fail(r, "binding buffer memory (vkBindBufferMemory)");
-    r = VK(f->MapMemory(w->dev, w->mem[i], 0, VK_WHOLE_SIZE, 0, &w->map[i]));
+    if (kind == MEM_DEVICE) return WMEL_OK;
+    r = VK(f->MapMemory(w->dev, *mem, 0, VK_WHOLE_SIZE, 0, map));
     if (r != VK_SUCCESS) {
-        w->map[i] = NULL;
+        *map = NULL;
         return vk_fail(r, "mapping device memory (vkMapMemory)");
     }
-    w->bytes[i] = bytes;
     return WMEL_OK;
 }
+
+/* Whether the storage buffers are staged: WMEL_VULKAN_STAGING=1 or 0 says (a testing
+ * switch), else a device with device-local memory the host cannot see (a discrete GPU's;
+ * never an integrated GPU's or a CPU device's: their memory is the host's). -1 with the
+ * reason in the detail for another value. */
+static int want_staging(int type, const VkPhysicalDeviceMemoryProperties *mp)
+{
+    const char *env = getenv("WMEL_VULKAN_STAGING");
+    if (env && *env) {
+        if (!strcmp(env, "1")) return 1;
+        if (!strcmp(env, "0")) return 0;
+        wmel__vk_detail(WMEL_ERR_INVALID_ARG,
+                        "WMEL_VULKAN_STAGING=%s: expected 1 (device-local buffers with staging copies) or 0 "
+                        "(host-visible buffers)", env);
+        return -1;
+    }
+    if (type == VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU || type == VK_PHYSICAL_DEVICE_TYPE_CPU) return 0;
+    for (uint32_t t = 0; t < mp->memoryTypeCount; t++) {
+        const VkMemoryPropertyFlags fl = mp->memoryTypes[t].propertyFlags;
+        if ((fl & VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT) && !(fl & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) &&
+            !(fl & (VK_MEMORY_PROPERTY_LAZILY_ALLOCATED_BIT | VK_MEMORY_PROPERTY_PROTECTED_BIT)))
+            return 1;
+    }
+    return 0;
+}
+
+static atomic_long g_staged_opens;
+long wmel__vk_staged_opens(void) { return atomic_load(&g_staged_opens); }
 
 static int load_device_fns(vkw *w)
 {
@@ -504,6 +554,7 @@ static int load_device_fns(vkw *w)
     GD(CmdPushConstants);
     GD(CmdDispatch);
     GD(CmdPipelineBarrier);
+    GD(CmdCopyBuffer);
     GD(CreateFence);
     GD(DestroyFence);
     GD(WaitForFences);
@@ -577,9 +628,32 @@ static int open_device(vkw *w, int index, int arith, int max_fl, int max_bins, s
 
     VkPhysicalDeviceMemoryProperties mp;
     f->GetPhysicalDeviceMemoryProperties(w->phys, &mp);
+    const int staged = want_staging(pr.deviceType, &mp);
+    if (staged < 0) return WMEL_ERR_BACKEND_UNAVAILABLE; /* the reason is in the detail */
+    w->staged = staged;
+    /* staged: each storage buffer device-local and a staging buffer of the same size, the
+       inputs' written by the host, the output's read back (the same caps as unstaged) */
     const size_t want_bytes[N_BUF] = {tab_words * 8, int_words * 4, sig_bytes, (size_t)groups * 4, out_bytes};
-    for (int i = 0; i < N_BUF; i++)
-        if ((rc = make_buffer(w, i, want_bytes[i] ? want_bytes[i] : 8, &mp)) != WMEL_OK) return rc;
+    for (int i = 0; i < N_BUF; i++) {
+        const size_t bytes = want_bytes[i] ? want_bytes[i] : 8;
+        const int out = i == B_OUT;
+        if (!staged) {
+            rc = make_buffer(w, &w->buf[i], &w->mem[i], &w->map[i], bytes, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
+                             MEM_MAPPED, &mp);
+        } else {
+            void *none = NULL;
+            rc = make_buffer(w, &w->buf[i], &w->mem[i], &none, bytes,
+                             VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
+                                 (out ? VK_BUFFER_USAGE_TRANSFER_SRC_BIT : VK_BUFFER_USAGE_TRANSFER_DST_BIT),
+                             MEM_DEVICE, &mp);
+            if (rc == WMEL_OK)
+                rc = make_buffer(w, &w->stg[i], &w->stg_mem[i], &w->map[i], bytes,
+                                 out ? VK_BUFFER_USAGE_TRANSFER_DST_BIT : VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
+                                 out ? MEM_READBACK : MEM_UPLOAD, &mp);
+        }
+        if (rc != WMEL_OK) return rc;
+        w->bytes[i] = bytes;
+    }
 
     const uint32_t *code = wmel__spv_frames_f64;
     size_t words = wmel__spv_frames_f64_words;
@@ -662,6 +736,7 @@ static int open_device(vkw *w, int index, int arith, int max_fl, int max_bins, s
         w->fence = VK_NULL_HANDLE;
         return vk_fail(r, "creating a fence");
     }
+    if (staged) atomic_fetch_add(&g_staged_opens, 1);
     return WMEL_OK;
 }
 
@@ -698,7 +773,22 @@ const void *wmel__vk_out(vkw *w, size_t *cap_words)
 }
 const char *wmel__vk_device_name(const vkw *w) { return w->name; }
 
-int wmel__vk_run(vkw *w, uint32_t n_frames)
+/* A copy of the first `bytes` of one buffer into another (none when 0). */
+static void copy_buffer(vkw *w, VkBuffer from, VkBuffer to, size_t bytes)
+{
+    if (!bytes) return;
+    VkBufferCopy c = {0, 0, (VkDeviceSize)bytes};
+    w->f.CmdCopyBuffer(w->cmd, from, to, 1, &c);
+}
+
+static void barrier(vkw *w, VkPipelineStageFlags from, VkAccessFlags wrote, VkPipelineStageFlags to,
+                    VkAccessFlags reads)
+{
+    VkMemoryBarrier mb = {VK_STRUCTURE_TYPE_MEMORY_BARRIER, NULL, wrote, reads};
+    w->f.CmdPipelineBarrier(w->cmd, from, to, 0, 1, &mb, 0, NULL, 0, NULL);
+}
+
+int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_words, size_t out_words)
 {
     vk_fns *f = &w->f;
     if (w->lost)
@@ -710,13 +800,34 @@ int wmel__vk_run(vkw *w, uint32_t n_frames)
                                    VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT, NULL};
     r = VK(f->BeginCommandBuffer(w->cmd, &bi));
     if (r != VK_SUCCESS) return vk_fail(r, "recording commands (vkBeginCommandBuffer)");
+    size_t sig_bytes = sig_words * 8, start_bytes = (size_t)n_frames * 4, out_bytes = out_words * 8;
+    if (sig_bytes > w->bytes[B_SIG]) sig_bytes = w->bytes[B_SIG];
+    if (start_bytes > w->bytes[B_STARTS]) start_bytes = w->bytes[B_STARTS];
+    if (out_bytes > w->bytes[B_OUT]) out_bytes = w->bytes[B_OUT];
+    if (w->staged) { /* the host's writes (made available by the submission) to the device */
+        if (!w->tables_sent) {
+            copy_buffer(w, w->stg[B_TAB], w->buf[B_TAB], w->bytes[B_TAB]);
+            copy_buffer(w, w->stg[B_INTS], w->buf[B_INTS], w->bytes[B_INTS]);
+        }
+        copy_buffer(w, w->stg[B_SIG], w->buf[B_SIG], sig_bytes);
+        copy_buffer(w, w->stg[B_STARTS], w->buf[B_STARTS], start_bytes);
+        barrier(w, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                VK_ACCESS_SHADER_READ_BIT);
+    }
     f->CmdBindPipeline(w->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->pipe);
     f->CmdBindDescriptorSets(w->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->layout, 0, 1, &w->dset, 0, NULL);
     f->CmdPushConstants(w->cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, 4, &n_frames);
     f->CmdDispatch(w->cmd, n_frames, 1, 1);
-    VkMemoryBarrier mb = {VK_STRUCTURE_TYPE_MEMORY_BARRIER, NULL, VK_ACCESS_SHADER_WRITE_BIT, VK_ACCESS_HOST_READ_BIT};
-    f->CmdPipelineBarrier(w->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0,
-                          NULL, 0, NULL);
+    if (w->staged) { /* the frames' values back to the host's copy */
+        barrier(w, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT,
+                VK_ACCESS_TRANSFER_READ_BIT);
+        copy_buffer(w, w->buf[B_OUT], w->stg[B_OUT], out_bytes);
+        barrier(w, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
+                VK_ACCESS_HOST_READ_BIT);
+    } else {
+        barrier(w, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
+                VK_ACCESS_HOST_READ_BIT);
+    }
     r = VK(f->EndCommandBuffer(w->cmd));
     if (r != VK_SUCCESS) return vk_fail(r, "recording commands (vkEndCommandBuffer)");
     r = VK(f->ResetFences(w->dev, 1, &w->fence));
@@ -733,5 +844,6 @@ int wmel__vk_run(vkw *w, uint32_t n_frames)
         f->DeviceWaitIdle(w->dev);
         return vk_fail(r, "waiting for the frames (vkWaitForFences)");
     }
+    w->tables_sent = 1;
     return WMEL_OK;
 }
