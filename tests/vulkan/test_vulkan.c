@@ -9,7 +9,11 @@
  * backend's; wmel_op_backend() says where each ran; AUTO never takes a CPU device; a
  * missing loader is a status with a message; and each Vulkan call of a create and a call
  * failed in turn (the injection counter of vk_loader.c) gives a status, a message, no
- * leak (under ASan) and no crash. Exit 77 (skipped) without a Vulkan device.
+ * leak (under ASan) and no crash. The staged buffers (device-local storage buffers copied
+ * from and to host-visible staging buffers, forced with WMEL_VULKAN_STAGING=1 on a device
+ * that would not stage) give the same bytes as the unstaged ones on Whisper's geometry,
+ * nemo and kaldi, inputs of mixed lengths in turn, a batch, int16, both arithmetics; and
+ * the injection runs once more on them. Exit 77 (skipped) without a Vulkan device.
  */
 #define _GNU_SOURCE /* RTLD_NODELETE */
 #include "testutil.h"
@@ -26,6 +30,7 @@
 /* vk_loader.c's injection hooks (internal; the static library exports them) */
 long wmel__vk_calls(void);
 void wmel__vk_fail_at(long n);
+long wmel__vk_staged_opens(void);
 
 #define BAR 2e-5
 #define SR 16000
@@ -235,6 +240,106 @@ static void edge_signal(float *x, size_t len, int kind, const float *speech, siz
     }
 }
 
+/* A Vulkan ctx of Whisper's geometry (plan NULL) or a plan's, staged or not (the
+ * testing switch WMEL_VULKAN_STAGING); NULL after a failed CHECK. */
+static wmel_ctx *vk_ctx(const char *preset, int arith, int staged)
+{
+    const long before = wmel__vk_staged_opens();
+    setenv("WMEL_VULKAN_STAGING", staged ? "1" : "0", 1);
+    wmel_params p = params(WMEL_BACKEND_VULKAN, arith);
+    int st = 0;
+    wmel_ctx *c = NULL;
+    if (preset) {
+        wmel_frontend_plan plan;
+        char msg[200];
+        if (wmel_preset_plan(preset, &plan, msg, sizeof msg) == WMEL_OK) c = wmel_create_plan(&p, &plan, &st);
+    } else {
+        p.n_mels = 80;
+        c = wmel_create(&p, &st);
+    }
+    unsetenv("WMEL_VULKAN_STAGING");
+    CHECK(c != NULL, "%s staged %d: create %d %s", preset ? preset : "whisper", staged, st,
+          wmel_vulkan_error_detail());
+    CHECK(wmel__vk_staged_opens() == before + (staged ? 1 : 0), "%s: staged %d, opened staged %ld",
+          preset ? preset : "whisper", staged, wmel__vk_staged_opens() - before);
+    return c;
+}
+
+/* out[0] (unstaged) and out[1] (staged): the same status and the same bytes */
+static int same(const char *what, size_t n, const int rc[2], float *const o[2], size_t len)
+{
+    CHECK(rc[0] == rc[1], "staged %s n=%zu: status %d vs unstaged %d", what, n, rc[1], rc[0]);
+    const int eq = rc[0] != rc[1] || rc[0] != WMEL_OK || !memcmp(o[0], o[1], len * sizeof(float));
+    CHECK(eq, "staged %s n=%zu: output differs from the unstaged (error %g)", what, n, rel_err(o[1], o[0], len));
+    return rc[0] == rc[1] && eq;
+}
+
+/* The staged buffers against the unstaged, one arithmetic: bit-identical outputs on
+ * inputs of mixed lengths in turn through the same ctxs (a long round after a short one
+ * and back: what a staging copy of the wrong size would show), int16 and a batch for
+ * Whisper's geometry; nemo and kaldi through their plans. Returns the cases compared. */
+static int staged_check(int arith, const float *speech, size_t ns)
+{
+    const size_t lens[] = {5600, 400, 1, 3000, 0, 561, 5600};
+    const size_t max_n = 5600;
+    float *x = malloc(3 * (max_n + 37) * sizeof(float));
+    int16_t *s = malloc(max_n * sizeof(int16_t));
+    float *o[2];
+    const size_t cap = 3 * 40 * 128 * 16; /* whisper 80 x 36 x 3; a plan's rows x cols */
+    o[0] = malloc(cap * sizeof(float));
+    o[1] = malloc(cap * sizeof(float));
+    int cases = 0;
+    wmel_ctx *c[2] = {vk_ctx(NULL, arith, 0), vk_ctx(NULL, arith, 1)};
+    for (size_t li = 0; c[0] && c[1] && li < sizeof lens / sizeof lens[0]; li++) {
+        const size_t n = lens[li];
+        edge_signal(x, n, li == 3 ? 1 : 3, speech + 8000 + 97 * li, ns - 8000 - 97 * li);
+        const size_t per = wmel_n_frames(n, 0) * 80;
+        int rc[2];
+        for (int k = 0; k < 2; k++) rc[k] = wmel_log_mel(c[k], x, n, 0, o[k], per);
+        cases += same("whisper", n, rc, o, per);
+        CHECK(rc[1] != WMEL_OK || !strcmp(wmel_op_backend(c[1], WMEL_OP_LOG_MEL), "vulkan"), "staged ran on %s",
+              wmel_op_backend(c[1], WMEL_OP_LOG_MEL));
+        for (size_t i = 0; i < n; i++) s[i] = (int16_t)(x[i] * 32767.0f);
+        for (int k = 0; k < 2; k++) rc[k] = wmel_log_mel_s16(c[k], s, n, 0, o[k], per);
+        cases += same("whisper int16", n, rc, o, per);
+        if (n >= 400) { /* three clips, stride n + 37, one max and per clip */
+            const size_t stride = n + 37;
+            for (size_t b = 0; b < 3; b++)
+                for (size_t i = 0; i < stride; i++) x[b * stride + i] = speech[8000 + (i + 211 * b) % (ns - 8000)];
+            for (int bn = 0; bn < 2; bn++) {
+                for (int k = 0; k < 2; k++) rc[k] = wmel_log_mel_batch(c[k], x, 3, n, stride, 0, bn, o[k], 3 * per);
+                cases += same("whisper batch", n, rc, o, 3 * per);
+            }
+        }
+    }
+    wmel_destroy(c[0]);
+    wmel_destroy(c[1]);
+    const char *presets[] = {"nemo", "kaldi"};
+    for (int pi = 0; pi < 2; pi++) {
+        wmel_ctx *d[2] = {vk_ctx(presets[pi], arith, 0), vk_ctx(presets[pi], arith, 1)};
+        for (size_t li = 0; d[0] && d[1] && li < sizeof lens / sizeof lens[0]; li++) {
+            const size_t n = lens[li];
+            edge_signal(x, n, li == 3 ? 1 : 3, speech + 8000 + 97 * li, ns - 8000 - 97 * li);
+            size_t rows = 0, cols = 0;
+            int rc[2] = {wmel_features_shape(d[0], n, &rows, &cols), 0};
+            const size_t len = rc[0] == WMEL_OK ? rows * cols : 0;
+            CHECK(len <= cap, "%s: %zu values", presets[pi], len);
+            if (len > cap) break;
+            for (int k = 0; k < 2; k++) rc[k] = wmel_features(d[k], x, n, o[k], len);
+            cases += same(presets[pi], n, rc, o, len);
+            CHECK(rc[1] != WMEL_OK || !strcmp(wmel_op_backend(d[1], WMEL_OP_LOG_MEL), "vulkan"),
+                  "%s staged ran on %s", presets[pi], wmel_op_backend(d[1], WMEL_OP_LOG_MEL));
+        }
+        wmel_destroy(d[0]);
+        wmel_destroy(d[1]);
+    }
+    free(x);
+    free(s);
+    free(o[0]);
+    free(o[1]);
+    return cases;
+}
+
 /* Each Vulkan call of a create and two calls failed in turn: the k-th call from the start
  * fails (out of device memory and a lost device alternately) until k passes them all. */
 static void inject(void)
@@ -284,8 +389,8 @@ static void inject(void)
         wmel_destroy(c);
     }
     CHECK(k > 20 && k < 400, "injection: %ld call sites", k - 1);
-    printf("injection: %ld Vulkan calls failed in turn: %d statuses, %d calls taken by the CPU\n", k - 1, statuses,
-           fallbacks);
+    printf("injection%s: %ld Vulkan calls failed in turn: %d statuses, %d calls taken by the CPU\n",
+           getenv("WMEL_VULKAN_STAGING") ? " (staged)" : "", k - 1, statuses, fallbacks);
 }
 
 int main(void)
@@ -397,7 +502,28 @@ int main(void)
         c = wmel_create(&p, &st);
         CHECK(!c && st == WMEL_ERR_BACKEND_UNAVAILABLE, "device 99: %d", st);
     }
+    /* the staged buffers: the same bytes as the unstaged, in each arithmetic */
+    for (int ai = 0; ai < n_ar; ai++) {
+        const int cases = staged_check(ariths[ai], speech, ns);
+        printf("staged buffers, arithmetic %s: %d cases bit-identical to the unstaged\n",
+               ariths[ai] == WMEL_VULKAN_ARITH_FLOAT64 ? "float64" : "float-float", cases);
+    }
+    /* a bad value of the switch: a status and a message */
+    {
+        setenv("WMEL_VULKAN_STAGING", "yes", 1);
+        wmel_params p = params(WMEL_BACKEND_VULKAN, 0);
+        int st;
+        wmel_ctx *c = wmel_create(&p, &st);
+        CHECK(!c && st == WMEL_ERR_BACKEND_UNAVAILABLE, "WMEL_VULKAN_STAGING=yes: %d", st);
+        CHECK(strstr(wmel_vulkan_error_detail(), "WMEL_VULKAN_STAGING") != NULL, "detail '%s'",
+              wmel_vulkan_error_detail());
+        wmel_destroy(c);
+        unsetenv("WMEL_VULKAN_STAGING");
+    }
     inject();
+    setenv("WMEL_VULKAN_STAGING", "1", 1); /* the staged buffers' calls too */
+    inject();
+    unsetenv("WMEL_VULKAN_STAGING");
     printf("worst error / bar: float64 %.3g", g_worst[1] / BAR);
 #ifdef WMEL_HAVE_VULKAN_FF
     printf(", float-float %.3g", g_worst[2] / BAR);
