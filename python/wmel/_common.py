@@ -21,14 +21,17 @@ N_SAMPLES = CHUNK_LENGTH * SAMPLE_RATE  # 480000
 N_FRAMES = N_SAMPLES // HOP_LENGTH      # 3000
 
 
-def _ctx(n_mels: int, backend: int = _wmel.BACKEND_CPU, cuda_device: int = 0, smooth: int = 0):
+def _ctx(n_mels: int, backend: int = _wmel.BACKEND_CPU, cuda_device: int = 0, smooth: int = 0,
+         vulkan_device: int = 0):
     """The shared context for (n_mels, backend, device, smoothing), from the package's
-    bounded context cache (_ctxcache): hold the returned object while computing with it."""
+    bounded context cache (_ctxcache): hold the returned object while computing with it.
+    vulkan_device: wmel_params.vulkan_device (0: the default choice; k: device k - 1)."""
     if n_mels not in (80, 128):
         raise ValueError(f"n_mels must be 80 or 128, got {n_mels!r}")
-    return _ctxcache.get(("whisper", n_mels, backend, cuda_device, smooth),
+    return _ctxcache.get(("whisper", n_mels, backend, cuda_device, smooth, vulkan_device),
                          lambda: _wmel.Ctx(n_mels=n_mels, backend=backend,
-                                           cuda_device=cuda_device, smooth=smooth))
+                                           cuda_device=cuda_device, smooth=smooth,
+                                           vulkan_device=vulkan_device))
 
 
 def _is_torch(x) -> bool:
@@ -206,10 +209,14 @@ def set_output_cache(max_bytes: int) -> int:
 
 
 def _log_mel_np(a: np.ndarray, n_mels: int, padding: int, per_clip: bool = False,
-                smooth: int = 0) -> np.ndarray:
+                smooth: int = 0, vulkan_device=None) -> np.ndarray:
     """The computation on host arrays from _as_samples: (n_mels, frames) for 1-D input,
-    (batch, n_mels, frames) for 2-D (one max over the batch, or one per clip)."""
-    ctx = _ctx(n_mels, smooth=smooth)
+    (batch, n_mels, frames) for 2-D (one max over the batch, or one per clip); on the CPU,
+    or on Vulkan where vulkan_device is not None (wmel_params.vulkan_device)."""
+    if vulkan_device is None:
+        ctx = _ctx(n_mels, smooth=smooth)
+    else:
+        ctx = _ctx(n_mels, _wmel.BACKEND_VULKAN, smooth=smooth, vulkan_device=vulkan_device)
     if a.ndim == 1:
         out = _out_array((n_mels, _wmel.n_frames(a.shape[0], padding)))
         ctx.log_mel(a, padding, out)

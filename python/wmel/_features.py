@@ -242,15 +242,19 @@ def _check_threads(threads) -> int:
     return _check_int(threads, "threads", 0, " (0 = all cores)")
 
 
-def _ctx(plan: dict, backend: str, threads: int, cols=None, items=None):
+def _ctx(plan: dict, backend: str, threads: int, cols=None, items=None, vulkan_device: int = 0):
     """The shared context for a plan (and a per-column affine: a pair of float64 bytes), from
     the package's bounded context cache (_ctxcache): hold the returned object while computing
-    with it. items: the plan's sorted items when the caller has them (_named_plan)."""
+    with it. items: the plan's sorted items when the caller has them (_named_plan).
+    vulkan_device: wmel_params.vulkan_device (0: the default choice; k: device k - 1)."""
     if not isinstance(backend, str) or backend not in _BACKENDS:
-        raise ValueError(f"backend must be auto, cpu, ref or cuda, got {backend!r}")
+        raise ValueError(f"backend must be auto, cpu, ref, cuda or vulkan, got {backend!r}")
     threads = _check_threads(threads)
-    key = ("plan", items if items is not None else tuple(sorted(plan.items())), backend, threads, cols)
+    key = ("plan", items if items is not None else tuple(sorted(plan.items())), backend, threads, cols,
+           vulkan_device)
     kw = {} if cols is None else {"col_scale": cols[0], "col_shift": cols[1]}
+    if vulkan_device:
+        kw["vulkan_device"] = vulkan_device
     return _ctxcache.get(key, lambda: _wmel.Ctx(plan=plan, backend=_BACKENDS[backend],
                                                 n_threads=threads, **kw))
 

@@ -18,6 +18,33 @@ def _is_cpu(device) -> bool:
     return device is None or str(device) == "cpu"
 
 
+def _vulkan_built() -> bool:
+    from . import _wmel
+    return "vulkan" in _wmel.BUILD_PARTS.split()
+
+
+def vulkan_device(device):
+    """The Vulkan device a drop-in's device= names, as wmel_params.vulkan_device: None for
+    any other device ("cpu", "cuda", a torch.device); 0 for "vulkan" (WMEL_VULKAN_DEVICE,
+    else the best device); N + 1 for "vulkan:N" (device N as wmel_vulkan_devices() lists
+    them). ValueError for a malformed index; RuntimeError when this build has no Vulkan
+    backend. A missing device is the context's RuntimeError, with the driver's reason."""
+    if not isinstance(device, str) or not (device == "vulkan" or device.startswith("vulkan:")):
+        return None
+    index = 0
+    if device != "vulkan":
+        text = device[len("vulkan:"):]
+        if not text.isdigit():
+            raise ValueError(f"device={device!r}: expected 'vulkan' or 'vulkan:N' with N a device "
+                             "index (0, 1, ...)")
+        index = int(text) + 1
+    if not _vulkan_built():
+        raise RuntimeError(f"device={device!r}: this wmel was built without the Vulkan backend "
+                           "(build it with -DWMEL_VULKAN=ON: a GLSL compiler, glslc or "
+                           "glslangValidator, and the Vulkan headers; docs/vulkan.md)")
+    return index
+
+
 class StandaloneBatchFeature(dict):
     """transformers.BatchFeature's behaviour: a dict with attribute access,
     convert_to_tensors('np' | 'pt') and to(device / dtype), which casts floating-point

@@ -5,8 +5,10 @@ With transformers installed (and torch, which transformers' Parakeet needs) each
 transformers' class that replaces only __call__'s computation: from_pretrained, save_pretrained,
 to_dict, pad, BatchFeature and return_tensors are transformers' own. Configurations libwmel does
 not compute (another sampling rate, hop, window, n_fft or preemphasis, a changed filter bank, a
-device other than the CPU, left padding, truncation of Parakeet's raw audio, a Seamless stride
-other than 2) go to transformers' own __call__. Without them, standalone classes with the same
+device other than the CPU or Vulkan, left padding, truncation of Parakeet's raw audio, a Seamless
+stride other than 2) go to transformers' own __call__. Parakeet's device="vulkan" (or "vulkan:N")
+computes on wmel's Vulkan backend (a configuration libwmel does not compute raises ValueError
+there); transformers' Seamless has no device argument. Without them, standalone classes with the same
 constructor, __call__ and configuration methods (wmel.hf.StandaloneSequenceFeatureExtractor).
 
 Deliberate differences: where the originals return NaN (Parakeet below 320 samples, Seamless for
@@ -23,7 +25,8 @@ import numpy as np
 from ._common import _is_torch
 from ._features import _ctx, frontend_plan
 from ._feref import kaldi_mel_filters
-from ._hf_base import StandaloneBatchFeature, StandaloneSequenceFeatureExtractor, _is_cpu, check_options
+from ._hf_base import (StandaloneBatchFeature, StandaloneSequenceFeatureExtractor, _is_cpu, check_options,
+                       vulkan_device)
 
 _SR = 16000
 _PARAKEET = {"sampling_rate": 16000, "hop_length": 160, "n_fft": 512, "win_length": 400}
@@ -123,11 +126,12 @@ def _options_plan(frontend: str, n_mels: int, normalize=None, layout=None) -> tu
     return plan, tuple(sorted(plan.items()))
 
 
-def parakeet_features(fe, clips, padding="longest", max_length=None, pad_to_multiple_of=None):
+def parakeet_features(fe, clips, padding="longest", max_length=None, pad_to_multiple_of=None,
+                      vulkan=None):
     """(input_features (B, T, n_mels) float32, attention_mask (B, T) bool) as transformers'
     Parakeet computes them for clips padded to the batch's length: each clip's frames are NeMo's
     for the clip alone (zero STFT padding makes them independent of the padding), its frames from
-    len // 160 on are 0."""
+    len // 160 on are 0. vulkan: on the Vulkan backend (wmel_params.vulkan_device) unless None."""
     lengths = [c.shape[0] for c in clips]
     if padding in (True, "longest") or str(getattr(padding, "value", "")) == "longest":
         target = max(lengths)
@@ -146,7 +150,8 @@ def parakeet_features(fe, clips, padding="longest", max_length=None, pad_to_mult
     frames = target // 160 + 1
     out = np.zeros((len(clips), frames, n_mels), np.float32)
     plan, items = _options_plan("nemo", n_mels, layout="frames_mels")   # frames as rows
-    ctx = _ctx(plan, "auto", 0, None, items)
+    ctx = _ctx(plan, "auto", 0, None, items) if vulkan is None else \
+        _ctx(plan, "vulkan", 0, None, items, vulkan_device=vulkan)
     for i, c in enumerate(clips):
         # NeMo's (len // 160 + 1, n_mels) frames (the last 0) written in place
         c = np.ascontiguousarray(c, np.float32)
@@ -285,14 +290,15 @@ class StandaloneParakeetFeatureExtractor(StandaloneSequenceFeatureExtractor):
                  max_length=None, sampling_rate=None, do_normalize=None, device="cpu",
                  return_token_timestamps=None, **kwargs):
         _check_rate(self, sampling_rate)
-        if not _is_cpu(device):
+        vk = vulkan_device(device)
+        if not _is_cpu(device) and vk is None:
             raise ValueError(f"device={device!r}: without transformers, features are "
-                             "computed on the CPU only")
+                             "computed on the CPU or on Vulkan ('vulkan', 'vulkan:N') only")
         if truncation:
             raise ValueError("truncation of the raw audio is not supported by the standalone "
                              "Parakeet extractor (cut the clips first)")
         feats, mask = parakeet_features(self, _clips(raw_speech, type(self).__name__),
-                                        padding, max_length, pad_to_multiple_of)
+                                        padding, max_length, pad_to_multiple_of, vulkan=vk)
         return StandaloneBatchFeature({"input_features": feats, "attention_mask": mask},
                                       tensor_type=return_tensors)
 
@@ -370,7 +376,13 @@ def _parakeet_call(self, raw_speech, truncation=False, pad_to_multiple_of=None, 
                    return_attention_mask=None, padding="longest", max_length=None, sampling_rate=None,
                    do_normalize=None, device="cpu", return_token_timestamps=None, **kwargs):
     """transformers' ParakeetFeatureExtractor.__call__, computed by libwmel."""
-    if truncation or not _is_cpu(device) or not parakeet_wmel_computes(self):
+    vk = vulkan_device(device)
+    if vk is not None and (truncation or not parakeet_wmel_computes(self)):
+        raise ValueError(f"device={device!r}: wmel computes Parakeet's standard features only "
+                         "(16 kHz, hop 160, n_fft 512, window 400, preemphasis 0.97, the standard "
+                         "filter bank, right padding, no truncation); use device='cpu' for this "
+                         "configuration")
+    if truncation or (not _is_cpu(device) and vk is None) or not parakeet_wmel_computes(self):
         return _ORIG_CALL["parakeet"](self, raw_speech, truncation=truncation,
                                       pad_to_multiple_of=pad_to_multiple_of, return_tensors=return_tensors,
                                       return_attention_mask=return_attention_mask, padding=padding,
@@ -386,7 +398,7 @@ def _parakeet_call(self, raw_speech, truncation=False, pad_to_multiple_of=None, 
             "Failing to do so can result in silent errors that might be hard to debug.")
     _check_rate(self, sampling_rate)
     feats, mask = parakeet_features(self, _clips(raw_speech, type(self).__name__), padding,
-                                    max_length, pad_to_multiple_of)
+                                    max_length, pad_to_multiple_of, vulkan=vk)
     return BatchFeature(data={"input_features": torch.from_numpy(feats),
                               "attention_mask": torch.from_numpy(mask)}, tensor_type=return_tensors)
 

@@ -97,13 +97,13 @@ PyObject *wmelpy_CtxType; /* set at module init */
 static PyObject *Ctx_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = {"n_mels", "backend", "n_threads", "norm", "max_isa", "cuda_device",
-                             "smooth", "plan", "col_scale", "col_shift", NULL};
+                             "smooth", "plan", "col_scale", "col_shift", "vulkan_device", NULL};
     wmel_params p = wmel_default_params();
     PyObject *plan_o = NULL;
     Py_buffer cs = {0}, ch = {0}; /* the per-column affine: float64 vectors (wmel_create_plan_cols) */
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|iiiiiiiOy*y*:Ctx", kwlist, &p.n_mels, &p.backend,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|iiiiiiiOy*y*i:Ctx", kwlist, &p.n_mels, &p.backend,
                                      &p.n_threads, &p.norm, &p.max_isa, &p.cuda_device,
-                                     &p.smooth, &plan_o, &cs, &ch))
+                                     &p.smooth, &plan_o, &cs, &ch, &p.vulkan_device))
         return NULL;
     const int cols = cs.buf != NULL;
     if (cols != (ch.buf != NULL) || (cols && (cs.len != ch.len || cs.len % sizeof(double)))) {

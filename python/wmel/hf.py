@@ -7,7 +7,11 @@ transformers.WhisperFeatureExtractor that replaces only the spectrogram
 save_pretrained, to_dict/to_json_*, pad, BatchFeature, attention masks, return_tensors and
 push_to_hub are transformers' own. Geometries libwmel does not compute (feature_size other
 than 80/128, another n_fft, hop_length or sampling_rate, dither, a changed mel_filters,
-clips of 200 samples or fewer, a device other than the CPU) go to transformers' own code.
+clips of 200 samples or fewer, a device other than the CPU or Vulkan) go to transformers' own
+code. device="vulkan" (or "vulkan:N", device N as wmel_vulkan_devices() lists them) computes
+on wmel's Vulkan backend (docs/vulkan.md), and returns numpy arrays as the CPU path does; a
+configuration libwmel does not compute raises ValueError there (transformers has no Vulkan
+path to hand it to).
 
     patch() / unpatch()   put libwmel under transformers' own class (and so under
                           WhisperProcessor, AutoFeatureExtractor and the ASR pipeline),
@@ -30,7 +34,8 @@ from . import _hf_config as _config
 from . import _hf_frontends as _frontends
 from . import _npref
 from ._common import _is_torch, _log_mel_np
-from ._hf_base import StandaloneBatchFeature, StandaloneSequenceFeatureExtractor, _is_cpu, check_options
+from ._hf_base import (StandaloneBatchFeature, StandaloneSequenceFeatureExtractor, _is_cpu, check_options,
+                       vulkan_device)
 # transformers' Parakeet (NeMo) and SeamlessM4T extractors, computed by libwmel
 from ._hf_frontends import (  # noqa: F401
     ParakeetFeatureExtractor, SeamlessM4TFeatureExtractor, StandaloneParakeetFeatureExtractor,
@@ -73,13 +78,21 @@ def wmel_computes(fe, kind: str = "hf") -> bool:
 
 def _wmel_fbank(fe, batch, device, kind="hf"):
     """libwmel's features (B, n_mels, N // 160) float32 for a (B, N) batch, one max per
-    clip; None when libwmel does not compute this case."""
-    if not _is_cpu(device) or not isinstance(batch, np.ndarray) or batch.ndim != 2 \
-            or batch.dtype.kind != "f" or batch.shape[1] <= 200 or batch.shape[0] == 0:
+    clip; None when libwmel does not compute this case (ValueError for such a case on
+    device "vulkan", which only libwmel computes)."""
+    vk = vulkan_device(device)
+    if vk is None and not _is_cpu(device):
         return None
-    if not wmel_computes(fe, kind):
+    if not isinstance(batch, np.ndarray) or batch.ndim != 2 or batch.dtype.kind != "f" \
+            or batch.shape[1] <= 200 or batch.shape[0] == 0 or not wmel_computes(fe, kind):
+        if vk is not None:
+            raise ValueError(f"device={device!r}: wmel computes Whisper's standard features only "
+                             "(16 kHz, n_fft 400, hop 160, 80 or 128 mels, no dither, the standard "
+                             "filter bank, clips over 200 samples); use device='cpu' for this "
+                             "configuration")
         return None
-    return _log_mel_np(np.ascontiguousarray(batch, np.float32), fe.feature_size, 0, per_clip=True)
+    return _log_mel_np(np.ascontiguousarray(batch, np.float32), fe.feature_size, 0, per_clip=True,
+                       vulkan_device=vk)
 
 
 try:
