@@ -7,7 +7,7 @@ writes OUT_DIR/wmel.c and OUT_DIR/wmel.h, built with one `cc -O2 -c wmel.c` (gcc
 clang, C11 with GNU vector extensions) and linked with -lpthread -lm.
 
 What goes in: every source under src/ but the parts with optional dependencies (FFmpeg's
-decoder src/io/decode.c, the CUDA backend src/cuda/), and the built-in presets (presets/*.json
+decoder src/io/decode.c, the CUDA backend src/cuda/, the Vulkan backend src/vulkan/), and the built-in presets (presets/*.json
 embedded as cmake/embed_presets.cmake embeds them). Without cJSON the stem's loaders return
 WMEL_ERR_NOT_BUILT; without OpenBLAS the stem's GEMM is wmel's own.
 
@@ -36,7 +36,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Sources with optional dependencies, left out of the one file.
 EXCLUDED = ["src/io/decode.c"]
-EXCLUDED_DIRS = ["src/cuda/"]
+EXCLUDED_DIRS = ["src/cuda/", "src/vulkan/"]
 
 # The levels' target strings (gcc and clang): cmake/isa.cmake's -m flags.
 X86_LEVELS = {
@@ -437,7 +437,7 @@ def version():
 LEFT_OUT = """\
  * Left out (the CMake build has them, each behind its option): decoding through FFmpeg
  * (wmel_load_audio and the decoder read WAV only, as a build without FFmpeg), the CUDA
- * backend (WMEL_ERR_NOT_BUILT / never picked), OpenBLAS (the stem's GEMM is wmel's own),
+ * and Vulkan backends (WMEL_ERR_NOT_BUILT / never picked), OpenBLAS (the stem's GEMM is wmel's own),
  * cJSON (the stem's safetensors loaders return WMEL_ERR_NOT_BUILT) and the command's PNG
  * pictures. In: WAV / raw / PCM input, every front-end and preset (the .json files of presets/
  * embedded), streaming, the sliding buffer, the integer front-end, the stem without BLAS."""
