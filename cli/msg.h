@@ -7,16 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-/* printf-style checking: mingw-w64's "printf" archetype is msvcrt's (no %zu); with
- * __USE_MINGW_ANSI_STDIO its stdio is C99's, named by __MINGW_PRINTF_FORMAT. */
-#ifndef WMEL_PRINTF_FMT
-#if defined(__MINGW32__)
-#include <stdio.h>
-#define WMEL_PRINTF_FMT __MINGW_PRINTF_FORMAT
-#else
-#define WMEL_PRINTF_FMT printf
-#endif
-#endif
+#include "../src/printf_fmt.h" /* WMEL_PRINTF_FMT */
 
 /* s into dst (len bytes, always NUL-terminated, cut before an escape that would not fit)
  * with each C0 control (0x00..0x1f), DEL (0x7f), C1 control (U+0080..U+009F) and byte

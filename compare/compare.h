@@ -18,16 +18,7 @@
 
 #include "wmel.h"
 
-/* printf-style checking: mingw-w64's "printf" archetype is msvcrt's (no %zu); with
- * __USE_MINGW_ANSI_STDIO its stdio is C99's, named by __MINGW_PRINTF_FORMAT. */
-#ifndef WMEL_PRINTF_FMT
-#if defined(__MINGW32__)
-#include <stdio.h>
-#define WMEL_PRINTF_FMT __MINGW_PRINTF_FORMAT
-#else
-#define WMEL_PRINTF_FMT printf
-#endif
-#endif
+#include "../src/printf_fmt.h" /* WMEL_PRINTF_FMT */
 
 #define CLI_CMP_MAX_NOTES 24
 

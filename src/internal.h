@@ -16,16 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-/* printf-style checking: mingw-w64's "printf" archetype is msvcrt's (no %zu); with
- * __USE_MINGW_ANSI_STDIO its stdio is C99's, named by __MINGW_PRINTF_FORMAT. */
-#ifndef WMEL_PRINTF_FMT
-#if defined(__MINGW32__)
-#include <stdio.h>
-#define WMEL_PRINTF_FMT __MINGW_PRINTF_FORMAT
-#else
-#define WMEL_PRINTF_FMT printf
-#endif
-#endif
+#include "printf_fmt.h" /* WMEL_PRINTF_FMT */
 
 #define WMEL_PAD 200           /* reflect padding on each side: n_fft / 2 */
 #define WMEL_MAX_MELS 128
