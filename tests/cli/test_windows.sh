@@ -5,6 +5,9 @@
 # check without inodes, binary standard output, wmel batch on WAV inputs. WMEL: the command (a wrapper running
 # wmel.exe under wine); SRC: the source tree (data/speech_en.wav).
 set -u
+# wine maps names through the locale: UTF-8 names need a UTF-8 locale, whatever the caller's
+# environment (a bare container or `env -i` has none; C.UTF-8 is always there)
+export LC_ALL=C.UTF-8
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 tmp=$(mktemp -d) || exit 1

@@ -10,10 +10,30 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 GOLDEN = pathlib.Path(os.environ.get("WMEL_GOLDEN", ROOT.parent / "shared" / "golden"))
 
 
+HAVE_GOLDEN = (GOLDEN / "ref").is_dir() and (GOLDEN / "audio").is_dir()
+NO_GOLDEN = (f"needs the conformance data ({GOLDEN}), absent: clone shared/ beside the "
+             "repository or set WMEL_GOLDEN")
+
+
+def pytest_collection_modifyitems(config, items):
+    """A clone on its own (no shared/ beside it): the tests of the modules that read the
+    conformance data are skipped with the reason; the rest run."""
+    if HAVE_GOLDEN:
+        return
+    reads = {}
+    for item in items:
+        path = pathlib.Path(str(item.fspath))
+        if path not in reads:
+            text = path.read_text(errors="replace")
+            reads[path] = "GOLDEN" in text or "golden" in text or "shared" in text
+        if reads[path] or "golden" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.skip(reason=NO_GOLDEN))
+
+
 @pytest.fixture(scope="session")
 def golden():
-    if not (GOLDEN / "ref").is_dir():
-        pytest.fail(f"golden data not found at {GOLDEN} (set WMEL_GOLDEN)")
+    if not HAVE_GOLDEN:
+        pytest.skip(NO_GOLDEN)
     return GOLDEN
 
 

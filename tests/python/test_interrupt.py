@@ -31,8 +31,11 @@ def wav_header(data_bytes: int) -> bytes:
             + b"data" + struct.pack("<I", min(data_bytes, 0xFFFFFFFF)))
 
 
+# The child sets SIGINT's disposition itself: a suite run as a background job or under
+# nohup starts its children with SIGINT ignored, and Python then installs no handler.
 CHILD = r"""
-import sys, time
+import signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)
 sys.path[:0] = {path!r}
 import wmel
 {setup}

@@ -121,7 +121,9 @@ def test_ctrl_c_leaves_nothing(tmp_path):
     import signal
     import sys
     import time
-    code = ("import sys, wmel\ntry:\n    wmel.vectors(sys.argv[1], 'whisper')\nexcept KeyboardInterrupt:\n"
+    # the child sets SIGINT's disposition itself (a background job starts with it ignored)
+    code = ("import signal, sys, wmel\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n"
+            "try:\n    wmel.vectors(sys.argv[1], 'whisper')\nexcept KeyboardInterrupt:\n"
             "    sys.exit(42)\n")
     p = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "pk")], stderr=subprocess.PIPE)
     t0 = time.time()
