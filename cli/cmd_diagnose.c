@@ -45,7 +45,7 @@ const char DIAGNOSE_HELP[] =
 
 /* A .npy of float16, float32 or float64 (little-endian, C order, 1 to 3 axes, not empty) as
  * float32. */
-static int read_npy(const char *path, float **x, size_t *shape, int *ndim, char *err, size_t err_len)
+static int read_npy(const char *path, float **x, size_t *count, size_t *shape, int *ndim, char *err, size_t err_len)
 {
     cli_npy n;
     *x = NULL;
@@ -62,6 +62,7 @@ static int read_npy(const char *path, float **x, size_t *shape, int *ndim, char 
     else {
         for (size_t i = 0; i < n.count; i++) (*x)[i] = (float)cli_npy_at(&n, i);
         *ndim = n.ndim;
+        *count = n.count;
         memcpy(shape, n.shape, (size_t)n.ndim * sizeof *shape);
         rc = 0;
     }
@@ -69,17 +70,47 @@ static int read_npy(const char *path, float **x, size_t *shape, int *ndim, char 
     return rc;
 }
 
-static int read_raw(const char *path, const size_t *shape, int ndim, float **x, char *err, size_t err_len)
+static int read_raw(const char *path, const size_t *shape, int ndim, float **x, size_t *n_x, char *err, size_t err_len)
 {
     size_t count = 1;
-    for (int i = 0; i < ndim; i++) count *= shape[i];
+    for (int i = 0; i < ndim; i++) {
+        if (count > SIZE_MAX / sizeof(float) / shape[i]) { /* shape[i] >= 1: --shape's parser */
+            snprintf(err, err_len, "--shape %zu", shape[0]);
+            for (int j = 1; j < ndim; j++) {
+                size_t l = strlen(err);
+                snprintf(err + l, err_len - l, ",%zu", shape[j]);
+            }
+            size_t l = strlen(err);
+            snprintf(err + l, err_len - l, ": more values than any file holds (the product of the axes overflows)");
+            return -1;
+        }
+        count *= shape[i];
+    }
+    *n_x = count;
     FILE *f = cli_fopen(path, "rb");
     if (!f) {
         snprintf(err, err_len, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
+    /* the file's size first: a shape far larger than the file allocates nothing */
+    long long fsize = -1;
+    if (fseek(f, 0, SEEK_END) == 0) {
+        fsize = (long long)ftell(f);
+        rewind(f);
+    }
+    if (fsize >= 0 && (unsigned long long)fsize != (unsigned long long)count * sizeof **x) {
+        fclose(f);
+        snprintf(err, err_len, "%s: holds %lld bytes, not the %zu float32 values (%zu bytes) of --shape", path, fsize, count,
+                 count * sizeof **x);
+        return -1;
+    }
     *x = malloc(count * sizeof **x);
-    size_t got = *x ? fread(*x, sizeof **x, count, f) : 0;
+    if (!*x) {
+        fclose(f);
+        snprintf(err, err_len, "%s: out of memory for %zu float32 values", path, count);
+        return -1;
+    }
+    size_t got = fread(*x, sizeof **x, count, f);
     int extra = fgetc(f) != EOF;
     fclose(f);
     if (got != count || extra) {
@@ -129,8 +160,10 @@ int cmd_diagnose(int argc, char **argv)
         const char *p = shape_text;
         while (*p) {
             char *end;
-            unsigned long long v = strtoull(p, &end, 10);
-            if (end == p || v == 0 || ndim >= 3 || (*end && *end != ',')) return cli_usage("diagnose: --shape takes R,C (positive counts, at most 3 axes)");
+            errno = 0;
+            unsigned long long v = *p >= '0' && *p <= '9' ? strtoull(p, &end, 10) : (end = (char *)p, 0);
+            if (end == p || v == 0 || errno == ERANGE || v > SIZE_MAX || ndim >= 3 || (*end && *end != ','))
+                return cli_usage("diagnose: --shape takes R,C (positive counts, at most 3 axes)");
             shape[ndim++] = (size_t)v;
             p = *end ? end + 1 : end;
         }
@@ -143,19 +176,19 @@ int cmd_diagnose(int argc, char **argv)
                 cli_fe_label(&fe));
     char err[1024];
     float *pcm = NULL, *x = NULL;
-    size_t n = 0;
+    size_t n = 0, n_x = 0;
     int rc = DIAGNOSE_ERROR;
     if (cli_load_input(audio_path, &pcm, &n, quiet, 0, err, sizeof err)) {
         cli_msg("wmel: diagnose: %s", err);
         return DIAGNOSE_ERROR;
     }
-    if (shape_text ? read_raw(feat_path, shape, ndim, &x, err, sizeof err)
-                   : read_npy(feat_path, &x, shape, &ndim, err, sizeof err)) {
+    if (shape_text ? read_raw(feat_path, shape, ndim, &x, &n_x, err, sizeof err)
+                   : read_npy(feat_path, &x, &n_x, shape, &ndim, err, sizeof err)) {
         cli_msg("wmel: diagnose: %s", err);
         goto done;
     }
     wmel_dg_result r;
-    if (wmel_dg_run(&plan, pcm, n, x, shape, ndim, &r, err, sizeof err)) {
+    if (wmel_dg_run(&plan, pcm, n, x, n_x, shape, ndim, NULL, NULL, &r, err, sizeof err)) {
         cli_msg("wmel: diagnose: %s", err);
         goto done;
     }

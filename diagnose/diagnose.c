@@ -25,6 +25,7 @@
 #include <stdarg.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,10 @@ typedef struct dg {
     size_t evals;
     int backend;            /* WMEL_BACKEND_* of the candidates (AUTO) */
     float *scalec;          /* per cell: what the tolerance multiplies (NULL: max(1, |port|)) */
+    int nomask;             /* 1: the masked mel indices count too */
+    wmel_dg_cancel_fn cancel;
+    void *cancel_arg;
+    int cancelled;          /* cancel asked to stop: every later candidate fails */
 } dg;
 
 /* ---- values as the port's dtype holds them */
@@ -90,6 +95,10 @@ static score eval(dg *d, const state *s)
 {
     score sc = {INFINITY, INFINITY, INFINITY, 0};
     d->evals++;
+    if (d->cancelled || (d->cancel && d->cancel(d->cancel_arg))) {
+        d->cancelled = 1;
+        return sc;
+    }
     size_t n2 = d->n + s->pad;
     if (n2 > d->a_cap) {
         float *t = realloc(d->a, n2 * sizeof *t);
@@ -157,8 +166,9 @@ static score eval(dg *d, const state *s)
     for (size_t i = 0; i < r; i++)
         for (size_t j = 0; j < c; j++) {
             size_t idx = d->mel_rows ? i : j;
-            if (idx < d->n_idx && d->mask[idx]) continue;
+            if (!d->nomask && idx < d->n_idx && d->mask[idx]) continue;
             double xv = (double)d->x[i * c + j];
+            if (!isfinite(xv)) continue; /* the port's NaN and inf: named apart (field "values") */
             double e = fabs((double)round_dtype(d->y[i * c + j], s->dtype) - xv);
             if (!(e == e)) e = INFINITY;
             if (e > mx) mx = e;
@@ -234,16 +244,19 @@ static double idx_max(const dg *d, const state *s, size_t idx)
     for (size_t t = 0; t < nt; t++) {
         size_t i = d->mel_rows ? idx * d->C + t : t * d->C + idx;
         double xv = d->x[i], e = fabs((double)round_dtype(d->y[i], s->dtype) - xv);
+        if (!isfinite(xv)) continue;
         e /= d->scalec ? (double)d->scalec[i] : fabs(xv) > 1 ? fabs(xv) : 1;
         if (!(e <= mx)) mx = e;
     }
     return mx;
 }
 
-/* Single-sample steps of the offset while either side lowers the RMS. */
+/* Single-sample steps of the offset while either side lowers the RMS: at most
+   OFFSET_WALK (a field found beside an offset moves it by a few samples, never by a hop). */
+enum { OFFSET_WALK = 16 };
 static score refine_offset(dg *d, state *cur, score s0)
 {
-    for (int moved = 1; moved;) {
+    for (int moved = 1, walk = 0; moved && walk < OFFSET_WALK; walk++) {
         moved = 0;
         for (int dir = -1; dir <= 1; dir += 2) {
             state s = *cur;
@@ -506,15 +519,22 @@ static size_t frames_of(const wmel_frontend_plan *p, size_t n)
 
 static double fit_units(const float *y, const float *x, size_t cnt, double *a, double *b)
 {
-    double sy = 0, sx = 0, syy = 0, sxy = 0;
+    double sy = 0, sx = 0, syy = 0, sxy = 0, nn = 0;
     for (size_t i = 0; i < cnt; i++) {
+        if (!isfinite(x[i]) || !isfinite(y[i])) continue;
+        nn++;
         sy += y[i];
         sx += x[i];
         syy += (double)y[i] * y[i];
         sxy += (double)y[i] * x[i];
     }
-    double nn = (double)cnt, var = syy / nn - (sy / nn) * (sy / nn);
-    if (var <= 0) {
+    if (nn < 2) {
+        *a = 1;
+        *b = 0;
+        return INFINITY;
+    }
+    double var = syy / nn - (sy / nn) * (sy / nn);
+    if (!(var > 0)) {
         *a = 1;
         *b = 0;
         return INFINITY;
@@ -523,10 +543,82 @@ static double fit_units(const float *y, const float *x, size_t cnt, double *a, d
     *b = sx / nn - *a * sy / nn;
     double ss = 0;
     for (size_t i = 0; i < cnt; i++) {
+        if (!isfinite(x[i]) || !isfinite(y[i])) continue;
         double e = x[i] - (*a * y[i] + *b);
         ss += e * e;
     }
     return sqrt(ss / nn);
+}
+
+/* The padding of silence after the clip (at least pad0) that gives plan Tp frames (rows),
+   the least: a bisection, since the count grows with the samples; 0 when none does (a plan
+   of a fixed count, or no padding near the Tp - T0 frames asked for). */
+static int silence_pad(const wmel_frontend_plan *p, size_t n, size_t pad0, size_t Tp, size_t T0, size_t *pad)
+{
+    size_t step = (size_t)(p->hop > 0 ? p->hop : 1) * (size_t)(p->stack > 1 ? (p->stack_stride ? p->stack_stride : p->stack) : 1);
+    size_t extra = Tp - T0 + 2, slack = (size_t)p->n_fft + (size_t)p->frame_length;
+    if (extra > (SIZE_MAX - slack - n - pad0) / step / 2) return 0;
+    size_t lo = pad0, hi = pad0 + extra * step + slack;
+    if (frames_of(p, n + hi) < Tp) return 0;
+    while (lo < hi) { /* the least pad in [lo, hi] whose count reaches Tp */
+        size_t mid = lo + (hi - lo) / 2;
+        if (frames_of(p, n + mid) >= Tp) hi = mid;
+        else lo = mid + 1;
+    }
+    if (frames_of(p, n + lo) != Tp) return 0;
+    *pad = lo;
+    return 1;
+}
+
+/* The n_frames (frames before stacking) that gives p Tp rows (frames when unstacked) on n
+   samples, the nearest to the plan's own count; 0 when none does. */
+static int frames_for_rows(const wmel_frontend_plan *p, size_t n, size_t Tp)
+{
+    const size_t most = (size_t)1 << 20; /* wmel_plan_check's bound on n_frames */
+    if (Tp == 0 || Tp > most) return 0;
+    if (p->stack <= 1) return (int)Tp;
+    wmel_frontend_plan q = *p;
+    q.n_frames = 0;
+    wmel_plan_counts pc;
+    size_t own = wmel_plan_frames(&q, n, &pc) ? 0 : pc.frames;
+    size_t m = (size_t)p->stack, st = p->stack_stride ? (size_t)p->stack_stride : m;
+    size_t lo = (Tp - 1) * st > m ? (Tp - 1) * st - m : 1, hi = Tp * st + m, best = 0, bd = SIZE_MAX;
+    for (size_t f = lo; f <= hi && f <= most; f++) {
+        q.n_frames = (int)f;
+        if (wmel_plan_frames(&q, n, &pc) || (frames_are_cols(&q) ? pc.cols : pc.rows) != Tp) continue;
+        size_t dist = f > own ? f - own : own - f;
+        if (dist < bd) {
+            bd = dist;
+            best = f;
+        }
+    }
+    return (int)best;
+}
+
+/* How the port's frame (row) count differs: "one extra frame (700 vs 699)". */
+static void count_text(size_t got, size_t want, int rows, char *buf, size_t cap)
+{
+    const char *unit = rows ? "row" : "frame";
+    size_t k = got > want ? got - want : want - got;
+    if (k == 1)
+        snprintf(buf, cap, "the port gives one %s%s%s (%zu vs %zu)", got > want ? "extra " : "", unit,
+                 got > want ? "" : " fewer", got, want);
+    else
+        snprintf(buf, cap, "the port gives %zu %s%ss%s (%zu vs %zu)", k, got > want ? "extra " : "", unit,
+                 got > want ? "" : " fewer", got, want);
+}
+
+/* A shape as "(a, b, c)". */
+static const char *shape_text(const size_t *shape, int ndim, char *buf, size_t cap)
+{
+    size_t l = 0;
+    buf[0] = 0;
+    for (int i = 0; i < ndim && l < cap; i++) {
+        int k = snprintf(buf + l, cap - l, "%s%zu%s", i ? ", " : "(", shape[i], i + 1 == ndim ? ")" : "");
+        if (k < 0) break;
+        l += (size_t)k;
+    }
+    return buf;
 }
 
 static const char *units_name(double a)
@@ -541,35 +633,101 @@ static const char *units_name(double a)
     return NULL;
 }
 
-int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, const float *feat,
-                const size_t *shape, int ndim, wmel_dg_result *out, char *err, size_t err_len)
+int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, const float *feat, size_t n_feat,
+                const size_t *shape, int ndim, wmel_dg_cancel_fn cancel, void *cancel_arg, wmel_dg_result *out,
+                char *err, size_t err_len)
 {
+    if (!out) {
+        snprintf(err, err_len, "no result to fill");
+        return WMEL_DG_ERROR;
+    }
     memset(out, 0, sizeof *out);
-    if (!plan || !audio || !feat || !shape || !out || n == 0) {
+    if (!plan || !audio || !feat || !shape || n == 0 || n_feat == 0) {
         snprintf(err, err_len, "no audio or no features");
-        return 1;
+        return WMEL_DG_ERROR;
+    }
+    if (ndim < 1 || ndim > 3) {
+        snprintf(err, err_len, "features of %d axes: 1 to 3 are needed", ndim);
+        return WMEL_DG_ERROR;
     }
     char msg[512];
     if (wmel_plan_check(plan, msg, sizeof msg)) {
         snprintf(err, err_len, "the plan: %s", msg);
-        return 1;
+        return WMEL_DG_ERROR;
+    }
+    /* ---- the shape: every axis at least 1, the product (never wrapping) the values given */
+    size_t total = 1;
+    for (int i = 0; i < ndim; i++) {
+        if (shape[i] == 0 || total > SIZE_MAX / sizeof(float) / shape[i]) {
+            snprintf(err, err_len, "features of shape %s: %s", shape_text(shape, ndim, msg, sizeof msg),
+                     shape[i] == 0 ? "an axis of length 0" : "more values than memory can hold");
+            return WMEL_DG_ERROR;
+        }
+        total *= shape[i];
+    }
+    if (total != n_feat) {
+        snprintf(err, err_len, "features of shape %s hold %zu values, not the %zu given",
+                 shape_text(shape, ndim, msg, sizeof msg), total, n_feat);
+        return WMEL_DG_ERROR;
     }
     /* ---- layout: the axes of length 1 (a batch axis), then which axis holds the frames */
     size_t sh[4];
     int nd = 0;
-    size_t total = 1;
     for (int i = 0; i < ndim; i++) {
-        total *= shape[i];
         if (shape[i] != 1) {
             if (nd == 2) {
                 snprintf(err, err_len, "features of %d axes longer than 1: one clip's 2-D features are needed", nd + 1);
-                return 1;
+                return WMEL_DG_ERROR;
             }
             sh[nd++] = shape[i];
         }
     }
-    if (ndim > 2 || (ndim == 2 && nd < 2 && total > 1)) add_note(out, "a batch axis of 1 dropped");
     while (nd < 2) sh[nd++] = 1;
+    if (ndim > 2 || (ndim == 2 && (sh[0] != shape[0] || sh[1] != shape[1]))) add_note(out, "a batch axis of 1 dropped");
+    /* ---- the port's NaN and infinite cells (row and column of its 2-D features): left out of
+       every residual, named as a difference of their own */
+    size_t n_bad = 0, bad_at = 0, n_nan = 0;
+    float first_bad = 0, vmin = INFINITY, vmax = -INFINITY;
+    for (size_t i = 0; i < total; i++) {
+        float v = feat[i];
+        if (isfinite(v)) {
+            if (v < vmin) vmin = v;
+            if (v > vmax) vmax = v;
+            continue;
+        }
+        if (!n_bad) {
+            bad_at = i;
+            first_bad = v;
+        }
+        n_bad++;
+        n_nan += isnan(v) != 0;
+    }
+    out->nonfinite = n_bad;
+    if (n_bad) {
+        wmel_dg_diff *df = add_diff(out, "values");
+        snprintf(df->preset, sizeof df->preset, "finite");
+        const char *kind = isnan(first_bad) ? "NaN" : first_bad > 0 ? "+inf" : "-inf";
+        if (n_bad == 1)
+            snprintf(df->found, sizeof df->found, "%s at (row %zu, column %zu)", kind, bad_at / sh[1], bad_at % sh[1]);
+        else
+            snprintf(df->found, sizeof df->found, "%zu cells NaN or infinite (%zu NaN), the first %s at (row %zu, column %zu)",
+                     n_bad, n_nan, kind, bad_at / sh[1], bad_at % sh[1]);
+        if (n_bad == total) { /* nothing to compare */
+            add_note(out, "no finite value in the port's features");
+            out->residual_before = out->residual_after = out->rms_after = NAN;
+            out->tol = 1e-4;
+            snprintf(out->floor, sizeof out->floor, "float32 rounding");
+            return 0;
+        }
+    }
+    /* features that are one value everywhere: no row of theirs is a filter quantised to zero
+       and no linear map of the plan's values gives them */
+    int port_const = vmin == vmax;
+    if (port_const) {
+        char t[96];
+        snprintf(t, sizeof t, "the port's features are %.6g in every %scell", (double)vmin, n_bad ? "finite " : "");
+        add_note(out, t);
+    }
     wmel_frontend_plan base = *plan;  /* the claimed plan: the preset's values */
     wmel_frontend_plan start = base;  /* where the search starts (another stacking found) */
     int fcols = frames_are_cols(&base);
@@ -581,7 +739,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
     if (!c0 || wmel_features_shape(c0, n, &r0, &cc0)) {
         wmel_destroy(c0);
         snprintf(err, err_len, "the plan cannot compute this clip: %s", wmel_strerror(c0 ? WMEL_ERR_INVALID_ARG : st));
-        return 1;
+        return WMEL_DG_ERROR;
     }
     wmel_destroy(c0);
     size_t width = fcols ? r0 : cc0; /* the values of a frame */
@@ -603,7 +761,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
         if (n_stk == 0) {
             snprintf(err, err_len, "features of shape (%zu, %zu): neither axis has the plan's %zu values per frame, "
                      "nor a stacking of its frames", sh[0], sh[1], width);
-            return 1;
+            return WMEL_DG_ERROR;
         }
         start = stk[0];
         fcols = 0;
@@ -615,13 +773,15 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
     memset(&d, 0, sizeof d);
     d.audio = audio;
     d.n = n;
+    d.cancel = cancel;
+    d.cancel_arg = cancel_arg;
     d.mel_rows = fcols;
     d.R = fcols ? width : Tp;
     d.C = fcols ? Tp : width;
     d.n_idx = width;
     d.x = malloc(d.R * d.C * sizeof *d.x);
     d.mask = calloc(width, 1);
-    int rc = 1;
+    int rc = WMEL_DG_ERROR;
     if (!d.x || !d.mask) {
         snprintf(err, err_len, "out of memory");
         goto done;
@@ -639,11 +799,12 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
         int bf = 1, hf = 1, any = 0;
         for (size_t i = 0; i < d.R * d.C && (bf || hf); i++) {
             float v = d.x[i];
-            if (v != 0 && isfinite(v)) any = 1;
+            if (!isfinite(v)) continue;
+            if (v != 0) any = 1;
             if (bf && round_dtype(v, 2) != v) bf = 0;
             if (hf && round_dtype(v, 1) != v) hf = 0;
         }
-        if (any) dtype = bf ? 2 : hf ? 1 : 0;
+        if (any && !port_const) dtype = bf ? 2 : hf ? 1 : 0;
     }
     state cur;
     memset(&cur, 0, sizeof cur);
@@ -664,6 +825,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
     }
     /* ---- the frame count */
     const char *count_note = NULL;
+    char cnt_note[96] = "";
     int valid_changed = 0;
     size_t T_expected = T;
     if (Tp != T) {
@@ -679,7 +841,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
             cur.pad = pad_c;
             count_note = "the clip padded with silence to a multiple of 30 s (Whisper's chunk)";
         } else {
-            if (whisper && Tp > T) {
+            if (whisper && Tp > Tc) { /* more than the chunk's padding */
                 T_expected = Tc;
                 cur.pad = pad_c;
             }
@@ -689,14 +851,9 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
                 alt1.plan.valid = WMEL_VALID_ALL;
                 s1 = eval(&d, &alt1);
             }
-            if (Tp > T_expected) {
-                alt2.pad = cur.pad + (Tp - T_expected) * (size_t)base.hop;
-                while (frames_of(&alt2.plan, n + alt2.pad) > Tp && alt2.pad > 0) alt2.pad--;
-                while (frames_of(&alt2.plan, n + alt2.pad) < Tp) alt2.pad++;
-                s2 = eval(&d, &alt2);
-            }
-            alt3.plan.n_frames = (int)Tp;
-            s3 = eval(&d, &alt3);
+            if (Tp > T_expected && silence_pad(&alt2.plan, n, cur.pad, Tp, T_expected, &alt2.pad)) s2 = eval(&d, &alt2);
+            alt3.plan.n_frames = frames_for_rows(&alt3.plan, n + alt3.pad, Tp);
+            if (alt3.plan.n_frames > 0) s3 = eval(&d, &alt3);
             if (s1.ok && s1.rms <= s2.rms && s1.rms <= s3.rms) {
                 cur = alt1;
                 valid_changed = 1;
@@ -705,11 +862,16 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
                 df->numeric = 1;
                 snprintf(df->preset, sizeof df->preset, "%zu", T_expected);
                 snprintf(df->found, sizeof df->found, "%zu", Tp);
+                count_text(Tp, T_expected, start.stack > 1, cnt_note, sizeof cnt_note);
                 if (s2.ok && s2.rms <= s3.rms) {
                     cur = alt2;
                     char t[160];
-                    snprintf(t, sizeof t, "the port's extra %zu frames are silence (the clip padded to %.2f s)",
-                             Tp - T_expected, (double)(n + alt2.pad) / base.sample_rate);
+                    if (Tp - T_expected == 1)
+                        snprintf(t, sizeof t, "the port's extra frame is silence (the clip padded to %.2f s)",
+                                 (double)(n + alt2.pad) / base.sample_rate);
+                    else
+                        snprintf(t, sizeof t, "the port's extra %zu frames are silence (the clip padded to %.2f s)",
+                                 Tp - T_expected, (double)(n + alt2.pad) / base.sample_rate);
                     add_note(out, t);
                 } else {
                     cur = alt3;
@@ -718,6 +880,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
         }
     }
     if (count_note) add_note(out, count_note);
+    if (cnt_note[0]) add_note(out, cnt_note);
     state preset_state = cur; /* the claimed plan on the frames the port gives */
     preset_state.plan = base;
     preset_state.plan.n_frames = base.n_frames ? base.n_frames : 0;
@@ -726,16 +889,24 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
     /* ---- rows the port left constant where the plan's vary: a filter quantised to zero */
     score s0 = eval(&d, &cur);
     if (!s0.ok) {
-        snprintf(err, err_len, "the plan's features of this clip do not have the port's shape");
+        if (d.cancelled) {
+            snprintf(err, err_len, "cancelled");
+            rc = WMEL_DG_CANCELLED;
+        } else {
+            snprintf(err, err_len, "the plan's features of this clip do not have the port's shape");
+        }
         goto done;
     }
-    {
+    /* (a few rows: a port whose rows are all or mostly constant is not a bank with a few zero
+       filters, and is held against the plan in every row) */
+    if (!port_const) {
         size_t nz = 0;
         for (size_t m = 0; m < width; m++) {
             double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
             size_t nt = fcols ? d.C : d.R;
             for (size_t t = 0; t < nt; t++) {
                 size_t i = fcols ? m * d.C + t : t * d.C + m;
+                if (!isfinite(d.x[i])) continue;
                 if (d.x[i] < xmin) xmin = d.x[i];
                 if (d.x[i] > xmax) xmax = d.x[i];
                 if (d.y[i] < ymin) ymin = d.y[i];
@@ -746,21 +917,31 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
                 nz++;
             }
         }
-        if (nz) s0 = eval(&d, &cur);
+        if (nz > width / 4) {
+            char t[128];
+            snprintf(t, sizeof t, "the port holds %zu of the %zu values of a frame constant where the plan's vary", nz, width);
+            add_note(out, t);
+            memset(d.mask, 0, width);
+        } else if (nz) {
+            s0 = eval(&d, &cur);
+        }
     }
     {
+        d.nomask = 1; /* before: every cell the port gives */
         score sb = eval(&d, &preset_state);
         if (!sb.ok) { /* the claimed plan's frames, the port's extra ones held against 0 */
-            preset_state.plan.n_frames = (int)Tp;
+            preset_state.plan.n_frames = frames_for_rows(&preset_state.plan, n + preset_state.pad, Tp);
             sb = eval(&d, &preset_state);
         }
+        d.nomask = 0;
         out->residual_before = sb.max;
     }
     /* ---- units: a linear map of the log values */
     {
         size_t cnt = d.R * d.C;
         double a, b, rms_fit = fit_units(d.y, d.x, cnt, &a, &b);
-        if (isfinite(rms_fit) && rms_fit < 0.3 * s0.rms && (fabs(a - 1) > 1e-3 || fabs(b) > 1e-3)) {
+        if (!port_const && isfinite(rms_fit) && rms_fit < 0.3 * s0.rms && fabs(a) >= 1e-3 && fabs(a) <= 1e3 &&
+            (fabs(a - 1) > 1e-3 || fabs(b) > 1e-3)) {
             const char *nm = units_name(a);
             double sc32 = 2 * log(32768.0);
             wmel_dg_diff *df;
@@ -837,8 +1018,9 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
     }
     double tol_max = tol_rel * big; /* the same bound on the largest values, for absolute maxima */
     out->tol = tol_rel;
-    /* ---- a frame offset: a scan over one hop each way, then halving steps */
-    if (s0.rms > tol_rms) {
+    /* ---- a frame offset: a scan over one hop each way, then halving steps (none for features
+       of one value: no offset or field of the plan's makes its varying values constant) */
+    if (!port_const && s0.rms > tol_rms) {
         long hop = base.hop, step = hop / 8 > 0 ? hop / 8 : 1, best_k = 0;
         score best = s0;
         for (long k = -hop; k <= hop; k += step) {
@@ -864,7 +1046,10 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
                     }
                 }
             }
-            for (int moved = 1; moved;) { /* single samples until neither side is better */
+            /* single samples until neither side is better, at most a grid step each way: past
+               that the coarse scan's neighbour was nearer (a slope that never turns, as on a
+               long periodic clip, would otherwise walk a sample a candidate without end) */
+            for (long moved = 1, walk = 0; moved && walk < step + 1; walk++) {
                 moved = 0;
                 for (int dir = -1; dir <= 1; dir += 2) {
                     state s = cur;
@@ -888,11 +1073,14 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
     memset(changed, 0, sizeof changed);
     for (int f = 0; f < N_FAMS; f++)
         if (valid_changed && FAMS[f].off == offsetof(wmel_frontend_plan, valid) && FAMS[f].type == F_INT) changed[f] = 1;
-    for (int round = 0; round < 6 && (s0.rms > tol_rms || s0.rel > tol_rel); round++) {
+    for (int round = 0; round < 6 && !port_const && (s0.rms > tol_rms || s0.rel > tol_rel); round++) {
         int bf = -1;
         double bv = 0;
         long b_off = cur.offset;
         score bs = s0;
+        enum { TOP = 4 }; /* the alternatives whose offset moves by a sample are tried too */
+        int top_f[TOP], n_top = 0;
+        double top_v[TOP], top_rms[TOP];
         for (int f = 0; f < N_FAMS; f++) {
             if (!fam_applies(&cur.plan, &FAMS[f], d.n + cur.pad)) continue;
             double now = fam_get(&cur.plan, &FAMS[f]);
@@ -902,24 +1090,70 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
                 fam_set(&s.plan, &FAMS[f], FAMS[f].alt[a]);
                 if (plan_check(&s.plan)) continue;
                 score sc = eval(&d, &s);
-                long bo = s.offset;
-                for (int dir = -1; cur.offset && dir <= 1; dir += 2) { /* an offset found beside a
-                                                                          wrong field moves with it */
-                    state so = s;
-                    so.offset += dir;
-                    score so_sc = eval(&d, &so);
-                    if (so_sc.ok && so_sc.rms < sc.rms) {
-                        sc = so_sc;
-                        bo = so.offset;
+                if (!sc.ok) continue;
+                if (cur.offset && (n_top < TOP || sc.rms < top_rms[TOP - 1])) { /* kept in order */
+                    int k = n_top < TOP ? n_top++ : TOP - 1;
+                    for (; k > 0 && top_rms[k - 1] > sc.rms; k--) {
+                        top_f[k] = top_f[k - 1];
+                        top_v[k] = top_v[k - 1];
+                        top_rms[k] = top_rms[k - 1];
                     }
+                    top_f[k] = f;
+                    top_v[k] = FAMS[f].alt[a];
+                    top_rms[k] = sc.rms;
                 }
-                if (sc.ok && sc.rms < bs.rms) {
+                if (sc.rms < bs.rms) {
                     bs = sc;
                     bf = f;
                     bv = FAMS[f].alt[a];
-                    b_off = bo;
+                    b_off = cur.offset;
                 }
             }
+        }
+        /* an offset found beside a wrong field moves with it: a sample each way, for the
+           alternatives that came closest, then (when none of those lowers the residual
+           enough) for every alternative: a round that goes on costs a third of one that
+           tried each with both neighbours */
+        for (int pass = 0; pass < 2 && cur.offset; pass++) {
+            if (pass == 1 && bf >= 0 && bs.rms <= 0.85 * s0.rms) break;
+            for (int f = pass ? 0 : N_FAMS; f < N_FAMS; f++) {
+                if (!fam_applies(&cur.plan, &FAMS[f], d.n + cur.pad)) continue;
+                double now = fam_get(&cur.plan, &FAMS[f]);
+                for (int a = 0; a < FAMS[f].n_alt; a++) {
+                    if (FAMS[f].alt[a] == now) continue;
+                    int in_top = 0;
+                    for (int k = 0; k < n_top; k++) in_top |= top_f[k] == f && top_v[k] == FAMS[f].alt[a];
+                    if (in_top) continue; /* tried in the first pass */
+                    state so = cur;
+                    fam_set(&so.plan, &FAMS[f], FAMS[f].alt[a]);
+                    if (plan_check(&so.plan)) continue;
+                    for (int dir = -1; dir <= 1; dir += 2) {
+                        state s1 = so;
+                        s1.offset += dir;
+                        score sc = eval(&d, &s1);
+                        if (sc.ok && sc.rms < bs.rms) {
+                            bs = sc;
+                            bf = f;
+                            bv = FAMS[f].alt[a];
+                            b_off = s1.offset;
+                        }
+                    }
+                }
+            }
+            if (pass == 0)
+                for (int k = 0; k < n_top; k++)
+                    for (int dir = -1; dir <= 1; dir += 2) {
+                        state so = cur;
+                        fam_set(&so.plan, &FAMS[top_f[k]], top_v[k]);
+                        so.offset += dir;
+                        score sc = eval(&d, &so);
+                        if (sc.ok && sc.rms < bs.rms) {
+                            bs = sc;
+                            bf = top_f[k];
+                            bv = top_v[k];
+                            b_off = so.offset;
+                        }
+                    }
         }
         if (bf < 0 || bs.rms > 0.85 * s0.rms) {
             /* fields that hide each other: a bank without Slaney's norm moves every mel energy
@@ -1003,6 +1237,9 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
             snprintf(df->preset, sizeof df->preset, "%d filters", cur.plan.n_mels);
             snprintf(df->found, sizeof df->found, "mel %s %.60s%s constant (a filter of zero weights)",
                      nz > 1 ? "rows" : "row", txt, nz > 8 ? ", ..." : "");
+            d.nomask = 1; /* without it: those rows held against the plan's */
+            df->without = eval(&d, &cur).max;
+            d.nomask = 0;
         }
         s0 = eval(&d, &cur);
     }
@@ -1113,7 +1350,12 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
     }
     out->residual_after = s0.max;
     out->rms_after = s0.rms;
-    out->explained = s0.rel <= tol_rel && s0.rms <= tol_rms;
+    if (d.cancelled) {
+        snprintf(err, err_len, "cancelled");
+        rc = WMEL_DG_CANCELLED;
+        goto done;
+    }
+    out->explained = s0.rel <= tol_rel && s0.rms <= tol_rms && n_bad == 0;
     out->matches = out->explained && out->n_diff == 0;
     out->evals = d.evals;
     rc = 0;
@@ -1182,7 +1424,7 @@ int wmel_dg_json(const wmel_dg_result *r, char *buf, size_t cap)
     put_str(buf, cap, &len, r->floor);
     put(buf, cap, &len, ", \"notes\": ");
     put_str(buf, cap, &len, r->notes);
-    put(buf, cap, &len, ", \"candidates\": %zu}", r->evals);
+    put(buf, cap, &len, ", \"candidates\": %zu, \"nonfinite\": %zu}", r->evals, r->nonfinite);
     if (len >= cap) return -1;
     return (int)len;
 }
@@ -1193,7 +1435,13 @@ int wmel_dg_text(const wmel_dg_result *r, char *buf, size_t cap)
     if (r->matches) {
         put(buf, cap, &len, "matches within %s: max %.3g (tolerance %.3g x max(1, |value|))\n", r->floor, r->residual_after, r->tol);
     } else {
-        if (!r->explained)
+        if (isnan(r->residual_after))
+            put(buf, cap, &len, "nothing to compare: no value of the port's features is finite:\n");
+        else if (r->nonfinite)
+            put(buf, cap, &len, "%zu %s of the port's features NaN or infinite (left out of the residuals); the rest: "
+                "remaining max %.3g, tolerance %.3g x max(1, |value|):\n", r->nonfinite, r->nonfinite > 1 ? "cells" : "cell",
+                r->residual_after, r->tol);
+        else if (!r->explained)
             put(buf, cap, &len, "no plan near this preset explains it; the best candidate (remaining max %.3g, tolerance %.3g x "
                 "max(1, |value|)):\n", r->residual_after, r->tol);
         for (int i = 0; i < r->n_diff; i++) {
@@ -1203,8 +1451,11 @@ int wmel_dg_text(const wmel_dg_result *r, char *buf, size_t cap)
             else if (df->without >= 0) put(buf, cap, &len, " -- another shape without it");
             put(buf, cap, &len, "\n");
         }
-        put(buf, cap, &len, "residual: max %.3g before, %.3g after%s%s\n", r->residual_before, r->residual_after,
-            r->explained ? ", " : "", r->explained ? r->floor : "");
+        if (!isnan(r->residual_after))
+            put(buf, cap, &len, "residual: max %.3g before, %.3g after%s%s\n", r->residual_before, r->residual_after,
+                r->explained ? ", " : "", r->explained ? r->floor : "");
+        else
+            put(buf, cap, &len, "residual: none (no finite cell of the port's to compare)\n");
     }
     if (r->notes[0]) put(buf, cap, &len, "notes: %s\n", r->notes);
     if (len >= cap) return -1;

@@ -13,7 +13,7 @@ enum { WMEL_DG_MAX_DIFF = 12 };
 
 typedef struct wmel_dg_diff {
     char field[32];   /* a plan JSON name, or layout, units, dtype, bank, n_frames, pad_left, lfr,
-                         norm_max_scope */
+                         norm_max_scope, values (the port's NaN or infinite cells) */
     char preset[64];  /* the claimed plan's value, as text */
     char found[128];  /* the port's value, as text */
     int numeric;      /* 1: preset and found are numbers (JSON numbers) */
@@ -33,13 +33,24 @@ typedef struct wmel_dg_result {
     char floor[32];              /* "float32 rounding", "float16 rounding", "bfloat16 rounding" */
     char notes[512];             /* conventions accepted on the way ("; "-separated) */
     size_t evals;                /* the candidate plans computed */
+    size_t nonfinite;            /* the port's NaN or infinite cells (left out of the residuals) */
 } wmel_dg_result;
 
-/* Diagnoses feat (ndim 1..3 axes of shape; float32, C order) as the features of audio (n
- * samples, 16 kHz mono float) under plan. Returns 0, or a non-zero status with a sentence
- * in err (a plan the library refuses, a shape that no layout reconciles). */
-int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, const float *feat,
-                const size_t *shape, int ndim, wmel_dg_result *out, char *err, size_t err_len);
+/* Called between candidate plans with cancel_arg; a non-zero return stops the search. */
+typedef int (*wmel_dg_cancel_fn)(void *cancel_arg);
+
+/* wmel_dg_run's statuses: 0 done, WMEL_DG_ERROR with a sentence in err (a plan the library
+ * refuses, a shape that does not match the features' count or that no layout reconciles),
+ * WMEL_DG_CANCELLED when cancel asked to stop. */
+enum { WMEL_DG_ERROR = 1, WMEL_DG_CANCELLED = 2 };
+
+/* Diagnoses feat (n_feat float32 values, C order, of shape: ndim 1..3 axes whose product
+ * must be n_feat exactly) as the features of audio (n samples, 16 kHz mono float) under plan.
+ * The port's NaN or infinite cells are left out of the residuals and named as a difference
+ * (field "values"). cancel may be NULL; it is called between candidate plans. */
+int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, const float *feat, size_t n_feat,
+                const size_t *shape, int ndim, wmel_dg_cancel_fn cancel, void *cancel_arg, wmel_dg_result *out,
+                char *err, size_t err_len);
 /* The result as one JSON object (matches, explained, differences, residual_before,
  * residual_after, floor, notes); the text's length, or -1 when cap is too small. */
 int wmel_dg_json(const wmel_dg_result *r, char *buf, size_t cap);

@@ -7,7 +7,12 @@
  *       audio: bytes of float32 samples (16 kHz mono); features: bytes of float32 values,
  *       C order, of shape (a tuple of 1..3 counts); kind 0: text is a preset's name, 1: a
  *       plan's JSON, 2: a transformers preprocessor configuration's JSON. ValueError with
- *       the library's sentence on a refused plan or features no layout reconciles.
+ *       the library's sentence on a refused plan, a shape whose product is not the buffer's
+ *       count, or features no layout reconciles.
+ *
+ * The search runs without the GIL; between candidate plans it takes the GIL back now and
+ * then (every CHECK_EVERY_S seconds) to run PyErr_CheckSignals, so Ctrl-C (KeyboardInterrupt)
+ * stops a long diagnosis within about one candidate's time.
  */
 #ifndef Py_LIMITED_API
 #define Py_LIMITED_API 0x030B0000
@@ -17,11 +22,42 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "diagnose.h"
 #include "wmel.h"
 
 PyMODINIT_FUNC PyInit__diagnose(void);
+
+#define CHECK_EVERY_S 0.1
+
+typedef struct cancel_state {
+    PyThreadState *ts; /* the thread state Py_BEGIN_ALLOW_THREADS saved */
+    double last;       /* seconds (wall clock) of the last check */
+    int raised;        /* a signal handler raised: its exception is set */
+} cancel_state;
+
+static double now_s(void)
+{
+    struct timespec t;
+    if (timespec_get(&t, TIME_UTC) != TIME_UTC) return 0;
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* wmel_dg_run's cancel callback: the GIL back for PyErr_CheckSignals (which runs the
+   handlers of signals received, SIGINT's KeyboardInterrupt among them), then released. */
+static int check_signals(void *arg)
+{
+    cancel_state *c = arg;
+    if (c->raised) return 1;
+    double t = now_s();
+    if (t - c->last < CHECK_EVERY_S && t >= c->last) return 0;
+    c->last = t;
+    PyEval_RestoreThread(c->ts);
+    if (PyErr_CheckSignals() < 0) c->raised = 1;
+    c->ts = PyEval_SaveThread();
+    return c->raised;
+}
 
 static PyObject *run(PyObject *self, PyObject *args)
 {
@@ -33,7 +69,7 @@ static PyObject *run(PyObject *self, PyObject *args)
     Py_ssize_t text_len;
     if (!PyArg_ParseTuple(args, "y*y*Ois#", &a, &f, &shape_obj, &kind, &text, &text_len)) return NULL;
     PyObject *res = NULL;
-    size_t shape[3], count = 1;
+    size_t shape[3], count = 1, n_feat = (size_t)f.len / sizeof(float);
     int ndim = 0;
     char msg[1024] = "";
     wmel_frontend_plan plan;
@@ -50,11 +86,21 @@ static PyObject *run(PyObject *self, PyObject *args)
     for (Py_ssize_t i = 0; i < ns; i++) {
         size_t v = PyLong_AsSize_t(PyTuple_GetItem(shape_obj, i));
         if (PyErr_Occurred()) goto out;
+        if (v == 0) {
+            PyErr_SetString(PyExc_ValueError, "features: an axis of length 0 (an empty array)");
+            goto out;
+        }
         shape[ndim++] = v;
-        count *= v;
+        /* a product that would wrap is larger than any buffer */
+        count = count > (size_t)PY_SSIZE_T_MAX / sizeof(float) / v ? (size_t)PY_SSIZE_T_MAX : count * v;
     }
-    if ((size_t)f.len != count * sizeof(float) || a.len < (Py_ssize_t)sizeof(float)) {
-        PyErr_SetString(PyExc_ValueError, "features: the buffer does not hold the shape's float32 values, or no audio");
+    if (a.len < (Py_ssize_t)sizeof(float)) {
+        PyErr_SetString(PyExc_ValueError, "audio: no samples");
+        goto out;
+    }
+    if ((size_t)f.len % sizeof(float) || count != n_feat) {
+        PyErr_Format(PyExc_ValueError, "features: the buffer holds %zd bytes, not the shape's %zu float32 values",
+                     f.len, count);
         goto out;
     }
     if (kind == 0) st = wmel_preset_plan(text, &plan, msg, sizeof msg);
@@ -66,10 +112,12 @@ static PyObject *run(PyObject *self, PyObject *args)
     }
     wmel_dg_result r;
     char err[1024] = "";
-    Py_BEGIN_ALLOW_THREADS
-    st = wmel_dg_run(&plan, (const float *)a.buf, (size_t)a.len / sizeof(float), (const float *)f.buf, shape, ndim, &r,
-                     err, sizeof err);
-    Py_END_ALLOW_THREADS
+    cancel_state cs = {NULL, now_s(), 0};
+    cs.ts = PyEval_SaveThread();
+    st = wmel_dg_run(&plan, (const float *)a.buf, (size_t)a.len / sizeof(float), (const float *)f.buf, n_feat, shape,
+                     ndim, check_signals, &cs, &r, err, sizeof err);
+    PyEval_RestoreThread(cs.ts);
+    if (cs.raised) goto out; /* the signal handler's exception (KeyboardInterrupt) */
     if (st) {
         PyErr_SetString(PyExc_ValueError, err);
         goto out;

@@ -22,7 +22,11 @@ def diagnose(audio, features, preset: str | None = None, *, plan=None, hf_config
 
     Returns {"matches": bool, "explained": bool, "differences": [{"field", "preset",
     "found", "residual_without"}, ...] (the most error explained first), "residual_before",
-    "residual_after", "tolerance", "floor", "notes", "candidates"}."""
+    "residual_after", "tolerance", "floor", "notes", "candidates", "nonfinite"}: NaN or
+    infinite cells of the port's are left out of the residuals and named (field "values").
+
+    ValueError for a shape no layout reconciles; the search releases the GIL and checks for
+    signals between candidate plans, so Ctrl-C (KeyboardInterrupt) stops a long one."""
     if sum(x is not None for x in (preset, plan, hf_config)) != 1:
         raise ValueError("diagnose: name one claimed front-end: preset=, plan= or hf_config=")
     if isinstance(audio, (str, os.PathLike)):

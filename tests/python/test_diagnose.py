@@ -7,6 +7,7 @@ import json
 import os
 import pathlib
 import subprocess
+import sys
 import time
 
 import numpy as np
@@ -524,3 +525,134 @@ def test_whisper_chunk_max_short(jfk):
     x = whisper_np(jfk, pad_to=480000, chunk_max=True)
     assert np.array_equal(x, whisper_np(jfk, pad_to=480000))
     run("whisper 11 s: max per chunk (one chunk)", jfk, x, "whisper", [])
+
+
+# ---- bad input: shapes, frame counts the plan never reaches, NaN cells, constant features
+
+def test_shape_product_checked(tmp_path):
+    """A shape whose product wraps (80 x 288230376151714744 is 240000 modulo 2^64) or that
+    does not hold the buffer's values is refused with a sentence, never read past (a child
+    process: a crash is a failure, not the end of the run)."""
+    code = (
+        "import numpy as np\n"
+        "from wmel import _diagnose\n"
+        "a = np.zeros(16000, np.float32).tobytes()\n"
+        "f = np.zeros(240000, np.float32).tobytes()\n"
+        "for shape in [(80, 288230376151714744), (80, 3001), (240000, 0), (80, 3000, 1, 1)]:\n"
+        "    try:\n"
+        "        _diagnose.run(a, f, shape, 0, 'whisper')\n"
+        "        print('accepted', shape)\n"
+        "    except (ValueError, OverflowError) as e:\n"
+        "        print('refused', shape, e)\n")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "accepted" not in p.stdout and p.stdout.count("refused") == 4, p.stdout
+    assert "not the shape's 23058430092137179520" not in p.stdout  # the product never wraps
+    with pytest.raises(ValueError, match="axis of length 0"):
+        wmel.diagnose(np.zeros(16000, np.float32), np.zeros((80, 0), np.float32), preset="whisper")
+
+
+def test_frame_count_fixed_plan_terminates():
+    """A port one frame longer than a plan of a fixed frame count (AST's 1024, Kaldi with
+    n_frames 100) is told the difference, promptly (the padding that would give it is
+    searched within bounds); Whisper's count is the clip's (699 here), not the 30 s chunk's,
+    unless the port pads to the chunk; a stacked plan's rows are counted as rows."""
+    code = (
+        "import json, numpy as np, wmel\n"
+        "from conftest import audio_of\n"
+        "a = audio_of('speech_en_wav')\n"
+        "x = wmel.features(a, plan='ast')\n"
+        "r = wmel.diagnose(a, np.vstack([x, x[-1:]]), preset='ast')\n"
+        "print(json.dumps(r))\n")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                       cwd=pathlib.Path(__file__).parent)
+    assert p.returncode == 0, p.stderr
+    r = json.loads(p.stdout)
+    assert [(d["field"], d["preset"], d["found"]) for d in r["differences"]] == [("n_frames", 1024, 1025)], r
+    assert "one extra frame (1025 vs 1024)" in r["notes"], r
+    sp = audio_of("speech_en_wav")
+    w = wmel.features(sp, plan="whisper")
+    assert w.shape == (80, 699)
+    r = wmel.diagnose(sp, np.hstack([w, w[:, -1:]]), preset="whisper")
+    assert [(d["field"], d["preset"], d["found"]) for d in r["differences"]] == [("n_frames", 699, 700)], r
+    assert "one extra frame (700 vs 699)" in r["notes"], r
+    r = wmel.diagnose(sp, w[:, :-1], preset="whisper")
+    assert [(d["field"], d["preset"], d["found"]) for d in r["differences"]] == [("n_frames", 699, 698)], r
+    assert "one frame fewer (698 vs 699)" in r["notes"], r
+    for preset in ["funasr", "fun-asr-nano", "granite-speech", "granite-speech5", "seamless", "neucodec", "xcodec2"]:
+        x = wmel.features(sp, plan=preset)
+        r = wmel.diagnose(sp, x[:-1], preset=preset)
+        assert [d["field"] for d in r["differences"]][:1] == ["n_frames"], (preset, r)
+        assert f"one row fewer ({len(x) - 1} vs {len(x)})" in r["notes"], (preset, r)
+
+
+def test_nan_cell_named(jfk):
+    """One NaN in features that match otherwise: the cell named (row, column), the rest
+    diagnosed as matching, no claim that nothing explains the shape."""
+    x = ref("jfk_flac.mel80_30s").copy()
+    x[3, 100] = np.nan
+    r = wmel.diagnose(jfk, x, preset="whisper")
+    assert [(d["field"], d["found"]) for d in r["differences"]] == [("values", "NaN at (row 3, column 100)")], r
+    assert not r["matches"] and not r["explained"] and r["nonfinite"] == 1, r
+    assert r["residual_after"] <= 1e-4 * np.nanmax(np.abs(x)), r
+    x[:] = np.inf
+    r = wmel.diagnose(jfk, x, preset="whisper")
+    assert not r["explained"] and r["residual_after"] is None and r["nonfinite"] == x.size, r
+
+
+@pytest.mark.parametrize("value", [0.0, 0.5, 3e38])
+def test_constant_features_not_explained(jfk, value):
+    """Features of one value everywhere are no bank of zero filters: never explained, every
+    row counted in the residuals (an (80, 1) array of zeros too: no units of x 0, no
+    infinite residual)."""
+    x = np.full((80, 3000), value, np.float32)
+    r = wmel.diagnose(jfk, x, preset="whisper")
+    assert not r["explained"] and not r["matches"], r
+    assert "bank" not in fields(r) and "dtype" not in fields(r), r
+    assert r["residual_before"] > 0.1 and r["residual_after"] > 0.1, r
+    r = wmel.diagnose(jfk, np.zeros((80, 1), np.float32), preset="whisper")
+    assert not r["explained"] and "units" not in fields(r), r
+    assert r["residual_after"] is not None and 0.1 < r["residual_after"] < 10, r
+
+
+def test_zero_row_counted_before(jfk):
+    """A mel row the port holds constant is left out of the residual only once named (bank);
+    before, and without it, that row counts."""
+    x = whisper_np(jfk, pad_to=480000, zero_row=5)
+    r = wmel.diagnose(jfk, x, preset="whisper")
+    assert fields(r) == ["bank"] and r["explained"], r
+    good = whisper_np(jfk, pad_to=480000)
+    assert r["residual_before"] >= 0.99 * float(np.abs(x - good).max()), r
+    assert r["differences"][0]["residual_without"] >= r["residual_before"] * 0.99, r
+
+
+def test_interruptible():
+    """A long diagnosis from Python stops on a signal (its handler's exception) within about
+    a candidate's time: the search releases the GIL and checks for signals between
+    candidates."""
+    import signal
+    if not hasattr(signal, "setitimer"):
+        pytest.skip("no setitimer")
+    a = np.tile(audio_of("speech_en_wav"), 43)  # 300 s
+    x = np.random.default_rng(1).standard_normal((80, len(a) // 160)).astype(np.float32)
+    t = time.perf_counter()
+    wmel.diagnose(a, x, preset="whisper")
+    full = time.perf_counter() - t
+
+    class Stop(Exception):
+        pass
+
+    def handler(*_):
+        raise Stop
+
+    old = signal.signal(signal.SIGALRM, handler)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        t = time.perf_counter()
+        with pytest.raises(Stop):
+            wmel.diagnose(a, x, preset="whisper")
+        took = time.perf_counter() - t
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    assert took < 0.2 + 0.5 * (full - 0.2), (took, full)

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# test_diagnose_cli.sh -- `wmel diagnose` on features a script gets wrong (run by CTest in
+# every build, so under ASan+UBSan too): a raw file's --shape whose product overflows or
+# does not match the file is refused (exit 3, no crash); a port one frame long or short is
+# told the frame difference, on a plan of a fixed frame count (AST, Kaldi with --n-frames)
+# too, within a minute, and on a stacked plan (FunASR's LFR) as rows; a NaN cell is named by
+# its row and column (exit 1); features of one value everywhere (0, 0.5, 3e38, an (80, 1)
+# array of zeros) are never explained, and no residual is infinite. numpy is not needed:
+# .npy files are patched with python3's standard library.
+set -u
+WMEL=${WMEL:?set WMEL to the wmel binary}
+GOLDEN=${GOLDEN:?set GOLDEN to ../shared/golden}
+SPEECH="$GOLDEN/audio/speech_en.wav"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+# exit status of a diagnosis, stopped after LIMIT seconds (124: it did not return)
+LIMIT=${WMEL_DIAGNOSE_LIMIT:-120}
+dg() { timeout "$LIMIT" "$WMEL" diagnose "$@" >"$T/out" 2>"$T/err"; echo $?; }
+
+# npy.py OP IN OUT [ARGS]: a float32 .npy (C order, 2-D) edited: rows+1 (the last row again),
+# rows-1, cols+1, cols-1, nan R C, const V (same shape), zeros R C (a new array), raw (the
+# values as little-endian float32, no header)
+cat >"$T/npy.py" <<'EOF'
+import ast, struct, sys
+op, src, dst = sys.argv[1:4]
+args = sys.argv[4:]
+def load(p):
+    b = open(p, "rb").read()
+    hl = struct.unpack("<H", b[8:10])[0]
+    h = ast.literal_eval(b[10:10 + hl].decode("latin1"))
+    assert h["descr"] == "<f4" and not h["fortran_order"] and len(h["shape"]) == 2, h
+    r, c = h["shape"]
+    v = list(struct.unpack("<%df" % (r * c), b[10 + hl:10 + hl + 4 * r * c]))
+    return r, c, [v[i * c:(i + 1) * c] for i in range(r)]
+def save(p, rows, r, c):
+    h = "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }" % (r, c)
+    h += " " * (63 - (10 + len(h)) % 64) + "\n"
+    flat = [x for row in rows for x in row]
+    open(p, "wb").write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(h)) + h.encode("latin1") +
+                        struct.pack("<%df" % len(flat), *flat))
+if op == "zeros":
+    r, c = int(args[0]), int(args[1])
+    save(dst, [[0.0] * c for _ in range(r)], r, c)
+    sys.exit(0)
+r, c, m = load(src)
+if op == "rows+1": m.append(list(m[-1])); r += 1
+elif op == "rows-1": m.pop(); r -= 1
+elif op == "cols+1": m = [row + row[-1:] for row in m]; c += 1
+elif op == "cols-1": m = [row[:-1] for row in m]; c -= 1
+elif op == "nan": m[int(args[0])][int(args[1])] = float("nan")
+elif op == "const": m = [[float(args[0])] * c for _ in range(r)]
+elif op == "raw":
+    open(dst, "wb").write(struct.pack("<%df" % (r * c), *[x for row in m for x in row]))
+    sys.exit(0)
+save(dst, m, r, c)
+EOF
+npy() { python3 "$T/npy.py" "$@" || bad "npy.py $*"; }
+
+"$WMEL" mel "$SPEECH" --preset whisper -o "$T/w.npy" -q || bad "mel whisper"
+"$WMEL" mel "$SPEECH" --preset ast -o "$T/ast.npy" -q || bad "mel ast"
+"$WMEL" mel "$SPEECH" --preset kaldi --n-frames 100 -o "$T/k100.npy" -q || bad "mel kaldi --n-frames 100"
+"$WMEL" mel "$SPEECH" --preset funasr -o "$T/fa.npy" -q || bad "mel funasr"
+
+# ---- --shape: the product checked, the file's size matched exactly
+head -c 960000 /dev/zero >"$T/z.f32"
+rc=$(dg --preset whisper --audio "$SPEECH" --features "$T/z.f32" --shape 80,288230376151714744)
+[ "$rc" = 3 ] && grep -q "overflows" "$T/err" || bad "a wrapping --shape: exit $rc: $(cat "$T/err")"
+rc=$(dg --preset whisper --audio "$SPEECH" --features "$T/z.f32" --shape 80,3001)
+[ "$rc" = 3 ] && grep -q "960000 bytes" "$T/err" || bad "--shape larger than the file: exit $rc: $(cat "$T/err")"
+rc=$(dg --preset whisper --audio "$SPEECH" --features "$T/z.f32" --shape 80,-3000)
+[ "$rc" = 2 ] || bad "--shape with a negative count: exit $rc: $(cat "$T/err")"
+npy raw "$T/w.npy" "$T/w.f32"
+rc=$(dg --preset whisper --audio "$SPEECH" --features "$T/w.f32" --shape 80,699)
+[ "$rc" = 0 ] || bad "the raw features of the plan: exit $rc: $(cat "$T/out" "$T/err")"
+
+# ---- the frame count: a fixed count (AST 1024, Kaldi --n-frames 100) one frame long
+npy rows+1 "$T/ast.npy" "$T/ast1025.npy"
+rc=$(dg --preset ast --audio "$SPEECH" --features "$T/ast1025.npy")
+[ "$rc" = 1 ] || bad "AST one frame long: exit $rc (124: no answer in ${LIMIT} s): $(cat "$T/err")"
+grep -q "n_frames: 1025, preset 1024" "$T/out" && grep -q "one extra frame (1025 vs 1024)" "$T/out" ||
+  bad "AST one frame long: $(cat "$T/out")"
+npy rows+1 "$T/k100.npy" "$T/k101.npy"
+rc=$(dg --preset kaldi --n-frames 100 --audio "$SPEECH" --features "$T/k101.npy")
+[ "$rc" = 1 ] && grep -q "one extra frame (101 vs 100)" "$T/out" ||
+  bad "Kaldi --n-frames 100 given 101: exit $rc: $(cat "$T/out" "$T/err")"
+# Whisper (699 frames of this clip): the count against the clip's, not the 30 s chunk's
+npy cols+1 "$T/w.npy" "$T/w700.npy"
+rc=$(dg --preset whisper --audio "$SPEECH" --features "$T/w700.npy")
+[ "$rc" = 1 ] && grep -q "n_frames: 700, preset 699" "$T/out" && grep -q "one extra frame (700 vs 699)" "$T/out" ||
+  bad "whisper one frame long: exit $rc: $(cat "$T/out" "$T/err")"
+npy cols-1 "$T/w.npy" "$T/w698.npy"
+rc=$(dg --preset whisper --audio "$SPEECH" --features "$T/w698.npy")
+[ "$rc" = 1 ] && grep -q "one frame fewer (698 vs 699)" "$T/out" ||
+  bad "whisper one frame short: exit $rc: $(cat "$T/out" "$T/err")"
+# a stacked plan (LFR 7/6): one row short is named as rows, not refused as another shape
+npy rows-1 "$T/fa.npy" "$T/fa_short.npy"
+rc=$(dg --preset funasr --audio "$SPEECH" --features "$T/fa_short.npy")
+[ "$rc" = 1 ] && grep -q "one row fewer" "$T/out" && grep -q "^n_frames: " "$T/out" ||
+  bad "funasr one row short: exit $rc: $(cat "$T/out" "$T/err")"
+
+# ---- a NaN cell: named by its row and column, the rest diagnosed
+npy nan "$T/w.npy" "$T/wnan.npy" 3 100
+rc=$(dg --preset whisper --audio "$SPEECH" --features "$T/wnan.npy")
+[ "$rc" = 1 ] && grep -q "values: NaN at (row 3, column 100)" "$T/out" ||
+  bad "a NaN cell: exit $rc: $(cat "$T/out" "$T/err")"
+rc=$(dg --preset whisper --audio "$SPEECH" --features "$T/wnan.npy" --json)
+grep -q '"nonfinite": 1' "$T/out" && grep -q '"explained": false' "$T/out" || bad "a NaN cell, JSON: $(cat "$T/out")"
+
+# ---- features of one value: never explained, no row masked, no infinite residual
+for v in 0 0.5 3e38; do
+  npy const "$T/w.npy" "$T/c.npy" "$v"
+  rc=$(dg --preset whisper --audio "$SPEECH" --features "$T/c.npy" --json)
+  [ "$rc" = 1 ] || bad "constant $v: exit $rc: $(cat "$T/err")"
+  grep -q '"explained": false' "$T/out" || bad "constant $v explained: $(cat "$T/out")"
+  grep -q '"bank"' "$T/out" && bad "constant $v: rows named zero filters: $(cat "$T/out")"
+  grep -q '"residual_before": 0,' "$T/out" && bad "constant $v: residual 0 before: $(cat "$T/out")"
+done
+npy zeros "" "$T/z801.npy" 80 1
+rc=$(dg --preset whisper --audio "$SPEECH" --features "$T/z801.npy")
+[ "$rc" = 1 ] || bad "(80, 1) zeros: exit $rc: $(cat "$T/err")"
+grep -Eq "inf|nan|units" "$T/out" && bad "(80, 1) zeros: $(cat "$T/out")"
+grep -q "n_frames: 1, preset 699" "$T/out" || bad "(80, 1) zeros: the count: $(cat "$T/out")"
+
+[ $fails = 0 ] && echo "test_diagnose_cli: all passed"
+exit $((fails > 0))
