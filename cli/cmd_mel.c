@@ -247,7 +247,7 @@ static int mel_long(const char *in, const char *out, const wmel_params *p, const
 }
 
 /* Another front-end than Whisper's: inputs over MEL_LONG_SAMPLES in bounded memory
- * (mel_fe_long); shorter ones, raw samples on standard input and the float64 reference
+ * (mel_fe_long); shorter ones, raw samples (--raw-f32, a file or stdin) and the float64 reference
  * backend (whose values the stream does not compute) whole in memory, wmel_features(),
  * the original's layout. */
 static int mel_frontend(const char *in, const char *out, const wmel_params *p,
@@ -258,7 +258,7 @@ static int mel_frontend(const char *in, const char *out, const wmel_params *p,
     float *pcm = NULL;
     size_t n = 0;
     int rc = WMEL_OK;
-    if (p->backend != WMEL_BACKEND_REF && !(raw && !strcmp(in, "-")) && (wmel_have_ffmpeg() || strcmp(in, "-"))) {
+    if (p->backend != WMEL_BACKEND_REF && !raw && (wmel_have_ffmpeg() || strcmp(in, "-"))) {
         int ex = mel_long(in, out, p, plan, fe, 0, quiet, verbose, &pcm, &n);
         if (ex >= 0) return ex;
     } else {
@@ -518,7 +518,7 @@ int cmd_mel(int argc, char **argv)
     size_t n = 0;
     int rc = WMEL_OK;
     char err[ERRLEN];
-    if (!o.png && !o.pad30 && !o.smooth && !(o.raw && !strcmp(o.in, "-")) && (wmel_have_ffmpeg() || strcmp(o.in, "-"))) {
+    if (!o.png && !o.pad30 && !o.smooth && !o.raw && (wmel_have_ffmpeg() || strcmp(o.in, "-"))) {
         /* inputs over 2 minutes stream in bounded memory (mel_long above); smoothing needs
            the whole clip (streams refuse it), so --smooth takes the path below */
         ex = mel_long(o.in, o.out, &o.p, NULL, NULL, o.padding, o.quiet, o.verbose, &pcm, &n);
