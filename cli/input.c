@@ -32,7 +32,7 @@ static int read_raw_f32(FILE *f, const char *name, float **out, size_t *n, size_
     }
     if (len % 4) {
         free(buf);
-        snprintf(err, err_len, "%s: %zu bytes is not a whole number of float32 samples (--raw-f32: 4 bytes each)",
+        snprintf(err, err_len, "%s: %zu bytes is not a whole number of float32 samples (4 bytes each)",
                  name, len);
         return WMEL_ERR_FORMAT;
     }
