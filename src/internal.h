@@ -62,12 +62,11 @@ int wmel__all_finite(const float *x, size_t n);
 
 /* A bound on |sample| below which Whisper's kernels (the CPU's, CUDA's), whose power or mel
  * sums are float32, cannot overflow: a 400-sample frame's DFT (and each partial sum of it)
- * is at most 400 |x|, its
- * power 1.6e5 x^2, a mel sum over at most 201 bins of weights <= 1 3.3e7 x^2: 3.3e37 at
- * 1e15, under float32's 3.4e38. Above it those kernels may refuse the input
- * (WMEL_ERR_SAMPLE_RANGE, from about 1e17); a backend with a wider arithmetic (Vulkan's
- * float64 or float-float) hands such an input to the CPU's kernels, so that it accepts and
- * refuses what they do. */
+ * is at most 400 |x|, its power 1.6e5 x^2, a mel sum over at most 201 bins of weights <= 1
+ * 3.3e7 x^2: 3.3e37 at 1e15, under float32's 3.4e38. Above it those kernels may refuse the
+ * input (WMEL_ERR_SAMPLE_RANGE, from about 1e17); a backend with a wider arithmetic
+ * (Vulkan's float64 or float-float) hands such an input to the CPU's kernels, so that it
+ * accepts and refuses what they do. */
 #define WMEL_F32_KERNEL_SAFE 1e15f
 
 /* 1 when every sample of x[0 .. n) is finite and within WMEL_F32_KERNEL_SAFE (base.c). */
