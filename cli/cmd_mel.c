@@ -143,6 +143,25 @@ static int long_write(wmel_long *lg, const char *out, char *err, size_t err_len)
     return rc;
 }
 
+/* The backend that computed a long input, the stream's (WMEL_OP_STREAM), and its kernel
+ * into kernel: on a device ctx (CUDA, Vulkan) the stream runs on the CPU, whose kernel a CPU
+ * ctx of the same params and plan names (the stream's is chosen as that ctx's is). */
+static const char *long_ran_on(const wmel_ctx *ctx, const wmel_params *p, const wmel_frontend_plan *plan,
+                               char *kernel, size_t cap)
+{
+    const char *ran = wmel_op_backend(ctx, WMEL_OP_STREAM);
+    snprintf(kernel, cap, "%s", wmel_kernel_name(ctx));
+    if (!strcmp(ran, wmel_backend_name(ctx)) || strcmp(ran, "cpu")) return ran;
+    wmel_params cp = *p;
+    cp.backend = WMEL_BACKEND_CPU;
+    cp.n_threads = 1; /* the name only: no workers */
+    int st;
+    wmel_ctx *cpu = plan ? wmel_create_plan(&cp, plan, &st) : wmel_create(&cp, &st);
+    snprintf(kernel, cap, "%s", cpu ? wmel_kernel_name(cpu) : "cpu");
+    wmel_destroy(cpu);
+    return ran;
+}
+
 /* An input over MEL_LONG_SAMPLES in bounded memory: the ctx's frames through the library's
  * long-input path (wmel_long_*: raw frames in memory up to LONG_MEM, then in a temporary
  * file), then the front-end's finish written sequentially in its layout, bit-identical to
@@ -231,8 +250,13 @@ static int mel_long(const char *in, const char *out, const wmel_params *p, const
         else
             fprintf(info, "%s: %zu samples (%.2f s at 16 kHz) + %zu padding -> (%zu, %zu) float32, streamed, front-end whisper\n",
                     cli_esc(in), samples, samples / 16000.0, padding, rows, cols);
-        fprintf(info, "  %.3f s on backend %s, kernel %s, %d thread(s)  (%.0fx realtime)\n", s,
-                wmel_backend_name(ctx), wmel_kernel_name(ctx), plan ? 1 : wmel_ctx_n_threads(ctx),
+        char kernel[128], why[160] = "";
+        const char *ran = long_ran_on(ctx, p, plan, kernel, sizeof kernel);
+        if (strcmp(ran, wmel_backend_name(ctx)))
+            snprintf(why, sizeof why, " (the input is over %zu s: wmel mel runs the %s backend on inputs up to %zu s and streams longer ones on the %s)",
+                     MEL_LONG_SAMPLES / WMEL_SAMPLE_RATE, wmel_backend_name(ctx), MEL_LONG_SAMPLES / WMEL_SAMPLE_RATE, ran);
+        fprintf(info, "  %.3f s on backend %s%s, kernel %s, %d thread(s)  (%.0fx realtime)\n", s, ran, why, kernel,
+                plan ? 1 : wmel_ctx_n_threads(ctx),
                 s > 0 ? samples / (double)(plan ? plan->sample_rate : WMEL_SAMPLE_RATE) / s : 0.0);
     }
     wmel_long_destroy(lg);
@@ -247,7 +271,7 @@ static int mel_long(const char *in, const char *out, const wmel_params *p, const
 }
 
 /* Another front-end than Whisper's: inputs over MEL_LONG_SAMPLES in bounded memory
- * (mel_fe_long); shorter ones, raw samples on standard input and the float64 reference
+ * (mel_fe_long); shorter ones, raw samples (--raw-f32, a file or stdin) and the float64 reference
  * backend (whose values the stream does not compute) whole in memory, wmel_features(),
  * the original's layout. */
 static int mel_frontend(const char *in, const char *out, const wmel_params *p,
@@ -258,7 +282,7 @@ static int mel_frontend(const char *in, const char *out, const wmel_params *p,
     float *pcm = NULL;
     size_t n = 0;
     int rc = WMEL_OK;
-    if (p->backend != WMEL_BACKEND_REF && !(raw && !strcmp(in, "-")) && (wmel_have_ffmpeg() || strcmp(in, "-"))) {
+    if (p->backend != WMEL_BACKEND_REF && !raw && (wmel_have_ffmpeg() || strcmp(in, "-"))) {
         int ex = mel_long(in, out, p, plan, fe, 0, quiet, verbose, &pcm, &n);
         if (ex >= 0) return ex;
     } else {
@@ -518,7 +542,7 @@ int cmd_mel(int argc, char **argv)
     size_t n = 0;
     int rc = WMEL_OK;
     char err[ERRLEN];
-    if (!o.png && !o.pad30 && !o.smooth && !(o.raw && !strcmp(o.in, "-")) && (wmel_have_ffmpeg() || strcmp(o.in, "-"))) {
+    if (!o.png && !o.pad30 && !o.smooth && !o.raw && (wmel_have_ffmpeg() || strcmp(o.in, "-"))) {
         /* inputs over 2 minutes stream in bounded memory (mel_long above); smoothing needs
            the whole clip (streams refuse it), so --smooth takes the path below */
         ex = mel_long(o.in, o.out, &o.p, NULL, NULL, o.padding, o.quiet, o.verbose, &pcm, &n);

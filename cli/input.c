@@ -1,6 +1,6 @@
 /*
  * input.c -- the wmel command's INPUT (input.h): audio files through libwmel's decoder,
- * raw float32 samples on standard input.
+ * raw float32 samples (--raw-f32: a file or standard input).
  */
 #include "input.h"
 #include "readall.h"
@@ -14,27 +14,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-int cli_read_raw_f32_stdin(float **out, size_t *n, size_t max, char *err, size_t err_len)
+/* Raw float32 little-endian samples: all of f's, or the first max; name is the input as the
+ * user gave it ("-" for standard input). */
+static int read_raw_f32(FILE *f, const char *name, float **out, size_t *n, size_t max, char *err, size_t err_len)
 {
     size_t len = 0;
     const size_t max_bytes = max > (SIZE_MAX - 1) / 4 ? SIZE_MAX - 1 : max * 4;
-    char *buf = cli_read_all(stdin, max_bytes, &len);
+    const int is_stdin = f == stdin;
+    char *buf = cli_read_all(f, max_bytes, &len);
     if (!buf && errno == ENOMEM) {
-        snprintf(err, err_len, "-: out of memory reading standard input");
+        snprintf(err, err_len, "%s: out of memory reading %s", name, is_stdin ? "standard input" : "the file");
         return WMEL_ERR_NO_MEMORY;
     }
     if (!buf) {
-        snprintf(err, err_len, "-: read error on standard input: %s", strerror(errno));
+        snprintf(err, err_len, "%s: read error%s: %s", name, is_stdin ? " on standard input" : "", strerror(errno));
         return WMEL_ERR_IO;
     }
     if (len % 4) {
         free(buf);
-        snprintf(err, err_len, "-: %zu bytes is not a whole number of float32 samples", len);
+        snprintf(err, err_len, "%s: %zu bytes is not a whole number of float32 samples (4 bytes each)",
+                 name, len);
         return WMEL_ERR_FORMAT;
     }
     if (len == 0) {
         free(buf);
-        snprintf(err, err_len, "-: standard input is empty: no samples");
+        snprintf(err, err_len, "%s: %s is empty: no samples", name, is_stdin ? "standard input" : "the file");
         return WMEL_ERR_NO_SAMPLES;
     }
     *out = (float *)buf; /* x86/ARM little-endian hosts: the bytes are the floats */
@@ -42,13 +46,32 @@ int cli_read_raw_f32_stdin(float **out, size_t *n, size_t max, char *err, size_t
     return WMEL_OK;
 }
 
+int cli_read_raw_f32_stdin(float **out, size_t *n, size_t max, char *err, size_t err_len)
+{
+    return read_raw_f32(stdin, "-", out, n, max, err, err_len);
+}
+
+int cli_read_raw_f32(const char *path, float **out, size_t *n, size_t max, char *err, size_t err_len)
+{
+    if (!strcmp(path, "-")) return cli_read_raw_f32_stdin(out, n, max, err, err_len);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        const int e = errno;
+        snprintf(err, err_len, "%s: %s", path, strerror(e));
+        return WMEL_ERR_IO;
+    }
+    int rc = read_raw_f32(f, path, out, n, max, err, err_len);
+    fclose(f);
+    return rc;
+}
+
 int cli_load_input(const char *path, float **pcm, size_t *n, int quiet, int raw, char *err,
                         size_t err_len)
 {
     char warn[1024] = "";
     int rc;
-    if (!strcmp(path, "-") && (raw || !wmel_have_ffmpeg()))
-        rc = cli_read_raw_f32_stdin(pcm, n, SIZE_MAX, err, err_len);
+    if (raw || (!strcmp(path, "-") && !wmel_have_ffmpeg()))
+        rc = cli_read_raw_f32(path, pcm, n, SIZE_MAX, err, err_len);
     else
         rc = wmel_load_audio(path, pcm, n, err, err_len, warn, sizeof warn);
     if (rc == WMEL_OK && warn[0] && !quiet) cli_msg("wmel: warning: %s", warn);
@@ -58,8 +81,8 @@ int cli_load_input(const char *path, float **pcm, size_t *n, int quiet, int raw,
 int cli_load_head(const char *path, size_t max, float **pcm, size_t *n, int quiet, int raw,
                        char *err, size_t err_len)
 {
-    if (!strcmp(path, "-") && (raw || !wmel_have_ffmpeg()))
-        return cli_read_raw_f32_stdin(pcm, n, max, err, err_len);
+    if (raw || (!strcmp(path, "-") && !wmel_have_ffmpeg()))
+        return cli_read_raw_f32(path, pcm, n, max, err, err_len);
     int st;
     wmel_decoder *d = wmel_decoder_open(path, &st, err, err_len);
     if (!d) return st;

@@ -30,7 +30,10 @@ static const char MEL_HELP[] =
     "      --png FILE.png     also write a picture of the spectrogram\n"
     "      --smooth 3x3|none  3x3 average smoothing of the result (avg_pool2d, zeros\n"
     "                         outside); none (the default): no smoothing\n"
-    "      --raw-f32          INPUT holds raw float32 little-endian samples (16 kHz mono)\n"
+    "      --raw-f32          INPUT (a file, or - for standard input) holds raw float32\n"
+    "                         little-endian mono samples at the plan's rate (16 kHz for\n"
+    "                         whisper), read whole as they are: no decoder, no resampling;\n"
+    "                         a size that is not a multiple of 4 bytes is an error\n"
     "      -q, --quiet        no warnings or progress on stderr\n"
     "      -v, --verbose      print a summary (shape, range, time, kernel) on stdout\n"
     "      --fixed-point      compute with the integer front-end (wmel_fx.h, as on an MCU/NPU)\n"
@@ -337,8 +340,8 @@ static const char PRESETS_HELP[] =
     "      --json NAME        print the preset's JSON (what --plan FILE reads)\n";
 static const char INPUT_HELP[] =
     "INPUT: with FFmpeg (see --version) any audio or video file FFmpeg reads, or - for any\n"
-    "format on standard input (mel: --raw-f32 reads raw float32 little-endian samples\n"
-    "instead); without FFmpeg a 16 kHz mono WAV file (PCM 16-bit or float32), or - for raw\n"
+    "format on standard input (mel: --raw-f32 reads raw float32 little-endian samples,\n"
+    "a file's or standard input's, instead); without FFmpeg a 16 kHz mono WAV file (PCM 16-bit or float32), or - for raw\n"
     "float32 samples. Long inputs stream in bounded memory; progress goes to stderr when it\n"
     "is a terminal (--quiet silences it). Errors: one line on stderr, exit 1 (2: usage).\n"
     "OUT: a file (written to a temporary file beside it, then renamed), or - for standard\n"

@@ -10,14 +10,42 @@
 //   const s = wm.stream({preset: 'kaldi'}); s.push(samples) -> {data, shape: [frames, cols], first};
 //   s.finish() -> the last frames; s.close()
 //   wm.info({preset: 'nemo'})                     -> {sampleRate, hop, ..., layout: 'mels_frames'}
-//   wm.close()                                     frees the ctxs kept for the presets and plans
+//   wm.close()                                     closes every stream of the module and frees
+//                                                  every ctx (later calls make ctxs anew)
 //
 // Samples: Float32Array (the values as they are), or Int16Array (each / 32768, as a 16-bit
 // WAV file reads). Errors are thrown as Error with the library's sentence. Every block the
 // library allocates for a call is freed before the call returns.
+//
+// Memory is bounded: at most MAX_CONTEXTS ctxs are kept (one per preset or plan text, the
+// least recently used freed first; a ctx a stream uses lives until that stream is closed),
+// at most MAX_STREAMS streams are open at once, and a stream no longer reachable is freed
+// when the garbage collector finalises it (FinalizationRegistry).
 
 const MSG_CAP = 1024;
-const ctxCache = new Map(); // key -> ctx pointer (one per preset or plan text)
+const MAX_CONTEXTS = 16; // as the Python package's cache (python/wmel/_ctxcache.py)
+const MAX_STREAMS = 16; // a stream holds about 2 MB (a Kaldi stream, measured by js/test)
+// key -> {ptr, users}: one per preset or plan text, in the order of use (the least recently
+// used first); users: the cache's 1 while cached, plus one per open stream on it
+const ctxCache = new Map();
+const liveStreams = new Set(); // the state of every open stream: {s, ctx, why}
+const streamGone = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry((st) => streamFree(st, 'wmel: the stream was finalised'))
+  : null;
+
+function ctxRelease(e) {
+  if (--e.users === 0) _wmel_destroy(e.ptr);
+}
+
+// a stream's C side freed, its ctx let go; why: what a later call on it says
+function streamFree(st, why) {
+  if (!st.s) return;
+  _wmeljs_stream_free(st.s);
+  st.s = 0;
+  st.why = why;
+  liveStreams.delete(st);
+  ctxRelease(st.ctx);
+}
 
 function wmelMessage(ptr, fallback) {
   const m = UTF8ToString(ptr);
@@ -68,10 +96,16 @@ function planKey(opts) {
   return {key: 'preset:' + name, name, json: null};
 }
 
-function ctxFor(opts) {
+// the cache's entry for the options, made (and the least recently used beyond MAX_CONTEXTS
+// let go) when there is none
+function ctxEntry(opts) {
   const k = planKey(opts);
   const have = ctxCache.get(k.key);
-  if (have) return have;
+  if (have) {
+    ctxCache.delete(k.key); // to the end: the most recently used
+    ctxCache.set(k.key, have);
+    return have;
+  }
   const c = withMsg((msg) =>
     withString(k.name, (np) =>
       withString(k.json, (jp) => {
@@ -79,8 +113,18 @@ function ctxFor(opts) {
         if (!r) throw new Error(wmelMessage(msg, 'wmel: the plan is refused'));
         return r;
       })));
-  ctxCache.set(k.key, c);
-  return c;
+  const e = {ptr: c, users: 1};
+  ctxCache.set(k.key, e);
+  while (ctxCache.size > MAX_CONTEXTS) {
+    const [oldest, old] = ctxCache.entries().next().value;
+    ctxCache.delete(oldest);
+    ctxRelease(old); // freed now unless a stream still uses it
+  }
+  return e;
+}
+
+function ctxFor(opts) {
+  return ctxEntry(opts).ptr;
 }
 
 // samples into the module's memory for fn(ptr, n); freed after
@@ -147,14 +191,25 @@ Module['features'] = function (samples, opts) {
     }));
 };
 
+// A stream holds its ctx (a user of the cache's entry) until it is closed: by its close(),
+// by the module's close(), or by the garbage collector once the stream is unreachable. Its
+// calls after that throw; close() again does nothing.
 Module['stream'] = function (opts) {
-  const c = ctxFor(opts);
-  let s = withMsg((msg) => {
-    const r = _wmeljs_stream(c, msg, MSG_CAP);
-    if (!r) throw new Error(wmelMessage(msg, 'wmel: stream refused'));
-    return r;
+  if (liveStreams.size >= MAX_STREAMS)
+    throw new Error('wmel: ' + MAX_STREAMS + ' streams are open, the most a module keeps: close() the ones ' +
+                    'no longer needed');
+  const e = ctxEntry(opts);
+  const r = withMsg((msg) => {
+    const p = _wmeljs_stream(e.ptr, msg, MSG_CAP);
+    if (!p) throw new Error(wmelMessage(msg, 'wmel: stream refused'));
+    return p;
   });
+  e.users++;
+  // the state the module and the finaliser hold: never the stream object itself
+  const st = {s: r, ctx: e, why: ''};
+  liveStreams.add(st);
   const take = () => {
+    const s = st.s;
     const cols = _wmeljs_stream_cols(s), n = _wmeljs_stream_held(s), first = _wmeljs_stream_first(s);
     const p = _wmeljs_stream_frames(s) >> 2;
     const data = n ? HEAPF32.slice(p, p + n * cols) : new Float32Array(0);
@@ -162,16 +217,16 @@ Module['stream'] = function (opts) {
     return {data, shape: [n, cols], first: n ? first : -1};
   };
   const live = () => {
-    if (!s) throw new Error('wmel: the stream is closed');
+    if (!st.s) throw new Error(st.why);
   };
-  return {
+  const stream = {
     // the frames the samples complete: raw values (no normalisation), frame-major
     push(samples) {
       live();
       return withSamples(samples, (pp, n) =>
         withMsg((msg) => {
-          if (_wmeljs_stream_feed(s, pp, n, msg, MSG_CAP) !== 0) {
-            _wmeljs_stream_take(s);
+          if (_wmeljs_stream_feed(st.s, pp, n, msg, MSG_CAP) !== 0) {
+            _wmeljs_stream_take(st.s);
             throw new Error(wmelMessage(msg, 'wmel: stream push failed'));
           }
           return take();
@@ -181,18 +236,20 @@ Module['stream'] = function (opts) {
     finish() {
       live();
       return withMsg((msg) => {
-        if (_wmeljs_stream_feed(s, 0, 0, msg, MSG_CAP) !== 0) {
-          _wmeljs_stream_take(s);
+        if (_wmeljs_stream_feed(st.s, 0, 0, msg, MSG_CAP) !== 0) {
+          _wmeljs_stream_take(st.s);
           throw new Error(wmelMessage(msg, 'wmel: stream finish failed'));
         }
         return take();
       });
     },
     close() {
-      if (s) _wmeljs_stream_free(s);
-      s = 0;
+      if (streamGone) streamGone.unregister(st);
+      streamFree(st, 'wmel: the stream is closed (its close() was called)');
     },
   };
+  if (streamGone) streamGone.register(stream, st, st);
+  return stream;
 };
 
 // the plan's facts: {sampleRate, hop, frameLength, nFft, nMels, cols, layout, stack}; layout
@@ -216,9 +273,21 @@ Module['kernel'] = function (opts) {
   return UTF8ToString(_wmel_kernel_name(ctxFor(opts)));
 };
 
+// every stream of the module closed (a later call on one throws), every ctx freed; the
+// module stays usable: a later call makes the ctx it needs anew
 Module['close'] = function () {
-  for (const c of ctxCache.values()) _wmel_destroy(c);
+  for (const st of [...liveStreams]) {
+    if (streamGone) streamGone.unregister(st);
+    streamFree(st, 'wmel: the stream is closed (the module\'s close() closed it)');
+  }
+  const entries = [...ctxCache.values()];
   ctxCache.clear();
+  for (const e of entries) ctxRelease(e);
+};
+
+// what the module holds now: ctxs cached, streams open, and the bounds
+Module['held'] = function () {
+  return {contexts: ctxCache.size, streams: liveStreams.size, maxContexts: MAX_CONTEXTS, maxStreams: MAX_STREAMS};
 };
 
 // the module's memory: its size (grows, never shrinks) and the bytes its allocator holds

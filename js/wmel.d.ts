@@ -32,7 +32,7 @@ export interface WmelStream {
   push(samples: Float32Array | Int16Array): Frames;
   /** the remaining frames; the stream then takes no more samples */
   finish(): Frames;
-  /** frees the stream */
+  /** frees the stream; later push() and finish() throw (close() again does nothing) */
   close(): void;
 }
 
@@ -44,8 +44,13 @@ export interface Wmel {
   features(samples: Float32Array | Int16Array, opts?: PlanChoice & {out?: Float32Array}): Features;
   stream(opts?: PlanChoice): WmelStream;
   kernel(opts?: PlanChoice): string;
+  /** closes every stream made from the module (their later calls throw) and frees every ctx;
+   * later calls make the ctxs they need anew */
   close(): void;
   memoryBytes(): {heap: number; used: number};
+  /** ctxs kept and streams open now, and their bounds (the least recently used ctx is freed
+   * past maxContexts; stream() throws past maxStreams) */
+  held(): {contexts: number; streams: number; maxContexts: number; maxStreams: number};
 }
 
 /** the module, its wasm found beside wmel.mjs (options as Emscripten's: locateFile, wasmBinary) */

@@ -257,6 +257,27 @@ FILE *wmel__fopen(const char *path, const char *mode)
 #endif
 }
 
+/* 1 when every |x| is within WMEL_F32_KERNEL_SAFE: the magnitude's bits, whose integer
+ * order is the values' (NaN and Inf lie above every finite bound). */
+int wmel__all_f32_kernel_safe(const float *x, size_t n)
+{
+    const float bound = WMEL_F32_KERNEL_SAFE;
+    uint32_t lim;
+    memcpy(&lim, &bound, sizeof lim);
+    const size_t B = 1024;
+    for (size_t i0 = 0; i0 < n; i0 += B) {
+        size_t e = n - i0 < B ? n - i0 : B;
+        uint32_t over = 0;
+        for (size_t i = 0; i < e; i++) {
+            uint32_t u;
+            memcpy(&u, x + i0 + i, sizeof u);
+            over |= (uint32_t)((u & 0x7fffffffu) > lim);
+        }
+        if (over) return 0;
+    }
+    return 1;
+}
+
 /* 1 when no sample is NaN or Inf (exponent bits all ones): integer operations, which
  * the compiler vectorises, where isfinite() per sample is not. */
 int wmel__all_finite(const float *x, size_t n)

@@ -60,6 +60,18 @@ int wmel__cpu_count(void);
 /* 1 when no sample of x[0 .. n) is NaN or Inf (base.c). */
 int wmel__all_finite(const float *x, size_t n);
 
+/* A bound on |sample| below which Whisper's kernels (the CPU's, CUDA's), whose power or mel
+ * sums are float32, cannot overflow: a 400-sample frame's DFT (and each partial sum of it)
+ * is at most 400 |x|, its power 1.6e5 x^2, a mel sum over at most 201 bins of weights <= 1
+ * 3.3e7 x^2: 3.3e37 at 1e15, under float32's 3.4e38. Above it those kernels may refuse the
+ * input (WMEL_ERR_SAMPLE_RANGE, from about 1e17); a backend with a wider arithmetic
+ * (Vulkan's float64 or float-float) hands such an input to the CPU's kernels, so that it
+ * accepts and refuses what they do. */
+#define WMEL_F32_KERNEL_SAFE 1e15f
+
+/* 1 when every sample of x[0 .. n) is finite and within WMEL_F32_KERNEL_SAFE (base.c). */
+int wmel__all_f32_kernel_safe(const float *x, size_t n);
+
 /* 1 when the byte ranges [a, a + an) and [b, b + bn) share a byte: an input and an
  * output of one call must not (wmel.h), and the entry points check it. */
 static inline int wmel__overlap(const void *a, size_t an, const void *b, size_t bn)

@@ -2,7 +2,9 @@
 // stream on the golden speech clip give the bits the native library gives -- the FNV-1a
 // digests of tests/digest/same_bits.txt, which test_same_bits holds every native level and
 // the C suite under node to; Int16Array input, errors as exceptions with the library's
-// sentence, and no memory kept across 10,000 calls.
+// sentence, and no memory kept across 10,000 calls; close() ends every stream of the module
+// (later calls on one throw), the ctx cache and the open streams are bounded (2,000 distinct
+// plans, streams left unclosed).
 //   WMEL_JS_MODULE  the built module (default: build-wasm/js/wmel.mjs)
 //   WMEL_GOLDEN     the golden data folder (default: ../shared/golden beside the tree)
 import {test} from 'node:test';
@@ -10,6 +12,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath, pathToFileURL} from 'node:url';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -211,4 +215,106 @@ test('no memory kept over 10,000 calls', () => {
   const m1 = wm.memoryBytes();
   assert.equal(m1.used, m0.used, 'allocated bytes after 10,000 calls');
   assert.equal(m1.heap, m0.heap, 'the module\'s memory grew');
+});
+
+test('close(): every stream of the module is closed, its calls throw; features() makes its ctx anew', async () => {
+  const w = await createWmel();
+  const x = new Float32Array(16000).map((_, i) => Math.sin(i * 0.03) * 0.2);
+  w.features(x, {preset: 'kaldi'});
+  w.close(); // what the first calls allocate for good
+  const u0 = w.memoryBytes().used;
+  const s = w.stream({preset: 'kaldi'});
+  s.push(x);
+  const before = w.features(x, {preset: 'whisper'});
+  w.close();
+  // what reuses the freed memory, then the closed stream's calls
+  const after = w.features(x, {preset: 'whisper'});
+  assert.equal(fnv(after.data), fnv(before.data), 'features() after close()');
+  const t = w.stream({preset: 'nemo'});
+  t.push(x);
+  assert.throws(() => s.push(x), {name: 'Error', message: /stream is closed \(the module's close\(\) closed it\)/});
+  assert.throws(() => s.finish(), {name: 'Error', message: /stream is closed/});
+  s.close(); // again: nothing
+  assert.throws(() => s.push(x), /stream is closed/);
+  // a stream closed by its own close()
+  t.close();
+  assert.throws(() => t.push(x), {name: 'Error', message: /stream is closed \(its close\(\) was called\)/});
+  // a stream made after close() computes as one made before it did
+  const u = w.stream({preset: 'kaldi'});
+  const a = u.push(x);
+  u.close();
+  const v = wm.stream({preset: 'kaldi'});
+  const b = v.push(x);
+  v.close();
+  assert.equal(fnv(a.data), fnv(b.data));
+  w.close();
+  assert.deepEqual([w.held().contexts, w.held().streams], [0, 0]);
+  assert.equal(w.memoryBytes().used, u0, 'bytes allocated after close()');
+});
+
+test('2,000 distinct plans: at most 16 ctxs kept, the module\'s memory bounded', async () => {
+  const w = await createWmel();
+  const x = new Float32Array(4000).map((_, i) => Math.sin(i * 0.02) * 0.2);
+  const plan = (i) => ({frontend: 'kaldi', low_freq: 20 + i * 0.001});
+  w.features(x, {plan: plan(-1)});
+  const m0 = w.memoryBytes();
+  for (let i = 0; i < 2000; i++) w.features(x, {plan: plan(i)});
+  const m1 = w.memoryBytes();
+  const MiB = 1 << 20;
+  console.log(`2,000 plans: module memory ${(m0.heap / MiB).toFixed(1)} -> ${(m1.heap / MiB).toFixed(1)} MiB, ` +
+              `allocated ${(m0.used / MiB).toFixed(2)} -> ${(m1.used / MiB).toFixed(2)} MiB`);
+  assert.ok(m1.heap <= m0.heap + 16 * MiB, `the module's memory grew by ${(m1.heap - m0.heap) / MiB} MiB`);
+  assert.ok(w.held().contexts <= 16, `${w.held().contexts} ctxs kept`);
+  // a stream's ctx outlives its eviction until the stream is closed
+  const s = w.stream({plan: plan(5000)});
+  const first = s.push(x);
+  for (let i = 0; i < 40; i++) w.features(x, {plan: plan(6000 + i)});
+  const r = w.stream({plan: plan(5000)}); // the same plan, its ctx made anew
+  assert.equal(fnv(s.push(x).data), fnv((r.push(x), r.push(x)).data), 'the evicted ctx still serves its stream');
+  assert.ok(first.shape[0] > 0);
+  s.close();
+  r.close();
+  w.close();
+});
+
+test('streams left open: at most 16, and the unreachable ones freed by the garbage collector', async () => {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc');
+  const w = await createWmel();
+  const x = new Float32Array(4000).map((_, i) => Math.sin(i * 0.02) * 0.2);
+  const MiB = 1 << 20;
+  w.stream({preset: 'kaldi'}).close(); // the ctx
+  const m0 = w.memoryBytes();
+  // unclosed and unreachable: freed as the collector finalises them, 2,000 of them
+  const settle = async () => {
+    for (let k = 0; k < 20 && w.held().streams > 0; k++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 0));
+    }
+  };
+  for (let i = 0; i < 2000; i++) {
+    if (w.held().streams >= 8) await settle();
+    w.stream({preset: 'kaldi'}).push(x);
+  }
+  await settle();
+  const m1 = w.memoryBytes();
+  assert.equal(w.held().streams, 0, 'unreachable streams finalised');
+  assert.equal(m1.used, m0.used, 'bytes allocated after 2,000 streams finalised');
+  // open ones: at most maxStreams, then an Error that says what to do
+  const open = [];
+  for (let i = 0; i < w.held().maxStreams; i++) {
+    open.push(w.stream({preset: 'kaldi'}));
+    open[i].push(x);
+  }
+  const m2 = w.memoryBytes();
+  assert.equal(w.held().maxStreams, 16);
+  assert.throws(() => w.stream({preset: 'kaldi'}), {name: 'Error', message: /16 streams are open.*close\(\)/});
+  for (const s of open) s.close();
+  assert.equal(w.held().streams, 0);
+  assert.equal(w.memoryBytes().used, m0.used, 'bytes allocated after the open streams are closed');
+  console.log(`kaldi streams: ${((m2.used - m0.used) / 16 / 1024).toFixed(0)} KiB each; module memory ` +
+              `${(m0.heap / MiB).toFixed(1)} -> ${(m1.heap / MiB).toFixed(1)} MiB (2,000 unclosed, finalised) -> ` +
+              `${(m2.heap / MiB).toFixed(1)} MiB (16 open)`);
+  assert.ok(m2.heap <= m0.heap + 48 * MiB, `the module's memory grew by ${(m2.heap - m0.heap) / MiB} MiB`);
+  w.close();
 });

@@ -369,10 +369,12 @@ static int vk_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
     vk_state *st = ctx->state;
     if (!st->pfa || c->batch == 0) return c->batch == 0 ? WMEL_OK : WMEL__FALLBACK;
     const size_t nf = wmel_n_frames(c->n, c->padding), nm = (size_t)ctx->params.n_mels, per = nm * nf;
-    /* a NaN or Inf sample: the CPU's kernels find it and say which status */
+    /* a NaN or Inf sample, or one so large that the CPU's float32 kernels may overflow
+       (WMEL_F32_KERNEL_SAFE): the CPU's kernels compute the clips or say which status, so
+       that this backend accepts and refuses what the CPU backend does */
     if (c->f32)
         for (size_t b = 0; b < c->batch; b++)
-            if (!wmel__all_finite(c->f32 + b * c->pcm_stride, c->n)) {
+            if (!wmel__all_f32_kernel_safe(c->f32 + b * c->pcm_stride, c->n)) {
                 note_op(st, op, WMEL_BACKEND_CPU);
                 return WMEL__FALLBACK;
             }

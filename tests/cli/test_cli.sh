@@ -420,5 +420,31 @@ check "mel -- A B: no output" test ! -e "$T/dash3.npy"
 check "--high-freq 8000.001 over Nyquist: exit 2" test $? -eq 2
 grep -q "high_freq 8000.001: need .* <= 8000 Hz" "$T/err" && ok || bad "--high-freq 8000.001: message: $(cat "$T/err")"
 check "--high-freq 8000.001: no output" test ! -e "$T/hf.npy"
+# --raw-f32 on a file: its bytes are the samples (3 s of float32 here), never a format for
+# FFmpeg to guess; the output equals the same bytes on standard input
+python3 -c 'import array, math, sys
+a = array.array("f", [0.25 * math.sin(2 * math.pi * 440 * i / 16000) for i in range(48000)])
+open(sys.argv[1], "wb").write(a.tobytes())' "$T/tone.f32"
+expect_ok "mel FILE --raw-f32" "$WMEL" mel "$T/tone.f32" --raw-f32 -q -o "$T/rawf.npy"
+[ "$(py_shape "$T/rawf.npy")" = "'shape': (80, 300)" ] && ok || bad "mel FILE --raw-f32: shape $(py_shape "$T/rawf.npy")"
+expect_ok "mel - --raw-f32" sh -c '"$1" mel - --raw-f32 -q -o "$2" <"$3"' sh "$WMEL" "$T/raws.npy" "$T/tone.f32"
+check_cmp "mel FILE --raw-f32 == mel - --raw-f32" "$T/rawf.npy" "$T/raws.npy"
+expect_ok "mel FILE --raw-f32 --frontend kaldi" "$WMEL" mel "$T/tone.f32" --raw-f32 --frontend kaldi -q -o "$T/rawk.npy"
+expect_ok "mel - --raw-f32 --frontend kaldi" sh -c '"$1" mel - --raw-f32 --frontend kaldi -q -o "$2" <"$3"' sh "$WMEL" "$T/rawks.npy" "$T/tone.f32"
+[ "$(py_shape "$T/rawk.npy")" = "'shape': (298, 80)" ] && ok || bad "--raw-f32 kaldi: shape $(py_shape "$T/rawk.npy")"
+check_cmp "kaldi: mel FILE --raw-f32 == mel - --raw-f32" "$T/rawk.npy" "$T/rawks.npy"
+expect_ok "mel FILE --raw-f32 --pad-30s" "$WMEL" mel "$T/tone.f32" --raw-f32 --pad-30s -q -o "$T/raw30.npy"
+[ "$(py_shape "$T/raw30.npy")" = "'shape': (80, 3000)" ] && ok || bad "--raw-f32 --pad-30s: shape $(py_shape "$T/raw30.npy")"
+expect_ok "mel FILE --raw-f32 --fixed-point" "$WMEL" mel "$T/tone.f32" --raw-f32 --fixed-point -q -o "$T/rawfx.npy"
+[ "$(py_shape "$T/rawfx.npy")" = "'shape': (80, 300)" ] && ok || bad "--raw-f32 --fixed-point: shape $(py_shape "$T/rawfx.npy")"
+head -c 4097 "$T/tone.f32" >"$T/odd.f32"
+"$WMEL" mel "$T/odd.f32" --raw-f32 -o "$T/odd.npy" 2>"$T/err"
+check "--raw-f32 FILE of 4097 bytes: exit 1" test $? -eq 1
+grep -q "odd.f32: 4097 bytes is not a whole number of float32 samples" "$T/err" && ok || bad "--raw-f32 odd size: message: $(cat "$T/err")"
+check "--raw-f32 odd size: no output" test ! -e "$T/odd.npy"
+: >"$T/empty.f32"
+"$WMEL" mel "$T/empty.f32" --raw-f32 --frontend kaldi -o "$T/empty.npy" 2>"$T/err"
+check "--raw-f32 empty FILE: exit 1" test $? -eq 1
+grep -q "empty.f32: the file is empty" "$T/err" && ok || bad "--raw-f32 empty: message: $(cat "$T/err")"
 echo "test_cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

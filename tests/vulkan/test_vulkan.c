@@ -4,7 +4,8 @@
  * its shaders were built, forced with params.vulkan_arith): Whisper's geometry (80 and 128
  * mels, both normalisations, smoothing, int16, batches with one max and per clip) and every
  * preset, on a few frames of the goldens and on edge inputs (lengths 0, 1, one frame and
- * one frame +- 1 sample, silence, full-scale noise, clipping, NaN), each output held to
+ * one frame +- 1 sample, silence, full-scale noise, clipping, NaN, samples past the CPU's
+ * float32 range), each output held to
  * the float64 reference backend at 2e-5 x max(1, |ref|) and its status equal to the CPU
  * backend's; wmel_op_backend() says where each ran; AUTO never takes a CPU device; a
  * missing loader is a status with a message; and each Vulkan call of a create and a call
@@ -393,6 +394,55 @@ static void inject(void)
            getenv("WMEL_VULKAN_STAGING") ? " (staged)" : "", k - 1, statuses, fallbacks);
 }
 
+/* Samples past the CPU's float32 kernels' range (their power overflows from about 1e17):
+ * Whisper's geometry on Vulkan accepts and refuses what the CPU backend does, alone and in
+ * a batch, a sample of 1e30 refused with WMEL_ERR_SAMPLE_RANGE; a clip with a sample over
+ * 1e15 runs on the CPU's kernels (the same bytes, wmel_op_backend() "cpu"), one within it
+ * on the device. */
+static void range_check(int arith, const float *speech)
+{
+    enum { N = 4000 };
+    const size_t nf = wmel_n_frames(N, 0), per = 80 * nf;
+    float *x = malloc(2 * N * sizeof(float)), *o[2] = {malloc(2 * per * sizeof(float)), malloc(2 * per * sizeof(float))};
+    wmel_params pv = params(WMEL_BACKEND_VULKAN, arith), pc = params(WMEL_BACKEND_CPU, 0);
+    int st;
+    wmel_ctx *c[2] = {wmel_create(&pv, &st), wmel_create(&pc, &st)};
+    CHECK(x && o[0] && o[1] && c[0] && c[1], "range: setup");
+    if (!x || !o[0] || !o[1] || !c[0] || !c[1]) goto done;
+    const float big[] = {1e30f, -1e30f, 3e38f, 1e20f, 1e17f, 5e16f, 2e15f};
+    for (size_t k = 0; k < sizeof big / sizeof big[0]; k++) {
+        for (int batch = 0; batch < 2; batch++) {
+            memcpy(x, speech, N * sizeof(float));
+            memcpy(x + N, speech + N, N * sizeof(float));
+            for (size_t i = 0; i < 400; i++) x[(size_t)batch * N + 1000 + i] = i % 2 ? big[k] : -big[k];
+            int rc[2];
+            for (int b = 0; b < 2; b++)
+                rc[b] = batch ? wmel_log_mel_batch(c[b], x, 2, N, N, 0, WMEL_BATCH_PER_CLIP, o[b], 2 * per)
+                              : wmel_log_mel(c[b], x, N, 0, o[b], per);
+            const size_t len = batch ? 2 * per : per;
+            CHECK(rc[0] == rc[1], "range %g%s: vulkan %d, cpu %d", (double)big[k], batch ? " (batch)" : "", rc[0], rc[1]);
+            CHECK(rc[0] != WMEL_OK || !memcmp(o[0], o[1], len * sizeof(float)),
+                  "range %g%s: not the CPU's bytes", (double)big[k], batch ? " (batch)" : "");
+            const int op = batch ? WMEL_OP_LOG_MEL_BATCH : WMEL_OP_LOG_MEL;
+            CHECK(!strcmp(wmel_op_backend(c[0], op), "cpu"), "range %g: ran on %s", (double)big[k],
+                  wmel_op_backend(c[0], op));
+            if (big[k] == 1e30f) CHECK(rc[0] == WMEL_ERR_SAMPLE_RANGE, "range 1e30: status %d", rc[0]);
+        }
+    }
+    /* within the bound: the device */
+    memcpy(x, speech, N * sizeof(float));
+    x[1000] = 1e15f;
+    CHECK(wmel_log_mel(c[0], x, N, 0, o[0], per) == WMEL_OK, "range 1e15: refused");
+    CHECK(!strcmp(wmel_op_backend(c[0], WMEL_OP_LOG_MEL), "vulkan"), "range 1e15: ran on %s",
+          wmel_op_backend(c[0], WMEL_OP_LOG_MEL));
+done:
+    wmel_destroy(c[0]);
+    wmel_destroy(c[1]);
+    free(x);
+    free(o[0]);
+    free(o[1]);
+}
+
 int main(void)
 {
 #if defined(__linux__)
@@ -453,6 +503,7 @@ int main(void)
                 t = cmp_whisper(80, WMEL_NORM_WHOLE, WMEL_SMOOTH_NONE, x, lens[li], 0, ar), e = fmax(e, t);
             }
         cmp_whisper(-1, 0, 0, NULL, 0, 0, ar);
+        range_check(ar, speech + 8000);
         note(ar, e);
         printf("whisper (wmel_create) arithmetic %s: max error vs float64 reference %.3g\n", an, e);
 
