@@ -162,7 +162,7 @@ test-wasm-all: wasm
 	cd $(BUILD_WASM) && ctest --output-on-failure -j $(JOBS) || sh $(CURDIR)/tests/ctest_tail.sh
 
 # The page (web/, docs/platforms.md "The page"): the module, the page and the bundled sample in
-# $(BUILD_WASM)/web, served by any static server (python3 -m http.server -d build-wasm/web).
+# $(BUILD_WASM)/web, served by any static server (python3 -m http.server --bind 127.0.0.1 -d build-wasm/web).
 # test-web opens it in headless Chromium (tests/web_test.py: the DevTools protocol on a pipe,
 # a server on 127.0.0.1) and checks the page's features equal the native command's .npy byte
 # for byte for WEB_PRESETS, and that the canvas is drawn (about a minute with the builds done).

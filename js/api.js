@@ -10,6 +10,7 @@
 //   const s = wm.stream({preset: 'kaldi'}); s.push(samples) -> {data, shape: [frames, cols], first};
 //   s.finish() -> the last frames; s.close()
 //   wm.info({preset: 'nemo'})                     -> {sampleRate, hop, ..., layout: 'mels_frames'}
+//   wm.melCentres({preset: 'nemo'})               -> Float64Array: each mel filter's centre in Hz
 //   wm.close()                                     closes every stream of the module and frees
 //                                                  every ctx (later calls make ctxs anew)
 //
@@ -264,6 +265,23 @@ Module['info'] = function (opts) {
     const v = HEAP32.slice(p >> 2, (p >> 2) + 8);
     return {sampleRate: v[0], hop: v[1], frameLength: v[2], nFft: v[3], nMels: v[4], cols: v[5],
             layout: v[6] === 1 ? 'frames_mels' : 'mels_frames', stack: v[7]};
+  } finally {
+    _free(p);
+  }
+};
+
+// the centre frequency in Hz of each of the plan's mel filters (nMels values, lowest first;
+// a linear-bin plan: the bins' own frequencies), on the plan's scale and band, as
+// wmel_mel_centres() in C: what a picture's frequency axis labels
+Module['melCentres'] = function (opts) {
+  const n = Module['info'](opts).nMels;
+  const c = ctxFor(opts);
+  const p = _malloc(8 * Math.max(1, n));
+  if (!p) throw new Error('wmel: out of memory');
+  try {
+    const st = _wmeljs_mel_centres(c, p, n);
+    if (st !== 0) throw new Error('wmel: the plan\'s mel centres cannot be computed (status ' + st + ')');
+    return HEAPF64.slice(p >> 3, (p >> 3) + n);
   } finally {
     _free(p);
   }

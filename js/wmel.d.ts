@@ -43,6 +43,8 @@ export interface Wmel {
   /** opts.out: a Float32Array to write into (reused across calls); data is it or its start */
   features(samples: Float32Array | Int16Array, opts?: PlanChoice & {out?: Float32Array}): Features;
   stream(opts?: PlanChoice): WmelStream;
+  /** the centre frequency in Hz of each mel filter (nMels values, lowest first), on the plan's scale and band */
+  melCentres(opts?: PlanChoice): Float64Array;
   kernel(opts?: PlanChoice): string;
   /** closes every stream made from the module (their later calls throw) and frees every ctx;
    * later calls make the ctxs they need anew */

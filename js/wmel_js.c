@@ -27,6 +27,7 @@ void wmeljs_stream_take(jsstream *j);
 void wmeljs_stream_free(jsstream *j);
 size_t wmeljs_heap_used(void);
 int wmeljs_info(const wmel_ctx *c, int *out);
+int wmeljs_mel_centres(const wmel_ctx *c, double *hz, size_t len);
 
 static void say(char *msg, size_t cap, int st, const char *what)
 {
@@ -181,4 +182,14 @@ EMSCRIPTEN_KEEPALIVE int wmeljs_info(const wmel_ctx *c, int *out)
     out[6] = plan.layout;
     out[7] = plan.stack;
     return WMEL_OK;
+}
+
+/* the centre frequency in Hz of each of the plan's n_mels filters into hz (len values at
+ * least), on the plan's own scale and band (wmel_mel_centres); WMEL_OK or the error */
+EMSCRIPTEN_KEEPALIVE int wmeljs_mel_centres(const wmel_ctx *c, double *hz, size_t len)
+{
+    wmel_frontend_plan plan;
+    int st = wmel_ctx_plan(c, &plan);
+    if (st != WMEL_OK) return st;
+    return wmel_mel_centres(&plan, hz, len);
 }

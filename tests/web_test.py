@@ -10,10 +10,18 @@ index.html?sample&preset=P for each preset asked for, and checks:
     `wmel mel --preset P` .npy byte for byte (the wasm build and the native C levels give the same bits,
     docs/determinism.md);
   - a screenshot of the canvas is drawn: many distinct colours, not one background;
+  - the download is named after the audio file and the preset (speech_en.P.npy);
   - the microphone path (Chromium's fake capture device): the AudioWorklet feeds the
-    module's stream, frames are drawn while recording, Stop gives the recording's features.
+    module's stream, frames are drawn while recording, Stop gives the recording's features;
+  - the file input: speech_en.wav, then a text file named notes.wav: the error names
+    notes.wav and the earlier picture, shape, summary and download are taken away;
+  - index.html opened as a file:// URL: the note saying to serve the folder over HTTP is
+    shown and the controls stay disabled;
+  - the DevTools pipe works whether the caller left descriptors 3 and 4 closed or open
+    (this script run again with --pipe-check each way).
 
 usage: web_test.py WEB_DIR NATIVE_WMEL OUT_DIR [preset ...]   (default: whisper nemo kaldi)
+       web_test.py --pipe-check OUT_DIR   (Chromium started and asked its version; exit 0 if it answers)
 Exit 0 when every check holds, 1 otherwise; one summary line at the end.
 """
 import base64
@@ -112,12 +120,16 @@ class Browser:
             raise RuntimeError("no chromium on PATH (make deps installs Debian's chromium)")
         cmd_r, self.cmd_w = os.pipe()
         self.out_r, out_w = os.pipe()
-        # the ends the browser gets, moved above 4 first so that the dup2 below cannot clobber them
+        # The ends the browser gets, moved to 10 and above first: os.pipe() and os.dup() give
+        # the lowest free numbers, which are 3 and 4 when the caller has them closed, and then
+        # the dup2 onto 3 below would clobber the other end, or be a no-op that leaves the
+        # descriptor close-on-exec (Chromium then finds no pipe and exits).
         cmd_r, out_w = self._high(cmd_r), self._high(out_w)
 
-        def fds():
-            os.dup2(cmd_r, 3, inheritable=True)
-            os.dup2(out_w, 4, inheritable=True)
+        def fds():  # in the child: the ends onto 3 and 4, inheritable; pass_fds keeps them open
+            for src, dst in ((cmd_r, 3), (out_w, 4)):
+                os.dup2(src, dst)
+                fcntl.fcntl(dst, fcntl.F_SETFD, fcntl.fcntl(dst, fcntl.F_GETFD) & ~fcntl.FD_CLOEXEC)
 
         args = [exe, "--headless=new", "--remote-debugging-pipe", "--user-data-dir=" + profile,
                 "--no-first-run", "--no-default-browser-check", "--disable-gpu", "--disable-extensions",
@@ -125,15 +137,30 @@ class Browser:
                 "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", "--autoplay-policy=no-user-gesture-required", "--window-size=1200,900", "about:blank"]
         if os.geteuid() == 0:
             args.insert(1, "--no-sandbox")
-        self.proc = subprocess.Popen(args, close_fds=False, preexec_fn=fds,  # our fds are close-on-exec but 3, 4
-                                     stdout=subprocess.DEVNULL, stderr=self.log)
+        # 3 and 4 held here while the child starts, so that Popen's own pipe (which reports a
+        # failed exec) is not made on them and replaced by fds()
+        hold = []
+        while True:
+            fd = os.open(os.devnull, os.O_RDONLY)
+            if fd > 4:
+                os.close(fd)
+                break
+            hold.append(fd)
+        try:
+            # close_fds: every other descriptor closed in the child, after fds() ran, but 3 and 4
+            self.proc = subprocess.Popen(args, close_fds=True, pass_fds=(3, 4), preexec_fn=fds,
+                                         stdout=subprocess.DEVNULL, stderr=self.log)
+        finally:
+            for fd in hold:
+                os.close(fd)
         os.close(cmd_r)
         os.close(out_w)
         self.buf, self.next_id, self.events = b"", 0, []
 
     @staticmethod
     def _high(fd):
-        h = os.dup(fd) if fd > 4 else fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+        """fd moved to the lowest free descriptor from 10 up (close-on-exec), never 3 or 4"""
+        h = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
         os.close(fd)
         return h
 
@@ -176,7 +203,125 @@ class Browser:
             self.proc.wait()
 
 
+# the canvas's pixels that are not white (the page's background), counted in the page
+CANVAS_INK = ("(() => { const c = document.getElementById('plot'); const d = c.getContext('2d')"
+              ".getImageData(0, 0, c.width, c.height).data; let n = 0;"
+              " for (let i = 0; i < d.length; i += 4) if (d[i] !== 255 || d[i + 1] !== 255 || d[i + 2] !== 255) n++;"
+              " return n; })()")
+# what the page shows of a result: the status, the shape, the download button, the summary
+PAGE_STATE = ("(() => ({status: document.getElementById('status').textContent,"
+              " error: document.getElementById('status').className === 'error',"
+              " shape: document.getElementById('shape').textContent,"
+              " download: !document.getElementById('download').disabled,"
+              " result: document.getElementById('result').textContent,"
+              " state: document.getElementById('result').dataset.state,"
+              " last: !!window.wmelLast}))()")
+
+
+def check_files(b, sess, ev, wait_for, base, web, out, preset, failures, lines):
+    """a good file through the file input, its download's name; then a text file named .wav:
+    the picture, the shape, the summary and the download taken away, the error naming it"""
+    b.send("Page.navigate", {"url": "%s?preset=%s" % (base, preset)}, session=sess)
+    if not wait_for("(document.getElementById('status').textContent.startsWith('ready') && location.search.includes('preset=%s')) || ''"
+                    % preset, 30):
+        failures.append("files: the page did not get ready: %r" % ev(PAGE_STATE))
+        return
+    bad = os.path.join(out, "notes.wav")
+    with open(bad, "w") as f:
+        f.write("these are notes, not audio\n" * 40)
+
+    def choose(path):
+        obj = b.send("Runtime.evaluate", {"expression": "document.getElementById('file')"}, session=sess)["result"]["objectId"]
+        b.send("DOM.setFileInputFiles", {"files": [os.path.abspath(path)], "objectId": obj}, session=sess)
+
+    choose(os.path.join(web, "speech_en.wav"))
+    good = wait_for("(() => { const e = document.getElementById('result'); return e.dataset.state === 'done' ? e.textContent : ''; })()", 30)
+    st = ev(PAGE_STATE)
+    # the name the download button gives its file (the link's click recorded, not followed)
+    ev("HTMLAnchorElement.prototype.click = function () { window.wmelSaved = this.download; };"
+       " document.getElementById('download').click(); ''")
+    saved = ev("window.wmelSaved || ''")
+    want = "speech_en.%s.npy" % preset
+    ink = ev(CANVAS_INK)
+    if not (good and st["download"] and st["shape"] and saved == want and ink > 10000):
+        failures.append("files: speech_en.wav through the file input: result %r, download named %r (want %r), "
+                        "%s non-white canvas pixels; the page: %r" % (good, saved, want, ink, st))
+        if not good:
+            return
+    choose(bad)
+    err = wait_for("(() => { const e = document.getElementById('result'); return e.dataset.state === 'error' ? e.textContent : ''; })()", 30)
+    st, ink = ev(PAGE_STATE), ev(CANVAS_INK)
+    problems = []
+    if not err:
+        problems.append("no error state")
+    if "notes.wav" not in st["status"] or not st["error"]:
+        problems.append("the error does not name notes.wav: %r" % st["status"])
+    if st["shape"] or st["download"] or st["last"]:
+        problems.append("the earlier result is left: shape %r, download %s, window.wmelLast %s"
+                        % (st["shape"], "enabled" if st["download"] else "disabled", "set" if st["last"] else "null"))
+    if ink:
+        problems.append("the canvas still holds %d non-white pixels" % ink)
+    if problems:
+        failures.append("files: a text file named notes.wav after speech_en.wav: " + "; ".join(problems))
+    else:
+        lines.append("files (%s): speech_en.wav saved as %s; then notes.wav (text): %r, the picture, shape "
+                     "and download cleared" % (preset, saved, st["status"]))
+
+
+def check_file_url(b, sess, ev, wait_for, web, failures, lines):
+    """index.html opened as a file: the note saying to serve the folder over HTTP is shown,
+    and the controls stay disabled"""
+    url = "file://" + os.path.abspath(os.path.join(web, "index.html"))
+    b.send("Page.navigate", {"url": url}, session=sess)
+    shown = wait_for("(() => { const e = document.getElementById('serve');"
+                     " return location.protocol === 'file:' && e && !e.hidden && e.offsetHeight > 0 ? e.innerText : ''; })()", 15)
+    live = ev("['preset', 'sample', 'file', 'record'].filter((id) => !document.getElementById(id).disabled).join(' ')")
+    if not shown or "http.server --bind 127.0.0.1" not in shown or live:
+        failures.append("file://: the note to serve the folder %s; controls enabled: %r"
+                        % ("reads %r" % shown if shown else "is not shown", live))
+    else:
+        lines.append("file://: the note is shown (%s...), the controls disabled" % " ".join(shown.split())[:60])
+
+
+def pipe_check(out):
+    """--pipe-check: Chromium started and asked its version over the pipe; exit 0 when it answers"""
+    log = open(os.path.join(out, "chromium-pipe.log"), "w")
+    profile = os.path.join(out, "chromium-profile-pipe")
+    shutil.rmtree(profile, ignore_errors=True)
+    b = Browser(profile, log)
+    try:
+        print(b.send("Browser.getVersion", timeout=30)["product"])
+    finally:
+        b.close()
+    return 0
+
+
+def check_pipe(out, failures, lines):
+    """the DevTools pipe whatever the caller left on descriptors 3 and 4: closed (the pipes'
+    own ends then land there), and open to something else (as make's jobserver leaves them)"""
+    null = os.open(os.devnull, os.O_RDWR)
+
+    def occupy():
+        os.dup2(null, 3)
+        os.dup2(null, 4)
+
+    me = [sys.executable, os.path.abspath(__file__), "--pipe-check", out]
+    for what, kw in (("3 and 4 closed", {}), ("3 and 4 open", {"pass_fds": (3, 4), "preexec_fn": occupy})):
+        try:
+            r = subprocess.run(me, capture_output=True, text=True, timeout=90, **kw)
+            ok, said = r.returncode == 0, (r.stdout + r.stderr).strip()
+        except subprocess.TimeoutExpired:
+            ok, said = False, "no answer in 90 s"
+        if ok:
+            lines.append("pipe, descriptors %s: %s" % (what, said))
+        else:
+            failures.append("pipe, descriptors %s: Chromium did not answer: %s" % (what, said[-400:]))
+    os.close(null)
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--pipe-check":
+        return pipe_check(sys.argv[2])
     if len(sys.argv) < 4:
         sys.stderr.write(__doc__)
         return 2
@@ -220,7 +365,6 @@ def main():
             if not state or state[0] != "done":
                 failures.append("%s: the page gave no result: %s" % (preset, state))
                 continue
-            dom = json.loads(state[1])
             got = b.send("Runtime.evaluate", {"expression": "window.wmelLast", "returnByValue": True},
                          session=sess)["result"]["value"]
             npy = base64.b64decode(got["npy"])
@@ -231,14 +375,19 @@ def main():
             ok_file = npy == ref_file
             if not ok_file:
                 failures.append("%s: the page's .npy is not the native command's file byte for byte" % preset)
-            ok_shape = tuple(got["shape"]) == ref_shape and tuple(dom["shape"]) == ref_shape and page_shape == ref_shape
+            ok_shape = tuple(got["shape"]) == ref_shape and page_shape == ref_shape
             ok_bytes = data == ref_bytes
-            ok_digest = dom["fnv1a64"] == fnv1a64(ref_bytes)
+            dom_digest = b.send("Runtime.evaluate", {"expression": "document.getElementById('result').dataset.digest",
+                                "returnByValue": True}, session=sess)["result"].get("value")
+            ok_digest = dom_digest == fnv1a64(ref_bytes) and dom_digest in state[1]
+            ok_name = got.get("filename") == "speech_en.%s.npy" % preset
+            if not ok_name:
+                failures.append("%s: the download is named %r, not speech_en.%s.npy" % (preset, got.get("filename"), preset))
             if not (ok_shape and ok_bytes and ok_digest):
                 nd = sum(1 for i in range(0, min(len(data), len(ref_bytes)), 4) if data[i:i + 4] != ref_bytes[i:i + 4])
                 failures.append("%s: the page's features differ from the native .npy: shape %s vs %s, "
                                 "%d of %d values differ, digest %s vs %s" % (preset, got["shape"], ref_shape, nd,
-                                len(ref_bytes) // 4, dom["fnv1a64"], fnv1a64(ref_bytes)))
+                                len(ref_bytes) // 4, dom_digest, fnv1a64(ref_bytes)))
             # the picture: the canvas's box, captured
             box = b.send("Runtime.evaluate", {"expression":
                          "(() => { const r = document.getElementById('plot').getBoundingClientRect();"
@@ -263,7 +412,7 @@ def main():
                                 % (preset, len(colours), white, total))
             lines.append("%s: %s, %d values, .npy %s the native file, digest %s, kernel %s; picture %dx%d, %d colours"
                          % (preset, "x".join(map(str, got["shape"])), len(data) // 4,
-                            "equal to" if ok_file else "NOT equal to", dom["fnv1a64"], got["kernel"], w, h, len(colours)))
+                            "equal to" if ok_file else "NOT equal to", dom_digest, got["kernel"], w, h, len(colours)))
         # the microphone: Chromium's fake capture device (a beep), through the AudioWorklet and
         # wm.stream(); the frames drawn while recording, then the recording's features
         rec_preset = presets[0]
@@ -295,12 +444,15 @@ def main():
             failures.append("microphone: ready %r, while recording %r, after stop %r; the status: %r"
                             % (bool(ready), live, done, ev("document.getElementById('status').textContent")))
         else:
-            shape = json.loads(done.split("|", 1)[1])["shape"]
+            shape = ev("window.wmelLast.shape")
             lines.append("microphone (%s, Chromium's fake device): %s while recording; the recording's features %s"
                          % (rec_preset, live, "x".join(map(str, shape))))
+        check_files(b, sess, ev, wait_for, base, web, out, rec_preset, failures, lines)
+        check_file_url(b, sess, ev, wait_for, web, failures, lines)
     finally:
         b.close()
         server.shutdown()
+    check_pipe(out, failures, lines)
     for line in lines:
         print("  " + line)
     for f in failures:

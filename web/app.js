@@ -3,13 +3,15 @@
 // file), drawn on a canvas with axes and a colour bar, and saved as .npy.
 // No framework: plain ES modules. `index.html?sample&preset=NAME` computes the sample on
 // load (the headless Chromium test, tests/web_test.py, reads #result and window.wmelLast:
-// the shape, the digest and the .npy file's bytes).
-import createWmel from './wmel.mjs';
+// the shape, the digest, the download's name and the .npy file's bytes).
+// The controls stay disabled until the module has loaded; a page opened as a file (or a
+// module that fails to load) shows #serve, which says to serve the folder over HTTP.
 
 const $ = (id) => document.getElementById(id);
 const statusEl = $('status'), resultEl = $('result');
+const CONTROLS = ['preset', 'sample', 'file', 'record'];
 let wm = null;
-let last = null; // {data, shape, preset, info}
+let last = null; // {data, shape, preset, info, stem}
 
 function say(text, isError) {
   statusEl.textContent = text;
@@ -106,24 +108,53 @@ function base64Of(b) {
   return btoa(s);
 }
 
-function compute(samples, source) {
+// the download's name: the audio's file name without its extension, then the preset
+function npyName(stem, preset) { return `${stem}.${preset}.npy`; }
+
+// samples -> features of the current preset, drawn and summarised; stem: the audio's name
+// without its extension (the download's name starts with it)
+function compute(samples, source, stem) {
   const preset = currentPreset();
   const info = wm.info({preset});
   const t0 = performance.now();
   const {data, shape} = wm.features(samples, {preset});
   const ms = performance.now() - t0;
-  show({data, shape, preset, info});
+  const kernel = wm.kernel({preset});
+  show({data, shape, preset, info, stem});
   const digest = fnv1a64(data);
+  const secs = samples.length / info.sampleRate;
   say(`${source}: ${samples.length} samples at ${info.sampleRate} Hz, ${preset} features in ${ms.toFixed(1)} ms`);
   // the .npy the download button saves, for the test (tests/web_test.py) to compare
-  window.wmelLast = {preset, shape, digest, kernel: wm.kernel({preset}), npy: base64Of(npyBytes(data, shape))};
-  resultEl.textContent = JSON.stringify({preset, shape, fnv1a64: digest, kernel: window.wmelLast.kernel});
+  window.wmelLast = {preset, shape, digest, kernel, filename: npyName(stem, preset), npy: base64Of(npyBytes(data, shape))};
+  const [rows, cols] = shape;
+  const what = info.layout === 'frames_mels' ? `${rows} frames of ${cols} values` : `${rows} values per frame, ${cols} frames`;
+  resultEl.textContent = `${stem}, ${secs.toFixed(2)} s: ${preset} features, ${what} (float32, layout ${info.layout}), ` +
+    `computed by ${kernel}. FNV-1a 64 of the values: ${digest}.`;
   resultEl.dataset.state = 'done';
+  resultEl.dataset.digest = digest;
+  resultEl.dataset.shape = shape.join('x');
+}
+
+// the picture, the shape, the summary and the download of an earlier result taken away, so
+// that nothing on the page belongs to another input than the one the message is about
+function clearResult() {
+  last = null;
+  window.wmelLast = null;
+  const cv = $('plot'), g = cv.getContext('2d');
+  g.fillStyle = '#fff';
+  g.fillRect(0, 0, cv.width, cv.height);
+  $('shape').textContent = '';
+  $('download').disabled = true;
+  resultEl.textContent = '';
+  delete resultEl.dataset.digest;
+  delete resultEl.dataset.shape;
 }
 
 function fail(e) {
-  say(String(e && e.message || e), true);
-  resultEl.textContent = JSON.stringify({error: String(e && e.message || e)});
+  const text = String(e && e.message || e);
+  clearResult();
+  say(text, true);
+  resultEl.textContent = 'no features: ' + text;
   resultEl.dataset.state = 'error';
 }
 
@@ -143,11 +174,37 @@ function colour(t) {
   return STOPS[STOPS.length - 1][1];
 }
 
+// the ticks of the frequency axis: round frequencies (1, 2, 5 x 10^k Hz) between the first
+// and the last filter's centre, each at its place between the rows whose centres bracket it
+// (rows k: hz[k], drawn from k / n to (k + 1) / n of the height; off: rows below the first
+// filter, such as a log-energy column); [{frac, label}], at least `gap` of the height apart
+function hzTicks(hz, off, n, gap) {
+  const out = [];
+  if (hz.length < 2) return out;
+  const fmt = (f) => (f >= 1000 ? `${f / 1000}k` : String(f));
+  let prev = -Infinity;
+  for (let d = 1; d <= 1e5; d *= 10) {
+    for (const m of [1, 2, 5]) {
+      const f = m * d;
+      if (f < hz[0] || f > hz[hz.length - 1]) continue;
+      let k = 0;
+      while (k + 1 < hz.length - 1 && hz[k + 1] < f) k++;
+      const frac = (off + k + 0.5 + (f - hz[k]) / (hz[k + 1] - hz[k])) / n;
+      if (frac - prev < gap) continue;
+      out.push({frac, label: fmt(f)});
+      prev = frac;
+    }
+  }
+  return out;
+}
+
 // features (frames x feats, read through at(frame, feat)) drawn with time left to right,
-// the first feature at the bottom
-function draw(nFrames, nFeats, at, secPerFrame, title) {
+// the first feature at the bottom. axis: {hz, off} labels the rows with the filters' centre
+// frequencies (hz: one per filter, from wm.melCentres(); off: the rows below the filters,
+// 1 with a log-energy column, labelled E); null labels them with their index
+function draw(nFrames, nFeats, at, secPerFrame, title, axis) {
   const cv = $('plot'), g = cv.getContext('2d');
-  const W = cv.width, H = cv.height, L = 60, R = 90, T = 28, B = 44;
+  const W = cv.width, H = cv.height, L = 60, R = 110, T = 28, B = 44;
   const pw = W - L - R, ph = H - T - B;
   g.fillStyle = '#fff';
   g.fillRect(0, 0, W, H);
@@ -187,19 +244,31 @@ function draw(nFrames, nFeats, at, secPerFrame, title) {
     g.fillText(String(Math.round(s * 10) / 10), x, T + ph + 18);
   }
   g.fillText('time (s)', L + pw / 2, H - 6);
-  // feature axis
+  // feature axis: the filters' centre frequencies, or the feature index
   g.textAlign = 'right';
-  const fstep = [1, 2, 5, 10, 20, 40, 50, 100, 200].find((s) => nFeats / s <= 8) || 500;
-  for (let k = 0; k <= nFeats; k += fstep) {
-    const y = T + ph - (nFeats ? k / nFeats : 0) * ph;
-    g.fillRect(L - 5, Math.round(y), 5, 1);
-    g.fillText(String(k), L - 8, y + 4);
+  let axisTitle;
+  if (axis && nFeats > 0) {
+    for (const {frac, label} of hzTicks(axis.hz, axis.off, nFeats, 22 / ph)) {
+      const y = T + ph - frac * ph;
+      g.fillRect(L - 5, Math.round(y), 5, 1);
+      g.fillText(label, L - 8, y + 4);
+    }
+    if (axis.off) g.fillText('E', L - 8, T + ph - 0.5 * ph / nFeats + 4);
+    axisTitle = 'filter centre frequency (Hz)';
+  } else {
+    const fstep = [1, 2, 5, 10, 20, 40, 50, 100, 200].find((s) => nFeats / s <= 8) || 500;
+    for (let k = 0; k <= nFeats; k += fstep) {
+      const y = T + ph - (nFeats ? k / nFeats : 0) * ph;
+      g.fillRect(L - 5, Math.round(y), 5, 1);
+      g.fillText(String(k), L - 8, y + 4);
+    }
+    axisTitle = 'feature (column index)';
   }
   g.save();
   g.translate(14, T + ph / 2);
   g.rotate(-Math.PI / 2);
   g.textAlign = 'center';
-  g.fillText('feature (mel bin)', 0, 0);
+  g.fillText(axisTitle, 0, 0);
   g.restore();
   // colour bar
   const bx = L + pw + 18, bw = 16;
@@ -215,6 +284,20 @@ function draw(nFrames, nFeats, at, secPerFrame, title) {
     const v = hi - (hi - lo) * i / 4;
     g.fillText(v.toPrecision(3), bx + bw + 4, T + ph * i / 4 + 4);
   }
+  g.save();
+  g.translate(W - 8, T + ph / 2);
+  g.rotate(-Math.PI / 2);
+  g.textAlign = 'center';
+  g.fillText('feature value (colour)', 0, 0);
+  g.restore();
+}
+
+// the frequency axis of a preset's picture when its rows are the plan's filters (with a
+// log-energy column first when cols is nMels + 1); null otherwise (stacked or appended
+// columns: the index is drawn)
+function axisOf(preset, info, nFeats) {
+  if (nFeats !== info.cols || (info.cols !== info.nMels && info.cols !== info.nMels + 1)) return null;
+  return {hz: wm.melCentres({preset}), off: info.cols - info.nMels};
 }
 
 function show(r) {
@@ -224,7 +307,8 @@ function show(r) {
   const byFrame = info.layout === 'frames_mels';
   const nFrames = byFrame ? rows : cols, nFeats = byFrame ? cols : rows;
   const at = byFrame ? (f, k) => data[f * cols + k] : (f, k) => data[k * cols + f];
-  draw(nFrames, nFeats, at, info.hop * info.stack / info.sampleRate, `${preset}: ${rows} x ${cols} (${info.layout})`);
+  draw(nFrames, nFeats, at, info.hop * info.stack / info.sampleRate, `${preset}: ${rows} x ${cols} (${info.layout})`,
+       axisOf(preset, info, nFeats));
   $('shape').textContent = `shape [${rows}, ${cols}], float32, ${info.layout}`;
   $('download').disabled = false;
 }
@@ -250,7 +334,7 @@ $('download').onclick = () => {
   const blob = new Blob([npyBytes(last.data, last.shape)], {type: 'application/octet-stream'});
   const a = document.createElement('a');
   a.href = URL.createObjectURL(blob);
-  a.download = `${last.preset}.npy`;
+  a.download = npyName(last.stem, last.preset);
   a.click();
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 };
@@ -305,7 +389,8 @@ async function startRecording() {
   const timer = setInterval(() => {
     const n = Math.min(shown, frames.length), off = frames.length - n;
     if (broken) return;
-    if (n) draw(n, frames[0].length, (f, k) => frames[off + f][k], info.hop / info.sampleRate, `${preset}: live (raw stream frames)`);
+    if (n) draw(n, frames[0].length, (f, k) => frames[off + f][k], info.hop / info.sampleRate, `${preset}: live (raw stream frames)`,
+                axisOf(preset, info, frames[0].length));
     say(`recording: ${frames.length} frames`);
   }, 100);
   const halt = () => {
@@ -331,7 +416,7 @@ async function stopRecording() {
   const all = new Float32Array(n);
   n = 0;
   for (const c of r.chunks) { all.set(c, n); n += c.length; }
-  compute(all, 'the recording');
+  compute(all, 'the recording', 'recording');
 }
 
 // ---- wiring ---------------------------------------------------------------------------
@@ -345,7 +430,7 @@ async function loadSample() {
   const res = await fetch('speech_en.wav');
   if (!res.ok) throw new Error(`speech_en.wav: HTTP ${res.status}`);
   const {samples, note} = await samplesOf(await res.arrayBuffer(), rate);
-  compute(samples, 'speech_en.wav' + note);
+  compute(samples, 'speech_en.wav' + note, 'speech_en');
 }
 
 function describePreset() {
@@ -355,9 +440,23 @@ function describePreset() {
   } catch (e) { fail(e); }
 }
 
+// the note that the folder has to be served over HTTP (index.html shows it at once for a
+// file: page, where this script does not run); why: what went wrong here
+function needServer(why) {
+  $('serve').hidden = false;
+  if (why) $('serveWhy').textContent = why;
+}
+
 async function main() {
   say('loading the module...');
-  wm = await createWmel();
+  let createWmel;
+  try {
+    createWmel = (await import('./wmel.mjs')).default;
+    wm = await createWmel();
+  } catch (e) {
+    needServer(`The module (wmel.mjs, wmel.wasm) did not load: ${e && e.message || e}.`);
+    throw new Error(`the module did not load: ${e && e.message || e}`);
+  }
   const sel = $('preset');
   for (const p of wm.presets()) sel.add(new Option(p, p));
   const q = new URLSearchParams(location.search);
@@ -368,8 +467,16 @@ async function main() {
   $('file').onchange = () => run(async () => {
     const f = $('file').files[0];
     if (!f) return;
-    const {samples, note} = await samplesOf(await f.arrayBuffer(), wm.info({preset: currentPreset()}).sampleRate);
-    compute(samples, f.name + note);
+    clearResult();
+    say(`reading ${f.name}...`);
+    let got;
+    try {
+      got = await samplesOf(await f.arrayBuffer(), wm.info({preset: currentPreset()}).sampleRate);
+    } catch (e) {
+      throw new Error(`${f.name}: not audio this page can read (${e && e.message || e}); ` +
+                      'WAV (PCM or float) is read here, other formats need the browser\'s decoder');
+    }
+    compute(got.samples, f.name + got.note, f.name.replace(/\.[^.]*$/, '') || f.name);
   });
   $('record').onclick = () => run(async () => {
     await startRecording();
@@ -381,6 +488,7 @@ async function main() {
     $('record').disabled = false;
     if (rec) await stopRecording();
   });
+  for (const id of CONTROLS) $(id).disabled = false;
   say(`ready: ${wm.presets().length} presets, kernel ${wm.kernel({preset: sel.value})}`);
   if (q.has('sample')) await run(loadSample);
 }

@@ -146,6 +146,28 @@ test('info(): the plan\'s rate, hop and layout, as the shape shows them', () => 
   assert.throws(() => wm.info({preset: 'no-such-preset'}), /preset/);
 });
 
+test('melCentres(): each filter\'s centre in Hz on the plan\'s scale and band', () => {
+  // Whisper: Slaney's scale over 0-8000 Hz, 80 filters, centre i at mel(8000) i / 81
+  const slaneyHz = (m) => (m < 15 ? m * 200 / 3 : 1000 * Math.exp((m - 15) * Math.log(6.4) / 27));
+  const top = 15 + 27 * Math.log(8) / Math.log(6.4);
+  const w = wm.melCentres({preset: 'whisper'});
+  assert.ok(w instanceof Float64Array);
+  assert.equal(w.length, 80);
+  for (let i = 0; i < 80; i++) assert.ok(Math.abs(w[i] - slaneyHz(top * (i + 1) / 81)) < 1e-6, `whisper centre ${i}: ${w[i]}`);
+  // Kaldi: 1127 ln(1 + f / 700) over 20-8000 Hz, centre m at lo + (m + 1) (hi - lo) / 81
+  const mel = (f) => 1127 * Math.log(1 + f / 700), hz = (m) => 700 * (Math.exp(m / 1127) - 1);
+  const k = wm.melCentres({preset: 'kaldi'});
+  assert.equal(k.length, 80);
+  for (let m = 0; m < 80; m++) assert.ok(Math.abs(k[m] - hz(mel(20) + (m + 1) * (mel(8000) - mel(20)) / 81)) < 1e-6, `kaldi centre ${m}: ${k[m]}`);
+  for (const name of wm.presets()) {
+    const i = wm.info({preset: name}), c = wm.melCentres({preset: name});
+    assert.equal(c.length, i.nMels, name);
+    for (let j = 1; j < c.length; j++) assert.ok(c[j] > c[j - 1], `${name}: centres rise`);
+    assert.ok(c[0] >= 0 && c[c.length - 1] <= i.sampleRate / 2, `${name}: centres within 0..Nyquist`);
+  }
+  assert.throws(() => wm.melCentres({preset: 'no-such-preset'}), /preset/);
+});
+
 test('opts.out: the features written into the caller\'s array', () => {
   const x = new Float32Array(16000).map((_, i) => Math.sin(i * 0.07) * 0.25);
   const a = wm.features(x, {preset: 'whisper'});
