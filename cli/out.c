@@ -437,11 +437,16 @@ int cli_out_open(cli_out *o, const char *target, int seekable, char *err, size_t
     if (fd < 0) {
         /* the name the user gave is fine; what failed is the temporary beside it */
         memcpy(o->tmp + strlen(o->tmp) - 6, "XXXXXX", 6); /* mkstemp may have changed it */
-        snprintf(err, err_len,
-                 "%s: cannot create output: cannot create the temporary file %s beside it: %s "
-                 "(an output is written to a temporary file in its folder, then renamed over "
-                 "it: make the folder writable, or write the file in place with -o - > FILE)",
-                 target, o->tmp, strerror(saved));
+        if (saved == ENOENT || saved == ENOTDIR)
+            snprintf(err, err_len,
+                     "%s: cannot create output: its folder does not exist (%s); create it first",
+                     target, strerror(saved));
+        else
+            snprintf(err, err_len,
+                     "%s: cannot create output: cannot create the temporary file %s beside it: %s "
+                     "(an output is written to a temporary file in its folder, then renamed over "
+                     "it: make the folder writable, or write the file in place with -o - > FILE)",
+                     target, o->tmp, strerror(saved));
         free(o->tmp);
         o->tmp = NULL;
         cli_out_abort(o);

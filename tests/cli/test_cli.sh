@@ -84,6 +84,8 @@ expect_fail "bad option" "$WMEL" mel "$GOLDEN/audio/speech_en.wav" -o "$T/x.npy"
 expect_fail "bad n-mels" "$WMEL" mel "$GOLDEN/audio/speech_en.wav" -o "$T/x.npy" --n-mels 64
 expect_fail "no output" "$WMEL" mel "$GOLDEN/audio/speech_en.wav"
 expect_fail "unwritable" "$WMEL" mel "$GOLDEN/audio/speech_en.wav" -o /nonexistent/dir/x.npy
+"$WMEL" mel "$GOLDEN/audio/speech_en.wav" -o "$T/no-such-folder/x.npy" 2>"$T/err"
+grep -q "no-such-folder/x.npy: cannot create output: its folder does not exist" "$T/err" && ok || bad "-o into a missing folder: message: $(cat "$T/err")"
 expect_fail "unwritable png" "$WMEL" mel "$GOLDEN/audio/speech_en.wav" -o "$T/y.npy" --png /nonexistent/y.png
 [ ! -e "$T/y.npy" ] && ok || bad "npy left behind when the png failed"
 [ -z "$(ls "$T" | grep '\.tmp\.')" ] && ok || bad "temp files left: $(ls "$T")"
