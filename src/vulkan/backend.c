@@ -115,6 +115,26 @@ typedef struct vk_geom {
     const int *lo, *len, *moff;
 } vk_geom;
 
+/* The FFT's radices for n_fft (frames.comp: a complex FFT of n_fft / 2 points, fours first,
+ * then a two, threes and fives); their count, or 0 where the direct DFT is taken: n_fft odd,
+ * a frame longer than n_fft, another prime factor, too many stages (wmel_plan_check admits
+ * none of these today), or WMEL_VULKAN_FFT=0 (a testing switch, read when a ctx is created:
+ * the DFT for every plan). */
+static int fft_radices(int n_fft, int fl, int radix[VKW_MAX_STAGES])
+{
+    const char *env = getenv("WMEL_VULKAN_FFT");
+    if ((env && !strcmp(env, "0")) || n_fft < 4 || n_fft % 2 || fl > n_fft) return 0;
+    static const int order[] = {4, 2, 3, 5};
+    int m = n_fft / 2, n = 0;
+    for (int i = 0; i < 4; i++)
+        while (m % order[i] == 0 && (order[i] != 2 || m % 4)) { /* a single two, after the fours */
+            if (n == VKW_MAX_STAGES) return 0;
+            radix[n++] = order[i];
+            m /= order[i];
+        }
+    return m == 1 ? n : 0;
+}
+
 static void vk_free(wmel_ctx *ctx)
 {
     vk_state *st = ctx->state;
@@ -173,9 +193,13 @@ static int vk_init(wmel_ctx *ctx)
         free(st);
         return WMEL_ERR_THREAD;
     }
+    int radix[VKW_MAX_STAGES];
+    const int n_stages = fft_radices(g.n_fft, g.fl, radix);
+    const vkw_shape shape = {g.fl, g.nbins, g.n_fft, n_stages > 0};
     const size_t tab_words = VKW_T_HEAD + (size_t)g.fl + 2 * (size_t)g.n_fft + (size_t)g.nnz;
-    const size_t int_words = VKW_I_HEAD + 3 * (size_t)g.n_mels;
-    rc = wmel__vk_open(&st->w, index, arith, g.fl, g.nbins, tab_words, int_words);
+    const size_t perm_at = VKW_I_HEAD + 3 * (size_t)g.n_mels;
+    const size_t int_words = perm_at + (n_stages > 0 ? (size_t)g.n_fft / 2 : 0);
+    rc = wmel__vk_open(&st->w, index, arith, &shape, tab_words, int_words);
     if (rc == WMEL__FALLBACK && !st->pfa) { /* a frame too long for the shared memory: the CPU's frames */
         for (int i = 0; i < N_OPS; i++) atomic_store(&st->op_backend[i], WMEL_BACKEND_CPU);
         ctx->state = st;
@@ -196,6 +220,7 @@ static int vk_init(wmel_ctx *ctx)
     put(arith, tab, VKW_T_FL, (double)g.fl);
     put(arith, tab, VKW_T_EPS, FLT_EPSILON);
     put(arith, tab, VKW_T_LOG10E, 0.43429448190325182765);
+    put(arith, tab, VKW_T_QUARTER, 0.25);
     for (int j = 0; j < g.fl; j++) put(arith, tab, win + (size_t)j, g.window[j]);
     for (int j = 0; j < g.n_fft; j++) {
         put(arith, tab, co + (size_t)j, g.cos[j]);
@@ -237,9 +262,26 @@ static int vk_init(wmel_ctx *ctx)
         in[VKW_I_HEAD + g.n_mels + m] = g.len[m];
         in[VKW_I_HEAD + 2 * g.n_mels + m] = g.moff[m];
     }
+    const int fft = wmel__vk_algo(st->w) == VKW_ALGO_FFT;
+    in[VKW_I_FFT] = fft;
+    if (fft) { /* the stages, and where each z[n] starts: n's digits reversed */
+        in[VKW_I_NSTAGE] = n_stages;
+        in[VKW_I_PERM] = (int)perm_at;
+        for (int t = 0; t < n_stages; t++) in[VKW_I_RADIX + t] = radix[t];
+        int span[VKW_MAX_STAGES]; /* the stages' sub-transform lengths: radix[0] .. radix[t - 1] */
+        for (int t = 0, l = 1; t < n_stages; l *= radix[t], t++) span[t] = l;
+        for (int z = 0; z < g.n_fft / 2; z++) {
+            int d = z, at = 0;
+            for (int t = n_stages - 1; t >= 0; t--) {
+                at += (d % radix[t]) * span[t];
+                d /= radix[t];
+            }
+            in[perm_at + (size_t)z] = at;
+        }
+    }
     ctx->state = st;
-    snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "vulkan-%s-dft%d", arith == VKW_ARITH_FF ? "ff" : "f64",
-             g.n_fft);
+    snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "vulkan-%s-%s%d", arith == VKW_ARITH_FF ? "ff" : "f64",
+             fft ? "fft" : "dft", g.n_fft);
     return WMEL_OK;
 }
 

@@ -19,12 +19,27 @@ enum {
     VKW_I_GUARD,       /* 0 none, 1 max, 2 add */
     VKW_I_LOG,         /* 0 none, 1 log10 clamp, 2 ln(x + guard), 3 ln clamp */
     VKW_I_FLOOR_ON, VKW_I_WIN, VKW_I_COS, VKW_I_SIN, VKW_I_MELW, VKW_I_LO, VKW_I_LEN, VKW_I_OFF,
+    VKW_I_FFT,         /* 1: the FFT (the shader's FFT constant); 0: the direct DFT */
+    VKW_I_NSTAGE,      /* the FFT's stages, their radices (2, 3, 4, 5) from VKW_I_RADIX */
+    VKW_I_PERM,        /* where the digit-reversed places of z[0 .. n_fft / 2) start */
+    VKW_I_RADIX,
     VKW_I_HEAD = 32
+};
+#define VKW_MAX_STAGES (VKW_I_HEAD - VKW_I_RADIX)
+/* The workgroup's invocations (frames.comp's WG) */
+#define VKW_WG 64
+/* The shapes a plan's frames may take on the device: the frame, its spectrum, n_fft and
+ * whether the FFT applies (n_fft even, n_fft / 2 a product of 2, 3 and 5). */
+typedef struct vkw_shape {
+    int fl, bins, n_fft, fft;
+} vkw_shape;
+enum {
+    VKW_ALGO_DFT, VKW_ALGO_FFT
 };
 /* The real table's scalars (binding 0), then window, cos, sin, mel weights. */
 enum {
     VKW_T_PREEMPH, VKW_T_MAG_GUARD, VKW_T_LOG_GUARD, VKW_T_EPS, VKW_T_LN_FLOOR, VKW_T_LOG10E,
-    VKW_T_ZERO, VKW_T_ONE, VKW_T_FL, VKW_T_HEAD = 16
+    VKW_T_ZERO, VKW_T_ONE, VKW_T_FL, VKW_T_QUARTER, VKW_T_HEAD = 16
 };
 
 /* Arithmetic of the shaders (wmel_params.vulkan_arith, WMEL_VULKAN_ARITHMETIC). */
@@ -56,11 +71,15 @@ int wmel__vk_pick(const vkw_dev *devs, int count, int device, int gpu_only);
  * when none can run. */
 int wmel__vk_arith(const vkw_dev *d, int asked);
 
-/* Opens device `index` with the frames pipeline for `arith`, frames up to max_fl samples
- * and spectra of max_bins, tables of tab_words 8-byte values and int_words ints;
- * WMEL__FALLBACK when such a frame does not fit the device's shared memory. */
-int wmel__vk_open(vkw **out, int index, int arith, int max_fl, int max_bins, size_t tab_words,
+/* Opens device `index` with the frames pipeline for `arith` and the plan's shape: the FFT
+ * where the shape allows it and its n_fft words fit the device's shared memory
+ * (maxComputeSharedMemorySize, or less with the testing switch WMEL_VULKAN_SHARED_LIMIT),
+ * else the direct DFT where the frame and its spectrum fit; WMEL__FALLBACK when neither
+ * does. Tables of tab_words 8-byte values and int_words ints. */
+int wmel__vk_open(vkw **out, int index, int arith, const vkw_shape *shape, size_t tab_words,
                   size_t int_words);
+/* VKW_ALGO_FFT or VKW_ALGO_DFT: what wmel__vk_open chose. */
+int wmel__vk_algo(const vkw *w);
 void wmel__vk_close(vkw *w);
 /* The host's views of the buffers (mapped; the staging buffers' when staged) and their
  * capacities (8-byte words; frames). */

@@ -221,6 +221,8 @@ struct vkw {
     VkCommandBuffer cmd;
     VkFence fence;
     int lost;            /* the device was lost: every later call fails at once */
+    int algo;            /* VKW_ALGO_FFT or VKW_ALGO_DFT */
+    size_t sh_words;     /* frames.comp's shared array */
     char name[256];
 };
 
@@ -569,9 +571,29 @@ static int load_device_fns(vkw *w)
 #define OUT_BYTES ((size_t)16 << 20)
 #define MAX_GROUPS 65535u            /* frames per dispatch (maxComputeWorkGroupCount[0] at least) */
 
-static int open_device(vkw *w, int index, int arith, int max_fl, int max_bins, size_t tab_words,
-                       size_t int_words)
+/* The device's shared memory for the shaders (bytes): maxComputeSharedMemorySize, or less
+ * with WMEL_VULKAN_SHARED_LIMIT (a testing switch: a smaller device's choice on this one);
+ * 0 with the reason in the detail for a value that is not a number of bytes. */
+static size_t shared_limit(const VkPhysicalDeviceProperties *pr)
 {
+    size_t limit = pr->limits.maxComputeSharedMemorySize;
+    const char *env = getenv("WMEL_VULKAN_SHARED_LIMIT");
+    if (env && *env) {
+        char *end = NULL;
+        const unsigned long long v = strtoull(env, &end, 10);
+        if (!end || *end != '\0' || v == 0 || env[0] == '-') {
+            wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE,
+                            "Vulkan: WMEL_VULKAN_SHARED_LIMIT is '%s'; it takes a number of bytes", env);
+            return 0;
+        }
+        if (v < limit) limit = (size_t)v;
+    }
+    return limit;
+}
+
+static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, size_t tab_words, size_t int_words)
+{
+    const int max_fl = shape->fl, max_bins = shape->bins;
     vk_fns *f = &w->f;
     int rc = open_instance(&w->lib, f, &w->inst);
     if (rc != WMEL_OK) return rc;
@@ -584,13 +606,23 @@ static int open_device(vkw *w, int index, int arith, int max_fl, int max_bins, s
     VkPhysicalDeviceProperties pr;
     f->GetPhysicalDeviceProperties(w->phys, &pr);
     snprintf(w->name, sizeof w->name, "%s", pr.deviceName);
-    /* the plan's frame and spectrum in shared memory, and its buffers under the limits */
-    const size_t shared = ((size_t)max_fl + (size_t)max_bins + 1) * 8;
-    if (shared > pr.limits.maxComputeSharedMemorySize)
+    /* the plan's frame in shared memory (FFT: n_fft words; DFT: the frame and its spectrum),
+       with the reductions' words, and its buffers under the limits */
+    const size_t limit = shared_limit(&pr);
+    if (!limit) return WMEL_ERR_BACKEND_UNAVAILABLE; /* the reason is in the detail */
+    const size_t fft_words = (size_t)shape->n_fft, dft_words = (size_t)max_fl + (size_t)max_bins;
+    if (shape->fft && (fft_words + VKW_WG) * 8 <= limit) {
+        w->algo = VKW_ALGO_FFT;
+        w->sh_words = fft_words;
+    } else if ((dft_words + VKW_WG) * 8 <= limit) {
+        w->algo = VKW_ALGO_DFT;
+        w->sh_words = dft_words;
+    } else {
         return wmel__vk_detail(WMEL__FALLBACK,
                                "Vulkan: a frame of %d samples and %d bins needs %zu bytes of shared memory; "
-                               "%s has %u", max_fl, max_bins, shared, w->name,
-                               pr.limits.maxComputeSharedMemorySize);
+                               "%s has %zu", max_fl, max_bins,
+                               ((shape->fft ? fft_words : dft_words) + VKW_WG) * 8, w->name, limit);
+    }
     size_t range = pr.limits.maxStorageBufferRange;
     size_t sig_bytes = SIG_BYTES < range ? SIG_BYTES : range & ~(size_t)7;
     size_t out_bytes = OUT_BYTES < range ? OUT_BYTES : range & ~(size_t)7;
@@ -688,9 +720,10 @@ static int open_device(vkw *w, int index, int arith, int max_fl, int max_bins, s
         w->layout = VK_NULL_HANDLE;
         return vk_fail(r, "creating the pipeline layout");
     }
-    const int32_t spec_vals[2] = {max_fl, max_bins};
-    VkSpecializationMapEntry se[2] = {{0, 0, 4}, {1, 4, 4}};
-    VkSpecializationInfo spec = {2, se, sizeof spec_vals, spec_vals};
+    /* frames.comp's constants: MAX_FL, MAX_BINS, FFT, SH_WORDS */
+    const int32_t spec_vals[4] = {max_fl, max_bins, w->algo == VKW_ALGO_FFT, (int32_t)w->sh_words};
+    VkSpecializationMapEntry se[4] = {{0, 0, 4}, {1, 4, 4}, {2, 8, 4}, {3, 12, 4}};
+    VkSpecializationInfo spec = {4, se, sizeof spec_vals, spec_vals};
     VkPipelineShaderStageCreateInfo st = {VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO, NULL, 0,
                                           VK_SHADER_STAGE_COMPUTE_BIT, w->shader, "main", &spec};
     VkComputePipelineCreateInfo ci = {VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO, NULL, 0, st, w->layout,
@@ -740,12 +773,12 @@ static int open_device(vkw *w, int index, int arith, int max_fl, int max_bins, s
     return WMEL_OK;
 }
 
-int wmel__vk_open(vkw **out, int index, int arith, int max_fl, int max_bins, size_t tab_words, size_t int_words)
+int wmel__vk_open(vkw **out, int index, int arith, const vkw_shape *shape, size_t tab_words, size_t int_words)
 {
     *out = NULL;
     vkw *w = calloc(1, sizeof *w);
     if (!w) return WMEL_ERR_NO_MEMORY;
-    int rc = open_device(w, index, arith, max_fl, max_bins, tab_words, int_words);
+    int rc = open_device(w, index, arith, shape, tab_words, int_words);
     if (rc != WMEL_OK) {
         wmel__vk_close(w);
         return rc;
@@ -772,6 +805,7 @@ const void *wmel__vk_out(vkw *w, size_t *cap_words)
     return w->map[B_OUT];
 }
 const char *wmel__vk_device_name(const vkw *w) { return w->name; }
+int wmel__vk_algo(const vkw *w) { return w->algo; }
 
 /* A copy of the first `bytes` of one buffer into another (none when 0). */
 static void copy_buffer(vkw *w, VkBuffer from, VkBuffer to, size_t bytes)

@@ -14,7 +14,10 @@
  * from and to host-visible staging buffers, forced with WMEL_VULKAN_STAGING=1 on a device
  * that would not stage) give the same bytes as the unstaged ones on Whisper's geometry,
  * nemo and kaldi, inputs of mixed lengths in turn, a batch, int16, both arithmetics; and
- * the injection runs once more on them. Exit 77 (skipped) without a Vulkan device.
+ * the injection runs once more on them. The spectrum's algorithm and the shared memory:
+ * seven plans under a smaller limit (WMEL_VULKAN_SHARED_LIMIT) give the unlimited ctx's
+ * bytes, the CPU backend's, or the DFT's values within the bar, and the direct DFT forced
+ * (WMEL_VULKAN_FFT=0) holds the bar. Exit 77 (skipped) without a Vulkan device.
  */
 #define _GNU_SOURCE /* RTLD_NODELETE */
 #include "testutil.h"
@@ -341,6 +344,121 @@ static int staged_check(int arith, const float *speech, size_t ns)
     return cases;
 }
 
+/* features of x through a ctx of `plan` on `backend` (Vulkan ctxs under the environment
+ * as it is); the status, the output in *o (malloc'd), the kernel name in name */
+static int plan_run(const wmel_frontend_plan *plan, int backend, int arith, const float *x, size_t n, float **o,
+                    size_t *len, char *name, size_t name_len)
+{
+    wmel_params p = params(backend, arith);
+    int st = 0;
+    *o = NULL;
+    *len = 0;
+    wmel_ctx *c = wmel_create_plan(&p, plan, &st);
+    if (!c) return st;
+    snprintf(name, name_len, "%s", wmel_kernel_name(c));
+    size_t rows = 0, cols = 0;
+    st = wmel_features_shape(c, n, &rows, &cols);
+    if (st == WMEL_OK) {
+        *len = rows * cols;
+        *o = malloc((*len ? *len : 1) * sizeof(float));
+        st = wmel_features(c, x, n, *o, *len);
+    }
+    wmel_destroy(c);
+    return st;
+}
+
+/* The shared-memory limit (WMEL_VULKAN_SHARED_LIMIT: a smaller device's choice here) and
+ * the spectrum's algorithm: under 32 KiB, 48 KiB and 4,608 bytes (n_fft 512's FFT exactly)
+ * each plan takes the FFT where its n_fft words and the reductions' fit, else the direct
+ * DFT where the frame and its spectrum do, else the CPU's frames; a plan that keeps its
+ * kernel gives the same bytes, one on the CPU the CPU backend's bytes, one on the DFT the
+ * reference's values within the bar. Then the DFT forced (WMEL_VULKAN_FFT=0: the plans'
+ * n_fft all factor into 2, 3 and 5, so no plan takes it by itself). Returns the cases
+ * compared. */
+static int limits_check(int arith, const float *speech)
+{
+    const char *presets[] = {"whisper", "nemo", "kaldi", "gemma3n", "clap", "inkling", "pop2piano"};
+    const char *limits[] = {"32768", "49152", "4608"};
+    const size_t n = 5600;
+    int cases = 0;
+    for (size_t pi = 0; pi < sizeof presets / sizeof presets[0]; pi++) {
+        wmel_frontend_plan plan;
+        char msg[200], k_full[64] = "", k_cap[64] = "", k_cpu[64] = "", k_ref[64] = "";
+        if (wmel_preset_plan(presets[pi], &plan, msg, sizeof msg) != WMEL_OK) {
+            CHECK(0, "preset %s: %s", presets[pi], msg);
+            continue;
+        }
+        float *full = NULL, *cpu = NULL, *ref = NULL;
+        size_t lf = 0, lc = 0, lr = 0;
+        const int rf = plan_run(&plan, WMEL_BACKEND_VULKAN, arith, speech, n, &full, &lf, k_full, sizeof k_full);
+        const int rc = plan_run(&plan, WMEL_BACKEND_CPU, arith, speech, n, &cpu, &lc, k_cpu, sizeof k_cpu);
+        const int rr = plan_run(&plan, WMEL_BACKEND_REF, arith, speech, n, &ref, &lr, k_ref, sizeof k_ref);
+        CHECK(rf == WMEL_OK && rc == WMEL_OK && rr == WMEL_OK && lf == lc && lf == lr, "%s: %d %d %d",
+              presets[pi], rf, rc, rr);
+        const int fft_fits_4608 = plan.n_fft <= 512; /* (n_fft + 64 words) x 8 bytes */
+        for (size_t li = 0; rf == WMEL_OK && rc == WMEL_OK && li < sizeof limits / sizeof limits[0]; li++) {
+            float *o = NULL;
+            size_t lo = 0;
+            setenv("WMEL_VULKAN_SHARED_LIMIT", limits[li], 1);
+            const int r = plan_run(&plan, WMEL_BACKEND_VULKAN, arith, speech, n, &o, &lo, k_cap, sizeof k_cap);
+            unsetenv("WMEL_VULKAN_SHARED_LIMIT");
+            CHECK(r == WMEL_OK && lo == lf, "%s limit %s: status %d (%s)", presets[pi], limits[li], r,
+                  wmel_vulkan_error_detail());
+            if (r == WMEL_OK && lo == lf) {
+                if (!strcmp(k_cap, k_full)) {
+                    CHECK(!memcmp(o, full, lf * sizeof(float)), "%s limit %s: %s differs from the unlimited's",
+                          presets[pi], limits[li], k_cap);
+                } else if (!strncmp(k_cap, "cpu-", 4)) {
+                    CHECK(!memcmp(o, cpu, lf * sizeof(float)), "%s limit %s: CPU frames differ from the CPU's",
+                          presets[pi], limits[li]);
+                } else {
+                    CHECK(strstr(k_cap, "-dft") != NULL, "%s limit %s: kernel %s", presets[pi], limits[li], k_cap);
+                    CHECK(rel_err(o, ref, lf) <= BAR, "%s limit %s (%s): error %g", presets[pi], limits[li], k_cap,
+                          rel_err(o, ref, lf));
+                }
+                if (!strcmp(limits[li], "4608"))
+                    CHECK(fft_fits_4608 ? strstr(k_cap, "-fft") != NULL : !strncmp(k_cap, "cpu-", 4),
+                          "%s limit 4608: kernel %s", presets[pi], k_cap);
+                if (!strcmp(limits[li], "32768") && plan.n_fft == 4096)
+                    CHECK(!strncmp(k_cap, "cpu-", 4), "%s limit 32768: kernel %s", presets[pi], k_cap);
+                if (!strcmp(limits[li], "49152") && plan.n_fft == 4096 && strstr(k_full, "-fft"))
+                    CHECK(!strcmp(k_cap, k_full), "%s limit 49152: kernel %s", presets[pi], k_cap);
+                cases++;
+            }
+            free(o);
+        }
+        /* the direct DFT forced: the reference's values within the bar */
+        if (rf == WMEL_OK && rr == WMEL_OK && strncmp(k_full, "cpu-", 4)) {
+            float *o = NULL;
+            size_t lo = 0;
+            setenv("WMEL_VULKAN_FFT", "0", 1);
+            const int r = plan_run(&plan, WMEL_BACKEND_VULKAN, arith, speech, n, &o, &lo, k_cap, sizeof k_cap);
+            unsetenv("WMEL_VULKAN_FFT");
+            CHECK(r == WMEL_OK && lo == lr && strstr(k_cap, "-dft"), "%s DFT forced: %d %s", presets[pi], r, k_cap);
+            if (r == WMEL_OK && lo == lr) {
+                const double e = rel_err(o, ref, lr);
+                CHECK(e <= BAR, "%s DFT forced: error %g", presets[pi], e);
+                note(arith, e);
+                cases++;
+            }
+            free(o);
+        }
+        free(full);
+        free(cpu);
+        free(ref);
+    }
+    /* a limit that is not a number of bytes: a status and a message */
+    setenv("WMEL_VULKAN_SHARED_LIMIT", "32k", 1);
+    wmel_params p = params(WMEL_BACKEND_VULKAN, arith);
+    int st = 0;
+    wmel_ctx *c = wmel_create(&p, &st);
+    unsetenv("WMEL_VULKAN_SHARED_LIMIT");
+    CHECK(!c && st == WMEL_ERR_BACKEND_UNAVAILABLE && strstr(wmel_vulkan_error_detail(), "WMEL_VULKAN_SHARED_LIMIT"),
+          "WMEL_VULKAN_SHARED_LIMIT=32k: %d '%s'", st, wmel_vulkan_error_detail());
+    wmel_destroy(c);
+    return cases;
+}
+
 /* Each Vulkan call of a create and two calls failed in turn: the k-th call from the start
  * fails (out of device memory and a lost device alternately) until k passes them all. */
 static void inject(void)
@@ -557,6 +675,12 @@ int main(void)
     for (int ai = 0; ai < n_ar; ai++) {
         const int cases = staged_check(ariths[ai], speech, ns);
         printf("staged buffers, arithmetic %s: %d cases bit-identical to the unstaged\n",
+               ariths[ai] == WMEL_VULKAN_ARITH_FLOAT64 ? "float64" : "float-float", cases);
+    }
+    /* the shared-memory limit and the algorithm's choice */
+    for (int ai = 0; ai < n_ar; ai++) {
+        const int cases = limits_check(ariths[ai], speech + 8000);
+        printf("shared-memory limits, arithmetic %s: %d cases\n",
                ariths[ai] == WMEL_VULKAN_ARITH_FLOAT64 ? "float64" : "float-float", cases);
     }
     /* a bad value of the switch: a status and a message */

@@ -1,11 +1,23 @@
 /*
  * frames.comp -- one workgroup per frame: the frame's samples (the host's padded, scaled
  * signal at starts[f]), DC removal, raw energy, frame pre-emphasis, window, windowed
- * energy, a direct DFT of the zero-padded frame (exact table, index j k mod n_fft: any
- * n_fft), power or magnitude with its guard, the sparse mel bank and the plan's log; the
- * frame's n_cols values to out[f n_cols ..]. The stages and their order are those of the
- * float64 reference (src/ref/fe_ref.c). All arithmetic goes through arith_*.glsl
- * (float64, or float-float with -DWMEL_ARITH_FF), constants come from the host's table.
+ * energy, the spectrum of the zero-padded frame, power or magnitude with its guard, the
+ * sparse mel bank and the plan's log; the frame's n_cols values to out[f n_cols ..]. The
+ * stages and their order are those of the float64 reference (src/ref/fe_ref.c). All
+ * arithmetic goes through arith_*.glsl (float64, or float-float with -DWMEL_ARITH_FF),
+ * constants and twiddles come from the host's float64 table.
+ *
+ * The spectrum (specialisation constant FFT, chosen by the host per plan):
+ * - FFT = 1: n_fft even, n_fft / 2 = M a product of 2, 3, 4 and 5. The real frame is read
+ *   as M complex values z[n] = x[2n] + i x[2n+1] (one array of n_fft reals: the frame in
+ *   place), transformed in place by a mixed-radix decimation-in-time FFT (the host's
+ *   radices and the digit-reversed position of each z[n], so that each butterfly writes
+ *   where it read and a stage needs no second buffer), then split into the n_fft-point
+ *   spectrum: X[k] = Fe[k] + W^k Fo[k], X[M - k] = conj(Fe[k] - W^k Fo[k]) with
+ *   Fe, Fo the transforms of the even and odd samples (Z[k] +- conj Z[M - k]). Twiddles
+ *   are entries of the exact cos / sin table, index j k mod n_fft.
+ * - FFT = 0: a direct DFT of the frame, any n_fft (other prime factors, odd n_fft).
+ * The frame's sums (mean, energies) are tree reductions over the workgroup.
  */
 #version 450
 #extension GL_GOOGLE_include_directive : require
@@ -18,11 +30,14 @@
 
 #define WG 64
 layout(local_size_x = WG) in;
-/* the largest frame and spectrum of the plan (set when the pipeline is made) */
+/* set when the pipeline is made: the largest frame and spectrum of the plan, the
+   algorithm, the shared array's words (FFT: n_fft; DFT: frame + spectrum) */
 layout(constant_id = 0) const int MAX_FL = 400;
 layout(constant_id = 1) const int MAX_BINS = 201;
+layout(constant_id = 2) const int FFT = 1;
+layout(constant_id = 3) const int SH_WORDS = 400;
 
-/* vk_host.h's VKW_I_* and VKW_T_* */
+/* vk_internal.h's VKW_I_* and VKW_T_* */
 layout(std430, binding = 0) readonly buffer Tab { RS tab[]; };
 layout(std430, binding = 1) readonly buffer Ints { int ints[]; };
 layout(std430, binding = 2) readonly buffer Sig { RS sig[]; };
@@ -30,19 +45,116 @@ layout(std430, binding = 3) readonly buffer Starts { uint starts[]; };
 layout(std430, binding = 4) writeonly buffer Out { RS outv[]; };
 layout(push_constant) uniform PC { uint n_frames; } pc;
 
-shared R fr[MAX_FL];
-shared R spec[MAX_BINS];
-shared R energy;
+shared R sh[SH_WORDS]; /* FFT: the frame, then z in place, then the spectrum; DFT: frame | spectrum */
+shared R red[WG];      /* the reductions' partial sums */
 
 R tval(int i) { return r_from_s(tab[i]); }
 
-R energy_of(int fl)
+/* The sum of every invocation's v (a tree; uniform control flow). */
+R wg_sum(R v, int lid)
 {
-    R e = tval(6);
-    for (int j = 0; j < fl; j++) e = r_add(e, r_mul(fr[j], fr[j]));
+    red[lid] = v;
+    barrier();
+    for (int s = WG / 2; s > 0; s >>= 1) {
+        if (lid < s) red[lid] = r_add(red[lid], red[lid + s]);
+        barrier();
+    }
+    R t = red[0];
+    barrier();
+    return t;
+}
+
+R log_energy(R e)
+{
     e = r_log(r_max(e, tval(3)));
     if (ints[12] != 0) e = r_max(e, tval(4));
     return e;
+}
+
+/* sample j's word in sh: FFT, z[j / 2] at its digit-reversed place; DFT, j */
+int fpos(int j, int po) { return FFT != 0 ? 2 * ints[po + (j >> 1)] + (j & 1) : j; }
+
+/* the guard, then power or magnitude */
+R finish_bin(R p, int guard, int pw)
+{
+    if (guard == 1) p = r_max(p, tval(1));
+    else if (guard == 2) p = r_add(p, tval(1));
+    return pw == 2 ? p : r_sqrt(p);
+}
+
+/* (re, im) times W^idx = cos - i sin */
+void twiddle(inout R re, inout R im, int idx, int co, int so)
+{
+    const R c = tval(co + idx), s = tval(so + idx);
+    const R nr = r_add(r_mul(re, c), r_mul(im, s));
+    im = r_sub(r_mul(im, c), r_mul(re, s));
+    re = nr;
+}
+
+/* The M-point complex FFT of sh (z[n] at 2 n, 2 n + 1, digit-reversed in, natural out). */
+void fft(int N, int lid, int co, int so)
+{
+    const int M = N >> 1, ns = ints[21]; /* VKW_I_NSTAGE; the radices from VKW_I_RADIX */
+    int L = 1;
+    for (int t = 0; t < ns; t++) {
+        const int r = ints[23 + t], Lt = L * r, nb = M / r, step = N / Lt;
+        for (int b = lid; b < nb; b += WG) {
+            const int g = b / L, p = b - g * L, i0 = 2 * (g * Lt + p), d = 2 * L;
+            R a0r = sh[i0], a0i = sh[i0 + 1], a1r = sh[i0 + d], a1i = sh[i0 + d + 1];
+            if (p != 0) twiddle(a1r, a1i, p * step, co, so);
+            if (r == 2) {
+                sh[i0] = r_add(a0r, a1r), sh[i0 + 1] = r_add(a0i, a1i);
+                sh[i0 + d] = r_sub(a0r, a1r), sh[i0 + d + 1] = r_sub(a0i, a1i);
+            } else if (r == 4) {
+                R a2r = sh[i0 + 2 * d], a2i = sh[i0 + 2 * d + 1], a3r = sh[i0 + 3 * d], a3i = sh[i0 + 3 * d + 1];
+                if (p != 0) {
+                    twiddle(a2r, a2i, 2 * p * step, co, so);
+                    twiddle(a3r, a3i, 3 * p * step, co, so);
+                }
+                const R t0r = r_add(a0r, a2r), t0i = r_add(a0i, a2i), t1r = r_sub(a0r, a2r), t1i = r_sub(a0i, a2i);
+                const R t2r = r_add(a1r, a3r), t2i = r_add(a1i, a3i), t3r = r_sub(a1r, a3r), t3i = r_sub(a1i, a3i);
+                sh[i0] = r_add(t0r, t2r), sh[i0 + 1] = r_add(t0i, t2i);
+                sh[i0 + d] = r_add(t1r, t3i), sh[i0 + d + 1] = r_sub(t1i, t3r);         /* t1 - i t3 */
+                sh[i0 + 2 * d] = r_sub(t0r, t2r), sh[i0 + 2 * d + 1] = r_sub(t0i, t2i);
+                sh[i0 + 3 * d] = r_sub(t1r, t3i), sh[i0 + 3 * d + 1] = r_add(t1i, t3r); /* t1 + i t3 */
+            } else if (r == 3) {
+                R a2r = sh[i0 + 2 * d], a2i = sh[i0 + 2 * d + 1];
+                if (p != 0) twiddle(a2r, a2i, 2 * p * step, co, so);
+                const R c = tval(co + N / 3), s = tval(so + N / 3);
+                const R t1r = r_add(a1r, a2r), t1i = r_add(a1i, a2i), t2r = r_sub(a1r, a2r), t2i = r_sub(a1i, a2i);
+                const R br = r_add(a0r, r_mul(c, t1r)), bi = r_add(a0i, r_mul(c, t1i));
+                const R er = r_mul(s, t2r), ei = r_mul(s, t2i);
+                sh[i0] = r_add(a0r, t1r), sh[i0 + 1] = r_add(a0i, t1i);
+                sh[i0 + d] = r_add(br, ei), sh[i0 + d + 1] = r_sub(bi, er);             /* b - i e */
+                sh[i0 + 2 * d] = r_sub(br, ei), sh[i0 + 2 * d + 1] = r_add(bi, er);     /* b + i e */
+            } else { /* 5 */
+                R a2r = sh[i0 + 2 * d], a2i = sh[i0 + 2 * d + 1], a3r = sh[i0 + 3 * d], a3i = sh[i0 + 3 * d + 1];
+                R a4r = sh[i0 + 4 * d], a4i = sh[i0 + 4 * d + 1];
+                if (p != 0) {
+                    twiddle(a2r, a2i, 2 * p * step, co, so);
+                    twiddle(a3r, a3i, 3 * p * step, co, so);
+                    twiddle(a4r, a4i, 4 * p * step, co, so);
+                }
+                const int q = N / 5;
+                const R c1 = tval(co + q), s1 = tval(so + q), c2 = tval(co + 2 * q), s2 = tval(so + 2 * q);
+                const R t1r = r_add(a1r, a4r), t1i = r_add(a1i, a4i), t2r = r_add(a2r, a3r), t2i = r_add(a2i, a3i);
+                const R t3r = r_sub(a1r, a4r), t3i = r_sub(a1i, a4i), t4r = r_sub(a2r, a3r), t4i = r_sub(a2i, a3i);
+                const R b1r = r_add(a0r, r_add(r_mul(c1, t1r), r_mul(c2, t2r)));
+                const R b1i = r_add(a0i, r_add(r_mul(c1, t1i), r_mul(c2, t2i)));
+                const R b2r = r_add(a0r, r_add(r_mul(c2, t1r), r_mul(c1, t2r)));
+                const R b2i = r_add(a0i, r_add(r_mul(c2, t1i), r_mul(c1, t2i)));
+                const R e1r = r_add(r_mul(s1, t3r), r_mul(s2, t4r)), e1i = r_add(r_mul(s1, t3i), r_mul(s2, t4i));
+                const R e2r = r_sub(r_mul(s2, t3r), r_mul(s1, t4r)), e2i = r_sub(r_mul(s2, t3i), r_mul(s1, t4i));
+                sh[i0] = r_add(a0r, r_add(t1r, t2r)), sh[i0 + 1] = r_add(a0i, r_add(t1i, t2i));
+                sh[i0 + d] = r_add(b1r, e1i), sh[i0 + d + 1] = r_sub(b1i, e1r);         /* b1 - i e1 */
+                sh[i0 + 2 * d] = r_add(b2r, e2i), sh[i0 + 2 * d + 1] = r_sub(b2i, e2r); /* b2 - i e2 */
+                sh[i0 + 3 * d] = r_sub(b2r, e2i), sh[i0 + 3 * d + 1] = r_add(b2i, e2r); /* b2 + i e2 */
+                sh[i0 + 4 * d] = r_sub(b1r, e1i), sh[i0 + 4 * d + 1] = r_add(b1i, e1r); /* b1 + i e1 */
+            }
+        }
+        barrier();
+        L = Lt;
+    }
 }
 
 void main()
@@ -51,54 +163,108 @@ void main()
     if (f >= pc.n_frames) return;
     const int lid = int(gl_LocalInvocationID.x);
     const int N = ints[0], fl = ints[1], nbins = ints[2], n_mels = ints[3], n_cols = ints[4];
-    const int use_energy = ints[5], energy_mode = ints[7];
+    const int use_energy = ints[5], energy_mode = ints[7], po = ints[22]; /* VKW_I_PERM */
+    const bool dc = ints[6] != 0, pre = ints[8] != 0;
     const uint start = starts[f];
+    const R zero = tval(6);
 
-    for (int j = lid; j < fl; j += WG) fr[j] = r_from_s(sig[start + uint(j)]);
-    barrier();
-    if (lid == 0) {
-        if (ints[6] != 0) { /* DC removal */
-            R s = tval(6);
-            for (int j = 0; j < fl; j++) s = r_add(s, fr[j]);
-            R mean = r_div(s, tval(8));
-            for (int j = 0; j < fl; j++) fr[j] = r_sub(fr[j], mean);
-        }
-        if (energy_mode == 1) energy = energy_of(fl);
-        if (ints[8] != 0) { /* pre-emphasis within the frame */
-            R pe = tval(0);
-            for (int j = fl - 1; j > 0; j--) fr[j] = r_sub(fr[j], r_mul(pe, fr[j - 1]));
-            fr[0] = r_sub(fr[0], r_mul(pe, fr[0]));
-        }
+    /* the samples, to their places; the frame's sum */
+    R part = zero;
+    for (int j = lid; j < fl; j += WG) {
+        const R v = r_from_s(sig[start + uint(j)]);
+        sh[fpos(j, po)] = v;
+        part = r_add(part, v);
     }
-    barrier();
+    if (FFT != 0)
+        for (int j = fl + lid; j < N; j += WG) sh[fpos(j, po)] = zero;
+    R mean = zero, energy = zero;
+    if (dc) mean = r_div(wg_sum(part, lid), tval(8));
+    if (energy_mode == 1) { /* the raw energy, after DC removal */
+        part = zero;
+        for (int j = lid; j < fl; j += WG) {
+            R v = sh[fpos(j, po)];
+            if (dc) v = r_sub(v, mean);
+            part = r_add(part, r_mul(v, v));
+        }
+        energy = log_energy(wg_sum(part, lid));
+    }
+    /* DC removal, pre-emphasis (the previous sample read again from the signal, so that no
+       invocation waits for another's), the window */
+    const R pe = tval(0);
     const int wo = ints[13];
-    for (int j = lid; j < fl; j += WG) fr[j] = r_mul(fr[j], tval(wo + j));
+    part = zero;
+    for (int j = lid; j < fl; j += WG) {
+        const int at = fpos(j, po);
+        R v = sh[at];
+        if (dc) v = r_sub(v, mean);
+        if (pre) {
+            R prev = v;
+            if (j > 0) {
+                prev = r_from_s(sig[start + uint(j - 1)]);
+                if (dc) prev = r_sub(prev, mean);
+            }
+            v = r_sub(v, r_mul(pe, prev));
+        }
+        v = r_mul(v, tval(wo + j));
+        sh[at] = v;
+        if (energy_mode == 2) part = r_add(part, r_mul(v, v));
+    }
+    if (energy_mode == 2) energy = log_energy(wg_sum(part, lid));
     barrier();
-    if (lid == 0 && energy_mode == 2) energy = energy_of(fl);
 
     const int co = ints[14], so = ints[15], guard = ints[10], pw = ints[9];
-    for (int k = lid; k < nbins; k += WG) {
-        R re = tval(6), im = tval(6);
-        int idx = 0; /* j k mod N */
-        for (int j = 0; j < fl; j++) {
-            re = r_add(re, r_mul(fr[j], tval(co + idx)));
-            im = r_sub(im, r_mul(fr[j], tval(so + idx)));
-            idx += k;
-            if (idx >= N) idx -= N;
+    const int M = N >> 1;
+    if (FFT != 0) {
+        fft(N, lid, co, so);
+        /* the n_fft-point spectrum from Z: bins k and M - k by one invocation, written over
+           Z[k] and Z[M - k]'s real words (bin M over Z[0]'s imaginary one); 2 X is formed,
+           then the power times 1/4 (exact) */
+        const R quarter = tval(9); /* VKW_T_QUARTER */
+        for (int k = lid; k <= M / 2; k += WG) {
+            if (k == 0) {
+                const R zr = sh[0], zi = sh[1];
+                const R x0 = r_add(zr, zi), xm = r_sub(zr, zi);
+                sh[0] = finish_bin(r_mul(x0, x0), guard, pw);
+                sh[1] = finish_bin(r_mul(xm, xm), guard, pw);
+            } else {
+                const int kk = M - k;
+                const R ar = sh[2 * k], ai = sh[2 * k + 1], br = sh[2 * kk], bi = sh[2 * kk + 1];
+                const R er = r_add(ar, br), ei = r_sub(ai, bi); /* 2 Fe */
+                R orr = r_add(ai, bi), oi = r_sub(br, ar);      /* 2 Fo, then 2 W^k Fo */
+                twiddle(orr, oi, k, co, so);
+                const R xr = r_add(er, orr), xi = r_add(ei, oi), yr = r_sub(er, orr), yi = r_sub(ei, oi);
+                const R px = r_mul(r_add(r_mul(xr, xr), r_mul(xi, xi)), quarter);
+                const R py = r_mul(r_add(r_mul(yr, yr), r_mul(yi, yi)), quarter);
+                sh[2 * k] = finish_bin(px, guard, pw);
+                sh[2 * kk] = finish_bin(py, guard, pw);
+            }
         }
-        R p = r_add(r_mul(re, re), r_mul(im, im));
-        if (guard == 1) p = r_max(p, tval(1));
-        else if (guard == 2) p = r_add(p, tval(1));
-        spec[k] = pw == 2 ? p : r_sqrt(p);
+    } else {
+        for (int k = lid; k < nbins; k += WG) {
+            R re = zero, im = zero;
+            int idx = 0; /* j k mod N */
+            for (int j = 0; j < fl; j++) {
+                re = r_add(re, r_mul(sh[j], tval(co + idx)));
+                im = r_sub(im, r_mul(sh[j], tval(so + idx)));
+                idx += k;
+                if (idx >= N) idx -= N;
+            }
+            sh[fl + k] = finish_bin(r_add(r_mul(re, re), r_mul(im, im)), guard, pw);
+        }
     }
     barrier();
 
+    /* bin k's word: FFT, Z[k]'s real one (bin M: Z[0]'s imaginary one); DFT, after the frame */
     const int mo = ints[16], lo_at = ints[17], len_at = ints[18], off_at = ints[19], lmode = ints[11];
     const uint ob = f * uint(n_cols);
     for (int m = lid; m < n_mels; m += WG) {
         const int lo = ints[lo_at + m], len = ints[len_at + m], off = ints[off_at + m];
-        R acc = tval(6);
-        for (int i = 0; i < len; i++) acc = r_add(acc, r_mul(tval(mo + off + i), spec[lo + i]));
+        R acc = zero;
+        for (int i = 0; i < len; i++) {
+            const int k = lo + i;
+            const int at = FFT != 0 ? (k == M ? 1 : 2 * k) : fl + k;
+            acc = r_add(acc, r_mul(tval(mo + off + i), sh[at]));
+        }
         if (lmode == 1) acc = r_mul(r_log(r_max(acc, tval(2))), tval(5));
         else if (lmode == 2) acc = r_log(r_add(acc, tval(2)));
         else if (lmode == 3) acc = r_log(r_max(acc, tval(2)));
