@@ -190,13 +190,17 @@ static int rs_build(rs_t *r, int kind, int in_rate, int out_rate)
 static void rs_one(const rs_t *r, const void *src_v, int index, int frac, void *dst_v, size_t at)
 {
     const int L = r->L, linear = r->mod != 0;
+    /* The kernels read whole vectors (8 int16, 8 float, 4 double); past L a row holds
+       zeros, but the last row (row 0 shifted, the second filter at the last phase) holds
+       row 0's last tap at L: it is added like the others. */
+    const int L2 = (L + (r->kind == K_DBL ? 3 : 7)) & (r->kind == K_DBL ? ~3 : ~7);
     if (r->kind == K_S16) {
         const int16_t *src = src_v, *f = (const int16_t *)r->bank + (size_t)index * r->alloc;
         uint32_t v1 = 0x4000, v2 = 0x4000;
         for (int i = 0; i < L; i++) v1 += (uint32_t)((int32_t)src[i] * f[i]);
         if (linear) {
             const int16_t *f2 = f + r->alloc;
-            for (int i = 0; i < L; i++) v2 += (uint32_t)((int32_t)src[i] * f2[i]);
+            for (int i = 0; i < L2; i++) v2 += (uint32_t)((int32_t)src[i] * f2[i]);
             long long d = wrap32(v2 - v1);
             v1 += (uint32_t)(uint64_t)(d * frac / r->src_incr);
         }
@@ -208,7 +212,7 @@ static void rs_one(const rs_t *r, const void *src_v, int index, int frac, void *
         for (int k = 0; k < 4; k++) a[k] = l1[k] + l1[k + 4];
         if (linear) {
             const float *f2 = f + r->alloc;
-            for (int i = 0; i < L; i++) l2[i & 7] = fmaf(src[i], f2[i], l2[i & 7]);
+            for (int i = 0; i < L2; i++) l2[i & 7] = fmaf(src[i], f2[i], l2[i & 7]);
             float fr = (float)frac * r->inv_f;
             for (int k = 0; k < 4; k++) a[k] = fmaf((l2[k] + l2[k + 4]) - a[k], fr, a[k]);
         }
@@ -220,7 +224,7 @@ static void rs_one(const rs_t *r, const void *src_v, int index, int frac, void *
         for (int k = 0; k < 2; k++) a[k] = l1[k] + l1[k + 2];
         if (linear) {
             const double *f2 = f + r->alloc;
-            for (int i = 0; i < L; i++) l2[i & 3] = fma(src[i], f2[i], l2[i & 3]);
+            for (int i = 0; i < L2; i++) l2[i & 3] = fma(src[i], f2[i], l2[i & 3]);
             double fr = (double)frac * r->inv_d;
             for (int k = 0; k < 2; k++) a[k] = fma((l2[k] + l2[k + 2]) - a[k], fr, a[k]);
         }
@@ -403,8 +407,8 @@ int wmel__pcm_to_s16(const wmel__pcm_info *in, const void *data, size_t frames, 
         rc = wmel__say(err, err_len, WMEL_ERR_NO_MEMORY, name, "the file is too long for this build");
         goto done;
     }
-    size_t vlen = L + frames + L / 2 + 2;
-    v = malloc(vlen * esz);
+    size_t vlen = L + frames + L / 2 + 2 + 8; /* + what the kernels read past a window */
+    v = calloc(vlen, esz);
     if (!v) {
         rc = wmel__say(err, err_len, WMEL_ERR_NO_MEMORY, name, "out of memory for %zu samples", frames);
         goto done;
@@ -412,7 +416,6 @@ int wmel__pcm_to_s16(const wmel__pcm_info *in, const void *data, size_t frames, 
     /* count the output once (it does not depend on the samples) */
     size_t M = frames;
     if (resample) {
-        memset(v, 0, vlen * esz);
         M = rs_channel(&r, v, frames, NULL);
     }
     if (M == 0) goto done;

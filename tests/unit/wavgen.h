@@ -7,7 +7,6 @@
 #ifndef WMEL_WAVGEN_H
 #define WMEL_WAVGEN_H
 
-#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,18 +36,29 @@ static uint32_t wg_rand(uint32_t *s)
     return *s;
 }
 
-/* Sample i of channel c, in [-1.25, 1.25] (past 1 on purpose: clipping). Segments of the
- * file: full-scale noise, a sweep, a clipped sine, silence, quiet noise. */
-static double wg_value(int i, int c, int n, uint32_t *rng)
+/* A sine-like wave without libm: a parabola on each half period, phase in [0, 2^16),
+ * in [-2^23, 2^23] */
+static int32_t wg_wave(uint32_t phase)
+{
+    int32_t t = (int32_t)(phase & 0x7FFF);            /* within the half period */
+    int64_t y = (int64_t)t * (0x8000 - t);             /* up to 2^28 */
+    int32_t v = (int32_t)(y >> 5);                     /* up to 2^23 */
+    return phase & 0x8000 ? -v : v;
+}
+
+/* Sample i of channel c in units of 2^-23, in [-1.25, 1.25] * 2^23 (past full scale on
+ * purpose: clipping). Integers only, so every platform writes the same file. Segments:
+ * full-scale noise, a sweep, a clipped wave, silence, quiet noise. */
+static int32_t wg_value(int i, int c, int n, uint32_t *rng)
 {
     int seg = n < 8 ? 0 : (int)((long long)i * 5 / n);
-    double r = (double)(wg_rand(rng) >> 8) / (double)(1u << 24) * 2.0 - 1.0;
+    int32_t r = (int32_t)(wg_rand(rng) >> 8) - (1 << 23);
     switch (seg) {
     case 0: return r;
-    case 1: return 0.6 * sin(0.00002 * (double)i * (double)i + c);
-    case 2: return 1.25 * sin(0.05 * i + c);
-    case 3: return 0.0;
-    default: return 0.001 * r;
+    case 1: return wg_wave((uint32_t)((unsigned long long)i * (unsigned long long)i / 8 + (unsigned)c * 5000u)) / 5 * 3;
+    case 2: return wg_wave((uint32_t)i * 1500u + (unsigned)c * 9000u) / 4 * 5;
+    case 3: return 0;
+    default: return r / 1024;
     }
 }
 
@@ -90,16 +100,16 @@ static size_t wg_make(unsigned char **out, int fmt, int rate, int layout, int fr
     uint32_t rng = seed * 2654435761u + 12345u;
     for (int i = 0; i < frames; i++)
         for (int c = 0; c < ch; c++) {
-            double v = wg_value(i, c, frames, &rng);
-            double cl = v > 1.0 ? 1.0 : v < -1.0 ? -1.0 : v;
+            int32_t v = wg_value(i, c, frames, &rng);
+            int32_t cl = v > (1 << 23) - 1 ? (1 << 23) - 1 : v < -(1 << 23) ? -(1 << 23) : v;
             switch (fmt) {
-            case WG_U8: { long q = lrint(cl * 127.5 + 127.5); b[p++] = (unsigned char)(q < 0 ? 0 : q > 255 ? 255 : q); break; }
-            case WG_S16: { long q = lrint(cl * 32767.0); WG_P16((uint16_t)(int16_t)q); break; }
-            case WG_S24: { long q = lrint(cl * 8388607.0); uint32_t u = (uint32_t)q;
-                           b[p++] = (unsigned char)u; b[p++] = (unsigned char)(u >> 8); b[p++] = (unsigned char)(u >> 16); break; }
-            case WG_S32: { long long q = llrint(cl * 2147483647.0); WG_P32((uint32_t)q); break; }
-            case WG_F32: { float f = (float)v; uint32_t u; memcpy(&u, &f, 4); WG_P32(u); break; }
-            default: { uint64_t u; memcpy(&u, &v, 8); WG_P32((uint32_t)u); WG_P32((uint32_t)(u >> 32)); break; }
+            case WG_U8: b[p++] = (unsigned char)((cl + (1 << 23)) >> 16); break;
+            case WG_S16: WG_P16((uint32_t)(cl + (1 << 23)) >> 8 ^ 0x8000u); break;
+            case WG_S24: { uint32_t u = (uint32_t)cl; b[p++] = (unsigned char)u; b[p++] = (unsigned char)(u >> 8);
+                           b[p++] = (unsigned char)(u >> 16); break; }
+            case WG_S32: WG_P32((uint32_t)cl << 8 | ((uint32_t)i & 0xFF)); break;
+            case WG_F32: { float f = (float)v / 8388608.0f; uint32_t u; memcpy(&u, &f, 4); WG_P32(u); break; }
+            default: { double d = (double)v / 8388608.0; uint64_t u; memcpy(&u, &d, 8); WG_P32((uint32_t)u); WG_P32((uint32_t)(u >> 32)); break; }
             }
         }
 #undef WG_P16
