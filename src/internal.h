@@ -441,6 +441,12 @@ uint64_t wmel__wav_default_layout(int channels);
 int wmel__wav_decode_s16(const void *data, size_t size, const char *name, int16_t **out,
                          size_t *n_out, wmel__pcm_info *info, char *err, size_t err_len,
                          char *warn, size_t warn_len);
+/* wmel_read_wav / wmel_parse_wav that also describe the input in desc (one line). */
+int wmel__wav_load(const char *path, float **out, size_t *n_out, char *desc, size_t desc_len,
+                   char *err, size_t err_len, char *warn, size_t warn_len);
+int wmel__wav_load_memory(const void *data, size_t size, const char *name, float **out,
+                          size_t *n_out, char *desc, size_t desc_len, char *err, size_t err_len,
+                          char *warn, size_t warn_len);
 
 void *wmel__aligned_alloc(size_t bytes);
 /* Worker t of nt prefaults its share (by address) of an output it is about to write. */

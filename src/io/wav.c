@@ -119,32 +119,52 @@ int wmel__wav_decode_s16(const void *data, size_t size, const char *name, int16_
     return rc;
 }
 
-int wmel_parse_wav(const void *data, size_t size, const char *name, float **out,
-                   size_t *n_out, char *err, size_t err_len, char *warn, size_t warn_len)
+static const char *const pcm_name[] = {"", "pcm_u8", "pcm_s16le", "pcm_s24le", "pcm_s32le",
+                                        "pcm_f32le", "pcm_f64le"};
+
+/* Memory to float samples (int16 / 32768, as the FFmpeg path); desc, when given,
+ * receives one line on the input for wmel_decoder_format(). */
+static int load_mem(const void *data, size_t size, const char *name, float **out, size_t *n_out,
+                    char *desc, size_t desc_len, char *err, size_t err_len, char *warn, size_t warn_len)
 {
-    if (!out || !n_out || (!data && size)) return WMEL_ERR_NULL_POINTER;
-    *out = NULL;
-    *n_out = 0;
     int16_t *s = NULL;
     size_t n = 0;
-    int rc = wmel__wav_decode_s16(data, size, name, &s, &n, NULL, err, err_len, warn, warn_len);
+    wmel__pcm_info in;
+    int rc = wmel__wav_decode_s16(data, size, name, &s, &n, &in, err, err_len, warn, warn_len);
     if (rc != WMEL_OK) return rc;
     float *o = malloc(n * sizeof *o);
     if (!o) {
         free(s);
         return wmel__say(err, err_len, WMEL_ERR_NO_MEMORY, name, "out of memory for %zu samples", n);
     }
-    for (size_t i = 0; i < n; i++) o[i] = (float)s[i] / 32768.0f; /* as the FFmpeg path */
+    for (size_t i = 0; i < n; i++) o[i] = (float)s[i] / 32768.0f;
     free(s);
+    if (desc && desc_len)
+        snprintf(desc, desc_len, "wav: built-in reader, %s, %d Hz, %d channel%s%s -> 16000 Hz mono",
+                 pcm_name[in.fmt], in.rate, in.channels, in.channels == 1 ? "" : "s",
+                 in.mask ? " (channel mask)" : "");
     *out = o;
     *n_out = n;
     return WMEL_OK;
 }
 
-int wmel_read_wav(const char *path, float **out, size_t *n_out, char *err, size_t err_len,
-                  char *warn, size_t warn_len)
+int wmel_parse_wav(const void *data, size_t size, const char *name, float **out,
+                   size_t *n_out, char *err, size_t err_len, char *warn, size_t warn_len)
 {
+    if (warn && warn_len) warn[0] = 0;
+    if (!out || !n_out || (!data && size)) return WMEL_ERR_NULL_POINTER;
+    *out = NULL;
+    *n_out = 0;
+    return load_mem(data, size, name, out, n_out, NULL, 0, err, err_len, warn, warn_len);
+}
+
+int wmel__wav_load(const char *path, float **out, size_t *n_out, char *desc, size_t desc_len,
+                   char *err, size_t err_len, char *warn, size_t warn_len)
+{
+    if (warn && warn_len) warn[0] = 0;
     if (!path || !out || !n_out) return WMEL_ERR_NULL_POINTER;
+    *out = NULL;
+    *n_out = 0;
     int is_stdin = !strcmp(path, "-");
     FILE *f = is_stdin ? stdin : wmel__fopen(path, "rb");
     if (!f) return wmel__say(err, err_len, WMEL_ERR_IO, path, "cannot open: %s", strerror(errno));
@@ -165,9 +185,26 @@ int wmel_read_wav(const char *path, float **out, size_t *n_out, char *err, size_
     if (!buf || len == cap) rc = wmel__say(err, err_len, WMEL_ERR_NO_MEMORY, path, "out of memory reading the file");
     else if (ferror(f)) rc = wmel__say(err, err_len, WMEL_ERR_IO, path, "read error: %s", strerror(errno));
     if (!is_stdin) fclose(f);
-    if (rc == WMEL_OK) rc = wmel_parse_wav(buf, len, path, out, n_out, err, err_len, warn, warn_len);
+    if (rc == WMEL_OK) rc = load_mem(buf, len, path, out, n_out, desc, desc_len, err, err_len, warn, warn_len);
     free(buf);
     return rc;
+}
+
+int wmel_read_wav(const char *path, float **out, size_t *n_out, char *err, size_t err_len,
+                  char *warn, size_t warn_len)
+{
+    return wmel__wav_load(path, out, n_out, NULL, 0, err, err_len, warn, warn_len);
+}
+
+int wmel__wav_load_memory(const void *data, size_t size, const char *name, float **out,
+                          size_t *n_out, char *desc, size_t desc_len, char *err, size_t err_len,
+                          char *warn, size_t warn_len)
+{
+    if (warn && warn_len) warn[0] = 0;
+    if (!out || !n_out || (!data && size)) return WMEL_ERR_NULL_POINTER;
+    *out = NULL;
+    *n_out = 0;
+    return load_mem(data, size, name, out, n_out, desc, desc_len, err, err_len, warn, warn_len);
 }
 
 int wmel__wav_claim_warning(const void *head, size_t head_len, unsigned long long total,
