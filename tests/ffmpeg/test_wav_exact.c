@@ -9,7 +9,6 @@
  */
 #include "testutil.h"
 
-#include "../unit/wavgen.h"
 #include "internal.h"
 
 #include <stdio.h>
@@ -17,6 +16,7 @@
 #include <string.h>
 
 #ifdef WMEL_HAVE_FFMPEG
+#include "../unit/wavgen.h"
 #include "io/decode.h"
 
 static int16_t *ff_decode(const unsigned char *b, size_t len, size_t *n, char *err, size_t el)

@@ -30,7 +30,7 @@ static const struct { int ch; uint32_t mask; const char *name; } wg_layouts[] = 
 static const int wg_lengths[] = {1, 3, 50, 61, 101, 333, 4801, 22057};
 #define WG_NLENGTHS ((int)(sizeof wg_lengths / sizeof wg_lengths[0]))
 
-static uint32_t wg_rand(uint32_t *s)
+static inline uint32_t wg_rand(uint32_t *s)
 {
     *s = *s * 1664525u + 1013904223u;
     return *s;
@@ -38,7 +38,7 @@ static uint32_t wg_rand(uint32_t *s)
 
 /* A sine-like wave without libm: a parabola on each half period, phase in [0, 2^16),
  * in [-2^23, 2^23] */
-static int32_t wg_wave(uint32_t phase)
+static inline int32_t wg_wave(uint32_t phase)
 {
     int32_t t = (int32_t)(phase & 0x7FFF);            /* within the half period */
     int64_t y = (int64_t)t * (0x8000 - t);             /* up to 2^28 */
@@ -49,7 +49,7 @@ static int32_t wg_wave(uint32_t phase)
 /* Sample i of channel c in units of 2^-23, in [-1.25, 1.25] * 2^23 (past full scale on
  * purpose: clipping). Integers only, so every platform writes the same file. Segments:
  * full-scale noise, a sweep, a clipped wave, silence, quiet noise. */
-static int32_t wg_value(int i, int c, int n, uint32_t *rng)
+static inline int32_t wg_value(int i, int c, int n, uint32_t *rng)
 {
     int seg = n < 8 ? 0 : (int)((long long)i * 5 / n);
     int32_t r = (int32_t)(wg_rand(rng) >> 8) - (1 << 23);
@@ -63,7 +63,7 @@ static int32_t wg_value(int i, int c, int n, uint32_t *rng)
 }
 
 /* Writes a WAV into a malloc'd buffer; returns its size (0 on no memory). */
-static size_t wg_make(unsigned char **out, int fmt, int rate, int layout, int frames, unsigned seed)
+static inline size_t wg_make(unsigned char **out, int fmt, int rate, int layout, int frames, unsigned seed)
 {
     const int ch = wg_layouts[layout].ch, bytes = wg_fmt_bytes[fmt];
     const uint32_t mask = wg_layouts[layout].mask;
@@ -120,7 +120,7 @@ static size_t wg_make(unsigned char **out, int fmt, int rate, int layout, int fr
 }
 
 /* FNV-1a, 64-bit, of int16 samples as little-endian bytes */
-static uint64_t wg_fnv(const int16_t *s, size_t n, uint64_t h)
+static inline uint64_t wg_fnv(const int16_t *s, size_t n, uint64_t h)
 {
     for (size_t i = 0; i < n; i++) {
         uint16_t u = (uint16_t)s[i];
