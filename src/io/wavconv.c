@@ -54,7 +54,7 @@ enum { K_S16, K_FLT, K_DBL }; /* the working sample format */
 /* ---------------------------------------------------------------- helpers */
 
 static int32_t wrap32(uint32_t u) { return u <= INT32_MAX ? (int32_t)u : -(int32_t)(~u) - 1; }
-static int32_t asr(int32_t v, int s) { return v >= 0 ? v >> s : ~(~v >> s); }
+static int32_t shr_floor(int32_t v, int s) { return v >= 0 ? v >> s : ~(~v >> s); }
 static int16_t sat16(long long v) { return (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v); }
 static int16_t wrap16(int32_t v) { uint16_t u = (uint16_t)((uint32_t)v & 0xFFFFu); return u < 0x8000u ? (int16_t)u : (int16_t)((int32_t)u - 65536); }
 static long long gcdll(long long a, long long b)
@@ -65,6 +65,24 @@ static long long gcdll(long long a, long long b)
         b = t;
     }
     return a;
+}
+
+/* x * y + z rounded once to float, on any C library: the product is exact in double;
+ * the double sum is right unless it lies exactly halfway between two floats and is
+ * inexact, where it is moved one double ulp towards the exact value first. */
+static float fmaf_exact(float x, float y, float z)
+{
+    double xy = (double)x * y, r = xy + z;
+    uint64_t u;
+    memcpy(&u, &r, 8);
+    if ((u & 0x1FFFFFFFu) != 0x10000000u || ((u >> 52) & 0x7FF) == 0x7FF || (r - xy == z && r - z == xy))
+        return (float)r;
+    int neg = (int)(u >> 63);
+    double err = neg == (z > xy) ? xy - r + z : z - r + xy;
+    if (neg == (err < 0)) u++;
+    else u--;
+    memcpy(&r, &u, 8);
+    return (float)r;
 }
 
 /* 0th-order modified Bessel function, the series summed until it stops changing */
@@ -204,17 +222,17 @@ static void rs_one(const rs_t *r, const void *src_v, int index, int frac, void *
             long long d = wrap32(v2 - v1);
             v1 += (uint32_t)(uint64_t)(d * frac / r->src_incr);
         }
-        ((int16_t *)dst_v)[at] = sat16(asr(wrap32(v1), 15));
+        ((int16_t *)dst_v)[at] = sat16(shr_floor(wrap32(v1), 15));
     } else if (r->kind == K_FLT) {
         const float *src = src_v, *f = (const float *)r->bank + (size_t)index * r->alloc;
         float l1[8] = {0}, l2[8] = {0}, a[4];
-        for (int i = 0; i < L; i++) l1[i & 7] = fmaf(src[i], f[i], l1[i & 7]);
+        for (int i = 0; i < L; i++) l1[i & 7] = fmaf_exact(src[i], f[i], l1[i & 7]);
         for (int k = 0; k < 4; k++) a[k] = l1[k] + l1[k + 4];
         if (linear) {
             const float *f2 = f + r->alloc;
-            for (int i = 0; i < L2; i++) l2[i & 7] = fmaf(src[i], f2[i], l2[i & 7]);
+            for (int i = 0; i < L2; i++) l2[i & 7] = fmaf_exact(src[i], f2[i], l2[i & 7]);
             float fr = (float)frac * r->inv_f;
-            for (int k = 0; k < 4; k++) a[k] = fmaf((l2[k] + l2[k + 4]) - a[k], fr, a[k]);
+            for (int k = 0; k < 4; k++) a[k] = fmaf_exact((l2[k] + l2[k + 4]) - a[k], fr, a[k]);
         }
         ((float *)dst_v)[at] = (a[0] + a[2]) + (a[1] + a[3]);
     } else {
@@ -479,7 +497,7 @@ int wmel__pcm_to_s16(const wmel__pcm_info *in, const void *data, size_t frames, 
         if (resample) rs_channel(&r, v, frames, res);
         else memcpy(res, v + L * esz, M * esz);
         if (direct) { /* s24/s32 straight to s16: the top 16 bits */
-            for (size_t i = 0; i < M; i++) o[i] = (int16_t)asr(rd_s32(pcm + i * fb, fmt), 16);
+            for (size_t i = 0; i < M; i++) o[i] = (int16_t)shr_floor(rd_s32(pcm + i * fb, fmt), 16);
             break;
         }
         /* mix channel c into the accumulator, the way the reference's mixer for this
@@ -511,8 +529,8 @@ int wmel__pcm_to_s16(const wmel__pcm_info *in, const void *data, size_t frames, 
         } else if (kind == K_S16) {
             int32_t a = ((int32_t *)acc)[i];
             if (nz == 1 && coef[first] == 1.0) o[i] = (int16_t)a;
-            else if (nz <= 2 && maxsum > 32768) o[i] = sat16(asr(wrap32((uint32_t)a + 16384u), 15));
-            else o[i] = wrap16(asr(wrap32((uint32_t)a + 16384u), 15));
+            else if (nz <= 2 && maxsum > 32768) o[i] = sat16(shr_floor(wrap32((uint32_t)a + 16384u), 15));
+            else o[i] = wrap16(shr_floor(wrap32((uint32_t)a + 16384u), 15));
         } else if (kind == K_FLT) {
             o[i] = flt_to_s16(((float *)acc)[i]);
         } else {
