@@ -1007,8 +1007,11 @@ WMEL_API int wmel_ref_plan_stages(const wmel_frontend_plan *plan, const float *p
 /* Audio files.                                                                         */
 
 /* Reads a whole audio file as 16 kHz mono float samples in [-1, 1).
- * Built-in reader: RIFF/WAVE at 16 kHz, mono, PCM 16-bit or IEEE float32. Other
- * formats and rates need the FFmpeg decoder (see wmel_have_ffmpeg()).
+ * Built-in reader: RIFF/WAVE with PCM 8/16/24/32-bit or IEEE float 32/64-bit samples
+ * (WAVE_FORMAT_EXTENSIBLE included), any rate up to 1 MHz and any channel layout FFmpeg
+ * downmixes, resampled and downmixed to the same int16 samples (/ 32768) the FFmpeg
+ * build gives (docs/decoding.md). Other codecs need the FFmpeg decoder (see
+ * wmel_have_ffmpeg()).
  * path "-" reads standard input. *out is allocated with malloc (free it with
  * wmel_free); *n_out receives the sample count. err/err_len (may be NULL/0) receive a
  * one-line message naming the file and the reason; warnings (e.g. a truncated file
@@ -1108,7 +1111,8 @@ WMEL_API const char *wmel_decoder_error(const wmel_decoder *d);
 WMEL_API double wmel_decoder_duration(const wmel_decoder *d);
 
 /* One line on what is decoded, e.g. "wav: pcm_s16le, 16000 Hz, 1 channel (mono), s16"
- * (FFmpeg builds) or "wav: built-in reader, 16000 Hz, mono" ; "" for NULL. Never NULL;
+ * (FFmpeg builds) or "wav: built-in reader, pcm_s16le, 44100 Hz, 2 channels -> 16000 Hz
+ * mono"; "" for NULL. Never NULL;
  * valid until close. */
 WMEL_API const char *wmel_decoder_format(const wmel_decoder *d);
 

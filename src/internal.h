@@ -433,6 +433,33 @@ int wmel__say(char *buf, size_t len, int rc, const char *name, const char *fmt, 
 int wmel__wav_claim_warning(const void *head, size_t head_len, unsigned long long total,
                             const char *name, char *warn, size_t warn_len);
 
+/* The built-in WAV path (src/io/wav.c, src/io/wavconv.c): decoded PCM of any rate and
+ * channel count to 16 kHz mono int16, the samples the FFmpeg build gives. */
+enum { WMEL_PCM_U8 = 1, WMEL_PCM_S16, WMEL_PCM_S24, WMEL_PCM_S32, WMEL_PCM_F32, WMEL_PCM_F64 };
+typedef struct {
+    int fmt;       /* WMEL_PCM_* */
+    int channels;
+    int rate;      /* Hz */
+    uint64_t mask; /* WAVE_FORMAT_EXTENSIBLE's channel mask, 0 if none */
+} wmel__pcm_info;
+/* frames interleaved little-endian frames at data -> *out (malloc'd, *n_out samples;
+ * NULL and 0 when the input is too short to give any). 0 or a status with a message. */
+int wmel__pcm_to_s16(const wmel__pcm_info *in, const void *data, size_t frames, int16_t **out,
+                     size_t *n_out, const char *name, char *err, size_t err_len);
+/* FFmpeg's default channel mask for a count (1 to 8), else 0. */
+uint64_t wmel__wav_default_layout(int channels);
+/* A RIFF/WAVE file in memory to 16 kHz mono int16 (as wmel_parse_wav, which divides
+ * these by 32768); info, when not NULL, receives what the header says. */
+int wmel__wav_decode_s16(const void *data, size_t size, const char *name, int16_t **out,
+                         size_t *n_out, wmel__pcm_info *info, char *err, size_t err_len,
+                         char *warn, size_t warn_len);
+/* wmel_read_wav / wmel_parse_wav that also describe the input in desc (one line). */
+int wmel__wav_load(const char *path, float **out, size_t *n_out, char *desc, size_t desc_len,
+                   char *err, size_t err_len, char *warn, size_t warn_len);
+int wmel__wav_load_memory(const void *data, size_t size, const char *name, float **out,
+                          size_t *n_out, char *desc, size_t desc_len, char *err, size_t err_len,
+                          char *warn, size_t warn_len);
+
 void *wmel__aligned_alloc(size_t bytes);
 /* Worker t of nt prefaults its share (by address) of an output it is about to write. */
 void wmel__populate_share(void *p, size_t bytes, int t, int nt);

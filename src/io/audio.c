@@ -1,8 +1,9 @@
 /*
  * audio.c -- wmel_decoder and wmel_load_audio*: 16 kHz mono float samples from any
  * input. With FFmpeg the samples come from decode.c (openai-whisper's load_audio, bit
- * for bit: int16 / 32768); without it from the built-in WAV reader (wav.c), so the same
- * API works in both builds.
+ * for bit: int16 / 32768); without it from the built-in WAV reader (wav.c, wavconv.c:
+ * the same int16 samples for WAV of any rate and channel count), so the same API works
+ * in both builds.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "../internal.h"
@@ -33,7 +34,7 @@ struct wmel_decoder {
     char name[512];
     char err[MSG];
     char warn[MSG];
-    char format[64];  /* WAV fallback's wmel_decoder_format() */
+    char format[160]; /* WAV fallback's wmel_decoder_format() */
 };
 
 int wmel_have_ffmpeg(void)
@@ -88,10 +89,12 @@ static wmel_decoder *open_any(const char *path, const void *data, size_t size,
     }
 #else
     if (path)
-        st = wmel_read_wav(path, &d->pcm, &d->n, d->err, sizeof d->err, d->warn, sizeof d->warn);
+        st = wmel__wav_load(path, &d->pcm, &d->n, d->format, sizeof d->format, d->err,
+                            sizeof d->err, d->warn, sizeof d->warn);
     else
-        st = wmel_parse_wav(data, size, d->name, &d->pcm, &d->n, d->err, sizeof d->err,
-                            d->warn, sizeof d->warn);
+        st = wmel__wav_load_memory(data, size, d->name, &d->pcm, &d->n, d->format,
+                                   sizeof d->format, d->err, sizeof d->err, d->warn,
+                                   sizeof d->warn);
     /* not WAV: other formats need FFmpeg, which this build has not */
     if (st == WMEL_ERR_FORMAT && strstr(d->err, "(no RIFF/WAVE header)")) {
         size_t l = strlen(d->err);
@@ -99,7 +102,6 @@ static wmel_decoder *open_any(const char *path, const void *data, size_t size,
                  "(built without FFmpeg: WAV and raw samples only)");
     }
 #endif
-    snprintf(d->format, sizeof d->format, "wav: built-in reader, 16000 Hz, mono");
     if (st != WMEL_OK) {
         copy_msg(err, err_len, d->err);
         free(d->pcm);

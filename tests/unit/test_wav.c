@@ -1,7 +1,8 @@
 /*
  * test_wav.c -- the built-in WAV reader on good and broken files built in memory:
  * empty, text, header only, no data chunk, lying sizes (decoded with a warning, like
- * the ffmpeg CLI), odd byte counts, unsupported rates and formats, float32.
+ * the ffmpeg CLI), odd byte counts, other rates, channel counts and widths, what it does
+ * not take (ADPCM, absurd rates, layouts FFmpeg cannot downmix), float32.
  */
 #include "testutil.h"
 #include "wmel.h"
@@ -75,13 +76,33 @@ int main(void)
     CHECK(wmel_parse_wav(b, 30, "h2.wav", &o, &n, err, sizeof err, NULL, 0) == WMEL_ERR_CORRUPT, "cut in fmt");
     CHECK(wmel_parse_wav(b, 36, "h3.wav", &o, &n, err, sizeof err, NULL, 0) == WMEL_ERR_NO_SAMPLES, "no data chunk");
     CHECK(wmel_parse_wav(b, 44, "h4.wav", &o, &n, err, sizeof err, NULL, 0) == WMEL_ERR_NO_SAMPLES, "header, no samples");
+    /* any rate, channel count and PCM/float width decodes (test_wav_exact and
+       test_wav_digest hold the samples to the FFmpeg build's) */
     len = mk(b, 1, 2, 16000, 16, s, sizeof s, 0);
-    CHECK(wmel_parse_wav(b, len, "st.wav", &o, &n, err, sizeof err, NULL, 0) == WMEL_ERR_UNSUPPORTED, "stereo");
+    CHECK(wmel_parse_wav(b, len, "st.wav", &o, &n, err, sizeof err, NULL, 0) == WMEL_OK, "stereo: %s", err);
+    CHECK(n == 50 && o[0] == (float)((-15000 * 16384 + (300 - 15000) * 16384 + 16384) >> 15) / 32768.0f,
+          "stereo: the mean of the channels (%zu samples)", n);
+    wmel_free(o);
     len = mk(b, 1, 1, 44100, 16, s, sizeof s, 0);
-    CHECK(wmel_parse_wav(b, len, "r.wav", &o, &n, err, sizeof err, NULL, 0) == WMEL_ERR_UNSUPPORTED, "44.1k");
-    CHECK(strstr(err, "44100"), "names the rate: %s", err);
+    CHECK(wmel_parse_wav(b, len, "r.wav", &o, &n, err, sizeof err, NULL, 0) == WMEL_OK, "44.1k: %s", err);
+    CHECK(n > 30 && n < 40, "44.1k: %zu samples at 16 kHz", n);
+    wmel_free(o);
     len = mk(b, 1, 1, 16000, 24, s, 99, 0);
-    CHECK(wmel_parse_wav(b, len, "24.wav", &o, &n, err, sizeof err, NULL, 0) == WMEL_ERR_UNSUPPORTED, "24-bit");
+    CHECK(wmel_parse_wav(b, len, "24.wav", &o, &n, err, sizeof err, NULL, 0) == WMEL_OK && n == 33, "24-bit: %s", err);
+    wmel_free(o);
+    /* what it does not take: a message that says what and why */
+    len = mk(b, 1, 1, 44100, 16, s, 10, 0);
+    CHECK(wmel_parse_wav(b, len, "few.wav", &o, &n, err, sizeof err, NULL, 0) == WMEL_ERR_NO_SAMPLES, "5 samples at 44.1k");
+    CHECK(strstr(err, "few.wav") && strstr(err, "too few"), "message: %s", err);
+    len = mk(b, 2, 1, 16000, 4, s, sizeof s, 0);
+    CHECK(wmel_parse_wav(b, len, "adpcm.wav", &o, &n, err, sizeof err, NULL, 0) == WMEL_ERR_UNSUPPORTED, "ADPCM");
+    CHECK(strstr(err, "FFmpeg"), "says what reads it: %s", err);
+    len = mk(b, 1, 1, 2000000, 16, s, sizeof s, 0);
+    CHECK(wmel_parse_wav(b, len, "fast.wav", &o, &n, err, sizeof err, NULL, 0) == WMEL_ERR_UNSUPPORTED, "2 MHz");
+    CHECK(strstr(err, "2000000"), "names the rate: %s", err);
+    len = mk(b, 1, 10, 16000, 16, s, 200, 0);
+    CHECK(wmel_parse_wav(b, len, "ten.wav", &o, &n, err, sizeof err, NULL, 0) == WMEL_ERR_UNSUPPORTED, "10 channels, no mask");
+    CHECK(strstr(err, "10 channels"), "message: %s", err);
     CHECK(wmel_parse_wav(NULL, 10, "x", &o, &n, err, sizeof err, NULL, 0) == WMEL_ERR_NULL_POINTER, "NULL data");
     CHECK(wmel_read_wav("/nonexistent/x.wav", &o, &n, err, sizeof err, NULL, 0) == WMEL_ERR_IO, "missing");
     CHECK(strstr(err, "/nonexistent/x.wav"), "names the file: %s", err);
