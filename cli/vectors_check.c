@@ -826,7 +826,7 @@ int cli_vectors_check(int argc, char **argv)
         const double tol = cli_json_num(e, "tol", NAN);
         if (!rule) rule = "rel1"; /* an expected refusal: no array, no rule */
         const char *status = "pass";
-        char detail[1400] = "", at[80] = "", first_stage[128] = "";
+        char detail[1400] = "", at[80] = "", first_stage[CLI_PACK_NAME_MAX + 1] = "";
         grade g;
         memset(&g, 0, sizeof g);
         size_t shape[4];
@@ -871,7 +871,7 @@ int cli_vectors_check(int argc, char **argv)
                graded, whether the output was written or not */
             const cli_json *st = cli_json_get(e, "stages");
             int written = 0;
-            char last_ok[128] = "";
+            char last_ok[CLI_PACK_NAME_MAX + 1] = "";
             for (size_t s = 0; st && st->type == CLI_J_ARR && s < st->n && !first_stage[0]; s++) {
                 const cli_json *se = &st->kids[s];
                 const char *sn = cli_json_str(se, "name"), *sf = cli_json_str(se, "file"), *sr = cli_json_str(se, "rule");
