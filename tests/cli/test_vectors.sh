@@ -251,6 +251,19 @@ for sig in INT TERM; do
   rm -rf "$T"/sig*
 done
 
+# 6a. --speech is cut to its first 60 s: a 63 s clip gives a speech case of 960000 samples, said
+# on stderr and in the manifest
+python3 - "$S" "$T/s63.wav" <<'EOF2'
+import sys, wave
+w = wave.open(sys.argv[1]); fr = w.readframes(w.getnframes()); p = w.getparams(); w.close()
+o = wave.open(sys.argv[2], "wb"); o.setparams(p); o.writeframes(fr * (63 * p.framerate // p.nframes + 1)); o.close()
+EOF2
+"$WMEL" vectors --preset kaldi -o "$T/k63" --speech "$T/s63.wav" 2>"$T/err" && ok || bad "a 63 s clip: $(cat "$T/err")"
+grep -q 'longer than 60 s: the speech case is its first 60 s' "$T/err" && grep -q '"speech_note": "the speech clip was longer than 60 s' "$T/k63/manifest.json" &&
+  grep -q '"name": "speech", "kind": "speech", .*"length": 960000,' "$T/k63/manifest.json" && ok ||
+  bad "a 63 s clip not cut to 60 s: $(grep -o '"name": "speech", .*"length": [0-9]*' "$T/k63/manifest.json" | head -1)"
+rm -rf "$T/k63" "$T/s63.wav"
+
 # 6b. two signals 50 ms apart (the second while the first one's clean-up may be running): still
 # nothing left behind, and the first signal ends the process
 set -m
