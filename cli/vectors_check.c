@@ -338,20 +338,27 @@ int cli_pack_open(int dirfd, const char *rel, const char *shown, long long *size
         }
         cur = nfd;
     }
-    /* no link followed, and no wait on a FIFO's writer: its type is known before a read */
-    fd = openat(cur, q, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-    const int e = errno;
-    if (cur != dirfd) close(cur);
-    if (fd < 0) {
-        if (missing && e == ENOENT) *missing = 1;
-        snprintf(err, err_len, "%s: cannot open: %s", shown,
-                 e == ELOOP ? "a symbolic link: not followed (only the folder's own files are read)" : strerror(e));
-        return -1;
+    /* its type before the open (where O_NONBLOCK is not honoured, as on node's file system,
+       opening a FIFO would wait for a writer), then no link followed and no wait, and the
+       file opened the one looked at */
+    struct stat pre, st;
+    int e = fstatat(cur, q, &pre, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : errno;
+    if (!e && S_ISLNK(pre.st_mode)) e = ELOOP;
+    if (!e && !S_ISREG(pre.st_mode)) e = EINVAL;
+    if (!e) {
+        fd = openat(cur, q, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        e = fd < 0 ? errno : 0;
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        snprintf(err, err_len, "%s: not a regular file (a FIFO, device or folder): not read", shown);
-        close(fd);
+    if (cur != dirfd) close(cur);
+    if (!e && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_ino != pre.st_ino || st.st_dev != pre.st_dev))
+        e = EINVAL;
+    if (e) {
+        if (fd >= 0) close(fd);
+        if (missing && e == ENOENT) *missing = 1;
+        if (e == EINVAL) snprintf(err, err_len, "%s: not a regular file (a FIFO, device or folder): not read", shown);
+        else
+            snprintf(err, err_len, "%s: cannot open: %s", shown,
+                     e == ELOOP ? "a symbolic link: not followed (only the folder's own files are read)" : strerror(e));
         return -1;
     }
     *size = (long long)st.st_size;
