@@ -8,6 +8,7 @@
 #include "platform.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -111,32 +112,47 @@ int cli_npy_read_stream(FILE *f, const char *path, long long size, cli_npy *a, c
     const char *fc = strchr(fo + 15, ':');
     a->fortran = fc && !strncmp(fc + 1 + strspn(fc + 1, " "), "True", 4);
     const char *p = strchr(sh, '(');
-    size_t count = 1;
+    unsigned long long axes[4], claim = (unsigned long long)a->item; /* bytes, saturated */
+    int nd = 0;
     while (p && *++p && *p != ')') {
         if (*p == ' ' || *p == ',') continue;
         char *end;
         if (*p < '0' || *p > '9') p = NULL; /* strtoull would take a sign or spaces */
-        unsigned long long v = p ? strtoull(p, &end, 10) : 0;
-        if (!p || end == p || a->ndim >= 4 || v > SIZE_MAX || (v && count > SIZE_MAX / 8 / v)) {
+        const unsigned long long v = p ? strtoull(p, &end, 10) : 0;
+        if (!p || end == p || nd >= 4) {
             snprintf(err, err_len, "%s: shape not understood (at most 4 axes)", path);
             goto out;
         }
-        a->shape[a->ndim++] = (size_t)v;
-        count *= (size_t)v;
+        axes[nd++] = v;
+        claim = v && claim > ULLONG_MAX / v ? ULLONG_MAX : claim * v;
         p = end - 1;
     }
     if (!p) {
         snprintf(err, err_len, "%s: shape not understood", path);
         goto out;
     }
-    a->count = count;
-    const size_t bytes = count * (size_t)a->item;
     /* the header's claim against the file's size before any allocation */
-    if (size >= 0 && (unsigned long long)size - pre_len - hl < (unsigned long long)bytes) {
-        snprintf(err, err_len, "%s: truncated .npy file: its header claims %zu bytes of data, the file holds %llu", path,
-                 bytes, (unsigned long long)size - pre_len - hl);
+    const unsigned long long left = size >= 0 ? (unsigned long long)size - pre_len - hl : 0;
+    if (size >= 0 && claim > left) {
+        if (claim == ULLONG_MAX)
+            snprintf(err, err_len, "%s: truncated .npy file: its header claims more than 2^64 bytes of data, the file "
+                     "holds %llu", path, left);
+        else
+            snprintf(err, err_len, "%s: truncated .npy file: its header claims %llu bytes of data, the file holds %llu",
+                     path, claim, left);
         goto out;
     }
+    int too_large = claim > SIZE_MAX / 8;
+    for (int i = 0; i < nd; i++) too_large |= axes[i] > SIZE_MAX / 8;
+    if (too_large) {
+        snprintf(err, err_len, "%s: shape too large for this machine's memory", path);
+        goto out;
+    }
+    size_t count = 1;
+    for (int i = 0; i < nd; i++) a->shape[i] = (size_t)axes[i], count *= (size_t)axes[i];
+    a->ndim = nd;
+    a->count = count;
+    const size_t bytes = count * (size_t)a->item;
     int r = read_data(f, a, bytes, size >= 0);
     if (r == -2) {
         snprintf(err, err_len, "%s: out of memory", path);
