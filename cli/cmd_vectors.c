@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -54,6 +55,11 @@
 #define TOL_LINEAR_OUT 1e-5
 
 #define STREAM_MAX_CHUNKS 6
+
+/* The speech case's clip is cut to its first minute (docs/cli.md): its stages are held in
+ * float64 whole, some 1.5 MB a second of audio, and the pack grows with it. */
+#define SPEECH_MAX_S 60
+#define SPEECH_MAX_16K ((size_t)SPEECH_MAX_S * 16000)
 
 typedef struct strbuf {
     char *s;
@@ -122,6 +128,7 @@ typedef struct vjob {
     char *dir;      /* the temporary pack folder */
     strbuf cases;   /* the manifest's case objects */
     int n_cases, n_refused, n_widened, window_written;
+    int speech_cut; /* --speech was longer than SPEECH_MAX_S: its head taken */
     float *speech;  /* at the plan's rate */
     size_t n_speech;
     double cpu_worst; /* the CPU backend's worst error / tolerance over every case */
@@ -673,14 +680,19 @@ static void rm_tree(const char *dir)
 }
 
 /* 0: PACK may be written (absent, an empty folder, or a previous pack with --force; *old
- * set then); else the exit status, reported. */
+ * set then); else the exit status, reported. --force replaces only a folder that is
+ * recognisably a wmel pack (cli_pack_recognise): never another folder, whatever it holds. */
 static int pack_target(const vopts *o, int *old)
 {
     struct stat sb;
     *old = 0;
-    if (stat(o->out, &sb) != 0) {
+    if (lstat(o->out, &sb) != 0) {
         if (errno == ENOENT) return 0;
         cli_msg("wmel: vectors: %s: %s", o->out, strerror(errno));
+        return 1;
+    }
+    if (S_ISLNK(sb.st_mode)) {
+        cli_msg("wmel: vectors: %s is a symbolic link: not replaced (name the folder itself)", o->out);
         return 1;
     }
     if (!S_ISDIR(sb.st_mode)) {
@@ -697,16 +709,16 @@ static int pack_target(const vopts *o, int *old)
         if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) empty = 0;
     closedir(d);
     if (empty) return 0;
-    char m[4096];
-    snprintf(m, sizeof m, "%s/manifest.json", o->out);
-    const int is_pack = stat(m, &sb) == 0 && S_ISREG(sb.st_mode);
+    char why[1200];
+    const int is_pack = cli_pack_recognise(o->out, why, sizeof why);
     if (!o->force) {
         cli_msg("wmel: vectors: %s exists and is not empty: %s", o->out,
-                is_pack ? "--force replaces this previous pack" : "not a pack (no manifest.json); choose another folder");
+                is_pack ? "--force replaces this previous pack" : "not a pack of wmel vectors; choose another folder");
         return 1;
     }
     if (!is_pack) {
-        cli_msg("wmel: vectors: %s is not a pack (no manifest.json): not replaced, even with --force", o->out);
+        cli_msg("wmel: vectors: %s is not a pack of wmel vectors (%s): not replaced, even with --force; choose another folder",
+                o->out, why);
         return 1;
     }
     *old = 1;
@@ -779,6 +791,9 @@ static int write_manifest(vjob *j, const char *plan_json, const char *stream_not
     if (j->o.quick)
         sb_add(&b, ",\n  \"quick_note\": \"made with --quick: the speech case is the clip's first second and the 30 s "
                    "cases are left out\"");
+    if (j->speech_cut)
+        sb_add(&b, ",\n  \"speech_note\": \"the speech clip was longer than %d s: the speech case is its first %d s\"",
+               SPEECH_MAX_S, SPEECH_MAX_S);
     sb_add(&b, ",\n  \"plan\": %s", plan_json[0] == '{' ? plan_json : "null");
     if (plan_json[0] != '{') {
         sb_add(&b, ",\n  \"plan_note\": ");
@@ -877,12 +892,20 @@ int cli_vectors_make(int argc, char **argv, int (*stop)(void))
     /* the speech clip, at the plan's rate */
     float *pcm = NULL;
     size_t n = 0;
-    rc = cli_load_input(j.o.speech, &pcm, &n, j.o.quiet, 0, err, sizeof err);
+    /* at most its first SPEECH_MAX_S seconds are decoded: a long file costs no more */
+    rc = cli_load_head(j.o.speech, SPEECH_MAX_16K + 1, &pcm, &n, j.o.quiet, 0, err, sizeof err);
     if (rc) {
         cli_msg("wmel: vectors: the speech case: %s (--speech FILE names the clip: the repository's "
                 "data/speech_en.wav)", err);
         rc = 1;
         goto done_nodir;
+    }
+    if (n > SPEECH_MAX_16K) {
+        n = SPEECH_MAX_16K;
+        j.speech_cut = 1;
+        if (!j.o.quiet)
+            cli_msg("wmel: vectors: %s is longer than %d s: the speech case is its first %d s", j.o.speech, SPEECH_MAX_S,
+                    SPEECH_MAX_S);
     }
     if (j.rate != 16000) {
         j.speech = resample(pcm, n, 16000, j.rate, &j.n_speech);
@@ -928,6 +951,17 @@ int cli_vectors_make(int argc, char **argv, int (*stop)(void))
     if (rc == WMEL_OK && j.cases.oom) rc = WMEL_ERR_NO_MEMORY, snprintf(err, sizeof err, "out of memory");
     if (rc == WMEL_OK) rc = write_manifest(&j, plan_json, note.s ? note.s : "null", err, sizeof err);
     free(note.s);
+    /* From here to the end the stop signals wait (blocked, then delivered once the folders
+       are as they should be): a signal during the renames or the removal cannot leave a
+       PACK.tmp-XXXXXX, a PACK.old-XXXXXX or no PACK at all behind. A stop asked before
+       the block is honoured: nothing is renamed. */
+    sigset_t held, prev;
+    sigemptyset(&held);
+    sigaddset(&held, SIGINT);
+    sigaddset(&held, SIGTERM);
+    sigaddset(&held, SIGHUP);
+    const int blocked = pthread_sigmask(SIG_BLOCK, &held, &prev) == 0;
+    if (rc == WMEL_OK && j.o.stop && j.o.stop()) rc = CLI_VECTORS_STOPPED, snprintf(err, sizeof err, "interrupted");
     if (rc == WMEL_OK) { /* into place: a previous pack moved aside first, removed after */
         char *aside = old ? beside(j.o.out, "old") : NULL;
         if (old && (!aside || rename(j.o.out, aside) != 0)) {
@@ -956,6 +990,7 @@ int cli_vectors_make(int argc, char **argv, int (*stop)(void))
                 cli_esc(j.o.out), j.n_cases, j.n_refused, cli_fe_label(&j.o.fe), j.cpu_worst, j.cpu_worst_case, j.n_widened);
     }
     rm_tree(j.dir);
+    if (blocked) pthread_sigmask(SIG_SETMASK, &prev, NULL);
 done_nodir:
     free(j.dir);
     free(j.cases.s);
@@ -967,20 +1002,15 @@ done_nodir:
 }
 
 /* ---- the command: SIGINT, SIGTERM and SIGHUP stop the run between two files; the folder
- * being built is removed, then the signal ends the process as it would have (a second
- * signal ends it at once) */
+ * being built is removed, then the signal ends the process as it would have. The handler
+ * only records the signal, so a second or third one (an impatient Ctrl-C) cannot cut the
+ * removal short: the run stops at the next file, within one case's time. */
 
 static volatile sig_atomic_t stop_signal;
 
 static void on_signal(int sig)
 {
-    if (stop_signal) {
-        cli_out_remove_temps();
-        signal(sig, SIG_DFL);
-        raise(sig);
-        return;
-    }
-    stop_signal = sig;
+    if (!stop_signal) stop_signal = sig;
 }
 
 static int signalled(void) { return stop_signal != 0; }

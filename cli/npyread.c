@@ -1,15 +1,23 @@
 /*
- * npyread.c -- the command's .npy reader (npyread.h).
+ * npyread.c -- the command's .npy reader (npyread.h). The header's claimed size is held to
+ * the file's before anything is allocated for the data: a short file claiming a huge array
+ * is "truncated", never a large allocation.
  */
+#define _POSIX_C_SOURCE 200809L /* fileno */
 #include "npyread.h"
 #include "platform.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#ifdef _WIN32
+#define fileno _fileno
+#endif
 
 void cli_npy_free(cli_npy *a)
 {
@@ -45,19 +53,38 @@ double cli_npy_at(const cli_npy *a, size_t i)
     return v;
 }
 
-int cli_npy_read(const char *path, cli_npy *a, int *missing, char *err, size_t err_len)
+/* The data's bytes: all of them when the size is known (checked before this), else in
+ * growing steps, so that a header's claim is never allocated ahead of the bytes that back it. */
+static int read_data(FILE *f, cli_npy *a, size_t bytes, int size_known)
+{
+    if (size_known) {
+        if (!(a->data = malloc(bytes ? bytes : 1))) return -2;
+        return fread(a->data, 1, bytes, f) == bytes ? 0 : -1;
+    }
+    size_t cap = 0, n = 0;
+    char *b = NULL;
+    while (n < bytes) {
+        if (n == cap) {
+            size_t nc = cap ? (cap <= bytes / 2 ? cap * 2 : bytes) : (bytes < ((size_t)1 << 20) ? bytes : (size_t)1 << 20);
+            char *t = realloc(b, nc);
+            if (!t) return free(b), -2;
+            b = t, cap = nc;
+        }
+        size_t got = fread(b + n, 1, cap - n, f);
+        if (got == 0) return free(b), -1;
+        n += got;
+    }
+    a->data = b ? b : malloc(1);
+    return a->data ? 0 : -2;
+}
+
+int cli_npy_read_stream(FILE *f, const char *path, long long size, cli_npy *a, char *err, size_t err_len)
 {
     memset(a, 0, sizeof *a);
-    if (missing) *missing = 0;
-    FILE *f = cli_fopen(path, "rb");
-    if (!f) {
-        if (missing && errno == ENOENT) *missing = 1;
-        snprintf(err, err_len, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
     unsigned char pre[12];
     char *h = NULL;
     int rc = -1;
+    size_t pre_len = 10;
     if (fread(pre, 1, 10, f) != 10 || memcmp(pre, "\x93NUMPY", 6) != 0 || pre[6] < 1 || pre[6] > 3) {
         snprintf(err, err_len, "%s: not a .npy file", path);
         goto out;
@@ -66,7 +93,9 @@ int cli_npy_read(const char *path, cli_npy *a, int *missing, char *err, size_t e
     if (pre[6] >= 2) {
         if (fread(pre + 10, 1, 2, f) != 2) goto trunc;
         hl |= (size_t)pre[10] << 16 | (size_t)pre[11] << 24;
+        pre_len = 12;
     }
+    if (size >= 0 && (unsigned long long)size < pre_len + (unsigned long long)hl) goto trunc;
     if (hl > (1u << 20) || !(h = malloc(hl + 1)) || fread(h, 1, hl, f) != hl) goto trunc;
     h[hl] = 0;
     const char *d = strstr(h, "'descr'"), *fo = strstr(h, "'fortran_order'"), *sh = strstr(h, "'shape'");
@@ -83,29 +112,53 @@ int cli_npy_read(const char *path, cli_npy *a, int *missing, char *err, size_t e
     const char *fc = strchr(fo + 15, ':');
     a->fortran = fc && !strncmp(fc + 1 + strspn(fc + 1, " "), "True", 4);
     const char *p = strchr(sh, '(');
-    size_t count = 1;
+    unsigned long long axes[4], claim = (unsigned long long)a->item; /* bytes, saturated */
+    int nd = 0;
     while (p && *++p && *p != ')') {
         if (*p == ' ' || *p == ',') continue;
         char *end;
-        unsigned long long v = strtoull(p, &end, 10);
-        if (end == p || a->ndim >= 4 || (v && count > SIZE_MAX / 8 / v)) {
+        if (*p < '0' || *p > '9') p = NULL; /* strtoull would take a sign or spaces */
+        const unsigned long long v = p ? strtoull(p, &end, 10) : 0;
+        if (!p || end == p || nd >= 4) {
             snprintf(err, err_len, "%s: shape not understood (at most 4 axes)", path);
             goto out;
         }
-        a->shape[a->ndim++] = (size_t)v;
-        count *= (size_t)v;
+        axes[nd++] = v;
+        claim = v && claim > ULLONG_MAX / v ? ULLONG_MAX : claim * v;
         p = end - 1;
     }
     if (!p) {
         snprintf(err, err_len, "%s: shape not understood", path);
         goto out;
     }
+    /* the header's claim against the file's size before any allocation */
+    const unsigned long long left = size >= 0 ? (unsigned long long)size - pre_len - hl : 0;
+    if (size >= 0 && claim > left) {
+        if (claim == ULLONG_MAX)
+            snprintf(err, err_len, "%s: truncated .npy file: its header claims more than 2^64 bytes of data, the file "
+                     "holds %llu", path, left);
+        else
+            snprintf(err, err_len, "%s: truncated .npy file: its header claims %llu bytes of data, the file holds %llu",
+                     path, claim, left);
+        goto out;
+    }
+    int too_large = claim > SIZE_MAX / 8;
+    for (int i = 0; i < nd; i++) too_large |= axes[i] > SIZE_MAX / 8;
+    if (too_large) {
+        snprintf(err, err_len, "%s: shape too large for this machine's memory", path);
+        goto out;
+    }
+    size_t count = 1;
+    for (int i = 0; i < nd; i++) a->shape[i] = (size_t)axes[i], count *= (size_t)axes[i];
+    a->ndim = nd;
     a->count = count;
-    if (!(a->data = malloc(count ? count * (size_t)a->item : 1))) {
+    const size_t bytes = count * (size_t)a->item;
+    int r = read_data(f, a, bytes, size >= 0);
+    if (r == -2) {
         snprintf(err, err_len, "%s: out of memory", path);
         goto out;
     }
-    if (fread(a->data, (size_t)a->item, count, f) != count) goto trunc;
+    if (r) goto trunc;
     rc = 0;
     goto out;
 trunc:
@@ -113,6 +166,22 @@ trunc:
 out:
     if (rc) cli_npy_free(a);
     free(h);
+    return rc;
+}
+
+int cli_npy_read(const char *path, cli_npy *a, int *missing, char *err, size_t err_len)
+{
+    memset(a, 0, sizeof *a);
+    if (missing) *missing = 0;
+    FILE *f = cli_fopen(path, "rb");
+    if (!f) {
+        if (missing && errno == ENOENT) *missing = 1;
+        snprintf(err, err_len, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    long long size = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) ? (long long)st.st_size : -1;
+    int rc = cli_npy_read_stream(f, path, size, a, err, err_len);
     fclose(f);
     return rc;
 }

@@ -8,6 +8,7 @@
 #define WMEL_CLI_NPYREAD_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 typedef struct cli_npy {
     int ndim;
@@ -21,6 +22,10 @@ typedef struct cli_npy {
 /* Reads path into *a: 0, or -1 with the reason in err ("PATH: ..."); *missing (when not
  * NULL) is set when the file does not exist. */
 int cli_npy_read(const char *path, cli_npy *a, int *missing, char *err, size_t err_len);
+/* The same from an open stream at the file's start: size is the bytes it holds (a regular
+ * file's st_size), or -1 when unknown (a pipe): then the data is read in growing steps, so
+ * that memory follows the bytes that arrive, not the header's claim. path names it in err. */
+int cli_npy_read_stream(FILE *f, const char *path, long long size, cli_npy *a, char *err, size_t err_len);
 void cli_npy_free(cli_npy *a);
 /* Value i as a double (float16 widened exactly). */
 double cli_npy_at(const cli_npy *a, size_t i);

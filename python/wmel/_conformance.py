@@ -24,8 +24,9 @@ def vectors(out, preset: str | None = None, *, plan=None, hf_config=None, quick:
     The front-end: preset (a built-in preset's name), plan (a plan's JSON file or text, a
     dict in the JSON's schema, or frontend_plan()'s dict) or hf_config (a transformers preprocessor_config.json or its folder). quick: the
     speech case is the clip's first second and the 30 s cases are left out. force: replace
-    a previous pack at out (never a folder that is not a pack). speech: the speech case's
-    audio file (default: the clip the package ships, the repository's data/speech_en.wav).
+    a previous pack at out (never a folder that is not recognisably a pack of wmel vectors).
+    speech: the speech case's audio file, its first 60 s at most (default: the clip the
+    package ships, the repository's data/speech_en.wav).
 
     The pack is built beside out and renamed into place: an error or Ctrl-C
     (KeyboardInterrupt) leaves out as it was. VectorsError (ValueError for a usage error)
@@ -78,8 +79,9 @@ def vectors_check(pack, outputs, allow_missing: bool = False) -> dict:
     returns that report: {"pack", "outputs", "cases": [{"case", "status" ("pass", "fail",
     "missing", "refused"), "worst_ratio", "worst_index", "port", "expected",
     "first_diverging_stage", "detail"}, ...], "passed", "failed", "missing", "refused",
-    "ok"}. ok is False when a case fails, or is missing without allow_missing.
-    VectorsError when the pack cannot be read (not a pack, a broken manifest)."""
+    "ok"}. ok is False when a case fails, or is missing without allow_missing; a stage
+    written is graded whether the output was written or not. VectorsError when the pack
+    cannot be read (not a pack, a manifest of a wrong form)."""
     fd, report = tempfile.mkstemp(suffix=".json", prefix="wmel-check-")
     os.close(fd)
     try:

@@ -5,7 +5,12 @@
 # shifted by one frame, a refused input answered, a case missing) fail with the case and the
 # first diverging stage named; raw .f32 outputs are read; the pack folder is replaced only
 # when asked and only when it holds a pack; --plan and --hf-config make the preset's pack; a
-# SIGINT or SIGTERM mid-run leaves nothing behind; usage errors exit 2.
+# SIGINT or SIGTERM mid-run leaves nothing behind, a second signal soon after included; usage
+# errors exit 2. A pack is input from anyone: a manifest of a wrong form (names that leave the
+# pack, out-of-range or non-JSON numbers, unknown rules, no cases, huge shapes) is refused, a
+# symbolic link, FIFO or device is never read, a stage written fails its case with
+# --allow-missing too, --force spares a folder that is not a wmel pack, and oversized
+# manifests and .npy headers claiming more than their file fail at once.
 # numpy is not needed: .npy files are read and written with python3's standard library.
 set -u
 : "${WMEL:?}" "${SRC:?}"
@@ -141,6 +146,32 @@ rm "$O/dc.npy"
 [ "$rc" = 1 ] && grep -q '^MISSING *dc' "$T/out" && ok || bad "missing: exit $rc"
 "$WMEL" vectors check "$P" "$O" --allow-missing >"$T/out" 2>&1 && ok || bad "--allow-missing: $(tail -1 "$T/out")"
 grep -q '1 missing (allowed)' "$T/out" && ok || bad "--allow-missing summary: $(tail -1 "$T/out")"
+# a stage written is graded, the output missing or not: one far off fails the case, with --allow-missing too
+py scale "$P/expected/dc.power.npy" "$O/dc.power.npy"
+python3 - "$O/dc.power.npy" <<'EOF2'
+import struct, sys
+d = bytearray(open(sys.argv[1], "rb").read()); hl = d[8] | d[9] << 8; n = (len(d) - 10 - hl) // 8
+struct.pack_into("<%dd" % n, d, 10 + hl, *[2 * v + 1 for v in struct.unpack_from("<%dd" % n, d, 10 + hl)])
+open(sys.argv[1], "wb").write(d)
+EOF2
+"$WMEL" vectors check "$P" "$O" --allow-missing >"$T/out" 2>&1; rc=$?
+[ "$rc" = 1 ] && grep -q '^FAIL *dc: no .*stage power: .* x its tolerance.*first diverging stage: power$' "$T/out" &&
+  grep -q '0 missing.*FAILED$' "$T/out" && ok || bad "a failing stage of a missing output: exit $rc $(grep -E '^[A-Z]+ +dc|^vectors' "$T/out")"
+cp "$P/expected/dc.power.npy" "$O"/
+"$WMEL" vectors check "$P" "$O" --allow-missing >"$T/out" 2>&1 && grep -q '^MISSING *dc: .*the 6 stages written pass' "$T/out" &&
+  ok || bad "a passing stage of a missing output: $(grep -E '^[A-Z]+ +dc' "$T/out")"
+rm "$O/dc.power.npy"
+cp "$P/expected/dc.npy" "$O"/
+# NaN and infinity in an output fail, whatever the tolerance
+python3 - "$O/silence.npy" <<'EOF2'
+import struct, sys
+d = bytearray(open(sys.argv[1], "rb").read()); hl = d[8] | d[9] << 8
+struct.pack_into("<f", d, 10 + hl, float("nan")); struct.pack_into("<f", d, 14 + hl, float("inf"))
+open(sys.argv[1], "wb").write(d)
+EOF2
+"$WMEL" vectors check "$P" "$O" >"$T/out" 2>&1; rc=$?
+[ "$rc" = 1 ] && grep -q '^FAIL *silence: ' "$T/out" && ok || bad "NaN output: exit $rc $(grep silence "$T/out")"
+cp "$P/expected/silence.npy" "$O"/
 
 # 4. the pack folder: never replaced unless asked, and only a pack
 mkdir "$T/mine" && echo keep >"$T/mine/notes.txt"
@@ -153,6 +184,20 @@ mkdir "$T/mine" && echo keep >"$T/mine/notes.txt"
 "$WMEL" vectors --preset kaldi --quick -q -o "$P" --force --speech "$S" && ok || bad "--force on a pack"
 grep -q '"frontend": "kaldi"' "$P/manifest.json" && ok || bad "--force: the pack not replaced"
 [ -z "$(ls -d "$T"/whisper.* 2>/dev/null)" ] && ok || bad "folders left beside the pack: $(ls "$T")"
+# --force replaces a wmel pack only: a folder with a manifest.json of another kind, or a pack
+# with files of its own added, survives whole
+mkdir -p "$T/app/src" && echo '{"name":"x"}' >"$T/app/manifest.json" && echo keep >"$T/app/index.html"
+"$WMEL" vectors --preset kaldi --quick -q -o "$T/app" --force --speech "$S" 2>"$T/err"; rc=$?
+[ "$rc" = 1 ] && grep -q 'not a pack of wmel vectors' "$T/err" && [ "$(cat "$T/app/index.html")" = keep ] && [ -d "$T/app/src" ] &&
+  [ -z "$(ls -d "$T"/app.* 2>/dev/null)" ] && ok || bad "--force on an app folder: exit $rc $(cat "$T/err"); $(ls "$T/app" 2>&1)"
+echo mine >"$P/expected/notes.txt"
+"$WMEL" vectors --preset kaldi --quick -q -o "$P" --force --speech "$S" 2>"$T/err"; rc=$?
+[ "$rc" = 1 ] && grep -q "holds 'notes.txt'" "$T/err" && [ -f "$P/expected/notes.txt" ] && ok || bad "--force on a pack with a file added: exit $rc $(cat "$T/err")"
+rm "$P/expected/notes.txt"
+ln -s "$P" "$T/packlink"
+"$WMEL" vectors --preset kaldi --quick -q -o "$T/packlink" --force --speech "$S" 2>"$T/err"; rc=$?
+[ "$rc" = 1 ] && [ -L "$T/packlink" ] && ok || bad "--force on a symbolic link: exit $rc $(cat "$T/err")"
+rm "$T/packlink"
 touch "$T/afile"
 "$WMEL" vectors --preset kaldi --quick -q -o "$T/afile" --speech "$S" 2>/dev/null; [ $? = 1 ] && ok || bad "a file as PACK"
 "$WMEL" vectors --preset kaldi --quick -q -o "$T/nospeech" --speech "$T/none.wav" 2>"$T/err"; rc=$?
@@ -186,11 +231,17 @@ grep -q '"n_mels": 128' "$T/fromhf/manifest.json" && grep -q '"frontend": "nemo"
 "$WMEL" vectors check "$T/fromhf" "$T/fromhf/expected" -q && ok || bad "--hf-config pack: self-check"
 rm -rf "$T/fromplan" "$T/frompreset" "$T/fromhf"
 
+# Under WebAssembly node takes the signal itself (no clean-up runs there): the signal
+# checks run on native builds.
+if [ "${WMEL_WASM:-0}" = 1 ]; then
+  echo "test_vectors: the signal checks skipped: under WebAssembly node takes the signal itself"
+else
 # 6. SIGINT or SIGTERM mid-run: the process ends by the signal and leaves no PACK* behind
-# (job control on: a script's background job would otherwise start with SIGINT ignored)
+# (the signals set to their defaults: a script's background job, or a suite run under nohup or
+# as a background job, would otherwise start the command with SIGINT ignored)
 for sig in INT TERM; do
   set -m
-  "$WMEL" vectors --preset whisper -q -o "$T/sig" --speech "$S" &
+  env --default-signal=INT,TERM "$WMEL" vectors --preset whisper -q -o "$T/sig" --speech "$S" &
   pid=$!
   set +m
   for _ in $(seq 200); do
@@ -205,6 +256,128 @@ for sig in INT TERM; do
   [ -z "$(ls -d "$T"/sig* 2>/dev/null)" ] && ok || bad "SIG$sig: left behind: $(ls -d "$T"/sig*)"
   rm -rf "$T"/sig*
 done
+
+fi
+
+# 6a. --speech is cut to its first 60 s: a 63 s clip gives a speech case of 960000 samples, said
+# on stderr and in the manifest
+python3 - "$S" "$T/s63.wav" <<'EOF2'
+import sys, wave
+w = wave.open(sys.argv[1]); fr = w.readframes(w.getnframes()); p = w.getparams(); w.close()
+o = wave.open(sys.argv[2], "wb"); o.setparams(p); o.writeframes(fr * (63 * p.framerate // p.nframes + 1)); o.close()
+EOF2
+"$WMEL" vectors --preset kaldi -o "$T/k63" --speech "$T/s63.wav" 2>"$T/err" && ok || bad "a 63 s clip: $(cat "$T/err")"
+grep -q 'longer than 60 s: the speech case is its first 60 s' "$T/err" && grep -q '"speech_note": "the speech clip was longer than 60 s' "$T/k63/manifest.json" &&
+  grep -q '"name": "speech", "kind": "speech", .*"length": 960000,' "$T/k63/manifest.json" && ok ||
+  bad "a 63 s clip not cut to 60 s: $(grep -o '"name": "speech", .*"length": [0-9]*' "$T/k63/manifest.json" | head -1)"
+rm -rf "$T/k63" "$T/s63.wav"
+
+if [ "${WMEL_WASM:-0}" != 1 ]; then
+# 6b. two signals 50 ms apart (the second while the first one's clean-up may be running): still
+# nothing left behind, and the first signal ends the process
+set -m
+env --default-signal=INT,TERM "$WMEL" vectors --preset whisper -q -o "$T/sig" --speech "$S" &
+pid=$!
+set +m
+for _ in $(seq 200); do
+  ls "$T"/sig.tmp-*/expected/speech.npy >/dev/null 2>&1 && break
+  sleep 0.05
+done
+kill -s INT "$pid"; sleep 0.05; kill -s TERM "$pid" 2>/dev/null
+wait "$pid"; rc=$?
+[ "$rc" = 130 ] && [ -z "$(ls -d "$T"/sig* 2>/dev/null)" ] && ok || bad "two signals: exit $rc, left: $(ls -d "$T"/sig* 2>/dev/null)"
+rm -rf "$T"/sig*
+
+fi
+
+# 6c. a pack is input from anyone: a manifest of a wrong form is refused (exit 2, one line naming
+# what is wrong), and no file outside PACK and OUTPUTS is opened
+Q="$T/q"
+"$WMEL" vectors --preset whisper --quick -q -o "$Q" --speech "$S" && ok || bad "quick pack"
+cp "$Q/manifest.json" "$T/manifest.good"
+echo "outside" >"$T/secret.txt"
+cp "$Q/expected/silence.npy" "$T/outside.npy"
+edit() { # a Python statement over m (the manifest) and c (its first case), then the text's replacements
+  python3 - "$Q/manifest.json" "$T/manifest.good" "$1" "${2:-}" "${3:-}" <<'EOF2'
+import json, sys
+m = json.load(open(sys.argv[2])); c = m["cases"][0]
+exec(sys.argv[3])
+t = json.dumps(m, indent=1)
+if sys.argv[4]: t = t.replace(sys.argv[4], sys.argv[5])
+open(sys.argv[1], "w").write(t)
+EOF2
+}
+refused() { # what the edit does; the words the message must hold
+  "$WMEL" vectors check "$Q" "$Q/expected" -q >"$T/out" 2>"$T/err"; rc=$?
+  [ "$rc" = 2 ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -q -- "$2" "$T/err" && ! grep -q outside "$T/out" && ok ||
+    bad "manifest $1: exit $rc $(cat "$T/err")"
+}
+edit 'c["expected"] = "../outside.npy"'; refused "expected ../" '"expected" is not a plain relative name'
+edit 'c["expected"] = "'"$T"'/outside.npy"'; refused "expected absolute" '"expected" is not a plain relative name'
+edit 'c["stages"][0]["file"] = "../../secret.txt"'; refused "stage file ../" '"file" is not a plain relative name'
+edit 'c["stages"][0]["name"] = "../../x"'; refused "stage name ../" 'stage 0: "name" is not a plain file name'
+edit 'c["name"] = "a/b"'; refused "case name a/b" '"name" is not a plain file name'
+edit 'c["tol"] = 12345.0' '12345.0' '1e999'; refused "tol 1e999" 'out of the range of a double'
+edit 'c["tol"] = 2000.0'; refused "tol 2000" '"tol" is out of range'
+edit 'c["stages"][0]["tol"] = -1'; refused "stage tol -1" '"tol" is out of range'
+edit 'c["tol"] = "x"' '"x"' 'NaN'; refused "tol NaN" 'a value expected'
+edit 'c["tol"] = "x"' '"x"' 'Infinity'; refused "tol Infinity" 'a value expected'
+edit 'c["tol"] = "x"' '"x"' '0x1p-10'; refused "tol hex" "',' or the closing bracket expected"
+edit 'm["cases"] = []'; refused "no cases" 'no cases'
+edit 'c["shape"] = [12345, 1]' '12345' '1e300'; refused "shape 1e300" '"shape" is not'
+edit 'c["shape"] = [65536, 65536]'; refused "shape product" '"shape" is not'
+edit 'c["shape"] = [1.5, 2]'; refused "shape 1.5" '"shape" is not'
+edit 'c["rule"] = "bogus"'; refused "rule bogus" '"rule" is not one of'
+edit 'c["refused"] = 1'; refused "refused 1" '"refused" is not true or false'
+cp "$T/manifest.good" "$Q/manifest.json"
+# a symbolic link in the pack or among the outputs is not followed; a FIFO or a device is not read
+mkdir "$T/o6"
+cp "$Q"/expected/*.npy "$T/o6"/
+mv "$Q/expected/silence.npy" "$T/silence.keep"
+ln -s "$T/outside.npy" "$Q/expected/silence.npy"
+"$WMEL" vectors check "$Q" "$T/o6" >"$T/out" 2>"$T/err"; rc=$?
+[ "$rc" = 2 ] && grep -q 'symbolic link: not followed' "$T/err" && ok || bad "a link in the pack: exit $rc $(cat "$T/err")"
+rm "$Q/expected/silence.npy"; mv "$T/silence.keep" "$Q/expected/silence.npy"
+rm "$T/o6/dc.npy"; ln -s "$Q/expected/dc.npy" "$T/o6/dc.npy"
+rm "$T/o6/chirp.npy"; mkfifo "$T/o6/chirp.npy"
+rm "$T/o6/silence.npy"; ln -s /dev/zero "$T/o6/silence.f32"
+# a reader that blocked on the FIFO or read /dev/zero without bound is cut short (60 s; 4 GB of
+# address space for a native command that no sanitizer gives a shadow: not node, which
+# reserves more for WebAssembly's memory), not left to fill the machine's memory
+bounded() {
+  if [ "$(head -c 4 "$WMEL" 2>/dev/null | od -An -c | tr -d ' ')" = '177ELF' ] &&
+     case "${WMEL_SANITIZED:-OFF}" in ON|1) false ;; *) true ;; esac; then
+    (ulimit -v 4000000; timeout 60 "$@")
+  else
+    timeout 60 "$@"
+  fi
+}
+bounded "$WMEL" vectors check "$Q" "$T/o6" >"$T/out" 2>&1; rc=$?
+[ "$rc" = 1 ] && grep -q '^FAIL *dc: .*symbolic link: not followed' "$T/out" &&
+  grep -q '^FAIL *chirp: .*not a regular file' "$T/out" && grep -q '^FAIL *silence: .*symbolic link' "$T/out" && ok ||
+  bad "links, a FIFO, a device among the outputs: exit $rc $(grep -E 'dc|chirp|silence' "$T/out")"
+rm "$T/o6/silence.f32"; mkfifo "$T/o6/silence.f32"
+bounded "$WMEL" vectors check "$Q" "$T/o6" >"$T/out" 2>&1; rc=$?
+[ "$rc" = 1 ] && grep -q '^FAIL *silence: .*not a regular file' "$T/out" && ok || bad "a FIFO .f32: exit $rc $(grep silence "$T/out")"
+# an oversized manifest is refused unread; one of many values fails at once within bounded memory
+python3 -c "open('$Q/manifest.json', 'w').write('[' + '0,' * (17 << 19) + '0]')"
+"$WMEL" vectors check "$Q" "$Q/expected" -q 2>"$T/err"; rc=$?
+[ "$rc" = 2 ] && grep -q 'more than a pack.s manifest (16 MiB at most)' "$T/err" && ok || bad "a 17 MiB manifest: exit $rc $(cat "$T/err")"
+python3 -c "open('$Q/manifest.json', 'w').write('[' + '0,' * (7 << 20) + '0]')"
+"$WMEL" vectors check "$Q" "$Q/expected" -q 2>"$T/err"; rc=$?
+[ "$rc" = 2 ] && grep -q 'more values than a pack.s manifest holds' "$T/err" && ok || bad "a manifest of 7M values: exit $rc $(cat "$T/err")"
+cp "$T/manifest.good" "$Q/manifest.json"
+# a .npy whose header claims more than the file holds: "truncated", nothing allocated for it
+rm "$T/o6/dc.npy"
+python3 - "$T/o6/dc.npy" <<'EOF2'
+import struct, sys
+h = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 8589934592), }"
+h += " " * (117 - len(h)) + "\n"
+open(sys.argv[1], "wb").write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(h)) + h.encode())
+EOF2
+bounded "$WMEL" vectors check "$Q" "$T/o6" >"$T/out" 2>&1
+grep -q '^FAIL *dc: .*truncated .npy file: its header claims 34359738368 bytes' "$T/out" && ok || bad "a .npy claiming 32 GB: $(grep dc "$T/out")"
+rm -rf "$Q" "$T/o6"
 
 # 7. usage
 for args in "vectors -o $T/x" "vectors --preset nope -o $T/x" "vectors --preset whisper" "vectors check $P" \

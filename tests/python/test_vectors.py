@@ -2,7 +2,8 @@
 the process (wmel._vectors, the command's own code): a quick pack passes its own expected
 outputs, a plan given as a dict makes the preset's pack, a perturbed output fails with its
 case named (and the first diverging stage where the port wrote stages), a missing case
-fails unless allowed, and what cannot be made or graded raises."""
+fails unless allowed (a stage written is graded all the same), a manifest of a wrong form
+is not graded, and what cannot be made or graded raises."""
 import json
 import os
 import pathlib
@@ -69,6 +70,41 @@ def test_missing_case(pack, tmp_path):
     r = wmel.vectors_check(out, port)
     assert r["ok"] is False and r["missing"] == 1
     assert wmel.vectors_check(out, port, allow_missing=True)["ok"] is True
+
+
+def test_written_stage_graded_when_output_missing(pack, tmp_path):
+    """A stage the port wrote is graded whether its output was written or not: one far off
+    fails its case, allow_missing or not; a case is missing only when nothing fails."""
+    out, _ = pack
+    port = tmp_path / "port"
+    port.mkdir()
+    p = np.load(out / "expected" / "chirp.power.npy")
+    np.save(port / "chirp.power.npy", p * 2 + 1)
+    r = wmel.vectors_check(out, port, allow_missing=True)
+    chirp = next(c for c in r["cases"] if c["case"] == "chirp")
+    assert chirp["status"] == "fail" and chirp["first_diverging_stage"] == "power", chirp
+    assert r["ok"] is False and r["failed"] == 1
+    np.save(port / "chirp.power.npy", p)
+    r = wmel.vectors_check(out, port, allow_missing=True)
+    assert r["ok"] is True and r["failed"] == 0
+    assert next(c for c in r["cases"] if c["case"] == "chirp")["status"] == "missing"
+
+
+def test_manifest_form_checked(pack, tmp_path):
+    """A manifest whose names leave the pack, or whose numbers are out of range, is not graded."""
+    out, _ = pack
+    m = json.loads((out / "manifest.json").read_text())
+    bad = tmp_path / "bad"
+    shutil.copytree(out, bad)
+    c = next(c for c in m["cases"] if not c.get("refused"))
+    for key, value, text in (("expected", "../secret.npy", "plain relative name"), ("tol", -1, "out of range"),
+                             ("rule", "bogus", "rel1")):
+        saved = c[key]
+        c[key] = value
+        (bad / "manifest.json").write_text(json.dumps(m))
+        with pytest.raises(wmel.VectorsError, match=text):
+            wmel.vectors_check(bad, out / "expected")
+        c[key] = saved
 
 
 def test_plan_dict_and_text(pack, tmp_path):
