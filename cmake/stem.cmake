@@ -5,10 +5,10 @@
 set(WMEL_STEM_BLAS AUTO CACHE STRING "Use OpenBLAS for the stem's GEMM (ON/OFF/AUTO)")
 
 list(APPEND WMEL_SOURCES src/stem/safetensors.c src/stem/conv.c src/stem/stem.c
-  src/stem/gemm.c src/stem/gelu.c) # their AVX2 / AVX-512 levels: src/cpu/x86/ (CMakeLists.txt)
+  src/stem/gemm.c) # their kernels' levels: src/cpu/ (CMakeLists.txt)
 
 set_source_files_properties(
-  src/stem/gemm.c src/stem/conv.c src/stem/stem.c src/stem/gelu.c PROPERTIES COMPILE_OPTIONS "-O3")
+  src/stem/gemm.c src/stem/conv.c src/stem/stem.c PROPERTIES COMPILE_OPTIONS "-O3")
 list(APPEND WMEL_DEFS WMEL_HAVE_STEM=1)
 
 set(WMEL_STEM_HAVE_CJSON OFF)

@@ -194,8 +194,8 @@ const wmel_kernel *wmel__kernel_simd128(void); /* NULL unless built with -msimd1
  * AUTO: no cap) and the WMEL_MAX_ISA environment variable; the kernel table for a level. */
 int wmel__cpu_isa(void);
 int wmel__isa_level(int max_isa);
-/* The mel scales (fe/fe_plan.c), one definition each: Slaney's (librosa htk=False) and
- * Kaldi's (1127 ln(1 + f / 700)), Hz to mel and back. */
+/* The mel scales, one definition each: Slaney's (plan.c; librosa htk=False) and Kaldi's
+ * (fe/fe_plan.c; 1127 ln(1 + f / 700)), Hz to mel and back. */
 double wmel__slaney_mel(double hz);
 double wmel__slaney_hz(double mel);
 double wmel__kaldi_mel(double hz);

@@ -13,6 +13,22 @@
 
 static const double PI = 3.14159265358979323846264338327950288;
 
+/* Slaney's mel scale (librosa htk=False): linear below 1 kHz, logarithmic above; one
+ * definition for Whisper's bank here and the plans' banks and centres (fe/fe_plan.c). */
+double wmel__slaney_mel(double f)
+{
+    const double f_sp = 200.0 / 3.0, min_log_hz = 1000.0, min_log_mel = min_log_hz / f_sp;
+    const double logstep = log(6.4) / 27.0;
+    return f >= min_log_hz ? min_log_mel + log(f / min_log_hz) / logstep : f / f_sp;
+}
+
+double wmel__slaney_hz(double m)
+{
+    const double f_sp = 200.0 / 3.0, min_log_hz = 1000.0, min_log_mel = min_log_hz / f_sp;
+    const double logstep = log(6.4) / 27.0;
+    return m >= min_log_mel ? min_log_hz * exp(logstep * (m - min_log_mel)) : f_sp * m;
+}
+
 void wmel__mel_filters_f64(int n_mels, double *out)
 {
     double mel_f[WMEL_MAX_MELS + 2];

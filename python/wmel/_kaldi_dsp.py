@@ -15,7 +15,6 @@ import numpy as np
 
 from ._common import _check_bool, _check_float, _check_int
 from ._feref import kaldi_mel_filters
-from ._kaldi_online import window_function
 from ._kaldi_opts import (FrameExtractionOptions, MelBanksOptions, check_types, unsupported,
                           vtln_factor)
 
@@ -130,6 +129,13 @@ class MelBanks:
         return m
 
 
+def check_librosa_bank(num_bins, low_freq, high_freq, frame_opts):
+    """The original's checks of a librosa-style bank (at least 3 bins, the band inside the
+    Nyquist frequency, no empty filter), with its messages: ValueError."""
+    MelBanks(MelBanksOptions(num_bins=num_bins, low_freq=low_freq, high_freq=high_freq,
+                             is_librosa=True), frame_opts)
+
+
 def print_bank(w) -> None:
     """debug_mel: the bank to stderr as the original prints it ("bin i, offset = k, vec = ...",
     each filter's weights from its first non-zero one to its last)."""
@@ -168,6 +174,30 @@ def _librosa_bank(n, lo, hi, n_fft, sr, slaney_scale, slaney_norm, floor_to_int_
     if slaney_norm:
         w = w * (2.0 / (right - left))
     return w
+
+
+def window_function(fo, L: int) -> np.ndarray:
+    """Kaldi's window of L samples (float64), the formulas of FeatureWindowFunction."""
+    w = fo.window_type
+    i = np.arange(L, dtype=np.float64)
+    a = 2.0 * math.pi / (L - 1) if L > 1 else 0.0
+    if w == "hanning":
+        return 0.5 - 0.5 * np.cos(a * i)
+    if w == "hann":
+        return 0.5 - 0.5 * np.cos(2.0 * math.pi / L * i)
+    if w == "sine":
+        return np.sin(0.5 * a * i)
+    if w == "hamming":
+        return 0.54 - 0.46 * np.cos(a * i)
+    if w == "povey":
+        return (0.5 - 0.5 * np.cos(a * i)) ** 0.85
+    if w == "rectangular":
+        return np.ones(L)
+    if w == "blackman":
+        c = float(fo.blackman_coeff)
+        return c - 0.5 * np.cos(a * i) + (0.5 - c) * np.cos(2.0 * a * i)
+    raise ValueError(f"window_type {w!r}: the original knows hanning, hann, sine, hamming, povey, "
+                     "rectangular and blackman")
 
 
 class FeatureWindowFunction:

@@ -17,9 +17,11 @@ import numpy as np
 
 from . import _features, _wmel
 from ._common import _as_samples, _check_bool, _check_float, _check_int, _out_array
+from ._kaldi_dsp import MelBanks, check_librosa_bank, window_function
 from ._kaldi_opts import (FLT_EPS, FbankOptions, FrameExtractionOptions, MfccOptions,
                           NemoFbankOptions, RawAudioSamplesOptions, WhisperFeatureOptions,
-                          check_types, fbank_plan, frame_geometry, htk_rows, unsupported)
+                          check_types, unsupported)
+from ._kaldi_plan import fbank_plan, frame_geometry, htk_rows
 
 
 _F32 = np.dtype(np.float32)
@@ -332,21 +334,11 @@ def _debug_mel(opts):
     """mel_opts.debug_mel: the bank to stderr at construction, as the original prints it (its
     per-frame mel energies are not printed here)."""
     if opts.mel_opts.debug_mel:
-        from ._kaldi_dsp import MelBanks   # (_kaldi_dsp imports this module)
         MelBanks(opts.mel_opts, opts.frame_opts)
 
 
 def _plan_ctx(plan):
     return _features._ctx(plan, "cpu", 1)
-
-
-def check_librosa_bank(num_bins, low_freq, high_freq, frame_opts):
-    """The original's checks of a librosa-style bank (at least 3 bins, the band inside the
-    Nyquist frequency, no empty filter), with its messages: ValueError."""
-    from ._kaldi_dsp import MelBanks   # (_kaldi_dsp imports this module)
-    from ._kaldi_opts import MelBanksOptions
-    MelBanks(MelBanksOptions(num_bins=num_bins, low_freq=low_freq, high_freq=high_freq,
-                             is_librosa=True), frame_opts)
 
 
 class OnlineFbank(_Online):
@@ -483,30 +475,6 @@ class OnlineWhisperFbank(_Online):
 
     def _block(self, x):
         return plan_features(self._ctx, x)
-
-
-def window_function(fo, L: int) -> np.ndarray:
-    """Kaldi's window of L samples (float64), the formulas of FeatureWindowFunction."""
-    w = fo.window_type
-    i = np.arange(L, dtype=np.float64)
-    a = 2.0 * math.pi / (L - 1) if L > 1 else 0.0
-    if w == "hanning":
-        return 0.5 - 0.5 * np.cos(a * i)
-    if w == "hann":
-        return 0.5 - 0.5 * np.cos(2.0 * math.pi / L * i)
-    if w == "sine":
-        return np.sin(0.5 * a * i)
-    if w == "hamming":
-        return 0.54 - 0.46 * np.cos(a * i)
-    if w == "povey":
-        return (0.5 - 0.5 * np.cos(a * i)) ** 0.85
-    if w == "rectangular":
-        return np.ones(L)
-    if w == "blackman":
-        c = float(fo.blackman_coeff)
-        return c - 0.5 * np.cos(a * i) + (0.5 - c) * np.cos(2.0 * a * i)
-    raise ValueError(f"window_type {w!r}: the original knows hanning, hann, sine, hamming, povey, "
-                     "rectangular and blackman")
 
 
 def process_frames(f: np.ndarray, fo, window: np.ndarray) -> np.ndarray:

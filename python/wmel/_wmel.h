@@ -1,7 +1,7 @@
 /*
  * _wmel.h -- what the files of the extension wmel._wmel share. The module (init, constants,
- * module functions and the helpers below) is _wmel_module.c; each object type has a file of
- * its own: _wmel_ctx.c (Ctx and the front-end plan as a dict), _wmel_audio.c (Buffer and
+ * module functions) is _wmel_module.c; the helpers below are _wmel_common.c; each object
+ * type has a file of its own: _wmel_ctx.c (Ctx and the front-end plan as a dict), _wmel_audio.c (Buffer and
  * decoding), _wmel_windows.c (Windows), _wmel_sliding.c (Sliding, SlidingView),
  * _wmel_stream.c (Stream), _wmel_konline.c (KaldiRaw); _fixed.c holds the integer front-end. The names shared across
  * files start with wmelpy_ and stay inside the module (the target's hidden visibility): the
@@ -20,7 +20,7 @@
 
 #include "wmel.h"
 
-/* ---- _wmel_module.c: errors, buffers, live objects */
+/* ---- _wmel_common.c: errors, buffers, live objects */
 
 /* Raises for status st. msg (may be NULL or empty) is the library's detailed message;
  * otherwise wmel_strerror(st) is used. Returns NULL for `return wmelpy_raise_status(...)`. */
@@ -34,7 +34,7 @@ int wmelpy_check_size(Py_ssize_t v, const char *name);
 /* Marks a live object busy for one call that releases the GIL: 0, or -1 with the error. */
 int wmelpy_live_enter(int *busy, const char *name);
 typedef int (*wmelpy_live_push_fn)(void *obj, const float *pcm, size_t n);
-/* push(samples) of a live object through fn (see _wmel_module.c). */
+/* push(samples) of a live object through fn (see _wmel_common.c). */
 int wmelpy_live_push(PyObject *args, int *busy, const char *type, wmelpy_live_push_fn fn,
                      void *obj);
 

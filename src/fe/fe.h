@@ -144,18 +144,6 @@ static inline int wmel__fe_f32_ok(const double *v, size_t n)
     return ok;
 }
 
-/* The backstop of the finish's affines (the plan's and the per-column one): where the values
- * before them have no static bound (wmel__fe_pre_affine_bound), a value they carry past
- * float32's range makes the call return WMEL_ERR_SAMPLE_RANGE, never an infinity. */
-static inline int wmel__fe_out_scan(const struct wmel_fe *fe);
-static inline int wmel__fe_out_check(const struct wmel_fe *fe, const float *v, size_t n)
-{
-    if (!wmel__fe_out_scan(fe)) return WMEL_OK;
-    int ok = 1;
-    for (size_t i = 0; i < n; i++) ok &= isfinite(v[i]) != 0;
-    return ok ? WMEL_OK : WMEL_ERR_SAMPLE_RANGE;
-}
-
 /* The plan's log of a mel energy (wmel's log, fe_ln.h: the lane kernels' bits). */
 static inline double wmel__fe_log(const wmel_frontend_plan *p, double m)
 {
@@ -178,10 +166,11 @@ int wmel__fe_check(const wmel_frontend_plan *p);
  * the whole normalisation of it, pad_value), or INFINITY where the values depend on the data
  * (WMEL_LOG_NONE's energies, the statistics' z-scores). */
 double wmel__fe_pre_affine_bound(const wmel_frontend_plan *p);
-static inline int wmel__fe_out_scan(const wmel_fe *fe)
-{
-    return (fe->p.affine || fe->col_scale) && !isfinite(wmel__fe_pre_affine_bound(&fe->p));
-}
+/* The backstop of the finish's affines (the plan's and the per-column one): where the values
+ * before them have no static bound (wmel__fe_pre_affine_bound), a value they carry past
+ * float32's range makes the call return WMEL_ERR_SAMPLE_RANGE, never an infinity: WMEL_OK
+ * or that, for the n output values at v. */
+int wmel__fe_out_check(const wmel_fe *fe, const float *v, size_t n);
 /* The general tables of a checked plan, whatever its geometry (wmel__plan_compile, the
  * stage-by-stage reference). */
 int wmel__fe_compile(const wmel_frontend_plan *p, wmel_fe **out);
@@ -225,7 +214,7 @@ size_t wmel__fe_out_frames(const wmel_frontend_plan *p, size_t n);
  * whole-clip path and the sliding buffer alike (long.c applies it value by value as it writes). */
 int wmel__fe_ext(const wmel_frontend_plan *p);
 /* The same for a compiled plan (its per-column affine too). */
-static inline int wmel__fe_ext_fe(const struct wmel_fe *fe) { return wmel__fe_ext(&fe->p) || fe->col_scale; }
+int wmel__fe_ext_fe(const wmel_fe *fe);
 /* That finish, in place on the float output (frame t, column c at out[t ts + c cs]) of nv
  * valid frames and nfo output frames (before stacking): the normalisation over the valid
  * frames, pad_value in frames [nv, nfo), then the affine over [0, nfo), then the

@@ -136,21 +136,8 @@ int wmel__fe_bad(char *msg, size_t len, const char *fmt, ...)
     return WMEL_ERR_INVALID_ARG;
 }
 
-/* The mel scales, one definition each (the banks, the centres, Whisper's plan.c). */
-double wmel__slaney_mel(double f) /* Slaney's: linear below 1 kHz, logarithmic above */
-{
-    const double f_sp = 200.0 / 3.0, min_log_hz = 1000.0, min_log_mel = min_log_hz / f_sp;
-    const double logstep = log(6.4) / 27.0;
-    return f >= min_log_hz ? min_log_mel + log(f / min_log_hz) / logstep : f / f_sp;
-}
-
-double wmel__slaney_hz(double m)
-{
-    const double f_sp = 200.0 / 3.0, min_log_hz = 1000.0, min_log_mel = min_log_hz / f_sp;
-    const double logstep = log(6.4) / 27.0;
-    return m >= min_log_mel ? min_log_hz * exp(logstep * (m - min_log_mel)) : f_sp * m;
-}
-
+/* The mel scales, one definition each (the banks, the centres): Slaney's is plan.c's (Whisper's
+ * bank uses it too), Kaldi's is here, HTK's (2595 log10) only here. */
 double wmel__kaldi_mel(double f) { return 1127.0 * log(1.0 + f / 700.0); }
 double wmel__kaldi_hz(double m) { return 700.0 * (exp(m / 1127.0) - 1.0); }
 static double htk_mel(double f) { return 2595.0 * log10(1.0 + f / 700.0); }
@@ -414,6 +401,14 @@ double wmel__fe_pre_affine_bound(const wmel_frontend_plan *p)
     else if (p->norm == WMEL_NORM_WHOLE) /* clamped at max - range, then (v + 4) / 4 */
         b = ((p->norm_flags & WMEL_NORMF_FIXED_MAX) ? fmax(b, fabs(p->norm_max) + p->norm_range + 8.0) : b) / 4.0 + 1.0;
     return fmax(b, fabs(p->pad_value));
+}
+
+int wmel__fe_out_check(const wmel_fe *fe, const float *v, size_t n)
+{
+    if (!((fe->p.affine || fe->col_scale) && !isfinite(wmel__fe_pre_affine_bound(&fe->p)))) return WMEL_OK;
+    int ok = 1;
+    for (size_t i = 0; i < n; i++) ok &= isfinite(v[i]) != 0;
+    return ok ? WMEL_OK : WMEL_ERR_SAMPLE_RANGE;
 }
 
 /* Caps on what one call may ask for (fe.h: WMEL_FE_MAX_*), and the finish's affine kept
@@ -811,6 +806,8 @@ int wmel__fe_ext(const wmel_frontend_plan *p)
     return p->norm_flags || p->norm_range != 0.0 || p->n_frames || p->affine || p->pad_value != 0.0 ||
            (stats && p->norm_eps == 0.0) || wmel__fe_post_on(p);
 }
+
+int wmel__fe_ext_fe(const wmel_fe *fe) { return wmel__fe_ext(&fe->p) || fe->col_scale; }
 
 int wmel__fe_shape(const wmel_frontend_plan *p, size_t n, size_t *rows, size_t *cols)
 {

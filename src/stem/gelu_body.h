@@ -1,7 +1,7 @@
 /*
  * gelu_body.h -- the exact-erf GELU, gelu(x) = x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)),
  * over arrays in GCC/Clang vector extensions. Included once per instruction set by
- * gelu.c (16-byte vectors), gelu_avx2.c (32) and gelu_avx512.c (64), each compiled with
+ * cpu/gelu_c.c (16-byte vectors), cpu/x86/gelu_avx2.c (32) and gelu_avx512.c (64), each compiled with
  * its own flags, after defining GELU_W (floats per vector) and GELU_FN (the function).
  *
  * Not 1 + erf: for x < 0 that cancels (gelu(-5) = -1.4e-6 would keep ~1 correct digit).

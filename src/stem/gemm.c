@@ -3,8 +3,8 @@
  * lda, so an implicit im2col view of a time-major signal works without a copy) and
  * B [n][k] the weights. OpenBLAS's cblas_sgemm when built with it; otherwise wmel's own
  * GotoBLAS/BLIS-style blocking (B packed once in NR-wide panels, A packed per KC x MC
- * block, register tiles in gemm_{c,avx2,avx512}.c), with the bias / GELU / add epilogue
- * applied to each row block while it is still in cache (the GELU kernels are gelu*.c).
+ * block, register tiles in cpu/gemm_c.c and cpu/x86/gemm_{avx2,avx512}.c), with the bias / GELU / add epilogue
+ * applied to each row block while it is still in cache (the GELU kernels: cpu/gelu_c.c, cpu/x86/gelu_*.c).
  * Rows are spread over a team of workers (pool.c).
  */
 #define _POSIX_C_SOURCE 200809L
@@ -26,28 +26,6 @@
 
 #define KC 256 /* k-block: one B micro-panel (KC x 32 floats = 32 KiB) stays in L1 */
 #define MC 96  /* m-block: the packed A block (96 x 256 floats) stays in L2 */
-
-/* ---- portable tile -------------------------------------------------------------- */
-
-#define C_MR 4
-#define C_NR 16
-
-static void tile_c(size_t k, const float *ap, const float *bp, float *c, size_t ldc,
-                   int accumulate)
-{
-    float r[C_MR][C_NR] = {{0}};
-    for (size_t p = 0; p < k; p++) {
-        for (int i = 0; i < C_MR; i++)
-            for (int j = 0; j < C_NR; j++) r[i][j] += ap[i] * bp[j];
-        ap += C_MR;
-        bp += C_NR;
-    }
-    for (int i = 0; i < C_MR; i++)
-        for (int j = 0; j < C_NR; j++) c[i * ldc + j] = accumulate ? c[i * ldc + j] + r[i][j] : r[i][j];
-}
-
-static const wmel_gemm_kernel KERNEL_C = {"own-c-4x16", C_MR, C_NR, tile_c};
-const wmel_gemm_kernel *wmel__gemm_kernel_c(void) { return &KERNEL_C; }
 
 int wmel__stem_threads(int n_threads)
 {

@@ -18,7 +18,7 @@ import wmel
 import wmel.kaldi as K
 from wmel import _wmel
 from wmel._kaldi_online import _plan_ctx, plan_features
-from wmel._kaldi_opts import fbank_plan
+from wmel._kaldi_plan import fbank_plan
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import kaldi_oracle as O  # noqa: E402
@@ -107,7 +107,7 @@ _ISA_SCRIPT = r"""
 import json, sys
 import numpy as np
 import wmel.kaldi as K
-from wmel._kaldi_opts import fbank_plan
+from wmel._kaldi_plan import fbank_plan
 plan, x = json.loads(sys.argv[1]), np.load(sys.argv[2])
 from wmel._kaldi_online import _plan_ctx, plan_features
 ctx = _plan_ctx(plan)

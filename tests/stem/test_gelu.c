@@ -1,4 +1,4 @@
-/* test_gelu.c -- the vectorised exact-erf GELU (src/stem/gelu*.c), every ISA level this
+/* test_gelu.c -- the vectorised exact-erf GELU (src/cpu/gelu_c.c, x86/gelu_*.c), every ISA level this
  * CPU runs, against gelu(x) = x * 0.5 erfc(-x / sqrt 2) in double (erfc, not 1 + erf, so
  * the reference keeps its relative accuracy in the negative tail):
  *   - a dense sweep of [-10, 10] (step 2^-20, 21M points): max abs error <= 1e-6 (the

@@ -38,25 +38,27 @@
 #include <time.h>
 
 /* The test shader as glslc (or glslangValidator) compiles it, and where glslc is the
- * compiler also through its optimiser (-O): the arithmetic must survive both. */
-#include "arith_ff_test_spv.h"
+ * compiler also through its optimiser (-O): the arithmetic must survive both; and, measured
+ * but not asserted, with `precise` defined away: what the driver's compiler does to
+ * float-float when nothing forbids it. Each module is embedded at build time as the
+ * backend's shaders are (cmake/embed_spirv.cmake: NAME[], NAME_words). */
+extern const uint32_t arith_ff_test_spv[], arith_ff_test_imprecise_spv[];
+extern const size_t arith_ff_test_spv_words, arith_ff_test_imprecise_spv_words;
 #ifdef WMEL_TEST_OPT_SPV
-#include "arith_ff_test_opt_spv.h"
+extern const uint32_t arith_ff_test_opt_spv[];
+extern const size_t arith_ff_test_opt_spv_words;
 #endif
-/* and, measured but not asserted, with `precise` defined away: what the driver's compiler
- * does to float-float when nothing forbids it */
-#include "arith_ff_test_imprecise_spv.h"
 static const struct module {
     const char *name;
     const uint32_t *code;
-    size_t size;
+    const size_t *words;
     int asserted;
 } modules[] = {
-    { "SPIR-V unoptimised", arith_ff_test_spv, sizeof arith_ff_test_spv, 1 },
+    { "SPIR-V unoptimised", arith_ff_test_spv, &arith_ff_test_spv_words, 1 },
 #ifdef WMEL_TEST_OPT_SPV
-    { "SPIR-V from glslc -O", arith_ff_test_opt_spv, sizeof arith_ff_test_opt_spv, 1 },
+    { "SPIR-V from glslc -O", arith_ff_test_opt_spv, &arith_ff_test_opt_spv_words, 1 },
 #endif
-    { "without precise (not asserted)", arith_ff_test_imprecise_spv, sizeof arith_ff_test_imprecise_spv, 0 },
+    { "without precise (not asserted)", arith_ff_test_imprecise_spv, &arith_ff_test_imprecise_spv_words, 0 },
 };
 #define N_MODULES (sizeof modules / sizeof modules[0])
 
@@ -312,7 +314,7 @@ static int gpu_open(struct gpu *g, char *why, size_t why_len)
     }
     for (size_t m = 0; m < N_MODULES; m++) {
         VkShaderModuleCreateInfo smci = { .sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
-                                          .codeSize = modules[m].size, .pCode = modules[m].code };
+                                          .codeSize = *modules[m].words * sizeof(uint32_t), .pCode = modules[m].code };
         if (vkCreateShaderModule(g->dev, &smci, NULL, &g->shader[m]) != VK_SUCCESS) {
             snprintf(why, why_len, "vkCreateShaderModule failed (%s)", modules[m].name);
             return 1;
