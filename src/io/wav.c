@@ -9,24 +9,9 @@
 #include "../internal.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int wmel__say(char *buf, size_t len, int rc, const char *name, const char *fmt, ...)
-{
-    if (buf && len) {
-        int n = snprintf(buf, len, "%s: ", name ? name : "(memory)");
-        if (n >= 0 && (size_t)n < len) {
-            va_list ap;
-            va_start(ap, fmt);
-            vsnprintf(buf + n, len - (size_t)n, fmt, ap);
-            va_end(ap);
-        }
-    }
-    return rc;
-}
 
 static uint32_t rd32(const unsigned char *p)
 {

@@ -35,7 +35,9 @@
 #include "../internal.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +54,21 @@ enum { K_S16, K_FLT, K_DBL }; /* the working sample format */
 #define KAISER_BETA 9.0
 
 /* ---------------------------------------------------------------- helpers */
+
+/* A message "NAME: ..." for a status: the built-in reader's and this converter's. */
+int wmel__say(char *buf, size_t len, int rc, const char *name, const char *fmt, ...)
+{
+    if (buf && len) {
+        int n = snprintf(buf, len, "%s: ", name ? name : "(memory)");
+        if (n >= 0 && (size_t)n < len) {
+            va_list ap;
+            va_start(ap, fmt);
+            vsnprintf(buf + n, len - (size_t)n, fmt, ap);
+            va_end(ap);
+        }
+    }
+    return rc;
+}
 
 static int32_t wrap32(uint32_t u) { return u <= INT32_MAX ? (int32_t)u : -(int32_t)(~u) - 1; }
 static int32_t shr_floor(int32_t v, int s) { return v >= 0 ? v >> s : ~(~v >> s); }
