@@ -133,7 +133,7 @@ test-i686: deps-32
 # tests that hold what is particular to 32-bit ARM (the same bits, the size limits, the
 # transform, the readers, the integer front-end); the API, front-end and command tests run
 # natively at 32 bits in test-i686 (docs/platforms.md). `cd $(BUILD_ARMV7) && ctest` runs all.
-ARMV7_TESTS ?= ^(test_same_bits|test_sizes|test_fft|test_wav|test_npy|test_fx|test_fx_tables|test_fx_integer_only|test_cuda_stub)$$
+ARMV7_TESTS ?= ^(test_same_bits|test_sizes|test_fft|test_wav|test_wav_digest|test_npy|test_fx|test_fx_tables|test_fx_integer_only|test_cuda_stub)$$
 test-armv7: deps-32
 	cmake -S . -B $(BUILD_ARMV7) -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/armv7-linux-gnueabihf.cmake $(NOLIBS_CMAKE)
 	cmake --build $(BUILD_ARMV7) -j $(JOBS)
@@ -150,9 +150,9 @@ wasm: deps-wasm
 # the transform, the readers, the front-ends' kernels, every preset within the bar of the
 # float64 reference (test_presets_ref, test_plan_caps). test-wasm-all builds everything and runs the whole suite under node
 # (about 10 minutes from scratch; docs/platforms.md lists what skips there and why).
-WASM_TESTS ?= ^(test_same_bits|test_js|test_api|test_fused|test_sliding|test_live_fe|test_sizes|test_long_input|test_stream|test_fft|test_wav|test_npy|test_frontends|test_conformance|test_presets_ref|test_plan_caps)$$
+WASM_TESTS ?= ^(test_same_bits|test_js|test_api|test_fused|test_sliding|test_live_fe|test_sizes|test_long_input|test_stream|test_fft|test_wav|test_wav_digest|test_npy|test_frontends|test_conformance|test_presets_ref|test_plan_caps)$$
 WASM_TARGETS ?= wmel_digest wmel_js test_api test_fused test_sliding test_live_fe test_sizes test_long_input test_stream \
-                test_fft test_wav test_npy test_frontends test_conformance test_presets_ref test_plan_caps
+                test_fft test_wav test_wav_digest test_npy test_frontends test_conformance test_presets_ref test_plan_caps
 test-wasm: deps-wasm
 	emcmake cmake -S . -B $(BUILD_WASM) $(WASM_CMAKE)
 	cmake --build $(BUILD_WASM) -j $(JOBS) --target $(WASM_TARGETS)

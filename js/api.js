@@ -11,6 +11,9 @@
 //   s.finish() -> the last frames; s.close()
 //   wm.info({preset: 'nemo'})                     -> {sampleRate, hop, ..., layout: 'mels_frames'}
 //   wm.melCentres({preset: 'nemo'})               -> Float64Array: each mel filter's centre in Hz
+//   wm.loadAudio(bytes)                            -> Float32Array: a WAV file (Uint8Array or
+//                                                  ArrayBuffer) as 16 kHz mono, the native
+//                                                  command's samples for the same file
 //   wm.close()                                     closes every stream of the module and frees
 //                                                  every ctx (later calls make ctxs anew)
 //
@@ -251,6 +254,39 @@ Module['stream'] = function (opts) {
   };
   if (streamGone) streamGone.register(stream, st, st);
   return stream;
+};
+
+// A WAV file's bytes (Uint8Array, ArrayBuffer or a typed array over them) to 16 kHz mono
+// Float32Array: the samples `wmel decode` gives for the same file, on every platform (the
+// library's built-in reader and resampler, byte for byte the FFmpeg build's). Other formats
+// throw with the library's sentence (decode them with the browser, then resample).
+Module['loadAudio'] = function (bytes) {
+  let u8;
+  if (bytes instanceof Uint8Array) u8 = bytes;
+  else if (bytes instanceof ArrayBuffer) u8 = new Uint8Array(bytes);
+  else if (ArrayBuffer.isView(bytes)) u8 = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  else throw new TypeError('wmel: loadAudio takes the file\'s bytes (a Uint8Array or an ArrayBuffer)');
+  const p = _malloc(Math.max(1, u8.length));
+  if (!p) throw new Error('wmel: out of memory');
+  try {
+    HEAPU8.set(u8, p);
+    return withMsg((msg) => {
+      const np = _malloc(4);
+      if (!np) throw new Error('wmel: out of memory');
+      try {
+        const out = _wmeljs_load_audio(p, u8.length, np, msg, MSG_CAP);
+        if (!out) throw new Error(wmelMessage(msg, 'wmel: the audio was refused'));
+        const n = HEAPU32[np >> 2];
+        const data = HEAPF32.slice(out >> 2, (out >> 2) + n);
+        _free(out);
+        return data;
+      } finally {
+        _free(np);
+      }
+    });
+  } finally {
+    _free(p);
+  }
 };
 
 // the plan's facts: {sampleRate, hop, frameLength, nFft, nMels, cols, layout, stack}; layout

@@ -46,6 +46,9 @@ export interface Wmel {
   /** the centre frequency in Hz of each mel filter (nMels values, lowest first), on the plan's scale and band */
   melCentres(opts?: PlanChoice): Float64Array;
   kernel(opts?: PlanChoice): string;
+  /** a WAV file's bytes (PCM 8/16/24/32-bit, float 32/64-bit, any rate and channels) as 16 kHz
+   * mono: the samples `wmel decode` gives for the same file; other formats throw */
+  loadAudio(bytes: Uint8Array | ArrayBuffer | ArrayBufferView): Float32Array;
   /** closes every stream made from the module (their later calls throw) and frees every ctx;
    * later calls make the ctxs they need anew */
   close(): void;

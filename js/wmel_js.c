@@ -28,6 +28,7 @@ void wmeljs_stream_free(jsstream *j);
 size_t wmeljs_heap_used(void);
 int wmeljs_info(const wmel_ctx *c, int *out);
 int wmeljs_mel_centres(const wmel_ctx *c, double *hz, size_t len);
+float *wmeljs_load_audio(const void *data, size_t size, size_t *n, char *msg, size_t cap);
 
 static void say(char *msg, size_t cap, int st, const char *what)
 {
@@ -192,4 +193,29 @@ EMSCRIPTEN_KEEPALIVE int wmeljs_mel_centres(const wmel_ctx *c, double *hz, size_
     int st = wmel_ctx_plan(c, &plan);
     if (st != WMEL_OK) return st;
     return wmel_mel_centres(&plan, hz, len);
+}
+
+/* An audio file's bytes (WAV: PCM 8/16/24/32-bit or float 32/64-bit, any rate and channel
+ * layout) to 16 kHz mono samples, those the native command's decoder gives for the same
+ * file (the built-in reader: the FFmpeg build's samples); *n samples, freed with free().
+ * NULL with the library's sentence in msg. */
+EMSCRIPTEN_KEEPALIVE float *wmeljs_load_audio(const void *data, size_t size, size_t *n, char *msg, size_t cap)
+{
+    float *out = NULL;
+    if (msg && cap) msg[0] = 0;
+    *n = 0;
+    int st = wmel_load_audio_memory(data, size, &out, n, msg, cap, NULL, 0);
+    if (st != WMEL_OK) {
+        say(msg, cap, st, "audio");
+        return NULL;
+    }
+    if (!out) { /* no samples: an empty array on the JavaScript side */
+        out = malloc(sizeof(float));
+        if (!out) {
+            if (msg && cap) snprintf(msg, cap, "audio: out of memory");
+            return NULL;
+        }
+        *n = 0;
+    }
+    return out;
 }

@@ -13,7 +13,9 @@ index.html?sample&preset=P for each preset asked for, and checks:
   - the download is named after the audio file and the preset (speech_en.P.npy);
   - the microphone path (Chromium's fake capture device): the AudioWorklet feeds the
     module's stream, frames are drawn while recording, Stop gives the recording's features;
-  - the file input: speech_en.wav, then a text file named notes.wav: the error names
+  - the file input: speech_en.wav, then a 44.1 kHz stereo WAV (made here from it): its .npy
+    equal to the native command's for the same file byte for byte (the module's WAV reader,
+    not the browser's resampler), then a text file named notes.wav: the error names
     notes.wav and the earlier picture, shape, summary and download are taken away;
   - index.html opened as a file:// URL: the note saying to serve the folder over HTTP is
     shown and the controls stay disabled;
@@ -218,7 +220,31 @@ PAGE_STATE = ("(() => ({status: document.getElementById('status').textContent,"
               " last: !!window.wmelLast}))()")
 
 
-def check_files(b, sess, ev, wait_for, base, web, out, preset, failures, lines):
+def stereo_44k(src, dst):
+    """a 44.1 kHz stereo 16-bit WAV from a 16 kHz mono one (linear interpolation; the right
+    channel at 3/4 of the left, so the downmix is a real mix): any such file serves, as the
+    page and the native command read the same file"""
+    import wave
+    with wave.open(src, "rb") as w:
+        assert w.getframerate() == 16000 and w.getnchannels() == 1 and w.getsampwidth() == 2
+        x = struct.unpack("<%dh" % w.getnframes(), w.readframes(w.getnframes()))
+    x = x[:16000 * 4]
+    n = len(x) * 44100 // 16000
+    frames = bytearray()
+    for i in range(n):
+        t = i * 16000 / 44100
+        j = int(t)
+        a = x[j] + (x[min(j + 1, len(x) - 1)] - x[j]) * (t - j)
+        left = int(round(a))
+        frames += struct.pack("<hh", left, int(round(0.75 * a)))
+    with wave.open(dst, "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(44100)
+        w.writeframes(bytes(frames))
+
+
+def check_files(b, sess, ev, wait_for, base, web, out, preset, failures, lines, native=None):
     """a good file through the file input, its download's name; then a text file named .wav:
     the picture, the shape, the summary and the download taken away, the error naming it"""
     b.send("Page.navigate", {"url": "%s?preset=%s" % (base, preset)}, session=sess)
@@ -248,6 +274,35 @@ def check_files(b, sess, ev, wait_for, base, web, out, preset, failures, lines):
                         "%s non-white canvas pixels; the page: %r" % (good, saved, want, ink, st))
         if not good:
             return
+    # a 44.1 kHz stereo WAV: the module's reader gives the native command's samples, so the
+    # page's .npy is the native file byte for byte (16 kHz plans)
+    if native and ev("document.getElementById('presetInfo').textContent.startsWith('16000 Hz')"):
+        st44 = os.path.join(out, "speech_44k_stereo.wav")
+        stereo_44k(os.path.join(web, "speech_en.wav"), st44)
+        ref44 = os.path.join(out, "native_44k_stereo_%s.npy" % preset)
+        subprocess.run([native, "mel", st44, "--preset", preset, "--threads", "1", "--quiet", "-o", ref44], check=True)
+        with open(ref44, "rb") as f:
+            ref_file = f.read()
+        ev("window.wmelLast = null; ''")
+        choose(st44)
+        done = wait_for("(() => { const e = document.getElementById('result'); return e.dataset.state === 'done' && "
+                        "window.wmelLast ? e.textContent : ''; })()", 60)
+        got = ev("window.wmelLast") if done else None
+        npy = base64.b64decode(got["npy"]) if got else b""
+        if npy != ref_file:
+            nd = -1
+            if npy:
+                with open(os.path.join(out, "page_44k_stereo_%s.npy" % preset), "wb") as f:
+                    f.write(npy)
+                _, d1 = read_npy(os.path.join(out, "page_44k_stereo_%s.npy" % preset))
+                _, d2 = read_npy(ref44)
+                nd = sum(1 for i in range(0, min(len(d1), len(d2)), 4) if d1[i:i + 4] != d2[i:i + 4])
+            failures.append("files: a 44.1 kHz stereo WAV: the page's .npy is not the native command's (%s; %d values "
+                            "differ); the page: %r" % ("no result" if not got else "shape %r" % (got["shape"],), nd,
+                                                       ev(PAGE_STATE)))
+        else:
+            lines.append("files (%s): a 44.1 kHz stereo WAV: %s, the .npy equal to the native command's; the page "
+                         "says %r" % (preset, "x".join(map(str, got["shape"])), done))
     choose(bad)
     err = wait_for("(() => { const e = document.getElementById('result'); return e.dataset.state === 'error' ? e.textContent : ''; })()", 30)
     st, ink = ev(PAGE_STATE), ev(CANVAS_INK)
@@ -447,7 +502,7 @@ def main():
             shape = ev("window.wmelLast.shape")
             lines.append("microphone (%s, Chromium's fake device): %s while recording; the recording's features %s"
                          % (rec_preset, live, "x".join(map(str, shape))))
-        check_files(b, sess, ev, wait_for, base, web, out, rec_preset, failures, lines)
+        check_files(b, sess, ev, wait_for, base, web, out, rec_preset, failures, lines, native)
         check_file_url(b, sess, ev, wait_for, web, failures, lines)
     finally:
         b.close()

@@ -85,9 +85,18 @@ async function decodeOther(buf, rate) {
   return resample(mono, ab.sampleRate, rate);
 }
 
+// A file's samples at the plan's rate. A WAV file for a 16 kHz plan goes through the
+// module's reader (wm.loadAudio): any PCM or float WAV, any rate and channel count, to the
+// very samples the native command decodes from it. Other rates and other formats take the
+// browser's decoder and resampler, and the note says so.
 async function samplesOf(buf, rate) {
   const w = parseWav(buf);
-  if (w) return {samples: await resample(w.samples, w.rate, rate), note: w.rate === rate ? '' : ` (resampled from ${w.rate} Hz)`};
+  if (rate === 16000) {
+    let samples = null;
+    try { samples = wm.loadAudio(buf); } catch (e) { if (!w) samples = null; else throw e; }
+    if (samples) return {samples, note: w && w.rate !== rate ? ` (${w.rate} Hz, read as wmel decode reads it)` : ''};
+  }
+  if (w) return {samples: await resample(w.samples, w.rate, rate), note: w.rate === rate ? '' : ` (resampled from ${w.rate} Hz by the browser)`};
   return {samples: await decodeOther(buf, rate), note: ' (decoded by the browser)'};
 }
 

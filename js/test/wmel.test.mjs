@@ -197,6 +197,60 @@ test('Int16Array and Float32Array give the same features', () => {
   assert.equal(fnv(a.data), fnv(b.data));
 });
 
+// a .npy file of int16 (openai's load_audio samples) as Int16Array
+function readNpyI16(file) {
+  const b = fs.readFileSync(file);
+  const hl = b.readUInt16LE(8), hdr = b.toString('latin1', 10, 10 + hl);
+  assert.ok(hdr.includes("'<i2'"), file + ': not int16');
+  return new Int16Array(b.buffer.slice(b.byteOffset + 10 + hl, b.byteOffset + b.length));
+}
+
+// a 16-bit PCM WAV file's bytes
+function wav16(samples, rate, channels) {
+  const data = Buffer.alloc(samples.length * 2);
+  samples.forEach((v, i) => data.writeInt16LE(v, i * 2));
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0, 'latin1'); h.writeUInt32LE(36 + data.length, 4); h.write('WAVEfmt ', 8, 'latin1');
+  h.writeUInt32LE(16, 16); h.writeUInt16LE(1, 20); h.writeUInt16LE(channels, 22); h.writeUInt32LE(rate, 24);
+  h.writeUInt32LE(rate * channels * 2, 28); h.writeUInt16LE(channels * 2, 32); h.writeUInt16LE(16, 34);
+  h.write('data', 36, 'latin1'); h.writeUInt32LE(data.length, 40);
+  return new Uint8Array(Buffer.concat([h, data]));
+}
+
+const wav48k = path.join(golden, 'audio', 'speech_en_48k_f32.wav');
+const wav48kRef = path.join(golden, 'ref', 'speech_en_48k_f32_wav.load_audio_s16.npy');
+test('loadAudio(): a 48 kHz float WAV gives openai\'s load_audio samples exactly',
+     {skip: !(fs.existsSync(wav48k) && fs.existsSync(wav48kRef)) && 'no golden clip'}, () => {
+  const got = wm.loadAudio(fs.readFileSync(wav48k));
+  const ref = readNpyI16(wav48kRef);
+  assert.equal(got.length, ref.length);
+  let differ = 0;
+  for (let i = 0; i < ref.length; i++) if (got[i] !== ref[i] / 32768) differ++;
+  assert.equal(differ, 0, differ + ' samples differ from load_audio');
+});
+
+test('loadAudio(): 16 kHz mono as it is, 44.1 kHz stereo resampled and mixed, other bytes refused', () => {
+  const x = Array.from({length: 4000}, (_, i) => Math.round(12000 * Math.sin(i * 0.05) + 300 * ((i * 7919) % 13 - 6)));
+  const mono = wm.loadAudio(wav16(x, 16000, 1));
+  assert.equal(mono.length, x.length);
+  assert.ok(x.every((v, i) => mono[i] === v / 32768));
+  // the same bytes as an ArrayBuffer and through a view with an offset
+  const bytes = wav16(x, 16000, 1);
+  assert.deepEqual(wm.loadAudio(bytes.buffer), mono);
+  const padded = new Uint8Array(bytes.length + 3);
+  padded.set(bytes, 3);
+  assert.deepEqual(wm.loadAudio(new Uint8Array(padded.buffer, 3, bytes.length)), mono);
+  // 44.1 kHz stereo: about 16000/44100 of the frames, int16 values, the channels mixed
+  const st = [];
+  for (let i = 0; i < 44100; i++) st.push(Math.round(9000 * Math.sin(i * 0.01)), Math.round(-4000 * Math.sin(i * 0.013)));
+  const r = wm.loadAudio(wav16(st, 44100, 2));
+  assert.ok(Math.abs(r.length - 16000) <= 1, 'length ' + r.length);
+  assert.ok(r.every((v) => Number.isInteger(v * 32768) && Math.abs(v) < 1));
+  assert.ok(r.some((v) => v !== 0));
+  assert.throws(() => wm.loadAudio(new TextEncoder().encode('not a wav file at all, only text')), /^Error: \S/);
+  assert.throws(() => wm.loadAudio('speech.wav'), TypeError);
+});
+
 test('errors are exceptions with the library\'s sentence', () => {
   assert.throws(() => wm.features(new Float32Array(16000), {preset: 'no-such-preset'}), /no-such-preset|preset/);
   const nan = new Float32Array(16000);
