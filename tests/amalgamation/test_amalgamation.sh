@@ -5,7 +5,8 @@
 # clang (each where installed), links tests/amalgamation/consumer.c to each, and compares
 # the lines each prints with REF_CONSUMER's (the same consumer linked to the CMake build's
 # libwmel.a), byte for byte, at the best level the CPU runs, AVX2 and C (WMEL_MAX_ISA):
-# the kernel names on the lines show that the CPU check still picks the level. Compiled
+# the kernel names on the lines show that the CPU check still picks the level; its WAV reader
+# gives the FFmpeg build's samples for every WAV of tests/unit/wavgen.h. Compiled
 # for AArch64 too where aarch64-linux-gnu-gcc is installed, and run there under
 # qemu-aarch64 where it is installed: the NEON and C levels on the synthetic signals must
 # give the x86 lines' bits (the same bits on every platform); for Windows (mingw-w64)
@@ -77,6 +78,18 @@ if [ -n "${cc_cmd[$a64]:-}" ] && command -v qemu-aarch64 >/dev/null && [ -d /usr
     echo "test_amalgamation: AArch64 (qemu) level $l: $(wc -l <"$tmp/a64_$l.txt") synthetic cases, x86's bits (kernels: $kernels)"
   done
 fi
+# the one file's WAV reader (no FFmpeg in it): every WAV of tests/unit/wavgen.h to the FFmpeg
+# build's samples (tests/unit/wav_digests.h), through the public wmel_load_audio_memory()
+for c in gcc clang; do
+  [ -n "${cc_cmd[$c]:-}" ] || continue
+  "$c" -O2 -I"$tmp/dist" -I"$src/tests/unit" -o "$tmp/wav_$c" "$src/tests/amalgamation/wav_consumer.c" \
+    "$tmp/wmel_$c.o" -lpthread -lm || { echo "FAIL: linking the WAV consumer with $c"; exit 1; }
+  if "$tmp/wav_$c" >"$tmp/wav_$c.txt"; then
+    echo "test_amalgamation: $c: $(tail -1 "$tmp/wav_$c.txt")"
+  else
+    echo "FAIL: the one file built by $c reads WAV files otherwise than the FFmpeg build:"; head -12 "$tmp/wav_$c.txt"; fail=1
+  fi
+done
 # the C level must have run the C kernels, and levels above it another
 if grep -qv ' cpu-c-' "$tmp/ref_c.txt"; then echo "FAIL: WMEL_MAX_ISA=c ran another kernel"; fail=1; fi
 if grep -qw -e avx2 -e fma /proc/cpuinfo 2>/dev/null && [ -f "$tmp/ref_avx2.txt" ] && ! grep -q avx2 "$tmp/ref_avx2.txt"; then
