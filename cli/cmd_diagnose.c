@@ -162,8 +162,13 @@ int cmd_diagnose(int argc, char **argv)
             char *end;
             errno = 0;
             unsigned long long v = *p >= '0' && *p <= '9' ? strtoull(p, &end, 10) : (end = (char *)p, 0);
-            if (end == p || v == 0 || errno == ERANGE || v > SIZE_MAX || ndim >= 3 || (*end && *end != ','))
+            if (end == p || v == 0 || errno == ERANGE || ndim >= 3 || (*end && *end != ','))
                 return cli_usage("diagnose: --shape takes R,C (positive counts, at most 3 axes)");
+            if (v > SIZE_MAX) { /* a count this build's sizes cannot hold (32-bit): as a product that wraps */
+                cli_msg("wmel: diagnose: --shape %s: more values than any file holds (the product of the axes "
+                        "overflows)", shape_text);
+                return DIAGNOSE_ERROR;
+            }
             shape[ndim++] = (size_t)v;
             p = *end ? end + 1 : end;
         }
