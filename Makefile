@@ -4,7 +4,7 @@
 #                  2 cores): builds with -Werror and runs the CTest suite in Release, then under
 #                  ASan+UBSan (the option sweeps left out: the Release run holds them), then the
 #                  Python suite; it ends with pytest's summary line
-#   make test-all  every target and platform (what CI runs; about 50 minutes on 2 cores): the
+#   make test-all  every target and platform (what CI runs; about 45 minutes on 2 cores): the
 #                  integer front-end's tests (x86-64, AArch64 and Cortex-M under qemu), the whole
 #                  suite under ASan+UBSan, in Release (the docs' examples included: tests/docs),
 #                  on the CUDA emulator under ASan+UBSan, built with clang under ASan+UBSan with a
