@@ -231,34 +231,6 @@ grep -q '"n_mels": 128' "$T/fromhf/manifest.json" && grep -q '"frontend": "nemo"
 "$WMEL" vectors check "$T/fromhf" "$T/fromhf/expected" -q && ok || bad "--hf-config pack: self-check"
 rm -rf "$T/fromplan" "$T/frompreset" "$T/fromhf"
 
-# Under WebAssembly node takes the signal itself (no clean-up runs there): the signal
-# checks run on native builds.
-if [ "${WMEL_WASM:-0}" = 1 ]; then
-  echo "test_vectors: the signal checks skipped: under WebAssembly node takes the signal itself"
-else
-# 6. SIGINT or SIGTERM mid-run: the process ends by the signal and leaves no PACK* behind
-# (the signals set to their defaults: a script's background job, or a suite run under nohup or
-# as a background job, would otherwise start the command with SIGINT ignored)
-for sig in INT TERM; do
-  set -m
-  env --default-signal=INT,TERM "$WMEL" vectors --preset whisper -q -o "$T/sig" --speech "$S" &
-  pid=$!
-  set +m
-  for _ in $(seq 200); do
-    ls "$T"/sig.tmp-*/expected/speech.npy >/dev/null 2>&1 && break
-    sleep 0.05
-  done
-  ls -d "$T"/sig.tmp-* >/dev/null 2>&1 && ok || bad "SIG$sig: no temporary folder seen before the signal"
-  kill -s "$sig" "$pid"
-  wait "$pid"; rc=$?
-  want=$((128 + $(kill -l "$sig")))
-  [ "$rc" = "$want" ] && ok || bad "SIG$sig: exit $rc, not $want"
-  [ -z "$(ls -d "$T"/sig* 2>/dev/null)" ] && ok || bad "SIG$sig: left behind: $(ls -d "$T"/sig*)"
-  rm -rf "$T"/sig*
-done
-
-fi
-
 # 6a. --speech is cut to its first 60 s: a 63 s clip gives a speech case of 960000 samples, said
 # on stderr and in the manifest
 python3 - "$S" "$T/s63.wav" <<'EOF2'
@@ -272,22 +244,42 @@ grep -q 'longer than 60 s: the speech case is its first 60 s' "$T/err" && grep -
   bad "a 63 s clip not cut to 60 s: $(grep -o '"name": "speech", .*"length": [0-9]*' "$T/k63/manifest.json" | head -1)"
 rm -rf "$T/k63" "$T/s63.wav"
 
-if [ "${WMEL_WASM:-0}" != 1 ]; then
-# 6b. two signals 50 ms apart (the second while the first one's clean-up may be running): still
-# nothing left behind, and the first signal ends the process
-set -m
-env --default-signal=INT,TERM "$WMEL" vectors --preset whisper -q -o "$T/sig" --speech "$S" &
-pid=$!
-set +m
-for _ in $(seq 200); do
-  ls "$T"/sig.tmp-*/expected/speech.npy >/dev/null 2>&1 && break
-  sleep 0.05
-done
-kill -s INT "$pid"; sleep 0.05; kill -s TERM "$pid" 2>/dev/null
-wait "$pid"; rc=$?
-[ "$rc" = 130 ] && [ -z "$(ls -d "$T"/sig* 2>/dev/null)" ] && ok || bad "two signals: exit $rc, left: $(ls -d "$T"/sig* 2>/dev/null)"
-rm -rf "$T"/sig*
-
+# 6. SIGINT or SIGTERM mid-run: the process ends by the signal and leaves no PACK* behind.
+# Under WebAssembly node takes the signal itself (no clean-up runs there): these checks run on
+# native builds.
+# sig_run: a pack being written in the background ($pid), its first expected file there. The
+# signals are set to their defaults: a script's background job, or a suite run under nohup
+# or as a background job, would otherwise start the command with SIGINT ignored.
+sig_run() {
+  set -m
+  env --default-signal=INT,TERM "$WMEL" vectors --preset whisper -q -o "$T/sig" --speech "$S" &
+  pid=$!
+  set +m
+  for _ in $(seq 200); do
+    ls "$T"/sig.tmp-*/expected/speech.npy >/dev/null 2>&1 && break
+    sleep 0.05
+  done
+}
+if [ "${WMEL_WASM:-0}" = 1 ]; then
+  echo "test_vectors: the signal checks skipped: under WebAssembly node takes the signal itself"
+else
+  for sig in INT TERM; do
+    sig_run
+    ls -d "$T"/sig.tmp-* >/dev/null 2>&1 && ok || bad "SIG$sig: no temporary folder seen before the signal"
+    kill -s "$sig" "$pid"
+    wait "$pid"; rc=$?
+    want=$((128 + $(kill -l "$sig")))
+    [ "$rc" = "$want" ] && ok || bad "SIG$sig: exit $rc, not $want"
+    [ -z "$(ls -d "$T"/sig* 2>/dev/null)" ] && ok || bad "SIG$sig: left behind: $(ls -d "$T"/sig*)"
+    rm -rf "$T"/sig*
+  done
+  # 6b. two signals 50 ms apart (the second while the first one's clean-up may be running):
+  # still nothing left behind, and the first signal ends the process
+  sig_run
+  kill -s INT "$pid"; sleep 0.05; kill -s TERM "$pid" 2>/dev/null
+  wait "$pid"; rc=$?
+  [ "$rc" = 130 ] && [ -z "$(ls -d "$T"/sig* 2>/dev/null)" ] && ok || bad "two signals: exit $rc, left: $(ls -d "$T"/sig* 2>/dev/null)"
+  rm -rf "$T"/sig*
 fi
 
 # 6c. a pack is input from anyone: a manifest of a wrong form is refused (exit 2, one line naming
