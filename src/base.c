@@ -257,13 +257,11 @@ FILE *wmel__fopen(const char *path, const char *mode)
 #endif
 }
 
-/* 1 when every |x| is within WMEL_F32_KERNEL_SAFE: the magnitude's bits, whose integer
- * order is the values' (NaN and Inf lie above every finite bound). */
-int wmel__all_f32_kernel_safe(const float *x, size_t n)
+/* 1 when the magnitude bits of every x are at most lim: their integer order is the
+ * values' (Inf and NaN lie above every finite bound). Integer operations in blocks, which
+ * the compiler vectorises, where a float test per sample is not. */
+static int all_abs_bits_le(const float *x, size_t n, uint32_t lim)
 {
-    const float bound = WMEL_F32_KERNEL_SAFE;
-    uint32_t lim;
-    memcpy(&lim, &bound, sizeof lim);
     const size_t B = 1024;
     for (size_t i0 = 0; i0 < n; i0 += B) {
         size_t e = n - i0 < B ? n - i0 : B;
@@ -278,20 +276,14 @@ int wmel__all_f32_kernel_safe(const float *x, size_t n)
     return 1;
 }
 
-/* 1 when no sample is NaN or Inf (exponent bits all ones): integer operations, which
- * the compiler vectorises, where isfinite() per sample is not. */
-int wmel__all_finite(const float *x, size_t n)
+/* 1 when every |x| is within WMEL_F32_KERNEL_SAFE. */
+int wmel__all_f32_kernel_safe(const float *x, size_t n)
 {
-    const size_t B = 1024;
-    for (size_t i0 = 0; i0 < n; i0 += B) {
-        size_t e = n - i0 < B ? n - i0 : B;
-        uint32_t bad = 0;
-        for (size_t i = 0; i < e; i++) {
-            uint32_t u;
-            memcpy(&u, x + i0 + i, sizeof u);
-            bad |= (uint32_t)((u & 0x7f800000u) == 0x7f800000u);
-        }
-        if (bad) return 0;
-    }
-    return 1;
+    const float bound = WMEL_F32_KERNEL_SAFE;
+    uint32_t lim;
+    memcpy(&lim, &bound, sizeof lim);
+    return all_abs_bits_le(x, n, lim);
 }
+
+/* 1 when no sample is NaN or Inf: every magnitude at most FLT_MAX (0x7f7fffff). */
+int wmel__all_finite(const float *x, size_t n) { return all_abs_bits_le(x, n, 0x7f7fffffu); }
