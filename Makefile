@@ -39,7 +39,7 @@ APT_PKGS_ALL := chromium gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user \
               glslc glslang-tools spirv-tools libvulkan-dev mesa-vulkan-drivers
 CMAKE_ARGS ?=
 
-.PHONY: all deps deps-all test-all deps-fixed deps-wasm wasm test-wasm test-wasm-all web test-web bench-wasm deps-windows windows test-windows build demo amalgamation test-amalgamation test test-fixed test-build test-asan test-emu test-clang test-python test-peers test-wheel test-aarch64 test-i686 test-armv7 deps-32 deps-vulkan-ff test-vulkan-ff test-vulkan fuzz soak soak-batch bench bench-batch bench-presets digest-compare same-bits-update clean
+.PHONY: all deps deps-all test-all deps-fixed deps-wasm wasm test-wasm test-wasm-all web test-web bench-wasm deps-windows windows test-windows build demo amalgamation test-amalgamation test test-fixed test-build test-asan test-emu test-clang test-python test-peers test-toolkits test-wheel test-aarch64 test-i686 test-armv7 deps-32 deps-vulkan-ff test-vulkan-ff test-vulkan fuzz soak soak-batch bench bench-batch bench-presets digest-compare same-bits-update clean
 
 all: build
 
@@ -355,6 +355,21 @@ test-peers: deps
 	  tests/python/test_lfr.py tests/python/test_hf_config_speech.py tests/python/test_presets_music.py
 	$(PEER_VENV)/bin/python tests/peers/run_peers.py $(PEER_BUILD)/src
 
+# The toolkits' originals that need torch (lhotse, SpeechBrain, ESPnet, sherpa-onnx's
+# kaldi-native-fbank) against wmel's presets and drop-ins: tests/python/test_toolkit_*.py in
+# their own venv with torch and torchaudio pinned together (the CUDA wheels from PyPI, about
+# 7 GB, run on the CPU). Without these packages the same files skip.
+TK_BUILD ?= build-toolkits
+TK_VENV  ?= $(TK_BUILD)/venv
+TK_PKGS  ?= 'torch==2.9.1' 'torchaudio==2.9.1' 'lhotse==1.33.0' 'speechbrain==1.1.2' \
+            'kaldi-native-fbank==1.23.0' 'librosa==0.11.0' 'sherpa-onnx==2.0.1'
+test-toolkits: deps
+	@test -x $(TK_VENV)/bin/python || $(PYTHON) -m venv $(TK_VENV)
+	$(TK_VENV)/bin/pip install -q numpy pytest 'scikit-build-core>=0.10' av $(TK_PKGS)
+	$(TK_VENV)/bin/pip install -v --no-build-isolation --config-settings=build-dir=$(TK_BUILD)/skbuild . \
+	  > $(TK_BUILD)/pip-install.log 2>&1 || { tail -40 $(TK_BUILD)/pip-install.log; exit 1; }
+	$(TK_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/python/test_toolkit_*.py
+
 # The two test commands (docs/testing.md):
 # `make test`: what a contributor runs after a change, about a quarter of an hour from a fresh
 # clone on 2 cores: the Release build with -Werror and the whole CTest suite, the CTest suite
@@ -369,7 +384,7 @@ test: test-build test-asan test-python
 # the Vulkan backend on Mesa's lavapipe run their focused lists, a few minutes each;
 # test-wasm-all and `ctest` in build-armv7/ run the whole suites there.
 test-all: deps-all test-fixed test-asan test-build test-emu test-clang test-aarch64 test-i686 test-armv7 test-windows \
-          test-wasm test-web test-vulkan-ff test-vulkan test-python test-wheel test-peers
+          test-wasm test-web test-vulkan-ff test-vulkan test-python test-wheel test-peers test-toolkits
 
 # The integer front-end (src/fixed, include/wmel_fx.h), short (under 2 min from scratch on 2 cores):
 # accuracy against the float64 oracle, the integer-only source check, the generated
