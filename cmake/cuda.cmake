@@ -7,7 +7,10 @@
 # ASAN_OPTIONS=protect_shadow_gap=0 to map its memory, so with WMEL_SANITIZE an AUTO
 # setting builds without CUDA. WMEL_CUDA=ON with WMEL_SANITIZE still builds it: the C
 # glue is sanitized, the .cu file is not, and the cuda tests get protect_shadow_gap=0.
-set(WMEL_CUDA_ARCHS "90-real;90-virtual" CACHE STRING "CUDA architectures for the backend (sm_90 + PTX)")
+# WMEL_CUDA_ARCHS empty: machine code for every major architecture the toolkit builds from
+# Volta (sm_70; CUDA 13 starts at Turing, sm_75) to Hopper (sm_90), plus sm_90's PTX, which
+# the driver compiles for newer GPUs (Blackwell) at first use.
+set(WMEL_CUDA_ARCHS "" CACHE STRING "CUDA architectures for the backend (empty: sm_70/75..sm_90 + PTX)")
 
 set(WMEL_CUDA_ENABLED OFF)
 set(WMEL_CUDA_EMU OFF)
@@ -87,6 +90,15 @@ if(WMEL_CUDA_EMU)
   endforeach()
 elseif(WMEL_CUDA_ENABLED)
   if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+    if(WMEL_CUDA_ARCHS STREQUAL "")
+      execute_process(COMMAND ${CMAKE_CUDA_COMPILER} --version OUTPUT_VARIABLE _nvv ERROR_QUIET)
+      string(REGEX MATCH "release ([0-9]+)" _m "${_nvv}")
+      if(CMAKE_MATCH_1 AND CMAKE_MATCH_1 GREATER_EQUAL 13)
+        set(WMEL_CUDA_ARCHS "75-real;80-real;86-real;89-real;90-real;90-virtual") # sm_70 dropped in CUDA 13
+      else()
+        set(WMEL_CUDA_ARCHS "70-real;75-real;80-real;86-real;89-real;90-real;90-virtual")
+      endif()
+    endif()
     set(CMAKE_CUDA_ARCHITECTURES ${WMEL_CUDA_ARCHS})
   endif()
   enable_language(CUDA)

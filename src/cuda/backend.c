@@ -317,12 +317,12 @@ static int host_run(cuda_state *st, host_call *hc, float *out, size_t per, int n
         }                                \
     } while (0)
 
-    e = cudaMallocAsync(&d_in, in_bytes, st->compute);
-    if (e == cudaSuccess) e = cudaMallocAsync(&d_out, out_bytes, st->compute);
-    if (e == cudaSuccess) e = cudaMallocAsync(&d_aux, nkeys * sizeof(unsigned) + 64, st->compute);
+    e = (cudaError_t)wmel__cu_alloc(&d_in, in_bytes, st->compute);
+    if (e == cudaSuccess) e = (cudaError_t)wmel__cu_alloc(&d_out, out_bytes, st->compute);
+    if (e == cudaSuccess) e = (cudaError_t)wmel__cu_alloc(&d_aux, nkeys * sizeof(unsigned) + 64, st->compute);
     if (e == cudaSuccess && smooth)
         e = edge_bytes == SIZE_MAX ? cudaErrorMemoryAllocation
-                                   : cudaMallocAsync(&d_edges, edge_bytes, st->compute);
+                                   : (cudaError_t)wmel__cu_alloc(&d_edges, edge_bytes, st->compute);
     if (e == cudaErrorMemoryAllocation) {
         cudaGetLastError();
         rc = WMEL__FALLBACK;
@@ -508,7 +508,7 @@ static int cuda_clips_device(wmel_ctx *ctx, const wmel_clips *c, void *stream)
     if (e != cudaSuccess) return cu_fail(e, "selecting the CUDA device");
     const char *what = "allocating the max keys";
     /* the scratch is stream-ordered: freed on `s` after the kernels that use it */
-    if ((e = cudaMallocAsync(&keys, keys_bytes + edge_bytes, s)) == cudaSuccess) {
+    if ((e = (cudaError_t)wmel__cu_alloc(&keys, keys_bytes + edge_bytes, s)) == cudaSuccess) {
         l.keys = keys;
         what = "clearing the max keys";
         e = cudaMemsetAsync(keys, 0, nkeys * sizeof(unsigned), s);

@@ -29,6 +29,11 @@ int wmel__cuda_stem_device(const wmel_stem *s, struct wmel_ctx *ctx, const float
  * refuses that, waits for the stream and frees it synchronously, so that no error path
  * leaks device memory. Returns cudaFreeAsync's cudaError_t as int (the caller reports it). */
 int wmel__cu_free(void *p, void *stream);
+/* Allocates device memory for use in stream order on `stream`: cudaMallocAsync where the
+ * device has memory pools, cudaMalloc where it has none (or refuses the pool with
+ * cudaErrorNotSupported), so such devices run rather than fail. *p is NULL on failure.
+ * Returns the cudaError_t as int; wmel__cu_free releases either kind. */
+int wmel__cu_alloc(void **p, size_t bytes, void *stream);
 
 /* Frames per thread block and threads per block of the fused kernel. */
 #define WMEL_CU_TILE 16

@@ -116,8 +116,17 @@ __device__ __forceinline__ float sample(const T *x, long long p, long long n, lo
 /* Position of Z[k] after the in-place 200-point transform. */
 __device__ __forceinline__ int zpos(int k) { return 25 * (k & 7) + (k >> 3); }
 
+/* Blocks per SM the register budget is sized for: 3, except on sm_80..89, whose ptxas
+   needs a few more registers for this kernel than 65536 / (3 NT) and would spill 8 bytes
+   (the build refuses spills: -Xptxas -warn-spills under -Werror, cmake/cuda.cmake). */
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800 && __CUDA_ARCH__ < 900
+#define LOGMEL_MIN_BLOCKS 2
+#else
+#define LOGMEL_MIN_BLOCKS 3
+#endif
+
 template <typename T>
-__global__ void __launch_bounds__(NT, 3) k_logmel(wmel_cu_launch l)
+__global__ void __launch_bounds__(NT, LOGMEL_MIN_BLOCKS) k_logmel(wmel_cu_launch l)
 {
     WMEL_CU_DYNAMIC_SHARED(double, smem);
     double *re = smem;                 /* [TILE][FS] */
@@ -479,10 +488,46 @@ extern "C" float wmel__cu_key_to_float(unsigned key)
     return f;
 }
 
+/* 1 when the current device has stream-ordered memory pools (cudaMallocAsync): not every
+   device, driver or virtualised GPU has them. Asked at each allocation (a cheap query):
+   a process may use several devices. */
+static int pools_supported(void)
+{
+    int dev = 0, v = 0;
+    if (cudaGetDevice(&dev) != cudaSuccess ||
+        cudaDeviceGetAttribute(&v, cudaDevAttrMemoryPoolsSupported, dev) != cudaSuccess) {
+        cudaGetLastError();
+        return 0;
+    }
+    return v != 0;
+}
+
+extern "C" int wmel__cu_alloc(void **p, size_t bytes, void *stream)
+{
+    *p = NULL;
+    if (pools_supported()) {
+        cudaError_t e = cudaMallocAsync(p, bytes, (cudaStream_t)stream);
+        if (e != cudaErrorNotSupported) return (int)e;
+        cudaGetLastError();
+    }
+    /* no pools: cudaMalloc, usable at once, freed by wmel__cu_free after the stream */
+    return (int)cudaMalloc(p, bytes);
+}
+
 extern "C" int wmel__cu_free(void *p, void *stream)
 {
     if (!p) return cudaSuccess;
-    cudaError_t e = cudaFreeAsync(p, (cudaStream_t)stream);
+    cudaError_t e = cudaErrorNotSupported;
+    if (pools_supported()) e = cudaFreeAsync(p, (cudaStream_t)stream);
+    if (e == cudaErrorNotSupported) {
+        /* no pools (or a cudaMalloc block a pool cannot take): after the stream's work */
+        cudaGetLastError();
+        e = cudaStreamSynchronize((cudaStream_t)stream);
+        cudaError_t f = cudaFree(p);
+        if (e == cudaSuccess) e = f;
+        if (e != cudaSuccess) cudaGetLastError();
+        return (int)e;
+    }
     if (e != cudaSuccess) {
         cudaGetLastError();
         cudaStreamSynchronize((cudaStream_t)stream);

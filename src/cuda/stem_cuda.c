@@ -267,7 +267,7 @@ static int enqueue(const stem_dev *e, cudaStream_t st, const float *mel, size_t 
 
     void *scratch = NULL;
     const size_t h_floats = up64(chunk * T_IN * d);
-    cudaError_t ce = cudaMallocAsync(&scratch, WORKSPACE_BYTES + (h_floats + chunk * a_win) * sizeof(float), st);
+    cudaError_t ce = (cudaError_t)wmel__cu_alloc(&scratch, WORKSPACE_BYTES + (h_floats + chunk * a_win) * sizeof(float), st);
     if (ce != cudaSuccess) return cuda_fail(ce, "allocating the stem's scratch memory");
     float *h = (float *)((char *)scratch + WORKSPACE_BYTES), *a = h + h_floats;
 

@@ -14,7 +14,9 @@
  *    one), only this: more clips than a grid's y axis holds (65535), so that clips spill
  *    into grid z in every kernel (log-Mel and normalisation through host pointers;
  *    log-Mel, edges and smoothing through device pointers);
- *  - no device and no kernel image: AUTO gives a CPU ctx, CUDA by name a clear error.
+ *  - no device and no kernel image: AUTO gives a CPU ctx, CUDA by name a clear error;
+ *  - a device without stream-ordered memory pools (cudaMallocAsync NotSupported): every
+ *    call runs on the device with plain cudaMalloc, right, and the fault sweeps hold there too.
  *
  * Correct output: within 2e-5 of the CPU backend (mel) and 1e-4 of the CPU stem.
  */
@@ -312,6 +314,39 @@ static void no_device(void)
     printf("no device / no kernel image: AUTO on the cpu, CUDA by name refused: ok\n");
 }
 
+/* A device without memory pools: cudaMallocAsync and cudaFreeAsync are NotSupported. The
+   CUDA ctx must still compute on the device (cudaMalloc), give the CPU's values, leave
+   nothing behind, and survive the same fault sweeps. */
+static unsigned long no_pools(const scenario *mel, size_t n_mel)
+{
+    wmel_emu_set_pools(0);
+    const size_t async0 = wmel_emu_async_allocations();
+    const leaks before = now();
+    wmel_ctx *c = mk(WMEL_BACKEND_CUDA, WMEL_SMOOTH_NONE);
+    CHECK(c != NULL, "no pools: a CUDA ctx");
+    unsigned long sites = 0;
+    if (c) {
+        for (size_t i = 0; i < n_mel; i++) {
+            if (mel[i].smooth != WMEL_SMOOTH_NONE) continue;
+            mel[i].prepare();
+            const int rc = mel[i].run(c);
+            CHECK(rc == WMEL_OK && mel[i].check(), "no pools: %s: %d (%s)", mel[i].name, rc,
+                  wmel_cuda_error_detail());
+            const int op = mel[i].run == run_device ? WMEL_OP_DEVICE : WMEL_OP_LOG_MEL;
+            CHECK(!strcmp(wmel_op_backend(c, op), "cuda"), "no pools: %s ran on %s, not the device", mel[i].name,
+                  wmel_op_backend(c, op));
+        }
+        wmel_destroy(c);
+    }
+    for (size_t i = 0; i < n_mel; i++) sites += sweep(&mel[i], cudaErrorMemoryAllocation);
+    CHECK(wmel_emu_async_allocations() == async0, "no pools: cudaMallocAsync allocated %zu times",
+          wmel_emu_async_allocations() - async0);
+    no_leaks(&before, "no pools");
+    wmel_emu_set_pools(1);
+    printf("a device without memory pools: cudaMalloc, on the device, %lu call sites swept: ok\n", sites);
+    return sites;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "many")) {
@@ -349,6 +384,7 @@ int main(int argc, char **argv)
     for (int e = 0; e < 2; e++)
         for (size_t i = 0; i < sizeof mel / sizeof mel[0]; i++) sites += sweep(&mel[i], errs[e]);
     CHECK(sites >= 20, "only %lu call sites found: the sweep is not reaching the library", sites);
+    no_pools(mel, sizeof mel / sizeof mel[0]);
 
     /* the encoder stem on the device: one window of the tiny golden stem */
     if (t_have_stem()) {

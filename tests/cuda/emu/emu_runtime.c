@@ -106,6 +106,8 @@ static size_t g_mem_limit = (size_t)4096 << 20, g_mem_default;
 static int g_order;    /* 0 forward, 1 reverse, 2 shuffle */
 static int g_no_image; /* every kernel lacks an image */
 static int g_eager;    /* device-side work runs at enqueue (WMEL_EMU_SCHEDULE=eager) */
+static int g_no_pools; /* no stream-ordered memory pools (WMEL_EMU_NO_POOLS=1) */
+static size_t g_async_allocs; /* allocations made by cudaMallocAsync */
 
 static void init_once(void)
 {
@@ -126,6 +128,8 @@ static void init_once(void)
     g_no_image = v && *v == '1';
     v = getenv("WMEL_EMU_SCHEDULE");
     g_eager = v && !strcmp(v, "eager");
+    v = getenv("WMEL_EMU_NO_POOLS");
+    g_no_pools = v && *v == '1';
 }
 
 static void lock(void)
@@ -296,6 +300,15 @@ void wmel_emu_configure(int devices, int no_image)
     if (no_image >= 0) g_no_image = no_image != 0;
     unlock();
 }
+
+void wmel_emu_set_pools(int on)
+{
+    lock();
+    g_no_pools = !on;
+    unlock();
+}
+
+size_t wmel_emu_async_allocations(void) { return locked_read(&g_async_allocs); }
 
 void wmel_emu_set_device_memory(size_t bytes)
 {
@@ -493,7 +506,8 @@ const char *cudaGetErrorName(cudaError_t e)
     N(cudaSuccess) N(cudaErrorInvalidValue) N(cudaErrorMemoryAllocation) N(cudaErrorInitializationError)
     N(cudaErrorInvalidConfiguration) N(cudaErrorInvalidDevicePointer) N(cudaErrorInvalidMemcpyDirection)
     N(cudaErrorNoDevice) N(cudaErrorInvalidDevice) N(cudaErrorNoKernelImageForDevice)
-    N(cudaErrorInvalidResourceHandle) N(cudaErrorNotReady) N(cudaErrorLaunchFailure) N(cudaErrorUnknown)
+    N(cudaErrorInvalidResourceHandle) N(cudaErrorNotReady) N(cudaErrorLaunchFailure) N(cudaErrorNotSupported)
+    N(cudaErrorUnknown)
 #undef N
     }
     return "cudaErrorUnknown";
@@ -515,6 +529,7 @@ const char *cudaGetErrorString(cudaError_t e)
     case cudaErrorInvalidResourceHandle: return "invalid resource handle";
     case cudaErrorNotReady: return "device not ready";
     case cudaErrorLaunchFailure: return "unspecified launch failure";
+    case cudaErrorNotSupported: return "operation not supported";
     default: return "unknown error";
     }
 }
@@ -569,6 +584,16 @@ cudaError_t cudaGetDeviceProperties(struct cudaDeviceProp *p, int dev)
     return ret(cudaSuccess);
 }
 
+cudaError_t cudaDeviceGetAttribute(int *value, enum cudaDeviceAttr attr, int dev)
+{
+    lock();
+    if (!value) return ret(cudaErrorInvalidValue);
+    if (dev < 0 || dev >= g_devices) return ret(cudaErrorInvalidDevice);
+    if (attr != cudaDevAttrMemoryPoolsSupported) return ret(cudaErrorInvalidValue);
+    *value = !g_no_pools;
+    return ret(cudaSuccess);
+}
+
 cudaError_t cudaDeviceSynchronize(void)
 {
     lock();
@@ -589,7 +614,11 @@ cudaError_t cudaMalloc(void **p, size_t bytes)
 cudaError_t cudaMallocAsync(void **p, size_t bytes, cudaStream_t s)
 {
     (void)s; /* usable in stream order from here: at once in an emulator */
-    return cudaMalloc(p, bytes);
+    lock();
+    if (g_no_pools) return ret(cudaErrorNotSupported);
+    cudaError_t e = cudaMalloc(p, bytes);
+    if (e == cudaSuccess) g_async_allocs++;
+    return ret(e);
 }
 
 cudaError_t cudaMallocHost(void **p, size_t bytes)
@@ -625,6 +654,7 @@ cudaError_t cudaFreeHost(void *p)
 cudaError_t cudaFreeAsync(void *p, cudaStream_t s)
 {
     lock();
+    if (g_no_pools) return ret(cudaErrorNotSupported);
     cudaError_t e = fault();
     if (e != cudaSuccess) return ret(e);
     if (!p) return ret(cudaSuccess);

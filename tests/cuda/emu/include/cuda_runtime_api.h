@@ -43,6 +43,7 @@ typedef enum cudaError {
     cudaErrorInvalidResourceHandle = 400,
     cudaErrorNotReady = 600,
     cudaErrorLaunchFailure = 719,
+    cudaErrorNotSupported = 801,
     cudaErrorUnknown = 999
 } cudaError_t;
 
@@ -65,6 +66,8 @@ struct cudaFuncAttributes {
     int maxDynamicSharedSizeBytes;
 };
 
+enum cudaDeviceAttr { cudaDevAttrMemoryPoolsSupported = 115 };
+
 struct cudaDeviceProp {
     char name[256];
     size_t totalGlobalMem, sharedMemPerBlock;
@@ -85,6 +88,7 @@ cudaError_t cudaGetDevice(int *dev);
 cudaError_t cudaSetDevice(int dev);
 cudaError_t cudaGetDeviceProperties(struct cudaDeviceProp *prop, int dev);
 cudaError_t cudaDeviceSynchronize(void);
+cudaError_t cudaDeviceGetAttribute(int *value, enum cudaDeviceAttr attr, int dev);
 
 cudaError_t cudaMalloc(void **p, size_t bytes);
 cudaError_t cudaFree(void *p);
@@ -140,6 +144,12 @@ unsigned long wmel_emu_fail_at(unsigned long n, cudaError_t e);
 void wmel_emu_set_device_memory(size_t bytes);
 /* Overrides WMEL_EMU_DEVICES and WMEL_EMU_NO_IMAGE (a negative value keeps the setting). */
 void wmel_emu_configure(int devices, int no_image);
+/* Stream-ordered memory pools (WMEL_EMU_NO_POOLS=1 turns them off): without them, as on a
+ * device or driver that lacks them, cudaMallocAsync and cudaFreeAsync return
+ * cudaErrorNotSupported and cudaDevAttrMemoryPoolsSupported reads 0. Returns the number of
+ * allocations cudaMallocAsync has made so far. */
+void wmel_emu_set_pools(int on);
+size_t wmel_emu_async_allocations(void);
 /* Device side (cuda_runtime.h wraps them): a barrier of the calling thread's block (kind
  * 0: __syncthreads, 1: _or, 2: _and, 3: _count; returns the reduction), a warp exchange
  * (the calling lane offers v and receives the value of the lane chosen by how -- 0: xor
