@@ -109,6 +109,7 @@ static const char MEL_HELP[] =
     "      --htk-bank B       Kaldi's htk_mode bank: the first filter's lowest weight 0 (low_freq > 0)\n"
     "      --linear-bins B    no mel bank: the columns are FFT bins first_bin .. + n_mels - 1 themselves\n"
     "      --first-bin K      linear-bins' first bin (K + n_mels <= n_fft / 2 + 1)\n"
+    "      --symmetric-bank B SpeechBrain's bank: each Hz triangle symmetric, its left half's width\n"
     "      --lfr M/N          LFR: rows of M frames every N, (M-1)/2 copies of frame 0 first, last frame after\n"
     "      --stack-stride N   frames from one row to the next (0: the stack)\n"
     "      --stack-left L     copies of frame 0 before it (LFR's (M-1)/2)\n"
@@ -195,7 +196,7 @@ static const char BATCH_HELP[] =
     "      --exact-pad, --pad-left N, --pad-right N, --pad-multiple N, --pad-mode M,\n"
     "      --frame-span N, --window-offset N  as for mel\n"
     "      --vtln-warp W, --vtln-low F, --vtln-high F, --htk-bank B  as for mel\n"
-    "      --linear-bins B, --first-bin K  as for mel\n"
+    "      --linear-bins B, --first-bin K, --symmetric-bank B  as for mel\n"
     "      --lfr, --stack-stride, --stack-left, --stack-tail, --delta-win, --cols-stacked  as for mel\n"
     "      --cmvn FILE        as for mel (recorded in job.json)\n"
 

@@ -155,6 +155,8 @@ static void bank_text(const wmel_frontend_plan *p, char *buf, size_t len)
         p->mel_norm == WMEL_MELNORM_SLANEY ? "slaney area norm (2 / (f[m+2] - f[m]))" : "peak 1");
     if (p->bank_flags & WMEL_BANK_ALLOW_EMPTY) add(buf, len, &k, ", filters with no FFT bin kept (all 0)");
     if (p->bank_flags & WMEL_BANK_BF16) add(buf, len, &k, ", weights rounded to bfloat16");
+    if (p->bank_flags & WMEL_BANK_SYMMETRIC)
+        add(buf, len, &k, ", each triangle symmetric about its centre with its left half's width (SpeechBrain)");
 }
 
 /* The clip-wide steps after the log, in order. */
@@ -210,7 +212,7 @@ static void others_of(const char *json, char *out, size_t len)
         "legacy", "pad_to", "mel_scale", "mel_norm", "empty_filters", "bf16", "window_coeff", "power", "mag_guard",
         "log_guard", "norm_eps", "norm_ddof", "norm_max", "norm_range", "n_frames", "pad_value", "post_scale",
         "post_shift", "remove_dc", "preemph", "sample_rate", "frame_length", "hop", "n_fft", "stack", "framing",
-        "preemph_mode", "log", "valid", "layout", "dither", "dither_seed", "raw_energy", "name", "models",
+        "preemph_mode", "log", "valid", "layout", "dither", "dither_seed", "raw_energy", "symmetric_bank", "name", "models",
         "original", "matched", "notes", NULL};
     size_t k = 0;
     out[0] = 0;

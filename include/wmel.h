@@ -464,10 +464,16 @@ enum {
     WMEL_BANK_BF16 = 2,            /* the window and the bank's weights rounded to bfloat16
                                       (from float32, to nearest even): transformers
                                       mel_filters_dtype="bfloat16" (Nemotron) */
-    WMEL_BANK_HTK = 4              /* Kaldi's htk_mode bank (WMEL_MEL_KALDI only): with
+    WMEL_BANK_HTK = 4,             /* Kaldi's htk_mode bank (WMEL_MEL_KALDI only): with
                                       low_freq > 0 the first filter's lowest weight is 0 (HTK's
                                       quirk, which Kaldi keeps); htk_mode's floor of the mel
                                       energies at 1 is WMEL_LOG_CLAMP with log_guard 1 */
+    WMEL_BANK_SYMMETRIC = 8        /* the Hz triangles (WMEL_MEL_SLANEY, WMEL_MEL_HTK) symmetric
+                                      about each centre f[m + 1] with the left half's width
+                                      d = f[m + 1] - f[m]: weight max(0, 1 - |f - f[m + 1]| / d)
+                                      (SpeechBrain's Filterbank: the right edge f[m + 1] + d is
+                                      at or below f[m + 2] on these scales); peak 1, so
+                                      mel_norm none only */
 };
 /* wmel_frontend_plan.mag_guard_mode: a guard on the power p = re^2 + im^2 of each bin,
  * before the power option (power 1: sqrt of the guarded value). */
@@ -770,7 +776,8 @@ WMEL_API int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t
  * and the capabilities every front-end takes (the appended fields):
  *   mel_scale S     slaney|kaldi|htk|tf          mel_norm N      none|slaney
  *   empty_filters B WMEL_BANK_ALLOW_EMPTY        bf16 B          WMEL_BANK_BF16
- *   htk_bank B      WMEL_BANK_HTK (the last option, after vtln_high)
+ *   htk_bank B      WMEL_BANK_HTK (after vtln_high)
+ *   symmetric_bank B WMEL_BANK_SYMMETRIC (the last option, after first_bin)
  *   window_coeff A  blackman's, 0 < A < 1 (after window blackman)
  *   power P         1|2                          mag_guard G     none|max:G|add:G, G > 0
  *   log_guard G     > 0                          norm_eps E      >= 0

@@ -44,7 +44,7 @@ _CAPS = (("mel_scale", "str"), ("mel_norm", "str"), ("empty_filters", "bool"), (
          ("vtln_warp", "num"), ("vtln_low", "num"), ("vtln_high", "num"), ("htk_bank", "bool"),
          ("lfr", "str"), ("stack_stride", "int"), ("stack_left", "int"), ("stack_tail", "str"),
          ("delta_win", "int"), ("cols_stacked", "bool"),
-         ("linear_bins", "bool"), ("first_bin", "int"))
+         ("linear_bins", "bool"), ("first_bin", "int"), ("symmetric_bank", "bool"))
 _CAP_NAMES = tuple(k for k, _ in _CAPS)
 
 
@@ -170,6 +170,8 @@ def frontend_plan(frontend: str | None = None, n_mels=None, *, normalize=None, w
     vtln_warp (Kaldi's VTLN factor, 0.01 .. 100; 0 or 1: none), vtln_low, vtln_high (its
     cutoffs in Hz, after vtln_warp; 0: Kaldi's 100 and -500, a negative high Nyquist plus it);
     htk_bank (Kaldi's htk_mode bank: the first filter's lowest weight 0 when low_freq > 0).
+    symmetric_bank (SpeechBrain's Filterbank: each Hz triangle symmetric with its left half's
+    width; mel_scale "htk" or "slaney", mel_norm "none").
     lfr ("M/N": FunASR's low frame rate), stack_stride, stack_left, stack_tail
     ("zero"|"drop"|"trim"|"last"|"fill:V"), delta_win (3..63: torchaudio compute_deltas
     appended before stacking), cols_stacked (the per-column affine on the stacked rows).

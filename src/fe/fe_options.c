@@ -333,6 +333,11 @@ static int set_common(wmel_frontend_plan *plan, const char *name, const char *va
         plan->bank_flags = i ? plan->bank_flags | WMEL_BANK_HTK : plan->bank_flags & ~WMEL_BANK_HTK;
         return WMEL_OK;
     }
+    if (!strcmp(name, "symmetric_bank")) {
+        if (parse_bool(value, &i)) return wmel__fe_bad(msg, msg_len, "symmetric_bank %s: 1 or 0 (true or false)", v);
+        plan->bank_flags = i ? plan->bank_flags | WMEL_BANK_SYMMETRIC : plan->bank_flags & ~WMEL_BANK_SYMMETRIC;
+        return WMEL_OK;
+    }
     if (!strcmp(name, "vtln_warp")) {
         if (parse_num(value, &d) || !(d == 0.0 || (d >= 0.01 && d <= 100.0)))
             return wmel__fe_bad(msg, msg_len, "vtln_warp %s: the VTLN warp factor, 0.01 .. 100 (Kaldi's are about "
@@ -412,7 +417,7 @@ int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value,
                                  "preemph, sample_rate, frame_length, hop, n_fft, stack, framing, preemph_mode, log, "
                                  "valid, layout, dither, dither_seed, raw_energy, exact_pad, pad_left, pad_right, "
                                  "pad_multiple, pad_mode, frame_span, window_offset, vtln_warp, vtln_low, vtln_high, htk_bank, lfr, stack_stride, stack_left, "
-                                 "stack_tail, delta_win, cols_stacked, linear_bins, first_bin)", name);
+                                 "stack_tail, delta_win, cols_stacked, linear_bins, first_bin, symmetric_bank)", name);
     if (whisper)
         return wmel__fe_bad(msg, msg_len, "%s: not an option of the whisper front-end (it applies to nemo, kaldi or "
                                  "seamless)", name);

@@ -329,9 +329,16 @@ static int check_linear(const wmel_frontend_plan *p, char *msg, size_t len)
 
 static int check_tail(const wmel_frontend_plan *p, char *msg, size_t len)
 {
-    if (p->bank_flags & ~(WMEL_BANK_ALLOW_EMPTY | WMEL_BANK_BF16 | WMEL_BANK_HTK))
-        return wmel__fe_bad(msg, len, "bank_flags %d: only WMEL_BANK_ALLOW_EMPTY (1), WMEL_BANK_BF16 (2) and "
-                            "WMEL_BANK_HTK (4)", p->bank_flags);
+    if (p->bank_flags & ~(WMEL_BANK_ALLOW_EMPTY | WMEL_BANK_BF16 | WMEL_BANK_HTK | WMEL_BANK_SYMMETRIC))
+        return wmel__fe_bad(msg, len, "bank_flags %d: only WMEL_BANK_ALLOW_EMPTY (1), WMEL_BANK_BF16 (2), "
+                            "WMEL_BANK_HTK (4) and WMEL_BANK_SYMMETRIC (8)", p->bank_flags);
+    if ((p->bank_flags & WMEL_BANK_SYMMETRIC) && (in_mel(p->mel_scale) || p->linear_bins))
+        return wmel__fe_bad(msg, len, "symmetric_bank: SpeechBrain's symmetric triangles are triangles in Hz "
+                            "(mel_scale htk or slaney), not %s", p->linear_bins ? "linear_bins' FFT bins"
+                            : p->mel_scale == WMEL_MEL_KALDI ? "mel_scale kaldi" : "mel_scale tf");
+    if ((p->bank_flags & WMEL_BANK_SYMMETRIC) && p->mel_norm != WMEL_MELNORM_NONE)
+        return wmel__fe_bad(msg, len, "symmetric_bank: SpeechBrain's symmetric triangles have peak 1; mel_norm "
+                            "slaney's area normalisation does not apply to them (mel_norm none)");
     if ((p->bank_flags & WMEL_BANK_HTK) && p->mel_scale != WMEL_MEL_KALDI)
         return wmel__fe_bad(msg, len, "htk_bank: Kaldi's htk_mode bank is Kaldi's (mel_scale kaldi); with the "
                             "librosa-style bank htk_mode is only the floor of the mel energies at 1 (log_guard 1)");
@@ -907,12 +914,13 @@ static int mel_bank(const wmel_frontend_plan *p, int n_bins, double *w)
             const double mi = i == nm + 1 ? m1 : m0 + (m1 - m0) * i / (double)(nm + 1);
             f[i] = htk ? htk_hz(mi) : wmel__slaney_hz(mi);
         }
+        const int sym = (p->bank_flags & WMEL_BANK_SYMMETRIC) != 0; /* SpeechBrain: both halves d0 wide */
         for (int m = 0; m < nm; m++) {
-            const double d0 = f[m + 1] - f[m], d1 = f[m + 2] - f[m + 1];
+            const double d0 = f[m + 1] - f[m], d1 = sym ? d0 : f[m + 2] - f[m + 1];
             const double en = p->mel_norm == WMEL_MELNORM_SLANEY ? 2.0 / (f[m + 2] - f[m]) : 1.0;
             for (int k = 0; k < n_bins; k++) {
                 const double fk = k * sr / p->n_fft;
-                const double a = (fk - f[m]) / d0, b = (f[m + 2] - fk) / d1;
+                const double a = (fk - f[m]) / d0, b = ((sym ? f[m + 1] + d0 : f[m + 2]) - fk) / d1;
                 const double v = a < b ? a : b;
                 w[(size_t)m * n_bins + k] = (v > 0.0 ? v : 0.0) * en;
             }

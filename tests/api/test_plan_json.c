@@ -219,6 +219,51 @@ int main(void)
     CHECK(framed > 100, "only %d random plans had an explicit framing", framed);
     CHECK(linear > 8, "only %d random plans had linear_bins", linear);
 
+    /* SpeechBrain's symmetric bank through the option, the JSON and back; the toolkit presets
+       are their options' plans */
+    for (int f = 0; f < 5; f++)
+        for (int s = 0; s < 2; s++) {
+            wmel_frontend_plan p;
+            wmel_frontend_preset(f, 0, &p);
+            CHECK(wmel_plan_set(&p, "mel_norm", "none", msg, sizeof msg) == WMEL_OK &&
+                      wmel_plan_set(&p, "mel_scale", s ? "htk" : "slaney", msg, sizeof msg) == WMEL_OK &&
+                      wmel_plan_set(&p, "symmetric_bank", "true", msg, sizeof msg) == WMEL_OK &&
+                      (p.bank_flags & WMEL_BANK_SYMMETRIC),
+                  "%s symmetric_bank: %s", fe_names[f], msg);
+            roundtrip(&p, "symmetric_bank");
+            wmel_frontend_plan q = p;
+            q.mel_scale = WMEL_MEL_TF;
+            CHECK(wmel_plan_check(&q, msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, "symmetric_bank") &&
+                      strstr(msg, "mel_scale tf"), "%s symmetric tf: %s", fe_names[f], msg);
+            CHECK(wmel_plan_set(&p, "symmetric_bank", "2", msg, sizeof msg) == WMEL_ERR_INVALID_ARG &&
+                      strstr(msg, "symmetric_bank 2: 1 or 0"), "symmetric_bank 2: %s", msg);
+            CHECK(wmel_plan_set(&p, "symmetric_bank", "0", msg, sizeof msg) == WMEL_OK && !p.bank_flags, "symmetric off");
+        }
+    {
+        static const struct {
+            const char *name, *opts[20][2];
+        } tk[] = {
+            {"speechbrain-fbank",
+             {{"normalize", "whole"}, {"window", "hamming_periodic"}, {"high_freq", "8000"}, {"mel_scale", "htk"}, {"mel_norm", "none"},
+              {"log_guard", "1e-10"}, {"norm_range", "8"}, {"post_scale", "40"}, {"post_shift", "-40"},
+              {"preemph", "0"}, {"n_fft", "400"}, {"framing", "center_zero"}, {"log", "log10_clamp"},
+              {"valid", "all"}, {"layout", "frames_mels"}, {"symmetric_bank", "1"}}},
+            {"espnet-fbank",
+             {{"normalize", "none"}, {"window", "hann_periodic"}, {"high_freq", "8000"}, {"log_guard", "1e-10"}, {"preemph", "0"},
+              {"frame_length", "512"}, {"hop", "128"}, {"n_fft", "512"}, {"framing", "center_reflect"},
+              {"log", "ln_clamp"}, {"valid", "all"}, {"layout", "frames_mels"}}},
+        };
+        for (size_t i = 0; i < sizeof tk / sizeof tk[0]; i++) {
+            wmel_frontend_plan a, b;
+            CHECK(wmel_preset_plan(tk[i].name, &a, msg, sizeof msg) == WMEL_OK, "%s: %s", tk[i].name, msg);
+            wmel_frontend_preset(WMEL_FRONTEND_NEMO, 0, &b);
+            for (int k = 0; k < 20 && tk[i].opts[k][0]; k++)
+                CHECK(wmel_plan_set(&b, tk[i].opts[k][0], tk[i].opts[k][1], msg, sizeof msg) == WMEL_OK, "%s %s: %s",
+                      tk[i].name, tk[i].opts[k][0], msg);
+            CHECK(!memcmp(&a, &b, sizeof a), "preset %s differs from its options' plan", tk[i].name);
+        }
+    }
+
     /* a plan the options do not reach */
     {
         wmel_frontend_plan p;

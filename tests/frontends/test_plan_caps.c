@@ -383,6 +383,13 @@ static int make_cases(pcase *c)
     p = preset(WMEL_FRONTEND_KALDI, 256);
     p.linear_bins = 1, p.first_bin = 1, p.use_energy = 1, p.energy_floor = 0, p.low_freq = 0, p.high_freq = 0;
     c[k++] = (pcase){"linear bins 1.. (kaldi spectrogram)", p};
+    /* SpeechBrain's Fbank: HTK scale, symmetric triangles, dB clamped at max - 80 */
+    p = preset(WMEL_FRONTEND_NEMO, 80);
+    p.window = WMEL_WINDOW_HAMMING_PERIODIC, p.n_fft = 400, p.preemph = 0, p.mel_scale = WMEL_MEL_HTK;
+    p.mel_norm = WMEL_MELNORM_NONE, p.bank_flags = WMEL_BANK_SYMMETRIC, p.log = WMEL_LOG10_CLAMP, p.log_guard = 1e-10;
+    p.norm = WMEL_NORM_WHOLE, p.norm_range = 8, p.affine = 1, p.post_scale = 40, p.post_shift = -40;
+    p.valid = WMEL_VALID_ALL, p.layout = WMEL_LAYOUT_FRAMES_MELS;
+    c[k++] = (pcase){"htk symmetric dB (speechbrain)", p};
     /* torch's periodic windows (the last three cases: the window check below reads them) */
     p = preset(WMEL_FRONTEND_NEMO, 80);
     p.window = WMEL_WINDOW_HAMMING_PERIODIC;
@@ -549,6 +556,61 @@ static void framing_semantics(const pcase *c, int nc)
         CHECK(wmel_plan_check(&b, msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, bad[i].needle),
               "framing refusal %zu: %s", i, msg);
     }
+}
+
+/* WMEL_BANK_SYMMETRIC's weights, read back one FFT bin at a time: a rectangular frame of
+ * n_fft samples of cos(2 pi k i / n_fft) has all its power, (n_fft / 2)^2, in bin k, so
+ * the linear mel energies are (n_fft / 2)^2 w[m][k]; w from SpeechBrain's definition
+ * (HTK points evenly spaced in mel, centre c = f[m + 1], band d = f[m + 1] - f[m],
+ * max(0, 1 - |f - c| / d)), written here. Bound 1e-6: float32 samples and output against
+ * weights of at most 1. Then the flag's refusals. */
+static void symmetric_bank_semantics(void)
+{
+    enum { N = 400, NM = 40 };
+    wmel_frontend_plan p;
+    wmel_frontend_preset(WMEL_FRONTEND_NEMO, NM, &p);
+    p.window = WMEL_WINDOW_RECT, p.frame_length = N, p.n_fft = N, p.framing = WMEL_FRAMES_SNIP, p.preemph = 0;
+    p.mel_scale = WMEL_MEL_HTK, p.mel_norm = WMEL_MELNORM_NONE, p.bank_flags = WMEL_BANK_SYMMETRIC;
+    p.low_freq = 133, p.high_freq = 6900, p.log = WMEL_LOG_NONE, p.norm = WMEL_NORM_NONE, p.valid = WMEL_VALID_ALL;
+    p.layout = WMEL_LAYOUT_FRAMES_MELS;
+    int st;
+    wmel_ctx *ctx = ctx_for(&p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
+    CHECK(ctx != NULL, "symmetric bank ctx: %d", st);
+    double f[NM + 2];
+    const double m0 = 2595.0 * log10(1.0 + 133.0 / 700.0), m1 = 2595.0 * log10(1.0 + 6900.0 / 700.0);
+    for (int i = 0; i < NM + 2; i++) f[i] = 700.0 * (pow(10.0, (m0 + (m1 - m0) * i / (NM + 1)) / 2595.0) - 1.0);
+    float x[N], out[NM];
+    double worst = 0.0;
+    int wider = 0;
+    for (int k = 0; ctx && k <= N / 2; k++) {
+        for (int i = 0; i < N; i++) x[i] = (float)cos(2.0 * 3.14159265358979323846 * k * (double)i / N);
+        CHECK(wmel_features(ctx, x, N, out, NM) == WMEL_OK, "bin %d", k);
+        const double e = (k == 0 || k == N / 2) ? (double)N * N : (double)N * N / 4.0;
+        for (int m = 0; m < NM; m++) {
+            const double fk = k * 16000.0 / N, c = f[m + 1], d = f[m + 1] - f[m];
+            const double w = fmax(0.0, 1.0 - fabs(fk - c) / d);
+            worst = fmax(worst, fabs(out[m] / e - w));
+            /* the plain triangle (right half to f[m + 2]) differs where the right half is wider */
+            wider += fk > c && fk < f[m + 2] && fabs(out[m] / e - (f[m + 2] - fk) / (f[m + 2] - c)) > 1e-3;
+        }
+    }
+    printf("  %-40s max weight error %.3g (bins read back)\n", "symmetric bank (speechbrain)", worst);
+    CHECK(worst <= 1e-6, "symmetric bank: weight error %.3g", worst);
+    CHECK(wider > 20, "symmetric bank: only %d weights differ from the plain triangles", wider);
+    wmel_destroy(ctx);
+    char msg[400];
+    wmel_frontend_plan q = p;
+    q.mel_scale = WMEL_MEL_KALDI;
+    CHECK(wmel_plan_check(&q, msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, "symmetric_bank") &&
+              strstr(msg, "mel_scale kaldi"), "symmetric with kaldi: %s", msg);
+    q = p, q.mel_norm = WMEL_MELNORM_SLANEY;
+    CHECK(wmel_plan_check(&q, msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, "mel_norm none"),
+          "symmetric with slaney norm: %s", msg);
+    q = p, q.linear_bins = 1;
+    CHECK(wmel_plan_check(&q, msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, "linear_bins"),
+          "symmetric with linear bins: %s", msg);
+    q = p, q.mel_scale = WMEL_MEL_SLANEY;
+    CHECK(wmel_plan_check(&q, msg, sizeof msg) == WMEL_OK, "symmetric with slaney's scale: %s", msg);
 }
 
 int main(void)
@@ -743,7 +805,7 @@ int main(void)
         const char *what, *needle;
         int field;
     } bad[] = {
-        {"bank_flags 4", "bank_flags", 0},       {"mag_guard without a mode", "mag_guard", 1},
+        {"bank_flags 16", "bank_flags", 0},       {"mag_guard without a mode", "mag_guard", 1},
         {"mode without a guard", "mag_guard", 2}, {"population with norm none", "norm_flags", 3},
         {"fixed max with per_feature", "WMEL_NORM_WHOLE", 4}, {"norm_range with mean_var", "norm_range", 5},
         {"n_frames with pad_to", "pad_to", 6},   {"post_scale without affine", "post_scale", 7},
@@ -754,7 +816,7 @@ int main(void)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         wmel_frontend_plan b = preset(WMEL_FRONTEND_NEMO, 80);
         switch (bad[i].field) {
-        case 0: b.bank_flags = 8; break;
+        case 0: b.bank_flags = 16; break;
         case 1: b.mag_guard = 1e-9; break;
         case 2: b.mag_guard_mode = WMEL_MAG_GUARD_ADD; break;
         case 3: b.norm = WMEL_NORM_NONE, b.norm_flags = WMEL_NORMF_POPULATION; break;
@@ -773,6 +835,7 @@ int main(void)
               "%s: %s", bad[i].what, msg);
         CHECK(!wmel_create_plan(NULL, &b, &st) && st == WMEL_ERR_INVALID_ARG, "%s: create refused", bad[i].what);
     }
+    symmetric_bank_semantics();
     /* every preset still has the appended fields zero */
     for (int f = 0; f <= WMEL_FRONTEND_NEMO_LEGACY; f++) {
         p = preset(f, 80);

@@ -87,6 +87,16 @@ EXPLICIT = {
     "voxtral-realtime-chunk": dict(frontend="whisper", n_mels=128, norm_max=1.5, framing="snip", valid="all",
                                    frame_span=560),
 }
+# the toolkits' front-ends (SpeechBrain, ESPnet): their oracles are toolkit_oracle() below
+EXPLICIT.update({
+    "speechbrain-fbank": dict(frontend="nemo", normalize="whole", window="hamming_periodic", high_freq=8000,
+                              mel_scale="htk", mel_norm="none", log_guard=1e-10, norm_range=8, post_scale=40,
+                              post_shift=-40, preemph=0.0, n_fft=400, framing="center_zero", log="log10_clamp",
+                              valid="all", layout="frames_mels", symmetric_bank=True),
+    "espnet-fbank": dict(frontend="nemo", normalize="none", window="hann_periodic", high_freq=8000,
+                         log_guard=1e-10, preemph=0.0, frame_length=512, hop=128, n_fft=512,
+                         framing="center_reflect", log="ln_clamp", valid="all", layout="frames_mels"),
+})
 
 
 def test_presets_listed():
@@ -702,3 +712,53 @@ if __name__ == "__main__":
             print(f"{k}: skipped ({str(e).strip().splitlines()[0] if str(e).strip() else 'torch'})")
     for k, v in sorted(_ERRS.items()):
         print(f"{k[0]} vs {k[1]}: largest error {v:.3g} (x max(1, |reference|))")
+
+
+# ---- the toolkits' presets (SpeechBrain, ESPnet) against float64 oracles ------------------
+
+def speechbrain_bank(n_mels, n_fft, sr, f_min, f_max):
+    """SpeechBrain 1.1.2 Filterbank(filter_shape="triangular") in float64, (n_bins, n_mels):
+    HTK points evenly spaced in mel, centre hz[m + 1], band hz[m + 1] - hz[m] on both sides."""
+    m = np.linspace(2595 * np.log10(1 + f_min / 700), 2595 * np.log10(1 + f_max / 700), n_mels + 2)
+    hz = 700 * (10 ** (m / 2595) - 1)
+    c, b = hz[1:-1], hz[1:-1] - hz[:-2]
+    f = np.linspace(0, sr // 2, n_fft // 2 + 1)[:, None]
+    return np.maximum(0.0, np.minimum(1 + (f - c) / b, 1 - (f - c) / b))
+
+
+def toolkit_oracle(name, x, n_mels=80, sr=16000, n_fft=400, win=400, hop=160, f_min=0.0, f_max=None, top_db=80.0):
+    """speechbrain-fbank: Fbank's STFT (periodic Hamming centred in n_fft, zero centre padding),
+    |X|^2, the bank above, 10 log10(max(m, 1e-10)) raised to the clip's max - top_db;
+    espnet-fbank: DefaultFrontend's Stft (periodic Hann 512, reflect, hop 128), |X|^2, librosa's
+    Slaney bank with Slaney's norm, ln(max(m, 1e-10)). [frames][mels], float64."""
+    from wmel._npref import slaney_mel_filters
+    x = np.asarray(x, np.float64)
+    if name == "speechbrain-fbank":
+        w = np.zeros(n_fft)
+        w[(n_fft - win) // 2:(n_fft - win) // 2 + win] = C._win("hamming_periodic", win)
+        s = np.fft.rfft(C._frames_center(x, n_fft, hop, "zero") * w, axis=1)
+        db = 10 * np.log10(np.maximum((s.real ** 2 + s.imag ** 2) @ speechbrain_bank(
+            n_mels, n_fft, sr, f_min, sr // 2 if f_max is None else f_max), 1e-10))
+        return np.maximum(db, db.max() - top_db)
+    if name == "espnet-fbank":
+        s = np.fft.rfft(C._frames_center(x, 512, 128, "reflect") * C._win("hann_p", 512), axis=1)
+        return np.log(np.maximum((s.real ** 2 + s.imag ** 2) @ slaney_mel_filters(16000, 512, 80, 0.0, 8000.0).T,
+                                 1e-10))
+    raise KeyError(name)
+
+
+@pytest.mark.parametrize("name", ["speechbrain-fbank", "espnet-fbank"])
+def test_toolkit_preset_oracle(name):
+    for clip, x in C._clips():
+        if x.size <= 256:
+            continue
+        got = wmel.features(x, plan=name)
+        e = _note((name, "float64 oracle"), _err(got, toolkit_oracle(name, x)))
+        assert e <= TOL, (name, clip, e)
+    # the clamp at max - 80 dB is what holds a quiet stretch (SpeechBrain's top_db)
+    if name == "speechbrain-fbank":
+        x = C._clips()[0][1].copy()
+        x[6000:12000] = 0.0
+        got = wmel.features(x, plan=name)
+        assert np.isclose(got.min(), got.max() - 80.0, rtol=0, atol=1e-3), (got.min(), got.max())
+        assert _err(got, toolkit_oracle(name, x)) <= TOL

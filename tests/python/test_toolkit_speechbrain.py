@@ -1,0 +1,118 @@
+"""test_toolkit_speechbrain.py -- SpeechBrain 1.1.2's Fbank against wmel: the preset
+speechbrain-fbank, wmel.speechbrain.plan(hparams) for other recipes' settings and the drop-in
+wmel.speechbrain.Fbank, on speech (../shared/golden/audio/jfk.flac), full-scale noise and a
+chirp with a silent stretch (the top_db clamp). Each original's own float32 error against the
+float64 oracle (test_presets.toolkit_oracle) is measured and printed; wmel is within 2e-5 x
+max(1, |oracle|) of the oracle, and within the original's error plus that bound of the
+original. `python tests/python/test_toolkit_speechbrain.py` prints every error."""
+import os
+import sys
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("speechbrain")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+wmel = pytest.importorskip("wmel")
+import test_presets as P  # noqa: E402  (the oracles)
+import wmel.speechbrain as wsb  # noqa: E402
+from speechbrain.lobes.features import Fbank  # noqa: E402
+
+TOL = 2e-5
+JFK = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "golden", "audio", "jfk.flac")
+_ERRS = {}
+
+
+def _clips():
+    out = []
+    if os.path.exists(JFK):
+        out.append(("jfk", wmel.load_audio(JFK)))
+    rng = np.random.default_rng(5)
+    out.append(("noise", rng.uniform(-1, 1, 24000).astype(np.float32)))
+    t = np.arange(32000) / 16000.0
+    chirp = (0.5 * np.sin(2 * np.pi * (60 + 3500 * t) * t)).astype(np.float32)
+    chirp[9000:15000] = 0.0  # below max - 80 dB: the clamp holds it
+    out.append(("chirp", chirp))
+    return out
+
+
+def _err(a, b):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    assert a.shape == b.shape, (a.shape, b.shape)
+    return float(np.max(np.abs(a - b) / np.maximum(1.0, np.abs(b))))
+
+
+def _hold(key, got, orig, ref):
+    e_orig = _err(orig, ref)
+    e_wmel = _err(got, ref)
+    e_vs = _err(got, orig)
+    for k, v in (("original vs float64", e_orig), ("wmel vs float64", e_wmel), ("wmel vs original", e_vs)):
+        _ERRS[(key, k)] = max(_ERRS.get((key, k), 0.0), v)
+    assert e_wmel <= TOL, (key, e_wmel)
+    assert e_vs <= e_orig + TOL, (key, e_vs, e_orig)
+
+
+def test_preset_against_fbank():
+    sb = Fbank(n_mels=80)
+    for clip, x in _clips():
+        orig = sb(torch.from_numpy(x)[None]).numpy()[0]
+        _hold(("speechbrain-fbank", clip), wmel.features(x, plan="speechbrain-fbank"), orig,
+              P.toolkit_oracle("speechbrain-fbank", x))
+
+
+HPARAMS = [dict(n_mels=40), dict(n_mels=80, n_fft=512), dict(n_mels=64, f_min=20, f_max=7600, top_db=60.0),
+           dict(n_mels=80, win_length=32, hop_length=12, n_fft=512), dict(n_mels=40, sample_rate=8000, n_fft=256)]
+
+
+@pytest.mark.parametrize("h", HPARAMS, ids=lambda h: ",".join(f"{k}={v}" for k, v in h.items()))
+def test_plan_from_hparams(h):
+    sb = Fbank(**{k: v for k, v in h.items() if k != "top_db"})
+    if "top_db" in h:  # a Filterbank argument: a recipe sets it on the Filterbank
+        sb.compute_fbanks.top_db = h["top_db"]
+    sr = h.get("sample_rate", 16000)
+    win, hop = int(round(sr / 1000 * h.get("win_length", 25))), int(round(sr / 1000 * h.get("hop_length", 10)))
+    for clip, x in _clips():
+        if sr != 16000:
+            x = x[::2].copy()
+        orig = sb(torch.from_numpy(x)[None]).numpy()[0]
+        ref = P.toolkit_oracle("speechbrain-fbank", x, n_mels=h["n_mels"], sr=sr, n_fft=h.get("n_fft", 400), win=win,
+                               hop=hop, f_min=h.get("f_min", 0.0), f_max=h.get("f_max"), top_db=h.get("top_db", 80.0))
+        _hold(("plan " + str(h), clip), wmel.features(x, plan=wsb.plan(h)), orig, ref)
+
+
+def test_dropin_module():
+    x = _clips()[-1][1]
+    batch = torch.from_numpy(np.stack([x, x[::-1].copy()]))
+    for h in ({}, dict(n_mels=80), dict(n_mels=64, f_max=7000, hop_length=20)):
+        a, b = Fbank(**h), wsb.Fbank(**h)
+        assert isinstance(b, torch.nn.Module)
+        want, got = a(batch), b(batch)
+        assert got.shape == want.shape and got.dtype == want.dtype == torch.float32, (got.shape, want.shape)
+        assert not got.requires_grad
+        assert _err(got.numpy(), want.numpy()) <= 1e-3, h  # float32 original: measured above
+    with pytest.raises(NotImplementedError, match="deltas"):
+        wsb.Fbank(deltas=True)
+    with pytest.raises(NotImplementedError, match="context"):
+        wsb.Fbank(context=True)
+    with pytest.raises(NotImplementedError, match="requires_grad"):
+        wsb.Fbank(requires_grad=True)
+    with pytest.raises(NotImplementedError, match="filter_shape 'gaussian'"):
+        wsb.Fbank(filter_shape="gaussian")
+    with pytest.raises(NotImplementedError, match="param_rand_factor"):
+        wsb.Fbank(param_rand_factor=0.1)
+    with pytest.raises(TypeError, match="top_db"):
+        wsb.Fbank(top_db=60.0)  # a Filterbank argument, not Fbank's
+    with pytest.raises(ValueError, match="sample_rate 11025: an even rate"):
+        wsb.plan(dict(sample_rate=11025))
+    with pytest.raises(ValueError, match="not an argument of speechbrain's Fbank"):
+        wsb.plan(dict(n_mel=80))
+
+
+if __name__ == "__main__":
+    test_preset_against_fbank()
+    for h in HPARAMS:
+        test_plan_from_hparams(h)
+    test_dropin_module()
+    for k, v in sorted(_ERRS.items(), key=str):
+        print(f"{str(k[0]):70s} {k[1]:22s} {v:.3g}")
