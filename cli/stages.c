@@ -314,9 +314,9 @@ const cli_frontend *cli_frontend_of_plan(const wmel_frontend_plan *plan, const c
             p->framing == WMEL_FRAMES_CENTER_REFLECT ? "reflect-padded" : "zero-padded", p->n_fft / 2, p->hop,
             fl < p->n_fft ? "; the frame in the middle of the transform" : "");
     else if (p->framing == WMEL_FRAMES_KALDI_CENTER)
-        add(t, sizeof t, &k, "Kaldi snip_edges=false: frame t from sample %d t %+d, (n + %d) / %d frames, samples "
+        add(t, sizeof t, &k, "Kaldi snip_edges=false: frame t from sample %d t %c %d, (n + %d) / %d frames, samples "
             "outside the signal reflected Kaldi's way (-i - 1, 2 n - 1 - i, the edge repeated)", p->hop,
-            p->hop / 2 - fl / 2, p->hop / 2, p->hop);
+            p->hop / 2 < fl / 2 ? '-' : '+', abs(p->hop / 2 - fl / 2), p->hop / 2, p->hop);
     else add(t, sizeof t, &k, "framing %d (no rule known here)", p->framing);
     if (p->dither > 0) add(t, sizeof t, &k, "; plus dither %s x wmel_dither_gauss(seed %u, t, j)", NUM(p->dither), (unsigned)p->dither_seed);
     const char *sunits = p->scale != 1.0 ? "sample value (x scale)" : "sample value (full scale 1)";
