@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fe_inputs as FI  # noqa: E402
 
 wmel = pytest.importorskip("wmel")
-from wmel import _wmel  # noqa: E402
+from wmel import _feref, _wmel  # noqa: E402
 
 FLT_EPS = 2.0 ** -23
 TOL = 2e-5
@@ -75,6 +75,23 @@ def _frames_snip(x, fl, hop):
     n = 0 if x.size < fl else 1 + (x.size - fl) // hop
     idx = np.arange(fl)[None, :] + hop * np.arange(n)[:, None]
     return x[idx] if n else np.zeros((0, fl))
+
+
+def _frames_kaldi_center(x, fl, hop):
+    """Kaldi's snip_edges=false frames (feature-window.cc): (n + hop // 2) // hop frames, frame t
+    from sample t hop + hop // 2 - fl // 2, an index outside [0, n) reflected step by step
+    (-s - 1 before the start, 2 n - 1 - s past the end) until inside."""
+    n = x.size
+    nf = (n + hop // 2) // hop
+    out = np.zeros((nf, fl))
+    for t in range(nf):
+        first = t * hop + hop // 2 - fl // 2
+        for j in range(fl):
+            s = first + j
+            while s < 0 or s >= n:
+                s = -s - 1 if s < 0 else 2 * n - 1 - s
+            out[t, j] = x[s]
+    return out
 
 
 def _frames_center(x, n_fft, hop, mode):
@@ -138,14 +155,16 @@ def kaldi_bank(n_mels, n_fft=512, sr=16000, lo=20.0, hi=8000.0):
     return np.pad(w, [[0, 1], [0, 0]])
 
 
-def kaldi_fbank(x, n_mels, window="povey", scale=32768.0):
+def kaldi_fbank(x, n_mels, window="povey", scale=32768.0, snip_edges=True, hi=8000.0):
     """torchaudio.compliance.kaldi.fbank (dither 0, snip_edges, DC removal, pre-emphasis 0.97 per
-    frame, 512-point power, ln(max(m, FLT_EPSILON))): (frames, n_mels)."""
-    f = _frames_snip(x.astype(np.float64) * scale, 400, 160)
+    frame, 512-point power, ln(max(m, FLT_EPSILON))): (frames, n_mels); snip_edges False: Kaldi's
+    reflected framing (_frames_kaldi_center)."""
+    xs = x.astype(np.float64) * scale
+    f = _frames_snip(xs, 400, 160) if snip_edges else _frames_kaldi_center(xs, 400, 160)
     f = f - f.mean(axis=1, keepdims=True)
     f = np.concatenate([f[:, :1] * (1 - 0.97), f[:, 1:] - 0.97 * f[:, :-1]], axis=1)
     s = np.fft.rfft(f * _win(window, 400), n=512, axis=1)
-    return np.log(np.maximum((s.real ** 2 + s.imag ** 2) @ kaldi_bank(n_mels), FLT_EPS))
+    return np.log(np.maximum((s.real ** 2 + s.imag ** 2) @ kaldi_bank(n_mels, hi=hi), FLT_EPS))
 
 
 def bf16(v):
@@ -634,3 +653,29 @@ def test_linear_bins():
     j = json.loads(wmel.plan_to_json(p))
     assert j["linear_bins"] is True and j["first_bin"] == 1
     assert wmel.plan_from(j) == p
+
+
+def test_kaldi_center_framing():
+    """framing kaldi_center (Kaldi snip_edges=false) against the float64 oracle above (its own
+    step-by-step reflection) on every length 1..300 (the reflection repeated where the clip is
+    shorter than the padding), a few longer ones and the clips; against _feref.kaldi (the numpy
+    reference of wmel.kaldi) too; the count (n + 80) // 160."""
+    p = wmel.frontend_plan("kaldi", scale=1, framing="kaldi_center")
+    assert p["framing"] == 3
+    j = json.loads(wmel.plan_to_json(p))
+    assert j["framing"] == "kaldi_center" and wmel.plan_from(j) == p
+    rng = np.random.default_rng(3)
+    lens = list(range(1, 301)) + [399, 400, 401, 479, 480, 481, 1000, 4801]
+    for n in lens:
+        x = rng.uniform(-1, 1, n).astype(np.float32)
+        got = _run(p, x)
+        assert got.shape == ((n + 80) // 160, 80), (n, got.shape)
+        if not got.size:
+            continue
+        want = kaldi_fbank(x, 80, scale=1.0, snip_edges=False)
+        assert _err(got, want) <= 2e-5, n
+        assert _err(got, _feref.kaldi(x, 80, scale=1.0, snip_edges=False)) <= 2e-5, n
+    for _, x in _clips():
+        assert _err(_run(p, x), kaldi_fbank(x, 80, scale=1.0, snip_edges=False)) <= 2e-5
+    assert "framing 4" in _wmel.plan_check(dict(p, framing=4))
+    assert "kaldi_center" in _wmel.plan_check(dict(p, pad_left=3))

@@ -55,6 +55,8 @@ EXPLICIT = {
     "nemotron-streaming": dict(frontend="nemo", normalize="none"),
     "cohere-asr": dict(frontend="nemo", n_mels=128),
     "wespeaker": dict(frontend="kaldi", window="hamming", normalize="mean"),
+    "lhotse-fbank": dict(frontend="kaldi", scale=1, high_freq=-400, framing="kaldi_center"),
+    "sherpa-onnx": dict(frontend="kaldi", scale=1, high_freq=-400, framing="kaldi_center"),
     "speech2text": dict(frontend="kaldi", normalize="mean_var", norm_ddof=0, norm_eps=0.0,
                         log_guard=1.192092955078125e-07),
     "ast": dict(frontend="kaldi", n_mels=128, window="hann", scale=1, empty_filters=True,
@@ -259,6 +261,8 @@ def _oracle(name, x):
     if name == "wespeaker":
         f = C.kaldi_fbank(x, 80, window="hamming")
         return f - f.mean(axis=0) if f.size else f
+    if name in ("lhotse-fbank", "sherpa-onnx"):  # Kaldi snip_edges=false, samples in [-1, 1], 20 .. 7600 Hz
+        return C.kaldi_fbank(x, 80, scale=1.0, snip_edges=False, hi=7600.0)
     if name == "ast":
         f = C.kaldi_fbank(x, 128, window="hann", scale=1.0)
         want = np.zeros((1024, 128))
@@ -522,7 +526,7 @@ def test_framed_preset_original(name):
 
 
 ORACLES = ["whisper-128", "voxtral-realtime", "nemotron-streaming", "cohere-asr", "wespeaker", "ast", "lasr",
-           "phi4-mm", "speecht5"]
+           "phi4-mm", "speecht5", "lhotse-fbank", "sherpa-onnx"]
 
 
 @pytest.mark.parametrize("name", ORACLES)

@@ -1,0 +1,61 @@
+"""wmel.lhotse without lhotse or torch: a lhotse FbankConfig (its to_dict() form) read as a
+libwmel plan, the refusals with their sentences, and the drop-in Fbank against the float64
+numpy reference of Kaldi's snip_edges=false fbank (wmel._feref.kaldi)."""
+import numpy as np
+import pytest
+
+wmel = pytest.importorskip("wmel")
+from wmel import _feref  # noqa: E402
+import wmel.lhotse as wl  # noqa: E402
+
+TOL = 2e-5
+
+
+def _err(a, b):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    assert a.shape == b.shape, (a.shape, b.shape)
+    return float(np.max(np.abs(a - b) / np.maximum(1.0, np.abs(b)))) if a.size else 0.0
+
+
+def test_defaults_are_the_preset():
+    assert wmel.plan_from(wl.plan()) == wmel.plan_from("lhotse-fbank")
+    assert wmel.plan_from(wl.plan(wl.FbankConfig().to_dict())) == wmel.plan_from("lhotse-fbank")
+    p = wmel.plan_from(wl.plan({"snip_edges": True, "num_mel_bins": 40, "window_type": "hamming",
+                                "use_energy": True, "raw_energy": False, "energy_floor": 1.0}))
+    assert (p["framing"], p["n_mels"], p["use_energy"], p["energy_windowed"], p["energy_floor"]) == (0, 40, 1, 1, 1.0)
+    p = wmel.plan_from(wl.plan({"frame_length": 0.032, "round_to_power_of_two": False, "use_fft_mag": True}))
+    assert (p["frame_length"], p["n_fft"], p["power"]) == (512, 512, 1)
+
+
+@pytest.mark.parametrize("cfg, words", [
+    ({"bogus": 1}, "config key 'bogus'"),
+    ({"dither": 0.1}, "config dither 0.1"),
+    ({"window_type": "kaiser"}, "config window_type 'kaiser'"),
+    ({"torchaudio_compatible_mel_scale": False}, "torchaudio_compatible_mel_scale False"),
+    ({"use_energy": True}, "energy_floor 1e-10 with use_energy"),
+    ({"frame_shift": 0.0100625}, "(L - H) // 2 = 119"),
+    ({"sampling_rate": 10}, "config sampling_rate 10"),
+    ({"num_filters": 1000}, "n_mels"),
+    ({"preemph_coeff": 2.0}, "config preemph_coeff 2.0"),
+])
+def test_refusals(cfg, words):
+    with pytest.raises(ValueError) as e:
+        wl.plan(cfg)
+    assert words in str(e.value), str(e.value)
+
+
+def test_dropin_against_reference():
+    fb = wl.Fbank()
+    assert fb.name == "kaldi-fbank" and fb.frame_shift == 0.01 and fb.feature_dim(16000) == 80
+    rng = np.random.default_rng(5)
+    worst = 0.0
+    for n in list(range(1, 260, 7)) + [400, 401, 1600, 16000]:
+        x = rng.uniform(-0.5, 0.5, n).astype(np.float32)
+        got = fb.extract(x, 16000)
+        assert got.dtype == np.float32 and got.shape == ((n + 80) // 160, 80), (n, got.shape)
+        if got.size:
+            worst = max(worst, _err(got, _feref.kaldi(x, 80, scale=1.0, high_freq=-400.0, snip_edges=False)))
+    print(f"wmel.lhotse.Fbank vs float64 reference: {worst:.3g}")
+    assert worst <= TOL
+    with pytest.raises(ValueError, match="sampling_rate=8000"):
+        fb.extract(np.zeros(400, np.float32), 8000)
