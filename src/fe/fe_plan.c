@@ -638,7 +638,6 @@ int wmel_plan_for_stream(const wmel_frontend_plan *in, wmel_frontend_plan *out, 
     p.norm = WMEL_NORM_NONE;
     p.norm_flags = 0;
     p.norm_max = p.norm_range = 0.0;
-    p.norm_eps = 0.0; /* WMEL_NORMF_THEN_MEAN_VAR's floor: no normalisation, no epsilon */
     *out = p;
     return WMEL_OK;
 }
