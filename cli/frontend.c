@@ -48,7 +48,7 @@ static const char *const CLI_NAMES[WMEL_CLI_FE_OPTS] = {
     "--dither", "--dither-seed", "--raw-energy", "--exact-pad", "--pad-left", "--pad-right", "--pad-multiple",
     "--pad-mode", "--frame-span", "--window-offset", "--vtln-warp", "--vtln-low", "--vtln-high", "--htk-bank",
     "--lfr", "--stack-stride", "--stack-left", "--stack-tail", "--delta-win", "--cols-stacked",
-    "--linear-bins", "--first-bin", "--symmetric-bank"};
+    "--linear-bins", "--first-bin", "--symmetric-bank", "--then-norm"};
 static const char *const LIB_NAMES[WMEL_CLI_FE_OPTS] = {
     "n_mels", "normalize", "window", "scale", "low_freq", "high_freq",
     "use_energy", "energy_floor", "legacy", "pad_to",
@@ -59,13 +59,13 @@ static const char *const LIB_NAMES[WMEL_CLI_FE_OPTS] = {
     "dither", "dither_seed", "raw_energy", "exact_pad", "pad_left", "pad_right", "pad_multiple",
     "pad_mode", "frame_span", "window_offset", "vtln_warp", "vtln_low", "vtln_high", "htk_bank",
     "lfr", "stack_stride", "stack_left", "stack_tail", "delta_win", "cols_stacked",
-    "linear_bins", "first_bin", "symmetric_bank"};
+    "linear_bins", "first_bin", "symmetric_bank", "then_norm"};
 /* 1: a flag (no value). */
 static const unsigned char FLAG[WMEL_CLI_FE_OPTS] = {[6] = 1, [8] = 1, [12] = 1, [13] = 1, [41] = 1};
 /* 1: an option of the finish (after the frames the stream gives). */
 static const unsigned char FINISH[WMEL_CLI_FE_OPTS] = {[1] = 1, [9] = 1, [18] = 1, [19] = 1, [20] = 1, [21] = 1,
                                                        [22] = 1, [23] = 1, [24] = 1, [25] = 1, [52] = 1, [53] = 1,
-                                                       [54] = 1, [55] = 1, [56] = 1, [57] = 1};
+                                                       [54] = 1, [55] = 1, [56] = 1, [57] = 1, [61] = 1};
 
 int cli_fe_finish_opt(const char *arg)
 {

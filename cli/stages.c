@@ -198,10 +198,18 @@ static void finish_text(const wmel_frontend_plan *p, char *buf, size_t len, char
     if (p->n_frames) add(buf, len, &k, "; exactly %d frames (cut, or padded with %s)", p->n_frames, NUM(p->pad_value));
     else if (p->pad_to > 1) add(buf, len, &k, "; frame count padded to a multiple of %d with %s", p->pad_to, NUM(p->pad_value));
     if (p->affine) add(buf, len, &k, "; then x %s + %s (affine)", NUM(p->post_scale), NUM(p->post_shift));
+    if (p->norm == WMEL_NORM_WHOLE && (f & WMEL_NORMF_THEN_MEAN_VAR)) {
+        if (f & WMEL_NORMF_MEAN_ONLY) add(buf, len, &k, "; then x - mean, per column over %s (then_norm mean)", over);
+        else
+            add(buf, len, &k, "; then (x - mean) / max(std, %s), per column over %s (std: sqrt(%s); then_norm mean_var)",
+                NUM(p->norm_eps), over, var);
+    }
     size_t b = 0;
     add(brief, blen, &b, "%s", p->norm == WMEL_NORM_NONE ? "" : what);
     if (p->n_frames || p->pad_to > 1) add(brief, blen, &b, "%spadded", b ? ", " : "");
     if (p->affine) add(brief, blen, &b, "%saffine", b ? ", " : "");
+    if (p->norm == WMEL_NORM_WHOLE && (f & WMEL_NORMF_THEN_MEAN_VAR))
+        add(brief, blen, &b, "%s%s", b ? ", then " : "", f & WMEL_NORMF_MEAN_ONLY ? "mean" : "mean/std");
 }
 
 /* The keys of a plan's JSON that no stage's text reads: named in the page as they are. */
@@ -212,7 +220,7 @@ static void others_of(const char *json, char *out, size_t len)
         "legacy", "pad_to", "mel_scale", "mel_norm", "empty_filters", "bf16", "window_coeff", "power", "mag_guard",
         "log_guard", "norm_eps", "norm_ddof", "norm_max", "norm_range", "n_frames", "pad_value", "post_scale",
         "post_shift", "remove_dc", "preemph", "sample_rate", "frame_length", "hop", "n_fft", "stack", "framing",
-        "preemph_mode", "log", "valid", "layout", "dither", "dither_seed", "raw_energy", "symmetric_bank", "name", "models",
+        "preemph_mode", "log", "valid", "layout", "dither", "dither_seed", "raw_energy", "symmetric_bank", "then_norm", "name", "models",
         "original", "matched", "notes", NULL};
     size_t k = 0;
     out[0] = 0;

@@ -505,9 +505,28 @@ enum {
     WMEL_NORMF_MEAN_ONLY = 2,      /* PER_FEATURE / MEAN_VAR: x - mean only (WeSpeaker CMN) */
     WMEL_NORMF_ALL = 4,            /* PER_FEATURE / MEAN_VAR: one mean and one denominator over
                                       every column and valid frame (NeMo all_features) */
-    WMEL_NORMF_FIXED_MAX = 8       /* WHOLE: norm_max in place of the data's max (Voxtral
+    WMEL_NORMF_FIXED_MAX = 8,      /* WHOLE: norm_max in place of the data's max (Voxtral
                                       realtime's global_log_mel_max 1.5) */
+    WMEL_NORMF_THEN_MEAN_VAR = 16  /* WHOLE: after the clamp, the padding and the affine, each
+                                      column's mean over the valid frames subtracted and the
+                                      result divided by max(std, norm_eps): std Bessel-corrected,
+                                      over n with WMEL_NORMF_POPULATION; WMEL_NORMF_MEAN_ONLY:
+                                      the mean only (SpeechBrain's InputNormalization
+                                      norm_type "sentence" on Fbank's dB values: POPULATION,
+                                      norm_eps 1e-10; std_norm False: MEAN_ONLY). See below. */
 };
+/* WMEL_NORMF_THEN_MEAN_VAR's order. The finish of a WHOLE plan with it, on the valid frames
+ * (v the log values, M their max or norm_max, R norm_range or 8):
+ *   y = (max(v, M - R) + 4) / 4, then y post_scale + post_shift (the affine, when set),
+ *   then z = (y - mean_c) / max(std_c, norm_eps) per column c, mean_c and std_c the
+ *   statistics of those y over the valid frames (in double, from the float32 y);
+ *   a column whose denominator is 0 (norm_eps 0 and a constant column) gives 0;
+ *   then the per-column affine (wmel_create_plan_cols) on z.
+ * The statistics are of the values after the affine: SpeechBrain normalises its dB values
+ * (10 log10 clamped at max - top_db: WHOLE with norm_range top_db / 10 and the affine
+ * x 40 - 40), and for y' = a y + b, (y' - mean') / max(std', eps) is a (y - mean) /
+ * max(|a| std, eps): the floor and the sign depend on the affine's values. Frames past the valid ones (pad_to, n_frames, a VALID_* rule's tail) keep
+ * pad_value (after the affine) and are left out of the statistics. */
 enum {
     WMEL_MELNORM_NONE = 0,         /* peak 1 */
     WMEL_MELNORM_SLANEY = 1        /* librosa norm="slaney": 2 / (f[m+2] - f[m]) */

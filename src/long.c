@@ -64,6 +64,7 @@ struct wmel_long {
     float lo;              /* the floor of the clamp: the largest value (or the plan's fixed
                               max) - 8 (or the plan's range) */
     int ext;               /* the plan's finish has an appended variant (fe.h: wmel__fe_ext) */
+    int then;              /* WMEL_NORMF_THEN_MEAN_VAR: mean and den its statistics */
     size_t keep;           /* frames kept: the plan's n_frames, else all */
     size_t nv_out;         /* WMEL_STACK_TAIL_TRIM: the frames of the output; SIZE_MAX: all kept */
     size_t seen;           /* frames the stream gave */
@@ -194,6 +195,7 @@ wmel_long *wmel_long_create(wmel_ctx *ctx, size_t mem_bytes, int *status)
                                                                                        : NORM_OFF;
         if (l->norm == NORM_STATS && !l->general) rc = WMEL_ERR_INVALID_ARG; /* not reached */
         l->ext = l->general && wmel__fe_ext_fe(l->fe);
+        l->then = l->ext && l->norm == NORM_MAX && (l->p.norm_flags & WMEL_NORMF_THEN_MEAN_VAR);
         l->keep = l->p.n_frames > 0 ? (size_t)l->p.n_frames : SIZE_MAX;
         l->nv_out = SIZE_MAX;
         l->max = -HUGE_VALF;
@@ -303,6 +305,33 @@ static int block_at(wmel_long *l, size_t i, const float **b)
     return WMEL_OK;
 }
 
+/* WMEL_NORMF_THEN_MEAN_VAR's statistics of the valid frames [0, nv) after the clamp and the
+ * affine, into l->mean and l->den: each block's values finished into l->obuf ([nc][BLOCK],
+ * as a block), summed chunk by chunk as fe_cpu.c's then_mean_var() sums them. */
+static int then_stats(wmel_long *l, size_t nv, size_t nb)
+{
+    const int mean_only = (l->p.norm_flags & WMEL_NORMF_MEAN_ONLY) != 0;
+    for (size_t c = 0; c < l->nc; c++) l->sum[c] = l->den[c] = 0.0;
+    for (int pass = 0; pass < (mean_only ? 1 : 2); pass++) {
+        for (size_t i = 0; i <= nb && i * BLOCK < nv; i++) {
+            const float *b = l->stage;
+            int rc;
+            if (i < nb && (rc = block_at(l, i, &b)) != WMEL_OK) return rc;
+            const size_t f = nv - i * BLOCK < BLOCK ? nv - i * BLOCK : BLOCK;
+            for (size_t c = 0; c < l->nc; c++)
+                for (size_t t = 0; t < f; t++) {
+                    const float v = b[c * BLOCK + t];
+                    const float y = ((v < l->lo ? l->lo : v) + 4.0f) * 0.25f;
+                    l->obuf[c * BLOCK + t] = l->p.affine ? (float)((double)y * l->p.post_scale + l->p.post_shift) : y;
+                }
+            block_sums(l, l->obuf, f, pass ? l->mean : NULL, pass ? l->den : l->sum);
+        }
+        for (size_t c = 0; !pass && c < l->nc; c++) l->mean[c] = nv ? l->sum[c] / (double)nv : 0.0;
+    }
+    for (size_t c = 0; c < l->nc; c++) l->den[c] = wmel__fe_then_denom(&l->p, l->den[c], nv, l->mean[c]);
+    return WMEL_OK;
+}
+
 /* The end of the input (see wmel_long_finish): the last frames and the statistics. */
 static int finish(wmel_long *l)
 {
@@ -345,6 +374,7 @@ static int finish(wmel_long *l)
     } else if (l->norm == NORM_MAX) { /* wmel__fe_finish_ext's clamp */
         const float mx = l->p.norm_flags & WMEL_NORMF_FIXED_MAX ? (float)l->p.norm_max : l->max;
         l->lo = mx - (float)(l->p.norm_range > 0.0 ? l->p.norm_range : 8.0);
+        if (l->then && (rc = then_stats(l, nv, nb)) != WMEL_OK) return l->failed = rc;
     } else if (l->norm == NORM_STATS) {
         /* fe_cpu.c's statistics: the chunks' sums in chunk order, the mean, then the
            squared deviations from it chunked alike */
@@ -391,14 +421,17 @@ void wmel__long_stats(const wmel_long *l, const double **mean, const double **de
     *den = have ? l->den : NULL;
 }
 
-/* The plan's affine, then the ctx's per-column affine, on value v of column c
- * (wmel__fe_finish_ext's order and arithmetic). */
-static inline float post(const wmel_long *l, size_t c, float v)
+/* The plan's affine, then (a valid frame's value) WMEL_NORMF_THEN_MEAN_VAR's statistics, then the
+ * ctx's per-column affine, on value v of column c (wmel__fe_finish_ext's order and arithmetic). */
+static inline float post_v(const wmel_long *l, size_t c, float v, int valid)
 {
     if (l->p.affine) v = (float)((double)v * l->p.post_scale + l->p.post_shift);
+    if (l->then && valid) v = l->den[c] > 0.0 ? (float)((v - l->mean[c]) / l->den[c]) : 0.0f;
     if (l->general && l->fe->col_scale && !l->p.cols_stacked) v = (float)((double)v * l->fe->col_scale[c] + l->fe->col_shift[c]);
     return v;
 }
+
+static inline float post(const wmel_long *l, size_t c, float v) { return post_v(l, c, v, 0); }
 
 /* n finished values to the caller's fn, unless one of them passed float32's range
  * (wmel__fe_out_check: WMEL_ERR_SAMPLE_RANGE). */
@@ -413,7 +446,7 @@ static inline float finished_value(const wmel_long *l, size_t c, float v)
 {
     if (l->norm == NORM_STATS) v = l->den[c] > 0.0 ? (float)((v - l->mean[c]) / l->den[c]) : 0.0f;
     else if (l->norm == NORM_MAX) v = ((v < l->lo ? l->lo : v) + 4.0f) * 0.25f;
-    return l->ext ? post(l, c, v) : v;
+    return l->ext ? post_v(l, c, v, 1) : v;
 }
 
 /* The frames after the computed ones up to the plan's output frames (pad_to, n_frames):

@@ -44,7 +44,8 @@ _CAPS = (("mel_scale", "str"), ("mel_norm", "str"), ("empty_filters", "bool"), (
          ("vtln_warp", "num"), ("vtln_low", "num"), ("vtln_high", "num"), ("htk_bank", "bool"),
          ("lfr", "str"), ("stack_stride", "int"), ("stack_left", "int"), ("stack_tail", "str"),
          ("delta_win", "int"), ("cols_stacked", "bool"),
-         ("linear_bins", "bool"), ("first_bin", "int"), ("symmetric_bank", "bool"))
+         ("linear_bins", "bool"), ("first_bin", "int"), ("symmetric_bank", "bool"),
+         ("then_norm", "str"))
 _CAP_NAMES = tuple(k for k, _ in _CAPS)
 
 

@@ -303,6 +303,18 @@ static inline double wmel__fe_den_floor(const wmel_frontend_plan *p, double den,
     return p->norm_eps == 0.0 && den <= 1e-12 * fabs(mean) ? 0.0 : den;
 }
 
+/* WMEL_NORMF_THEN_MEAN_VAR's denominator from the sum of squared deviations ss over nv
+ * frames: max(std, norm_eps), std Bessel-corrected (0 for one frame) or over nv with
+ * WMEL_NORMF_POPULATION; 1 with WMEL_NORMF_MEAN_ONLY; a constant column's (norm_eps 0) 0. */
+static inline double wmel__fe_then_denom(const wmel_frontend_plan *p, double ss, size_t nv, double mean)
+{
+    if (p->norm_flags & WMEL_NORMF_MEAN_ONLY) return 1.0;
+    double var = nv > 1 ? ss / (double)(nv - 1) : 0.0;
+    if (p->norm_flags & WMEL_NORMF_POPULATION) var = nv ? ss / (double)nv : 0.0;
+    const double sd = sqrt(var);
+    return wmel__fe_den_floor(p, sd > p->norm_eps ? sd : p->norm_eps, mean);
+}
+
 /* The finish, in double on a [frames][n_cols] array (the reference) or in place on the
  * float output (the CPU path): per-column statistics over the valid frames.
  * mean/denom receive n_cols values: the normalised value is (x - mean) / denom.

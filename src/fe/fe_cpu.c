@@ -250,6 +250,28 @@ static void stats_dens(const wmel_frontend_plan *p, double *den, const double *m
     for (size_t c = 0; c < nc; c++) den[c] = wmel__fe_den_floor(p, den[c], mean[c]);
 }
 
+/* WMEL_NORMF_THEN_MEAN_VAR on frames [0, nv) of the output (after the clamp, the padding and
+ * the affine): the columns' statistics, chunk by chunk in chunk order, and the values
+ * normalised (wmel.h: its order). */
+static void then_mean_var(const wmel_fe *fe, float *out, size_t ts, size_t cs, size_t nv)
+{
+    const wmel_frontend_plan *p = &fe->p;
+    const size_t nc = (size_t)fe->n_cols, C = WMEL_FE_STATS_CHUNK;
+    double mean[WMEL_FE_MAX_MELS + 1], den[WMEL_FE_MAX_MELS + 1], part[WMEL_FE_MAX_MELS + 1];
+    for (size_t c = 0; c < nc; c++) mean[c] = den[c] = 0.0;
+    for (size_t t = 0; t < nv; t += C) {
+        wmel__fe_chunk_sums(fe, out, ts, cs, t, nv - t < C ? nv : t + C, NULL, part);
+        for (size_t c = 0; c < nc; c++) mean[c] += part[c];
+    }
+    for (size_t c = 0; c < nc; c++) mean[c] = nv ? mean[c] / (double)nv : 0.0;
+    for (size_t t = 0; !(p->norm_flags & WMEL_NORMF_MEAN_ONLY) && t < nv; t += C) {
+        wmel__fe_chunk_sums(fe, out, ts, cs, t, nv - t < C ? nv : t + C, mean, part);
+        for (size_t c = 0; c < nc; c++) den[c] += part[c];
+    }
+    for (size_t c = 0; c < nc; c++) den[c] = wmel__fe_then_denom(p, den[c], nv, mean[c]);
+    norm_span(fe, out, ts, cs, nv, nc, mean, den);
+}
+
 /* wmel__fe_finish_ext(), the chunks' column sums in sums ([chunk][n_cols], the valid
  * frames' chunks, as wmel__fe_chunk_sums() gives them) where not NULL. */
 static int finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, size_t nv, size_t nfo,
@@ -296,6 +318,7 @@ static int finish_ext(const wmel_fe *fe, float *out, size_t ts, size_t cs, size_
                 float *v = out + t * ts + c * cs;
                 *v = (float)((double)*v * p->post_scale + p->post_shift);
             }
+    if (p->norm_flags & WMEL_NORMF_THEN_MEAN_VAR) then_mean_var(fe, out, ts, cs, nv);
     if (fe->col_scale && !p->cols_stacked) wmel__fe_cols(fe, out, ts, cs, 0, nfo);
     return WMEL_OK;
 }
@@ -310,7 +333,7 @@ typedef struct fin_task {
     float *out;
     size_t ts, cs, nv, nfo;
     double *part; /* [valid chunks][n_cols] the chunks' sums, then of squared deviations */
-    size_t next[2];
+    size_t next[4];
     float max[MAX_TEAM];
 } fin_task;
 
@@ -329,6 +352,7 @@ static void fin_worker(void *arg, wmel_pool *pl, int t, int nt)
     const size_t nvc = (nv + C - 1) / C, nfc = (k->nfo + C - 1) / C;
     const int stats = p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR;
     const int whole = p->norm == WMEL_NORM_WHOLE && nv;
+    const int then = whole && (p->norm_flags & WMEL_NORMF_THEN_MEAN_VAR);
     double mean[WMEL_FE_MAX_MELS + 1], den[WMEL_FE_MAX_MELS + 1];
     float lo = 0.0f;
     if (stats) {
@@ -383,6 +407,31 @@ static void fin_worker(void *arg, wmel_pool *pl, int t, int nt)
                     float *v = k->out + f * ts + c * cs;
                     *v = (float)((double)*v * p->post_scale + p->post_shift);
                 }
+        if (then) { /* the chunk's sums of the values after the affine */
+            if (f0 < v1) wmel__fe_chunk_sums(fe, k->out, ts, cs, f0, v1, NULL, k->part + u * nc);
+        } else if (fe->col_scale && !p->cols_stacked) {
+            wmel__fe_cols(fe, k->out, ts, cs, f0, f1);
+        }
+    }
+    if (!then) return;
+    /* WMEL_NORMF_THEN_MEAN_VAR: then_mean_var()'s sums, combined in chunk order by every worker */
+    wmel__team_barrier(pl, nt);
+    for (size_t c = 0; c < nc; c++) mean[c] = den[c] = 0.0;
+    for (size_t u = 0; u < nvc; u++)
+        for (size_t c = 0; c < nc; c++) mean[c] += k->part[u * nc + c];
+    for (size_t c = 0; c < nc; c++) mean[c] = nv ? mean[c] / (double)nv : 0.0;
+    if (!(p->norm_flags & WMEL_NORMF_MEAN_ONLY)) {
+        wmel__team_barrier(pl, nt); /* every worker has read the sums */
+        for (size_t u; (u = fin_take(k, 2, nvc)) < nvc;)
+            wmel__fe_chunk_sums(fe, k->out, ts, cs, u * C, nv - u * C < C ? nv : u * C + C, mean, k->part + u * nc);
+        wmel__team_barrier(pl, nt);
+        for (size_t u = 0; u < nvc; u++)
+            for (size_t c = 0; c < nc; c++) den[c] += k->part[u * nc + c];
+    }
+    for (size_t c = 0; c < nc; c++) den[c] = wmel__fe_then_denom(p, den[c], nv, mean[c]);
+    for (size_t u; (u = fin_take(k, 3, nfc)) < nfc;) {
+        const size_t f0 = u * C, f1 = k->nfo - f0 < C ? k->nfo : f0 + C, v1 = f1 < nv ? f1 : nv;
+        if (f0 < v1) norm_span(fe, k->out + f0 * ts, ts, cs, v1 - f0, nc, mean, den);
         if (fe->col_scale && !p->cols_stacked) wmel__fe_cols(fe, k->out, ts, cs, f0, f1);
     }
 }
@@ -401,8 +450,17 @@ static int finish_ext_team(const wmel_ctx *ctx, float *out, size_t ts, size_t cs
     /* a small output (AST's 1024 frames): the workers' wake-up would cost more than it saves */
     if (want <= 1 || (stats && !part) || nfo * (size_t)fe->n_cols < ((size_t)1 << 18))
         return finish_ext(fe, out, ts, cs, nv, nfo, part);
+    double *own = NULL; /* WMEL_NORMF_THEN_MEAN_VAR's chunks' sums */
+    if (p->norm == WMEL_NORM_WHOLE && (p->norm_flags & WMEL_NORMF_THEN_MEAN_VAR) && nv) {
+        own = malloc((nv + C - 1) / C * (size_t)fe->n_cols * sizeof(double));
+        if (!own) return WMEL_ERR_NO_MEMORY;
+        part = own;
+    }
     fin_task *k = calloc(1, sizeof *k);
-    if (!k) return WMEL_ERR_NO_MEMORY;
+    if (!k) {
+        free(own);
+        return WMEL_ERR_NO_MEMORY;
+    }
     k->fe = fe;
     k->out = out;
     k->ts = ts;
@@ -412,6 +470,7 @@ static int finish_ext_team(const wmel_ctx *ctx, float *out, size_t ts, size_t cs
     k->part = part;
     wmel__team_run(ctx->pool, fin_worker, k, want);
     free(k);
+    free(own);
     return WMEL_OK;
 }
 

@@ -334,6 +334,20 @@ static int set_common(wmel_frontend_plan *plan, const char *name, const char *va
         plan->bank_flags = i ? plan->bank_flags | WMEL_BANK_HTK : plan->bank_flags & ~WMEL_BANK_HTK;
         return WMEL_OK;
     }
+    if (!strcmp(name, "then_norm")) { /* WMEL_NORMF_THEN_MEAN_VAR (after normalize: whole) */
+        const int whole_mean = plan->norm == WMEL_NORM_WHOLE ? WMEL_NORMF_MEAN_ONLY : 0;
+        if (!strcmp(value, "none"))
+            plan->norm_flags &= ~(WMEL_NORMF_THEN_MEAN_VAR | whole_mean);
+        else if (!strcmp(value, "mean"))
+            plan->norm_flags |= WMEL_NORMF_THEN_MEAN_VAR | WMEL_NORMF_MEAN_ONLY;
+        else if (!strcmp(value, "mean_var"))
+            plan->norm_flags = (plan->norm_flags | WMEL_NORMF_THEN_MEAN_VAR) & ~WMEL_NORMF_MEAN_ONLY;
+        else
+            return wmel__fe_bad(msg, msg_len, "then_norm %s: none, mean or mean_var (each column's mean, and std, "
+                                              "over the valid frames after the whole normalisation and the affine: "
+                                              "SpeechBrain's sentence InputNormalization)", v);
+        return WMEL_OK;
+    }
     if (!strcmp(name, "symmetric_bank")) {
         if (parse_bool(value, &i)) return wmel__fe_bad(msg, msg_len, "symmetric_bank %s: 1 or 0 (true or false)", v);
         plan->bank_flags = i ? plan->bank_flags | WMEL_BANK_SYMMETRIC : plan->bank_flags & ~WMEL_BANK_SYMMETRIC;
@@ -418,7 +432,7 @@ int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value,
                                  "preemph, sample_rate, frame_length, hop, n_fft, stack, framing, preemph_mode, log, "
                                  "valid, layout, dither, dither_seed, raw_energy, exact_pad, pad_left, pad_right, "
                                  "pad_multiple, pad_mode, frame_span, window_offset, vtln_warp, vtln_low, vtln_high, htk_bank, lfr, stack_stride, stack_left, "
-                                 "stack_tail, delta_win, cols_stacked, linear_bins, first_bin, symmetric_bank)", name);
+                                 "stack_tail, delta_win, cols_stacked, linear_bins, first_bin, symmetric_bank, then_norm)", name);
     if (whisper)
         return wmel__fe_bad(msg, msg_len, "%s: not an option of the whisper front-end (it applies to nemo, kaldi or "
                                  "seamless)", name);

@@ -350,11 +350,19 @@ static int check_tail(const wmel_frontend_plan *p, char *msg, size_t len)
                             p->mag_guard_mode ? "must be positive and finite" : "must be 0 without a mag_guard_mode");
     const int stats = p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR;
     const int nf = p->norm_flags;
-    if (nf & ~(WMEL_NORMF_POPULATION | WMEL_NORMF_MEAN_ONLY | WMEL_NORMF_ALL | WMEL_NORMF_FIXED_MAX))
-        return wmel__fe_bad(msg, len, "norm_flags %d: only WMEL_NORMF_* bits (1, 2, 4, 8)", nf);
-    if ((nf & (WMEL_NORMF_POPULATION | WMEL_NORMF_MEAN_ONLY | WMEL_NORMF_ALL)) && !stats)
-        return wmel__fe_bad(msg, len, "norm_flags %d: the population, mean-only and all-features variants need "
-                            "the norm WMEL_NORM_PER_FEATURE or MEAN_VAR", nf);
+    if (nf & ~(WMEL_NORMF_POPULATION | WMEL_NORMF_MEAN_ONLY | WMEL_NORMF_ALL | WMEL_NORMF_FIXED_MAX |
+               WMEL_NORMF_THEN_MEAN_VAR))
+        return wmel__fe_bad(msg, len, "norm_flags %d: only WMEL_NORMF_* bits (1, 2, 4, 8, 16)", nf);
+    if ((nf & WMEL_NORMF_THEN_MEAN_VAR) && p->norm != WMEL_NORM_WHOLE)
+        return wmel__fe_bad(msg, len, "norm_flags %d: the mean and variance after the clamp "
+                            "(WMEL_NORMF_THEN_MEAN_VAR) needs the norm WMEL_NORM_WHOLE", nf);
+    if ((nf & WMEL_NORMF_ALL) && !stats)
+        return wmel__fe_bad(msg, len, "norm_flags %d: the all-features variant needs the norm "
+                            "WMEL_NORM_PER_FEATURE or MEAN_VAR", nf);
+    if ((nf & (WMEL_NORMF_POPULATION | WMEL_NORMF_MEAN_ONLY)) && !stats && !(nf & WMEL_NORMF_THEN_MEAN_VAR))
+        return wmel__fe_bad(msg, len, "norm_flags %d: the population and mean-only variants need the norm "
+                            "WMEL_NORM_PER_FEATURE or MEAN_VAR, or WMEL_NORM_WHOLE with "
+                            "WMEL_NORMF_THEN_MEAN_VAR", nf);
     if ((nf & WMEL_NORMF_FIXED_MAX) && p->norm != WMEL_NORM_WHOLE)
         return wmel__fe_bad(msg, len, "norm_flags %d: a fixed max (WMEL_NORMF_FIXED_MAX) needs the norm WMEL_NORM_WHOLE", nf);
     if ((nf & WMEL_NORMF_FIXED_MAX) ? !isfinite(p->norm_max) || fabs(p->norm_max) > 1e30 : p->norm_max != 0.0)
@@ -413,7 +421,9 @@ double wmel__fe_pre_affine_bound(const wmel_frontend_plan *p)
 
 int wmel__fe_out_check(const wmel_fe *fe, const float *v, size_t n)
 {
-    if (!((fe->p.affine || fe->col_scale) && !isfinite(wmel__fe_pre_affine_bound(&fe->p)))) return WMEL_OK;
+    const int zs = (fe->p.norm_flags & (WMEL_NORMF_THEN_MEAN_VAR | WMEL_NORMF_MEAN_ONLY)) == WMEL_NORMF_THEN_MEAN_VAR;
+    if (!((fe->p.affine || fe->col_scale) && !isfinite(wmel__fe_pre_affine_bound(&fe->p))) && !(zs && fe->col_scale))
+        return WMEL_OK;
     int ok = 1;
     for (size_t i = 0; i < n; i++) ok &= isfinite(v[i]) != 0;
     return ok ? WMEL_OK : WMEL_ERR_SAMPLE_RANGE;
@@ -590,6 +600,8 @@ int wmel_plan_cols_check(const wmel_frontend_plan *plan, const double *col_scale
     /* the values before the per-column affine, where bounded: kept inside float32 after it */
     double b = wmel__fe_pre_affine_bound(plan);
     if (plan->affine) b = b * fabs(plan->post_scale) + fabs(plan->post_shift);
+    if (plan->norm_flags & WMEL_NORMF_THEN_MEAN_VAR) /* x - mean, or a z-score (no static bound) */
+        b = plan->norm_flags & WMEL_NORMF_MEAN_ONLY ? 2.0 * b : INFINITY;
     if (plan->cols_stacked) b = fmax(b, fabs(plan->stack_fill));
     for (size_t c = 0; isfinite(b) && c < n_cols; c++)
         if (fabs(col_scale[c]) * b + fabs(col_shift[c]) > FLT_MAX) {

@@ -221,6 +221,20 @@ static void ref_pad_affine(const wmel_fe *fe, double *feat, size_t nv, size_t nf
     for (size_t i = nv * nc; i < nfo * nc; i++) feat[i] = p->pad_value;
     if (p->affine)
         for (size_t i = 0; i < nfo * nc; i++) feat[i] = feat[i] * p->post_scale + p->post_shift;
+    if (p->norm == WMEL_NORM_WHOLE && (p->norm_flags & WMEL_NORMF_THEN_MEAN_VAR))
+        for (size_t c = 0; c < nc; c++) { /* each column over the valid frames, two passes */
+            double s = 0.0, ss = 0.0;
+            for (size_t t = 0; t < nv; t++) s += feat[t * nc + c];
+            const double mu = nv ? s / (double)nv : 0.0;
+            for (size_t t = 0; t < nv; t++) ss += (feat[t * nc + c] - mu) * (feat[t * nc + c] - mu);
+            double d = 1.0;
+            if (!(p->norm_flags & WMEL_NORMF_MEAN_ONLY)) {
+                const size_t dof = p->norm_flags & WMEL_NORMF_POPULATION ? nv : nv - (nv > 0);
+                d = fmax(dof ? sqrt(ss / (double)dof) : 0.0, p->norm_eps);
+                if (p->norm_eps == 0.0 && d <= 1e-12 * fabs(mu)) d = 0.0; /* a constant column */
+            }
+            for (size_t t = 0; t < nv; t++) feat[t * nc + c] = d > 0.0 ? (feat[t * nc + c] - mu) / d : 0.0;
+        }
     if (fe->col_scale && !fe->p.cols_stacked)
         for (size_t i = 0; i < nfo * nc; i++) feat[i] = feat[i] * fe->col_scale[i % nc] + fe->col_shift[i % nc];
 }

@@ -390,6 +390,17 @@ static int make_cases(pcase *c)
     p.norm = WMEL_NORM_WHOLE, p.norm_range = 8, p.affine = 1, p.post_scale = 40, p.post_shift = -40;
     p.valid = WMEL_VALID_ALL, p.layout = WMEL_LAYOUT_FRAMES_MELS;
     c[k++] = (pcase){"htk symmetric dB (speechbrain)", p};
+    /* then SpeechBrain's sentence InputNormalization: the dB values' mean and std (over n, floored
+       at 1e-10), or the mean only (std_norm False) */
+    p.norm_flags = WMEL_NORMF_THEN_MEAN_VAR | WMEL_NORMF_POPULATION, p.norm_eps = 1e-10;
+    c[k++] = (pcase){"then mean_var (speechbrain sentence)", p};
+    p.norm_flags = WMEL_NORMF_THEN_MEAN_VAR | WMEL_NORMF_MEAN_ONLY, p.norm_eps = 0;
+    c[k++] = (pcase){"then mean (speechbrain std_norm False)", p};
+    /* Bessel's std, eps 0, columns x frames, a pad value past the valid frames, no affine */
+    p = preset(WMEL_FRONTEND_NEMO, 64);
+    p.norm = WMEL_NORM_WHOLE, p.norm_range = 5, p.log = WMEL_LOG10_CLAMP, p.log_guard = 1e-10, p.pad_to = 16;
+    p.pad_value = -0.75, p.norm_flags = WMEL_NORMF_THEN_MEAN_VAR, p.norm_eps = 0;
+    c[k++] = (pcase){"then mean_var bessel, pad (mels x frames)", p};
     /* torch's periodic windows (the last three cases: the window check below reads them) */
     p = preset(WMEL_FRONTEND_NEMO, 80);
     p.window = WMEL_WINDOW_HAMMING_PERIODIC;
@@ -451,6 +462,60 @@ static void long_same(const pcase *c)
         free(x);
     }
     wmel_destroy(ctx);
+}
+
+/* WMEL_NORMF_THEN_MEAN_VAR on an output past the team finish's threshold (n_cols x frames >=
+ * 2^18: fe_cpu.c's fin_worker): 1 and 3 threads bit-identical, and within 2e-5 x max(1, |ref|)
+ * of the float64 reference; and the statistics hold: each column's mean over the valid frames
+ * is 0 and (mean_var over n) its std 1, in float64 from the output. */
+static void then_threads(const pcase *c)
+{
+    int st;
+    const size_t n = 16000 * 42 + 123;
+    float *x = signal_of(2, n, 5), *ch = signal_of(0, n, 6);
+    for (size_t i = 0; i < n; i++) /* noise at a rising level, and a chirp */
+        x[i] = (float)(0.5 * ch[i] + 0.4 * x[i] * (0.05 + 0.95 * (double)i / (double)n));
+    free(ch);
+    wmel_ctx *one = ctx_for(&c->p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
+    wmel_ctx *three = ctx_for(&c->p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 3, &st);
+    wmel_ctx *ref = ctx_for(&c->p, WMEL_BACKEND_REF, WMEL_ISA_AUTO, 1, &st);
+    CHECK(one && three && ref, "%s threads: ctx", c->name);
+    size_t r = 0, k = 0;
+    if (one && three && ref && wmel_features_shape(one, n, &r, &k) == WMEL_OK) {
+        CHECK(r * k >= ((size_t)1 << 18), "%s threads: %zu values, under the team finish's threshold", c->name, r * k);
+        float *a = malloc(r * k * sizeof(float)), *b = malloc(r * k * sizeof(float)), *f = malloc(r * k * sizeof(float));
+        CHECK(wmel_features(one, x, n, a, r * k) == WMEL_OK && wmel_features(three, x, n, b, r * k) == WMEL_OK &&
+                  wmel_features(ref, x, n, f, r * k) == WMEL_OK,
+              "%s threads: features", c->name);
+        CHECK(!memcmp(a, b, r * k * sizeof(float)), "%s: 1 and 3 threads differ", c->name);
+        double e = 0.0;
+        for (size_t i = 0; i < r * k; i++) e = fmax(e, fabs((double)f[i] - b[i]) / fmax(1.0, fabs(f[i])));
+        CHECK(e <= 2e-5, "%s threads: %.3g vs the reference", c->name, e);
+        printf("  %-40s 42 s, 3 threads: max error vs float64 reference %.3g\n", c->name, e);
+        const int fm = c->p.layout == WMEL_LAYOUT_FRAMES_MELS;
+        const size_t nc = (size_t)(c->p.n_mels + c->p.use_energy), nv = n / (size_t)c->p.hop + (c->p.valid == WMEL_VALID_ALL);
+        double worst_m = 0.0, worst_s = 0.0;
+        for (size_t m = 0; m < nc; m++) {
+            double s = 0.0, ss = 0.0;
+            for (size_t t = 0; t < nv; t++) s += fm ? b[t * nc + m] : b[m * k + t];
+            const double mu = s / (double)nv;
+            for (size_t t = 0; t < nv; t++) {
+                const double d = (fm ? b[t * nc + m] : b[m * k + t]) - mu;
+                ss += d * d;
+            }
+            worst_m = fmax(worst_m, fabs(mu));
+            const double sd = sqrt(ss / (double)(c->p.norm_flags & WMEL_NORMF_POPULATION ? nv : nv - 1));
+            if (!(c->p.norm_flags & WMEL_NORMF_MEAN_ONLY)) worst_s = fmax(worst_s, fabs(sd - 1.0));
+        }
+        CHECK(worst_m <= 1e-5 && worst_s <= 1e-5, "%s: column means %.3g, stds off by %.3g", c->name, worst_m, worst_s);
+        free(a);
+        free(b);
+        free(f);
+    }
+    wmel_destroy(one);
+    wmel_destroy(three);
+    wmel_destroy(ref);
+    free(x);
 }
 
 static const wmel_frontend_plan *named(const pcase *c, int nc, const char *prefix)
@@ -625,8 +690,10 @@ int main(void)
         stream_same(&cases[i]);
         sliding_same(&cases[i]);
         const wmel_frontend_plan *q = &cases[i].p;
-        if (q->pad_left || q->pad_right || q->pad_multiple || q->frame_span || q->window_offset)
+        if (q->pad_left || q->pad_right || q->pad_multiple || q->frame_span || q->window_offset ||
+            (q->norm_flags & WMEL_NORMF_THEN_MEAN_VAR))
             long_same(&cases[i]);
+        if (q->norm_flags & WMEL_NORMF_THEN_MEAN_VAR) then_threads(&cases[i]);
     }
 
     /* semantics by hand */
@@ -812,6 +879,9 @@ int main(void)
         {"window_coeff without blackman", "window_coeff", 8}, {"blackman coeff 1", "window_coeff", 9},
         {"mel_scale 4", "mel_scale", 10},         {"window 11", "window", 11},
         {"pad_value inf", "pad_value", 12},       {"reserved_i2", "reserved_i2", 13},
+        {"then_norm with per_feature", "WMEL_NORMF_THEN_MEAN_VAR", 14},
+        {"then_norm with norm none", "WMEL_NORM_WHOLE", 15},
+        {"all features with whole", "all-features", 16},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         wmel_frontend_plan b = preset(WMEL_FRONTEND_NEMO, 80);
@@ -829,7 +899,11 @@ int main(void)
         case 10: b.mel_scale = 4; break;
         case 11: b.window = 11; break;
         case 12: b.pad_value = INFINITY; break;
-        default: b.reserved_i2[1] = 1; break;
+        case 14: b.norm_flags = WMEL_NORMF_THEN_MEAN_VAR; break;
+        case 15: b.norm = WMEL_NORM_NONE, b.norm_flags = WMEL_NORMF_THEN_MEAN_VAR | WMEL_NORMF_POPULATION; break;
+        case 16: b.norm = WMEL_NORM_WHOLE, b.norm_flags = WMEL_NORMF_THEN_MEAN_VAR | WMEL_NORMF_ALL; break;
+        case 13: b.reserved_i2[1] = 1; break;
+        default: break;
         }
         CHECK(wmel_plan_check(&b, msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, bad[i].needle),
               "%s: %s", bad[i].what, msg);

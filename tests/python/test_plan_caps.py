@@ -341,6 +341,37 @@ def test_voxtral_realtime_fixed_max():
         assert _err(got, want) <= TOL, name
 
 
+def test_then_norm_after_whole_clamp():
+    """then_norm: after Whisper-128's whole normalisation (range 6) and an affine x 40 - 40, each
+    column's mean over the frames subtracted (mean) and / max(std, eps) (mean_var, std over n with
+    norm_ddof 0, Bessel's with 1): a float64 oracle of that order."""
+    from wmel._npref import slaney_mel_filters
+    fb = slaney_mel_filters(16000, 400, 128)
+    for name, x in _clips():
+        if x.size <= 200:
+            continue
+        raw = _raw_whisper_logmel(x, fb)  # [mels][frames]
+        y = ((np.maximum(raw, raw.max() - 6.0) + 4.0) / 4.0) * 40.0 - 40.0
+        d = y - y.mean(axis=1, keepdims=True)
+        sd0 = np.maximum(np.sqrt((d * d).mean(axis=1, keepdims=True)), 1e-10)
+        sd1 = np.maximum(np.sqrt((d * d).sum(axis=1, keepdims=True) / max(d.shape[1] - 1, 1)), 0.5)
+        for kw, den in (({"then_norm": "mean"}, 1.0),
+                        ({"then_norm": "mean_var", "norm_ddof": 0, "norm_eps": 1e-10}, sd0),
+                        ({"then_norm": "mean_var", "norm_eps": 0.5}, sd1)):
+            got = wmel.features(x, "whisper", 128, norm_range=6.0, post_scale=40.0, post_shift=-40.0, **kw)
+            want = d / den
+            # a z-score divides the float32 rounding of the dB values (about 1e-5 dB) by its
+            # column's std: a column pinned near the clamp (std 0.003 dB in clipped.wav) has
+            # that much more error; the bound carries it
+            bound = TOL * np.maximum(1.0, np.abs(want)) + 1e-5 / den
+            _err(got, want)
+            assert np.all(np.abs(got - want) <= bound), (name, kw, float(np.max(np.abs(got - want) - bound)))
+    with pytest.raises(ValueError, match="WMEL_NORMF_THEN_MEAN_VAR"):
+        wmel.features(_clips()[0][1], "nemo", 80, then_norm="mean_var")
+    with pytest.raises(ValueError, match="then_norm"):
+        wmel.features(_clips()[0][1], "whisper", 80, then_norm="median")
+
+
 def _raw_whisper_logmel(x, fb):
     fr = _frames_center(x.astype(np.float64), 400, 160, "reflect")
     s = np.fft.rfft(fr * _win("hann_p", 400), axis=1)

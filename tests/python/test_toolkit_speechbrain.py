@@ -18,6 +18,7 @@ wmel = pytest.importorskip("wmel")
 import test_presets as P  # noqa: E402  (the oracles)
 import wmel.speechbrain as wsb  # noqa: E402
 from speechbrain.lobes.features import Fbank  # noqa: E402
+from speechbrain.processing.features import InputNormalization  # noqa: E402
 
 TOL = 2e-5
 JFK = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "golden", "audio", "jfk.flac")
@@ -59,6 +60,52 @@ def test_preset_against_fbank():
         orig = sb(torch.from_numpy(x)[None]).numpy()[0]
         _hold(("speechbrain-fbank", clip), wmel.features(x, plan="speechbrain-fbank"), orig,
               P.toolkit_oracle("speechbrain-fbank", x))
+
+
+def _sentence(ref, std_norm, eps=1e-10):
+    """InputNormalization(norm_type="sentence") in float64 on [frames][mels]: x - mean, / max(std
+    over n, eps) with std_norm."""
+    d = ref - ref.mean(axis=0, keepdims=True)
+    return d / np.maximum(np.sqrt((d * d).mean(axis=0, keepdims=True)), eps) if std_norm else d
+
+
+@pytest.mark.parametrize("std_norm", [False, True])
+def test_sentence_input_normalization(std_norm):
+    """Fbank then InputNormalization(norm_type="sentence") (ECAPA-TDNN's std_norm False, and True)
+    as one plan (then_norm), and through the drop-in Fbank(normalize=...)."""
+    sb, norm = Fbank(n_mels=80), InputNormalization(norm_type="sentence", std_norm=std_norm)
+    p = wsb.plan(dict(n_mels=80), normalize=dict(norm_type="sentence", std_norm=std_norm))
+    assert p["then_norm"] == ("mean_var" if std_norm else "mean")
+    assert wsb.plan(dict(n_mels=80), normalize=norm) == p
+    for clip, x in _clips():
+        orig = norm(sb(torch.from_numpy(x)[None]), torch.ones(1)).numpy()[0]
+        ref = _sentence(P.toolkit_oracle("speechbrain-fbank", x), std_norm)
+        _hold((f"sentence std_norm={std_norm}", clip), wmel.features(x, plan=p), orig, ref)
+        got = wsb.Fbank(n_mels=80, normalize=dict(norm_type="sentence", std_norm=std_norm))(torch.from_numpy(x))
+        assert np.array_equal(got.numpy()[0], wmel.features(x, plan=p))
+
+
+def test_global_input_normalization_and_refusals():
+    """norm_type "global" at inference: the stored statistics as the per-column affine; "batch"
+    refused by name."""
+    rng = np.random.default_rng(3)
+    mean, std = rng.uniform(-60, 0, 80), rng.uniform(0.5, 20, 80)
+    norm = InputNormalization(norm_type="global", std_norm=True)
+    norm.glob_mean, norm.glob_std, norm.count = torch.tensor(mean, dtype=torch.float32), \
+        torch.tensor(std, dtype=torch.float32), 1
+    norm.eval()
+    sc, sh = wsb.global_cols(norm.glob_mean, norm.glob_std)
+    for clip, x in _clips():
+        orig = norm(Fbank(n_mels=80)(torch.from_numpy(x)[None])).numpy()[0]
+        m32, s32 = norm.glob_mean.double().numpy(), norm.glob_std.double().numpy()
+        ref = (P.toolkit_oracle("speechbrain-fbank", x) - m32) / np.maximum(s32, 1e-10)
+        _hold(("global", clip), wmel.features(x, plan=wsb.plan(dict(n_mels=80)), col_scale=sc, col_shift=sh), orig, ref)
+    with pytest.raises(NotImplementedError, match="norm_type 'batch'"):
+        wsb.plan(dict(n_mels=80), normalize=dict(norm_type="batch"))
+    with pytest.raises(ValueError, match="global_cols"):
+        wsb.plan(dict(n_mels=80), normalize=dict(norm_type="global"))
+    with pytest.raises(ValueError, match="not an argument of speechbrain's InputNormalization"):
+        wsb.plan(dict(n_mels=80), normalize=dict(norm="sentence"))
 
 
 HPARAMS = [dict(n_mels=40), dict(n_mels=80, n_fft=512), dict(n_mels=64, f_min=20, f_max=7600, top_db=60.0),
@@ -114,5 +161,8 @@ if __name__ == "__main__":
     for h in HPARAMS:
         test_plan_from_hparams(h)
     test_dropin_module()
+    for s in (False, True):
+        test_sentence_input_normalization(s)
+    test_global_input_normalization_and_refusals()
     for k, v in sorted(_ERRS.items(), key=str):
         print(f"{str(k[0]):70s} {k[1]:22s} {v:.3g}")
