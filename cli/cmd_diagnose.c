@@ -15,6 +15,7 @@
 #include "frontend.h"
 #include "input.h"
 #include "msg.h"
+#include "out.h"
 #include "wmel.h"
 
 #include <errno.h>
@@ -34,22 +35,36 @@ const char DIAGNOSE_HELP[] =
     "      --preset NAME      the front-end the port claims (wmel presets lists them)\n"
     "      --plan FILE.json   or a plan's JSON file (docs/frontends.md)\n"
     "      --hf-config PATH   or a transformers feature extractor's configuration\n"
-    "      --audio IN         the clip the port computed its features of\n"
-    "      --features F       the port's features: .npy (float16/32/64), or raw float32\n"
-    "                         little-endian with --shape\n"
+    "      --audio IN         the clip the port computed its features of: an audio file, a\n"
+    "                         .npy of samples (float32/64, int16; 1-D or (1, n)), raw\n"
+    "                         float32 (.f32, at the plan's rate), a pack's inputs/*\n"
+    "      --features F       the port's features: .npy (float16/bfloat16/32/64, any\n"
+    "                         layout, a batch axis of 1), or raw float32 with --shape\n"
+    "                         (--audio and --features may be repeated, in pairs: the\n"
+    "                         answer is fitted on the first and checked on the others)\n"
     "      --shape R,C        the raw file's shape (axes separated by commas)\n"
+    "      --rate HZ          the raw or .npy clip's rate (must be the plan's)\n"
+    "      --emit-plan FILE   write the plan that reproduces the port (wmel mel --plan\n"
+    "                         FILE computes the port's features); a file wmel diagnose did\n"
+    "                         not write is replaced only with --force\n"
+    "      --force            replace FILE whoever wrote it\n"
     "      --json             one JSON object: matches, differences, residual_before, ...\n"
     "      -q, --quiet        no warnings on stderr\n"
     "    exit 0 the port matches, 1 it differs, 2 usage errors, 3 not diagnosed (an\n"
     "    unreadable file, features no layout reconciles with the plan)\n";
 
-/* A .npy of float16, float32 or float64 (little-endian, C order, 1 to 3 axes, not empty) as
- * float32. */
+/* A .npy of float16, bfloat16, float32 or float64 (little-endian, C order, 1 to 3 axes, not
+ * empty) as float32. */
 static int read_npy(const char *path, float **x, size_t *count, size_t *shape, int *ndim, char *err, size_t err_len)
 {
     cli_npy n;
     *x = NULL;
-    if (cli_npy_read(path, &n, NULL, err, err_len)) return -1;
+    if (cli_npy_read_more(path, &n, err, err_len)) return -1;
+    if (n.kind == 1) {
+        cli_npy_free(&n);
+        snprintf(err, err_len, "%s: int16 values: features are floating point", path);
+        return -1;
+    }
     int rc = -1;
     if (n.fortran)
         snprintf(err, err_len, "%s: a Fortran-order array: save it with np.ascontiguousarray", path);
@@ -123,9 +138,121 @@ static int read_raw(const char *path, const size_t *shape, int ndim, float **x, 
     return 0;
 }
 
+static int ends_with(const char *s, const char *tail)
+{
+    size_t a = strlen(s), b = strlen(tail);
+    return a >= b && !strcmp(s + a - b, tail);
+}
+
+/* The rate of a pack's input (PACK/inputs/NAME): the manifest's "sample_rate"; 0 when the
+   file is not in a pack. */
+static long pack_rate(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash - path < 6 || strncmp(slash - 6, "inputs", 6) || (slash - path > 6 && slash[-7] != '/')) return 0;
+    char man[4096];
+    int k = snprintf(man, sizeof man, "%.*smanifest.json", (int)(slash - 6 - path), path);
+    if (k < 0 || (size_t)k >= sizeof man) return 0;
+    FILE *f = cli_fopen(man, "rb");
+    if (!f) return 0;
+    char buf[65536];
+    size_t got = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[got] = 0;
+    const char *p = strstr(buf, "\"sample_rate\"");
+    if (!p || !(p = strchr(p, ':'))) return 0;
+    return strtol(p + 1, NULL, 10);
+}
+
+/* The clip: an audio file (the decoder), samples in a .npy (float16/32/64 or int16 as
+   x / 32768; 1-D, (1, n) or (n, 1)), raw float32 (.f32, .raw) at the plan's rate. rate: --rate
+   (0 none); a pack's input takes the manifest's. */
+static int load_clip(const char *path, int plan_rate, long rate, int quiet, float **pcm, size_t *n, char *err,
+                     size_t err_len)
+{
+    int npy = ends_with(path, ".npy"), raw = ends_with(path, ".f32") || ends_with(path, ".raw");
+    long pr = npy || raw ? pack_rate(path) : 0;
+    if ((npy || raw) && ((rate && rate != plan_rate) || (pr && pr != plan_rate))) {
+        snprintf(err, err_len, "%s: samples at %ld Hz, the plan's rate is %d Hz: resample the clip (or give an audio "
+                 "file, which the decoder resamples)", path, rate ? rate : pr, plan_rate);
+        return -1;
+    }
+    if (!npy) return cli_load_input(path, pcm, n, quiet, raw, err, err_len) ? -1 : 0;
+    cli_npy a;
+    if (cli_npy_read_more(path, &a, err, err_len)) return -1;
+    int rc = -1;
+    size_t len = a.count;
+    int one = a.ndim == 1 || (a.ndim == 2 && (a.shape[0] == 1 || a.shape[1] == 1));
+    if (a.fortran && a.ndim > 1 && !one)
+        snprintf(err, err_len, "%s: a Fortran-order array: save it with np.ascontiguousarray", path);
+    else if (!one)
+        snprintf(err, err_len, "%s: samples of %d axes: one clip's samples are needed (1-D or (1, n))", path, a.ndim);
+    else if (len == 0)
+        snprintf(err, err_len, "%s: no samples", path);
+    else if (!(*pcm = malloc(len * sizeof **pcm)))
+        snprintf(err, err_len, "%s: out of memory", path);
+    else {
+        double k = a.kind == 1 ? 1.0 / 32768 : 1.0;
+        for (size_t i = 0; i < len; i++) (*pcm)[i] = (float)(cli_npy_at(&a, i) * k);
+        *n = len;
+        rc = 0;
+    }
+    cli_npy_free(&a);
+    return rc;
+}
+
+/* Whether the file at path may be replaced: absent, or a plan wmel diagnose wrote (its
+   "notes" start with NOTE_TAG), or force. */
+#define NOTE_TAG "wmel diagnose"
+static int may_replace(const char *path, int force)
+{
+    FILE *f = cli_fopen(path, "rb");
+    if (!f) return 1;
+    char buf[WMEL_PLAN_JSON_MAX + 1024], note[512];
+    size_t got = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    if (force) return 1;
+    return got < sizeof buf && wmel_plan_json_meta(buf, got, "notes", note, sizeof note) == 0 &&
+           !strncmp(note, NOTE_TAG, strlen(NOTE_TAG));
+}
+
+static int emit_plan(const char *path, const wmel_frontend_plan *plan, const char *features, char *err, size_t err_len)
+{
+    char pj[WMEL_PLAN_JSON_MAX], note[1024], text[WMEL_PLAN_JSON_MAX + 1200];
+    if (wmel_plan_to_json(plan, pj, sizeof pj, err, err_len)) return -1;
+    char *end = strrchr(pj, '}');
+    if (!end) {
+        snprintf(err, err_len, "the plan's JSON");
+        return -1;
+    }
+    *end = 0;
+    size_t l = strlen(pj);
+    while (l && (pj[l - 1] == '\n' || pj[l - 1] == ' ')) pj[--l] = 0;
+    /* the features' name as a JSON string's characters */
+    size_t k = 0;
+    for (const char *c = features; *c && k + 8 < 600; c++) {
+        if (*c == '"' || *c == '\\') note[k++] = '\\';
+        note[k++] = (unsigned char)*c < 0x20 ? '?' : *c;
+    }
+    note[k] = 0;
+    snprintf(text, sizeof text, "%s,\n  \"notes\": \"%s: the plan that reproduces %s\"\n}\n", pj, NOTE_TAG, note);
+    cli_out o;
+    if (cli_out_open(&o, path, 0, err, err_len)) return -1;
+    if (fputs(text, o.f) < 0) {
+        cli_out_abort(&o);
+        snprintf(err, err_len, "%s: write failed: %s", path, strerror(errno));
+        return -1;
+    }
+    return cli_out_commit(&o, err, err_len) ? -1 : 0;
+}
+
+enum { MAX_CLIPS = 16 };
+
 int cmd_diagnose(int argc, char **argv)
 {
-    const char *audio_path = NULL, *feat_path = NULL, *shape_text = NULL;
+    const char *audio_paths[MAX_CLIPS], *feat_paths[MAX_CLIPS], *shape_text = NULL, *emit_path = NULL;
+    int n_audio = 0, n_feats = 0, force = 0;
+    long rate = 0;
     int json = 0, quiet = 0, pr;
     cli_fe fe;
     cli_fe_init(&fe);
@@ -134,13 +261,33 @@ int cmd_diagnose(int argc, char **argv)
         if ((pr = cli_fe_opt(a, v, &fe)) != 0) {
             if (pr == 2) return 2;
             if (pr == 1) i++;
-        } else if (!strcmp(a, "--audio") || !strcmp(a, "--features") || !strcmp(a, "--shape")) {
+        } else if (!strcmp(a, "--audio") || !strcmp(a, "--features") || !strcmp(a, "--shape") ||
+                   !strcmp(a, "--emit-plan") || !strcmp(a, "--rate")) {
             if (!v) {
                 cli_msg("wmel: diagnose: %s needs a value", a);
                 return 2;
             }
-            *(a[2] == 'a' ? &audio_path : a[2] == 'f' ? &feat_path : &shape_text) = v;
             i++;
+            if (a[2] == 'a' || a[2] == 'f') {
+                int *cnt = a[2] == 'a' ? &n_audio : &n_feats;
+                if (*cnt >= MAX_CLIPS) {
+                    cli_msg("wmel: diagnose: at most %d clips (%s)", MAX_CLIPS, a);
+                    return 2;
+                }
+                (a[2] == 'a' ? audio_paths : feat_paths)[(*cnt)++] = v;
+            } else if (a[2] == 'e') {
+                emit_path = v;
+            } else if (a[2] == 'r') {
+                char *end;
+                errno = 0;
+                rate = strtol(v, &end, 10);
+                if (end == v || *end || errno || rate < 1000 || rate > 384000)
+                    return cli_usage("diagnose: --rate takes a rate in Hz, 1000 to 384000");
+            } else {
+                shape_text = v;
+            }
+        } else if (!strcmp(a, "--force")) {
+            force = 1;
         } else if (!strcmp(a, "--json")) {
             json = 1;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
@@ -150,8 +297,21 @@ int cmd_diagnose(int argc, char **argv)
             return 2;
         }
     }
-    if (!audio_path || !feat_path)
+    if (!n_audio || !n_feats)
         return cli_usage("diagnose: --audio IN and --features THEIRS.npy are needed (see wmel diagnose --help)");
+    if (n_audio != n_feats)
+        return cli_usage("diagnose: --audio and --features come in pairs: one port's features of each clip");
+    if (emit_path) {
+        const char *outs[1] = {emit_path};
+        const char *ins[2 * MAX_CLIPS];
+        for (int k = 0; k < n_audio; k++) ins[2 * k] = audio_paths[k], ins[2 * k + 1] = feat_paths[k];
+        if (cli_check_files(outs, 1, ins, 2 * n_audio)) return 2;
+        if (!may_replace(emit_path, force)) {
+            cli_msg("wmel: diagnose: %s exists and is not a plan wmel diagnose wrote: --force replaces it, or choose "
+                    "another name", emit_path);
+            return 2;
+        }
+    }
     if (!fe.preset && !fe.plan_file && !fe.hf_config && !fe.frontend_given)
         return cli_usage("diagnose: name the front-end the port claims: --preset NAME, --plan FILE.json or --hf-config PATH");
     size_t shape[3];
@@ -183,12 +343,17 @@ int cmd_diagnose(int argc, char **argv)
     float *pcm = NULL, *x = NULL;
     size_t n = 0, n_x = 0;
     int rc = DIAGNOSE_ERROR;
-    if (cli_load_input(audio_path, &pcm, &n, quiet, 0, err, sizeof err)) {
+    char *text = NULL;
+    const size_t text_cap = 65536;
+    if (load_clip(audio_paths[0], plan.sample_rate, rate, quiet, &pcm, &n, err, sizeof err)) {
         cli_msg("wmel: diagnose: %s", err);
         return DIAGNOSE_ERROR;
     }
-    if (shape_text ? read_raw(feat_path, shape, ndim, &x, &n_x, err, sizeof err)
-                   : read_npy(feat_path, &x, &n_x, shape, &ndim, err, sizeof err)) {
+    size_t shape0[3];
+    int ndim0 = ndim;
+    memcpy(shape0, shape, sizeof shape);
+    if (shape_text ? read_raw(feat_paths[0], shape, ndim, &x, &n_x, err, sizeof err)
+                   : read_npy(feat_paths[0], &x, &n_x, shape, &ndim, err, sizeof err)) {
         cli_msg("wmel: diagnose: %s", err);
         goto done;
     }
@@ -197,15 +362,91 @@ int cmd_diagnose(int argc, char **argv)
         cli_msg("wmel: diagnose: %s", err);
         goto done;
     }
-    char text[8192];
-    if ((json ? wmel_dg_json(&r, text, sizeof text) : wmel_dg_text(&r, text, sizeof text)) < 0) {
+    text = malloc(text_cap);
+    if (!text || (json ? wmel_dg_json(&r, text, text_cap) : wmel_dg_text(&r, text, text_cap)) < 0) {
         cli_msg("wmel: diagnose: the report does not fit");
         goto done;
     }
+    /* the other clips: the answer's plan (the claimed one when the port matches) on each */
+    int all_ok = 1;
+    const wmel_frontend_plan *answer = r.matches ? &plan : r.has_plan && r.explained ? &r.plan : NULL;
+    size_t tl = strlen(text);
+    if (json && tl && text[tl - 1] == '}') text[--tl] = 0;
+    if (json) tl += (size_t)snprintf(text + tl, text_cap - tl, ", \"clips\": [");
+    for (int k = 0; k < n_audio; k++) {
+        wmel_dg_check_result ck;
+        memset(&ck, 0, sizeof ck);
+        const char *st_txt;
+        char why[1400] = "";
+        if (k == 0) {
+            ck.ok = r.matches || r.reproduces;
+            ck.max = r.matches ? r.residual_after : r.plan_max;
+            ck.excess = r.plan_excess;
+        } else {
+            float *pk = NULL, *xk = NULL;
+            size_t nk = 0, n_xk = 0, shk[3];
+            int ndk = ndim0;
+            memcpy(shk, shape0, sizeof shk);
+            ck.max = ck.excess = NAN;
+            if (!answer) snprintf(why, sizeof why, "no plan to check");
+            else if (load_clip(audio_paths[k], plan.sample_rate, rate, quiet, &pk, &nk, why, sizeof why)) {
+            } else if (shape_text ? read_raw(feat_paths[k], shk, ndk, &xk, &n_xk, why, sizeof why)
+                                  : read_npy(feat_paths[k], &xk, &n_xk, shk, &ndk, why, sizeof why)) {
+            } else if (wmel_dg_check(answer, pk, nk, xk, n_xk, shk, ndk, r.dtype, &ck, why, sizeof why)) {
+            } else if (!ck.ok) {
+                snprintf(why, sizeof why, "%s", ck.why);
+            }
+            free(pk);
+            free(xk);
+        }
+        all_ok &= ck.ok;
+        st_txt = ck.ok ? (r.matches ? "matches" : "reproduced") : "differs";
+        if (json) {
+            tl += (size_t)snprintf(text + tl, text_cap - tl, "%s{\"audio\": ", k ? ", " : "");
+            /* the paths as JSON strings */
+            for (int w = 0; w < 2; w++) {
+                const char *pth = w ? feat_paths[k] : audio_paths[k];
+                if (w) tl += (size_t)snprintf(text + tl, text_cap - tl, ", \"features\": ");
+                text[tl++] = '"';
+                for (const char *c = pth; *c && tl + 16 < text_cap; c++) {
+                    if (*c == '"' || *c == '\\') text[tl++] = '\\';
+                    text[tl++] = (unsigned char)*c < 0x20 ? '?' : *c;
+                }
+                text[tl++] = '"';
+                text[tl] = 0;
+            }
+            tl += (size_t)snprintf(text + tl, text_cap - tl, ", \"status\": \"%s\", \"max\": ", st_txt);
+            tl += (size_t)(isfinite(ck.max) ? snprintf(text + tl, text_cap - tl, "%.6g", ck.max)
+                                            : snprintf(text + tl, text_cap - tl, "null"));
+            tl += (size_t)snprintf(text + tl, text_cap - tl, "}");
+        } else if (n_audio > 1) {
+            tl += (size_t)snprintf(text + tl, text_cap - tl, "clip %d (%s): %s", k + 1, audio_paths[k], st_txt);
+            if (isfinite(ck.max)) tl += (size_t)snprintf(text + tl, text_cap - tl, ", max %.3g", ck.max);
+            if (!ck.ok && why[0]) tl += (size_t)snprintf(text + tl, text_cap - tl, ": %.600s", why);
+            tl += (size_t)snprintf(text + tl, text_cap - tl, "\n");
+        }
+        if (tl >= text_cap - 2048) {
+            cli_msg("wmel: diagnose: the report does not fit");
+            goto done;
+        }
+    }
+    if (json) snprintf(text + tl, text_cap - tl, "]}\n");
     fputs(text, stdout);
-    if (json) fputs("\n", stdout);
-    rc = r.matches ? 0 : 1;
+    fflush(stdout);
+    rc = r.matches && all_ok ? 0 : 1;
+    if (emit_path) {
+        if (!r.explained || !r.has_plan || !r.reproduces) {
+            cli_msg("wmel: diagnose: no plan written to %s: %s", emit_path,
+                    r.not_expressible[0] ? r.not_expressible : !r.explained ? "the port is not explained"
+                                                                              : "the plan found does not reproduce the port");
+            rc = rc ? rc : 1;
+        } else if (emit_plan(emit_path, &r.plan, feat_paths[0], err, sizeof err)) {
+            cli_msg("wmel: diagnose: %s", err);
+            rc = DIAGNOSE_ERROR;
+        }
+    }
 done:
+    free(text);
     free(pcm);
     free(x);
     return rc;

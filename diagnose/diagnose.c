@@ -621,16 +621,23 @@ static const char *shape_text(const size_t *shape, int ndim, char *buf, size_t c
     return buf;
 }
 
+static const struct { double v; const char *s; } UNITS[] = {
+    {2.302585092994046, "ln where log10 (x ln 10)"}, {0.4342944819032518, "log10 where ln (/ ln 10)"},
+    {10, "dB (10 log10)"}, {20, "dB (20 log10)"}, {4.342944819032518, "dB (10 log10) where ln"},
+    {8.685889638065036, "dB (20 log10) where ln"}, {0.5, "half (magnitude where power)"},
+    {2, "double (power where magnitude)"}};
 static const char *units_name(double a)
 {
-    static const struct { double v; const char *s; } K[] = {
-        {2.302585092994046, "ln where log10 (x ln 10)"}, {0.4342944819032518, "log10 where ln (/ ln 10)"},
-        {10, "dB (10 log10)"}, {20, "dB (20 log10)"}, {4.342944819032518, "dB (10 log10) where ln"},
-        {8.685889638065036, "dB (20 log10) where ln"}, {0.5, "half (magnitude where power)"},
-        {2, "double (power where magnitude)"}};
-    for (size_t i = 0; i < sizeof K / sizeof K[0]; i++)
-        if (fabs(a / K[i].v - 1) < 2e-3) return K[i].s;
+    for (size_t i = 0; i < sizeof UNITS / sizeof UNITS[0]; i++)
+        if (fabs(a / UNITS[i].v - 1) < 2e-3) return UNITS[i].s;
     return NULL;
+}
+/* A fitted factor as the named unit's exact one (a when none is near). */
+static double units_exact(double a)
+{
+    for (size_t i = 0; i < sizeof UNITS / sizeof UNITS[0]; i++)
+        if (fabs(a / UNITS[i].v - 1) < 2e-3) return UNITS[i].v;
+    return a;
 }
 
 int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, const float *feat, size_t n_feat,
@@ -809,6 +816,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
     state cur;
     memset(&cur, 0, sizeof cur);
     cur.dtype = dtype;
+    out->dtype = dtype;
     cur.plan = start;
     if (n_stk > 1) { /* the stacking that fits best */
         double best = INFINITY;
@@ -937,6 +945,8 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
         out->residual_before = sb.max;
     }
     /* ---- units: a linear map of the log values */
+    double units_a = 1, units_b = 0, units_scale = 0; /* port = a plan + b; or the scale found */
+    size_t bank_rows = 0;                               /* mel rows the port holds constant */
     {
         size_t cnt = d.R * d.C;
         double a, b, rms_fit = fit_units(d.y, d.x, cnt, &a, &b);
@@ -945,7 +955,10 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
             const char *nm = units_name(a);
             double sc32 = 2 * log(32768.0);
             wmel_dg_diff *df;
+            units_a = a;
+            units_b = b;
             if (fabs(a - 1) < 1e-3 && fabs(fabs(b) - sc32) < 0.05 && base.log != WMEL_LOG10_CLAMP) {
+                units_scale = b < 0 ? base.scale / 32768.0 : base.scale * 32768.0;
                 df = add_diff(out, "scale");
                 df->numeric = 1;
                 snprintf(df->preset, sizeof df->preset, "%.17g", base.scale);
@@ -1226,6 +1239,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
                 nz++;
             }
         }
+        bank_rows = nz;
         if (nz) {
             char txt[128] = "";
             for (size_t k = 0; k < nz && k < 8; k++) {
@@ -1357,6 +1371,73 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
     }
     out->explained = s0.rel <= tol_rel && s0.rms <= tol_rms && n_bad == 0;
     out->matches = out->explained && out->n_diff == 0;
+    /* ---- the answer as a plan, proved on the clip */
+    {
+        wmel_frontend_plan q = cur.plan;
+        char *why = out->not_expressible;
+        size_t wl = sizeof out->not_expressible;
+        if (q.norm_flags & DG_NORMF_CHUNK_MAX)
+            snprintf(why, wl, "Whisper's max - 8 taken per 30 s chunk of frames (norm_max_scope chunk)");
+        else if (bank_rows)
+            snprintf(why, wl, "%zu mel %s held constant where the plan's filters vary", bank_rows,
+                     bank_rows > 1 ? "rows" : "row");
+        else if (cur.offset > 0)
+            snprintf(why, wl, "the port's frames start %ld samples into the clip (no padding removes samples)",
+                     cur.offset);
+        if (!why[0] && transposed) q.layout = q.layout == WMEL_LAYOUT_MELS_FRAMES ? WMEL_LAYOUT_FRAMES_MELS : WMEL_LAYOUT_MELS_FRAMES;
+        if (!why[0] && units_scale > 0) {
+            q.scale = units_scale;
+        } else if (!why[0] && (units_a != 1 || units_b != 0)) { /* port = a plan + b: an affine after the plan's */
+            double ps = q.affine ? q.post_scale : 1, shift = q.affine ? q.post_shift : 0;
+            double ua = units_exact(units_a), ub = units_a != ua && fabs(units_b) < 1e-3 ? 0.0 : units_b;
+            q.affine = 1;
+            q.post_scale = ua * ps;
+            q.post_shift = ua * shift + ub;
+        }
+        if (!why[0] && (cur.offset < 0 || cur.pad)) { /* explicit padding: zeros before, silence after */
+            int center = q.framing != WMEL_FRAMES_SNIP;
+            if (center && q.framing == WMEL_FRAMES_CENTER_REFLECT)
+                snprintf(why, wl, "%s%s the clip before torch.stft's reflect padding",
+                         cur.offset < 0 ? "zeros before" : "", cur.pad ? (cur.offset < 0 ? " and silence after" : "silence after") : "");
+            else {
+                long left = (center ? q.n_fft / 2 : q.pad_left) - cur.offset;
+                if (center) {
+                    q.framing = WMEL_FRAMES_SNIP;
+                    q.pad_right = q.n_fft / 2;
+                    q.pad_mode = WMEL_PAD_ZERO;
+                } else if (q.pad_mode != WMEL_PAD_ZERO && (left != q.pad_left || cur.pad)) {
+                    snprintf(why, wl, "zeros around the clip before its reflect padding");
+                }
+                q.pad_left = (int)left;
+                if (cur.pad) q.pad_multiple = (int)(n + cur.pad < (size_t)1 << 20 ? n + cur.pad : 0);
+            }
+        }
+        if (!why[0]) {
+            char m[256];
+            wmel_frontend_plan qc = q;
+            qc.norm_flags &= ~DG_NORMF_CHUNK_MAX;
+            if (wmel_plan_check(&qc, m, sizeof m)) snprintf(why, wl, "a plan with the differences found: %.150s", m);
+            else {
+                out->plan = qc;
+                out->has_plan = 1;
+            }
+        }
+        out->plan_max = out->plan_excess = NAN;
+        if (out->has_plan && !d.cancelled) {
+            wmel_dg_check_result ck;
+            char e2[256];
+            if (wmel_dg_check(&out->plan, audio, n, feat, n_feat, shape, ndim, dtype, &ck, e2, sizeof e2) == 0) {
+                out->plan_max = ck.max;
+                out->plan_excess = ck.excess;
+                out->reproduces = ck.ok;
+                if (!ck.ok && out->explained) {
+                    char t[260];
+                    snprintf(t, sizeof t, "the plan found does not reproduce the port on its own: %s", ck.why);
+                    add_note(out, t);
+                }
+            }
+        }
+    }
     out->evals = d.evals;
     rc = 0;
 done:
@@ -1365,6 +1446,158 @@ done:
     free(d.mask);
     free(d.a);
     free(d.y);
+    return rc;
+}
+
+/* ---- the proof: a plan's features of a clip against the port's, cell by cell */
+
+/* Per cell, what the bound multiplies (eval's scalec): max(1, |port|), and for a log of mel
+   energies with no normalisation over them (none, or an affine after none) the float32
+   transform's noise in cells g (ln) below their frame's largest: 2 eps32 exp(g / 2) in ln
+   units (the run's rule, diagnose.c above), carried through the log's unit and the affine's
+   factor. frames: the frame axis (0 rows, 1 columns) of the R x C values x. */
+static void cell_scale(const wmel_frontend_plan *p, const float *x, size_t R, size_t C, int fcols, double tol_rel,
+                       float *sc)
+{
+    int lg = p->log;
+    int logs = p->norm == WMEL_NORM_NONE &&
+               (lg == WMEL_LOG_ADD || lg == WMEL_LOG_CLAMP || lg == WMEL_LOG10_CLAMP);
+    double unit = lg == WMEL_LOG10_CLAMP ? log(10.0) : 1.0; /* ln per unit of the log */
+    double gain = p->affine ? fabs(p->post_scale) : 1.0;
+    if (!(gain > 0)) logs = 0;
+    size_t nt = fcols ? C : R, nm = fcols ? R : C;
+    for (size_t t = 0; t < nt; t++) {
+        double top = -INFINITY;
+        if (logs)
+            for (size_t m = 0; m < nm; m++) {
+                float v = x[fcols ? m * C + t : t * C + m];
+                if (v > top) top = v;
+            }
+        for (size_t m = 0; m < nm; m++) {
+            size_t i = fcols ? m * C + t : t * C + m;
+            double v = x[i], a = fabs(v) > 1 ? fabs(v) : 1;
+            if (logs && isfinite(top) && isfinite(v)) {
+                double g = (top - v) / gain * unit;
+                double nz = 2 * FLT_EPSILON * exp(g / 2) / unit * gain / tol_rel;
+                if (nz > a) a = nz;
+            }
+            sc[i] = (float)(a < FLT_MAX ? a : FLT_MAX);
+        }
+    }
+}
+
+int wmel_dg_check(const wmel_frontend_plan *plan, const float *audio, size_t n, const float *feat, size_t n_feat,
+                  const size_t *shape, int ndim, int dtype, wmel_dg_check_result *out, char *err, size_t err_len)
+{
+    if (!out) {
+        snprintf(err, err_len, "no result to fill");
+        return WMEL_DG_ERROR;
+    }
+    memset(out, 0, sizeof *out);
+    out->max = out->excess = NAN;
+    if (!plan || !audio || !feat || !shape || n == 0 || n_feat == 0 || ndim < 1 || ndim > 3) {
+        snprintf(err, err_len, "no audio, no features or features of %d axes", ndim);
+        return WMEL_DG_ERROR;
+    }
+    char msg[512];
+    if (plan_check(plan)) {
+        wmel_frontend_plan q = *plan;
+        q.norm_flags &= ~DG_NORMF_CHUNK_MAX;
+        wmel_plan_check(&q, msg, sizeof msg);
+        snprintf(err, err_len, "the plan: %s", msg);
+        return WMEL_DG_ERROR;
+    }
+    wmel_params p1 = wmel_default_params();
+    p1.n_threads = 1;
+    int st;
+    wmel_ctx *ctx = wmel_create_plan(&p1, plan, &st);
+    size_t R = 0, C = 0;
+    if (!ctx || wmel_features_shape(ctx, n, &R, &C)) {
+        wmel_destroy(ctx);
+        snprintf(err, err_len, "the plan cannot compute this clip: %s", wmel_strerror(ctx ? WMEL_ERR_INVALID_ARG : st));
+        return WMEL_DG_ERROR;
+    }
+    /* the shapes, axes of length 1 dropped */
+    size_t a[3], b[2];
+    int na = 0, nb = 0;
+    for (int i = 0; i < ndim; i++)
+        if (shape[i] != 1) a[na++] = shape[i];
+    if (R != 1) b[nb++] = R;
+    if (C != 1) b[nb++] = C;
+    int same = na == nb && R * C == n_feat;
+    for (int i = 0; same && i < na; i++) same = a[i] == b[i];
+    if (!same) {
+        wmel_destroy(ctx);
+        snprintf(out->why, sizeof out->why, "the plan gives (%zu, %zu), the port %s", R, C,
+                 shape_text(shape, ndim, msg, sizeof msg));
+        return 0;
+    }
+    float *y = malloc(R * C * sizeof *y), *y2 = NULL, *sc = malloc(R * C * sizeof *sc);
+    int rc = WMEL_DG_ERROR;
+    if (!y || !sc) {
+        snprintf(err, err_len, "out of memory");
+        goto done;
+    }
+    if ((st = wmel_features(ctx, audio, n, y, R * C)) != 0) {
+        snprintf(err, err_len, "the plan's features of this clip: %s", wmel_strerror(st));
+        goto done;
+    }
+    double tol_rel = 1e-4;
+    if (dtype == 1 || dtype == 2) {
+        double eps = dtype == 1 ? ldexp(1, -11) : ldexp(1, -8), amax = 0;
+        for (size_t i = 0; i < R * C; i++)
+            if (isfinite(feat[i]) && fabs(feat[i]) > amax) amax = fabs(feat[i]);
+        tol_rel = 128 * eps * (amax > 1 ? amax : 1);
+    }
+    if (plan->dither > 0) { /* another seed's spread: no two generators' noise agrees */
+        wmel_frontend_plan q = *plan;
+        q.dither_seed++;
+        wmel_ctx *c2 = wmel_create_plan(&p1, &q, &st);
+        y2 = malloc(R * C * sizeof *y2);
+        if (c2 && y2 && wmel_features(c2, audio, n, y2, R * C) == 0) {
+            double sp = 0;
+            for (size_t i = 0; i < R * C; i++) {
+                double e = fabs((double)y2[i] - y[i]) / (fabs(y[i]) > 1 ? fabs(y[i]) : 1);
+                if (e > sp && isfinite(e)) sp = e;
+            }
+            if (1.5 * sp > tol_rel) tol_rel = 1.5 * sp;
+        }
+        wmel_destroy(c2);
+    }
+    int fcols = frames_are_cols(plan);
+    cell_scale(plan, feat, R, C, fcols, tol_rel, sc);
+    double mx = 0, ex = 0, at = 0;
+    size_t worst = 0;
+    for (size_t i = 0; i < R * C; i++) {
+        double xv = feat[i];
+        if (!isfinite(xv)) {
+            out->nonfinite++;
+            continue;
+        }
+        double e = fabs((double)round_dtype(y[i], dtype) - xv);
+        if (!(e == e)) e = INFINITY;
+        double bound = tol_rel * sc[i];
+        if (e > mx) mx = e;
+        if (!(e / bound <= ex)) {
+            ex = e / bound;
+            at = bound;
+            worst = i;
+        }
+    }
+    out->max = mx;
+    out->excess = ex;
+    out->bound_at = at;
+    out->ok = ex <= 1 && out->nonfinite == 0;
+    if (!out->ok)
+        snprintf(out->why, sizeof out->why, "%s%.3g at (row %zu, column %zu), %.3g times its bound %.3g",
+                 out->nonfinite ? "NaN or infinite cells; " : "", fabs((double)round_dtype(y[worst], dtype) - feat[worst]),
+                 worst / C, worst % C, ex, at);
+    rc = 0;
+done:
+    wmel_destroy(ctx);
+    free(y);
+    free(y2);
+    free(sc);
     return rc;
 }
 
@@ -1424,7 +1657,15 @@ int wmel_dg_json(const wmel_dg_result *r, char *buf, size_t cap)
     put_str(buf, cap, &len, r->floor);
     put(buf, cap, &len, ", \"notes\": ");
     put_str(buf, cap, &len, r->notes);
-    put(buf, cap, &len, ", \"candidates\": %zu, \"nonfinite\": %zu}", r->evals, r->nonfinite);
+    put(buf, cap, &len, ", \"candidates\": %zu, \"nonfinite\": %zu, \"plan\": ", r->evals, r->nonfinite);
+    char pj[WMEL_PLAN_JSON_MAX];
+    if (r->has_plan && wmel_plan_to_json(&r->plan, pj, sizeof pj, NULL, 0) == 0) put(buf, cap, &len, "%s", pj);
+    else put(buf, cap, &len, "null");
+    put(buf, cap, &len, ", \"reproduces\": %s, \"plan_max\": ", r->reproduces ? "true" : "false");
+    put_num(buf, cap, &len, r->plan_max);
+    put(buf, cap, &len, ", \"rounding_only\": %s, \"not_expressible\": ", r->rounding_only ? "true" : "false");
+    put_str(buf, cap, &len, r->not_expressible);
+    put(buf, cap, &len, "}");
     if (len >= cap) return -1;
     return (int)len;
 }
@@ -1442,8 +1683,8 @@ int wmel_dg_text(const wmel_dg_result *r, char *buf, size_t cap)
                 "remaining max %.3g, tolerance %.3g x max(1, |value|):\n", r->nonfinite, r->nonfinite > 1 ? "cells" : "cell",
                 r->residual_after, r->tol);
         else if (!r->explained)
-            put(buf, cap, &len, "no plan near this preset explains it; the best candidate (remaining max %.3g, tolerance %.3g x "
-                "max(1, |value|)):\n", r->residual_after, r->tol);
+            put(buf, cap, &len, "no plan near this preset explains it (remaining max %.3g, tolerance "
+                "%.3g x max(1, |value|)); the nearest candidate tried, not an answer, differs in:\n", r->residual_after, r->tol);
         for (int i = 0; i < r->n_diff; i++) {
             const wmel_dg_diff *df = &r->diff[i];
             put(buf, cap, &len, "%s: %s, preset %s", df->field, df->found, df->preset);
@@ -1456,6 +1697,21 @@ int wmel_dg_text(const wmel_dg_result *r, char *buf, size_t cap)
                 r->explained ? ", " : "", r->explained ? r->floor : "");
         else
             put(buf, cap, &len, "residual: none (no finite cell of the port's to compare)\n");
+    }
+    if (r->explained) {
+        char pj[WMEL_PLAN_JSON_MAX];
+        if (r->has_plan && r->reproduces && wmel_plan_to_json(&r->plan, pj, sizeof pj, NULL, 0) == 0) {
+            for (char *c = pj; *c; c++)
+                if (*c == '\n') *c = ' ';
+            put(buf, cap, &len, "plan: %s\n", pj);
+            put(buf, cap, &len, "  (reproduces the port on this clip: max %.3g, %.2g of the bound; --emit-plan FILE writes it, "
+                "wmel mel --plan FILE computes it)\n", r->plan_max, r->plan_excess);
+        } else if (r->not_expressible[0]) {
+            put(buf, cap, &len, "plan: not expressible: %s\n", r->not_expressible);
+        } else if (r->has_plan) {
+            put(buf, cap, &len, "plan: the plan found does not reproduce the port on its own (max %.3g, %.2g times the bound)\n",
+                r->plan_max, r->plan_excess);
+        }
     }
     if (r->notes[0]) put(buf, cap, &len, "notes: %s\n", r->notes);
     if (len >= cap) return -1;
