@@ -95,8 +95,8 @@ static float round_dtype(float v, int dtype)
 #define NOISE_A 64.0
 #define NOISE_C 32.0
 #define NOISE_NRMS 0.25
-static int noise_scale(const wmel_frontend_plan *p, const float *x, size_t R, size_t C, int fcols, double tol_rel,
-                       float *sc);
+static int noise_scale(const wmel_frontend_plan *p, const float *x, const float *L, size_t R, size_t C, int fcols,
+                       double tol_rel, float *sc);
 
 /* ---- a candidate's features against the port's */
 static score eval(dg *d, const state *s)
@@ -407,14 +407,17 @@ static const fam FAMS[] = {
     {"window", F_INT, offsetof(wmel_frontend_plan, window), NAMES(WINDOWS), 7, {0, 1, 2, 3, 4, 5, 8}},
     {"framing", F_INT, offsetof(wmel_frontend_plan, framing), NAMES(FRAMINGS), 3, {0, 1, 2}},
     {"remove_dc", F_NUM, offsetof(wmel_frontend_plan, remove_dc), NULL, 0, 2, {0, 1}},
+    /* the input's amplitude: [-1, 1] or int16 units (powers of two and a free factor: the
+       scale stage before the search) */
+    {"scale", F_DOUBLE, offsetof(wmel_frontend_plan, scale), NULL, 0, 3, {1, 32768, 3.0517578125e-05}},
     /* pre-emphasis: a grid, the value found refined (refine_preemph) */
     {"preemph", F_DOUBLE, offsetof(wmel_frontend_plan, preemph), NULL, 0, 8, {0, 0.97, 0.95, 0.9, 0.99, 0.93, 0.98, 0.85}},
     {"preemph_mode", F_INT, offsetof(wmel_frontend_plan, preemph_mode), NAMES(PREEMPHS), 2, {0, 1}},
     {"power", F_NUM, offsetof(wmel_frontend_plan, power), NULL, 0, 2, {1, 2}},
     {"mel_scale", F_INT, offsetof(wmel_frontend_plan, mel_scale), NAMES(SCALES), 3, {0, 1, 2}},
     {"mel_norm", F_INT, offsetof(wmel_frontend_plan, mel_norm), NAMES(MELNORMS), 2, {0, 1}},
-    {"low_freq", F_DOUBLE, offsetof(wmel_frontend_plan, low_freq), NULL, 0, 2, {0, 20}},
-    {"high_freq", F_DOUBLE, offsetof(wmel_frontend_plan, high_freq), NULL, 0, 4, {0, 8000, 7600, -400}},
+    {"low_freq", F_DOUBLE, offsetof(wmel_frontend_plan, low_freq), NULL, 0, 5, {0, 20, 60, 125, 300}},
+    {"high_freq", F_DOUBLE, offsetof(wmel_frontend_plan, high_freq), NULL, 0, 4, {0, 8000, -400, 7600}},
     {"log", F_INT, offsetof(wmel_frontend_plan, log), NAMES(LOGS), 3, {0, 1, 2}},
     {"log_guard", F_DOUBLE, offsetof(wmel_frontend_plan, log_guard), NULL, 0, 7,
      {1e-10, 5.9604644775390625e-08, 1e-5, 1e-6, 1.1920928955078125e-07, 1e-8, 1e-7}},
@@ -954,6 +957,86 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
         d.nomask = 0;
         out->residual_before = sb.max;
     }
+    /* ---- the input's amplitude scale: int16 units where the plan reads [-1, 1] (or the
+       reverse), a power of two, or a free factor from the median shift of the log values
+       (ln power: 2 ln s), snapped to a power of two or 32768 when one is as good */
+    int scale_changed = 0;
+    if (!port_const && s0.rms > 0) {
+        s0 = eval(&d, &cur);
+        double ua, ub, lin = fit_units(d.y, d.x, d.R * d.C, &ua, &ub); /* what a linear map of the values leaves */
+        double best_s = 0;
+        score bsc = s0;
+        double cands[40];
+        int nc = 0;
+        cands[nc++] = 32768.0;
+        cands[nc++] = 1 / 32768.0;
+        for (int k = -16; k <= 16; k++)
+            if (k) cands[nc++] = ldexp(1.0, k);
+        {   /* the free factor: the median of port - plan over the cells, as ln power */
+            size_t cnt = d.R * d.C, m = 0;
+            float *df = malloc(cnt * sizeof *df);
+            if (df) {
+                for (size_t i = 0; i < cnt; i++)
+                    if (isfinite(d.x[i]) && isfinite(d.y[i])) df[m++] = d.x[i] - d.y[i];
+                if (m) {
+                    size_t lo = 0, hi = m - 1, k = m / 2; /* quickselect */
+                    while (lo < hi) {
+                        float pv = df[(lo + hi) / 2];
+                        size_t i = lo, j = hi;
+                        while (i <= j) {
+                            while (df[i] < pv) i++;
+                            while (df[j] > pv) j--;
+                            if (i <= j) {
+                                float t = df[i];
+                                df[i] = df[j];
+                                df[j] = t;
+                                i++;
+                                if (j == 0) break;
+                                j--;
+                            }
+                        }
+                        if (k <= j) hi = j;
+                        else if (k >= i) lo = i;
+                        else break;
+                    }
+                    int lg = cur.plan.log;
+                    double unit = lg == WMEL_LOG10_CLAMP ? log(10.0) : 1.0;
+                    double per = (cur.plan.power == 1 ? 1.0 : 2.0) / unit; /* log units per ln of the scale */
+                    if (cur.plan.norm == WMEL_NORM_NONE && lg != WMEL_LOG_NONE && !cur.plan.affine) {
+                        double f = exp((double)df[k] / per);
+                        if (isfinite(f) && f > 0 && fabs(log(f)) > 1e-3) cands[nc++] = f;
+                    }
+                }
+                free(df);
+            }
+        }
+        score s16 = s0; /* int16 units or their reverse, the usual mistake: held to the linear map only */
+        double best16 = 0;
+        for (int k = 0; k < nc; k++) {
+            state sc_ = cur;
+            sc_.plan.scale = base.scale * cands[k];
+            if (plan_check(&sc_.plan)) continue;
+            score sc = eval(&d, &sc_);
+            if (sc.ok && sc.rms < 0.999 * bsc.rms) {
+                bsc = sc;
+                best_s = cands[k];
+            }
+            if (k < 2 && sc.ok && sc.rms < s16.rms) {
+                s16 = sc;
+                best16 = cands[k];
+            }
+        }
+        int take = best_s > 0 && bsc.rms < 1e-3 * s0.rms; /* alone it explains the port */
+        if (!take && best16 > 0 && s16.rms < 0.3 * s0.rms && !(lin <= s16.rms)) {
+            best_s = best16;
+            take = 1;
+        }
+        if (take) {
+            cur.plan.scale = base.scale * best_s;
+            scale_changed = 1;
+        }
+        s0 = eval(&d, &cur); /* the features the units' fit reads */
+    }
     /* ---- units: a linear map of the log values */
     double units_a = 1, units_b = 0, units_scale = 0; /* port = a plan + b; or the scale found */
     size_t bank_rows = 0;                               /* mel rows the port holds constant */
@@ -1005,7 +1088,17 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
     double tol_rel = 1e-4, tol_rms = 1e-5 * (xrms > 1 ? xrms : 1);
     if (!dtype) { /* the noise model: per cell, what a float32 implementation leaves */
         d.scalec = malloc(d.R * d.C * sizeof *d.scalec);
-        if (d.scalec && noise_scale(&cur.plan, d.x, d.R, d.C, fcols, tol_rel, d.scalec)) s0 = eval(&d, &cur);
+        float *L = NULL;
+        if (d.scalec && (cur.plan.norm == WMEL_NORM_PER_FEATURE || cur.plan.norm == WMEL_NORM_MEAN_VAR)) {
+            state sn = cur; /* the log values before the normalisation */
+            sn.plan.norm = WMEL_NORM_NONE;
+            sn.plan.norm_flags = 0;
+            sn.plan.norm_eps = 0;
+            if (eval(&d, &sn).ok && (L = malloc(d.R * d.C * sizeof *L)) != NULL) memcpy(L, d.y, d.R * d.C * sizeof *L);
+        }
+        int model = d.scalec && noise_scale(&cur.plan, d.x, L, d.R, d.C, fcols, tol_rel, d.scalec);
+        free(L);
+        if (model) s0 = eval(&d, &cur);
         else {
             free(d.scalec);
             d.scalec = NULL;
@@ -1080,8 +1173,10 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
     /* ---- the greedy search over the fields */
     int changed[N_FAMS];
     memset(changed, 0, sizeof changed);
-    for (int f = 0; f < N_FAMS; f++)
+    for (int f = 0; f < N_FAMS; f++) {
         if (valid_changed && FAMS[f].off == offsetof(wmel_frontend_plan, valid) && FAMS[f].type == F_INT) changed[f] = 1;
+        if (scale_changed && FAMS[f].off == offsetof(wmel_frontend_plan, scale) && FAMS[f].type == F_DOUBLE) changed[f] = 1;
+    }
     for (int round = 0; round < 6 && !port_const && !WITHIN(s0); round++) {
         int bf = -1;
         double bv = 0;
@@ -1475,44 +1570,69 @@ done:
    the bound takes A = 64 and C = 32 (724 at n_fft 512: a margin of 2.7). Elsewhere (a
    per-feature normalisation, linear values) the rule before it: 1e-4 max(1, |v|). Returns
    1 where the model applies. */
-static int noise_scale(const wmel_frontend_plan *p, const float *x, size_t R, size_t C, int fcols, double tol_rel,
-                       float *sc)
+static int noise_scale(const wmel_frontend_plan *p, const float *x, const float *L, size_t R, size_t C, int fcols,
+                       double tol_rel, float *sc)
 {
     int lg = p->log;
     int whole = p->norm == WMEL_NORM_WHOLE;
-    int logs = (p->norm == WMEL_NORM_NONE || whole) && p->delta_win == 0 &&
+    int normed = (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR) && L &&
+                 !(p->norm_flags & WMEL_NORMF_ALL) && p->stack <= 1 && !p->use_energy;
+    int logs = (p->norm == WMEL_NORM_NONE || whole || normed) && p->delta_win == 0 &&
                (lg == WMEL_LOG_ADD || lg == WMEL_LOG_CLAMP || lg == WMEL_LOG10_CLAMP);
     double unit = lg == WMEL_LOG10_CLAMP ? log(10.0) : 1.0; /* ln per unit of the log */
     double gain = (p->affine ? fabs(p->post_scale) : 1.0) * (whole ? 0.25 : 1.0);
     if (!(gain > 0)) logs = 0;
+    const float *v0 = normed ? L : x; /* the log values the frames' tops come from */
     double fft = NOISE_C * sqrt((double)p->n_fft);
     size_t nt = fcols ? C : R, nm = fcols ? R : C;
+    double *sd = NULL;
+    if (logs && normed) { /* each mel index's spread over the frames: the normalisation's divisor */
+        sd = calloc(nm, sizeof *sd);
+        if (!sd) logs = 0;
+        for (size_t m = 0; sd && m < nm; m++) {
+            double s1 = 0, s2 = 0;
+            for (size_t t = 0; t < nt; t++) {
+                double v = L[fcols ? m * C + t : t * C + m];
+                s1 += v;
+                s2 += v * v;
+            }
+            double var = s2 / (double)nt - (s1 / (double)nt) * (s1 / (double)nt);
+            sd[m] = sqrt(var > 0 ? var : 0) + (p->norm_eps > 0 ? p->norm_eps : 1e-5);
+        }
+    }
     for (size_t t = 0; t < nt; t++) {
         double top = -INFINITY;
         if (logs)
             for (size_t m = 0; m < nm; m++) {
-                float v = x[fcols ? m * C + t : t * C + m];
+                float v = v0[fcols ? m * C + t : t * C + m];
                 if (v > top) top = v;
             }
         for (size_t m = 0; m < nm; m++) {
             size_t i = fcols ? m * C + t : t * C + m;
             double v = x[i], a = fabs(v) > 1 ? fabs(v) : 1;
             if (logs) {
-                double g = isfinite(top) && isfinite(v) ? (top - v) / gain * unit : 0;
-                a = FLT_EPSILON * (NOISE_A * a + fft * exp(g / 2 < 700 ? g / 2 : 700) * gain / unit) / tol_rel;
+                double lv = v0[i], al = fabs(lv) > 1 ? fabs(lv) : 1;
+                double g = isfinite(top) && isfinite(lv) ? (top - lv) / (normed ? 1 : gain) * unit : 0;
+                double e = FLT_EPSILON * fft * exp(g / 2 < 700 ? g / 2 : 700) / unit;
+                if (normed) /* in the log's units, then through the row's divisor; the output's own rounding */
+                    a = FLT_EPSILON * NOISE_A * a + (FLT_EPSILON * NOISE_A * al + e) / sd[m];
+                else
+                    a = FLT_EPSILON * NOISE_A * a + e * gain;
+                a /= tol_rel;
             }
             sc[i] = (float)(a < FLT_MAX ? a : FLT_MAX);
         }
     }
+    free(sd);
     return logs;
 }
 
 /* Per cell, what the check's bound multiplies: the noise model's (noise_scale) for float32
    values, max(1, |v|) for float16 and bfloat16 (whose own rounding sets the bound). */
-static void cell_scale(const wmel_frontend_plan *p, const float *x, size_t R, size_t C, int fcols, double tol_rel,
-                       int dtype, float *sc)
+static void cell_scale(const wmel_frontend_plan *p, const float *x, const float *L, size_t R, size_t C, int fcols,
+                       double tol_rel, int dtype, float *sc)
 {
-    if (!dtype && noise_scale(p, x, R, C, fcols, tol_rel, sc)) return;
+    if (!dtype && noise_scale(p, x, L, R, C, fcols, tol_rel, sc)) return;
     for (size_t i = 0; i < R * C; i++) sc[i] = fabsf(x[i]) > 1 ? fabsf(x[i]) : 1;
 }
 
@@ -1595,7 +1715,23 @@ int wmel_dg_check(const wmel_frontend_plan *plan, const float *audio, size_t n, 
         wmel_destroy(c2);
     }
     int fcols = frames_are_cols(plan);
-    cell_scale(plan, feat, R, C, fcols, 1e-4, dtype, sc); /* the bound: tol_rel sc */
+    float *L = NULL;
+    if (plan->norm == WMEL_NORM_PER_FEATURE || plan->norm == WMEL_NORM_MEAN_VAR) { /* the log values before it */
+        wmel_frontend_plan q = *plan;
+        q.norm = WMEL_NORM_NONE;
+        q.norm_flags = 0;
+        q.norm_eps = 0;
+        wmel_ctx *cl = wmel_create_plan(&p1, &q, &st);
+        size_t r2, c2;
+        L = cl && !wmel_features_shape(cl, n, &r2, &c2) && r2 == R && c2 == C ? malloc(R * C * sizeof *L) : NULL;
+        if (L && wmel_features(cl, audio, n, L, R * C)) {
+            free(L);
+            L = NULL;
+        }
+        wmel_destroy(cl);
+    }
+    cell_scale(plan, feat, L, R, C, fcols, 1e-4, dtype, sc); /* the bound: tol_rel sc */
+    free(L);
     double mx = 0, ex = 0, at = 0, nss = 0;
     size_t worst = 0, cnt = 0;
     for (size_t i = 0; i < R * C; i++) {

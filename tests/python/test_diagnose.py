@@ -713,3 +713,25 @@ def test_not_explained_has_no_plan(jfk, tmp_path):
     with pytest.raises(ValueError, match="no plan to write"):
         wmel.diagnose(jfk, noise, preset="whisper", emit_plan=tmp_path / "p.json")
     assert not (tmp_path / "p.json").exists()
+
+
+@pytest.mark.parametrize("plan, expect", [
+    # a hand port of Kaldi: Hamming, no pre-emphasis, no DC removal, HTK's mel scale (all four,
+    # where a search that stopped on one field's gain named only preemph)
+    ({"frontend": "kaldi", "window": "hamming", "preemph": 0, "remove_dc": 0, "mel_scale": "htk"},
+     {"window": "hamming", "preemph": 0, "remove_dc": 0, "mel_scale": "htk"}),
+    # the samples in [-1, 1] where Kaldi reads int16 units, with another window
+    ({"frontend": "kaldi", "window": "hamming", "scale": 1}, {"window": "hamming", "scale": 1}),
+    ({"frontend": "kaldi", "low_freq": 300}, {"low_freq": 300}),
+    ({"frontend": "kaldi", "high_freq": -400}, {"high_freq": -400}),
+    ({"frontend": "kaldi", "window": "rect"}, {"window": "rect"}),
+    ({"frontend": "nemo", "window": "hann_periodic", "preemph": 0}, {"window": "hann_periodic", "preemph": 0}),
+])
+def test_search_fields(jfk, plan, expect):
+    x = wmel.features(jfk, plan=plan)
+    t = time.perf_counter()
+    r = wmel.diagnose(jfk, x, preset=plan["frontend"])
+    assert time.perf_counter() - t < 10
+    assert {d["field"]: d["found"] for d in r["differences"]} == expect, json.dumps(r, indent=1)
+    assert r["explained"] and r["reproduces"], json.dumps(r, indent=1)
+    np.testing.assert_array_equal(wmel.features(jfk, plan=r["plan"]), x)
