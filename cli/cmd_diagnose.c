@@ -16,6 +16,8 @@
 #include "input.h"
 #include "msg.h"
 #include "out.h"
+#include "readall.h"
+#include "vectors.h"
 #include "wmel.h"
 
 #include <errno.h>
@@ -24,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Exit statuses: 0 matches, 1 differs, 2 usage errors, and this one: not diagnosed. */
 #define DIAGNOSE_ERROR 3
@@ -246,7 +249,90 @@ static int emit_plan(const char *path, const wmel_frontend_plan *plan, const cha
     return cli_out_commit(&o, err, err_len) ? -1 : 0;
 }
 
-enum { MAX_CLIPS = 16 };
+enum { MAX_CLIPS = 64 };
+
+static int is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* A pack (`wmel vectors`) as the clips: each case of PACK/manifest.json with an expected
+   output and not a stream's, whose OUTPUTS/<case>.npy the port wrote, the speech case first;
+   the claimed plan, when none was named, the manifest's. Paths into au/ft (*n of them,
+   PACK_PATH bytes each); plan_text (cap bytes) gets the manifest's plan as JSON. 0, or -1 with
+   err. */
+enum { PACK_PATH = 1024 };
+static int pack_clips(const char *pack, const char *outs, char (*au)[PACK_PATH], char (*ft)[PACK_PATH], int *n,
+                      char *plan_text, size_t cap, char *err, size_t err_len)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/manifest.json", pack);
+    FILE *f = cli_fopen(path, "rb");
+    if (!f) {
+        snprintf(err, err_len, "%s: not a pack of wmel vectors (no manifest.json)", pack);
+        return -1;
+    }
+    size_t len = 0;
+    char *text = cli_read_all(f, CLI_PACK_MANIFEST_MAX, &len);
+    fclose(f);
+    cli_json m;
+    if (!text || cli_json_parse(text, len, &m, err, err_len)) {
+        if (!text) snprintf(err, err_len, "%s: cannot read", path);
+        free(text);
+        return -1;
+    }
+    free(text);
+    int rc = -1;
+    const cli_json *cases = cli_json_get(&m, "cases"), *plan = cli_json_get(&m, "plan");
+    plan_text[0] = 0;
+    if (plan && plan->type == CLI_J_OBJ) { /* a flat object: its scalars as JSON */
+        size_t l = 0;
+        l += (size_t)snprintf(plan_text + l, cap - l, "{");
+        for (size_t i = 0; i < plan->n && l < cap; i++) {
+            const cli_json *v = &plan->kids[i];
+            if (v->type != CLI_J_STR && v->type != CLI_J_NUM && v->type != CLI_J_BOOL) continue;
+            l += (size_t)snprintf(plan_text + l, cap - l, "%s\"%s\": ", l > 1 ? ", " : "", plan->keys[i]);
+            if (l >= cap) break;
+            if (v->type == CLI_J_STR) l += (size_t)snprintf(plan_text + l, cap - l, "\"%s\"", v->str);
+            else if (v->type == CLI_J_BOOL) l += (size_t)snprintf(plan_text + l, cap - l, "%s", v->num ? "true" : "false");
+            else l += (size_t)snprintf(plan_text + l, cap - l, "%.17g", v->num);
+        }
+        if (l < cap) snprintf(plan_text + l, cap - l, "}");
+        if (l >= cap) plan_text[0] = 0;
+    }
+    if (!cases || cases->type != CLI_J_ARR) {
+        snprintf(err, err_len, "%s: no cases", path);
+        goto out;
+    }
+    *n = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < cases->n; i++) {
+            const cli_json *c = &cases->kids[i];
+            const char *name = cli_json_str(c, "name"), *in = cli_json_str(c, "input"), *kind = cli_json_str(c, "kind");
+            if (!name || !in || !cli_json_get(c, "expected") || (kind && !strcmp(kind, "stream"))) continue;
+            if (strchr(name, '/') || name[0] == '.' || strstr(in, "..") || in[0] == '/') continue; /* plain names only */
+            if ((pass == 0) != !strcmp(name, "speech")) continue;
+            snprintf(path, sizeof path, "%s/%s.npy", outs, name);
+            struct stat st;
+            if (stat(path, &st) != 0 || *n >= MAX_CLIPS) continue;
+            if (strlen(path) >= PACK_PATH || strlen(pack) + strlen(in) + 2 > PACK_PATH) {
+                snprintf(err, err_len, "%s: a path longer than %d bytes", pack, PACK_PATH - 1);
+                goto out;
+            }
+            size_t lp = strlen(pack), li = strlen(in);
+            memcpy(au[*n], pack, lp);
+            au[*n][lp] = '/';
+            memcpy(au[*n] + lp + 1, in, li + 1);
+            memcpy(ft[*n], path, strlen(path) + 1);
+            (*n)++;
+        }
+    if (*n == 0) snprintf(err, err_len, "%s: no case's output (OUTPUTS/<case>.npy) in %s", pack, outs);
+    else rc = 0;
+out:
+    cli_json_free(&m);
+    return rc;
+}
 
 int cmd_diagnose(int argc, char **argv)
 {
@@ -299,6 +385,30 @@ int cmd_diagnose(int argc, char **argv)
     }
     if (!n_audio || !n_feats)
         return cli_usage("diagnose: --audio IN and --features THEIRS.npy are needed (see wmel diagnose --help)");
+    static char pack_au[MAX_CLIPS][PACK_PATH], pack_ft[MAX_CLIPS][PACK_PATH], pack_plan[8192];
+    int n_pack = 0, pack_plan_given = 0;
+    wmel_frontend_plan pack_plan_value;
+    if (n_audio == 1 && n_feats == 1 && is_dir(audio_paths[0])) { /* a pack and the port's outputs */
+        char perr[1024];
+        if (!is_dir(feat_paths[0])) return cli_usage("diagnose: --audio PACK takes --features OUTPUTS (a folder of <case>.npy)");
+        if (pack_clips(audio_paths[0], feat_paths[0], pack_au, pack_ft, &n_pack, pack_plan, sizeof pack_plan, perr,
+                       sizeof perr)) {
+            cli_msg("wmel: diagnose: %s", perr);
+            return DIAGNOSE_ERROR;
+        }
+        for (int k = 0; k < n_pack; k++) audio_paths[k] = pack_au[k], feat_paths[k] = pack_ft[k];
+        n_audio = n_feats = n_pack;
+        if (!fe.preset && !fe.plan_file && !fe.hf_config && !fe.frontend_given && pack_plan[0]) {
+            wmel_frontend_plan pp;
+            char m2[512];
+            if (wmel_plan_from_json(pack_plan, strlen(pack_plan), &pp, m2, sizeof m2)) {
+                cli_msg("wmel: diagnose: the pack's plan: %s", m2);
+                return DIAGNOSE_ERROR;
+            }
+            pack_plan_given = 1;
+            pack_plan_value = pp;
+        }
+    }
     if (n_audio != n_feats)
         return cli_usage("diagnose: --audio and --features come in pairs: one port's features of each clip");
     if (emit_path) {
@@ -312,7 +422,7 @@ int cmd_diagnose(int argc, char **argv)
             return 2;
         }
     }
-    if (!fe.preset && !fe.plan_file && !fe.hf_config && !fe.frontend_given)
+    if (!fe.preset && !fe.plan_file && !fe.hf_config && !fe.frontend_given && !pack_plan_given)
         return cli_usage("diagnose: name the front-end the port claims: --preset NAME, --plan FILE.json or --hf-config PATH");
     size_t shape[3];
     int ndim = 0;
@@ -335,7 +445,8 @@ int cmd_diagnose(int argc, char **argv)
         if (!ndim) return cli_usage("diagnose: --shape takes R,C");
     }
     wmel_frontend_plan plan;
-    if (cli_fe_plan(&fe, &plan)) return 2;
+    if (pack_plan_given) plan = pack_plan_value;
+    else if (cli_fe_plan(&fe, &plan)) return 2;
     if (fe.hf_cols && !quiet)
         cli_msg("wmel: diagnose: %s: its per-column values are left out: the port's features are held against the plan alone",
                 cli_fe_label(&fe));

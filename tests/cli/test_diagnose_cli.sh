@@ -5,7 +5,9 @@
 # told the frame difference, on a plan of a fixed frame count (AST, Kaldi with --n-frames)
 # too, within a minute, and on a stacked plan (FunASR's LFR) as rows; a NaN cell is named by
 # its row and column (exit 1); features of one value everywhere (0, 0.5, 3e38, an (80, 1)
-# array of zeros) are never explained, and no residual is infinite. numpy is not needed:
+# array of zeros) are never explained, and no residual is infinite; the answer's plan
+# (--emit-plan, wmel mel --plan reproduces the port), repeated clips, clips as .npy/.f32 and
+# a pack's cases. numpy is not needed:
 # .npy files are patched with python3's standard library.
 set -u
 WMEL=${WMEL:?set WMEL to the wmel binary}
@@ -187,6 +189,21 @@ for c in c.f32 c32.npy c16.npy c64.npy; do
 done
 rc=$(dg --preset whisper --audio "$T/c.f32" --rate 8000 --features "$T/cw.npy")
 [ "$rc" = 3 ] && grep -q "8000 Hz" "$T/err" || bad "--rate 8000 on a 16 kHz plan: exit $rc: $(cat "$T/err")"
+
+# ---- a pack (wmel vectors): its cases are the clips, its plan the claimed one; a port with
+# torch.stft's zero padding is found on the speech case and checked on the others
+"$WMEL" vectors --preset whisper --quick -q --speech "$SPEECH" -o "$T/pack" || bad "vectors --quick"
+echo '{"frontend": "whisper", "framing": "center_zero"}' >"$T/cz.json"
+mkdir -p "$T/outs"
+for c in speech chirp tone-between-bins; do
+  "$WMEL" mel "$T/pack/inputs/$c.f32" --raw-f32 --plan "$T/cz.json" -o "$T/outs/$c.npy" -q || bad "mel $c"
+done
+rc=$(dg --audio "$T/pack" --features "$T/outs")
+[ "$rc" = 1 ] && grep -q "^framing: center_zero" "$T/out" && [ "$(grep -c ': reproduced' "$T/out")" = 3 ] &&
+  grep -q "^clip 1 (.*inputs/speech.npy)" "$T/out" || bad "a pack's cases: exit $rc: $(cat "$T/out" "$T/err")"
+for c in speech chirp tone-between-bins; do cp "$T/pack/expected/$c.npy" "$T/outs/$c.npy"; done
+rc=$(dg --audio "$T/pack" --features "$T/outs")
+[ "$rc" = 0 ] && [ "$(grep -c ': matches' "$T/out")" = 3 ] || bad "a pack's own outputs: exit $rc: $(cat "$T/out" "$T/err")"
 
 [ $fails = 0 ] && echo "test_diagnose_cli: all passed"
 exit $((fails > 0))
