@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* diagnose's own bit in a candidate's norm_flags, never handed to the library: the max of
    WMEL_NORM_WHOLE (max - norm_range, then (x + 4) / 4) taken per 30 s chunk of frames, as a
@@ -653,10 +654,18 @@ static double units_exact(double a)
     return a;
 }
 
+static double now_s(void)
+{
+    struct timespec t;
+    if (timespec_get(&t, TIME_UTC) != TIME_UTC) return 0;
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
 int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, const float *feat, size_t n_feat,
                 const size_t *shape, int ndim, wmel_dg_cancel_fn cancel, void *cancel_arg, wmel_dg_result *out,
                 char *err, size_t err_len)
 {
+    const double t_start = now_s();
     if (!out) {
         snprintf(err, err_len, "no result to fill");
         return WMEL_DG_ERROR;
@@ -1178,6 +1187,11 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
         if (scale_changed && FAMS[f].off == offsetof(wmel_frontend_plan, scale) && FAMS[f].type == F_DOUBLE) changed[f] = 1;
     }
     for (int round = 0; round < 6 && !port_const && !WITHIN(s0); round++) {
+        if (now_s() - t_start > WMEL_DG_TIME_BOUND_S) {
+            out->time_bound = 1;
+            add_note(out, "the search stopped at its time bound");
+            break;
+        }
         int bf = -1;
         double bv = 0;
         long b_off = cur.offset;
@@ -1540,6 +1554,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
         }
     }
     out->evals = d.evals;
+    out->seconds = now_s() - t_start;
     rc = 0;
 done:
     free(d.x);
@@ -1835,6 +1850,7 @@ int wmel_dg_json(const wmel_dg_result *r, char *buf, size_t cap)
     else put(buf, cap, &len, "null");
     put(buf, cap, &len, ", \"reproduces\": %s, \"plan_max\": ", r->reproduces ? "true" : "false");
     put_num(buf, cap, &len, r->plan_max);
+    put(buf, cap, &len, ", \"seconds\": %.3g, \"time_bound\": %s", r->seconds, r->time_bound ? "true" : "false");
     put(buf, cap, &len, ", \"rounding_only\": %s, \"not_expressible\": ", r->rounding_only ? "true" : "false");
     put_str(buf, cap, &len, r->not_expressible);
     put(buf, cap, &len, "}");
@@ -1889,6 +1905,8 @@ int wmel_dg_text(const wmel_dg_result *r, char *buf, size_t cap)
         }
     }
     if (r->notes[0]) put(buf, cap, &len, "notes: %s\n", r->notes);
+    put(buf, cap, &len, "search: %zu candidate plans, %.2f s%s\n", r->evals, r->seconds,
+        r->time_bound ? " (stopped at its time bound)" : "");
     if (len >= cap) return -1;
     return (int)len;
 }

@@ -10,6 +10,9 @@
 #include "wmel.h"
 
 enum { WMEL_DG_MAX_DIFF = 12 };
+/* The field search's time bound, seconds: past it no further round starts (an answer within
+   10 s on one core for 30 s of audio; the stages before the search take about a second). */
+#define WMEL_DG_TIME_BOUND_S 8.0
 
 typedef struct wmel_dg_diff {
     char field[32];   /* a plan JSON name, or layout, units, dtype, bank, n_frames, pad_left, lfr,
@@ -44,7 +47,9 @@ typedef struct wmel_dg_result {
     double plan_max;             /* max |port - plan| (the check's), NaN without a plan */
     double plan_excess;          /* the check's worst cell: |port - plan| / its bound */
     int dtype;                   /* the port's values: 0 float32, 1 float16, 2 bfloat16 (held exactly) */
-    int rounding_only;           /* matches, but cells past the fixed 1e-4 tolerance lie within
+    int rounding_only;
+    double seconds;              /* the search's wall-clock time */
+    int time_bound;              /* 1: the search stopped at its time bound (WMEL_DG_TIME_BOUND_S) */           /* matches, but cells past the fixed 1e-4 tolerance lie within
                                     the float32 noise bound: "float32 rounding remains" */
 } wmel_dg_result;
 
