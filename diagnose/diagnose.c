@@ -333,6 +333,46 @@ static score refine_preemph(dg *d, state *cur, score s0)
     return eval(d, cur);
 }
 
+/* A dither's size between the grid's values: the RMS over a factor of 3 each way (a
+   golden-section search of its log), then two significant digits; kept only where it lowers
+   the RMS. No generator's noise is the port's, so the RMS it leaves is the spread's. */
+static score refine_dither(dg *d, state *cur, score s0)
+{
+    double v = cur->plan.dither;
+    double lo = log(v / 3), hi = log(v * 3);
+    const double g = 0.6180339887498949;
+    state s = *cur;
+    double a = hi - g * (hi - lo), b = lo + g * (hi - lo);
+    s.plan.dither = exp(a);
+    score fa = eval(d, &s);
+    s.plan.dither = exp(b);
+    score fb = eval(d, &s);
+    for (int it = 0; it < 12; it++) {
+        if (fa.rms <= fb.rms) {
+            hi = b;
+            b = a;
+            fb = fa;
+            a = hi - g * (hi - lo);
+            s.plan.dither = exp(a);
+            fa = eval(d, &s);
+        } else {
+            lo = a;
+            a = b;
+            fa = fb;
+            b = lo + g * (hi - lo);
+            s.plan.dither = exp(b);
+            fb = eval(d, &s);
+        }
+    }
+    double best_v = exp(fa.rms <= fb.rms ? a : b);
+    score best = fa.rms <= fb.rms ? fa : fb;
+    if (!best.ok || best.rms >= 0.98 * s0.rms) return s0; /* the grid's value is as good */
+    char t[32];
+    snprintf(t, sizeof t, "%.2g", best_v);
+    cur->plan.dither = strtod(t, NULL);
+    return eval(d, cur);
+}
+
 static const char *const TAILS[] = {"zero", "drop", "trim", "last", "fill"};
 
 /* ---- stacking: the plans of another stacking (LFR m/n, the left copies, the tail rule, or
@@ -392,7 +432,7 @@ static const char *const VALIDS[] = {"all", "hop", "trim", "end", "ceil", "but_l
 static const char *const NORMALIZES[] = {"per_feature", "all_features"};
 static const char *const MAX_SCOPES[] = {"clip", "chunk"};
 
-enum { F_INT, F_DOUBLE, F_NUM, F_DDOF, F_ALL, F_SCOPE };
+enum { F_INT, F_DOUBLE, F_NUM, F_DDOF, F_ALL, F_SCOPE, F_DITHER };
 typedef struct fam {
     const char *name;
     int type;
@@ -430,9 +470,10 @@ static const fam FAMS[] = {
     {"norm_eps", F_DOUBLE, offsetof(wmel_frontend_plan, norm_eps), NULL, 0, 5, {1e-5, 0, 1e-6, 1e-7, 1e-10}},
     {"n_fft", F_NUM, offsetof(wmel_frontend_plan, n_fft), NULL, 0, 2, {400, 512}},
     {"valid", F_INT, offsetof(wmel_frontend_plan, valid), NAMES(VALIDS), 3, {0, 1, 2}},
-    /* Kaldi's dither (int16 units: plans that scale by 32768); random, so found by the RMS
-       it takes away in quiet frames and held to the spread of two dither seeds */
-    {"dither", F_DOUBLE, offsetof(wmel_frontend_plan, dither), NULL, 0, 4, {0, 1, 0.1, 0.3}},
+    /* Kaldi's dither, in int16 units whatever the plan's scale (F_DITHER: the plan's dither x
+       32768 / scale); random, so found by the RMS it takes away in quiet frames, its size
+       refined (refine_dither) and held to the spread of two dither seeds */
+    {"dither", F_DITHER, offsetof(wmel_frontend_plan, dither), NULL, 0, 6, {0, 1, 0.1, 0.3, 3, 0.03}},
     /* a stacked plan's (LFR's) own fields: the rows keep their shape */
     {"stack_left", F_INT, offsetof(wmel_frontend_plan, stack_left), NULL, 0, 4, {0, 1, 2, 3}},
     {"stack_tail", F_INT, offsetof(wmel_frontend_plan, stack_tail), NAMES(TAILS), 2, {0, 3}},
@@ -447,6 +488,7 @@ static double fam_get(const wmel_frontend_plan *p, const fam *f)
     case F_DDOF: return (p->norm_flags & WMEL_NORMF_POPULATION) ? 0 : 1;
     case F_ALL: return (p->norm_flags & WMEL_NORMF_ALL) ? 1 : 0;
     case F_SCOPE: return (p->norm_flags & DG_NORMF_CHUNK_MAX) ? 1 : 0;
+    case F_DITHER: return p->scale > 0 ? p->dither * 32768.0 / p->scale : p->dither;
     default: return *(const int *)(const void *)b;
     }
 }
@@ -458,6 +500,7 @@ static void fam_set(wmel_frontend_plan *p, const fam *f, double v)
     case F_DDOF: p->norm_flags = v == 0 ? p->norm_flags | WMEL_NORMF_POPULATION : p->norm_flags & ~WMEL_NORMF_POPULATION; break;
     case F_ALL: p->norm_flags = v != 0 ? p->norm_flags | WMEL_NORMF_ALL : p->norm_flags & ~WMEL_NORMF_ALL; break;
     case F_SCOPE: p->norm_flags = v != 0 ? p->norm_flags | DG_NORMF_CHUNK_MAX : p->norm_flags & ~DG_NORMF_CHUNK_MAX; break;
+    case F_DITHER: p->dither = p->scale > 0 ? v * p->scale / 32768.0 : v; break;
     default: *(int *)(void *)b = (int)v; break;
     }
 }
@@ -480,7 +523,6 @@ static int fam_applies(const wmel_frontend_plan *p, const fam *f, size_t n)
     if (f->off == offsetof(wmel_frontend_plan, preemph_mode)) return p->preemph > 0;
     if (f->off == offsetof(wmel_frontend_plan, framing)) return p->pad_left == 0 && p->pad_right == 0;
     if (f->off == offsetof(wmel_frontend_plan, n_fft)) return p->frame_length <= 400;
-    if (f->off == offsetof(wmel_frontend_plan, dither)) return p->scale >= 1000;
     if (f->off == offsetof(wmel_frontend_plan, stack_left) || f->off == offsetof(wmel_frontend_plan, stack_tail))
         return p->stack > 1;
     return 1;
@@ -1321,6 +1363,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
         s0 = bs;
         if (FAMS[bf].off == offsetof(wmel_frontend_plan, preemph) && FAMS[bf].type == F_DOUBLE)
             s0 = refine_preemph(&d, &cur, s0);
+        if (FAMS[bf].type == F_DITHER && cur.plan.dither > 0) s0 = refine_dither(&d, &cur, s0);
         if (cur.offset) s0 = refine_offset(&d, &cur, s0);
     }
     /* ---- rows left out that the plan found now computes as the port does (each row's own
@@ -1375,6 +1418,13 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
             tol_max = tol_rel * big;
             out->tol = tol_rel;
             snprintf(out->floor, sizeof out->floor, "dither noise");
+            if (cur.plan.dither > 0) {
+                char t[160];
+                snprintf(t, sizeof t, "dither ~%.2g (int16 units; %.2g of the plan's samples): a noise floor, held to "
+                         "the spread of two dither seeds", cur.plan.dither * 32768.0 / (cur.plan.scale > 0 ? cur.plan.scale : 1),
+                         cur.plan.dither);
+                add_note(out, t);
+            }
         }
     }
     /* ---- each difference taken out alone: dropped when it does not matter, else ranked */

@@ -159,3 +159,13 @@ def test_torchaudio_nemo_periodic_hann(clips):
 def test_torchaudio_kaldi_fbank_unscaled_hamming(clips):
     held(lambda a: ta_fbank(a, 1.0, window_type="hamming"), clips, "kaldi", ["scale", "window"],
          {"scale": 1, "window": "hamming"})
+
+
+@pytest.mark.parametrize("dither", [0.5, 2.0])
+def test_kaldi_native_fbank_dither_size(dither):
+    """A dither off the grid (0.1, 0.3, 1, 3): its size found as a noise floor, "dither ~X"."""
+    a = audio_of("jfk_flac")
+    r = wmel.diagnose(a, knf_fbank(a, dither=dither), preset="kaldi")
+    found = {d["field"]: d["found"] for d in r["differences"]}
+    assert set(found) == {"dither"} and abs(found["dither"] / dither - 1) < 0.15, json.dumps(r, indent=1)
+    assert r["explained"] and r["floor"] == "dither noise" and "dither ~" in r["notes"], json.dumps(r, indent=1)
