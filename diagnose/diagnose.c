@@ -909,9 +909,36 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
             pad_c = nc * chunk - n;
         }
         size_t Tc = whisper ? frames_of(&base, n + pad_c) : T;
+        /* the port's last frame when it is one value in every cell: features padded with a
+           constant (the spectrogram padded, not the audio) */
+        int last_const = 1;
+        float last_v = d.x[fcols ? Tp - 1 : (Tp - 1) * d.C];
+        for (size_t m = 0; m < width && last_const; m++)
+            last_const = d.x[fcols ? m * d.C + Tp - 1 : (Tp - 1) * d.C + m] == last_v;
+        last_const &= isfinite(last_v) != 0 && Tp > T;
+        state padf = cur;
+        score sp0 = {INFINITY, INFINITY, INFINITY, INFINITY, 0};
+        if (last_const) {
+            padf.plan.n_frames = frames_for_rows(&padf.plan, n, Tp);
+            padf.plan.pad_value = last_v;
+            if (padf.plan.n_frames > 0 && !plan_check(&padf.plan)) sp0 = eval(&d, &padf);
+        }
         if (whisper && Tp == Tc) {
-            cur.pad = pad_c;
-            count_note = "the clip padded with silence to a multiple of 30 s (Whisper's chunk)";
+            state au = cur;
+            au.pad = pad_c;
+            score sa = eval(&d, &au);
+            if (sp0.ok && sp0.rms < 0.25 * sa.rms) { /* the spectrogram padded to the chunk's frames: clearly */
+                cur = padf;
+                wmel_dg_diff *df = add_diff(out, "n_frames");
+                df->numeric = 1;
+                snprintf(df->preset, sizeof df->preset, "%zu", T);
+                snprintf(df->found, sizeof df->found, "%zu", Tp);
+                snprintf(cnt_note, sizeof cnt_note, "the features padded to %zu frames with %.6g, not the audio to 30 s",
+                         Tp, (double)last_v);
+            } else {
+                cur.pad = pad_c;
+                count_note = "the clip padded with silence to a multiple of 30 s (Whisper's chunk)";
+            }
         } else {
             if (whisper && Tp > Tc) { /* more than the chunk's padding */
                 T_expected = Tc;
@@ -926,6 +953,10 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
             if (Tp > T_expected && silence_pad(&alt2.plan, n, cur.pad, Tp, T_expected, &alt2.pad)) s2 = eval(&d, &alt2);
             alt3.plan.n_frames = frames_for_rows(&alt3.plan, n + alt3.pad, Tp);
             if (alt3.plan.n_frames > 0) s3 = eval(&d, &alt3);
+            if (sp0.ok && sp0.rms < s3.rms && !alt3.pad) { /* padded with the port's constant */
+                alt3 = padf;
+                s3 = sp0;
+            }
             if (s1.ok && s1.rms <= s2.rms && s1.rms <= s3.rms) {
                 cur = alt1;
                 valid_changed = 1;

@@ -735,3 +735,34 @@ def test_search_fields(jfk, plan, expect):
     assert {d["field"]: d["found"] for d in r["differences"]} == expect, json.dumps(r, indent=1)
     assert r["explained"] and r["reproduces"], json.dumps(r, indent=1)
     np.testing.assert_array_equal(wmel.features(jfk, plan=r["plan"]), x)
+
+
+def test_frame_count_variants(jfk):
+    """The spectrogram padded to Whisper's 3000 frames with its floor (not the audio to 30 s),
+    one frame dropped twice: each a count, with the plan that reproduces it."""
+    w = wmel.features(jfk, plan="whisper")
+    T = w.shape[1]
+    padded = np.concatenate([w, np.full((80, 3000 - T), w.min(), np.float32)], axis=1)
+    r = wmel.diagnose(jfk, padded, preset="whisper")
+    assert [(d["field"], d["found"]) for d in r["differences"]] == [("n_frames", 3000)], json.dumps(r, indent=1)
+    assert "not the audio" in r["notes"] and r["reproduces"] and r["plan"]["n_frames"] == 3000
+    r = wmel.diagnose(jfk, w[:, :-2], preset="whisper")
+    assert [(d["field"], d["found"]) for d in r["differences"]] == [("n_frames", T - 2)], json.dumps(r, indent=1)
+    assert r["reproduces"]
+
+
+def test_float32_rounding_only():
+    """A float32 Kaldi (the features rounded through float32 arithmetic far below a chirp's
+    loud bins) past the fixed 1e-4 but inside the noise bound: its own answer."""
+    t = np.arange(5 * 16000) / 16000
+    a = (0.5 * np.sin(2 * np.pi * (50 * t + 790 * t * t))
+         + 10 ** (-70 / 20) * 0.5 * np.random.default_rng(0).standard_normal(t.size)).astype(np.float32)
+    ref = wmel.features(a, plan="kaldi", backend="ref")
+    # float32 transform noise: a few eps32 of the frame's amplitude in each bin, so a mel energy
+    # e moves by about eps32 sqrt(e emax) (relative: eps32 exp(g / 2))
+    e = np.exp(ref.astype(np.float64))
+    rel = 8 * np.finfo(np.float32).eps * np.sqrt(e.max(axis=1, keepdims=True) / e)
+    x = (ref + np.log1p(rel * np.abs(np.random.default_rng(1).standard_normal(e.shape)))).astype(np.float32)
+    assert np.max(np.abs(x - ref) / np.maximum(1, np.abs(ref))) > 1e-4  # past the fixed tolerance
+    r = wmel.diagnose(a, x, preset="kaldi")
+    assert r["matches"] and r["rounding_only"], json.dumps(r, indent=1)
