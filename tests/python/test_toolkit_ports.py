@@ -169,3 +169,56 @@ def test_kaldi_native_fbank_dither_size(dither):
     found = {d["field"]: d["found"] for d in r["differences"]}
     assert set(found) == {"dither"} and abs(found["dither"] / dither - 1) < 0.15, json.dumps(r, indent=1)
     assert r["explained"] and r["floor"] == "dither noise" and "dither ~" in r["notes"], json.dumps(r, indent=1)
+
+
+# ---- lhotse: its own Kaldi (lhotse.features.kaldi), samples in [-1, 1], high_freq -400
+
+def lhotse_fbank(a, **kw):
+    ex = pytest.importorskip("lhotse.features.kaldi.extractors")
+    return ex.Fbank(ex.FbankConfig(**kw)).extract(a, SR)
+
+
+def test_lhotse_fbank_snip_edges(clips):
+    # lhotse's FbankConfig: no x 32768, high_freq=-400 (Kaldi's 0), dither 0
+    held(lambda a: lhotse_fbank(a, snip_edges=True), clips, "kaldi", ["scale", "high_freq"],
+         {"scale": 1, "high_freq": -400})
+
+
+def test_lhotse_fbank_default_not_explained(clips):
+    # its default snip_edges=False (frames centred on k hop + hop / 2, reflected edges) is no
+    # framing of wmel's yet: the answer says so rather than naming fields that do not hold
+    a = clips[0]
+    r = wmel.diagnose(a, lhotse_fbank(a), preset="kaldi")
+    assert not r["explained"] and not r["reproduces"], json.dumps(r, indent=1)
+
+
+# ---- python_speech_features: logfbank (its bank's triangles snapped to FFT bins)
+
+def test_python_speech_features_not_explained(clips):
+    # sigproc: pre-emphasis on the whole signal, a rectangular window, |X|^2 / NFFT, HTK mel
+    # points snapped to bins floor((nfft + 1) f / sr): no plan's bank; the answer says no plan
+    # near the preset explains it, and the text calls the fields it lists a candidate's
+    psf = pytest.importorskip("python_speech_features")
+    a = clips[0]
+    x = psf.logfbank(a * 32768, SR, nfilt=80, nfft=512, lowfreq=20)
+    r = wmel.diagnose(a, x, preset="kaldi")
+    assert not r["explained"] and not r["reproduces"], json.dumps(r, indent=1)
+    text = cli_text(a, x)
+    if text is not None:
+        assert text.startswith("no plan near this preset explains it") and "not an answer" in text, text
+
+
+def cli_text(a, x):
+    """wmel diagnose's text report (build/wmel) for a clip and features; None without a build."""
+    import pathlib
+    import subprocess
+    import tempfile
+    exe = pathlib.Path(__file__).resolve().parents[2] / "build" / "wmel"
+    if not exe.exists():
+        return None
+    with tempfile.TemporaryDirectory() as d:
+        np.save(os.path.join(d, "a.npy"), a.astype(np.float32))
+        np.save(os.path.join(d, "x.npy"), np.asarray(x, dtype=np.float32))
+        p = subprocess.run([str(exe), "diagnose", "--preset", "kaldi", "--audio", os.path.join(d, "a.npy"), "--features",
+                            os.path.join(d, "x.npy")], capture_output=True, text=True)
+    return p.stdout
