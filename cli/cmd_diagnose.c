@@ -19,9 +19,11 @@
 #include "readall.h"
 #include "vectors.h"
 #include "wmel.h"
+#include "../src/printf_fmt.h" /* WMEL_PRINTF_FMT */
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,6 +255,29 @@ static int emit_plan(const char *path, const wmel_frontend_plan *plan, const cha
 }
 
 enum { MAX_CLIPS = 64 };
+
+/* Appends to the report (cap bytes): the length never passes cap - 1, whatever is cut. */
+static void tput(char *buf, size_t cap, size_t *len, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void tput(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+{
+    if (*len >= cap - 1) return;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(buf + *len, cap - *len, fmt, ap);
+    va_end(ap);
+    if (k > 0) *len = *len + (size_t)k < cap - 1 ? *len + (size_t)k : cap - 1;
+}
+/* A path as a JSON string's characters. */
+static void tput_str(char *buf, size_t cap, size_t *len, const char *s)
+{
+    tput(buf, cap, len, "\"");
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') tput(buf, cap, len, "\\%c", *s);
+        else if ((unsigned char)*s < 0x20) tput(buf, cap, len, "\\u%04x", (unsigned char)*s);
+        else tput(buf, cap, len, "%c", *s);
+    }
+    tput(buf, cap, len, "\"");
+}
 
 static int is_dir(const char *path)
 {
@@ -486,7 +511,7 @@ int cmd_diagnose(int argc, char **argv)
     const wmel_frontend_plan *answer = r.matches ? &plan : r.has_plan && r.explained ? &r.plan : NULL;
     size_t tl = strlen(text);
     if (json && tl && text[tl - 1] == '}') text[--tl] = 0;
-    if (json) tl += (size_t)snprintf(text + tl, text_cap - tl, ", \"clips\": [");
+    if (json) tput(text, text_cap, &tl, ", \"clips\": [");
     for (int k = 0; k < n_audio; k++) {
         wmel_dg_check_result ck;
         memset(&ck, 0, sizeof ck);
@@ -516,35 +541,28 @@ int cmd_diagnose(int argc, char **argv)
         all_ok &= ck.ok;
         st_txt = ck.ok ? (r.matches ? "matches" : "reproduced") : "differs";
         if (json) {
-            tl += (size_t)snprintf(text + tl, text_cap - tl, "%s{\"audio\": ", k ? ", " : "");
-            /* the paths as JSON strings */
-            for (int w = 0; w < 2; w++) {
-                const char *pth = w ? feat_paths[k] : audio_paths[k];
-                if (w) tl += (size_t)snprintf(text + tl, text_cap - tl, ", \"features\": ");
-                text[tl++] = '"';
-                for (const char *c = pth; *c && tl + 16 < text_cap; c++) {
-                    if (*c == '"' || *c == '\\') text[tl++] = '\\';
-                    text[tl++] = (unsigned char)*c < 0x20 ? '?' : *c;
-                }
-                text[tl++] = '"';
-                text[tl] = 0;
-            }
-            tl += (size_t)snprintf(text + tl, text_cap - tl, ", \"status\": \"%s\", \"max\": ", st_txt);
-            tl += (size_t)(isfinite(ck.max) ? snprintf(text + tl, text_cap - tl, "%.6g", ck.max)
-                                            : snprintf(text + tl, text_cap - tl, "null"));
-            tl += (size_t)snprintf(text + tl, text_cap - tl, "}");
+            tput(text, text_cap, &tl, "%s{\"audio\": ", k ? ", " : "");
+            tput_str(text, text_cap, &tl, audio_paths[k]);
+            tput(text, text_cap, &tl, ", \"features\": ");
+            tput_str(text, text_cap, &tl, feat_paths[k]);
+            tput(text, text_cap, &tl, ", \"status\": \"%s\", \"max\": ", st_txt);
+            if (isfinite(ck.max)) tput(text, text_cap, &tl, "%.6g", ck.max);
+            else tput(text, text_cap, &tl, "null");
+            tput(text, text_cap, &tl, ", \"why\": ");
+            tput_str(text, text_cap, &tl, ck.ok ? "" : why);
+            tput(text, text_cap, &tl, "}");
         } else if (n_audio > 1) {
-            tl += (size_t)snprintf(text + tl, text_cap - tl, "clip %d (%s): %s", k + 1, audio_paths[k], st_txt);
-            if (isfinite(ck.max)) tl += (size_t)snprintf(text + tl, text_cap - tl, ", max %.3g", ck.max);
-            if (!ck.ok && why[0]) tl += (size_t)snprintf(text + tl, text_cap - tl, ": %.600s", why);
-            tl += (size_t)snprintf(text + tl, text_cap - tl, "\n");
+            tput(text, text_cap, &tl, "clip %d (%s): %s", k + 1, audio_paths[k], st_txt);
+            if (isfinite(ck.max)) tput(text, text_cap, &tl, ", max %.3g", ck.max);
+            if (!ck.ok && why[0]) tput(text, text_cap, &tl, ": %.600s", why);
+            tput(text, text_cap, &tl, "\n");
         }
-        if (tl >= text_cap - 2048) {
+        if (tl >= text_cap - 16) {
             cli_msg("wmel: diagnose: the report does not fit");
             goto done;
         }
     }
-    if (json) snprintf(text + tl, text_cap - tl, "]}\n");
+    if (json) tput(text, text_cap, &tl, "]}\n");
     fputs(text, stdout);
     fflush(stdout);
     rc = r.matches && all_ok ? 0 : 1;
