@@ -419,6 +419,12 @@ static void stack_text(const wmel_frontend_plan *p, char *buf, size_t cap)
              p->stack_left, TAILS[t]);
 }
 
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
 /* ---- the plan's fields the search walks */
 static const char *const WINDOWS[] = {"hann_periodic", "hann", "hamming", "povey", "rect", "blackman",
                                       "bartlett", "sine", "hamming_periodic", "blackman_periodic",
@@ -1061,26 +1067,8 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
                 for (size_t i = 0; i < cnt; i++)
                     if (isfinite(d.x[i]) && isfinite(d.y[i])) df[m++] = d.x[i] - d.y[i];
                 if (m) {
-                    size_t lo = 0, hi = m - 1, k = m / 2; /* quickselect */
-                    while (lo < hi) {
-                        float pv = df[(lo + hi) / 2];
-                        size_t i = lo, j = hi;
-                        while (i <= j) {
-                            while (df[i] < pv) i++;
-                            while (df[j] > pv) j--;
-                            if (i <= j) {
-                                float t = df[i];
-                                df[i] = df[j];
-                                df[j] = t;
-                                i++;
-                                if (j == 0) break;
-                                j--;
-                            }
-                        }
-                        if (k <= j) hi = j;
-                        else if (k >= i) lo = i;
-                        else break;
-                    }
+                    size_t k = m / 2;
+                    qsort(df, m, sizeof *df, cmp_float);
                     int lg = cur.plan.log;
                     double unit = lg == WMEL_LOG10_CLAMP ? log(10.0) : 1.0;
                     double per = (cur.plan.power == 1 ? 1.0 : 2.0) / unit; /* log units per ln of the scale */
