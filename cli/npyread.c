@@ -38,6 +38,19 @@ static double half_to_double(uint16_t h)
 double cli_npy_at(const cli_npy *a, size_t i)
 {
     const char *p = (const char *)a->data + i * (size_t)a->item;
+    if (a->kind == 1) {
+        int16_t v;
+        memcpy(&v, p, 2);
+        return v;
+    }
+    if (a->kind == 2) { /* bfloat16: float32's upper half */
+        uint16_t h;
+        memcpy(&h, p, 2);
+        uint32_t u = (uint32_t)h << 16;
+        float v;
+        memcpy(&v, &u, 4);
+        return v;
+    }
     if (a->item == 2) {
         uint16_t h;
         memcpy(&h, p, 2);
@@ -78,7 +91,7 @@ static int read_data(FILE *f, cli_npy *a, size_t bytes, int size_known)
     return a->data ? 0 : -2;
 }
 
-int cli_npy_read_stream(FILE *f, const char *path, long long size, cli_npy *a, char *err, size_t err_len)
+static int read_stream(FILE *f, const char *path, long long size, cli_npy *a, int more, char *err, size_t err_len)
 {
     memset(a, 0, sizeof *a);
     unsigned char pre[12];
@@ -105,8 +118,13 @@ int cli_npy_read_stream(FILE *f, const char *path, long long size, cli_npy *a, c
     }
     const char *q = strchr(d + 7, '\'');
     a->item = !q ? 0 : !strncmp(q, "'<f2'", 5) ? 2 : !strncmp(q, "'<f4'", 5) ? 4 : !strncmp(q, "'<f8'", 5) ? 8 : 0;
+    if (!a->item && more && q) { /* int16 PCM; bfloat16 as numpy saves ml_dtypes' (a 2-byte void) or by name */
+        if (!strncmp(q, "'<i2'", 5)) a->item = 2, a->kind = 1;
+        else if (!strncmp(q, "'|V2'", 5) || !strncmp(q, "'<V2'", 5) || !strncmp(q, "'bfloat16'", 10)) a->item = 2, a->kind = 2;
+    }
     if (!a->item) {
-        snprintf(err, err_len, "%s: dtype is not float16, float32 or float64 (little-endian)", path);
+        snprintf(err, err_len, "%s: dtype is not %s (little-endian)", path,
+                 more ? "float16, bfloat16, float32, float64 or int16" : "float16, float32 or float64");
         goto out;
     }
     const char *fc = strchr(fo + 15, ':');
@@ -169,7 +187,21 @@ out:
     return rc;
 }
 
+int cli_npy_read_stream(FILE *f, const char *path, long long size, cli_npy *a, char *err, size_t err_len)
+{
+    return read_stream(f, path, size, a, 0, err, err_len);
+}
+
+static int read_path(const char *path, cli_npy *a, int *missing, int more, char *err, size_t err_len);
 int cli_npy_read(const char *path, cli_npy *a, int *missing, char *err, size_t err_len)
+{
+    return read_path(path, a, missing, 0, err, err_len);
+}
+int cli_npy_read_more(const char *path, cli_npy *a, char *err, size_t err_len)
+{
+    return read_path(path, a, NULL, 1, err, err_len);
+}
+static int read_path(const char *path, cli_npy *a, int *missing, int more, char *err, size_t err_len)
 {
     memset(a, 0, sizeof *a);
     if (missing) *missing = 0;
@@ -181,7 +213,7 @@ int cli_npy_read(const char *path, cli_npy *a, int *missing, char *err, size_t e
     }
     struct stat st;
     long long size = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) ? (long long)st.st_size : -1;
-    int rc = cli_npy_read_stream(f, path, size, a, err, err_len);
+    int rc = read_stream(f, path, size, a, more, err, err_len);
     fclose(f);
     return rc;
 }

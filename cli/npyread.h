@@ -16,6 +16,7 @@ typedef struct cli_npy {
     size_t count;  /* values: the product of the shape */
     int item;      /* bytes a value: 2 (float16), 4 (float32) or 8 (float64) */
     int fortran;   /* fortran_order True */
+    int kind;      /* 0 float; cli_npy_read_more only: 1 int16, 2 bfloat16 (item 2) */
     void *data;    /* count * item bytes (malloc'd; cli_npy_free frees) */
 } cli_npy;
 
@@ -26,6 +27,9 @@ int cli_npy_read(const char *path, cli_npy *a, int *missing, char *err, size_t e
  * file's st_size), or -1 when unknown (a pipe): then the data is read in growing steps, so
  * that memory follows the bytes that arrive, not the header's claim. path names it in err. */
 int cli_npy_read_stream(FILE *f, const char *path, long long size, cli_npy *a, char *err, size_t err_len);
+/* cli_npy_read, also taking int16 ('<i2') and bfloat16 (ml_dtypes' as numpy saves it: '|V2',
+ * or 'bfloat16'), told apart by kind: for inputs (diagnose's clips and features). */
+int cli_npy_read_more(const char *path, cli_npy *a, char *err, size_t err_len);
 void cli_npy_free(cli_npy *a);
 /* Value i as a double (float16 widened exactly). */
 double cli_npy_at(const cli_npy *a, size_t i);

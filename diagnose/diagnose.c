@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* diagnose's own bit in a candidate's norm_flags, never handed to the library: the max of
    WMEL_NORM_WHOLE (max - norm_range, then (x + 4) / 4) taken per 30 s chunk of frames, as a
@@ -45,6 +46,7 @@ typedef struct state {
 
 typedef struct score {
     double max, rms;
+    double nrms; /* the RMS of |port - candidate| / (1e-4 scalec): the noise model's measure */
     double rel; /* max |port - candidate| / max(1, |port|): the packs' rel1 measure */
     int ok;
 } score;
@@ -90,10 +92,17 @@ static float round_dtype(float v, int dtype)
     return v;
 }
 
+/* The noise model's constants (noise_scale). */
+#define NOISE_A 64.0
+#define NOISE_C 32.0
+#define NOISE_NRMS 0.25
+static int noise_scale(const wmel_frontend_plan *p, const float *x, const float *L, size_t R, size_t C, int fcols,
+                       double tol_rel, float *sc);
+
 /* ---- a candidate's features against the port's */
 static score eval(dg *d, const state *s)
 {
-    score sc = {INFINITY, INFINITY, INFINITY, 0};
+    score sc = {INFINITY, INFINITY, INFINITY, INFINITY, 0};
     d->evals++;
     if (d->cancelled || (d->cancel && d->cancel(d->cancel_arg))) {
         d->cancelled = 1;
@@ -161,7 +170,7 @@ static score eval(dg *d, const state *s)
                 }
         }
     }
-    double mx = 0, ss = 0, rel = 0;
+    double mx = 0, ss = 0, rel = 0, nss = 0;
     size_t cnt = 0;
     for (size_t i = 0; i < r; i++)
         for (size_t j = 0; j < c; j++) {
@@ -174,12 +183,14 @@ static score eval(dg *d, const state *s)
             if (e > mx) mx = e;
             double er = e / (d->scalec ? (double)d->scalec[i * c + j] : fabs(xv) > 1 ? fabs(xv) : 1);
             if (er > rel) rel = er;
+            nss += er * er;
             ss += e * e;
             cnt++;
         }
     sc.max = mx;
     sc.rel = rel;
     sc.rms = cnt ? sqrt(ss / (double)cnt) : 0;
+    sc.nrms = cnt ? sqrt(nss / (double)cnt) / 1e-4 : 0;
     sc.ok = isfinite(sc.rms) != 0;
     if (!sc.ok) sc.rms = sc.max = sc.rel = INFINITY;
     return sc;
@@ -190,7 +201,7 @@ static score eval(dg *d, const state *s)
    error against the float64 reference, or two dither seeds' spread. */
 static score spread(dg *d, const state *a, int ba, const state *b, int bb)
 {
-    score r = {INFINITY, INFINITY, INFINITY, 0};
+    score r = {INFINITY, INFINITY, INFINITY, INFINITY, 0};
     int keep = d->backend;
     d->backend = ba;
     score sa = eval(d, a);
@@ -322,6 +333,46 @@ static score refine_preemph(dg *d, state *cur, score s0)
     return eval(d, cur);
 }
 
+/* A dither's size between the grid's values: the RMS over a factor of 3 each way (a
+   golden-section search of its log), then two significant digits; kept only where it lowers
+   the RMS. No generator's noise is the port's, so the RMS it leaves is the spread's. */
+static score refine_dither(dg *d, state *cur, score s0)
+{
+    double v = cur->plan.dither;
+    double lo = log(v / 3), hi = log(v * 3);
+    const double g = 0.6180339887498949;
+    state s = *cur;
+    double a = hi - g * (hi - lo), b = lo + g * (hi - lo);
+    s.plan.dither = exp(a);
+    score fa = eval(d, &s);
+    s.plan.dither = exp(b);
+    score fb = eval(d, &s);
+    for (int it = 0; it < 12; it++) {
+        if (fa.rms <= fb.rms) {
+            hi = b;
+            b = a;
+            fb = fa;
+            a = hi - g * (hi - lo);
+            s.plan.dither = exp(a);
+            fa = eval(d, &s);
+        } else {
+            lo = a;
+            a = b;
+            fa = fb;
+            b = lo + g * (hi - lo);
+            s.plan.dither = exp(b);
+            fb = eval(d, &s);
+        }
+    }
+    double best_v = exp(fa.rms <= fb.rms ? a : b);
+    score best = fa.rms <= fb.rms ? fa : fb;
+    if (!best.ok || best.rms >= 0.98 * s0.rms) return s0; /* the grid's value is as good */
+    char t[32];
+    snprintf(t, sizeof t, "%.2g", best_v);
+    cur->plan.dither = strtod(t, NULL);
+    return eval(d, cur);
+}
+
 static const char *const TAILS[] = {"zero", "drop", "trim", "last", "fill"};
 
 /* ---- stacking: the plans of another stacking (LFR m/n, the left copies, the tail rule, or
@@ -368,6 +419,12 @@ static void stack_text(const wmel_frontend_plan *p, char *buf, size_t cap)
              p->stack_left, TAILS[t]);
 }
 
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
 /* ---- the plan's fields the search walks */
 static const char *const WINDOWS[] = {"hann_periodic", "hann", "hamming", "povey", "rect", "blackman",
                                       "bartlett", "sine", "hamming_periodic", "blackman_periodic",
@@ -381,7 +438,7 @@ static const char *const VALIDS[] = {"all", "hop", "trim", "end", "ceil", "but_l
 static const char *const NORMALIZES[] = {"per_feature", "all_features"};
 static const char *const MAX_SCOPES[] = {"clip", "chunk"};
 
-enum { F_INT, F_DOUBLE, F_NUM, F_DDOF, F_ALL, F_SCOPE };
+enum { F_INT, F_DOUBLE, F_NUM, F_DDOF, F_ALL, F_SCOPE, F_DITHER };
 typedef struct fam {
     const char *name;
     int type;
@@ -397,14 +454,17 @@ static const fam FAMS[] = {
     {"window", F_INT, offsetof(wmel_frontend_plan, window), NAMES(WINDOWS), 7, {0, 1, 2, 3, 4, 5, 8}},
     {"framing", F_INT, offsetof(wmel_frontend_plan, framing), NAMES(FRAMINGS), 4, {0, 1, 2, 3}},
     {"remove_dc", F_NUM, offsetof(wmel_frontend_plan, remove_dc), NULL, 0, 2, {0, 1}},
+    /* the input's amplitude: [-1, 1] or int16 units (powers of two and a free factor: the
+       scale stage before the search) */
+    {"scale", F_DOUBLE, offsetof(wmel_frontend_plan, scale), NULL, 0, 3, {1, 32768, 3.0517578125e-05}},
     /* pre-emphasis: a grid, the value found refined (refine_preemph) */
     {"preemph", F_DOUBLE, offsetof(wmel_frontend_plan, preemph), NULL, 0, 8, {0, 0.97, 0.95, 0.9, 0.99, 0.93, 0.98, 0.85}},
     {"preemph_mode", F_INT, offsetof(wmel_frontend_plan, preemph_mode), NAMES(PREEMPHS), 2, {0, 1}},
     {"power", F_NUM, offsetof(wmel_frontend_plan, power), NULL, 0, 2, {1, 2}},
     {"mel_scale", F_INT, offsetof(wmel_frontend_plan, mel_scale), NAMES(SCALES), 3, {0, 1, 2}},
     {"mel_norm", F_INT, offsetof(wmel_frontend_plan, mel_norm), NAMES(MELNORMS), 2, {0, 1}},
-    {"low_freq", F_DOUBLE, offsetof(wmel_frontend_plan, low_freq), NULL, 0, 2, {0, 20}},
-    {"high_freq", F_DOUBLE, offsetof(wmel_frontend_plan, high_freq), NULL, 0, 4, {0, 8000, 7600, -400}},
+    {"low_freq", F_DOUBLE, offsetof(wmel_frontend_plan, low_freq), NULL, 0, 5, {0, 20, 60, 125, 300}},
+    {"high_freq", F_DOUBLE, offsetof(wmel_frontend_plan, high_freq), NULL, 0, 4, {0, 8000, -400, 7600}},
     {"log", F_INT, offsetof(wmel_frontend_plan, log), NAMES(LOGS), 3, {0, 1, 2}},
     {"log_guard", F_DOUBLE, offsetof(wmel_frontend_plan, log_guard), NULL, 0, 7,
      {1e-10, 5.9604644775390625e-08, 1e-5, 1e-6, 1.1920928955078125e-07, 1e-8, 1e-7}},
@@ -416,9 +476,10 @@ static const fam FAMS[] = {
     {"norm_eps", F_DOUBLE, offsetof(wmel_frontend_plan, norm_eps), NULL, 0, 5, {1e-5, 0, 1e-6, 1e-7, 1e-10}},
     {"n_fft", F_NUM, offsetof(wmel_frontend_plan, n_fft), NULL, 0, 2, {400, 512}},
     {"valid", F_INT, offsetof(wmel_frontend_plan, valid), NAMES(VALIDS), 3, {0, 1, 2}},
-    /* Kaldi's dither (int16 units: plans that scale by 32768); random, so found by the RMS
-       it takes away in quiet frames and held to the spread of two dither seeds */
-    {"dither", F_DOUBLE, offsetof(wmel_frontend_plan, dither), NULL, 0, 4, {0, 1, 0.1, 0.3}},
+    /* Kaldi's dither, in int16 units whatever the plan's scale (F_DITHER: the plan's dither x
+       32768 / scale); random, so found by the RMS it takes away in quiet frames, its size
+       refined (refine_dither) and held to the spread of two dither seeds */
+    {"dither", F_DITHER, offsetof(wmel_frontend_plan, dither), NULL, 0, 6, {0, 1, 0.1, 0.3, 3, 0.03}},
     /* a stacked plan's (LFR's) own fields: the rows keep their shape */
     {"stack_left", F_INT, offsetof(wmel_frontend_plan, stack_left), NULL, 0, 4, {0, 1, 2, 3}},
     {"stack_tail", F_INT, offsetof(wmel_frontend_plan, stack_tail), NAMES(TAILS), 2, {0, 3}},
@@ -433,6 +494,7 @@ static double fam_get(const wmel_frontend_plan *p, const fam *f)
     case F_DDOF: return (p->norm_flags & WMEL_NORMF_POPULATION) ? 0 : 1;
     case F_ALL: return (p->norm_flags & WMEL_NORMF_ALL) ? 1 : 0;
     case F_SCOPE: return (p->norm_flags & DG_NORMF_CHUNK_MAX) ? 1 : 0;
+    case F_DITHER: return p->scale > 0 ? p->dither * 32768.0 / p->scale : p->dither;
     default: return *(const int *)(const void *)b;
     }
 }
@@ -444,6 +506,7 @@ static void fam_set(wmel_frontend_plan *p, const fam *f, double v)
     case F_DDOF: p->norm_flags = v == 0 ? p->norm_flags | WMEL_NORMF_POPULATION : p->norm_flags & ~WMEL_NORMF_POPULATION; break;
     case F_ALL: p->norm_flags = v != 0 ? p->norm_flags | WMEL_NORMF_ALL : p->norm_flags & ~WMEL_NORMF_ALL; break;
     case F_SCOPE: p->norm_flags = v != 0 ? p->norm_flags | DG_NORMF_CHUNK_MAX : p->norm_flags & ~DG_NORMF_CHUNK_MAX; break;
+    case F_DITHER: p->dither = p->scale > 0 ? v * p->scale / 32768.0 : v; break;
     default: *(int *)(void *)b = (int)v; break;
     }
 }
@@ -466,7 +529,6 @@ static int fam_applies(const wmel_frontend_plan *p, const fam *f, size_t n)
     if (f->off == offsetof(wmel_frontend_plan, preemph_mode)) return p->preemph > 0;
     if (f->off == offsetof(wmel_frontend_plan, framing)) return p->pad_left == 0 && p->pad_right == 0;
     if (f->off == offsetof(wmel_frontend_plan, n_fft)) return p->frame_length <= 400;
-    if (f->off == offsetof(wmel_frontend_plan, dither)) return p->scale >= 1000;
     if (f->off == offsetof(wmel_frontend_plan, stack_left) || f->off == offsetof(wmel_frontend_plan, stack_tail))
         return p->stack > 1;
     return 1;
@@ -621,22 +683,37 @@ static const char *shape_text(const size_t *shape, int ndim, char *buf, size_t c
     return buf;
 }
 
+static const struct { double v; const char *s; } UNITS[] = {
+    {2.302585092994046, "ln where log10 (x ln 10)"}, {0.4342944819032518, "log10 where ln (/ ln 10)"},
+    {10, "dB (10 log10)"}, {20, "dB (20 log10)"}, {4.342944819032518, "dB (10 log10) where ln"},
+    {8.685889638065036, "dB (20 log10) where ln"}, {0.5, "half (magnitude where power)"},
+    {2, "double (power where magnitude)"}};
 static const char *units_name(double a)
 {
-    static const struct { double v; const char *s; } K[] = {
-        {2.302585092994046, "ln where log10 (x ln 10)"}, {0.4342944819032518, "log10 where ln (/ ln 10)"},
-        {10, "dB (10 log10)"}, {20, "dB (20 log10)"}, {4.342944819032518, "dB (10 log10) where ln"},
-        {8.685889638065036, "dB (20 log10) where ln"}, {0.5, "half (magnitude where power)"},
-        {2, "double (power where magnitude)"}};
-    for (size_t i = 0; i < sizeof K / sizeof K[0]; i++)
-        if (fabs(a / K[i].v - 1) < 2e-3) return K[i].s;
+    for (size_t i = 0; i < sizeof UNITS / sizeof UNITS[0]; i++)
+        if (fabs(a / UNITS[i].v - 1) < 2e-3) return UNITS[i].s;
     return NULL;
+}
+/* A fitted factor as the named unit's exact one (a when none is near). */
+static double units_exact(double a)
+{
+    for (size_t i = 0; i < sizeof UNITS / sizeof UNITS[0]; i++)
+        if (fabs(a / UNITS[i].v - 1) < 2e-3) return UNITS[i].v;
+    return a;
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    if (timespec_get(&t, TIME_UTC) != TIME_UTC) return 0;
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
 int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, const float *feat, size_t n_feat,
                 const size_t *shape, int ndim, wmel_dg_cancel_fn cancel, void *cancel_arg, wmel_dg_result *out,
                 char *err, size_t err_len)
 {
+    const double t_start = now_s();
     if (!out) {
         snprintf(err, err_len, "no result to fill");
         return WMEL_DG_ERROR;
@@ -809,6 +886,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
     state cur;
     memset(&cur, 0, sizeof cur);
     cur.dtype = dtype;
+    out->dtype = dtype;
     cur.plan = start;
     if (n_stk > 1) { /* the stacking that fits best */
         double best = INFINITY;
@@ -837,16 +915,43 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
             pad_c = nc * chunk - n;
         }
         size_t Tc = whisper ? frames_of(&base, n + pad_c) : T;
+        /* the port's last frame when it is one value in every cell: features padded with a
+           constant (the spectrogram padded, not the audio) */
+        int last_const = 1;
+        float last_v = d.x[fcols ? Tp - 1 : (Tp - 1) * d.C];
+        for (size_t m = 0; m < width && last_const; m++)
+            last_const = d.x[fcols ? m * d.C + Tp - 1 : (Tp - 1) * d.C + m] == last_v;
+        last_const &= isfinite(last_v) != 0 && Tp > T;
+        state padf = cur;
+        score sp0 = {INFINITY, INFINITY, INFINITY, INFINITY, 0};
+        if (last_const) {
+            padf.plan.n_frames = frames_for_rows(&padf.plan, n, Tp);
+            padf.plan.pad_value = last_v;
+            if (padf.plan.n_frames > 0 && !plan_check(&padf.plan)) sp0 = eval(&d, &padf);
+        }
         if (whisper && Tp == Tc) {
-            cur.pad = pad_c;
-            count_note = "the clip padded with silence to a multiple of 30 s (Whisper's chunk)";
+            state au = cur;
+            au.pad = pad_c;
+            score sa = eval(&d, &au);
+            if (sp0.ok && sp0.rms < 0.25 * sa.rms) { /* the spectrogram padded to the chunk's frames: clearly */
+                cur = padf;
+                wmel_dg_diff *df = add_diff(out, "n_frames");
+                df->numeric = 1;
+                snprintf(df->preset, sizeof df->preset, "%zu", T);
+                snprintf(df->found, sizeof df->found, "%zu", Tp);
+                snprintf(cnt_note, sizeof cnt_note, "the features padded to %zu frames with %.6g, not the audio to 30 s",
+                         Tp, (double)last_v);
+            } else {
+                cur.pad = pad_c;
+                count_note = "the clip padded with silence to a multiple of 30 s (Whisper's chunk)";
+            }
         } else {
             if (whisper && Tp > Tc) { /* more than the chunk's padding */
                 T_expected = Tc;
                 cur.pad = pad_c;
             }
             state alt1 = cur, alt2 = cur, alt3 = cur;
-            score s1 = {INFINITY, INFINITY, INFINITY, 0}, s2 = s1, s3 = s1;
+            score s1 = {INFINITY, INFINITY, INFINITY, INFINITY, 0}, s2 = s1, s3 = s1;
             if (Tp == T_expected + 1 && base.valid != WMEL_VALID_ALL) {
                 alt1.plan.valid = WMEL_VALID_ALL;
                 s1 = eval(&d, &alt1);
@@ -854,6 +959,10 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
             if (Tp > T_expected && silence_pad(&alt2.plan, n, cur.pad, Tp, T_expected, &alt2.pad)) s2 = eval(&d, &alt2);
             alt3.plan.n_frames = frames_for_rows(&alt3.plan, n + alt3.pad, Tp);
             if (alt3.plan.n_frames > 0) s3 = eval(&d, &alt3);
+            if (sp0.ok && sp0.rms < s3.rms && !alt3.pad) { /* padded with the port's constant */
+                alt3 = padf;
+                s3 = sp0;
+            }
             if (s1.ok && s1.rms <= s2.rms && s1.rms <= s3.rms) {
                 cur = alt1;
                 valid_changed = 1;
@@ -936,7 +1045,71 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
         d.nomask = 0;
         out->residual_before = sb.max;
     }
+    /* ---- the input's amplitude scale: int16 units where the plan reads [-1, 1] (or the
+       reverse), a power of two, or a free factor from the median shift of the log values
+       (ln power: 2 ln s), snapped to a power of two or 32768 when one is as good */
+    int scale_changed = 0;
+    if (!port_const && s0.rms > 0) {
+        s0 = eval(&d, &cur);
+        double ua, ub, lin = fit_units(d.y, d.x, d.R * d.C, &ua, &ub); /* what a linear map of the values leaves */
+        double best_s = 0;
+        score bsc = s0;
+        double cands[40];
+        int nc = 0;
+        cands[nc++] = 32768.0;
+        cands[nc++] = 1 / 32768.0;
+        for (int k = -16; k <= 16; k++)
+            if (k) cands[nc++] = ldexp(1.0, k);
+        {   /* the free factor: the median of port - plan over the cells, as ln power */
+            size_t cnt = d.R * d.C, m = 0;
+            float *df = malloc(cnt * sizeof *df);
+            if (df) {
+                for (size_t i = 0; i < cnt; i++)
+                    if (isfinite(d.x[i]) && isfinite(d.y[i])) df[m++] = d.x[i] - d.y[i];
+                if (m) {
+                    size_t k = m / 2;
+                    qsort(df, m, sizeof *df, cmp_float);
+                    int lg = cur.plan.log;
+                    double unit = lg == WMEL_LOG10_CLAMP ? log(10.0) : 1.0;
+                    double per = (cur.plan.power == 1 ? 1.0 : 2.0) / unit; /* log units per ln of the scale */
+                    if (cur.plan.norm == WMEL_NORM_NONE && lg != WMEL_LOG_NONE && !cur.plan.affine) {
+                        double f = exp((double)df[k] / per);
+                        if (isfinite(f) && f > 0 && fabs(log(f)) > 1e-3) cands[nc++] = f;
+                    }
+                }
+                free(df);
+            }
+        }
+        score s16 = s0; /* int16 units or their reverse, the usual mistake: held to the linear map only */
+        double best16 = 0;
+        for (int k = 0; k < nc; k++) {
+            state sc_ = cur;
+            sc_.plan.scale = base.scale * cands[k];
+            if (plan_check(&sc_.plan)) continue;
+            score sc = eval(&d, &sc_);
+            if (sc.ok && sc.rms < 0.999 * bsc.rms) {
+                bsc = sc;
+                best_s = cands[k];
+            }
+            if (k < 2 && sc.ok && sc.rms < s16.rms) {
+                s16 = sc;
+                best16 = cands[k];
+            }
+        }
+        int take = best_s > 0 && bsc.rms < 1e-3 * s0.rms; /* alone it explains the port */
+        if (!take && best16 > 0 && s16.rms < 0.3 * s0.rms && !(lin <= s16.rms)) {
+            best_s = best16;
+            take = 1;
+        }
+        if (take) {
+            cur.plan.scale = base.scale * best_s;
+            scale_changed = 1;
+        }
+        s0 = eval(&d, &cur); /* the features the units' fit reads */
+    }
     /* ---- units: a linear map of the log values */
+    double units_a = 1, units_b = 0, units_scale = 0; /* port = a plan + b; or the scale found */
+    size_t bank_rows = 0;                               /* mel rows the port holds constant */
     {
         size_t cnt = d.R * d.C;
         double a, b, rms_fit = fit_units(d.y, d.x, cnt, &a, &b);
@@ -945,7 +1118,10 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
             const char *nm = units_name(a);
             double sc32 = 2 * log(32768.0);
             wmel_dg_diff *df;
+            units_a = a;
+            units_b = b;
             if (fabs(a - 1) < 1e-3 && fabs(fabs(b) - sc32) < 0.05 && base.log != WMEL_LOG10_CLAMP) {
+                units_scale = b < 0 ? base.scale / 32768.0 : base.scale * 32768.0;
                 df = add_diff(out, "scale");
                 df->numeric = 1;
                 snprintf(df->preset, sizeof df->preset, "%.17g", base.scale);
@@ -980,30 +1156,22 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
        1.1e-2 at g = 25.2, where the RMS stays at 2.3e-5 to 4.0e-5); the bound takes c = 2
        (a margin of 5) in those cells. The RMS: 1e-5 of the values' RMS. */
     double tol_rel = 1e-4, tol_rms = 1e-5 * (xrms > 1 ? xrms : 1);
-    {
-        int lg = cur.plan.log;
-        if (cur.plan.norm == WMEL_NORM_NONE && !cur.plan.affine &&
-            (lg == WMEL_LOG_ADD || lg == WMEL_LOG_CLAMP || lg == WMEL_LOG10_CLAMP)) {
-            d.scalec = malloc(d.R * d.C * sizeof *d.scalec);
-            if (d.scalec) {
-                double unit = lg == WMEL_LOG10_CLAMP ? log(10.0) : 1.0; /* ln per unit of the log */
-                size_t nt = fcols ? d.C : d.R, nm = fcols ? d.R : d.C;
-                for (size_t t = 0; t < nt; t++) {
-                    double top = -INFINITY;
-                    for (size_t m = 0; m < nm; m++) {
-                        float v = d.x[fcols ? m * d.C + t : t * d.C + m];
-                        if (v > top) top = v;
-                    }
-                    for (size_t m = 0; m < nm; m++) {
-                        size_t i = fcols ? m * d.C + t : t * d.C + m;
-                        double v = d.x[i], a = fabs(v) > 1 ? fabs(v) : 1;
-                        double g = isfinite(top) && isfinite(v) ? (top - v) * unit : 0;
-                        double nz = 2 * FLT_EPSILON * exp(g / 2) / unit / tol_rel;
-                        d.scalec[i] = (float)(nz > a ? nz : a);
-                    }
-                }
-                s0 = eval(&d, &cur);
-            }
+    if (!dtype) { /* the noise model: per cell, what a float32 implementation leaves */
+        d.scalec = malloc(d.R * d.C * sizeof *d.scalec);
+        float *L = NULL;
+        if (d.scalec && (cur.plan.norm == WMEL_NORM_PER_FEATURE || cur.plan.norm == WMEL_NORM_MEAN_VAR)) {
+            state sn = cur; /* the log values before the normalisation */
+            sn.plan.norm = WMEL_NORM_NONE;
+            sn.plan.norm_flags = 0;
+            sn.plan.norm_eps = 0;
+            if (eval(&d, &sn).ok && (L = malloc(d.R * d.C * sizeof *L)) != NULL) memcpy(L, d.y, d.R * d.C * sizeof *L);
+        }
+        int model = d.scalec && noise_scale(&cur.plan, d.x, L, d.R, d.C, fcols, tol_rel, d.scalec);
+        free(L);
+        if (model) s0 = eval(&d, &cur);
+        else {
+            free(d.scalec);
+            d.scalec = NULL;
         }
     }
     snprintf(out->floor, sizeof out->floor, "float32 rounding");
@@ -1018,9 +1186,13 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
     }
     double tol_max = tol_rel * big; /* the same bound on the largest values, for absolute maxima */
     out->tol = tol_rel;
+    /* within the floor: every cell within its bound, and the RMS: under the noise model a
+       quarter of the bound's (a float32 implementation's errors lie mostly well inside it;
+       a convention's difference moves many cells together), else 1e-5 of the values' RMS */
+#define WITHIN(sc) ((sc).rel <= tol_rel && (d.scalec ? (sc).nrms <= NOISE_NRMS * tol_rel / 1e-4 : (sc).rms <= tol_rms))
     /* ---- a frame offset: a scan over one hop each way, then halving steps (none for features
        of one value: no offset or field of the plan's makes its varying values constant) */
-    if (!port_const && s0.rms > tol_rms) {
+    if (!port_const && !WITHIN(s0)) {
         long hop = base.hop, step = hop / 8 > 0 ? hop / 8 : 1, best_k = 0;
         score best = s0;
         for (long k = -hop; k <= hop; k += step) {
@@ -1071,9 +1243,16 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
     /* ---- the greedy search over the fields */
     int changed[N_FAMS];
     memset(changed, 0, sizeof changed);
-    for (int f = 0; f < N_FAMS; f++)
+    for (int f = 0; f < N_FAMS; f++) {
         if (valid_changed && FAMS[f].off == offsetof(wmel_frontend_plan, valid) && FAMS[f].type == F_INT) changed[f] = 1;
-    for (int round = 0; round < 6 && !port_const && (s0.rms > tol_rms || s0.rel > tol_rel); round++) {
+        if (scale_changed && FAMS[f].off == offsetof(wmel_frontend_plan, scale) && FAMS[f].type == F_DOUBLE) changed[f] = 1;
+    }
+    for (int round = 0; round < 6 && !port_const && !WITHIN(s0); round++) {
+        if (now_s() - t_start > WMEL_DG_TIME_BOUND_S) {
+            out->time_bound = 1;
+            add_note(out, "the search stopped at its time bound");
+            break;
+        }
         int bf = -1;
         double bv = 0;
         long b_off = cur.offset;
@@ -1203,6 +1382,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
         s0 = bs;
         if (FAMS[bf].off == offsetof(wmel_frontend_plan, preemph) && FAMS[bf].type == F_DOUBLE)
             s0 = refine_preemph(&d, &cur, s0);
+        if (FAMS[bf].type == F_DITHER && cur.plan.dither > 0) s0 = refine_dither(&d, &cur, s0);
         if (cur.offset) s0 = refine_offset(&d, &cur, s0);
     }
     /* ---- rows left out that the plan found now computes as the port does (each row's own
@@ -1226,6 +1406,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
                 nz++;
             }
         }
+        bank_rows = nz;
         if (nz) {
             char txt[128] = "";
             for (size_t k = 0; k < nz && k < 8; k++) {
@@ -1256,6 +1437,13 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
             tol_max = tol_rel * big;
             out->tol = tol_rel;
             snprintf(out->floor, sizeof out->floor, "dither noise");
+            if (cur.plan.dither > 0) {
+                char t[160];
+                snprintf(t, sizeof t, "dither ~%.2g (int16 units; %.2g of the plan's samples): a noise floor, held to "
+                         "the spread of two dither seeds", cur.plan.dither * 32768.0 / (cur.plan.scale > 0 ? cur.plan.scale : 1),
+                         cur.plan.dither);
+                add_note(out, t);
+            }
         }
     }
     /* ---- each difference taken out alone: dropped when it does not matter, else ranked */
@@ -1318,7 +1506,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
                 out->diff[j] = t;
             }
     /* ---- unexplained: where the residual left is (a few mel rows: their filters differ) */
-    if (!(s0.rel <= tol_rel && s0.rms <= tol_rms) && s0.ok) {
+    if (!WITHIN(s0) && s0.ok) {
         eval(&d, &cur);
         double *rm = calloc(width, sizeof *rm), top = 0;
         if (rm) {
@@ -1355,9 +1543,87 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
         rc = WMEL_DG_CANCELLED;
         goto done;
     }
-    out->explained = s0.rel <= tol_rel && s0.rms <= tol_rms && n_bad == 0;
+    out->explained = WITHIN(s0) && n_bad == 0;
     out->matches = out->explained && out->n_diff == 0;
+    if (out->matches && d.scalec && s0.ok) { /* past the fixed 1e-4 but within the noise: rounding only */
+        double fixed = 0;
+        eval(&d, &cur);
+        for (size_t i = 0; i < d.R * d.C; i++)
+            if (isfinite(d.x[i])) {
+                double e = fabs((double)d.y[i] - d.x[i]) / (fabs(d.x[i]) > 1 ? fabs(d.x[i]) : 1);
+                if (e > fixed) fixed = e;
+            }
+        out->rounding_only = fixed > 1e-4;
+    }
+    /* ---- the answer as a plan, proved on the clip */
+    {
+        wmel_frontend_plan q = cur.plan;
+        char *why = out->not_expressible;
+        size_t wl = sizeof out->not_expressible;
+        if (q.norm_flags & DG_NORMF_CHUNK_MAX)
+            snprintf(why, wl, "Whisper's max - 8 taken per 30 s chunk of frames (norm_max_scope chunk)");
+        else if (bank_rows)
+            snprintf(why, wl, "%zu mel %s held constant where the plan's filters vary", bank_rows,
+                     bank_rows > 1 ? "rows" : "row");
+        else if (cur.offset > 0)
+            snprintf(why, wl, "the port's frames start %ld samples into the clip (no padding removes samples)",
+                     cur.offset);
+        if (!why[0] && transposed) q.layout = q.layout == WMEL_LAYOUT_MELS_FRAMES ? WMEL_LAYOUT_FRAMES_MELS : WMEL_LAYOUT_MELS_FRAMES;
+        if (!why[0] && units_scale > 0) {
+            q.scale = units_scale;
+        } else if (!why[0] && (units_a != 1 || units_b != 0)) { /* port = a plan + b: an affine after the plan's */
+            double ps = q.affine ? q.post_scale : 1, shift = q.affine ? q.post_shift : 0;
+            double ua = units_exact(units_a), ub = units_a != ua && fabs(units_b) < 1e-3 ? 0.0 : units_b;
+            q.affine = 1;
+            q.post_scale = ua * ps;
+            q.post_shift = ua * shift + ub;
+        }
+        if (!why[0] && (cur.offset < 0 || cur.pad)) { /* explicit padding: zeros before, silence after */
+            int center = q.framing != WMEL_FRAMES_SNIP;
+            if (center && q.framing == WMEL_FRAMES_CENTER_REFLECT)
+                snprintf(why, wl, "%s%s the clip before torch.stft's reflect padding",
+                         cur.offset < 0 ? "zeros before" : "", cur.pad ? (cur.offset < 0 ? " and silence after" : "silence after") : "");
+            else {
+                long left = (center ? q.n_fft / 2 : q.pad_left) - cur.offset;
+                if (center) {
+                    q.framing = WMEL_FRAMES_SNIP;
+                    q.pad_right = q.n_fft / 2;
+                    q.pad_mode = WMEL_PAD_ZERO;
+                } else if (q.pad_mode != WMEL_PAD_ZERO && (left != q.pad_left || cur.pad)) {
+                    snprintf(why, wl, "zeros around the clip before its reflect padding");
+                }
+                q.pad_left = (int)left;
+                if (cur.pad) q.pad_multiple = (int)(n + cur.pad < (size_t)1 << 20 ? n + cur.pad : 0);
+            }
+        }
+        if (!why[0]) {
+            char m[256];
+            wmel_frontend_plan qc = q;
+            qc.norm_flags &= ~DG_NORMF_CHUNK_MAX;
+            if (wmel_plan_check(&qc, m, sizeof m)) snprintf(why, wl, "a plan with the differences found: %.150s", m);
+            else {
+                out->plan = qc;
+                out->has_plan = 1;
+            }
+        }
+        out->plan_max = out->plan_excess = NAN;
+        if (out->has_plan && !d.cancelled) {
+            wmel_dg_check_result ck;
+            char e2[256];
+            if (wmel_dg_check(&out->plan, audio, n, feat, n_feat, shape, ndim, dtype, &ck, e2, sizeof e2) == 0) {
+                out->plan_max = ck.max;
+                out->plan_excess = ck.excess;
+                out->reproduces = ck.ok;
+                if (!ck.ok && out->explained) {
+                    char t[260];
+                    snprintf(t, sizeof t, "the plan found does not reproduce the port on its own: %s", ck.why);
+                    add_note(out, t);
+                }
+            }
+        }
+    }
     out->evals = d.evals;
+    out->seconds = now_s() - t_start;
     rc = 0;
 done:
     free(d.x);
@@ -1365,6 +1631,229 @@ done:
     free(d.mask);
     free(d.a);
     free(d.y);
+    return rc;
+}
+
+/* ---- the proof: a plan's features of a clip against the port's, cell by cell */
+
+/* The noise model: per cell, the residual a float32 implementation of the same conventions
+   leaves, as what tol_rel (1e-4) multiplies (eval's scalec: the bound is tol_rel sc).
+   For the log of mel energies, unnormalised or Whisper's max - 8 and (x + 4) / 4 (and an
+   affine after either), two terms in eps32 units:
+     NOISE_A max(1, |v|)                       the log's and the sums' own rounding, and
+     NOISE_C sqrt(n_fft) exp(g / 2) gain / unit  the float32 transform's error, about eps32 of
+                                               the frame's amplitude per bin, in a cell g (ln)
+                                               below its frame's largest: relative to the
+                                               cell's energy exp(g / 2) larger; unit: ln per
+                                               unit of the log, gain: the normalisation's and
+                                               the affine's factor.
+   Measured against the float64 reference (diagnose.c's tests; docs/porting.md, "The noise
+   model"): openai-whisper's float32 path needs A >= 11 at g < 1 (exact_30s.wav), and
+   kaldi-native-fbank 1.23 and torchaudio 2.9 compliance.kaldi.fbank (int16 units, n_fft
+   512) need C sqrt(n_fft) up to 270 (a chirp with a -70 dB noise floor, 2.7e-4 at g = 4);
+   the bound takes A = 64 and C = 32 (724 at n_fft 512: a margin of 2.7). Elsewhere (a
+   per-feature normalisation, linear values) the rule before it: 1e-4 max(1, |v|). Returns
+   1 where the model applies. */
+static int noise_scale(const wmel_frontend_plan *p, const float *x, const float *L, size_t R, size_t C, int fcols,
+                       double tol_rel, float *sc)
+{
+    int lg = p->log;
+    int whole = p->norm == WMEL_NORM_WHOLE;
+    int normed = (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR) && L &&
+                 !(p->norm_flags & WMEL_NORMF_ALL) && p->stack <= 1 && !p->use_energy;
+    int logs = (p->norm == WMEL_NORM_NONE || whole || normed) && p->delta_win == 0 &&
+               (lg == WMEL_LOG_ADD || lg == WMEL_LOG_CLAMP || lg == WMEL_LOG10_CLAMP);
+    double unit = lg == WMEL_LOG10_CLAMP ? log(10.0) : 1.0; /* ln per unit of the log */
+    double gain = (p->affine ? fabs(p->post_scale) : 1.0) * (whole ? 0.25 : 1.0);
+    if (!(gain > 0)) logs = 0;
+    const float *v0 = normed ? L : x; /* the log values the frames' tops come from */
+    double fft = NOISE_C * sqrt((double)p->n_fft);
+    size_t nt = fcols ? C : R, nm = fcols ? R : C;
+    double *sd = NULL;
+    if (logs && normed) { /* each mel index's spread over the frames: the normalisation's divisor */
+        sd = calloc(nm, sizeof *sd);
+        if (!sd) logs = 0;
+        for (size_t m = 0; sd && m < nm; m++) {
+            double s1 = 0, s2 = 0;
+            for (size_t t = 0; t < nt; t++) {
+                double v = L[fcols ? m * C + t : t * C + m];
+                s1 += v;
+                s2 += v * v;
+            }
+            double var = s2 / (double)nt - (s1 / (double)nt) * (s1 / (double)nt);
+            sd[m] = sqrt(var > 0 ? var : 0) + (p->norm_eps > 0 ? p->norm_eps : 1e-5);
+        }
+    }
+    for (size_t t = 0; t < nt; t++) {
+        double top = -INFINITY;
+        if (logs)
+            for (size_t m = 0; m < nm; m++) {
+                float v = v0[fcols ? m * C + t : t * C + m];
+                if (v > top) top = v;
+            }
+        for (size_t m = 0; m < nm; m++) {
+            size_t i = fcols ? m * C + t : t * C + m;
+            double v = x[i], a = fabs(v) > 1 ? fabs(v) : 1;
+            if (logs) {
+                double lv = v0[i], al = fabs(lv) > 1 ? fabs(lv) : 1;
+                double g = isfinite(top) && isfinite(lv) ? (top - lv) / (normed ? 1 : gain) * unit : 0;
+                double e = FLT_EPSILON * fft * exp(g / 2 < 700 ? g / 2 : 700) / unit;
+                if (normed) /* in the log's units, then through the row's divisor; the output's own rounding */
+                    a = FLT_EPSILON * NOISE_A * a + (FLT_EPSILON * NOISE_A * al + e) / sd[m];
+                else
+                    a = FLT_EPSILON * NOISE_A * a + e * gain;
+                a /= tol_rel;
+            }
+            sc[i] = (float)(a < FLT_MAX ? a : FLT_MAX);
+        }
+    }
+    free(sd);
+    return logs;
+}
+
+/* Per cell, what the check's bound multiplies: the noise model's (noise_scale) for float32
+   values, max(1, |v|) for float16 and bfloat16 (whose own rounding sets the bound). */
+static void cell_scale(const wmel_frontend_plan *p, const float *x, const float *L, size_t R, size_t C, int fcols,
+                       double tol_rel, int dtype, float *sc)
+{
+    if (!dtype && noise_scale(p, x, L, R, C, fcols, tol_rel, sc)) return;
+    for (size_t i = 0; i < R * C; i++) sc[i] = fabsf(x[i]) > 1 ? fabsf(x[i]) : 1;
+}
+
+int wmel_dg_check(const wmel_frontend_plan *plan, const float *audio, size_t n, const float *feat, size_t n_feat,
+                  const size_t *shape, int ndim, int dtype, wmel_dg_check_result *out, char *err, size_t err_len)
+{
+    if (!out) {
+        snprintf(err, err_len, "no result to fill");
+        return WMEL_DG_ERROR;
+    }
+    memset(out, 0, sizeof *out);
+    out->max = out->excess = NAN;
+    if (!plan || !audio || !feat || !shape || n == 0 || n_feat == 0 || ndim < 1 || ndim > 3) {
+        snprintf(err, err_len, "no audio, no features or features of %d axes", ndim);
+        return WMEL_DG_ERROR;
+    }
+    char msg[512];
+    if (plan_check(plan)) {
+        wmel_frontend_plan q = *plan;
+        q.norm_flags &= ~DG_NORMF_CHUNK_MAX;
+        wmel_plan_check(&q, msg, sizeof msg);
+        snprintf(err, err_len, "the plan: %s", msg);
+        return WMEL_DG_ERROR;
+    }
+    wmel_params p1 = wmel_default_params();
+    p1.n_threads = 1;
+    int st;
+    wmel_ctx *ctx = wmel_create_plan(&p1, plan, &st);
+    size_t R = 0, C = 0;
+    if (!ctx || wmel_features_shape(ctx, n, &R, &C)) {
+        wmel_destroy(ctx);
+        snprintf(err, err_len, "the plan cannot compute this clip: %s", wmel_strerror(ctx ? WMEL_ERR_INVALID_ARG : st));
+        return WMEL_DG_ERROR;
+    }
+    /* the shapes, axes of length 1 dropped */
+    size_t a[3], b[2];
+    int na = 0, nb = 0;
+    for (int i = 0; i < ndim; i++)
+        if (shape[i] != 1) a[na++] = shape[i];
+    if (R != 1) b[nb++] = R;
+    if (C != 1) b[nb++] = C;
+    int same = na == nb && R * C == n_feat;
+    for (int i = 0; same && i < na; i++) same = a[i] == b[i];
+    if (!same) {
+        wmel_destroy(ctx);
+        snprintf(out->why, sizeof out->why, "the plan gives (%zu, %zu), the port %s", R, C,
+                 shape_text(shape, ndim, msg, sizeof msg));
+        return 0;
+    }
+    float *y = malloc(R * C * sizeof *y), *y2 = NULL, *sc = malloc(R * C * sizeof *sc);
+    int rc = WMEL_DG_ERROR;
+    if (!y || !sc) {
+        snprintf(err, err_len, "out of memory");
+        goto done;
+    }
+    if ((st = wmel_features(ctx, audio, n, y, R * C)) != 0) {
+        snprintf(err, err_len, "the plan's features of this clip: %s", wmel_strerror(st));
+        goto done;
+    }
+    double tol_rel = 1e-4;
+    if (dtype == 1 || dtype == 2) {
+        double eps = dtype == 1 ? ldexp(1, -11) : ldexp(1, -8), amax = 0;
+        for (size_t i = 0; i < R * C; i++)
+            if (isfinite(feat[i]) && fabs(feat[i]) > amax) amax = fabs(feat[i]);
+        tol_rel = 128 * eps * (amax > 1 ? amax : 1);
+    }
+    if (plan->dither > 0) { /* another seed's spread: no two generators' noise agrees */
+        wmel_frontend_plan q = *plan;
+        q.dither_seed++;
+        wmel_ctx *c2 = wmel_create_plan(&p1, &q, &st);
+        y2 = malloc(R * C * sizeof *y2);
+        if (c2 && y2 && wmel_features(c2, audio, n, y2, R * C) == 0) {
+            double sp = 0;
+            for (size_t i = 0; i < R * C; i++) {
+                double e = fabs((double)y2[i] - y[i]) / (fabs(y[i]) > 1 ? fabs(y[i]) : 1);
+                if (e > sp && isfinite(e)) sp = e;
+            }
+            if (1.5 * sp > tol_rel) tol_rel = 1.5 * sp;
+        }
+        wmel_destroy(c2);
+    }
+    int fcols = frames_are_cols(plan);
+    float *L = NULL;
+    if (plan->norm == WMEL_NORM_PER_FEATURE || plan->norm == WMEL_NORM_MEAN_VAR) { /* the log values before it */
+        wmel_frontend_plan q = *plan;
+        q.norm = WMEL_NORM_NONE;
+        q.norm_flags = 0;
+        q.norm_eps = 0;
+        wmel_ctx *cl = wmel_create_plan(&p1, &q, &st);
+        size_t r2, c2;
+        L = cl && !wmel_features_shape(cl, n, &r2, &c2) && r2 == R && c2 == C ? malloc(R * C * sizeof *L) : NULL;
+        if (L && wmel_features(cl, audio, n, L, R * C)) {
+            free(L);
+            L = NULL;
+        }
+        wmel_destroy(cl);
+    }
+    cell_scale(plan, feat, L, R, C, fcols, 1e-4, dtype, sc); /* the bound: tol_rel sc */
+    free(L);
+    double mx = 0, ex = 0, at = 0, nss = 0;
+    size_t worst = 0, cnt = 0;
+    for (size_t i = 0; i < R * C; i++) {
+        double xv = feat[i];
+        if (!isfinite(xv)) {
+            out->nonfinite++;
+            continue;
+        }
+        double e = fabs((double)round_dtype(y[i], dtype) - xv);
+        if (!(e == e)) e = INFINITY;
+        double bound = tol_rel * sc[i];
+        if (e > mx) mx = e;
+        nss += (e / bound) * (e / bound);
+        cnt++;
+        if (!(e / bound <= ex)) {
+            ex = e / bound;
+            at = bound;
+            worst = i;
+        }
+    }
+    out->max = mx;
+    out->excess = ex;
+    out->bound_at = at;
+    double nrms = cnt ? sqrt(nss / (double)cnt) : 0;
+    out->ok = ex <= 1 && nrms <= NOISE_NRMS && out->nonfinite == 0;
+    if (!out->ok && ex <= 1 && !out->nonfinite)
+        snprintf(out->why, sizeof out->why, "every cell within its bound, but the RMS is %.2g of the bound's (at most %.2g: "
+                 "a difference that moves many cells together)", nrms, NOISE_NRMS);
+    else if (!out->ok)
+        snprintf(out->why, sizeof out->why, "%s%.3g at (row %zu, column %zu), %.3g times its bound %.3g",
+                 out->nonfinite ? "NaN or infinite cells; " : "", fabs((double)round_dtype(y[worst], dtype) - feat[worst]),
+                 worst / C, worst % C, ex, at);
+    rc = 0;
+done:
+    wmel_destroy(ctx);
+    free(y);
+    free(y2);
+    free(sc);
     return rc;
 }
 
@@ -1424,7 +1913,16 @@ int wmel_dg_json(const wmel_dg_result *r, char *buf, size_t cap)
     put_str(buf, cap, &len, r->floor);
     put(buf, cap, &len, ", \"notes\": ");
     put_str(buf, cap, &len, r->notes);
-    put(buf, cap, &len, ", \"candidates\": %zu, \"nonfinite\": %zu}", r->evals, r->nonfinite);
+    put(buf, cap, &len, ", \"candidates\": %zu, \"nonfinite\": %zu, \"plan\": ", r->evals, r->nonfinite);
+    char pj[WMEL_PLAN_JSON_MAX];
+    if (r->has_plan && wmel_plan_to_json(&r->plan, pj, sizeof pj, NULL, 0) == 0) put(buf, cap, &len, "%s", pj);
+    else put(buf, cap, &len, "null");
+    put(buf, cap, &len, ", \"reproduces\": %s, \"plan_max\": ", r->reproduces ? "true" : "false");
+    put_num(buf, cap, &len, r->plan_max);
+    put(buf, cap, &len, ", \"seconds\": %.3g, \"time_bound\": %s", r->seconds, r->time_bound ? "true" : "false");
+    put(buf, cap, &len, ", \"rounding_only\": %s, \"not_expressible\": ", r->rounding_only ? "true" : "false");
+    put_str(buf, cap, &len, r->not_expressible);
+    put(buf, cap, &len, "}");
     if (len >= cap) return -1;
     return (int)len;
 }
@@ -1432,7 +1930,10 @@ int wmel_dg_json(const wmel_dg_result *r, char *buf, size_t cap)
 int wmel_dg_text(const wmel_dg_result *r, char *buf, size_t cap)
 {
     size_t len = 0;
-    if (r->matches) {
+    if (r->matches && r->rounding_only) {
+        put(buf, cap, &len, "matches: the conventions match; float32 rounding of size %.3g remains (within the noise "
+            "bound of a float32 implementation, past the fixed %.3g x max(1, |value|))\n", r->residual_after, r->tol);
+    } else if (r->matches) {
         put(buf, cap, &len, "matches within %s: max %.3g (tolerance %.3g x max(1, |value|))\n", r->floor, r->residual_after, r->tol);
     } else {
         if (isnan(r->residual_after))
@@ -1442,8 +1943,8 @@ int wmel_dg_text(const wmel_dg_result *r, char *buf, size_t cap)
                 "remaining max %.3g, tolerance %.3g x max(1, |value|):\n", r->nonfinite, r->nonfinite > 1 ? "cells" : "cell",
                 r->residual_after, r->tol);
         else if (!r->explained)
-            put(buf, cap, &len, "no plan near this preset explains it; the best candidate (remaining max %.3g, tolerance %.3g x "
-                "max(1, |value|)):\n", r->residual_after, r->tol);
+            put(buf, cap, &len, "no plan near this preset explains it (remaining max %.3g, tolerance "
+                "%.3g x max(1, |value|)); the nearest candidate tried, not an answer, differs in:\n", r->residual_after, r->tol);
         for (int i = 0; i < r->n_diff; i++) {
             const wmel_dg_diff *df = &r->diff[i];
             put(buf, cap, &len, "%s: %s, preset %s", df->field, df->found, df->preset);
@@ -1457,7 +1958,24 @@ int wmel_dg_text(const wmel_dg_result *r, char *buf, size_t cap)
         else
             put(buf, cap, &len, "residual: none (no finite cell of the port's to compare)\n");
     }
+    if (r->explained) {
+        char pj[WMEL_PLAN_JSON_MAX];
+        if (r->has_plan && r->reproduces && wmel_plan_to_json(&r->plan, pj, sizeof pj, NULL, 0) == 0) {
+            for (char *c = pj; *c; c++)
+                if (*c == '\n') *c = ' ';
+            put(buf, cap, &len, "plan: %s\n", pj);
+            put(buf, cap, &len, "  (reproduces the port on this clip: max %.3g, %.2g of the bound; --emit-plan FILE writes it, "
+                "wmel mel --plan FILE computes it)\n", r->plan_max, r->plan_excess);
+        } else if (r->not_expressible[0]) {
+            put(buf, cap, &len, "plan: not expressible: %s\n", r->not_expressible);
+        } else if (r->has_plan) {
+            put(buf, cap, &len, "plan: the plan found does not reproduce the port on its own (max %.3g, %.2g times the bound)\n",
+                r->plan_max, r->plan_excess);
+        }
+    }
     if (r->notes[0]) put(buf, cap, &len, "notes: %s\n", r->notes);
+    put(buf, cap, &len, "search: %zu candidate plans, %.2f s%s\n", r->evals, r->seconds,
+        r->time_bound ? " (stopped at its time bound)" : "");
     if (len >= cap) return -1;
     return (int)len;
 }

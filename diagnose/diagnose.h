@@ -10,6 +10,9 @@
 #include "wmel.h"
 
 enum { WMEL_DG_MAX_DIFF = 12 };
+/* The field search's time bound, seconds: past it no further round starts (an answer within
+   10 s on one core for 30 s of audio; the stages before the search take about a second). */
+#define WMEL_DG_TIME_BOUND_S 8.0
 
 typedef struct wmel_dg_diff {
     char field[32];   /* a plan JSON name, or layout, units, dtype, bank, n_frames, pad_left, lfr,
@@ -34,7 +37,35 @@ typedef struct wmel_dg_result {
     char notes[512];             /* conventions accepted on the way ("; "-separated) */
     size_t evals;                /* the candidate plans computed */
     size_t nonfinite;            /* the port's NaN or infinite cells (left out of the residuals) */
+    /* The answer as a plan: the claimed plan with the differences found, the layout, units
+       (scale or affine), frame count and offset (explicit padding) included, computed on the
+       clip and held against the port's features as given (wmel_dg_check). */
+    wmel_frontend_plan plan;     /* the plan found (has_plan) */
+    int has_plan;                /* 1: plan is a valid plan of the port's output shape */
+    int reproduces;              /* 1: plan reproduces the port on this clip (check.ok) */
+    char not_expressible[200];   /* has_plan 0: what no plan expresses ("" when has_plan) */
+    double plan_max;             /* max |port - plan| (the check's), NaN without a plan */
+    double plan_excess;          /* the check's worst cell: |port - plan| / its bound */
+    int dtype;                   /* the port's values: 0 float32, 1 float16, 2 bfloat16 (held exactly) */
+    int rounding_only;
+    double seconds;              /* the search's wall-clock time */
+    int time_bound;              /* 1: the search stopped at its time bound (WMEL_DG_TIME_BOUND_S) */           /* matches, but cells past the fixed 1e-4 tolerance lie within
+                                    the float32 noise bound: "float32 rounding remains" */
 } wmel_dg_result;
+
+/* A plan's features of a clip held against a port's (the proof of an answer): the plan's
+ * output shape must be the port's (axes of length 1 dropped); each cell's bound is the noise
+ * model's (wmel_dg_bound) for the port's dtype (0 float32, 1 float16, 2 bfloat16). */
+typedef struct wmel_dg_check_result {
+    int ok;          /* every finite cell within its bound, the shape the plan's */
+    double max;      /* max |port - plan| over the finite cells */
+    double excess;   /* max |port - plan| / bound (<= 1: within) */
+    double bound_at; /* the bound of the worst cell */
+    size_t nonfinite;
+    char why[200];   /* not ok: a shape that differs, or where the worst cell is */
+} wmel_dg_check_result;
+int wmel_dg_check(const wmel_frontend_plan *plan, const float *audio, size_t n, const float *feat, size_t n_feat,
+                  const size_t *shape, int ndim, int dtype, wmel_dg_check_result *out, char *err, size_t err_len);
 
 /* Called between candidate plans with cancel_arg; a non-zero return stops the search. */
 typedef int (*wmel_dg_cancel_fn)(void *cancel_arg);

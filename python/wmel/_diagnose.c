@@ -122,8 +122,8 @@ static PyObject *run(PyObject *self, PyObject *args)
         PyErr_SetString(PyExc_ValueError, err);
         goto out;
     }
-    char *buf = malloc(16384);
-    if (!buf || wmel_dg_json(&r, buf, 16384) < 0) {
+    char *buf = malloc(65536);
+    if (!buf || wmel_dg_json(&r, buf, 65536) < 0) {
         free(buf);
         PyErr_NoMemory();
         goto out;
@@ -136,8 +136,56 @@ out:
     return res;
 }
 
+/* check(audio, features, shape, plan_json, dtype) -> (ok, max, excess, why): the plan's
+   features of the clip held against the port's (wmel_dg_check), for the clips after the first. */
+static PyObject *check(PyObject *self, PyObject *args)
+{
+    (void)self;
+    Py_buffer a, f;
+    PyObject *shape_obj, *res = NULL;
+    const char *text;
+    Py_ssize_t text_len;
+    int dtype;
+    if (!PyArg_ParseTuple(args, "y*y*Os#i", &a, &f, &shape_obj, &text, &text_len, &dtype)) return NULL;
+    size_t shape[3];
+    int ndim = 0;
+    char msg[1024] = "";
+    wmel_frontend_plan plan;
+    Py_ssize_t ns = PyTuple_Check(shape_obj) ? PyTuple_Size(shape_obj) : -1;
+    if (ns < 1 || ns > 3) {
+        PyErr_SetString(PyExc_ValueError, "features: a tuple of 1 to 3 axes");
+        goto out;
+    }
+    for (Py_ssize_t i = 0; i < ns; i++) {
+        size_t v = PyLong_AsSize_t(PyTuple_GetItem(shape_obj, i));
+        if (PyErr_Occurred()) goto out;
+        shape[ndim++] = v;
+    }
+    if (wmel_plan_from_json(text, (size_t)text_len, &plan, msg, sizeof msg)) {
+        PyErr_SetString(PyExc_ValueError, msg);
+        goto out;
+    }
+    wmel_dg_check_result ck;
+    char err[1024] = "";
+    int st;
+    Py_BEGIN_ALLOW_THREADS
+    st = wmel_dg_check(&plan, (const float *)a.buf, (size_t)a.len / sizeof(float), (const float *)f.buf,
+                       (size_t)f.len / sizeof(float), shape, ndim, dtype, &ck, err, sizeof err);
+    Py_END_ALLOW_THREADS
+    if (st) {
+        PyErr_SetString(PyExc_ValueError, err);
+        goto out;
+    }
+    res = Py_BuildValue("(idds)", ck.ok, ck.max, ck.excess, ck.why);
+out:
+    PyBuffer_Release(&a);
+    PyBuffer_Release(&f);
+    return res;
+}
+
 static PyMethodDef METHODS[] = {
     {"run", run, METH_VARARGS, "run(audio, features, shape, kind, text) -> the diagnosis as JSON"},
+    {"check", check, METH_VARARGS, "check(audio, features, shape, plan_json, dtype) -> (ok, max, excess, why)"},
     {NULL, NULL, 0, NULL},
 };
 

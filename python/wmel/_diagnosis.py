@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 
 import numpy as np
 
@@ -11,35 +12,106 @@ from . import _diagnose
 from ._common import load_audio
 
 
-def diagnose(audio, features, preset: str | None = None, *, plan=None, hf_config=None) -> dict:
-    """Which of the plan's fields (and the layout, units, dtype) a port's features of a clip
-    differ in from the front-end it claims.
+def _clip(audio):
+    """A clip: a path (an audio file decoded as openai's load_audio; a .npy of samples:
+    float32/64 or int16 as x / 32768, 1-D or (1, n); raw float32 .f32 at the plan's rate) or
+    samples."""
+    if isinstance(audio, (str, os.PathLike)):
+        path = os.fspath(audio)
+        if path.endswith(".npy"):
+            a = np.load(path)
+            if a.ndim == 2 and 1 in a.shape:
+                a = a.reshape(-1)
+            if a.ndim != 1:
+                raise ValueError(f"diagnose: {path}: samples of shape {a.shape}: one clip's (1-D or (1, n)) are needed")
+            if a.dtype == np.int16:
+                a = a.astype(np.float32) / 32768
+            audio = a
+        elif path.endswith((".f32", ".raw")):
+            audio = np.fromfile(path, dtype="<f4")
+        else:
+            audio = load_audio(path)
+    if hasattr(audio, "detach"):
+        audio = audio.detach().cpu().float().numpy()
+    return np.ascontiguousarray(np.asarray(audio, dtype=np.float32).reshape(-1))
 
-    audio: a path (decoded as openai's load_audio) or 16 kHz mono float samples; features:
-    the port's array (numpy or torch, any float dtype; a batch axis of 1 is dropped) or a
-    .npy path; the claimed front-end: preset (a built-in preset's name), plan (a plan's JSON
+
+def _features(features):
+    if isinstance(features, (str, os.PathLike)):
+        features = np.load(os.fspath(features))
+    if hasattr(features, "detach"):  # a torch tensor (bfloat16 and float16 widen exactly)
+        features = features.detach().cpu().float().numpy()
+    f = np.asarray(features)
+    if f.dtype.kind != "f" and f.dtype.name != "bfloat16":
+        raise TypeError(f"diagnose: features must be floating point, got {f.dtype}")
+    return np.ascontiguousarray(f, dtype=np.float32)
+
+
+def _emit(path, plan: dict, force: bool) -> None:
+    """The plan's JSON at path, atomically; a file wmel diagnose did not write (its "notes")
+    is replaced only with force."""
+    path = os.fspath(path)
+    if os.path.exists(path) and not force:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                old = json.load(fh)
+            ours = isinstance(old, dict) and str(old.get("notes", "")).startswith("wmel diagnose")
+        except (OSError, ValueError):
+            ours = False
+        if not ours:
+            raise FileExistsError(f"diagnose: {path} exists and is not a plan wmel diagnose wrote: force=True replaces it")
+    text = json.dumps(dict(plan, notes="wmel diagnose: the plan that reproduces the port"), indent=2) + "\n"
+    d = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + ".tmp.", dir=d)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def diagnose(audio, features, preset: str | None = None, *, plan=None, hf_config=None, emit_plan=None,
+             force: bool = False) -> dict:
+    """Which of the plan's fields (and the layout, units, dtype) a port's features of a clip
+    differ in from the front-end it claims, and the plan that reproduces the port.
+
+    audio: a path (an audio file decoded as openai's load_audio, a .npy of samples: float32,
+    float64 or int16, 1-D or (1, n); raw float32 .f32 at the plan's rate) or 16 kHz mono
+    float samples; features: the port's array (numpy or torch, any float dtype; a batch axis
+    of 1 is dropped) or a .npy path. audio and features may be lists of the same length
+    (one port's features of each clip): the answer is fitted on the first and checked on
+    the others. The claimed front-end: preset (a built-in preset's name), plan (a plan's JSON
     file, text or dict) or hf_config (a transformers preprocessor_config.json or its folder).
 
     Returns {"matches": bool, "explained": bool, "differences": [{"field", "preset",
     "found", "residual_without"}, ...] (the most error explained first), "residual_before",
-    "residual_after", "tolerance", "floor", "notes", "candidates", "nonfinite"}: NaN or
-    infinite cells of the port's are left out of the residuals and named (field "values").
+    "residual_after", "tolerance", "floor", "notes", "candidates", "nonfinite", "plan" (the
+    plan's JSON as a dict, or None), "reproduces" (the plan computes the port's features of
+    the first clip within the bound), "plan_max", "not_expressible" (what no plan expresses,
+    or ""), "clips": [{"status": "matches" | "reproduced" | "differs", "max", "why"}, ...]}:
+    NaN or infinite cells of the port's are left out of the residuals and named (field
+    "values"). emit_plan: a path the plan is written to (atomically; FileExistsError for a
+    file wmel diagnose did not write, unless force); ValueError when there is no plan to
+    write (r["not_expressible"] says why).
 
     ValueError for a shape no layout reconciles; the search releases the GIL and checks for
     signals between candidate plans, so Ctrl-C (KeyboardInterrupt) stops a long one."""
     if sum(x is not None for x in (preset, plan, hf_config)) != 1:
         raise ValueError("diagnose: name one claimed front-end: preset=, plan= or hf_config=")
-    if isinstance(audio, (str, os.PathLike)):
-        audio = load_audio(os.fspath(audio))
-    a = np.ascontiguousarray(np.asarray(audio, dtype=np.float32).reshape(-1))
-    if isinstance(features, (str, os.PathLike)):
-        features = np.load(os.fspath(features))
-    if hasattr(features, "detach"):  # a torch tensor
-        features = features.detach().cpu().float().numpy()
-    f = np.asarray(features)
-    if f.dtype.kind != "f":
-        raise TypeError(f"diagnose: features must be floating point, got {f.dtype}")
-    f = np.ascontiguousarray(f, dtype=np.float32)
+    many = isinstance(audio, (list, tuple))
+    audios = list(audio) if many else [audio]
+    feats = list(features) if isinstance(features, (list, tuple)) else [features]
+    if len(audios) != len(feats) or not audios:
+        raise ValueError("diagnose: audio and features come in pairs: one port's features of each clip")
+    a = _clip(audios[0])
+    f = _features(feats[0])
     if preset is not None:
         kind, text = 0, str(preset)
     elif hf_config is not None:
@@ -56,4 +128,26 @@ def diagnose(audio, features, preset: str | None = None, *, plan=None, hf_config
             with open(text, encoding="utf-8") as fh:
                 text = fh.read()
         kind = 1
-    return json.loads(_diagnose.run(a.tobytes(), f.tobytes(), tuple(int(s) for s in f.shape), kind, text))
+    r = json.loads(_diagnose.run(a.tobytes(), f.tobytes(), tuple(int(s) for s in f.shape), kind, text))
+    ok0 = r["matches"] or r["reproduces"]
+    r["clips"] = [{"status": ("matches" if r["matches"] else "reproduced") if ok0 else "differs",
+                   "max": r["residual_after"] if r["matches"] else r["plan_max"], "why": ""}]
+    answer = None
+    if r["matches"]:
+        answer = json.dumps(r["plan"]) if r["plan"] is not None else None
+    elif r["explained"] and r["plan"] is not None:
+        answer = json.dumps(r["plan"])
+    dtype = {"float16 rounding": 1, "bfloat16 rounding": 2}.get(r["floor"], 0)
+    for ak, fk in zip(audios[1:], feats[1:]):
+        if answer is None:
+            r["clips"].append({"status": "differs", "max": None, "why": "no plan to check"})
+            continue
+        x = _features(fk)
+        ok, mx, _, why = _diagnose.check(_clip(ak).tobytes(), x.tobytes(), tuple(int(s) for s in x.shape), answer, dtype)
+        r["clips"].append({"status": ("matches" if r["matches"] else "reproduced") if ok else "differs",
+                           "max": mx, "why": why})
+    if emit_plan is not None:
+        if not (r["explained"] and r["plan"] is not None and r["reproduces"]):
+            raise ValueError("diagnose: no plan to write: " + (r["not_expressible"] or "the port is not explained"))
+        _emit(emit_plan, r["plan"], force)
+    return r

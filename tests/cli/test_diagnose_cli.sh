@@ -5,7 +5,9 @@
 # told the frame difference, on a plan of a fixed frame count (AST, Kaldi with --n-frames)
 # too, within a minute, and on a stacked plan (FunASR's LFR) as rows; a NaN cell is named by
 # its row and column (exit 1); features of one value everywhere (0, 0.5, 3e38, an (80, 1)
-# array of zeros) are never explained, and no residual is infinite. numpy is not needed:
+# array of zeros) are never explained, and no residual is infinite; the answer's plan
+# (--emit-plan, wmel mel --plan reproduces the port), repeated clips, clips as .npy/.f32 and
+# a pack's cases. numpy is not needed:
 # .npy files are patched with python3's standard library.
 set -u
 WMEL=${WMEL:?set WMEL to the wmel binary}
@@ -122,6 +124,86 @@ rc=$(dg --preset whisper --audio "$SPEECH" --features "$T/z801.npy")
 [ "$rc" = 1 ] || bad "(80, 1) zeros: exit $rc: $(cat "$T/err")"
 grep -Eq "inf|nan|units" "$T/out" && bad "(80, 1) zeros: $(cat "$T/out")"
 grep -q "n_frames: 1, preset 699" "$T/out" || bad "(80, 1) zeros: the count: $(cat "$T/out")"
+
+# ---- the answer as a plan: --emit-plan writes it, wmel mel --plan reproduces the port
+# (bit for bit: the same plan), and a second clip is checked with it
+"$WMEL" mel "$SPEECH" --preset kaldi --window hamming --preemph 0 -o "$T/kh.npy" -q || bad "mel kaldi hamming"
+"$WMEL" mel "$GOLDEN/audio/jfk.flac" --preset kaldi --window hamming --preemph 0 -o "$T/kh2.npy" -q || bad "mel jfk"
+rc=$(dg --preset kaldi --audio "$SPEECH" --features "$T/kh.npy" --audio "$GOLDEN/audio/jfk.flac" --features "$T/kh2.npy" \
+  --emit-plan "$T/kh.json")
+[ "$rc" = 1 ] && grep -q '^plan: {' "$T/out" && grep -q '"notes": "wmel diagnose' "$T/kh.json" ||
+  bad "--emit-plan: exit $rc: $(cat "$T/out" "$T/err" "$T/kh.json")"
+grep -q "^clip 2 (.*jfk.flac): reproduced" "$T/out" || bad "the second clip: $(cat "$T/out")"
+"$WMEL" mel "$SPEECH" --plan "$T/kh.json" -o "$T/kh_again.npy" -q && cmp -s "$T/kh.npy" "$T/kh_again.npy" ||
+  bad "wmel mel --plan of the emitted plan differs from the port's features"
+# a second run replaces the plan it wrote; a file it did not write only with --force
+rc=$(dg --preset kaldi --audio "$SPEECH" --features "$T/kh.npy" --emit-plan "$T/kh.json")
+[ "$rc" = 1 ] || bad "--emit-plan over its own plan: exit $rc: $(cat "$T/err")"
+echo '{"frontend": "whisper"}' >"$T/mine.json"
+rc=$(dg --preset kaldi --audio "$SPEECH" --features "$T/kh.npy" --emit-plan "$T/mine.json")
+[ "$rc" = 2 ] && grep -q "force" "$T/err" && grep -q '^{"frontend": "whisper"}$' "$T/mine.json" ||
+  bad "--emit-plan over another file: exit $rc: $(cat "$T/err" "$T/mine.json")"
+rc=$(dg --preset kaldi --audio "$SPEECH" --features "$T/kh.npy" --emit-plan "$T/mine.json" --force)
+[ "$rc" = 1 ] && grep -q '"window": "hamming"' "$T/mine.json" || bad "--emit-plan --force: exit $rc: $(cat "$T/err")"
+# a transposed port in dB: the plan carries the layout and the affine; JSON names it
+"$WMEL" mel "$SPEECH" --preset kaldi -o "$T/kk.npy" -q || bad "mel kaldi"
+python3 - "$T/kk.npy" "$T/khdb.npy" <<'PY'
+import ast, math, struct, sys
+b = open(sys.argv[1], "rb").read(); hl = struct.unpack("<H", b[8:10])[0]
+r, c = ast.literal_eval(b[10:10 + hl].decode("latin1"))["shape"]
+v = struct.unpack("<%df" % (r * c), b[10 + hl:10 + hl + 4 * r * c])
+k = 10 / math.log(10)
+t = [v[i * c + j] * k for j in range(c) for i in range(r)]
+h = "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }" % (c, r)
+h += " " * (63 - (10 + len(h)) % 64) + "\n"
+open(sys.argv[2], "wb").write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(h)) + h.encode() + struct.pack("<%df" % len(t), *t))
+PY
+rc=$(dg --preset kaldi --audio "$SPEECH" --features "$T/khdb.npy" --json --emit-plan "$T/khdb.json")
+grep -q '"reproduces": true' "$T/out" && grep -q '"layout": "mels_frames"' "$T/khdb.json" &&
+  grep -q '"post_scale": 4.34294481903251' "$T/khdb.json" || bad "dB, transposed: exit $rc: $(cat "$T/out" "$T/err")"
+# not explained: no plan written, said so
+rc=$(dg --preset whisper --audio "$SPEECH" --features "$T/kh.npy" --emit-plan "$T/none.json")
+[ "$rc" = 1 ] && [ ! -e "$T/none.json" ] && grep -q "no plan written" "$T/err" ||
+  bad "an unexplained port wrote a plan: exit $rc: $(cat "$T/err")"
+
+# ---- the inputs people have: the clip as .npy (float32, int16, (1, n)) and raw .f32
+python3 - "$T" <<'PY'
+import math, struct, sys
+d = sys.argv[1]
+x = [0.5 * math.sin(2 * math.pi * (100 * t / 16000 + 3000 * (t / 16000) ** 2)) + 1e-3 * math.sin(t) for t in range(24000)]
+x = [round(v * 32767) / 32768 for v in x]  # int16 values exactly
+def npy(p, descr, shape, data):
+    h = "{'descr': '%s', 'fortran_order': False, 'shape': %s, }" % (descr, shape)
+    h += " " * (63 - (10 + len(h)) % 64) + "\n"
+    open(p, "wb").write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(h)) + h.encode() + data)
+f32 = struct.pack("<%df" % len(x), *x)
+open(d + "/c.f32", "wb").write(f32)
+npy(d + "/c32.npy", "<f4", "(%d,)" % len(x), f32)
+npy(d + "/c16.npy", "<i2", "(1, %d)" % len(x), struct.pack("<%dh" % len(x), *[round(v * 32768) for v in x]))
+npy(d + "/c64.npy", "<f8", "(%d,)" % len(x), struct.pack("<%dd" % len(x), *x))
+PY
+"$WMEL" mel "$T/c.f32" --raw-f32 --preset whisper -o "$T/cw.npy" -q || bad "mel of the raw chirp"
+for c in c.f32 c32.npy c16.npy c64.npy; do
+  rc=$(dg --preset whisper --audio "$T/$c" --features "$T/cw.npy")
+  [ "$rc" = 0 ] || bad "--audio $c: exit $rc: $(cat "$T/out" "$T/err")"
+done
+rc=$(dg --preset whisper --audio "$T/c.f32" --rate 8000 --features "$T/cw.npy")
+[ "$rc" = 3 ] && grep -q "8000 Hz" "$T/err" || bad "--rate 8000 on a 16 kHz plan: exit $rc: $(cat "$T/err")"
+
+# ---- a pack (wmel vectors): its cases are the clips, its plan the claimed one; a port with
+# torch.stft's zero padding is found on the speech case and checked on the others
+"$WMEL" vectors --preset whisper --quick -q --speech "$SPEECH" -o "$T/pack" || bad "vectors --quick"
+echo '{"frontend": "whisper", "framing": "center_zero"}' >"$T/cz.json"
+mkdir -p "$T/outs"
+for c in speech chirp tone-between-bins; do
+  "$WMEL" mel "$T/pack/inputs/$c.f32" --raw-f32 --plan "$T/cz.json" -o "$T/outs/$c.npy" -q || bad "mel $c"
+done
+rc=$(dg --audio "$T/pack" --features "$T/outs")
+[ "$rc" = 1 ] && grep -q "^framing: center_zero" "$T/out" && [ "$(grep -c ': reproduced' "$T/out")" = 3 ] &&
+  grep -q "^clip 1 (.*inputs/speech.npy)" "$T/out" || bad "a pack's cases: exit $rc: $(cat "$T/out" "$T/err")"
+for c in speech chirp tone-between-bins; do cp "$T/pack/expected/$c.npy" "$T/outs/$c.npy"; done
+rc=$(dg --audio "$T/pack" --features "$T/outs")
+[ "$rc" = 0 ] && [ "$(grep -c ': matches' "$T/out")" = 3 ] || bad "a pack's own outputs: exit $rc: $(cat "$T/out" "$T/err")"
 
 [ $fails = 0 ] && echo "test_diagnose_cli: all passed"
 exit $((fails > 0))

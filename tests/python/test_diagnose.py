@@ -241,6 +241,10 @@ def run(name, audio, feats, preset, expect, found=None):
         with open(os.environ["WMEL_DIAGNOSE_TABLE"], "a") as fh:
             fh.write(json.dumps([name, TABLE[-1][1], r["residual_before"], r["residual_after"], dt, r["notes"]]) + "\n")
     check(r, expect, found)
+    # the answer is a plan that reproduces the port, or says what no plan expresses
+    assert r["reproduces"] or r["not_expressible"], json.dumps(r, indent=1)
+    if r["reproduces"]:
+        assert r["plan"] is not None and r["not_expressible"] == ""
     return r
 
 
@@ -656,3 +660,109 @@ def test_interruptible():
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
     assert took < 0.2 + 0.5 * (full - 0.2), (took, full)
+
+
+# ---- the answer as a plan: emit_plan, several clips, the clip as .npy
+
+def test_emit_plan_reproduces(jfk, tmp_path):
+    sp = audio_of("speech_en_wav")
+    plan = {"frontend": "kaldi", "window": "hamming", "preemph": 0}
+    x1, x2 = wmel.features(jfk, plan=plan), wmel.features(sp, plan=plan)
+    out = tmp_path / "port.json"
+    r = wmel.diagnose([jfk, sp], [x1, x2], preset="kaldi", emit_plan=out)
+    assert r["explained"] and not r["matches"] and r["reproduces"], json.dumps(r, indent=1)
+    assert [c["status"] for c in r["clips"]] == ["reproduced", "reproduced"], r["clips"]
+    emitted = json.loads(out.read_text())
+    assert emitted["notes"].startswith("wmel diagnose") and emitted["window"] == "hamming"
+    np.testing.assert_array_equal(wmel.features(sp, plan=str(out)), x2)
+    # a file diagnose did not write is kept unless force
+    other = tmp_path / "other.json"
+    other.write_text('{"frontend": "whisper"}')
+    with pytest.raises(FileExistsError):
+        wmel.diagnose(jfk, x1, preset="kaldi", emit_plan=other)
+    assert other.read_text() == '{"frontend": "whisper"}'
+    wmel.diagnose(jfk, x1, preset="kaldi", emit_plan=other, force=True)
+    assert json.loads(other.read_text())["window"] == "hamming"
+    # a second clip the plan does not reproduce is reported as such
+    r = wmel.diagnose([jfk, sp], [x1, wmel.features(sp, plan="kaldi")], preset="kaldi")
+    assert [c["status"] for c in r["clips"]] == ["reproduced", "differs"], r["clips"]
+
+
+def test_clip_inputs(tmp_path):
+    t = np.arange(24000) / 16000
+    x = (0.5 * np.sin(2 * np.pi * (100 * t + 3000 * t * t))).astype(np.float32)
+    x = np.round(x * 32767).astype(np.int16)
+    a = x.astype(np.float32) / 32768
+    feats = wmel.features(a, plan="whisper")
+    np.save(tmp_path / "c16.npy", x[None])
+    np.save(tmp_path / "c64.npy", a.astype(np.float64))
+    a.tofile(tmp_path / "c.f32")
+    for name in ("c16.npy", "c64.npy", "c.f32"):
+        r = wmel.diagnose(tmp_path / name, feats, preset="whisper")
+        assert r["matches"], (name, json.dumps(r, indent=1))
+    # time-major, batch of one, float64 features
+    r = wmel.diagnose(a, feats.T[None].astype(np.float64), preset="whisper")
+    assert r["explained"] and [d["field"] for d in r["differences"]] == ["layout"] and r["reproduces"]
+    assert r["plan"]["layout"] == "frames_mels"
+
+
+def test_not_explained_has_no_plan(jfk, tmp_path):
+    noise = np.random.default_rng(1).standard_normal(wmel.features(jfk, plan="whisper").shape).astype(np.float32)
+    r = wmel.diagnose(jfk, noise, preset="whisper")
+    assert not r["explained"] and not r["reproduces"]
+    with pytest.raises(ValueError, match="no plan to write"):
+        wmel.diagnose(jfk, noise, preset="whisper", emit_plan=tmp_path / "p.json")
+    assert not (tmp_path / "p.json").exists()
+
+
+@pytest.mark.parametrize("plan, expect", [
+    # a hand port of Kaldi: Hamming, no pre-emphasis, no DC removal, HTK's mel scale (all four,
+    # where a search that stopped on one field's gain named only preemph)
+    ({"frontend": "kaldi", "window": "hamming", "preemph": 0, "remove_dc": 0, "mel_scale": "htk"},
+     {"window": "hamming", "preemph": 0, "remove_dc": 0, "mel_scale": "htk"}),
+    # the samples in [-1, 1] where Kaldi reads int16 units, with another window
+    ({"frontend": "kaldi", "window": "hamming", "scale": 1}, {"window": "hamming", "scale": 1}),
+    ({"frontend": "kaldi", "low_freq": 300}, {"low_freq": 300}),
+    ({"frontend": "kaldi", "high_freq": -400}, {"high_freq": -400}),
+    ({"frontend": "kaldi", "window": "rect"}, {"window": "rect"}),
+    ({"frontend": "nemo", "window": "hann_periodic", "preemph": 0}, {"window": "hann_periodic", "preemph": 0}),
+])
+def test_search_fields(jfk, plan, expect):
+    x = wmel.features(jfk, plan=plan)
+    t = time.perf_counter()
+    r = wmel.diagnose(jfk, x, preset=plan["frontend"])
+    assert time.perf_counter() - t < 10
+    assert {d["field"]: d["found"] for d in r["differences"]} == expect, json.dumps(r, indent=1)
+    assert r["explained"] and r["reproduces"], json.dumps(r, indent=1)
+    np.testing.assert_array_equal(wmel.features(jfk, plan=r["plan"]), x)
+
+
+def test_frame_count_variants(jfk):
+    """The spectrogram padded to Whisper's 3000 frames with its floor (not the audio to 30 s),
+    one frame dropped twice: each a count, with the plan that reproduces it."""
+    w = wmel.features(jfk, plan="whisper")
+    T = w.shape[1]
+    padded = np.concatenate([w, np.full((80, 3000 - T), w.min(), np.float32)], axis=1)
+    r = wmel.diagnose(jfk, padded, preset="whisper")
+    assert [(d["field"], d["found"]) for d in r["differences"]] == [("n_frames", 3000)], json.dumps(r, indent=1)
+    assert "not the audio" in r["notes"] and r["reproduces"] and r["plan"]["n_frames"] == 3000
+    r = wmel.diagnose(jfk, w[:, :-2], preset="whisper")
+    assert [(d["field"], d["found"]) for d in r["differences"]] == [("n_frames", T - 2)], json.dumps(r, indent=1)
+    assert r["reproduces"]
+
+
+def test_float32_rounding_only():
+    """A float32 Kaldi (the features rounded through float32 arithmetic far below a chirp's
+    loud bins) past the fixed 1e-4 but inside the noise bound: its own answer."""
+    t = np.arange(5 * 16000) / 16000
+    a = (0.5 * np.sin(2 * np.pi * (50 * t + 790 * t * t))
+         + 10 ** (-70 / 20) * 0.5 * np.random.default_rng(0).standard_normal(t.size)).astype(np.float32)
+    ref = wmel.features(a, plan="kaldi", backend="ref")
+    # float32 transform noise: a few eps32 of the frame's amplitude in each bin, so a mel energy
+    # e moves by about eps32 sqrt(e emax) (relative: eps32 exp(g / 2))
+    e = np.exp(ref.astype(np.float64))
+    rel = 8 * np.finfo(np.float32).eps * np.sqrt(e.max(axis=1, keepdims=True) / e)
+    x = (ref + np.log1p(rel * np.abs(np.random.default_rng(1).standard_normal(e.shape)))).astype(np.float32)
+    assert np.max(np.abs(x - ref) / np.maximum(1, np.abs(ref))) > 1e-4  # past the fixed tolerance
+    r = wmel.diagnose(a, x, preset="kaldi")
+    assert r["matches"] and r["rounding_only"], json.dumps(r, indent=1)
