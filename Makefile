@@ -362,7 +362,8 @@ test-peers: deps
 TK_BUILD ?= build-toolkits
 TK_VENV  ?= $(TK_BUILD)/venv
 TK_PKGS  ?= 'torch==2.9.1' 'torchaudio==2.9.1' 'lhotse==1.33.0' 'speechbrain==1.1.2' \
-            'kaldi-native-fbank==1.23.0' 'librosa==0.11.0' 'sherpa-onnx==2.0.1' 'espnet==202511' 'pyyaml'
+            'kaldi-native-fbank==1.23.0' 'librosa==0.11.0' 'sherpa-onnx==2.0.1' 'espnet==202511' 'pyyaml' \
+            'python_speech_features==0.6'
 test-toolkits: deps
 	@test -x $(TK_VENV)/bin/python || $(PYTHON) -m venv $(TK_VENV)
 	$(TK_VENV)/bin/pip install -q numpy pytest 'scikit-build-core>=0.10' av $(TK_PKGS)
