@@ -22,6 +22,7 @@
 #include <unistd.h>
 #endif
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -40,6 +41,7 @@ typedef struct vk_state {
     int fl, n_cols;
     size_t hop;
     long long off;      /* signal index of frame 0's first sample */
+    size_t sig_limit;   /* WMEL_VULKAN_SIGNAL_LIMIT: samples a round at most (0: the buffer's) */
 } vk_state;
 
 /* A value in the storage type of the arithmetic (8 bytes either way). */
@@ -175,7 +177,7 @@ static int vk_init(wmel_ctx *ctx)
         g.window = pl->window_d, g.cos = pl->dft_cos, g.sin = pl->dft_sin, g.melw = pl->mel_wd;
         g.lo = pl->mel_lo, g.len = pl->mel_len, g.moff = pl->mel_off;
         st->hop = WMEL_HOP;
-        st->off = 0; /* the padded signal of wmel__signal_span: frame t at 160 t */
+        st->off = -(long long)WMEL_PAD; /* wmel__signal_span: frame t at 160 t - 200 of the clip */
     } else {
         g.n_fft = p->n_fft, g.fl = p->frame_length, g.nbins = fe->n_bins, g.n_mels = p->n_mels;
         g.n_cols = fe->n_cols;
@@ -187,6 +189,19 @@ static int vk_init(wmel_ctx *ctx)
     }
     st->fl = g.fl;
     st->n_cols = g.n_cols;
+    {
+        const char *env = getenv("WMEL_VULKAN_SIGNAL_LIMIT"); /* a testing switch: rounds of fewer samples */
+        if (env && *env) {
+            char *end = NULL;
+            const long long v = strtoll(env, &end, 10);
+            if (!end || *end != '\0' || v < 1) {
+                free(st);
+                return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE,
+                                       "Vulkan: WMEL_VULKAN_SIGNAL_LIMIT is '%s'; it takes a number of samples", env);
+            }
+            st->sig_limit = (size_t)v;
+        }
+    }
     st->arith = arith;
     for (int i = 0; i < N_OPS; i++) atomic_init(&st->op_backend[i], WMEL_BACKEND_VULKAN);
     if (pthread_mutex_init(&st->lock, NULL) != 0) {
@@ -250,6 +265,23 @@ static int vk_init(wmel_ctx *ctx)
         put(arith, tab, VKW_T_LOG_GUARD, p->log_guard);
         put(arith, tab, VKW_T_LN_FLOOR, p->energy_floor > 0.0 ? log(p->energy_floor) : 0.0);
     }
+    /* the framing (frames.comp's sample_at) */
+    in[VKW_I_HOP] = (int)st->hop;
+    in[VKW_I_FOFF] = (int)st->off;
+    put(arith, tab, VKW_T_SCALE, st->pfa ? 1.0 : p->scale);
+    if (st->pfa) {
+        in[VKW_I_REFLECT] = 1; /* wmel__signal_span: reflect about n + padding */
+    } else {
+        const int padded = p->preemph_mode >= WMEL_PREEMPH_PADDED;
+        in[VKW_I_SMODE] = padded;
+        in[VKW_I_REFLECT] = padded ? p->pad_mode == WMEL_PAD_REFLECT
+                                   : p->framing == WMEL_FRAMES_CENTER_REFLECT ||
+                                         (p->framing == WMEL_FRAMES_SNIP && p->pad_mode == WMEL_PAD_REFLECT);
+        in[VKW_I_SIGPRE] = p->preemph_mode == WMEL_PREEMPH_SIGNAL && p->preemph != 0.0;
+        in[VKW_I_PADPRE] = padded && p->preemph != 0.0;
+        in[VKW_I_PADCUT] = p->preemph_mode == WMEL_PREEMPH_PADDED_CUT;
+        in[VKW_I_PADL] = p->pad_left;
+    }
     in[VKW_I_WIN] = (int)win;
     in[VKW_I_COS] = (int)co;
     in[VKW_I_SIN] = (int)so;
@@ -287,87 +319,137 @@ static int vk_init(wmel_ctx *ctx)
 
 /* ---------------------------------------------------------------- frames on the device */
 
-/* One clip's frames: samples of the signal the frames read, by index from frame 0's
- * first sample, into double; each frame's n_cols values handed to emit. */
+/* One clip's frames: the clip's samples (float32 or int16, as given; zeros from n on,
+ * reflections folded about nr), its nf frames, each frame's n_cols values handed to emit. */
 typedef struct vk_job {
-    int (*fill)(const struct vk_job *j, size_t q0, size_t count, double *dst);
     void (*emit)(const struct vk_job *j, size_t t, const double *vals);
-    size_t nf;
-    const wmel_signal *sig; /* pfa400: the clip */
-    const wmel_fe *fe;      /* general: the plan, the samples */
-    const float *x;
-    size_t n;
+    const float *f32;
+    const int16_t *s16;
+    size_t n, nr, nf;
     float *out;             /* pfa400: [n_mels][nf]; general: [nf][n_cols] doubles in vals */
     double *vals;
     int n_cols;
 } vk_job;
 
-#define FILL_RUN 4096 /* samples converted per step */
+/* The clip's samples [lo, hi) that frames [t0, t1) read (frames.comp's sample_at: the
+ * frame's samples and the one before each, folded by the padding's rule), a superset. */
+static void job_window(const vk_state *st, const vk_job *j, size_t t0, size_t t1, long long *lo, long long *hi)
+{
+    const long long n = (long long)j->n, nr = (long long)j->nr;
+    const long long A = (long long)t0 * (long long)st->hop + st->off - 1;
+    const long long B = (long long)(t1 - 1) * (long long)st->hop + st->off + st->fl - 1;
+    long long l = LLONG_MAX, h = LLONG_MIN;
+    if (B >= 0 && A < nr) { /* the samples themselves */
+        l = A > 0 ? A : 0;
+        h = (B < nr - 1 ? B : nr - 1) + 1;
+    }
+    if (A < 0) { /* the start's reflection: -A at most */
+        l = 0;
+        h = -A + 1 > h ? -A + 1 : h;
+    }
+    if (B >= nr) { /* the end's: 2 (nr - 1) - B at least (the symmetric rule: one more) */
+        const long long r = 2 * (nr - 1) - B;
+        l = r < l ? r : l;
+        h = nr > h ? nr : h;
+    }
+    if (-A >= nr || 2 * (nr - 1) - B < 0) l = 0, h = n; /* folded past the other end: the clip */
+    l -= 1; /* the sample before a folded one (signal pre-emphasis) */
+    *lo = l < 0 ? 0 : l > n ? n : l;
+    *hi = h > n ? n : h < *lo ? *lo : h;
+}
 
-/* Frames [t0, t1) of the jobs, packed into rounds of dispatches. */
-typedef struct seg {
-    size_t job, t0, t1;
-} seg;
-
+/* Frames [t0, t1) of the jobs, packed into rounds of dispatches: each round's segments
+ * (VKW_MAX_SEGS at most) hold a window of a clip's samples, written once, and its frames;
+ * the shader frames them. */
 static int run_jobs(vk_state *st, const vk_job *jobs, size_t n_jobs)
 {
-    size_t sig_cap, start_cap, out_cap;
-    void *sig = wmel__vk_sig(st->w, &sig_cap);
-    uint32_t *starts = wmel__vk_starts(st->w, &start_cap);
+    size_t sig_cap, out_cap;
+    float *sig = wmel__vk_sig(st->w, &sig_cap);
+    int32_t *segs = wmel__vk_segs(st->w);
     const void *outv = wmel__vk_out(st->w, &out_cap);
-    const size_t nc = (size_t)st->n_cols, fl = (size_t)st->fl, hop = st->hop;
-    size_t frame_cap = out_cap / (nc ? nc : 1);
-    if (frame_cap > start_cap) frame_cap = start_cap;
-    if (frame_cap > UINT32_MAX) frame_cap = UINT32_MAX;
-    seg *segs = malloc(sizeof(seg) * 64);
-    double *buf = malloc(sizeof(double) * (FILL_RUN > nc ? FILL_RUN : nc));
-    if (!segs || !buf) {
-        free(segs);
-        free(buf);
-        return WMEL_ERR_NO_MEMORY;
-    }
+    if (st->sig_limit && st->sig_limit < sig_cap) sig_cap = st->sig_limit;
+    const size_t nc = (size_t)st->n_cols;
+    size_t frame_cap = out_cap / (nc ? nc : 1), fc = wmel__vk_frame_cap(st->w);
+    if (frame_cap > fc) frame_cap = fc;
+    if (frame_cap > INT32_MAX) frame_cap = INT32_MAX;
+    size_t segt[VKW_MAX_SEGS][3]; /* job, t0, t1 */
+    double *buf = malloc(sizeof(double) * (nc ? nc : 1));
+    if (!buf) return WMEL_ERR_NO_MEMORY;
     size_t n_segs = 0, used_sig = 0, used_frames = 0, j = 0, t = 0;
     int rc = WMEL_OK;
     while (rc == WMEL_OK) {
         while (j < n_jobs && t >= jobs[j].nf) j++, t = 0;
         const int done = j >= n_jobs;
-        /* frames of job j that fit this round */
-        size_t t1 = t;
-        if (!done && n_segs < 64 && used_frames < frame_cap && used_sig + fl <= sig_cap) {
-            const size_t room_f = frame_cap - used_frames;
-            const size_t room_s = (sig_cap - used_sig - fl) / hop + 1; /* frames whose run fits */
-            size_t k = jobs[j].nf - t;
-            if (k > room_f) k = room_f;
-            if (k > room_s) k = room_s;
-            t1 = t + k;
-        }
-        if (t1 > t) {
-            const size_t q0 = t * hop, len = (t1 - 1) * hop + fl - q0;
-            for (size_t a = 0; a < len && rc == WMEL_OK; a += FILL_RUN) {
-                const size_t cnt = len - a < FILL_RUN ? len - a : FILL_RUN;
-                rc = jobs[j].fill(&jobs[j], q0 + a, cnt, buf);
-                for (size_t i = 0; i < cnt; i++) put(st->arith, sig, used_sig + a + i, buf[i]);
+        /* frames of job j that fit this round: as many as the frames' room allows whose
+           window fits the signal's room (halved until it does) */
+        size_t k = 0;
+        long long lo = 0, hi = 0;
+        if (!done && n_segs < VKW_MAX_SEGS && used_frames < frame_cap) {
+            k = jobs[j].nf - t;
+            if (k > frame_cap - used_frames) k = frame_cap - used_frames;
+            for (;;) {
+                job_window(st, &jobs[j], t, t + k, &lo, &hi);
+                if ((size_t)(hi - lo) <= sig_cap - used_sig) break;
+                size_t lo_k = 0, hi_k = k; /* the most frames whose window fits */
+                while (hi_k - lo_k > 1) {
+                    const size_t mid = lo_k + (hi_k - lo_k) / 2;
+                    job_window(st, &jobs[j], t, t + mid, &lo, &hi);
+                    if ((size_t)(hi - lo) <= sig_cap - used_sig) lo_k = mid;
+                    else hi_k = mid;
+                }
+                k = lo_k;
+                if (k) job_window(st, &jobs[j], t, t + k, &lo, &hi);
+                break;
             }
-            for (size_t f = t; f < t1; f++) starts[used_frames + f - t] = (uint32_t)(used_sig + (f - t) * hop);
-            seg s = {j, t, t1};
-            segs[n_segs++] = s;
+        }
+        if (k > 0) {
+            const vk_job *jb = &jobs[j];
+            const size_t len = (size_t)(hi - lo);
+            if (jb->f32) {
+                memcpy(sig + used_sig, jb->f32 + lo, len * sizeof(float));
+            } else {
+                for (size_t i = 0; i < len; i++) sig[used_sig + i] = (float)jb->s16[(size_t)lo + i] * (1.0f / 32768.0f);
+            }
+            int32_t *sg = segs + VKW_S_HEAD + n_segs * VKW_S_WORDS;
+            sg[VKW_S_FIRST] = (int32_t)used_frames;
+            sg[VKW_S_T0] = (int32_t)t;
+            sg[VKW_S_BASE] = (int32_t)used_sig;
+            sg[VKW_S_LO] = (int32_t)lo;
+            sg[VKW_S_HI] = (int32_t)hi;
+            sg[VKW_S_N] = (int32_t)jb->n;
+            sg[VKW_S_NR] = (int32_t)jb->nr;
+            segt[n_segs][0] = j, segt[n_segs][1] = t, segt[n_segs][2] = t + k;
+            n_segs++;
             used_sig += len;
-            used_frames += t1 - t;
-            t = t1;
+            used_frames += k;
+            t += k;
             continue;
         }
-        if (used_frames == 0) break; /* nothing left */
-        rc = wmel__vk_run(st->w, (uint32_t)used_frames, used_sig, used_frames * nc);
+        if (used_frames == 0) { /* the signal's room holds no frame's samples */
+            if (!done) rc = WMEL_ERR_NO_MEMORY;
+            break;
+        }
+        segs[0] = (int32_t)n_segs;
+        rc = wmel__vk_run(st->w, (uint32_t)used_frames, used_sig, VKW_S_HEAD + n_segs * VKW_S_WORDS,
+                          used_frames * nc);
         for (size_t s = 0, g = 0; rc == WMEL_OK && s < n_segs; s++)
-            for (size_t f = segs[s].t0; f < segs[s].t1; f++, g++) {
+            for (size_t f = segt[s][1]; f < segt[s][2]; f++, g++) {
                 for (size_t c = 0; c < nc; c++) buf[c] = get(st->arith, outv, g * nc + c);
-                jobs[segs[s].job].emit(&jobs[segs[s].job], f, buf);
+                jobs[segt[s][0]].emit(&jobs[segt[s][0]], f, buf);
             }
         n_segs = used_sig = used_frames = 0;
     }
-    free(segs);
     free(buf);
     return rc;
+}
+
+/* 1 when the shader's int indices hold the clip's frames: every sample index a frame reads
+ * (t hop + j + off, the reflection's nr) under 2^30; else the CPU's kernels frame it. */
+static int job_fits(const vk_state *st, const vk_job *j)
+{
+    const long long lim = 1LL << 30, off = st->off < 0 ? -st->off : st->off;
+    if (j->nr >= (size_t)lim || j->nf >= (size_t)lim) return 0;
+    return (long long)j->nf * (long long)st->hop + off + st->fl < lim;
 }
 
 static void note_op(vk_state *st, int op, int backend)
@@ -389,14 +471,6 @@ static const char *vk_op_backend(const wmel_ctx *ctx, int op)
 }
 
 /* ---- Whisper's geometry (pfa400): the clips' raw log10 mel, then the CPU's finish ---- */
-
-static int pfa_fill(const vk_job *j, size_t q0, size_t count, double *dst)
-{
-    float tmp[FILL_RUN];
-    wmel__signal_span(j->sig, q0, count, tmp);
-    for (size_t i = 0; i < count; i++) dst[i] = (double)tmp[i];
-    return WMEL_OK;
-}
 
 static void pfa_emit(const vk_job *j, size_t t, const double *vals)
 {
@@ -421,33 +495,32 @@ static int vk_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
                 return WMEL__FALLBACK;
             }
     vk_job *jobs = malloc(sizeof(vk_job) * c->batch);
-    wmel_signal *sigs = malloc(sizeof(wmel_signal) * c->batch);
-    if (!jobs || !sigs) {
-        free(jobs);
-        free(sigs);
-        return WMEL_ERR_NO_MEMORY;
-    }
+    if (!jobs) return WMEL_ERR_NO_MEMORY;
+    int fits = c->padding <= SIZE_MAX - c->n;
     for (size_t b = 0; b < c->batch; b++) {
-        wmel_signal s = {c->f32 ? c->f32 + b * c->pcm_stride : NULL, c->s16 ? c->s16 + b * c->pcm_stride : NULL,
-                         c->n, c->padding};
-        sigs[b] = s;
         memset(&jobs[b], 0, sizeof jobs[b]);
-        jobs[b].fill = pfa_fill;
         jobs[b].emit = pfa_emit;
+        jobs[b].f32 = c->f32 ? c->f32 + b * c->pcm_stride : NULL;
+        jobs[b].s16 = c->s16 ? c->s16 + b * c->pcm_stride : NULL;
+        jobs[b].n = c->n;
+        jobs[b].nr = c->n + c->padding;
         jobs[b].nf = nf;
-        jobs[b].sig = &sigs[b];
         jobs[b].out = c->out + b * per;
         jobs[b].n_cols = (int)nm;
+        fits = fits && job_fits(st, &jobs[b]);
+    }
+    if (!fits) { /* past the shader's 32-bit sample indices: the CPU's kernels */
+        free(jobs);
+        note_op(st, op, WMEL_BACKEND_CPU);
+        return WMEL__FALLBACK;
     }
     if (pthread_mutex_lock(&st->lock) != 0) {
         free(jobs);
-        free(sigs);
         return WMEL_ERR_THREAD;
     }
     int rc = run_jobs(st, jobs, c->batch);
     pthread_mutex_unlock(&st->lock);
     free(jobs);
-    free(sigs);
     if (rc == WMEL_ERR_NO_MEMORY) { /* device or host memory short: the CPU instead */
         note_op(st, op, WMEL_BACKEND_CPU);
         return WMEL__FALLBACK;
@@ -485,13 +558,6 @@ static int vk_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
 
 /* ---- any other plan: the frames' values for fe_cpu.c's finish ---- */
 
-static int gen_fill(const vk_job *j, size_t q0, size_t count, double *dst)
-{
-    const long long i0 = (long long)q0 + j->fe->off;
-    for (size_t i = 0; i < count; i++) dst[i] = wmel__fe_sample(j->fe, j->x, j->n, i0 + (long long)i);
-    return WMEL_OK;
-}
-
 static void gen_emit(const vk_job *j, size_t t, const double *vals)
 {
     memcpy(j->vals + t * (size_t)j->n_cols, vals, sizeof(double) * (size_t)j->n_cols);
@@ -507,14 +573,17 @@ static int vk_plan_frames(const wmel_ctx *ctx, const float *x, size_t n, size_t 
     }
     vk_job job;
     memset(&job, 0, sizeof job);
-    job.fill = gen_fill;
     job.emit = gen_emit;
     job.nf = nf;
-    job.fe = ctx->fe;
-    job.x = x;
+    job.f32 = x;
     job.n = n;
+    job.nr = n;
     job.vals = vals;
     job.n_cols = st->n_cols;
+    if (!job_fits(st, &job)) { /* past the shader's 32-bit sample indices: the CPU's kernels */
+        for (int i = 0; i < 3; i++) note_op(st, ops[i], WMEL_BACKEND_CPU);
+        return WMEL__FALLBACK;
+    }
     if (pthread_mutex_lock(&st->lock) != 0) return WMEL_ERR_THREAD;
     int rc = run_jobs(st, &job, 1);
     pthread_mutex_unlock(&st->lock);
