@@ -137,6 +137,29 @@ static int fft_radices(int n_fft, int fl, int radix[VKW_MAX_STAGES])
     return m == 1 ? n : 0;
 }
 
+/* The plan's framing rules (frames.comp's sample_at, vkw_shape.framing); NULL: Whisper's
+ * (wmel__signal_span: the reflection, no scale, no pre-emphasis). A framing with another
+ * rule sets its values here (a new padding rule: a VKW_F_REFLECT value and its case in
+ * frames.comp's fold). */
+static void framing(const wmel_frontend_plan *p, int f[VKW_N_FRAMING])
+{
+    memset(f, 0, sizeof(int) * VKW_N_FRAMING);
+    if (!p) {
+        f[VKW_F_REFLECT] = 1;
+        f[VKW_F_SCALE_ONE] = 1;
+        return;
+    }
+    const int padded = p->preemph_mode >= WMEL_PREEMPH_PADDED;
+    f[VKW_F_SMODE] = padded;
+    f[VKW_F_REFLECT] = padded ? p->pad_mode == WMEL_PAD_REFLECT
+                              : p->framing == WMEL_FRAMES_CENTER_REFLECT ||
+                                    (p->framing == WMEL_FRAMES_SNIP && p->pad_mode == WMEL_PAD_REFLECT);
+    f[VKW_F_SIGPRE] = p->preemph_mode == WMEL_PREEMPH_SIGNAL && p->preemph != 0.0;
+    f[VKW_F_PADPRE] = padded && p->preemph != 0.0;
+    f[VKW_F_PADCUT] = p->preemph_mode == WMEL_PREEMPH_PADDED_CUT;
+    f[VKW_F_SCALE_ONE] = p->scale == 1.0;
+}
+
 static void vk_free(wmel_ctx *ctx)
 {
     vk_state *st = ctx->state;
@@ -210,7 +233,8 @@ static int vk_init(wmel_ctx *ctx)
     }
     int radix[VKW_MAX_STAGES];
     const int n_stages = fft_radices(g.n_fft, g.fl, radix);
-    const vkw_shape shape = {g.fl, g.nbins, g.n_fft, n_stages > 0};
+    vkw_shape shape = {g.fl, g.nbins, g.n_fft, n_stages > 0, {0}};
+    framing(st->pfa ? NULL : p, shape.framing);
     const size_t tab_words = VKW_T_HEAD + (size_t)g.fl + 2 * (size_t)g.n_fft + (size_t)g.nnz;
     const size_t perm_at = VKW_I_HEAD + 3 * (size_t)g.n_mels;
     const size_t int_words = perm_at + (n_stages > 0 ? (size_t)g.n_fft / 2 : 0);
@@ -265,23 +289,11 @@ static int vk_init(wmel_ctx *ctx)
         put(arith, tab, VKW_T_LOG_GUARD, p->log_guard);
         put(arith, tab, VKW_T_LN_FLOOR, p->energy_floor > 0.0 ? log(p->energy_floor) : 0.0);
     }
-    /* the framing (frames.comp's sample_at) */
+    /* the framing (frames.comp's sample_at; the rules in the pipeline's constants) */
     in[VKW_I_HOP] = (int)st->hop;
     in[VKW_I_FOFF] = (int)st->off;
+    in[VKW_I_PADL] = st->pfa ? 0 : p->pad_left;
     put(arith, tab, VKW_T_SCALE, st->pfa ? 1.0 : p->scale);
-    if (st->pfa) {
-        in[VKW_I_REFLECT] = 1; /* wmel__signal_span: reflect about n + padding */
-    } else {
-        const int padded = p->preemph_mode >= WMEL_PREEMPH_PADDED;
-        in[VKW_I_SMODE] = padded;
-        in[VKW_I_REFLECT] = padded ? p->pad_mode == WMEL_PAD_REFLECT
-                                   : p->framing == WMEL_FRAMES_CENTER_REFLECT ||
-                                         (p->framing == WMEL_FRAMES_SNIP && p->pad_mode == WMEL_PAD_REFLECT);
-        in[VKW_I_SIGPRE] = p->preemph_mode == WMEL_PREEMPH_SIGNAL && p->preemph != 0.0;
-        in[VKW_I_PADPRE] = padded && p->preemph != 0.0;
-        in[VKW_I_PADCUT] = p->preemph_mode == WMEL_PREEMPH_PADDED_CUT;
-        in[VKW_I_PADL] = p->pad_left;
-    }
     in[VKW_I_WIN] = (int)win;
     in[VKW_I_COS] = (int)co;
     in[VKW_I_SIN] = (int)so;

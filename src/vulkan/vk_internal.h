@@ -24,10 +24,9 @@ enum {
     VKW_I_PERM,        /* where the digit-reversed places of z[0 .. n_fft / 2) start */
     VKW_I_RADIX,
     /* the framing (frames.comp's sample_at): frame t's sample j is signal sample
-       t hop + j + foff; smode 0: the signal (pre-emphasised when sigpre) padded by reflect
-       (or zeros); smode 1: the padded signal pre-emphasised (padpre), padcut's time mask at
-       n - padl; reflect: the padding reflects (else zeros) */
-    VKW_I_HOP = 32, VKW_I_FOFF, VKW_I_SMODE, VKW_I_REFLECT, VKW_I_SIGPRE, VKW_I_PADPRE, VKW_I_PADCUT, VKW_I_PADL,
+       t hop + j + foff; padl: pad_left (the padded pre-emphasis' first sample, NeMo's mask at
+       n - padl); the rules themselves are the pipeline's constants (vkw_shape.framing) */
+    VKW_I_HOP = 32, VKW_I_FOFF, VKW_I_PADL,
     VKW_I_HEAD = 48
 };
 #define VKW_MAX_STAGES (VKW_I_HOP - VKW_I_RADIX)
@@ -42,14 +41,25 @@ enum {
 #define VKW_S_WORDS 8
 #define VKW_MAX_SEGS 64
 #define VKW_SEG_WORDS (VKW_S_HEAD + VKW_MAX_SEGS * VKW_S_WORDS)
+/* Frames a dispatch at most (a round's work: on a display GPU each dispatch stays well under
+ * an operating system's watchdog, a few seconds), and the longest wait for a round's fence
+ * (ms; WMEL_VULKAN_TIMEOUT_MS, read when a ctx is created, sets another) */
+#define VKW_DISPATCH_FRAMES 16384
+#define VKW_TIMEOUT_MS 60000
 /* Frames a workgroup at most (frames.comp's FPG) */
 #define VKW_MAX_FPG 4
 /* The workgroup's invocations (frames.comp's WG) */
 #define VKW_WG 64
+/* The framing's rules, frames.comp's specialisation constants 6 .. 11: the signal's mode (0
+ * the signal pre-emphasised, then padded; 1 padded, then pre-emphasised), the padding (0
+ * zeros, 1 numpy's reflect, 2 the symmetric reflection x[-1 - i] = x[i]), the signal
+ * pre-emphasis, the padded one, NeMo's time mask, a scale of 1. */
+enum { VKW_F_SMODE, VKW_F_REFLECT, VKW_F_SIGPRE, VKW_F_PADPRE, VKW_F_PADCUT, VKW_F_SCALE_ONE, VKW_N_FRAMING };
 /* The shapes a plan's frames may take on the device: the frame, its spectrum, n_fft and
  * whether the FFT applies (n_fft even, n_fft / 2 a product of 2, 3 and 5). */
 typedef struct vkw_shape {
     int fl, bins, n_fft, fft;
+    int framing[VKW_N_FRAMING]; /* frames.comp's SMODE, REFLECT, SIGPRE, PADPRE, PADCUT, SCALE_ONE */
 } vkw_shape;
 enum {
     VKW_ALGO_DFT, VKW_ALGO_FFT
@@ -107,8 +117,8 @@ int *wmel__vk_ints(vkw *w);
 float *wmel__vk_sig(vkw *w, size_t *cap_samples);
 int32_t *wmel__vk_segs(vkw *w);
 const void *wmel__vk_out(vkw *w, size_t *cap_words);
-/* Frames a dispatch at most (its workgroups times the frames a workgroup), and the frames a
- * workgroup. */
+/* Frames a dispatch at most (its workgroups times the frames a workgroup, at most
+ * VKW_DISPATCH_FRAMES), and the frames a workgroup. */
 size_t wmel__vk_frame_cap(const vkw *w);
 int wmel__vk_fpg(const vkw *w);
 /* One dispatch of n_frames frames (<= wmel__vk_frame_cap), which read sig_samples of the

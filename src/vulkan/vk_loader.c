@@ -221,6 +221,8 @@ struct vkw {
     VkCommandBuffer cmd;
     VkFence fence;
     int lost;            /* the device was lost: every later call fails at once */
+    int timed_out;       /* a wait passed the timeout: the device may still run; no later call */
+    uint64_t timeout_ns; /* the longest wait for a round (WMEL_VULKAN_TIMEOUT_MS) */
     int algo;            /* VKW_ALGO_FFT or VKW_ALGO_DFT */
     size_t sh_words;     /* frames.comp's shared array, a frame's words */
     int fpg;             /* frames a workgroup */
@@ -610,6 +612,22 @@ static int frames_per_group_env(void)
     return (int)v;
 }
 
+/* WMEL_VULKAN_TIMEOUT_MS: the longest wait for one round's fence, in milliseconds (default
+ * VKW_TIMEOUT_MS; 1 .. 24 h); -1 with the reason in the detail for another value. */
+static long long timeout_env(void)
+{
+    const char *env = getenv("WMEL_VULKAN_TIMEOUT_MS");
+    if (!env || !*env) return VKW_TIMEOUT_MS;
+    char *end = NULL;
+    const long long v = strtoll(env, &end, 10);
+    if (!end || *end != '\0' || v < 1 || v > 86400000LL) {
+        wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE,
+                        "Vulkan: WMEL_VULKAN_TIMEOUT_MS is '%s'; it takes milliseconds, 1 to 86400000", env);
+        return -1;
+    }
+    return v;
+}
+
 static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, size_t tab_words, size_t int_words)
 {
     const int max_fl = shape->fl, max_bins = shape->bins;
@@ -650,6 +668,9 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
                                  ? pr.limits.maxComputeWorkGroupInvocations
                                  : pr.limits.maxComputeWorkGroupSize[0];
         if (fpg > inv / VKW_WG) fpg = inv / VKW_WG;
+        const long long ms = timeout_env();
+        if (ms < 0) return WMEL_ERR_BACKEND_UNAVAILABLE; /* the reason is in the detail */
+        w->timeout_ns = (uint64_t)ms * 1000000u;
         const int asked = frames_per_group_env();
         if (asked < 0) return WMEL_ERR_BACKEND_UNAVAILABLE; /* the reason is in the detail */
         if (fpg > (size_t)(asked ? asked : VKW_MAX_FPG)) fpg = (size_t)(asked ? asked : VKW_MAX_FPG);
@@ -753,11 +774,18 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
         w->layout = VK_NULL_HANDLE;
         return vk_fail(r, "creating the pipeline layout");
     }
-    /* frames.comp's constants: MAX_FL, MAX_BINS, FFT, SH_WORDS, FPG, the workgroup's size */
-    const int32_t spec_vals[6] = {max_fl, max_bins, w->algo == VKW_ALGO_FFT, (int32_t)w->sh_words, w->fpg,
-                                  w->fpg * VKW_WG};
-    VkSpecializationMapEntry se[6] = {{0, 0, 4}, {1, 4, 4}, {2, 8, 4}, {3, 12, 4}, {4, 16, 4}, {5, 20, 4}};
-    VkSpecializationInfo spec = {6, se, sizeof spec_vals, spec_vals};
+    /* frames.comp's constants: MAX_FL, MAX_BINS, FFT, SH_WORDS, FPG, the workgroup's size,
+       then the framing's rules */
+    enum { N_SPEC = 6 + VKW_N_FRAMING };
+    int32_t spec_vals[N_SPEC] = {max_fl, max_bins, w->algo == VKW_ALGO_FFT, (int32_t)w->sh_words, w->fpg,
+                                 w->fpg * VKW_WG};
+    VkSpecializationMapEntry se[N_SPEC];
+    for (uint32_t i = 0; i < N_SPEC; i++) {
+        if (i >= 6) spec_vals[i] = shape->framing[i - 6];
+        VkSpecializationMapEntry e = {i, 4 * i, 4};
+        se[i] = e;
+    }
+    VkSpecializationInfo spec = {N_SPEC, se, sizeof spec_vals, spec_vals};
     VkPipelineShaderStageCreateInfo st = {VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO, NULL, 0,
                                           VK_SHADER_STAGE_COMPUTE_BIT, w->shader, "main", &spec};
     VkComputePipelineCreateInfo ci = {VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO, NULL, 0, st, w->layout,
@@ -829,7 +857,11 @@ float *wmel__vk_sig(vkw *w, size_t *cap_samples)
     return w->map[B_SIG];
 }
 int32_t *wmel__vk_segs(vkw *w) { return w->map[B_STARTS]; }
-size_t wmel__vk_frame_cap(const vkw *w) { return (size_t)w->groups * (size_t)w->fpg; }
+size_t wmel__vk_frame_cap(const vkw *w)
+{
+    const size_t cap = (size_t)w->groups * (size_t)w->fpg;
+    return cap < VKW_DISPATCH_FRAMES ? cap : VKW_DISPATCH_FRAMES;
+}
 int wmel__vk_fpg(const vkw *w) { return w->fpg; }
 const void *wmel__vk_out(vkw *w, size_t *cap_words)
 {
@@ -857,6 +889,10 @@ static void barrier(vkw *w, VkPipelineStageFlags from, VkAccessFlags wrote, VkPi
 int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_samples, size_t seg_words, size_t out_words)
 {
     vk_fns *f = &w->f;
+    if (w->timed_out)
+        return wmel__vk_detail(WMEL_ERR_VULKAN,
+                               "Vulkan: an earlier round on %s passed the timeout (%llu ms) and may still run; "
+                               "create a new context", w->name, (unsigned long long)(w->timeout_ns / 1000000u));
     if (w->lost)
         return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: %s was lost earlier; create a new context", w->name);
     if (n_frames == 0) return WMEL_OK;
@@ -904,7 +940,15 @@ int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_samples, size_t seg_words
         if (r == VK_ERROR_DEVICE_LOST) w->lost = 1;
         return vk_fail(r, "submitting the frames (vkQueueSubmit)");
     }
-    r = VK(f->WaitForFences(w->dev, 1, &w->fence, VK_TRUE, UINT64_MAX));
+    r = VK(f->WaitForFences(w->dev, 1, &w->fence, VK_TRUE, w->timeout_ns));
+    if (r == VK_TIMEOUT) { /* the round may still run: its buffers stay until the ctx's end */
+        w->timed_out = 1;
+        return wmel__vk_detail(WMEL_ERR_VULKAN,
+                               "Vulkan: %u frames on %s took longer than the timeout (%llu ms; "
+                               "WMEL_VULKAN_TIMEOUT_MS); the ctx takes no more calls: create a new one, or "
+                               "use the CPU backend", n_frames, w->name,
+                               (unsigned long long)(w->timeout_ns / 1000000u));
+    }
     if (r != VK_SUCCESS) {
         w->lost = 1; /* the fence's state is unknown: the device may still write */
         f->DeviceWaitIdle(w->dev);

@@ -42,6 +42,16 @@ layout(constant_id = 2) const int FFT = 1;
 layout(constant_id = 3) const int SH_WORDS = 400;
 layout(constant_id = 4) const int FPG = 1;
 layout(local_size_x_id = 5) in; /* FPG x WG, the host's value */
+/* the plan's framing (vk_internal.h's VKW_I_SMODE ..; the defaults are Whisper's): the
+   signal's mode (0: pre-emphasis before the padding, 1: after it), the padding's rule (0
+   zeros, 1 numpy's reflect, 2 the symmetric one), the signal and the padded pre-emphasis,
+   NeMo's time mask, a scale of 1 (no multiply) */
+layout(constant_id = 6) const int SMODE = 0;
+layout(constant_id = 7) const int REFLECT = 1;
+layout(constant_id = 8) const int SIGPRE = 0;
+layout(constant_id = 9) const int PADPRE = 0;
+layout(constant_id = 10) const int PADCUT = 0;
+layout(constant_id = 11) const int SCALE_ONE = 1;
 
 /* vk_internal.h's VKW_I_* and VKW_T_* */
 layout(std430, binding = 0) readonly buffer Tab { RS tab[]; };
@@ -77,7 +87,7 @@ R wg_sum(R v, int lid, int rb)
 
 /* ---- the framing: sample i of the signal a frame reads (i from the clip's sample 0) ---- */
 int g_base, g_lo, g_hi, g_n, g_nr; /* the segment: window [lo, hi) of the clip at sig[base]; n, reflection length */
-int g_reflect, g_mode, g_sigpre, g_padpre, g_cut, g_padl;
+int g_padl;
 R g_scale, g_pe, g_zero;
 
 /* the scaled clip sample i, 0 <= i < n (outside the window, which the host makes cover
@@ -85,7 +95,23 @@ R g_scale, g_pe, g_zero;
 R clip_at(int i)
 {
     if (i < g_lo || i >= g_hi) return g_zero;
-    return r_mul(g_scale, r_from_f(sig[g_base + i - g_lo]));
+    const R x = r_from_f(sig[g_base + i - g_lo]);
+    return SCALE_ONE != 0 ? x : r_mul(g_scale, x);
+}
+
+/* sample i of a frame whose samples and the one before them are the clip's own, inside
+   the window and before NeMo's mask (i - 1 >= 0): either mode's rule without the padding */
+R raw_at(int i)
+{
+    const R x = r_from_f(sig[g_base + i - g_lo]);
+    return SCALE_ONE != 0 ? x : r_mul(g_scale, x);
+}
+
+R inner_at(int i)
+{
+    const R v = raw_at(i);
+    if (SIGPRE != 0 || PADPRE != 0) return r_sub(v, r_mul(g_pe, raw_at(i - 1)));
+    return v;
 }
 
 /* i folded into [0, nr) by the padding's rule (VKW_I_REFLECT: 0 zeros, 1 numpy's reflect
@@ -95,8 +121,8 @@ R clip_at(int i)
 int fold(int i)
 {
     if (i < 0 || i >= g_nr) {
-        if (g_reflect == 0) return -1;
-        const int sym = g_reflect == 2 ? 1 : 0;
+        if (REFLECT == 0) return -1;
+        const int sym = REFLECT == 2 ? 1 : 0;
         if (i < 0) i = -i - sym;
         if (i >= g_nr) i = 2 * (g_nr - 1) - i + sym;
         if (i < 0 || i >= g_nr) return -1;
@@ -112,16 +138,16 @@ R padded_at(int i)
 
 R sample_at(int i)
 {
-    if (g_mode != 0) { /* the padded signal pre-emphasised, its first sample kept; NeMo's time mask */
-        if (g_cut != 0 && i >= g_n - g_padl) return g_zero;
+    if (SMODE != 0) { /* the padded signal pre-emphasised, its first sample kept; NeMo's time mask */
+        if (PADCUT != 0 && i >= g_n - g_padl) return g_zero;
         const R y = padded_at(i);
-        if (g_padpre == 0 || i <= -g_padl) return y;
+        if (PADPRE == 0 || i <= -g_padl) return y;
         return r_sub(y, r_mul(g_pe, padded_at(i - 1)));
     }
     const int k = fold(i); /* the signal pre-emphasised, then padded */
     if (k < 0) return g_zero;
     const R v = clip_at(k);
-    if (g_sigpre != 0 && k > 0) return r_sub(v, r_mul(g_pe, clip_at(k - 1)));
+    if (SIGPRE != 0 && k > 0) return r_sub(v, r_mul(g_pe, clip_at(k - 1)));
     return v;
 }
 
@@ -244,17 +270,26 @@ void main()
     const int sg = 8 + 8 * a;
     const int t = segs[sg + 1] + f - segs[sg];
     g_base = segs[sg + 2], g_lo = segs[sg + 3], g_hi = segs[sg + 4], g_n = segs[sg + 5], g_nr = segs[sg + 6];
-    g_reflect = ints[35], g_mode = ints[34], g_sigpre = ints[36], g_padpre = ints[37], g_cut = ints[38];
-    g_padl = ints[39];
+    g_padl = ints[34]; /* VKW_I_PADL */
     g_scale = tval(10), g_pe = tval(0), g_zero = zero; /* VKW_T_SCALE, VKW_T_PREEMPH */
     const int i0 = t * ints[32] + ints[33];               /* VKW_I_HOP, VKW_I_FOFF */
+    /* a frame inside the clip (its samples and the one before them, in the window, before
+       NeMo's mask): no padding rule (the same values; one branch a frame) */
+    const bool inner = i0 - 1 >= g_lo && i0 + fl <= g_hi && i0 + fl <= g_n && i0 >= 1 &&
+                       (PADCUT == 0 || i0 + fl <= g_n - g_padl);
 
     /* the samples, to their places; the frame's sum */
     R part = zero;
-    for (int j = lid; j < fl; j += WG) {
-        const R v = sample_at(i0 + j);
-        SH(fpos(j, po)) = v;
-        part = r_add(part, v);
+#define LOAD(GET)                                                                                                  \
+    for (int j = lid; j < fl; j += WG) {                                                                           \
+        const R v = GET(i0 + j);                                                                                   \
+        SH(fpos(j, po)) = v;                                                                                       \
+        part = r_add(part, v);                                                                                     \
+    }
+    if (inner) { /* one loop or the other: each without the other's code */
+        LOAD(inner_at)
+    } else {
+        LOAD(sample_at)
     }
     if (FFT != 0)
         for (int j = fl + lid; j < N; j += WG) SH(fpos(j, po)) = zero;
@@ -274,21 +309,29 @@ void main()
     const R pe = tval(0);
     const int wo = ints[13];
     part = zero;
-    for (int j = lid; j < fl; j += WG) {
-        const int at = fpos(j, po);
-        R v = SH(at);
-        if (dc) v = r_sub(v, mean);
-        if (pre) {
-            R prev = v;
-            if (j > 0) {
-                prev = sample_at(i0 + j - 1);
-                if (dc) prev = r_sub(prev, mean);
-            }
-            v = r_sub(v, r_mul(pe, prev));
-        }
-        v = r_mul(v, tval(wo + j));
-        SH(at) = v;
-        if (energy_mode == 2) part = r_add(part, r_mul(v, v));
+#define WINDOW(GET)                                                                                                \
+    for (int j = lid; j < fl; j += WG) {                                                                           \
+        const int at = fpos(j, po);                                                                                \
+        R v = SH(at);                                                                                              \
+        if (dc) v = r_sub(v, mean);                                                                                \
+        if (pre) {                                                                                                 \
+            R prev = v;                                                                                            \
+            if (j > 0) {                                                                                           \
+                prev = GET(i0 + j - 1);                                                                            \
+                if (dc) prev = r_sub(prev, mean);                                                                  \
+            }                                                                                                      \
+            v = r_sub(v, r_mul(pe, prev));                                                                         \
+        }                                                                                                          \
+        v = r_mul(v, tval(wo + j));                                                                                \
+        SH(at) = v;                                                                                                \
+        if (energy_mode == 2) part = r_add(part, r_mul(v, v));                                                     \
+    }
+    if (!pre) { /* no sample read again: one loop */
+        WINDOW(inner_at)
+    } else if (inner) {
+        WINDOW(inner_at)
+    } else {
+        WINDOW(sample_at)
     }
     if (energy_mode == 2) energy = log_energy(wg_sum(part, lid, rb));
     barrier();
