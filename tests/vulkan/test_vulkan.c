@@ -841,6 +841,40 @@ int main(void)
         const int cases = rounds_check(ariths[ai], speech + 8000);
         printf("rounds and frames a workgroup, arithmetic %s: %d cases bit-identical\n", an, cases);
     }
+    /* a round that passes the fence's timeout (WMEL_VULKAN_TIMEOUT_MS=1 on 6 s: lavapipe
+       takes tens of ms): WMEL_ERR_VULKAN naming the switch, then every call on the ctx
+       refused with the same status (the round may still run), the destroy waits for it */
+    if (ns > 96000) {
+        wmel_frontend_plan plan;
+        char msg[200];
+        wmel_preset_plan("kaldi", &plan, msg, sizeof msg);
+        plan.dither = 0.0;
+        setenv("WMEL_VULKAN_TIMEOUT_MS", "1", 1);
+        wmel_params p = params(WMEL_BACKEND_VULKAN, 0);
+        int st = 0;
+        wmel_ctx *c = wmel_create_plan(&p, &plan, &st);
+        unsetenv("WMEL_VULKAN_TIMEOUT_MS");
+        CHECK(c != NULL, "timeout ctx: %d", st);
+        size_t rows = 0, cols = 0;
+        if (c && wmel_features_shape(c, 96000, &rows, &cols) == WMEL_OK) {
+            float *o = malloc(rows * cols * sizeof(float));
+            int r = wmel_features(c, speech, 96000, o, rows * cols);
+            CHECK(r == WMEL_ERR_VULKAN && strstr(wmel_vulkan_error_detail(), "WMEL_VULKAN_TIMEOUT_MS"),
+                  "timeout: %d '%s'", r, wmel_vulkan_error_detail());
+            r = wmel_features(c, speech, 96000, o, rows * cols);
+            CHECK(r == WMEL_ERR_VULKAN && strstr(wmel_vulkan_error_detail(), "create a new context"),
+                  "after the timeout: %d '%s'", r, wmel_vulkan_error_detail());
+            free(o);
+        }
+        wmel_destroy(c);
+        setenv("WMEL_VULKAN_TIMEOUT_MS", "0", 1);
+        c = wmel_create_plan(&p, &plan, &st);
+        unsetenv("WMEL_VULKAN_TIMEOUT_MS");
+        CHECK(!c && st == WMEL_ERR_BACKEND_UNAVAILABLE && strstr(wmel_vulkan_error_detail(), "WMEL_VULKAN_TIMEOUT_MS"),
+              "WMEL_VULKAN_TIMEOUT_MS=0: %d '%s'", st, wmel_vulkan_error_detail());
+        wmel_destroy(c);
+        printf("fence timeout: a status, then the ctx refuses calls\n");
+    }
     /* a bad value of the switch: a status and a message */
     {
         setenv("WMEL_VULKAN_STAGING", "yes", 1);
