@@ -12,9 +12,9 @@
 #  - the whole backend through the public API (bench/vulkan/vk_frames_bench.c) for
 #    whisper, nemo and kaldi on SECONDS (default 10) of speech, each arithmetic: lavapipe's
 #    wall-clock microseconds a frame, the calling thread's (the host's) CPU microseconds a
-#    frame, of today's library and of BASE's (default main; `git archive BASE` built with
-#    -DWMEL_VULKAN=ON in BASEDIR, default a temporary folder: BASEDIR=/tmp/vk-base keeps it
-#    between runs), in the same run; LIB=0 leaves this part out. Bytes a frame crossing to
+#    frame, of today's library and of each BASE revision's (default main; `git archive REV`
+#    built with -DWMEL_VULKAN=ON in BASEDIR/base-REV, default a temporary folder: BASEDIR=/tmp
+#    keeps them between runs), in the same run; LIB=0 leaves this part out. Bytes a frame crossing to
 #    the device are printed from the buffers' layouts.
 # Needs glslc, libvulkan-dev, mesa-vulkan-drivers (RADV and lavapipe), a C compiler, cmake,
 # python3.
@@ -89,35 +89,41 @@ done
 
 [ "${LIB:-1}" = 0 ] && exit 0
 echo
-basedir=${BASEDIR:-$tmp/base}
-if [ ! -f "$basedir/build/libwmel.so" ]; then
-    mkdir -p "$basedir"
-    git -C "$root" archive "$BASE" | tar -x -C "$basedir"
-    cmake -S "$basedir" -B "$basedir/build" -DCMAKE_BUILD_TYPE=Release -DWMEL_CUDA=OFF -DWMEL_VULKAN=ON \
-        -DWMEL_BUILD_TESTS=OFF -DWMEL_BUILD_CLI=OFF > "$tmp/base-cmake.log"
-    cmake --build "$basedir/build" -j2 --target wmel > "$tmp/base-build.log"
-fi
+# each BASE revision's library, built in BASEDIR/<revision> (kept there between runs when
+# BASEDIR is given), then today's
 lib=${LIBDIR:-$root/build}
 [ -f "$lib/libwmel.so" ] || { echo "vulkan_cost.sh: no $lib/libwmel.so (build today's first, or LIBDIR=)"; exit 1; }
-for v in base new; do
-    d=$lib
-    [ $v = base ] && d=$basedir/build
-    ${CC:-cc} -O2 -I"$root/include" -o "$tmp/bench-$v" "$root/bench/vulkan/vk_frames_bench.c" -L"$d" -lwmel \
-        -Wl,-rpath,"$d" -lm
+names=""
+for b in $BASE; do
+    name=base-$(echo "$b" | tr -c 'A-Za-z0-9._\n-' '_')
+    d=${BASEDIR:-$tmp}/$name
+    if [ ! -f "$d/build/libwmel.so" ]; then
+        mkdir -p "$d"
+        git -C "$root" archive "$b" | tar -x -C "$d"
+        cmake -S "$d" -B "$d/build" -DCMAKE_BUILD_TYPE=Release -DWMEL_CUDA=OFF -DWMEL_VULKAN=ON \
+            -DWMEL_BUILD_TESTS=OFF -DWMEL_BUILD_CLI=OFF > "$tmp/base-cmake.log"
+        cmake --build "$d/build" -j2 --target wmel > "$tmp/base-build.log"
+    fi
+    ${CC:-cc} -O2 -I"$root/include" -o "$tmp/bench-$name" "$root/bench/vulkan/vk_frames_bench.c" -L"$d/build" \
+        -lwmel -Wl,-rpath,"$d/build" -lm
+    names="$names $name"
 done
+${CC:-cc} -O2 -I"$root/include" -o "$tmp/bench-new" "$root/bench/vulkan/vk_frames_bench.c" -L"$lib" -lwmel \
+    -Wl,-rpath,"$lib" -lm
+names="$names new"
 wav=${WAV:-$root/../shared/golden/audio/exact_30s.wav}
-echo "the backend on lavapipe, $SECONDS_ s of $(basename "$wav"), base = $BASE, new = the work tree's build ($lib)"
-# ROUNDS times each pair, alternating base and new (a shared machine's load moves): the
+echo "the backend on lavapipe, $SECONDS_ s of $(basename "$wav"); base: $BASE; new: the work tree's build ($lib)"
+# ROUNDS rounds, each running every library in turn (a shared machine's load moves): the
 # best of each is the figure
 for p in ${PRESETS:-whisper nemo kaldi}; do
     for a in f64 ff; do
-        for v in base new; do
-            for r in $(seq "${ROUNDS:-3}"); do
+        for r in $(seq "${ROUNDS:-3}"); do
+            for v in $names; do
                 "$tmp/bench-$v" "$wav" "$SECONDS_" $p $a "$REPS" | sed "s/^/$v /"
             done
-        done | awk '{ w = $0; sub(/ us\/frame wall.*/, "", w); sub(/.*: /, "", w); w += 0
+        done | awk -v names="$names" '{ w = $0; sub(/ us\/frame wall.*/, "", w); sub(/.*: /, "", w); w += 0
                       if (!($1 in best) || w < best[$1]) { best[$1] = w; line[$1] = $0 } }
-                    END { print line["base"]; print line["new"] }'
+                    END { n = split(names, k, " "); for (i = 1; i <= n; i++) print line[k[i]] }'
     done
 done
 echo "bytes a frame to and from the device (8-byte values; new: float32 samples), hop h, frame f, values c:"

@@ -1,16 +1,18 @@
 /*
  * backend.c -- the Vulkan backend's host side (wmel__backend_vulkan): the device chosen
  * and the plan's tables uploaded at create time (computed on the host in float64: the
- * window, the DFT's cos / sin table, the mel bank), then for each call the frames packed
- * into the device's buffers -- each frame's padded, scaled signal run, its start -- and
- * dispatched in rounds under the buffers' and the dispatch's limits (vk_loader.c), the
- * frame values read back. What has no device kernel runs on the CPU on those values:
- * Whisper's normalisation and smoothing here, a plan's finish (statistics,
- * normalisation, stacking, deltas, layout) in fe_cpu.c, exactly as on the CPU backend.
- * wmel_op_backend() says which ran.
+ * window, the DFT's cos / sin table, the mel bank; the framing's rules as the pipeline's
+ * constants), then for each call each clip's samples written once, as given (float32; int16
+ * converted to float32), with a segment table, and dispatched in rounds under the buffers'
+ * and the dispatch's limits (vk_loader.c): the shader frames them (frames.comp: reflection
+ * or zeros, scale, pre-emphasis of each kind), the frame values read back. What has no
+ * device kernel runs on the CPU on those values: Whisper's normalisation and smoothing
+ * here, a plan's finish (statistics, normalisation, stacking, deltas, layout) in fe_cpu.c,
+ * exactly as on the CPU backend. wmel_op_backend() says which ran.
  *
- * Two arithmetics (vk_internal.h): float64 (the table and the signal as doubles) and
- * float-float (each value as the float pair (hi, lo), hi = (float)v, lo = (float)(v - hi)).
+ * Two arithmetics (vk_internal.h): float64 (the table as doubles) and float-float (each
+ * value as the float pair (hi, lo), hi = (float)v, lo = (float)(v - hi)); the samples are
+ * float32 either way (exact in both).
  */
 #define _POSIX_C_SOURCE 200809L /* access, opendir */
 #include "../internal.h"
