@@ -141,8 +141,9 @@ static int fft_radices(int n_fft, int fl, int radix[VKW_MAX_STAGES])
 
 /* The plan's framing rules (frames.comp's sample_at, vkw_shape.framing); NULL: Whisper's
  * (wmel__signal_span: the reflection, no scale, no pre-emphasis). A framing with another
- * rule sets its values here (a new padding rule: a VKW_F_REFLECT value and its case in
- * frames.comp's fold). */
+ * rule sets its values here (Kaldi's snip_edges=false framing: VKW_F_REFLECT 2, which
+ * frames.comp's fold has; its offset is fe->off; a new padding rule: another VKW_F_REFLECT
+ * value and its case in fold, and its reach in job_window). */
 static void framing(const wmel_frontend_plan *p, int f[VKW_N_FRAMING])
 {
     memset(f, 0, sizeof(int) * VKW_N_FRAMING);
@@ -366,7 +367,7 @@ static void job_window(const vk_state *st, const vk_job *j, size_t t0, size_t t1
         l = r < l ? r : l;
         h = nr > h ? nr : h;
     }
-    if (-A >= nr || 2 * (nr - 1) - B < 0) l = 0, h = n; /* folded past the other end: the clip */
+    if (-A >= nr || 2 * (nr - 1) - B < 0) l = 0, h = n; /* folded past the other end (again): the clip */
     l -= 1; /* the sample before a folded one (signal pre-emphasis) */
     *lo = l < 0 ? 0 : l > n ? n : l;
     *hi = h > n ? n : h < *lo ? *lo : h;

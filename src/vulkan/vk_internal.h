@@ -52,7 +52,7 @@ enum {
 #define VKW_WG 64
 /* The framing's rules, frames.comp's specialisation constants 6 .. 11: the signal's mode (0
  * the signal pre-emphasised, then padded; 1 padded, then pre-emphasised), the padding (0
- * zeros, 1 numpy's reflect, 2 the symmetric reflection x[-1 - i] = x[i]), the signal
+ * zeros, 1 numpy's reflect, 2 Kaldi's snip_edges=false reflection x[-1 - i] = x[i], period 2 n), the signal
  * pre-emphasis, the padded one, NeMo's time mask, a scale of 1. */
 enum { VKW_F_SMODE, VKW_F_REFLECT, VKW_F_SIGPRE, VKW_F_PADPRE, VKW_F_PADCUT, VKW_F_SCALE_ONE, VKW_N_FRAMING };
 /* The shapes a plan's frames may take on the device: the frame, its spectrum, n_fft and

@@ -114,18 +114,23 @@ R inner_at(int i)
     return v;
 }
 
-/* i folded into [0, nr) by the padding's rule (VKW_I_REFLECT: 0 zeros, 1 numpy's reflect
-   x[-i] = x[i], each end once; 2 the symmetric one x[-1 - i] = x[i], each end once), then -1
-   where it falls outside [0, n): the padding's zeros. A framing with another rule adds its
-   case here and its value on the host (backend.c, framing()). */
+/* i folded into [0, nr) by the padding's rule (REFLECT: 0 zeros; 1 numpy's reflect
+   x[-i] = x[i], each end once; 2 Kaldi's snip_edges=false rule, x[-1 - i] = x[i] about each
+   end, again until inside: period 2 nr), then -1 where it falls outside [0, n): the
+   padding's zeros. A framing with another rule adds its case here and its value on the host
+   (backend.c, framing()). */
 int fold(int i)
 {
     if (i < 0 || i >= g_nr) {
-        if (REFLECT == 0) return -1;
-        const int sym = REFLECT == 2 ? 1 : 0;
-        if (i < 0) i = -i - sym;
-        if (i >= g_nr) i = 2 * (g_nr - 1) - i + sym;
-        if (i < 0 || i >= g_nr) return -1;
+        if (REFLECT == 0 || g_nr <= 0) return -1;
+        if (REFLECT == 2) {
+            const int p2 = 2 * g_nr, m = i >= 0 ? i % p2 : p2 - 1 - (-1 - i) % p2;
+            i = m < g_nr ? m : p2 - 1 - m;
+        } else {
+            if (i < 0) i = -i;
+            if (i >= g_nr) i = 2 * (g_nr - 1) - i;
+            if (i < 0 || i >= g_nr) return -1;
+        }
     }
     return i < g_n ? i : -1;
 }
