@@ -143,15 +143,19 @@ static int fft_radices(int n_fft, int fl, int radix[VKW_MAX_STAGES])
  * (wmel__signal_span: the reflection, no scale, no pre-emphasis). A framing with another
  * rule sets its values here (Kaldi's snip_edges=false framing: VKW_F_REFLECT 2, which
  * frames.comp's fold has; its offset is fe->off; a new padding rule: another VKW_F_REFLECT
- * value and its case in fold, and its reach in job_window). */
-static void framing(const wmel_frontend_plan *p, int f[VKW_N_FRAMING])
+ * value and its case in fold, and its reach in job_window). 1, or 0 for a framing it does
+ * not know (the ctx then keeps the CPU's frames). */
+static int framing(const wmel_frontend_plan *p, int f[VKW_N_FRAMING])
 {
     memset(f, 0, sizeof(int) * VKW_N_FRAMING);
     if (!p) {
         f[VKW_F_REFLECT] = 1;
         f[VKW_F_SCALE_ONE] = 1;
-        return;
+        return 1;
     }
+    if (p->framing != WMEL_FRAMES_SNIP && p->framing != WMEL_FRAMES_CENTER_REFLECT &&
+        p->framing != WMEL_FRAMES_CENTER_ZERO)
+        return 0; /* a framing the shader does not know: the CPU's frames */
     const int padded = p->preemph_mode >= WMEL_PREEMPH_PADDED;
     f[VKW_F_SMODE] = padded;
     f[VKW_F_REFLECT] = padded ? p->pad_mode == WMEL_PAD_REFLECT
@@ -161,6 +165,7 @@ static void framing(const wmel_frontend_plan *p, int f[VKW_N_FRAMING])
     f[VKW_F_PADPRE] = padded && p->preemph != 0.0;
     f[VKW_F_PADCUT] = p->preemph_mode == WMEL_PREEMPH_PADDED_CUT;
     f[VKW_F_SCALE_ONE] = p->scale == 1.0;
+    return 1;
 }
 
 static int ff_self_test(const wmel_ctx *ctx, vk_state *st);
@@ -239,12 +244,15 @@ static int vk_init(wmel_ctx *ctx)
     int radix[VKW_MAX_STAGES];
     const int n_stages = fft_radices(g.n_fft, g.fl, radix);
     vkw_shape shape = {g.fl, g.nbins, g.n_fft, n_stages > 0, {0}};
-    framing(st->pfa ? NULL : p, shape.framing);
+    const int known = framing(st->pfa ? NULL : p, shape.framing);
     const size_t tab_words = VKW_T_HEAD + (size_t)g.fl + 2 * (size_t)g.n_fft + (size_t)g.nnz;
     const size_t perm_at = VKW_I_HEAD + 3 * (size_t)g.n_mels;
     const size_t int_words = perm_at + (n_stages > 0 ? (size_t)g.n_fft / 2 : 0);
-    rc = wmel__vk_open(&st->w, index, arith, &shape, tab_words, int_words);
-    if (rc == WMEL__FALLBACK && !st->pfa) { /* a frame too long for the shared memory: the CPU's frames */
+    rc = known ? wmel__vk_open(&st->w, index, arith, &shape, tab_words, int_words)
+               : wmel__vk_detail(WMEL__FALLBACK, "Vulkan: framing %d has no device framing; the frames run on the CPU",
+                                 p->framing);
+    if (rc == WMEL__FALLBACK && !st->pfa) { /* a frame too long for the shared memory, a framing the shader
+                                               does not know: the CPU's frames */
         for (int i = 0; i < N_OPS; i++) atomic_store(&st->op_backend[i], WMEL_BACKEND_CPU);
         ctx->state = st;
         snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "cpu-%s-fft%d", fe->kern->name, g.n_fft);

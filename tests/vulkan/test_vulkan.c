@@ -524,6 +524,9 @@ static int framing_check(int arith, const float *speech)
             double e = 0.0;
             char what[64];
             snprintf(what, sizeof what, "framing case %zu", ci);
+            /* each framing here is the shader's own (a framing it does not know: the CPU's) */
+            CHECK(!strncmp(wmel_kernel_name(tr.c[0]), "vulkan-", 7), "framing case %zu: kernel %s (%s)", ci,
+                  wmel_kernel_name(tr.c[0]), wmel_vulkan_error_detail());
             g_cpu_err = 0.0;
             for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
                 const size_t n = lens[li];
