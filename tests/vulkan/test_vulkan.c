@@ -17,7 +17,12 @@
  * the injection runs once more on them. The spectrum's algorithm and the shared memory:
  * seven plans under a smaller limit (WMEL_VULKAN_SHARED_LIMIT) give the unlimited ctx's
  * bytes, the CPU backend's, or the DFT's values within the bar, and the direct DFT forced
- * (WMEL_VULKAN_FFT=0) holds the bar. Exit 77 (skipped) without a Vulkan device.
+ * (WMEL_VULKAN_FFT=0) holds the bar. The framing on the device: 16 plans of every framing
+ * rule and pre-emphasis on clips from 1 sample up, held to the reference; rounds cut small
+ * (WMEL_VULKAN_SIGNAL_LIMIT) and 1-3 frames a workgroup (WMEL_VULKAN_FRAMES_PER_GROUP) give
+ * the default ctx's bytes. Float-float's self-test at create refuses a broken float-float
+ * (WMEL_VULKAN_FF_BREAK: the CPU's frames and bytes); a round past WMEL_VULKAN_TIMEOUT_MS is
+ * a status, and the ctx then refuses calls. Exit 77 (skipped) without a Vulkan device.
  */
 #define _GNU_SOURCE /* RTLD_NODELETE */
 #include "testutil.h"
