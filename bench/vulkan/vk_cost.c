@@ -12,7 +12,9 @@
  * FFT (radices 4, 2, 5, 5 and the digit-reversed places), 0 for the direct DFT. The values
  * are a plausible frame's (a Hann window, the exact cos / sin table, a sparse mel bank), not
  * checked: tests/vulkan/test_vulkan checks the values. _exit at the end: RADV's null device
- * crashes on teardown.
+ * crashes on teardown. VK_COST_LAYOUT=2: the buffers of the shader that frames on the device
+ * (the signal as float32 samples, a one-segment table, the framing's ints), with
+ * VK_COST_FPG frames a workgroup (specialisation constants 4 and 5; default 1).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <vulkan/vulkan.h>
@@ -33,7 +35,7 @@
         }                                                                                                              \
     } while (0)
 
-enum { N = 400, FL = 400, BINS = 201, MELS = 80, HOP = 160, HEAD = 32, THEAD = 16 };
+enum { N = 400, FL = 400, BINS = 201, MELS = 80, HOP = 160, THEAD = 16 };
 
 static VkDevice dev;
 static VkPhysicalDeviceMemoryProperties mp;
@@ -134,9 +136,11 @@ int main(int argc, char **argv)
     VkPipelineLayoutCreateInfo pli = {VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO, NULL, 0, 1, &dsl, 1, &pcr};
     VkPipelineLayout pl;
     CK(vkCreatePipelineLayout(dev, &pli, NULL, &pl));
-    const int32_t sv[4] = {FL, BINS, fft, fft ? N : FL + BINS};
-    VkSpecializationMapEntry se[4] = {{0, 0, 4}, {1, 4, 4}, {2, 8, 4}, {3, 12, 4}};
-    VkSpecializationInfo spi = {4, se, sizeof sv, sv};
+    const int layout2 = getenv("VK_COST_LAYOUT") && !strcmp(getenv("VK_COST_LAYOUT"), "2");
+    const int fpg = getenv("VK_COST_FPG") ? atoi(getenv("VK_COST_FPG")) : 1;
+    const int32_t sv[6] = {FL, BINS, fft, fft ? N : FL + BINS, fpg, fpg * 64};
+    VkSpecializationMapEntry se[6] = {{0, 0, 4}, {1, 4, 4}, {2, 8, 4}, {3, 12, 4}, {4, 16, 4}, {5, 20, 4}};
+    VkSpecializationInfo spi = {6, se, sizeof sv, sv};
     VkPipelineShaderStageCreateInfo st = {VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO, NULL, 0,
                                           VK_SHADER_STAGE_COMPUTE_BIT, sm, "main", &spi};
     VkComputePipelineCreateInfo ci = {VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO, NULL,
@@ -172,13 +176,15 @@ int main(int argc, char **argv)
     }
 
     /* Whisper's geometry: the tables as src/vulkan/backend.c lays them out */
+    const int HEAD = layout2 ? 48 : 32;
     const size_t tab_words = THEAD + FL + 2 * N + MELS * 8, int_words = HEAD + 3 * MELS + N / 2;
     const size_t sig_words = (size_t)(frames - 1) * HOP + FL;
     void *tab, *sig, *outv;
     int *ints;
     uint32_t *starts;
     VkBuffer bufs[5] = {buffer(tab_words * 8, &tab), buffer(int_words * 4, (void **)&ints),
-                        buffer(sig_words * 8, &sig), buffer((size_t)frames * 4, (void **)&starts),
+                        buffer(sig_words * (layout2 ? 4 : 8), &sig),
+                        buffer((size_t)(frames > 72 ? frames : 72) * 4, (void **)&starts),
                         buffer((size_t)frames * MELS * 8, &outv)};
     const double pi = 3.14159265358979323846;
     for (size_t i = 0; i < THEAD; i++) put(tab, i, 0.0);
@@ -208,9 +214,19 @@ int main(int argc, char **argv)
     unsigned long long r = 88172645463325252ull;
     for (size_t i = 0; i < sig_words; i++) {
         r ^= r << 13, r ^= r >> 7, r ^= r << 17;
-        put(sig, i, ((double)(r >> 11) / 9007199254740992.0 - 0.5) * 0.2);
+        const double v = ((double)(r >> 11) / 9007199254740992.0 - 0.5) * 0.2;
+        if (layout2) ((float *)sig)[i] = (float)v;
+        else put(sig, i, v);
     }
-    for (int i = 0; i < frames; i++) starts[i] = (uint32_t)(i * HOP);
+    if (layout2) { /* one segment: the whole signal, frame t at t HOP; the scale 1, no padding */
+        memset(starts, 0, 16 * 4);
+        starts[0] = 1;
+        starts[8 + 4] = (uint32_t)sig_words, starts[8 + 5] = (uint32_t)sig_words, starts[8 + 6] = (uint32_t)sig_words;
+        ints[32] = HOP;
+        put(tab, 10, 1.0);
+    } else {
+        for (int i = 0; i < frames; i++) starts[i] = (uint32_t)(i * HOP);
+    }
 
     VkDescriptorPoolSize ps = {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 5};
     VkDescriptorPoolCreateInfo dpi = {VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO, NULL, 0, 1, 1, &ps};
@@ -242,7 +258,7 @@ int main(int argc, char **argv)
     vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pl, 0, 1, &ds, 0, NULL);
     const uint32_t nf = (uint32_t)frames;
     vkCmdPushConstants(cmd, pl, VK_SHADER_STAGE_COMPUTE_BIT, 0, 4, &nf);
-    vkCmdDispatch(cmd, nf, 1, 1);
+    vkCmdDispatch(cmd, layout2 ? (nf + (uint32_t)fpg - 1) / (uint32_t)fpg : nf, 1, 1);
     CK(vkEndCommandBuffer(cmd));
     VkQueue q;
     vkGetDeviceQueue(dev, 0, 0, &q);

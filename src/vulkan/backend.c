@@ -1,16 +1,18 @@
 /*
  * backend.c -- the Vulkan backend's host side (wmel__backend_vulkan): the device chosen
  * and the plan's tables uploaded at create time (computed on the host in float64: the
- * window, the DFT's cos / sin table, the mel bank), then for each call the frames packed
- * into the device's buffers -- each frame's padded, scaled signal run, its start -- and
- * dispatched in rounds under the buffers' and the dispatch's limits (vk_loader.c), the
- * frame values read back. What has no device kernel runs on the CPU on those values:
- * Whisper's normalisation and smoothing here, a plan's finish (statistics,
- * normalisation, stacking, deltas, layout) in fe_cpu.c, exactly as on the CPU backend.
- * wmel_op_backend() says which ran.
+ * window, the DFT's cos / sin table, the mel bank; the framing's rules as the pipeline's
+ * constants), then for each call each clip's samples written once, as given (float32; int16
+ * converted to float32), with a segment table, and dispatched in rounds under the buffers'
+ * and the dispatch's limits (vk_loader.c): the shader frames them (frames.comp: reflection
+ * or zeros, scale, pre-emphasis of each kind), the frame values read back. What has no
+ * device kernel runs on the CPU on those values: Whisper's normalisation and smoothing
+ * here, a plan's finish (statistics, normalisation, stacking, deltas, layout) in fe_cpu.c,
+ * exactly as on the CPU backend. wmel_op_backend() says which ran.
  *
- * Two arithmetics (vk_internal.h): float64 (the table and the signal as doubles) and
- * float-float (each value as the float pair (hi, lo), hi = (float)v, lo = (float)(v - hi)).
+ * Two arithmetics (vk_internal.h): float64 (the table as doubles) and float-float (each
+ * value as the float pair (hi, lo), hi = (float)v, lo = (float)(v - hi)); the samples are
+ * float32 either way (exact in both).
  */
 #define _POSIX_C_SOURCE 200809L /* access, opendir */
 #include "../internal.h"
@@ -22,6 +24,7 @@
 #include <unistd.h>
 #endif
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -40,6 +43,7 @@ typedef struct vk_state {
     int fl, n_cols;
     size_t hop;
     long long off;      /* signal index of frame 0's first sample */
+    size_t sig_limit;   /* WMEL_VULKAN_SIGNAL_LIMIT: samples a round at most (0: the buffer's) */
 } vk_state;
 
 /* A value in the storage type of the arithmetic (8 bytes either way). */
@@ -135,6 +139,37 @@ static int fft_radices(int n_fft, int fl, int radix[VKW_MAX_STAGES])
     return m == 1 ? n : 0;
 }
 
+/* The plan's framing rules (frames.comp's sample_at, vkw_shape.framing); NULL: Whisper's
+ * (wmel__signal_span: the reflection, no scale, no pre-emphasis). A framing with another
+ * rule sets its values here (Kaldi's snip_edges=false framing: VKW_F_REFLECT 2, which
+ * frames.comp's fold has; its offset is fe->off; a new padding rule: another VKW_F_REFLECT
+ * value and its case in fold, and its reach in job_window). 1, or 0 for a framing it does
+ * not know (the ctx then keeps the CPU's frames). */
+static int framing(const wmel_frontend_plan *p, int f[VKW_N_FRAMING])
+{
+    memset(f, 0, sizeof(int) * VKW_N_FRAMING);
+    if (!p) {
+        f[VKW_F_REFLECT] = 1;
+        f[VKW_F_SCALE_ONE] = 1;
+        return 1;
+    }
+    if (p->framing != WMEL_FRAMES_SNIP && p->framing != WMEL_FRAMES_CENTER_REFLECT &&
+        p->framing != WMEL_FRAMES_CENTER_ZERO)
+        return 0; /* a framing the shader does not know: the CPU's frames */
+    const int padded = p->preemph_mode >= WMEL_PREEMPH_PADDED;
+    f[VKW_F_SMODE] = padded;
+    f[VKW_F_REFLECT] = padded ? p->pad_mode == WMEL_PAD_REFLECT
+                              : p->framing == WMEL_FRAMES_CENTER_REFLECT ||
+                                    (p->framing == WMEL_FRAMES_SNIP && p->pad_mode == WMEL_PAD_REFLECT);
+    f[VKW_F_SIGPRE] = p->preemph_mode == WMEL_PREEMPH_SIGNAL && p->preemph != 0.0;
+    f[VKW_F_PADPRE] = padded && p->preemph != 0.0;
+    f[VKW_F_PADCUT] = p->preemph_mode == WMEL_PREEMPH_PADDED_CUT;
+    f[VKW_F_SCALE_ONE] = p->scale == 1.0;
+    return 1;
+}
+
+static int ff_self_test(const wmel_ctx *ctx, vk_state *st);
+
 static void vk_free(wmel_ctx *ctx)
 {
     vk_state *st = ctx->state;
@@ -175,7 +210,7 @@ static int vk_init(wmel_ctx *ctx)
         g.window = pl->window_d, g.cos = pl->dft_cos, g.sin = pl->dft_sin, g.melw = pl->mel_wd;
         g.lo = pl->mel_lo, g.len = pl->mel_len, g.moff = pl->mel_off;
         st->hop = WMEL_HOP;
-        st->off = 0; /* the padded signal of wmel__signal_span: frame t at 160 t */
+        st->off = -(long long)WMEL_PAD; /* wmel__signal_span: frame t at 160 t - 200 of the clip */
     } else {
         g.n_fft = p->n_fft, g.fl = p->frame_length, g.nbins = fe->n_bins, g.n_mels = p->n_mels;
         g.n_cols = fe->n_cols;
@@ -187,6 +222,19 @@ static int vk_init(wmel_ctx *ctx)
     }
     st->fl = g.fl;
     st->n_cols = g.n_cols;
+    {
+        const char *env = getenv("WMEL_VULKAN_SIGNAL_LIMIT"); /* a testing switch: rounds of fewer samples */
+        if (env && *env) {
+            char *end = NULL;
+            const long long v = strtoll(env, &end, 10);
+            if (!end || *end != '\0' || v < 1) {
+                free(st);
+                return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE,
+                                       "Vulkan: WMEL_VULKAN_SIGNAL_LIMIT is '%s'; it takes a number of samples", env);
+            }
+            st->sig_limit = (size_t)v;
+        }
+    }
     st->arith = arith;
     for (int i = 0; i < N_OPS; i++) atomic_init(&st->op_backend[i], WMEL_BACKEND_VULKAN);
     if (pthread_mutex_init(&st->lock, NULL) != 0) {
@@ -195,12 +243,16 @@ static int vk_init(wmel_ctx *ctx)
     }
     int radix[VKW_MAX_STAGES];
     const int n_stages = fft_radices(g.n_fft, g.fl, radix);
-    const vkw_shape shape = {g.fl, g.nbins, g.n_fft, n_stages > 0};
+    vkw_shape shape = {g.fl, g.nbins, g.n_fft, n_stages > 0, {0}};
+    const int known = framing(st->pfa ? NULL : p, shape.framing);
     const size_t tab_words = VKW_T_HEAD + (size_t)g.fl + 2 * (size_t)g.n_fft + (size_t)g.nnz;
     const size_t perm_at = VKW_I_HEAD + 3 * (size_t)g.n_mels;
     const size_t int_words = perm_at + (n_stages > 0 ? (size_t)g.n_fft / 2 : 0);
-    rc = wmel__vk_open(&st->w, index, arith, &shape, tab_words, int_words);
-    if (rc == WMEL__FALLBACK && !st->pfa) { /* a frame too long for the shared memory: the CPU's frames */
+    rc = known ? wmel__vk_open(&st->w, index, arith, &shape, tab_words, int_words)
+               : wmel__vk_detail(WMEL__FALLBACK, "Vulkan: framing %d has no device framing; the frames run on the CPU",
+                                 p->framing);
+    if (rc == WMEL__FALLBACK && !st->pfa) { /* a frame too long for the shared memory, a framing the shader
+                                               does not know: the CPU's frames */
         for (int i = 0; i < N_OPS; i++) atomic_store(&st->op_backend[i], WMEL_BACKEND_CPU);
         ctx->state = st;
         snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "cpu-%s-fft%d", fe->kern->name, g.n_fft);
@@ -250,6 +302,11 @@ static int vk_init(wmel_ctx *ctx)
         put(arith, tab, VKW_T_LOG_GUARD, p->log_guard);
         put(arith, tab, VKW_T_LN_FLOOR, p->energy_floor > 0.0 ? log(p->energy_floor) : 0.0);
     }
+    /* the framing (frames.comp's sample_at; the rules in the pipeline's constants) */
+    in[VKW_I_HOP] = (int)st->hop;
+    in[VKW_I_FOFF] = (int)st->off;
+    in[VKW_I_PADL] = st->pfa ? 0 : p->pad_left;
+    put(arith, tab, VKW_T_SCALE, st->pfa ? 1.0 : p->scale);
     in[VKW_I_WIN] = (int)win;
     in[VKW_I_COS] = (int)co;
     in[VKW_I_SIN] = (int)so;
@@ -279,6 +336,24 @@ static int vk_init(wmel_ctx *ctx)
             in[perm_at + (size_t)z] = at;
         }
     }
+    if (arith == VKW_ARITH_FF && getenv("WMEL_VULKAN_FF_BREAK")) /* a testing switch: float32 tables */
+        for (size_t i = 0; i < tab_words; i++) ((float *)tab)[2 * i + 1] = 0.0f;
+    rc = arith == VKW_ARITH_FF && !(!st->pfa && wmel__fe_dithered(p)) ? ff_self_test(ctx, st) : WMEL_OK;
+    if (rc == WMEL__FALLBACK) { /* float-float fails its self-test: the CPU's frames */
+        wmel__vk_close(st->w);
+        st->w = NULL;
+        for (int i = 0; i < N_OPS; i++) atomic_store(&st->op_backend[i], WMEL_BACKEND_CPU);
+        ctx->state = st;
+        if (st->pfa) snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "%s", ctx->kernel->name);
+        else snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "cpu-%s-fft%d", fe->kern->name, g.n_fft);
+        return WMEL_OK;
+    }
+    if (rc != WMEL_OK) {
+        wmel__vk_close(st->w);
+        pthread_mutex_destroy(&st->lock);
+        free(st);
+        return rc;
+    }
     ctx->state = st;
     snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "vulkan-%s-%s%d", arith == VKW_ARITH_FF ? "ff" : "f64",
              fft ? "fft" : "dft", g.n_fft);
@@ -287,87 +362,137 @@ static int vk_init(wmel_ctx *ctx)
 
 /* ---------------------------------------------------------------- frames on the device */
 
-/* One clip's frames: samples of the signal the frames read, by index from frame 0's
- * first sample, into double; each frame's n_cols values handed to emit. */
+/* One clip's frames: the clip's samples (float32 or int16, as given; zeros from n on,
+ * reflections folded about nr), its nf frames, each frame's n_cols values handed to emit. */
 typedef struct vk_job {
-    int (*fill)(const struct vk_job *j, size_t q0, size_t count, double *dst);
     void (*emit)(const struct vk_job *j, size_t t, const double *vals);
-    size_t nf;
-    const wmel_signal *sig; /* pfa400: the clip */
-    const wmel_fe *fe;      /* general: the plan, the samples */
-    const float *x;
-    size_t n;
+    const float *f32;
+    const int16_t *s16;
+    size_t n, nr, nf;
     float *out;             /* pfa400: [n_mels][nf]; general: [nf][n_cols] doubles in vals */
     double *vals;
     int n_cols;
 } vk_job;
 
-#define FILL_RUN 4096 /* samples converted per step */
+/* The clip's samples [lo, hi) that frames [t0, t1) read (frames.comp's sample_at: the
+ * frame's samples and the one before each, folded by the padding's rule), a superset. */
+static void job_window(const vk_state *st, const vk_job *j, size_t t0, size_t t1, long long *lo, long long *hi)
+{
+    const long long n = (long long)j->n, nr = (long long)j->nr;
+    const long long A = (long long)t0 * (long long)st->hop + st->off - 1;
+    const long long B = (long long)(t1 - 1) * (long long)st->hop + st->off + st->fl - 1;
+    long long l = LLONG_MAX, h = LLONG_MIN;
+    if (B >= 0 && A < nr) { /* the samples themselves */
+        l = A > 0 ? A : 0;
+        h = (B < nr - 1 ? B : nr - 1) + 1;
+    }
+    if (A < 0) { /* the start's reflection: -A at most */
+        l = 0;
+        h = -A + 1 > h ? -A + 1 : h;
+    }
+    if (B >= nr) { /* the end's: 2 (nr - 1) - B at least (the symmetric rule: one more) */
+        const long long r = 2 * (nr - 1) - B;
+        l = r < l ? r : l;
+        h = nr > h ? nr : h;
+    }
+    if (-A >= nr || 2 * (nr - 1) - B < 0) l = 0, h = n; /* folded past the other end (again): the clip */
+    l -= 1; /* the sample before a folded one (signal pre-emphasis) */
+    *lo = l < 0 ? 0 : l > n ? n : l;
+    *hi = h > n ? n : h < *lo ? *lo : h;
+}
 
-/* Frames [t0, t1) of the jobs, packed into rounds of dispatches. */
-typedef struct seg {
-    size_t job, t0, t1;
-} seg;
-
+/* Frames [t0, t1) of the jobs, packed into rounds of dispatches: each round's segments
+ * (VKW_MAX_SEGS at most) hold a window of a clip's samples, written once, and its frames;
+ * the shader frames them. */
 static int run_jobs(vk_state *st, const vk_job *jobs, size_t n_jobs)
 {
-    size_t sig_cap, start_cap, out_cap;
-    void *sig = wmel__vk_sig(st->w, &sig_cap);
-    uint32_t *starts = wmel__vk_starts(st->w, &start_cap);
+    size_t sig_cap, out_cap;
+    float *sig = wmel__vk_sig(st->w, &sig_cap);
+    int32_t *segs = wmel__vk_segs(st->w);
     const void *outv = wmel__vk_out(st->w, &out_cap);
-    const size_t nc = (size_t)st->n_cols, fl = (size_t)st->fl, hop = st->hop;
-    size_t frame_cap = out_cap / (nc ? nc : 1);
-    if (frame_cap > start_cap) frame_cap = start_cap;
-    if (frame_cap > UINT32_MAX) frame_cap = UINT32_MAX;
-    seg *segs = malloc(sizeof(seg) * 64);
-    double *buf = malloc(sizeof(double) * (FILL_RUN > nc ? FILL_RUN : nc));
-    if (!segs || !buf) {
-        free(segs);
-        free(buf);
-        return WMEL_ERR_NO_MEMORY;
-    }
+    if (st->sig_limit && st->sig_limit < sig_cap) sig_cap = st->sig_limit;
+    const size_t nc = (size_t)st->n_cols;
+    size_t frame_cap = out_cap / (nc ? nc : 1), fc = wmel__vk_frame_cap(st->w);
+    if (frame_cap > fc) frame_cap = fc;
+    if (frame_cap > INT32_MAX) frame_cap = INT32_MAX;
+    size_t segt[VKW_MAX_SEGS][3]; /* job, t0, t1 */
+    double *buf = malloc(sizeof(double) * (nc ? nc : 1));
+    if (!buf) return WMEL_ERR_NO_MEMORY;
     size_t n_segs = 0, used_sig = 0, used_frames = 0, j = 0, t = 0;
     int rc = WMEL_OK;
     while (rc == WMEL_OK) {
         while (j < n_jobs && t >= jobs[j].nf) j++, t = 0;
         const int done = j >= n_jobs;
-        /* frames of job j that fit this round */
-        size_t t1 = t;
-        if (!done && n_segs < 64 && used_frames < frame_cap && used_sig + fl <= sig_cap) {
-            const size_t room_f = frame_cap - used_frames;
-            const size_t room_s = (sig_cap - used_sig - fl) / hop + 1; /* frames whose run fits */
-            size_t k = jobs[j].nf - t;
-            if (k > room_f) k = room_f;
-            if (k > room_s) k = room_s;
-            t1 = t + k;
-        }
-        if (t1 > t) {
-            const size_t q0 = t * hop, len = (t1 - 1) * hop + fl - q0;
-            for (size_t a = 0; a < len && rc == WMEL_OK; a += FILL_RUN) {
-                const size_t cnt = len - a < FILL_RUN ? len - a : FILL_RUN;
-                rc = jobs[j].fill(&jobs[j], q0 + a, cnt, buf);
-                for (size_t i = 0; i < cnt; i++) put(st->arith, sig, used_sig + a + i, buf[i]);
+        /* frames of job j that fit this round: as many as the frames' room allows whose
+           window fits the signal's room (halved until it does) */
+        size_t k = 0;
+        long long lo = 0, hi = 0;
+        if (!done && n_segs < VKW_MAX_SEGS && used_frames < frame_cap) {
+            k = jobs[j].nf - t;
+            if (k > frame_cap - used_frames) k = frame_cap - used_frames;
+            for (;;) {
+                job_window(st, &jobs[j], t, t + k, &lo, &hi);
+                if ((size_t)(hi - lo) <= sig_cap - used_sig) break;
+                size_t lo_k = 0, hi_k = k; /* the most frames whose window fits */
+                while (hi_k - lo_k > 1) {
+                    const size_t mid = lo_k + (hi_k - lo_k) / 2;
+                    job_window(st, &jobs[j], t, t + mid, &lo, &hi);
+                    if ((size_t)(hi - lo) <= sig_cap - used_sig) lo_k = mid;
+                    else hi_k = mid;
+                }
+                k = lo_k;
+                if (k) job_window(st, &jobs[j], t, t + k, &lo, &hi);
+                break;
             }
-            for (size_t f = t; f < t1; f++) starts[used_frames + f - t] = (uint32_t)(used_sig + (f - t) * hop);
-            seg s = {j, t, t1};
-            segs[n_segs++] = s;
+        }
+        if (k > 0) {
+            const vk_job *jb = &jobs[j];
+            const size_t len = (size_t)(hi - lo);
+            if (jb->f32) {
+                memcpy(sig + used_sig, jb->f32 + lo, len * sizeof(float));
+            } else {
+                for (size_t i = 0; i < len; i++) sig[used_sig + i] = (float)jb->s16[(size_t)lo + i] * (1.0f / 32768.0f);
+            }
+            int32_t *sg = segs + VKW_S_HEAD + n_segs * VKW_S_WORDS;
+            sg[VKW_S_FIRST] = (int32_t)used_frames;
+            sg[VKW_S_T0] = (int32_t)t;
+            sg[VKW_S_BASE] = (int32_t)used_sig;
+            sg[VKW_S_LO] = (int32_t)lo;
+            sg[VKW_S_HI] = (int32_t)hi;
+            sg[VKW_S_N] = (int32_t)jb->n;
+            sg[VKW_S_NR] = (int32_t)jb->nr;
+            segt[n_segs][0] = j, segt[n_segs][1] = t, segt[n_segs][2] = t + k;
+            n_segs++;
             used_sig += len;
-            used_frames += t1 - t;
-            t = t1;
+            used_frames += k;
+            t += k;
             continue;
         }
-        if (used_frames == 0) break; /* nothing left */
-        rc = wmel__vk_run(st->w, (uint32_t)used_frames, used_sig, used_frames * nc);
+        if (used_frames == 0) { /* the signal's room holds no frame's samples */
+            if (!done) rc = WMEL_ERR_NO_MEMORY;
+            break;
+        }
+        segs[0] = (int32_t)n_segs;
+        rc = wmel__vk_run(st->w, (uint32_t)used_frames, used_sig, VKW_S_HEAD + n_segs * VKW_S_WORDS,
+                          used_frames * nc);
         for (size_t s = 0, g = 0; rc == WMEL_OK && s < n_segs; s++)
-            for (size_t f = segs[s].t0; f < segs[s].t1; f++, g++) {
+            for (size_t f = segt[s][1]; f < segt[s][2]; f++, g++) {
                 for (size_t c = 0; c < nc; c++) buf[c] = get(st->arith, outv, g * nc + c);
-                jobs[segs[s].job].emit(&jobs[segs[s].job], f, buf);
+                jobs[segt[s][0]].emit(&jobs[segt[s][0]], f, buf);
             }
         n_segs = used_sig = used_frames = 0;
     }
-    free(segs);
     free(buf);
     return rc;
+}
+
+/* 1 when the shader's int indices hold the clip's frames: every sample index a frame reads
+ * (t hop + j + off, the reflection's nr) under 2^30; else the CPU's kernels frame it. */
+static int job_fits(const vk_state *st, const vk_job *j)
+{
+    const long long lim = 1LL << 30, off = st->off < 0 ? -st->off : st->off;
+    if (j->nr >= (size_t)lim || j->nf >= (size_t)lim) return 0;
+    return (long long)j->nf * (long long)st->hop + off + st->fl < lim;
 }
 
 static void note_op(vk_state *st, int op, int backend)
@@ -390,14 +515,6 @@ static const char *vk_op_backend(const wmel_ctx *ctx, int op)
 
 /* ---- Whisper's geometry (pfa400): the clips' raw log10 mel, then the CPU's finish ---- */
 
-static int pfa_fill(const vk_job *j, size_t q0, size_t count, double *dst)
-{
-    float tmp[FILL_RUN];
-    wmel__signal_span(j->sig, q0, count, tmp);
-    for (size_t i = 0; i < count; i++) dst[i] = (double)tmp[i];
-    return WMEL_OK;
-}
-
 static void pfa_emit(const vk_job *j, size_t t, const double *vals)
 {
     for (int m = 0; m < j->n_cols; m++) {
@@ -410,6 +527,10 @@ static int vk_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
 {
     vk_state *st = ctx->state;
     if (!st->pfa || c->batch == 0) return c->batch == 0 ? WMEL_OK : WMEL__FALLBACK;
+    if (!st->w) { /* float-float failed its self-test at create: the CPU's kernels */
+        note_op(st, op, WMEL_BACKEND_CPU);
+        return WMEL__FALLBACK;
+    }
     const size_t nf = wmel_n_frames(c->n, c->padding), nm = (size_t)ctx->params.n_mels, per = nm * nf;
     /* a NaN or Inf sample, or one so large that the CPU's float32 kernels may overflow
        (WMEL_F32_KERNEL_SAFE): the CPU's kernels compute the clips or say which status, so
@@ -421,33 +542,32 @@ static int vk_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
                 return WMEL__FALLBACK;
             }
     vk_job *jobs = malloc(sizeof(vk_job) * c->batch);
-    wmel_signal *sigs = malloc(sizeof(wmel_signal) * c->batch);
-    if (!jobs || !sigs) {
-        free(jobs);
-        free(sigs);
-        return WMEL_ERR_NO_MEMORY;
-    }
+    if (!jobs) return WMEL_ERR_NO_MEMORY;
+    int fits = c->padding <= SIZE_MAX - c->n;
     for (size_t b = 0; b < c->batch; b++) {
-        wmel_signal s = {c->f32 ? c->f32 + b * c->pcm_stride : NULL, c->s16 ? c->s16 + b * c->pcm_stride : NULL,
-                         c->n, c->padding};
-        sigs[b] = s;
         memset(&jobs[b], 0, sizeof jobs[b]);
-        jobs[b].fill = pfa_fill;
         jobs[b].emit = pfa_emit;
+        jobs[b].f32 = c->f32 ? c->f32 + b * c->pcm_stride : NULL;
+        jobs[b].s16 = c->s16 ? c->s16 + b * c->pcm_stride : NULL;
+        jobs[b].n = c->n;
+        jobs[b].nr = c->n + c->padding;
         jobs[b].nf = nf;
-        jobs[b].sig = &sigs[b];
         jobs[b].out = c->out + b * per;
         jobs[b].n_cols = (int)nm;
+        fits = fits && job_fits(st, &jobs[b]);
+    }
+    if (!fits) { /* past the shader's 32-bit sample indices: the CPU's kernels */
+        free(jobs);
+        note_op(st, op, WMEL_BACKEND_CPU);
+        return WMEL__FALLBACK;
     }
     if (pthread_mutex_lock(&st->lock) != 0) {
         free(jobs);
-        free(sigs);
         return WMEL_ERR_THREAD;
     }
     int rc = run_jobs(st, jobs, c->batch);
     pthread_mutex_unlock(&st->lock);
     free(jobs);
-    free(sigs);
     if (rc == WMEL_ERR_NO_MEMORY) { /* device or host memory short: the CPU instead */
         note_op(st, op, WMEL_BACKEND_CPU);
         return WMEL__FALLBACK;
@@ -485,13 +605,6 @@ static int vk_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
 
 /* ---- any other plan: the frames' values for fe_cpu.c's finish ---- */
 
-static int gen_fill(const vk_job *j, size_t q0, size_t count, double *dst)
-{
-    const long long i0 = (long long)q0 + j->fe->off;
-    for (size_t i = 0; i < count; i++) dst[i] = wmel__fe_sample(j->fe, j->x, j->n, i0 + (long long)i);
-    return WMEL_OK;
-}
-
 static void gen_emit(const vk_job *j, size_t t, const double *vals)
 {
     memcpy(j->vals + t * (size_t)j->n_cols, vals, sizeof(double) * (size_t)j->n_cols);
@@ -507,20 +620,98 @@ static int vk_plan_frames(const wmel_ctx *ctx, const float *x, size_t n, size_t 
     }
     vk_job job;
     memset(&job, 0, sizeof job);
-    job.fill = gen_fill;
     job.emit = gen_emit;
     job.nf = nf;
-    job.fe = ctx->fe;
-    job.x = x;
+    job.f32 = x;
     job.n = n;
+    job.nr = n;
     job.vals = vals;
     job.n_cols = st->n_cols;
+    if (!job_fits(st, &job)) { /* past the shader's 32-bit sample indices: the CPU's kernels */
+        for (int i = 0; i < 3; i++) note_op(st, ops[i], WMEL_BACKEND_CPU);
+        return WMEL__FALLBACK;
+    }
     if (pthread_mutex_lock(&st->lock) != 0) return WMEL_ERR_THREAD;
     int rc = run_jobs(st, &job, 1);
     pthread_mutex_unlock(&st->lock);
     if (rc == WMEL_ERR_NO_MEMORY) rc = WMEL__FALLBACK;
     for (int i = 0; i < 3; i++) note_op(st, ops[i], rc == WMEL__FALLBACK ? WMEL_BACKEND_CPU : WMEL_BACKEND_VULKAN);
     return rc;
+}
+
+/* ---- float-float's self-test at create ---- */
+
+#define FF_SELF_TOL 1e-9 /* the device's own error is below 3e-12 (docs/vulkan.md) */
+#define FF_SELF_FRAMES 4
+
+/* A clip of known samples (two tones and a little noise) through the ctx's pipeline, its
+ * first FF_SELF_FRAMES frames' values (the ends' padding among them) against the float64
+ * reference's (wmel_ref_plan_stages' logmel; Whisper's geometry through its preset's plan):
+ * WMEL_OK (also where the reference refuses the clip: no plan admitted today does);
+ * WMEL__FALLBACK with the sentence in the detail when a value is off by more than
+ * FF_SELF_TOL x max(1, |reference|) (a device whose float32 arithmetic loses float-float's
+ * error terms: contraction into fma, a fused or unfused fma, flushed values -- about 1e-7
+ * off); a dispatch's status when one fails. */
+static int ff_self_test(const wmel_ctx *ctx, vk_state *st)
+{
+    wmel_frontend_plan plan;
+    if (st->pfa) {
+        if (wmel_frontend_preset(WMEL_FRONTEND_WHISPER, st->n_cols, &plan) != WMEL_OK) return WMEL_ERR_INVALID_ARG;
+    } else {
+        plan = ctx->fe->p;
+    }
+    plan.dither = 0.0;
+    const size_t reach = (size_t)(plan.n_fft > plan.frame_length ? plan.n_fft : plan.frame_length) +
+                         (size_t)plan.pad_left + (size_t)plan.pad_right + (size_t)(plan.frame_span);
+    const size_t n = 2 * reach + (FF_SELF_FRAMES + 2) * st->hop, nc = (size_t)st->n_cols;
+    float *x = malloc(n * sizeof(float));
+    double *vals = malloc(FF_SELF_FRAMES * nc * sizeof(double));
+    double *ref = malloc(FF_SELF_FRAMES * nc * sizeof(double));
+    int rc = x && vals && ref ? WMEL_OK : WMEL_ERR_NO_MEMORY;
+    double worst = 0.0;
+    if (rc == WMEL_OK) {
+        unsigned r = 12345u;
+        for (size_t i = 0; i < n; i++) {
+            r = r * 1664525u + 1013904223u;
+            x[i] = (float)(0.25 * sin(0.0123 * (double)i) + 0.125 * sin(0.377 * (double)i + 0.5) +
+                           0.03125 * ((double)(r >> 8) / 8388608.0 - 1.0));
+        }
+        vk_job job;
+        memset(&job, 0, sizeof job);
+        job.emit = gen_emit;
+        job.f32 = x;
+        job.n = job.nr = n;
+        job.nf = FF_SELF_FRAMES;
+        job.vals = vals;
+        job.n_cols = st->n_cols;
+        const size_t limit = st->sig_limit; /* the testing switch's rounds are the calls' */
+        st->sig_limit = 0;
+        rc = run_jobs(st, &job, 1);
+        st->sig_limit = limit;
+    }
+    if (rc == WMEL_OK) {
+        wmel_stage_span span = {0, FF_SELF_FRAMES, 1};
+        wmel_plan_stage_out o;
+        memset(&o, 0, sizeof o);
+        o.logmel = ref;
+        const int rr = wmel_ref_plan_stages(&plan, x, n, &span, &o); /* no reference: nothing to hold */
+        for (size_t t = 0; rr == WMEL_OK && t < FF_SELF_FRAMES; t++)
+            for (size_t c = 0; c < nc; c++) { /* logmel [n_cols][frames] */
+                const double v = vals[t * nc + c], w = ref[c * FF_SELF_FRAMES + t];
+                const double e = fabs(v - w) / (fabs(w) > 1.0 ? fabs(w) : 1.0);
+                if (!(e <= worst)) worst = e == e ? e : HUGE_VAL;
+            }
+    }
+    free(x);
+    free(vals);
+    free(ref);
+    if (rc != WMEL_OK) return rc;
+    if (worst > FF_SELF_TOL)
+        return wmel__vk_detail(WMEL__FALLBACK,
+                               "Vulkan: float-float failed its self-test on %s: a frame's value is %.3g of max(1, "
+                               "|value|) from the float64 reference's (at most %.0e expected); the frames run on "
+                               "the CPU", wmel__vk_device_name(st->w), worst, FF_SELF_TOL);
+    return WMEL_OK;
 }
 
 const wmel_backend_vt wmel__backend_vulkan = {

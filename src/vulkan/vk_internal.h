@@ -23,15 +23,43 @@ enum {
     VKW_I_NSTAGE,      /* the FFT's stages, their radices (2, 3, 4, 5) from VKW_I_RADIX */
     VKW_I_PERM,        /* where the digit-reversed places of z[0 .. n_fft / 2) start */
     VKW_I_RADIX,
-    VKW_I_HEAD = 32
+    /* the framing (frames.comp's sample_at): frame t's sample j is signal sample
+       t hop + j + foff; padl: pad_left (the padded pre-emphasis' first sample, NeMo's mask at
+       n - padl); the rules themselves are the pipeline's constants (vkw_shape.framing) */
+    VKW_I_HOP = 32, VKW_I_FOFF, VKW_I_PADL,
+    VKW_I_HEAD = 48
 };
-#define VKW_MAX_STAGES (VKW_I_HEAD - VKW_I_RADIX)
+#define VKW_MAX_STAGES (VKW_I_HOP - VKW_I_RADIX)
+/* The segment table (binding 3): its count at 0, then from VKW_S_HEAD on VKW_S_WORDS words a
+ * segment: frames [first, next segment's first) of the dispatch are a clip's frames t0, t0 +
+ * 1, ...; its samples [lo, hi) at sig[base ..] (float32, as given), n the clip's samples
+ * (zeros past them), nr the length reflections fold about (n, or Whisper's n + padding). */
+enum {
+    VKW_S_FIRST, VKW_S_T0, VKW_S_BASE, VKW_S_LO, VKW_S_HI, VKW_S_N, VKW_S_NR
+};
+#define VKW_S_HEAD 8
+#define VKW_S_WORDS 8
+#define VKW_MAX_SEGS 64
+#define VKW_SEG_WORDS (VKW_S_HEAD + VKW_MAX_SEGS * VKW_S_WORDS)
+/* Frames a dispatch at most (a round's work: on a display GPU each dispatch stays well under
+ * an operating system's watchdog, a few seconds), and the longest wait for a round's fence
+ * (ms; WMEL_VULKAN_TIMEOUT_MS, read when a ctx is created, sets another) */
+#define VKW_DISPATCH_FRAMES 16384
+#define VKW_TIMEOUT_MS 60000
+/* Frames a workgroup at most (frames.comp's FPG) */
+#define VKW_MAX_FPG 4
 /* The workgroup's invocations (frames.comp's WG) */
 #define VKW_WG 64
+/* The framing's rules, frames.comp's specialisation constants 6 .. 11: the signal's mode (0
+ * the signal pre-emphasised, then padded; 1 padded, then pre-emphasised), the padding (0
+ * zeros, 1 numpy's reflect, 2 Kaldi's snip_edges=false reflection x[-1 - i] = x[i], period 2 n), the signal
+ * pre-emphasis, the padded one, NeMo's time mask, a scale of 1. */
+enum { VKW_F_SMODE, VKW_F_REFLECT, VKW_F_SIGPRE, VKW_F_PADPRE, VKW_F_PADCUT, VKW_F_SCALE_ONE, VKW_N_FRAMING };
 /* The shapes a plan's frames may take on the device: the frame, its spectrum, n_fft and
  * whether the FFT applies (n_fft even, n_fft / 2 a product of 2, 3 and 5). */
 typedef struct vkw_shape {
     int fl, bins, n_fft, fft;
+    int framing[VKW_N_FRAMING]; /* frames.comp's SMODE, REFLECT, SIGPRE, PADPRE, PADCUT, SCALE_ONE */
 } vkw_shape;
 enum {
     VKW_ALGO_DFT, VKW_ALGO_FFT
@@ -39,7 +67,7 @@ enum {
 /* The real table's scalars (binding 0), then window, cos, sin, mel weights. */
 enum {
     VKW_T_PREEMPH, VKW_T_MAG_GUARD, VKW_T_LOG_GUARD, VKW_T_EPS, VKW_T_LN_FLOOR, VKW_T_LOG10E,
-    VKW_T_ZERO, VKW_T_ONE, VKW_T_FL, VKW_T_QUARTER, VKW_T_HEAD = 16
+    VKW_T_ZERO, VKW_T_ONE, VKW_T_FL, VKW_T_QUARTER, VKW_T_SCALE, VKW_T_HEAD = 16
 };
 
 /* Arithmetic of the shaders (wmel_params.vulkan_arith, WMEL_VULKAN_ARITHMETIC). */
@@ -82,15 +110,20 @@ int wmel__vk_open(vkw **out, int index, int arith, const vkw_shape *shape, size_
 int wmel__vk_algo(const vkw *w);
 void wmel__vk_close(vkw *w);
 /* The host's views of the buffers (mapped; the staging buffers' when staged) and their
- * capacities (8-byte words; frames). */
+ * capacities (the tables and the output: 8-byte words; the signal: float32 samples; the
+ * segment table: VKW_SEG_WORDS ints). */
 void *wmel__vk_tab(vkw *w);
 int *wmel__vk_ints(vkw *w);
-void *wmel__vk_sig(vkw *w, size_t *cap_words);
-uint32_t *wmel__vk_starts(vkw *w, size_t *cap_frames);
+float *wmel__vk_sig(vkw *w, size_t *cap_samples);
+int32_t *wmel__vk_segs(vkw *w);
 const void *wmel__vk_out(vkw *w, size_t *cap_words);
-/* One dispatch of n_frames (<= the starts capacity) workgroups, which read sig_words of
- * the signal and write out_words values (what a staged device copies); waits for it. */
-int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_words, size_t out_words);
+/* Frames a dispatch at most (its workgroups times the frames a workgroup, at most
+ * VKW_DISPATCH_FRAMES). */
+size_t wmel__vk_frame_cap(const vkw *w);
+/* One dispatch of n_frames frames (<= wmel__vk_frame_cap), which read sig_samples of the
+ * signal and seg_words of the segment table and write out_words values (what a staged
+ * device copies); waits for it. */
+int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_samples, size_t seg_words, size_t out_words);
 const char *wmel__vk_device_name(const vkw *w);
 
 /* Fault injection for the tests: the Vulkan calls made so far, and the call (1-based,

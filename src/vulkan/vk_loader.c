@@ -194,7 +194,7 @@ typedef struct vk_fns {
     PFN_vkDeviceWaitIdle DeviceWaitIdle;
 } vk_fns;
 
-enum { B_TAB, B_INTS, B_SIG, B_STARTS, B_OUT, N_BUF };
+enum { B_TAB, B_INTS, B_SIG, B_SEGS, B_OUT, N_BUF };
 
 struct vkw {
     void *lib;
@@ -221,8 +221,12 @@ struct vkw {
     VkCommandBuffer cmd;
     VkFence fence;
     int lost;            /* the device was lost: every later call fails at once */
+    int timed_out;       /* a wait passed the timeout: the device may still run; no later call */
+    uint64_t timeout_ns; /* the longest wait for a round (WMEL_VULKAN_TIMEOUT_MS) */
     int algo;            /* VKW_ALGO_FFT or VKW_ALGO_DFT */
-    size_t sh_words;     /* frames.comp's shared array */
+    size_t sh_words;     /* frames.comp's shared array, a frame's words */
+    int fpg;             /* frames a workgroup */
+    uint32_t groups;     /* workgroups a dispatch at most */
     char name[256];
 };
 
@@ -591,6 +595,39 @@ static size_t shared_limit(const VkPhysicalDeviceProperties *pr)
     return limit;
 }
 
+/* WMEL_VULKAN_FRAMES_PER_GROUP (a testing switch: at most that many frames a workgroup,
+ * 1 .. VKW_MAX_FPG): 0 when unset, -1 with the reason in the detail for another value. */
+static int frames_per_group_env(void)
+{
+    const char *env = getenv("WMEL_VULKAN_FRAMES_PER_GROUP");
+    if (!env || !*env) return 0;
+    char *end = NULL;
+    const long v = strtol(env, &end, 10);
+    if (!end || *end != '\0' || v < 1 || v > VKW_MAX_FPG) {
+        wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE,
+                        "Vulkan: WMEL_VULKAN_FRAMES_PER_GROUP is '%s'; it takes a number of frames, 1 to %d", env,
+                        VKW_MAX_FPG);
+        return -1;
+    }
+    return (int)v;
+}
+
+/* WMEL_VULKAN_TIMEOUT_MS: the longest wait for one round's fence, in milliseconds (default
+ * VKW_TIMEOUT_MS; 1 .. 24 h); -1 with the reason in the detail for another value. */
+static long long timeout_env(void)
+{
+    const char *env = getenv("WMEL_VULKAN_TIMEOUT_MS");
+    if (!env || !*env) return VKW_TIMEOUT_MS;
+    char *end = NULL;
+    const long long v = strtoll(env, &end, 10);
+    if (!end || *end != '\0' || v < 1 || v > 86400000LL) {
+        wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE,
+                        "Vulkan: WMEL_VULKAN_TIMEOUT_MS is '%s'; it takes milliseconds, 1 to 86400000", env);
+        return -1;
+    }
+    return v;
+}
+
 static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, size_t tab_words, size_t int_words)
 {
     const int max_fl = shape->fl, max_bins = shape->bins;
@@ -623,10 +660,26 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
                                "%s has %zu", max_fl, max_bins,
                                ((shape->fft ? fft_words : dft_words) + VKW_WG) * 8, w->name, limit);
     }
+    /* frames a workgroup: as many as the shared memory holds (each its words and its
+       reductions'), at most VKW_MAX_FPG and the device's invocations a workgroup */
+    {
+        size_t fpg = limit / ((w->sh_words + VKW_WG) * 8);
+        const uint32_t inv = pr.limits.maxComputeWorkGroupInvocations < pr.limits.maxComputeWorkGroupSize[0]
+                                 ? pr.limits.maxComputeWorkGroupInvocations
+                                 : pr.limits.maxComputeWorkGroupSize[0];
+        if (fpg > inv / VKW_WG) fpg = inv / VKW_WG;
+        const long long ms = timeout_env();
+        if (ms < 0) return WMEL_ERR_BACKEND_UNAVAILABLE; /* the reason is in the detail */
+        w->timeout_ns = (uint64_t)ms * 1000000u;
+        const int asked = frames_per_group_env();
+        if (asked < 0) return WMEL_ERR_BACKEND_UNAVAILABLE; /* the reason is in the detail */
+        if (fpg > (size_t)(asked ? asked : VKW_MAX_FPG)) fpg = (size_t)(asked ? asked : VKW_MAX_FPG);
+        w->fpg = fpg ? (int)fpg : 1;
+    }
     size_t range = pr.limits.maxStorageBufferRange;
     size_t sig_bytes = SIG_BYTES < range ? SIG_BYTES : range & ~(size_t)7;
     size_t out_bytes = OUT_BYTES < range ? OUT_BYTES : range & ~(size_t)7;
-    if (tab_words * 8 > range || int_words * 4 > range || sig_bytes < (size_t)max_fl * 8)
+    if (tab_words * 8 > range || int_words * 4 > range || sig_bytes < (size_t)max_fl * 4)
         return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: %s's storage buffers are too small (%zu bytes)",
                                w->name, range);
     uint32_t groups = pr.limits.maxComputeWorkGroupCount[0] < MAX_GROUPS ? pr.limits.maxComputeWorkGroupCount[0]
@@ -665,7 +718,8 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
     w->staged = staged;
     /* staged: each storage buffer device-local and a staging buffer of the same size, the
        inputs' written by the host, the output's read back (the same caps as unstaged) */
-    const size_t want_bytes[N_BUF] = {tab_words * 8, int_words * 4, sig_bytes, (size_t)groups * 4, out_bytes};
+    const size_t want_bytes[N_BUF] = {tab_words * 8, int_words * 4, sig_bytes, (size_t)VKW_SEG_WORDS * 4, out_bytes};
+    w->groups = groups;
     for (int i = 0; i < N_BUF; i++) {
         const size_t bytes = want_bytes[i] ? want_bytes[i] : 8;
         const int out = i == B_OUT;
@@ -720,10 +774,18 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
         w->layout = VK_NULL_HANDLE;
         return vk_fail(r, "creating the pipeline layout");
     }
-    /* frames.comp's constants: MAX_FL, MAX_BINS, FFT, SH_WORDS */
-    const int32_t spec_vals[4] = {max_fl, max_bins, w->algo == VKW_ALGO_FFT, (int32_t)w->sh_words};
-    VkSpecializationMapEntry se[4] = {{0, 0, 4}, {1, 4, 4}, {2, 8, 4}, {3, 12, 4}};
-    VkSpecializationInfo spec = {4, se, sizeof spec_vals, spec_vals};
+    /* frames.comp's constants: MAX_FL, MAX_BINS, FFT, SH_WORDS, FPG, the workgroup's size,
+       then the framing's rules */
+    enum { N_SPEC = 6 + VKW_N_FRAMING };
+    int32_t spec_vals[N_SPEC] = {max_fl, max_bins, w->algo == VKW_ALGO_FFT, (int32_t)w->sh_words, w->fpg,
+                                 w->fpg * VKW_WG};
+    VkSpecializationMapEntry se[N_SPEC];
+    for (uint32_t i = 0; i < N_SPEC; i++) {
+        if (i >= 6) spec_vals[i] = shape->framing[i - 6];
+        VkSpecializationMapEntry e = {i, 4 * i, 4};
+        se[i] = e;
+    }
+    VkSpecializationInfo spec = {N_SPEC, se, sizeof spec_vals, spec_vals};
     VkPipelineShaderStageCreateInfo st = {VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO, NULL, 0,
                                           VK_SHADER_STAGE_COMPUTE_BIT, w->shader, "main", &spec};
     VkComputePipelineCreateInfo ci = {VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO, NULL, 0, st, w->layout,
@@ -789,15 +851,16 @@ int wmel__vk_open(vkw **out, int index, int arith, const vkw_shape *shape, size_
 
 void *wmel__vk_tab(vkw *w) { return w->map[B_TAB]; }
 int *wmel__vk_ints(vkw *w) { return w->map[B_INTS]; }
-void *wmel__vk_sig(vkw *w, size_t *cap_words)
+float *wmel__vk_sig(vkw *w, size_t *cap_samples)
 {
-    *cap_words = w->bytes[B_SIG] / 8;
+    *cap_samples = w->bytes[B_SIG] / 4;
     return w->map[B_SIG];
 }
-uint32_t *wmel__vk_starts(vkw *w, size_t *cap_frames)
+int32_t *wmel__vk_segs(vkw *w) { return w->map[B_SEGS]; }
+size_t wmel__vk_frame_cap(const vkw *w)
 {
-    *cap_frames = w->bytes[B_STARTS] / 4;
-    return w->map[B_STARTS];
+    const size_t cap = (size_t)w->groups * (size_t)w->fpg;
+    return cap < VKW_DISPATCH_FRAMES ? cap : VKW_DISPATCH_FRAMES;
 }
 const void *wmel__vk_out(vkw *w, size_t *cap_words)
 {
@@ -822,9 +885,13 @@ static void barrier(vkw *w, VkPipelineStageFlags from, VkAccessFlags wrote, VkPi
     w->f.CmdPipelineBarrier(w->cmd, from, to, 0, 1, &mb, 0, NULL, 0, NULL);
 }
 
-int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_words, size_t out_words)
+int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_samples, size_t seg_words, size_t out_words)
 {
     vk_fns *f = &w->f;
+    if (w->timed_out)
+        return wmel__vk_detail(WMEL_ERR_VULKAN,
+                               "Vulkan: an earlier round on %s passed the timeout (%llu ms) and may still run; "
+                               "create a new context", w->name, (unsigned long long)(w->timeout_ns / 1000000u));
     if (w->lost)
         return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: %s was lost earlier; create a new context", w->name);
     if (n_frames == 0) return WMEL_OK;
@@ -834,9 +901,9 @@ int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_words, size_t out_words)
                                    VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT, NULL};
     r = VK(f->BeginCommandBuffer(w->cmd, &bi));
     if (r != VK_SUCCESS) return vk_fail(r, "recording commands (vkBeginCommandBuffer)");
-    size_t sig_bytes = sig_words * 8, start_bytes = (size_t)n_frames * 4, out_bytes = out_words * 8;
+    size_t sig_bytes = sig_samples * 4, seg_bytes = seg_words * 4, out_bytes = out_words * 8;
     if (sig_bytes > w->bytes[B_SIG]) sig_bytes = w->bytes[B_SIG];
-    if (start_bytes > w->bytes[B_STARTS]) start_bytes = w->bytes[B_STARTS];
+    if (seg_bytes > w->bytes[B_SEGS]) seg_bytes = w->bytes[B_SEGS];
     if (out_bytes > w->bytes[B_OUT]) out_bytes = w->bytes[B_OUT];
     if (w->staged) { /* the host's writes (made available by the submission) to the device */
         if (!w->tables_sent) {
@@ -844,14 +911,14 @@ int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_words, size_t out_words)
             copy_buffer(w, w->stg[B_INTS], w->buf[B_INTS], w->bytes[B_INTS]);
         }
         copy_buffer(w, w->stg[B_SIG], w->buf[B_SIG], sig_bytes);
-        copy_buffer(w, w->stg[B_STARTS], w->buf[B_STARTS], start_bytes);
+        copy_buffer(w, w->stg[B_SEGS], w->buf[B_SEGS], seg_bytes);
         barrier(w, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
                 VK_ACCESS_SHADER_READ_BIT);
     }
     f->CmdBindPipeline(w->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->pipe);
     f->CmdBindDescriptorSets(w->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->layout, 0, 1, &w->dset, 0, NULL);
     f->CmdPushConstants(w->cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, 4, &n_frames);
-    f->CmdDispatch(w->cmd, n_frames, 1, 1);
+    f->CmdDispatch(w->cmd, (n_frames + (uint32_t)w->fpg - 1) / (uint32_t)w->fpg, 1, 1);
     if (w->staged) { /* the frames' values back to the host's copy */
         barrier(w, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT,
                 VK_ACCESS_TRANSFER_READ_BIT);
@@ -872,7 +939,15 @@ int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_words, size_t out_words)
         if (r == VK_ERROR_DEVICE_LOST) w->lost = 1;
         return vk_fail(r, "submitting the frames (vkQueueSubmit)");
     }
-    r = VK(f->WaitForFences(w->dev, 1, &w->fence, VK_TRUE, UINT64_MAX));
+    r = VK(f->WaitForFences(w->dev, 1, &w->fence, VK_TRUE, w->timeout_ns));
+    if (r == VK_TIMEOUT) { /* the round may still run: its buffers stay until the ctx's end */
+        w->timed_out = 1;
+        return wmel__vk_detail(WMEL_ERR_VULKAN,
+                               "Vulkan: %u frames on %s took longer than the timeout (%llu ms; "
+                               "WMEL_VULKAN_TIMEOUT_MS); the ctx takes no more calls: create a new one, or "
+                               "use the CPU backend", n_frames, w->name,
+                               (unsigned long long)(w->timeout_ns / 1000000u));
+    }
     if (r != VK_SUCCESS) {
         w->lost = 1; /* the fence's state is unknown: the device may still write */
         f->DeviceWaitIdle(w->dev);

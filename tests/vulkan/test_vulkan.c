@@ -17,7 +17,12 @@
  * the injection runs once more on them. The spectrum's algorithm and the shared memory:
  * seven plans under a smaller limit (WMEL_VULKAN_SHARED_LIMIT) give the unlimited ctx's
  * bytes, the CPU backend's, or the DFT's values within the bar, and the direct DFT forced
- * (WMEL_VULKAN_FFT=0) holds the bar. Exit 77 (skipped) without a Vulkan device.
+ * (WMEL_VULKAN_FFT=0) holds the bar. The framing on the device: 16 plans of every framing
+ * rule and pre-emphasis on clips from 1 sample up, held to the reference; rounds cut small
+ * (WMEL_VULKAN_SIGNAL_LIMIT) and 1-3 frames a workgroup (WMEL_VULKAN_FRAMES_PER_GROUP) give
+ * the default ctx's bytes. Float-float's self-test at create refuses a broken float-float
+ * (WMEL_VULKAN_FF_BREAK: the CPU's frames and bytes); a round past WMEL_VULKAN_TIMEOUT_MS is
+ * a status, and the ctx then refuses calls. Exit 77 (skipped) without a Vulkan device.
  */
 #define _GNU_SOURCE /* RTLD_NODELETE */
 #include "testutil.h"
@@ -40,6 +45,7 @@ long wmel__vk_staged_opens(void);
 #define SR 16000
 
 static double g_worst[3]; /* per arithmetic (1 float64, 2 float-float): the largest error / bar */
+static double g_cpu_err;  /* the largest error of the CPU backend vs the reference in cmp_plan, since reset */
 
 /* max |v - r| / max(1, |r|) over n values; NaN where one is NaN and the other is not */
 static double rel_err(const float *v, const float *r, size_t n)
@@ -119,6 +125,7 @@ static double cmp_plan(trio *t, const float *x, size_t n, int arith, const char 
     if (rc[0] == WMEL_OK && rc[1] == WMEL_OK && rc[2] == WMEL_OK) {
         err = rel_err(o[0], o[1], total);
         const double e_cpu = rel_err(o[0], o[2], total);
+        g_cpu_err = fmax(g_cpu_err, rel_err(o[2], o[1], total));
         CHECK(err <= BAR, "%s %s n=%zu arith %d: error vs float64 reference %g (bar %g; CPU vs reference %g)",
               t->name, what, n, arith, err, BAR, rel_err(o[2], o[1], total));
         CHECK(e_cpu <= 2 * BAR, "%s %s n=%zu: error vs CPU %g", t->name, what, n, e_cpu);
@@ -459,6 +466,156 @@ static int limits_check(int arith, const float *speech)
     return cases;
 }
 
+/* The framing on the device (frames.comp's sample_at): plans from kaldi's and nemo's with
+ * each framing rule -- explicit framing (pad_left / pad_right of zeros or the reflection,
+ * pad_multiple, frame_span with window_offset), centred framing (reflect, zeros) -- and each
+ * pre-emphasis (frame, signal, padded, padded_cut), on clips shorter than a frame (the
+ * reflections' edge cases: n = 1, 2, 3 and lengths at the pads' reach) up to 3,000 samples:
+ * the statuses of the reference and the CPU, the values within the bar of the reference.
+ * Returns the plans compared. */
+typedef struct fr_case {
+    const char *base;
+    int framing, pad_left, pad_right, pad_mode, pad_multiple, frame_span, window_offset, preemph_mode;
+    double preemph; /* -1: the preset's */
+} fr_case;
+
+static int framing_check(int arith, const float *speech)
+{
+    enum { SNIP = WMEL_FRAMES_SNIP, CR = WMEL_FRAMES_CENTER_REFLECT, CZ = WMEL_FRAMES_CENTER_ZERO };
+    enum { Z = WMEL_PAD_ZERO, RF = WMEL_PAD_REFLECT };
+    enum { PF = WMEL_PREEMPH_FRAME, PS = WMEL_PREEMPH_SIGNAL, PP = WMEL_PREEMPH_PADDED, PC = WMEL_PREEMPH_PADDED_CUT };
+    static const fr_case cases[] = {
+        {"kaldi", SNIP, 200, 200, Z, 0, 0, 0, PF, -1},     {"kaldi", SNIP, 200, 57, RF, 0, 0, 0, PF, -1},
+        {"kaldi", SNIP, 0, 0, Z, 160, 0, 0, PS, -1},       {"kaldi", SNIP, 256, 256, RF, 0, 512, 56, PP, -1},
+        {"kaldi", SNIP, 256, 0, Z, 0, 0, 0, PC, -1},       {"kaldi", SNIP, 256, 256, RF, 0, 0, 0, PC, -1},
+        {"kaldi", CR, 0, 0, Z, 0, 0, 0, PF, -1},           {"kaldi", CZ, 0, 0, Z, 0, 0, 0, PS, -1},
+        {"kaldi", SNIP, 3, 1, RF, 0, 0, 0, PP, 0.0},       {"kaldi", SNIP, 7, 0, RF, 0, 410, 3, PS, -1},
+        {"nemo", CR, 0, 0, Z, 0, 0, 0, PS, -1},            {"nemo", CZ, 0, 0, Z, 0, 0, 0, PF, -1},
+        {"nemo", SNIP, 256, 256, RF, 0, 0, 0, PP, -1},     {"nemo", SNIP, 256, 256, Z, 0, 0, 0, PC, -1},
+        {"nemo", SNIP, 100, 300, Z, 320, 512, 112, PS, -1}, {"nemo", SNIP, 511, 511, RF, 0, 0, 0, PP, -1},
+    };
+    static const size_t lens[] = {1, 2, 3, 4, 57, 100, 255, 256, 257, 399, 400, 401, 512, 513, 560, 3000};
+    int plans = 0;
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        const fr_case *k = &cases[ci];
+        wmel_frontend_plan plan;
+        char msg[256];
+        if (wmel_preset_plan(k->base, &plan, msg, sizeof msg) != WMEL_OK) {
+            CHECK(0, "preset %s: %s", k->base, msg);
+            continue;
+        }
+        plan.framing = k->framing, plan.pad_left = k->pad_left, plan.pad_right = k->pad_right;
+        plan.pad_mode = k->pad_mode, plan.pad_multiple = k->pad_multiple, plan.frame_span = k->frame_span;
+        plan.window_offset = k->window_offset, plan.preemph_mode = k->preemph_mode;
+        if (k->preemph >= 0.0) plan.preemph = k->preemph;
+        if (plan.preemph == 0.0 && k->preemph < 0.0) plan.preemph = 0.97;
+        plan.dither = 0.0;
+        const int ok = wmel_plan_check(&plan, msg, sizeof msg);
+        CHECK(ok == WMEL_OK, "framing case %zu (%s): %s", ci, k->base, msg);
+        if (ok != WMEL_OK) continue;
+        trio tr;
+        memset(&tr, 0, sizeof tr);
+        tr.name = k->base;
+        const int be[3] = {WMEL_BACKEND_VULKAN, WMEL_BACKEND_REF, WMEL_BACKEND_CPU};
+        int opened = 1;
+        for (int i = 0; i < 3; i++) {
+            wmel_params p = params(be[i], arith);
+            int st;
+            tr.c[i] = wmel_create_plan(&p, &plan, &st);
+            CHECK(tr.c[i] != NULL, "framing case %zu: create on %d: %d %s", ci, be[i], st, wmel_vulkan_error_detail());
+            opened = opened && tr.c[i];
+        }
+        if (opened) {
+            double e = 0.0;
+            char what[64];
+            snprintf(what, sizeof what, "framing case %zu", ci);
+            /* each framing here is the shader's own (a framing it does not know: the CPU's) */
+            CHECK(!strncmp(wmel_kernel_name(tr.c[0]), "vulkan-", 7), "framing case %zu: kernel %s (%s)", ci,
+                  wmel_kernel_name(tr.c[0]), wmel_vulkan_error_detail());
+            g_cpu_err = 0.0;
+            for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+                const size_t n = lens[li];
+                float *x = malloc(n * sizeof(float));
+                for (size_t i = 0; i < n; i++) x[i] = speech[i] + (i == 0 ? 0.25f : i == n - 1 ? -0.125f : 0.0f);
+                e = fmax(e, cmp_plan(&tr, x, n, arith, what));
+                free(x);
+            }
+            note(arith, e);
+            plans++;
+            if (getenv("WMEL_TEST_VERBOSE"))
+                printf("  framing case %2zu (%s framing %d pads %d/%d mode %d multiple %d span %d offset %d preemph "
+                       "%d): error %.3g (the CPU backend's %.3g)\n", ci, k->base, k->framing, k->pad_left, k->pad_right,
+                       k->pad_mode, k->pad_multiple, k->frame_span, k->window_offset, k->preemph_mode, e, g_cpu_err);
+        }
+        trio_close(&tr);
+    }
+    return plans;
+}
+
+/* The rounds and the workgroups do not change a value: a signal buffer too small for a whole
+ * clip (WMEL_VULKAN_SIGNAL_LIMIT: each round a window of the clip, the reflections' samples
+ * with it) and one to three frames a workgroup (WMEL_VULKAN_FRAMES_PER_GROUP) give the
+ * bytes of the default ctx; a round that cannot hold one frame's samples gives the CPU's
+ * frames; a value that is not a number is refused at create with the reason. Returns the
+ * cases compared. */
+static int rounds_check(int arith, const float *speech)
+{
+    const char *presets[] = {"whisper", "kaldi", "nemo", "nemo-legacy", "clap"};
+    const char *envs[][2] = {{"WMEL_VULKAN_SIGNAL_LIMIT", "700"},  {"WMEL_VULKAN_SIGNAL_LIMIT", "1500"},
+                             {"WMEL_VULKAN_FRAMES_PER_GROUP", "1"}, {"WMEL_VULKAN_FRAMES_PER_GROUP", "3"},
+                             {"WMEL_VULKAN_SIGNAL_LIMIT", "100"}};
+    const size_t lens[] = {5600, 401, 3};
+    int cases = 0;
+    for (size_t pi = 0; pi < sizeof presets / sizeof presets[0]; pi++) {
+        wmel_frontend_plan plan;
+        char msg[200], k0[64] = "", k1[64] = "";
+        if (wmel_preset_plan(presets[pi], &plan, msg, sizeof msg) != WMEL_OK) {
+            CHECK(0, "preset %s: %s", presets[pi], msg);
+            continue;
+        }
+        for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+            float *full = NULL, *cpu = NULL;
+            size_t lf = 0, lc = 0;
+            const int rf = plan_run(&plan, WMEL_BACKEND_VULKAN, arith, speech, lens[li], &full, &lf, k0, sizeof k0);
+            const int rc = plan_run(&plan, WMEL_BACKEND_CPU, arith, speech, lens[li], &cpu, &lc, k1, sizeof k1);
+            CHECK(rf == rc, "%s n=%zu: vulkan %d cpu %d", presets[pi], lens[li], rf, rc);
+            for (size_t ei = 0; rf == WMEL_OK && rc == WMEL_OK && ei < sizeof envs / sizeof envs[0]; ei++) {
+                float *o = NULL;
+                size_t lo = 0;
+                setenv(envs[ei][0], envs[ei][1], 1);
+                const int r = plan_run(&plan, WMEL_BACKEND_VULKAN, arith, speech, lens[li], &o, &lo, k1, sizeof k1);
+                unsetenv(envs[ei][0]);
+                const int tiny = !strcmp(envs[ei][1], "100") && lens[li] > 100;
+                CHECK(r == WMEL_OK && lo == lf && !strcmp(k0, k1), "%s n=%zu %s=%s: %d %s", presets[pi], lens[li],
+                      envs[ei][0], envs[ei][1], r, k1);
+                if (r == WMEL_OK && lo == lf)
+                    CHECK(!memcmp(o, tiny ? cpu : full, lf * sizeof(float)), "%s n=%zu %s=%s: not the %s bytes",
+                          presets[pi], lens[li], envs[ei][0], envs[ei][1], tiny ? "CPU's" : "default ctx's");
+                free(o);
+                cases++;
+            }
+            free(full);
+            free(cpu);
+        }
+    }
+    const char *bad[][2] = {{"WMEL_VULKAN_SIGNAL_LIMIT", "lots"}, {"WMEL_VULKAN_FRAMES_PER_GROUP", "0"},
+                            {"WMEL_VULKAN_FRAMES_PER_GROUP", "5"}};
+    for (size_t bi = 0; bi < sizeof bad / sizeof bad[0]; bi++) {
+        wmel_frontend_plan plan;
+        char msg[200];
+        wmel_preset_plan("kaldi", &plan, msg, sizeof msg);
+        setenv(bad[bi][0], bad[bi][1], 1);
+        wmel_params p = params(WMEL_BACKEND_VULKAN, arith);
+        int st = 0;
+        wmel_ctx *c = wmel_create_plan(&p, &plan, &st);
+        unsetenv(bad[bi][0]);
+        CHECK(!c && st == WMEL_ERR_BACKEND_UNAVAILABLE && strstr(wmel_vulkan_error_detail(), bad[bi][0]),
+              "%s=%s: %d '%s'", bad[bi][0], bad[bi][1], st, wmel_vulkan_error_detail());
+        wmel_destroy(c);
+    }
+    return cases;
+}
+
 /* Each Vulkan call of a create and two calls failed in turn: the k-th call from the start
  * fails (out of device memory and a lost device alternately) until k passes them all. */
 static void inject(void)
@@ -682,6 +839,101 @@ int main(void)
         const int cases = limits_check(ariths[ai], speech + 8000);
         printf("shared-memory limits, arithmetic %s: %d cases\n",
                ariths[ai] == WMEL_VULKAN_ARITH_FLOAT64 ? "float64" : "float-float", cases);
+    }
+    /* the framing on the device; the rounds and the workgroups */
+    for (int ai = 0; ai < n_ar; ai++) {
+        const char *an = ariths[ai] == WMEL_VULKAN_ARITH_FLOAT64 ? "float64" : "float-float";
+        const int plans = framing_check(ariths[ai], speech + 8000);
+        printf("framing on the device, arithmetic %s: %d plans, worst error / bar so far %.3g\n", an, plans,
+               g_worst[ariths[ai] == WMEL_VULKAN_ARITH_FLOAT64 ? 1 : 2] / BAR);
+        const int cases = rounds_check(ariths[ai], speech + 8000);
+        printf("rounds and frames a workgroup, arithmetic %s: %d cases bit-identical\n", an, cases);
+    }
+#ifdef WMEL_HAVE_VULKAN_FF
+    /* float-float's self-test at create: with the tables' low halves dropped
+       (WMEL_VULKAN_FF_BREAK, a float-float as a device that loses its error terms computes
+       it, about 3e-7 off) the ctx takes the CPU's frames, says so in its kernel name, the
+       detail and wmel_op_backend, and gives the CPU backend's bytes; float64 is unaffected */
+    {
+        wmel_frontend_plan plan;
+        char msg[200], k[64] = "", kc[64] = "";
+        wmel_preset_plan("kaldi", &plan, msg, sizeof msg);
+        plan.dither = 0.0;
+        float *o = NULL, *oc = NULL;
+        size_t lo = 0, lc = 0;
+        setenv("WMEL_VULKAN_FF_BREAK", "1", 1);
+        int r = plan_run(&plan, WMEL_BACKEND_VULKAN, WMEL_VULKAN_ARITH_FLOAT_FLOAT, speech, 5600, &o, &lo, k, sizeof k);
+        const int self = strstr(wmel_vulkan_error_detail(), "self-test") != NULL;
+        unsetenv("WMEL_VULKAN_FF_BREAK");
+        const int r_cpu = plan_run(&plan, WMEL_BACKEND_CPU, 0, speech, 5600, &oc, &lc, kc, sizeof kc);
+        CHECK(r == WMEL_OK && r_cpu == WMEL_OK && lo == lc && !strncmp(k, "cpu-", 4) && self, "ff broken: %d %s '%s'",
+              r, k, wmel_vulkan_error_detail());
+        if (r == WMEL_OK && r_cpu == WMEL_OK && lo == lc)
+            CHECK(!memcmp(o, oc, lo * sizeof(float)), "ff broken: not the CPU backend's bytes");
+        free(o);
+        free(oc);
+        setenv("WMEL_VULKAN_FF_BREAK", "1", 1);
+        r = plan_run(&plan, WMEL_BACKEND_VULKAN, WMEL_VULKAN_ARITH_FLOAT64, speech, 5600, &o, &lo, k, sizeof k);
+        unsetenv("WMEL_VULKAN_FF_BREAK");
+        CHECK(r == WMEL_OK && !strncmp(k, "vulkan-f64", 10), "float64 with WMEL_VULKAN_FF_BREAK: %d %s", r, k);
+        free(o);
+        /* Whisper's geometry through wmel_create: the CPU backend's kernel and bytes */
+        wmel_params p = params(WMEL_BACKEND_VULKAN, WMEL_VULKAN_ARITH_FLOAT_FLOAT), pc = params(WMEL_BACKEND_CPU, 0);
+        int st = 0;
+        setenv("WMEL_VULKAN_FF_BREAK", "1", 1);
+        wmel_ctx *c = wmel_create(&p, &st);
+        unsetenv("WMEL_VULKAN_FF_BREAK");
+        wmel_ctx *cc = wmel_create(&pc, &st);
+        CHECK(c && cc && !strcmp(wmel_kernel_name(c), wmel_kernel_name(cc)), "whisper ff broken: %s",
+              c ? wmel_kernel_name(c) : "-");
+        if (c && cc) {
+            const size_t nf = wmel_n_frames(5600, 0), per = 80 * nf;
+            float *a = malloc(per * sizeof(float)), *b = malloc(per * sizeof(float));
+            const int ra = wmel_log_mel(c, speech, 5600, 0, a, per), rb = wmel_log_mel(cc, speech, 5600, 0, b, per);
+            CHECK(ra == WMEL_OK && rb == WMEL_OK && !memcmp(a, b, per * sizeof(float)), "whisper ff broken: %d %d", ra, rb);
+            CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_LOG_MEL), "cpu"), "whisper ff broken ran on %s",
+                  wmel_op_backend(c, WMEL_OP_LOG_MEL));
+            free(a);
+            free(b);
+        }
+        wmel_destroy(c);
+        wmel_destroy(cc);
+        printf("float-float self-test: a broken float-float takes the CPU's frames\n");
+    }
+#endif
+    /* a round that passes the fence's timeout (WMEL_VULKAN_TIMEOUT_MS=1 on 6 s: lavapipe
+       takes tens of ms): WMEL_ERR_VULKAN naming the switch, then every call on the ctx
+       refused with the same status (the round may still run), the destroy waits for it */
+    if (ns > 96000) {
+        wmel_frontend_plan plan;
+        char msg[200];
+        wmel_preset_plan("kaldi", &plan, msg, sizeof msg);
+        plan.dither = 0.0;
+        setenv("WMEL_VULKAN_TIMEOUT_MS", "1", 1);
+        wmel_params p = params(WMEL_BACKEND_VULKAN, 0);
+        int st = 0;
+        wmel_ctx *c = wmel_create_plan(&p, &plan, &st);
+        unsetenv("WMEL_VULKAN_TIMEOUT_MS");
+        CHECK(c != NULL, "timeout ctx: %d", st);
+        size_t rows = 0, cols = 0;
+        if (c && wmel_features_shape(c, 96000, &rows, &cols) == WMEL_OK) {
+            float *o = malloc(rows * cols * sizeof(float));
+            int r = wmel_features(c, speech, 96000, o, rows * cols);
+            CHECK(r == WMEL_ERR_VULKAN && strstr(wmel_vulkan_error_detail(), "WMEL_VULKAN_TIMEOUT_MS"),
+                  "timeout: %d '%s'", r, wmel_vulkan_error_detail());
+            r = wmel_features(c, speech, 96000, o, rows * cols);
+            CHECK(r == WMEL_ERR_VULKAN && strstr(wmel_vulkan_error_detail(), "create a new context"),
+                  "after the timeout: %d '%s'", r, wmel_vulkan_error_detail());
+            free(o);
+        }
+        wmel_destroy(c);
+        setenv("WMEL_VULKAN_TIMEOUT_MS", "0", 1);
+        c = wmel_create_plan(&p, &plan, &st);
+        unsetenv("WMEL_VULKAN_TIMEOUT_MS");
+        CHECK(!c && st == WMEL_ERR_BACKEND_UNAVAILABLE && strstr(wmel_vulkan_error_detail(), "WMEL_VULKAN_TIMEOUT_MS"),
+              "WMEL_VULKAN_TIMEOUT_MS=0: %d '%s'", st, wmel_vulkan_error_detail());
+        wmel_destroy(c);
+        printf("fence timeout: a status, then the ctx refuses calls\n");
     }
     /* a bad value of the switch: a status and a message */
     {

@@ -1,11 +1,15 @@
 /*
- * frames.comp -- one workgroup per frame: the frame's samples (the host's padded, scaled
- * signal at starts[f]), DC removal, raw energy, frame pre-emphasis, window, windowed
- * energy, the spectrum of the zero-padded frame, power or magnitude with its guard, the
- * sparse mel bank and the plan's log; the frame's n_cols values to out[f n_cols ..]. The
- * stages and their order are those of the float64 reference (src/ref/fe_ref.c). All
- * arithmetic goes through arith_*.glsl (float64, or float-float with -DWMEL_ARITH_FF),
- * constants and twiddles come from the host's float64 table.
+ * frames.comp -- FPG frames per workgroup (FPG x 64 invocations, 64 a frame): each frame's
+ * samples framed here from the clip's float32 samples (the segment table's windows of the
+ * clips: the frame's sample indices from its frame index, the hop and the plan's framing,
+ * with the reflection or zeros of the padding, the scale and the signal or padded
+ * pre-emphasis: wmel__fe_sample's and wmel__signal_span's rules), DC removal, raw energy,
+ * frame pre-emphasis, window, windowed energy, the spectrum of the zero-padded frame, power
+ * or magnitude with its guard, the sparse mel bank and the plan's log; the frame's n_cols
+ * values to out[f n_cols ..]. The stages and their order are those of the float64
+ * reference (src/ref/fe_ref.c). All arithmetic goes through arith_*.glsl (float64, or
+ * float-float with -DWMEL_ARITH_FF), constants and twiddles come from the host's float64
+ * table.
  *
  * The spectrum (specialisation constant FFT, chosen by the host per plan):
  * - FFT = 1: n_fft even, n_fft / 2 = M a product of 2, 3, 4 and 5. The real frame is read
@@ -17,7 +21,7 @@
  *   Fe, Fo the transforms of the even and odd samples (Z[k] +- conj Z[M - k]). Twiddles
  *   are entries of the exact cos / sin table, index j k mod n_fft.
  * - FFT = 0: a direct DFT of the frame, any n_fft (other prime factors, odd n_fft).
- * The frame's sums (mean, energies) are tree reductions over the workgroup.
+ * The frame's sums (mean, energies) are tree reductions over the frame's 64 invocations.
  */
 #version 450
 #extension GL_GOOGLE_include_directive : require
@@ -29,39 +33,127 @@
 #endif
 
 #define WG 64
-layout(local_size_x = WG) in;
 /* set when the pipeline is made: the largest frame and spectrum of the plan, the
-   algorithm, the shared array's words (FFT: n_fft; DFT: frame + spectrum) */
+   algorithm, a frame's words of the shared array (FFT: n_fft; DFT: frame + spectrum), the
+   frames a workgroup and its invocations (FPG x WG) */
 layout(constant_id = 0) const int MAX_FL = 400;
 layout(constant_id = 1) const int MAX_BINS = 201;
 layout(constant_id = 2) const int FFT = 1;
 layout(constant_id = 3) const int SH_WORDS = 400;
+layout(constant_id = 4) const int FPG = 1;
+layout(local_size_x_id = 5) in; /* FPG x WG, the host's value */
+/* the plan's framing (vk_internal.h's VKW_I_SMODE ..; the defaults are Whisper's): the
+   signal's mode (0: pre-emphasis before the padding, 1: after it), the padding's rule (0
+   zeros, 1 numpy's reflect, 2 the symmetric one), the signal and the padded pre-emphasis,
+   NeMo's time mask, a scale of 1 (no multiply) */
+layout(constant_id = 6) const int SMODE = 0;
+layout(constant_id = 7) const int REFLECT = 1;
+layout(constant_id = 8) const int SIGPRE = 0;
+layout(constant_id = 9) const int PADPRE = 0;
+layout(constant_id = 10) const int PADCUT = 0;
+layout(constant_id = 11) const int SCALE_ONE = 1;
 
 /* vk_internal.h's VKW_I_* and VKW_T_* */
 layout(std430, binding = 0) readonly buffer Tab { RS tab[]; };
 layout(std430, binding = 1) readonly buffer Ints { int ints[]; };
-layout(std430, binding = 2) readonly buffer Sig { RS sig[]; };
-layout(std430, binding = 3) readonly buffer Starts { uint starts[]; };
+layout(std430, binding = 2) readonly buffer Sig { float sig[]; };
+/* vk_internal.h's VKW_S_*: the count, then a segment of VKW_S_WORDS words each */
+layout(std430, binding = 3) readonly buffer Segs { int segs[]; };
 layout(std430, binding = 4) writeonly buffer Out { RS outv[]; };
 layout(push_constant) uniform PC { uint n_frames; } pc;
 
-shared R sh[SH_WORDS]; /* FFT: the frame, then z in place, then the spectrum; DFT: frame | spectrum */
-shared R red[WG];      /* the reductions' partial sums */
+/* frame s of the workgroup at sh[s SH_WORDS ..]; FFT: the frame, then z in place, then the
+   spectrum; DFT: frame | spectrum */
+shared R sh[SH_WORDS * FPG];
+shared R red[WG * FPG]; /* the reductions' partial sums, WG a frame */
+int sb;                 /* this invocation's frame's first word in sh */
+#define SH(i) sh[sb + (i)]
 
 R tval(int i) { return r_from_s(tab[i]); }
 
-/* The sum of every invocation's v (a tree; uniform control flow). */
-R wg_sum(R v, int lid)
+/* The sum of v over the frame's invocations (a tree; uniform control flow). */
+R wg_sum(R v, int lid, int rb)
 {
-    red[lid] = v;
+    red[rb + lid] = v;
     barrier();
     for (int s = WG / 2; s > 0; s >>= 1) {
-        if (lid < s) red[lid] = r_add(red[lid], red[lid + s]);
+        if (lid < s) red[rb + lid] = r_add(red[rb + lid], red[rb + lid + s]);
         barrier();
     }
-    R t = red[0];
+    R t = red[rb];
     barrier();
     return t;
+}
+
+/* ---- the framing: sample i of the signal a frame reads (i from the clip's sample 0) ---- */
+int g_base, g_lo, g_hi, g_n, g_nr; /* the segment: window [lo, hi) of the clip at sig[base]; n, reflection length */
+int g_padl;
+R g_scale, g_pe, g_zero;
+
+/* the scaled clip sample i, 0 <= i < n (outside the window, which the host makes cover
+   every sample a frame reads: 0) */
+R clip_at(int i)
+{
+    if (i < g_lo || i >= g_hi) return g_zero;
+    const R x = r_from_f(sig[g_base + i - g_lo]);
+    return SCALE_ONE != 0 ? x : r_mul(g_scale, x);
+}
+
+/* sample i of a frame whose samples and the one before them are the clip's own, inside
+   the window and before NeMo's mask (i - 1 >= 0): either mode's rule without the padding */
+R raw_at(int i)
+{
+    const R x = r_from_f(sig[g_base + i - g_lo]);
+    return SCALE_ONE != 0 ? x : r_mul(g_scale, x);
+}
+
+R inner_at(int i)
+{
+    const R v = raw_at(i);
+    if (SIGPRE != 0 || PADPRE != 0) return r_sub(v, r_mul(g_pe, raw_at(i - 1)));
+    return v;
+}
+
+/* i folded into [0, nr) by the padding's rule (REFLECT: 0 zeros; 1 numpy's reflect
+   x[-i] = x[i], each end once; 2 Kaldi's snip_edges=false rule, x[-1 - i] = x[i] about each
+   end, again until inside: period 2 nr), then -1 where it falls outside [0, n): the
+   padding's zeros. A framing with another rule adds its case here and its value on the host
+   (backend.c, framing()). */
+int fold(int i)
+{
+    if (i < 0 || i >= g_nr) {
+        if (REFLECT == 0 || g_nr <= 0) return -1;
+        if (REFLECT == 2) {
+            const int p2 = 2 * g_nr, m = i >= 0 ? i % p2 : p2 - 1 - (-1 - i) % p2;
+            i = m < g_nr ? m : p2 - 1 - m;
+        } else {
+            if (i < 0) i = -i;
+            if (i >= g_nr) i = 2 * (g_nr - 1) - i;
+            if (i < 0 || i >= g_nr) return -1;
+        }
+    }
+    return i < g_n ? i : -1;
+}
+
+R padded_at(int i)
+{
+    const int k = fold(i);
+    return k < 0 ? g_zero : clip_at(k);
+}
+
+R sample_at(int i)
+{
+    if (SMODE != 0) { /* the padded signal pre-emphasised, its first sample kept; NeMo's time mask */
+        if (PADCUT != 0 && i >= g_n - g_padl) return g_zero;
+        const R y = padded_at(i);
+        if (PADPRE == 0 || i <= -g_padl) return y;
+        return r_sub(y, r_mul(g_pe, padded_at(i - 1)));
+    }
+    const int k = fold(i); /* the signal pre-emphasised, then padded */
+    if (k < 0) return g_zero;
+    const R v = clip_at(k);
+    if (SIGPRE != 0 && k > 0) return r_sub(v, r_mul(g_pe, clip_at(k - 1)));
+    return v;
 }
 
 R log_energy(R e)
@@ -100,36 +192,36 @@ void fft(int N, int lid, int co, int so)
         const int r = ints[23 + t], Lt = L * r, nb = M / r, step = N / Lt;
         for (int b = lid; b < nb; b += WG) {
             const int g = b / L, p = b - g * L, i0 = 2 * (g * Lt + p), d = 2 * L;
-            R a0r = sh[i0], a0i = sh[i0 + 1], a1r = sh[i0 + d], a1i = sh[i0 + d + 1];
+            R a0r = SH(i0), a0i = SH(i0 + 1), a1r = SH(i0 + d), a1i = SH(i0 + d + 1);
             if (p != 0) twiddle(a1r, a1i, p * step, co, so);
             if (r == 2) {
-                sh[i0] = r_add(a0r, a1r), sh[i0 + 1] = r_add(a0i, a1i);
-                sh[i0 + d] = r_sub(a0r, a1r), sh[i0 + d + 1] = r_sub(a0i, a1i);
+                SH(i0) = r_add(a0r, a1r), SH(i0 + 1) = r_add(a0i, a1i);
+                SH(i0 + d) = r_sub(a0r, a1r), SH(i0 + d + 1) = r_sub(a0i, a1i);
             } else if (r == 4) {
-                R a2r = sh[i0 + 2 * d], a2i = sh[i0 + 2 * d + 1], a3r = sh[i0 + 3 * d], a3i = sh[i0 + 3 * d + 1];
+                R a2r = SH(i0 + 2 * d), a2i = SH(i0 + 2 * d + 1), a3r = SH(i0 + 3 * d), a3i = SH(i0 + 3 * d + 1);
                 if (p != 0) {
                     twiddle(a2r, a2i, 2 * p * step, co, so);
                     twiddle(a3r, a3i, 3 * p * step, co, so);
                 }
                 const R t0r = r_add(a0r, a2r), t0i = r_add(a0i, a2i), t1r = r_sub(a0r, a2r), t1i = r_sub(a0i, a2i);
                 const R t2r = r_add(a1r, a3r), t2i = r_add(a1i, a3i), t3r = r_sub(a1r, a3r), t3i = r_sub(a1i, a3i);
-                sh[i0] = r_add(t0r, t2r), sh[i0 + 1] = r_add(t0i, t2i);
-                sh[i0 + d] = r_add(t1r, t3i), sh[i0 + d + 1] = r_sub(t1i, t3r);         /* t1 - i t3 */
-                sh[i0 + 2 * d] = r_sub(t0r, t2r), sh[i0 + 2 * d + 1] = r_sub(t0i, t2i);
-                sh[i0 + 3 * d] = r_sub(t1r, t3i), sh[i0 + 3 * d + 1] = r_add(t1i, t3r); /* t1 + i t3 */
+                SH(i0) = r_add(t0r, t2r), SH(i0 + 1) = r_add(t0i, t2i);
+                SH(i0 + d) = r_add(t1r, t3i), SH(i0 + d + 1) = r_sub(t1i, t3r);         /* t1 - i t3 */
+                SH(i0 + 2 * d) = r_sub(t0r, t2r), SH(i0 + 2 * d + 1) = r_sub(t0i, t2i);
+                SH(i0 + 3 * d) = r_sub(t1r, t3i), SH(i0 + 3 * d + 1) = r_add(t1i, t3r); /* t1 + i t3 */
             } else if (r == 3) {
-                R a2r = sh[i0 + 2 * d], a2i = sh[i0 + 2 * d + 1];
+                R a2r = SH(i0 + 2 * d), a2i = SH(i0 + 2 * d + 1);
                 if (p != 0) twiddle(a2r, a2i, 2 * p * step, co, so);
                 const R c = tval(co + N / 3), s = tval(so + N / 3);
                 const R t1r = r_add(a1r, a2r), t1i = r_add(a1i, a2i), t2r = r_sub(a1r, a2r), t2i = r_sub(a1i, a2i);
                 const R br = r_add(a0r, r_mul(c, t1r)), bi = r_add(a0i, r_mul(c, t1i));
                 const R er = r_mul(s, t2r), ei = r_mul(s, t2i);
-                sh[i0] = r_add(a0r, t1r), sh[i0 + 1] = r_add(a0i, t1i);
-                sh[i0 + d] = r_add(br, ei), sh[i0 + d + 1] = r_sub(bi, er);             /* b - i e */
-                sh[i0 + 2 * d] = r_sub(br, ei), sh[i0 + 2 * d + 1] = r_add(bi, er);     /* b + i e */
+                SH(i0) = r_add(a0r, t1r), SH(i0 + 1) = r_add(a0i, t1i);
+                SH(i0 + d) = r_add(br, ei), SH(i0 + d + 1) = r_sub(bi, er);             /* b - i e */
+                SH(i0 + 2 * d) = r_sub(br, ei), SH(i0 + 2 * d + 1) = r_add(bi, er);     /* b + i e */
             } else { /* 5 */
-                R a2r = sh[i0 + 2 * d], a2i = sh[i0 + 2 * d + 1], a3r = sh[i0 + 3 * d], a3i = sh[i0 + 3 * d + 1];
-                R a4r = sh[i0 + 4 * d], a4i = sh[i0 + 4 * d + 1];
+                R a2r = SH(i0 + 2 * d), a2i = SH(i0 + 2 * d + 1), a3r = SH(i0 + 3 * d), a3i = SH(i0 + 3 * d + 1);
+                R a4r = SH(i0 + 4 * d), a4i = SH(i0 + 4 * d + 1);
                 if (p != 0) {
                     twiddle(a2r, a2i, 2 * p * step, co, so);
                     twiddle(a3r, a3i, 3 * p * step, co, so);
@@ -145,11 +237,11 @@ void fft(int N, int lid, int co, int so)
                 const R b2i = r_add(a0i, r_add(r_mul(c2, t1i), r_mul(c1, t2i)));
                 const R e1r = r_add(r_mul(s1, t3r), r_mul(s2, t4r)), e1i = r_add(r_mul(s1, t3i), r_mul(s2, t4i));
                 const R e2r = r_sub(r_mul(s2, t3r), r_mul(s1, t4r)), e2i = r_sub(r_mul(s2, t3i), r_mul(s1, t4i));
-                sh[i0] = r_add(a0r, r_add(t1r, t2r)), sh[i0 + 1] = r_add(a0i, r_add(t1i, t2i));
-                sh[i0 + d] = r_add(b1r, e1i), sh[i0 + d + 1] = r_sub(b1i, e1r);         /* b1 - i e1 */
-                sh[i0 + 2 * d] = r_add(b2r, e2i), sh[i0 + 2 * d + 1] = r_sub(b2i, e2r); /* b2 - i e2 */
-                sh[i0 + 3 * d] = r_sub(b2r, e2i), sh[i0 + 3 * d + 1] = r_add(b2i, e2r); /* b2 + i e2 */
-                sh[i0 + 4 * d] = r_sub(b1r, e1i), sh[i0 + 4 * d + 1] = r_add(b1i, e1r); /* b1 + i e1 */
+                SH(i0) = r_add(a0r, r_add(t1r, t2r)), SH(i0 + 1) = r_add(a0i, r_add(t1i, t2i));
+                SH(i0 + d) = r_add(b1r, e1i), SH(i0 + d + 1) = r_sub(b1i, e1r);         /* b1 - i e1 */
+                SH(i0 + 2 * d) = r_add(b2r, e2i), SH(i0 + 2 * d + 1) = r_sub(b2i, e2r); /* b2 - i e2 */
+                SH(i0 + 3 * d) = r_sub(b2r, e2i), SH(i0 + 3 * d + 1) = r_add(b2i, e2r); /* b2 + i e2 */
+                SH(i0 + 4 * d) = r_sub(b1r, e1i), SH(i0 + 4 * d + 1) = r_add(b1i, e1r); /* b1 + i e1 */
             }
         }
         barrier();
@@ -159,57 +251,94 @@ void fft(int N, int lid, int co, int so)
 
 void main()
 {
-    const uint f = gl_WorkGroupID.x;
-    if (f >= pc.n_frames) return;
-    const int lid = int(gl_LocalInvocationID.x);
+    /* this invocation's frame: sub of the workgroup's FPG; past the last frame, the last
+       one computed again and not written (every invocation meets every barrier) */
+    const int lid_all = int(gl_LocalInvocationID.x), sub = lid_all / WG, lid = lid_all - sub * WG;
+    const uint fr = gl_WorkGroupID.x * uint(FPG) + uint(sub);
+    const bool live = fr < pc.n_frames;
+    const int f = int(live ? fr : pc.n_frames - 1u);
+    sb = sub * SH_WORDS;
+    const int rb = sub * WG;
     const int N = ints[0], fl = ints[1], nbins = ints[2], n_mels = ints[3], n_cols = ints[4];
     const int use_energy = ints[5], energy_mode = ints[7], po = ints[22]; /* VKW_I_PERM */
     const bool dc = ints[6] != 0, pre = ints[8] != 0;
-    const uint start = starts[f];
     const R zero = tval(6);
+
+    /* the frame's segment (the last whose first frame is at or before f), its clip's frame
+       index t, and the signal index of the frame's first sample */
+    int a = 0, b = segs[0] - 1;
+    while (a < b) {
+        const int m = (a + b + 1) >> 1;
+        if (segs[8 + 8 * m] <= f) a = m; /* VKW_S_HEAD, VKW_S_WORDS */
+        else b = m - 1;
+    }
+    const int sg = 8 + 8 * a;
+    const int t = segs[sg + 1] + f - segs[sg];
+    g_base = segs[sg + 2], g_lo = segs[sg + 3], g_hi = segs[sg + 4], g_n = segs[sg + 5], g_nr = segs[sg + 6];
+    g_padl = ints[34]; /* VKW_I_PADL */
+    g_scale = tval(10), g_pe = tval(0), g_zero = zero; /* VKW_T_SCALE, VKW_T_PREEMPH */
+    const int i0 = t * ints[32] + ints[33];               /* VKW_I_HOP, VKW_I_FOFF */
+    /* a frame inside the clip (its samples and the one before them, in the window, before
+       NeMo's mask): no padding rule (the same values; one branch a frame) */
+    const bool inner = i0 - 1 >= g_lo && i0 + fl <= g_hi && i0 + fl <= g_n && i0 >= 1 &&
+                       (PADCUT == 0 || i0 + fl <= g_n - g_padl);
 
     /* the samples, to their places; the frame's sum */
     R part = zero;
-    for (int j = lid; j < fl; j += WG) {
-        const R v = r_from_s(sig[start + uint(j)]);
-        sh[fpos(j, po)] = v;
-        part = r_add(part, v);
+#define LOAD(GET)                                                                                                  \
+    for (int j = lid; j < fl; j += WG) {                                                                           \
+        const R v = GET(i0 + j);                                                                                   \
+        SH(fpos(j, po)) = v;                                                                                       \
+        part = r_add(part, v);                                                                                     \
+    }
+    if (inner) { /* one loop or the other: each without the other's code */
+        LOAD(inner_at)
+    } else {
+        LOAD(sample_at)
     }
     if (FFT != 0)
-        for (int j = fl + lid; j < N; j += WG) sh[fpos(j, po)] = zero;
+        for (int j = fl + lid; j < N; j += WG) SH(fpos(j, po)) = zero;
     R mean = zero, energy = zero;
-    if (dc) mean = r_div(wg_sum(part, lid), tval(8));
+    if (dc) mean = r_div(wg_sum(part, lid, rb), tval(8));
     if (energy_mode == 1) { /* the raw energy, after DC removal */
         part = zero;
         for (int j = lid; j < fl; j += WG) {
-            R v = sh[fpos(j, po)];
+            R v = SH(fpos(j, po));
             if (dc) v = r_sub(v, mean);
             part = r_add(part, r_mul(v, v));
         }
-        energy = log_energy(wg_sum(part, lid));
+        energy = log_energy(wg_sum(part, lid, rb));
     }
     /* DC removal, pre-emphasis (the previous sample read again from the signal, so that no
        invocation waits for another's), the window */
     const R pe = tval(0);
     const int wo = ints[13];
     part = zero;
-    for (int j = lid; j < fl; j += WG) {
-        const int at = fpos(j, po);
-        R v = sh[at];
-        if (dc) v = r_sub(v, mean);
-        if (pre) {
-            R prev = v;
-            if (j > 0) {
-                prev = r_from_s(sig[start + uint(j - 1)]);
-                if (dc) prev = r_sub(prev, mean);
-            }
-            v = r_sub(v, r_mul(pe, prev));
-        }
-        v = r_mul(v, tval(wo + j));
-        sh[at] = v;
-        if (energy_mode == 2) part = r_add(part, r_mul(v, v));
+#define WINDOW(GET)                                                                                                \
+    for (int j = lid; j < fl; j += WG) {                                                                           \
+        const int at = fpos(j, po);                                                                                \
+        R v = SH(at);                                                                                              \
+        if (dc) v = r_sub(v, mean);                                                                                \
+        if (pre) {                                                                                                 \
+            R prev = v;                                                                                            \
+            if (j > 0) {                                                                                           \
+                prev = GET(i0 + j - 1);                                                                            \
+                if (dc) prev = r_sub(prev, mean);                                                                  \
+            }                                                                                                      \
+            v = r_sub(v, r_mul(pe, prev));                                                                         \
+        }                                                                                                          \
+        v = r_mul(v, tval(wo + j));                                                                                \
+        SH(at) = v;                                                                                                \
+        if (energy_mode == 2) part = r_add(part, r_mul(v, v));                                                     \
     }
-    if (energy_mode == 2) energy = log_energy(wg_sum(part, lid));
+    if (!pre) { /* no sample read again: one loop */
+        WINDOW(inner_at)
+    } else if (inner) {
+        WINDOW(inner_at)
+    } else {
+        WINDOW(sample_at)
+    }
+    if (energy_mode == 2) energy = log_energy(wg_sum(part, lid, rb));
     barrier();
 
     const int co = ints[14], so = ints[15], guard = ints[10], pw = ints[9];
@@ -222,21 +351,21 @@ void main()
         const R quarter = tval(9); /* VKW_T_QUARTER */
         for (int k = lid; k <= M / 2; k += WG) {
             if (k == 0) {
-                const R zr = sh[0], zi = sh[1];
+                const R zr = SH(0), zi = SH(1);
                 const R x0 = r_add(zr, zi), xm = r_sub(zr, zi);
-                sh[0] = finish_bin(r_mul(x0, x0), guard, pw);
-                sh[1] = finish_bin(r_mul(xm, xm), guard, pw);
+                SH(0) = finish_bin(r_mul(x0, x0), guard, pw);
+                SH(1) = finish_bin(r_mul(xm, xm), guard, pw);
             } else {
                 const int kk = M - k;
-                const R ar = sh[2 * k], ai = sh[2 * k + 1], br = sh[2 * kk], bi = sh[2 * kk + 1];
+                const R ar = SH(2 * k), ai = SH(2 * k + 1), br = SH(2 * kk), bi = SH(2 * kk + 1);
                 const R er = r_add(ar, br), ei = r_sub(ai, bi); /* 2 Fe */
                 R orr = r_add(ai, bi), oi = r_sub(br, ar);      /* 2 Fo, then 2 W^k Fo */
                 twiddle(orr, oi, k, co, so);
                 const R xr = r_add(er, orr), xi = r_add(ei, oi), yr = r_sub(er, orr), yi = r_sub(ei, oi);
                 const R px = r_mul(r_add(r_mul(xr, xr), r_mul(xi, xi)), quarter);
                 const R py = r_mul(r_add(r_mul(yr, yr), r_mul(yi, yi)), quarter);
-                sh[2 * k] = finish_bin(px, guard, pw);
-                sh[2 * kk] = finish_bin(py, guard, pw);
+                SH(2 * k) = finish_bin(px, guard, pw);
+                SH(2 * kk) = finish_bin(py, guard, pw);
             }
         }
     } else {
@@ -244,26 +373,27 @@ void main()
             R re = zero, im = zero;
             int idx = 0; /* j k mod N */
             for (int j = 0; j < fl; j++) {
-                re = r_add(re, r_mul(sh[j], tval(co + idx)));
-                im = r_sub(im, r_mul(sh[j], tval(so + idx)));
+                re = r_add(re, r_mul(SH(j), tval(co + idx)));
+                im = r_sub(im, r_mul(SH(j), tval(so + idx)));
                 idx += k;
                 if (idx >= N) idx -= N;
             }
-            sh[fl + k] = finish_bin(r_add(r_mul(re, re), r_mul(im, im)), guard, pw);
+            SH(fl + k) = finish_bin(r_add(r_mul(re, re), r_mul(im, im)), guard, pw);
         }
     }
     barrier();
 
     /* bin k's word: FFT, Z[k]'s real one (bin M: Z[0]'s imaginary one); DFT, after the frame */
     const int mo = ints[16], lo_at = ints[17], len_at = ints[18], off_at = ints[19], lmode = ints[11];
-    const uint ob = f * uint(n_cols);
+    if (!live) return; /* no barrier from here on */
+    const uint ob = uint(f) * uint(n_cols);
     for (int m = lid; m < n_mels; m += WG) {
         const int lo = ints[lo_at + m], len = ints[len_at + m], off = ints[off_at + m];
         R acc = zero;
         for (int i = 0; i < len; i++) {
             const int k = lo + i;
             const int at = FFT != 0 ? (k == M ? 1 : 2 * k) : fl + k;
-            acc = r_add(acc, r_mul(tval(mo + off + i), sh[at]));
+            acc = r_add(acc, r_mul(tval(mo + off + i), SH(at)));
         }
         if (lmode == 1) acc = r_mul(r_log(r_max(acc, tval(2))), tval(5));
         else if (lmode == 2) acc = r_log(r_add(acc, tval(2)));
