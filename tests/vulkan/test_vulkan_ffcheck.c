@@ -23,6 +23,7 @@
 #endif
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define BAR 2e-5
 
@@ -128,7 +129,12 @@ int main(void)
 
     /* the self-test as built: passes, every primitive within 2^-44 */
     vkw_ffcheck r;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc = wmel__vk_ffcheck(&devs[idx], idx, &r);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    printf("ffcheck: the first verdict took %.0f ms\n",
+           (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
     CHECK(rc == WMEL_OK && r.passed, "self-test: %d '%s'", rc, wmel_vulkan_error_detail());
     print_check("as built", &r);
     for (int k = 0; k < VKW_FF_NPRIM; k++)
