@@ -163,6 +163,8 @@ static void framing(const wmel_frontend_plan *p, int f[VKW_N_FRAMING])
     f[VKW_F_SCALE_ONE] = p->scale == 1.0;
 }
 
+static int ff_self_test(const wmel_ctx *ctx, vk_state *st);
+
 static void vk_free(wmel_ctx *ctx)
 {
     vk_state *st = ctx->state;
@@ -329,6 +331,24 @@ static int vk_init(wmel_ctx *ctx)
             }
             in[perm_at + (size_t)z] = at;
         }
+    }
+    if (arith == VKW_ARITH_FF && getenv("WMEL_VULKAN_FF_BREAK")) /* a testing switch: float32 tables */
+        for (size_t i = 0; i < tab_words; i++) ((float *)tab)[2 * i + 1] = 0.0f;
+    rc = arith == VKW_ARITH_FF && !(!st->pfa && wmel__fe_dithered(p)) ? ff_self_test(ctx, st) : WMEL_OK;
+    if (rc == WMEL__FALLBACK) { /* float-float fails its self-test: the CPU's frames */
+        wmel__vk_close(st->w);
+        st->w = NULL;
+        for (int i = 0; i < N_OPS; i++) atomic_store(&st->op_backend[i], WMEL_BACKEND_CPU);
+        ctx->state = st;
+        if (st->pfa) snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "%s", ctx->kernel->name);
+        else snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "cpu-%s-fft%d", fe->kern->name, g.n_fft);
+        return WMEL_OK;
+    }
+    if (rc != WMEL_OK) {
+        wmel__vk_close(st->w);
+        pthread_mutex_destroy(&st->lock);
+        free(st);
+        return rc;
     }
     ctx->state = st;
     snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "vulkan-%s-%s%d", arith == VKW_ARITH_FF ? "ff" : "f64",
@@ -503,6 +523,10 @@ static int vk_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
 {
     vk_state *st = ctx->state;
     if (!st->pfa || c->batch == 0) return c->batch == 0 ? WMEL_OK : WMEL__FALLBACK;
+    if (!st->w) { /* float-float failed its self-test at create: the CPU's kernels */
+        note_op(st, op, WMEL_BACKEND_CPU);
+        return WMEL__FALLBACK;
+    }
     const size_t nf = wmel_n_frames(c->n, c->padding), nm = (size_t)ctx->params.n_mels, per = nm * nf;
     /* a NaN or Inf sample, or one so large that the CPU's float32 kernels may overflow
        (WMEL_F32_KERNEL_SAFE): the CPU's kernels compute the clips or say which status, so
@@ -609,6 +633,81 @@ static int vk_plan_frames(const wmel_ctx *ctx, const float *x, size_t n, size_t 
     if (rc == WMEL_ERR_NO_MEMORY) rc = WMEL__FALLBACK;
     for (int i = 0; i < 3; i++) note_op(st, ops[i], rc == WMEL__FALLBACK ? WMEL_BACKEND_CPU : WMEL_BACKEND_VULKAN);
     return rc;
+}
+
+/* ---- float-float's self-test at create ---- */
+
+#define FF_SELF_TOL 1e-9 /* the device's own error is below 3e-12 (docs/vulkan.md) */
+#define FF_SELF_FRAMES 4
+
+/* A clip of known samples (two tones and a little noise) through the ctx's pipeline, its
+ * first FF_SELF_FRAMES frames' values (the ends' padding among them) against the float64
+ * reference's (wmel_ref_plan_stages' logmel; Whisper's geometry through its preset's plan):
+ * WMEL_OK (also where the reference refuses the clip: no plan admitted today does);
+ * WMEL__FALLBACK with the sentence in the detail when a value is off by more than
+ * FF_SELF_TOL x max(1, |reference|) (a device whose float32 arithmetic loses float-float's
+ * error terms: contraction into fma, a fused or unfused fma, flushed values -- about 1e-7
+ * off); a dispatch's status when one fails. */
+static int ff_self_test(const wmel_ctx *ctx, vk_state *st)
+{
+    wmel_frontend_plan plan;
+    if (st->pfa) {
+        if (wmel_frontend_preset(WMEL_FRONTEND_WHISPER, st->n_cols, &plan) != WMEL_OK) return WMEL_ERR_INVALID_ARG;
+    } else {
+        plan = ctx->fe->p;
+    }
+    plan.dither = 0.0;
+    const size_t reach = (size_t)(plan.n_fft > plan.frame_length ? plan.n_fft : plan.frame_length) +
+                         (size_t)plan.pad_left + (size_t)plan.pad_right + (size_t)(plan.frame_span);
+    const size_t n = 2 * reach + (FF_SELF_FRAMES + 2) * st->hop, nc = (size_t)st->n_cols;
+    float *x = malloc(n * sizeof(float));
+    double *vals = malloc(FF_SELF_FRAMES * nc * sizeof(double));
+    double *ref = malloc(FF_SELF_FRAMES * nc * sizeof(double));
+    int rc = x && vals && ref ? WMEL_OK : WMEL_ERR_NO_MEMORY;
+    double worst = 0.0;
+    if (rc == WMEL_OK) {
+        unsigned r = 12345u;
+        for (size_t i = 0; i < n; i++) {
+            r = r * 1664525u + 1013904223u;
+            x[i] = (float)(0.25 * sin(0.0123 * (double)i) + 0.125 * sin(0.377 * (double)i + 0.5) +
+                           0.03125 * ((double)(r >> 8) / 8388608.0 - 1.0));
+        }
+        vk_job job;
+        memset(&job, 0, sizeof job);
+        job.emit = gen_emit;
+        job.f32 = x;
+        job.n = job.nr = n;
+        job.nf = FF_SELF_FRAMES;
+        job.vals = vals;
+        job.n_cols = st->n_cols;
+        const size_t limit = st->sig_limit; /* the testing switch's rounds are the calls' */
+        st->sig_limit = 0;
+        rc = run_jobs(st, &job, 1);
+        st->sig_limit = limit;
+    }
+    if (rc == WMEL_OK) {
+        wmel_stage_span span = {0, FF_SELF_FRAMES, 1};
+        wmel_plan_stage_out o;
+        memset(&o, 0, sizeof o);
+        o.logmel = ref;
+        const int rr = wmel_ref_plan_stages(&plan, x, n, &span, &o); /* no reference: nothing to hold */
+        for (size_t t = 0; rr == WMEL_OK && t < FF_SELF_FRAMES; t++)
+            for (size_t c = 0; c < nc; c++) { /* logmel [n_cols][frames] */
+                const double v = vals[t * nc + c], w = ref[c * FF_SELF_FRAMES + t];
+                const double e = fabs(v - w) / (fabs(w) > 1.0 ? fabs(w) : 1.0);
+                if (!(e <= worst)) worst = e == e ? e : HUGE_VAL;
+            }
+    }
+    free(x);
+    free(vals);
+    free(ref);
+    if (rc != WMEL_OK) return rc;
+    if (worst > FF_SELF_TOL)
+        return wmel__vk_detail(WMEL__FALLBACK,
+                               "Vulkan: float-float failed its self-test on %s: a frame's value is %.3g of max(1, "
+                               "|value|) from the float64 reference's (at most %.0e expected); the frames run on "
+                               "the CPU", wmel__vk_device_name(st->w), worst, FF_SELF_TOL);
+    return WMEL_OK;
 }
 
 const wmel_backend_vt wmel__backend_vulkan = {

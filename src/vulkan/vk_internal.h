@@ -137,9 +137,8 @@ float *wmel__vk_sig(vkw *w, size_t *cap_samples);
 int32_t *wmel__vk_segs(vkw *w);
 const void *wmel__vk_out(vkw *w, size_t *cap_words);
 /* Frames a dispatch at most (its workgroups times the frames a workgroup, at most
- * VKW_DISPATCH_FRAMES), and the frames a workgroup. */
+ * VKW_DISPATCH_FRAMES). */
 size_t wmel__vk_frame_cap(const vkw *w);
-int wmel__vk_fpg(const vkw *w);
 /* One dispatch of n_frames frames (<= wmel__vk_frame_cap), which read sig_samples of the
  * signal and seg_words of the segment table and write out_words values (what a staged
  * device copies); waits for it. */

@@ -200,7 +200,7 @@ typedef struct vk_fns {
     PFN_vkDeviceWaitIdle DeviceWaitIdle;
 } vk_fns;
 
-enum { B_TAB, B_INTS, B_SIG, B_STARTS, B_OUT, N_BUF };
+enum { B_TAB, B_INTS, B_SIG, B_SEGS, B_OUT, N_BUF };
 
 struct vkw {
     void *lib;
@@ -923,13 +923,12 @@ float *wmel__vk_sig(vkw *w, size_t *cap_samples)
     *cap_samples = w->bytes[B_SIG] / 4;
     return w->map[B_SIG];
 }
-int32_t *wmel__vk_segs(vkw *w) { return w->map[B_STARTS]; }
+int32_t *wmel__vk_segs(vkw *w) { return w->map[B_SEGS]; }
 size_t wmel__vk_frame_cap(const vkw *w)
 {
     const size_t cap = (size_t)w->groups * (size_t)w->fpg;
     return cap < VKW_DISPATCH_FRAMES ? cap : VKW_DISPATCH_FRAMES;
 }
-int wmel__vk_fpg(const vkw *w) { return w->fpg; }
 const void *wmel__vk_out(vkw *w, size_t *cap_words)
 {
     *cap_words = w->bytes[B_OUT] / 8;
@@ -970,9 +969,9 @@ int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_samples, size_t seg_words
                                    VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT, NULL};
     r = VK(f->BeginCommandBuffer(w->cmd, &bi));
     if (r != VK_SUCCESS) return vk_fail(r, "recording commands (vkBeginCommandBuffer)");
-    size_t sig_bytes = sig_samples * 4, start_bytes = seg_words * 4, out_bytes = out_words * 8;
+    size_t sig_bytes = sig_samples * 4, seg_bytes = seg_words * 4, out_bytes = out_words * 8;
     if (sig_bytes > w->bytes[B_SIG]) sig_bytes = w->bytes[B_SIG];
-    if (start_bytes > w->bytes[B_STARTS]) start_bytes = w->bytes[B_STARTS];
+    if (seg_bytes > w->bytes[B_SEGS]) seg_bytes = w->bytes[B_SEGS];
     if (out_bytes > w->bytes[B_OUT]) out_bytes = w->bytes[B_OUT];
     if (w->staged) { /* the host's writes (made available by the submission) to the device */
         if (!w->tables_sent) {
@@ -980,7 +979,7 @@ int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_samples, size_t seg_words
             copy_buffer(w, w->stg[B_INTS], w->buf[B_INTS], w->bytes[B_INTS]);
         }
         copy_buffer(w, w->stg[B_SIG], w->buf[B_SIG], sig_bytes);
-        copy_buffer(w, w->stg[B_STARTS], w->buf[B_STARTS], start_bytes);
+        copy_buffer(w, w->stg[B_SEGS], w->buf[B_SEGS], seg_bytes);
         barrier(w, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
                 VK_ACCESS_SHADER_READ_BIT);
     }

@@ -841,6 +841,58 @@ int main(void)
         const int cases = rounds_check(ariths[ai], speech + 8000);
         printf("rounds and frames a workgroup, arithmetic %s: %d cases bit-identical\n", an, cases);
     }
+#ifdef WMEL_HAVE_VULKAN_FF
+    /* float-float's self-test at create: with the tables' low halves dropped
+       (WMEL_VULKAN_FF_BREAK, a float-float as a device that loses its error terms computes
+       it, about 3e-7 off) the ctx takes the CPU's frames, says so in its kernel name, the
+       detail and wmel_op_backend, and gives the CPU backend's bytes; float64 is unaffected */
+    {
+        wmel_frontend_plan plan;
+        char msg[200], k[64] = "", kc[64] = "";
+        wmel_preset_plan("kaldi", &plan, msg, sizeof msg);
+        plan.dither = 0.0;
+        float *o = NULL, *oc = NULL;
+        size_t lo = 0, lc = 0;
+        setenv("WMEL_VULKAN_FF_BREAK", "1", 1);
+        int r = plan_run(&plan, WMEL_BACKEND_VULKAN, WMEL_VULKAN_ARITH_FLOAT_FLOAT, speech, 5600, &o, &lo, k, sizeof k);
+        const int self = strstr(wmel_vulkan_error_detail(), "self-test") != NULL;
+        unsetenv("WMEL_VULKAN_FF_BREAK");
+        const int r_cpu = plan_run(&plan, WMEL_BACKEND_CPU, 0, speech, 5600, &oc, &lc, kc, sizeof kc);
+        CHECK(r == WMEL_OK && r_cpu == WMEL_OK && lo == lc && !strncmp(k, "cpu-", 4) && self, "ff broken: %d %s '%s'",
+              r, k, wmel_vulkan_error_detail());
+        if (r == WMEL_OK && r_cpu == WMEL_OK && lo == lc)
+            CHECK(!memcmp(o, oc, lo * sizeof(float)), "ff broken: not the CPU backend's bytes");
+        free(o);
+        free(oc);
+        setenv("WMEL_VULKAN_FF_BREAK", "1", 1);
+        r = plan_run(&plan, WMEL_BACKEND_VULKAN, WMEL_VULKAN_ARITH_FLOAT64, speech, 5600, &o, &lo, k, sizeof k);
+        unsetenv("WMEL_VULKAN_FF_BREAK");
+        CHECK(r == WMEL_OK && !strncmp(k, "vulkan-f64", 10), "float64 with WMEL_VULKAN_FF_BREAK: %d %s", r, k);
+        free(o);
+        /* Whisper's geometry through wmel_create: the CPU backend's kernel and bytes */
+        wmel_params p = params(WMEL_BACKEND_VULKAN, WMEL_VULKAN_ARITH_FLOAT_FLOAT), pc = params(WMEL_BACKEND_CPU, 0);
+        int st = 0;
+        setenv("WMEL_VULKAN_FF_BREAK", "1", 1);
+        wmel_ctx *c = wmel_create(&p, &st);
+        unsetenv("WMEL_VULKAN_FF_BREAK");
+        wmel_ctx *cc = wmel_create(&pc, &st);
+        CHECK(c && cc && !strcmp(wmel_kernel_name(c), wmel_kernel_name(cc)), "whisper ff broken: %s",
+              c ? wmel_kernel_name(c) : "-");
+        if (c && cc) {
+            const size_t nf = wmel_n_frames(5600, 0), per = 80 * nf;
+            float *a = malloc(per * sizeof(float)), *b = malloc(per * sizeof(float));
+            const int ra = wmel_log_mel(c, speech, 5600, 0, a, per), rb = wmel_log_mel(cc, speech, 5600, 0, b, per);
+            CHECK(ra == WMEL_OK && rb == WMEL_OK && !memcmp(a, b, per * sizeof(float)), "whisper ff broken: %d %d", ra, rb);
+            CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_LOG_MEL), "cpu"), "whisper ff broken ran on %s",
+                  wmel_op_backend(c, WMEL_OP_LOG_MEL));
+            free(a);
+            free(b);
+        }
+        wmel_destroy(c);
+        wmel_destroy(cc);
+        printf("float-float self-test: a broken float-float takes the CPU's frames\n");
+    }
+#endif
     /* a round that passes the fence's timeout (WMEL_VULKAN_TIMEOUT_MS=1 on 6 s: lavapipe
        takes tens of ms): WMEL_ERR_VULKAN naming the switch, then every call on the ctx
        refused with the same status (the round may still run), the destroy waits for it */
