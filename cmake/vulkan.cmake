@@ -54,28 +54,38 @@ if(WMEL_VULKAN_ENABLED)
   endif()
   file(GLOB _arith ${_sh}/*.glsl)
   set(_spv_c "")
-  foreach(v IN LISTS _variants)
-    set(_defs "")
-    if(v STREQUAL "ff")
-      set(_defs -DWMEL_ARITH_FF=1)
-    endif()
-    set(_spv ${_gen}/frames_${v}.spv)
+  # shader `src` (a .comp of src/vulkan/shaders) compiled with the definitions in ARGN into
+  # ${_gen}/${name}.spv, embedded as wmel__spv_${name}
+  function(wmel_vulkan_shader name src)
+    set(_spv ${_gen}/${name}.spv)
     if(WMEL_GLSLC)
-      set(_cmd ${WMEL_GLSLC} -fshader-stage=compute --target-env=vulkan1.1 -O -I${_sh} ${_defs}
-               -o ${_spv} ${_sh}/frames.comp)
+      set(_cmd ${WMEL_GLSLC} -fshader-stage=compute --target-env=vulkan1.1 -O -I${_sh} ${ARGN}
+               -o ${_spv} ${_sh}/${src})
     else()
-      set(_cmd ${WMEL_GLSLANG} -V --target-env vulkan1.1 -S comp -I${_sh} ${_defs} -o ${_spv} ${_sh}/frames.comp)
+      set(_cmd ${WMEL_GLSLANG} -V --target-env vulkan1.1 -S comp -I${_sh} ${ARGN} -o ${_spv} ${_sh}/${src})
     endif()
     add_custom_command(OUTPUT ${_spv} COMMAND ${_cmd}
-      DEPENDS ${_sh}/frames.comp ${_arith}
-      COMMENT "wmel: compiling frames.comp (${v}) to SPIR-V" VERBATIM)
-    add_custom_command(OUTPUT ${_gen}/frames_${v}.c
-      COMMAND ${CMAKE_COMMAND} -DSPV=${_spv} -DOUT=${_gen}/frames_${v}.c -DNAME=wmel__spv_frames_${v}
+      DEPENDS ${_sh}/${src} ${_arith}
+      COMMENT "wmel: compiling ${src} (${name}) to SPIR-V" VERBATIM)
+    add_custom_command(OUTPUT ${_gen}/${name}.c
+      COMMAND ${CMAKE_COMMAND} -DSPV=${_spv} -DOUT=${_gen}/${name}.c -DNAME=wmel__spv_${name}
               -P ${CMAKE_CURRENT_SOURCE_DIR}/cmake/embed_spirv.cmake
       DEPENDS ${_spv} ${CMAKE_CURRENT_SOURCE_DIR}/cmake/embed_spirv.cmake VERBATIM)
-    list(APPEND _spv_c ${_gen}/frames_${v}.c)
-  endforeach()
-  list(APPEND WMEL_SOURCES src/vulkan/vk_loader.c src/vulkan/backend.c ${_spv_c})
+    set(_spv_c ${_spv_c} ${_gen}/${name}.c PARENT_SCOPE)
+  endfunction()
+  wmel_vulkan_shader(frames_f64 frames.comp)
+  if(WMEL_VULKAN_FF)
+    # float-float: frames.comp and its self-test (ffcheck.comp, src/vulkan/ffcheck.c), each
+    # with no float controls, SignedZeroInfNanPreserve (z), and DenormPreserve too (zd), for
+    # float32: the device gets the variant it supports (vk_loader.c: float_controls)
+    wmel_vulkan_shader(frames_ff frames.comp -DWMEL_ARITH_FF=1)
+    wmel_vulkan_shader(frames_ff_z frames.comp -DWMEL_ARITH_FF=1 -DWMEL_FC_SZ=1)
+    wmel_vulkan_shader(frames_ff_zd frames.comp -DWMEL_ARITH_FF=1 -DWMEL_FC_SZ=1 -DWMEL_FC_DENORM=1)
+    wmel_vulkan_shader(ffcheck ffcheck.comp)
+    wmel_vulkan_shader(ffcheck_z ffcheck.comp -DWMEL_FC_SZ=1)
+    wmel_vulkan_shader(ffcheck_zd ffcheck.comp -DWMEL_FC_SZ=1 -DWMEL_FC_DENORM=1)
+  endif()
+  list(APPEND WMEL_SOURCES src/vulkan/vk_loader.c src/vulkan/backend.c src/vulkan/ffcheck.c ${_spv_c})
   list(APPEND WMEL_DEFS WMEL_HAVE_VULKAN=1)
   if(WMEL_VULKAN_FF)
     list(APPEND WMEL_DEFS WMEL_HAVE_VULKAN_FF=1)

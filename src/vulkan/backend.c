@@ -196,6 +196,10 @@ static int vk_init(wmel_ctx *ctx)
                                         "(or, for AUTO, none is a GPU)");
     const int arith = wmel__vk_arith(&devs[index], ctx->params.vulkan_arith);
     if (!arith) return WMEL_ERR_BACKEND_UNAVAILABLE; /* the reason is in the detail */
+    if (arith == VKW_ARITH_FF) { /* the device computes float-float exactly, or not at all (ffcheck.c) */
+        rc = wmel__vk_ffcheck(&devs[index], index, NULL);
+        if (rc != WMEL_OK) return rc == WMEL_ERR_NO_MEMORY || rc == WMEL_ERR_THREAD ? rc : WMEL_ERR_BACKEND_UNAVAILABLE;
+    }
 
     vk_geom g;
     memset(&g, 0, sizeof g);

@@ -82,6 +82,8 @@ typedef struct vkw_dev {
     int type;       /* VkPhysicalDeviceType */
     int f64;        /* shaderFloat64 */
     uint32_t api;   /* apiVersion */
+    uint32_t vendor, device_id, driver; /* vendorID, deviceID, driverVersion */
+    uint8_t uuid[16];                   /* pipelineCacheUUID: the driver's build for this device */
 } vkw_dev;
 #define VKW_MAX_DEVS 16
 
@@ -108,6 +110,23 @@ int wmel__vk_open(vkw **out, int index, int arith, const vkw_shape *shape, size_
                   size_t int_words);
 /* VKW_ALGO_FFT or VKW_ALGO_DFT: what wmel__vk_open chose. */
 int wmel__vk_algo(const vkw *w);
+/* The float controls the float-float pipeline declares (arith_ff.glsl's WMEL_FC_*), bits:
+ * VKW_FC_SZ SignedZeroInfNanPreserve, VKW_FC_DENORM DenormPreserve (float32; only with
+ * VKW_FC_SZ), VKW_FC_KHR through VK_KHR_shader_float_controls (else Vulkan 1.2); 0 none
+ * (float64, or a device without them). */
+#define VKW_FC_SZ 1
+#define VKW_FC_DENORM 2
+#define VKW_FC_KHR 4
+int wmel__vk_float_controls(const vkw *w);
+/* One dispatch of a small compute shader on device `index` with a device, buffers and a
+ * pipeline of its own, all released before it returns: binding 0 holds in (in_bytes),
+ * binding 1 receives out_bytes, copied to out; the push constant is n, specialisation
+ * constant 0 is spec0; `groups` workgroups. The shader's variants by float controls, as a
+ * float-float frames pipeline takes them on this device: code[0] none, code[1] VKW_FC_SZ,
+ * code[2] VKW_FC_SZ | VKW_FC_DENORM (*fc the controls declared). WMEL_OK, or a status with
+ * the reason in the detail. */
+int wmel__vk_oneshot(int index, const uint32_t *const code[3], const size_t words[3], int32_t spec0, const void *in,
+                     size_t in_bytes, void *out, size_t out_bytes, uint32_t n, uint32_t groups, int *fc);
 void wmel__vk_close(vkw *w);
 /* The host's views of the buffers (mapped; the staging buffers' when staged) and their
  * capacities (the tables and the output: 8-byte words; the signal: float32 samples; the
@@ -125,6 +144,29 @@ size_t wmel__vk_frame_cap(const vkw *w);
  * device copies); waits for it. */
 int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_samples, size_t seg_words, size_t out_words);
 const char *wmel__vk_device_name(const vkw *w);
+
+/* The float-float self-test (ffcheck.c, shaders/ffcheck.comp): each primitive's worst
+ * relative error on the device over a table of cases, against the exact value. */
+#define VKW_FF_NPRIM 8
+#define VKW_FF_BAR_LOG2 (-44) /* a primitive worse than 2^-44 relative refuses float-float */
+typedef struct vkw_ffcheck {
+    double worst[VKW_FF_NPRIM]; /* primitive k's worst error (log: relative to max(1, |log a|)) */
+    int worst_case[VKW_FF_NPRIM];
+    int cases;                  /* the table's cases judged */
+    int fc;                     /* the float controls declared (VKW_FC_*), as the frames pipeline's */
+    int denormals_kept;         /* a float32 denormal result survived (informative, not judged) */
+    int broken;                 /* WMEL_VULKAN_FFCHECK_BREAK's primitive broken on purpose (0: none) */
+    int passed;
+} vkw_ffcheck;
+/* "two-sum", "two-product", "add", "sub", "mul", "div", "sqrt", "log". */
+const char *wmel__vk_ff_prim_name(int k);
+/* The self-test's verdict for device `index` (d as listed), run once per device, driver
+ * and testing switches in the process (thread-safe; later calls get the kept verdict):
+ * WMEL_OK when every primitive is within 2^-44; WMEL_ERR_BACKEND_UNAVAILABLE with the
+ * primitive and its error in the detail when one is not (or a bad value of the switch);
+ * another status when the device failed to run it (not kept). out (may be NULL): the
+ * measurements. */
+int wmel__vk_ffcheck(const vkw_dev *d, int index, vkw_ffcheck *out);
 
 /* Fault injection for the tests: the Vulkan calls made so far, and the call (1-based,
  * counted from now) that fails (0: none). */

@@ -77,6 +77,10 @@ extern const size_t wmel__spv_frames_f64_words;
 #ifdef WMEL_HAVE_VULKAN_FF
 extern const uint32_t wmel__spv_frames_ff[];
 extern const size_t wmel__spv_frames_ff_words;
+extern const uint32_t wmel__spv_frames_ff_z[];
+extern const size_t wmel__spv_frames_ff_z_words;
+extern const uint32_t wmel__spv_frames_ff_zd[];
+extern const size_t wmel__spv_frames_ff_zd_words;
 #endif
 
 /* ---------------------------------------------------------------- errors, injection */
@@ -152,6 +156,8 @@ typedef struct vk_fns {
     PFN_vkGetPhysicalDeviceMemoryProperties GetPhysicalDeviceMemoryProperties;
     PFN_vkCreateDevice CreateDevice;
     PFN_vkGetDeviceProcAddr GetDeviceProcAddr;
+    PFN_vkGetPhysicalDeviceProperties2 GetPhysicalDeviceProperties2;             /* may be NULL */
+    PFN_vkEnumerateDeviceExtensionProperties EnumerateDeviceExtensionProperties; /* may be NULL */
     /* device level */
     PFN_vkDestroyDevice DestroyDevice;
     PFN_vkGetDeviceQueue GetDeviceQueue;
@@ -227,6 +233,7 @@ struct vkw {
     size_t sh_words;     /* frames.comp's shared array, a frame's words */
     int fpg;             /* frames a workgroup */
     uint32_t groups;     /* workgroups a dispatch at most */
+    int fc;              /* float controls declared: 0 none, VKW_FC_CORE, VKW_FC_KHR */
     char name[256];
 };
 
@@ -262,6 +269,8 @@ static int open_instance(void **lib_out, vk_fns *f, VkInstance *inst)
     GI(GetPhysicalDeviceFeatures);
     GI(GetPhysicalDeviceQueueFamilyProperties);
     GI(GetPhysicalDeviceMemoryProperties);
+    GI(GetPhysicalDeviceProperties2);
+    GI(EnumerateDeviceExtensionProperties);
     GI(CreateDevice);
     GI(GetDeviceProcAddr);
 #undef GI
@@ -296,6 +305,10 @@ static void describe(vk_fns *f, VkPhysicalDevice pd, vkw_dev *d)
     d->type = (int)pr.deviceType;
     d->f64 = fe.shaderFloat64 == VK_TRUE;
     d->api = pr.apiVersion;
+    d->vendor = pr.vendorID;
+    d->device_id = pr.deviceID;
+    d->driver = pr.driverVersion;
+    memcpy(d->uuid, pr.pipelineCacheUUID, sizeof d->uuid);
 }
 
 int wmel__vk_list(vkw_dev *devs, int *count)
@@ -628,6 +641,70 @@ static long long timeout_env(void)
     return v;
 }
 
+/* The float controls the float-float shaders declare on w->phys (VKW_FC_* bits):
+ * SignedZeroInfNanPreserve where shaderSignedZeroInfNanPreserveFloat32, and DenormPreserve
+ * too where shaderDenormPreserveFloat32 and float32's denormal mode may be set alone
+ * (denormBehaviorIndependence not NONE); through Vulkan 1.2, or VK_KHR_shader_float_controls
+ * (VKW_FC_KHR: the device enables it); 0 without either, or with WMEL_VULKAN_FLOAT_CONTROLS=0
+ * (a testing switch). */
+static int float_controls(vkw *w, uint32_t api)
+{
+    vk_fns *f = &w->f;
+    const char *env = getenv("WMEL_VULKAN_FLOAT_CONTROLS");
+    if ((env && !strcmp(env, "0")) || !f->GetPhysicalDeviceProperties2) return 0;
+    int how = 0;
+    if (VK_API_VERSION_MAJOR(api) > 1 || VK_API_VERSION_MINOR(api) >= 2) {
+        how = 1;
+    } else if (f->EnumerateDeviceExtensionProperties) {
+        VkExtensionProperties ext[256];
+        uint32_t n = 256;
+        VkResult r = f->EnumerateDeviceExtensionProperties(w->phys, NULL, &n, ext);
+        for (uint32_t i = 0; (r == VK_SUCCESS || r == VK_INCOMPLETE) && i < n && !how; i++)
+            if (!strcmp(ext[i].extensionName, VK_KHR_SHADER_FLOAT_CONTROLS_EXTENSION_NAME)) how = VKW_FC_KHR;
+    }
+    if (!how) return 0;
+    how = how == VKW_FC_KHR ? VKW_FC_KHR : 0;
+    VkPhysicalDeviceFloatControlsProperties fc;
+    memset(&fc, 0, sizeof fc);
+    fc.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FLOAT_CONTROLS_PROPERTIES;
+    VkPhysicalDeviceProperties2 p2;
+    memset(&p2, 0, sizeof p2);
+    p2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2;
+    p2.pNext = &fc;
+    f->GetPhysicalDeviceProperties2(w->phys, &p2);
+    if (!fc.shaderSignedZeroInfNanPreserveFloat32) return 0;
+    if (fc.shaderDenormPreserveFloat32 && fc.denormBehaviorIndependence != VK_SHADER_FLOAT_CONTROLS_INDEPENDENCE_NONE)
+        return how | VKW_FC_SZ | VKW_FC_DENORM;
+    return how | VKW_FC_SZ;
+}
+
+/* The device for w->phys with one compute queue of `family`, shaderFloat64 when f64, the
+ * float controls' extension when w->fc says so. */
+static int create_device(vkw *w, int family, int f64)
+{
+    vk_fns *f = &w->f;
+    float prio = 1.0f;
+    VkDeviceQueueCreateInfo qi = {VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO, NULL, 0, (uint32_t)family, 1, &prio};
+    VkPhysicalDeviceFeatures want;
+    memset(&want, 0, sizeof want);
+    want.shaderFloat64 = f64 ? VK_TRUE : VK_FALSE;
+    const char *ext[1] = {VK_KHR_SHADER_FLOAT_CONTROLS_EXTENSION_NAME};
+    VkDeviceCreateInfo di = {VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, NULL, 0, 1, &qi, 0, NULL,
+                             (w->fc & VKW_FC_KHR) ? 1u : 0u, (w->fc & VKW_FC_KHR) ? ext : NULL, &want};
+    VkResult r = VK(f->CreateDevice(w->phys, &di, NULL, &w->dev));
+    if (r != VK_SUCCESS) {
+        w->dev = VK_NULL_HANDLE;
+        return vk_fail(r, "creating the device (vkCreateDevice)");
+    }
+    if (!load_device_fns(w)) {
+        /* DestroyDevice may be missing too: without it the device cannot be released */
+        if (!f->DestroyDevice) w->dev = VK_NULL_HANDLE;
+        return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: %s lacks a device entry point", w->name);
+    }
+    f->GetDeviceQueue(w->dev, (uint32_t)family, 0, &w->queue);
+    return WMEL_OK;
+}
+
 static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, size_t tab_words, size_t int_words)
 {
     const int max_fl = shape->fl, max_bins = shape->bins;
@@ -693,23 +770,9 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
     for (uint32_t i = 0; i < nq && family < 0; i++)
         if (qf[i].queueFlags & VK_QUEUE_COMPUTE_BIT) family = (int)i;
     if (family < 0) return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: %s has no compute queue", w->name);
-    float prio = 1.0f;
-    VkDeviceQueueCreateInfo qi = {VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO, NULL, 0, (uint32_t)family, 1, &prio};
-    VkPhysicalDeviceFeatures want;
-    memset(&want, 0, sizeof want);
-    want.shaderFloat64 = arith == VKW_ARITH_F64 ? VK_TRUE : VK_FALSE;
-    VkDeviceCreateInfo di = {VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, NULL, 0, 1, &qi, 0, NULL, 0, NULL, &want};
-    VkResult r = VK(f->CreateDevice(w->phys, &di, NULL, &w->dev));
-    if (r != VK_SUCCESS) {
-        w->dev = VK_NULL_HANDLE;
-        return vk_fail(r, "creating the device (vkCreateDevice)");
-    }
-    if (!load_device_fns(w)) {
-        /* DestroyDevice may be missing too: without it the device cannot be released */
-        if (!f->DestroyDevice) w->dev = VK_NULL_HANDLE;
-        return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: %s lacks a device entry point", w->name);
-    }
-    f->GetDeviceQueue(w->dev, (uint32_t)family, 0, &w->queue);
+    w->fc = arith == VKW_ARITH_FF ? float_controls(w, pr.apiVersion) : 0;
+    if ((rc = create_device(w, family, arith == VKW_ARITH_F64)) != WMEL_OK) return rc;
+    VkResult r;
 
     VkPhysicalDeviceMemoryProperties mp;
     f->GetPhysicalDeviceMemoryProperties(w->phys, &mp);
@@ -745,8 +808,12 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
     size_t words = wmel__spv_frames_f64_words;
 #ifdef WMEL_HAVE_VULKAN_FF
     if (arith == VKW_ARITH_FF) {
-        code = wmel__spv_frames_ff;
-        words = wmel__spv_frames_ff_words;
+        const int v = (w->fc & VKW_FC_DENORM) ? 2 : (w->fc & VKW_FC_SZ) ? 1 : 0;
+        const uint32_t *const codes[3] = {wmel__spv_frames_ff, wmel__spv_frames_ff_z, wmel__spv_frames_ff_zd};
+        const size_t n_words[3] = {wmel__spv_frames_ff_words, wmel__spv_frames_ff_z_words,
+                                   wmel__spv_frames_ff_zd_words};
+        code = codes[v];
+        words = n_words[v];
     }
 #endif
     VkShaderModuleCreateInfo si = {VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO, NULL, 0, words * 4, code};
@@ -869,6 +936,7 @@ const void *wmel__vk_out(vkw *w, size_t *cap_words)
 }
 const char *wmel__vk_device_name(const vkw *w) { return w->name; }
 int wmel__vk_algo(const vkw *w) { return w->algo; }
+int wmel__vk_float_controls(const vkw *w) { return w->fc; }
 
 /* A copy of the first `bytes` of one buffer into another (none when 0). */
 static void copy_buffer(vkw *w, VkBuffer from, VkBuffer to, size_t bytes)
@@ -955,4 +1023,146 @@ int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_samples, size_t seg_words
     }
     w->tables_sent = 1;
     return WMEL_OK;
+}
+
+/* ---------------------------------------------------------------- one small dispatch */
+
+static int oneshot(vkw *w, int index, const uint32_t *const code[3], const size_t words[3], int32_t spec0, const void *in, size_t in_bytes, void *out, size_t out_bytes, uint32_t n,
+                   uint32_t groups)
+{
+    vk_fns *f = &w->f;
+    int rc = open_instance(&w->lib, f, &w->inst);
+    if (rc != WMEL_OK) return rc;
+    VkPhysicalDevice pd[VKW_MAX_DEVS];
+    uint32_t nd = 0;
+    if ((rc = physical_devices(f, w->inst, pd, &nd)) != WMEL_OK) return rc;
+    if (index < 0 || (uint32_t)index >= nd)
+        return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: no device %d (%u listed)", index, nd);
+    w->phys = pd[index];
+    VkPhysicalDeviceProperties pr;
+    f->GetPhysicalDeviceProperties(w->phys, &pr);
+    snprintf(w->name, sizeof w->name, "%s", pr.deviceName);
+    uint32_t nq = 16;
+    VkQueueFamilyProperties qf[16];
+    f->GetPhysicalDeviceQueueFamilyProperties(w->phys, &nq, qf);
+    int family = -1;
+    for (uint32_t i = 0; i < nq && family < 0; i++)
+        if (qf[i].queueFlags & VK_QUEUE_COMPUTE_BIT) family = (int)i;
+    if (family < 0) return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: %s has no compute queue", w->name);
+    w->fc = float_controls(w, pr.apiVersion);
+    const int v = (w->fc & VKW_FC_DENORM) ? 2 : (w->fc & VKW_FC_SZ) ? 1 : 0;
+    if ((rc = create_device(w, family, 0)) != WMEL_OK) return rc;
+    VkPhysicalDeviceMemoryProperties mp;
+    f->GetPhysicalDeviceMemoryProperties(w->phys, &mp);
+    const size_t bytes[2] = {in_bytes, out_bytes};
+    for (int i = 0; i < 2; i++) {
+        if ((rc = make_buffer(w, &w->buf[i], &w->mem[i], &w->map[i], bytes[i], VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
+                              MEM_MAPPED, &mp)) != WMEL_OK)
+            return rc;
+        w->bytes[i] = bytes[i];
+    }
+    memcpy(w->map[0], in, in_bytes);
+    VkShaderModuleCreateInfo si = {VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO, NULL, 0, words[v] * 4, code[v]};
+    VkResult r = VK(f->CreateShaderModule(w->dev, &si, NULL, &w->shader));
+    if (r != VK_SUCCESS) {
+        w->shader = VK_NULL_HANDLE;
+        return vk_fail(r, "building the self-test's shader (vkCreateShaderModule)");
+    }
+    VkDescriptorSetLayoutBinding b[2];
+    for (int i = 0; i < 2; i++) {
+        VkDescriptorSetLayoutBinding x = {(uint32_t)i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT,
+                                          NULL};
+        b[i] = x;
+    }
+    VkDescriptorSetLayoutCreateInfo li = {VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO, NULL, 0, 2, b};
+    r = VK(f->CreateDescriptorSetLayout(w->dev, &li, NULL, &w->dsl));
+    if (r != VK_SUCCESS) {
+        w->dsl = VK_NULL_HANDLE;
+        return vk_fail(r, "creating the self-test's descriptor set layout");
+    }
+    VkPushConstantRange pcr = {VK_SHADER_STAGE_COMPUTE_BIT, 0, 4};
+    VkPipelineLayoutCreateInfo pli = {VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO, NULL, 0, 1, &w->dsl, 1, &pcr};
+    r = VK(f->CreatePipelineLayout(w->dev, &pli, NULL, &w->layout));
+    if (r != VK_SUCCESS) {
+        w->layout = VK_NULL_HANDLE;
+        return vk_fail(r, "creating the self-test's pipeline layout");
+    }
+    VkSpecializationMapEntry se = {0, 0, 4};
+    VkSpecializationInfo spec = {1, &se, sizeof spec0, &spec0};
+    VkPipelineShaderStageCreateInfo st = {VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO, NULL, 0,
+                                          VK_SHADER_STAGE_COMPUTE_BIT, w->shader, "main", &spec};
+    VkComputePipelineCreateInfo ci = {VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO, NULL, 0, st, w->layout,
+                                      VK_NULL_HANDLE, -1};
+    r = VK(f->CreateComputePipelines(w->dev, VK_NULL_HANDLE, 1, &ci, NULL, &w->pipe));
+    if (r != VK_SUCCESS) {
+        w->pipe = VK_NULL_HANDLE;
+        return vk_fail(r, "building the self-test's pipeline (vkCreateComputePipelines)");
+    }
+    VkDescriptorPoolSize ps = {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 2};
+    VkDescriptorPoolCreateInfo dpi = {VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO, NULL, 0, 1, 1, &ps};
+    r = VK(f->CreateDescriptorPool(w->dev, &dpi, NULL, &w->dpool));
+    if (r != VK_SUCCESS) {
+        w->dpool = VK_NULL_HANDLE;
+        return vk_fail(r, "creating the self-test's descriptor pool");
+    }
+    VkDescriptorSetAllocateInfo dai = {VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO, NULL, w->dpool, 1, &w->dsl};
+    r = VK(f->AllocateDescriptorSets(w->dev, &dai, &w->dset));
+    if (r != VK_SUCCESS) return vk_fail(r, "allocating the self-test's descriptor set");
+    VkDescriptorBufferInfo bi[2];
+    VkWriteDescriptorSet wr[2];
+    for (int i = 0; i < 2; i++) {
+        VkDescriptorBufferInfo x = {w->buf[i], 0, VK_WHOLE_SIZE};
+        bi[i] = x;
+        VkWriteDescriptorSet y = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, NULL, w->dset, (uint32_t)i, 0, 1,
+                                  VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, NULL, &bi[i], NULL};
+        wr[i] = y;
+    }
+    f->UpdateDescriptorSets(w->dev, 2, wr, 0, NULL);
+    VkCommandPoolCreateInfo cpi = {VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO, NULL, 0, (uint32_t)family};
+    r = VK(f->CreateCommandPool(w->dev, &cpi, NULL, &w->cpool));
+    if (r != VK_SUCCESS) {
+        w->cpool = VK_NULL_HANDLE;
+        return vk_fail(r, "creating the self-test's command pool");
+    }
+    VkCommandBufferAllocateInfo cai = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO, NULL, w->cpool,
+                                       VK_COMMAND_BUFFER_LEVEL_PRIMARY, 1};
+    r = VK(f->AllocateCommandBuffers(w->dev, &cai, &w->cmd));
+    if (r != VK_SUCCESS) return vk_fail(r, "allocating the self-test's command buffer");
+    VkFenceCreateInfo fi = {VK_STRUCTURE_TYPE_FENCE_CREATE_INFO, NULL, 0};
+    r = VK(f->CreateFence(w->dev, &fi, NULL, &w->fence));
+    if (r != VK_SUCCESS) {
+        w->fence = VK_NULL_HANDLE;
+        return vk_fail(r, "creating the self-test's fence");
+    }
+    VkCommandBufferBeginInfo cbi = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO, NULL,
+                                    VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT, NULL};
+    r = VK(f->BeginCommandBuffer(w->cmd, &cbi));
+    if (r != VK_SUCCESS) return vk_fail(r, "recording the self-test (vkBeginCommandBuffer)");
+    f->CmdBindPipeline(w->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->pipe);
+    f->CmdBindDescriptorSets(w->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->layout, 0, 1, &w->dset, 0, NULL);
+    f->CmdPushConstants(w->cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, 4, &n);
+    f->CmdDispatch(w->cmd, groups, 1, 1);
+    barrier(w, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
+            VK_ACCESS_HOST_READ_BIT);
+    r = VK(f->EndCommandBuffer(w->cmd));
+    if (r != VK_SUCCESS) return vk_fail(r, "recording the self-test (vkEndCommandBuffer)");
+    VkSubmitInfo sub = {VK_STRUCTURE_TYPE_SUBMIT_INFO, NULL, 0, NULL, NULL, 1, &w->cmd, 0, NULL};
+    r = VK(f->QueueSubmit(w->queue, 1, &sub, w->fence));
+    if (r != VK_SUCCESS) return vk_fail(r, "submitting the self-test (vkQueueSubmit)");
+    r = VK(f->WaitForFences(w->dev, 1, &w->fence, VK_TRUE, (uint64_t)VKW_TIMEOUT_MS * 1000000u));
+    if (r != VK_SUCCESS) return vk_fail(r, "waiting for the self-test (vkWaitForFences)");
+    memcpy(out, w->map[1], out_bytes);
+    return WMEL_OK;
+}
+
+int wmel__vk_oneshot(int index, const uint32_t *const code[3], const size_t words[3], int32_t spec0, const void *in,
+                     size_t in_bytes, void *out, size_t out_bytes, uint32_t n, uint32_t groups, int *fc)
+{
+    *fc = 0;
+    vkw *w = calloc(1, sizeof *w);
+    if (!w) return WMEL_ERR_NO_MEMORY;
+    const int rc = oneshot(w, index, code, words, spec0, in, in_bytes, out, out_bytes, n, groups);
+    *fc = w->fc;
+    wmel__vk_close(w); /* waits for the device first */
+    return rc;
 }
