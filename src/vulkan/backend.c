@@ -154,11 +154,12 @@ static int framing(const wmel_frontend_plan *p, int f[VKW_N_FRAMING])
         return 1;
     }
     if (p->framing != WMEL_FRAMES_SNIP && p->framing != WMEL_FRAMES_CENTER_REFLECT &&
-        p->framing != WMEL_FRAMES_CENTER_ZERO)
+        p->framing != WMEL_FRAMES_CENTER_ZERO && p->framing != WMEL_FRAMES_KALDI_CENTER)
         return 0; /* a framing the shader does not know: the CPU's frames */
     const int padded = p->preemph_mode >= WMEL_PREEMPH_PADDED;
     f[VKW_F_SMODE] = padded;
-    f[VKW_F_REFLECT] = padded ? p->pad_mode == WMEL_PAD_REFLECT
+    f[VKW_F_REFLECT] = p->framing == WMEL_FRAMES_KALDI_CENTER ? 2
+                       : padded ? p->pad_mode == WMEL_PAD_REFLECT
                               : p->framing == WMEL_FRAMES_CENTER_REFLECT ||
                                     (p->framing == WMEL_FRAMES_SNIP && p->pad_mode == WMEL_PAD_REFLECT);
     f[VKW_F_SIGPRE] = p->preemph_mode == WMEL_PREEMPH_SIGNAL && p->preemph != 0.0;

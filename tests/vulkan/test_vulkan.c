@@ -481,7 +481,8 @@ typedef struct fr_case {
 
 static int framing_check(int arith, const float *speech)
 {
-    enum { SNIP = WMEL_FRAMES_SNIP, CR = WMEL_FRAMES_CENTER_REFLECT, CZ = WMEL_FRAMES_CENTER_ZERO };
+    enum { SNIP = WMEL_FRAMES_SNIP, CR = WMEL_FRAMES_CENTER_REFLECT, CZ = WMEL_FRAMES_CENTER_ZERO,
+           KC = WMEL_FRAMES_KALDI_CENTER };
     enum { Z = WMEL_PAD_ZERO, RF = WMEL_PAD_REFLECT };
     enum { PF = WMEL_PREEMPH_FRAME, PS = WMEL_PREEMPH_SIGNAL, PP = WMEL_PREEMPH_PADDED, PC = WMEL_PREEMPH_PADDED_CUT };
     static const fr_case cases[] = {
@@ -493,6 +494,8 @@ static int framing_check(int arith, const float *speech)
         {"nemo", CR, 0, 0, Z, 0, 0, 0, PS, -1},            {"nemo", CZ, 0, 0, Z, 0, 0, 0, PF, -1},
         {"nemo", SNIP, 256, 256, RF, 0, 0, 0, PP, -1},     {"nemo", SNIP, 256, 256, Z, 0, 0, 0, PC, -1},
         {"nemo", SNIP, 100, 300, Z, 320, 512, 112, PS, -1}, {"nemo", SNIP, 511, 511, RF, 0, 0, 0, PP, -1},
+        {"kaldi", KC, 0, 0, Z, 0, 0, 0, PF, -1},           {"kaldi", KC, 0, 0, Z, 0, 0, 0, PS, -1},
+        {"nemo", KC, 0, 0, Z, 0, 0, 0, PS, -1},
     };
     static const size_t lens[] = {1, 2, 3, 4, 57, 100, 255, 256, 257, 399, 400, 401, 512, 513, 560, 3000};
     int plans = 0;
