@@ -274,7 +274,7 @@ static void wave_picture(FILE *f, const char *id, const char *what, const char *
 static float out_at(const wmel_frontend_plan *p, const float *x, size_t cols, size_t m, size_t t)
 {
     if (p->layout == WMEL_LAYOUT_MELS_FRAMES) return x[m * cols + t];
-    const size_t nc = (size_t)p->n_mels + (p->use_energy ? 1 : 0);
+    const size_t nc = p->n_ceps > 0 ? (size_t)p->n_ceps : (size_t)p->n_mels + (p->use_energy ? 1 : 0);
     return x[(t / (size_t)p->stack) * cols + (t % (size_t)p->stack) * nc + m];
 }
 

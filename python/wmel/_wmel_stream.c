@@ -68,7 +68,7 @@ static PyObject *Stream_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
     self->ctx = Py_NewRef(ctx_o);
     wmel_frontend_plan plan;
     wmel_ctx_plan(((CtxObject *)ctx_o)->ctx, &plan);
-    self->n_mels = plan.n_mels + plan.use_energy; /* the values of a frame */
+    self->n_mels = plan.n_ceps > 0 ? plan.n_ceps : plan.n_mels + plan.use_energy; /* the values of a frame */
     int st = WMEL_OK;
     self->s = wmel_stream_create(((CtxObject *)ctx_o)->ctx, (size_t)padding, stream_sink, self, &st);
     if (!self->s) {

@@ -178,7 +178,7 @@ static int vk_init(wmel_ctx *ctx)
         st->off = 0; /* the padded signal of wmel__signal_span: frame t at 160 t */
     } else {
         g.n_fft = p->n_fft, g.fl = p->frame_length, g.nbins = fe->n_bins, g.n_mels = p->n_mels;
-        g.n_cols = fe->n_cols;
+        g.n_cols = fe->n_raw; /* the frames' log energy and log mels (never a plan's cepstra) */
         g.nnz = p->n_mels ? fe->mel_off[p->n_mels - 1] + fe->mel_len[p->n_mels - 1] : 0;
         g.window = fe->window, g.cos = fe->dft_cos, g.sin = fe->dft_sin, g.melw = fe->mel_w;
         g.lo = fe->mel_lo, g.len = fe->mel_len, g.moff = fe->mel_off;
@@ -501,7 +501,8 @@ static int vk_plan_frames(const wmel_ctx *ctx, const float *x, size_t n, size_t 
 {
     vk_state *st = ctx->state;
     const int ops[3] = {WMEL_OP_LOG_MEL, WMEL_OP_LOG_MEL_S16, WMEL_OP_LOG_MEL_BATCH};
-    if (st->pfa || !st->w || wmel__fe_dithered(&ctx->fe->p)) { /* the dither's noise: the CPU's kernels */
+    /* the dither's noise, the cepstra (n_ceps): the CPU's kernels */
+    if (st->pfa || !st->w || wmel__fe_dithered(&ctx->fe->p) || ctx->fe->p.n_ceps > 0) {
         for (int i = 0; i < 3; i++) note_op(st, ops[i], WMEL_BACKEND_CPU);
         return WMEL__FALLBACK;
     }
