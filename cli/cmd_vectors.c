@@ -609,7 +609,9 @@ static int make_cases(vjob *j, char *err, size_t err_len)
             name = "impulses-frame-edges";
             /* 1 at each frame's first and last sample (snip framing: hop t and hop t + fl - 1;
                centred: hop t - fl / 2 and hop t + fl / 2 - 1), and at the clip's first and last */
-            const long off = j->plan.framing == WMEL_FRAMES_SNIP ? 0 : -(long)fl / 2;
+            const long off = j->plan.framing == WMEL_FRAMES_SNIP            ? 0
+                             : j->plan.framing == WMEL_FRAMES_KALDI_CENTER ? (long)hop / 2 - (long)fl / 2
+                                                                           : -(long)fl / 2;
             for (long t = 0; t < 12; t++) {
                 long a = (long)hop * t * 3 + off, e = a + fl - 1;
                 if (a >= 0 && (size_t)a < sec) x[a] = 1.0f;

@@ -88,7 +88,7 @@ static const char MEL_HELP[] =
     "      --hop N            the frame shift in samples\n"
     "      --n-fft N          the transform's size\n"
     "      --stack N          consecutive frames per output row, 1..8\n"
-    "      --framing F        snip|center_reflect|center_zero\n"
+    "      --framing F        snip|center_reflect|center_zero|kaldi_center\n"
     "      --preemph-mode M   frame (Kaldi's), signal (NeMo's), padded or padded_cut\n"
     "      --log L            log10_clamp|ln_add|ln_clamp|none\n"
     "      --valid V          all|hop|trim|end|ceil|but_last: the frames kept and counted\n"

@@ -313,6 +313,10 @@ const cli_frontend *cli_frontend_of_plan(const wmel_frontend_plan *plan, const c
         add(t, sizeof t, &k, "centred: the signal %s by %d (n_fft / 2) at both ends, 1 + n / %d frames%s",
             p->framing == WMEL_FRAMES_CENTER_REFLECT ? "reflect-padded" : "zero-padded", p->n_fft / 2, p->hop,
             fl < p->n_fft ? "; the frame in the middle of the transform" : "");
+    else if (p->framing == WMEL_FRAMES_KALDI_CENTER)
+        add(t, sizeof t, &k, "Kaldi snip_edges=false: frame t from sample %d t %+d, (n + %d) / %d frames, samples "
+            "outside the signal reflected Kaldi's way (-i - 1, 2 n - 1 - i, the edge repeated)", p->hop,
+            p->hop / 2 - fl / 2, p->hop / 2, p->hop);
     else add(t, sizeof t, &k, "framing %d (no rule known here)", p->framing);
     if (p->dither > 0) add(t, sizeof t, &k, "; plus dither %s x wmel_dither_gauss(seed %u, t, j)", NUM(p->dither), (unsigned)p->dither_seed);
     const char *sunits = p->scale != 1.0 ? "sample value (x scale)" : "sample value (full scale 1)";
@@ -389,7 +393,10 @@ const cli_frontend *cli_frontend_of_plan(const wmel_frontend_plan *plan, const c
     k = 0;
     add(b->summary, sizeof b->summary, &k, "%s Hz samples%s%s -> %s frames (%d, hop %d)", NUM(p->sample_rate),
         p->scale != 1.0 ? " x " : "", p->scale != 1.0 ? NUM(p->scale) : "",
-        snip ? "snip_edges" : p->framing == WMEL_FRAMES_CENTER_REFLECT ? "reflect-padded centred" : "zero-padded centred",
+        snip                                         ? "snip_edges"
+        : p->framing == WMEL_FRAMES_CENTER_REFLECT ? "reflect-padded centred"
+        : p->framing == WMEL_FRAMES_KALDI_CENTER   ? "Kaldi-reflected (snip_edges=false)"
+                                                   : "zero-padded centred",
         fl, p->hop);
     if (p->preemph_mode != WMEL_PREEMPH_FRAME && p->preemph > 0)
         add(b->summary, sizeof b->summary, &k, " of the pre-emphasised %ssignal (%s)",

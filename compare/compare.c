@@ -552,7 +552,10 @@ static int axes_of(const char *name, int n_mels, const wmel_frontend_plan *plan,
     ax->hop = pl.hop;
     ax->sr = pl.sample_rate;
     ax->dt = (double)pl.hop / pl.sample_rate;
-    ax->t0 = pl.framing == WMEL_FRAMES_SNIP ? 0.5 * pl.frame_length / pl.sample_rate : 0.0;
+    ax->t0 = pl.framing == WMEL_FRAMES_SNIP ? 0.5 * pl.frame_length / pl.sample_rate
+             : pl.framing == WMEL_FRAMES_KALDI_CENTER
+                 ? (double)(pl.hop / 2 - pl.frame_length / 2 + pl.frame_length / 2) / pl.sample_rate
+                 : 0.0;
     return 0;
 }
 

@@ -372,7 +372,7 @@ static void stack_text(const wmel_frontend_plan *p, char *buf, size_t cap)
 static const char *const WINDOWS[] = {"hann_periodic", "hann", "hamming", "povey", "rect", "blackman",
                                       "bartlett", "sine", "hamming_periodic", "blackman_periodic",
                                       "bartlett_periodic"};
-static const char *const FRAMINGS[] = {"snip", "center_reflect", "center_zero"};
+static const char *const FRAMINGS[] = {"snip", "center_reflect", "center_zero", "kaldi_center"};
 static const char *const PREEMPHS[] = {"frame", "signal", "padded", "padded_cut"};
 static const char *const SCALES[] = {"slaney", "kaldi", "htk", "tf"};
 static const char *const MELNORMS[] = {"none", "slaney"};
@@ -395,7 +395,7 @@ typedef struct fam {
 #define NAMES(a) a, (int)(sizeof a / sizeof a[0])
 static const fam FAMS[] = {
     {"window", F_INT, offsetof(wmel_frontend_plan, window), NAMES(WINDOWS), 7, {0, 1, 2, 3, 4, 5, 8}},
-    {"framing", F_INT, offsetof(wmel_frontend_plan, framing), NAMES(FRAMINGS), 3, {0, 1, 2}},
+    {"framing", F_INT, offsetof(wmel_frontend_plan, framing), NAMES(FRAMINGS), 4, {0, 1, 2, 3}},
     {"remove_dc", F_NUM, offsetof(wmel_frontend_plan, remove_dc), NULL, 0, 2, {0, 1}},
     /* pre-emphasis: a grid, the value found refined (refine_preemph) */
     {"preemph", F_DOUBLE, offsetof(wmel_frontend_plan, preemph), NULL, 0, 8, {0, 0.97, 0.95, 0.9, 0.99, 0.93, 0.98, 0.85}},

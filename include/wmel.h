@@ -356,6 +356,19 @@ WMEL_API const char *wmel_version(void);
  *             WMEL_FRAMES_CENTER_*: torch.stft(center=True): the signal padded by n_fft/2
  *             (zeros or reflection), the window of frame_length centred in n_fft,
  *             frames 1 + n / hop
+ *             WMEL_FRAMES_KALDI_CENTER (option text kaldi_center): Kaldi's snip_edges=false:
+ *             frame t's window starts at sample t hop + hop / 2 - frame_length / 2 (C integer
+ *             division of each term: kaldi-native-fbank's FirstSampleOfFrame), frames
+ *             (n + hop / 2) / hop (0 for a clip shorter than that), the window of frame_length
+ *             at the start of n_fft as with snip; a sample index s outside [0, n) is reflected
+ *             Kaldi's way, repeatedly until it is inside: s < 0 -> -s - 1, s >= n ->
+ *             2 n - 1 - s (the edge sample is repeated: not numpy's "reflect"), so any n >= 1
+ *             works. Everything else as WMEL_FRAMES_SNIP (dither's t the absolute frame, DC
+ *             removal, frame pre-emphasis, energy, valid rules); signal pre-emphasis applies
+ *             before the reflection, as with the centred framings. lhotse's own Fbank pads
+ *             (frame_length - hop) // 2 flipped samples on the left: the same frames where
+ *             that equals frame_length / 2 - hop / 2 and n is at least the padding
+ *             (docs/kaldi.md)
  *             explicit framing (WMEL_FRAMES_SNIP with the framing block's fields): the
  *             signal padded with pad_left samples before it, zeros up to a multiple of
  *             pad_multiple after it, then pad_right samples (pad_mode: zeros or reflection),
@@ -424,7 +437,10 @@ enum {
     WMEL_FRAMES_SNIP = 0,          /* Kaldi snip_edges=true: whole frames inside the signal */
     WMEL_FRAMES_CENTER_REFLECT = 1,/* torch.stft(center=True, pad_mode="reflect"); needs
                                       n > n_fft / 2 samples (else WMEL_ERR_TOO_SHORT) */
-    WMEL_FRAMES_CENTER_ZERO = 2    /* torch.stft(center=True, pad_mode="constant") */
+    WMEL_FRAMES_CENTER_ZERO = 2,   /* torch.stft(center=True, pad_mode="constant") */
+    WMEL_FRAMES_KALDI_CENTER = 3   /* Kaldi snip_edges=false (kaldi-native-fbank, lhotse, sherpa-onnx):
+                                      frame t's window starts at t hop + hop / 2 - frame_length / 2,
+                                      (n + hop / 2) / hop frames, Kaldi's reflection at both ends */
 };
 
 /* Where pre-emphasis applies. */
@@ -805,7 +821,7 @@ WMEL_API int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t
  *   remove_dc B     each frame's mean subtracted   preemph P       the coefficient, 0..1
  * and the geometry, by the fields' own names (every front-end; the check then says what fits):
  *   sample_rate N (1000..384000), frame_length N (2..65536), hop N (1..2^20), n_fft N
- *   (4..65536), stack N (1..8), framing snip|center_reflect|center_zero, preemph_mode
+ *   (4..65536), stack N (1..8), framing snip|center_reflect|center_zero|kaldi_center, preemph_mode
  *   frame|signal|padded|padded_cut, log log10_clamp|ln_add|ln_clamp|none, valid all|hop|trim, layout
  *   mels_frames|frames_mels; window also takes hann_periodic, hamming_periodic,
  *   blackman_periodic and bartlett_periodic (nemo, kaldi).

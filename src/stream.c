@@ -178,12 +178,15 @@ static void slide(wmel_stream *s)
     /* an end reflection reads back up to pad_right samples before the signal's end, which
        lies less than a hop after the next frame's window start (frame_length >= 2) */
     const long long back = s->fe->p.pad_mode == WMEL_PAD_REFLECT ? (long long)s->fe->p.pad_right + hop : 0;
-    const long long lo = (long long)s->next * (long long)hop + s->fe->off - 2 - back;
+    long long lo = (long long)s->next * (long long)hop + s->fe->off - 2 - back;
+    /* a window that starts past the samples in (off > 0: kaldi_center with hop > frame_length,
+       window_offset) keeps the piece on the hop grid at or before the end of what was pushed */
+    if (lo > (long long)s->total) lo = (long long)s->total;
     if (lo <= 0) return;
     const size_t from = (size_t)lo / hop * hop;
     if (from <= s->start) return;
     size_t drop = from - s->start;
-    if (drop > s->len) drop = s->len; /* not reached: lo < total */
+    if (drop > s->len) drop = s->len; /* not reached: lo <= total */
     memmove(s->buf, s->buf + drop, (s->len - drop) * sizeof(float));
     s->len -= drop;
     s->start += drop;

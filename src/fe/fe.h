@@ -191,6 +191,22 @@ static inline float wmel__fe_whole_max(const wmel_frontend_plan *p, float data_m
     return (p->norm_flags & WMEL_NORMF_FIXED_MAX) ? (float)p->norm_max : data_max;
 }
 
+/* WMEL_FRAMES_KALDI_CENTER: frame 0's first window sample, hop / 2 - frame_length / 2
+ * (kaldi-native-fbank's FirstSampleOfFrame, each term divided in C), and Kaldi's
+ * reflection of a signal index i outside [0, n) (n >= 1): -i - 1 before the start,
+ * 2 n - 1 - i past the end, until inside; period 2 n, so one modulo does it. */
+static inline long long wmel__fe_kaldi_off(const wmel_frontend_plan *p)
+{
+    return (long long)(p->hop / 2) - (long long)(p->frame_length / 2);
+}
+static inline long long wmel__fe_kaldi_reflect(long long i, size_t n)
+{
+    const long long p2 = 2 * (long long)n;
+    long long m = i % p2;
+    if (m < 0) m += p2;
+    return m < (long long)n ? m : p2 - 1 - m;
+}
+
 /* Frames of the STFT for n samples, and the valid ones. */
 size_t wmel__fe_frames(const wmel_frontend_plan *p, size_t n);
 size_t wmel__fe_valid(const wmel_frontend_plan *p, size_t n);

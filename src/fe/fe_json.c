@@ -517,11 +517,11 @@ int wmel_plan_to_json(const wmel_frontend_plan *plan, char *buf, size_t buf_len,
     if (p->hop != b.hop) emit(&o, "hop", "%d", p->hop);
     if (p->n_fft != b.n_fft) emit(&o, "n_fft", "%d", p->n_fft);
     if (p->stack != b.stack) emit(&o, "stack", "%d", p->stack);
-    static const char *const FR[] = {"snip", "center_reflect", "center_zero"}, *const PM[] = {"frame", "signal", "padded", "padded_cut"},
+    static const char *const FR[] = {"snip", "center_reflect", "center_zero", "kaldi_center"}, *const PM[] = {"frame", "signal", "padded", "padded_cut"},
                              *const LG[] = {"log10_clamp", "ln_add", "ln_clamp", "none"},
                              *const VA[] = {"all", "hop", "trim", "end", "ceil", "but_last"},
                              *const LA[] = {"mels_frames", "frames_mels"};
-    if (p->framing != b.framing && p->framing >= 0 && p->framing <= 2) emit(&o, "framing", "\"%s\"", FR[p->framing]);
+    if (p->framing != b.framing && p->framing >= 0 && p->framing <= 3) emit(&o, "framing", "\"%s\"", FR[p->framing]);
     if (p->preemph_mode != b.preemph_mode && p->preemph_mode >= 0 && p->preemph_mode <= 3)
         emit(&o, "preemph_mode", "\"%s\"", PM[p->preemph_mode]);
     if (p->log != b.log && p->log >= 0 && p->log <= 3) emit(&o, "log", "\"%s\"", LG[p->log]);

@@ -217,7 +217,8 @@ static int set_common(wmel_frontend_plan *plan, const char *name, const char *va
         const char *name, *values[6], *allowed;
         size_t off;
     } kinds[] = {
-        {"framing", {"snip", "center_reflect", "center_zero"}, "snip, center_reflect or center_zero",
+        {"framing", {"snip", "center_reflect", "center_zero", "kaldi_center"},
+         "snip, center_reflect, center_zero or kaldi_center (Kaldi snip_edges=false)",
          offsetof(wmel_frontend_plan, framing)}, /* WMEL_FRAMES_* in this order */
         {"preemph_mode", {"frame", "signal", "padded", "padded_cut"},
          "frame (Kaldi's), signal (NeMo's), padded (the padded signal's: NeMo legacy exact_pad's, Gemma3n's "

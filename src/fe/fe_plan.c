@@ -216,14 +216,15 @@ static int check_framing(const wmel_frontend_plan *p, char *msg, size_t len)
         if (v[i] < 0 || v[i] > (1 << 20))
             return wmel__fe_bad(msg, len, "%s %d: outside 0..%d", names[i], v[i], 1 << 20);
         if (v[i] && p->framing != WMEL_FRAMES_SNIP)
-            return wmel__fe_bad(msg, len, "%s %d: explicit framing needs framing snip (the centred framings pad "
-                                "n_fft / 2 themselves); set framing snip and pad_left / pad_right", names[i], v[i]);
+            return wmel__fe_bad(msg, len, "%s %d: explicit framing needs framing snip (the centred framings and "
+                                "kaldi_center pad themselves); set framing snip and pad_left / pad_right",
+                                names[i], v[i]);
     }
     if (p->pad_mode != WMEL_PAD_ZERO && p->pad_mode != WMEL_PAD_REFLECT)
         return wmel__fe_bad(msg, len, "pad_mode %d: not a WMEL_PAD_* value (0 zero, 1 reflect)", p->pad_mode);
     if (p->pad_mode == WMEL_PAD_REFLECT && p->framing != WMEL_FRAMES_SNIP)
         return wmel__fe_bad(msg, len, "pad_mode reflect: explicit framing needs framing snip (center_reflect "
-                            "reflects n_fft / 2 itself)");
+                            "reflects n_fft / 2 itself, kaldi_center Kaldi's way)");
     if (p->pad_mode == WMEL_PAD_REFLECT && p->pad_multiple > 1)
         return wmel__fe_bad(msg, len, "pad_multiple %d with pad_mode reflect: the multiple's zeros and a "
                             "reflection do not go together; pad with zeros or drop pad_multiple", p->pad_multiple);
@@ -500,8 +501,8 @@ static int check(const wmel_frontend_plan *p, char *msg, size_t len)
     if (p->hop < 1 || p->hop > (1 << 24)) return wmel__fe_bad(msg, len, "hop %d: outside 1..%d", p->hop, 1 << 24);
     if (p->window < WMEL_WINDOW_HANN_PERIODIC || p->window > WMEL_WINDOW_BARTLETT_PERIODIC)
         return wmel__fe_bad(msg, len, "window %d: not a WMEL_WINDOW_* value (0..10)", p->window);
-    if (p->framing < WMEL_FRAMES_SNIP || p->framing > WMEL_FRAMES_CENTER_ZERO)
-        return wmel__fe_bad(msg, len, "framing %d: not a WMEL_FRAMES_* value (0..2)", p->framing);
+    if (p->framing < WMEL_FRAMES_SNIP || p->framing > WMEL_FRAMES_KALDI_CENTER)
+        return wmel__fe_bad(msg, len, "framing %d: not a WMEL_FRAMES_* value (0..3)", p->framing);
     if ((p->remove_dc | 1) != 1 || (p->use_energy | 1) != 1)
         return wmel__fe_bad(msg, len, "%s %d: must be 0 or 1", (p->remove_dc | 1) != 1 ? "remove_dc" : "use_energy",
                    (p->remove_dc | 1) != 1 ? p->remove_dc : p->use_energy);
@@ -509,7 +510,8 @@ static int check(const wmel_frontend_plan *p, char *msg, size_t len)
         return wmel__fe_bad(msg, len, "preemph_mode %d: not a WMEL_PREEMPH_* value (0..3)", p->preemph_mode);
     if (p->preemph_mode >= WMEL_PREEMPH_PADDED && p->framing != WMEL_FRAMES_SNIP)
         return wmel__fe_bad(msg, len, "preemph_mode %s: the padded signal is explicit framing's, which needs "
-                                      "framing snip (centred framing pads after the pre-emphasis: signal)",
+                                      "framing snip (centred and kaldi_center framing pad after the "
+                                      "pre-emphasis: signal)",
                             p->preemph_mode == WMEL_PREEMPH_PADDED ? "padded" : "padded_cut");
     if (p->mel_scale < WMEL_MEL_SLANEY || p->mel_scale > WMEL_MEL_TF)
         return wmel__fe_bad(msg, len, "mel_scale %d: not a WMEL_MEL_* value (0..3)", p->mel_scale);
@@ -744,6 +746,7 @@ static size_t padded_len(const wmel_frontend_plan *p, size_t n)
 
 size_t wmel__fe_frames(const wmel_frontend_plan *p, size_t n)
 {
+    if (p->framing == WMEL_FRAMES_KALDI_CENTER) return (n + (size_t)p->hop / 2) / (size_t)p->hop;
     if (p->framing == WMEL_FRAMES_SNIP) {
         const size_t span = (size_t)(p->frame_span ? p->frame_span : p->frame_length), np = padded_len(p, n);
         return np < span ? 0 : 1 + (np - span) / (size_t)p->hop;
@@ -759,6 +762,11 @@ static size_t valid0(const wmel_frontend_plan *p, size_t n)
     switch (p->valid) {
     case WMEL_VALID_ALL: h = nf; break;
     case WMEL_VALID_END: { /* t hop - lead + span - 1 < n, lead and span the framing's */
+        if (p->framing == WMEL_FRAMES_KALDI_CENTER) { /* t hop + off + frame_length <= n */
+            const long long room = (long long)n - wmel__fe_kaldi_off(p) - p->frame_length;
+            h = room < 0 ? 0 : (size_t)(room / (long long)hop) + 1;
+            break;
+        }
         const int snip = p->framing == WMEL_FRAMES_SNIP;
         const size_t lead = snip ? (size_t)p->pad_left : (size_t)p->n_fft / 2;
         const size_t span = snip ? (size_t)(p->frame_span ? p->frame_span : p->frame_length) : (size_t)p->n_fft;
@@ -992,9 +1000,9 @@ int wmel__fe_compile(const wmel_frontend_plan *p, wmel_fe **out)
     fe->n_bins = p->n_fft / 2 + 1;
     fe->n_cols = (int)wmel__fe_width(p);
     fe->n_raw = p->n_mels + p->use_energy;
-    fe->off = p->framing == WMEL_FRAMES_SNIP
-                  ? (long long)p->window_offset - p->pad_left
-                  : (long long)((p->n_fft - p->frame_length) / 2) - p->n_fft / 2;
+    fe->off = p->framing == WMEL_FRAMES_SNIP           ? (long long)p->window_offset - p->pad_left
+              : p->framing == WMEL_FRAMES_KALDI_CENTER ? wmel__fe_kaldi_off(p)
+                                                       : (long long)((p->n_fft - p->frame_length) / 2) - p->n_fft / 2;
     const size_t nb = (size_t)fe->n_bins, nm = (size_t)p->n_mels;
     fe->window = malloc(sizeof(double) * (size_t)p->frame_length);
     fe->dense = malloc(sizeof(double) * nm * nb);
@@ -1123,6 +1131,8 @@ double wmel__fe_sample(const wmel_fe *fe, const float *x, size_t n, long long i)
         if (fe->p.preemph == 0.0 || i <= -(long long)fe->p.pad_left) return y;
         return y - fe->p.preemph * padded_at(fe, x, n, i - 1);
     }
+    if ((i < 0 || i >= (long long)n) && fe->p.framing == WMEL_FRAMES_KALDI_CENTER)
+        i = wmel__fe_kaldi_reflect(i, n);
     if (i < 0 || i >= (long long)n) {
         if (fe->p.framing != WMEL_FRAMES_CENTER_REFLECT &&
             !(fe->p.framing == WMEL_FRAMES_SNIP && fe->p.pad_mode == WMEL_PAD_REFLECT))

@@ -16,6 +16,14 @@
 
 #define REF_BLOCK 32
 
+/* Kaldi's snip_edges=false reflection (feature-window.cc ExtractWindow), step by step as
+ * Kaldi takes it: before the start -i - 1, past the end 2 n - 1 - i, again until inside. */
+static long long ref_kaldi_index(long long i, size_t n)
+{
+    while (i < 0 || i >= (long long)n) i = i < 0 ? -i - 1 : 2 * (long long)n - 1 - i;
+    return i;
+}
+
 /* The scaled padded signal: x * scale inside [0, n), the reflection or zeros beyond. */
 static double ref_padded(const wmel_frontend_plan *p, const float *x, size_t n, long long i)
 {
@@ -35,6 +43,7 @@ static double ref_signal(const wmel_frontend_plan *p, const float *x, size_t n, 
     if (p->preemph_mode >= WMEL_PREEMPH_PADDED)
         return ref_padded(p, x, n, i) - (i > -(long long)p->pad_left ? p->preemph * ref_padded(p, x, n, i - 1) : 0.0);
 
+    if (p->framing == WMEL_FRAMES_KALDI_CENTER) i = ref_kaldi_index(i, n);
     if (i < 0 || i >= (long long)n) {
         if (!wmel__fe_reflect_reach(p)) return 0.0;
         i = i < 0 ? -i : 2 * ((long long)n - 1) - i; /* numpy/torch "reflect" */
@@ -49,7 +58,10 @@ static void ref_frames(const wmel_fe *fe, const float *x, size_t n, size_t t0, s
 {
     const wmel_frontend_plan *p = &fe->p;
     for (size_t b = 0; b < nb; b++) {
-        const long long start = (long long)((t0 + b) * (size_t)p->hop) + fe->off;
+        /* Kaldi's FirstSampleOfFrame with snip_edges=false: t hop + hop / 2 - frame_length / 2 */
+        const long long start = p->framing == WMEL_FRAMES_KALDI_CENTER
+                                    ? (long long)((t0 + b) * (size_t)p->hop) + p->hop / 2 - p->frame_length / 2
+                                    : (long long)((t0 + b) * (size_t)p->hop) + fe->off;
         for (int j = 0; j < p->frame_length; j++)
             fr[b * (size_t)p->frame_length + (size_t)j] = ref_signal(p, x, n, start + j);
         if (p->dither != 0.0) /* the dither, per frame, before DC removal (Kaldi) */

@@ -90,6 +90,10 @@ int main(void)
         const char *opts[12][2];
     } field[] = {
         {"wespeaker", WMEL_FRONTEND_KALDI, {{"window", "hamming"}, {"normalize", "mean"}}},
+        {"lhotse-fbank",
+         WMEL_FRONTEND_KALDI,
+         {{"scale", "1"}, {"high_freq", "-400"}, {"framing", "kaldi_center"}}},
+        {"sherpa-onnx", WMEL_FRONTEND_KALDI, {{"scale", "1"}, {"high_freq", "-400"}, {"framing", "kaldi_center"}}},
         {"nemotron-streaming", WMEL_FRONTEND_NEMO, {{"normalize", "none"}}},
         {"cohere-asr", WMEL_FRONTEND_NEMO, {{"n_mels", "128"}}},
         {"voxtral-realtime", WMEL_FRONTEND_WHISPER, {{"n_mels", "128"}, {"norm_max", "1.5"}}},

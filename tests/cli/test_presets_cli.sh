@@ -51,7 +51,7 @@ expect_ok "mel speecht5 options" "$WMEL" mel "$S" -o "$T/t5b.npy" --frontend nem
   --window hann_periodic --low-freq 80 --high-freq 7600 --power 1 --log-guard 1e-10 --preemph 0 --frame-length 1024 \
   --hop 256 --n-fft 1024 --framing center_reflect --log log10_clamp --valid all --layout frames_mels
 same "$T/t5a.npy" "$T/t5b.npy" "--preset speecht5 and its options"
-expect_rc "a bad framing" 2 'framing centre: snip, center_reflect or center_zero (--framing)' \
+expect_rc "a bad framing" 2 'framing centre: snip, center_reflect, center_zero or kaldi_center (Kaldi snip_edges=false) (--framing)' \
   "$WMEL" mel "$S" -o "$T/x.npy" --frontend kaldi --framing centre
 # stream and batch take them too
 expect_ok "stream explicit" "$WMEL" stream -o "$T/s1.npy" --frontend nemo < "$S"
