@@ -136,8 +136,8 @@ def _mel_plan(mo: MelBanksOptions, plan: dict, what="mel_opts", fo=None, vtln_wa
 
 
 def fbank_plan(opts, *, mfcc=False, vtln_warp=1.0) -> tuple:
-    """(plan, geometry) of FbankOptions (or of MfccOptions with mfcc=True: the mel energies,
-    LOG_NONE, and the energy column when use_energy); vtln_warp: the VTLN factor of the
+    """(plan, geometry) of FbankOptions (or of MfccOptions with mfcc=True: the cepstra, n_ceps
+    with Kaldi's lifter and htk_compat order, the log energy in c0 when use_energy); vtln_warp: the VTLN factor of the
     original's Compute(..., vtln_warp, ...) (its mel bank for that factor).
     geometry: (sr, L, H, n_fft, snip)."""
     check_types(opts)
@@ -163,9 +163,10 @@ def fbank_plan(opts, *, mfcc=False, vtln_warp=1.0) -> tuple:
     plan["energy_windowed"] = int(use_energy and not opts.raw_energy)
     plan["energy_floor"] = max(float(opts.energy_floor), 0.0) if use_energy else 0.0
     htk = bool(mo.htk_mode)
-    if mfcc:
-        plan["log"] = _LOG_NONE
-        plan["power"] = 2
+    if mfcc:  # the cepstra in the plan: ln(max(m, FLT_EPSILON)) (htk_mode: floored at 1 first)
+        plan.update(log=_LOG_CLAMP, log_guard=1.0 if htk else FLT_EPS, power=2,
+                    n_ceps=int(opts.num_ceps), cepstral_lifter=float(opts.cepstral_lifter),
+                    ceps_htk=int(bool(opts.htk_compat)))
     else:
         plan["power"] = 2 if opts.use_power else 1
         if not opts.use_log_fbank:
