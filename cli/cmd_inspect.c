@@ -438,6 +438,12 @@ static int inspect_plan(inspect_job *j)
     inspect_opts *o = &j->o;
     wmel_frontend_plan plan;
     if (cli_fe_plan(&o->fe, &plan)) return 2; /* reported */
+    if (plan.n_ceps > 0) {
+        cli_msg("wmel: inspect: n_ceps %d: the plan's cepstra (Kaldi's MFCC) are not drawn stage by stage; inspect "
+                "the plan without them (--n-ceps 0) for the stages up to the log mel energies, and compute the "
+                "cepstra with wmel mel", plan.n_ceps);
+        return 2;
+    }
     char name[128];
     if (o->fe.preset) snprintf(name, sizeof name, "preset %s", o->fe.preset);
     else if (o->fe.plan_file) {

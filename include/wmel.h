@@ -949,8 +949,8 @@ WMEL_API wmel_ctx *wmel_create_plan(const wmel_params *p, const wmel_frontend_pl
  * x col_scale[c] + col_shift[c] (in double, one rounding to float32), after the plan's own
  * affine: CLVP's division by mel_norms (scale 1 / mel_norms), Gemma's per-bin mean and
  * stddev, CMVN from Kaldi statistics (FireRedASR: shift -mean / std, scale 1 / std), NeMo's
- * fixed_mean / fixed_std. n_cols = n_mels + use_energy (a plan with cols_stacked: the output
- * row's width, stack (n_mels + use_energy), x 2 with deltas: the vectors then apply to each
+ * fixed_mean / fixed_std. n_cols = n_mels + use_energy, or n_ceps (a plan with cols_stacked:
+ * the output row's width, stack n_cols, x 2 with deltas: the vectors then apply to each
  * output row after the deltas and the stacking, FunASR's am.mvn; wmel_cmvn_load reads both
  * kinds of file); the vectors are copied. The
  * vectors live outside the plan (a plain value) and are fixed for the ctx's life, which
@@ -1030,7 +1030,7 @@ WMEL_API int wmel_features(wmel_ctx *ctx, const float *pcm, size_t n_samples, fl
  *   power    [n_fft/2 + 1][n_frames]  |DFT|^power, a direct n_fft-point DFT in double
  *   mel      [n_mels][n_frames]       the dense mel bank @ power
  *   logmel   [n_cols][n_frames]       the plan's log (n_cols = n_mels + use_energy, the
- *                                    energy first)
+ *                                    energy first; before the cepstra of n_ceps)
  * The clip-wide steps (valid frames, normalisation, stacking, layout) follow the plan's
  * documented rules from logmel. Any geometry (Whisper's too). Slow by design.
  * Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_INVALID_ARG (a plan field, step 0, a frame past

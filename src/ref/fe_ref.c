@@ -365,7 +365,9 @@ int wmel_ref_plan_stages(const wmel_frontend_plan *plan, const float *pcm, size_
     for (size_t i = 0; i < n_samples; i++)
         if (!isfinite(pcm[i])) return WMEL_ERR_NOT_FINITE;
     wmel_fe *fe = NULL;
-    if ((rc = wmel__fe_compile(plan, &fe)) != WMEL_OK) return rc;
+    wmel_frontend_plan q = *plan; /* the stages end at the log: the cepstra (n_ceps) come after it */
+    q.n_ceps = 0, q.ceps_htk = 0, q.cepstral_lifter = 0.0;
+    if ((rc = wmel__fe_compile(&q, &fe)) != WMEL_OK) return rc;
     if (out->window) memcpy(out->window, fe->window, sizeof(double) * (size_t)plan->frame_length);
     const size_t fl = (size_t)plan->frame_length, nbins = (size_t)fe->n_bins, nc = (size_t)fe->n_cols;
     const size_t nm = (size_t)plan->n_mels;
