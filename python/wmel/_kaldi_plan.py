@@ -187,15 +187,12 @@ def fbank_plan(opts, *, mfcc=False, vtln_warp=1.0) -> tuple:
     return plan, (sr, L, H, n_fft, snip)
 
 
-def htk_rows(opts, *, mfcc=False) -> tuple:
-    """(floor, log_add_guard) that the online computers apply to the plan's mel values
-    (_wmel.Stream.set_rows): MFCC ln(max(m, floor)), floor 1 in htk_mode (its floor of the mel
-    energies, then FLT_EPSILON's) else FLT_EPSILON; fbank in htk_mode without the log (the mel
-    energies floored at 1) or with use_log_floor False (ln(max(m, 1) + eps)); otherwise the
-    plan's values as they are (0, 0)."""
+def htk_rows(opts) -> tuple:
+    """(floor, log_add_guard) that OnlineFbank applies to the plan's mel values
+    (_wmel.Stream.set_rows): in htk_mode without the log (the mel energies floored at 1) or with
+    use_log_floor False (ln(max(m, 1) + eps)); otherwise the plan's values as they are (0, 0).
+    (MFCC's floor is the plan's log guard: fbank_plan(mfcc=True).)"""
     htk = bool(opts.mel_opts.htk_mode)
-    if mfcc:
-        return (1.0 if htk else FLT_EPS), 0.0
     if not htk or (opts.use_log_fbank and opts.use_log_floor):
         return 0.0, 0.0
     return 1.0, (float(opts.eps) if opts.use_log_fbank else 0.0)
