@@ -576,66 +576,6 @@ def test_live_objects_take_the_options():
         wmel.Stream("kaldi", n_frames=10)
 
 
-if __name__ == "__main__":
-    for fn in [v for k, v in sorted(globals().items()) if k.startswith("test_") and callable(v)]:
-        try:
-            fn()
-            print(f"{fn.__name__}: ok")
-        except (pytest.skip.Exception, ImportError) as e:  # the originals that need torch
-            print(f"{fn.__name__}: skipped ({str(e).strip().splitlines()[0] if str(e).strip() else 'torch'})")
-    for k, v in _SEEN.items():
-        print(f"{k}: largest error {v:.3g} (x max(1, |oracle|))")
-    for k, v in _ORIG_ERRS.items():
-        print(f"{k}: max {max(v):.3g}")
-
-
-def test_linear_bins():
-    """linear_bins (no mel bank): column m is the power (or magnitude) of FFT bin
-    first_bin + m, held to numpy float64 (a Hann window, reflect-centred frames) and to the C
-    reference backend; the plan's refusals name the fields."""
-    from wmel import _features
-    x = (0.3 * np.sin(2 * np.pi * 440 * np.arange(16123) / 16000.0)
-         + 0.05 * np.random.default_rng(3).standard_normal(16123)).astype(np.float32)
-    for power, first, nb in ((2, 0, 201), (1, 0, 201), (2, 1, 200), (2, 37, 64)):
-        plan = _wmel.frontend_preset(_wmel.FRONTEND_KALDI, 0)
-        plan.update(sample_rate=16000, frame_length=400, hop=160, n_fft=400,
-                    window=_wmel.WINDOW_HANN_PERIODIC, framing=1, remove_dc=0, preemph=0.0,
-                    scale=1.0, n_mels=nb, power=power, log=3, use_energy=0,
-                    norm=_wmel.NORM_NONE, layout=_wmel.LAYOUT_MELS_FRAMES, linear_bins=1,
-                    first_bin=first)
-        assert not _wmel.plan_check(plan), _wmel.plan_check(plan)
-        outs = {}
-        for be in ("cpu", "ref"):
-            ctx = _features._ctx(plan, be, 1)
-            out = np.empty(ctx.features_shape(x.size), np.float32)
-            ctx.features(x, out)
-            outs[be] = out
-        xp = np.pad(x.astype(np.float64), 200, mode="reflect")
-        T = 1 + x.size // 160
-        fr = np.stack([xp[t * 160:t * 160 + 400] for t in range(T)])
-        w = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(400) / 400)
-        s = np.abs(np.fft.rfft(fr * w, axis=1)) ** power
-        want = s[:, first:first + nb].T
-        assert outs["cpu"].shape == want.shape
-        tol = 4 * 2.0 ** -24 * np.abs(want) + 1e-12 * np.abs(want).max()
-        assert np.all(np.abs(outs["cpu"] - want) <= tol), (power, first)
-        assert np.all(np.abs(outs["ref"] - want) <= tol), (power, first)
-    plan.update(first_bin=170)                       # 170 + 64 > 201 bins
-    assert "first_bin 170" in _wmel.plan_check(plan)
-    plan.update(first_bin=3, linear_bins=0)          # first_bin without linear_bins
-    assert "first_bin 3" in _wmel.plan_check(plan)
-    plan.update(first_bin=0, linear_bins=1, mel_norm=1)
-    assert "mel_norm" in _wmel.plan_check(plan)
-    plan.update(mel_norm=0, linear_bins=2)
-    assert "linear_bins 2" in _wmel.plan_check(plan)
-    # the options and the plan's JSON
-    p = wmel.frontend_plan("kaldi", linear_bins=True, first_bin=1, n_mels=256)
-    assert p["linear_bins"] == 1 and p["first_bin"] == 1
-    j = json.loads(wmel.plan_to_json(p))
-    assert j["linear_bins"] is True and j["first_bin"] == 1
-    assert wmel.plan_from(j) == p
-
-
 def ceps_oracle(lm, n_ceps, lifter=0.0, energy=None, htk=False):
     """Kaldi's MFCC of float64 log mels lm (frames, N), written from feature-mfcc.cc: the
     orthonormal DCT-II as a sum, c_k = s_k sum_j lm_j cos(pi k (2 j + 1) / (2 N)) (s_0 =
@@ -702,3 +642,63 @@ def test_cepstra():
     got = np.concatenate([st.push(x[:7000]), st.push(x[7000:]), st.finish()], axis=0)
     assert got.shape[1] == 13 and np.array_equal(got, wmel.features(x, "kaldi", n_mels=23, n_ceps=13,
                                                                     cepstral_lifter=22)[:got.shape[0]])
+
+
+if __name__ == "__main__":
+    for fn in [v for k, v in sorted(globals().items()) if k.startswith("test_") and callable(v)]:
+        try:
+            fn()
+            print(f"{fn.__name__}: ok")
+        except (pytest.skip.Exception, ImportError) as e:  # the originals that need torch
+            print(f"{fn.__name__}: skipped ({str(e).strip().splitlines()[0] if str(e).strip() else 'torch'})")
+    for k, v in _SEEN.items():
+        print(f"{k}: largest error {v:.3g} (x max(1, |oracle|))")
+    for k, v in _ORIG_ERRS.items():
+        print(f"{k}: max {max(v):.3g}")
+
+
+def test_linear_bins():
+    """linear_bins (no mel bank): column m is the power (or magnitude) of FFT bin
+    first_bin + m, held to numpy float64 (a Hann window, reflect-centred frames) and to the C
+    reference backend; the plan's refusals name the fields."""
+    from wmel import _features
+    x = (0.3 * np.sin(2 * np.pi * 440 * np.arange(16123) / 16000.0)
+         + 0.05 * np.random.default_rng(3).standard_normal(16123)).astype(np.float32)
+    for power, first, nb in ((2, 0, 201), (1, 0, 201), (2, 1, 200), (2, 37, 64)):
+        plan = _wmel.frontend_preset(_wmel.FRONTEND_KALDI, 0)
+        plan.update(sample_rate=16000, frame_length=400, hop=160, n_fft=400,
+                    window=_wmel.WINDOW_HANN_PERIODIC, framing=1, remove_dc=0, preemph=0.0,
+                    scale=1.0, n_mels=nb, power=power, log=3, use_energy=0,
+                    norm=_wmel.NORM_NONE, layout=_wmel.LAYOUT_MELS_FRAMES, linear_bins=1,
+                    first_bin=first)
+        assert not _wmel.plan_check(plan), _wmel.plan_check(plan)
+        outs = {}
+        for be in ("cpu", "ref"):
+            ctx = _features._ctx(plan, be, 1)
+            out = np.empty(ctx.features_shape(x.size), np.float32)
+            ctx.features(x, out)
+            outs[be] = out
+        xp = np.pad(x.astype(np.float64), 200, mode="reflect")
+        T = 1 + x.size // 160
+        fr = np.stack([xp[t * 160:t * 160 + 400] for t in range(T)])
+        w = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(400) / 400)
+        s = np.abs(np.fft.rfft(fr * w, axis=1)) ** power
+        want = s[:, first:first + nb].T
+        assert outs["cpu"].shape == want.shape
+        tol = 4 * 2.0 ** -24 * np.abs(want) + 1e-12 * np.abs(want).max()
+        assert np.all(np.abs(outs["cpu"] - want) <= tol), (power, first)
+        assert np.all(np.abs(outs["ref"] - want) <= tol), (power, first)
+    plan.update(first_bin=170)                       # 170 + 64 > 201 bins
+    assert "first_bin 170" in _wmel.plan_check(plan)
+    plan.update(first_bin=3, linear_bins=0)          # first_bin without linear_bins
+    assert "first_bin 3" in _wmel.plan_check(plan)
+    plan.update(first_bin=0, linear_bins=1, mel_norm=1)
+    assert "mel_norm" in _wmel.plan_check(plan)
+    plan.update(mel_norm=0, linear_bins=2)
+    assert "linear_bins 2" in _wmel.plan_check(plan)
+    # the options and the plan's JSON
+    p = wmel.frontend_plan("kaldi", linear_bins=True, first_bin=1, n_mels=256)
+    assert p["linear_bins"] == 1 and p["first_bin"] == 1
+    j = json.loads(wmel.plan_to_json(p))
+    assert j["linear_bins"] is True and j["first_bin"] == 1
+    assert wmel.plan_from(j) == p
