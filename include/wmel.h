@@ -558,7 +558,8 @@ typedef struct wmel_frontend_plan {
     int n_mels;        /* 1..512 */
     int power;         /* 2: power spectrum, 1: magnitude */
     int log;           /* WMEL_LOG* */
-    int use_energy;    /* 1: a log-energy column before the mel columns (Kaldi) */
+    int use_energy;    /* 1: a log-energy column before the mel columns (Kaldi); with n_ceps
+                          the log energy replaces c0 */
     int norm;          /* WMEL_NORM_WHOLE / NONE / PER_FEATURE / MEAN_VAR */
     int valid;         /* WMEL_VALID_* */
     int stack;         /* 1..8: consecutive frames per output row (Seamless 2) */
@@ -580,7 +581,7 @@ typedef struct wmel_frontend_plan {
     int n_frames;        /* > 0: the output has exactly this many frames (before stacking):
                             later frames are not computed, missing ones are pad_value;
                             at most 2^20, and n_frames x the values of a frame ((n_mels +
-                            use_energy) x 2 with deltas x stack / stride) at most 2^26
+                            use_energy, or n_ceps) x 2 with deltas x stack / stride) at most 2^26
                             (256 MiB of float32) */
     int affine;          /* 1: x post_scale + post_shift on every frame after the
                             normalisation and the padding (AST, CLAP's dB x 10) */
