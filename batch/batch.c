@@ -219,6 +219,14 @@ static unsigned long long plan_fingerprint(const wmel_frontend_plan *pl)
             h *= 1099511628211ULL;
         }
     }
+    /* the cepstra, likewise only where they are set */
+    if (pl->n_ceps || pl->ceps_htk || pl->cepstral_lifter != 0.0) {
+        const int l = snprintf(buf, sizeof buf, "ceps%d;%d;%.17g;", pl->n_ceps, pl->ceps_htk, pl->cepstral_lifter);
+        for (int k = 0; k < l; k++) {
+            h ^= (unsigned char)buf[k];
+            h *= 1099511628211ULL;
+        }
+    }
     return h;
 }
 

@@ -274,7 +274,7 @@ static void wave_picture(FILE *f, const char *id, const char *what, const char *
 static float out_at(const wmel_frontend_plan *p, const float *x, size_t cols, size_t m, size_t t)
 {
     if (p->layout == WMEL_LAYOUT_MELS_FRAMES) return x[m * cols + t];
-    const size_t nc = (size_t)p->n_mels + (p->use_energy ? 1 : 0);
+    const size_t nc = p->n_ceps > 0 ? (size_t)p->n_ceps : (size_t)p->n_mels + (p->use_energy ? 1 : 0);
     return x[(t / (size_t)p->stack) * cols + (t % (size_t)p->stack) * nc + m];
 }
 
@@ -438,6 +438,12 @@ static int inspect_plan(inspect_job *j)
     inspect_opts *o = &j->o;
     wmel_frontend_plan plan;
     if (cli_fe_plan(&o->fe, &plan)) return 2; /* reported */
+    if (plan.n_ceps > 0) {
+        cli_msg("wmel: inspect: n_ceps %d: the plan's cepstra (Kaldi's MFCC) are not drawn stage by stage; inspect "
+                "the plan without them (--n-ceps 0) for the stages up to the log mel energies, and compute the "
+                "cepstra with wmel mel", plan.n_ceps);
+        return 2;
+    }
     char name[128];
     if (o->fe.preset) snprintf(name, sizeof name, "preset %s", o->fe.preset);
     else if (o->fe.plan_file) {

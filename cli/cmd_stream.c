@@ -137,7 +137,7 @@ int cmd_stream(int argc, char **argv)
         cli_msg("wmel: stream: %s", err);
         return 1;
     }
-    const int n_cols = plan.n_mels + plan.use_energy;
+    const int n_cols = plan.n_ceps > 0 ? plan.n_ceps : plan.n_mels + plan.use_energy;
     cli_npy_out npy;
     sink k = {n_cols, out ? NULL : stdout, out ? &npy : NULL, NULL, 0, 0, err, sizeof err};
     int rc = out ? cli_npy_out_open(&npy, out, err, sizeof err) : WMEL_OK;

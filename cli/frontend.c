@@ -48,7 +48,7 @@ static const char *const CLI_NAMES[WMEL_CLI_FE_OPTS] = {
     "--dither", "--dither-seed", "--raw-energy", "--exact-pad", "--pad-left", "--pad-right", "--pad-multiple",
     "--pad-mode", "--frame-span", "--window-offset", "--vtln-warp", "--vtln-low", "--vtln-high", "--htk-bank",
     "--lfr", "--stack-stride", "--stack-left", "--stack-tail", "--delta-win", "--cols-stacked",
-    "--linear-bins", "--first-bin", "--symmetric-bank", "--then-norm"};
+    "--linear-bins", "--first-bin", "--symmetric-bank", "--then-norm", "--n-ceps", "--cepstral-lifter", "--ceps-htk"};
 static const char *const LIB_NAMES[WMEL_CLI_FE_OPTS] = {
     "n_mels", "normalize", "window", "scale", "low_freq", "high_freq",
     "use_energy", "energy_floor", "legacy", "pad_to",
@@ -59,7 +59,7 @@ static const char *const LIB_NAMES[WMEL_CLI_FE_OPTS] = {
     "dither", "dither_seed", "raw_energy", "exact_pad", "pad_left", "pad_right", "pad_multiple",
     "pad_mode", "frame_span", "window_offset", "vtln_warp", "vtln_low", "vtln_high", "htk_bank",
     "lfr", "stack_stride", "stack_left", "stack_tail", "delta_win", "cols_stacked",
-    "linear_bins", "first_bin", "symmetric_bank", "then_norm"};
+    "linear_bins", "first_bin", "symmetric_bank", "then_norm", "n_ceps", "cepstral_lifter", "ceps_htk"};
 /* 1: a flag (no value). */
 static const unsigned char FLAG[WMEL_CLI_FE_OPTS] = {[6] = 1, [8] = 1, [12] = 1, [13] = 1, [41] = 1};
 /* 1: an option of the finish (after the frames the stream gives). */
@@ -341,7 +341,8 @@ const char *cli_fe_label(const cli_fe *f)
 
 size_t cli_fe_cols(const wmel_frontend_plan *plan)
 {
-    return (size_t)(plan->n_mels + plan->use_energy) * (plan->cols_stacked ? (size_t)plan->stack : 1u) *
+    const int w = plan->n_ceps > 0 ? plan->n_ceps : plan->n_mels + plan->use_energy; /* a frame's columns */
+    return (size_t)w * (plan->cols_stacked ? (size_t)plan->stack : 1u) *
            (plan->cols_stacked && plan->delta_win ? 2u : 1u);
 }
 
@@ -375,8 +376,9 @@ int cli_fe_colvec(const cli_fe *f, const wmel_frontend_plan *plan, double **v, s
         st = WMEL_ERR_INVALID_ARG;
         snprintf(err, err_len, "--cmvn %s: %s values per vector; the plan's per-column affine takes %zu (%s)",
                  cli_esc(f->cmvn), count, want,
-                 plan->cols_stacked ? "the stacked row's width: stack x (n_mels + use_energy), x 2 with deltas"
-                                    : "n_mels + use_energy, before stacking; a vector for the stacked rows (FunASR's "
+                 plan->cols_stacked ? "the stacked row's width: stack x the frame's columns (n_mels + use_energy, or "
+                                      "n_ceps), x 2 with deltas"
+                                    : "the frame's columns, n_mels + use_energy or n_ceps, before stacking; a vector for the stacked rows (FunASR's "
                                       "am.mvn) needs cols_stacked");
     } else if (st) {
         snprintf(err, err_len, "--cmvn: %s", why);

@@ -112,6 +112,9 @@ static const char MEL_HELP[] =
     "      --symmetric-bank B SpeechBrain's bank: each Hz triangle symmetric, its left half's width\n"
     "      --then-norm K      none|mean|mean_var: after normalize whole and the affine, each column's mean\n"
     "                         (and std, floored at norm-eps) over the valid frames (SpeechBrain's sentence norm)\n"
+    "      --n-ceps N         Kaldi's MFCC: N cepstra (1..n_mels) of the log mels in their place\n"
+    "      --cepstral-lifter Q  the cepstra's lifter 1 + Q/2 sin(pi i / Q) (Kaldi's 22; 0: none)\n"
+    "      --ceps-htk B       Kaldi's htk_compat order: c0 (or the energy) last\n"
     "      --lfr M/N          LFR: rows of M frames every N, (M-1)/2 copies of frame 0 first, last frame after\n"
     "      --stack-stride N   frames from one row to the next (0: the stack)\n"
     "      --stack-left L     copies of frame 0 before it (LFR's (M-1)/2)\n"
@@ -199,6 +202,7 @@ static const char BATCH_HELP[] =
     "      --frame-span N, --window-offset N  as for mel\n"
     "      --vtln-warp W, --vtln-low F, --vtln-high F, --htk-bank B  as for mel\n"
     "      --linear-bins B, --first-bin K, --symmetric-bank B, --then-norm K  as for mel\n"
+    "      --n-ceps N, --cepstral-lifter Q, --ceps-htk B  as for mel\n"
     "      --lfr, --stack-stride, --stack-left, --stack-tail, --delta-win, --cols-stacked  as for mel\n"
     "      --cmvn FILE        as for mel (recorded in job.json)\n"
 

@@ -423,6 +423,11 @@ const cli_frontend *cli_frontend_of_plan(const wmel_frontend_plan *plan, const c
         p->mel_scale == WMEL_MEL_SLANEY ? "Slaney" : p->mel_scale == WMEL_MEL_KALDI ? "Kaldi" : p->mel_scale == WMEL_MEL_HTK ? "HTK" : "TF",
         p->n_mels, NUM(p->low_freq), NUM(p->high_freq > 0 ? p->high_freq : p->sample_rate / 2.0 + p->high_freq), lg,
         p->use_energy ? " (+ log energy)" : "");
+    if (p->n_ceps > 0)
+        add(b->summary, sizeof b->summary, &k, " -> %d cepstra (Kaldi's DCT-II%s%s%s)", p->n_ceps,
+            p->cepstral_lifter > 0 ? ", lifter " : "", p->cepstral_lifter > 0 ? NUM(p->cepstral_lifter) : "",
+            p->use_energy ? (p->ceps_htk ? ", the log energy last" : ", the log energy as c0")
+                          : p->ceps_htk ? ", c0 x sqrt(2) last" : "");
     if (brief[0]) add(b->summary, sizeof b->summary, &k, " -> %s", brief);
     if (p->delta_win) add(b->summary, sizeof b->summary, &k, " -> deltas (win %d)", p->delta_win);
     if (p->stack > 1) add(b->summary, sizeof b->summary, &k, " -> %d frames a row%s", p->stack, stride_text(p));
@@ -608,6 +613,7 @@ int cli_clip_stats(const cli_frontend *fe, cli_clip *clip, char *err, size_t err
         return WMEL_OK;
     }
     if (p->norm != WMEL_NORM_PER_FEATURE && p->norm != WMEL_NORM_MEAN_VAR && p->norm != WMEL_NORM_WHOLE) return WMEL_OK;
+    if (p->n_ceps > 0) return WMEL_OK; /* the statistics are the cepstra's, after the stages' log */
     const size_t nv = clip->n_valid, nc = (size_t)clip->n_mels + (p->use_energy ? 1 : 0);
     int rc;
     if (nv <= WMEL_REF_STATS_FRAMES) {

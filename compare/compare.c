@@ -184,7 +184,7 @@ static double percentile(const cli_cmp_src *s, size_t n, double p)
 
 /* (n_mels, n_frames) from the source's layout, each step said: a leading batch axis of 1
  * dropped, stacked rows of k frames (seamless: 2) unstacked, (n_frames, n_mels) transposed.
- * n_mels: the output's columns (a plan's use_energy + n_mels). */
+ * n_mels: the output's columns (a plan's use_energy + n_mels, or its n_ceps). */
 static int orient(cli_cmp_src *s, int n_mels, int whisper, int k, cli_cmp_notes *ns, const char *name,
                   char *err, size_t err_len)
 {
@@ -432,7 +432,7 @@ static int align(cli_cmp_src *a, cli_cmp_src *b, const cli_cmp_opts *o, cli_cmp_
 {
     const wmel_frontend_plan *p = o->plan;
     int whisper = !p && !strcmp(o->frontend, "whisper"), k = p ? p->stack : !strcmp(o->frontend, "seamless") ? 2 : 0;
-    int nc = p ? p->n_mels + (p->use_energy ? 1 : 0) : o->n_mels;
+    int nc = p ? (p->n_ceps > 0 ? p->n_ceps : p->n_mels + (p->use_energy ? 1 : 0)) : o->n_mels;
     for (int i = 0; i < o->pre.n; i++) cli_cmp_note(ns, "%s", o->pre.text[i]);
     if (orient(a, nc, whisper, k, ns, "A", err, err_len) || orient(b, nc, whisper, k, ns, "B", err, err_len) ||
         reconcile_frames(a, b, whisper, p, ns, err, err_len))

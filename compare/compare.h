@@ -54,7 +54,7 @@ typedef struct cli_cmp_opts {
     const char *frontend;   /* "whisper", "nemo", "nemo-legacy", "kaldi", "seamless": whose rules align;
                                with plan: the plan's name, said in the summary */
     const wmel_frontend_plan *plan; /* NULL: frontend's rules; else any plan: its layout (columns =
-                               use_energy + n_mels, frames stacked `stack` a row, frames_mels or
+                               use_energy + n_mels (or n_ceps), frames stacked `stack` a row, frames_mels or
                                mels_frames) and axes, its units taken as they are */
     const char *axes;       /* the front-end whose filter centres and frame times label the output */
     int n_mels;

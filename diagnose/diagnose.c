@@ -236,13 +236,15 @@ static score spread(dg *d, const state *a, int ba, const state *b, int bb)
     return r;
 }
 
-/* The mel row of an output column (-1: the log energy), through stacking and deltas. */
+/* The mel row of an output column (-1: the log energy), through stacking and deltas; a
+   cepstra plan's (n_ceps) the cepstrum's index. */
 static int col_mel(const wmel_frontend_plan *p, size_t col)
 {
-    size_t w0 = (size_t)p->n_mels + (p->use_energy ? 1 : 0), per = w0 * (p->delta_win ? 2 : 1);
+    const int ceps = p->n_ceps > 0;
+    size_t w0 = ceps ? (size_t)p->n_ceps : (size_t)p->n_mels + (p->use_energy ? 1 : 0), per = w0 * (p->delta_win ? 2 : 1);
     size_t c = col % per;
     if (c >= w0) c -= w0;
-    if (p->use_energy) return c == 0 ? -1 : (int)c - 1;
+    if (p->use_energy && !ceps) return c == 0 ? -1 : (int)c - 1;
     return (int)c;
 }
 

@@ -390,7 +390,8 @@ WMEL_API const char *wmel_version(void);
  *   (mag_guard_mode), p^(power / 2), mel bank, log:
  *   WMEL_LOG10_CLAMP log10(max(m, guard)), WMEL_LOG_ADD ln(m + guard),
  *   WMEL_LOG_CLAMP ln(max(m, guard)), WMEL_LOG_NONE m.
- *   Columns: [energy if use_energy] then the n_mels mel values.
+ *   Columns: [energy if use_energy] then the n_mels mel values (n_ceps > 0: the n_ceps
+ *   cepstra of "Cepstra" below in their place).
  * Then over the clip: valid frames (WMEL_VALID_HOP: n / hop, the rest set to 0 and left
  * out of the statistics, as current NeMo; WMEL_VALID_END, _CEIL, _BUT_LAST likewise;
  * n_frames caps them), normalisation (norm,
@@ -582,7 +583,8 @@ typedef struct wmel_frontend_plan {
     int n_mels;        /* 1..512 */
     int power;         /* 2: power spectrum, 1: magnitude */
     int log;           /* WMEL_LOG* */
-    int use_energy;    /* 1: a log-energy column before the mel columns (Kaldi) */
+    int use_energy;    /* 1: a log-energy column before the mel columns (Kaldi); with n_ceps
+                          the log energy replaces c0 */
     int norm;          /* WMEL_NORM_WHOLE / NONE / PER_FEATURE / MEAN_VAR */
     int valid;         /* WMEL_VALID_* */
     int stack;         /* 1..8: consecutive frames per output row (Seamless 2) */
@@ -604,7 +606,7 @@ typedef struct wmel_frontend_plan {
     int n_frames;        /* > 0: the output has exactly this many frames (before stacking):
                             later frames are not computed, missing ones are pad_value;
                             at most 2^20, and n_frames x the values of a frame ((n_mels +
-                            use_energy) x 2 with deltas x stack / stride) at most 2^26
+                            use_energy, or n_ceps) x 2 with deltas x stack / stride) at most 2^26
                             (256 MiB of float32) */
     int affine;          /* 1: x post_scale + post_shift on every frame after the
                             normalisation and the padding (AST, CLAP's dB x 10) */
@@ -671,7 +673,30 @@ typedef struct wmel_frontend_plan {
                             (torchaudio Spectrogram, Kaldi's spectrogram); mel_scale, mel_norm,
                             low_freq, high_freq, vtln_* and the bank's bank_flags are unused */
     int first_bin;       /* linear_bins: the first bin, 0 .. n_fft / 2 (0 without linear_bins) */
+    /* Appended fields (cepstra: Kaldi's MFCC); 0 keeps the behaviour before them. See
+       "Cepstra" below. */
+    int n_ceps;          /* 0: no DCT; 1..n_mels: the frame's columns are n_ceps cepstra, Kaldi's
+                            MFCC of the log mel energies (needs a mel bank and a log) */
+    int ceps_htk;        /* n_ceps: 1: Kaldi's htk_compat: c0 (or the energy) moved last, c0
+                            times sqrt(2) without use_energy; 0: Kaldi's default order */
+    double cepstral_lifter; /* n_ceps: Q >= 0, finite (0: none): cepstrum i times
+                            1 + Q / 2 sin(pi i / Q) (Kaldi's cepstral_lifter, 22 by default) */
 } wmel_frontend_plan;
+
+/* Cepstra (n_ceps > 0). Each frame's log mel energies l[0 .. N) (N = n_mels, the plan's log:
+ * Kaldi's is WMEL_LOG_CLAMP with guard FLT_EPSILON) become, in double,
+ *   c[k] = sum_j D[k][j] l[j], D[0][j] = sqrt(1 / N), D[k][j] = sqrt(2 / N) cos(pi / N (j + 0.5) k)
+ * for k = 0 .. n_ceps - 1 (Kaldi's ComputeDctMatrix: the orthonormal DCT-II), then
+ * c[k] *= 1 + Q / 2 sin(pi k / Q) when cepstral_lifter Q > 0, then with use_energy c[0] is
+ * replaced by the log energy (the energy column's value: energy_floor, energy_windowed as
+ * there), and with ceps_htk the columns are c[1 .. n_ceps), then c[0] (times sqrt(2) without
+ * use_energy). The frame has n_ceps columns (the energy is not a column of its own): the
+ * valid frames, the normalisation, padding, the affine, deltas and stacking then treat
+ * them as they treat mel columns. Kaldi compute-mfcc-feats, kaldi-native-fbank's Mfcc and
+ * torchaudio.compliance.kaldi.mfcc are WMEL_FRONTEND_KALDI's plan with n_ceps 13,
+ * n_mels 23, cepstral_lifter 22 (and use_energy 1, energy_floor 0 for kaldi-native-fbank's
+ * defaults); lhotse's Mfcc the preset lhotse-mfcc. n_ceps needs a mel bank (not linear_bins)
+ * and a log (not WMEL_LOG_NONE): the cepstrum of a log spectrum. */
 
 /* Stacking, deltas (the fields above). After the finish (normalisation, padding, the affine
  * and the per-column affine unless cols_stacked) the plan has T frames of w columns
@@ -951,8 +976,8 @@ WMEL_API wmel_ctx *wmel_create_plan(const wmel_params *p, const wmel_frontend_pl
  * x col_scale[c] + col_shift[c] (in double, one rounding to float32), after the plan's own
  * affine: CLVP's division by mel_norms (scale 1 / mel_norms), Gemma's per-bin mean and
  * stddev, CMVN from Kaldi statistics (FireRedASR: shift -mean / std, scale 1 / std), NeMo's
- * fixed_mean / fixed_std. n_cols = n_mels + use_energy (a plan with cols_stacked: the output
- * row's width, stack (n_mels + use_energy), x 2 with deltas: the vectors then apply to each
+ * fixed_mean / fixed_std. n_cols = n_mels + use_energy, or n_ceps (a plan with cols_stacked:
+ * the output row's width, stack n_cols, x 2 with deltas: the vectors then apply to each
  * output row after the deltas and the stacking, FunASR's am.mvn; wmel_cmvn_load reads both
  * kinds of file); the vectors are copied. The
  * vectors live outside the plan (a plain value) and are fixed for the ctx's life, which
@@ -1032,7 +1057,7 @@ WMEL_API int wmel_features(wmel_ctx *ctx, const float *pcm, size_t n_samples, fl
  *   power    [n_fft/2 + 1][n_frames]  |DFT|^power, a direct n_fft-point DFT in double
  *   mel      [n_mels][n_frames]       the dense mel bank @ power
  *   logmel   [n_cols][n_frames]       the plan's log (n_cols = n_mels + use_energy, the
- *                                    energy first)
+ *                                    energy first; before the cepstra of n_ceps)
  * The clip-wide steps (valid frames, normalisation, stacking, layout) follow the plan's
  * documented rules from logmel. Any geometry (Whisper's too). Slow by design.
  * Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_INVALID_ARG (a plan field, step 0, a frame past

@@ -127,7 +127,7 @@ EMSCRIPTEN_KEEPALIVE jsstream *wmeljs_stream(wmel_ctx *c, char *msg, size_t cap)
         return NULL;
     }
     int st = wmel_ctx_plan(c, &plan);
-    j->n_cols = (size_t)plan.n_mels + (plan.use_energy ? 1 : 0);
+    j->n_cols = plan.n_ceps > 0 ? (size_t)plan.n_ceps : (size_t)plan.n_mels + (plan.use_energy ? 1 : 0);
     if (st == WMEL_OK) j->s = wmel_stream_create(c, 0, on_frames, j, &st);
     if (!j->s) {
         free(j);
@@ -179,7 +179,7 @@ EMSCRIPTEN_KEEPALIVE int wmeljs_info(const wmel_ctx *c, int *out)
     out[2] = plan.frame_length;
     out[3] = plan.n_fft;
     out[4] = plan.n_mels;
-    out[5] = plan.n_mels + (plan.use_energy ? 1 : 0);
+    out[5] = plan.n_ceps > 0 ? plan.n_ceps : plan.n_mels + (plan.use_energy ? 1 : 0);
     out[6] = plan.layout;
     out[7] = plan.stack;
     return WMEL_OK;

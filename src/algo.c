@@ -63,7 +63,7 @@ int wmel__plan_compile(const wmel_frontend_plan *p, const wmel_algo *algo, wmel_
     if (!fe) return WMEL_ERR_NO_MEMORY;
     fe->p = *p;
     fe->n_bins = WMEL_N_BINS;
-    fe->n_cols = p->n_mels;
+    fe->n_cols = fe->n_raw = p->n_mels;
     fe->off = -WMEL_PAD; /* frame t reads [160 t - 200, 160 t + 200) */
     fe->algo = &wmel__algo_pfa400;
     fe->pfa400 = wmel__aligned_alloc(sizeof *fe->pfa400);

@@ -189,7 +189,7 @@ wmel_long *wmel_long_create(wmel_ctx *ctx, size_t mem_bytes, int *status)
         rc = wmel_ctx_plan(ctx, &l->p);
     }
     if (rc == WMEL_OK) {
-        l->nc = (size_t)l->p.n_mels + (size_t)(l->p.use_energy != 0);
+        l->nc = wmel__fe_width(&l->p);
         l->norm = l->p.norm == WMEL_NORM_PER_FEATURE || l->p.norm == WMEL_NORM_MEAN_VAR ? NORM_STATS
                   : l->p.norm == WMEL_NORM_WHOLE                                       ? NORM_MAX
                                                                                        : NORM_OFF;

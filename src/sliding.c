@@ -65,7 +65,7 @@ struct wmel_sliding {
     const wmel_fe *fe;
     const wmel_algo *algo;
     const wmel_slide_out *so;
-    size_t rows;            /* the plan's columns (n_mels + use_energy) */
+    size_t rows;            /* the plan's columns (wmel__fe_width) */
     float *pcm;             /* samples [p_off, p_off + p_len) of pcm[p_cap] */
     size_t p_off, p_len, p_cap;
     int fm;                 /* a frames x mels plan: the cache is [c_cap][rows] */

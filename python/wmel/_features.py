@@ -45,7 +45,8 @@ _CAPS = (("mel_scale", "str"), ("mel_norm", "str"), ("empty_filters", "bool"), (
          ("lfr", "str"), ("stack_stride", "int"), ("stack_left", "int"), ("stack_tail", "str"),
          ("delta_win", "int"), ("cols_stacked", "bool"),
          ("linear_bins", "bool"), ("first_bin", "int"), ("symmetric_bank", "bool"),
-         ("then_norm", "str"))
+         ("then_norm", "str"),
+         ("n_ceps", "int"), ("cepstral_lifter", "num"), ("ceps_htk", "bool"))
 _CAP_NAMES = tuple(k for k, _ in _CAPS)
 
 
@@ -178,6 +179,9 @@ def frontend_plan(frontend: str | None = None, n_mels=None, *, normalize=None, w
     appended before stacking), cols_stacked (the per-column affine on the stacked rows).
     linear_bins (True: no mel bank, the columns are the FFT bins first_bin .. first_bin +
     n_mels - 1 themselves), first_bin.
+    n_ceps (1 .. n_mels: Kaldi's MFCC, the first n_ceps cepstra of the log mel energies in
+    place of the columns; use_energy puts the log energy in c0), cepstral_lifter (Kaldi's Q,
+    22; 0: none), ceps_htk (True: Kaldi's htk_compat order, c0 last).
     plan: a preset's name, a plan's JSON file or a dict (plan_from) to start from in place
     of frontend's preset; the options given then change it."""
     if plan is not None:

@@ -398,11 +398,11 @@ def lifter_coeffs(num_ceps: int, q: float) -> np.ndarray:
 
 
 class OnlineMfcc(_Online):
-    """kaldi_native_fbank.OnlineMfcc: Kaldi's MFCC. libwmel computes the mel energies (float64,
-    rounded once to float32) and the log energy; here, in float64: ln(max(m, FLT_EPSILON)),
-    Kaldi's DCT-II (ComputeDctMatrix) keeping num_ceps, the lifter 1 + L/2 sin(pi i / L), C0
-    replaced by the log energy when use_energy, htk_compat's order and sqrt(2); one rounding
-    to float32. The same interface as OnlineFbank."""
+    """kaldi_native_fbank.OnlineMfcc: Kaldi's MFCC, all of it in libwmel's plan (n_ceps): the
+    mel energies, ln(max(m, FLT_EPSILON)) (htk_mode: the energies floored at 1 first), Kaldi's
+    DCT-II (ComputeDctMatrix) keeping num_ceps, the lifter 1 + L/2 sin(pi i / L), C0 replaced
+    by the log energy when use_energy, htk_compat's order and sqrt(2), in float64 with one
+    rounding to float32. The same interface as OnlineFbank."""
 
     def __init__(self, opts: MfccOptions):
         if not isinstance(opts, MfccOptions):
@@ -417,30 +417,13 @@ class OnlineMfcc(_Online):
         _debug_mel(opts)
         self._sr, self._L, self._H, self._snip = sr, L, H, snip
         self._shift_s = float(opts.frame_opts.frame_shift_ms) / 1000.0
-        self._energy = bool(opts.use_energy)
-        self._htk = bool(opts.htk_compat)
-        self._ctx_cols = nb + int(self._energy)
-        self._dim = nc
-        self._m = (dct_matrix(nc, nb) * lifter_coeffs(nc, float(opts.cepstral_lifter))[:, None]).T
+        self._dim = self._ctx_cols = nc
         self._ctx = _plan_ctx(plan)
-        self._floor = htk_rows(opts, mfcc=True)[0]
-        self._rows = (2, int(self._energy), int(self._htk), self._floor, 0.0,
-                      np.ascontiguousarray(self._m, np.float64), nc)
+        self._rows = (0, 0, 0, 0.0, 0.0)   # the plan's cepstra as they are
         self._start()
 
-    def _post(self, rows):
-        e = int(self._energy)
-        mel = np.log(np.maximum(rows[:, e:].astype(np.float64), self._floor))
-        c = mel @ self._m
-        if self._energy:
-            c[:, 0] = rows[:, 0]
-        if self._htk:
-            c0 = c[:, :1] * (1.0 if self._energy else math.sqrt(2.0))
-            c = np.concatenate([c[:, 1:], c0], axis=1)
-        return c.astype(np.float32)
-
     def _block(self, x):
-        return self._post(plan_features(self._ctx, x))
+        return plan_features(self._ctx, x)
 
 
 class OnlineWhisperFbank(_Online):

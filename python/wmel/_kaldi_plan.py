@@ -136,8 +136,8 @@ def _mel_plan(mo: MelBanksOptions, plan: dict, what="mel_opts", fo=None, vtln_wa
 
 
 def fbank_plan(opts, *, mfcc=False, vtln_warp=1.0) -> tuple:
-    """(plan, geometry) of FbankOptions (or of MfccOptions with mfcc=True: the mel energies,
-    LOG_NONE, and the energy column when use_energy); vtln_warp: the VTLN factor of the
+    """(plan, geometry) of FbankOptions (or of MfccOptions with mfcc=True: the cepstra, n_ceps
+    with Kaldi's lifter and htk_compat order, the log energy in c0 when use_energy); vtln_warp: the VTLN factor of the
     original's Compute(..., vtln_warp, ...) (its mel bank for that factor).
     geometry: (sr, L, H, n_fft, snip)."""
     check_types(opts)
@@ -163,9 +163,10 @@ def fbank_plan(opts, *, mfcc=False, vtln_warp=1.0) -> tuple:
     plan["energy_windowed"] = int(use_energy and not opts.raw_energy)
     plan["energy_floor"] = max(float(opts.energy_floor), 0.0) if use_energy else 0.0
     htk = bool(mo.htk_mode)
-    if mfcc:
-        plan["log"] = _LOG_NONE
-        plan["power"] = 2
+    if mfcc:  # the cepstra in the plan: ln(max(m, FLT_EPSILON)) (htk_mode: floored at 1 first)
+        plan.update(log=_LOG_CLAMP, log_guard=1.0 if htk else FLT_EPS, power=2,
+                    n_ceps=int(opts.num_ceps), cepstral_lifter=float(opts.cepstral_lifter),
+                    ceps_htk=int(bool(opts.htk_compat)))
     else:
         plan["power"] = 2 if opts.use_power else 1
         if not opts.use_log_fbank:
@@ -186,15 +187,12 @@ def fbank_plan(opts, *, mfcc=False, vtln_warp=1.0) -> tuple:
     return plan, (sr, L, H, n_fft, snip)
 
 
-def htk_rows(opts, *, mfcc=False) -> tuple:
-    """(floor, log_add_guard) that the online computers apply to the plan's mel values
-    (_wmel.Stream.set_rows): MFCC ln(max(m, floor)), floor 1 in htk_mode (its floor of the mel
-    energies, then FLT_EPSILON's) else FLT_EPSILON; fbank in htk_mode without the log (the mel
-    energies floored at 1) or with use_log_floor False (ln(max(m, 1) + eps)); otherwise the
-    plan's values as they are (0, 0)."""
+def htk_rows(opts) -> tuple:
+    """(floor, log_add_guard) that OnlineFbank applies to the plan's mel values
+    (_wmel.Stream.set_rows): in htk_mode without the log (the mel energies floored at 1) or with
+    use_log_floor False (ln(max(m, 1) + eps)); otherwise the plan's values as they are (0, 0).
+    (MFCC's floor is the plan's log guard: fbank_plan(mfcc=True).)"""
     htk = bool(opts.mel_opts.htk_mode)
-    if mfcc:
-        return (1.0 if htk else FLT_EPS), 0.0
     if not htk or (opts.use_log_fbank and opts.use_log_floor):
         return 0.0, 0.0
     return 1.0, (float(opts.eps) if opts.use_log_fbank else 0.0)

@@ -130,7 +130,7 @@ class Stream:
             self.n_mels = plan["n_mels"]
             ctx = _plan_ctx(plan, None if cols is None else _features._cols(plan, *cols))
             self._frames_first = plan["layout"] == _wmel.LAYOUT_FRAMES_MELS
-            self._cols = self.n_mels + plan["use_energy"]
+            self._cols = plan.get("n_ceps") or self.n_mels + plan["use_energy"]  # a frame's columns
         self._s = _wmel.Stream(ctx, padding)
 
     def _take(self, k: int) -> np.ndarray:

@@ -8,8 +8,8 @@ fbank and mfcc go through a libwmel plan (Kaldi's framing by index, DC removal, 
 window, float64 transform, Kaldi's mel bank with its empty filters kept as torchaudio keeps
 them, ln(max(m, FLT_EPSILON)), the log energy); spectrogram through a plan without a mel bank
 (linear_bins, first_bin 1: the log energy, then bins 1 .. n_fft / 2) where n_fft <= 512 and
-the samples are float32, numpy float64 otherwise; mfcc's DCT and lifter and subtract_mean are
-numpy float64. Under torch.vmap each clip's dither seed is clip_seed(seed, its indices).
+the samples are float32, numpy float64 otherwise; mfcc's DCT, lifter and htk_compat order in
+the plan too (n_ceps; numpy float64 for a lifter outside 0 .. 1e6); subtract_mean numpy float64. Under torch.vmap each clip's dither seed is clip_seed(seed, its indices).
 """
 from __future__ import annotations
 
@@ -155,6 +155,12 @@ def options(kind: str, kw: dict, n_channels: int, n_samples: int) -> dict:
                 energy_windowed=int(o["use_energy"] and not o["raw_energy"]),
                 energy_floor=o["energy_floor"] if o["use_energy"] else 0.0)
     plan.update(vtln)
+    # mfcc: the cepstra in the plan (the DCT, the lifter, the energy in c0, htk_compat's order,
+    # float64 and one rounding); a lifter the plans do not take (negative, past 1e6) in numpy
+    o["ceps_in_plan"] = mfcc and 0.0 <= o["cepstral_lifter"] <= 1e6
+    if o["ceps_in_plan"]:
+        plan.update(n_ceps=o["num_ceps"], cepstral_lifter=float(o["cepstral_lifter"]),
+                    ceps_htk=int(o["htk_compat"]))
     _window_dither(plan, o)
     if n_fft > 65536 or not _smooth(n_fft // 2):
         raise ValueError(f"round_to_power_of_two=False with frame_length {o['frame_length']} ms "
@@ -329,6 +335,9 @@ def compute(x: np.ndarray, o: dict) -> np.ndarray:
         elif kind == "fbank":
             if e and o["htk_compat"]:
                 out = np.concatenate([out[:, 1:], out[:, :1]], axis=1)
+            if not o["subtract_mean"]:
+                return out
+        elif o["ceps_in_plan"]:
             if not o["subtract_mean"]:
                 return out
         else:

@@ -33,6 +33,7 @@ static const plan_field PLAN_FIELDS[] = {
     PF_I(stack_stride), PF_I(stack_left), PF_I(stack_tail), PF_I(delta_win), PF_I(cols_stacked),
     PF_D(stack_fill),
     PF_I(linear_bins), PF_I(first_bin),
+    PF_I(n_ceps), PF_I(ceps_htk), PF_D(cepstral_lifter),
 };
 #define N_PLAN_FIELDS (sizeof PLAN_FIELDS / sizeof PLAN_FIELDS[0])
 

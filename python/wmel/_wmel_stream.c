@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { WMEL_FE_MAX_MELS_PY = 512 }; /* the plans' most mel bins (fe.h's WMEL_FE_MAX_MELS) */
 
 /* Stream(ctx, padding): wmel_stream_* with the frames collected in a growing buffer
  * [n_mels][cap] until take() hands them over. */
@@ -22,10 +21,9 @@ typedef struct {
     size_t cap, n_pend;
     size_t emitted;        /* frames handed over so far */
     /* push_rows' finishing of each frame (set_rows): wmel.kaldi's online computers */
-    int rkind;             /* 0: the frame's values as they are; 1: fbank; 2: MFCC */
-    int renergy, rhtk, rlog_add, rnc;
-    double rfloor, rguard, rc0;
-    double *rm;            /* MFCC: [n_mels][rnc], the DCT with the lifter */
+    int rkind;             /* 0: the frame's values as they are (MFCC: the plan's cepstra); 1: fbank */
+    int renergy, rhtk, rlog_add;
+    double rfloor, rguard;
 } StreamObject;
 
 static int stream_push_fn(void *s, const float *pcm, size_t n) { return wmel_stream_push(s, pcm, n); }
@@ -68,7 +66,7 @@ static PyObject *Stream_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
     self->ctx = Py_NewRef(ctx_o);
     wmel_frontend_plan plan;
     wmel_ctx_plan(((CtxObject *)ctx_o)->ctx, &plan);
-    self->n_mels = plan.n_mels + plan.use_energy; /* the values of a frame */
+    self->n_mels = plan.n_ceps > 0 ? plan.n_ceps : plan.n_mels + plan.use_energy; /* the values of a frame */
     int st = WMEL_OK;
     self->s = wmel_stream_create(((CtxObject *)ctx_o)->ctx, (size_t)padding, stream_sink, self, &st);
     if (!self->s) {
@@ -84,7 +82,6 @@ static void Stream_dealloc(PyObject *self)
     StreamObject *o = (StreamObject *)self;
     wmel_stream_destroy(o->s);
     free(o->pend);
-    free(o->rm);
     Py_XDECREF(o->ctx);
     freefunc f = (freefunc)PyType_GetSlot(tp, Py_tp_free);
     f(self);
@@ -150,56 +147,30 @@ static PyObject *Stream_take(PyObject *s, PyObject *args)
     return PyLong_FromSize_t(k);
 }
 
-/* set_rows(kind, energy, htk, floor, log_add_guard, matrix=None, nc=0): how push_rows finishes
- * each frame [energy?, m_0 .. m_{n-1}] (the plan's values, float32) into a row, in double,
- * rounded once to float32:
- *   kind 0: the values as they are (dim = the plan's columns);
+/* set_rows(kind, energy, htk, floor, log_add_guard): how push_rows finishes each frame
+ * [energy?, m_0 .. m_{n-1}] (the plan's values, float32) into a row, in double, rounded once
+ * to float32:
+ *   kind 0: the values as they are (dim = the plan's columns; MFCC: its cepstra, n_ceps);
  *   kind 1 (fbank): the mel values max(m, floor) (floor > 0), then ln(. + log_add_guard) when
- *           log_add_guard > 0; htk: the energy column moved last;
- *   kind 2 (MFCC): c_j = sum_i ln(max(m_i, floor)) matrix[i][j] (matrix: float64 [n][nc]);
- *           energy: c_0 = the log energy; htk: c_1 .. c_{nc-1}, c_0 x sqrt(2) (without energy). */
+ *           log_add_guard > 0; htk: the energy column moved last. */
 static PyObject *Stream_set_rows(PyObject *s, PyObject *args)
 {
     StreamObject *self = (StreamObject *)s;
-    int kind, energy, htk, nc = 0;
+    int kind, energy, htk;
     double floor_, guard;
-    PyObject *m_o = Py_None;
-    if (!PyArg_ParseTuple(args, "iiidd|Oi:set_rows", &kind, &energy, &htk, &floor_, &guard, &m_o, &nc))
-        return NULL;
+    if (!PyArg_ParseTuple(args, "iiidd:set_rows", &kind, &energy, &htk, &floor_, &guard)) return NULL;
     const int nm = self->n_mels - (energy ? 1 : 0);
-    if (kind < 0 || kind > 2 || (energy | 1) != 1 || (htk | 1) != 1 || !(floor_ >= 0.0) || !(guard >= 0.0) ||
-        nm < 1 || (kind == 2 && (nc < 1 || nc > nm || m_o == Py_None))) {
-        PyErr_SetString(PyExc_ValueError, "set_rows: kind 0..2, energy and htk 0 or 1, floor and guard >= 0, "
-                                          "MFCC: a matrix and 1 <= nc <= the mel bins");
+    if (kind < 0 || kind > 1 || (energy | 1) != 1 || (htk | 1) != 1 || !(floor_ >= 0.0) || !(guard >= 0.0) ||
+        nm < 1) {
+        PyErr_SetString(PyExc_ValueError, "set_rows: kind 0 or 1, energy and htk 0 or 1, floor and guard >= 0");
         return NULL;
     }
-    double *m = NULL;
-    if (kind == 2) {
-        Py_buffer b;
-        if (PyObject_GetBuffer(m_o, &b, PyBUF_C_CONTIGUOUS) < 0) return NULL;
-        if ((size_t)b.len != sizeof(double) * (size_t)nm * (size_t)nc) {
-            PyBuffer_Release(&b);
-            PyErr_Format(PyExc_ValueError, "set_rows: the matrix must hold %d x %d float64 values", nm, nc);
-            return NULL;
-        }
-        m = malloc((size_t)b.len);
-        if (!m) {
-            PyBuffer_Release(&b);
-            return PyErr_NoMemory();
-        }
-        memcpy(m, b.buf, (size_t)b.len);
-        PyBuffer_Release(&b);
-    }
-    free(self->rm);
-    self->rm = m;
     self->rkind = kind;
     self->renergy = energy;
     self->rhtk = htk;
     self->rfloor = floor_;
     self->rguard = guard;
     self->rlog_add = guard > 0.0;
-    self->rnc = kind == 2 ? nc : self->n_mels;
-    self->rc0 = energy ? 1.0 : 1.4142135623730951; /* sqrt(2) */
     Py_RETURN_NONE;
 }
 
@@ -211,32 +182,13 @@ static void finish_row(const StreamObject *o, const float *v, size_t stride, flo
         for (int c = 0; c < o->n_mels; c++) row[c] = v[(size_t)c * stride];
         return;
     }
-    if (o->rkind == 1) {
-        float *mel = row + (o->rhtk ? 0 : e);
-        for (int i = 0; i < nm; i++) {
-            double m = v[(size_t)(i + e) * stride];
-            if (o->rfloor > 0.0 && m < o->rfloor) m = o->rfloor;
-            mel[i] = (float)(o->rlog_add ? log(m + o->rguard) : m);
-        }
-        if (e) row[o->rhtk ? nm : 0] = v[0];
-        return;
-    }
-    double c[WMEL_FE_MAX_MELS_PY];
-    const int nc = o->rnc;
-    for (int j = 0; j < nc; j++) c[j] = 0.0;
+    float *mel = row + (o->rhtk ? 0 : e); /* kind 1 */
     for (int i = 0; i < nm; i++) {
         double m = v[(size_t)(i + e) * stride];
-        const double l = log(m > o->rfloor ? m : o->rfloor);
-        const double *mi = o->rm + (size_t)i * (size_t)nc;
-        for (int j = 0; j < nc; j++) c[j] += l * mi[j];
+        if (o->rfloor > 0.0 && m < o->rfloor) m = o->rfloor;
+        mel[i] = (float)(o->rlog_add ? log(m + o->rguard) : m);
     }
-    if (e) c[0] = v[0];
-    if (o->rhtk) {
-        for (int j = 1; j < nc; j++) row[j - 1] = (float)c[j];
-        row[nc - 1] = (float)(c[0] * o->rc0);
-    } else {
-        for (int j = 0; j < nc; j++) row[j] = (float)c[j];
-    }
+    if (e) row[o->rhtk ? nm : 0] = v[0];
 }
 
 /* push_rows(float32 samples, out, row0) -> k: pushes the samples (NaN or infinite ones raise
@@ -278,7 +230,7 @@ static PyObject *Stream_push_rows(PyObject *s, PyObject *args)
     self->busy = 0;
     PyBuffer_Release(&in);
     if (st) return wmelpy_raise_status(st, "push", NULL);
-    const size_t k = self->n_pend, dim = (size_t)(self->rkind == 2 ? self->rnc : self->n_mels);
+    const size_t k = self->n_pend, dim = (size_t)self->n_mels;
     if (!k) return PyLong_FromLong(0);
     Py_buffer out;
     if (wmelpy_get_out(out_o, &out, ((size_t)row0 + k) * dim) < 0) return NULL; /* the frames stay */

@@ -114,7 +114,10 @@ const wmel_fe_kernel *wmel__fe_kernel_for(int level);
 typedef struct wmel_fe {
     wmel_frontend_plan p;
     int n_bins;          /* n_fft / 2 + 1 */
-    int n_cols;          /* n_mels + use_energy */
+    int n_cols;          /* the frame's columns (wmel__fe_width: n_mels + use_energy, or n_ceps) */
+    int n_raw;           /* the columns a frame kernel writes: n_mels + use_energy (the log
+                            energy, then the log mels), which the cepstra (n_ceps) replace */
+    double *dct;         /* n_ceps: [n_ceps][n_mels] Kaldi's DCT matrix, the lifter folded in */
     long long off;       /* signal index of frame 0's first window sample */
     double *window;      /* [frame_length] */
     int *mel_lo, *mel_len, *mel_off; /* filter m covers bins [lo, lo + len) */
@@ -269,10 +272,25 @@ int wmel__fe_post_run(const struct wmel_fe *fe, const float *frames, size_t T, f
 /* Rows [r0, r1) (r1 clamped to the rows) of wmel__fe_post_run()'s output, the same values. */
 int wmel__fe_post_rows(const struct wmel_fe *fe, const float *frames, size_t T, float *out, size_t r0,
                        size_t r1);
+/* A frame's columns: n_ceps cepstra, else the log energy (use_energy) and the n_mels mels. */
+static inline size_t wmel__fe_width(const wmel_frontend_plan *p)
+{
+    return p->n_ceps > 0 ? (size_t)p->n_ceps : (size_t)p->n_mels + (size_t)(p->use_energy != 0);
+}
+/* The frames of a kernel (kern->frames) into vals in the caller's layout (fe.h:
+ * wmel_fe_frames_fn), then, with n_ceps, each frame's cepstra (wmel.h, "Cepstra") from
+ * the kernel's n_raw columns, which it writes past the n_cols x lanes values of vals:
+ * vals holds wmel__fe_vals_len() doubles. */
+size_t wmel__fe_vals_len(const struct wmel_fe *fe, const wmel_fe_kernel *kern);
+void wmel__fe_run_frames(const struct wmel_fe *fe, const wmel_fe_kernel *kern, const float *x, size_t n,
+                         size_t t0, int count, double *vals, void *scratch, size_t tbase, int by_col);
+/* One frame's cepstra: raw[0 .. n_raw) (the log energy first with use_energy, then the log
+ * mels) into c[0 .. n_ceps), in double. */
+void wmel__fe_ceps(const struct wmel_fe *fe, const double *raw, double *c);
 /* The per-column affine's length: n_cols, or with cols_stacked the output row's width. */
 static inline size_t wmel__fe_n_colvec(const wmel_frontend_plan *p)
 {
-    const size_t nc = (size_t)p->n_mels + (size_t)p->use_energy;
+    const size_t nc = wmel__fe_width(p);
     return p->cols_stacked ? nc * (p->delta_win ? 2u : 1u) * (size_t)p->stack : nc;
 }
 /* Output shape; WMEL_OK or a status (too short, overflow). */

@@ -41,6 +41,34 @@ static fe_out out_map(const wmel_fe *fe, float *out, size_t cols)
     return o;
 }
 
+size_t wmel__fe_vals_len(const wmel_fe *fe, const wmel_fe_kernel *kern)
+{
+    const size_t L = (size_t)kern->lanes;
+    return L * (size_t)fe->n_cols + (fe->p.n_ceps > 0 ? L * (size_t)fe->n_raw : 0);
+}
+
+void wmel__fe_run_frames(const wmel_fe *fe, const wmel_fe_kernel *kern, const float *x, size_t n, size_t t0,
+                         int count, double *vals, void *scratch, size_t tbase, int by_col)
+{
+    if (fe->p.n_ceps <= 0) {
+        kern->frames(fe, x, n, t0, count, vals, scratch, tbase, by_col);
+        return;
+    }
+    /* the kernel's log energy and log mels, [lane][n_raw], past the cepstra's place */
+    const int L = kern->lanes, nk = fe->n_cols;
+    double *raw = vals + (size_t)L * (size_t)nk;
+    kern->frames(fe, x, n, t0, count, raw, scratch, tbase, 0);
+    if (!by_col) {
+        for (int l = 0; l < count; l++) wmel__fe_ceps(fe, raw + (size_t)l * fe->n_raw, vals + (size_t)l * nk);
+        return;
+    }
+    double c[WMEL_FE_MAX_MELS];
+    for (int l = 0; l < L; l++) { /* every lane: those past count repeat the last frame */
+        if (l < count) wmel__fe_ceps(fe, raw + (size_t)l * fe->n_raw, c);
+        for (int k = 0; k < nk; k++) vals[(size_t)k * L + l] = c[k];
+    }
+}
+
 void wmel__fe_norm(const wmel_fe *fe, float *v, size_t len, const double *mean, const double *den, size_t ms)
 {
     (fe->kern ? fe->kern : wmel__fe_kernel_c())->norm(v, len, mean, den, ms);
@@ -640,7 +668,7 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
     wmel__populate_share(k->o.out, k->out_bytes, t, nt);
     const size_t sb = (kern->scratch(fe) + 63) & ~(size_t)63;
     const int by_col = k->o.cs != 1; /* columns x frames: each column's lanes side by side */
-    void *buf = wmel__aligned_alloc(sb + L * ncol * sizeof(double));
+    void *buf = wmel__aligned_alloc(sb + wmel__fe_vals_len(fe, kern) * sizeof(double));
     if (!buf) k->status[t] = WMEL_ERR_NO_MEMORY;
     double *vals = buf ? (double *)(void *)((char *)buf + sb) : NULL;
     for (size_t c; buf && (c = take(k, 0, k->chunks + k->tails)) < k->chunks + k->tails;) {
@@ -672,7 +700,7 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
                     for (size_t m = 0; m < ncol; m++) vals[by_col ? m * L + l : l * ncol + m] = src[m];
                 }
             } else {
-                kern->frames(fe, k->x, k->n, g0, (int)cnt, vals, buf, 0, by_col);
+                wmel__fe_run_frames(fe, kern, k->x, k->n, g0, (int)cnt, vals, buf, 0, by_col);
             }
             /* float32's range checked on the casts: a value rounds to an infinity exactly
                when wmel__fe_f32_ok() refuses it (out is unspecified on error) */

@@ -41,7 +41,7 @@
 typedef struct fe_work {
     const wmel_fe *fe;
     const wmel_fe_kernel *k;
-    void *buf;      /* the kernel's scratch, then lanes * n_cols doubles */
+    void *buf;      /* the kernel's scratch, then wmel__fe_vals_len() doubles */
     double *vals;
     size_t bytes;
 } fe_work;
@@ -51,7 +51,7 @@ static int work_init(fe_work *w, const wmel_fe *fe)
     w->fe = fe;
     w->k = fe->kern ? fe->kern : wmel__fe_kernel_c();
     const size_t sb = (w->k->scratch(fe) + 63) & ~(size_t)63;
-    w->bytes = sb + (size_t)w->k->lanes * (size_t)fe->n_cols * sizeof(double);
+    w->bytes = sb + wmel__fe_vals_len(fe, w->k) * sizeof(double);
     w->buf = wmel__aligned_alloc(w->bytes);
     if (!w->buf) return WMEL_ERR_NO_MEMORY;
     w->vals = (double *)(void *)((char *)w->buf + sb);
@@ -68,7 +68,7 @@ static int run_frames(fe_work *w, const float *x, size_t n, size_t t0, size_t co
     const int check = w->fe->p.log == WMEL_LOG_NONE;
     for (size_t f = 0; f < count; f += L) {
         const size_t cnt = count - f < L ? count - f : L;
-        w->k->frames(w->fe, x, n, t0 + f, (int)cnt, w->vals, w->buf, tbase, 0);
+        wmel__fe_run_frames(w->fe, w->k, x, n, t0 + f, (int)cnt, w->vals, w->buf, tbase, 0);
         if (check && !wmel__fe_f32_ok(w->vals, cnt * nc)) return WMEL_ERR_SAMPLE_RANGE;
         for (size_t l = 0; l < cnt; l++) {
             float *o = dst + (f + l) * ts;

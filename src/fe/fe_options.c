@@ -316,6 +316,28 @@ static int set_common(wmel_frontend_plan *plan, const char *name, const char *va
         plan->first_bin = i;
         return WMEL_OK;
     }
+    if (!strcmp(name, "n_ceps")) {
+        if (parse_int(value, 0, WMEL_FE_MAX_MELS, &i))
+            return wmel__fe_bad(msg, msg_len, "n_ceps %s: the cepstra a frame has (Kaldi's MFCC: the DCT of the log "
+                                              "mel energies), a whole number from 0 (none) to n_mels", v);
+        plan->n_ceps = i;
+        if (!i) plan->cepstral_lifter = 0.0, plan->ceps_htk = 0; /* the cepstra's options go with them */
+        return WMEL_OK;
+    }
+    if (!strcmp(name, "cepstral_lifter")) {
+        if (parse_num(value, &d) || !(d >= 0.0 && d <= 1e6))
+            return wmel__fe_bad(msg, msg_len, "cepstral_lifter %s: the cepstra's lifter Q, 0 (none) or a positive "
+                                              "number up to 1e6 (Kaldi's 22)", v);
+        plan->cepstral_lifter = d;
+        return WMEL_OK;
+    }
+    if (!strcmp(name, "ceps_htk")) {
+        if (parse_bool(value, &i))
+            return wmel__fe_bad(msg, msg_len, "ceps_htk %s: 1 or 0 (true: Kaldi's htk_compat order, c0 or the "
+                                              "energy last; false: first)", v);
+        plan->ceps_htk = i;
+        return WMEL_OK;
+    }
     if (!strcmp(name, "cols_stacked")) {
         if (parse_bool(value, &i)) return wmel__fe_bad(msg, msg_len, "cols_stacked %s: 1 or 0 (true or false)", v);
         plan->cols_stacked = i;
@@ -432,7 +454,7 @@ int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value,
                                  "preemph, sample_rate, frame_length, hop, n_fft, stack, framing, preemph_mode, log, "
                                  "valid, layout, dither, dither_seed, raw_energy, exact_pad, pad_left, pad_right, "
                                  "pad_multiple, pad_mode, frame_span, window_offset, vtln_warp, vtln_low, vtln_high, htk_bank, lfr, stack_stride, stack_left, "
-                                 "stack_tail, delta_win, cols_stacked, linear_bins, first_bin, symmetric_bank, then_norm)", name);
+                                 "stack_tail, delta_win, cols_stacked, linear_bins, first_bin, symmetric_bank, then_norm, n_ceps, cepstral_lifter, ceps_htk)", name);
     if (whisper)
         return wmel__fe_bad(msg, msg_len, "%s: not an option of the whisper front-end (it applies to nemo, kaldi or "
                                  "seamless)", name);

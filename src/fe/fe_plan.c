@@ -308,6 +308,34 @@ static int check_post(const wmel_frontend_plan *p, char *msg, size_t len)
     return WMEL_OK;
 }
 
+/* Cepstra (wmel.h: n_ceps, ceps_htk, cepstral_lifter): the DCT of the log mel energies. */
+static int check_ceps(const wmel_frontend_plan *p, char *msg, size_t len)
+{
+    if (!p->n_ceps) {
+        if (p->ceps_htk || p->cepstral_lifter != 0.0)
+            return wmel__fe_bad(msg, len, "%s: an option of the cepstra, which need n_ceps 1..n_mels (0: none)",
+                                p->ceps_htk ? "ceps_htk" : "cepstral_lifter");
+        return WMEL_OK;
+    }
+    if (p->n_ceps < 0 || p->n_ceps > p->n_mels)
+        return wmel__fe_bad(msg, len, "n_ceps %d: outside 0..n_mels (%d): the cepstra are the first n_ceps rows of "
+                            "the DCT of the n_mels log mel energies (0: no DCT)", p->n_ceps, p->n_mels);
+    if (p->linear_bins)
+        return wmel__fe_bad(msg, len, "n_ceps %d with linear_bins: the cepstra are the DCT of log mel energies, and "
+                            "linear_bins has no mel bank", p->n_ceps);
+    if (p->log == WMEL_LOG_NONE)
+        return wmel__fe_bad(msg, len, "n_ceps %d with log none: the cepstra are the DCT of the log mel energies; "
+                            "set log (Kaldi's: ln(max(m, FLT_EPSILON)), log clamp with log_guard 1.1920929e-07)",
+                            p->n_ceps);
+    if ((p->ceps_htk | 1) != 1)
+        return wmel__fe_bad(msg, len, "ceps_htk %d: must be 0 (Kaldi's order) or 1 (htk_compat: c0 last)",
+                            p->ceps_htk);
+    if (!(p->cepstral_lifter >= 0.0 && p->cepstral_lifter <= 1e6))
+        return wmel__fe_bad(msg, len, "cepstral_lifter %s: must be 0 (none) or a positive Q up to 1e6 (Kaldi's 22)",
+                            wmel__num(p->cepstral_lifter).s);
+    return WMEL_OK;
+}
+
 /* The linear spectrum (wmel.h: linear_bins, first_bin): no mel bank, the bins themselves. */
 static int check_linear(const wmel_frontend_plan *p, char *msg, size_t len)
 {
@@ -412,6 +440,8 @@ double wmel__fe_pre_affine_bound(const wmel_frontend_plan *p)
 {
     /* the log of a positive finite double lies within [-744.5, 709.8] (ln), [-323.4, 308.3] (log10) */
     double b = p->log == WMEL_LOG_NONE ? INFINITY : p->log == WMEL_LOG10_CLAMP ? 324.0 : 745.0;
+    if (p->n_ceps > 0) /* |c_k| <= lifter sqrt(2 / N) N max|l| (the log energy is within b) */
+        b *= (1.0 + 0.5 * p->cepstral_lifter) * sqrt(2.0 * p->n_mels);
     if (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR)
         b = p->norm_flags & WMEL_NORMF_MEAN_ONLY ? 2.0 * b : INFINITY; /* z-scores: no bound */
     else if (p->norm == WMEL_NORM_WHOLE) /* clamped at max - range, then (v + 4) / 4 */
@@ -447,10 +477,10 @@ static int check_caps(const wmel_frontend_plan *p, char *msg, size_t len)
     }
     if (p->n_frames) {
         const size_t S = (size_t)(p->stack_stride ? p->stack_stride : p->stack);
-        const size_t cols = ((size_t)p->n_mels + (size_t)p->use_energy) * (p->delta_win ? 2u : 1u);
+        const size_t cols = wmel__fe_width(p) * (p->delta_win ? 2u : 1u);
         const size_t per = (cols * (size_t)p->stack + S - 1) / S; /* values per frame, overlapping rows included */
         if ((size_t)p->n_frames * per > WMEL_FE_MAX_FIXED_VALUES)
-            return wmel__fe_bad(msg, len, "n_frames %d: %zu values a frame (n_mels + use_energy, x 2 with deltas, "
+            return wmel__fe_bad(msg, len, "n_frames %d: %zu values a frame (n_mels + use_energy or n_ceps, x 2 with deltas, "
                                 "x stack / stride) make %zu values; at most %zu (n_frames up to %zu here)",
                                 p->n_frames, per, (size_t)p->n_frames * per, WMEL_FE_MAX_FIXED_VALUES,
                                 WMEL_FE_MAX_FIXED_VALUES / per);
@@ -542,7 +572,8 @@ static int check(const wmel_frontend_plan *p, char *msg, size_t len)
     if (!(p->energy_floor >= 0.0 && isfinite(p->energy_floor)) || (p->energy_floor > 0.0 && p->energy_floor < DBL_MIN))
         return wmel__fe_bad(msg, len, "energy_floor %s: must be 0 (none) or finite and at least "
                             "2.2250738585072014e-308 (the smallest normal double)", wmel__num(p->energy_floor).s);
-    int rc = check_tail(p, msg, len);
+    int rc = check_ceps(p, msg, len);
+    if (!rc) rc = check_tail(p, msg, len);
     if (!rc) rc = check_linear(p, msg, len);
     return rc ? rc : check_caps(p, msg, len);
 }
@@ -588,8 +619,8 @@ int wmel_plan_cols_check(const wmel_frontend_plan *plan, const double *col_scale
     const size_t want = wmel__fe_n_colvec(plan);
     if (n_cols != want)
         return wmel__fe_bad(msg, msg_len, "n_cols %zu: the plan's per-column affine takes %zu values (%s)", n_cols, want,
-                            plan->cols_stacked ? "the stacked row's width: stack x (n_mels + use_energy), x 2 with deltas"
-                                               : "n_mels + use_energy, before stacking");
+                            plan->cols_stacked ? "the stacked row's width: stack x the frame's columns (n_mels + use_energy, or n_ceps), x 2 with deltas"
+                                               : "the frame's columns (n_mels + use_energy, or n_ceps), before stacking");
     for (size_t c = 0; c < n_cols; c++)
         for (int k = 0; k < 2; k++) {
             const double v = k ? col_shift[c] : col_scale[c];
@@ -706,7 +737,7 @@ int wmel__fe_is_whisper(const wmel_frontend_plan *p)
            p->layout == WMEL_LAYOUT_MELS_FRAMES && !p->bank_flags && !p->mag_guard_mode &&
            (!p->norm_flags || (p->norm_flags == WMEL_NORMF_FIXED_MAX && p->norm == WMEL_NORM_WHOLE)) &&
            !p->n_frames && !p->affine && p->norm_range == 0.0 && p->pad_value == 0.0 &&
-           p->dither == 0.0 && !p->linear_bins && !wmel__fe_post_on(p);
+           p->dither == 0.0 && !p->linear_bins && !p->n_ceps && !wmel__fe_post_on(p);
 }
 
 /* Whisper's geometry framed without the centre: frame t reads x[160 t, 160 t + 400), as many
@@ -813,7 +844,7 @@ void wmel__fe_post_shape(const wmel_frontend_plan *p, size_t T, size_t *rows, si
     const size_t S = (size_t)(p->stack_stride ? p->stack_stride : p->stack);
     const int drop = p->stack_tail == WMEL_STACK_TAIL_DROP || p->stack_tail == WMEL_STACK_TAIL_TRIM;
     *rows = drop ? T / (size_t)p->stack : (T + S - 1) / S;
-    *cols = ((size_t)p->n_mels + (size_t)p->use_energy) * (p->delta_win ? 2u : 1u) * (size_t)p->stack;
+    *cols = wmel__fe_width(p) * (p->delta_win ? 2u : 1u) * (size_t)p->stack;
 }
 
 size_t wmel__fe_computed(const wmel_frontend_plan *p, size_t n)
@@ -845,7 +876,7 @@ int wmel__fe_shape(const wmel_frontend_plan *p, size_t n, size_t *rows, size_t *
     if (p->framing == WMEL_FRAMES_SNIP && p->pad_mode == WMEL_PAD_REFLECT && n <= wmel__fe_reflect_reach(p))
         return WMEL_ERR_TOO_SHORT;
     const size_t f = wmel__fe_out_frames(p, n);
-    const size_t nc = (size_t)p->n_mels + (size_t)p->use_energy;
+    const size_t nc = wmel__fe_width(p);
     if (wmel__fe_post_on(p)) {
         wmel__fe_post_shape(p, f, rows, cols);
     } else if (p->layout == WMEL_LAYOUT_MELS_FRAMES) {
@@ -987,7 +1018,8 @@ int wmel__fe_compile(const wmel_frontend_plan *p, wmel_fe **out)
     if (!fe) return WMEL_ERR_NO_MEMORY;
     fe->p = *p;
     fe->n_bins = p->n_fft / 2 + 1;
-    fe->n_cols = p->n_mels + p->use_energy;
+    fe->n_cols = (int)wmel__fe_width(p);
+    fe->n_raw = p->n_mels + p->use_energy;
     fe->off = p->framing == WMEL_FRAMES_SNIP           ? (long long)p->window_offset - p->pad_left
               : p->framing == WMEL_FRAMES_KALDI_CENTER ? wmel__fe_kaldi_off(p)
                                                        : (long long)((p->n_fft - p->frame_length) / 2) - p->n_fft / 2;
@@ -1028,6 +1060,19 @@ int wmel__fe_compile(const wmel_frontend_plan *p, wmel_fe **out)
         memcpy(fe->mel_w + fe->mel_off[m], fe->dense + m * nb + fe->mel_lo[m],
                sizeof(double) * (size_t)fe->mel_len[m]);
     if ((rc = wmel__fft_init(&fe->fft, p->n_fft)) != WMEL_OK) goto fail;
+    if (p->n_ceps > 0) { /* Kaldi's ComputeDctMatrix, its rows times the lifter's coefficients */
+        rc = WMEL_ERR_NO_MEMORY;
+        fe->dct = malloc(sizeof(double) * (size_t)p->n_ceps * nm);
+        if (!fe->dct) goto fail;
+        const double q = p->cepstral_lifter;
+        for (int k = 0; k < p->n_ceps; k++) {
+            const double lift = q > 0.0 ? 1.0 + 0.5 * q * sin(PI * k / q) : 1.0;
+            for (size_t j = 0; j < nm; j++)
+                fe->dct[(size_t)k * nm + j] =
+                    lift * (k == 0 ? sqrt(1.0 / (double)nm)
+                                   : sqrt(2.0 / (double)nm) * cos(PI / (double)nm * ((double)j + 0.5) * k));
+        }
+    }
     *out = fe;
     return WMEL_OK;
 fail:
@@ -1046,10 +1091,32 @@ void wmel__fe_free(wmel_fe *fe)
     free(fe->mel_w);
     free(fe->dft_cos);
     free(fe->dft_sin);
+    free(fe->dct);
     free(fe->col_scale);
     free(fe->col_shift);
     wmel__fft_free(&fe->fft);
     free(fe);
+}
+
+/* ---- cepstra ---- */
+
+void wmel__fe_ceps(const wmel_fe *fe, const double *raw, double *c)
+{
+    const wmel_frontend_plan *p = &fe->p;
+    const int nm = p->n_mels, nk = p->n_ceps, e = p->use_energy;
+    const double *l = raw + e;
+    for (int k = 0; k < nk; k++) {
+        const double *d = fe->dct + (size_t)k * (size_t)nm;
+        double a = 0.0;
+        for (int j = 0; j < nm; j++) a += d[j] * l[j];
+        c[k] = a;
+    }
+    if (e) c[0] = raw[0]; /* Kaldi: the log energy in c0's place, after the lifter */
+    if (p->ceps_htk) { /* Kaldi's htk_compat: c0 last; without the energy, times sqrt(2) */
+        const double c0 = e ? c[0] : c[0] * sqrt(2.0);
+        for (int k = 0; k + 1 < nk; k++) c[k] = c[k + 1];
+        c[nk - 1] = c0;
+    }
 }
 
 /* ---- samples ---- */

@@ -149,6 +149,27 @@ static void ref_spectrum(const wmel_fe *fe, size_t nb, const double *fr, double 
     }
 }
 
+/* Stage 6b (n_ceps): the cepstra of the N log mels l (wmel.h, "Cepstra"), the DCT-II sum
+ * written out: c[k] = s_k sum_j l[j] cos(pi k (2 j + 1) / (2 N)), s_0 = 1 / sqrt(N),
+ * s_k = sqrt(2 / N); the lifter, the log energy e in c[0] (use_energy), HTK's order. */
+static void ref_ceps(const wmel_frontend_plan *p, const double *l, double e, double *c)
+{
+    const int N = p->n_mels, K = p->n_ceps;
+    for (int k = 0; k < K; k++) {
+        double acc = 0.0;
+        for (int j = 0; j < N; j++) acc += l[j] * cos(3.14159265358979323846 * k * (2 * j + 1) / (2.0 * N));
+        c[k] = acc * (k ? sqrt(2.0 / N) : 1.0 / sqrt((double)N));
+        if (p->cepstral_lifter > 0.0)
+            c[k] *= 1.0 + p->cepstral_lifter / 2.0 * sin(3.14159265358979323846 * k / p->cepstral_lifter);
+    }
+    if (p->use_energy) c[0] = e;
+    if (p->ceps_htk) {
+        const double first = p->use_energy ? c[0] : c[0] * 1.4142135623730950488;
+        memmove(c, c + 1, sizeof(double) * (size_t)(K - 1));
+        c[K - 1] = first;
+    }
+}
+
 /* Stage 6: mel bank and log, with the energy column first when asked for; mel (may be
  * NULL) receives the mel energies before the log, [nb][n_mels]. */
 static void ref_mel_log(const wmel_fe *fe, size_t nb, const double *spec, const double *energy,
@@ -156,9 +177,10 @@ static void ref_mel_log(const wmel_fe *fe, size_t nb, const double *spec, const 
 {
     const wmel_frontend_plan *p = &fe->p;
     const size_t nbins = (size_t)fe->n_bins, nc = (size_t)fe->n_cols;
+    double lm[WMEL_FE_MAX_MELS]; /* n_ceps: the frame's log mels before the DCT */
     for (size_t b = 0; b < nb; b++) {
-        double *o = feat + b * nc;
-        if (p->use_energy) *o++ = energy[b];
+        double *o = p->n_ceps > 0 ? lm : feat + b * nc;
+        if (p->use_energy && p->n_ceps <= 0) *o++ = energy[b];
         for (int m = 0; m < p->n_mels; m++) {
             double acc = 0.0;
             for (size_t k = 0; k < nbins; k++) acc += fe->dense[(size_t)m * nbins + k] * spec[b * nbins + k];
@@ -171,6 +193,7 @@ static void ref_mel_log(const wmel_fe *fe, size_t nb, const double *spec, const 
             }
             o[m] = acc;
         }
+        if (p->n_ceps > 0) ref_ceps(p, lm, p->use_energy ? energy[b] : 0.0, feat + b * nc);
     }
 }
 
@@ -356,7 +379,9 @@ int wmel_ref_plan_stages(const wmel_frontend_plan *plan, const float *pcm, size_
     for (size_t i = 0; i < n_samples; i++)
         if (!isfinite(pcm[i])) return WMEL_ERR_NOT_FINITE;
     wmel_fe *fe = NULL;
-    if ((rc = wmel__fe_compile(plan, &fe)) != WMEL_OK) return rc;
+    wmel_frontend_plan q = *plan; /* the stages end at the log: the cepstra (n_ceps) come after it */
+    q.n_ceps = 0, q.ceps_htk = 0, q.cepstral_lifter = 0.0;
+    if ((rc = wmel__fe_compile(&q, &fe)) != WMEL_OK) return rc;
     if (out->window) memcpy(out->window, fe->window, sizeof(double) * (size_t)plan->frame_length);
     const size_t fl = (size_t)plan->frame_length, nbins = (size_t)fe->n_bins, nc = (size_t)fe->n_cols;
     const size_t nm = (size_t)plan->n_mels;

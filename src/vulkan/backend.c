@@ -218,7 +218,7 @@ static int vk_init(wmel_ctx *ctx)
         st->off = -(long long)WMEL_PAD; /* wmel__signal_span: frame t at 160 t - 200 of the clip */
     } else {
         g.n_fft = p->n_fft, g.fl = p->frame_length, g.nbins = fe->n_bins, g.n_mels = p->n_mels;
-        g.n_cols = fe->n_cols;
+        g.n_cols = fe->n_raw; /* the frames' log energy and log mels (never a plan's cepstra) */
         g.nnz = p->n_mels ? fe->mel_off[p->n_mels - 1] + fe->mel_len[p->n_mels - 1] : 0;
         g.window = fe->window, g.cos = fe->dft_cos, g.sin = fe->dft_sin, g.melw = fe->mel_w;
         g.lo = fe->mel_lo, g.len = fe->mel_len, g.moff = fe->mel_off;
@@ -618,10 +618,23 @@ static void gen_emit(const vk_job *j, size_t t, const double *vals)
 static int vk_plan_frames(const wmel_ctx *ctx, const float *x, size_t n, size_t nf, double *vals)
 {
     vk_state *st = ctx->state;
+    const wmel_fe *fe = ctx->fe;
     const int ops[3] = {WMEL_OP_LOG_MEL, WMEL_OP_LOG_MEL_S16, WMEL_OP_LOG_MEL_BATCH};
-    if (st->pfa || !st->w || wmel__fe_dithered(&ctx->fe->p)) { /* the dither's noise: the CPU's kernels */
+    if (st->pfa || !st->w || wmel__fe_dithered(&fe->p)) { /* the dither's noise: the CPU's kernels */
         for (int i = 0; i < 3; i++) note_op(st, ops[i], WMEL_BACKEND_CPU);
         return WMEL__FALLBACK;
+    }
+    /* the cepstra (n_ceps): the device's log energy and log mels, then each frame's DCT here,
+       in double (fe_plan.c's wmel__fe_ceps, the CPU path's) */
+    const int ceps = fe->p.n_ceps > 0;
+    double *raw = vals;
+    if (ceps) {
+        const size_t nr = (size_t)fe->n_raw;
+        raw = nf <= SIZE_MAX / sizeof(double) / nr ? malloc(nf * nr * sizeof(double)) : NULL;
+        if (!raw) {
+            for (int i = 0; i < 3; i++) note_op(st, ops[i], WMEL_BACKEND_CPU);
+            return WMEL__FALLBACK;
+        }
     }
     vk_job job;
     memset(&job, 0, sizeof job);
@@ -630,16 +643,25 @@ static int vk_plan_frames(const wmel_ctx *ctx, const float *x, size_t n, size_t 
     job.f32 = x;
     job.n = n;
     job.nr = n;
-    job.vals = vals;
+    job.vals = raw;
     job.n_cols = st->n_cols;
     if (!job_fits(st, &job)) { /* past the shader's 32-bit sample indices: the CPU's kernels */
+        if (ceps) free(raw);
         for (int i = 0; i < 3; i++) note_op(st, ops[i], WMEL_BACKEND_CPU);
         return WMEL__FALLBACK;
     }
-    if (pthread_mutex_lock(&st->lock) != 0) return WMEL_ERR_THREAD;
-    int rc = run_jobs(st, &job, 1);
-    pthread_mutex_unlock(&st->lock);
+    int rc = WMEL_ERR_THREAD;
+    if (pthread_mutex_lock(&st->lock) == 0) {
+        rc = run_jobs(st, &job, 1);
+        pthread_mutex_unlock(&st->lock);
+    }
     if (rc == WMEL_ERR_NO_MEMORY) rc = WMEL__FALLBACK;
+    if (ceps) {
+        for (size_t t = 0; rc == WMEL_OK && t < nf; t++)
+            wmel__fe_ceps(fe, raw + t * (size_t)fe->n_raw, vals + t * (size_t)fe->n_cols);
+        free(raw);
+    }
+    if (rc == WMEL_ERR_THREAD) return rc;
     for (int i = 0; i < 3; i++) note_op(st, ops[i], rc == WMEL__FALLBACK ? WMEL_BACKEND_CPU : WMEL_BACKEND_VULKAN);
     return rc;
 }

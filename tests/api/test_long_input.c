@@ -31,24 +31,27 @@ typedef struct {
     int norm;     /* 0: the preset's, else WMEL_NORM_* + 1 */
     int layout;   /* 0: the preset's, else WMEL_LAYOUT_* + 1 */
     int use_energy, pad_to, log;
+    int n_ceps;   /* > 0: the cepstra (lifter 22) */
 } long_case;
 
 static const long_case CASES[] = {
-    {"whisper 80", 1, 0, 80, 0, 0, 0, 0, 0},
-    {"whisper 128 none", 1, 0, 128, WMEL_NORM_NONE + 1, 0, 0, 0, 0},
-    {"whisper plan 128", 0, WMEL_FRONTEND_WHISPER, 128, 0, 0, 0, 0, 0},
-    {"nemo", 0, WMEL_FRONTEND_NEMO, 80, 0, 0, 0, 0, 0},
-    {"nemo 128 pad_to 16", 0, WMEL_FRONTEND_NEMO, 128, 0, 0, 0, 16, 0},
-    {"nemo none", 0, WMEL_FRONTEND_NEMO, 80, WMEL_NORM_NONE + 1, 0, 0, 0, 0},
-    {"nemo frames x mels", 0, WMEL_FRONTEND_NEMO, 64, 0, WMEL_LAYOUT_FRAMES_MELS + 1, 0, 0, 0},
-    {"nemo whole", 0, WMEL_FRONTEND_NEMO, 80, WMEL_NORM_WHOLE + 1, 0, 0, 0, 0},
-    {"nemo legacy", 0, WMEL_FRONTEND_NEMO_LEGACY, 80, 0, 0, 0, 0, 0},
-    {"kaldi", 0, WMEL_FRONTEND_KALDI, 80, 0, 0, 0, 0, 0},
-    {"kaldi energy mean_var", 0, WMEL_FRONTEND_KALDI, 23, WMEL_NORM_MEAN_VAR + 1, 0, 1, 0, 0},
+    {"whisper 80", 1, 0, 80, 0, 0, 0, 0, 0, 0},
+    {"whisper 128 none", 1, 0, 128, WMEL_NORM_NONE + 1, 0, 0, 0, 0, 0},
+    {"whisper plan 128", 0, WMEL_FRONTEND_WHISPER, 128, 0, 0, 0, 0, 0, 0},
+    {"nemo", 0, WMEL_FRONTEND_NEMO, 80, 0, 0, 0, 0, 0, 0},
+    {"nemo 128 pad_to 16", 0, WMEL_FRONTEND_NEMO, 128, 0, 0, 0, 16, 0, 0},
+    {"nemo none", 0, WMEL_FRONTEND_NEMO, 80, WMEL_NORM_NONE + 1, 0, 0, 0, 0, 0},
+    {"nemo frames x mels", 0, WMEL_FRONTEND_NEMO, 64, 0, WMEL_LAYOUT_FRAMES_MELS + 1, 0, 0, 0, 0},
+    {"nemo whole", 0, WMEL_FRONTEND_NEMO, 80, WMEL_NORM_WHOLE + 1, 0, 0, 0, 0, 0},
+    {"nemo legacy", 0, WMEL_FRONTEND_NEMO_LEGACY, 80, 0, 0, 0, 0, 0, 0},
+    {"kaldi", 0, WMEL_FRONTEND_KALDI, 80, 0, 0, 0, 0, 0, 0},
+    {"kaldi energy mean_var", 0, WMEL_FRONTEND_KALDI, 23, WMEL_NORM_MEAN_VAR + 1, 0, 1, 0, 0, 0},
     {"kaldi mels x frames per_feature", 0, WMEL_FRONTEND_KALDI, 40, WMEL_NORM_PER_FEATURE + 1,
-     WMEL_LAYOUT_MELS_FRAMES + 1, 1, 0, 0},
-    {"seamless", 0, WMEL_FRONTEND_SEAMLESS, 80, 0, 0, 0, 0, 0},
-    {"seamless none", 0, WMEL_FRONTEND_SEAMLESS, 80, WMEL_NORM_NONE + 1, 0, 0, 0, 0},
+     WMEL_LAYOUT_MELS_FRAMES + 1, 1, 0, 0, 0},
+    {"seamless", 0, WMEL_FRONTEND_SEAMLESS, 80, 0, 0, 0, 0, 0, 0},
+    {"seamless none", 0, WMEL_FRONTEND_SEAMLESS, 80, WMEL_NORM_NONE + 1, 0, 0, 0, 0, 0},
+    {"kaldi mfcc 13 of 23 energy mean_var", 0, WMEL_FRONTEND_KALDI, 23, WMEL_NORM_MEAN_VAR + 1, 0, 1, 0, 0, 13},
+    {"nemo mfcc 20 of 40", 0, WMEL_FRONTEND_NEMO, 40, 0, 0, 0, 0, 0, 20},
 };
 #define N_CASES (sizeof CASES / sizeof CASES[0])
 
@@ -72,6 +75,7 @@ static wmel_ctx *case_ctx(const long_case *lc, int threads)
         if (lc->use_energy) plan.use_energy = 1;
         if (lc->pad_to) plan.pad_to = lc->pad_to;
         if (lc->log) plan.log = lc->log - 1;
+        if (lc->n_ceps) plan.n_ceps = lc->n_ceps, plan.cepstral_lifter = 22.0;
         c = wmel_create_plan(&p, &plan, &st);
     }
     CHECK(c && st == WMEL_OK, "%s: create %s", lc->name, wmel_strerror(st));
@@ -211,7 +215,7 @@ static size_t block_bytes(wmel_ctx *ctx)
 {
     wmel_frontend_plan p;
     wmel_ctx_plan(ctx, &p);
-    return 4 * 1024 * (size_t)(p.n_mels + (p.use_energy != 0));
+    return 4 * 1024 * (size_t)(p.n_ceps > 0 ? p.n_ceps : p.n_mels + (p.use_energy != 0));
 }
 
 static void test_plans(void)
@@ -311,7 +315,7 @@ static void test_bad_samples(void)
     const size_t n = 1024 * 160 + 5000;
     float *x = malloc(n * sizeof *x);
     const float nan = (float)strtod("nan", NULL), inf = (float)strtod("inf", NULL);
-    const long_case loud = {"kaldi log none", 0, WMEL_FRONTEND_KALDI, 40, 0, 0, 0, 0, WMEL_LOG_NONE + 1};
+    const long_case loud = {"kaldi log none", 0, WMEL_FRONTEND_KALDI, 40, 0, 0, 0, 0, WMEL_LOG_NONE + 1, 0};
     const long_case *cases[] = {&CASES[0], &CASES[3], &CASES[9], &CASES[12], &loud};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         wmel_ctx *ctx = case_ctx(cases[k], 0);

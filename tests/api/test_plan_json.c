@@ -94,6 +94,14 @@ int main(void)
          WMEL_FRONTEND_KALDI,
          {{"scale", "1"}, {"high_freq", "-400"}, {"framing", "kaldi_center"}}},
         {"sherpa-onnx", WMEL_FRONTEND_KALDI, {{"scale", "1"}, {"high_freq", "-400"}, {"framing", "kaldi_center"}}},
+        {"lhotse-mfcc",
+         WMEL_FRONTEND_KALDI,
+         {{"n_mels", "23"},
+          {"scale", "1"},
+          {"high_freq", "-400"},
+          {"framing", "kaldi_center"},
+          {"n_ceps", "13"},
+          {"cepstral_lifter", "22"}}},
         {"nemotron-streaming", WMEL_FRONTEND_NEMO, {{"normalize", "none"}}},
         {"cohere-asr", WMEL_FRONTEND_NEMO, {{"n_mels", "128"}}},
         {"voxtral-realtime", WMEL_FRONTEND_WHISPER, {{"n_mels", "128"}, {"norm_max", "1.5"}}},
@@ -143,7 +151,7 @@ int main(void)
 
     /* random plans through the options */
     static const char *const fe_names[] = {"whisper", "nemo", "kaldi", "seamless", "nemo-legacy"};
-    int trips = 0, framed = 0, linear = 0;
+    int trips = 0, framed = 0, linear = 0, ceps = 0;
     for (int it = 0; it < 3000; it++) {
         wmel_frontend_plan p;
         wmel_frontend_preset((int)rnd(5), 0, &p);
@@ -151,7 +159,7 @@ int main(void)
         for (int k = 0; k < n_opt; k++) {
             char v[64];
             const char *name;
-            switch (rnd(45)) {
+            switch (rnd(46)) {
             case 0: name = "n_mels", snprintf(v, sizeof v, "%u", rnd(2) ? 80 + 48 * rnd(2) : 1 + rnd(100)); break;
             case 1: name = "normalize", snprintf(v, sizeof v, "%s", (const char *[]){"none", "mean", "mean_var", "per_feature", "all_features"}[rnd(5)]); break;
             case 2: name = "window", snprintf(v, sizeof v, "%s", (const char *[]){"povey", "hamming", "hann", "rect", "blackman", "bartlett", "sine", "hamming_periodic", "blackman_periodic", "bartlett_periodic"}[rnd(10)]); break;
@@ -206,6 +214,9 @@ int main(void)
                             : snprintf(v, sizeof v, "%s", (const char *[]){"zero", "drop", "trim", "last", "fill:1", "fill:-2.75"}[rnd(6)]); break;
             case 42: name = rnd(2) ? "delta_win" : "cols_stacked", snprintf(v, sizeof v, "%u", rnd(2) ? 3 + 2 * rnd(4) : rnd(2)); break;
             case 43: name = rnd(2) ? "linear_bins" : "first_bin", snprintf(v, sizeof v, "%u", name[0] == 'l' ? rnd(2) : rnd(3) ? rnd(40) : 0); break;
+            case 44: name = (const char *[]){"n_ceps", "n_ceps", "cepstral_lifter", "ceps_htk"}[rnd(4)],
+                     snprintf(v, sizeof v, "%s", name[1] == '_' ? (rnd(4) ? "13" : "0") : name[5] == 'h' ? (rnd(2) ? "1" : "false")
+                                                 : (rnd(2) ? "22" : "0.37")); break;
             default: name = rnd(2) ? "preemph_mode" : "window", snprintf(v, sizeof v, "%s", (const char *[]){"frame", "signal", "padded", "padded_cut", "hann_periodic"}[rnd(5)]); break;
             }
             wmel_frontend_plan q = p;
@@ -218,10 +229,12 @@ int main(void)
         trips++;
         framed += p.pad_left || p.pad_right || p.pad_multiple || p.pad_mode || p.frame_span || p.window_offset;
         linear += p.linear_bins;
+        ceps += p.n_ceps > 0;
     }
     CHECK(trips > 1500, "only %d random plans were valid", trips);
     CHECK(framed > 100, "only %d random plans had an explicit framing", framed);
     CHECK(linear > 8, "only %d random plans had linear_bins", linear);
+    CHECK(ceps > 8, "only %d random plans had cepstra", ceps);
 
     /* SpeechBrain's symmetric bank through the option, the JSON and back; the toolkit presets
        are their options' plans */

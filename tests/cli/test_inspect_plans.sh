@@ -185,6 +185,11 @@ has "$T/out" "front-end: kaldi" "compare --preset kaldi: the family's rules"
 npre=0
 for p in $("$WMEL" presets | awk '/^[a-z0-9]/ { print $1 }'); do
   npre=$((npre + 1))
+  if [ "$p" = lhotse-mfcc ]; then # cepstra: refused by name (the stages end at the log)
+    rc=$(run "$WMEL" inspect "$S" -o "$T/all.html" --preset "$p" --stages "$T/all-$p" --backend cpu -q)
+    [ "$rc" = 2 ] && grep -q "n_ceps 13: the plan's cepstra" "$T/err" && ok || bad "inspect --preset $p: exit $rc: $(cat "$T/err")"
+    continue
+  fi
   rc=$(run "$WMEL" inspect "$S" -o "$T/all.html" --preset "$p" --stages "$T/all-$p" --backend cpu --start 1 --duration 1.5 -q)
   [ "$rc" = 0 ] || { bad "inspect --preset $p (1.5 s): exit $rc: $(cat "$T/err")"; continue; }
   d=$(py diff "$T/all-$p/features.npy" "$T/all-$p/cpu/features.npy" frames 2>&1)

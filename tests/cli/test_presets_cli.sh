@@ -51,6 +51,12 @@ expect_ok "mel speecht5 options" "$WMEL" mel "$S" -o "$T/t5b.npy" --frontend nem
   --window hann_periodic --low-freq 80 --high-freq 7600 --power 1 --log-guard 1e-10 --preemph 0 --frame-length 1024 \
   --hop 256 --n-fft 1024 --framing center_reflect --log log10_clamp --valid all --layout frames_mels
 same "$T/t5a.npy" "$T/t5b.npy" "--preset speecht5 and its options"
+expect_ok "mel lhotse-mfcc" "$WMEL" mel "$S" -o "$T/lm1.npy" --preset lhotse-mfcc
+expect_ok "mel lhotse-mfcc options" "$WMEL" mel "$S" -o "$T/lm2.npy" --frontend kaldi --n-mels 23 --scale 1 \
+  --high-freq -400 --framing kaldi_center --n-ceps 13 --cepstral-lifter 22
+same "$T/lm1.npy" "$T/lm2.npy" "--preset lhotse-mfcc and its options"
+expect_rc "cepstra of a linear spectrum" 2 'n_ceps 13 with linear_bins' \
+  "$WMEL" mel "$S" -o "$T/x.npy" --frontend kaldi --linear-bins 1 --n-mels 100 --n-ceps 13
 expect_rc "a bad framing" 2 'framing centre: snip, center_reflect, center_zero or kaldi_center (Kaldi snip_edges=false) (--framing)' \
   "$WMEL" mel "$S" -o "$T/x.npy" --frontend kaldi --framing centre
 # stream and batch take them too

@@ -362,7 +362,7 @@ static void plan_all(const char *in, const float *x, size_t n, const char *name,
                     raw.norm = WMEL_NORM_NONE;
                     wmel_ctx *rc2 = wmel_create_plan(&p, &raw, &st);
                     if (rc2) {
-                        live(in, what, rc2, x, n, (size_t)(pl->n_mels + pl->use_energy));
+                        live(in, what, rc2, x, n, (size_t)(pl->n_ceps > 0 ? pl->n_ceps : pl->n_mels + pl->use_energy));
                         wmel_destroy(rc2);
                     }
                 }

@@ -156,7 +156,7 @@ static void stream_ctx_same(const pcase *c, const wmel_frontend_plan *pq, wmel_c
     wmel_features_shape(ctx, n, &rows, &cols);
     float *full = malloc(rows * cols * sizeof(float));
     CHECK(wmel_features(ctx, x, n, full, rows * cols) == WMEL_OK, "%s: features", c->name);
-    const size_t nc = (size_t)(q.n_mels + q.use_energy);
+    const size_t nc = (size_t)(q.n_ceps > 0 ? q.n_ceps : q.n_mels + q.use_energy); /* a frame's columns */
     gather g = {calloc(rows * cols + nc, sizeof(float)), nc, 0};
     wmel_stream *s = wmel_stream_create(ctx, 0, take, &g, &st);
     CHECK(s && st == WMEL_OK, "%s: stream %d", c->name, st);
@@ -401,6 +401,17 @@ static int make_cases(pcase *c)
     p.norm = WMEL_NORM_WHOLE, p.norm_range = 5, p.log = WMEL_LOG10_CLAMP, p.log_guard = 1e-10, p.pad_to = 16;
     p.pad_value = -0.75, p.norm_flags = WMEL_NORMF_THEN_MEAN_VAR, p.norm_eps = 0;
     c[k++] = (pcase){"then mean_var bessel, pad (mels x frames)", p};
+    /* cepstra: Kaldi's MFCC (kaldi-native-fbank's defaults: 23 mels, 13 cepstra, lifter 22,
+       the log energy in c0), HTK's order without the energy under the per-feature
+       statistics, and every cepstrum of NeMo's log mels (columns x frames, no lifter) */
+    p = preset(WMEL_FRONTEND_KALDI, 23);
+    p.n_ceps = 13, p.cepstral_lifter = 22, p.use_energy = 1, p.energy_floor = 0;
+    c[k++] = (pcase){"mfcc 13 of 23, lifter 22, energy (knf)", p};
+    p.use_energy = 0, p.ceps_htk = 1, p.norm = WMEL_NORM_PER_FEATURE;
+    c[k++] = (pcase){"mfcc htk order, per-feature", p};
+    p = preset(WMEL_FRONTEND_NEMO, 40);
+    p.n_ceps = 40, p.norm = WMEL_NORM_NONE;
+    c[k++] = (pcase){"mfcc 40 of 40, nemo log, by column", p};
     /* torch's periodic windows (the last three cases: the window check below reads them) */
     p = preset(WMEL_FRONTEND_NEMO, 80);
     p.window = WMEL_WINDOW_HAMMING_PERIODIC;
@@ -698,6 +709,45 @@ int main(void)
 
     /* semantics by hand */
     int st;
+    { /* the cepstra's refusals name the field, its value and what is allowed */
+        static const struct {
+            int n_ceps, linear, log, htk;
+            double lifter;
+            const char *want;
+        } bad[] = {{24, 0, WMEL_LOG_CLAMP, 0, 22, "n_ceps 24: outside 0..n_mels (23)"},
+                   {-1, 0, WMEL_LOG_CLAMP, 0, 22, "n_ceps -1: outside"},
+                   {13, 0, WMEL_LOG_CLAMP, 0, -1, "cepstral_lifter -1: must be 0 (none) or a positive"},
+                   {13, 0, WMEL_LOG_CLAMP, 2, 22, "ceps_htk 2: must be 0"},
+                   {13, 1, WMEL_LOG_CLAMP, 0, 22, "n_ceps 13 with linear_bins"},
+                   {13, 0, WMEL_LOG_NONE, 0, 22, "n_ceps 13 with log none"},
+                   {0, 0, WMEL_LOG_CLAMP, 0, 22, "cepstral_lifter: an option of the cepstra"}};
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            wmel_frontend_plan b = preset(WMEL_FRONTEND_KALDI, 23);
+            b.n_ceps = bad[i].n_ceps, b.linear_bins = bad[i].linear, b.log = bad[i].log, b.ceps_htk = bad[i].htk;
+            b.cepstral_lifter = bad[i].lifter;
+            CHECK(wmel_plan_check(&b, msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, bad[i].want),
+                  "cepstra refusal %zu: \"%s\", want \"%s\"", i, msg, bad[i].want);
+        }
+        /* Kaldi's order: with use_energy c0 is the energy column of the same plan without the
+           cepstra, and ceps_htk moves it last; without the energy HTK's last is c0 x sqrt(2) */
+        wmel_frontend_plan a = preset(WMEL_FRONTEND_KALDI, 23), e;
+        a.use_energy = 1, a.energy_floor = 0;
+        e = a;
+        a.n_ceps = 13, a.cepstral_lifter = 22;
+        float *xs = signal_of(2, 4000, 3), fe_[23 * 24], fc[23 * 13], fh[23 * 13];
+        wmel_ctx *ca = ctx_for(&a, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st), *ce = ctx_for(&e, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
+        a.ceps_htk = 1;
+        wmel_ctx *ch = ctx_for(&a, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
+        CHECK(ca && ce && ch && wmel_features(ca, xs, 4000, fc, 23 * 13) == WMEL_OK &&
+                  wmel_features(ce, xs, 4000, fe_, 23 * 24) == WMEL_OK && wmel_features(ch, xs, 4000, fh, 23 * 13) == WMEL_OK,
+              "mfcc order features");
+        for (int t = 0; t < 23; t++) {
+            CHECK(fc[t * 13] == fe_[t * 24], "frame %d: c0 %g is not the energy %g", t, (double)fc[t * 13], (double)fe_[t * 24]);
+            CHECK(fh[t * 13 + 12] == fc[t * 13] && fh[t * 13] == fc[t * 13 + 1], "frame %d: htk order", t);
+        }
+        wmel_destroy(ca), wmel_destroy(ce), wmel_destroy(ch);
+        free(xs);
+    }
     wmel_frontend_plan p = cases[2].p; /* LASR: filter 0 has no bin at n_fft 512 */
     wmel_frontend_plan q = p;
     q.bank_flags = 0;

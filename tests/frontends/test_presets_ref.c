@@ -86,7 +86,7 @@ static int stats_norm(const wmel_frontend_plan *p)
 }
 
 /* Where output value i comes from (wmel.h's layouts and "Stacking, deltas"): its column c
- * (0..n_mels + use_energy - 1), its frame before stacking (-1: a stacking tail slot) and
+ * (0..n_mels + use_energy - 1, or n_ceps - 1), its frame before stacking (-1: a stacking tail slot) and
  * whether it is a delta. 0 when the layout is not one this test maps. */
 typedef struct {
     size_t c;
@@ -96,7 +96,7 @@ typedef struct {
 
 static int origin_of(const wmel_frontend_plan *p, size_t T, size_t cols, size_t i, origin *o)
 {
-    const size_t nc = (size_t)(p->n_mels + p->use_energy);
+    const size_t nc = (size_t)(p->n_ceps > 0 ? p->n_ceps : p->n_mels + p->use_energy);
     if (p->layout != WMEL_LAYOUT_FRAMES_MELS) {
         if (p->stack > 1 || p->delta_win) return 0;
         o->c = i / cols, o->t = (long long)(i % cols), o->delta = 0;
@@ -117,7 +117,7 @@ static int origin_of(const wmel_frontend_plan *p, size_t T, size_t cols, size_t 
 static int ref_denominators(const wmel_frontend_plan *p, const float *u, size_t rows, size_t cols, size_t T,
                             size_t nv, double *den)
 {
-    const size_t nc = (size_t)(p->n_mels + p->use_energy);
+    const size_t nc = (size_t)(p->n_ceps > 0 ? p->n_ceps : p->n_mels + p->use_energy);
     if (nv > T) return 0;
     double *x = calloc(T * nc + 1, sizeof(double)), mean[WMEL_FE_MAX_MELS + 1];
     if (!x) return 0;

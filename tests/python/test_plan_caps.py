@@ -626,6 +626,74 @@ def test_live_objects_take_the_options():
         wmel.Stream("kaldi", n_frames=10)
 
 
+def ceps_oracle(lm, n_ceps, lifter=0.0, energy=None, htk=False):
+    """Kaldi's MFCC of float64 log mels lm (frames, N), written from feature-mfcc.cc: the
+    orthonormal DCT-II as a sum, c_k = s_k sum_j lm_j cos(pi k (2 j + 1) / (2 N)) (s_0 =
+    sqrt(1 / N), s_k = sqrt(2 / N)), the first n_ceps; times 1 + Q/2 sin(pi k / Q); c_0 the log
+    energy when given; htk_compat: c_1 .., then c_0 (x sqrt(2) without the energy)."""
+    lm = np.asarray(lm, np.float64)
+    N = lm.shape[1]
+    c = np.empty((lm.shape[0], n_ceps))
+    for k in range(n_ceps):
+        col = np.zeros(lm.shape[0])
+        for j in range(N):
+            col += lm[:, j] * math.cos(math.pi * k * (2 * j + 1) / (2.0 * N))
+        c[:, k] = col * (math.sqrt(2.0 / N) if k else 1.0 / math.sqrt(N))
+        if lifter:
+            c[:, k] *= 1.0 + lifter / 2.0 * math.sin(math.pi * k / lifter)
+    if energy is not None:
+        c[:, 0] = energy
+    if htk:
+        c0 = c[:, :1] * (1.0 if energy is not None else math.sqrt(2.0))
+        c = np.concatenate([c[:, 1:], c0], axis=1)
+    return c
+
+
+def test_cepstra():
+    """n_ceps, cepstral_lifter, ceps_htk (Kaldi's MFCC): the kaldi plan's cepstra against the
+    oracle above of a float64 Kaldi fbank (wmel._feref.kaldi), with and without the energy in c0,
+    HTK's order, both framings; the refusals by name; the options and the plan's JSON."""
+    from wmel import _feref
+    cases = [(dict(n_mels=23, n_ceps=13, cepstral_lifter=22.0), dict(n_mels=23), 13, 22.0, False, False),
+             (dict(n_mels=23, n_ceps=13, cepstral_lifter=22.0, use_energy=True, energy_floor=0.0),
+              dict(n_mels=23, use_energy=True), 13, 22.0, True, False),
+             (dict(n_mels=40, n_ceps=40, ceps_htk=True), dict(n_mels=40), 40, 0.0, False, True),
+             (dict(n_mels=23, n_ceps=13, cepstral_lifter=22.0, use_energy=True, energy_floor=0.0, ceps_htk=True,
+                   framing="kaldi_center"), dict(n_mels=23, use_energy=True, snip_edges=False), 13, 22.0, True, True)]
+    for opts, ref_opts, nc, q, e, htk in cases:
+        for name, x in _clips():
+            got = wmel.features(x, "kaldi", **opts)
+            if x.size < 400 and ref_opts.get("snip_edges", True):
+                assert got.shape == (0, nc)
+                continue
+            f = _feref.kaldi(x, **ref_opts)
+            want = ceps_oracle(f[:, 1:] if e else f, nc, q, f[:, 0] if e else None, htk)
+            assert _err(got, want) <= TOL, (opts, name)
+    # c0 is the energy column of the same plan without the cepstra, bit for bit
+    x = _clips()[0][1]
+    a = wmel.features(x, "kaldi", n_mels=23, n_ceps=13, cepstral_lifter=22, use_energy=True)
+    b = wmel.features(x, "kaldi", n_mels=23, use_energy=True)
+    assert np.array_equal(a[:, 0], b[:, 0])
+    plan = wmel.frontend_plan("kaldi", n_mels=23, n_ceps=13, cepstral_lifter=22)
+    for change, want in ((dict(n_ceps=24), "n_ceps 24: outside 0..n_mels (23)"),
+                         (dict(cepstral_lifter=-1.0), "cepstral_lifter -1: must be 0 (none) or a positive"),
+                         (dict(log=3), "n_ceps 13 with log none"),
+                         (dict(linear_bins=1), "n_ceps 13 with linear_bins"),
+                         (dict(n_ceps=0), "cepstral_lifter: an option of the cepstra")):
+        assert want in _wmel.plan_check({**plan, **change}), change
+    with pytest.raises(ValueError, match="n_ceps 30: outside 0..n_mels"):
+        wmel.features(x, "kaldi", n_mels=23, n_ceps=30)
+    with pytest.raises(ValueError, match="cepstral_lifter -2"):
+        wmel.features(x, "kaldi", n_mels=23, n_ceps=13, cepstral_lifter=-2)
+    j = json.loads(wmel.plan_to_json(plan))
+    assert j["n_ceps"] == 13 and j["cepstral_lifter"] == 22 and wmel.plan_from(j) == plan
+    # the stream's frames (no normalisation) are the offline call's
+    st = wmel.Stream("kaldi", n_mels=23, n_ceps=13, cepstral_lifter=22)
+    got = np.concatenate([st.push(x[:7000]), st.push(x[7000:]), st.finish()], axis=0)
+    assert got.shape[1] == 13 and np.array_equal(got, wmel.features(x, "kaldi", n_mels=23, n_ceps=13,
+                                                                    cepstral_lifter=22)[:got.shape[0]])
+
+
 if __name__ == "__main__":
     for fn in [v for k, v in sorted(globals().items()) if k.startswith("test_") and callable(v)]:
         try:

@@ -88,6 +88,8 @@ EXPLICIT = {
                                      frame_span=512, window_offset=56),
     "voxtral-realtime-chunk": dict(frontend="whisper", n_mels=128, norm_max=1.5, framing="snip", valid="all",
                                    frame_span=560),
+    "lhotse-mfcc": dict(frontend="kaldi", n_mels=23, scale=1, high_freq=-400, framing="kaldi_center", n_ceps=13,
+                        cepstral_lifter=22),
 }
 # the toolkits' front-ends (SpeechBrain, ESPnet): their oracles are toolkit_oracle() below
 EXPLICIT.update({
@@ -278,6 +280,19 @@ def _oracle(name, x):
         fb = slaney_mel_filters(16000, 1024, 80, 80.0, 7600.0)
         return np.log10(np.maximum(np.sqrt(s.real ** 2 + s.imag ** 2) @ fb.T, 1e-10))
     raise KeyError(name)
+
+
+def test_lhotse_mfcc_oracle():
+    """lhotse-mfcc: Kaldi's fbank on samples in [-1, 1] with snip_edges=false (wmel._feref.kaldi),
+    23 filters 20 .. 7600 Hz, then the cepstra (test_plan_caps.ceps_oracle: 13, lifter 22, no
+    energy), within 2e-5 x max(1, |oracle|) on every clip and the short lengths."""
+    from wmel import _feref
+    clips = list(C._clips()) + [(f"n{n}", C._clips()[1][1][:n].copy()) for n in (1, 2, 79, 80, 81, 119, 120, 399)]
+    for clip, x in clips:
+        got = wmel.features(x, plan="lhotse-mfcc")
+        f = _feref.kaldi(x, 23, scale=1.0, high_freq=-400.0, snip_edges=False)
+        e = _note(("lhotse-mfcc", "float64 oracle"), _err(got, C.ceps_oracle(f, 13, 22.0)))
+        assert got.shape[1] == 13 and e <= TOL, (clip, e)
 
 
 # ---- the explicit framing's presets (wmel.h's framing paragraph) ----------------------------

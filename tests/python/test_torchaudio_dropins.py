@@ -228,7 +228,10 @@ def test_kaldi_fbank_mfcc_spectrogram_vs_oracle(kw):
     a = K.mfcc(x, **mk)
     o = O.kaldi_mfcc(x[0], **mk)
     assert a.shape == o.shape
-    assert np.abs(a - o).max() <= 2e-5 * max(1.0, np.abs(o).max())
+    if mk.get("subtract_mean"):  # the mean of the float32 cepstra, in numpy float64
+        assert np.abs(a - o).max() <= 2e-5 * max(1.0, np.abs(o).max())
+    else:  # the plan's cepstra: float64, one rounding
+        assert np.all(np.abs(a - o) <= 4 * EPS32 * np.maximum(1.0, np.abs(o)))
     sk = {k: v for k, v in mk.items() if k not in ("use_energy", "htk_compat", "num_mel_bins",
                                                   "low_freq", "high_freq")}
     a = K.spectrogram(x, **sk)
