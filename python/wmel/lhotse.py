@@ -1,6 +1,7 @@
-"""wmel.lhotse -- lhotse's Kaldi-compatible Fbank through libwmel.
+"""wmel.lhotse -- lhotse's Kaldi-compatible Fbank and Mfcc through libwmel.
 
-  plan(config)      a lhotse FbankConfig (its to_dict() form, a dict, or the object) as a
+  plan(config)      a lhotse FbankConfig or MfccConfig (its to_dict() form, a dict -- an MfccConfig's
+                    has num_ceps -- or the object) as a
                     libwmel plan in the JSON schema ({"frontend": "kaldi", ...}: wmel.plan_from,
                     wmel.features(plan=...)); unknown keys and values libwmel cannot honour
                     raise ValueError naming the key, its value and why
@@ -8,12 +9,16 @@
                     extract(samples, sampling_rate) -> float32 (frames, num_filters),
                     frame_shift, feature_dim(sr), config, name; switch by import:
                         from wmel.lhotse import Fbank
-  FbankConfig       lhotse's FbankConfig fields and defaults, for use without lhotse
+  Mfcc(config)      the same for lhotse.features.kaldi.extractors.Mfcc (Wav2MFCC): (frames,
+                    num_ceps), Kaldi's DCT, lifter and (use_energy) the log energy in c0
+  FbankConfig, MfccConfig  lhotse's config fields and defaults, for use without lhotse
 
 Neither torch nor lhotse is needed. lhotse's Fbank (Wav2LogFilterBank) on its defaults is the
 lhotse-fbank preset: samples in [-1, 1] (no x 32768), snip_edges False (Kaldi's framing:
 WMEL_FRAMES_KALDI_CENTER), DC removal, pre-emphasis 0.97 per frame, Povey window, 512-point
-power spectrum, 80 Kaldi mel filters 20 .. 7600 Hz, ln(max(m, float32 eps)).
+power spectrum, 80 Kaldi mel filters 20 .. 7600 Hz, ln(max(m, float32 eps)). lhotse's Mfcc on
+its defaults is the lhotse-mfcc preset: the same with 23 filters, then 13 cepstra (Kaldi's
+DCT-II) and the lifter 22.
 
 Framing: lhotse pads (frame_length - frame_shift) // 2 samples, flipped, before the clip, and
 flips the clip's last samples after it. That is Kaldi's reflection when (L - H) // 2 equals
@@ -72,27 +77,46 @@ class FbankConfig:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
 
+@dataclass
+class MfccConfig(FbankConfig):
+    """lhotse 1.33's MfccConfig: FbankConfig's fields with 23 filters, and the cepstra's."""
+    num_filters: int = 23
+    num_ceps: int = 13
+    cepstral_lifter: int = 22
+
+
 _DEFAULTS = FbankConfig().to_dict()
+_MFCC_DEFAULTS = MfccConfig().to_dict()
 _KNOWN = set(_DEFAULTS) | {"num_mel_bins", "vtln_warp", "vtln_low", "vtln_high", "min_duration"}
 
 
-def _config_dict(config) -> dict:
+def _is_mfcc(config) -> bool:
+    if isinstance(config, dict):
+        return "num_ceps" in config or "cepstral_lifter" in config
+    return hasattr(config, "num_ceps")
+
+
+def _config_dict(config, mfcc=None) -> dict:
+    if mfcc is None:
+        mfcc = config is not None and _is_mfcc(config)
+    defaults = _MFCC_DEFAULTS if mfcc else _DEFAULTS
+    kind = "MfccConfig" if mfcc else "FbankConfig"
     if config is None:
-        return dict(_DEFAULTS)
+        return dict(defaults)
     if isinstance(config, dict):
         d = dict(config)
     elif hasattr(config, "to_dict"):
         d = dict(config.to_dict())
     else:
-        raise TypeError(f"config: a lhotse FbankConfig, its to_dict() or None, got {type(config).__name__}")
-    unknown = sorted(set(d) - _KNOWN)
+        raise TypeError(f"config: a lhotse {kind}, its to_dict() or None, got {type(config).__name__}")
+    unknown = sorted(set(d) - _KNOWN - (set(_MFCC_DEFAULTS) if mfcc else set()))
     if unknown:
-        raise ValueError(f"config key {unknown[0]!r}: not a lhotse FbankConfig field (lhotse 1.33: "
-                         f"{', '.join(sorted(_DEFAULTS))})")
+        raise ValueError(f"config key {unknown[0]!r}: not a lhotse {kind} field (lhotse 1.33: "
+                         f"{', '.join(sorted(defaults))})")
     if d.get("num_mel_bins") is not None:
         d["num_filters"] = d["num_mel_bins"]
     d.pop("num_mel_bins", None)
-    return {**_DEFAULTS, **d}
+    return {**defaults, **d}
 
 
 def _num(d, key, lo=None, hi=None):
@@ -127,9 +151,11 @@ def _geometry(d):
     return sr, L, H, n_fft
 
 
-def _plan_and_pads(config):
+def _plan_and_pads(config, mfcc=None):
     """(the plan's JSON-schema dict, lhotse's left pad or None where kaldi_center is its framing)."""
-    d = _config_dict(config)
+    if mfcc is None:
+        mfcc = config is not None and _is_mfcc(config)
+    d = _config_dict(config, mfcc)
     sr, L, H, n_fft = _geometry(d)
     w = d["window_type"]
     if w not in _WINDOWS:
@@ -167,6 +193,14 @@ def _plan_and_pads(config):
             plan["energy_floor"] = floor
     if isinstance(d["num_filters"], bool) or not isinstance(d["num_filters"], (int, np.integer)):
         raise ValueError(f"config num_filters {d['num_filters']!r}: a whole number")
+    if mfcc:
+        nc = d["num_ceps"]
+        if isinstance(nc, bool) or not isinstance(nc, (int, np.integer)):
+            raise ValueError(f"config num_ceps {nc!r}: a whole number")
+        plan["n_ceps"] = int(nc)
+        q = _num(d, "cepstral_lifter", 0.0)
+        if q > 0:
+            plan["cepstral_lifter"] = q
     pad = None
     if _flag(d, "snip_edges"):
         plan["framing"] = "snip"
@@ -183,7 +217,8 @@ def _plan_and_pads(config):
 
 def plan(config=None) -> dict:
     """The libwmel plan (JSON schema: wmel.plan_from, wmel.features(plan=...)) of a lhotse
-    FbankConfig, its to_dict() or None (the defaults: the lhotse-fbank preset's plan)."""
+    FbankConfig or MfccConfig, its to_dict() or None (FbankConfig's defaults: the lhotse-fbank
+    preset's plan; MfccConfig's: lhotse-mfcc's)."""
     p, pad = _plan_and_pads(config)
     if pad is not None:
         raise ValueError(f"config frame_length / frame_shift: lhotse pads (L - H) // 2 = {pad} samples before the "
@@ -195,12 +230,15 @@ def plan(config=None) -> dict:
 class Fbank:
     """lhotse.features.kaldi.extractors.Fbank through libwmel (float64 inside, one rounding)."""
     name = "kaldi-fbank"
+    _mfcc = False
 
     def __init__(self, config=None):
-        self.config = config if config is not None else FbankConfig()
-        self._plan, self._pad = _plan_and_pads(self.config)
-        d = _config_dict(self.config)
-        self._sr, self._shift, self._dim = self._plan["sample_rate"], float(d["frame_shift"]), int(d["num_filters"])
+        self.config = config if config is not None else (MfccConfig() if self._mfcc else FbankConfig())
+        self._plan, self._pad = _plan_and_pads(self.config, self._mfcc)
+        d = _config_dict(self.config, self._mfcc)
+        self._sr, self._shift = self._plan["sample_rate"], float(d["frame_shift"])
+        self._dim = int(d["num_ceps"]) if self._mfcc else int(d["num_filters"])
+        self._cols = self._dim + (0 if self._mfcc else int(self._plan["use_energy"]))
 
     @property
     def frame_shift(self) -> float:
@@ -233,7 +271,7 @@ class Fbank:
             right = (nf - 1) * H + L - x.size - self._pad
             x = np.concatenate([x[:self._pad][::-1], x, x[x.size - right:][::-1] if right > 0 else x[:0]])
         if nf == 0:
-            out = np.zeros((0, self._dim + int(self._plan["use_energy"])), np.float32)
+            out = np.zeros((0, self._cols), np.float32)
         else:
             out = features(x, plan=self._plan)
             if self._pad is not None:
@@ -244,4 +282,14 @@ class Fbank:
         return out
 
 
-__all__ = ["Fbank", "FbankConfig", "plan"]
+class Mfcc(Fbank):
+    """lhotse.features.kaldi.extractors.Mfcc through libwmel: Kaldi's MFCC (the DCT of the log
+    mel energies, the lifter, use_energy's log energy in c0), float64 inside, one rounding."""
+    name = "kaldi-mfcc"
+    _mfcc = True
+
+    def feature_dim(self, sampling_rate: int) -> int:
+        return self._dim   # lhotse's: num_ceps
+
+
+__all__ = ["Fbank", "FbankConfig", "Mfcc", "MfccConfig", "plan"]

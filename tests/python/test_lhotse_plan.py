@@ -27,6 +27,25 @@ def test_defaults_are_the_preset():
     assert (p["frame_length"], p["n_fft"], p["power"]) == (512, 512, 1)
 
 
+def test_mfcc_config_is_the_preset():
+    """An MfccConfig (the object or a dict with num_ceps) reads as Kaldi's MFCC; its defaults are the
+    lhotse-mfcc preset, and wmel.lhotse.Mfcc gives the preset's features."""
+    assert wmel.plan_from(wl.plan(wl.MfccConfig())) == wmel.plan_from("lhotse-mfcc")
+    assert wmel.plan_from(wl.plan(wl.MfccConfig().to_dict())) == wmel.plan_from("lhotse-mfcc")
+    p = wmel.plan_from(wl.plan({"num_ceps": 20, "num_filters": 40, "cepstral_lifter": 0, "use_energy": True,
+                                "energy_floor": 1.0}))
+    assert (p["n_ceps"], p["n_mels"], p["cepstral_lifter"], p["use_energy"]) == (20, 40, 0.0, 1)
+    x = np.random.default_rng(5).uniform(-0.5, 0.5, 5000).astype(np.float32)
+    m = wl.Mfcc()
+    got = m.extract(x, 16000)
+    assert got.shape == ((5000 + 80) // 160, 13) and m.feature_dim(16000) == 13 and m.name == "kaldi-mfcc"
+    assert np.array_equal(got, wmel.features(x, plan="lhotse-mfcc"))
+    with pytest.raises(ValueError, match=r"n_ceps 30: outside 0..n_mels \(23\)"):
+        wl.plan({"num_ceps": 30})  # more cepstra than the 23 filters
+    with pytest.raises(ValueError, match="config key 'bogus': not a lhotse MfccConfig field"):
+        wl.plan({"num_ceps": 13, "bogus": 1})
+
+
 @pytest.mark.parametrize("cfg, words", [
     ({"bogus": 1}, "config key 'bogus'"),
     ({"dither": 0.1}, "config dither 0.1"),

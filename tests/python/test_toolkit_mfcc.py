@@ -103,10 +103,36 @@ def test_lhotse_mfcc():
         got = wmel.features(x, plan="lhotse-mfcc")
         want = C.ceps_oracle(_feref.kaldi(x, 23, scale=1.0, high_freq=-400.0, snip_edges=False), 13, 22.0)
         _hold(f"lhotse Mfcc() {name}", got, orig, want)
+        import wmel.lhotse as wl
+        drop = wl.Mfcc()
+        _hold(f"lhotse Mfcc() {name}: wmel.lhotse.Mfcc", drop.extract(x, 16000), orig, want)
+        assert drop.feature_dim(16000) == m.feature_dim(16000) == 13
+
+
+def test_lhotse_mfcc_configs():
+    """Other MfccConfigs through wmel.lhotse.Mfcc -- another lifter, snip_edges with 40 filters and 20
+    cepstra, all 23 cepstra with a Hamming window -- held like the defaults: wmel within 2e-5 of the
+    float64 oracle, and within lhotse's own float32 error of it plus 2e-5. (lhotse 1.33's Mfcc with
+    use_energy=True raises inside Wav2MFCC -- the energy's shape --, and with cepstral_lifter=0 in
+    its constructor; the energy in c0 and no lifter are held to kaldi-native-fbank above.)"""
+    pytest.importorskip("torch")
+    ex = pytest.importorskip("lhotse.features.kaldi.extractors")
+    import wmel.lhotse as wl
+    x = np.random.default_rng(3).uniform(-0.5, 0.5, 9001).astype(np.float32)
+    for cfg, nm, window, snip, nc, q in ((ex.MfccConfig(cepstral_lifter=10), 23, "povey", False, 13, 10.0),
+                                         (ex.MfccConfig(snip_edges=True, num_filters=40, num_ceps=20), 40, "povey",
+                                          True, 20, 22.0),
+                                         (ex.MfccConfig(window_type="hamming", num_ceps=23), 23, "hamming", False,
+                                          23, 22.0)):
+        o = ex.Mfcc(cfg).extract(x, 16000)
+        got = wl.Mfcc(cfg).extract(x, 16000)
+        want = C.ceps_oracle(_feref.kaldi(x, nm, window=window, scale=1.0, high_freq=-400.0, snip_edges=snip), nc, q)
+        _hold(f"lhotse Mfcc({nm} filters, {nc} ceps, lifter {q:g}, {window}, snip_edges {snip})", got, o, want)
 
 
 if __name__ == "__main__":
-    for fn in (test_torchaudio_compliance_mfcc, test_kaldi_native_fbank_online_mfcc, test_lhotse_mfcc):
+    for fn in (test_torchaudio_compliance_mfcc, test_kaldi_native_fbank_online_mfcc, test_lhotse_mfcc,
+               test_lhotse_mfcc_configs):
         try:
             fn()
         except pytest.skip.Exception as e:
