@@ -218,3 +218,118 @@ float *t_noise_gaps(size_t n, unsigned seed, size_t gap)
     for (size_t i = n - n / 7; i < n; i++) x[i] = 0.0f;
     return x;
 }
+
+wmel_params t_params(int backend, int isa, int threads)
+{
+    wmel_params p = wmel_default_params();
+    p.backend = backend;
+    p.max_isa = isa;
+    p.n_threads = threads;
+    return p;
+}
+
+wmel_ctx *t_ctx_plan(const wmel_frontend_plan *pl, int backend, int isa, int threads, int *st)
+{
+    const wmel_params p = t_params(backend, isa, threads);
+    return wmel_create_plan(&p, pl, st);
+}
+
+float *t_signal(int k, size_t n, unsigned seed, float amp)
+{
+    float *x = malloc((n ? n : 1) * sizeof(float));
+    if (!x) return NULL;
+    if (k == 0) t_chirp(x, n, seed);
+    else if (k == 1) memset(x, 0, n * sizeof(float));
+    else {
+        t_rng = seed;
+        for (size_t i = 0; i < n; i++) x[i] = (float)((double)t_rnd() / 2147483648.0 - 1.0) * amp;
+    }
+    return x;
+}
+
+int t_sink_take(void *user, const float *values, size_t n)
+{
+    t_sink *k = user;
+    if (k->n + n > k->cap) return 1;
+    memcpy(k->v + k->n, values, n * sizeof(float));
+    k->n += n;
+    return 0;
+}
+
+int t_gather_take(void *user, const float *raw, size_t f0, size_t nb)
+{
+    t_gather *g = user;
+    for (size_t t = 0; t < nb; t++)
+        for (size_t c = 0; c < g->nc; c++) g->v[(f0 + t) * g->nc + c] = raw[c * nb + t];
+    if (f0 + nb > g->n) g->n = f0 + nb;
+    return 0;
+}
+
+void t_sliding_same(wmel_ctx *ctx, wmel_sliding *b, const float *x, size_t n, size_t hop, unsigned seed, int steps,
+                    int small, const char *name)
+{
+    size_t pos = 0, start = 0;
+    t_rng = seed;
+    for (int step = 0; b && pos < n && step < steps; step++) {
+        size_t k = step < small ? 1 + t_rnd() % 300 : t_push_size(12000);
+        if (k > n - pos) k = n - pos;
+        CHECK(wmel_sliding_push(b, x + pos, k) == WMEL_OK, "%s: push", name);
+        pos += k;
+        if (t_rnd() % 3 == 0) {
+            size_t t = t_rnd() % (pos - start + 1);
+            if (t_rnd() % 4) t -= t % hop;
+            CHECK(wmel_sliding_trim(b, t) == WMEL_OK, "%s: trim", name);
+            start += t;
+        }
+        const size_t len = pos - start;
+        size_t r1 = 0, c1 = 0, r2 = 0, c2 = 0;
+        int s1 = wmel_sliding_shape(b, 0, &r1, &c1), s2 = wmel_features_shape(ctx, len, &r2, &c2);
+        CHECK(s1 == s2 && r1 == r2 && c1 == c2, "%s: sliding shape", name);
+        if (s1 != WMEL_OK) continue;
+        const size_t tot = r1 * c1 + 1;
+        float *u = malloc(tot * sizeof(float)), *v = malloc(tot * sizeof(float));
+        s1 = wmel_sliding_features(b, 0, u, r1 * c1);
+        s2 = wmel_features(ctx, x + start, len, v, r1 * c1);
+        CHECK(s1 == s2 && (s1 != WMEL_OK || !memcmp(u, v, r1 * c1 * sizeof(float))),
+              "%s: the sliding buffer (%zu samples, status %d/%d) differs from wmel_features", name, len, s1, s2);
+        free(u);
+        free(v);
+    }
+}
+
+void t_long_same(wmel_ctx *ctx, const float *x, size_t n, int empty_too, const char *name)
+{
+    int st;
+    size_t rows = 0, cols = 0;
+    const int s0 = wmel_features_shape(ctx, n, &rows, &cols);
+    wmel_long *l = wmel_long_create(ctx, 4096, &st);
+    CHECK(l && st == WMEL_OK, "%s long: create %d", name, st);
+    for (size_t pos = 0; l && pos < n; pos += 3001) wmel_long_push(l, x + pos, n - pos < 3001 ? n - pos : 3001);
+    const int s1 = l ? wmel_long_finish(l) : -1;
+    CHECK(s1 == s0, "%s long n %zu: finish %d, wmel_features_shape %d", name, n, s1, s0);
+    const size_t len = rows * cols;
+    if (s0 == WMEL_OK && s1 == WMEL_OK && (len || empty_too)) {
+        float *a = malloc((len ? len : 1) * sizeof(float));
+        t_sink k = {malloc((len ? len : 1) * sizeof(float)), 0, len};
+        CHECK(wmel_features(ctx, x, n, a, len) == WMEL_OK, "%s long n %zu: offline", name, n);
+        CHECK(wmel_long_write(l, t_sink_take, &k) == WMEL_OK && k.n == len && !memcmp(a, k.v, len * sizeof(float)),
+              "%s long n %zu: wmel_long_write differs from wmel_features", name, n);
+        free(a);
+        free(k.v);
+    }
+    wmel_long_destroy(l);
+}
+
+double t_rel_err_ff(const float *v, const float *r, size_t n)
+{
+    double e = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(v[i]) || isnan(r[i])) {
+            if (isnan(v[i]) != isnan(r[i])) return NAN;
+            continue;
+        }
+        const double d = fabs((double)v[i] - (double)r[i]) / fmax(1.0, fabs((double)r[i]));
+        if (d > e) e = d;
+    }
+    return e;
+}

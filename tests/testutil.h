@@ -102,6 +102,47 @@ int t_isa_levels(int *levels);
  * "skipped: ..." and returns 0 (the caller exits 77). */
 int t_have_stem(void);
 
+/* wmel_default_params() with backend, max_isa (WMEL_ISA_*) and n_threads set. */
+wmel_params t_params(int backend, int isa, int threads);
+/* wmel_create_plan(t_params(backend, isa, threads), pl); *st its status. */
+wmel_ctx *t_ctx_plan(const wmel_frontend_plan *pl, int backend, int isa, int threads, int *st);
+
+/* n samples (malloc'ed, at least one value) of kind k: 0 t_chirp(seed), 1 silence, 2 uniform
+ * noise in [-amp, amp) from t_rnd() after t_rng = seed. */
+float *t_signal(int k, size_t n, unsigned seed, float amp);
+
+/* wmel_long_write's sink: appends to v, which has room for cap values (n so far); refuses
+ * (nonzero) what would not fit. */
+typedef struct {
+    float *v;
+    size_t n, cap;
+} t_sink;
+int t_sink_take(void *user, const float *values, size_t n);
+
+/* wmel_stream's frame callback: the raw blocks [nc][nb] gathered into v [frames][nc]; n is one
+ * past the last frame seen. */
+typedef struct {
+    float *v;
+    size_t nc, n;
+} t_gather;
+int t_gather_take(void *user, const float *raw, size_t f0, size_t nb);
+
+/* The sliding buffer b (made on ctx; NULL runs nothing) through at most `steps` pushes of x[0..n)
+ * in t_rnd() pieces (t_rng = seed first; the first `small` steps 1..300 samples, then
+ * t_push_size(12000)) and a trim after one in three (3 in 4 of them a multiple of hop): after
+ * each, CHECKs that its shape and its features equal wmel_features() of the samples it holds,
+ * bit for bit. */
+void t_sliding_same(wmel_ctx *ctx, wmel_sliding *b, const float *x, size_t n, size_t hop, unsigned seed, int steps,
+                    int small, const char *name);
+
+/* wmel_long_* on ctx (blocks of 4096, pushes of 3001 samples) of x[0..n): CHECKs that the
+ * finish status is wmel_features_shape()'s and, where both are WMEL_OK (and the output is not
+ * empty, unless empty_too), that what it writes equals wmel_features() bit for bit. */
+void t_long_same(wmel_ctx *ctx, const float *x, size_t n, int empty_too, const char *name);
+
+/* max |v - r| / max(1, |r|) over n values; NaN where one is NaN and the other is not. */
+double t_rel_err_ff(const float *v, const float *r, size_t n);
+
 double t_max_abs_diff_fd(const float *a, const double *b, size_t n);
 double t_max_abs_diff_ff(const float *a, const float *b, size_t n);
 

@@ -24,26 +24,10 @@ typedef struct {
     wmel_frontend_plan p;
 } kcase;
 
-static wmel_ctx *ctx_for(const wmel_frontend_plan *pl, int backend, int isa, int threads, int *st)
-{
-    wmel_params p = wmel_default_params();
-    p.backend = backend;
-    p.max_isa = isa;
-    p.n_threads = threads;
-    return wmel_create_plan(&p, pl, st);
-}
-
-/* 0 chirp, 1 silence, 2 full-scale uniform noise. */
+/* A signal of kind k: 0 chirp, 1 silence, 2 full-scale uniform noise. */
 static float *signal_of(int k, size_t n, unsigned seed)
 {
-    float *x = malloc((n ? n : 1) * sizeof(float));
-    if (k == 0) t_chirp(x, n, seed);
-    else if (k == 1) memset(x, 0, n * sizeof(float));
-    else {
-        t_rng = seed;
-        for (size_t i = 0; i < n; i++) x[i] = (float)((double)t_rnd() / 2147483648.0 - 1.0);
-    }
-    return x;
+    return t_signal(k, n, seed, 1.0f);
 }
 
 static size_t out_len(wmel_ctx *ctx, size_t n, int *st)
@@ -57,7 +41,7 @@ static size_t out_len(wmel_ctx *ctx, size_t n, int *st)
 static double against_ref(const kcase *c, size_t n_max)
 {
     int st, levels[4];
-    wmel_ctx *ref = ctx_for(&c->p, WMEL_BACKEND_REF, WMEL_ISA_AUTO, 1, &st);
+    wmel_ctx *ref = t_ctx_plan(&c->p, WMEL_BACKEND_REF, WMEL_ISA_AUTO, 1, &st);
     CHECK(ref && st == WMEL_OK, "%s: ref ctx %s", c->name, wmel_strerror(st));
     if (!ref) return 1.0;
     const int nl = t_isa_levels(levels);
@@ -69,7 +53,7 @@ static double against_ref(const kcase *c, size_t n_max)
     for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) lens[nlen++] = more[i];
     for (int li = 0; li < nl; li++)
         for (int threads = 1; threads <= 3; threads += 2) {
-            wmel_ctx *cpu = ctx_for(&c->p, WMEL_BACKEND_CPU, levels[li], threads, &st);
+            wmel_ctx *cpu = t_ctx_plan(&c->p, WMEL_BACKEND_CPU, levels[li], threads, &st);
             CHECK(cpu && st == WMEL_OK, "%s: cpu ctx %s", c->name, wmel_strerror(st));
             if (!cpu) continue;
             for (size_t k = 0; k < nlen; k++)
@@ -123,7 +107,7 @@ static void same_as_reflected_copy(const kcase *c, size_t n)
     wmel_frontend_plan q = *p;
     q.framing = WMEL_FRAMES_SNIP;
     int st;
-    wmel_ctx *a = ctx_for(p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st), *b = ctx_for(&q, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
+    wmel_ctx *a = t_ctx_plan(p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st), *b = t_ctx_plan(&q, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
     int s1, s2;
     const size_t l1 = out_len(a, n, &s1), l2 = out_len(b, m, &s2);
     CHECK(s1 == WMEL_OK && s2 == WMEL_OK && l1 == l2, "%s n %zu: copy shapes %zu vs %zu", c->name, n, l1, l2);
@@ -139,20 +123,6 @@ static void same_as_reflected_copy(const kcase *c, size_t n)
     wmel_destroy(b);
 }
 
-typedef struct {
-    float *v;
-    size_t nc, n;
-} gather;
-
-static int take(void *user, const float *raw, size_t f0, size_t nb)
-{
-    gather *g = user;
-    for (size_t t = 0; t < nb; t++)
-        for (size_t c = 0; c < g->nc; c++) g->v[(f0 + t) * g->nc + c] = raw[c * nb + t];
-    if (f0 + nb > g->n) g->n = f0 + nb;
-    return 0;
-}
-
 /* The stream (normalisation off) equals wmel_features() for clip length n, random chunks. */
 static void stream_same(const kcase *c, size_t n, unsigned seed)
 {
@@ -160,7 +130,7 @@ static void stream_same(const kcase *c, size_t n, unsigned seed)
     q.norm = WMEL_NORM_NONE;
     q.layout = WMEL_LAYOUT_FRAMES_MELS, q.stack = 1, q.valid = WMEL_VALID_ALL; /* one row per frame, all out */
     int st;
-    wmel_ctx *ctx = ctx_for(&q, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 2, &st);
+    wmel_ctx *ctx = t_ctx_plan(&q, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 2, &st);
     CHECK(ctx && st == WMEL_OK, "%s stream: ctx %s", c->name, wmel_strerror(st));
     if (!ctx) return;
     float *x = signal_of(2, n, seed);
@@ -169,8 +139,8 @@ static void stream_same(const kcase *c, size_t n, unsigned seed)
     float *full = malloc((len ? len : 1) * sizeof(float));
     if (s0 == WMEL_OK) CHECK(wmel_features(ctx, x, n, full, len) == WMEL_OK, "%s: features", c->name);
     const size_t nc = (size_t)(q.n_mels + q.use_energy);
-    gather g = {calloc(len + nc, sizeof(float)), nc, 0};
-    wmel_stream *s = wmel_stream_create(ctx, 0, take, &g, &st);
+    t_gather g = {calloc(len + nc, sizeof(float)), nc, 0};
+    wmel_stream *s = wmel_stream_create(ctx, 0, t_gather_take, &g, &st);
     CHECK(s && st == WMEL_OK, "%s: stream %d", c->name, st);
     t_rng = seed;
     for (size_t pos = 0; s && pos < n;) {
@@ -202,84 +172,27 @@ static void stream_same(const kcase *c, size_t n, unsigned seed)
 static void sliding_same(const kcase *c)
 {
     int st;
-    wmel_ctx *ctx = ctx_for(&c->p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 2, &st);
+    wmel_ctx *ctx = t_ctx_plan(&c->p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 2, &st);
     wmel_sliding *b = ctx ? wmel_sliding_create(ctx, &st) : NULL;
     CHECK(b && st == WMEL_OK, "%s sliding: create %d", c->name, st);
     const size_t n = 64000;
     float *x = signal_of(0, n, 9);
-    size_t pos = 0, start = 0;
-    t_rng = 3;
-    for (int step = 0; b && pos < n && step < 50; step++) {
-        size_t k = step < 10 ? 1 + t_rnd() % 300 : t_push_size(12000);
-        if (k > n - pos) k = n - pos;
-        CHECK(wmel_sliding_push(b, x + pos, k) == WMEL_OK, "%s: push", c->name);
-        pos += k;
-        if (t_rnd() % 3 == 0) {
-            size_t t = t_rnd() % (pos - start + 1);
-            if (t_rnd() % 4) t -= t % (size_t)c->p.hop;
-            CHECK(wmel_sliding_trim(b, t) == WMEL_OK, "%s: trim", c->name);
-            start += t;
-        }
-        const size_t len = pos - start;
-        size_t r1 = 0, c1 = 0, r2 = 0, c2 = 0;
-        int s1 = wmel_sliding_shape(b, 0, &r1, &c1), s2 = wmel_features_shape(ctx, len, &r2, &c2);
-        CHECK(s1 == s2 && r1 == r2 && c1 == c2, "%s: sliding shape", c->name);
-        if (s1 != WMEL_OK) continue;
-        const size_t tot = r1 * c1 + 1;
-        float *u = malloc(tot * sizeof(float)), *v = malloc(tot * sizeof(float));
-        s1 = wmel_sliding_features(b, 0, u, r1 * c1);
-        s2 = wmel_features(ctx, x + start, len, v, r1 * c1);
-        CHECK(s1 == s2 && (s1 != WMEL_OK || !memcmp(u, v, r1 * c1 * sizeof(float))),
-              "%s: the sliding buffer (%zu samples, status %d/%d) differs from wmel_features", c->name, len, s1, s2);
-        free(u);
-        free(v);
-    }
+    t_sliding_same(ctx, b, x, n, (size_t)c->p.hop, 3, 50, 10, c->name);
     wmel_sliding_destroy(b);
     free(x);
     wmel_destroy(ctx);
 }
 
-typedef struct {
-    float *v;
-    size_t n, cap;
-} sink;
-
-static int sink_take(void *user, const float *values, size_t n)
-{
-    sink *k = user;
-    if (k->n + n > k->cap) return 1;
-    memcpy(k->v + k->n, values, n * sizeof(float));
-    k->n += n;
-    return 0;
-}
-
 static void long_same(const kcase *c)
 {
     int st;
-    wmel_ctx *ctx = ctx_for(&c->p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 2, &st);
+    wmel_ctx *ctx = t_ctx_plan(&c->p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 2, &st);
     CHECK(ctx && st == WMEL_OK, "%s long: ctx %s", c->name, wmel_strerror(st));
     if (!ctx) return;
     static const size_t lens[] = {200000, 40000, 16001, 1000, 385, 100, 7, 1};
     for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
-        const size_t n = lens[li];
-        float *x = signal_of(2, n, (unsigned)li + 9);
-        int s0;
-        const size_t len = out_len(ctx, n, &s0);
-        wmel_long *l = wmel_long_create(ctx, 4096, &st);
-        CHECK(l && st == WMEL_OK, "%s long: create %d", c->name, st);
-        for (size_t pos = 0; l && pos < n; pos += 3001) wmel_long_push(l, x + pos, n - pos < 3001 ? n - pos : 3001);
-        const int s1 = l ? wmel_long_finish(l) : -1;
-        CHECK(s1 == s0, "%s long n %zu: finish %d, wmel_features_shape %d", c->name, n, s1, s0);
-        if (s0 == WMEL_OK && s1 == WMEL_OK && len) {
-            float *a = malloc(len * sizeof(float));
-            sink k = {malloc(len * sizeof(float)), 0, len};
-            CHECK(wmel_features(ctx, x, n, a, len) == WMEL_OK, "%s long n %zu: offline", c->name, n);
-            CHECK(wmel_long_write(l, sink_take, &k) == WMEL_OK && k.n == len && !memcmp(a, k.v, len * sizeof(float)),
-                  "%s long n %zu: wmel_long_write differs from wmel_features", c->name, n);
-            free(a);
-            free(k.v);
-        }
-        wmel_long_destroy(l);
+        float *x = signal_of(2, lens[li], (unsigned)li + 9);
+        t_long_same(ctx, x, lens[li], 0, c->name);
         free(x);
     }
     wmel_destroy(ctx);
@@ -354,7 +267,7 @@ static void semantics(void)
     p.frame_length = 6, p.hop = 2, p.n_fft = 8, p.n_mels = 1, p.low_freq = 0, p.high_freq = 0;
     p.mel_scale = WMEL_MEL_HTK, p.remove_dc = 0, p.preemph = 0, p.window = WMEL_WINDOW_RECT;
     p.log = WMEL_LOG_NONE, p.linear_bins = 1, p.first_bin = 0, p.scale = 1.0;
-    wmel_ctx *ctx = ctx_for(&p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
+    wmel_ctx *ctx = t_ctx_plan(&p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
     CHECK(ctx && st == WMEL_OK, "rect ctx: %s", wmel_strerror(st));
     const float one = 0.5f;
     float out[4] = {0};

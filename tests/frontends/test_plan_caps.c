@@ -25,26 +25,10 @@ typedef struct {
     wmel_frontend_plan p;
 } pcase;
 
-static wmel_ctx *ctx_for(const wmel_frontend_plan *pl, int backend, int isa, int threads, int *st)
-{
-    wmel_params p = wmel_default_params();
-    p.backend = backend;
-    p.max_isa = isa;
-    p.n_threads = threads;
-    return wmel_create_plan(&p, pl, st);
-}
-
 /* A signal of kind k: 0 chirp, 1 silence, 2 full-scale uniform noise. */
 static float *signal_of(int k, size_t n, unsigned seed)
 {
-    float *x = malloc((n ? n : 1) * sizeof(float));
-    if (k == 0) t_chirp(x, n, seed);
-    else if (k == 1) memset(x, 0, n * sizeof(float));
-    else {
-        t_rng = seed;
-        for (size_t i = 0; i < n; i++) x[i] = (float)((double)t_rnd() / 2147483648.0 - 1.0);
-    }
-    return x;
+    return t_signal(k, n, seed, 1.0f);
 }
 
 /* Every ISA level's CPU output against the reference; returns the largest error seen as a
@@ -52,7 +36,7 @@ static float *signal_of(int k, size_t n, unsigned seed)
 static double against_ref(const pcase *c)
 {
     int st;
-    wmel_ctx *ref = ctx_for(&c->p, WMEL_BACKEND_REF, WMEL_ISA_AUTO, 1, &st);
+    wmel_ctx *ref = t_ctx_plan(&c->p, WMEL_BACKEND_REF, WMEL_ISA_AUTO, 1, &st);
     CHECK(ref && st == WMEL_OK, "%s: ref ctx %s", c->name, wmel_strerror(st));
     if (!ref) return 0.0;
     const int fl = c->p.frame_length;
@@ -68,7 +52,7 @@ static double against_ref(const pcase *c)
     double worst = 0.0;
     for (int ii = 0; ii < 4; ii++)
         for (int threads = 1; threads <= 3; threads += 2) {
-            wmel_ctx *cpu = ctx_for(&c->p, WMEL_BACKEND_CPU, isas[ii], threads, &st);
+            wmel_ctx *cpu = t_ctx_plan(&c->p, WMEL_BACKEND_CPU, isas[ii], threads, &st);
             CHECK(cpu && st == WMEL_OK, "%s: cpu ctx %s", c->name, wmel_strerror(st));
             if (!cpu) continue;
             const char *kn = wmel_kernel_name(cpu);
@@ -113,21 +97,6 @@ static double against_ref(const pcase *c)
     return worst;
 }
 
-/* The stream's raw frames [n_cols][nb] gathered into [frames][n_cols]. */
-typedef struct {
-    float *v;
-    size_t nc, n;
-} gather;
-
-static int take(void *user, const float *raw, size_t f0, size_t nb)
-{
-    gather *g = user;
-    for (size_t t = 0; t < nb; t++)
-        for (size_t c = 0; c < g->nc; c++) g->v[(f0 + t) * g->nc + c] = raw[c * nb + t];
-    if (f0 + nb > g->n) g->n = f0 + nb;
-    return 0;
-}
-
 /* The stream on ctx (a plan q without normalisation) equals wmel_features() on it. */
 static void stream_ctx_same(const pcase *c, const wmel_frontend_plan *pq, wmel_ctx *ctx);
 
@@ -139,7 +108,7 @@ static void stream_same(const pcase *c)
     q.norm_flags = 0, q.norm_max = 0, q.norm_range = 0, q.n_frames = 0, q.affine = 0;
     q.post_scale = q.post_shift = 0, q.pad_value = 0, q.pad_to = 0;
     int st;
-    wmel_ctx *ctx = ctx_for(&q, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 2, &st);
+    wmel_ctx *ctx = t_ctx_plan(&q, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 2, &st);
     CHECK(ctx && st == WMEL_OK, "%s stream: ctx %s", c->name, wmel_strerror(st));
     if (!ctx) return;
     stream_ctx_same(c, &q, ctx);
@@ -157,8 +126,8 @@ static void stream_ctx_same(const pcase *c, const wmel_frontend_plan *pq, wmel_c
     float *full = malloc(rows * cols * sizeof(float));
     CHECK(wmel_features(ctx, x, n, full, rows * cols) == WMEL_OK, "%s: features", c->name);
     const size_t nc = (size_t)(q.n_ceps > 0 ? q.n_ceps : q.n_mels + q.use_energy); /* a frame's columns */
-    gather g = {calloc(rows * cols + nc, sizeof(float)), nc, 0};
-    wmel_stream *s = wmel_stream_create(ctx, 0, take, &g, &st);
+    t_gather g = {calloc(rows * cols + nc, sizeof(float)), nc, 0};
+    wmel_stream *s = wmel_stream_create(ctx, 0, t_gather_take, &g, &st);
     CHECK(s && st == WMEL_OK, "%s: stream %d", c->name, st);
     t_rng = 11;
     for (size_t pos = 0; s && pos < n;) {
@@ -186,40 +155,14 @@ static void stream_ctx_same(const pcase *c, const wmel_frontend_plan *pq, wmel_c
 static void sliding_same(const pcase *c)
 {
     int st;
-    wmel_ctx *ctx = ctx_for(&c->p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 2, &st);
+    wmel_ctx *ctx = t_ctx_plan(&c->p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 2, &st);
     CHECK(ctx && st == WMEL_OK, "%s sliding: ctx %s", c->name, wmel_strerror(st));
     if (!ctx) return;
     wmel_sliding *b = wmel_sliding_create(ctx, &st);
     CHECK(b && st == WMEL_OK, "%s sliding: create %d", c->name, st);
     const size_t n = 64000;
     float *x = signal_of(0, n, 9);
-    size_t pos = 0, start = 0;
-    t_rng = 3;
-    for (int step = 0; b && pos < n && step < 40; step++) {
-        size_t k = t_push_size(12000);
-        if (k > n - pos) k = n - pos;
-        CHECK(wmel_sliding_push(b, x + pos, k) == WMEL_OK, "%s: push", c->name);
-        pos += k;
-        if (t_rnd() % 3 == 0) {
-            size_t t = t_rnd() % (pos - start + 1);
-            if (t_rnd() % 4) t -= t % (size_t)c->p.hop;
-            CHECK(wmel_sliding_trim(b, t) == WMEL_OK, "%s: trim", c->name);
-            start += t;
-        }
-        const size_t len = pos - start;
-        size_t r1 = 0, c1 = 0, r2 = 0, c2 = 0;
-        int s1 = wmel_sliding_shape(b, 0, &r1, &c1), s2 = wmel_features_shape(ctx, len, &r2, &c2);
-        CHECK(s1 == s2 && r1 == r2 && c1 == c2, "%s: sliding shape", c->name);
-        if (s1 != WMEL_OK) continue;
-        const size_t tot = r1 * c1 + 1;
-        float *u = malloc(tot * sizeof(float)), *v = malloc(tot * sizeof(float));
-        s1 = wmel_sliding_features(b, 0, u, r1 * c1);
-        s2 = wmel_features(ctx, x + start, len, v, r1 * c1);
-        CHECK(s1 == s2 && (s1 != WMEL_OK || !memcmp(u, v, r1 * c1 * sizeof(float))),
-              "%s: the sliding buffer (%zu samples, status %d/%d) differs from wmel_features", c->name, len, s1, s2);
-        free(u);
-        free(v);
-    }
+    t_sliding_same(ctx, b, x, n, (size_t)c->p.hop, 3, 40, 0, c->name);
     wmel_sliding_destroy(b);
     free(x);
     wmel_destroy(ctx);
@@ -425,51 +368,18 @@ static int make_cases(pcase *c)
     return k;
 }
 
-typedef struct {
-    float *v;
-    size_t n, cap;
-} sink;
-
-static int sink_take(void *user, const float *values, size_t n)
-{
-    sink *k = user;
-    if (k->n + n > k->cap) return 1;
-    memcpy(k->v + k->n, values, n * sizeof(float));
-    k->n += n;
-    return 0;
-}
-
 /* wmel_long_* equals wmel_features() on the whole input, bit for bit (normalisation and
  * finish included), at a few lengths. */
 static void long_same(const pcase *c)
 {
     int st;
-    wmel_ctx *ctx = ctx_for(&c->p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 2, &st);
+    wmel_ctx *ctx = t_ctx_plan(&c->p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 2, &st);
     CHECK(ctx && st == WMEL_OK, "%s long: ctx %s", c->name, wmel_strerror(st));
     if (!ctx) return;
     static const size_t lens[] = {40000, 16001, 1000, 385};
     for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
-        const size_t n = lens[li];
-        float *x = signal_of(2, n, (unsigned)li + 9);
-        size_t rows = 0, cols = 0;
-        const int s0 = wmel_features_shape(ctx, n, &rows, &cols);
-        wmel_long *l = wmel_long_create(ctx, 4096, &st);
-        CHECK(l && st == WMEL_OK, "%s long: create %d", c->name, st);
-        for (size_t pos = 0; l && pos < n; pos += 3001)
-            wmel_long_push(l, x + pos, n - pos < 3001 ? n - pos : 3001);
-        const int s1 = l ? wmel_long_finish(l) : -1;
-        CHECK(s1 == s0, "%s long n %zu: finish %d, wmel_features_shape %d", c->name, n, s1, s0);
-        if (s0 == WMEL_OK && s1 == WMEL_OK) {
-            const size_t len = rows * cols;
-            float *a = malloc((len ? len : 1) * sizeof(float));
-            sink k = {malloc((len ? len : 1) * sizeof(float)), 0, len};
-            CHECK(wmel_features(ctx, x, n, a, len) == WMEL_OK, "%s long n %zu: offline", c->name, n);
-            CHECK(wmel_long_write(l, sink_take, &k) == WMEL_OK && k.n == len && !memcmp(a, k.v, len * sizeof(float)),
-                  "%s long n %zu: wmel_long_write differs from wmel_features", c->name, n);
-            free(a);
-            free(k.v);
-        }
-        wmel_long_destroy(l);
+        float *x = signal_of(2, lens[li], (unsigned)li + 9);
+        t_long_same(ctx, x, lens[li], 1, c->name);
         free(x);
     }
     wmel_destroy(ctx);
@@ -487,9 +397,9 @@ static void then_threads(const pcase *c)
     for (size_t i = 0; i < n; i++) /* noise at a rising level, and a chirp */
         x[i] = (float)(0.5 * ch[i] + 0.4 * x[i] * (0.05 + 0.95 * (double)i / (double)n));
     free(ch);
-    wmel_ctx *one = ctx_for(&c->p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
-    wmel_ctx *three = ctx_for(&c->p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 3, &st);
-    wmel_ctx *ref = ctx_for(&c->p, WMEL_BACKEND_REF, WMEL_ISA_AUTO, 1, &st);
+    wmel_ctx *one = t_ctx_plan(&c->p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
+    wmel_ctx *three = t_ctx_plan(&c->p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 3, &st);
+    wmel_ctx *ref = t_ctx_plan(&c->p, WMEL_BACKEND_REF, WMEL_ISA_AUTO, 1, &st);
     CHECK(one && three && ref, "%s threads: ctx", c->name);
     size_t r = 0, k = 0;
     if (one && three && ref && wmel_features_shape(one, n, &r, &k) == WMEL_OK) {
@@ -551,13 +461,13 @@ static void framing_semantics(const pcase *c, int nc)
         return;
     }
     /* Gemma3n: 16001 samples padded to 16128, (16128 - 513) / 160 + 1 = 98 frames */
-    wmel_ctx *x3 = ctx_for(g3, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
+    wmel_ctx *x3 = t_ctx_plan(g3, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
     CHECK(x3 && wmel_features_shape(x3, 16001, &r, &k) == WMEL_OK && r == 98 && k == 128, "gemma3n 16001: %zux%zu", r, k);
     CHECK(x3 && wmel_features_shape(x3, 1, &r, &k) == WMEL_OK && r == 0, "gemma3n 1 sample: %zu frames", r);
     wmel_destroy(x3);
     /* Gemma4: 15800 samples padded to 15872, 160 + 15872 in all, (16032 - 321) / 160 + 1 = 99
        frames; frame 98 ends on sample 98 160 + 160 = 15840, padding: zero; frame 97 not */
-    wmel_ctx *x4 = ctx_for(g4, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 3, &st);
+    wmel_ctx *x4 = t_ctx_plan(g4, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 3, &st);
     float *x = signal_of(0, 15800, 3);
     CHECK(x4 && wmel_features_shape(x4, 15800, &r, &k) == WMEL_OK && r == 99 && k == 128, "gemma4 15800: %zux%zu", r, k);
     if (x4 && r == 99) {
@@ -571,12 +481,12 @@ static void framing_semantics(const pcase *c, int nc)
     wmel_destroy(x4);
     free(x);
     /* Inkling: ceil(n / 800) frames, all valid */
-    wmel_ctx *xi = ctx_for(ink, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
+    wmel_ctx *xi = t_ctx_plan(ink, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
     CHECK(xi && wmel_features_shape(xi, 16001, &r, &k) == WMEL_OK && r == 21, "inkling 16001: %zu frames", r);
     CHECK(xi && wmel_features_shape(xi, 800, &r, &k) == WMEL_OK && r == 1, "inkling 800: %zu frames", r);
     wmel_destroy(xi);
     /* UnivNet: n / 256 frames; the reflection needs n > 384 */
-    wmel_ctx *xu = ctx_for(uni, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
+    wmel_ctx *xu = t_ctx_plan(uni, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
     CHECK(xu && wmel_features_shape(xu, 24000, &r, &k) == WMEL_OK && r == 93 && k == 100, "univnet 24000: %zux%zu", r, k);
     CHECK(xu && wmel_features_shape(xu, 384, &r, &k) == WMEL_ERR_TOO_SHORT, "univnet 384 samples: too short");
     CHECK(xu && wmel_features_shape(xu, 385, &r, &k) == WMEL_OK && r == 1, "univnet 385: %zu frames", r);
@@ -591,7 +501,7 @@ static void framing_semantics(const pcase *c, int nc)
     CHECK(exl->pad_mode == WMEL_PAD_REFLECT && exl->valid == WMEL_VALID_ALL && exl->preemph_mode == WMEL_PREEMPH_PADDED &&
               exl->pad_left == 176 && exl->frontend == WMEL_FRONTEND_NEMO_LEGACY,
           "legacy exact_pad's fields");
-    wmel_ctx *xe = ctx_for(ex, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
+    wmel_ctx *xe = t_ctx_plan(ex, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
     CHECK(xe && wmel_features_shape(xe, 16000, &r, &k) == WMEL_OK && r == 80 && k == 100, "exact_pad 16000: %zux%zu", r, k);
     wmel_destroy(xe);
     wmel_frontend_plan q = *ex;
@@ -603,7 +513,7 @@ static void framing_semantics(const pcase *c, int nc)
     CHECK(wmel_plan_set(&q, "exact_pad", "1", msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, "nemo"),
           "exact_pad on kaldi: %s", msg);
     /* Nemotron's chunk: (n - 512) / 160 + 1 frames; the window reads samples t 160 + 56 .. + 456 */
-    wmel_ctx *xn = ctx_for(nt, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
+    wmel_ctx *xn = t_ctx_plan(nt, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
     CHECK(xn && wmel_features_shape(xn, 16000, &r, &k) == WMEL_OK && r == 128 && k == 97, "nemotron chunk: %zux%zu", r, k);
     CHECK(xn && wmel_features_shape(xn, 511, &r, &k) == WMEL_OK && k == 0, "nemotron chunk 511: %zu frames", k);
     wmel_destroy(xn);
@@ -650,7 +560,7 @@ static void symmetric_bank_semantics(void)
     p.low_freq = 133, p.high_freq = 6900, p.log = WMEL_LOG_NONE, p.norm = WMEL_NORM_NONE, p.valid = WMEL_VALID_ALL;
     p.layout = WMEL_LAYOUT_FRAMES_MELS;
     int st;
-    wmel_ctx *ctx = ctx_for(&p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
+    wmel_ctx *ctx = t_ctx_plan(&p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
     CHECK(ctx != NULL, "symmetric bank ctx: %d", st);
     double f[NM + 2];
     const double m0 = 2595.0 * log10(1.0 + 133.0 / 700.0), m1 = 2595.0 * log10(1.0 + 6900.0 / 700.0);
@@ -735,9 +645,9 @@ int main(void)
         e = a;
         a.n_ceps = 13, a.cepstral_lifter = 22;
         float *xs = signal_of(2, 4000, 3), fe_[23 * 24], fc[23 * 13], fh[23 * 13];
-        wmel_ctx *ca = ctx_for(&a, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st), *ce = ctx_for(&e, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
+        wmel_ctx *ca = t_ctx_plan(&a, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st), *ce = t_ctx_plan(&e, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
         a.ceps_htk = 1;
-        wmel_ctx *ch = ctx_for(&a, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
+        wmel_ctx *ch = t_ctx_plan(&a, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
         CHECK(ca && ce && ch && wmel_features(ca, xs, 4000, fc, 23 * 13) == WMEL_OK &&
                   wmel_features(ce, xs, 4000, fe_, 23 * 24) == WMEL_OK && wmel_features(ch, xs, 4000, fh, 23 * 13) == WMEL_OK,
               "mfcc order features");
@@ -753,14 +663,14 @@ int main(void)
     q.bank_flags = 0;
     CHECK(wmel_plan_check(&q, msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, "empty filters"),
           "an empty TF filter refused without the flag: %s", msg);
-    wmel_ctx *ctx = ctx_for(&p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
+    wmel_ctx *ctx = t_ctx_plan(&p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
     float *x = signal_of(2, 4000, 1), out[24 * 128];
     CHECK(ctx && wmel_features(ctx, x, 4000, out, 24 * 128) == WMEL_OK, "lasr features");
     for (int t = 0; t < 23; t++) CHECK(out[t * 128] == (float)log(1e-5), "empty filter 0, frame %d: %g", t, (double)out[t * 128]);
     wmel_destroy(ctx);
     /* AST: frames past the clip are the affine of 0 */
     p = cases[10].p;
-    ctx = ctx_for(&p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
+    ctx = t_ctx_plan(&p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
     size_t rows, cols;
     CHECK(ctx && wmel_features_shape(ctx, 4000, &rows, &cols) == WMEL_OK && rows == 60 && cols == 128, "ast shape");
     float *o = malloc(60 * 128 * sizeof(float));
@@ -772,7 +682,7 @@ int main(void)
     wmel_destroy(ctx);
     /* mean only: every column's mean over the frames is 0 */
     p = cases[8].p;
-    ctx = ctx_for(&p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
+    ctx = t_ctx_plan(&p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
     CHECK(ctx && wmel_features(ctx, x, 4000, out, 23 * 80) == WMEL_OK, "cmn features");
     for (int c = 0; c < 80; c++) {
         double s = 0.0, a = 0.0;
@@ -901,8 +811,8 @@ int main(void)
             double *one = malloc(2 * fn * sizeof(double));
             for (size_t c = 0; c < fn; c++) one[c] = 1.0, one[fn + c] = 0.0;
             wmel_ctx *sc = wmel_create_plan_cols(NULL, &fq, one, one + fn, fn, &st);
-            gather g = {NULL, 0, 0};
-            CHECK(sc && !wmel_stream_create(sc, 0, take, &g, &st) && st == WMEL_ERR_INVALID_ARG,
+            t_gather g = {NULL, 0, 0};
+            CHECK(sc && !wmel_stream_create(sc, 0, t_gather_take, &g, &st) && st == WMEL_ERR_INVALID_ARG,
                   "a stacked rows' affine: stream refused (%d)", st);
             wmel_destroy(sc);
             free(one);
