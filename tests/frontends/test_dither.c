@@ -38,12 +38,10 @@ static double doc_gauss(uint32_t seed, uint64_t t, uint32_t j)
     return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }
 
+/* A ctx with the best ISA level. */
 static wmel_ctx *ctx_for(const wmel_frontend_plan *pl, int backend, int threads, int *st)
 {
-    wmel_params p = wmel_default_params();
-    p.backend = backend;
-    p.n_threads = threads;
-    return wmel_create_plan(&p, pl, st);
+    return t_ctx_plan(pl, backend, WMEL_ISA_AUTO, threads, st);
 }
 
 /* wmel_features into a fresh buffer (*len values); NULL on failure. */
@@ -58,20 +56,6 @@ static float *features(wmel_ctx *ctx, const float *x, size_t n, size_t *len)
     }
     *len = r * c;
     return o;
-}
-
-typedef struct {
-    float *v;
-    size_t n, cap;
-} sink;
-
-static int put(void *user, const float *v, size_t n)
-{
-    sink *s = user;
-    if (s->n + n > s->cap) return WMEL_ERR_INVALID_ARG;
-    memcpy(s->v + s->n, v, n * sizeof(float));
-    s->n += n;
-    return WMEL_OK;
 }
 
 int main(void)
@@ -174,8 +158,8 @@ int main(void)
     CHECK(l && st == WMEL_OK, "long create %d", st);
     for (size_t pos = 0; l && pos < n; pos += 7001) wmel_long_push(l, x + pos, n - pos < 7001 ? n - pos : 7001);
     CHECK(l && wmel_long_finish(l) == WMEL_OK, "long finish");
-    sink sk = {malloc((lc + 1) * sizeof(float)), 0, lc};
-    CHECK(l && wmel_long_write(l, put, &sk) == WMEL_OK && sk.n == lc && c && !memcmp(sk.v, c, lc * sizeof(float)),
+    t_sink sk = {malloc((lc + 1) * sizeof(float)), 0, lc};
+    CHECK(l && wmel_long_write(l, t_sink_take, &sk) == WMEL_OK && sk.n == lc && c && !memcmp(sk.v, c, lc * sizeof(float)),
           "wmel_long_* with dither equals wmel_features bit for bit");
     free(sk.v);
     wmel_long_destroy(l);

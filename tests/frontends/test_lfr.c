@@ -32,24 +32,15 @@ typedef struct {
 
 static wmel_ctx *ctx_for(const pcase *c, int backend, int isa, int threads, int *st)
 {
-    wmel_params p = wmel_default_params();
-    p.backend = backend;
-    p.max_isa = isa;
-    p.n_threads = threads;
+    const wmel_params p = t_params(backend, isa, threads);
     if (c->cs) return wmel_create_plan_cols(&p, &c->p, c->cs, c->ch, c->ncs, st);
     return wmel_create_plan(&p, &c->p, st);
 }
 
+/* A signal of kind k: 0 chirp, 1 silence, 2 half-scale uniform noise. */
 static float *signal_of(int k, size_t n, unsigned seed)
 {
-    float *x = malloc((n ? n : 1) * sizeof(float));
-    if (k == 0) t_chirp(x, n, seed);
-    else if (k == 1) memset(x, 0, n * sizeof(float));
-    else {
-        t_rng = seed;
-        for (size_t i = 0; i < n; i++) x[i] = (float)((double)t_rnd() / 2147483648.0 - 1.0) * 0.5f;
-    }
-    return x;
+    return t_signal(k, n, seed, 0.5f);
 }
 
 static float *features(wmel_ctx *ctx, const float *x, size_t n, size_t *rows, size_t *cols, int *st)
@@ -196,20 +187,6 @@ static void definition(const pcase *c)
     wmel_destroy(full);
 }
 
-typedef struct {
-    float *v;
-    size_t n, cap;
-} sink;
-
-static int put(void *user, const float *v, size_t n)
-{
-    sink *k = user;
-    if (k->n + n > k->cap) return -1;
-    memcpy(k->v + k->n, v, n * sizeof(float));
-    k->n += n;
-    return 0;
-}
-
 /* The sliding buffer and the long-input path equal wmel_features(), bit for bit. */
 static void paths_same(const pcase *c)
 {
@@ -261,8 +238,8 @@ static void paths_same(const pcase *c)
         wmel_long *l = wmel_long_create(ctx, li % 2 ? 0 : 1 << 20, &st);
         for (size_t p0 = 0; l && p0 < n; p0 += 7001) wmel_long_push(l, x + p0, n - p0 < 7001 ? n - p0 : 7001);
         CHECK(l && wmel_long_finish(l) == WMEL_OK, "%s long finish", c->name);
-        sink sk = {malloc((R * C + 1) * sizeof(float)), 0, R * C};
-        CHECK(l && wmel_long_write(l, put, &sk) == WMEL_OK && sk.n == R * C && !memcmp(sk.v, want, R * C * sizeof(float)),
+        t_sink sk = {malloc((R * C + 1) * sizeof(float)), 0, R * C};
+        CHECK(l && wmel_long_write(l, t_sink_take, &sk) == WMEL_OK && sk.n == R * C && !memcmp(sk.v, want, R * C * sizeof(float)),
               "%s long %zu samples: differs from wmel_features", c->name, n);
         free(sk.v), free(want);
         wmel_long_destroy(l);

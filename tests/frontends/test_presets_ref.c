@@ -70,15 +70,6 @@ static float *signal_of(int kind, size_t n, int sr, unsigned seed)
     return x;
 }
 
-static wmel_ctx *ctx_for(const wmel_frontend_plan *pl, int backend, int isa, int threads, int *st)
-{
-    wmel_params p = wmel_default_params();
-    p.backend = backend;
-    p.max_isa = isa;
-    p.n_threads = threads;
-    return wmel_create_plan(&p, pl, st);
-}
-
 static int stats_norm(const wmel_frontend_plan *p)
 {
     return (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR) &&
@@ -174,16 +165,16 @@ static void check_preset(const char *name)
     const int stats = stats_norm(&p);
     wmel_frontend_plan q = p; /* the same with the normalisation off: log units */
     q.norm = WMEL_NORM_NONE, q.norm_flags = 0, q.norm_max = 0, q.norm_range = 0;
-    wmel_ctx *ref = ctx_for(&p, WMEL_BACKEND_REF, WMEL_ISA_AUTO, 1, &st);
+    wmel_ctx *ref = t_ctx_plan(&p, WMEL_BACKEND_REF, WMEL_ISA_AUTO, 1, &st);
     CHECK(ref && st == WMEL_OK, "%s: ref ctx: %s", name, wmel_strerror(st));
-    wmel_ctx *ref_u = stats ? ctx_for(&q, WMEL_BACKEND_REF, WMEL_ISA_AUTO, 1, &st) : NULL;
+    wmel_ctx *ref_u = stats ? t_ctx_plan(&q, WMEL_BACKEND_REF, WMEL_ISA_AUTO, 1, &st) : NULL;
     CHECK(!stats || (ref_u && st == WMEL_OK), "%s: ref ctx, normalisation off: %s", name, wmel_strerror(st));
     int levels[4];
     const int n_levels = t_isa_levels(levels);
     wmel_ctx *cpu[4][2] = {{NULL}};
     for (int l = 0; l < n_levels; l++)
         for (int k = 0; k < 2; k++) {
-            cpu[l][k] = ctx_for(&p, WMEL_BACKEND_CPU, levels[l], k ? 3 : 1, &st);
+            cpu[l][k] = t_ctx_plan(&p, WMEL_BACKEND_CPU, levels[l], k ? 3 : 1, &st);
             CHECK(cpu[l][k] && st == WMEL_OK, "%s: cpu ctx (isa %d, %d threads): %s", name, levels[l], k ? 3 : 1,
                   wmel_strerror(st));
         }
