@@ -297,27 +297,36 @@ void t_sliding_same(wmel_ctx *ctx, wmel_sliding *b, const float *x, size_t n, si
     }
 }
 
-void t_long_same(wmel_ctx *ctx, const float *x, size_t n, int empty_too, const char *name)
+void t_long_same(const wmel_frontend_plan *p, const size_t *lens, size_t n_lens, int empty_too, const char *name)
 {
     int st;
-    size_t rows = 0, cols = 0;
-    const int s0 = wmel_features_shape(ctx, n, &rows, &cols);
-    wmel_long *l = wmel_long_create(ctx, 4096, &st);
-    CHECK(l && st == WMEL_OK, "%s long: create %d", name, st);
-    for (size_t pos = 0; l && pos < n; pos += 3001) wmel_long_push(l, x + pos, n - pos < 3001 ? n - pos : 3001);
-    const int s1 = l ? wmel_long_finish(l) : -1;
-    CHECK(s1 == s0, "%s long n %zu: finish %d, wmel_features_shape %d", name, n, s1, s0);
-    const size_t len = rows * cols;
-    if (s0 == WMEL_OK && s1 == WMEL_OK && (len || empty_too)) {
-        float *a = malloc((len ? len : 1) * sizeof(float));
-        t_sink k = {malloc((len ? len : 1) * sizeof(float)), 0, len};
-        CHECK(wmel_features(ctx, x, n, a, len) == WMEL_OK, "%s long n %zu: offline", name, n);
-        CHECK(wmel_long_write(l, t_sink_take, &k) == WMEL_OK && k.n == len && !memcmp(a, k.v, len * sizeof(float)),
-              "%s long n %zu: wmel_long_write differs from wmel_features", name, n);
-        free(a);
-        free(k.v);
+    wmel_ctx *ctx = t_ctx_plan(p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 2, &st);
+    CHECK(ctx && st == WMEL_OK, "%s long: ctx %s", name, wmel_strerror(st));
+    if (!ctx) return;
+    for (size_t li = 0; li < n_lens; li++) {
+        const size_t n = lens[li];
+        float *x = t_signal(2, n, (unsigned)li + 9, 1.0f);
+        size_t rows = 0, cols = 0;
+        const int s0 = wmel_features_shape(ctx, n, &rows, &cols);
+        wmel_long *l = wmel_long_create(ctx, 4096, &st);
+        CHECK(l && st == WMEL_OK, "%s long: create %d", name, st);
+        for (size_t pos = 0; l && pos < n; pos += 3001) wmel_long_push(l, x + pos, n - pos < 3001 ? n - pos : 3001);
+        const int s1 = l ? wmel_long_finish(l) : -1;
+        CHECK(s1 == s0, "%s long n %zu: finish %d, wmel_features_shape %d", name, n, s1, s0);
+        const size_t len = rows * cols;
+        if (s0 == WMEL_OK && s1 == WMEL_OK && (len || empty_too)) {
+            float *a = malloc((len ? len : 1) * sizeof(float));
+            t_sink k = {malloc((len ? len : 1) * sizeof(float)), 0, len};
+            CHECK(wmel_features(ctx, x, n, a, len) == WMEL_OK, "%s long n %zu: offline", name, n);
+            CHECK(wmel_long_write(l, t_sink_take, &k) == WMEL_OK && k.n == len && !memcmp(a, k.v, len * sizeof(float)),
+                  "%s long n %zu: wmel_long_write differs from wmel_features", name, n);
+            free(a);
+            free(k.v);
+        }
+        wmel_long_destroy(l);
+        free(x);
     }
-    wmel_long_destroy(l);
+    wmel_destroy(ctx);
 }
 
 double t_rel_err_ff(const float *v, const float *r, size_t n)

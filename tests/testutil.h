@@ -135,10 +135,12 @@ int t_gather_take(void *user, const float *raw, size_t f0, size_t nb);
 void t_sliding_same(wmel_ctx *ctx, wmel_sliding *b, const float *x, size_t n, size_t hop, unsigned seed, int steps,
                     int small, const char *name);
 
-/* wmel_long_* on ctx (blocks of 4096, pushes of 3001 samples) of x[0..n): CHECKs that the
- * finish status is wmel_features_shape()'s and, where both are WMEL_OK (and the output is not
- * empty, unless empty_too), that what it writes equals wmel_features() bit for bit. */
-void t_long_same(wmel_ctx *ctx, const float *x, size_t n, int empty_too, const char *name);
+/* wmel_long_* (blocks of 4096, pushes of 3001 samples) on a ctx of plan p (the best ISA level,
+ * 2 threads), for each length lens[i], of full-scale noise t_signal(2, lens[i], i + 9, 1):
+ * CHECKs that the finish status is wmel_features_shape()'s and, where both are WMEL_OK (and the
+ * output is not empty, unless empty_too), that what it writes equals wmel_features() bit for
+ * bit. */
+void t_long_same(const wmel_frontend_plan *p, const size_t *lens, size_t n_lens, int empty_too, const char *name);
 
 /* max |v - r| / max(1, |r|) over n values; NaN where one is NaN and the other is not. */
 double t_rel_err_ff(const float *v, const float *r, size_t n);
