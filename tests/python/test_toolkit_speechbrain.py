@@ -15,43 +15,23 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("speechbrain")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 wmel = pytest.importorskip("wmel")
+import originals as O  # noqa: E402
 import test_presets as P  # noqa: E402  (the oracles)
 import wmel.speechbrain as wsb  # noqa: E402
 from speechbrain.lobes.features import Fbank  # noqa: E402
 from speechbrain.processing.features import InputNormalization  # noqa: E402
 
-TOL = 2e-5
-JFK = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "golden", "audio", "jfk.flac")
 _ERRS = {}
 
 
 def _clips():
-    out = []
-    if os.path.exists(JFK):
-        out.append(("jfk", wmel.load_audio(JFK)))
-    rng = np.random.default_rng(5)
-    out.append(("noise", rng.uniform(-1, 1, 24000).astype(np.float32)))
-    t = np.arange(32000) / 16000.0
-    chirp = (0.5 * np.sin(2 * np.pi * (60 + 3500 * t) * t)).astype(np.float32)
-    chirp[9000:15000] = 0.0  # below max - 80 dB: the clamp holds it
-    out.append(("chirp", chirp))
+    out = O.clips(5, wmel.load_audio)
+    out[-1][1][9000:15000] = 0.0  # the chirp below max - 80 dB there: the clamp holds it
     return out
 
 
-def _err(a, b):
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    assert a.shape == b.shape, (a.shape, b.shape)
-    return float(np.max(np.abs(a - b) / np.maximum(1.0, np.abs(b))))
-
-
 def _hold(key, got, orig, ref):
-    e_orig = _err(orig, ref)
-    e_wmel = _err(got, ref)
-    e_vs = _err(got, orig)
-    for k, v in (("original vs float64", e_orig), ("wmel vs float64", e_wmel), ("wmel vs original", e_vs)):
-        _ERRS[(key, k)] = max(_ERRS.get((key, k), 0.0), v)
-    assert e_wmel <= TOL, (key, e_wmel)
-    assert e_vs <= e_orig + TOL, (key, e_vs, e_orig)
+    O.hold(_ERRS, key, got, orig, ref)
 
 
 def test_preset_against_fbank():
@@ -137,7 +117,7 @@ def test_dropin_module():
         want, got = a(batch), b(batch)
         assert got.shape == want.shape and got.dtype == want.dtype == torch.float32, (got.shape, want.shape)
         assert not got.requires_grad
-        assert _err(got.numpy(), want.numpy()) <= 1e-3, h  # float32 original: measured above
+        assert O.err(got.numpy(), want.numpy()) <= 1e-3, h  # float32 original: measured above
     with pytest.raises(NotImplementedError, match="deltas"):
         wsb.Fbank(deltas=True)
     with pytest.raises(NotImplementedError, match="context"):
@@ -164,5 +144,4 @@ if __name__ == "__main__":
     for s in (False, True):
         test_sentence_input_normalization(s)
     test_global_input_normalization_and_refusals()
-    for k, v in sorted(_ERRS.items(), key=str):
-        print(f"{str(k[0]):70s} {k[1]:22s} {v:.3g}")
+    O.print_errs(_ERRS, 70)
