@@ -23,10 +23,10 @@ import statistics
 import sys
 import time
 
-import numpy as np
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from frontends_bench import cpu_model, signal  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "python"))
+from originals import knf_sherpa  # noqa: E402  (kaldi-native-fbank as sherpa-onnx configures it)
 
 
 def have(mod):
@@ -78,20 +78,7 @@ def main():
     else:
         print("lhotse: not installed (or no torch): skipped")
     if have("kaldi_native_fbank"):
-        import kaldi_native_fbank as knf
-
-        def knf_run():
-            o = knf.FbankOptions()
-            o.frame_opts.dither = 0.0
-            o.frame_opts.snip_edges = False
-            o.frame_opts.samp_freq = 16000
-            o.mel_opts.num_bins = 80
-            o.mel_opts.high_freq = -400
-            f = knf.OnlineFbank(o)
-            f.accept_waveform(16000, x.tolist())
-            f.input_finished()
-            return np.stack([f.get_frame(i) for i in range(f.num_frames_ready)])
-        pairs.append(("sherpa-onnx", wm("sherpa-onnx"), knf_run))
+        pairs.append(("sherpa-onnx", wm("sherpa-onnx"), lambda: knf_sherpa(x)))
     else:
         print("kaldi_native_fbank: not installed: skipped")
     if have("speechbrain") and torch is not None:

@@ -7,14 +7,7 @@ import pytest
 wmel = pytest.importorskip("wmel")
 from wmel import _feref  # noqa: E402
 import wmel.lhotse as wl  # noqa: E402
-
-TOL = 2e-5
-
-
-def _err(a, b):
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    assert a.shape == b.shape, (a.shape, b.shape)
-    return float(np.max(np.abs(a - b) / np.maximum(1.0, np.abs(b)))) if a.size else 0.0
+from originals import TOL, err as _err  # noqa: E402
 
 
 def test_defaults_are_the_preset():
