@@ -24,12 +24,6 @@ typedef struct {
     wmel_frontend_plan p;
 } kcase;
 
-/* A signal of kind k: 0 chirp, 1 silence, 2 full-scale uniform noise. */
-static float *signal_of(int k, size_t n, unsigned seed)
-{
-    return t_signal(k, n, seed, 1.0f);
-}
-
 static size_t out_len(wmel_ctx *ctx, size_t n, int *st)
 {
     size_t r = 0, c = 0;
@@ -60,7 +54,7 @@ static double against_ref(const kcase *c, size_t n_max)
                 for (int kind = 0; kind < 3; kind++) {
                     const size_t n = lens[k];
                     if (threads == 3 && n < 300 && n % 7) continue; /* the short ones once is enough */
-                    float *x = signal_of(kind, n, (unsigned)(n * 3 + (size_t)kind));
+                    float *x = t_signal(kind, n, (unsigned)(n * 3 + (size_t)kind), 1.0f);
                     int s1, s2;
                     const size_t l1 = out_len(ref, n, &s1), l2 = out_len(cpu, n, &s2);
                     CHECK(s1 == s2 && l1 == l2, "%s n %zu: shapes %d/%zu vs %d/%zu", c->name, n, s1, l1, s2, l2);
@@ -102,7 +96,7 @@ static void same_as_reflected_copy(const kcase *c, size_t n)
     const size_t nf = (n + (size_t)p->hop / 2) / (size_t)p->hop;
     if (!nf) return;
     const size_t m = (nf - 1) * (size_t)p->hop + (size_t)p->frame_length;
-    float *x = signal_of(0, n, 77), *y = malloc(m * sizeof(float));
+    float *x = t_signal(0, n, 77, 1.0f), *y = malloc(m * sizeof(float));
     for (size_t j = 0; j < m; j++) y[j] = x[kaldi_index((long long)j + off, (long long)n)];
     wmel_frontend_plan q = *p;
     q.framing = WMEL_FRAMES_SNIP;
@@ -133,7 +127,7 @@ static void stream_same(const kcase *c, size_t n, unsigned seed)
     wmel_ctx *ctx = t_ctx_plan(&q, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 2, &st);
     CHECK(ctx && st == WMEL_OK, "%s stream: ctx %s", c->name, wmel_strerror(st));
     if (!ctx) return;
-    float *x = signal_of(2, n, seed);
+    float *x = t_signal(2, n, seed, 1.0f);
     int s0;
     const size_t len = out_len(ctx, n, &s0);
     float *full = malloc((len ? len : 1) * sizeof(float));
@@ -176,7 +170,7 @@ static void sliding_same(const kcase *c)
     wmel_sliding *b = ctx ? wmel_sliding_create(ctx, &st) : NULL;
     CHECK(b && st == WMEL_OK, "%s sliding: create %d", c->name, st);
     const size_t n = 64000;
-    float *x = signal_of(0, n, 9);
+    float *x = t_signal(0, n, 9, 1.0f);
     t_sliding_same(ctx, b, x, n, (size_t)c->p.hop, 3, 50, 10, c->name);
     wmel_sliding_destroy(b);
     free(x);

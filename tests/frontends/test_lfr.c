@@ -37,12 +37,6 @@ static wmel_ctx *ctx_for(const pcase *c, int backend, int isa, int threads, int 
     return wmel_create_plan(&p, &c->p, st);
 }
 
-/* A signal of kind k: 0 chirp, 1 silence, 2 half-scale uniform noise. */
-static float *signal_of(int k, size_t n, unsigned seed)
-{
-    return t_signal(k, n, seed, 0.5f);
-}
-
 static float *features(wmel_ctx *ctx, const float *x, size_t n, size_t *rows, size_t *cols, int *st)
 {
     *rows = *cols = 0;
@@ -81,7 +75,7 @@ static double against_ref(const pcase *c)
             for (size_t li = 0; li < sizeof LENS / sizeof LENS[0]; li++)
                 for (int kind = 0; kind < 3; kind++) {
                     const size_t n = LENS[li];
-                    float *x = signal_of(kind, n, (unsigned)(li * 7 + kind));
+                    float *x = t_signal(kind, n, (unsigned)(li * 7 + kind), 0.5f);
                     size_t r1, c1, r2, c2;
                     int s1, s2;
                     float *a = features(ref, x, n, &r1, &c1, &s1), *b = features(cpu, x, n, &r2, &c2, &s2);
@@ -129,7 +123,7 @@ static void definition(const pcase *c)
     wmel_ctx *full = ctx_for(c, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 3, &st);
     for (size_t li = 0; full && li < sizeof LENS / sizeof LENS[0]; li++) {
         const size_t n = LENS[li];
-        float *x = signal_of(2, n, (unsigned)li + 99);
+        float *x = t_signal(2, n, (unsigned)li + 99, 0.5f);
         size_t R = 0, C = 0, T = 0, w = 0;
         int s1, s2 = -1;
         float *got = features(full, x, n, &R, &C, &s1);
@@ -195,7 +189,7 @@ static void paths_same(const pcase *c)
     CHECK(ctx != NULL, "%s: ctx", c->name);
     if (!ctx) return;
     const size_t total = 40000;
-    float *x = signal_of(0, total, 5);
+    float *x = t_signal(0, total, 5, 0.5f);
     wmel_sliding *b = wmel_sliding_create(ctx, &st);
     CHECK(b != NULL, "%s: sliding create", c->name);
     size_t pos = 0, len = 0;

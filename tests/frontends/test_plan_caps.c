@@ -25,12 +25,6 @@ typedef struct {
     wmel_frontend_plan p;
 } pcase;
 
-/* A signal of kind k: 0 chirp, 1 silence, 2 full-scale uniform noise. */
-static float *signal_of(int k, size_t n, unsigned seed)
-{
-    return t_signal(k, n, seed, 1.0f);
-}
-
 /* Every ISA level's CPU output against the reference; returns the largest error seen as a
  * fraction of max(1, |ref|). */
 static double against_ref(const pcase *c)
@@ -66,7 +60,7 @@ static double against_ref(const pcase *c)
             for (size_t li = 0; li < n_lens; li++)
                 for (int kind = 0; kind < 3; kind++) {
                     const size_t n = lens[li];
-                    float *x = signal_of(kind, n, (unsigned)(li * 7 + kind));
+                    float *x = t_signal(kind, n, (unsigned)(li * 7 + kind), 1.0f);
                     size_t r1 = 0, c1 = 0, r2 = 0, c2 = 0;
                     int s1 = wmel_features_shape(ref, n, &r1, &c1), s2 = wmel_features_shape(cpu, n, &r2, &c2);
                     CHECK(s1 == s2 && r1 == r2 && c1 == c2, "%s n %zu: shapes %d %zux%zu vs %d %zux%zu", c->name, n,
@@ -120,7 +114,7 @@ static void stream_ctx_same(const pcase *c, const wmel_frontend_plan *pq, wmel_c
     const wmel_frontend_plan q = *pq;
     int st;
     const size_t n = 40000;
-    float *x = signal_of(0, n, 5);
+    float *x = t_signal(0, n, 5, 1.0f);
     size_t rows, cols;
     wmel_features_shape(ctx, n, &rows, &cols);
     float *full = malloc(rows * cols * sizeof(float));
@@ -161,7 +155,7 @@ static void sliding_same(const pcase *c)
     wmel_sliding *b = wmel_sliding_create(ctx, &st);
     CHECK(b && st == WMEL_OK, "%s sliding: create %d", c->name, st);
     const size_t n = 64000;
-    float *x = signal_of(0, n, 9);
+    float *x = t_signal(0, n, 9, 1.0f);
     t_sliding_same(ctx, b, x, n, (size_t)c->p.hop, 3, 40, 0, c->name);
     wmel_sliding_destroy(b);
     free(x);
@@ -384,7 +378,7 @@ static void then_threads(const pcase *c)
 {
     int st;
     const size_t n = 16000 * 42 + 123;
-    float *x = signal_of(2, n, 5), *ch = signal_of(0, n, 6);
+    float *x = t_signal(2, n, 5, 1.0f), *ch = t_signal(0, n, 6, 1.0f);
     for (size_t i = 0; i < n; i++) /* noise at a rising level, and a chirp */
         x[i] = (float)(0.5 * ch[i] + 0.4 * x[i] * (0.05 + 0.95 * (double)i / (double)n));
     free(ch);
@@ -459,7 +453,7 @@ static void framing_semantics(const pcase *c, int nc)
     /* Gemma4: 15800 samples padded to 15872, 160 + 15872 in all, (16032 - 321) / 160 + 1 = 99
        frames; frame 98 ends on sample 98 160 + 160 = 15840, padding: zero; frame 97 not */
     wmel_ctx *x4 = t_ctx_plan(g4, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 3, &st);
-    float *x = signal_of(0, 15800, 3);
+    float *x = t_signal(0, 15800, 3, 1.0f);
     CHECK(x4 && wmel_features_shape(x4, 15800, &r, &k) == WMEL_OK && r == 99 && k == 128, "gemma4 15800: %zux%zu", r, k);
     if (x4 && r == 99) {
         float *o = malloc(r * k * sizeof(float));
@@ -635,7 +629,7 @@ int main(void)
         a.use_energy = 1, a.energy_floor = 0;
         e = a;
         a.n_ceps = 13, a.cepstral_lifter = 22;
-        float *xs = signal_of(2, 4000, 3), fe_[23 * 24], fc[23 * 13], fh[23 * 13];
+        float *xs = t_signal(2, 4000, 3, 1.0f), fe_[23 * 24], fc[23 * 13], fh[23 * 13];
         wmel_ctx *ca = t_ctx_plan(&a, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st), *ce = t_ctx_plan(&e, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
         a.ceps_htk = 1;
         wmel_ctx *ch = t_ctx_plan(&a, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
@@ -655,7 +649,7 @@ int main(void)
     CHECK(wmel_plan_check(&q, msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, "empty filters"),
           "an empty TF filter refused without the flag: %s", msg);
     wmel_ctx *ctx = t_ctx_plan(&p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
-    float *x = signal_of(2, 4000, 1), out[24 * 128];
+    float *x = t_signal(2, 4000, 1, 1.0f), out[24 * 128];
     CHECK(ctx && wmel_features(ctx, x, 4000, out, 24 * 128) == WMEL_OK, "lasr features");
     for (int t = 0; t < 23; t++) CHECK(out[t * 128] == (float)log(1e-5), "empty filter 0, frame %d: %g", t, (double)out[t * 128]);
     wmel_destroy(ctx);
@@ -730,7 +724,7 @@ int main(void)
        double with one rounding, on any geometry (Whisper's included), CPU and reference */
     {
         static const int frs[] = {WMEL_FRONTEND_NEMO, WMEL_FRONTEND_KALDI, WMEL_FRONTEND_WHISPER};
-        float *y = signal_of(0, 20000, 4);
+        float *y = t_signal(0, 20000, 4, 1.0f);
         for (int f = 0; f < 3; f++) {
             p = preset(frs[f], 80);
             double sc[81], sh[81], g1[81], g2[81];
