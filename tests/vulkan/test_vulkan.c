@@ -47,21 +47,6 @@ long wmel__vk_staged_opens(void);
 static double g_worst[3]; /* per arithmetic (1 float64, 2 float-float): the largest error / bar */
 static double g_cpu_err;  /* the largest error of the CPU backend vs the reference in cmp_plan, since reset */
 
-/* max |v - r| / max(1, |r|) over n values; NaN where one is NaN and the other is not */
-static double rel_err(const float *v, const float *r, size_t n)
-{
-    double e = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        if (isnan(v[i]) || isnan(r[i])) {
-            if (isnan(v[i]) != isnan(r[i])) return NAN;
-            continue;
-        }
-        const double d = fabs((double)v[i] - (double)r[i]) / fmax(1.0, fabs((double)r[i]));
-        if (d > e) e = d;
-    }
-    return e;
-}
-
 static wmel_params params(int backend, int arith)
 {
     wmel_params p = wmel_default_params();
@@ -123,11 +108,11 @@ static double cmp_plan(trio *t, const float *x, size_t n, int arith, const char 
     CHECK(rc[0] == rc[2] && rc[0] == rc[1], "%s %s n=%zu: status vulkan %d ref %d cpu %d (%s)", t->name, what, n,
           rc[0], rc[1], rc[2], wmel_vulkan_error_detail());
     if (rc[0] == WMEL_OK && rc[1] == WMEL_OK && rc[2] == WMEL_OK) {
-        err = rel_err(o[0], o[1], total);
-        const double e_cpu = rel_err(o[0], o[2], total);
-        g_cpu_err = fmax(g_cpu_err, rel_err(o[2], o[1], total));
+        err = t_rel_err_ff(o[0], o[1], total);
+        const double e_cpu = t_rel_err_ff(o[0], o[2], total);
+        g_cpu_err = fmax(g_cpu_err, t_rel_err_ff(o[2], o[1], total));
         CHECK(err <= BAR, "%s %s n=%zu arith %d: error vs float64 reference %g (bar %g; CPU vs reference %g)",
-              t->name, what, n, arith, err, BAR, rel_err(o[2], o[1], total));
+              t->name, what, n, arith, err, BAR, t_rel_err_ff(o[2], o[1], total));
         CHECK(e_cpu <= 2 * BAR, "%s %s n=%zu: error vs CPU %g", t->name, what, n, e_cpu);
         const char *ob = wmel_op_backend(t->c[0], WMEL_OP_LOG_MEL);
         CHECK(!strcmp(ob, t->dithered ? "cpu" : "vulkan"), "%s: ran on %s", t->name, ob);
@@ -180,7 +165,7 @@ static double cmp_whisper(int n_mels, int norm, int smooth, const float *x, size
         int a = wmel_log_mel(c[0], x, n, padding, o, per), b = wmel_log_mel(c[1], x, n, padding, r, per);
         CHECK(a == b, "whisper n=%zu pad=%zu: status %d vs ref %d (%s)", n, padding, a, b, wmel_vulkan_error_detail());
         if (a == WMEL_OK && b == WMEL_OK) {
-            err = rel_err(o, r, per);
+            err = t_rel_err_ff(o, r, per);
             CHECK(err <= BAR, "whisper %d mels norm %d smooth %d n=%zu arith %d: error %g", n_mels, norm, smooth, n,
                   arith, err);
             CHECK(!strcmp(wmel_op_backend(c[0], WMEL_OP_LOG_MEL), "vulkan"), "ran on %s",
@@ -196,7 +181,7 @@ static double cmp_whisper(int n_mels, int norm, int smooth, const float *x, size
         b = wmel_log_mel_s16(c[1], s, n, padding, r, per);
         CHECK(a == b, "whisper s16 n=%zu: status %d vs %d", n, a, b);
         if (a == WMEL_OK && b == WMEL_OK) {
-            double e = rel_err(o, r, per);
+            double e = t_rel_err_ff(o, r, per);
             CHECK(e <= BAR, "whisper s16 n=%zu: error %g", n, e);
             CHECK(!strcmp(wmel_op_backend(c[0], WMEL_OP_LOG_MEL_S16), "vulkan"), "s16 ran elsewhere");
             err = e > err ? e : err;
@@ -213,7 +198,7 @@ static double cmp_whisper(int n_mels, int norm, int smooth, const float *x, size
                 b = wmel_log_mel_batch(c[1], xb, 3, n, stride, padding, bn, r, 3 * per);
                 CHECK(a == b, "batch n=%zu: status %d vs %d", n, a, b);
                 if (a == WMEL_OK && b == WMEL_OK) {
-                    double e = rel_err(o, r, 3 * per);
+                    double e = t_rel_err_ff(o, r, 3 * per);
                     CHECK(e <= BAR, "batch norm %d n=%zu: error %g", bn, n, e);
                     err = e > err ? e : err;
                 }
@@ -281,7 +266,7 @@ static int same(const char *what, size_t n, const int rc[2], float *const o[2], 
 {
     CHECK(rc[0] == rc[1], "staged %s n=%zu: status %d vs unstaged %d", what, n, rc[1], rc[0]);
     const int eq = rc[0] != rc[1] || rc[0] != WMEL_OK || !memcmp(o[0], o[1], len * sizeof(float));
-    CHECK(eq, "staged %s n=%zu: output differs from the unstaged (error %g)", what, n, rel_err(o[1], o[0], len));
+    CHECK(eq, "staged %s n=%zu: output differs from the unstaged (error %g)", what, n, t_rel_err_ff(o[1], o[0], len));
     return rc[0] == rc[1] && eq;
 }
 
@@ -420,8 +405,8 @@ static int limits_check(int arith, const float *speech)
                           presets[pi], limits[li]);
                 } else {
                     CHECK(strstr(k_cap, "-dft") != NULL, "%s limit %s: kernel %s", presets[pi], limits[li], k_cap);
-                    CHECK(rel_err(o, ref, lf) <= BAR, "%s limit %s (%s): error %g", presets[pi], limits[li], k_cap,
-                          rel_err(o, ref, lf));
+                    CHECK(t_rel_err_ff(o, ref, lf) <= BAR, "%s limit %s (%s): error %g", presets[pi], limits[li], k_cap,
+                          t_rel_err_ff(o, ref, lf));
                 }
                 if (!strcmp(limits[li], "4608"))
                     CHECK(fft_fits_4608 ? strstr(k_cap, "-fft") != NULL : !strncmp(k_cap, "cpu-", 4),
@@ -443,7 +428,7 @@ static int limits_check(int arith, const float *speech)
             unsetenv("WMEL_VULKAN_FFT");
             CHECK(r == WMEL_OK && lo == lr && strstr(k_cap, "-dft"), "%s DFT forced: %d %s", presets[pi], r, k_cap);
             if (r == WMEL_OK && lo == lr) {
-                const double e = rel_err(o, ref, lr);
+                const double e = t_rel_err_ff(o, ref, lr);
                 CHECK(e <= BAR, "%s DFT forced: error %g", presets[pi], e);
                 note(arith, e);
                 cases++;
@@ -657,8 +642,8 @@ static void inject(void)
         }
         if (rc == WMEL_OK) { /* out of device memory in a call: the CPU took it */
             fallbacks++;
-            CHECK(rel_err(out, want, len) <= BAR, "call %ld: the fallback's output: error %g (%s)", k,
-                  rel_err(out, want, len), wmel_op_backend(c, WMEL_OP_LOG_MEL));
+            CHECK(t_rel_err_ff(out, want, len) <= BAR, "call %ld: the fallback's output: error %g (%s)", k,
+                  t_rel_err_ff(out, want, len), wmel_op_backend(c, WMEL_OP_LOG_MEL));
         } else {
             statuses++;
             CHECK(rc == WMEL_ERR_BACKEND_UNAVAILABLE || rc == WMEL_ERR_VULKAN || rc == WMEL_ERR_NO_MEMORY,

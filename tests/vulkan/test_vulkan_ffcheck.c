@@ -27,21 +27,6 @@
 
 #define BAR 2e-5
 
-/* max |v - r| / max(1, |r|); NaN where one is NaN and the other is not */
-static double rel_err(const float *v, const float *r, size_t n)
-{
-    double e = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        if (isnan(v[i]) || isnan(r[i])) {
-            if (isnan(v[i]) != isnan(r[i])) return NAN;
-            continue;
-        }
-        const double d = fabs((double)v[i] - (double)r[i]) / fmax(1.0, fabs((double)r[i]));
-        if (d > e) e = d;
-    }
-    return e;
-}
-
 static void print_check(const char *what, const vkw_ffcheck *r)
 {
     printf("ffcheck %s: %d cases, float controls declared: %s%s%s, denormals %s; worst relative error:", what,
@@ -95,7 +80,7 @@ static double run_tiny(const char *preset, int arith, const float *x, size_t n, 
         CHECK(!strcmp(wmel_op_backend(c[0], WMEL_OP_LOG_MEL), "vulkan"), "%s %s: ran on %s", preset, what,
               wmel_op_backend(c[0], WMEL_OP_LOG_MEL));
         if (rc[0] == WMEL_OK && rc[1] == WMEL_OK) {
-            e = rel_err(o[0], o[1], total);
+            e = t_rel_err_ff(o[0], o[1], total);
             CHECK(e <= BAR, "%s %s arithmetic %d: error %.3g vs the float64 reference (bar %g)", preset, what, arith,
                   e, BAR);
         }
