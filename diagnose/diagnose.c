@@ -5,7 +5,8 @@
  * The port's features of a clip are held against the features of plans near the one it
  * claims (wmel_create_plan + wmel_features, one thread): first the layout (a batch axis,
  * time-major), the dtype (values that float16 or bfloat16 hold exactly), the frame count
- * (the 30 s chunk rule of Whisper's family, an extra or a dropped frame), rows the port
+ * (the 30 s chunk rule of Whisper's family, an extra or a dropped frame, another framing's count:
+ * Kaldi's snip_edges=false), rows the port
  * left constant (a mel filter quantised to zero) and the units (a linear fit: ln for log10,
  * dB, a scale); then a frame offset of any number of samples (a coarse scan over one hop
  * each way, then halving steps); then a greedy search over the plan's fields (window,
@@ -904,7 +905,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
     /* ---- the frame count */
     const char *count_note = NULL;
     char cnt_note[96] = "";
-    int valid_changed = 0;
+    int valid_changed = 0, framing_changed = 0;
     size_t T_expected = T;
     if (Tp != T) {
         size_t chunk = (size_t)base.sample_rate * 30, pad_c = 0;
@@ -963,7 +964,29 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
                 alt3 = padf;
                 s3 = sp0;
             }
-            if (s1.ok && s1.rms <= s2.rms && s1.rms <= s3.rms) {
+            /* another framing whose count is the port's: Kaldi's snip_edges=false gives
+               (n + hop / 2) / hop frames where snip gives 1 + (n - frame_length) / hop */
+            state alt4 = cur;
+            score s4 = {INFINITY, INFINITY, INFINITY, INFINITY, 0};
+            if (base.pad_left == 0 && base.pad_right == 0 && base.n_frames == 0 && start.stack <= 1)
+                for (int fr = WMEL_FRAMES_SNIP; fr <= WMEL_FRAMES_KALDI_CENTER; fr++) {
+                    state s = cur;
+                    if (fr == s.plan.framing) continue;
+                    s.plan.framing = fr;
+                    if (plan_check(&s.plan) || frames_of(&s.plan, n + s.pad) != Tp) continue;
+                    score sc = eval(&d, &s);
+                    if (sc.ok && sc.rms < s4.rms) {
+                        s4 = sc;
+                        alt4 = s;
+                    }
+                }
+            /* (taken unless another is clearly closer: a framing whose own count is the
+               port's pads or drops nothing, and an amplitude or units difference not yet
+               taken out hides how close each is) */
+            if (s4.ok && s4.rms <= 1.1 * s1.rms && s4.rms <= 1.1 * s2.rms && s4.rms <= 1.1 * s3.rms) {
+                cur = alt4;
+                framing_changed = 1;
+            } else if (s1.ok && s1.rms <= s2.rms && s1.rms <= s3.rms) {
                 cur = alt1;
                 valid_changed = 1;
             } else {
@@ -1246,6 +1269,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
     for (int f = 0; f < N_FAMS; f++) {
         if (valid_changed && FAMS[f].off == offsetof(wmel_frontend_plan, valid) && FAMS[f].type == F_INT) changed[f] = 1;
         if (scale_changed && FAMS[f].off == offsetof(wmel_frontend_plan, scale) && FAMS[f].type == F_DOUBLE) changed[f] = 1;
+        if (framing_changed && FAMS[f].off == offsetof(wmel_frontend_plan, framing)) changed[f] = 1;
     }
     for (int round = 0; round < 6 && !port_const && !WITHIN(s0); round++) {
         if (now_s() - t_start > WMEL_DG_TIME_BOUND_S) {

@@ -726,6 +726,11 @@ def test_not_explained_has_no_plan(jfk, tmp_path):
     ({"frontend": "kaldi", "high_freq": -400}, {"high_freq": -400}),
     ({"frontend": "kaldi", "window": "rect"}, {"window": "rect"}),
     ({"frontend": "nemo", "window": "hann_periodic", "preemph": 0}, {"window": "hann_periodic", "preemph": 0}),
+    # Kaldi's snip_edges=false: (n + hop / 2) / hop frames, found by the frame count stage; with
+    # lhotse's defaults (samples in [-1, 1], high_freq -400) too
+    ({"frontend": "kaldi", "framing": "kaldi_center"}, {"framing": "kaldi_center"}),
+    ({"frontend": "kaldi", "framing": "kaldi_center", "scale": 1, "high_freq": -400},
+     {"framing": "kaldi_center", "scale": 1, "high_freq": -400}),
 ])
 def test_search_fields(jfk, plan, expect):
     x = wmel.features(jfk, plan=plan)
