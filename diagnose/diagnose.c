@@ -9,12 +9,14 @@
  * Kaldi's snip_edges=false), rows the port
  * left constant (a mel filter quantised to zero) and the units (a linear fit: ln for log10,
  * dB, a scale); then a frame offset of any number of samples (a coarse scan over one hop
- * each way, then halving steps); then a greedy search over the plan's fields (window,
+ * each way, then halving steps); then a beam search over the plan's fields (window,
  * framing, DC removal, pre-emphasis, power, mel scale, bank norm, band, log kind and guard,
  * the normalisation's ddof, epsilon and scope, the max of Whisper's max - 8 over the clip or
- * per 30 s chunk, n_fft, the valid frames): each round tries
- * every alternative of every field and keeps the one that lowers the RMS residual most,
- * until none lowers it by 15 % or the residual is at the floor. Each difference found is
+ * per 30 s chunk, n_fft, the valid frames): the best BEAM_K (4) plans are kept; each step
+ * computes every single-field change of each plan new to the beam (a plan reached by two
+ * paths once), a child that lowers its parent's RMS residual by 3 % competes for the beam,
+ * until no child enters it, the best is at the floor, BEAM_STEPS (8) steps or the time bound
+ * (WMEL_DG_TIME_BOUND_S: no candidate is computed past it). Each difference found is
  * then taken out again, alone: one that does not matter is dropped, the others are ranked
  * by the residual they leave when taken out.
  */
@@ -552,6 +554,156 @@ static void fam_text(const fam *f, double v, char *buf, size_t cap, int *numeric
             break;
         }
     }
+}
+
+/* ---- the beam over the fields: the best BEAM_K candidate plans of each step, each expanded
+   by every single-field change */
+enum { BEAM_K = 4, BEAM_STEPS = 8 };
+static double now_s(void);
+#define BEAM_GAIN 0.97 /* a child enters the beam when it lowers its parent's RMS by 3 % */
+typedef struct cand {
+    state s;
+    score sc;
+    int field;    /* the field the child changed (-1: a pair, or none) */
+    int expanded; /* 1: its children computed */
+} cand;
+typedef struct pool {
+    cand *c;
+    size_t n, cap;
+    double *keys; /* the plans computed: every field's value and the offset, KEY_LEN each */
+    size_t nk, kcap;
+    double deadline; /* now_s() past which no candidate is computed */
+    int timed_out;
+} pool;
+enum { KEY_LEN = N_FAMS + 1 };
+static void state_key(const state *s, double *k)
+{
+    for (int f = 0; f < N_FAMS; f++) k[f] = fam_get(&s->plan, &FAMS[f]);
+    k[N_FAMS] = (double)s->offset;
+}
+/* 1 when s was computed before (else it is noted; memory short: never) */
+static int seen(pool *p, const state *s)
+{
+    double k[KEY_LEN];
+    state_key(s, k);
+    for (size_t i = 0; i < p->nk; i++)
+        if (!memcmp(p->keys + i * KEY_LEN, k, sizeof k)) return 1;
+    if (p->nk == p->kcap) {
+        size_t cap = p->kcap ? 2 * p->kcap : 256;
+        double *t = realloc(p->keys, cap * KEY_LEN * sizeof *t);
+        if (!t) return 0;
+        p->keys = t;
+        p->kcap = cap;
+    }
+    memcpy(p->keys + p->nk++ * KEY_LEN, k, sizeof k);
+    return 0;
+}
+/* A child computed (once: a plan reached by two paths is the same candidate) and kept in the
+   pool when the library takes it; its score (not ok: not computed). */
+static score child(dg *d, pool *p, const state *s, int field)
+{
+    score sc = {INFINITY, INFINITY, INFINITY, INFINITY, 0};
+    if (p->timed_out || plan_check(&s->plan) || seen(p, s)) return sc;
+    if (now_s() > p->deadline) {
+        p->timed_out = 1;
+        return sc;
+    }
+    sc = eval(d, s);
+    if (!sc.ok) return sc;
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? 2 * p->cap : 128;
+        cand *t = realloc(p->c, cap * sizeof *t);
+        if (!t) return sc;
+        p->c = t;
+        p->cap = cap;
+    }
+    cand *c = &p->c[p->n++];
+    c->s = *s;
+    c->sc = sc;
+    c->field = field;
+    c->expanded = 0;
+    return sc;
+}
+/* Every single-field change of m (and, with a frame offset, the changes that came closest with
+   the offset a sample each way: an offset found beside a wrong field moves with it; every
+   change so when none of those lowers the RMS by 15 %), and the pairs of fields that hide each
+   other (a bank without Slaney's norm moves every mel energy by a row's factor, which a
+   per-feature normalisation takes out but for the log's guard, so neither alone lowers the
+   residual: mlx-audio's Parakeet, no norm and guard 1e-5 together). */
+static void expand(dg *d, pool *p, const cand *m, size_t n_audio)
+{
+    const state cur = m->s;
+    enum { TOP = 4 };
+    int top_f[TOP], n_top = 0;
+    double top_v[TOP], top_rms[TOP], best = INFINITY;
+    for (int f = 0; f < N_FAMS; f++) {
+        if (!fam_applies(&cur.plan, &FAMS[f], n_audio)) continue;
+        double now = fam_get(&cur.plan, &FAMS[f]);
+        for (int a = 0; a < FAMS[f].n_alt; a++) {
+            if (FAMS[f].alt[a] == now) continue;
+            state s = cur;
+            fam_set(&s.plan, &FAMS[f], FAMS[f].alt[a]);
+            score sc = child(d, p, &s, f);
+            if (!sc.ok) continue;
+            if (sc.rms < best) best = sc.rms;
+            if (cur.offset && (n_top < TOP || sc.rms < top_rms[TOP - 1])) { /* kept in order */
+                int k = n_top < TOP ? n_top++ : TOP - 1;
+                for (; k > 0 && top_rms[k - 1] > sc.rms; k--) {
+                    top_f[k] = top_f[k - 1];
+                    top_v[k] = top_v[k - 1];
+                    top_rms[k] = top_rms[k - 1];
+                }
+                top_f[k] = f;
+                top_v[k] = FAMS[f].alt[a];
+                top_rms[k] = sc.rms;
+            }
+        }
+    }
+    for (int pass = 0; pass < 2 && cur.offset; pass++) {
+        if (pass == 1 && best <= 0.85 * m->sc.rms) break;
+        for (int f = 0; f < N_FAMS; f++) {
+            if (!fam_applies(&cur.plan, &FAMS[f], n_audio)) continue;
+            double now = fam_get(&cur.plan, &FAMS[f]);
+            for (int a = 0; a < FAMS[f].n_alt; a++) {
+                if (FAMS[f].alt[a] == now) continue;
+                int in_top = 0;
+                for (int k = 0; k < n_top; k++) in_top |= top_f[k] == f && top_v[k] == FAMS[f].alt[a];
+                if (in_top == pass) continue; /* pass 0: the closest; pass 1: the others */
+                for (int dir = -1; dir <= 1; dir += 2) {
+                    state s = cur;
+                    fam_set(&s.plan, &FAMS[f], FAMS[f].alt[a]);
+                    s.offset += dir;
+                    score sc = child(d, p, &s, f);
+                    if (sc.ok && sc.rms < best) best = sc.rms;
+                }
+            }
+        }
+    }
+    static const size_t pairs[][2] = {{offsetof(wmel_frontend_plan, mel_norm), offsetof(wmel_frontend_plan, log_guard)}};
+    for (size_t q = 0; q < sizeof pairs / sizeof pairs[0]; q++) {
+        int fa = -1, fb = -1;
+        for (int f = 0; f < N_FAMS; f++) {
+            if (FAMS[f].type != F_INT && FAMS[f].type != F_DOUBLE) continue;
+            if (FAMS[f].off == pairs[q][0]) fa = f;
+            if (FAMS[f].off == pairs[q][1]) fb = f;
+        }
+        if (fa < 0 || fb < 0 || !fam_applies(&cur.plan, &FAMS[fa], n_audio) || !fam_applies(&cur.plan, &FAMS[fb], n_audio))
+            continue;
+        for (int a = 0; a < FAMS[fa].n_alt; a++)
+            for (int b = 0; b < FAMS[fb].n_alt; b++) {
+                if (FAMS[fa].alt[a] == fam_get(&cur.plan, &FAMS[fa]) || FAMS[fb].alt[b] == fam_get(&cur.plan, &FAMS[fb]))
+                    continue;
+                state s = cur;
+                fam_set(&s.plan, &FAMS[fa], FAMS[fa].alt[a]);
+                fam_set(&s.plan, &FAMS[fb], FAMS[fb].alt[b]);
+                child(d, p, &s, -1);
+            }
+    }
+}
+static int cmp_cand(const void *a, const void *b)
+{
+    double x = ((const cand *)a)->sc.rms, y = ((const cand *)b)->sc.rms;
+    return (x > y) - (x < y);
 }
 
 /* ---- the result */
@@ -1263,7 +1415,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
             s0 = best;
         }
     }
-    /* ---- the greedy search over the fields */
+    /* ---- the beam search over the fields */
     int changed[N_FAMS];
     memset(changed, 0, sizeof changed);
     for (int f = 0; f < N_FAMS; f++) {
@@ -1271,143 +1423,71 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
         if (scale_changed && FAMS[f].off == offsetof(wmel_frontend_plan, scale) && FAMS[f].type == F_DOUBLE) changed[f] = 1;
         if (framing_changed && FAMS[f].off == offsetof(wmel_frontend_plan, framing)) changed[f] = 1;
     }
-    for (int round = 0; round < 6 && !port_const && !WITHIN(s0); round++) {
-        if (now_s() - t_start > WMEL_DG_TIME_BOUND_S) {
-            out->time_bound = 1;
-            add_note(out, "the search stopped at its time bound");
-            break;
-        }
-        int bf = -1;
-        double bv = 0;
-        long b_off = cur.offset;
-        score bs = s0;
-        enum { TOP = 4 }; /* the alternatives whose offset moves by a sample are tried too */
-        int top_f[TOP], n_top = 0;
-        double top_v[TOP], top_rms[TOP];
-        for (int f = 0; f < N_FAMS; f++) {
-            if (!fam_applies(&cur.plan, &FAMS[f], d.n + cur.pad)) continue;
-            double now = fam_get(&cur.plan, &FAMS[f]);
-            for (int a = 0; a < FAMS[f].n_alt; a++) {
-                if (FAMS[f].alt[a] == now) continue;
-                state s = cur;
-                fam_set(&s.plan, &FAMS[f], FAMS[f].alt[a]);
-                if (plan_check(&s.plan)) continue;
-                score sc = eval(&d, &s);
-                if (!sc.ok) continue;
-                if (cur.offset && (n_top < TOP || sc.rms < top_rms[TOP - 1])) { /* kept in order */
-                    int k = n_top < TOP ? n_top++ : TOP - 1;
-                    for (; k > 0 && top_rms[k - 1] > sc.rms; k--) {
-                        top_f[k] = top_f[k - 1];
-                        top_v[k] = top_v[k - 1];
-                        top_rms[k] = top_rms[k - 1];
-                    }
-                    top_f[k] = f;
-                    top_v[k] = FAMS[f].alt[a];
-                    top_rms[k] = sc.rms;
-                }
-                if (sc.rms < bs.rms) {
-                    bs = sc;
-                    bf = f;
-                    bv = FAMS[f].alt[a];
-                    b_off = cur.offset;
-                }
+    if (!port_const && !WITHIN(s0)) {
+        pool pl;
+        memset(&pl, 0, sizeof pl);
+        pl.deadline = t_start + WMEL_DG_TIME_BOUND_S;
+        cand beam[BEAM_K];
+        int nb = 1;
+        beam[0].s = cur;
+        beam[0].sc = s0;
+        beam[0].field = -1;
+        beam[0].expanded = 0;
+        seen(&pl, &cur);
+        for (int step = 0; step < BEAM_STEPS && !WITHIN(beam[0].sc); step++) {
+            pl.n = 0;
+            size_t from[BEAM_K + 1]; /* the children of beam[i]: pool entries from[i] to from[i + 1] */
+            for (int i = 0; i < nb; i++) {
+                from[i] = pl.n;
+                if (!beam[i].expanded) expand(&d, &pl, &beam[i], d.n + beam[i].s.pad);
+                beam[i].expanded = 1;
             }
-        }
-        /* an offset found beside a wrong field moves with it: a sample each way, for the
-           alternatives that came closest, then (when none of those lowers the residual
-           enough) for every alternative: a round that goes on costs a third of one that
-           tried each with both neighbours */
-        for (int pass = 0; pass < 2 && cur.offset; pass++) {
-            if (pass == 1 && bf >= 0 && bs.rms <= 0.85 * s0.rms) break;
-            for (int f = pass ? 0 : N_FAMS; f < N_FAMS; f++) {
-                if (!fam_applies(&cur.plan, &FAMS[f], d.n + cur.pad)) continue;
-                double now = fam_get(&cur.plan, &FAMS[f]);
-                for (int a = 0; a < FAMS[f].n_alt; a++) {
-                    if (FAMS[f].alt[a] == now) continue;
-                    int in_top = 0;
-                    for (int k = 0; k < n_top; k++) in_top |= top_f[k] == f && top_v[k] == FAMS[f].alt[a];
-                    if (in_top) continue; /* tried in the first pass */
-                    state so = cur;
-                    fam_set(&so.plan, &FAMS[f], FAMS[f].alt[a]);
-                    if (plan_check(&so.plan)) continue;
-                    for (int dir = -1; dir <= 1; dir += 2) {
-                        state s1 = so;
-                        s1.offset += dir;
-                        score sc = eval(&d, &s1);
-                        if (sc.ok && sc.rms < bs.rms) {
-                            bs = sc;
-                            bf = f;
-                            bv = FAMS[f].alt[a];
-                            b_off = s1.offset;
-                        }
-                    }
-                }
+            from[nb] = pl.n;
+            /* a child stays when it lowers its parent's RMS by BEAM_GAIN's 3 % */
+            size_t kept = 0;
+            for (int i = 0; i < nb; i++)
+                for (size_t j = from[i]; j < from[i + 1]; j++)
+                    if (pl.c[j].sc.rms < BEAM_GAIN * beam[i].sc.rms) pl.c[kept++] = pl.c[j];
+            pl.n = kept;
+            if (pl.timed_out) {
+                out->time_bound = 1;
+                add_note(out, "the search stopped at its time bound");
             }
-            if (pass == 0)
-                for (int k = 0; k < n_top; k++)
-                    for (int dir = -1; dir <= 1; dir += 2) {
-                        state so = cur;
-                        fam_set(&so.plan, &FAMS[top_f[k]], top_v[k]);
-                        so.offset += dir;
-                        score sc = eval(&d, &so);
-                        if (sc.ok && sc.rms < bs.rms) {
-                            bs = sc;
-                            bf = top_f[k];
-                            bv = top_v[k];
-                            b_off = so.offset;
-                        }
-                    }
-        }
-        if (bf < 0 || bs.rms > 0.85 * s0.rms) {
-            /* fields that hide each other: a bank without Slaney's norm moves every mel energy
-               by a row's factor, which a per-feature normalisation takes out but for the log's
-               guard, so neither alone lowers the residual (mlx-audio's Parakeet: no norm and
-               guard 1e-5 together) */
-            static const size_t pairs[][2] = {{offsetof(wmel_frontend_plan, mel_norm), offsetof(wmel_frontend_plan, log_guard)}};
-            int pa = -1, pb = -1;
-            double va = 0, vb = 0;
-            score ps = s0;
-            for (size_t q = 0; q < sizeof pairs / sizeof pairs[0]; q++) {
-                int fa = -1, fb = -1;
-                for (int f = 0; f < N_FAMS; f++) {
-                    if (FAMS[f].type != F_INT && FAMS[f].type != F_DOUBLE) continue;
-                    if (FAMS[f].off == pairs[q][0]) fa = f;
-                    if (FAMS[f].off == pairs[q][1]) fb = f;
-                }
-                if (fa < 0 || fb < 0 || !fam_applies(&cur.plan, &FAMS[fa], d.n + cur.pad) || !fam_applies(&cur.plan, &FAMS[fb], d.n + cur.pad)) continue;
-                for (int a = 0; a < FAMS[fa].n_alt; a++)
-                    for (int b = 0; b < FAMS[fb].n_alt; b++) {
-                        if (FAMS[fa].alt[a] == fam_get(&cur.plan, &FAMS[fa]) || FAMS[fb].alt[b] == fam_get(&cur.plan, &FAMS[fb]))
-                            continue;
-                        state s = cur;
-                        fam_set(&s.plan, &FAMS[fa], FAMS[fa].alt[a]);
-                        fam_set(&s.plan, &FAMS[fb], FAMS[fb].alt[b]);
-                        if (plan_check(&s.plan)) continue;
-                        score sc = eval(&d, &s);
-                        if (sc.ok && sc.rms < ps.rms) {
-                            ps = sc;
-                            pa = fa;
-                            pb = fb;
-                            va = FAMS[fa].alt[a];
-                            vb = FAMS[fb].alt[b];
-                        }
-                    }
+            if (!kept) break;
+            qsort(pl.c, pl.n, sizeof *pl.c, cmp_cand);
+            /* the refinements of a value between the grid's: each child that enters the beam */
+            cand next[2 * BEAM_K];
+            int nn = 0;
+            for (int i = 0; i < nb; i++) next[nn++] = beam[i];
+            for (size_t j = 0; j < pl.n && j < BEAM_K; j++) next[nn++] = pl.c[j];
+            qsort(next, (size_t)nn, sizeof *next, cmp_cand);
+            int entered = 0;
+            for (int i = 0; i < nn && i < BEAM_K; i++) {
+                cand *c = &next[i];
+                if (c->expanded) continue;
+                entered++;
+                if (c->field >= 0 && FAMS[c->field].off == offsetof(wmel_frontend_plan, preemph) &&
+                    FAMS[c->field].type == F_DOUBLE)
+                    c->sc = refine_preemph(&d, &c->s, c->sc);
+                if (c->field >= 0 && FAMS[c->field].type == F_DITHER && c->s.plan.dither > 0)
+                    c->sc = refine_dither(&d, &c->s, c->sc);
+                if (c->s.offset) c->sc = refine_offset(&d, &c->s, c->sc);
+                seen(&pl, &c->s);
             }
-            if (pa < 0 || ps.rms > 0.85 * s0.rms) break;
-            fam_set(&cur.plan, &FAMS[pa], va);
-            fam_set(&cur.plan, &FAMS[pb], vb);
-            changed[pa] = changed[pb] = 1;
-            s0 = ps;
-            continue;
+            nb = nn < BEAM_K ? nn : BEAM_K;
+            qsort(next, (size_t)nb, sizeof *next, cmp_cand);
+            memcpy(beam, next, (size_t)nb * sizeof *beam);
+            if (!entered || pl.timed_out) break;
         }
-        fam_set(&cur.plan, &FAMS[bf], bv);
-        cur.offset = b_off;
-        changed[bf] = 1;
-        s0 = bs;
-        if (FAMS[bf].off == offsetof(wmel_frontend_plan, preemph) && FAMS[bf].type == F_DOUBLE)
-            s0 = refine_preemph(&d, &cur, s0);
-        if (FAMS[bf].type == F_DITHER && cur.plan.dither > 0) s0 = refine_dither(&d, &cur, s0);
-        if (cur.offset) s0 = refine_offset(&d, &cur, s0);
+        if (beam[0].sc.rms < s0.rms) {
+            state prev = cur;
+            cur = beam[0].s;
+            s0 = beam[0].sc;
+            for (int f = 0; f < N_FAMS; f++)
+                if (fam_get(&cur.plan, &FAMS[f]) != fam_get(&prev.plan, &FAMS[f])) changed[f] = 1;
+        }
+        free(pl.c);
+        free(pl.keys);
     }
     /* ---- rows left out that the plan found now computes as the port does (each row's own
        residual within the tolerance); the others are the bank's mel rows the port holds
