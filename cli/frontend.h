@@ -9,7 +9,7 @@
 #include "wmel.h"
 
 /* The plan options, in the order wmel_plan_set() takes them. */
-enum { WMEL_CLI_FE_OPTS = 62 };
+enum { WMEL_CLI_FE_OPTS = 63 };
 /* The most per-column values --hf-config gives (one per mel). */
 enum { WMEL_CLI_HF_COLS = 512 };
 

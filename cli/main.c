@@ -112,6 +112,8 @@ static const char MEL_HELP[] =
     "      --symmetric-bank B SpeechBrain's bank: each Hz triangle symmetric, its left half's width\n"
     "      --then-norm K      none|mean|mean_var: after normalize whole and the affine, each column's mean\n"
     "                         (and std, floored at norm-eps) over the valid frames (SpeechBrain's sentence norm)\n"
+    "      --snap-bins B      the classic MFCC bank: Hz points snapped to FFT bins floor((n_fft + 1) f / sr),\n"
+    "                         triangles between those bins (python_speech_features)\n"
     "      --lfr M/N          LFR: rows of M frames every N, (M-1)/2 copies of frame 0 first, last frame after\n"
     "      --stack-stride N   frames from one row to the next (0: the stack)\n"
     "      --stack-left L     copies of frame 0 before it (LFR's (M-1)/2)\n"
@@ -198,7 +200,7 @@ static const char BATCH_HELP[] =
     "      --exact-pad, --pad-left N, --pad-right N, --pad-multiple N, --pad-mode M,\n"
     "      --frame-span N, --window-offset N  as for mel\n"
     "      --vtln-warp W, --vtln-low F, --vtln-high F, --htk-bank B  as for mel\n"
-    "      --linear-bins B, --first-bin K, --symmetric-bank B, --then-norm K  as for mel\n"
+    "      --linear-bins B, --first-bin K, --symmetric-bank B, --then-norm K, --snap-bins B  as for mel\n"
     "      --lfr, --stack-stride, --stack-left, --stack-tail, --delta-win, --cols-stacked  as for mel\n"
     "      --cmvn FILE        as for mel (recorded in job.json)\n"
 
