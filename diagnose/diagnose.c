@@ -441,7 +441,7 @@ static const char *const VALIDS[] = {"all", "hop", "trim", "end", "ceil", "but_l
 static const char *const NORMALIZES[] = {"per_feature", "all_features"};
 static const char *const MAX_SCOPES[] = {"clip", "chunk"};
 
-enum { F_INT, F_DOUBLE, F_NUM, F_DDOF, F_ALL, F_SCOPE, F_DITHER };
+enum { F_INT, F_DOUBLE, F_NUM, F_DDOF, F_ALL, F_SCOPE, F_DITHER, F_SNAP };
 typedef struct fam {
     const char *name;
     int type;
@@ -466,11 +466,15 @@ static const fam FAMS[] = {
     {"power", F_NUM, offsetof(wmel_frontend_plan, power), NULL, 0, 2, {1, 2}},
     {"mel_scale", F_INT, offsetof(wmel_frontend_plan, mel_scale), NAMES(SCALES), 3, {0, 1, 2}},
     {"mel_norm", F_INT, offsetof(wmel_frontend_plan, mel_norm), NAMES(MELNORMS), 2, {0, 1}},
+    /* the classic MFCC bank: the Hz points snapped to FFT bins (WMEL_BANK_SNAP_BINS; set on a
+       plan in Kaldi's or TF's mel space, with HTK's points and peak 1, as python_speech_features) */
+    {"snap_bins", F_SNAP, 0, NULL, 0, 2, {0, 1}},
     {"low_freq", F_DOUBLE, offsetof(wmel_frontend_plan, low_freq), NULL, 0, 5, {0, 20, 60, 125, 300}},
     {"high_freq", F_DOUBLE, offsetof(wmel_frontend_plan, high_freq), NULL, 0, 4, {0, 8000, -400, 7600}},
     {"log", F_INT, offsetof(wmel_frontend_plan, log), NAMES(LOGS), 3, {0, 1, 2}},
-    {"log_guard", F_DOUBLE, offsetof(wmel_frontend_plan, log_guard), NULL, 0, 7,
-     {1e-10, 5.9604644775390625e-08, 1e-5, 1e-6, 1.1920928955078125e-07, 1e-8, 1e-7}},
+    /* (numpy's float64 eps last: python_speech_features' floor of an energy of 0) */
+    {"log_guard", F_DOUBLE, offsetof(wmel_frontend_plan, log_guard), NULL, 0, 8,
+     {1e-10, 5.9604644775390625e-08, 1e-5, 1e-6, 1.1920928955078125e-07, 1e-8, 1e-7, 2.220446049250313e-16}},
     {"norm_ddof", F_DDOF, 0, NULL, 0, 2, {1, 0}},
     {"normalize", F_ALL, 0, NAMES(NORMALIZES), 2, {0, 1}},
     /* Whisper's max - 8: the max over the clip (the plan's) or per 30 s chunk (a port that cuts
@@ -497,6 +501,7 @@ static double fam_get(const wmel_frontend_plan *p, const fam *f)
     case F_DDOF: return (p->norm_flags & WMEL_NORMF_POPULATION) ? 0 : 1;
     case F_ALL: return (p->norm_flags & WMEL_NORMF_ALL) ? 1 : 0;
     case F_SCOPE: return (p->norm_flags & DG_NORMF_CHUNK_MAX) ? 1 : 0;
+    case F_SNAP: return (p->bank_flags & WMEL_BANK_SNAP_BINS) ? 1 : 0;
     case F_DITHER: return p->scale > 0 ? p->dither * 32768.0 / p->scale : p->dither;
     default: return *(const int *)(const void *)b;
     }
@@ -509,6 +514,13 @@ static void fam_set(wmel_frontend_plan *p, const fam *f, double v)
     case F_DDOF: p->norm_flags = v == 0 ? p->norm_flags | WMEL_NORMF_POPULATION : p->norm_flags & ~WMEL_NORMF_POPULATION; break;
     case F_ALL: p->norm_flags = v != 0 ? p->norm_flags | WMEL_NORMF_ALL : p->norm_flags & ~WMEL_NORMF_ALL; break;
     case F_SCOPE: p->norm_flags = v != 0 ? p->norm_flags | DG_NORMF_CHUNK_MAX : p->norm_flags & ~DG_NORMF_CHUNK_MAX; break;
+    case F_SNAP:
+        p->bank_flags = v != 0 ? p->bank_flags | WMEL_BANK_SNAP_BINS : p->bank_flags & ~WMEL_BANK_SNAP_BINS;
+        if (v != 0 && p->mel_scale != WMEL_MEL_HTK && p->mel_scale != WMEL_MEL_SLANEY) { /* the classic recipe's */
+            p->mel_scale = WMEL_MEL_HTK;
+            p->mel_norm = WMEL_MELNORM_NONE;
+        }
+        break;
     case F_DITHER: p->dither = p->scale > 0 ? v * p->scale / 32768.0 : v; break;
     default: *(int *)(void *)b = (int)v; break;
     }
@@ -530,6 +542,7 @@ static int fam_applies(const wmel_frontend_plan *p, const fam *f, size_t n)
     int normed = p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR;
     if (f->type == F_DDOF || f->type == F_ALL || f->off == offsetof(wmel_frontend_plan, norm_eps)) return normed;
     if (f->off == offsetof(wmel_frontend_plan, preemph_mode)) return p->preemph > 0;
+    if (f->type == F_SNAP) return !p->linear_bins; /* (from Kaldi's or TF's mel space: HTK's points) */
     if (f->off == offsetof(wmel_frontend_plan, framing)) return p->pad_left == 0 && p->pad_right == 0;
     if (f->off == offsetof(wmel_frontend_plan, n_fft)) return p->frame_length <= 400;
     if (f->off == offsetof(wmel_frontend_plan, stack_left) || f->off == offsetof(wmel_frontend_plan, stack_tail))
@@ -1120,11 +1133,20 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
                (n + hop / 2) / hop frames where snip gives 1 + (n - frame_length) / hop */
             state alt4 = cur;
             score s4 = {INFINITY, INFINITY, INFINITY, INFINITY, 0};
+            /* and numpy's framing (python_speech_features): zeros after the signal up to the
+               last frame that starts in it, 1 + ceil((n - frame_length) / hop) frames: explicit
+               framing's pad_right hop - 1 (fr past the framings) */
             if (base.pad_left == 0 && base.pad_right == 0 && base.n_frames == 0 && start.stack <= 1)
-                for (int fr = WMEL_FRAMES_SNIP; fr <= WMEL_FRAMES_KALDI_CENTER; fr++) {
+                for (int fr = WMEL_FRAMES_SNIP; fr <= WMEL_FRAMES_KALDI_CENTER + 1; fr++) {
                     state s = cur;
                     if (fr == s.plan.framing) continue;
-                    s.plan.framing = fr;
+                    if (fr > WMEL_FRAMES_KALDI_CENTER) {
+                        s.plan.framing = WMEL_FRAMES_SNIP;
+                        s.plan.pad_right = s.plan.hop - 1;
+                        s.plan.pad_mode = WMEL_PAD_ZERO;
+                    } else {
+                        s.plan.framing = fr;
+                    }
                     if (plan_check(&s.plan) || frames_of(&s.plan, n + s.pad) != Tp) continue;
                     score sc = eval(&d, &s);
                     if (sc.ok && sc.rms < s4.rms) {
@@ -1137,7 +1159,16 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
                taken out hides how close each is) */
             if (s4.ok && s4.rms <= 1.1 * s1.rms && s4.rms <= 1.1 * s2.rms && s4.rms <= 1.1 * s3.rms) {
                 cur = alt4;
-                framing_changed = 1;
+                framing_changed = alt4.plan.framing != base.framing;
+                if (alt4.plan.pad_right) {
+                    wmel_dg_diff *df = add_diff(out, "pad_right");
+                    df->numeric = 1;
+                    snprintf(df->preset, sizeof df->preset, "%d", base.pad_right);
+                    snprintf(df->found, sizeof df->found, "%d", alt4.plan.pad_right);
+                    df->without = INFINITY; /* another frame count */
+                    add_note(out, "zeros after the clip up to the last frame that starts in it (numpy's framing: "
+                                  "pad_right hop - 1)");
+                }
             } else if (s1.ok && s1.rms <= s2.rms && s1.rms <= s3.rms) {
                 cur = alt1;
                 valid_changed = 1;
@@ -1233,6 +1264,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
         int nc = 0;
         cands[nc++] = 32768.0;
         cands[nc++] = 1 / 32768.0;
+        cands[nc++] = 1 / sqrt((double)cur.plan.n_fft); /* numpy's powspec: |X|^2 / n_fft */
         for (int k = -16; k <= 16; k++)
             if (k) cands[nc++] = ldexp(1.0, k);
         {   /* the free factor: the median of port - plan over the cells, as ln power */
@@ -1257,6 +1289,9 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
         }
         score s16 = s0; /* int16 units or their reverse, the usual mistake: held to the linear map only */
         double best16 = 0;
+        score snf = s0; /* the power over n_fft: held to half the linear map's residual (an offset of the log
+                           values a linear map also takes out) */
+        int take_nf = 0;
         for (int k = 0; k < nc; k++) {
             state sc_ = cur;
             sc_.plan.scale = base.scale * cands[k];
@@ -1270,15 +1305,28 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
                 s16 = sc;
                 best16 = cands[k];
             }
+            if (k == 2 && sc.ok) snf = sc;
         }
         int take = best_s > 0 && bsc.rms < 1e-3 * s0.rms; /* alone it explains the port */
         if (!take && best16 > 0 && s16.rms < 0.3 * s0.rms && !(lin <= s16.rms)) {
             best_s = best16;
             take = 1;
         }
+        /* (only where the scale moves the log values alone: no normalisation or affine after them) */
+        int offset_only = cur.plan.norm == WMEL_NORM_NONE && cur.plan.log != WMEL_LOG_NONE && !cur.plan.affine;
+        if (!take && offset_only && snf.rms < 0.6 * s0.rms && !(lin < snf.rms)) {
+            best_s = cands[2];
+            take = take_nf = 1;
+        }
         if (take) {
             cur.plan.scale = base.scale * best_s;
             scale_changed = 1;
+            if (take_nf) {
+                char t[120];
+                snprintf(t, sizeof t, "the power spectrum divided by n_fft (numpy's |X|^2 / %d: scale x %.6g)",
+                         cur.plan.n_fft, best_s);
+                add_note(out, t);
+            }
         }
         s0 = eval(&d, &cur); /* the features the units' fit reads */
     }
