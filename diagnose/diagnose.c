@@ -584,6 +584,7 @@ typedef struct pool {
     cand *c;
     size_t n, cap;
     double *keys; /* the plans computed: every field's value and the offset, KEY_LEN each */
+    score *scores; /* their scores */
     size_t nk, kcap;
     double deadline; /* now_s() past which no candidate is computed */
     int timed_out;
@@ -594,34 +595,55 @@ static void state_key(const state *s, double *k)
     for (int f = 0; f < N_FAMS; f++) k[f] = fam_get(&s->plan, &FAMS[f]);
     k[N_FAMS] = (double)s->offset;
 }
-/* 1 when s was computed before (else it is noted; memory short: never) */
-static int seen(pool *p, const state *s)
+static int same_state(const state *a, const state *b)
+{
+    double ka[KEY_LEN], kb[KEY_LEN];
+    state_key(a, ka);
+    state_key(b, kb);
+    return !memcmp(ka, kb, sizeof ka);
+}
+/* The score of s when it was computed before (-1: never) */
+static long seen(const pool *p, const state *s)
 {
     double k[KEY_LEN];
     state_key(s, k);
     for (size_t i = 0; i < p->nk; i++)
-        if (!memcmp(p->keys + i * KEY_LEN, k, sizeof k)) return 1;
+        if (!memcmp(p->keys + i * KEY_LEN, k, sizeof k)) return (long)i;
+    return -1;
+}
+/* s noted as computed, with its score (memory short: not noted, computed again) */
+static void note(pool *p, const state *s, score sc)
+{
     if (p->nk == p->kcap) {
         size_t cap = p->kcap ? 2 * p->kcap : 256;
         double *t = realloc(p->keys, cap * KEY_LEN * sizeof *t);
-        if (!t) return 0;
+        if (!t) return;
         p->keys = t;
+        score *u = realloc(p->scores, cap * sizeof *u);
+        if (!u) return;
+        p->scores = u;
         p->kcap = cap;
     }
-    memcpy(p->keys + p->nk++ * KEY_LEN, k, sizeof k);
-    return 0;
+    state_key(s, p->keys + p->nk * KEY_LEN);
+    p->scores[p->nk++] = sc;
 }
-/* A child computed (once: a plan reached by two paths is the same candidate) and kept in the
-   pool when the library takes it; its score (not ok: not computed). */
+/* A child kept in the pool when the library takes it, computed once (a plan reached by two
+   paths is the same candidate: its score noted); its score (not ok: not computed). */
 static score child(dg *d, pool *p, const state *s, int field)
 {
     score sc = {INFINITY, INFINITY, INFINITY, INFINITY, 0};
-    if (p->timed_out || plan_check(&s->plan) || seen(p, s)) return sc;
-    if (now_s() > p->deadline) {
-        p->timed_out = 1;
-        return sc;
+    if (p->timed_out || plan_check(&s->plan)) return sc;
+    long at = seen(p, s);
+    if (at >= 0) {
+        sc = p->scores[at];
+    } else {
+        if (now_s() > p->deadline) {
+            p->timed_out = 1;
+            return sc;
+        }
+        sc = eval(d, s);
+        note(p, s, sc);
     }
-    sc = eval(d, s);
     if (!sc.ok) return sc;
     if (p->n == p->cap) {
         size_t cap = p->cap ? 2 * p->cap : 128;
@@ -1481,7 +1503,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
         beam[0].sc = s0;
         beam[0].field = -1;
         beam[0].expanded = 0;
-        seen(&pl, &cur);
+        note(&pl, &cur, s0);
         for (int step = 0; step < BEAM_STEPS && !WITHIN(beam[0].sc); step++) {
             pl.n = 0;
             size_t from[BEAM_K + 1]; /* the children of beam[i]: pool entries from[i] to from[i + 1] */
@@ -1507,7 +1529,11 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
             cand next[2 * BEAM_K];
             int nn = 0;
             for (int i = 0; i < nb; i++) next[nn++] = beam[i];
-            for (size_t j = 0; j < pl.n && j < BEAM_K; j++) next[nn++] = pl.c[j];
+            for (size_t j = 0; j < pl.n && nn < nb + BEAM_K; j++) { /* each plan once */
+                int dup = 0;
+                for (int i = 0; i < nn && !dup; i++) dup = same_state(&next[i].s, &pl.c[j].s);
+                if (!dup) next[nn++] = pl.c[j];
+            }
             qsort(next, (size_t)nn, sizeof *next, cmp_cand);
             int entered = 0;
             for (int i = 0; i < nn && i < BEAM_K; i++) {
@@ -1520,7 +1546,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
                 if (c->field >= 0 && FAMS[c->field].type == F_DITHER && c->s.plan.dither > 0)
                     c->sc = refine_dither(&d, &c->s, c->sc);
                 if (c->s.offset) c->sc = refine_offset(&d, &c->s, c->sc);
-                seen(&pl, &c->s);
+                if (seen(&pl, &c->s) < 0) note(&pl, &c->s, c->sc);
             }
             nb = nn < BEAM_K ? nn : BEAM_K;
             qsort(next, (size_t)nb, sizeof *next, cmp_cand);
@@ -1536,6 +1562,35 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
         }
         free(pl.c);
         free(pl.keys);
+        free(pl.scores);
+    }
+    /* ---- rows left out that the plan found computes as one value too (a filter of zero
+       weights, or energies of 0 where the port's are): their value is the log's guard, so a
+       guard that makes them the port's is tried over every cell (python_speech_features'
+       numpy eps where the search held them out) */
+    if (!port_const && memchr(d.mask, 1, width)) {
+        int fg = -1;
+        for (int f = 0; f < N_FAMS; f++)
+            if (FAMS[f].type == F_DOUBLE && FAMS[f].off == offsetof(wmel_frontend_plan, log_guard)) fg = f;
+        d.nomask = 1;
+        score all = eval(&d, &cur), best = all;
+        double bv = 0;
+        for (int a = 0; fg >= 0 && a < FAMS[fg].n_alt; a++) {
+            state s = cur;
+            if (FAMS[fg].alt[a] == cur.plan.log_guard) continue;
+            fam_set(&s.plan, &FAMS[fg], FAMS[fg].alt[a]);
+            if (plan_check(&s.plan)) continue;
+            score sc = eval(&d, &s);
+            if (sc.ok && sc.rms < best.rms) {
+                best = sc;
+                bv = FAMS[fg].alt[a];
+            }
+        }
+        d.nomask = 0;
+        if (bv > 0 && best.rms < 0.85 * all.rms) {
+            fam_set(&cur.plan, &FAMS[fg], bv);
+            changed[fg] = 1;
+        }
     }
     /* ---- rows left out that the plan found now computes as the port does (each row's own
        residual within the tolerance); the others are the bank's mel rows the port holds
