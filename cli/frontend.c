@@ -48,7 +48,7 @@ static const char *const CLI_NAMES[WMEL_CLI_FE_OPTS] = {
     "--dither", "--dither-seed", "--raw-energy", "--exact-pad", "--pad-left", "--pad-right", "--pad-multiple",
     "--pad-mode", "--frame-span", "--window-offset", "--vtln-warp", "--vtln-low", "--vtln-high", "--htk-bank",
     "--lfr", "--stack-stride", "--stack-left", "--stack-tail", "--delta-win", "--cols-stacked",
-    "--linear-bins", "--first-bin", "--symmetric-bank", "--then-norm", "--n-ceps", "--cepstral-lifter", "--ceps-htk"};
+    "--linear-bins", "--first-bin", "--symmetric-bank", "--then-norm", "--n-ceps", "--cepstral-lifter", "--ceps-htk", "--snap-bins"};
 static const char *const LIB_NAMES[WMEL_CLI_FE_OPTS] = {
     "n_mels", "normalize", "window", "scale", "low_freq", "high_freq",
     "use_energy", "energy_floor", "legacy", "pad_to",
@@ -59,7 +59,7 @@ static const char *const LIB_NAMES[WMEL_CLI_FE_OPTS] = {
     "dither", "dither_seed", "raw_energy", "exact_pad", "pad_left", "pad_right", "pad_multiple",
     "pad_mode", "frame_span", "window_offset", "vtln_warp", "vtln_low", "vtln_high", "htk_bank",
     "lfr", "stack_stride", "stack_left", "stack_tail", "delta_win", "cols_stacked",
-    "linear_bins", "first_bin", "symmetric_bank", "then_norm", "n_ceps", "cepstral_lifter", "ceps_htk"};
+    "linear_bins", "first_bin", "symmetric_bank", "then_norm", "n_ceps", "cepstral_lifter", "ceps_htk", "snap_bins"};
 /* 1: a flag (no value). */
 static const unsigned char FLAG[WMEL_CLI_FE_OPTS] = {[6] = 1, [8] = 1, [12] = 1, [13] = 1, [41] = 1};
 /* 1: an option of the finish (after the frames the stream gives). */

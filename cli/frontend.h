@@ -9,7 +9,7 @@
 #include "wmel.h"
 
 /* The plan options, in the order wmel_plan_set() takes them. */
-enum { WMEL_CLI_FE_OPTS = 65 };
+enum { WMEL_CLI_FE_OPTS = 66 };
 /* The most per-column values --hf-config gives (one per mel). */
 enum { WMEL_CLI_HF_COLS = 512 };
 

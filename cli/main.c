@@ -115,6 +115,8 @@ static const char MEL_HELP[] =
     "      --n-ceps N         Kaldi's MFCC: N cepstra (1..n_mels) of the log mels in their place\n"
     "      --cepstral-lifter Q  the cepstra's lifter 1 + Q/2 sin(pi i / Q) (Kaldi's 22; 0: none)\n"
     "      --ceps-htk B       Kaldi's htk_compat order: c0 (or the energy) last\n"
+    "      --snap-bins B      the classic MFCC bank: Hz points snapped to FFT bins floor((n_fft + 1) f / sr),\n"
+    "                         triangles between those bins (python_speech_features)\n"
     "      --lfr M/N          LFR: rows of M frames every N, (M-1)/2 copies of frame 0 first, last frame after\n"
     "      --stack-stride N   frames from one row to the next (0: the stack)\n"
     "      --stack-left L     copies of frame 0 before it (LFR's (M-1)/2)\n"
@@ -203,6 +205,7 @@ static const char BATCH_HELP[] =
     "      --vtln-warp W, --vtln-low F, --vtln-high F, --htk-bank B  as for mel\n"
     "      --linear-bins B, --first-bin K, --symmetric-bank B, --then-norm K  as for mel\n"
     "      --n-ceps N, --cepstral-lifter Q, --ceps-htk B  as for mel\n"
+    "      --snap-bins B  as for mel\n"
     "      --lfr, --stack-stride, --stack-left, --stack-tail, --delta-win, --cols-stacked  as for mel\n"
     "      --cmvn FILE        as for mel (recorded in job.json)\n"
 

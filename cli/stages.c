@@ -157,6 +157,9 @@ static void bank_text(const wmel_frontend_plan *p, char *buf, size_t len)
     if (p->bank_flags & WMEL_BANK_BF16) add(buf, len, &k, ", weights rounded to bfloat16");
     if (p->bank_flags & WMEL_BANK_SYMMETRIC)
         add(buf, len, &k, ", each triangle symmetric about its centre with its left half's width (SpeechBrain)");
+    if (p->bank_flags & WMEL_BANK_SNAP_BINS)
+        add(buf, len, &k, ", the points snapped to FFT bins floor((n_fft + 1) f / sample_rate), the triangles between "
+                          "those bins (python_speech_features)");
 }
 
 /* The clip-wide steps after the log, in order. */
@@ -220,7 +223,8 @@ static void others_of(const char *json, char *out, size_t len)
         "legacy", "pad_to", "mel_scale", "mel_norm", "empty_filters", "bf16", "window_coeff", "power", "mag_guard",
         "log_guard", "norm_eps", "norm_ddof", "norm_max", "norm_range", "n_frames", "pad_value", "post_scale",
         "post_shift", "remove_dc", "preemph", "sample_rate", "frame_length", "hop", "n_fft", "stack", "framing",
-        "preemph_mode", "log", "valid", "layout", "dither", "dither_seed", "raw_energy", "symmetric_bank", "then_norm", "name", "models",
+        "preemph_mode", "log", "valid", "layout", "dither", "dither_seed", "raw_energy", "symmetric_bank", "then_norm", "snap_bins", "n_ceps",
+        "cepstral_lifter", "ceps_htk", "name", "models",
         "original", "matched", "notes", NULL};
     size_t k = 0;
     out[0] = 0;

@@ -5,15 +5,18 @@
  * The port's features of a clip are held against the features of plans near the one it
  * claims (wmel_create_plan + wmel_features, one thread): first the layout (a batch axis,
  * time-major), the dtype (values that float16 or bfloat16 hold exactly), the frame count
- * (the 30 s chunk rule of Whisper's family, an extra or a dropped frame), rows the port
+ * (the 30 s chunk rule of Whisper's family, an extra or a dropped frame, another framing's count:
+ * Kaldi's snip_edges=false), rows the port
  * left constant (a mel filter quantised to zero) and the units (a linear fit: ln for log10,
  * dB, a scale); then a frame offset of any number of samples (a coarse scan over one hop
- * each way, then halving steps); then a greedy search over the plan's fields (window,
+ * each way, then halving steps); then a beam search over the plan's fields (window,
  * framing, DC removal, pre-emphasis, power, mel scale, bank norm, band, log kind and guard,
  * the normalisation's ddof, epsilon and scope, the max of Whisper's max - 8 over the clip or
- * per 30 s chunk, n_fft, the valid frames): each round tries
- * every alternative of every field and keeps the one that lowers the RMS residual most,
- * until none lowers it by 15 % or the residual is at the floor. Each difference found is
+ * per 30 s chunk, n_fft, the valid frames): the best BEAM_K (4) plans are kept; each step
+ * computes every single-field change of each plan new to the beam (a plan reached by two
+ * paths once), a child that lowers its parent's RMS residual by 3 % competes for the beam,
+ * until no child enters it, the best is at the floor, BEAM_STEPS (8) steps or the time bound
+ * (WMEL_DG_TIME_BOUND_S: no candidate is computed past it). Each difference found is
  * then taken out again, alone: one that does not matter is dropped, the others are ranked
  * by the residual they leave when taken out.
  */
@@ -440,7 +443,7 @@ static const char *const VALIDS[] = {"all", "hop", "trim", "end", "ceil", "but_l
 static const char *const NORMALIZES[] = {"per_feature", "all_features"};
 static const char *const MAX_SCOPES[] = {"clip", "chunk"};
 
-enum { F_INT, F_DOUBLE, F_NUM, F_DDOF, F_ALL, F_SCOPE, F_DITHER };
+enum { F_INT, F_DOUBLE, F_NUM, F_DDOF, F_ALL, F_SCOPE, F_DITHER, F_SNAP };
 typedef struct fam {
     const char *name;
     int type;
@@ -465,11 +468,15 @@ static const fam FAMS[] = {
     {"power", F_NUM, offsetof(wmel_frontend_plan, power), NULL, 0, 2, {1, 2}},
     {"mel_scale", F_INT, offsetof(wmel_frontend_plan, mel_scale), NAMES(SCALES), 3, {0, 1, 2}},
     {"mel_norm", F_INT, offsetof(wmel_frontend_plan, mel_norm), NAMES(MELNORMS), 2, {0, 1}},
+    /* the classic MFCC bank: the Hz points snapped to FFT bins (WMEL_BANK_SNAP_BINS; set on a
+       plan in Kaldi's or TF's mel space, with HTK's points and peak 1, as python_speech_features) */
+    {"snap_bins", F_SNAP, 0, NULL, 0, 2, {0, 1}},
     {"low_freq", F_DOUBLE, offsetof(wmel_frontend_plan, low_freq), NULL, 0, 5, {0, 20, 60, 125, 300}},
     {"high_freq", F_DOUBLE, offsetof(wmel_frontend_plan, high_freq), NULL, 0, 4, {0, 8000, -400, 7600}},
     {"log", F_INT, offsetof(wmel_frontend_plan, log), NAMES(LOGS), 3, {0, 1, 2}},
-    {"log_guard", F_DOUBLE, offsetof(wmel_frontend_plan, log_guard), NULL, 0, 7,
-     {1e-10, 5.9604644775390625e-08, 1e-5, 1e-6, 1.1920928955078125e-07, 1e-8, 1e-7}},
+    /* (numpy's float64 eps last: python_speech_features' floor of an energy of 0) */
+    {"log_guard", F_DOUBLE, offsetof(wmel_frontend_plan, log_guard), NULL, 0, 8,
+     {1e-10, 5.9604644775390625e-08, 1e-5, 1e-6, 1.1920928955078125e-07, 1e-8, 1e-7, 2.220446049250313e-16}},
     {"norm_ddof", F_DDOF, 0, NULL, 0, 2, {1, 0}},
     {"normalize", F_ALL, 0, NAMES(NORMALIZES), 2, {0, 1}},
     /* Whisper's max - 8: the max over the clip (the plan's) or per 30 s chunk (a port that cuts
@@ -496,6 +503,7 @@ static double fam_get(const wmel_frontend_plan *p, const fam *f)
     case F_DDOF: return (p->norm_flags & WMEL_NORMF_POPULATION) ? 0 : 1;
     case F_ALL: return (p->norm_flags & WMEL_NORMF_ALL) ? 1 : 0;
     case F_SCOPE: return (p->norm_flags & DG_NORMF_CHUNK_MAX) ? 1 : 0;
+    case F_SNAP: return (p->bank_flags & WMEL_BANK_SNAP_BINS) ? 1 : 0;
     case F_DITHER: return p->scale > 0 ? p->dither * 32768.0 / p->scale : p->dither;
     default: return *(const int *)(const void *)b;
     }
@@ -508,6 +516,13 @@ static void fam_set(wmel_frontend_plan *p, const fam *f, double v)
     case F_DDOF: p->norm_flags = v == 0 ? p->norm_flags | WMEL_NORMF_POPULATION : p->norm_flags & ~WMEL_NORMF_POPULATION; break;
     case F_ALL: p->norm_flags = v != 0 ? p->norm_flags | WMEL_NORMF_ALL : p->norm_flags & ~WMEL_NORMF_ALL; break;
     case F_SCOPE: p->norm_flags = v != 0 ? p->norm_flags | DG_NORMF_CHUNK_MAX : p->norm_flags & ~DG_NORMF_CHUNK_MAX; break;
+    case F_SNAP:
+        p->bank_flags = v != 0 ? p->bank_flags | WMEL_BANK_SNAP_BINS : p->bank_flags & ~WMEL_BANK_SNAP_BINS;
+        if (v != 0 && p->mel_scale != WMEL_MEL_HTK && p->mel_scale != WMEL_MEL_SLANEY) { /* the classic recipe's */
+            p->mel_scale = WMEL_MEL_HTK;
+            p->mel_norm = WMEL_MELNORM_NONE;
+        }
+        break;
     case F_DITHER: p->dither = p->scale > 0 ? v * p->scale / 32768.0 : v; break;
     default: *(int *)(void *)b = (int)v; break;
     }
@@ -529,6 +544,7 @@ static int fam_applies(const wmel_frontend_plan *p, const fam *f, size_t n)
     int normed = p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR;
     if (f->type == F_DDOF || f->type == F_ALL || f->off == offsetof(wmel_frontend_plan, norm_eps)) return normed;
     if (f->off == offsetof(wmel_frontend_plan, preemph_mode)) return p->preemph > 0;
+    if (f->type == F_SNAP) return !p->linear_bins; /* (from Kaldi's or TF's mel space: HTK's points) */
     if (f->off == offsetof(wmel_frontend_plan, framing)) return p->pad_left == 0 && p->pad_right == 0;
     if (f->off == offsetof(wmel_frontend_plan, n_fft)) return p->frame_length <= 400;
     if (f->off == offsetof(wmel_frontend_plan, stack_left) || f->off == offsetof(wmel_frontend_plan, stack_tail))
@@ -553,6 +569,178 @@ static void fam_text(const fam *f, double v, char *buf, size_t cap, int *numeric
             break;
         }
     }
+}
+
+/* ---- the beam over the fields: the best BEAM_K candidate plans of each step, each expanded
+   by every single-field change */
+enum { BEAM_K = 4, BEAM_STEPS = 8 };
+static double now_s(void);
+#define BEAM_GAIN 0.97 /* a child enters the beam when it lowers its parent's RMS by 3 % */
+typedef struct cand {
+    state s;
+    score sc;
+    int field;    /* the field the child changed (-1: a pair, or none) */
+    int expanded; /* 1: its children computed */
+} cand;
+typedef struct pool {
+    cand *c;
+    size_t n, cap;
+    double *keys; /* the plans computed: every field's value and the offset, KEY_LEN each */
+    score *scores; /* their scores */
+    size_t nk, kcap;
+    double deadline; /* now_s() past which no candidate is computed */
+    int timed_out;
+} pool;
+enum { KEY_LEN = N_FAMS + 1 };
+static void state_key(const state *s, double *k)
+{
+    for (int f = 0; f < N_FAMS; f++) k[f] = fam_get(&s->plan, &FAMS[f]);
+    k[N_FAMS] = (double)s->offset;
+}
+static int same_state(const state *a, const state *b)
+{
+    double ka[KEY_LEN], kb[KEY_LEN];
+    state_key(a, ka);
+    state_key(b, kb);
+    return !memcmp(ka, kb, sizeof ka);
+}
+/* The score of s when it was computed before (-1: never) */
+static long seen(const pool *p, const state *s)
+{
+    double k[KEY_LEN];
+    state_key(s, k);
+    for (size_t i = 0; i < p->nk; i++)
+        if (!memcmp(p->keys + i * KEY_LEN, k, sizeof k)) return (long)i;
+    return -1;
+}
+/* s noted as computed, with its score (memory short: not noted, computed again) */
+static void note(pool *p, const state *s, score sc)
+{
+    if (p->nk == p->kcap) {
+        size_t cap = p->kcap ? 2 * p->kcap : 256;
+        double *t = realloc(p->keys, cap * KEY_LEN * sizeof *t);
+        if (!t) return;
+        p->keys = t;
+        score *u = realloc(p->scores, cap * sizeof *u);
+        if (!u) return;
+        p->scores = u;
+        p->kcap = cap;
+    }
+    state_key(s, p->keys + p->nk * KEY_LEN);
+    p->scores[p->nk++] = sc;
+}
+/* A child kept in the pool when the library takes it, computed once (a plan reached by two
+   paths is the same candidate: its score noted); its score (not ok: not computed). */
+static score child(dg *d, pool *p, const state *s, int field)
+{
+    score sc = {INFINITY, INFINITY, INFINITY, INFINITY, 0};
+    if (p->timed_out || plan_check(&s->plan)) return sc;
+    long at = seen(p, s);
+    if (at >= 0) {
+        sc = p->scores[at];
+    } else {
+        if (now_s() > p->deadline) {
+            p->timed_out = 1;
+            return sc;
+        }
+        sc = eval(d, s);
+        note(p, s, sc);
+    }
+    if (!sc.ok) return sc;
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? 2 * p->cap : 128;
+        cand *t = realloc(p->c, cap * sizeof *t);
+        if (!t) return sc;
+        p->c = t;
+        p->cap = cap;
+    }
+    cand *c = &p->c[p->n++];
+    c->s = *s;
+    c->sc = sc;
+    c->field = field;
+    c->expanded = 0;
+    return sc;
+}
+/* Every single-field change of m (and, with a frame offset, the changes that came closest with
+   the offset a sample each way: an offset found beside a wrong field moves with it; every
+   change so when none of those lowers the RMS by 15 %), and the pairs of fields that hide each
+   other (a bank without Slaney's norm moves every mel energy by a row's factor, which a
+   per-feature normalisation takes out but for the log's guard, so neither alone lowers the
+   residual: mlx-audio's Parakeet, no norm and guard 1e-5 together). */
+static void expand(dg *d, pool *p, const cand *m, size_t n_audio)
+{
+    const state cur = m->s;
+    enum { TOP = 4 };
+    int top_f[TOP], n_top = 0;
+    double top_v[TOP], top_rms[TOP], best = INFINITY;
+    for (int f = 0; f < N_FAMS; f++) {
+        if (!fam_applies(&cur.plan, &FAMS[f], n_audio)) continue;
+        double now = fam_get(&cur.plan, &FAMS[f]);
+        for (int a = 0; a < FAMS[f].n_alt; a++) {
+            if (FAMS[f].alt[a] == now) continue;
+            state s = cur;
+            fam_set(&s.plan, &FAMS[f], FAMS[f].alt[a]);
+            score sc = child(d, p, &s, f);
+            if (!sc.ok) continue;
+            if (sc.rms < best) best = sc.rms;
+            if (cur.offset && (n_top < TOP || sc.rms < top_rms[TOP - 1])) { /* kept in order */
+                int k = n_top < TOP ? n_top++ : TOP - 1;
+                for (; k > 0 && top_rms[k - 1] > sc.rms; k--) {
+                    top_f[k] = top_f[k - 1];
+                    top_v[k] = top_v[k - 1];
+                    top_rms[k] = top_rms[k - 1];
+                }
+                top_f[k] = f;
+                top_v[k] = FAMS[f].alt[a];
+                top_rms[k] = sc.rms;
+            }
+        }
+    }
+    for (int pass = 0; pass < 2 && cur.offset; pass++) {
+        if (pass == 1 && best <= 0.85 * m->sc.rms) break;
+        for (int f = 0; f < N_FAMS; f++) {
+            if (!fam_applies(&cur.plan, &FAMS[f], n_audio)) continue;
+            double now = fam_get(&cur.plan, &FAMS[f]);
+            for (int a = 0; a < FAMS[f].n_alt; a++) {
+                if (FAMS[f].alt[a] == now) continue;
+                int in_top = 0;
+                for (int k = 0; k < n_top; k++) in_top |= top_f[k] == f && top_v[k] == FAMS[f].alt[a];
+                if (in_top == pass) continue; /* pass 0: the closest; pass 1: the others */
+                for (int dir = -1; dir <= 1; dir += 2) {
+                    state s = cur;
+                    fam_set(&s.plan, &FAMS[f], FAMS[f].alt[a]);
+                    s.offset += dir;
+                    score sc = child(d, p, &s, f);
+                    if (sc.ok && sc.rms < best) best = sc.rms;
+                }
+            }
+        }
+    }
+    static const size_t pairs[][2] = {{offsetof(wmel_frontend_plan, mel_norm), offsetof(wmel_frontend_plan, log_guard)}};
+    for (size_t q = 0; q < sizeof pairs / sizeof pairs[0]; q++) {
+        int fa = -1, fb = -1;
+        for (int f = 0; f < N_FAMS; f++) {
+            if (FAMS[f].type != F_INT && FAMS[f].type != F_DOUBLE) continue;
+            if (FAMS[f].off == pairs[q][0]) fa = f;
+            if (FAMS[f].off == pairs[q][1]) fb = f;
+        }
+        if (fa < 0 || fb < 0 || !fam_applies(&cur.plan, &FAMS[fa], n_audio) || !fam_applies(&cur.plan, &FAMS[fb], n_audio))
+            continue;
+        for (int a = 0; a < FAMS[fa].n_alt; a++)
+            for (int b = 0; b < FAMS[fb].n_alt; b++) {
+                if (FAMS[fa].alt[a] == fam_get(&cur.plan, &FAMS[fa]) || FAMS[fb].alt[b] == fam_get(&cur.plan, &FAMS[fb]))
+                    continue;
+                state s = cur;
+                fam_set(&s.plan, &FAMS[fa], FAMS[fa].alt[a]);
+                fam_set(&s.plan, &FAMS[fb], FAMS[fb].alt[b]);
+                child(d, p, &s, -1);
+            }
+    }
+}
+static int cmp_cand(const void *a, const void *b)
+{
+    double x = ((const cand *)a)->sc.rms, y = ((const cand *)b)->sc.rms;
+    return (x > y) - (x < y);
 }
 
 /* ---- the result */
@@ -906,7 +1094,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
     /* ---- the frame count */
     const char *count_note = NULL;
     char cnt_note[96] = "";
-    int valid_changed = 0;
+    int valid_changed = 0, framing_changed = 0;
     size_t T_expected = T;
     if (Tp != T) {
         size_t chunk = (size_t)base.sample_rate * 30, pad_c = 0;
@@ -965,7 +1153,47 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
                 alt3 = padf;
                 s3 = sp0;
             }
-            if (s1.ok && s1.rms <= s2.rms && s1.rms <= s3.rms) {
+            /* another framing whose count is the port's: Kaldi's snip_edges=false gives
+               (n + hop / 2) / hop frames where snip gives 1 + (n - frame_length) / hop */
+            state alt4 = cur;
+            score s4 = {INFINITY, INFINITY, INFINITY, INFINITY, 0};
+            /* and numpy's framing (python_speech_features): zeros after the signal up to the
+               last frame that starts in it, 1 + ceil((n - frame_length) / hop) frames: explicit
+               framing's pad_right hop - 1 (fr past the framings) */
+            if (base.pad_left == 0 && base.pad_right == 0 && base.n_frames == 0 && start.stack <= 1)
+                for (int fr = WMEL_FRAMES_SNIP; fr <= WMEL_FRAMES_KALDI_CENTER + 1; fr++) {
+                    state s = cur;
+                    if (fr == s.plan.framing) continue;
+                    if (fr > WMEL_FRAMES_KALDI_CENTER) {
+                        s.plan.framing = WMEL_FRAMES_SNIP;
+                        s.plan.pad_right = s.plan.hop - 1;
+                        s.plan.pad_mode = WMEL_PAD_ZERO;
+                    } else {
+                        s.plan.framing = fr;
+                    }
+                    if (plan_check(&s.plan) || frames_of(&s.plan, n + s.pad) != Tp) continue;
+                    score sc = eval(&d, &s);
+                    if (sc.ok && sc.rms < s4.rms) {
+                        s4 = sc;
+                        alt4 = s;
+                    }
+                }
+            /* (taken unless another is clearly closer: a framing whose own count is the
+               port's pads or drops nothing, and an amplitude or units difference not yet
+               taken out hides how close each is) */
+            if (s4.ok && s4.rms <= 1.1 * s1.rms && s4.rms <= 1.1 * s2.rms && s4.rms <= 1.1 * s3.rms) {
+                cur = alt4;
+                framing_changed = alt4.plan.framing != base.framing;
+                if (alt4.plan.pad_right) {
+                    wmel_dg_diff *df = add_diff(out, "pad_right");
+                    df->numeric = 1;
+                    snprintf(df->preset, sizeof df->preset, "%d", base.pad_right);
+                    snprintf(df->found, sizeof df->found, "%d", alt4.plan.pad_right);
+                    df->without = INFINITY; /* another frame count */
+                    add_note(out, "zeros after the clip up to the last frame that starts in it (numpy's framing: "
+                                  "pad_right hop - 1)");
+                }
+            } else if (s1.ok && s1.rms <= s2.rms && s1.rms <= s3.rms) {
                 cur = alt1;
                 valid_changed = 1;
             } else {
@@ -1060,6 +1288,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
         int nc = 0;
         cands[nc++] = 32768.0;
         cands[nc++] = 1 / 32768.0;
+        cands[nc++] = 1 / sqrt((double)cur.plan.n_fft); /* numpy's powspec: |X|^2 / n_fft */
         for (int k = -16; k <= 16; k++)
             if (k) cands[nc++] = ldexp(1.0, k);
         {   /* the free factor: the median of port - plan over the cells, as ln power */
@@ -1084,6 +1313,9 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
         }
         score s16 = s0; /* int16 units or their reverse, the usual mistake: held to the linear map only */
         double best16 = 0;
+        score snf = s0; /* the power over n_fft: held to half the linear map's residual (an offset of the log
+                           values a linear map also takes out) */
+        int take_nf = 0;
         for (int k = 0; k < nc; k++) {
             state sc_ = cur;
             sc_.plan.scale = base.scale * cands[k];
@@ -1097,15 +1329,28 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
                 s16 = sc;
                 best16 = cands[k];
             }
+            if (k == 2 && sc.ok) snf = sc;
         }
         int take = best_s > 0 && bsc.rms < 1e-3 * s0.rms; /* alone it explains the port */
         if (!take && best16 > 0 && s16.rms < 0.3 * s0.rms && !(lin <= s16.rms)) {
             best_s = best16;
             take = 1;
         }
+        /* (only where the scale moves the log values alone: no normalisation or affine after them) */
+        int offset_only = cur.plan.norm == WMEL_NORM_NONE && cur.plan.log != WMEL_LOG_NONE && !cur.plan.affine;
+        if (!take && offset_only && snf.rms < 0.6 * s0.rms && !(lin < snf.rms)) {
+            best_s = cands[2];
+            take = take_nf = 1;
+        }
         if (take) {
             cur.plan.scale = base.scale * best_s;
             scale_changed = 1;
+            if (take_nf) {
+                char t[120];
+                snprintf(t, sizeof t, "the power spectrum divided by n_fft (numpy's |X|^2 / %d: scale x %.6g)",
+                         cur.plan.n_fft, best_s);
+                add_note(out, t);
+            }
         }
         s0 = eval(&d, &cur); /* the features the units' fit reads */
     }
@@ -1242,150 +1487,112 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
             s0 = best;
         }
     }
-    /* ---- the greedy search over the fields */
+    /* ---- the beam search over the fields */
     int changed[N_FAMS];
     memset(changed, 0, sizeof changed);
     for (int f = 0; f < N_FAMS; f++) {
         if (valid_changed && FAMS[f].off == offsetof(wmel_frontend_plan, valid) && FAMS[f].type == F_INT) changed[f] = 1;
         if (scale_changed && FAMS[f].off == offsetof(wmel_frontend_plan, scale) && FAMS[f].type == F_DOUBLE) changed[f] = 1;
+        if (framing_changed && FAMS[f].off == offsetof(wmel_frontend_plan, framing)) changed[f] = 1;
     }
-    for (int round = 0; round < 6 && !port_const && !WITHIN(s0); round++) {
-        if (now_s() - t_start > WMEL_DG_TIME_BOUND_S) {
-            out->time_bound = 1;
-            add_note(out, "the search stopped at its time bound");
-            break;
+    if (!port_const && !WITHIN(s0)) {
+        pool pl;
+        memset(&pl, 0, sizeof pl);
+        pl.deadline = t_start + WMEL_DG_TIME_BOUND_S;
+        cand beam[BEAM_K];
+        int nb = 1;
+        beam[0].s = cur;
+        beam[0].sc = s0;
+        beam[0].field = -1;
+        beam[0].expanded = 0;
+        note(&pl, &cur, s0);
+        for (int step = 0; step < BEAM_STEPS && !WITHIN(beam[0].sc); step++) {
+            pl.n = 0;
+            size_t from[BEAM_K + 1]; /* the children of beam[i]: pool entries from[i] to from[i + 1] */
+            for (int i = 0; i < nb; i++) {
+                from[i] = pl.n;
+                if (!beam[i].expanded) expand(&d, &pl, &beam[i], d.n + beam[i].s.pad);
+                beam[i].expanded = 1;
+            }
+            from[nb] = pl.n;
+            /* a child stays when it lowers its parent's RMS by BEAM_GAIN's 3 % */
+            size_t kept = 0;
+            for (int i = 0; i < nb; i++)
+                for (size_t j = from[i]; j < from[i + 1]; j++)
+                    if (pl.c[j].sc.rms < BEAM_GAIN * beam[i].sc.rms) pl.c[kept++] = pl.c[j];
+            pl.n = kept;
+            if (pl.timed_out) {
+                out->time_bound = 1;
+                add_note(out, "the search stopped at its time bound");
+            }
+            if (!kept) break;
+            qsort(pl.c, pl.n, sizeof *pl.c, cmp_cand);
+            /* the refinements of a value between the grid's: each child that enters the beam */
+            cand next[2 * BEAM_K];
+            int nn = 0;
+            for (int i = 0; i < nb; i++) next[nn++] = beam[i];
+            for (size_t j = 0; j < pl.n && nn < nb + BEAM_K; j++) { /* each plan once */
+                int dup = 0;
+                for (int i = 0; i < nn && !dup; i++) dup = same_state(&next[i].s, &pl.c[j].s);
+                if (!dup) next[nn++] = pl.c[j];
+            }
+            qsort(next, (size_t)nn, sizeof *next, cmp_cand);
+            int entered = 0;
+            for (int i = 0; i < nn && i < BEAM_K; i++) {
+                cand *c = &next[i];
+                if (c->expanded) continue;
+                entered++;
+                if (c->field >= 0 && FAMS[c->field].off == offsetof(wmel_frontend_plan, preemph) &&
+                    FAMS[c->field].type == F_DOUBLE)
+                    c->sc = refine_preemph(&d, &c->s, c->sc);
+                if (c->field >= 0 && FAMS[c->field].type == F_DITHER && c->s.plan.dither > 0)
+                    c->sc = refine_dither(&d, &c->s, c->sc);
+                if (c->s.offset) c->sc = refine_offset(&d, &c->s, c->sc);
+                if (seen(&pl, &c->s) < 0) note(&pl, &c->s, c->sc);
+            }
+            nb = nn < BEAM_K ? nn : BEAM_K;
+            qsort(next, (size_t)nb, sizeof *next, cmp_cand);
+            memcpy(beam, next, (size_t)nb * sizeof *beam);
+            if (!entered || pl.timed_out) break;
         }
-        int bf = -1;
+        if (beam[0].sc.rms < s0.rms) {
+            state prev = cur;
+            cur = beam[0].s;
+            s0 = beam[0].sc;
+            for (int f = 0; f < N_FAMS; f++)
+                if (fam_get(&cur.plan, &FAMS[f]) != fam_get(&prev.plan, &FAMS[f])) changed[f] = 1;
+        }
+        free(pl.c);
+        free(pl.keys);
+        free(pl.scores);
+    }
+    /* ---- rows left out that the plan found computes as one value too (a filter of zero
+       weights, or energies of 0 where the port's are): their value is the log's guard, so a
+       guard that makes them the port's is tried over every cell (python_speech_features'
+       numpy eps where the search held them out) */
+    if (!port_const && memchr(d.mask, 1, width)) {
+        int fg = -1;
+        for (int f = 0; f < N_FAMS; f++)
+            if (FAMS[f].type == F_DOUBLE && FAMS[f].off == offsetof(wmel_frontend_plan, log_guard)) fg = f;
+        d.nomask = 1;
+        score all = eval(&d, &cur), best = all;
         double bv = 0;
-        long b_off = cur.offset;
-        score bs = s0;
-        enum { TOP = 4 }; /* the alternatives whose offset moves by a sample are tried too */
-        int top_f[TOP], n_top = 0;
-        double top_v[TOP], top_rms[TOP];
-        for (int f = 0; f < N_FAMS; f++) {
-            if (!fam_applies(&cur.plan, &FAMS[f], d.n + cur.pad)) continue;
-            double now = fam_get(&cur.plan, &FAMS[f]);
-            for (int a = 0; a < FAMS[f].n_alt; a++) {
-                if (FAMS[f].alt[a] == now) continue;
-                state s = cur;
-                fam_set(&s.plan, &FAMS[f], FAMS[f].alt[a]);
-                if (plan_check(&s.plan)) continue;
-                score sc = eval(&d, &s);
-                if (!sc.ok) continue;
-                if (cur.offset && (n_top < TOP || sc.rms < top_rms[TOP - 1])) { /* kept in order */
-                    int k = n_top < TOP ? n_top++ : TOP - 1;
-                    for (; k > 0 && top_rms[k - 1] > sc.rms; k--) {
-                        top_f[k] = top_f[k - 1];
-                        top_v[k] = top_v[k - 1];
-                        top_rms[k] = top_rms[k - 1];
-                    }
-                    top_f[k] = f;
-                    top_v[k] = FAMS[f].alt[a];
-                    top_rms[k] = sc.rms;
-                }
-                if (sc.rms < bs.rms) {
-                    bs = sc;
-                    bf = f;
-                    bv = FAMS[f].alt[a];
-                    b_off = cur.offset;
-                }
+        for (int a = 0; fg >= 0 && a < FAMS[fg].n_alt; a++) {
+            state s = cur;
+            if (FAMS[fg].alt[a] == cur.plan.log_guard) continue;
+            fam_set(&s.plan, &FAMS[fg], FAMS[fg].alt[a]);
+            if (plan_check(&s.plan)) continue;
+            score sc = eval(&d, &s);
+            if (sc.ok && sc.rms < best.rms) {
+                best = sc;
+                bv = FAMS[fg].alt[a];
             }
         }
-        /* an offset found beside a wrong field moves with it: a sample each way, for the
-           alternatives that came closest, then (when none of those lowers the residual
-           enough) for every alternative: a round that goes on costs a third of one that
-           tried each with both neighbours */
-        for (int pass = 0; pass < 2 && cur.offset; pass++) {
-            if (pass == 1 && bf >= 0 && bs.rms <= 0.85 * s0.rms) break;
-            for (int f = pass ? 0 : N_FAMS; f < N_FAMS; f++) {
-                if (!fam_applies(&cur.plan, &FAMS[f], d.n + cur.pad)) continue;
-                double now = fam_get(&cur.plan, &FAMS[f]);
-                for (int a = 0; a < FAMS[f].n_alt; a++) {
-                    if (FAMS[f].alt[a] == now) continue;
-                    int in_top = 0;
-                    for (int k = 0; k < n_top; k++) in_top |= top_f[k] == f && top_v[k] == FAMS[f].alt[a];
-                    if (in_top) continue; /* tried in the first pass */
-                    state so = cur;
-                    fam_set(&so.plan, &FAMS[f], FAMS[f].alt[a]);
-                    if (plan_check(&so.plan)) continue;
-                    for (int dir = -1; dir <= 1; dir += 2) {
-                        state s1 = so;
-                        s1.offset += dir;
-                        score sc = eval(&d, &s1);
-                        if (sc.ok && sc.rms < bs.rms) {
-                            bs = sc;
-                            bf = f;
-                            bv = FAMS[f].alt[a];
-                            b_off = s1.offset;
-                        }
-                    }
-                }
-            }
-            if (pass == 0)
-                for (int k = 0; k < n_top; k++)
-                    for (int dir = -1; dir <= 1; dir += 2) {
-                        state so = cur;
-                        fam_set(&so.plan, &FAMS[top_f[k]], top_v[k]);
-                        so.offset += dir;
-                        score sc = eval(&d, &so);
-                        if (sc.ok && sc.rms < bs.rms) {
-                            bs = sc;
-                            bf = top_f[k];
-                            bv = top_v[k];
-                            b_off = so.offset;
-                        }
-                    }
+        d.nomask = 0;
+        if (bv > 0 && best.rms < 0.85 * all.rms) {
+            fam_set(&cur.plan, &FAMS[fg], bv);
+            changed[fg] = 1;
         }
-        if (bf < 0 || bs.rms > 0.85 * s0.rms) {
-            /* fields that hide each other: a bank without Slaney's norm moves every mel energy
-               by a row's factor, which a per-feature normalisation takes out but for the log's
-               guard, so neither alone lowers the residual (mlx-audio's Parakeet: no norm and
-               guard 1e-5 together) */
-            static const size_t pairs[][2] = {{offsetof(wmel_frontend_plan, mel_norm), offsetof(wmel_frontend_plan, log_guard)}};
-            int pa = -1, pb = -1;
-            double va = 0, vb = 0;
-            score ps = s0;
-            for (size_t q = 0; q < sizeof pairs / sizeof pairs[0]; q++) {
-                int fa = -1, fb = -1;
-                for (int f = 0; f < N_FAMS; f++) {
-                    if (FAMS[f].type != F_INT && FAMS[f].type != F_DOUBLE) continue;
-                    if (FAMS[f].off == pairs[q][0]) fa = f;
-                    if (FAMS[f].off == pairs[q][1]) fb = f;
-                }
-                if (fa < 0 || fb < 0 || !fam_applies(&cur.plan, &FAMS[fa], d.n + cur.pad) || !fam_applies(&cur.plan, &FAMS[fb], d.n + cur.pad)) continue;
-                for (int a = 0; a < FAMS[fa].n_alt; a++)
-                    for (int b = 0; b < FAMS[fb].n_alt; b++) {
-                        if (FAMS[fa].alt[a] == fam_get(&cur.plan, &FAMS[fa]) || FAMS[fb].alt[b] == fam_get(&cur.plan, &FAMS[fb]))
-                            continue;
-                        state s = cur;
-                        fam_set(&s.plan, &FAMS[fa], FAMS[fa].alt[a]);
-                        fam_set(&s.plan, &FAMS[fb], FAMS[fb].alt[b]);
-                        if (plan_check(&s.plan)) continue;
-                        score sc = eval(&d, &s);
-                        if (sc.ok && sc.rms < ps.rms) {
-                            ps = sc;
-                            pa = fa;
-                            pb = fb;
-                            va = FAMS[fa].alt[a];
-                            vb = FAMS[fb].alt[b];
-                        }
-                    }
-            }
-            if (pa < 0 || ps.rms > 0.85 * s0.rms) break;
-            fam_set(&cur.plan, &FAMS[pa], va);
-            fam_set(&cur.plan, &FAMS[pb], vb);
-            changed[pa] = changed[pb] = 1;
-            s0 = ps;
-            continue;
-        }
-        fam_set(&cur.plan, &FAMS[bf], bv);
-        cur.offset = b_off;
-        changed[bf] = 1;
-        s0 = bs;
-        if (FAMS[bf].off == offsetof(wmel_frontend_plan, preemph) && FAMS[bf].type == F_DOUBLE)
-            s0 = refine_preemph(&d, &cur, s0);
-        if (FAMS[bf].type == F_DITHER && cur.plan.dither > 0) s0 = refine_dither(&d, &cur, s0);
-        if (cur.offset) s0 = refine_offset(&d, &cur, s0);
     }
     /* ---- rows left out that the plan found now computes as the port does (each row's own
        residual within the tolerance); the others are the bank's mel rows the port holds

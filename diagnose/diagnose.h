@@ -10,8 +10,9 @@
 #include "wmel.h"
 
 enum { WMEL_DG_MAX_DIFF = 12 };
-/* The field search's time bound, seconds: past it no further round starts (an answer within
-   10 s on one core for 30 s of audio; the stages before the search take about a second). */
+/* The field search's time bound, seconds from the start: past it no further candidate plan
+   is computed (an answer within 10 s on one core for 30 s of audio; the stages before the
+   search take about a second, one candidate tens of milliseconds). */
 #define WMEL_DG_TIME_BOUND_S 8.0
 
 typedef struct wmel_dg_diff {

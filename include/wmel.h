@@ -490,7 +490,15 @@ enum {
                                       d = f[m + 1] - f[m]: weight max(0, 1 - |f - f[m + 1]| / d)
                                       (SpeechBrain's Filterbank: the right edge f[m + 1] + d is
                                       at or below f[m + 2] on these scales); peak 1, so
-                                      mel_norm none only */
+                                      mel_norm none only */,
+    WMEL_BANK_SNAP_BINS = 16       /* the Hz points f[i] (WMEL_MEL_SLANEY, WMEL_MEL_HTK) snapped
+                                      to FFT bins b[i] = floor((n_fft + 1) f[i] / sample_rate),
+                                      the triangles between those integer bins: weight
+                                      (k - b[m]) / (b[m + 1] - b[m]) for b[m] <= k < b[m + 1],
+                                      (b[m + 2] - k) / (b[m + 2] - b[m + 1]) for
+                                      b[m + 1] <= k < b[m + 2], else 0 (the classic MFCC recipe:
+                                      python_speech_features' get_filterbanks); peak 1, so
+                                      mel_norm none only; not with WMEL_BANK_SYMMETRIC */
 };
 /* wmel_frontend_plan.mag_guard_mode: a guard on the power p = re^2 + im^2 of each bin,
  * before the power option (power 1: sqrt of the guarded value). */
@@ -837,7 +845,8 @@ WMEL_API int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t
  *   mel_scale S     slaney|kaldi|htk|tf          mel_norm N      none|slaney
  *   empty_filters B WMEL_BANK_ALLOW_EMPTY        bf16 B          WMEL_BANK_BF16
  *   htk_bank B      WMEL_BANK_HTK (after vtln_high)
- *   symmetric_bank B WMEL_BANK_SYMMETRIC (the last option, after first_bin)
+ *   symmetric_bank B WMEL_BANK_SYMMETRIC (after first_bin)
+ *   snap_bins B     WMEL_BANK_SNAP_BINS (the last option, after then_norm)
  *   window_coeff A  blackman's, 0 < A < 1 (after window blackman)
  *   power P         1|2                          mag_guard G     none|max:G|add:G, G > 0
  *   log_guard G     > 0                          norm_eps E      >= 0

@@ -46,7 +46,7 @@ _CAPS = (("mel_scale", "str"), ("mel_norm", "str"), ("empty_filters", "bool"), (
          ("delta_win", "int"), ("cols_stacked", "bool"),
          ("linear_bins", "bool"), ("first_bin", "int"), ("symmetric_bank", "bool"),
          ("then_norm", "str"),
-         ("n_ceps", "int"), ("cepstral_lifter", "num"), ("ceps_htk", "bool"))
+         ("n_ceps", "int"), ("cepstral_lifter", "num"), ("ceps_htk", "bool"), ("snap_bins", "bool"))
 _CAP_NAMES = tuple(k for k, _ in _CAPS)
 
 
@@ -174,6 +174,9 @@ def frontend_plan(frontend: str | None = None, n_mels=None, *, normalize=None, w
     htk_bank (Kaldi's htk_mode bank: the first filter's lowest weight 0 when low_freq > 0).
     symmetric_bank (SpeechBrain's Filterbank: each Hz triangle symmetric with its left half's
     width; mel_scale "htk" or "slaney", mel_norm "none").
+    snap_bins (the classic MFCC bank, python_speech_features' get_filterbanks: the Hz points
+    snapped to FFT bins floor((n_fft + 1) f / sample_rate), triangles between those bins, peak
+    1; mel_scale "htk" or "slaney", mel_norm "none", not with symmetric_bank).
     lfr ("M/N": FunASR's low frame rate), stack_stride, stack_left, stack_tail
     ("zero"|"drop"|"trim"|"last"|"fill:V"), delta_win (3..63: torchaudio compute_deltas
     appended before stacking), cols_stacked (the per-column affine on the stacked rows).

@@ -33,7 +33,7 @@ static const char *const OPTS[] = {
     "exact_pad", "pad_left", "pad_right", "pad_multiple", "pad_mode", "frame_span", "window_offset",
     "vtln_warp", "vtln_low", "vtln_high", "htk_bank",
     "lfr", "stack_stride", "stack_left", "stack_tail", "delta_win", "cols_stacked",
-    "linear_bins", "first_bin", "symmetric_bank", "then_norm", "n_ceps", "cepstral_lifter", "ceps_htk"};
+    "linear_bins", "first_bin", "symmetric_bank", "then_norm", "n_ceps", "cepstral_lifter", "ceps_htk", "snap_bins"};
 enum { N_OPTS = sizeof OPTS / sizeof OPTS[0] };
 static const char *const META[] = {"name", "models", "original", "matched", "notes"};
 enum { N_META = sizeof META / sizeof META[0], MAX_KEYS = N_OPTS + N_META + 1, VAL_MAX = 128 };
@@ -259,7 +259,7 @@ static int jparse(const char *text, size_t len, jentry *e, int *n_e, char *msg, 
                                       "valid, layout, dither, dither_seed, raw_energy, exact_pad, pad_left, "
                                       "pad_right, pad_multiple, pad_mode, frame_span, window_offset, vtln_warp, vtln_low, vtln_high, htk_bank, "
                                       "lfr, stack_stride, stack_left, stack_tail, delta_win, cols_stacked, "
-                                      "linear_bins, first_bin, symmetric_bank, then_norm, n_ceps, cepstral_lifter, ceps_htk; "
+                                      "linear_bins, first_bin, symmetric_bank, then_norm, n_ceps, cepstral_lifter, ceps_htk, snap_bins; "
                                       "metadata: name, models, original, matched, notes)", x->key);
                 return jbad(&c, m);
             }
@@ -562,6 +562,8 @@ int wmel_plan_to_json(const wmel_frontend_plan *plan, char *buf, size_t buf_len,
     if (!same_d(p->cepstral_lifter, b.cepstral_lifter))
         emit(&o, "cepstral_lifter", "%s", wmel__num(p->cepstral_lifter).s);
     if (p->ceps_htk != b.ceps_htk) emit(&o, "ceps_htk", "%s", p->ceps_htk ? "true" : "false");
+    if ((p->bank_flags ^ b.bank_flags) & WMEL_BANK_SNAP_BINS)
+        emit(&o, "snap_bins", "%s", p->bank_flags & WMEL_BANK_SNAP_BINS ? "true" : "false");
     const int l = snprintf(tmp + (o.len < sizeof tmp ? o.len : sizeof tmp - 1), o.len < sizeof tmp ? sizeof tmp - o.len : 1, "\n}\n");
     o.len += (size_t)l;
     if (o.len + 2 >= sizeof tmp) return wmel__fe_bad(msg, msg_len, "the plan's JSON is longer than WMEL_PLAN_JSON_MAX");

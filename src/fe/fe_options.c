@@ -370,6 +370,11 @@ static int set_common(wmel_frontend_plan *plan, const char *name, const char *va
                                               "SpeechBrain's sentence InputNormalization)", v);
         return WMEL_OK;
     }
+    if (!strcmp(name, "snap_bins")) {
+        if (parse_bool(value, &i)) return wmel__fe_bad(msg, msg_len, "snap_bins %s: 1 or 0 (true or false)", v);
+        plan->bank_flags = i ? plan->bank_flags | WMEL_BANK_SNAP_BINS : plan->bank_flags & ~WMEL_BANK_SNAP_BINS;
+        return WMEL_OK;
+    }
     if (!strcmp(name, "symmetric_bank")) {
         if (parse_bool(value, &i)) return wmel__fe_bad(msg, msg_len, "symmetric_bank %s: 1 or 0 (true or false)", v);
         plan->bank_flags = i ? plan->bank_flags | WMEL_BANK_SYMMETRIC : plan->bank_flags & ~WMEL_BANK_SYMMETRIC;
@@ -454,7 +459,7 @@ int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value,
                                  "preemph, sample_rate, frame_length, hop, n_fft, stack, framing, preemph_mode, log, "
                                  "valid, layout, dither, dither_seed, raw_energy, exact_pad, pad_left, pad_right, "
                                  "pad_multiple, pad_mode, frame_span, window_offset, vtln_warp, vtln_low, vtln_high, htk_bank, lfr, stack_stride, stack_left, "
-                                 "stack_tail, delta_win, cols_stacked, linear_bins, first_bin, symmetric_bank, then_norm, n_ceps, cepstral_lifter, ceps_htk)", name);
+                                 "stack_tail, delta_win, cols_stacked, linear_bins, first_bin, symmetric_bank, then_norm, n_ceps, cepstral_lifter, ceps_htk, snap_bins)", name);
     if (whisper)
         return wmel__fe_bad(msg, msg_len, "%s: not an option of the whisper front-end (it applies to nemo, kaldi or "
                                  "seamless)", name);

@@ -358,9 +358,20 @@ static int check_linear(const wmel_frontend_plan *p, char *msg, size_t len)
 
 static int check_tail(const wmel_frontend_plan *p, char *msg, size_t len)
 {
-    if (p->bank_flags & ~(WMEL_BANK_ALLOW_EMPTY | WMEL_BANK_BF16 | WMEL_BANK_HTK | WMEL_BANK_SYMMETRIC))
+    if (p->bank_flags & ~(WMEL_BANK_ALLOW_EMPTY | WMEL_BANK_BF16 | WMEL_BANK_HTK | WMEL_BANK_SYMMETRIC |
+                          WMEL_BANK_SNAP_BINS))
         return wmel__fe_bad(msg, len, "bank_flags %d: only WMEL_BANK_ALLOW_EMPTY (1), WMEL_BANK_BF16 (2), "
-                            "WMEL_BANK_HTK (4) and WMEL_BANK_SYMMETRIC (8)", p->bank_flags);
+                            "WMEL_BANK_HTK (4), WMEL_BANK_SYMMETRIC (8) and WMEL_BANK_SNAP_BINS (16)", p->bank_flags);
+    if ((p->bank_flags & WMEL_BANK_SNAP_BINS) && (in_mel(p->mel_scale) || p->linear_bins))
+        return wmel__fe_bad(msg, len, "snap_bins: the triangles snapped to FFT bins are those of the Hz points "
+                            "(mel_scale htk or slaney), not %s", p->linear_bins ? "linear_bins' FFT bins"
+                            : p->mel_scale == WMEL_MEL_KALDI ? "mel_scale kaldi" : "mel_scale tf");
+    if ((p->bank_flags & WMEL_BANK_SNAP_BINS) && p->mel_norm != WMEL_MELNORM_NONE)
+        return wmel__fe_bad(msg, len, "snap_bins: the triangles snapped to FFT bins have peak 1; mel_norm slaney's "
+                            "area normalisation does not apply to them (mel_norm none)");
+    if ((p->bank_flags & WMEL_BANK_SNAP_BINS) && (p->bank_flags & WMEL_BANK_SYMMETRIC))
+        return wmel__fe_bad(msg, len, "snap_bins with symmetric_bank: one triangle shape a bank (snapped to FFT bins, "
+                            "or symmetric in Hz), not both");
     if ((p->bank_flags & WMEL_BANK_SYMMETRIC) && (in_mel(p->mel_scale) || p->linear_bins))
         return wmel__fe_bad(msg, len, "symmetric_bank: SpeechBrain's symmetric triangles are triangles in Hz "
                             "(mel_scale htk or slaney), not %s", p->linear_bins ? "linear_bins' FFT bins"
@@ -964,6 +975,17 @@ static int mel_bank(const wmel_frontend_plan *p, int n_bins, double *w)
         for (int i = 0; i < nm + 2; i++) {
             const double mi = i == nm + 1 ? m1 : m0 + (m1 - m0) * i / (double)(nm + 1);
             f[i] = htk ? htk_hz(mi) : wmel__slaney_hz(mi);
+        }
+        if (p->bank_flags & WMEL_BANK_SNAP_BINS) { /* the points as FFT bins, triangles between them */
+            memset(w, 0, sizeof(double) * (size_t)nm * (size_t)n_bins);
+            for (int i = 0; i < nm + 2; i++) f[i] = floor((p->n_fft + 1) * f[i] / sr);
+            for (int m = 0; m < nm; m++) {
+                const double b0 = f[m], b1 = f[m + 1], b2 = f[m + 2];
+                for (int k = b0 > 0.0 ? (int)b0 : 0; k < n_bins && k < b2; k++)
+                    w[(size_t)m * n_bins + k] = k < b1 ? (k - b0) / (b1 - b0) : (b2 - k) / (b2 - b1);
+            }
+            free(f);
+            return WMEL_OK;
         }
         const int sym = (p->bank_flags & WMEL_BANK_SYMMETRIC) != 0; /* SpeechBrain: both halves d0 wide */
         for (int m = 0; m < nm; m++) {

@@ -256,6 +256,35 @@ int main(void)
                       strstr(msg, "symmetric_bank 2: 1 or 0"), "symmetric_bank 2: %s", msg);
             CHECK(wmel_plan_set(&p, "symmetric_bank", "0", msg, sizeof msg) == WMEL_OK && !p.bank_flags, "symmetric off");
         }
+    /* the bank snapped to FFT bins (python_speech_features) the same way: the option, the JSON
+       and back, the refusals naming the field */
+    for (int f = 0; f < 5; f++)
+        for (int s = 0; s < 2; s++) {
+            wmel_frontend_plan p;
+            wmel_frontend_preset(f, 0, &p);
+            CHECK(wmel_plan_set(&p, "mel_norm", "none", msg, sizeof msg) == WMEL_OK &&
+                      wmel_plan_set(&p, "mel_scale", s ? "htk" : "slaney", msg, sizeof msg) == WMEL_OK &&
+                      wmel_plan_set(&p, "snap_bins", "true", msg, sizeof msg) == WMEL_OK &&
+                      p.bank_flags == WMEL_BANK_SNAP_BINS,
+                  "%s snap_bins: %s", fe_names[f], msg);
+            roundtrip(&p, "snap_bins");
+            wmel_frontend_plan q = p;
+            q.mel_scale = WMEL_MEL_KALDI;
+            CHECK(wmel_plan_check(&q, msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, "snap_bins") &&
+                      strstr(msg, "mel_scale kaldi"), "%s snap_bins kaldi: %s", fe_names[f], msg);
+            q = p, q.mel_norm = WMEL_MELNORM_SLANEY;
+            CHECK(wmel_plan_check(&q, msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, "snap_bins") &&
+                      strstr(msg, "mel_norm none"), "%s snap_bins slaney norm: %s", fe_names[f], msg);
+            q = p, q.bank_flags |= WMEL_BANK_SYMMETRIC;
+            CHECK(wmel_plan_check(&q, msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, "symmetric_bank"),
+                  "%s snap_bins symmetric: %s", fe_names[f], msg);
+            q = p, q.bank_flags = 32;
+            CHECK(wmel_plan_check(&q, msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, "bank_flags 32") &&
+                      strstr(msg, "WMEL_BANK_SNAP_BINS (16)"), "bank_flags 32: %s", msg);
+            CHECK(wmel_plan_set(&p, "snap_bins", "yes", msg, sizeof msg) == WMEL_ERR_INVALID_ARG &&
+                      strstr(msg, "snap_bins yes: 1 or 0"), "snap_bins yes: %s", msg);
+            CHECK(wmel_plan_set(&p, "snap_bins", "false", msg, sizeof msg) == WMEL_OK && !p.bank_flags, "snap_bins off");
+        }
     {
         static const struct {
             const char *name, *opts[20][2];

@@ -333,6 +333,18 @@ static int make_cases(pcase *c)
     c[k++] = (pcase){"then mean_var (speechbrain sentence)", p};
     p.norm_flags = WMEL_NORMF_THEN_MEAN_VAR | WMEL_NORMF_MEAN_ONLY, p.norm_eps = 0;
     c[k++] = (pcase){"then mean (speechbrain std_norm False)", p};
+    /* python_speech_features' logfbank: HTK points snapped to FFT bins, no window, pre-emphasis
+       on the whole signal, |X|^2 / NFFT (scale 512^-1/2), ln with eps, zeros after the clip up to
+       its last started hop; and Slaney's points snapped, 40 filters from 133 Hz, a Hann window */
+    p = preset(WMEL_FRONTEND_KALDI, 26);
+    p.window = WMEL_WINDOW_RECT, p.remove_dc = 0, p.preemph = 0.97, p.preemph_mode = WMEL_PREEMPH_SIGNAL;
+    p.mel_scale = WMEL_MEL_HTK, p.mel_norm = WMEL_MELNORM_NONE, p.bank_flags = WMEL_BANK_SNAP_BINS;
+    p.low_freq = 0, p.high_freq = 0, p.log = WMEL_LOG_CLAMP, p.log_guard = 2.220446049250313e-16;
+    p.scale = 0.044194173824159216, p.pad_right = 159, p.pad_mode = WMEL_PAD_ZERO;
+    c[k++] = (pcase){"htk snapped to bins (python_speech_features)", p};
+    p = preset(WMEL_FRONTEND_NEMO, 40);
+    p.mel_scale = WMEL_MEL_SLANEY, p.mel_norm = WMEL_MELNORM_NONE, p.bank_flags = WMEL_BANK_SNAP_BINS, p.low_freq = 133;
+    c[k++] = (pcase){"slaney snapped to bins", p};
     /* Bessel's std, eps 0, columns x frames, a pad value past the valid frames, no affine */
     p = preset(WMEL_FRONTEND_NEMO, 64);
     p.norm = WMEL_NORM_WHOLE, p.norm_range = 5, p.log = WMEL_LOG10_CLAMP, p.log_guard = 1e-10, p.pad_to = 16;
@@ -584,6 +596,58 @@ static void symmetric_bank_semantics(void)
     CHECK(wmel_plan_check(&q, msg, sizeof msg) == WMEL_OK, "symmetric with slaney's scale: %s", msg);
 }
 
+/* WMEL_BANK_SNAP_BINS's weights, read back one FFT bin at a time as symmetric_bank_semantics
+ * does: w from python_speech_features' get_filterbanks (HTK points evenly spaced in mel,
+ * bin[i] = floor((n_fft + 1) hz[i] / sr), weight (k - bin[m]) / (bin[m + 1] - bin[m]) from
+ * bin[m] up to bin[m + 1] - 1 and (bin[m + 2] - k) / (bin[m + 2] - bin[m + 1]) from bin[m + 1]
+ * up to bin[m + 2] - 1), written here as its loops. Bound 1e-6. */
+static void snap_bins_semantics(void)
+{
+    enum { N = 512, NM = 26 };
+    wmel_frontend_plan p;
+    wmel_frontend_preset(WMEL_FRONTEND_NEMO, NM, &p);
+    p.window = WMEL_WINDOW_RECT, p.frame_length = N, p.n_fft = N, p.framing = WMEL_FRAMES_SNIP, p.preemph = 0;
+    p.mel_scale = WMEL_MEL_HTK, p.mel_norm = WMEL_MELNORM_NONE, p.bank_flags = WMEL_BANK_SNAP_BINS;
+    p.low_freq = 0, p.high_freq = 8000, p.log = WMEL_LOG_NONE, p.norm = WMEL_NORM_NONE, p.valid = WMEL_VALID_ALL;
+    p.layout = WMEL_LAYOUT_FRAMES_MELS;
+    int st;
+    wmel_ctx *ctx = ctx_for(&p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
+    CHECK(ctx != NULL, "snapped bank ctx: %d", st);
+    double w[NM][N / 2 + 1];
+    memset(w, 0, sizeof w);
+    {
+        double bin[NM + 2];
+        const double hi = 2595.0 * log10(1.0 + 8000.0 / 700.0);
+        for (int i = 0; i < NM + 2; i++)
+            bin[i] = floor((N + 1) * 700.0 * (pow(10.0, hi * i / (NM + 1) / 2595.0) - 1.0) / 16000.0);
+        for (int j = 0; j < NM; j++) {
+            for (int i = (int)bin[j]; i < (int)bin[j + 1]; i++) w[j][i] = (i - bin[j]) / (bin[j + 1] - bin[j]);
+            for (int i = (int)bin[j + 1]; i < (int)bin[j + 2]; i++) w[j][i] = (bin[j + 2] - i) / (bin[j + 2] - bin[j + 1]);
+        }
+    }
+    float x[N], out[NM];
+    double worst = 0.0;
+    int off_hz = 0; /* weights the plain HTK triangles (on the bins' own frequencies) do not have */
+    wmel_frontend_plan q = p;
+    q.bank_flags = 0;
+    wmel_ctx *plain = ctx_for(&q, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
+    float outp[NM];
+    for (int k = 0; ctx && plain && k <= N / 2; k++) {
+        for (int i = 0; i < N; i++) x[i] = (float)cos(2.0 * 3.14159265358979323846 * k * (double)i / N);
+        CHECK(wmel_features(ctx, x, N, out, NM) == WMEL_OK && wmel_features(plain, x, N, outp, NM) == WMEL_OK, "bin %d", k);
+        const double e = (k == 0 || k == N / 2) ? (double)N * N : (double)N * N / 4.0;
+        for (int m = 0; m < NM; m++) {
+            worst = fmax(worst, fabs(out[m] / e - w[m][k]));
+            off_hz += fabs(outp[m] / e - w[m][k]) > 1e-3;
+        }
+    }
+    printf("  %-40s max weight error %.3g (bins read back)\n", "bank snapped to bins (psf)", worst);
+    CHECK(worst <= 1e-6, "snapped bank: weight error %.3g", worst);
+    CHECK(off_hz > 50, "snapped bank: only %d weights differ from the plain triangles", off_hz);
+    wmel_destroy(ctx);
+    wmel_destroy(plain);
+}
+
 int main(void)
 {
     pcase cases[64];
@@ -817,7 +881,7 @@ int main(void)
         const char *what, *needle;
         int field;
     } bad[] = {
-        {"bank_flags 16", "bank_flags", 0},       {"mag_guard without a mode", "mag_guard", 1},
+        {"bank_flags 32", "bank_flags", 0},       {"mag_guard without a mode", "mag_guard", 1},
         {"mode without a guard", "mag_guard", 2}, {"population with norm none", "norm_flags", 3},
         {"fixed max with per_feature", "WMEL_NORM_WHOLE", 4}, {"norm_range with mean_var", "norm_range", 5},
         {"n_frames with pad_to", "pad_to", 6},   {"post_scale without affine", "post_scale", 7},
@@ -831,7 +895,7 @@ int main(void)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         wmel_frontend_plan b = preset(WMEL_FRONTEND_NEMO, 80);
         switch (bad[i].field) {
-        case 0: b.bank_flags = 16; break;
+        case 0: b.bank_flags = 32; break;
         case 1: b.mag_guard = 1e-9; break;
         case 2: b.mag_guard_mode = WMEL_MAG_GUARD_ADD; break;
         case 3: b.norm = WMEL_NORM_NONE, b.norm_flags = WMEL_NORMF_POPULATION; break;
@@ -855,6 +919,7 @@ int main(void)
         CHECK(!wmel_create_plan(NULL, &b, &st) && st == WMEL_ERR_INVALID_ARG, "%s: create refused", bad[i].what);
     }
     symmetric_bank_semantics();
+    snap_bins_semantics();
     /* every preset still has the appended fields zero */
     for (int f = 0; f <= WMEL_FRONTEND_NEMO_LEGACY; f++) {
         p = preset(f, 80);

@@ -214,6 +214,69 @@ def test_htk_granite_oracle():
     assert max(errs) <= TOL, errs
 
 
+def _snapped_bank(n_mels, n_fft, sr, lo, hi, htk=True):
+    """The classic MFCC bank (python_speech_features get_filterbanks): the mel points as FFT bins
+    floor((n_fft + 1) hz / sr), triangles between those integer bins, peak 1; Slaney's points
+    with htk False."""
+    if htk:
+        mel, hz = (lambda f: 2595.0 * np.log10(1.0 + f / 700.0)), (lambda m: 700.0 * (10.0 ** (m / 2595.0) - 1.0))
+    else:  # Slaney's: linear below 1 kHz, log above
+        ls = math.log(6.4) / 27.0
+        mel = lambda f: np.where(f < 1000, 3 * f / 200.0, 15 + np.log(np.maximum(f, 1e-9) / 1000.0) / ls)  # noqa: E731
+        hz = lambda m: np.where(m < 15, 200.0 * m / 3, 1000.0 * np.exp(ls * (m - 15)))  # noqa: E731
+    pts = hz(np.linspace(mel(np.float64(lo)), mel(np.float64(hi)), n_mels + 2))
+    b = np.floor((n_fft + 1) * pts / sr).astype(int)
+    fb = np.zeros((n_fft // 2 + 1, n_mels))
+    for m in range(n_mels):
+        k = np.arange(b[m], b[m + 1])
+        fb[k, m] = (k - b[m]) / (b[m + 1] - b[m])
+        k = np.arange(b[m + 1], b[m + 2])
+        fb[k, m] = (b[m + 2] - k) / (b[m + 2] - b[m + 1])
+    return fb
+
+
+def test_snap_bins_oracle():
+    """snap_bins: python_speech_features' logfbank (26 filters, n_fft 512, 400-sample frames of no
+    window, pre-emphasis 0.97 on the whole signal, zeros after the clip up to its last started
+    hop, |X|^2 / 512, ln with eps where 0) as the plan: HTK points snapped to bins, scale
+    512^-1/2, pad_right hop - 1; and Slaney's points snapped under a Hann window."""
+    plan = wmel.frontend_plan("kaldi", 26, window="rect", remove_dc=0, preemph=0.97, preemph_mode="signal",
+                              mel_scale="htk", mel_norm="none", snap_bins=True, low_freq=0, high_freq=0,
+                              log="ln_clamp", log_guard=float(np.finfo(float).eps), scale=512 ** -0.5,
+                              pad_right=159, pad_mode="zero")
+    assert plan["bank_flags"] == 16
+    fb = _snapped_bank(26, 512, 16000, 0.0, 8000.0)
+    errs = []
+    for name, x in _clips():
+        if x.size < 400:
+            continue
+        y = x.astype(np.float64)
+        y = np.append(y[0], y[1:] - 0.97 * y[:-1])
+        nf = 1 + math.ceil((y.size - 400) / 160)
+        y = np.concatenate([y, np.zeros((nf - 1) * 160 + 400 - y.size)])
+        f = y[np.arange(400)[None, :] + 160 * np.arange(nf)[:, None]]
+        p = np.abs(np.fft.rfft(f, 512, axis=1)) ** 2 / 512
+        e = p @ fb
+        errs.append(_err(_run(plan, x), np.log(np.where(e == 0, np.finfo(float).eps, e))))
+    assert max(errs) <= TOL, errs
+    plan = wmel.frontend_plan("kaldi", 40, window="hann", remove_dc=0, preemph=0.0, mel_scale="slaney",
+                              mel_norm="none", snap_bins=True, low_freq=133.0, high_freq=0, log="ln_clamp",
+                              log_guard=1e-10, scale=1, n_fft=512)
+    fb = _snapped_bank(40, 512, 16000, 133.0, 8000.0, htk=False)
+    w = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(400) / 399)
+    errs = []
+    for name, x in _clips():
+        f = _frames_snip(x.astype(np.float64), 400, 160)
+        if not len(f):
+            continue
+        p = np.abs(np.fft.rfft(f * w, 512, axis=1)) ** 2
+        errs.append(_err(_run(plan, x), np.log(np.maximum(p @ fb, 1e-10))))
+    assert max(errs) <= TOL, errs
+    # the refusals name the field
+    bad = dict(plan, mel_scale=1)  # kaldi's mel space
+    assert "snap_bins" in _wmel.plan_check(bad)
+
+
 def test_gemma3n_original():
     """transformers' Gemma3nAudioFeatureExtractor (numpy): HTK bank 125..7600 no norm, |X|, 512
     samples (Hann-P, float32) in a 1024-point transform, per-frame pre-emphasis (HTK: x0 (1 - p)),

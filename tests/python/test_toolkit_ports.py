@@ -184,28 +184,52 @@ def test_lhotse_fbank_snip_edges(clips):
          {"scale": 1, "high_freq": -400})
 
 
-def test_lhotse_fbank_default_not_explained(clips):
-    # its default snip_edges=False (frames centred on k hop + hop / 2, reflected edges) is no
-    # framing of wmel's yet: the answer says so rather than naming fields that do not hold
-    a = clips[0]
-    r = wmel.diagnose(a, lhotse_fbank(a), preset="kaldi")
-    assert not r["explained"] and not r["reproduces"], json.dumps(r, indent=1)
+def test_lhotse_fbank_default(clips):
+    # its default snip_edges=False: frames centred on k hop + hop / 2, edges reflected Kaldi's
+    # way, (n + hop / 2) / hop frames (framing kaldi_center)
+    held(lambda a: lhotse_fbank(a), clips, "kaldi", ["scale", "high_freq", "framing"],
+         {"scale": 1, "high_freq": -400, "framing": "kaldi_center"})
 
 
 # ---- python_speech_features: logfbank (its bank's triangles snapped to FFT bins)
 
-def test_python_speech_features_not_explained(clips):
-    # sigproc: pre-emphasis on the whole signal, a rectangular window, |X|^2 / NFFT, HTK mel
-    # points snapped to bins floor((nfft + 1) f / sr): no plan's bank; the answer says no plan
-    # near the preset explains it, and the text calls the fields it lists a candidate's
+def psf_plan(nfilt=26, nfft=512, lowfreq=0, scale=1.0):
+    """logfbank's conventions as a plan: 400-sample frames of no window every 160, zeros after
+    the signal up to the last frame that starts in it (pad_right hop - 1), pre-emphasis 0.97 on
+    the whole signal, |X|^2 / NFFT (scale NFFT^-1/2), HTK points snapped to FFT bins, ln with
+    numpy's eps where an energy is 0."""
+    return {"frontend": "kaldi", "n_mels": nfilt, "window": "rect", "remove_dc": 0, "preemph": 0.97,
+            "preemph_mode": "signal", "mel_scale": "htk", "mel_norm": "none", "snap_bins": True, "n_fft": nfft,
+            "low_freq": lowfreq, "high_freq": 0, "log": "ln_clamp", "log_guard": float(np.finfo(float).eps),
+            "scale": scale * nfft ** -0.5, "dither": 0, "pad_right": 159, "pad_mode": "zero"}
+
+
+@pytest.mark.parametrize("kw", [{}, {"nfilt": 80, "lowfreq": 20}, {"nfilt": 40, "nfft": 1024}])
+def test_python_speech_features_original(clips, kw):
+    """The original against its plan (snap_bins): within 2e-5 max(1, |x|) on the three clips."""
     psf = pytest.importorskip("python_speech_features")
-    a = clips[0]
-    x = psf.logfbank(a * 32768, SR, nfilt=80, nfft=512, lowfreq=20)
-    r = wmel.diagnose(a, x, preset="kaldi")
-    assert not r["explained"] and not r["reproduces"], json.dumps(r, indent=1)
-    text = cli_text(a, x)
-    if text is not None:
-        assert text.startswith("no plan near this preset explains it") and "not an answer" in text, text
+    errs = []
+    for a in clips:
+        x = psf.logfbank(a, SR, **kw)
+        y = wmel.features(a, plan=psf_plan(**kw))
+        assert y.shape == x.shape
+        errs.append(float(np.max(np.abs(y - x) / np.maximum(1, np.abs(x)))))
+    if os.environ.get("WMEL_PORTS_TABLE"):
+        with open(os.environ["WMEL_PORTS_TABLE"], "a") as fh:
+            fh.write(json.dumps(["psf original", kw, errs]) + "\n")
+    assert max(errs) <= 2e-5, errs
+
+
+def test_python_speech_features_logfbank(clips):
+    # sigproc: pre-emphasis on the whole signal, no window, |X|^2 / NFFT, HTK mel points snapped
+    # to bins floor((nfft + 1) f / sr), numpy's end padding, eps where 0: held as a kaldi port
+    # (x 32768, 80 filters from 20 Hz as Kaldi's), every field named and the plan reproducing it
+    psf = pytest.importorskip("python_speech_features")
+    r = held(lambda a: psf.logfbank(a * 32768, SR, nfilt=80, nfft=512, lowfreq=20), clips, "kaldi",
+             ["pad_right", "mel_scale", "snap_bins", "log_guard", "window", "preemph_mode", "scale", "remove_dc"],
+             {"pad_right": 159, "mel_scale": "htk", "snap_bins": 1, "window": "rect", "preemph_mode": "signal",
+              "remove_dc": 0})
+    assert "numpy's |X|^2 / 512" in r["notes"], r["notes"]
 
 
 def cli_text(a, x):
