@@ -611,7 +611,7 @@ static void snap_bins_semantics(void)
     p.low_freq = 0, p.high_freq = 8000, p.log = WMEL_LOG_NONE, p.norm = WMEL_NORM_NONE, p.valid = WMEL_VALID_ALL;
     p.layout = WMEL_LAYOUT_FRAMES_MELS;
     int st;
-    wmel_ctx *ctx = ctx_for(&p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
+    wmel_ctx *ctx = t_ctx_plan(&p, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
     CHECK(ctx != NULL, "snapped bank ctx: %d", st);
     double w[NM][N / 2 + 1];
     memset(w, 0, sizeof w);
@@ -630,7 +630,7 @@ static void snap_bins_semantics(void)
     int off_hz = 0; /* weights the plain HTK triangles (on the bins' own frequencies) do not have */
     wmel_frontend_plan q = p;
     q.bank_flags = 0;
-    wmel_ctx *plain = ctx_for(&q, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
+    wmel_ctx *plain = t_ctx_plan(&q, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1, &st);
     float outp[NM];
     for (int k = 0; ctx && plain && k <= N / 2; k++) {
         for (int i = 0; i < N; i++) x[i] = (float)cos(2.0 * 3.14159265358979323846 * k * (double)i / N);
