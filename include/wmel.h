@@ -23,6 +23,7 @@
  *  Features of a whole clip
  *   wmel_features_shape   the output's rows and columns for n samples
  *   wmel_features         a plan's features, in its original's layout
+ *   wmel_features_batch   many clips of any lengths in one call, each clip's wmel_features
  *   wmel_n_frames         Whisper's frame count for n samples and a padding
  *   wmel_log_mel          Whisper's log-Mel (float PCM); _s16: int16 PCM; _batch: clips
  *   wmel_ref_stages       Whisper's float64 reference, stage by stage
