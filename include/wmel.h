@@ -23,6 +23,7 @@
  *  Features of a whole clip
  *   wmel_features_shape   the output's rows and columns for n samples
  *   wmel_features         a plan's features, in its original's layout
+ *   wmel_features_batch   many clips of any lengths in one call, each clip's wmel_features
  *   wmel_n_frames         Whisper's frame count for n samples and a padding
  *   wmel_log_mel          Whisper's log-Mel (float PCM); _s16: int16 PCM; _batch: clips
  *   wmel_ref_stages       Whisper's float64 reference, stage by stage
@@ -1049,6 +1050,28 @@ WMEL_API int wmel_features_shape(const wmel_ctx *ctx, size_t n_samples, size_t *
  * holds the clip's features in float64. Thread-safety: safe to call concurrently. */
 WMEL_API int wmel_features(wmel_ctx *ctx, const float *pcm, size_t n_samples, float *out,
                            size_t out_len);
+
+/* wmel_features() of `batch` clips of any lengths in one call: clip b is pcm[b] (n_samples[b]
+ * floats; NULL only when n_samples[b] == 0), its features go to out[b] (capacity out_len[b]
+ * floats, wmel_features_shape(ctx, n_samples[b]) used). Each clip's bytes are those of
+ * wmel_features(ctx, pcm[b], n_samples[b], out[b], out_len[b]). On the CPU backends the clips
+ * run one after another, each over the ctx's threads as wmel_features; on Vulkan the frames
+ * of many clips share each dispatch (docs/vulkan.md), then each clip's finish runs on the
+ * CPU in clip order. Every clip's arguments are checked before any is computed: a clip that
+ * wmel_features would refuse for its arguments (WMEL_ERR_NULL_POINTER, WMEL_ERR_NO_SAMPLES
+ * for an empty clip, WMEL_ERR_TOO_SHORT, WMEL_ERR_BUFFER_TOO_SMALL, WMEL_ERR_OVERFLOW), or
+ * an output that shares a byte with another clip's output or any clip's input
+ * (WMEL_ERR_INVALID_ARG), fails the call with no output written. A clip whose samples fail
+ * (WMEL_ERR_NOT_FINITE, WMEL_ERR_SAMPLE_RANGE) or a device error stops the call there: the
+ * clips before it are written, it and the clips after it are unspecified.
+ * failed (may be NULL): the index of the clip the returned status is about; batch on
+ * WMEL_OK and for a status about no one clip (ctx, pcm, n_samples, out or out_len NULL with
+ * batch > 0, WMEL_ERR_NO_MEMORY of the call's own tables). batch == 0 is OK (the arrays may
+ * be NULL). Thread-safety: as wmel_features (the Vulkan backend runs one call's dispatches
+ * at a time per ctx). */
+WMEL_API int wmel_features_batch(wmel_ctx *ctx, const float *const *pcm, const size_t *n_samples,
+                                 size_t batch, float *const *out, const size_t *out_len,
+                                 size_t *failed);
 
 /* The float64 reference of a front-end plan, stage by stage (what `wmel inspect --frontend`
  * shows and `--stages` writes): the intermediate arrays of the WMEL_BACKEND_REF computation

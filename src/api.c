@@ -205,6 +205,138 @@ int wmel_features(wmel_ctx *ctx, const float *pcm, size_t n_samples, float *out,
     return rc ? rc : wmel__fe_out_check(ctx->fe, out, rows * cols);
 }
 
+/* ---------------------------------------------------------------- many clips of any length */
+
+typedef struct span_ref {
+    uintptr_t lo, hi; /* [lo, hi) bytes */
+    size_t clip;
+    int write;
+} span_ref;
+
+static int span_cmp(const void *a, const void *b)
+{
+    const span_ref *x = a, *y = b;
+    return x->lo < y->lo ? -1 : x->lo > y->lo ? 1 : (x->clip > y->clip) - (x->clip < y->clip);
+}
+
+static uintptr_t span_end(const void *p, size_t bytes)
+{
+    const uintptr_t a = (uintptr_t)p;
+    return bytes < UINTPTR_MAX - a ? a + bytes : UINTPTR_MAX;
+}
+
+/* 1 when an output shares a byte with another clip's output or with any input (inputs may
+ * share bytes with each other); *clip: the clip of the later-starting of the two. */
+static int batch_overlap(const float *const *pcm, const size_t *n, float *const *out, const size_t *totals,
+                         size_t batch, size_t *clip)
+{
+    span_ref *v = malloc(2 * batch * sizeof *v);
+    if (!v) return -1;
+    size_t m = 0;
+    for (size_t b = 0; b < batch; b++) {
+        if (pcm[b] && n[b]) v[m++] = (span_ref){(uintptr_t)pcm[b], span_end(pcm[b], wmel__bytes(n[b], 4)), b, 0};
+        if (out[b] && totals[b])
+            v[m++] = (span_ref){(uintptr_t)out[b], span_end(out[b], wmel__bytes(totals[b], 4)), b, 1};
+    }
+    qsort(v, m, sizeof *v, span_cmp);
+    uintptr_t any_end = 0, write_end = 0;
+    int hit = 0;
+    for (size_t i = 0; i < m && !hit; i++) {
+        if (v[i].lo < write_end || (v[i].write && v[i].lo < any_end)) {
+            hit = 1;
+            *clip = v[i].clip;
+        }
+        any_end = v[i].hi > any_end ? v[i].hi : any_end;
+        if (v[i].write) write_end = v[i].hi > write_end ? v[i].hi : write_end;
+    }
+    free(v);
+    return hit;
+}
+
+/* The frames' values a group of clips holds at most at once on a device backend. */
+#define BATCH_VALS_BYTES ((size_t)64 << 20)
+
+/* Clips [b0, b1) on a device backend: every clip's frames in shared dispatches, then each
+ * clip's finish in order; *at: the clip a status is about. */
+static int batch_group(wmel_ctx *ctx, const float *const *pcm, const size_t *n, float *const *out,
+                       const size_t *totals, const size_t *nfs, size_t b0, size_t b1, size_t *at)
+{
+    const size_t g = b1 - b0, nc = (size_t)ctx->fe->n_cols;
+    double **vals = calloc(g, sizeof *vals);
+    int rc = vals ? WMEL_OK : WMEL_ERR_NO_MEMORY;
+    for (size_t i = 0; rc == WMEL_OK && i < g; i++)
+        if (nfs[b0 + i] && !(vals[i] = malloc(nfs[b0 + i] * nc * sizeof(double)))) rc = WMEL_ERR_NO_MEMORY;
+    if (rc == WMEL_OK) rc = ctx->vt->plan_frames_batch(ctx, pcm + b0, n + b0, nfs + b0, vals, g);
+    *at = b0;
+    if (rc == WMEL__FALLBACK || rc == WMEL_ERR_NO_MEMORY) { /* each clip on its own */
+        rc = WMEL_OK;
+        for (size_t b = b0; rc == WMEL_OK && b < b1; b++) {
+            *at = b;
+            rc = wmel_features(ctx, pcm[b], n[b], out[b], totals[b]);
+        }
+    } else {
+        for (size_t b = b0; rc == WMEL_OK && b < b1; b++) {
+            *at = b;
+            rc = wmel__fe_cpu_given(ctx, pcm[b], n[b], out[b], vals[b - b0]);
+            if (rc == WMEL_OK) rc = wmel__fe_out_check(ctx->fe, out[b], totals[b]);
+        }
+    }
+    for (size_t i = 0; vals && i < g; i++) free(vals[i]);
+    free(vals);
+    return rc;
+}
+
+int wmel_features_batch(wmel_ctx *ctx, const float *const *pcm, const size_t *n_samples, size_t batch,
+                        float *const *out, const size_t *out_len, size_t *failed)
+{
+    if (failed) *failed = batch;
+    if (!ctx) return WMEL_ERR_NULL_POINTER;
+    if (batch == 0) return WMEL_OK;
+    if (!pcm || !n_samples || !out || !out_len) return WMEL_ERR_NULL_POINTER;
+    if (batch > SIZE_MAX / 2 / sizeof(span_ref)) return WMEL_ERR_OVERFLOW;
+    size_t *totals = malloc(2 * batch * sizeof *totals);
+    if (!totals) return WMEL_ERR_NO_MEMORY;
+    size_t *nfs = totals + batch;
+    int rc = WMEL_OK;
+    size_t at = 0;
+    /* every clip's arguments before any is computed, in wmel_features' order */
+    for (size_t b = 0; rc == WMEL_OK && b < batch; b++) {
+        at = b;
+        size_t rows = 0, cols = 0;
+        if (!pcm[b] && n_samples[b]) rc = WMEL_ERR_NULL_POINTER;
+        else rc = wmel_features_shape(ctx, n_samples[b], &rows, &cols);
+        if (rc) break;
+        totals[b] = rows * cols;
+        nfs[b] = wmel__fe_computed(&ctx->fe->p, n_samples[b]);
+        if (!out[b] && totals[b]) rc = WMEL_ERR_NULL_POINTER;
+        else if (out_len[b] < totals[b]) rc = WMEL_ERR_BUFFER_TOO_SMALL;
+        else if (nfs[b] > SIZE_MAX / sizeof(double) / ((size_t)ctx->fe->n_cols + 1)) rc = WMEL_ERR_OVERFLOW;
+    }
+    if (rc == WMEL_OK) {
+        const int o = batch_overlap(pcm, n_samples, out, totals, batch, &at);
+        rc = o < 0 ? WMEL_ERR_NO_MEMORY : o ? WMEL_ERR_INVALID_ARG : WMEL_OK;
+        if (o < 0) at = batch;
+    }
+    const int device = ctx->vt->plan_frames_batch && ctx->fe->algo == &wmel__algo_general;
+    for (size_t b0 = 0; rc == WMEL_OK && b0 < batch;) {
+        if (!device) { /* the CPU: each clip's frames over the ctx's workers, as wmel_features */
+            at = b0;
+            rc = wmel_features(ctx, pcm[b0], n_samples[b0], out[b0], totals[b0]);
+            b0++;
+            continue;
+        }
+        size_t b1 = b0, bytes = 0; /* at least one clip, then while the values fit the cap */
+        const size_t per = sizeof(double) * (size_t)ctx->fe->n_cols;
+        while (b1 < batch && (b1 == b0 || (bytes <= BATCH_VALS_BYTES && nfs[b1] <= (BATCH_VALS_BYTES - bytes) / per)))
+            bytes += nfs[b1++] * per;
+        rc = batch_group(ctx, pcm, n_samples, out, totals, nfs, b0, b1, &at);
+        b0 = b1;
+    }
+    free(totals);
+    if (failed) *failed = rc ? at : batch;
+    return rc;
+}
+
 void wmel_destroy(wmel_ctx *ctx)
 {
     if (!ctx) return;

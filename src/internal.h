@@ -278,6 +278,11 @@ typedef struct wmel_backend_vt {
      * vals[nf][n_cols] (float64), before the finish (fe_cpu.c); a status or WMEL__FALLBACK
      * (the CPU's frame kernels); NULL: those. */
     int (*plan_frames)(const wmel_ctx *ctx, const float *x, size_t n, size_t nf, double *vals);
+    /* The same for `batch` clips at once (wmel_features_batch): clip b's frames [0, nf[b])
+     * of x[b][0 .. n[b]) into vals[b] (NULL where nf[b] == 0), the clips' frames sharing the
+     * device's dispatches; a status or WMEL__FALLBACK (each clip on its own); NULL: none. */
+    int (*plan_frames_batch)(const wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
+                             double *const *vals, size_t batch);
 } wmel_backend_vt;
 
 /* The backend `id` (WMEL_BACKEND_REF / CPU / CUDA) when it is built in, else NULL

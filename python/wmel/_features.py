@@ -317,6 +317,64 @@ def load_cmvn(path) -> tuple:
     return np.frombuffer(s, np.float64).copy(), np.frombuffer(h, np.float64).copy()
 
 
+def _features_ctx(frontend, n_mels, normalize, window, scale, low_freq, high_freq, use_energy,
+                  energy_floor, legacy, pad_to, backend, threads, col_scale, col_shift, plan, cmvn, caps):
+    """The ctx of features()' arguments (cached by plan, backend, threads and columns)."""
+    items = None
+    if (not caps and n_mels is None and normalize is None and window is None and scale is None
+            and low_freq is None and high_freq is None and use_energy is None
+            and energy_floor is None and legacy is False and pad_to is None
+            and (type(plan) is str if frontend is None else (plan is None and type(frontend) is str))
+            and (plan is None or plan in _preset_texts())):
+        # a built-in preset or a front-end by name with no option: its plan is computed once
+        plan, items = _named_plan(frontend, plan)
+    else:
+        plan = frontend_plan(frontend, n_mels, normalize=normalize, window=window, scale=scale,
+                             low_freq=low_freq, high_freq=high_freq, use_energy=use_energy,
+                             energy_floor=energy_floor, legacy=legacy, pad_to=pad_to, plan=plan,
+                             **caps)
+    threads = _check_threads(threads)
+    colv = _colvec(col_scale, col_shift, cmvn)
+    return _ctx(plan, backend, threads, None if colv is None else _cols(plan, *colv), items)
+
+
+def features_batch(clips, frontend: str | None = None, n_mels=None, *, normalize=None, window=None,
+                   scale=None, low_freq=None, high_freq=None, use_energy=None, energy_floor=None,
+                   legacy: bool = False, pad_to=None, backend: str = "auto", threads: int = 0,
+                   col_scale=None, col_shift=None, plan=None, cmvn=None, **caps):
+    """features() of many clips of any lengths in one library call (wmel_features_batch):
+    a list of arrays, each clip's array equal to features(clip, ...) with the same options.
+    clips: a sequence of 1-D arrays of samples (float32; int16 is divided by 32768;
+    float16/64 converted) or torch tensors (the results are then tensors on the first
+    clip's device). On the Vulkan backend the clips' frames share the device's dispatches
+    (docs/vulkan.md). A clip the plan refuses (empty, too short, NaN) raises ValueError
+    naming its index ("clip 3: ..."); nothing is returned then."""
+    ctx = _features_ctx(frontend, n_mels, normalize, window, scale, low_freq, high_freq, use_energy,
+                        energy_floor, legacy, pad_to, backend, threads, col_scale, col_shift, plan, cmvn, caps)
+    if isinstance(clips, (str, bytes, bytearray, os.PathLike)):
+        raise TypeError("features_batch: clips is a sequence of 1-D arrays of samples")
+    torch_dev = None
+    pcms, outs = [], []
+    for i, c in enumerate(clips):
+        if _is_torch(c):
+            if torch_dev is None:
+                torch_dev = c.device
+            c = c.detach().to("cpu").contiguous().numpy()
+        pcms.append(_as_samples(c, allow_s16=False, name=f"clip {i}", ndims=(1,)))
+    for i, a in enumerate(pcms):
+        try:
+            rows, cols = ctx.features_shape(a.shape[0])
+        except ValueError as e:
+            raise ValueError(f"clip {i}: {e}") from None
+        outs.append(_out_array((rows, cols)))
+    ctx.features_batch(pcms, outs)
+    if torch_dev is not None:
+        import torch
+
+        return [torch.from_numpy(o).to(torch_dev) for o in outs]
+    return outs
+
+
 def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None, window=None,
              scale=None, low_freq=None, high_freq=None, use_energy=None, energy_floor=None,
              legacy: bool = False, pad_to=None, backend: str = "auto", threads: int = 0,
@@ -350,21 +408,8 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
     or a dict in its schema, in place of frontend (docs/frontends.md, "Presets"); options
     given with it change it.
     """
-    items = None
-    if (not caps and n_mels is None and normalize is None and window is None and scale is None
-            and low_freq is None and high_freq is None and use_energy is None
-            and energy_floor is None and legacy is False and pad_to is None
-            and (type(plan) is str if frontend is None else (plan is None and type(frontend) is str))
-            and (plan is None or plan in _preset_texts())):
-        # a built-in preset or a front-end by name with no option: its plan is computed once
-        plan, items = _named_plan(frontend, plan)
-    else:
-        plan = frontend_plan(frontend, n_mels, normalize=normalize, window=window, scale=scale,
-                             low_freq=low_freq, high_freq=high_freq, use_energy=use_energy,
-                             energy_floor=energy_floor, legacy=legacy, pad_to=pad_to, plan=plan,
-                             **caps)
-    threads = _check_threads(threads)
-    colv = _colvec(col_scale, col_shift, cmvn)
+    ctx = _features_ctx(frontend, n_mels, normalize, window, scale, low_freq, high_freq, use_energy,
+                        energy_floor, legacy, pad_to, backend, threads, col_scale, col_shift, plan, cmvn, caps)
     if isinstance(audio, (str, os.PathLike)):
         audio = load_audio(audio)
     elif isinstance(audio, (bytes, bytearray, memoryview)):
@@ -374,7 +419,6 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
         torch_in = audio
         audio = audio.detach().to("cpu").contiguous().numpy()
     a = _as_samples(audio, allow_s16=False)
-    ctx = _ctx(plan, backend, threads, None if colv is None else _cols(plan, *colv), items)
     clips = a[None] if a.ndim == 1 else a
     rows, cols = ctx.features_shape(clips.shape[1])
     out = _out_array((clips.shape[0], rows, cols))

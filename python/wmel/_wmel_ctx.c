@@ -336,6 +336,74 @@ static PyObject *Ctx_features(PyObject *s, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* features_batch(pcms, outs): wmel_features_batch on lists of float32 clips and their
+ * outputs (each out sized by features_shape); a failure names its clip. */
+static PyObject *Ctx_features_batch(PyObject *s, PyObject *args)
+{
+    CtxObject *self = (CtxObject *)s;
+    PyObject *pcm_l, *out_l;
+    if (!PyArg_ParseTuple(args, "O!O!:features_batch", &PyList_Type, &pcm_l, &PyList_Type, &out_l)) return NULL;
+    const Py_ssize_t nb = PyList_Size(pcm_l);
+    if (PyList_Size(out_l) != nb) {
+        PyErr_Format(PyExc_ValueError, "features_batch: %zd clips and %zd outputs", nb, PyList_Size(out_l));
+        return NULL;
+    }
+    const size_t b = (size_t)nb;
+    Py_buffer *in = PyMem_Calloc(b ? b : 1, sizeof *in), *out = PyMem_Calloc(b ? b : 1, sizeof *out);
+    const float **pcm = PyMem_Calloc(b ? b : 1, sizeof *pcm);
+    float **o = PyMem_Calloc(b ? b : 1, sizeof *o);
+    size_t *n = PyMem_Calloc(b ? b : 1, sizeof *n), *len = PyMem_Calloc(b ? b : 1, sizeof *len);
+    size_t got_in = 0, got_out = 0, failed = b;
+    int st = WMEL_OK, ok = in && out && pcm && o && n && len;
+    if (!ok) PyErr_NoMemory();
+    for (size_t i = 0; ok && i < b; i++) {
+        char name[48];
+        snprintf(name, sizeof name, "clip %zu", i);
+        if (wmelpy_get_pcm(PyList_GetItem(pcm_l, (Py_ssize_t)i), &in[i], 0, name) < 0) {
+            ok = 0;
+            break;
+        }
+        got_in++;
+        pcm[i] = (const float *)in[i].buf;
+        n[i] = (size_t)(in[i].len / in[i].itemsize);
+        size_t rows = 0, cols = 0;
+        st = wmel_features_shape(self->ctx, n[i], &rows, &cols);
+        if (st) {
+            char why[300];
+            wmelpy_raise_status(st, name, st == WMEL_ERR_TOO_SHORT ? too_short(self->ctx, n[i], why, sizeof why) : NULL);
+            ok = 0;
+            break;
+        }
+        if (wmelpy_get_out(PyList_GetItem(out_l, (Py_ssize_t)i), &out[i], rows * cols) < 0) {
+            ok = 0;
+            break;
+        }
+        got_out++;
+        o[i] = (float *)out[i].buf;
+        len[i] = (size_t)out[i].len / 4;
+    }
+    if (ok) {
+        Py_BEGIN_ALLOW_THREADS
+        st = wmel_features_batch(self->ctx, pcm, n, b, o, len, &failed);
+        Py_END_ALLOW_THREADS
+    }
+    for (size_t i = 0; i < got_out; i++) PyBuffer_Release(&out[i]);
+    for (size_t i = 0; i < got_in; i++) PyBuffer_Release(&in[i]);
+    PyMem_Free(in);
+    PyMem_Free(out);
+    PyMem_Free(pcm);
+    PyMem_Free(o);
+    PyMem_Free(n);
+    PyMem_Free(len);
+    if (!ok) return NULL;
+    if (st) {
+        char name[48];
+        snprintf(name, sizeof name, "clip %zu", failed);
+        return wmelpy_raise_status(st, failed < b ? name : NULL, NULL);
+    }
+    Py_RETURN_NONE;
+}
+
 static PyObject *Ctx_get_plan(PyObject *s, void *c)
 {
     (void)c;
@@ -385,6 +453,8 @@ static PyMethodDef Ctx_methods[] = {
      "log_mel_device(pcm_ptr, sample_type, batch, n, stride, padding, batch_norm, out_ptr, out_len, stream)"},
     {"op_backend", Ctx_op_backend, METH_VARARGS, "op_backend(op) -> backend that ran it"},
     {"features", Ctx_features, METH_VARARGS, "features(pcm, out): wmel_features on float32 samples"},
+    {"features_batch", Ctx_features_batch, METH_VARARGS,
+     "features_batch(pcms, outs): wmel_features_batch on lists of float32 clips"},
     {"features_shape", Ctx_features_shape, METH_VARARGS, "features_shape(n) -> (rows, cols)"},
     {NULL, NULL, 0, NULL},
 };

@@ -542,4 +542,4 @@ static int cuda_clips_device(wmel_ctx *ctx, const wmel_clips *c, void *stream)
 
 const wmel_backend_vt wmel__backend_cuda = {WMEL_BACKEND_CUDA, "cuda", cuda_available, cuda_init,
                                             cuda_free, cuda_clips, cuda_clips_device,
-                                            cuda_op_backend, wmel__cuda_stem_device, NULL};
+                                            cuda_op_backend, wmel__cuda_stem_device, NULL, NULL};

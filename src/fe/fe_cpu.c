@@ -795,7 +795,8 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
 
 /* The frames and the finish into out, rows x cols in the plan's layout (a post stage's
  * plan: its [frames][n_cols] before the post stage). */
-static int cpu_run(const wmel_ctx *ctx, const float *x, size_t n, float *out, size_t rows, size_t cols)
+static int cpu_run(const wmel_ctx *ctx, const float *x, size_t n, float *out, size_t rows, size_t cols,
+                   const double *given)
 {
     const wmel_fe *fe = ctx->fe;
     const wmel_frontend_plan *p = &fe->p;
@@ -817,7 +818,7 @@ static int cpu_run(const wmel_ctx *ctx, const float *x, size_t n, float *out, si
         return ext ? wmel__fe_finish_ext(fe, out, om.ts, om.cs, 0, wmel__fe_out_frames(p, n)) : WMEL_OK;
     }
     double *pre = NULL; /* a device backend's frames (Vulkan), the finish here */
-    if (ctx->vt->plan_frames) {
+    if (!given && ctx->vt->plan_frames) {
         if (nc > SIZE_MAX / sizeof(double) / (size_t)fe->n_cols) return WMEL_ERR_OVERFLOW;
         pre = malloc(nc * (size_t)fe->n_cols * sizeof(double));
         if (!pre) return WMEL_ERR_NO_MEMORY;
@@ -834,7 +835,7 @@ static int cpu_run(const wmel_ctx *ctx, const float *x, size_t n, float *out, si
         free(pre);
         return WMEL_ERR_NO_MEMORY;
     }
-    k->pre = pre;
+    k->pre = given ? given : pre;
     k->fe = fe;
     k->x = x;
     k->n = n;
@@ -940,17 +941,22 @@ static int post_run(const wmel_ctx *ctx, const float *frames, size_t T, float *o
 
 int wmel__fe_cpu(const wmel_ctx *ctx, const float *x, size_t n, float *out)
 {
+    return wmel__fe_cpu_given(ctx, x, n, out, NULL);
+}
+
+int wmel__fe_cpu_given(const wmel_ctx *ctx, const float *x, size_t n, float *out, const double *given)
+{
     const wmel_frontend_plan *p = &ctx->fe->p;
     size_t rows, cols;
     int rc = wmel__fe_shape(p, n, &rows, &cols);
     if (rc) return rc;
-    if (!wmel__fe_post_on(p)) return cpu_run(ctx, x, n, out, rows, cols);
+    if (!wmel__fe_post_on(p)) return cpu_run(ctx, x, n, out, rows, cols, given);
     const size_t nc = (size_t)ctx->fe->n_cols, T = wmel__fe_out_frames(p, n);
     if (p->stack_tail == WMEL_STACK_TAIL_FILL && (!p->stack_stride || p->stack_stride == p->stack) &&
         !p->stack_left && !p->delta_win && !p->cols_stacked) {
         /* consecutive frames in rows with a fill value past the last one: [T][n_cols] is
            the output's own memory, the post stage only the tail's slots */
-        rc = cpu_run(ctx, x, n, out, rows, cols);
+        rc = cpu_run(ctx, x, n, out, rows, cols, given);
         if (rc == WMEL_OK)
             for (size_t i = T * nc, e = rows * cols; i < e; i++) out[i] = (float)p->stack_fill;
         return rc;
@@ -961,7 +967,7 @@ int wmel__fe_cpu(const wmel_ctx *ctx, const float *x, size_t n, float *out)
     if (F < T) F = T;
     float *tmp = malloc((F ? F : 1) * nc * sizeof(float));
     if (!tmp) return WMEL_ERR_NO_MEMORY;
-    rc = cpu_run(ctx, x, n, tmp, F, nc);
+    rc = cpu_run(ctx, x, n, tmp, F, nc, given);
     if (rc == WMEL_OK) rc = post_run(ctx, tmp, T, out);
     free(tmp);
     return rc;

@@ -666,6 +666,60 @@ static int vk_plan_frames(const wmel_ctx *ctx, const float *x, size_t n, size_t 
     return rc;
 }
 
+/* Clips of wmel_features_batch: every clip's frames in shared dispatches (run_jobs packs
+ * the frames of several clips into one, each clip's samples a segment of its own), then
+ * each clip's cepstra here as vk_plan_frames; WMEL__FALLBACK where a clip would not run
+ * on the device alone (each clip then takes vk_plan_frames' way, the same bytes). */
+static int vk_plan_frames_batch(const wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
+                                double *const *vals, size_t batch)
+{
+    vk_state *st = ctx->state;
+    const wmel_fe *fe = ctx->fe;
+    if (st->pfa || !st->w || wmel__fe_dithered(&fe->p)) return WMEL__FALLBACK;
+    const int ceps = fe->p.n_ceps > 0;
+    const size_t nr = (size_t)fe->n_raw;
+    vk_job *jobs = calloc(batch ? batch : 1, sizeof *jobs);
+    double **raw = ceps ? calloc(batch ? batch : 1, sizeof *raw) : NULL;
+    int rc = jobs && (!ceps || raw) ? WMEL_OK : WMEL__FALLBACK;
+    size_t n_jobs = 0;
+    for (size_t b = 0; rc == WMEL_OK && b < batch; b++) {
+        if (!nf[b]) continue;
+        vk_job *jb = &jobs[n_jobs++];
+        jb->emit = gen_emit;
+        jb->nf = nf[b];
+        jb->f32 = x[b];
+        jb->n = jb->nr = n[b];
+        jb->n_cols = st->n_cols;
+        jb->vals = vals[b];
+        if (ceps) {
+            raw[b] = nf[b] <= SIZE_MAX / sizeof(double) / nr ? malloc(nf[b] * nr * sizeof(double)) : NULL;
+            jb->vals = raw[b];
+            if (!raw[b]) rc = WMEL__FALLBACK;
+        }
+        if (!job_fits(st, jb)) rc = WMEL__FALLBACK; /* past the shader's 32-bit indices */
+    }
+    if (rc == WMEL_OK) {
+        rc = WMEL_ERR_THREAD;
+        if (pthread_mutex_lock(&st->lock) == 0) {
+            rc = run_jobs(st, jobs, n_jobs);
+            pthread_mutex_unlock(&st->lock);
+        }
+        if (rc == WMEL_ERR_NO_MEMORY) rc = WMEL__FALLBACK;
+    }
+    for (size_t b = 0; ceps && b < batch; b++) {
+        for (size_t t = 0; rc == WMEL_OK && t < nf[b]; t++)
+            wmel__fe_ceps(fe, raw[b] + t * nr, vals[b] + t * (size_t)fe->n_cols);
+        free(raw[b]);
+    }
+    free(raw);
+    free(jobs);
+    if (rc == WMEL_OK) {
+        const int ops[3] = {WMEL_OP_LOG_MEL, WMEL_OP_LOG_MEL_S16, WMEL_OP_LOG_MEL_BATCH};
+        for (int i = 0; i < 3; i++) note_op(st, ops[i], WMEL_BACKEND_VULKAN);
+    }
+    return rc;
+}
+
 /* ---- float-float's self-test at create ---- */
 
 #define FF_SELF_TOL 1e-9 /* the device's own error is below 3e-12 (docs/vulkan.md) */
@@ -752,6 +806,7 @@ const wmel_backend_vt wmel__backend_vulkan = {
     .op_backend = vk_op_backend,
     .stem_device = NULL,
     .plan_frames = vk_plan_frames,
+    .plan_frames_batch = vk_plan_frames_batch,
 };
 
 int wmel_vulkan_devices(char *buf, size_t len)
