@@ -249,7 +249,8 @@ static int vk_init(wmel_ctx *ctx)
     int radix[VKW_MAX_STAGES];
     const int n_stages = fft_radices(g.n_fft, g.fl, radix);
     vkw_shape shape = {g.fl, g.nbins, g.n_fft, n_stages > 0,
-                       !st->pfa && (p->remove_dc != 0 || p->use_energy != 0), {0}};
+                       !st->pfa && (p->remove_dc != 0 || p->use_energy != 0), {0}, {0}};
+    for (int t = 0; t < n_stages; t++) shape.radix[t] = radix[t];
     const int known = framing(st->pfa ? NULL : p, shape.framing);
     const size_t tab_words = VKW_T_HEAD + (size_t)g.fl + 2 * (size_t)g.n_fft + (size_t)g.nnz;
     const size_t perm_at = VKW_I_HEAD + 3 * (size_t)g.n_mels;

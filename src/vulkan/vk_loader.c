@@ -844,13 +844,14 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
         return vk_fail(r, "creating the pipeline layout");
     }
     /* frames.comp's constants: MAX_FL, MAX_BINS, FFT, SH_WORDS, FPG, the workgroup's size,
-       then the framing's rules */
-    enum { N_SPEC = 6 + VKW_N_FRAMING };
+       then the framing's rules, then the FFT's radices */
+    enum { N_SPEC = 6 + VKW_N_FRAMING + VKW_MAX_STAGES };
     int32_t spec_vals[N_SPEC] = {max_fl, max_bins, w->algo == VKW_ALGO_FFT, (int32_t)w->sh_words, w->fpg,
                                  w->fpg * VKW_WG};
     VkSpecializationMapEntry se[N_SPEC];
     for (uint32_t i = 0; i < N_SPEC; i++) {
-        if (i >= 6) spec_vals[i] = shape->framing[i - 6];
+        if (i >= 6 + VKW_N_FRAMING) spec_vals[i] = shape->radix[i - 6 - VKW_N_FRAMING];
+        else if (i >= 6) spec_vals[i] = shape->framing[i - 6];
         VkSpecializationMapEntry e = {i, 4 * i, 4};
         se[i] = e;
     }

@@ -15,7 +15,7 @@
  * - FFT = 1: n_fft even, n_fft / 2 = M a product of 2, 3, 4, 5 and 8. The real frame is read
  *   as M complex values z[n] = x[2n] + i x[2n+1] (one array of n_fft reals: the frame in
  *   place), transformed in place by a mixed-radix decimation-in-time FFT (the host's
- *   radices and the digit-reversed position of each z[n], so that each butterfly writes
+ *   radices, the constants RAD0 .., and the digit-reversed position of each z[n], so that each butterfly writes
  *   where it read and a stage needs no second buffer), then split into the n_fft-point
  *   spectrum: X[k] = Fe[k] + W^k Fo[k], X[M - k] = conj(Fe[k] - W^k Fo[k]) with
  *   Fe, Fo the transforms of the even and odd samples (Z[k] +- conj Z[M - k]). Twiddles
@@ -53,6 +53,15 @@ layout(constant_id = 8) const int SIGPRE = 0;
 layout(constant_id = 9) const int PADPRE = 0;
 layout(constant_id = 10) const int PADCUT = 0;
 layout(constant_id = 11) const int SCALE_ONE = 1;
+/* the FFT's radices, stage by stage (8, 4, 2, 3 or 5; 0 past the last: vk_internal.h's
+   VKW_MAX_STAGES of them); the defaults are Whisper's 200 = 8 x 5 x 5 */
+layout(constant_id = 12) const int RAD0 = 8;
+layout(constant_id = 13) const int RAD1 = 5;
+layout(constant_id = 14) const int RAD2 = 5;
+layout(constant_id = 15) const int RAD3 = 0;
+layout(constant_id = 16) const int RAD4 = 0;
+layout(constant_id = 17) const int RAD5 = 0;
+layout(constant_id = 18) const int RAD6 = 0;
 
 /* vk_internal.h's VKW_I_* and VKW_T_* */
 layout(std430, binding = 0) readonly buffer Tab { RS tab[]; };
@@ -185,13 +194,12 @@ void twiddle(inout R re, inout R im, int idx, int co, int so)
     re = nr;
 }
 
-/* The M-point complex FFT of sh (z[n] at 2 n, 2 n + 1, digit-reversed in, natural out). */
-void fft(int N, int lid, int co, int so)
+/* One stage of radix r of the M-point FFT, its sub-transforms of L points joined into ones
+   of L r. Called with a constant r (RAD0 ..): each stage holds its radix's butterfly only. */
+void fft_stage(const int r, const int L, int N, int lid, int co, int so)
 {
-    const int M = N >> 1, ns = ints[21]; /* VKW_I_NSTAGE; the radices from VKW_I_RADIX */
-    int L = 1;
-    for (int t = 0; t < ns; t++) {
-        const int r = ints[23 + t], Lt = L * r, nb = M / r, step = N / Lt;
+    const int M = N >> 1, Lt = L * r, nb = M / r, step = N / Lt;
+    {
         for (int b = lid; b < nb; b += WG) {
             const int g = b / L, p = b - g * L, i0 = 2 * (g * Lt + p), d = 2 * L;
             R a0r = SH(i0), a0i = SH(i0 + 1), a1r = SH(i0 + d), a1i = SH(i0 + d + 1);
@@ -281,8 +289,21 @@ void fft(int N, int lid, int co, int so)
             }
         }
         barrier();
-        L = Lt;
     }
+}
+
+/* The M-point complex FFT of sh (z[n] at 2 n, 2 n + 1, digit-reversed in, natural out): the
+   host's radices, stage by stage (the pipeline's constants RAD0 .., 0 past the last). */
+void fft(int N, int lid, int co, int so)
+{
+    int L = 1;
+    if (RAD0 != 0) fft_stage(RAD0, L, N, lid, co, so), L *= RAD0;
+    if (RAD1 != 0) fft_stage(RAD1, L, N, lid, co, so), L *= RAD1;
+    if (RAD2 != 0) fft_stage(RAD2, L, N, lid, co, so), L *= RAD2;
+    if (RAD3 != 0) fft_stage(RAD3, L, N, lid, co, so), L *= RAD3;
+    if (RAD4 != 0) fft_stage(RAD4, L, N, lid, co, so), L *= RAD4;
+    if (RAD5 != 0) fft_stage(RAD5, L, N, lid, co, so), L *= RAD5;
+    if (RAD6 != 0) fft_stage(RAD6, L, N, lid, co, so);
 }
 
 void main()
