@@ -42,6 +42,7 @@ for v in old new; do
     lay=1
     grep -q 'buffer Segs' "$src/frames.comp" && lay=2
     eval "lay_$v=$lay"
+    eval "src_$v=$src"
 done
 FPG=${FPG:-4}
 # vk_cost's environment for shader $1 (old or new), arithmetic $2
@@ -50,6 +51,8 @@ cost_env() {
     e="VK_COST_LAYOUT=$l"
     [ "$l" = 2 ] && e="$e VK_COST_FPG=$FPG"
     [ "$2" = ff ] && e="$e VK_COST_FF=1"
+    # a shader with radix-8 stages: Whisper's 200 points as backend.c factors them
+    grep -q 'r == 8' "$(eval echo "\$src_$1")/frames.comp" && e="$e VK_COST_RADICES=8,5,5"
     echo "$e"
 }
 ${CC:-cc} -O2 -o "$tmp/vk_cost" "$root/bench/vulkan/vk_cost.c" -lvulkan -lm

@@ -205,10 +205,24 @@ int main(int argc, char **argv)
         ints[HEAD + MELS + m] = 2 + (m * 6) / MELS;
         ints[HEAD + 2 * MELS + m] = m * 8;
     }
-    const int radix[4] = {4, 2, 5, 5}, span[4] = {1, 4, 8, 40};
+    /* the FFT's radices of 200: VK_COST_RADICES (default 4,2,5,5; 8,5,5 for a shader with
+       radix-8 stages), their spans and the digit-reversed places */
+    int radix[8], span[8], ns = 0;
+    {
+        const char *rs = getenv("VK_COST_RADICES") ? getenv("VK_COST_RADICES") : "4,2,5,5";
+        int prod = 1;
+        for (const char *c = rs; *c && ns < 7; c++)
+            if (*c >= '2' && *c <= '8') radix[ns] = *c - '0', span[ns] = prod, prod *= radix[ns++];
+        if (prod != N / 2) {
+            fprintf(stderr, "VK_COST_RADICES %s: the product is %d, not %d\n", rs, prod, N / 2);
+            return 1;
+        }
+    }
+    ints[21] = ns;
+    for (int t = 0; t < ns; t++) ints[23 + t] = radix[t];
     for (int z = 0; z < N / 2; z++) {
         int d = z, at = 0;
-        for (int t = 3; t >= 0; t--) at += (d % radix[t]) * span[t], d /= radix[t];
+        for (int t = ns - 1; t >= 0; t--) at += (d % radix[t]) * span[t], d /= radix[t];
         ints[HEAD + 3 * MELS + z] = at;
     }
     unsigned long long r = 88172645463325252ull;

@@ -119,8 +119,8 @@ typedef struct vk_geom {
     const int *lo, *len, *moff;
 } vk_geom;
 
-/* The FFT's radices for n_fft (frames.comp: a complex FFT of n_fft / 2 points, fours first,
- * then a two, threes and fives); their count, or 0 where the direct DFT is taken: n_fft odd,
+/* The FFT's radices for n_fft (frames.comp: a complex FFT of n_fft / 2 points, eights first,
+ * then a four, a two, threes and fives: 200 is 8 x 5 x 5, 256 8 x 8 x 4); their count, or 0 where the direct DFT is taken: n_fft odd,
  * a frame longer than n_fft, another prime factor, too many stages (wmel_plan_check admits
  * none of these today), or WMEL_VULKAN_FFT=0 (a testing switch, read when a ctx is created:
  * the DFT for every plan). */
@@ -128,10 +128,10 @@ static int fft_radices(int n_fft, int fl, int radix[VKW_MAX_STAGES])
 {
     const char *env = getenv("WMEL_VULKAN_FFT");
     if ((env && !strcmp(env, "0")) || n_fft < 4 || n_fft % 2 || fl > n_fft) return 0;
-    static const int order[] = {4, 2, 3, 5};
+    static const int order[] = {8, 4, 2, 3, 5};
     int m = n_fft / 2, n = 0;
-    for (int i = 0; i < 4; i++)
-        while (m % order[i] == 0 && (order[i] != 2 || m % 4)) { /* a single two, after the fours */
+    for (int i = 0; i < 5; i++) /* after the eights, at most one four and one two */
+        while (m % order[i] == 0) {
             if (n == VKW_MAX_STAGES) return 0;
             radix[n++] = order[i];
             m /= order[i];
@@ -248,7 +248,9 @@ static int vk_init(wmel_ctx *ctx)
     }
     int radix[VKW_MAX_STAGES];
     const int n_stages = fft_radices(g.n_fft, g.fl, radix);
-    vkw_shape shape = {g.fl, g.nbins, g.n_fft, n_stages > 0, {0}};
+    vkw_shape shape = {g.fl, g.nbins, g.n_fft, n_stages > 0,
+                       !st->pfa && (p->remove_dc != 0 || p->use_energy != 0), {0}, {0}};
+    for (int t = 0; t < n_stages; t++) shape.radix[t] = radix[t];
     const int known = framing(st->pfa ? NULL : p, shape.framing);
     const size_t tab_words = VKW_T_HEAD + (size_t)g.fl + 2 * (size_t)g.n_fft + (size_t)g.nnz;
     const size_t perm_at = VKW_I_HEAD + 3 * (size_t)g.n_mels;

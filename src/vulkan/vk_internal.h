@@ -20,7 +20,7 @@ enum {
     VKW_I_LOG,         /* 0 none, 1 log10 clamp, 2 ln(x + guard), 3 ln clamp */
     VKW_I_FLOOR_ON, VKW_I_WIN, VKW_I_COS, VKW_I_SIN, VKW_I_MELW, VKW_I_LO, VKW_I_LEN, VKW_I_OFF,
     VKW_I_FFT,         /* 1: the FFT (the shader's FFT constant); 0: the direct DFT */
-    VKW_I_NSTAGE,      /* the FFT's stages, their radices (2, 3, 4, 5) from VKW_I_RADIX */
+    VKW_I_NSTAGE,      /* the FFT's stages, their radices (8, 4, 2, 3, 5) from VKW_I_RADIX (the shader takes them as its constants RAD0 ..) */
     VKW_I_PERM,        /* where the digit-reversed places of z[0 .. n_fft / 2) start */
     VKW_I_RADIX,
     /* the framing (frames.comp's sample_at): frame t's sample j is signal sample
@@ -59,7 +59,9 @@ enum { VKW_F_SMODE, VKW_F_REFLECT, VKW_F_SIGPRE, VKW_F_PADPRE, VKW_F_PADCUT, VKW
  * whether the FFT applies (n_fft even, n_fft / 2 a product of 2, 3 and 5). */
 typedef struct vkw_shape {
     int fl, bins, n_fft, fft;
+    int reduce; /* the frame has reductions (DC removal, an energy): VKW_WG more shared words a frame */
     int framing[VKW_N_FRAMING]; /* frames.comp's SMODE, REFLECT, SIGPRE, PADPRE, PADCUT, SCALE_ONE */
+    int radix[VKW_MAX_STAGES];  /* frames.comp's RAD0 ..: the FFT's radices, 0 past the last */
 } vkw_shape;
 enum {
     VKW_ALGO_DFT, VKW_ALGO_FFT

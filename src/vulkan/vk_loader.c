@@ -721,26 +721,28 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
     f->GetPhysicalDeviceProperties(w->phys, &pr);
     snprintf(w->name, sizeof w->name, "%s", pr.deviceName);
     /* the plan's frame in shared memory (FFT: n_fft words; DFT: the frame and its spectrum),
-       with the reductions' words, and its buffers under the limits */
+       then the reductions' words where the frame has reductions (DC removal, an energy), and
+       its buffers under the limits */
     const size_t limit = shared_limit(&pr);
     if (!limit) return WMEL_ERR_BACKEND_UNAVAILABLE; /* the reason is in the detail */
-    const size_t fft_words = (size_t)shape->n_fft, dft_words = (size_t)max_fl + (size_t)max_bins;
-    if (shape->fft && (fft_words + VKW_WG) * 8 <= limit) {
+    const size_t red = shape->reduce ? VKW_WG : 0;
+    const size_t fft_words = (size_t)shape->n_fft + red, dft_words = (size_t)max_fl + (size_t)max_bins + red;
+    if (shape->fft && fft_words * 8 <= limit) {
         w->algo = VKW_ALGO_FFT;
         w->sh_words = fft_words;
-    } else if ((dft_words + VKW_WG) * 8 <= limit) {
+    } else if (dft_words * 8 <= limit) {
         w->algo = VKW_ALGO_DFT;
         w->sh_words = dft_words;
     } else {
         return wmel__vk_detail(WMEL__FALLBACK,
                                "Vulkan: a frame of %d samples and %d bins needs %zu bytes of shared memory; "
-                               "%s has %zu", max_fl, max_bins,
-                               ((shape->fft ? fft_words : dft_words) + VKW_WG) * 8, w->name, limit);
+                               "%s has %zu", max_fl, max_bins, (shape->fft ? fft_words : dft_words) * 8, w->name,
+                               limit);
     }
-    /* frames a workgroup: as many as the shared memory holds (each its words and its
-       reductions'), at most VKW_MAX_FPG and the device's invocations a workgroup */
+    /* frames a workgroup: as many as the shared memory holds (each its words, its
+       reductions' among them), at most VKW_MAX_FPG and the device's invocations a workgroup */
     {
-        size_t fpg = limit / ((w->sh_words + VKW_WG) * 8);
+        size_t fpg = limit / (w->sh_words * 8);
         const uint32_t inv = pr.limits.maxComputeWorkGroupInvocations < pr.limits.maxComputeWorkGroupSize[0]
                                  ? pr.limits.maxComputeWorkGroupInvocations
                                  : pr.limits.maxComputeWorkGroupSize[0];
@@ -842,13 +844,14 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
         return vk_fail(r, "creating the pipeline layout");
     }
     /* frames.comp's constants: MAX_FL, MAX_BINS, FFT, SH_WORDS, FPG, the workgroup's size,
-       then the framing's rules */
-    enum { N_SPEC = 6 + VKW_N_FRAMING };
+       then the framing's rules, then the FFT's radices */
+    enum { N_SPEC = 6 + VKW_N_FRAMING + VKW_MAX_STAGES };
     int32_t spec_vals[N_SPEC] = {max_fl, max_bins, w->algo == VKW_ALGO_FFT, (int32_t)w->sh_words, w->fpg,
                                  w->fpg * VKW_WG};
     VkSpecializationMapEntry se[N_SPEC];
     for (uint32_t i = 0; i < N_SPEC; i++) {
-        if (i >= 6) spec_vals[i] = shape->framing[i - 6];
+        if (i >= 6 + VKW_N_FRAMING) spec_vals[i] = shape->radix[i - 6 - VKW_N_FRAMING];
+        else if (i >= 6) spec_vals[i] = shape->framing[i - 6];
         VkSpecializationMapEntry e = {i, 4 * i, 4};
         se[i] = e;
     }

@@ -12,10 +12,10 @@
  * table.
  *
  * The spectrum (specialisation constant FFT, chosen by the host per plan):
- * - FFT = 1: n_fft even, n_fft / 2 = M a product of 2, 3, 4 and 5. The real frame is read
+ * - FFT = 1: n_fft even, n_fft / 2 = M a product of 2, 3, 4, 5 and 8. The real frame is read
  *   as M complex values z[n] = x[2n] + i x[2n+1] (one array of n_fft reals: the frame in
  *   place), transformed in place by a mixed-radix decimation-in-time FFT (the host's
- *   radices and the digit-reversed position of each z[n], so that each butterfly writes
+ *   radices, the constants RAD0 .., and the digit-reversed position of each z[n], so that each butterfly writes
  *   where it read and a stage needs no second buffer), then split into the n_fft-point
  *   spectrum: X[k] = Fe[k] + W^k Fo[k], X[M - k] = conj(Fe[k] - W^k Fo[k]) with
  *   Fe, Fo the transforms of the even and odd samples (Z[k] +- conj Z[M - k]). Twiddles
@@ -34,8 +34,9 @@
 
 #define WG 64
 /* set when the pipeline is made: the largest frame and spectrum of the plan, the
-   algorithm, a frame's words of the shared array (FFT: n_fft; DFT: frame + spectrum), the
-   frames a workgroup and its invocations (FPG x WG) */
+   algorithm, a frame's words of the shared array (FFT: n_fft; DFT: frame + spectrum; then
+   WG words for the reductions where the plan has DC removal or an energy), the frames a
+   workgroup and its invocations (FPG x WG) */
 layout(constant_id = 0) const int MAX_FL = 400;
 layout(constant_id = 1) const int MAX_BINS = 201;
 layout(constant_id = 2) const int FFT = 1;
@@ -52,6 +53,15 @@ layout(constant_id = 8) const int SIGPRE = 0;
 layout(constant_id = 9) const int PADPRE = 0;
 layout(constant_id = 10) const int PADCUT = 0;
 layout(constant_id = 11) const int SCALE_ONE = 1;
+/* the FFT's radices, stage by stage (8, 4, 2, 3 or 5; 0 past the last: vk_internal.h's
+   VKW_MAX_STAGES of them); the defaults are Whisper's 200 = 8 x 5 x 5 */
+layout(constant_id = 12) const int RAD0 = 8;
+layout(constant_id = 13) const int RAD1 = 5;
+layout(constant_id = 14) const int RAD2 = 5;
+layout(constant_id = 15) const int RAD3 = 0;
+layout(constant_id = 16) const int RAD4 = 0;
+layout(constant_id = 17) const int RAD5 = 0;
+layout(constant_id = 18) const int RAD6 = 0;
 
 /* vk_internal.h's VKW_I_* and VKW_T_* */
 layout(std430, binding = 0) readonly buffer Tab { RS tab[]; };
@@ -63,24 +73,25 @@ layout(std430, binding = 4) writeonly buffer Out { RS outv[]; };
 layout(push_constant) uniform PC { uint n_frames; } pc;
 
 /* frame s of the workgroup at sh[s SH_WORDS ..]; FFT: the frame, then z in place, then the
-   spectrum; DFT: frame | spectrum */
+   spectrum; DFT: frame | spectrum; then, for a plan with reductions, their WG partial sums
+   (a plan without them has no such words: pop2piano's 4096-point frame is 32 KiB) */
 shared R sh[SH_WORDS * FPG];
-shared R red[WG * FPG]; /* the reductions' partial sums, WG a frame */
 int sb;                 /* this invocation's frame's first word in sh */
 #define SH(i) sh[sb + (i)]
 
 R tval(int i) { return r_from_s(tab[i]); }
 
-/* The sum of v over the frame's invocations (a tree; uniform control flow). */
+/* The sum of v over the frame's invocations (a tree over the frame's last WG words, rb;
+   uniform control flow). */
 R wg_sum(R v, int lid, int rb)
 {
-    red[rb + lid] = v;
+    sh[rb + lid] = v;
     barrier();
     for (int s = WG / 2; s > 0; s >>= 1) {
-        if (lid < s) red[rb + lid] = r_add(red[rb + lid], red[rb + lid + s]);
+        if (lid < s) sh[rb + lid] = r_add(sh[rb + lid], sh[rb + lid + s]);
         barrier();
     }
-    R t = red[rb];
+    R t = sh[rb];
     barrier();
     return t;
 }
@@ -183,18 +194,51 @@ void twiddle(inout R re, inout R im, int idx, int co, int so)
     re = nr;
 }
 
-/* The M-point complex FFT of sh (z[n] at 2 n, 2 n + 1, digit-reversed in, natural out). */
-void fft(int N, int lid, int co, int so)
+/* One stage of radix r of the M-point FFT, its sub-transforms of L points joined into ones
+   of L r. Called with a constant r (RAD0 ..): each stage holds its radix's butterfly only. */
+void fft_stage(const int r, const int L, int N, int lid, int co, int so)
 {
-    const int M = N >> 1, ns = ints[21]; /* VKW_I_NSTAGE; the radices from VKW_I_RADIX */
-    int L = 1;
-    for (int t = 0; t < ns; t++) {
-        const int r = ints[23 + t], Lt = L * r, nb = M / r, step = N / Lt;
+    const int M = N >> 1, Lt = L * r, nb = M / r, step = N / Lt;
+    {
         for (int b = lid; b < nb; b += WG) {
             const int g = b / L, p = b - g * L, i0 = 2 * (g * Lt + p), d = 2 * L;
             R a0r = SH(i0), a0i = SH(i0 + 1), a1r = SH(i0 + d), a1i = SH(i0 + d + 1);
             if (p != 0) twiddle(a1r, a1i, p * step, co, so);
-            if (r == 2) {
+            if (r == 8) {
+                R a2r = SH(i0 + 2 * d), a2i = SH(i0 + 2 * d + 1), a3r = SH(i0 + 3 * d), a3i = SH(i0 + 3 * d + 1);
+                R a4r = SH(i0 + 4 * d), a4i = SH(i0 + 4 * d + 1), a5r = SH(i0 + 5 * d), a5i = SH(i0 + 5 * d + 1);
+                R a6r = SH(i0 + 6 * d), a6i = SH(i0 + 6 * d + 1), a7r = SH(i0 + 7 * d), a7i = SH(i0 + 7 * d + 1);
+                if (p != 0) {
+                    twiddle(a2r, a2i, 2 * p * step, co, so);
+                    twiddle(a3r, a3i, 3 * p * step, co, so);
+                    twiddle(a4r, a4i, 4 * p * step, co, so);
+                    twiddle(a5r, a5i, 5 * p * step, co, so);
+                    twiddle(a6r, a6i, 6 * p * step, co, so);
+                    twiddle(a7r, a7i, 7 * p * step, co, so);
+                }
+                /* E: the 4-point transform of a0, a2, a4, a6; O: of a1, a3, a5, a7 (the radix-4
+                   butterfly's sums); X[k] = E[k] + W8^k O[k], X[k + 4] = E[k] - W8^k O[k] with
+                   W8 = (1 - i) h, h = cos(pi / 4) = the table's cos at N / 8 */
+                const R h = tval(co + N / 8);
+                R t0r = r_add(a0r, a4r), t0i = r_add(a0i, a4i), t1r = r_sub(a0r, a4r), t1i = r_sub(a0i, a4i);
+                R t2r = r_add(a2r, a6r), t2i = r_add(a2i, a6i), t3r = r_sub(a2r, a6r), t3i = r_sub(a2i, a6i);
+                const R e0r = r_add(t0r, t2r), e0i = r_add(t0i, t2i), e2r = r_sub(t0r, t2r), e2i = r_sub(t0i, t2i);
+                const R e1r = r_add(t1r, t3i), e1i = r_sub(t1i, t3r), e3r = r_sub(t1r, t3i), e3i = r_add(t1i, t3r);
+                t0r = r_add(a1r, a5r), t0i = r_add(a1i, a5i), t1r = r_sub(a1r, a5r), t1i = r_sub(a1i, a5i);
+                t2r = r_add(a3r, a7r), t2i = r_add(a3i, a7i), t3r = r_sub(a3r, a7r), t3i = r_sub(a3i, a7i);
+                const R o0r = r_add(t0r, t2r), o0i = r_add(t0i, t2i), o2r = r_sub(t0r, t2r), o2i = r_sub(t0i, t2i);
+                const R o1r = r_add(t1r, t3i), o1i = r_sub(t1i, t3r), o3r = r_sub(t1r, t3i), o3i = r_add(t1i, t3r);
+                const R u1r = r_mul(h, r_add(o1r, o1i)), u1i = r_mul(h, r_sub(o1i, o1r)); /* W8 O1 */
+                const R u3r = r_mul(h, r_sub(o3i, o3r)), u3i = r_mul(h, r_add(o3r, o3i)); /* W8^3 O3 = u3r - i u3i */
+                SH(i0) = r_add(e0r, o0r), SH(i0 + 1) = r_add(e0i, o0i);
+                SH(i0 + 4 * d) = r_sub(e0r, o0r), SH(i0 + 4 * d + 1) = r_sub(e0i, o0i);
+                SH(i0 + d) = r_add(e1r, u1r), SH(i0 + d + 1) = r_add(e1i, u1i);
+                SH(i0 + 5 * d) = r_sub(e1r, u1r), SH(i0 + 5 * d + 1) = r_sub(e1i, u1i);
+                SH(i0 + 2 * d) = r_add(e2r, o2i), SH(i0 + 2 * d + 1) = r_sub(e2i, o2r);         /* W8^2 O2 = -i O2 */
+                SH(i0 + 6 * d) = r_sub(e2r, o2i), SH(i0 + 6 * d + 1) = r_add(e2i, o2r);
+                SH(i0 + 3 * d) = r_add(e3r, u3r), SH(i0 + 3 * d + 1) = r_sub(e3i, u3i);
+                SH(i0 + 7 * d) = r_sub(e3r, u3r), SH(i0 + 7 * d + 1) = r_add(e3i, u3i);
+            } else if (r == 2) {
                 SH(i0) = r_add(a0r, a1r), SH(i0 + 1) = r_add(a0i, a1i);
                 SH(i0 + d) = r_sub(a0r, a1r), SH(i0 + d + 1) = r_sub(a0i, a1i);
             } else if (r == 4) {
@@ -245,8 +289,21 @@ void fft(int N, int lid, int co, int so)
             }
         }
         barrier();
-        L = Lt;
     }
+}
+
+/* The M-point complex FFT of sh (z[n] at 2 n, 2 n + 1, digit-reversed in, natural out): the
+   host's radices, stage by stage (the pipeline's constants RAD0 .., 0 past the last). */
+void fft(int N, int lid, int co, int so)
+{
+    int L = 1;
+    if (RAD0 != 0) fft_stage(RAD0, L, N, lid, co, so), L *= RAD0;
+    if (RAD1 != 0) fft_stage(RAD1, L, N, lid, co, so), L *= RAD1;
+    if (RAD2 != 0) fft_stage(RAD2, L, N, lid, co, so), L *= RAD2;
+    if (RAD3 != 0) fft_stage(RAD3, L, N, lid, co, so), L *= RAD3;
+    if (RAD4 != 0) fft_stage(RAD4, L, N, lid, co, so), L *= RAD4;
+    if (RAD5 != 0) fft_stage(RAD5, L, N, lid, co, so), L *= RAD5;
+    if (RAD6 != 0) fft_stage(RAD6, L, N, lid, co, so);
 }
 
 void main()
@@ -258,7 +315,7 @@ void main()
     const bool live = fr < pc.n_frames;
     const int f = int(live ? fr : pc.n_frames - 1u);
     sb = sub * SH_WORDS;
-    const int rb = sub * WG;
+    const int rb = sb + SH_WORDS - WG; /* the reductions' words (a plan with reductions) */
     const int N = ints[0], fl = ints[1], nbins = ints[2], n_mels = ints[3], n_cols = ints[4];
     const int use_energy = ints[5], energy_mode = ints[7], po = ints[22]; /* VKW_I_PERM */
     const bool dc = ints[6] != 0, pre = ints[8] != 0;
