@@ -126,14 +126,14 @@ grep -Eq "inf|nan|units" "$T/out" && bad "(80, 1) zeros: $(cat "$T/out")"
 grep -q "n_frames: 1, preset 699" "$T/out" || bad "(80, 1) zeros: the count: $(cat "$T/out")"
 
 # ---- the answer as a plan: --emit-plan writes it, wmel mel --plan reproduces the port
-# (bit for bit: the same plan), and a second clip is checked with it
+# (bit for bit: the same plan), and a second clip (a WAV: every build reads it) is checked with it
 "$WMEL" mel "$SPEECH" --preset kaldi --window hamming --preemph 0 -o "$T/kh.npy" -q || bad "mel kaldi hamming"
-"$WMEL" mel "$GOLDEN/audio/jfk.flac" --preset kaldi --window hamming --preemph 0 -o "$T/kh2.npy" -q || bad "mel jfk"
-rc=$(dg --preset kaldi --audio "$SPEECH" --features "$T/kh.npy" --audio "$GOLDEN/audio/jfk.flac" --features "$T/kh2.npy" \
+"$WMEL" mel "$GOLDEN/audio/exact_30s.wav" --preset kaldi --window hamming --preemph 0 -o "$T/kh2.npy" -q || bad "mel exact_30s"
+rc=$(dg --preset kaldi --audio "$SPEECH" --features "$T/kh.npy" --audio "$GOLDEN/audio/exact_30s.wav" --features "$T/kh2.npy" \
   --emit-plan "$T/kh.json")
 [ "$rc" = 1 ] && grep -q '^plan: {' "$T/out" && grep -q '"notes": "wmel diagnose' "$T/kh.json" ||
   bad "--emit-plan: exit $rc: $(cat "$T/out" "$T/err" "$T/kh.json")"
-grep -q "^clip 2 (.*jfk.flac): reproduced" "$T/out" || bad "the second clip: $(cat "$T/out")"
+grep -q "^clip 2 (.*exact_30s.wav): reproduced" "$T/out" || bad "the second clip: $(cat "$T/out")"
 "$WMEL" mel "$SPEECH" --plan "$T/kh.json" -o "$T/kh_again.npy" -q && cmp -s "$T/kh.npy" "$T/kh_again.npy" ||
   bad "wmel mel --plan of the emitted plan differs from the port's features"
 # a second run replaces the plan it wrote; a file it did not write only with --force
