@@ -1029,6 +1029,54 @@ static int mel_bank(const wmel_frontend_plan *p, int n_bins, double *w)
     return WMEL_OK;
 }
 
+/* sin(pi x) and cos(pi x) for x in [0, 1/4] by their Taylor series, Horner in y^2, in IEEE
+   double arithmetic only (no libm): the same bits on every platform and C library (libm's
+   cos may differ by an ulp between glibc, musl and the CRT, and the DCT's float64 matrix would
+   carry that into the cepstra's bits). Truncation below 1e-17 (|y| <= pi / 4). */
+static double sinpi_q(double x)
+{
+    static const double c[] = {-1.0 / 121645100408832000.0, 1.0 / 355687428096000.0, -1.0 / 1307674368000.0,
+                               1.0 / 6227020800.0, -1.0 / 39916800.0, 1.0 / 362880.0, -1.0 / 5040.0,
+                               1.0 / 120.0, -1.0 / 6.0, 1.0};
+    const double y = PI * x, z = y * y;
+    double r = c[0];
+    for (size_t i = 1; i < sizeof c / sizeof c[0]; i++) r = r * z + c[i];
+    return r * y;
+}
+
+static double cospi_q(double x)
+{
+    static const double c[] = {-1.0 / 6402373705728000.0, 1.0 / 20922789888000.0, -1.0 / 87178291200.0,
+                               1.0 / 479001600.0, -1.0 / 3628800.0, 1.0 / 40320.0, -1.0 / 720.0,
+                               1.0 / 24.0, -1.0 / 2.0, 1.0};
+    const double y = PI * x, z = y * y;
+    double r = c[0];
+    for (size_t i = 1; i < sizeof c / sizeof c[0]; i++) r = r * z + c[i];
+    return r;
+}
+
+/* cos(pi num / den), den > 0: the angle reduced exactly in integers, then the series. */
+static double cospi_frac(unsigned long long num, unsigned long long den)
+{
+    unsigned long long r = num % (2 * den); /* cos(pi r / den), r in [0, 2 den) */
+    if (r > den) r = 2 * den - r;            /* cos(2 pi - a) = cos(a): r in [0, den] */
+    double sign = 1.0;
+    if (2 * r > den) r = den - r, sign = -1.0; /* cos(pi - a) = -cos(a): r in [0, den / 2] */
+    if (4 * r <= den) return sign * cospi_q((double)r / (double)den);
+    return sign * sinpi_q((double)(den - 2 * r) / (double)(2 * den)); /* cos(a) = sin(pi / 2 - a) */
+}
+
+/* sin(pi t) for finite t: the reduction exact (fmod, Sterbenz), then the series. */
+static double sinpi_d(double t)
+{
+    t = fmod(t, 2.0);
+    if (t < 0.0) t += 2.0;
+    double sign = 1.0;
+    if (t >= 1.0) t -= 1.0, sign = -1.0; /* sin(pi (t + 1)) = -sin(pi t) */
+    if (t > 0.5) t = 1.0 - t;             /* sin(pi (1 - t)) = sin(pi t) */
+    return sign * (t <= 0.25 ? sinpi_q(t) : cospi_q(0.5 - t));
+}
+
 int wmel__fe_compile(const wmel_frontend_plan *p, wmel_fe **out)
 {
     *out = NULL;
@@ -1088,11 +1136,13 @@ int wmel__fe_compile(const wmel_frontend_plan *p, wmel_fe **out)
         if (!fe->dct) goto fail;
         const double q = p->cepstral_lifter;
         for (int k = 0; k < p->n_ceps; k++) {
-            const double lift = q > 0.0 ? 1.0 + 0.5 * q * sin(PI * k / q) : 1.0;
-            for (size_t j = 0; j < nm; j++)
+            /* sin and cos by the series above (sinpi_d, cospi_frac): the same bits everywhere */
+            const double lift = q > 0.0 ? 1.0 + 0.5 * q * sinpi_d((double)k / q) : 1.0;
+            for (size_t j = 0; j < nm; j++) /* cos(pi / nm (j + 0.5) k) = cos(pi (2 j + 1) k / (2 nm)) */
                 fe->dct[(size_t)k * nm + j] =
                     lift * (k == 0 ? sqrt(1.0 / (double)nm)
-                                   : sqrt(2.0 / (double)nm) * cos(PI / (double)nm * ((double)j + 0.5) * k));
+                                   : sqrt(2.0 / (double)nm) *
+                                         cospi_frac((2ull * j + 1ull) * (unsigned long long)k, 2ull * nm));
         }
     }
     *out = fe;
