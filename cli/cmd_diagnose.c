@@ -17,7 +17,9 @@
 #include "msg.h"
 #include "out.h"
 #include "readall.h"
-#include "vectors.h"
+#ifndef _WIN32
+#include "vectors.h" /* cli_json: the packs' manifests */
+#endif
 #include "wmel.h"
 #include "../src/printf_fmt.h" /* WMEL_PRINTF_FMT */
 
@@ -294,6 +296,12 @@ enum { PACK_PATH = 1024 };
 static int pack_clips(const char *pack, const char *outs, char (*au)[PACK_PATH], char (*ft)[PACK_PATH], int *n,
                       char *plan_text, size_t cap, char *err, size_t err_len)
 {
+#ifdef _WIN32 /* the Windows build has no wmel vectors (cli/cmd_windows_only.c): no packs either */
+    (void)outs, (void)au, (void)ft, (void)n, (void)plan_text, (void)cap;
+    snprintf(err, err_len, "%s: packs (wmel vectors) are not part of the Windows build; give the pack's "
+             "inputs and outputs as --audio and --features", pack);
+    return -1;
+#else
     char path[4096];
     snprintf(path, sizeof path, "%s/manifest.json", pack);
     FILE *f = cli_fopen(path, "rb");
@@ -360,6 +368,7 @@ static int pack_clips(const char *pack, const char *outs, char (*au)[PACK_PATH],
 out:
     cli_json_free(&m);
     return rc;
+#endif
 }
 
 int cmd_diagnose(int argc, char **argv)
