@@ -705,6 +705,36 @@ static int create_device(vkw *w, int family, int f64)
     return WMEL_OK;
 }
 
+/* The command pool, its one primary command buffer and the fence of w's queue family; what
+ * names the context in the messages (the frames' ctx: "", the self-test's: "the self-test's "). */
+static int make_commands(vkw *w, uint32_t family, const char *whose)
+{
+    vk_fns *f = &w->f;
+    char m[96];
+    VkCommandPoolCreateInfo cpi = {VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO, NULL, 0, family};
+    VkResult r = VK(f->CreateCommandPool(w->dev, &cpi, NULL, &w->cpool));
+    if (r != VK_SUCCESS) {
+        w->cpool = VK_NULL_HANDLE;
+        snprintf(m, sizeof m, "creating %scommand pool", *whose ? whose : "the ");
+        return vk_fail(r, m);
+    }
+    VkCommandBufferAllocateInfo cai = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO, NULL, w->cpool,
+                                       VK_COMMAND_BUFFER_LEVEL_PRIMARY, 1};
+    r = VK(f->AllocateCommandBuffers(w->dev, &cai, &w->cmd));
+    if (r != VK_SUCCESS) {
+        snprintf(m, sizeof m, "allocating %scommand buffer", *whose ? whose : "the ");
+        return vk_fail(r, m);
+    }
+    VkFenceCreateInfo fi = {VK_STRUCTURE_TYPE_FENCE_CREATE_INFO, NULL, 0};
+    r = VK(f->CreateFence(w->dev, &fi, NULL, &w->fence));
+    if (r != VK_SUCCESS) {
+        w->fence = VK_NULL_HANDLE;
+        snprintf(m, sizeof m, "creating %sfence", *whose ? whose : "a ");
+        return vk_fail(r, m);
+    }
+    return WMEL_OK;
+}
+
 static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, size_t tab_words, size_t int_words)
 {
     const int max_fl = shape->fl, max_bins = shape->bins;
@@ -885,22 +915,7 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
         wr[i] = y;
     }
     f->UpdateDescriptorSets(w->dev, N_BUF, wr, 0, NULL);
-    VkCommandPoolCreateInfo cpi = {VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO, NULL, 0, (uint32_t)family};
-    r = VK(f->CreateCommandPool(w->dev, &cpi, NULL, &w->cpool));
-    if (r != VK_SUCCESS) {
-        w->cpool = VK_NULL_HANDLE;
-        return vk_fail(r, "creating the command pool");
-    }
-    VkCommandBufferAllocateInfo cai = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO, NULL, w->cpool,
-                                       VK_COMMAND_BUFFER_LEVEL_PRIMARY, 1};
-    r = VK(f->AllocateCommandBuffers(w->dev, &cai, &w->cmd));
-    if (r != VK_SUCCESS) return vk_fail(r, "allocating the command buffer");
-    VkFenceCreateInfo fi = {VK_STRUCTURE_TYPE_FENCE_CREATE_INFO, NULL, 0};
-    r = VK(f->CreateFence(w->dev, &fi, NULL, &w->fence));
-    if (r != VK_SUCCESS) {
-        w->fence = VK_NULL_HANDLE;
-        return vk_fail(r, "creating a fence");
-    }
+    if ((rc = make_commands(w, (uint32_t)family, "")) != WMEL_OK) return rc;
     if (staged) atomic_fetch_add(&g_staged_opens, 1);
     return WMEL_OK;
 }
@@ -1121,22 +1136,7 @@ static int oneshot(vkw *w, int index, const uint32_t *const code[3], const size_
         wr[i] = y;
     }
     f->UpdateDescriptorSets(w->dev, 2, wr, 0, NULL);
-    VkCommandPoolCreateInfo cpi = {VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO, NULL, 0, (uint32_t)family};
-    r = VK(f->CreateCommandPool(w->dev, &cpi, NULL, &w->cpool));
-    if (r != VK_SUCCESS) {
-        w->cpool = VK_NULL_HANDLE;
-        return vk_fail(r, "creating the self-test's command pool");
-    }
-    VkCommandBufferAllocateInfo cai = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO, NULL, w->cpool,
-                                       VK_COMMAND_BUFFER_LEVEL_PRIMARY, 1};
-    r = VK(f->AllocateCommandBuffers(w->dev, &cai, &w->cmd));
-    if (r != VK_SUCCESS) return vk_fail(r, "allocating the self-test's command buffer");
-    VkFenceCreateInfo fi = {VK_STRUCTURE_TYPE_FENCE_CREATE_INFO, NULL, 0};
-    r = VK(f->CreateFence(w->dev, &fi, NULL, &w->fence));
-    if (r != VK_SUCCESS) {
-        w->fence = VK_NULL_HANDLE;
-        return vk_fail(r, "creating the self-test's fence");
-    }
+    if ((rc = make_commands(w, (uint32_t)family, "the self-test's ")) != WMEL_OK) return rc;
     VkCommandBufferBeginInfo cbi = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO, NULL,
                                     VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT, NULL};
     r = VK(f->BeginCommandBuffer(w->cmd, &cbi));
