@@ -46,6 +46,41 @@ static int read_raw_f32(FILE *f, const char *name, float **out, size_t *n, size_
     return WMEL_OK;
 }
 
+/* Standard input without FFmpeg: a WAV (its bytes begin with a RIFF/WAVE header) through the
+ * built-in reader, else raw float32 samples; the first max samples (0: all). */
+static int read_stdin_no_ffmpeg(float **out, size_t *n, size_t max, char *err, size_t err_len, char *warn,
+                                size_t warn_len)
+{
+    size_t len = 0;
+    char *buf = cli_read_all(stdin, SIZE_MAX - 1, &len);
+    if (!buf) {
+        const int e = errno;
+        snprintf(err, err_len, "-: %s reading standard input: %s", e == ENOMEM ? "out of memory" : "read error",
+                 strerror(e));
+        return e == ENOMEM ? WMEL_ERR_NO_MEMORY : WMEL_ERR_IO;
+    }
+    int rc;
+    if (len >= 12 && !memcmp(buf, "RIFF", 4) && !memcmp(buf + 8, "WAVE", 4)) {
+        rc = wmel_parse_wav(buf, len, "-", out, n, err, err_len, warn, warn_len);
+        free(buf);
+    } else if (len % 4) {
+        free(buf);
+        snprintf(err, err_len, "-: %zu bytes is neither a WAV (no RIFF/WAVE header; this build has no FFmpeg for "
+                 "other formats) nor a whole number of float32 samples (4 bytes each)", len);
+        return WMEL_ERR_FORMAT;
+    } else if (len == 0) {
+        free(buf);
+        snprintf(err, err_len, "-: standard input is empty: no samples");
+        return WMEL_ERR_NO_SAMPLES;
+    } else {
+        *out = (float *)buf; /* x86/ARM little-endian hosts: the bytes are the floats */
+        *n = len / 4;
+        rc = WMEL_OK;
+    }
+    if (rc == WMEL_OK && max && *n > max) *n = max;
+    return rc;
+}
+
 int cli_read_raw_f32_stdin(float **out, size_t *n, size_t max, char *err, size_t err_len)
 {
     return read_raw_f32(stdin, "-", out, n, max, err, err_len);
@@ -70,8 +105,10 @@ int cli_load_input(const char *path, float **pcm, size_t *n, int quiet, int raw,
 {
     char warn[1024] = "";
     int rc;
-    if (raw || (!strcmp(path, "-") && !wmel_have_ffmpeg()))
+    if (raw)
         rc = cli_read_raw_f32(path, pcm, n, SIZE_MAX, err, err_len);
+    else if (!strcmp(path, "-") && !wmel_have_ffmpeg())
+        rc = read_stdin_no_ffmpeg(pcm, n, 0, err, err_len, warn, sizeof warn);
     else
         rc = wmel_load_audio(path, pcm, n, err, err_len, warn, sizeof warn);
     if (rc == WMEL_OK && warn[0] && !quiet) cli_msg("wmel: warning: %s", warn);
@@ -81,8 +118,13 @@ int cli_load_input(const char *path, float **pcm, size_t *n, int quiet, int raw,
 int cli_load_head(const char *path, size_t max, float **pcm, size_t *n, int quiet, int raw,
                        char *err, size_t err_len)
 {
-    if (raw || (!strcmp(path, "-") && !wmel_have_ffmpeg()))
-        return cli_read_raw_f32(path, pcm, n, max, err, err_len);
+    if (raw) return cli_read_raw_f32(path, pcm, n, max, err, err_len);
+    if (!strcmp(path, "-") && !wmel_have_ffmpeg()) {
+        char warn[1024] = "";
+        const int rc = read_stdin_no_ffmpeg(pcm, n, max, err, err_len, warn, sizeof warn);
+        if (rc == WMEL_OK && warn[0] && !quiet) cli_msg("wmel: warning: %s", warn);
+        return rc;
+    }
     int st;
     wmel_decoder *d = wmel_decoder_open(path, &st, err, err_len);
     if (!d) return st;

@@ -415,7 +415,16 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(cmd, "--version")) {
-        printf("wmel %s\n", wmel_version());
+        /* the library's features, then the command's own (pictures) inside the brackets */
+        const char *v = wmel_version();
+        const size_t n = strlen(v);
+#ifdef WMEL_HAVE_PNG
+        const char *own = " png";
+#else
+        const char *own = "";
+#endif
+        if (n && v[n - 1] == ')') printf("wmel %.*s%s)\n", (int)(n - 1), v, own);
+        else printf("wmel %s\n", v);
         return 0;
     }
     for (size_t c = 0; c < sizeof COMMANDS / sizeof COMMANDS[0]; c++) {

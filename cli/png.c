@@ -11,6 +11,7 @@
 #include "wmel.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,36 @@ static void png_on_warning(png_structp png, png_const_charp msg)
     (void)msg;
 }
 
+/* img (w x h RGB) written as a PNG to f; setjmp's own function, so that none of the
+ * drawing's variables lives across it */
+static int png_encode(FILE *f, const unsigned char *img, size_t w, size_t h, const char *path, char *err,
+                      size_t err_len)
+{
+    static png_msg pm; /* static: written through a pointer before a longjmp */
+    memset(&pm, 0, sizeof pm);
+    errno = 0;
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &pm, png_on_error, png_on_warning);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    png_bytep *rows = malloc(h * sizeof *rows);
+    if (!png || !info || !rows || setjmp(png_jmpbuf(png))) {
+        png_destroy_write_struct(&png, &info);
+        free(rows);
+        if (pm.err) snprintf(err, err_len, "%s: cannot write the PNG: %s", path, strerror(pm.err));
+        else snprintf(err, err_len, "%s: PNG encoding failed: %s", path, pm.text[0] ? pm.text : "out of memory");
+        return WMEL_ERR_IO;
+    }
+    png_init_io(png, f);
+    png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    for (size_t y = 0; y < h; y++) rows[y] = (png_bytep)(uintptr_t)(img + y * w * 3);
+    png_write_info(png, info);
+    png_write_image(png, rows);
+    png_write_end(png, NULL);
+    png_destroy_write_struct(&png, &info);
+    free(rows);
+    return WMEL_OK;
+}
+
 int cli_write_png(cli_out *o, const float *mel, int n_mels, size_t n_frames, char *err,
                    size_t err_len)
 {
@@ -126,9 +157,9 @@ int cli_write_png(cli_out *o, const float *mel, int n_mels, size_t n_frames, cha
     /* the plot: one column per frame up to 4096 (max-pooled beyond), 3 or 2 rows per mel;
        around it the axes of picture.c: time (s) below, mel index left, centre frequency
        (Hz) right, and the colour bar with its scale */
-    size_t width = n_frames > 4096 ? 4096 : n_frames;
+    const size_t width = n_frames > 4096 ? 4096 : n_frames;
     int scale = n_mels <= 80 ? 3 : 2;
-    size_t height = (size_t)n_mels * (size_t)scale;
+    const size_t height = (size_t)n_mels * (size_t)scale;
     const long L = 70, T = 30, B = 62, BAR = 16;
     const long R = 8 + 5 * GLYPH_W + 18 + BAR + 8 + 6 * GLYPH_W + 8;
     canvas cv = {NULL, (size_t)L + width + (size_t)R, (size_t)T + height + (size_t)B};
@@ -205,33 +236,9 @@ int cli_write_png(cli_out *o, const float *mel, int n_mels, size_t n_frames, cha
     }
     snprintf(title, sizeof title, "value");
     text(&cv, bx, 8, title);
-    width = cv.w;
-    height = cv.h;
-    static png_msg pm; /* static: written through a pointer before a longjmp */
-    memset(&pm, 0, sizeof pm);
-    errno = 0;
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &pm, png_on_error, png_on_warning);
-    png_infop info = png ? png_create_info_struct(png) : NULL;
-    png_bytep *rows = malloc(height * sizeof *rows);
-    if (!png || !info || !rows || setjmp(png_jmpbuf(png))) {
-        png_destroy_write_struct(&png, &info);
-        free(rows);
-        free(img);
-        if (pm.err) snprintf(err, err_len, "%s: cannot write the PNG: %s", path, strerror(pm.err));
-        else snprintf(err, err_len, "%s: PNG encoding failed: %s", path, pm.text[0] ? pm.text : "out of memory");
-        return WMEL_ERR_IO;
-    }
-    png_init_io(png, o->f);
-    png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8, PNG_COLOR_TYPE_RGB,
-                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    for (size_t y = 0; y < height; y++) rows[y] = img + y * width * 3;
-    png_write_info(png, info);
-    png_write_image(png, rows);
-    png_write_end(png, NULL);
-    png_destroy_write_struct(&png, &info);
-    free(rows);
+    const int rc = png_encode(o->f, img, cv.w, cv.h, path, err, err_len);
     free(img);
-    return WMEL_OK;
+    return rc;
 }
 #else
 int cli_write_png(cli_out *o, const float *mel, int n_mels, size_t n_frames, char *err,

@@ -58,3 +58,12 @@ set_target_properties(wmel_fe_threads_bench PROPERTIES OUTPUT_NAME wmel-fe-threa
 target_include_directories(wmel_fe_threads_bench PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/bench)
 target_link_libraries(wmel_fe_threads_bench PRIVATE wmel_static m)
 endif()
+
+# wmel-vk-batch-bench (bench/vulkan/vk_batch_bench.c): many clips through the CPU, CUDA and
+# Vulkan backends, with the Vulkan rounds' host time split into its phases (not a test).
+if(WMEL_VULKAN_ENABLED AND NOT WIN32)
+add_executable(wmel_vk_batch_bench ${CMAKE_CURRENT_SOURCE_DIR}/bench/vulkan/vk_batch_bench.c)
+set_target_properties(wmel_vk_batch_bench PROPERTIES OUTPUT_NAME wmel-vk-batch-bench)
+target_compile_definitions(wmel_vk_batch_bench PRIVATE WMEL_BENCH_PHASES=1)
+target_link_libraries(wmel_vk_batch_bench PRIVATE wmel_static m)
+endif()

@@ -505,6 +505,9 @@ const char *wmel_version(void)
 #ifdef WMEL_HAVE_VULKAN
            " vulkan"
 #endif
+#ifdef WMEL_HAVE_CJSON
+           " safetensors"
+#endif
            ")";
 }
 

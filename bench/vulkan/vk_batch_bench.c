@@ -1,13 +1,20 @@
 /*
  * vk_batch_bench.c -- wmel_features_batch against single wmel_features calls on the Vulkan
- * backend (docs/vulkan.md, "Many clips in one call"):
- *   vk_batch_bench PRESET f64|ff CLIPS REPS [SEED [MIN_S MAX_S]]
+ * backend (docs/vulkan.md, "Many clips in one call"), or on the CPU or CUDA backend for
+ * comparison on the same clips:
+ *   vk_batch_bench PRESET f64|ff|cpu|cuda CLIPS REPS [SEED [MIN_S MAX_S]]
+ * (f64 and ff: Vulkan in that arithmetic; cpu: the CPU backend on every core; cuda: the CUDA
+ * backend, which takes the CPU for presets it has no kernel for: the kernel name printed says)
  * CLIPS clips of MIN_S to MAX_S seconds (default 1 to 10; 16 kHz; tones and noise, lengths
  * drawn from SEED), through one
  * batch call and through CLIPS single calls, REPS times each after a warm-up; prints the
  * best wall-clock ms of each, the process's CPU ms in that call (lavapipe's shader threads
  * included) and the calling thread's CPU ms (the host's side), and whether the bytes agree.
- * Build: cc -O2 -Iinclude bench/vulkan/vk_batch_bench.c -Lbuild -lwmel -o vk_batch_bench
+ * Build: cc -O2 -Iinclude bench/vulkan/vk_batch_bench.c -Lbuild -lwmel -o vk_batch_bench, or
+ * the CMake target wmel_vk_batch_bench (build/wmel-vk-batch-bench), which links the static
+ * library and also prints where the calling thread's time went in the Vulkan rounds
+ * (packing the samples, the rounds on the device, reading the values back), summed over
+ * the timed calls of each kind.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "wmel.h"
@@ -17,6 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#ifdef WMEL_BENCH_PHASES
+void wmel__vk_phase_ns(long long ns[3]); /* src/vulkan/backend.c (the static library's) */
+#endif
 
 static double secs(clockid_t c)
 {
@@ -28,7 +39,7 @@ static double secs(clockid_t c)
 int main(int argc, char **argv)
 {
     if (argc < 5) {
-        fprintf(stderr, "usage: vk_batch_bench PRESET f64|ff CLIPS REPS [SEED [MIN_S MAX_S]]\n");
+        fprintf(stderr, "usage: vk_batch_bench PRESET f64|ff|cpu|cuda CLIPS REPS [SEED [MIN_S MAX_S]]\n");
         return 2;
     }
     wmel_frontend_plan plan;
@@ -39,8 +50,15 @@ int main(int argc, char **argv)
     }
     plan.dither = 0.0;
     wmel_params p = wmel_default_params();
-    p.backend = WMEL_BACKEND_VULKAN;
-    p.vulkan_arith = strcmp(argv[2], "ff") ? WMEL_VULKAN_ARITH_FLOAT64 : WMEL_VULKAN_ARITH_FLOAT_FLOAT;
+    if (!strcmp(argv[2], "cpu")) p.backend = WMEL_BACKEND_CPU;
+    else if (!strcmp(argv[2], "cuda")) p.backend = WMEL_BACKEND_CUDA;
+    else if (!strcmp(argv[2], "f64") || !strcmp(argv[2], "ff")) {
+        p.backend = WMEL_BACKEND_VULKAN;
+        p.vulkan_arith = strcmp(argv[2], "ff") ? WMEL_VULKAN_ARITH_FLOAT64 : WMEL_VULKAN_ARITH_FLOAT_FLOAT;
+    } else {
+        fprintf(stderr, "vk_batch_bench: the backend is f64, ff (Vulkan), cpu or cuda, not '%s'\n", argv[2]);
+        return 2;
+    }
     int st = 0;
     wmel_ctx *ctx = wmel_create_plan(&p, &plan, &st);
     if (!ctx) {
@@ -75,8 +93,13 @@ int main(int argc, char **argv)
         total += n[b];
     }
     double best[2][3] = {{1e30, 0, 0}, {1e30, 0, 0}};
+    long long phase[2][3] = {{0, 0, 0}, {0, 0, 0}};
     for (int k = 0; k <= reps; k++)
         for (int m = 0; m < 2; m++) {
+#ifdef WMEL_BENCH_PHASES
+            long long ph0[3], ph1[3];
+            wmel__vk_phase_ns(ph0);
+#endif
             const double w0 = secs(CLOCK_MONOTONIC), p0 = secs(CLOCK_PROCESS_CPUTIME_ID),
                          t0 = secs(CLOCK_THREAD_CPUTIME_ID);
             int rc = WMEL_OK;
@@ -90,6 +113,10 @@ int main(int argc, char **argv)
                 return 1;
             }
             if (k > 0 && w < best[m][0]) best[m][0] = w, best[m][1] = pc, best[m][2] = tc;
+#ifdef WMEL_BENCH_PHASES
+            wmel__vk_phase_ns(ph1);
+            for (int i = 0; k > 0 && i < 3; i++) phase[m][i] += ph1[i] - ph0[i];
+#endif
         }
     int same = 1;
     for (size_t b = 0; b < B; b++) same &= !memcmp(o1[b], o2[b], len[b] * sizeof(float));
@@ -98,6 +125,10 @@ int main(int argc, char **argv)
     for (int m = 0; m < 2; m++)
         printf("  %-15s wall %8.1f ms  process CPU %8.1f ms  calling thread CPU %8.1f ms\n", names[m],
                best[m][0] * 1e3, best[m][1] * 1e3, best[m][2] * 1e3);
+    for (int m = 0; m < 2 && reps > 0; m++)
+        if (phase[m][0] + phase[m][1] + phase[m][2] > 0)
+            printf("  %-15s Vulkan rounds, ms a call: packing %.1f, on the device %.1f, reading back %.1f\n",
+                   names[m], phase[m][0] * 1e-6 / reps, phase[m][1] * 1e-6 / reps, phase[m][2] * 1e-6 / reps);
     printf("  bytes %s\n", same ? "identical" : "DIFFER");
     wmel_destroy(ctx);
     return same ? 0 : 1;

@@ -28,6 +28,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -372,7 +373,9 @@ static int vk_init(wmel_ctx *ctx)
 /* One clip's frames: the clip's samples (float32 or int16, as given; zeros from n on,
  * reflections folded about nr), its nf frames, each frame's n_cols values handed to emit. */
 typedef struct vk_job {
-    void (*emit)(const struct vk_job *j, size_t t, const double *vals);
+    /* frames [t0, t1) of the job from the round's values: frame t's column c at
+       get(arith, vals, (t - t0) * n_cols + c) */
+    void (*emit)(const struct vk_job *j, int arith, size_t t0, size_t t1, const void *vals);
     const float *f32;
     const int16_t *s16;
     size_t n, nr, nf;
@@ -408,6 +411,21 @@ static void job_window(const vk_state *st, const vk_job *j, size_t t0, size_t t1
     *hi = h > n ? n : h < *lo ? *lo : h;
 }
 
+/* Where the calling thread's time goes in run_jobs, for bench/vulkan (nanoseconds, summed
+ * over every ctx of the process): packing the rounds' samples, the rounds on the device
+ * (submission, the transfers, the wait), the values out of the read-back buffer. */
+static atomic_llong g_ns[3];
+void wmel__vk_phase_ns(long long ns[3])
+{
+    for (int i = 0; i < 3; i++) ns[i] = atomic_load(&g_ns[i]);
+}
+static long long now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 /* Frames [t0, t1) of the jobs, packed into rounds of dispatches: each round's segments
  * (VKW_MAX_SEGS at most) hold a window of a clip's samples, written once, and its frames;
  * the shader frames them. */
@@ -422,11 +440,10 @@ static int run_jobs(vk_state *st, const vk_job *jobs, size_t n_jobs)
     size_t frame_cap = out_cap / (nc ? nc : 1), fc = wmel__vk_frame_cap(st->w);
     if (frame_cap > fc) frame_cap = fc;
     if (frame_cap > INT32_MAX) frame_cap = INT32_MAX;
-    size_t segt[VKW_MAX_SEGS][3]; /* job, t0, t1 */
-    double *buf = malloc(sizeof(double) * (nc ? nc : 1));
-    if (!buf) return WMEL_ERR_NO_MEMORY;
+    size_t segt[VKW_MAX_SEGS][4]; /* job, t0, t1, the segment's first frame in the round */
     size_t n_segs = 0, used_sig = 0, used_frames = 0, j = 0, t = 0;
     int rc = WMEL_OK;
+    long long t_pack = now_ns();
     while (rc == WMEL_OK) {
         while (j < n_jobs && t >= jobs[j].nf) j++, t = 0;
         const int done = j >= n_jobs;
@@ -468,7 +485,7 @@ static int run_jobs(vk_state *st, const vk_job *jobs, size_t n_jobs)
             sg[VKW_S_HI] = (int32_t)hi;
             sg[VKW_S_N] = (int32_t)jb->n;
             sg[VKW_S_NR] = (int32_t)jb->nr;
-            segt[n_segs][0] = j, segt[n_segs][1] = t, segt[n_segs][2] = t + k;
+            segt[n_segs][0] = j, segt[n_segs][1] = t, segt[n_segs][2] = t + k, segt[n_segs][3] = used_frames;
             n_segs++;
             used_sig += len;
             used_frames += k;
@@ -480,16 +497,20 @@ static int run_jobs(vk_state *st, const vk_job *jobs, size_t n_jobs)
             break;
         }
         segs[0] = (int32_t)n_segs;
+        const long long t_run = now_ns();
         rc = wmel__vk_run(st->w, (uint32_t)used_frames, used_sig, VKW_S_HEAD + n_segs * VKW_S_WORDS,
                           used_frames * nc);
-        for (size_t s = 0, g = 0; rc == WMEL_OK && s < n_segs; s++)
-            for (size_t f = segt[s][1]; f < segt[s][2]; f++, g++) {
-                for (size_t c = 0; c < nc; c++) buf[c] = get(st->arith, outv, g * nc + c);
-                jobs[segt[s][0]].emit(&jobs[segt[s][0]], f, buf);
-            }
+        const long long t_emit = now_ns();
+        for (size_t s = 0; rc == WMEL_OK && s < n_segs; s++)
+            jobs[segt[s][0]].emit(&jobs[segt[s][0]], st->arith, segt[s][1], segt[s][2],
+                                  (const char *)outv + segt[s][3] * nc * 8); /* 8 bytes a value */
+        const long long t_end = now_ns();
+        atomic_fetch_add(&g_ns[0], t_run - t_pack);
+        atomic_fetch_add(&g_ns[1], t_emit - t_run);
+        atomic_fetch_add(&g_ns[2], t_end - t_emit);
+        t_pack = t_end;
         n_segs = used_sig = used_frames = 0;
     }
-    free(buf);
     return rc;
 }
 
@@ -522,11 +543,20 @@ static const char *vk_op_backend(const wmel_ctx *ctx, int op)
 
 /* ---- Whisper's geometry (pfa400): the clips' raw log10 mel, then the CPU's finish ---- */
 
-static void pfa_emit(const vk_job *j, size_t t, const double *vals)
+/* [n_mels][nf] float32: the frames in tiles of 32, each tile's columns written as rows of
+ * 32 consecutive floats (a frame at a time would touch n_mels rows, and pages, per frame) */
+static void pfa_emit(const vk_job *j, int arith, size_t t0, size_t t1, const void *vals)
 {
-    for (int m = 0; m < j->n_cols; m++) {
-        const double v = vals[m];
-        j->out[(size_t)m * j->nf + t] = v != v ? NAN : (float)v;
+    const size_t nc = (size_t)j->n_cols, T = 32;
+    for (size_t a = t0; a < t1; a += T) {
+        const size_t e = t1 - a < T ? t1 - a : T;
+        for (size_t m = 0; m < nc; m++) {
+            float *o = j->out + m * j->nf + a;
+            for (size_t i = 0; i < e; i++) {
+                const double v = get(arith, vals, (a - t0 + i) * nc + m);
+                o[i] = v != v ? NAN : (float)v;
+            }
+        }
     }
 }
 
@@ -612,9 +642,15 @@ static int vk_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
 
 /* ---- any other plan: the frames' values for fe_cpu.c's finish ---- */
 
-static void gen_emit(const vk_job *j, size_t t, const double *vals)
+static void gen_emit(const vk_job *j, int arith, size_t t0, size_t t1, const void *vals)
 {
-    memcpy(j->vals + t * (size_t)j->n_cols, vals, sizeof(double) * (size_t)j->n_cols);
+    const size_t nc = (size_t)j->n_cols, nv = (t1 - t0) * nc;
+    double *o = j->vals + t0 * nc;
+    if (arith != VKW_ARITH_FF) {
+        memcpy(o, vals, nv * sizeof(double));
+        return;
+    }
+    for (size_t i = 0; i < nv; i++) o[i] = get(arith, vals, i);
 }
 
 static int vk_plan_frames(const wmel_ctx *ctx, const float *x, size_t n, size_t nf, double *vals)

@@ -176,6 +176,9 @@ long wmel__vk_calls(void);
 void wmel__vk_fail_at(long n);
 /* For the tests: the devices opened so far with staged buffers. */
 long wmel__vk_staged_opens(void);
+/* the calling thread's nanoseconds in the rounds: packing, on the device, reading back */
+void wmel__vk_phase_ns(long long ns[3]);
+long wmel__vk_instances_made(void); /* vkCreateInstance calls that succeeded */
 
 /* The failure's message kept for wmel_vulkan_error_detail(); returns `code`. */
 int wmel__vk_detail(int code, const char *fmt, ...)

@@ -32,6 +32,7 @@ static void *lib_open(void)
 }
 static void *lib_sym(void *h, const char *name) { return (void *)(uintptr_t)GetProcAddress((HMODULE)h, name); }
 static void lib_close(void *h) { FreeLibrary((HMODULE)h); }
+static int lib_kept(const void *h) { (void)h; return 0; }
 #else
 #include <dlfcn.h>
 static void *lib_open_once(void)
@@ -70,6 +71,7 @@ static void lib_close(void *h)
 {
     if (h != g_lib) dlclose(h);
 }
+static int lib_kept(const void *h) { return h && h == g_lib; }
 #endif
 
 extern const uint32_t wmel__spv_frames_f64[];
@@ -237,6 +239,20 @@ struct vkw {
     char name[256];
 };
 
+/* The kept loader's instance: made once, the first time one succeeds, and kept for the
+ * process, shared by every ctx, the self-test and the device list (each makes its own
+ * device). A loader unloads its drivers when its last instance is destroyed, and some
+ * drivers cannot be loaded again and again in one process: NVIDIA's refused every instance
+ * (VK_ERROR_INCOMPATIBLE_DRIVER) after a few dozen ctxs were made and destroyed one after
+ * another. It also spares each ctx the instance's cost. A loader named by
+ * WMEL_VULKAN_LOADER (a test's) gets an instance of its own each time. */
+static pthread_mutex_t g_inst_mu = PTHREAD_MUTEX_INITIALIZER;
+static VkInstance g_inst;
+static atomic_long g_instances; /* instances made, for the tests */
+long wmel__vk_instances_made(void) { return atomic_load(&g_instances); }
+
+static int instance_fns(vk_fns *f, VkInstance inst);
+
 /* The loader and an instance (f's instance-level entry points). */
 static int open_instance(void **lib_out, vk_fns *f, VkInstance *inst)
 {
@@ -254,15 +270,49 @@ static int open_instance(void **lib_out, vk_fns *f, VkInstance *inst)
     f->CreateInstance = (PFN_vkCreateInstance)f->GetInstanceProcAddr(NULL, "vkCreateInstance");
     if (!f->CreateInstance)
         return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: the loader has no vkCreateInstance");
+    const int kept = lib_kept(lib);
+    if (kept) {
+        pthread_mutex_lock(&g_inst_mu);
+        if (g_inst) {
+            *inst = g_inst;
+            pthread_mutex_unlock(&g_inst_mu);
+            return instance_fns(f, *inst);
+        }
+    }
     VkApplicationInfo app = {VK_STRUCTURE_TYPE_APPLICATION_INFO, NULL, "wmel", 1, "wmel", 1, VK_API_VERSION_1_1};
     VkInstanceCreateInfo ci = {VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO, NULL, 0, &app, 0, NULL, 0, NULL};
     VkResult r = VK(f->CreateInstance(&ci, NULL, inst));
+    int rc = WMEL_OK;
     if (r != VK_SUCCESS) {
         *inst = VK_NULL_HANDLE;
-        int rc = vk_fail(r, "creating an instance (vkCreateInstance)");
-        return rc == WMEL_ERR_NO_MEMORY ? rc : WMEL_ERR_BACKEND_UNAVAILABLE;
+        rc = vk_fail(r, "creating an instance (vkCreateInstance)");
+        if (rc != WMEL_ERR_NO_MEMORY) rc = WMEL_ERR_BACKEND_UNAVAILABLE;
+    } else {
+        atomic_fetch_add(&g_instances, 1);
+        rc = instance_fns(f, *inst);
+        if (rc != WMEL_OK) *inst = VK_NULL_HANDLE; /* destroyed there */
     }
-#define GI(name) f->name = (PFN_vk##name)f->GetInstanceProcAddr(*inst, "vk" #name)
+    if (kept) {
+        if (rc == WMEL_OK) g_inst = *inst;
+        pthread_mutex_unlock(&g_inst_mu);
+    }
+    return rc;
+}
+
+/* The instance's own: destroyed unless it is the kept one. */
+static void close_instance(vk_fns *f, VkInstance inst)
+{
+    pthread_mutex_lock(&g_inst_mu);
+    const int own = inst && inst != g_inst;
+    pthread_mutex_unlock(&g_inst_mu);
+    if (own && f->DestroyInstance) f->DestroyInstance(inst, NULL);
+}
+
+/* f's instance-level entry points; on a failure the instance is destroyed (never the kept
+ * one: its entry points were all there when it was made) */
+static int instance_fns(vk_fns *f, VkInstance inst)
+{
+#define GI(name) f->name = (PFN_vk##name)f->GetInstanceProcAddr(inst, "vk" #name)
     GI(DestroyInstance);
     GI(EnumeratePhysicalDevices);
     GI(GetPhysicalDeviceProperties);
@@ -277,8 +327,7 @@ static int open_instance(void **lib_out, vk_fns *f, VkInstance *inst)
     if (!f->DestroyInstance || !f->EnumeratePhysicalDevices || !f->GetPhysicalDeviceProperties ||
         !f->GetPhysicalDeviceFeatures || !f->GetPhysicalDeviceQueueFamilyProperties ||
         !f->GetPhysicalDeviceMemoryProperties || !f->CreateDevice || !f->GetDeviceProcAddr) {
-        if (f->DestroyInstance) f->DestroyInstance(*inst, NULL);
-        *inst = VK_NULL_HANDLE;
+        if (f->DestroyInstance) f->DestroyInstance(inst, NULL);
         return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: the loader lacks an instance entry point");
     }
     return WMEL_OK;
@@ -325,7 +374,7 @@ int wmel__vk_list(vkw_dev *devs, int *count)
         rc = physical_devices(&f, inst, pd, &n);
         for (uint32_t i = 0; rc == WMEL_OK && i < n; i++) describe(&f, pd[i], &devs[i]);
         if (rc == WMEL_OK) *count = (int)n;
-        f.DestroyInstance(inst, NULL);
+        close_instance(&f, inst);
     }
     if (lib) lib_close(lib);
     return rc;
@@ -447,7 +496,7 @@ void wmel__vk_close(vkw *w)
         }
         f->DestroyDevice(w->dev, NULL);
     }
-    if (w->inst) f->DestroyInstance(w->inst, NULL);
+    close_instance(f, w->inst);
     if (w->lib) lib_close(w->lib);
     free(w);
 }

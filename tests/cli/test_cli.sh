@@ -444,6 +444,15 @@ expect_ok "mel FILE --raw-f32 --frontend kaldi" "$WMEL" mel "$T/tone.f32" --raw-
 expect_ok "mel - --raw-f32 --frontend kaldi" sh -c '"$1" mel - --raw-f32 --frontend kaldi -q -o "$2" <"$3"' sh "$WMEL" "$T/rawks.npy" "$T/tone.f32"
 [ "$(py_shape "$T/rawk.npy")" = "'shape': (298, 80)" ] && ok || bad "--raw-f32 kaldi: shape $(py_shape "$T/rawk.npy")"
 check_cmp "kaldi: mel FILE --raw-f32 == mel - --raw-f32" "$T/rawk.npy" "$T/rawks.npy"
+# a WAV on standard input: FFmpeg's in that build, the built-in reader's (recognised by its
+# RIFF/WAVE header) without FFmpeg; the same features as the file's, on any backend's CPU
+expect_ok "mel - (a WAV on stdin)" sh -c '"$1" mel - --backend cpu -q -o "$2" <"$3"' sh "$WMEL" "$T/wavs.npy" "$S"
+expect_ok "mel FILE (the WAV)" "$WMEL" mel "$S" --backend cpu -q -o "$T/wavf.npy"
+check_cmp "mel - of a WAV == mel FILE" "$T/wavf.npy" "$T/wavs.npy"
+printf 'abc' >"$T/three.bin"
+"$WMEL" mel - -o "$T/three.npy" <"$T/three.bin" 2>"$T/err"
+check "three bytes on stdin: exit 1" test $? -eq 1
+check "three bytes on stdin: no output" test ! -e "$T/three.npy"
 expect_ok "mel FILE --raw-f32 --pad-30s" "$WMEL" mel "$T/tone.f32" --raw-f32 --pad-30s -q -o "$T/raw30.npy"
 [ "$(py_shape "$T/raw30.npy")" = "'shape': (80, 3000)" ] && ok || bad "--raw-f32 --pad-30s: shape $(py_shape "$T/raw30.npy")"
 expect_ok "mel FILE --raw-f32 --fixed-point" "$WMEL" mel "$T/tone.f32" --raw-f32 --fixed-point -q -o "$T/rawfx.npy"

@@ -42,7 +42,7 @@ expect_ok "nemo short" "$WMEL" mel "$T/short.wav" -o "$T/short.npy" --frontend n
 
 
 # -v names the front-end and the kernel
-expect_ok "-v" "$WMEL" mel "$S" -o "$T/v.npy" --frontend kaldi -v
+expect_ok "-v" "$WMEL" mel "$S" -o "$T/v.npy" --frontend kaldi -v --backend cpu
 grep -q "front-end kaldi" "$T/out" && grep -q "kernel cpu-" "$T/out" && ok || bad "-v: $(cat "$T/out")"
 expect_ok "-v whisper" "$WMEL" mel "$S" -o "$T/w.npy" -v
 grep -q "front-end whisper" "$T/out" && ok || bad "-v whisper: $(cat "$T/out")"
@@ -77,14 +77,15 @@ expect_rc "cuda with nemo" 1 "$WMEL" mel "$S" -o "$T/x.npy" --frontend nemo --ba
 printf 'RIFF$\0\0\0WAVEfmt \20\0\0\0\1\0\1\0\200>\0\0\0}\0\0\2\0\20\0data\0\0\0\0' >"$T/empty.wav"
 expect_rc "empty input" 1 "$WMEL" mel "$T/empty.wav" -o "$T/x.npy" --frontend kaldi
 
-# batch: items equal wmel mel's bytes; job.json records the front-end; another is refused
+# batch: items equal wmel mel's bytes (the CPU's: on a machine with a GPU, wmel mel's
+# default backend is the GPU's); job.json records the front-end; another is refused
 cp "$S" "$T/a.wav"
 cp "$GOLDEN/audio/sweep.wav" "$T/b.wav"
 printf 'a.wav\nb.wav\n' >"$T/m.txt"
 expect_ok "batch nemo" "$WMEL" batch "$T/m.txt" -o "$T/bn" --frontend nemo --n-mels 128 -q
 grep -q '"frontend": "nemo"' "$T/bn/job.json" && ok || bad "job.json: $(cat "$T/bn/job.json")"
 tar -xOf "$T/bn/shard-000000.tar" a.npy >"$T/bn_a.npy" 2>/dev/null
-"$WMEL" mel "$S" -o "$T/mel_a.npy" --frontend nemo --n-mels 128 --threads 1
+"$WMEL" mel "$S" -o "$T/mel_a.npy" --frontend nemo --n-mels 128 --threads 1 --backend cpu
 cmp -s "$T/bn_a.npy" "$T/mel_a.npy" && ok || bad "batch item differs from wmel mel"
 tar -xOf "$T/bn/shard-000000.tar" a.json | grep -q '"frontend": "nemo"' && ok || bad "item json names the front-end"
 expect_ok "batch resume" "$WMEL" batch "$T/m.txt" -o "$T/bn" --frontend nemo --n-mels 128 -q
@@ -105,7 +106,7 @@ for fe in nemo nemo-legacy kaldi seamless; do
   expect_ok "batch $fe goldens" "$WMEL" batch "$T/g.txt" -o "$T/bg" --frontend $fe -q
   for g in speech_en sweep silence short_0p1s pink_noise; do
     tar -xOf "$T/bg/shard-000000.tar" "g_$g.npy" >"$T/bg.npy" 2>/dev/null
-    "$WMEL" mel "$T/g_$g.wav" -o "$T/mg.npy" --frontend $fe -q
+    "$WMEL" mel "$T/g_$g.wav" -o "$T/mg.npy" --frontend $fe -q --backend cpu
     cmp -s "$T/bg.npy" "$T/mg.npy" && ok || bad "batch $fe $g differs from wmel mel's whole clip"
   done
 done
@@ -130,7 +131,7 @@ for opts in "nemo" "nemo --n-mels 128 --pad-to 16" "nemo-legacy" "nemo --normali
             "kaldi" "kaldi --n-mels 23 --use-energy --energy-floor 1 --window hann" "seamless" \
             "seamless --normalize none"; do
   set -- $opts
-  "$WMEL" mel - --raw-f32 -o "$T/whole.npy" --frontend $opts -q <"$T/long.f32" || bad "whole clip $opts"
+  "$WMEL" mel - --raw-f32 -o "$T/whole.npy" --frontend $opts -q --backend cpu <"$T/long.f32" || bad "whole clip $opts"
   expect_ok "streamed $opts" "$WMEL" mel "$T/long.wav" -o "$T/streamed.npy" --frontend $opts -v
   grep -q "streamed, front-end $1" "$T/out" && ok || bad "-v $opts: $(cat "$T/out")"
   cmp -s "$T/whole.npy" "$T/streamed.npy" && ok || bad "streamed --frontend $opts differs from the whole clip"

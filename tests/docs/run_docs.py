@@ -3,7 +3,7 @@
 the documentation cannot drift from the software (docs/testing.md, "The docs test").
 
 A fenced block's info string says what to do with it:
-  ```sh test [needs=ffmpeg,golden,python]   run with bash -e -o pipefail in a fresh folder
+  ```sh test [needs=ffmpeg,png,safetensors,golden,python]   run with bash -e -o pipefail in a fresh folder
   ```sh no-test: REASON                     not run; the reason is required
   ```c test                                 compiled against the build and run
   ```python test                            run with a Python that imports wmel, if any
@@ -145,14 +145,14 @@ def run(cmd, cwd, env, stdin_text=None):
 def have(need, args, state):
     if need == "golden":
         return bool(args.golden) and os.path.isdir(args.golden)
-    if need == "ffmpeg":
-        if "ffmpeg" not in state:
+    if need in ("ffmpeg", "png", "safetensors"):  # the features `wmel --version` lists
+        if "version" not in state:
             rc, out = run([args.wmel, "--version"], None, None)
-            state["ffmpeg"] = rc == 0 and "ffmpeg" in out
-        return state["ffmpeg"]
+            state["version"] = out.replace("(", " ").replace(")", " ").split() if rc == 0 else []
+        return need in state["version"]
     if need == "python":
         return python_with_wmel(args, state) is not None
-    raise ValueError(f"unknown need '{need}' (ffmpeg, golden, python)")
+    raise ValueError(f"unknown need '{need}' (ffmpeg, png, safetensors, golden, python)")
 
 
 def python_with_wmel(args, state):

@@ -40,6 +40,7 @@
 long wmel__vk_calls(void);
 void wmel__vk_fail_at(long n);
 long wmel__vk_staged_opens(void);
+long wmel__vk_instances_made(void);
 
 #define BAR 2e-5
 #define SR 16000
@@ -735,14 +736,15 @@ int main(void)
     }
     printf("%s", devs);
 
-    /* AUTO never takes a CPU device; a GPU only */
+    /* AUTO never takes a CPU Vulkan device; a GPU only (CUDA, where built and a device is
+     * there, comes before Vulkan) */
     {
         wmel_params p = wmel_default_params();
         int st;
         wmel_ctx *c = wmel_create(&p, &st);
         CHECK(c != NULL, "AUTO create: %d", st);
         if (c && !strstr(devs, "chosen by AUTO"))
-            CHECK(!strcmp(wmel_backend_name(c), "cpu"), "AUTO took %s", wmel_backend_name(c));
+            CHECK(strcmp(wmel_backend_name(c), "vulkan") != 0, "AUTO took %s", wmel_backend_name(c));
         wmel_destroy(c);
     }
 
@@ -943,6 +945,24 @@ int main(void)
               wmel_vulkan_error_detail());
         wmel_destroy(c);
         unsetenv("WMEL_VULKAN_STAGING");
+    }
+    /* ctxs made and destroyed one after another share the loader's one instance: a driver
+     * that cannot be unloaded and loaded again (NVIDIA's) keeps working */
+    {
+        const long made = wmel__vk_instances_made();
+        int ok = 0;
+        for (int i = 0; i < 64; i++) {
+            wmel_params p = params(WMEL_BACKEND_VULKAN, i & 1 ? 0 : WMEL_VULKAN_ARITH_FLOAT64);
+            int st;
+            wmel_ctx *c = wmel_create(&p, &st);
+            ok += c != NULL;
+            wmel_destroy(c);
+        }
+        char list[4096];
+        CHECK(wmel_vulkan_devices(list, sizeof list) == WMEL_OK, "the list after 64 ctxs: %s", list);
+        CHECK(ok == 64, "64 ctxs made and destroyed in turn: %d made", ok);
+        CHECK(wmel__vk_instances_made() == made, "64 ctxs and a list made %ld instances (the kept one: 0)",
+              wmel__vk_instances_made() - made);
     }
     inject();
     setenv("WMEL_VULKAN_STAGING", "1", 1); /* the staged buffers' calls too */
