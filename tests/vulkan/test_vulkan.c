@@ -902,7 +902,9 @@ int main(void)
 #endif
     /* a round that passes the fence's timeout (WMEL_VULKAN_TIMEOUT_MS=1 on 6 s: lavapipe
        takes tens of ms): WMEL_ERR_VULKAN naming the switch, then every call on the ctx
-       refused with the same status (the round may still run), the destroy waits for it */
+       refused with the same status (the round may still run), the destroy waits for it. A
+       GPU that runs the round within the millisecond (an H200 does) gives the features: the
+       path is held where the device is slower. */
     if (ns > 96000) {
         wmel_frontend_plan plan;
         char msg[200];
@@ -918,11 +920,16 @@ int main(void)
         if (c && wmel_features_shape(c, 96000, &rows, &cols) == WMEL_OK) {
             float *o = malloc(rows * cols * sizeof(float));
             int r = wmel_features(c, speech, 96000, o, rows * cols);
-            CHECK(r == WMEL_ERR_VULKAN && strstr(wmel_vulkan_error_detail(), "WMEL_VULKAN_TIMEOUT_MS"),
-                  "timeout: %d '%s'", r, wmel_vulkan_error_detail());
-            r = wmel_features(c, speech, 96000, o, rows * cols);
-            CHECK(r == WMEL_ERR_VULKAN && strstr(wmel_vulkan_error_detail(), "create a new context"),
-                  "after the timeout: %d '%s'", r, wmel_vulkan_error_detail());
+            if (r == WMEL_OK && strcmp(wmel_op_backend(c, WMEL_OP_LOG_MEL), "vulkan") == 0) {
+                printf("timeout: %s ran 6 s within 1 ms: the timeout's path not reached there\n",
+                       wmel_kernel_name(c));
+            } else {
+                CHECK(r == WMEL_ERR_VULKAN && strstr(wmel_vulkan_error_detail(), "WMEL_VULKAN_TIMEOUT_MS"),
+                      "timeout: %d '%s'", r, wmel_vulkan_error_detail());
+                r = wmel_features(c, speech, 96000, o, rows * cols);
+                CHECK(r == WMEL_ERR_VULKAN && strstr(wmel_vulkan_error_detail(), "create a new context"),
+                      "after the timeout: %d '%s'", r, wmel_vulkan_error_detail());
+            }
             free(o);
         }
         wmel_destroy(c);
