@@ -428,30 +428,50 @@ static long long now_ns(void)
 
 /* Frames [t0, t1) of the jobs, packed into rounds of dispatches: each round's segments
  * (VKW_MAX_SEGS at most) hold a window of a clip's samples, written once, and its frames;
- * the shader frames them. */
+ * the shader frames them. With two slots the host packs the next round while the device
+ * computes one, and reads a round back once the one after it is submitted. */
+typedef struct vk_round {
+    size_t segt[VKW_MAX_SEGS][4]; /* job, t0, t1, the segment's first frame in the round */
+    size_t n_segs;
+} vk_round;
+
+/* the values of a waited-for round into its jobs */
+static void emit_round(const vk_state *st, const vk_job *jobs, const vk_round *rd, const void *outv)
+{
+    const size_t nc = (size_t)st->n_cols;
+    for (size_t s = 0; s < rd->n_segs; s++)
+        jobs[rd->segt[s][0]].emit(&jobs[rd->segt[s][0]], st->arith, rd->segt[s][1], rd->segt[s][2],
+                                  (const char *)outv + rd->segt[s][3] * nc * 8); /* 8 bytes a value */
+}
+
 static int run_jobs(vk_state *st, const vk_job *jobs, size_t n_jobs)
 {
+    vkw *w = st->w;
+    const int slots = wmel__vk_slots(w);
     size_t sig_cap, out_cap;
-    float *sig = wmel__vk_sig(st->w, &sig_cap);
-    int32_t *segs = wmel__vk_segs(st->w);
-    const void *outv = wmel__vk_out(st->w, &out_cap);
+    int slot = 0, pending[2] = {0, 0};
+    float *sig = wmel__vk_sig(w, slot, &sig_cap);
+    int32_t *segs = wmel__vk_segs(w, slot);
+    (void)wmel__vk_out(w, slot, &out_cap);
     if (st->sig_limit && st->sig_limit < sig_cap) sig_cap = st->sig_limit;
     const size_t nc = (size_t)st->n_cols;
-    size_t frame_cap = out_cap / (nc ? nc : 1), fc = wmel__vk_frame_cap(st->w);
+    size_t frame_cap = out_cap / (nc ? nc : 1), fc = wmel__vk_frame_cap(w);
     if (frame_cap > fc) frame_cap = fc;
     if (frame_cap > INT32_MAX) frame_cap = INT32_MAX;
-    size_t segt[VKW_MAX_SEGS][4]; /* job, t0, t1, the segment's first frame in the round */
-    size_t n_segs = 0, used_sig = 0, used_frames = 0, j = 0, t = 0;
+    vk_round *rd = calloc(2, sizeof *rd);
+    if (!rd) return WMEL_ERR_NO_MEMORY;
+    size_t used_sig = 0, used_frames = 0, j = 0, t = 0;
     int rc = WMEL_OK;
-    long long t_pack = now_ns();
+    long long ns[3] = {0, 0, 0}, t0 = now_ns();
     while (rc == WMEL_OK) {
         while (j < n_jobs && t >= jobs[j].nf) j++, t = 0;
         const int done = j >= n_jobs;
+        vk_round *r = &rd[slot];
         /* frames of job j that fit this round: as many as the frames' room allows whose
            window fits the signal's room (halved until it does) */
         size_t k = 0;
         long long lo = 0, hi = 0;
-        if (!done && n_segs < VKW_MAX_SEGS && used_frames < frame_cap) {
+        if (!done && r->n_segs < VKW_MAX_SEGS && used_frames < frame_cap) {
             k = jobs[j].nf - t;
             if (k > frame_cap - used_frames) k = frame_cap - used_frames;
             for (;;) {
@@ -477,7 +497,7 @@ static int run_jobs(vk_state *st, const vk_job *jobs, size_t n_jobs)
             } else {
                 for (size_t i = 0; i < len; i++) sig[used_sig + i] = (float)jb->s16[(size_t)lo + i] * (1.0f / 32768.0f);
             }
-            int32_t *sg = segs + VKW_S_HEAD + n_segs * VKW_S_WORDS;
+            int32_t *sg = segs + VKW_S_HEAD + r->n_segs * VKW_S_WORDS;
             sg[VKW_S_FIRST] = (int32_t)used_frames;
             sg[VKW_S_T0] = (int32_t)t;
             sg[VKW_S_BASE] = (int32_t)used_sig;
@@ -485,8 +505,9 @@ static int run_jobs(vk_state *st, const vk_job *jobs, size_t n_jobs)
             sg[VKW_S_HI] = (int32_t)hi;
             sg[VKW_S_N] = (int32_t)jb->n;
             sg[VKW_S_NR] = (int32_t)jb->nr;
-            segt[n_segs][0] = j, segt[n_segs][1] = t, segt[n_segs][2] = t + k, segt[n_segs][3] = used_frames;
-            n_segs++;
+            r->segt[r->n_segs][0] = j, r->segt[r->n_segs][1] = t, r->segt[r->n_segs][2] = t + k;
+            r->segt[r->n_segs][3] = used_frames;
+            r->n_segs++;
             used_sig += len;
             used_frames += k;
             t += k;
@@ -496,21 +517,54 @@ static int run_jobs(vk_state *st, const vk_job *jobs, size_t n_jobs)
             if (!done) rc = WMEL_ERR_NO_MEMORY;
             break;
         }
-        segs[0] = (int32_t)n_segs;
-        const long long t_run = now_ns();
-        rc = wmel__vk_run(st->w, (uint32_t)used_frames, used_sig, VKW_S_HEAD + n_segs * VKW_S_WORDS,
-                          used_frames * nc);
-        const long long t_emit = now_ns();
-        for (size_t s = 0; rc == WMEL_OK && s < n_segs; s++)
-            jobs[segt[s][0]].emit(&jobs[segt[s][0]], st->arith, segt[s][1], segt[s][2],
-                                  (const char *)outv + segt[s][3] * nc * 8); /* 8 bytes a value */
-        const long long t_end = now_ns();
-        atomic_fetch_add(&g_ns[0], t_run - t_pack);
-        atomic_fetch_add(&g_ns[1], t_emit - t_run);
-        atomic_fetch_add(&g_ns[2], t_end - t_emit);
-        t_pack = t_end;
-        n_segs = used_sig = used_frames = 0;
+        segs[0] = (int32_t)r->n_segs;
+        long long t1 = now_ns();
+        ns[0] += t1 - t0;
+        rc = wmel__vk_submit(w, slot, (uint32_t)used_frames, used_sig, VKW_S_HEAD + r->n_segs * VKW_S_WORDS,
+                             used_frames * nc);
+        if (rc != WMEL_OK) break;
+        pending[slot] = 1;
+        /* the next slot: its round (submitted before this one) waited for and read back */
+        slot = (slot + 1) % slots;
+        if (pending[slot]) {
+            rc = wmel__vk_wait(w, slot);
+            const long long t2 = now_ns();
+            ns[1] += t2 - t1;
+            if (rc != WMEL_OK) break;
+            pending[slot] = 0;
+            size_t cap;
+            emit_round(st, jobs, &rd[slot], wmel__vk_out(w, slot, &cap));
+            t1 = now_ns();
+            ns[2] += t1 - t2;
+        } else {
+            ns[1] += now_ns() - t1;
+            t1 = now_ns();
+        }
+        t0 = t1;
+        rd[slot].n_segs = 0;
+        size_t cap; /* the same in each slot */
+        sig = wmel__vk_sig(w, slot, &cap);
+        segs = wmel__vk_segs(w, slot);
+        used_sig = used_frames = 0;
     }
+    /* the rounds still on the device, the older first */
+    for (int i = 1; i <= slots; i++) {
+        const int s = (slot + i) % slots;
+        if (!pending[s]) continue;
+        if (rc != WMEL_OK) break;
+        const long long t1 = now_ns();
+        rc = wmel__vk_wait(w, s);
+        const long long t2 = now_ns();
+        ns[1] += t2 - t1;
+        if (rc != WMEL_OK) break;
+        pending[s] = 0;
+        size_t cap;
+        emit_round(st, jobs, &rd[s], wmel__vk_out(w, s, &cap));
+        ns[2] += now_ns() - t2;
+    }
+    if (rc != WMEL_OK) wmel__vk_drain(w); /* none may still use the buffers the next call writes */
+    for (int i = 0; i < 3; i++) atomic_fetch_add(&g_ns[i], ns[i]);
+    free(rd);
     return rc;
 }
 

@@ -135,9 +135,12 @@ void wmel__vk_close(vkw *w);
  * segment table: VKW_SEG_WORDS ints). */
 void *wmel__vk_tab(vkw *w);
 int *wmel__vk_ints(vkw *w);
-float *wmel__vk_sig(vkw *w, size_t *cap_samples);
-int32_t *wmel__vk_segs(vkw *w);
-const void *wmel__vk_out(vkw *w, size_t *cap_words);
+float *wmel__vk_sig(vkw *w, int slot, size_t *cap_samples);
+int32_t *wmel__vk_segs(vkw *w, int slot);
+const void *wmel__vk_out(vkw *w, int slot, size_t *cap_words);
+/* The rounds' slots (1 or 2: WMEL_VULKAN_ROUNDS): each has its own signal, segment table and
+ * output, so the host fills one slot's while the device computes the other's. */
+int wmel__vk_slots(const vkw *w);
 /* Frames a dispatch at most (its workgroups times the frames a workgroup, at most
  * VKW_DISPATCH_FRAMES). */
 size_t wmel__vk_frame_cap(const vkw *w);
@@ -145,6 +148,14 @@ size_t wmel__vk_frame_cap(const vkw *w);
  * signal and seg_words of the segment table and write out_words values (what a staged
  * device copies); waits for it. */
 int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_samples, size_t seg_words, size_t out_words);
+/* The same in two halves: the round of slot `slot` submitted (the slot must be free), and
+ * waited for (then its output may be read and its inputs written again). A wait that fails
+ * marks the ctx (lost, or past the timeout): every later call is refused. drain waits for
+ * every round still pending (after a failure: none may still use the buffers the next call
+ * writes). */
+int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, size_t seg_words, size_t out_words);
+int wmel__vk_wait(vkw *w, int slot);
+void wmel__vk_drain(vkw *w);
 const char *wmel__vk_device_name(const vkw *w);
 
 /* The float-float self-test (ffcheck.c, shaders/ffcheck.comp): each primitive's worst

@@ -203,6 +203,12 @@ typedef struct vk_fns {
 } vk_fns;
 
 enum { B_TAB, B_INTS, B_SIG, B_SEGS, B_OUT, N_BUF };
+/* The rounds' slots: a round's signal, segments and output (B_SIG, B_SEGS, B_OUT) in each,
+ * so that the host fills one while the device computes the other; the tables are shared.
+ * Slot 1's three buffers follow the five at N_BUF. */
+#define N_SLOTS 2
+#define N_ALL (N_BUF + 3)
+static int bix(int slot, int i) { return i < B_SIG || slot == 0 ? i : N_BUF + i - B_SIG; }
 
 struct vkw {
     void *lib;
@@ -211,12 +217,15 @@ struct vkw {
     VkPhysicalDevice phys;
     VkDevice dev;
     VkQueue queue;
-    VkBuffer buf[N_BUF];        /* the shader's storage buffers */
-    VkDeviceMemory mem[N_BUF];
-    VkBuffer stg[N_BUF];        /* staged: the host's copies of them */
-    VkDeviceMemory stg_mem[N_BUF];
-    void *map[N_BUF];           /* what the host writes and reads: buf's memory, or stg's when staged */
-    size_t bytes[N_BUF];
+    VkBuffer buf[N_ALL];        /* the shader's storage buffers (bix: a slot's) */
+    VkDeviceMemory mem[N_ALL];
+    VkBuffer stg[N_ALL];        /* staged: the host's copies of them */
+    VkDeviceMemory stg_mem[N_ALL];
+    void *map[N_ALL];           /* what the host writes and reads: buf's memory, or stg's when staged */
+    size_t bytes[N_ALL];
+    int slots;                  /* the rounds' slots made: 1 or N_SLOTS */
+    int pending[N_SLOTS];       /* a round submitted in the slot and not yet waited for */
+    uint32_t pending_frames[N_SLOTS];
     int staged;          /* buf in device-local memory, copied from / to stg in each dispatch */
     int tables_sent;     /* staged: the tables (B_TAB, B_INTS) are on the device */
     VkShaderModule shader;
@@ -224,10 +233,10 @@ struct vkw {
     VkPipelineLayout layout;
     VkPipeline pipe;
     VkDescriptorPool dpool;
-    VkDescriptorSet dset;
-    VkCommandPool cpool;
-    VkCommandBuffer cmd;
-    VkFence fence;
+    VkDescriptorSet dset[N_SLOTS];
+    VkCommandPool cpool[N_SLOTS]; /* one a slot: a pool is reset while the other's round runs */
+    VkCommandBuffer cmd[N_SLOTS];
+    VkFence fence[N_SLOTS];
     int lost;            /* the device was lost: every later call fails at once */
     int timed_out;       /* a wait passed the timeout: the device may still run; no later call */
     uint64_t timeout_ns; /* the longest wait for a round (WMEL_VULKAN_TIMEOUT_MS) */
@@ -481,14 +490,16 @@ void wmel__vk_close(vkw *w)
         /* even after a failed wait: nothing may still run on the buffers freed below (a
            lost device returns at once) */
         f->DeviceWaitIdle(w->dev);
-        if (w->fence) f->DestroyFence(w->dev, w->fence, NULL);
-        if (w->cpool) f->DestroyCommandPool(w->dev, w->cpool, NULL);
+        for (int k = 0; k < N_SLOTS; k++) {
+            if (w->fence[k]) f->DestroyFence(w->dev, w->fence[k], NULL);
+            if (w->cpool[k]) f->DestroyCommandPool(w->dev, w->cpool[k], NULL);
+        }
         if (w->dpool) f->DestroyDescriptorPool(w->dev, w->dpool, NULL);
         if (w->pipe) f->DestroyPipeline(w->dev, w->pipe, NULL);
         if (w->layout) f->DestroyPipelineLayout(w->dev, w->layout, NULL);
         if (w->dsl) f->DestroyDescriptorSetLayout(w->dev, w->dsl, NULL);
         if (w->shader) f->DestroyShaderModule(w->dev, w->shader, NULL);
-        for (int i = 0; i < N_BUF; i++) {
+        for (int i = 0; i < N_ALL; i++) {
             if (w->buf[i]) f->DestroyBuffer(w->dev, w->buf[i], NULL);
             if (w->mem[i]) f->FreeMemory(w->dev, w->mem[i], NULL); /* unmaps */
             if (w->stg[i]) f->DestroyBuffer(w->dev, w->stg[i], NULL);
@@ -756,32 +767,48 @@ static int create_device(vkw *w, int family, int f64)
 
 /* The command pool, its one primary command buffer and the fence of w's queue family; what
  * names the context in the messages (the frames' ctx: "", the self-test's: "the self-test's "). */
+/* The command pool, buffer and fence of each of the w->slots slots (at least one). */
 static int make_commands(vkw *w, uint32_t family, const char *whose)
 {
     vk_fns *f = &w->f;
     char m[96];
-    VkCommandPoolCreateInfo cpi = {VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO, NULL, 0, family};
-    VkResult r = VK(f->CreateCommandPool(w->dev, &cpi, NULL, &w->cpool));
-    if (r != VK_SUCCESS) {
-        w->cpool = VK_NULL_HANDLE;
-        snprintf(m, sizeof m, "creating %scommand pool", *whose ? whose : "the ");
-        return vk_fail(r, m);
-    }
-    VkCommandBufferAllocateInfo cai = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO, NULL, w->cpool,
-                                       VK_COMMAND_BUFFER_LEVEL_PRIMARY, 1};
-    r = VK(f->AllocateCommandBuffers(w->dev, &cai, &w->cmd));
-    if (r != VK_SUCCESS) {
-        snprintf(m, sizeof m, "allocating %scommand buffer", *whose ? whose : "the ");
-        return vk_fail(r, m);
-    }
-    VkFenceCreateInfo fi = {VK_STRUCTURE_TYPE_FENCE_CREATE_INFO, NULL, 0};
-    r = VK(f->CreateFence(w->dev, &fi, NULL, &w->fence));
-    if (r != VK_SUCCESS) {
-        w->fence = VK_NULL_HANDLE;
-        snprintf(m, sizeof m, "creating %sfence", *whose ? whose : "a ");
-        return vk_fail(r, m);
+    for (int k = 0; k < (w->slots > 1 ? w->slots : 1); k++) {
+        VkCommandPoolCreateInfo cpi = {VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO, NULL, 0, family};
+        VkResult r = VK(f->CreateCommandPool(w->dev, &cpi, NULL, &w->cpool[k]));
+        if (r != VK_SUCCESS) {
+            w->cpool[k] = VK_NULL_HANDLE;
+            snprintf(m, sizeof m, "creating %scommand pool", *whose ? whose : "the ");
+            return vk_fail(r, m);
+        }
+        VkCommandBufferAllocateInfo cai = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO, NULL, w->cpool[k],
+                                           VK_COMMAND_BUFFER_LEVEL_PRIMARY, 1};
+        r = VK(f->AllocateCommandBuffers(w->dev, &cai, &w->cmd[k]));
+        if (r != VK_SUCCESS) {
+            snprintf(m, sizeof m, "allocating %scommand buffer", *whose ? whose : "the ");
+            return vk_fail(r, m);
+        }
+        VkFenceCreateInfo fi = {VK_STRUCTURE_TYPE_FENCE_CREATE_INFO, NULL, 0};
+        r = VK(f->CreateFence(w->dev, &fi, NULL, &w->fence[k]));
+        if (r != VK_SUCCESS) {
+            w->fence[k] = VK_NULL_HANDLE;
+            snprintf(m, sizeof m, "creating %sfence", *whose ? whose : "a ");
+            return vk_fail(r, m);
+        }
     }
     return WMEL_OK;
+}
+
+/* The rounds' slots: WMEL_VULKAN_ROUNDS=1 (one round at a time: a testing switch, the bytes
+ * are the same) or 2 (the default); 0 with the reason in the detail for another value. */
+static int rounds_env(void)
+{
+    const char *e = getenv("WMEL_VULKAN_ROUNDS");
+    if (!e || !*e) return N_SLOTS;
+    if (!strcmp(e, "1")) return 1;
+    if (!strcmp(e, "2")) return 2;
+    wmel__vk_detail(WMEL_ERR_INVALID_ARG, "WMEL_VULKAN_ROUNDS=%s: expected 1 (one round at a time) or 2 (the next "
+                    "round filled while the device computes one)", e);
+    return 0;
 }
 
 static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, size_t tab_words, size_t int_words)
@@ -862,11 +889,14 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
     w->staged = staged;
     /* staged: each storage buffer device-local and a staging buffer of the same size, the
        inputs' written by the host, the output's read back (the same caps as unstaged) */
-    const size_t want_bytes[N_BUF] = {tab_words * 8, int_words * 4, sig_bytes, (size_t)VKW_SEG_WORDS * 4, out_bytes};
+    w->slots = rounds_env();
+    if (!w->slots) return WMEL_ERR_BACKEND_UNAVAILABLE; /* the reason is in the detail */
+    const size_t want_bytes[N_ALL] = {tab_words * 8, int_words * 4, sig_bytes, (size_t)VKW_SEG_WORDS * 4, out_bytes,
+                                      sig_bytes, (size_t)VKW_SEG_WORDS * 4, out_bytes};
     w->groups = groups;
-    for (int i = 0; i < N_BUF; i++) {
+    for (int i = 0; i < (w->slots > 1 ? N_ALL : N_BUF); i++) {
         const size_t bytes = want_bytes[i] ? want_bytes[i] : 8;
-        const int out = i == B_OUT;
+        const int out = i == B_OUT || i == bix(1, B_OUT);
         if (!staged) {
             rc = make_buffer(w, &w->buf[i], &w->mem[i], &w->map[i], bytes, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
                              MEM_MAPPED, &mp);
@@ -944,26 +974,30 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
         w->pipe = VK_NULL_HANDLE;
         return vk_fail(r, "building the compute pipeline (vkCreateComputePipelines)");
     }
-    VkDescriptorPoolSize ps = {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, N_BUF};
-    VkDescriptorPoolCreateInfo dpi = {VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO, NULL, 0, 1, 1, &ps};
+    VkDescriptorPoolSize ps = {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, (uint32_t)(N_BUF * w->slots)};
+    VkDescriptorPoolCreateInfo dpi = {VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO, NULL, 0, (uint32_t)w->slots, 1,
+                                      &ps};
     r = VK(f->CreateDescriptorPool(w->dev, &dpi, NULL, &w->dpool));
     if (r != VK_SUCCESS) {
         w->dpool = VK_NULL_HANDLE;
         return vk_fail(r, "creating the descriptor pool");
     }
-    VkDescriptorSetAllocateInfo dai = {VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO, NULL, w->dpool, 1, &w->dsl};
-    r = VK(f->AllocateDescriptorSets(w->dev, &dai, &w->dset));
-    if (r != VK_SUCCESS) return vk_fail(r, "allocating the descriptor set");
-    VkDescriptorBufferInfo bi[N_BUF];
-    VkWriteDescriptorSet wr[N_BUF];
-    for (int i = 0; i < N_BUF; i++) {
-        VkDescriptorBufferInfo x = {w->buf[i], 0, VK_WHOLE_SIZE};
-        bi[i] = x;
-        VkWriteDescriptorSet y = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, NULL, w->dset, (uint32_t)i, 0, 1,
-                                  VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, NULL, &bi[i], NULL};
-        wr[i] = y;
+    for (int k = 0; k < w->slots; k++) {
+        VkDescriptorSetAllocateInfo dai = {VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO, NULL, w->dpool, 1,
+                                           &w->dsl};
+        r = VK(f->AllocateDescriptorSets(w->dev, &dai, &w->dset[k]));
+        if (r != VK_SUCCESS) return vk_fail(r, "allocating the descriptor set");
+        VkDescriptorBufferInfo bi[N_BUF];
+        VkWriteDescriptorSet wr[N_BUF];
+        for (int i = 0; i < N_BUF; i++) {
+            VkDescriptorBufferInfo x = {w->buf[bix(k, i)], 0, VK_WHOLE_SIZE};
+            bi[i] = x;
+            VkWriteDescriptorSet y = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, NULL, w->dset[k], (uint32_t)i, 0, 1,
+                                      VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, NULL, &bi[i], NULL};
+            wr[i] = y;
+        }
+        f->UpdateDescriptorSets(w->dev, N_BUF, wr, 0, NULL);
     }
-    f->UpdateDescriptorSets(w->dev, N_BUF, wr, 0, NULL);
     if ((rc = make_commands(w, (uint32_t)family, "")) != WMEL_OK) return rc;
     if (staged) atomic_fetch_add(&g_staged_opens, 1);
     return WMEL_OK;
@@ -985,102 +1019,128 @@ int wmel__vk_open(vkw **out, int index, int arith, const vkw_shape *shape, size_
 
 void *wmel__vk_tab(vkw *w) { return w->map[B_TAB]; }
 int *wmel__vk_ints(vkw *w) { return w->map[B_INTS]; }
-float *wmel__vk_sig(vkw *w, size_t *cap_samples)
+int wmel__vk_slots(const vkw *w) { return w->slots; }
+float *wmel__vk_sig(vkw *w, int slot, size_t *cap_samples)
 {
-    *cap_samples = w->bytes[B_SIG] / 4;
-    return w->map[B_SIG];
+    *cap_samples = w->bytes[bix(slot, B_SIG)] / 4;
+    return w->map[bix(slot, B_SIG)];
 }
-int32_t *wmel__vk_segs(vkw *w) { return w->map[B_SEGS]; }
+int32_t *wmel__vk_segs(vkw *w, int slot) { return w->map[bix(slot, B_SEGS)]; }
 size_t wmel__vk_frame_cap(const vkw *w)
 {
     const size_t cap = (size_t)w->groups * (size_t)w->fpg;
     return cap < VKW_DISPATCH_FRAMES ? cap : VKW_DISPATCH_FRAMES;
 }
-const void *wmel__vk_out(vkw *w, size_t *cap_words)
+const void *wmel__vk_out(vkw *w, int slot, size_t *cap_words)
 {
-    *cap_words = w->bytes[B_OUT] / 8;
-    return w->map[B_OUT];
+    *cap_words = w->bytes[bix(slot, B_OUT)] / 8;
+    return w->map[bix(slot, B_OUT)];
 }
 const char *wmel__vk_device_name(const vkw *w) { return w->name; }
 int wmel__vk_algo(const vkw *w) { return w->algo; }
 int wmel__vk_float_controls(const vkw *w) { return w->fc; }
 
 /* A copy of the first `bytes` of one buffer into another (none when 0). */
-static void copy_buffer(vkw *w, VkBuffer from, VkBuffer to, size_t bytes)
+static void copy_buffer(vkw *w, VkCommandBuffer cmd, VkBuffer from, VkBuffer to, size_t bytes)
 {
     if (!bytes) return;
     VkBufferCopy c = {0, 0, (VkDeviceSize)bytes};
-    w->f.CmdCopyBuffer(w->cmd, from, to, 1, &c);
+    w->f.CmdCopyBuffer(cmd, from, to, 1, &c);
 }
 
-static void barrier(vkw *w, VkPipelineStageFlags from, VkAccessFlags wrote, VkPipelineStageFlags to,
-                    VkAccessFlags reads)
+static void barrier(vkw *w, VkCommandBuffer cmd, VkPipelineStageFlags from, VkAccessFlags wrote,
+                    VkPipelineStageFlags to, VkAccessFlags reads)
 {
     VkMemoryBarrier mb = {VK_STRUCTURE_TYPE_MEMORY_BARRIER, NULL, wrote, reads};
-    w->f.CmdPipelineBarrier(w->cmd, from, to, 0, 1, &mb, 0, NULL, 0, NULL);
+    w->f.CmdPipelineBarrier(cmd, from, to, 0, 1, &mb, 0, NULL, 0, NULL);
 }
 
-int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_samples, size_t seg_words, size_t out_words)
+static int refused(vkw *w)
 {
-    vk_fns *f = &w->f;
     if (w->timed_out)
         return wmel__vk_detail(WMEL_ERR_VULKAN,
                                "Vulkan: an earlier round on %s passed the timeout (%llu ms) and may still run; "
                                "create a new context", w->name, (unsigned long long)(w->timeout_ns / 1000000u));
     if (w->lost)
         return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: %s was lost earlier; create a new context", w->name);
+    return WMEL_OK;
+}
+
+int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, size_t seg_words, size_t out_words)
+{
+    vk_fns *f = &w->f;
+    int rc = refused(w);
+    if (rc != WMEL_OK) return rc;
+    if (slot < 0 || slot >= w->slots || w->pending[slot])
+        return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: slot %d is not free", slot);
     if (n_frames == 0) return WMEL_OK;
-    VkResult r = VK(f->ResetCommandPool(w->dev, w->cpool, 0));
+    VkCommandBuffer cmd = w->cmd[slot];
+    VkResult r = VK(f->ResetCommandPool(w->dev, w->cpool[slot], 0));
     if (r != VK_SUCCESS) return vk_fail(r, "resetting the command pool");
     VkCommandBufferBeginInfo bi = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO, NULL,
                                    VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT, NULL};
-    r = VK(f->BeginCommandBuffer(w->cmd, &bi));
+    r = VK(f->BeginCommandBuffer(cmd, &bi));
     if (r != VK_SUCCESS) return vk_fail(r, "recording commands (vkBeginCommandBuffer)");
+    const int bs = bix(slot, B_SIG), bg = bix(slot, B_SEGS), bo = bix(slot, B_OUT);
     size_t sig_bytes = sig_samples * 4, seg_bytes = seg_words * 4, out_bytes = out_words * 8;
-    if (sig_bytes > w->bytes[B_SIG]) sig_bytes = w->bytes[B_SIG];
-    if (seg_bytes > w->bytes[B_SEGS]) seg_bytes = w->bytes[B_SEGS];
-    if (out_bytes > w->bytes[B_OUT]) out_bytes = w->bytes[B_OUT];
-    if (w->staged) { /* the host's writes (made available by the submission) to the device */
+    if (sig_bytes > w->bytes[bs]) sig_bytes = w->bytes[bs];
+    if (seg_bytes > w->bytes[bg]) seg_bytes = w->bytes[bg];
+    if (out_bytes > w->bytes[bo]) out_bytes = w->bytes[bo];
+    if (w->staged) { /* the host's writes (made available by the submission) to the device; the
+                        barrier also orders an earlier round's copies of the tables */
         if (!w->tables_sent) {
-            copy_buffer(w, w->stg[B_TAB], w->buf[B_TAB], w->bytes[B_TAB]);
-            copy_buffer(w, w->stg[B_INTS], w->buf[B_INTS], w->bytes[B_INTS]);
+            copy_buffer(w, cmd, w->stg[B_TAB], w->buf[B_TAB], w->bytes[B_TAB]);
+            copy_buffer(w, cmd, w->stg[B_INTS], w->buf[B_INTS], w->bytes[B_INTS]);
         }
-        copy_buffer(w, w->stg[B_SIG], w->buf[B_SIG], sig_bytes);
-        copy_buffer(w, w->stg[B_SEGS], w->buf[B_SEGS], seg_bytes);
-        barrier(w, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
-                VK_ACCESS_SHADER_READ_BIT);
+        copy_buffer(w, cmd, w->stg[bs], w->buf[bs], sig_bytes);
+        copy_buffer(w, cmd, w->stg[bg], w->buf[bg], seg_bytes);
+        barrier(w, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
+                VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
     }
-    f->CmdBindPipeline(w->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->pipe);
-    f->CmdBindDescriptorSets(w->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->layout, 0, 1, &w->dset, 0, NULL);
-    f->CmdPushConstants(w->cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, 4, &n_frames);
-    f->CmdDispatch(w->cmd, (n_frames + (uint32_t)w->fpg - 1) / (uint32_t)w->fpg, 1, 1);
+    f->CmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->pipe);
+    f->CmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->layout, 0, 1, &w->dset[slot], 0, NULL);
+    f->CmdPushConstants(cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, 4, &n_frames);
+    f->CmdDispatch(cmd, (n_frames + (uint32_t)w->fpg - 1) / (uint32_t)w->fpg, 1, 1);
     if (w->staged) { /* the frames' values back to the host's copy */
-        barrier(w, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT,
-                VK_ACCESS_TRANSFER_READ_BIT);
-        copy_buffer(w, w->buf[B_OUT], w->stg[B_OUT], out_bytes);
-        barrier(w, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
+        barrier(w, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+                VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
+        copy_buffer(w, cmd, w->buf[bo], w->stg[bo], out_bytes);
+        barrier(w, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
                 VK_ACCESS_HOST_READ_BIT);
     } else {
-        barrier(w, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
+        barrier(w, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
                 VK_ACCESS_HOST_READ_BIT);
     }
-    r = VK(f->EndCommandBuffer(w->cmd));
+    r = VK(f->EndCommandBuffer(cmd));
     if (r != VK_SUCCESS) return vk_fail(r, "recording commands (vkEndCommandBuffer)");
-    r = VK(f->ResetFences(w->dev, 1, &w->fence));
+    r = VK(f->ResetFences(w->dev, 1, &w->fence[slot]));
     if (r != VK_SUCCESS) return vk_fail(r, "resetting a fence (vkResetFences)");
-    VkSubmitInfo si = {VK_STRUCTURE_TYPE_SUBMIT_INFO, NULL, 0, NULL, NULL, 1, &w->cmd, 0, NULL};
-    r = VK(f->QueueSubmit(w->queue, 1, &si, w->fence));
+    VkSubmitInfo si = {VK_STRUCTURE_TYPE_SUBMIT_INFO, NULL, 0, NULL, NULL, 1, &cmd, 0, NULL};
+    r = VK(f->QueueSubmit(w->queue, 1, &si, w->fence[slot]));
     if (r != VK_SUCCESS) {
         if (r == VK_ERROR_DEVICE_LOST) w->lost = 1;
         return vk_fail(r, "submitting the frames (vkQueueSubmit)");
     }
-    r = VK(f->WaitForFences(w->dev, 1, &w->fence, VK_TRUE, w->timeout_ns));
+    /* a later round's commands come after these in the queue: the tables are not copied
+       again (a copy while this round's shader reads them would race) */
+    w->tables_sent = 1;
+    w->pending[slot] = 1;
+    w->pending_frames[slot] = n_frames;
+    return WMEL_OK;
+}
+
+int wmel__vk_wait(vkw *w, int slot)
+{
+    vk_fns *f = &w->f;
+    if (slot < 0 || slot >= w->slots || !w->pending[slot]) return refused(w);
+    if (w->timed_out || w->lost) return refused(w); /* the slot stays pending: its round may run */
+    VkResult r = VK(f->WaitForFences(w->dev, 1, &w->fence[slot], VK_TRUE, w->timeout_ns));
     if (r == VK_TIMEOUT) { /* the round may still run: its buffers stay until the ctx's end */
         w->timed_out = 1;
         return wmel__vk_detail(WMEL_ERR_VULKAN,
                                "Vulkan: %u frames on %s took longer than the timeout (%llu ms; "
                                "WMEL_VULKAN_TIMEOUT_MS); the ctx takes no more calls: create a new one, or "
-                               "use the CPU backend", n_frames, w->name,
+                               "use the CPU backend", w->pending_frames[slot], w->name,
                                (unsigned long long)(w->timeout_ns / 1000000u));
     }
     if (r != VK_SUCCESS) {
@@ -1088,8 +1148,23 @@ int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_samples, size_t seg_words
         f->DeviceWaitIdle(w->dev);
         return vk_fail(r, "waiting for the frames (vkWaitForFences)");
     }
-    w->tables_sent = 1;
+    w->pending[slot] = 0;
     return WMEL_OK;
+}
+
+void wmel__vk_drain(vkw *w)
+{
+    /* past a timeout or a lost device every later call is refused and wmel__vk_close waits
+       for the device: the failure's own message stays the detail */
+    if (w->timed_out || w->lost) return;
+    for (int k = 0; k < w->slots; k++)
+        if (w->pending[k]) (void)wmel__vk_wait(w, k);
+}
+
+int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_samples, size_t seg_words, size_t out_words)
+{
+    int rc = wmel__vk_submit(w, 0, n_frames, sig_samples, seg_words, out_words);
+    return rc == WMEL_OK ? wmel__vk_wait(w, 0) : rc;
 }
 
 /* ---------------------------------------------------------------- one small dispatch */
@@ -1173,14 +1248,14 @@ static int oneshot(vkw *w, int index, const uint32_t *const code[3], const size_
         return vk_fail(r, "creating the self-test's descriptor pool");
     }
     VkDescriptorSetAllocateInfo dai = {VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO, NULL, w->dpool, 1, &w->dsl};
-    r = VK(f->AllocateDescriptorSets(w->dev, &dai, &w->dset));
+    r = VK(f->AllocateDescriptorSets(w->dev, &dai, &w->dset[0]));
     if (r != VK_SUCCESS) return vk_fail(r, "allocating the self-test's descriptor set");
     VkDescriptorBufferInfo bi[2];
     VkWriteDescriptorSet wr[2];
     for (int i = 0; i < 2; i++) {
         VkDescriptorBufferInfo x = {w->buf[i], 0, VK_WHOLE_SIZE};
         bi[i] = x;
-        VkWriteDescriptorSet y = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, NULL, w->dset, (uint32_t)i, 0, 1,
+        VkWriteDescriptorSet y = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, NULL, w->dset[0], (uint32_t)i, 0, 1,
                                   VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, NULL, &bi[i], NULL};
         wr[i] = y;
     }
@@ -1188,20 +1263,20 @@ static int oneshot(vkw *w, int index, const uint32_t *const code[3], const size_
     if ((rc = make_commands(w, (uint32_t)family, "the self-test's ")) != WMEL_OK) return rc;
     VkCommandBufferBeginInfo cbi = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO, NULL,
                                     VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT, NULL};
-    r = VK(f->BeginCommandBuffer(w->cmd, &cbi));
+    r = VK(f->BeginCommandBuffer(w->cmd[0], &cbi));
     if (r != VK_SUCCESS) return vk_fail(r, "recording the self-test (vkBeginCommandBuffer)");
-    f->CmdBindPipeline(w->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->pipe);
-    f->CmdBindDescriptorSets(w->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->layout, 0, 1, &w->dset, 0, NULL);
-    f->CmdPushConstants(w->cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, 4, &n);
-    f->CmdDispatch(w->cmd, groups, 1, 1);
-    barrier(w, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
+    f->CmdBindPipeline(w->cmd[0], VK_PIPELINE_BIND_POINT_COMPUTE, w->pipe);
+    f->CmdBindDescriptorSets(w->cmd[0], VK_PIPELINE_BIND_POINT_COMPUTE, w->layout, 0, 1, &w->dset[0], 0, NULL);
+    f->CmdPushConstants(w->cmd[0], w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, 4, &n);
+    f->CmdDispatch(w->cmd[0], groups, 1, 1);
+    barrier(w, w->cmd[0], VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
             VK_ACCESS_HOST_READ_BIT);
-    r = VK(f->EndCommandBuffer(w->cmd));
+    r = VK(f->EndCommandBuffer(w->cmd[0]));
     if (r != VK_SUCCESS) return vk_fail(r, "recording the self-test (vkEndCommandBuffer)");
-    VkSubmitInfo sub = {VK_STRUCTURE_TYPE_SUBMIT_INFO, NULL, 0, NULL, NULL, 1, &w->cmd, 0, NULL};
-    r = VK(f->QueueSubmit(w->queue, 1, &sub, w->fence));
+    VkSubmitInfo sub = {VK_STRUCTURE_TYPE_SUBMIT_INFO, NULL, 0, NULL, NULL, 1, &w->cmd[0], 0, NULL};
+    r = VK(f->QueueSubmit(w->queue, 1, &sub, w->fence[0]));
     if (r != VK_SUCCESS) return vk_fail(r, "submitting the self-test (vkQueueSubmit)");
-    r = VK(f->WaitForFences(w->dev, 1, &w->fence, VK_TRUE, (uint64_t)VKW_TIMEOUT_MS * 1000000u));
+    r = VK(f->WaitForFences(w->dev, 1, &w->fence[0], VK_TRUE, (uint64_t)VKW_TIMEOUT_MS * 1000000u));
     if (r != VK_SUCCESS) return vk_fail(r, "waiting for the self-test (vkWaitForFences)");
     memcpy(out, w->map[1], out_bytes);
     return WMEL_OK;

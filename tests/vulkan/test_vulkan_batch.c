@@ -7,7 +7,8 @@
  * geometry), with the default dispatch size and with WMEL_VULKAN_SIGNAL_LIMIT cutting each
  * dispatch to 3000 or 700 samples (many dispatches a batch, a clip across several); 1024
  * short clips in one call; the batch's frames share dispatches (fewer Vulkan calls than
- * the single calls make); the argument checks name the clip. Exit 77 without a device.
+ * the single calls make); one round at a time and two in flight give the same bytes; the
+ * argument checks name the clip. Exit 77 without a device.
  */
 #define _GNU_SOURCE /* setenv, RTLD_NODELETE */
 #include "../api/batch_check.h"
@@ -75,6 +76,59 @@ static void shared_dispatches(int arith)
     wmel_destroy(c);
 }
 
+/* One round at a time (WMEL_VULKAN_ROUNDS=1) and two in flight (the default) give the same
+ * bytes, on dispatches cut to 700 samples (dozens of rounds a batch, a clip across several)
+ * and on the default ones */
+static void rounds_same(const char *preset, int arith, const char *limit)
+{
+    setenv("WMEL_VULKAN_ROUNDS", "1", 1);
+    wmel_ctx *one = vk_plan_ctx(preset, arith, limit);
+    unsetenv("WMEL_VULKAN_ROUNDS");
+    wmel_ctx *two = vk_plan_ctx(preset, arith, limit);
+    enum { B = 24 };
+    float *pcm[B], *o1[B], *o2[B];
+    size_t n[B], len[B];
+    int same = 1, r1 = -1, r2 = -1;
+    for (int b = 0; b < B; b++) {
+        size_t rows = 0, cols = 0;
+        n[b] = 4000 + 997 * (size_t)b;
+        if (two) wmel_features_shape(two, n[b], &rows, &cols);
+        len[b] = rows * cols;
+        pcm[b] = malloc(n[b] * sizeof(float));
+        o1[b] = malloc((len[b] ? len[b] : 1) * sizeof(float));
+        o2[b] = malloc((len[b] ? len[b] : 1) * sizeof(float));
+        t_chirp(pcm[b], n[b], 11u + (unsigned)b);
+    }
+    if (one && two) {
+        r1 = wmel_features_batch(one, (const float *const *)pcm, n, B, o1, len, NULL);
+        r2 = wmel_features_batch(two, (const float *const *)pcm, n, B, o2, len, NULL);
+        for (int b = 0; b < B && r1 == WMEL_OK && r2 == WMEL_OK; b++) same &= !memcmp(o1[b], o2[b], len[b] * sizeof(float));
+        CHECK(r1 == WMEL_OK && r2 == WMEL_OK && same, "%s arith %d limit %s: one round at a time %d, two %d, bytes %s",
+              preset, arith, limit ? limit : "none", r1, r2, same ? "same" : "differ");
+    }
+    for (int b = 0; b < B; b++) {
+        free(pcm[b]);
+        free(o1[b]);
+        free(o2[b]);
+    }
+    wmel_destroy(one);
+    wmel_destroy(two);
+    /* a bad value of the switch: refused with the reason */
+    setenv("WMEL_VULKAN_ROUNDS", "3", 1);
+    wmel_frontend_plan plan;
+    char msg[256];
+    wmel_preset_plan(preset, &plan, msg, sizeof msg);
+    wmel_params p = wmel_default_params();
+    p.backend = WMEL_BACKEND_VULKAN;
+    p.vulkan_arith = arith;
+    int st = 0;
+    wmel_ctx *bad = wmel_create_plan(&p, &plan, &st);
+    unsetenv("WMEL_VULKAN_ROUNDS");
+    CHECK(!bad && st == WMEL_ERR_BACKEND_UNAVAILABLE && strstr(wmel_vulkan_error_detail(), "WMEL_VULKAN_ROUNDS"),
+          "WMEL_VULKAN_ROUNDS=3: %d '%s'", st, wmel_vulkan_error_detail());
+    wmel_destroy(bad);
+}
+
 int main(void)
 {
 #if defined(__linux__)
@@ -115,6 +169,9 @@ int main(void)
             wmel_destroy(c);
         }
         shared_dispatches(ariths[ai]);
+        rounds_same("kaldi", ariths[ai], "700");
+        rounds_same("whisper", ariths[ai], "700");
+        rounds_same("nemo", ariths[ai], NULL);
     }
     CHECK(ran > 0, "no arithmetic ran on the device");
     return t_done("test_vulkan_batch");
