@@ -380,6 +380,7 @@ typedef struct vk_job {
     const int16_t *s16;
     size_t n, nr, nf;
     float *out;             /* pfa400: [n_mels][nf]; general: [nf][n_cols] doubles in vals */
+    int f32_out;            /* emit takes the device's float32 [n_cols][k] blocks (pfa400) */
     double *vals;
     int n_cols;
 } vk_job;
@@ -438,16 +439,15 @@ typedef struct vk_round {
 /* the values of a waited-for round into its jobs */
 static void emit_round(const vk_state *st, const vk_job *jobs, const vk_round *rd, const void *outv)
 {
-    const size_t nc = (size_t)st->n_cols;
+    const size_t nc = (size_t)st->n_cols, vb = jobs[0].f32_out ? 4 : 8; /* a value's bytes */
     for (size_t s = 0; s < rd->n_segs; s++)
         jobs[rd->segt[s][0]].emit(&jobs[rd->segt[s][0]], st->arith, rd->segt[s][1], rd->segt[s][2],
-                                  (const char *)outv + rd->segt[s][3] * nc * 8); /* 8 bytes a value */
+                                  (const char *)outv + rd->segt[s][3] * nc * vb);
 }
 
 static int run_jobs(vk_state *st, const vk_job *jobs, size_t n_jobs)
 {
     vkw *w = st->w;
-    const int slots = wmel__vk_slots(w);
     size_t sig_cap, out_cap;
     int slot = 0, pending[2] = {0, 0};
     float *sig = wmel__vk_sig(w, slot, &sig_cap);
@@ -458,6 +458,13 @@ static int run_jobs(vk_state *st, const vk_job *jobs, size_t n_jobs)
     size_t frame_cap = out_cap / (nc ? nc : 1), fc = wmel__vk_frame_cap(w);
     if (frame_cap > fc) frame_cap = fc;
     if (frame_cap > INT32_MAX) frame_cap = INT32_MAX;
+    /* a second slot where the call may take more than one round: more frames than a round
+       holds, or more samples than its signal's room (a round's frames and window) */
+    size_t all_frames = 0, all_samples = 0;
+    for (size_t i = 0; i < n_jobs; i++) all_frames += jobs[i].nf, all_samples += jobs[i].n;
+    const int slots = all_frames > frame_cap || all_samples > sig_cap || n_jobs > VKW_MAX_SEGS
+                          ? wmel__vk_want_slots(w, 2)
+                          : wmel__vk_slots(w);
     vk_round *rd = calloc(2, sizeof *rd);
     if (!rd) return WMEL_ERR_NO_MEMORY;
     size_t used_sig = 0, used_frames = 0, j = 0, t = 0;
@@ -505,6 +512,7 @@ static int run_jobs(vk_state *st, const vk_job *jobs, size_t n_jobs)
             sg[VKW_S_HI] = (int32_t)hi;
             sg[VKW_S_N] = (int32_t)jb->n;
             sg[VKW_S_NR] = (int32_t)jb->nr;
+            sg[VKW_S_K] = (int32_t)k;
             r->segt[r->n_segs][0] = j, r->segt[r->n_segs][1] = t, r->segt[r->n_segs][2] = t + k;
             r->segt[r->n_segs][3] = used_frames;
             r->n_segs++;
@@ -520,8 +528,9 @@ static int run_jobs(vk_state *st, const vk_job *jobs, size_t n_jobs)
         segs[0] = (int32_t)r->n_segs;
         long long t1 = now_ns();
         ns[0] += t1 - t0;
+        const int f32 = jobs[0].f32_out; /* float32 values: half the words to read back */
         rc = wmel__vk_submit(w, slot, (uint32_t)used_frames, used_sig, VKW_S_HEAD + r->n_segs * VKW_S_WORDS,
-                             used_frames * nc);
+                             f32 ? (used_frames * nc + 1) / 2 : used_frames * nc, f32);
         if (rc != WMEL_OK) break;
         pending[slot] = 1;
         /* the next slot: its round (submitted before this one) waited for and read back */
@@ -597,21 +606,14 @@ static const char *vk_op_backend(const wmel_ctx *ctx, int op)
 
 /* ---- Whisper's geometry (pfa400): the clips' raw log10 mel, then the CPU's finish ---- */
 
-/* [n_mels][nf] float32: the frames in tiles of 32, each tile's columns written as rows of
- * 32 consecutive floats (a frame at a time would touch n_mels rows, and pages, per frame) */
+/* [n_mels][nf] float32 from the device's float32 block of the segment ([n_mels][t1 - t0]):
+ * a copy a row */
 static void pfa_emit(const vk_job *j, int arith, size_t t0, size_t t1, const void *vals)
 {
-    const size_t nc = (size_t)j->n_cols, T = 32;
-    for (size_t a = t0; a < t1; a += T) {
-        const size_t e = t1 - a < T ? t1 - a : T;
-        for (size_t m = 0; m < nc; m++) {
-            float *o = j->out + m * j->nf + a;
-            for (size_t i = 0; i < e; i++) {
-                const double v = get(arith, vals, (a - t0 + i) * nc + m);
-                o[i] = v != v ? NAN : (float)v;
-            }
-        }
-    }
+    (void)arith;
+    const size_t nc = (size_t)j->n_cols, k = t1 - t0;
+    const float *v = vals;
+    for (size_t m = 0; m < nc; m++) memcpy(j->out + m * j->nf + t0, v + m * k, k * sizeof(float));
 }
 
 static int vk_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
@@ -638,6 +640,7 @@ static int vk_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
     for (size_t b = 0; b < c->batch; b++) {
         memset(&jobs[b], 0, sizeof jobs[b]);
         jobs[b].emit = pfa_emit;
+        jobs[b].f32_out = 1;
         jobs[b].f32 = c->f32 ? c->f32 + b * c->pcm_stride : NULL;
         jobs[b].s16 = c->s16 ? c->s16 + b * c->pcm_stride : NULL;
         jobs[b].n = c->n;

@@ -33,9 +33,10 @@ enum {
 /* The segment table (binding 3): its count at 0, then from VKW_S_HEAD on VKW_S_WORDS words a
  * segment: frames [first, next segment's first) of the dispatch are a clip's frames t0, t0 +
  * 1, ...; its samples [lo, hi) at sig[base ..] (float32, as given), n the clip's samples
- * (zeros past them), nr the length reflections fold about (n, or Whisper's n + padding). */
+ * (zeros past them), nr the length reflections fold about (n, or Whisper's n + padding), k
+ * its frame count (the float32 output's rows). */
 enum {
-    VKW_S_FIRST, VKW_S_T0, VKW_S_BASE, VKW_S_LO, VKW_S_HI, VKW_S_N, VKW_S_NR
+    VKW_S_FIRST, VKW_S_T0, VKW_S_BASE, VKW_S_LO, VKW_S_HI, VKW_S_N, VKW_S_NR, VKW_S_K
 };
 #define VKW_S_HEAD 8
 #define VKW_S_WORDS 8
@@ -138,9 +139,12 @@ int *wmel__vk_ints(vkw *w);
 float *wmel__vk_sig(vkw *w, int slot, size_t *cap_samples);
 int32_t *wmel__vk_segs(vkw *w, int slot);
 const void *wmel__vk_out(vkw *w, int slot, size_t *cap_words);
-/* The rounds' slots (1 or 2: WMEL_VULKAN_ROUNDS): each has its own signal, segment table and
- * output, so the host fills one slot's while the device computes the other's. */
+/* The rounds' slots made (1 or 2): each has its own signal, segment table and output, so the
+ * host fills one slot's while the device computes the other's. want_slots makes the second
+ * (at most WMEL_VULKAN_ROUNDS) for a call of more than one round and returns the slots
+ * there are (1 where the second's buffers cannot be made). */
 int wmel__vk_slots(const vkw *w);
+int wmel__vk_want_slots(vkw *w, int want);
 /* Frames a dispatch at most (its workgroups times the frames a workgroup, at most
  * VKW_DISPATCH_FRAMES). */
 size_t wmel__vk_frame_cap(const vkw *w);
@@ -153,7 +157,10 @@ int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_samples, size_t seg_words
  * marks the ctx (lost, or past the timeout): every later call is refused. drain waits for
  * every round still pending (after a failure: none may still use the buffers the next call
  * writes). */
-int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, size_t seg_words, size_t out_words);
+/* out_f32: the values written as float32 in each segment's [n_cols][k] block (frames.comp's
+ * OutF), else one 8-byte value a word, frame after frame. */
+int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, size_t seg_words, size_t out_words,
+                    int out_f32);
 int wmel__vk_wait(vkw *w, int slot);
 void wmel__vk_drain(vkw *w);
 const char *wmel__vk_device_name(const vkw *w);

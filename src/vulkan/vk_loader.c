@@ -223,7 +223,9 @@ struct vkw {
     VkDeviceMemory stg_mem[N_ALL];
     void *map[N_ALL];           /* what the host writes and reads: buf's memory, or stg's when staged */
     size_t bytes[N_ALL];
-    int slots;                  /* the rounds' slots made: 1 or N_SLOTS */
+    int slots;                  /* the rounds' slots made: 1, or N_SLOTS once a call needs them */
+    int slots_max;              /* WMEL_VULKAN_ROUNDS: the slots a call may make */
+    VkPhysicalDeviceMemoryProperties mp;
     int pending[N_SLOTS];       /* a round submitted in the slot and not yet waited for */
     uint32_t pending_frames[N_SLOTS];
     int staged;          /* buf in device-local memory, copied from / to stg in each dispatch */
@@ -767,12 +769,12 @@ static int create_device(vkw *w, int family, int f64)
 
 /* The command pool, its one primary command buffer and the fence of w's queue family; what
  * names the context in the messages (the frames' ctx: "", the self-test's: "the self-test's "). */
-/* The command pool, buffer and fence of each of the w->slots slots (at least one). */
+/* The command pool, buffer and fence of each of the w->slots_max slots (at least one). */
 static int make_commands(vkw *w, uint32_t family, const char *whose)
 {
     vk_fns *f = &w->f;
     char m[96];
-    for (int k = 0; k < (w->slots > 1 ? w->slots : 1); k++) {
+    for (int k = 0; k < (w->slots_max > 1 ? w->slots_max : 1); k++) {
         VkCommandPoolCreateInfo cpi = {VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO, NULL, 0, family};
         VkResult r = VK(f->CreateCommandPool(w->dev, &cpi, NULL, &w->cpool[k]));
         if (r != VK_SUCCESS) {
@@ -809,6 +811,58 @@ static int rounds_env(void)
     wmel__vk_detail(WMEL_ERR_INVALID_ARG, "WMEL_VULKAN_ROUNDS=%s: expected 1 (one round at a time) or 2 (the next "
                     "round filled while the device computes one)", e);
     return 0;
+}
+
+/* Buffer i (bix's numbering) of w->bytes[i]: mapped, or device-local with its staging copy. */
+static int slot_buffer(vkw *w, int i)
+{
+    const int out = i == B_OUT || i == bix(1, B_OUT);
+    if (!w->staged)
+        return make_buffer(w, &w->buf[i], &w->mem[i], &w->map[i], w->bytes[i], VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
+                           MEM_MAPPED, &w->mp);
+    void *none = NULL;
+    int rc = make_buffer(w, &w->buf[i], &w->mem[i], &none, w->bytes[i],
+                         VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
+                             (out ? VK_BUFFER_USAGE_TRANSFER_SRC_BIT : VK_BUFFER_USAGE_TRANSFER_DST_BIT),
+                         MEM_DEVICE, &w->mp);
+    if (rc == WMEL_OK)
+        rc = make_buffer(w, &w->stg[i], &w->stg_mem[i], &w->map[i], w->bytes[i],
+                         out ? VK_BUFFER_USAGE_TRANSFER_DST_BIT : VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
+                         out ? MEM_READBACK : MEM_UPLOAD, &w->mp);
+    return rc;
+}
+
+/* Slot k's descriptor set: the shared tables, the slot's signal, segments and output. */
+static int slot_dset(vkw *w, int k)
+{
+    VkDescriptorSetAllocateInfo dai = {VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO, NULL, w->dpool, 1, &w->dsl};
+    VkResult r = VK(w->f.AllocateDescriptorSets(w->dev, &dai, &w->dset[k]));
+    if (r != VK_SUCCESS) return vk_fail(r, "allocating the descriptor set");
+    VkDescriptorBufferInfo bi[N_BUF];
+    VkWriteDescriptorSet wr[N_BUF];
+    for (int i = 0; i < N_BUF; i++) {
+        VkDescriptorBufferInfo x = {w->buf[bix(k, i)], 0, VK_WHOLE_SIZE};
+        bi[i] = x;
+        VkWriteDescriptorSet y = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, NULL, w->dset[k], (uint32_t)i, 0, 1,
+                                  VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, NULL, &bi[i], NULL};
+        wr[i] = y;
+    }
+    w->f.UpdateDescriptorSets(w->dev, N_BUF, wr, 0, NULL);
+    return WMEL_OK;
+}
+
+int wmel__vk_want_slots(vkw *w, int want)
+{
+    if (want > w->slots_max) want = w->slots_max;
+    if (w->slots >= want || w->lost || w->timed_out) return w->slots;
+    /* slot 1's signal, segments and output, made the first time a call has more than one
+       round (a ctx of short calls never holds them); where they cannot be made, one slot */
+    int rc = WMEL_OK;
+    for (int i = N_BUF; i < N_ALL && rc == WMEL_OK; i++) rc = slot_buffer(w, i);
+    if (rc == WMEL_OK) rc = slot_dset(w, 1);
+    if (rc == WMEL_OK) w->slots = 2;
+    else w->slots_max = 1; /* not tried again; what was made is freed with the ctx */
+    return w->slots;
 }
 
 static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, size_t tab_words, size_t int_words)
@@ -889,31 +943,16 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
     w->staged = staged;
     /* staged: each storage buffer device-local and a staging buffer of the same size, the
        inputs' written by the host, the output's read back (the same caps as unstaged) */
-    w->slots = rounds_env();
-    if (!w->slots) return WMEL_ERR_BACKEND_UNAVAILABLE; /* the reason is in the detail */
+    w->slots_max = rounds_env();
+    if (!w->slots_max) return WMEL_ERR_BACKEND_UNAVAILABLE; /* the reason is in the detail */
+    w->slots = 1;
+    w->mp = mp;
     const size_t want_bytes[N_ALL] = {tab_words * 8, int_words * 4, sig_bytes, (size_t)VKW_SEG_WORDS * 4, out_bytes,
                                       sig_bytes, (size_t)VKW_SEG_WORDS * 4, out_bytes};
+    for (int i = 0; i < N_ALL; i++) w->bytes[i] = want_bytes[i] ? want_bytes[i] : 8;
     w->groups = groups;
-    for (int i = 0; i < (w->slots > 1 ? N_ALL : N_BUF); i++) {
-        const size_t bytes = want_bytes[i] ? want_bytes[i] : 8;
-        const int out = i == B_OUT || i == bix(1, B_OUT);
-        if (!staged) {
-            rc = make_buffer(w, &w->buf[i], &w->mem[i], &w->map[i], bytes, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
-                             MEM_MAPPED, &mp);
-        } else {
-            void *none = NULL;
-            rc = make_buffer(w, &w->buf[i], &w->mem[i], &none, bytes,
-                             VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
-                                 (out ? VK_BUFFER_USAGE_TRANSFER_SRC_BIT : VK_BUFFER_USAGE_TRANSFER_DST_BIT),
-                             MEM_DEVICE, &mp);
-            if (rc == WMEL_OK)
-                rc = make_buffer(w, &w->stg[i], &w->stg_mem[i], &w->map[i], bytes,
-                                 out ? VK_BUFFER_USAGE_TRANSFER_DST_BIT : VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
-                                 out ? MEM_READBACK : MEM_UPLOAD, &mp);
-        }
-        if (rc != WMEL_OK) return rc;
-        w->bytes[i] = bytes;
-    }
+    for (int i = 0; i < N_BUF && rc == WMEL_OK; i++) rc = slot_buffer(w, i);
+    if (rc != WMEL_OK) return rc;
 
     const uint32_t *code = wmel__spv_frames_f64;
     size_t words = wmel__spv_frames_f64_words;
@@ -945,7 +984,7 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
         w->dsl = VK_NULL_HANDLE;
         return vk_fail(r, "creating the descriptor set layout");
     }
-    VkPushConstantRange pcr = {VK_SHADER_STAGE_COMPUTE_BIT, 0, 4};
+    VkPushConstantRange pcr = {VK_SHADER_STAGE_COMPUTE_BIT, 0, 8}; /* frames.comp's PC */
     VkPipelineLayoutCreateInfo pli = {VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO, NULL, 0, 1, &w->dsl, 1, &pcr};
     r = VK(f->CreatePipelineLayout(w->dev, &pli, NULL, &w->layout));
     if (r != VK_SUCCESS) {
@@ -974,30 +1013,15 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
         w->pipe = VK_NULL_HANDLE;
         return vk_fail(r, "building the compute pipeline (vkCreateComputePipelines)");
     }
-    VkDescriptorPoolSize ps = {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, (uint32_t)(N_BUF * w->slots)};
-    VkDescriptorPoolCreateInfo dpi = {VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO, NULL, 0, (uint32_t)w->slots, 1,
-                                      &ps};
+    VkDescriptorPoolSize ps = {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, (uint32_t)(N_BUF * w->slots_max)};
+    VkDescriptorPoolCreateInfo dpi = {VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO, NULL, 0,
+                                      (uint32_t)w->slots_max, 1, &ps};
     r = VK(f->CreateDescriptorPool(w->dev, &dpi, NULL, &w->dpool));
     if (r != VK_SUCCESS) {
         w->dpool = VK_NULL_HANDLE;
         return vk_fail(r, "creating the descriptor pool");
     }
-    for (int k = 0; k < w->slots; k++) {
-        VkDescriptorSetAllocateInfo dai = {VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO, NULL, w->dpool, 1,
-                                           &w->dsl};
-        r = VK(f->AllocateDescriptorSets(w->dev, &dai, &w->dset[k]));
-        if (r != VK_SUCCESS) return vk_fail(r, "allocating the descriptor set");
-        VkDescriptorBufferInfo bi[N_BUF];
-        VkWriteDescriptorSet wr[N_BUF];
-        for (int i = 0; i < N_BUF; i++) {
-            VkDescriptorBufferInfo x = {w->buf[bix(k, i)], 0, VK_WHOLE_SIZE};
-            bi[i] = x;
-            VkWriteDescriptorSet y = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, NULL, w->dset[k], (uint32_t)i, 0, 1,
-                                      VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, NULL, &bi[i], NULL};
-            wr[i] = y;
-        }
-        f->UpdateDescriptorSets(w->dev, N_BUF, wr, 0, NULL);
-    }
+    if ((rc = slot_dset(w, 0)) != WMEL_OK) return rc;
     if ((rc = make_commands(w, (uint32_t)family, "")) != WMEL_OK) return rc;
     if (staged) atomic_fetch_add(&g_staged_opens, 1);
     return WMEL_OK;
@@ -1066,7 +1090,8 @@ static int refused(vkw *w)
     return WMEL_OK;
 }
 
-int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, size_t seg_words, size_t out_words)
+int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, size_t seg_words, size_t out_words,
+                    int out_f32)
 {
     vk_fns *f = &w->f;
     int rc = refused(w);
@@ -1099,7 +1124,8 @@ int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, siz
     }
     f->CmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->pipe);
     f->CmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->layout, 0, 1, &w->dset[slot], 0, NULL);
-    f->CmdPushConstants(cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, 4, &n_frames);
+    const uint32_t pcv[2] = {n_frames, out_f32 ? 1u : 0u};
+    f->CmdPushConstants(cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof pcv, pcv);
     f->CmdDispatch(cmd, (n_frames + (uint32_t)w->fpg - 1) / (uint32_t)w->fpg, 1, 1);
     if (w->staged) { /* the frames' values back to the host's copy */
         barrier(w, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
@@ -1163,7 +1189,7 @@ void wmel__vk_drain(vkw *w)
 
 int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_samples, size_t seg_words, size_t out_words)
 {
-    int rc = wmel__vk_submit(w, 0, n_frames, sig_samples, seg_words, out_words);
+    int rc = wmel__vk_submit(w, 0, n_frames, sig_samples, seg_words, out_words, 0);
     return rc == WMEL_OK ? wmel__vk_wait(w, 0) : rc;
 }
 

@@ -958,7 +958,7 @@ int main(void)
     {
         const long made = wmel__vk_instances_made();
         int ok = 0;
-        for (int i = 0; i < 64; i++) {
+        for (int i = 0; i < 40; i++) {
             wmel_params p = params(WMEL_BACKEND_VULKAN, i & 1 ? 0 : WMEL_VULKAN_ARITH_FLOAT64);
             int st;
             wmel_ctx *c = wmel_create(&p, &st);
@@ -966,9 +966,9 @@ int main(void)
             wmel_destroy(c);
         }
         char list[4096];
-        CHECK(wmel_vulkan_devices(list, sizeof list) == WMEL_OK, "the list after 64 ctxs: %s", list);
-        CHECK(ok == 64, "64 ctxs made and destroyed in turn: %d made", ok);
-        CHECK(wmel__vk_instances_made() == made, "64 ctxs and a list made %ld instances (the kept one: 0)",
+        CHECK(wmel_vulkan_devices(list, sizeof list) == WMEL_OK, "the list after 40 ctxs: %s", list);
+        CHECK(ok == 40, "40 ctxs made and destroyed in turn: %d made", ok);
+        CHECK(wmel__vk_instances_made() == made, "40 ctxs and a list made %ld instances (the kept one: 0)",
               wmel__vk_instances_made() - made);
     }
     inject();

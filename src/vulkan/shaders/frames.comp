@@ -70,7 +70,10 @@ layout(std430, binding = 2) readonly buffer Sig { float sig[]; };
 /* vk_internal.h's VKW_S_*: the count, then a segment of VKW_S_WORDS words each */
 layout(std430, binding = 3) readonly buffer Segs { int segs[]; };
 layout(std430, binding = 4) writeonly buffer Out { RS outv[]; };
-layout(push_constant) uniform PC { uint n_frames; } pc;
+/* the same buffer as float32 (pc.out_f32): each segment's block at its first frame's
+   n_cols words, [n_cols][k] for its k frames (VKW_S_K), the output's own layout */
+layout(std430, binding = 4) writeonly buffer OutF { float outf[]; };
+layout(push_constant) uniform PC { uint n_frames; uint out_f32; } pc;
 
 /* frame s of the workgroup at sh[s SH_WORDS ..]; FFT: the frame, then z in place, then the
    spectrum; DFT: frame | spectrum; then, for a plan with reductions, their WG partial sums
@@ -444,6 +447,7 @@ void main()
     const int mo = ints[16], lo_at = ints[17], len_at = ints[18], off_at = ints[19], lmode = ints[11];
     if (!live) return; /* no barrier from here on */
     const uint ob = uint(f) * uint(n_cols);
+    const uint kk = uint(segs[sg + 7]), fb = uint(segs[sg]) * uint(n_cols) + uint(f - segs[sg]); /* VKW_S_K */
     for (int m = lid; m < n_mels; m += WG) {
         const int lo = ints[lo_at + m], len = ints[len_at + m], off = ints[off_at + m];
         R acc = zero;
@@ -455,7 +459,11 @@ void main()
         if (lmode == 1) acc = r_mul(r_log(r_max(acc, tval(2))), tval(5));
         else if (lmode == 2) acc = r_log(r_add(acc, tval(2)));
         else if (lmode == 3) acc = r_log(r_max(acc, tval(2)));
-        outv[ob + uint(use_energy + m)] = r_to_s(acc);
+        if (pc.out_f32 != 0u) outf[fb + uint(use_energy + m) * kk] = r_to_f(acc);
+        else outv[ob + uint(use_energy + m)] = r_to_s(acc);
     }
-    if (lid == 0 && use_energy != 0) outv[ob] = r_to_s(energy);
+    if (lid == 0 && use_energy != 0) {
+        if (pc.out_f32 != 0u) outf[fb] = r_to_f(energy);
+        else outv[ob] = r_to_s(energy);
+    }
 }
