@@ -768,6 +768,9 @@ static void add_note(wmel_dg_result *r, const char *text)
 
 /* The frames axis of a plan's output: 1 when the frames are the columns. */
 static int frames_are_cols(const wmel_frontend_plan *p) { return p->layout == WMEL_LAYOUT_MELS_FRAMES; }
+/* the hops a port's frame count is tried against (the plan's framing) */
+static const int hops[] = {160, 128, 100, 80, 200, 256, 320, 240, 120, 441, 480, 512, 400, 64, 220, 882, 1024};
+enum { N_HOPS = (int)(sizeof hops / sizeof hops[0]) };
 
 static size_t frames_of(const wmel_frontend_plan *p, size_t n)
 {
@@ -1035,7 +1038,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
         }
         /* another bank size (n_mels): the axis whose other axis is the plan's frame count (the
            plan's layout first), else one within 10 % of it (a framing or padding the frame
-           count's stage finds) */
+           count's stage finds) or another hop's count */
         if (n_stk == 0 && base.stack <= 1 && !base.n_ceps && !base.linear_bins && !base.delta_win) {
             int got = -1;
             size_t nm_at[2] = {0, 0};
@@ -1050,6 +1053,11 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
                     nm_at[o] = (size_t)q.n_mels;
                     size_t tq = frames_of(&q, n);
                     if (tq == tp || (pass == 1 && (tp > tq ? tp - tq : tq - tp) * 10 <= tq + 20)) got = o;
+                    for (int k = 0; k < N_HOPS && pass == 1 && got < 0; k++) { /* and another hop's count */
+                        wmel_frontend_plan qh = q;
+                        qh.hop = hops[k];
+                        if (!plan_check(&qh) && frames_of(&qh, n) == tp) got = o;
+                    }
                 }
             if (got >= 0) {
                 start.n_mels = (int)nm_at[got];
@@ -1131,11 +1139,10 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
        under the plan's framing (ESPnet's hop_length 160 where its default is 128); not where
        Whisper's chunk padding gives the count, nor silence after the clip as well */
     if (Tp != T && start.stack <= 1 && !start.n_frames && !start.pad_to && (Tp > T ? Tp - T : T - Tp) * 10 > T) {
-        static const int hops[] = {160, 128, 100, 80, 200, 256, 320, 240, 120, 441, 480, 512, 400, 64, 220, 882, 1024};
         size_t chunk = (size_t)base.sample_rate * 30;
         size_t Tc = frames_of(&start, ((n + chunk - 1) / chunk) * chunk);
         if (!(start.frontend == WMEL_FRONTEND_WHISPER && Tc == Tp))
-            for (size_t k = 0; k < sizeof hops / sizeof hops[0]; k++) {
+            for (size_t k = 0; k < N_HOPS; k++) {
                 state h = cur;
                 if (hops[k] == h.plan.hop) continue;
                 h.plan.hop = hops[k];

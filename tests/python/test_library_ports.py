@@ -205,3 +205,37 @@ def test_librosa_whisper128_htk(clips):
                                            pad_mode="reflect")
         return whisper_units(np.log10(np.maximum(S, 1e-10))[:, :-1])
     held(port, clips, "whisper-128", ["mel_scale"], {"mel_scale": "htk"})
+
+
+# ---- the bank's size and the hop left at a library's default
+
+def test_openai_whisper_80_for_large_v3(clips):
+    # a large-v3 (whisper-128) port calling log_mel_spectrogram without n_mels=128 (its default 80)
+    whisper = pytest.importorskip("whisper")
+    torch = pytest.importorskip("torch")
+    held(lambda a: whisper.log_mel_spectrogram(torch.from_numpy(a)).numpy(), clips, "whisper-128", ["n_mels"],
+         {"n_mels": 80})
+
+
+def test_librosa_whisper_default_mels(clips):
+    # librosa's melspectrogram: n_mels defaults to 128 (Whisper's 80), pad_mode "constant"
+    librosa = pytest.importorskip("librosa")
+
+    def port(a):
+        S = librosa.feature.melspectrogram(y=a, sr=SR, n_fft=400, hop_length=160)
+        return whisper_units(np.log10(np.maximum(S, 1e-10))[:, :-1])
+    held(port, clips, "whisper", ["n_mels", "framing"], {"n_mels": 128, "framing": "center_zero"})
+
+
+def test_torchaudio_melspectrogram_defaults_whisper(clips):
+    # MelSpectrogram(sample_rate=16000) alone: n_fft 400, hop win_length // 2 = 200, 128 mels,
+    # HTK's scale without norm
+    torch = pytest.importorskip("torch")
+    ta = pytest.importorskip("torchaudio")
+    mel = ta.transforms.MelSpectrogram(sample_rate=SR)
+
+    def port(a):
+        L = torch.clamp(mel(torch.from_numpy(a))[:, :-1], min=1e-10).log10()
+        return whisper_units(L.numpy())
+    held(port, clips, "whisper", ["n_mels", "hop", "mel_scale", "mel_norm"],
+         {"n_mels": 128, "hop": 200, "mel_scale": "htk", "mel_norm": "none"})
