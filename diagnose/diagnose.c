@@ -566,6 +566,10 @@ static void fam_text(const fam *f, double v, char *buf, size_t cap, int *numeric
         return;
     }
     *numeric = 1;
+    if (v == floor(v) && fabs(v) < 1e15) { /* a whole number as one (n_mels 80, not 8e+01) */
+        snprintf(buf, cap, "%.0f", v);
+        return;
+    }
     snprintf(buf, cap, "%.17g", v);
     /* the shortest text that reads back */
     for (int prec = 1; prec <= 17; prec++) {
