@@ -358,14 +358,15 @@ test-peers: deps
 	$(PEER_VENV)/bin/python tests/peers/run_peers.py $(PEER_BUILD)/src
 
 # The toolkits' originals that need torch (lhotse, SpeechBrain, ESPnet, sherpa-onnx's
-# kaldi-native-fbank) against wmel's presets and drop-ins: tests/python/test_toolkit_*.py in
+# kaldi-native-fbank, openai-whisper, transformers' extractors, nnAudio) against wmel's presets,
+# drop-ins and diagnose: tests/python/test_toolkit_*.py in
 # their own venv with torch and torchaudio pinned together (the CUDA wheels from PyPI, about
 # 7 GB, run on the CPU). Without these packages the same files skip.
 TK_BUILD ?= build-toolkits
 TK_VENV  ?= $(TK_BUILD)/venv
 TK_PKGS  ?= 'torch==2.9.1' 'torchaudio==2.9.1' 'lhotse==1.33.0' 'speechbrain==1.1.2' \
             'kaldi-native-fbank==1.23.0' 'librosa==0.11.0' 'sherpa-onnx==2.0.1' 'espnet==202511' 'pyyaml' \
-            'python_speech_features==0.6'
+            'python_speech_features==0.6' 'openai-whisper==20250625' 'transformers==5.24.0' 'nnAudio==0.3.4'
 test-toolkits: deps
 	@test -x $(TK_VENV)/bin/python || $(PYTHON) -m venv $(TK_VENV)
 	$(TK_VENV)/bin/pip install -q numpy pytest 'scikit-build-core>=0.10' av $(TK_PKGS)

@@ -492,6 +492,13 @@ static const fam FAMS[] = {
     /* a stacked plan's (LFR's) own fields: the rows keep their shape */
     {"stack_left", F_INT, offsetof(wmel_frontend_plan, stack_left), NULL, 0, 4, {0, 1, 2, 3}},
     {"stack_tail", F_INT, offsetof(wmel_frontend_plan, stack_tail), NAMES(TAILS), 2, {0, 3}},
+    /* the bank's size and the hop: not searched, read from the port's shape (the values of a
+       frame, the frame count) before the search */
+    {"n_mels", F_INT, offsetof(wmel_frontend_plan, n_mels), NULL, 0, 0, {0}},
+    {"hop", F_INT, offsetof(wmel_frontend_plan, hop), NULL, 0, 0, {0}},
+    /* the window's length inside the transform (torch.stft's win_length < n_fft: ESPnet's
+       win_length 400 in 512) */
+    {"frame_length", F_INT, offsetof(wmel_frontend_plan, frame_length), NULL, 0, 2, {400, 512}},
 };
 enum { N_FAMS = (int)(sizeof FAMS / sizeof FAMS[0]) };
 
@@ -559,6 +566,10 @@ static void fam_text(const fam *f, double v, char *buf, size_t cap, int *numeric
         return;
     }
     *numeric = 1;
+    if (v == floor(v) && fabs(v) < 1e15) { /* a whole number as one (n_mels 80, not 8e+01) */
+        snprintf(buf, cap, "%.0f", v);
+        return;
+    }
     snprintf(buf, cap, "%.17g", v);
     /* the shortest text that reads back */
     for (int prec = 1; prec <= 17; prec++) {
@@ -761,6 +772,9 @@ static void add_note(wmel_dg_result *r, const char *text)
 
 /* The frames axis of a plan's output: 1 when the frames are the columns. */
 static int frames_are_cols(const wmel_frontend_plan *p) { return p->layout == WMEL_LAYOUT_MELS_FRAMES; }
+/* the hops a port's frame count is tried against (the plan's framing) */
+static const int hops[] = {160, 128, 100, 80, 200, 256, 320, 240, 120, 441, 480, 512, 400, 64, 220, 882, 1024};
+enum { N_HOPS = (int)(sizeof hops / sizeof hops[0]) };
 
 static size_t frames_of(const wmel_frontend_plan *p, size_t n)
 {
@@ -1011,7 +1025,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
     }
     wmel_destroy(c0);
     size_t width = fcols ? r0 : cc0; /* the values of a frame */
-    int transposed = 0;
+    int transposed = 0, nmels_changed = 0, hop_changed = 0;
     size_t Tp;
     wmel_frontend_plan stk[MAX_STACK_CAND];
     int n_stk = 0;
@@ -1026,15 +1040,48 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
             n_stk = stackings(&base, n, o ? sh[1] : sh[0], o ? sh[0] : sh[1], stk, MAX_STACK_CAND);
             transposed = o;
         }
-        if (n_stk == 0) {
+        /* another bank size (n_mels): the axis whose other axis is the plan's frame count (the
+           plan's layout first), else one within 10 % of it (a framing or padding the frame
+           count's stage finds) or another hop's count */
+        if (n_stk == 0 && base.stack <= 1 && !base.n_ceps && !base.linear_bins && !base.delta_win) {
+            int got = -1;
+            size_t nm_at[2] = {0, 0};
+            for (int pass = 0; pass < 2 && got < 0; pass++)
+                for (int o = 0; o < 2 && got < 0; o++) {
+                    size_t w = fcols ? (o ? sh[1] : sh[0]) : (o ? sh[0] : sh[1]);
+                    size_t tp = fcols ? (o ? sh[0] : sh[1]) : (o ? sh[1] : sh[0]);
+                    if (w <= (size_t)base.use_energy || w - (size_t)base.use_energy > 512) continue;
+                    wmel_frontend_plan q = base;
+                    q.n_mels = (int)(w - (size_t)base.use_energy);
+                    if (plan_check(&q)) continue;
+                    nm_at[o] = (size_t)q.n_mels;
+                    size_t tq = frames_of(&q, n);
+                    if (tq == tp || (pass == 1 && (tp > tq ? tp - tq : tq - tp) * 10 <= tq + 20)) got = o;
+                    for (int k = 0; k < N_HOPS && pass == 1 && got < 0; k++) { /* and another hop's count */
+                        wmel_frontend_plan qh = q;
+                        qh.hop = hops[k];
+                        if (!plan_check(&qh) && frames_of(&qh, n) == tp) got = o;
+                    }
+                }
+            if (got >= 0) {
+                start.n_mels = (int)nm_at[got];
+                transposed = got;
+                Tp = fcols ? (got ? sh[0] : sh[1]) : (got ? sh[1] : sh[0]);
+                width = fcols ? (got ? sh[1] : sh[0]) : (got ? sh[0] : sh[1]);
+                nmels_changed = 1;
+            }
+        }
+        if (n_stk == 0 && !nmels_changed) {
             snprintf(err, err_len, "features of shape (%zu, %zu): neither axis has the plan's %zu values per frame, "
                      "nor a stacking of its frames", sh[0], sh[1], width);
             return WMEL_DG_ERROR;
         }
-        start = stk[0];
-        fcols = 0;
-        Tp = transposed ? sh[1] : sh[0];
-        width = transposed ? sh[0] : sh[1];
+        if (n_stk) {
+            start = stk[0];
+            fcols = 0;
+            Tp = transposed ? sh[1] : sh[0];
+            width = transposed ? sh[0] : sh[1];
+        }
     }
     size_t T = frames_of(&start, n);
     dg d;
@@ -1091,6 +1138,31 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
             }
         }
         cur.plan = start;
+    }
+    /* another hop: a frame count far from the plan's (10 %) that a common hop gives exactly
+       under the plan's framing (ESPnet's hop_length 160 where its default is 128); not where
+       Whisper's chunk padding gives the count, nor silence after the clip as well */
+    if (Tp != T && start.stack <= 1 && !start.n_frames && !start.pad_to && (Tp > T ? Tp - T : T - Tp) * 10 > T) {
+        size_t chunk = (size_t)base.sample_rate * 30;
+        size_t Tc = frames_of(&start, ((n + chunk - 1) / chunk) * chunk);
+        if (!(start.frontend == WMEL_FRONTEND_WHISPER && Tc == Tp))
+            for (size_t k = 0; k < N_HOPS; k++) {
+                state h = cur;
+                if (hops[k] == h.plan.hop) continue;
+                h.plan.hop = hops[k];
+                if (plan_check(&h.plan) || frames_of(&h.plan, n) != Tp) continue;
+                /* (taken unless silence after the clip explains the count at least as well:
+                   a port that pads the clip) */
+                score shp = eval(&d, &h), ss = {INFINITY, INFINITY, INFINITY, INFINITY, 0};
+                state sp = cur;
+                if (Tp > T && silence_pad(&sp.plan, n, 0, Tp, T, &sp.pad)) ss = eval(&d, &sp);
+                if (shp.ok && !(ss.ok && ss.rms < 2 * shp.rms)) {
+                    cur.plan.hop = start.hop = hops[k];
+                    T = Tp;
+                    hop_changed = 1;
+                }
+                break;
+            }
     }
     /* ---- the frame count */
     const char *count_note = NULL;
@@ -1223,6 +1295,8 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
     if (cnt_note[0]) add_note(out, cnt_note);
     state preset_state = cur; /* the claimed plan on the frames the port gives */
     preset_state.plan = base;
+    preset_state.plan.n_mels = start.n_mels; /* (the port's shape: its bank size and hop) */
+    preset_state.plan.hop = start.hop;
     preset_state.plan.n_frames = base.n_frames ? base.n_frames : 0;
     if (cur.plan.n_frames) preset_state.plan.n_frames = cur.plan.n_frames;
     preset_state.dtype = 0;
@@ -1495,6 +1569,8 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
         if (valid_changed && FAMS[f].off == offsetof(wmel_frontend_plan, valid) && FAMS[f].type == F_INT) changed[f] = 1;
         if (scale_changed && FAMS[f].off == offsetof(wmel_frontend_plan, scale) && FAMS[f].type == F_DOUBLE) changed[f] = 1;
         if (framing_changed && FAMS[f].off == offsetof(wmel_frontend_plan, framing)) changed[f] = 1;
+        if (nmels_changed && FAMS[f].off == offsetof(wmel_frontend_plan, n_mels)) changed[f] = 1;
+        if (hop_changed && FAMS[f].off == offsetof(wmel_frontend_plan, hop)) changed[f] = 1;
     }
     if (!port_const && !WITHIN(s0)) {
         pool pl;
