@@ -10,6 +10,7 @@
 #include <float.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,6 +259,46 @@ static int batch_overlap(const float *const *pcm, const size_t *n, float *const 
 
 /* Clips [b0, b1) on a device backend: every clip's frames in shared dispatches, then each
  * clip's finish in order; *at: the clip a status is about. */
+/* The finish of a group's clips from their frames' values, over the ctx's workers: each
+ * takes the next clip; a clip's status in rcs. */
+typedef struct group_fin {
+    wmel_ctx *ctx;
+    const float *const *pcm;
+    const size_t *n, *totals;
+    float *const *out;
+    double **vals;
+    size_t b0, g;
+    int *rcs;
+    atomic_size_t next;
+} group_fin;
+
+static void group_fin_worker(void *arg, wmel_pool *pl, int t, int nt)
+{
+    (void)pl, (void)t, (void)nt;
+    group_fin *k = arg;
+    for (size_t i; (i = atomic_fetch_add(&k->next, 1)) < k->g;) {
+        const size_t b = k->b0 + i;
+        int rc = wmel__fe_cpu_given(k->ctx, k->pcm[b], k->n[b], k->out[b], k->vals[i]);
+        if (rc == WMEL_OK) rc = wmel__fe_out_check(k->ctx->fe, k->out[b], k->totals[b]);
+        k->rcs[i] = rc;
+    }
+}
+
+/* Whether the group's finishes run on the workers: two clips or more, enough values to pay
+ * for the workers' wake-up, and each clip small enough that its own finish is not a team
+ * of its own (fe_cpu.c's threshold: 2^18 values). */
+static int group_parallel(const wmel_ctx *ctx, const size_t *nfs, size_t b0, size_t b1)
+{
+    const size_t nc = (size_t)ctx->fe->n_cols, small = (size_t)1 << 18;
+    size_t all = 0;
+    if (ctx->n_threads < 2 || b1 - b0 < 2) return 0;
+    for (size_t b = b0; b < b1; b++) {
+        if (nfs[b] * nc >= small) return 0;
+        all += nfs[b] * nc;
+    }
+    return all >= small;
+}
+
 static int batch_group(wmel_ctx *ctx, const float *const *pcm, const size_t *n, float *const *out,
                        const size_t *totals, const size_t *nfs, size_t b0, size_t b1, size_t *at)
 {
@@ -274,6 +315,25 @@ static int batch_group(wmel_ctx *ctx, const float *const *pcm, const size_t *n, 
             *at = b;
             rc = wmel_features(ctx, pcm[b], n[b], out[b], totals[b]);
         }
+    } else if (rc == WMEL_OK && group_parallel(ctx, nfs, b0, b1)) {
+        /* each clip's finish on its own: the same bytes in any order; the status of the
+           first clip that failed, as in order */
+        group_fin *k = calloc(1, sizeof *k);
+        int *rcs = calloc(g, sizeof *rcs);
+        if (!k || !rcs) {
+            rc = WMEL_ERR_NO_MEMORY;
+        } else {
+            k->ctx = ctx, k->pcm = pcm, k->n = n, k->totals = totals, k->out = out, k->vals = vals;
+            k->b0 = b0, k->g = g, k->rcs = rcs;
+            atomic_init(&k->next, 0);
+            wmel__team_run(ctx->pool, group_fin_worker, k, ctx->n_threads);
+            for (size_t i = 0; rc == WMEL_OK && i < g; i++) {
+                *at = b0 + i;
+                rc = rcs[i];
+            }
+        }
+        free(rcs);
+        free(k);
     } else {
         for (size_t b = b0; rc == WMEL_OK && b < b1; b++) {
             *at = b;
