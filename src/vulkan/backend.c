@@ -445,6 +445,21 @@ static void emit_round(const vk_state *st, const vk_job *jobs, const vk_round *r
                                   (const char *)outv + rd->segt[s][3] * nc * vb);
 }
 
+/* Slot s's round waited for and read back into its jobs; the wait's and the read-back's
+ * nanoseconds added to ns[1] and ns[2]. */
+static int collect(vk_state *st, const vk_job *jobs, const vk_round *rd, int s, long long ns[3])
+{
+    const long long t1 = now_ns();
+    const int rc = wmel__vk_wait(st->w, s);
+    const long long t2 = now_ns();
+    ns[1] += t2 - t1;
+    if (rc != WMEL_OK) return rc;
+    size_t cap;
+    emit_round(st, jobs, &rd[s], wmel__vk_out(st->w, s, &cap));
+    ns[2] += now_ns() - t2;
+    return WMEL_OK;
+}
+
 static int run_jobs(vk_state *st, const vk_job *jobs, size_t n_jobs)
 {
     vkw *w = st->w;
@@ -526,30 +541,21 @@ static int run_jobs(vk_state *st, const vk_job *jobs, size_t n_jobs)
             break;
         }
         segs[0] = (int32_t)r->n_segs;
-        long long t1 = now_ns();
+        const long long t1 = now_ns();
         ns[0] += t1 - t0;
         const int f32 = jobs[0].f32_out; /* float32 values: half the words to read back */
         rc = wmel__vk_submit(w, slot, (uint32_t)used_frames, used_sig, VKW_S_HEAD + r->n_segs * VKW_S_WORDS,
                              f32 ? (used_frames * nc + 1) / 2 : used_frames * nc, f32);
+        ns[1] += now_ns() - t1;
         if (rc != WMEL_OK) break;
         pending[slot] = 1;
         /* the next slot: its round (submitted before this one) waited for and read back */
         slot = (slot + 1) % slots;
         if (pending[slot]) {
-            rc = wmel__vk_wait(w, slot);
-            const long long t2 = now_ns();
-            ns[1] += t2 - t1;
-            if (rc != WMEL_OK) break;
+            if ((rc = collect(st, jobs, rd, slot, ns)) != WMEL_OK) break;
             pending[slot] = 0;
-            size_t cap;
-            emit_round(st, jobs, &rd[slot], wmel__vk_out(w, slot, &cap));
-            t1 = now_ns();
-            ns[2] += t1 - t2;
-        } else {
-            ns[1] += now_ns() - t1;
-            t1 = now_ns();
         }
-        t0 = t1;
+        t0 = now_ns();
         rd[slot].n_segs = 0;
         size_t cap; /* the same in each slot */
         sig = wmel__vk_sig(w, slot, &cap);
@@ -560,16 +566,8 @@ static int run_jobs(vk_state *st, const vk_job *jobs, size_t n_jobs)
     for (int i = 1; i <= slots; i++) {
         const int s = (slot + i) % slots;
         if (!pending[s]) continue;
-        if (rc != WMEL_OK) break;
-        const long long t1 = now_ns();
-        rc = wmel__vk_wait(w, s);
-        const long long t2 = now_ns();
-        ns[1] += t2 - t1;
-        if (rc != WMEL_OK) break;
+        if (rc != WMEL_OK || (rc = collect(st, jobs, rd, s, ns)) != WMEL_OK) break;
         pending[s] = 0;
-        size_t cap;
-        emit_round(st, jobs, &rd[s], wmel__vk_out(w, s, &cap));
-        ns[2] += now_ns() - t2;
     }
     if (rc != WMEL_OK) wmel__vk_drain(w); /* none may still use the buffers the next call writes */
     for (int i = 0; i < 3; i++) atomic_fetch_add(&g_ns[i], ns[i]);

@@ -5,48 +5,14 @@ test_toolkit_ports.py (speech, synthetic speech, a chirp with a -70 dB noise flo
 (the fields that differ from the preset) is read from each library's source; the emitted plan
 must reproduce the port on every clip, and a correct original must come out as a match on
 every clip. Each library is pytest.importorskip'ed (make test-toolkits installs them)."""
-import json
-import os
-import time
-
 import numpy as np
 import pytest
 
-import wmel
-from test_toolkit_ports import clips, fields  # noqa: F401  (the clips fixture)
+from test_toolkit_ports import clips, fields, held  # noqa: F401  (the clips fixture)
 
 SR = 16000
 
 
-def held(port, clips, preset, expect, found=None):
-    """As test_toolkit_ports.held; a match that no plan writes (the clip padded to Whisper's
-    30 s before torch.stft's reflect padding) is held by each clip's own status."""
-    feats = [port(a) for a in clips]
-    t0 = time.perf_counter()
-    r = wmel.diagnose(clips, feats, preset=preset)
-    seconds = time.perf_counter() - t0
-    info = json.dumps({k: r[k] for k in ("differences", "notes", "plan", "clips", "residual_after",
-                                         "not_expressible")}, indent=1)
-    assert fields(r) == sorted(expect), info
-    for d in r["differences"]:
-        if found and d["field"] in found:
-            assert d["found"] == found[d["field"]], info
-    want = "matches" if not expect else "reproduced"
-    rels = []
-    for a, x, c in zip(clips, feats, r["clips"]):
-        if r["plan"] is None:  # (a match: every clip diagnosed as one)
-            assert r["matches"] and c["status"] == "matches", info
-            continue
-        y = wmel.features(a, plan=r["plan"])
-        x = np.asarray(x, dtype=np.float32).reshape(y.shape)
-        rels.append(float(np.max(np.abs(y - x) / np.maximum(1, np.abs(x)))))
-        assert c["status"] == want or rels[-1] <= 1e-3, info
-    assert r["clips"][0]["status"] == want, info
-    if os.environ.get("WMEL_PORTS_TABLE"):
-        with open(os.environ["WMEL_PORTS_TABLE"], "a") as fh:
-            fh.write(json.dumps([preset, [(d["field"], d["found"]) for d in r["differences"]], r["plan"],
-                                 [c["status"] for c in r["clips"]], rels, round(seconds, 2)]) + "\n")
-    return r
 
 
 def whisper_units(L):
