@@ -9,8 +9,9 @@
  * wmel_features bytes. What the device does not compute falls back with the CPU backend's
  * bytes: a dithered plan (the dither's noise), and the device-pointer entry point refuses
  * a plan that is not Whisper's. The direct DFT (forced with WMEL_CUDA_FFT=0) and a few
- * framing variants (explicit reflect padding, signal and padded pre-emphasis, NeMo's time
- * mask, Kaldi's reflection) are held to the bar too.
+ * variants (signal and padded pre-emphasis with reflection or zeros, NeMo's time mask,
+ * Kaldi's reflection, the floored log energy, Whisper's geometry with snip framing or a
+ * fixed max: k_plan_frames, not Whisper's kernels) are held to the bar too.
  *
  * Without a usable device: every plan on CUDA by name is refused with
  * WMEL_ERR_BACKEND_UNAVAILABLE, and the test reports skipped (77).
@@ -114,11 +115,16 @@ static void edge_signal(float *x, size_t len, int kind, const float *speech, siz
 }
 
 /* A plan on speech, the edge signals and lengths and a NaN; its worst error. */
-static double plan_sweep(const char *name, const wmel_frontend_plan *plan, float *x, const float *speech, size_t ns)
+static double plan_sweep(const char *name, const wmel_frontend_plan *plan, float *x, const float *speech, size_t ns,
+                         char *kernel, size_t kernel_len)
 {
     trio tr;
     double pe = 0.0;
+    snprintf(kernel, kernel_len, "-");
     if (trio_open(&tr, name, plan)) {
+        /* on the device: Whisper's kernels or k_plan_frames; a dithered plan's frames on the CPU */
+        snprintf(kernel, kernel_len, "%s", wmel_kernel_name(tr.c[0]));
+        CHECK(!strncmp(kernel, tr.on_cpu ? "cpu-" : "cuda-", tr.on_cpu ? 4 : 5), "%s: kernel %s", name, kernel);
         const size_t clip = 5600; /* 0.35 s */
         memcpy(x, speech, clip * sizeof(float));
         pe = cmp_plan(&tr, x, clip, "speech");
@@ -229,9 +235,10 @@ int main(void)
             CHECK(0, "preset %s: %s", name, msg);
             continue;
         }
-        const double pe = plan_sweep(name, &plan, x, speech, ns);
+        char kernel[64];
+        const double pe = plan_sweep(name, &plan, x, speech, ns, kernel, sizeof kernel);
         worst = fmax(worst, pe);
-        printf("preset %-26s max error vs float64 reference %.3g\n", name, pe);
+        printf("preset %-26s kernel %-20s max error vs float64 reference %.3g\n", name, kernel, pe);
     }
 
     /* variants: the direct DFT, the framing rules, a dithered plan (the CPU's frames) */
@@ -242,6 +249,7 @@ int main(void)
             const char *base, *what;
         } v[] = {{"nemo", "dft"},                {"gemma3n", "dft"},     {"nemo", "signal preemph reflect"},
                  {"nemo-legacy", "padded preemph"}, {"nemo", "padded cut zeros"}, {"lhotse-fbank", "kaldi reflect"},
+                 {"kaldi", "energy floor"},      {"whisper", "snip"},    {"whisper", "fixed max"},
                  {"kaldi", "dithered"},          {"seamless", "dithered"}};
         for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
             if (wmel_preset_plan(v[k].base, &plan, msg, sizeof msg) != WMEL_OK) continue;
@@ -261,27 +269,30 @@ int main(void)
                 plan.preemph_mode = WMEL_PREEMPH_PADDED_CUT;
                 plan.pad_mode = WMEL_PAD_ZERO;
                 plan.pad_left = plan.pad_right = plan.n_fft / 2;
+            } else if (!strcmp(v[k].what, "energy floor")) { /* the raw log energy column, floored */
+                plan.use_energy = 1;
+                plan.energy_floor = 1.0;
+            } else if (!strcmp(v[k].what, "snip")) { /* Whisper's geometry framed from sample 0 */
+                plan.framing = WMEL_FRAMES_SNIP;
+                plan.valid = WMEL_VALID_ALL;
+            } else if (!strcmp(v[k].what, "fixed max")) {
+                plan.norm_flags |= WMEL_NORMF_FIXED_MAX;
+                plan.norm_max = 1.5;
             } else if (!strcmp(v[k].what, "dithered")) {
                 plan.dither = 1.0;
             }
             char name[96];
             snprintf(name, sizeof name, "%s (%s)", v[k].base, v[k].what);
             if (wmel_plan_check(&plan, msg, sizeof msg) != WMEL_OK) {
-                printf("%s: not a plan here (%s)\n", name, msg);
+                CHECK(0, "%s: %s", name, msg);
                 continue;
             }
-            int st;
-            wmel_ctx *c = plan_ctx(&plan, WMEL_BACKEND_CUDA, &st);
-            if (c) {
-                printf("%s: kernel %s\n", name, wmel_kernel_name(c));
-                if (!strncmp(v[k].what, "dft", 3))
-                    CHECK(strstr(wmel_kernel_name(c), "-dft") != NULL, "%s: kernel %s", name, wmel_kernel_name(c));
-                wmel_destroy(c);
-            }
-            const double pe = plan_sweep(name, &plan, x, speech, ns);
+            char kernel[64];
+            const double pe = plan_sweep(name, &plan, x, speech, ns, kernel, sizeof kernel);
             unsetenv("WMEL_CUDA_FFT");
+            if (!strncmp(v[k].what, "dft", 3)) CHECK(strstr(kernel, "-dft") != NULL, "%s: kernel %s", name, kernel);
             worst = fmax(worst, pe);
-            printf("%-34s max error vs float64 reference %.3g\n", name, pe);
+            printf("%-33s kernel %-20s max error vs float64 reference %.3g\n", name, kernel, pe);
         }
     }
 
