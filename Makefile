@@ -22,6 +22,7 @@
 BUILD      ?= build
 BUILD_SAN  ?= build-asan
 BUILD_EMU  ?= build-emu-asan
+BUILD_CUDA_EMU ?= build-cuda-emu
 BUILD_CLANG ?= build-clang-asan
 BUILD_TSAN ?= build-tsan
 BUILD_A64  ?= build-aarch64
@@ -39,7 +40,7 @@ APT_PKGS_ALL := chromium gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user \
               glslc glslang-tools spirv-tools libvulkan-dev mesa-vulkan-drivers
 CMAKE_ARGS ?=
 
-.PHONY: all deps deps-all test-all deps-fixed deps-wasm wasm test-wasm test-wasm-all web test-web bench-wasm deps-windows windows test-windows build demo amalgamation test-amalgamation test test-fixed test-build test-asan test-emu test-clang test-python test-peers test-toolkits test-wheel test-aarch64 test-i686 test-armv7 deps-32 deps-vulkan-ff test-vulkan-ff test-vulkan fuzz soak soak-batch bench bench-batch bench-presets digest-compare same-bits-update clean
+.PHONY: all deps deps-all test-all deps-fixed deps-wasm wasm test-wasm test-wasm-all web test-web bench-wasm deps-windows windows test-windows build demo amalgamation test-amalgamation test test-fixed test-build test-asan test-emu test-cuda-emu test-clang test-python test-peers test-toolkits test-wheel test-aarch64 test-i686 test-armv7 deps-32 deps-vulkan-ff test-vulkan-ff test-vulkan fuzz soak soak-batch bench bench-batch bench-presets digest-compare same-bits-update clean
 
 all: build
 
@@ -73,9 +74,10 @@ test-asan: deps
 
 # The CUDA backend (kernels included) on wmel's CUDA emulator (tests/cuda/emu): no GPU
 # needed. AUTO picks the emulated device, so the suite goes through the CUDA backend; ASan
-# checks the kernels' memory accesses, and test_cuda_emu fails each CUDA call in turn. The
-# backend computes Whisper's geometry: EMU_SKIP leaves out the sweeps of the other plans'
-# options, which fall back to the CPU kernels that test-asan holds under the same sanitizers.
+# checks the kernels' memory accesses, and test_cuda_emu fails each CUDA call in turn. AUTO
+# takes the CUDA backend for Whisper's geometry only (every other plan on CUDA by name:
+# test_cuda_plan): EMU_SKIP leaves out the sweeps of the other plans' options, which AUTO runs
+# on the CPU kernels that test-asan holds under the same sanitizers.
 # `cd $(BUILD_EMU) && ctest` runs all.
 EMU_SKIP ?= ^(test_plan_caps|test_vectors|test_inspect_plans|test_hf_config_cli|test_inspect|test_lfr)$$
 test-emu: deps
@@ -83,6 +85,15 @@ test-emu: deps
 	cmake --build $(BUILD_EMU) -j $(JOBS)
 	cd $(BUILD_EMU) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS) -E '$(EMU_SKIP)' || sh $(CURDIR)/tests/ctest_tail.sh
+
+# The CUDA backend's own tests alone (ctest -L cuda: Whisper's kernels, every plan's frames,
+# the stem, the fault injection) on the CUDA emulator under ASan+UBSan: the quick check of a
+# change to src/cuda.
+test-cuda-emu: deps
+	cmake -S . -B $(BUILD_CUDA_EMU) -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON -DWMEL_SANITIZE=ON -DWMEL_CUDA=EMU $(CMAKE_ARGS)
+	cmake --build $(BUILD_CUDA_EMU) -j $(JOBS)
+	cd $(BUILD_CUDA_EMU) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS) -L cuda || sh $(CURDIR)/tests/ctest_tail.sh
 
 # The library, the command and the C tests cross-built for AArch64 (Debian's
 # gcc-aarch64-linux-gnu, cmake/toolchains/aarch64-linux-gnu.cmake) and run under qemu-user

@@ -472,10 +472,6 @@ static int inspect_plan(inspect_job *j)
     }
     j->whisper = j->fe->plan == NULL;
     o->p.n_mels = plan.n_mels;
-    if (o->p.backend == WMEL_BACKEND_CUDA && !j->whisper) {
-        cli_msg("wmel: inspect: --backend cuda runs Whisper's own plan only; use cpu or ref for %s", j->fe->name);
-        return 2;
-    }
     if (!(j->window = calloc((size_t)plan.frame_length, sizeof *j->window))) {
         cli_msg("wmel: inspect: out of memory");
         return 1;

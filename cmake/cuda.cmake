@@ -69,7 +69,7 @@ if(WMEL_CUDA_EMU)
     target_compile_definitions(wmel_cublasemu PRIVATE WMEL_EMU_OPENBLAS=1)
     target_link_libraries(wmel_cublasemu PRIVATE PkgConfig::WMEL_OPENBLAS)
   endif()
-  set(_cu src/cuda/kernels.cu src/cuda/stem_kernels.cu)
+  set(_cu src/cuda/kernels.cu src/cuda/plan_kernels.cu src/cuda/stem_kernels.cu)
   set(_cxx_warn -Wall -Wextra -Wno-unknown-pragmas) # #pragma unroll is nvcc's
   if(WMEL_WERROR)
     list(APPEND _cxx_warn -Werror)
@@ -126,7 +126,7 @@ elseif(WMEL_CUDA_ENABLED)
     endforeach()
     set_directory_properties(PROPERTIES COMPILE_OPTIONS "${_wmel_c_opts}")
   endif()
-  list(APPEND WMEL_SOURCES src/cuda/backend.c src/cuda/kernels.cu
+  list(APPEND WMEL_SOURCES src/cuda/backend.c src/cuda/kernels.cu src/cuda/plan_kernels.cu
     src/cuda/stem_cuda.c src/cuda/stem_kernels.cu)
   list(APPEND WMEL_DEFS WMEL_HAVE_CUDA=1)
   # The encoder stem's convolutions are cuBLAS SGEMMs (wmel_cuda_stem_device). cuBLAS is

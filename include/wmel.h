@@ -967,8 +967,10 @@ WMEL_API const char *wmel_hf_class_name(size_t i, const char **preset, int *mapp
 
 /* Creates a context computing `plan` (copied; not referenced afterwards). From p (NULL
  * means wmel_default_params()) only backend, n_threads, max_isa and cuda_device are used.
- * The CUDA backend runs Whisper's geometry only: with another plan, WMEL_BACKEND_AUTO
- * picks the CPU and WMEL_BACKEND_CUDA fails with WMEL_ERR_BACKEND_UNAVAILABLE.
+ * WMEL_BACKEND_CUDA computes any plan's frames on the device (float64) and their finish
+ * on the CPU (a dithered plan's frames on the CPU: wmel_op_backend() says which); with a
+ * plan other than Whisper's, WMEL_BACKEND_AUTO picks the CPU (or Vulkan on a GPU), and
+ * wmel_cuda_log_mel_device() returns WMEL_ERR_BACKEND_UNAVAILABLE.
  * A ctx from a non-Whisper plan serves wmel_features(), the log-Mel entry points as its
  * wrappers (wmel_log_mel: the samples and `padding` zeros), the frame stream
  * (wmel_stream_*) and the sliding buffer (wmel_sliding_*, wmel_sliding_view included);

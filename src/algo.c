@@ -258,7 +258,7 @@ static int gen_attach(wmel_ctx *ctx)
 {
     wmel_fe *fe = ctx->fe;
     fe->kern = wmel__fe_kernel_for(wmel__fe_isa_level(ctx->params.max_isa));
-    if (ctx->vt->plan_frames) { /* a device backend (Vulkan): its frames, the CPU's finish */
+    if (ctx->vt->plan_frames) { /* a device backend (Vulkan, CUDA): its frames, the CPU's finish */
         int rc = ctx->vt->init(ctx);
         if (rc != WMEL_OK) {
             if (ctx->params.backend != WMEL_BACKEND_AUTO) return rc; /* asked for by name */

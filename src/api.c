@@ -61,8 +61,9 @@ static wmel_ctx *create(wmel_params p, const wmel_frontend_plan *plan, int keep_
     if (algo == &wmel__algo_pfa400_snip && p.backend == WMEL_BACKEND_REF)
         algo = &wmel__algo_general; /* the float64 reference of any geometry */
     /* Vulkan's frames serve Whisper's geometry with the data's max (pfa400's finish) and
-       every plan of the general algorithm (fe_cpu.c's finish) */
-    if (p.backend == WMEL_BACKEND_VULKAN &&
+       every plan of the general algorithm (fe_cpu.c's finish); so do CUDA's, asked for by
+       name (Whisper's geometry on its own kernels, any other plan on the general one's) */
+    if ((p.backend == WMEL_BACKEND_VULKAN || p.backend == WMEL_BACKEND_CUDA) &&
         (algo == &wmel__algo_pfa400_snip ||
          (algo == &wmel__algo_pfa400 && (plan->norm_flags & WMEL_NORMF_FIXED_MAX))))
         algo = &wmel__algo_general;
@@ -75,8 +76,6 @@ static wmel_ctx *create(wmel_params p, const wmel_frontend_plan *plan, int keep_
     const int devices = algo->devices && !(plan->norm_flags & WMEL_NORMF_FIXED_MAX);
     if (p.backend == WMEL_BACKEND_AUTO)
         vt = devices ? wmel__backend_auto(&p) : wmel__backend_auto_plan(&p, algo == &wmel__algo_general);
-    else if (p.backend == WMEL_BACKEND_CUDA && !devices)
-        vt = NULL;
     else
         vt = wmel__backend(p.backend);
     if (!vt || (vt->available && !vt->available(&p)))

@@ -289,8 +289,8 @@ typedef struct wmel_backend_vt {
  * (backend.c); and AUTO's choice for params p: the first available, best first. */
 const wmel_backend_vt *wmel__backend(int id);
 const wmel_backend_vt *wmel__backend_auto(const wmel_params *p);
-/* AUTO's choice for an algorithm the CUDA backend does not serve: Vulkan on a GPU for the
- * general algorithm (general 1), else the CPU. */
+/* AUTO's choice for an algorithm without CUDA's own kernels (CUDA serves it by name only):
+ * Vulkan on a GPU for the general algorithm (general 1), else the CPU. */
 const wmel_backend_vt *wmel__backend_auto_plan(const wmel_params *p, int general);
 extern const wmel_backend_vt wmel__backend_ref; /* ref/ref.c */
 extern const wmel_backend_vt wmel__backend_cpu; /* cpu/cpu.c */
@@ -319,8 +319,9 @@ const char *wmel__detail_get(void);
 struct wmel_fe;
 typedef struct wmel_algo {
     const char *name;        /* "pfa400", "pfa400-snip" or "general" */
-    int devices;             /* 1: a device backend (CUDA) serves it; 0: the CPU and the
-                                reference only (AUTO picks the CPU) */
+    int devices;             /* 1: AUTO takes a device backend (CUDA's kernels) for it; 0: AUTO
+                                picks Vulkan (general, on a GPU) or the CPU, and the device
+                                backends serve it by name through their plan_frames */
     int smooth;              /* 1: params.smooth (3x3) applies; 0: it is ignored */
     /* The ctx's kernel, kernel name, workers and scratch on its backend (ctx->vt, which
      * may fall back to the CPU when AUTO chose another that fails to start). */

@@ -3,9 +3,12 @@
  * time, the host-pointer path (pinned staging buffers, a copy stream and a compute
  * stream, frames launched as their samples arrive), the zero-copy device-pointer
  * path on the caller's stream, per-op backend reporting, and CUDA errors turned into
- * WMEL_ERR_CUDA with the runtime's message kept per thread.
+ * WMEL_ERR_CUDA with the runtime's message kept per thread. Any other plan (the general
+ * algorithm): its tables uploaded at create time, then each call's frames computed on the
+ * device (plan_frames, plan_frames_batch) and finished on the CPU (fe_cpu.c).
  *
- * The kernels are in kernels.cu (the algorithm of src/cpu/kernel.inc in float64).
+ * The kernels are in kernels.cu (Whisper's geometry: the algorithm of src/cpu/kernel.inc
+ * in float64) and plan_kernels.cu (any other plan's frames, float64).
  */
 #include "../internal.h"
 #include "../fe/fe.h"
@@ -13,6 +16,8 @@
 #include "stem_cuda.h"
 
 #include <cuda_runtime_api.h>
+#include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -37,6 +42,11 @@ typedef struct cuda_state {
     cudaEvent_t done;         /* results ready for download */
     void *pinned[2];
     int *pinned_flag;
+    /* the general algorithm (any plan but Whisper's geometry on its own kernels): the
+       frames' values for fe_cpu.c's finish (plan_frames); plan is then the tables */
+    int general;
+    int plan_ok;              /* 0: the frame does not fit k_plan_frames (the CPU's frames) */
+    wmel_cu_frames geo;       /* the launch's plan part (tables on the device) */
 } cuda_state;
 
 /* The runtime's message kept for wmel_cuda_error_detail() (base.c). */
@@ -82,8 +92,11 @@ static int cuda_available(const wmel_params *p)
 
 /* ---------------------------------------------------------------- create / destroy */
 
+static int general_init(wmel_ctx *ctx);
+
 static int cuda_init(wmel_ctx *ctx)
 {
+    if (ctx->fe->algo == &wmel__algo_general) return general_init(ctx);
     const wmel_plan *pl = ctx->fe->pfa400;
     const int n_mels = pl->n_mels;
     cuda_state *st = calloc(1, sizeof *st);
@@ -212,6 +225,7 @@ static const char *cuda_op_backend(const wmel_ctx *ctx, int op)
 {
     const cuda_state *st = ctx->state;
     if (op == WMEL_OP_STREAM) return "cpu"; /* the frame engine has no CUDA path */
+    if (st->general && op == WMEL_OP_DEVICE) return "none"; /* device pointers: Whisper's geometry only */
     switch (atomic_load(&((cuda_state *)st)->op_backend[op])) {
     case WMEL_BACKEND_CPU: return "cpu";
     case WMEL_BACKEND_REF: return "ref";
@@ -414,6 +428,7 @@ cleanup:
 static int cuda_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
 {
     cuda_state *st = ctx->state;
+    if (st->general) return WMEL__FALLBACK; /* not called: the general algorithm has no clips op */
     const float *f32 = c->f32;
     const int16_t *s16 = c->s16;
     const size_t batch = c->batch, n = c->n, stride = c->pcm_stride, padding = c->padding;
@@ -468,6 +483,12 @@ static int cuda_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
 static int cuda_clips_device(wmel_ctx *ctx, const wmel_clips *c, void *stream)
 {
     cuda_state *st = ctx->state;
+    if (st->general) /* device pointers: Whisper's geometry only */
+    {
+        wmel__detail("CUDA: wmel_cuda_log_mel_device computes Whisper's front-end only; this ctx's plan "
+                     "takes wmel_features (host memory)");
+        return WMEL_ERR_BACKEND_UNAVAILABLE;
+    }
     const int sample_type = c->s16 ? WMEL_SAMPLE_S16 : WMEL_SAMPLE_F32;
     const void *d_pcm = c->s16 ? (const void *)c->s16 : (const void *)c->f32;
     const size_t batch = c->batch, n_samples = c->n, pcm_stride = c->pcm_stride;
@@ -540,6 +561,319 @@ static int cuda_clips_device(wmel_ctx *ctx, const wmel_clips *c, void *stream)
     return rc;
 }
 
+/* ---------------------------------------------------------------- any other plan */
+
+/* The FFT's radices for n_fft (k_plan_frames: a complex FFT of n_fft / 2 points, eights
+ * first, then at most one four and one two, threes and fives: 200 is 8 x 5 x 5, 256 8 x 8 x 4);
+ * their count, or 0 where the direct DFT is taken: n_fft odd, a frame longer than n_fft,
+ * another prime factor, too many stages (wmel_plan_check admits none of these today), or
+ * WMEL_CUDA_FFT=0 (a testing switch, read when a ctx is created: the DFT for every plan). */
+static int plan_radices(int n_fft, int fl, int radix[WMEL_CU_PLAN_STAGES])
+{
+    const char *env = getenv("WMEL_CUDA_FFT"); /* a testing switch: "0", the DFT for every plan */
+    if ((env && !strcmp(env, "0")) || n_fft < 4 || n_fft % 2 || fl > n_fft) return 0;
+    static const int order[] = {8, 4, 2, 3, 5};
+    int m = n_fft / 2, n = 0;
+    for (int i = 0; i < 5; i++)
+        while (m % order[i] == 0) {
+            if (n == WMEL_CU_PLAN_STAGES) return 0;
+            radix[n++] = order[i];
+            m /= order[i];
+            if (order[i] == 4 || order[i] == 2) break; /* one four, one two */
+        }
+    return m == 1 ? n : 0;
+}
+
+/* The plan's framing rules (wmel__fe_sample's) into g; 0 for a framing the kernel does not
+ * know (the ctx then keeps the CPU's frames). */
+static int plan_framing(const wmel_frontend_plan *p, wmel_cu_frames *g)
+{
+    if (p->framing != WMEL_FRAMES_SNIP && p->framing != WMEL_FRAMES_CENTER_REFLECT &&
+        p->framing != WMEL_FRAMES_CENTER_ZERO && p->framing != WMEL_FRAMES_KALDI_CENTER)
+        return 0;
+    const int padded = p->preemph_mode >= WMEL_PREEMPH_PADDED;
+    g->smode = padded;
+    if (padded) /* the padding of the explicit framing: pad_mode */
+        g->pad_rule = p->pad_mode == WMEL_PAD_REFLECT ? WMEL_CU_PAD_REFLECT : WMEL_CU_PAD_ZERO;
+    else if (p->framing == WMEL_FRAMES_KALDI_CENTER)
+        g->pad_rule = WMEL_CU_PAD_KALDI;
+    else
+        g->pad_rule = p->framing == WMEL_FRAMES_CENTER_REFLECT ||
+                              (p->framing == WMEL_FRAMES_SNIP && p->pad_mode == WMEL_PAD_REFLECT)
+                          ? WMEL_CU_PAD_REFLECT
+                          : WMEL_CU_PAD_ZERO;
+    g->sigpre = p->preemph_mode == WMEL_PREEMPH_SIGNAL && p->preemph != 0.0;
+    g->padpre = padded && p->preemph != 0.0;
+    g->padcut = p->preemph_mode == WMEL_PREEMPH_PADDED_CUT;
+    return 1;
+}
+
+/* A ctx of the general algorithm: the compiled plan's float64 tables (window, the exact
+ * cos / sin table of n_fft entries, the packed mel bank; the FFT's digit-reversed places)
+ * uploaded once. A dithered plan, a framing the kernel does not know or a frame too large
+ * for the shared memory keeps the CPU's frames (the ctx is made; its ops say "cpu"). */
+static int general_init(wmel_ctx *ctx)
+{
+    const wmel_fe *fe = ctx->fe;
+    const wmel_frontend_plan *p = &fe->p;
+    cuda_state *st = calloc(1, sizeof *st);
+    if (!st) return WMEL_ERR_NO_MEMORY;
+    st->device = ctx->params.cuda_device;
+    st->general = 1;
+    if (pthread_mutex_init(&st->lock, NULL) != 0) {
+        free(st);
+        return WMEL_ERR_THREAD;
+    }
+    wmel_cu_frames *g = &st->geo;
+    const int n_mels = p->n_mels;
+    g->fl = p->frame_length;
+    g->n_fft = p->n_fft;
+    g->nbins = fe->n_bins;
+    g->n_mels = n_mels;
+    g->n_cols = fe->n_raw; /* the log energy and the log mels; the cepstra on the host */
+    g->pad_left = p->pad_left;
+    g->hop = p->hop;
+    g->off = fe->off;
+    g->scale = p->scale;
+    g->preemph = p->preemph;
+    g->remove_dc = p->remove_dc != 0;
+    g->use_energy = p->use_energy != 0;
+    g->energy_mode = p->use_energy ? (p->energy_windowed ? 2 : 1) : 0;
+    g->preemph_frame = p->preemph_mode == WMEL_PREEMPH_FRAME && p->preemph != 0.0;
+    g->power = p->power == 2 ? 2 : 1;
+    g->guard = p->mag_guard_mode == WMEL_MAG_GUARD_MAX ? 1 : p->mag_guard_mode == WMEL_MAG_GUARD_ADD ? 2 : 0;
+    g->mag_guard = p->mag_guard;
+    g->log_mode = p->log == WMEL_LOG10_CLAMP ? 1 : p->log == WMEL_LOG_ADD ? 2 : p->log == WMEL_LOG_CLAMP ? 3 : 0;
+    g->log_guard = p->log_guard;
+    g->floor_on = p->energy_floor > 0.0;
+    g->ln_floor = p->energy_floor > 0.0 ? log(p->energy_floor) : 0.0;
+    g->n_stages = plan_radices(g->n_fft, g->fl, g->radix);
+    g->fft = g->n_stages > 0;
+    const int reduce = g->remove_dc || g->energy_mode != 0;
+    const long long words = (g->fft ? (long long)g->n_fft : (long long)g->fl + g->nbins) + (reduce ? WMEL_CU_PLAN_WG : 0);
+    int fpb = WMEL_CU_PLAN_FPB;
+    while (fpb > 1 && words * 8 * fpb > WMEL_CU_PLAN_SMEM) fpb--;
+    g->fpb = fpb;
+    g->sh_words = (int)(words < INT32_MAX ? words : INT32_MAX);
+    st->plan_ok = plan_framing(p, g) && words * 8 <= WMEL_CU_PLAN_SMEM && !wmel__fe_dithered(p) && n_mels > 0;
+
+    int rc = WMEL_OK;
+    if (st->plan_ok) {
+        const int nnz = fe->mel_off[n_mels - 1] + fe->mel_len[n_mels - 1];
+        const size_t nd = (size_t)g->fl + 2 * (size_t)g->n_fft + (size_t)nnz;
+        const size_t ni = 3 * (size_t)n_mels + (g->fft ? (size_t)g->n_fft / 2 : 0);
+        const size_t bytes = nd * sizeof(double) + ni * sizeof(int);
+        double *hd = malloc(bytes);
+        if (!hd) {
+            pthread_mutex_destroy(&st->lock);
+            free(st);
+            return WMEL_ERR_NO_MEMORY;
+        }
+        int *hi = (int *)(hd + nd);
+        g->win = 0;
+        g->co = g->fl;
+        g->so = g->co + g->n_fft;
+        g->mo = g->so + g->n_fft;
+        memcpy(hd + g->win, fe->window, (size_t)g->fl * sizeof(double));
+        memcpy(hd + g->co, fe->dft_cos, (size_t)g->n_fft * sizeof(double));
+        memcpy(hd + g->so, fe->dft_sin, (size_t)g->n_fft * sizeof(double));
+        memcpy(hd + g->mo, fe->mel_w, (size_t)nnz * sizeof(double));
+        g->lo = 0;
+        g->len = n_mels;
+        g->moff = 2 * n_mels;
+        g->perm = 3 * n_mels;
+        memcpy(hi + g->lo, fe->mel_lo, (size_t)n_mels * sizeof(int));
+        memcpy(hi + g->len, fe->mel_len, (size_t)n_mels * sizeof(int));
+        memcpy(hi + g->moff, fe->mel_off, (size_t)n_mels * sizeof(int));
+        if (g->fft) { /* where each z[n] starts: n's digits reversed */
+            int span[WMEL_CU_PLAN_STAGES]; /* the stages' sub-transform lengths */
+            for (int t = 0, l = 1; t < g->n_stages; l *= g->radix[t], t++) span[t] = l;
+            for (int z = 0; z < g->n_fft / 2; z++) {
+                int d = z, at = 0;
+                for (int t = g->n_stages - 1; t >= 0; t--) {
+                    at += (d % g->radix[t]) * span[t];
+                    d /= g->radix[t];
+                }
+                hi[g->perm + z] = at;
+            }
+        }
+        int prev = 0;
+        cudaError_t e = enter_device(st->device, &prev);
+        if (e != cudaSuccess) {
+            rc = cu_fail(e, "selecting the CUDA device");
+        } else {
+            if ((e = cudaMalloc(&st->plan, bytes)) != cudaSuccess)
+                rc = cu_fail(e, "allocating the device plan");
+            else if ((e = cudaMemcpy(st->plan, hd, bytes, cudaMemcpyHostToDevice)) != cudaSuccess)
+                rc = cu_fail(e, "uploading the device plan");
+            else if ((e = (cudaError_t)wmel__cu_plan_prepare()) != cudaSuccess)
+                rc = cu_fail(e, "preparing the kernels");
+            leave_device(st->device, prev);
+        }
+        free(hd);
+        if (rc != WMEL_OK) {
+            cudaGetLastError();
+            if (st->plan) cudaFree(st->plan);
+            pthread_mutex_destroy(&st->lock);
+            free(st);
+            return rc == WMEL_ERR_CUDA ? WMEL_ERR_BACKEND_UNAVAILABLE : rc;
+        }
+        g->tab = (const double *)st->plan;
+        g->ints = (const int *)((const double *)st->plan + nd);
+    }
+    for (int i = 0; i < N_OPS; i++) atomic_init(&st->op_backend[i], st->plan_ok ? WMEL_BACKEND_CUDA : WMEL_BACKEND_CPU);
+    ctx->state = st;
+    if (st->plan_ok)
+        snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "cuda-f64-%s%d", g->fft ? "fft" : "dft", g->n_fft);
+    else
+        snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "cpu-%s-fft%d", fe->kern->name, g->n_fft);
+    return WMEL_OK;
+}
+
+static void note_plan_ops(const wmel_ctx *ctx, int backend)
+{
+    cuda_state *st = ctx->state;
+    const int ops[3] = {WMEL_OP_LOG_MEL, WMEL_OP_LOG_MEL_S16, WMEL_OP_LOG_MEL_BATCH};
+    for (int i = 0; i < 3; i++) atomic_store(&st->op_backend[ops[i]], backend);
+}
+
+/* The frames of `batch` clips (nf[b] of x[b][0 .. n[b]) into vals[b] [nf[b]][n_cols]): every
+ * clip's samples and values in one device allocation, one launch a clip on the compute
+ * stream, one wait; the cepstra (n_ceps) from the device's log energy and log mels on the
+ * host, in double (wmel__fe_ceps, the CPU path's). WMEL__FALLBACK where the device cannot:
+ * a dithered plan, a frame the kernel does not take, device memory short. */
+static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
+                    double *const *vals, size_t batch)
+{
+    cuda_state *st = ctx->state;
+    const wmel_fe *fe = ctx->fe;
+    if (!st->general || !st->plan_ok || wmel__fe_dithered(&fe->p)) {
+        note_plan_ops(ctx, WMEL_BACKEND_CPU);
+        return WMEL__FALLBACK;
+    }
+    const size_t nr = (size_t)fe->n_raw, nc = (size_t)fe->n_cols;
+    const int ceps = fe->p.n_ceps > 0;
+    /* the device buffer: each clip's values (doubles, 8-aligned), then each clip's samples */
+    size_t vals_total = 0, samples_total = 0;
+    int fits = 1;
+    for (size_t b = 0; b < batch && fits; b++) {
+        if (!nf[b]) continue;
+        if (nf[b] > (SIZE_MAX / 4 - vals_total) / nr || n[b] > SIZE_MAX / 8 - samples_total ||
+            nf[b] > (size_t)(LLONG_MAX / 2) / (size_t)fe->p.hop)
+            fits = 0;
+        else
+            vals_total += nf[b] * nr, samples_total += n[b];
+    }
+    if (!fits || vals_total > (SIZE_MAX / 4 - samples_total) / 8) {
+        note_plan_ops(ctx, WMEL_BACKEND_CPU);
+        return WMEL__FALLBACK;
+    }
+    if (vals_total == 0) {
+        note_plan_ops(ctx, WMEL_BACKEND_CUDA);
+        return WMEL_OK;
+    }
+    const size_t bytes = vals_total * sizeof(double) + samples_total * sizeof(float);
+    /* the host's copy of the device values where they are not vals' own layout (cepstra) */
+    double *raw = ceps ? malloc(vals_total * sizeof(double)) : NULL;
+    if (ceps && !raw) return WMEL_ERR_NO_MEMORY;
+
+    int prev = 0, rc = WMEL_OK;
+    if (pthread_mutex_lock(&st->lock) != 0) {
+        free(raw);
+        return WMEL_ERR_THREAD;
+    }
+    cudaError_t e = enter_device(st->device, &prev);
+    if (e != cudaSuccess) {
+        rc = cu_fail(e, "selecting the CUDA device");
+        pthread_mutex_unlock(&st->lock);
+        free(raw);
+        return rc;
+    }
+    void *d = NULL;
+    const char *what = "";
+    rc = host_setup(st);
+    if (rc == WMEL_OK) {
+        e = (cudaError_t)wmel__cu_alloc(&d, bytes, st->compute);
+        if (e == cudaErrorMemoryAllocation) {
+            cudaGetLastError();
+            rc = WMEL__FALLBACK;
+        } else if (e != cudaSuccess) {
+            rc = cu_fail(e, "allocating device memory");
+        }
+    }
+    double *dv = d;
+    float *dx = (float *)(dv + vals_total);
+    size_t vo = 0, xo = 0;
+    for (size_t b = 0; rc == WMEL_OK && b < batch; b++) {
+        if (!nf[b]) continue;
+        wmel_cu_frames l = st->geo;
+        l.x = dx + xo;
+        l.n = (long long)n[b];
+        l.t0 = 0;
+        l.nf = (long long)nf[b];
+        l.out = dv + vo;
+        if (n[b] && (e = cudaMemcpyAsync(dx + xo, x[b], n[b] * sizeof(float), cudaMemcpyHostToDevice, st->compute)) !=
+                        cudaSuccess)
+            what = "copying samples to the device";
+        else if ((e = (cudaError_t)wmel__cu_plan_frames(&l, st->compute)) != cudaSuccess)
+            what = "launching the frames kernel";
+        if (e != cudaSuccess) {
+            rc = cu_fail(e, what);
+            break;
+        }
+        vo += nf[b] * nr;
+        xo += n[b];
+    }
+    vo = 0;
+    for (size_t b = 0; rc == WMEL_OK && b < batch; b++) {
+        if (!nf[b]) continue;
+        double *dst = ceps ? raw + vo : vals[b];
+        if ((e = cudaMemcpyAsync(dst, dv + vo, nf[b] * nr * sizeof(double), cudaMemcpyDeviceToHost, st->compute)) !=
+            cudaSuccess) {
+            rc = cu_fail(e, "copying the frames' values from the device");
+            break;
+        }
+        vo += nf[b] * nr;
+    }
+    if (rc == WMEL_OK && (e = cudaStreamSynchronize(st->compute)) != cudaSuccess)
+        rc = cu_fail(e, "waiting for the device");
+    if (d) {
+        e = (cudaError_t)wmel__cu_free(d, st->compute);
+        if (e != cudaSuccess && rc == WMEL_OK) rc = cu_fail(e, "releasing device memory");
+    }
+    cudaStreamSynchronize(st->compute);
+    if (rc != WMEL_ERR_CUDA) {
+        e = cudaGetLastError();
+        if (e != cudaSuccess && rc == WMEL_OK) rc = cu_fail(e, "the device reported a late error");
+    } else {
+        cudaGetLastError();
+    }
+    leave_device(st->device, prev);
+    pthread_mutex_unlock(&st->lock);
+    if (rc == WMEL_OK && ceps) {
+        vo = 0;
+        for (size_t b = 0; b < batch; b++) {
+            for (size_t t = 0; t < nf[b]; t++) wmel__fe_ceps(fe, raw + vo + t * nr, vals[b] + t * nc);
+            vo += nf[b] * nr;
+        }
+    }
+    free(raw);
+    if (rc == WMEL_OK || rc == WMEL__FALLBACK) note_plan_ops(ctx, rc == WMEL_OK ? WMEL_BACKEND_CUDA : WMEL_BACKEND_CPU);
+    return rc;
+}
+
+static int cuda_plan_frames(const wmel_ctx *ctx, const float *x, size_t n, size_t nf, double *vals)
+{
+    return plan_run(ctx, &x, &n, &nf, &vals, 1);
+}
+
+static int cuda_plan_frames_batch(const wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
+                                  double *const *vals, size_t batch)
+{
+    return plan_run(ctx, x, n, nf, vals, batch);
+}
+
 const wmel_backend_vt wmel__backend_cuda = {WMEL_BACKEND_CUDA, "cuda", cuda_available, cuda_init,
                                             cuda_free, cuda_clips, cuda_clips_device,
-                                            cuda_op_backend, wmel__cuda_stem_device, NULL, NULL};
+                                            cuda_op_backend, wmel__cuda_stem_device, cuda_plan_frames,
+                                            cuda_plan_frames_batch};

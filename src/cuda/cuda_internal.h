@@ -73,6 +73,60 @@ typedef struct wmel_cu_launch {
     int *bad;                 /* device flag set when a float sample is not finite; may be NULL */
 } wmel_cu_launch;
 
+/* ---- any other plan (the general algorithm): each frame's values for fe_cpu.c's finish
+ * (plan_kernels.cu, the stages of the float64 reference, src/ref/fe_ref.c) ---- */
+
+/* Threads a frame of k_plan_frames, the most frames a block, the FFT's most stages. */
+#define WMEL_CU_PLAN_WG 64
+#define WMEL_CU_PLAN_FPB 4
+#define WMEL_CU_PLAN_STAGES 16
+/* The most shared memory a block of k_plan_frames takes (no opt-in on any device). */
+#define WMEL_CU_PLAN_SMEM 49152
+
+/* The padding's rules of the framing (k_plan_frames' fold). */
+#define WMEL_CU_PAD_ZERO 0
+#define WMEL_CU_PAD_REFLECT 1   /* numpy's reflect, once at each end */
+#define WMEL_CU_PAD_KALDI 2     /* Kaldi's snip_edges=false: x[-1 - i] = x[i] about each end, period 2 n */
+
+/* One launch of k_plan_frames: frames [0, nf) of one clip, frame t's first window sample at
+ * signal index (t0 + t) hop + off; its n_cols float64 values to out[t n_cols ..] (the log
+ * energy first with use_energy, then the n_mels log mels). The tables are the host's
+ * float64 ones (the compiled plan's), in one device allocation. */
+typedef struct wmel_cu_frames {
+    const float *x;           /* device: the clip's samples */
+    long long n;              /* its samples */
+    long long t0, nf;         /* the clip's frames [t0, t0 + nf) */
+    long long off;            /* signal index of frame 0's first window sample */
+    long long hop;
+    int fl, n_fft, nbins, n_mels, n_cols, pad_left;
+    int fpb;                  /* frames a block (blockDim.x = fpb WMEL_CU_PLAN_WG) */
+    int sh_words;             /* shared doubles a frame: the frame (and the DFT's spectrum), then
+                                 WMEL_CU_PLAN_WG for the sums where the plan has any */
+    /* the framing (wmel__fe_sample): pre-emphasis after the padding (padded mode), the
+       padding's rule, signal / padded pre-emphasis, NeMo's time mask */
+    int smode, pad_rule, sigpre, padpre, padcut;
+    /* the frame's stages: DC removal, the energy (0 none, 1 raw, 2 windowed), frame
+       pre-emphasis, power (2) or magnitude (1), the guard (0 none, 1 max, 2 add), the log
+       (0 none, 1 log10 clamp, 2 ln(x + guard), 3 ln clamp), the energy floor */
+    int remove_dc, energy_mode, use_energy, preemph_frame, power, guard, log_mode, floor_on;
+    /* the spectrum: a mixed-radix FFT of n_fft / 2 complex points (radices 8, 4, 2, 3, 5),
+       or (fft 0) a direct DFT of the frame */
+    int fft, n_stages, radix[WMEL_CU_PLAN_STAGES];
+    double scale, preemph, mag_guard, log_guard, ln_floor;
+    const double *tab;        /* device: window[fl] at win, cos[n_fft] at co, sin[n_fft] at so,
+                                 the packed mel weights at mo */
+    int win, co, so, mo;
+    const int *ints;          /* device: mel lo / len / off [n_mels] at lo, len, moff; the
+                                 digit-reversed place of each z[n] [n_fft / 2] at perm */
+    int lo, len, moff, perm;
+    double *out;              /* device: [nf][n_cols] */
+} wmel_cu_frames;
+
+/* Enqueue k_plan_frames on `stream`; a cudaError_t as int. */
+int wmel__cu_plan_frames(const wmel_cu_frames *f, void *stream);
+/* Prepares k_plan_frames for the current device; a cudaError_t as int. */
+int wmel__cu_plan_prepare(void);
+
 /* Enqueue on `stream` (a cudaStream_t). Return a cudaError_t as int (0 = success). */
 int wmel__cu_logmel(const wmel_cu_launch *l, void *stream);
 int wmel__cu_normalize(float *out, size_t out_stride, size_t per_clip, size_t n_clips,

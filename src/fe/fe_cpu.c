@@ -817,7 +817,7 @@ static int cpu_run(const wmel_ctx *ctx, const float *x, size_t n, float *out, si
         if (!finite_span(fe, x, 0, n)) return WMEL_ERR_NOT_FINITE;
         return ext ? wmel__fe_finish_ext(fe, out, om.ts, om.cs, 0, wmel__fe_out_frames(p, n)) : WMEL_OK;
     }
-    double *pre = NULL; /* a device backend's frames (Vulkan), the finish here */
+    double *pre = NULL; /* a device backend's frames (Vulkan, CUDA), the finish here */
     if (!given && ctx->vt->plan_frames) {
         if (nc > SIZE_MAX / sizeof(double) / (size_t)fe->n_cols) return WMEL_ERR_OVERFLOW;
         pre = malloc(nc * (size_t)fe->n_cols * sizeof(double));

@@ -63,9 +63,20 @@ static void test_create_path(void)
     CHECK(nemo && st == WMEL_OK, "nemo: smooth is not its option (ignored), status %d", st);
     wmel_destroy(nemo);
     p = wmel_default_params();
-    p.frontend = WMEL_FRONTEND_KALDI;
     p.backend = WMEL_BACKEND_CUDA;
-    CHECK(!wmel_create(&p, &st) && st == WMEL_ERR_BACKEND_UNAVAILABLE, "kaldi on cuda");
+    {
+        /* kaldi on CUDA by name: served where Whisper's front-end is (a device), else refused alike */
+        int st_w;
+        wmel_ctx *w = wmel_create(&p, &st_w);
+        p.frontend = WMEL_FRONTEND_KALDI;
+        wmel_ctx *k = wmel_create(&p, &st);
+        if (w)
+            CHECK(k && st == WMEL_OK && !strcmp(wmel_backend_name(k), "cuda"), "kaldi on cuda: %d", st);
+        else
+            CHECK(!k && st == WMEL_ERR_BACKEND_UNAVAILABLE && st_w == st, "kaldi on cuda: %d (whisper %d)", st, st_w);
+        wmel_destroy(k);
+        wmel_destroy(w);
+    }
     /* smoothing: kept by wmel_create, ignored by wmel_create_plan on the same plan */
     const size_t n = 16000 + 77, nf = wmel_n_frames(n, 0);
     float *x = noise(n, 5), *a = malloc(80 * nf * 4), *b = malloc(80 * nf * 4), *c = malloc(80 * nf * 4);

@@ -47,7 +47,7 @@ rm -f "$T/long.wav"
 
 # usage errors: exit 2, one line
 for args in "inspect" "inspect $SPEECH" "inspect $SPEECH -o $T/u.html --frontend bogus" \
-            "inspect $SPEECH -o $T/u.html --n-mels 64" "inspect $SPEECH -o $T/u.html --frontend kaldi --backend cuda" \
+            "inspect $SPEECH -o $T/u.html --n-mels 64" \
             "inspect $SPEECH -o $T/u.html --start -1" "inspect $SPEECH -o $T/u.html --duration 0" \
             "inspect $SPEECH -o $T/u.html --start 99" "inspect $SPEECH -o $T/u.html --bogus" \
             "compare $T/st/log.npy" "compare a.npy b.npy --tol x" "compare a.npy b.npy c.npy"; do

@@ -217,7 +217,16 @@ expect_rc "inspect bad plan" 2 'bad.json: line 2: window hamm' "$WMEL" inspect "
 expect_rc "inspect missing plan" 2 'no-such.json' "$WMEL" inspect "$S" -o "$T/x.html" --plan "$T/no-such.json"
 expect_rc "inspect plan and frontend" 2 'both name a plan' "$WMEL" inspect "$S" -o "$T/x.html" --preset lasr --frontend kaldi
 expect_rc "inspect option refused" 2 'use_energy' "$WMEL" inspect "$S" -o "$T/x.html" --preset nemo --use-energy
-expect_rc "inspect plan on cuda" 2 "Whisper's own plan only" "$WMEL" inspect "$S" -o "$T/x.html" --preset lasr --backend cuda
+# a plan on --backend cuda: its output beside the reference's where there is a device (a GPU,
+# or the CUDA emulator build); elsewhere one line, exit 1, no page
+if "$WMEL" mel "$S" -o "$T/w.npy" --backend cuda -q 2>/dev/null; then
+  [ "$(run "$WMEL" inspect "$S" -o "$T/cu.html" --preset lasr --backend cuda)" = 0 ] && ok ||
+    bad "inspect plan on cuda: $(cat "$T/err")"
+  has "$T/cu.html" "backend cuda: features" "inspect plan on cuda"
+else
+  expect_rc "inspect plan on cuda" 1 "backend" "$WMEL" inspect "$S" -o "$T/x.html" --preset lasr --backend cuda
+  [ ! -e "$T/x.html" ] && ok || bad "inspect plan on cuda without a device left a page"
+fi
 expect_rc "compare unknown preset" 2 'not a built-in preset' "$WMEL" compare "$T/lasr.npy" "$T/lasr.npy" --preset nope -o "$T/x.html"
 expect_rc "compare bad plan" 2 'bad.json: line 2: window hamm' "$WMEL" compare "$T/lasr.npy" "$T/lasr.npy" --plan "$T/bad.json"
 # a clip the plan's reflection reaches past: the message says how many samples it needs

@@ -19,7 +19,7 @@ for a in $(printf '%s\n' "$archs" | tr ';' ' '); do
     *-virtual) continue ;;
     esac
     sm=${a%-real}
-    for f in kernels stem_kernels; do
+    for f in kernels plan_kernels stem_kernels; do
         if ! "$nvcc" -std=c++17 -c "$src/src/cuda/$f.cu" -I"$src/include" -I"$src/src" --expt-relaxed-constexpr \
             -gencode "arch=compute_$sm,code=sm_$sm" -Xptxas=-v -o "$tmp/$f.o" >"$tmp/log" 2>&1; then
             cat "$tmp/log"

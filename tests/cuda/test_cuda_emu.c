@@ -6,7 +6,8 @@
  *    call, a smoothed batch, a device-pointer call, the encoder stem and ctx creation,
  *    that one call fails (out of memory, then a launch failure). The library must return
  *    WMEL_OK with correct output (the error was harmless, or it fell back to the CPU and
- *    says so), or WMEL_ERR_CUDA with a message; never crash. After the ctx is destroyed no
+ *    says so), or WMEL_ERR_CUDA with a message; never crash (a plan's ctx too: nemo's
+ *    creation, wmel_features_batch and wmel_features). After the ctx is destroyed no
  *    device memory, pinned memory, stream or event may be left, and a ctx that saw a
  *    failure must compute correctly on its next call;
  *  - a device too small for the call: the host path runs on the CPU and reports it;
@@ -195,6 +196,70 @@ static unsigned long sweep(const scenario *sc, cudaError_t err)
     return fired;
 }
 
+/* A plan's ctx (nemo: the general algorithm's frames on k_plan_frames) under faults: each
+ * CUDA call of its creation, a wmel_features_batch of two clips and a wmel_features fails
+ * in turn. The creation is refused (WMEL_ERR_BACKEND_UNAVAILABLE), or each call returns
+ * the CPU backend's values within the bar (the fault was harmless, or the frames fell back
+ * to the CPU) or WMEL_ERR_CUDA with a message; the ctx then computes right, nothing leaks. */
+static void plan_fault_sweep(cudaError_t err)
+{
+    wmel_frontend_plan plan;
+    wmel_frontend_preset(WMEL_FRONTEND_NEMO, 80, &plan);
+    wmel_params p = wmel_default_params();
+    p.backend = WMEL_BACKEND_CPU;
+    p.n_threads = 1;
+    int st;
+    wmel_ctx *cpu = wmel_create_plan(&p, &plan, &st);
+    size_t rows = 0, cols = 0;
+    wmel_features_shape(cpu, N_SAMPLES, &rows, &cols);
+    const size_t per = rows * cols;
+    float *want = malloc(2 * per * sizeof(float)), *got = malloc(2 * per * sizeof(float));
+    const float *pcm[2] = {g_x, g_x + N_SAMPLES};
+    const size_t n[2] = {N_SAMPLES, N_SAMPLES}, lens[2] = {per, per};
+    for (int b = 0; b < 2; b++) CHECK(wmel_features(cpu, pcm[b], N_SAMPLES, want + b * per, per) == WMEL_OK, "cpu nemo");
+    p.backend = WMEL_BACKEND_CUDA;
+    unsigned long n_at = 1;
+    for (;; n_at++) {
+        leaks before = now();
+        wmel_emu_fail_at(n_at, err);
+        wmel_ctx *c = wmel_create_plan(&p, &plan, &st);
+        int rc[2] = {WMEL_OK, WMEL_OK};
+        if (c) {
+            float *out[2] = {got, got + per};
+            rc[0] = wmel_features_batch(c, pcm, n, 2, out, lens, NULL);
+            if (rc[0] == WMEL_OK)
+                CHECK(t_rel_err_ff(got, want, 2 * per) <= MEL_TOL, "nemo batch, call %lu fails: wrong output", n_at);
+            rc[1] = wmel_features(c, pcm[1], N_SAMPLES, got + per, per);
+            if (rc[1] == WMEL_OK)
+                CHECK(t_rel_err_ff(got + per, want + per, per) <= MEL_TOL, "nemo, call %lu fails: wrong output", n_at);
+        }
+        const unsigned long calls = wmel_emu_fail_at(0, cudaSuccess);
+        if (!c) CHECK(st == WMEL_ERR_BACKEND_UNAVAILABLE, "nemo create, call %lu fails: %d", n_at, st);
+        for (int i = 0; i < 2; i++)
+            if (rc[i] != WMEL_OK)
+                CHECK(rc[i] == WMEL_ERR_CUDA && wmel_cuda_error_detail()[0], "nemo call %d, call %lu fails: %d (%s)", i,
+                      n_at, rc[i], wmel_cuda_error_detail());
+        cudaGetLastError();
+        if (c) { /* no faults: the ctx computes right, on the device */
+            const int r = wmel_features(c, pcm[0], N_SAMPLES, got, per);
+            CHECK(r == WMEL_OK && t_rel_err_ff(got, want, per) <= MEL_TOL &&
+                      !strcmp(wmel_op_backend(c, WMEL_OP_LOG_MEL), "cuda"),
+                  "nemo after call %lu failed: %d on %s", n_at, r, wmel_op_backend(c, WMEL_OP_LOG_MEL));
+        }
+        wmel_destroy(c);
+        char what[96];
+        snprintf(what, sizeof what, "nemo, call %lu fails with %s", n_at, cudaGetErrorName(err));
+        no_leaks(&before, what);
+        if (calls < n_at || t_failures > 20) break;
+    }
+    printf("%-28s %-26s %2lu call sites failed one by one: ok\n", "nemo (wmel_create_plan)", cudaGetErrorName(err),
+           n_at - 1);
+    CHECK(n_at > 5, "nemo: only %lu call sites", n_at - 1);
+    wmel_destroy(cpu);
+    free(want);
+    free(got);
+}
+
 /* ctx creation under faults: CUDA by name fails cleanly, AUTO falls back to the CPU */
 static void create_sweep(cudaError_t err)
 {
@@ -373,6 +438,7 @@ int main(int argc, char **argv)
     small_device();
     const cudaError_t errs[2] = {cudaErrorMemoryAllocation, cudaErrorLaunchFailure};
     for (int e = 0; e < 2; e++) create_sweep(errs[e]);
+    for (int e = 0; e < 2; e++) plan_fault_sweep(errs[e]);
 
     t_dev_upload(&g_dev, g_x, NULL, 3 * N_SAMPLES, 3 * per);
     static const scenario mel[] = {

@@ -404,9 +404,16 @@ static void edges(void)
         c = wmel_create(&p, &st);
         CHECK(c && wmel_ctx_plan(c, &back) == WMEL_OK && !memcmp(&back, &pl, sizeof pl), "%s: params.frontend", fe_name(k));
         wmel_destroy(c);
-        if (k != WMEL_FRONTEND_WHISPER) {
+        if (k != WMEL_FRONTEND_WHISPER) { /* CUDA by name: served where there is a device, else refused */
             p.backend = WMEL_BACKEND_CUDA;
-            CHECK(!wmel_create(&p, &st) && st == WMEL_ERR_BACKEND_UNAVAILABLE, "%s: cuda refused", fe_name(k));
+            c = wmel_create(&p, &st);
+            if (c)
+                CHECK(st == WMEL_OK && !strcmp(wmel_backend_name(c), "cuda") && wmel_ctx_plan(c, &back) == WMEL_OK &&
+                          !memcmp(&back, &pl, sizeof pl),
+                      "%s: cuda", fe_name(k));
+            else
+                CHECK(st == WMEL_ERR_BACKEND_UNAVAILABLE, "%s: cuda refused: %d", fe_name(k), st);
+            wmel_destroy(c);
         }
     }
 

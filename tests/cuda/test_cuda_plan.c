@@ -1,0 +1,307 @@
+/*
+ * test_cuda_plan.c -- every preset's plan on the CUDA backend (wmel_create_plan with
+ * WMEL_BACKEND_CUDA): Whisper's geometry on its own kernels, every other plan's frames on
+ * k_plan_frames with the CPU's finish. Each output is held to the float64 reference
+ * backend at 2e-5 x max(1, |ref|) and its status to the CPU backend's, on speech, silence,
+ * full-scale noise, clipped speech, the edge lengths 0, 1, one frame and one frame +- 1
+ * sample (and one hop more), and a NaN; wmel_op_backend() says "cuda" for each. A batch
+ * (wmel_features_batch: the clips' frames in one device pass) gives each clip's
+ * wmel_features bytes. What the device does not compute falls back with the CPU backend's
+ * bytes: a dithered plan (the dither's noise), and the device-pointer entry point refuses
+ * a plan that is not Whisper's. The direct DFT (forced with WMEL_CUDA_FFT=0) and a few
+ * variants (signal and padded pre-emphasis with reflection or zeros, NeMo's time mask,
+ * Kaldi's reflection, the floored log energy, Whisper's geometry with snip framing or a
+ * fixed max: k_plan_frames, not Whisper's kernels) are held to the bar too.
+ *
+ * Without a usable device: every plan on CUDA by name is refused with
+ * WMEL_ERR_BACKEND_UNAVAILABLE, and the test reports skipped (77).
+ */
+#define _GNU_SOURCE /* setenv */
+#include "testutil.h"
+#include "wmel.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BAR 2e-5
+
+static wmel_ctx *plan_ctx(const wmel_frontend_plan *plan, int backend, int *st)
+{
+    wmel_params p = wmel_default_params();
+    p.backend = backend;
+    p.n_threads = 2;
+    return wmel_create_plan(&p, plan, st);
+}
+
+/* One plan's three ctxs: CUDA, the float64 reference, the CPU. */
+typedef struct trio {
+    wmel_ctx *c[3];
+    const char *name;
+    int on_cpu; /* the device hands the frames to the CPU (a dithered plan) */
+} trio;
+
+static int trio_open(trio *t, const char *name, const wmel_frontend_plan *plan)
+{
+    memset(t, 0, sizeof *t);
+    t->name = name;
+    t->on_cpu = plan->dither != 0.0 || plan->energy_windowed;
+    const int be[3] = {WMEL_BACKEND_CUDA, WMEL_BACKEND_REF, WMEL_BACKEND_CPU};
+    for (int i = 0; i < 3; i++) {
+        int st;
+        t->c[i] = plan_ctx(plan, be[i], &st);
+        CHECK(t->c[i] != NULL, "%s: create on backend %d: %s (%s)", name, be[i], wmel_strerror(st),
+              wmel_cuda_error_detail());
+    }
+    if (t->c[0]) CHECK(!strcmp(wmel_backend_name(t->c[0]), "cuda"), "%s: backend %s", name, wmel_backend_name(t->c[0]));
+    return t->c[0] && t->c[1] && t->c[2];
+}
+
+static void trio_close(trio *t)
+{
+    for (int i = 0; i < 3; i++) wmel_destroy(t->c[i]);
+}
+
+/* x[0 .. n) on the three: CUDA vs the reference (the bar) and the CPU (its bytes where the
+ * frames fall back); the same status on all three. Returns CUDA's error vs the reference. */
+static double cmp_plan(trio *t, const float *x, size_t n, const char *what)
+{
+    double err = 0.0;
+    size_t rows = 0, cols = 0;
+    const int sh = wmel_features_shape(t->c[0], n, &rows, &cols);
+    const size_t total = sh == WMEL_OK ? rows * cols : 0;
+    float *o[3];
+    int rc[3];
+    for (int i = 0; i < 3; i++) {
+        o[i] = malloc((total ? total : 1) * sizeof(float));
+        rc[i] = wmel_features(t->c[i], x, n, o[i], total);
+    }
+    CHECK(rc[0] == rc[1] && rc[0] == rc[2], "%s %s n=%zu: status cuda %d ref %d cpu %d (%s)", t->name, what, n, rc[0],
+          rc[1], rc[2], wmel_cuda_error_detail());
+    if (rc[0] == WMEL_OK && rc[1] == WMEL_OK && rc[2] == WMEL_OK) {
+        err = t_rel_err_ff(o[0], o[1], total);
+        CHECK(err <= BAR, "%s %s n=%zu: error vs the float64 reference %g (bar %g; the CPU's %g)", t->name, what, n,
+              err, BAR, t_rel_err_ff(o[2], o[1], total));
+        const char *ob = wmel_op_backend(t->c[0], WMEL_OP_LOG_MEL);
+        if (total) CHECK(!strcmp(ob, t->on_cpu ? "cpu" : "cuda"), "%s %s n=%zu: ran on %s", t->name, what, n, ob);
+        if (t->on_cpu)
+            CHECK(!memcmp(o[0], o[2], total * sizeof(float)), "%s %s n=%zu: the fallback's bytes are not the CPU's",
+                  t->name, what, n);
+    }
+    for (int i = 0; i < 3; i++) free(o[i]);
+    return err;
+}
+
+/* The edge inputs of `len` samples into x: 0 silence, 1 full-scale noise, 2 clipped, 3 speech */
+static void edge_signal(float *x, size_t len, int kind, const float *speech, size_t ns)
+{
+    uint64_t r = 0x9e3779b97f4a7c15ull;
+    for (size_t i = 0; i < len; i++) {
+        r = r * 6364136223846793005ull + 1442695040888963407ull;
+        const float u = (float)((double)(r >> 11) / 9007199254740992.0 * 2.0 - 1.0);
+        switch (kind) {
+        case 0: x[i] = 0.0f; break;
+        case 1: x[i] = u; break;
+        case 2: {
+            const float v = 8.0f * speech[i % ns];
+            x[i] = v > 1.0f ? 1.0f : v < -1.0f ? -1.0f : v;
+            break;
+        }
+        default: x[i] = speech[i % ns]; break;
+        }
+    }
+}
+
+/* A plan on speech, the edge signals and lengths and a NaN; its worst error. */
+static double plan_sweep(const char *name, const wmel_frontend_plan *plan, float *x, const float *speech, size_t ns,
+                         char *kernel, size_t kernel_len)
+{
+    trio tr;
+    double pe = 0.0;
+    snprintf(kernel, kernel_len, "-");
+    if (trio_open(&tr, name, plan)) {
+        /* on the device: Whisper's kernels or k_plan_frames; a dithered plan's frames on the CPU */
+        snprintf(kernel, kernel_len, "%s", wmel_kernel_name(tr.c[0]));
+        CHECK(!strncmp(kernel, tr.on_cpu ? "cpu-" : "cuda-", tr.on_cpu ? 4 : 5), "%s: kernel %s", name, kernel);
+        const size_t clip = 5600; /* 0.35 s */
+        memcpy(x, speech, clip * sizeof(float));
+        pe = cmp_plan(&tr, x, clip, "speech");
+        for (int kind = 0; kind < 3; kind++) {
+            edge_signal(x, 3000, kind, speech, ns);
+            pe = fmax(pe, cmp_plan(&tr, x, 3000, kind == 0 ? "silence" : kind == 1 ? "noise" : "clipped"));
+        }
+        const size_t fl = (size_t)(plan->n_fft > plan->frame_length ? plan->n_fft : plan->frame_length);
+        const size_t el[] = {0, 1, fl - 1, fl, fl + 1, fl + (size_t)plan->hop};
+        for (size_t li = 0; li < sizeof el / sizeof el[0]; li++) {
+            edge_signal(x, el[li], 3, speech, ns);
+            pe = fmax(pe, cmp_plan(&tr, x, el[li], "edge"));
+        }
+        edge_signal(x, 1000, 3, speech, ns);
+        x[100] = NAN; /* the CPU's status */
+        cmp_plan(&tr, x, 1000, "nan");
+    }
+    trio_close(&tr);
+    return pe;
+}
+
+/* wmel_features_batch on CUDA: each clip's wmel_features bytes (the same kernel on the same
+ * samples), clips of mixed lengths (one too short for any frame). */
+static void batch_check(const char *name, const float *speech)
+{
+    wmel_frontend_plan plan;
+    char msg[200];
+    if (wmel_preset_plan(name, &plan, msg, sizeof msg) != WMEL_OK) return;
+    int st;
+    wmel_ctx *c = plan_ctx(&plan, WMEL_BACKEND_CUDA, &st);
+    CHECK(c != NULL, "%s batch: create %d", name, st);
+    if (!c) return;
+    enum { B = 4 };
+    const size_t lens[B] = {4000, 2600, 7321, 2500};
+    const float *pcm[B];
+    size_t n[B], out_len[B];
+    float *out[B], *one[B];
+    for (int b = 0; b < B; b++) {
+        pcm[b] = speech + 977 * b;
+        n[b] = lens[b];
+        size_t rows = 0, cols = 0;
+        wmel_features_shape(c, n[b], &rows, &cols);
+        out_len[b] = rows * cols;
+        out[b] = malloc((out_len[b] ? out_len[b] : 1) * sizeof(float));
+        one[b] = malloc((out_len[b] ? out_len[b] : 1) * sizeof(float));
+    }
+    size_t failed = 0;
+    const int rb = wmel_features_batch(c, pcm, n, B, out, out_len, &failed);
+    for (int b = 0; b < B; b++) {
+        const int r1 = wmel_features(c, pcm[b], n[b], one[b], out_len[b]);
+        CHECK(rb == WMEL_OK && r1 == WMEL_OK && !memcmp(out[b], one[b], out_len[b] * sizeof(float)),
+              "%s batch clip %d: not wmel_features' bytes (batch %d at %zu, clip %d)", name, b, rb, failed, r1);
+    }
+    if (rb == WMEL_OK)
+        CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_LOG_MEL), "cuda"), "%s batch: ran on %s", name,
+              wmel_op_backend(c, WMEL_OP_LOG_MEL));
+    for (int b = 0; b < B; b++) free(out[b]), free(one[b]);
+    wmel_destroy(c);
+}
+
+int main(void)
+{
+    /* the device: a CUDA ctx of any plan; without one, every plan is refused by name */
+    {
+        wmel_frontend_plan plan;
+        char msg[200];
+        wmel_preset_plan("nemo", &plan, msg, sizeof msg);
+        int st;
+        wmel_ctx *c = plan_ctx(&plan, WMEL_BACKEND_CUDA, &st);
+        if (!c) {
+            CHECK(st == WMEL_ERR_BACKEND_UNAVAILABLE, "nemo on CUDA without a device: %s", wmel_strerror(st));
+            for (size_t i = 0; i < wmel_preset_count(); i++) {
+                wmel_preset_plan(wmel_preset_name(i), &plan, msg, sizeof msg);
+                wmel_ctx *d = plan_ctx(&plan, WMEL_BACKEND_CUDA, &st);
+                CHECK(!d && st == WMEL_ERR_BACKEND_UNAVAILABLE, "%s on CUDA without a device: %d",
+                      wmel_preset_name(i), st);
+                wmel_destroy(d);
+            }
+            if (t_failures) return t_done("test_cuda_plan");
+            printf("skipped: no CUDA device\n");
+            return 77;
+        }
+        printf("nemo on CUDA: kernel %s\n", wmel_kernel_name(c));
+        CHECK(!strncmp(wmel_kernel_name(c), "cuda-f64-fft", 12), "nemo kernel %s", wmel_kernel_name(c));
+        /* device pointers are Whisper's geometry's only */
+        float *d_x = malloc(1000 * sizeof(float)), *d_o = malloc(80 * 8 * sizeof(float)); /* never read */
+        const int r = wmel_cuda_log_mel_device(c, d_x, WMEL_SAMPLE_F32, 1, 1000, 1000, 0, WMEL_BATCH_PER_CLIP, d_o,
+                                               80 * 8, NULL);
+        CHECK(r == WMEL_ERR_BACKEND_UNAVAILABLE, "device pointers on a nemo ctx: %d", r);
+        free(d_x);
+        free(d_o);
+        CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_DEVICE), "none"), "nemo WMEL_OP_DEVICE: %s",
+              wmel_op_backend(c, WMEL_OP_DEVICE));
+        wmel_destroy(c);
+    }
+
+    size_t ns = 0;
+    float *wav = t_load_wav("audio/speech_en.wav", &ns);
+    const float *speech = wav + 8000;
+    ns -= 8000;
+    float *x = malloc(sizeof(float) * 40000);
+    double worst = 0.0;
+    for (size_t i = 0; i < wmel_preset_count(); i++) {
+        const char *name = wmel_preset_name(i);
+        wmel_frontend_plan plan;
+        char msg[200];
+        if (wmel_preset_plan(name, &plan, msg, sizeof msg) != WMEL_OK) {
+            CHECK(0, "preset %s: %s", name, msg);
+            continue;
+        }
+        char kernel[64];
+        const double pe = plan_sweep(name, &plan, x, speech, ns, kernel, sizeof kernel);
+        worst = fmax(worst, pe);
+        printf("preset %-26s kernel %-20s max error vs float64 reference %.3g\n", name, kernel, pe);
+    }
+
+    /* variants: the direct DFT, the framing rules, a dithered plan (the CPU's frames) */
+    {
+        wmel_frontend_plan plan;
+        char msg[200];
+        struct {
+            const char *base, *what;
+        } v[] = {{"nemo", "dft"},                {"gemma3n", "dft"},     {"nemo", "signal preemph reflect"},
+                 {"nemo-legacy", "padded preemph"}, {"nemo", "padded cut zeros"}, {"lhotse-fbank", "kaldi reflect"},
+                 {"kaldi", "energy floor"},      {"whisper", "snip"},    {"whisper", "fixed max"},
+                 {"kaldi", "dithered"},          {"seamless", "dithered"}};
+        for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
+            if (wmel_preset_plan(v[k].base, &plan, msg, sizeof msg) != WMEL_OK) continue;
+            if (!strncmp(v[k].what, "dft", 3)) {
+                setenv("WMEL_CUDA_FFT", "0", 1); /* the direct DFT, read when the ctxs are made */
+            } else if (!strcmp(v[k].what, "signal preemph reflect")) {
+                plan.framing = WMEL_FRAMES_CENTER_REFLECT;
+                plan.preemph_mode = WMEL_PREEMPH_SIGNAL;
+                plan.preemph = 0.97;
+            } else if (!strcmp(v[k].what, "padded preemph")) {
+                plan.framing = WMEL_FRAMES_SNIP;
+                plan.preemph_mode = WMEL_PREEMPH_PADDED;
+                plan.pad_mode = WMEL_PAD_REFLECT;
+                plan.pad_left = plan.pad_right = plan.n_fft / 2;
+            } else if (!strcmp(v[k].what, "padded cut zeros")) {
+                plan.framing = WMEL_FRAMES_SNIP;
+                plan.preemph_mode = WMEL_PREEMPH_PADDED_CUT;
+                plan.pad_mode = WMEL_PAD_ZERO;
+                plan.pad_left = plan.pad_right = plan.n_fft / 2;
+            } else if (!strcmp(v[k].what, "energy floor")) { /* the raw log energy column, floored */
+                plan.use_energy = 1;
+                plan.energy_floor = 1.0;
+            } else if (!strcmp(v[k].what, "snip")) { /* Whisper's geometry framed from sample 0 */
+                plan.framing = WMEL_FRAMES_SNIP;
+                plan.valid = WMEL_VALID_ALL;
+            } else if (!strcmp(v[k].what, "fixed max")) {
+                plan.norm_flags |= WMEL_NORMF_FIXED_MAX;
+                plan.norm_max = 1.5;
+            } else if (!strcmp(v[k].what, "dithered")) {
+                plan.dither = 1.0;
+            }
+            char name[96];
+            snprintf(name, sizeof name, "%s (%s)", v[k].base, v[k].what);
+            if (wmel_plan_check(&plan, msg, sizeof msg) != WMEL_OK) {
+                CHECK(0, "%s: %s", name, msg);
+                continue;
+            }
+            char kernel[64];
+            const double pe = plan_sweep(name, &plan, x, speech, ns, kernel, sizeof kernel);
+            unsetenv("WMEL_CUDA_FFT");
+            if (!strncmp(v[k].what, "dft", 3)) CHECK(strstr(kernel, "-dft") != NULL, "%s: kernel %s", name, kernel);
+            worst = fmax(worst, pe);
+            printf("%-33s kernel %-20s max error vs float64 reference %.3g\n", name, kernel, pe);
+        }
+    }
+
+    batch_check("nemo", speech);
+    batch_check("kaldi", speech);
+    batch_check("lhotse-mfcc", speech);
+    batch_check("pop2piano", speech);
+    printf("all plans on CUDA: max error vs float64 reference %.3g (bar %g)\n", worst, BAR);
+    free(x);
+    wmel_free(wav);
+    return t_done("test_cuda_plan");
+}
