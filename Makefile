@@ -22,7 +22,6 @@
 BUILD      ?= build
 BUILD_SAN  ?= build-asan
 BUILD_EMU  ?= build-emu-asan
-BUILD_CUDA_EMU ?= build-cuda-emu
 BUILD_CLANG ?= build-clang-asan
 BUILD_TSAN ?= build-tsan
 BUILD_A64  ?= build-aarch64
@@ -88,11 +87,11 @@ test-emu: deps
 
 # The CUDA backend's own tests alone (ctest -L cuda: Whisper's kernels, every plan's frames,
 # the stem, the fault injection) on the CUDA emulator under ASan+UBSan: the quick check of a
-# change to src/cuda.
+# change to src/cuda (the same build as test-emu).
 test-cuda-emu: deps
-	cmake -S . -B $(BUILD_CUDA_EMU) -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON -DWMEL_SANITIZE=ON -DWMEL_CUDA=EMU $(CMAKE_ARGS)
-	cmake --build $(BUILD_CUDA_EMU) -j $(JOBS)
-	cd $(BUILD_CUDA_EMU) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	cmake -S . -B $(BUILD_EMU) -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON -DWMEL_SANITIZE=ON -DWMEL_CUDA=EMU $(CMAKE_ARGS)
+	cmake --build $(BUILD_EMU) -j $(JOBS)
+	cd $(BUILD_EMU) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS) -L cuda || sh $(CURDIR)/tests/ctest_tail.sh
 
 # The library, the command and the C tests cross-built for AArch64 (Debian's
