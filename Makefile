@@ -382,7 +382,7 @@ test-toolkits: deps
 	$(TK_VENV)/bin/pip install -q numpy pytest 'scikit-build-core>=0.10' av $(TK_PKGS)
 	$(TK_VENV)/bin/pip install -v --no-build-isolation --config-settings=build-dir=$(TK_BUILD)/skbuild . \
 	  > $(TK_BUILD)/pip-install.log 2>&1 || { tail -40 $(TK_BUILD)/pip-install.log; exit 1; }
-	$(TK_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/python/test_toolkit_*.py
+	$(TK_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/python/test_toolkit_*.py tests/python/test_library_ports.py
 
 # The two test commands (docs/testing.md):
 # `make test`: what a contributor runs after a change, about a quarter of an hour from a fresh
