@@ -22,7 +22,8 @@
 # WMEL_CUDA_MODE=EMU runs the same steps on the CUDA emulator (no GPU, no nvidia-smi): a
 # dry run of this script and of the benchmark harness; its times are not GPU numbers.
 # GPU_CHECK_CMAKE_ARGS adds CMake arguments (say -DWMEL_CUDA_ARCHS=90-real for one card);
-# GPU_CHECK_CLIPS sets the clips of step 3 (default 1024).
+# GPU_CHECK_CLIPS sets the clips of step 3 (default 1024); GPU_CHECK_FF_PROBE=1 adds the
+# float-float probe of step 2 (a device whose float-float fails its per-ctx check).
 set -u
 B=${1:-build-cuda}
 MODE=${WMEL_CUDA_MODE:-ON}
@@ -64,6 +65,17 @@ step "vulkan (docs/vulkan.md)"
 if [ -x "$B/tests/vulkan/test_vulkan" ]; then
   timeout "$STEP_S" "$B/tests/vulkan/test_vulkan" >"$OUT/test_vulkan.txt" 2>&1; echo "test_vulkan exit $?"
   grep -E "^[0-9]+:|device|worst error|injection|checks|FAIL" "$OUT/test_vulkan.txt" | head -60
+  if [ "${GPU_CHECK_FF_PROBE:-0}" = 1 ]; then
+    # for a device whose float-float fails the per-ctx check: each preset's float-float error
+    # with the check off (WMEL_VULKAN_FF_FRAMECHECK=0), through the FFT and through the direct
+    # DFT (WMEL_VULKAN_FFT=0), to tell the stage that loses float-float's terms
+    for fft in 1 0; do
+      WMEL_VULKAN_FF_FRAMECHECK=0 WMEL_VULKAN_FFT=$fft timeout "$STEP_S" "$B/tests/vulkan/test_vulkan" \
+        >"$OUT/ff_probe_fft$fft.txt" 2>&1
+      echo "float-float with the frame check off, WMEL_VULKAN_FFT=$fft:"
+      grep -E "arithmetic float-float" "$OUT/ff_probe_fft$fft.txt" | head -40
+    done
+  fi
   for fe in whisper nemo kaldi; do
     for run in "cpu -" "cuda -" "vulkan float64" "vulkan float-float"; do
       set -- $run

@@ -718,6 +718,7 @@ done:
 
 int main(void)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0); /* a run cut short by a time bound keeps its lines, in order */
 #if defined(__linux__)
     /* The loader unloads the driver at vkDestroyInstance; what Mesa keeps for the
        process's life would then look leaked from an unknown module that no suppression
@@ -873,8 +874,15 @@ int main(void)
         free(oc);
         setenv("WMEL_VULKAN_FF_BREAK", "1", 1);
         r = plan_run(&plan, WMEL_BACKEND_VULKAN, WMEL_VULKAN_ARITH_FLOAT64, speech, 5600, &o, &lo, k, sizeof k);
-        unsetenv("WMEL_VULKAN_FF_BREAK");
         CHECK(r == WMEL_OK && !strncmp(k, "vulkan-f64", 10), "float64 with WMEL_VULKAN_FF_BREAK: %d %s", r, k);
+        free(o);
+        /* the diagnostic switch WMEL_VULKAN_FF_FRAMECHECK=0: the broken float-float's frames
+           stay on the device (to measure what it loses there) */
+        setenv("WMEL_VULKAN_FF_FRAMECHECK", "0", 1);
+        r = plan_run(&plan, WMEL_BACKEND_VULKAN, WMEL_VULKAN_ARITH_FLOAT_FLOAT, speech, 5600, &o, &lo, k, sizeof k);
+        unsetenv("WMEL_VULKAN_FF_FRAMECHECK");
+        unsetenv("WMEL_VULKAN_FF_BREAK");
+        CHECK(r == WMEL_OK && !strncmp(k, "vulkan-ff", 9), "WMEL_VULKAN_FF_FRAMECHECK=0: %d %s", r, k);
         free(o);
         /* Whisper's geometry through wmel_create: the CPU backend's kernel and bytes */
         wmel_params p = params(WMEL_BACKEND_VULKAN, WMEL_VULKAN_ARITH_FLOAT_FLOAT), pc = params(WMEL_BACKEND_CPU, 0);
