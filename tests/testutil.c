@@ -342,3 +342,22 @@ double t_rel_err_ff(const float *v, const float *r, size_t n)
     }
     return e;
 }
+
+void t_edge_signal(float *x, size_t len, int kind, const float *speech, size_t ns)
+{
+    uint64_t r = 0x9e3779b97f4a7c15ull;
+    for (size_t i = 0; i < len; i++) {
+        r = r * 6364136223846793005ull + 1442695040888963407ull;
+        const float u = (float)((double)(r >> 11) / 9007199254740992.0 * 2.0 - 1.0);
+        switch (kind) {
+        case 0: x[i] = 0.0f; break;
+        case 1: x[i] = u; break;
+        case 2: {
+            const float v = 8.0f * speech[i % ns];
+            x[i] = v > 1.0f ? 1.0f : v < -1.0f ? -1.0f : v;
+            break;
+        }
+        default: x[i] = speech[i % ns]; break;
+        }
+    }
+}

@@ -70,6 +70,9 @@ double *t_load_stem_golden(const char *rel);
 /* A deterministic test signal: an amplitude-modulated chirp plus a little LCG noise,
  * different per seed. */
 void t_chirp(float *x, size_t n, unsigned seed);
+/* The backends' edge inputs of `len` samples into x: kind 0 silence, 1 full-scale noise
+ * (an LCG's), 2 speech 8 times too loud, clipped, 3 speech (speech[i % ns]). */
+void t_edge_signal(float *x, size_t len, int kind, const float *speech, size_t ns);
 /* A small LCG for the live-audio tests' random pushes and trims (t_rng: the state). */
 extern uint64_t t_rng;
 uint32_t t_rnd(void);

@@ -94,6 +94,33 @@ static int cuda_available(const wmel_params *p)
 
 static int general_init(wmel_ctx *ctx);
 
+
+/* The host's tables (bytes of hd) to the device as st->plan, then the kernels' preparation;
+ * on a failure st is released and freed, and the status returned (a CUDA error as
+ * WMEL_ERR_BACKEND_UNAVAILABLE: the ctx is not made). */
+static int upload_plan(cuda_state *st, const void *hd, size_t bytes, int (*prepare)(void))
+{
+    int prev = 0, rc = WMEL_OK;
+    cudaError_t e = enter_device(st->device, &prev);
+    if (e != cudaSuccess) {
+        rc = cu_fail(e, "selecting the CUDA device");
+    } else {
+        if ((e = cudaMalloc(&st->plan, bytes)) != cudaSuccess)
+            rc = cu_fail(e, "allocating the device plan");
+        else if ((e = cudaMemcpy(st->plan, hd, bytes, cudaMemcpyHostToDevice)) != cudaSuccess)
+            rc = cu_fail(e, "uploading the device plan");
+        else if ((e = (cudaError_t)prepare()) != cudaSuccess)
+            rc = cu_fail(e, "preparing the kernels");
+        leave_device(st->device, prev);
+    }
+    if (rc == WMEL_OK) return WMEL_OK;
+    cudaGetLastError();
+    if (st->plan) cudaFree(st->plan);
+    pthread_mutex_destroy(&st->lock);
+    free(st);
+    return rc == WMEL_ERR_CUDA ? WMEL_ERR_BACKEND_UNAVAILABLE : rc;
+}
+
 static int cuda_init(wmel_ctx *ctx)
 {
     if (ctx->fe->algo == &wmel__algo_general) return general_init(ctx);
@@ -128,28 +155,9 @@ static int cuda_init(wmel_ctx *ctx)
     memcpy(hi + n_mels, pl->mel_len, (size_t)n_mels * sizeof(int));
     memcpy(hi + 2 * n_mels, pl->mel_off, (size_t)n_mels * sizeof(int));
 
-    int prev = 0, rc = WMEL_OK;
-    size_t bytes = nd * sizeof(double) + ni * sizeof(int);
-    cudaError_t e = enter_device(st->device, &prev);
-    if (e != cudaSuccess) {
-        rc = cu_fail(e, "selecting the CUDA device");
-    } else {
-        if ((e = cudaMalloc(&st->plan, bytes)) != cudaSuccess)
-            rc = cu_fail(e, "allocating the device plan");
-        else if ((e = cudaMemcpy(st->plan, hd, bytes, cudaMemcpyHostToDevice)) != cudaSuccess)
-            rc = cu_fail(e, "uploading the device plan");
-        else if ((e = (cudaError_t)wmel__cu_prepare()) != cudaSuccess)
-            rc = cu_fail(e, "preparing the kernels");
-        leave_device(st->device, prev);
-    }
+    const int rc = upload_plan(st, hd, nd * sizeof(double) + ni * sizeof(int), wmel__cu_prepare);
     free(hd);
-    if (rc != WMEL_OK) {
-        cudaGetLastError();
-        if (st->plan) cudaFree(st->plan);
-        pthread_mutex_destroy(&st->lock);
-        free(st);
-        return rc == WMEL_ERR_CUDA ? WMEL_ERR_BACKEND_UNAVAILABLE : rc;
-    }
+    if (rc != WMEL_OK) return rc;
     st->plan_d = (const double *)st->plan;
     st->plan_i = (const int *)((const double *)st->plan + nd);
     ctx->state = st;
@@ -697,27 +705,9 @@ static int general_init(wmel_ctx *ctx)
                 hi[g->perm + z] = at;
             }
         }
-        int prev = 0;
-        cudaError_t e = enter_device(st->device, &prev);
-        if (e != cudaSuccess) {
-            rc = cu_fail(e, "selecting the CUDA device");
-        } else {
-            if ((e = cudaMalloc(&st->plan, bytes)) != cudaSuccess)
-                rc = cu_fail(e, "allocating the device plan");
-            else if ((e = cudaMemcpy(st->plan, hd, bytes, cudaMemcpyHostToDevice)) != cudaSuccess)
-                rc = cu_fail(e, "uploading the device plan");
-            else if ((e = (cudaError_t)wmel__cu_plan_prepare()) != cudaSuccess)
-                rc = cu_fail(e, "preparing the kernels");
-            leave_device(st->device, prev);
-        }
+        rc = upload_plan(st, hd, bytes, wmel__cu_plan_prepare);
         free(hd);
-        if (rc != WMEL_OK) {
-            cudaGetLastError();
-            if (st->plan) cudaFree(st->plan);
-            pthread_mutex_destroy(&st->lock);
-            free(st);
-            return rc == WMEL_ERR_CUDA ? WMEL_ERR_BACKEND_UNAVAILABLE : rc;
-        }
+        if (rc != WMEL_OK) return rc;
         g->tab = (const double *)st->plan;
         g->ints = (const int *)((const double *)st->plan + nd);
     }

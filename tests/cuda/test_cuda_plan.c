@@ -94,26 +94,6 @@ static double cmp_plan(trio *t, const float *x, size_t n, const char *what)
     return err;
 }
 
-/* The edge inputs of `len` samples into x: 0 silence, 1 full-scale noise, 2 clipped, 3 speech */
-static void edge_signal(float *x, size_t len, int kind, const float *speech, size_t ns)
-{
-    uint64_t r = 0x9e3779b97f4a7c15ull;
-    for (size_t i = 0; i < len; i++) {
-        r = r * 6364136223846793005ull + 1442695040888963407ull;
-        const float u = (float)((double)(r >> 11) / 9007199254740992.0 * 2.0 - 1.0);
-        switch (kind) {
-        case 0: x[i] = 0.0f; break;
-        case 1: x[i] = u; break;
-        case 2: {
-            const float v = 8.0f * speech[i % ns];
-            x[i] = v > 1.0f ? 1.0f : v < -1.0f ? -1.0f : v;
-            break;
-        }
-        default: x[i] = speech[i % ns]; break;
-        }
-    }
-}
-
 /* A plan on speech, the edge signals and lengths and a NaN; its worst error. */
 static double plan_sweep(const char *name, const wmel_frontend_plan *plan, float *x, const float *speech, size_t ns,
                          char *kernel, size_t kernel_len)
@@ -129,16 +109,16 @@ static double plan_sweep(const char *name, const wmel_frontend_plan *plan, float
         memcpy(x, speech, clip * sizeof(float));
         pe = cmp_plan(&tr, x, clip, "speech");
         for (int kind = 0; kind < 3; kind++) {
-            edge_signal(x, 3000, kind, speech, ns);
+            t_edge_signal(x, 3000, kind, speech, ns);
             pe = fmax(pe, cmp_plan(&tr, x, 3000, kind == 0 ? "silence" : kind == 1 ? "noise" : "clipped"));
         }
         const size_t fl = (size_t)(plan->n_fft > plan->frame_length ? plan->n_fft : plan->frame_length);
         const size_t el[] = {0, 1, fl - 1, fl, fl + 1, fl + (size_t)plan->hop};
         for (size_t li = 0; li < sizeof el / sizeof el[0]; li++) {
-            edge_signal(x, el[li], 3, speech, ns);
+            t_edge_signal(x, el[li], 3, speech, ns);
             pe = fmax(pe, cmp_plan(&tr, x, el[li], "edge"));
         }
-        edge_signal(x, 1000, 3, speech, ns);
+        t_edge_signal(x, 1000, 3, speech, ns);
         x[100] = NAN; /* the CPU's status */
         cmp_plan(&tr, x, 1000, "nan");
     }

@@ -217,26 +217,6 @@ static void note(int arith, double e)
     if (!(e <= g_worst[arith])) g_worst[arith] = isnan(e) ? INFINITY : e;
 }
 
-/* The edge inputs of `len` samples into x: 0 silence, 1 full-scale noise, 2 clipped, 3 speech */
-static void edge_signal(float *x, size_t len, int kind, const float *speech, size_t ns)
-{
-    uint64_t r = 0x9e3779b97f4a7c15ull;
-    for (size_t i = 0; i < len; i++) {
-        r = r * 6364136223846793005ull + 1442695040888963407ull;
-        const float u = (float)((double)(r >> 11) / 9007199254740992.0 * 2.0 - 1.0);
-        switch (kind) {
-        case 0: x[i] = 0.0f; break;
-        case 1: x[i] = u; break;
-        case 2: { /* speech 8 times too loud, clipped */
-            float v = 8.0f * speech[i % ns];
-            x[i] = v > 1.0f ? 1.0f : v < -1.0f ? -1.0f : v;
-            break;
-        }
-        default: x[i] = speech[i % ns]; break;
-        }
-    }
-}
-
 /* A Vulkan ctx of Whisper's geometry (plan NULL) or a plan's, staged or not (the
  * testing switch WMEL_VULKAN_STAGING); NULL after a failed CHECK. */
 static wmel_ctx *vk_ctx(const char *preset, int arith, int staged)
@@ -289,7 +269,7 @@ static int staged_check(int arith, const float *speech, size_t ns)
     wmel_ctx *c[2] = {vk_ctx(NULL, arith, 0), vk_ctx(NULL, arith, 1)};
     for (size_t li = 0; c[0] && c[1] && li < sizeof lens / sizeof lens[0]; li++) {
         const size_t n = lens[li];
-        edge_signal(x, n, li == 3 ? 1 : 3, speech + 8000 + 97 * li, ns - 8000 - 97 * li);
+        t_edge_signal(x, n, li == 3 ? 1 : 3, speech + 8000 + 97 * li, ns - 8000 - 97 * li);
         const size_t per = wmel_n_frames(n, 0) * 80;
         int rc[2];
         for (int k = 0; k < 2; k++) rc[k] = wmel_log_mel(c[k], x, n, 0, o[k], per);
@@ -316,7 +296,7 @@ static int staged_check(int arith, const float *speech, size_t ns)
         wmel_ctx *d[2] = {vk_ctx(presets[pi], arith, 0), vk_ctx(presets[pi], arith, 1)};
         for (size_t li = 0; d[0] && d[1] && li < sizeof lens / sizeof lens[0]; li++) {
             const size_t n = lens[li];
-            edge_signal(x, n, li == 3 ? 1 : 3, speech + 8000 + 97 * li, ns - 8000 - 97 * li);
+            t_edge_signal(x, n, li == 3 ? 1 : 3, speech + 8000 + 97 * li, ns - 8000 - 97 * li);
             size_t rows = 0, cols = 0;
             int rc[2] = {wmel_features_shape(d[0], n, &rows, &cols), 0};
             const size_t len = rc[0] == WMEL_OK ? rows * cols : 0;
@@ -620,7 +600,7 @@ static void inject(void)
 {
     static const float none[1] = {0.0f};
     float x[4000];
-    edge_signal(x, 4000, 1, none, 1);
+    t_edge_signal(x, 4000, 1, none, 1);
     float out[80 * 25], want[80 * 25]; /* 4000 samples: 25 frames */
     const size_t len = sizeof out / sizeof out[0];
     CHECK(wmel_n_frames(4000, 0) == 25, "frames");
@@ -774,7 +754,7 @@ int main(void)
         const size_t lens[] = {0, 1, 200, 201, 399, 400, 401, 559, 560, 561, 2000};
         for (int kind = 0; kind < 4; kind++)
             for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
-                edge_signal(x, lens[li], kind, speech + 8000, ns - 8000);
+                t_edge_signal(x, lens[li], kind, speech + 8000, ns - 8000);
                 t = cmp_whisper(80, WMEL_NORM_WHOLE, WMEL_SMOOTH_NONE, x, lens[li], 0, ar), e = fmax(e, t);
             }
         cmp_whisper(-1, 0, 0, NULL, 0, 0, ar);
@@ -792,7 +772,7 @@ int main(void)
             memcpy(x, speech + 8000, clip * sizeof(float));
             double pe = cmp_plan(&tr, x, clip, ar, "speech");
             for (int kind = 0; kind < 3; kind++) {
-                edge_signal(x, 3000, kind, speech + 8000, ns - 8000);
+                t_edge_signal(x, 3000, kind, speech + 8000, ns - 8000);
                 pe = fmax(pe, cmp_plan(&tr, x, 3000, ar, kind == 0 ? "silence" : kind == 1 ? "noise" : "clipped"));
             }
             /* lengths 0, 1, one frame (and +- 1) by the plan's own frame */
@@ -802,10 +782,10 @@ int main(void)
             const size_t fl = (size_t)(plan.n_fft > plan.frame_length ? plan.n_fft : plan.frame_length);
             const size_t el[] = {0, 1, fl - 1, fl, fl + 1, fl + (size_t)plan.hop};
             for (size_t li = 0; li < sizeof el / sizeof el[0]; li++) {
-                edge_signal(x, el[li], 3, speech + 8000, ns - 8000);
+                t_edge_signal(x, el[li], 3, speech + 8000, ns - 8000);
                 pe = fmax(pe, cmp_plan(&tr, x, el[li], ar, "edge"));
             }
-            edge_signal(x, 1000, 3, speech + 8000, ns - 8000);
+            t_edge_signal(x, 1000, 3, speech + 8000, ns - 8000);
             x[100] = NAN; /* a NaN: the same status as the CPU's */
             cmp_plan(&tr, x, 1000, ar, "nan");
             trio_close(&tr);
