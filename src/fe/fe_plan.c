@@ -1033,26 +1033,33 @@ static int mel_bank(const wmel_frontend_plan *p, int n_bins, double *w)
    double arithmetic only (no libm): the same bits on every platform and C library (libm's
    cos may differ by an ulp between glibc, musl and the CRT, and the DCT's float64 matrix would
    carry that into the cepstra's bits). Truncation below 1e-17 (|y| <= pi / 4). */
+/* the series c[0 .. 9] (highest power first) in z = (pi x)^2, by Horner; *y = pi x */
+static double series_pi(const double c[10], double x, double *y)
+{
+    *y = PI * x;
+    const double z = *y * *y;
+    double r = c[0];
+    for (size_t i = 1; i < 10; i++) r = r * z + c[i];
+    return r;
+}
+
 static double sinpi_q(double x)
 {
-    static const double c[] = {-1.0 / 121645100408832000.0, 1.0 / 355687428096000.0, -1.0 / 1307674368000.0,
-                               1.0 / 6227020800.0, -1.0 / 39916800.0, 1.0 / 362880.0, -1.0 / 5040.0,
-                               1.0 / 120.0, -1.0 / 6.0, 1.0};
-    const double y = PI * x, z = y * y;
-    double r = c[0];
-    for (size_t i = 1; i < sizeof c / sizeof c[0]; i++) r = r * z + c[i];
+    static const double c[10] = {-1.0 / 121645100408832000.0, 1.0 / 355687428096000.0, -1.0 / 1307674368000.0,
+                                 1.0 / 6227020800.0, -1.0 / 39916800.0, 1.0 / 362880.0, -1.0 / 5040.0,
+                                 1.0 / 120.0, -1.0 / 6.0, 1.0};
+    double y;
+    const double r = series_pi(c, x, &y);
     return r * y;
 }
 
 static double cospi_q(double x)
 {
-    static const double c[] = {-1.0 / 6402373705728000.0, 1.0 / 20922789888000.0, -1.0 / 87178291200.0,
-                               1.0 / 479001600.0, -1.0 / 3628800.0, 1.0 / 40320.0, -1.0 / 720.0,
-                               1.0 / 24.0, -1.0 / 2.0, 1.0};
-    const double y = PI * x, z = y * y;
-    double r = c[0];
-    for (size_t i = 1; i < sizeof c / sizeof c[0]; i++) r = r * z + c[i];
-    return r;
+    static const double c[10] = {-1.0 / 6402373705728000.0, 1.0 / 20922789888000.0, -1.0 / 87178291200.0,
+                                 1.0 / 479001600.0, -1.0 / 3628800.0, 1.0 / 40320.0, -1.0 / 720.0,
+                                 1.0 / 24.0, -1.0 / 2.0, 1.0};
+    double y;
+    return series_pi(c, x, &y);
 }
 
 /* cos(pi num / den), den > 0: the angle reduced exactly in integers, then the series. */

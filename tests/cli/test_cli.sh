@@ -35,15 +35,7 @@ expect_ok "padding" "$WMEL" mel "$GOLDEN/audio/speech_en.wav" -o "$T/c.npy" --pa
 [ "$(py_shape "$T/c.npy")" = "'shape': (80, 3699)" ] && ok || bad "shape padded: $(py_shape "$T/c.npy")"
 # --backend cuda: where libwmel has a device (a GPU, or the CUDA emulator build) within
 # 2e-5 of the CPU backend, plain and smoothed; elsewhere a clear error and no output
-max_diff() { # max |a - b| of two float32 .npy files of the same shape (stdlib only)
-  python3 -c '
-import array, sys
-def load(p):
-    b = open(p, "rb").read()
-    n = int.from_bytes(b[8:10], "little") + 10
-    a = array.array("f"); a.frombytes(b[n:]); return a
-a, b = load(sys.argv[1]), load(sys.argv[2])
-print(max(abs(x - y) for x, y in zip(a, b)) if len(a) == len(b) else 1e9)' "$1" "$2"; }
+max_diff() { python3 "$(dirname "$0")/npy_diff.py" "$1" "$2" abs; } # max |a - b| of two float32 .npy files
 for sm in none 3x3; do
   "$WMEL" mel "$GOLDEN/audio/speech_en.wav" -o "$T/cpu_$sm.npy" --backend cpu --smooth "$sm" 2>"$T/err" || bad "cpu --smooth $sm: $(cat "$T/err")"
   if "$WMEL" mel "$GOLDEN/audio/speech_en.wav" -o "$T/gpu_$sm.npy" --backend cuda --smooth "$sm" 2>"$T/err"; then

@@ -74,15 +74,7 @@ expect_rc "kaldi low above Nyquist" 2 "$WMEL" mel "$S" -o "$T/x.npy" --frontend 
 grep -q "low_freq 9000" "$T/err" && ok || bad "low_freq: the field named: $(cat "$T/err")"
 # a plan on --backend cuda: where libwmel has a device (a GPU, or the CUDA emulator build)
 # within 4e-5 x max(1, |v|) of the CPU backend's values; elsewhere refused, one line, no output
-rel_diff() { # max |a - b| / max(1, |b|) of two float32 .npy files of the same shape (stdlib only)
-  python3 -c '
-import array, sys
-def load(p):
-    b = open(p, "rb").read()
-    n = int.from_bytes(b[8:10], "little") + 10
-    a = array.array("f"); a.frombytes(b[n:]); return a
-a, b = load(sys.argv[1]), load(sys.argv[2])
-print(max(abs(x - y) / max(1.0, abs(y)) for x, y in zip(a, b)) if len(a) == len(b) else 1e9)' "$1" "$2"; }
+rel_diff() { python3 "$(dirname "$0")/npy_diff.py" "$1" "$2" rel; } # max |a - b| / max(1, |b|) of two float32 .npy files
 cuda=0
 if "$WMEL" mel "$S" -o "$T/x.npy" --frontend nemo --backend cuda -v >"$T/out" 2>"$T/err"; then
   cuda=1
