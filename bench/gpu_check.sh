@@ -65,6 +65,9 @@ step "vulkan (docs/vulkan.md)"
 if [ -x "$B/tests/vulkan/test_vulkan" ]; then
   timeout "$STEP_S" "$B/tests/vulkan/test_vulkan" >"$OUT/test_vulkan.txt" 2>&1; echo "test_vulkan exit $?"
   grep -E "^[0-9]+:|device|worst error|injection|checks|FAIL" "$OUT/test_vulkan.txt" | head -60
+  # the arithmetic AUTO takes on this device: both timed on a 30 s clip (src/vulkan/arith_probe.c)
+  [ -x "$B/tests/vulkan/test_vulkan_arith_probe" ] &&
+    timeout 120 "$B/tests/vulkan/test_vulkan_arith_probe" 2>&1 | grep -E "^device|^timed|checks"
   if [ "${GPU_CHECK_FF_PROBE:-0}" = 1 ]; then
     # for a device whose float-float fails the per-ctx check: each preset's float-float error
     # with the check off (WMEL_VULKAN_FF_FRAMECHECK=0), through the FFT and through the direct
@@ -77,7 +80,7 @@ if [ -x "$B/tests/vulkan/test_vulkan" ]; then
     done
   fi
   for fe in whisper nemo kaldi; do
-    for run in "cpu -" "cuda -" "vulkan float64" "vulkan float-float"; do
+    for run in "cpu -" "cuda -" "vulkan -" "vulkan float64" "vulkan float-float"; do
       set -- $run
       WMEL_VULKAN_ARITHMETIC=$([ "$2" = - ] && echo "" || echo "$2") \
         timeout 60 "$B/wmel" mel "$W" -o "$OUT/vk_$fe.npy" --frontend "$fe" --backend "$1" -v 2>&1 |

@@ -148,8 +148,11 @@ enum {
 };
 
 /* The Vulkan backend's arithmetic (wmel_params.vulkan_arith). AUTO: the environment
- * variable WMEL_VULKAN_ARITHMETIC=float64|float-float, else float64 where the device
- * has shaderFloat64, else float-float (pairs of float32, exact to ~1e-14). */
+ * variable WMEL_VULKAN_ARITHMETIC=float64|float-float, else, on a GPU that has
+ * shaderFloat64, the faster of the two there (timed once a process per device on a 30 s
+ * clip: float-float where it takes at most 0.9 of float64's time; docs/vulkan.md), else
+ * float64 where the device has shaderFloat64, else float-float (pairs of float32, exact
+ * to ~1e-14). Both are held to the same bar. */
 enum {
     WMEL_VULKAN_ARITH_AUTO = 0,
     WMEL_VULKAN_ARITH_FLOAT64 = 1,

@@ -196,7 +196,7 @@ static int vk_init(wmel_ctx *ctx)
                                n == 0 ? "Vulkan: no device (the loader lists none)"
                                       : "Vulkan: no device matches params.vulkan_device / WMEL_VULKAN_DEVICE "
                                         "(or, for AUTO, none is a GPU)");
-    const int arith = wmel__vk_arith(&devs[index], ctx->params.vulkan_arith);
+    const int arith = wmel__vk_arith_auto(&devs[index], index, ctx->params.vulkan_arith);
     if (!arith) return WMEL_ERR_BACKEND_UNAVAILABLE; /* the reason is in the detail */
     if (arith == VKW_ARITH_FF) { /* the device computes float-float exactly, or not at all (ffcheck.c) */
         rc = wmel__vk_ffcheck(&devs[index], index, NULL);

@@ -103,6 +103,24 @@ int wmel__vk_pick(const vkw_dev *devs, int count, int device, int gpu_only);
  * float64 where the device has it, else float-float); 0 with a reason in wmel__detail
  * when none can run. */
 int wmel__vk_arith(const vkw_dev *d, int asked);
+/* The arithmetic for device `index` (arith_probe.c): as wmel__vk_arith, except that with
+ * none asked for (asked 0, no WMEL_VULKAN_ARITHMETIC) on a GPU that has both, float-float
+ * when it is measurably faster there (timed once a process per device; the testing switch
+ * WMEL_VULKAN_ARITH_PROBE=1 times a CPU device too, =0 never times). 0 with a reason in
+ * wmel__detail when none can run. */
+int wmel__vk_arith_auto(const vkw_dev *d, int index, int asked);
+/* What the timing found: seconds of a 30 s clip in each arithmetic (0: it could not run
+ * there), the arithmetic taken (0: neither ran). */
+typedef struct vkw_arith_probe {
+    double t_f64, t_ff;
+    int arith;
+} vkw_arith_probe;
+/* float-float where it takes at most 0.9 of float64's time; the one that ran where the
+ * other did not; 0 where neither did. */
+int wmel__vk_arith_pick(double t_f64, double t_ff);
+/* The timing kept for device d into *out: the number of timings this process has run
+ * (>= 1), or 0 when d was not timed. */
+int wmel__vk_arith_probed(const vkw_dev *d, vkw_arith_probe *out);
 
 /* Opens device `index` with the frames pipeline for `arith` and the plan's shape: the FFT
  * where the shape allows it and its n_fft words fit the device's shared memory
