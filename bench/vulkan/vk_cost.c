@@ -138,9 +138,11 @@ int main(int argc, char **argv)
     CK(vkCreatePipelineLayout(dev, &pli, NULL, &pl));
     const int layout2 = getenv("VK_COST_LAYOUT") && !strcmp(getenv("VK_COST_LAYOUT"), "2");
     const int fpg = getenv("VK_COST_FPG") ? atoi(getenv("VK_COST_FPG")) : 1;
-    const int32_t sv[6] = {FL, BINS, fft, fft ? N : FL + BINS, fpg, fpg * 64};
-    VkSpecializationMapEntry se[6] = {{0, 0, 4}, {1, 4, 4}, {2, 8, 4}, {3, 12, 4}, {4, 16, 4}, {5, 20, 4}};
-    VkSpecializationInfo spi = {6, se, sizeof sv, sv};
+    /* constant 40: float-float's two-product by fma (VK_COST_FF_FMA=1, arith_ff.glsl's FF_FMA) */
+    const int32_t sv[7] = {FL, BINS, fft, fft ? N : FL + BINS, fpg, fpg * 64, getenv("VK_COST_FF_FMA") != NULL};
+    VkSpecializationMapEntry se[7] = {{0, 0, 4},   {1, 4, 4},   {2, 8, 4},  {3, 12, 4},
+                                      {4, 16, 4}, {5, 20, 4}, {40, 24, 4}};
+    VkSpecializationInfo spi = {7, se, sizeof sv, sv};
     VkPipelineShaderStageCreateInfo st = {VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO, NULL, 0,
                                           VK_SHADER_STAGE_COMPUTE_BIT, sm, "main", &spi};
     VkComputePipelineCreateInfo ci = {VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO, NULL,

@@ -198,9 +198,18 @@ static int vk_init(wmel_ctx *ctx)
                                         "(or, for AUTO, none is a GPU)");
     const int arith = wmel__vk_arith_auto(&devs[index], index, ctx->params.vulkan_arith);
     if (!arith) return WMEL_ERR_BACKEND_UNAVAILABLE; /* the reason is in the detail */
+    int ff_fma = 0;
     if (arith == VKW_ARITH_FF) { /* the device computes float-float exactly, or not at all (ffcheck.c) */
-        rc = wmel__vk_ffcheck(&devs[index], index, NULL);
+        vkw_ffcheck chk;
+        rc = wmel__vk_ffcheck(&devs[index], index, &chk);
         if (rc != WMEL_OK) return rc == WMEL_ERR_NO_MEMORY || rc == WMEL_ERR_THREAD ? rc : WMEL_ERR_BACKEND_UNAVAILABLE;
+        /* the two-product by fma where the self-test found it exact; WMEL_VULKAN_FF_FMA=0
+           never, =1 always (a testing switch: the frames' self-test then judges it) */
+        const char *env = getenv("WMEL_VULKAN_FF_FMA");
+        if (env && *env && strcmp(env, "0") != 0 && strcmp(env, "1") != 0)
+            return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: WMEL_VULKAN_FF_FMA is '%s'; it takes 0 or 1",
+                                   env);
+        ff_fma = env && *env ? env[0] == '1' : chk.fma_exact == 1;
     }
 
     vk_geom g;
@@ -250,7 +259,7 @@ static int vk_init(wmel_ctx *ctx)
     int radix[VKW_MAX_STAGES];
     const int n_stages = fft_radices(g.n_fft, g.fl, radix);
     vkw_shape shape = {g.fl, g.nbins, g.n_fft, n_stages > 0,
-                       !st->pfa && (p->remove_dc != 0 || p->use_energy != 0), {0}, {0}};
+                       !st->pfa && (p->remove_dc != 0 || p->use_energy != 0), {0}, {0}, ff_fma};
     for (int t = 0; t < n_stages; t++) shape.radix[t] = radix[t];
     const int known = framing(st->pfa ? NULL : p, shape.framing);
     const size_t tab_words = VKW_T_HEAD + (size_t)g.fl + 2 * (size_t)g.n_fft + (size_t)g.nnz;
@@ -363,8 +372,8 @@ static int vk_init(wmel_ctx *ctx)
         return rc;
     }
     ctx->state = st;
-    snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "vulkan-%s-%s%d", arith == VKW_ARITH_FF ? "ff" : "f64",
-             fft ? "fft" : "dft", g.n_fft);
+    snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "vulkan-%s-%s%d",
+             arith == VKW_ARITH_FF ? (ff_fma ? "ff-fma" : "ff") : "f64", fft ? "fft" : "dft", g.n_fft);
     return WMEL_OK;
 }
 

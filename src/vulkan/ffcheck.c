@@ -170,8 +170,43 @@ static int same_key(const ff_kept *k, const vkw_dev *d, int brk, int fc_off)
            k->fc_off == fc_off;
 }
 
+/* The table through the primitives once (fma: the two-product by fma): each primitive's
+ * worst error into worst[] (and its case into worst_case, may be NULL), the float
+ * controls into *fc, and the denormal probe into *denormals_kept; 1 into *passed when
+ * every primitive is within 2^-44. */
+static int judge(int index, int brk, int fma, const ff_case *c, int n, float *o, double worst[VKW_FF_NPRIM],
+                 int *worst_case, int *fc, int *denormals_kept, int *passed)
+{
+    memset(o, 0, sizeof(float) * 2 * VKW_FF_NPRIM * N_MAX);
+    const uint32_t *const code[3] = {wmel__spv_ffcheck, wmel__spv_ffcheck_z, wmel__spv_ffcheck_zd};
+    const size_t words[3] = {wmel__spv_ffcheck_words, wmel__spv_ffcheck_z_words, wmel__spv_ffcheck_zd_words};
+    const int32_t spec[2] = {brk, fma};
+    const int rc = wmel__vk_oneshot(index, code, words, spec, c, sizeof(ff_case) * (size_t)n, o,
+                                    sizeof(float) * 2 * VKW_FF_NPRIM * (size_t)n, (uint32_t)n,
+                                    (uint32_t)(n + 63) / 64, fc);
+    if (rc != WMEL_OK) return rc;
+    for (int k = 0; k < VKW_FF_NPRIM; k++) worst[k] = 0.0;
+    for (int i = 0; i < n - 1; i++)
+        for (int k = 0; k < VKW_FF_NPRIM; k++) {
+            long double x;
+            if (!exact(k, &c[i], &x)) continue;
+            const double e = err_of(k, o + 2 * (VKW_FF_NPRIM * i + k), x);
+            if (!(e <= worst[k])) {
+                worst[k] = e;
+                if (worst_case) worst_case[k] = i;
+            }
+        }
+    /* the probe's two-sum: 2^-143 kept, or flushed to zero */
+    *denormals_kept = (double)val(o + 2 * (VKW_FF_NPRIM * (n - 1))) == ldexp(1.0, -143);
+    *passed = 1;
+    for (int k = 0; k < VKW_FF_NPRIM; k++)
+        if (!(worst[k] <= ldexp(1.0, VKW_FF_BAR_LOG2))) *passed = 0;
+    return WMEL_OK;
+}
+
 /* Runs the self-test: WMEL_OK with the measurements in res (passed or not), or the
- * device's failure. */
+ * device's failure. Where the primitives pass, the table again with the two-product by
+ * fma: res->fma_exact says whether every primitive passes that way too. */
 static int run(int index, int brk, vkw_ffcheck *res)
 {
     ff_case *c = malloc(sizeof(ff_case) * N_MAX);
@@ -182,33 +217,16 @@ static int run(int index, int brk, vkw_ffcheck *res)
         return WMEL_ERR_NO_MEMORY;
     }
     const int n = table(c);
-    memset(o, 0, sizeof(float) * 2 * VKW_FF_NPRIM * N_MAX);
-    int fc = 0;
-    const uint32_t *const code[3] = {wmel__spv_ffcheck, wmel__spv_ffcheck_z, wmel__spv_ffcheck_zd};
-    const size_t words[3] = {wmel__spv_ffcheck_words, wmel__spv_ffcheck_z_words, wmel__spv_ffcheck_zd_words};
-    int rc = wmel__vk_oneshot(index, code, words, brk, c, sizeof(ff_case) * (size_t)n, o,
-                              sizeof(float) * 2 * VKW_FF_NPRIM * (size_t)n, (uint32_t)n, (uint32_t)(n + 63) / 64,
-                              &fc);
-    if (rc == WMEL_OK) {
-        memset(res, 0, sizeof *res);
-        res->fc = fc;
-        res->broken = brk;
-        res->cases = n - 1;
-        for (int i = 0; i < n - 1; i++)
-            for (int k = 0; k < VKW_FF_NPRIM; k++) {
-                long double x;
-                if (!exact(k, &c[i], &x)) continue;
-                const double e = err_of(k, o + 2 * (VKW_FF_NPRIM * i + k), x);
-                if (!(e <= res->worst[k])) {
-                    res->worst[k] = e;
-                    res->worst_case[k] = i;
-                }
-            }
-        /* the probe's two-sum: 2^-143 kept, or flushed to zero */
-        res->denormals_kept = (double)val(o + 2 * (VKW_FF_NPRIM * (n - 1))) == ldexp(1.0, -143);
-        res->passed = 1;
-        for (int k = 0; k < VKW_FF_NPRIM; k++)
-            if (!(res->worst[k] <= ldexp(1.0, VKW_FF_BAR_LOG2))) res->passed = 0;
+    memset(res, 0, sizeof *res);
+    res->broken = brk;
+    res->cases = n - 1;
+    res->fma_exact = -1;
+    int rc = judge(index, brk, 0, c, n, o, res->worst, res->worst_case, &res->fc, &res->denormals_kept,
+                   &res->passed);
+    if (rc == WMEL_OK && res->passed) {
+        int fc = 0, dk = 0, ok = 0;
+        rc = judge(index, brk, 1, c, n, o, res->fma_worst, NULL, &fc, &dk, &ok);
+        res->fma_exact = ok;
     }
     free(c);
     free(o);

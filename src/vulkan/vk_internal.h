@@ -63,7 +63,10 @@ typedef struct vkw_shape {
     int reduce; /* the frame has reductions (DC removal, an energy): VKW_WG more shared words a frame */
     int framing[VKW_N_FRAMING]; /* frames.comp's SMODE, REFLECT, SIGPRE, PADPRE, PADCUT, SCALE_ONE */
     int radix[VKW_MAX_STAGES];  /* frames.comp's RAD0 ..: the FFT's radices, 0 past the last */
+    int ff_fma;                 /* float-float's two-product by fma (arith_ff.glsl's FF_FMA) */
 } vkw_shape;
+/* arith_ff.glsl's specialisation constant FF_FMA (an id no shader uses for its own) */
+#define VKW_SPEC_FF_FMA 40
 enum {
     VKW_ALGO_DFT, VKW_ALGO_FFT
 };
@@ -142,11 +145,11 @@ int wmel__vk_float_controls(const vkw *w);
 /* One dispatch of a small compute shader on device `index` with a device, buffers and a
  * pipeline of its own, all released before it returns: binding 0 holds in (in_bytes),
  * binding 1 receives out_bytes, copied to out; the push constant is n, specialisation
- * constant 0 is spec0; `groups` workgroups. The shader's variants by float controls, as a
+ * constant 0 is spec0[0] and VKW_SPEC_FF_FMA spec0[1]; `groups` workgroups. The shader's variants by float controls, as a
  * float-float frames pipeline takes them on this device: code[0] none, code[1] VKW_FC_SZ,
  * code[2] VKW_FC_SZ | VKW_FC_DENORM (*fc the controls declared). WMEL_OK, or a status with
  * the reason in the detail. */
-int wmel__vk_oneshot(int index, const uint32_t *const code[3], const size_t words[3], int32_t spec0, const void *in,
+int wmel__vk_oneshot(int index, const uint32_t *const code[3], const size_t words[3], const int32_t spec0[2], const void *in,
                      size_t in_bytes, void *out, size_t out_bytes, uint32_t n, uint32_t groups, int *fc);
 void wmel__vk_close(vkw *w);
 /* The host's views of the buffers (mapped; the staging buffers' when staged) and their
@@ -195,6 +198,11 @@ typedef struct vkw_ffcheck {
     int denormals_kept;         /* a float32 denormal result survived (informative, not judged) */
     int broken;                 /* WMEL_VULKAN_FFCHECK_BREAK's primitive broken on purpose (0: none) */
     int passed;
+    /* the same table through the primitives with the two-product by fma (FF_FMA): 1 every
+       primitive within 2^-44 (the device fuses fma: the frames pipeline may use it), 0 not,
+       -1 not run (the Dekker primitives failed); fma_worst: each primitive's worst then */
+    int fma_exact;
+    double fma_worst[VKW_FF_NPRIM];
 } vkw_ffcheck;
 /* "two-sum", "two-product", "add", "sub", "mul", "div", "sqrt", "log". */
 const char *wmel__vk_ff_prim_name(int k);

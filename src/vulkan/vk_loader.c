@@ -994,16 +994,20 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
     /* frames.comp's constants: MAX_FL, MAX_BINS, FFT, SH_WORDS, FPG, the workgroup's size,
        then the framing's rules, then the FFT's radices */
     enum { N_SPEC = 6 + VKW_N_FRAMING + VKW_MAX_STAGES };
-    int32_t spec_vals[N_SPEC] = {max_fl, max_bins, w->algo == VKW_ALGO_FFT, (int32_t)w->sh_words, w->fpg,
+    int32_t spec_vals[N_SPEC + 1] = {max_fl, max_bins, w->algo == VKW_ALGO_FFT, (int32_t)w->sh_words, w->fpg,
                                  w->fpg * VKW_WG};
-    VkSpecializationMapEntry se[N_SPEC];
+    VkSpecializationMapEntry se[N_SPEC + 1];
     for (uint32_t i = 0; i < N_SPEC; i++) {
         if (i >= 6 + VKW_N_FRAMING) spec_vals[i] = shape->radix[i - 6 - VKW_N_FRAMING];
         else if (i >= 6) spec_vals[i] = shape->framing[i - 6];
         VkSpecializationMapEntry e = {i, 4 * i, 4};
         se[i] = e;
     }
-    VkSpecializationInfo spec = {N_SPEC, se, sizeof spec_vals, spec_vals};
+    /* float-float's two-product by fma (arith_ff.glsl's FF_FMA), where ffcheck.c found it exact */
+    spec_vals[N_SPEC] = shape->ff_fma != 0;
+    VkSpecializationMapEntry efma = {VKW_SPEC_FF_FMA, 4 * N_SPEC, 4};
+    se[N_SPEC] = efma;
+    VkSpecializationInfo spec = {N_SPEC + 1, se, sizeof spec_vals, spec_vals};
     VkPipelineShaderStageCreateInfo st = {VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO, NULL, 0,
                                           VK_SHADER_STAGE_COMPUTE_BIT, w->shader, "main", &spec};
     VkComputePipelineCreateInfo ci = {VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO, NULL, 0, st, w->layout,
@@ -1195,7 +1199,7 @@ int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_samples, size_t seg_words
 
 /* ---------------------------------------------------------------- one small dispatch */
 
-static int oneshot(vkw *w, int index, const uint32_t *const code[3], const size_t words[3], int32_t spec0, const void *in, size_t in_bytes, void *out, size_t out_bytes, uint32_t n,
+static int oneshot(vkw *w, int index, const uint32_t *const code[3], const size_t words[3], const int32_t spec0[2], const void *in, size_t in_bytes, void *out, size_t out_bytes, uint32_t n,
                    uint32_t groups)
 {
     vk_fns *f = &w->f;
@@ -1255,8 +1259,9 @@ static int oneshot(vkw *w, int index, const uint32_t *const code[3], const size_
         w->layout = VK_NULL_HANDLE;
         return vk_fail(r, "creating the self-test's pipeline layout");
     }
-    VkSpecializationMapEntry se = {0, 0, 4};
-    VkSpecializationInfo spec = {1, &se, sizeof spec0, &spec0};
+    /* constant 0 (the shader's own), constant 40 (arith_ff.glsl's FF_FMA) */
+    const VkSpecializationMapEntry se[2] = {{0, 0, 4}, {VKW_SPEC_FF_FMA, 4, 4}};
+    VkSpecializationInfo spec = {2, se, 2 * sizeof spec0[0], spec0};
     VkPipelineShaderStageCreateInfo st = {VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO, NULL, 0,
                                           VK_SHADER_STAGE_COMPUTE_BIT, w->shader, "main", &spec};
     VkComputePipelineCreateInfo ci = {VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO, NULL, 0, st, w->layout,
@@ -1308,7 +1313,7 @@ static int oneshot(vkw *w, int index, const uint32_t *const code[3], const size_
     return WMEL_OK;
 }
 
-int wmel__vk_oneshot(int index, const uint32_t *const code[3], const size_t words[3], int32_t spec0, const void *in,
+int wmel__vk_oneshot(int index, const uint32_t *const code[3], const size_t words[3], const int32_t spec0[2], const void *in,
                      size_t in_bytes, void *out, size_t out_bytes, uint32_t n, uint32_t groups, int *fc)
 {
     *fc = 0;

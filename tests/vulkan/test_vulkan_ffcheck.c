@@ -6,7 +6,10 @@
  * on purpose (WMEL_VULKAN_FFCHECK_BREAK=mul, =add) is refused with the primitive named and
  * a float-float ctx asked for by name is WMEL_ERR_BACKEND_UNAVAILABLE with that message,
  * while float64 ctxs are untouched; a bad value of the switch is a status naming it; the
- * self-test without the float controls (WMEL_VULKAN_FLOAT_CONTROLS=0) measured too.
+ * self-test without the float controls (WMEL_VULKAN_FLOAT_CONTROLS=0) measured too. The
+ * two-product by fma judged on the same table, used by a ctx exactly where it passed
+ * (WMEL_VULKAN_FF_FMA=0 never, =1 always: then on the device within the bar or the CPU's
+ * frames), a bad value of that switch a status naming it.
  * Subnormal (float32 denormal samples) and tiny (1e-30) inputs through presets in each
  * arithmetic: each output within 2e-5 x max(1, |ref|) of the float64 reference backend and
  * its status the CPU backend's. Exit 77 (skipped) without a Vulkan device or float-float.
@@ -146,6 +149,67 @@ int main(void)
     CHECK(c && !strncmp(wmel_kernel_name(c), "vulkan-ff", 9), "float-float ctx: %d '%s' %s", st,
           wmel_vulkan_error_detail(), c ? wmel_kernel_name(c) : "");
     wmel_destroy(c);
+
+    /* the two-product by fma: judged on the same table; a ctx uses it exactly where every
+       primitive passed that way; WMEL_VULKAN_FF_FMA=0 never, =1 always (the frames'
+       self-test then judges it: within the bar on the device, or the CPU's bytes) */
+    {
+        int all = 1;
+        for (int k = 0; k < VKW_FF_NPRIM; k++) all = all && r.fma_worst[k] <= ldexp(1.0, VKW_FF_BAR_LOG2);
+        printf("ffcheck with fma: %s; worst two-product %.3g, mul %.3g\n",
+               r.fma_exact == 1 ? "exact (the frames use it)" : "not exact (Dekker's product)", r.fma_worst[1],
+               r.fma_worst[4]);
+        CHECK(r.fma_exact == all, "fma verdict %d against its errors (%d)", r.fma_exact, all);
+        const char *fenv[3] = {NULL, "0", "1"};
+        size_t nsp = 0;
+        float *sp = t_load_wav("audio/speech_en.wav", &nsp);
+        for (int v = 0; v < 3; v++) {
+            if (fenv[v]) setenv("WMEL_VULKAN_FF_FMA", fenv[v], 1);
+            else unsetenv("WMEL_VULKAN_FF_FMA");
+            c = plan_ctx("kaldi", WMEL_BACKEND_VULKAN, WMEL_VULKAN_ARITH_FLOAT_FLOAT, &st);
+            CHECK(c != NULL, "WMEL_VULKAN_FF_FMA=%s: %d '%s'", fenv[v] ? fenv[v] : "(unset)", st,
+                  wmel_vulkan_error_detail());
+            if (!c) continue;
+            const char *k = wmel_kernel_name(c);
+            const int want_fma = v == 2 || (v == 0 && r.fma_exact == 1);
+            printf("WMEL_VULKAN_FF_FMA=%s: kernel %s\n", fenv[v] ? fenv[v] : "(unset)", k);
+            if (v == 2 && r.fma_exact != 1)
+                CHECK(!strncmp(k, "cpu-", 4) || strstr(k, "ff-fma"), "fma forced, not exact: kernel %s", k);
+            else
+                CHECK((strstr(k, "ff-fma") != NULL) == want_fma && !strncmp(k, "vulkan-ff", 9),
+                      "WMEL_VULKAN_FF_FMA=%s: kernel %s", fenv[v] ? fenv[v] : "(unset)", k);
+            if (sp && nsp > 16000) { /* within the bar, on the device or the CPU */
+                wmel_ctx *ref = plan_ctx("kaldi", WMEL_BACKEND_REF, 0, &st);
+                size_t rows = 0, cols = 0;
+                if (ref && wmel_features_shape(c, 16000, &rows, &cols) == WMEL_OK) {
+                    float *o0 = malloc(rows * cols * sizeof(float)), *o1 = malloc(rows * cols * sizeof(float));
+                    if (o0 && o1 && wmel_features(c, sp, 16000, o0, rows * cols) == WMEL_OK &&
+                        wmel_features(ref, sp, 16000, o1, rows * cols) == WMEL_OK) {
+                        double e = 0.0;
+                        for (size_t i = 0; i < rows * cols; i++) {
+                            const double d = fabs((double)o0[i] - o1[i]) / fmax(1.0, fabs((double)o1[i]));
+                            e = d > e ? d : e;
+                        }
+                        printf("WMEL_VULKAN_FF_FMA=%s: kaldi 1 s, %.3g from the reference\n",
+                               fenv[v] ? fenv[v] : "(unset)", e);
+                        CHECK(e <= 2e-5, "WMEL_VULKAN_FF_FMA=%s: %.3g from the reference", fenv[v] ? fenv[v] : "-", e);
+                    } else {
+                        CHECK(0, "WMEL_VULKAN_FF_FMA=%s: features", fenv[v] ? fenv[v] : "-");
+                    }
+                    free(o0), free(o1);
+                }
+                wmel_destroy(ref);
+            }
+            wmel_destroy(c);
+        }
+        setenv("WMEL_VULKAN_FF_FMA", "maybe", 1);
+        c = plan_ctx("kaldi", WMEL_BACKEND_VULKAN, WMEL_VULKAN_ARITH_FLOAT_FLOAT, &st);
+        CHECK(!c && strstr(wmel_vulkan_error_detail(), "WMEL_VULKAN_FF_FMA"), "WMEL_VULKAN_FF_FMA=maybe: %d '%s'", st,
+              wmel_vulkan_error_detail());
+        wmel_destroy(c);
+        unsetenv("WMEL_VULKAN_FF_FMA");
+        free(sp);
+    }
 
     /* a primitive broken on purpose: refused, the primitive named */
     const char *brk[2][2] = {{"mul", "mul off by"}, {"add", "add off by"}};

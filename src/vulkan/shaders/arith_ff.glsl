@@ -87,10 +87,21 @@ vec2 ff_split(float a)
     return vec2(rh, rl);
 }
 
-// p + e = a * b exactly (Dekker's TwoProduct), barring overflow and underflow.
+// FF_FMA (a specialisation constant, id 40): 1 computes the two-product's error as
+// fma(a, b, -p), one instruction where the device's fma is fused (correctly rounded); the
+// host sets it only where the self-test (ffcheck.comp, run with it) found every primitive
+// exact that way, since SPIR-V's Fma may be computed unfused (lavapipe: the error is then 0).
+layout(constant_id = 40) const int FF_FMA = 0;
+
+// p + e = a * b exactly (Dekker's TwoProduct, or fma where FF_FMA), barring overflow and
+// underflow.
 vec2 ff_two_prod(float a, float b)
 {
     precise float p = a * b;
+    if (FF_FMA != 0) {
+        precise float e = fma(a, b, -p);
+        return vec2(p, e);
+    }
     vec2 as = ff_split(a);
     vec2 bs = ff_split(b);
     precise float e = ((as.x * bs.x - p) + as.x * bs.y + as.y * bs.x) + as.y * bs.y;
