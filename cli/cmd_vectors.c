@@ -742,12 +742,41 @@ static char *beside(const char *target, const char *tag)
     return s;
 }
 
+/* The speech clip when --speech names none: the working folder's data/speech_en.wav (the
+ * repository's, where the command runs in it), else the one installed with the command
+ * (PREFIX/share/wmel/speech_en.wav, found from the executable's folder), else the source
+ * tree's the command was built from (WMEL_SOURCE_SPEECH); the first that exists. */
+static char g_speech[4096];
+static const char *default_speech(void)
+{
+    const char *rel = "data/speech_en.wav";
+    struct stat st;
+    if (stat(rel, &st) == 0) return rel;
+#if defined(__linux__)
+    char exe[4096];
+    const ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (k > 0) {
+        exe[k] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = 0;
+            const int w = snprintf(g_speech, sizeof g_speech, "%s/../share/wmel/speech_en.wav", exe);
+            if (w > 0 && (size_t)w < sizeof g_speech && stat(g_speech, &st) == 0) return g_speech;
+        }
+    }
+#endif
+#ifdef WMEL_SOURCE_SPEECH
+    if (stat(WMEL_SOURCE_SPEECH, &st) == 0) return WMEL_SOURCE_SPEECH;
+#endif
+    return rel; /* none: the message names it and --speech */
+}
+
 static int vectors_parse(int argc, char **argv, vopts *o)
 {
     memset(o, 0, sizeof *o);
     cli_fe_init(&o->fe);
     o->fe.takes_cols = 1;
-    o->speech = "data/speech_en.wav";
+    o->speech = default_speech();
     int pr;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -897,8 +926,9 @@ int cli_vectors_make(int argc, char **argv, int (*stop)(void))
     /* at most its first SPEECH_MAX_S seconds are decoded: a long file costs no more */
     rc = cli_load_head(j.o.speech, SPEECH_MAX_16K + 1, &pcm, &n, j.o.quiet, 0, err, sizeof err);
     if (rc) {
-        cli_msg("wmel: vectors: the speech case: %s (--speech FILE names the clip: the repository's "
-                "data/speech_en.wav)", err);
+        cli_msg("wmel: vectors: the speech case: %s (--speech FILE names the clip; without it, the "
+                "working folder's data/speech_en.wav, the installed share/wmel/speech_en.wav or the source "
+                "tree's)", err);
         rc = 1;
         goto done_nodir;
     }

@@ -10,7 +10,8 @@
 # pack, out-of-range or non-JSON numbers, unknown rules, no cases, huge shapes) is refused, a
 # symbolic link, FIFO or device is never read, a stage written fails its case with
 # --allow-missing too, --force spares a folder that is not a wmel pack, and oversized
-# manifests and .npy headers claiming more than their file fail at once.
+# manifests and .npy headers claiming more than their file fail at once. Without --speech,
+# outside the repository, the speech case is the clip the command was built with.
 # numpy is not needed: .npy files are read and written with python3's standard library.
 set -u
 : "${WMEL:?}" "${SRC:?}"
@@ -377,6 +378,16 @@ for args in "vectors -o $T/x" "vectors --preset nope -o $T/x" "vectors --preset 
   "$WMEL" $args >/dev/null 2>"$T/err"; rc=$?
   [ "$rc" = 2 ] && [ "$(wc -l <"$T/err")" = 1 ] && ok || bad "wmel $args: exit $rc $(cat "$T/err")"
 done
+
+# the speech case without --speech, run from a folder outside the repository: the clip the
+# command was built with (the source tree's data/speech_en.wav), the same inputs as --speech's
+mkdir -p "$T/away"
+if (cd "$T/away" && "$WMEL" vectors --preset kaldi -o p -q --quick &&
+    "$WMEL" vectors --preset kaldi -o q -q --quick --speech "$S") 2>"$T/err"; then
+  cmp -s "$T/away/p/inputs/speech.f32" "$T/away/q/inputs/speech.f32" && ok || bad "outside the repository: another speech clip"
+else
+  bad "outside the repository without --speech: $(cat "$T/err")"
+fi
 
 echo "test_vectors: $pass passed, $fail failed ($(( $(date +%s) - t0 )) s)"
 [ "$fail" = 0 ]
