@@ -77,6 +77,61 @@ def _emit(path, plan: dict, force: bool) -> None:
         raise
 
 
+def _empty_pair(pack: str, expected, out: str) -> bool:
+    """The pack's expected output and the port's both without a value: a case with no frames
+    (an input shorter than a frame) answered alike, nothing to diagnose."""
+    if not isinstance(expected, str) or ".." in expected or expected.startswith("/"):
+        return False
+    try:
+        return np.load(os.path.join(pack, expected), mmap_mode="r").size == 0 and \
+            np.load(out, mmap_mode="r").size == 0
+    except (OSError, ValueError):
+        return False
+
+
+def _pack(pack: str, outputs: str):
+    """A pack (`wmel vectors`) as the clips, as `wmel diagnose --audio PACK --features
+    OUTPUTS` takes it: each case of PACK/manifest.json with an expected output and not a
+    stream's, whose OUTPUTS/<case>.npy the port wrote, the speech case first (a case whose
+    expected output and the port's both hold no value left out: no frames). Returns the
+    inputs' paths, the outputs' paths and the manifest's plan (its scalar fields, the
+    claimed front-end when none is named; None where the manifest has none)."""
+    man = os.path.join(pack, "manifest.json")
+    if not os.path.isfile(man):
+        raise ValueError(f"diagnose: {pack}: not a pack of wmel vectors (no manifest.json)")
+    if os.path.getsize(man) > 16 << 20:
+        raise ValueError(f"diagnose: {man}: more than a pack's manifest (16 MiB at most)")
+    with open(man, encoding="utf-8") as fh:
+        try:
+            m = json.load(fh)
+        except ValueError as e:
+            raise ValueError(f"diagnose: {man}: not JSON ({e})") from None
+    cases = m.get("cases") if isinstance(m, dict) else None
+    if not isinstance(cases, list):
+        raise ValueError(f"diagnose: {man}: no cases")
+    plan = m.get("plan")
+    plan = {k: v for k, v in plan.items() if isinstance(v, (str, int, float, bool))} if isinstance(plan, dict) else None
+    ins, outs = [], []
+    for first in (True, False):
+        for c in cases:
+            if not isinstance(c, dict):
+                continue
+            name, inp, kind = c.get("name"), c.get("input"), c.get("kind")
+            if not isinstance(name, str) or not isinstance(inp, str) or "expected" not in c or kind == "stream":
+                continue
+            if "/" in name or "\\" in name or name.startswith(".") or ".." in inp or inp.startswith("/"):
+                continue  # plain names inside the pack only
+            if (name == "speech") != first:
+                continue
+            out = os.path.join(outputs, name + ".npy")
+            if os.path.isfile(out) and not _empty_pair(pack, c["expected"], out):
+                ins.append(os.path.join(pack, inp))
+                outs.append(out)
+    if not ins:
+        raise ValueError(f"diagnose: {pack}: no case's output (OUTPUTS/<case>.npy) in {outputs}")
+    return ins, outs, plan
+
+
 def diagnose(audio, features, preset: str | None = None, *, plan=None, hf_config=None, emit_plan=None,
              force: bool = False) -> dict:
     """Which of the plan's fields (and the layout, units, dtype) a port's features of a clip
@@ -101,8 +156,22 @@ def diagnose(audio, features, preset: str | None = None, *, plan=None, hf_config
     file wmel diagnose did not write, unless force); ValueError when there is no plan to
     write (r["not_expressible"] says why).
 
+    A pack (`wmel vectors`): audio the pack's folder and features the folder of the port's
+    outputs (OUTPUTS/<case>.npy): the cases the port answered are the clips (the speech case
+    first), and the pack's plan is the claimed front-end unless one is named.
+
     ValueError for a shape no layout reconciles; the search releases the GIL and checks for
     signals between candidate plans, so Ctrl-C (KeyboardInterrupt) stops a long one."""
+    if isinstance(audio, (str, os.PathLike)) and os.path.isdir(os.fspath(audio)):
+        if not isinstance(features, (str, os.PathLike)) or not os.path.isdir(os.fspath(features)):
+            raise ValueError("diagnose: a pack as audio takes the folder of the port's outputs "
+                             "(OUTPUTS/<case>.npy) as features")
+        audio, features, pack_plan = _pack(os.fspath(audio), os.fspath(features))
+        if preset is None and plan is None and hf_config is None:
+            if pack_plan is None:
+                raise ValueError("diagnose: the pack's manifest has no plan: name the claimed front-end "
+                                 "(preset=, plan= or hf_config=)")
+            plan = pack_plan
     if sum(x is not None for x in (preset, plan, hf_config)) != 1:
         raise ValueError("diagnose: name one claimed front-end: preset=, plan= or hf_config=")
     many = isinstance(audio, (list, tuple))
