@@ -41,9 +41,7 @@ int wmel__vk_arith_pick(double t_f64, double t_ff)
 
 typedef struct probe_kept {
     int used;
-    char name[256];
-    uint32_t vendor, device_id, driver;
-    uint8_t uuid[16];
+    vkw_dev dev;
     vkw_arith_probe res;
 } probe_kept;
 #define N_KEPT 16
@@ -51,11 +49,7 @@ static probe_kept g_kept[N_KEPT];
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static int g_runs; /* probes run in this process (for the tests) */
 
-static int same_dev(const probe_kept *k, const vkw_dev *d)
-{
-    return k->used && k->vendor == d->vendor && k->device_id == d->device_id && k->driver == d->driver &&
-           !memcmp(k->uuid, d->uuid, sizeof k->uuid) && !strcmp(k->name, d->name);
-}
+static int same_dev(const probe_kept *k, const vkw_dev *d) { return k->used && wmel__vk_same_dev(&k->dev, d); }
 
 static double now_s(void)
 {
@@ -156,17 +150,9 @@ int wmel__vk_arith_auto(const vkw_dev *d, int index, int asked)
         memset(&res, 0, sizeof res);
         measure(index, &res);
         res.arith = wmel__vk_arith_pick(res.t_f64, res.t_ff);
-        g_runs++;
-        for (int i = 0; i < N_KEPT && !k; i++)
-            if (!g_kept[i].used) k = &g_kept[i];
-        if (!k) k = &g_kept[N_KEPT - 1]; /* full: the last one's place */
-        memset(k, 0, sizeof *k);
+        k = &g_kept[g_runs++ % N_KEPT]; /* in turn: the oldest's place once all are used */
         k->used = 1;
-        snprintf(k->name, sizeof k->name, "%s", d->name);
-        k->vendor = d->vendor;
-        k->device_id = d->device_id;
-        k->driver = d->driver;
-        memcpy(k->uuid, d->uuid, sizeof k->uuid);
+        k->dev = *d;
         k->res = res;
     }
     const int arith = k->res.arith;

@@ -151,9 +151,7 @@ static int break_env(void)
 
 typedef struct ff_kept {
     int used;
-    char name[256];
-    uint32_t vendor, device_id, driver;
-    uint8_t uuid[16];
+    vkw_dev dev;
     int brk, fc_off;
     int rc;
     vkw_ffcheck res;
@@ -165,9 +163,7 @@ static pthread_mutex_t g_kept_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int same_key(const ff_kept *k, const vkw_dev *d, int brk, int fc_off)
 {
-    return k->used && k->vendor == d->vendor && k->device_id == d->device_id && k->driver == d->driver &&
-           !memcmp(k->uuid, d->uuid, sizeof k->uuid) && !strcmp(k->name, d->name) && k->brk == brk &&
-           k->fc_off == fc_off;
+    return k->used && wmel__vk_same_dev(&k->dev, d) && k->brk == brk && k->fc_off == fc_off;
 }
 
 /* The table through the primitives once (fma: the two-product by fma): each primitive's
@@ -280,11 +276,7 @@ int wmel__vk_ffcheck(const vkw_dev *d, int index, vkw_ffcheck *out)
             if (!k) k = &g_kept[N_KEPT - 1]; /* full: the last one's place */
             memset(k, 0, sizeof *k);
             k->used = 1;
-            snprintf(k->name, sizeof k->name, "%s", d->name);
-            k->vendor = d->vendor;
-            k->device_id = d->device_id;
-            k->driver = d->driver;
-            memcpy(k->uuid, d->uuid, sizeof k->uuid);
+            k->dev = *d;
             k->brk = brk;
             k->fc_off = fc_off;
             k->rc = rc;

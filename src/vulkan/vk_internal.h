@@ -92,6 +92,9 @@ typedef struct vkw_dev {
     uint8_t uuid[16];                   /* pipelineCacheUUID: the driver's build for this device */
 } vkw_dev;
 #define VKW_MAX_DEVS 16
+/* 1 when a and b are the same device under the same driver (name, vendor and device IDs,
+ * driver version, pipeline-cache UUID): what a verdict kept for the process is kept by. */
+int wmel__vk_same_dev(const vkw_dev *a, const vkw_dev *b);
 
 /* The devices (up to VKW_MAX_DEVS) into devs; WMEL_OK, or a status with the reason in
  * wmel__detail (no loader, no instance). */

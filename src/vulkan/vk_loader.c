@@ -447,6 +447,12 @@ int wmel__vk_pick(const vkw_dev *devs, int count, int device, int gpu_only)
     return best;
 }
 
+int wmel__vk_same_dev(const vkw_dev *a, const vkw_dev *b)
+{
+    return a->vendor == b->vendor && a->device_id == b->device_id && a->driver == b->driver &&
+           !memcmp(a->uuid, b->uuid, sizeof a->uuid) && !strcmp(a->name, b->name);
+}
+
 int wmel__vk_arith(const vkw_dev *d, int asked)
 {
     if (asked == 0) {
