@@ -265,7 +265,7 @@ typedef struct group_fin {
     const float *const *pcm;
     const size_t *n, *totals;
     float *const *out;
-    double **vals;
+    void **vals;
     size_t b0, g;
     int *rcs;
     atomic_size_t next;
@@ -301,11 +301,11 @@ static int group_parallel(const wmel_ctx *ctx, const size_t *nfs, size_t b0, siz
 static int batch_group(wmel_ctx *ctx, const float *const *pcm, const size_t *n, float *const *out,
                        const size_t *totals, const size_t *nfs, size_t b0, size_t b1, size_t *at)
 {
-    const size_t g = b1 - b0, nc = (size_t)ctx->fe->n_cols;
-    double **vals = calloc(g, sizeof *vals);
+    const size_t g = b1 - b0, nc = (size_t)ctx->fe->n_cols, vb = ctx->vals_f32 ? sizeof(float) : sizeof(double);
+    void **vals = calloc(g, sizeof *vals);
     int rc = vals ? WMEL_OK : WMEL_ERR_NO_MEMORY;
     for (size_t i = 0; rc == WMEL_OK && i < g; i++)
-        if (nfs[b0 + i] && !(vals[i] = malloc(nfs[b0 + i] * nc * sizeof(double)))) rc = WMEL_ERR_NO_MEMORY;
+        if (nfs[b0 + i] && !(vals[i] = malloc(nfs[b0 + i] * nc * vb))) rc = WMEL_ERR_NO_MEMORY;
     if (rc == WMEL_OK) rc = ctx->vt->plan_frames_batch(ctx, pcm + b0, n + b0, nfs + b0, vals, g);
     *at = b0;
     if (rc == WMEL__FALLBACK || rc == WMEL_ERR_NO_MEMORY) { /* each clip on its own */

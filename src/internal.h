@@ -275,14 +275,15 @@ typedef struct wmel_backend_vt {
     int (*stem_device)(const wmel_stem *s, wmel_ctx *ctx, const float *d_mel, size_t n_windows,
                        float *d_out, void *stream);
     /* A plan's frames on the general algorithm: frames [0, nf) of x[0 .. n) into
-     * vals[nf][n_cols] (float64), before the finish (fe_cpu.c); a status or WMEL__FALLBACK
-     * (the CPU's frame kernels); NULL: those. */
-    int (*plan_frames)(const wmel_ctx *ctx, const float *x, size_t n, size_t nf, double *vals);
+     * vals[nf][n_cols], before the finish (fe_cpu.c): float64, or float32 where the ctx's
+     * vals_f32 (the device rounded each value as the finish's cast would); a status or
+     * WMEL__FALLBACK (the CPU's frame kernels); NULL: those. */
+    int (*plan_frames)(const wmel_ctx *ctx, const float *x, size_t n, size_t nf, void *vals);
     /* The same for `batch` clips at once (wmel_features_batch): clip b's frames [0, nf[b])
      * of x[b][0 .. n[b]) into vals[b] (NULL where nf[b] == 0), the clips' frames sharing the
      * device's dispatches; a status or WMEL__FALLBACK (each clip on its own); NULL: none. */
     int (*plan_frames_batch)(const wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
-                             double *const *vals, size_t batch);
+                             void *const *vals, size_t batch);
 } wmel_backend_vt;
 
 /* The backend `id` (WMEL_BACKEND_REF / CPU / CUDA) when it is built in, else NULL
@@ -390,6 +391,7 @@ struct wmel_ctx {
     wmel_frontend_plan fplan; /* the front-end's plan (wmel_ctx_plan) */
     struct wmel_fe *fe;    /* the compiled plan (fe/fe.h), whatever its geometry: its
                               tables and its algorithm (fe->algo) */
+    int vals_f32;          /* the backend's plan_frames write float32 values (set by its init) */
 };
 
 /* ---- the frame driver (frames.c) ---- */

@@ -713,6 +713,13 @@ static int general_init(wmel_ctx *ctx)
     }
     for (int i = 0; i < N_OPS; i++) atomic_init(&st->op_backend[i], st->plan_ok ? WMEL_BACKEND_CUDA : WMEL_BACKEND_CPU);
     ctx->state = st;
+    /* the values read back as float32, rounded on the device as the finish's cast would
+       (half the bytes); float64 where the host takes the cepstra from them, or with the
+       testing switch WMEL_CUDA_VALS_F64=1 (the same bytes) */
+    {
+        const char *env = getenv("WMEL_CUDA_VALS_F64");
+        ctx->vals_f32 = st->plan_ok && p->n_ceps == 0 && !(env && !strcmp(env, "1"));
+    }
     if (st->plan_ok)
         snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "cuda-f64-%s%d", g->fft ? "fft" : "dft", g->n_fft);
     else
@@ -733,7 +740,7 @@ static void note_plan_ops(const wmel_ctx *ctx, int backend)
  * host, in double (wmel__fe_ceps, the CPU path's). WMEL__FALLBACK where the device cannot:
  * a dithered plan, a frame the kernel does not take, device memory short. */
 static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
-                    double *const *vals, size_t batch)
+                    void *const *vals, size_t batch)
 {
     cuda_state *st = ctx->state;
     const wmel_fe *fe = ctx->fe;
@@ -742,8 +749,10 @@ static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n,
         return WMEL__FALLBACK;
     }
     const size_t nr = (size_t)fe->n_raw, nc = (size_t)fe->n_cols;
-    const int ceps = fe->p.n_ceps > 0;
-    /* the device buffer: each clip's values (doubles, 8-aligned), then each clip's samples */
+    const int ceps = fe->p.n_ceps > 0, f32 = ctx->vals_f32;
+    const size_t vb = f32 ? sizeof(float) : sizeof(double); /* a value's bytes */
+    /* the device buffer: each clip's values (doubles, 8-aligned; float32 where vals_f32), then
+       each clip's samples */
     size_t vals_total = 0, samples_total = 0;
     int fits = 1;
     for (size_t b = 0; b < batch && fits; b++) {
@@ -762,7 +771,7 @@ static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n,
         note_plan_ops(ctx, WMEL_BACKEND_CUDA);
         return WMEL_OK;
     }
-    const size_t bytes = vals_total * sizeof(double) + samples_total * sizeof(float);
+    const size_t bytes = vals_total * vb + samples_total * sizeof(float);
     /* the host's copy of the device values where they are not vals' own layout (cepstra) */
     double *raw = ceps ? malloc(vals_total * sizeof(double)) : NULL;
     if (ceps && !raw) return WMEL_ERR_NO_MEMORY;
@@ -791,8 +800,8 @@ static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n,
             rc = cu_fail(e, "allocating device memory");
         }
     }
-    double *dv = d;
-    float *dx = (float *)(dv + vals_total);
+    char *dv = d;
+    float *dx = (float *)(dv + vals_total * vb);
     size_t vo = 0, xo = 0;
     for (size_t b = 0; rc == WMEL_OK && b < batch; b++) {
         if (!nf[b]) continue;
@@ -801,7 +810,8 @@ static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n,
         l.n = (long long)n[b];
         l.t0 = 0;
         l.nf = (long long)nf[b];
-        l.out = dv + vo;
+        l.out = f32 ? NULL : (double *)(dv + vo * vb);
+        l.outf = f32 ? (float *)(dv + vo * vb) : NULL;
         if (n[b] && (e = cudaMemcpyAsync(dx + xo, x[b], n[b] * sizeof(float), cudaMemcpyHostToDevice, st->compute)) !=
                         cudaSuccess)
             what = "copying samples to the device";
@@ -817,8 +827,8 @@ static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n,
     vo = 0;
     for (size_t b = 0; rc == WMEL_OK && b < batch; b++) {
         if (!nf[b]) continue;
-        double *dst = ceps ? raw + vo : vals[b];
-        if ((e = cudaMemcpyAsync(dst, dv + vo, nf[b] * nr * sizeof(double), cudaMemcpyDeviceToHost, st->compute)) !=
+        void *dst = ceps ? (void *)(raw + vo) : vals[b];
+        if ((e = cudaMemcpyAsync(dst, dv + vo * vb, nf[b] * nr * vb, cudaMemcpyDeviceToHost, st->compute)) !=
             cudaSuccess) {
             rc = cu_fail(e, "copying the frames' values from the device");
             break;
@@ -843,7 +853,7 @@ static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n,
     if (rc == WMEL_OK && ceps) {
         vo = 0;
         for (size_t b = 0; b < batch; b++) {
-            for (size_t t = 0; t < nf[b]; t++) wmel__fe_ceps(fe, raw + vo + t * nr, vals[b] + t * nc);
+            for (size_t t = 0; t < nf[b]; t++) wmel__fe_ceps(fe, raw + vo + t * nr, (double *)vals[b] + t * nc);
             vo += nf[b] * nr;
         }
     }
@@ -852,13 +862,13 @@ static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n,
     return rc;
 }
 
-static int cuda_plan_frames(const wmel_ctx *ctx, const float *x, size_t n, size_t nf, double *vals)
+static int cuda_plan_frames(const wmel_ctx *ctx, const float *x, size_t n, size_t nf, void *vals)
 {
     return plan_run(ctx, &x, &n, &nf, &vals, 1);
 }
 
 static int cuda_plan_frames_batch(const wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
-                                  double *const *vals, size_t batch)
+                                  void *const *vals, size_t batch)
 {
     return plan_run(ctx, x, n, nf, vals, batch);
 }

@@ -120,6 +120,8 @@ typedef struct wmel_cu_frames {
                                  digit-reversed place of each z[n] [n_fft / 2] at perm */
     int lo, len, moff, perm;
     double *out;              /* device: [nf][n_cols] */
+    float *outf;              /* device: [nf][n_cols] float32, each value rounded once (used
+                                 instead of out where set) */
 } wmel_cu_frames;
 
 /* Enqueue k_plan_frames on `stream`; a cudaError_t as int. */

@@ -310,7 +310,7 @@ __global__ void __launch_bounds__(WMEL_CU_PLAN_WG *WMEL_CU_PLAN_FPB) k_plan_fram
 
     /* the mel bank and the log; bin k's word: FFT, Z[k]'s real one (bin M: Z[0]'s
        imaginary one); DFT, fl + k */
-    double *o = p.out + f * (long long)p.n_cols;
+    double *o = p.outf ? NULL : p.out + f * (long long)p.n_cols;
     const int *mlo = p.ints + p.lo, *mlen = p.ints + p.len, *moff = p.ints + p.moff;
     const double *mw = p.tab + p.mo;
     for (int m = lid; m < p.n_mels; m += WG) {
@@ -324,9 +324,13 @@ __global__ void __launch_bounds__(WMEL_CU_PLAN_WG *WMEL_CU_PLAN_FPB) k_plan_fram
         if (p.log_mode == 1) acc = log10(acc < p.log_guard ? p.log_guard : acc);
         else if (p.log_mode == 2) acc = log(acc + p.log_guard);
         else if (p.log_mode == 3) acc = log(acc < p.log_guard ? p.log_guard : acc);
-        o[p.use_energy + m] = acc;
+        if (p.outf) p.outf[f * (long long)p.n_cols + p.use_energy + m] = (float)acc;
+        else o[p.use_energy + m] = acc;
     }
-    if (lid == 0 && p.use_energy) o[0] = energy;
+    if (lid == 0 && p.use_energy) {
+        if (p.outf) p.outf[f * (long long)p.n_cols] = (float)energy;
+        else o[0] = energy;
+    }
 }
 
 } // namespace

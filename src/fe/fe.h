@@ -312,7 +312,7 @@ double wmel__fe_sample(const wmel_fe *fe, const float *x, size_t n, long long i)
 int wmel__fe_cpu(const wmel_ctx *ctx, const float *x, size_t n, float *out);
 /* The same with the frames' values a device backend computed beforehand (vt->plan_frames_batch):
  * given[wmel__fe_computed(p, n)][n_cols], or NULL (the backend's plan_frames, or the CPU's). */
-int wmel__fe_cpu_given(const wmel_ctx *ctx, const float *x, size_t n, float *out, const double *given);
+int wmel__fe_cpu_given(const wmel_ctx *ctx, const float *x, size_t n, float *out, const void *given);
 int wmel__fe_ref(const wmel_ctx *ctx, const float *x, size_t n, float *out);
 
 /* With norm_eps 0 a column whose denominator is below 1e-12 |mean| counts as constant

@@ -535,7 +535,9 @@ typedef struct fe_task {
     size_t tail0, tails; /* a long input past the last frame (n_frames): its check in `tails`
                             slices of TAIL_SLICE samples from tail0, phase 0's last tasks */
     fe_out o;
-    const double *pre; /* the frames' values computed by a device backend ([nc][n_cols]), or NULL */
+    const void *pre; /* the frames' values computed by a device backend ([nc][n_cols]), or NULL:
+                        doubles, or float32 where pre_f32 (the device's casts, the finish's own) */
+    int pre_f32;
     size_t out_bytes; /* the whole output */
     int fin;          /* FIN_*: the normalisation */
     double *part;     /* FIN_STATS, or an appended finish's statistics: [valid chunks][n_cols]
@@ -694,9 +696,28 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
             const long long ahead = frame_i0(fe, g0 + 3 * L - 1) + p->frame_length;
             const size_t pe = ahead >= (long long)to ? to : ahead <= (long long)pf ? pf : (size_t)ahead;
             for (; pf < pe; pf += 16) __builtin_prefetch(k->x + pf);
+            if (k->pre && k->pre_f32) { /* a device's float32 values: copied to their places, an
+                                               infinity seen as the cast would (the same bits) */
+                uint32_t inf = 0;
+                for (size_t l = 0; l < cnt; l++) {
+                    const float *src = (const float *)k->pre + (g0 + l) * ncol;
+                    float *dst = k->o.out + (g0 + l) * k->o.ts;
+                    for (size_t m = 0; m < ncol; m++) {
+                        uint32_t u;
+                        memcpy(&u, src + m, sizeof u);
+                        inf |= (uint32_t)((u & 0x7f800000u) == 0x7f800000u);
+                        dst[m * k->o.cs] = src[m];
+                    }
+                }
+                if (inf && p->log == WMEL_LOG_NONE) {
+                    range = 1;
+                    break;
+                }
+                continue;
+            }
             if (k->pre) { /* a device's values, in the layout frames() gives */
                 for (size_t l = 0; l < (by_col ? L : cnt); l++) {
-                    const double *src = k->pre + (g0 + (l < cnt ? l : cnt - 1)) * ncol;
+                    const double *src = (const double *)k->pre + (g0 + (l < cnt ? l : cnt - 1)) * ncol;
                     for (size_t m = 0; m < ncol; m++) vals[by_col ? m * L + l : l * ncol + m] = src[m];
                 }
             } else {
@@ -796,7 +817,7 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
 /* The frames and the finish into out, rows x cols in the plan's layout (a post stage's
  * plan: its [frames][n_cols] before the post stage). */
 static int cpu_run(const wmel_ctx *ctx, const float *x, size_t n, float *out, size_t rows, size_t cols,
-                   const double *given)
+                   const void *given)
 {
     const wmel_fe *fe = ctx->fe;
     const wmel_frontend_plan *p = &fe->p;
@@ -817,10 +838,11 @@ static int cpu_run(const wmel_ctx *ctx, const float *x, size_t n, float *out, si
         if (!finite_span(fe, x, 0, n)) return WMEL_ERR_NOT_FINITE;
         return ext ? wmel__fe_finish_ext(fe, out, om.ts, om.cs, 0, wmel__fe_out_frames(p, n)) : WMEL_OK;
     }
-    double *pre = NULL; /* a device backend's frames (Vulkan, CUDA), the finish here */
+    void *pre = NULL; /* a device backend's frames (Vulkan, CUDA), the finish here */
+    const size_t vb = ctx->vals_f32 ? sizeof(float) : sizeof(double); /* a value's bytes */
     if (!given && ctx->vt->plan_frames) {
-        if (nc > SIZE_MAX / sizeof(double) / (size_t)fe->n_cols) return WMEL_ERR_OVERFLOW;
-        pre = malloc(nc * (size_t)fe->n_cols * sizeof(double));
+        if (nc > SIZE_MAX / vb / (size_t)fe->n_cols) return WMEL_ERR_OVERFLOW;
+        pre = malloc(nc * (size_t)fe->n_cols * vb);
         if (!pre) return WMEL_ERR_NO_MEMORY;
         rc = ctx->vt->plan_frames(ctx, x, n, nc, pre);
         if (rc != WMEL_OK) {
@@ -836,6 +858,7 @@ static int cpu_run(const wmel_ctx *ctx, const float *x, size_t n, float *out, si
         return WMEL_ERR_NO_MEMORY;
     }
     k->pre = given ? given : pre;
+    k->pre_f32 = k->pre && ctx->vals_f32;
     k->fe = fe;
     k->x = x;
     k->n = n;
@@ -944,7 +967,7 @@ int wmel__fe_cpu(const wmel_ctx *ctx, const float *x, size_t n, float *out)
     return wmel__fe_cpu_given(ctx, x, n, out, NULL);
 }
 
-int wmel__fe_cpu_given(const wmel_ctx *ctx, const float *x, size_t n, float *out, const double *given)
+int wmel__fe_cpu_given(const wmel_ctx *ctx, const float *x, size_t n, float *out, const void *given)
 {
     const wmel_frontend_plan *p = &ctx->fe->p;
     size_t rows, cols;

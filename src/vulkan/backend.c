@@ -717,8 +717,9 @@ static void gen_emit(const vk_job *j, int arith, size_t t0, size_t t1, const voi
     for (size_t i = 0; i < nv; i++) o[i] = get(arith, vals, i);
 }
 
-static int vk_plan_frames(const wmel_ctx *ctx, const float *x, size_t n, size_t nf, double *vals)
+static int vk_plan_frames(const wmel_ctx *ctx, const float *x, size_t n, size_t nf, void *vals_out)
 {
+    double *vals = vals_out; /* float64 values (vals_f32 is 0 on this backend) */
     vk_state *st = ctx->state;
     const wmel_fe *fe = ctx->fe;
     const int ops[3] = {WMEL_OP_LOG_MEL, WMEL_OP_LOG_MEL_S16, WMEL_OP_LOG_MEL_BATCH};
@@ -773,7 +774,7 @@ static int vk_plan_frames(const wmel_ctx *ctx, const float *x, size_t n, size_t 
  * each clip's cepstra here as vk_plan_frames; WMEL__FALLBACK where a clip would not run
  * on the device alone (each clip then takes vk_plan_frames' way, the same bytes). */
 static int vk_plan_frames_batch(const wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
-                                double *const *vals, size_t batch)
+                                void *const *vals, size_t batch)
 {
     vk_state *st = ctx->state;
     const wmel_fe *fe = ctx->fe;
@@ -810,7 +811,7 @@ static int vk_plan_frames_batch(const wmel_ctx *ctx, const float *const *x, cons
     }
     for (size_t b = 0; ceps && b < batch; b++) {
         for (size_t t = 0; rc == WMEL_OK && t < nf[b]; t++)
-            wmel__fe_ceps(fe, raw[b] + t * nr, vals[b] + t * (size_t)fe->n_cols);
+            wmel__fe_ceps(fe, raw[b] + t * nr, (double *)vals[b] + t * (size_t)fe->n_cols);
         free(raw[b]);
     }
     free(raw);
