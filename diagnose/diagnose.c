@@ -8,7 +8,9 @@
  * (the 30 s chunk rule of Whisper's family, an extra or a dropped frame, another framing's count:
  * Kaldi's snip_edges=false), rows the port
  * left constant (a mel filter quantised to zero) and the units (a linear fit: ln for log10,
- * dB, a scale); then a frame offset of any number of samples (a coarse scan over one hop
+ * dB, a scale; where the input's scale moves every log value by one constant and no named unit
+ * fits, the scale is instead fitted to every candidate plan, fit_gain); then a frame offset
+ * of any number of samples (a coarse scan over one hop
  * each way, then halving steps); then a beam search over the plan's fields (window,
  * framing, DC removal, pre-emphasis, power, mel scale, bank norm, band, log kind and guard,
  * the normalisation's ddof, epsilon and scope, the max of Whisper's max - 8 over the clip or
@@ -49,10 +51,10 @@ typedef struct state {
 
 typedef struct score {
     double max, rms;
-    double fscale; /* the input's scale the features were computed with (the gain's fit: dg.fit_gain) */
     double nrms; /* the RMS of |port - candidate| / (1e-4 scalec): the noise model's measure */
     double rel; /* max |port - candidate| / max(1, |port|): the packs' rel1 measure */
     int ok;
+    double fscale; /* the input's scale the features were computed with (the gain's fit: dg.fit_gain) */
 } score;
 
 typedef struct dg {
@@ -191,7 +193,7 @@ static score evalw(dg *d, state *s)
 
 static score eval_at(dg *d, const state *s)
 {
-    score sc = {INFINITY, INFINITY, 0, INFINITY, INFINITY, 0};
+    score sc = {INFINITY, INFINITY, INFINITY, INFINITY, 0, 0};
     d->evals++;
     if (d->cancelled || (d->cancel && d->cancel(d->cancel_arg))) {
         d->cancelled = 1;
@@ -291,7 +293,7 @@ static score eval_at(dg *d, const state *s)
    error against the float64 reference, or two dither seeds' spread. */
 static score spread(dg *d, const state *a, int ba, const state *b, int bb)
 {
-    score r = {INFINITY, INFINITY, 0, INFINITY, INFINITY, 0};
+    score r = {INFINITY, INFINITY, INFINITY, INFINITY, 0, 0};
     int keep = d->backend;
     d->backend = ba;
     score sa = eval(d, a);
@@ -738,7 +740,7 @@ static void note(pool *p, const state *s, score sc)
    paths is the same candidate: its score noted); its score (not ok: not computed). */
 static score child(dg *d, pool *p, const state *s, int field)
 {
-    score sc = {INFINITY, INFINITY, 0, INFINITY, INFINITY, 0};
+    score sc = {INFINITY, INFINITY, INFINITY, INFINITY, 0, 0};
     if (p->timed_out || plan_check(&s->plan)) return sc;
     long at = seen(p, s);
     if (at >= 0) {
@@ -1248,7 +1250,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
                 if (plan_check(&h.plan) || frames_of(&h.plan, n) != Tp) continue;
                 /* (taken unless silence after the clip explains the count at least as well:
                    a port that pads the clip) */
-                score shp = eval(&d, &h), ss = {INFINITY, INFINITY, 0, INFINITY, INFINITY, 0};
+                score shp = eval(&d, &h), ss = {INFINITY, INFINITY, INFINITY, INFINITY, 0, 0};
                 state sp = cur;
                 if (Tp > T && silence_pad(&sp.plan, n, 0, Tp, T, &sp.pad)) ss = eval(&d, &sp);
                 if (shp.ok && !(ss.ok && ss.rms < 2 * shp.rms)) {
@@ -1281,7 +1283,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
             last_const = d.x[fcols ? m * d.C + Tp - 1 : (Tp - 1) * d.C + m] == last_v;
         last_const &= isfinite(last_v) != 0 && Tp > T;
         state padf = cur;
-        score sp0 = {INFINITY, INFINITY, 0, INFINITY, INFINITY, 0};
+        score sp0 = {INFINITY, INFINITY, INFINITY, INFINITY, 0, 0};
         if (last_const) {
             padf.plan.n_frames = frames_for_rows(&padf.plan, n, Tp);
             padf.plan.pad_value = last_v;
@@ -1322,7 +1324,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
                 cur.pad = pad_c;
             }
             state alt1 = cur, alt2 = cur, alt3 = cur;
-            score s1 = {INFINITY, INFINITY, 0, INFINITY, INFINITY, 0}, s2 = s1, s3 = s1;
+            score s1 = {INFINITY, INFINITY, INFINITY, INFINITY, 0, 0}, s2 = s1, s3 = s1;
             if (Tp == T_expected + 1 && base.valid != WMEL_VALID_ALL) {
                 alt1.plan.valid = WMEL_VALID_ALL;
                 s1 = eval(&d, &alt1);
@@ -1337,7 +1339,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
             /* another framing whose count is the port's: Kaldi's snip_edges=false gives
                (n + hop / 2) / hop frames where snip gives 1 + (n - frame_length) / hop */
             state alt4 = cur;
-            score s4 = {INFINITY, INFINITY, 0, INFINITY, INFINITY, 0};
+            score s4 = {INFINITY, INFINITY, INFINITY, INFINITY, 0, 0};
             /* and numpy's framing (python_speech_features): zeros after the signal up to the
                last frame that starts in it, 1 + ceil((n - frame_length) / hop) frames: explicit
                framing's pad_right hop - 1 (fr past the framings) */
