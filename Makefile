@@ -376,10 +376,16 @@ TK_BUILD ?= build-toolkits
 TK_VENV  ?= $(TK_BUILD)/venv
 TK_PKGS  ?= 'torch==2.9.1' 'torchaudio==2.9.1' 'lhotse==1.33.0' 'speechbrain==1.1.2' \
             'kaldi-native-fbank==1.23.0' 'librosa==0.11.0' 'sherpa-onnx==2.0.1' 'espnet==202511' 'pyyaml' \
-            'python_speech_features==0.6' 'openai-whisper==20250625' 'transformers==5.24.0' 'nnAudio==0.3.4'
+            'python_speech_features==0.6' 'openai-whisper==20250625' 'transformers==5.24.0' 'nnAudio==0.3.4' \
+            'scipy==1.17.1' 'onnx==1.23.2' 'onnxruntime==1.31.1' 'onnxruntime-extensions==0.15.2' 'jieba==0.42.1' \
+            'sentencepiece==0.2.0'
+# funasr-onnx's metadata pins numpy <= 1.26.4, which its frontend does not need (and torch 2.9's
+# wheels and the rest install a newer one): installed without its dependencies, which TK_PKGS holds
+TK_NODEPS ?= 'funasr-onnx==0.4.3'
 test-toolkits: deps
 	@test -x $(TK_VENV)/bin/python || $(PYTHON) -m venv $(TK_VENV)
 	$(TK_VENV)/bin/pip install -q numpy pytest 'scikit-build-core>=0.10' av $(TK_PKGS)
+	$(TK_VENV)/bin/pip install -q --no-deps $(TK_NODEPS)
 	$(TK_VENV)/bin/pip install -v --no-build-isolation --config-settings=build-dir=$(TK_BUILD)/skbuild . \
 	  > $(TK_BUILD)/pip-install.log 2>&1 || { tail -40 $(TK_BUILD)/pip-install.log; exit 1; }
 	$(TK_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/python/test_toolkit_*.py tests/python/test_library_ports.py

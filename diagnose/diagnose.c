@@ -8,7 +8,9 @@
  * (the 30 s chunk rule of Whisper's family, an extra or a dropped frame, another framing's count:
  * Kaldi's snip_edges=false), rows the port
  * left constant (a mel filter quantised to zero) and the units (a linear fit: ln for log10,
- * dB, a scale); then a frame offset of any number of samples (a coarse scan over one hop
+ * dB, a scale; where the input's scale moves every log value by one constant and no named unit
+ * fits, the scale is instead fitted to every candidate plan, fit_gain); then a frame offset
+ * of any number of samples (a coarse scan over one hop
  * each way, then halving steps); then a beam search over the plan's fields (window,
  * framing, DC removal, pre-emphasis, power, mel scale, bank norm, band, log kind and guard,
  * the normalisation's ddof, epsilon and scope, the max of Whisper's max - 8 over the clip or
@@ -52,6 +54,7 @@ typedef struct score {
     double nrms; /* the RMS of |port - candidate| / (1e-4 scalec): the noise model's measure */
     double rel; /* max |port - candidate| / max(1, |port|): the packs' rel1 measure */
     int ok;
+    double fscale; /* the input's scale the features were computed with (the gain's fit: dg.fit_gain) */
 } score;
 
 typedef struct dg {
@@ -73,6 +76,7 @@ typedef struct dg {
     wmel_dg_cancel_fn cancel;
     void *cancel_arg;
     int cancelled;          /* cancel asked to stop: every later candidate fails */
+    int fit_gain;           /* 1: each candidate's input scale fitted (fit_gain) */
 } dg;
 
 /* ---- values as the port's dtype holds them */
@@ -102,10 +106,94 @@ static float round_dtype(float v, int dtype)
 static int noise_scale(const wmel_frontend_plan *p, const float *x, const float *L, size_t R, size_t C, int fcols,
                        double tol_rel, float *sc);
 
+/* ---- the input's amplitude as a continuous parameter. A plan whose log values a factor on
+   the samples moves by one constant (a log of mel energies, unnormalised or under Whisper's
+   max - 8 over the data, no affine, deltas, cepstra or energy column): scaling the samples by
+   s scales every mel energy by s^power and moves every log value by power ln s / unit (a
+   quarter of it after Whisper's (x + 4) / 4). */
+static int gain_shifts(const wmel_frontend_plan *p)
+{
+    const int whole = p->norm == WMEL_NORM_WHOLE &&
+                      !(p->norm_flags & (WMEL_NORMF_FIXED_MAX | WMEL_NORMF_THEN_MEAN_VAR));
+    return (p->norm == WMEL_NORM_NONE || whole) && !p->affine && !p->delta_win && !p->use_energy && !p->n_ceps &&
+           (p->log == WMEL_LOG10_CLAMP || p->log == WMEL_LOG_CLAMP || p->log == WMEL_LOG_ADD) &&
+           (p->power == 1 || p->power == 2) && !(p->dither > 0);
+}
+/* The log values' shift per ln of the samples' scale (gain_shifts' plans). */
+static double gain_per_ln(const wmel_frontend_plan *p)
+{
+    const double unit = p->log == WMEL_LOG10_CLAMP ? log(10.0) : 1.0;
+    return (double)p->power / unit * (p->norm == WMEL_NORM_WHOLE ? 0.25 : 1.0);
+}
+/* A plan whose scale the library's JSON has no field for (Whisper's front-end reads samples
+   in [-1, 1] only) in the fields that compute the same: the guards divided by the energies'
+   factor (max(s^2 p, g) = s^2 max(p, g / s^2)) and the log's shift as an affine after the
+   normalisation. Other plans, and a plan whose values the factor does not just shift, as they
+   are. */
+static void gain_plan(wmel_frontend_plan *q)
+{
+    if (q->frontend != WMEL_FRONTEND_WHISPER || q->scale == 1.0 || !gain_shifts(q)) return;
+    const double s = fabs(q->scale), e = q->power == 2 ? s * s : s; /* the energies' factor */
+    const double shift = (q->log == WMEL_LOG10_CLAMP ? log10(e) : log(e)) * (q->norm == WMEL_NORM_WHOLE ? 0.25 : 1.0);
+    q->log_guard /= e;
+    if (q->mag_guard_mode) q->mag_guard /= s * s;
+    q->affine = 1;
+    q->post_scale = 1.0;
+    q->post_shift = shift;
+    q->scale = 1.0;
+}
+
 /* ---- a candidate's features against the port's */
+static score eval_at(dg *d, const state *s);
+static int cmp_float(const void *a, const void *b);
 static score eval(dg *d, const state *s)
 {
-    score sc = {INFINITY, INFINITY, INFINITY, INFINITY, 0};
+    score sc = eval_at(d, s);
+    sc.fscale = s->plan.scale;
+    if (!d->fit_gain || !sc.ok || !gain_shifts(&s->plan)) return sc;
+    /* the gain's fit: the median of port - candidate over the cells compared, as a factor on
+       the samples, one step (a second moves the scale of a scipy port by less than the
+       rounding of its value, at 1.5 times the candidates' time); kept where it lowers the RMS */
+    size_t m = 0, cnt = d->R * d->C;
+    float *df = malloc(cnt * sizeof *df);
+    if (!df) return sc;
+    for (size_t i = 0; i < d->R; i++)
+        for (size_t j = 0; j < d->C; j++) {
+            size_t idx = d->mel_rows ? i : j, k = i * d->C + j;
+            if (idx < d->n_idx && d->mask[idx]) continue;
+            float e = d->x[k] - round_dtype(d->y[k], s->dtype);
+            if (isfinite(e)) df[m++] = e;
+        }
+    double med = 0;
+    if (m) {
+        qsort(df, m, sizeof *df, cmp_float);
+        med = df[m / 2];
+    }
+    free(df);
+    double f = exp(med / gain_per_ln(&s->plan));
+    if (!(fabs(med) > 1e-6) || !isfinite(f) || !(f > 0)) return sc;
+    state u = *s;
+    u.plan.scale = s->plan.scale * f;
+    if (!isfinite(u.plan.scale) || u.plan.scale == 0 || fabs(u.plan.scale) > 1e12) return sc;
+    score su = eval_at(d, &u);
+    if (!su.ok || !(su.rms < sc.rms)) {
+        eval_at(d, s); /* (the features of the one returned last computed) */
+        return sc;
+    }
+    su.fscale = u.plan.scale;
+    return su;
+}
+/* eval, the scale the gain's fit found written to s */
+static score evalw(dg *d, state *s)
+{
+    score sc = eval(d, s);
+    if (sc.ok) s->plan.scale = sc.fscale;
+    return sc;
+}
+
+static score eval_at(dg *d, const state *s)
+{
+    score sc = {INFINITY, INFINITY, INFINITY, INFINITY, 0, 0};
     d->evals++;
     if (d->cancelled || (d->cancel && d->cancel(d->cancel_arg))) {
         d->cancelled = 1;
@@ -137,6 +225,7 @@ static score eval(dg *d, const state *s)
         q.norm_flags = 0;
         q.norm_range = 0.0;
     }
+    gain_plan(&q);
     wmel_ctx *ctx = wmel_create_plan(&p, &q, &st);
     if (!ctx) return sc;
     size_t r, c;
@@ -204,7 +293,7 @@ static score eval(dg *d, const state *s)
    error against the float64 reference, or two dither seeds' spread. */
 static score spread(dg *d, const state *a, int ba, const state *b, int bb)
 {
-    score r = {INFINITY, INFINITY, INFINITY, INFINITY, 0};
+    score r = {INFINITY, INFINITY, INFINITY, INFINITY, 0, 0};
     int keep = d->backend;
     d->backend = ba;
     score sa = eval(d, a);
@@ -277,7 +366,7 @@ static score refine_offset(dg *d, state *cur, score s0)
         for (int dir = -1; dir <= 1; dir += 2) {
             state s = *cur;
             s.offset += dir;
-            score sc = eval(d, &s);
+            score sc = evalw(d, &s);
             if (sc.ok && sc.rms < s0.rms) {
                 s0 = sc;
                 *cur = s;
@@ -335,7 +424,7 @@ static score refine_preemph(dg *d, state *cur, score s0)
         }
     }
     cur->plan.preemph = best_v;
-    return eval(d, cur);
+    return evalw(d, cur);
 }
 
 /* A dither's size between the grid's values: the RMS over a factor of 3 each way (a
@@ -442,8 +531,9 @@ static const char *const LOGS[] = {"log10_clamp", "ln_add", "ln_clamp", "none"};
 static const char *const VALIDS[] = {"all", "hop", "trim", "end", "ceil", "but_last"};
 static const char *const NORMALIZES[] = {"per_feature", "all_features"};
 static const char *const MAX_SCOPES[] = {"clip", "chunk"};
+static const char *const NORM_VARS[] = {"mean_var", "mean"};
 
-enum { F_INT, F_DOUBLE, F_NUM, F_DDOF, F_ALL, F_SCOPE, F_DITHER, F_SNAP };
+enum { F_INT, F_DOUBLE, F_NUM, F_DDOF, F_ALL, F_SCOPE, F_DITHER, F_SNAP, F_MEANONLY };
 typedef struct fam {
     const char *name;
     int type;
@@ -499,6 +589,9 @@ static const fam FAMS[] = {
     /* the window's length inside the transform (torch.stft's win_length < n_fft: ESPnet's
        win_length 400 in 512) */
     {"frame_length", F_INT, offsetof(wmel_frontend_plan, frame_length), NULL, 0, 2, {400, 512}},
+    /* a per-feature normalisation's division by the spread: kept, or x - mean only
+       (WMEL_NORMF_MEAN_ONLY, the plan JSON's normalize "mean": Speech2Text's normalize_vars) */
+    {"normalize", F_MEANONLY, 0, NAMES(NORM_VARS), 2, {0, 1}},
 };
 enum { N_FAMS = (int)(sizeof FAMS / sizeof FAMS[0]) };
 
@@ -511,6 +604,7 @@ static double fam_get(const wmel_frontend_plan *p, const fam *f)
     case F_ALL: return (p->norm_flags & WMEL_NORMF_ALL) ? 1 : 0;
     case F_SCOPE: return (p->norm_flags & DG_NORMF_CHUNK_MAX) ? 1 : 0;
     case F_SNAP: return (p->bank_flags & WMEL_BANK_SNAP_BINS) ? 1 : 0;
+    case F_MEANONLY: return (p->norm_flags & WMEL_NORMF_MEAN_ONLY) ? 1 : 0;
     case F_DITHER: return p->scale > 0 ? p->dither * 32768.0 / p->scale : p->dither;
     default: return *(const int *)(const void *)b;
     }
@@ -531,6 +625,7 @@ static void fam_set(wmel_frontend_plan *p, const fam *f, double v)
         }
         break;
     case F_DITHER: p->dither = p->scale > 0 ? v * p->scale / 32768.0 : v; break;
+    case F_MEANONLY: p->norm_flags = v != 0 ? p->norm_flags | WMEL_NORMF_MEAN_ONLY : p->norm_flags & ~WMEL_NORMF_MEAN_ONLY; break;
     default: *(int *)(void *)b = (int)v; break;
     }
 }
@@ -549,7 +644,8 @@ static int fam_applies(const wmel_frontend_plan *p, const fam *f, size_t n)
                p->stack <= 1 && !p->delta_win && !p->use_energy && p->n_frames == 0 &&
                n > (size_t)p->sample_rate * 30;
     int normed = p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR;
-    if (f->type == F_DDOF || f->type == F_ALL || f->off == offsetof(wmel_frontend_plan, norm_eps)) return normed;
+    if (f->type == F_DDOF || f->type == F_ALL || f->type == F_MEANONLY || f->off == offsetof(wmel_frontend_plan, norm_eps))
+        return normed;
     if (f->off == offsetof(wmel_frontend_plan, preemph_mode)) return p->preemph > 0;
     if (f->type == F_SNAP) return !p->linear_bins; /* (from Kaldi's or TF's mel space: HTK's points) */
     if (f->off == offsetof(wmel_frontend_plan, framing)) return p->pad_left == 0 && p->pad_right == 0;
@@ -644,7 +740,7 @@ static void note(pool *p, const state *s, score sc)
    paths is the same candidate: its score noted); its score (not ok: not computed). */
 static score child(dg *d, pool *p, const state *s, int field)
 {
-    score sc = {INFINITY, INFINITY, INFINITY, INFINITY, 0};
+    score sc = {INFINITY, INFINITY, INFINITY, INFINITY, 0, 0};
     if (p->timed_out || plan_check(&s->plan)) return sc;
     long at = seen(p, s);
     if (at >= 0) {
@@ -667,6 +763,7 @@ static score child(dg *d, pool *p, const state *s, int field)
     }
     cand *c = &p->c[p->n++];
     c->s = *s;
+    c->s.plan.scale = sc.fscale; /* (the gain's fit) */
     c->sc = sc;
     c->field = field;
     c->expanded = 0;
@@ -1153,7 +1250,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
                 if (plan_check(&h.plan) || frames_of(&h.plan, n) != Tp) continue;
                 /* (taken unless silence after the clip explains the count at least as well:
                    a port that pads the clip) */
-                score shp = eval(&d, &h), ss = {INFINITY, INFINITY, INFINITY, INFINITY, 0};
+                score shp = eval(&d, &h), ss = {INFINITY, INFINITY, INFINITY, INFINITY, 0, 0};
                 state sp = cur;
                 if (Tp > T && silence_pad(&sp.plan, n, 0, Tp, T, &sp.pad)) ss = eval(&d, &sp);
                 if (shp.ok && !(ss.ok && ss.rms < 2 * shp.rms)) {
@@ -1186,7 +1283,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
             last_const = d.x[fcols ? m * d.C + Tp - 1 : (Tp - 1) * d.C + m] == last_v;
         last_const &= isfinite(last_v) != 0 && Tp > T;
         state padf = cur;
-        score sp0 = {INFINITY, INFINITY, INFINITY, INFINITY, 0};
+        score sp0 = {INFINITY, INFINITY, INFINITY, INFINITY, 0, 0};
         if (last_const) {
             padf.plan.n_frames = frames_for_rows(&padf.plan, n, Tp);
             padf.plan.pad_value = last_v;
@@ -1196,6 +1293,19 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
             state au = cur;
             au.pad = pad_c;
             score sa = eval(&d, &au);
+            /* (each also under the other centred framing, the nearer taken: the frames at the
+               clip's end tell the two paddings apart only where the framing is the port's) */
+            for (int fr = WMEL_FRAMES_CENTER_REFLECT; fr <= WMEL_FRAMES_CENTER_ZERO; fr++) {
+                if (fr == cur.plan.framing) continue;
+                state a2 = au, p2 = padf;
+                a2.plan.framing = p2.plan.framing = fr;
+                score s2 = plan_check(&a2.plan) ? sa : eval(&d, &a2);
+                if (s2.ok && s2.rms < sa.rms) sa = s2;
+                if (sp0.ok && !plan_check(&p2.plan)) {
+                    s2 = eval(&d, &p2);
+                    if (s2.ok && s2.rms < sp0.rms) sp0 = s2;
+                }
+            }
             if (sp0.ok && sp0.rms < 0.25 * sa.rms) { /* the spectrogram padded to the chunk's frames: clearly */
                 cur = padf;
                 wmel_dg_diff *df = add_diff(out, "n_frames");
@@ -1214,7 +1324,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
                 cur.pad = pad_c;
             }
             state alt1 = cur, alt2 = cur, alt3 = cur;
-            score s1 = {INFINITY, INFINITY, INFINITY, INFINITY, 0}, s2 = s1, s3 = s1;
+            score s1 = {INFINITY, INFINITY, INFINITY, INFINITY, 0, 0}, s2 = s1, s3 = s1;
             if (Tp == T_expected + 1 && base.valid != WMEL_VALID_ALL) {
                 alt1.plan.valid = WMEL_VALID_ALL;
                 s1 = eval(&d, &alt1);
@@ -1229,7 +1339,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
             /* another framing whose count is the port's: Kaldi's snip_edges=false gives
                (n + hop / 2) / hop frames where snip gives 1 + (n - frame_length) / hop */
             state alt4 = cur;
-            score s4 = {INFINITY, INFINITY, INFINITY, INFINITY, 0};
+            score s4 = {INFINITY, INFINITY, INFINITY, INFINITY, 0, 0};
             /* and numpy's framing (python_speech_features): zeros after the signal up to the
                last frame that starts in it, 1 + ceil((n - frame_length) / hop) frames: explicit
                framing's pad_right hop - 1 (fr past the framings) */
@@ -1429,14 +1539,49 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
         }
         s0 = eval(&d, &cur); /* the features the units' fit reads */
     }
+    /* ---- a per-feature normalisation with or without its division by each index's spread
+       (x - mean only: Speech2Text's normalize_vars false): tried before the units, whose one
+       linear map would otherwise pass for a division by the indices' own spreads */
+    int meanonly_changed = 0;
+    if (!port_const && s0.rms > 0 && (cur.plan.norm == WMEL_NORM_PER_FEATURE || cur.plan.norm == WMEL_NORM_MEAN_VAR)) {
+        s0 = eval(&d, &cur);
+        double ua, ub, lin = fit_units(d.y, d.x, d.R * d.C, &ua, &ub);
+        state s = cur;
+        s.plan.norm_flags ^= WMEL_NORMF_MEAN_ONLY;
+        score sc = plan_check(&s.plan) ? s0 : eval(&d, &s);
+        if (sc.ok && sc.rms < 0.3 * s0.rms && !(lin <= sc.rms)) {
+            cur = s;
+            meanonly_changed = 1;
+        }
+        s0 = eval(&d, &cur);
+    }
     /* ---- units: a linear map of the log values */
     double units_a = 1, units_b = 0, units_scale = 0; /* port = a plan + b; or the scale found */
     size_t bank_rows = 0;                               /* mel rows the port holds constant */
     {
         size_t cnt = d.R * d.C;
         double a, b, rms_fit = fit_units(d.y, d.x, cnt, &a, &b);
-        if (!port_const && isfinite(rms_fit) && rms_fit < 0.3 * s0.rms && fabs(a) >= 1e-3 && fabs(a) <= 1e3 &&
-            (fabs(a - 1) > 1e-3 || fabs(b) > 1e-3)) {
+        int take_units = !port_const && isfinite(rms_fit) && rms_fit < 0.3 * s0.rms && fabs(a) >= 1e-3 &&
+                         fabs(a) <= 1e3 && (fabs(a - 1) > 1e-3 || fabs(b) > 1e-3);
+        /* a map that is no unit's and leaves more than 1 % of the residual, where the input's
+           scale moves the values by one constant: the scale mixed with differences per mel row
+           (a bank's norm, its mel scale) that the map's slope takes up; the scale is fitted to
+           each candidate of the search instead (scipy.signal.stft's 1 / sum(window)) when that
+           alone takes 30 % of the residual away */
+        if (take_units && !units_name(a) && rms_fit >= 0.01 * s0.rms && gain_shifts(&cur.plan)) {
+            state g = cur;
+            d.fit_gain = 1;
+            score sg = evalw(&d, &g);
+            if (sg.ok && sg.rms < 0.7 * s0.rms) {
+                take_units = 0;
+                cur = g;
+                add_note(out, "the input's scale fitted to each candidate plan (the log values moved by one constant)");
+            } else {
+                d.fit_gain = 0;
+            }
+            s0 = eval(&d, &cur);
+        }
+        if (take_units) {
             const char *nm = units_name(a);
             double sc32 = 2 * log(32768.0);
             wmel_dg_diff *df;
@@ -1559,7 +1704,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
         }
         if (best_k && best.rms < 0.5 * s0.rms) {
             cur.offset = best_k;
-            s0 = best;
+            s0 = evalw(&d, &cur);
         }
     }
     /* ---- the beam search over the fields */
@@ -1571,6 +1716,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
         if (framing_changed && FAMS[f].off == offsetof(wmel_frontend_plan, framing)) changed[f] = 1;
         if (nmels_changed && FAMS[f].off == offsetof(wmel_frontend_plan, n_mels)) changed[f] = 1;
         if (hop_changed && FAMS[f].off == offsetof(wmel_frontend_plan, hop)) changed[f] = 1;
+        if (meanonly_changed && FAMS[f].type == F_MEANONLY) changed[f] = 1;
     }
     if (!port_const && !WITHIN(s0)) {
         pool pl;
@@ -1642,6 +1788,36 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
         free(pl.c);
         free(pl.keys);
         free(pl.scores);
+    }
+    /* ---- the fitted scale as the shortest number as good: 1 / N (scipy's 1 / sum(window)),
+       or 1 to 6 significant digits */
+    if (d.fit_gain) {
+        d.fit_gain = 0;
+        s0 = eval(&d, &cur);
+        const double v = cur.plan.scale;
+        double cands[8];
+        int nc = 0;
+        if (v != 0 && fabs(1 / v) < 1e9) cands[nc++] = 1 / nearbyint(1 / v);
+        for (int dig = 1; dig <= 6; dig++) {
+            char t[40];
+            snprintf(t, sizeof t, "%.*g", dig, v);
+            cands[nc++] = strtod(t, NULL);
+        }
+        for (int k = 0; k < nc; k++) {
+            state s = cur;
+            s.plan.scale = cands[k];
+            if (!isfinite(cands[k]) || cands[k] == 0 || plan_check(&s.plan)) continue;
+            score sc = eval(&d, &s);
+            if (sc.ok && (WITHIN(sc) || sc.rms <= 1.01 * s0.rms)) {
+                cur = s;
+                s0 = sc;
+                break;
+            }
+        }
+        s0 = eval(&d, &cur);
+        for (int f = 0; f < N_FAMS; f++)
+            if (FAMS[f].type == F_DOUBLE && FAMS[f].off == offsetof(wmel_frontend_plan, scale))
+                changed[f] = cur.plan.scale != base.scale;
     }
     /* ---- rows left out that the plan found computes as one value too (a filter of zero
        weights, or energies of 0 where the port's are): their value is the log's guard, so a
@@ -1757,6 +1933,8 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
         if (!df) break;
         int num;
         fam_text(&FAMS[f], pv, df->preset, sizeof df->preset, &num);
+        if (FAMS[f].type == F_MEANONLY && pv == 0 && base.norm == WMEL_NORM_PER_FEATURE) /* (NeMo's name) */
+            snprintf(df->preset, sizeof df->preset, "%s", (base.norm_flags & WMEL_NORMF_ALL) ? "all_features" : "per_feature");
         fam_text(&FAMS[f], fam_get(&cur.plan, &FAMS[f]), df->found, sizeof df->found, &df->numeric);
         df->without = sc.max;
     }
@@ -1844,6 +2022,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
     /* ---- the answer as a plan, proved on the clip */
     {
         wmel_frontend_plan q = cur.plan;
+        gain_plan(&q); /* (a scale Whisper's plan JSON has no field for) */
         char *why = out->not_expressible;
         size_t wl = sizeof out->not_expressible;
         if (q.norm_flags & DG_NORMF_CHUNK_MAX)
@@ -1937,9 +2116,20 @@ done:
    model"): openai-whisper's float32 path needs A >= 11 at g < 1 (exact_30s.wav), and
    kaldi-native-fbank 1.23 and torchaudio 2.9 compliance.kaldi.fbank (int16 units, n_fft
    512) need C sqrt(n_fft) up to 270 (a chirp with a -70 dB noise floor, 2.7e-4 at g = 4);
-   the bound takes A = 64 and C = 32 (724 at n_fft 512: a margin of 2.7). Elsewhere (a
-   per-feature normalisation, linear values) the rule before it: 1e-4 max(1, |v|). Returns
-   1 where the model applies. */
+   the bound takes A = 64 and C = 32 (724 at n_fft 512: a margin of 2.7).
+   Under a per-feature (per-utterance) normalisation, (L - mean) / sd over a mel index's n
+   frames, each log cell's bound b (the two terms above, in the log's units) also moves the
+   index's mean and spread, which every cell of the index is normalised by: the mean by
+   sqrt(sum b^2) / n, the spread by sqrt(sum ((L - mean) b)^2) / (n sd) (the cells' errors
+   taken as independent: the worst case, sum b / n, bounds a float32 transform's mean shift
+   by a factor of 100 or more on a -70 dB floor and would hide a ddof); the normalised cell's
+   bound is (b + mean's + |y| spread's) / sd, y = (L - mean) / sd, and its own rounding
+   (NOISE_A max(1, |y|)); without the division (x - mean only) sd is 1 and the spread's term
+   none. Measured: Speech2Text's original (torchaudio 2.9's float32 fbank, numpy's CMVN)
+   moves a mean by up to 0.16 and a spread by up to 0.07 of these terms (jfk.flac, a
+   synthetic speech clip, a chirp with a -70 dB floor). Elsewhere (one statistic over every
+   feature, linear values) the rule before it: 1e-4 max(1, |v|). Returns 1 where the model
+   applies. */
 static int noise_scale(const wmel_frontend_plan *p, const float *x, const float *L, size_t R, size_t C, int fcols,
                        double tol_rel, float *sc)
 {
@@ -1955,44 +2145,75 @@ static int noise_scale(const wmel_frontend_plan *p, const float *x, const float 
     const float *v0 = normed ? L : x; /* the log values the frames' tops come from */
     double fft = NOISE_C * sqrt((double)p->n_fft);
     size_t nt = fcols ? C : R, nm = fcols ? R : C;
-    double *sd = NULL;
-    if (logs && normed) { /* each mel index's spread over the frames: the normalisation's divisor */
+    int divides = !(p->norm_flags & WMEL_NORMF_MEAN_ONLY);
+    /* per mel index: the normalisation's mean and divisor, and the bounds of its mean and
+       spread (normed) */
+    double *mu = NULL, *sd = NULL, *bmu = NULL, *bsd = NULL, *top = NULL;
+    if (logs) {
+        top = malloc(nt * sizeof *top);
+        if (!top) logs = 0;
+    }
+    for (size_t t = 0; logs && t < nt; t++) { /* each frame's largest log value */
+        double tp = -INFINITY;
+        for (size_t m = 0; m < nm; m++) {
+            float v = v0[fcols ? m * C + t : t * C + m];
+            if (v > tp) tp = v;
+        }
+        top[t] = tp;
+    }
+    if (logs && normed) {
+        mu = calloc(nm, sizeof *mu);
         sd = calloc(nm, sizeof *sd);
-        if (!sd) logs = 0;
-        for (size_t m = 0; sd && m < nm; m++) {
+        bmu = calloc(nm, sizeof *bmu);
+        bsd = calloc(nm, sizeof *bsd);
+        if (!mu || !sd || !bmu || !bsd) logs = 0;
+        for (size_t m = 0; logs && m < nm; m++) {
             double s1 = 0, s2 = 0;
             for (size_t t = 0; t < nt; t++) {
                 double v = L[fcols ? m * C + t : t * C + m];
                 s1 += v;
                 s2 += v * v;
             }
-            double var = s2 / (double)nt - (s1 / (double)nt) * (s1 / (double)nt);
-            sd[m] = sqrt(var > 0 ? var : 0) + (p->norm_eps > 0 ? p->norm_eps : 1e-5);
+            double mean = s1 / (double)nt, var = s2 / (double)nt - mean * mean;
+            mu[m] = mean;
+            sd[m] = divides ? sqrt(var > 0 ? var : 0) + (p->norm_eps > 0 ? p->norm_eps : 1e-5) : 1.0;
+            double q1 = 0, q2 = 0;
+            for (size_t t = 0; t < nt; t++) {
+                double lv = L[fcols ? m * C + t : t * C + m], al = fabs(lv) > 1 ? fabs(lv) : 1;
+                double g = isfinite(top[t]) && isfinite(lv) ? (top[t] - lv) * unit : 0;
+                double b = FLT_EPSILON * NOISE_A * al + FLT_EPSILON * fft * exp(g / 2 < 700 ? g / 2 : 700) / unit;
+                if (!(b < 1e300)) b = 1e300;
+                q1 += b * b;
+                q2 += (lv - mean) * (lv - mean) * b * b;
+            }
+            bmu[m] = sqrt(q1) / (double)nt;
+            bsd[m] = divides ? sqrt(q2) / (double)nt / sd[m] : 0.0;
         }
     }
     for (size_t t = 0; t < nt; t++) {
-        double top = -INFINITY;
-        if (logs)
-            for (size_t m = 0; m < nm; m++) {
-                float v = v0[fcols ? m * C + t : t * C + m];
-                if (v > top) top = v;
-            }
         for (size_t m = 0; m < nm; m++) {
             size_t i = fcols ? m * C + t : t * C + m;
             double v = x[i], a = fabs(v) > 1 ? fabs(v) : 1;
             if (logs) {
                 double lv = v0[i], al = fabs(lv) > 1 ? fabs(lv) : 1;
-                double g = isfinite(top) && isfinite(lv) ? (top - lv) / (normed ? 1 : gain) * unit : 0;
+                double g = isfinite(top[t]) && isfinite(lv) ? (top[t] - lv) / (normed ? 1 : gain) * unit : 0;
                 double e = FLT_EPSILON * fft * exp(g / 2 < 700 ? g / 2 : 700) / unit;
-                if (normed) /* in the log's units, then through the row's divisor; the output's own rounding */
-                    a = FLT_EPSILON * NOISE_A * a + (FLT_EPSILON * NOISE_A * al + e) / sd[m];
-                else
+                if (normed) { /* the cell's, the mean's and the spread's, through the divisor; the output's own rounding */
+                    double y = (lv - mu[m]) / sd[m], ay = fabs(y) > 1 ? fabs(y) : 1;
+                    a = FLT_EPSILON * NOISE_A * (a > ay ? a : ay) +
+                        (FLT_EPSILON * NOISE_A * al + e + bmu[m] + fabs(y) * bsd[m]) / sd[m];
+                } else {
                     a = FLT_EPSILON * NOISE_A * a + e * gain;
+                }
                 a /= tol_rel;
             }
             sc[i] = (float)(a < FLT_MAX ? a : FLT_MAX);
         }
     }
+    free(top);
+    free(mu);
+    free(bmu);
+    free(bsd);
     free(sd);
     return logs;
 }

@@ -773,3 +773,33 @@ def test_float32_rounding_only():
     assert np.max(np.abs(x - ref) / np.maximum(1, np.abs(ref))) > 1e-4  # past the fixed tolerance
     r = wmel.diagnose(a, x, preset="kaldi")
     assert r["matches"] and r["rounding_only"], json.dumps(r, indent=1)
+
+
+def test_noise_through_utterance_cmvn(jfk):
+    """The noise model under a per-utterance normalisation (Speech2Text's CMVN, np.std): each
+    log cell moved at random by up to 0.3 of its own bound (the float32 transform's noise, far
+    larger in a frame's quiet cells) moves each mel row's mean and spread too, and the port
+    still matches; a ddof of 1 and the variance's division left out are still found (on the
+    port without that noise: a noise this large in every cell hides a ddof from the search's
+    RMS, which the bound does not)."""
+    a = jfk
+    base = {"frontend": "kaldi", "log_guard": 1.192092955078125e-07}
+    L = wmel.features(a, plan=base).astype(np.float64)  # frames x mels, ln of int16-unit energies
+    eps = np.finfo(np.float32).eps
+    top = L.max(axis=1, keepdims=True)
+    bound = eps * (64 * np.maximum(1, np.abs(L)) + 32 * np.sqrt(512) * np.exp((top - L) / 2))
+    noisy = L + 0.3 * bound * np.random.default_rng(5).uniform(-1, 1, L.shape)
+
+    def cmvn(x, ddof=0, divide=True):
+        x = x - x.mean(axis=0)
+        return (x / x.std(axis=0, ddof=ddof) if divide else x).astype(np.float32)
+    ideal = cmvn(L)
+    assert np.max(np.abs(cmvn(noisy) - ideal)) > 0.01  # the rows' statistics moved by the noise
+    r = wmel.diagnose(a, cmvn(noisy), preset="speech2text")
+    assert r["matches"], json.dumps(r, indent=1)
+    r = wmel.diagnose(a, cmvn(L, ddof=1), preset="speech2text")
+    assert [(d["field"], d["found"]) for d in r["differences"]] == [("norm_ddof", 1)] and r["reproduces"], \
+        json.dumps(r, indent=1)
+    r = wmel.diagnose(a, cmvn(L, divide=False), preset="speech2text")
+    assert [(d["field"], d["found"]) for d in r["differences"]] == [("normalize", "mean")] and r["reproduces"], \
+        json.dumps(r, indent=1)
