@@ -196,6 +196,7 @@ void wmel__vk_fail_at(long n);
 long wmel__vk_staged_opens(void);
 /* the calling thread's nanoseconds in the rounds: packing, on the device, reading back */
 void wmel__vk_phase_ns(long long ns[3]);
+long long wmel__vk_rounds(void); /* the rounds submitted (one submission and one wait each) */
 long wmel__vk_instances_made(void); /* vkCreateInstance calls that succeeded */
 
 /* The failure's message kept for wmel_vulkan_error_detail(); returns `code`. */
