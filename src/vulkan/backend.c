@@ -384,6 +384,10 @@ typedef struct vk_job {
     double *vals;
     int n_cols;
     float mx;               /* pfa400: the largest value emitted (-HUGE_VALF before) */
+    float seg_mx;           /* pfa400: the largest value of the segment being emitted (the device's) */
+    int fuse;               /* pfa400: normalise with the clip's max as it is read back, where one
+                               segment holds the whole clip (the device's max is the clip's) */
+    int normed;             /* fuse: the output is normalised */
     int check;              /* f32 samples checked as they are packed (WMEL_F32_KERNEL_SAFE) */
     int bad;                /* check: a sample past the bound (the CPU's kernels take the clip) */
     size_t chk;             /* check: samples [0, chk) checked */
@@ -496,6 +500,36 @@ static float copy_max(float *dst, const float *src, size_t k, float mx)
     return mx;
 }
 
+/* src[0 .. k) normalised with max mx into dst: max(x, mx - 8), then (x + 4) / 4, the float
+ * operations of wmel_normalize() and the kernels' normalize (the same bytes; no value is NaN). */
+static void copy_norm(float *dst, const float *src, size_t k, float mx)
+{
+    const float lo = mx - 8.0f;
+    size_t i = 0;
+#if defined(__GNUC__) || defined(__clang__)
+    const vk_v4f lo4 = {lo, lo, lo, lo}, four = {4.0f, 4.0f, 4.0f, 4.0f}, q = {0.25f, 0.25f, 0.25f, 0.25f};
+    for (; i + 4 <= k; i += 4) {
+        vk_v4f a;
+        memcpy(&a, src + i, sizeof a);
+        a = (vmax4(a, lo4) + four) * q;
+        memcpy(dst + i, &a, sizeof a);
+    }
+#endif
+    for (; i < k; i++) {
+        const float v = src[i] < lo ? lo : src[i];
+        dst[i] = (v + 4.0f) * 0.25f;
+    }
+}
+
+/* The float of an order-preserving key (frames.comp's fkey). */
+static float key_float(uint32_t k)
+{
+    const uint32_t u = (k & 0x80000000u) ? (k & 0x7fffffffu) : ~k;
+    float v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+
 /* Where the calling thread's time goes in run_jobs, for bench/vulkan (nanoseconds, summed
  * over every ctx of the process): packing the rounds' samples, the rounds on the device
  * (submission, the transfers, the wait), the values out of the read-back buffer. */
@@ -520,15 +554,19 @@ static long long now_ns(void)
 typedef struct vk_round {
     size_t segt[VKW_MAX_SEGS][4]; /* job, t0, t1, the segment's first frame in the round */
     size_t n_segs;
+    size_t frames;                /* the round's frames (float32 values: the segments' maxima after them) */
 } vk_round;
 
 /* the values of a waited-for round into its jobs */
 static void emit_round(const vk_state *st, vk_job *jobs, const vk_round *rd, const void *outv)
 {
     const size_t nc = (size_t)st->n_cols, vb = jobs[0].f32_out ? 4 : 8; /* a value's bytes */
-    for (size_t s = 0; s < rd->n_segs; s++)
-        jobs[rd->segt[s][0]].emit(&jobs[rd->segt[s][0]], st->arith, rd->segt[s][1], rd->segt[s][2],
-                                  (const char *)outv + rd->segt[s][3] * nc * vb);
+    const uint32_t *keys = (const uint32_t *)outv + rd->frames * nc;
+    for (size_t s = 0; s < rd->n_segs; s++) {
+        vk_job *j = &jobs[rd->segt[s][0]];
+        if (j->f32_out) j->seg_mx = key_float(keys[s]);
+        j->emit(j, st->arith, rd->segt[s][1], rd->segt[s][2], (const char *)outv + rd->segt[s][3] * nc * vb);
+    }
 }
 
 /* Slot s's round waited for and read back into its jobs; the wait's and the read-back's
@@ -632,11 +670,14 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
             break;
         }
         segs[0] = (int32_t)r->n_segs;
+        r->frames = used_frames;
         const long long t1 = now_ns();
         ns[0] += t1 - t0;
-        const int f32 = jobs[0].f32_out; /* float32 values: half the words to read back */
+        /* float32 values (half the words to read back) and each segment's max after them */
+        const int f32 = jobs[0].f32_out;
         rc = wmel__vk_submit(w, slot, (uint32_t)used_frames, used_sig, VKW_S_HEAD + r->n_segs * VKW_S_WORDS,
-                             f32 ? (used_frames * nc + 1) / 2 : used_frames * nc, f32);
+                             f32 ? (used_frames * nc + r->n_segs + 1) / 2 : used_frames * nc, f32,
+                             used_frames * nc, f32 ? r->n_segs : 0);
         ns[1] += now_ns() - t1;
         if (rc != WMEL_OK) break;
         atomic_fetch_add(&g_rounds, 1);
@@ -703,15 +744,22 @@ static void pfa_emit(vk_job *j, int arith, size_t t0, size_t t1, const void *val
     (void)arith;
     const size_t nc = (size_t)j->n_cols, k = t1 - t0;
     const float *v = vals;
+    if (j->fuse && t0 == 0 && t1 == j->nf) { /* the whole clip: normalised as it is copied */
+        for (size_t m = 0; m < nc; m++) copy_norm(j->out + m * j->nf, v + m * k, k, j->seg_mx);
+        j->mx = j->seg_mx;
+        j->normed = 1;
+        return;
+    }
     float mx = j->mx;
     for (size_t m = 0; m < nc; m++) mx = copy_max(j->out + m * j->nf + t0, v + m * k, k, mx);
     j->mx = mx;
 }
 
-/* Clip b of `batch` (float32 x[b] or int16 s16[b], n[b] samples and `padding` zeros, nf[b]
- * frames) as a job whose samples are range-checked as they are packed. */
+/* A clip (float32 x or int16 s16, n samples and `padding` zeros, nf frames) as a job whose
+ * samples are range-checked as they are packed; fuse: normalised with its own max as it is
+ * read back where one segment holds it. */
 static void pfa_job(vk_job *j, const float *x, const int16_t *s16, size_t n, size_t padding, size_t nf, float *out,
-                    int n_mels)
+                    int n_mels, int fuse)
 {
     memset(j, 0, sizeof *j);
     j->emit = pfa_emit;
@@ -725,6 +773,7 @@ static void pfa_job(vk_job *j, const float *x, const int16_t *s16, size_t n, siz
     j->n_cols = n_mels;
     j->mx = -HUGE_VALF;
     j->check = x != NULL; /* int16 samples are in range */
+    j->fuse = fuse;
 }
 
 static int vk_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
@@ -741,7 +790,8 @@ static int vk_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
     int fits = c->padding <= SIZE_MAX - c->n;
     for (size_t b = 0; b < c->batch; b++) {
         pfa_job(&jobs[b], c->f32 ? c->f32 + b * c->pcm_stride : NULL, c->s16 ? c->s16 + b * c->pcm_stride : NULL,
-                c->n, c->padding, nf, c->out + b * per, (int)nm);
+                c->n, c->padding, nf, c->out + b * per, (int)nm,
+                ctx->params.norm == WMEL_NORM_WHOLE && c->batch_norm == WMEL_BATCH_PER_CLIP);
         fits = fits && job_fits(st, &jobs[b]);
     }
     if (!fits) { /* past the shader's 32-bit sample indices: the CPU's kernels */
@@ -778,16 +828,18 @@ static int vk_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
     float gmax = -HUGE_VALF;
     for (size_t b = 0; b < c->batch; b++) gmax = jobs[b].mx > gmax ? jobs[b].mx : gmax;
     for (size_t b = 0; b < c->batch && rc == WMEL_OK; b++)
-        rc = wmel__pfa_finish(ctx, c->out + b * per, nf, c->batch_norm == WMEL_BATCH_GLOBAL ? gmax : jobs[b].mx);
+        rc = wmel__pfa_finish(ctx, c->out + b * per, nf, c->batch_norm == WMEL_BATCH_GLOBAL ? gmax : jobs[b].mx,
+                              jobs[b].normed);
     free(jobs);
     note_op(st, op, WMEL_BACKEND_VULKAN);
     return rc;
 }
 
 /* wmel_features_batch's clips of Whisper's geometry (vt->pfa_frames_batch): one job a clip,
- * the clips' frames packed into shared rounds by run_jobs, each clip's raw values straight
- * into its output and its largest value taken as they are read back; the finish is the
- * caller's (api.c, over the ctx's workers). */
+ * the clips' frames packed into shared rounds by run_jobs, each clip's values straight into
+ * its output as they are read back: normalised there with the device's max of the segment
+ * where one segment holds the clip (redo 2), else raw with their largest value taken in the
+ * copy; the rest of the finish is the caller's (api.c, over the ctx's workers). */
 static int vk_pfa_frames_batch(wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
                                float *const *out, float *mx, unsigned char *redo, size_t batch)
 {
@@ -805,7 +857,7 @@ static int vk_pfa_frames_batch(wmel_ctx *ctx, const float *const *x, const size_
         redo[b] = 0;
         mx[b] = -HUGE_VALF;
         vk_job *jb = &jobs[n_jobs];
-        pfa_job(jb, x[b], NULL, n[b], 0, nf[b], out[b], ctx->params.n_mels);
+        pfa_job(jb, x[b], NULL, n[b], 0, nf[b], out[b], ctx->params.n_mels, ctx->params.norm == WMEL_NORM_WHOLE);
         if (!job_fits(st, jb)) redo[b] = 1; /* past the shader's 32-bit indices: the CPU's kernels */
         else which[n_jobs++] = b;
     }
@@ -816,7 +868,7 @@ static int vk_pfa_frames_batch(wmel_ctx *ctx, const float *const *x, const size_
     }
     for (size_t i = 0; rc == WMEL_OK && i < n_jobs; i++) {
         check_rest(&jobs[i]);
-        redo[which[i]] = (unsigned char)jobs[i].bad;
+        redo[which[i]] = jobs[i].bad ? 1 : jobs[i].normed ? 2 : 0;
         mx[which[i]] = jobs[i].mx;
     }
     free(jobs);

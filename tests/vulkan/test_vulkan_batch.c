@@ -319,6 +319,35 @@ static void whisper_inject(int arith)
     wmel_destroy(cpu);
 }
 
+/* The normalisation made in the read-back (a clip in one segment: the device's max of the
+ * segment) against the host's pass after it (one max over a batch of one clip, which the
+ * read-back leaves to the finish) and against a clip cut across rounds of 700 samples: the
+ * same bytes. */
+static void fused_norm_same(int arith)
+{
+    wmel_ctx *whole = vk_plan_ctx("whisper", arith, NULL), *cut = vk_plan_ctx("whisper", arith, "700");
+    static const size_t lens[] = {201, 4000, 77777, 480000};
+    for (size_t i = 0; whole && cut && i < sizeof lens / sizeof lens[0]; i++) {
+        const size_t n = lens[i], per = 80 * wmel_n_frames(n, 0);
+        float *x = malloc(n * sizeof(float)), *a = malloc(per * sizeof(float)), *b = malloc(per * sizeof(float)),
+              *c = malloc(per * sizeof(float));
+        t_chirp(x, n, 30u + (unsigned)i);
+        const int ra = wmel_features(whole, x, n, a, per);
+        const int rb = wmel_log_mel_batch(whole, x, 1, n, n, 0, WMEL_BATCH_GLOBAL, b, per);
+        const int rc = wmel_features(cut, x, n, c, per);
+        CHECK(ra == WMEL_OK && rb == WMEL_OK && rc == WMEL_OK && !memcmp(a, b, per * sizeof(float)) &&
+                  !memcmp(a, c, per * sizeof(float)),
+              "arith %d, %zu samples: normalised in the read-back %d, after it %d, across rounds %d: bytes %s", arith,
+              n, ra, rb, rc, !memcmp(a, b, per * sizeof(float)) && !memcmp(a, c, per * sizeof(float)) ? "same" : "differ");
+        free(x);
+        free(a);
+        free(b);
+        free(c);
+    }
+    wmel_destroy(whole);
+    wmel_destroy(cut);
+}
+
 /* Whisper's geometry in both arithmetics: 1024 clips of mixed lengths against single calls,
  * one round at a time and two, with dispatches cut small; each pfa400 front-end; the edges;
  * the shared rounds; the injection. */
@@ -354,6 +383,7 @@ static void whisper_batches(int arith)
     if (c) CHECK(bc_compare(c, "whisper-128", 32, 1, 20000, NULL) == 32, "whisper-128 arith %d", arith);
     wmel_destroy(c);
     shared_dispatches("whisper", arith);
+    fused_norm_same(arith);
     whisper_inject(arith);
 }
 
