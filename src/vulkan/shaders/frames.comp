@@ -78,6 +78,14 @@ layout(std430, binding = 4) writeonly buffer OutF { float outf[]; };
 layout(std430, binding = 4) buffer OutK { uint outk[]; };
 layout(push_constant) uniform PC { uint n_frames; uint out_f32; } pc;
 
+/* A float32's order-preserving key (the output's segment maxima): its bits with the sign
+   bit set when it is positive, every bit flipped when negative; above 0 for every value */
+uint fkey(float v)
+{
+    const uint u = floatBitsToUint(v);
+    return (u & 0x80000000u) != 0u ? ~u : u | 0x80000000u;
+}
+
 /* frame s of the workgroup at sh[s SH_WORDS ..]; FFT: the frame, then z in place, then the
    spectrum; DFT: frame | spectrum; then, for a plan with reductions, their WG partial sums
    (a plan without them has no such words: pop2piano's 4096-point frame is 32 KiB) */
@@ -312,14 +320,6 @@ void fft(int N, int lid, int co, int so)
     if (RAD6 != 0) fft_stage(RAD6, L, N, lid, co, so);
 }
 
-/* A float32's order-preserving key (the output's segment maxima): its bits with the sign
-   bit set when it is positive, every bit flipped when negative; above 0 for every value */
-uint fkey(float v)
-{
-    const uint u = floatBitsToUint(v);
-    return (u & 0x80000000u) != 0u ? ~u : u | 0x80000000u;
-}
-
 void main()
 {
     /* this invocation's frame: sub of the workgroup's FPG; past the last frame, the last
@@ -471,22 +471,14 @@ void main()
         if (lmode == 1) acc = r_mul(r_log(r_max(acc, tval(2))), tval(5));
         else if (lmode == 2) acc = r_log(r_add(acc, tval(2)));
         else if (lmode == 3) acc = r_log(r_max(acc, tval(2)));
-        if (pc.out_f32 != 0u) {
-            const float v = r_to_f(acc);
-            outf[fb + uint(use_energy + m) * kk] = v;
-            kmax = max(kmax, fkey(v));
-        } else {
-            outv[ob + uint(use_energy + m)] = r_to_s(acc);
-        }
+        if (pc.out_f32 != 0u) outf[fb + uint(use_energy + m) * kk] = r_to_f(acc);
+        else outv[ob + uint(use_energy + m)] = r_to_s(acc);
+        if (pc.out_f32 == 2u) kmax = max(kmax, fkey(r_to_f(acc)));
     }
     if (lid == 0 && use_energy != 0) {
-        if (pc.out_f32 != 0u) {
-            const float v = r_to_f(energy);
-            outf[fb] = v;
-            kmax = max(kmax, fkey(v));
-        } else {
-            outv[ob] = r_to_s(energy);
-        }
+        if (pc.out_f32 != 0u) outf[fb] = r_to_f(energy);
+        else outv[ob] = r_to_s(energy);
+        if (pc.out_f32 == 2u) kmax = max(kmax, fkey(r_to_f(energy)));
     }
     if (pc.out_f32 == 2u && kmax != 0u) atomicMax(outk[pc.n_frames * uint(n_cols) + uint(a)], kmax);
 }
