@@ -10,7 +10,9 @@
 #      against the float64 reference), then `wmel mel` on 30 s with each front-end family on
 #      the CPU, CUDA and Vulkan in float64 and float-float, the times side by side;
 #   3. many clips: bench/vulkan/vk_batch_bench.c on the same mixed-length clips through the
-#      CPU (every core), CUDA, and Vulkan in both arithmetics, per front-end family;
+#      CPU (every core), CUDA, and Vulkan in both arithmetics, per front-end family (wall
+#      and CPU ms, the calling thread's microseconds a frame, the rounds a call made), and
+#      whether Whisper's batch shared its rounds;
 #   4. bench/cuda_bench.py (log-Mel vs torch's stft pipeline) and bench/cuda_stem_bench.py
 #      (mel + stem, 64 windows, vs torch);
 #   5. the whole CTest suite (the cuda-labelled tests run instead of skipping), then the
@@ -99,8 +101,16 @@ VB="$B/wmel-vk-batch-bench" # the CMake target (the Vulkan rounds' phases too), 
 if [ -n "$VB" ]; then
   for fe in whisper nemo kaldi; do
     for be in cpu cuda f64 ff; do
-      timeout 120 "$VB" "$fe" "$be" "$CLIPS" "$REPS" 2>&1 | sed "s|^|$be: |"
+      timeout 120 "$VB" "$fe" "$be" "$CLIPS" "$REPS" > "$OUT/vk_batch_${fe}_$be.txt" 2>&1
+      sed "s|^|$be: |" "$OUT/vk_batch_${fe}_$be.txt"
     done
+  done
+  # Whisper's clips share rounds (vt->pfa_frames_batch): far fewer rounds than clips
+  for be in f64 ff; do
+    r=$(sed -n 's/.*one batch call *rounds (submissions) a call: \([0-9]*\).*/\1/p' "$OUT/vk_batch_whisper_$be.txt")
+    if [ -z "$r" ]; then echo "$be: Whisper's batch: no rounds counted (no Vulkan device, or the bench failed)"
+    elif [ "$r" -lt "$CLIPS" ]; then echo "$be: Whisper's batch: $r rounds for $CLIPS clips (shared rounds)"
+    else echo "$be: Whisper's batch: $r rounds for $CLIPS clips: NOT shared (a round a clip)"; fi
   done
 else
   cat "$OUT/vk_batch_build.log"

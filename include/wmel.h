@@ -1061,8 +1061,9 @@ WMEL_API int wmel_features(wmel_ctx *ctx, const float *pcm, size_t n_samples, fl
  * floats, wmel_features_shape(ctx, n_samples[b]) used). Each clip's bytes are those of
  * wmel_features(ctx, pcm[b], n_samples[b], out[b], out_len[b]). On the CPU backends the clips
  * run one after another, each over the ctx's threads as wmel_features; on Vulkan the frames
- * of many clips share each dispatch (docs/vulkan.md), then each clip's finish runs on the
- * CPU in clip order. Every clip's arguments are checked before any is computed: a clip that
+ * of many clips share each dispatch (every plan, Whisper's geometry included; docs/vulkan.md),
+ * then each clip's finish runs on the CPU, over the ctx's threads where the clips hold enough
+ * values (the bytes do not depend on it). Every clip's arguments are checked before any is computed: a clip that
  * wmel_features would refuse for its arguments (WMEL_ERR_NULL_POINTER, WMEL_ERR_NO_SAMPLES
  * for an empty clip, WMEL_ERR_TOO_SHORT, WMEL_ERR_BUFFER_TOO_SMALL, WMEL_ERR_OVERFLOW), or
  * an output that shares a byte with another clip's output or any clip's input

@@ -345,6 +345,78 @@ static int batch_group(wmel_ctx *ctx, const float *const *pcm, const size_t *n, 
     return rc;
 }
 
+/* Whisper's geometry (pfa400) on a device backend: every clip's raw frames in shared
+ * dispatches straight into its output (vt->pfa_frames_batch), then each clip's finish from
+ * its largest value (wmel__pfa_finish, wmel_features' own), the clips shared among the
+ * ctx's workers where they hold enough values; a clip the device did not take (redo) and
+ * every clip when the backend hands the batch back take wmel_features' way. The status is
+ * the first failing clip's, as in order, with *at that clip (a device failure of the
+ * shared rounds: the first clip). */
+typedef struct pfa_fin {
+    wmel_ctx *ctx;
+    float *const *out;
+    const size_t *nfs, *totals;
+    const float *mx;
+    const unsigned char *redo;
+    int *rcs;
+    size_t g;
+    atomic_size_t next;
+} pfa_fin;
+
+static void pfa_fin_worker(void *arg, wmel_pool *pl, int t, int nt)
+{
+    (void)pl, (void)t, (void)nt;
+    pfa_fin *k = arg;
+    for (size_t b; (b = atomic_fetch_add(&k->next, 1)) < k->g;)
+        if (k->redo[b] != 1) {
+            int rc = wmel__pfa_finish(k->ctx, k->out[b], k->nfs[b], k->mx[b], k->redo[b] == 2);
+            k->rcs[b] = rc ? rc : wmel__fe_out_check(k->ctx->fe, k->out[b], k->totals[b]);
+        }
+}
+
+static int pfa_batch(wmel_ctx *ctx, const float *const *pcm, const size_t *n, float *const *out,
+                     const size_t *totals, size_t batch, size_t *at)
+{
+    size_t *nfs = malloc(batch * sizeof *nfs); /* wmel_features' frames: no padding */
+    for (size_t b = 0; nfs && b < batch; b++) nfs[b] = wmel_n_frames(n[b], 0);
+    float *mx = malloc(batch * sizeof *mx);
+    unsigned char *redo = malloc(batch);
+    int *rcs = calloc(batch, sizeof *rcs);
+    pfa_fin *k = calloc(1, sizeof *k);
+    int rc = nfs && mx && redo && rcs && k ? WMEL_OK : WMEL_ERR_NO_MEMORY;
+    if (rc == WMEL_OK) rc = ctx->vt->pfa_frames_batch(ctx, pcm, n, nfs, out, mx, redo, batch);
+    *at = 0;
+    if (rc == WMEL__FALLBACK || rc == WMEL_ERR_NO_MEMORY) { /* each clip on its own */
+        rc = WMEL_OK;
+        for (size_t b = 0; rc == WMEL_OK && b < batch; b++) {
+            *at = b;
+            rc = wmel_features(ctx, pcm[b], n[b], out[b], totals[b]);
+        }
+    } else if (rc == WMEL_OK) {
+        /* the rest of the finish (the clamp of a clip not normalised in the read-back, the
+           smoothing): on the workers where its values pay for their wake-up (2^18 of them,
+           fe_cpu.c's threshold), the same bytes in any order */
+        const size_t nc = (size_t)ctx->params.n_mels, small = (size_t)1 << 18;
+        const int smooth = ctx->params.smooth == WMEL_SMOOTH_3X3;
+        size_t all = 0;
+        for (size_t b = 0; b < batch; b++) all += redo[b] == 1 || (redo[b] == 2 && !smooth) ? 0 : nfs[b] * nc;
+        k->ctx = ctx, k->out = out, k->nfs = nfs, k->totals = totals, k->mx = mx, k->redo = redo, k->rcs = rcs, k->g = batch;
+        atomic_init(&k->next, 0);
+        if (ctx->n_threads > 1 && batch > 1 && all >= small) wmel__team_run(ctx->pool, pfa_fin_worker, k, ctx->n_threads);
+        else pfa_fin_worker(k, NULL, 0, 1);
+        for (size_t b = 0; rc == WMEL_OK && b < batch; b++) {
+            *at = b;
+            rc = redo[b] == 1 ? wmel_features(ctx, pcm[b], n[b], out[b], totals[b]) : rcs[b];
+        }
+    }
+    free(k);
+    free(rcs);
+    free(redo);
+    free(mx);
+    free(nfs);
+    return rc;
+}
+
 int wmel_features_batch(wmel_ctx *ctx, const float *const *pcm, const size_t *n_samples, size_t batch,
                         float *const *out, const size_t *out_len, size_t *failed)
 {
@@ -377,6 +449,12 @@ int wmel_features_batch(wmel_ctx *ctx, const float *const *pcm, const size_t *n_
         if (o < 0) at = batch;
     }
     const int device = ctx->vt->plan_frames_batch && ctx->fe->algo == &wmel__algo_general;
+    if (rc == WMEL_OK && ctx->vt->pfa_frames_batch && ctx->fe->algo == &wmel__algo_pfa400) {
+        rc = pfa_batch(ctx, pcm, n_samples, out, totals, batch, &at);
+        free(totals);
+        if (failed) *failed = rc ? at : batch;
+        return rc;
+    }
     for (size_t b0 = 0; rc == WMEL_OK && b0 < batch;) {
         if (!device) { /* the CPU: each clip's frames over the ctx's workers, as wmel_features */
             at = b0;

@@ -503,6 +503,15 @@ int wmel__snip_frames_here(const wmel_ctx *ctx, const float *x, size_t n, long l
     return WMEL_OK;
 }
 
+int wmel__pfa_finish(const wmel_ctx *ctx, float *out, size_t nf, float mx, int normed)
+{
+    const size_t nm = (size_t)ctx->params.n_mels, per = nm * nf;
+    if (ctx->params.norm == WMEL_NORM_WHOLE && !normed) ctx->kernel->normalize(out, per, mx);
+    /* in place: wmel_smooth3x3 keeps the rows it still reads */
+    if (ctx->params.smooth == WMEL_SMOOTH_3X3 && per) return wmel_smooth3x3(out, nm, nf, out, per);
+    return WMEL_OK;
+}
+
 int wmel__frames_clips(const wmel_ctx *ctx, const wmel_clips *c)
 {
     mel_task *k = task_take(ctx);

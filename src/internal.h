@@ -284,6 +284,16 @@ typedef struct wmel_backend_vt {
      * device's dispatches; a status or WMEL__FALLBACK (each clip on its own); NULL: none. */
     int (*plan_frames_batch)(const wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
                              void *const *vals, size_t batch);
+    /* Whisper's geometry (pfa400) in wmel_features_batch: clip b's nf[b] frames of
+     * x[b][0 .. n[b]) (no padding) into out[b] as [n_mels][nf[b]], the raw log10 mel before
+     * the finish (wmel__pfa_finish), and their largest value into mx[b], the clips' frames
+     * sharing the device's dispatches; redo[b] set to 1 for a clip the device does not take
+     * (a sample past its range, indices past its own: that clip takes wmel_features' way),
+     * 2 for a clip already normalised (params.norm WMEL_NORM_WHOLE: the finish's smoothing
+     * only), else 0; a status or WMEL__FALLBACK (each clip on its own); NULL: none (each clip
+     * on its own). */
+    int (*pfa_frames_batch)(wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
+                            float *const *out, float *mx, unsigned char *redo, size_t batch);
 } wmel_backend_vt;
 
 /* The backend `id` (WMEL_BACKEND_REF / CPU / CUDA) when it is built in, else NULL
@@ -405,6 +415,12 @@ void wmel__scratch_free(wmel_scratch *c);
 /* The ctx's output for whole clips: raw log10 mel, then normalised (per clip or with one
  * max over the batch) and smoothed as the ctx's params say, on the ctx's threads. */
 int wmel__frames_clips(const wmel_ctx *ctx, const wmel_clips *c);
+/* One clip's finish from its raw log10 mel out[n_mels][nf] and their largest value mx
+ * (a device's frames): the normalisation when params.norm is WMEL_NORM_WHOLE (and the
+ * values are not normalised already: normed 0), then the 3x3 average when params.smooth, as
+ * wmel_normalize() then wmel_smooth3x3() (whose bytes the frame driver's fused finish gives
+ * too); WMEL_OK or a status. */
+int wmel__pfa_finish(const wmel_ctx *ctx, float *out, size_t nf, float mx, int normed);
 /* The kernels flag a NaN or Inf that reaches a mel sum. It comes from a NaN or Inf
  * sample, or from finite samples so large (|x| above about 1e17) that the float32 power
  * overflows: the input tells which (WMEL_ERR_NOT_FINITE or WMEL_ERR_SAMPLE_RANGE; int16

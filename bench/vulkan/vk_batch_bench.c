@@ -14,7 +14,9 @@
  * the CMake target wmel_vk_batch_bench (build/wmel-vk-batch-bench), which links the static
  * library and also prints where the calling thread's time went in the Vulkan rounds
  * (packing the samples, the rounds on the device, reading the values back), summed over
- * the timed calls of each kind.
+ * the timed calls of each kind, and the rounds (one submission and one wait each) a call made.
+ * Each line also gives the calling thread's CPU microseconds a frame (the frames the plan
+ * computes, wmel_plan_frames).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "wmel.h"
@@ -27,6 +29,8 @@
 
 #ifdef WMEL_BENCH_PHASES
 void wmel__vk_phase_ns(long long ns[3]); /* src/vulkan/backend.c (the static library's) */
+/* the rounds submitted; weak: a library from before the counter has none */
+long long wmel__vk_rounds(void) __attribute__((weak));
 #endif
 
 static double secs(clockid_t c)
@@ -75,7 +79,7 @@ int main(int argc, char **argv)
         return 2;
     }
     float **x = calloc(B, sizeof *x), **o1 = calloc(B, sizeof *o1), **o2 = calloc(B, sizeof *o2);
-    size_t *n = calloc(B, sizeof *n), *len = calloc(B, sizeof *len), total = 0;
+    size_t *n = calloc(B, sizeof *n), *len = calloc(B, sizeof *len), total = 0, frames = 0;
     for (size_t b = 0; b < B; b++) {
         r = r * 1664525u + 1013904223u;
         n[b] = lo + (size_t)(r >> 8) % (hi - lo + 1);
@@ -88,17 +92,20 @@ int main(int argc, char **argv)
         size_t rows, cols;
         wmel_features_shape(ctx, n[b], &rows, &cols);
         len[b] = rows * cols;
+        wmel_plan_counts pc;
+        if (wmel_plan_frames(&plan, n[b], &pc) == WMEL_OK) frames += pc.computed;
         o1[b] = malloc(len[b] * sizeof(float));
         o2[b] = malloc(len[b] * sizeof(float));
         total += n[b];
     }
     double best[2][3] = {{1e30, 0, 0}, {1e30, 0, 0}};
-    long long phase[2][3] = {{0, 0, 0}, {0, 0, 0}};
+    long long phase[2][3] = {{0, 0, 0}, {0, 0, 0}}, rounds[2] = {-1, -1};
     for (int k = 0; k <= reps; k++)
         for (int m = 0; m < 2; m++) {
 #ifdef WMEL_BENCH_PHASES
             long long ph0[3], ph1[3];
             wmel__vk_phase_ns(ph0);
+            const long long r0 = wmel__vk_rounds ? wmel__vk_rounds() : 0;
 #endif
             const double w0 = secs(CLOCK_MONOTONIC), p0 = secs(CLOCK_PROCESS_CPUTIME_ID),
                          t0 = secs(CLOCK_THREAD_CPUTIME_ID);
@@ -116,15 +123,20 @@ int main(int argc, char **argv)
 #ifdef WMEL_BENCH_PHASES
             wmel__vk_phase_ns(ph1);
             for (int i = 0; k > 0 && i < 3; i++) phase[m][i] += ph1[i] - ph0[i];
+            if (wmel__vk_rounds) rounds[m] = wmel__vk_rounds() - r0;
 #endif
         }
     int same = 1;
     for (size_t b = 0; b < B; b++) same &= !memcmp(o1[b], o2[b], len[b] * sizeof(float));
-    printf("%s %s (%s), %zu clips, %.1f s of audio\n", argv[1], argv[2], wmel_kernel_name(ctx), B, total / 16000.0);
+    printf("%s %s (%s), %zu clips, %.1f s of audio, %zu frames\n", argv[1], argv[2], wmel_kernel_name(ctx), B,
+           total / 16000.0, frames);
     const char *names[2] = {"one batch call", "single calls"};
     for (int m = 0; m < 2; m++)
-        printf("  %-15s wall %8.1f ms  process CPU %8.1f ms  calling thread CPU %8.1f ms\n", names[m],
-               best[m][0] * 1e3, best[m][1] * 1e3, best[m][2] * 1e3);
+        printf("  %-15s wall %8.1f ms  process CPU %8.1f ms  calling thread CPU %8.1f ms (%.3f us a frame)\n",
+               names[m], best[m][0] * 1e3, best[m][1] * 1e3, best[m][2] * 1e3,
+               frames ? best[m][2] * 1e6 / (double)frames : 0.0);
+    for (int m = 0; m < 2; m++)
+        if (rounds[m] >= 0) printf("  %-15s rounds (submissions) a call: %lld\n", names[m], rounds[m]);
     for (int m = 0; m < 2 && reps > 0; m++)
         if (phase[m][0] + phase[m][1] + phase[m][2] > 0)
             printf("  %-15s Vulkan rounds, ms a call: packing %.1f, on the device %.1f, reading back %.1f\n",

@@ -71,7 +71,7 @@ int main(int argc, char **argv)
         if (r > 0 && t1 - t0 < best) best = t1 - t0, best_cpu = c1 - c0;
     }
     const double nf = (double)pc.computed;
-    printf("%-6s %-3s %zu frames, %s: %.1f us/frame wall, %.2f us/frame host CPU (best of %d)\n", argv[3], argv[4],
+    printf("%-6s %-3s %zu frames, %s: %.1f us/frame wall, %.3f us/frame host CPU (best of %d)\n", argv[3], argv[4],
            pc.computed, wmel_kernel_name(c), best * 1e6 / nf, best_cpu * 1e6 / nf, reps);
     free(o);
     wmel_free(x);

@@ -384,7 +384,7 @@ static int vk_init(wmel_ctx *ctx)
 typedef struct vk_job {
     /* frames [t0, t1) of the job from the round's values: frame t's column c at
        get(arith, vals, (t - t0) * n_cols + c) */
-    void (*emit)(const struct vk_job *j, int arith, size_t t0, size_t t1, const void *vals);
+    void (*emit)(struct vk_job *j, int arith, size_t t0, size_t t1, const void *vals);
     const float *f32;
     const int16_t *s16;
     size_t n, nr, nf;
@@ -392,6 +392,14 @@ typedef struct vk_job {
     int f32_out;            /* emit takes the device's float32 [n_cols][k] blocks (pfa400) */
     double *vals;
     int n_cols;
+    float mx;               /* pfa400: the largest value emitted (-HUGE_VALF before) */
+    float seg_mx;           /* pfa400: the largest value of the segment being emitted (the device's) */
+    int fuse;               /* pfa400: normalise with the clip's max as it is read back, where one
+                               segment holds the whole clip (the device's max is the clip's) */
+    int normed;             /* fuse: the output is normalised */
+    int check;              /* f32 samples checked as they are packed (WMEL_F32_KERNEL_SAFE) */
+    int bad;                /* check: a sample past the bound (the CPU's kernels take the clip) */
+    size_t chk;             /* check: samples [0, chk) checked */
 } vk_job;
 
 /* The clip's samples [lo, hi) that frames [t0, t1) read (frames.comp's sample_at: the
@@ -421,14 +429,126 @@ static void job_window(const vk_state *st, const vk_job *j, size_t t0, size_t t1
     *hi = h > n ? n : h < *lo ? *lo : h;
 }
 
+/* x[0 .. n) into dst, and whether a sample's magnitude bits pass lim (Inf and NaN lie
+ * above every finite bound): the samples' range check in the pass that packs them, integer
+ * operations the compiler vectorises (base.c's wmel__all_f32_kernel_safe, the same test). */
+static int copy_over(float *dst, const float *x, size_t n, uint32_t lim)
+{
+    uint32_t over = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, x + i, sizeof u);
+        memcpy(dst + i, &u, sizeof u);
+        over |= (uint32_t)((u & 0x7fffffffu) > lim);
+    }
+    return over != 0;
+}
+
+static int any_over(const float *x, size_t n, uint32_t lim)
+{
+    uint32_t over = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, x + i, sizeof u);
+        over |= (uint32_t)((u & 0x7fffffffu) > lim);
+    }
+    return over != 0;
+}
+
+static uint32_t safe_bits(void)
+{
+    const float bound = WMEL_F32_KERNEL_SAFE;
+    uint32_t lim;
+    memcpy(&lim, &bound, sizeof lim);
+    return lim;
+}
+
+/* A checked job's samples no round packed ([chk, n): past the last frame's window, where
+ * the frames read none): checked too, so that the job is checked whole, as the CPU backend's
+ * test of the clip is. */
+static void check_rest(vk_job *j)
+{
+    if (j->check && !j->bad && j->chk < j->n) j->bad = any_over(j->f32 + j->chk, j->n - j->chk, safe_bits());
+    j->chk = j->n;
+}
+
+/* src[0 .. k) into dst, and the larger of mx and their largest value (each lane's, then the
+ * lanes': the largest value whatever the order, no value being NaN; the sign of a zero
+ * maximum may differ, which the normalisation's max - 8 does not see). */
+#if defined(__GNUC__) || defined(__clang__)
+typedef float vk_v4f __attribute__((vector_size(16)));
+typedef int32_t vk_v4i __attribute__((vector_size(16)));
+static vk_v4f vmax4(vk_v4f m, vk_v4f a)
+{
+    const vk_v4i gt = a > m;
+    return (vk_v4f)(((vk_v4i)a & gt) | ((vk_v4i)m & ~gt));
+}
+#endif
+static float copy_max(float *dst, const float *src, size_t k, float mx)
+{
+    size_t i = 0;
+#if defined(__GNUC__) || defined(__clang__)
+    if (k >= 16) {
+        vk_v4f m[4];
+        for (int l = 0; l < 4; l++) m[l] = (vk_v4f){mx, mx, mx, mx};
+        for (; i + 16 <= k; i += 16)
+            for (int l = 0; l < 4; l++) {
+                vk_v4f a;
+                memcpy(&a, src + i + 4 * l, sizeof a);
+                memcpy(dst + i + 4 * l, &a, sizeof a);
+                m[l] = vmax4(m[l], a);
+            }
+        const vk_v4f m4 = vmax4(vmax4(m[0], m[1]), vmax4(m[2], m[3]));
+        for (int l = 0; l < 4; l++) mx = m4[l] > mx ? m4[l] : mx;
+    }
+#endif
+    for (; i < k; i++) {
+        dst[i] = src[i];
+        mx = src[i] > mx ? src[i] : mx;
+    }
+    return mx;
+}
+
+/* src[0 .. k) normalised with max mx into dst: max(x, mx - 8), then (x + 4) / 4, the float
+ * operations of wmel_normalize() and the kernels' normalize (the same bytes; no value is NaN). */
+static void copy_norm(float *dst, const float *src, size_t k, float mx)
+{
+    const float lo = mx - 8.0f;
+    size_t i = 0;
+#if defined(__GNUC__) || defined(__clang__)
+    const vk_v4f lo4 = {lo, lo, lo, lo}, four = {4.0f, 4.0f, 4.0f, 4.0f}, q = {0.25f, 0.25f, 0.25f, 0.25f};
+    for (; i + 4 <= k; i += 4) {
+        vk_v4f a;
+        memcpy(&a, src + i, sizeof a);
+        a = (vmax4(a, lo4) + four) * q;
+        memcpy(dst + i, &a, sizeof a);
+    }
+#endif
+    for (; i < k; i++) {
+        const float v = src[i] < lo ? lo : src[i];
+        dst[i] = (v + 4.0f) * 0.25f;
+    }
+}
+
+/* The float of an order-preserving key (frames.comp's fkey). */
+static float key_float(uint32_t k)
+{
+    const uint32_t u = (k & 0x80000000u) ? (k & 0x7fffffffu) : ~k;
+    float v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+
 /* Where the calling thread's time goes in run_jobs, for bench/vulkan (nanoseconds, summed
  * over every ctx of the process): packing the rounds' samples, the rounds on the device
  * (submission, the transfers, the wait), the values out of the read-back buffer. */
-static atomic_llong g_ns[3];
+static atomic_llong g_ns[3], g_rounds;
 void wmel__vk_phase_ns(long long ns[3])
 {
     for (int i = 0; i < 3; i++) ns[i] = atomic_load(&g_ns[i]);
 }
+/* The rounds submitted (one submission and one wait each), summed likewise. */
+long long wmel__vk_rounds(void) { return atomic_load(&g_rounds); }
 static long long now_ns(void)
 {
     struct timespec ts;
@@ -443,20 +563,24 @@ static long long now_ns(void)
 typedef struct vk_round {
     size_t segt[VKW_MAX_SEGS][4]; /* job, t0, t1, the segment's first frame in the round */
     size_t n_segs;
+    size_t frames;                /* the round's frames (float32 values: the segments' maxima after them) */
 } vk_round;
 
 /* the values of a waited-for round into its jobs */
-static void emit_round(const vk_state *st, const vk_job *jobs, const vk_round *rd, const void *outv)
+static void emit_round(const vk_state *st, vk_job *jobs, const vk_round *rd, const void *outv)
 {
     const size_t nc = (size_t)st->n_cols, vb = jobs[0].f32_out ? 4 : 8; /* a value's bytes */
-    for (size_t s = 0; s < rd->n_segs; s++)
-        jobs[rd->segt[s][0]].emit(&jobs[rd->segt[s][0]], st->arith, rd->segt[s][1], rd->segt[s][2],
-                                  (const char *)outv + rd->segt[s][3] * nc * vb);
+    const uint32_t *keys = (const uint32_t *)outv + rd->frames * nc;
+    for (size_t s = 0; s < rd->n_segs; s++) {
+        vk_job *j = &jobs[rd->segt[s][0]];
+        if (j->f32_out) j->seg_mx = key_float(keys[s]);
+        j->emit(j, st->arith, rd->segt[s][1], rd->segt[s][2], (const char *)outv + rd->segt[s][3] * nc * vb);
+    }
 }
 
 /* Slot s's round waited for and read back into its jobs; the wait's and the read-back's
  * nanoseconds added to ns[1] and ns[2]. */
-static int collect(vk_state *st, const vk_job *jobs, const vk_round *rd, int s, long long ns[3])
+static int collect(vk_state *st, vk_job *jobs, const vk_round *rd, int s, long long ns[3])
 {
     const long long t1 = now_ns();
     const int rc = wmel__vk_wait(st->w, s);
@@ -469,8 +593,9 @@ static int collect(vk_state *st, const vk_job *jobs, const vk_round *rd, int s, 
     return WMEL_OK;
 }
 
-static int run_jobs(vk_state *st, const vk_job *jobs, size_t n_jobs)
+static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
 {
+    const uint32_t lim = safe_bits();
     vkw *w = st->w;
     size_t sig_cap, out_cap;
     int slot = 0, pending[2] = {0, 0};
@@ -521,9 +646,13 @@ static int run_jobs(vk_state *st, const vk_job *jobs, size_t n_jobs)
             }
         }
         if (k > 0) {
-            const vk_job *jb = &jobs[j];
+            vk_job *jb = &jobs[j];
             const size_t len = (size_t)(hi - lo);
-            if (jb->f32) {
+            if (jb->check) { /* the range check in the copy's pass; a gap before it checked alone */
+                if (jb->chk < (size_t)lo && !jb->bad) jb->bad = any_over(jb->f32 + jb->chk, (size_t)lo - jb->chk, lim);
+                if (copy_over(sig + used_sig, jb->f32 + lo, len, lim)) jb->bad = 1;
+                if ((size_t)hi > jb->chk) jb->chk = (size_t)hi;
+            } else if (jb->f32) {
                 memcpy(sig + used_sig, jb->f32 + lo, len * sizeof(float));
             } else {
                 for (size_t i = 0; i < len; i++) sig[used_sig + i] = (float)jb->s16[(size_t)lo + i] * (1.0f / 32768.0f);
@@ -550,13 +679,17 @@ static int run_jobs(vk_state *st, const vk_job *jobs, size_t n_jobs)
             break;
         }
         segs[0] = (int32_t)r->n_segs;
+        r->frames = used_frames;
         const long long t1 = now_ns();
         ns[0] += t1 - t0;
-        const int f32 = jobs[0].f32_out; /* float32 values: half the words to read back */
+        /* float32 values (half the words to read back) and each segment's max after them */
+        const int f32 = jobs[0].f32_out;
         rc = wmel__vk_submit(w, slot, (uint32_t)used_frames, used_sig, VKW_S_HEAD + r->n_segs * VKW_S_WORDS,
-                             f32 ? (used_frames * nc + 1) / 2 : used_frames * nc, f32);
+                             f32 ? (used_frames * nc + r->n_segs + 1) / 2 : used_frames * nc, f32,
+                             used_frames * nc, f32 ? r->n_segs : 0);
         ns[1] += now_ns() - t1;
         if (rc != WMEL_OK) break;
+        atomic_fetch_add(&g_rounds, 1);
         pending[slot] = 1;
         /* the next slot: its round (submitted before this one) waited for and read back */
         slot = (slot + 1) % slots;
@@ -614,13 +747,42 @@ static const char *vk_op_backend(const wmel_ctx *ctx, int op)
 /* ---- Whisper's geometry (pfa400): the clips' raw log10 mel, then the CPU's finish ---- */
 
 /* [n_mels][nf] float32 from the device's float32 block of the segment ([n_mels][t1 - t0]):
- * a copy a row */
-static void pfa_emit(const vk_job *j, int arith, size_t t0, size_t t1, const void *vals)
+ * a copy a row, the job's largest value taken in the same pass */
+static void pfa_emit(vk_job *j, int arith, size_t t0, size_t t1, const void *vals)
 {
     (void)arith;
     const size_t nc = (size_t)j->n_cols, k = t1 - t0;
     const float *v = vals;
-    for (size_t m = 0; m < nc; m++) memcpy(j->out + m * j->nf + t0, v + m * k, k * sizeof(float));
+    if (j->fuse && t0 == 0 && t1 == j->nf) { /* the whole clip: normalised as it is copied */
+        for (size_t m = 0; m < nc; m++) copy_norm(j->out + m * j->nf, v + m * k, k, j->seg_mx);
+        j->mx = j->seg_mx;
+        j->normed = 1;
+        return;
+    }
+    float mx = j->mx;
+    for (size_t m = 0; m < nc; m++) mx = copy_max(j->out + m * j->nf + t0, v + m * k, k, mx);
+    j->mx = mx;
+}
+
+/* A clip (float32 x or int16 s16, n samples and `padding` zeros, nf frames) as a job whose
+ * samples are range-checked as they are packed; fuse: normalised with its own max as it is
+ * read back where one segment holds it. */
+static void pfa_job(vk_job *j, const float *x, const int16_t *s16, size_t n, size_t padding, size_t nf, float *out,
+                    int n_mels, int fuse)
+{
+    memset(j, 0, sizeof *j);
+    j->emit = pfa_emit;
+    j->f32_out = 1;
+    j->f32 = x;
+    j->s16 = s16;
+    j->n = n;
+    j->nr = n + padding;
+    j->nf = nf;
+    j->out = out;
+    j->n_cols = n_mels;
+    j->mx = -HUGE_VALF;
+    j->check = x != NULL; /* int16 samples are in range */
+    j->fuse = fuse;
 }
 
 static int vk_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
@@ -632,29 +794,13 @@ static int vk_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
         return WMEL__FALLBACK;
     }
     const size_t nf = wmel_n_frames(c->n, c->padding), nm = (size_t)ctx->params.n_mels, per = nm * nf;
-    /* a NaN or Inf sample, or one so large that the CPU's float32 kernels may overflow
-       (WMEL_F32_KERNEL_SAFE): the CPU's kernels compute the clips or say which status, so
-       that this backend accepts and refuses what the CPU backend does */
-    if (c->f32)
-        for (size_t b = 0; b < c->batch; b++)
-            if (!wmel__all_f32_kernel_safe(c->f32 + b * c->pcm_stride, c->n)) {
-                note_op(st, op, WMEL_BACKEND_CPU);
-                return WMEL__FALLBACK;
-            }
     vk_job *jobs = malloc(sizeof(vk_job) * c->batch);
     if (!jobs) return WMEL_ERR_NO_MEMORY;
     int fits = c->padding <= SIZE_MAX - c->n;
     for (size_t b = 0; b < c->batch; b++) {
-        memset(&jobs[b], 0, sizeof jobs[b]);
-        jobs[b].emit = pfa_emit;
-        jobs[b].f32_out = 1;
-        jobs[b].f32 = c->f32 ? c->f32 + b * c->pcm_stride : NULL;
-        jobs[b].s16 = c->s16 ? c->s16 + b * c->pcm_stride : NULL;
-        jobs[b].n = c->n;
-        jobs[b].nr = c->n + c->padding;
-        jobs[b].nf = nf;
-        jobs[b].out = c->out + b * per;
-        jobs[b].n_cols = (int)nm;
+        pfa_job(&jobs[b], c->f32 ? c->f32 + b * c->pcm_stride : NULL, c->s16 ? c->s16 + b * c->pcm_stride : NULL,
+                c->n, c->padding, nf, c->out + b * per, (int)nm,
+                ctx->params.norm == WMEL_NORM_WHOLE && c->batch_norm == WMEL_BATCH_PER_CLIP);
         fits = fits && job_fits(st, &jobs[b]);
     }
     if (!fits) { /* past the shader's 32-bit sample indices: the CPU's kernels */
@@ -668,45 +814,82 @@ static int vk_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
     }
     int rc = run_jobs(st, jobs, c->batch);
     pthread_mutex_unlock(&st->lock);
-    free(jobs);
-    if (rc == WMEL_ERR_NO_MEMORY) { /* device or host memory short: the CPU instead */
+    int bad = 0;
+    for (size_t b = 0; rc == WMEL_OK && b < c->batch; b++) {
+        check_rest(&jobs[b]);
+        bad |= jobs[b].bad;
+    }
+    /* a NaN or Inf sample, or one so large that the CPU's float32 kernels may overflow
+       (WMEL_F32_KERNEL_SAFE): the CPU's kernels compute the clips or say which status, so
+       that this backend accepts and refuses what the CPU backend does; device or host
+       memory short: the CPU instead */
+    if (rc == WMEL_ERR_NO_MEMORY || (rc == WMEL_OK && bad)) {
+        free(jobs);
         note_op(st, op, WMEL_BACKEND_CPU);
         return WMEL__FALLBACK;
     }
-    if (rc != WMEL_OK) return rc;
+    if (rc != WMEL_OK) {
+        free(jobs);
+        return rc;
+    }
     /* the finish on the CPU: the normalisation (per clip, or one max over the batch) and
-       the smoothing, the frame driver's own functions */
-    if (ctx->params.norm == WMEL_NORM_WHOLE) {
-        float gmax = -HUGE_VALF;
-        for (size_t b = 0; b < c->batch; b++) {
-            float mx = -HUGE_VALF;
-            const float *o = c->out + b * per;
-            for (size_t i = 0; i < per; i++) mx = o[i] > mx ? o[i] : mx;
-            if (c->batch_norm == WMEL_BATCH_GLOBAL) {
-                gmax = mx > gmax ? mx : gmax;
-            } else {
-                ctx->kernel->normalize(c->out + b * per, per, mx);
-            }
-        }
-        if (c->batch_norm == WMEL_BATCH_GLOBAL)
-            for (size_t b = 0; b < c->batch; b++) ctx->kernel->normalize(c->out + b * per, per, gmax);
-    }
-    if (ctx->params.smooth == WMEL_SMOOTH_3X3 && per) {
-        float *tmp = malloc(per * sizeof(float));
-        if (!tmp) return WMEL_ERR_NO_MEMORY;
-        for (size_t b = 0; b < c->batch && rc == WMEL_OK; b++) {
-            rc = wmel_smooth3x3(c->out + b * per, nm, nf, tmp, per);
-            if (rc == WMEL_OK) memcpy(c->out + b * per, tmp, per * sizeof(float));
-        }
-        free(tmp);
-    }
+       the smoothing, each clip's largest value taken in the read-back */
+    float gmax = -HUGE_VALF;
+    for (size_t b = 0; b < c->batch; b++) gmax = jobs[b].mx > gmax ? jobs[b].mx : gmax;
+    for (size_t b = 0; b < c->batch && rc == WMEL_OK; b++)
+        rc = wmel__pfa_finish(ctx, c->out + b * per, nf, c->batch_norm == WMEL_BATCH_GLOBAL ? gmax : jobs[b].mx,
+                              jobs[b].normed);
+    free(jobs);
     note_op(st, op, WMEL_BACKEND_VULKAN);
+    return rc;
+}
+
+/* wmel_features_batch's clips of Whisper's geometry (vt->pfa_frames_batch): one job a clip,
+ * the clips' frames packed into shared rounds by run_jobs, each clip's values straight into
+ * its output as they are read back: normalised there with the device's max of the segment
+ * where one segment holds the clip (redo 2), else raw with their largest value taken in the
+ * copy; the rest of the finish is the caller's (api.c, over the ctx's workers). */
+static int vk_pfa_frames_batch(wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
+                               float *const *out, float *mx, unsigned char *redo, size_t batch)
+{
+    vk_state *st = ctx->state;
+    if (!st->pfa || !st->w) return WMEL__FALLBACK;
+    vk_job *jobs = malloc(sizeof(vk_job) * (batch ? batch : 1));
+    size_t *which = malloc(sizeof(size_t) * (batch ? batch : 1)); /* job i's clip */
+    if (!jobs || !which) {
+        free(jobs);
+        free(which);
+        return WMEL__FALLBACK;
+    }
+    size_t n_jobs = 0;
+    for (size_t b = 0; b < batch; b++) {
+        redo[b] = 0;
+        mx[b] = -HUGE_VALF;
+        vk_job *jb = &jobs[n_jobs];
+        pfa_job(jb, x[b], NULL, n[b], 0, nf[b], out[b], ctx->params.n_mels, ctx->params.norm == WMEL_NORM_WHOLE);
+        if (!job_fits(st, jb)) redo[b] = 1; /* past the shader's 32-bit indices: the CPU's kernels */
+        else which[n_jobs++] = b;
+    }
+    int rc = WMEL_ERR_THREAD;
+    if (pthread_mutex_lock(&st->lock) == 0) {
+        rc = run_jobs(st, jobs, n_jobs);
+        pthread_mutex_unlock(&st->lock);
+    }
+    for (size_t i = 0; rc == WMEL_OK && i < n_jobs; i++) {
+        check_rest(&jobs[i]);
+        redo[which[i]] = jobs[i].bad ? 1 : jobs[i].normed ? 2 : 0;
+        mx[which[i]] = jobs[i].mx;
+    }
+    free(jobs);
+    free(which);
+    if (rc == WMEL_ERR_NO_MEMORY) rc = WMEL__FALLBACK;
+    if (rc == WMEL_OK) note_op(st, WMEL_OP_LOG_MEL, WMEL_BACKEND_VULKAN);
     return rc;
 }
 
 /* ---- any other plan: the frames' values for fe_cpu.c's finish ---- */
 
-static void gen_emit(const vk_job *j, int arith, size_t t0, size_t t1, const void *vals)
+static void gen_emit(vk_job *j, int arith, size_t t0, size_t t1, const void *vals)
 {
     const size_t nc = (size_t)j->n_cols, nv = (t1 - t0) * nc;
     double *o = j->vals + t0 * nc;
@@ -917,6 +1100,7 @@ const wmel_backend_vt wmel__backend_vulkan = {
     .stem_device = NULL,
     .plan_frames = vk_plan_frames,
     .plan_frames_batch = vk_plan_frames_batch,
+    .pfa_frames_batch = vk_pfa_frames_batch,
 };
 
 int wmel_vulkan_devices(char *buf, size_t len)

@@ -182,9 +182,13 @@ int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_samples, size_t seg_words
  * every round still pending (after a failure: none may still use the buffers the next call
  * writes). */
 /* out_f32: the values written as float32 in each segment's [n_cols][k] block (frames.comp's
- * OutF), else one 8-byte value a word, frame after frame. */
+ * OutF), else one 8-byte value a word, frame after frame. n_keys (out_f32 only; 0: none):
+ * each segment's largest value as an order-preserving key (backend.c's key_float), one 32-bit word a
+ * segment from word keys_at of the output (after the values: the frames' n_cols each), zeroed
+ * on the device before the dispatch and read back with the values (out_words must cover
+ * them). */
 int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, size_t seg_words, size_t out_words,
-                    int out_f32);
+                    int out_f32, size_t keys_at, size_t n_keys);
 int wmel__vk_wait(vkw *w, int slot);
 void wmel__vk_drain(vkw *w);
 const char *wmel__vk_device_name(const vkw *w);
@@ -225,6 +229,7 @@ void wmel__vk_fail_at(long n);
 long wmel__vk_staged_opens(void);
 /* the calling thread's nanoseconds in the rounds: packing, on the device, reading back */
 void wmel__vk_phase_ns(long long ns[3]);
+long long wmel__vk_rounds(void); /* the rounds submitted (one submission and one wait each) */
 long wmel__vk_instances_made(void); /* vkCreateInstance calls that succeeded */
 
 /* The failure's message kept for wmel_vulkan_error_detail(); returns `code`. */

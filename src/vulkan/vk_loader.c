@@ -194,6 +194,7 @@ typedef struct vk_fns {
     PFN_vkCmdDispatch CmdDispatch;
     PFN_vkCmdPipelineBarrier CmdPipelineBarrier;
     PFN_vkCmdCopyBuffer CmdCopyBuffer;
+    PFN_vkCmdFillBuffer CmdFillBuffer;
     PFN_vkCreateFence CreateFence;
     PFN_vkDestroyFence DestroyFence;
     PFN_vkWaitForFences WaitForFences;
@@ -642,6 +643,7 @@ static int load_device_fns(vkw *w)
     GD(CmdDispatch);
     GD(CmdPipelineBarrier);
     GD(CmdCopyBuffer);
+    GD(CmdFillBuffer);
     GD(CreateFence);
     GD(DestroyFence);
     GD(WaitForFences);
@@ -819,17 +821,21 @@ static int rounds_env(void)
     return 0;
 }
 
-/* Buffer i (bix's numbering) of w->bytes[i]: mapped, or device-local with its staging copy. */
+/* Buffer i (bix's numbering) of w->bytes[i]: mapped, or device-local with its staging copy.
+ * The output is a transfer's destination too: the segments' maxima are zeroed on the device
+ * (wmel__vk_submit's n_keys). */
 static int slot_buffer(vkw *w, int i)
 {
     const int out = i == B_OUT || i == bix(1, B_OUT);
     if (!w->staged)
-        return make_buffer(w, &w->buf[i], &w->mem[i], &w->map[i], w->bytes[i], VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
+        return make_buffer(w, &w->buf[i], &w->mem[i], &w->map[i], w->bytes[i],
+                           VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | (out ? VK_BUFFER_USAGE_TRANSFER_DST_BIT : 0),
                            MEM_MAPPED, &w->mp);
     void *none = NULL;
     int rc = make_buffer(w, &w->buf[i], &w->mem[i], &none, w->bytes[i],
                          VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
-                             (out ? VK_BUFFER_USAGE_TRANSFER_SRC_BIT : VK_BUFFER_USAGE_TRANSFER_DST_BIT),
+                             (out ? VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT
+                                  : VK_BUFFER_USAGE_TRANSFER_DST_BIT),
                          MEM_DEVICE, &w->mp);
     if (rc == WMEL_OK)
         rc = make_buffer(w, &w->stg[i], &w->stg_mem[i], &w->map[i], w->bytes[i],
@@ -1101,7 +1107,7 @@ static int refused(vkw *w)
 }
 
 int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, size_t seg_words, size_t out_words,
-                    int out_f32)
+                    int out_f32, size_t keys_at, size_t n_keys)
 {
     vk_fns *f = &w->f;
     int rc = refused(w);
@@ -1129,12 +1135,19 @@ int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, siz
         }
         copy_buffer(w, cmd, w->stg[bs], w->buf[bs], sig_bytes);
         copy_buffer(w, cmd, w->stg[bg], w->buf[bg], seg_bytes);
-        barrier(w, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
-                VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
     }
+    /* the segments' maxima start at 0, below every value's key (frames.comp's OutK) */
+    const int keys = out_f32 && n_keys;
+    if (keys && (keys_at + n_keys) * 4 > w->bytes[bo])
+        return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: the segments' maxima (words %zu to %zu) pass the output "
+                               "buffer (%zu bytes)", keys_at, keys_at + n_keys, w->bytes[bo]);
+    if (keys) f->CmdFillBuffer(cmd, w->buf[bo], (VkDeviceSize)keys_at * 4, (VkDeviceSize)n_keys * 4, 0u);
+    if (w->staged || keys) /* the transfers' writes before the shader's reads (and its atomics) */
+        barrier(w, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
+                VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
     f->CmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->pipe);
     f->CmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->layout, 0, 1, &w->dset[slot], 0, NULL);
-    const uint32_t pcv[2] = {n_frames, out_f32 ? 1u : 0u};
+    const uint32_t pcv[2] = {n_frames, keys ? 2u : out_f32 ? 1u : 0u};
     f->CmdPushConstants(cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof pcv, pcv);
     f->CmdDispatch(cmd, (n_frames + (uint32_t)w->fpg - 1) / (uint32_t)w->fpg, 1, 1);
     if (w->staged) { /* the frames' values back to the host's copy */
@@ -1199,7 +1212,7 @@ void wmel__vk_drain(vkw *w)
 
 int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_samples, size_t seg_words, size_t out_words)
 {
-    int rc = wmel__vk_submit(w, 0, n_frames, sig_samples, seg_words, out_words, 0);
+    int rc = wmel__vk_submit(w, 0, n_frames, sig_samples, seg_words, out_words, 0, 0, 0);
     return rc == WMEL_OK ? wmel__vk_wait(w, 0) : rc;
 }
 

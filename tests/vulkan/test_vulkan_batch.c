@@ -8,7 +8,14 @@
  * dispatch to 3000 or 700 samples (many dispatches a batch, a clip across several); 1024
  * short clips in one call; the batch's frames share dispatches (fewer Vulkan calls than
  * the single calls make); one round at a time and two in flight give the same bytes; the
- * argument checks name the clip. Exit 77 without a device.
+ * argument checks name the clip. Whisper's geometry (pfa400: wmel_create's 80 and 128 mels,
+ * smoothed, without the normalisation, and the whisper presets' plans) takes shared rounds too
+ * (vt->pfa_frames_batch): 1024 clips of mixed lengths (the shortest accepted, 201 samples, to
+ * 30 s) equal 1024 single calls byte for byte in both arithmetics, one round at a time and
+ * two, with dispatches cut to 700 and 3000 samples; 0- and 1-sample clips are refused with
+ * their index; a clip past the device's sample range takes the single call's way; and each
+ * Vulkan call of a Whisper batch failed in turn gives a status with a message or the single
+ * calls' bytes (the device's or the CPU's). Exit 77 without a device.
  */
 #define _GNU_SOURCE /* setenv, RTLD_NODELETE */
 #include "../api/batch_check.h"
@@ -19,6 +26,7 @@
 #include <stdio.h>
 
 long wmel__vk_calls(void); /* vk_loader.c's count of Vulkan calls */
+void wmel__vk_fail_at(long n); /* vk_loader.c's injection: the n-th Vulkan call from now fails */
 
 static wmel_ctx *vk_plan_ctx(const char *preset, int arith, const char *limit)
 {
@@ -40,10 +48,10 @@ static wmel_ctx *vk_plan_ctx(const char *preset, int arith, const char *limit)
     return c;
 }
 
-/* Vulkan calls a batch of 64 short kaldi clips makes, and 64 single calls */
-static void shared_dispatches(int arith)
+/* Vulkan calls a batch of 64 short clips makes, and 64 single calls */
+static void shared_dispatches(const char *preset, int arith)
 {
-    wmel_ctx *c = vk_plan_ctx("kaldi", arith, NULL);
+    wmel_ctx *c = vk_plan_ctx(preset, arith, NULL);
     if (!c) return;
     enum { B = 64 };
     float *pcm[B], *out[B];
@@ -64,11 +72,13 @@ static void shared_dispatches(int arith)
     int rs = WMEL_OK;
     for (int b = 0; b < B && rs == WMEL_OK; b++) rs = wmel_features(c, pcm[b], n[b], out[b], len[b]);
     const long single_calls = wmel__vk_calls() - c0;
-    CHECK(rb == WMEL_OK && rs == WMEL_OK, "kaldi: %d %d", rb, rs);
-    CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_LOG_MEL), "vulkan"), "kaldi: ran on %s", wmel_op_backend(c, WMEL_OP_LOG_MEL));
-    CHECK(batch_calls > 0 && batch_calls * 8 < single_calls, "arith %d: the batch made %ld Vulkan calls, 64 singles %ld",
-          arith, batch_calls, single_calls);
-    printf("arith %d: 64 clips: %ld Vulkan calls in one batch, %ld in single calls\n", arith, batch_calls, single_calls);
+    CHECK(rb == WMEL_OK && rs == WMEL_OK, "%s: %d %d", preset, rb, rs);
+    CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_LOG_MEL), "vulkan"), "%s: ran on %s", preset,
+          wmel_op_backend(c, WMEL_OP_LOG_MEL));
+    CHECK(batch_calls > 0 && batch_calls * 8 < single_calls, "%s arith %d: the batch made %ld Vulkan calls, 64 singles %ld",
+          preset, arith, batch_calls, single_calls);
+    printf("arith %d: 64 clips: %ld Vulkan calls in one batch, %ld in single calls (%s)\n", arith, batch_calls,
+           single_calls, preset);
     for (int b = 0; b < B; b++) {
         free(pcm[b]);
         free(out[b]);
@@ -129,6 +139,254 @@ static void rounds_same(const char *preset, int arith, const char *limit)
     wmel_destroy(bad);
 }
 
+/* Whisper's front-end by wmel_create on Vulkan: n_mels, norm and smooth as given */
+static wmel_ctx *vk_whisper_ctx(int n_mels, int norm, int smooth, int arith, const char *limit)
+{
+    wmel_params p = wmel_default_params();
+    p.backend = WMEL_BACKEND_VULKAN;
+    p.vulkan_arith = arith;
+    p.n_threads = 2;
+    p.n_mels = n_mels;
+    p.norm = norm;
+    p.smooth = smooth;
+    if (limit) setenv("WMEL_VULKAN_SIGNAL_LIMIT", limit, 1);
+    int st = 0;
+    wmel_ctx *c = wmel_create(&p, &st);
+    if (limit) unsetenv("WMEL_VULKAN_SIGNAL_LIMIT");
+    CHECK(c != NULL, "whisper %d mels arith %d: create %d %s", n_mels, arith, st, wmel_vulkan_error_detail());
+    return c;
+}
+
+/* Clips of lengths lens[0 .. B) through one batch call and B single calls on c: the status
+ * and index of the batch, and where it is WMEL_OK each clip's bytes equal to the single
+ * call's, the float past each output untouched. */
+static int lens_batch(wmel_ctx *c, const char *what, const size_t *lens, size_t B, size_t *failed, int check_bytes)
+{
+    float **pcm = calloc(B, sizeof *pcm), **ob = calloc(B, sizeof *ob), **os = calloc(B, sizeof *os);
+    size_t *len = calloc(B, sizeof *len);
+    for (size_t b = 0; b < B; b++) {
+        size_t rows = 0, cols = 0;
+        if (wmel_features_shape(c, lens[b], &rows, &cols) != WMEL_OK) rows = cols = 0;
+        len[b] = rows * cols;
+        pcm[b] = malloc((lens[b] ? lens[b] : 1) * sizeof(float));
+        ob[b] = malloc((len[b] + 1) * sizeof(float));
+        os[b] = malloc((len[b] + 1) * sizeof(float));
+        t_chirp(pcm[b], lens[b], 90u + (unsigned)b);
+        memset(ob[b], 0x7f, (len[b] + 1) * sizeof(float));
+    }
+    const int rc = wmel_features_batch(c, (const float *const *)pcm, lens, B, ob, len, failed);
+    for (size_t b = 0; check_bytes && rc == WMEL_OK && b < B; b++) {
+        float mark;
+        memset(&mark, 0x7f, sizeof mark);
+        const int rs = wmel_features(c, pcm[b], lens[b], os[b], len[b]);
+        CHECK(rs == WMEL_OK && !memcmp(ob[b], os[b], len[b] * sizeof(float)) && !memcmp(&ob[b][len[b]], &mark, sizeof mark),
+              "%s: clip %zu of %zu samples: single %d, the batch's bytes differ", what, b, lens[b], rs);
+    }
+    for (size_t b = 0; b < B; b++) {
+        free(pcm[b]);
+        free(ob[b]);
+        free(os[b]);
+    }
+    free(pcm);
+    free(ob);
+    free(os);
+    free(len);
+    return rc;
+}
+
+/* Whisper's edges in a batch: the shortest clips accepted and 30 s beside them; a 0-sample
+ * and a 1-sample clip refused with their index; a clip with a sample past the device's range
+ * (1e16: the CPU's kernels, the single call's bytes) and one past float32's power (1e30:
+ * WMEL_ERR_SAMPLE_RANGE, its index). */
+static void whisper_edges(wmel_ctx *c, const char *what)
+{
+    static const size_t ok_lens[] = {201, 16000, 202, 359, 360, 361, 480000, 400, 401, 250, 16159, 1601, 480001, 3200};
+    size_t failed = 0;
+    int rc = lens_batch(c, what, ok_lens, sizeof ok_lens / sizeof ok_lens[0], &failed, 1);
+    CHECK(rc == WMEL_OK && failed == sizeof ok_lens / sizeof ok_lens[0], "%s: edge lengths: %d at %zu", what, rc, failed);
+    const size_t empty[] = {16000, 201, 0, 400}, one[] = {16000, 1, 201}, short_[] = {4000, 3000, 200};
+    rc = lens_batch(c, what, empty, 4, &failed, 0);
+    CHECK(rc == WMEL_ERR_NO_SAMPLES && failed == 2, "%s: a 0-sample clip 2: %d at %zu", what, rc, failed);
+    rc = lens_batch(c, what, one, 3, &failed, 0);
+    CHECK(rc == WMEL_ERR_TOO_SHORT && failed == 1, "%s: a 1-sample clip 1: %d at %zu", what, rc, failed);
+    rc = lens_batch(c, what, short_, 3, &failed, 0);
+    CHECK(rc == WMEL_ERR_TOO_SHORT && failed == 2, "%s: a 200-sample clip 2: %d at %zu", what, rc, failed);
+    enum { B = 5, N = 6000 };
+    float *pcm[B], *ob[B], *os[B];
+    size_t n[B], len[B];
+    for (int b = 0; b < B; b++) {
+        size_t rows = 0, cols = 0;
+        n[b] = N + 333 * (size_t)b;
+        wmel_features_shape(c, n[b], &rows, &cols);
+        len[b] = rows * cols;
+        pcm[b] = malloc(n[b] * sizeof(float));
+        ob[b] = malloc(len[b] * sizeof(float));
+        os[b] = malloc(len[b] * sizeof(float));
+        t_chirp(pcm[b], n[b], 70u + (unsigned)b);
+    }
+    pcm[1][n[1] - 1] = 1e16f; /* the last sample: read by the last frame only */
+    rc = wmel_features_batch(c, (const float *const *)pcm, n, B, ob, len, &failed);
+    CHECK(rc == WMEL_OK && failed == B, "%s: a sample of 1e16: %d at %zu", what, rc, failed);
+    for (int b = 0; rc == WMEL_OK && b < B; b++)
+        CHECK(wmel_features(c, pcm[b], n[b], os[b], len[b]) == WMEL_OK && !memcmp(ob[b], os[b], len[b] * sizeof(float)),
+              "%s: 1e16 in clip 1: clip %d differs from its single call", what, b);
+    pcm[3][N / 2] = 1e30f;
+    rc = wmel_features_batch(c, (const float *const *)pcm, n, B, ob, len, &failed);
+    CHECK(rc == WMEL_ERR_SAMPLE_RANGE && failed == 3, "%s: a sample of 1e30 in clip 3: %d at %zu", what, rc, failed);
+    for (int b = 0; b < B; b++) {
+        free(pcm[b]);
+        free(ob[b]);
+        free(os[b]);
+    }
+}
+
+/* Each Vulkan call of a Whisper batch (5 clips in rounds of 12000 samples) failed in turn,
+ * out of device memory and a lost device alternately: a status with a message and the index
+ * of a clip, or WMEL_OK with each clip's bytes those of the single call on a healthy ctx or
+ * those of the CPU backend (a clip the CPU took). */
+static void whisper_inject(int arith)
+{
+    enum { B = 5 };
+    float *pcm[B], *out[B], *want_vk[B], *want_cpu[B];
+    size_t n[B], len[B], failed = 0;
+    wmel_ctx *ok = vk_plan_ctx("whisper", arith, "12000");
+    wmel_frontend_plan plan;
+    char msg[256];
+    wmel_preset_plan("whisper", &plan, msg, sizeof msg);
+    wmel_params pc = wmel_default_params();
+    pc.backend = WMEL_BACKEND_CPU;
+    pc.n_threads = 2;
+    int st = 0;
+    wmel_ctx *cpu = wmel_create_plan(&pc, &plan, &st);
+    if (!ok || !cpu) {
+        CHECK(0, "injection: ctxs %p %p", (void *)ok, (void *)cpu);
+        wmel_destroy(ok);
+        wmel_destroy(cpu);
+        return;
+    }
+    for (int b = 0; b < B; b++) {
+        size_t rows = 0, cols = 0;
+        n[b] = 3000 + 2100 * (size_t)b; /* 3000 to 11400 samples: 4 rounds of 12000 */
+        wmel_features_shape(ok, n[b], &rows, &cols);
+        len[b] = rows * cols;
+        pcm[b] = malloc(n[b] * sizeof(float));
+        out[b] = malloc(len[b] * sizeof(float));
+        want_vk[b] = malloc(len[b] * sizeof(float));
+        want_cpu[b] = malloc(len[b] * sizeof(float));
+        t_chirp(pcm[b], n[b], 50u + (unsigned)b);
+        CHECK(wmel_features(ok, pcm[b], n[b], want_vk[b], len[b]) == WMEL_OK &&
+                  wmel_features(cpu, pcm[b], n[b], want_cpu[b], len[b]) == WMEL_OK,
+              "injection: clip %d's single calls", b);
+    }
+    long k;
+    int statuses = 0, completed = 0;
+    for (k = 1; k < 400; k++) {
+        wmel_ctx *c = vk_plan_ctx("whisper", arith, "12000");
+        if (!c) break;
+        const long base = wmel__vk_calls();
+        wmel__vk_fail_at(k);
+        failed = 12345;
+        const int rc = wmel_features_batch(c, (const float *const *)pcm, n, B, out, len, &failed);
+        const int fired = wmel__vk_calls() >= base + k;
+        wmel__vk_fail_at(0);
+        if (rc == WMEL_OK) {
+            completed += fired;
+            CHECK(failed == B, "injection at call %ld: WMEL_OK with failed %zu", k, failed);
+            for (int b = 0; b < B; b++)
+                CHECK(!memcmp(out[b], want_vk[b], len[b] * sizeof(float)) ||
+                          !memcmp(out[b], want_cpu[b], len[b] * sizeof(float)),
+                      "injection at call %ld: clip %d is neither the device's nor the CPU's bytes", k, b);
+        } else {
+            statuses++;
+            CHECK(rc == WMEL_ERR_BACKEND_UNAVAILABLE || rc == WMEL_ERR_VULKAN || rc == WMEL_ERR_NO_MEMORY,
+                  "injection at call %ld: status %d", k, rc);
+            CHECK(failed < B, "injection at call %ld: status %d at clip %zu", k, rc, failed);
+            CHECK(wmel_vulkan_error_detail()[0] != '\0', "injection at call %ld: no message", k);
+        }
+        wmel_destroy(c);
+        if (!fired) break;
+    }
+    CHECK(k > 4 && k < 400, "injection: %ld call sites in a Whisper batch", k - 1);
+    printf("injection (a Whisper batch, arith %d): %ld Vulkan calls failed in turn: %d statuses, %d batches completed\n",
+           arith, k - 1, statuses, completed);
+    for (int b = 0; b < B; b++) {
+        free(pcm[b]);
+        free(out[b]);
+        free(want_vk[b]);
+        free(want_cpu[b]);
+    }
+    wmel_destroy(ok);
+    wmel_destroy(cpu);
+}
+
+/* The normalisation made in the read-back (a clip in one segment: the device's max of the
+ * segment) against the host's pass after it (one max over a batch of one clip, which the
+ * read-back leaves to the finish) and against a clip cut across rounds of 700 samples: the
+ * same bytes. */
+static void fused_norm_same(int arith)
+{
+    wmel_ctx *whole = vk_plan_ctx("whisper", arith, NULL), *cut = vk_plan_ctx("whisper", arith, "700");
+    static const size_t lens[] = {201, 4000, 77777, 480000};
+    for (size_t i = 0; whole && cut && i < sizeof lens / sizeof lens[0]; i++) {
+        const size_t n = lens[i], per = 80 * wmel_n_frames(n, 0);
+        float *x = malloc(n * sizeof(float)), *a = malloc(per * sizeof(float)), *b = malloc(per * sizeof(float)),
+              *c = malloc(per * sizeof(float));
+        t_chirp(x, n, 30u + (unsigned)i);
+        const int ra = wmel_features(whole, x, n, a, per);
+        const int rb = wmel_log_mel_batch(whole, x, 1, n, n, 0, WMEL_BATCH_GLOBAL, b, per);
+        const int rc = wmel_features(cut, x, n, c, per);
+        CHECK(ra == WMEL_OK && rb == WMEL_OK && rc == WMEL_OK && !memcmp(a, b, per * sizeof(float)) &&
+                  !memcmp(a, c, per * sizeof(float)),
+              "arith %d, %zu samples: normalised in the read-back %d, after it %d, across rounds %d: bytes %s", arith,
+              n, ra, rb, rc, !memcmp(a, b, per * sizeof(float)) && !memcmp(a, c, per * sizeof(float)) ? "same" : "differ");
+        free(x);
+        free(a);
+        free(b);
+        free(c);
+    }
+    wmel_destroy(whole);
+    wmel_destroy(cut);
+}
+
+/* Whisper's geometry in both arithmetics: 1024 clips of mixed lengths against single calls,
+ * one round at a time and two, with dispatches cut small; each pfa400 front-end; the edges;
+ * the shared rounds; the injection. */
+static void whisper_batches(int arith)
+{
+    /* rounds 1 and 2 on dispatches of 700 samples (a clip of more than 4 frames spans
+       rounds), and the default dispatches */
+    const char *limits[3] = {"700", "700", NULL};
+    for (int i = 0; i < 3; i++) {
+        if (i == 0) setenv("WMEL_VULKAN_ROUNDS", "1", 1);
+        wmel_ctx *c = vk_plan_ctx("whisper", arith, limits[i]);
+        unsetenv("WMEL_VULKAN_ROUNDS");
+        if (!c) continue;
+        char what[128];
+        snprintf(what, sizeof what, "whisper arith %d rounds %d limit %s", arith, i == 0 ? 1 : 2,
+                 limits[i] ? limits[i] : "none");
+        CHECK(bc_compare(c, what, 1024, 1, limits[i] ? 2500 : 12000, NULL) == 1024, "%s: 1024 clips", what);
+        if (i == 2) bc_errors(c, what);
+        wmel_destroy(c);
+    }
+    /* every pfa400 front-end: 80 mels smoothed, 128 without the normalisation, the 128 preset */
+    const int fes[3][3] = {{80, WMEL_NORM_WHOLE, WMEL_SMOOTH_3X3}, {128, WMEL_NORM_NONE, WMEL_SMOOTH_NONE},
+                           {128, WMEL_NORM_WHOLE, WMEL_SMOOTH_3X3}};
+    for (int i = 0; i < 3; i++) {
+        wmel_ctx *c = vk_whisper_ctx(fes[i][0], fes[i][1], fes[i][2], arith, "3000");
+        char what[128];
+        snprintf(what, sizeof what, "whisper %d mels norm %d smooth %d arith %d", fes[i][0], fes[i][1], fes[i][2], arith);
+        if (c) CHECK(bc_compare(c, what, 32, 1, 20000, NULL) == 32, "%s", what);
+        if (c && i == 0) whisper_edges(c, what);
+        wmel_destroy(c);
+    }
+    wmel_ctx *c = vk_plan_ctx("whisper-128", arith, NULL);
+    if (c) CHECK(bc_compare(c, "whisper-128", 32, 1, 20000, NULL) == 32, "whisper-128 arith %d", arith);
+    wmel_destroy(c);
+    shared_dispatches("whisper", arith);
+    fused_norm_same(arith);
+    whisper_inject(arith);
+}
+
 int main(void)
 {
 #if defined(__linux__)
@@ -168,7 +426,8 @@ int main(void)
             CHECK(bc_compare(c, "kaldi 1024 short clips", 1024, 1, 2000, NULL) == 1024, "1024 short clips");
             wmel_destroy(c);
         }
-        shared_dispatches(ariths[ai]);
+        shared_dispatches("kaldi", ariths[ai]);
+        whisper_batches(ariths[ai]);
         rounds_same("kaldi", ariths[ai], "700");
         rounds_same("whisper", ariths[ai], "700");
         rounds_same("nemo", ariths[ai], NULL);

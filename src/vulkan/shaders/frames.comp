@@ -73,7 +73,18 @@ layout(std430, binding = 4) writeonly buffer Out { RS outv[]; };
 /* the same buffer as float32 (pc.out_f32): each segment's block at its first frame's
    n_cols words, [n_cols][k] for its k frames (VKW_S_K), the output's own layout */
 layout(std430, binding = 4) writeonly buffer OutF { float outf[]; };
+/* and as uint (pc.out_f32 2): after the round's n_frames x n_cols values, segment s's
+   largest value at word n_frames n_cols + s, as the key fkey (zeroed by the host's fill) */
+layout(std430, binding = 4) buffer OutK { uint outk[]; };
 layout(push_constant) uniform PC { uint n_frames; uint out_f32; } pc;
+
+/* A float32's order-preserving key (the output's segment maxima): its bits with the sign
+   bit set when it is positive, every bit flipped when negative; above 0 for every value */
+uint fkey(float v)
+{
+    const uint u = floatBitsToUint(v);
+    return (u & 0x80000000u) != 0u ? ~u : u | 0x80000000u;
+}
 
 /* frame s of the workgroup at sh[s SH_WORDS ..]; FFT: the frame, then z in place, then the
    spectrum; DFT: frame | spectrum; then, for a plan with reductions, their WG partial sums
@@ -448,6 +459,7 @@ void main()
     if (!live) return; /* no barrier from here on */
     const uint ob = uint(f) * uint(n_cols);
     const uint kk = uint(segs[sg + 7]), fb = uint(segs[sg]) * uint(n_cols) + uint(f - segs[sg]); /* VKW_S_K */
+    uint kmax = 0u; /* pc.out_f32 2: this invocation's largest value's key */
     for (int m = lid; m < n_mels; m += WG) {
         const int lo = ints[lo_at + m], len = ints[len_at + m], off = ints[off_at + m];
         R acc = zero;
@@ -461,9 +473,12 @@ void main()
         else if (lmode == 3) acc = r_log(r_max(acc, tval(2)));
         if (pc.out_f32 != 0u) outf[fb + uint(use_energy + m) * kk] = r_to_f(acc);
         else outv[ob + uint(use_energy + m)] = r_to_s(acc);
+        if (pc.out_f32 == 2u) kmax = max(kmax, fkey(r_to_f(acc)));
     }
     if (lid == 0 && use_energy != 0) {
         if (pc.out_f32 != 0u) outf[fb] = r_to_f(energy);
         else outv[ob] = r_to_s(energy);
+        if (pc.out_f32 == 2u) kmax = max(kmax, fkey(r_to_f(energy)));
     }
+    if (pc.out_f32 == 2u && kmax != 0u) atomicMax(outk[pc.n_frames * uint(n_cols) + uint(a)], kmax);
 }
