@@ -486,6 +486,126 @@ static int cuda_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
     return rc;
 }
 
+/* Whisper's geometry in wmel_features_batch (vt->pfa_frames_batch): every clip's samples,
+ * raw log10 mel and largest value (an order-preserving key) in one device allocation, one
+ * launch a clip on the compute stream, one wait; clip b's [n_mels][nf[b]] copied straight
+ * into out[b], its largest value from its key (the finish, wmel__pfa_finish, on the host:
+ * the single calls' bytes, which the device's normalisation and smoothing equal). A clip
+ * with a sample the float32 kernels may not take (NaN, Inf, past WMEL_F32_KERNEL_SAFE) or
+ * no frame is left to wmel_features (redo 1); WMEL__FALLBACK where device memory is short. */
+static int cuda_pfa_frames_batch(wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
+                                 float *const *out, float *mx, unsigned char *redo, size_t batch)
+{
+    cuda_state *st = ctx->state;
+    if (st->general) return WMEL__FALLBACK;
+    const size_t nm = (size_t)ctx->params.n_mels;
+    size_t samples = 0, values = 0, live = 0;
+    for (size_t b = 0; b < batch; b++) {
+        redo[b] = !nf[b] || !n[b] || !x[b] || !wmel__all_f32_kernel_safe(x[b], n[b]);
+        if (redo[b]) continue;
+        if (n[b] > SIZE_MAX / 16 - samples || nf[b] > (SIZE_MAX / 16 - values) / nm ||
+            n[b] > (size_t)(LLONG_MAX / 4))
+            return WMEL__FALLBACK;
+        samples += n[b], values += nf[b] * nm, live++;
+    }
+    if (!live) return WMEL_OK;
+    if (live > SIZE_MAX / 16 / sizeof(unsigned) - samples - values) return WMEL__FALLBACK;
+    unsigned *hkeys = malloc(live * sizeof *hkeys);
+    if (!hkeys) return WMEL_ERR_NO_MEMORY;
+    /* the device buffer: the keys (256-aligned), the values, the samples */
+    const size_t keys_bytes = (live * sizeof(unsigned) + 255) & ~(size_t)255;
+    const size_t bytes = keys_bytes + values * sizeof(float) + samples * sizeof(float);
+    int prev = 0, rc = WMEL_OK;
+    if (pthread_mutex_lock(&st->lock) != 0) {
+        free(hkeys);
+        return WMEL_ERR_THREAD;
+    }
+    cudaError_t e = enter_device(st->device, &prev);
+    if (e != cudaSuccess) {
+        rc = cu_fail(e, "selecting the CUDA device");
+        pthread_mutex_unlock(&st->lock);
+        free(hkeys);
+        return rc;
+    }
+    void *d = NULL;
+    const char *what = "";
+    rc = host_setup(st);
+    if (rc == WMEL_OK) {
+        e = (cudaError_t)wmel__cu_alloc(&d, bytes, st->compute);
+        if (e == cudaErrorMemoryAllocation) {
+            cudaGetLastError();
+            rc = WMEL__FALLBACK;
+        } else if (e != cudaSuccess) {
+            rc = cu_fail(e, "allocating device memory");
+        }
+    }
+    unsigned *dk = d;
+    float *dv = (float *)((char *)d + keys_bytes), *dx = dv + values;
+    if (rc == WMEL_OK && (e = cudaMemsetAsync(dk, 0, live * sizeof(unsigned), st->compute)) != cudaSuccess)
+        rc = cu_fail(e, "clearing the max keys");
+    size_t vo = 0, xo = 0, k = 0;
+    for (size_t b = 0; rc == WMEL_OK && b < batch; b++) {
+        if (redo[b]) continue;
+        wmel_cu_launch l;
+        memset(&l, 0, sizeof l);
+        l.pcm = dx + xo;
+        l.sample_type = WMEL_CU_F32;
+        l.pcm_stride = n[b];
+        l.n = l.n_total = (long long)n[b];
+        l.nf = l.f_end = (long long)nf[b];
+        l.n_clips = 1;
+        l.plan_d = st->plan_d;
+        l.plan_i = st->plan_i;
+        l.n_mels = (int)nm;
+        l.out = dv + vo;
+        l.out_stride = nf[b] * nm;
+        l.keys = dk + k;
+        if ((e = cudaMemcpyAsync(dx + xo, x[b], n[b] * sizeof(float), cudaMemcpyHostToDevice, st->compute)) !=
+            cudaSuccess)
+            what = "copying samples to the device";
+        else if ((e = (cudaError_t)wmel__cu_logmel(&l, st->compute)) != cudaSuccess)
+            what = "launching the log-mel kernel";
+        if (e != cudaSuccess) {
+            rc = cu_fail(e, what);
+            break;
+        }
+        vo += nf[b] * nm, xo += n[b], k++;
+    }
+    vo = 0;
+    for (size_t b = 0; rc == WMEL_OK && b < batch; b++) {
+        if (redo[b]) continue;
+        if ((e = cudaMemcpyAsync(out[b], dv + vo, nf[b] * nm * sizeof(float), cudaMemcpyDeviceToHost,
+                                 st->compute)) != cudaSuccess) {
+            rc = cu_fail(e, "copying the results from the device");
+            break;
+        }
+        vo += nf[b] * nm;
+    }
+    if (rc == WMEL_OK &&
+        (e = cudaMemcpyAsync(hkeys, dk, live * sizeof(unsigned), cudaMemcpyDeviceToHost, st->compute)) != cudaSuccess)
+        rc = cu_fail(e, "copying the max keys from the device");
+    if (rc == WMEL_OK && (e = cudaStreamSynchronize(st->compute)) != cudaSuccess)
+        rc = cu_fail(e, "waiting for the device");
+    if (d) {
+        e = (cudaError_t)wmel__cu_free(d, st->compute);
+        if (e != cudaSuccess && rc == WMEL_OK) rc = cu_fail(e, "releasing device memory");
+    }
+    cudaStreamSynchronize(st->compute);
+    if (rc != WMEL_ERR_CUDA) {
+        e = cudaGetLastError();
+        if (e != cudaSuccess && rc == WMEL_OK) rc = cu_fail(e, "the device reported a late error");
+    } else {
+        cudaGetLastError();
+    }
+    leave_device(st->device, prev);
+    pthread_mutex_unlock(&st->lock);
+    for (size_t b = 0, j = 0; rc == WMEL_OK && b < batch; b++)
+        if (!redo[b]) mx[b] = wmel__cu_key_to_float(hkeys[j++]);
+    free(hkeys);
+    if (rc == WMEL_OK) note_op(ctx, WMEL_OP_LOG_MEL, WMEL_BACKEND_CUDA);
+    return rc;
+}
+
 /* ---------------------------------------------------------------- device pointers */
 
 static int cuda_clips_device(wmel_ctx *ctx, const wmel_clips *c, void *stream)
@@ -876,4 +996,4 @@ static int cuda_plan_frames_batch(const wmel_ctx *ctx, const float *const *x, co
 const wmel_backend_vt wmel__backend_cuda = {WMEL_BACKEND_CUDA, "cuda", cuda_available, cuda_init,
                                             cuda_free, cuda_clips, cuda_clips_device,
                                             cuda_op_backend, wmel__cuda_stem_device, cuda_plan_frames,
-                                            cuda_plan_frames_batch, NULL};
+                                            cuda_plan_frames_batch, cuda_pfa_frames_batch};

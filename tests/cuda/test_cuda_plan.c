@@ -9,7 +9,9 @@
  * wmel_features bytes. What the device does not compute falls back with the CPU backend's
  * bytes: a dithered plan (the dither's noise), and the device-pointer entry point refuses
  * a plan that is not Whisper's. The frames' values read back as float32 give the bytes and
- * statuses of float64's (WMEL_CUDA_VALS_F64=1). The direct DFT (forced with WMEL_CUDA_FFT=0) and a few
+ * statuses of float64's (WMEL_CUDA_VALS_F64=1). Whisper's geometry in a batch of mixed
+ * lengths (one device pass) gives each clip's single-call bytes and a NaN clip's status at
+ * its index. The direct DFT (forced with WMEL_CUDA_FFT=0) and a few
  * variants (signal and padded pre-emphasis with reflection or zeros, NeMo's time mask,
  * Kaldi's reflection, the floored log energy, Whisper's geometry with snip framing or a
  * fixed max: k_plan_frames, not Whisper's kernels) are held to the bar too.
@@ -221,6 +223,69 @@ static void vals_check(const char *name, const float *speech)
     wmel_destroy(c[1]);
 }
 
+/* Whisper's geometry in wmel_features_batch (the backend's pfa_frames_batch: one device
+ * pass for clips of mixed lengths, the finish on the host): each clip the bytes of its
+ * single wmel_features call, 80 and 128 mels, smoothed or not; a NaN clip's status with its
+ * index, the clips before it computed. */
+static void whisper_batch_check(const float *speech, size_t ns)
+{
+    enum { B = 37 };
+    for (int v = 0; v < 3; v++) {
+        wmel_params p = wmel_default_params();
+        p.backend = WMEL_BACKEND_CUDA;
+        p.n_threads = 2;
+        p.n_mels = v == 1 ? 128 : 80;
+        if (v == 2) p.smooth = WMEL_SMOOTH_3X3;
+        int st = 0;
+        wmel_ctx *c = wmel_create(&p, &st);
+        CHECK(c != NULL, "whisper %d: create %d", v, st);
+        if (!c) continue;
+        const float *pcm[B];
+        size_t n[B], len[B];
+        float *out[B], *one[B];
+        for (int b = 0; b < B; b++) {
+            n[b] = b == 0 ? 201 : b == 1 ? 202 : b == 2 ? 399 : (size_t)(1000 + 4567 * b) % (ns - 1);
+            pcm[b] = speech + (size_t)(13 * b) % 1000;
+            if (n[b] + 1000 > ns) n[b] = ns - 1000;
+            size_t rows = 0, cols = 0;
+            wmel_features_shape(c, n[b], &rows, &cols);
+            len[b] = rows * cols;
+            out[b] = malloc((len[b] ? len[b] : 1) * sizeof(float));
+            one[b] = malloc((len[b] ? len[b] : 1) * sizeof(float));
+        }
+        size_t failed = 0;
+        const int rb = wmel_features_batch(c, pcm, n, B, out, len, &failed);
+        int same = 1, rc1 = WMEL_OK;
+        for (int b = 0; b < B; b++) {
+            const int r = wmel_features(c, pcm[b], n[b], one[b], len[b]);
+            if (r != WMEL_OK && rc1 == WMEL_OK) rc1 = r;
+            if (r == WMEL_OK && rb == WMEL_OK && memcmp(out[b], one[b], len[b] * sizeof(float))) same = 0;
+        }
+        CHECK(rb == WMEL_OK && rc1 == WMEL_OK, "whisper %d batch: status %d, single calls %d (failed %zu)", v, rb,
+              rc1, failed);
+        CHECK(same, "whisper %d batch: a clip not its single call's bytes", v);
+        CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_LOG_MEL), "cuda"), "whisper %d batch ran on %s", v,
+              wmel_op_backend(c, WMEL_OP_LOG_MEL));
+        /* a NaN in clip 5: its status and index; the clips before it computed */
+        float *bad = malloc(n[5] * sizeof(float));
+        if (bad) {
+            memcpy(bad, pcm[5], n[5] * sizeof(float));
+            bad[n[5] / 2] = NAN;
+            const float *keep = pcm[5];
+            pcm[5] = bad;
+            for (int b = 0; b < B; b++) memset(out[b], 0, len[b] * sizeof(float));
+            const int rn = wmel_features_batch(c, pcm, n, B, out, len, &failed);
+            CHECK(rn == WMEL_ERR_NOT_FINITE && failed == 5, "whisper %d NaN clip: %d at %zu", v, rn, failed);
+            for (int b = 3; b < 5; b++)
+                CHECK(!memcmp(out[b], one[b], len[b] * sizeof(float)), "whisper %d NaN batch: clip %d", v, b);
+            pcm[5] = keep;
+            free(bad);
+        }
+        for (int b = 0; b < B; b++) free(out[b]), free(one[b]);
+        wmel_destroy(c);
+    }
+}
+
 int main(void)
 {
     /* the device: a CUDA ctx of any plan; without one, every plan is refused by name */
@@ -336,6 +401,7 @@ int main(void)
     batch_check("kaldi", speech);
     batch_check("lhotse-mfcc", speech);
     batch_check("pop2piano", speech);
+    whisper_batch_check(speech, ns);
     vals_check("nemo", speech);
     vals_check("kaldi", speech);
     vals_check("seamless", speech);
