@@ -397,29 +397,35 @@ void main()
     const R pe = tval(0);
     const int wo = ints[13];
     part = zero;
-#define WINDOW(GET)                                                                                                \
+#define WINDOW(GET, PRE, DC, EN)                                                                                   \
     for (int j = lid; j < fl; j += WG) {                                                                           \
         const int at = fpos(j, po);                                                                                \
         R v = SH(at);                                                                                              \
-        if (dc) v = r_sub(v, mean);                                                                                \
-        if (pre) {                                                                                                 \
+        if (DC) v = r_sub(v, mean);                                                                                \
+        if (PRE) {                                                                                                 \
             R prev = v;                                                                                            \
             if (j > 0) {                                                                                           \
                 prev = GET(i0 + j - 1);                                                                            \
-                if (dc) prev = r_sub(prev, mean);                                                                  \
+                if (DC) prev = r_sub(prev, mean);                                                                  \
             }                                                                                                      \
             v = r_sub(v, r_mul(pe, prev));                                                                         \
         }                                                                                                          \
         v = r_mul(v, tval(wo + j));                                                                                \
         SH(at) = v;                                                                                                \
-        if (energy_mode == 2) part = r_add(part, r_mul(v, v));                                                     \
+        if (EN) part = r_add(part, r_mul(v, v));                                                                   \
     }
-    if (!pre) { /* no sample read again: one loop */
-        WINDOW(inner_at)
+    /* PRE, DC, EN: the frame's pre-emphasis, the DC removal and the windowed energy, each
+       loop with only the steps its plans take (constants where they are known: a loop
+       holds no code of a step it skips) */
+    const bool en = energy_mode == 2;
+    if (!pre && !dc && !en) { /* the window's product alone (Whisper's and most plans') */
+        WINDOW(inner_at, false, false, false)
+    } else if (!pre) { /* no sample read again */
+        WINDOW(inner_at, false, dc, en)
     } else if (inner) {
-        WINDOW(inner_at)
+        WINDOW(inner_at, true, dc, en)
     } else {
-        WINDOW(sample_at)
+        WINDOW(sample_at, true, dc, en)
     }
     if (energy_mode == 2) energy = log_energy(wg_sum(part, lid, rb));
     barrier();
