@@ -5,7 +5,8 @@
 #  - ACO's statistics on RADV's null device (no GPU needed: RADV_FORCE_FAMILY), navi21 (RDNA2)
 #    and gfx1100 (RDNA3), each arithmetic: static instructions, registers, and each loop of
 #    the disassembly with its instructions (bench/vulkan/aco_loops.py), from which
-#    docs/vulkan.md counts one frame's instructions (a loop's body times its trips);
+#    docs/vulkan.md counts one frame's instructions (a loop's body times its trips: TRIPS_OLD
+#    and TRIPS_NEW, each loop's trips in the printed order, make aco_loops.py add them up);
 #  - microseconds a frame on Mesa's lavapipe (the CPU), the two shaders in the same run
 #    (STATS=0 leaves the shader-only figures out; they need REV's shader to take today's
 #    buffers, so they stop at the shader before the framing on the device);
@@ -72,7 +73,9 @@ for fam in navi21 gfx1100; do
                 > /dev/null 2> "$tmp/disasm.txt" || true
             printf '%-8s %-4s %-4s %s\n' $fam $a $v \
                 "$(echo "$stats" | tr ' ' '\n' | grep -E '^(subgroup|Instructions|VGPRs|SGPRs|Spilled_VGPRs|Scratch_size|Code_size|LDS_size)=' | tr '\n' ' ')"
-            [ "${LOOPS:-1}" = 0 ] || python3 "$root/bench/vulkan/aco_loops.py" "$tmp/disasm.txt" | sed 's/; blocks.*//; s/^/    /'
+            trips=$(eval echo "\${TRIPS_$(echo $v | tr a-z A-Z):-}")
+            [ "${LOOPS:-1}" = 0 ] || python3 "$root/bench/vulkan/aco_loops.py" "$tmp/disasm.txt" \
+                ${trips:+--trips "$trips"} | sed 's/; blocks.*//; s/^/    /'
         done
     done
 done

@@ -40,8 +40,10 @@ DEVICES = [
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--f64", type=float, default=4040, help="wave64 instructions a frame, float64")
-    ap.add_argument("--ff", type=float, default=25000, help="wave64 instructions a frame, float-float")
+    ap.add_argument("--f64", type=float, default=1638,
+                    help="wave64 instructions a frame, float64 (default: the shader of 2026-11-26, docs/vulkan.md)")
+    ap.add_argument("--ff", type=float, default=9065,
+                    help="wave64 instructions a frame, float-float (default: the shader of 2026-11-26)")
     ap.add_argument("--hop", type=int, default=160)
     ap.add_argument("--n-mels", type=int, default=80)
     ap.add_argument("--frames-per-clip", type=int, default=3000)

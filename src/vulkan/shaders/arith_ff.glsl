@@ -192,7 +192,8 @@ float ff_pow2(int k) { return intBitsToFloat((k + 127) << 23); }
 //   x = 2^k * m with m in [sqrt(1/2), sqrt(2)): k from frexp(hi), and both parts scaled by
 //   2^-k exactly (two steps, so no power of two leaves float's range);
 //   log m = 2 atanh(s) = 2 (s + s^3/3 + s^5/5 + ...), s = (m - 1) / (m + 1), |s| < 0.1716:
-//   the terms up to s^21/21 (the next is below 2^-52 of s), Horner in float-float;
+//   the terms up to s^21/21 (the next is below 2^-52 of s), Horner in float-float on z = s^2
+//   down from z^3 (1/9 + z T(z)), T(z) = 1/11 + ... + z^5/21 in float (see below);
 //   log x = k * ln2 + log m, ln2 as a float-float constant.
 // Constants: tools/ff_constants.py rounds each exact value c to hi = f32(c), lo = f32(c - hi).
 // Special values, as a log-mel front-end wants them: x <= 0 gives (-inf, 0) (log(0) = -inf;
@@ -234,14 +235,14 @@ R r_log(R x)
     R s = r_div(num, den);
     R z = r_mul(s, s);
 
-    // Q(z) = 1/3 + z/5 + z^2/7 + ... + z^9/21
-    R q = vec2(0.0476190485060215, -8.869738832295582e-10);                  // 1/21
-    q = r_add(r_mul(q, z), vec2(0.05263157933950424, -3.9213582381236733e-10)); // 1/19
-    q = r_add(r_mul(q, z), vec2(0.05882352963089943, -2.1913472425527658e-10)); // 1/17
-    q = r_add(r_mul(q, z), vec2(0.06666667014360428, -3.47693762670076e-09));   // 1/15
-    q = r_add(r_mul(q, z), vec2(0.07692307978868484, -2.8656079731348427e-09)); // 1/13
-    q = r_add(r_mul(q, z), vec2(0.09090909361839294, -2.709302115988521e-09));  // 1/11
-    q = r_add(r_mul(q, z), vec2(0.1111111119389534, -8.278422947149977e-10));   // 1/9
+    // Q(z) = 1/3 + z/5 + z^2/7 + z^3 (1/9 + z T(z)), T(z) = 1/11 + z/13 + ... + z^5/21 in
+    // float: z T(z) is below 2^-8.5 and is multiplied by z^3 <= 2^-15.2 and then by 2 s z
+    // <= 2^-6.6, so float's rounding of it (2^-32) stays below 2^-53 of the log; the rest of
+    // Q in float-float
+    precise float zf = z.x;
+    precise float tf = (((((0.0476190485060215 * zf + 0.05263157933950424) * zf + 0.05882352963089943) * zf +
+                          0.06666667014360428) * zf + 0.07692307978868484) * zf + 0.09090909361839294) * zf;
+    R q = r_add_f(vec2(0.1111111119389534, -8.278422947149977e-10), tf);       // 1/9 + z T
     q = r_add(r_mul(q, z), vec2(0.1428571492433548, -6.38621200366174e-09));    // 1/7
     q = r_add(r_mul(q, z), vec2(0.20000000298023224, -2.9802322831784522e-09)); // 1/5
     q = r_add(r_mul(q, z), vec2(0.3333333432674408, -9.934107758624577e-09));   // 1/3

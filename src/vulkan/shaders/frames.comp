@@ -320,6 +320,29 @@ void fft(int N, int lid, int co, int so)
     if (RAD6 != 0) fft_stage(RAD6, L, N, lid, co, so);
 }
 
+/* mel m's weighted sum of its bins lo .. lo + len - 1 (weights from tab[w]), in the bins'
+   order: FFT, bin k at Z[k]'s real word and bin M, the last a mel can hold, over Z[0]'s
+   imaginary one (taken after the loop: the loop's index is 2 k); DFT, after the frame */
+R mel_sum(int lo, int len, int w, int M, int fl)
+{
+    R acc = tval(6); /* VKW_T_ZERO */
+    const int n = FFT != 0 && len > 0 && lo + len - 1 == M ? len - 1 : len; /* an empty filter: len 0 */
+    const int at = FFT != 0 ? 2 * lo : fl + lo, st = FFT != 0 ? 2 : 1;
+    for (int i = 0; i < n; i++) acc = r_add(acc, r_mul(tval(w + i), SH(at + st * i)));
+    if (n < len) acc = r_add(acc, r_mul(tval(w + n), SH(1)));
+    return acc;
+}
+
+/* the plan's log of a mel sum (VKW_I_LOG: 1 log10 with the clamp, 2 ln(x + guard), 3 ln
+   with the clamp; 0 none): one r_log for the three */
+R mel_log(R acc, int lmode)
+{
+    if (lmode < 1 || lmode > 3) return acc;
+    const R x = lmode == 2 ? r_add(acc, tval(2)) : r_max(acc, tval(2));
+    const R l = r_log(x);
+    return lmode == 1 ? r_mul(l, tval(5)) : l;
+}
+
 void main()
 {
     /* this invocation's frame: sub of the workgroup's FPG; past the last frame, the last
@@ -385,29 +408,35 @@ void main()
     const R pe = tval(0);
     const int wo = ints[13];
     part = zero;
-#define WINDOW(GET)                                                                                                \
+#define WINDOW(GET, PRE, DC, EN)                                                                                   \
     for (int j = lid; j < fl; j += WG) {                                                                           \
         const int at = fpos(j, po);                                                                                \
         R v = SH(at);                                                                                              \
-        if (dc) v = r_sub(v, mean);                                                                                \
-        if (pre) {                                                                                                 \
+        if (DC) v = r_sub(v, mean);                                                                                \
+        if (PRE) {                                                                                                 \
             R prev = v;                                                                                            \
             if (j > 0) {                                                                                           \
                 prev = GET(i0 + j - 1);                                                                            \
-                if (dc) prev = r_sub(prev, mean);                                                                  \
+                if (DC) prev = r_sub(prev, mean);                                                                  \
             }                                                                                                      \
             v = r_sub(v, r_mul(pe, prev));                                                                         \
         }                                                                                                          \
         v = r_mul(v, tval(wo + j));                                                                                \
         SH(at) = v;                                                                                                \
-        if (energy_mode == 2) part = r_add(part, r_mul(v, v));                                                     \
+        if (EN) part = r_add(part, r_mul(v, v));                                                                   \
     }
-    if (!pre) { /* no sample read again: one loop */
-        WINDOW(inner_at)
+    /* PRE, DC, EN: the frame's pre-emphasis, the DC removal and the windowed energy, each
+       loop with only the steps its plans take (constants where they are known: a loop
+       holds no code of a step it skips) */
+    const bool en = energy_mode == 2;
+    if (!pre && !dc && !en) { /* the window's product alone (Whisper's and most plans') */
+        WINDOW(inner_at, false, false, false)
+    } else if (!pre) { /* no sample read again */
+        WINDOW(inner_at, false, dc, en)
     } else if (inner) {
-        WINDOW(inner_at)
+        WINDOW(inner_at, true, dc, en)
     } else {
-        WINDOW(sample_at)
+        WINDOW(sample_at, true, dc, en)
     }
     if (energy_mode == 2) energy = log_energy(wg_sum(part, lid, rb));
     barrier();
@@ -421,23 +450,20 @@ void main()
            then the power times 1/4 (exact) */
         const R quarter = tval(9); /* VKW_T_QUARTER */
         for (int k = lid; k <= M / 2; k += WG) {
-            if (k == 0) {
-                const R zr = SH(0), zi = SH(1);
-                const R x0 = r_add(zr, zi), xm = r_sub(zr, zi);
-                SH(0) = finish_bin(r_mul(x0, x0), guard, pw);
-                SH(1) = finish_bin(r_mul(xm, xm), guard, pw);
-            } else {
-                const int kk = M - k;
-                const R ar = SH(2 * k), ai = SH(2 * k + 1), br = SH(2 * kk), bi = SH(2 * kk + 1);
-                const R er = r_add(ar, br), ei = r_sub(ai, bi); /* 2 Fe */
-                R orr = r_add(ai, bi), oi = r_sub(br, ar);      /* 2 Fo, then 2 W^k Fo */
-                twiddle(orr, oi, k, co, so);
-                const R xr = r_add(er, orr), xi = r_add(ei, oi), yr = r_sub(er, orr), yi = r_sub(ei, oi);
-                const R px = r_mul(r_add(r_mul(xr, xr), r_mul(xi, xi)), quarter);
-                const R py = r_mul(r_add(r_mul(yr, yr), r_mul(yi, yi)), quarter);
-                SH(2 * k) = finish_bin(px, guard, pw);
-                SH(2 * kk) = finish_bin(py, guard, pw);
-            }
+            /* k = 0 takes the same formula with Z[M] = Z[0] and W^0 = 1 (the table's exact 1
+               and 0): 2 X[0] = 2 (zr + zi), 2 X[M] = 2 (zr - zi), each exactly twice the
+               sum, so the power is the same value as (zr +- zi)^2; bin M over Z[0]'s
+               imaginary word */
+            const int kb = k == 0 ? 0 : 2 * (M - k);
+            const R ar = SH(2 * k), ai = SH(2 * k + 1), br = SH(kb), bi = SH(kb + 1);
+            const R er = r_add(ar, br), ei = r_sub(ai, bi); /* 2 Fe */
+            R orr = r_add(ai, bi), oi = r_sub(br, ar);      /* 2 Fo, then 2 W^k Fo */
+            twiddle(orr, oi, k, co, so);
+            const R xr = r_add(er, orr), xi = r_add(ei, oi), yr = r_sub(er, orr), yi = r_sub(ei, oi);
+            const R px = r_mul(r_add(r_mul(xr, xr), r_mul(xi, xi)), quarter);
+            const R py = r_mul(r_add(r_mul(yr, yr), r_mul(yi, yi)), quarter);
+            SH(2 * k) = finish_bin(px, guard, pw);
+            SH(k == 0 ? 1 : kb) = finish_bin(py, guard, pw);
         }
     } else {
         for (int k = lid; k < nbins; k += WG) {
@@ -462,15 +488,7 @@ void main()
     uint kmax = 0u; /* pc.out_f32 2: this invocation's largest value's key */
     for (int m = lid; m < n_mels; m += WG) {
         const int lo = ints[lo_at + m], len = ints[len_at + m], off = ints[off_at + m];
-        R acc = zero;
-        for (int i = 0; i < len; i++) {
-            const int k = lo + i;
-            const int at = FFT != 0 ? (k == M ? 1 : 2 * k) : fl + k;
-            acc = r_add(acc, r_mul(tval(mo + off + i), SH(at)));
-        }
-        if (lmode == 1) acc = r_mul(r_log(r_max(acc, tval(2))), tval(5));
-        else if (lmode == 2) acc = r_log(r_add(acc, tval(2)));
-        else if (lmode == 3) acc = r_log(r_max(acc, tval(2)));
+        const R acc = mel_log(mel_sum(lo, len, mo + off, M, fl), lmode);
         if (pc.out_f32 != 0u) outf[fb + uint(use_energy + m) * kk] = r_to_f(acc);
         else outv[ob + uint(use_energy + m)] = r_to_s(acc);
         if (pc.out_f32 == 2u) kmax = max(kmax, fkey(r_to_f(acc)));
