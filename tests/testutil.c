@@ -361,3 +361,59 @@ void t_edge_signal(float *x, size_t len, int kind, const float *speech, size_t n
         }
     }
 }
+
+void t_vals_f32_check(int backend, int vulkan_arith, const char *env, const char *name, const float *speech)
+{
+    wmel_frontend_plan plan;
+    char msg[200];
+    if (wmel_preset_plan(name, &plan, msg, sizeof msg) != WMEL_OK) return;
+    plan.dither = 0.0; /* the device's frames */
+    wmel_params p = wmel_default_params();
+    p.backend = backend;
+    p.vulkan_arith = vulkan_arith;
+    p.n_threads = 2;
+    int st[2];
+    wmel_ctx *c[2];
+    c[0] = wmel_create_plan(&p, &plan, &st[0]);
+    setenv(env, "1", 1); /* read when the ctx is made */
+    c[1] = wmel_create_plan(&p, &plan, &st[1]);
+    unsetenv(env);
+    CHECK(c[0] && c[1], "%s values: create %d %d", name, st[0], st[1]);
+    enum { N = 9000 };
+    float *x = malloc(N * sizeof(float));
+    size_t rows = 0, cols = 0;
+    if (c[0] && c[1] && x && wmel_features_shape(c[0], N, &rows, &cols) == WMEL_OK) {
+        const size_t total = rows * cols;
+        float *o[2] = {malloc(total * sizeof(float)), malloc(total * sizeof(float))};
+        for (int k = 0; k < 3 && o[0] && o[1]; k++) {
+            memcpy(x, speech, N * sizeof(float));
+            if (k == 1)
+                for (size_t i = 0; i < N; i++) x[i] *= 1e18f; /* the power past float32's range */
+            if (k == 2) x[N / 2] = NAN;
+            int rc[2];
+            for (int v = 0; v < 2; v++) {
+                memset(o[v], 0, total * sizeof(float));
+                rc[v] = wmel_features(c[v], x, N, o[v], total);
+            }
+            CHECK(rc[0] == rc[1], "%s values, input %d: status float32 %d, float64 %d", name, k, rc[0], rc[1]);
+            if (rc[0] == WMEL_OK && rc[1] == WMEL_OK)
+                CHECK(!memcmp(o[0], o[1], total * sizeof(float)), "%s values, input %d: other bytes", name, k);
+            if (k == 0) { /* a batch of two: the single calls' bytes */
+                const float *pcm[2] = {x, x + 1000};
+                const size_t n2[2] = {N, N - 1000};
+                size_t r2 = 0, c2 = 0, failed = 0;
+                wmel_features_shape(c[0], N - 1000, &r2, &c2);
+                float *b1 = malloc(r2 * c2 * sizeof(float)), *b0 = malloc(total * sizeof(float));
+                float *outs[2] = {b0, b1};
+                const size_t lens[2] = {total, r2 * c2};
+                const int rb = b0 && b1 ? wmel_features_batch(c[0], pcm, n2, 2, outs, lens, &failed) : -1;
+                CHECK(rb == WMEL_OK && !memcmp(b0, o[1], total * sizeof(float)), "%s values: batch %d", name, rb);
+                free(b0), free(b1);
+            }
+        }
+        free(o[0]), free(o[1]);
+    }
+    free(x);
+    wmel_destroy(c[0]);
+    wmel_destroy(c[1]);
+}

@@ -151,4 +151,11 @@ double t_rel_err_ff(const float *v, const float *r, size_t n);
 double t_max_abs_diff_fd(const float *a, const double *b, size_t n);
 double t_max_abs_diff_ff(const float *a, const float *b, size_t n);
 
+/* A device backend's frame values read back as float32 (its default where the host takes
+ * no cepstra from them) against float64 (the backend's testing switch env=1, read when a
+ * ctx is made): preset `name` (dither off) gives the same bytes and statuses, single calls
+ * and a batch, on 9,000 samples of speech, on them past float32's power range and with a
+ * NaN. backend: WMEL_BACKEND_CUDA or WMEL_BACKEND_VULKAN (vulkan_arith its arithmetic). */
+void t_vals_f32_check(int backend, int vulkan_arith, const char *env, const char *name, const float *speech);
+
 #endif

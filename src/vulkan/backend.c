@@ -372,6 +372,13 @@ static int vk_init(wmel_ctx *ctx)
         return rc;
     }
     ctx->state = st;
+    /* a general plan's values read back as float32, each rounded once on the device as the
+       finish's cast would (half the bytes); float64 where the host takes the cepstra from
+       them, or with the testing switch WMEL_VULKAN_VALS_F64=1 (the same bytes) */
+    {
+        const char *env = getenv("WMEL_VULKAN_VALS_F64");
+        ctx->vals_f32 = !st->pfa && p->n_ceps == 0 && !(env && !strcmp(env, "1"));
+    }
     snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "vulkan-%s-%s%d",
              arith == VKW_ARITH_FF ? (ff_fma ? "ff-fma" : "ff") : "f64", fft ? "fft" : "dft", g.n_fft);
     return WMEL_OK;
@@ -391,6 +398,7 @@ typedef struct vk_job {
     float *out;             /* pfa400: [n_mels][nf]; general: [nf][n_cols] doubles in vals */
     int f32_out;            /* emit takes the device's float32 [n_cols][k] blocks (pfa400) */
     double *vals;
+    float *valsf;           /* general, the ctx's vals_f32: [nf][n_cols] float32 (the device's casts) */
     int n_cols;
     float mx;               /* pfa400: the largest value emitted (-HUGE_VALF before) */
     float seg_mx;           /* pfa400: the largest value of the segment being emitted (the device's) */
@@ -900,9 +908,33 @@ static void gen_emit(vk_job *j, int arith, size_t t0, size_t t1, const void *val
     for (size_t i = 0; i < nv; i++) o[i] = get(arith, vals, i);
 }
 
+/* float32 values (the ctx's vals_f32): the segment's [n_cols][k] block into [t][n_cols] */
+static void gen_emit_f32(vk_job *j, int arith, size_t t0, size_t t1, const void *vals)
+{
+    (void)arith;
+    const size_t nc = (size_t)j->n_cols, k = t1 - t0;
+    const float *v = vals;
+    float *o = j->valsf + t0 * nc;
+    for (size_t i = 0; i < k; i++)
+        for (size_t m = 0; m < nc; m++) o[i * nc + m] = v[m * k + i];
+}
+
+/* A general plan's job: float32 values where the ctx takes them, else float64 (cepstra) */
+static void gen_job(const wmel_ctx *ctx, vk_job *j, void *vals)
+{
+    if (ctx->vals_f32) {
+        j->emit = gen_emit_f32;
+        j->f32_out = 1;
+        j->valsf = vals;
+    } else {
+        j->emit = gen_emit;
+        j->vals = vals;
+    }
+}
+
 static int vk_plan_frames(const wmel_ctx *ctx, const float *x, size_t n, size_t nf, void *vals_out)
 {
-    double *vals = vals_out; /* float64 values (vals_f32 is 0 on this backend) */
+    double *vals = vals_out; /* float64 values where the ctx's vals_f32 is 0 */
     vk_state *st = ctx->state;
     const wmel_fe *fe = ctx->fe;
     const int ops[3] = {WMEL_OP_LOG_MEL, WMEL_OP_LOG_MEL_S16, WMEL_OP_LOG_MEL_BATCH};
@@ -924,12 +956,11 @@ static int vk_plan_frames(const wmel_ctx *ctx, const float *x, size_t n, size_t 
     }
     vk_job job;
     memset(&job, 0, sizeof job);
-    job.emit = gen_emit;
+    gen_job(ctx, &job, ceps ? (void *)raw : vals_out);
     job.nf = nf;
     job.f32 = x;
     job.n = n;
     job.nr = n;
-    job.vals = raw;
     job.n_cols = st->n_cols;
     if (!job_fits(st, &job)) { /* past the shader's 32-bit sample indices: the CPU's kernels */
         if (ceps) free(raw);
@@ -971,12 +1002,11 @@ static int vk_plan_frames_batch(const wmel_ctx *ctx, const float *const *x, cons
     for (size_t b = 0; rc == WMEL_OK && b < batch; b++) {
         if (!nf[b]) continue;
         vk_job *jb = &jobs[n_jobs++];
-        jb->emit = gen_emit;
+        gen_job(ctx, jb, vals[b]);
         jb->nf = nf[b];
         jb->f32 = x[b];
         jb->n = jb->nr = n[b];
         jb->n_cols = st->n_cols;
-        jb->vals = vals[b];
         if (ceps) {
             raw[b] = nf[b] <= SIZE_MAX / sizeof(double) / nr ? malloc(nf[b] * nr * sizeof(double)) : NULL;
             jb->vals = raw[b];

@@ -168,61 +168,6 @@ static void batch_check(const char *name, const float *speech)
     wmel_destroy(c);
 }
 
-/* The frames' values read back as float32 (the default where the host takes no cepstra
- * from them) against float64 (the testing switch WMEL_CUDA_VALS_F64=1): the same bytes
- * and statuses, single calls and a batch, on speech, on samples past float32's power range
- * and with a NaN. */
-static void vals_check(const char *name, const float *speech)
-{
-    wmel_frontend_plan plan;
-    char msg[200];
-    if (wmel_preset_plan(name, &plan, msg, sizeof msg) != WMEL_OK) return;
-    int st[2];
-    wmel_ctx *c[2];
-    c[0] = plan_ctx(&plan, WMEL_BACKEND_CUDA, &st[0]);
-    setenv("WMEL_CUDA_VALS_F64", "1", 1); /* read when the ctx is made */
-    c[1] = plan_ctx(&plan, WMEL_BACKEND_CUDA, &st[1]);
-    unsetenv("WMEL_CUDA_VALS_F64");
-    CHECK(c[0] && c[1], "%s values: create %d %d", name, st[0], st[1]);
-    enum { N = 9000 };
-    float *x = malloc(N * sizeof(float));
-    size_t rows = 0, cols = 0;
-    if (c[0] && c[1] && x && wmel_features_shape(c[0], N, &rows, &cols) == WMEL_OK) {
-        const size_t total = rows * cols;
-        float *o[2] = {malloc(total * sizeof(float)), malloc(total * sizeof(float))};
-        for (int k = 0; k < 3 && o[0] && o[1]; k++) {
-            memcpy(x, speech, N * sizeof(float));
-            if (k == 1)
-                for (size_t i = 0; i < N; i++) x[i] *= 1e18f; /* the power past float32's range */
-            if (k == 2) x[N / 2] = NAN;
-            int rc[2];
-            for (int v = 0; v < 2; v++) {
-                memset(o[v], 0, total * sizeof(float));
-                rc[v] = wmel_features(c[v], x, N, o[v], total);
-            }
-            CHECK(rc[0] == rc[1], "%s values, input %d: status float32 %d, float64 %d", name, k, rc[0], rc[1]);
-            if (rc[0] == WMEL_OK && rc[1] == WMEL_OK)
-                CHECK(!memcmp(o[0], o[1], total * sizeof(float)), "%s values, input %d: other bytes", name, k);
-            if (k == 0) { /* a batch of two: the single calls' bytes */
-                const float *pcm[2] = {x, x + 1000};
-                const size_t n2[2] = {N, N - 1000};
-                size_t r2 = 0, c2 = 0, failed = 0;
-                wmel_features_shape(c[0], N - 1000, &r2, &c2);
-                float *b1 = malloc(r2 * c2 * sizeof(float)), *b0 = malloc(total * sizeof(float));
-                float *outs[2] = {b0, b1};
-                const size_t lens[2] = {total, r2 * c2};
-                const int rb = b0 && b1 ? wmel_features_batch(c[0], pcm, n2, 2, outs, lens, &failed) : -1;
-                CHECK(rb == WMEL_OK && !memcmp(b0, o[1], total * sizeof(float)), "%s values: batch %d", name, rb);
-                free(b0), free(b1);
-            }
-        }
-        free(o[0]), free(o[1]);
-    }
-    free(x);
-    wmel_destroy(c[0]);
-    wmel_destroy(c[1]);
-}
-
 /* Whisper's geometry in wmel_features_batch (the backend's pfa_frames_batch: one device
  * pass for clips of mixed lengths, the finish on the host): each clip the bytes of its
  * single wmel_features call, 80 and 128 mels, smoothed or not; a NaN clip's status with its
@@ -402,12 +347,12 @@ int main(void)
     batch_check("lhotse-mfcc", speech);
     batch_check("pop2piano", speech);
     whisper_batch_check(speech, ns);
-    vals_check("nemo", speech);
-    vals_check("kaldi", speech);
-    vals_check("seamless", speech);
-    vals_check("lhotse-mfcc", speech);
-    vals_check("pop2piano", speech);
-    vals_check("clap", speech);
+    t_vals_f32_check(WMEL_BACKEND_CUDA, 0, "WMEL_CUDA_VALS_F64", "nemo", speech);
+    t_vals_f32_check(WMEL_BACKEND_CUDA, 0, "WMEL_CUDA_VALS_F64", "kaldi", speech);
+    t_vals_f32_check(WMEL_BACKEND_CUDA, 0, "WMEL_CUDA_VALS_F64", "seamless", speech);
+    t_vals_f32_check(WMEL_BACKEND_CUDA, 0, "WMEL_CUDA_VALS_F64", "lhotse-mfcc", speech);
+    t_vals_f32_check(WMEL_BACKEND_CUDA, 0, "WMEL_CUDA_VALS_F64", "pop2piano", speech);
+    t_vals_f32_check(WMEL_BACKEND_CUDA, 0, "WMEL_CUDA_VALS_F64", "clap", speech);
     printf("all plans on CUDA: max error vs float64 reference %.3g (bar %g)\n", worst, BAR);
     free(x);
     wmel_free(wav);

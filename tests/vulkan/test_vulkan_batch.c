@@ -15,7 +15,9 @@
  * two, with dispatches cut to 700 and 3000 samples; 0- and 1-sample clips are refused with
  * their index; a clip past the device's sample range takes the single call's way; and each
  * Vulkan call of a Whisper batch failed in turn gives a status with a message or the single
- * calls' bytes (the device's or the CPU's). Exit 77 without a device.
+ * calls' bytes (the device's or the CPU's). The general plans' values read back as float32
+ * give float64's bytes and statuses (WMEL_VULKAN_VALS_F64=1; t_vals_f32_check). Exit 77
+ * without a device.
  */
 #define _GNU_SOURCE /* setenv, RTLD_NODELETE */
 #include "../api/batch_check.h"
@@ -431,6 +433,15 @@ int main(void)
         rounds_same("kaldi", ariths[ai], "700");
         rounds_same("whisper", ariths[ai], "700");
         rounds_same("nemo", ariths[ai], NULL);
+        /* the general plans' values read back as float32: float64's bytes and statuses */
+        size_t ns = 0;
+        float *wav = t_load_wav("audio/speech_en.wav", &ns);
+        if (wav && ns > 9000) {
+            const char *vp[] = {"nemo", "kaldi", "seamless", "lhotse-mfcc", "clap", "pop2piano"};
+            for (size_t i = 0; i < sizeof vp / sizeof vp[0]; i++)
+                t_vals_f32_check(WMEL_BACKEND_VULKAN, ariths[ai], "WMEL_VULKAN_VALS_F64", vp[i], wav);
+        }
+        wmel_free(wav);
     }
     CHECK(ran > 0, "no arithmetic ran on the device");
     return t_done("test_vulkan_batch");
