@@ -486,6 +486,58 @@ static int cuda_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
     return rc;
 }
 
+/* A call's start on the compute stream: the ctx's lock taken, its device entered, the
+ * host's setup made and `bytes` of device memory at *d. *held 0 (nothing held): the lock or
+ * the device failed, that status. *held 1: the lock is held and the device entered whatever
+ * the status (WMEL_OK; WMEL__FALLBACK where device memory is short, *d NULL; the setup's or
+ * the allocation's failure), and run_end releases them. */
+static int run_begin(cuda_state *st, size_t bytes, void **d, int *prev, int *held)
+{
+    *held = 0;
+    *d = NULL;
+    if (pthread_mutex_lock(&st->lock) != 0) return WMEL_ERR_THREAD;
+    cudaError_t e = enter_device(st->device, prev);
+    if (e != cudaSuccess) {
+        pthread_mutex_unlock(&st->lock);
+        return cu_fail(e, "selecting the CUDA device");
+    }
+    *held = 1;
+    int rc = host_setup(st);
+    if (rc != WMEL_OK) return rc;
+    e = (cudaError_t)wmel__cu_alloc(d, bytes, st->compute);
+    if (e == cudaErrorMemoryAllocation) {
+        cudaGetLastError();
+        *d = NULL;
+        return WMEL__FALLBACK;
+    }
+    if (e != cudaSuccess) {
+        *d = NULL;
+        return cu_fail(e, "allocating device memory");
+    }
+    return WMEL_OK;
+}
+
+/* The end of what run_begin started: d released on the stream, the stream drained, a late
+ * error of the device taken into rc, the device left and the lock released; rc. */
+static int run_end(cuda_state *st, void *d, int rc, int prev)
+{
+    cudaError_t e;
+    if (d) {
+        e = (cudaError_t)wmel__cu_free(d, st->compute);
+        if (e != cudaSuccess && rc == WMEL_OK) rc = cu_fail(e, "releasing device memory");
+    }
+    cudaStreamSynchronize(st->compute);
+    if (rc != WMEL_ERR_CUDA) {
+        e = cudaGetLastError();
+        if (e != cudaSuccess && rc == WMEL_OK) rc = cu_fail(e, "the device reported a late error");
+    } else {
+        cudaGetLastError();
+    }
+    leave_device(st->device, prev);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
 /* Whisper's geometry in wmel_features_batch (vt->pfa_frames_batch): every clip's samples,
  * raw log10 mel and largest value (an order-preserving key) in one device allocation, one
  * launch a clip on the compute stream, one wait; clip b's [n_mels][nf[b]] copied straight
@@ -510,37 +562,18 @@ static int cuda_pfa_frames_batch(wmel_ctx *ctx, const float *const *x, const siz
     }
     if (!live) return WMEL_OK;
     if (live > SIZE_MAX / 16 / sizeof(unsigned) - samples - values) return WMEL__FALLBACK;
-    unsigned *hkeys = malloc(live * sizeof *hkeys);
-    if (!hkeys) return WMEL_ERR_NO_MEMORY;
     /* the device buffer: the keys (256-aligned), the values, the samples */
     const size_t keys_bytes = (live * sizeof(unsigned) + 255) & ~(size_t)255;
-    const size_t bytes = keys_bytes + values * sizeof(float) + samples * sizeof(float);
-    int prev = 0, rc = WMEL_OK;
-    if (pthread_mutex_lock(&st->lock) != 0) {
-        free(hkeys);
-        return WMEL_ERR_THREAD;
-    }
-    cudaError_t e = enter_device(st->device, &prev);
-    if (e != cudaSuccess) {
-        rc = cu_fail(e, "selecting the CUDA device");
-        pthread_mutex_unlock(&st->lock);
-        free(hkeys);
-        return rc;
-    }
+    int prev = 0, held = 0;
     void *d = NULL;
+    int rc = run_begin(st, keys_bytes + (values + samples) * sizeof(float), &d, &prev, &held);
+    if (!held) return rc;
+    unsigned *hkeys = malloc(live * sizeof *hkeys); /* the keys read back */
+    if (!hkeys && rc == WMEL_OK) rc = WMEL_ERR_NO_MEMORY;
     const char *what = "";
-    rc = host_setup(st);
-    if (rc == WMEL_OK) {
-        e = (cudaError_t)wmel__cu_alloc(&d, bytes, st->compute);
-        if (e == cudaErrorMemoryAllocation) {
-            cudaGetLastError();
-            rc = WMEL__FALLBACK;
-        } else if (e != cudaSuccess) {
-            rc = cu_fail(e, "allocating device memory");
-        }
-    }
+    cudaError_t e;
     unsigned *dk = d;
-    float *dv = (float *)((char *)d + keys_bytes), *dx = dv + values;
+    float *dv = d ? (float *)((char *)d + keys_bytes) : NULL, *dx = d ? dv + values : NULL;
     if (rc == WMEL_OK && (e = cudaMemsetAsync(dk, 0, live * sizeof(unsigned), st->compute)) != cudaSuccess)
         rc = cu_fail(e, "clearing the max keys");
     size_t vo = 0, xo = 0, k = 0;
@@ -586,19 +619,7 @@ static int cuda_pfa_frames_batch(wmel_ctx *ctx, const float *const *x, const siz
         rc = cu_fail(e, "copying the max keys from the device");
     if (rc == WMEL_OK && (e = cudaStreamSynchronize(st->compute)) != cudaSuccess)
         rc = cu_fail(e, "waiting for the device");
-    if (d) {
-        e = (cudaError_t)wmel__cu_free(d, st->compute);
-        if (e != cudaSuccess && rc == WMEL_OK) rc = cu_fail(e, "releasing device memory");
-    }
-    cudaStreamSynchronize(st->compute);
-    if (rc != WMEL_ERR_CUDA) {
-        e = cudaGetLastError();
-        if (e != cudaSuccess && rc == WMEL_OK) rc = cu_fail(e, "the device reported a late error");
-    } else {
-        cudaGetLastError();
-    }
-    leave_device(st->device, prev);
-    pthread_mutex_unlock(&st->lock);
+    rc = run_end(st, d, rc, prev);
     for (size_t b = 0, j = 0; rc == WMEL_OK && b < batch; b++)
         if (!redo[b]) mx[b] = wmel__cu_key_to_float(hkeys[j++]);
     free(hkeys);
@@ -896,32 +917,17 @@ static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n,
     double *raw = ceps ? malloc(vals_total * sizeof(double)) : NULL;
     if (ceps && !raw) return WMEL_ERR_NO_MEMORY;
 
-    int prev = 0, rc = WMEL_OK;
-    if (pthread_mutex_lock(&st->lock) != 0) {
-        free(raw);
-        return WMEL_ERR_THREAD;
-    }
-    cudaError_t e = enter_device(st->device, &prev);
-    if (e != cudaSuccess) {
-        rc = cu_fail(e, "selecting the CUDA device");
-        pthread_mutex_unlock(&st->lock);
+    int prev = 0, held = 0;
+    void *d = NULL;
+    const char *what = "";
+    cudaError_t e;
+    int rc = run_begin(st, bytes, &d, &prev, &held);
+    if (!held) {
         free(raw);
         return rc;
     }
-    void *d = NULL;
-    const char *what = "";
-    rc = host_setup(st);
-    if (rc == WMEL_OK) {
-        e = (cudaError_t)wmel__cu_alloc(&d, bytes, st->compute);
-        if (e == cudaErrorMemoryAllocation) {
-            cudaGetLastError();
-            rc = WMEL__FALLBACK;
-        } else if (e != cudaSuccess) {
-            rc = cu_fail(e, "allocating device memory");
-        }
-    }
     char *dv = d;
-    float *dx = (float *)(dv + vals_total * vb);
+    float *dx = d ? (float *)(dv + vals_total * vb) : NULL;
     size_t vo = 0, xo = 0;
     for (size_t b = 0; rc == WMEL_OK && b < batch; b++) {
         if (!nf[b]) continue;
@@ -957,19 +963,7 @@ static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n,
     }
     if (rc == WMEL_OK && (e = cudaStreamSynchronize(st->compute)) != cudaSuccess)
         rc = cu_fail(e, "waiting for the device");
-    if (d) {
-        e = (cudaError_t)wmel__cu_free(d, st->compute);
-        if (e != cudaSuccess && rc == WMEL_OK) rc = cu_fail(e, "releasing device memory");
-    }
-    cudaStreamSynchronize(st->compute);
-    if (rc != WMEL_ERR_CUDA) {
-        e = cudaGetLastError();
-        if (e != cudaSuccess && rc == WMEL_OK) rc = cu_fail(e, "the device reported a late error");
-    } else {
-        cudaGetLastError();
-    }
-    leave_device(st->device, prev);
-    pthread_mutex_unlock(&st->lock);
+    rc = run_end(st, d, rc, prev);
     if (rc == WMEL_OK && ceps) {
         vo = 0;
         for (size_t b = 0; b < batch; b++) {

@@ -131,6 +131,18 @@ static double plan_sweep(const char *name, const wmel_frontend_plan *plan, float
 
 /* wmel_features_batch on CUDA: each clip's wmel_features bytes (the same kernel on the same
  * samples), clips of mixed lengths (one too short for any frame). */
+/* Each clip's output, and the single call's, of the ctx's shape for n[b] samples. */
+static void clip_bufs(wmel_ctx *c, const size_t *n, int count, size_t *len, float **out, float **one)
+{
+    for (int b = 0; b < count; b++) {
+        size_t rows = 0, cols = 0;
+        wmel_features_shape(c, n[b], &rows, &cols);
+        len[b] = rows * cols;
+        out[b] = malloc((len[b] ? len[b] : 1) * sizeof(float));
+        one[b] = malloc((len[b] ? len[b] : 1) * sizeof(float));
+    }
+}
+
 static void batch_check(const char *name, const float *speech)
 {
     wmel_frontend_plan plan;
@@ -145,15 +157,8 @@ static void batch_check(const char *name, const float *speech)
     const float *pcm[B];
     size_t n[B], out_len[B];
     float *out[B], *one[B];
-    for (int b = 0; b < B; b++) {
-        pcm[b] = speech + 977 * b;
-        n[b] = lens[b];
-        size_t rows = 0, cols = 0;
-        wmel_features_shape(c, n[b], &rows, &cols);
-        out_len[b] = rows * cols;
-        out[b] = malloc((out_len[b] ? out_len[b] : 1) * sizeof(float));
-        one[b] = malloc((out_len[b] ? out_len[b] : 1) * sizeof(float));
-    }
+    for (int b = 0; b < B; b++) pcm[b] = speech + 977 * b, n[b] = lens[b];
+    clip_bufs(c, n, B, out_len, out, one);
     size_t failed = 0;
     const int rb = wmel_features_batch(c, pcm, n, B, out, out_len, &failed);
     for (int b = 0; b < B; b++) {
@@ -192,12 +197,8 @@ static void whisper_batch_check(const float *speech, size_t ns)
             n[b] = b == 0 ? 201 : b == 1 ? 202 : b == 2 ? 399 : (size_t)(1000 + 4567 * b) % (ns - 1);
             pcm[b] = speech + (size_t)(13 * b) % 1000;
             if (n[b] + 1000 > ns) n[b] = ns - 1000;
-            size_t rows = 0, cols = 0;
-            wmel_features_shape(c, n[b], &rows, &cols);
-            len[b] = rows * cols;
-            out[b] = malloc((len[b] ? len[b] : 1) * sizeof(float));
-            one[b] = malloc((len[b] ? len[b] : 1) * sizeof(float));
         }
+        clip_bufs(c, n, B, len, out, one);
         size_t failed = 0;
         const int rb = wmel_features_batch(c, pcm, n, B, out, len, &failed);
         int same = 1, rc1 = WMEL_OK;

@@ -229,22 +229,23 @@ def s2t_port(ddof=0, normalize_vars=True):
     return port
 
 
+def s2t_extractor(**kw):
+    """transformers' Speech2TextFeatureExtractor(**kw) as a port (its fbank: torchaudio's)."""
+    tf = pytest.importorskip("transformers")
+    pytest.importorskip("torchaudio")
+    fe = tf.Speech2TextFeatureExtractor(**kw)
+    return lambda a: fe(a, sampling_rate=SR, return_tensors="np").input_features[0]
+
+
 def test_transformers_speech2text_feature_extractor(clips):
     # the original: the float32 fbank's noise in quiet cells moves each bin's mean and spread,
     # which the noise model carries through the normalisation
-    tf = pytest.importorskip("transformers")
-    pytest.importorskip("torchaudio")  # (its fbank: the torchaudio path)
-    fe = tf.Speech2TextFeatureExtractor()
-    held(lambda a: fe(a, sampling_rate=SR, return_tensors="np").input_features[0], clips, "speech2text", [])
+    held(s2t_extractor(), clips, "speech2text", [])
 
 
 def test_transformers_speech2text_no_variance(clips):
     # Speech2TextFeatureExtractor(normalize_vars=False): x - mean only, the preset's mean_var
-    tf = pytest.importorskip("transformers")
-    pytest.importorskip("torchaudio")
-    fe = tf.Speech2TextFeatureExtractor(normalize_vars=False)
-    held(lambda a: fe(a, sampling_rate=SR, return_tensors="np").input_features[0], clips, "speech2text",
-         ["normalize"], {"normalize": "mean"})
+    held(s2t_extractor(normalize_vars=False), clips, "speech2text", ["normalize"], {"normalize": "mean"})
 
 
 def test_speech2text_cmvn_ddof1(clips):
