@@ -452,17 +452,6 @@ static int copy_over(float *dst, const float *x, size_t n, uint32_t lim)
     return over != 0;
 }
 
-static int any_over(const float *x, size_t n, uint32_t lim)
-{
-    uint32_t over = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t u;
-        memcpy(&u, x + i, sizeof u);
-        over |= (uint32_t)((u & 0x7fffffffu) > lim);
-    }
-    return over != 0;
-}
-
 static uint32_t safe_bits(void)
 {
     const float bound = WMEL_F32_KERNEL_SAFE;
@@ -476,7 +465,7 @@ static uint32_t safe_bits(void)
  * test of the clip is. */
 static void check_rest(vk_job *j)
 {
-    if (j->check && !j->bad && j->chk < j->n) j->bad = any_over(j->f32 + j->chk, j->n - j->chk, safe_bits());
+    if (j->check && !j->bad && j->chk < j->n) j->bad = !wmel__all_f32_kernel_safe(j->f32 + j->chk, j->n - j->chk);
     j->chk = j->n;
 }
 
@@ -657,7 +646,7 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
             vk_job *jb = &jobs[j];
             const size_t len = (size_t)(hi - lo);
             if (jb->check) { /* the range check in the copy's pass; a gap before it checked alone */
-                if (jb->chk < (size_t)lo && !jb->bad) jb->bad = any_over(jb->f32 + jb->chk, (size_t)lo - jb->chk, lim);
+                if (jb->chk < (size_t)lo && !jb->bad) jb->bad = !wmel__all_f32_kernel_safe(jb->f32 + jb->chk, (size_t)lo - jb->chk);
                 if (copy_over(sig + used_sig, jb->f32 + lo, len, lim)) jb->bad = 1;
                 if ((size_t)hi > jb->chk) jb->chk = (size_t)hi;
             } else if (jb->f32) {
