@@ -396,7 +396,8 @@ typedef struct vk_job {
     const int16_t *s16;
     size_t n, nr, nf;
     float *out;             /* pfa400: [n_mels][nf]; general: [nf][n_cols] doubles in vals */
-    int f32_out;            /* emit takes the device's float32 [n_cols][k] blocks (pfa400) */
+    int f32_out;            /* emit takes the device's float32: 1, [n_cols][k] blocks (pfa400);
+                               3, frame after frame (general, the ctx's vals_f32) */
     double *vals;
     float *valsf;           /* general, the ctx's vals_f32: [nf][n_cols] float32 (the device's casts) */
     int n_cols;
@@ -570,7 +571,7 @@ static void emit_round(const vk_state *st, vk_job *jobs, const vk_round *rd, con
     const uint32_t *keys = (const uint32_t *)outv + rd->frames * nc;
     for (size_t s = 0; s < rd->n_segs; s++) {
         vk_job *j = &jobs[rd->segt[s][0]];
-        if (j->f32_out) j->seg_mx = key_float(keys[s]);
+        if (j->f32_out == 1) j->seg_mx = key_float(keys[s]);
         j->emit(j, st->arith, rd->segt[s][1], rd->segt[s][2], (const char *)outv + rd->segt[s][3] * nc * vb);
     }
 }
@@ -679,11 +680,12 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
         r->frames = used_frames;
         const long long t1 = now_ns();
         ns[0] += t1 - t0;
-        /* float32 values (half the words to read back) and each segment's max after them */
-        const int f32 = jobs[0].f32_out;
+        /* float32 values (half the words to read back); Whisper's blocks with each segment's
+           max after them */
+        const int f32 = jobs[0].f32_out, nk = f32 == 1 ? (int)r->n_segs : 0;
         rc = wmel__vk_submit(w, slot, (uint32_t)used_frames, used_sig, VKW_S_HEAD + r->n_segs * VKW_S_WORDS,
-                             f32 ? (used_frames * nc + r->n_segs + 1) / 2 : used_frames * nc, f32,
-                             used_frames * nc, f32 ? r->n_segs : 0);
+                             f32 ? (used_frames * nc + (size_t)nk + 1) / 2 : used_frames * nc, f32,
+                             used_frames * nc, (size_t)nk);
         ns[1] += now_ns() - t1;
         if (rc != WMEL_OK) break;
         atomic_fetch_add(&g_rounds, 1);
@@ -897,15 +899,12 @@ static void gen_emit(vk_job *j, int arith, size_t t0, size_t t1, const void *val
     for (size_t i = 0; i < nv; i++) o[i] = get(arith, vals, i);
 }
 
-/* float32 values (the ctx's vals_f32): the segment's [n_cols][k] block into [t][n_cols] */
+/* float32 values (the ctx's vals_f32), frame after frame as the device wrote them */
 static void gen_emit_f32(vk_job *j, int arith, size_t t0, size_t t1, const void *vals)
 {
     (void)arith;
-    const size_t nc = (size_t)j->n_cols, k = t1 - t0;
-    const float *v = vals;
-    float *o = j->valsf + t0 * nc;
-    for (size_t i = 0; i < k; i++)
-        for (size_t m = 0; m < nc; m++) o[i * nc + m] = v[m * k + i];
+    const size_t nc = (size_t)j->n_cols;
+    memcpy(j->valsf + t0 * nc, vals, (t1 - t0) * nc * sizeof(float));
 }
 
 /* A general plan's job: float32 values where the ctx takes them, else float64 (cepstra) */
@@ -913,7 +912,7 @@ static void gen_job(const wmel_ctx *ctx, vk_job *j, void *vals)
 {
     if (ctx->vals_f32) {
         j->emit = gen_emit_f32;
-        j->f32_out = 1;
+        j->f32_out = 3;
         j->valsf = vals;
     } else {
         j->emit = gen_emit;

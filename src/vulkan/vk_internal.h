@@ -181,8 +181,9 @@ int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_samples, size_t seg_words
  * marks the ctx (lost, or past the timeout): every later call is refused. drain waits for
  * every round still pending (after a failure: none may still use the buffers the next call
  * writes). */
-/* out_f32: the values written as float32 in each segment's [n_cols][k] block (frames.comp's
- * OutF), else one 8-byte value a word, frame after frame. n_keys (out_f32 only; 0: none):
+/* out_f32: 1, the values written as float32 in each segment's [n_cols][k] block (frames.comp's
+ * OutF); 3, as float32 frame after frame ([frames][n_cols]); 0, one 8-byte value a word,
+ * frame after frame. n_keys (out_f32 only; 0: none):
  * each segment's largest value as an order-preserving key (backend.c's key_float), one 32-bit word a
  * segment from word keys_at of the output (after the values: the frames' n_cols each), zeroed
  * on the device before the dispatch and read back with the values (out_words must cover

@@ -1147,7 +1147,7 @@ int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, siz
                 VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
     f->CmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->pipe);
     f->CmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->layout, 0, 1, &w->dset[slot], 0, NULL);
-    const uint32_t pcv[2] = {n_frames, keys ? 2u : out_f32 ? 1u : 0u};
+    const uint32_t pcv[2] = {n_frames, keys ? 2u : out_f32 == 3 ? 3u : out_f32 ? 1u : 0u};
     f->CmdPushConstants(cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof pcv, pcv);
     f->CmdDispatch(cmd, (n_frames + (uint32_t)w->fpg - 1) / (uint32_t)w->fpg, 1, 1);
     if (w->staged) { /* the frames' values back to the host's copy */

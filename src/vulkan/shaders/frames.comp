@@ -70,8 +70,9 @@ layout(std430, binding = 2) readonly buffer Sig { float sig[]; };
 /* vk_internal.h's VKW_S_*: the count, then a segment of VKW_S_WORDS words each */
 layout(std430, binding = 3) readonly buffer Segs { int segs[]; };
 layout(std430, binding = 4) writeonly buffer Out { RS outv[]; };
-/* the same buffer as float32 (pc.out_f32): each segment's block at its first frame's
-   n_cols words, [n_cols][k] for its k frames (VKW_S_K), the output's own layout */
+/* the same buffer as float32 (pc.out_f32 1 or 2): each segment's block at its first frame's
+   n_cols words, [n_cols][k] for its k frames (VKW_S_K), Whisper's output layout; pc.out_f32 3:
+   frame after frame, [frames][n_cols], the general plans' (one copy on the host) */
 layout(std430, binding = 4) writeonly buffer OutF { float outf[]; };
 /* and as uint (pc.out_f32 2): after the round's n_frames x n_cols values, segment s's
    largest value at word n_frames n_cols + s, as the key fkey (zeroed by the host's fill) */
@@ -484,7 +485,9 @@ void main()
     const int mo = ints[16], lo_at = ints[17], len_at = ints[18], off_at = ints[19], lmode = ints[11];
     if (!live) return; /* no barrier from here on */
     const uint ob = uint(f) * uint(n_cols);
-    const uint kk = uint(segs[sg + 7]), fb = uint(segs[sg]) * uint(n_cols) + uint(f - segs[sg]); /* VKW_S_K */
+    const bool fmaj = pc.out_f32 == 3u; /* float32 frame after frame, else the segment's block */
+    const uint kk = fmaj ? 1u : uint(segs[sg + 7]); /* VKW_S_K: a column's stride in the block */
+    const uint fb = fmaj ? ob : uint(segs[sg]) * uint(n_cols) + uint(f - segs[sg]);
     uint kmax = 0u; /* pc.out_f32 2: this invocation's largest value's key */
     for (int m = lid; m < n_mels; m += WG) {
         const int lo = ints[lo_at + m], len = ints[len_at + m], off = ints[off_at + m];
