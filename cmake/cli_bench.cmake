@@ -67,3 +67,11 @@ set_target_properties(wmel_vk_batch_bench PROPERTIES OUTPUT_NAME wmel-vk-batch-b
 target_compile_definitions(wmel_vk_batch_bench PRIVATE WMEL_BENCH_PHASES=1)
 target_link_libraries(wmel_vk_batch_bench PRIVATE wmel_static m)
 endif()
+
+# wmel-vk-finish-bench (bench/vulkan/vk_finish_bench.c): a general plan's finish on the
+# Vulkan device against the host's, the calling thread's CPU time a frame (not a test).
+if(WMEL_VULKAN_ENABLED AND NOT WIN32)
+add_executable(wmel_vk_finish_bench ${CMAKE_CURRENT_SOURCE_DIR}/bench/vulkan/vk_finish_bench.c)
+set_target_properties(wmel_vk_finish_bench PROPERTIES OUTPUT_NAME wmel-vk-finish-bench)
+target_link_libraries(wmel_vk_finish_bench PRIVATE wmel_static m)
+endif()

@@ -74,6 +74,8 @@ if(WMEL_VULKAN_ENABLED)
     set(_spv_c ${_spv_c} ${_gen}/${name}.c PARENT_SCOPE)
   endfunction()
   wmel_vulkan_shader(frames_f64 frames.comp)
+  # a general plan's normalisation on the device (finish.comp), the same variants as frames.comp
+  wmel_vulkan_shader(finish_f64 finish.comp)
   if(WMEL_VULKAN_FF)
     # float-float: frames.comp and its self-test (ffcheck.comp, src/vulkan/ffcheck.c), each
     # with no float controls, SignedZeroInfNanPreserve (z), and DenormPreserve too (zd), for
@@ -81,6 +83,9 @@ if(WMEL_VULKAN_ENABLED)
     wmel_vulkan_shader(frames_ff frames.comp -DWMEL_ARITH_FF=1)
     wmel_vulkan_shader(frames_ff_z frames.comp -DWMEL_ARITH_FF=1 -DWMEL_FC_SZ=1)
     wmel_vulkan_shader(frames_ff_zd frames.comp -DWMEL_ARITH_FF=1 -DWMEL_FC_SZ=1 -DWMEL_FC_DENORM=1)
+    wmel_vulkan_shader(finish_ff finish.comp -DWMEL_ARITH_FF=1)
+    wmel_vulkan_shader(finish_ff_z finish.comp -DWMEL_ARITH_FF=1 -DWMEL_FC_SZ=1)
+    wmel_vulkan_shader(finish_ff_zd finish.comp -DWMEL_ARITH_FF=1 -DWMEL_FC_SZ=1 -DWMEL_FC_DENORM=1)
     wmel_vulkan_shader(ffcheck ffcheck.comp)
     wmel_vulkan_shader(ffcheck_z ffcheck.comp -DWMEL_FC_SZ=1)
     wmel_vulkan_shader(ffcheck_zd ffcheck.comp -DWMEL_FC_SZ=1 -DWMEL_FC_DENORM=1)

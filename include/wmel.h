@@ -974,6 +974,11 @@ WMEL_API const char *wmel_hf_class_name(size_t i, const char **preset, int *mapp
  * on the CPU (a dithered plan's frames on the CPU: wmel_op_backend() says which); with a
  * plan other than Whisper's, WMEL_BACKEND_AUTO picks the CPU (or Vulkan on a GPU), and
  * wmel_cuda_log_mel_device() returns WMEL_ERR_BACKEND_UNAVAILABLE.
+ * WMEL_BACKEND_VULKAN computes any plan's frames on the device and, in wmel_features, the
+ * finish too where it is the per-feature normalisation alone (WMEL_NORM_PER_FEATURE or
+ * WMEL_NORM_MEAN_VAR without the appended variants, stacking or cepstra) and the clip fits
+ * one dispatch: the CPU backend's bytes in float64 (the environment variable
+ * WMEL_VULKAN_DEVICE_FINISH=0, read at create, keeps that finish on the CPU; docs/vulkan.md).
  * A ctx from a non-Whisper plan serves wmel_features(), the log-Mel entry points as its
  * wrappers (wmel_log_mel: the samples and `padding` zeros), the frame stream
  * (wmel_stream_*) and the sliding buffer (wmel_sliding_*, wmel_sliding_view included);

@@ -294,6 +294,13 @@ typedef struct wmel_backend_vt {
      * on its own). */
     int (*pfa_frames_batch)(wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
                             float *const *out, float *mx, unsigned char *redo, size_t batch);
+    /* A general plan's frames and finish of x[0 .. n) (fe_cpu.c's cpu_run: no post stage, an
+     * extension-free per-feature normalisation) on the device, straight into out (rows x
+     * cols in the plan's layout, every value written): the CPU backend's bytes in float64; a
+     * status, or WMEL__FALLBACK where the device does not take the finish (the frames' way
+     * then: plan_frames and the host's finish, whose statuses it leaves to that way); NULL:
+     * none. */
+    int (*plan_finish)(const wmel_ctx *ctx, const float *x, size_t n, float *out, size_t rows, size_t cols);
 } wmel_backend_vt;
 
 /* The backend `id` (WMEL_BACKEND_REF / CPU / CUDA) when it is built in, else NULL

@@ -990,4 +990,4 @@ static int cuda_plan_frames_batch(const wmel_ctx *ctx, const float *const *x, co
 const wmel_backend_vt wmel__backend_cuda = {WMEL_BACKEND_CUDA, "cuda", cuda_available, cuda_init,
                                             cuda_free, cuda_clips, cuda_clips_device,
                                             cuda_op_backend, wmel__cuda_stem_device, cuda_plan_frames,
-                                            cuda_plan_frames_batch, cuda_pfa_frames_batch};
+                                            cuda_plan_frames_batch, cuda_pfa_frames_batch, NULL};

@@ -826,6 +826,11 @@ static int cpu_run(const wmel_ctx *ctx, const float *x, size_t n, float *out, si
     const size_t nv = wmel__fe_valid(p, n);
     const size_t nc = wmel__fe_computed(p, n);
     const int ext = wmel__fe_ext_fe(fe);
+    if (!given && ctx->vt->plan_finish && nc) { /* a device backend's frames and finish (Vulkan) */
+        rc = ctx->vt->plan_finish(ctx, x, n, out, rows, cols);
+        if (rc != WMEL__FALLBACK) return rc;
+        rc = WMEL_OK;
+    }
     /* zeros wherever no frame is computed: frames past the valid ones, pad_to, stacking */
     if (p->layout == WMEL_LAYOUT_FRAMES_MELS) {
         if (total > nc * (size_t)fe->n_cols)

@@ -45,6 +45,7 @@ typedef struct vk_state {
     size_t hop;
     long long off;      /* signal index of frame 0's first sample */
     size_t sig_limit;   /* WMEL_VULKAN_SIGNAL_LIMIT: samples a round at most (0: the buffer's) */
+    int finish;         /* the plan's finish may run on the device (finish.comp; vk_plan_finish) */
 } vk_state;
 
 /* A value in the storage type of the arithmetic (8 bytes either way). */
@@ -258,8 +259,22 @@ static int vk_init(wmel_ctx *ctx)
     }
     int radix[VKW_MAX_STAGES];
     const int n_stages = fft_radices(g.n_fft, g.fl, radix);
+    /* a general plan's values read back as float32, each rounded once on the device as the
+       finish's cast would (half the bytes); float64 where the host takes the cepstra from
+       them, or with the testing switch WMEL_VULKAN_VALS_F64=1 (the same bytes) */
+    const char *f64_env = getenv("WMEL_VULKAN_VALS_F64");
+    const int vals_f32 = !st->pfa && p->n_ceps == 0 && !(f64_env && !strcmp(f64_env, "1"));
+    /* the finish on the device too (finish.comp) for a plan whose finish is the per-feature
+       normalisation alone, on the float32 values; WMEL_VULKAN_DEVICE_FINISH=0 keeps the
+       host's (the same bytes in float64) */
+    {
+        const char *env = getenv("WMEL_VULKAN_DEVICE_FINISH");
+        st->finish = vals_f32 && (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR) &&
+                     !wmel__fe_ext_fe(fe) && !wmel__fe_post_on(p) && !wmel__fe_dithered(p) &&
+                     !(env && !strcmp(env, "0"));
+    }
     vkw_shape shape = {g.fl, g.nbins, g.n_fft, n_stages > 0,
-                       !st->pfa && (p->remove_dc != 0 || p->use_energy != 0), {0}, {0}, ff_fma};
+                       !st->pfa && (p->remove_dc != 0 || p->use_energy != 0), {0}, {0}, ff_fma, st->finish};
     for (int t = 0; t < n_stages; t++) shape.radix[t] = radix[t];
     const int known = framing(st->pfa ? NULL : p, shape.framing);
     const size_t tab_words = VKW_T_HEAD + (size_t)g.fl + 2 * (size_t)g.n_fft + (size_t)g.nnz;
@@ -318,6 +333,7 @@ static int vk_init(wmel_ctx *ctx)
         put(arith, tab, VKW_T_MAG_GUARD, p->mag_guard);
         put(arith, tab, VKW_T_LOG_GUARD, p->log_guard);
         put(arith, tab, VKW_T_LN_FLOOR, p->energy_floor > 0.0 ? log(p->energy_floor) : 0.0);
+        put(arith, tab, VKW_T_NORM_EPS, p->norm_eps);
     }
     /* the framing (frames.comp's sample_at; the rules in the pipeline's constants) */
     in[VKW_I_HOP] = (int)st->hop;
@@ -372,13 +388,7 @@ static int vk_init(wmel_ctx *ctx)
         return rc;
     }
     ctx->state = st;
-    /* a general plan's values read back as float32, each rounded once on the device as the
-       finish's cast would (half the bytes); float64 where the host takes the cepstra from
-       them, or with the testing switch WMEL_VULKAN_VALS_F64=1 (the same bytes) */
-    {
-        const char *env = getenv("WMEL_VULKAN_VALS_F64");
-        ctx->vals_f32 = !st->pfa && p->n_ceps == 0 && !(env && !strcmp(env, "1"));
-    }
+    ctx->vals_f32 = vals_f32;
     snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "vulkan-%s-%s%d",
              arith == VKW_ARITH_FF ? (ff_fma ? "ff-fma" : "ff") : "f64", fft ? "fft" : "dft", g.n_fft);
     return WMEL_OK;
@@ -547,6 +557,9 @@ void wmel__vk_phase_ns(long long ns[3])
 }
 /* The rounds submitted (one submission and one wait each), summed likewise. */
 long long wmel__vk_rounds(void) { return atomic_load(&g_rounds); }
+/* The calls whose finish ran on the device (vk_plan_finish), for the tests. */
+static atomic_llong g_finishes;
+long long wmel__vk_finishes(void) { return atomic_load(&g_finishes); }
 static long long now_ns(void)
 {
     struct timespec ts;
@@ -685,7 +698,7 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
         const int f32 = jobs[0].f32_out, nk = f32 == 1 ? (int)r->n_segs : 0;
         rc = wmel__vk_submit(w, slot, (uint32_t)used_frames, used_sig, VKW_S_HEAD + r->n_segs * VKW_S_WORDS,
                              f32 ? (used_frames * nc + (size_t)nk + 1) / 2 : used_frames * nc, f32,
-                             used_frames * nc, (size_t)nk);
+                             used_frames * nc, (size_t)nk, NULL);
         ns[1] += now_ns() - t1;
         if (rc != WMEL_OK) break;
         atomic_fetch_add(&g_rounds, 1);
@@ -971,6 +984,95 @@ static int vk_plan_frames(const wmel_ctx *ctx, const float *x, size_t n, size_t 
     return rc;
 }
 
+/* A general plan's frames and finish on the device (vt->plan_finish): one round of one clip
+ * (one segment: every frame's window in the signal's room, the values and the output in the
+ * output buffer), frames.comp's float32 values frame after frame, then finish.comp's
+ * normalisation into the plan's layout, read back and copied into out. WMEL__FALLBACK
+ * (plan_frames and the host's finish: the same bytes in float64) where the plan's finish is
+ * not the device's (st->finish), the clip takes more than one round, a sample is past the
+ * CPU kernels' range or not finite, or a value is not finite (the host's way says which
+ * status applies), or device memory is short. */
+static int vk_plan_finish(const wmel_ctx *ctx, const float *x, size_t n, float *out, size_t rows, size_t cols)
+{
+    vk_state *st = ctx->state;
+    const wmel_frontend_plan *p = &ctx->fe->p;
+    if (!st->finish || !st->w) return WMEL__FALLBACK;
+    const size_t nc = wmel__fe_computed(p, n), nv = wmel__fe_valid(p, n), ncol = (size_t)st->n_cols;
+    const int fmaj = p->layout == WMEL_LAYOUT_FRAMES_MELS;
+    if (!nc || nv > nc || (size_t)ctx->fe->n_cols != ncol || (fmaj ? cols != ncol || rows < nc : rows != ncol || cols < nc))
+        return WMEL__FALLBACK;
+    vk_job job;
+    memset(&job, 0, sizeof job);
+    job.f32 = x;
+    job.n = job.nr = n;
+    job.nf = nc;
+    job.n_cols = st->n_cols;
+    if (!job_fits(st, &job)) return WMEL__FALLBACK;
+    long long lo, hi;
+    job_window(st, &job, 0, nc, &lo, &hi);
+    if (pthread_mutex_lock(&st->lock) != 0) return WMEL_ERR_THREAD;
+    const long long t0 = now_ns();
+    vkw *w = st->w;
+    size_t sig_cap, out_cap;
+    float *sig = wmel__vk_sig(w, 0, &sig_cap);
+    int32_t *segs = wmel__vk_segs(w, 0);
+    (void)wmel__vk_out(w, 0, &out_cap); /* 8-byte words */
+    if (st->sig_limit && st->sig_limit < sig_cap) sig_cap = st->sig_limit;
+    const size_t total = rows * cols, out_at = nc * ncol, flag_at = out_at + total;
+    int rc = WMEL__FALLBACK;
+    if (nc > wmel__vk_frame_cap(w) || (size_t)(hi - lo) > sig_cap || total / cols != rows ||
+        flag_at + 1 > 2 * out_cap || flag_at >= UINT32_MAX)
+        goto done; /* more than one round: the host's finish */
+    /* the samples packed, their range checked in the same pass (and those no frame reads) */
+    if (copy_over(sig, x + lo, (size_t)(hi - lo), safe_bits()) || !wmel__all_f32_kernel_safe(x, (size_t)lo) ||
+        !wmel__all_f32_kernel_safe(x + hi, n - (size_t)hi))
+        goto done;
+    int32_t *sg = segs + VKW_S_HEAD;
+    sg[VKW_S_FIRST] = 0;
+    sg[VKW_S_T0] = 0;
+    sg[VKW_S_BASE] = 0;
+    sg[VKW_S_LO] = (int32_t)lo;
+    sg[VKW_S_HI] = (int32_t)hi;
+    sg[VKW_S_N] = (int32_t)n;
+    sg[VKW_S_NR] = (int32_t)n;
+    sg[VKW_S_K] = (int32_t)nc;
+    segs[0] = 1;
+    const vkw_finish fin = {(uint32_t)nv, (uint32_t)nc, (uint32_t)ncol, (uint32_t)fmaj, (uint32_t)rows,
+                            (uint32_t)cols, (uint32_t)out_at, (uint32_t)flag_at,
+                            p->norm == WMEL_NORM_MEAN_VAR};
+    long long ns[3] = {0, 0, 0};
+    const long long t1 = now_ns();
+    ns[0] = t1 - t0;
+    rc = wmel__vk_submit(w, 0, (uint32_t)nc, (size_t)(hi - lo), VKW_S_HEAD + VKW_S_WORDS, 0, 3, 0, 0, &fin);
+    if (rc == WMEL_OK) {
+        atomic_fetch_add(&g_rounds, 1);
+        rc = wmel__vk_wait(w, 0);
+    }
+    const long long t2 = now_ns();
+    ns[1] = t2 - t1;
+    if (rc != WMEL_OK) {
+        wmel__vk_drain(w); /* none may still use the buffers the next call writes */
+        if (rc == WMEL_ERR_NO_MEMORY) rc = WMEL__FALLBACK;
+    } else {
+        size_t cap;
+        const float *o = (const float *)wmel__vk_out(w, 0, &cap);
+        uint32_t flag;
+        memcpy(&flag, o + flag_at, sizeof flag);
+        if (flag) rc = WMEL__FALLBACK; /* a value not finite: the host's way says what it means */
+        else memcpy(out, o + out_at, total * sizeof(float));
+        ns[2] = now_ns() - t2;
+    }
+    for (int i = 0; i < 3; i++) atomic_fetch_add(&g_ns[i], ns[i]);
+done:
+    pthread_mutex_unlock(&st->lock);
+    if (rc == WMEL_OK) {
+        atomic_fetch_add(&g_finishes, 1);
+        const int ops[3] = {WMEL_OP_LOG_MEL, WMEL_OP_LOG_MEL_S16, WMEL_OP_LOG_MEL_BATCH};
+        for (int i = 0; i < 3; i++) note_op(st, ops[i], WMEL_BACKEND_VULKAN);
+    }
+    return rc;
+}
+
 /* Clips of wmel_features_batch: every clip's frames in shared dispatches (run_jobs packs
  * the frames of several clips into one, each clip's samples a segment of its own), then
  * each clip's cepstra here as vk_plan_frames; WMEL__FALLBACK where a clip would not run
@@ -1119,6 +1221,7 @@ const wmel_backend_vt wmel__backend_vulkan = {
     .plan_frames = vk_plan_frames,
     .plan_frames_batch = vk_plan_frames_batch,
     .pfa_frames_batch = vk_pfa_frames_batch,
+    .plan_finish = vk_plan_finish,
 };
 
 int wmel_vulkan_devices(char *buf, size_t len)

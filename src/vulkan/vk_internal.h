@@ -64,6 +64,7 @@ typedef struct vkw_shape {
     int framing[VKW_N_FRAMING]; /* frames.comp's SMODE, REFLECT, SIGPRE, PADPRE, PADCUT, SCALE_ONE */
     int radix[VKW_MAX_STAGES];  /* frames.comp's RAD0 ..: the FFT's radices, 0 past the last */
     int ff_fma;                 /* float-float's two-product by fma (arith_ff.glsl's FF_FMA) */
+    int finish;                 /* 1: the finish pipeline (finish.comp) made too */
 } vkw_shape;
 /* arith_ff.glsl's specialisation constant FF_FMA (an id no shader uses for its own) */
 #define VKW_SPEC_FF_FMA 40
@@ -73,7 +74,9 @@ enum {
 /* The real table's scalars (binding 0), then window, cos, sin, mel weights. */
 enum {
     VKW_T_PREEMPH, VKW_T_MAG_GUARD, VKW_T_LOG_GUARD, VKW_T_EPS, VKW_T_LN_FLOOR, VKW_T_LOG10E,
-    VKW_T_ZERO, VKW_T_ONE, VKW_T_FL, VKW_T_QUARTER, VKW_T_SCALE, VKW_T_HEAD = 16
+    VKW_T_ZERO, VKW_T_ONE, VKW_T_FL, VKW_T_QUARTER, VKW_T_SCALE,
+    VKW_T_NORM_EPS, /* the plan's norm_eps (finish.comp's T_NORM_EPS) */
+    VKW_T_HEAD = 16
 };
 
 /* Arithmetic of the shaders (wmel_params.vulkan_arith, WMEL_VULKAN_ARITHMETIC). */
@@ -188,8 +191,20 @@ int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_samples, size_t seg_words
  * segment from word keys_at of the output (after the values: the frames' n_cols each), zeroed
  * on the device before the dispatch and read back with the values (out_words must cover
  * them). */
+/* fin (NULL: none; out_f32 3 only): the finish pipeline (finish.comp) run on the round's
+ * values after the frames, in the same submission: its push constants, the output's words
+ * [out_at, out_at + rows cols) and the flag word flag_at (zeroed before; out_words is then
+ * unused: a staged device copies back those words and the flag, flag_at = out_at + rows
+ * cols, not the values). */
+typedef struct vkw_finish {
+    uint32_t nv, nc, n_cols; /* valid frames, computed frames (the round's), columns */
+    uint32_t fmaj;           /* 1: frames x cols, else cols x frames */
+    uint32_t rows, cols;     /* the output's shape */
+    uint32_t out_at, flag_at; /* float32 words of the output buffer */
+    uint32_t mean_var;       /* 1: sqrt(var + eps) (WMEL_NORM_MEAN_VAR), 0: sqrt(var) + eps */
+} vkw_finish;
 int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, size_t seg_words, size_t out_words,
-                    int out_f32, size_t keys_at, size_t n_keys);
+                    int out_f32, size_t keys_at, size_t n_keys, const vkw_finish *fin);
 int wmel__vk_wait(vkw *w, int slot);
 void wmel__vk_drain(vkw *w);
 const char *wmel__vk_device_name(const vkw *w);
@@ -231,6 +246,7 @@ long wmel__vk_staged_opens(void);
 /* the calling thread's nanoseconds in the rounds: packing, on the device, reading back */
 void wmel__vk_phase_ns(long long ns[3]);
 long long wmel__vk_rounds(void); /* the rounds submitted (one submission and one wait each) */
+long long wmel__vk_finishes(void); /* the calls whose finish ran on the device (finish.comp) */
 long wmel__vk_instances_made(void); /* vkCreateInstance calls that succeeded */
 
 /* The failure's message kept for wmel_vulkan_error_detail(); returns `code`. */

@@ -84,6 +84,16 @@ extern const size_t wmel__spv_frames_ff_z_words;
 extern const uint32_t wmel__spv_frames_ff_zd[];
 extern const size_t wmel__spv_frames_ff_zd_words;
 #endif
+extern const uint32_t wmel__spv_finish_f64[];
+extern const size_t wmel__spv_finish_f64_words;
+#ifdef WMEL_HAVE_VULKAN_FF
+extern const uint32_t wmel__spv_finish_ff[];
+extern const size_t wmel__spv_finish_ff_words;
+extern const uint32_t wmel__spv_finish_ff_z[];
+extern const size_t wmel__spv_finish_ff_z_words;
+extern const uint32_t wmel__spv_finish_ff_zd[];
+extern const size_t wmel__spv_finish_ff_zd_words;
+#endif
 
 /* ---------------------------------------------------------------- errors, injection */
 
@@ -237,6 +247,8 @@ struct vkw {
     VkPipeline pipe;
     VkDescriptorPool dpool;
     VkDescriptorSet dset[N_SLOTS];
+    VkShaderModule fshader; /* the finish pipeline (finish.comp; vkw_shape.finish): the frames' */
+    VkPipeline fpipe;       /* layout and descriptor sets, VK_NULL_HANDLE where none */
     VkCommandPool cpool[N_SLOTS]; /* one a slot: a pool is reset while the other's round runs */
     VkCommandBuffer cmd[N_SLOTS];
     VkFence fence[N_SLOTS];
@@ -505,9 +517,11 @@ void wmel__vk_close(vkw *w)
         }
         if (w->dpool) f->DestroyDescriptorPool(w->dev, w->dpool, NULL);
         if (w->pipe) f->DestroyPipeline(w->dev, w->pipe, NULL);
+        if (w->fpipe) f->DestroyPipeline(w->dev, w->fpipe, NULL);
         if (w->layout) f->DestroyPipelineLayout(w->dev, w->layout, NULL);
         if (w->dsl) f->DestroyDescriptorSetLayout(w->dev, w->dsl, NULL);
         if (w->shader) f->DestroyShaderModule(w->dev, w->shader, NULL);
+        if (w->fshader) f->DestroyShaderModule(w->dev, w->fshader, NULL);
         for (int i = 0; i < N_ALL; i++) {
             if (w->buf[i]) f->DestroyBuffer(w->dev, w->buf[i], NULL);
             if (w->mem[i]) f->FreeMemory(w->dev, w->mem[i], NULL); /* unmaps */
@@ -877,6 +891,46 @@ int wmel__vk_want_slots(vkw *w, int want)
     return w->slots;
 }
 
+/* The finish pipeline (finish.comp) in the arithmetic's variant, on the frames' pipeline
+ * layout (its bindings 0 and 4; its push constants a vkw_finish). */
+static int finish_pipeline(vkw *w, int arith, int ff_fma)
+{
+    vk_fns *f = &w->f;
+    const uint32_t *code = wmel__spv_finish_f64;
+    size_t words = wmel__spv_finish_f64_words;
+#ifdef WMEL_HAVE_VULKAN_FF
+    if (arith == VKW_ARITH_FF) {
+        const int v = (w->fc & VKW_FC_DENORM) ? 2 : (w->fc & VKW_FC_SZ) ? 1 : 0;
+        const uint32_t *const codes[3] = {wmel__spv_finish_ff, wmel__spv_finish_ff_z, wmel__spv_finish_ff_zd};
+        const size_t n_words[3] = {wmel__spv_finish_ff_words, wmel__spv_finish_ff_z_words,
+                                   wmel__spv_finish_ff_zd_words};
+        code = codes[v];
+        words = n_words[v];
+    }
+#else
+    (void)arith;
+#endif
+    VkShaderModuleCreateInfo si = {VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO, NULL, 0, words * 4, code};
+    VkResult r = VK(f->CreateShaderModule(w->dev, &si, NULL, &w->fshader));
+    if (r != VK_SUCCESS) {
+        w->fshader = VK_NULL_HANDLE;
+        return vk_fail(r, "building the finish's shader (vkCreateShaderModule)");
+    }
+    const int32_t fma = ff_fma != 0; /* arith_ff.glsl's FF_FMA, as the frames' */
+    const VkSpecializationMapEntry se = {VKW_SPEC_FF_FMA, 0, 4};
+    VkSpecializationInfo spec = {1, &se, sizeof fma, &fma};
+    VkPipelineShaderStageCreateInfo st = {VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO, NULL, 0,
+                                          VK_SHADER_STAGE_COMPUTE_BIT, w->fshader, "main", &spec};
+    VkComputePipelineCreateInfo ci = {VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO, NULL, 0, st, w->layout,
+                                      VK_NULL_HANDLE, -1};
+    r = VK(f->CreateComputePipelines(w->dev, VK_NULL_HANDLE, 1, &ci, NULL, &w->fpipe));
+    if (r != VK_SUCCESS) {
+        w->fpipe = VK_NULL_HANDLE;
+        return vk_fail(r, "building the finish's pipeline (vkCreateComputePipelines)");
+    }
+    return WMEL_OK;
+}
+
 static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, size_t tab_words, size_t int_words)
 {
     const int max_fl = shape->fl, max_bins = shape->bins;
@@ -996,7 +1050,8 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
         w->dsl = VK_NULL_HANDLE;
         return vk_fail(r, "creating the descriptor set layout");
     }
-    VkPushConstantRange pcr = {VK_SHADER_STAGE_COMPUTE_BIT, 0, 8}; /* frames.comp's PC */
+    VkPushConstantRange pcr = {VK_SHADER_STAGE_COMPUTE_BIT, 0, (uint32_t)sizeof(vkw_finish)}; /* frames.comp's
+                                                           PC (8 bytes), finish.comp's (vkw_finish) */
     VkPipelineLayoutCreateInfo pli = {VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO, NULL, 0, 1, &w->dsl, 1, &pcr};
     r = VK(f->CreatePipelineLayout(w->dev, &pli, NULL, &w->layout));
     if (r != VK_SUCCESS) {
@@ -1029,6 +1084,7 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
         w->pipe = VK_NULL_HANDLE;
         return vk_fail(r, "building the compute pipeline (vkCreateComputePipelines)");
     }
+    if (shape->finish && (rc = finish_pipeline(w, arith, shape->ff_fma)) != WMEL_OK) return rc;
     VkDescriptorPoolSize ps = {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, (uint32_t)(N_BUF * w->slots_max)};
     VkDescriptorPoolCreateInfo dpi = {VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO, NULL, 0,
                                       (uint32_t)w->slots_max, 1, &ps};
@@ -1107,7 +1163,7 @@ static int refused(vkw *w)
 }
 
 int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, size_t seg_words, size_t out_words,
-                    int out_f32, size_t keys_at, size_t n_keys)
+                    int out_f32, size_t keys_at, size_t n_keys, const vkw_finish *fin)
 {
     vk_fns *f = &w->f;
     int rc = refused(w);
@@ -1115,6 +1171,11 @@ int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, siz
     if (slot < 0 || slot >= w->slots || w->pending[slot])
         return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: slot %d is not free", slot);
     if (n_frames == 0) return WMEL_OK;
+    if (fin && (!w->fpipe || out_f32 != 3 || ((size_t)fin->flag_at + 1) * 4 > w->bytes[bix(slot, B_OUT)] ||
+                (size_t)fin->out_at < (size_t)fin->nc * fin->n_cols ||
+                (size_t)fin->flag_at != (size_t)fin->out_at + (size_t)fin->rows * fin->cols))
+        return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: the finish's output (words %u to %u) does not fit the "
+                               "output buffer, or there is no finish pipeline", fin->out_at, fin->flag_at);
     VkCommandBuffer cmd = w->cmd[slot];
     VkResult r = VK(f->ResetCommandPool(w->dev, w->cpool[slot], 0));
     if (r != VK_SUCCESS) return vk_fail(r, "resetting the command pool");
@@ -1142,7 +1203,8 @@ int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, siz
         return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: the segments' maxima (words %zu to %zu) pass the output "
                                "buffer (%zu bytes)", keys_at, keys_at + n_keys, w->bytes[bo]);
     if (keys) f->CmdFillBuffer(cmd, w->buf[bo], (VkDeviceSize)keys_at * 4, (VkDeviceSize)n_keys * 4, 0u);
-    if (w->staged || keys) /* the transfers' writes before the shader's reads (and its atomics) */
+    if (fin) f->CmdFillBuffer(cmd, w->buf[bo], (VkDeviceSize)fin->flag_at * 4, 4, 0u); /* finish.comp's flag */
+    if (w->staged || keys || fin) /* the transfers' writes before the shader's reads (and its atomics) */
         barrier(w, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
                 VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
     f->CmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->pipe);
@@ -1150,10 +1212,23 @@ int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, siz
     const uint32_t pcv[2] = {n_frames, keys ? 2u : out_f32 == 3 ? 3u : out_f32 ? 1u : 0u};
     f->CmdPushConstants(cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof pcv, pcv);
     f->CmdDispatch(cmd, (n_frames + (uint32_t)w->fpg - 1) / (uint32_t)w->fpg, 1, 1);
-    if (w->staged) { /* the frames' values back to the host's copy */
+    if (fin) { /* the finish on the frames' values: one workgroup a column */
+        barrier(w, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+                VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
+        f->CmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->fpipe);
+        f->CmdPushConstants(cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof *fin, fin);
+        f->CmdDispatch(cmd, fin->n_cols, 1, 1);
+    }
+    if (w->staged) { /* the frames' values (or the finish's output and flag) back to the host's copy */
         barrier(w, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
                 VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
-        copy_buffer(w, cmd, w->buf[bo], w->stg[bo], out_bytes);
+        if (fin) {
+            VkBufferCopy c = {(VkDeviceSize)fin->out_at * 4, (VkDeviceSize)fin->out_at * 4,
+                              ((VkDeviceSize)fin->flag_at + 1 - fin->out_at) * 4};
+            f->CmdCopyBuffer(cmd, w->buf[bo], w->stg[bo], 1, &c);
+        } else {
+            copy_buffer(w, cmd, w->buf[bo], w->stg[bo], out_bytes);
+        }
         barrier(w, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
                 VK_ACCESS_HOST_READ_BIT);
     } else {
@@ -1212,7 +1287,7 @@ void wmel__vk_drain(vkw *w)
 
 int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_samples, size_t seg_words, size_t out_words)
 {
-    int rc = wmel__vk_submit(w, 0, n_frames, sig_samples, seg_words, out_words, 0, 0, 0);
+    int rc = wmel__vk_submit(w, 0, n_frames, sig_samples, seg_words, out_words, 0, 0, 0, NULL);
     return rc == WMEL_OK ? wmel__vk_wait(w, 0) : rc;
 }
 

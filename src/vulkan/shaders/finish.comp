@@ -1,0 +1,114 @@
+/*
+ * finish.comp -- a general plan's finish on the device for one clip (after frames.comp, in
+ * the same submission): the per-feature normalisation (WMEL_NORM_PER_FEATURE and
+ * WMEL_NORM_MEAN_VAR) of the frames' float32 values, written in the plan's output layout.
+ * One workgroup a column. The sums are fe_cpu.c's (wmel__fe_chunk_sums, wmel__fe_stats_f):
+ * chunks of CHUNK (WMEL_FE_STATS_CHUNK) valid frames, within a chunk the column's values in
+ * frame order from 0, the chunks' sums added in chunk order from 0; first the values, then
+ * the squared deviations from the mean. The denominator is wmel__fe_denom's (Bessel's
+ * variance, 0 for one frame; sqrt(var) + eps, or sqrt(var + eps)), each value
+ * (v - mean) / den rounded once to float32 (0 where den is not positive), as wmel__fe_norm
+ * rounds it. In float64 every operation is IEEE's (arith_f64.glsl: `precise`, nothing
+ * contracted), so the output is the CPU's bytes; in float-float (arith_ff.glsl) within its
+ * error.
+ *
+ * In: the round's values at outf[t n_cols + c] for the nc computed frames (frames.comp's
+ * frame after frame), the plan's eps in the table (VKW_T_NORM_EPS). Out: from word out_at,
+ * rows x cols in the plan's layout (frames x cols: frame t, column c at t cols + c; cols x
+ * frames: at c cols + t): frames [0, nv) normalised, [nv, nc) as computed, zeros after.
+ * A value that is not finite sets the word flag_at (the host then takes its own finish,
+ * which says which status applies).
+ */
+#version 450
+#extension GL_GOOGLE_include_directive : require
+
+#ifdef WMEL_ARITH_FF
+#include "arith_ff.glsl"
+#else
+#include "arith_f64.glsl"
+#endif
+
+#define WG 64
+#define CHUNK 64 /* fe.h's WMEL_FE_STATS_CHUNK */
+#define T_NORM_EPS 11 /* vk_internal.h's VKW_T_NORM_EPS */
+layout(local_size_x = WG) in;
+
+layout(std430, binding = 0) readonly buffer Tab { RS tab[]; };
+layout(std430, binding = 4) buffer OutF { float outf[]; };
+layout(std430, binding = 4) buffer OutU { uint outu[]; };
+/* vk_internal.h's vkw_finish */
+layout(push_constant) uniform PC {
+    uint nv, nc, n_cols, fmaj, rows, cols, out_at, flag_at, mean_var;
+} pc;
+
+shared R part[WG];
+shared R total; /* a column's sum, for every invocation */
+
+/* The column's sum over the valid frames, of the values (dev 0) or of their squared
+   deviations from mu (dev 1), chunk by chunk; the total in every invocation. */
+R col_sum(uint c, uint lid, bool dev, R mu)
+{
+    const R zero = r_from_f(0.0);
+    const uint nvc = (pc.nv + CHUNK - 1u) / CHUNK;
+    R tot = zero;
+    for (uint base = 0u; base < nvc; base += WG) { /* uniform: every invocation loops alike */
+        const uint k = base + lid;
+        R s = zero;
+        if (k < nvc) {
+            const uint t1 = min(k * CHUNK + CHUNK, pc.nv);
+            for (uint t = k * CHUNK; t < t1; t++) {
+                const R v = r_from_f(outf[t * pc.n_cols + c]);
+                if (dev) {
+                    const R d = r_sub(v, mu);
+                    s = r_add(s, r_mul(d, d));
+                } else {
+                    s = r_add(s, v);
+                }
+            }
+        }
+        part[lid] = s;
+        barrier();
+        if (lid == 0u) {
+            const uint m = min(uint(WG), nvc - base);
+            for (uint i = 0u; i < m; i++) tot = r_add(tot, part[i]);
+        }
+        barrier();
+    }
+    if (lid == 0u) total = tot;
+    barrier();
+    tot = total;
+    barrier();
+    return tot;
+}
+
+void main()
+{
+    const uint c = gl_WorkGroupID.x, lid = gl_LocalInvocationID.x;
+    if (c >= pc.n_cols) return; /* uniform in the workgroup */
+    const R zero = r_from_f(0.0);
+    /* every computed value finite (fe_cpu.c's test of the float32 bits) */
+    bool bad = false;
+    for (uint t = lid; t < pc.nc; t += WG) {
+        const uint u = floatBitsToUint(outf[t * pc.n_cols + c]);
+        bad = bad || (u & 0x7f800000u) == 0x7f800000u;
+    }
+    if (bad) outu[pc.flag_at] = 1u;
+    R mu = col_sum(c, lid, false, zero);
+    if (pc.nv != 0u) mu = r_div(mu, r_from_f(float(pc.nv)));
+    const R ss = col_sum(c, lid, true, mu);
+    R var = zero;
+    if (pc.nv > 1u) var = r_div(ss, r_from_f(float(pc.nv - 1u)));
+    const R eps = r_from_s(tab[T_NORM_EPS]);
+    const R den = pc.mean_var != 0u ? r_sqrt(r_add(var, eps)) : r_add(r_sqrt(var), eps);
+    const bool pos = r_lt(zero, den);
+    const uint T = pc.fmaj != 0u ? pc.rows : pc.cols;
+    for (uint t = lid; t < T; t += WG) {
+        float o = 0.0;
+        if (t < pc.nv) {
+            if (pos) o = r_to_f(r_div(r_sub(r_from_f(outf[t * pc.n_cols + c]), mu), den));
+        } else if (t < pc.nc) {
+            o = outf[t * pc.n_cols + c];
+        }
+        outf[pc.out_at + (pc.fmaj != 0u ? t * pc.cols + c : c * pc.cols + t)] = o;
+    }
+}

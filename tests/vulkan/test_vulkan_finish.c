@@ -1,0 +1,298 @@
+/*
+ * test_vulkan_finish.c -- a general plan's finish on the Vulkan device (finish.comp, the
+ * per-feature normalisation; lavapipe in `make test-vulkan`): for every preset with a
+ * per-feature normalisation (NeMo's and the others, dither 0) and NeMo's plan in each
+ * layout, with WMEL_NORM_MEAN_VAR, with pad_to, on a silent clip (a zero denominator) and
+ * one frame (no variance), wmel_features on the device gives the CPU backend's bytes and
+ * statuses in float64, and is within 2e-5 x max(1, |CPU's value|) in float-float; NeMo's
+ * clips take the device's finish (no host finish), a plan with stacking or an appended
+ * finish keeps the host's; WMEL_VULKAN_DEVICE_FINISH=0 keeps the host's finish and gives
+ * the same; a NaN sample, samples past the kernels' range and values past float32's range
+ * give the CPU's statuses; each Vulkan call of a create and two calls failed in turn gives
+ * a status with a message or the CPU's bytes, never other bytes. Exit 77 without a device.
+ */
+#define _GNU_SOURCE /* setenv, RTLD_NODELETE */
+#include "testutil.h"
+#include "wmel.h"
+
+#include <math.h>
+#include <stdio.h>
+#if defined(__linux__)
+#include <dlfcn.h>
+#endif
+#include <stdlib.h>
+#include <string.h>
+
+#define BAR 2e-5
+
+long wmel__vk_calls(void);         /* vk_loader.c's count of Vulkan calls */
+void wmel__vk_fail_at(long n);     /* vk_loader.c's injection: the n-th Vulkan call from now fails */
+long long wmel__vk_finishes(void); /* backend.c: the calls finished on the device */
+
+static wmel_ctx *mk(const wmel_frontend_plan *plan, int backend, int arith, const char *fin_env)
+{
+    wmel_params p = wmel_default_params();
+    p.backend = backend;
+    p.vulkan_arith = arith;
+    p.n_threads = 2;
+    if (fin_env) setenv("WMEL_VULKAN_DEVICE_FINISH", fin_env, 1); /* read when the ctx is made */
+    int st = 0;
+    wmel_ctx *c = wmel_create_plan(&p, plan, &st);
+    if (fin_env) unsetenv("WMEL_VULKAN_DEVICE_FINISH");
+    CHECK(c != NULL, "create on backend %d arith %d: %d %s", backend, arith, st,
+          backend == WMEL_BACKEND_VULKAN ? wmel_vulkan_error_detail() : "");
+    return c;
+}
+
+/* the status of c's features of x[0 .. n) into *o (malloc'd, *len values, poisoned first so
+   that a value left unwritten shows) */
+static int run(wmel_ctx *c, const float *x, size_t n, float **o, size_t *len)
+{
+    size_t rows = 0, cols = 0;
+    *o = NULL;
+    *len = 0;
+    int st = wmel_features_shape(c, n, &rows, &cols);
+    if (st != WMEL_OK) return st;
+    *len = rows * cols;
+    *o = malloc((*len ? *len : 1) * sizeof(float));
+    if (!*o) return WMEL_ERR_NO_MEMORY;
+    for (size_t i = 0; i < *len; i++) (*o)[i] = 12345.0f;
+    return wmel_features(c, x, n, *o, *len);
+}
+
+/* Device against CPU for one input: the same status; float64 the same bytes, float-float
+   within the bar (vals 0: the statuses only); the device's finishes counted into *dev. */
+static void one_vals(const char *what, wmel_ctx *cpu, wmel_ctx *vk, int arith, const float *x, size_t n,
+                     long long *dev, int vals)
+{
+    float *oc, *ov;
+    size_t lc, lv;
+    const int rc = run(cpu, x, n, &oc, &lc);
+    const long long f0 = wmel__vk_finishes();
+    const int rv = run(vk, x, n, &ov, &lv);
+    *dev = wmel__vk_finishes() - f0;
+    CHECK(rc == rv, "%s n=%zu arith %d: status %d on the device, %d on the CPU", what, n, arith, rv, rc);
+    if (vals && rc == WMEL_OK && rv == WMEL_OK && lc == lv) {
+        if (arith == WMEL_VULKAN_ARITH_FLOAT64)
+            CHECK(!memcmp(oc, ov, lc * sizeof(float)), "%s n=%zu float64: other bytes than the CPU's (error %g)",
+                  what, n, t_rel_err_ff(ov, oc, lc));
+        else
+            CHECK(t_rel_err_ff(ov, oc, lc) <= BAR, "%s n=%zu float-float: error %g (bar %g)", what, n,
+                  t_rel_err_ff(ov, oc, lc), BAR);
+    }
+    free(oc);
+    free(ov);
+}
+
+static void one(const char *what, wmel_ctx *cpu, wmel_ctx *vk, int arith, const float *x, size_t n, long long *dev)
+{
+    one_vals(what, cpu, vk, arith, x, n, dev, 1);
+}
+
+/* A plan on the device (the finish on it, want 1; on the host, want 0; either, -1) and with
+   WMEL_VULKAN_DEVICE_FINISH=0 against the CPU; returns the device's finishes. */
+static long long plan_check(const char *name, const wmel_frontend_plan *plan, int arith, const float *speech,
+                            size_t ns, int want)
+{
+    wmel_ctx *cpu = mk(plan, WMEL_BACKEND_CPU, 0, NULL);
+    wmel_ctx *vk = mk(plan, WMEL_BACKEND_VULKAN, arith, NULL);
+    wmel_ctx *off = mk(plan, WMEL_BACKEND_VULKAN, arith, "0");
+    long long total = 0;
+    const size_t lens[] = {1, 400, 561, 5600, 16000, 48000};
+    CHECK(ns >= 3000 + 101 * 6 + 48000, "speech: %zu samples", ns);
+    float *x = malloc(48000 * sizeof(float));
+    for (size_t li = 0; cpu && vk && off && x && li < sizeof lens / sizeof lens[0]; li++) {
+        const size_t n = lens[li];
+        memcpy(x, speech + 3000 + 101 * li, n * sizeof(float));
+        long long dev = 0, dev_off = 0;
+        char what[160];
+        snprintf(what, sizeof what, "%s (device finish)", name);
+        one(what, cpu, vk, arith, x, n, &dev);
+        snprintf(what, sizeof what, "%s (WMEL_VULKAN_DEVICE_FINISH=0)", name);
+        one(what, cpu, off, arith, x, n, &dev_off);
+        CHECK(dev_off == 0, "%s n=%zu: the switch off, %lld finishes on the device", name, n, dev_off);
+        size_t rows = 0, cols = 0;
+        const int ok = wmel_features_shape(cpu, n, &rows, &cols) == WMEL_OK;
+        if (want == 1 && ok && n >= 5600) CHECK(dev == 1, "%s n=%zu: %lld finishes on the device", name, n, dev);
+        if (want == 0) CHECK(dev == 0, "%s n=%zu: %lld finishes on the device", name, n, dev);
+        total += dev;
+    }
+    /* a NaN sample, samples past the CPU kernels' range: the CPU's statuses, no device finish
+       (float-float's values of samples near 1e17 are past its range: their statuses only) */
+    for (int k = 0; cpu && vk && x && k < 2; k++) {
+        const size_t n = 16000;
+        memcpy(x, speech + 3000, n * sizeof(float));
+        if (k == 0) x[n / 3] = NAN;
+        else
+            for (size_t i = 0; i < n; i++) x[i] *= 1e18f;
+        long long dev = 0;
+        char what[160];
+        snprintf(what, sizeof what, "%s (%s)", name, k ? "samples x 1e18" : "a NaN sample");
+        one_vals(what, cpu, vk, arith, x, n, &dev, arith == WMEL_VULKAN_ARITH_FLOAT64);
+        CHECK(dev == 0, "%s: %lld finishes on the device", what, dev);
+    }
+    free(x);
+    wmel_destroy(cpu);
+    wmel_destroy(vk);
+    wmel_destroy(off);
+    return total;
+}
+
+/* Each Vulkan call of a create and two calls of NeMo's plan failed in turn: a status with a
+   message, or (device memory short: the frames' way) the CPU's bytes. */
+static void inject(const wmel_frontend_plan *plan, const float *speech)
+{
+    enum { N = 8000 };
+    wmel_ctx *cpu = mk(plan, WMEL_BACKEND_CPU, 0, NULL);
+    float *want = NULL, *out = NULL;
+    size_t len = 0, lo = 0;
+    CHECK(cpu && run(cpu, speech, N, &want, &len) == WMEL_OK, "inject: the CPU's output");
+    wmel_destroy(cpu);
+    out = malloc(len * sizeof(float));
+    long k;
+    int statuses = 0, fallbacks = 0;
+    for (k = 1; want && out && k < 400; k++) {
+        const long base = wmel__vk_calls();
+        wmel__vk_fail_at(k);
+        wmel_params p = wmel_default_params();
+        p.backend = WMEL_BACKEND_VULKAN;
+        p.vulkan_arith = WMEL_VULKAN_ARITH_FLOAT64;
+        int st = 0;
+        wmel_ctx *c = wmel_create_plan(&p, plan, &st);
+        int rc = st;
+        const long long f0 = wmel__vk_finishes();
+        for (int call = 0; c && call < 2 && rc == WMEL_OK; call++) {
+            for (size_t i = 0; i < len; i++) out[i] = 12345.0f;
+            rc = wmel_features(c, speech, N, out, len);
+        }
+        const long long dev = wmel__vk_finishes() - f0;
+        const int fired = wmel__vk_calls() >= base + k;
+        wmel__vk_fail_at(0);
+        if (!fired) {
+            CHECK(rc == WMEL_OK && dev == 2, "no failure injected: status %d, %lld device finishes", rc, dev);
+            wmel_destroy(c);
+            break;
+        }
+        if (rc == WMEL_OK) {
+            fallbacks++;
+            CHECK(!memcmp(out, want, len * sizeof(float)), "call %ld: other bytes than the CPU's (error %g)", k,
+                  t_rel_err_ff(out, want, len));
+        } else {
+            statuses++;
+            CHECK(rc == WMEL_ERR_BACKEND_UNAVAILABLE || rc == WMEL_ERR_VULKAN || rc == WMEL_ERR_NO_MEMORY,
+                  "call %ld failed: status %d", k, rc);
+            CHECK(wmel_vulkan_error_detail()[0] != '\0', "call %ld: no message", k);
+        }
+        wmel_destroy(c);
+        lo = (size_t)k;
+    }
+    CHECK(k > 20 && k < 400, "injection: %ld call sites", k - 1);
+    printf("injection: %zu Vulkan calls failed in turn: %d statuses, %d calls with the CPU's bytes\n", lo, statuses,
+           fallbacks);
+    free(want);
+    free(out);
+}
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+#if defined(__linux__)
+    (void)dlopen("libvulkan_lvp.so", RTLD_NOW | RTLD_NODELETE); /* see test_vulkan.c */
+#endif
+    char devs[4096];
+    int rc = wmel_vulkan_devices(devs, sizeof devs);
+    if (rc != WMEL_OK || !strncmp(devs, "no Vulkan device", 16)) {
+        printf("skipped: no Vulkan device or backend (%d)\n", rc);
+        return 77;
+    }
+    size_t ns = 0;
+    float *speech = t_load_wav("audio/speech_en.wav", &ns);
+    CHECK(speech && ns >= 60000, "speech: %zu samples", ns);
+    if (!speech || ns < 60000) return t_done("test_vulkan_finish");
+    int ariths[2] = {WMEL_VULKAN_ARITH_FLOAT64, 0}, n_ar = 1;
+#ifdef WMEL_HAVE_VULKAN_FF
+    ariths[n_ar++] = WMEL_VULKAN_ARITH_FLOAT_FLOAT;
+#endif
+    wmel_frontend_plan nemo;
+    char msg[256];
+    CHECK(wmel_preset_plan("nemo", &nemo, msg, sizeof msg) == WMEL_OK, "nemo: %s", msg);
+    nemo.dither = 0.0;
+    for (int ai = 0; ai < n_ar; ai++) {
+        const int ar = ariths[ai];
+        /* every preset with a per-feature normalisation */
+        int plans = 0, on_dev = 0;
+        for (size_t i = 0; i < wmel_preset_count(); i++) {
+            const char *name = wmel_preset_name(i);
+            wmel_frontend_plan plan;
+            if (wmel_preset_plan(name, &plan, msg, sizeof msg) != WMEL_OK) continue;
+            if (plan.norm != WMEL_NORM_PER_FEATURE && plan.norm != WMEL_NORM_MEAN_VAR) continue;
+            plan.dither = 0.0;
+            plans++;
+            const long long d = plan_check(name, &plan, ar, speech, ns, strcmp(name, "nemo") ? -1 : 1);
+            on_dev += d > 0;
+            printf("arith %d: %-28s finish on the %s\n", ar, name, d > 0 ? "device" : "host");
+        }
+        CHECK(plans >= 2, "%d presets with a per-feature normalisation", plans);
+        /* NeMo's plan in the other layout, with the mean-variance rule, padded */
+        wmel_frontend_plan v = nemo;
+        v.layout = v.layout == WMEL_LAYOUT_FRAMES_MELS ? WMEL_LAYOUT_MELS_FRAMES : WMEL_LAYOUT_FRAMES_MELS;
+        plan_check("nemo, other layout", &v, ar, speech, ns, 1);
+        v = nemo;
+        v.norm = WMEL_NORM_MEAN_VAR;
+        v.norm_eps = 1e-5;
+        plan_check("nemo, mean_var", &v, ar, speech, ns, 1);
+        v.layout = WMEL_LAYOUT_FRAMES_MELS;
+        v.pad_to = 64;
+        plan_check("nemo, mean_var, frames x mels, pad_to 64", &v, ar, speech, ns, 1);
+        v = nemo;
+        v.pad_to = 100;
+        plan_check("nemo, pad_to 100", &v, ar, speech, ns, 1);
+        /* a silent clip (no variance: eps the denominator), one frame (no variance either);
+           with eps 0 (a zero denominator: an appended finish's rule) the host's finish */
+        for (int e0 = 0; e0 < 2; e0++) {
+            v = nemo;
+            if (e0) v.norm_eps = 0.0;
+            wmel_ctx *cpu = mk(&v, WMEL_BACKEND_CPU, 0, NULL), *vk = mk(&v, WMEL_BACKEND_VULKAN, ar, NULL);
+            float *z = calloc(16000, sizeof(float));
+            long long dev = 0, dev1 = 0;
+            if (cpu && vk && z) {
+                one(e0 ? "nemo eps 0, silence" : "nemo, silence", cpu, vk, ar, z, 16000, &dev);
+                one(e0 ? "nemo eps 0, one frame" : "nemo, one frame", cpu, vk, ar, speech + 5000, (size_t)v.hop, &dev1);
+                CHECK(dev == !e0 && dev1 == !e0, "nemo eps %g: %lld and %lld finishes on the device", v.norm_eps, dev,
+                      dev1);
+            }
+            free(z);
+            wmel_destroy(cpu);
+            wmel_destroy(vk);
+        }
+        /* values past float32's range (no log, scaled samples within the kernels' range): the
+           CPU's status (WMEL_ERR_SAMPLE_RANGE), the host's finish deciding it (float64: such
+           values are past float-float's range) */
+        if (ar == WMEL_VULKAN_ARITH_FLOAT64) {
+            v = nemo;
+            v.log = WMEL_LOG_NONE;
+            v.scale = 1e8;
+            wmel_ctx *cpu = mk(&v, WMEL_BACKEND_CPU, 0, NULL), *vk = mk(&v, WMEL_BACKEND_VULKAN, ar, NULL);
+            float *y = malloc(16000 * sizeof(float));
+            long long dev = 0;
+            if (cpu && vk && y) {
+                for (size_t i = 0; i < 16000; i++) y[i] = speech[3000 + i] * 1e14f;
+                float *o;
+                size_t len;
+                const int rcpu = run(cpu, y, 16000, &o, &len);
+                free(o);
+                one("nemo no log, values past float32", cpu, vk, ar, y, 16000, &dev);
+                CHECK(rcpu == WMEL_ERR_SAMPLE_RANGE, "values past float32: the CPU's status %d", rcpu);
+                CHECK(dev == 0, "values past float32: %lld finishes on the device", dev);
+            }
+            free(y);
+            wmel_destroy(cpu);
+            wmel_destroy(vk);
+        }
+        printf("arith %d: %d of %d presets with a per-feature normalisation finished on the device\n", ar, on_dev,
+               plans);
+    }
+    inject(&nemo, speech);
+    free(speech);
+    return t_done("test_vulkan_finish");
+}
