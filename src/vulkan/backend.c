@@ -614,7 +614,7 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
     vk_round *rd = calloc(2, sizeof *rd);
     if (!rd) return WMEL_ERR_NO_MEMORY;
     size_t used_sig = 0, used_frames = 0, j = 0, t = 0;
-    int rc = WMEL_OK;
+    int rc = WMEL_OK, s16 = 0; /* the round's samples are int16 (every clip of a call alike) */
     long long ns[3] = {0, 0, 0}, t0 = now_ns();
     while (rc == WMEL_OK) {
         while (j < n_jobs && t >= jobs[j].nf) j++, t = 0;
@@ -652,8 +652,10 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
             } else if (jb->f32) {
                 memcpy(sig + used_sig, jb->f32 + lo, len * sizeof(float));
             } else {
-                for (size_t i = 0; i < len; i++) sig[used_sig + i] = (float)jb->s16[(size_t)lo + i] * (1.0f / 32768.0f);
+                /* int16 as given (the shader divides by 32768): a call's clips are all int16 */
+                if (len) memcpy((int16_t *)(void *)sig + used_sig, jb->s16 + lo, len * sizeof(int16_t));
             }
+            if (len) s16 = jb->f32 == NULL;
             int32_t *sg = segs + VKW_S_HEAD + r->n_segs * VKW_S_WORDS;
             sg[VKW_S_FIRST] = (int32_t)used_frames;
             sg[VKW_S_T0] = (int32_t)t;
@@ -683,7 +685,7 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
         const int f32 = jobs[0].f32_out;
         rc = wmel__vk_submit(w, slot, (uint32_t)used_frames, used_sig, VKW_S_HEAD + r->n_segs * VKW_S_WORDS,
                              f32 ? (used_frames * nc + r->n_segs + 1) / 2 : used_frames * nc, f32,
-                             used_frames * nc, f32 ? r->n_segs : 0);
+                             used_frames * nc, f32 ? r->n_segs : 0, s16);
         ns[1] += now_ns() - t1;
         if (rc != WMEL_OK) break;
         atomic_fetch_add(&g_rounds, 1);
