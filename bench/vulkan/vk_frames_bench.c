@@ -2,8 +2,8 @@
  * vk_frames_bench.c -- one preset's features on the Vulkan backend through the public API,
  * for bench/vulkan_cost.sh, which builds it against two libwmel builds (today's and an
  * earlier one) and runs both in the same run:
- *   vk_frames_bench WAV SECONDS PRESET f64|ff REPS
- * prints the frames computed, the best wall-clock microseconds a frame over REPS calls
+ *   vk_frames_bench WAV SECONDS PRESET f64|ff REPS [s16]
+ * (s16: the samples as int16, wmel_log_mel_s16, rounded from the WAV's float32) prints the frames computed, the best wall-clock microseconds a frame over REPS calls
  * (after one warm-up call), and the calling thread's CPU microseconds a frame in that call
  * (the host's side: framing or packing, the read-back, the CPU's finish; lavapipe's shader
  * threads are other threads). The first SECONDS of WAV (16 kHz mono), dither 0.
@@ -11,6 +11,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "wmel.h"
 
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +28,7 @@ static double secs(clockid_t c)
 int main(int argc, char **argv)
 {
     if (argc < 6) {
-        fprintf(stderr, "usage: vk_frames_bench WAV SECONDS PRESET f64|ff REPS\n");
+        fprintf(stderr, "usage: vk_frames_bench WAV SECONDS PRESET f64|ff REPS [s16]\n");
         return 2;
     }
     float *x = NULL;
@@ -58,11 +60,16 @@ int main(int argc, char **argv)
     wmel_plan_counts pc;
     if (wmel_features_shape(c, n, &rows, &cols) != WMEL_OK || wmel_plan_frames(&plan, n, &pc) != WMEL_OK) return 1;
     float *o = malloc(rows * cols * sizeof(float));
-    const int reps = atoi(argv[5]);
+    const int reps = atoi(argv[5]), s16 = argc > 6 && !strcmp(argv[6], "s16");
+    int16_t *xs = s16 ? malloc((n ? n : 1) * sizeof(int16_t)) : NULL;
+    for (size_t i = 0; xs && i < n; i++) {
+        const float v = x[i] * 32768.0f;
+        xs[i] = (int16_t)(v >= 32767.0f ? 32767 : v <= -32768.0f ? -32768 : (int)lrintf(v));
+    }
     double best = 1e30, best_cpu = 0.0;
     for (int r = 0; r <= reps; r++) {
         const double t0 = secs(CLOCK_MONOTONIC), c0 = secs(CLOCK_THREAD_CPUTIME_ID);
-        st = wmel_features(c, x, n, o, rows * cols);
+        st = xs ? wmel_log_mel_s16(c, xs, n, 0, o, rows * cols) : wmel_features(c, x, n, o, rows * cols);
         const double t1 = secs(CLOCK_MONOTONIC), c1 = secs(CLOCK_THREAD_CPUTIME_ID);
         if (st != WMEL_OK) {
             fprintf(stderr, "vk_frames_bench: %d\n", st);
@@ -71,9 +78,10 @@ int main(int argc, char **argv)
         if (r > 0 && t1 - t0 < best) best = t1 - t0, best_cpu = c1 - c0;
     }
     const double nf = (double)pc.computed;
-    printf("%-6s %-3s %zu frames, %s: %.1f us/frame wall, %.3f us/frame host CPU (best of %d)\n", argv[3], argv[4],
-           pc.computed, wmel_kernel_name(c), best * 1e6 / nf, best_cpu * 1e6 / nf, reps);
+    printf("%-6s %-3s %s %zu frames, %s: %.1f us/frame wall, %.3f us/frame host CPU (best of %d)\n", argv[3], argv[4],
+           xs ? "int16" : "float32", pc.computed, wmel_kernel_name(c), best * 1e6 / nf, best_cpu * 1e6 / nf, reps);
     free(o);
+    free(xs);
     wmel_free(x);
     wmel_destroy(c);
     return 0;

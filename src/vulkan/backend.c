@@ -630,7 +630,7 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
     vk_round *rd = calloc(2, sizeof *rd);
     if (!rd) return WMEL_ERR_NO_MEMORY;
     size_t used_sig = 0, used_frames = 0, j = 0, t = 0;
-    int rc = WMEL_OK;
+    int rc = WMEL_OK, s16 = 0; /* the round's samples are int16 (every clip of a call alike) */
     long long ns[3] = {0, 0, 0}, t0 = now_ns();
     while (rc == WMEL_OK) {
         while (j < n_jobs && t >= jobs[j].nf) j++, t = 0;
@@ -668,8 +668,10 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
             } else if (jb->f32) {
                 memcpy(sig + used_sig, jb->f32 + lo, len * sizeof(float));
             } else {
-                for (size_t i = 0; i < len; i++) sig[used_sig + i] = (float)jb->s16[(size_t)lo + i] * (1.0f / 32768.0f);
+                /* int16 as given (the shader divides by 32768): a call's clips are all int16 */
+                if (len) memcpy((int16_t *)(void *)sig + used_sig, jb->s16 + lo, len * sizeof(int16_t));
             }
+            if (len) s16 = jb->f32 == NULL;
             int32_t *sg = segs + VKW_S_HEAD + r->n_segs * VKW_S_WORDS;
             sg[VKW_S_FIRST] = (int32_t)used_frames;
             sg[VKW_S_T0] = (int32_t)t;
@@ -700,7 +702,7 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
         const int f32 = jobs[0].f32_out, nk = f32 == 1 ? (int)r->n_segs : 0;
         rc = wmel__vk_submit(w, slot, (uint32_t)used_frames, used_sig, VKW_S_HEAD + r->n_segs * VKW_S_WORDS,
                              f32 ? (used_frames * nc + (size_t)nk + 1) / 2 : used_frames * nc, f32,
-                             used_frames * nc, (size_t)nk, NULL);
+                             used_frames * nc, (size_t)nk, s16, NULL);
         ns[1] += now_ns() - t1;
         if (rc != WMEL_OK) break;
         atomic_fetch_add(&g_rounds, 1);
@@ -1045,7 +1047,7 @@ static int vk_plan_finish(const wmel_ctx *ctx, const float *x, size_t n, float *
     long long ns[3] = {0, 0, 0};
     const long long t1 = now_ns();
     ns[0] = t1 - t0;
-    rc = wmel__vk_submit(w, 0, (uint32_t)nc, (size_t)(hi - lo), VKW_S_HEAD + VKW_S_WORDS, 0, 3, 0, 0, &fin);
+    rc = wmel__vk_submit(w, 0, (uint32_t)nc, (size_t)(hi - lo), VKW_S_HEAD + VKW_S_WORDS, 0, 3, 0, 0, 0, &fin);
     if (rc == WMEL_OK) {
         atomic_fetch_add(&g_rounds, 1);
         rc = wmel__vk_wait(w, 0);

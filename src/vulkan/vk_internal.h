@@ -190,7 +190,8 @@ int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_samples, size_t seg_words
  * each segment's largest value as an order-preserving key (backend.c's key_float), one 32-bit word a
  * segment from word keys_at of the output (after the values: the frames' n_cols each), zeroed
  * on the device before the dispatch and read back with the values (out_words must cover
- * them). */
+ * them). sig_s16: the signal's sig_samples are int16 (two a 32-bit word, the low half first),
+ * which the shader divides by 32768, not float32: half the bytes to write and move. */
 /* fin (NULL: none; out_f32 3 only): the finish pipeline (finish.comp) run on the round's
  * values after the frames, in the same submission: its push constants, the output's words
  * [out_at, out_at + rows cols) and the flag word flag_at (zeroed before; out_words is then
@@ -204,7 +205,7 @@ typedef struct vkw_finish {
     uint32_t mean_var;       /* 1: sqrt(var + eps) (WMEL_NORM_MEAN_VAR), 0: sqrt(var) + eps */
 } vkw_finish;
 int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, size_t seg_words, size_t out_words,
-                    int out_f32, size_t keys_at, size_t n_keys, const vkw_finish *fin);
+                    int out_f32, size_t keys_at, size_t n_keys, int sig_s16, const vkw_finish *fin);
 int wmel__vk_wait(vkw *w, int slot);
 void wmel__vk_drain(vkw *w);
 const char *wmel__vk_device_name(const vkw *w);

@@ -1051,7 +1051,7 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
         return vk_fail(r, "creating the descriptor set layout");
     }
     VkPushConstantRange pcr = {VK_SHADER_STAGE_COMPUTE_BIT, 0, (uint32_t)sizeof(vkw_finish)}; /* frames.comp's
-                                                           PC (8 bytes), finish.comp's (vkw_finish) */
+                                                           PC (12 bytes), finish.comp's (vkw_finish) */
     VkPipelineLayoutCreateInfo pli = {VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO, NULL, 0, 1, &w->dsl, 1, &pcr};
     r = VK(f->CreatePipelineLayout(w->dev, &pli, NULL, &w->layout));
     if (r != VK_SUCCESS) {
@@ -1163,7 +1163,7 @@ static int refused(vkw *w)
 }
 
 int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, size_t seg_words, size_t out_words,
-                    int out_f32, size_t keys_at, size_t n_keys, const vkw_finish *fin)
+                    int out_f32, size_t keys_at, size_t n_keys, int sig_s16, const vkw_finish *fin)
 {
     vk_fns *f = &w->f;
     int rc = refused(w);
@@ -1184,7 +1184,7 @@ int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, siz
     r = VK(f->BeginCommandBuffer(cmd, &bi));
     if (r != VK_SUCCESS) return vk_fail(r, "recording commands (vkBeginCommandBuffer)");
     const int bs = bix(slot, B_SIG), bg = bix(slot, B_SEGS), bo = bix(slot, B_OUT);
-    size_t sig_bytes = sig_samples * 4, seg_bytes = seg_words * 4, out_bytes = out_words * 8;
+    size_t sig_bytes = sig_samples * (sig_s16 ? 2 : 4), seg_bytes = seg_words * 4, out_bytes = out_words * 8;
     if (sig_bytes > w->bytes[bs]) sig_bytes = w->bytes[bs];
     if (seg_bytes > w->bytes[bg]) seg_bytes = w->bytes[bg];
     if (out_bytes > w->bytes[bo]) out_bytes = w->bytes[bo];
@@ -1209,7 +1209,7 @@ int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, siz
                 VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
     f->CmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->pipe);
     f->CmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->layout, 0, 1, &w->dset[slot], 0, NULL);
-    const uint32_t pcv[2] = {n_frames, keys ? 2u : out_f32 == 3 ? 3u : out_f32 ? 1u : 0u};
+    const uint32_t pcv[3] = {n_frames, keys ? 2u : out_f32 == 3 ? 3u : out_f32 ? 1u : 0u, sig_s16 ? 1u : 0u};
     f->CmdPushConstants(cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof pcv, pcv);
     f->CmdDispatch(cmd, (n_frames + (uint32_t)w->fpg - 1) / (uint32_t)w->fpg, 1, 1);
     if (fin) { /* the finish on the frames' values: one workgroup a column */
@@ -1287,7 +1287,7 @@ void wmel__vk_drain(vkw *w)
 
 int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_samples, size_t seg_words, size_t out_words)
 {
-    int rc = wmel__vk_submit(w, 0, n_frames, sig_samples, seg_words, out_words, 0, 0, 0, NULL);
+    int rc = wmel__vk_submit(w, 0, n_frames, sig_samples, seg_words, out_words, 0, 0, 0, 0, NULL);
     return rc == WMEL_OK ? wmel__vk_wait(w, 0) : rc;
 }
 

@@ -186,6 +186,15 @@ static double cmp_whisper(int n_mels, int norm, int smooth, const float *x, size
             CHECK(e <= BAR, "whisper s16 n=%zu: error %g", n, e);
             CHECK(!strcmp(wmel_op_backend(c[0], WMEL_OP_LOG_MEL_S16), "vulkan"), "s16 ran elsewhere");
             err = e > err ? e : err;
+            /* uploaded as int16, divided by 32768 on the device: the bytes of the same
+               samples given as float32 */
+            float *f = malloc((n ? n : 1) * sizeof(float)), *of = malloc(per * sizeof(float));
+            for (size_t i = 0; i < n; i++) f[i] = (float)s[i] / 32768.0f;
+            a = wmel_log_mel(c[0], f, n, padding, of, per);
+            CHECK(a == WMEL_OK && !memcmp(o, of, per * sizeof(float)), "whisper s16 n=%zu: not the float32 "
+                  "samples' bytes (%d)", n, a);
+            free(f);
+            free(of);
         }
         free(s);
         /* a batch of three clips, stride n + 37 (the clips differ), each normalisation */

@@ -77,7 +77,10 @@ layout(std430, binding = 4) writeonly buffer OutF { float outf[]; };
 /* and as uint (pc.out_f32 2): after the round's n_frames x n_cols values, segment s's
    largest value at word n_frames n_cols + s, as the key fkey (zeroed by the host's fill) */
 layout(std430, binding = 4) buffer OutK { uint outk[]; };
-layout(push_constant) uniform PC { uint n_frames; uint out_f32; } pc;
+/* the signal as int16 pairs (pc.sig_s16): sample k in the low (k even) or high half of word
+   k / 2, divided by 32768 as the host would (exact) */
+layout(std430, binding = 2) readonly buffer Sig16 { uint sig16[]; };
+layout(push_constant) uniform PC { uint n_frames; uint out_f32; uint sig_s16; } pc;
 
 /* A float32's order-preserving key (the output's segment maxima): its bits with the sign
    bit set when it is positive, every bit flipped when negative; above 0 for every value */
@@ -116,12 +119,19 @@ int g_base, g_lo, g_hi, g_n, g_nr; /* the segment: window [lo, hi) of the clip a
 int g_padl;
 R g_scale, g_pe, g_zero;
 
+/* the signal's sample k as float32: the float32 buffer's, or an int16 / 32768 */
+float sig_at(int k)
+{
+    if (pc.sig_s16 != 0u) return float(bitfieldExtract(int(sig16[k >> 1]), (k & 1) * 16, 16)) * (1.0 / 32768.0);
+    return sig[k];
+}
+
 /* the scaled clip sample i, 0 <= i < n (outside the window, which the host makes cover
    every sample a frame reads: 0) */
 R clip_at(int i)
 {
     if (i < g_lo || i >= g_hi) return g_zero;
-    const R x = r_from_f(sig[g_base + i - g_lo]);
+    const R x = r_from_f(sig_at(g_base + i - g_lo));
     return SCALE_ONE != 0 ? x : r_mul(g_scale, x);
 }
 
@@ -129,7 +139,7 @@ R clip_at(int i)
    the window and before NeMo's mask (i - 1 >= 0): either mode's rule without the padding */
 R raw_at(int i)
 {
-    const R x = r_from_f(sig[g_base + i - g_lo]);
+    const R x = r_from_f(sig_at(g_base + i - g_lo));
     return SCALE_ONE != 0 ? x : r_mul(g_scale, x);
 }
 
