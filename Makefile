@@ -66,7 +66,7 @@ test-build: build
 # option sweeps, which its Release run holds, and the builds of other configurations).
 ASAN_SKIP ?=
 test-asan: deps
-	cmake -S . -B $(BUILD_SAN) -DCMAKE_BUILD_TYPE=Debug -DWMEL_WERROR=ON -DWMEL_SANITIZE=ON $(CMAKE_ARGS)
+	cmake -S . -B $(BUILD_SAN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWMEL_WERROR=ON -DWMEL_SANITIZE=ON $(CMAKE_ARGS)
 	cmake --build $(BUILD_SAN) -j $(JOBS)
 	cd $(BUILD_SAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS) $(if $(ASAN_SKIP),-E '$(ASAN_SKIP)') || sh $(CURDIR)/tests/ctest_tail.sh
@@ -102,17 +102,18 @@ test-cuda-emu: deps
 # that --png is refused with the reason and runs its other cases). See docs/arm.md.
 A64_CMAKE = -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/aarch64-linux-gnu.cmake -DCMAKE_BUILD_TYPE=Release \
             -DWMEL_WERROR=ON -DWMEL_FFMPEG=OFF -DWMEL_CUDA=OFF -DWMEL_STEM_BLAS=OFF -DWMEL_PNG=OFF $(CMAKE_ARGS)
-# Under qemu the front-end sweeps that test no kernel of their own (every capability, the
-# inspector, LFR, the transformers configs, the packs: minutes each under the emulator) are
-# left out, and so is diagnose's CLI test, whose searches are bounded by 8 s of CPU time (the
-# emulator's host seconds cut them short); every level's kernels stay held by
-# test_presets_ref, test_frontends, test_conformance and test_same_bits. `cd $(BUILD_A64) &&
-# ctest` runs all.
-A64_SKIP ?= ^(test_plan_caps|test_inspect_plans|test_inspect|test_lfr|test_hf_config_cli|test_frontends_cli|test_vectors|test_diagnose_cli)$$
+# Under qemu-aarch64 test-aarch64 runs what is particular to AArch64 (A64_TESTS): the kernels at
+# every level (c, neon) held by the same bits, the presets within the bar of the float64
+# reference, the conformance suite and the front-ends' options, the transform, the stem's
+# kernels, the integer front-end, the plans' parsing and the readers' bytes (the resampler's
+# arithmetic); the API, batch, long-input, sliding-buffer and command tests run natively in
+# test-build, test-asan, test-clang and test-i686 (minutes each under the emulator). `cd
+# $(BUILD_A64) && ctest` runs all.
+A64_TESTS ?= ^(test_fft|test_fused|test_rows|test_live_fe|test_sizes|test_plan_set|test_plan_stream|test_plan_frames|test_plan_limits|test_plan_json|test_hf_config|test_stages|test_conformance|test_frontends|test_kaldi_center|test_presets_ref|test_dither|test_wav|test_npy|test_same_bits|test_wav_digest|test_fx_tables|test_fx|test_fx_integer_only|test_conv1d|test_gelu|test_smooth|test_stem|test_stream)$$
 test-aarch64: deps-all
 	cmake -S . -B $(BUILD_A64) $(A64_CMAKE)
 	cmake --build $(BUILD_A64) -j $(JOBS)
-	cd $(BUILD_A64) && ctest --output-on-failure -j $(JOBS) -E '$(A64_SKIP)' || sh $(CURDIR)/tests/ctest_tail.sh
+	cd $(BUILD_A64) && ctest --output-on-failure -j $(JOBS) -R '$(A64_TESTS)' || sh $(CURDIR)/tests/ctest_tail.sh
 
 # The 32-bit targets (docs/platforms.md): the library, the command and the C tests for i686
 # (the host's gcc with -m32 -msse2 -mfpmath=sse, cmake/toolchains/i686-linux-gnu.cmake; the
@@ -236,12 +237,12 @@ deps-vulkan-ff: deps
 BUILD_VK ?= build-vulkan-asan
 test-vulkan: deps-vulkan-ff
 	@start=$$(date +%s); mkdir -p $(BUILD_VK); \
-	cmake -S . -B $(BUILD_VK) -DCMAKE_BUILD_TYPE=Debug -DWMEL_WERROR=ON -DWMEL_SANITIZE=ON -DWMEL_VULKAN=ON \
+	cmake -S . -B $(BUILD_VK) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWMEL_WERROR=ON -DWMEL_SANITIZE=ON -DWMEL_VULKAN=ON \
 	  $(CMAKE_ARGS) >$(BUILD_VK)/configure.log 2>&1 || { cat $(BUILD_VK)/configure.log; exit 1; }; \
 	cmake --build $(BUILD_VK) -j $(JOBS) --target test_vulkan test_vulkan_batch test_vulkan_finish test_vulkan_ffcheck test_vulkan_arith_probe wmel_cli || exit 1; \
 	cd $(BUILD_VK) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --output-on-failure -L vulkan; rc=$$?; \
-	grep -h '^\(worst error\|injection\|staged buffers\|test_vulkan:\|test_vulkan_batch:\|test_vulkan_finish:\|arith [12]: 64 clips\)' Testing/Temporary/LastTest.log; \
+	  ctest --output-on-failure -j $(JOBS) -L vulkan; rc=$$?; \
+	grep -h '^\(worst error\|injection\|staged buffers\|test_vulkan:\|test_vulkan_ff:\|test_vulkan_batch:\|test_vulkan_finish:\|arith [12]: 64 clips\)' Testing/Temporary/LastTest.log; \
 	echo "test-vulkan: $$([ $$rc = 0 ] && echo passed || echo FAILED) in $$(( $$(date +%s) - start )) s"; exit $$rc
 
 test-vulkan-ff: deps-vulkan-ff
@@ -403,8 +404,12 @@ test: test-build test-asan test-python
 # qemu-arm, Windows under wine, WebAssembly under node and the page in headless Chromium) and
 # the Vulkan backend on Mesa's lavapipe run their focused lists, a few minutes each;
 # test-wasm-all and `ctest` in build-armv7/ run the whole suites there.
-test-all: deps-all test-fixed test-asan test-build test-emu test-clang test-aarch64 test-i686 test-armv7 test-windows \
-          test-wasm test-web test-vulkan-ff test-vulkan test-python test-wheel test-peers test-toolkits
+# Each target runs whatever the others did (tools/timed-targets.sh); the output ends with each
+# one's wall time and status and the line `N passed, N failed`.
+TEST_ALL := test-fixed test-asan test-build test-emu test-clang test-aarch64 test-i686 test-armv7 test-windows \
+            test-wasm test-web test-vulkan-ff test-vulkan test-python test-wheel test-peers test-toolkits
+test-all: deps-all
+	@sh tools/timed-targets.sh "$(MAKE)" $(TEST_ALL)
 
 # The integer front-end (src/fixed, include/wmel_fx.h), short (under 2 min from scratch on 2 cores):
 # accuracy against the float64 oracle, the integer-only source check, the generated

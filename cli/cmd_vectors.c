@@ -181,7 +181,7 @@ static int write_raw_f32(const char *path, const float *x, size_t n, char *err, 
     if (rc) return rc;
     if (n && fwrite(x, sizeof *x, n, o.f) != n) {
         cli_out_abort(&o);
-        snprintf(err, err_len, "%s: write failed: %s", path, strerror(errno));
+        snprintf(err, err_len, "%.1000s: write failed: %s", path, strerror(errno));
         return WMEL_ERR_IO;
     }
     return cli_out_commit(&o, err, err_len);

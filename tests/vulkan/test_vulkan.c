@@ -545,44 +545,84 @@ static int framing_check(int arith, const float *speech)
  * bytes of the default ctx; a round that cannot hold one frame's samples gives the CPU's
  * frames; a value that is not a number is refused at create with the reason. Returns the
  * cases compared. */
+/* x[0..n) on ctx c: its features in *o (*len values; NULL and 0 where the shape fails). */
+static int run_on(wmel_ctx *c, const float *x, size_t n, float **o, size_t *len)
+{
+    size_t rows = 0, cols = 0;
+    *o = NULL;
+    *len = 0;
+    int st = wmel_features_shape(c, n, &rows, &cols);
+    if (st == WMEL_OK) {
+        *len = rows * cols;
+        *o = malloc((*len ? *len : 1) * sizeof(float));
+        st = wmel_features(c, x, n, *o, *len);
+    }
+    return st;
+}
+
 static int rounds_check(int arith, const float *speech)
 {
     const char *presets[] = {"whisper", "kaldi", "nemo", "nemo-legacy", "clap"};
     const char *envs[][2] = {{"WMEL_VULKAN_SIGNAL_LIMIT", "700"},  {"WMEL_VULKAN_SIGNAL_LIMIT", "1500"},
                              {"WMEL_VULKAN_FRAMES_PER_GROUP", "1"}, {"WMEL_VULKAN_FRAMES_PER_GROUP", "3"},
                              {"WMEL_VULKAN_SIGNAL_LIMIT", "100"}};
-    const size_t lens[] = {5600, 401, 3};
+    enum { NL = 3, NE = sizeof envs / sizeof envs[0] };
+    const size_t lens[NL] = {5600, 401, 3};
     int cases = 0;
     for (size_t pi = 0; pi < sizeof presets / sizeof presets[0]; pi++) {
         wmel_frontend_plan plan;
-        char msg[200], k0[64] = "", k1[64] = "";
+        char msg[200];
         if (wmel_preset_plan(presets[pi], &plan, msg, sizeof msg) != WMEL_OK) {
             CHECK(0, "preset %s: %s", presets[pi], msg);
             continue;
         }
-        for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
-            float *full = NULL, *cpu = NULL;
-            size_t lf = 0, lc = 0;
-            const int rf = plan_run(&plan, WMEL_BACKEND_VULKAN, arith, speech, lens[li], &full, &lf, k0, sizeof k0);
-            const int rc = plan_run(&plan, WMEL_BACKEND_CPU, arith, speech, lens[li], &cpu, &lc, k1, sizeof k1);
-            CHECK(rf == rc, "%s n=%zu: vulkan %d cpu %d", presets[pi], lens[li], rf, rc);
-            for (size_t ei = 0; rf == WMEL_OK && rc == WMEL_OK && ei < sizeof envs / sizeof envs[0]; ei++) {
+        /* the default ctx's and the CPU's outputs of each length, then a ctx a switch (each
+           made once: a pipeline is compiled a ctx) over the same lengths */
+        float *full[NL] = {NULL}, *cpu[NL] = {NULL};
+        size_t lf[NL] = {0}, lc[NL] = {0};
+        int rf[NL], rc[NL];
+        char k0[64] = "";
+        for (int b = 0; b < 2; b++) {
+            wmel_params p = params(b ? WMEL_BACKEND_CPU : WMEL_BACKEND_VULKAN, arith);
+            int st = 0;
+            wmel_ctx *c = wmel_create_plan(&p, &plan, &st);
+            CHECK(c != NULL, "%s: create on %s: %d", presets[pi], b ? "cpu" : "vulkan", st);
+            if (c && !b) snprintf(k0, sizeof k0, "%s", wmel_kernel_name(c));
+            for (int li = 0; li < NL; li++) {
+                if (b) rc[li] = c ? run_on(c, speech, lens[li], &cpu[li], &lc[li]) : st;
+                else rf[li] = c ? run_on(c, speech, lens[li], &full[li], &lf[li]) : st;
+            }
+            wmel_destroy(c);
+        }
+        for (int li = 0; li < NL; li++)
+            CHECK(rf[li] == rc[li], "%s n=%zu: vulkan %d cpu %d", presets[pi], lens[li], rf[li], rc[li]);
+        for (int ei = 0; ei < NE; ei++) {
+            setenv(envs[ei][0], envs[ei][1], 1);
+            wmel_params p = params(WMEL_BACKEND_VULKAN, arith);
+            int st = 0;
+            wmel_ctx *c = wmel_create_plan(&p, &plan, &st);
+            unsetenv(envs[ei][0]);
+            CHECK(c && !strcmp(k0, wmel_kernel_name(c)), "%s %s=%s: create %d, kernel %s", presets[pi], envs[ei][0],
+                  envs[ei][1], st, c ? wmel_kernel_name(c) : "-");
+            for (int li = 0; c && li < NL; li++) {
+                if (rf[li] != WMEL_OK || rc[li] != WMEL_OK) continue;
                 float *o = NULL;
                 size_t lo = 0;
-                setenv(envs[ei][0], envs[ei][1], 1);
-                const int r = plan_run(&plan, WMEL_BACKEND_VULKAN, arith, speech, lens[li], &o, &lo, k1, sizeof k1);
-                unsetenv(envs[ei][0]);
+                const int r = run_on(c, speech, lens[li], &o, &lo);
                 const int tiny = !strcmp(envs[ei][1], "100") && lens[li] > 100;
-                CHECK(r == WMEL_OK && lo == lf && !strcmp(k0, k1), "%s n=%zu %s=%s: %d %s", presets[pi], lens[li],
-                      envs[ei][0], envs[ei][1], r, k1);
-                if (r == WMEL_OK && lo == lf)
-                    CHECK(!memcmp(o, tiny ? cpu : full, lf * sizeof(float)), "%s n=%zu %s=%s: not the %s bytes",
+                CHECK(r == WMEL_OK && lo == lf[li], "%s n=%zu %s=%s: %d", presets[pi], lens[li], envs[ei][0],
+                      envs[ei][1], r);
+                if (r == WMEL_OK && lo == lf[li])
+                    CHECK(!memcmp(o, tiny ? cpu[li] : full[li], lf[li] * sizeof(float)), "%s n=%zu %s=%s: not the %s bytes",
                           presets[pi], lens[li], envs[ei][0], envs[ei][1], tiny ? "CPU's" : "default ctx's");
                 free(o);
                 cases++;
             }
-            free(full);
-            free(cpu);
+            wmel_destroy(c);
+        }
+        for (int li = 0; li < NL; li++) {
+            free(full[li]);
+            free(cpu[li]);
         }
     }
     const char *bad[][2] = {{"WMEL_VULKAN_SIGNAL_LIMIT", "lots"}, {"WMEL_VULKAN_FRAMES_PER_GROUP", "0"},
@@ -705,7 +745,7 @@ done:
     free(o[1]);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0); /* a run cut short by a time bound keeps its lines, in order */
 #if defined(__linux__)
@@ -748,6 +788,27 @@ int main(void)
 #ifdef WMEL_HAVE_VULKAN_FF
     ariths[n_ar++] = WMEL_VULKAN_ARITH_FLOAT_FLOAT;
 #endif
+    /* `test_vulkan float64`: float64's share and the checks of no arithmetic's; `test_vulkan
+       float-float`: float-float's (ctest runs the two side by side); no argument: all */
+    const char *part = argc > 1 ? argv[1] : "";
+    if (!strcmp(part, "float64")) {
+        n_ar = 1;
+    } else if (!strcmp(part, "float-float")) {
+        if (n_ar < 2) {
+            printf("skipped: float-float is not built (glslc)\n");
+            free(x);
+            wmel_free(speech);
+            return 77;
+        }
+        ariths[0] = ariths[1];
+        n_ar = 1;
+    } else if (*part) {
+        printf("usage: test_vulkan [float64 | float-float]\n");
+        free(x);
+        wmel_free(speech);
+        return 2;
+    }
+    const int rest = strcmp(part, "float-float") != 0; /* the checks of no arithmetic's */
     for (int ai = 0; ai < n_ar; ai++) {
         const int ar = ariths[ai];
         const char *an = ar == WMEL_VULKAN_ARITH_FLOAT64 ? "float64" : "float-float";
@@ -804,7 +865,7 @@ int main(void)
     }
 
     /* no loader: a status and a message */
-    {
+    if (rest) {
         setenv("WMEL_VULKAN_LOADER", "/nonexistent/libvulkan.so.1", 1);
         wmel_params p = params(WMEL_BACKEND_VULKAN, 0);
         int st;
@@ -839,6 +900,7 @@ int main(void)
         printf("rounds and frames a workgroup, arithmetic %s: %d cases bit-identical\n", an, cases);
     }
 #ifdef WMEL_HAVE_VULKAN_FF
+    if (strcmp(part, "float64") != 0) { /* float-float's share */
     /* float-float's self-test at create: with the tables' low halves dropped
        (WMEL_VULKAN_FF_BREAK, a float-float as a device that loses its error terms computes
        it, about 3e-7 off) the ctx takes the CPU's frames, says so in its kernel name, the
@@ -896,13 +958,14 @@ int main(void)
         wmel_destroy(cc);
         printf("float-float self-test: a broken float-float takes the CPU's frames\n");
     }
+    }
 #endif
     /* a round that passes the fence's timeout (WMEL_VULKAN_TIMEOUT_MS=1 on 6 s: lavapipe
        takes tens of ms): WMEL_ERR_VULKAN naming the switch, then every call on the ctx
        refused with the same status (the round may still run), the destroy waits for it. A
        GPU that runs the round within the millisecond (an H200 does) gives the features: the
        path is held where the device is slower. */
-    if (ns > 96000) {
+    if (rest && ns > 96000) {
         wmel_frontend_plan plan;
         char msg[200];
         wmel_preset_plan("kaldi", &plan, msg, sizeof msg);
@@ -939,7 +1002,7 @@ int main(void)
         printf("fence timeout: a status, then the ctx refuses calls\n");
     }
     /* a bad value of the switch: a status and a message */
-    {
+    if (rest) {
         setenv("WMEL_VULKAN_STAGING", "yes", 1);
         wmel_params p = params(WMEL_BACKEND_VULKAN, 0);
         int st;
@@ -952,7 +1015,7 @@ int main(void)
     }
     /* ctxs made and destroyed one after another share the loader's one instance: a driver
      * that cannot be unloaded and loaded again (NVIDIA's) keeps working */
-    {
+    if (rest) {
         const long made = wmel__vk_instances_made();
         int ok = 0;
         for (int i = 0; i < 40; i++) {
@@ -968,16 +1031,18 @@ int main(void)
         CHECK(wmel__vk_instances_made() == made, "40 ctxs and a list made %ld instances (the kept one: 0)",
               wmel__vk_instances_made() - made);
     }
-    inject();
-    setenv("WMEL_VULKAN_STAGING", "1", 1); /* the staged buffers' calls too */
-    inject();
-    unsetenv("WMEL_VULKAN_STAGING");
-    printf("worst error / bar: float64 %.3g", g_worst[1] / BAR);
-#ifdef WMEL_HAVE_VULKAN_FF
-    printf(", float-float %.3g", g_worst[2] / BAR);
-#endif
+    if (rest) {
+        inject();
+        setenv("WMEL_VULKAN_STAGING", "1", 1); /* the staged buffers' calls too */
+        inject();
+        unsetenv("WMEL_VULKAN_STAGING");
+    }
+    printf("worst error / bar:");
+    for (int ai = 0; ai < n_ar; ai++)
+        printf("%s %s %.3g", ai ? "," : "", ariths[ai] == WMEL_VULKAN_ARITH_FLOAT64 ? "float64" : "float-float",
+               g_worst[ariths[ai] == WMEL_VULKAN_ARITH_FLOAT64 ? 1 : 2] / BAR);
     printf("\n");
     free(x);
     wmel_free(speech);
-    return t_done("test_vulkan");
+    return t_done(rest ? "test_vulkan" : "test_vulkan_ff");
 }
