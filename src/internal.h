@@ -321,6 +321,41 @@ wmel_numstr wmel__num(double v);
 int wmel__detail(const char *msg);
 const char *wmel__detail_get(void);
 
+/* ---- timings a process makes once and keeps (probe.c) ---- */
+
+/* Seconds on a monotonic clock. */
+double wmel__now_s(void);
+#define WMEL__PROBE_SAMPLES 480000 /* the clip timed: 30 s at 16 kHz (Whisper's 3,000 frames) */
+/* The clip timed: two tones and a little noise from a fixed generator, n samples. */
+void wmel__probe_signal(float *x, size_t n);
+/* Times wmel_features of the clip on c[0] and c[1] in turn (NULL: not timed): one call of
+ * each to warm up, then three of each, the best of each into t[a] in seconds; t[a] 0 where
+ * c[a] is NULL, a call failed, or where[a] (non-NULL) is not what wmel_op_backend says ran
+ * WMEL_OP_LOG_MEL (the work did not run where it was to). */
+void wmel__probe_pair(wmel_ctx *c[2], const char *const where[2], double t[2]);
+/* What a timing found: seconds of each candidate (0: it could not run), and the pick
+ * (the table's owner says what it means; 0: none). */
+typedef struct wmel_verdict {
+    double t[2];
+    int pick;
+} wmel_verdict;
+/* The tables of verdicts, each its own lock. */
+enum { WMEL__KEPT_VK_ARITH = 0, WMEL__KEPT_AUTO = 1, WMEL__KEPT_TABLES = 2 };
+#define WMEL__KEPT_KEY 384 /* bytes of a key at most */
+/* The verdict kept in table `which` for the key (len bytes, compared as bytes: zero a key
+ * struct before filling it) into *v, or, the first time, measure(arg, v) run under the
+ * table's lock and the result kept (16 keys a table, the oldest replaced). 0, or -1 when
+ * the lock failed or the key is too long (*v untouched). */
+int wmel__kept_get(int which, const void *key, size_t len, void (*measure)(void *arg, wmel_verdict *v), void *arg,
+                   wmel_verdict *v);
+/* The verdict kept for the key into *v (v may be NULL): the number of timings the table has
+ * run (>= 1), or 0 when the key was not timed. */
+int wmel__kept_find(int which, const void *key, size_t len, wmel_verdict *v);
+/* The number of timings table `which` has run in this process (for the tests). */
+int wmel__kept_runs(int which);
+/* A 0/1 switch in the environment: -1 unset or empty, 0, 1, or -2 for another value. */
+int wmel__env_switch(const char *name);
+
 /* ---- the compiled plan's algorithm ------------------------------------------------
  * One table of functions per algorithm (pocketfft's habit: one plan type, the algorithm
  * chosen when the plan is compiled, from the geometry alone): Whisper's 400-point
