@@ -256,6 +256,7 @@ typedef struct wmel_clips {
  * entry means: what the frame driver (frames.c) does on the ctx's CPU kernel. */
 #define WMEL__FALLBACK 1 /* a backend's answer: run this op on the frame driver instead */
 
+struct wmel_dev_id;
 typedef struct wmel_backend_vt {
     int id;                /* WMEL_BACKEND_REF / CPU / CUDA */
     const char *name;      /* wmel_backend_name() */
@@ -294,7 +295,19 @@ typedef struct wmel_backend_vt {
      * on its own). */
     int (*pfa_frames_batch)(wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
                             float *const *out, float *mx, unsigned char *redo, size_t batch);
+    /* The device AUTO takes for params p (a device backend): 0 with *d filled, else nonzero;
+     * NULL: no device. */
+    int (*auto_device)(const wmel_params *p, struct wmel_dev_id *d);
 } wmel_backend_vt;
+
+/* A device as AUTO's kept verdict knows it: its index in the backend's list, whether it is
+ * a GPU (a CPU device, lavapipe or the CUDA emulator, is timed only with WMEL_AUTO_PROBE=1),
+ * and its identity as bytes (name, IDs, driver: zeros past what the backend fills). */
+#define WMEL__DEV_ID 288
+typedef struct wmel_dev_id {
+    int index, gpu;
+    unsigned char id[WMEL__DEV_ID];
+} wmel_dev_id;
 
 /* The backend `id` (WMEL_BACKEND_REF / CPU / CUDA) when it is built in, else NULL
  * (backend.c); and AUTO's choice for params p: the first available, best first. */
@@ -303,6 +316,32 @@ const wmel_backend_vt *wmel__backend_auto(const wmel_params *p);
 /* AUTO's choice for an algorithm without CUDA's own kernels (CUDA serves it by name only):
  * Vulkan on a GPU for the general algorithm (general 1), else the CPU. */
 const wmel_backend_vt *wmel__backend_auto_plan(const wmel_params *p, int general);
+/* WMEL_AUTO_PROBE: -1 unset, 0 never time, 1 time any device, -2 another value. */
+int wmel__auto_probe_mode(void);
+/* AUTO's switches read at create where a device backend is built: WMEL_OK, or
+ * WMEL_ERR_INVALID_ARG with the switch named in wmel__detail (WMEL_AUTO_PROBE not 0 or 1,
+ * WMEL_AUTO_PROBE_CPU_SCALE not a positive number). */
+int wmel__backend_auto_check(void);
+/* 1 when AUTO takes the device: its time t_dev at most 0.9 of the CPU's t_cpu (either 0,
+ * or NaN: it did not run: the CPU). */
+int wmel__auto_pick(double t_dev, double t_cpu);
+/* What AUTO's timing needs to make the ctx's like: the creator's arguments. */
+typedef struct wmel_auto_plan {
+    wmel_params p;
+    const wmel_frontend_plan *plan;
+    int keep_smooth;
+    const double *const *cols;
+    const struct wmel_algo *algo;
+} wmel_auto_plan;
+/* AUTO with a device backend *vt chosen: the device, or the CPU backend (*vt replaced)
+ * where the kept verdict for the device and the plan's geometry class says the device is
+ * not faster (timed here the first time; backend.c's comment gives the rule); the reason,
+ * with the timings, into why. WMEL_OK (a timing's failure is a verdict for the CPU). */
+int wmel__backend_auto_timed(const wmel_backend_vt **vt, const wmel_auto_plan *ap, char *why, size_t why_len);
+/* api.c's one creator, for AUTO's timing: params p (a backend by name), the plan,
+ * keep_smooth (params.smooth applies), cols (NULL, or {col_scale, col_shift}). */
+wmel_ctx *wmel__create(const wmel_params *p, const wmel_frontend_plan *plan, int keep_smooth,
+                       const double *const *cols, int *status);
 extern const wmel_backend_vt wmel__backend_ref; /* ref/ref.c */
 extern const wmel_backend_vt wmel__backend_cpu; /* cpu/cpu.c */
 extern const wmel_backend_vt wmel__backend_cuda; /* cuda/backend.c, when built */
@@ -437,6 +476,7 @@ struct wmel_ctx {
     struct wmel_fe *fe;    /* the compiled plan (fe/fe.h), whatever its geometry: its
                               tables and its algorithm (fe->algo) */
     int vals_f32;          /* the backend's plan_frames write float32 values (set by its init) */
+    char backend_why[224]; /* why this backend (wmel_backend_reason) */
 };
 
 /* ---- the frame driver (frames.c) ---- */
