@@ -201,7 +201,10 @@ static int mel_long(const char *in, const char *out, const wmel_params *p, const
         if (!ctx) {
             rc = st;
             plan_failed = plan != NULL;
-            if (!plan) snprintf(err, sizeof err, "%s", wmel_strerror(st));
+            if (!plan && p->backend == WMEL_BACKEND_AUTO && *wmel_vulkan_error_detail())
+                snprintf(err, sizeof err, "%s (%s)", wmel_strerror(st), wmel_vulkan_error_detail());
+            else if (!plan)
+                snprintf(err, sizeof err, "%s", wmel_strerror(st));
         }
     }
     if (rc == WMEL_OK) {
@@ -323,6 +326,7 @@ static int mel_frontend(const char *in, const char *out, const wmel_params *p,
         fprintf(cli_info(out, NULL), "  %.3f ms on backend %s, kernel %s, %d thread(s)  (%.0fx realtime)\n", s * 1e3,
                wmel_backend_name(ctx), wmel_kernel_name(ctx), wmel_ctx_n_threads(ctx),
                s > 0 ? n / (double)plan->sample_rate / s : 0.0);
+        fprintf(cli_info(out, NULL), "  backend: %s\n", wmel_backend_reason(ctx));
     }
     wmel_destroy(ctx);
     if (rc) {
@@ -451,6 +455,7 @@ static void mel_summary(const mel_opts *o, wmel_ctx *ctx, const float *mel, size
     mel_vulkan_info(f, ctx);
     fprintf(f, "  %.3f ms on backend %s, kernel %s, %d thread(s)  (%.0fx realtime)\n", ms, wmel_backend_name(ctx),
             wmel_kernel_name(ctx), wmel_ctx_n_threads(ctx), ms > 0 ? n / 16.0 / ms : 0.0);
+    fprintf(f, "  backend: %s\n", wmel_backend_reason(ctx));
 }
 
 /* The .npy and the picture, all or nothing: both files are written before either is
@@ -495,7 +500,7 @@ static int mel_whole(const mel_opts *o, float *pcm, size_t n)
     wmel_ctx *ctx = wmel_create(&o->p, &st);
     if (!ctx) {
         free(pcm);
-        if (o->p.backend == WMEL_BACKEND_VULKAN && *wmel_vulkan_error_detail())
+        if ((o->p.backend == WMEL_BACKEND_VULKAN || o->p.backend == WMEL_BACKEND_AUTO) && *wmel_vulkan_error_detail())
             cli_msg("wmel: %s (%s)", wmel_strerror(st), wmel_vulkan_error_detail());
         else
             cli_msg("wmel: %s", wmel_strerror(st));

@@ -411,8 +411,11 @@ wmel_ctx *cli_fe_ctx(const wmel_params *p, const wmel_frontend_plan *plan, const
         }
     }
     wmel_ctx *c = v ? wmel_create_plan_cols(p, plan, v, v + n, n, st) : wmel_create_plan(p, plan, st);
+    /* AUTO's create refused by its switch (WMEL_AUTO_PROBE) names it */
+    const char *detail = p->backend == WMEL_BACKEND_AUTO ? wmel_vulkan_error_detail() : "";
     if (!c)
-        snprintf(err, err_len, "%s%s: %s", cli_fe_label(f), f->cmvn ? " with --cmvn" : "", wmel_strerror(*st));
+        snprintf(err, err_len, "%s%s: %s%s%s%s", cli_fe_label(f), f->cmvn ? " with --cmvn" : "", wmel_strerror(*st),
+                 *detail ? " (" : "", detail, *detail ? ")" : "");
     free(v);
     return c;
 }

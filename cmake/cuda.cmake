@@ -76,7 +76,7 @@ if(WMEL_CUDA_EMU)
   endif()
   set_source_files_properties(${_cu} PROPERTIES LANGUAGE CXX COMPILE_OPTIONS "-xc++;${_cxx_warn}")
   list(APPEND WMEL_SOURCES src/cuda/backend.c src/cuda/stem_cuda.c ${_cu})
-  list(APPEND WMEL_DEFS WMEL_HAVE_CUDA=1)
+  list(APPEND WMEL_DEFS WMEL_HAVE_CUDA=1 WMEL_CUDA_EMU=1)
   list(APPEND WMEL_LIBS wmel_cudaemu ${CMAKE_DL_LIBS})
   set_source_files_properties(src/cuda/stem_cuda.c PROPERTIES COMPILE_DEFINITIONS
     "WMEL_CUBLAS_LIB=\"$<TARGET_FILE:wmel_cublasemu>\";WMEL_CUBLAS_SONAME=\"$<TARGET_FILE_NAME:wmel_cublasemu>\"")

@@ -72,12 +72,25 @@ static wmel_ctx *create(wmel_params p, const wmel_frontend_plan *plan, int keep_
     p.norm = plan->norm;
     if (!algo->smooth) p.smooth = WMEL_SMOOTH_NONE;
     const wmel_backend_vt *vt;
+    char why[sizeof ((wmel_ctx *)0)->backend_why];
+    snprintf(why, sizeof why, "asked for by name");
     /* the device kernels compute Whisper's geometry with the data's max only */
     const int devices = algo->devices && !(plan->norm_flags & WMEL_NORMF_FIXED_MAX);
-    if (p.backend == WMEL_BACKEND_AUTO)
+    if (p.backend == WMEL_BACKEND_AUTO) {
+        if ((rc = wmel__backend_auto_check()) != WMEL_OK) return fail(status, rc);
         vt = devices ? wmel__backend_auto(&p) : wmel__backend_auto_plan(&p, algo == &wmel__algo_general);
-    else
+        if (vt->id == WMEL_BACKEND_CUDA || vt->id == WMEL_BACKEND_VULKAN) {
+            const wmel_auto_plan ap = {p, plan, keep_smooth, cols, algo};
+            wmel__backend_auto_timed(&vt, &ap, why, sizeof why);
+        } else {
+            snprintf(why, sizeof why, "AUTO: %s (%s)", vt->name,
+                     devices                        ? "no device backend available"
+                     : algo == &wmel__algo_general ? "no Vulkan GPU available; AUTO takes CUDA for Whisper's geometry only"
+                                                   : "no device backend serves this plan");
+        }
+    } else {
         vt = wmel__backend(p.backend);
+    }
     if (!vt || (vt->available && !vt->available(&p)))
         return fail(status, WMEL_ERR_BACKEND_UNAVAILABLE);
 
@@ -116,8 +129,19 @@ static wmel_ctx *create(wmel_params p, const wmel_frontend_plan *plan, int keep_
         return fail(status, rc);
     }
     ctx->backend = ctx->vt->id;
+    if (ctx->vt != vt) /* AUTO: the device backend could not start; the CPU, silently */
+        snprintf(ctx->backend_why, sizeof ctx->backend_why, "AUTO: %s (%s could not start on its device)",
+                 ctx->vt->name, vt->name);
+    else
+        memcpy(ctx->backend_why, why, sizeof why);
     if (status) *status = WMEL_OK;
     return ctx;
+}
+
+wmel_ctx *wmel__create(const wmel_params *p, const wmel_frontend_plan *plan, int keep_smooth,
+                       const double *const *cols, int *status)
+{
+    return create(*p, plan, keep_smooth, cols, status);
 }
 
 wmel_ctx *wmel_create(const wmel_params *p_in, int *status)
@@ -495,6 +519,7 @@ const char *wmel_op_backend(const wmel_ctx *ctx, int op)
 }
 
 const char *wmel_kernel_name(const wmel_ctx *ctx) { return ctx ? ctx->kernel_name : "none"; }
+const char *wmel_backend_reason(const wmel_ctx *ctx) { return ctx ? ctx->backend_why : "none"; }
 int wmel_ctx_n_mels(const wmel_ctx *ctx) { return ctx ? ctx->params.n_mels : 0; }
 int wmel_ctx_n_threads(const wmel_ctx *ctx) { return ctx ? ctx->n_threads : 0; }
 

@@ -256,6 +256,7 @@ typedef struct wmel_clips {
  * entry means: what the frame driver (frames.c) does on the ctx's CPU kernel. */
 #define WMEL__FALLBACK 1 /* a backend's answer: run this op on the frame driver instead */
 
+struct wmel_dev_id;
 typedef struct wmel_backend_vt {
     int id;                /* WMEL_BACKEND_REF / CPU / CUDA */
     const char *name;      /* wmel_backend_name() */
@@ -301,7 +302,19 @@ typedef struct wmel_backend_vt {
      * then: plan_frames and the host's finish, whose statuses it leaves to that way); NULL:
      * none. */
     int (*plan_finish)(const wmel_ctx *ctx, const float *x, size_t n, float *out, size_t rows, size_t cols);
+    /* The device AUTO takes for params p (a device backend): 0 with *d filled, else nonzero;
+     * NULL: no device. */
+    int (*auto_device)(const wmel_params *p, struct wmel_dev_id *d);
 } wmel_backend_vt;
+
+/* A device as AUTO's kept verdict knows it: its index in the backend's list, whether it is
+ * a GPU (a CPU device, lavapipe or the CUDA emulator, is timed only with WMEL_AUTO_PROBE=1),
+ * and its identity as bytes (name, IDs, driver: zeros past what the backend fills). */
+#define WMEL__DEV_ID 288
+typedef struct wmel_dev_id {
+    int index, gpu;
+    unsigned char id[WMEL__DEV_ID];
+} wmel_dev_id;
 
 /* The backend `id` (WMEL_BACKEND_REF / CPU / CUDA) when it is built in, else NULL
  * (backend.c); and AUTO's choice for params p: the first available, best first. */
@@ -310,6 +323,32 @@ const wmel_backend_vt *wmel__backend_auto(const wmel_params *p);
 /* AUTO's choice for an algorithm without CUDA's own kernels (CUDA serves it by name only):
  * Vulkan on a GPU for the general algorithm (general 1), else the CPU. */
 const wmel_backend_vt *wmel__backend_auto_plan(const wmel_params *p, int general);
+/* WMEL_AUTO_PROBE: -1 unset, 0 never time, 1 time any device, -2 another value. */
+int wmel__auto_probe_mode(void);
+/* AUTO's switches read at create where a device backend is built: WMEL_OK, or
+ * WMEL_ERR_INVALID_ARG with the switch named in wmel__detail (WMEL_AUTO_PROBE not 0 or 1,
+ * WMEL_AUTO_PROBE_CPU_SCALE not a positive number). */
+int wmel__backend_auto_check(void);
+/* 1 when AUTO takes the device: its time t_dev at most 0.9 of the CPU's t_cpu (either 0,
+ * or NaN: it did not run: the CPU). */
+int wmel__auto_pick(double t_dev, double t_cpu);
+/* What AUTO's timing needs to make the ctx's like: the creator's arguments. */
+typedef struct wmel_auto_plan {
+    wmel_params p;
+    const wmel_frontend_plan *plan;
+    int keep_smooth;
+    const double *const *cols;
+    const struct wmel_algo *algo;
+} wmel_auto_plan;
+/* AUTO with a device backend *vt chosen: the device, or the CPU backend (*vt replaced)
+ * where the kept verdict for the device and the plan's geometry class says the device is
+ * not faster (timed here the first time; backend.c's comment gives the rule); the reason,
+ * with the timings, into why. WMEL_OK (a timing's failure is a verdict for the CPU). */
+int wmel__backend_auto_timed(const wmel_backend_vt **vt, const wmel_auto_plan *ap, char *why, size_t why_len);
+/* api.c's one creator, for AUTO's timing: params p (a backend by name), the plan,
+ * keep_smooth (params.smooth applies), cols (NULL, or {col_scale, col_shift}). */
+wmel_ctx *wmel__create(const wmel_params *p, const wmel_frontend_plan *plan, int keep_smooth,
+                       const double *const *cols, int *status);
 extern const wmel_backend_vt wmel__backend_ref; /* ref/ref.c */
 extern const wmel_backend_vt wmel__backend_cpu; /* cpu/cpu.c */
 extern const wmel_backend_vt wmel__backend_cuda; /* cuda/backend.c, when built */
@@ -327,6 +366,41 @@ wmel_numstr wmel__num(double v);
  * _detail stores msg and returns WMEL_ERR_CUDA (base.c). */
 int wmel__detail(const char *msg);
 const char *wmel__detail_get(void);
+
+/* ---- timings a process makes once and keeps (probe.c) ---- */
+
+/* Seconds on a monotonic clock. */
+double wmel__now_s(void);
+#define WMEL__PROBE_SAMPLES 480000 /* the clip timed: 30 s at 16 kHz (Whisper's 3,000 frames) */
+/* The clip timed: two tones and a little noise from a fixed generator, n samples. */
+void wmel__probe_signal(float *x, size_t n);
+/* Times wmel_features of the clip on c[0] and c[1] in turn (NULL: not timed): one call of
+ * each to warm up, then three of each, the best of each into t[a] in seconds; t[a] 0 where
+ * c[a] is NULL, a call failed, or where[a] (non-NULL) is not what wmel_op_backend says ran
+ * WMEL_OP_LOG_MEL (the work did not run where it was to). */
+void wmel__probe_pair(wmel_ctx *c[2], const char *const where[2], double t[2]);
+/* What a timing found: seconds of each candidate (0: it could not run), and the pick
+ * (the table's owner says what it means; 0: none). */
+typedef struct wmel_verdict {
+    double t[2];
+    int pick;
+} wmel_verdict;
+/* The tables of verdicts, each its own lock. */
+enum { WMEL__KEPT_VK_ARITH = 0, WMEL__KEPT_AUTO = 1, WMEL__KEPT_TABLES = 2 };
+#define WMEL__KEPT_KEY 384 /* bytes of a key at most */
+/* The verdict kept in table `which` for the key (len bytes, compared as bytes: zero a key
+ * struct before filling it) into *v, or, the first time, measure(arg, v) run under the
+ * table's lock and the result kept (16 keys a table, the oldest replaced). 0, or -1 when
+ * the lock failed or the key is too long (*v untouched). */
+int wmel__kept_get(int which, const void *key, size_t len, void (*measure)(void *arg, wmel_verdict *v), void *arg,
+                   wmel_verdict *v);
+/* The verdict kept for the key into *v (v may be NULL): the number of timings the table has
+ * run (>= 1), or 0 when the key was not timed. */
+int wmel__kept_find(int which, const void *key, size_t len, wmel_verdict *v);
+/* The number of timings table `which` has run in this process (for the tests). */
+int wmel__kept_runs(int which);
+/* A 0/1 switch in the environment: -1 unset or empty, 0, 1, or -2 for another value. */
+int wmel__env_switch(const char *name);
 
 /* ---- the compiled plan's algorithm ------------------------------------------------
  * One table of functions per algorithm (pocketfft's habit: one plan type, the algorithm
@@ -409,6 +483,7 @@ struct wmel_ctx {
     struct wmel_fe *fe;    /* the compiled plan (fe/fe.h), whatever its geometry: its
                               tables and its algorithm (fe->algo) */
     int vals_f32;          /* the backend's plan_frames write float32 values (set by its init) */
+    char backend_why[224]; /* why this backend (wmel_backend_reason) */
 };
 
 /* ---- the frame driver (frames.c) ---- */

@@ -90,6 +90,27 @@ static int cuda_available(const wmel_params *p)
     return ok;
 }
 
+/* AUTO's device: params.cuda_device, named by its properties; a GPU, but for the CUDA
+ * emulator of the tests (a CPU device, as lavapipe is for Vulkan: timed by AUTO only with
+ * WMEL_AUTO_PROBE=1). */
+static int cuda_auto_device(const wmel_params *p, wmel_dev_id *d)
+{
+    struct cudaDeviceProp prop;
+    if (cudaGetDeviceProperties(&prop, p->cuda_device) != cudaSuccess) {
+        cudaGetLastError();
+        return -1;
+    }
+    memset(d, 0, sizeof *d);
+    d->index = p->cuda_device;
+#ifdef WMEL_CUDA_EMU
+    d->gpu = 0;
+#else
+    d->gpu = 1;
+#endif
+    for (size_t i = 0; i < sizeof prop.name && i < sizeof d->id && prop.name[i]; i++) d->id[i] = (unsigned char)prop.name[i];
+    return 0;
+}
+
 /* ---------------------------------------------------------------- create / destroy */
 
 static int general_init(wmel_ctx *ctx);
@@ -990,4 +1011,5 @@ static int cuda_plan_frames_batch(const wmel_ctx *ctx, const float *const *x, co
 const wmel_backend_vt wmel__backend_cuda = {WMEL_BACKEND_CUDA, "cuda", cuda_available, cuda_init,
                                             cuda_free, cuda_clips, cuda_clips_device,
                                             cuda_op_backend, wmel__cuda_stem_device, cuda_plan_frames,
-                                            cuda_plan_frames_batch, cuda_pfa_frames_batch, NULL};
+                                            cuda_plan_frames_batch, cuda_pfa_frames_batch, NULL,
+                                            cuda_auto_device};

@@ -99,20 +99,49 @@ static int gpu_nodes(void)
 
 static void auto_list(void) { g_auto_ok = gpu_nodes() && wmel__vk_list(g_auto_devs, &g_auto_n) == WMEL_OK; }
 
+/* The devices the params choose among and the index taken (-1: none suits). AUTO looks
+ * at the GPUs of its once-a-process list, or, with WMEL_AUTO_PROBE=1 (whose timing then
+ * judges the device), at every device the loader lists, as a backend named does. */
+static int choose(const wmel_params *p, vkw_dev devs_here[VKW_MAX_DEVS], const vkw_dev **devs)
+{
+    int n = 0;
+    const int gpu_only = p->backend == WMEL_BACKEND_AUTO && wmel__auto_probe_mode() != 1;
+    *devs = devs_here;
+    if (gpu_only) {
+        if (pthread_once(&g_auto_once, auto_list) != 0 || !g_auto_ok) return -1;
+        *devs = g_auto_devs;
+        n = g_auto_n;
+    } else if (wmel__vk_list(devs_here, &n) != WMEL_OK) {
+        return -1;
+    }
+    return wmel__vk_pick(*devs, n, p->vulkan_device, gpu_only);
+}
+
 static int vk_available(const wmel_params *p)
 {
     vkw_dev devs_here[VKW_MAX_DEVS];
-    const vkw_dev *devs = devs_here;
-    int n = 0;
-    if (p->backend == WMEL_BACKEND_AUTO) {
-        if (pthread_once(&g_auto_once, auto_list) != 0 || !g_auto_ok) return 0;
-        devs = g_auto_devs;
-        n = g_auto_n;
-    } else if (wmel__vk_list(devs_here, &n) != WMEL_OK) {
-        return 0;
-    }
-    const int i = wmel__vk_pick(devs, n, p->vulkan_device, p->backend == WMEL_BACKEND_AUTO);
+    const vkw_dev *devs = NULL;
+    const int i = choose(p, devs_here, &devs);
     return i >= 0 && wmel__vk_arith(&devs[i], p->vulkan_arith) != 0;
+}
+
+_Static_assert(sizeof(vkw_dev_key) <= WMEL__DEV_ID, "a device's identity fits AUTO's key");
+
+/* AUTO's device: the one choose() takes, a GPU where VkPhysicalDeviceType is one (1
+ * integrated, 2 discrete, 3 virtual), named by its identity and driver. */
+static int vk_auto_device(const wmel_params *p, wmel_dev_id *d)
+{
+    vkw_dev devs_here[VKW_MAX_DEVS];
+    const vkw_dev *devs = NULL;
+    const int i = choose(p, devs_here, &devs);
+    if (i < 0) return -1;
+    vkw_dev_key k;
+    wmel__vk_dev_key(&devs[i], &k);
+    memset(d, 0, sizeof *d);
+    d->index = i;
+    d->gpu = devs[i].type >= 1 && devs[i].type <= 3;
+    memcpy(d->id, &k, sizeof k < sizeof d->id ? sizeof k : sizeof d->id);
+    return 0;
 }
 
 /* ---------------------------------------------------------------- create / destroy */
@@ -192,7 +221,7 @@ static int vk_init(wmel_ctx *ctx)
     int n = 0;
     int rc = wmel__vk_list(devs, &n);
     if (rc != WMEL_OK) return rc == WMEL_ERR_NO_MEMORY ? rc : WMEL_ERR_BACKEND_UNAVAILABLE;
-    const int gpu_only = ctx->params.backend == WMEL_BACKEND_AUTO;
+    const int gpu_only = ctx->params.backend == WMEL_BACKEND_AUTO && wmel__auto_probe_mode() != 1;
     const int index = wmel__vk_pick(devs, n, ctx->params.vulkan_device, gpu_only);
     if (index < 0)
         return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE,
@@ -1226,6 +1255,7 @@ const wmel_backend_vt wmel__backend_vulkan = {
     .plan_frames_batch = vk_plan_frames_batch,
     .pfa_frames_batch = vk_pfa_frames_batch,
     .plan_finish = vk_plan_finish,
+    .auto_device = vk_auto_device,
 };
 
 int wmel_vulkan_devices(char *buf, size_t len)
@@ -1240,7 +1270,8 @@ int wmel_vulkan_devices(char *buf, size_t len)
         return rc;
     }
     size_t at = 0;
-    const int pick = wmel__vk_pick(devs, n, 0, 0), gpu = wmel__vk_pick(devs, n, 0, 1);
+    /* AUTO: the GPUs, or with WMEL_AUTO_PROBE=1 any device (its timing against the CPU decides) */
+    const int pick = wmel__vk_pick(devs, n, 0, 0), gpu = wmel__vk_pick(devs, n, 0, wmel__auto_probe_mode() != 1);
     for (int i = 0; i < n && at < len; i++) {
         const int a = wmel__vk_arith(&devs[i], 0);
         int k = snprintf(buf + at, len - at, "%d: %s (%s), float64 %s, arithmetic %s%s%s\n", i, devs[i].name,

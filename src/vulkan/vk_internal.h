@@ -98,6 +98,13 @@ typedef struct vkw_dev {
 /* 1 when a and b are the same device under the same driver (name, vendor and device IDs,
  * driver version, pipeline-cache UUID): what a verdict kept for the process is kept by. */
 int wmel__vk_same_dev(const vkw_dev *a, const vkw_dev *b);
+/* The same identity as bytes (no padding, zeros past the name): a kept verdict's key. */
+typedef struct vkw_dev_key {
+    char name[256];
+    uint32_t vendor, device_id, driver;
+    uint8_t uuid[16];
+} vkw_dev_key;
+void wmel__vk_dev_key(const vkw_dev *d, vkw_dev_key *k);
 
 /* The devices (up to VKW_MAX_DEVS) into devs; WMEL_OK, or a status with the reason in
  * wmel__detail (no loader, no instance). */

@@ -466,6 +466,16 @@ int wmel__vk_same_dev(const vkw_dev *a, const vkw_dev *b)
            !memcmp(a->uuid, b->uuid, sizeof a->uuid) && !strcmp(a->name, b->name);
 }
 
+void wmel__vk_dev_key(const vkw_dev *d, vkw_dev_key *k)
+{
+    memset(k, 0, sizeof *k);
+    snprintf(k->name, sizeof k->name, "%s", d->name);
+    k->vendor = d->vendor;
+    k->device_id = d->device_id;
+    k->driver = d->driver;
+    memcpy(k->uuid, d->uuid, sizeof k->uuid);
+}
+
 int wmel__vk_arith(const vkw_dev *d, int asked)
 {
     if (asked == 0) {

@@ -1,7 +1,8 @@
 #!/bin/sh
 # cli_vulkan.sh -- `wmel mel --backend vulkan` end to end: on an input over 2 minutes (which
 # the command streams on the CPU) -v names the backend and kernel that ran, not the Vulkan
-# ctx's; a sample past the CPU's float32 range is refused as --backend cpu refuses it.
+# ctx's; a sample past the CPU's float32 range is refused as --backend cpu refuses it; AUTO's
+# timing against the CPU (WMEL_AUTO_PROBE=1) says its verdict in -v's line `backend:`.
 # Exit 77 (skipped) where the Vulkan backend cannot be created (not built, no device).
 set -u
 : "${WMEL:?}"
@@ -52,5 +53,26 @@ for be in cpu vulkan; do
   grep -q "values past float32's range" "$T/err" && ok || bad "1e30 on $be: message: $(cat "$T/err")"
   [ ! -e "$T/big_$be.npy" ] && ok || bad "1e30 on $be: output written"
 done
+# AUTO timed against the CPU (WMEL_AUTO_PROBE=1: lavapipe too): -v says what was taken and
+# why, with both times; the CPU's bytes where the CPU was taken; a bad value of the switch
+# refused, named
+for fe in whisper nemo; do
+  WMEL_AUTO_PROBE=1 "$WMEL" mel "$T/short.wav" --frontend $fe -v -o "$T/auto_$fe.npy" >"$T/v" 2>"$T/err" ||
+    bad "auto $fe: $(cat "$T/err")"
+  line=$(grep "^  backend: " "$T/v")
+  case "$line" in
+    *"backend: AUTO: "*", timed on a 30 s clip: vulkan "*" ms, cpu "*" ms (the device where it takes at most 0.9 of the CPU's time)") ok ;;
+    *) bad "auto $fe -v: '$line'" ;;
+  esac
+  case "$line" in
+    *"AUTO: cpu,"*)
+      "$WMEL" mel "$T/short.wav" --frontend $fe --backend cpu -q -o "$T/cpu_$fe.npy" 2>"$T/err" || bad "cpu $fe: $(cat "$T/err")"
+      cmp -s "$T/auto_$fe.npy" "$T/cpu_$fe.npy" && ok || bad "auto $fe took the CPU but its output differs from --backend cpu" ;;
+  esac
+done
+WMEL_AUTO_PROBE=often "$WMEL" mel "$T/short.wav" -q -o "$T/often.npy" 2>"$T/err"
+rc=$?
+[ $rc -eq 1 ] && ok || bad "WMEL_AUTO_PROBE=often: exit $rc"
+grep -q "WMEL_AUTO_PROBE=often: expected 0 or 1" "$T/err" && ok || bad "WMEL_AUTO_PROBE=often: message: $(cat "$T/err")"
 echo "cli_vulkan: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
