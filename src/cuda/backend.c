@@ -8,7 +8,8 @@
  * device (plan_frames, plan_frames_batch) and finished on the CPU (fe_cpu.c).
  *
  * The kernels are in kernels.cu (Whisper's geometry: the algorithm of src/cpu/kernel.inc
- * in float64) and plan_kernels.cu (any other plan's frames, float64).
+ * in float64) and plan_kernels.cu (any other plan's frames, float64 or float-float:
+ * cuda_arith).
  */
 #include "../internal.h"
 #include "../fe/fe.h"
@@ -94,6 +95,48 @@ static int cuda_available(const wmel_params *p)
 
 static int general_init(wmel_ctx *ctx);
 
+/* The arithmetic of a ctx's plan frames (k_plan_frames): *ff 1 float-float, 0 float64.
+ * WMEL_CUDA_ARITHMETIC=float64 | float-float (read when a ctx is made; any other value is
+ * refused with WMEL_ERR_INVALID_ARG and a detail naming the switch); unset or empty:
+ * float64 on the devices whose float64 is fast (compute capability 6.0, 7.0, 8.0, 9.0:
+ * P100, V100, A100, H100 / H200), float-float on the others (float64 at 1/32 - 1/64 of
+ * float32's rate). Whisper's geometry (kernels.cu) is float64 either way. */
+static int cuda_arith(int device, int *ff)
+{
+    const char *env = getenv("WMEL_CUDA_ARITHMETIC");
+    if (env && *env) {
+        if (!strcmp(env, "float64") || !strcmp(env, "float-float")) {
+            *ff = env[5] == '-';
+            return WMEL_OK;
+        }
+        char msg[160];
+        snprintf(msg, sizeof msg, "WMEL_CUDA_ARITHMETIC=%.60s: expected float64 or float-float", env);
+        wmel__detail(msg);
+        return WMEL_ERR_INVALID_ARG;
+    }
+    int major = 0, minor = 0;
+    cudaError_t e = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
+    if (e == cudaSuccess) e = cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device);
+    if (e != cudaSuccess) {
+        cu_fail(e, "reading the device's compute capability");
+        cudaGetLastError();
+        return WMEL_ERR_BACKEND_UNAVAILABLE;
+    }
+    *ff = !(minor == 0 && major >= 6 && major <= 9);
+    return WMEL_OK;
+}
+
+_Static_assert(sizeof(wmel_cu_f2) == sizeof(double), "a float-float table entry in a double's 8 bytes");
+
+/* d as a float-float pair: hi = (float)d, lo = (float)(d - hi) (exact to 2^-48 relative) */
+static wmel_cu_f2 f2_of(double d)
+{
+    wmel_cu_f2 r;
+    r.hi = (float)d;
+    r.lo = isfinite(d) ? (float)(d - (double)r.hi) : 0.0f;
+    return r;
+}
+
 
 /* The host's tables (bytes of hd) to the device as st->plan, then the kernels' preparation;
  * on a failure st is released and freed, and the status returned (a CUDA error as
@@ -124,6 +167,9 @@ static int upload_plan(cuda_state *st, const void *hd, size_t bytes, int (*prepa
 static int cuda_init(wmel_ctx *ctx)
 {
     if (ctx->fe->algo == &wmel__algo_general) return general_init(ctx);
+    int ff = 0; /* Whisper's geometry: float64 either way; a bad switch refused all the same */
+    const int arc = cuda_arith(ctx->params.cuda_device, &ff);
+    if (arc != WMEL_OK) return arc;
     const wmel_plan *pl = ctx->fe->pfa400;
     const int n_mels = pl->n_mels;
     cuda_state *st = calloc(1, sizeof *st);
@@ -765,6 +811,9 @@ static int general_init(wmel_ctx *ctx)
 {
     const wmel_fe *fe = ctx->fe;
     const wmel_frontend_plan *p = &fe->p;
+    int ff = 0;
+    const int arc = cuda_arith(ctx->params.cuda_device, &ff);
+    if (arc != WMEL_OK) return arc;
     cuda_state *st = calloc(1, sizeof *st);
     if (!st) return WMEL_ERR_NO_MEMORY;
     st->device = ctx->params.cuda_device;
@@ -796,6 +845,13 @@ static int general_init(wmel_ctx *ctx)
     g->log_guard = p->log_guard;
     g->floor_on = p->energy_floor > 0.0;
     g->ln_floor = p->energy_floor > 0.0 ? log(p->energy_floor) : 0.0;
+    g->ff = ff;
+    g->f_scale = f2_of(g->scale);
+    g->f_preemph = f2_of(g->preemph);
+    g->f_mag_guard = f2_of(g->mag_guard);
+    g->f_log_guard = f2_of(g->log_guard);
+    g->f_ln_floor = f2_of(g->ln_floor);
+    g->f_log10e = f2_of(0.43429448190325182765);
     g->n_stages = plan_radices(g->n_fft, g->fl, g->radix);
     g->fft = g->n_stages > 0;
     const int reduce = g->remove_dc || g->energy_mode != 0;
@@ -827,6 +883,11 @@ static int general_init(wmel_ctx *ctx)
         memcpy(hd + g->co, fe->dft_cos, (size_t)g->n_fft * sizeof(double));
         memcpy(hd + g->so, fe->dft_sin, (size_t)g->n_fft * sizeof(double));
         memcpy(hd + g->mo, fe->mel_w, (size_t)nnz * sizeof(double));
+        if (ff) /* float-float: each entry's (hi, lo) pair in its own 8 bytes */
+            for (size_t i = 0; i < nd; i++) {
+                const wmel_cu_f2 v = f2_of(hd[i]);
+                memcpy(hd + i, &v, sizeof v);
+            }
         g->lo = 0;
         g->len = n_mels;
         g->moff = 2 * n_mels;
@@ -862,7 +923,8 @@ static int general_init(wmel_ctx *ctx)
         ctx->vals_f32 = st->plan_ok && p->n_ceps == 0 && !(env && !strcmp(env, "1"));
     }
     if (st->plan_ok)
-        snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "cuda-f64-%s%d", g->fft ? "fft" : "dft", g->n_fft);
+        snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "cuda-%s-%s%d", ff ? "ff" : "f64", g->fft ? "fft" : "dft",
+                 g->n_fft);
     else
         snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "cpu-%s-fft%d", fe->kern->name, g->n_fft);
     return WMEL_OK;
