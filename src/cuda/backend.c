@@ -17,6 +17,7 @@
 #include "stem_cuda.h"
 
 #include <cuda_runtime_api.h>
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
@@ -48,6 +49,10 @@ typedef struct cuda_state {
     int general;
     int plan_ok;              /* 0: the frame does not fit k_plan_frames (the CPU's frames) */
     wmel_cu_frames geo;       /* the launch's plan part (tables on the device) */
+    uint32_t ff_lim;          /* float-float: the bits of the largest |sample| whose frame
+                                 stays inside float's range (ff_limit); a clip with any
+                                 sample past it (or not finite) runs the float64 kernel */
+    const double *tab64;      /* device: the float64 tables (geo.tab's pairs with float-float) */
 } cuda_state;
 
 /* The runtime's message kept for wmel_cuda_error_detail() (base.c). */
@@ -758,6 +763,40 @@ static int cuda_clips_device(wmel_ctx *ctx, const wmel_clips *c, void *stream)
 
 /* ---------------------------------------------------------------- any other plan */
 
+/* The largest |sample| (before the plan's scale) for which every value of a frame stays
+ * below 2^124 in float-float (float's exponent range: 2^128 at most), from bounds the plan's
+ * tables give: a windowed sample is at most 4 (1 + |preemph|) max|window| |scale| |x| (DC
+ * removal doubles it, pre-emphasis adds |preemph| of a neighbour; 4 for margin), a bin
+ * (every FFT stage's partial sums too, 2 X before the quarter) at most 2 fl times that, a
+ * mel sum at most max(1, the largest row sum of weights) times the largest power. Speech
+ * (|x| <= 1, scale <= 32768) is some 2^20 inside it for every preset. */
+static double ff_limit(const wmel_fe *fe, const wmel_cu_frames *g)
+{
+    double wmax = 0.0, smax = 1.0;
+    for (int j = 0; j < g->fl; j++) wmax = fmax(wmax, fabs(fe->window[j]));
+    for (int m = 0; m < g->n_mels; m++) {
+        double r = 0.0;
+        for (int i = 0; i < fe->mel_len[m]; i++) r += fabs(fe->mel_w[fe->mel_off[m] + i]);
+        smax = fmax(smax, r);
+    }
+    const double gain = 8.0 * (double)g->fl * (1.0 + fabs(g->preemph)) * wmax * fabs(g->scale);
+    if (!(gain > 0.0)) return (double)FLT_MAX;
+    const double lim = ldexp(1.0, 62) / (gain * sqrt(smax));
+    return lim < (double)FLT_MAX ? lim : (double)FLT_MAX;
+}
+
+/* 1 when every |x[i]| is at most the float whose bits are lim (NaN and Inf are not). */
+static int abs_within(const float *x, size_t n, uint32_t lim)
+{
+    uint32_t over = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, x + i, sizeof u);
+        over |= (uint32_t)((u & 0x7fffffffu) > lim);
+    }
+    return !over;
+}
+
 /* The FFT's radices for n_fft (k_plan_frames: a complex FFT of n_fft / 2 points, eights
  * first, then at most one four and one two, threes and fives: 200 is 8 x 5 x 5, 256 8 x 8 x 4);
  * their count, or 0 where the direct DFT is taken: n_fft odd, a frame longer than n_fft,
@@ -861,11 +900,17 @@ static int general_init(wmel_ctx *ctx)
     g->fpb = fpb;
     g->sh_words = (int)(words < INT32_MAX ? words : INT32_MAX);
     st->plan_ok = plan_framing(p, g) && words * 8 <= WMEL_CU_PLAN_SMEM && !wmel__fe_dithered(p) && n_mels > 0;
+    if (st->plan_ok && ff) {
+        const float lim = (float)ff_limit(fe, g);
+        memcpy(&st->ff_lim, &lim, sizeof lim);
+    }
 
     int rc = WMEL_OK;
     if (st->plan_ok) {
         const int nnz = fe->mel_off[n_mels - 1] + fe->mel_len[n_mels - 1];
-        const size_t nd = (size_t)g->fl + 2 * (size_t)g->n_fft + (size_t)nnz;
+        /* the float64 tables; with float-float, then the same as (hi, lo) pairs (the float64
+           ones kept for a clip past float-float's range) */
+        const size_t nd1 = (size_t)g->fl + 2 * (size_t)g->n_fft + (size_t)nnz, nd = ff ? 2 * nd1 : nd1;
         const size_t ni = 3 * (size_t)n_mels + (g->fft ? (size_t)g->n_fft / 2 : 0);
         const size_t bytes = nd * sizeof(double) + ni * sizeof(int);
         double *hd = malloc(bytes);
@@ -884,9 +929,9 @@ static int general_init(wmel_ctx *ctx)
         memcpy(hd + g->so, fe->dft_sin, (size_t)g->n_fft * sizeof(double));
         memcpy(hd + g->mo, fe->mel_w, (size_t)nnz * sizeof(double));
         if (ff) /* float-float: each entry's (hi, lo) pair in its own 8 bytes */
-            for (size_t i = 0; i < nd; i++) {
+            for (size_t i = 0; i < nd1; i++) {
                 const wmel_cu_f2 v = f2_of(hd[i]);
-                memcpy(hd + i, &v, sizeof v);
+                memcpy(hd + nd1 + i, &v, sizeof v);
             }
         g->lo = 0;
         g->len = n_mels;
@@ -910,7 +955,8 @@ static int general_init(wmel_ctx *ctx)
         rc = upload_plan(st, hd, bytes, wmel__cu_plan_prepare);
         free(hd);
         if (rc != WMEL_OK) return rc;
-        g->tab = (const double *)st->plan;
+        st->tab64 = (const double *)st->plan;
+        g->tab = st->tab64 + (ff ? nd1 : 0);
         g->ints = (const int *)((const double *)st->plan + nd);
     }
     for (int i = 0; i < N_OPS; i++) atomic_init(&st->op_backend[i], st->plan_ok ? WMEL_BACKEND_CUDA : WMEL_BACKEND_CPU);
@@ -1000,6 +1046,10 @@ static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n,
         l.nf = (long long)nf[b];
         l.out = f32 ? NULL : (double *)(dv + vo * vb);
         l.outf = f32 ? (float *)(dv + vo * vb) : NULL;
+        if (l.ff && !abs_within(x[b], n[b], st->ff_lim)) { /* past float-float's range: float64 */
+            l.ff = 0;
+            l.tab = st->tab64;
+        }
         if (n[b] && (e = cudaMemcpyAsync(dx + xo, x[b], n[b] * sizeof(float), cudaMemcpyHostToDevice, st->compute)) !=
                         cudaSuccess)
             what = "copying samples to the device";

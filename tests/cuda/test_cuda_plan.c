@@ -22,7 +22,9 @@
  * read back as float64) are held to float64's at 1e-9 x max(1, |value|) on every preset
  * (its own error is about 2^-44; float32 arithmetic would be about 1e-7 off); a bad
  * WMEL_CUDA_ARITHMETIC is refused (WMEL_ERR_INVALID_ARG, the switch named in
- * wmel_cuda_error_detail()), AUTO then on the CPU; an empty one is unset.
+ * wmel_cuda_error_detail()), AUTO then on the CPU; an empty one is unset. Speech scaled
+ * from 1e-30 to 1e20 gives float64's statuses and values within the bar in float-float (a
+ * clip past float's range for its powers runs the float64 kernel).
  *
  * Without a usable device: every plan on CUDA by name is refused with
  * WMEL_ERR_BACKEND_UNAVAILABLE, and the test reports skipped (77).
@@ -331,6 +333,50 @@ static void switch_check(void)
     unsetenv("WMEL_CUDA_ARITHMETIC");
 }
 
+/* Speech scaled from 1e-30 (powers among float32's denormals) to 1e20 (past float's range
+ * for a float-float power; such a clip takes the float64 kernel) on float-float ctxs:
+ * float64's statuses, and its values within the bar (no silent NaN or infinity). */
+static void range_check(const float *speech)
+{
+    enum { N = 6000 };
+    const char *const names[] = {"nemo", "kaldi", "wespeaker", "lhotse-mfcc", "pop2piano", "speecht5", "clap"};
+    const float scales[] = {1e-30f, 1e-20f, 1e-10f, 1e6f, 1e12f, 1e14f, 1e15f, 1e18f, 1e20f};
+    float *x = malloc(N * sizeof(float));
+    double worst = 0.0;
+    for (size_t k = 0; k < sizeof names / sizeof names[0] && x; k++) {
+        wmel_frontend_plan plan;
+        char msg[200];
+        if (wmel_preset_plan(names[k], &plan, msg, sizeof msg) != WMEL_OK) continue;
+        wmel_ctx *c[2];
+        int st = 0;
+        for (int a = 0; a < 2; a++) {
+            setenv("WMEL_CUDA_ARITHMETIC", ARITH[a], 1);
+            c[a] = plan_ctx(&plan, WMEL_BACKEND_CUDA, &st);
+        }
+        size_t rows = 0, cols = 0;
+        if (c[0] && c[1] && wmel_features_shape(c[0], N, &rows, &cols) == WMEL_OK) {
+            float *o[2] = {malloc(rows * cols * sizeof(float)), malloc(rows * cols * sizeof(float))};
+            for (size_t si = 0; si < sizeof scales / sizeof scales[0] && o[0] && o[1]; si++) {
+                for (size_t i = 0; i < N; i++) x[i] = speech[i] * scales[si];
+                int rc[2];
+                for (int a = 0; a < 2; a++) rc[a] = wmel_features(c[a], x, N, o[a], rows * cols);
+                CHECK(rc[0] == rc[1], "%s x %g: status float64 %d, float-float %d", names[k], scales[si], rc[0], rc[1]);
+                if (rc[0] == WMEL_OK && rc[1] == WMEL_OK) {
+                    const double e = t_rel_err_ff(o[1], o[0], rows * cols);
+                    CHECK(e <= BAR, "%s x %g: float-float vs float64 %g (bar %g)", names[k], scales[si], e, BAR);
+                    worst = fmax(worst, e);
+                }
+            }
+            free(o[0]), free(o[1]);
+        }
+        wmel_destroy(c[0]);
+        wmel_destroy(c[1]);
+    }
+    printf("speech x 1e-30 .. 1e20 in float-float: float64's statuses, max error vs float64 %.3g (bar %g)\n", worst,
+           BAR);
+    free(x);
+}
+
 int main(void)
 {
     /* the device: a CUDA ctx of any plan; without one, every plan is refused by name */
@@ -373,6 +419,7 @@ int main(void)
     ns -= 8000;
     float *x = malloc(sizeof(float) * 40000);
     switch_check();
+    range_check(speech);
     for (g_arith = 0; g_arith < 2; g_arith++) {
         setenv("WMEL_CUDA_ARITHMETIC", ARITH[g_arith], 1); /* read when a ctx is made */
         printf("-- %s\n", ARITH[g_arith]);
