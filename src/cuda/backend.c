@@ -768,8 +768,9 @@ static int cuda_clips_device(wmel_ctx *ctx, const wmel_clips *c, void *stream)
  * tables give: a windowed sample is at most 4 (1 + |preemph|) max|window| |scale| |x| (DC
  * removal doubles it, pre-emphasis adds |preemph| of a neighbour; 4 for margin), a bin
  * (every FFT stage's partial sums too, 2 X before the quarter) at most 2 fl times that, a
- * mel sum at most max(1, the largest row sum of weights) times the largest power. Speech
- * (|x| <= 1, scale <= 32768) is some 2^20 inside it for every preset. */
+ * mel sum at most max(1, the largest row sum of weights) times the largest power. The
+ * presets' limits are 7.8e9 (Kaldi's scale of 32768) to 1.1e15: samples of |x| <= 1 are at
+ * least 2^32 inside. */
 static double ff_limit(const wmel_fe *fe, const wmel_cu_frames *g)
 {
     double wmax = 0.0, smax = 1.0;
