@@ -105,8 +105,9 @@ static int general_init(wmel_ctx *ctx);
  * refused with WMEL_ERR_INVALID_ARG and a detail naming the switch); unset or empty:
  * float64 on the devices whose float64 is fast (compute capability 6.0, 7.0, 8.0, 9.0:
  * P100, V100, A100, H100 / H200), float-float on the others (float64 at 1/32 - 1/64 of
- * float32's rate). Whisper's geometry (kernels.cu) is float64 either way. */
-static int cuda_arith(int device, int *ff)
+ * float32's rate); query 0 checks the switch only (Whisper's geometry, kernels.cu, is
+ * float64 either way). */
+static int cuda_arith(int device, int *ff, int query)
 {
     const char *env = getenv("WMEL_CUDA_ARITHMETIC");
     if (env && *env) {
@@ -119,6 +120,8 @@ static int cuda_arith(int device, int *ff)
         wmel__detail(msg);
         return WMEL_ERR_INVALID_ARG;
     }
+    *ff = 0;
+    if (!query) return WMEL_OK; /* the switch checked only */
     int major = 0, minor = 0;
     cudaError_t e = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
     if (e == cudaSuccess) e = cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device);
@@ -173,7 +176,7 @@ static int cuda_init(wmel_ctx *ctx)
 {
     if (ctx->fe->algo == &wmel__algo_general) return general_init(ctx);
     int ff = 0; /* Whisper's geometry: float64 either way; a bad switch refused all the same */
-    const int arc = cuda_arith(ctx->params.cuda_device, &ff);
+    const int arc = cuda_arith(ctx->params.cuda_device, &ff, 0);
     if (arc != WMEL_OK) return arc;
     const wmel_plan *pl = ctx->fe->pfa400;
     const int n_mels = pl->n_mels;
@@ -852,7 +855,7 @@ static int general_init(wmel_ctx *ctx)
     const wmel_fe *fe = ctx->fe;
     const wmel_frontend_plan *p = &fe->p;
     int ff = 0;
-    const int arc = cuda_arith(ctx->params.cuda_device, &ff);
+    const int arc = cuda_arith(ctx->params.cuda_device, &ff, 1);
     if (arc != WMEL_OK) return arc;
     cuda_state *st = calloc(1, sizeof *st);
     if (!st) return WMEL_ERR_NO_MEMORY;
