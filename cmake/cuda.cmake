@@ -70,7 +70,9 @@ if(WMEL_CUDA_EMU)
     target_link_libraries(wmel_cublasemu PRIVATE PkgConfig::WMEL_OPENBLAS)
   endif()
   set(_cu src/cuda/kernels.cu src/cuda/plan_kernels.cu src/cuda/stem_kernels.cu)
-  set(_cxx_warn -Wall -Wextra -Wno-unknown-pragmas) # #pragma unroll is nvcc's
+  # -ffp-contract=off: the float intrinsics (__fadd_rn, __fmul_rn, ...) stay single roundings,
+  # as nvcc keeps them, so the float-float arithmetic (arith_ff.cuh) keeps its error terms
+  set(_cxx_warn -Wall -Wextra -Wno-unknown-pragmas -ffp-contract=off) # #pragma unroll is nvcc's
   if(WMEL_WERROR)
     list(APPEND _cxx_warn -Werror)
   endif()

@@ -984,8 +984,9 @@ WMEL_API const char *wmel_hf_class_name(size_t i, const char **preset, int *mapp
 
 /* Creates a context computing `plan` (copied; not referenced afterwards). From p (NULL
  * means wmel_default_params()) only backend, n_threads, max_isa and cuda_device are used.
- * WMEL_BACKEND_CUDA computes any plan's frames on the device (float64) and their finish
- * on the CPU (a dithered plan's frames on the CPU: wmel_op_backend() says which); with a
+ * WMEL_BACKEND_CUDA computes any plan's frames on the device (float64 or float-float: see
+ * "CUDA: device pointers and streams") and their finish on the CPU (a dithered plan's
+ * frames on the CPU: wmel_op_backend() says which); with a
  * plan other than Whisper's, WMEL_BACKEND_AUTO picks the CPU (or Vulkan on a GPU), and
  * wmel_cuda_log_mel_device() returns WMEL_ERR_BACKEND_UNAVAILABLE.
  * WMEL_BACKEND_VULKAN computes any plan's frames on the device and, in wmel_features, the
@@ -1613,6 +1614,16 @@ WMEL_API int wmel_smooth3x3(const float *in, size_t rows, size_t cols, float *ou
  * The CUDA entry points below exist in every build: without CUDA they return
  * WMEL_ERR_NOT_BUILT. When a call returns WMEL_ERR_CUDA, wmel_cuda_error_detail() gives
  * the CUDA runtime's own message.
+ *
+ * The arithmetic of a plan's frames (any plan but Whisper's geometry, which is float64 on
+ * every device): the environment variable WMEL_CUDA_ARITHMETIC=float64|float-float, read
+ * when a ctx is made; unset (or empty), float64 on the GPUs whose float64 is fast (compute
+ * capability 6.0, 7.0, 8.0, 9.0: P100, V100, A100, H100 / H200) and float-float (pairs of
+ * float32, about 2^-44 relative) on the others, whose float64 runs at 1/32 - 1/64 of
+ * float32's rate. Both are held to the same bar. Any other value: a CUDA ctx by name is
+ * refused with WMEL_ERR_INVALID_ARG (wmel_cuda_error_detail() names the switch), AUTO takes
+ * the CPU. wmel_kernel_name() says which: "cuda-f64-fft512", "cuda-ff-fft512". No field of
+ * wmel_params selects it.
  */
 
 /* Sample types for wmel_cuda_log_mel_device(). */

@@ -8,7 +8,8 @@
  * device (plan_frames, plan_frames_batch) and finished on the CPU (fe_cpu.c).
  *
  * The kernels are in kernels.cu (Whisper's geometry: the algorithm of src/cpu/kernel.inc
- * in float64) and plan_kernels.cu (any other plan's frames, float64).
+ * in float64) and plan_kernels.cu (any other plan's frames, float64 or float-float:
+ * cuda_arith).
  */
 #include "../internal.h"
 #include "../fe/fe.h"
@@ -16,6 +17,7 @@
 #include "stem_cuda.h"
 
 #include <cuda_runtime_api.h>
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
@@ -47,6 +49,10 @@ typedef struct cuda_state {
     int general;
     int plan_ok;              /* 0: the frame does not fit k_plan_frames (the CPU's frames) */
     wmel_cu_frames geo;       /* the launch's plan part (tables on the device) */
+    uint32_t ff_lim;          /* float-float: the bits of the largest |sample| whose frame
+                                 stays inside float's range (ff_limit); a clip with any
+                                 sample past it (or not finite) runs the float64 kernel */
+    const double *tab64;      /* device: the float64 tables (geo.tab's pairs with float-float) */
 } cuda_state;
 
 /* The runtime's message kept for wmel_cuda_error_detail() (base.c). */
@@ -115,6 +121,51 @@ static int cuda_auto_device(const wmel_params *p, wmel_dev_id *d)
 
 static int general_init(wmel_ctx *ctx);
 
+/* The arithmetic of a ctx's plan frames (k_plan_frames): *ff 1 float-float, 0 float64.
+ * WMEL_CUDA_ARITHMETIC=float64 | float-float (read when a ctx is made; any other value is
+ * refused with WMEL_ERR_INVALID_ARG and a detail naming the switch); unset or empty:
+ * float64 on the devices whose float64 is fast (compute capability 6.0, 7.0, 8.0, 9.0:
+ * P100, V100, A100, H100 / H200), float-float on the others (float64 at 1/32 - 1/64 of
+ * float32's rate); query 0 checks the switch only (Whisper's geometry, kernels.cu, is
+ * float64 either way). */
+static int cuda_arith(int device, int *ff, int query)
+{
+    const char *env = getenv("WMEL_CUDA_ARITHMETIC");
+    if (env && *env) {
+        if (!strcmp(env, "float64") || !strcmp(env, "float-float")) {
+            *ff = env[5] == '-';
+            return WMEL_OK;
+        }
+        char msg[160];
+        snprintf(msg, sizeof msg, "WMEL_CUDA_ARITHMETIC=%.60s: expected float64 or float-float", env);
+        wmel__detail(msg);
+        return WMEL_ERR_INVALID_ARG;
+    }
+    *ff = 0;
+    if (!query) return WMEL_OK; /* the switch checked only */
+    int major = 0, minor = 0;
+    cudaError_t e = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
+    if (e == cudaSuccess) e = cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device);
+    if (e != cudaSuccess) {
+        cu_fail(e, "reading the device's compute capability");
+        cudaGetLastError();
+        return WMEL_ERR_BACKEND_UNAVAILABLE;
+    }
+    *ff = !(minor == 0 && major >= 6 && major <= 9);
+    return WMEL_OK;
+}
+
+_Static_assert(sizeof(wmel_cu_f2) == sizeof(double), "a float-float table entry in a double's 8 bytes");
+
+/* d as a float-float pair: hi = (float)d, lo = (float)(d - hi) (exact to 2^-48 relative) */
+static wmel_cu_f2 f2_of(double d)
+{
+    wmel_cu_f2 r;
+    r.hi = (float)d;
+    r.lo = isfinite(d) ? (float)(d - (double)r.hi) : 0.0f;
+    return r;
+}
+
 
 /* The host's tables (bytes of hd) to the device as st->plan, then the kernels' preparation;
  * on a failure st is released and freed, and the status returned (a CUDA error as
@@ -145,6 +196,9 @@ static int upload_plan(cuda_state *st, const void *hd, size_t bytes, int (*prepa
 static int cuda_init(wmel_ctx *ctx)
 {
     if (ctx->fe->algo == &wmel__algo_general) return general_init(ctx);
+    int ff = 0; /* Whisper's geometry: float64 either way; a bad switch refused all the same */
+    const int arc = cuda_arith(ctx->params.cuda_device, &ff, 0);
+    if (arc != WMEL_OK) return arc;
     const wmel_plan *pl = ctx->fe->pfa400;
     const int n_mels = pl->n_mels;
     cuda_state *st = calloc(1, sizeof *st);
@@ -733,6 +787,41 @@ static int cuda_clips_device(wmel_ctx *ctx, const wmel_clips *c, void *stream)
 
 /* ---------------------------------------------------------------- any other plan */
 
+/* The largest |sample| (before the plan's scale) for which every value of a frame stays
+ * below 2^124 in float-float (float's exponent range: 2^128 at most), from bounds the plan's
+ * tables give: a windowed sample is at most 4 (1 + |preemph|) max|window| |scale| |x| (DC
+ * removal doubles it, pre-emphasis adds |preemph| of a neighbour; 4 for margin), a bin
+ * (every FFT stage's partial sums too, 2 X before the quarter) at most 2 fl times that, a
+ * mel sum at most max(1, the largest row sum of weights) times the largest power. The
+ * presets' limits are 7.8e9 (Kaldi's scale of 32768) to 1.1e15: samples of |x| <= 1 are at
+ * least 2^32 inside. */
+static double ff_limit(const wmel_fe *fe, const wmel_cu_frames *g)
+{
+    double wmax = 0.0, smax = 1.0;
+    for (int j = 0; j < g->fl; j++) wmax = fmax(wmax, fabs(fe->window[j]));
+    for (int m = 0; m < g->n_mels; m++) {
+        double r = 0.0;
+        for (int i = 0; i < fe->mel_len[m]; i++) r += fabs(fe->mel_w[fe->mel_off[m] + i]);
+        smax = fmax(smax, r);
+    }
+    const double gain = 8.0 * (double)g->fl * (1.0 + fabs(g->preemph)) * wmax * fabs(g->scale);
+    if (!(gain > 0.0)) return (double)FLT_MAX;
+    const double lim = ldexp(1.0, 62) / (gain * sqrt(smax));
+    return lim < (double)FLT_MAX ? lim : (double)FLT_MAX;
+}
+
+/* 1 when every |x[i]| is at most the float whose bits are lim (NaN and Inf are not). */
+static int abs_within(const float *x, size_t n, uint32_t lim)
+{
+    uint32_t over = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, x + i, sizeof u);
+        over |= (uint32_t)((u & 0x7fffffffu) > lim);
+    }
+    return !over;
+}
+
 /* The FFT's radices for n_fft (k_plan_frames: a complex FFT of n_fft / 2 points, eights
  * first, then at most one four and one two, threes and fives: 200 is 8 x 5 x 5, 256 8 x 8 x 4);
  * their count, or 0 where the direct DFT is taken: n_fft odd, a frame longer than n_fft,
@@ -786,6 +875,9 @@ static int general_init(wmel_ctx *ctx)
 {
     const wmel_fe *fe = ctx->fe;
     const wmel_frontend_plan *p = &fe->p;
+    int ff = 0;
+    const int arc = cuda_arith(ctx->params.cuda_device, &ff, 1);
+    if (arc != WMEL_OK) return arc;
     cuda_state *st = calloc(1, sizeof *st);
     if (!st) return WMEL_ERR_NO_MEMORY;
     st->device = ctx->params.cuda_device;
@@ -817,6 +909,13 @@ static int general_init(wmel_ctx *ctx)
     g->log_guard = p->log_guard;
     g->floor_on = p->energy_floor > 0.0;
     g->ln_floor = p->energy_floor > 0.0 ? log(p->energy_floor) : 0.0;
+    g->ff = ff;
+    g->f_scale = f2_of(g->scale);
+    g->f_preemph = f2_of(g->preemph);
+    g->f_mag_guard = f2_of(g->mag_guard);
+    g->f_log_guard = f2_of(g->log_guard);
+    g->f_ln_floor = f2_of(g->ln_floor);
+    g->f_log10e = f2_of(0.43429448190325182765);
     g->n_stages = plan_radices(g->n_fft, g->fl, g->radix);
     g->fft = g->n_stages > 0;
     const int reduce = g->remove_dc || g->energy_mode != 0;
@@ -826,11 +925,17 @@ static int general_init(wmel_ctx *ctx)
     g->fpb = fpb;
     g->sh_words = (int)(words < INT32_MAX ? words : INT32_MAX);
     st->plan_ok = plan_framing(p, g) && words * 8 <= WMEL_CU_PLAN_SMEM && !wmel__fe_dithered(p) && n_mels > 0;
+    if (st->plan_ok && ff) {
+        const float lim = (float)ff_limit(fe, g);
+        memcpy(&st->ff_lim, &lim, sizeof lim);
+    }
 
     int rc = WMEL_OK;
     if (st->plan_ok) {
         const int nnz = fe->mel_off[n_mels - 1] + fe->mel_len[n_mels - 1];
-        const size_t nd = (size_t)g->fl + 2 * (size_t)g->n_fft + (size_t)nnz;
+        /* the float64 tables; with float-float, then the same as (hi, lo) pairs (the float64
+           ones kept for a clip past float-float's range) */
+        const size_t nd1 = (size_t)g->fl + 2 * (size_t)g->n_fft + (size_t)nnz, nd = ff ? 2 * nd1 : nd1;
         const size_t ni = 3 * (size_t)n_mels + (g->fft ? (size_t)g->n_fft / 2 : 0);
         const size_t bytes = nd * sizeof(double) + ni * sizeof(int);
         double *hd = malloc(bytes);
@@ -848,6 +953,11 @@ static int general_init(wmel_ctx *ctx)
         memcpy(hd + g->co, fe->dft_cos, (size_t)g->n_fft * sizeof(double));
         memcpy(hd + g->so, fe->dft_sin, (size_t)g->n_fft * sizeof(double));
         memcpy(hd + g->mo, fe->mel_w, (size_t)nnz * sizeof(double));
+        if (ff) /* float-float: each entry's (hi, lo) pair in its own 8 bytes */
+            for (size_t i = 0; i < nd1; i++) {
+                const wmel_cu_f2 v = f2_of(hd[i]);
+                memcpy(hd + nd1 + i, &v, sizeof v);
+            }
         g->lo = 0;
         g->len = n_mels;
         g->moff = 2 * n_mels;
@@ -870,7 +980,8 @@ static int general_init(wmel_ctx *ctx)
         rc = upload_plan(st, hd, bytes, wmel__cu_plan_prepare);
         free(hd);
         if (rc != WMEL_OK) return rc;
-        g->tab = (const double *)st->plan;
+        st->tab64 = (const double *)st->plan;
+        g->tab = st->tab64 + (ff ? nd1 : 0);
         g->ints = (const int *)((const double *)st->plan + nd);
     }
     for (int i = 0; i < N_OPS; i++) atomic_init(&st->op_backend[i], st->plan_ok ? WMEL_BACKEND_CUDA : WMEL_BACKEND_CPU);
@@ -883,7 +994,8 @@ static int general_init(wmel_ctx *ctx)
         ctx->vals_f32 = st->plan_ok && p->n_ceps == 0 && !(env && !strcmp(env, "1"));
     }
     if (st->plan_ok)
-        snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "cuda-f64-%s%d", g->fft ? "fft" : "dft", g->n_fft);
+        snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "cuda-%s-%s%d", ff ? "ff" : "f64", g->fft ? "fft" : "dft",
+                 g->n_fft);
     else
         snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "cpu-%s-fft%d", fe->kern->name, g->n_fft);
     return WMEL_OK;
@@ -959,6 +1071,10 @@ static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n,
         l.nf = (long long)nf[b];
         l.out = f32 ? NULL : (double *)(dv + vo * vb);
         l.outf = f32 ? (float *)(dv + vo * vb) : NULL;
+        if (l.ff && !abs_within(x[b], n[b], st->ff_lim)) { /* past float-float's range: float64 */
+            l.ff = 0;
+            l.tab = st->tab64;
+        }
         if (n[b] && (e = cudaMemcpyAsync(dx + xo, x[b], n[b] * sizeof(float), cudaMemcpyHostToDevice, st->compute)) !=
                         cudaSuccess)
             what = "copying samples to the device";

@@ -88,6 +88,12 @@ typedef struct wmel_cu_launch {
 #define WMEL_CU_PAD_REFLECT 1   /* numpy's reflect, once at each end */
 #define WMEL_CU_PAD_KALDI 2     /* Kaldi's snip_edges=false: x[-1 - i] = x[i] about each end, period 2 n */
 
+/* A float-float value: hi + lo, hi = fl(hi + lo) (from a double d: hi = (float)d,
+ * lo = (float)(d - hi)). */
+typedef struct wmel_cu_f2 {
+    float hi, lo;
+} wmel_cu_f2;
+
 /* One launch of k_plan_frames: frames [0, nf) of one clip, frame t's first window sample at
  * signal index (t0 + t) hop + off; its n_cols float64 values to out[t n_cols ..] (the log
  * energy first with use_energy, then the n_mels log mels). The tables are the host's
@@ -122,6 +128,11 @@ typedef struct wmel_cu_frames {
     double *out;              /* device: [nf][n_cols] */
     float *outf;              /* device: [nf][n_cols] float32, each value rounded once (used
                                  instead of out where set) */
+    /* the arithmetic: 0 float64, 1 float-float (src/cuda/arith_ff.cuh): tab's entries then
+       hold (hi, lo) float pairs in their 8 bytes, and the scalars below replace scale,
+       preemph, mag_guard, log_guard and ln_floor; log10e: log10(e) for the log10 */
+    int ff;
+    wmel_cu_f2 f_scale, f_preemph, f_mag_guard, f_log_guard, f_ln_floor, f_log10e;
 } wmel_cu_frames;
 
 /* Enqueue k_plan_frames on `stream`; a cudaError_t as int. */

@@ -17,10 +17,14 @@
  *    log-Mel, edges and smoothing through device pointers);
  *  - no device and no kernel image: AUTO gives a CPU ctx, CUDA by name a clear error;
  *  - a device without stream-ordered memory pools (cudaMallocAsync NotSupported): every
- *    call runs on the device with plain cudaMalloc, right, and the fault sweeps hold there too.
+ *    call runs on the device with plain cudaMalloc, right, and the fault sweeps hold there too;
+ *  - the plan's fault sweep in both arithmetics (WMEL_CUDA_ARITHMETIC=float64, float-float),
+ *    and the arithmetic taken when the switch is unset, by the compute capability the
+ *    emulated device reports (wmel_emu_set_cc).
  *
  * Correct output: within 2e-5 of the CPU backend (mel) and 1e-4 of the CPU stem.
  */
+#define _GNU_SOURCE /* setenv */
 #include "internal.h"
 #include "cuda_testutil.h"
 
@@ -201,8 +205,9 @@ static unsigned long sweep(const scenario *sc, cudaError_t err)
  * in turn. The creation is refused (WMEL_ERR_BACKEND_UNAVAILABLE), or each call returns
  * the CPU backend's values within the bar (the fault was harmless, or the frames fell back
  * to the CPU) or WMEL_ERR_CUDA with a message; the ctx then computes right, nothing leaks. */
-static void plan_fault_sweep(cudaError_t err)
+static void plan_fault_sweep(cudaError_t err, const char *arith)
 {
+    setenv("WMEL_CUDA_ARITHMETIC", arith, 1); /* read when a ctx is made */
     wmel_frontend_plan plan;
     wmel_frontend_preset(WMEL_FRONTEND_NEMO, 80, &plan);
     wmel_params p = wmel_default_params();
@@ -240,7 +245,9 @@ static void plan_fault_sweep(cudaError_t err)
                 CHECK(rc[i] == WMEL_ERR_CUDA && wmel_cuda_error_detail()[0], "nemo call %d, call %lu fails: %d (%s)", i,
                       n_at, rc[i], wmel_cuda_error_detail());
         cudaGetLastError();
-        if (c) { /* no faults: the ctx computes right, on the device */
+        if (c) { /* no faults: the ctx computes right, on the device, in its arithmetic */
+            CHECK(!strncmp(wmel_kernel_name(c), arith[5] == '-' ? "cuda-ff-" : "cuda-f64-", arith[5] == '-' ? 8 : 9),
+                  "nemo %s: kernel %s", arith, wmel_kernel_name(c));
             const int r = wmel_features(c, pcm[0], N_SAMPLES, got, per);
             CHECK(r == WMEL_OK && t_rel_err_ff(got, want, per) <= MEL_TOL &&
                       !strcmp(wmel_op_backend(c, WMEL_OP_LOG_MEL), "cuda"),
@@ -252,9 +259,10 @@ static void plan_fault_sweep(cudaError_t err)
         no_leaks(&before, what);
         if (calls < n_at || t_failures > 20) break;
     }
-    printf("%-28s %-26s %2lu call sites failed one by one: ok\n", "nemo (wmel_create_plan)", cudaGetErrorName(err),
-           n_at - 1);
+    printf("%-28s %-26s %2lu call sites failed one by one: ok (%s)\n", "nemo (wmel_create_plan)",
+           cudaGetErrorName(err), n_at - 1, arith);
     CHECK(n_at > 5, "nemo: only %lu call sites", n_at - 1);
+    unsetenv("WMEL_CUDA_ARITHMETIC");
     wmel_destroy(cpu);
     free(want);
     free(got);
@@ -412,6 +420,44 @@ static unsigned long no_pools(const scenario *mel, size_t n_mel)
     return sites;
 }
 
+/* The arithmetic a plan's ctx takes with WMEL_CUDA_ARITHMETIC unset, by the device's compute
+ * capability: float64 on 6.0, 7.0, 8.0 and 9.0 (fast float64), float-float on the others;
+ * the switch overrides it either way. Whisper's geometry float64 everywhere. */
+static void arith_auto(void)
+{
+    static const struct {
+        int major, minor, ff;
+    } cc[] = {{6, 0, 0}, {7, 0, 0}, {8, 0, 0}, {9, 0, 0}, {6, 1, 1}, {7, 5, 1},
+              {8, 6, 1}, {8, 9, 1}, {10, 0, 1}, {12, 0, 1}, {5, 2, 1}};
+    wmel_frontend_plan plan;
+    wmel_frontend_preset(WMEL_FRONTEND_NEMO, 80, &plan);
+    wmel_params p = wmel_default_params();
+    p.backend = WMEL_BACKEND_CUDA;
+    p.n_threads = 1;
+    unsetenv("WMEL_CUDA_ARITHMETIC");
+    for (size_t i = 0; i < sizeof cc / sizeof cc[0]; i++) {
+        wmel_emu_set_cc(cc[i].major, cc[i].minor);
+        for (int sw = 0; sw < 3; sw++) { /* unset, then float64 and float-float asked */
+            if (sw) setenv("WMEL_CUDA_ARITHMETIC", sw == 1 ? "float64" : "float-float", 1);
+            const int want_ff = sw ? sw == 2 : cc[i].ff;
+            int st = 0;
+            wmel_ctx *c = wmel_create_plan(&p, &plan, &st);
+            CHECK(c && !strncmp(wmel_kernel_name(c), want_ff ? "cuda-ff-" : "cuda-f64-", want_ff ? 8 : 9),
+                  "compute capability %d.%d, switch %d: %s", cc[i].major, cc[i].minor, sw,
+                  c ? wmel_kernel_name(c) : wmel_strerror(st));
+            wmel_destroy(c);
+            wmel_ctx *w = mk(WMEL_BACKEND_CUDA, WMEL_SMOOTH_NONE);
+            CHECK(w && !strncmp(wmel_kernel_name(w), "cuda-f64fft", 11), "whisper at %d.%d, switch %d: %s",
+                  cc[i].major, cc[i].minor, sw, w ? wmel_kernel_name(w) : "-");
+            wmel_destroy(w);
+        }
+        unsetenv("WMEL_CUDA_ARITHMETIC");
+    }
+    wmel_emu_set_cc(9, 0);
+    printf("%-28s float64 on 6.0 7.0 8.0 9.0, float-float on %zu others: ok\n", "the arithmetic (unset)",
+           sizeof cc / sizeof cc[0] - 4);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "many")) {
@@ -438,7 +484,9 @@ int main(int argc, char **argv)
     small_device();
     const cudaError_t errs[2] = {cudaErrorMemoryAllocation, cudaErrorLaunchFailure};
     for (int e = 0; e < 2; e++) create_sweep(errs[e]);
-    for (int e = 0; e < 2; e++) plan_fault_sweep(errs[e]);
+    for (int e = 0; e < 2; e++) plan_fault_sweep(errs[e], "float64");
+    for (int e = 0; e < 2; e++) plan_fault_sweep(errs[e], "float-float");
+    arith_auto();
 
     t_dev_upload(&g_dev, g_x, NULL, 3 * N_SAMPLES, 3 * per);
     static const scenario mel[] = {

@@ -16,10 +16,22 @@
  * Kaldi's reflection, the floored log energy, Whisper's geometry with snip framing or a
  * fixed max: k_plan_frames, not Whisper's kernels) are held to the bar too.
  *
+ * All of it twice: in float64 and in float-float (WMEL_CUDA_ARITHMETIC=float64, then
+ * =float-float; Whisper's geometry float64 either way), each plan's kernel named for its
+ * arithmetic (cuda-f64-*, cuda-ff-*). Float-float's frame values (before the finish,
+ * read back as float64) are held to float64's at 1e-9 x max(1, |value|) on every preset
+ * (its own error is about 2^-44; float32 arithmetic would be about 1e-7 off); a bad
+ * WMEL_CUDA_ARITHMETIC is refused (WMEL_ERR_INVALID_ARG, the switch named in
+ * wmel_cuda_error_detail()), AUTO then on the CPU; an empty one is unset. Speech scaled
+ * from 1e-30 to 1e20 gives float64's statuses and values within the bar in float-float (a
+ * clip past float's range for its powers runs the float64 kernel).
+ *
  * Without a usable device: every plan on CUDA by name is refused with
  * WMEL_ERR_BACKEND_UNAVAILABLE, and the test reports skipped (77).
  */
 #define _GNU_SOURCE /* setenv */
+#include "internal.h"
+#include "fe/fe.h"
 #include "testutil.h"
 #include "wmel.h"
 
@@ -30,6 +42,10 @@
 #include <string.h>
 
 #define BAR 2e-5
+#define FF_BAR 1e-9 /* float-float's frame values vs float64's, x max(1, |value|) */
+
+static const char *const ARITH[2] = {"float64", "float-float"};
+static int g_arith; /* the arithmetic under test: 0 float64, 1 float-float */
 
 static wmel_ctx *plan_ctx(const wmel_frontend_plan *plan, int backend, int *st)
 {
@@ -108,6 +124,10 @@ static double plan_sweep(const char *name, const wmel_frontend_plan *plan, float
         /* on the device: Whisper's kernels or k_plan_frames; a dithered plan's frames on the CPU */
         snprintf(kernel, kernel_len, "%s", wmel_kernel_name(tr.c[0]));
         CHECK(!strncmp(kernel, tr.on_cpu ? "cpu-" : "cuda-", tr.on_cpu ? 4 : 5), "%s: kernel %s", name, kernel);
+        /* k_plan_frames in the asked arithmetic; Whisper's kernels float64 either way */
+        if (!tr.on_cpu && strncmp(kernel, "cuda-f64fft-", 12))
+            CHECK(!strncmp(kernel, g_arith ? "cuda-ff-" : "cuda-f64-", g_arith ? 8 : 9), "%s %s: kernel %s", name,
+                  ARITH[g_arith], kernel);
         const size_t clip = 5600; /* 0.35 s */
         memcpy(x, speech, clip * sizeof(float));
         pe = cmp_plan(&tr, x, clip, "speech");
@@ -232,6 +252,131 @@ static void whisper_batch_check(const float *speech, size_t ns)
     }
 }
 
+/* The frame values (before the finish; float64 read back) of `plan` on 9000 samples of
+ * speech in both arithmetics; float-float's largest difference from float64's, relative to
+ * max(1, |value|), held to FF_BAR. -1 where a ctx has no device frames. */
+static double raw_check(const char *name, const wmel_frontend_plan *plan, const float *speech)
+{
+    enum { N = 9000 };
+    wmel_ctx *c[2];
+    double *v[2] = {NULL, NULL};
+    int st = 0;
+    size_t nc = 0, nv = 0;
+    setenv("WMEL_CUDA_VALS_F64", "1", 1);
+    for (int a = 0; a < 2; a++) {
+        setenv("WMEL_CUDA_ARITHMETIC", ARITH[a], 1);
+        c[a] = plan_ctx(plan, WMEL_BACKEND_CUDA, &st);
+        CHECK(c[a] != NULL, "%s raw values %s: create %d", name, ARITH[a], st);
+    }
+    setenv("WMEL_CUDA_ARITHMETIC", ARITH[g_arith], 1);
+    unsetenv("WMEL_CUDA_VALS_F64");
+    double err = -1.0;
+    if (c[0] && c[1] && c[0]->vt->plan_frames && !c[0]->vals_f32 && !c[1]->vals_f32 &&
+        !strncmp(wmel_kernel_name(c[1]), "cuda-ff-", 8)) {
+        nc = wmel__fe_computed(&c[0]->fe->p, N);
+        nv = nc * (size_t)c[0]->fe->n_cols;
+        int rc[2] = {-1, -1};
+        for (int a = 0; a < 2; a++) {
+            v[a] = malloc((nv ? nv : 1) * sizeof(double));
+            if (v[a]) rc[a] = c[a]->vt->plan_frames(c[a], speech, N, nc, v[a]);
+        }
+        CHECK(rc[0] == WMEL_OK && rc[1] == WMEL_OK, "%s raw values: status %d %d", name, rc[0], rc[1]);
+        if (rc[0] == WMEL_OK && rc[1] == WMEL_OK) {
+            err = 0.0;
+            for (size_t i = 0; i < nv; i++) {
+                const double d = fabs(v[1][i] - v[0][i]) / fmax(1.0, fabs(v[0][i]));
+                if (!(d <= err)) err = d; /* NaN kept */
+            }
+            CHECK(err <= FF_BAR && nv > 0, "%s raw values: float-float vs float64 %g (bar %g, %zu values)", name, err,
+                  FF_BAR, nv);
+        }
+    }
+    for (int a = 0; a < 2; a++) {
+        free(v[a]);
+        wmel_destroy(c[a]);
+    }
+    return err;
+}
+
+/* WMEL_CUDA_ARITHMETIC's values: a bad one refused by name (plans and Whisper's geometry)
+ * with the switch in the detail, AUTO on the CPU; an empty one as unset (the device's
+ * rule: the emulator and every fast-float64 GPU say float64) */
+static void switch_check(void)
+{
+    wmel_frontend_plan plan;
+    char msg[200];
+    const char *const names[2] = {"nemo", "whisper"};
+    setenv("WMEL_CUDA_ARITHMETIC", "double", 1);
+    for (int i = 0; i < 2; i++) {
+        if (wmel_preset_plan(names[i], &plan, msg, sizeof msg) != WMEL_OK) continue;
+        int st = 0;
+        wmel_ctx *c = plan_ctx(&plan, WMEL_BACKEND_CUDA, &st);
+        CHECK(!c && st == WMEL_ERR_INVALID_ARG && strstr(wmel_cuda_error_detail(), "WMEL_CUDA_ARITHMETIC=double"),
+              "%s with WMEL_CUDA_ARITHMETIC=double: %d (%s)", names[i], st, wmel_cuda_error_detail());
+        wmel_destroy(c);
+        c = plan_ctx(&plan, WMEL_BACKEND_AUTO, &st);
+        CHECK(c && !strcmp(wmel_backend_name(c), "cpu"), "%s AUTO with a bad switch: %d on %s", names[i], st,
+              c ? wmel_backend_name(c) : "-");
+        wmel_destroy(c);
+    }
+    setenv("WMEL_CUDA_ARITHMETIC", "", 1);
+    if (wmel_preset_plan("nemo", &plan, msg, sizeof msg) == WMEL_OK) {
+        int st = 0;
+        wmel_ctx *c = plan_ctx(&plan, WMEL_BACKEND_CUDA, &st);
+        unsetenv("WMEL_CUDA_ARITHMETIC");
+        wmel_ctx *d = plan_ctx(&plan, WMEL_BACKEND_CUDA, &st);
+        CHECK(c && d && !strcmp(wmel_kernel_name(c), wmel_kernel_name(d)), "an empty switch: %s, unset: %s",
+              c ? wmel_kernel_name(c) : "-", d ? wmel_kernel_name(d) : "-");
+        wmel_destroy(c);
+        wmel_destroy(d);
+    }
+    unsetenv("WMEL_CUDA_ARITHMETIC");
+}
+
+/* Speech scaled from 1e-30 (powers among float32's denormals) to 1e20 (past float's range
+ * for a float-float power; such a clip takes the float64 kernel) on float-float ctxs:
+ * float64's statuses, and its values within the bar (no silent NaN or infinity). */
+static void range_check(const float *speech)
+{
+    enum { N = 6000 };
+    const char *const names[] = {"nemo", "kaldi", "wespeaker", "lhotse-mfcc", "pop2piano", "speecht5", "clap"};
+    const float scales[] = {1e-30f, 1e-20f, 1e-10f, 1e6f, 1e12f, 1e14f, 1e15f, 1e18f, 1e20f};
+    float *x = malloc(N * sizeof(float));
+    double worst = 0.0;
+    for (size_t k = 0; k < sizeof names / sizeof names[0] && x; k++) {
+        wmel_frontend_plan plan;
+        char msg[200];
+        if (wmel_preset_plan(names[k], &plan, msg, sizeof msg) != WMEL_OK) continue;
+        wmel_ctx *c[2];
+        int st = 0;
+        for (int a = 0; a < 2; a++) {
+            setenv("WMEL_CUDA_ARITHMETIC", ARITH[a], 1);
+            c[a] = plan_ctx(&plan, WMEL_BACKEND_CUDA, &st);
+        }
+        size_t rows = 0, cols = 0;
+        if (c[0] && c[1] && wmel_features_shape(c[0], N, &rows, &cols) == WMEL_OK) {
+            float *o[2] = {malloc(rows * cols * sizeof(float)), malloc(rows * cols * sizeof(float))};
+            for (size_t si = 0; si < sizeof scales / sizeof scales[0] && o[0] && o[1]; si++) {
+                for (size_t i = 0; i < N; i++) x[i] = speech[i] * scales[si];
+                int rc[2];
+                for (int a = 0; a < 2; a++) rc[a] = wmel_features(c[a], x, N, o[a], rows * cols);
+                CHECK(rc[0] == rc[1], "%s x %g: status float64 %d, float-float %d", names[k], scales[si], rc[0], rc[1]);
+                if (rc[0] == WMEL_OK && rc[1] == WMEL_OK) {
+                    const double e = t_rel_err_ff(o[1], o[0], rows * cols);
+                    CHECK(e <= BAR, "%s x %g: float-float vs float64 %g (bar %g)", names[k], scales[si], e, BAR);
+                    worst = fmax(worst, e);
+                }
+            }
+            free(o[0]), free(o[1]);
+        }
+        wmel_destroy(c[0]);
+        wmel_destroy(c[1]);
+    }
+    printf("speech x 1e-30 .. 1e20 in float-float: float64's statuses, max error vs float64 %.3g (bar %g)\n", worst,
+           BAR);
+    free(x);
+}
+
 int main(void)
 {
     /* the device: a CUDA ctx of any plan; without one, every plan is refused by name */
@@ -273,88 +418,103 @@ int main(void)
     const float *speech = wav + 8000;
     ns -= 8000;
     float *x = malloc(sizeof(float) * 40000);
-    double worst = 0.0;
-    for (size_t i = 0; i < wmel_preset_count(); i++) {
-        const char *name = wmel_preset_name(i);
-        wmel_frontend_plan plan;
-        char msg[200];
-        if (wmel_preset_plan(name, &plan, msg, sizeof msg) != WMEL_OK) {
-            CHECK(0, "preset %s: %s", name, msg);
-            continue;
-        }
-        char kernel[64];
-        const double pe = plan_sweep(name, &plan, x, speech, ns, kernel, sizeof kernel);
-        worst = fmax(worst, pe);
-        printf("preset %-26s kernel %-20s max error vs float64 reference %.3g\n", name, kernel, pe);
-    }
-
-    /* variants: the direct DFT, the framing rules, a dithered plan (the CPU's frames) */
-    {
-        wmel_frontend_plan plan;
-        char msg[200];
-        struct {
-            const char *base, *what;
-        } v[] = {{"nemo", "dft"},                {"gemma3n", "dft"},     {"nemo", "signal preemph reflect"},
-                 {"nemo-legacy", "padded preemph"}, {"nemo", "padded cut zeros"}, {"lhotse-fbank", "kaldi reflect"},
-                 {"kaldi", "energy floor"},      {"whisper", "snip"},    {"whisper", "fixed max"},
-                 {"kaldi", "dithered"},          {"seamless", "dithered"}};
-        for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
-            if (wmel_preset_plan(v[k].base, &plan, msg, sizeof msg) != WMEL_OK) continue;
-            if (!strncmp(v[k].what, "dft", 3)) {
-                setenv("WMEL_CUDA_FFT", "0", 1); /* the direct DFT, read when the ctxs are made */
-            } else if (!strcmp(v[k].what, "signal preemph reflect")) {
-                plan.framing = WMEL_FRAMES_CENTER_REFLECT;
-                plan.preemph_mode = WMEL_PREEMPH_SIGNAL;
-                plan.preemph = 0.97;
-            } else if (!strcmp(v[k].what, "padded preemph")) {
-                plan.framing = WMEL_FRAMES_SNIP;
-                plan.preemph_mode = WMEL_PREEMPH_PADDED;
-                plan.pad_mode = WMEL_PAD_REFLECT;
-                plan.pad_left = plan.pad_right = plan.n_fft / 2;
-            } else if (!strcmp(v[k].what, "padded cut zeros")) {
-                plan.framing = WMEL_FRAMES_SNIP;
-                plan.preemph_mode = WMEL_PREEMPH_PADDED_CUT;
-                plan.pad_mode = WMEL_PAD_ZERO;
-                plan.pad_left = plan.pad_right = plan.n_fft / 2;
-            } else if (!strcmp(v[k].what, "energy floor")) { /* the raw log energy column, floored */
-                plan.use_energy = 1;
-                plan.energy_floor = 1.0;
-            } else if (!strcmp(v[k].what, "snip")) { /* Whisper's geometry framed from sample 0 */
-                plan.framing = WMEL_FRAMES_SNIP;
-                plan.valid = WMEL_VALID_ALL;
-            } else if (!strcmp(v[k].what, "fixed max")) {
-                plan.norm_flags |= WMEL_NORMF_FIXED_MAX;
-                plan.norm_max = 1.5;
-            } else if (!strcmp(v[k].what, "dithered")) {
-                plan.dither = 1.0;
-            }
-            char name[96];
-            snprintf(name, sizeof name, "%s (%s)", v[k].base, v[k].what);
-            if (wmel_plan_check(&plan, msg, sizeof msg) != WMEL_OK) {
-                CHECK(0, "%s: %s", name, msg);
+    switch_check();
+    range_check(speech);
+    for (g_arith = 0; g_arith < 2; g_arith++) {
+        setenv("WMEL_CUDA_ARITHMETIC", ARITH[g_arith], 1); /* read when a ctx is made */
+        printf("-- %s\n", ARITH[g_arith]);
+        double worst = 0.0, raw_worst = 0.0;
+        for (size_t i = 0; i < wmel_preset_count(); i++) {
+            const char *name = wmel_preset_name(i);
+            wmel_frontend_plan plan;
+            char msg[200];
+            if (wmel_preset_plan(name, &plan, msg, sizeof msg) != WMEL_OK) {
+                CHECK(0, "preset %s: %s", name, msg);
                 continue;
             }
             char kernel[64];
             const double pe = plan_sweep(name, &plan, x, speech, ns, kernel, sizeof kernel);
-            unsetenv("WMEL_CUDA_FFT");
-            if (!strncmp(v[k].what, "dft", 3)) CHECK(strstr(kernel, "-dft") != NULL, "%s: kernel %s", name, kernel);
             worst = fmax(worst, pe);
-            printf("%-33s kernel %-20s max error vs float64 reference %.3g\n", name, kernel, pe);
+            printf("preset %-26s kernel %-20s max error vs float64 reference %.3g", name, kernel, pe);
+            if (g_arith) { /* float-float's frame values vs float64's */
+                const double re = raw_check(name, &plan, speech);
+                if (re >= 0.0) printf("; frame values vs float64 %.3g", re);
+                raw_worst = fmax(raw_worst, re);
+            }
+            printf("\n");
         }
-    }
 
-    batch_check("nemo", speech);
-    batch_check("kaldi", speech);
-    batch_check("lhotse-mfcc", speech);
-    batch_check("pop2piano", speech);
-    whisper_batch_check(speech, ns);
-    t_vals_f32_check(WMEL_BACKEND_CUDA, 0, "WMEL_CUDA_VALS_F64", "nemo", speech);
-    t_vals_f32_check(WMEL_BACKEND_CUDA, 0, "WMEL_CUDA_VALS_F64", "kaldi", speech);
-    t_vals_f32_check(WMEL_BACKEND_CUDA, 0, "WMEL_CUDA_VALS_F64", "seamless", speech);
-    t_vals_f32_check(WMEL_BACKEND_CUDA, 0, "WMEL_CUDA_VALS_F64", "lhotse-mfcc", speech);
-    t_vals_f32_check(WMEL_BACKEND_CUDA, 0, "WMEL_CUDA_VALS_F64", "pop2piano", speech);
-    t_vals_f32_check(WMEL_BACKEND_CUDA, 0, "WMEL_CUDA_VALS_F64", "clap", speech);
-    printf("all plans on CUDA: max error vs float64 reference %.3g (bar %g)\n", worst, BAR);
+        /* variants: the direct DFT, the framing rules, a dithered plan (the CPU's frames) */
+        {
+            wmel_frontend_plan plan;
+            char msg[200];
+            struct {
+                const char *base, *what;
+            } v[] = {{"nemo", "dft"},                {"gemma3n", "dft"},     {"nemo", "signal preemph reflect"},
+                     {"nemo-legacy", "padded preemph"}, {"nemo", "padded cut zeros"}, {"lhotse-fbank", "kaldi reflect"},
+                     {"kaldi", "energy floor"},      {"whisper", "snip"},    {"whisper", "fixed max"},
+                     {"kaldi", "dithered"},          {"seamless", "dithered"}};
+            for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
+                if (wmel_preset_plan(v[k].base, &plan, msg, sizeof msg) != WMEL_OK) continue;
+                if (!strncmp(v[k].what, "dft", 3)) {
+                    setenv("WMEL_CUDA_FFT", "0", 1); /* the direct DFT, read when the ctxs are made */
+                } else if (!strcmp(v[k].what, "signal preemph reflect")) {
+                    plan.framing = WMEL_FRAMES_CENTER_REFLECT;
+                    plan.preemph_mode = WMEL_PREEMPH_SIGNAL;
+                    plan.preemph = 0.97;
+                } else if (!strcmp(v[k].what, "padded preemph")) {
+                    plan.framing = WMEL_FRAMES_SNIP;
+                    plan.preemph_mode = WMEL_PREEMPH_PADDED;
+                    plan.pad_mode = WMEL_PAD_REFLECT;
+                    plan.pad_left = plan.pad_right = plan.n_fft / 2;
+                } else if (!strcmp(v[k].what, "padded cut zeros")) {
+                    plan.framing = WMEL_FRAMES_SNIP;
+                    plan.preemph_mode = WMEL_PREEMPH_PADDED_CUT;
+                    plan.pad_mode = WMEL_PAD_ZERO;
+                    plan.pad_left = plan.pad_right = plan.n_fft / 2;
+                } else if (!strcmp(v[k].what, "energy floor")) { /* the raw log energy column, floored */
+                    plan.use_energy = 1;
+                    plan.energy_floor = 1.0;
+                } else if (!strcmp(v[k].what, "snip")) { /* Whisper's geometry framed from sample 0 */
+                    plan.framing = WMEL_FRAMES_SNIP;
+                    plan.valid = WMEL_VALID_ALL;
+                } else if (!strcmp(v[k].what, "fixed max")) {
+                    plan.norm_flags |= WMEL_NORMF_FIXED_MAX;
+                    plan.norm_max = 1.5;
+                } else if (!strcmp(v[k].what, "dithered")) {
+                    plan.dither = 1.0;
+                }
+                char name[96];
+                snprintf(name, sizeof name, "%s (%s)", v[k].base, v[k].what);
+                if (wmel_plan_check(&plan, msg, sizeof msg) != WMEL_OK) {
+                    CHECK(0, "%s: %s", name, msg);
+                    continue;
+                }
+                char kernel[64];
+                const double pe = plan_sweep(name, &plan, x, speech, ns, kernel, sizeof kernel);
+                unsetenv("WMEL_CUDA_FFT");
+                if (!strncmp(v[k].what, "dft", 3)) CHECK(strstr(kernel, "-dft") != NULL, "%s: kernel %s", name, kernel);
+                worst = fmax(worst, pe);
+                printf("%-33s kernel %-20s max error vs float64 reference %.3g\n", name, kernel, pe);
+            }
+        }
+
+        batch_check("nemo", speech);
+        batch_check("kaldi", speech);
+        batch_check("lhotse-mfcc", speech);
+        batch_check("pop2piano", speech);
+        if (!g_arith) whisper_batch_check(speech, ns); /* float64 in both */
+        t_vals_f32_check(WMEL_BACKEND_CUDA, 0, "WMEL_CUDA_VALS_F64", "nemo", speech);
+        t_vals_f32_check(WMEL_BACKEND_CUDA, 0, "WMEL_CUDA_VALS_F64", "kaldi", speech);
+        t_vals_f32_check(WMEL_BACKEND_CUDA, 0, "WMEL_CUDA_VALS_F64", "seamless", speech);
+        t_vals_f32_check(WMEL_BACKEND_CUDA, 0, "WMEL_CUDA_VALS_F64", "lhotse-mfcc", speech);
+        t_vals_f32_check(WMEL_BACKEND_CUDA, 0, "WMEL_CUDA_VALS_F64", "pop2piano", speech);
+        t_vals_f32_check(WMEL_BACKEND_CUDA, 0, "WMEL_CUDA_VALS_F64", "clap", speech);
+        printf("all plans on CUDA in %s: max error vs float64 reference %.3g (bar %g)", ARITH[g_arith], worst, BAR);
+        if (g_arith) printf("; frame values vs float64 %.3g (bar %g)", raw_worst, FF_BAR);
+        printf("\n");
+    }
+    unsetenv("WMEL_CUDA_ARITHMETIC");
     free(x);
     wmel_free(wav);
     return t_done("test_cuda_plan");

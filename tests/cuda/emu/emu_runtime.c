@@ -108,6 +108,7 @@ static int g_no_image; /* every kernel lacks an image */
 static int g_eager;    /* device-side work runs at enqueue (WMEL_EMU_SCHEDULE=eager) */
 static int g_no_pools; /* no stream-ordered memory pools (WMEL_EMU_NO_POOLS=1) */
 static size_t g_async_allocs; /* allocations made by cudaMallocAsync */
+static int g_cc_major = 9, g_cc_minor = 0; /* the compute capability (WMEL_EMU_CC=8.6) */
 
 static void init_once(void)
 {
@@ -130,6 +131,11 @@ static void init_once(void)
     g_eager = v && !strcmp(v, "eager");
     v = getenv("WMEL_EMU_NO_POOLS");
     g_no_pools = v && *v == '1';
+    v = getenv("WMEL_EMU_CC");
+    if (v && *v) {
+        int ma = 0, mi = 0;
+        if (sscanf(v, "%d.%d", &ma, &mi) == 2 && ma > 0 && mi >= 0) g_cc_major = ma, g_cc_minor = mi;
+    }
 }
 
 static void lock(void)
@@ -309,6 +315,14 @@ void wmel_emu_set_pools(int on)
 }
 
 size_t wmel_emu_async_allocations(void) { return locked_read(&g_async_allocs); }
+
+void wmel_emu_set_cc(int major, int minor)
+{
+    lock();
+    g_cc_major = major;
+    g_cc_minor = minor;
+    unlock();
+}
 
 void wmel_emu_set_device_memory(size_t bytes)
 {
@@ -580,7 +594,8 @@ cudaError_t cudaGetDeviceProperties(struct cudaDeviceProp *p, int dev)
     p->sharedMemPerBlock = SMEM_DEFAULT;
     p->multiProcessorCount = 1;
     p->maxThreadsPerBlock = MAX_THREADS;
-    p->major = 9;
+    p->major = g_cc_major;
+    p->minor = g_cc_minor;
     return ret(cudaSuccess);
 }
 
@@ -589,8 +604,10 @@ cudaError_t cudaDeviceGetAttribute(int *value, enum cudaDeviceAttr attr, int dev
     lock();
     if (!value) return ret(cudaErrorInvalidValue);
     if (dev < 0 || dev >= g_devices) return ret(cudaErrorInvalidDevice);
-    if (attr != cudaDevAttrMemoryPoolsSupported) return ret(cudaErrorInvalidValue);
-    *value = !g_no_pools;
+    if (attr == cudaDevAttrComputeCapabilityMajor) *value = g_cc_major;
+    else if (attr == cudaDevAttrComputeCapabilityMinor) *value = g_cc_minor;
+    else if (attr == cudaDevAttrMemoryPoolsSupported) *value = !g_no_pools;
+    else return ret(cudaErrorInvalidValue);
     return ret(cudaSuccess);
 }
 

@@ -86,6 +86,17 @@ static inline float __uint_as_float(unsigned u) { float f; memcpy(&f, &u, sizeof
 static inline int __float_as_int(float f) { int u; memcpy(&u, &f, sizeof u); return u; }
 static inline float __int_as_float(int u) { float f; memcpy(&f, &u, sizeof f); return f; }
 
+/* Float intrinsics with their rounding named: each one IEEE float32 operation, rounded to
+ * nearest even, never contracted with another (the .cu files are compiled with
+ * -ffp-contract=off, and x86-64 evaluates float in float: FLT_EVAL_METHOD 0); __fmaf_rn is
+ * C's fmaf, fused and correctly rounded as CUDA's. */
+static inline float __fadd_rn(float a, float b) { return a + b; }
+static inline float __fsub_rn(float a, float b) { return a - b; }
+static inline float __fmul_rn(float a, float b) { return a * b; }
+static inline float __fdiv_rn(float a, float b) { return a / b; }
+static inline float __fsqrt_rn(float a) { return sqrtf(a); }
+static inline float __fmaf_rn(float a, float b, float c) { return fmaf(a, b, c); }
+
 /* Function attributes: the C++ overloads of the runtime take the kernel itself. */
 template <typename F> static inline cudaError_t cudaFuncSetAttribute(F *f, enum cudaFuncAttribute a, int v)
 {

@@ -18,7 +18,7 @@
  * in which blocks and the threads of a block run between barriers), WMEL_EMU_SCHEDULE
  * (lazy, the default: work runs when waited for; eager: device-side work runs when
  * queued, host copies lazily), WMEL_EMU_NO_IMAGE=1 (every kernel lacks an image for the
- * device).
+ * device), WMEL_EMU_CC (the compute capability, major.minor; default 9.0).
  */
 #ifndef WMEL_EMU_CUDA_RUNTIME_API_H
 #define WMEL_EMU_CUDA_RUNTIME_API_H
@@ -66,7 +66,11 @@ struct cudaFuncAttributes {
     int maxDynamicSharedSizeBytes;
 };
 
-enum cudaDeviceAttr { cudaDevAttrMemoryPoolsSupported = 115 };
+enum cudaDeviceAttr {
+    cudaDevAttrComputeCapabilityMajor = 75,
+    cudaDevAttrComputeCapabilityMinor = 76,
+    cudaDevAttrMemoryPoolsSupported = 115
+};
 
 struct cudaDeviceProp {
     char name[256];
@@ -150,6 +154,8 @@ void wmel_emu_configure(int devices, int no_image);
  * allocations cudaMallocAsync has made so far. */
 void wmel_emu_set_pools(int on);
 size_t wmel_emu_async_allocations(void);
+/* The compute capability the device reports (WMEL_EMU_CC=major.minor; default 9.0). */
+void wmel_emu_set_cc(int major, int minor);
 /* Device side (cuda_runtime.h wraps them): a barrier of the calling thread's block (kind
  * 0: __syncthreads, 1: _or, 2: _and, 3: _count; returns the reduction), a warp exchange
  * (the calling lane offers v and receives the value of the lane chosen by how -- 0: xor
