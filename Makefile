@@ -232,8 +232,10 @@ deps-vulkan-ff: deps
 # (float64, float-float) against the float64 reference and the CPU backend, edge inputs,
 # the staged buffers (WMEL_VULKAN_STAGING=1) against the unstaged, and fails each Vulkan
 # call in turn, unstaged and staged. LeakSanitizer reads tests/vulkan/lsan_mesa.supp
-# (allocations Mesa's driver keeps, not wmel's). About 3 minutes on 2 cores from a
-# clean tree (the build 50 s, the test 124 s); budget: 6 minutes.
+# (allocations Mesa's driver keeps, not wmel's). RelWithDebInfo, the tests side by side
+# (ctest -j): test_vulkan (float64 and the checks of no arithmetic's) took 61 s and
+# test_vulkan_ff 623 s on the shared 2-vCPU AMD EPYC (2026-11-26, load average 7 to 9):
+# a float-float ctx takes about 2 s to create on lavapipe (docs/vulkan.md, "Not yet done").
 BUILD_VK ?= build-vulkan-asan
 test-vulkan: deps-vulkan-ff
 	@start=$$(date +%s); mkdir -p $(BUILD_VK); \

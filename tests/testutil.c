@@ -417,3 +417,10 @@ void t_vals_f32_check(int backend, int vulkan_arith, const char *env, const char
     wmel_destroy(c[0]);
     wmel_destroy(c[1]);
 }
+
+void t_vk_fault_status(int rc, long k)
+{
+    CHECK(rc == WMEL_ERR_BACKEND_UNAVAILABLE || rc == WMEL_ERR_VULKAN || rc == WMEL_ERR_NO_MEMORY,
+          "call %ld failed: status %d", k, rc);
+    CHECK(wmel_vulkan_error_detail()[0] != '\0', "call %ld: no message", k);
+}

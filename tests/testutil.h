@@ -157,5 +157,8 @@ double t_max_abs_diff_ff(const float *a, const float *b, size_t n);
  * and a batch, on 9,000 samples of speech, on them past float32's power range and with a
  * NaN. backend: WMEL_BACKEND_CUDA or WMEL_BACKEND_VULKAN (vulkan_arith its arithmetic). */
 void t_vals_f32_check(int backend, int vulkan_arith, const char *env, const char *name, const float *speech);
+/* A call that a Vulkan call failed on purpose (the k-th) made fail: a status a user can act on
+ * (the backend unavailable, a Vulkan error, no memory) and a message in the detail. */
+void t_vk_fault_status(int rc, long k);
 
 #endif

@@ -179,9 +179,7 @@ static void inject(const wmel_frontend_plan *plan, const float *speech)
                   t_rel_err_ff(out, want, len));
         } else {
             statuses++;
-            CHECK(rc == WMEL_ERR_BACKEND_UNAVAILABLE || rc == WMEL_ERR_VULKAN || rc == WMEL_ERR_NO_MEMORY,
-                  "call %ld failed: status %d", k, rc);
-            CHECK(wmel_vulkan_error_detail()[0] != '\0', "call %ld: no message", k);
+            t_vk_fault_status(rc, k);
         }
         wmel_destroy(c);
         lo = (size_t)k;
