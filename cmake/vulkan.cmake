@@ -77,18 +77,12 @@ if(WMEL_VULKAN_ENABLED)
   # a general plan's normalisation on the device (finish.comp), the same variants as frames.comp
   wmel_vulkan_shader(finish_f64 finish.comp)
   if(WMEL_VULKAN_FF)
-    # float-float: frames.comp and its self-test (ffcheck.comp, src/vulkan/ffcheck.c), each
-    # with no float controls, SignedZeroInfNanPreserve (z), and DenormPreserve too (zd), for
-    # float32: the device gets the variant it supports (vk_loader.c: float_controls)
+    # float-float: frames.comp, finish.comp and the self-test (ffcheck.comp,
+    # src/vulkan/ffcheck.c), each built once without float controls; a device that has them
+    # gets them declared when its module is made (vk_loader.c: wmel__vk_spv_fc)
     wmel_vulkan_shader(frames_ff frames.comp -DWMEL_ARITH_FF=1)
-    wmel_vulkan_shader(frames_ff_z frames.comp -DWMEL_ARITH_FF=1 -DWMEL_FC_SZ=1)
-    wmel_vulkan_shader(frames_ff_zd frames.comp -DWMEL_ARITH_FF=1 -DWMEL_FC_SZ=1 -DWMEL_FC_DENORM=1)
     wmel_vulkan_shader(finish_ff finish.comp -DWMEL_ARITH_FF=1)
-    wmel_vulkan_shader(finish_ff_z finish.comp -DWMEL_ARITH_FF=1 -DWMEL_FC_SZ=1)
-    wmel_vulkan_shader(finish_ff_zd finish.comp -DWMEL_ARITH_FF=1 -DWMEL_FC_SZ=1 -DWMEL_FC_DENORM=1)
     wmel_vulkan_shader(ffcheck ffcheck.comp)
-    wmel_vulkan_shader(ffcheck_z ffcheck.comp -DWMEL_FC_SZ=1)
-    wmel_vulkan_shader(ffcheck_zd ffcheck.comp -DWMEL_FC_SZ=1 -DWMEL_FC_DENORM=1)
   endif()
   list(APPEND WMEL_SOURCES src/vulkan/vk_loader.c src/vulkan/backend.c src/vulkan/ffcheck.c src/vulkan/arith_probe.c ${_spv_c})
   list(APPEND WMEL_DEFS WMEL_HAVE_VULKAN=1)

@@ -154,18 +154,21 @@ typedef struct vk_geom {
 
 /* The FFT's radices for n_fft (frames.comp: a complex FFT of n_fft / 2 points, eights first,
  * then a four, a two, threes and fives: 200 is 8 x 5 x 5, 256 8 x 8 x 4); their count, or 0 where the direct DFT is taken: n_fft odd,
- * a frame longer than n_fft, another prime factor, too many stages (wmel_plan_check admits
- * none of these today), or WMEL_VULKAN_FFT=0 (a testing switch, read when a ctx is created:
+ * a frame longer than n_fft, another prime factor, more of a radix than the shader has
+ * stages for (n_fft / 2 a multiple of 8^5, 3^3 or 5^4; wmel_plan_check admits none of the
+ * others today), or WMEL_VULKAN_FFT=0 (a testing switch, read when a ctx is created:
  * the DFT for every plan). */
 static int fft_radices(int n_fft, int fl, int radix[VKW_MAX_STAGES])
 {
     const char *env = getenv("WMEL_VULKAN_FFT");
     if ((env && !strcmp(env, "0")) || n_fft < 4 || n_fft % 2 || fl > n_fft) return 0;
-    static const int order[] = {8, 4, 2, 3, 5};
+    /* after the eights, at most one four and one two; at most as many of each radix as
+       frames.comp's fft() has stage slots for (4 eights, 2 threes, 3 fives) */
+    static const int order[] = {8, 4, 2, 3, 5}, slots[] = {4, 1, 1, 2, 3};
     int m = n_fft / 2, n = 0;
-    for (int i = 0; i < 5; i++) /* after the eights, at most one four and one two */
-        while (m % order[i] == 0) {
-            if (n == VKW_MAX_STAGES) return 0;
+    for (int i = 0; i < 5; i++)
+        for (int k = 0; m % order[i] == 0; k++) {
+            if (n == VKW_MAX_STAGES || k == slots[i]) return 0;
             radix[n++] = order[i];
             m /= order[i];
         }

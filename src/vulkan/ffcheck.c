@@ -42,10 +42,6 @@ int wmel__vk_ffcheck(const vkw_dev *d, int index, vkw_ffcheck *out)
 
 extern const uint32_t wmel__spv_ffcheck[];
 extern const size_t wmel__spv_ffcheck_words;
-extern const uint32_t wmel__spv_ffcheck_z[];
-extern const size_t wmel__spv_ffcheck_z_words;
-extern const uint32_t wmel__spv_ffcheck_zd[];
-extern const size_t wmel__spv_ffcheck_zd_words;
 
 enum { N_RANDOM = 224, N_MAX = 320 };
 
@@ -174,10 +170,8 @@ static int judge(int index, int brk, int fma, const ff_case *c, int n, float *o,
                  int *worst_case, int *fc, int *denormals_kept, int *passed)
 {
     memset(o, 0, sizeof(float) * 2 * VKW_FF_NPRIM * N_MAX);
-    const uint32_t *const code[3] = {wmel__spv_ffcheck, wmel__spv_ffcheck_z, wmel__spv_ffcheck_zd};
-    const size_t words[3] = {wmel__spv_ffcheck_words, wmel__spv_ffcheck_z_words, wmel__spv_ffcheck_zd_words};
     const int32_t spec[2] = {brk, fma};
-    const int rc = wmel__vk_oneshot(index, code, words, spec, c, sizeof(ff_case) * (size_t)n, o,
+    const int rc = wmel__vk_oneshot(index, wmel__spv_ffcheck, wmel__spv_ffcheck_words, spec, c, sizeof(ff_case) * (size_t)n, o,
                                     sizeof(float) * 2 * VKW_FF_NPRIM * (size_t)n, (uint32_t)n,
                                     (uint32_t)(n + 63) / 64, fc);
     if (rc != WMEL_OK) return rc;

@@ -155,14 +155,19 @@ int wmel__vk_algo(const vkw *w);
 #define VKW_FC_DENORM 2
 #define VKW_FC_KHR 4
 int wmel__vk_float_controls(const vkw *w);
+/* The SPIR-V module `code` (words) with float32's float controls fc (VKW_FC_SZ, VKW_FC_DENORM)
+ * declared: *out a new array (free()) of *n_out words. Every float-float shader is built
+ * once, without them (the optimiser passes over it whole), and given them here. WMEL_OK,
+ * WMEL_ERR_NO_MEMORY, or WMEL_ERR_VULKAN for a module it cannot read. */
+int wmel__vk_spv_fc(const uint32_t *code, size_t words, int fc, uint32_t **out, size_t *n_out);
 /* One dispatch of a small compute shader on device `index` with a device, buffers and a
  * pipeline of its own, all released before it returns: binding 0 holds in (in_bytes),
  * binding 1 receives out_bytes, copied to out; the push constant is n, specialisation
- * constant 0 is spec0[0] and VKW_SPEC_FF_FMA spec0[1]; `groups` workgroups. The shader's variants by float controls, as a
- * float-float frames pipeline takes them on this device: code[0] none, code[1] VKW_FC_SZ,
- * code[2] VKW_FC_SZ | VKW_FC_DENORM (*fc the controls declared). WMEL_OK, or a status with
- * the reason in the detail. */
-int wmel__vk_oneshot(int index, const uint32_t *const code[3], const size_t words[3], const int32_t spec0[2], const void *in,
+ * constant 0 is spec0[0] and VKW_SPEC_FF_FMA spec0[1]; `groups` workgroups. The shader
+ * (`code`, `words`) is given the float controls a float-float frames pipeline declares on
+ * this device (wmel__vk_spv_fc; *fc the controls declared). WMEL_OK, or a status with the
+ * reason in the detail. */
+int wmel__vk_oneshot(int index, const uint32_t *code, size_t words, const int32_t spec0[2], const void *in,
                      size_t in_bytes, void *out, size_t out_bytes, uint32_t n, uint32_t groups, int *fc);
 void wmel__vk_close(vkw *w);
 /* The host's views of the buffers (mapped; the staging buffers' when staged) and their

@@ -79,20 +79,12 @@ extern const size_t wmel__spv_frames_f64_words;
 #ifdef WMEL_HAVE_VULKAN_FF
 extern const uint32_t wmel__spv_frames_ff[];
 extern const size_t wmel__spv_frames_ff_words;
-extern const uint32_t wmel__spv_frames_ff_z[];
-extern const size_t wmel__spv_frames_ff_z_words;
-extern const uint32_t wmel__spv_frames_ff_zd[];
-extern const size_t wmel__spv_frames_ff_zd_words;
 #endif
 extern const uint32_t wmel__spv_finish_f64[];
 extern const size_t wmel__spv_finish_f64_words;
 #ifdef WMEL_HAVE_VULKAN_FF
 extern const uint32_t wmel__spv_finish_ff[];
 extern const size_t wmel__spv_finish_ff_words;
-extern const uint32_t wmel__spv_finish_ff_z[];
-extern const size_t wmel__spv_finish_ff_z_words;
-extern const uint32_t wmel__spv_finish_ff_zd[];
-extern const size_t wmel__spv_finish_ff_zd_words;
 #endif
 
 /* ---------------------------------------------------------------- errors, injection */
@@ -901,6 +893,111 @@ int wmel__vk_want_slots(vkw *w, int want)
     return w->slots;
 }
 
+/* ---------------------------------------------------------------- float controls */
+
+/* SPIR-V's numbers for the float controls (SPV_KHR_float_controls) */
+enum {
+    SPV_MAGIC = 0x07230203,
+    SPV_OP_EXTENSION = 10,
+    SPV_OP_ENTRY_POINT = 15,
+    SPV_OP_EXECUTION_MODE = 16,
+    SPV_OP_CAPABILITY = 17,
+    SPV_DENORM_PRESERVE_MODE = 4459,
+    SPV_SZ_MODE = 4461,
+    SPV_DENORM_PRESERVE_CAP = 4464,
+    SPV_SZ_CAP = 4466,
+    SPV_MAX_ENTRIES = 8
+};
+
+/* The module `code` (words) with float32's float controls fc declared (VKW_FC_SZ:
+ * SignedZeroInfNanPreserve, with VKW_FC_DENORM DenormPreserve too): their capabilities after
+ * the module's, the extension SPV_KHR_float_controls, and each entry point's execution
+ * modes after the entry points, the rest of the module word for word. The shaders are
+ * compiled once, without them, and optimised (glslc -O); arith_ff.glsl's precise operations
+ * keep their order through the optimiser, which does not fold them (NoContraction). *out:
+ * a new array (free()) of *n_out words; WMEL_ERR_NO_MEMORY, or WMEL_ERR_VULKAN for a
+ * module it cannot read. */
+int wmel__vk_spv_fc(const uint32_t *code, size_t words, int fc, uint32_t **out, size_t *n_out)
+{
+    static const char ext[] = "SPV_KHR_float_controls";
+    const size_t ext_words = (sizeof ext + 3) / 4; /* the string with its NUL, padded */
+    *out = NULL;
+    *n_out = 0;
+    if (words < 5 || code[0] != SPV_MAGIC)
+        return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: a built-in shader is not a SPIR-V module");
+    size_t cap_end = 5, ep_end = 0;
+    uint32_t entries[SPV_MAX_ENTRIES];
+    int n_entries = 0;
+    for (size_t i = 5; i < words;) {
+        const uint32_t op = code[i] & 0xffffu, wc = code[i] >> 16;
+        if (wc == 0 || wc > words - i)
+            return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: a built-in shader's SPIR-V is cut at word %zu", i);
+        if (op == SPV_OP_CAPABILITY && wc == 2) {
+            if (code[i + 1] == SPV_SZ_CAP || code[i + 1] == SPV_DENORM_PRESERVE_CAP)
+                return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: a built-in shader declares float controls already");
+            cap_end = i + wc;
+        }
+        if (op == SPV_OP_ENTRY_POINT && wc >= 3) {
+            if (n_entries == SPV_MAX_ENTRIES)
+                return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: a built-in shader has too many entry points");
+            entries[n_entries++] = code[i + 2];
+            ep_end = i + wc;
+        }
+        i += wc;
+    }
+    if (n_entries == 0 || ep_end < cap_end)
+        return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: a built-in shader has no entry point");
+    const int n_modes = (fc & VKW_FC_DENORM) ? 2 : 1;
+    const size_t add = (size_t)n_modes * 2 + 1 + ext_words + (size_t)n_entries * (size_t)n_modes * 4;
+    uint32_t *m = malloc((words + add) * sizeof *m);
+    if (!m) return wmel__vk_detail(WMEL_ERR_NO_MEMORY, "Vulkan: out of memory for a shader's %zu words", words + add);
+    size_t at = 0;
+    memcpy(m, code, cap_end * sizeof *m);
+    at = cap_end;
+    const uint32_t caps[2] = {SPV_SZ_CAP, SPV_DENORM_PRESERVE_CAP}, modes[2] = {SPV_SZ_MODE, SPV_DENORM_PRESERVE_MODE};
+    for (int k = 0; k < n_modes; k++) {
+        m[at++] = (2u << 16) | SPV_OP_CAPABILITY;
+        m[at++] = caps[k];
+    }
+    m[at++] = ((uint32_t)(1 + ext_words) << 16) | SPV_OP_EXTENSION;
+    memset(m + at, 0, ext_words * sizeof *m);
+    for (size_t c = 0; c < sizeof ext - 1; c++) m[at + c / 4] |= (uint32_t)(unsigned char)ext[c] << (8 * (c % 4));
+    at += ext_words;
+    memcpy(m + at, code + cap_end, (ep_end - cap_end) * sizeof *m);
+    at += ep_end - cap_end;
+    for (int e = 0; e < n_entries; e++)
+        for (int k = 0; k < n_modes; k++) {
+            m[at++] = (4u << 16) | SPV_OP_EXECUTION_MODE;
+            m[at++] = entries[e];
+            m[at++] = modes[k];
+            m[at++] = 32; /* float32 */
+        }
+    memcpy(m + at, code + ep_end, (words - ep_end) * sizeof *m);
+    at += words - ep_end;
+    *out = m;
+    *n_out = at;
+    return WMEL_OK;
+}
+
+/* A shader module of `code` with the float controls fc (wmel__vk_spv_fc; 0: as it is). */
+static int make_module(vkw *w, const uint32_t *code, size_t words, int fc, VkShaderModule *mod, const char *what)
+{
+    uint32_t *patched = NULL;
+    if (fc & VKW_FC_SZ) {
+        const int rc = wmel__vk_spv_fc(code, words, fc, &patched, &words);
+        if (rc != WMEL_OK) return rc;
+        code = patched;
+    }
+    VkShaderModuleCreateInfo si = {VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO, NULL, 0, words * 4, code};
+    const VkResult r = VK(w->f.CreateShaderModule(w->dev, &si, NULL, mod));
+    free(patched);
+    if (r != VK_SUCCESS) {
+        *mod = VK_NULL_HANDLE;
+        return vk_fail(r, what);
+    }
+    return WMEL_OK;
+}
+
 /* The finish pipeline (finish.comp) in the arithmetic's variant, on the frames' pipeline
  * layout (its bindings 0 and 4; its push constants a vkw_finish). */
 static int finish_pipeline(vkw *w, int arith, int ff_fma)
@@ -910,22 +1007,16 @@ static int finish_pipeline(vkw *w, int arith, int ff_fma)
     size_t words = wmel__spv_finish_f64_words;
 #ifdef WMEL_HAVE_VULKAN_FF
     if (arith == VKW_ARITH_FF) {
-        const int v = (w->fc & VKW_FC_DENORM) ? 2 : (w->fc & VKW_FC_SZ) ? 1 : 0;
-        const uint32_t *const codes[3] = {wmel__spv_finish_ff, wmel__spv_finish_ff_z, wmel__spv_finish_ff_zd};
-        const size_t n_words[3] = {wmel__spv_finish_ff_words, wmel__spv_finish_ff_z_words,
-                                   wmel__spv_finish_ff_zd_words};
-        code = codes[v];
-        words = n_words[v];
+        code = wmel__spv_finish_ff;
+        words = wmel__spv_finish_ff_words;
     }
 #else
     (void)arith;
 #endif
-    VkShaderModuleCreateInfo si = {VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO, NULL, 0, words * 4, code};
-    VkResult r = VK(f->CreateShaderModule(w->dev, &si, NULL, &w->fshader));
-    if (r != VK_SUCCESS) {
-        w->fshader = VK_NULL_HANDLE;
-        return vk_fail(r, "building the finish's shader (vkCreateShaderModule)");
-    }
+    int rc = make_module(w, code, words, arith == VKW_ARITH_FF ? w->fc : 0, &w->fshader,
+                         "building the finish's shader (vkCreateShaderModule)");
+    if (rc != WMEL_OK) return rc;
+    VkResult r;
     const int32_t fma = ff_fma != 0; /* arith_ff.glsl's FF_FMA, as the frames' */
     const VkSpecializationMapEntry se = {VKW_SPEC_FF_FMA, 0, 4};
     VkSpecializationInfo spec = {1, &se, sizeof fma, &fma};
@@ -1034,20 +1125,13 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
     size_t words = wmel__spv_frames_f64_words;
 #ifdef WMEL_HAVE_VULKAN_FF
     if (arith == VKW_ARITH_FF) {
-        const int v = (w->fc & VKW_FC_DENORM) ? 2 : (w->fc & VKW_FC_SZ) ? 1 : 0;
-        const uint32_t *const codes[3] = {wmel__spv_frames_ff, wmel__spv_frames_ff_z, wmel__spv_frames_ff_zd};
-        const size_t n_words[3] = {wmel__spv_frames_ff_words, wmel__spv_frames_ff_z_words,
-                                   wmel__spv_frames_ff_zd_words};
-        code = codes[v];
-        words = n_words[v];
+        code = wmel__spv_frames_ff;
+        words = wmel__spv_frames_ff_words;
     }
 #endif
-    VkShaderModuleCreateInfo si = {VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO, NULL, 0, words * 4, code};
-    r = VK(f->CreateShaderModule(w->dev, &si, NULL, &w->shader));
-    if (r != VK_SUCCESS) {
-        w->shader = VK_NULL_HANDLE;
-        return vk_fail(r, "building the shader (vkCreateShaderModule)");
-    }
+    if ((rc = make_module(w, code, words, arith == VKW_ARITH_FF ? w->fc : 0, &w->shader,
+                          "building the shader (vkCreateShaderModule)")) != WMEL_OK)
+        return rc;
     VkDescriptorSetLayoutBinding b[N_BUF];
     for (int i = 0; i < N_BUF; i++) {
         VkDescriptorSetLayoutBinding x = {(uint32_t)i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT,
@@ -1303,7 +1387,7 @@ int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_samples, size_t seg_words
 
 /* ---------------------------------------------------------------- one small dispatch */
 
-static int oneshot(vkw *w, int index, const uint32_t *const code[3], const size_t words[3], const int32_t spec0[2], const void *in, size_t in_bytes, void *out, size_t out_bytes, uint32_t n,
+static int oneshot(vkw *w, int index, const uint32_t *code, size_t words, const int32_t spec0[2], const void *in, size_t in_bytes, void *out, size_t out_bytes, uint32_t n,
                    uint32_t groups)
 {
     vk_fns *f = &w->f;
@@ -1326,7 +1410,6 @@ static int oneshot(vkw *w, int index, const uint32_t *const code[3], const size_
         if (qf[i].queueFlags & VK_QUEUE_COMPUTE_BIT) family = (int)i;
     if (family < 0) return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: %s has no compute queue", w->name);
     w->fc = float_controls(w, pr.apiVersion);
-    const int v = (w->fc & VKW_FC_DENORM) ? 2 : (w->fc & VKW_FC_SZ) ? 1 : 0;
     if ((rc = create_device(w, family, 0)) != WMEL_OK) return rc;
     VkPhysicalDeviceMemoryProperties mp;
     f->GetPhysicalDeviceMemoryProperties(w->phys, &mp);
@@ -1338,12 +1421,10 @@ static int oneshot(vkw *w, int index, const uint32_t *const code[3], const size_
         w->bytes[i] = bytes[i];
     }
     memcpy(w->map[0], in, in_bytes);
-    VkShaderModuleCreateInfo si = {VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO, NULL, 0, words[v] * 4, code[v]};
-    VkResult r = VK(f->CreateShaderModule(w->dev, &si, NULL, &w->shader));
-    if (r != VK_SUCCESS) {
-        w->shader = VK_NULL_HANDLE;
-        return vk_fail(r, "building the self-test's shader (vkCreateShaderModule)");
-    }
+    if ((rc = make_module(w, code, words, w->fc, &w->shader, "building the self-test's shader (vkCreateShaderModule)")) !=
+        WMEL_OK)
+        return rc;
+    VkResult r;
     VkDescriptorSetLayoutBinding b[2];
     for (int i = 0; i < 2; i++) {
         VkDescriptorSetLayoutBinding x = {(uint32_t)i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT,
@@ -1417,7 +1498,7 @@ static int oneshot(vkw *w, int index, const uint32_t *const code[3], const size_
     return WMEL_OK;
 }
 
-int wmel__vk_oneshot(int index, const uint32_t *const code[3], const size_t words[3], const int32_t spec0[2], const void *in,
+int wmel__vk_oneshot(int index, const uint32_t *code, size_t words, const int32_t spec0[2], const void *in,
                      size_t in_bytes, void *out, size_t out_bytes, uint32_t n, uint32_t groups, int *fc)
 {
     *fc = 0;

@@ -539,6 +539,63 @@ static int framing_check(int arith, const float *speech)
     return plans;
 }
 
+/* The FFT's stages for n_fft / 2 of every shape the shader's stage slots take (a radix alone;
+ * two 3s; three 5s; no 8; 8, 2 and 3; four 8s only where the shared memory holds them) and
+ * past them (3^3, 5^4: the direct DFT), each against the float64 reference and the CPU, its
+ * kernel the FFT or the DFT as the host's rule says. Returns the sizes compared. */
+static int fft_sizes_check(int arith, const float *speech)
+{
+    static const struct {
+        int n_fft, fft; /* fft: 1 the FFT, 0 the direct DFT */
+    } sizes[] = {{4, 1}, {8, 1}, {18, 1}, {24, 1}, {96, 1}, {144, 1}, {250, 1}, {432, 0}, {2000, 1}, {1250, 0}};
+    int done = 0;
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+        const int nf = sizes[si].n_fft;
+        wmel_frontend_plan plan;
+        char msg[256];
+        if (wmel_preset_plan("kaldi", &plan, msg, sizeof msg) != WMEL_OK) {
+            CHECK(0, "preset kaldi: %s", msg);
+            continue;
+        }
+        plan.n_fft = nf;
+        plan.frame_length = nf;
+        plan.hop = nf / 4 > 0 ? nf / 4 : 1;
+        plan.n_mels = nf < 100 ? 4 : 23;
+        plan.bank_flags |= WMEL_BANK_ALLOW_EMPTY; /* the small n_fft's filters below a bin */
+        plan.dither = 0.0;
+        if (wmel_plan_check(&plan, msg, sizeof msg) != WMEL_OK) {
+            CHECK(0, "n_fft %d: %s", nf, msg);
+            continue;
+        }
+        trio tr;
+        memset(&tr, 0, sizeof tr);
+        tr.name = "kaldi";
+        const int be[3] = {WMEL_BACKEND_VULKAN, WMEL_BACKEND_REF, WMEL_BACKEND_CPU};
+        int opened = 1;
+        for (int i = 0; i < 3; i++) {
+            wmel_params p = params(be[i], arith);
+            int st;
+            tr.c[i] = wmel_create_plan(&p, &plan, &st);
+            CHECK(tr.c[i] != NULL, "n_fft %d: create on %d: %d %s", nf, be[i], st, wmel_vulkan_error_detail());
+            opened = opened && tr.c[i];
+        }
+        if (opened) {
+            char want[32], what[32];
+            snprintf(want, sizeof want, "-%s%d", sizes[si].fft ? "fft" : "dft", nf);
+            const char *k = wmel_kernel_name(tr.c[0]);
+            CHECK(!strncmp(k, "vulkan-", 7) && strstr(k, want), "n_fft %d: kernel %s, %s expected", nf, k, want);
+            snprintf(what, sizeof what, "n_fft %d", nf);
+            double e = 0.0;
+            const size_t lens[] = {(size_t)nf, (size_t)nf * 7 + 3, 4000};
+            for (size_t li = 0; li < 3; li++) e = fmax(e, cmp_plan(&tr, speech, lens[li], arith, what));
+            note(arith, e);
+            done++;
+        }
+        trio_close(&tr);
+    }
+    return done;
+}
+
 /* The rounds and the workgroups do not change a value: a signal buffer too small for a whole
  * clip (WMEL_VULKAN_SIGNAL_LIMIT: each round a window of the clip, the reflections' samples
  * with it) and one to three frames a workgroup (WMEL_VULKAN_FRAMES_PER_GROUP) give the
@@ -896,6 +953,9 @@ int main(int argc, char **argv)
                g_worst[ariths[ai] == WMEL_VULKAN_ARITH_FLOAT64 ? 1 : 2] / BAR);
         const int cases = rounds_check(ariths[ai], speech + 8000);
         printf("rounds and frames a workgroup, arithmetic %s: %d cases bit-identical\n", an, cases);
+        const int sizes = fft_sizes_check(ariths[ai], speech + 8000);
+        printf("the FFT's stages, arithmetic %s: %d sizes, worst error / bar so far %.3g\n", an, sizes,
+               g_worst[ariths[ai] == WMEL_VULKAN_ARITH_FLOAT64 ? 1 : 2] / BAR);
     }
 #ifdef WMEL_HAVE_VULKAN_FF
     if (strcmp(part, "float64") != 0) { /* float-float's share */

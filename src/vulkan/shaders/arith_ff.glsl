@@ -36,23 +36,16 @@
 #define R vec2
 #define RS vec2
 
-// Float controls, declared where the device supports them (the host picks the variant):
-// -DWMEL_FC_SZ=1 SignedZeroInfNanPreserve for float32 (signed zeros, infinities and NaNs kept
-// through every float operation: no fast-math folding such as x - x = 0 or x * 0 = 0), and
-// with it -DWMEL_FC_DENORM=1 DenormPreserve for float32 (no flush to zero: a lo part below
-// 2^-126 stays; only where float32's denormal mode may differ from the other widths').
-// SPIR-V 1.3 needs SPV_KHR_float_controls for them; the device then enables
-// VK_KHR_shader_float_controls (or is Vulkan 1.2).  What the device does not declare, the
-// self-test (ffcheck.comp) judges by its results.
-#if defined(WMEL_FC_SZ) || defined(WMEL_FC_DENORM)
-#extension GL_EXT_spirv_intrinsics : require
-#endif
-#ifdef WMEL_FC_SZ
-spirv_execution_mode(extensions = ["SPV_KHR_float_controls"], capabilities = [4466], 4461, 32); // SignedZeroInfNanPreserve 32
-#endif
-#ifdef WMEL_FC_DENORM
-spirv_execution_mode(extensions = ["SPV_KHR_float_controls"], capabilities = [4464], 4459, 32); // DenormPreserve 32
-#endif
+// Float controls, declared where the device supports them: the host adds them to the module
+// when it makes it (vk_loader.c, wmel__vk_spv_fc), so every variant is the one optimised
+// module: SignedZeroInfNanPreserve for float32 (signed zeros, infinities and NaNs kept through
+// every float operation: no fast-math folding such as x - x = 0 or x * 0 = 0), and with it
+// DenormPreserve for float32 (no flush to zero: a lo part below 2^-126 stays; only where
+// float32's denormal mode may differ from the other widths'). SPIR-V 1.3 needs
+// SPV_KHR_float_controls for them; the device then enables VK_KHR_shader_float_controls (or
+// is Vulkan 1.2). What the device does not declare, the self-test (ffcheck.comp) judges by
+// its results. glslc's optimiser keeps every precise operation below as written
+// (NoContraction), so the module is the same computation with the controls or without.
 
 // s + e = a + b exactly (Knuth's TwoSum: no assumption on |a|, |b|).
 vec2 ff_two_sum(float a, float b)

@@ -62,6 +62,12 @@ layout(constant_id = 15) const int RAD3 = 0;
 layout(constant_id = 16) const int RAD4 = 0;
 layout(constant_id = 17) const int RAD5 = 0;
 layout(constant_id = 18) const int RAD6 = 0;
+/* the count of each radix, and the sub-transform length the first stage of a radix joins */
+#define RADN(r) ((RAD0 == r ? 1 : 0) + (RAD1 == r ? 1 : 0) + (RAD2 == r ? 1 : 0) + (RAD3 == r ? 1 : 0) + \
+                 (RAD4 == r ? 1 : 0) + (RAD5 == r ? 1 : 0) + (RAD6 == r ? 1 : 0))
+const int N8 = RADN(8), N4 = RADN(4), N2 = RADN(2), N3 = RADN(3), N5 = RADN(5);
+const int L4 = (N8 > 0 ? 8 : 1) * (N8 > 1 ? 8 : 1) * (N8 > 2 ? 8 : 1) * (N8 > 3 ? 8 : 1);
+const int L2 = L4 * (N4 > 0 ? 4 : 1), L3 = L2 * (N2 > 0 ? 2 : 1), L5 = L3 * (N3 > 0 ? 3 : 1) * (N3 > 1 ? 3 : 1);
 
 /* vk_internal.h's VKW_I_* and VKW_T_* */
 layout(std430, binding = 0) readonly buffer Tab { RS tab[]; };
@@ -318,17 +324,26 @@ void fft_stage(const int r, const int L, int N, int lid, int co, int so)
 }
 
 /* The M-point complex FFT of sh (z[n] at 2 n, 2 n + 1, digit-reversed in, natural out): the
-   host's radices, stage by stage (the pipeline's constants RAD0 .., 0 past the last). */
+   host's radices in their order (eights, a four, a two, threes, fives: backend.c,
+   fft_radices), one call a stage with its radix and its sub-transform length L as
+   constants once the pipeline's constants are set, so each stage holds its own butterfly
+   only; a slot past its radix's count is dead code the driver drops. The slots are fixed
+   per radix (eights 4, a four, a two, threes 2, fives 3), so the shader holds 11 stage
+   bodies, not one per radix and stage: the driver's work to make the pipeline is a
+   third. */
 void fft(int N, int lid, int co, int so)
 {
-    int L = 1;
-    if (RAD0 != 0) fft_stage(RAD0, L, N, lid, co, so), L *= RAD0;
-    if (RAD1 != 0) fft_stage(RAD1, L, N, lid, co, so), L *= RAD1;
-    if (RAD2 != 0) fft_stage(RAD2, L, N, lid, co, so), L *= RAD2;
-    if (RAD3 != 0) fft_stage(RAD3, L, N, lid, co, so), L *= RAD3;
-    if (RAD4 != 0) fft_stage(RAD4, L, N, lid, co, so), L *= RAD4;
-    if (RAD5 != 0) fft_stage(RAD5, L, N, lid, co, so), L *= RAD5;
-    if (RAD6 != 0) fft_stage(RAD6, L, N, lid, co, so);
+    if (N8 > 0) fft_stage(8, 1, N, lid, co, so);
+    if (N8 > 1) fft_stage(8, 8, N, lid, co, so);
+    if (N8 > 2) fft_stage(8, 64, N, lid, co, so);
+    if (N8 > 3) fft_stage(8, 512, N, lid, co, so);
+    if (N4 > 0) fft_stage(4, L4, N, lid, co, so);
+    if (N2 > 0) fft_stage(2, L2, N, lid, co, so);
+    if (N3 > 0) fft_stage(3, L3, N, lid, co, so);
+    if (N3 > 1) fft_stage(3, L3 * 3, N, lid, co, so);
+    if (N5 > 0) fft_stage(5, L5, N, lid, co, so);
+    if (N5 > 1) fft_stage(5, L5 * 5, N, lid, co, so);
+    if (N5 > 2) fft_stage(5, L5 * 25, N, lid, co, so);
 }
 
 /* mel m's weighted sum of its bins lo .. lo + len - 1 (weights from tab[w]), in the bins'
