@@ -233,9 +233,11 @@ deps-vulkan-ff: deps
 # the staged buffers (WMEL_VULKAN_STAGING=1) against the unstaged, and fails each Vulkan
 # call in turn, unstaged and staged. LeakSanitizer reads tests/vulkan/lsan_mesa.supp
 # (allocations Mesa's driver keeps, not wmel's). RelWithDebInfo, the tests side by side
-# (ctest -j): test_vulkan (float64 and the checks of no arithmetic's) took 61 s and
-# test_vulkan_ff 623 s on the shared 2-vCPU AMD EPYC (2026-11-26, load average 7 to 9):
-# a float-float ctx takes about 2 s to create on lavapipe (docs/vulkan.md, "Not yet done").
+# (ctest -j): the whole target took 365 s from an empty build folder (tests 235 s:
+# test_vulkan 45 s, test_vulkan_ff 152 s, test_vulkan_batch 189 s) on the shared 2-vCPU AMD
+# EPYC (2026-11-26, load average about 5), where a float-float ctx took about 2 s to make
+# before its pipeline was made lighter (docs/vulkan.md, "Making a ctx"; the target took
+# 885 s then).
 BUILD_VK ?= build-vulkan-asan
 test-vulkan: deps-vulkan-ff
 	@start=$$(date +%s); mkdir -p $(BUILD_VK); \
