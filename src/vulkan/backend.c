@@ -594,6 +594,9 @@ long long wmel__vk_rounds(void) { return atomic_load(&g_rounds); }
 /* The calls whose finish ran on the device (vk_plan_finish), for the tests. */
 static atomic_llong g_finishes;
 long long wmel__vk_finishes(void) { return atomic_load(&g_finishes); }
+/* The calls whose samples the device read in place (wmel__vk_import), for the tests. */
+static atomic_llong g_imports;
+long long wmel__vk_imports(void) { return atomic_load(&g_imports); }
 static long long now_ns(void)
 {
     struct timespec ts;
@@ -664,6 +667,24 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
     size_t used_sig = 0, used_frames = 0, j = 0, t = 0;
     int rc = WMEL_OK, s16 = 0; /* the round's samples are int16 (every clip of a call alike) */
     long long ns[3] = {0, 0, 0}, t0 = now_ns();
+    /* one clip whose frames fit one round: its samples read where they are (the caller's
+       memory imported: no copy), float32 ones checked by the shader as it reads them, where
+       every sample of the frames' window is some frame's (hop <= frame length) */
+    long long imp_lo = 0, imp_hi = 0;
+    size_t imp_base = 0, flag_at = 0;
+    int imp = 0, flag_dev = 0;
+    if (n_jobs == 1 && !st->sig_limit && jobs[0].nf && jobs[0].nf <= frame_cap && (jobs[0].f32 || jobs[0].s16)) {
+        const size_t el = jobs[0].f32 ? sizeof(float) : sizeof(int16_t);
+        job_window(st, &jobs[0], 0, jobs[0].nf, &imp_lo, &imp_hi);
+        const char *p = jobs[0].f32 ? (const char *)(jobs[0].f32 + imp_lo) : (const char *)(jobs[0].s16 + imp_lo);
+        size_t skip = 0;
+        if (imp_hi > imp_lo && (uintptr_t)p % el == 0 &&
+            wmel__vk_import(w, p, (size_t)(imp_hi - imp_lo) * el, &skip) == WMEL_OK) {
+            imp = 1;
+            imp_base = skip / el;
+            flag_dev = jobs[0].check && st->hop <= (size_t)st->fl;
+        }
+    }
     while (rc == WMEL_OK) {
         while (j < n_jobs && t >= jobs[j].nf) j++, t = 0;
         const int done = j >= n_jobs;
@@ -672,7 +693,10 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
            window fits the signal's room (halved until it does) */
         size_t k = 0;
         long long lo = 0, hi = 0;
-        if (!done && r->n_segs < VKW_MAX_SEGS && used_frames < frame_cap) {
+        if (imp && !done) { /* the whole clip, its samples in place */
+            k = jobs[j].nf - t;
+            lo = imp_lo, hi = imp_hi;
+        } else if (!done && r->n_segs < VKW_MAX_SEGS && used_frames < frame_cap) {
             k = jobs[j].nf - t;
             if (k > frame_cap - used_frames) k = frame_cap - used_frames;
             for (;;) {
@@ -693,7 +717,14 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
         if (k > 0) {
             vk_job *jb = &jobs[j];
             const size_t len = (size_t)(hi - lo);
-            if (jb->check) { /* the range check in the copy's pass; a gap before it checked alone */
+            if (imp) {
+                if (jb->check) { /* the gap before the window here; the window by the shader or here */
+                    if (jb->chk < (size_t)lo && !jb->bad)
+                        jb->bad = !wmel__all_f32_kernel_safe(jb->f32 + jb->chk, (size_t)lo - jb->chk);
+                    if (!flag_dev && !jb->bad) jb->bad = !wmel__all_f32_kernel_safe(jb->f32 + lo, len);
+                    if ((size_t)hi > jb->chk) jb->chk = (size_t)hi;
+                }
+            } else if (jb->check) { /* the range check in the copy's pass; a gap before it checked alone */
                 if (jb->chk < (size_t)lo && !jb->bad) jb->bad = !wmel__all_f32_kernel_safe(jb->f32 + jb->chk, (size_t)lo - jb->chk);
                 if (copy_over(sig + used_sig, jb->f32 + lo, len, lim)) jb->bad = 1;
                 if ((size_t)hi > jb->chk) jb->chk = (size_t)hi;
@@ -707,7 +738,7 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
             int32_t *sg = segs + VKW_S_HEAD + r->n_segs * VKW_S_WORDS;
             sg[VKW_S_FIRST] = (int32_t)used_frames;
             sg[VKW_S_T0] = (int32_t)t;
-            sg[VKW_S_BASE] = (int32_t)used_sig;
+            sg[VKW_S_BASE] = (int32_t)(imp ? imp_base : used_sig);
             sg[VKW_S_LO] = (int32_t)lo;
             sg[VKW_S_HI] = (int32_t)hi;
             sg[VKW_S_N] = (int32_t)jb->n;
@@ -716,9 +747,10 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
             r->segt[r->n_segs][0] = j, r->segt[r->n_segs][1] = t, r->segt[r->n_segs][2] = t + k;
             r->segt[r->n_segs][3] = used_frames;
             r->n_segs++;
-            used_sig += len;
+            if (!imp) used_sig += len;
             used_frames += k;
             t += k;
+            if (imp) imp = 2; /* the clip's one round is packed */
             continue;
         }
         if (used_frames == 0) { /* the signal's room holds no frame's samples */
@@ -732,9 +764,16 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
         /* float32 values (half the words to read back); Whisper's blocks with each segment's
            max after them */
         const int f32 = jobs[0].f32_out, nk = f32 == 1 ? (int)r->n_segs : 0;
+        /* the samples' range flag after the values and the keys (float32 words), where the
+           output buffer holds it; else the window is checked here */
+        const size_t vals_words = f32 ? used_frames * nc + (size_t)nk : 2 * used_frames * nc;
+        flag_at = 0;
+        if (flag_dev && vals_words + 1 <= 2 * out_cap) flag_at = vals_words;
+        else if (flag_dev && !jobs[0].bad) jobs[0].bad = !wmel__all_f32_kernel_safe(jobs[0].f32 + imp_lo, (size_t)(imp_hi - imp_lo));
+        flag_dev = flag_at != 0;
         rc = wmel__vk_submit(w, slot, (uint32_t)used_frames, used_sig, VKW_S_HEAD + r->n_segs * VKW_S_WORDS,
-                             f32 ? (used_frames * nc + (size_t)nk + 1) / 2 : used_frames * nc, f32,
-                             used_frames * nc, (size_t)nk, s16, NULL);
+                             (vals_words + (flag_at ? 1 : 0) + 1) / 2, f32, used_frames * nc, (size_t)nk, s16, NULL,
+                             flag_at, WMEL_F32_KERNEL_SAFE);
         ns[1] += now_ns() - t1;
         if (rc != WMEL_OK) break;
         atomic_fetch_add(&g_rounds, 1);
@@ -760,6 +799,15 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
         pending[s] = 0;
     }
     if (rc != WMEL_OK) wmel__vk_drain(w); /* none may still use the buffers the next call writes */
+    if (rc == WMEL_OK && flag_dev) { /* the shader's range flag: the CPU's way says which status */
+        size_t cap;
+        const uint32_t *o = (const uint32_t *)wmel__vk_out(w, 0, &cap);
+        if (o[flag_at]) jobs[0].bad = 1;
+    }
+    if (imp) {
+        atomic_fetch_add(&g_imports, 1);
+        wmel__vk_import_end(w);
+    }
     for (int i = 0; i < 3; i++) atomic_fetch_add(&g_ns[i], ns[i]);
     free(rd);
     return rc;
@@ -1055,18 +1103,27 @@ static int vk_plan_finish(const wmel_ctx *ctx, const float *x, size_t n, float *
     (void)wmel__vk_out(w, 0, &out_cap); /* 8-byte words */
     if (st->sig_limit && st->sig_limit < sig_cap) sig_cap = st->sig_limit;
     const size_t total = rows * cols, out_at = nc * ncol, flag_at = out_at + total;
-    int rc = WMEL__FALLBACK;
+    int rc = WMEL__FALLBACK, imp = 0;
+    size_t skip = 0, rflag = 0; /* the samples in place: their offset, the range flag's word */
     if (nc > wmel__vk_frame_cap(w) || (size_t)(hi - lo) > sig_cap || total / cols != rows ||
         flag_at + 1 > 2 * out_cap || flag_at >= UINT32_MAX)
         goto done; /* more than one round: the host's finish */
-    /* the samples packed, their range checked in the same pass (and those no frame reads) */
-    if (copy_over(sig, x + lo, (size_t)(hi - lo), safe_bits()) || !wmel__all_f32_kernel_safe(x, (size_t)lo) ||
-        !wmel__all_f32_kernel_safe(x + hi, n - (size_t)hi))
+    /* the samples read in place where the device can (the shader checks the range of those
+       the frames read: every one of the window where hop <= frame length), else packed
+       with their range checked in the same pass; those no frame reads checked here */
+    imp = !st->sig_limit && hi > lo && flag_at + 2 <= 2 * out_cap &&
+          wmel__vk_import(w, x + lo, (size_t)(hi - lo) * sizeof(float), &skip) == WMEL_OK;
+    if (imp) {
+        rflag = st->hop <= (size_t)st->fl ? flag_at + 1 : 0;
+        if (!rflag && !wmel__all_f32_kernel_safe(x + lo, (size_t)(hi - lo))) goto done;
+    } else if (copy_over(sig, x + lo, (size_t)(hi - lo), safe_bits())) {
         goto done;
+    }
+    if (!wmel__all_f32_kernel_safe(x, (size_t)lo) || !wmel__all_f32_kernel_safe(x + hi, n - (size_t)hi)) goto done;
     int32_t *sg = segs + VKW_S_HEAD;
     sg[VKW_S_FIRST] = 0;
     sg[VKW_S_T0] = 0;
-    sg[VKW_S_BASE] = 0;
+    sg[VKW_S_BASE] = (int32_t)(skip / sizeof(float));
     sg[VKW_S_LO] = (int32_t)lo;
     sg[VKW_S_HI] = (int32_t)hi;
     sg[VKW_S_N] = (int32_t)n;
@@ -1079,7 +1136,8 @@ static int vk_plan_finish(const wmel_ctx *ctx, const float *x, size_t n, float *
     long long ns[3] = {0, 0, 0};
     const long long t1 = now_ns();
     ns[0] = t1 - t0;
-    rc = wmel__vk_submit(w, 0, (uint32_t)nc, (size_t)(hi - lo), VKW_S_HEAD + VKW_S_WORDS, 0, 3, 0, 0, 0, &fin);
+    rc = wmel__vk_submit(w, 0, (uint32_t)nc, imp ? 0 : (size_t)(hi - lo), VKW_S_HEAD + VKW_S_WORDS, 0, 3, 0, 0, 0,
+                         &fin, rflag, WMEL_F32_KERNEL_SAFE);
     if (rc == WMEL_OK) {
         atomic_fetch_add(&g_rounds, 1);
         rc = wmel__vk_wait(w, 0);
@@ -1092,14 +1150,20 @@ static int vk_plan_finish(const wmel_ctx *ctx, const float *x, size_t n, float *
     } else {
         size_t cap;
         const float *o = (const float *)wmel__vk_out(w, 0, &cap);
-        uint32_t flag;
+        uint32_t flag, range = 0;
         memcpy(&flag, o + flag_at, sizeof flag);
-        if (flag) rc = WMEL__FALLBACK; /* a value not finite: the host's way says what it means */
+        if (rflag) memcpy(&range, o + rflag, sizeof range);
+        /* a value not finite, or a sample past the range: the host's way says what it means */
+        if (flag || range) rc = WMEL__FALLBACK;
         else memcpy(out, o + out_at, total * sizeof(float));
         ns[2] = now_ns() - t2;
     }
     for (int i = 0; i < 3; i++) atomic_fetch_add(&g_ns[i], ns[i]);
 done:
+    if (imp) {
+        atomic_fetch_add(&g_imports, 1);
+        wmel__vk_import_end(w);
+    }
     pthread_mutex_unlock(&st->lock);
     if (rc == WMEL_OK) {
         atomic_fetch_add(&g_finishes, 1);

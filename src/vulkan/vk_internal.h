@@ -216,8 +216,25 @@ typedef struct vkw_finish {
     uint32_t out_at, flag_at; /* float32 words of the output buffer */
     uint32_t mean_var;       /* 1: sqrt(var + eps) (WMEL_NORM_MEAN_VAR), 0: sqrt(var) + eps */
 } vkw_finish;
+/* flag_at (0: none): the float32 samples' range checked where the shader reads them: a word
+ * of the output buffer after the values and keys, zeroed before the dispatch, set to a
+ * non-zero value when a sample the frames read is not within [-lim, lim] (NaN, infinities,
+ * or past the bound the CPU's kernels take: WMEL_F32_KERNEL_SAFE), read back with the values
+ * (out_words must cover it). */
 int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, size_t seg_words, size_t out_words,
-                    int out_f32, size_t keys_at, size_t n_keys, int sig_s16, const vkw_finish *fin);
+                    int out_f32, size_t keys_at, size_t n_keys, int sig_s16, const vkw_finish *fin, size_t flag_at,
+                    float lim);
+/* The caller's samples read in place by slot 0's next rounds (VK_EXT_external_memory_host,
+ * where the device has it): [p, p + bytes) imported (the pages around it, at the device's
+ * alignment) and bound as slot 0's signal; *skip, p's byte offset in that binding. WMEL_OK,
+ * or WMEL__FALLBACK (no such extension, a pointer or memory the driver refuses, a round
+ * still pending, any call failing): the samples are then copied as before. The caller's
+ * memory must stay as it is until wmel__vk_import_end, after the rounds are waited for. */
+int wmel__vk_import(vkw *w, const void *p, size_t bytes, size_t *skip);
+/* The import released, slot 0's own signal bound again (nothing pending may use it). */
+void wmel__vk_import_end(vkw *w);
+/* 1 while an import is bound. */
+int wmel__vk_importing(const vkw *w);
 int wmel__vk_wait(vkw *w, int slot);
 void wmel__vk_drain(vkw *w);
 const char *wmel__vk_device_name(const vkw *w);
@@ -260,6 +277,7 @@ long wmel__vk_staged_opens(void);
 void wmel__vk_phase_ns(long long ns[3]);
 long long wmel__vk_rounds(void); /* the rounds submitted (one submission and one wait each) */
 long long wmel__vk_finishes(void); /* the calls whose finish ran on the device (finish.comp) */
+long long wmel__vk_imports(void);  /* the calls whose samples the device read in place (wmel__vk_import) */
 long wmel__vk_instances_made(void); /* vkCreateInstance calls that succeeded */
 
 /* The failure's message kept for wmel_vulkan_error_detail(); returns `code`. */

@@ -203,6 +203,7 @@ typedef struct vk_fns {
     PFN_vkResetFences ResetFences;
     PFN_vkQueueSubmit QueueSubmit;
     PFN_vkDeviceWaitIdle DeviceWaitIdle;
+    PFN_vkGetMemoryHostPointerPropertiesEXT GetMemoryHostPointerPropertiesEXT; /* VK_EXT_external_memory_host */
 } vk_fns;
 
 enum { B_TAB, B_INTS, B_SIG, B_SEGS, B_OUT, N_BUF };
@@ -253,6 +254,12 @@ struct vkw {
     uint32_t groups;     /* workgroups a dispatch at most */
     int fc;              /* float controls declared: 0 none, VKW_FC_CORE, VKW_FC_KHR */
     char name[256];
+    /* the caller's samples read where they are (VK_EXT_external_memory_host): enabled on the
+       device, its pointers' alignment, and the import slot 0's signal binding holds now */
+    int host_import;
+    size_t import_align;
+    VkBuffer imp_buf;
+    VkDeviceMemory imp_mem;
 };
 
 /* The kept loader's instance: made once, the first time one succeeds, and kept for the
@@ -517,6 +524,8 @@ void wmel__vk_close(vkw *w)
             if (w->fence[k]) f->DestroyFence(w->dev, w->fence[k], NULL);
             if (w->cpool[k]) f->DestroyCommandPool(w->dev, w->cpool[k], NULL);
         }
+        if (w->imp_buf) f->DestroyBuffer(w->dev, w->imp_buf, NULL);
+        if (w->imp_mem) f->FreeMemory(w->dev, w->imp_mem, NULL);
         if (w->dpool) f->DestroyDescriptorPool(w->dev, w->dpool, NULL);
         if (w->pipe) f->DestroyPipeline(w->dev, w->pipe, NULL);
         if (w->fpipe) f->DestroyPipeline(w->dev, w->fpipe, NULL);
@@ -667,6 +676,10 @@ static int load_device_fns(vkw *w)
     GD(QueueSubmit);
     GD(DeviceWaitIdle);
 #undef GD
+    f->GetMemoryHostPointerPropertiesEXT =
+        w->host_import ? (PFN_vkGetMemoryHostPointerPropertiesEXT)f->GetDeviceProcAddr(w->dev, "vkGetMemoryHostPointerPropertiesEXT")
+                       : NULL;
+    if (!f->GetMemoryHostPointerPropertiesEXT) w->host_import = 0;
     return ok;
 }
 
@@ -764,8 +777,39 @@ static int float_controls(vkw *w, uint32_t api)
     return how | VKW_FC_SZ;
 }
 
+/* 1 when w->phys can read host memory in place (VK_EXT_external_memory_host, on a device of
+ * Vulkan 1.1 or later), with its pointers' alignment in w->import_align; 0 without it, or
+ * with WMEL_VULKAN_HOST_IMPORT=0 (a testing switch: the samples copied, the same bytes). */
+static int host_import(vkw *w, uint32_t api)
+{
+    vk_fns *f = &w->f;
+    const char *env = getenv("WMEL_VULKAN_HOST_IMPORT");
+    if ((env && !strcmp(env, "0")) || !f->GetPhysicalDeviceProperties2 || !f->EnumerateDeviceExtensionProperties ||
+        (VK_API_VERSION_MAJOR(api) == 1 && VK_API_VERSION_MINOR(api) < 1))
+        return 0;
+    VkExtensionProperties ext[256];
+    uint32_t n = 256;
+    int has = 0;
+    VkResult r = f->EnumerateDeviceExtensionProperties(w->phys, NULL, &n, ext);
+    for (uint32_t i = 0; (r == VK_SUCCESS || r == VK_INCOMPLETE) && i < n && !has; i++)
+        has = !strcmp(ext[i].extensionName, VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME);
+    if (!has) return 0;
+    VkPhysicalDeviceExternalMemoryHostPropertiesEXT hp;
+    memset(&hp, 0, sizeof hp);
+    hp.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT;
+    VkPhysicalDeviceProperties2 p2;
+    memset(&p2, 0, sizeof p2);
+    p2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2;
+    p2.pNext = &hp;
+    f->GetPhysicalDeviceProperties2(w->phys, &p2);
+    const VkDeviceSize a = hp.minImportedHostPointerAlignment;
+    if (a < 4 || (a & (a - 1)) || a > ((VkDeviceSize)1 << 24)) return 0; /* a power of two we can meet */
+    w->import_align = (size_t)a;
+    return 1;
+}
+
 /* The device for w->phys with one compute queue of `family`, shaderFloat64 when f64, the
- * float controls' extension when w->fc says so. */
+ * float controls' extension when w->fc says so, the host pointers' one when w->host_import. */
 static int create_device(vkw *w, int family, int f64)
 {
     vk_fns *f = &w->f;
@@ -774,9 +818,12 @@ static int create_device(vkw *w, int family, int f64)
     VkPhysicalDeviceFeatures want;
     memset(&want, 0, sizeof want);
     want.shaderFloat64 = f64 ? VK_TRUE : VK_FALSE;
-    const char *ext[1] = {VK_KHR_SHADER_FLOAT_CONTROLS_EXTENSION_NAME};
-    VkDeviceCreateInfo di = {VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, NULL, 0, 1, &qi, 0, NULL,
-                             (w->fc & VKW_FC_KHR) ? 1u : 0u, (w->fc & VKW_FC_KHR) ? ext : NULL, &want};
+    const char *ext[2];
+    uint32_t n_ext = 0;
+    if (w->fc & VKW_FC_KHR) ext[n_ext++] = VK_KHR_SHADER_FLOAT_CONTROLS_EXTENSION_NAME;
+    if (w->host_import) ext[n_ext++] = VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME;
+    VkDeviceCreateInfo di = {VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, NULL, 0, 1, &qi, 0, NULL, n_ext, n_ext ? ext : NULL,
+                             &want};
     VkResult r = VK(f->CreateDevice(w->phys, &di, NULL, &w->dev));
     if (r != VK_SUCCESS) {
         w->dev = VK_NULL_HANDLE;
@@ -1100,6 +1147,7 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
         if (qf[i].queueFlags & VK_QUEUE_COMPUTE_BIT) family = (int)i;
     if (family < 0) return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: %s has no compute queue", w->name);
     w->fc = arith == VKW_ARITH_FF ? float_controls(w, pr.apiVersion) : 0;
+    w->host_import = host_import(w, pr.apiVersion);
     if ((rc = create_device(w, family, arith == VKW_ARITH_F64)) != WMEL_OK) return rc;
     VkResult r;
 
@@ -1257,7 +1305,8 @@ static int refused(vkw *w)
 }
 
 int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, size_t seg_words, size_t out_words,
-                    int out_f32, size_t keys_at, size_t n_keys, int sig_s16, const vkw_finish *fin)
+                    int out_f32, size_t keys_at, size_t n_keys, int sig_s16, const vkw_finish *fin, size_t flag_at,
+                    float lim)
 {
     vk_fns *f = &w->f;
     int rc = refused(w);
@@ -1288,7 +1337,7 @@ int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, siz
             copy_buffer(w, cmd, w->stg[B_TAB], w->buf[B_TAB], w->bytes[B_TAB]);
             copy_buffer(w, cmd, w->stg[B_INTS], w->buf[B_INTS], w->bytes[B_INTS]);
         }
-        copy_buffer(w, cmd, w->stg[bs], w->buf[bs], sig_bytes);
+        if (!(slot == 0 && w->imp_buf)) copy_buffer(w, cmd, w->stg[bs], w->buf[bs], sig_bytes); /* the caller's, in place */
         copy_buffer(w, cmd, w->stg[bg], w->buf[bg], seg_bytes);
     }
     /* the segments' maxima start at 0, below every value's key (frames.comp's OutK) */
@@ -1298,12 +1347,20 @@ int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, siz
                                "buffer (%zu bytes)", keys_at, keys_at + n_keys, w->bytes[bo]);
     if (keys) f->CmdFillBuffer(cmd, w->buf[bo], (VkDeviceSize)keys_at * 4, (VkDeviceSize)n_keys * 4, 0u);
     if (fin) f->CmdFillBuffer(cmd, w->buf[bo], (VkDeviceSize)fin->flag_at * 4, 4, 0u); /* finish.comp's flag */
-    if (w->staged || keys || fin) /* the transfers' writes before the shader's reads (and its atomics) */
+    if (flag_at && ((flag_at + 1) * 4 > w->bytes[bo] || flag_at >= UINT32_MAX))
+        return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: the samples' flag (word %zu) does not fit the output buffer",
+                               flag_at);
+    if (flag_at) f->CmdFillBuffer(cmd, w->buf[bo], (VkDeviceSize)flag_at * 4, 4, 0u); /* frames.comp's range flag */
+    if (w->staged || keys || fin || flag_at) /* the transfers' writes before the shader's reads (and its atomics) */
         barrier(w, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
                 VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
     f->CmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->pipe);
     f->CmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->layout, 0, 1, &w->dset[slot], 0, NULL);
-    const uint32_t pcv[3] = {n_frames, keys ? 2u : out_f32 == 3 ? 3u : out_f32 ? 1u : 0u, sig_s16 ? 1u : 0u};
+    /* frames.comp's PC: the frames, the output's form, int16 samples, the range flag's word
+       (0: none) and the largest |sample| it passes */
+    uint32_t pcv[5] = {n_frames, keys ? 2u : out_f32 == 3 ? 3u : out_f32 ? 1u : 0u, sig_s16 ? 1u : 0u,
+                       (uint32_t)flag_at, 0u};
+    memcpy(&pcv[4], &lim, sizeof lim);
     f->CmdPushConstants(cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof pcv, pcv);
     f->CmdDispatch(cmd, (n_frames + (uint32_t)w->fpg - 1) / (uint32_t)w->fpg, 1, 1);
     if (fin) { /* the finish on the frames' values: one workgroup a column */
@@ -1316,9 +1373,10 @@ int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, siz
     if (w->staged) { /* the frames' values (or the finish's output and flag) back to the host's copy */
         barrier(w, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
                 VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
-        if (fin) {
+        if (fin) { /* the output, the finish's flag and the samples' one after it */
+            const size_t last = flag_at > fin->flag_at ? flag_at : fin->flag_at;
             VkBufferCopy c = {(VkDeviceSize)fin->out_at * 4, (VkDeviceSize)fin->out_at * 4,
-                              ((VkDeviceSize)fin->flag_at + 1 - fin->out_at) * 4};
+                              ((VkDeviceSize)last + 1 - fin->out_at) * 4};
             f->CmdCopyBuffer(cmd, w->buf[bo], w->stg[bo], 1, &c);
         } else {
             copy_buffer(w, cmd, w->buf[bo], w->stg[bo], out_bytes);
@@ -1381,9 +1439,83 @@ void wmel__vk_drain(vkw *w)
 
 int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_samples, size_t seg_words, size_t out_words)
 {
-    int rc = wmel__vk_submit(w, 0, n_frames, sig_samples, seg_words, out_words, 0, 0, 0, 0, NULL);
+    int rc = wmel__vk_submit(w, 0, n_frames, sig_samples, seg_words, out_words, 0, 0, 0, 0, NULL, 0, 0.0f);
     return rc == WMEL_OK ? wmel__vk_wait(w, 0) : rc;
 }
+
+/* ---------------------------------------------------------------- the caller's samples in place */
+
+/* Slot 0's signal binding to buffer b (the import's, or the slot's own). */
+static void bind_sig(vkw *w, VkBuffer b)
+{
+    VkDescriptorBufferInfo bi = {b, 0, VK_WHOLE_SIZE};
+    VkWriteDescriptorSet y = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, NULL, w->dset[0], (uint32_t)B_SIG, 0, 1,
+                              VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, NULL, &bi, NULL};
+    w->f.UpdateDescriptorSets(w->dev, 1, &y, 0, NULL);
+}
+
+int wmel__vk_import(vkw *w, const void *p, size_t bytes, size_t *skip)
+{
+    vk_fns *f = &w->f;
+    *skip = 0;
+    if (!w->host_import || w->imp_buf || w->pending[0] || !p || !bytes || ((uintptr_t)p & 1u)) return WMEL__FALLBACK;
+    const uintptr_t a = (uintptr_t)p & ~(uintptr_t)(w->import_align - 1);
+    const size_t off = (size_t)((uintptr_t)p - a);
+    if (bytes > SIZE_MAX - off - w->import_align) return WMEL__FALLBACK;
+    const size_t size = (off + bytes + w->import_align - 1) & ~(w->import_align - 1);
+    VkMemoryHostPointerPropertiesEXT hp;
+    memset(&hp, 0, sizeof hp);
+    hp.sType = VK_STRUCTURE_TYPE_MEMORY_HOST_POINTER_PROPERTIES_EXT;
+    VkResult r = VK(f->GetMemoryHostPointerPropertiesEXT(w->dev, VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT,
+                                                        (const void *)a, &hp));
+    if (r != VK_SUCCESS) return WMEL__FALLBACK;
+    VkExternalMemoryBufferCreateInfo ebi = {VK_STRUCTURE_TYPE_EXTERNAL_MEMORY_BUFFER_CREATE_INFO, NULL,
+                                            VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT};
+    VkBufferCreateInfo bci = {VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO, &ebi, 0, (VkDeviceSize)size,
+                              VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, VK_SHARING_MODE_EXCLUSIVE, 0, NULL};
+    r = VK(f->CreateBuffer(w->dev, &bci, NULL, &w->imp_buf));
+    if (r != VK_SUCCESS) {
+        w->imp_buf = VK_NULL_HANDLE;
+        return WMEL__FALLBACK;
+    }
+    VkMemoryRequirements req;
+    f->GetBufferMemoryRequirements(w->dev, w->imp_buf, &req);
+    /* a memory type the pointer can be imported as, host-coherent (the host's writes before
+       the call are the device's without a flush) */
+    uint32_t type = UINT32_MAX;
+    for (uint32_t i = 0; i < w->mp.memoryTypeCount && type == UINT32_MAX; i++)
+        if ((hp.memoryTypeBits & req.memoryTypeBits & (1u << i)) &&
+            (w->mp.memoryTypes[i].propertyFlags & VK_MEMORY_PROPERTY_HOST_COHERENT_BIT))
+            type = i;
+    if (type != UINT32_MAX && req.size <= size) {
+        VkImportMemoryHostPointerInfoEXT imp = {VK_STRUCTURE_TYPE_IMPORT_MEMORY_HOST_POINTER_INFO_EXT, NULL,
+                                                VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT, (void *)a};
+        VkMemoryAllocateInfo mai = {VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO, &imp, (VkDeviceSize)size, type};
+        r = VK(f->AllocateMemory(w->dev, &mai, NULL, &w->imp_mem));
+        if (r != VK_SUCCESS) w->imp_mem = VK_NULL_HANDLE;
+        else if ((r = VK(f->BindBufferMemory(w->dev, w->imp_buf, w->imp_mem, 0))) == VK_SUCCESS) {
+            bind_sig(w, w->imp_buf);
+            *skip = off;
+            return WMEL_OK;
+        }
+    }
+    wmel__vk_import_end(w);
+    return WMEL__FALLBACK;
+}
+
+void wmel__vk_import_end(vkw *w)
+{
+    if (!w || (!w->imp_buf && !w->imp_mem)) return;
+    if (w->imp_buf) {
+        bind_sig(w, w->buf[B_SIG]);
+        w->f.DestroyBuffer(w->dev, w->imp_buf, NULL);
+    }
+    if (w->imp_mem) w->f.FreeMemory(w->dev, w->imp_mem, NULL);
+    w->imp_buf = VK_NULL_HANDLE;
+    w->imp_mem = VK_NULL_HANDLE;
+}
+
+int wmel__vk_importing(const vkw *w) { return w && w->imp_buf != VK_NULL_HANDLE; }
 
 /* ---------------------------------------------------------------- one small dispatch */
 

@@ -41,6 +41,7 @@ long wmel__vk_calls(void);
 void wmel__vk_fail_at(long n);
 long wmel__vk_staged_opens(void);
 long wmel__vk_instances_made(void);
+long long wmel__vk_imports(void); /* backend.c: the calls whose samples were read in place */
 
 #define BAR 2e-5
 #define SR 16000
@@ -756,6 +757,81 @@ static void inject(void)
  * a batch, a sample of 1e30 refused with WMEL_ERR_SAMPLE_RANGE; a clip with a sample over
  * 1e15 runs on the CPU's kernels (the same bytes, wmel_op_backend() "cpu"), one within it
  * on the device. */
+/* The samples read in place (VK_EXT_external_memory_host, where the device has it): Whisper's
+ * float32 and int16 clips at every offset of a page's first elements, a Kaldi clip, the bytes
+ * of a ctx made with WMEL_VULKAN_HOST_IMPORT=0 (the samples copied); a NaN, an infinity or a
+ * sample past the CPU's bound inside the frames' window (the shader's flag) or in the gap
+ * before it, the CPU's status; a device without the extension imports nothing. */
+static void import_check(int arith, const float *speech)
+{
+    enum { N = 9000 };
+    const size_t nf = wmel_n_frames(N, 0), per = 80 * nf;
+    float *x = malloc((N + 8) * sizeof(float)), *o[2] = {malloc(per * sizeof(float)), malloc(per * sizeof(float))};
+    int16_t *xs = malloc((N + 8) * sizeof(int16_t));
+    wmel_params pv = params(WMEL_BACKEND_VULKAN, arith), pc = params(WMEL_BACKEND_CPU, 0);
+    int st;
+    wmel_ctx *c[3] = {wmel_create(&pv, &st), NULL, wmel_create(&pc, &st)};
+    setenv("WMEL_VULKAN_HOST_IMPORT", "0", 1);
+    c[1] = wmel_create(&pv, &st);
+    unsetenv("WMEL_VULKAN_HOST_IMPORT");
+    CHECK(x && xs && o[0] && o[1] && c[0] && c[1] && c[2], "import: setup");
+    if (!x || !xs || !o[0] || !o[1] || !c[0] || !c[1] || !c[2]) goto done;
+    const int has = strstr(wmel_kernel_name(c[0]), "vulkan-") != NULL;
+    int imported = 0;
+    for (size_t off = 0; off < 8; off++) {
+        memcpy(x + off, speech, N * sizeof(float));
+        for (size_t i = 0; i < N; i++) xs[off + i] = (int16_t)lrintf(speech[i] * 16384.0f);
+        for (int s16 = 0; s16 < 2; s16++) {
+            int rc[2];
+            for (int k = 0; k < 2; k++) {
+                const long long before = wmel__vk_imports();
+                rc[k] = s16 ? wmel_log_mel_s16(c[k], xs + off, N, 0, o[k], per) : wmel_log_mel(c[k], x + off, N, 0, o[k], per);
+                if (k == 1) CHECK(wmel__vk_imports() == before, "import: the switch off imported");
+                else imported += wmel__vk_imports() > before;
+            }
+            CHECK(rc[0] == WMEL_OK && rc[1] == WMEL_OK && !memcmp(o[0], o[1], per * sizeof(float)),
+                  "import: offset %zu %s: statuses %d %d, or not the copied samples' bytes", off, s16 ? "int16" : "float32",
+                  rc[0], rc[1]);
+        }
+    }
+    /* lavapipe (llvmpipe: Mesa 21.1 on) has the extension and reads them in place */
+    char devs[4096];
+    const int lvp = wmel_vulkan_devices(devs, sizeof devs) == WMEL_OK && strstr(devs, "llvmpipe");
+    CHECK(!has || !lvp || imported == 16, "import: %d of 16 calls read in place on lavapipe", imported);
+    printf("samples read in place, arithmetic %s: %d of 16 calls\n",
+           arith == WMEL_VULKAN_ARITH_FLOAT64 ? "float64" : "float-float", imported);
+    /* a bad sample inside the window (read by the shader) and before it: the CPU's status */
+    const float bad[] = {NAN, INFINITY, -INFINITY, 1e16f, -3e38f};
+    const size_t at[] = {0, 1, 4500, N - 1};
+    for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++)
+        for (size_t a = 0; a < sizeof at / sizeof at[0]; a++) {
+            memcpy(x, speech, N * sizeof(float));
+            x[at[a]] = bad[b];
+            const int rv = wmel_log_mel(c[0], x, N, 0, o[0], per), rcpu = wmel_log_mel(c[2], x, N, 0, o[1], per);
+            CHECK(rv == rcpu && (isfinite(bad[b]) || rv != WMEL_OK), "import: %g at %zu: vulkan %d, cpu %d",
+                  (double)bad[b], at[a], rv, rcpu);
+            /* past the CPU's float32 bound: its own way (float64 sums), its bytes */
+            CHECK(rv != WMEL_OK || !memcmp(o[0], o[1], per * sizeof(float)), "import: %g at %zu: not the CPU's bytes",
+                  (double)bad[b], at[a]);
+            CHECK(!strcmp(wmel_op_backend(c[0], WMEL_OP_LOG_MEL), "cpu"), "import: %g at %zu: ran on %s",
+                  (double)bad[b], at[a], wmel_op_backend(c[0], WMEL_OP_LOG_MEL));
+        }
+    memcpy(x, speech, N * sizeof(float));
+    x[4500] = 9e14f; /* within the bound: the device, the CPU's status */
+    {
+        const int rv = wmel_log_mel(c[0], x, N, 0, o[0], per), rcpu = wmel_log_mel(c[2], x, N, 0, o[1], per);
+        CHECK(rv == WMEL_OK && rcpu == WMEL_OK, "import: 9e14: vulkan %d, cpu %d", rv, rcpu);
+        CHECK(!strcmp(wmel_op_backend(c[0], WMEL_OP_LOG_MEL), "vulkan"), "import: 9e14 ran on %s",
+              wmel_op_backend(c[0], WMEL_OP_LOG_MEL));
+    }
+done:
+    for (int k = 0; k < 3; k++) wmel_destroy(c[k]);
+    free(x);
+    free(xs);
+    free(o[0]);
+    free(o[1]);
+}
+
 static void range_check(int arith, const float *speech)
 {
     enum { N = 4000 };
@@ -884,6 +960,7 @@ int main(int argc, char **argv)
             }
         cmp_whisper(-1, 0, 0, NULL, 0, 0, ar);
         range_check(ar, speech + 8000);
+        import_check(ar, speech + 8000);
         note(ar, e);
         printf("whisper (wmel_create) arithmetic %s: max error vs float64 reference %.3g\n", an, e);
 

@@ -28,6 +28,7 @@
 long wmel__vk_calls(void);         /* vk_loader.c's count of Vulkan calls */
 void wmel__vk_fail_at(long n);     /* vk_loader.c's injection: the n-th Vulkan call from now fails */
 long long wmel__vk_finishes(void); /* backend.c: the calls finished on the device */
+long long wmel__vk_imports(void);  /* backend.c: the calls whose samples the device read in place */
 
 static wmel_ctx *mk(const wmel_frontend_plan *plan, int backend, int arith, const char *fin_env)
 {
@@ -262,6 +263,51 @@ int main(void)
             free(z);
             wmel_destroy(cpu);
             wmel_destroy(vk);
+        }
+        /* the samples read in place (lavapipe has VK_EXT_external_memory_host): the bytes of
+           the samples copied (WMEL_VULKAN_HOST_IMPORT=0); a NaN, an infinity or a sample past
+           the CPU's bound where the frames read it (the shader's flag), the CPU's status and bytes */
+        {
+            wmel_ctx *cpu = mk(&nemo, WMEL_BACKEND_CPU, 0, NULL), *vk = mk(&nemo, WMEL_BACKEND_VULKAN, ar, NULL);
+            setenv("WMEL_VULKAN_HOST_IMPORT", "0", 1);
+            wmel_ctx *cp = mk(&nemo, WMEL_BACKEND_VULKAN, ar, NULL);
+            unsetenv("WMEL_VULKAN_HOST_IMPORT");
+            float *y = malloc(16003 * sizeof(float));
+            const int lvp = strstr(devs, "llvmpipe") != NULL;
+            if (cpu && vk && cp && y) {
+                for (size_t off = 0; off < 3; off++) {
+                    memcpy(y + off, speech + 3000, 16000 * sizeof(float));
+                    float *a, *b;
+                    size_t la, lb;
+                    const long long i0 = wmel__vk_imports();
+                    const int ra = run(vk, y + off, 16000, &a, &la);
+                    const long long i1 = wmel__vk_imports();
+                    const int rb = run(cp, y + off, 16000, &b, &lb);
+                    CHECK(ra == WMEL_OK && rb == WMEL_OK && la == lb && !memcmp(a, b, la * sizeof(float)),
+                          "nemo offset %zu: samples in place %d, copied %d, or other bytes", off, ra, rb);
+                    CHECK(!lvp || i1 == i0 + 1, "nemo offset %zu: %lld imports on lavapipe", off, i1 - i0);
+                    CHECK(wmel__vk_imports() == i1, "nemo: the switch off imported");
+                    free(a);
+                    free(b);
+                }
+                const float bad[] = {NAN, INFINITY, 1e16f, -3e38f};
+                for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+                    /* a finite sample past the bound in float-float: the frames' own range
+                       (a per-clip bound's matter), not the samples' flag */
+                    if (isfinite(bad[k]) && ar != WMEL_VULKAN_ARITH_FLOAT64) continue;
+                    memcpy(y, speech + 3000, 16000 * sizeof(float));
+                    y[8000] = bad[k];
+                    long long dev = 0;
+                    char bw[64];
+                    snprintf(bw, sizeof bw, "nemo, %g read in place", (double)bad[k]);
+                    one(bw, cpu, vk, ar, y, 16000, &dev);
+                    CHECK(dev == 0, "nemo, %g: %lld finishes on the device", (double)bad[k], dev);
+                }
+            }
+            free(y);
+            wmel_destroy(cpu);
+            wmel_destroy(vk);
+            wmel_destroy(cp);
         }
         /* values past float32's range (no log, scaled samples within the kernels' range): the
            CPU's status (WMEL_ERR_SAMPLE_RANGE), the host's finish deciding it (float64: such

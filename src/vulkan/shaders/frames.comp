@@ -86,7 +86,9 @@ layout(std430, binding = 4) buffer OutK { uint outk[]; };
 /* the signal as int16 pairs (pc.sig_s16): sample k in the low (k even) or high half of word
    k / 2, divided by 32768 as the host would (exact) */
 layout(std430, binding = 2) readonly buffer Sig16 { uint sig16[]; };
-layout(push_constant) uniform PC { uint n_frames; uint out_f32; uint sig_s16; } pc;
+/* the frames, the output's form, int16 samples; the range flag's word of the output (0:
+   none), set where a float32 sample read is not within [-lim, lim] (wmel__vk_submit) */
+layout(push_constant) uniform PC { uint n_frames; uint out_f32; uint sig_s16; uint flag_at; float lim; } pc;
 
 /* A float32's order-preserving key (the output's segment maxima): its bits with the sign
    bit set when it is positive, every bit flipped when negative; above 0 for every value */
@@ -126,10 +128,13 @@ int g_padl;
 R g_scale, g_pe, g_zero;
 
 /* the signal's sample k as float32: the float32 buffer's, or an int16 / 32768 */
+bool g_bad = false; /* a float32 sample this invocation read is past pc.lim, or not a number */
 float sig_at(int k)
 {
     if (pc.sig_s16 != 0u) return float(bitfieldExtract(int(sig16[k >> 1]), (k & 1) * 16, 16)) * (1.0 / 32768.0);
-    return sig[k];
+    const float v = sig[k];
+    if (pc.flag_at != 0u && !(abs(v) <= pc.lim)) g_bad = true;
+    return v;
 }
 
 /* the scaled clip sample i, 0 <= i < n (outside the window, which the host makes cover
@@ -508,6 +513,7 @@ void main()
 
     /* bin k's word: FFT, Z[k]'s real one (bin M: Z[0]'s imaginary one); DFT, after the frame */
     const int mo = ints[16], lo_at = ints[17], len_at = ints[18], off_at = ints[19], lmode = ints[11];
+    if (g_bad) outk[pc.flag_at] = 1u; /* every sample read (the FFT's barriers are behind) */
     if (!live) return; /* no barrier from here on */
     const uint ob = uint(f) * uint(n_cols);
     const bool fmaj = pc.out_f32 == 3u; /* float32 frame after frame, else the segment's block */
