@@ -23,7 +23,7 @@ from ._common import (  # noqa: F401
     _decode, _is_torch, _log_mel_np, _on_gpu, _smooth_flag, decoder, load_audio, set_output_cache)
 from ._windows import windows
 from ._jobs import BatchError, BatchResult, batch
-from ._features import features, features_batch, frontend_plan, load_cmvn, plan_from, plan_to_json, presets
+from ._features import backend_info, features, features_batch, frontend_plan, load_cmvn, plan_from, plan_to_json, presets
 from ._live import SlidingBuffer, Stream
 from .faster_whisper import FeatureExtractor
 from . import fixed  # the integer front-end: wmel.fixed.log_mel_spectrogram
@@ -36,7 +36,7 @@ __all__ = [
     "WhisperFeatureExtractor", "FeatureExtractor", "BatchFeature", "version", "build_info",
     "decoder", "set_output_cache",
     "batch", "BatchError", "BatchResult",
-    "features", "features_batch", "frontend_plan", "load_cmvn", "plan_from", "plan_to_json", "presets",
+    "backend_info", "features", "features_batch", "frontend_plan", "load_cmvn", "plan_from", "plan_to_json", "presets",
     "Stream", "SlidingBuffer", "diagnose", "vectors", "vectors_check", "VectorsError",
 ]
 

@@ -375,6 +375,20 @@ def features_batch(clips, frontend: str | None = None, n_mels=None, *, normalize
     return outs
 
 
+def backend_info(frontend: str | None = None, n_mels=None, *, normalize=None, window=None,
+                 scale=None, low_freq=None, high_freq=None, use_energy=None, energy_floor=None,
+                 legacy: bool = False, pad_to=None, backend: str = "auto", threads: int = 0,
+                 col_scale=None, col_shift=None, plan=None, cmvn=None, **caps) -> dict:
+    """Where features() with the same arguments computes (no audio needed): a dict of
+    "backend" ("cpu", "ref", "cuda", "vulkan"), "kernel" (e.g. "cpu-avx512-fft512",
+    "vulkan-f64-fft400") and "reason": "asked for by name", or AUTO's, e.g. "AUTO: cpu,
+    timed on a 30 s clip: vulkan 52.34 ms, cpu 0.38 ms (...)" (docs/vulkan.md, AUTO against
+    the CPU). The context is the one features() then uses (the package's context cache)."""
+    ctx = _features_ctx(frontend, n_mels, normalize, window, scale, low_freq, high_freq, use_energy,
+                        energy_floor, legacy, pad_to, backend, threads, col_scale, col_shift, plan, cmvn, caps)
+    return {"backend": ctx.backend, "kernel": ctx.kernel, "reason": ctx.backend_reason}
+
+
 def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None, window=None,
              scale=None, low_freq=None, high_freq=None, use_energy=None, energy_floor=None,
              legacy: bool = False, pad_to=None, backend: str = "auto", threads: int = 0,

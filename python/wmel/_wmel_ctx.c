@@ -432,6 +432,12 @@ static PyObject *Ctx_get_backend(PyObject *s, void *c)
     return PyUnicode_FromString(wmel_backend_name(((CtxObject *)s)->ctx));
 }
 
+static PyObject *Ctx_get_backend_reason(PyObject *s, void *c)
+{
+    (void)c;
+    return PyUnicode_FromString(wmel_backend_reason(((CtxObject *)s)->ctx));
+}
+
 static PyObject *Ctx_get_kernel(PyObject *s, void *c)
 {
     (void)c;
@@ -463,6 +469,7 @@ static PyGetSetDef Ctx_getset[] = {
     {"n_mels", Ctx_get_n_mels, NULL, "mel bands", NULL},
     {"backend", Ctx_get_backend, NULL, "backend name", NULL},
     {"kernel", Ctx_get_kernel, NULL, "kernel name", NULL},
+    {"backend_reason", Ctx_get_backend_reason, NULL, "why the backend was taken (AUTO's timing)", NULL},
     {"n_threads", Ctx_get_threads, NULL, "worker threads", NULL},
     {"plan", Ctx_get_plan, NULL, "the front-end plan (a dict)", NULL},
     {NULL, NULL, NULL, NULL, NULL},

@@ -126,3 +126,20 @@ def test_evicted_context_in_use_by_other_threads():
     for t in ts:
         t.join()
     assert not errors
+
+
+def test_backend_info_names_the_context_features_use():
+    # asked for by name: the CPU, its kernel, the reason; the same ctx features() then takes
+    info = wmel.backend_info("nemo", backend="cpu")
+    assert info["backend"] == "cpu" and info["kernel"].startswith("cpu-"), info
+    assert info["reason"] == "asked for by name", info
+    n0 = _ctxcache.size()
+    x = np.zeros(1600, np.float32)
+    wmel.features(x, "nemo", backend="cpu")
+    assert _ctxcache.size() == n0  # backend_info made the context features() used
+    # AUTO says why (no device on this machine, or a device timed against the CPU)
+    auto = wmel.backend_info(plan="kaldi")
+    assert auto["reason"].startswith("AUTO: " + auto["backend"]), auto
+    # bad arguments: the same errors as features()
+    with pytest.raises(ValueError):
+        wmel.backend_info("nemo", backend="gpu")
