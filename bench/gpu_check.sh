@@ -94,6 +94,23 @@ else
   echo "no Vulkan backend in $B (needs glslc or glslangValidator and the Vulkan headers at build time)"
 fi
 
+step "one 30 s clip: the host's CPU a frame, the samples read in place and copied, the ctx's making (bench/vulkan/vk_frames_bench.c)"
+FB="$B/vk_frames_bench"
+cc -O2 -Iinclude bench/vulkan/vk_frames_bench.c -L"$B" -lwmel -lm -Wl,-rpath,"$PWD/$B" -o "$FB" \
+  2>"$OUT/vk_frames_build.log" || { cat "$OUT/vk_frames_build.log"; FB=""; }
+if [ -n "$FB" ]; then
+  for fe in whisper nemo kaldi; do
+    for a in f64 ff; do
+      for imp in 1 0; do # WMEL_VULKAN_HOST_IMPORT=0: the samples copied (docs/vulkan.md)
+        WMEL_VULKAN_HOST_IMPORT=$imp timeout 120 "$FB" "$W" 30 "$fe" "$a" 10 2>&1 | sed "s|^|in place $imp: |"
+      done
+    done
+  done
+  for imp in 1 0; do
+    WMEL_VULKAN_HOST_IMPORT=$imp timeout 120 "$FB" "$W" 30 whisper f64 10 s16 2>&1 | sed "s|^|in place $imp: |"
+  done
+fi
+
 step "many clips: $CLIPS clips of 1 to 10 s in one call, per backend (bench/vulkan/vk_batch_bench.c)"
 VB="$B/wmel-vk-batch-bench" # the CMake target (the Vulkan rounds' phases too), else built here
 [ -x "$VB" ] || { VB="$B/vk_batch_bench"; cc -O2 -Iinclude bench/vulkan/vk_batch_bench.c -L"$B" -lwmel -lm \

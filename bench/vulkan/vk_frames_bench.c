@@ -6,7 +6,8 @@
  * (s16: the samples as int16, wmel_log_mel_s16, rounded from the WAV's float32) prints the frames computed, the best wall-clock microseconds a frame over REPS calls
  * (after one warm-up call), and the calling thread's CPU microseconds a frame in that call
  * (the host's side: framing or packing, the read-back, the CPU's finish; lavapipe's shader
- * threads are other threads). The first SECONDS of WAV (16 kHz mono), dither 0.
+ * threads are other threads), and the milliseconds wmel_create_plan took (the pipeline's
+ * making: the driver's compiler, or its cache). The first SECONDS of WAV (16 kHz mono), dither 0.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "wmel.h"
@@ -51,7 +52,9 @@ int main(int argc, char **argv)
     p.n_threads = 1;
     p.vulkan_arith = strcmp(argv[4], "ff") ? WMEL_VULKAN_ARITH_FLOAT64 : WMEL_VULKAN_ARITH_FLOAT_FLOAT;
     int st = 0;
+    const double tc0 = secs(CLOCK_MONOTONIC);
     wmel_ctx *c = wmel_create_plan(&p, &plan, &st);
+    const double tc1 = secs(CLOCK_MONOTONIC);
     if (!c) {
         fprintf(stderr, "vk_frames_bench: create: %d %s\n", st, wmel_vulkan_error_detail());
         return 1;
@@ -78,8 +81,9 @@ int main(int argc, char **argv)
         if (r > 0 && t1 - t0 < best) best = t1 - t0, best_cpu = c1 - c0;
     }
     const double nf = (double)pc.computed;
-    printf("%-6s %-3s %s %zu frames, %s: %.1f us/frame wall, %.3f us/frame host CPU (best of %d)\n", argv[3], argv[4],
-           xs ? "int16" : "float32", pc.computed, wmel_kernel_name(c), best * 1e6 / nf, best_cpu * 1e6 / nf, reps);
+    printf("%-6s %-3s %s %zu frames, %s: %.1f us/frame wall, %.3f us/frame host CPU (best of %d); the ctx made in "
+           "%.1f ms\n", argv[3], argv[4], xs ? "int16" : "float32", pc.computed, wmel_kernel_name(c), best * 1e6 / nf,
+           best_cpu * 1e6 / nf, reps, (tc1 - tc0) * 1e3);
     free(o);
     free(xs);
     wmel_free(x);
