@@ -24,8 +24,8 @@
 # WMEL_CUDA_MODE=EMU runs the same steps on the CUDA emulator (no GPU, no nvidia-smi): a
 # dry run of this script and of the benchmark harness; its times are not GPU numbers.
 # GPU_CHECK_CMAKE_ARGS adds CMake arguments (say -DWMEL_CUDA_ARCHS=90-real for one card);
-# GPU_CHECK_CLIPS sets the clips of step 3 (default 1024); GPU_CHECK_FF_PROBE=1 adds the
-# float-float probe of step 2 (a device whose float-float fails its per-ctx check).
+# GPU_CHECK_CLIPS sets the clips of the many-clips step (default 1024); GPU_CHECK_FF_PROBE=1 adds the
+# float-float probe of the vulkan step (a device whose float-float fails its per-ctx check).
 set -u
 B=${1:-build-cuda}
 MODE=${WMEL_CUDA_MODE:-ON}
