@@ -299,11 +299,12 @@ static int vk_init(wmel_ctx *ctx)
     const char *f64_env = getenv("WMEL_VULKAN_VALS_F64");
     const int vals_f32 = !st->pfa && p->n_ceps == 0 && !(f64_env && !strcmp(f64_env, "1"));
     /* the finish on the device too (finish.comp) for a plan whose finish is the per-feature
-       normalisation alone, on the float32 values; WMEL_VULKAN_DEVICE_FINISH=0 keeps the
-       host's (the same bytes in float64) */
+       normalisation alone, or none (the values in the output's layout), on the float32
+       values; WMEL_VULKAN_DEVICE_FINISH=0 keeps the host's (the same bytes in float64) */
     {
         const char *env = getenv("WMEL_VULKAN_DEVICE_FINISH");
-        st->finish = vals_f32 && (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR) &&
+        st->finish = vals_f32 &&
+                     (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR || p->norm == WMEL_NORM_NONE) &&
                      !wmel__fe_ext_fe(fe) && !wmel__fe_post_on(p) && !wmel__fe_dithered(p) &&
                      !(env && !strcmp(env, "0"));
     }
@@ -1132,7 +1133,7 @@ static int vk_plan_finish(const wmel_ctx *ctx, const float *x, size_t n, float *
     segs[0] = 1;
     const vkw_finish fin = {(uint32_t)nv, (uint32_t)nc, (uint32_t)ncol, (uint32_t)fmaj, (uint32_t)rows,
                             (uint32_t)cols, (uint32_t)out_at, (uint32_t)flag_at,
-                            p->norm == WMEL_NORM_MEAN_VAR};
+                            p->norm == WMEL_NORM_NONE ? 2u : p->norm == WMEL_NORM_MEAN_VAR ? 1u : 0u};
     long long ns[3] = {0, 0, 0};
     const long long t1 = now_ns();
     ns[0] = t1 - t0;

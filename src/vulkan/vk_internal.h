@@ -214,7 +214,8 @@ typedef struct vkw_finish {
     uint32_t fmaj;           /* 1: frames x cols, else cols x frames */
     uint32_t rows, cols;     /* the output's shape */
     uint32_t out_at, flag_at; /* float32 words of the output buffer */
-    uint32_t mean_var;       /* 1: sqrt(var + eps) (WMEL_NORM_MEAN_VAR), 0: sqrt(var) + eps */
+    uint32_t mean_var;       /* 1: sqrt(var + eps) (WMEL_NORM_MEAN_VAR), 0: sqrt(var) + eps,
+                                2: no normalisation (WMEL_NORM_NONE: the values in the layout) */
 } vkw_finish;
 /* flag_at (0: none): the float32 samples' range checked where the shader reads them: a word
  * of the output buffer after the values and keys, zeroed before the dispatch, set to a

@@ -218,20 +218,27 @@ int main(void)
     nemo.dither = 0.0;
     for (int ai = 0; ai < n_ar; ai++) {
         const int ar = ariths[ai];
-        /* every preset with a per-feature normalisation */
-        int plans = 0, on_dev = 0;
+        /* every preset with a per-feature normalisation, or none (Kaldi's fbank: the values
+           in the layout); Whisper's geometry has its own finish */
+        int plans = 0, on_dev = 0, none = 0, none_dev = 0;
         for (size_t i = 0; i < wmel_preset_count(); i++) {
             const char *name = wmel_preset_name(i);
             wmel_frontend_plan plan;
             if (wmel_preset_plan(name, &plan, msg, sizeof msg) != WMEL_OK) continue;
-            if (plan.norm != WMEL_NORM_PER_FEATURE && plan.norm != WMEL_NORM_MEAN_VAR) continue;
+            if (plan.norm != WMEL_NORM_PER_FEATURE && plan.norm != WMEL_NORM_MEAN_VAR && plan.norm != WMEL_NORM_NONE)
+                continue;
             plan.dither = 0.0;
-            plans++;
-            const long long d = plan_check(name, &plan, ar, speech, ns, strcmp(name, "nemo") ? -1 : 1);
-            on_dev += d > 0;
-            printf("arith %d: %-28s finish on the %s\n", ar, name, d > 0 ? "device" : "host");
+            const int is_none = plan.norm == WMEL_NORM_NONE;
+            const long long d = plan_check(name, &plan, ar, speech, ns,
+                                           !strcmp(name, "nemo") || !strcmp(name, "kaldi") ? 1 : -1);
+            if (is_none) none++, none_dev += d > 0;
+            else plans++, on_dev += d > 0;
+            printf("arith %d: %-28s %s, finish on the %s\n", ar, name, is_none ? "no normalisation" : "normalised",
+                   d > 0 ? "device" : "host");
         }
         CHECK(plans >= 2, "%d presets with a per-feature normalisation", plans);
+        CHECK(none_dev >= 1, "%d of %d presets without a normalisation finished on the device", none_dev, none);
+        printf("arith %d: %d of %d presets without a normalisation finished on the device\n", ar, none_dev, none);
         /* NeMo's plan in the other layout, with the mean-variance rule, padded */
         wmel_frontend_plan v = nemo;
         v.layout = v.layout == WMEL_LAYOUT_FRAMES_MELS ? WMEL_LAYOUT_MELS_FRAMES : WMEL_LAYOUT_FRAMES_MELS;

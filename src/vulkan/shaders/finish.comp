@@ -1,7 +1,8 @@
 /*
  * finish.comp -- a general plan's finish on the device for one clip (after frames.comp, in
  * the same submission): the per-feature normalisation (WMEL_NORM_PER_FEATURE and
- * WMEL_NORM_MEAN_VAR) of the frames' float32 values, written in the plan's output layout.
+ * WMEL_NORM_MEAN_VAR) of the frames' float32 values, or none (WMEL_NORM_NONE: the values as
+ * computed), written in the plan's output layout.
  * One workgroup a column. The sums are fe_cpu.c's (wmel__fe_chunk_sums, wmel__fe_stats_f):
  * chunks of CHUNK (WMEL_FE_STATS_CHUNK) valid frames, within a chunk the column's values in
  * frame order from 0, the chunks' sums added in chunk order from 0; first the values, then
@@ -93,6 +94,13 @@ void main()
         bad = bad || (u & 0x7f800000u) == 0x7f800000u;
     }
     if (bad) outu[pc.flag_at] = 1u;
+    const uint T = pc.fmaj != 0u ? pc.rows : pc.cols;
+    if (pc.mean_var == 2u) { /* no normalisation: the computed frames' values, zeros after */
+        for (uint t = lid; t < T; t += WG)
+            outf[pc.out_at + (pc.fmaj != 0u ? t * pc.cols + c : c * pc.cols + t)] =
+                t < pc.nc ? outf[t * pc.n_cols + c] : 0.0;
+        return;
+    }
     R mu = col_sum(c, lid, false, zero);
     if (pc.nv != 0u) mu = r_div(mu, r_from_f(float(pc.nv)));
     const R ss = col_sum(c, lid, true, mu);
@@ -101,7 +109,6 @@ void main()
     const R eps = r_from_s(tab[T_NORM_EPS]);
     const R den = pc.mean_var != 0u ? r_sqrt(r_add(var, eps)) : r_add(r_sqrt(var), eps);
     const bool pos = r_lt(zero, den);
-    const uint T = pc.fmaj != 0u ? pc.rows : pc.cols;
     for (uint t = lid; t < T; t += WG) {
         float o = 0.0;
         if (t < pc.nv) {
