@@ -1082,9 +1082,11 @@ static int cuda_plan_frames(const wmel_ctx *ctx, const float *x, size_t n, size_
     return plan_run(ctx, &x, &n, &nf, &vals, 1);
 }
 
+/* every clip on the device: one past float-float's range runs the float64 kernel there */
 static int cuda_plan_frames_batch(const wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
-                                  void *const *vals, size_t batch)
+                                  void *const *vals, unsigned char *redo, size_t batch)
 {
+    if (batch) memset(redo, 0, batch);
     return plan_run(ctx, x, n, nf, vals, batch);
 }
 
