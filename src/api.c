@@ -280,8 +280,6 @@ static int batch_overlap(const float *const *pcm, const size_t *n, float *const 
 /* The frames' values a group of clips holds at most at once on a device backend. */
 #define BATCH_VALS_BYTES ((size_t)64 << 20)
 
-/* Clips [b0, b1) on a device backend: every clip's frames in shared dispatches, then each
- * clip's finish in order; *at: the clip a status is about. */
 /* The finish of a group's clips from their frames' values, over the ctx's workers: each
  * takes the next clip; a clip's status in rcs. */
 typedef struct group_fin {
@@ -290,6 +288,7 @@ typedef struct group_fin {
     const size_t *n, *totals;
     float *const *out;
     void **vals;
+    const unsigned char *redo; /* a clip the device left (wmel_features' way, in order after) */
     size_t b0, g;
     int *rcs;
     atomic_size_t next;
@@ -300,6 +299,7 @@ static void group_fin_worker(void *arg, wmel_pool *pl, int t, int nt)
     (void)pl, (void)t, (void)nt;
     group_fin *k = arg;
     for (size_t i; (i = atomic_fetch_add(&k->next, 1)) < k->g;) {
+        if (k->redo[i]) continue;
         const size_t b = k->b0 + i;
         int rc = wmel__fe_cpu_given(k->ctx, k->pcm[b], k->n[b], k->out[b], k->vals[i]);
         if (rc == WMEL_OK) rc = wmel__fe_out_check(k->ctx->fe, k->out[b], k->totals[b]);
@@ -322,15 +322,19 @@ static int group_parallel(const wmel_ctx *ctx, const size_t *nfs, size_t b0, siz
     return all >= small;
 }
 
+/* Clips [b0, b1) on a device backend: every clip's frames in shared dispatches, then each
+ * clip's finish in order (a clip the device left, redo, wmel_features' way in its turn);
+ * *at: the clip a status is about. */
 static int batch_group(wmel_ctx *ctx, const float *const *pcm, const size_t *n, float *const *out,
                        const size_t *totals, const size_t *nfs, size_t b0, size_t b1, size_t *at)
 {
     const size_t g = b1 - b0, nc = (size_t)ctx->fe->n_cols, vb = ctx->vals_f32 ? sizeof(float) : sizeof(double);
     void **vals = calloc(g, sizeof *vals);
-    int rc = vals ? WMEL_OK : WMEL_ERR_NO_MEMORY;
+    unsigned char *redo = calloc(g, 1);
+    int rc = vals && redo ? WMEL_OK : WMEL_ERR_NO_MEMORY;
     for (size_t i = 0; rc == WMEL_OK && i < g; i++)
         if (nfs[b0 + i] && !(vals[i] = malloc(nfs[b0 + i] * nc * vb))) rc = WMEL_ERR_NO_MEMORY;
-    if (rc == WMEL_OK) rc = ctx->vt->plan_frames_batch(ctx, pcm + b0, n + b0, nfs + b0, vals, g);
+    if (rc == WMEL_OK) rc = ctx->vt->plan_frames_batch(ctx, pcm + b0, n + b0, nfs + b0, vals, redo, g);
     *at = b0;
     if (rc == WMEL__FALLBACK || rc == WMEL_ERR_NO_MEMORY) { /* each clip on its own */
         rc = WMEL_OK;
@@ -347,12 +351,12 @@ static int batch_group(wmel_ctx *ctx, const float *const *pcm, const size_t *n, 
             rc = WMEL_ERR_NO_MEMORY;
         } else {
             k->ctx = ctx, k->pcm = pcm, k->n = n, k->totals = totals, k->out = out, k->vals = vals;
-            k->b0 = b0, k->g = g, k->rcs = rcs;
+            k->redo = redo, k->b0 = b0, k->g = g, k->rcs = rcs;
             atomic_init(&k->next, 0);
             wmel__team_run(ctx->pool, group_fin_worker, k, ctx->n_threads);
             for (size_t i = 0; rc == WMEL_OK && i < g; i++) {
                 *at = b0 + i;
-                rc = rcs[i];
+                rc = redo[i] ? wmel_features(ctx, pcm[b0 + i], n[b0 + i], out[b0 + i], totals[b0 + i]) : rcs[i];
             }
         }
         free(rcs);
@@ -360,12 +364,17 @@ static int batch_group(wmel_ctx *ctx, const float *const *pcm, const size_t *n, 
     } else {
         for (size_t b = b0; rc == WMEL_OK && b < b1; b++) {
             *at = b;
+            if (redo[b - b0]) { /* a clip the device left: the single call's way */
+                rc = wmel_features(ctx, pcm[b], n[b], out[b], totals[b]);
+                continue;
+            }
             rc = wmel__fe_cpu_given(ctx, pcm[b], n[b], out[b], vals[b - b0]);
             if (rc == WMEL_OK) rc = wmel__fe_out_check(ctx->fe, out[b], totals[b]);
         }
     }
     for (size_t i = 0; vals && i < g; i++) free(vals[i]);
     free(vals);
+    free(redo);
     return rc;
 }
 

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -260,7 +261,7 @@ FILE *wmel__fopen(const char *path, const char *mode)
 /* 1 when the magnitude bits of every x are at most lim: their integer order is the
  * values' (Inf and NaN lie above every finite bound). Integer operations in blocks, which
  * the compiler vectorises, where a float test per sample is not. */
-static int all_abs_bits_le(const float *x, size_t n, uint32_t lim)
+int wmel__all_abs_bits_le(const float *x, size_t n, uint32_t lim)
 {
     const size_t B = 1024;
     for (size_t i0 = 0; i0 < n; i0 += B) {
@@ -282,8 +283,47 @@ int wmel__all_f32_kernel_safe(const float *x, size_t n)
     const float bound = WMEL_F32_KERNEL_SAFE;
     uint32_t lim;
     memcpy(&lim, &bound, sizeof lim);
-    return all_abs_bits_le(x, n, lim);
+    return wmel__all_abs_bits_le(x, n, lim);
 }
 
 /* 1 when no sample is NaN or Inf: every magnitude at most FLT_MAX (0x7f7fffff). */
-int wmel__all_finite(const float *x, size_t n) { return all_abs_bits_le(x, n, 0x7f7fffffu); }
+int wmel__all_finite(const float *x, size_t n) { return wmel__all_abs_bits_le(x, n, 0x7f7fffffu); }
+
+/* The bound, from bounds the tables give: a windowed sample is at most 4 (1 + |preemph|)
+ * max|window| |scale| |x| (DC removal doubles it, pre-emphasis adds |preemph| of a
+ * neighbour; 4 for margin), a bin (every FFT stage's partial sums too, 2 X before the
+ * quarter) at most 2 fl times that, a power its square, a mel sum at most max(1, the
+ * largest row sum of weights) times the largest power. A frame's energy before the window
+ * (Kaldi's raw energy), at most fl (2 (1 + |preemph|) |scale| |x|)^2, is inside it for any
+ * window whose largest value is above 1 / (4 sqrt(fl)) (every window kind's); the second
+ * bound holds it for any other. Float-float's products stay exact up to float's top
+ * (arith_ff.cuh's fma, arith_ff.glsl's split scaled above 2^100), its log takes any finite
+ * value; 2^124 leaves a sum of a few such values room. The presets' limits are 7.75e9
+ * (Kaldi's and the others' scale of 32768) to 1.44e15 (Whisper's geometry), 4.1e13 the
+ * lowest of scale 1 (pop2piano's): samples of |x| <= 1 are at least 2^32 inside. */
+double wmel__ff_limit(const double *window, int fl, const double *mel_w, const int *mel_off, const int *mel_len,
+                      int n_mels, double preemph, double scale)
+{
+    double wmax = 0.0, smax = 1.0;
+    for (int j = 0; j < fl; j++) wmax = fmax(wmax, fabs(window[j]));
+    for (int m = 0; m < n_mels; m++) {
+        double r = 0.0;
+        for (int i = 0; i < mel_len[m]; i++) r += fabs(mel_w[mel_off[m] + i]);
+        smax = fmax(smax, r);
+    }
+    const double gain = 8.0 * (double)fl * (1.0 + fabs(preemph)) * wmax * fabs(scale);
+    const double egain = 2.0 * sqrt((double)fl) * (1.0 + fabs(preemph)) * fabs(scale);
+    double lim = (double)FLT_MAX;
+    if (gain > 0.0) lim = fmin(lim, ldexp(1.0, 62) / (gain * sqrt(smax)));
+    if (egain > 0.0) lim = fmin(lim, ldexp(1.0, 62) / egain);
+    return lim;
+}
+
+uint32_t wmel__ff_limit_bits(const double *window, int fl, const double *mel_w, const int *mel_off,
+                             const int *mel_len, int n_mels, double preemph, double scale)
+{
+    const float lim = (float)wmel__ff_limit(window, fl, mel_w, mel_off, mel_len, n_mels, preemph, scale);
+    uint32_t u;
+    memcpy(&u, &lim, sizeof u);
+    return u;
+}

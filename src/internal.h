@@ -72,6 +72,23 @@ int wmel__all_finite(const float *x, size_t n);
 /* 1 when every sample of x[0 .. n) is finite and within WMEL_F32_KERNEL_SAFE (base.c). */
 int wmel__all_f32_kernel_safe(const float *x, size_t n);
 
+/* 1 when the magnitude bits of every sample of x[0 .. n) are at most lim (the bits of a
+ * non-negative float: their integer order is the values'; Inf and NaN lie above every
+ * finite bound) (base.c). */
+int wmel__all_abs_bits_le(const float *x, size_t n, uint32_t lim);
+
+/* Float-float's range (a device backend's frames in pairs of float32): the
+ * largest |sample| (before the plan's scale) for which every value of a frame stays below
+ * 2^124, inside float's exponent range, from the plan's tables: the window (fl values),
+ * the sparse mel bank (filter m's mel_len[m] weights from mel_w[mel_off[m]]), the
+ * pre-emphasis and the scale. At most FLT_MAX; the bits of the float nearest it
+ * (wmel__ff_limit_bits) are what a backend compares each sample's magnitude bits with; a
+ * clip with a sample past it (or not finite) takes another path (base.c). */
+double wmel__ff_limit(const double *window, int fl, const double *mel_w, const int *mel_off, const int *mel_len,
+                      int n_mels, double preemph, double scale);
+uint32_t wmel__ff_limit_bits(const double *window, int fl, const double *mel_w, const int *mel_off,
+                             const int *mel_len, int n_mels, double preemph, double scale);
+
 /* 1 when the byte ranges [a, a + an) and [b, b + bn) share a byte: an input and an
  * output of one call must not (wmel.h), and the entry points check it. */
 static inline int wmel__overlap(const void *a, size_t an, const void *b, size_t bn)
@@ -282,9 +299,11 @@ typedef struct wmel_backend_vt {
     int (*plan_frames)(const wmel_ctx *ctx, const float *x, size_t n, size_t nf, void *vals);
     /* The same for `batch` clips at once (wmel_features_batch): clip b's frames [0, nf[b])
      * of x[b][0 .. n[b]) into vals[b] (NULL where nf[b] == 0), the clips' frames sharing the
-     * device's dispatches; a status or WMEL__FALLBACK (each clip on its own); NULL: none. */
+     * device's dispatches; redo[b] set to 1 for a clip the device does not take (a sample
+     * past its arithmetic's range, indices past its own: that clip takes wmel_features'
+     * way), else 0; a status or WMEL__FALLBACK (each clip on its own); NULL: none. */
     int (*plan_frames_batch)(const wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
-                             void *const *vals, size_t batch);
+                             void *const *vals, unsigned char *redo, size_t batch);
     /* Whisper's geometry (pfa400) in wmel_features_batch: clip b's nf[b] frames of
      * x[b][0 .. n[b]) (no padding) into out[b] as [n_mels][nf[b]], the raw log10 mel before
      * the finish (wmel__pfa_finish), and their largest value into mx[b], the clips' frames

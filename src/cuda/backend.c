@@ -17,7 +17,6 @@
 #include "stem_cuda.h"
 
 #include <cuda_runtime_api.h>
-#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
@@ -50,7 +49,7 @@ typedef struct cuda_state {
     int plan_ok;              /* 0: the frame does not fit k_plan_frames (the CPU's frames) */
     wmel_cu_frames geo;       /* the launch's plan part (tables on the device) */
     uint32_t ff_lim;          /* float-float: the bits of the largest |sample| whose frame
-                                 stays inside float's range (ff_limit); a clip with any
+                                 stays inside float's range (wmel__ff_limit); a clip with any
                                  sample past it (or not finite) runs the float64 kernel */
     const double *tab64;      /* device: the float64 tables (geo.tab's pairs with float-float) */
 } cuda_state;
@@ -787,41 +786,6 @@ static int cuda_clips_device(wmel_ctx *ctx, const wmel_clips *c, void *stream)
 
 /* ---------------------------------------------------------------- any other plan */
 
-/* The largest |sample| (before the plan's scale) for which every value of a frame stays
- * below 2^124 in float-float (float's exponent range: 2^128 at most), from bounds the plan's
- * tables give: a windowed sample is at most 4 (1 + |preemph|) max|window| |scale| |x| (DC
- * removal doubles it, pre-emphasis adds |preemph| of a neighbour; 4 for margin), a bin
- * (every FFT stage's partial sums too, 2 X before the quarter) at most 2 fl times that, a
- * mel sum at most max(1, the largest row sum of weights) times the largest power. The
- * presets' limits are 7.8e9 (Kaldi's scale of 32768) to 1.1e15: samples of |x| <= 1 are at
- * least 2^32 inside. */
-static double ff_limit(const wmel_fe *fe, const wmel_cu_frames *g)
-{
-    double wmax = 0.0, smax = 1.0;
-    for (int j = 0; j < g->fl; j++) wmax = fmax(wmax, fabs(fe->window[j]));
-    for (int m = 0; m < g->n_mels; m++) {
-        double r = 0.0;
-        for (int i = 0; i < fe->mel_len[m]; i++) r += fabs(fe->mel_w[fe->mel_off[m] + i]);
-        smax = fmax(smax, r);
-    }
-    const double gain = 8.0 * (double)g->fl * (1.0 + fabs(g->preemph)) * wmax * fabs(g->scale);
-    if (!(gain > 0.0)) return (double)FLT_MAX;
-    const double lim = ldexp(1.0, 62) / (gain * sqrt(smax));
-    return lim < (double)FLT_MAX ? lim : (double)FLT_MAX;
-}
-
-/* 1 when every |x[i]| is at most the float whose bits are lim (NaN and Inf are not). */
-static int abs_within(const float *x, size_t n, uint32_t lim)
-{
-    uint32_t over = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t u;
-        memcpy(&u, x + i, sizeof u);
-        over |= (uint32_t)((u & 0x7fffffffu) > lim);
-    }
-    return !over;
-}
-
 /* The FFT's radices for n_fft (k_plan_frames: a complex FFT of n_fft / 2 points, eights
  * first, then at most one four and one two, threes and fives: 200 is 8 x 5 x 5, 256 8 x 8 x 4);
  * their count, or 0 where the direct DFT is taken: n_fft odd, a frame longer than n_fft,
@@ -926,8 +890,8 @@ static int general_init(wmel_ctx *ctx)
     g->sh_words = (int)(words < INT32_MAX ? words : INT32_MAX);
     st->plan_ok = plan_framing(p, g) && words * 8 <= WMEL_CU_PLAN_SMEM && !wmel__fe_dithered(p) && n_mels > 0;
     if (st->plan_ok && ff) {
-        const float lim = (float)ff_limit(fe, g);
-        memcpy(&st->ff_lim, &lim, sizeof lim);
+        st->ff_lim = wmel__ff_limit_bits(fe->window, g->fl, fe->mel_w, fe->mel_off, fe->mel_len, g->n_mels, g->preemph,
+                                         g->scale);
     }
 
     int rc = WMEL_OK;
@@ -1071,7 +1035,7 @@ static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n,
         l.nf = (long long)nf[b];
         l.out = f32 ? NULL : (double *)(dv + vo * vb);
         l.outf = f32 ? (float *)(dv + vo * vb) : NULL;
-        if (l.ff && !abs_within(x[b], n[b], st->ff_lim)) { /* past float-float's range: float64 */
+        if (l.ff && !wmel__all_abs_bits_le(x[b], n[b], st->ff_lim)) { /* past float-float's range: float64 */
             l.ff = 0;
             l.tab = st->tab64;
         }
@@ -1118,9 +1082,11 @@ static int cuda_plan_frames(const wmel_ctx *ctx, const float *x, size_t n, size_
     return plan_run(ctx, &x, &n, &nf, &vals, 1);
 }
 
+/* every clip on the device: one past float-float's range runs the float64 kernel there */
 static int cuda_plan_frames_batch(const wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
-                                  void *const *vals, size_t batch)
+                                  void *const *vals, unsigned char *redo, size_t batch)
 {
+    if (batch) memset(redo, 0, batch);
     return plan_run(ctx, x, n, nf, vals, batch);
 }
 

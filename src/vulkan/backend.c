@@ -48,6 +48,11 @@ typedef struct vk_state {
     long long off;      /* signal index of frame 0's first sample */
     size_t sig_limit;   /* WMEL_VULKAN_SIGNAL_LIMIT: samples a round at most (0: the buffer's) */
     int finish;         /* the plan's finish may run on the device (finish.comp; vk_plan_finish) */
+    uint32_t lim;       /* the bits of the largest |sample| whose clip's frames the device computes: Whisper's
+                           geometry, the CPU kernels' bound (WMEL_F32_KERNEL_SAFE), and with float-float
+                           float-float's (wmel__ff_limit) where lower; any other plan, float-float's */
+    int check_gen;      /* float-float: a general plan's samples checked against lim as they are packed; a
+                           clip past it, or not finite, takes the CPU's kernels (the CPU backend's bytes) */
 } vk_state;
 
 /* A value in the storage type of the arithmetic (8 bytes either way). */
@@ -206,6 +211,7 @@ static int framing(const wmel_frontend_plan *p, int f[VKW_N_FRAMING])
 }
 
 static int ff_self_test(const wmel_ctx *ctx, vk_state *st);
+static uint32_t safe_bits(void);
 
 static void vk_free(wmel_ctx *ctx)
 {
@@ -272,6 +278,15 @@ static int vk_init(wmel_ctx *ctx)
     }
     st->fl = g.fl;
     st->n_cols = g.n_cols;
+    /* the samples' bound: float-float's from the tables (its values stay inside float's
+       exponent range), Whisper's the CPU kernels' too (their float32 power and mel sums) */
+    st->lim = safe_bits();
+    if (arith == VKW_ARITH_FF) {
+        const uint32_t ff = wmel__ff_limit_bits(g.window, g.fl, g.melw, g.moff, g.len, g.n_mels,
+                                                st->pfa ? 0.0 : p->preemph, st->pfa ? 1.0 : p->scale);
+        st->lim = !st->pfa || ff < st->lim ? ff : st->lim; /* non-negative floats: the bits' order */
+        st->check_gen = !st->pfa;
+    }
     {
         const char *env = getenv("WMEL_VULKAN_SIGNAL_LIMIT"); /* a testing switch: rounds of fewer samples */
         if (env && *env) {
@@ -451,8 +466,9 @@ typedef struct vk_job {
     int fuse;               /* pfa400: normalise with the clip's max as it is read back, where one
                                segment holds the whole clip (the device's max is the clip's) */
     int normed;             /* fuse: the output is normalised */
-    int check;              /* f32 samples checked as they are packed (WMEL_F32_KERNEL_SAFE) */
-    int bad;                /* check: a sample past the bound (the CPU's kernels take the clip) */
+    int check;              /* f32 samples checked as they are packed (against the ctx's lim) */
+    int bad;                /* check: a sample past the bound (the CPU's kernels take the clip; none of
+                               its frames packed after it was found) */
     size_t chk;             /* check: samples [0, chk) checked */
 } vk_job;
 
@@ -485,7 +501,7 @@ static void job_window(const vk_state *st, const vk_job *j, size_t t0, size_t t1
 
 /* x[0 .. n) into dst, and whether a sample's magnitude bits pass lim (Inf and NaN lie
  * above every finite bound): the samples' range check in the pass that packs them, integer
- * operations the compiler vectorises (base.c's wmel__all_f32_kernel_safe, the same test). */
+ * operations the compiler vectorises (base.c's wmel__all_abs_bits_le, the same test). */
 static int copy_over(float *dst, const float *x, size_t n, uint32_t lim)
 {
     uint32_t over = 0;
@@ -509,9 +525,9 @@ static uint32_t safe_bits(void)
 /* A checked job's samples no round packed ([chk, n): past the last frame's window, where
  * the frames read none): checked too, so that the job is checked whole, as the CPU backend's
  * test of the clip is. */
-static void check_rest(vk_job *j)
+static void check_rest(const vk_state *st, vk_job *j)
 {
-    if (j->check && !j->bad && j->chk < j->n) j->bad = !wmel__all_f32_kernel_safe(j->f32 + j->chk, j->n - j->chk);
+    if (j->check && !j->bad && j->chk < j->n) j->bad = !wmel__all_abs_bits_le(j->f32 + j->chk, j->n - j->chk, st->lim);
     j->chk = j->n;
 }
 
@@ -598,6 +614,10 @@ long long wmel__vk_finishes(void) { return atomic_load(&g_finishes); }
 /* The calls whose samples the device read in place (wmel__vk_import), for the tests. */
 static atomic_llong g_imports;
 long long wmel__vk_imports(void) { return atomic_load(&g_imports); }
+/* The clips whose frames the device left to the CPU's kernels for their samples (one past
+ * the ctx's bound, or not finite), for the tests. */
+static atomic_llong g_range_clips;
+long long wmel__vk_range_clips(void) { return atomic_load(&g_range_clips); }
 static long long now_ns(void)
 {
     struct timespec ts;
@@ -644,7 +664,7 @@ static int collect(vk_state *st, vk_job *jobs, const vk_round *rd, int s, long l
 
 static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
 {
-    const uint32_t lim = safe_bits();
+    const uint32_t lim = st->lim;
     vkw *w = st->w;
     size_t sig_cap, out_cap;
     int slot = 0, pending[2] = {0, 0};
@@ -687,7 +707,7 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
         }
     }
     while (rc == WMEL_OK) {
-        while (j < n_jobs && t >= jobs[j].nf) j++, t = 0;
+        while (j < n_jobs && (t >= jobs[j].nf || jobs[j].bad)) j++, t = 0; /* a job past the bound: no more */
         const int done = j >= n_jobs;
         vk_round *r = &rd[slot];
         /* frames of job j that fit this round: as many as the frames' room allows whose
@@ -718,17 +738,18 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
         if (k > 0) {
             vk_job *jb = &jobs[j];
             const size_t len = (size_t)(hi - lo);
-            if (imp) {
-                if (jb->check) { /* the gap before the window here; the window by the shader or here */
-                    if (jb->chk < (size_t)lo && !jb->bad)
-                        jb->bad = !wmel__all_f32_kernel_safe(jb->f32 + jb->chk, (size_t)lo - jb->chk);
-                    if (!flag_dev && !jb->bad) jb->bad = !wmel__all_f32_kernel_safe(jb->f32 + lo, len);
-                    if ((size_t)hi > jb->chk) jb->chk = (size_t)hi;
-                }
-            } else if (jb->check) { /* the range check in the copy's pass; a gap before it checked alone */
-                if (jb->chk < (size_t)lo && !jb->bad) jb->bad = !wmel__all_f32_kernel_safe(jb->f32 + jb->chk, (size_t)lo - jb->chk);
-                if (copy_over(sig + used_sig, jb->f32 + lo, len, lim)) jb->bad = 1;
+            if (imp && jb->check) { /* the gap before the window here; the window by the shader (or here) */
+                if (jb->chk < (size_t)lo) jb->bad = !wmel__all_abs_bits_le(jb->f32 + jb->chk, (size_t)lo - jb->chk, lim);
+                if (!flag_dev && !jb->bad) jb->bad = !wmel__all_abs_bits_le(jb->f32 + lo, len, lim);
                 if ((size_t)hi > jb->chk) jb->chk = (size_t)hi;
+                if (jb->bad) continue; /* the CPU's kernels take the clip */
+            } else if (imp) {
+                /* int16 samples, or float32 ones whose range the caller checked: read in place */
+            } else if (jb->check) { /* the range check in the copy's pass; a gap before it checked alone */
+                if (jb->chk < (size_t)lo) jb->bad = !wmel__all_abs_bits_le(jb->f32 + jb->chk, (size_t)lo - jb->chk, lim);
+                if (!jb->bad && copy_over(sig + used_sig, jb->f32 + lo, len, lim)) jb->bad = 1;
+                if ((size_t)hi > jb->chk) jb->chk = (size_t)hi;
+                if (jb->bad) continue; /* the CPU's kernels take the clip: this segment left out too */
             } else if (jb->f32) {
                 memcpy(sig + used_sig, jb->f32 + lo, len * sizeof(float));
             } else {
@@ -770,11 +791,13 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
         const size_t vals_words = f32 ? used_frames * nc + (size_t)nk : 2 * used_frames * nc;
         flag_at = 0;
         if (flag_dev && vals_words + 1 <= 2 * out_cap) flag_at = vals_words;
-        else if (flag_dev && !jobs[0].bad) jobs[0].bad = !wmel__all_f32_kernel_safe(jobs[0].f32 + imp_lo, (size_t)(imp_hi - imp_lo));
+        else if (flag_dev && !jobs[0].bad) jobs[0].bad = !wmel__all_abs_bits_le(jobs[0].f32 + imp_lo, (size_t)(imp_hi - imp_lo), lim);
         flag_dev = flag_at != 0;
+        float limf; /* the bound as the shader compares it (|x| <= limf: the bits' test) */
+        memcpy(&limf, &lim, sizeof limf);
         rc = wmel__vk_submit(w, slot, (uint32_t)used_frames, used_sig, VKW_S_HEAD + r->n_segs * VKW_S_WORDS,
                              (vals_words + (flag_at ? 1 : 0) + 1) / 2, f32, used_frames * nc, (size_t)nk, s16, NULL,
-                             flag_at, WMEL_F32_KERNEL_SAFE);
+                             flag_at, limf);
         ns[1] += now_ns() - t1;
         if (rc != WMEL_OK) break;
         atomic_fetch_add(&g_rounds, 1);
@@ -913,13 +936,14 @@ static int vk_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
     pthread_mutex_unlock(&st->lock);
     int bad = 0;
     for (size_t b = 0; rc == WMEL_OK && b < c->batch; b++) {
-        check_rest(&jobs[b]);
-        bad |= jobs[b].bad;
+        check_rest(st, &jobs[b]);
+        bad += jobs[b].bad;
     }
     /* a NaN or Inf sample, or one so large that the CPU's float32 kernels may overflow
-       (WMEL_F32_KERNEL_SAFE): the CPU's kernels compute the clips or say which status, so
-       that this backend accepts and refuses what the CPU backend does; device or host
-       memory short: the CPU instead */
+       (WMEL_F32_KERNEL_SAFE) or float-float's values leave float's range (st->lim): the
+       CPU's kernels compute the clips or say which status, so that this backend accepts and
+       refuses what the CPU backend does; device or host memory short: the CPU instead */
+    if (rc == WMEL_OK && bad) atomic_fetch_add(&g_range_clips, bad);
     if (rc == WMEL_ERR_NO_MEMORY || (rc == WMEL_OK && bad)) {
         free(jobs);
         note_op(st, op, WMEL_BACKEND_CPU);
@@ -973,9 +997,10 @@ static int vk_pfa_frames_batch(wmel_ctx *ctx, const float *const *x, const size_
         pthread_mutex_unlock(&st->lock);
     }
     for (size_t i = 0; rc == WMEL_OK && i < n_jobs; i++) {
-        check_rest(&jobs[i]);
+        check_rest(st, &jobs[i]);
         redo[which[i]] = jobs[i].bad ? 1 : jobs[i].normed ? 2 : 0;
         mx[which[i]] = jobs[i].mx;
+        if (jobs[i].bad) atomic_fetch_add(&g_range_clips, 1);
     }
     free(jobs);
     free(which);
@@ -1005,9 +1030,11 @@ static void gen_emit_f32(vk_job *j, int arith, size_t t0, size_t t1, const void 
     memcpy(j->valsf + t0 * nc, vals, (t1 - t0) * nc * sizeof(float));
 }
 
-/* A general plan's job: float32 values where the ctx takes them, else float64 (cepstra) */
+/* A general plan's job: float32 values where the ctx takes them, else float64 (cepstra); its
+ * samples checked against float-float's bound as they are packed (f32 set by the caller) */
 static void gen_job(const wmel_ctx *ctx, vk_job *j, void *vals)
 {
+    j->check = ((const vk_state *)ctx->state)->check_gen;
     if (ctx->vals_f32) {
         j->emit = gen_emit_f32;
         j->f32_out = 3;
@@ -1057,6 +1084,13 @@ static int vk_plan_frames(const wmel_ctx *ctx, const float *x, size_t n, size_t 
     if (pthread_mutex_lock(&st->lock) == 0) {
         rc = run_jobs(st, &job, 1);
         pthread_mutex_unlock(&st->lock);
+    }
+    if (rc == WMEL_OK) { /* a sample past float-float's bound, or not finite: the CPU's kernels */
+        check_rest(st, &job);
+        if (job.bad) {
+            atomic_fetch_add(&g_range_clips, 1);
+            rc = WMEL__FALLBACK;
+        }
     }
     if (rc == WMEL_ERR_NO_MEMORY) rc = WMEL__FALLBACK;
     if (ceps) {
@@ -1111,16 +1145,20 @@ static int vk_plan_finish(const wmel_ctx *ctx, const float *x, size_t n, float *
         goto done; /* more than one round: the host's finish */
     /* the samples read in place where the device can (the shader checks the range of those
        the frames read: every one of the window where hop <= frame length), else packed
-       with their range checked in the same pass; those no frame reads checked here */
+       with their range checked in the same pass; those no frame reads checked here: the
+       CPU kernels' bound, and float-float's where lower */
+    const uint32_t lim = st->check_gen && st->lim < safe_bits() ? st->lim : safe_bits();
     imp = !st->sig_limit && hi > lo && flag_at + 2 <= 2 * out_cap &&
           wmel__vk_import(w, x + lo, (size_t)(hi - lo) * sizeof(float), &skip) == WMEL_OK;
     if (imp) {
         rflag = st->hop <= (size_t)st->fl ? flag_at + 1 : 0;
-        if (!rflag && !wmel__all_f32_kernel_safe(x + lo, (size_t)(hi - lo))) goto done;
-    } else if (copy_over(sig, x + lo, (size_t)(hi - lo), safe_bits())) {
+        if (!rflag && !wmel__all_abs_bits_le(x + lo, (size_t)(hi - lo), lim)) goto done;
+    } else if (copy_over(sig, x + lo, (size_t)(hi - lo), lim)) {
         goto done;
     }
-    if (!wmel__all_f32_kernel_safe(x, (size_t)lo) || !wmel__all_f32_kernel_safe(x + hi, n - (size_t)hi)) goto done;
+    if (!wmel__all_abs_bits_le(x, (size_t)lo, lim) || !wmel__all_abs_bits_le(x + hi, n - (size_t)hi, lim)) goto done;
+    float limf; /* the bound as the shader compares it */
+    memcpy(&limf, &lim, sizeof limf);
     int32_t *sg = segs + VKW_S_HEAD;
     sg[VKW_S_FIRST] = 0;
     sg[VKW_S_T0] = 0;
@@ -1138,7 +1176,7 @@ static int vk_plan_finish(const wmel_ctx *ctx, const float *x, size_t n, float *
     const long long t1 = now_ns();
     ns[0] = t1 - t0;
     rc = wmel__vk_submit(w, 0, (uint32_t)nc, imp ? 0 : (size_t)(hi - lo), VKW_S_HEAD + VKW_S_WORDS, 0, 3, 0, 0, 0,
-                         &fin, rflag, WMEL_F32_KERNEL_SAFE);
+                         &fin, rflag, limf);
     if (rc == WMEL_OK) {
         atomic_fetch_add(&g_rounds, 1);
         rc = wmel__vk_wait(w, 0);
@@ -1176,10 +1214,13 @@ done:
 
 /* Clips of wmel_features_batch: every clip's frames in shared dispatches (run_jobs packs
  * the frames of several clips into one, each clip's samples a segment of its own), then
- * each clip's cepstra here as vk_plan_frames; WMEL__FALLBACK where a clip would not run
- * on the device alone (each clip then takes vk_plan_frames' way, the same bytes). */
+ * each clip's cepstra here as vk_plan_frames; redo[b] 1 for a clip the device does not
+ * take, each decided on its own (a sample past float-float's bound or not finite, indices
+ * past the shader's: that clip takes wmel_features' way, the CPU's kernels), else 0;
+ * WMEL__FALLBACK where the clips would not run on the device (each clip then takes
+ * vk_plan_frames' way, the same bytes). */
 static int vk_plan_frames_batch(const wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
-                                void *const *vals, size_t batch)
+                                void *const *vals, unsigned char *redo, size_t batch)
 {
     vk_state *st = ctx->state;
     const wmel_fe *fe = ctx->fe;
@@ -1187,23 +1228,30 @@ static int vk_plan_frames_batch(const wmel_ctx *ctx, const float *const *x, cons
     const int ceps = fe->p.n_ceps > 0;
     const size_t nr = (size_t)fe->n_raw;
     vk_job *jobs = calloc(batch ? batch : 1, sizeof *jobs);
+    size_t *which = malloc((batch ? batch : 1) * sizeof *which); /* job i's clip */
     double **raw = ceps ? calloc(batch ? batch : 1, sizeof *raw) : NULL;
-    int rc = jobs && (!ceps || raw) ? WMEL_OK : WMEL__FALLBACK;
+    int rc = jobs && which && (!ceps || raw) ? WMEL_OK : WMEL__FALLBACK;
     size_t n_jobs = 0;
     for (size_t b = 0; rc == WMEL_OK && b < batch; b++) {
+        redo[b] = 0;
         if (!nf[b]) continue;
-        vk_job *jb = &jobs[n_jobs++];
+        vk_job *jb = &jobs[n_jobs];
         gen_job(ctx, jb, vals[b]);
         jb->nf = nf[b];
         jb->f32 = x[b];
         jb->n = jb->nr = n[b];
         jb->n_cols = st->n_cols;
+        if (!job_fits(st, jb)) { /* past the shader's 32-bit indices: the CPU's kernels */
+            memset(jb, 0, sizeof *jb);
+            redo[b] = 1;
+            continue;
+        }
         if (ceps) {
             raw[b] = nf[b] <= SIZE_MAX / sizeof(double) / nr ? malloc(nf[b] * nr * sizeof(double)) : NULL;
             jb->vals = raw[b];
             if (!raw[b]) rc = WMEL__FALLBACK;
         }
-        if (!job_fits(st, jb)) rc = WMEL__FALLBACK; /* past the shader's 32-bit indices */
+        which[n_jobs++] = b;
     }
     if (rc == WMEL_OK) {
         rc = WMEL_ERR_THREAD;
@@ -1213,12 +1261,20 @@ static int vk_plan_frames_batch(const wmel_ctx *ctx, const float *const *x, cons
         }
         if (rc == WMEL_ERR_NO_MEMORY) rc = WMEL__FALLBACK;
     }
+    for (size_t i = 0; rc == WMEL_OK && i < n_jobs; i++) {
+        check_rest(st, &jobs[i]);
+        if (jobs[i].bad) {
+            redo[which[i]] = 1;
+            atomic_fetch_add(&g_range_clips, 1);
+        }
+    }
     for (size_t b = 0; ceps && b < batch; b++) {
-        for (size_t t = 0; rc == WMEL_OK && t < nf[b]; t++)
+        for (size_t t = 0; rc == WMEL_OK && !redo[b] && t < nf[b]; t++)
             wmel__fe_ceps(fe, raw[b] + t * nr, (double *)vals[b] + t * (size_t)fe->n_cols);
         free(raw[b]);
     }
     free(raw);
+    free(which);
     free(jobs);
     if (rc == WMEL_OK) {
         const int ops[3] = {WMEL_OP_LOG_MEL, WMEL_OP_LOG_MEL_S16, WMEL_OP_LOG_MEL_BATCH};

@@ -279,6 +279,7 @@ void wmel__vk_phase_ns(long long ns[3]);
 long long wmel__vk_rounds(void); /* the rounds submitted (one submission and one wait each) */
 long long wmel__vk_finishes(void); /* the calls whose finish ran on the device (finish.comp) */
 long long wmel__vk_imports(void);  /* the calls whose samples the device read in place (wmel__vk_import) */
+long long wmel__vk_range_clips(void); /* the clips left to the CPU's kernels for their samples' range */
 long wmel__vk_instances_made(void); /* vkCreateInstance calls that succeeded */
 
 /* The failure's message kept for wmel_vulkan_error_detail(); returns `code`. */
