@@ -740,6 +740,30 @@ static long long timeout_env(void)
     return v;
 }
 
+/* 1 when w->phys lists the device extension `name` (EnumerateDeviceExtensionProperties). */
+static int has_extension(vkw *w, const char *name)
+{
+    vk_fns *f = &w->f;
+    if (!f->EnumerateDeviceExtensionProperties) return 0;
+    VkExtensionProperties ext[256];
+    uint32_t n = 256;
+    const VkResult r = f->EnumerateDeviceExtensionProperties(w->phys, NULL, &n, ext);
+    for (uint32_t i = 0; (r == VK_SUCCESS || r == VK_INCOMPLETE) && i < n; i++)
+        if (!strcmp(ext[i].extensionName, name)) return 1;
+    return 0;
+}
+
+/* w->phys's properties of the structure `chain` (its sType set; GetPhysicalDeviceProperties2
+ * present). */
+static void properties2(vkw *w, void *chain)
+{
+    VkPhysicalDeviceProperties2 p2;
+    memset(&p2, 0, sizeof p2);
+    p2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2;
+    p2.pNext = chain;
+    w->f.GetPhysicalDeviceProperties2(w->phys, &p2);
+}
+
 /* The float controls the float-float shaders declare on w->phys (VKW_FC_* bits):
  * SignedZeroInfNanPreserve where shaderSignedZeroInfNanPreserveFloat32, and DenormPreserve
  * too where shaderDenormPreserveFloat32 and float32's denormal mode may be set alone
@@ -754,23 +778,15 @@ static int float_controls(vkw *w, uint32_t api)
     int how = 0;
     if (VK_API_VERSION_MAJOR(api) > 1 || VK_API_VERSION_MINOR(api) >= 2) {
         how = 1;
-    } else if (f->EnumerateDeviceExtensionProperties) {
-        VkExtensionProperties ext[256];
-        uint32_t n = 256;
-        VkResult r = f->EnumerateDeviceExtensionProperties(w->phys, NULL, &n, ext);
-        for (uint32_t i = 0; (r == VK_SUCCESS || r == VK_INCOMPLETE) && i < n && !how; i++)
-            if (!strcmp(ext[i].extensionName, VK_KHR_SHADER_FLOAT_CONTROLS_EXTENSION_NAME)) how = VKW_FC_KHR;
+    } else if (has_extension(w, VK_KHR_SHADER_FLOAT_CONTROLS_EXTENSION_NAME)) {
+        how = VKW_FC_KHR;
     }
     if (!how) return 0;
     how = how == VKW_FC_KHR ? VKW_FC_KHR : 0;
     VkPhysicalDeviceFloatControlsProperties fc;
     memset(&fc, 0, sizeof fc);
     fc.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FLOAT_CONTROLS_PROPERTIES;
-    VkPhysicalDeviceProperties2 p2;
-    memset(&p2, 0, sizeof p2);
-    p2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2;
-    p2.pNext = &fc;
-    f->GetPhysicalDeviceProperties2(w->phys, &p2);
+    properties2(w, &fc);
     if (!fc.shaderSignedZeroInfNanPreserveFloat32) return 0;
     if (fc.shaderDenormPreserveFloat32 && fc.denormBehaviorIndependence != VK_SHADER_FLOAT_CONTROLS_INDEPENDENCE_NONE)
         return how | VKW_FC_SZ | VKW_FC_DENORM;
@@ -787,21 +803,11 @@ static int host_import(vkw *w, uint32_t api)
     if ((env && !strcmp(env, "0")) || !f->GetPhysicalDeviceProperties2 || !f->EnumerateDeviceExtensionProperties ||
         (VK_API_VERSION_MAJOR(api) == 1 && VK_API_VERSION_MINOR(api) < 1))
         return 0;
-    VkExtensionProperties ext[256];
-    uint32_t n = 256;
-    int has = 0;
-    VkResult r = f->EnumerateDeviceExtensionProperties(w->phys, NULL, &n, ext);
-    for (uint32_t i = 0; (r == VK_SUCCESS || r == VK_INCOMPLETE) && i < n && !has; i++)
-        has = !strcmp(ext[i].extensionName, VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME);
-    if (!has) return 0;
+    if (!has_extension(w, VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME)) return 0;
     VkPhysicalDeviceExternalMemoryHostPropertiesEXT hp;
     memset(&hp, 0, sizeof hp);
     hp.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT;
-    VkPhysicalDeviceProperties2 p2;
-    memset(&p2, 0, sizeof p2);
-    p2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2;
-    p2.pNext = &hp;
-    f->GetPhysicalDeviceProperties2(w->phys, &p2);
+    properties2(w, &hp);
     const VkDeviceSize a = hp.minImportedHostPointerAlignment;
     if (a < 4 || (a & (a - 1)) || a > ((VkDeviceSize)1 << 24)) return 0; /* a power of two we can meet */
     w->import_align = (size_t)a;

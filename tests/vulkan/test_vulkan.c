@@ -464,6 +464,24 @@ typedef struct fr_case {
     double preemph; /* -1: the preset's */
 } fr_case;
 
+/* The three ctxs of a plan (Vulkan, the float64 reference, the CPU) into *t, named name;
+ * 1 when all three are made (a failure checked, with label). */
+static int trio_plan(trio *t, const char *name, const wmel_frontend_plan *plan, int arith, const char *label)
+{
+    memset(t, 0, sizeof *t);
+    t->name = name;
+    const int be[3] = {WMEL_BACKEND_VULKAN, WMEL_BACKEND_REF, WMEL_BACKEND_CPU};
+    int opened = 1;
+    for (int i = 0; i < 3; i++) {
+        wmel_params p = params(be[i], arith);
+        int st;
+        t->c[i] = wmel_create_plan(&p, plan, &st);
+        CHECK(t->c[i] != NULL, "%s: create on %d: %d %s", label, be[i], st, wmel_vulkan_error_detail());
+        opened = opened && t->c[i];
+    }
+    return opened;
+}
+
 static int framing_check(int arith, const float *speech)
 {
     enum { SNIP = WMEL_FRAMES_SNIP, CR = WMEL_FRAMES_CENTER_REFLECT, CZ = WMEL_FRAMES_CENTER_ZERO,
@@ -502,17 +520,9 @@ static int framing_check(int arith, const float *speech)
         CHECK(ok == WMEL_OK, "framing case %zu (%s): %s", ci, k->base, msg);
         if (ok != WMEL_OK) continue;
         trio tr;
-        memset(&tr, 0, sizeof tr);
-        tr.name = k->base;
-        const int be[3] = {WMEL_BACKEND_VULKAN, WMEL_BACKEND_REF, WMEL_BACKEND_CPU};
-        int opened = 1;
-        for (int i = 0; i < 3; i++) {
-            wmel_params p = params(be[i], arith);
-            int st;
-            tr.c[i] = wmel_create_plan(&p, &plan, &st);
-            CHECK(tr.c[i] != NULL, "framing case %zu: create on %d: %d %s", ci, be[i], st, wmel_vulkan_error_detail());
-            opened = opened && tr.c[i];
-        }
+        char label[48];
+        snprintf(label, sizeof label, "framing case %zu", ci);
+        const int opened = trio_plan(&tr, k->base, &plan, arith, label);
         if (opened) {
             double e = 0.0;
             char what[64];
@@ -569,17 +579,9 @@ static int fft_sizes_check(int arith, const float *speech)
             continue;
         }
         trio tr;
-        memset(&tr, 0, sizeof tr);
-        tr.name = "kaldi";
-        const int be[3] = {WMEL_BACKEND_VULKAN, WMEL_BACKEND_REF, WMEL_BACKEND_CPU};
-        int opened = 1;
-        for (int i = 0; i < 3; i++) {
-            wmel_params p = params(be[i], arith);
-            int st;
-            tr.c[i] = wmel_create_plan(&p, &plan, &st);
-            CHECK(tr.c[i] != NULL, "n_fft %d: create on %d: %d %s", nf, be[i], st, wmel_vulkan_error_detail());
-            opened = opened && tr.c[i];
-        }
+        char label[48];
+        snprintf(label, sizeof label, "n_fft %d", nf);
+        const int opened = trio_plan(&tr, "kaldi", &plan, arith, label);
         if (opened) {
             char want[32], what[32];
             snprintf(want, sizeof want, "-%s%d", sizes[si].fft ? "fft" : "dft", nf);

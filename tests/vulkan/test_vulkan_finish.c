@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE /* setenv, RTLD_NODELETE */
 #include "testutil.h"
+#include "vk_test.h"
 #include "wmel.h"
 
 #include <math.h>
@@ -196,15 +197,9 @@ static void inject(const wmel_frontend_plan *plan, const float *speech)
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
-#if defined(__linux__)
-    (void)dlopen("libvulkan_lvp.so", RTLD_NOW | RTLD_NODELETE); /* see test_vulkan.c */
-#endif
     char devs[4096];
-    int rc = wmel_vulkan_devices(devs, sizeof devs);
-    if (rc != WMEL_OK || !strncmp(devs, "no Vulkan device", 16)) {
-        printf("skipped: no Vulkan device or backend (%d)\n", rc);
-        return 77;
-    }
+    const int skip = t_vk_devices(devs, sizeof devs);
+    if (skip) return skip;
     size_t ns = 0;
     float *speech = t_load_wav("audio/speech_en.wav", &ns);
     CHECK(speech && ns >= 60000, "speech: %zu samples", ns);

@@ -25,6 +25,7 @@
  */
 #define _GNU_SOURCE /* RTLD_NODELETE, setenv */
 #include "testutil.h"
+#include "vk_test.h"
 #include "wmel.h"
 
 #include <math.h>
@@ -341,15 +342,9 @@ static void late_check(const float *speech)
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
-#if defined(__linux__)
-    (void)dlopen("libvulkan_lvp.so", RTLD_NOW | RTLD_NODELETE); /* see test_vulkan.c */
-#endif
     char devs[4096];
-    int rc = wmel_vulkan_devices(devs, sizeof devs);
-    if (rc != WMEL_OK || !strncmp(devs, "no Vulkan device", 16)) {
-        printf("skipped: no Vulkan device or backend (%d)\n", rc);
-        return 77;
-    }
+    const int skip = t_vk_devices(devs, sizeof devs);
+    if (skip) return skip;
 #ifndef WMEL_HAVE_VULKAN_FF
     printf("skipped: float-float is not built (glslc)\n");
     return 77;
