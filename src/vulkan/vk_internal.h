@@ -227,7 +227,9 @@ int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, siz
                     float lim);
 /* The caller's samples read in place by slot 0's next rounds (VK_EXT_external_memory_host,
  * where the device has it): [p, p + bytes) imported (the pages around it, at the device's
- * alignment) and bound as slot 0's signal; *skip, p's byte offset in that binding. WMEL_OK,
+ * alignment) and bound as slot 0's signal, or, on a staged device (device-local buffers: a
+ * discrete GPU), copied by the device into slot 0's own signal at each submission in place of
+ * the staging copy; *skip, p's byte offset in the signal. WMEL_OK,
  * or WMEL__FALLBACK (no such extension, a pointer or memory the driver refuses, a round
  * still pending, any call failing): the samples are then copied as before. The caller's
  * memory must stay as it is until wmel__vk_import_end, after the rounds are waited for. */

@@ -260,6 +260,7 @@ struct vkw {
     size_t import_align;
     VkBuffer imp_buf;
     VkDeviceMemory imp_mem;
+    size_t imp_bytes;    /* the import's size (staged: copied into slot 0's device-local signal) */
 };
 
 /* The kept loader's instance: made once, the first time one succeeds, and kept for the
@@ -1343,7 +1344,10 @@ int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, siz
             copy_buffer(w, cmd, w->stg[B_TAB], w->buf[B_TAB], w->bytes[B_TAB]);
             copy_buffer(w, cmd, w->stg[B_INTS], w->buf[B_INTS], w->bytes[B_INTS]);
         }
-        if (!(slot == 0 && w->imp_buf)) copy_buffer(w, cmd, w->stg[bs], w->buf[bs], sig_bytes); /* the caller's, in place */
+        if (slot == 0 && w->imp_buf) /* the caller's pages, copied by the device */
+            copy_buffer(w, cmd, w->imp_buf, w->buf[bs], w->imp_bytes);
+        else
+            copy_buffer(w, cmd, w->stg[bs], w->buf[bs], sig_bytes);
         copy_buffer(w, cmd, w->stg[bg], w->buf[bg], seg_bytes);
     }
     /* the segments' maxima start at 0, below every value's key (frames.comp's OutK) */
@@ -1469,6 +1473,10 @@ int wmel__vk_import(vkw *w, const void *p, size_t bytes, size_t *skip)
     const size_t off = (size_t)((uintptr_t)p - a);
     if (bytes > SIZE_MAX - off - w->import_align) return WMEL__FALLBACK;
     const size_t size = (off + bytes + w->import_align - 1) & ~(w->import_align - 1);
+    /* staged (a discrete GPU): the pages copied by the device into its own signal buffer, in
+       place of the host's packing and the staging copy, so that the shader reads device
+       memory, not host memory across the bus; they must fit it */
+    if (w->staged && size > w->bytes[B_SIG]) return WMEL__FALLBACK;
     VkMemoryHostPointerPropertiesEXT hp;
     memset(&hp, 0, sizeof hp);
     hp.sType = VK_STRUCTURE_TYPE_MEMORY_HOST_POINTER_PROPERTIES_EXT;
@@ -1478,7 +1486,8 @@ int wmel__vk_import(vkw *w, const void *p, size_t bytes, size_t *skip)
     VkExternalMemoryBufferCreateInfo ebi = {VK_STRUCTURE_TYPE_EXTERNAL_MEMORY_BUFFER_CREATE_INFO, NULL,
                                             VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT};
     VkBufferCreateInfo bci = {VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO, &ebi, 0, (VkDeviceSize)size,
-                              VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, VK_SHARING_MODE_EXCLUSIVE, 0, NULL};
+                              w->staged ? VK_BUFFER_USAGE_TRANSFER_SRC_BIT : VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
+                              VK_SHARING_MODE_EXCLUSIVE, 0, NULL};
     r = VK(f->CreateBuffer(w->dev, &bci, NULL, &w->imp_buf));
     if (r != VK_SUCCESS) {
         w->imp_buf = VK_NULL_HANDLE;
@@ -1500,7 +1509,8 @@ int wmel__vk_import(vkw *w, const void *p, size_t bytes, size_t *skip)
         r = VK(f->AllocateMemory(w->dev, &mai, NULL, &w->imp_mem));
         if (r != VK_SUCCESS) w->imp_mem = VK_NULL_HANDLE;
         else if ((r = VK(f->BindBufferMemory(w->dev, w->imp_buf, w->imp_mem, 0))) == VK_SUCCESS) {
-            bind_sig(w, w->imp_buf);
+            if (!w->staged) bind_sig(w, w->imp_buf);
+            w->imp_bytes = size;
             *skip = off;
             return WMEL_OK;
         }
@@ -1513,9 +1523,10 @@ void wmel__vk_import_end(vkw *w)
 {
     if (!w || (!w->imp_buf && !w->imp_mem)) return;
     if (w->imp_buf) {
-        bind_sig(w, w->buf[B_SIG]);
+        if (!w->staged) bind_sig(w, w->buf[B_SIG]);
         w->f.DestroyBuffer(w->dev, w->imp_buf, NULL);
     }
+    w->imp_bytes = 0;
     if (w->imp_mem) w->f.FreeMemory(w->dev, w->imp_mem, NULL);
     w->imp_buf = VK_NULL_HANDLE;
     w->imp_mem = VK_NULL_HANDLE;
