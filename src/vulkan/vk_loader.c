@@ -260,7 +260,8 @@ struct vkw {
     size_t import_align;
     VkBuffer imp_buf;
     VkDeviceMemory imp_mem;
-    size_t imp_bytes;    /* the import's size (staged: copied into slot 0's device-local signal) */
+    size_t imp_off, imp_bytes; /* the caller's bytes in the import (staged: copied, at the same
+                                  offset, into slot 0's device-local signal; never the pages' rest) */
 };
 
 /* The kept loader's instance: made once, the first time one succeeds, and kept for the
@@ -1344,9 +1345,10 @@ int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, siz
             copy_buffer(w, cmd, w->stg[B_TAB], w->buf[B_TAB], w->bytes[B_TAB]);
             copy_buffer(w, cmd, w->stg[B_INTS], w->buf[B_INTS], w->bytes[B_INTS]);
         }
-        if (slot == 0 && w->imp_buf) /* the caller's pages, copied by the device */
-            copy_buffer(w, cmd, w->imp_buf, w->buf[bs], w->imp_bytes);
-        else
+        if (slot == 0 && w->imp_buf) { /* the caller's samples, copied by the device */
+            VkBufferCopy c = {(VkDeviceSize)w->imp_off, (VkDeviceSize)w->imp_off, (VkDeviceSize)w->imp_bytes};
+            f->CmdCopyBuffer(cmd, w->imp_buf, w->buf[bs], 1, &c);
+        } else
             copy_buffer(w, cmd, w->stg[bs], w->buf[bs], sig_bytes);
         copy_buffer(w, cmd, w->stg[bg], w->buf[bg], seg_bytes);
     }
@@ -1510,7 +1512,8 @@ int wmel__vk_import(vkw *w, const void *p, size_t bytes, size_t *skip)
         if (r != VK_SUCCESS) w->imp_mem = VK_NULL_HANDLE;
         else if ((r = VK(f->BindBufferMemory(w->dev, w->imp_buf, w->imp_mem, 0))) == VK_SUCCESS) {
             if (!w->staged) bind_sig(w, w->imp_buf);
-            w->imp_bytes = size;
+            w->imp_off = off;
+            w->imp_bytes = bytes;
             *skip = off;
             return WMEL_OK;
         }
@@ -1526,7 +1529,7 @@ void wmel__vk_import_end(vkw *w)
         if (!w->staged) bind_sig(w, w->buf[B_SIG]);
         w->f.DestroyBuffer(w->dev, w->imp_buf, NULL);
     }
-    w->imp_bytes = 0;
+    w->imp_off = w->imp_bytes = 0;
     if (w->imp_mem) w->f.FreeMemory(w->dev, w->imp_mem, NULL);
     w->imp_buf = VK_NULL_HANDLE;
     w->imp_mem = VK_NULL_HANDLE;
