@@ -703,7 +703,11 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
             wmel__vk_import(w, p, (size_t)(imp_hi - imp_lo) * el, &skip) == WMEL_OK) {
             imp = 1;
             imp_base = skip / el;
-            flag_dev = jobs[0].check && st->hop <= (size_t)st->fl;
+            /* the range flag after the round's values (and Whisper's one key), where the output
+               buffer holds it; else the window is checked here */
+            const size_t words = jobs[0].f32_out ? jobs[0].nf * nc + (jobs[0].f32_out == 1) : 2 * jobs[0].nf * nc;
+            flag_dev = jobs[0].check && st->hop <= (size_t)st->fl && words + 1 <= 2 * out_cap;
+            flag_at = flag_dev ? words : 0;
         }
     }
     while (rc == WMEL_OK) {
@@ -786,13 +790,7 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
         /* float32 values (half the words to read back); Whisper's blocks with each segment's
            max after them */
         const int f32 = jobs[0].f32_out, nk = f32 == 1 ? (int)r->n_segs : 0;
-        /* the samples' range flag after the values and the keys (float32 words), where the
-           output buffer holds it; else the window is checked here */
-        const size_t vals_words = f32 ? used_frames * nc + (size_t)nk : 2 * used_frames * nc;
-        flag_at = 0;
-        if (flag_dev && vals_words + 1 <= 2 * out_cap) flag_at = vals_words;
-        else if (flag_dev && !jobs[0].bad) jobs[0].bad = !wmel__all_abs_bits_le(jobs[0].f32 + imp_lo, (size_t)(imp_hi - imp_lo), lim);
-        flag_dev = flag_at != 0;
+        const size_t vals_words = f32 ? used_frames * nc + (size_t)nk : 2 * used_frames * nc; /* float32 words */
         float limf; /* the bound as the shader compares it (|x| <= limf: the bits' test) */
         memcpy(&limf, &lim, sizeof limf);
         rc = wmel__vk_submit(w, slot, (uint32_t)used_frames, used_sig, VKW_S_HEAD + r->n_segs * VKW_S_WORDS,

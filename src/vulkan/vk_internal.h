@@ -236,8 +236,6 @@ int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, siz
 int wmel__vk_import(vkw *w, const void *p, size_t bytes, size_t *skip);
 /* The import released, slot 0's own signal bound again (nothing pending may use it). */
 void wmel__vk_import_end(vkw *w);
-/* 1 while an import is bound. */
-int wmel__vk_importing(const vkw *w);
 int wmel__vk_wait(vkw *w, int slot);
 void wmel__vk_drain(vkw *w);
 const char *wmel__vk_device_name(const vkw *w);

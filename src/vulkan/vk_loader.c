@@ -1535,8 +1535,6 @@ void wmel__vk_import_end(vkw *w)
     w->imp_mem = VK_NULL_HANDLE;
 }
 
-int wmel__vk_importing(const vkw *w) { return w && w->imp_buf != VK_NULL_HANDLE; }
-
 /* ---------------------------------------------------------------- one small dispatch */
 
 static int oneshot(vkw *w, int index, const uint32_t *code, size_t words, const int32_t spec0[2], const void *in, size_t in_bytes, void *out, size_t out_bytes, uint32_t n,
