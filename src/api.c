@@ -288,7 +288,8 @@ typedef struct group_fin {
     const size_t *n, *totals;
     float *const *out;
     void **vals;
-    const unsigned char *redo; /* a clip the device left (wmel_features' way, in order after) */
+    const unsigned char *redo; /* 1: a clip the device left (wmel_features' way, in order after); 2: one it
+                                  finished */
     size_t b0, g;
     int *rcs;
     atomic_size_t next;
@@ -322,9 +323,10 @@ static int group_parallel(const wmel_ctx *ctx, const size_t *nfs, size_t b0, siz
     return all >= small;
 }
 
-/* Clips [b0, b1) on a device backend: every clip's frames in shared dispatches, then each
- * clip's finish in order (a clip the device left, redo, wmel_features' way in its turn);
- * *at: the clip a status is about. */
+/* Clips [b0, b1) on a device backend: every clip's frames in shared dispatches (and the
+ * finish of those the device finished, redo 2), then each other clip's finish in order (a
+ * clip the device left, redo 1, wmel_features' way in its turn); *at: the clip a status is
+ * about. */
 static int batch_group(wmel_ctx *ctx, const float *const *pcm, const size_t *n, float *const *out,
                        const size_t *totals, const size_t *nfs, size_t b0, size_t b1, size_t *at)
 {
@@ -334,7 +336,7 @@ static int batch_group(wmel_ctx *ctx, const float *const *pcm, const size_t *n, 
     int rc = vals && redo ? WMEL_OK : WMEL_ERR_NO_MEMORY;
     for (size_t i = 0; rc == WMEL_OK && i < g; i++)
         if (nfs[b0 + i] && !(vals[i] = malloc(nfs[b0 + i] * nc * vb))) rc = WMEL_ERR_NO_MEMORY;
-    if (rc == WMEL_OK) rc = ctx->vt->plan_frames_batch(ctx, pcm + b0, n + b0, nfs + b0, vals, redo, g);
+    if (rc == WMEL_OK) rc = ctx->vt->plan_frames_batch(ctx, pcm + b0, n + b0, nfs + b0, vals, out + b0, redo, g);
     *at = b0;
     if (rc == WMEL__FALLBACK || rc == WMEL_ERR_NO_MEMORY) { /* each clip on its own */
         rc = WMEL_OK;
@@ -356,7 +358,7 @@ static int batch_group(wmel_ctx *ctx, const float *const *pcm, const size_t *n, 
             wmel__team_run(ctx->pool, group_fin_worker, k, ctx->n_threads);
             for (size_t i = 0; rc == WMEL_OK && i < g; i++) {
                 *at = b0 + i;
-                rc = redo[i] ? wmel_features(ctx, pcm[b0 + i], n[b0 + i], out[b0 + i], totals[b0 + i]) : rcs[i];
+                rc = redo[i] == 1 ? wmel_features(ctx, pcm[b0 + i], n[b0 + i], out[b0 + i], totals[b0 + i]) : rcs[i];
             }
         }
         free(rcs);
@@ -364,6 +366,7 @@ static int batch_group(wmel_ctx *ctx, const float *const *pcm, const size_t *n, 
     } else {
         for (size_t b = b0; rc == WMEL_OK && b < b1; b++) {
             *at = b;
+            if (redo[b - b0] == 2) continue; /* finished on the device */
             if (redo[b - b0]) { /* a clip the device left: the single call's way */
                 rc = wmel_features(ctx, pcm[b], n[b], out[b], totals[b]);
                 continue;

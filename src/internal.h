@@ -301,9 +301,11 @@ typedef struct wmel_backend_vt {
      * of x[b][0 .. n[b]) into vals[b] (NULL where nf[b] == 0), the clips' frames sharing the
      * device's dispatches; redo[b] set to 1 for a clip the device does not take (a sample
      * past its arithmetic's range, indices past its own: that clip takes wmel_features'
-     * way), else 0; a status or WMEL__FALLBACK (each clip on its own); NULL: none. */
+     * way), 2 for a clip whose finish the device made too, straight into out[b]
+     * (wmel_features_shape's rows x cols, as plan_finish writes it; out NULL: none), else 0;
+     * a status or WMEL__FALLBACK (each clip on its own); NULL: none. */
     int (*plan_frames_batch)(const wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
-                             void *const *vals, unsigned char *redo, size_t batch);
+                             void *const *vals, float *const *out, unsigned char *redo, size_t batch);
     /* Whisper's geometry (pfa400) in wmel_features_batch: clip b's nf[b] frames of
      * x[b][0 .. n[b]) (no padding) into out[b] as [n_mels][nf[b]], the raw log10 mel before
      * the finish (wmel__pfa_finish), and their largest value into mx[b], the clips' frames

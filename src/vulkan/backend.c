@@ -48,6 +48,7 @@ typedef struct vk_state {
     long long off;      /* signal index of frame 0's first sample */
     size_t sig_limit;   /* WMEL_VULKAN_SIGNAL_LIMIT: samples a round at most (0: the buffer's) */
     int finish;         /* the plan's finish may run on the device (finish.comp; vk_plan_finish) */
+    uint32_t fin_fmaj, fin_mv; /* vkw_finish's fmaj and mean_var for the plan */
     uint32_t lim;       /* the bits of the largest |sample| whose clip's frames the device computes: Whisper's
                            geometry, the CPU kernels' bound (WMEL_F32_KERNEL_SAFE), and with float-float
                            float-float's (wmel__ff_limit) where lower; any other plan, float-float's */
@@ -323,6 +324,8 @@ static int vk_init(wmel_ctx *ctx)
                      !wmel__fe_ext_fe(fe) && !wmel__fe_post_on(p) && !wmel__fe_dithered(p) &&
                      !(env && !strcmp(env, "0"));
     }
+    st->fin_fmaj = p->layout == WMEL_LAYOUT_FRAMES_MELS;
+    st->fin_mv = p->norm == WMEL_NORM_NONE ? 2u : p->norm == WMEL_NORM_MEAN_VAR ? 1u : 0u;
     vkw_shape shape = {g.fl, g.nbins, g.n_fft, n_stages > 0,
                        !st->pfa && (p->remove_dc != 0 || p->use_energy != 0), {0}, {0}, ff_fma, st->finish};
     for (int t = 0; t < n_stages; t++) shape.radix[t] = radix[t];
@@ -470,6 +473,11 @@ typedef struct vk_job {
     int bad;                /* check: a sample past the bound (the CPU's kernels take the clip; none of
                                its frames packed after it was found) */
     size_t chk;             /* check: samples [0, chk) checked */
+    float *fout;            /* general: the finish on the device into fout (frows x fcols, the plan's
+                               layout; fnv valid frames) where a round holds the clip whole; NULL: none */
+    size_t frows, fcols, fnv;
+    int fdone;              /* fout: 1 written by the device's finish, 2 its flag set (a value not finite:
+                               the host's way says which status), 0 not finished there (the values emitted) */
 } vk_job;
 
 /* The clip's samples [lo, hi) that frames [t0, t1) read (frames.comp's sample_at: the
@@ -633,6 +641,10 @@ typedef struct vk_round {
     size_t segt[VKW_MAX_SEGS][4]; /* job, t0, t1, the segment's first frame in the round */
     size_t n_segs;
     size_t frames;                /* the round's frames (float32 values: the segments' maxima after them) */
+    size_t fin_at[VKW_MAX_SEGS];  /* a segment finished on the device: its output's first word + 1; 0: none */
+    size_t fin_flag[VKW_MAX_SEGS]; /* its flag word */
+    size_t n_fin, fin_words;      /* the segments finished there, their outputs' words */
+    size_t range_at;              /* the samples' range flag (one clip read in place), 0: none */
 } vk_round;
 
 /* the values of a waited-for round into its jobs */
@@ -640,10 +652,22 @@ static void emit_round(const vk_state *st, vk_job *jobs, const vk_round *rd, con
 {
     const size_t nc = (size_t)st->n_cols, vb = jobs[0].f32_out ? 4 : 8; /* a value's bytes */
     const uint32_t *keys = (const uint32_t *)outv + rd->frames * nc;
+    if (rd->range_at && ((const uint32_t *)outv)[rd->range_at]) { /* a sample past the range: none emitted */
+        for (size_t s = 0; s < rd->n_segs; s++) jobs[rd->segt[s][0]].bad = 1;
+        return;
+    }
     for (size_t s = 0; s < rd->n_segs; s++) {
         vk_job *j = &jobs[rd->segt[s][0]];
+        if (rd->fin_at[s]) { /* the clip's output, finished on the device, unless its flag is set */
+            const float *o = outv;
+            uint32_t flag;
+            memcpy(&flag, o + rd->fin_flag[s], sizeof flag);
+            j->fdone = flag ? 2 : 1;
+            if (!flag) memcpy(j->fout, o + rd->fin_at[s] - 1, j->frows * j->fcols * sizeof(float));
+            continue;
+        }
         if (j->f32_out == 1) j->seg_mx = key_float(keys[s]);
-        j->emit(j, st->arith, rd->segt[s][1], rd->segt[s][2], (const char *)outv + rd->segt[s][3] * nc * vb);
+        if (j->emit) j->emit(j, st->arith, rd->segt[s][1], rd->segt[s][2], (const char *)outv + rd->segt[s][3] * nc * vb);
     }
 }
 
@@ -662,20 +686,49 @@ static int collect(vk_state *st, vk_job *jobs, const vk_round *rd, int s, long l
     return WMEL_OK;
 }
 
+/* A round's room: frames (the output buffer's, a dispatch's), samples (the signal's, or
+ * WMEL_VULKAN_SIGNAL_LIMIT's) and the output's 8-byte words (the same in each slot). */
+static void round_caps(const vk_state *st, size_t *frame_cap, size_t *sig_cap, size_t *out_cap)
+{
+    (void)wmel__vk_sig(st->w, 0, sig_cap);
+    (void)wmel__vk_out(st->w, 0, out_cap);
+    if (st->sig_limit && st->sig_limit < *sig_cap) *sig_cap = st->sig_limit;
+    const size_t nc = (size_t)st->n_cols, fc = wmel__vk_frame_cap(st->w);
+    size_t f = *out_cap / (nc ? nc : 1);
+    if (f > fc) f = fc;
+    if (f > INT32_MAX) f = INT32_MAX;
+    *frame_cap = f;
+}
+
+/* The output buffer's float32 words a round takes with `frames` frames' float32 values and
+ * n_fin clips finished on the device (their outputs fin_words, a flag word each), and a word
+ * for the samples' range flag. */
+static size_t fin_end(size_t frames, size_t nc, size_t fin_words, size_t n_fin)
+{
+    return frames * nc + fin_words + n_fin + 1;
+}
+
+/* Whether a round of its own holds job j whole with its finish: its frames, its samples'
+ * window and its output (the device finishes it there; a round with less room is closed
+ * first rather than split the clip). */
+static int fin_whole(const vk_state *st, const vk_job *j, size_t frame_cap, size_t sig_cap, size_t out_cap)
+{
+    long long lo, hi;
+    if (!j->fout || !j->nf || j->nf > frame_cap) return 0;
+    job_window(st, j, 0, j->nf, &lo, &hi);
+    return (size_t)(hi - lo) <= sig_cap && fin_end(j->nf, (size_t)st->n_cols, j->frows * j->fcols, 1) <= 2 * out_cap;
+}
+
 static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
 {
     const uint32_t lim = st->lim;
     vkw *w = st->w;
-    size_t sig_cap, out_cap;
+    size_t sig_cap, out_cap, frame_cap, cap0;
     int slot = 0, pending[2] = {0, 0};
-    float *sig = wmel__vk_sig(w, slot, &sig_cap);
+    round_caps(st, &frame_cap, &sig_cap, &out_cap);
+    float *sig = wmel__vk_sig(w, slot, &cap0);
     int32_t *segs = wmel__vk_segs(w, slot);
-    (void)wmel__vk_out(w, slot, &out_cap);
-    if (st->sig_limit && st->sig_limit < sig_cap) sig_cap = st->sig_limit;
     const size_t nc = (size_t)st->n_cols;
-    size_t frame_cap = out_cap / (nc ? nc : 1), fc = wmel__vk_frame_cap(w);
-    if (frame_cap > fc) frame_cap = fc;
-    if (frame_cap > INT32_MAX) frame_cap = INT32_MAX;
     /* a second slot where the call may take more than one round: more frames than a round
        holds, or more samples than its signal's room (a round's frames and window) */
     size_t all_frames = 0, all_samples = 0;
@@ -705,9 +758,10 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
             imp_base = skip / el;
             /* the range flag after the round's values (and Whisper's one key), where the output
                buffer holds it; else the window is checked here */
-            const size_t words = jobs[0].f32_out ? jobs[0].nf * nc + (jobs[0].f32_out == 1) : 2 * jobs[0].nf * nc;
+            size_t words = jobs[0].f32_out ? jobs[0].nf * nc + (jobs[0].f32_out == 1) : 2 * jobs[0].nf * nc;
+            const size_t T = jobs[0].frows * jobs[0].fcols;
+            if (jobs[0].fout && fin_end(jobs[0].nf, nc, T, 1) <= 2 * out_cap) words += T + 1; /* its finish's */
             flag_dev = jobs[0].check && st->hop <= (size_t)st->fl && words + 1 <= 2 * out_cap;
-            flag_at = flag_dev ? words : 0;
         }
     }
     while (rc == WMEL_OK) {
@@ -738,6 +792,14 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
                 if (k) job_window(st, &jobs[j], t, t + k, &lo, &hi);
                 break;
             }
+            /* a clip the device would finish in a round of its own, which this one cannot hold
+               whole with its output: the round closed, the clip the next one's */
+            const vk_job *jb = &jobs[j];
+            if (k > 0 && jb->fout && t == 0 && used_frames > 0 &&
+                !(k == jb->nf && fin_end(used_frames + k, nc, r->fin_words + jb->frows * jb->fcols, r->n_fin + 1) <=
+                                     2 * out_cap) &&
+                fin_whole(st, jb, frame_cap, sig_cap, out_cap))
+                k = 0;
         }
         if (k > 0) {
             vk_job *jb = &jobs[j];
@@ -772,6 +834,12 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
             sg[VKW_S_K] = (int32_t)k;
             r->segt[r->n_segs][0] = j, r->segt[r->n_segs][1] = t, r->segt[r->n_segs][2] = t + k;
             r->segt[r->n_segs][3] = used_frames;
+            /* the clip whole in this round with room for its output: the device finishes it */
+            const size_t T = jb->frows * jb->fcols;
+            const int fin = jb->fout && t == 0 && k == jb->nf &&
+                            fin_end(used_frames + k, nc, r->fin_words + T, r->n_fin + 1) <= 2 * out_cap;
+            r->fin_at[r->n_segs] = (size_t)fin;
+            if (fin) r->fin_words += T, r->n_fin++;
             r->n_segs++;
             if (!imp) used_sig += len;
             used_frames += k;
@@ -791,11 +859,45 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
            max after them */
         const int f32 = jobs[0].f32_out, nk = f32 == 1 ? (int)r->n_segs : 0;
         const size_t vals_words = f32 ? used_frames * nc + (size_t)nk : 2 * used_frames * nc; /* float32 words */
+        size_t end = vals_words, seg_words = VKW_S_HEAD + r->n_segs * VKW_S_WORDS;
+        vkw_finish fin = {(uint32_t)nc, st->fin_fmaj, st->fin_mv, (uint32_t)r->n_fin, 0, 0, 0, 0, 0};
+        if (r->n_fin) { /* the finished clips' outputs after the values, then their flags */
+            size_t at = vals_words, i = 0, vlo = SIZE_MAX, vhi = 0;
+            const size_t flags_at = vals_words + r->fin_words;
+            for (size_t s = 0; s < r->n_segs; s++) {
+                const vk_job *jb = &jobs[r->segt[s][0]];
+                const size_t first = r->segt[s][3] * nc, words = (r->segt[s][2] - r->segt[s][1]) * nc;
+                if (!r->fin_at[s]) { /* values the host still reads back */
+                    vlo = first < vlo ? first : vlo;
+                    vhi = first + words > vhi ? first + words : vhi;
+                    continue;
+                }
+                int32_t *d = segs + VKW_F_HEAD + i * VKW_F_WORDS;
+                d[VKW_F_NV] = (int32_t)jb->fnv;
+                d[VKW_F_NC] = (int32_t)jb->nf;
+                d[VKW_F_IN] = (int32_t)first;
+                d[VKW_F_ROWS] = (int32_t)jb->frows;
+                d[VKW_F_COLS] = (int32_t)jb->fcols;
+                d[VKW_F_OUT] = (int32_t)at;
+                d[VKW_F_FLAG] = (int32_t)(flags_at + i);
+                r->fin_at[s] = at + 1;
+                r->fin_flag[s] = flags_at + i;
+                at += jb->frows * jb->fcols;
+                i++;
+            }
+            end = flags_at + r->n_fin;
+            fin.flags_at = (uint32_t)flags_at;
+            fin.lo = (uint32_t)vals_words;
+            fin.hi = (uint32_t)(end + (flag_dev ? 1 : 0));
+            if (vlo < vhi) fin.vlo = (uint32_t)vlo, fin.vhi = (uint32_t)vhi;
+            seg_words = VKW_F_HEAD + r->n_fin * VKW_F_WORDS;
+        }
+        if (flag_dev) flag_at = end; /* the samples' range flag after the rest */
+        r->range_at = flag_at;
         float limf; /* the bound as the shader compares it (|x| <= limf: the bits' test) */
         memcpy(&limf, &lim, sizeof limf);
-        rc = wmel__vk_submit(w, slot, (uint32_t)used_frames, used_sig, VKW_S_HEAD + r->n_segs * VKW_S_WORDS,
-                             (vals_words + (flag_at ? 1 : 0) + 1) / 2, f32, used_frames * nc, (size_t)nk, s16, NULL,
-                             flag_at, limf);
+        rc = wmel__vk_submit(w, slot, (uint32_t)used_frames, used_sig, seg_words, (end + (flag_at ? 1 : 0) + 1) / 2,
+                             f32, used_frames * nc, (size_t)nk, s16, r->n_fin ? &fin : NULL, flag_at, limf);
         ns[1] += now_ns() - t1;
         if (rc != WMEL_OK) break;
         atomic_fetch_add(&g_rounds, 1);
@@ -807,7 +909,7 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
             pending[slot] = 0;
         }
         t0 = now_ns();
-        rd[slot].n_segs = 0;
+        rd[slot].n_segs = rd[slot].n_fin = rd[slot].fin_words = rd[slot].range_at = 0;
         size_t cap; /* the same in each slot */
         sig = wmel__vk_sig(w, slot, &cap);
         segs = wmel__vk_segs(w, slot);
@@ -821,11 +923,6 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
         pending[s] = 0;
     }
     if (rc != WMEL_OK) wmel__vk_drain(w); /* none may still use the buffers the next call writes */
-    if (rc == WMEL_OK && flag_dev) { /* the shader's range flag: the CPU's way says which status */
-        size_t cap;
-        const uint32_t *o = (const uint32_t *)wmel__vk_out(w, 0, &cap);
-        if (o[flag_at]) jobs[0].bad = 1;
-    }
     if (imp) {
         atomic_fetch_add(&g_imports, 1);
         wmel__vk_import_end(w);
@@ -1101,107 +1198,57 @@ static int vk_plan_frames(const wmel_ctx *ctx, const float *x, size_t n, size_t 
     return rc;
 }
 
-/* A general plan's frames and finish on the device (vt->plan_finish): one round of one clip
- * (one segment: every frame's window in the signal's room, the values and the output in the
- * output buffer), frames.comp's float32 values frame after frame, then finish.comp's
- * normalisation into the plan's layout, read back and copied into out. WMEL__FALLBACK
- * (plan_frames and the host's finish: the same bytes in float64) where the plan's finish is
- * not the device's (st->finish), the clip takes more than one round, a sample is past the
- * CPU kernels' range or not finite, or a value is not finite (the host's way says which
- * status applies), or device memory is short. */
+/* Job j (its frames nf set) finished on the device into out (rows x cols, the plan's
+ * layout) where the plan's finish is the device's (st->finish) and the shape is the one it
+ * writes; its samples then checked as they are packed or read (against st->lim: the CPU
+ * kernels' bound, float-float's where lower). 1 where set, else 0. */
+static int fin_job(const wmel_ctx *ctx, vk_job *j, float *out, size_t rows, size_t cols)
+{
+    const vk_state *st = ctx->state;
+    const wmel_frontend_plan *p = &ctx->fe->p;
+    const size_t nc = j->nf, nv = wmel__fe_valid(p, j->n), ncol = (size_t)st->n_cols;
+    if (!st->finish || !out || !nc || nc != wmel__fe_computed(p, j->n) || nv > nc ||
+        (size_t)ctx->fe->n_cols != ncol ||
+        (st->fin_fmaj ? cols != ncol || rows < nc : rows != ncol || cols < nc) || rows > UINT32_MAX / cols)
+        return 0;
+    j->fout = out;
+    j->frows = rows;
+    j->fcols = cols;
+    j->fnv = nv;
+    j->check = 1;
+    j->f32_out = 3;
+    return 1;
+}
+
+/* A general plan's frames and finish on the device (vt->plan_finish) for one clip a round
+ * holds whole: run_jobs' round with the finish (finish.comp) after the frames, the output
+ * read back in the plan's layout straight into out, the samples read in place where the
+ * device can. WMEL__FALLBACK (plan_frames and the host's finish: the same bytes in float64)
+ * where the plan's finish is not the device's (st->finish), the clip takes more than one
+ * round, a sample is past the CPU kernels' range (float-float's bound where lower) or not
+ * finite, or a value is not finite (the host's way says which status applies), or device
+ * memory is short. */
 static int vk_plan_finish(const wmel_ctx *ctx, const float *x, size_t n, float *out, size_t rows, size_t cols)
 {
     vk_state *st = ctx->state;
-    const wmel_frontend_plan *p = &ctx->fe->p;
     if (!st->finish || !st->w) return WMEL__FALLBACK;
-    const size_t nc = wmel__fe_computed(p, n), nv = wmel__fe_valid(p, n), ncol = (size_t)st->n_cols;
-    const int fmaj = p->layout == WMEL_LAYOUT_FRAMES_MELS;
-    if (!nc || nv > nc || (size_t)ctx->fe->n_cols != ncol || (fmaj ? cols != ncol || rows < nc : rows != ncol || cols < nc))
-        return WMEL__FALLBACK;
     vk_job job;
     memset(&job, 0, sizeof job);
     job.f32 = x;
     job.n = job.nr = n;
-    job.nf = nc;
+    job.nf = wmel__fe_computed(&ctx->fe->p, n);
     job.n_cols = st->n_cols;
-    if (!job_fits(st, &job)) return WMEL__FALLBACK;
-    long long lo, hi;
-    job_window(st, &job, 0, nc, &lo, &hi);
+    if (!fin_job(ctx, &job, out, rows, cols) || !job_fits(st, &job)) return WMEL__FALLBACK;
     if (pthread_mutex_lock(&st->lock) != 0) return WMEL_ERR_THREAD;
-    const long long t0 = now_ns();
-    vkw *w = st->w;
-    size_t sig_cap, out_cap;
-    float *sig = wmel__vk_sig(w, 0, &sig_cap);
-    int32_t *segs = wmel__vk_segs(w, 0);
-    (void)wmel__vk_out(w, 0, &out_cap); /* 8-byte words */
-    if (st->sig_limit && st->sig_limit < sig_cap) sig_cap = st->sig_limit;
-    const size_t total = rows * cols, out_at = nc * ncol, flag_at = out_at + total;
-    int rc = WMEL__FALLBACK, imp = 0;
-    size_t skip = 0, rflag = 0; /* the samples in place: their offset, the range flag's word */
-    if (nc > wmel__vk_frame_cap(w) || (size_t)(hi - lo) > sig_cap || total / cols != rows ||
-        flag_at + 1 > 2 * out_cap || flag_at >= UINT32_MAX)
-        goto done; /* more than one round: the host's finish */
-    /* the samples read in place where the device can (the shader checks the range of those
-       the frames read: every one of the window where hop <= frame length), else packed
-       with their range checked in the same pass; those no frame reads checked here: the
-       CPU kernels' bound, and float-float's where lower */
-    const uint32_t lim = st->check_gen && st->lim < safe_bits() ? st->lim : safe_bits();
-    imp = !st->sig_limit && hi > lo && flag_at + 2 <= 2 * out_cap &&
-          wmel__vk_import(w, x + lo, (size_t)(hi - lo) * sizeof(float), &skip) == WMEL_OK;
-    if (imp) {
-        rflag = st->hop <= (size_t)st->fl ? flag_at + 1 : 0;
-        if (!rflag && !wmel__all_abs_bits_le(x + lo, (size_t)(hi - lo), lim)) goto done;
-    } else if (copy_over(sig, x + lo, (size_t)(hi - lo), lim)) {
-        goto done;
-    }
-    if (!wmel__all_abs_bits_le(x, (size_t)lo, lim) || !wmel__all_abs_bits_le(x + hi, n - (size_t)hi, lim)) goto done;
-    float limf; /* the bound as the shader compares it */
-    memcpy(&limf, &lim, sizeof limf);
-    int32_t *sg = segs + VKW_S_HEAD;
-    sg[VKW_S_FIRST] = 0;
-    sg[VKW_S_T0] = 0;
-    sg[VKW_S_BASE] = (int32_t)(skip / sizeof(float));
-    sg[VKW_S_LO] = (int32_t)lo;
-    sg[VKW_S_HI] = (int32_t)hi;
-    sg[VKW_S_N] = (int32_t)n;
-    sg[VKW_S_NR] = (int32_t)n;
-    sg[VKW_S_K] = (int32_t)nc;
-    segs[0] = 1;
-    const vkw_finish fin = {(uint32_t)nv, (uint32_t)nc, (uint32_t)ncol, (uint32_t)fmaj, (uint32_t)rows,
-                            (uint32_t)cols, (uint32_t)out_at, (uint32_t)flag_at,
-                            p->norm == WMEL_NORM_NONE ? 2u : p->norm == WMEL_NORM_MEAN_VAR ? 1u : 0u};
-    long long ns[3] = {0, 0, 0};
-    const long long t1 = now_ns();
-    ns[0] = t1 - t0;
-    rc = wmel__vk_submit(w, 0, (uint32_t)nc, imp ? 0 : (size_t)(hi - lo), VKW_S_HEAD + VKW_S_WORDS, 0, 3, 0, 0, 0,
-                         &fin, rflag, limf);
-    if (rc == WMEL_OK) {
-        atomic_fetch_add(&g_rounds, 1);
-        rc = wmel__vk_wait(w, 0);
-    }
-    const long long t2 = now_ns();
-    ns[1] = t2 - t1;
-    if (rc != WMEL_OK) {
-        wmel__vk_drain(w); /* none may still use the buffers the next call writes */
-        if (rc == WMEL_ERR_NO_MEMORY) rc = WMEL__FALLBACK;
-    } else {
-        size_t cap;
-        const float *o = (const float *)wmel__vk_out(w, 0, &cap);
-        uint32_t flag, range = 0;
-        memcpy(&flag, o + flag_at, sizeof flag);
-        if (rflag) memcpy(&range, o + rflag, sizeof range);
-        /* a value not finite, or a sample past the range: the host's way says what it means */
-        if (flag || range) rc = WMEL__FALLBACK;
-        else memcpy(out, o + out_at, total * sizeof(float));
-        ns[2] = now_ns() - t2;
-    }
-    for (int i = 0; i < 3; i++) atomic_fetch_add(&g_ns[i], ns[i]);
-done:
-    if (imp) {
-        atomic_fetch_add(&g_imports, 1);
-        wmel__vk_import_end(w);
-    }
+    size_t frame_cap, sig_cap, out_cap;
+    round_caps(st, &frame_cap, &sig_cap, &out_cap);
+    int rc = fin_whole(st, &job, frame_cap, sig_cap, out_cap) ? run_jobs(st, &job, 1) : WMEL__FALLBACK;
     pthread_mutex_unlock(&st->lock);
+    if (rc == WMEL_OK) {
+        check_rest(st, &job);
+        if (job.bad || job.fdone != 1) rc = WMEL__FALLBACK; /* the host's way says what it means */
+    }
+    if (rc == WMEL_ERR_NO_MEMORY) rc = WMEL__FALLBACK;
     if (rc == WMEL_OK) {
         atomic_fetch_add(&g_finishes, 1);
         const int ops[3] = {WMEL_OP_LOG_MEL, WMEL_OP_LOG_MEL_S16, WMEL_OP_LOG_MEL_BATCH};
@@ -1212,13 +1259,15 @@ done:
 
 /* Clips of wmel_features_batch: every clip's frames in shared dispatches (run_jobs packs
  * the frames of several clips into one, each clip's samples a segment of its own), then
- * each clip's cepstra here as vk_plan_frames; redo[b] 1 for a clip the device does not
- * take, each decided on its own (a sample past float-float's bound or not finite, indices
- * past the shader's: that clip takes wmel_features' way, the CPU's kernels), else 0;
- * WMEL__FALLBACK where the clips would not run on the device (each clip then takes
- * vk_plan_frames' way, the same bytes). */
+ * each clip's cepstra here as vk_plan_frames; where the plan's finish is the device's, a
+ * clip a round holds whole finished there too, into out[b] (redo[b] 2); redo[b] 1 for a
+ * clip the device does not take, each decided on its own (a sample past float-float's bound
+ * or not finite, indices past the shader's, a finished clip with a sample past the CPU
+ * kernels' range or a value not finite: that clip takes wmel_features' way), else 0 (its
+ * values in vals[b]); WMEL__FALLBACK where the clips would not run on the device (each clip
+ * then takes wmel_features' way, the same bytes). */
 static int vk_plan_frames_batch(const wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
-                                void *const *vals, unsigned char *redo, size_t batch)
+                                void *const *vals, float *const *out, unsigned char *redo, size_t batch)
 {
     vk_state *st = ctx->state;
     const wmel_fe *fe = ctx->fe;
@@ -1244,6 +1293,9 @@ static int vk_plan_frames_batch(const wmel_ctx *ctx, const float *const *x, cons
             redo[b] = 1;
             continue;
         }
+        size_t rows, cols;
+        if (st->finish && out && wmel_features_shape(ctx, n[b], &rows, &cols) == WMEL_OK)
+            (void)fin_job(ctx, jb, out[b], rows, cols);
         if (ceps) {
             raw[b] = nf[b] <= SIZE_MAX / sizeof(double) / nr ? malloc(nf[b] * nr * sizeof(double)) : NULL;
             jb->vals = raw[b];
@@ -1263,7 +1315,10 @@ static int vk_plan_frames_batch(const wmel_ctx *ctx, const float *const *x, cons
         check_rest(st, &jobs[i]);
         if (jobs[i].bad) {
             redo[which[i]] = 1;
-            atomic_fetch_add(&g_range_clips, 1);
+            if (st->check_gen) atomic_fetch_add(&g_range_clips, 1); /* past float-float's bound */
+        } else if (jobs[i].fdone) { /* finished on the device, or a value not finite (the host's way) */
+            redo[which[i]] = jobs[i].fdone == 1 ? 2 : 1;
+            if (jobs[i].fdone == 1) atomic_fetch_add(&g_finishes, 1);
         }
     }
     for (size_t b = 0; ceps && b < batch; b++) {

@@ -41,7 +41,15 @@ enum {
 #define VKW_S_HEAD 8
 #define VKW_S_WORDS 8
 #define VKW_MAX_SEGS 64
-#define VKW_SEG_WORDS (VKW_S_HEAD + VKW_MAX_SEGS * VKW_S_WORDS)
+/* After the segments, the finish's clips (finish.comp; vkw_finish's n_clips of them, one
+ * workgroup row a clip): VKW_F_WORDS words a clip from VKW_F_HEAD on -- its valid and
+ * computed frames, the float32 word of the output buffer where its values start (frame after
+ * frame, n_cols a frame), its output's shape (rows x cols, the plan's layout), the word its
+ * output starts at and its flag word (a value not finite). */
+enum { VKW_F_NV, VKW_F_NC, VKW_F_IN, VKW_F_ROWS, VKW_F_COLS, VKW_F_OUT, VKW_F_FLAG };
+#define VKW_F_HEAD (VKW_S_HEAD + VKW_MAX_SEGS * VKW_S_WORDS)
+#define VKW_F_WORDS 8
+#define VKW_SEG_WORDS (VKW_F_HEAD + VKW_MAX_SEGS * VKW_F_WORDS)
 /* Frames a dispatch at most (a round's work: on a display GPU each dispatch stays well under
  * an operating system's watchdog, a few seconds), and the longest wait for a round's fence
  * (ms; WMEL_VULKAN_TIMEOUT_MS, read when a ctx is created, sets another) */
@@ -205,18 +213,23 @@ int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_samples, size_t seg_words
  * them). sig_s16: the signal's sig_samples are int16 (two a 32-bit word, the low half first),
  * which the shader divides by 32768, not float32: half the bytes to write and move. */
 /* fin (NULL: none; out_f32 3 only): the finish pipeline (finish.comp) run on the round's
- * values after the frames, in the same submission: its push constants, the output's words
- * [out_at, out_at + rows cols) and the flag word flag_at (zeroed before; out_words is then
- * unused: a staged device copies back those words and the flag, flag_at = out_at + rows
- * cols, not the values). */
+ * values after the frames, in the same submission, for n_clips clips (each described in the
+ * segment table from VKW_F_HEAD: its values, output and flag word; n_cols x n_clips
+ * workgroups); the n_clips flag words from flags_at zeroed before. A staged device copies
+ * back words [lo, hi) (the outputs and flags, and the samples' range flag where there is one)
+ * and [vlo, vhi) (values the host still needs: a clip's frames that no finish reads), not
+ * out_words. The first four words are finish.comp's push constants. */
 typedef struct vkw_finish {
-    uint32_t nv, nc, n_cols; /* valid frames, computed frames (the round's), columns */
-    uint32_t fmaj;           /* 1: frames x cols, else cols x frames */
-    uint32_t rows, cols;     /* the output's shape */
-    uint32_t out_at, flag_at; /* float32 words of the output buffer */
-    uint32_t mean_var;       /* 1: sqrt(var + eps) (WMEL_NORM_MEAN_VAR), 0: sqrt(var) + eps,
-                                2: no normalisation (WMEL_NORM_NONE: the values in the layout) */
+    uint32_t n_cols;   /* the values' columns */
+    uint32_t fmaj;     /* 1: frames x cols, else cols x frames */
+    uint32_t mean_var; /* 1: sqrt(var + eps) (WMEL_NORM_MEAN_VAR), 0: sqrt(var) + eps,
+                          2: no normalisation (WMEL_NORM_NONE: the values in the layout) */
+    uint32_t n_clips;
+    uint32_t flags_at;     /* the clips' flag words, one a clip */
+    uint32_t lo, hi;       /* float32 words read back (a staged device) */
+    uint32_t vlo, vhi;     /* the same for values (vlo == vhi: none) */
 } vkw_finish;
+#define VKW_FIN_PC_BYTES 16 /* finish.comp's push constants: vkw_finish's first four words */
 /* flag_at (0: none): the float32 samples' range checked where the shader reads them: a word
  * of the output buffer after the values and keys, zeroed before the dispatch, set to a
  * non-zero value when a sample the frames read is not within [-lim, lim] (NaN, infinities,

@@ -1200,8 +1200,8 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
         w->dsl = VK_NULL_HANDLE;
         return vk_fail(r, "creating the descriptor set layout");
     }
-    VkPushConstantRange pcr = {VK_SHADER_STAGE_COMPUTE_BIT, 0, (uint32_t)sizeof(vkw_finish)}; /* frames.comp's
-                                                           PC (12 bytes), finish.comp's (vkw_finish) */
+    VkPushConstantRange pcr = {VK_SHADER_STAGE_COMPUTE_BIT, 0, 20}; /* frames.comp's PC (20 bytes), finish.comp's
+                                                                       (VKW_FIN_PC_BYTES) */
     VkPipelineLayoutCreateInfo pli = {VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO, NULL, 0, 1, &w->dsl, 1, &pcr};
     r = VK(f->CreatePipelineLayout(w->dev, &pli, NULL, &w->layout));
     if (r != VK_SUCCESS) {
@@ -1312,6 +1312,32 @@ static int refused(vkw *w)
     return WMEL_OK;
 }
 
+_Static_assert(VKW_F_HEAD == 520 && VKW_F_WORDS == 8, "finish.comp's F_HEAD and F_WORDS");
+
+/* A round's finish (vkw_finish, its clips in slot's segment table) inside the output buffer:
+ * each clip's values within the round's, its output and flag inside the buffer, the flags,
+ * the read-back ranges too; WMEL_OK, or WMEL_ERR_VULKAN with the reason. */
+static int fin_check(vkw *w, int slot, uint32_t n_frames, int out_f32, const vkw_finish *fin)
+{
+    const uint64_t words = w->bytes[bix(slot, B_OUT)] / 4, vals = (uint64_t)n_frames * fin->n_cols;
+    const int32_t *sg = w->map[bix(slot, B_SEGS)];
+    int ok = w->fpipe != VK_NULL_HANDLE && out_f32 == 3 && fin->n_clips >= 1 && fin->n_clips <= VKW_MAX_SEGS &&
+             (uint64_t)fin->flags_at + fin->n_clips <= words && fin->lo <= fin->hi && fin->hi <= words &&
+             fin->vlo <= fin->vhi && fin->vhi <= vals;
+    for (uint32_t k = 0; ok && k < fin->n_clips; k++) {
+        const int32_t *d = sg + VKW_F_HEAD + (size_t)k * VKW_F_WORDS;
+        const uint64_t nv = (uint32_t)d[VKW_F_NV], nc = (uint32_t)d[VKW_F_NC], in = (uint32_t)d[VKW_F_IN];
+        const uint64_t rows = (uint32_t)d[VKW_F_ROWS], cols = (uint32_t)d[VKW_F_COLS], out = (uint32_t)d[VKW_F_OUT];
+        const uint64_t fl = (uint32_t)d[VKW_F_FLAG], total = rows * cols;
+        ok = nv <= nc && nc >= 1 && in + nc * fin->n_cols <= vals && out >= vals && out + total <= words &&
+             total >= nc * fin->n_cols && fl >= fin->flags_at && fl < (uint64_t)fin->flags_at + fin->n_clips;
+    }
+    return ok ? WMEL_OK
+              : wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: a finish's clip (of %u) does not fit the round's output "
+                                "buffer (%zu bytes), or there is no finish pipeline", fin->n_clips,
+                                w->bytes[bix(slot, B_OUT)]);
+}
+
 int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, size_t seg_words, size_t out_words,
                     int out_f32, size_t keys_at, size_t n_keys, int sig_s16, const vkw_finish *fin, size_t flag_at,
                     float lim)
@@ -1322,11 +1348,7 @@ int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, siz
     if (slot < 0 || slot >= w->slots || w->pending[slot])
         return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: slot %d is not free", slot);
     if (n_frames == 0) return WMEL_OK;
-    if (fin && (!w->fpipe || out_f32 != 3 || ((size_t)fin->flag_at + 1) * 4 > w->bytes[bix(slot, B_OUT)] ||
-                (size_t)fin->out_at < (size_t)fin->nc * fin->n_cols ||
-                (size_t)fin->flag_at != (size_t)fin->out_at + (size_t)fin->rows * fin->cols))
-        return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: the finish's output (words %u to %u) does not fit the "
-                               "output buffer, or there is no finish pipeline", fin->out_at, fin->flag_at);
+    if (fin && (rc = fin_check(w, slot, n_frames, out_f32, fin)) != WMEL_OK) return rc;
     VkCommandBuffer cmd = w->cmd[slot];
     VkResult r = VK(f->ResetCommandPool(w->dev, w->cpool[slot], 0));
     if (r != VK_SUCCESS) return vk_fail(r, "resetting the command pool");
@@ -1358,7 +1380,8 @@ int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, siz
         return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: the segments' maxima (words %zu to %zu) pass the output "
                                "buffer (%zu bytes)", keys_at, keys_at + n_keys, w->bytes[bo]);
     if (keys) f->CmdFillBuffer(cmd, w->buf[bo], (VkDeviceSize)keys_at * 4, (VkDeviceSize)n_keys * 4, 0u);
-    if (fin) f->CmdFillBuffer(cmd, w->buf[bo], (VkDeviceSize)fin->flag_at * 4, 4, 0u); /* finish.comp's flag */
+    if (fin) /* finish.comp's flags */
+        f->CmdFillBuffer(cmd, w->buf[bo], (VkDeviceSize)fin->flags_at * 4, (VkDeviceSize)fin->n_clips * 4, 0u);
     if (flag_at && ((flag_at + 1) * 4 > w->bytes[bo] || flag_at >= UINT32_MAX))
         return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: the samples' flag (word %zu) does not fit the output buffer",
                                flag_at);
@@ -1375,21 +1398,22 @@ int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, siz
     memcpy(&pcv[4], &lim, sizeof lim);
     f->CmdPushConstants(cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof pcv, pcv);
     f->CmdDispatch(cmd, (n_frames + (uint32_t)w->fpg - 1) / (uint32_t)w->fpg, 1, 1);
-    if (fin) { /* the finish on the frames' values: one workgroup a column */
+    if (fin) { /* the finish on the frames' values: one workgroup a column and a clip */
         barrier(w, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
                 VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
         f->CmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->fpipe);
-        f->CmdPushConstants(cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof *fin, fin);
-        f->CmdDispatch(cmd, fin->n_cols, 1, 1);
+        f->CmdPushConstants(cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, VKW_FIN_PC_BYTES, fin);
+        f->CmdDispatch(cmd, fin->n_cols, fin->n_clips, 1);
     }
     if (w->staged) { /* the frames' values (or the finish's output and flag) back to the host's copy */
         barrier(w, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
                 VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
-        if (fin) { /* the output, the finish's flag and the samples' one after it */
-            const size_t last = flag_at > fin->flag_at ? flag_at : fin->flag_at;
-            VkBufferCopy c = {(VkDeviceSize)fin->out_at * 4, (VkDeviceSize)fin->out_at * 4,
-                              ((VkDeviceSize)last + 1 - fin->out_at) * 4};
-            f->CmdCopyBuffer(cmd, w->buf[bo], w->stg[bo], 1, &c);
+        if (fin) { /* the outputs and flags (and the samples' flag), and the values the host still needs */
+            VkBufferCopy c[2] = {{(VkDeviceSize)fin->lo * 4, (VkDeviceSize)fin->lo * 4,
+                                  ((VkDeviceSize)fin->hi - fin->lo) * 4},
+                                 {(VkDeviceSize)fin->vlo * 4, (VkDeviceSize)fin->vlo * 4,
+                                  ((VkDeviceSize)fin->vhi - fin->vlo) * 4}};
+            f->CmdCopyBuffer(cmd, w->buf[bo], w->stg[bo], fin->vhi > fin->vlo ? 2 : 1, c);
         } else {
             copy_buffer(w, cmd, w->buf[bo], w->stg[bo], out_bytes);
         }

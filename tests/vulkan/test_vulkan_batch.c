@@ -38,6 +38,7 @@ static wmel_ctx *vk_plan_ctx(const char *preset, int arith, const char *limit)
         CHECK(0, "preset %s: %s", preset, msg);
         return NULL;
     }
+    plan.dither = 0.0; /* a dithered plan's frames are the CPU's (NeMo's preset): these on the device */
     wmel_params p = wmel_default_params();
     p.backend = WMEL_BACKEND_VULKAN;
     p.vulkan_arith = arith;
@@ -242,19 +243,21 @@ static void whisper_edges(wmel_ctx *c, const char *what)
     }
 }
 
-/* Each Vulkan call of a Whisper batch (5 clips in rounds of 12000 samples) failed in turn,
- * out of device memory and a lost device alternately: a status with a message and the index
- * of a clip, or WMEL_OK with each clip's bytes those of the single call on a healthy ctx or
- * those of the CPU backend (a clip the CPU took). */
-static void whisper_inject(int arith)
+/* Each Vulkan call of a batch (5 clips in rounds of 12000 samples) of a preset's plan
+ * (Whisper's geometry; NeMo's, each clip finished on the device) failed in turn, out of
+ * device memory and a lost device alternately: a status with a message and the index of a
+ * clip, or WMEL_OK with each clip's bytes those of the single call on a healthy ctx or those
+ * of the CPU backend (a clip the CPU took). */
+static void batch_inject(const char *preset, int arith)
 {
     enum { B = 5 };
     float *pcm[B], *out[B], *want_vk[B], *want_cpu[B];
     size_t n[B], len[B], failed = 0;
-    wmel_ctx *ok = vk_plan_ctx("whisper", arith, "12000");
+    wmel_ctx *ok = vk_plan_ctx(preset, arith, "12000");
     wmel_frontend_plan plan;
     char msg[256];
-    wmel_preset_plan("whisper", &plan, msg, sizeof msg);
+    wmel_preset_plan(preset, &plan, msg, sizeof msg);
+    plan.dither = 0.0; /* as vk_plan_ctx's */
     wmel_params pc = wmel_default_params();
     pc.backend = WMEL_BACKEND_CPU;
     pc.n_threads = 2;
@@ -283,7 +286,7 @@ static void whisper_inject(int arith)
     long k;
     int statuses = 0, completed = 0;
     for (k = 1; k < 400; k++) {
-        wmel_ctx *c = vk_plan_ctx("whisper", arith, "12000");
+        wmel_ctx *c = vk_plan_ctx(preset, arith, "12000");
         if (!c) break;
         const long base = wmel__vk_calls();
         wmel__vk_fail_at(k);
@@ -306,9 +309,9 @@ static void whisper_inject(int arith)
         wmel_destroy(c);
         if (!fired) break;
     }
-    CHECK(k > 4 && k < 400, "injection: %ld call sites in a Whisper batch", k - 1);
-    printf("injection (a Whisper batch, arith %d): %ld Vulkan calls failed in turn: %d statuses, %d batches completed\n",
-           arith, k - 1, statuses, completed);
+    CHECK(k > 4 && k < 400, "injection: %ld call sites in a %s batch", k - 1, preset);
+    printf("injection (a %s batch, arith %d): %ld Vulkan calls failed in turn: %d statuses, %d batches completed\n",
+           preset, arith, k - 1, statuses, completed);
     for (int b = 0; b < B; b++) {
         free(pcm[b]);
         free(out[b]);
@@ -384,7 +387,8 @@ static void whisper_batches(int arith)
     wmel_destroy(c);
     shared_dispatches("whisper", arith);
     fused_norm_same(arith);
-    whisper_inject(arith);
+    batch_inject("whisper", arith);
+    batch_inject("nemo", arith);
 }
 
 int main(void)

@@ -8,8 +8,13 @@
  * clips take the device's finish (no host finish), a plan with stacking or an appended
  * finish keeps the host's; WMEL_VULKAN_DEVICE_FINISH=0 keeps the host's finish and gives
  * the same; a NaN sample, samples past the kernels' range and values past float32's range
- * give the CPU's statuses (float-float: samples past its bound the CPU's bytes); each Vulkan call of a create and two calls failed in turn gives
- * a status with a message or the CPU's bytes, never other bytes. Exit 77 without a device.
+ * give the CPU's statuses (float-float: samples past its bound the CPU's bytes); batches
+ * (wmel_features_batch) of NeMo's plan in both layouts with pad_to and of Kaldi's give the CPU
+ * backend's bytes (the bar in float-float), each clip finished on the device where a round
+ * holds it whole, none with the switch off, some with rounds cut to 8000 samples, a NaN in a
+ * clip the CPU's status and index; each Vulkan call of a create and two calls failed in turn
+ * gives a status with a message or the CPU's bytes, never other bytes. Exit 77 without a
+ * device.
  */
 #define _GNU_SOURCE /* setenv, RTLD_NODELETE */
 #include "testutil.h"
@@ -141,6 +146,99 @@ static long long plan_check(const char *name, const wmel_frontend_plan *plan, in
     return total;
 }
 
+/* wmel_features_batch of B clips (lengths 400 to 24,400, speech from different offsets; with
+   a NaN at clip `nan_at` where it is below B) on the device against the CPU: the same status
+   and failed index, float64 the same bytes, float-float within the bar; the clips the device
+   finished returned (the batch's rounds: each clip a round holds whole). */
+static long long batch_one(const char *what, wmel_ctx *cpu, wmel_ctx *vk, int arith, const float *speech, size_t B,
+                           size_t nan_at)
+{
+    float **pcm = calloc(B, sizeof *pcm), **oc = calloc(B, sizeof *oc), **ov = calloc(B, sizeof *ov);
+    size_t *n = calloc(B, sizeof *n), *len = calloc(B, sizeof *len);
+    int ok = pcm && oc && ov && n && len;
+    for (size_t b = 0; ok && b < B; b++) {
+        size_t rows = 0, cols = 0;
+        n[b] = 400 + (b * 7919) % 24000;
+        ok = wmel_features_shape(cpu, n[b], &rows, &cols) == WMEL_OK;
+        len[b] = rows * cols;
+        pcm[b] = malloc(n[b] * sizeof(float));
+        oc[b] = malloc((len[b] ? len[b] : 1) * sizeof(float));
+        ov[b] = malloc((len[b] ? len[b] : 1) * sizeof(float));
+        ok = ok && pcm[b] && oc[b] && ov[b];
+        if (!ok) break;
+        memcpy(pcm[b], speech + 997 * b % 30000, n[b] * sizeof(float));
+        if (b == nan_at) pcm[b][n[b] / 2] = NAN;
+        for (size_t i = 0; i < len[b]; i++) oc[b][i] = ov[b][i] = 12345.0f;
+    }
+    long long dev = -1;
+    if (ok) {
+        size_t fc = B + 1, fv = B + 1;
+        const int rc = wmel_features_batch(cpu, (const float *const *)pcm, n, B, oc, len, &fc);
+        const long long f0 = wmel__vk_finishes();
+        const int rv = wmel_features_batch(vk, (const float *const *)pcm, n, B, ov, len, &fv);
+        dev = wmel__vk_finishes() - f0;
+        CHECK(rc == rv && fc == fv, "%s arith %d: batch status %d at clip %zu on the device, %d at %zu on the CPU",
+              what, arith, rv, fv, rc, fc);
+        for (size_t b = 0; rc == WMEL_OK && rv == WMEL_OK && b < B; b++) {
+            if (arith == WMEL_VULKAN_ARITH_FLOAT64)
+                CHECK(!memcmp(oc[b], ov[b], len[b] * sizeof(float)),
+                      "%s clip %zu (%zu samples): other bytes than the CPU's (error %g)", what, b, n[b],
+                      t_rel_err_ff(ov[b], oc[b], len[b]));
+            else
+                CHECK(t_rel_err_ff(ov[b], oc[b], len[b]) <= BAR, "%s clip %zu float-float: error %g (bar %g)", what,
+                      b, t_rel_err_ff(ov[b], oc[b], len[b]), BAR);
+        }
+    } else {
+        CHECK(0, "%s: the batch's buffers", what);
+    }
+    for (size_t b = 0; b < B; b++) {
+        if (pcm) free(pcm[b]);
+        if (oc) free(oc[b]);
+        if (ov) free(ov[b]);
+    }
+    free(pcm);
+    free(oc);
+    free(ov);
+    free(n);
+    free(len);
+    return dev;
+}
+
+/* A plan's batches on the device: each clip finished there where a round holds it whole
+   (every clip with the default rounds; some with rounds of 8000 samples, the others cut across
+   rounds and finished on the host); WMEL_VULKAN_DEVICE_FINISH=0 none; a NaN in a clip: the
+   CPU's status and index. */
+static void batch_check(const char *name, const wmel_frontend_plan *plan, int arith, const float *speech)
+{
+    enum { B = 40 };
+    wmel_ctx *cpu = mk(plan, WMEL_BACKEND_CPU, 0, NULL);
+    wmel_ctx *vk = mk(plan, WMEL_BACKEND_VULKAN, arith, NULL);
+    wmel_ctx *off = mk(plan, WMEL_BACKEND_VULKAN, arith, "0");
+    setenv("WMEL_VULKAN_SIGNAL_LIMIT", "8000", 1);
+    wmel_ctx *cut = mk(plan, WMEL_BACKEND_VULKAN, arith, NULL);
+    unsetenv("WMEL_VULKAN_SIGNAL_LIMIT");
+    if (cpu && vk && off && cut) {
+        char what[160];
+        snprintf(what, sizeof what, "%s batch", name);
+        const long long all = batch_one(what, cpu, vk, arith, speech, B, B);
+        CHECK(all == B, "%s arith %d: %lld of %d clips finished on the device", what, arith, all, (int)B);
+        snprintf(what, sizeof what, "%s batch, WMEL_VULKAN_DEVICE_FINISH=0", name);
+        const long long none = batch_one(what, cpu, off, arith, speech, B, B);
+        CHECK(none == 0, "%s arith %d: %lld clips finished on the device", what, arith, none);
+        snprintf(what, sizeof what, "%s batch, rounds of 8000 samples", name);
+        const long long some = batch_one(what, cpu, cut, arith, speech, B, B);
+        CHECK(some > 0 && some < B, "%s arith %d: %lld of %d clips finished on the device", what, arith, some, (int)B);
+        snprintf(what, sizeof what, "%s batch, a NaN in clip 17", name);
+        (void)batch_one(what, cpu, vk, arith, speech, B, 17);
+        printf("arith %d: %s: %d clips a batch, %lld finished on the device (%lld with rounds of 8000 samples)\n",
+               arith, name, (int)B, all, some);
+    }
+    wmel_destroy(cpu);
+    wmel_destroy(vk);
+    wmel_destroy(off);
+    wmel_destroy(cut);
+}
+
 /* Each Vulkan call of a create and two calls of NeMo's plan failed in turn: a status with a
    message, or (device memory short: the frames' way) the CPU's bytes. */
 static void inject(const wmel_frontend_plan *plan, const float *speech)
@@ -249,6 +347,21 @@ int main(void)
         v = nemo;
         v.pad_to = 100;
         plan_check("nemo, pad_to 100", &v, ar, speech, ns, 1);
+        /* batches: NeMo's layout (mels x frames), frames x mels with pad_to, Kaldi's (no
+           normalisation) */
+        batch_check("nemo, pad_to 100", &v, ar, speech);
+        v = nemo;
+        v.norm = WMEL_NORM_MEAN_VAR;
+        v.norm_eps = 1e-5;
+        v.layout = WMEL_LAYOUT_FRAMES_MELS;
+        v.pad_to = 64;
+        batch_check("nemo, mean_var, frames x mels, pad_to 64", &v, ar, speech);
+        {
+            wmel_frontend_plan kal;
+            CHECK(wmel_preset_plan("kaldi", &kal, msg, sizeof msg) == WMEL_OK, "kaldi: %s", msg);
+            kal.dither = 0.0;
+            batch_check("kaldi", &kal, ar, speech);
+        }
         /* a silent clip (no variance: eps the denominator), one frame (no variance either);
            with eps 0 (a zero denominator: an appended finish's rule) the host's finish */
         for (int e0 = 0; e0 < 2; e0++) {

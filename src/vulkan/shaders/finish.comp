@@ -1,24 +1,25 @@
 /*
- * finish.comp -- a general plan's finish on the device for one clip (after frames.comp, in
- * the same submission): the per-feature normalisation (WMEL_NORM_PER_FEATURE and
- * WMEL_NORM_MEAN_VAR) of the frames' float32 values, or none (WMEL_NORM_NONE: the values as
- * computed), written in the plan's output layout.
- * One workgroup a column. The sums are fe_cpu.c's (wmel__fe_chunk_sums, wmel__fe_stats_f):
- * chunks of CHUNK (WMEL_FE_STATS_CHUNK) valid frames, within a chunk the column's values in
- * frame order from 0, the chunks' sums added in chunk order from 0; first the values, then
- * the squared deviations from the mean. The denominator is wmel__fe_denom's (Bessel's
- * variance, 0 for one frame; sqrt(var) + eps, or sqrt(var + eps)), each value
+ * finish.comp -- a general plan's finish on the device for the clips of a round whose frames
+ * the round holds whole (after frames.comp, in the same submission): the per-feature
+ * normalisation (WMEL_NORM_PER_FEATURE and WMEL_NORM_MEAN_VAR) of the frames' float32 values,
+ * or none (WMEL_NORM_NONE: the values as computed), written in the plan's output layout.
+ * One workgroup a column (x) and a clip (y). The sums are fe_cpu.c's (wmel__fe_chunk_sums,
+ * wmel__fe_stats_f): chunks of CHUNK (WMEL_FE_STATS_CHUNK) valid frames, within a chunk the
+ * column's values in frame order from 0, the chunks' sums added in chunk order from 0; first
+ * the values, then the squared deviations from the mean. The denominator is wmel__fe_denom's
+ * (Bessel's variance, 0 for one frame; sqrt(var) + eps, or sqrt(var + eps)), each value
  * (v - mean) / den rounded once to float32 (0 where den is not positive), as wmel__fe_norm
  * rounds it. In float64 every operation is IEEE's (arith_f64.glsl: `precise`, nothing
  * contracted), so the output is the CPU's bytes; in float-float (arith_ff.glsl) within its
  * error.
  *
- * In: the round's values at outf[t n_cols + c] for the nc computed frames (frames.comp's
- * frame after frame), the plan's eps in the table (VKW_T_NORM_EPS). Out: from word out_at,
- * rows x cols in the plan's layout (frames x cols: frame t, column c at t cols + c; cols x
- * frames: at c cols + t): frames [0, nv) normalised, [nv, nc) as computed, zeros after.
- * A value that is not finite sets the word flag_at (the host then takes its own finish,
- * which says which status applies).
+ * A clip (the segment table's words from VKW_F_HEAD, VKW_F_WORDS a clip): its values at
+ * outf[in + t n_cols + c] for its nc computed frames (frames.comp's frame after frame), the
+ * plan's eps in the table (VKW_T_NORM_EPS). Out: from word out, rows x cols in the plan's
+ * layout (frames x cols: frame t, column c at t cols + c; cols x frames: at c cols + t):
+ * frames [0, nv) normalised, [nv, nc) as computed, zeros after. A value that is not finite
+ * sets the clip's flag word (the host then takes its own way, which says which status
+ * applies).
  */
 #version 450
 #extension GL_GOOGLE_include_directive : require
@@ -32,15 +33,20 @@
 #define WG 64
 #define CHUNK 64 /* fe.h's WMEL_FE_STATS_CHUNK */
 #define T_NORM_EPS 11 /* vk_internal.h's VKW_T_NORM_EPS */
+#define F_HEAD 520     /* VKW_F_HEAD: VKW_S_HEAD + VKW_MAX_SEGS VKW_S_WORDS */
+#define F_WORDS 8      /* VKW_F_WORDS */
 layout(local_size_x = WG) in;
 
 layout(std430, binding = 0) readonly buffer Tab { RS tab[]; };
+layout(std430, binding = 3) readonly buffer Segs { int segs[]; };
 layout(std430, binding = 4) buffer OutF { float outf[]; };
 layout(std430, binding = 4) buffer OutU { uint outu[]; };
-/* vk_internal.h's vkw_finish */
+/* vk_internal.h's vkw_finish (its first four words) */
 layout(push_constant) uniform PC {
-    uint nv, nc, n_cols, fmaj, rows, cols, out_at, flag_at, mean_var;
+    uint n_cols, fmaj, mean_var, n_clips;
 } pc;
+/* the workgroup's clip (segs' VKW_F_* words) */
+uint nv, nc, in_at, rows, cols, out_at, flag_at;
 
 shared R part[WG];
 shared R total; /* a column's sum, for every invocation */
@@ -50,15 +56,15 @@ shared R total; /* a column's sum, for every invocation */
 R col_sum(uint c, uint lid, bool dev, R mu)
 {
     const R zero = r_from_f(0.0);
-    const uint nvc = (pc.nv + CHUNK - 1u) / CHUNK;
+    const uint nvc = (nv + CHUNK - 1u) / CHUNK;
     R tot = zero;
     for (uint base = 0u; base < nvc; base += WG) { /* uniform: every invocation loops alike */
         const uint k = base + lid;
         R s = zero;
         if (k < nvc) {
-            const uint t1 = min(k * CHUNK + CHUNK, pc.nv);
+            const uint t1 = min(k * CHUNK + CHUNK, nv);
             for (uint t = k * CHUNK; t < t1; t++) {
-                const R v = r_from_f(outf[t * pc.n_cols + c]);
+                const R v = r_from_f(outf[in_at + t * pc.n_cols + c]);
                 if (dev) {
                     const R d = r_sub(v, mu);
                     s = r_add(s, r_mul(d, d));
@@ -84,38 +90,41 @@ R col_sum(uint c, uint lid, bool dev, R mu)
 
 void main()
 {
-    const uint c = gl_WorkGroupID.x, lid = gl_LocalInvocationID.x;
-    if (c >= pc.n_cols) return; /* uniform in the workgroup */
+    const uint c = gl_WorkGroupID.x, lid = gl_LocalInvocationID.x, k = gl_WorkGroupID.y;
+    if (c >= pc.n_cols || k >= pc.n_clips) return; /* uniform in the workgroup */
+    const uint d = F_HEAD + k * F_WORDS;
+    nv = uint(segs[d]), nc = uint(segs[d + 1]), in_at = uint(segs[d + 2]), rows = uint(segs[d + 3]);
+    cols = uint(segs[d + 4]), out_at = uint(segs[d + 5]), flag_at = uint(segs[d + 6]);
     const R zero = r_from_f(0.0);
     /* every computed value finite (fe_cpu.c's test of the float32 bits) */
     bool bad = false;
-    for (uint t = lid; t < pc.nc; t += WG) {
-        const uint u = floatBitsToUint(outf[t * pc.n_cols + c]);
+    for (uint t = lid; t < nc; t += WG) {
+        const uint u = floatBitsToUint(outf[in_at + t * pc.n_cols + c]);
         bad = bad || (u & 0x7f800000u) == 0x7f800000u;
     }
-    if (bad) outu[pc.flag_at] = 1u;
-    const uint T = pc.fmaj != 0u ? pc.rows : pc.cols;
+    if (bad) outu[flag_at] = 1u;
+    const uint T = pc.fmaj != 0u ? rows : cols;
     if (pc.mean_var == 2u) { /* no normalisation: the computed frames' values, zeros after */
         for (uint t = lid; t < T; t += WG)
-            outf[pc.out_at + (pc.fmaj != 0u ? t * pc.cols + c : c * pc.cols + t)] =
-                t < pc.nc ? outf[t * pc.n_cols + c] : 0.0;
+            outf[out_at + (pc.fmaj != 0u ? t * cols + c : c * cols + t)] =
+                t < nc ? outf[in_at + t * pc.n_cols + c] : 0.0;
         return;
     }
     R mu = col_sum(c, lid, false, zero);
-    if (pc.nv != 0u) mu = r_div(mu, r_from_f(float(pc.nv)));
+    if (nv != 0u) mu = r_div(mu, r_from_f(float(nv)));
     const R ss = col_sum(c, lid, true, mu);
     R var = zero;
-    if (pc.nv > 1u) var = r_div(ss, r_from_f(float(pc.nv - 1u)));
+    if (nv > 1u) var = r_div(ss, r_from_f(float(nv - 1u)));
     const R eps = r_from_s(tab[T_NORM_EPS]);
     const R den = pc.mean_var != 0u ? r_sqrt(r_add(var, eps)) : r_add(r_sqrt(var), eps);
     const bool pos = r_lt(zero, den);
     for (uint t = lid; t < T; t += WG) {
         float o = 0.0;
-        if (t < pc.nv) {
-            if (pos) o = r_to_f(r_div(r_sub(r_from_f(outf[t * pc.n_cols + c]), mu), den));
-        } else if (t < pc.nc) {
-            o = outf[t * pc.n_cols + c];
+        if (t < nv) {
+            if (pos) o = r_to_f(r_div(r_sub(r_from_f(outf[in_at + t * pc.n_cols + c]), mu), den));
+        } else if (t < nc) {
+            o = outf[in_at + t * pc.n_cols + c];
         }
-        outf[pc.out_at + (pc.fmaj != 0u ? t * pc.cols + c : c * pc.cols + t)] = o;
+        outf[out_at + (pc.fmaj != 0u ? t * cols + c : c * cols + t)] = o;
     }
 }
