@@ -48,7 +48,8 @@ typedef struct vk_state {
     long long off;      /* signal index of frame 0's first sample */
     size_t sig_limit;   /* WMEL_VULKAN_SIGNAL_LIMIT: samples a round at most (0: the buffer's) */
     int finish;         /* the plan's finish may run on the device (finish.comp; vk_plan_finish) */
-    uint32_t fin_fmaj, fin_mv; /* vkw_finish's fmaj and mean_var for the plan */
+    uint32_t fin_fmaj, fin_mode; /* vkw_finish's fmaj and mode for the plan */
+    float fin_pad;               /* and its pad */
     uint32_t lim;       /* the bits of the largest |sample| whose clip's frames the device computes: Whisper's
                            geometry, the CPU kernels' bound (WMEL_F32_KERNEL_SAFE), and with float-float
                            float-float's (wmel__ff_limit) where lower; any other plan, float-float's */
@@ -315,17 +316,28 @@ static int vk_init(wmel_ctx *ctx)
     const char *f64_env = getenv("WMEL_VULKAN_VALS_F64");
     const int vals_f32 = !st->pfa && p->n_ceps == 0 && !(f64_env && !strcmp(f64_env, "1"));
     /* the finish on the device too (finish.comp) for a plan whose finish is the per-feature
-       normalisation alone, or none (the values in the output's layout), on the float32
-       values; WMEL_VULKAN_DEVICE_FINISH=0 keeps the host's (the same bytes in float64) */
+       normalisation, or none (the values in the output's layout), on the float32 values,
+       with the appended finish's rules it has (the variance over n, the mean alone, eps 0's
+       floor, pad_value, a fixed frame count, the affine); not: stacking, deltas, one
+       statistic over every column, per-column scales; WMEL_VULKAN_DEVICE_FINISH=0 keeps
+       the host's (the same bytes in float64) */
     {
         const char *env = getenv("WMEL_VULKAN_DEVICE_FINISH");
         st->finish = vals_f32 &&
                      (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR || p->norm == WMEL_NORM_NONE) &&
-                     !wmel__fe_ext_fe(fe) && !wmel__fe_post_on(p) && !wmel__fe_dithered(p) &&
-                     !(env && !strcmp(env, "0"));
+                     !(p->norm_flags & ~(WMEL_NORMF_POPULATION | WMEL_NORMF_MEAN_ONLY)) && !fe->col_scale &&
+                     !wmel__fe_post_on(p) && !wmel__fe_dithered(p) && !(env && !strcmp(env, "0"));
     }
     st->fin_fmaj = p->layout == WMEL_LAYOUT_FRAMES_MELS;
-    st->fin_mv = p->norm == WMEL_NORM_NONE ? 2u : p->norm == WMEL_NORM_MEAN_VAR ? 1u : 0u;
+    st->fin_mode = p->norm == WMEL_NORM_NONE ? 2u : p->norm == WMEL_NORM_MEAN_VAR ? 1u : 0u;
+    if (wmel__fe_ext(p)) {
+        const int stats = p->norm != WMEL_NORM_NONE;
+        st->fin_mode |= VKW_FM_EXT | (p->affine ? VKW_FM_AFFINE : 0u) |
+                        (stats && (p->norm_flags & WMEL_NORMF_POPULATION) ? VKW_FM_POP : 0u) |
+                        (stats && (p->norm_flags & WMEL_NORMF_MEAN_ONLY) ? VKW_FM_MEAN_ONLY : 0u) |
+                        (stats && p->norm_eps == 0.0 ? VKW_FM_FLOOR : 0u);
+    }
+    st->fin_pad = (float)p->pad_value;
     vkw_shape shape = {g.fl, g.nbins, g.n_fft, n_stages > 0,
                        !st->pfa && (p->remove_dc != 0 || p->use_energy != 0), {0}, {0}, ff_fma, st->finish};
     for (int t = 0; t < n_stages; t++) shape.radix[t] = radix[t];
@@ -387,6 +399,9 @@ static int vk_init(wmel_ctx *ctx)
         put(arith, tab, VKW_T_LOG_GUARD, p->log_guard);
         put(arith, tab, VKW_T_LN_FLOOR, p->energy_floor > 0.0 ? log(p->energy_floor) : 0.0);
         put(arith, tab, VKW_T_NORM_EPS, p->norm_eps);
+        put(arith, tab, VKW_T_POST_SCALE, p->affine ? p->post_scale : 1.0);
+        put(arith, tab, VKW_T_POST_SHIFT, p->affine ? p->post_shift : 0.0);
+        put(arith, tab, VKW_T_DEN_FLOOR, 1e-12);
     }
     /* the framing (frames.comp's sample_at; the rules in the pipeline's constants) */
     in[VKW_I_HOP] = (int)st->hop;
@@ -475,7 +490,7 @@ typedef struct vk_job {
     size_t chk;             /* check: samples [0, chk) checked */
     float *fout;            /* general: the finish on the device into fout (frows x fcols, the plan's
                                layout; fnv valid frames) where a round holds the clip whole; NULL: none */
-    size_t frows, fcols, fnv;
+    size_t frows, fcols, fnv, fnfo; /* fnfo: the output's frames (wmel__fe_out_frames) */
     int fdone;              /* fout: 1 written by the device's finish, 2 its flag set (a value not finite:
                                the host's way says which status), 0 not finished there (the values emitted) */
 } vk_job;
@@ -860,7 +875,7 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
         const int f32 = jobs[0].f32_out, nk = f32 == 1 ? (int)r->n_segs : 0;
         const size_t vals_words = f32 ? used_frames * nc + (size_t)nk : 2 * used_frames * nc; /* float32 words */
         size_t end = vals_words, seg_words = VKW_S_HEAD + r->n_segs * VKW_S_WORDS;
-        vkw_finish fin = {(uint32_t)nc, st->fin_fmaj, st->fin_mv, (uint32_t)r->n_fin, 0, 0, 0, 0, 0};
+        vkw_finish fin = {(uint32_t)nc, st->fin_fmaj, st->fin_mode, (uint32_t)r->n_fin, st->fin_pad, 0, 0, 0, 0, 0};
         if (r->n_fin) { /* the finished clips' outputs after the values, then their flags */
             size_t at = vals_words, i = 0, vlo = SIZE_MAX, vhi = 0;
             const size_t flags_at = vals_words + r->fin_words;
@@ -880,6 +895,7 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
                 d[VKW_F_COLS] = (int32_t)jb->fcols;
                 d[VKW_F_OUT] = (int32_t)at;
                 d[VKW_F_FLAG] = (int32_t)(flags_at + i);
+                d[VKW_F_NFO] = (int32_t)jb->fnfo;
                 r->fin_at[s] = at + 1;
                 r->fin_flag[s] = flags_at + i;
                 at += jb->frows * jb->fcols;
@@ -1207,10 +1223,13 @@ static int fin_job(const wmel_ctx *ctx, vk_job *j, float *out, size_t rows, size
     const vk_state *st = ctx->state;
     const wmel_frontend_plan *p = &ctx->fe->p;
     const size_t nc = j->nf, nv = wmel__fe_valid(p, j->n), ncol = (size_t)st->n_cols;
+    const size_t nfo = wmel__fe_out_frames(p, j->n), T = st->fin_fmaj ? rows : cols;
     if (!st->finish || !out || !nc || nc != wmel__fe_computed(p, j->n) || nv > nc ||
         (size_t)ctx->fe->n_cols != ncol ||
-        (st->fin_fmaj ? cols != ncol || rows < nc : rows != ncol || cols < nc) || rows > UINT32_MAX / cols)
+        (st->fin_fmaj ? cols != ncol || rows < nc : rows != ncol || cols < nc) || rows > UINT32_MAX / cols ||
+        ((st->fin_mode & VKW_FM_EXT) && (nfo < nc || nfo > T)))
         return 0;
+    j->fnfo = nfo;
     j->fout = out;
     j->frows = rows;
     j->fcols = cols;

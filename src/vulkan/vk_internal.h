@@ -45,8 +45,9 @@ enum {
  * workgroup row a clip): VKW_F_WORDS words a clip from VKW_F_HEAD on -- its valid and
  * computed frames, the float32 word of the output buffer where its values start (frame after
  * frame, n_cols a frame), its output's shape (rows x cols, the plan's layout), the word its
- * output starts at and its flag word (a value not finite). */
-enum { VKW_F_NV, VKW_F_NC, VKW_F_IN, VKW_F_ROWS, VKW_F_COLS, VKW_F_OUT, VKW_F_FLAG };
+ * output starts at, its flag word (a value not finite) and its output frames (the appended
+ * finish's pad_value up to them: wmel__fe_out_frames). */
+enum { VKW_F_NV, VKW_F_NC, VKW_F_IN, VKW_F_ROWS, VKW_F_COLS, VKW_F_OUT, VKW_F_FLAG, VKW_F_NFO };
 #define VKW_F_HEAD (VKW_S_HEAD + VKW_MAX_SEGS * VKW_S_WORDS)
 #define VKW_F_WORDS 8
 #define VKW_SEG_WORDS (VKW_F_HEAD + VKW_MAX_SEGS * VKW_F_WORDS)
@@ -84,6 +85,8 @@ enum {
     VKW_T_PREEMPH, VKW_T_MAG_GUARD, VKW_T_LOG_GUARD, VKW_T_EPS, VKW_T_LN_FLOOR, VKW_T_LOG10E,
     VKW_T_ZERO, VKW_T_ONE, VKW_T_FL, VKW_T_QUARTER, VKW_T_SCALE,
     VKW_T_NORM_EPS, /* the plan's norm_eps (finish.comp's T_NORM_EPS) */
+    VKW_T_POST_SCALE, VKW_T_POST_SHIFT, /* the appended finish's affine (finish.comp) */
+    VKW_T_DEN_FLOOR, /* 1e-12: wmel__fe_den_floor's factor (finish.comp) */
     VKW_T_HEAD = 16
 };
 
@@ -218,18 +221,28 @@ int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_samples, size_t seg_words
  * workgroups); the n_clips flag words from flags_at zeroed before. A staged device copies
  * back words [lo, hi) (the outputs and flags, and the samples' range flag where there is one)
  * and [vlo, vhi) (values the host still needs: a clip's frames that no finish reads), not
- * out_words. The first four words are finish.comp's push constants. */
+ * out_words. The first five words are finish.comp's push constants. */
 typedef struct vkw_finish {
     uint32_t n_cols;   /* the values' columns */
     uint32_t fmaj;     /* 1: frames x cols, else cols x frames */
-    uint32_t mean_var; /* 1: sqrt(var + eps) (WMEL_NORM_MEAN_VAR), 0: sqrt(var) + eps,
-                          2: no normalisation (WMEL_NORM_NONE: the values in the layout) */
+    uint32_t mode;     /* VKW_FM_*: the normalisation (0: sqrt(var) + eps, WMEL_NORM_PER_FEATURE;
+                          1: sqrt(var + eps), WMEL_NORM_MEAN_VAR; 2: none, the values in the
+                          layout) and the appended finish's rules */
     uint32_t n_clips;
-    uint32_t flags_at;     /* the clips' flag words, one a clip */
-    uint32_t lo, hi;       /* float32 words read back (a staged device) */
-    uint32_t vlo, vhi;     /* the same for values (vlo == vhi: none) */
+    float pad;         /* the plan's pad_value as float32 (VKW_FM_EXT) */
+    uint32_t flags_at; /* the clips' flag words, one a clip */
+    uint32_t lo, hi;   /* float32 words read back (a staged device) */
+    uint32_t vlo, vhi; /* the same for values (vlo == vhi: none) */
 } vkw_finish;
-#define VKW_FIN_PC_BYTES 16 /* finish.comp's push constants: vkw_finish's first four words */
+enum {
+    VKW_FM_MV = 3,         /* the normalisation's two bits */
+    VKW_FM_EXT = 4,        /* the appended finish: frames [nv, nfo) pad_value, zeros after */
+    VKW_FM_AFFINE = 8,     /* frames [0, nfo): float32(v post_scale + post_shift) */
+    VKW_FM_POP = 16,       /* WMEL_NORMF_POPULATION */
+    VKW_FM_MEAN_ONLY = 32, /* WMEL_NORMF_MEAN_ONLY */
+    VKW_FM_FLOOR = 64      /* norm_eps 0: wmel__fe_den_floor */
+};
+#define VKW_FIN_PC_BYTES 20 /* finish.comp's push constants: vkw_finish's first five words */
 /* flag_at (0: none): the float32 samples' range checked where the shader reads them: a word
  * of the output buffer after the values and keys, zeroed before the dispatch, set to a
  * non-zero value when a sample the frames read is not within [-lim, lim] (NaN, infinities,

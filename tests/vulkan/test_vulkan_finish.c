@@ -2,13 +2,14 @@
  * test_vulkan_finish.c -- a general plan's finish on the Vulkan device (finish.comp, the
  * per-feature normalisation; lavapipe in `make test-vulkan`): for every preset with a
  * per-feature normalisation (NeMo's and the others, dither 0) and NeMo's plan in each
- * layout, with WMEL_NORM_MEAN_VAR, with pad_to, on a silent clip (a zero denominator) and
- * one frame (no variance), wmel_features on the device gives the CPU backend's bytes and
+ * layout, with WMEL_NORM_MEAN_VAR, with pad_to, with the appended finish's rules the device
+ * applies (the variance over n, the mean alone, norm_eps 0, n_frames, pad_value, the affine;
+ * AST, CLAP, Speech2Text and WeSpeaker among the presets), on a silent clip (a zero
+ * denominator) and one frame (no variance), wmel_features on the device gives the CPU backend's bytes and
  * statuses in float64, and is within 2e-5 x max(1, |CPU's value|) in float-float; NeMo's
- * clips take the device's finish (no host finish), a plan with stacking or an appended
- * finish keeps the host's; WMEL_VULKAN_DEVICE_FINISH=0 keeps the host's finish and gives
- * the same; a NaN sample, samples past the kernels' range and values past float32's range
- * give the CPU's statuses (float-float: samples past its bound the CPU's bytes); batches
+ * clips take the device's finish (no host finish), a plan with stacking keeps the host's; WMEL_VULKAN_DEVICE_FINISH=0 keeps the host's finish and gives
+ * the same; a NaN sample, samples past the kernels' range, values past float32's range and
+ * an affine past it give the CPU's statuses (float-float: samples past its bound the CPU's bytes); batches
  * (wmel_features_batch) of NeMo's plan in both layouts with pad_to and of Kaldi's give the CPU
  * backend's bytes (the bar in float-float), each clip finished on the device where a round
  * holds it whole, none with the switch off, some with rounds cut to 8000 samples, a NaN in a
@@ -323,8 +324,14 @@ int main(void)
                 continue;
             plan.dither = 0.0;
             const int is_none = plan.norm == WMEL_NORM_NONE;
-            const long long d = plan_check(name, &plan, ar, speech, ns,
-                                           !strcmp(name, "nemo") || !strcmp(name, "kaldi") ? 1 : -1);
+            /* these on the device: NeMo's, Kaldi's, and the appended finish's rules (AST's fixed
+               frame count, pad and affine; CLAP's affine; Speech2Text's variance over n with eps
+               0; WeSpeaker's mean alone) */
+            const char *dev_want[] = {"nemo", "kaldi", "ast", "clap", "speech2text", "wespeaker"};
+            int want = -1;
+            for (size_t w = 0; w < sizeof dev_want / sizeof dev_want[0]; w++)
+                if (!strcmp(name, dev_want[w])) want = 1;
+            const long long d = plan_check(name, &plan, ar, speech, ns, want);
             if (is_none) none++, none_dev += d > 0;
             else plans++, on_dev += d > 0;
             printf("arith %d: %-28s %s, finish on the %s\n", ar, name, is_none ? "no normalisation" : "normalised",
@@ -362,8 +369,46 @@ int main(void)
             kal.dither = 0.0;
             batch_check("kaldi", &kal, ar, speech);
         }
+        /* the appended finish's rules on NeMo's plan, each layout: the variance over n, the
+           mean alone, pad_value, a fixed frame count (shorter and longer than the clips), the
+           affine, all at once */
+        for (int lay = 0; lay < 2; lay++) {
+            char what[160];
+            const char *ln = lay ? "frames x mels" : "mels x frames";
+            v = nemo;
+            v.layout = lay ? WMEL_LAYOUT_FRAMES_MELS : WMEL_LAYOUT_MELS_FRAMES;
+            v.norm_flags = WMEL_NORMF_POPULATION;
+            snprintf(what, sizeof what, "nemo, %s, variance over n", ln);
+            plan_check(what, &v, ar, speech, ns, 1);
+            v.norm_flags = WMEL_NORMF_MEAN_ONLY;
+            snprintf(what, sizeof what, "nemo, %s, mean only", ln);
+            plan_check(what, &v, ar, speech, ns, 1);
+            v.norm_flags = 0;
+            v.pad_value = -1.5;
+            v.n_frames = 120;
+            v.affine = 1;
+            v.post_scale = 0.37;
+            v.post_shift = -2.25;
+            snprintf(what, sizeof what, "nemo, %s, 120 frames, pad -1.5, affine", ln);
+            plan_check(what, &v, ar, speech, ns, 1);
+            v.norm = WMEL_NORM_NONE;
+            v.n_frames = 0;
+            v.norm_eps = 0.0;
+            snprintf(what, sizeof what, "nemo, %s, no normalisation, pad -1.5, affine", ln);
+            plan_check(what, &v, ar, speech, ns, 1);
+            if (lay) {
+                v = nemo;
+                v.layout = WMEL_LAYOUT_FRAMES_MELS;
+                v.norm = WMEL_NORM_MEAN_VAR;
+                v.norm_eps = 0.0;
+                v.norm_flags = WMEL_NORMF_POPULATION;
+                v.n_frames = 1024;
+                v.pad_value = 0.5;
+                batch_check("nemo, frames x mels, variance over n, eps 0, 1024 frames, pad 0.5", &v, ar, speech);
+            }
+        }
         /* a silent clip (no variance: eps the denominator), one frame (no variance either);
-           with eps 0 (a zero denominator: an appended finish's rule) the host's finish */
+           with eps 0 (a zero denominator: the appended finish's floor) too */
         for (int e0 = 0; e0 < 2; e0++) {
             v = nemo;
             if (e0) v.norm_eps = 0.0;
@@ -373,7 +418,7 @@ int main(void)
             if (cpu && vk && z) {
                 one(e0 ? "nemo eps 0, silence" : "nemo, silence", cpu, vk, ar, z, 16000, &dev);
                 one(e0 ? "nemo eps 0, one frame" : "nemo, one frame", cpu, vk, ar, speech + 5000, (size_t)v.hop, &dev1);
-                CHECK(dev == !e0 && dev1 == !e0, "nemo eps %g: %lld and %lld finishes on the device", v.norm_eps, dev,
+                CHECK(dev == 1 && dev1 == 1, "nemo eps %g: %lld and %lld finishes on the device", v.norm_eps, dev,
                       dev1);
             }
             free(z);
@@ -443,6 +488,30 @@ int main(void)
                 CHECK(dev == 0, "values past float32: %lld finishes on the device", dev);
             }
             free(y);
+            wmel_destroy(cpu);
+            wmel_destroy(vk);
+        }
+        /* values past float32's range made by the affine (no log, no normalisation: the values
+           before it unbounded): the device's flag, then the CPU's status from the host's way */
+        {
+            v = nemo;
+            v.log = WMEL_LOG_NONE;
+            v.norm = WMEL_NORM_NONE;
+            v.affine = 1;
+            v.scale = 1e8; /* power values past 1e9: x 1e30 past float32 */
+            v.post_scale = 1e30;
+            v.post_shift = 0.0;
+            wmel_ctx *cpu = mk(&v, WMEL_BACKEND_CPU, 0, NULL), *vk = mk(&v, WMEL_BACKEND_VULKAN, ar, NULL);
+            long long dev = 0;
+            if (cpu && vk) {
+                float *o;
+                size_t len;
+                const int rcpu = run(cpu, speech + 3000, 16000, &o, &len);
+                free(o);
+                one("nemo no log, affine past float32", cpu, vk, ar, speech + 3000, 16000, &dev);
+                CHECK(rcpu == WMEL_ERR_SAMPLE_RANGE, "affine past float32: the CPU's status %d", rcpu);
+                CHECK(dev == 0, "affine past float32: %lld finishes on the device", dev);
+            }
             wmel_destroy(cpu);
             wmel_destroy(vk);
         }

@@ -9,7 +9,11 @@
  * the values, then the squared deviations from the mean. The denominator is wmel__fe_denom's
  * (Bessel's variance, 0 for one frame; sqrt(var) + eps, or sqrt(var + eps)), each value
  * (v - mean) / den rounded once to float32 (0 where den is not positive), as wmel__fe_norm
- * rounds it. In float64 every operation is IEEE's (arith_f64.glsl: `precise`, nothing
+ * rounds it. The appended finish's rules where the plan has them (fe_cpu.c's finish_ext):
+ * the variance over n (WMEL_NORMF_POPULATION), the mean alone (WMEL_NORMF_MEAN_ONLY: the
+ * denominator 1), a constant column's denominator 0 where norm_eps is 0 (wmel__fe_den_floor),
+ * frames [nv, nfo) the plan's pad_value, and the affine float32(v post_scale + post_shift) on
+ * frames [0, nfo). In float64 every operation is IEEE's (arith_f64.glsl: `precise`, nothing
  * contracted), so the output is the CPU's bytes; in float-float (arith_ff.glsl) within its
  * error.
  *
@@ -17,7 +21,8 @@
  * outf[in + t n_cols + c] for its nc computed frames (frames.comp's frame after frame), the
  * plan's eps in the table (VKW_T_NORM_EPS). Out: from word out, rows x cols in the plan's
  * layout (frames x cols: frame t, column c at t cols + c; cols x frames: at c cols + t):
- * frames [0, nv) normalised, [nv, nc) as computed, zeros after. A value that is not finite
+ * frames [0, nv) normalised, [nv, nc) as computed (the appended finish: [nv, nfo) pad_value),
+ * zeros after. A computed value that is not finite, or an output value after the affine,
  * sets the clip's flag word (the host then takes its own way, which says which status
  * applies).
  */
@@ -32,7 +37,10 @@
 
 #define WG 64
 #define CHUNK 64 /* fe.h's WMEL_FE_STATS_CHUNK */
-#define T_NORM_EPS 11 /* vk_internal.h's VKW_T_NORM_EPS */
+#define T_NORM_EPS 11 /* vk_internal.h's VKW_T_NORM_EPS, _POST_SCALE, _POST_SHIFT, _DEN_FLOOR */
+#define T_POST_SCALE 12
+#define T_POST_SHIFT 13
+#define T_DEN_FLOOR 14
 #define F_HEAD 520     /* VKW_F_HEAD: VKW_S_HEAD + VKW_MAX_SEGS VKW_S_WORDS */
 #define F_WORDS 8      /* VKW_F_WORDS */
 layout(local_size_x = WG) in;
@@ -41,10 +49,21 @@ layout(std430, binding = 0) readonly buffer Tab { RS tab[]; };
 layout(std430, binding = 3) readonly buffer Segs { int segs[]; };
 layout(std430, binding = 4) buffer OutF { float outf[]; };
 layout(std430, binding = 4) buffer OutU { uint outu[]; };
-/* vk_internal.h's vkw_finish (its first four words) */
+/* vk_internal.h's vkw_finish (its first five words) */
 layout(push_constant) uniform PC {
-    uint n_cols, fmaj, mean_var, n_clips;
+    uint n_cols, fmaj, mode, n_clips;
+    float pad; /* the plan's pad_value as float32 (the appended finish) */
 } pc;
+/* mode: vk_internal.h's VKW_FM_* -- the normalisation (0: sqrt(var) + eps, 1: sqrt(var + eps),
+   2: none), the appended finish (frames [nv, nfo) pad, zeros after), its affine, the variance
+   over n (WMEL_NORMF_POPULATION), the mean alone (WMEL_NORMF_MEAN_ONLY), a constant column's
+   denominator 0 (norm_eps 0) */
+#define M_MV 3u
+#define M_EXT 4u
+#define M_AFFINE 8u
+#define M_POP 16u
+#define M_MEAN_ONLY 32u
+#define M_FLOOR 64u
 /* the workgroup's clip (segs' VKW_F_* words) */
 uint nv, nc, in_at, rows, cols, out_at, flag_at;
 
@@ -95,6 +114,9 @@ void main()
     const uint d = F_HEAD + k * F_WORDS;
     nv = uint(segs[d]), nc = uint(segs[d + 1]), in_at = uint(segs[d + 2]), rows = uint(segs[d + 3]);
     cols = uint(segs[d + 4]), out_at = uint(segs[d + 5]), flag_at = uint(segs[d + 6]);
+    const uint nfo = uint(segs[d + 7]);
+    const uint mv = pc.mode & M_MV;
+    const bool ext = (pc.mode & M_EXT) != 0u, affine = (pc.mode & M_AFFINE) != 0u;
     const R zero = r_from_f(0.0);
     /* every computed value finite (fe_cpu.c's test of the float32 bits) */
     bool bad = false;
@@ -102,29 +124,49 @@ void main()
         const uint u = floatBitsToUint(outf[in_at + t * pc.n_cols + c]);
         bad = bad || (u & 0x7f800000u) == 0x7f800000u;
     }
-    if (bad) outu[flag_at] = 1u;
     const uint T = pc.fmaj != 0u ? rows : cols;
-    if (pc.mean_var == 2u) { /* no normalisation: the computed frames' values, zeros after */
-        for (uint t = lid; t < T; t += WG)
-            outf[out_at + (pc.fmaj != 0u ? t * cols + c : c * cols + t)] =
-                t < nc ? outf[in_at + t * pc.n_cols + c] : 0.0;
-        return;
+    /* the column's statistics (fe_cpu.c's; with the appended finish's rules, finish_ext's:
+       stats_means, stats_dens, wmel__fe_den_floor) */
+    R mu = zero, den = zero;
+    bool pos = false;
+    if (mv != 2u) {
+        mu = col_sum(c, lid, false, zero);
+        if (nv != 0u) mu = r_div(mu, r_from_f(float(nv)));
+        if ((pc.mode & M_MEAN_ONLY) != 0u) {
+            den = r_from_f(1.0);
+        } else {
+            const R ss = col_sum(c, lid, true, mu);
+            R var = zero;
+            if ((pc.mode & M_POP) != 0u) {
+                if (nv != 0u) var = r_div(ss, r_from_f(float(nv)));
+            } else if (nv > 1u) {
+                var = r_div(ss, r_from_f(float(nv - 1u)));
+            }
+            const R eps = r_from_s(tab[T_NORM_EPS]);
+            den = mv == 1u ? r_sqrt(r_add(var, eps)) : r_add(r_sqrt(var), eps);
+            if ((pc.mode & M_FLOOR) != 0u) { /* eps 0: den <= 1e-12 |mean| is a constant column's, 0 */
+                const R amu = r_lt(mu, zero) ? r_neg(mu) : mu;
+                if (!r_lt(r_mul(r_from_s(tab[T_DEN_FLOOR]), amu), den)) den = zero;
+            }
+        }
+        pos = r_lt(zero, den);
     }
-    R mu = col_sum(c, lid, false, zero);
-    if (nv != 0u) mu = r_div(mu, r_from_f(float(nv)));
-    const R ss = col_sum(c, lid, true, mu);
-    R var = zero;
-    if (nv > 1u) var = r_div(ss, r_from_f(float(nv - 1u)));
-    const R eps = r_from_s(tab[T_NORM_EPS]);
-    const R den = pc.mean_var != 0u ? r_sqrt(r_add(var, eps)) : r_add(r_sqrt(var), eps);
-    const bool pos = r_lt(zero, den);
+    const R scale = r_from_s(tab[T_POST_SCALE]), shift = r_from_s(tab[T_POST_SHIFT]);
     for (uint t = lid; t < T; t += WG) {
         float o = 0.0;
         if (t < nv) {
-            if (pos) o = r_to_f(r_div(r_sub(r_from_f(outf[in_at + t * pc.n_cols + c]), mu), den));
+            const float v = outf[in_at + t * pc.n_cols + c];
+            o = mv == 2u ? v : pos ? r_to_f(r_div(r_sub(r_from_f(v), mu), den)) : 0.0;
+        } else if (ext) { /* the appended finish: pad_value up to the output's frames */
+            o = t < nfo ? pc.pad : 0.0;
         } else if (t < nc) {
             o = outf[in_at + t * pc.n_cols + c];
         }
+        if (affine && t < nfo) { /* float32(v x post_scale + post_shift), each operation rounded */
+            o = r_to_f(r_add(r_mul(r_from_f(o), scale), shift));
+            bad = bad || (floatBitsToUint(o) & 0x7f800000u) == 0x7f800000u;
+        }
         outf[out_at + (pc.fmaj != 0u ? t * cols + c : c * cols + t)] = o;
     }
+    if (bad) outu[flag_at] = 1u;
 }
