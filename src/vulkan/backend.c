@@ -1223,11 +1223,19 @@ static int fin_job(const wmel_ctx *ctx, vk_job *j, float *out, size_t rows, size
     const vk_state *st = ctx->state;
     const wmel_frontend_plan *p = &ctx->fe->p;
     const size_t nc = j->nf, nv = wmel__fe_valid(p, j->n), ncol = (size_t)st->n_cols;
-    const size_t nfo = wmel__fe_out_frames(p, j->n), T = st->fin_fmaj ? rows : cols;
-    if (!st->finish || !out || !nc || nc != wmel__fe_computed(p, j->n) || nv > nc ||
-        (size_t)ctx->fe->n_cols != ncol ||
-        (st->fin_fmaj ? cols != ncol || rows < nc : rows != ncol || cols < nc) || rows > UINT32_MAX / cols ||
-        ((st->fin_mode & VKW_FM_EXT) && (nfo < nc || nfo > T)))
+    const size_t nfo = wmel__fe_out_frames(p, j->n);
+    if (!st->finish || !out || !nc || !cols || nc != wmel__fe_computed(p, j->n) || nv > nc ||
+        (size_t)ctx->fe->n_cols != ncol || rows > UINT32_MAX / cols)
+        return 0;
+    /* frames x columns: stacking (`stack` frames a row, no post stage: fe_cpu.c's out_map)
+       keeps the frames consecutive, so the output is rows x cols / ncol frames of ncol */
+    if (st->fin_fmaj) {
+        if (cols % ncol || (size_t)(p->stack > 1 ? p->stack : 1) != cols / ncol) return 0;
+        rows *= cols / ncol;
+        cols = ncol;
+    }
+    const size_t T = st->fin_fmaj ? rows : cols;
+    if ((st->fin_fmaj ? rows < nc : rows != ncol || cols < nc) || ((st->fin_mode & VKW_FM_EXT) && (nfo < nc || nfo > T)))
         return 0;
     j->fnfo = nfo;
     j->fout = out;

@@ -326,8 +326,8 @@ int main(void)
             const int is_none = plan.norm == WMEL_NORM_NONE;
             /* these on the device: NeMo's, Kaldi's, and the appended finish's rules (AST's fixed
                frame count, pad and affine; CLAP's affine; Speech2Text's variance over n with eps
-               0; WeSpeaker's mean alone) */
-            const char *dev_want[] = {"nemo", "kaldi", "ast", "clap", "speech2text", "wespeaker"};
+               0; WeSpeaker's mean alone), Seamless's two frames a row */
+            const char *dev_want[] = {"nemo", "kaldi", "ast", "clap", "speech2text", "wespeaker", "seamless"};
             int want = -1;
             for (size_t w = 0; w < sizeof dev_want / sizeof dev_want[0]; w++)
                 if (!strcmp(name, dev_want[w])) want = 1;
@@ -364,10 +364,13 @@ int main(void)
         v.pad_to = 64;
         batch_check("nemo, mean_var, frames x mels, pad_to 64", &v, ar, speech);
         {
-            wmel_frontend_plan kal;
-            CHECK(wmel_preset_plan("kaldi", &kal, msg, sizeof msg) == WMEL_OK, "kaldi: %s", msg);
-            kal.dither = 0.0;
-            batch_check("kaldi", &kal, ar, speech);
+            const char *bp[] = {"kaldi", "seamless"};
+            for (size_t i = 0; i < 2; i++) {
+                wmel_frontend_plan pl;
+                CHECK(wmel_preset_plan(bp[i], &pl, msg, sizeof msg) == WMEL_OK, "%s: %s", bp[i], msg);
+                pl.dither = 0.0;
+                batch_check(bp[i], &pl, ar, speech);
+            }
         }
         /* the appended finish's rules on NeMo's plan, each layout: the variance over n, the
            mean alone, pad_value, a fixed frame count (shorter and longer than the clips), the
@@ -396,7 +399,11 @@ int main(void)
             v.norm_eps = 0.0;
             snprintf(what, sizeof what, "nemo, %s, no normalisation, pad -1.5, affine", ln);
             plan_check(what, &v, ar, speech, ns, 1);
-            if (lay) {
+            if (lay) { /* three frames a row (the last row's rest zeros), then the rules at once */
+                v = nemo;
+                v.layout = WMEL_LAYOUT_FRAMES_MELS;
+                v.stack = 3;
+                plan_check("nemo, frames x mels, three frames a row", &v, ar, speech, ns, 1);
                 v = nemo;
                 v.layout = WMEL_LAYOUT_FRAMES_MELS;
                 v.norm = WMEL_NORM_MEAN_VAR;
