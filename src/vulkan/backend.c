@@ -324,14 +324,17 @@ static int vk_init(wmel_ctx *ctx)
     {
         const char *env = getenv("WMEL_VULKAN_DEVICE_FINISH");
         st->finish = vals_f32 &&
-                     (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR || p->norm == WMEL_NORM_NONE) &&
-                     !(p->norm_flags & ~(WMEL_NORMF_POPULATION | WMEL_NORMF_MEAN_ONLY)) && !fe->col_scale &&
+                     (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR || p->norm == WMEL_NORM_NONE ||
+                      p->norm == WMEL_NORM_WHOLE) &&
+                     !(p->norm_flags & ~(WMEL_NORMF_POPULATION | WMEL_NORMF_MEAN_ONLY | WMEL_NORMF_FIXED_MAX)) &&
+                     !fe->col_scale &&
                      !wmel__fe_post_on(p) && !wmel__fe_dithered(p) && !(env && !strcmp(env, "0"));
     }
     st->fin_fmaj = p->layout == WMEL_LAYOUT_FRAMES_MELS;
-    st->fin_mode = p->norm == WMEL_NORM_NONE ? 2u : p->norm == WMEL_NORM_MEAN_VAR ? 1u : 0u;
+    st->fin_mode = p->norm == WMEL_NORM_NONE ? 2u : p->norm == WMEL_NORM_MEAN_VAR ? 1u : p->norm == WMEL_NORM_WHOLE ? 3u : 0u;
+    if (p->norm == WMEL_NORM_WHOLE && (p->norm_flags & WMEL_NORMF_FIXED_MAX)) st->fin_mode |= VKW_FM_FIXED_MAX;
     if (wmel__fe_ext(p)) {
-        const int stats = p->norm != WMEL_NORM_NONE;
+        const int stats = p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR;
         st->fin_mode |= VKW_FM_EXT | (p->affine ? VKW_FM_AFFINE : 0u) |
                         (stats && (p->norm_flags & WMEL_NORMF_POPULATION) ? VKW_FM_POP : 0u) |
                         (stats && (p->norm_flags & WMEL_NORMF_MEAN_ONLY) ? VKW_FM_MEAN_ONLY : 0u) |
@@ -407,6 +410,11 @@ static int vk_init(wmel_ctx *ctx)
     in[VKW_I_HOP] = (int)st->hop;
     in[VKW_I_FOFF] = (int)st->off;
     in[VKW_I_PADL] = st->pfa ? 0 : p->pad_left;
+    if (!st->pfa) { /* WMEL_NORM_WHOLE's finish: norm_max and the range as float32 bits */
+        const float mx = (float)p->norm_max, rg = (float)(p->norm_range > 0.0 ? p->norm_range : 8.0);
+        memcpy(&in[VKW_I_NORM_MAX], &mx, sizeof mx);
+        memcpy(&in[VKW_I_NORM_RANGE], &rg, sizeof rg);
+    }
     put(arith, tab, VKW_T_SCALE, st->pfa ? 1.0 : p->scale);
     in[VKW_I_WIN] = (int)win;
     in[VKW_I_COS] = (int)co;
@@ -716,11 +724,11 @@ static void round_caps(const vk_state *st, size_t *frame_cap, size_t *sig_cap, s
 }
 
 /* The output buffer's float32 words a round takes with `frames` frames' float32 values and
- * n_fin clips finished on the device (their outputs fin_words, a flag word each), and a word
- * for the samples' range flag. */
+ * n_fin clips finished on the device (their outputs fin_words, a flag word and a key word
+ * each), and a word for the samples' range flag. */
 static size_t fin_end(size_t frames, size_t nc, size_t fin_words, size_t n_fin)
 {
-    return frames * nc + fin_words + n_fin + 1;
+    return frames * nc + fin_words + 2 * n_fin + 1;
 }
 
 /* Whether a round of its own holds job j whole with its finish: its frames, its samples'
@@ -775,7 +783,7 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
                buffer holds it; else the window is checked here */
             size_t words = jobs[0].f32_out ? jobs[0].nf * nc + (jobs[0].f32_out == 1) : 2 * jobs[0].nf * nc;
             const size_t T = jobs[0].frows * jobs[0].fcols;
-            if (jobs[0].fout && fin_end(jobs[0].nf, nc, T, 1) <= 2 * out_cap) words += T + 1; /* its finish's */
+            if (jobs[0].fout && fin_end(jobs[0].nf, nc, T, 1) <= 2 * out_cap) words += T + 2; /* its finish's */
             flag_dev = jobs[0].check && st->hop <= (size_t)st->fl && words + 1 <= 2 * out_cap;
         }
     }
@@ -901,7 +909,7 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
                 at += jb->frows * jb->fcols;
                 i++;
             }
-            end = flags_at + r->n_fin;
+            end = flags_at + 2 * r->n_fin; /* the flags, then the maxima's keys */
             fin.flags_at = (uint32_t)flags_at;
             fin.lo = (uint32_t)vals_words;
             fin.hi = (uint32_t)(end + (flag_dev ? 1 : 0));

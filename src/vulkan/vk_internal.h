@@ -27,6 +27,9 @@ enum {
        t hop + j + foff; padl: pad_left (the padded pre-emphasis' first sample, NeMo's mask at
        n - padl); the rules themselves are the pipeline's constants (vkw_shape.framing) */
     VKW_I_HOP = 32, VKW_I_FOFF, VKW_I_PADL,
+    /* WMEL_NORM_WHOLE's finish (finish.comp): float32 bits of norm_max (WMEL_NORMF_FIXED_MAX)
+       and of the range below the max (norm_range, or 8) */
+    VKW_I_NORM_MAX, VKW_I_NORM_RANGE,
     VKW_I_HEAD = 48
 };
 #define VKW_MAX_STAGES (VKW_I_HOP - VKW_I_RADIX)
@@ -218,7 +221,9 @@ int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_samples, size_t seg_words
 /* fin (NULL: none; out_f32 3 only): the finish pipeline (finish.comp) run on the round's
  * values after the frames, in the same submission, for n_clips clips (each described in the
  * segment table from VKW_F_HEAD: its values, output and flag word; n_cols x n_clips
- * workgroups); the n_clips flag words from flags_at zeroed before. A staged device copies
+ * workgroups); the n_clips flag words from flags_at and the n_clips keys after them zeroed
+ * before. WMEL_NORM_WHOLE with the data's max: a pass before (VKW_FM_MAXPASS) takes each
+ * clip's largest valid value into its key (an order-preserving uint, atomicMax). A staged device copies
  * back words [lo, hi) (the outputs and flags, and the samples' range flag where there is one)
  * and [vlo, vhi) (values the host still needs: a clip's frames that no finish reads), not
  * out_words. The first five words are finish.comp's push constants. */
@@ -227,10 +232,11 @@ typedef struct vkw_finish {
     uint32_t fmaj;     /* 1: frames x cols, else cols x frames */
     uint32_t mode;     /* VKW_FM_*: the normalisation (0: sqrt(var) + eps, WMEL_NORM_PER_FEATURE;
                           1: sqrt(var + eps), WMEL_NORM_MEAN_VAR; 2: none, the values in the
-                          layout) and the appended finish's rules */
+                          layout; 3: WMEL_NORM_WHOLE, the clip's max clamp) and the appended
+                          finish's rules */
     uint32_t n_clips;
     float pad;         /* the plan's pad_value as float32 (VKW_FM_EXT) */
-    uint32_t flags_at; /* the clips' flag words, one a clip */
+    uint32_t flags_at; /* the clips' flag words, one a clip, then their maxima's keys, one a clip */
     uint32_t lo, hi;   /* float32 words read back (a staged device) */
     uint32_t vlo, vhi; /* the same for values (vlo == vhi: none) */
 } vkw_finish;
@@ -240,7 +246,9 @@ enum {
     VKW_FM_AFFINE = 8,     /* frames [0, nfo): float32(v post_scale + post_shift) */
     VKW_FM_POP = 16,       /* WMEL_NORMF_POPULATION */
     VKW_FM_MEAN_ONLY = 32, /* WMEL_NORMF_MEAN_ONLY */
-    VKW_FM_FLOOR = 64      /* norm_eps 0: wmel__fe_den_floor */
+    VKW_FM_FLOOR = 64,     /* norm_eps 0: wmel__fe_den_floor */
+    VKW_FM_FIXED_MAX = 128, /* WMEL_NORM_WHOLE with WMEL_NORMF_FIXED_MAX: norm_max, not the data's */
+    VKW_FM_MAXPASS = 256   /* (set by the submission) the pass before: each clip's max into its key */
 };
 #define VKW_FIN_PC_BYTES 20 /* finish.comp's push constants: vkw_finish's first five words */
 /* flag_at (0: none): the float32 samples' range checked where the shader reads them: a word

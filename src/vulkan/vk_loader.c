@@ -1322,7 +1322,7 @@ static int fin_check(vkw *w, int slot, uint32_t n_frames, int out_f32, const vkw
     const uint64_t words = w->bytes[bix(slot, B_OUT)] / 4, vals = (uint64_t)n_frames * fin->n_cols;
     const int32_t *sg = w->map[bix(slot, B_SEGS)];
     int ok = w->fpipe != VK_NULL_HANDLE && out_f32 == 3 && fin->n_clips >= 1 && fin->n_clips <= VKW_MAX_SEGS &&
-             (uint64_t)fin->flags_at + fin->n_clips <= words && fin->lo <= fin->hi && fin->hi <= words &&
+             (uint64_t)fin->flags_at + 2 * (uint64_t)fin->n_clips <= words && fin->lo <= fin->hi && fin->hi <= words &&
              fin->vlo <= fin->vhi && fin->vhi <= vals;
     for (uint32_t k = 0; ok && k < fin->n_clips; k++) {
         const int32_t *d = sg + VKW_F_HEAD + (size_t)k * VKW_F_WORDS;
@@ -1381,7 +1381,7 @@ int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, siz
                                "buffer (%zu bytes)", keys_at, keys_at + n_keys, w->bytes[bo]);
     if (keys) f->CmdFillBuffer(cmd, w->buf[bo], (VkDeviceSize)keys_at * 4, (VkDeviceSize)n_keys * 4, 0u);
     if (fin) /* finish.comp's flags */
-        f->CmdFillBuffer(cmd, w->buf[bo], (VkDeviceSize)fin->flags_at * 4, (VkDeviceSize)fin->n_clips * 4, 0u);
+        f->CmdFillBuffer(cmd, w->buf[bo], (VkDeviceSize)fin->flags_at * 4, (VkDeviceSize)fin->n_clips * 8, 0u);
     if (flag_at && ((flag_at + 1) * 4 > w->bytes[bo] || flag_at >= UINT32_MAX))
         return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: the samples' flag (word %zu) does not fit the output buffer",
                                flag_at);
@@ -1402,6 +1402,14 @@ int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, siz
         barrier(w, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
                 VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
         f->CmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->fpipe);
+        if ((fin->mode & VKW_FM_MV) == 3 && !(fin->mode & VKW_FM_FIXED_MAX)) { /* each clip's max first */
+            vkw_finish mp = *fin;
+            mp.mode |= VKW_FM_MAXPASS;
+            f->CmdPushConstants(cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, VKW_FIN_PC_BYTES, &mp);
+            f->CmdDispatch(cmd, fin->n_cols, fin->n_clips, 1);
+            barrier(w, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+                    VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
+        }
         f->CmdPushConstants(cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, VKW_FIN_PC_BYTES, fin);
         f->CmdDispatch(cmd, fin->n_cols, fin->n_clips, 1);
     }

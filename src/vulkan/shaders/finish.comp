@@ -13,7 +13,11 @@
  * the variance over n (WMEL_NORMF_POPULATION), the mean alone (WMEL_NORMF_MEAN_ONLY: the
  * denominator 1), a constant column's denominator 0 where norm_eps is 0 (wmel__fe_den_floor),
  * frames [nv, nfo) the plan's pad_value, and the affine float32(v post_scale + post_shift) on
- * frames [0, nfo). In float64 every operation is IEEE's (arith_f64.glsl: `precise`, nothing
+ * frames [0, nfo). WMEL_NORM_WHOLE (Whisper's clamp on a general plan): each value of the
+ * valid frames max(v, mx - range) + 4, then x 0.25, in float32 (fe_cpu.c's), mx norm_max
+ * (WMEL_NORMF_FIXED_MAX) or the clip's largest valid value, which a pass before (M_MAXPASS:
+ * one workgroup a column and a clip) takes into the clip's key word by atomicMax on an
+ * order-preserving key. In float64 every operation is IEEE's (arith_f64.glsl: `precise`, nothing
  * contracted), so the output is the CPU's bytes; in float-float (arith_ff.glsl) within its
  * error.
  *
@@ -46,6 +50,7 @@
 layout(local_size_x = WG) in;
 
 layout(std430, binding = 0) readonly buffer Tab { RS tab[]; };
+layout(std430, binding = 1) readonly buffer Ints { int ints[]; };
 layout(std430, binding = 3) readonly buffer Segs { int segs[]; };
 layout(std430, binding = 4) buffer OutF { float outf[]; };
 layout(std430, binding = 4) buffer OutU { uint outu[]; };
@@ -64,6 +69,18 @@ layout(push_constant) uniform PC {
 #define M_POP 16u
 #define M_MEAN_ONLY 32u
 #define M_FLOOR 64u
+#define M_FIXED_MAX 128u
+#define M_MAXPASS 256u
+#define I_NORM_MAX 35   /* vk_internal.h's VKW_I_NORM_MAX, VKW_I_NORM_RANGE */
+#define I_NORM_RANGE 36
+
+/* a float's order-preserving key (every key above 0, NaN's aside), and back */
+uint fkey(float v)
+{
+    const uint u = floatBitsToUint(v);
+    return (u & 0x80000000u) != 0u ? ~u : u | 0x80000000u;
+}
+float kfloat(uint k) { return uintBitsToFloat((k & 0x80000000u) != 0u ? k & 0x7fffffffu : ~k); }
 /* the workgroup's clip (segs' VKW_F_* words) */
 uint nv, nc, in_at, rows, cols, out_at, flag_at;
 
@@ -116,6 +133,12 @@ void main()
     cols = uint(segs[d + 4]), out_at = uint(segs[d + 5]), flag_at = uint(segs[d + 6]);
     const uint nfo = uint(segs[d + 7]);
     const uint mv = pc.mode & M_MV;
+    if ((pc.mode & M_MAXPASS) != 0u) { /* WMEL_NORM_WHOLE: the clip's largest valid value into its key */
+        uint m = 0u;
+        for (uint t = lid; t < nv; t += WG) m = max(m, fkey(outf[in_at + t * pc.n_cols + c]));
+        if (m != 0u) atomicMax(outu[flag_at + pc.n_clips], m);
+        return;
+    }
     const bool ext = (pc.mode & M_EXT) != 0u, affine = (pc.mode & M_AFFINE) != 0u;
     const R zero = r_from_f(0.0);
     /* every computed value finite (fe_cpu.c's test of the float32 bits) */
@@ -129,7 +152,13 @@ void main()
        stats_means, stats_dens, wmel__fe_den_floor) */
     R mu = zero, den = zero;
     bool pos = false;
-    if (mv != 2u) {
+    /* WMEL_NORM_WHOLE: max(v, max - range), then (v + 4) / 4, in float32 (fe_cpu.c's) */
+    float lo = 0.0;
+    if (mv == 3u) {
+        const float mx = (pc.mode & M_FIXED_MAX) != 0u ? intBitsToFloat(ints[I_NORM_MAX]) : kfloat(outu[flag_at + pc.n_clips]);
+        precise float l = mx - intBitsToFloat(ints[I_NORM_RANGE]);
+        lo = l;
+    } else if (mv != 2u) {
         mu = col_sum(c, lid, false, zero);
         if (nv != 0u) mu = r_div(mu, r_from_f(float(nv)));
         if ((pc.mode & M_MEAN_ONLY) != 0u) {
@@ -156,7 +185,12 @@ void main()
         float o = 0.0;
         if (t < nv) {
             const float v = outf[in_at + t * pc.n_cols + c];
-            o = mv == 2u ? v : pos ? r_to_f(r_div(r_sub(r_from_f(v), mu), den)) : 0.0;
+            if (mv == 3u) {
+                precise float w = ((v < lo ? lo : v) + 4.0) * 0.25;
+                o = w;
+            } else {
+                o = mv == 2u ? v : pos ? r_to_f(r_div(r_sub(r_from_f(v), mu), den)) : 0.0;
+            }
         } else if (ext) { /* the appended finish: pad_value up to the output's frames */
             o = t < nfo ? pc.pad : 0.0;
         } else if (t < nc) {
