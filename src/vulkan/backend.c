@@ -5,12 +5,14 @@
  * constants), then for each call each clip's samples written once, as given (float32; int16
  * converted to float32), with a segment table, and dispatched in rounds under the buffers'
  * and the dispatch's limits (vk_loader.c): the shader frames them (frames.comp: reflection
- * or zeros, scale, pre-emphasis of each kind), the frame values read back. A single clip's
- * per-feature normalisation runs on the device after its frames (finish.comp:
- * vk_plan_finish), the output read back in its layout. What has no device kernel runs on
- * the CPU on the values: Whisper's normalisation and smoothing here, any other plan's
- * finish (statistics, normalisation, stacking, deltas, layout) in fe_cpu.c, exactly as on
- * the CPU backend. wmel_op_backend() says which ran.
+ * or zeros, scale, pre-emphasis of each kind), the frame values read back. The finish of
+ * a general plan's clip that a round holds whole runs on the device after its frames
+ * (finish.comp, in the same submission: the per-feature normalisation or none, the appended
+ * finish's rules, plain stacking, the clip's max clamp; vk_plan_finish for one clip,
+ * vk_plan_frames_batch for a batch's), the output read back in its layout. What has no
+ * device kernel runs on the CPU on the values: Whisper's normalisation and smoothing here,
+ * any other plan's finish (a post stage, cepstra, per-column scales, a clip cut across
+ * rounds) in fe_cpu.c, exactly as on the CPU backend. wmel_op_backend() says which ran.
  *
  * Two arithmetics (vk_internal.h): float64 (the table as doubles) and float-float (each
  * value as the float pair (hi, lo), hi = (float)v, lo = (float)(v - hi)); the samples are
