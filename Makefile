@@ -237,7 +237,8 @@ deps-vulkan-ff: deps
 # test_vulkan 45 s, test_vulkan_ff 152 s, test_vulkan_batch 189 s) on the shared 2-vCPU AMD
 # EPYC (2026-11-26, load average about 5), where a float-float ctx took about 2 s to make
 # before its pipeline was made lighter (docs/vulkan.md, "Making a ctx"; the target took
-# 885 s then).
+# 885 s then); from a configured folder 165 s (test_vulkan_batch 107 s, test_vulkan_finish
+# 84 s, test_vulkan_ff 52 s; the same machine, 2026-11-26, load average about 2).
 BUILD_VK ?= build-vulkan-asan
 test-vulkan: deps-vulkan-ff
 	@start=$$(date +%s); mkdir -p $(BUILD_VK); \
