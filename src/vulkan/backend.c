@@ -217,6 +217,15 @@ static int framing(const wmel_frontend_plan *p, int f[VKW_N_FRAMING])
 static int ff_self_test(const wmel_ctx *ctx, vk_state *st);
 static uint32_t safe_bits(void);
 
+/* A post stage that only fills a last row's missing slots (WMEL_STACK_TAIL_FILL, rows of
+ * consecutive frames: fe_cpu.c's wmel__fe_cpu_given writes the frames in the output's own
+ * memory, then stack_fill past the output frames), which the device's finish writes. */
+static int fill_rows(const wmel_frontend_plan *p)
+{
+    return p->stack_tail == WMEL_STACK_TAIL_FILL && (!p->stack_stride || p->stack_stride == p->stack) &&
+           !p->stack_left && !p->delta_win && !p->cols_stacked;
+}
+
 static void vk_free(wmel_ctx *ctx)
 {
     vk_state *st = ctx->state;
@@ -329,8 +338,8 @@ static int vk_init(wmel_ctx *ctx)
                      (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR || p->norm == WMEL_NORM_NONE ||
                       p->norm == WMEL_NORM_WHOLE) &&
                      !(p->norm_flags & ~(WMEL_NORMF_POPULATION | WMEL_NORMF_MEAN_ONLY | WMEL_NORMF_FIXED_MAX)) &&
-                     !fe->col_scale &&
-                     !wmel__fe_post_on(p) && !wmel__fe_dithered(p) && !(env && !strcmp(env, "0"));
+                     !fe->col_scale && (!wmel__fe_post_on(p) || fill_rows(p)) && !wmel__fe_dithered(p) &&
+                     !(env && !strcmp(env, "0"));
     }
     st->fin_fmaj = p->layout == WMEL_LAYOUT_FRAMES_MELS;
     st->fin_mode = p->norm == WMEL_NORM_NONE ? 2u : p->norm == WMEL_NORM_MEAN_VAR ? 1u : p->norm == WMEL_NORM_WHOLE ? 3u : 0u;
@@ -342,6 +351,7 @@ static int vk_init(wmel_ctx *ctx)
                         (stats && (p->norm_flags & WMEL_NORMF_MEAN_ONLY) ? VKW_FM_MEAN_ONLY : 0u) |
                         (stats && p->norm_eps == 0.0 ? VKW_FM_FLOOR : 0u);
     }
+    if (fill_rows(p)) st->fin_mode |= VKW_FM_FILL; /* a post stage only of the tail's fill (ext) */
     st->fin_pad = (float)p->pad_value;
     vkw_shape shape = {g.fl, g.nbins, g.n_fft, n_stages > 0,
                        !st->pfa && (p->remove_dc != 0 || p->use_energy != 0), {0}, {0}, ff_fma, st->finish};
@@ -412,10 +422,12 @@ static int vk_init(wmel_ctx *ctx)
     in[VKW_I_HOP] = (int)st->hop;
     in[VKW_I_FOFF] = (int)st->off;
     in[VKW_I_PADL] = st->pfa ? 0 : p->pad_left;
-    if (!st->pfa) { /* WMEL_NORM_WHOLE's finish: norm_max and the range as float32 bits */
+    if (!st->pfa) { /* WMEL_NORM_WHOLE's finish: norm_max and the range as float32 bits; the fill */
         const float mx = (float)p->norm_max, rg = (float)(p->norm_range > 0.0 ? p->norm_range : 8.0);
+        const float fill = (float)p->stack_fill;
         memcpy(&in[VKW_I_NORM_MAX], &mx, sizeof mx);
         memcpy(&in[VKW_I_NORM_RANGE], &rg, sizeof rg);
+        memcpy(&in[VKW_I_STACK_FILL], &fill, sizeof fill);
     }
     put(arith, tab, VKW_T_SCALE, st->pfa ? 1.0 : p->scale);
     in[VKW_I_WIN] = (int)win;

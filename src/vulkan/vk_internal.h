@@ -30,6 +30,7 @@ enum {
     /* WMEL_NORM_WHOLE's finish (finish.comp): float32 bits of norm_max (WMEL_NORMF_FIXED_MAX)
        and of the range below the max (norm_range, or 8) */
     VKW_I_NORM_MAX, VKW_I_NORM_RANGE,
+    VKW_I_STACK_FILL, /* float32 bits of stack_fill (WMEL_STACK_TAIL_FILL; finish.comp) */
     VKW_I_HEAD = 48
 };
 #define VKW_MAX_STAGES (VKW_I_HOP - VKW_I_RADIX)
@@ -248,7 +249,8 @@ enum {
     VKW_FM_MEAN_ONLY = 32, /* WMEL_NORMF_MEAN_ONLY */
     VKW_FM_FLOOR = 64,     /* norm_eps 0: wmel__fe_den_floor */
     VKW_FM_FIXED_MAX = 128, /* WMEL_NORM_WHOLE with WMEL_NORMF_FIXED_MAX: norm_max, not the data's */
-    VKW_FM_MAXPASS = 256   /* (set by the submission) the pass before: each clip's max into its key */
+    VKW_FM_MAXPASS = 256,  /* (set by the submission) the pass before: each clip's max into its key */
+    VKW_FM_FILL = 512      /* VKW_FM_EXT: frames past nfo stack_fill (WMEL_STACK_TAIL_FILL), not 0 */
 };
 #define VKW_FIN_PC_BYTES 20 /* finish.comp's push constants: vkw_finish's first five words */
 /* flag_at (0: none): the float32 samples' range checked where the shader reads them: a word

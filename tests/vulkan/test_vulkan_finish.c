@@ -344,10 +344,12 @@ int main(void)
             const int is_none = plan.norm == WMEL_NORM_NONE, is_whole = plan.norm == WMEL_NORM_WHOLE;
             /* these on the device: NeMo's, Kaldi's, and the appended finish's rules (AST's fixed
                frame count, pad and affine; CLAP's affine; Speech2Text's variance over n with eps
-               0; WeSpeaker's mean alone), Seamless's two frames a row, the clip's max clamp
-               (Voxtral's fixed max; SpeechBrain's data max, range 8 and affine) */
-            const char *dev_want[] = {"nemo",      "kaldi",    "ast",      "clap", "speech2text", "wespeaker",
-                                      "seamless", "voxtral-realtime", "speechbrain-fbank"};
+               0; WeSpeaker's mean alone), Seamless's two frames a row, Xcodec2's and NeuCodec's
+               with a fill value, the clip's max clamp (Voxtral's fixed max; SpeechBrain's data
+               max, range 8 and affine) */
+            const char *dev_want[] = {"nemo",     "kaldi",   "ast",      "clap",
+                                      "speech2text", "wespeaker", "seamless", "xcodec2",
+                                      "neucodec", "voxtral-realtime", "speechbrain-fbank"};
             int want = -1;
             for (size_t w = 0; w < sizeof dev_want / sizeof dev_want[0]; w++)
                 if (!strcmp(name, dev_want[w])) want = 1;
@@ -388,8 +390,8 @@ int main(void)
         v.pad_to = 64;
         batch_check("nemo, mean_var, frames x mels, pad_to 64", &v, ar, speech);
         {
-            const char *bp[] = {"kaldi", "seamless"};
-            for (size_t i = 0; i < 2; i++) {
+            const char *bp[] = {"kaldi", "seamless", "xcodec2"};
+            for (size_t i = 0; i < 3; i++) {
                 wmel_frontend_plan pl;
                 CHECK(wmel_preset_plan(bp[i], &pl, msg, sizeof msg) == WMEL_OK, "%s: %s", bp[i], msg);
                 pl.dither = 0.0;

@@ -13,7 +13,8 @@
  * the variance over n (WMEL_NORMF_POPULATION), the mean alone (WMEL_NORMF_MEAN_ONLY: the
  * denominator 1), a constant column's denominator 0 where norm_eps is 0 (wmel__fe_den_floor),
  * frames [nv, nfo) the plan's pad_value, and the affine float32(v post_scale + post_shift) on
- * frames [0, nfo). WMEL_NORM_WHOLE (Whisper's clamp on a general plan): each value of the
+ * frames [0, nfo); past nfo stack_fill where the plan stacks frames with a fill value
+ * (WMEL_STACK_TAIL_FILL, rows of consecutive frames), else zeros. WMEL_NORM_WHOLE (Whisper's clamp on a general plan): each value of the
  * valid frames max(v, mx - range) + 4, then x 0.25, in float32 (fe_cpu.c's), mx norm_max
  * (WMEL_NORMF_FIXED_MAX) or the clip's largest valid value, which a pass before (M_MAXPASS:
  * one workgroup a column and a clip) takes into the clip's key word by atomicMax on an
@@ -73,6 +74,8 @@ layout(push_constant) uniform PC {
 #define M_MAXPASS 256u
 #define I_NORM_MAX 35   /* vk_internal.h's VKW_I_NORM_MAX, VKW_I_NORM_RANGE */
 #define I_NORM_RANGE 36
+#define I_STACK_FILL 37 /* VKW_I_STACK_FILL */
+#define M_FILL 512u
 
 /* a float's order-preserving key (every key above 0, NaN's aside), and back */
 uint fkey(float v)
@@ -192,7 +195,7 @@ void main()
                 o = mv == 2u ? v : pos ? r_to_f(r_div(r_sub(r_from_f(v), mu), den)) : 0.0;
             }
         } else if (ext) { /* the appended finish: pad_value up to the output's frames */
-            o = t < nfo ? pc.pad : 0.0;
+            o = t < nfo ? pc.pad : (pc.mode & M_FILL) != 0u ? intBitsToFloat(ints[I_STACK_FILL]) : 0.0;
         } else if (t < nc) {
             o = outf[in_at + t * pc.n_cols + c];
         }
