@@ -316,8 +316,8 @@ typedef struct wmel_backend_vt {
      * on its own). */
     int (*pfa_frames_batch)(wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
                             float *const *out, float *mx, unsigned char *redo, size_t batch);
-    /* A general plan's frames and finish of x[0 .. n) (fe_cpu.c's cpu_run: no post stage, an
-     * extension-free per-feature normalisation) on the device, straight into out (rows x
+    /* A general plan's frames, finish and post stage of x[0 .. n) (fe_cpu.c's
+     * wmel__fe_cpu_given) on the device, straight into out (wmel_features_shape's rows x
      * cols in the plan's layout, every value written): the CPU backend's bytes in float64; a
      * status, or WMEL__FALLBACK where the device does not take the finish (the frames' way
      * then: plan_frames and the host's finish, whose statuses it leaves to that way); NULL:

@@ -989,8 +989,13 @@ int wmel__fe_cpu_given(const wmel_ctx *ctx, const float *x, size_t n, float *out
             for (size_t i = T * nc, e = rows * cols; i < e; i++) out[i] = (float)p->stack_fill;
         return rc;
     }
-    /* the post stage: the frames before it into a buffer (every frame computed, at least
-       the output's), then the deltas and the stacking into out */
+    /* the post stage: a device backend's frames, finish and post stage (Vulkan), else the
+       frames before it into a buffer (every frame computed, at least the output's), then
+       the deltas and the stacking into out */
+    if (!given && ctx->vt->plan_finish && wmel__fe_computed(p, n)) {
+        rc = ctx->vt->plan_finish(ctx, x, n, out, rows, cols);
+        if (rc != WMEL__FALLBACK) return rc;
+    }
     size_t F = wmel__fe_computed(p, n);
     if (F < T) F = T;
     float *tmp = malloc((F ? F : 1) * nc * sizeof(float));

@@ -8,10 +8,11 @@
  * or zeros, scale, pre-emphasis of each kind), the frame values read back. The finish of
  * a general plan's clip that a round holds whole runs on the device after its frames
  * (finish.comp, in the same submission: the per-feature normalisation or none, the appended
- * finish's rules, plain stacking, the clip's max clamp; vk_plan_finish for one clip,
- * vk_plan_frames_batch for a batch's), the output read back in its layout. What has no
- * device kernel runs on the CPU on the values: Whisper's normalisation and smoothing here,
- * any other plan's finish (a post stage, cepstra, per-column scales, a clip cut across
+ * finish's rules, the per-column scales, plain stacking, the clip's max clamp, and a pass
+ * for the post stage: deltas, LFR's stacking, the rows' scales; vk_plan_finish for one
+ * clip, vk_plan_frames_batch for a batch's), the output read back in its layout. What has
+ * no device kernel runs on the CPU on the values: Whisper's normalisation and smoothing
+ * here, any other plan's finish (cepstra, a second normalisation, a clip cut across
  * rounds) in fe_cpu.c, exactly as on the CPU backend. wmel_op_backend() says which ran.
  *
  * Two arithmetics (vk_internal.h): float64 (the table as doubles) and float-float (each
@@ -51,6 +52,7 @@ typedef struct vk_state {
     size_t sig_limit;   /* WMEL_VULKAN_SIGNAL_LIMIT: samples a round at most (0: the buffer's) */
     int finish;         /* the plan's finish may run on the device (finish.comp; vk_plan_finish) */
     uint32_t fin_fmaj, fin_mode; /* vkw_finish's fmaj and mode for the plan */
+    int post;           /* the finish's frames go through the post stage on the device (VKW_FM_POST) */
     float fin_pad;               /* and its pad */
     uint32_t lim;       /* the bits of the largest |sample| whose clip's frames the device computes: Whisper's
                            geometry, the CPU kernels' bound (WMEL_F32_KERNEL_SAFE), and with float-float
@@ -327,24 +329,32 @@ static int vk_init(wmel_ctx *ctx)
     const char *f64_env = getenv("WMEL_VULKAN_VALS_F64");
     const int vals_f32 = !st->pfa && p->n_ceps == 0 && !(f64_env && !strcmp(f64_env, "1"));
     /* the finish on the device too (finish.comp) for a plan whose finish is the per-feature
-       normalisation, or none (the values in the output's layout), on the float32 values,
-       with the appended finish's rules it has (the variance over n, the mean alone, eps 0's
-       floor, pad_value, a fixed frame count, the affine); not: stacking, deltas, one
-       statistic over every column, per-column scales; WMEL_VULKAN_DEVICE_FINISH=0 keeps
-       the host's (the same bytes in float64) */
+       normalisation, the clip's max clamp or none (the values in the output's layout), on
+       the float32 values, with the appended finish's rules it has (the variance over n, the
+       mean alone, eps 0's floor, pad_value, a fixed frame count, the affine, the per-column
+       scales) and its post stage (deltas, stacking of every kind, the rows' per-column
+       scales: a pass after); not: one statistic over every column, a second normalisation;
+       WMEL_VULKAN_DEVICE_FINISH=0 keeps the host's (the same bytes in float64) */
+    st->fin_fmaj = p->layout == WMEL_LAYOUT_FRAMES_MELS;
+    st->post = wmel__fe_post_on(p) && !fill_rows(p);
+    size_t n_colvec = 0; /* the per-column scales' count: the frames' columns, or the rows' */
+    if (fe->col_scale) {
+        size_t pr = 0, pcols = (size_t)g.n_cols;
+        if (p->cols_stacked) wmel__fe_post_shape(p, 1, &pr, &pcols);
+        n_colvec = fe->n_colvec == pcols ? pcols : 0;
+    }
     {
         const char *env = getenv("WMEL_VULKAN_DEVICE_FINISH");
         st->finish = vals_f32 &&
                      (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR || p->norm == WMEL_NORM_NONE ||
                       p->norm == WMEL_NORM_WHOLE) &&
                      !(p->norm_flags & ~(WMEL_NORMF_POPULATION | WMEL_NORMF_MEAN_ONLY | WMEL_NORMF_FIXED_MAX)) &&
-                     !fe->col_scale && (!wmel__fe_post_on(p) || fill_rows(p)) && !wmel__fe_dithered(p) &&
+                     (!fe->col_scale || n_colvec) && (!st->post || st->fin_fmaj) && !wmel__fe_dithered(p) &&
                      !(env && !strcmp(env, "0"));
     }
-    st->fin_fmaj = p->layout == WMEL_LAYOUT_FRAMES_MELS;
     st->fin_mode = p->norm == WMEL_NORM_NONE ? 2u : p->norm == WMEL_NORM_MEAN_VAR ? 1u : p->norm == WMEL_NORM_WHOLE ? 3u : 0u;
     if (p->norm == WMEL_NORM_WHOLE && (p->norm_flags & WMEL_NORMF_FIXED_MAX)) st->fin_mode |= VKW_FM_FIXED_MAX;
-    if (wmel__fe_ext(p)) {
+    if (wmel__fe_ext_fe(fe)) {
         const int stats = p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR;
         st->fin_mode |= VKW_FM_EXT | (p->affine ? VKW_FM_AFFINE : 0u) |
                         (stats && (p->norm_flags & WMEL_NORMF_POPULATION) ? VKW_FM_POP : 0u) |
@@ -352,12 +362,15 @@ static int vk_init(wmel_ctx *ctx)
                         (stats && p->norm_eps == 0.0 ? VKW_FM_FLOOR : 0u);
     }
     if (fill_rows(p)) st->fin_mode |= VKW_FM_FILL; /* a post stage only of the tail's fill (ext) */
+    if (st->post) st->fin_mode |= VKW_FM_POST;
+    if (fe->col_scale && !p->cols_stacked) st->fin_mode |= VKW_FM_COLS;
     st->fin_pad = (float)p->pad_value;
     vkw_shape shape = {g.fl, g.nbins, g.n_fft, n_stages > 0,
                        !st->pfa && (p->remove_dc != 0 || p->use_energy != 0), {0}, {0}, ff_fma, st->finish};
     for (int t = 0; t < n_stages; t++) shape.radix[t] = radix[t];
     const int known = framing(st->pfa ? NULL : p, shape.framing);
-    const size_t tab_words = VKW_T_HEAD + (size_t)g.fl + 2 * (size_t)g.n_fft + (size_t)g.nnz;
+    const size_t cols_at = VKW_T_HEAD + (size_t)g.fl + 2 * (size_t)g.n_fft + (size_t)g.nnz;
+    const size_t tab_words = cols_at + 2 * n_colvec; /* the per-column scales after the mel weights */
     const size_t perm_at = VKW_I_HEAD + 3 * (size_t)g.n_mels;
     const size_t int_words = perm_at + (n_stages > 0 ? (size_t)g.n_fft / 2 : 0);
     rc = known ? wmel__vk_open(&st->w, index, arith, &shape, tab_words, int_words)
@@ -417,6 +430,12 @@ static int vk_init(wmel_ctx *ctx)
         put(arith, tab, VKW_T_POST_SCALE, p->affine ? p->post_scale : 1.0);
         put(arith, tab, VKW_T_POST_SHIFT, p->affine ? p->post_shift : 0.0);
         put(arith, tab, VKW_T_DEN_FLOOR, 1e-12);
+        const double N = p->delta_win ? (double)((p->delta_win - 1) / 2) : 0.0;
+        put(arith, tab, VKW_T_POST_DENOM, N * (N + 1.0) * (2.0 * N + 1.0) / 3.0); /* fe_post.c's */
+        for (size_t i = 0; i < n_colvec; i++) {
+            put(arith, tab, cols_at + i, fe->col_scale[i]);
+            put(arith, tab, cols_at + n_colvec + i, fe->col_shift[i]);
+        }
     }
     /* the framing (frames.comp's sample_at; the rules in the pipeline's constants) */
     in[VKW_I_HOP] = (int)st->hop;
@@ -428,6 +447,14 @@ static int vk_init(wmel_ctx *ctx)
         memcpy(&in[VKW_I_NORM_MAX], &mx, sizeof mx);
         memcpy(&in[VKW_I_NORM_RANGE], &rg, sizeof rg);
         memcpy(&in[VKW_I_STACK_FILL], &fill, sizeof fill);
+        in[VKW_I_POST_M] = p->stack > 1 ? p->stack : 1;
+        in[VKW_I_POST_S] = p->stack_stride ? p->stack_stride : in[VKW_I_POST_M];
+        in[VKW_I_POST_L] = p->stack_left;
+        in[VKW_I_POST_TAIL] = p->stack_tail == WMEL_STACK_TAIL_LAST ? 1 : p->stack_tail == WMEL_STACK_TAIL_FILL ? 2 : 0;
+        in[VKW_I_POST_DW] = p->delta_win ? (p->delta_win - 1) / 2 : 0;
+        in[VKW_I_POST_W] = g.n_cols;
+        in[VKW_I_COLS_AT] = n_colvec ? (int)cols_at : 0;
+        in[VKW_I_POST_COLS] = n_colvec && p->cols_stacked;
     }
     put(arith, tab, VKW_T_SCALE, st->pfa ? 1.0 : p->scale);
     in[VKW_I_WIN] = (int)win;
@@ -513,6 +540,9 @@ typedef struct vk_job {
     float *fout;            /* general: the finish on the device into fout (frows x fcols, the plan's
                                layout; fnv valid frames) where a round holds the clip whole; NULL: none */
     size_t frows, fcols, fnv, fnfo; /* fnfo: the output's frames (wmel__fe_out_frames) */
+    size_t prows, pcols;    /* a post stage (st->post): the output's shape; the finish's frames
+                               (frows x fcols: the post stage's input) stay on the device */
+    size_t fwords, swords;  /* the words of the output read back, and of the frames left on the device */
     int fdone;              /* fout: 1 written by the device's finish, 2 its flag set (a value not finite:
                                the host's way says which status), 0 not finished there (the values emitted) */
 } vk_job;
@@ -680,7 +710,8 @@ typedef struct vk_round {
     size_t frames;                /* the round's frames (float32 values: the segments' maxima after them) */
     size_t fin_at[VKW_MAX_SEGS];  /* a segment finished on the device: its output's first word + 1; 0: none */
     size_t fin_flag[VKW_MAX_SEGS]; /* its flag word */
-    size_t n_fin, fin_words;      /* the segments finished there, their outputs' words */
+    size_t n_fin, fin_words;      /* the segments finished there, their outputs' words (fwords + swords) */
+    size_t scr_words;             /* of which the post stage's frames (swords), after the flags */
     size_t range_at;              /* the samples' range flag (one clip read in place), 0: none */
 } vk_round;
 
@@ -700,7 +731,7 @@ static void emit_round(const vk_state *st, vk_job *jobs, const vk_round *rd, con
             uint32_t flag;
             memcpy(&flag, o + rd->fin_flag[s], sizeof flag);
             j->fdone = flag ? 2 : 1;
-            if (!flag) memcpy(j->fout, o + rd->fin_at[s] - 1, j->frows * j->fcols * sizeof(float));
+            if (!flag) memcpy(j->fout, o + rd->fin_at[s] - 1, j->fwords * sizeof(float));
             continue;
         }
         if (j->f32_out == 1) j->seg_mx = key_float(keys[s]);
@@ -753,7 +784,7 @@ static int fin_whole(const vk_state *st, const vk_job *j, size_t frame_cap, size
     long long lo, hi;
     if (!j->fout || !j->nf || j->nf > frame_cap) return 0;
     job_window(st, j, 0, j->nf, &lo, &hi);
-    return (size_t)(hi - lo) <= sig_cap && fin_end(j->nf, (size_t)st->n_cols, j->frows * j->fcols, 1) <= 2 * out_cap;
+    return (size_t)(hi - lo) <= sig_cap && fin_end(j->nf, (size_t)st->n_cols, j->fwords + j->swords, 1) <= 2 * out_cap;
 }
 
 static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
@@ -796,7 +827,7 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
             /* the range flag after the round's values (and Whisper's one key), where the output
                buffer holds it; else the window is checked here */
             size_t words = jobs[0].f32_out ? jobs[0].nf * nc + (jobs[0].f32_out == 1) : 2 * jobs[0].nf * nc;
-            const size_t T = jobs[0].frows * jobs[0].fcols;
+            const size_t T = jobs[0].fwords + jobs[0].swords;
             if (jobs[0].fout && fin_end(jobs[0].nf, nc, T, 1) <= 2 * out_cap) words += T + 2; /* its finish's */
             flag_dev = jobs[0].check && st->hop <= (size_t)st->fl && words + 1 <= 2 * out_cap;
         }
@@ -833,7 +864,7 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
                whole with its output: the round closed, the clip the next one's */
             const vk_job *jb = &jobs[j];
             if (k > 0 && jb->fout && t == 0 && used_frames > 0 &&
-                !(k == jb->nf && fin_end(used_frames + k, nc, r->fin_words + jb->frows * jb->fcols, r->n_fin + 1) <=
+                !(k == jb->nf && fin_end(used_frames + k, nc, r->fin_words + jb->fwords + jb->swords, r->n_fin + 1) <=
                                      2 * out_cap) &&
                 fin_whole(st, jb, frame_cap, sig_cap, out_cap))
                 k = 0;
@@ -872,11 +903,11 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
             r->segt[r->n_segs][0] = j, r->segt[r->n_segs][1] = t, r->segt[r->n_segs][2] = t + k;
             r->segt[r->n_segs][3] = used_frames;
             /* the clip whole in this round with room for its output: the device finishes it */
-            const size_t T = jb->frows * jb->fcols;
+            const size_t T = jb->fwords + jb->swords;
             const int fin = jb->fout && t == 0 && k == jb->nf &&
                             fin_end(used_frames + k, nc, r->fin_words + T, r->n_fin + 1) <= 2 * out_cap;
             r->fin_at[r->n_segs] = (size_t)fin;
-            if (fin) r->fin_words += T, r->n_fin++;
+            if (fin) r->fin_words += T, r->scr_words += jb->swords, r->n_fin++;
             r->n_segs++;
             if (!imp) used_sig += len;
             used_frames += k;
@@ -900,7 +931,8 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
         vkw_finish fin = {(uint32_t)nc, st->fin_fmaj, st->fin_mode, (uint32_t)r->n_fin, st->fin_pad, 0, 0, 0, 0, 0};
         if (r->n_fin) { /* the finished clips' outputs after the values, then their flags */
             size_t at = vals_words, i = 0, vlo = SIZE_MAX, vhi = 0;
-            const size_t flags_at = vals_words + r->fin_words;
+            const size_t flags_at = vals_words + r->fin_words - r->scr_words;
+            size_t scr = flags_at + 2 * r->n_fin + 1; /* the post stage's frames: after the samples' flag */
             for (size_t s = 0; s < r->n_segs; s++) {
                 const vk_job *jb = &jobs[r->segt[s][0]];
                 const size_t first = r->segt[s][3] * nc, words = (r->segt[s][2] - r->segt[s][1]) * nc;
@@ -915,12 +947,17 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
                 d[VKW_F_IN] = (int32_t)first;
                 d[VKW_F_ROWS] = (int32_t)jb->frows;
                 d[VKW_F_COLS] = (int32_t)jb->fcols;
-                d[VKW_F_OUT] = (int32_t)at;
+                d[VKW_F_OUT] = (int32_t)(jb->swords ? scr : at);
+                d[VKW_F_POUT] = (int32_t)at;
+                d[VKW_F_PROWS] = (int32_t)jb->prows;
+                d[VKW_F_PCOLS] = (int32_t)jb->pcols;
+                d[VKW_F_PT] = (int32_t)jb->fnfo;
+                scr += jb->swords;
                 d[VKW_F_FLAG] = (int32_t)(flags_at + i);
                 d[VKW_F_NFO] = (int32_t)jb->fnfo;
                 r->fin_at[s] = at + 1;
                 r->fin_flag[s] = flags_at + i;
-                at += jb->frows * jb->fcols;
+                at += jb->fwords;
                 i++;
             }
             end = flags_at + 2 * r->n_fin; /* the flags, then the maxima's keys */
@@ -947,7 +984,7 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
             pending[slot] = 0;
         }
         t0 = now_ns();
-        rd[slot].n_segs = rd[slot].n_fin = rd[slot].fin_words = rd[slot].range_at = 0;
+        rd[slot].n_segs = rd[slot].n_fin = rd[slot].fin_words = rd[slot].scr_words = rd[slot].range_at = 0;
         size_t cap; /* the same in each slot */
         sig = wmel__vk_sig(w, slot, &cap);
         segs = wmel__vk_segs(w, slot);
@@ -1249,16 +1286,32 @@ static int fin_job(const wmel_ctx *ctx, vk_job *j, float *out, size_t rows, size
     if (!st->finish || !out || !nc || !cols || nc != wmel__fe_computed(p, j->n) || nv > nc ||
         (size_t)ctx->fe->n_cols != ncol || rows > UINT32_MAX / cols)
         return 0;
-    /* frames x columns: stacking (`stack` frames a row, no post stage: fe_cpu.c's out_map)
-       keeps the frames consecutive, so the output is rows x cols / ncol frames of ncol */
-    if (st->fin_fmaj) {
-        if (cols % ncol || (size_t)(p->stack > 1 ? p->stack : 1) != cols / ncol) return 0;
-        rows *= cols / ncol;
+    if (st->post) { /* the post stage's rows x cols from the finish's frames [0, nfo) on the device */
+        size_t pr = 0, pc = 0;
+        wmel__fe_post_shape(p, nfo, &pr, &pc);
+        const size_t F = nc > nfo ? nc : nfo; /* fe_cpu.c's: every computed frame, at least the output's */
+        if (rows != pr || cols != pc || !nfo || F > UINT32_MAX / ncol) return 0;
+        j->prows = rows;
+        j->pcols = cols;
+        j->fwords = rows * cols;
+        j->swords = F * ncol;
+        rows = F;
         cols = ncol;
+    } else {
+        /* frames x columns: stacking (`stack` frames a row, no post stage: fe_cpu.c's out_map)
+           keeps the frames consecutive, so the output is rows x cols / ncol frames of ncol */
+        if (st->fin_fmaj) {
+            if (cols % ncol || (size_t)(p->stack > 1 ? p->stack : 1) != cols / ncol) return 0;
+            rows *= cols / ncol;
+            cols = ncol;
+        }
+        const size_t T = st->fin_fmaj ? rows : cols;
+        if ((st->fin_fmaj ? rows < nc : rows != ncol || cols < nc) ||
+            ((st->fin_mode & VKW_FM_EXT) && (nfo < nc || nfo > T)))
+            return 0;
+        j->fwords = rows * cols;
+        j->swords = 0;
     }
-    const size_t T = st->fin_fmaj ? rows : cols;
-    if ((st->fin_fmaj ? rows < nc : rows != ncol || cols < nc) || ((st->fin_mode & VKW_FM_EXT) && (nfo < nc || nfo > T)))
-        return 0;
     j->fnfo = nfo;
     j->fout = out;
     j->frows = rows;

@@ -31,6 +31,13 @@ enum {
        and of the range below the max (norm_range, or 8) */
     VKW_I_NORM_MAX, VKW_I_NORM_RANGE,
     VKW_I_STACK_FILL, /* float32 bits of stack_fill (WMEL_STACK_TAIL_FILL; finish.comp) */
+    /* the post stage on the device (finish.comp's post pass, fe_post.c's rules): frames a row
+       (stack), the stride, the copies of frame 0 in front (stack_left), the tail (1: the last
+       frame, 2: stack_fill, 0: zeros), the deltas' half window (0: none), a frame's width,
+       where the per-column scales start in the table (col_scale, then col_shift: the frames'
+       n_cols each, or the rows' cols), and 1 where they scale the rows (cols_stacked) */
+    VKW_I_POST_M, VKW_I_POST_S, VKW_I_POST_L, VKW_I_POST_TAIL, VKW_I_POST_DW, VKW_I_POST_W, VKW_I_COLS_AT,
+    VKW_I_POST_COLS,
     VKW_I_HEAD = 48
 };
 #define VKW_MAX_STAGES (VKW_I_HOP - VKW_I_RADIX)
@@ -50,10 +57,15 @@ enum {
  * computed frames, the float32 word of the output buffer where its values start (frame after
  * frame, n_cols a frame), its output's shape (rows x cols, the plan's layout), the word its
  * output starts at, its flag word (a value not finite) and its output frames (the appended
- * finish's pad_value up to them: wmel__fe_out_frames). */
-enum { VKW_F_NV, VKW_F_NC, VKW_F_IN, VKW_F_ROWS, VKW_F_COLS, VKW_F_OUT, VKW_F_FLAG, VKW_F_NFO };
+ * finish's pad_value up to them: wmel__fe_out_frames); with a post stage (VKW_FM_POST) the
+ * finish's output is the post stage's frames ([rows][n_cols]), and the post pass writes
+ * the rows x cols of the clip's output from word pout, reading frames [0, pt). */
+enum {
+    VKW_F_NV, VKW_F_NC, VKW_F_IN, VKW_F_ROWS, VKW_F_COLS, VKW_F_OUT, VKW_F_FLAG, VKW_F_NFO,
+    VKW_F_POUT, VKW_F_PROWS, VKW_F_PCOLS, VKW_F_PT
+};
 #define VKW_F_HEAD (VKW_S_HEAD + VKW_MAX_SEGS * VKW_S_WORDS)
-#define VKW_F_WORDS 8
+#define VKW_F_WORDS 12
 #define VKW_SEG_WORDS (VKW_F_HEAD + VKW_MAX_SEGS * VKW_F_WORDS)
 /* Frames a dispatch at most (a round's work: on a display GPU each dispatch stays well under
  * an operating system's watchdog, a few seconds), and the longest wait for a round's fence
@@ -91,6 +103,7 @@ enum {
     VKW_T_NORM_EPS, /* the plan's norm_eps (finish.comp's T_NORM_EPS) */
     VKW_T_POST_SCALE, VKW_T_POST_SHIFT, /* the appended finish's affine (finish.comp) */
     VKW_T_DEN_FLOOR, /* 1e-12: wmel__fe_den_floor's factor (finish.comp) */
+    VKW_T_POST_DENOM, /* the deltas' denominator, N (N + 1) (2 N + 1) / 3 (fe_post.c's) */
     VKW_T_HEAD = 16
 };
 
@@ -250,7 +263,10 @@ enum {
     VKW_FM_FLOOR = 64,     /* norm_eps 0: wmel__fe_den_floor */
     VKW_FM_FIXED_MAX = 128, /* WMEL_NORM_WHOLE with WMEL_NORMF_FIXED_MAX: norm_max, not the data's */
     VKW_FM_MAXPASS = 256,  /* (set by the submission) the pass before: each clip's max into its key */
-    VKW_FM_FILL = 512      /* VKW_FM_EXT: frames past nfo stack_fill (WMEL_STACK_TAIL_FILL), not 0 */
+    VKW_FM_FILL = 512,     /* VKW_FM_EXT: frames past nfo stack_fill (WMEL_STACK_TAIL_FILL), not 0 */
+    VKW_FM_POST = 1024,    /* a post stage (deltas, stacking, per-column scales of the rows): a pass after */
+    VKW_FM_POSTPASS = 2048, /* (set by the submission) that pass */
+    VKW_FM_COLS = 4096     /* VKW_FM_EXT: frames [0, nfo) float32(v col_scale[c] + col_shift[c]) */
 };
 #define VKW_FIN_PC_BYTES 20 /* finish.comp's push constants: vkw_finish's first five words */
 /* flag_at (0: none): the float32 samples' range checked where the shader reads them: a word

@@ -1312,7 +1312,7 @@ static int refused(vkw *w)
     return WMEL_OK;
 }
 
-_Static_assert(VKW_F_HEAD == 520 && VKW_F_WORDS == 8, "finish.comp's F_HEAD and F_WORDS");
+_Static_assert(VKW_F_HEAD == 520 && VKW_F_WORDS == 12, "finish.comp's F_HEAD and F_WORDS");
 
 /* A round's finish (vkw_finish, its clips in slot's segment table) inside the output buffer:
  * each clip's values within the round's, its output and flag inside the buffer, the flags,
@@ -1331,6 +1331,12 @@ static int fin_check(vkw *w, int slot, uint32_t n_frames, int out_f32, const vkw
         const uint64_t fl = (uint32_t)d[VKW_F_FLAG], total = rows * cols;
         ok = nv <= nc && nc >= 1 && in + nc * fin->n_cols <= vals && out >= vals && out + total <= words &&
              total >= nc * fin->n_cols && fl >= fin->flags_at && fl < (uint64_t)fin->flags_at + fin->n_clips;
+        if (ok && (fin->mode & VKW_FM_POST)) { /* the post pass's rows from frames [0, pt) of the finish's */
+            const uint64_t pout = (uint32_t)d[VKW_F_POUT], pt = (uint32_t)d[VKW_F_PT];
+            const uint64_t ptotal = (uint64_t)(uint32_t)d[VKW_F_PROWS] * (uint32_t)d[VKW_F_PCOLS];
+            ok = fin->fmaj && cols == fin->n_cols && pt >= 1 && pt <= rows && pout >= vals && pout + ptotal <= words &&
+                 (pout + ptotal <= out || pout >= out + total);
+        }
     }
     return ok ? WMEL_OK
               : wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: a finish's clip (of %u) does not fit the round's output "
@@ -1412,6 +1418,14 @@ int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, siz
         }
         f->CmdPushConstants(cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, VKW_FIN_PC_BYTES, fin);
         f->CmdDispatch(cmd, fin->n_cols, fin->n_clips, 1);
+        if (fin->mode & VKW_FM_POST) { /* the post stage on the finished frames: the clips' rows */
+            vkw_finish pp = *fin;
+            pp.mode |= VKW_FM_POSTPASS;
+            barrier(w, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+                    VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
+            f->CmdPushConstants(cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, VKW_FIN_PC_BYTES, &pp);
+            f->CmdDispatch(cmd, fin->n_cols, fin->n_clips, 1);
+        }
     }
     if (w->staged) { /* the frames' values (or the finish's output and flag) back to the host's copy */
         barrier(w, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,

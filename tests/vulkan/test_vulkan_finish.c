@@ -37,6 +37,10 @@ void wmel__vk_fail_at(long n);     /* vk_loader.c's injection: the n-th Vulkan c
 long long wmel__vk_finishes(void); /* backend.c: the calls finished on the device */
 long long wmel__vk_imports(void);  /* backend.c: the calls whose samples the device read in place */
 
+/* the per-column affine mk() gives its ctxs (wmel_create_plan_cols; g_ncols 0: none) */
+static const double *g_cscale, *g_cshift;
+static size_t g_ncols;
+
 static wmel_ctx *mk(const wmel_frontend_plan *plan, int backend, int arith, const char *fin_env)
 {
     wmel_params p = wmel_default_params();
@@ -45,7 +49,8 @@ static wmel_ctx *mk(const wmel_frontend_plan *plan, int backend, int arith, cons
     p.n_threads = 2;
     if (fin_env) setenv("WMEL_VULKAN_DEVICE_FINISH", fin_env, 1); /* read when the ctx is made */
     int st = 0;
-    wmel_ctx *c = wmel_create_plan(&p, plan, &st);
+    wmel_ctx *c = g_ncols ? wmel_create_plan_cols(&p, plan, g_cscale, g_cshift, g_ncols, &st)
+                          : wmel_create_plan(&p, plan, &st);
     if (fin_env) unsetenv("WMEL_VULKAN_DEVICE_FINISH");
     CHECK(c != NULL, "create on backend %d arith %d: %d %s", backend, arith, st,
           backend == WMEL_BACKEND_VULKAN ? wmel_vulkan_error_detail() : "");
@@ -313,6 +318,79 @@ static void inject(const wmel_frontend_plan *plan, const float *speech)
     free(out);
 }
 
+/* The post stage on the device (finish.comp's post pass) on NeMo's plan in rows: LFR 7/6
+   with three copies of frame 0 and the last frame's tail, a fill value with a stride, zeros,
+   the incomplete row dropped, deltas (N 2) with the tail trimmed; each at every length and
+   in batches, the CPU's bytes in float64. */
+static void post_checks(const wmel_frontend_plan *nemo, int ar, const float *speech, size_t ns)
+{
+    wmel_frontend_plan v = *nemo;
+    v.layout = WMEL_LAYOUT_FRAMES_MELS;
+    v.stack = 7;
+    v.stack_stride = 6;
+    v.stack_left = 3;
+    v.stack_tail = WMEL_STACK_TAIL_LAST;
+    plan_check("nemo, LFR 7/6, left 3, the last frame", &v, ar, speech, ns, 1);
+    batch_check("nemo, LFR 7/6, left 3, the last frame", &v, ar, speech);
+    v.stack = 4;
+    v.stack_stride = 3;
+    v.stack_left = 1;
+    v.stack_tail = WMEL_STACK_TAIL_FILL;
+    v.stack_fill = -2.5;
+    plan_check("nemo, 4 frames a row, stride 3, left 1, fill -2.5", &v, ar, speech, ns, 1);
+    v.stack_tail = WMEL_STACK_TAIL_ZERO;
+    v.stack_fill = 0.0;
+    v.stack_left = 0;
+    plan_check("nemo, 4 frames a row, stride 3, zeros", &v, ar, speech, ns, 1);
+    v = *nemo;
+    v.layout = WMEL_LAYOUT_FRAMES_MELS;
+    v.norm = WMEL_NORM_WHOLE;
+    v.norm_eps = 0.0;
+    v.stack = 3;
+    v.stack_tail = WMEL_STACK_TAIL_DROP;
+    plan_check("nemo, the clip's max, 3 frames a row, the last dropped", &v, ar, speech, ns, 1);
+    v = *nemo;
+    v.layout = WMEL_LAYOUT_FRAMES_MELS;
+    v.delta_win = 5;
+    v.stack = 2;
+    v.stack_tail = WMEL_STACK_TAIL_TRIM;
+    plan_check("nemo, deltas (win 5), 2 frames a row, trimmed", &v, ar, speech, ns, 1);
+    batch_check("nemo, deltas (win 5), 2 frames a row, trimmed", &v, ar, speech);
+    v.stack = 1;
+    v.stack_tail = WMEL_STACK_TAIL_ZERO;
+    v.delta_win = 3;
+    plan_check("nemo, deltas (win 3)", &v, ar, speech, ns, 1);
+}
+
+/* The per-column affine (wmel_create_plan_cols): of the frames (in NeMo's plan, layout lay),
+   and, with lay 1, of LFR's rows (cols_stacked: FunASR's am.mvn), at every length, in
+   batches for the rows. */
+static void cols_check(const wmel_frontend_plan *nemo, int lay, int ar, const float *speech, size_t ns)
+{
+    enum { W = 7 * 128 };
+    static double sc[W], sh[W];
+    for (size_t i = 0; i < W; i++) {
+        sc[i] = 0.5 + 0.01 * (double)(i % 37);
+        sh[i] = -1.0 + 0.003 * (double)(i % 101);
+    }
+    wmel_frontend_plan v = *nemo;
+    v.layout = lay ? WMEL_LAYOUT_FRAMES_MELS : WMEL_LAYOUT_MELS_FRAMES;
+    g_cscale = sc, g_cshift = sh, g_ncols = (size_t)v.n_mels;
+    plan_check(lay ? "nemo, frames x mels, per-column affine" : "nemo, mels x frames, per-column affine", &v, ar,
+               speech, ns, 1);
+    if (lay) {
+        v.stack = 7;
+        v.stack_stride = 6;
+        v.stack_left = 3;
+        v.stack_tail = WMEL_STACK_TAIL_LAST;
+        v.cols_stacked = 1;
+        g_ncols = 7 * (size_t)v.n_mels;
+        plan_check("nemo, LFR 7/6, the rows' per-column affine", &v, ar, speech, ns, 1);
+        batch_check("nemo, LFR 7/6, the rows' per-column affine", &v, ar, speech);
+    }
+    g_ncols = 0;
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -346,10 +424,12 @@ int main(void)
                frame count, pad and affine; CLAP's affine; Speech2Text's variance over n with eps
                0; WeSpeaker's mean alone), Seamless's two frames a row, Xcodec2's and NeuCodec's
                with a fill value, the clip's max clamp (Voxtral's fixed max; SpeechBrain's data
-               max, range 8 and affine) */
+               max, range 8 and affine), and the post stage (FunASR's LFR, Granite's two frames
+               a row with the odd frame dropped, and with deltas) */
             const char *dev_want[] = {"nemo",     "kaldi",   "ast",      "clap",
                                       "speech2text", "wespeaker", "seamless", "xcodec2",
-                                      "neucodec", "voxtral-realtime", "speechbrain-fbank"};
+                                      "neucodec", "voxtral-realtime", "speechbrain-fbank",
+                                      "funasr",   "fun-asr-nano", "granite-speech", "granite-speech5"};
             int want = -1;
             for (size_t w = 0; w < sizeof dev_want / sizeof dev_want[0]; w++)
                 if (!strcmp(name, dev_want[w])) want = 1;
@@ -461,7 +541,10 @@ int main(void)
                 v.n_frames = 1024;
                 v.pad_value = 0.5;
                 batch_check("nemo, frames x mels, variance over n, eps 0, 1024 frames, pad 0.5", &v, ar, speech);
+                post_checks(&nemo, ar, speech, ns);
             }
+            /* the per-column affine of the frames (a CMVN), in this layout */
+            cols_check(&nemo, lay, ar, speech, ns);
         }
         /* a silent clip (no variance: eps the denominator), one frame (no variance either);
            with eps 0 (a zero denominator: the appended finish's floor) too */
@@ -567,6 +650,41 @@ int main(void)
                 one("nemo no log, affine past float32", cpu, vk, ar, speech + 3000, 16000, &dev);
                 CHECK(rcpu == WMEL_ERR_SAMPLE_RANGE, "affine past float32: the CPU's status %d", rcpu);
                 CHECK(dev == 0, "affine past float32: %lld finishes on the device", dev);
+            }
+            wmel_destroy(cpu);
+            wmel_destroy(vk);
+        }
+        /* the same made by the per-column affine, of the frames and of LFR's rows (the post pass's
+           flag) */
+        for (int rowsc = 0; rowsc < 2; rowsc++) {
+            static double big[7 * 128], zero[7 * 128];
+            for (size_t i = 0; i < 7 * 128; i++) big[i] = 1e30, zero[i] = 0.0;
+            v = nemo;
+            v.log = WMEL_LOG_NONE;
+            v.norm = WMEL_NORM_NONE;
+            v.scale = 1e8;
+            v.layout = WMEL_LAYOUT_FRAMES_MELS;
+            if (rowsc) {
+                v.stack = 7;
+                v.stack_stride = 6;
+                v.stack_left = 3;
+                v.stack_tail = WMEL_STACK_TAIL_LAST;
+                v.cols_stacked = 1;
+            }
+            g_cscale = big, g_cshift = zero, g_ncols = (size_t)v.n_mels * (rowsc ? 7 : 1);
+            wmel_ctx *cpu = mk(&v, WMEL_BACKEND_CPU, 0, NULL), *vk = mk(&v, WMEL_BACKEND_VULKAN, ar, NULL);
+            g_ncols = 0;
+            long long dev = 0;
+            if (cpu && vk) {
+                float *o;
+                size_t len;
+                const int rcpu = run(cpu, speech + 3000, 16000, &o, &len);
+                free(o);
+                one(rowsc ? "LFR rows' per-column affine past float32" : "per-column affine past float32", cpu, vk, ar,
+                    speech + 3000, 16000, &dev);
+                CHECK(rcpu == WMEL_ERR_SAMPLE_RANGE, "per-column affine past float32 (%d): the CPU's status %d", rowsc,
+                      rcpu);
+                CHECK(dev == 0, "per-column affine past float32 (%d): %lld finishes on the device", rowsc, dev);
             }
             wmel_destroy(cpu);
             wmel_destroy(vk);

@@ -46,8 +46,9 @@
 #define T_POST_SCALE 12
 #define T_POST_SHIFT 13
 #define T_DEN_FLOOR 14
+#define T_POST_DENOM 15 /* VKW_T_POST_DENOM */
 #define F_HEAD 520     /* VKW_F_HEAD: VKW_S_HEAD + VKW_MAX_SEGS VKW_S_WORDS */
-#define F_WORDS 8      /* VKW_F_WORDS */
+#define F_WORDS 12     /* VKW_F_WORDS */
 layout(local_size_x = WG) in;
 
 layout(std430, binding = 0) readonly buffer Tab { RS tab[]; };
@@ -76,6 +77,17 @@ layout(push_constant) uniform PC {
 #define I_NORM_RANGE 36
 #define I_STACK_FILL 37 /* VKW_I_STACK_FILL */
 #define M_FILL 512u
+#define M_POST 1024u
+#define M_POSTPASS 2048u
+#define M_COLS 4096u
+#define I_POST_M 38 /* vk_internal.h's VKW_I_POST_M .. VKW_I_COLS_AT */
+#define I_POST_S 39
+#define I_POST_L 40
+#define I_POST_TAIL 41
+#define I_POST_DW 42
+#define I_POST_W 43
+#define I_COLS_AT 44
+#define I_POST_COLS 45
 
 /* a float's order-preserving key (every key above 0, NaN's aside), and back */
 uint fkey(float v)
@@ -127,6 +139,51 @@ R col_sum(uint c, uint lid, bool dev, R mu)
     return tot;
 }
 
+/* The post stage (fe_post.c's emit_row and frame_vals) for the clip described at segs[d]:
+   its rows x cols from frames [0, T) of the finish's output (frame t, column c at out + t
+   n_cols + c), values i0, i0 + n_cols WG, ... of them. Row r's k-th slot is frame
+   r stride + k - left (frame 0 before the first, past the last the tail's rule: the last
+   frame, stack_fill or zeros), each slot the frame's values then, with deltas, theirs:
+   sum over j = 1 .. N of j (x[t + j] - x[t - j]) (the indices clamped to [0, T)), over the
+   denominator; with per-column scales of the rows, float32(v scale[col] + shift[col]). */
+void post_rows(uint i0, uint d)
+{
+    const uint src = uint(segs[d + 5]), flag = uint(segs[d + 6]), pout = uint(segs[d + 8]);
+    const uint prows = uint(segs[d + 9]), pcols = uint(segs[d + 10]), T = uint(segs[d + 11]);
+    const uint m = uint(ints[I_POST_M]), S = uint(ints[I_POST_S]), L = uint(ints[I_POST_L]);
+    const uint tail = uint(ints[I_POST_TAIL]), dw = uint(ints[I_POST_DW]), w = uint(ints[I_POST_W]);
+    const uint wd = dw != 0u ? 2u * w : w, cat = ints[I_POST_COLS] != 0 ? uint(ints[I_COLS_AT]) : 0u;
+    bool bad = false;
+    for (uint i = i0; i < prows * pcols; i += pc.n_cols * WG) {
+        const uint r = i / pcols, j = i - r * pcols, k = j / wd, q = j - k * wd, s = r * S + k;
+        uint u = 0u;
+        bool have = true;
+        if (s < L) u = 0u;
+        else if (s - L < T) u = s - L;
+        else if (tail == 1u) u = T - 1u;
+        else have = false;
+        float o;
+        if (!have) {
+            o = tail == 2u ? intBitsToFloat(ints[I_STACK_FILL]) : 0.0;
+        } else if (q < w) {
+            o = outf[src + u * w + q];
+        } else {
+            const uint cq = q - w;
+            R acc = r_from_f(0.0);
+            for (uint e = 1u; e <= dw; e++) {
+                const uint a = u + e < T ? u + e : T - 1u, b = u >= e ? u - e : 0u;
+                acc = r_add(acc, r_mul(r_from_f(float(e)), r_sub(r_from_f(outf[src + a * w + cq]),
+                                                                 r_from_f(outf[src + b * w + cq]))));
+            }
+            o = r_to_f(r_div(acc, r_from_s(tab[T_POST_DENOM])));
+        }
+        if (cat != 0u) o = r_to_f(r_add(r_mul(r_from_f(o), r_from_s(tab[cat + j])), r_from_s(tab[cat + pcols + j])));
+        bad = bad || (floatBitsToUint(o) & 0x7f800000u) == 0x7f800000u;
+        outf[pout + i] = o;
+    }
+    if (bad) outu[flag] = 1u;
+}
+
 void main()
 {
     const uint c = gl_WorkGroupID.x, lid = gl_LocalInvocationID.x, k = gl_WorkGroupID.y;
@@ -136,6 +193,10 @@ void main()
     cols = uint(segs[d + 4]), out_at = uint(segs[d + 5]), flag_at = uint(segs[d + 6]);
     const uint nfo = uint(segs[d + 7]);
     const uint mv = pc.mode & M_MV;
+    if ((pc.mode & M_POSTPASS) != 0u) { /* the post stage: the clip's rows from its finished frames */
+        post_rows(c * WG + lid, d);
+        return;
+    }
     if ((pc.mode & M_MAXPASS) != 0u) { /* WMEL_NORM_WHOLE: the clip's largest valid value into its key */
         uint m = 0u;
         for (uint t = lid; t < nv; t += WG) m = max(m, fkey(outf[in_at + t * pc.n_cols + c]));
@@ -201,6 +262,11 @@ void main()
         }
         if (affine && t < nfo) { /* float32(v x post_scale + post_shift), each operation rounded */
             o = r_to_f(r_add(r_mul(r_from_f(o), scale), shift));
+            bad = bad || (floatBitsToUint(o) & 0x7f800000u) == 0x7f800000u;
+        }
+        if ((pc.mode & M_COLS) != 0u && t < nfo) { /* the per-column scales (wmel__fe_cols) */
+            const uint at = uint(ints[I_COLS_AT]);
+            o = r_to_f(r_add(r_mul(r_from_f(o), r_from_s(tab[at + c])), r_from_s(tab[at + pc.n_cols + c])));
             bad = bad || (floatBitsToUint(o) & 0x7f800000u) == 0x7f800000u;
         }
         outf[out_at + (pc.fmaj != 0u ? t * cols + c : c * cols + t)] = o;
