@@ -53,6 +53,7 @@ typedef struct vk_state {
     int finish;         /* the plan's finish may run on the device (finish.comp; vk_plan_finish) */
     uint32_t fin_fmaj, fin_mode; /* vkw_finish's fmaj and mode for the plan */
     int post;           /* the finish's frames go through the post stage on the device (VKW_FM_POST) */
+    int ceps;           /* the plan's cepstra computed on the device (frames.comp's CEPS): its values */
     float fin_pad;               /* and its pad */
     uint32_t lim;       /* the bits of the largest |sample| whose clip's frames the device computes: Whisper's
                            geometry, the CPU kernels' bound (WMEL_F32_KERNEL_SAFE), and with float-float
@@ -274,6 +275,14 @@ static int vk_init(wmel_ctx *ctx)
     vk_state *st = calloc(1, sizeof *st);
     if (!st) return WMEL_ERR_NO_MEMORY;
     st->pfa = fe->algo == &wmel__algo_pfa400;
+    /* the general plans' values read back as float32, each rounded once on the device as the
+       finish's cast would (half the bytes): with cepstra (n_ceps; at most 4 x the workgroup's
+       mels), the device's DCT of the frame's log mels; float64 log energy and mels with the
+       testing switch WMEL_VULKAN_VALS_F64=1 (the host then takes the cepstra in double: the
+       same bytes in float64) */
+    const char *f64_env = getenv("WMEL_VULKAN_VALS_F64");
+    const int f64_vals = f64_env && !strcmp(f64_env, "1");
+    st->ceps = !st->pfa && p->n_ceps > 0 && p->n_mels <= 4 * VKW_WG && fe->dct && !f64_vals;
     if (st->pfa) {
         const wmel_plan *pl = fe->pfa400;
         g.n_fft = WMEL_N_FFT, g.fl = WMEL_N_FFT, g.nbins = WMEL_N_BINS, g.n_mels = pl->n_mels;
@@ -284,7 +293,7 @@ static int vk_init(wmel_ctx *ctx)
         st->off = -(long long)WMEL_PAD; /* wmel__signal_span: frame t at 160 t - 200 of the clip */
     } else {
         g.n_fft = p->n_fft, g.fl = p->frame_length, g.nbins = fe->n_bins, g.n_mels = p->n_mels;
-        g.n_cols = fe->n_raw; /* the frames' log energy and log mels (never a plan's cepstra) */
+        g.n_cols = st->ceps ? fe->n_cols : fe->n_raw; /* the cepstra, or the log energy and log mels */
         g.nnz = p->n_mels ? fe->mel_off[p->n_mels - 1] + fe->mel_len[p->n_mels - 1] : 0;
         g.window = fe->window, g.cos = fe->dft_cos, g.sin = fe->dft_sin, g.melw = fe->mel_w;
         g.lo = fe->mel_lo, g.len = fe->mel_len, g.moff = fe->mel_off;
@@ -323,11 +332,7 @@ static int vk_init(wmel_ctx *ctx)
     }
     int radix[VKW_MAX_STAGES];
     const int n_stages = fft_radices(g.n_fft, g.fl, radix);
-    /* a general plan's values read back as float32, each rounded once on the device as the
-       finish's cast would (half the bytes); float64 where the host takes the cepstra from
-       them, or with the testing switch WMEL_VULKAN_VALS_F64=1 (the same bytes) */
-    const char *f64_env = getenv("WMEL_VULKAN_VALS_F64");
-    const int vals_f32 = !st->pfa && p->n_ceps == 0 && !(f64_env && !strcmp(f64_env, "1"));
+    const int vals_f32 = !st->pfa && (p->n_ceps == 0 || st->ceps) && !f64_vals;
     /* the finish on the device too (finish.comp) for a plan whose finish is the per-feature
        normalisation, the clip's max clamp or none (the values in the output's layout), on
        the float32 values, with the appended finish's rules it has (the variance over n, the
@@ -366,11 +371,12 @@ static int vk_init(wmel_ctx *ctx)
     if (fe->col_scale && !p->cols_stacked) st->fin_mode |= VKW_FM_COLS;
     st->fin_pad = (float)p->pad_value;
     vkw_shape shape = {g.fl, g.nbins, g.n_fft, n_stages > 0,
-                       !st->pfa && (p->remove_dc != 0 || p->use_energy != 0), {0}, {0}, ff_fma, st->finish};
+                       !st->pfa && (p->remove_dc != 0 || p->use_energy != 0), {0}, {0}, ff_fma, st->finish, st->ceps};
     for (int t = 0; t < n_stages; t++) shape.radix[t] = radix[t];
     const int known = framing(st->pfa ? NULL : p, shape.framing);
     const size_t cols_at = VKW_T_HEAD + (size_t)g.fl + 2 * (size_t)g.n_fft + (size_t)g.nnz;
-    const size_t tab_words = cols_at + 2 * n_colvec; /* the per-column scales after the mel weights */
+    const size_t dct_at = cols_at + 2 * n_colvec; /* the per-column scales after the mel weights, then the DCT */
+    const size_t tab_words = dct_at + (st->ceps ? (size_t)p->n_ceps * (size_t)p->n_mels : 0);
     const size_t perm_at = VKW_I_HEAD + 3 * (size_t)g.n_mels;
     const size_t int_words = perm_at + (n_stages > 0 ? (size_t)g.n_fft / 2 : 0);
     rc = known ? wmel__vk_open(&st->w, index, arith, &shape, tab_words, int_words)
@@ -432,6 +438,9 @@ static int vk_init(wmel_ctx *ctx)
         put(arith, tab, VKW_T_DEN_FLOOR, 1e-12);
         const double N = p->delta_win ? (double)((p->delta_win - 1) / 2) : 0.0;
         put(arith, tab, VKW_T_POST_DENOM, N * (N + 1.0) * (2.0 * N + 1.0) / 3.0); /* fe_post.c's */
+        put(arith, tab, VKW_T_SQRT2, sqrt(2.0));
+        for (size_t i = 0; st->ceps && i < (size_t)p->n_ceps * (size_t)p->n_mels; i++)
+            put(arith, tab, dct_at + i, fe->dct[i]);
         for (size_t i = 0; i < n_colvec; i++) {
             put(arith, tab, cols_at + i, fe->col_scale[i]);
             put(arith, tab, cols_at + n_colvec + i, fe->col_shift[i]);
@@ -455,6 +464,9 @@ static int vk_init(wmel_ctx *ctx)
         in[VKW_I_POST_W] = g.n_cols;
         in[VKW_I_COLS_AT] = n_colvec ? (int)cols_at : 0;
         in[VKW_I_POST_COLS] = n_colvec && p->cols_stacked;
+        in[VKW_I_NCEPS] = st->ceps ? p->n_ceps : 0;
+        in[VKW_I_DCT] = st->ceps ? (int)dct_at : 0;
+        in[VKW_I_CEPS_HTK] = st->ceps && p->ceps_htk;
     }
     put(arith, tab, VKW_T_SCALE, st->pfa ? 1.0 : p->scale);
     in[VKW_I_WIN] = (int)win;
@@ -1225,9 +1237,10 @@ static int vk_plan_frames(const wmel_ctx *ctx, const float *x, size_t n, size_t 
         for (int i = 0; i < 3; i++) note_op(st, ops[i], WMEL_BACKEND_CPU);
         return WMEL__FALLBACK;
     }
-    /* the cepstra (n_ceps): the device's log energy and log mels, then each frame's DCT here,
-       in double (fe_plan.c's wmel__fe_ceps, the CPU path's) */
-    const int ceps = fe->p.n_ceps > 0;
+    /* the cepstra (n_ceps) where the device does not take them (WMEL_VULKAN_VALS_F64=1): the
+       device's log energy and log mels, then each frame's DCT here, in double (fe_plan.c's
+       wmel__fe_ceps, the CPU path's) */
+    const int ceps = fe->p.n_ceps > 0 && !st->ceps;
     double *raw = vals;
     if (ceps) {
         const size_t nr = (size_t)fe->n_raw;
@@ -1374,7 +1387,7 @@ static int vk_plan_frames_batch(const wmel_ctx *ctx, const float *const *x, cons
     vk_state *st = ctx->state;
     const wmel_fe *fe = ctx->fe;
     if (st->pfa || !st->w || wmel__fe_dithered(&fe->p)) return WMEL__FALLBACK;
-    const int ceps = fe->p.n_ceps > 0;
+    const int ceps = fe->p.n_ceps > 0 && !st->ceps; /* the host's DCT (vk_plan_frames') */
     const size_t nr = (size_t)fe->n_raw;
     vk_job *jobs = calloc(batch ? batch : 1, sizeof *jobs);
     size_t *which = malloc((batch ? batch : 1) * sizeof *which); /* job i's clip */
@@ -1463,10 +1476,14 @@ static int ff_self_test(const wmel_ctx *ctx, vk_state *st)
     const size_t reach = (size_t)(plan.n_fft > plan.frame_length ? plan.n_fft : plan.frame_length) +
                          (size_t)plan.pad_left + (size_t)plan.pad_right + (size_t)(plan.frame_span);
     const size_t n = 2 * reach + (FF_SELF_FRAMES + 2) * st->hop, nc = (size_t)st->n_cols;
+    /* the reference's log energy and log mels; with the device's cepstra, their DCT (the
+       host's, in double) beside them */
+    const size_t nr = st->ceps ? (size_t)ctx->fe->n_raw : nc;
     float *x = malloc(n * sizeof(float));
     double *vals = malloc(FF_SELF_FRAMES * nc * sizeof(double));
-    double *ref = malloc(FF_SELF_FRAMES * nc * sizeof(double));
-    int rc = x && vals && ref ? WMEL_OK : WMEL_ERR_NO_MEMORY;
+    double *ref = malloc(FF_SELF_FRAMES * (nr + nc) * sizeof(double));
+    double *raw = malloc((nr + nc) * sizeof(double)); /* a frame's log energy and mels, then cepstra */
+    int rc = x && vals && ref && raw ? WMEL_OK : WMEL_ERR_NO_MEMORY;
     double worst = 0.0;
     size_t wt = 0, wc = 0; /* the worst value's frame and column */
     if (rc == WMEL_OK) {
@@ -1495,9 +1512,19 @@ static int ff_self_test(const wmel_ctx *ctx, vk_state *st)
         memset(&o, 0, sizeof o);
         o.logmel = ref;
         const int rr = wmel_ref_plan_stages(&plan, x, n, &span, &o); /* no reference: nothing to hold */
+        double *want = ref; /* [n_cols][frames] */
+        if (rr == WMEL_OK && st->ceps) { /* each frame's cepstra after the log mels */
+            want = ref + FF_SELF_FRAMES * nr;
+            for (size_t t = 0; t < FF_SELF_FRAMES; t++) {
+                double *c = raw + nr;
+                for (size_t m = 0; m < nr; m++) raw[m] = ref[m * FF_SELF_FRAMES + t];
+                wmel__fe_ceps(ctx->fe, raw, c);
+                for (size_t k = 0; k < nc; k++) want[k * FF_SELF_FRAMES + t] = c[k];
+            }
+        }
         for (size_t t = 0; rr == WMEL_OK && t < FF_SELF_FRAMES; t++)
             for (size_t c = 0; c < nc; c++) { /* logmel [n_cols][frames] */
-                const double v = vals[t * nc + c], w = ref[c * FF_SELF_FRAMES + t];
+                const double v = vals[t * nc + c], w = want[c * FF_SELF_FRAMES + t];
                 const double e = fabs(v - w) / (fabs(w) > 1.0 ? fabs(w) : 1.0);
                 if (!(e <= worst)) worst = e == e ? e : HUGE_VAL, wt = t, wc = c;
             }
@@ -1505,6 +1532,7 @@ static int ff_self_test(const wmel_ctx *ctx, vk_state *st)
     free(x);
     free(vals);
     free(ref);
+    free(raw);
     if (rc != WMEL_OK) return rc;
     /* WMEL_VULKAN_FF_FRAMECHECK=0, a diagnostic switch for a device that fails the check:
        the frames run on the device whatever their error, so that the tests' per-preset

@@ -38,7 +38,10 @@ enum {
        n_cols each, or the rows' cols), and 1 where they scale the rows (cols_stacked) */
     VKW_I_POST_M, VKW_I_POST_S, VKW_I_POST_L, VKW_I_POST_TAIL, VKW_I_POST_DW, VKW_I_POST_W, VKW_I_COLS_AT,
     VKW_I_POST_COLS,
-    VKW_I_HEAD = 48
+    /* the cepstra on the device (frames.comp's CEPS): their count, where the DCT's rows (the
+       lifter in them, [n_ceps][n_mels]) start in the real table, Kaldi's htk_compat (c0 last) */
+    VKW_I_NCEPS, VKW_I_DCT, VKW_I_CEPS_HTK,
+    VKW_I_HEAD = 56
 };
 #define VKW_MAX_STAGES (VKW_I_HOP - VKW_I_RADIX)
 /* The segment table (binding 3): its count at 0, then from VKW_S_HEAD on VKW_S_WORDS words a
@@ -90,6 +93,7 @@ typedef struct vkw_shape {
     int radix[VKW_MAX_STAGES];  /* frames.comp's RAD0 ..: the FFT's radices, 0 past the last */
     int ff_fma;                 /* float-float's two-product by fma (arith_ff.glsl's FF_FMA) */
     int finish;                 /* 1: the finish pipeline (finish.comp) made too */
+    int ceps;                   /* 1: the frames' cepstra (frames.comp's CEPS), not their log mels */
 } vkw_shape;
 /* arith_ff.glsl's specialisation constant FF_FMA (an id no shader uses for its own) */
 #define VKW_SPEC_FF_FMA 40
@@ -104,7 +108,8 @@ enum {
     VKW_T_POST_SCALE, VKW_T_POST_SHIFT, /* the appended finish's affine (finish.comp) */
     VKW_T_DEN_FLOOR, /* 1e-12: wmel__fe_den_floor's factor (finish.comp) */
     VKW_T_POST_DENOM, /* the deltas' denominator, N (N + 1) (2 N + 1) / 3 (fe_post.c's) */
-    VKW_T_HEAD = 16
+    VKW_T_SQRT2,      /* sqrt(2.0): htk_compat's c0 without the energy (frames.comp's CEPS) */
+    VKW_T_HEAD = 24
 };
 
 /* Arithmetic of the shaders (wmel_params.vulkan_arith, WMEL_VULKAN_ARITHMETIC). */

@@ -1209,13 +1209,15 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
         return vk_fail(r, "creating the pipeline layout");
     }
     /* frames.comp's constants: MAX_FL, MAX_BINS, FFT, SH_WORDS, FPG, the workgroup's size,
-       then the framing's rules, then the FFT's radices */
-    enum { N_SPEC = 6 + VKW_N_FRAMING + VKW_MAX_STAGES };
+       then the framing's rules, then the FFT's radices, then CEPS */
+    enum { N_SPEC = 7 + VKW_N_FRAMING + VKW_MAX_STAGES };
+    _Static_assert(N_SPEC - 1 == 21, "frames.comp's CEPS constant_id");
     int32_t spec_vals[N_SPEC + 1] = {max_fl, max_bins, w->algo == VKW_ALGO_FFT, (int32_t)w->sh_words, w->fpg,
                                  w->fpg * VKW_WG};
     VkSpecializationMapEntry se[N_SPEC + 1];
     for (uint32_t i = 0; i < N_SPEC; i++) {
-        if (i >= 6 + VKW_N_FRAMING) spec_vals[i] = shape->radix[i - 6 - VKW_N_FRAMING];
+        if (i == N_SPEC - 1) spec_vals[i] = shape->ceps != 0;
+        else if (i >= 6 + VKW_N_FRAMING) spec_vals[i] = shape->radix[i - 6 - VKW_N_FRAMING];
         else if (i >= 6) spec_vals[i] = shape->framing[i - 6];
         VkSpecializationMapEntry e = {i, 4 * i, 4};
         se[i] = e;
@@ -1313,6 +1315,10 @@ static int refused(vkw *w)
 }
 
 _Static_assert(VKW_F_HEAD == 520 && VKW_F_WORDS == 12, "finish.comp's F_HEAD and F_WORDS");
+_Static_assert(VKW_I_POST_M == 38 && VKW_I_POST_COLS == 45 && VKW_T_POST_DENOM == 15,
+               "finish.comp's I_POST_M .. I_POST_COLS and T_POST_DENOM");
+_Static_assert(VKW_I_NCEPS == 46 && VKW_I_DCT == 47 && VKW_I_CEPS_HTK == 48 && VKW_T_SQRT2 == 16,
+               "frames.comp's cepstra's ints and table entry");
 
 /* A round's finish (vkw_finish, its clips in slot's segment table) inside the output buffer:
  * each clip's values within the round's, its output and flag inside the buffer, the flags,

@@ -391,6 +391,36 @@ static void cols_check(const wmel_frontend_plan *nemo, int lay, int ar, const fl
     g_ncols = 0;
 }
 
+/* The cepstra on the device (frames.comp's DCT) on lhotse's MFCC plan: with the log energy
+   in c0's place, Kaldi's htk_compat with and without it, 23 of 40 mels without the lifter,
+   and normalised per feature with deltas (the finish and the post stage on them); each
+   against the CPU (its bytes in float64) at every length. */
+static void ceps_checks(int ar, const float *speech, size_t ns)
+{
+    wmel_frontend_plan m;
+    char msg[256];
+    CHECK(wmel_preset_plan("lhotse-mfcc", &m, msg, sizeof msg) == WMEL_OK, "lhotse-mfcc: %s", msg);
+    m.dither = 0.0;
+    wmel_frontend_plan v = m;
+    v.use_energy = 1;
+    plan_check("lhotse-mfcc, the energy", &v, ar, speech, ns, 1);
+    v.ceps_htk = 1;
+    plan_check("lhotse-mfcc, the energy, htk_compat", &v, ar, speech, ns, 1);
+    v.use_energy = 0;
+    plan_check("lhotse-mfcc, htk_compat", &v, ar, speech, ns, 1);
+    v = m;
+    v.n_mels = 40;
+    v.n_ceps = 23;
+    v.cepstral_lifter = 0.0;
+    plan_check("lhotse-mfcc, 23 of 40 mels, no lifter", &v, ar, speech, ns, 1);
+    v = m;
+    v.norm = WMEL_NORM_PER_FEATURE;
+    v.norm_eps = 1e-5;
+    v.layout = WMEL_LAYOUT_FRAMES_MELS;
+    v.delta_win = 5;
+    plan_check("lhotse-mfcc, normalised, deltas", &v, ar, speech, ns, 1);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -425,11 +455,12 @@ int main(void)
                0; WeSpeaker's mean alone), Seamless's two frames a row, Xcodec2's and NeuCodec's
                with a fill value, the clip's max clamp (Voxtral's fixed max; SpeechBrain's data
                max, range 8 and affine), and the post stage (FunASR's LFR, Granite's two frames
-               a row with the odd frame dropped, and with deltas) */
+               a row with the odd frame dropped, and with deltas), the cepstra (lhotse's MFCC) */
             const char *dev_want[] = {"nemo",     "kaldi",   "ast",      "clap",
                                       "speech2text", "wespeaker", "seamless", "xcodec2",
                                       "neucodec", "voxtral-realtime", "speechbrain-fbank",
-                                      "funasr",   "fun-asr-nano", "granite-speech", "granite-speech5"};
+                                      "funasr",   "fun-asr-nano", "granite-speech", "granite-speech5",
+                                      "lhotse-mfcc"};
             int want = -1;
             for (size_t w = 0; w < sizeof dev_want / sizeof dev_want[0]; w++)
                 if (!strcmp(name, dev_want[w])) want = 1;
@@ -469,9 +500,10 @@ int main(void)
         v.layout = WMEL_LAYOUT_FRAMES_MELS;
         v.pad_to = 64;
         batch_check("nemo, mean_var, frames x mels, pad_to 64", &v, ar, speech);
+        ceps_checks(ar, speech, ns);
         {
-            const char *bp[] = {"kaldi", "seamless", "xcodec2"};
-            for (size_t i = 0; i < 3; i++) {
+            const char *bp[] = {"kaldi", "seamless", "xcodec2", "lhotse-mfcc"};
+            for (size_t i = 0; i < 4; i++) {
                 wmel_frontend_plan pl;
                 CHECK(wmel_preset_plan(bp[i], &pl, msg, sizeof msg) == WMEL_OK, "%s: %s", bp[i], msg);
                 pl.dither = 0.0;

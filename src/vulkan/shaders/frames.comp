@@ -62,6 +62,9 @@ layout(constant_id = 15) const int RAD3 = 0;
 layout(constant_id = 16) const int RAD4 = 0;
 layout(constant_id = 17) const int RAD5 = 0;
 layout(constant_id = 18) const int RAD6 = 0;
+/* 1: the frame's cepstra (the DCT of its log mels, wmel__fe_ceps) are its values, not the
+   log energy and log mels */
+layout(constant_id = 21) const int CEPS = 0; /* after the radices (vk_internal.h: VKW_MAX_STAGES) */
 /* the count of each radix, and the sub-transform length the first stage of a radix joins */
 #define RADN(r) ((RAD0 == r ? 1 : 0) + (RAD1 == r ? 1 : 0) + (RAD2 == r ? 1 : 0) + (RAD3 == r ? 1 : 0) + \
                  (RAD4 == r ? 1 : 0) + (RAD5 == r ? 1 : 0) + (RAD6 == r ? 1 : 0))
@@ -514,6 +517,38 @@ void main()
     /* bin k's word: FFT, Z[k]'s real one (bin M: Z[0]'s imaginary one); DFT, after the frame */
     const int mo = ints[16], lo_at = ints[17], len_at = ints[18], off_at = ints[19], lmode = ints[11];
     if (g_bad) outk[pc.flag_at] = 1u; /* every sample read (the FFT's barriers are behind) */
+    if (CEPS != 0) { /* the cepstra (fe_plan.c's wmel__fe_ceps), frame after frame (pc.out_f32 3 or 0) */
+        /* the log mels (at most 4 WG: the host's condition) into the frame's first shared
+           words once every invocation has read the spectrum */
+        R lm[4];
+        for (int i = 0; i < 4; i++) {
+            const int m = lid + i * WG;
+            lm[i] = zero;
+            if (m < n_mels)
+                lm[i] = mel_log(mel_sum(ints[lo_at + m], ints[len_at + m], mo + ints[off_at + m], M, fl), lmode);
+        }
+        barrier();
+        for (int i = 0; i < 4; i++)
+            if (lid + i * WG < n_mels) SH(lid + i * WG) = lm[i];
+        barrier();
+        if (!live) return;
+        /* c[k] = sum of dct[k][j] l[j], j in order from 0 (the lifter in the rows); the log
+           energy in c0's place; htk_compat: c0 last, times sqrt(2) without the energy */
+        const int nk = ints[46], dct = ints[47], htk = ints[48]; /* VKW_I_NCEPS, VKW_I_DCT, VKW_I_CEPS_HTK */
+        for (int k = lid; k < nk; k += WG) {
+            R c = zero;
+            for (int j = 0; j < n_mels; j++) c = r_add(c, r_mul(tval(dct + k * n_mels + j), SH(j)));
+            if (k == 0 && use_energy != 0) c = energy;
+            int at = k;
+            if (htk != 0) {
+                at = k == 0 ? nk - 1 : k - 1;
+                if (k == 0 && use_energy == 0) c = r_mul(c, tval(16)); /* VKW_T_SQRT2 */
+            }
+            if (pc.out_f32 != 0u) outf[uint(f) * uint(n_cols) + uint(at)] = r_to_f(c);
+            else outv[uint(f) * uint(n_cols) + uint(at)] = r_to_s(c);
+        }
+        return;
+    }
     if (!live) return; /* no barrier from here on */
     const uint ob = uint(f) * uint(n_cols);
     const bool fmaj = pc.out_f32 == 3u; /* float32 frame after frame, else the segment's block */
