@@ -217,15 +217,6 @@ static int framing(const wmel_frontend_plan *p, int f[VKW_N_FRAMING])
 static int ff_self_test(const wmel_ctx *ctx, vk_state *st);
 static uint32_t safe_bits(void);
 
-/* A post stage that only fills a last row's missing slots (WMEL_STACK_TAIL_FILL, rows of
- * consecutive frames: fe_cpu.c's wmel__fe_cpu_given writes the frames in the output's own
- * memory, then stack_fill past the output frames), which the device's finish writes. */
-static int fill_rows(const wmel_frontend_plan *p)
-{
-    return p->stack_tail == WMEL_STACK_TAIL_FILL && (!p->stack_stride || p->stack_stride == p->stack) &&
-           !p->stack_left && !p->delta_win && !p->cols_stacked;
-}
-
 static void vk_free(wmel_ctx *ctx)
 {
     vk_state *st = ctx->state;
@@ -334,12 +325,7 @@ static int vk_init(wmel_ctx *ctx)
        the host's (the same bytes in float64) */
     {
         const char *env = getenv("WMEL_VULKAN_DEVICE_FINISH");
-        st->finish = vals_f32 &&
-                     (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR || p->norm == WMEL_NORM_NONE ||
-                      p->norm == WMEL_NORM_WHOLE) &&
-                     !(p->norm_flags & ~(WMEL_NORMF_POPULATION | WMEL_NORMF_MEAN_ONLY | WMEL_NORMF_FIXED_MAX)) &&
-                     !fe->col_scale && (!wmel__fe_post_on(p) || fill_rows(p)) && !wmel__fe_dithered(p) &&
-                     !(env && !strcmp(env, "0"));
+        st->finish = vals_f32 && wmel__fe_dev_finish(fe) && !(env && !strcmp(env, "0"));
     }
     st->fin_fmaj = p->layout == WMEL_LAYOUT_FRAMES_MELS;
     st->fin_mode = p->norm == WMEL_NORM_NONE ? 2u : p->norm == WMEL_NORM_MEAN_VAR ? 1u : p->norm == WMEL_NORM_WHOLE ? 3u : 0u;
@@ -351,7 +337,7 @@ static int vk_init(wmel_ctx *ctx)
                         (stats && (p->norm_flags & WMEL_NORMF_MEAN_ONLY) ? VKW_FM_MEAN_ONLY : 0u) |
                         (stats && p->norm_eps == 0.0 ? VKW_FM_FLOOR : 0u);
     }
-    if (fill_rows(p)) st->fin_mode |= VKW_FM_FILL; /* a post stage only of the tail's fill (ext) */
+    if (wmel__fe_fill_rows(p)) st->fin_mode |= VKW_FM_FILL; /* a post stage only of the tail's fill (ext) */
     st->fin_pad = (float)p->pad_value;
     vkw_shape shape = {g.fl, g.nbins, g.n_fft, n_stages > 0,
                        !st->pfa && (p->remove_dc != 0 || p->use_energy != 0), {0}, {0}, ff_fma, st->finish};
@@ -1244,26 +1230,14 @@ static int fin_job(const wmel_ctx *ctx, vk_job *j, float *out, size_t rows, size
 {
     const vk_state *st = ctx->state;
     const wmel_frontend_plan *p = &ctx->fe->p;
-    const size_t nc = j->nf, nv = wmel__fe_valid(p, j->n), ncol = (size_t)st->n_cols;
-    const size_t nfo = wmel__fe_out_frames(p, j->n);
-    if (!st->finish || !out || !nc || !cols || nc != wmel__fe_computed(p, j->n) || nv > nc ||
-        (size_t)ctx->fe->n_cols != ncol || rows > UINT32_MAX / cols)
+    if (!st->finish || !out || !cols || (size_t)ctx->fe->n_cols != (size_t)st->n_cols || rows > UINT32_MAX / cols ||
+        !wmel__fe_dev_shape(ctx->fe, j->n, j->nf, &rows, &cols))
         return 0;
-    /* frames x columns: stacking (`stack` frames a row, no post stage: fe_cpu.c's out_map)
-       keeps the frames consecutive, so the output is rows x cols / ncol frames of ncol */
-    if (st->fin_fmaj) {
-        if (cols % ncol || (size_t)(p->stack > 1 ? p->stack : 1) != cols / ncol) return 0;
-        rows *= cols / ncol;
-        cols = ncol;
-    }
-    const size_t T = st->fin_fmaj ? rows : cols;
-    if ((st->fin_fmaj ? rows < nc : rows != ncol || cols < nc) || ((st->fin_mode & VKW_FM_EXT) && (nfo < nc || nfo > T)))
-        return 0;
-    j->fnfo = nfo;
+    j->fnfo = wmel__fe_out_frames(p, j->n);
     j->fout = out;
     j->frows = rows;
     j->fcols = cols;
-    j->fnv = nv;
+    j->fnv = wmel__fe_valid(p, j->n);
     j->check = 1;
     j->f32_out = 3;
     return 1;
