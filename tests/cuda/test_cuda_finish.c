@@ -146,7 +146,7 @@ static long long plan_check(const char *name, const wmel_frontend_plan *plan, co
             if (k == 0) x[n / 3] = NAN;
             else
                 for (size_t i = 0; i < n; i++) x[i] *= 1e18f;
-            char what[160];
+            char what[192];
             snprintf(what, sizeof what, "%s (%s)", name, k ? "samples x 1e18" : "a NaN sample");
             /* samples x 1e18: the host's finish's status (the CUDA backend's frames take them
                where the CPU's float32 kernels of Whisper's geometry refuse them) */
@@ -291,6 +291,32 @@ static void range_check(const wmel_frontend_plan *nemo, const float *speech)
     }
 }
 
+/* A rule of the device's finish on NeMo's plan: its normalisation and flags, eps (-1:
+   NeMo's), pad_to, n_frames, pad_value, the affine (scale 0: none), a fixed max and the
+   clamp's range, frames a row; batch 1 (mels x frames) or 2 (frames x mels): in a batch too. */
+typedef struct rule {
+    const char *what;
+    int norm, flags;
+    double eps;
+    int pad_to, n_frames;
+    double pad, scale, shift, max, range;
+    int stack, batch;
+} rule;
+
+static const rule RULES[] = {
+    {"", WMEL_NORM_PER_FEATURE, 0, -1.0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0},
+    {", mean_var, pad_to 64", WMEL_NORM_MEAN_VAR, 0, 1e-5, 64, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0},
+    {", variance over n, eps 0", WMEL_NORM_PER_FEATURE, WMEL_NORMF_POPULATION, 0.0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0},
+    {", mean only, eps 0", WMEL_NORM_PER_FEATURE, WMEL_NORMF_MEAN_ONLY, 0.0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0},
+    {", 120 frames, pad -1.5, affine", WMEL_NORM_PER_FEATURE, 0, -1.0, 0, 120, -1.5, 0.37, -2.25, 0.0, 0.0, 0, 2},
+    {", no normalisation, pad -1.5, affine", WMEL_NORM_NONE, 0, -1.0, 0, 0, -1.5, 0.37, -2.25, 0.0, 0.0, 0, 0},
+    {", the clip's max", WMEL_NORM_WHOLE, 0, 0.0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0},
+    {", a fixed max", WMEL_NORM_WHOLE, WMEL_NORMF_FIXED_MAX, 0.0, 0, 0, 0.0, 0.0, 0.0, 1.5, 0.0, 0, 0},
+    {", the clip's max, range 6, 90 frames, pad, affine", WMEL_NORM_WHOLE, 0, 0.0, 0, 90, -0.75, 2.5, 0.125, 0.0, 6.0,
+     0, 1},
+    {", three frames a row", WMEL_NORM_PER_FEATURE, 0, -1.0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 3, 0},
+};
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -344,70 +370,30 @@ int main(void)
         printf("%s: %d of %d presets finished on the device:%s\n", ARITH[g_arith], on_dev, presets, list);
         CHECK(on_dev >= (int)(sizeof dev_want / sizeof dev_want[0]), "%d presets finished on the device", on_dev);
 
-        /* NeMo's plan with each rule, in each layout */
-        for (int lay = 0; lay < 2; lay++) {
-            char what[160];
-            const char *ln = lay ? "frames x mels" : "mels x frames";
-            wmel_frontend_plan v = nemo;
-            v.layout = lay ? WMEL_LAYOUT_FRAMES_MELS : WMEL_LAYOUT_MELS_FRAMES;
-            snprintf(what, sizeof what, "nemo, %s", ln);
-            plan_check(what, &v, speech, 1);
-            v.norm = WMEL_NORM_MEAN_VAR;
-            v.norm_eps = 1e-5;
-            v.pad_to = 64;
-            snprintf(what, sizeof what, "nemo, %s, mean_var, pad_to 64", ln);
-            plan_check(what, &v, speech, 1);
-            v = nemo;
-            v.layout = lay ? WMEL_LAYOUT_FRAMES_MELS : WMEL_LAYOUT_MELS_FRAMES;
-            v.norm_flags = WMEL_NORMF_POPULATION;
-            v.norm_eps = 0.0;
-            snprintf(what, sizeof what, "nemo, %s, variance over n, eps 0", ln);
-            plan_check(what, &v, speech, 1);
-            v.norm_flags = WMEL_NORMF_MEAN_ONLY;
-            snprintf(what, sizeof what, "nemo, %s, mean only, eps 0", ln);
-            plan_check(what, &v, speech, 1);
-            v.norm_flags = 0;
-            v.norm_eps = nemo.norm_eps;
-            v.pad_value = -1.5;
-            v.n_frames = 120;
-            v.affine = 1;
-            v.post_scale = 0.37;
-            v.post_shift = -2.25;
-            snprintf(what, sizeof what, "nemo, %s, 120 frames, pad -1.5, affine", ln);
-            plan_check(what, &v, speech, 1);
-            if (lay) batch_check(what, &v, speech, 99);
-            v.norm = WMEL_NORM_NONE;
-            v.n_frames = 0;
-            snprintf(what, sizeof what, "nemo, %s, no normalisation, pad -1.5, affine", ln);
-            plan_check(what, &v, speech, 1);
-            v = nemo;
-            v.layout = lay ? WMEL_LAYOUT_FRAMES_MELS : WMEL_LAYOUT_MELS_FRAMES;
-            v.norm = WMEL_NORM_WHOLE;
-            v.norm_eps = 0.0;
-            snprintf(what, sizeof what, "nemo, %s, the clip's max", ln);
-            plan_check(what, &v, speech, 1);
-            v.norm_flags = WMEL_NORMF_FIXED_MAX;
-            v.norm_max = 1.5;
-            snprintf(what, sizeof what, "nemo, %s, a fixed max", ln);
-            plan_check(what, &v, speech, 1);
-            v.norm_flags = 0;
-            v.norm_max = 0.0;
-            v.norm_range = 6.0;
-            v.pad_value = -0.75;
-            v.n_frames = 90;
-            v.affine = 1;
-            v.post_scale = 2.5;
-            v.post_shift = 0.125;
-            snprintf(what, sizeof what, "nemo, %s, the clip's max, range 6, 90 frames, pad, affine", ln);
-            plan_check(what, &v, speech, 1);
-            if (!lay) batch_check(what, &v, speech, 99);
-            if (lay) {
-                v = nemo;
-                v.layout = WMEL_LAYOUT_FRAMES_MELS;
-                v.stack = 3;
-                plan_check("nemo, frames x mels, three frames a row", &v, speech, 1);
+        /* NeMo's plan with each rule, in each layout (three frames a row: frames x mels) */
+        for (size_t i = 0; i < sizeof RULES / sizeof RULES[0]; i++)
+            for (int lay = 0; lay < 2; lay++) {
+                const rule *r = &RULES[i];
+                if (r->stack && !lay) continue;
+                wmel_frontend_plan v = nemo;
+                v.layout = lay ? WMEL_LAYOUT_FRAMES_MELS : WMEL_LAYOUT_MELS_FRAMES;
+                v.norm = r->norm;
+                v.norm_flags = r->flags;
+                if (r->eps >= 0.0) v.norm_eps = r->eps;
+                v.pad_to = r->pad_to;
+                v.n_frames = r->n_frames;
+                v.pad_value = r->pad;
+                v.affine = r->scale != 0.0;
+                v.post_scale = r->scale;
+                v.post_shift = r->shift;
+                v.norm_max = r->max;
+                v.norm_range = r->range;
+                if (r->stack) v.stack = r->stack;
+                char what[160];
+                snprintf(what, sizeof what, "nemo, %s%s", lay ? "frames x mels" : "mels x frames", r->what);
+                plan_check(what, &v, speech, 1);
+                if (r->batch == 1 + lay) batch_check(what, &v, speech, 99);
             }
-        }
         /* silence (no variance: eps the denominator; eps 0: the floor's zero) and one frame */
         for (int e0 = 0; e0 < 2; e0++) {
             wmel_frontend_plan v = nemo;
