@@ -125,7 +125,7 @@ static void trio_close(trio *t)
    finishes. */
 static long long plan_check(const char *name, const wmel_frontend_plan *plan, const float *speech, int want)
 {
-    trio t;
+    trio t = {NULL, NULL, NULL};
     long long total = 0;
     float *x = malloc(16000 * sizeof(float));
     if (x && trio_open(&t, plan)) {
@@ -173,7 +173,7 @@ static long long plan_check(const char *name, const wmel_frontend_plan *plan, co
 static void batch_check(const char *name, const wmel_frontend_plan *plan, const float *speech, size_t nan_at)
 {
     enum { B = 9 };
-    trio t;
+    trio t = {NULL, NULL, NULL};
     if (!trio_open(&t, plan)) {
         trio_close(&t);
         return;
@@ -253,7 +253,7 @@ static void range_check(const wmel_frontend_plan *nemo, const float *speech)
             v.post_shift = 0.0;
         }
         const char *what = k ? "nemo no log, an affine past float32" : "nemo no log, values past float32";
-        trio t;
+        trio t = {NULL, NULL, NULL};
         float *y = malloc(16000 * sizeof(float));
         if (y && trio_open(&t, &v)) {
             for (size_t i = 0; i < 16000; i++) y[i] = speech[3000 + i] * (k ? 1.0f : 1e14f);
@@ -398,7 +398,7 @@ int main(void)
         for (int e0 = 0; e0 < 2; e0++) {
             wmel_frontend_plan v = nemo;
             if (e0) v.norm_eps = 0.0;
-            trio t;
+            trio t = {NULL, NULL, NULL};
             float *z = calloc(16000, sizeof(float));
             if (z && trio_open(&t, &v)) {
                 const long long f = one(e0 ? "nemo eps 0, silence" : "nemo, silence", t.cpu, t.dev, t.off, z, 16000);
