@@ -985,15 +985,19 @@ WMEL_API const char *wmel_hf_class_name(size_t i, const char **preset, int *mapp
 /* Creates a context computing `plan` (copied; not referenced afterwards). From p (NULL
  * means wmel_default_params()) only backend, n_threads, max_isa and cuda_device are used.
  * WMEL_BACKEND_CUDA computes any plan's frames on the device (float64 or float-float: see
- * "CUDA: device pointers and streams") and their finish on the CPU (a dithered plan's
- * frames on the CPU: wmel_op_backend() says which); with a
+ * "CUDA: device pointers and streams"; a dithered plan's frames on the CPU:
+ * wmel_op_backend() says which); with a
  * plan other than Whisper's, WMEL_BACKEND_AUTO picks the CPU (or Vulkan on a GPU), and
  * wmel_cuda_log_mel_device() returns WMEL_ERR_BACKEND_UNAVAILABLE.
- * WMEL_BACKEND_VULKAN computes any plan's frames on the device and, in wmel_features, the
- * finish too where it is the per-feature normalisation alone (WMEL_NORM_PER_FEATURE or
- * WMEL_NORM_MEAN_VAR without the appended variants, stacking or cepstra) and the clip fits
- * one dispatch: the CPU backend's bytes in float64 (the environment variable
- * WMEL_VULKAN_DEVICE_FINISH=0, read at create, keeps that finish on the CPU; docs/vulkan.md).
+ * WMEL_BACKEND_VULKAN computes any plan's frames on the device. Both also finish on the
+ * device, in wmel_features and wmel_features_batch, the clips of a plan whose finish is the
+ * per-feature normalisation, none or the clip's max clamp (with the appended variants but
+ * WMEL_NORMF_ALL and WMEL_NORMF_THEN_MEAN_VAR, plain stacking, the tail's fill; Vulkan also
+ * the per-column scales, every post stage (deltas, LFR) and the cepstra, for a clip one
+ * round holds), in float64 with
+ * the bytes the CPU's finish gives on the device's values; any other finish runs on the
+ * CPU (the environment variables WMEL_CUDA_DEVICE_FINISH=0 and WMEL_VULKAN_DEVICE_FINISH=0,
+ * read at create, keep it there; docs/cuda.md, docs/vulkan.md).
  * A ctx from a non-Whisper plan serves wmel_features(), the log-Mel entry points as its
  * wrappers (wmel_log_mel: the samples and `padding` zeros), the frame stream
  * (wmel_stream_*) and the sliding buffer (wmel_sliding_*, wmel_sliding_view included);

@@ -5,11 +5,14 @@
  * path on the caller's stream, per-op backend reporting, and CUDA errors turned into
  * WMEL_ERR_CUDA with the runtime's message kept per thread. Any other plan (the general
  * algorithm): its tables uploaded at create time, then each call's frames computed on the
- * device (plan_frames, plan_frames_batch) and finished on the CPU (fe_cpu.c).
+ * device (plan_frames, plan_frames_batch) and finished there too where the device's finish
+ * makes the plan's (plan_finish, plan_frames_batch's out: the normalisation or none, the
+ * appended finish's rules, plain stacking, the clip's max clamp), else on the CPU
+ * (fe_cpu.c).
  *
  * The kernels are in kernels.cu (Whisper's geometry: the algorithm of src/cpu/kernel.inc
- * in float64) and plan_kernels.cu (any other plan's frames, float64 or float-float:
- * cuda_arith).
+ * in float64) and plan_kernels.cu (any other plan's frames and finish, float64 or
+ * float-float: cuda_arith).
  */
 #include "../internal.h"
 #include "../fe/fe.h"
@@ -52,6 +55,8 @@ typedef struct cuda_state {
                                  stays inside float's range (wmel__ff_limit); a clip with any
                                  sample past it (or not finite) runs the float64 kernel */
     const double *tab64;      /* device: the float64 tables (geo.tab's pairs with float-float) */
+    int finish;               /* the plan's finish may run on the device (k_plan_finish) */
+    wmel_cu_finish fin;       /* its launch's plan part */
 } cuda_state;
 
 /* The runtime's message kept for wmel_cuda_error_detail() (base.c). */
@@ -831,6 +836,37 @@ static int plan_framing(const wmel_frontend_plan *p, wmel_cu_frames *g)
     return 1;
 }
 
+/* The plan's part of k_plan_finish's launch (wmel_cu_finish): its normalisation, the
+ * appended finish's rules it has, their constants in both arithmetics. */
+static void fin_plan(const wmel_fe *fe, int ff, wmel_cu_finish *f)
+{
+    const wmel_frontend_plan *p = &fe->p;
+    const int stats = p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR, ext = wmel__fe_ext(p);
+    memset(f, 0, sizeof *f);
+    f->n_cols = fe->n_cols;
+    f->fmaj = p->layout == WMEL_LAYOUT_FRAMES_MELS;
+    f->norm = p->norm == WMEL_NORM_NONE ? 2 : p->norm == WMEL_NORM_MEAN_VAR ? 1 : p->norm == WMEL_NORM_WHOLE ? 3 : 0;
+    f->fixed_max = p->norm == WMEL_NORM_WHOLE && (p->norm_flags & WMEL_NORMF_FIXED_MAX);
+    f->ext = ext;
+    f->affine = ext && p->affine;
+    f->pop = ext && stats && (p->norm_flags & WMEL_NORMF_POPULATION);
+    f->mean_only = ext && stats && (p->norm_flags & WMEL_NORMF_MEAN_ONLY);
+    f->floor = ext && stats && p->norm_eps == 0.0;
+    f->fill = wmel__fe_fill_rows(p);
+    f->pad = (float)p->pad_value;
+    f->fill_value = (float)p->stack_fill;
+    f->norm_max = (float)p->norm_max;
+    f->norm_range = (float)(p->norm_range > 0.0 ? p->norm_range : 8.0);
+    f->ff = ff;
+    f->eps = p->norm_eps;
+    f->post_scale = f->affine ? p->post_scale : 1.0;
+    f->post_shift = f->affine ? p->post_shift : 0.0;
+    f->f_eps = f2_of(f->eps);
+    f->f_post_scale = f2_of(f->post_scale);
+    f->f_post_shift = f2_of(f->post_shift);
+    f->f_den_floor = f2_of(1e-12);
+}
+
 /* A ctx of the general algorithm: the compiled plan's float64 tables (window, the exact
  * cos / sin table of n_fft entries, the packed mel bank; the FFT's digit-reversed places)
  * uploaded once. A dithered plan, a framing the kernel does not know or a frame too large
@@ -957,6 +993,14 @@ static int general_init(wmel_ctx *ctx)
         const char *env = getenv("WMEL_CUDA_VALS_F64");
         ctx->vals_f32 = st->plan_ok && p->n_ceps == 0 && !(env && !strcmp(env, "1"));
     }
+    /* the finish on the device too (k_plan_finish) where it makes the plan's
+       (wmel__fe_dev_finish), on the float32 values; WMEL_CUDA_DEVICE_FINISH=0 keeps the
+       host's (the same bytes in float64) */
+    {
+        const char *env = getenv("WMEL_CUDA_DEVICE_FINISH");
+        st->finish = ctx->vals_f32 && wmel__fe_dev_finish(fe, 0) && !(env && !strcmp(env, "0"));
+        if (st->finish) fin_plan(fe, ff, &st->fin);
+    }
     if (st->plan_ok)
         snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "cuda-%s-%s%d", ff ? "ff" : "f64", g->fft ? "fft" : "dft",
                  g->n_fft);
@@ -972,13 +1016,31 @@ static void note_plan_ops(const wmel_ctx *ctx, int backend)
     for (int i = 0; i < 3; i++) atomic_store(&st->op_backend[ops[i]], backend);
 }
 
+/* The calls whose finish ran on the device (k_plan_finish), for the tests. */
+static atomic_llong g_finishes;
+long long wmel__cu_finishes(void) { return atomic_load(&g_finishes); }
+
+/* A clip of plan_run: where its output lies in the device buffer (finished there), and the
+ * arithmetic of its frames. */
+typedef struct plan_clip {
+    size_t out_at;      /* the output's first float + 1 (finished on the device); 0: none */
+    size_t rows, cols;  /* its frames' layout (wmel__fe_dev_shape) */
+    int f64;            /* a float-float ctx's clip past its range: the float64 kernel */
+    int skip;           /* no frame, or (plan_finish) not finished on the device: not run */
+} plan_clip;
+
 /* The frames of `batch` clips (nf[b] of x[b][0 .. n[b]) into vals[b] [nf[b]][n_cols]): every
  * clip's samples and values in one device allocation, one launch a clip on the compute
  * stream, one wait; the cepstra (n_ceps) from the device's log energy and log mels on the
- * host, in double (wmel__fe_ceps, the CPU path's). WMEL__FALLBACK where the device cannot:
- * a dithered plan, a frame the kernel does not take, device memory short. */
+ * host, in double (wmel__fe_ceps, the CPU path's). Where out is set and the plan's finish
+ * is the device's (st->finish), a clip whose output is one k_plan_finish writes and whose
+ * samples are finite is finished there too, straight into out[b] (rows x cols: shape's
+ * pair, or wmel_features_shape's where shape is NULL), only its output and flags read back:
+ * done[b] 2, or 1 where a value was not finite (out[b] unspecified: the host's way says
+ * which status applies), else 0 (the values in vals[b]). WMEL__FALLBACK where the device
+ * cannot: a dithered plan, a frame the kernel does not take, device memory short. */
 static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
-                    void *const *vals, size_t batch)
+                    void *const *vals, float *const *out, const size_t *shape, unsigned char *done, size_t batch)
 {
     cuda_state *st = ctx->state;
     const wmel_fe *fe = ctx->fe;
@@ -989,30 +1051,63 @@ static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n,
     const size_t nr = (size_t)fe->n_raw, nc = (size_t)fe->n_cols;
     const int ceps = fe->p.n_ceps > 0, f32 = ctx->vals_f32;
     const size_t vb = f32 ? sizeof(float) : sizeof(double); /* a value's bytes */
-    /* the device buffer: each clip's values (doubles, 8-aligned; float32 where vals_f32), then
+    plan_clip *pc = calloc(batch ? batch : 1, sizeof *pc);
+    if (!pc) return WMEL_ERR_NO_MEMORY;
+    /* the device buffer: the finished clips' flags and keys (256 bytes aligned), each clip's
+       values (doubles, 8-aligned; float32 where vals_f32), the finished clips' outputs, then
        each clip's samples */
-    size_t vals_total = 0, samples_total = 0;
+    size_t vals_total = 0, samples_total = 0, outs_total = 0, n_fin = 0;
     int fits = 1;
     for (size_t b = 0; b < batch && fits; b++) {
-        if (!nf[b]) continue;
+        pc[b].skip = !nf[b];
+        if (pc[b].skip) continue;
         if (nf[b] > (SIZE_MAX / 4 - vals_total) / nr || n[b] > SIZE_MAX / 8 - samples_total ||
-            nf[b] > (size_t)(LLONG_MAX / 2) / (size_t)fe->p.hop)
+            nf[b] > (size_t)(LLONG_MAX / 2) / (size_t)fe->p.hop) {
             fits = 0;
-        else
-            vals_total += nf[b] * nr, samples_total += n[b];
+            break;
+        }
+        const int in_ff = st->geo.ff && wmel__all_abs_bits_le(x[b], n[b], st->ff_lim);
+        pc[b].f64 = st->geo.ff && !in_ff;
+        size_t rows = 0, cols = 0;
+        int fin = st->finish && out && out[b];
+        if (fin && shape) rows = shape[2 * b], cols = shape[2 * b + 1];
+        else if (fin) fin = wmel_features_shape(ctx, n[b], &rows, &cols) == WMEL_OK;
+        /* finite samples (the CPU's check: a NaN sample anywhere decides the status, even
+           one no frame reads or whose frames' values the guard keeps finite) */
+        if (fin && wmel__fe_dev_shape(fe, n[b], nf[b], &rows, &cols) && rows <= (SIZE_MAX / 16 - outs_total) / cols &&
+            (in_ff || wmel__all_abs_bits_le(x[b], n[b], 0x7f7fffffu))) {
+            pc[b].rows = rows, pc[b].cols = cols;
+            pc[b].out_at = outs_total + 1;
+            outs_total += rows * cols;
+            n_fin++;
+        } else if (!vals[b]) { /* plan_finish's clip that the device does not finish */
+            pc[b].skip = 1;
+            continue;
+        }
+        vals_total += nf[b] * nr, samples_total += n[b];
     }
-    if (!fits || vals_total > (SIZE_MAX / 4 - samples_total) / 8) {
+    if (!fits || vals_total > (SIZE_MAX / 4 - samples_total - outs_total) / 8) {
+        free(pc);
         note_plan_ops(ctx, WMEL_BACKEND_CPU);
         return WMEL__FALLBACK;
     }
     if (vals_total == 0) {
+        free(pc);
         note_plan_ops(ctx, WMEL_BACKEND_CUDA);
         return WMEL_OK;
     }
-    const size_t bytes = vals_total * vb + samples_total * sizeof(float);
-    /* the host's copy of the device values where they are not vals' own layout (cepstra) */
+    const size_t flag_bytes = (2 * n_fin * sizeof(unsigned) + 255) & ~(size_t)255;
+    const size_t bytes = flag_bytes + vals_total * vb + (outs_total + samples_total) * sizeof(float);
+    /* the host's copy of the device values where they are not vals' own layout (cepstra);
+       the finished clips' flags and keys */
     double *raw = ceps ? malloc(vals_total * sizeof(double)) : NULL;
-    if (ceps && !raw) return WMEL_ERR_NO_MEMORY;
+    unsigned *hflag = n_fin ? malloc(2 * n_fin * sizeof(unsigned)) : NULL;
+    if ((ceps && !raw) || (n_fin && !hflag)) {
+        free(raw);
+        free(hflag);
+        free(pc);
+        return WMEL_ERR_NO_MEMORY;
+    }
 
     int prev = 0, held = 0;
     void *d = NULL;
@@ -1021,13 +1116,18 @@ static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n,
     int rc = run_begin(st, bytes, &d, &prev, &held);
     if (!held) {
         free(raw);
+        free(hflag);
+        free(pc);
         return rc;
     }
-    char *dv = d;
-    float *dx = d ? (float *)(dv + vals_total * vb) : NULL;
-    size_t vo = 0, xo = 0;
+    unsigned *dflag = d;
+    char *dv = d ? (char *)d + flag_bytes : NULL;
+    float *dout = d ? (float *)(dv + vals_total * vb) : NULL, *dx = d ? dout + outs_total : NULL;
+    if (rc == WMEL_OK && n_fin && (e = cudaMemsetAsync(dflag, 0, 2 * n_fin * sizeof(unsigned), st->compute)) != cudaSuccess)
+        rc = cu_fail(e, "clearing the finish's flags");
+    size_t vo = 0, xo = 0, k = 0;
     for (size_t b = 0; rc == WMEL_OK && b < batch; b++) {
-        if (!nf[b]) continue;
+        if (pc[b].skip) continue;
         wmel_cu_frames l = st->geo;
         l.x = dx + xo;
         l.n = (long long)n[b];
@@ -1035,7 +1135,7 @@ static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n,
         l.nf = (long long)nf[b];
         l.out = f32 ? NULL : (double *)(dv + vo * vb);
         l.outf = f32 ? (float *)(dv + vo * vb) : NULL;
-        if (l.ff && !wmel__all_abs_bits_le(x[b], n[b], st->ff_lim)) { /* past float-float's range: float64 */
+        if (pc[b].f64) { /* past float-float's range: float64 */
             l.ff = 0;
             l.tab = st->tab64;
         }
@@ -1044,6 +1144,19 @@ static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n,
             what = "copying samples to the device";
         else if ((e = (cudaError_t)wmel__cu_plan_frames(&l, st->compute)) != cudaSuccess)
             what = "launching the frames kernel";
+        else if (pc[b].out_at) { /* the finish after the frames, on the same stream */
+            wmel_cu_finish f = st->fin;
+            f.in = l.outf;
+            f.out = dout + pc[b].out_at - 1;
+            f.flag = dflag + 2 * k++;
+            f.nv = (long long)wmel__fe_valid(&fe->p, n[b]);
+            f.nc = l.nf;
+            f.nfo = (long long)wmel__fe_out_frames(&fe->p, n[b]);
+            f.T = (long long)(f.fmaj ? pc[b].rows : pc[b].cols);
+            f.ff = l.ff;
+            if ((e = (cudaError_t)wmel__cu_plan_finish(&f, st->compute)) != cudaSuccess)
+                what = "launching the finish kernel";
+        }
         if (e != cudaSuccess) {
             rc = cu_fail(e, what);
             break;
@@ -1051,48 +1164,79 @@ static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n,
         vo += nf[b] * nr;
         xo += n[b];
     }
+    /* read back: a finished clip's output straight into out[b], any other clip's values */
     vo = 0;
     for (size_t b = 0; rc == WMEL_OK && b < batch; b++) {
-        if (!nf[b]) continue;
-        void *dst = ceps ? (void *)(raw + vo) : vals[b];
-        if ((e = cudaMemcpyAsync(dst, dv + vo * vb, nf[b] * nr * vb, cudaMemcpyDeviceToHost, st->compute)) !=
-            cudaSuccess) {
-            rc = cu_fail(e, "copying the frames' values from the device");
+        if (pc[b].skip) continue;
+        if (pc[b].out_at)
+            e = cudaMemcpyAsync(out[b], dout + pc[b].out_at - 1, pc[b].rows * pc[b].cols * sizeof(float),
+                                cudaMemcpyDeviceToHost, st->compute);
+        else
+            e = cudaMemcpyAsync(ceps ? (void *)(raw + vo) : vals[b], dv + vo * vb, nf[b] * nr * vb,
+                                cudaMemcpyDeviceToHost, st->compute);
+        if (e != cudaSuccess) {
+            rc = cu_fail(e, "copying the results from the device");
             break;
         }
         vo += nf[b] * nr;
     }
+    if (rc == WMEL_OK && n_fin &&
+        (e = cudaMemcpyAsync(hflag, dflag, 2 * n_fin * sizeof(unsigned), cudaMemcpyDeviceToHost, st->compute)) !=
+            cudaSuccess)
+        rc = cu_fail(e, "copying the finish's flags from the device");
     if (rc == WMEL_OK && (e = cudaStreamSynchronize(st->compute)) != cudaSuccess)
         rc = cu_fail(e, "waiting for the device");
     rc = run_end(st, d, rc, prev);
-    if (rc == WMEL_OK && ceps) {
-        vo = 0;
-        for (size_t b = 0; b < batch; b++) {
-            for (size_t t = 0; t < nf[b]; t++) wmel__fe_ceps(fe, raw + vo + t * nr, (double *)vals[b] + t * nc);
-            vo += nf[b] * nr;
-        }
+    vo = 0, k = 0;
+    for (size_t b = 0; rc == WMEL_OK && b < batch; b++) {
+        if (done) done[b] = pc[b].out_at ? (hflag[2 * k++] ? 1 : 2) : 0;
+        if (done && done[b] == 2) atomic_fetch_add(&g_finishes, 1);
+        if (pc[b].skip) continue;
+        for (size_t t = 0; ceps && t < nf[b]; t++) wmel__fe_ceps(fe, raw + vo + t * nr, (double *)vals[b] + t * nc);
+        vo += nf[b] * nr;
     }
     free(raw);
+    free(hflag);
+    free(pc);
     if (rc == WMEL_OK || rc == WMEL__FALLBACK) note_plan_ops(ctx, rc == WMEL_OK ? WMEL_BACKEND_CUDA : WMEL_BACKEND_CPU);
     return rc;
 }
 
 static int cuda_plan_frames(const wmel_ctx *ctx, const float *x, size_t n, size_t nf, void *vals)
 {
-    return plan_run(ctx, &x, &n, &nf, &vals, 1);
+    return plan_run(ctx, &x, &n, &nf, &vals, NULL, NULL, NULL, 1);
 }
 
-/* every clip on the device: one past float-float's range runs the float64 kernel there */
+/* every clip on the device: one past float-float's range runs the float64 kernel there;
+ * where the plan's finish is the device's, each clip whose output k_plan_finish writes is
+ * finished there too (redo[b] 2; 1 where a value was not finite: wmel_features' way) */
 static int cuda_plan_frames_batch(const wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
                                   void *const *vals, float *const *out, unsigned char *redo, size_t batch)
 {
-    (void)out; /* the finish is the host's */
     if (batch) memset(redo, 0, batch);
-    return plan_run(ctx, x, n, nf, vals, batch);
+    return plan_run(ctx, x, n, nf, vals, out, NULL, redo, batch);
+}
+
+/* A general plan's frames and finish on the device (vt->plan_finish) for one clip: the
+ * output written in the plan's layout straight into out, only it and the flags read back.
+ * WMEL__FALLBACK (plan_frames and the host's finish: the same bytes in float64) where the
+ * plan's finish is not the device's, the output is not one k_plan_finish writes, a sample
+ * is not finite, a value is not finite or the affine takes one past float32's range (the
+ * host's way says which status applies), or device memory is short. */
+static int cuda_plan_finish(const wmel_ctx *ctx, const float *x, size_t n, float *out, size_t rows, size_t cols)
+{
+    const cuda_state *st = ctx->state;
+    const size_t nf = wmel__fe_computed(&ctx->fe->p, n), shape[2] = {rows, cols};
+    size_t r = rows, c = cols;
+    if (!st->finish || !out || !wmel__fe_dev_shape(ctx->fe, n, nf, &r, &c)) return WMEL__FALLBACK;
+    unsigned char done = 0;
+    void *vals = NULL;
+    const int rc = plan_run(ctx, &x, &n, &nf, &vals, &out, shape, &done, 1);
+    return rc == WMEL_OK && done != 2 ? WMEL__FALLBACK : rc;
 }
 
 const wmel_backend_vt wmel__backend_cuda = {WMEL_BACKEND_CUDA, "cuda", cuda_available, cuda_init,
                                             cuda_free, cuda_clips, cuda_clips_device,
                                             cuda_op_backend, wmel__cuda_stem_device, cuda_plan_frames,
-                                            cuda_plan_frames_batch, cuda_pfa_frames_batch, NULL,
+                                            cuda_plan_frames_batch, cuda_pfa_frames_batch, cuda_plan_finish,
                                             cuda_auto_device};

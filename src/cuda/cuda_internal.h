@@ -135,8 +135,40 @@ typedef struct wmel_cu_frames {
     wmel_cu_f2 f_scale, f_preemph, f_mag_guard, f_log_guard, f_ln_floor, f_log10e;
 } wmel_cu_frames;
 
+
+/* One clip's finish on the device (k_plan_finish; k_plan_max before it where the clamp
+ * takes the clip's max from its values): fe_cpu.c's finish of the frames' float32 values,
+ * one block of WMEL_CU_PLAN_WG threads a column, written in the plan's layout. */
+typedef struct wmel_cu_finish {
+    const float *in;          /* device: the clip's values [nc][n_cols] (k_plan_frames' outf) */
+    float *out;               /* device: frame t, column c at t ld + c (fmaj) or c ld + t; T
+                                 frames written, ld n_cols (fmaj) or T */
+    unsigned *flag;           /* device: the clip's two words: its flag (a value not finite, set
+                                 to 1), then its max's order-preserving key (cleared before) */
+    long long nv, nc, nfo, T; /* valid, computed and output frames; frames written */
+    int n_cols, fmaj;
+    /* the normalisation: 0 sqrt(var) + eps (WMEL_NORM_PER_FEATURE), 1 sqrt(var + eps)
+       (WMEL_NORM_MEAN_VAR), 2 none, 3 the clip's max clamp (WMEL_NORM_WHOLE) */
+    int norm;
+    /* the appended finish (frames [nv, nfo) pad, then fill or zeros), its affine on [0, nfo),
+       the variance over n, the mean alone, eps 0's floor, a fixed max, the tail's fill */
+    int ext, affine, pop, mean_only, floor, fixed_max, fill;
+    float pad, fill_value, norm_max, norm_range;
+    /* the arithmetic of the statistics and the affine: 0 float64 (each operation IEEE's,
+       nothing contracted: the CPU's bytes), 1 float-float (the f_* pairs) */
+    int ff;
+    double eps, post_scale, post_shift;
+    wmel_cu_f2 f_eps, f_post_scale, f_post_shift, f_den_floor;
+} wmel_cu_finish;
+
+/* The calls (and batches' clips) whose finish ran on the device (backend.c), for the tests. */
+long long wmel__cu_finishes(void);
+
 /* Enqueue k_plan_frames on `stream`; a cudaError_t as int. */
 int wmel__cu_plan_frames(const wmel_cu_frames *f, void *stream);
+/* Enqueue the clip's finish (and its max pass where it needs one) on `stream`; a
+ * cudaError_t as int. */
+int wmel__cu_plan_finish(const wmel_cu_finish *f, void *stream);
 /* Prepares k_plan_frames for the current device; a cudaError_t as int. */
 int wmel__cu_plan_prepare(void);
 

@@ -20,6 +20,7 @@
  */
 #include "cuda_internal.h"
 
+#include "keys.cuh"
 #include "launch.h"
 #include <stdint.h>
 #include <string.h>
@@ -91,12 +92,8 @@ __device__ __forceinline__ void dft5(cplx x0, cplx x1, cplx x2, cplx x3, cplx x4
     y[3] = mk(a2.re - b2.im, a2.im + b2.re);
 }
 
-/* Order-preserving map float -> unsigned (larger float, larger key; 0 is below all). */
-__device__ __forceinline__ unsigned f2key(float f)
-{
-    unsigned b = __float_as_uint(f);
-    return (b & 0x80000000u) ? ~b : (b | 0x80000000u);
-}
+using wmel_cu::f2key; /* keys.cuh: the order-preserving key */
+using wmel_cu::key2f;
 
 /* A sample as float: int16 PCM scaled by 1/32768. */
 __device__ __forceinline__ float to_float(float v) { return v; }
@@ -275,9 +272,7 @@ __global__ void k_normalize(float *out, size_t out_stride, size_t per_clip, size
 {
     const size_t clip = blockIdx.y + (size_t)gridDim.y * blockIdx.z;
     if (clip >= n_clips) return;
-    const unsigned key = keys[global_key ? 0 : clip];
-    const unsigned b = (key & 0x80000000u) ? (key & 0x7fffffffu) : ~key;
-    const float lo = __uint_as_float(b) - 8.0f;
+    const float lo = key2f(keys[global_key ? 0 : clip]) - 8.0f;
     float *o = out + clip * out_stride;
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < per_clip;
          i += (size_t)gridDim.x * blockDim.x) {
@@ -314,9 +309,7 @@ __device__ __forceinline__ float norm1(float x, float lo)
 
 __device__ __forceinline__ float key_lo(const unsigned *keys, int global_key, size_t clip)
 {
-    const unsigned key = keys[global_key ? 0 : clip];
-    const unsigned b = (key & 0x80000000u) ? (key & 0x7fffffffu) : ~key;
-    return __uint_as_float(b) - 8.0f;
+    return key2f(keys[global_key ? 0 : clip]) - 8.0f;
 }
 
 /* edges[(clip * tiles + t) * 2 + side][row]: tile t's first (side 0) and last (side 1)

@@ -1,7 +1,7 @@
 /*
- * plan_kernels.cu -- the CUDA kernel of every plan but Whisper's geometry (the general
- * algorithm): each frame's values before the finish, which the CPU does (fe_cpu.c), in
- * float64 throughout:
+ * plan_kernels.cu -- the CUDA kernels of every plan but Whisper's geometry (the general
+ * algorithm): each frame's values before the finish, and the finish where the device
+ * makes the plan's (else the CPU does it, fe_cpu.c):
  *
  *   k_plan_frames  WMEL_CU_PLAN_WG threads a frame, fpb frames a block: the frame's samples
  *                  framed from the clip (the plan's padding rule, scale, signal or padded
@@ -11,6 +11,10 @@
  *                  sparse mel bank and the plan's log; n_cols values a frame to global
  *                  memory. The stages and their order are the float64 reference's
  *                  (src/ref/fe_ref.c).
+ *   k_plan_finish  one block a column of a clip: fe_cpu.c's finish of the float32 values
+ *                  (the per-feature statistics in its order of sums, the clamp, the
+ *                  appended finish's rules), in the output's layout; k_plan_max before it
+ *                  takes the clip's max where the clamp needs it.
  *
  * The spectrum: for n_fft even with n_fft / 2 = M a product of 2, 3, 4, 5 and 8, the real
  * frame read as M complex values z[n] = x[2n] + i x[2n+1], each at its digit-reversed
@@ -28,11 +32,14 @@
  * for GPUs whose float64 is slow). The float-float tables are the float64 ones as
  * (hi, lo) float pairs made on the host, in the same 8 bytes an entry; the plan's scalars
  * likewise (wmel_cu_frames' f_*). The float32 values are each rounded once from R.
+ * k_plan_finish<R> likewise; its float64 operations are intrinsics with their rounding
+ * named, so that nvcc contracts none and the output is the host's finish's bytes.
  */
 #include "cuda_internal.h"
 
 #include "launch.h"
 #include "arith_ff.cuh"
+#include "keys.cuh"
 #include <stdint.h>
 
 namespace {
@@ -376,13 +383,180 @@ __global__ void __launch_bounds__(WMEL_CU_PLAN_WG *WMEL_CU_PLAN_FPB) k_plan_fram
     }
 }
 
+/* ---- the finish (fe_cpu.c's; src/vulkan/shaders/finish.comp the same on Vulkan) ---- */
+
+constexpr int CHUNK = 64; /* fe.h's WMEL_FE_STATS_CHUNK */
+
+/* One operation, rounded once: float64 by the intrinsics with their rounding named (nvcc
+   never contracts those into an fma, so the result is the CPU's), float-float its own. */
+__device__ __forceinline__ double o_add(double a, double b) { return __dadd_rn(a, b); }
+__device__ __forceinline__ double o_sub(double a, double b) { return __dsub_rn(a, b); }
+__device__ __forceinline__ double o_mul(double a, double b) { return __dmul_rn(a, b); }
+__device__ __forceinline__ double o_div(double a, double b) { return __ddiv_rn(a, b); }
+__device__ __forceinline__ double o_sqrt(double a) { return __dsqrt_rn(a); }
+__device__ __forceinline__ ff o_add(ff a, ff b) { return a + b; }
+__device__ __forceinline__ ff o_sub(ff a, ff b) { return a - b; }
+__device__ __forceinline__ ff o_mul(ff a, ff b) { return a * b; }
+__device__ __forceinline__ ff o_div(ff a, ff b) { return a / b; }
+__device__ __forceinline__ ff o_sqrt(ff a) { return r_sqrt(a); }
+
+/* a count of frames in R (exact below 2^48) */
+template <typename R> __device__ __forceinline__ R rcount(long long n);
+template <> __device__ __forceinline__ double rcount<double>(long long n) { return (double)n; }
+template <> __device__ __forceinline__ ff rcount<ff>(long long n)
+{
+    const float hi = (float)n;
+    return ff{hi, (float)(n - (long long)hi)};
+}
+
+__device__ __forceinline__ bool not_finite(float v) { return (__float_as_uint(v) & 0x7f800000u) == 0x7f800000u; }
+
+/* The column's sum over the valid frames, of the values (dev false) or of their squared
+ * deviations from mu, chunk by chunk (fe_cpu.c's wmel__fe_chunk_sums: a chunk's values in
+ * frame order from 0, one thread a chunk; the chunks' sums added in chunk order from 0);
+ * the total in every thread (every thread of the block calls it: it holds barriers). */
+template <typename R> __device__ R col_sum(const wmel_cu_finish &f, int c, int lid, bool dev, R mu, R *part)
+{
+    const R zero = rf<R>(0.0f);
+    const long long nvc = (f.nv + CHUNK - 1) / CHUNK;
+    R tot = zero;
+    for (long long base = 0; base < nvc; base += WG) {
+        const long long k = base + lid;
+        R s = zero;
+        if (k < nvc) {
+            const long long t1 = k * CHUNK + CHUNK < f.nv ? k * CHUNK + CHUNK : f.nv;
+            for (long long t = k * CHUNK; t < t1; t++) {
+                const R v = rf<R>(f.in[t * f.n_cols + c]);
+                if (dev) {
+                    const R d = o_sub(v, mu);
+                    s = o_add(s, o_mul(d, d));
+                } else {
+                    s = o_add(s, v);
+                }
+            }
+        }
+        part[lid] = s;
+        __syncthreads();
+        if (lid == 0) {
+            const long long m = nvc - base < WG ? nvc - base : WG;
+            for (long long i = 0; i < m; i++) tot = o_add(tot, part[i]);
+        }
+        __syncthreads();
+    }
+    if (lid == 0) part[0] = tot;
+    __syncthreads();
+    tot = part[0];
+    __syncthreads();
+    return tot;
+}
+
+/* WMEL_NORM_WHOLE with the data's max: column blockIdx.x's largest valid value into the
+ * clip's key (flag[1]). */
+__global__ void __launch_bounds__(WMEL_CU_PLAN_WG) k_plan_max(wmel_cu_finish f)
+{
+    const int c = blockIdx.x;
+    unsigned m = 0;
+    for (long long t = threadIdx.x; t < f.nv; t += WG) {
+        const unsigned k = wmel_cu::f2key(f.in[t * f.n_cols + c]);
+        m = k > m ? k : m;
+    }
+    if (m != 0) atomicMax(f.flag + 1, m);
+}
+
+/* Column blockIdx.x of the clip finished into the output: frames [0, nv) normalised
+ * ((v - mean) / den rounded once to float32, 0 where den is not positive; the clamp
+ * max(v, mx - range) + 4, x 0.25 in float32; or as computed), then [nv, nc) as computed or
+ * (the appended finish) [nv, nfo) pad, the affine on [0, nfo), fill or zeros after. The
+ * statistics are fe_cpu.c's: the mean, then the squared deviations (col_sum), Bessel's
+ * variance (0 for one frame) or over n, sqrt(var) + eps or sqrt(var + eps), 1 for the mean
+ * alone, 0 where eps is 0 and den <= 1e-12 |mean| (wmel__fe_den_floor). A computed value
+ * not finite, or one the affine takes past float32's range, sets the clip's flag. */
+template <typename R> __global__ void __launch_bounds__(WMEL_CU_PLAN_WG) k_plan_finish(wmel_cu_finish f)
+{
+    WMEL_CU_DYNAMIC_SHARED(double, smem_d);
+    R *part = reinterpret_cast<R *>(smem_d);
+    const int c = blockIdx.x, lid = threadIdx.x;
+    const R zero = rf<R>(0.0f);
+    bool bad = false;
+    for (long long t = lid; t < f.nc; t += WG) bad = bad || not_finite(f.in[t * f.n_cols + c]);
+    R mu = zero, den = zero;
+    bool pos = false;
+    float lo = 0.0f;
+    if (f.norm == 3) {
+        const float mx = f.fixed_max ? f.norm_max : wmel_cu::key2f(f.flag[1]);
+        lo = __fsub_rn(mx, f.norm_range);
+    } else if (f.norm != 2) {
+        mu = col_sum<R>(f, c, lid, false, zero, part);
+        if (f.nv) mu = o_div(mu, rcount<R>(f.nv));
+        if (f.mean_only) {
+            den = rf<R>(1.0f);
+        } else {
+            const R ss = col_sum<R>(f, c, lid, true, mu, part);
+            R var = zero;
+            if (f.pop) {
+                if (f.nv) var = o_div(ss, rcount<R>(f.nv));
+            } else if (f.nv > 1) {
+                var = o_div(ss, rcount<R>(f.nv - 1));
+            }
+            const R eps = par<R>(f.eps, f.f_eps);
+            den = f.norm == 1 ? o_sqrt(o_add(var, eps)) : o_add(o_sqrt(var), eps);
+        }
+        if (f.floor) {
+            const R amu = mu < zero ? -mu : mu;
+            if (!(o_mul(par<R>(1e-12, f.f_den_floor), amu) < den)) den = zero;
+        }
+        pos = zero < den;
+    }
+    const R scale = par<R>(f.post_scale, f.f_post_scale), shift = par<R>(f.post_shift, f.f_post_shift);
+    const long long ld = f.fmaj ? f.n_cols : f.T;
+    for (long long t = lid; t < f.T; t += WG) {
+        float o = 0.0f;
+        if (t < f.nv) {
+            const float v = f.in[t * f.n_cols + c];
+            if (f.norm == 3)
+                o = __fmul_rn(__fadd_rn(v < lo ? lo : v, 4.0f), 0.25f);
+            else
+                o = f.norm == 2 ? v : pos ? to_f(o_div(o_sub(rf<R>(v), mu), den)) : 0.0f;
+        } else if (f.ext) {
+            o = t < f.nfo ? f.pad : f.fill ? f.fill_value : 0.0f;
+        } else if (t < f.nc) {
+            o = f.in[t * f.n_cols + c];
+        }
+        if (f.affine && t < f.nfo) {
+            o = to_f(o_add(o_mul(rf<R>(o), scale), shift));
+            bad = bad || not_finite(o);
+        }
+        f.out[f.fmaj ? t * ld + c : c * ld + t] = o;
+    }
+    if (bad) f.flag[0] = 1u;
+}
+
 } // namespace
 
 extern "C" int wmel__cu_plan_prepare(void)
 {
     cudaFuncAttributes a;
-    const cudaError_t e = cudaFuncGetAttributes(&a, k_plan_frames<double>);
-    return (int)(e != cudaSuccess ? e : cudaFuncGetAttributes(&a, k_plan_frames<ff>));
+    cudaError_t e = cudaFuncGetAttributes(&a, k_plan_frames<double>);
+    if (e == cudaSuccess) e = cudaFuncGetAttributes(&a, k_plan_frames<ff>);
+    if (e == cudaSuccess) e = cudaFuncGetAttributes(&a, k_plan_finish<double>);
+    if (e == cudaSuccess) e = cudaFuncGetAttributes(&a, k_plan_finish<ff>);
+    return (int)(e != cudaSuccess ? e : cudaFuncGetAttributes(&a, k_plan_max));
+}
+
+extern "C" int wmel__cu_plan_finish(const wmel_cu_finish *f, void *stream)
+{
+    if (f->n_cols <= 0 || f->T < 0) return (int)cudaErrorInvalidValue;
+    const cudaStream_t s = (cudaStream_t)stream;
+    if (f->norm == 3 && !f->fixed_max && f->nv > 0) {
+        WMEL_CU_LAUNCH(k_plan_max, dim3((unsigned)f->n_cols), dim3(WG), 0, s)(*f);
+        const cudaError_t e = cudaGetLastError();
+        if (e != cudaSuccess) return (int)e;
+    }
+    if (f->ff)
+        WMEL_CU_LAUNCH(k_plan_finish<ff>, dim3((unsigned)f->n_cols), dim3(WG), WG * sizeof(ff), s)(*f);
+    else
+        WMEL_CU_LAUNCH(k_plan_finish<double>, dim3((unsigned)f->n_cols), dim3(WG), WG * sizeof(double), s)(*f);
+    return (int)cudaGetLastError();
 }
 
 extern "C" int wmel__cu_plan_frames(const wmel_cu_frames *f, void *stream)

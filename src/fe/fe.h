@@ -250,6 +250,28 @@ void wmel__fe_cols(const struct wmel_fe *fe, float *out, size_t ts, size_t cs, s
  * deltas"): the post stage after the finish (fe_post.c); such a plan's finish is the ext
  * one, on the T = wmel__fe_out_frames frames of n_cols values, [T][n_cols]. */
 int wmel__fe_post_on(const wmel_frontend_plan *p);
+/* A post stage that only fills the last row's missing slots: rows of consecutive frames
+ * (no stride, no left context, deltas or stacked columns) with WMEL_STACK_TAIL_FILL; the
+ * frames are then the output's own memory, stack_fill past the output frames. */
+int wmel__fe_fill_rows(const wmel_frontend_plan *p);
+/* 1 when a device's finish kernel (Vulkan's finish.comp, CUDA's k_plan_finish) makes the
+ * finish of plan fe on the frames' float32 values: the per-feature normalisation
+ * (WMEL_NORM_PER_FEATURE, WMEL_NORM_MEAN_VAR), none, or the clip's max clamp
+ * (WMEL_NORM_WHOLE), with the appended finish's rules it has (the variance over n, the
+ * mean alone, eps 0's floor, a fixed max, pad_value, n_frames, the affine), plain stacking
+ * or the tail's fill; with post 1 (a kernel with the post stage's pass: Vulkan's) also the
+ * per-column scales and any post stage (in the frames x columns layout it requires); not:
+ * one statistic over every column, WMEL_NORMF_THEN_MEAN_VAR, the dither (the frames are
+ * the CPU's). */
+int wmel__fe_dev_finish(const struct wmel_fe *fe, int post);
+/* The output of a clip of n samples (nc frames computed) that a device's finish writes into
+ * rows x cols (wmel_features_shape's): 1 with *rows x *cols set to the frames' layout
+ * (frames x columns: *rows the frames written, *cols n_cols; columns x frames: *rows
+ * n_cols, *cols the frames written), or 0 where the output is not one it writes (no frame,
+ * stacking but a whole row of `stack` frames, fewer frames than computed, an appended
+ * finish whose output frames are fewer than the computed ones or more than the rows); a
+ * plan without a post stage (or with the tail's fill only). */
+int wmel__fe_dev_shape(const struct wmel_fe *fe, size_t n, size_t nc, size_t *rows, size_t *cols);
 /* The post stage's output shape for T frames. */
 void wmel__fe_post_shape(const wmel_frontend_plan *p, size_t T, size_t *rows, size_t *cols);
 /* The post stage as a stream: frames pushed in order (n_cols floats each, T in all), each

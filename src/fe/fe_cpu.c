@@ -980,8 +980,7 @@ int wmel__fe_cpu_given(const wmel_ctx *ctx, const float *x, size_t n, float *out
     if (rc) return rc;
     if (!wmel__fe_post_on(p)) return cpu_run(ctx, x, n, out, rows, cols, given);
     const size_t nc = (size_t)ctx->fe->n_cols, T = wmel__fe_out_frames(p, n);
-    if (p->stack_tail == WMEL_STACK_TAIL_FILL && (!p->stack_stride || p->stack_stride == p->stack) &&
-        !p->stack_left && !p->delta_win && !p->cols_stacked) {
+    if (wmel__fe_fill_rows(p)) {
         /* consecutive frames in rows with a fill value past the last one: [T][n_cols] is
            the output's own memory, the post stage only the tail's slots */
         rc = cpu_run(ctx, x, n, out, rows, cols, given);

@@ -878,6 +878,40 @@ int wmel__fe_ext(const wmel_frontend_plan *p)
 
 int wmel__fe_ext_fe(const wmel_fe *fe) { return wmel__fe_ext(&fe->p) || fe->col_scale; }
 
+int wmel__fe_fill_rows(const wmel_frontend_plan *p)
+{
+    return p->stack_tail == WMEL_STACK_TAIL_FILL && (!p->stack_stride || p->stack_stride == p->stack) &&
+           !p->stack_left && !p->delta_win && !p->cols_stacked;
+}
+
+int wmel__fe_dev_finish(const wmel_fe *fe, int post)
+{
+    const wmel_frontend_plan *p = &fe->p;
+    const int rest = post ? !wmel__fe_post_on(p) || p->layout == WMEL_LAYOUT_FRAMES_MELS
+                          : !fe->col_scale && (!wmel__fe_post_on(p) || wmel__fe_fill_rows(p));
+    return (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR || p->norm == WMEL_NORM_NONE ||
+            p->norm == WMEL_NORM_WHOLE) &&
+           !(p->norm_flags & ~(WMEL_NORMF_POPULATION | WMEL_NORMF_MEAN_ONLY | WMEL_NORMF_FIXED_MAX)) && rest &&
+           !wmel__fe_dithered(p);
+}
+
+int wmel__fe_dev_shape(const wmel_fe *fe, size_t n, size_t nc, size_t *rows, size_t *cols)
+{
+    const wmel_frontend_plan *p = &fe->p;
+    const size_t nv = wmel__fe_valid(p, n), ncol = (size_t)fe->n_cols, nfo = wmel__fe_out_frames(p, n);
+    const int fmaj = p->layout == WMEL_LAYOUT_FRAMES_MELS;
+    if (!nc || !*cols || nc != wmel__fe_computed(p, n) || nv > nc) return 0;
+    /* frames x columns: stacking (`stack` frames a row, no post stage: fe_cpu.c's out_map)
+       keeps the frames consecutive, so the output is rows x cols / ncol frames of ncol */
+    if (fmaj) {
+        if (*cols % ncol || (size_t)(p->stack > 1 ? p->stack : 1) != *cols / ncol) return 0;
+        *rows *= *cols / ncol;
+        *cols = ncol;
+    }
+    const size_t T = fmaj ? *rows : *cols;
+    return !((fmaj ? *rows < nc : *rows != ncol || *cols < nc) || (wmel__fe_ext_fe(fe) && (nfo < nc || nfo > T)));
+}
+
 int wmel__fe_shape(const wmel_frontend_plan *p, size_t n, size_t *rows, size_t *cols)
 {
     if (n == 0) return WMEL_ERR_NO_SAMPLES;

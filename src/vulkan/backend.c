@@ -220,15 +220,6 @@ static int framing(const wmel_frontend_plan *p, int f[VKW_N_FRAMING])
 static int ff_self_test(const wmel_ctx *ctx, vk_state *st);
 static uint32_t safe_bits(void);
 
-/* A post stage that only fills a last row's missing slots (WMEL_STACK_TAIL_FILL, rows of
- * consecutive frames: fe_cpu.c's wmel__fe_cpu_given writes the frames in the output's own
- * memory, then stack_fill past the output frames), which the device's finish writes. */
-static int fill_rows(const wmel_frontend_plan *p)
-{
-    return p->stack_tail == WMEL_STACK_TAIL_FILL && (!p->stack_stride || p->stack_stride == p->stack) &&
-           !p->stack_left && !p->delta_win && !p->cols_stacked;
-}
-
 static void vk_free(wmel_ctx *ctx)
 {
     vk_state *st = ctx->state;
@@ -341,7 +332,7 @@ static int vk_init(wmel_ctx *ctx)
        scales: a pass after); not: one statistic over every column, a second normalisation;
        WMEL_VULKAN_DEVICE_FINISH=0 keeps the host's (the same bytes in float64) */
     st->fin_fmaj = p->layout == WMEL_LAYOUT_FRAMES_MELS;
-    st->post = wmel__fe_post_on(p) && !fill_rows(p);
+    st->post = wmel__fe_post_on(p) && !wmel__fe_fill_rows(p);
     size_t n_colvec = 0; /* the per-column scales' count: the frames' columns, or the rows' */
     if (fe->col_scale) {
         size_t pr = 0, pcols = (size_t)g.n_cols;
@@ -350,11 +341,7 @@ static int vk_init(wmel_ctx *ctx)
     }
     {
         const char *env = getenv("WMEL_VULKAN_DEVICE_FINISH");
-        st->finish = vals_f32 &&
-                     (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR || p->norm == WMEL_NORM_NONE ||
-                      p->norm == WMEL_NORM_WHOLE) &&
-                     !(p->norm_flags & ~(WMEL_NORMF_POPULATION | WMEL_NORMF_MEAN_ONLY | WMEL_NORMF_FIXED_MAX)) &&
-                     (!fe->col_scale || n_colvec) && (!st->post || st->fin_fmaj) && !wmel__fe_dithered(p) &&
+        st->finish = vals_f32 && wmel__fe_dev_finish(fe, 1) && (!fe->col_scale || n_colvec) &&
                      !(env && !strcmp(env, "0"));
     }
     st->fin_mode = p->norm == WMEL_NORM_NONE ? 2u : p->norm == WMEL_NORM_MEAN_VAR ? 1u : p->norm == WMEL_NORM_WHOLE ? 3u : 0u;
@@ -366,7 +353,7 @@ static int vk_init(wmel_ctx *ctx)
                         (stats && (p->norm_flags & WMEL_NORMF_MEAN_ONLY) ? VKW_FM_MEAN_ONLY : 0u) |
                         (stats && p->norm_eps == 0.0 ? VKW_FM_FLOOR : 0u);
     }
-    if (fill_rows(p)) st->fin_mode |= VKW_FM_FILL; /* a post stage only of the tail's fill (ext) */
+    if (wmel__fe_fill_rows(p)) st->fin_mode |= VKW_FM_FILL; /* a post stage only of the tail's fill (ext) */
     if (st->post) st->fin_mode |= VKW_FM_POST;
     if (fe->col_scale && !p->cols_stacked) st->fin_mode |= VKW_FM_COLS;
     st->fin_pad = (float)p->pad_value;
@@ -1294,16 +1281,14 @@ static int fin_job(const wmel_ctx *ctx, vk_job *j, float *out, size_t rows, size
 {
     const vk_state *st = ctx->state;
     const wmel_frontend_plan *p = &ctx->fe->p;
-    const size_t nc = j->nf, nv = wmel__fe_valid(p, j->n), ncol = (size_t)st->n_cols;
-    const size_t nfo = wmel__fe_out_frames(p, j->n);
-    if (!st->finish || !out || !nc || !cols || nc != wmel__fe_computed(p, j->n) || nv > nc ||
-        (size_t)ctx->fe->n_cols != ncol || rows > UINT32_MAX / cols)
-        return 0;
+    const size_t nc = j->nf, ncol = (size_t)st->n_cols, nfo = wmel__fe_out_frames(p, j->n);
+    if (!st->finish || !out || !cols || (size_t)ctx->fe->n_cols != ncol || rows > UINT32_MAX / cols) return 0;
     if (st->post) { /* the post stage's rows x cols from the finish's frames [0, nfo) on the device */
         size_t pr = 0, pc = 0;
         wmel__fe_post_shape(p, nfo, &pr, &pc);
         const size_t F = nc > nfo ? nc : nfo; /* fe_cpu.c's: every computed frame, at least the output's */
-        if (rows != pr || cols != pc || !nfo || F > UINT32_MAX / ncol) return 0;
+        if (!nc || nc != wmel__fe_computed(p, j->n) || rows != pr || cols != pc || !nfo || F > UINT32_MAX / ncol)
+            return 0;
         j->prows = rows;
         j->pcols = cols;
         j->fwords = rows * cols;
@@ -1311,17 +1296,7 @@ static int fin_job(const wmel_ctx *ctx, vk_job *j, float *out, size_t rows, size
         rows = F;
         cols = ncol;
     } else {
-        /* frames x columns: stacking (`stack` frames a row, no post stage: fe_cpu.c's out_map)
-           keeps the frames consecutive, so the output is rows x cols / ncol frames of ncol */
-        if (st->fin_fmaj) {
-            if (cols % ncol || (size_t)(p->stack > 1 ? p->stack : 1) != cols / ncol) return 0;
-            rows *= cols / ncol;
-            cols = ncol;
-        }
-        const size_t T = st->fin_fmaj ? rows : cols;
-        if ((st->fin_fmaj ? rows < nc : rows != ncol || cols < nc) ||
-            ((st->fin_mode & VKW_FM_EXT) && (nfo < nc || nfo > T)))
-            return 0;
+        if (!wmel__fe_dev_shape(ctx->fe, j->n, nc, &rows, &cols)) return 0;
         j->fwords = rows * cols;
         j->swords = 0;
     }
@@ -1329,7 +1304,7 @@ static int fin_job(const wmel_ctx *ctx, vk_job *j, float *out, size_t rows, size
     j->fout = out;
     j->frows = rows;
     j->fcols = cols;
-    j->fnv = nv;
+    j->fnv = wmel__fe_valid(p, j->n);
     j->check = 1;
     j->f32_out = 3;
     return 1;

@@ -7,9 +7,9 @@
  *    that one call fails (out of memory, then a launch failure). The library must return
  *    WMEL_OK with correct output (the error was harmless, or it fell back to the CPU and
  *    says so), or WMEL_ERR_CUDA with a message; never crash (a plan's ctx too: nemo's
- *    creation, wmel_features_batch and wmel_features). After the ctx is destroyed no
- *    device memory, pinned memory, stream or event may be left, and a ctx that saw a
- *    failure must compute correctly on its next call;
+ *    creation, wmel_features_batch and wmel_features, frames and finish on the device).
+ *    After the ctx is destroyed no device memory, pinned memory, stream or event may be
+ *    left, and a ctx that saw a failure must compute correctly on its next call;
  *  - a device too small for the call: the host path runs on the CPU and reports it;
  *  - with the argument `many` (its own CTest entry, test_cuda_emu_many: it is the slow
  *    one), only this: more clips than a grid's y axis holds (65535), so that clips spill
@@ -200,9 +200,11 @@ static unsigned long sweep(const scenario *sc, cudaError_t err)
     return fired;
 }
 
-/* A plan's ctx (nemo: the general algorithm's frames on k_plan_frames) under faults: each
- * CUDA call of its creation, a wmel_features_batch of two clips and a wmel_features fails
- * in turn. The creation is refused (WMEL_ERR_BACKEND_UNAVAILABLE), or each call returns
+long long wmel__cu_finishes(void); /* backend.c: the calls and clips finished on the device */
+
+/* A plan's ctx (nemo: the general algorithm's frames on k_plan_frames, its finish on
+ * k_plan_finish) under faults: each CUDA call of its creation, a wmel_features_batch of two
+ * clips and a wmel_features fails in turn. The creation is refused (WMEL_ERR_BACKEND_UNAVAILABLE), or each call returns
  * the CPU backend's values within the bar (the fault was harmless, or the frames fell back
  * to the CPU) or WMEL_ERR_CUDA with a message; the ctx then computes right, nothing leaks. */
 static void plan_fault_sweep(cudaError_t err, const char *arith)
@@ -245,13 +247,15 @@ static void plan_fault_sweep(cudaError_t err, const char *arith)
                 CHECK(rc[i] == WMEL_ERR_CUDA && wmel_cuda_error_detail()[0], "nemo call %d, call %lu fails: %d (%s)", i,
                       n_at, rc[i], wmel_cuda_error_detail());
         cudaGetLastError();
-        if (c) { /* no faults: the ctx computes right, on the device, in its arithmetic */
+        if (c) { /* no faults: the ctx computes right, on the device (the finish too), in its arithmetic */
             CHECK(!strncmp(wmel_kernel_name(c), arith[5] == '-' ? "cuda-ff-" : "cuda-f64-", arith[5] == '-' ? 8 : 9),
                   "nemo %s: kernel %s", arith, wmel_kernel_name(c));
+            const long long f0 = wmel__cu_finishes();
             const int r = wmel_features(c, pcm[0], N_SAMPLES, got, per);
             CHECK(r == WMEL_OK && t_rel_err_ff(got, want, per) <= MEL_TOL &&
-                      !strcmp(wmel_op_backend(c, WMEL_OP_LOG_MEL), "cuda"),
-                  "nemo after call %lu failed: %d on %s", n_at, r, wmel_op_backend(c, WMEL_OP_LOG_MEL));
+                      !strcmp(wmel_op_backend(c, WMEL_OP_LOG_MEL), "cuda") && wmel__cu_finishes() == f0 + 1,
+                  "nemo after call %lu failed: %d on %s, %lld finishes on the device", n_at, r,
+                  wmel_op_backend(c, WMEL_OP_LOG_MEL), wmel__cu_finishes() - f0);
         }
         wmel_destroy(c);
         char what[96];

@@ -1,8 +1,9 @@
 /*
  * test_cuda_plan.c -- every preset's plan on the CUDA backend (wmel_create_plan with
  * WMEL_BACKEND_CUDA): Whisper's geometry on its own kernels, every other plan's frames on
- * k_plan_frames with the CPU's finish. Each output is held to the float64 reference
- * backend at 2e-5 x max(1, |ref|) and its status to the CPU backend's, on speech, silence,
+ * k_plan_frames, finished on the device where k_plan_finish makes the plan's finish
+ * (test_cuda_finish holds it to the host's), else on the CPU. Each output is held to the
+ * float64 reference backend at 2e-5 x max(1, |ref|) and its status to the CPU backend's, on speech, silence,
  * full-scale noise, clipped speech, the edge lengths 0, 1, one frame and one frame +- 1
  * sample (and one hop more), and a NaN; wmel_op_backend() says "cuda" for each. A batch
  * (wmel_features_batch: the clips' frames in one device pass) gives each clip's
