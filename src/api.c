@@ -404,8 +404,8 @@ static void pfa_fin_worker(void *arg, wmel_pool *pl, int t, int nt)
     (void)pl, (void)t, (void)nt;
     pfa_fin *k = arg;
     for (size_t b; (b = atomic_fetch_add(&k->next, 1)) < k->g;)
-        if (k->redo[b] != 1) {
-            int rc = wmel__pfa_finish(k->ctx, k->out[b], k->nfs[b], k->mx[b], k->redo[b] == 2);
+        if (k->redo[b] != 1) { /* 3: finished on the device, the smoothing too */
+            int rc = k->redo[b] == 3 ? WMEL_OK : wmel__pfa_finish(k->ctx, k->out[b], k->nfs[b], k->mx[b], k->redo[b] == 2);
             k->rcs[b] = rc ? rc : wmel__fe_out_check(k->ctx->fe, k->out[b], k->totals[b]);
         }
 }
@@ -435,7 +435,8 @@ static int pfa_batch(wmel_ctx *ctx, const float *const *pcm, const size_t *n, fl
         const size_t nc = (size_t)ctx->params.n_mels, small = (size_t)1 << 18;
         const int smooth = ctx->params.smooth == WMEL_SMOOTH_3X3;
         size_t all = 0;
-        for (size_t b = 0; b < batch; b++) all += redo[b] == 1 || (redo[b] == 2 && !smooth) ? 0 : nfs[b] * nc;
+        for (size_t b = 0; b < batch; b++)
+            all += redo[b] == 1 || redo[b] == 3 || (redo[b] == 2 && !smooth) ? 0 : nfs[b] * nc;
         k->ctx = ctx, k->out = out, k->nfs = nfs, k->totals = totals, k->mx = mx, k->redo = redo, k->rcs = rcs, k->g = batch;
         atomic_init(&k->next, 0);
         if (ctx->n_threads > 1 && batch > 1 && all >= small) wmel__team_run(ctx->pool, pfa_fin_worker, k, ctx->n_threads);

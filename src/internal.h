@@ -312,8 +312,8 @@ typedef struct wmel_backend_vt {
      * sharing the device's dispatches; redo[b] set to 1 for a clip the device does not take
      * (a sample past its range, indices past its own: that clip takes wmel_features' way),
      * 2 for a clip already normalised (params.norm WMEL_NORM_WHOLE: the finish's smoothing
-     * only), else 0; a status or WMEL__FALLBACK (each clip on its own); NULL: none (each clip
-     * on its own). */
+     * only), 3 for one the device finished (the normalisation and the smoothing), else 0; a
+     * status or WMEL__FALLBACK (each clip on its own); NULL: none (each clip on its own). */
     int (*pfa_frames_batch)(wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
                             float *const *out, float *mx, unsigned char *redo, size_t batch);
     /* A general plan's frames, finish and post stage of x[0 .. n) (fe_cpu.c's

@@ -54,6 +54,8 @@ typedef struct vk_state {
     uint32_t fin_fmaj, fin_mode; /* vkw_finish's fmaj and mode for the plan */
     int post;           /* the finish's frames go through the post stage on the device (VKW_FM_POST) */
     int ceps;           /* the plan's cepstra computed on the device (frames.comp's CEPS): its values */
+    int pfa_fin;        /* Whisper's geometry: its clamp with the clip's max and its 3x3 average on the
+                           device (finish.comp on the blocks, VKW_FM_CMAJ; a clip a round holds whole) */
     float fin_pad;               /* and its pad */
     uint32_t lim;       /* the bits of the largest |sample| whose clip's frames the device computes: Whisper's
                            geometry, the CPU kernels' bound (WMEL_F32_KERNEL_SAFE), and with float-float
@@ -343,8 +345,15 @@ static int vk_init(wmel_ctx *ctx)
         const char *env = getenv("WMEL_VULKAN_DEVICE_FINISH");
         st->finish = vals_f32 && wmel__fe_dev_finish(fe, 1) && (!fe->col_scale || n_colvec) &&
                      !(env && !strcmp(env, "0"));
+        /* Whisper's geometry: the clamp (params.norm) and the smoothing (params.smooth), where
+           it has one of them, on its float32 blocks ([n_mels][frames]) */
+        st->pfa_fin = st->pfa && (ctx->params.norm == WMEL_NORM_WHOLE || ctx->params.smooth == WMEL_SMOOTH_3X3) &&
+                      !(env && !strcmp(env, "0"));
     }
     st->fin_mode = p->norm == WMEL_NORM_NONE ? 2u : p->norm == WMEL_NORM_MEAN_VAR ? 1u : p->norm == WMEL_NORM_WHOLE ? 3u : 0u;
+    if (st->pfa)
+        st->fin_mode = (ctx->params.norm == WMEL_NORM_WHOLE ? 3u : 2u) | VKW_FM_CMAJ |
+                       (ctx->params.smooth == WMEL_SMOOTH_3X3 ? VKW_FM_SMOOTH : 0u);
     if (p->norm == WMEL_NORM_WHOLE && (p->norm_flags & WMEL_NORMF_FIXED_MAX)) st->fin_mode |= VKW_FM_FIXED_MAX;
     if (wmel__fe_ext_fe(fe)) {
         const int stats = p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR;
@@ -358,7 +367,8 @@ static int vk_init(wmel_ctx *ctx)
     if (fe->col_scale && !p->cols_stacked) st->fin_mode |= VKW_FM_COLS;
     st->fin_pad = (float)p->pad_value;
     vkw_shape shape = {g.fl, g.nbins, g.n_fft, n_stages > 0,
-                       !st->pfa && (p->remove_dc != 0 || p->use_energy != 0), {0}, {0}, ff_fma, st->finish, st->ceps};
+                       !st->pfa && (p->remove_dc != 0 || p->use_energy != 0), {0}, {0}, ff_fma, st->finish || st->pfa_fin,
+                       st->ceps};
     for (int t = 0; t < n_stages; t++) shape.radix[t] = radix[t];
     const int known = framing(st->pfa ? NULL : p, shape.framing);
     const size_t cols_at = VKW_T_HEAD + (size_t)g.fl + 2 * (size_t)g.n_fft + (size_t)g.nnz;
@@ -437,11 +447,14 @@ static int vk_init(wmel_ctx *ctx)
     in[VKW_I_HOP] = (int)st->hop;
     in[VKW_I_FOFF] = (int)st->off;
     in[VKW_I_PADL] = st->pfa ? 0 : p->pad_left;
-    if (!st->pfa) { /* WMEL_NORM_WHOLE's finish: norm_max and the range as float32 bits; the fill */
-        const float mx = (float)p->norm_max, rg = (float)(p->norm_range > 0.0 ? p->norm_range : 8.0);
-        const float fill = (float)p->stack_fill;
+    { /* WMEL_NORM_WHOLE's finish: norm_max and the range as float32 bits (Whisper's: 8) */
+        const float mx = st->pfa ? 0.0f : (float)p->norm_max;
+        const float rg = st->pfa ? 8.0f : (float)(p->norm_range > 0.0 ? p->norm_range : 8.0);
         memcpy(&in[VKW_I_NORM_MAX], &mx, sizeof mx);
         memcpy(&in[VKW_I_NORM_RANGE], &rg, sizeof rg);
+    }
+    if (!st->pfa) { /* the fill, the post stage, the per-column scales, the cepstra */
+        const float fill = (float)p->stack_fill;
         memcpy(&in[VKW_I_STACK_FILL], &fill, sizeof fill);
         in[VKW_I_POST_M] = p->stack > 1 ? p->stack : 1;
         in[VKW_I_POST_S] = p->stack_stride ? p->stack_stride : in[VKW_I_POST_M];
@@ -682,7 +695,8 @@ void wmel__vk_phase_ns(long long ns[3])
 }
 /* The rounds submitted (one submission and one wait each), summed likewise. */
 long long wmel__vk_rounds(void) { return atomic_load(&g_rounds); }
-/* The calls whose finish ran on the device (vk_plan_finish), for the tests. */
+/* The clips whose finish ran on the device (vk_plan_finish's calls, a batch's clips, Whisper's
+ * clips), for the tests. */
 static atomic_llong g_finishes;
 long long wmel__vk_finishes(void) { return atomic_load(&g_finishes); }
 /* The calls whose samples the device read in place (wmel__vk_import), for the tests. */
@@ -1074,6 +1088,25 @@ static void pfa_job(vk_job *j, const float *x, const int16_t *s16, size_t n, siz
     j->fuse = fuse;
 }
 
+/* Whisper's finish of job j on the device where the ctx has it (st->pfa_fin) and the clip's
+ * own max is its clamp's (per_clip; or no clamp, the smoothing alone): the finish pipeline
+ * on the clip's block into its output ([n_mels][nf]), through the 3x3 average's pass with
+ * params.smooth; the round that holds the clip whole runs it (fdone 1), else the values are
+ * read back as before. */
+static void pfa_fin_job(const wmel_ctx *ctx, vk_job *j, int per_clip)
+{
+    const vk_state *st = ctx->state;
+    if (!st->pfa_fin || !j->nf || (ctx->params.norm == WMEL_NORM_WHOLE && !per_clip) ||
+        j->nf > UINT32_MAX / (size_t)j->n_cols)
+        return;
+    const size_t words = (size_t)j->n_cols * j->nf;
+    j->fout = j->out;
+    j->frows = j->prows = (size_t)j->n_cols;
+    j->fcols = j->pcols = j->fnv = j->fnfo = j->nf;
+    j->fwords = words;
+    j->swords = ctx->params.smooth == WMEL_SMOOTH_3X3 ? words : 0; /* the clamped values before the average */
+}
+
 static int vk_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
 {
     vk_state *st = ctx->state;
@@ -1090,6 +1123,7 @@ static int vk_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
         pfa_job(&jobs[b], c->f32 ? c->f32 + b * c->pcm_stride : NULL, c->s16 ? c->s16 + b * c->pcm_stride : NULL,
                 c->n, c->padding, nf, c->out + b * per, (int)nm,
                 ctx->params.norm == WMEL_NORM_WHOLE && c->batch_norm == WMEL_BATCH_PER_CLIP);
+        pfa_fin_job(ctx, &jobs[b], c->batch_norm == WMEL_BATCH_PER_CLIP || c->batch == 1);
         fits = fits && job_fits(st, &jobs[b]);
     }
     if (!fits) { /* past the shader's 32-bit sample indices: the CPU's kernels */
@@ -1106,7 +1140,7 @@ static int vk_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
     int bad = 0;
     for (size_t b = 0; rc == WMEL_OK && b < c->batch; b++) {
         check_rest(st, &jobs[b]);
-        bad += jobs[b].bad;
+        bad += jobs[b].bad || jobs[b].fdone == 2; /* a value not finite in the device's finish: the CPU's way */
     }
     /* a NaN or Inf sample, or one so large that the CPU's float32 kernels may overflow
        (WMEL_F32_KERNEL_SAFE) or float-float's values leave float's range (st->lim): the
@@ -1127,8 +1161,10 @@ static int vk_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
     float gmax = -HUGE_VALF;
     for (size_t b = 0; b < c->batch; b++) gmax = jobs[b].mx > gmax ? jobs[b].mx : gmax;
     for (size_t b = 0; b < c->batch && rc == WMEL_OK; b++)
-        rc = wmel__pfa_finish(ctx, c->out + b * per, nf, c->batch_norm == WMEL_BATCH_GLOBAL ? gmax : jobs[b].mx,
-                              jobs[b].normed);
+        if (jobs[b].fdone == 1) atomic_fetch_add(&g_finishes, 1); /* finished on the device */
+        else
+            rc = wmel__pfa_finish(ctx, c->out + b * per, nf, c->batch_norm == WMEL_BATCH_GLOBAL ? gmax : jobs[b].mx,
+                                  jobs[b].normed);
     free(jobs);
     note_op(st, op, WMEL_BACKEND_VULKAN);
     return rc;
@@ -1157,6 +1193,7 @@ static int vk_pfa_frames_batch(wmel_ctx *ctx, const float *const *x, const size_
         mx[b] = -HUGE_VALF;
         vk_job *jb = &jobs[n_jobs];
         pfa_job(jb, x[b], NULL, n[b], 0, nf[b], out[b], ctx->params.n_mels, ctx->params.norm == WMEL_NORM_WHOLE);
+        pfa_fin_job(ctx, jb, 1);
         if (!job_fits(st, jb)) redo[b] = 1; /* past the shader's 32-bit indices: the CPU's kernels */
         else which[n_jobs++] = b;
     }
@@ -1167,7 +1204,8 @@ static int vk_pfa_frames_batch(wmel_ctx *ctx, const float *const *x, const size_
     }
     for (size_t i = 0; rc == WMEL_OK && i < n_jobs; i++) {
         check_rest(st, &jobs[i]);
-        redo[which[i]] = jobs[i].bad ? 1 : jobs[i].normed ? 2 : 0;
+        redo[which[i]] = jobs[i].bad || jobs[i].fdone == 2 ? 1 : jobs[i].fdone == 1 ? 3 : jobs[i].normed ? 2 : 0;
+        if (redo[which[i]] == 3) atomic_fetch_add(&g_finishes, 1);
         mx[which[i]] = jobs[i].mx;
         if (jobs[i].bad) atomic_fetch_add(&g_range_clips, 1);
     }

@@ -271,7 +271,9 @@ enum {
     VKW_FM_FILL = 512,     /* VKW_FM_EXT: frames past nfo stack_fill (WMEL_STACK_TAIL_FILL), not 0 */
     VKW_FM_POST = 1024,    /* a post stage (deltas, stacking, per-column scales of the rows): a pass after */
     VKW_FM_POSTPASS = 2048, /* (set by the submission) that pass */
-    VKW_FM_COLS = 4096     /* VKW_FM_EXT: frames [0, nfo) float32(v col_scale[c] + col_shift[c]) */
+    VKW_FM_COLS = 4096,    /* VKW_FM_EXT: frames [0, nfo) float32(v col_scale[c] + col_shift[c]) */
+    VKW_FM_CMAJ = 8192,    /* the values column after column ([n_cols][nc]: Whisper's blocks), not frame after frame */
+    VKW_FM_SMOOTH = 16384  /* the pass after is the 3x3 average (wmel_smooth3x3) of the finish's rows x cols */
 };
 #define VKW_FIN_PC_BYTES 20 /* finish.comp's push constants: vkw_finish's first five words */
 /* flag_at (0: none): the float32 samples' range checked where the shader reads them: a word

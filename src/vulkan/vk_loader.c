@@ -1327,7 +1327,8 @@ static int fin_check(vkw *w, int slot, uint32_t n_frames, int out_f32, const vkw
 {
     const uint64_t words = w->bytes[bix(slot, B_OUT)] / 4, vals = (uint64_t)n_frames * fin->n_cols;
     const int32_t *sg = w->map[bix(slot, B_SEGS)];
-    int ok = w->fpipe != VK_NULL_HANDLE && out_f32 == 3 && fin->n_clips >= 1 && fin->n_clips <= VKW_MAX_SEGS &&
+    const int layout_ok = (fin->mode & VKW_FM_CMAJ) ? out_f32 == 1 && !fin->fmaj : out_f32 == 3; /* Whisper's blocks */
+    int ok = w->fpipe != VK_NULL_HANDLE && layout_ok && fin->n_clips >= 1 && fin->n_clips <= VKW_MAX_SEGS &&
              (uint64_t)fin->flags_at + 2 * (uint64_t)fin->n_clips <= words && fin->lo <= fin->hi && fin->hi <= words &&
              fin->vlo <= fin->vhi && fin->vhi <= vals;
     for (uint32_t k = 0; ok && k < fin->n_clips; k++) {
@@ -1337,11 +1338,12 @@ static int fin_check(vkw *w, int slot, uint32_t n_frames, int out_f32, const vkw
         const uint64_t fl = (uint32_t)d[VKW_F_FLAG], total = rows * cols;
         ok = nv <= nc && nc >= 1 && in + nc * fin->n_cols <= vals && out >= vals && out + total <= words &&
              total >= nc * fin->n_cols && fl >= fin->flags_at && fl < (uint64_t)fin->flags_at + fin->n_clips;
-        if (ok && (fin->mode & VKW_FM_POST)) { /* the post pass's rows from frames [0, pt) of the finish's */
+        if (ok && (fin->mode & (VKW_FM_POST | VKW_FM_SMOOTH))) { /* the pass's rows from the finish's output */
             const uint64_t pout = (uint32_t)d[VKW_F_POUT], pt = (uint32_t)d[VKW_F_PT];
-            const uint64_t ptotal = (uint64_t)(uint32_t)d[VKW_F_PROWS] * (uint32_t)d[VKW_F_PCOLS];
-            ok = fin->fmaj && cols == fin->n_cols && pt >= 1 && pt <= rows && pout >= vals && pout + ptotal <= words &&
-                 (pout + ptotal <= out || pout >= out + total);
+            const uint64_t prows = (uint32_t)d[VKW_F_PROWS], pcols = (uint32_t)d[VKW_F_PCOLS], ptotal = prows * pcols;
+            ok = pout >= vals && pout + ptotal <= words && (pout + ptotal <= out || pout >= out + total) &&
+                 ((fin->mode & VKW_FM_SMOOTH) ? prows == rows && pcols == cols /* the average: the same shape */
+                                              : fin->fmaj && cols == fin->n_cols && pt >= 1 && pt <= rows);
         }
     }
     return ok ? WMEL_OK
@@ -1424,7 +1426,7 @@ int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, siz
         }
         f->CmdPushConstants(cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, VKW_FIN_PC_BYTES, fin);
         f->CmdDispatch(cmd, fin->n_cols, fin->n_clips, 1);
-        if (fin->mode & VKW_FM_POST) { /* the post stage on the finished frames: the clips' rows */
+        if (fin->mode & (VKW_FM_POST | VKW_FM_SMOOTH)) { /* the post stage or the 3x3 average: the clips' rows */
             vkw_finish pp = *fin;
             pp.mode |= VKW_FM_POSTPASS;
             barrier(w, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,

@@ -432,6 +432,89 @@ static void ceps_checks(int ar, const float *speech, size_t ns)
     plan_check("lhotse-mfcc, normalised, deltas", &v, ar, speech, ns, 1);
 }
 
+/* Whisper's geometry (wmel_create: the pfa400 blocks) with its clamp and 3x3 average on the
+   device, the clamp alone, the average alone, 80 and 128 mels: wmel_log_mel of 201 to 480,000
+   samples and wmel_features_batch of mixed clips against the same ctx's values finished on
+   the host (WMEL_VULKAN_DEVICE_FINISH=0): float64 the same bytes, float-float within the
+   bar; every clip finished on the device with the switch on, none with it off. */
+static void whisper_checks(int ar, const float *speech, size_t ns)
+{
+    static const size_t lens[] = {201, 401, 16000, 123457, 480000};
+    float *x = malloc(480000 * sizeof(float));
+    for (size_t i = 0; x && i < 480000; i++) x[i] = speech[i % ns];
+    for (int cfg = 0; x && cfg < 4; cfg++) {
+        wmel_params p = wmel_default_params();
+        p.backend = WMEL_BACKEND_VULKAN;
+        p.vulkan_arith = ar;
+        p.n_threads = 2;
+        p.n_mels = cfg == 3 ? 128 : 80;
+        p.norm = cfg == 2 ? WMEL_NORM_NONE : WMEL_NORM_WHOLE;
+        p.smooth = cfg == 1 ? WMEL_SMOOTH_NONE : WMEL_SMOOTH_3X3;
+        int st = 0;
+        wmel_ctx *vk = wmel_create(&p, &st);
+        setenv("WMEL_VULKAN_DEVICE_FINISH", "0", 1);
+        wmel_ctx *off = wmel_create(&p, &st);
+        unsetenv("WMEL_VULKAN_DEVICE_FINISH");
+        CHECK(vk && off, "whisper cfg %d: create %d", cfg, st);
+        float *o1 = malloc(128 * 3001 * sizeof(float)), *o2 = malloc(128 * 3001 * sizeof(float));
+        for (size_t li = 0; vk && off && o1 && o2 && li < sizeof lens / sizeof lens[0]; li++) {
+            const size_t n = lens[li], len = (size_t)p.n_mels * wmel_n_frames(n, 0);
+            const long long f0 = wmel__vk_finishes();
+            const int r1 = wmel_log_mel(vk, x, n, 0, o1, len);
+            const long long dev = wmel__vk_finishes() - f0;
+            const int r2 = wmel_log_mel(off, x, n, 0, o2, len);
+            const long long dev_off = wmel__vk_finishes() - f0 - dev;
+            CHECK(r1 == WMEL_OK && r2 == WMEL_OK, "whisper cfg %d n=%zu: status %d, %d with the host's finish", cfg,
+                  n, r1, r2);
+            CHECK(dev == 1 && dev_off == 0, "whisper cfg %d n=%zu: %lld and %lld finishes on the device", cfg, n, dev,
+                  dev_off);
+            if (r1 == WMEL_OK && r2 == WMEL_OK) {
+                if (ar == WMEL_VULKAN_ARITH_FLOAT64)
+                    CHECK(!memcmp(o1, o2, len * sizeof(float)), "whisper cfg %d n=%zu: other bytes (error %g)", cfg, n,
+                          t_rel_err_ff(o1, o2, len));
+                else
+                    CHECK(t_rel_err_ff(o1, o2, len) <= BAR, "whisper cfg %d n=%zu float-float: error %g", cfg, n,
+                          t_rel_err_ff(o1, o2, len));
+            }
+        }
+        /* a batch of mixed clips: each finished on the device, the host's bytes */
+        enum { B = 12 };
+        float *pcm[B], *ob[B], *oo[B];
+        size_t nb[B], lb[B];
+        int ok = vk && off;
+        for (size_t b = 0; b < B; b++) {
+            nb[b] = 201 + (b * 37123) % 200000;
+            lb[b] = (size_t)p.n_mels * wmel_n_frames(nb[b], 0);
+            pcm[b] = x + (b * 997) % 200000;
+            ob[b] = malloc(lb[b] * sizeof(float));
+            oo[b] = malloc(lb[b] * sizeof(float));
+            ok = ok && ob[b] && oo[b];
+        }
+        if (ok) {
+            size_t f1 = B, f2 = B;
+            const long long f0 = wmel__vk_finishes();
+            const int r1 = wmel_features_batch(vk, (const float *const *)pcm, nb, B, ob, lb, &f1);
+            const long long dev = wmel__vk_finishes() - f0;
+            const int r2 = wmel_features_batch(off, (const float *const *)pcm, nb, B, oo, lb, &f2);
+            CHECK(r1 == WMEL_OK && r2 == WMEL_OK && dev == B, "whisper cfg %d batch: status %d, %d; %lld of %d clips "
+                  "finished on the device", cfg, r1, r2, dev, (int)B);
+            for (size_t b = 0; r1 == WMEL_OK && r2 == WMEL_OK && b < B; b++)
+                CHECK(ar == WMEL_VULKAN_ARITH_FLOAT64 ? !memcmp(ob[b], oo[b], lb[b] * sizeof(float))
+                                                      : t_rel_err_ff(ob[b], oo[b], lb[b]) <= BAR,
+                      "whisper cfg %d batch clip %zu: error %g", cfg, b, t_rel_err_ff(ob[b], oo[b], lb[b]));
+        }
+        for (size_t b = 0; b < B; b++) {
+            free(ob[b]);
+            free(oo[b]);
+        }
+        free(o1);
+        free(o2);
+        wmel_destroy(vk);
+        wmel_destroy(off);
+    }
+    free(x);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -466,12 +549,13 @@ int main(void)
                0; WeSpeaker's mean alone), Seamless's two frames a row, Xcodec2's and NeuCodec's
                with a fill value, the clip's max clamp (Voxtral's fixed max; SpeechBrain's data
                max, range 8 and affine), and the post stage (FunASR's LFR, Granite's two frames
-               a row with the odd frame dropped, and with deltas), the cepstra (lhotse's MFCC) */
+               a row with the odd frame dropped, and with deltas), the cepstra (lhotse's MFCC),
+               Whisper's own geometry (its clamp on its blocks) */
             const char *dev_want[] = {"nemo",     "kaldi",   "ast",      "clap",
                                       "speech2text", "wespeaker", "seamless", "xcodec2",
                                       "neucodec", "voxtral-realtime", "speechbrain-fbank",
                                       "funasr",   "fun-asr-nano", "granite-speech", "granite-speech5",
-                                      "lhotse-mfcc"};
+                                      "lhotse-mfcc", "whisper", "whisper-128"};
             int want = -1;
             for (size_t w = 0; w < sizeof dev_want / sizeof dev_want[0]; w++)
                 if (!strcmp(name, dev_want[w])) want = 1;
@@ -512,6 +596,7 @@ int main(void)
         v.pad_to = 64;
         batch_check("nemo, mean_var, frames x mels, pad_to 64", &v, ar, speech);
         ceps_checks(ar, speech, ns);
+        whisper_checks(ar, speech, ns);
         {
             const char *bp[] = {"kaldi", "seamless", "xcodec2", "lhotse-mfcc"};
             for (size_t i = 0; i < 4; i++) {

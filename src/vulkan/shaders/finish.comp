@@ -80,6 +80,8 @@ layout(push_constant) uniform PC {
 #define M_POST 1024u
 #define M_POSTPASS 2048u
 #define M_COLS 4096u
+#define M_CMAJ 8192u
+#define M_SMOOTH 16384u
 #define I_POST_M 38 /* vk_internal.h's VKW_I_POST_M .. VKW_I_COLS_AT */
 #define I_POST_S 39
 #define I_POST_L 40
@@ -99,6 +101,13 @@ float kfloat(uint k) { return uintBitsToFloat((k & 0x80000000u) != 0u ? k & 0x7f
 /* the workgroup's clip (segs' VKW_F_* words) */
 uint nv, nc, in_at, rows, cols, out_at, flag_at;
 
+/* frame t's column c of the clip's values: frame after frame, or column after column
+   (M_CMAJ: Whisper's [n_cols][nc] block) */
+float val(uint t, uint c)
+{
+    return outf[(pc.mode & M_CMAJ) != 0u ? in_at + c * nc + t : in_at + t * pc.n_cols + c];
+}
+
 shared R part[WG];
 shared R total; /* a column's sum, for every invocation */
 
@@ -115,7 +124,7 @@ R col_sum(uint c, uint lid, bool dev, R mu)
         if (k < nvc) {
             const uint t1 = min(k * CHUNK + CHUNK, nv);
             for (uint t = k * CHUNK; t < t1; t++) {
-                const R v = r_from_f(outf[in_at + t * pc.n_cols + c]);
+                const R v = r_from_f(val(t, c));
                 if (dev) {
                     const R d = r_sub(v, mu);
                     s = r_add(s, r_mul(d, d));
@@ -146,6 +155,29 @@ R col_sum(uint c, uint lid, bool dev, R mu)
    frame, stack_fill or zeros), each slot the frame's values then, with deltas, theirs:
    sum over j = 1 .. N of j (x[t + j] - x[t - j]) (the indices clamped to [0, T)), over the
    denominator; with per-column scales of the rows, float32(v scale[col] + shift[col]). */
+/* The 3x3 average (wmel_smooth3x3) of the finish's rows x cols at src into pout, values i0,
+   i0 + n_cols WG, ...: per row (left + centre) + right, then (above + row) + below, zeros
+   outside the output, over 9, each value's sums in the arithmetic (float64: the host's
+   double operations in their order, so its bytes). */
+void smooth_rows(uint i0, uint d)
+{
+    const uint src = uint(segs[d + 5]), pout = uint(segs[d + 8]);
+    const uint prows = uint(segs[d + 9]), pcols = uint(segs[d + 10]);
+    const R zero = r_from_f(0.0);
+    for (uint i = i0; i < prows * pcols; i += pc.n_cols * WG) {
+        const uint r = i / pcols, c = i - r * pcols;
+        R s[3];
+        for (uint k = 0u; k < 3u; k++) {
+            s[k] = zero;
+            if ((k == 0u && r == 0u) || (k == 2u && r + 1u >= prows)) continue;
+            const uint row = src + (r + k - 1u) * pcols;
+            const R lc = r_add(c > 0u ? r_from_f(outf[row + c - 1u]) : zero, r_from_f(outf[row + c]));
+            s[k] = r_add(lc, c + 1u < pcols ? r_from_f(outf[row + c + 1u]) : zero);
+        }
+        outf[pout + i] = r_to_f(r_div(r_add(r_add(s[0], s[1]), s[2]), r_from_f(9.0)));
+    }
+}
+
 void post_rows(uint i0, uint d)
 {
     const uint src = uint(segs[d + 5]), flag = uint(segs[d + 6]), pout = uint(segs[d + 8]);
@@ -193,13 +225,14 @@ void main()
     cols = uint(segs[d + 4]), out_at = uint(segs[d + 5]), flag_at = uint(segs[d + 6]);
     const uint nfo = uint(segs[d + 7]);
     const uint mv = pc.mode & M_MV;
-    if ((pc.mode & M_POSTPASS) != 0u) { /* the post stage: the clip's rows from its finished frames */
-        post_rows(c * WG + lid, d);
+    if ((pc.mode & M_POSTPASS) != 0u) { /* the post stage, or the 3x3 average, from the finished frames */
+        if ((pc.mode & M_SMOOTH) != 0u) smooth_rows(c * WG + lid, d);
+        else post_rows(c * WG + lid, d);
         return;
     }
     if ((pc.mode & M_MAXPASS) != 0u) { /* WMEL_NORM_WHOLE: the clip's largest valid value into its key */
         uint m = 0u;
-        for (uint t = lid; t < nv; t += WG) m = max(m, fkey(outf[in_at + t * pc.n_cols + c]));
+        for (uint t = lid; t < nv; t += WG) m = max(m, fkey(val(t, c)));
         if (m != 0u) atomicMax(outu[flag_at + pc.n_clips], m);
         return;
     }
@@ -208,7 +241,7 @@ void main()
     /* every computed value finite (fe_cpu.c's test of the float32 bits) */
     bool bad = false;
     for (uint t = lid; t < nc; t += WG) {
-        const uint u = floatBitsToUint(outf[in_at + t * pc.n_cols + c]);
+        const uint u = floatBitsToUint(val(t, c));
         bad = bad || (u & 0x7f800000u) == 0x7f800000u;
     }
     const uint T = pc.fmaj != 0u ? rows : cols;
@@ -248,7 +281,7 @@ void main()
     for (uint t = lid; t < T; t += WG) {
         float o = 0.0;
         if (t < nv) {
-            const float v = outf[in_at + t * pc.n_cols + c];
+            const float v = val(t, c);
             if (mv == 3u) {
                 precise float w = ((v < lo ? lo : v) + 4.0) * 0.25;
                 o = w;
@@ -258,7 +291,7 @@ void main()
         } else if (ext) { /* the appended finish: pad_value up to the output's frames */
             o = t < nfo ? pc.pad : (pc.mode & M_FILL) != 0u ? intBitsToFloat(ints[I_STACK_FILL]) : 0.0;
         } else if (t < nc) {
-            o = outf[in_at + t * pc.n_cols + c];
+            o = val(t, c);
         }
         if (affine && t < nfo) { /* float32(v x post_scale + post_shift), each operation rounded */
             o = r_to_f(r_add(r_mul(r_from_f(o), scale), shift));
