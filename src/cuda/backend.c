@@ -7,8 +7,8 @@
  * algorithm): its tables uploaded at create time, then each call's frames computed on the
  * device (plan_frames, plan_frames_batch) and finished there too where the device's finish
  * makes the plan's (plan_finish, plan_frames_batch's out: the normalisation or none, the
- * appended finish's rules, plain stacking, the clip's max clamp), else on the CPU
- * (fe_cpu.c).
+ * appended finish's rules, the per-column scales, stacking, the clip's max clamp, the post
+ * stage), else on the CPU (fe_cpu.c); the cepstra too (the DCT in the frames' kernel).
  *
  * The kernels are in kernels.cu (Whisper's geometry: the algorithm of src/cpu/kernel.inc
  * in float64) and plan_kernels.cu (any other plan's frames and finish, float64 or

@@ -8,13 +8,17 @@
  *                  pre-emphasis, NeMo's time mask: wmel__fe_sample's rules), DC removal, the
  *                  raw energy, frame pre-emphasis, the window, the windowed energy, the
  *                  spectrum of the zero-padded frame, power or magnitude with its guard, the
- *                  sparse mel bank and the plan's log; n_cols values a frame to global
- *                  memory. The stages and their order are the float64 reference's
- *                  (src/ref/fe_ref.c).
+ *                  sparse mel bank and the plan's log, with cepstra their DCT
+ *                  (wmel__fe_ceps'); n_cols values a frame to global memory. The stages
+ *                  and their order are the float64 reference's (src/ref/fe_ref.c).
  *   k_plan_finish  one block a column of a clip: fe_cpu.c's finish of the float32 values
  *                  (the per-feature statistics in its order of sums, the clamp, the
- *                  appended finish's rules), in the output's layout; k_plan_max before it
- *                  takes the clip's max where the clamp needs it.
+ *                  appended finish's rules, the per-column scales), in the output's
+ *                  layout; k_plan_max before it takes the clip's max where the clamp
+ *                  needs it.
+ *   k_plan_post    one thread a value: fe_post.c's post stage (deltas, stacking with a
+ *                  stride, left copies and the tail's rule, the rows' per-column scales)
+ *                  of the finished frames, after k_plan_finish.
  *
  * The spectrum: for n_fft even with n_fft / 2 = M a product of 2, 3, 4, 5 and 8, the real
  * frame read as M complex values z[n] = x[2n] + i x[2n+1], each at its digit-reversed
@@ -32,8 +36,9 @@
  * for GPUs whose float64 is slow). The float-float tables are the float64 ones as
  * (hi, lo) float pairs made on the host, in the same 8 bytes an entry; the plan's scalars
  * likewise (wmel_cu_frames' f_*). The float32 values are each rounded once from R.
- * k_plan_finish<R> likewise; its float64 operations are intrinsics with their rounding
- * named, so that nvcc contracts none and the output is the host's finish's bytes.
+ * k_plan_finish<R> and k_plan_post<R> likewise, and the DCT; their float64 operations are
+ * intrinsics with their rounding named, so that nvcc contracts none and the output is the
+ * host's finish's bytes.
  */
 #include "cuda_internal.h"
 
