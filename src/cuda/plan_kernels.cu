@@ -404,11 +404,13 @@ __global__ void __launch_bounds__(WMEL_CU_PLAN_WG *WMEL_CU_PLAN_FPB) k_plan_fram
         /* the log mels (at most 4 WG: the host's condition) into the frame's first words
            once every thread has read the spectrum */
         R lm[4];
+#pragma unroll
         for (int i = 0; i < 4; i++) {
             const int m = lid + i * WG;
             lm[i] = m < p.n_mels ? mel_log(p, m, sh, M, fl) : rf<R>(0.0f);
         }
         __syncthreads();
+#pragma unroll
         for (int i = 0; i < 4; i++)
             if (lid + i * WG < p.n_mels) sh[lid + i * WG] = lm[i];
         __syncthreads();
