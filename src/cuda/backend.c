@@ -7,8 +7,8 @@
  * algorithm): its tables uploaded at create time, then each call's frames computed on the
  * device (plan_frames, plan_frames_batch) and finished there too where the device's finish
  * makes the plan's (plan_finish, plan_frames_batch's out: the normalisation or none, the
- * appended finish's rules, plain stacking, the clip's max clamp), else on the CPU
- * (fe_cpu.c).
+ * appended finish's rules, the per-column scales, stacking, the clip's max clamp, the post
+ * stage), else on the CPU (fe_cpu.c); the cepstra too (the DCT in the frames' kernel).
  *
  * The kernels are in kernels.cu (Whisper's geometry: the algorithm of src/cpu/kernel.inc
  * in float64) and plan_kernels.cu (any other plan's frames and finish, float64 or
@@ -56,6 +56,8 @@ typedef struct cuda_state {
                                  sample past it (or not finite) runs the float64 kernel */
     const double *tab64;      /* device: the float64 tables (geo.tab's pairs with float-float) */
     int finish;               /* the plan's finish may run on the device (k_plan_finish) */
+    int post;                 /* and its post stage after it (k_plan_post) */
+    int ceps;                 /* the plan's cepstra computed on the device (k_plan_frames) */
     wmel_cu_finish fin;       /* its launch's plan part */
 } cuda_state;
 
@@ -837,11 +839,12 @@ static int plan_framing(const wmel_frontend_plan *p, wmel_cu_frames *g)
 }
 
 /* The plan's part of k_plan_finish's launch (wmel_cu_finish): its normalisation, the
- * appended finish's rules it has, their constants in both arithmetics. */
-static void fin_plan(const wmel_fe *fe, int ff, wmel_cu_finish *f)
+ * appended finish's rules it has, the per-column scales (at cs in the tables), the post
+ * stage, their constants in both arithmetics. */
+static void fin_plan(const wmel_fe *fe, int ff, int post, int cs, wmel_cu_finish *f)
 {
     const wmel_frontend_plan *p = &fe->p;
-    const int stats = p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR, ext = wmel__fe_ext(p);
+    const int stats = p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR, ext = wmel__fe_ext_fe(fe);
     memset(f, 0, sizeof *f);
     f->n_cols = fe->n_cols;
     f->fmaj = p->layout == WMEL_LAYOUT_FRAMES_MELS;
@@ -865,6 +868,16 @@ static void fin_plan(const wmel_fe *fe, int ff, wmel_cu_finish *f)
     f->f_post_scale = f2_of(f->post_scale);
     f->f_post_shift = f2_of(f->post_shift);
     f->f_den_floor = f2_of(1e-12);
+    f->cols = fe->col_scale ? (p->cols_stacked ? 2 : 1) : 0;
+    f->cs = cs;
+    f->post = post;
+    f->S = p->stack_stride ? p->stack_stride : p->stack;
+    f->L = p->stack_left;
+    f->tail = p->stack_tail == WMEL_STACK_TAIL_LAST ? 1 : p->stack_tail == WMEL_STACK_TAIL_FILL ? 2 : 0;
+    f->dw = p->delta_win ? (p->delta_win - 1) / 2 : 0;
+    const double N = (double)f->dw;
+    f->denom = N * (N + 1.0) * (2.0 * N + 1.0) / 3.0; /* fe_post.c's */
+    f->f_denom = f2_of(f->denom);
 }
 
 /* A ctx of the general algorithm: the compiled plan's float64 tables (window, the exact
@@ -892,7 +905,12 @@ static int general_init(wmel_ctx *ctx)
     g->n_fft = p->n_fft;
     g->nbins = fe->n_bins;
     g->n_mels = n_mels;
-    g->n_cols = fe->n_raw; /* the log energy and the log mels; the cepstra on the host */
+    /* the values read back as float32, rounded on the device as the finish's cast would
+       (half the bytes), the cepstra (n_ceps) computed there too; with the testing switch
+       WMEL_CUDA_VALS_F64=1, float64 log energy and log mels (the host takes the cepstra
+       from them: the same bytes in float64) */
+    const char *f64_env = getenv("WMEL_CUDA_VALS_F64");
+    const int f64_vals = f64_env && !strcmp(f64_env, "1");
     g->pad_left = p->pad_left;
     g->hop = p->hop;
     g->off = fe->off;
@@ -925,6 +943,18 @@ static int general_init(wmel_ctx *ctx)
     g->fpb = fpb;
     g->sh_words = (int)(words < INT32_MAX ? words : INT32_MAX);
     st->plan_ok = plan_framing(p, g) && words * 8 <= WMEL_CU_PLAN_SMEM && !wmel__fe_dithered(p) && n_mels > 0;
+    /* the cepstra on the device: the log mels (at most 4 WMEL_CU_PLAN_WG) in the frame's
+       shared words */
+    st->ceps = st->plan_ok && p->n_ceps > 0 && fe->dct && n_mels <= 4 * WMEL_CU_PLAN_WG && n_mels <= words && !f64_vals;
+    g->n_cols = st->ceps ? fe->n_cols : fe->n_raw; /* the cepstra, or the log energy and log mels */
+    g->n_ceps = st->ceps ? p->n_ceps : 0;
+    g->ceps_htk = st->ceps && p->ceps_htk;
+    g->sqrt2 = sqrt(2.0);
+    g->f_sqrt2 = f2_of(g->sqrt2);
+    ctx->vals_f32 = st->plan_ok && (p->n_ceps == 0 || st->ceps) && !f64_vals;
+    /* the per-column scales' count (the frames' columns, or with cols_stacked the rows'),
+       in the tables for the device's finish */
+    const size_t ncv = fe->col_scale && fe->n_colvec == wmel__fe_n_colvec(p) ? fe->n_colvec : 0;
     if (st->plan_ok && ff) {
         st->ff_lim = wmel__ff_limit_bits(fe->window, g->fl, fe->mel_w, fe->mel_off, fe->mel_len, g->n_mels, g->preemph,
                                          g->scale);
@@ -935,7 +965,8 @@ static int general_init(wmel_ctx *ctx)
         const int nnz = fe->mel_off[n_mels - 1] + fe->mel_len[n_mels - 1];
         /* the float64 tables; with float-float, then the same as (hi, lo) pairs (the float64
            ones kept for a clip past float-float's range) */
-        const size_t nd1 = (size_t)g->fl + 2 * (size_t)g->n_fft + (size_t)nnz, nd = ff ? 2 * nd1 : nd1;
+        const size_t nct = st->ceps ? (size_t)p->n_ceps * (size_t)n_mels : 0;
+        const size_t nd1 = (size_t)g->fl + 2 * (size_t)g->n_fft + (size_t)nnz + 2 * ncv + nct, nd = ff ? 2 * nd1 : nd1;
         const size_t ni = 3 * (size_t)n_mels + (g->fft ? (size_t)g->n_fft / 2 : 0);
         const size_t bytes = nd * sizeof(double) + ni * sizeof(int);
         double *hd = malloc(bytes);
@@ -953,6 +984,13 @@ static int general_init(wmel_ctx *ctx)
         memcpy(hd + g->co, fe->dft_cos, (size_t)g->n_fft * sizeof(double));
         memcpy(hd + g->so, fe->dft_sin, (size_t)g->n_fft * sizeof(double));
         memcpy(hd + g->mo, fe->mel_w, (size_t)nnz * sizeof(double));
+        st->fin.cs = g->mo + nnz; /* the per-column scales, then shifts; then the DCT's rows */
+        g->dct = st->fin.cs + (int)(2 * ncv);
+        if (ncv) {
+            memcpy(hd + st->fin.cs, fe->col_scale, ncv * sizeof(double));
+            memcpy(hd + st->fin.cs + ncv, fe->col_shift, ncv * sizeof(double));
+        }
+        if (nct) memcpy(hd + g->dct, fe->dct, nct * sizeof(double));
         if (ff) /* float-float: each entry's (hi, lo) pair in its own 8 bytes */
             for (size_t i = 0; i < nd1; i++) {
                 const wmel_cu_f2 v = f2_of(hd[i]);
@@ -986,20 +1024,16 @@ static int general_init(wmel_ctx *ctx)
     }
     for (int i = 0; i < N_OPS; i++) atomic_init(&st->op_backend[i], st->plan_ok ? WMEL_BACKEND_CUDA : WMEL_BACKEND_CPU);
     ctx->state = st;
-    /* the values read back as float32, rounded on the device as the finish's cast would
-       (half the bytes); float64 where the host takes the cepstra from them, or with the
-       testing switch WMEL_CUDA_VALS_F64=1 (the same bytes) */
-    {
-        const char *env = getenv("WMEL_CUDA_VALS_F64");
-        ctx->vals_f32 = st->plan_ok && p->n_ceps == 0 && !(env && !strcmp(env, "1"));
-    }
     /* the finish on the device too (k_plan_finish) where it makes the plan's
-       (wmel__fe_dev_finish), on the float32 values; WMEL_CUDA_DEVICE_FINISH=0 keeps the
-       host's (the same bytes in float64) */
+       (wmel__fe_dev_finish), on the float32 values, with the per-column scales, and the
+       post stage after it (k_plan_post: deltas, stacking of every kind, the rows' scales);
+       WMEL_CUDA_DEVICE_FINISH=0 keeps the host's (the same bytes in float64) */
     {
         const char *env = getenv("WMEL_CUDA_DEVICE_FINISH");
-        st->finish = ctx->vals_f32 && wmel__fe_dev_finish(fe, 0) && !(env && !strcmp(env, "0"));
-        if (st->finish) fin_plan(fe, ff, &st->fin);
+        st->finish = ctx->vals_f32 && wmel__fe_dev_finish(fe, 1) && (!fe->col_scale || ncv) &&
+                     !(env && !strcmp(env, "0"));
+        st->post = st->finish && wmel__fe_post_on(p) && !wmel__fe_fill_rows(p);
+        if (st->finish) fin_plan(fe, ff, st->post, st->fin.cs, &st->fin);
     }
     if (st->plan_ok)
         snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "cuda-%s-%s%d", ff ? "ff" : "f64", g->fft ? "fft" : "dft",
@@ -1024,18 +1058,21 @@ long long wmel__cu_finishes(void) { return atomic_load(&g_finishes); }
  * arithmetic of its frames. */
 typedef struct plan_clip {
     size_t out_at;      /* the output's first float + 1 (finished on the device); 0: none */
-    size_t rows, cols;  /* its frames' layout (wmel__fe_dev_shape) */
+    size_t rows, cols;  /* its frames' layout (wmel__fe_dev_shape), or the post stage's output */
+    size_t F;           /* with a post stage: the finished frames it reads (after the output) */
     int f64;            /* a float-float ctx's clip past its range: the float64 kernel */
     int skip;           /* no frame, or (plan_finish) not finished on the device: not run */
 } plan_clip;
 
 /* The frames of `batch` clips (nf[b] of x[b][0 .. n[b]) into vals[b] [nf[b]][n_cols]): every
  * clip's samples and values in one device allocation, one launch a clip on the compute
- * stream, one wait; the cepstra (n_ceps) from the device's log energy and log mels on the
- * host, in double (wmel__fe_ceps, the CPU path's). Where out is set and the plan's finish
- * is the device's (st->finish), a clip whose output is one k_plan_finish writes and whose
+ * stream, one wait; the cepstra (n_ceps) computed there, or with WMEL_CUDA_VALS_F64=1 from
+ * the device's log energy and log mels on the host, in double (wmel__fe_ceps, the CPU
+ * path's). Where out is set and the plan's finish is the device's (st->finish), a clip
+ * whose output is one k_plan_finish (and k_plan_post for a post stage) writes and whose
  * samples are finite is finished there too, straight into out[b] (rows x cols: shape's
- * pair, or wmel_features_shape's where shape is NULL), only its output and flags read back:
+ * pair, or wmel_features_shape's where shape is NULL; a post stage's finished frames stay
+ * on the device), only its output and flags read back:
  * done[b] 2, or 1 where a value was not finite (out[b] unspecified: the host's way says
  * which status applies), else 0 (the values in vals[b]). WMEL__FALLBACK where the device
  * cannot: a dithered plan, a frame the kernel does not take, device memory short. */
@@ -1048,8 +1085,8 @@ static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n,
         note_plan_ops(ctx, WMEL_BACKEND_CPU);
         return WMEL__FALLBACK;
     }
-    const size_t nr = (size_t)fe->n_raw, nc = (size_t)fe->n_cols;
-    const int ceps = fe->p.n_ceps > 0, f32 = ctx->vals_f32;
+    const size_t nr = (size_t)st->geo.n_cols, nc = (size_t)fe->n_cols; /* a frame's values on the device, the host's */
+    const int ceps = fe->p.n_ceps > 0 && !st->ceps, f32 = ctx->vals_f32; /* ceps: the host's DCT */
     const size_t vb = f32 ? sizeof(float) : sizeof(double); /* a value's bytes */
     plan_clip *pc = calloc(batch ? batch : 1, sizeof *pc);
     if (!pc) return WMEL_ERR_NO_MEMORY;
@@ -1074,11 +1111,15 @@ static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n,
         else if (fin) fin = wmel_features_shape(ctx, n[b], &rows, &cols) == WMEL_OK;
         /* finite samples (the CPU's check: a NaN sample anywhere decides the status, even
            one no frame reads or whose frames' values the guard keeps finite) */
-        if (fin && wmel__fe_dev_shape(fe, n[b], nf[b], &rows, &cols) && rows <= (SIZE_MAX / 16 - outs_total) / cols &&
+        size_t F = 0; /* a post stage's finished frames */
+        if (fin)
+            fin = st->post ? wmel__fe_dev_post(fe, n[b], nf[b], rows, cols, &F)
+                           : wmel__fe_dev_shape(fe, n[b], nf[b], &rows, &cols);
+        if (fin && rows <= (SIZE_MAX / 16 - outs_total) / cols && F <= (SIZE_MAX / 16 - outs_total - rows * cols) / nc &&
             (in_ff || wmel__all_abs_bits_le(x[b], n[b], 0x7f7fffffu))) {
-            pc[b].rows = rows, pc[b].cols = cols;
+            pc[b].rows = rows, pc[b].cols = cols, pc[b].F = F;
             pc[b].out_at = outs_total + 1;
-            outs_total += rows * cols;
+            outs_total += rows * cols + F * nc;
             n_fin++;
         } else if (!vals[b]) { /* plan_finish's clip that the device does not finish */
             pc[b].skip = 1;
@@ -1154,6 +1195,15 @@ static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n,
             f.nfo = (long long)wmel__fe_out_frames(&fe->p, n[b]);
             f.T = (long long)(f.fmaj ? pc[b].rows : pc[b].cols);
             f.ff = l.ff;
+            f.tab = l.tab;
+            if (f.post) { /* the finished frames [F][n_cols] after the output, then the rows */
+                f.pout = f.out;
+                f.out += pc[b].rows * pc[b].cols;
+                f.T = (long long)pc[b].F;
+                f.pT = f.nfo;
+                f.prows = (long long)pc[b].rows;
+                f.pcols = (long long)pc[b].cols;
+            }
             if ((e = (cudaError_t)wmel__cu_plan_finish(&f, st->compute)) != cudaSuccess)
                 what = "launching the finish kernel";
         }
@@ -1218,17 +1268,20 @@ static int cuda_plan_frames_batch(const wmel_ctx *ctx, const float *const *x, co
 }
 
 /* A general plan's frames and finish on the device (vt->plan_finish) for one clip: the
- * output written in the plan's layout straight into out, only it and the flags read back.
- * WMEL__FALLBACK (plan_frames and the host's finish: the same bytes in float64) where the
- * plan's finish is not the device's, the output is not one k_plan_finish writes, a sample
+ * output written in the plan's layout (a post stage's rows x cols) straight into out, only
+ * it and the flags read back. WMEL__FALLBACK (plan_frames and the host's finish: the same
+ * bytes in float64) where the plan's finish is not the device's, the output is not one
+ * k_plan_finish (k_plan_post) writes, a sample
  * is not finite, a value is not finite or the affine takes one past float32's range (the
  * host's way says which status applies), or device memory is short. */
 static int cuda_plan_finish(const wmel_ctx *ctx, const float *x, size_t n, float *out, size_t rows, size_t cols)
 {
     const cuda_state *st = ctx->state;
     const size_t nf = wmel__fe_computed(&ctx->fe->p, n), shape[2] = {rows, cols};
-    size_t r = rows, c = cols;
-    if (!st->finish || !out || !wmel__fe_dev_shape(ctx->fe, n, nf, &r, &c)) return WMEL__FALLBACK;
+    size_t r = rows, c = cols, F = 0;
+    if (!st->finish || !out || !cols ||
+        !(st->post ? wmel__fe_dev_post(ctx->fe, n, nf, r, c, &F) : wmel__fe_dev_shape(ctx->fe, n, nf, &r, &c)))
+        return WMEL__FALLBACK;
     unsigned char done = 0;
     void *vals = NULL;
     const int rc = plan_run(ctx, &x, &n, &nf, &vals, &out, shape, &done, 1);

@@ -133,6 +133,12 @@ typedef struct wmel_cu_frames {
        preemph, mag_guard, log_guard and ln_floor; log10e: log10(e) for the log10 */
     int ff;
     wmel_cu_f2 f_scale, f_preemph, f_mag_guard, f_log_guard, f_ln_floor, f_log10e;
+    /* the cepstra (n_ceps > 0: n_cols of them a frame in place of the log energy and log
+       mels; at most 4 WMEL_CU_PLAN_WG mels, no more than sh_words): the DCT's n_ceps rows
+       of n_mels (the lifter in them) in tab at dct; Kaldi's htk_compat, sqrt(2) */
+    int n_ceps, ceps_htk, dct;
+    double sqrt2;
+    wmel_cu_f2 f_sqrt2;
 } wmel_cu_frames;
 
 
@@ -159,6 +165,22 @@ typedef struct wmel_cu_finish {
     int ff;
     double eps, post_scale, post_shift;
     wmel_cu_f2 f_eps, f_post_scale, f_post_shift, f_den_floor;
+    /* the per-column scales (wmel_create_plan_cols): 0 none, 1 the frames' (after the affine,
+       on frames [0, nfo): float32(v scale[c] + shift[c])), 2 the post stage's rows'
+       (cols_stacked); scale[i] at tab[cs + i], shift[i] after the scales (n_cols of them, or
+       pcols); tab: the frames' tables (wmel_cu_frames' tab, in the clip's arithmetic) */
+    const double *tab;
+    int cols, cs;
+    /* the post stage (k_plan_post after the finish; fe_post.c's): out then holds the clip's
+       finished frames [..][n_cols] (frames x columns), pT of them read; prows x pcols
+       written to pout. Row r's slot k: frame r S + k - L; the tail past the last frame: 1
+       the last frame, 2 fill_value, 0 zeros; deltas of half-width dw over denom */
+    int post;
+    float *pout;
+    long long prows, pcols, pT, S, L, dw;
+    int tail;
+    double denom;
+    wmel_cu_f2 f_denom;
 } wmel_cu_finish;
 
 /* The calls (and batches' clips) whose finish ran on the device (backend.c), for the tests. */
@@ -166,8 +188,8 @@ long long wmel__cu_finishes(void);
 
 /* Enqueue k_plan_frames on `stream`; a cudaError_t as int. */
 int wmel__cu_plan_frames(const wmel_cu_frames *f, void *stream);
-/* Enqueue the clip's finish (and its max pass where it needs one) on `stream`; a
- * cudaError_t as int. */
+/* Enqueue the clip's finish (and its max pass where it needs one, its post stage where it
+ * has one) on `stream`; a cudaError_t as int. */
 int wmel__cu_plan_finish(const wmel_cu_finish *f, void *stream);
 /* Prepares k_plan_frames for the current device; a cudaError_t as int. */
 int wmel__cu_plan_prepare(void);

@@ -8,13 +8,17 @@
  *                  pre-emphasis, NeMo's time mask: wmel__fe_sample's rules), DC removal, the
  *                  raw energy, frame pre-emphasis, the window, the windowed energy, the
  *                  spectrum of the zero-padded frame, power or magnitude with its guard, the
- *                  sparse mel bank and the plan's log; n_cols values a frame to global
- *                  memory. The stages and their order are the float64 reference's
- *                  (src/ref/fe_ref.c).
+ *                  sparse mel bank and the plan's log, with cepstra their DCT
+ *                  (wmel__fe_ceps'); n_cols values a frame to global memory. The stages
+ *                  and their order are the float64 reference's (src/ref/fe_ref.c).
  *   k_plan_finish  one block a column of a clip: fe_cpu.c's finish of the float32 values
  *                  (the per-feature statistics in its order of sums, the clamp, the
- *                  appended finish's rules), in the output's layout; k_plan_max before it
- *                  takes the clip's max where the clamp needs it.
+ *                  appended finish's rules, the per-column scales), in the output's
+ *                  layout; k_plan_max before it takes the clip's max where the clamp
+ *                  needs it.
+ *   k_plan_post    one thread a value: fe_post.c's post stage (deltas, stacking with a
+ *                  stride, left copies and the tail's rule, the rows' per-column scales)
+ *                  of the finished frames, after k_plan_finish.
  *
  * The spectrum: for n_fft even with n_fft / 2 = M a product of 2, 3, 4, 5 and 8, the real
  * frame read as M complex values z[n] = x[2n] + i x[2n+1], each at its digit-reversed
@@ -32,8 +36,9 @@
  * for GPUs whose float64 is slow). The float-float tables are the float64 ones as
  * (hi, lo) float pairs made on the host, in the same 8 bytes an entry; the plan's scalars
  * likewise (wmel_cu_frames' f_*). The float32 values are each rounded once from R.
- * k_plan_finish<R> likewise; its float64 operations are intrinsics with their rounding
- * named, so that nvcc contracts none and the output is the host's finish's bytes.
+ * k_plan_finish<R> and k_plan_post<R> likewise, and the DCT; their float64 operations are
+ * intrinsics with their rounding named, so that nvcc contracts none and the output is the
+ * host's finish's bytes.
  */
 #include "cuda_internal.h"
 
@@ -69,6 +74,28 @@ template <> __device__ __forceinline__ ff ld<ff>(const double *t, int i)
 template <typename R> __device__ __forceinline__ R par(double d, const wmel_cu_f2 &f);
 template <> __device__ __forceinline__ double par<double>(double d, const wmel_cu_f2 &) { return d; }
 template <> __device__ __forceinline__ ff par<ff>(double, const wmel_cu_f2 &f) { return ff{f.hi, f.lo}; }
+
+/* One operation, rounded once: float64 by the intrinsics with their rounding named (nvcc
+   never contracts those into an fma, so the result is the CPU's), float-float its own. */
+__device__ __forceinline__ double o_add(double a, double b) { return __dadd_rn(a, b); }
+__device__ __forceinline__ double o_sub(double a, double b) { return __dsub_rn(a, b); }
+__device__ __forceinline__ double o_mul(double a, double b) { return __dmul_rn(a, b); }
+__device__ __forceinline__ double o_div(double a, double b) { return __ddiv_rn(a, b); }
+__device__ __forceinline__ double o_sqrt(double a) { return __dsqrt_rn(a); }
+__device__ __forceinline__ ff o_add(ff a, ff b) { return a + b; }
+__device__ __forceinline__ ff o_sub(ff a, ff b) { return a - b; }
+__device__ __forceinline__ ff o_mul(ff a, ff b) { return a * b; }
+__device__ __forceinline__ ff o_div(ff a, ff b) { return a / b; }
+__device__ __forceinline__ ff o_sqrt(ff a) { return r_sqrt(a); }
+
+/* a count of frames in R (exact below 2^48) */
+template <typename R> __device__ __forceinline__ R rcount(long long n);
+template <> __device__ __forceinline__ double rcount<double>(long long n) { return (double)n; }
+template <> __device__ __forceinline__ ff rcount<ff>(long long n)
+{
+    const float hi = (float)n;
+    return ff{hi, (float)(n - (long long)hi)};
+}
 
 /* i folded into [0, n) by the padding's rule, or -1 where it falls on the padding's zeros */
 __device__ __forceinline__ long long fold(const wmel_cu_frames &p, long long i)
@@ -255,6 +282,24 @@ template <typename R> __device__ __forceinline__ R finish_bin(const wmel_cu_fram
     return p.power == 2 ? v : r_sqrt(v);
 }
 
+/* Mel m of the frame's spectrum in sh (bin k's word: FFT, Z[k]'s real one, bin M Z[0]'s
+   imaginary one; DFT, fl + k), then the plan's log */
+template <typename R> __device__ R mel_log(const wmel_cu_frames &p, int m, const R *sh, int M, int fl)
+{
+    const int lo = __ldg(p.ints + p.lo + m), len = __ldg(p.ints + p.len + m);
+    const double *w = p.tab + p.mo + __ldg(p.ints + p.moff + m);
+    R acc = rf<R>(0.0f);
+    for (int i = 0; i < len; i++) {
+        const int k = lo + i;
+        acc += ld<R>(w, i) * sh[p.fft ? (k == M ? 1 : 2 * k) : fl + k];
+    }
+    const R lg = par<R>(p.log_guard, p.f_log_guard);
+    if (p.log_mode == 1) acc = r_log10(acc < lg ? lg : acc, par<R>(0.0, p.f_log10e));
+    else if (p.log_mode == 2) acc = r_log(acc + lg);
+    else if (p.log_mode == 3) acc = r_log(acc < lg ? lg : acc);
+    return acc;
+}
+
 template <typename R>
 __global__ void __launch_bounds__(WMEL_CU_PLAN_WG *WMEL_CU_PLAN_FPB) k_plan_frames(wmel_cu_frames p)
 {
@@ -355,59 +400,56 @@ __global__ void __launch_bounds__(WMEL_CU_PLAN_WG *WMEL_CU_PLAN_FPB) k_plan_fram
         }
     }
     __syncthreads();
+    if (p.n_ceps) { /* the cepstra (fe_plan.c's wmel__fe_ceps) from the frame's log mels */
+        /* the log mels (at most 4 WG: the host's condition) into the frame's first words
+           once every thread has read the spectrum */
+        R lm[4];
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            const int m = lid + i * WG;
+            lm[i] = m < p.n_mels ? mel_log(p, m, sh, M, fl) : rf<R>(0.0f);
+        }
+        __syncthreads();
+#pragma unroll
+        for (int i = 0; i < 4; i++)
+            if (lid + i * WG < p.n_mels) sh[lid + i * WG] = lm[i];
+        __syncthreads();
+        if (!live) return; /* no barrier from here on */
+        /* c[k] = the sum of dct[k][j] l[j], j in order from 0, each operation rounded once
+           (the lifter in the rows); the log energy in c0's place; htk_compat: c0 last,
+           times sqrt(2) without the energy */
+        const double *dct = p.tab + p.dct;
+        for (int k = lid; k < p.n_ceps; k += WG) {
+            R c = rf<R>(0.0f);
+            for (int j = 0; j < p.n_mels; j++) c = o_add(c, o_mul(ld<R>(dct, k * p.n_mels + j), sh[j]));
+            if (k == 0 && p.use_energy) c = energy;
+            int at = k;
+            if (p.ceps_htk) {
+                at = k == 0 ? p.n_ceps - 1 : k - 1;
+                if (k == 0 && !p.use_energy) c = o_mul(c, par<R>(p.sqrt2, p.f_sqrt2));
+            }
+            if (p.outf) p.outf[f * (long long)p.n_cols + at] = to_f(c);
+            else p.out[f * (long long)p.n_cols + at] = to_d(c);
+        }
+        return;
+    }
     if (!live) return; /* no barrier from here on */
 
-    /* the mel bank and the log; bin k's word: FFT, Z[k]'s real one (bin M: Z[0]'s
-       imaginary one); DFT, fl + k */
-    double *o = p.outf ? NULL : p.out + f * (long long)p.n_cols;
-    const int *mlo = p.ints + p.lo, *mlen = p.ints + p.len, *moff = p.ints + p.moff;
-    const double *mw = p.tab + p.mo;
-    const R lg = par<R>(p.log_guard, p.f_log_guard), l10 = par<R>(0.0, p.f_log10e);
+    /* the mel bank and the log */
     for (int m = lid; m < p.n_mels; m += WG) {
-        const int lo = __ldg(mlo + m), len = __ldg(mlen + m);
-        const double *w = mw + __ldg(moff + m);
-        R acc = rf<R>(0.0f);
-        for (int i = 0; i < len; i++) {
-            const int k = lo + i;
-            acc += ld<R>(w, i) * sh[p.fft ? (k == M ? 1 : 2 * k) : fl + k];
-        }
-        if (p.log_mode == 1) acc = r_log10(acc < lg ? lg : acc, l10);
-        else if (p.log_mode == 2) acc = r_log(acc + lg);
-        else if (p.log_mode == 3) acc = r_log(acc < lg ? lg : acc);
-        if (p.outf) p.outf[f * (long long)p.n_cols + p.use_energy + m] = to_f(acc);
-        else o[p.use_energy + m] = to_d(acc);
+        const R v = mel_log(p, m, sh, M, fl);
+        if (p.outf) p.outf[f * (long long)p.n_cols + p.use_energy + m] = to_f(v);
+        else p.out[f * (long long)p.n_cols + p.use_energy + m] = to_d(v);
     }
     if (lid == 0 && p.use_energy) {
         if (p.outf) p.outf[f * (long long)p.n_cols] = to_f(energy);
-        else o[0] = to_d(energy);
+        else p.out[f * (long long)p.n_cols] = to_d(energy);
     }
 }
 
 /* ---- the finish (fe_cpu.c's; src/vulkan/shaders/finish.comp the same on Vulkan) ---- */
 
 constexpr int CHUNK = 64; /* fe.h's WMEL_FE_STATS_CHUNK */
-
-/* One operation, rounded once: float64 by the intrinsics with their rounding named (nvcc
-   never contracts those into an fma, so the result is the CPU's), float-float its own. */
-__device__ __forceinline__ double o_add(double a, double b) { return __dadd_rn(a, b); }
-__device__ __forceinline__ double o_sub(double a, double b) { return __dsub_rn(a, b); }
-__device__ __forceinline__ double o_mul(double a, double b) { return __dmul_rn(a, b); }
-__device__ __forceinline__ double o_div(double a, double b) { return __ddiv_rn(a, b); }
-__device__ __forceinline__ double o_sqrt(double a) { return __dsqrt_rn(a); }
-__device__ __forceinline__ ff o_add(ff a, ff b) { return a + b; }
-__device__ __forceinline__ ff o_sub(ff a, ff b) { return a - b; }
-__device__ __forceinline__ ff o_mul(ff a, ff b) { return a * b; }
-__device__ __forceinline__ ff o_div(ff a, ff b) { return a / b; }
-__device__ __forceinline__ ff o_sqrt(ff a) { return r_sqrt(a); }
-
-/* a count of frames in R (exact below 2^48) */
-template <typename R> __device__ __forceinline__ R rcount(long long n);
-template <> __device__ __forceinline__ double rcount<double>(long long n) { return (double)n; }
-template <> __device__ __forceinline__ ff rcount<ff>(long long n)
-{
-    const float hi = (float)n;
-    return ff{hi, (float)(n - (long long)hi)};
-}
 
 __device__ __forceinline__ bool not_finite(float v) { return (__float_as_uint(v) & 0x7f800000u) == 0x7f800000u; }
 
@@ -508,7 +550,7 @@ template <typename R> __global__ void __launch_bounds__(WMEL_CU_PLAN_WG) k_plan_
         pos = zero < den;
     }
     const R scale = par<R>(f.post_scale, f.f_post_scale), shift = par<R>(f.post_shift, f.f_post_shift);
-    const long long ld = f.fmaj ? f.n_cols : f.T;
+    const long long stride = f.fmaj ? f.n_cols : f.T;
     for (long long t = lid; t < f.T; t += WG) {
         float o = 0.0f;
         if (t < f.nv) {
@@ -526,7 +568,54 @@ template <typename R> __global__ void __launch_bounds__(WMEL_CU_PLAN_WG) k_plan_
             o = to_f(o_add(o_mul(rf<R>(o), scale), shift));
             bad = bad || not_finite(o);
         }
-        f.out[f.fmaj ? t * ld + c : c * ld + t] = o;
+        if (f.cols == 1 && t < f.nfo) { /* the per-column scales (wmel__fe_cols) */
+            o = to_f(o_add(o_mul(rf<R>(o), ld<R>(f.tab, f.cs + c)), ld<R>(f.tab, f.cs + f.n_cols + c)));
+            bad = bad || not_finite(o);
+        }
+        f.out[f.fmaj ? t * stride + c : c * stride + t] = o;
+    }
+    if (bad) f.flag[0] = 1u;
+}
+
+constexpr int POST_WG = 256; /* k_plan_post's threads a block */
+
+/* The post stage (fe_post.c's emit_row and frame_vals) of the clip's finished frames f.out
+ * ([..][n_cols], frames [0, pT) read) into f.pout (prows x pcols), one thread a value. Row
+ * r's k-th slot is frame r S + k - L (frame 0 before the first; past the last the tail's
+ * rule: the last frame, the fill value or zeros), each slot the frame's values then, with
+ * deltas, theirs: the sum over e = 1 .. N of e (x[t + e] - x[t - e]) (the frames clamped to
+ * [0, pT)) from 0, over the denominator, each operation rounded once; with the rows'
+ * per-column scales float32(v scale[j] + shift[j]). A value not finite sets the clip's flag. */
+template <typename R> __global__ void __launch_bounds__(POST_WG) k_plan_post(wmel_cu_finish f)
+{
+    const long long total = f.prows * f.pcols, T = f.pT, w = f.n_cols, wd = f.dw ? 2 * w : w;
+    const R denom = par<R>(f.denom, f.f_denom);
+    bool bad = false;
+    for (long long i = (long long)blockIdx.x * POST_WG + threadIdx.x; i < total; i += (long long)gridDim.x * POST_WG) {
+        const long long r = i / f.pcols, j = i - r * f.pcols, k = j / wd, q = j - k * wd, s = r * f.S + k;
+        long long u = 0;
+        bool have = true;
+        if (s < f.L) u = 0;
+        else if (s - f.L < T) u = s - f.L;
+        else if (f.tail == 1) u = T - 1;
+        else have = false;
+        float o;
+        if (!have) {
+            o = f.tail == 2 ? f.fill_value : 0.0f;
+        } else if (q < w) {
+            o = f.out[u * w + q];
+        } else {
+            const long long cq = q - w;
+            R acc = rf<R>(0.0f);
+            for (long long e = 1; e <= f.dw; e++) {
+                const long long a = u + e < T ? u + e : T - 1, b = u >= e ? u - e : 0;
+                acc = o_add(acc, o_mul(rf<R>((float)e), o_sub(rf<R>(f.out[a * w + cq]), rf<R>(f.out[b * w + cq]))));
+            }
+            o = to_f(o_div(acc, denom));
+        }
+        if (f.cols == 2) o = to_f(o_add(o_mul(rf<R>(o), ld<R>(f.tab, f.cs + j)), ld<R>(f.tab, f.cs + f.pcols + j)));
+        bad = bad || not_finite(o);
+        f.pout[i] = o;
     }
     if (bad) f.flag[0] = 1u;
 }
@@ -540,6 +629,8 @@ extern "C" int wmel__cu_plan_prepare(void)
     if (e == cudaSuccess) e = cudaFuncGetAttributes(&a, k_plan_frames<ff>);
     if (e == cudaSuccess) e = cudaFuncGetAttributes(&a, k_plan_finish<double>);
     if (e == cudaSuccess) e = cudaFuncGetAttributes(&a, k_plan_finish<ff>);
+    if (e == cudaSuccess) e = cudaFuncGetAttributes(&a, k_plan_post<double>);
+    if (e == cudaSuccess) e = cudaFuncGetAttributes(&a, k_plan_post<ff>);
     return (int)(e != cudaSuccess ? e : cudaFuncGetAttributes(&a, k_plan_max));
 }
 
@@ -556,6 +647,15 @@ extern "C" int wmel__cu_plan_finish(const wmel_cu_finish *f, void *stream)
         WMEL_CU_LAUNCH(k_plan_finish<ff>, dim3((unsigned)f->n_cols), dim3(WG), WG * sizeof(ff), s)(*f);
     else
         WMEL_CU_LAUNCH(k_plan_finish<double>, dim3((unsigned)f->n_cols), dim3(WG), WG * sizeof(double), s)(*f);
+    if (!f->post) return (int)cudaGetLastError();
+    const cudaError_t e = cudaGetLastError();
+    if (e != cudaSuccess) return (int)e;
+    const long long total = f->prows * f->pcols, want = (total + POST_WG - 1) / POST_WG;
+    const unsigned blocks = (unsigned)(want < 4096 ? (want > 0 ? want : 1) : 4096);
+    if (f->ff)
+        WMEL_CU_LAUNCH(k_plan_post<ff>, dim3(blocks), dim3(POST_WG), 0, s)(*f);
+    else
+        WMEL_CU_LAUNCH(k_plan_post<double>, dim3(blocks), dim3(POST_WG), 0, s)(*f);
     return (int)cudaGetLastError();
 }
 

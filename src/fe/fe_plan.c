@@ -912,6 +912,17 @@ int wmel__fe_dev_shape(const wmel_fe *fe, size_t n, size_t nc, size_t *rows, siz
     return !((fmaj ? *rows < nc : *rows != ncol || *cols < nc) || (wmel__fe_ext_fe(fe) && (nfo < nc || nfo > T)));
 }
 
+int wmel__fe_dev_post(const wmel_fe *fe, size_t n, size_t nc, size_t rows, size_t cols, size_t *F)
+{
+    const wmel_frontend_plan *p = &fe->p;
+    const size_t nfo = wmel__fe_out_frames(p, n);
+    size_t pr = 0, pc = 0;
+    wmel__fe_post_shape(p, nfo, &pr, &pc);
+    *F = nc > nfo ? nc : nfo; /* fe_cpu.c's: every computed frame, at least the output's */
+    return nc && nc == wmel__fe_computed(p, n) && wmel__fe_valid(p, n) <= nc && nfo && pc && rows == pr && cols == pc &&
+           *F <= SIZE_MAX / 8 / (size_t)fe->n_cols;
+}
+
 int wmel__fe_shape(const wmel_frontend_plan *p, size_t n, size_t *rows, size_t *cols)
 {
     if (n == 0) return WMEL_ERR_NO_SAMPLES;

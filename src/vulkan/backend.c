@@ -1322,11 +1322,8 @@ static int fin_job(const wmel_ctx *ctx, vk_job *j, float *out, size_t rows, size
     const size_t nc = j->nf, ncol = (size_t)st->n_cols, nfo = wmel__fe_out_frames(p, j->n);
     if (!st->finish || !out || !cols || (size_t)ctx->fe->n_cols != ncol || rows > UINT32_MAX / cols) return 0;
     if (st->post) { /* the post stage's rows x cols from the finish's frames [0, nfo) on the device */
-        size_t pr = 0, pc = 0;
-        wmel__fe_post_shape(p, nfo, &pr, &pc);
-        const size_t F = nc > nfo ? nc : nfo; /* fe_cpu.c's: every computed frame, at least the output's */
-        if (!nc || nc != wmel__fe_computed(p, j->n) || rows != pr || cols != pc || !nfo || F > UINT32_MAX / ncol)
-            return 0;
+        size_t F = 0;
+        if (!wmel__fe_dev_post(ctx->fe, j->n, nc, rows, cols, &F) || F > UINT32_MAX / ncol) return 0;
         j->prows = rows;
         j->pcols = cols;
         j->fwords = rows * cols;

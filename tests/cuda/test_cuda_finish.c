@@ -12,7 +12,11 @@
  * past float32's range and an affine past it give the CPU's statuses with no device finish
  * (the flag, then the host's way). Batches of mixed lengths (wmel_features_batch) give each
  * clip's single-call bytes and the host finish's, every clip with frames finished on the
- * device, a NaN in a clip the CPU's status and index. Exit 77 without a device.
+ * device, a NaN in a clip the CPU's status and index. The post stage (k_plan_post: LFR's
+ * stride, left copies and last-frame tail; deltas with two frames a row and the tail
+ * trimmed; a batch of each), the per-column scales of the frames and of LFR's rows
+ * (wmel_create_plan_cols, cols_stacked) and the cepstra (lhotse's MFCC with the log energy,
+ * htk_compat with and without it) the same way. Exit 77 without a device.
  */
 #define _GNU_SOURCE /* setenv */
 #include "testutil.h"
@@ -30,8 +34,13 @@ long long wmel__cu_finishes(void); /* backend.c: the calls and clips finished on
 static const char *const ARITH[2] = {"float64", "float-float"};
 static int g_arith;
 
+/* the per-column affine mk() gives its ctxs (wmel_create_plan_cols; g_ncols 0: none) */
+static const double *g_cscale, *g_cshift;
+static size_t g_ncols;
+
 /* A ctx of the plan on `backend` (CUDA in the arithmetic under test; fin_env: the
-   WMEL_CUDA_DEVICE_FINISH switch, NULL unset); NULL where it is refused. */
+   WMEL_CUDA_DEVICE_FINISH switch, NULL unset; the per-column affine g_*); NULL where it is
+   refused. */
 static wmel_ctx *mk(const wmel_frontend_plan *plan, int backend, const char *fin_env)
 {
     wmel_params p = wmel_default_params();
@@ -40,7 +49,8 @@ static wmel_ctx *mk(const wmel_frontend_plan *plan, int backend, const char *fin
     setenv("WMEL_CUDA_ARITHMETIC", ARITH[g_arith], 1); /* read when the ctx is made */
     if (fin_env) setenv("WMEL_CUDA_DEVICE_FINISH", fin_env, 1);
     int st = 0;
-    wmel_ctx *c = wmel_create_plan(&p, plan, &st);
+    wmel_ctx *c = g_ncols ? wmel_create_plan_cols(&p, plan, g_cscale, g_cshift, g_ncols, &st)
+                          : wmel_create_plan(&p, plan, &st);
     unsetenv("WMEL_CUDA_DEVICE_FINISH");
     unsetenv("WMEL_CUDA_ARITHMETIC");
     CHECK(c != NULL, "create on backend %d: %d (%s)", backend, st, wmel_cuda_error_detail());
@@ -317,6 +327,68 @@ static const rule RULES[] = {
     {", three frames a row", WMEL_NORM_PER_FEATURE, 0, -1.0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 3, 0},
 };
 
+/* The post stage on the device (k_plan_post) on NeMo's plan in rows: LFR 7/6 with three
+   copies of frame 0 and the last frame's tail, deltas (N 2) two frames a row with the tail
+   trimmed; each at every length and in a batch of mixed lengths (the single calls' bytes). */
+static void post_checks(const wmel_frontend_plan *nemo, const float *speech)
+{
+    wmel_frontend_plan v = *nemo;
+    v.layout = WMEL_LAYOUT_FRAMES_MELS;
+    v.stack = 7;
+    v.stack_stride = 6;
+    v.stack_left = 3;
+    v.stack_tail = WMEL_STACK_TAIL_LAST;
+    plan_check("nemo, LFR 7/6, left 3, the last frame", &v, speech, 1);
+    batch_check("nemo, LFR 7/6, left 3, the last frame", &v, speech, 99);
+    v = *nemo;
+    v.layout = WMEL_LAYOUT_FRAMES_MELS;
+    v.delta_win = 5;
+    v.stack = 2;
+    v.stack_tail = WMEL_STACK_TAIL_TRIM;
+    plan_check("nemo, deltas (win 5), 2 frames a row, trimmed", &v, speech, 1);
+    batch_check("nemo, deltas (win 5), 2 frames a row, trimmed", &v, speech, 99);
+}
+
+/* The per-column affine (wmel_create_plan_cols): of the frames (NeMo's plan, frames x mels),
+   and of LFR's rows (cols_stacked: FunASR's am.mvn), at every length. */
+static void cols_check(const wmel_frontend_plan *nemo, const float *speech)
+{
+    enum { W = 7 * 128 };
+    static double sc[W], sh[W];
+    for (size_t i = 0; i < W; i++) {
+        sc[i] = 0.5 + 0.01 * (double)(i % 37);
+        sh[i] = -1.0 + 0.003 * (double)(i % 101);
+    }
+    wmel_frontend_plan v = *nemo;
+    v.layout = WMEL_LAYOUT_FRAMES_MELS;
+    g_cscale = sc, g_cshift = sh, g_ncols = (size_t)v.n_mels;
+    plan_check("nemo, frames x mels, per-column affine", &v, speech, 1);
+    v.stack = 7;
+    v.stack_stride = 6;
+    v.stack_left = 3;
+    v.stack_tail = WMEL_STACK_TAIL_LAST;
+    v.cols_stacked = 1;
+    g_ncols = 7 * (size_t)v.n_mels;
+    plan_check("nemo, LFR 7/6, the rows' per-column affine", &v, speech, 1);
+    g_ncols = 0;
+}
+
+/* The cepstra on the device (k_plan_frames' DCT) on lhotse's MFCC plan: the log energy in
+   c0's place, Kaldi's htk_compat with and without it. */
+static void ceps_checks(const float *speech)
+{
+    wmel_frontend_plan m;
+    char msg[256];
+    CHECK(wmel_preset_plan("lhotse-mfcc", &m, msg, sizeof msg) == WMEL_OK, "lhotse-mfcc: %s", msg);
+    m.dither = 0.0;
+    m.use_energy = 1;
+    plan_check("lhotse-mfcc, the energy", &m, speech, 1);
+    m.ceps_htk = 1;
+    plan_check("lhotse-mfcc, the energy, htk_compat", &m, speech, 1);
+    m.use_energy = 0;
+    plan_check("lhotse-mfcc, htk_compat", &m, speech, 1);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -344,9 +416,13 @@ int main(void)
     for (g_arith = 0; g_arith < 2; g_arith++) {
         /* every preset: these finished on the device (NeMo's, Kaldi's, the appended finish's
            rules: AST, CLAP, Speech2Text, WeSpeaker; Seamless's two frames a row; Xcodec2's and
-           NeuCodec's fill; the clip's max: Voxtral Realtime, SpeechBrain's fbank) */
-        const char *dev_want[] = {"nemo",      "kaldi",    "ast",     "clap",     "speech2text",      "wespeaker",
-                                  "seamless", "xcodec2", "neucodec", "voxtral-realtime", "speechbrain-fbank"};
+           NeuCodec's fill; the clip's max: Voxtral Realtime, SpeechBrain's fbank; the post
+           stage: FunASR's LFR, Granite's two frames a row with the odd frame dropped, and
+           with deltas; the cepstra: lhotse's MFCC) */
+        const char *dev_want[] = {"nemo",           "kaldi",           "ast",         "clap",
+                                  "speech2text",    "wespeaker",       "seamless",    "xcodec2",
+                                  "neucodec",       "voxtral-realtime", "speechbrain-fbank", "funasr",
+                                  "fun-asr-nano",   "granite-speech",  "granite-speech5", "lhotse-mfcc"};
         int on_dev = 0, presets = 0;
         char list[2048] = "";
         for (size_t i = 0; i < wmel_preset_count(); i++) {
@@ -423,6 +499,9 @@ int main(void)
             }
         }
         range_check(&nemo, speech);
+        post_checks(&nemo, speech);
+        cols_check(&nemo, speech);
+        ceps_checks(speech);
     }
     free(speech);
     return t_done("test_cuda_finish");
