@@ -826,7 +826,9 @@ static int cpu_run(const wmel_ctx *ctx, const float *x, size_t n, float *out, si
     const size_t nv = wmel__fe_valid(p, n);
     const size_t nc = wmel__fe_computed(p, n);
     const int ext = wmel__fe_ext_fe(fe);
-    if (!given && ctx->vt->plan_finish && nc) { /* a device backend's frames and finish (Vulkan) */
+    /* a device backend's frames and finish (Vulkan, CUDA); a post stage's plan asked for its
+       rows already (wmel__fe_cpu_given), its frames here are the host's post stage's input */
+    if (!given && ctx->vt->plan_finish && nc && (!wmel__fe_post_on(p) || wmel__fe_fill_rows(p))) {
         rc = ctx->vt->plan_finish(ctx, x, n, out, rows, cols);
         if (rc != WMEL__FALLBACK) return rc;
         rc = WMEL_OK;
