@@ -424,3 +424,19 @@ void t_vk_fault_status(int rc, long k)
           "call %ld failed: status %d", k, rc);
     CHECK(wmel_vulkan_error_detail()[0] != '\0', "call %ld: no message", k);
 }
+
+void t_lfr76(wmel_frontend_plan *v)
+{
+    v->stack = 7;
+    v->stack_stride = 6;
+    v->stack_left = 3;
+    v->stack_tail = WMEL_STACK_TAIL_LAST;
+}
+
+void t_cols_vectors(double *scale, double *shift, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        scale[i] = 0.5 + 0.01 * (double)(i % 37);
+        shift[i] = -1.0 + 0.003 * (double)(i % 101);
+    }
+}

@@ -147,6 +147,11 @@ void t_long_same(const wmel_frontend_plan *p, const size_t *lens, size_t n_lens,
 
 /* max |v - r| / max(1, |r|) over n values; NaN where one is NaN and the other is not. */
 double t_rel_err_ff(const float *v, const float *r, size_t n);
+/* FunASR's LFR on plan v: 7 frames a row, stride 6, 3 copies of frame 0 in front, the last
+   frame past the end (the device backends' post stage tests). */
+void t_lfr76(wmel_frontend_plan *v);
+/* A per-column affine's vectors for the tests: n scales in [0.5, 0.86], n shifts in [-1, -0.7]. */
+void t_cols_vectors(double *scale, double *shift, size_t n);
 
 double t_max_abs_diff_fd(const float *a, const double *b, size_t n);
 double t_max_abs_diff_ff(const float *a, const float *b, size_t n);

@@ -334,10 +334,7 @@ static void post_checks(const wmel_frontend_plan *nemo, const float *speech)
 {
     wmel_frontend_plan v = *nemo;
     v.layout = WMEL_LAYOUT_FRAMES_MELS;
-    v.stack = 7;
-    v.stack_stride = 6;
-    v.stack_left = 3;
-    v.stack_tail = WMEL_STACK_TAIL_LAST;
+    t_lfr76(&v);
     plan_check("nemo, LFR 7/6, left 3, the last frame", &v, speech, 1);
     batch_check("nemo, LFR 7/6, left 3, the last frame", &v, speech, 99);
     v = *nemo;
@@ -355,18 +352,12 @@ static void cols_check(const wmel_frontend_plan *nemo, const float *speech)
 {
     enum { W = 7 * 128 };
     static double sc[W], sh[W];
-    for (size_t i = 0; i < W; i++) {
-        sc[i] = 0.5 + 0.01 * (double)(i % 37);
-        sh[i] = -1.0 + 0.003 * (double)(i % 101);
-    }
+    t_cols_vectors(sc, sh, W);
     wmel_frontend_plan v = *nemo;
     v.layout = WMEL_LAYOUT_FRAMES_MELS;
     g_cscale = sc, g_cshift = sh, g_ncols = (size_t)v.n_mels;
     plan_check("nemo, frames x mels, per-column affine", &v, speech, 1);
-    v.stack = 7;
-    v.stack_stride = 6;
-    v.stack_left = 3;
-    v.stack_tail = WMEL_STACK_TAIL_LAST;
+    t_lfr76(&v);
     v.cols_stacked = 1;
     g_ncols = 7 * (size_t)v.n_mels;
     plan_check("nemo, LFR 7/6, the rows' per-column affine", &v, speech, 1);

@@ -337,10 +337,7 @@ static void post_checks(const wmel_frontend_plan *nemo, int ar, const float *spe
 {
     wmel_frontend_plan v = *nemo;
     v.layout = WMEL_LAYOUT_FRAMES_MELS;
-    v.stack = 7;
-    v.stack_stride = 6;
-    v.stack_left = 3;
-    v.stack_tail = WMEL_STACK_TAIL_LAST;
+    t_lfr76(&v);
     plan_check("nemo, LFR 7/6, left 3, the last frame", &v, ar, speech, ns, 1);
     batch_check("nemo, LFR 7/6, left 3, the last frame", &v, ar, speech);
     v.stack = 4;
@@ -380,20 +377,14 @@ static void cols_check(const wmel_frontend_plan *nemo, int lay, int ar, const fl
 {
     enum { W = 7 * 128 };
     static double sc[W], sh[W];
-    for (size_t i = 0; i < W; i++) {
-        sc[i] = 0.5 + 0.01 * (double)(i % 37);
-        sh[i] = -1.0 + 0.003 * (double)(i % 101);
-    }
+    t_cols_vectors(sc, sh, W);
     wmel_frontend_plan v = *nemo;
     v.layout = lay ? WMEL_LAYOUT_FRAMES_MELS : WMEL_LAYOUT_MELS_FRAMES;
     g_cscale = sc, g_cshift = sh, g_ncols = (size_t)v.n_mels;
     plan_check(lay ? "nemo, frames x mels, per-column affine" : "nemo, mels x frames, per-column affine", &v, ar,
                speech, ns, 1);
     if (lay) {
-        v.stack = 7;
-        v.stack_stride = 6;
-        v.stack_left = 3;
-        v.stack_tail = WMEL_STACK_TAIL_LAST;
+        t_lfr76(&v);
         v.cols_stacked = 1;
         g_ncols = 7 * (size_t)v.n_mels;
         plan_check("nemo, LFR 7/6, the rows' per-column affine", &v, ar, speech, ns, 1);
@@ -513,6 +504,26 @@ static void whisper_checks(int ar, const float *speech, size_t ns)
         wmel_destroy(off);
     }
     free(x);
+}
+
+/* A plan whose output passes float32's range (an affine, per-column scales) on 1 s of speech:
+   the CPU backend's WMEL_ERR_SAMPLE_RANGE on the device too, from the host's way after the
+   finish's flag (no finish on the device). */
+static void past_f32(const char *what, const wmel_frontend_plan *v, int ar, const float *speech)
+{
+    wmel_ctx *cpu = mk(v, WMEL_BACKEND_CPU, 0, NULL), *vk = mk(v, WMEL_BACKEND_VULKAN, ar, NULL);
+    long long dev = 0;
+    if (cpu && vk) {
+        float *o;
+        size_t len;
+        const int rcpu = run(cpu, speech + 3000, 16000, &o, &len);
+        free(o);
+        one(what, cpu, vk, ar, speech + 3000, 16000, &dev);
+        CHECK(rcpu == WMEL_ERR_SAMPLE_RANGE, "%s: the CPU's status %d", what, rcpu);
+        CHECK(dev == 0, "%s: %lld finishes on the device", what, dev);
+    }
+    wmel_destroy(cpu);
+    wmel_destroy(vk);
 }
 
 int main(void)
@@ -768,19 +779,7 @@ int main(void)
             v.scale = 1e8; /* power values past 1e9: x 1e30 past float32 */
             v.post_scale = 1e30;
             v.post_shift = 0.0;
-            wmel_ctx *cpu = mk(&v, WMEL_BACKEND_CPU, 0, NULL), *vk = mk(&v, WMEL_BACKEND_VULKAN, ar, NULL);
-            long long dev = 0;
-            if (cpu && vk) {
-                float *o;
-                size_t len;
-                const int rcpu = run(cpu, speech + 3000, 16000, &o, &len);
-                free(o);
-                one("nemo no log, affine past float32", cpu, vk, ar, speech + 3000, 16000, &dev);
-                CHECK(rcpu == WMEL_ERR_SAMPLE_RANGE, "affine past float32: the CPU's status %d", rcpu);
-                CHECK(dev == 0, "affine past float32: %lld finishes on the device", dev);
-            }
-            wmel_destroy(cpu);
-            wmel_destroy(vk);
+            past_f32("nemo no log, affine past float32", &v, ar, speech);
         }
         /* the same made by the per-column affine, of the frames and of LFR's rows (the post pass's
            flag) */
@@ -793,29 +792,13 @@ int main(void)
             v.scale = 1e8;
             v.layout = WMEL_LAYOUT_FRAMES_MELS;
             if (rowsc) {
-                v.stack = 7;
-                v.stack_stride = 6;
-                v.stack_left = 3;
-                v.stack_tail = WMEL_STACK_TAIL_LAST;
+                t_lfr76(&v);
                 v.cols_stacked = 1;
             }
             g_cscale = big, g_cshift = zero, g_ncols = (size_t)v.n_mels * (rowsc ? 7 : 1);
-            wmel_ctx *cpu = mk(&v, WMEL_BACKEND_CPU, 0, NULL), *vk = mk(&v, WMEL_BACKEND_VULKAN, ar, NULL);
+            past_f32(rowsc ? "LFR rows' per-column affine past float32" : "per-column affine past float32", &v, ar,
+                     speech);
             g_ncols = 0;
-            long long dev = 0;
-            if (cpu && vk) {
-                float *o;
-                size_t len;
-                const int rcpu = run(cpu, speech + 3000, 16000, &o, &len);
-                free(o);
-                one(rowsc ? "LFR rows' per-column affine past float32" : "per-column affine past float32", cpu, vk, ar,
-                    speech + 3000, 16000, &dev);
-                CHECK(rcpu == WMEL_ERR_SAMPLE_RANGE, "per-column affine past float32 (%d): the CPU's status %d", rowsc,
-                      rcpu);
-                CHECK(dev == 0, "per-column affine past float32 (%d): %lld finishes on the device", rowsc, dev);
-            }
-            wmel_destroy(cpu);
-            wmel_destroy(vk);
         }
         printf("arith %d: %d of %d presets with a per-feature normalisation finished on the device\n", ar, on_dev,
                plans);
