@@ -430,7 +430,7 @@ static void ceps_checks(int ar, const float *speech, size_t ns)
    bar; every clip finished on the device with the switch on, none with it off. */
 static void whisper_checks(int ar, const float *speech, size_t ns)
 {
-    static const size_t lens[] = {201, 401, 16000, 123457, 480000};
+    static const size_t lens[] = {201, 16000, 480000};
     float *x = malloc(480000 * sizeof(float));
     for (size_t i = 0; x && i < 480000; i++) x[i] = speech[i % ns];
     for (int cfg = 0; x && cfg < 4; cfg++) {
@@ -469,12 +469,12 @@ static void whisper_checks(int ar, const float *speech, size_t ns)
             }
         }
         /* a batch of mixed clips: each finished on the device, the host's bytes */
-        enum { B = 12 };
+        enum { B = 8 };
         float *pcm[B], *ob[B], *oo[B];
         size_t nb[B], lb[B];
         int ok = vk && off;
         for (size_t b = 0; b < B; b++) {
-            nb[b] = 201 + (b * 37123) % 200000;
+            nb[b] = 201 + (b * 37123) % 100000;
             lb[b] = (size_t)p.n_mels * wmel_n_frames(nb[b], 0);
             pcm[b] = x + (b * 997) % 200000;
             ob[b] = malloc(lb[b] * sizeof(float));
