@@ -238,7 +238,9 @@ deps-vulkan-ff: deps
 # EPYC (2026-11-26, load average about 5), where a float-float ctx took about 2 s to make
 # before its pipeline was made lighter (docs/vulkan.md, "Making a ctx"; the target took
 # 885 s then); from a configured folder 165 s (test_vulkan_batch 107 s, test_vulkan_finish
-# 84 s, test_vulkan_ff 52 s; the same machine, 2026-11-26, load average about 2).
+# 84 s, test_vulkan_ff 52 s; the same machine, 2026-11-26, load average about 2); with the
+# post stage's, the cepstra's and Whisper's device finish checks, 560 s from a configured
+# folder with two other builds beside it (test_vulkan_finish 354 s; 2026-11-27, load 3-4).
 BUILD_VK ?= build-vulkan-asan
 test-vulkan: deps-vulkan-ff
 	@start=$$(date +%s); mkdir -p $(BUILD_VK); \
