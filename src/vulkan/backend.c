@@ -702,6 +702,9 @@ long long wmel__vk_finishes(void) { return atomic_load(&g_finishes); }
 /* The calls whose samples the device read in place (wmel__vk_import), for the tests. */
 static atomic_llong g_imports;
 long long wmel__vk_imports(void) { return atomic_load(&g_imports); }
+/* The calls whose rounds' buffers grew for a clip finished in a round of its own, for the tests. */
+static atomic_llong g_grown;
+long long wmel__vk_grown(void) { return atomic_load(&g_grown); }
 /* The clips whose frames the device left to the CPU's kernels for their samples (one past
  * the ctx's bound, or not finite), for the tests. */
 static atomic_llong g_range_clips;
@@ -767,14 +770,15 @@ static int collect(vk_state *st, vk_job *jobs, const vk_round *rd, int s, long l
     return WMEL_OK;
 }
 
-/* A round's room: frames (the output buffer's, a dispatch's), samples (the signal's, or
+/* A round's room: frames (the output buffer's, VKW_DISPATCH_FRAMES at most: the device
+ * takes them in dispatches of wmel__vk_frame_cap), samples (the signal's, or
  * WMEL_VULKAN_SIGNAL_LIMIT's) and the output's 8-byte words (the same in each slot). */
 static void round_caps(const vk_state *st, size_t *frame_cap, size_t *sig_cap, size_t *out_cap)
 {
     (void)wmel__vk_sig(st->w, 0, sig_cap);
     (void)wmel__vk_out(st->w, 0, out_cap);
     if (st->sig_limit && st->sig_limit < *sig_cap) *sig_cap = st->sig_limit;
-    const size_t nc = (size_t)st->n_cols, fc = wmel__vk_frame_cap(st->w);
+    const size_t nc = (size_t)st->n_cols, fc = VKW_DISPATCH_FRAMES;
     size_t f = *out_cap / (nc ? nc : 1);
     if (f > fc) f = fc;
     if (f > INT32_MAX) f = INT32_MAX;
@@ -789,15 +793,30 @@ static size_t fin_end(size_t frames, size_t nc, size_t fin_words, size_t n_fin)
     return frames * nc + fin_words + 2 * n_fin + 1;
 }
 
-/* Whether a round of its own holds job j whole with its finish: its frames, its samples'
- * window and its output (the device finishes it there; a round with less room is closed
- * first rather than split the clip). */
+/* Whether a round of its own holds job j whole with its finish: its frames (frame_cap: a
+ * round's, or whole_cap for a clip of more frames than a round packs), its samples' window
+ * and its output (the device finishes it there; a round with less room is closed first
+ * rather than split the clip). */
 static int fin_whole(const vk_state *st, const vk_job *j, size_t frame_cap, size_t sig_cap, size_t out_cap)
 {
     long long lo, hi;
     if (!j->fout || !j->nf || j->nf > frame_cap) return 0;
     job_window(st, j, 0, j->nf, &lo, &hi);
     return (size_t)(hi - lo) <= sig_cap && fin_end(j->nf, (size_t)st->n_cols, j->fwords + j->swords, 1) <= 2 * out_cap;
+}
+
+/* Whether job j may be finished on the device in a round of its own once the rounds' buffers
+ * grow for it (wmel__vk_reserve): its output and (unless its samples are read in place,
+ * in_place) its samples' window within the bytes a buffer may grow to; never with
+ * WMEL_VULKAN_SIGNAL_LIMIT's rounds. */
+static int fin_growable(const vk_state *st, const vk_job *j, int in_place)
+{
+    if (st->sig_limit || !j->fout || !j->nf) return 0;
+    const size_t top = wmel__vk_reserve_max(st->w), nc = (size_t)st->n_cols;
+    if (fin_end(j->nf, nc, j->fwords + j->swords, 1) + 8 > top / sizeof(float)) return 0;
+    long long lo, hi;
+    job_window(st, j, 0, j->nf, &lo, &hi);
+    return in_place || (size_t)(hi - lo) <= top / sizeof(float);
 }
 
 static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
@@ -807,16 +826,44 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
     size_t sig_cap, out_cap, frame_cap, cap0;
     int slot = 0, pending[2] = {0, 0};
     round_caps(st, &frame_cap, &sig_cap, &out_cap);
-    float *sig = wmel__vk_sig(w, slot, &cap0);
-    int32_t *segs = wmel__vk_segs(w, slot);
     const size_t nc = (size_t)st->n_cols;
+    /* a clip the device finishes whose frames a round does not pack (more than it packs, or
+       more samples or output than its buffers hold) takes a round of its own, in several
+       dispatches, the slots' buffers grown for the largest such clip during the call
+       (wmel__vk_reserve; the clip's samples not counted where one clip's are read in place);
+       where they cannot grow, the clip is split over rounds and finished on the host.
+       WMEL_VULKAN_SIGNAL_LIMIT's rounds (a testing switch) never grow. */
+    const size_t whole_cap = st->sig_limit ? frame_cap : (size_t)INT32_MAX;
+    size_t need_sig = 0, need_out = 0;
+    const int in_place = n_jobs == 1 && wmel__vk_in_place(w);
+    for (size_t i = 0; i < n_jobs && !st->sig_limit; i++) {
+        const vk_job *jb = &jobs[i];
+        if (fin_whole(st, jb, whole_cap, sig_cap, out_cap) || !fin_growable(st, jb, in_place)) continue;
+        long long lo, hi;
+        job_window(st, jb, 0, jb->nf, &lo, &hi);
+        const size_t sb = in_place ? 0 : (size_t)(hi - lo) * sizeof(float);
+        const size_t ob = (fin_end(jb->nf, nc, jb->fwords + jb->swords, 1) + 8) * sizeof(float);
+        if (sb > need_sig) need_sig = sb;
+        if (ob > need_out) need_out = ob;
+    }
     /* a second slot where the call may take more than one round: more frames than a round
-       holds, or more samples than its signal's room (a round's frames and window) */
+       holds, or more samples than its signal's room (a round's frames and window); not for
+       one clip the device finishes in a round of its own */
     size_t all_frames = 0, all_samples = 0;
     for (size_t i = 0; i < n_jobs; i++) all_frames += jobs[i].nf, all_samples += jobs[i].n;
-    const int slots = all_frames > frame_cap || all_samples > sig_cap || n_jobs > VKW_MAX_SEGS
+    const int one_whole = n_jobs == 1 && !st->sig_limit && jobs[0].fout && jobs[0].nf &&
+                          fin_end(jobs[0].nf, nc, jobs[0].fwords + jobs[0].swords, 1) * sizeof(float) <=
+                              wmel__vk_reserve_max(w);
+    const int slots = !one_whole && (all_frames > frame_cap || all_samples > sig_cap || n_jobs > VKW_MAX_SEGS)
                           ? wmel__vk_want_slots(w, 2)
                           : wmel__vk_slots(w);
+    const int grown = need_out > 0;
+    if (grown) { /* where they cannot grow, the caps as they are */
+        (void)wmel__vk_reserve(w, need_sig, need_out);
+        round_caps(st, &frame_cap, &sig_cap, &out_cap);
+    }
+    float *sig = wmel__vk_sig(w, slot, &cap0);
+    int32_t *segs = wmel__vk_segs(w, slot);
     vk_round *rd = calloc(2, sizeof *rd);
     if (!rd) return WMEL_ERR_NO_MEMORY;
     size_t used_sig = 0, used_frames = 0, j = 0, t = 0;
@@ -828,7 +875,9 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
     long long imp_lo = 0, imp_hi = 0;
     size_t imp_base = 0, flag_at = 0;
     int imp = 0, flag_dev = 0;
-    if (n_jobs == 1 && !st->sig_limit && jobs[0].nf && jobs[0].nf <= frame_cap && (jobs[0].f32 || jobs[0].s16)) {
+    if (n_jobs == 1 && !st->sig_limit && jobs[0].nf && (jobs[0].f32 || jobs[0].s16) &&
+        (jobs[0].nf <= frame_cap ||
+         (jobs[0].fout && fin_end(jobs[0].nf, nc, jobs[0].fwords + jobs[0].swords, 1) <= 2 * out_cap))) {
         const size_t el = jobs[0].f32 ? sizeof(float) : sizeof(int16_t);
         job_window(st, &jobs[0], 0, jobs[0].nf, &imp_lo, &imp_hi);
         const char *p = jobs[0].f32 ? (const char *)(jobs[0].f32 + imp_lo) : (const char *)(jobs[0].s16 + imp_lo);
@@ -856,6 +905,10 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
         if (imp && !done) { /* the whole clip, its samples in place */
             k = jobs[j].nf - t;
             lo = imp_lo, hi = imp_hi;
+        } else if (!done && t == 0 && used_frames == 0 && jobs[j].nf > frame_cap &&
+                   fin_whole(st, &jobs[j], whole_cap, sig_cap, out_cap)) { /* a round of its own */
+            k = jobs[j].nf;
+            job_window(st, &jobs[j], 0, k, &lo, &hi);
         } else if (!done && r->n_segs < VKW_MAX_SEGS && used_frames < frame_cap) {
             k = jobs[j].nf - t;
             if (k > frame_cap - used_frames) k = frame_cap - used_frames;
@@ -879,7 +932,7 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
             if (k > 0 && jb->fout && t == 0 && used_frames > 0 &&
                 !(k == jb->nf && fin_end(used_frames + k, nc, r->fin_words + jb->fwords + jb->swords, r->n_fin + 1) <=
                                      2 * out_cap) &&
-                fin_whole(st, jb, frame_cap, sig_cap, out_cap))
+                fin_whole(st, jb, whole_cap, sig_cap, out_cap))
                 k = 0;
         }
         if (k > 0) {
@@ -1014,6 +1067,10 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
     if (imp) {
         atomic_fetch_add(&g_imports, 1);
         wmel__vk_import_end(w);
+    }
+    if (grown) { /* the buffers as they were opened (a failure leaves the larger ones, which work) */
+        atomic_fetch_add(&g_grown, 1);
+        (void)wmel__vk_reserve(w, 0, 0);
     }
     for (int i = 0; i < 3; i++) atomic_fetch_add(&g_ns[i], ns[i]);
     free(rd);
@@ -1346,11 +1403,12 @@ static int fin_job(const wmel_ctx *ctx, vk_job *j, float *out, size_t rows, size
 }
 
 /* A general plan's frames and finish on the device (vt->plan_finish) for one clip a round
- * holds whole: run_jobs' round with the finish (finish.comp) after the frames, the output
- * read back in the plan's layout straight into out, the samples read in place where the
- * device can. WMEL__FALLBACK (plan_frames and the host's finish: the same bytes in float64)
- * where the plan's finish is not the device's (st->finish), the clip takes more than one
- * round, a sample is past the CPU kernels' range (float-float's bound where lower) or not
+ * holds whole (a long clip: a round of its own, its buffers grown for it in run_jobs):
+ * run_jobs' round with the finish (finish.comp) after the frames, the output read back in
+ * the plan's layout straight into out, the samples read in place where the device can.
+ * WMEL__FALLBACK (plan_frames and the host's finish: the same bytes in float64) where the
+ * plan's finish is not the device's (st->finish), no round can hold the clip whole (its
+ * buffers past wmel__vk_reserve_max, or not made), a sample is past the CPU kernels' range (float-float's bound where lower) or not
  * finite, or a value is not finite (the host's way says which status applies), or device
  * memory is short. */
 static int vk_plan_finish(const wmel_ctx *ctx, const float *x, size_t n, float *out, size_t rows, size_t cols)
@@ -1367,7 +1425,12 @@ static int vk_plan_finish(const wmel_ctx *ctx, const float *x, size_t n, float *
     if (pthread_mutex_lock(&st->lock) != 0) return WMEL_ERR_THREAD;
     size_t frame_cap, sig_cap, out_cap;
     round_caps(st, &frame_cap, &sig_cap, &out_cap);
-    int rc = fin_whole(st, &job, frame_cap, sig_cap, out_cap) ? run_jobs(st, &job, 1) : WMEL__FALLBACK;
+    /* a clip of more frames than a round packs, or more than its buffers hold: a round of its
+       own, the buffers grown for it */
+    const int whole = fin_whole(st, &job, frame_cap, sig_cap, out_cap) ||
+                      (!st->sig_limit && fin_whole(st, &job, INT32_MAX, sig_cap, out_cap)) ||
+                      fin_growable(st, &job, wmel__vk_in_place(st->w) && (uintptr_t)x % sizeof(float) == 0);
+    int rc = whole ? run_jobs(st, &job, 1) : WMEL__FALLBACK;
     pthread_mutex_unlock(&st->lock);
     if (rc == WMEL_OK) {
         check_rest(st, &job);

@@ -70,11 +70,19 @@ enum {
 #define VKW_F_HEAD (VKW_S_HEAD + VKW_MAX_SEGS * VKW_S_WORDS)
 #define VKW_F_WORDS 12
 #define VKW_SEG_WORDS (VKW_F_HEAD + VKW_MAX_SEGS * VKW_F_WORDS)
-/* Frames a dispatch at most (a round's work: on a display GPU each dispatch stays well under
- * an operating system's watchdog, a few seconds), and the longest wait for a round's fence
- * (ms; WMEL_VULKAN_TIMEOUT_MS, read when a ctx is created, sets another) */
+/* Frames a dispatch at most (the cheapest frames': a dispatch of costlier frames takes fewer,
+ * wmel__vk_dispatch_cap, so that on a display GPU each stays well under an operating system's
+ * watchdog, a few seconds), also the frames a round packs (a clip finished on the device may
+ * take a round of its own, in several dispatches), and the longest wait for a dispatch
+ * (ms; WMEL_VULKAN_TIMEOUT_MS, read when a ctx is created, sets another; a round's wait
+ * allows it once for each of its dispatches) */
 #define VKW_DISPATCH_FRAMES 16384
 #define VKW_TIMEOUT_MS 60000
+/* A float-float frame's work against a float64 one's (wmel__vk_dispatch_cap) */
+#define VKW_FF_WORK 5
+/* The largest a round's signal or output buffer grows to (wmel__vk_reserve), under the
+ * device's maxStorageBufferRange */
+#define VKW_GROW_BYTES ((size_t)1 << 30)
 /* Frames a workgroup at most (frames.comp's FPG) */
 #define VKW_MAX_FPG 4
 /* The workgroup's invocations (frames.comp's WG) */
@@ -217,9 +225,24 @@ const void *wmel__vk_out(vkw *w, int slot, size_t *cap_words);
  * there are (1 where the second's buffers cannot be made). */
 int wmel__vk_slots(const vkw *w);
 int wmel__vk_want_slots(vkw *w, int want);
-/* Frames a dispatch at most (its workgroups times the frames a workgroup, at most
- * VKW_DISPATCH_FRAMES). */
+/* Frames a dispatch at most (its workgroups times the frames a workgroup, and
+ * wmel__vk_dispatch_cap's for the frame's work, or WMEL_VULKAN_DISPATCH_FRAMES's). A round
+ * of more frames is submitted in several dispatches. */
 size_t wmel__vk_frame_cap(const vkw *w);
+/* The frames a dispatch may take for a frame's estimated work (algo VKW_ALGO_*, arith
+ * VKW_ARITH_*): 1 .. VKW_DISPATCH_FRAMES, at least fpg. */
+uint32_t wmel__vk_dispatch_cap(int algo, int arith, int n_fft, int fl, int bins, int fpg);
+/* Each slot's signal and output buffers made again at least sig_bytes and out_bytes large (a
+ * clip finished on the device in a round of its own), or back to the sizes they were opened
+ * with (0, or less than those); none may be pending and no import active. WMEL_OK;
+ * WMEL__FALLBACK past wmel__vk_reserve_max or while a round is pending; another status
+ * where a buffer cannot be made (the old one kept: the caps are read again after). */
+int wmel__vk_reserve(vkw *w, size_t sig_bytes, size_t out_bytes);
+/* The bytes wmel__vk_reserve may grow a buffer to. */
+size_t wmel__vk_reserve_max(const vkw *w);
+/* 1 where one clip's samples may be read in place without a copy into the signal buffer
+ * (wmel__vk_import on a device that is not staged). */
+int wmel__vk_in_place(const vkw *w);
 /* One dispatch of n_frames frames (<= wmel__vk_frame_cap), which read sig_samples of the
  * signal and seg_words of the segment table and write out_words values (what a staged
  * device copies); waits for it. */
@@ -338,6 +361,7 @@ void wmel__vk_phase_ns(long long ns[3]);
 long long wmel__vk_rounds(void); /* the rounds submitted (one submission and one wait each) */
 long long wmel__vk_finishes(void); /* the calls whose finish ran on the device (finish.comp) */
 long long wmel__vk_imports(void);  /* the calls whose samples the device read in place (wmel__vk_import) */
+long long wmel__vk_grown(void);    /* the calls whose rounds' buffers grew for a clip in a round of its own */
 long long wmel__vk_range_clips(void); /* the clips left to the CPU's kernels for their samples' range */
 long wmel__vk_instances_made(void); /* vkCreateInstance calls that succeeded */
 

@@ -17,6 +17,7 @@
 #include "../internal.h"
 #include "vk_internal.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -252,6 +253,10 @@ struct vkw {
     size_t sh_words;     /* frames.comp's shared array, a frame's words */
     int fpg;             /* frames a workgroup */
     uint32_t groups;     /* workgroups a dispatch at most */
+    uint32_t disp_frames; /* frames a dispatch at most: the groups' and the estimated work's cap (dispatch_cap) */
+    uint32_t pending_disp[N_SLOTS]; /* the dispatches of a slot's frames (its wait's timeout: one a dispatch) */
+    size_t base_bytes[2], range; /* the signal's and the output's bytes at opening (what wmel__vk_reserve
+                                    returns to), maxStorageBufferRange */
     int fc;              /* float controls declared: 0 none, VKW_FC_CORE, VKW_FC_KHR */
     char name[256];
     /* the caller's samples read where they are (VK_EXT_external_memory_host): enabled on the
@@ -742,6 +747,40 @@ static long long timeout_env(void)
     return v;
 }
 
+/* WMEL_VULKAN_DISPATCH_FRAMES (a testing switch: at most that many frames a dispatch, 1 ..
+ * VKW_DISPATCH_FRAMES): 0 when unset, -1 with the reason in the detail for another value. */
+static long dispatch_env(void)
+{
+    const char *env = getenv("WMEL_VULKAN_DISPATCH_FRAMES");
+    if (!env || !*env) return 0;
+    char *end = NULL;
+    const long v = strtol(env, &end, 10);
+    if (!end || *end != '\0' || v < 1 || v > VKW_DISPATCH_FRAMES) {
+        wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE,
+                        "Vulkan: WMEL_VULKAN_DISPATCH_FRAMES is '%s'; it takes a number of frames, 1 to %d", env,
+                        VKW_DISPATCH_FRAMES);
+        return -1;
+    }
+    return v;
+}
+
+/* Frames a dispatch at most for a frame's estimated work: a dispatch does at most the work of
+ * VKW_DISPATCH_FRAMES frames of Whisper's geometry in float64 (an FFT of 400 points); a frame's
+ * work is n_fft log2(n_fft) for the FFT, the frame's samples times its bins for the direct
+ * DFT, and VKW_FF_WORK times that in float-float (ACO's instructions a Whisper frame: 8,658
+ * against 1,814 in float64). At least one workgroup's frames. */
+uint32_t wmel__vk_dispatch_cap(int algo, int arith, int n_fft, int fl, int bins, int fpg)
+{
+    const double whisper = 400.0 * log2(400.0);
+    double work = algo == VKW_ALGO_FFT ? (double)n_fft * log2((double)(n_fft > 1 ? n_fft : 2)) : (double)fl * bins;
+    if (arith == VKW_ARITH_FF) work *= VKW_FF_WORK;
+    if (work < whisper) work = whisper;
+    double cap = (double)VKW_DISPATCH_FRAMES * whisper / work;
+    if (cap < fpg) cap = fpg;
+    if (cap > VKW_DISPATCH_FRAMES) cap = VKW_DISPATCH_FRAMES;
+    return (uint32_t)cap;
+}
+
 /* 1 when w->phys lists the device extension `name` (EnumerateDeviceExtensionProperties). */
 static int has_extension(vkw *w, const char *name)
 {
@@ -941,11 +980,73 @@ int wmel__vk_want_slots(vkw *w, int want)
     /* slot 1's signal, segments and output, made the first time a call has more than one
        round (a ctx of short calls never holds them); where they cannot be made, one slot */
     int rc = WMEL_OK;
+    w->bytes[bix(1, B_SIG)] = w->bytes[B_SIG], w->bytes[bix(1, B_OUT)] = w->bytes[B_OUT]; /* as slot 0's now */
     for (int i = N_BUF; i < N_ALL && rc == WMEL_OK; i++) rc = slot_buffer(w, i);
     if (rc == WMEL_OK) rc = slot_dset(w, 1);
     if (rc == WMEL_OK) w->slots = 2;
     else w->slots_max = 1; /* not tried again; what was made is freed with the ctx */
     return w->slots;
+}
+
+static int refused(vkw *w);
+
+/* Buffer i (bix's numbering) made again with `bytes`: the new one made first, the old one
+ * freed once it is (on a failure the old one stays, with its size). Nothing may use it. */
+static int remake_buffer(vkw *w, int i, size_t bytes)
+{
+    const VkBuffer ob = w->buf[i], os = w->stg[i];
+    const VkDeviceMemory om = w->mem[i], osm = w->stg_mem[i];
+    void *const omap = w->map[i];
+    const size_t obytes = w->bytes[i];
+    w->buf[i] = w->stg[i] = VK_NULL_HANDLE;
+    w->mem[i] = w->stg_mem[i] = VK_NULL_HANDLE;
+    w->map[i] = NULL;
+    w->bytes[i] = bytes;
+    const int rc = slot_buffer(w, i);
+    const VkBuffer fb[2] = {rc == WMEL_OK ? ob : w->buf[i], rc == WMEL_OK ? os : w->stg[i]};
+    const VkDeviceMemory fm[2] = {rc == WMEL_OK ? om : w->mem[i], rc == WMEL_OK ? osm : w->stg_mem[i]};
+    for (int k = 0; k < 2; k++) {
+        if (fb[k]) w->f.DestroyBuffer(w->dev, fb[k], NULL);
+        if (fm[k]) w->f.FreeMemory(w->dev, fm[k], NULL); /* unmaps */
+    }
+    if (rc != WMEL_OK) { /* the old one kept */
+        w->buf[i] = ob, w->stg[i] = os, w->mem[i] = om, w->stg_mem[i] = osm, w->map[i] = omap;
+        w->bytes[i] = obytes;
+    }
+    return rc;
+}
+
+int wmel__vk_in_place(const vkw *w) { return w->host_import && !w->staged; }
+
+size_t wmel__vk_reserve_max(const vkw *w) { return w->range < VKW_GROW_BYTES ? w->range & ~(size_t)7 : VKW_GROW_BYTES; }
+
+int wmel__vk_reserve(vkw *w, size_t sig_bytes, size_t out_bytes)
+{
+    int rc = refused(w);
+    if (rc != WMEL_OK) return rc;
+    const size_t top = wmel__vk_reserve_max(w);
+    if (sig_bytes > top || out_bytes > top) return WMEL__FALLBACK;
+    if (w->imp_buf || w->pending[0] || w->pending[1]) return WMEL__FALLBACK;
+    const size_t want[2] = {sig_bytes > w->base_bytes[0] ? (sig_bytes + 7) & ~(size_t)7 : w->base_bytes[0],
+                            out_bytes > w->base_bytes[1] ? (out_bytes + 7) & ~(size_t)7 : w->base_bytes[1]};
+    for (int k = 0; k < w->slots && rc == WMEL_OK; k++) {
+        int changed = 0;
+        for (int b = 0; b < 2 && rc == WMEL_OK; b++) {
+            const int i = bix(k, b ? B_OUT : B_SIG);
+            if (w->bytes[i] == want[b]) continue;
+            if ((rc = remake_buffer(w, i, want[b])) == WMEL_OK) changed = 1;
+        }
+        if (changed) { /* the slot's descriptor set: its new buffers */
+            VkDescriptorBufferInfo bi[2] = {{w->buf[bix(k, B_SIG)], 0, VK_WHOLE_SIZE},
+                                            {w->buf[bix(k, B_OUT)], 0, VK_WHOLE_SIZE}};
+            VkWriteDescriptorSet wr[2] = {{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, NULL, w->dset[k], (uint32_t)B_SIG, 0,
+                                           1, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, NULL, &bi[0], NULL},
+                                          {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, NULL, w->dset[k], (uint32_t)B_OUT, 0,
+                                           1, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, NULL, &bi[1], NULL}};
+            w->f.UpdateDescriptorSets(w->dev, 2, wr, 0, NULL);
+        }
+    }
+    return rc;
 }
 
 /* ---------------------------------------------------------------- float controls */
@@ -1174,6 +1275,16 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
                                       sig_bytes, (size_t)VKW_SEG_WORDS * 4, out_bytes};
     for (int i = 0; i < N_ALL; i++) w->bytes[i] = want_bytes[i] ? want_bytes[i] : 8;
     w->groups = groups;
+    w->range = range;
+    w->base_bytes[0] = w->bytes[B_SIG], w->base_bytes[1] = w->bytes[B_OUT];
+    {
+        const long asked = dispatch_env();
+        if (asked < 0) return WMEL_ERR_BACKEND_UNAVAILABLE; /* the reason is in the detail */
+        uint32_t cap = wmel__vk_dispatch_cap(w->algo, arith, shape->n_fft, max_fl, max_bins, w->fpg);
+        if (asked && (uint32_t)asked < cap) cap = (uint32_t)asked;
+        const uint64_t gcap = (uint64_t)groups * (uint64_t)w->fpg;
+        w->disp_frames = gcap < cap ? (uint32_t)gcap : cap;
+    }
     for (int i = 0; i < N_BUF && rc == WMEL_OK; i++) rc = slot_buffer(w, i);
     if (rc != WMEL_OK) return rc;
 
@@ -1200,7 +1311,7 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
         w->dsl = VK_NULL_HANDLE;
         return vk_fail(r, "creating the descriptor set layout");
     }
-    VkPushConstantRange pcr = {VK_SHADER_STAGE_COMPUTE_BIT, 0, 20}; /* frames.comp's PC (20 bytes), finish.comp's
+    VkPushConstantRange pcr = {VK_SHADER_STAGE_COMPUTE_BIT, 0, 24}; /* frames.comp's PC (24 bytes), finish.comp's
                                                                        (VKW_FIN_PC_BYTES) */
     VkPipelineLayoutCreateInfo pli = {VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO, NULL, 0, 1, &w->dsl, 1, &pcr};
     r = VK(f->CreatePipelineLayout(w->dev, &pli, NULL, &w->layout));
@@ -1274,11 +1385,7 @@ float *wmel__vk_sig(vkw *w, int slot, size_t *cap_samples)
     return w->map[bix(slot, B_SIG)];
 }
 int32_t *wmel__vk_segs(vkw *w, int slot) { return w->map[bix(slot, B_SEGS)]; }
-size_t wmel__vk_frame_cap(const vkw *w)
-{
-    const size_t cap = (size_t)w->groups * (size_t)w->fpg;
-    return cap < VKW_DISPATCH_FRAMES ? cap : VKW_DISPATCH_FRAMES;
-}
+size_t wmel__vk_frame_cap(const vkw *w) { return w->disp_frames; }
 const void *wmel__vk_out(vkw *w, int slot, size_t *cap_words)
 {
     *cap_words = w->bytes[bix(slot, B_OUT)] / 8;
@@ -1407,11 +1514,20 @@ int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, siz
     f->CmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->layout, 0, 1, &w->dset[slot], 0, NULL);
     /* frames.comp's PC: the frames, the output's form, int16 samples, the range flag's word
        (0: none) and the largest |sample| it passes */
-    uint32_t pcv[5] = {n_frames, keys ? 2u : out_f32 == 3 ? 3u : out_f32 ? 1u : 0u, sig_s16 ? 1u : 0u,
-                       (uint32_t)flag_at, 0u};
+    uint32_t pcv[6] = {n_frames, keys ? 2u : out_f32 == 3 ? 3u : out_f32 ? 1u : 0u, sig_s16 ? 1u : 0u,
+                       (uint32_t)flag_at, 0u, 0u};
     memcpy(&pcv[4], &lim, sizeof lim);
-    f->CmdPushConstants(cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof pcv, pcv);
-    f->CmdDispatch(cmd, (n_frames + (uint32_t)w->fpg - 1) / (uint32_t)w->fpg, 1, 1);
+    /* the frames in dispatches of at most disp_frames (each a bounded amount of work: an
+       operating system's watchdog times a dispatch, and the wait's timeout is one a dispatch);
+       they write disjoint frames, so no barrier between them */
+    uint32_t n_disp = 0;
+    for (uint32_t base = 0; base < n_frames; n_disp++) {
+        const uint32_t k = n_frames - base < w->disp_frames ? n_frames - base : w->disp_frames;
+        pcv[5] = base;
+        f->CmdPushConstants(cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof pcv, pcv);
+        f->CmdDispatch(cmd, (k + (uint32_t)w->fpg - 1) / (uint32_t)w->fpg, 1, 1);
+        base += k;
+    }
     if (fin) { /* the finish on the frames' values: one workgroup a column and a clip */
         barrier(w, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
                 VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
@@ -1468,6 +1584,7 @@ int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, siz
     w->tables_sent = 1;
     w->pending[slot] = 1;
     w->pending_frames[slot] = n_frames;
+    w->pending_disp[slot] = n_disp + (fin ? 1u : 0u);
     return WMEL_OK;
 }
 
@@ -1476,14 +1593,17 @@ int wmel__vk_wait(vkw *w, int slot)
     vk_fns *f = &w->f;
     if (slot < 0 || slot >= w->slots || !w->pending[slot]) return refused(w);
     if (w->timed_out || w->lost) return refused(w); /* the slot stays pending: its round may run */
-    VkResult r = VK(f->WaitForFences(w->dev, 1, &w->fence[slot], VK_TRUE, w->timeout_ns));
+    /* the timeout is a dispatch's: a round of several waits for as many */
+    const uint64_t nd = w->pending_disp[slot] ? w->pending_disp[slot] : 1u;
+    const uint64_t tmo = w->timeout_ns > UINT64_MAX / nd ? UINT64_MAX : w->timeout_ns * nd;
+    VkResult r = VK(f->WaitForFences(w->dev, 1, &w->fence[slot], VK_TRUE, tmo));
     if (r == VK_TIMEOUT) { /* the round may still run: its buffers stay until the ctx's end */
         w->timed_out = 1;
         return wmel__vk_detail(WMEL_ERR_VULKAN,
-                               "Vulkan: %u frames on %s took longer than the timeout (%llu ms; "
-                               "WMEL_VULKAN_TIMEOUT_MS); the ctx takes no more calls: create a new one, or "
-                               "use the CPU backend", w->pending_frames[slot], w->name,
-                               (unsigned long long)(w->timeout_ns / 1000000u));
+                               "Vulkan: %u frames on %s took longer than the timeout (%llu ms a dispatch, %llu "
+                               "dispatches; WMEL_VULKAN_TIMEOUT_MS); the ctx takes no more calls: create a new "
+                               "one, or use the CPU backend", w->pending_frames[slot], w->name,
+                               (unsigned long long)(w->timeout_ns / 1000000u), (unsigned long long)nd);
     }
     if (r != VK_SUCCESS) {
         w->lost = 1; /* the fence's state is unknown: the device may still write */

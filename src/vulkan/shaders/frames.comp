@@ -89,9 +89,10 @@ layout(std430, binding = 4) buffer OutK { uint outk[]; };
 /* the signal as int16 pairs (pc.sig_s16): sample k in the low (k even) or high half of word
    k / 2, divided by 32768 as the host would (exact) */
 layout(std430, binding = 2) readonly buffer Sig16 { uint sig16[]; };
-/* the frames, the output's form, int16 samples; the range flag's word of the output (0:
-   none), set where a float32 sample read is not within [-lim, lim] (wmel__vk_submit) */
-layout(push_constant) uniform PC { uint n_frames; uint out_f32; uint sig_s16; uint flag_at; float lim; } pc;
+/* the round's frames, the output's form, int16 samples; the range flag's word of the output
+   (0: none), set where a float32 sample read is not within [-lim, lim] (wmel__vk_submit); the
+   dispatch's first frame (a round's frames in dispatches of at most wmel__vk_frame_cap) */
+layout(push_constant) uniform PC { uint n_frames; uint out_f32; uint sig_s16; uint flag_at; float lim; uint base; } pc;
 
 /* A float32's order-preserving key (the output's segment maxima): its bits with the sign
    bit set when it is positive, every bit flipped when negative; above 0 for every value */
@@ -382,7 +383,7 @@ void main()
     /* this invocation's frame: sub of the workgroup's FPG; past the last frame, the last
        one computed again and not written (every invocation meets every barrier) */
     const int lid_all = int(gl_LocalInvocationID.x), sub = lid_all / WG, lid = lid_all - sub * WG;
-    const uint fr = gl_WorkGroupID.x * uint(FPG) + uint(sub);
+    const uint fr = pc.base + gl_WorkGroupID.x * uint(FPG) + uint(sub);
     const bool live = fr < pc.n_frames;
     const int f = int(live ? fr : pc.n_frames - 1u);
     sb = sub * SH_WORDS;
