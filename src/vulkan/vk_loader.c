@@ -764,6 +764,24 @@ static long dispatch_env(void)
     return v;
 }
 
+/* WMEL_VULKAN_ROUND_BYTES (a testing switch: a round's signal and output buffers made at most
+ * that large when a ctx is opened, 65,536 .. 2^30, so that short clips take the ways of long
+ * ones): 0 when unset, -1 with the reason in the detail for another value. */
+static long long round_bytes_env(void)
+{
+    const char *env = getenv("WMEL_VULKAN_ROUND_BYTES");
+    if (!env || !*env) return 0;
+    char *end = NULL;
+    const long long v = strtoll(env, &end, 10);
+    if (!end || *end != '\0' || v < 65536 || v > (1LL << 30)) {
+        wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE,
+                        "Vulkan: WMEL_VULKAN_ROUND_BYTES is '%s'; it takes a number of bytes, 65536 to 1073741824",
+                        env);
+        return -1;
+    }
+    return v;
+}
+
 /* Frames a dispatch at most for a frame's estimated work: a dispatch does at most the work of
  * VKW_DISPATCH_FRAMES frames of Whisper's geometry in float64 (an FFT of 400 points); a frame's
  * work is n_fft log2(n_fft) for the FFT, the frame's samples times its bins for the direct
@@ -1241,6 +1259,12 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
     size_t range = pr.limits.maxStorageBufferRange;
     size_t sig_bytes = SIG_BYTES < range ? SIG_BYTES : range & ~(size_t)7;
     size_t out_bytes = OUT_BYTES < range ? OUT_BYTES : range & ~(size_t)7;
+    {
+        const long long rb = round_bytes_env();
+        if (rb < 0) return WMEL_ERR_BACKEND_UNAVAILABLE; /* the reason is in the detail */
+        if (rb && (size_t)rb < sig_bytes) sig_bytes = (size_t)rb & ~(size_t)7;
+        if (rb && (size_t)rb < out_bytes) out_bytes = (size_t)rb & ~(size_t)7;
+    }
     if (tab_words * 8 > range || int_words * 4 > range || sig_bytes < (size_t)max_fl * 4)
         return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: %s's storage buffers are too small (%zu bytes)",
                                w->name, range);

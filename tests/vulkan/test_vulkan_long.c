@@ -12,8 +12,10 @@
  * on 330 s the host's finish's bytes; a batch of a 620 s clip (its samples past the signal
  * buffer's room) between two short ones, each clip finished on the device, the host's
  * finish's bytes. In float-float, NeMo's and Whisper's within 2e-5 of the host's finish.
- * The dispatch cap's estimate of a frame's work (wmel__vk_dispatch_cap). Exit 77 without a
- * device.
+ * Rounds of 1 MiB buffers (WMEL_VULKAN_ROUND_BYTES): a 20 s clip and a batch of 1-25 s clips
+ * the CPU's bytes, and each Vulkan call of two 20 s calls failed in turn a status or the
+ * CPU's bytes. The dispatch cap's estimate of a frame's work (wmel__vk_dispatch_cap). Exit
+ * 77 without a device.
  */
 #define _GNU_SOURCE /* setenv, RTLD_NODELETE */
 #include "testutil.h"
@@ -29,6 +31,8 @@
 #define BAR 2e-5
 #define SR 16000
 
+long wmel__vk_calls(void);         /* vk_loader.c's count of Vulkan calls */
+void wmel__vk_fail_at(long n);     /* vk_loader.c's injection: the n-th Vulkan call from now fails */
 long long wmel__vk_finishes(void); /* backend.c: the calls finished on the device */
 long long wmel__vk_grown(void);    /* backend.c: the calls whose rounds' buffers grew */
 uint32_t wmel__vk_dispatch_cap(int algo, int arith, int n_fft, int fl, int bins, int fpg); /* vk_loader.c */
@@ -198,6 +202,104 @@ static void batch_check(const char *name, const wmel_frontend_plan *plan, int ar
     wmel_destroy(off);
 }
 
+/* Rounds of 1 MiB buffers (WMEL_VULKAN_ROUND_BYTES): a 20 s NeMo clip (2,000 frames, past a
+   round's 1,638) takes a round of its own, its buffers grown, the CPU's bytes; a batch of
+   clips of 1 to 25 s the same; each Vulkan call of the 20 s clip's two calls failed in turn
+   (alternately out of device memory and a lost device): a status with a message, or the
+   CPU's bytes (a failed growth: the clip across rounds, finished on the host). */
+static void small_rounds(const wmel_frontend_plan *plan, const float *x)
+{
+    static const char *const env[2] = {"WMEL_VULKAN_ROUND_BYTES", "1048576"};
+    const size_t n = 20 * SR;
+    wmel_ctx *cpu = mk(plan, WMEL_BACKEND_CPU, 0, NULL), *vk = mk(plan, WMEL_BACKEND_VULKAN, 1, env);
+    float *want = NULL, *o = NULL;
+    size_t len = 0, lo = 0;
+    CHECK(cpu && run(cpu, x, n, &want, &len) == WMEL_OK, "small rounds: the CPU's output");
+    if (vk && want) {
+        const long long f0 = wmel__vk_finishes(), g0 = wmel__vk_grown();
+        size_t lv = 0;
+        const int rc = run(vk, x, n, &o, &lv);
+        CHECK(rc == WMEL_OK && lv == len && wmel__vk_finishes() - f0 == 1 && wmel__vk_grown() - g0 == 1,
+              "small rounds, 20 s: status %d, %lld finishes on the device, %lld growths", rc,
+              wmel__vk_finishes() - f0, wmel__vk_grown() - g0);
+        if (rc == WMEL_OK && lv == len) same("small rounds, 20 s, against the CPU", o, want, len, 1);
+        free(o);
+        o = NULL;
+        /* a batch: the long clips in rounds of their own, the short ones packed */
+        enum { B = 5 };
+        const size_t nb[B] = {2 * SR + 5, 20 * SR, 3 * SR, 25 * SR + 160, SR};
+        const float *pcm[B];
+        float *ob[B] = {NULL}, *oc[B] = {NULL};
+        size_t lb[B];
+        int ok = 1;
+        for (int b = 0; b < B; b++) {
+            pcm[b] = x + 4000 * (size_t)b;
+            size_t rows = 0, cols = 0;
+            ok = ok && wmel_features_shape(vk, nb[b], &rows, &cols) == WMEL_OK;
+            lb[b] = rows * cols;
+            ob[b] = malloc(lb[b] * sizeof(float));
+            ok = ok && ob[b] && wmel_features_batch(cpu, &pcm[b], &nb[b], 1, (float *const *)&ob[b], &lb[b], NULL) ==
+                                    WMEL_OK;
+            oc[b] = ob[b];
+            ob[b] = malloc(lb[b] * sizeof(float));
+            ok = ok && ob[b];
+        }
+        if (ok) {
+            const long long f1 = wmel__vk_finishes();
+            size_t fi = B;
+            const int rb = wmel_features_batch(vk, pcm, nb, B, ob, lb, &fi);
+            CHECK(rb == WMEL_OK && wmel__vk_finishes() - f1 == B, "small rounds, a batch: status %d, %lld of %d "
+                  "clips finished on the device", rb, wmel__vk_finishes() - f1, (int)B);
+            for (int b = 0; rb == WMEL_OK && b < B; b++) {
+                char what[96];
+                snprintf(what, sizeof what, "small rounds, batch clip %d (%zu samples)", b, nb[b]);
+                same(what, ob[b], oc[b], lb[b], 1);
+            }
+        }
+        for (int b = 0; b < B; b++) {
+            free(ob[b]);
+            free(oc[b]);
+        }
+    }
+    wmel_destroy(vk);
+    o = want ? malloc(len * sizeof(float)) : NULL;
+    long k;
+    int statuses = 0, fallbacks = 0;
+    for (k = 1; o && k < 200; k++) {
+        wmel_ctx *c = mk(plan, WMEL_BACKEND_VULKAN, 1, env);
+        if (!c) break;
+        const long base = wmel__vk_calls();
+        wmel__vk_fail_at(k);
+        int rc = WMEL_OK;
+        for (int call = 0; call < 2 && rc == WMEL_OK; call++) {
+            for (size_t i = 0; i < len; i++) o[i] = 12345.0f;
+            rc = wmel_features(c, x, n, o, len);
+        }
+        const int fired = wmel__vk_calls() >= base + k;
+        wmel__vk_fail_at(0);
+        wmel_destroy(c);
+        if (!fired) {
+            CHECK(rc == WMEL_OK, "no failure injected: status %d", rc);
+            break;
+        }
+        if (rc == WMEL_OK) {
+            fallbacks++;
+            CHECK(!memcmp(o, want, len * sizeof(float)), "small rounds, call %ld failed: other bytes than the CPU's "
+                  "(error %g)", k, t_rel_err_ff(o, want, len));
+        } else {
+            statuses++;
+            t_vk_fault_status(rc, k);
+        }
+        lo = (size_t)k;
+    }
+    CHECK(k > 20 && k < 200, "small rounds, injection: %ld call sites", k - 1);
+    printf("small rounds: %zu Vulkan calls of two 20 s calls failed in turn: %d statuses, %d calls with the CPU's "
+           "bytes\n", lo, statuses, fallbacks);
+    free(o);
+    free(want);
+    wmel_destroy(cpu);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -238,7 +340,10 @@ int main(void)
             plan.dither = 0.0;
             if (!f64 && i) continue;
             long_check(names[i], &plan, ar, x, i == 1 ? 200 : 330, f64 && i < 2, i != 1, f64 && i == 0);
-            if (i == 0 && f64) batch_check(names[i], &plan, ar, x);
+            if (i == 0 && f64) {
+                batch_check(names[i], &plan, ar, x);
+                small_rounds(&plan, x);
+            }
         }
         long_check("whisper (clamp, 3x3)", NULL, ar, x, 330, 0, 1, 0);
     }
