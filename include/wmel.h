@@ -1692,7 +1692,9 @@ WMEL_API int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int samp
  * stage in the mels x frames layout); any other plan (dithered, such a finish, or the
  * switch WMEL_CUDA_DEVICE_FINISH=0) is refused with WMEL_ERR_BACKEND_UNAVAILABLE and the
  * reason in wmel_cuda_error_detail(), whatever the other arguments, as is a ctx of
- * Whisper's geometry (wmel_create; it takes wmel_cuda_log_mel_device).
+ * Whisper's geometry (wmel_create; it takes wmel_cuda_log_mel_device). A clip length whose
+ * output the device's finish does not write (wmel_features finishes it on the host: NeMo's
+ * plan below one hop, 160 samples) is refused the same way, the length named.
  * The samples are not scanned (that would need a synchronisation): where wmel_features
  * returns WMEL_ERR_NOT_FINITE or WMEL_ERR_SAMPLE_RANGE (NaN/Inf, or values past float32's
  * range), this call writes unspecified values (NaN, Inf or garbage) and returns WMEL_OK;
