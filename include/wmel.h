@@ -43,7 +43,8 @@
  *   wmel_stem_*           Whisper's conv1d-GELU stem from safetensors weights
  *   wmel_conv1d, wmel_conv1d_out_len, wmel_sinusoids, wmel_smooth3x3
  *  CUDA (WMEL_ERR_NOT_BUILT without it)
- *   wmel_cuda_log_mel_device, wmel_cuda_stem_device, wmel_cuda_error_detail
+ *   wmel_cuda_log_mel_device, wmel_cuda_features_device, wmel_cuda_stem_device,
+ *   wmel_cuda_error_detail
  *  Memory and messages
  *   wmel_alloc, wmel_free  memory for large outputs / what the library returned
  *   wmel_strerror          a status as a sentence; wmel_version: version and build parts
@@ -988,7 +989,8 @@ WMEL_API const char *wmel_hf_class_name(size_t i, const char **preset, int *mapp
  * "CUDA: device pointers and streams"; a dithered plan's frames on the CPU:
  * wmel_op_backend() says which); with a
  * plan other than Whisper's, WMEL_BACKEND_AUTO picks the CPU (or Vulkan on a GPU), and
- * wmel_cuda_log_mel_device() returns WMEL_ERR_BACKEND_UNAVAILABLE.
+ * wmel_cuda_log_mel_device() returns WMEL_ERR_BACKEND_UNAVAILABLE (device pointers:
+ * wmel_cuda_features_device(), where the device makes the plan's finish).
  * WMEL_BACKEND_VULKAN computes any plan's frames on the device. Both also finish on the
  * device, in wmel_features and wmel_features_batch, the clips of a plan whose finish is the
  * per-feature normalisation, none or the clip's max clamp (with the appended variants but
@@ -1630,7 +1632,7 @@ WMEL_API int wmel_smooth3x3(const float *in, size_t rows, size_t cols, float *ou
  * wmel_params selects it.
  */
 
-/* Sample types for wmel_cuda_log_mel_device(). */
+/* Sample types for wmel_cuda_log_mel_device() and wmel_cuda_features_device(). */
 enum {
     WMEL_SAMPLE_F32 = 0,    /* float32, [-1, 1) */
     WMEL_SAMPLE_S16 = 1     /* int16, divided by 32768 (openai's load_audio) */
@@ -1641,7 +1643,7 @@ enum {
     WMEL_OP_LOG_MEL = 0,        /* wmel_log_mel */
     WMEL_OP_LOG_MEL_S16 = 1,    /* wmel_log_mel_s16 */
     WMEL_OP_LOG_MEL_BATCH = 2,  /* wmel_log_mel_batch */
-    WMEL_OP_DEVICE = 3,         /* wmel_cuda_log_mel_device */
+    WMEL_OP_DEVICE = 3,         /* wmel_cuda_log_mel_device, wmel_cuda_features_device */
     WMEL_OP_STREAM = 4          /* wmel_stream_*, wmel_sliding_*, wmel_windows_*, wmel_long_*:
                                    the frame engine, on the CPU backend also for a CUDA ctx
                                    (its output may differ from the same ctx's wmel_log_mel by
@@ -1670,6 +1672,49 @@ WMEL_API int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int samp
                                       size_t batch, size_t n_samples, size_t pcm_stride,
                                       size_t padding, int batch_norm, float *d_out,
                                       size_t out_len, void *stream);
+
+/* A general plan's features (a ctx of wmel_create_plan or wmel_create_plan_cols other than
+ * Whisper's geometry) of `batch` clips held in device memory, written to device memory,
+ * enqueued on the caller's stream (a cudaStream_t as void *; NULL = the legacy default
+ * stream) with no host<->device copies and no synchronisation: the call returns once the
+ * work is enqueued, and `d_out` is ready when the stream reaches that point. Frames, finish
+ * (normalisation, clamp, appended frames, per-column scales) and post stage (stacking,
+ * deltas, LFR) all run on the device; the clip's max (WMEL_NORM_WHOLE) stays there too.
+ * d_pcm: clip b starts at sample b * pcm_stride (pcm_stride >= n_samples, in samples of
+ * sample_type: WMEL_SAMPLE_F32, or WMEL_SAMPLE_S16 divided by 32768); every clip has
+ * n_samples samples. d_out: clip b's features at d_out + b * rows * cols, rows x cols from
+ * wmel_features_shape(ctx, n_samples), in the plan's layout exactly as wmel_features() writes
+ * one clip; out_len: its capacity in floats (d_out may be NULL where rows * cols is 0, as
+ * for Kaldi's framing below one frame: nothing is enqueued). The output is wmel_features()'s
+ * bytes for the same samples on the same ctx (int16: the samples / 32768 as floats).
+ * The plans it takes: those whose finish the device makes (see wmel_create_plan: every
+ * preset with dither 0 but those with WMEL_NORMF_ALL, WMEL_NORMF_THEN_MEAN_VAR or a post
+ * stage in the mels x frames layout); any other plan (dithered, such a finish, or the
+ * switch WMEL_CUDA_DEVICE_FINISH=0) is refused with WMEL_ERR_BACKEND_UNAVAILABLE and the
+ * reason in wmel_cuda_error_detail(), whatever the other arguments, as is a ctx of
+ * Whisper's geometry (wmel_create; it takes wmel_cuda_log_mel_device). A clip length whose
+ * output the device's finish does not write (wmel_features finishes it on the host: NeMo's
+ * plan below one hop, 160 samples) is refused the same way, the length named.
+ * The samples are not scanned (that would need a synchronisation): where wmel_features
+ * returns WMEL_ERR_NOT_FINITE or WMEL_ERR_SAMPLE_RANGE (NaN/Inf, or values past float32's
+ * range), this call writes unspecified values (NaN, Inf or garbage) and returns WMEL_OK;
+ * on a float-float ctx (see below) float32 samples past the plan's float-float limit (at
+ * least 7.7e9 for the presets; wmel_features runs such a clip in float64) likewise.
+ * Samples of an audio signal (|x| <= 1, or any int16) are far inside every limit.
+ * Device memory: one stream-ordered scratch per call (cudaMallocAsync), a clip's frames'
+ * values (plus its finished frames with a post stage), reused by the clips in turn.
+ * The pointers must belong to the ctx's device (params.cuda_device); the calling thread's
+ * current device is left as it was.
+ * Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_INVALID_ARG (sample_type, pcm_stride, d_pcm and
+ * d_out overlap), WMEL_ERR_NO_SAMPLES, WMEL_ERR_TOO_SHORT, WMEL_ERR_BUFFER_TOO_SMALL,
+ * WMEL_ERR_OVERFLOW, WMEL_ERR_BACKEND_UNAVAILABLE (the ctx's backend is not CUDA, or the plan
+ * as above), WMEL_ERR_CUDA (see wmel_cuda_error_detail()), WMEL_ERR_NOT_BUILT. batch == 0 is
+ * OK and enqueues nothing. wmel_op_backend(ctx, WMEL_OP_DEVICE) says "cuda" for a ctx it
+ * takes, "none" for one it refuses.
+ * Thread-safety: safe to call concurrently on one ctx. */
+WMEL_API int wmel_cuda_features_device(wmel_ctx *ctx, const void *d_pcm, int sample_type,
+                                       size_t batch, size_t n_samples, size_t pcm_stride,
+                                       float *d_out, size_t out_len, void *stream);
 
 /* The Whisper encoder stem on the GPU: wmel_stem_forward() on device memory, enqueued on
  * the caller's stream (a cudaStream_t as void *; NULL = the legacy default stream) with

@@ -605,6 +605,40 @@ int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int sample_type, 
     return ctx->vt->clips_device(ctx, &c, stream);
 }
 
+int wmel_cuda_features_device(wmel_ctx *ctx, const void *d_pcm, int sample_type, size_t batch, size_t n_samples,
+                              size_t pcm_stride, float *d_out, size_t out_len, void *stream)
+{
+    if (!ctx) return WMEL_ERR_NULL_POINTER;
+    if (!wmel__backend(WMEL_BACKEND_CUDA)) return WMEL_ERR_NOT_BUILT;
+    if (sample_type != WMEL_SAMPLE_F32 && sample_type != WMEL_SAMPLE_S16) return WMEL_ERR_INVALID_ARG;
+    if (!ctx->vt->features_device) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "wmel_cuda_features_device: the ctx's backend is %s; it takes a CUDA ctx "
+                 "(WMEL_BACKEND_CUDA)", ctx->vt->name);
+        wmel__detail(msg);
+        return WMEL_ERR_BACKEND_UNAVAILABLE;
+    }
+    const int s16 = sample_type == WMEL_SAMPLE_S16;
+    wmel_clips c = {s16 ? NULL : (const float *)d_pcm, s16 ? (const int16_t *)d_pcm : NULL, 0, n_samples,
+                    pcm_stride, 0, WMEL_BATCH_PER_CLIP, d_out, out_len};
+    int rc = ctx->vt->features_device(ctx, &c, 0, 0, stream); /* no clips: the ctx's refusal, if any */
+    if (rc != WMEL_OK || batch == 0) return rc;
+    if (pcm_stride < n_samples) return WMEL_ERR_INVALID_ARG;
+    if (!d_pcm) return WMEL_ERR_NULL_POINTER;
+    size_t rows = 0, cols = 0;
+    if ((rc = wmel_features_shape(ctx, n_samples, &rows, &cols)) != WMEL_OK) return rc;
+    if (batch > 1 && pcm_stride > SIZE_MAX / 4 / (batch - 1)) return WMEL_ERR_OVERFLOW;
+    const size_t per = rows * cols;
+    if (per > SIZE_MAX / 4 / batch) return WMEL_ERR_OVERFLOW;
+    if (!d_out && per) return WMEL_ERR_NULL_POINTER;
+    if (out_len < per * batch) return WMEL_ERR_BUFFER_TOO_SMALL;
+    if (wmel__overlap(d_pcm, wmel__clips_extent(batch, n_samples, pcm_stride, s16 ? 2 : 4), d_out,
+                      wmel__bytes(per * batch, sizeof(float))))
+        return WMEL_ERR_INVALID_ARG;
+    c.batch = batch;
+    return ctx->vt->features_device(ctx, &c, rows, cols, stream);
+}
+
 const char *wmel_cuda_error_detail(void) { return wmel__detail_get(); }
 const char *wmel_vulkan_error_detail(void) { return wmel__detail_get(); }
 

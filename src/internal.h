@@ -326,6 +326,12 @@ typedef struct wmel_backend_vt {
     /* The device AUTO takes for params p (a device backend): 0 with *d filled, else nonzero;
      * NULL: no device. */
     int (*auto_device)(const wmel_params *p, struct wmel_dev_id *d);
+    /* wmel_cuda_features_device() after its checks: a general plan's features of whole
+     * clips in device memory (c->f32 or c->s16 the device pointer, c->padding 0, clip b's
+     * rows x cols floats at c->out + b rows cols, rows x cols wmel_features_shape's for
+     * c->n samples), frames, finish and post stage on the device, enqueued on `stream`;
+     * NULL: unavailable on this backend (WMEL_ERR_BACKEND_UNAVAILABLE). */
+    int (*features_device)(wmel_ctx *ctx, const wmel_clips *c, size_t rows, size_t cols, void *stream);
 } wmel_backend_vt;
 
 /* A device as AUTO's kept verdict knows it: its index in the backend's list, whether it is

@@ -59,6 +59,7 @@ typedef struct cuda_state {
     int post;                 /* and its post stage after it (k_plan_post) */
     int ceps;                 /* the plan's cepstra computed on the device (k_plan_frames) */
     wmel_cu_finish fin;       /* its launch's plan part */
+    int finish_off;           /* WMEL_CUDA_DEVICE_FINISH=0 when the ctx was made */
 } cuda_state;
 
 /* The runtime's message kept for wmel_cuda_error_detail() (base.c). */
@@ -314,7 +315,8 @@ static const char *cuda_op_backend(const wmel_ctx *ctx, int op)
 {
     const cuda_state *st = ctx->state;
     if (op == WMEL_OP_STREAM) return "cpu"; /* the frame engine has no CUDA path */
-    if (st->general && op == WMEL_OP_DEVICE) return "none"; /* device pointers: Whisper's geometry only */
+    /* device pointers: wmel_cuda_features_device where the device makes the plan's features */
+    if (st->general && op == WMEL_OP_DEVICE) return st->plan_ok && st->finish ? "cuda" : "none";
     switch (atomic_load(&((cuda_state *)st)->op_backend[op])) {
     case WMEL_BACKEND_CPU: return "cpu";
     case WMEL_BACKEND_REF: return "ref";
@@ -1030,8 +1032,8 @@ static int general_init(wmel_ctx *ctx)
        WMEL_CUDA_DEVICE_FINISH=0 keeps the host's (the same bytes in float64) */
     {
         const char *env = getenv("WMEL_CUDA_DEVICE_FINISH");
-        st->finish = ctx->vals_f32 && wmel__fe_dev_finish(fe, 1) && (!fe->col_scale || ncv) &&
-                     !(env && !strcmp(env, "0"));
+        st->finish_off = env && !strcmp(env, "0");
+        st->finish = ctx->vals_f32 && wmel__fe_dev_finish(fe, 1) && (!fe->col_scale || ncv) && !st->finish_off;
         st->post = st->finish && wmel__fe_post_on(p) && !wmel__fe_fill_rows(p);
         if (st->finish) fin_plan(fe, ff, st->post, st->fin.cs, &st->fin);
     }
@@ -1288,8 +1290,144 @@ static int cuda_plan_finish(const wmel_ctx *ctx, const float *x, size_t n, float
     return rc == WMEL_OK && done != 2 ? WMEL__FALLBACK : rc;
 }
 
+/* ---------------------------------------------------------------- a plan's features, device pointers */
+
+/* Why the device cannot make this general plan's features, into msg; 0 when it can. */
+static int features_refusal(const wmel_ctx *ctx, char *msg, size_t len)
+{
+    const cuda_state *st = ctx->state;
+    const wmel_frontend_plan *p = &ctx->fe->p;
+    const char *why = NULL;
+    if (wmel__fe_dithered(p))
+        why = "the plan is dithered (dither or the windowed energy: the noise is the CPU's); with dither 0 the "
+              "device computes it";
+    else if (!st->plan_ok)
+        why = "the plan's frames do not fit the device's frame kernel (its framing, or a frame past 48 KB of "
+              "shared memory)";
+    else if (!ctx->vals_f32)
+        why = "the testing switch WMEL_CUDA_VALS_F64=1 keeps this ctx's finish on the host";
+    else if (st->finish_off)
+        why = "the switch WMEL_CUDA_DEVICE_FINISH=0 keeps this ctx's finish on the host";
+    else if (!st->finish)
+        why = "the plan's finish is not one the device makes (WMEL_NORMF_ALL, WMEL_NORMF_THEN_MEAN_VAR, a post "
+              "stage in the mels x frames layout: docs/cuda.md)";
+    if (!why) return 0;
+    snprintf(msg, len, "CUDA: wmel_cuda_features_device: %s; wmel_features computes it from host memory", why);
+    return 1;
+}
+
+/* A general plan's features of whole clips in device memory (vt->features_device): per clip,
+ * k_plan_frames on its samples where they lie, then k_plan_finish (k_plan_max, k_plan_post)
+ * into its rows x cols of c->out, all on the caller's stream, the clips one after another
+ * through one stream-ordered scratch (the finish's flag and max key, the frames' float32
+ * values, a post stage's finished frames). Nothing is read back: the finish's flag (a value
+ * not finite) is left unread, the clip's max stays on the device. The arithmetic is the
+ * ctx's: int16 samples (|x| <= 1) take float64 only where float-float's limit is below 1;
+ * float32 samples are not scanned (wmel.h says what samples past that limit give). */
+static int cuda_features_device(wmel_ctx *ctx, const wmel_clips *c, size_t rows, size_t cols, void *stream)
+{
+    cuda_state *st = ctx->state;
+    const wmel_fe *fe = ctx->fe;
+    const wmel_frontend_plan *p = &fe->p;
+    char msg[400];
+    if (!st->general) {
+        wmel__detail("CUDA: wmel_cuda_features_device computes a general plan's features; this ctx's Whisper "
+                     "geometry takes wmel_cuda_log_mel_device");
+        return WMEL_ERR_BACKEND_UNAVAILABLE;
+    }
+    if (features_refusal(ctx, msg, sizeof msg)) {
+        wmel__detail(msg);
+        return WMEL_ERR_BACKEND_UNAVAILABLE;
+    }
+    if (!c->batch || !rows || !cols) return WMEL_OK; /* nothing to write */
+    const size_t n = c->n, nf = wmel__fe_computed(p, n), per = rows * cols;
+    size_t r = rows, cc = cols, F = 0;
+    if (!(st->post ? wmel__fe_dev_post(fe, n, nf, r, cc, &F) : wmel__fe_dev_shape(fe, n, nf, &r, &cc))) {
+        snprintf(msg, sizeof msg,
+                 "CUDA: wmel_cuda_features_device: the plan's output for %zu samples (%zu x %zu) is not one the "
+                 "device's finish writes; wmel_features computes it from host memory",
+                 n, rows, cols);
+        wmel__detail(msg);
+        return WMEL_ERR_BACKEND_UNAVAILABLE;
+    }
+    const size_t nr = (size_t)st->geo.n_cols, nc = (size_t)fe->n_cols;
+    if (nf > (SIZE_MAX / 16) / nr || F > (SIZE_MAX / 16) / nc || nf > (size_t)(LLONG_MAX / 2) / (size_t)p->hop ||
+        n > (size_t)(LLONG_MAX / 2))
+        return WMEL_ERR_OVERFLOW;
+    /* the scratch: the flag and the max key (256 bytes), the values, a post stage's frames */
+    const size_t vals_bytes = (nf * nr * sizeof(float) + 255) & ~(size_t)255;
+    const size_t bytes = 256 + vals_bytes + F * nc * sizeof(float);
+    const int s16 = c->s16 != NULL;
+    wmel_cu_frames l = st->geo;
+    l.n = (long long)n;
+    l.t0 = 0;
+    l.nf = (long long)nf;
+    l.out = NULL;
+    if (l.ff && s16 && 0x3f800000u > st->ff_lim) { /* float-float's limit below 1: float64 */
+        l.ff = 0;
+        l.tab = st->tab64;
+    }
+    wmel_cu_finish f = st->fin;
+    f.nv = (long long)wmel__fe_valid(p, n);
+    f.nc = l.nf;
+    f.nfo = (long long)wmel__fe_out_frames(p, n);
+    f.T = (long long)(f.fmaj ? r : cc);
+    f.ff = l.ff;
+    f.tab = l.tab;
+    if (f.post) {
+        f.T = (long long)F;
+        f.pT = f.nfo;
+        f.prows = (long long)rows;
+        f.pcols = (long long)cols;
+    }
+
+    cudaStream_t s = (cudaStream_t)stream;
+    int prev = 0, rc = WMEL_OK;
+    void *d = NULL;
+    cudaError_t e = enter_device(st->device, &prev);
+    if (e != cudaSuccess) return cu_fail(e, "selecting the CUDA device");
+    const char *what = "allocating the device scratch";
+    /* stream-ordered: freed on `s` after the kernels that use it */
+    if ((e = (cudaError_t)wmel__cu_alloc(&d, bytes, s)) == cudaSuccess) {
+        unsigned *flag = d;
+        float *vals = (float *)((char *)d + 256), *frames = (float *)((char *)d + 256 + vals_bytes);
+        l.outf = vals;
+        f.in = vals;
+        f.flag = flag;
+        for (size_t b = 0; b < c->batch && e == cudaSuccess; b++) {
+            if (s16) l.xs = c->s16 + b * c->pcm_stride;
+            else l.x = c->f32 + b * c->pcm_stride;
+            float *o = c->out + b * per;
+            if (f.post) {
+                f.out = frames;
+                f.pout = o;
+            } else {
+                f.out = o;
+            }
+            what = "clearing the finish's flag";
+            if ((e = cudaMemsetAsync(flag, 0, 2 * sizeof(unsigned), s)) != cudaSuccess) break;
+            what = "launching the frames kernel";
+            if ((e = (cudaError_t)wmel__cu_plan_frames(&l, s)) != cudaSuccess) break;
+            what = "launching the finish kernel";
+            e = (cudaError_t)wmel__cu_plan_finish(&f, s);
+        }
+        cudaError_t e2 = (cudaError_t)wmel__cu_free(d, s);
+        if (e == cudaSuccess && e2 != cudaSuccess) {
+            e = e2;
+            what = "releasing the device scratch";
+        }
+    }
+    if (e != cudaSuccess) {
+        rc = cu_fail(e, what);
+        cudaGetLastError();
+    }
+    leave_device(st->device, prev);
+    note_op(ctx, WMEL_OP_DEVICE, WMEL_BACKEND_CUDA);
+    return rc;
+}
+
 const wmel_backend_vt wmel__backend_cuda = {WMEL_BACKEND_CUDA, "cuda", cuda_available, cuda_init,
                                             cuda_free, cuda_clips, cuda_clips_device,
                                             cuda_op_backend, wmel__cuda_stem_device, cuda_plan_frames,
                                             cuda_plan_frames_batch, cuda_pfa_frames_batch, cuda_plan_finish,
-                                            cuda_auto_device};
+                                            cuda_auto_device, cuda_features_device};

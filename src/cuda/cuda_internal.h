@@ -100,6 +100,8 @@ typedef struct wmel_cu_f2 {
  * float64 ones (the compiled plan's), in one device allocation. */
 typedef struct wmel_cu_frames {
     const float *x;           /* device: the clip's samples */
+    const int16_t *xs;        /* device: the clip's int16 samples, each divided by 32768 (used
+                                 instead of x where set) */
     long long n;              /* its samples */
     long long t0, nf;         /* the clip's frames [t0, t0 + nf) */
     long long off;            /* signal index of frame 0's first window sample */

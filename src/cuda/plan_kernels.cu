@@ -4,7 +4,7 @@
  * makes the plan's (else the CPU does it, fe_cpu.c):
  *
  *   k_plan_frames  WMEL_CU_PLAN_WG threads a frame, fpb frames a block: the frame's samples
- *                  framed from the clip (the plan's padding rule, scale, signal or padded
+ *                  (float32, or int16 / 32768) framed from the clip (the plan's padding rule, scale, signal or padded
  *                  pre-emphasis, NeMo's time mask: wmel__fe_sample's rules), DC removal, the
  *                  raw energy, frame pre-emphasis, the window, the windowed energy, the
  *                  spectrum of the zero-padded frame, power or magnitude with its guard, the
@@ -117,7 +117,8 @@ __device__ __forceinline__ long long fold(const wmel_cu_frames &p, long long i)
 /* the scaled clip sample k, 0 <= k < n */
 template <typename R> __device__ __forceinline__ R clip_at(const wmel_cu_frames &p, long long k)
 {
-    return par<R>(p.scale, p.f_scale) * rf<R>(__ldg(p.x + k));
+    const float v = p.xs ? (float)__ldg(p.xs + k) * (1.0f / 32768.0f) : __ldg(p.x + k);
+    return par<R>(p.scale, p.f_scale) * rf<R>(v);
 }
 
 template <typename R> __device__ __forceinline__ R padded_at(const wmel_cu_frames &p, long long i)

@@ -18,6 +18,8 @@
  *  - no device and no kernel image: AUTO gives a CPU ctx, CUDA by name a clear error;
  *  - a device without stream-ordered memory pools (cudaMallocAsync NotSupported): every
  *    call runs on the device with plain cudaMalloc, right, and the fault sweeps hold there too;
+ *  - wmel_cuda_features_device's fault sweep (three plans, float32 and int16 samples), its
+ *    bytes wmel_features';
  *  - the plan's fault sweep in both arithmetics (WMEL_CUDA_ARITHMETIC=float64, float-float),
  *    and the arithmetic taken when the switch is unset, by the compute capability the
  *    emulated device reports (wmel_emu_set_cc).
@@ -272,6 +274,93 @@ static void plan_fault_sweep(cudaError_t err, const char *arith)
     free(got);
 }
 
+/* wmel_cuda_features_device under faults, for NeMo's plan (the finish's statistics),
+ * SpeechBrain's fbank (the clip's max: k_plan_max) and FunASR's LFR (the post stage:
+ * k_plan_post), float32 and int16 samples: each CUDA call of the call fails in turn. It
+ * returns WMEL_OK with wmel_features' bytes, or WMEL_ERR_CUDA with a message; the ctx then
+ * computes right, and nothing is left behind. */
+static void features_device_sweep(cudaError_t err, const char *arith)
+{
+    static const char *const names[3] = {"nemo", "speechbrain-fbank", "funasr"};
+    setenv("WMEL_CUDA_ARITHMETIC", arith, 1); /* read when a ctx is made */
+    unsigned long sites = 0;
+    for (int k = 0; k < 3; k++) {
+        wmel_frontend_plan plan;
+        char msg[256];
+        CHECK(wmel_preset_plan(names[k], &plan, msg, sizeof msg) == WMEL_OK, "%s: %s", names[k], msg);
+        plan.dither = 0.0;
+        wmel_params p = wmel_default_params();
+        p.backend = WMEL_BACKEND_CUDA;
+        p.n_threads = 1;
+        int st;
+        size_t rows = 0, cols = 0;
+        for (int s16 = 0; s16 < 2; s16++) {
+            const void *x = s16 ? g_dev.xs : g_dev.x;
+            float *want = NULL, *got = NULL;
+            size_t per = 0;
+            for (unsigned long n_at = 0;; n_at++) { /* n_at 0: no fault, the bytes wanted */
+                leaks before = now();
+                wmel_ctx *c = wmel_create_plan(&p, &plan, &st);
+                CHECK(c != NULL, "%s: create: %d", names[k], st);
+                if (!c) break;
+                if (!want) {
+                    wmel_features_shape(c, N_SAMPLES, &rows, &cols);
+                    per = rows * cols;
+                    want = malloc(2 * per * sizeof(float));
+                    got = malloc(2 * per * sizeof(float));
+                    float *xf = malloc(N_SAMPLES * sizeof(float));
+                    int16_t *xs = malloc(N_SAMPLES * sizeof(int16_t));
+                    for (int b = 0; b < 2; b++) {
+                        cudaMemcpy(xs, (const int16_t *)g_dev.xs + b * N_SAMPLES, N_SAMPLES * sizeof(int16_t),
+                                   cudaMemcpyDeviceToHost);
+                        for (size_t i = 0; i < N_SAMPLES; i++)
+                            xf[i] = s16 ? (float)xs[i] / 32768.0f : g_x[b * N_SAMPLES + i];
+                        CHECK(wmel_features(c, xf, N_SAMPLES, want + b * per, per) == WMEL_OK, "%s: host", names[k]);
+                    }
+                    free(xf);
+                    free(xs);
+                }
+                cudaMemset(g_dev.o, 0, 2 * per * sizeof(float));
+                wmel_emu_fail_at(n_at, err);
+                int rc = wmel_cuda_features_device(c, x, s16 ? WMEL_SAMPLE_S16 : WMEL_SAMPLE_F32, 2, N_SAMPLES,
+                                                   N_SAMPLES, g_dev.o, 2 * per, g_dev.s);
+                const unsigned long calls = wmel_emu_fail_at(0, cudaSuccess);
+                char what[128];
+                snprintf(what, sizeof what, "wmel_cuda_features_device %s %s %s, call %lu of %lu fails with %s",
+                         names[k], s16 ? "int16" : "float32", arith, n_at, calls, cudaGetErrorName(err));
+                cudaStreamSynchronize(g_dev.s);
+                cudaGetLastError();
+                if (rc == WMEL_OK) {
+                    cudaMemcpy(got, g_dev.o, 2 * per * sizeof(float), cudaMemcpyDeviceToHost);
+                    CHECK(!memcmp(got, want, 2 * per * sizeof(float)), "%s: WMEL_OK with other bytes", what);
+                } else {
+                    CHECK(rc == WMEL_ERR_CUDA && wmel_cuda_error_detail()[0], "%s: status %d (%s)", what, rc,
+                          wmel_cuda_error_detail());
+                }
+                /* the same ctx, no faults: it must still work */
+                cudaMemset(g_dev.o, 0, 2 * per * sizeof(float));
+                rc = wmel_cuda_features_device(c, x, s16 ? WMEL_SAMPLE_S16 : WMEL_SAMPLE_F32, 2, N_SAMPLES, N_SAMPLES,
+                                               g_dev.o, 2 * per, g_dev.s);
+                cudaStreamSynchronize(g_dev.s);
+                cudaMemcpy(got, g_dev.o, 2 * per * sizeof(float), cudaMemcpyDeviceToHost);
+                CHECK(rc == WMEL_OK && !memcmp(got, want, 2 * per * sizeof(float)), "%s: the next call: %d (%s)", what,
+                      rc, wmel_cuda_error_detail());
+                wmel_destroy(c);
+                no_leaks(&before, what);
+                if (n_at && calls < n_at) break; /* no n_at-th call: every site failed */
+                if (n_at) sites++;
+                if (t_failures > 20) break;
+            }
+            free(want);
+            free(got);
+        }
+    }
+    unsetenv("WMEL_CUDA_ARITHMETIC");
+    printf("%-28s %-26s %2lu call sites failed one by one: ok (%s)\n", "wmel_cuda_features_device",
+           cudaGetErrorName(err), sites, arith);
+    CHECK(sites >= 18, "wmel_cuda_features_device: only %lu call sites", sites);
+}
+
 /* ctx creation under faults: CUDA by name fails cleanly, AUTO falls back to the CPU */
 static void create_sweep(cudaError_t err)
 {
@@ -492,7 +581,10 @@ int main(int argc, char **argv)
     for (int e = 0; e < 2; e++) plan_fault_sweep(errs[e], "float-float");
     arith_auto();
 
-    t_dev_upload(&g_dev, g_x, NULL, 3 * N_SAMPLES, 3 * per);
+    static int16_t g_xs[3 * N_SAMPLES];
+    for (size_t i = 0; i < 3 * N_SAMPLES; i++) g_xs[i] = (int16_t)lrintf(g_x[i] * 20000.0f);
+    t_dev_upload(&g_dev, g_x, g_xs, 3 * N_SAMPLES, 3 * per);
+    for (int e = 0; e < 2; e++) features_device_sweep(errs[e], "float64"); /* float-float: the same calls */
     static const scenario mel[] = {
         {"wmel_log_mel (host)", prep_host, run_single, check_single, NULL, WMEL_SMOOTH_NONE},
         {"wmel_log_mel_batch smoothed", prep_host, run_batch, check_batch, NULL, WMEL_SMOOTH_3X3},

@@ -1,6 +1,7 @@
 /*
  * test_cuda_stub.c -- a build without the CUDA backend: the CUDA entry points of wmel.h
- * exist and say so (WMEL_ERR_NOT_BUILT; the encoder stem's wmel_cuda_stem_device too),
+ * exist and say so (WMEL_ERR_NOT_BUILT; wmel_cuda_features_device and the encoder stem's
+ * wmel_cuda_stem_device too),
  * every op reports the CPU backend.
  */
 #include "testutil.h"
@@ -17,6 +18,11 @@ int main(void)
                                    buf, 4, NULL) == WMEL_ERR_NOT_BUILT, "device entry not built");
     CHECK(wmel_cuda_log_mel_device(NULL, buf, WMEL_SAMPLE_F32, 1, 1000, 1000, 0, WMEL_BATCH_PER_CLIP,
                                    buf, 4, NULL) == WMEL_ERR_NULL_POINTER, "NULL ctx");
+    CHECK(wmel_cuda_features_device(c, buf, WMEL_SAMPLE_F32, 1, 1000, 1000, buf, 4, NULL) == WMEL_ERR_NOT_BUILT,
+          "features device entry not built");
+    CHECK(wmel_cuda_features_device(NULL, buf, WMEL_SAMPLE_F32, 1, 1000, 1000, buf, 4, NULL) ==
+              WMEL_ERR_NULL_POINTER,
+          "features device entry: NULL ctx");
     CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_LOG_MEL), "cpu"), "log_mel on %s",
           wmel_op_backend(c, WMEL_OP_LOG_MEL));
     CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_DEVICE), "none"), "device op");

@@ -1,0 +1,279 @@
+/*
+ * test_cuda_features_device.c -- wmel_cuda_features_device(): a general plan's features from
+ * device memory on the caller's stream. For every preset (dither 0), in float64 and in
+ * float-float: a ctx whose finish the device makes (wmel__fe_dev_finish) is taken
+ * (wmel_op_backend's WMEL_OP_DEVICE "cuda"), any other refused with
+ * WMEL_ERR_BACKEND_UNAVAILABLE and a message ("none"); a taken one's output, for a batch of
+ * clips pcm_stride > n_samples apart, float32 and int16, into a poisoned buffer, is the bytes
+ * of wmel_features() on the same ctx, clip by clip (int16: the samples / 32768 as floats),
+ * and rows x cols of each clip are written, nothing past them. Then the arguments: NULL
+ * pointers, the sample type, the stride, the capacity, an overlap, no samples, too few, no
+ * clips, Kaldi's framing below one frame (nothing to write), a Whisper ctx, a CPU ctx, a
+ * dithered plan, WMEL_NORMF_ALL and the switch WMEL_CUDA_DEVICE_FINISH=0. Exit 77 without a
+ * device. The fault sweep (every CUDA call failed in turn) is test_cuda_emu's.
+ */
+#define _GNU_SOURCE /* setenv */
+#include "cuda_testutil.h"
+#include "internal.h"
+#include "fe/fe.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const ARITH[2] = {"float64", "float-float"};
+
+#define B 3
+#define N 6007      /* samples a clip: 0.375 s */
+#define STRIDE 6100 /* > N */
+
+static float g_x[B * STRIDE];
+static int16_t g_xs[B * STRIDE];
+static float g_xsf[B * STRIDE]; /* g_xs / 32768 */
+
+static wmel_ctx *mk_plan(const wmel_frontend_plan *plan, int backend, const char *arith, const char *fin_env)
+{
+    wmel_params p = wmel_default_params();
+    p.backend = backend;
+    p.n_threads = 2;
+    if (arith) setenv("WMEL_CUDA_ARITHMETIC", arith, 1); /* read when the ctx is made */
+    if (fin_env) setenv("WMEL_CUDA_DEVICE_FINISH", fin_env, 1);
+    int st = 0;
+    wmel_ctx *c = wmel_create_plan(&p, plan, &st);
+    unsetenv("WMEL_CUDA_DEVICE_FINISH");
+    unsetenv("WMEL_CUDA_ARITHMETIC");
+    CHECK(c != NULL, "create on backend %d: %d (%s)", backend, st, wmel_cuda_error_detail());
+    return c;
+}
+
+/* c's device features of the batch (float32 or int16) against wmel_features of each clip;
+   1 when they are the same bytes */
+static int same_as_host(const char *name, const char *arith, wmel_ctx *c, const t_dev *d, int s16)
+{
+    size_t rows = 0, cols = 0;
+    CHECK(wmel_features_shape(c, N, &rows, &cols) == WMEL_OK, "%s: shape", name);
+    const size_t per = rows * cols, cap = B * per + 64;
+    float *want = malloc(B * per * sizeof(float)), *got = malloc(cap * sizeof(float));
+    int good = want && got;
+    for (size_t b = 0; good && b < B; b++) {
+        const float *x = (s16 ? g_xsf : g_x) + b * STRIDE;
+        const int rc = wmel_features(c, x, N, want + b * per, per);
+        CHECK(rc == WMEL_OK, "%s %s: wmel_features: %s", name, arith, wmel_strerror(rc));
+        good = rc == WMEL_OK;
+    }
+    if (good) {
+        cudaMemset(d->o, 0xff, cap * sizeof(float)); /* NaNs: a value left unwritten shows */
+        const int rc = wmel_cuda_features_device(c, s16 ? d->xs : d->x, s16 ? WMEL_SAMPLE_S16 : WMEL_SAMPLE_F32, B, N,
+                                                 STRIDE, d->o, B * per, d->s);
+        CHECK(rc == WMEL_OK, "%s %s %s: wmel_cuda_features_device: %s (%s)", name, arith, s16 ? "int16" : "float32",
+              wmel_strerror(rc), wmel_cuda_error_detail());
+        good = rc == WMEL_OK && cudaStreamSynchronize(d->s) == cudaSuccess &&
+               cudaMemcpy(got, d->o, cap * sizeof(float), cudaMemcpyDeviceToHost) == cudaSuccess;
+        CHECK(good, "%s %s: the stream or the copy back", name, arith);
+    }
+    if (good) {
+        size_t at = B * per;
+        for (size_t i = 0; i < B * per; i++)
+            if (memcmp(got + i, want + i, sizeof(float))) {
+                at = i;
+                break;
+            }
+        CHECK(at == B * per, "%s %s %s: clip %zu value %zu (%zu x %zu): %.9g on the device, %.9g from wmel_features",
+              name, arith, s16 ? "int16" : "float32", at / (per ? per : 1), at % (per ? per : 1), rows, cols,
+              (double)got[at < B * per ? at : 0], (double)want[at < B * per ? at : 0]);
+        unsigned poison;
+        memset(&poison, 0xff, sizeof poison);
+        for (size_t i = B * per; i < cap; i++)
+            if (memcmp(got + i, &poison, sizeof poison)) {
+                CHECK(0, "%s %s: value %zu written past the clips' output", name, arith, i);
+                break;
+            }
+        good = at == B * per;
+    }
+    free(want);
+    free(got);
+    return good;
+}
+
+/* Every preset in one arithmetic: taken where the device makes its finish, then the bytes of
+   wmel_features; refused otherwise. The count taken. */
+static int presets(const char *arith, t_dev *d)
+{
+    int taken = 0, all = 0;
+    char refused[1024] = "";
+    for (size_t i = 0; i < wmel_preset_count(); i++) {
+        const char *name = wmel_preset_name(i);
+        wmel_frontend_plan plan;
+        char msg[256];
+        if (wmel_preset_plan(name, &plan, msg, sizeof msg) != WMEL_OK) {
+            CHECK(0, "preset %s: %s", name, msg);
+            continue;
+        }
+        plan.dither = 0.0;
+        wmel_ctx *c = mk_plan(&plan, WMEL_BACKEND_CUDA, arith, NULL);
+        if (!c) continue;
+        all++;
+        const int general = c->fe->algo == &wmel__algo_general;
+        const int want = general && wmel__fe_dev_finish(c->fe, 1);
+        const int q = wmel_cuda_features_device(c, NULL, WMEL_SAMPLE_F32, 0, 0, 0, NULL, 0, d->s);
+        CHECK(q == (want ? WMEL_OK : WMEL_ERR_BACKEND_UNAVAILABLE), "%s %s: %s with no clips (%s), want %s", name,
+              arith, wmel_strerror(q), wmel_cuda_error_detail(), want ? "taken" : "refused");
+        /* WMEL_OP_DEVICE: Whisper's geometry has wmel_cuda_log_mel_device */
+        CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_DEVICE), want || !general ? "cuda" : "none"), "%s: WMEL_OP_DEVICE %s",
+              name, wmel_op_backend(c, WMEL_OP_DEVICE));
+        if (q == WMEL_OK && want) {
+            if (same_as_host(name, arith, c, d, 0) && same_as_host(name, arith, c, d, 1)) taken++;
+        } else if (q == WMEL_ERR_BACKEND_UNAVAILABLE) {
+            CHECK(strstr(wmel_cuda_error_detail(), "wmel_cuda_features_device") != NULL, "%s: the message: %s", name,
+                  wmel_cuda_error_detail());
+            if (strlen(refused) + strlen(name) + 2 < sizeof refused) strcat(strcat(refused, " "), name);
+        }
+        wmel_destroy(c);
+    }
+    printf("%s: %d of %d presets from device memory, the bytes of wmel_features (float32, int16, %d clips); "
+           "refused:%s\n",
+           arith, taken, all, B, refused);
+    return taken;
+}
+
+static void arguments(t_dev *d)
+{
+    wmel_frontend_plan nemo;
+    char msg[256];
+    CHECK(wmel_preset_plan("nemo", &nemo, msg, sizeof msg) == WMEL_OK, "nemo: %s", msg);
+    nemo.dither = 0.0;
+    wmel_frontend_plan dithered = nemo, reflect = nemo;
+    dithered.dither = 1e-5;
+    reflect.framing = WMEL_FRAMES_CENTER_REFLECT;
+    wmel_ctx *c = mk_plan(&nemo, WMEL_BACKEND_CUDA, NULL, NULL), *cr = mk_plan(&reflect, WMEL_BACKEND_CUDA, NULL, NULL);
+    if (!c || !cr) {
+        wmel_destroy(c);
+        wmel_destroy(cr);
+        return;
+    }
+    size_t rows = 0, cols = 0;
+    wmel_features_shape(c, N, &rows, &cols);
+    const size_t per = rows * cols;
+    const void *x = d->x;
+    float *o = d->o;
+    struct {
+        const char *what;
+        wmel_ctx *c;
+        const void *x;
+        int type;
+        size_t batch, n, stride;
+        float *o;
+        size_t len;
+        int want;
+    } cases[] = {
+        {"NULL ctx", NULL, x, WMEL_SAMPLE_F32, B, N, STRIDE, o, B * per, WMEL_ERR_NULL_POINTER},
+        {"NULL samples", c, NULL, WMEL_SAMPLE_F32, B, N, STRIDE, o, B * per, WMEL_ERR_NULL_POINTER},
+        {"NULL output", c, x, WMEL_SAMPLE_F32, B, N, STRIDE, NULL, B * per, WMEL_ERR_NULL_POINTER},
+        {"sample type 7", c, x, 7, B, N, STRIDE, o, B * per, WMEL_ERR_INVALID_ARG},
+        {"stride below n", c, x, WMEL_SAMPLE_F32, B, N, N - 1, o, B * per, WMEL_ERR_INVALID_ARG},
+        {"out_len one short", c, x, WMEL_SAMPLE_F32, B, N, STRIDE, o, B * per - 1, WMEL_ERR_BUFFER_TOO_SMALL},
+        {"output over the samples", c, x, WMEL_SAMPLE_F32, B, N, STRIDE, (float *)d->x, B * per,
+         WMEL_ERR_INVALID_ARG},
+        {"no samples", c, x, WMEL_SAMPLE_F32, B, 0, STRIDE, o, B * per, WMEL_ERR_NO_SAMPLES},
+        {"256 samples, centred reflect of 512", cr, x, WMEL_SAMPLE_F32, B, 256, STRIDE, o, B * per,
+         WMEL_ERR_TOO_SHORT},
+        /* below one hop: no output the device's finish writes (wmel_features finishes it on
+           the host) */
+        {"100 samples", c, x, WMEL_SAMPLE_F32, B, 100, STRIDE, o, B * per, WMEL_ERR_BACKEND_UNAVAILABLE},
+        {"no clips", c, NULL, WMEL_SAMPLE_F32, 0, N, STRIDE, NULL, 0, WMEL_OK},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const int rc = wmel_cuda_features_device(cases[i].c, cases[i].x, cases[i].type, cases[i].batch, cases[i].n,
+                                                 cases[i].stride, cases[i].o, cases[i].len, d->s);
+        CHECK(rc == cases[i].want, "%s: %s, want %s", cases[i].what, wmel_strerror(rc), wmel_strerror(cases[i].want));
+    }
+    /* the ctxs it refuses, whatever the other arguments */
+    wmel_params p = wmel_default_params();
+    p.backend = WMEL_BACKEND_CUDA;
+    int st = 0;
+    wmel_ctx *whisper = wmel_create(&p, &st);
+    wmel_frontend_plan all = nemo;
+    all.norm_flags |= WMEL_NORMF_ALL;
+    wmel_ctx *refused[4] = {whisper, mk_plan(&nemo, WMEL_BACKEND_CPU, NULL, NULL),
+                            mk_plan(&dithered, WMEL_BACKEND_CUDA, NULL, NULL), mk_plan(&all, WMEL_BACKEND_CUDA, NULL, NULL)};
+    const char *names[4] = {"a Whisper ctx", "a CPU ctx", "a dithered plan", "WMEL_NORMF_ALL"};
+    const char *says[4] = {"wmel_cuda_log_mel_device", "cpu", "dither", "finish"};
+    for (int k = 0; k < 4; k++) {
+        if (!refused[k]) continue;
+        for (size_t batch = 0; batch < 2; batch++) {
+            const int rc = wmel_cuda_features_device(refused[k], x, WMEL_SAMPLE_F32, batch, N, STRIDE, o, B * per, d->s);
+            CHECK(rc == WMEL_ERR_BACKEND_UNAVAILABLE && strstr(wmel_cuda_error_detail(), says[k]),
+                  "%s, batch %zu: %s (%s)", names[k], batch, wmel_strerror(rc), wmel_cuda_error_detail());
+        }
+        CHECK(!strcmp(wmel_op_backend(refused[k], WMEL_OP_DEVICE), k == 0 ? "cuda" : "none"),
+              "%s: WMEL_OP_DEVICE %s", names[k], wmel_op_backend(refused[k], WMEL_OP_DEVICE));
+        wmel_destroy(refused[k]);
+    }
+    wmel_ctx *off = mk_plan(&nemo, WMEL_BACKEND_CUDA, NULL, "0");
+    if (off) {
+        const int rc = wmel_cuda_features_device(off, x, WMEL_SAMPLE_F32, B, N, STRIDE, o, B * per, d->s);
+        CHECK(rc == WMEL_ERR_BACKEND_UNAVAILABLE && strstr(wmel_cuda_error_detail(), "WMEL_CUDA_DEVICE_FINISH"),
+              "WMEL_CUDA_DEVICE_FINISH=0: %s (%s)", wmel_strerror(rc), wmel_cuda_error_detail());
+        wmel_destroy(off);
+    }
+    /* Kaldi's framing below one frame: no rows, nothing to write (d_out may be NULL) */
+    wmel_frontend_plan kaldi;
+    CHECK(wmel_preset_plan("kaldi", &kaldi, msg, sizeof msg) == WMEL_OK, "kaldi: %s", msg);
+    kaldi.dither = 0.0;
+    wmel_ctx *k = mk_plan(&kaldi, WMEL_BACKEND_CUDA, NULL, NULL);
+    if (k) {
+        size_t r = 1, cc = 1;
+        CHECK(wmel_features_shape(k, 200, &r, &cc) == WMEL_OK && r * cc == 0, "kaldi, 200 samples: %zu x %zu", r, cc);
+        const int rc = wmel_cuda_features_device(k, x, WMEL_SAMPLE_F32, B, 200, STRIDE, NULL, 0, d->s);
+        CHECK(rc == WMEL_OK, "kaldi, 200 samples: %s", wmel_strerror(rc));
+        wmel_destroy(k);
+    }
+    wmel_destroy(c);
+    wmel_destroy(cr);
+    printf("arguments and the ctxs refused: ok\n");
+}
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    {
+        wmel_frontend_plan nemo;
+        char msg[256];
+        CHECK(wmel_preset_plan("nemo", &nemo, msg, sizeof msg) == WMEL_OK, "nemo: %s", msg);
+        wmel_params p = wmel_default_params();
+        p.backend = WMEL_BACKEND_CUDA;
+        int st = 0;
+        wmel_ctx *c = wmel_create_plan(&p, &nemo, &st);
+        if (!c) {
+            CHECK(st == WMEL_ERR_BACKEND_UNAVAILABLE, "nemo on CUDA without a device: %s", wmel_strerror(st));
+            if (t_failures) return t_done("test_cuda_features_device");
+            printf("skipped: no CUDA device\n");
+            return 77;
+        }
+        wmel_destroy(c);
+    }
+    size_t ns = 0;
+    float *speech = t_load_wav("audio/speech_en.wav", &ns);
+    CHECK(speech && ns >= B * STRIDE + 8000, "speech: %zu samples", ns);
+    if (!speech || ns < B * STRIDE + 8000) return t_done("test_cuda_features_device");
+    /* three clips of speech at their own levels (each its own max), the gaps between them
+       noise the call must not read */
+    for (size_t b = 0; b < B; b++)
+        for (size_t i = 0; i < STRIDE; i++)
+            g_x[b * STRIDE + i] = i < N ? speech[8000 + b * STRIDE + i] * (float)(b + 1) * 0.5f : 1e30f;
+    for (size_t i = 0; i < B * STRIDE; i++) {
+        const float v = g_x[i] > 1.0f ? 1.0f : g_x[i] < -1.0f ? -1.0f : g_x[i];
+        g_xs[i] = (int16_t)lrintf(v * 32767.0f);
+        g_xsf[i] = (float)g_xs[i] / 32768.0f;
+    }
+    free(speech);
+    t_dev d;
+    t_dev_upload(&d, g_x, g_xs, B * STRIDE, (size_t)8 << 20);
+    for (int a = 0; a < 2; a++) {
+        const int taken = presets(ARITH[a], &d);
+        CHECK(taken >= 30, "%s: only %d presets from device memory", ARITH[a], taken);
+    }
+    arguments(&d);
+    t_dev_free(&d);
+    return t_done("test_cuda_features_device");
+}
