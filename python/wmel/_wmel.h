@@ -44,6 +44,7 @@ typedef struct {
     PyObject_HEAD
     wmel_ctx *ctx;
     int n_mels;
+    int cuda_device; /* wmel_params.cuda_device: the device of a CUDA ctx */
 } CtxObject;
 
 extern PyObject *wmelpy_CtxType; /* set at module init */

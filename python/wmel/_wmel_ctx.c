@@ -167,6 +167,7 @@ static PyObject *Ctx_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
     }
     self->ctx = c;
     self->n_mels = p.n_mels;
+    self->cuda_device = p.cuda_device;
     return (PyObject *)self;
 }
 
@@ -291,6 +292,38 @@ static PyObject *Ctx_log_mel_device(PyObject *s, PyObject *args)
 static const char *too_short(const wmel_ctx *ctx, size_t n, char *buf, size_t cap)
 {
     return wmel_ctx_too_short(ctx, n, buf, cap) ? buf : NULL;
+}
+
+/* features_device(pcm_ptr, sample_type, batch, n, stride, out_ptr, out_len, stream_ptr): a
+ * plan's features (wmel_cuda_features_device) of device memory into device memory, the
+ * pointers and the cudaStream_t as integers; enqueued on the stream, no synchronisation.
+ * Clip b's rows x cols (features_shape(n)) at out_ptr + b * rows * cols floats. */
+static PyObject *Ctx_features_device(PyObject *s, PyObject *args)
+{
+    CtxObject *self = (CtxObject *)s;
+    unsigned long long pcm, out, stream;
+    Py_ssize_t batch, n, stride, out_len;
+    int type;
+    if (!PyArg_ParseTuple(args, "KinnnKnK:features_device", &pcm, &type, &batch, &n, &stride, &out,
+                          &out_len, &stream))
+        return NULL;
+    if (wmelpy_check_size(batch, "batch") < 0 || wmelpy_check_size(n, "n_samples") < 0 ||
+        wmelpy_check_size(stride, "stride") < 0 || wmelpy_check_size(out_len, "out_len") < 0)
+        return NULL;
+    int st;
+    Py_BEGIN_ALLOW_THREADS
+    st = wmel_cuda_features_device(self->ctx, (const void *)(uintptr_t)pcm, type, (size_t)batch, (size_t)n,
+                                   (size_t)stride, (float *)(uintptr_t)out, (size_t)out_len,
+                                   (void *)(uintptr_t)stream);
+    Py_END_ALLOW_THREADS
+    if (st == WMEL_ERR_CUDA || st == WMEL_ERR_BACKEND_UNAVAILABLE) /* the reason: the backend or the plan */
+        return wmelpy_raise_status(st, NULL, wmel_cuda_error_detail());
+    if (st == WMEL_ERR_TOO_SHORT) {
+        char why[300];
+        return wmelpy_raise_status(st, NULL, too_short(self->ctx, (size_t)n, why, sizeof why));
+    }
+    if (st) return wmelpy_raise_status(st, NULL, NULL);
+    Py_RETURN_NONE;
 }
 
 /* features_shape(n) -> (rows, cols) of features() for n samples. */
@@ -426,6 +459,12 @@ static PyObject *Ctx_get_n_mels(PyObject *s, void *c)
     return PyLong_FromLong(((CtxObject *)s)->n_mels);
 }
 
+static PyObject *Ctx_get_cuda_device(PyObject *s, void *c)
+{
+    (void)c;
+    return PyLong_FromLong(((CtxObject *)s)->cuda_device);
+}
+
 static PyObject *Ctx_get_backend(PyObject *s, void *c)
 {
     (void)c;
@@ -462,12 +501,16 @@ static PyMethodDef Ctx_methods[] = {
     {"features_batch", Ctx_features_batch, METH_VARARGS,
      "features_batch(pcms, outs): wmel_features_batch on lists of float32 clips"},
     {"features_shape", Ctx_features_shape, METH_VARARGS, "features_shape(n) -> (rows, cols)"},
+    {"features_device", Ctx_features_device, METH_VARARGS,
+     "features_device(pcm_ptr, sample_type, batch, n, stride, out_ptr, out_len, stream): "
+     "wmel_cuda_features_device on device pointers, enqueued on the stream"},
     {NULL, NULL, 0, NULL},
 };
 
 static PyGetSetDef Ctx_getset[] = {
     {"n_mels", Ctx_get_n_mels, NULL, "mel bands", NULL},
     {"backend", Ctx_get_backend, NULL, "backend name", NULL},
+    {"cuda_device", Ctx_get_cuda_device, NULL, "the CUDA device ordinal asked for (wmel_params.cuda_device)", NULL},
     {"kernel", Ctx_get_kernel, NULL, "kernel name", NULL},
     {"backend_reason", Ctx_get_backend_reason, NULL, "why the backend was taken (AUTO's timing)", NULL},
     {"n_threads", Ctx_get_threads, NULL, "worker threads", NULL},
