@@ -405,7 +405,11 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
 
     audio: a path, encoded bytes, a 1-D array of samples (float32; int16 is divided by
     32768; float16/64 converted) or a 2-D batch of equal-length clips (the result gets a
-    leading batch axis); a torch tensor gives a torch tensor on its device.
+    leading batch axis); a torch tensor gives a torch tensor on its device: a CUDA tensor
+    with backend="cuda" (or AUTO choosing CUDA) is computed on the device, on torch's current
+    stream, where the plan is one the device finishes (wmel._torch_op.features_device; the
+    samples are not scanned for NaN/Inf there), else through a host copy
+    (wmel._torch_op.cuda_path() says which ran).
     low_freq/high_freq/scale apply to nemo, kaldi and seamless. backend: "auto", "cpu",
     "ref" (the float64 reference), "cuda", "vulkan" (docs/vulkan.md). threads: 0 = all cores. Empty audio raises ValueError.
     caps: the capabilities any front-end's plan takes (frontend_plan; docs/frontends.md),
@@ -430,6 +434,12 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
         audio = load_audio(bytes(audio) if isinstance(audio, memoryview) else audio)
     torch_in = None
     if _is_torch(audio):
+        if audio.device.type == "cuda":
+            from . import _torch_op
+
+            out = _torch_op.features_cuda(ctx, audio)
+            if out is not None:
+                return out
         torch_in = audio
         audio = audio.detach().to("cpu").contiguous().numpy()
     a = _as_samples(audio, allow_s16=False)
