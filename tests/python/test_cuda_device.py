@@ -266,7 +266,7 @@ def test_torch_features_device_layouts():
     cols = torch.from_numpy(np.ascontiguousarray(x.T)).cuda().t()  # stride (1, 3)
     with pytest.raises(ValueError, match="contiguous"):
         _torch_op.features_device(ctx, cols)
-    with pytest.raises(ValueError, match="too short|empty|no samples"):
+    with pytest.raises(ValueError, match="no audio samples"):
         _torch_op.features_device(ctx, torch.zeros(1, 0, device="cuda"))
     with pytest.raises(RuntimeError, match="backend is"):  # a CPU ctx
         _torch_op.features_device(_plan_ctx("nemo", _wmel.BACKEND_CPU), wide)
