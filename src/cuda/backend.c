@@ -1033,7 +1033,7 @@ static int general_init(wmel_ctx *ctx)
     {
         const char *env = getenv("WMEL_CUDA_DEVICE_FINISH");
         st->finish_off = env && !strcmp(env, "0");
-        st->finish = ctx->vals_f32 && wmel__fe_dev_finish(fe, 1) && (!fe->col_scale || ncv) && !st->finish_off;
+        st->finish = ctx->vals_f32 && wmel__fe_dev_finish(fe, WMEL__DEV_POST) && (!fe->col_scale || ncv) && !st->finish_off;
         st->post = st->finish && wmel__fe_post_on(p) && !wmel__fe_fill_rows(p);
         if (st->finish) fin_plan(fe, ff, st->post, st->fin.cs, &st->fin);
     }

@@ -259,12 +259,13 @@ int wmel__fe_fill_rows(const wmel_frontend_plan *p);
  * (WMEL_NORM_PER_FEATURE, WMEL_NORM_MEAN_VAR), none, or the clip's max clamp
  * (WMEL_NORM_WHOLE), with the appended finish's rules it has (the variance over n, the
  * mean alone, eps 0's floor, a fixed max, pad_value, n_frames, the affine), plain stacking
- * or the tail's fill; with post 1 (a backend with the post stage's pass: Vulkan's
- * finish.comp, CUDA's k_plan_post) also the per-column scales and any post stage (in the
- * frames x columns layout it requires); not:
- * one statistic over every column, WMEL_NORMF_THEN_MEAN_VAR, the dither (the frames are
- * the CPU's). */
-int wmel__fe_dev_finish(const struct wmel_fe *fe, int post);
+ * or the tail's fill; with caps' WMEL__DEV_POST (a backend with the post stage's pass:
+ * Vulkan's finish.comp, CUDA's k_plan_post) also the per-column scales and any post stage
+ * (in the frames x columns layout it requires); with WMEL__DEV_THEN (Vulkan's) also
+ * WMEL_NORMF_THEN_MEAN_VAR; not: one statistic over every column, the dither (the frames
+ * are the CPU's). */
+enum { WMEL__DEV_POST = 1, WMEL__DEV_THEN = 2 };
+int wmel__fe_dev_finish(const struct wmel_fe *fe, int caps);
 /* The output of a clip of n samples (nc frames computed) that a device's finish writes into
  * rows x cols (wmel_features_shape's): 1 with *rows x *cols set to the frames' layout
  * (frames x columns: *rows the frames written, *cols n_cols; columns x frames: *rows
@@ -274,7 +275,7 @@ int wmel__fe_dev_finish(const struct wmel_fe *fe, int post);
  * plan without a post stage (or with the tail's fill only). */
 int wmel__fe_dev_shape(const struct wmel_fe *fe, size_t n, size_t nc, size_t *rows, size_t *cols);
 /* The same for a plan with a post stage (a device's pass after its finish, with
- * wmel__fe_dev_finish(fe, 1)): 1 where rows x cols is the post stage's output of a clip of
+ * wmel__fe_dev_finish(fe, WMEL__DEV_POST)): 1 where rows x cols is the post stage's output of a clip of
  * n samples (nc frames computed), *F then the finished frames [F][n_cols] the pass reads
  * (every computed frame, at least the output's: frames [0, wmel__fe_out_frames) are its
  * input); else 0. */

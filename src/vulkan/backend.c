@@ -343,7 +343,8 @@ static int vk_init(wmel_ctx *ctx)
     }
     {
         const char *env = getenv("WMEL_VULKAN_DEVICE_FINISH");
-        st->finish = vals_f32 && wmel__fe_dev_finish(fe, 1) && (!fe->col_scale || n_colvec) &&
+        st->finish = vals_f32 && wmel__fe_dev_finish(fe, WMEL__DEV_POST | WMEL__DEV_THEN) &&
+                     (!fe->col_scale || n_colvec) &&
                      !(env && !strcmp(env, "0"));
         /* Whisper's geometry: the clamp (params.norm) and the smoothing (params.smooth), where
            it has one of them, on its float32 blocks ([n_mels][frames]) */
@@ -355,6 +356,10 @@ static int vk_init(wmel_ctx *ctx)
         st->fin_mode = (ctx->params.norm == WMEL_NORM_WHOLE ? 3u : 2u) | VKW_FM_CMAJ |
                        (ctx->params.smooth == WMEL_SMOOTH_3X3 ? VKW_FM_SMOOTH : 0u);
     if (p->norm == WMEL_NORM_WHOLE && (p->norm_flags & WMEL_NORMF_FIXED_MAX)) st->fin_mode |= VKW_FM_FIXED_MAX;
+    if (p->norm == WMEL_NORM_WHOLE && (p->norm_flags & WMEL_NORMF_THEN_MEAN_VAR))
+        st->fin_mode |= VKW_FM_THEN | ((p->norm_flags & WMEL_NORMF_POPULATION) ? VKW_FM_POP : 0u) |
+                        ((p->norm_flags & WMEL_NORMF_MEAN_ONLY) ? VKW_FM_MEAN_ONLY : 0u) |
+                        (p->norm_eps == 0.0 ? VKW_FM_FLOOR : 0u);
     if (wmel__fe_ext_fe(fe)) {
         const int stats = p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR;
         st->fin_mode |= VKW_FM_EXT | (p->affine ? VKW_FM_AFFINE : 0u) |

@@ -3,7 +3,8 @@
  * per-feature normalisation; lavapipe in `make test-vulkan`): for every preset with a
  * per-feature normalisation (NeMo's and the others, dither 0) and NeMo's plan in each
  * layout, with WMEL_NORM_MEAN_VAR, with pad_to, with the appended finish's rules the device
- * applies (the variance over n, the mean alone, norm_eps 0, n_frames, pad_value, the affine;
+ * applies (the variance over n, the mean alone, norm_eps 0, n_frames, pad_value, the affine,
+ * the clip's max then each column's mean and denominator (WMEL_NORMF_THEN_MEAN_VAR);
  * AST, CLAP, Speech2Text and WeSpeaker among the presets), on a silent clip (a zero
  * denominator) and one frame (no variance), wmel_features on the device gives the CPU backend's bytes and
  * statuses in float64, and is within 2e-5 x max(1, |CPU's value|) in float-float; NeMo's
@@ -667,6 +668,31 @@ int main(void)
             snprintf(what, sizeof what, "nemo, %s, the clip's max, range 6, 90 frames, pad, affine", ln);
             plan_check(what, &v, ar, speech, ns, 1);
             if (!lay) batch_check("nemo, mels x frames, the clip's max, range 6, 90 frames, pad, affine", &v, ar, speech);
+            /* then each column's mean and denominator of the clamped values (SpeechBrain's
+               sentence normalisation on its dB values): over n with eps 1e-10 after the
+               affine x 40 - 40; the mean alone; eps 0 (a constant column's 0) with pad_to */
+            v = nemo;
+            v.layout = lay ? WMEL_LAYOUT_FRAMES_MELS : WMEL_LAYOUT_MELS_FRAMES;
+            v.norm = WMEL_NORM_WHOLE;
+            v.norm_flags = WMEL_NORMF_THEN_MEAN_VAR | WMEL_NORMF_POPULATION;
+            v.norm_eps = 1e-10;
+            v.affine = 1;
+            v.post_scale = 40.0;
+            v.post_shift = -40.0;
+            snprintf(what, sizeof what, "nemo, %s, the clip's max, affine, then mean and std", ln);
+            plan_check(what, &v, ar, speech, ns, 1);
+            if (lay) batch_check("nemo, frames x mels, the clip's max, affine, then mean and std", &v, ar, speech);
+            v.norm_flags = WMEL_NORMF_THEN_MEAN_VAR | WMEL_NORMF_MEAN_ONLY;
+            snprintf(what, sizeof what, "nemo, %s, the clip's max, affine, then the mean", ln);
+            plan_check(what, &v, ar, speech, ns, 1);
+            v.norm_flags = WMEL_NORMF_THEN_MEAN_VAR;
+            v.norm_eps = 0.0;
+            v.affine = 0;
+            v.post_scale = v.post_shift = 0.0;
+            v.pad_to = 48;
+            v.pad_value = -0.5;
+            snprintf(what, sizeof what, "nemo, %s, the clip's max, then mean and std, eps 0, pad_to 48", ln);
+            plan_check(what, &v, ar, speech, ns, 1);
             if (lay) { /* three frames a row (the last row's rest zeros), then the rules at once */
                 v = nemo;
                 v.layout = WMEL_LAYOUT_FRAMES_MELS;

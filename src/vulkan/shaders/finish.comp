@@ -18,7 +18,9 @@
  * valid frames max(v, mx - range) + 4, then x 0.25, in float32 (fe_cpu.c's), mx norm_max
  * (WMEL_NORMF_FIXED_MAX) or the clip's largest valid value, which a pass before (M_MAXPASS:
  * one workgroup a column and a clip) takes into the clip's key word by atomicMax on an
- * order-preserving key. In float64 every operation is IEEE's (arith_f64.glsl: `precise`, nothing
+ * order-preserving key; with WMEL_NORMF_THEN_MEAN_VAR (M_THEN) the workgroup then takes its
+ * column's mean and max(std, eps) of those values over the valid frames (fe_cpu.c's
+ * then_mean_var, in its chunk order) and writes (y - mean) / den. In float64 every operation is IEEE's (arith_f64.glsl: `precise`, nothing
  * contracted), so the output is the CPU's bytes; in float-float (arith_ff.glsl) within its
  * error.
  *
@@ -82,6 +84,7 @@ layout(push_constant) uniform PC {
 #define M_COLS 4096u
 #define M_CMAJ 8192u
 #define M_SMOOTH 16384u
+#define M_THEN 32768u
 #define I_POST_M 38 /* vk_internal.h's VKW_I_POST_M .. VKW_I_COLS_AT */
 #define I_POST_S 39
 #define I_POST_L 40
@@ -102,9 +105,12 @@ float kfloat(uint k) { return uintBitsToFloat((k & 0x80000000u) != 0u ? k & 0x7f
 uint nv, nc, in_at, rows, cols, out_at, flag_at;
 
 /* frame t's column c of the clip's values: frame after frame, or column after column
-   (M_CMAJ: Whisper's [n_cols][nc] block) */
+   (M_CMAJ: Whisper's [n_cols][nc] block); with g_out, of the clip's output (M_THEN's
+   statistics of the clamped values) */
+bool g_out = false;
 float val(uint t, uint c)
 {
+    if (g_out) return outf[out_at + (pc.fmaj != 0u ? t * cols + c : c * cols + t)];
     return outf[(pc.mode & M_CMAJ) != 0u ? in_at + c * nc + t : in_at + t * pc.n_cols + c];
 }
 
@@ -297,12 +303,52 @@ void main()
             o = r_to_f(r_add(r_mul(r_from_f(o), scale), shift));
             bad = bad || (floatBitsToUint(o) & 0x7f800000u) == 0x7f800000u;
         }
-        if ((pc.mode & M_COLS) != 0u && t < nfo) { /* the per-column scales (wmel__fe_cols) */
+        if ((pc.mode & M_COLS) != 0u && t < nfo && (pc.mode & M_THEN) == 0u) { /* the per-column scales
+                                                                                   (wmel__fe_cols) */
             const uint at = uint(ints[I_COLS_AT]);
             o = r_to_f(r_add(r_mul(r_from_f(o), r_from_s(tab[at + c])), r_from_s(tab[at + pc.n_cols + c])));
             bad = bad || (floatBitsToUint(o) & 0x7f800000u) == 0x7f800000u;
         }
         outf[out_at + (pc.fmaj != 0u ? t * cols + c : c * cols + t)] = o;
+    }
+    if ((pc.mode & M_THEN) != 0u) {
+        /* WMEL_NORMF_THEN_MEAN_VAR (fe_cpu.c's then_mean_var): the column's statistics of the
+           values just written over the valid frames, chunk by chunk, wmel__fe_then_denom's
+           denominator, (y - mean) / den rounded once (0 where den is not positive), then the
+           per-column scales on frames [0, nfo) */
+        memoryBarrierBuffer();
+        barrier();
+        g_out = true;
+        R m = col_sum(c, lid, false, zero);
+        if (nv != 0u) m = r_div(m, r_from_f(float(nv)));
+        R d = r_from_f(1.0);
+        if ((pc.mode & M_MEAN_ONLY) == 0u) {
+            const R ss = col_sum(c, lid, true, m);
+            R var = zero;
+            if ((pc.mode & M_POP) != 0u) {
+                if (nv != 0u) var = r_div(ss, r_from_f(float(nv)));
+            } else if (nv > 1u) {
+                var = r_div(ss, r_from_f(float(nv - 1u)));
+            }
+            const R sd = r_sqrt(var), eps = r_from_s(tab[T_NORM_EPS]);
+            d = r_lt(eps, sd) ? sd : eps;
+            if ((pc.mode & M_FLOOR) != 0u) { /* eps 0: a constant column's 0 (wmel__fe_den_floor) */
+                const R am = r_lt(m, zero) ? r_neg(m) : m;
+                if (!r_lt(r_mul(r_from_s(tab[T_DEN_FLOOR]), am), d)) d = zero;
+            }
+        }
+        const bool dpos = r_lt(zero, d);
+        for (uint t = lid; t < nfo && t < T; t += WG) {
+            const uint at_o = out_at + (pc.fmaj != 0u ? t * cols + c : c * cols + t);
+            float o = outf[at_o];
+            if (t < nv) o = dpos ? r_to_f(r_div(r_sub(r_from_f(o), m), d)) : 0.0;
+            if ((pc.mode & M_COLS) != 0u) {
+                const uint at = uint(ints[I_COLS_AT]);
+                o = r_to_f(r_add(r_mul(r_from_f(o), r_from_s(tab[at + c])), r_from_s(tab[at + pc.n_cols + c])));
+            }
+            bad = bad || (floatBitsToUint(o) & 0x7f800000u) == 0x7f800000u;
+            outf[at_o] = o;
+        }
     }
     if (bad) outu[flag_at] = 1u;
 }
