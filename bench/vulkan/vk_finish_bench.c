@@ -1,8 +1,10 @@
 /*
  * vk_finish_bench.c -- a general plan's finish on the Vulkan device against the host's (not
- * a test): wmel_features of 30 s (a chirp) through one plan (default nemo, or argv[1]) on
- * two Vulkan ctxs side by side, one made with WMEL_VULKAN_DEVICE_FINISH=0, in the
- * arithmetic the device takes (argv[2]: 1 float64, 2 float-float; default: the device's).
+ * a test): wmel_features of 30 s (a chirp; argv[3] seconds, 1 to 3600) through one plan
+ * (default nemo, or argv[1]) on two Vulkan ctxs side by side, one made with
+ * WMEL_VULKAN_DEVICE_FINISH=0, in the arithmetic the device takes (argv[2]: 1 float64, 2
+ * float-float; 0 or none: the device's). A clip longer than a round (164 s at a 10 ms hop)
+ * is finished on the device in a round of its own.
  * For each: the calling thread's CPU time a frame (CLOCK_THREAD_CPUTIME_ID around the call,
  * the best of the runs; the ctx's workers idle, n_threads 1), the wall time a frame, and the
  * bytes read back from the device a frame (the float32 values or the finished output and
@@ -36,7 +38,12 @@ int main(int argc, char **argv)
         return 1;
     }
     plan.dither = 0.0;
-    const size_t n = 30 * (size_t)plan.sample_rate;
+    const long secs = argc > 3 ? atol(argv[3]) : 30;
+    if (secs < 1 || secs > 3600) {
+        fprintf(stderr, "seconds: %s (1 to 3600)\n", argv[3]);
+        return 1;
+    }
+    const size_t n = (size_t)secs * (size_t)plan.sample_rate;
     float *x = malloc(n * sizeof(float));
     if (!x) return 1;
     for (size_t i = 0; i < n; i++) { /* a chirp, 100 Hz to 4 kHz, and a little of a tone */
@@ -83,7 +90,7 @@ int main(int argc, char **argv)
             wall[k] = w1 - w0 < wall[k] ? w1 - w0 : wall[k];
         }
     const int same = !memcmp(o[0], o[1], len * sizeof(float));
-    printf("%s, 30 s, %zu frames x %zu columns, %s on %s\n", preset, frames, ncol, wmel_kernel_name(c[0]),
+    printf("%s, %ld s, %zu frames x %zu columns, %s on %s\n", preset, secs, frames, ncol, wmel_kernel_name(c[0]),
            wmel_backend_name(c[0]));
     const char *names[2] = {"host finish (WMEL_VULKAN_DEVICE_FINISH=0)", "device finish"};
     for (int k = 0; k < 2; k++) {
