@@ -75,7 +75,10 @@ static void same(const char *what, const float *a, const float *b, size_t len, i
 {
     const double e = t_rel_err_ff(a, b, len);
     if (exact) CHECK(!memcmp(a, b, len * sizeof(float)), "%s: other bytes (error %g)", what, e);
-    else CHECK(e <= BAR, "%s: error %g (bar %g)", what, e, BAR);
+    else {
+        CHECK(e <= BAR, "%s: error %g (bar %g)", what, e, BAR);
+        printf("%s: error %.3g x max(1, |value|) (bar %g)\n", what, e, BAR);
+    }
 }
 
 /* One plan's long clips (n samples each of lens) on the device against the host's finish (and
