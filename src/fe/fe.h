@@ -262,9 +262,9 @@ int wmel__fe_fill_rows(const wmel_frontend_plan *p);
  * or the tail's fill; with caps' WMEL__DEV_POST (a backend with the post stage's pass:
  * Vulkan's finish.comp, CUDA's k_plan_post) also the per-column scales and any post stage
  * (in the frames x columns layout it requires); with WMEL__DEV_THEN (Vulkan's) also
- * WMEL_NORMF_THEN_MEAN_VAR; not: one statistic over every column, the dither (the frames
- * are the CPU's). */
-enum { WMEL__DEV_POST = 1, WMEL__DEV_THEN = 2 };
+ * WMEL_NORMF_THEN_MEAN_VAR, with WMEL__DEV_ALL (Vulkan's) one statistic over every column
+ * (WMEL_NORMF_ALL); not the dither (the frames are the CPU's). */
+enum { WMEL__DEV_POST = 1, WMEL__DEV_THEN = 2, WMEL__DEV_ALL = 4 };
 int wmel__fe_dev_finish(const struct wmel_fe *fe, int caps);
 /* The output of a clip of n samples (nc frames computed) that a device's finish writes into
  * rows x cols (wmel_features_shape's): 1 with *rows x *cols set to the frames' layout

@@ -890,7 +890,8 @@ int wmel__fe_dev_finish(const wmel_fe *fe, int caps)
     const int rest = (caps & WMEL__DEV_POST) ? !wmel__fe_post_on(p) || p->layout == WMEL_LAYOUT_FRAMES_MELS
                                             : !fe->col_scale && (!wmel__fe_post_on(p) || wmel__fe_fill_rows(p));
     const int flags = WMEL_NORMF_POPULATION | WMEL_NORMF_MEAN_ONLY | WMEL_NORMF_FIXED_MAX |
-                      ((caps & WMEL__DEV_THEN) ? WMEL_NORMF_THEN_MEAN_VAR : 0);
+                      ((caps & WMEL__DEV_THEN) ? WMEL_NORMF_THEN_MEAN_VAR : 0) |
+                      ((caps & WMEL__DEV_ALL) ? WMEL_NORMF_ALL : 0);
     return (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR || p->norm == WMEL_NORM_NONE ||
             p->norm == WMEL_NORM_WHOLE) &&
            !(p->norm_flags & ~flags) && rest && !wmel__fe_dithered(p);

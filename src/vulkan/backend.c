@@ -343,7 +343,7 @@ static int vk_init(wmel_ctx *ctx)
     }
     {
         const char *env = getenv("WMEL_VULKAN_DEVICE_FINISH");
-        st->finish = vals_f32 && wmel__fe_dev_finish(fe, WMEL__DEV_POST | WMEL__DEV_THEN) &&
+        st->finish = vals_f32 && wmel__fe_dev_finish(fe, WMEL__DEV_POST | WMEL__DEV_THEN | WMEL__DEV_ALL) &&
                      (!fe->col_scale || n_colvec) &&
                      !(env && !strcmp(env, "0"));
         /* Whisper's geometry: the clamp (params.norm) and the smoothing (params.smooth), where
@@ -365,7 +365,8 @@ static int vk_init(wmel_ctx *ctx)
         st->fin_mode |= VKW_FM_EXT | (p->affine ? VKW_FM_AFFINE : 0u) |
                         (stats && (p->norm_flags & WMEL_NORMF_POPULATION) ? VKW_FM_POP : 0u) |
                         (stats && (p->norm_flags & WMEL_NORMF_MEAN_ONLY) ? VKW_FM_MEAN_ONLY : 0u) |
-                        (stats && p->norm_eps == 0.0 ? VKW_FM_FLOOR : 0u);
+                        (stats && p->norm_eps == 0.0 ? VKW_FM_FLOOR : 0u) |
+                        (stats && (p->norm_flags & WMEL_NORMF_ALL) ? VKW_FM_ALL : 0u);
     }
     if (wmel__fe_fill_rows(p)) st->fin_mode |= VKW_FM_FILL; /* a post stage only of the tail's fill (ext) */
     if (st->post) st->fin_mode |= VKW_FM_POST;
@@ -795,7 +796,7 @@ static void round_caps(const vk_state *st, size_t *frame_cap, size_t *sig_cap, s
  * each), and a word for the samples' range flag. */
 static size_t fin_end(size_t frames, size_t nc, size_t fin_words, size_t n_fin)
 {
-    return frames * nc + fin_words + 2 * n_fin + 1;
+    return frames * nc + fin_words + VKW_FIN_CLIP_WORDS * n_fin + 1;
 }
 
 /* Whether a round of its own holds job j whole with its finish: its frames (frame_cap: a
@@ -895,7 +896,7 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
                buffer holds it; else the window is checked here */
             size_t words = jobs[0].f32_out ? jobs[0].nf * nc + (jobs[0].f32_out == 1) : 2 * jobs[0].nf * nc;
             const size_t T = jobs[0].fwords + jobs[0].swords;
-            if (jobs[0].fout && fin_end(jobs[0].nf, nc, T, 1) <= 2 * out_cap) words += T + 2; /* its finish's */
+            if (jobs[0].fout && fin_end(jobs[0].nf, nc, T, 1) <= 2 * out_cap) words += T + VKW_FIN_CLIP_WORDS; /* its finish's */
             flag_dev = jobs[0].check && st->hop <= (size_t)st->fl && words + 1 <= 2 * out_cap;
         }
     }
@@ -1003,7 +1004,7 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
         if (r->n_fin) { /* the finished clips' outputs after the values, then their flags */
             size_t at = vals_words, i = 0, vlo = SIZE_MAX, vhi = 0;
             const size_t flags_at = vals_words + r->fin_words - r->scr_words;
-            size_t scr = flags_at + 2 * r->n_fin + 1; /* the post stage's frames: after the samples' flag */
+            size_t scr = flags_at + VKW_FIN_CLIP_WORDS * r->n_fin + 1; /* the post stage's frames: after the samples' flag */
             for (size_t s = 0; s < r->n_segs; s++) {
                 const vk_job *jb = &jobs[r->segt[s][0]];
                 const size_t first = r->segt[s][3] * nc, words = (r->segt[s][2] - r->segt[s][1]) * nc;
@@ -1031,7 +1032,7 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
                 at += jb->fwords;
                 i++;
             }
-            end = flags_at + 2 * r->n_fin; /* the flags, then the maxima's keys */
+            end = flags_at + VKW_FIN_CLIP_WORDS * r->n_fin; /* the flags, the maxima's keys, the statistics */
             fin.flags_at = (uint32_t)flags_at;
             fin.lo = (uint32_t)vals_words;
             fin.hi = (uint32_t)(end + (flag_dev ? 1 : 0));

@@ -297,10 +297,18 @@ enum {
     VKW_FM_COLS = 4096,    /* VKW_FM_EXT: frames [0, nfo) float32(v col_scale[c] + col_shift[c]) */
     VKW_FM_CMAJ = 8192,    /* the values column after column ([n_cols][nc]: Whisper's blocks), not frame after frame */
     VKW_FM_SMOOTH = 16384, /* the pass after is the 3x3 average (wmel_smooth3x3) of the finish's rows x cols */
-    VKW_FM_THEN = 32768    /* WMEL_NORM_WHOLE with WMEL_NORMF_THEN_MEAN_VAR: each column's mean and
+    VKW_FM_THEN = 32768,   /* WMEL_NORM_WHOLE with WMEL_NORMF_THEN_MEAN_VAR: each column's mean and
                               denominator of the clamped (padded, affine) values, then (y - mean) / den
                               (VKW_FM_POP, VKW_FM_MEAN_ONLY and VKW_FM_FLOOR its variants) */
+    VKW_FM_ALL = 65536,    /* WMEL_NORMF_ALL: one mean and one denominator over every column and valid
+                              frame, which a pass before (VKW_FM_ALLPASS) writes into the clip's
+                              statistics words */
+    VKW_FM_ALLPASS = 131072 /* (set by the submission) that pass */
 };
+/* The output buffer's words a finished clip takes after the outputs: its flag, its key (the
+ * clip's max), its statistics (VKW_FM_ALL's mean and denominator, two words each): the n
+ * clips' flags from flags_at, then their keys, then their statistics, four words a clip. */
+#define VKW_FIN_CLIP_WORDS 6
 #define VKW_FIN_PC_BYTES 20 /* finish.comp's push constants: vkw_finish's first five words */
 /* flag_at (0: none): the float32 samples' range checked where the shader reads them: a word
  * of the output buffer after the values and keys, zeroed before the dispatch, set to a

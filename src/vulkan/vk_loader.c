@@ -1460,7 +1460,8 @@ static int fin_check(vkw *w, int slot, uint32_t n_frames, int out_f32, const vkw
     const int32_t *sg = w->map[bix(slot, B_SEGS)];
     const int layout_ok = (fin->mode & VKW_FM_CMAJ) ? out_f32 == 1 && !fin->fmaj : out_f32 == 3; /* Whisper's blocks */
     int ok = w->fpipe != VK_NULL_HANDLE && layout_ok && fin->n_clips >= 1 && fin->n_clips <= VKW_MAX_SEGS &&
-             (uint64_t)fin->flags_at + 2 * (uint64_t)fin->n_clips <= words && fin->lo <= fin->hi && fin->hi <= words &&
+             (uint64_t)fin->flags_at + VKW_FIN_CLIP_WORDS * (uint64_t)fin->n_clips <= words && fin->lo <= fin->hi &&
+             fin->hi <= words &&
              fin->vlo <= fin->vhi && fin->vhi <= vals;
     for (uint32_t k = 0; ok && k < fin->n_clips; k++) {
         const int32_t *d = sg + VKW_F_HEAD + (size_t)k * VKW_F_WORDS;
@@ -1556,6 +1557,14 @@ int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, siz
         barrier(w, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
                 VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
         f->CmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->fpipe);
+        if (fin->mode & VKW_FM_ALL) { /* each clip's one mean and denominator first */
+            vkw_finish ap = *fin;
+            ap.mode |= VKW_FM_ALLPASS;
+            f->CmdPushConstants(cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, VKW_FIN_PC_BYTES, &ap);
+            f->CmdDispatch(cmd, 1, fin->n_clips, 1);
+            barrier(w, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+                    VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
+        }
         if ((fin->mode & VKW_FM_MV) == 3 && !(fin->mode & VKW_FM_FIXED_MAX)) { /* each clip's max first */
             vkw_finish mp = *fin;
             mp.mode |= VKW_FM_MAXPASS;

@@ -4,7 +4,8 @@
  * per-feature normalisation (NeMo's and the others, dither 0) and NeMo's plan in each
  * layout, with WMEL_NORM_MEAN_VAR, with pad_to, with the appended finish's rules the device
  * applies (the variance over n, the mean alone, norm_eps 0, n_frames, pad_value, the affine,
- * the clip's max then each column's mean and denominator (WMEL_NORMF_THEN_MEAN_VAR);
+ * the clip's max then each column's mean and denominator (WMEL_NORMF_THEN_MEAN_VAR), one
+ * mean and denominator over every column (WMEL_NORMF_ALL);
  * AST, CLAP, Speech2Text and WeSpeaker among the presets), on a silent clip (a zero
  * denominator) and one frame (no variance), wmel_features on the device gives the CPU backend's bytes and
  * statuses in float64, and is within 2e-5 x max(1, |CPU's value|) in float-float; NeMo's
@@ -632,6 +633,29 @@ int main(void)
             v.norm_flags = WMEL_NORMF_MEAN_ONLY;
             snprintf(what, sizeof what, "nemo, %s, mean only", ln);
             plan_check(what, &v, ar, speech, ns, 1);
+            /* one mean and one denominator over every column (NeMo's all_features), over n, the
+               mean alone; the mean-variance rule with it, eps 1e-5 and eps 0 (the floor) */
+            v.norm_flags = WMEL_NORMF_ALL;
+            snprintf(what, sizeof what, "nemo, %s, one statistic over every column", ln);
+            plan_check(what, &v, ar, speech, ns, 1);
+            if (lay) batch_check("nemo, frames x mels, one statistic over every column", &v, ar, speech);
+            v.norm_flags = WMEL_NORMF_ALL | WMEL_NORMF_POPULATION;
+            snprintf(what, sizeof what, "nemo, %s, one statistic over every column, over n", ln);
+            plan_check(what, &v, ar, speech, ns, 1);
+            v.norm_flags = WMEL_NORMF_ALL | WMEL_NORMF_MEAN_ONLY;
+            snprintf(what, sizeof what, "nemo, %s, one mean over every column", ln);
+            plan_check(what, &v, ar, speech, ns, 1);
+            v.norm = WMEL_NORM_MEAN_VAR;
+            v.norm_flags = WMEL_NORMF_ALL;
+            v.norm_eps = 1e-5;
+            snprintf(what, sizeof what, "nemo, %s, mean_var, one statistic over every column", ln);
+            plan_check(what, &v, ar, speech, ns, 1);
+            v.norm = WMEL_NORM_PER_FEATURE;
+            v.norm_eps = 0.0;
+            snprintf(what, sizeof what, "nemo, %s, one statistic over every column, eps 0", ln);
+            plan_check(what, &v, ar, speech, ns, 1);
+            v = nemo;
+            v.layout = lay ? WMEL_LAYOUT_FRAMES_MELS : WMEL_LAYOUT_MELS_FRAMES;
             v.norm_flags = 0;
             v.pad_value = -1.5;
             v.n_frames = 120;

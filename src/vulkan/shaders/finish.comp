@@ -85,6 +85,8 @@ layout(push_constant) uniform PC {
 #define M_CMAJ 8192u
 #define M_SMOOTH 16384u
 #define M_THEN 32768u
+#define M_ALL 65536u
+#define M_ALLPASS 131072u
 #define I_POST_M 38 /* vk_internal.h's VKW_I_POST_M .. VKW_I_COLS_AT */
 #define I_POST_S 39
 #define I_POST_L 40
@@ -152,6 +154,63 @@ R col_sum(uint c, uint lid, bool dev, R mu)
     tot = total;
     barrier();
     return tot;
+}
+
+/* an R in two 32-bit words of the output buffer (WMEL_NORMF_ALL's statistics), and back */
+#ifdef WMEL_ARITH_FF
+uvec2 r_bits(R a) { return floatBitsToUint(a); }
+R r_unbits(uvec2 u) { return uintBitsToFloat(u); }
+#else
+uvec2 r_bits(R a) { return unpackDouble2x32(a); }
+R r_unbits(uvec2 u) { return packDouble2x32(u); }
+#endif
+
+/* n as an R, exactly (two float32 halves) */
+R r_from_u(uint n) { return r_add(r_from_f(float(n >> 16u) * 65536.0), r_from_f(float(n & 0xffffu))); }
+
+/* the denominator's floor where norm_eps is 0 (wmel__fe_den_floor): den <= 1e-12 |mean|, 0 */
+R den_floor(R den, R mu)
+{
+    if ((pc.mode & M_FLOOR) == 0u) return den;
+    const R zero = r_from_f(0.0), amu = r_lt(mu, zero) ? r_neg(mu) : mu;
+    return r_lt(r_mul(r_from_s(tab[T_DEN_FLOOR]), amu), den) ? den : zero;
+}
+
+/* WMEL_NORMF_ALL (fe_cpu.c's stats_means and stats_dens): one mean of every column's valid
+   values (the columns' sums, each chunk by chunk, added in column order, over nv n_cols) and
+   one denominator (the columns' sums of squared deviations from it, likewise; wmel__fe_denom
+   over nv n_cols values, then the floor), into the clip's statistics words at st: four words,
+   the mean's two then the denominator's. */
+void all_stats(uint lid, uint mv, uint st)
+{
+    const R zero = r_from_f(0.0);
+    R tot = zero;
+    for (uint c = 0u; c < pc.n_cols; c++) tot = r_add(tot, col_sum(c, lid, false, zero));
+    const uint n = nv * pc.n_cols;
+    const R rn = r_from_u(n);
+    R mu = zero;
+    if (nv != 0u) mu = r_div(tot, rn);
+    R den = r_from_f(1.0);
+    if ((pc.mode & M_MEAN_ONLY) == 0u) {
+        R ss = zero;
+        for (uint c = 0u; c < pc.n_cols; c++) ss = r_add(ss, col_sum(c, lid, true, mu));
+        R var = zero;
+        if ((pc.mode & M_POP) != 0u) {
+            if (n != 0u) var = r_div(ss, rn);
+        } else if (n > 1u) {
+            var = r_div(ss, r_sub(rn, r_from_f(1.0)));
+        }
+        const R eps = r_from_s(tab[T_NORM_EPS]);
+        den = mv == 1u ? r_sqrt(r_add(var, eps)) : r_add(r_sqrt(var), eps);
+    }
+    den = den_floor(den, mu);
+    if (lid == 0u) {
+        const uvec2 a = r_bits(mu), b = r_bits(den);
+        outu[st] = a.x;
+        outu[st + 1u] = a.y;
+        outu[st + 2u] = b.x;
+        outu[st + 3u] = b.y;
+    }
 }
 
 /* The post stage (fe_post.c's emit_row and frame_vals) for the clip described at segs[d]:
@@ -236,6 +295,11 @@ void main()
         else post_rows(c * WG + lid, d);
         return;
     }
+    const uint st_at = flag_at + 2u * pc.n_clips + 3u * k; /* the clip's statistics (VKW_FIN_CLIP_WORDS) */
+    if ((pc.mode & M_ALLPASS) != 0u) { /* WMEL_NORMF_ALL: the clip's one mean and denominator */
+        all_stats(lid, mv, st_at);
+        return;
+    }
     if ((pc.mode & M_MAXPASS) != 0u) { /* WMEL_NORM_WHOLE: the clip's largest valid value into its key */
         uint m = 0u;
         for (uint t = lid; t < nv; t += WG) m = max(m, fkey(val(t, c)));
@@ -261,6 +325,10 @@ void main()
         const float mx = (pc.mode & M_FIXED_MAX) != 0u ? intBitsToFloat(ints[I_NORM_MAX]) : kfloat(outu[flag_at + pc.n_clips]);
         precise float l = mx - intBitsToFloat(ints[I_NORM_RANGE]);
         lo = l;
+    } else if (mv != 2u && (pc.mode & M_ALL) != 0u) { /* the pass before's one mean and denominator */
+        mu = r_unbits(uvec2(outu[st_at], outu[st_at + 1u]));
+        den = r_unbits(uvec2(outu[st_at + 2u], outu[st_at + 3u]));
+        pos = r_lt(zero, den);
     } else if (mv != 2u) {
         mu = col_sum(c, lid, false, zero);
         if (nv != 0u) mu = r_div(mu, r_from_f(float(nv)));
@@ -276,11 +344,8 @@ void main()
             }
             const R eps = r_from_s(tab[T_NORM_EPS]);
             den = mv == 1u ? r_sqrt(r_add(var, eps)) : r_add(r_sqrt(var), eps);
-            if ((pc.mode & M_FLOOR) != 0u) { /* eps 0: den <= 1e-12 |mean| is a constant column's, 0 */
-                const R amu = r_lt(mu, zero) ? r_neg(mu) : mu;
-                if (!r_lt(r_mul(r_from_s(tab[T_DEN_FLOOR]), amu), den)) den = zero;
-            }
         }
+        den = den_floor(den, mu); /* eps 0: den <= 1e-12 |mean| is a constant column's, 0 */
         pos = r_lt(zero, den);
     }
     const R scale = r_from_s(tab[T_POST_SCALE]), shift = r_from_s(tab[T_POST_SHIFT]);
@@ -331,11 +396,7 @@ void main()
                 var = r_div(ss, r_from_f(float(nv - 1u)));
             }
             const R sd = r_sqrt(var), eps = r_from_s(tab[T_NORM_EPS]);
-            d = r_lt(eps, sd) ? sd : eps;
-            if ((pc.mode & M_FLOOR) != 0u) { /* eps 0: a constant column's 0 (wmel__fe_den_floor) */
-                const R am = r_lt(m, zero) ? r_neg(m) : m;
-                if (!r_lt(r_mul(r_from_s(tab[T_DEN_FLOOR]), am), d)) d = zero;
-            }
+            d = den_floor(r_lt(eps, sd) ? sd : eps, m); /* eps 0: a constant column's 0 */
         }
         const bool dpos = r_lt(zero, d);
         for (uint t = lid; t < nfo && t < T; t += WG) {
