@@ -993,9 +993,9 @@ WMEL_API const char *wmel_hf_class_name(size_t i, const char **preset, int *mapp
  * wmel_cuda_features_device(), where the device makes the plan's finish).
  * WMEL_BACKEND_VULKAN computes any plan's frames on the device. Both also finish on the
  * device, in wmel_features and wmel_features_batch, the clips of a plan whose finish is the
- * per-feature normalisation, none or the clip's max clamp (with the appended variants, on
- * CUDA but WMEL_NORMF_ALL and WMEL_NORMF_THEN_MEAN_VAR; stacking, the per-column scales, every post
- * stage in the frames x columns layout (deltas, LFR) and the cepstra; on Vulkan a clip
+ * per-feature normalisation, none or the clip's max clamp (with the appended variants,
+ * WMEL_NORMF_THEN_MEAN_VAR among them, and on Vulkan WMEL_NORMF_ALL; stacking, the per-column
+ * scales, every post stage in the frames x columns layout (deltas, LFR) and the cepstra; on Vulkan a clip
  * longer than a round in a round of its own, its buffers grown up to 1 GiB), in float64 with
  * the bytes the CPU's finish gives on the device's values; any other finish runs on the
  * CPU (the environment variables WMEL_CUDA_DEVICE_FINISH=0 and WMEL_VULKAN_DEVICE_FINISH=0,

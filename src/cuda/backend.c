@@ -854,9 +854,10 @@ static void fin_plan(const wmel_fe *fe, int ff, int post, int cs, wmel_cu_finish
     f->fixed_max = p->norm == WMEL_NORM_WHOLE && (p->norm_flags & WMEL_NORMF_FIXED_MAX);
     f->ext = ext;
     f->affine = ext && p->affine;
-    f->pop = ext && stats && (p->norm_flags & WMEL_NORMF_POPULATION);
-    f->mean_only = ext && stats && (p->norm_flags & WMEL_NORMF_MEAN_ONLY);
-    f->floor = ext && stats && p->norm_eps == 0.0;
+    f->then = p->norm == WMEL_NORM_WHOLE && (p->norm_flags & WMEL_NORMF_THEN_MEAN_VAR);
+    f->pop = ext && (stats || f->then) && (p->norm_flags & WMEL_NORMF_POPULATION);
+    f->mean_only = ext && (stats || f->then) && (p->norm_flags & WMEL_NORMF_MEAN_ONLY);
+    f->floor = ext && (stats || f->then) && p->norm_eps == 0.0;
     f->fill = wmel__fe_fill_rows(p);
     f->pad = (float)p->pad_value;
     f->fill_value = (float)p->stack_fill;
@@ -1033,7 +1034,8 @@ static int general_init(wmel_ctx *ctx)
     {
         const char *env = getenv("WMEL_CUDA_DEVICE_FINISH");
         st->finish_off = env && !strcmp(env, "0");
-        st->finish = ctx->vals_f32 && wmel__fe_dev_finish(fe, WMEL__DEV_POST) && (!fe->col_scale || ncv) && !st->finish_off;
+        st->finish = ctx->vals_f32 && wmel__fe_dev_finish(fe, WMEL__DEV_POST | WMEL__DEV_THEN) &&
+                     (!fe->col_scale || ncv) && !st->finish_off;
         st->post = st->finish && wmel__fe_post_on(p) && !wmel__fe_fill_rows(p);
         if (st->finish) fin_plan(fe, ff, st->post, st->fin.cs, &st->fin);
     }
@@ -1309,8 +1311,8 @@ static int features_refusal(const wmel_ctx *ctx, char *msg, size_t len)
     else if (st->finish_off)
         why = "the switch WMEL_CUDA_DEVICE_FINISH=0 keeps this ctx's finish on the host";
     else if (!st->finish)
-        why = "the plan's finish is not one the device makes (WMEL_NORMF_ALL, WMEL_NORMF_THEN_MEAN_VAR, a post "
-              "stage in the mels x frames layout: docs/cuda.md)";
+        why = "the plan's finish is not one the device makes (WMEL_NORMF_ALL, a post stage in the mels x "
+              "frames layout: docs/cuda.md)";
     if (!why) return 0;
     snprintf(msg, len, "CUDA: wmel_cuda_features_device: %s; wmel_features computes it from host memory", why);
     return 1;

@@ -161,6 +161,9 @@ typedef struct wmel_cu_finish {
     /* the appended finish (frames [nv, nfo) pad, then fill or zeros), its affine on [0, nfo),
        the variance over n, the mean alone, eps 0's floor, a fixed max, the tail's fill */
     int ext, affine, pop, mean_only, floor, fixed_max, fill;
+    /* WMEL_NORMF_THEN_MEAN_VAR (norm 3): the column's statistics of its clamped, padded
+       values after the affine (pop, mean_only and floor its rules), then the scales */
+    int then;
     float pad, fill_value, norm_max, norm_range;
     /* the arithmetic of the statistics and the affine: 0 float64 (each operation IEEE's,
        nothing contracted: the CPU's bytes), 1 float-float (the f_* pairs) */

@@ -13,7 +13,8 @@
  *                  and their order are the float64 reference's (src/ref/fe_ref.c).
  *   k_plan_finish  one block a column of a clip: fe_cpu.c's finish of the float32 values
  *                  (the per-feature statistics in its order of sums, the clamp, the
- *                  appended finish's rules, the per-column scales), in the output's
+ *                  appended finish's rules, WMEL_NORMF_THEN_MEAN_VAR's statistics of
+ *                  the clamped values, the per-column scales), in the output's
  *                  layout; k_plan_max before it takes the clip's max where the clamp
  *                  needs it.
  *   k_plan_post    one thread a value: fe_post.c's post stage (deltas, stacking with a
@@ -457,19 +458,21 @@ __device__ __forceinline__ bool not_finite(float v) { return (__float_as_uint(v)
 /* The column's sum over the valid frames, of the values (dev false) or of their squared
  * deviations from mu, chunk by chunk (fe_cpu.c's wmel__fe_chunk_sums: a chunk's values in
  * frame order from 0, one thread a chunk; the chunks' sums added in chunk order from 0);
- * the total in every thread (every thread of the block calls it: it holds barriers). */
-template <typename R> __device__ R col_sum(const wmel_cu_finish &f, int c, int lid, bool dev, R mu, R *part)
+ * frame t's value at x[t ts]; the total in every thread (every thread of the block calls
+ * it: it holds barriers). */
+template <typename R>
+__device__ R col_sum(long long nv, const float *x, long long ts, int lid, bool dev, R mu, R *part)
 {
     const R zero = rf<R>(0.0f);
-    const long long nvc = (f.nv + CHUNK - 1) / CHUNK;
+    const long long nvc = (nv + CHUNK - 1) / CHUNK;
     R tot = zero;
     for (long long base = 0; base < nvc; base += WG) {
         const long long k = base + lid;
         R s = zero;
         if (k < nvc) {
-            const long long t1 = k * CHUNK + CHUNK < f.nv ? k * CHUNK + CHUNK : f.nv;
+            const long long t1 = k * CHUNK + CHUNK < nv ? k * CHUNK + CHUNK : nv;
             for (long long t = k * CHUNK; t < t1; t++) {
-                const R v = rf<R>(f.in[t * f.n_cols + c]);
+                const R v = rf<R>(x[t * ts]);
                 if (dev) {
                     const R d = o_sub(v, mu);
                     s = o_add(s, o_mul(d, d));
@@ -512,8 +515,14 @@ __global__ void __launch_bounds__(WMEL_CU_PLAN_WG) k_plan_max(wmel_cu_finish f)
  * (the appended finish) [nv, nfo) pad, the affine on [0, nfo), fill or zeros after. The
  * statistics are fe_cpu.c's: the mean, then the squared deviations (col_sum), Bessel's
  * variance (0 for one frame) or over n, sqrt(var) + eps or sqrt(var + eps), 1 for the mean
- * alone, 0 where eps is 0 and den <= 1e-12 |mean| (wmel__fe_den_floor). A computed value
- * not finite, or one the affine takes past float32's range, sets the clip's flag. */
+ * alone, 0 where eps is 0 and den <= 1e-12 |mean| (wmel__fe_den_floor). With
+ * WMEL_NORMF_THEN_MEAN_VAR (f.then, after the clamp) the block then takes its column's
+ * statistics of the values it wrote over the valid frames (fe_cpu.c's then_mean_var, in
+ * its chunk order: the mean, the squared deviations, wmel__fe_then_denom's max(std, eps)
+ * with the same variance and floor rules), writes (y - mean) / den rounded once (0 where
+ * den is not positive) and then the per-column scales on [0, nfo). A computed value not
+ * finite, or one the affine (or the scales) takes past float32's range, sets the clip's
+ * flag. */
 template <typename R> __global__ void __launch_bounds__(WMEL_CU_PLAN_WG) k_plan_finish(wmel_cu_finish f)
 {
     WMEL_CU_DYNAMIC_SHARED(double, smem_d);
@@ -529,12 +538,12 @@ template <typename R> __global__ void __launch_bounds__(WMEL_CU_PLAN_WG) k_plan_
         const float mx = f.fixed_max ? f.norm_max : wmel_cu::key2f(f.flag[1]);
         lo = __fsub_rn(mx, f.norm_range);
     } else if (f.norm != 2) {
-        mu = col_sum<R>(f, c, lid, false, zero, part);
+        mu = col_sum<R>(f.nv, f.in + c, f.n_cols, lid, false, zero, part);
         if (f.nv) mu = o_div(mu, rcount<R>(f.nv));
         if (f.mean_only) {
             den = rf<R>(1.0f);
         } else {
-            const R ss = col_sum<R>(f, c, lid, true, mu, part);
+            const R ss = col_sum<R>(f.nv, f.in + c, f.n_cols, lid, true, mu, part);
             R var = zero;
             if (f.pop) {
                 if (f.nv) var = o_div(ss, rcount<R>(f.nv));
@@ -569,11 +578,45 @@ template <typename R> __global__ void __launch_bounds__(WMEL_CU_PLAN_WG) k_plan_
             o = to_f(o_add(o_mul(rf<R>(o), scale), shift));
             bad = bad || not_finite(o);
         }
-        if (f.cols == 1 && t < f.nfo) { /* the per-column scales (wmel__fe_cols) */
+        if (f.cols == 1 && t < f.nfo && !f.then) { /* the per-column scales (wmel__fe_cols) */
             o = to_f(o_add(o_mul(rf<R>(o), ld<R>(f.tab, f.cs + c)), ld<R>(f.tab, f.cs + f.n_cols + c)));
             bad = bad || not_finite(o);
         }
         f.out[f.fmaj ? t * stride + c : c * stride + t] = o;
+    }
+    if (f.then) {
+        /* the column's values just written (the block's own writes: visible after the
+           barrier), frame t at y[t ys] */
+        __syncthreads();
+        float *y = f.out + (f.fmaj ? c : c * stride);
+        const long long ys = f.fmaj ? stride : 1;
+        R m = col_sum<R>(f.nv, y, ys, lid, false, zero, part);
+        if (f.nv) m = o_div(m, rcount<R>(f.nv));
+        R d = rf<R>(1.0f);
+        if (!f.mean_only) {
+            const R ss = col_sum<R>(f.nv, y, ys, lid, true, m, part);
+            R var = zero;
+            if (f.pop) {
+                if (f.nv) var = o_div(ss, rcount<R>(f.nv));
+            } else if (f.nv > 1) {
+                var = o_div(ss, rcount<R>(f.nv - 1));
+            }
+            const R sd = o_sqrt(var), eps = par<R>(f.eps, f.f_eps);
+            d = eps < sd ? sd : eps;
+            if (f.floor) { /* eps 0: a constant column's 0 (wmel__fe_den_floor) */
+                const R am = m < zero ? -m : m;
+                if (!(o_mul(par<R>(1e-12, f.f_den_floor), am) < d)) d = zero;
+            }
+        }
+        const bool dpos = zero < d;
+        for (long long t = lid; t < f.nfo && t < f.T; t += WG) {
+            float o = y[t * ys];
+            if (t < f.nv) o = dpos ? to_f(o_div(o_sub(rf<R>(o), m), d)) : 0.0f;
+            if (f.cols == 1) /* the per-column scales (wmel__fe_cols) */
+                o = to_f(o_add(o_mul(rf<R>(o), ld<R>(f.tab, f.cs + c)), ld<R>(f.tab, f.cs + f.n_cols + c)));
+            bad = bad || not_finite(o);
+            y[t * ys] = o;
+        }
     }
     if (bad) f.flag[0] = 1u;
 }

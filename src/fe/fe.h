@@ -261,7 +261,7 @@ int wmel__fe_fill_rows(const wmel_frontend_plan *p);
  * mean alone, eps 0's floor, a fixed max, pad_value, n_frames, the affine), plain stacking
  * or the tail's fill; with caps' WMEL__DEV_POST (a backend with the post stage's pass:
  * Vulkan's finish.comp, CUDA's k_plan_post) also the per-column scales and any post stage
- * (in the frames x columns layout it requires); with WMEL__DEV_THEN (Vulkan's) also
+ * (in the frames x columns layout it requires); with WMEL__DEV_THEN (both kernels) also
  * WMEL_NORMF_THEN_MEAN_VAR, with WMEL__DEV_ALL (Vulkan's) one statistic over every column
  * (WMEL_NORMF_ALL); not the dither (the frames are the CPU's). */
 enum { WMEL__DEV_POST = 1, WMEL__DEV_THEN = 2, WMEL__DEV_ALL = 4 };

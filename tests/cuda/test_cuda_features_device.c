@@ -114,7 +114,7 @@ static int presets(const char *arith, t_dev *d)
         if (!c) continue;
         all++;
         const int general = c->fe->algo == &wmel__algo_general;
-        const int want = general && wmel__fe_dev_finish(c->fe, WMEL__DEV_POST);
+        const int want = general && wmel__fe_dev_finish(c->fe, WMEL__DEV_POST | WMEL__DEV_THEN);
         const int q = wmel_cuda_features_device(c, NULL, WMEL_SAMPLE_F32, 0, 0, 0, NULL, 0, d->s);
         CHECK(q == (want ? WMEL_OK : WMEL_ERR_BACKEND_UNAVAILABLE), "%s %s: %s with no clips (%s), want %s", name,
               arith, wmel_strerror(q), wmel_cuda_error_detail(), want ? "taken" : "refused");

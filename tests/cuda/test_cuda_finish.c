@@ -3,7 +3,9 @@
  * k_plan_frames, in float64 and in float-float): for every preset (dither 0) and NeMo's plan
  * with each rule the device applies (the other layout, WMEL_NORM_MEAN_VAR, pad_to, the
  * variance over n, the mean alone, eps 0, n_frames, pad_value, the affine, no
- * normalisation, the clip's max clamp with the data's max or a fixed one, three frames a
+ * normalisation, the clip's max clamp with the data's max or a fixed one, the clamp then
+ * each column's mean and std (WMEL_NORMF_THEN_MEAN_VAR: over n with an affine, the mean
+ * alone, eps 0 with pad_to and pad_value; silence and one frame), three frames a
  * row), on clips of 1 to 16000 samples, silence and one frame, wmel_features gives the bytes
  * and status of the host's finish of the same device values (WMEL_CUDA_DEVICE_FINISH=0) in
  * float64 and is within 2e-5 x max(1, |value|) of them in float-float, and within that bar
@@ -325,6 +327,12 @@ static const rule RULES[] = {
     {", the clip's max, range 6, 90 frames, pad, affine", WMEL_NORM_WHOLE, 0, 0.0, 0, 90, -0.75, 2.5, 0.125, 0.0, 6.0,
      0, 1},
     {", three frames a row", WMEL_NORM_PER_FEATURE, 0, -1.0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 3, 0},
+    {", the clip's max then mean and std over n, affine", WMEL_NORM_WHOLE,
+     WMEL_NORMF_THEN_MEAN_VAR | WMEL_NORMF_POPULATION, 1e-10, 0, 0, 0.0, 40.0, -40.0, 0.0, 0.0, 0, 1},
+    {", the clip's max then the mean alone, affine", WMEL_NORM_WHOLE, WMEL_NORMF_THEN_MEAN_VAR | WMEL_NORMF_MEAN_ONLY,
+     1e-10, 0, 0, 0.0, 40.0, -40.0, 0.0, 0.0, 0, 2},
+    {", the clip's max then mean and std, eps 0, pad_to 48, pad -0.5", WMEL_NORM_WHOLE, WMEL_NORMF_THEN_MEAN_VAR, 0.0,
+     48, 0, -0.5, 0.0, 0.0, 0.0, 0.0, 0, 0},
 };
 
 /* The post stage on the device (k_plan_post) on NeMo's plan in rows: LFR 7/6 with three
@@ -461,16 +469,24 @@ int main(void)
                 plan_check(what, &v, speech, 1);
                 if (r->batch == 1 + lay) batch_check(what, &v, speech, 99);
             }
-        /* silence (no variance: eps the denominator; eps 0: the floor's zero) and one frame */
-        for (int e0 = 0; e0 < 2; e0++) {
+        /* silence (no variance: eps the denominator; eps 0: the floor's zero) and one frame;
+           the same after the clip's max clamp (WMEL_NORMF_THEN_MEAN_VAR, eps 0) */
+        for (int e0 = 0; e0 < 3; e0++) {
+            static const char *const SIL[3] = {"nemo, silence", "nemo eps 0, silence",
+                                               "nemo, max then mean, eps 0, silence"};
+            static const char *const ONE[3] = {"nemo, one frame", "nemo eps 0, one frame",
+                                               "nemo, max then mean, eps 0, one frame"};
             wmel_frontend_plan v = nemo;
             if (e0) v.norm_eps = 0.0;
+            if (e0 == 2) {
+                v.norm = WMEL_NORM_WHOLE;
+                v.norm_flags = WMEL_NORMF_THEN_MEAN_VAR;
+            }
             trio t = {NULL, NULL, NULL};
             float *z = calloc(16000, sizeof(float));
             if (z && trio_open(&t, &v)) {
-                const long long f = one(e0 ? "nemo eps 0, silence" : "nemo, silence", t.cpu, t.dev, t.off, z, 16000);
-                const long long f1 =
-                    one(e0 ? "nemo eps 0, one frame" : "nemo, one frame", t.cpu, t.dev, t.off, speech + 5000, (size_t)v.hop);
+                const long long f = one(SIL[e0], t.cpu, t.dev, t.off, z, 16000);
+                const long long f1 = one(ONE[e0], t.cpu, t.dev, t.off, speech + 5000, (size_t)v.hop);
                 CHECK(f == 1 && f1 == 1, "nemo eps %g: %lld and %lld finishes on the device", v.norm_eps, f, f1);
             }
             trio_close(&t);
