@@ -863,15 +863,16 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
     const int slots = !one_whole && (all_frames > frame_cap || all_samples > sig_cap || n_jobs > VKW_MAX_SEGS)
                           ? wmel__vk_want_slots(w, 2)
                           : wmel__vk_slots(w);
-    const int grown = need_out > 0;
-    if (grown) { /* where they cannot grow, the caps as they are */
-        (void)wmel__vk_reserve(w, need_sig, need_out);
+    vk_round *rd = calloc(2, sizeof *rd);
+    if (!rd) return WMEL_ERR_NO_MEMORY;
+    const int grow = need_out > 0;
+    int grew = 0;
+    if (grow) { /* where they cannot grow (or grow only in part), the caps as they are */
+        grew = wmel__vk_reserve(w, need_sig, need_out) == WMEL_OK;
         round_caps(st, &frame_cap, &sig_cap, &out_cap);
     }
     float *sig = wmel__vk_sig(w, slot, &cap0);
     int32_t *segs = wmel__vk_segs(w, slot);
-    vk_round *rd = calloc(2, sizeof *rd);
-    if (!rd) return WMEL_ERR_NO_MEMORY;
     size_t used_sig = 0, used_frames = 0, j = 0, t = 0;
     int rc = WMEL_OK, s16 = 0; /* the round's samples are int16 (every clip of a call alike) */
     long long ns[3] = {0, 0, 0}, t0 = now_ns();
@@ -1074,8 +1075,8 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
         atomic_fetch_add(&g_imports, 1);
         wmel__vk_import_end(w);
     }
-    if (grown) { /* the buffers as they were opened (a failure leaves the larger ones, which work) */
-        atomic_fetch_add(&g_grown, 1);
+    if (grow) { /* the buffers as they were opened (a failure leaves the larger ones, which work) */
+        if (grew) atomic_fetch_add(&g_grown, 1);
         (void)wmel__vk_reserve(w, 0, 0);
     }
     for (int i = 0; i < 3; i++) atomic_fetch_add(&g_ns[i], ns[i]);
