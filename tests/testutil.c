@@ -440,3 +440,33 @@ void t_cols_vectors(double *scale, double *shift, size_t n)
         shift[i] = -1.0 + 0.003 * (double)(i % 101);
     }
 }
+
+int t_features_new(wmel_ctx *c, const float *x, size_t n, float **o, size_t *len)
+{
+    size_t rows = 0, cols = 0;
+    *o = NULL;
+    *len = 0;
+    int st = wmel_features_shape(c, n, &rows, &cols);
+    if (st != WMEL_OK) return st;
+    *len = rows * cols;
+    *o = malloc((*len ? *len : 1) * sizeof(float));
+    if (!*o) return WMEL_ERR_NO_MEMORY;
+    for (size_t i = 0; i < *len; i++) (*o)[i] = 12345.0f;
+    return wmel_features(c, x, n, *o, *len);
+}
+
+int t_cuda_or_skip(const wmel_frontend_plan *plan, const char *name)
+{
+    wmel_params p = wmel_default_params();
+    p.backend = WMEL_BACKEND_CUDA;
+    int st = 0;
+    wmel_ctx *c = wmel_create_plan(&p, plan, &st);
+    if (c) {
+        wmel_destroy(c);
+        return 0;
+    }
+    CHECK(st == WMEL_ERR_BACKEND_UNAVAILABLE, "%s on CUDA without a device: %s", name, wmel_strerror(st));
+    if (t_failures) return t_done(name);
+    printf("skipped: no CUDA device\n");
+    return 77;
+}

@@ -47,6 +47,16 @@ extern int t_checks;
 
 /* Prints the summary and returns the exit code. */
 int t_done(const char *name);
+/* c's features (wmel_features) of x[0 .. n) into *o (malloc'd, *len values, each set to
+   12345 first so that a value left unwritten shows; free(*o)): the call's status, or
+   wmel_features_shape's. */
+struct wmel_ctx;
+int t_features_new(struct wmel_ctx *c, const float *x, size_t n, float **o, size_t *len);
+/* 0 where plan's ctx can be made on the CUDA backend; else the test's exit status: 77
+   (skipped, printed) without a CUDA device, or its failures' (t_done(name)) where the status
+   is another than WMEL_ERR_BACKEND_UNAVAILABLE. */
+struct wmel_frontend_plan;
+int t_cuda_or_skip(const struct wmel_frontend_plan *plan, const char *name);
 
 /* Path of a golden file: WMEL_GOLDEN "/" rel. Static buffer. */
 const char *t_golden(const char *rel);

@@ -710,6 +710,32 @@ static int cuda_pfa_frames_batch(wmel_ctx *ctx, const float *const *x, const siz
     return rc;
 }
 
+/* The device calls' stream-ordered scratch freed on s after the kernels that use it: e, or
+ * the free's failure (*what then `releasing`) where e is cudaSuccess. */
+static cudaError_t device_free(void *scratch, cudaStream_t s, cudaError_t e, const char **what, const char *releasing)
+{
+    const cudaError_t e2 = (cudaError_t)wmel__cu_free(scratch, s);
+    if (e == cudaSuccess && e2 != cudaSuccess) {
+        *what = releasing;
+        return e2;
+    }
+    return e;
+}
+
+/* The end of a device-pointer call (WMEL_OP_DEVICE): its status from e (what failed named),
+ * the calling thread's device as it was. */
+static int device_end(wmel_ctx *ctx, int device, int prev, cudaError_t e, const char *what)
+{
+    int rc = WMEL_OK;
+    if (e != cudaSuccess) {
+        rc = cu_fail(e, what);
+        cudaGetLastError();
+    }
+    leave_device(device, prev);
+    note_op(ctx, WMEL_OP_DEVICE, WMEL_BACKEND_CUDA);
+    return rc;
+}
+
 /* ---------------------------------------------------------------- device pointers */
 
 static int cuda_clips_device(wmel_ctx *ctx, const wmel_clips *c, void *stream)
@@ -755,7 +781,7 @@ static int cuda_clips_device(wmel_ctx *ctx, const wmel_clips *c, void *stream)
     if (edge_bytes > SIZE_MAX - keys_bytes) return WMEL_ERR_OVERFLOW;
 
     cudaStream_t s = (cudaStream_t)stream;
-    int prev = 0, rc = WMEL_OK;
+    int prev = 0;
     void *keys = NULL;
     cudaError_t e = enter_device(st->device, &prev);
     if (e != cudaSuccess) return cu_fail(e, "selecting the CUDA device");
@@ -778,19 +804,9 @@ static int cuda_clips_device(wmel_ctx *ctx, const wmel_clips *c, void *stream)
             what = "launching the normalisation kernel";
             e = (cudaError_t)wmel__cu_normalize(d_out, per, per, batch, keys, l.global_key, s);
         }
-        cudaError_t e2 = (cudaError_t)wmel__cu_free(keys, s);
-        if (e == cudaSuccess && e2 != cudaSuccess) {
-            e = e2;
-            what = "releasing the max keys";
-        }
+        e = device_free(keys, s, e, &what, "releasing the max keys");
     }
-    if (e != cudaSuccess) {
-        rc = cu_fail(e, what);
-        cudaGetLastError();
-    }
-    leave_device(st->device, prev);
-    note_op(ctx, WMEL_OP_DEVICE, WMEL_BACKEND_CUDA);
-    return rc;
+    return device_end(ctx, st->device, prev, e, what);
 }
 
 /* ---------------------------------------------------------------- any other plan */
@@ -1384,7 +1400,7 @@ static int cuda_features_device(wmel_ctx *ctx, const wmel_clips *c, size_t rows,
     }
 
     cudaStream_t s = (cudaStream_t)stream;
-    int prev = 0, rc = WMEL_OK;
+    int prev = 0;
     void *d = NULL;
     cudaError_t e = enter_device(st->device, &prev);
     if (e != cudaSuccess) return cu_fail(e, "selecting the CUDA device");
@@ -1413,19 +1429,9 @@ static int cuda_features_device(wmel_ctx *ctx, const wmel_clips *c, size_t rows,
             what = "launching the finish kernel";
             e = (cudaError_t)wmel__cu_plan_finish(&f, s);
         }
-        cudaError_t e2 = (cudaError_t)wmel__cu_free(d, s);
-        if (e == cudaSuccess && e2 != cudaSuccess) {
-            e = e2;
-            what = "releasing the device scratch";
-        }
+        e = device_free(d, s, e, &what, "releasing the device scratch");
     }
-    if (e != cudaSuccess) {
-        rc = cu_fail(e, what);
-        cudaGetLastError();
-    }
-    leave_device(st->device, prev);
-    note_op(ctx, WMEL_OP_DEVICE, WMEL_BACKEND_CUDA);
-    return rc;
+    return device_end(ctx, st->device, prev, e, what);
 }
 
 const wmel_backend_vt wmel__backend_cuda = {WMEL_BACKEND_CUDA, "cuda", cuda_available, cuda_init,

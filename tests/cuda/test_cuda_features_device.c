@@ -240,17 +240,8 @@ int main(void)
         wmel_frontend_plan nemo;
         char msg[256];
         CHECK(wmel_preset_plan("nemo", &nemo, msg, sizeof msg) == WMEL_OK, "nemo: %s", msg);
-        wmel_params p = wmel_default_params();
-        p.backend = WMEL_BACKEND_CUDA;
-        int st = 0;
-        wmel_ctx *c = wmel_create_plan(&p, &nemo, &st);
-        if (!c) {
-            CHECK(st == WMEL_ERR_BACKEND_UNAVAILABLE, "nemo on CUDA without a device: %s", wmel_strerror(st));
-            if (t_failures) return t_done("test_cuda_features_device");
-            printf("skipped: no CUDA device\n");
-            return 77;
-        }
-        wmel_destroy(c);
+        const int skip = t_cuda_or_skip(&nemo, "test_cuda_features_device");
+        if (skip) return skip;
     }
     size_t ns = 0;
     float *speech = t_load_wav("audio/speech_en.wav", &ns);

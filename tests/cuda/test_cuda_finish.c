@@ -59,21 +59,8 @@ static wmel_ctx *mk(const wmel_frontend_plan *plan, int backend, const char *fin
     return c;
 }
 
-/* c's features of x[0 .. n) into *o (malloc'd, *len values, poisoned first so that a value
-   left unwritten shows); the status */
-static int run(wmel_ctx *c, const float *x, size_t n, float **o, size_t *len)
-{
-    size_t rows = 0, cols = 0;
-    *o = NULL;
-    *len = 0;
-    const int st = wmel_features_shape(c, n, &rows, &cols);
-    if (st != WMEL_OK) return st;
-    *len = rows * cols;
-    *o = malloc((*len ? *len : 1) * sizeof(float));
-    if (!*o) return WMEL_ERR_NO_MEMORY;
-    for (size_t i = 0; i < *len; i++) (*o)[i] = 12345.0f;
-    return wmel_features(c, x, n, *o, *len);
-}
+/* c's output for x[0 .. n) into *o (testutil's t_features_new) */
+static int run(wmel_ctx *c, const float *x, size_t n, float **o, size_t *len) { return t_features_new(c, x, n, o, len); }
 
 /* One input on the device (dev), the host's finish of the device's values (off) and the CPU:
    dev's status off's (and the CPU's where cpu_status); float64 off's bytes, float-float
@@ -396,17 +383,8 @@ int main(void)
     CHECK(wmel_preset_plan("nemo", &nemo, msg, sizeof msg) == WMEL_OK, "nemo: %s", msg);
     nemo.dither = 0.0;
     {
-        wmel_params p = wmel_default_params();
-        p.backend = WMEL_BACKEND_CUDA;
-        int st = 0;
-        wmel_ctx *c = wmel_create_plan(&p, &nemo, &st);
-        if (!c) {
-            CHECK(st == WMEL_ERR_BACKEND_UNAVAILABLE, "nemo on CUDA without a device: %s", wmel_strerror(st));
-            if (t_failures) return t_done("test_cuda_finish");
-            printf("skipped: no CUDA device\n");
-            return 77;
-        }
-        wmel_destroy(c);
+        const int skip = t_cuda_or_skip(&nemo, "test_cuda_finish");
+        if (skip) return skip;
     }
     size_t ns = 0;
     float *speech = t_load_wav("audio/speech_en.wav", &ns);

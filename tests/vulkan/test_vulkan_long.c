@@ -55,20 +55,8 @@ static wmel_ctx *mk(const wmel_frontend_plan *plan, int backend, int arith, cons
     return c;
 }
 
-/* c's output for x[0 .. n) into *o (malloc'd, poisoned first), its status */
-static int run(wmel_ctx *c, const float *x, size_t n, float **o, size_t *len)
-{
-    size_t rows = 0, cols = 0;
-    *o = NULL;
-    *len = 0;
-    int st = wmel_features_shape(c, n, &rows, &cols);
-    if (st != WMEL_OK) return st;
-    *len = rows * cols;
-    *o = malloc((*len ? *len : 1) * sizeof(float));
-    if (!*o) return WMEL_ERR_NO_MEMORY;
-    for (size_t i = 0; i < *len; i++) (*o)[i] = 12345.0f;
-    return wmel_features(c, x, n, *o, *len);
-}
+/* c's output for x[0 .. n) into *o (testutil's t_features_new) */
+static int run(wmel_ctx *c, const float *x, size_t n, float **o, size_t *len) { return t_features_new(c, x, n, o, len); }
 
 /* a against b: the same bytes (exact) or within the bar */
 static void same(const char *what, const float *a, const float *b, size_t len, int exact)
