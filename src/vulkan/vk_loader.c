@@ -714,54 +714,42 @@ static size_t shared_limit(const VkPhysicalDeviceProperties *pr)
     return limit;
 }
 
+/* A switch's number: 0 when unset or empty, else its value within [lo, hi], or -1 with the
+ * reason in the detail ("NAME is 'VALUE'; it takes UNIT, LO to HI"). */
+static long long env_num(const char *name, long long lo, long long hi, const char *unit)
+{
+    const char *env = getenv(name);
+    if (!env || !*env) return 0;
+    char *end = NULL;
+    const long long v = strtoll(env, &end, 10);
+    if (!end || *end != '\0' || v < lo || v > hi) {
+        wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: %s is '%s'; it takes %s, %lld to %lld", name, env, unit,
+                        lo, hi);
+        return -1;
+    }
+    return v;
+}
+
 /* WMEL_VULKAN_FRAMES_PER_GROUP (a testing switch: at most that many frames a workgroup,
  * 1 .. VKW_MAX_FPG): 0 when unset, -1 with the reason in the detail for another value. */
 static int frames_per_group_env(void)
 {
-    const char *env = getenv("WMEL_VULKAN_FRAMES_PER_GROUP");
-    if (!env || !*env) return 0;
-    char *end = NULL;
-    const long v = strtol(env, &end, 10);
-    if (!end || *end != '\0' || v < 1 || v > VKW_MAX_FPG) {
-        wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE,
-                        "Vulkan: WMEL_VULKAN_FRAMES_PER_GROUP is '%s'; it takes a number of frames, 1 to %d", env,
-                        VKW_MAX_FPG);
-        return -1;
-    }
-    return (int)v;
+    return (int)env_num("WMEL_VULKAN_FRAMES_PER_GROUP", 1, VKW_MAX_FPG, "a number of frames");
 }
 
-/* WMEL_VULKAN_TIMEOUT_MS: the longest wait for one round's fence, in milliseconds (default
- * VKW_TIMEOUT_MS; 1 .. 24 h); -1 with the reason in the detail for another value. */
+/* WMEL_VULKAN_TIMEOUT_MS: the longest wait for one dispatch of a round, in milliseconds
+ * (default VKW_TIMEOUT_MS; 1 .. 24 h); -1 with the reason in the detail for another value. */
 static long long timeout_env(void)
 {
-    const char *env = getenv("WMEL_VULKAN_TIMEOUT_MS");
-    if (!env || !*env) return VKW_TIMEOUT_MS;
-    char *end = NULL;
-    const long long v = strtoll(env, &end, 10);
-    if (!end || *end != '\0' || v < 1 || v > 86400000LL) {
-        wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE,
-                        "Vulkan: WMEL_VULKAN_TIMEOUT_MS is '%s'; it takes milliseconds, 1 to 86400000", env);
-        return -1;
-    }
-    return v;
+    const long long v = env_num("WMEL_VULKAN_TIMEOUT_MS", 1, 86400000LL, "milliseconds");
+    return v ? v : VKW_TIMEOUT_MS;
 }
 
 /* WMEL_VULKAN_DISPATCH_FRAMES (a testing switch: at most that many frames a dispatch, 1 ..
  * VKW_DISPATCH_FRAMES): 0 when unset, -1 with the reason in the detail for another value. */
 static long dispatch_env(void)
 {
-    const char *env = getenv("WMEL_VULKAN_DISPATCH_FRAMES");
-    if (!env || !*env) return 0;
-    char *end = NULL;
-    const long v = strtol(env, &end, 10);
-    if (!end || *end != '\0' || v < 1 || v > VKW_DISPATCH_FRAMES) {
-        wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE,
-                        "Vulkan: WMEL_VULKAN_DISPATCH_FRAMES is '%s'; it takes a number of frames, 1 to %d", env,
-                        VKW_DISPATCH_FRAMES);
-        return -1;
-    }
-    return v;
+    return (long)env_num("WMEL_VULKAN_DISPATCH_FRAMES", 1, VKW_DISPATCH_FRAMES, "a number of frames");
 }
 
 /* WMEL_VULKAN_ROUND_BYTES (a testing switch: a round's signal and output buffers made at most
@@ -769,17 +757,7 @@ static long dispatch_env(void)
  * ones): 0 when unset, -1 with the reason in the detail for another value. */
 static long long round_bytes_env(void)
 {
-    const char *env = getenv("WMEL_VULKAN_ROUND_BYTES");
-    if (!env || !*env) return 0;
-    char *end = NULL;
-    const long long v = strtoll(env, &end, 10);
-    if (!end || *end != '\0' || v < 65536 || v > (1LL << 30)) {
-        wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE,
-                        "Vulkan: WMEL_VULKAN_ROUND_BYTES is '%s'; it takes a number of bytes, 65536 to 1073741824",
-                        env);
-        return -1;
-    }
-    return v;
+    return env_num("WMEL_VULKAN_ROUND_BYTES", 65536, 1LL << 30, "a number of bytes");
 }
 
 /* Frames a dispatch at most for a frame's estimated work: a dispatch does at most the work of
