@@ -48,6 +48,7 @@ static wmel_ctx *fail(int *status, int code)
 static wmel_ctx *create(wmel_params p, const wmel_frontend_plan *plan, int keep_smooth,
                         const double *const *cols, int *status)
 {
+    wmel__detail(""); /* a failure's detail is this create's own, not an earlier call's */
     int rc = wmel__fe_check(plan);
     if (rc) return fail(status, rc);
     if (!keep_smooth) p.smooth = WMEL_SMOOTH_NONE;

@@ -451,12 +451,24 @@ int wmel__vk_pick(const vkw_dev *devs, int count, int device, int gpu_only)
         } else {
             for (int i = 0; i < count && want < 0; i++)
                 if (strstr(devs[i].name, env)) want = i;
-            if (want < 0) return -1;
+            if (want < 0) {
+                wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: no device's name has '%s' "
+                                "(WMEL_VULKAN_DEVICE; %d listed: wmel_vulkan_devices)", env, count);
+                return -1;
+            }
         }
     }
     if (want >= 0) {
-        if (want >= count) return -1;
-        return gpu_only && !is_gpu(devs[want].type) ? -1 : want;
+        if (want >= count) {
+            wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: no device %d (%s; %d listed: wmel_vulkan_devices)",
+                            want, device >= 1 ? "params.vulkan_device - 1" : "WMEL_VULKAN_DEVICE", count);
+            return -1;
+        }
+        if (gpu_only && !is_gpu(devs[want].type)) {
+            wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: device %d, %s, is not a GPU", want, devs[want].name);
+            return -1;
+        }
+        return want;
     }
     int best = -1;
     for (int i = 0; i < count; i++) {
