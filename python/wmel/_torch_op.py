@@ -23,9 +23,6 @@ from ._common import _as_samples, _ctx, _log_mel_np
 
 _SAMPLE_F32, _SAMPLE_S16 = 0, 1  # wmel.h: WMEL_SAMPLE_F32 / WMEL_SAMPLE_S16
 _OP_DEVICE = 3  # wmel.h: WMEL_OP_DEVICE
-# how wmel_cuda_error_detail() begins where a CUDA ctx's wmel_cuda_features_device refuses its
-# plan (Whisper's geometry too) or a clip length: nothing enqueued, wmel_features computes it
-_REFUSAL = "CUDA: wmel_cuda_features_device"
 _last_cuda_path = "none"
 
 
@@ -168,7 +165,10 @@ def features_cuda(ctx, audio: torch.Tensor):
     try:
         out = features_device(ctx, a)
     except RuntimeError as e:
-        if str(e).startswith(_REFUSAL):  # e.g. a clip length the device's finish does not write
+        # WMEL_ERR_BACKEND_UNAVAILABLE: wmel_cuda_features_device refused the plan (Whisper's
+        # geometry too) or a clip length before enqueuing anything; wmel_features computes it.
+        # A CUDA failure (ERR_CUDA) is raised.
+        if getattr(e, "status", None) == _wmel.ERR_BACKEND_UNAVAILABLE:
             return None
         raise
     _last_cuda_path = "device"

@@ -29,14 +29,26 @@ static PyObject *status_exc_type(int st)
 }
 
 /* Raises for status st. msg (may be NULL or empty) is the library's detailed message;
- * otherwise wmel_strerror(st) is used. Returns NULL for `return wmelpy_raise_status(...)`. */
+ * otherwise wmel_strerror(st) is used. The exception carries the status as its `status`
+ * attribute (an int, one of the module's ERR_* constants), so that a caller can tell a
+ * refusal from a failure without reading the message. Returns NULL for
+ * `return wmelpy_raise_status(...)`. */
 PyObject *wmelpy_raise_status(int st, const char *what, const char *msg)
 {
     const char *text = (msg && *msg) ? msg : wmel_strerror(st);
-    if (what)
-        PyErr_Format(status_exc_type(st), "%s: %s", what, text);
-    else
-        PyErr_SetString(status_exc_type(st), text);
+    PyObject *type = status_exc_type(st);
+    PyObject *s = what ? PyUnicode_FromFormat("%s: %s", what, text) : PyUnicode_FromString(text);
+    PyObject *exc = s ? PyObject_CallFunctionObjArgs(type, s, NULL) : NULL;
+    Py_XDECREF(s);
+    PyObject *code = exc ? PyLong_FromLong(st) : NULL;
+    if (!code || PyObject_SetAttrString(exc, "status", code) < 0) {
+        Py_XDECREF(code);
+        Py_XDECREF(exc);
+        return NULL; /* the error raised on the way (MemoryError) stands */
+    }
+    Py_DECREF(code);
+    PyErr_SetObject(type, exc);
+    Py_DECREF(exc);
     return NULL;
 }
 

@@ -80,10 +80,7 @@ static PyObject *m_plan_set(PyObject *m, PyObject *args)
     if (wmelpy_plan_from_dict(d, &pl)) return NULL;
     char why[512];
     int st = wmel_plan_set(&pl, name, value, why, sizeof why);
-    if (st == WMEL_ERR_INVALID_ARG) {
-        PyErr_SetString(PyExc_ValueError, why);
-        return NULL;
-    }
+    if (st == WMEL_ERR_INVALID_ARG) return wmelpy_raise_status(st, NULL, why);
     if (st) return wmelpy_raise_status(st, "wmel_plan_set", NULL);
     return wmelpy_plan_to_dict(&pl);
 }
@@ -115,8 +112,7 @@ static PyObject *m_cmvn_load(PyObject *m, PyObject *args)
     Py_END_ALLOW_THREADS
     Py_DECREF(path_o);
     PyObject *r = NULL;
-    if (st == WMEL_ERR_IO) PyErr_SetString(PyExc_OSError, why);
-    else if (st == WMEL_ERR_INVALID_ARG) PyErr_SetString(PyExc_ValueError, why);
+    if (st == WMEL_ERR_IO || st == WMEL_ERR_INVALID_ARG) wmelpy_raise_status(st, NULL, why);
     else if (st) wmelpy_raise_status(st, "wmel_cmvn_load", why);
     else r = Py_BuildValue("(y#y#)", (const char *)v, (Py_ssize_t)(n * sizeof(double)), (const char *)(v + cap),
                            (Py_ssize_t)(n * sizeof(double)));
@@ -148,10 +144,7 @@ static PyObject *m_plan_for_stream(PyObject *m, PyObject *args)
     if (wmelpy_plan_from_dict(d, &pl)) return NULL;
     char why[512];
     int st = wmel_plan_for_stream(&pl, &pl, why, sizeof why);
-    if (st == WMEL_ERR_INVALID_ARG) {
-        PyErr_SetString(PyExc_ValueError, why);
-        return NULL;
-    }
+    if (st == WMEL_ERR_INVALID_ARG) return wmelpy_raise_status(st, NULL, why);
     if (st) return wmelpy_raise_status(st, "wmel_plan_for_stream", NULL);
     return wmelpy_plan_to_dict(&pl);
 }
@@ -167,10 +160,7 @@ static PyObject *m_plan_from_json(PyObject *m, PyObject *args)
     wmel_frontend_plan pl;
     char why[1024];
     int st = wmel_plan_from_json(text, (size_t)len, &pl, why, sizeof why);
-    if (st == WMEL_ERR_INVALID_ARG) {
-        PyErr_SetString(PyExc_ValueError, why);
-        return NULL;
-    }
+    if (st == WMEL_ERR_INVALID_ARG) return wmelpy_raise_status(st, NULL, why);
     if (st) return wmelpy_raise_status(st, "wmel_plan_from_json", NULL);
     return wmelpy_plan_to_dict(&pl);
 }
@@ -186,10 +176,7 @@ static PyObject *m_plan_from_hf_config(PyObject *m, PyObject *args)
     wmel_frontend_plan pl;
     char why[4096], preset[64];
     int st = wmel_plan_from_hf_config(text, (size_t)len, &pl, preset, sizeof preset, why, sizeof why);
-    if (st == WMEL_ERR_INVALID_ARG) {
-        PyErr_SetString(PyExc_ValueError, why);
-        return NULL;
-    }
+    if (st == WMEL_ERR_INVALID_ARG) return wmelpy_raise_status(st, NULL, why);
     if (st) return wmelpy_raise_status(st, "wmel_plan_from_hf_config", NULL);
     PyObject *d = wmelpy_plan_to_dict(&pl);
     if (!d) return NULL;
@@ -214,7 +201,7 @@ static PyObject *m_plan_from_hf_config_cols(PyObject *m, PyObject *args)
     int st = wmel_plan_from_hf_config_cols(text, (size_t)len, &pl, preset, sizeof preset, v, v + CAP, CAP, &n, why,
                                            sizeof why);
     PyObject *out = NULL;
-    if (st == WMEL_ERR_INVALID_ARG) PyErr_SetString(PyExc_ValueError, why);
+    if (st == WMEL_ERR_INVALID_ARG) wmelpy_raise_status(st, NULL, why);
     else if (st) wmelpy_raise_status(st, "wmel_plan_from_hf_config_cols", NULL);
     else {
         PyObject *d = wmelpy_plan_to_dict(&pl);
@@ -259,10 +246,7 @@ static PyObject *m_plan_to_json(PyObject *m, PyObject *args)
     if (wmelpy_plan_from_dict(d, &pl)) return NULL;
     char buf[WMEL_PLAN_JSON_MAX], why[512];
     int st = wmel_plan_to_json(&pl, buf, sizeof buf, why, sizeof why);
-    if (st == WMEL_ERR_INVALID_ARG) {
-        PyErr_SetString(PyExc_ValueError, why);
-        return NULL;
-    }
+    if (st == WMEL_ERR_INVALID_ARG) return wmelpy_raise_status(st, NULL, why);
     if (st) return wmelpy_raise_status(st, "wmel_plan_to_json", NULL);
     return PyUnicode_FromString(buf);
 }
@@ -369,7 +353,30 @@ static int module_exec(PyObject *m)
         wmelpy_sliding_init(m) < 0 || wmelpy_stream_init(m) < 0 ||
         wmelpy_konline_init(m) < 0)
         return -1;
-    if (PyModule_AddIntConstant(m, "BACKEND_AUTO", WMEL_BACKEND_AUTO) < 0 ||
+    /* The statuses an exception raised for libwmel carries as its `status` attribute. */
+    if (PyModule_AddIntConstant(m, "OK", WMEL_OK) < 0 ||
+        PyModule_AddIntConstant(m, "ERR_INVALID_ARG", WMEL_ERR_INVALID_ARG) < 0 ||
+        PyModule_AddIntConstant(m, "ERR_NULL_POINTER", WMEL_ERR_NULL_POINTER) < 0 ||
+        PyModule_AddIntConstant(m, "ERR_NO_MEMORY", WMEL_ERR_NO_MEMORY) < 0 ||
+        PyModule_AddIntConstant(m, "ERR_BUFFER_TOO_SMALL", WMEL_ERR_BUFFER_TOO_SMALL) < 0 ||
+        PyModule_AddIntConstant(m, "ERR_TOO_SHORT", WMEL_ERR_TOO_SHORT) < 0 ||
+        PyModule_AddIntConstant(m, "ERR_BACKEND_UNAVAILABLE", WMEL_ERR_BACKEND_UNAVAILABLE) < 0 ||
+        PyModule_AddIntConstant(m, "ERR_NOT_FINITE", WMEL_ERR_NOT_FINITE) < 0 ||
+        PyModule_AddIntConstant(m, "ERR_IO", WMEL_ERR_IO) < 0 ||
+        PyModule_AddIntConstant(m, "ERR_FORMAT", WMEL_ERR_FORMAT) < 0 ||
+        PyModule_AddIntConstant(m, "ERR_UNSUPPORTED", WMEL_ERR_UNSUPPORTED) < 0 ||
+        PyModule_AddIntConstant(m, "ERR_CORRUPT", WMEL_ERR_CORRUPT) < 0 ||
+        PyModule_AddIntConstant(m, "ERR_NO_SAMPLES", WMEL_ERR_NO_SAMPLES) < 0 ||
+        PyModule_AddIntConstant(m, "ERR_THREAD", WMEL_ERR_THREAD) < 0 ||
+        PyModule_AddIntConstant(m, "ERR_CUDA", WMEL_ERR_CUDA) < 0 ||
+        PyModule_AddIntConstant(m, "ERR_OVERFLOW", WMEL_ERR_OVERFLOW) < 0 ||
+        PyModule_AddIntConstant(m, "ERR_DECODER", WMEL_ERR_DECODER) < 0 ||
+        PyModule_AddIntConstant(m, "ERR_NOT_BUILT", WMEL_ERR_NOT_BUILT) < 0 ||
+        PyModule_AddIntConstant(m, "ERR_WEIGHTS", WMEL_ERR_WEIGHTS) < 0 ||
+        PyModule_AddIntConstant(m, "ERR_SAMPLE_RANGE", WMEL_ERR_SAMPLE_RANGE) < 0 ||
+        PyModule_AddIntConstant(m, "ERR_INTERRUPTED", WMEL_ERR_INTERRUPTED) < 0 ||
+        PyModule_AddIntConstant(m, "ERR_VULKAN", WMEL_ERR_VULKAN) < 0 ||
+        PyModule_AddIntConstant(m, "BACKEND_AUTO", WMEL_BACKEND_AUTO) < 0 ||
         PyModule_AddIntConstant(m, "BACKEND_REF", WMEL_BACKEND_REF) < 0 ||
         PyModule_AddIntConstant(m, "BACKEND_CPU", WMEL_BACKEND_CPU) < 0 ||
         PyModule_AddIntConstant(m, "BACKEND_CUDA", WMEL_BACKEND_CUDA) < 0 ||

@@ -140,8 +140,11 @@ def test_features_device_refuses_a_cpu_ctx():
     ctx = _plan_ctx("nemo", _wmel.BACKEND_CPU)
     assert ctx.op_backend(OP_DEVICE) == "none"
     assert ctx.cuda_device == 0
-    with pytest.raises(RuntimeError, match="backend is cpu|not built"):  # before any pointer is read
+    with pytest.raises(RuntimeError, match="backend is cpu|not built") as e:  # before any pointer is read
         ctx.features_device(0, 0, 1, N, N, 0, 0, 0)
+    # the status as an attribute: wmel.features tells a refusal from a CUDA failure by it
+    assert e.value.status in (_wmel.ERR_BACKEND_UNAVAILABLE, _wmel.ERR_NOT_BUILT)
+    assert ("not built" in str(e.value)) == (e.value.status == _wmel.ERR_NOT_BUILT)
     with pytest.raises(RuntimeError, match="backend is cpu|not built"):
         ctx.features_device(0, 0, 0, N, N, 0, 0, 0)  # no clips: the ctx's refusal all the same
     for args, name in [((0, 0, -1, N, N, 0, 0, 0), "batch"), ((0, 0, 1, -1, N, 0, 0, 0), "n_samples"),
@@ -158,8 +161,9 @@ def test_features_device_pointers_match_the_host(name, s16):
     x = _clips()
     xin = (x * 30000).astype(np.int16) if s16 else x
     if ctx.op_backend(OP_DEVICE) != "cuda":  # a plan the device does not finish: refused, with the reason
-        with pytest.raises(RuntimeError, match="wmel_cuda_features_device"):
+        with pytest.raises(RuntimeError, match="wmel_cuda_features_device") as e:
             ctx.features_device(0, 1 if s16 else 0, 0, N, N, 0, 0, 0)
+        assert e.value.status == _wmel.ERR_BACKEND_UNAVAILABLE
         return
     want = _host_features(ctx, xin.astype(np.float32) / 32768 if s16 else x)
     d_in, d_out = _Dev(rt, xin), _Dev(rt, nbytes=want.nbytes)

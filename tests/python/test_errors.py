@@ -101,6 +101,31 @@ def test_overlapping_input_and_output_are_refused():
         ctx.log_mel(buf[:8000], 0, buf[7999:7999 + 80 * 50])
 
 
+def test_library_errors_carry_their_status():
+    # an exception raised for a libwmel status says which as `status`, one of the ERR_* constants
+    names = [n for n in dir(_wmel) if n.startswith("ERR_")]
+    codes = [getattr(_wmel, n) for n in names]
+    assert len(names) >= 21 and len(set(codes)) == len(codes) and all(c < 0 for c in codes)
+    assert _wmel.OK == 0
+    ctx = _wmel.Ctx(n_mels=80)
+    x = np.zeros(1600, np.float32)
+    x[5] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinite") as e:
+        ctx.log_mel(x, 0, np.empty(800, np.float32))
+    assert e.value.status == _wmel.ERR_NOT_FINITE
+    with pytest.raises(ValueError) as e:
+        ctx.log_mel(np.zeros(100, np.float32), 0, np.empty(80, np.float32))
+    assert e.value.status == _wmel.ERR_TOO_SHORT
+    buf = np.zeros(8000 + 80 * 50, np.float32)
+    with pytest.raises(ValueError, match="invalid argument") as e:
+        ctx.log_mel(buf[:8000], 0, buf[7999:7999 + 80 * 50])
+    assert e.value.status == _wmel.ERR_INVALID_ARG
+    # an error the binding raises itself (not a library status) has none
+    with pytest.raises(TypeError) as e:
+        ctx.log_mel(x.astype(np.float64), 0, np.empty(800, np.float32))
+    assert not hasattr(e.value, "status")
+
+
 def test_low_level_binding_checks_buffers():
     ctx = _wmel.Ctx(n_mels=80)
     pcm = np.zeros(1600, np.float32)
