@@ -287,8 +287,10 @@ static int gen_features(wmel_ctx *ctx, const float *pcm, size_t n_samples, float
     if (out_len < total) return WMEL_ERR_BUFFER_TOO_SMALL;
     if (wmel__overlap(pcm, wmel__bytes(n_samples, sizeof(float)), out, wmel__bytes(total, sizeof(float))))
         return WMEL_ERR_INVALID_ARG;
-    if (ctx->vt->id != WMEL_BACKEND_REF) /* checked by the workers, each its own samples */
-        return wmel__fe_cpu(ctx, pcm, n_samples, out);
+    if (ctx->vt->id != WMEL_BACKEND_REF) { /* checked by the workers, each its own samples */
+        wmel_ctx *on = wmel__twin_for(ctx, pcm, n_samples);
+        return on != ctx ? wmel_features(on, pcm, n_samples, out, out_len) : wmel__fe_cpu(ctx, pcm, n_samples, out);
+    }
     if (!wmel__all_finite(pcm, n_samples)) return WMEL_ERR_NOT_FINITE;
     return wmel__fe_ref(ctx, pcm, n_samples, out);
 }

@@ -130,6 +130,19 @@ static wmel_ctx *create(wmel_params p, const wmel_frontend_plan *plan, int keep_
         return fail(status, rc);
     }
     ctx->backend = ctx->vt->id;
+    /* a plan of Whisper's geometry on a device's general algorithm: the CPU's own kernels
+       beside it for the samples they refuse (ctx->twin) */
+    const wmel_algo *own = wmel__plan_algo(plan);
+    if (!cols && own != algo && own != &wmel__algo_general &&
+        (ctx->backend == WMEL_BACKEND_VULKAN || ctx->backend == WMEL_BACKEND_CUDA)) {
+        wmel_params tp = p;
+        tp.backend = WMEL_BACKEND_CPU;
+        ctx->twin = create(tp, plan, keep_smooth, NULL, &rc);
+        if (!ctx->twin) {
+            wmel_destroy(ctx);
+            return fail(status, rc);
+        }
+    }
     if (ctx->vt != vt) /* AUTO: the device backend could not start; the CPU, silently */
         snprintf(ctx->backend_why, sizeof ctx->backend_why, "AUTO: %s (%s could not start on its device)",
                  ctx->vt->name, vt->name);
@@ -486,7 +499,9 @@ int wmel_features_batch(wmel_ctx *ctx, const float *const *pcm, const size_t *n_
         rc = o < 0 ? WMEL_ERR_NO_MEMORY : o ? WMEL_ERR_INVALID_ARG : WMEL_OK;
         if (o < 0) at = batch;
     }
-    const int device = ctx->vt->plan_frames_batch && ctx->fe->algo == &wmel__algo_general;
+    int device = ctx->vt->plan_frames_batch && ctx->fe->algo == &wmel__algo_general;
+    for (size_t b = 0; device && ctx->twin && b < batch; b++) /* a clip for the twin: each on its own */
+        device = wmel__all_f32_kernel_safe(pcm[b], n_samples[b]);
     if (rc == WMEL_OK && ctx->vt->pfa_frames_batch && ctx->fe->algo == &wmel__algo_pfa400) {
         rc = pfa_batch(ctx, pcm, n_samples, out, totals, batch, &at);
         free(totals);
@@ -512,9 +527,20 @@ int wmel_features_batch(wmel_ctx *ctx, const float *const *pcm, const size_t *n_
     return rc;
 }
 
+wmel_ctx *wmel__twin_for(wmel_ctx *ctx, const float *x, size_t n)
+{
+    if (!ctx->twin) return ctx;
+    const int twin = !wmel__all_f32_kernel_safe(x, n);
+    __atomic_store_n(&ctx->twin_ran, twin, __ATOMIC_RELAXED);
+    return twin ? ctx->twin : ctx;
+}
+
+wmel_ctx *wmel__live_ctx(wmel_ctx *ctx) { return ctx && ctx->twin ? ctx->twin : ctx; }
+
 void wmel_destroy(wmel_ctx *ctx)
 {
     if (!ctx) return;
+    wmel_destroy(ctx->twin);
     if (ctx->vt->free) ctx->vt->free(ctx);
     wmel__pool_free(ctx->pool);
     wmel__scratch_free(ctx->scratch);
@@ -528,6 +554,8 @@ const char *wmel_op_backend(const wmel_ctx *ctx, int op)
 {
     if (!ctx || op < WMEL_OP_LOG_MEL || op > WMEL_OP_STREAM) return "none";
     if (op == WMEL_OP_STREAM && ctx->fe->algo->stream_backend) return ctx->fe->algo->stream_backend;
+    if (op <= WMEL_OP_LOG_MEL_BATCH && ctx->twin && __atomic_load_n(&ctx->twin_ran, __ATOMIC_RELAXED))
+        return wmel_op_backend(ctx->twin, op); /* samples the CPU's kernels took */
     if (ctx->vt->op_backend) return ctx->vt->op_backend(ctx, op);
     return op == WMEL_OP_DEVICE ? "none" : ctx->vt->name;
 }

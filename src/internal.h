@@ -511,7 +511,21 @@ struct wmel_ctx {
                               tables and its algorithm (fe->algo) */
     int vals_f32;          /* the backend's plan_frames write float32 values (set by its init) */
     char backend_why[224]; /* why this backend (wmel_backend_reason) */
+    /* A device backend that computes a plan of Whisper's geometry with the general algorithm
+     * (Voxtral Realtime's fixed max, framing from sample 0): a CPU ctx of the plan's own
+     * algorithm (pfa400, pfa400-snip), whose float32 kernels refuse samples the device's
+     * arithmetic takes. A call with a sample past WMEL_F32_KERNEL_SAFE (or not finite), and
+     * the streams, sliding buffers and long inputs, run on it, so that the ctx accepts and
+     * refuses what the CPU backend does, with its bytes. NULL otherwise. */
+    struct wmel_ctx *twin;
+    int twin_ran;          /* the most recent call of a plan path ran on the twin (__atomic) */
 };
+
+/* The ctx that computes x[0 .. n): ctx->twin where the samples need the CPU's kernels (a
+ * sample past WMEL_F32_KERNEL_SAFE or not finite), else ctx; notes which (api.c). */
+wmel_ctx *wmel__twin_for(wmel_ctx *ctx, const float *x, size_t n);
+/* The ctx whose algorithm runs a stream, sliding buffer or long input: the twin if any. */
+wmel_ctx *wmel__live_ctx(wmel_ctx *ctx);
 
 /* ---- the frame driver (frames.c) ---- */
 

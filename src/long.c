@@ -182,6 +182,7 @@ wmel_long *wmel_long_create(wmel_ctx *ctx, size_t mem_bytes, int *status)
     else if (ctx->fe->algo == &wmel__algo_general && ctx->backend == WMEL_BACKEND_REF) rc = WMEL_ERR_INVALID_ARG;
     else if (!(l = calloc(1, sizeof *l))) rc = WMEL_ERR_NO_MEMORY;
     if (rc == WMEL_OK) {
+        ctx = wmel__live_ctx(ctx); /* a device's plan of Whisper's geometry: the CPU's own kernels */
         l->ctx = ctx;
         l->fe = ctx->fe;
         l->general = ctx->fe->algo == &wmel__algo_general || ctx->fe->algo == &wmel__algo_pfa400_snip;

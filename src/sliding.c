@@ -138,6 +138,7 @@ wmel_sliding *wmel_sliding_create(wmel_ctx *ctx, int *status)
         if (!b) st = WMEL_ERR_NO_MEMORY;
     }
     if (st == WMEL_OK) {
+        ctx = wmel__live_ctx(ctx); /* a device's plan of Whisper's geometry: the CPU's own kernels */
         b->ctx = ctx;
         b->fe = ctx->fe;
         b->algo = ctx->fe->algo;

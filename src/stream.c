@@ -73,6 +73,7 @@ wmel_stream *wmel__stream_create(wmel_ctx *ctx, size_t padding, wmel_frames_fn f
         if (status) *status = WMEL_ERR_NULL_POINTER;
         return NULL;
     }
+    ctx = wmel__live_ctx(ctx); /* a device's plan of Whisper's geometry: the CPU's own kernels */
     const wmel_algo *algo = ctx->fe->algo;
     /* raw frames: nothing to smooth yet; the padding argument is Whisper's only; a
        per-column affine of the stacked rows has no rows here (the frames are unstacked) */

@@ -495,7 +495,10 @@ static int host_run(cuda_state *st, host_call *hc, float *out, size_t per, int n
     TRY(cudaMemcpyAsync(st->pinned_flag, bad, sizeof(int), cudaMemcpyDeviceToHost, st->copy),
         "reading the finiteness flag");
     TRY(cudaStreamSynchronize(st->copy), "waiting for the device");
-    if (*st->pinned_flag) rc = WMEL_ERR_NOT_FINITE;
+    /* a sample not finite: the CPU's status (run_clips); one past the CPU's float32 kernels'
+       bound: those kernels, which decide (the CPU backend's status and bytes) */
+    if (*st->pinned_flag & 1) rc = WMEL_ERR_NOT_FINITE;
+    else if (*st->pinned_flag & 2) rc = WMEL__FALLBACK;
     goto cleanup;
 #undef TRY
 

@@ -70,8 +70,13 @@ typedef struct wmel_cu_launch {
     size_t out_stride;
     unsigned *keys;           /* device: order-preserving max keys */
     int global_key;           /* 1: one key (keys[0]) for all clips; 0: keys[c] */
-    int *bad;                 /* device flag set when a float sample is not finite; may be NULL */
+    int *bad;                 /* device flags of the samples the frames read (may be NULL): 1 one
+                                 is not finite, 2 one passes WMEL_CU_F32_SAFE */
 } wmel_cu_launch;
+
+/* WMEL_F32_KERNEL_SAFE (internal.h): past it the CPU's float32 kernels of Whisper's geometry
+ * may refuse a clip, which then takes them (the same value). */
+#define WMEL_CU_F32_SAFE 1e15f
 
 /* ---- any other plan (the general algorithm): each frame's values for fe_cpu.c's finish
  * (plan_kernels.cu, the stages of the float64 reference, src/ref/fe_ref.c) ---- */

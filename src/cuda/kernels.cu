@@ -144,10 +144,12 @@ __global__ void __launch_bounds__(NT, LOGMEL_MIN_BLOCKS) k_logmel(wmel_cu_launch
     int bad = 0;
     for (int j = tid; j < SPAN; j += NT) {
         float v = j < count ? sample<T>(x, f0 * 160 + j, l.n, l.n_total) : 0.0f;
-        bad |= !isfinite(v);
+        bad |= !isfinite(v) ? 1 : fabsf(v) > WMEL_CU_F32_SAFE ? 2 : 0;
         span[j] = v;
     }
-    if (__syncthreads_or(bad) && l.bad && tid == 0) atomicOr(l.bad, 1);
+    /* the block's flags: any thread's 1, then any thread's 2 */
+    const int b1 = __syncthreads_or(bad & 1), b2 = __syncthreads_or(bad & 2);
+    if ((b1 || b2) && l.bad && tid == 0) atomicOr(l.bad, (b1 ? 1 : 0) | (b2 ? 2 : 0));
 
     /* 2. window, pack z[m] = x[2m] + i x[2m+1], radix-8 stage with twiddles */
     for (int task = tid; task < TILE * 25; task += NT) {

@@ -20,7 +20,10 @@
  *    the device within the bar, speech x 1e4 on the CPU (its bytes);
  *  - one sample of 1e18 (or a NaN) that the packing meets late: Kaldi's plan in rounds of
  *    2,000 samples, the sample in a later round, in the last frame, past every frame: the
- *    CPU's status and bytes, alone and in a batch.
+ *    CPU's status and bytes, alone and in a batch;
+ *  - Voxtral Realtime's plans (Whisper's geometry, which the CPU computes with Whisper's
+ *    float32 kernels), in both arithmetics: the CPU backend's statuses, and its bytes past
+ *    1e15 (twin_check).
  * Exit 77 without a device or without float-float's shaders.
  */
 #define _GNU_SOURCE /* RTLD_NODELETE, setenv */
@@ -339,6 +342,141 @@ static void late_check(const float *speech)
     wmel_destroy(cpu);
 }
 
+/* wmel_long's status and values of x[0 .. n) pushed in pieces of 3,001 samples */
+static int long_run(wmel_ctx *ctx, const float *x, size_t n, float *out, size_t len)
+{
+    int st = 0;
+    wmel_long *l = wmel_long_create(ctx, (size_t)1 << 24, &st);
+    if (!l) return st;
+    for (size_t i = 0; st == WMEL_OK && i < n; i += 3001) st = wmel_long_push(l, x + i, n - i < 3001 ? n - i : 3001);
+    if (st == WMEL_OK) st = wmel_long_finish(l);
+    t_sink k = {out, 0, len};
+    if (st == WMEL_OK) st = wmel_long_write(l, t_sink_take, &k);
+    if (st == WMEL_OK && k.n != len) st = -999;
+    wmel_long_destroy(l);
+    return st;
+}
+
+/* A plan of Whisper's geometry that the CPU computes with Whisper's float32 kernels and the
+ * device with the general algorithm (Voxtral Realtime: a fixed max; its chunked form framed
+ * from sample 0), in both arithmetics: the device ctx accepts and refuses what the CPU
+ * backend does. Speech x 1, 1e14 (on the device, within the bar), and x 1e16, 1e18, 1e19,
+ * 1e25, 3e38 and with a NaN (the CPU's kernels, on the ctx's CPU twin: the CPU backend's
+ * status and bytes, wmel_op_backend() "cpu"), in single calls, with padding, in a batch
+ * (each clip its single call's bytes; over every clip the CPU's status and index), and
+ * through wmel_long (the CPU backend's status and bytes whatever the samples). */
+static void twin_check(const char *name, int arith, const float *speech)
+{
+    static const float sc[] = {1.0f, 1e14f, 1e16f, 1e18f, 1e19f, 1e25f, 3e38f, NAN};
+    enum { K = sizeof sc / sizeof sc[0] };
+    wmel_frontend_plan plan;
+    char msg[256];
+    CHECK(wmel_preset_plan(name, &plan, msg, sizeof msg) == WMEL_OK, "%s: %s", name, msg);
+    wmel_params p = wmel_default_params();
+    p.backend = WMEL_BACKEND_VULKAN;
+    p.vulkan_arith = arith;
+    p.n_threads = 2;
+    int st = 0;
+    wmel_ctx *vk = wmel_create_plan(&p, &plan, &st);
+    p.backend = WMEL_BACKEND_CPU;
+    wmel_ctx *cpu = wmel_create_plan(&p, &plan, &st);
+    size_t rows = 0, cols = 0;
+    if (!vk || !cpu || wmel_features_shape(cpu, N, &rows, &cols) != WMEL_OK) {
+        CHECK(0, "%s: setup (%d)", name, st);
+        wmel_destroy(vk);
+        wmel_destroy(cpu);
+        return;
+    }
+    const char *an = arith == WMEL_VULKAN_ARITH_FLOAT64 ? "float64" : "float-float";
+    const size_t len = rows * cols;
+    float *x[K], *ov[K], *oc[K];
+    int rv[K], rc[K], ok = 1, twins = 0, refused = 0;
+    size_t ns[K], lens[K];
+    for (int k = 0; k < K; k++) {
+        x[k] = malloc(N * sizeof(float)), ov[k] = malloc(len * sizeof(float)), oc[k] = malloc(len * sizeof(float));
+        ok = ok && x[k] && ov[k] && oc[k];
+        ns[k] = N, lens[k] = len;
+    }
+    CHECK(ok, "%s: memory", name);
+    double worst = 0.0;
+    for (int k = 0; ok && k < K; k++) {
+        for (size_t i = 0; i < N; i++) x[k][i] = k == K - 1 ? speech[i] : speech[i] * sc[k];
+        if (k == K - 1) x[k][N / 3] = NAN;
+        rc[k] = wmel_features(cpu, x[k], N, oc[k], len);
+        rv[k] = wmel_features(vk, x[k], N, ov[k], len);
+        const int twin = k >= 2; /* past WMEL_F32_KERNEL_SAFE (1e15), or not finite */
+        const char *ran = wmel_op_backend(vk, WMEL_OP_LOG_MEL);
+        CHECK(rv[k] == rc[k], "%s %s, x %g: status %d on Vulkan, %d on the CPU", name, an, (double)sc[k], rv[k], rc[k]);
+        CHECK(!strcmp(ran, twin ? "cpu" : "vulkan"), "%s %s, x %g: ran on %s", name, an, (double)sc[k], ran);
+        twins += twin;
+        refused += rc[k] != WMEL_OK;
+        if (rv[k] != WMEL_OK || rc[k] != WMEL_OK) continue;
+        if (twin) {
+            CHECK(!memcmp(ov[k], oc[k], len * sizeof(float)), "%s %s, x %g: not the CPU's bytes", name, an, (double)sc[k]);
+        } else {
+            const double e = t_rel_err_ff(ov[k], oc[k], len);
+            worst = e > worst ? e : worst;
+            CHECK(e <= BAR, "%s %s, x %g: error %g (bar %g)", name, an, (double)sc[k], e, BAR);
+        }
+    }
+    CHECK(refused >= 3, "%s %s: the CPU refused %d of the clips", name, an, refused);
+    /* padding (wmel_log_mel): the CPU's status, its bytes past the bound */
+    for (int k = 3; ok && k < 5; k++) {
+        const size_t pad = 1600;
+        size_t r2 = 0, c2 = 0;
+        if (wmel_features_shape(cpu, N + pad, &r2, &c2) != WMEL_OK) continue;
+        float *a = malloc(r2 * c2 * sizeof(float)), *b = malloc(r2 * c2 * sizeof(float));
+        if (a && b) {
+            const int ra = wmel_log_mel(vk, x[k], N, pad, a, r2 * c2), rb = wmel_log_mel(cpu, x[k], N, pad, b, r2 * c2);
+            CHECK(ra == rb && (ra != WMEL_OK || !memcmp(a, b, r2 * c2 * sizeof(float))),
+                  "%s %s, x %g with padding: %d on Vulkan, %d on the CPU, or other bytes", name, an, (double)sc[k], ra, rb);
+        }
+        free(a);
+        free(b);
+    }
+    /* a batch of the accepted clips: each its single call's bytes; over every clip the CPU's status and index */
+    if (ok) {
+        const float *bx[K];
+        float *bo[K];
+        size_t bn[K], bl[K], nb = 0, failed = 0;
+        int idx[K];
+        for (int k = 0; k < K; k++)
+            if (rc[k] == WMEL_OK) {
+                idx[nb] = k, bx[nb] = x[k], bn[nb] = N, bl[nb] = len;
+                bo[nb] = malloc(len * sizeof(float));
+                nb++;
+            }
+        const int rb = wmel_features_batch(vk, bx, bn, nb, bo, bl, &failed);
+        CHECK(rb == WMEL_OK && failed == nb, "%s %s, batch of %zu: %d at %zu", name, an, nb, rb, failed);
+        for (size_t i = 0; rb == WMEL_OK && i < nb; i++)
+            CHECK(bo[i] && !memcmp(bo[i], ov[idx[i]], len * sizeof(float)), "%s %s, batch, x %g: not its single call's bytes",
+                  name, an, (double)sc[idx[i]]);
+        for (size_t i = 0; i < nb; i++) free(bo[i]);
+        size_t fv = 0, fc = 0;
+        float *tv[K], *tc[K];
+        for (int k = 0; k < K; k++) tv[k] = ov[k], tc[k] = oc[k];
+        const int av = wmel_features_batch(vk, (const float *const *)x, ns, K, tv, lens, &fv);
+        const int ac = wmel_features_batch(cpu, (const float *const *)x, ns, K, tc, lens, &fc);
+        CHECK(av == ac && fv == fc && ac != WMEL_OK, "%s %s, batch of all: %d at %zu on Vulkan, %d at %zu on the CPU", name,
+              an, av, fv, ac, fc);
+    }
+    /* wmel_long (the stream's frames): the CPU backend's status and bytes, whatever the samples */
+    for (int k = 0; ok && k < K; k++) {
+        const int lv = long_run(vk, x[k], N, ov[k], len), lc = long_run(cpu, x[k], N, oc[k], len);
+        CHECK(lv == lc && (lv != WMEL_OK || !memcmp(ov[k], oc[k], len * sizeof(float))),
+              "%s %s, wmel_long, x %g: %d on Vulkan, %d on the CPU, or other bytes", name, an, (double)sc[k], lv, lc);
+    }
+    printf("%-22s %-11s: %d clips on the CPU's kernels (%d refused, as the CPU), %d on the device (worst error %.3g)\n",
+           name, an, twins, refused, K - twins, worst);
+    for (int k = 0; k < K; k++) {
+        free(x[k]);
+        free(ov[k]);
+        free(oc[k]);
+    }
+    wmel_destroy(vk);
+    wmel_destroy(cpu);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -360,6 +498,10 @@ int main(void)
     for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++) one_preset(presets[i], speech + 3000);
     scale_check(speech + 3000);
     late_check(speech + 3000);
+    for (int a = WMEL_VULKAN_ARITH_FLOAT64; a <= WMEL_VULKAN_ARITH_FLOAT_FLOAT; a++) {
+        twin_check("voxtral-realtime", a, speech + 3000);
+        twin_check("voxtral-realtime-chunk", a, speech + 3000);
+    }
     wmel_free(speech);
     return t_done("test_vulkan_range");
 #endif
