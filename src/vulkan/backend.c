@@ -706,8 +706,9 @@ long long wmel__vk_rounds(void) { return atomic_load(&g_rounds); }
 static atomic_llong g_finishes;
 long long wmel__vk_finishes(void) { return atomic_load(&g_finishes); }
 /* The calls whose samples the device read in place (wmel__vk_import), for the tests. */
-static atomic_llong g_imports;
+static atomic_llong g_imports, g_out_imports;
 long long wmel__vk_imports(void) { return atomic_load(&g_imports); }
+long long wmel__vk_out_imports(void) { return atomic_load(&g_out_imports); }
 /* The calls whose rounds' buffers grew for a clip finished in a round of its own, for the tests. */
 static atomic_llong g_grown;
 long long wmel__vk_grown(void) { return atomic_load(&g_grown); }
@@ -735,6 +736,8 @@ typedef struct vk_round {
     size_t n_fin, fin_words;      /* the segments finished there, their outputs' words (fwords + swords) */
     size_t scr_words;             /* of which the post stage's frames (swords), after the flags */
     size_t range_at;              /* the samples' range flag (one clip read in place), 0: none */
+    int iout;                     /* its one finished clip's output written by the device into the
+                                     caller's memory (wmel__vk_import_out): none to copy */
 } vk_round;
 
 /* the values of a waited-for round into its jobs */
@@ -753,7 +756,7 @@ static void emit_round(const vk_state *st, vk_job *jobs, const vk_round *rd, con
             uint32_t flag;
             memcpy(&flag, o + rd->fin_flag[s], sizeof flag);
             j->fdone = flag ? 2 : 1;
-            if (!flag) memcpy(j->fout, o + rd->fin_at[s] - 1, j->fwords * sizeof(float));
+            if (!flag && !rd->iout) memcpy(j->fout, o + rd->fin_at[s] - 1, j->fwords * sizeof(float));
             continue;
         }
         if (j->f32_out == 1) j->seg_mx = key_float(keys[s]);
@@ -881,7 +884,7 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
        every sample of the frames' window is some frame's (hop <= frame length) */
     long long imp_lo = 0, imp_hi = 0;
     size_t imp_base = 0, flag_at = 0;
-    int imp = 0, flag_dev = 0;
+    int imp = 0, flag_dev = 0, iout = 0;
     if (n_jobs == 1 && !st->sig_limit && jobs[0].nf && (jobs[0].f32 || jobs[0].s16) &&
         (jobs[0].nf <= frame_cap ||
          (jobs[0].fout && fin_end(jobs[0].nf, nc, jobs[0].fwords + jobs[0].swords, 1) <= 2 * out_cap))) {
@@ -981,6 +984,10 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
                             fin_end(used_frames + k, nc, r->fin_words + T, r->n_fin + 1) <= 2 * out_cap;
             r->fin_at[r->n_segs] = (size_t)fin;
             if (fin) r->fin_words += T, r->scr_words += jb->swords, r->n_fin++;
+            /* one clip finished in this round: its output written by the device where the
+               caller wants it (the caller's memory imported), not copied here */
+            if (fin && n_jobs == 1 && !iout && wmel__vk_import_out(w, jb->fout, jb->fwords * sizeof(float)) == WMEL_OK)
+                iout = r->iout = 1;
             r->n_segs++;
             if (!imp) used_sig += len;
             used_frames += k;
@@ -1001,7 +1008,7 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
         const int f32 = jobs[0].f32_out, nk = f32 == 1 ? (int)r->n_segs : 0;
         const size_t vals_words = f32 ? used_frames * nc + (size_t)nk : 2 * used_frames * nc; /* float32 words */
         size_t end = vals_words, seg_words = VKW_S_HEAD + r->n_segs * VKW_S_WORDS;
-        vkw_finish fin = {(uint32_t)nc, st->fin_fmaj, st->fin_mode, (uint32_t)r->n_fin, st->fin_pad, 0, 0, 0, 0, 0};
+        vkw_finish fin = {(uint32_t)nc, st->fin_fmaj, st->fin_mode, (uint32_t)r->n_fin, st->fin_pad, 0, 0, 0, 0, 0, 0};
         if (r->n_fin) { /* the finished clips' outputs after the values, then their flags */
             size_t at = vals_words, i = 0, vlo = SIZE_MAX, vhi = 0;
             const size_t flags_at = vals_words + r->fin_words - r->scr_words;
@@ -1030,12 +1037,13 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
                 d[VKW_F_NFO] = (int32_t)jb->fnfo;
                 r->fin_at[s] = at + 1;
                 r->fin_flag[s] = flags_at + i;
+                if (r->iout) fin.iout_at = (uint32_t)at; /* the round's one clip, its output imported */
                 at += jb->fwords;
                 i++;
             }
             end = flags_at + VKW_FIN_CLIP_WORDS * r->n_fin; /* the flags, the maxima's keys, the statistics */
             fin.flags_at = (uint32_t)flags_at;
-            fin.lo = (uint32_t)vals_words;
+            fin.lo = (uint32_t)(r->iout ? flags_at : vals_words); /* an imported output: not read back */
             fin.hi = (uint32_t)(end + (flag_dev ? 1 : 0));
             if (vlo < vhi) fin.vlo = (uint32_t)vlo, fin.vhi = (uint32_t)vhi;
             seg_words = VKW_F_HEAD + r->n_fin * VKW_F_WORDS;
@@ -1058,6 +1066,7 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
         }
         t0 = now_ns();
         rd[slot].n_segs = rd[slot].n_fin = rd[slot].fin_words = rd[slot].scr_words = rd[slot].range_at = 0;
+        rd[slot].iout = 0;
         size_t cap; /* the same in each slot */
         sig = wmel__vk_sig(w, slot, &cap);
         segs = wmel__vk_segs(w, slot);
@@ -1074,6 +1083,10 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
     if (imp) {
         atomic_fetch_add(&g_imports, 1);
         wmel__vk_import_end(w);
+    }
+    if (iout) {
+        if (rc == WMEL_OK && jobs[0].fdone == 1) atomic_fetch_add(&g_out_imports, 1);
+        wmel__vk_import_out_end(w);
     }
     if (grow) { /* the buffers as they were opened (a failure leaves the larger ones, which work) */
         if (grew) atomic_fetch_add(&g_grown, 1);

@@ -281,6 +281,8 @@ typedef struct vkw_finish {
     uint32_t flags_at; /* the clips' flag words, one a clip, then their maxima's keys, one a clip */
     uint32_t lo, hi;   /* float32 words read back (a staged device) */
     uint32_t vlo, vhi; /* the same for values (vlo == vhi: none) */
+    uint32_t iout_at;  /* 0: none; else the output's first word, which the device copies into the
+                          caller's memory imported by wmel__vk_import_out (its bytes) after the finish */
 } vkw_finish;
 enum {
     VKW_FM_MV = 3,         /* the normalisation's two bits */
@@ -329,6 +331,15 @@ int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, siz
 int wmel__vk_import(vkw *w, const void *p, size_t bytes, size_t *skip);
 /* The import released, slot 0's own signal bound again (nothing pending may use it). */
 void wmel__vk_import_end(vkw *w);
+/* The caller's output [p, p + bytes) (float32, 4-byte aligned) imported (the pages around
+ * it, VK_EXT_external_memory_host) for a round whose finish names it (vkw_finish.iout_at):
+ * the device then copies the finished clip's output straight into it, in the submission,
+ * never the pages' other bytes, and the host copies nothing. WMEL_OK, or WMEL__FALLBACK (no
+ * such extension, a pointer the driver refuses, an import already held, any call failing):
+ * the output is then read back and copied as before. Released by wmel__vk_import_out_end,
+ * after the rounds are waited for. */
+int wmel__vk_import_out(vkw *w, void *p, size_t bytes);
+void wmel__vk_import_out_end(vkw *w);
 int wmel__vk_wait(vkw *w, int slot);
 void wmel__vk_drain(vkw *w);
 const char *wmel__vk_device_name(const vkw *w);
@@ -372,6 +383,7 @@ void wmel__vk_phase_ns(long long ns[3]);
 long long wmel__vk_rounds(void); /* the rounds submitted (one submission and one wait each) */
 long long wmel__vk_finishes(void); /* the calls whose finish ran on the device (finish.comp) */
 long long wmel__vk_imports(void);  /* the calls whose samples the device read in place (wmel__vk_import) */
+long long wmel__vk_out_imports(void); /* the clips whose output the device wrote in place (wmel__vk_import_out) */
 long long wmel__vk_grown(void);    /* the calls whose rounds' buffers grew for a clip in a round of its own */
 long long wmel__vk_range_clips(void); /* the clips left to the CPU's kernels for their samples' range */
 long wmel__vk_instances_made(void); /* vkCreateInstance calls that succeeded */

@@ -267,6 +267,12 @@ struct vkw {
     VkDeviceMemory imp_mem;
     size_t imp_off, imp_bytes; /* the caller's bytes in the import (staged: copied, at the same
                                   offset, into slot 0's device-local signal; never the pages' rest) */
+    /* the caller's output written where it is (wmel__vk_import_out): the pages around it, the
+       output's byte offset in them and its bytes, which the device copies a finished clip's
+       output into (never the pages' rest) */
+    VkBuffer iout_buf;
+    VkDeviceMemory iout_mem;
+    size_t iout_off, iout_bytes;
 };
 
 /* The kept loader's instance: made once, the first time one succeeds, and kept for the
@@ -545,6 +551,8 @@ void wmel__vk_close(vkw *w)
         }
         if (w->imp_buf) f->DestroyBuffer(w->dev, w->imp_buf, NULL);
         if (w->imp_mem) f->FreeMemory(w->dev, w->imp_mem, NULL);
+        if (w->iout_buf) f->DestroyBuffer(w->dev, w->iout_buf, NULL);
+        if (w->iout_mem) f->FreeMemory(w->dev, w->iout_mem, NULL);
         if (w->dpool) f->DestroyDescriptorPool(w->dev, w->dpool, NULL);
         if (w->pipe) f->DestroyPipeline(w->dev, w->pipe, NULL);
         if (w->fpipe) f->DestroyPipeline(w->dev, w->fpipe, NULL);
@@ -1034,7 +1042,7 @@ int wmel__vk_reserve(vkw *w, size_t sig_bytes, size_t out_bytes)
     if (rc != WMEL_OK) return rc;
     const size_t top = wmel__vk_reserve_max(w);
     if (sig_bytes > top || out_bytes > top) return WMEL__FALLBACK;
-    if (w->imp_buf || w->pending[0] || w->pending[1]) return WMEL__FALLBACK;
+    if (w->imp_buf || w->iout_buf || w->pending[0] || w->pending[1]) return WMEL__FALLBACK;
     const size_t want[2] = {sig_bytes > w->base_bytes[0] ? (sig_bytes + 7) & ~(size_t)7 : w->base_bytes[0],
                             out_bytes > w->base_bytes[1] ? (out_bytes + 7) & ~(size_t)7 : w->base_bytes[1]};
     for (int k = 0; k < w->slots && rc == WMEL_OK; k++) {
@@ -1452,7 +1460,9 @@ static int fin_check(vkw *w, int slot, uint32_t n_frames, int out_f32, const vkw
     int ok = w->fpipe != VK_NULL_HANDLE && layout_ok && fin->n_clips >= 1 && fin->n_clips <= VKW_MAX_SEGS &&
              (uint64_t)fin->flags_at + VKW_FIN_CLIP_WORDS * (uint64_t)fin->n_clips <= words && fin->lo <= fin->hi &&
              fin->hi <= words &&
-             fin->vlo <= fin->vhi && fin->vhi <= vals;
+             fin->vlo <= fin->vhi && fin->vhi <= vals &&
+             (!fin->iout_at || !w->iout_buf ||
+              (fin->iout_at >= vals && (uint64_t)fin->iout_at + w->iout_bytes / 4 <= words && w->iout_bytes % 4 == 0));
     for (uint32_t k = 0; ok && k < fin->n_clips; k++) {
         const int32_t *d = sg + VKW_F_HEAD + (size_t)k * VKW_F_WORDS;
         const uint64_t nv = (uint32_t)d[VKW_F_NV], nc = (uint32_t)d[VKW_F_NC], in = (uint32_t)d[VKW_F_IN];
@@ -1574,6 +1584,16 @@ int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, siz
             f->CmdDispatch(cmd, fin->n_cols, fin->n_clips, 1);
         }
     }
+    const int iout = fin && fin->iout_at && w->iout_buf;
+    if (iout) { /* the finished clip's output into the caller's own memory (imported) */
+        barrier(w, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+                VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
+        VkBufferCopy c = {(VkDeviceSize)fin->iout_at * 4, (VkDeviceSize)w->iout_off, (VkDeviceSize)w->iout_bytes};
+        f->CmdCopyBuffer(cmd, w->buf[bo], w->iout_buf, 1, &c);
+        if (!w->staged)
+            barrier(w, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
+                    VK_ACCESS_HOST_READ_BIT);
+    }
     if (w->staged) { /* the frames' values (or the finish's output and flag) back to the host's copy */
         barrier(w, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
                 VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
@@ -1663,19 +1683,22 @@ static void bind_sig(vkw *w, VkBuffer b)
     w->f.UpdateDescriptorSets(w->dev, 1, &y, 0, NULL);
 }
 
-int wmel__vk_import(vkw *w, const void *p, size_t bytes, size_t *skip)
+/* The pages around [p, p + bytes) imported as a host-coherent buffer of `usage` (at the
+ * device's alignment): *buf and *mem, and p's byte offset in them (*off). WMEL_OK, or
+ * WMEL__FALLBACK (a pointer or memory the driver refuses, any call failing; nothing kept). */
+static int import_pages(vkw *w, const void *p, size_t bytes, VkBufferUsageFlags usage, VkBuffer *buf,
+                        VkDeviceMemory *mem, size_t *off)
 {
     vk_fns *f = &w->f;
-    *skip = 0;
-    if (!w->host_import || w->imp_buf || w->pending[0] || !p || !bytes || ((uintptr_t)p & 1u)) return WMEL__FALLBACK;
+    *buf = VK_NULL_HANDLE;
+    *mem = VK_NULL_HANDLE;
     const uintptr_t a = (uintptr_t)p & ~(uintptr_t)(w->import_align - 1);
-    const size_t off = (size_t)((uintptr_t)p - a);
-    if (bytes > SIZE_MAX - off - w->import_align) return WMEL__FALLBACK;
-    const size_t size = (off + bytes + w->import_align - 1) & ~(w->import_align - 1);
-    /* staged (a discrete GPU): the pages copied by the device into its own signal buffer, in
-       place of the host's packing and the staging copy, so that the shader reads device
-       memory, not host memory across the bus; they must fit it */
-    if (w->staged && size > w->bytes[B_SIG]) return WMEL__FALLBACK;
+    *off = (size_t)((uintptr_t)p - a);
+    if (bytes > SIZE_MAX - *off - w->import_align) return WMEL__FALLBACK;
+    const size_t size = (*off + bytes + w->import_align - 1) & ~(w->import_align - 1);
+    /* staged (a discrete GPU): the samples' pages copied by the device into its own signal
+       buffer, which they must fit */
+    if (w->staged && (usage & VK_BUFFER_USAGE_TRANSFER_SRC_BIT) && size > w->bytes[B_SIG]) return WMEL__FALLBACK;
     VkMemoryHostPointerPropertiesEXT hp;
     memset(&hp, 0, sizeof hp);
     hp.sType = VK_STRUCTURE_TYPE_MEMORY_HOST_POINTER_PROPERTIES_EXT;
@@ -1684,18 +1707,17 @@ int wmel__vk_import(vkw *w, const void *p, size_t bytes, size_t *skip)
     if (r != VK_SUCCESS) return WMEL__FALLBACK;
     VkExternalMemoryBufferCreateInfo ebi = {VK_STRUCTURE_TYPE_EXTERNAL_MEMORY_BUFFER_CREATE_INFO, NULL,
                                             VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT};
-    VkBufferCreateInfo bci = {VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO, &ebi, 0, (VkDeviceSize)size,
-                              w->staged ? VK_BUFFER_USAGE_TRANSFER_SRC_BIT : VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
+    VkBufferCreateInfo bci = {VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO, &ebi, 0, (VkDeviceSize)size, usage,
                               VK_SHARING_MODE_EXCLUSIVE, 0, NULL};
-    r = VK(f->CreateBuffer(w->dev, &bci, NULL, &w->imp_buf));
+    r = VK(f->CreateBuffer(w->dev, &bci, NULL, buf));
     if (r != VK_SUCCESS) {
-        w->imp_buf = VK_NULL_HANDLE;
+        *buf = VK_NULL_HANDLE;
         return WMEL__FALLBACK;
     }
     VkMemoryRequirements req;
-    f->GetBufferMemoryRequirements(w->dev, w->imp_buf, &req);
+    f->GetBufferMemoryRequirements(w->dev, *buf, &req);
     /* a memory type the pointer can be imported as, host-coherent (the host's writes before
-       the call are the device's without a flush) */
+       the call are the device's, and the device's the host's after the wait, without a flush) */
     uint32_t type = UINT32_MAX;
     for (uint32_t i = 0; i < w->mp.memoryTypeCount && type == UINT32_MAX; i++)
         if ((hp.memoryTypeBits & req.memoryTypeBits & (1u << i)) &&
@@ -1705,23 +1727,47 @@ int wmel__vk_import(vkw *w, const void *p, size_t bytes, size_t *skip)
         VkImportMemoryHostPointerInfoEXT imp = {VK_STRUCTURE_TYPE_IMPORT_MEMORY_HOST_POINTER_INFO_EXT, NULL,
                                                 VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT, (void *)a};
         VkMemoryAllocateInfo mai = {VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO, &imp, (VkDeviceSize)size, type};
-        r = VK(f->AllocateMemory(w->dev, &mai, NULL, &w->imp_mem));
-        if (r != VK_SUCCESS) w->imp_mem = VK_NULL_HANDLE;
-        else if ((r = VK(f->BindBufferMemory(w->dev, w->imp_buf, w->imp_mem, 0))) == VK_SUCCESS) {
-            if (!w->staged) bind_sig(w, w->imp_buf);
-            w->imp_off = off;
-            w->imp_bytes = bytes;
-            *skip = off;
-            return WMEL_OK;
-        }
+        r = VK(f->AllocateMemory(w->dev, &mai, NULL, mem));
+        if (r != VK_SUCCESS) *mem = VK_NULL_HANDLE;
+        else if ((r = VK(f->BindBufferMemory(w->dev, *buf, *mem, 0))) == VK_SUCCESS) return WMEL_OK;
     }
-    wmel__vk_import_end(w);
+    if (*buf) f->DestroyBuffer(w->dev, *buf, NULL);
+    if (*mem) f->FreeMemory(w->dev, *mem, NULL);
+    *buf = VK_NULL_HANDLE;
+    *mem = VK_NULL_HANDLE;
     return WMEL__FALLBACK;
+}
+
+int wmel__vk_import(vkw *w, const void *p, size_t bytes, size_t *skip)
+{
+    *skip = 0;
+    if (!w->host_import || w->imp_buf || w->pending[0] || !p || !bytes || ((uintptr_t)p & 1u)) return WMEL__FALLBACK;
+    size_t off = 0;
+    if (import_pages(w, p, bytes, w->staged ? VK_BUFFER_USAGE_TRANSFER_SRC_BIT : VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
+                     &w->imp_buf, &w->imp_mem, &off) != WMEL_OK)
+        return WMEL__FALLBACK;
+    if (!w->staged) bind_sig(w, w->imp_buf);
+    w->imp_off = off;
+    w->imp_bytes = bytes;
+    *skip = off;
+    return WMEL_OK;
+}
+
+/* A round past the timeout (or on a lost device) may still run: the caller's memory an import
+ * holds must not be read or written by the device after the call returns, nor the import
+ * released under it, so the device is waited for first (a lost device returns at once; a
+ * hung GPU is reset by its kernel driver). */
+static void import_quiet(vkw *w)
+{
+    int pending = 0;
+    for (int k = 0; k < w->slots; k++) pending |= w->pending[k];
+    if ((w->timed_out || w->lost) && pending) w->f.DeviceWaitIdle(w->dev);
 }
 
 void wmel__vk_import_end(vkw *w)
 {
     if (!w || (!w->imp_buf && !w->imp_mem)) return;
+    import_quiet(w);
     if (w->imp_buf) {
         if (!w->staged) bind_sig(w, w->buf[B_SIG]);
         w->f.DestroyBuffer(w->dev, w->imp_buf, NULL);
@@ -1730,6 +1776,28 @@ void wmel__vk_import_end(vkw *w)
     if (w->imp_mem) w->f.FreeMemory(w->dev, w->imp_mem, NULL);
     w->imp_buf = VK_NULL_HANDLE;
     w->imp_mem = VK_NULL_HANDLE;
+}
+
+int wmel__vk_import_out(vkw *w, void *p, size_t bytes)
+{
+    if (!w->host_import || w->iout_buf || !p || !bytes || ((uintptr_t)p & 3u)) return WMEL__FALLBACK;
+    size_t off = 0;
+    if (import_pages(w, p, bytes, VK_BUFFER_USAGE_TRANSFER_DST_BIT, &w->iout_buf, &w->iout_mem, &off) != WMEL_OK)
+        return WMEL__FALLBACK;
+    w->iout_off = off;
+    w->iout_bytes = bytes;
+    return WMEL_OK;
+}
+
+void wmel__vk_import_out_end(vkw *w)
+{
+    if (!w || (!w->iout_buf && !w->iout_mem)) return;
+    import_quiet(w);
+    if (w->iout_buf) w->f.DestroyBuffer(w->dev, w->iout_buf, NULL);
+    if (w->iout_mem) w->f.FreeMemory(w->dev, w->iout_mem, NULL);
+    w->iout_buf = VK_NULL_HANDLE;
+    w->iout_mem = VK_NULL_HANDLE;
+    w->iout_off = w->iout_bytes = 0;
 }
 
 /* ---------------------------------------------------------------- one small dispatch */

@@ -38,6 +38,7 @@ long wmel__vk_calls(void);         /* vk_loader.c's count of Vulkan calls */
 void wmel__vk_fail_at(long n);     /* vk_loader.c's injection: the n-th Vulkan call from now fails */
 long long wmel__vk_finishes(void); /* backend.c: the calls finished on the device */
 long long wmel__vk_imports(void);  /* backend.c: the calls whose samples the device read in place */
+long long wmel__vk_out_imports(void); /* backend.c: the clips whose output the device wrote in place */
 
 /* the per-column affine mk() gives its ctxs (wmel_create_plan_cols; g_ncols 0: none) */
 static const double *g_cscale, *g_cshift;
@@ -780,6 +781,70 @@ int main(void)
             free(y);
             wmel_destroy(cpu);
             wmel_destroy(vk);
+            wmel_destroy(cp);
+        }
+        /* the output written in place (lavapipe has VK_EXT_external_memory_host): the device
+           copies the finished clip's output into the caller's memory; at four offsets into a
+           page (and across pages), the bytes of the copied output (WMEL_VULKAN_HOST_IMPORT=0)
+           and not one byte written before or after it; a NaN sample: the CPU's status, nothing
+           counted; FunASR's LFR (the post stage's rows) the same */
+        for (int pi = 0; pi < 2; pi++) {
+            wmel_frontend_plan q = nemo;
+            char qm[160];
+            if (pi == 1 && wmel_preset_plan("funasr", &q, qm, sizeof qm) != WMEL_OK) continue;
+            if (pi == 1) q.dither = 0.0;
+            wmel_ctx *vk = mk(&q, WMEL_BACKEND_VULKAN, ar, NULL), *cpu = mk(&q, WMEL_BACKEND_CPU, 0, NULL);
+            setenv("WMEL_VULKAN_HOST_IMPORT", "0", 1);
+            wmel_ctx *cp = mk(&q, WMEL_BACKEND_VULKAN, ar, NULL);
+            unsetenv("WMEL_VULKAN_HOST_IMPORT");
+            const int lvp = strstr(devs, "llvmpipe") != NULL;
+            const char *qn = pi ? "funasr" : "nemo";
+            size_t rows = 0, cols = 0;
+            if (vk && cpu && cp && wmel_features_shape(vk, 16000, &rows, &cols) == WMEL_OK) {
+                const size_t len = rows * cols, pad = 2048;
+                float *buf = malloc((len + 2 * pad) * sizeof(float)), *want = malloc(len * sizeof(float));
+                float *x = malloc(16000 * sizeof(float));
+                const size_t offs[] = {0, 1, 3, 1021};
+                for (size_t oi = 0; buf && want && x && oi < sizeof offs / sizeof offs[0]; oi++) {
+                    memcpy(x, speech + 3000, 16000 * sizeof(float));
+                    const int rw = wmel_features(cp, x, 16000, want, len);
+                    for (size_t i = 0; i < len + 2 * pad; i++) buf[i] = 7777.0f;
+                    float *o = buf + pad + offs[oi];
+                    const long long i0 = wmel__vk_out_imports();
+                    const int ro = wmel_features(vk, x, 16000, o, len);
+                    const long long i1 = wmel__vk_out_imports();
+                    int guard = 1;
+                    for (size_t i = 0; i < pad + offs[oi]; i++) guard &= buf[i] == 7777.0f;
+                    for (size_t i = pad + offs[oi] + len; i < len + 2 * pad; i++) guard &= buf[i] == 7777.0f;
+                    CHECK(rw == WMEL_OK && ro == WMEL_OK && !memcmp(o, want, len * sizeof(float)),
+                          "%s, output in place at +%zu: %d, copied %d, or other bytes", qn, offs[oi], ro, rw);
+                    CHECK(guard, "%s, output in place at +%zu: a byte written outside the output", qn, offs[oi]);
+                    CHECK(!lvp || i1 == i0 + 1, "%s, output at +%zu: %lld written in place on lavapipe", qn, offs[oi],
+                          i1 - i0);
+                    /* the switch off: the same bytes, nothing in place */
+                    const long long j0 = wmel__vk_out_imports();
+                    CHECK(wmel_features(cp, x, 16000, o, len) == WMEL_OK && !memcmp(o, want, len * sizeof(float)) &&
+                              wmel__vk_out_imports() == j0,
+                          "%s: the switch off wrote the output in place, or other bytes", qn);
+                    /* a NaN: the CPU's status, no output counted in place */
+                    x[9000] = NAN;
+                    float *oc;
+                    size_t lc;
+                    const int rcpu = run(cpu, x, 16000, &oc, &lc);
+                    free(oc);
+                    const long long k0 = wmel__vk_out_imports();
+                    const int rn = wmel_features(vk, x, 16000, o, len);
+                    CHECK(rn == rcpu && rn != WMEL_OK && wmel__vk_out_imports() == k0,
+                          "%s, a NaN with the output in place: %d, the CPU's %d", qn, rn, rcpu);
+                }
+                free(buf);
+                free(want);
+                free(x);
+            } else {
+                CHECK(0, "%s: output in place: setup", qn);
+            }
+            wmel_destroy(vk);
+            wmel_destroy(cpu);
             wmel_destroy(cp);
         }
         /* values past float32's range (no log, scaled samples within the kernels' range): the
