@@ -994,7 +994,7 @@ WMEL_API const char *wmel_hf_class_name(size_t i, const char **preset, int *mapp
  * WMEL_BACKEND_VULKAN computes any plan's frames on the device. Both also finish on the
  * device, in wmel_features and wmel_features_batch, the clips of a plan whose finish is the
  * per-feature normalisation, none or the clip's max clamp (with the appended variants,
- * WMEL_NORMF_THEN_MEAN_VAR among them, and on Vulkan WMEL_NORMF_ALL; stacking, the per-column
+ * WMEL_NORMF_THEN_MEAN_VAR and WMEL_NORMF_ALL among them; stacking, the per-column
  * scales, every post stage in the frames x columns layout (deltas, LFR) and the cepstra; on Vulkan a clip
  * longer than a round in a round of its own, its buffers grown up to 1 GiB), in float64 with
  * the bytes the CPU's finish gives on the device's values; any other finish runs on the
@@ -1688,9 +1688,7 @@ WMEL_API int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int samp
  * for Kaldi's framing below one frame: nothing is enqueued). The output is wmel_features()'s
  * bytes for the same samples on the same ctx (int16: the samples / 32768 as floats).
  * The plans it takes: those whose finish the device makes (see wmel_create_plan: every
- * preset with dither 0 but those with WMEL_NORMF_ALL, WMEL_NORMF_THEN_MEAN_VAR or a post
- * stage in the mels x frames layout); any other plan (dithered, such a finish, or the
- * switch WMEL_CUDA_DEVICE_FINISH=0) is refused with WMEL_ERR_BACKEND_UNAVAILABLE and the
+ * plan with dither 0); a dithered plan, or the switch WMEL_CUDA_DEVICE_FINISH=0, is refused with WMEL_ERR_BACKEND_UNAVAILABLE and the
  * reason in wmel_cuda_error_detail(), whatever the other arguments, as is a ctx of
  * Whisper's geometry (wmel_create; it takes wmel_cuda_log_mel_device). A clip length whose
  * output the device's finish does not write (wmel_features finishes it on the host: NeMo's

@@ -877,6 +877,7 @@ static void fin_plan(const wmel_fe *fe, int ff, int post, int cs, wmel_cu_finish
     f->pop = ext && (stats || f->then) && (p->norm_flags & WMEL_NORMF_POPULATION);
     f->mean_only = ext && (stats || f->then) && (p->norm_flags & WMEL_NORMF_MEAN_ONLY);
     f->floor = ext && (stats || f->then) && p->norm_eps == 0.0;
+    f->all = stats && (p->norm_flags & WMEL_NORMF_ALL);
     f->fill = wmel__fe_fill_rows(p);
     f->pad = (float)p->pad_value;
     f->fill_value = (float)p->stack_fill;
@@ -1053,7 +1054,7 @@ static int general_init(wmel_ctx *ctx)
     {
         const char *env = getenv("WMEL_CUDA_DEVICE_FINISH");
         st->finish_off = env && !strcmp(env, "0");
-        st->finish = ctx->vals_f32 && wmel__fe_dev_finish(fe, WMEL__DEV_POST | WMEL__DEV_THEN) &&
+        st->finish = ctx->vals_f32 && wmel__fe_dev_finish(fe, WMEL__DEV_POST | WMEL__DEV_THEN | WMEL__DEV_ALL) &&
                      (!fe->col_scale || ncv) && !st->finish_off;
         st->post = st->finish && wmel__fe_post_on(p) && !wmel__fe_fill_rows(p);
         if (st->finish) fin_plan(fe, ff, st->post, st->fin.cs, &st->fin);
@@ -1160,7 +1161,10 @@ static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n,
         note_plan_ops(ctx, WMEL_BACKEND_CUDA);
         return WMEL_OK;
     }
-    const size_t flag_bytes = (2 * n_fin * sizeof(unsigned) + 255) & ~(size_t)255;
+    /* each finished clip's flag and key, then (8-aligned) its four doubles of statistics
+       (WMEL_NORMF_ALL's, k_plan_all) */
+    const size_t stats_at = (2 * n_fin * sizeof(unsigned) + 7) & ~(size_t)7;
+    const size_t flag_bytes = (stats_at + 4 * n_fin * sizeof(double) + 255) & ~(size_t)255;
     const size_t bytes = flag_bytes + vals_total * vb + (outs_total + samples_total) * sizeof(float);
     /* the host's copy of the device values where they are not vals' own layout (cepstra);
        the finished clips' flags and keys */
@@ -1212,6 +1216,7 @@ static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n,
             wmel_cu_finish f = st->fin;
             f.in = l.outf;
             f.out = dout + pc[b].out_at - 1;
+            f.stats = (double *)(void *)((char *)dflag + stats_at) + 4 * k;
             f.flag = dflag + 2 * k++;
             f.nv = (long long)wmel__fe_valid(&fe->p, n[b]);
             f.nc = l.nf;
@@ -1415,6 +1420,7 @@ static int cuda_features_device(wmel_ctx *ctx, const wmel_clips *c, size_t rows,
         l.outf = vals;
         f.in = vals;
         f.flag = flag;
+        f.stats = (double *)(void *)((char *)d + 64); /* WMEL_NORMF_ALL's, in the first 256 bytes */
         for (size_t b = 0; b < c->batch && e == cudaSuccess; b++) {
             if (s16) l.xs = c->s16 + b * c->pcm_stride;
             else l.x = c->f32 + b * c->pcm_stride;

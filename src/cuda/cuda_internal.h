@@ -169,6 +169,10 @@ typedef struct wmel_cu_finish {
     /* WMEL_NORMF_THEN_MEAN_VAR (norm 3): the column's statistics of its clamped, padded
        values after the affine (pop, mean_only and floor its rules), then the scales */
     int then;
+    /* WMEL_NORMF_ALL (norm 0 or 1): one mean and one denominator over every column, which
+       k_plan_all writes into stats (device: four doubles, the clip's own) before the finish */
+    int all;
+    double *stats;
     float pad, fill_value, norm_max, norm_range;
     /* the arithmetic of the statistics and the affine: 0 float64 (each operation IEEE's,
        nothing contracted: the CPU's bytes), 1 float-float (the f_* pairs) */

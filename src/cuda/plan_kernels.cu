@@ -496,6 +496,50 @@ __device__ R col_sum(long long nv, const float *x, long long ts, int lid, bool d
     return tot;
 }
 
+/* A statistic kept between two launches in two doubles: float64's value and 0, or
+ * float-float's hi and lo (each exact as a double). */
+template <typename R> __device__ __forceinline__ void put2(double *d, R v);
+template <> __device__ __forceinline__ void put2<double>(double *d, double v) { d[0] = v, d[1] = 0.0; }
+template <> __device__ __forceinline__ void put2<ff>(double *d, ff v) { d[0] = (double)v.hi, d[1] = (double)v.lo; }
+template <typename R> __device__ __forceinline__ R get2(const double *d);
+template <> __device__ __forceinline__ double get2<double>(const double *d) { return d[0]; }
+template <> __device__ __forceinline__ ff get2<ff>(const double *d) { return ff{(float)d[0], (float)d[1]}; }
+
+/* WMEL_NORMF_ALL: the clip's one mean and one denominator over every column (fe_cpu.c's
+ * stats_means and stats_dens): each column's sum over the valid frames (col_sum's chunk
+ * order), the columns' sums added in column order from 0, over nv x n_cols values; the
+ * squared deviations from that mean likewise; wmel__fe_denom's rules over nv x n_cols (1 for
+ * the mean alone). The mean into f.stats[0, 2), the denominator into f.stats[2, 4) (put2);
+ * k_plan_finish floors it. One block. */
+template <typename R> __global__ void __launch_bounds__(WMEL_CU_PLAN_WG) k_plan_all(wmel_cu_finish f)
+{
+    WMEL_CU_DYNAMIC_SHARED(double, smem_d);
+    R *part = reinterpret_cast<R *>(smem_d);
+    const int lid = threadIdx.x;
+    const R zero = rf<R>(0.0f);
+    const long long n = f.nv * (long long)f.n_cols;
+    R tot = zero;
+    for (int c = 0; c < f.n_cols; c++) tot = o_add(tot, col_sum<R>(f.nv, f.in + c, f.n_cols, lid, false, zero, part));
+    const R mu = n ? o_div(tot, rcount<R>(n)) : zero;
+    R den = rf<R>(1.0f);
+    if (!f.mean_only) {
+        R ss = zero;
+        for (int c = 0; c < f.n_cols; c++) ss = o_add(ss, col_sum<R>(f.nv, f.in + c, f.n_cols, lid, true, mu, part));
+        R var = zero;
+        if (f.pop) {
+            if (n) var = o_div(ss, rcount<R>(n));
+        } else if (n > 1) {
+            var = o_div(ss, rcount<R>(n - 1));
+        }
+        const R eps = par<R>(f.eps, f.f_eps);
+        den = f.norm == 1 ? o_sqrt(o_add(var, eps)) : o_add(o_sqrt(var), eps);
+    }
+    if (lid == 0) {
+        put2<R>(f.stats, mu);
+        put2<R>(f.stats + 2, den);
+    }
+}
+
 /* WMEL_NORM_WHOLE with the data's max: column blockIdx.x's largest valid value into the
  * clip's key (flag[1]). */
 __global__ void __launch_bounds__(WMEL_CU_PLAN_WG) k_plan_max(wmel_cu_finish f)
@@ -537,6 +581,14 @@ template <typename R> __global__ void __launch_bounds__(WMEL_CU_PLAN_WG) k_plan_
     if (f.norm == 3) {
         const float mx = f.fixed_max ? f.norm_max : wmel_cu::key2f(f.flag[1]);
         lo = __fsub_rn(mx, f.norm_range);
+    } else if (f.norm != 2 && f.all) { /* k_plan_all's, for every column */
+        mu = get2<R>(f.stats);
+        den = get2<R>(f.stats + 2);
+        if (f.floor) {
+            const R amu = mu < zero ? -mu : mu;
+            if (!(o_mul(par<R>(1e-12, f.f_den_floor), amu) < den)) den = zero;
+        }
+        pos = zero < den;
     } else if (f.norm != 2) {
         mu = col_sum<R>(f.nv, f.in + c, f.n_cols, lid, false, zero, part);
         if (f.nv) mu = o_div(mu, rcount<R>(f.nv));
@@ -675,6 +727,8 @@ extern "C" int wmel__cu_plan_prepare(void)
     if (e == cudaSuccess) e = cudaFuncGetAttributes(&a, k_plan_finish<ff>);
     if (e == cudaSuccess) e = cudaFuncGetAttributes(&a, k_plan_post<double>);
     if (e == cudaSuccess) e = cudaFuncGetAttributes(&a, k_plan_post<ff>);
+    if (e == cudaSuccess) e = cudaFuncGetAttributes(&a, k_plan_all<double>);
+    if (e == cudaSuccess) e = cudaFuncGetAttributes(&a, k_plan_all<ff>);
     return (int)(e != cudaSuccess ? e : cudaFuncGetAttributes(&a, k_plan_max));
 }
 
@@ -682,6 +736,14 @@ extern "C" int wmel__cu_plan_finish(const wmel_cu_finish *f, void *stream)
 {
     if (f->n_cols <= 0 || f->T < 0) return (int)cudaErrorInvalidValue;
     const cudaStream_t s = (cudaStream_t)stream;
+    if (f->all && (f->norm == 0 || f->norm == 1)) { /* the clip's one mean and denominator first */
+        if (f->ff)
+            WMEL_CU_LAUNCH(k_plan_all<ff>, dim3(1), dim3(WG), WG * sizeof(ff), s)(*f);
+        else
+            WMEL_CU_LAUNCH(k_plan_all<double>, dim3(1), dim3(WG), WG * sizeof(double), s)(*f);
+        const cudaError_t e = cudaGetLastError();
+        if (e != cudaSuccess) return (int)e;
+    }
     if (f->norm == 3 && !f->fixed_max && f->nv > 0) {
         WMEL_CU_LAUNCH(k_plan_max, dim3((unsigned)f->n_cols), dim3(WG), 0, s)(*f);
         const cudaError_t e = cudaGetLastError();

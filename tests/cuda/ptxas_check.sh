@@ -5,8 +5,8 @@
 # line per kernel and architecture and fails when a kernel spills registers to local
 # memory, with one exception: k_smooth's double division by 9 calls the division's slow
 # path, a real call across which ptxas may save up to 8 bytes (its stack frame); a spill
-# of more than that, or in any other kernel, fails. k_plan_frames, k_plan_finish and
-# k_plan_post are printed per arithmetic (k_plan_frames<double>, k_plan_frames<ff>: their two
+# of more than that, or in any other kernel, fails. k_plan_frames, k_plan_finish, k_plan_post
+# and k_plan_all are printed per arithmetic (k_plan_frames<double>, k_plan_frames<ff>: their two
 # instantiations).
 set -u
 nvcc=$1
@@ -43,6 +43,8 @@ for a in $(printf '%s\n' "$archs" | tr ';' ' '); do
                 else if (name ~ /k_plan_finishI.*2ff/) k = k "<ff>"
                 else if (name ~ /k_plan_postId/) k = k "<double>"   # and of k_plan_post<R>
                 else if (name ~ /k_plan_postI.*2ff/) k = k "<ff>"
+                else if (name ~ /k_plan_allId/) k = k "<double>"    # and of k_plan_all<R>
+                else if (name ~ /k_plan_allI.*2ff/) k = k "<ff>"
                 allow = (k == "k_smooth") ? 8 : 0
                 bad = (st + 0 > allow || ld + 0 > 4 * allow) ? "SPILLS" : "ok"
                 printf "sm_%s %-21s %3d registers, %2d bytes stack, %2d/%2d bytes spilled (stores/loads): %s\n", sm, k, regs, stack, st, ld, bad

@@ -9,7 +9,8 @@
  * and rows x cols of each clip are written, nothing past them. Then the arguments: NULL
  * pointers, the sample type, the stride, the capacity, an overlap, no samples, too few, no
  * clips, Kaldi's framing below one frame (nothing to write), a Whisper ctx, a CPU ctx, a
- * dithered plan, WMEL_NORMF_ALL and the switch WMEL_CUDA_DEVICE_FINISH=0. Exit 77 without a
+ * dithered plan and the switch WMEL_CUDA_DEVICE_FINISH=0; NeMo's plan with WMEL_NORMF_ALL
+ * taken, wmel_features' bytes. Exit 77 without a
  * device. The fault sweep (every CUDA call failed in turn) is test_cuda_emu's.
  */
 #define _GNU_SOURCE /* setenv */
@@ -114,7 +115,7 @@ static int presets(const char *arith, t_dev *d)
         if (!c) continue;
         all++;
         const int general = c->fe->algo == &wmel__algo_general;
-        const int want = general && wmel__fe_dev_finish(c->fe, WMEL__DEV_POST | WMEL__DEV_THEN);
+        const int want = general && wmel__fe_dev_finish(c->fe, WMEL__DEV_POST | WMEL__DEV_THEN | WMEL__DEV_ALL);
         const int q = wmel_cuda_features_device(c, NULL, WMEL_SAMPLE_F32, 0, 0, 0, NULL, 0, d->s);
         CHECK(q == (want ? WMEL_OK : WMEL_ERR_BACKEND_UNAVAILABLE), "%s %s: %s with no clips (%s), want %s", name,
               arith, wmel_strerror(q), wmel_cuda_error_detail(), want ? "taken" : "refused");
@@ -192,13 +193,27 @@ static void arguments(t_dev *d)
     p.backend = WMEL_BACKEND_CUDA;
     int st = 0;
     wmel_ctx *whisper = wmel_create(&p, &st);
-    wmel_frontend_plan all = nemo;
-    all.norm_flags |= WMEL_NORMF_ALL;
-    wmel_ctx *refused[4] = {whisper, mk_plan(&nemo, WMEL_BACKEND_CPU, NULL, NULL),
-                            mk_plan(&dithered, WMEL_BACKEND_CUDA, NULL, NULL), mk_plan(&all, WMEL_BACKEND_CUDA, NULL, NULL)};
-    const char *names[4] = {"a Whisper ctx", "a CPU ctx", "a dithered plan", "WMEL_NORMF_ALL"};
-    const char *says[4] = {"wmel_cuda_log_mel_device", "cpu", "dither", "finish"};
-    for (int k = 0; k < 4; k++) {
+    wmel_ctx *refused[3] = {whisper, mk_plan(&nemo, WMEL_BACKEND_CPU, NULL, NULL),
+                            mk_plan(&dithered, WMEL_BACKEND_CUDA, NULL, NULL)};
+    const char *names[3] = {"a Whisper ctx", "a CPU ctx", "a dithered plan"};
+    const char *says[3] = {"wmel_cuda_log_mel_device", "cpu", "dither"};
+    /* one mean and one denominator over every column (WMEL_NORMF_ALL, NeMo's all_features):
+       taken, the bytes of wmel_features, in both arithmetics */
+    for (int a = 0; a < 2; a++) {
+        wmel_frontend_plan all = nemo;
+        all.norm_flags |= WMEL_NORMF_ALL;
+        wmel_ctx *ca = mk_plan(&all, WMEL_BACKEND_CUDA, a ? "float-float" : "float64", NULL);
+        CHECK(ca != NULL, "WMEL_NORMF_ALL: no ctx");
+        if (ca) {
+            CHECK(!strcmp(wmel_op_backend(ca, WMEL_OP_DEVICE), "cuda"), "WMEL_NORMF_ALL: WMEL_OP_DEVICE %s",
+                  wmel_op_backend(ca, WMEL_OP_DEVICE));
+            CHECK(same_as_host("nemo, WMEL_NORMF_ALL", a ? "float-float" : "float64", ca, d, 0) &&
+                      same_as_host("nemo, WMEL_NORMF_ALL", a ? "float-float" : "float64", ca, d, 1),
+                  "WMEL_NORMF_ALL: not wmel_features' bytes");
+        }
+        wmel_destroy(ca);
+    }
+    for (int k = 0; k < 3; k++) {
         if (!refused[k]) continue;
         for (size_t batch = 0; batch < 2; batch++) {
             const int rc = wmel_cuda_features_device(refused[k], x, WMEL_SAMPLE_F32, batch, N, STRIDE, o, B * per, d->s);

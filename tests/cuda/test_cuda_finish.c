@@ -5,7 +5,9 @@
  * variance over n, the mean alone, eps 0, n_frames, pad_value, the affine, no
  * normalisation, the clip's max clamp with the data's max or a fixed one, the clamp then
  * each column's mean and std (WMEL_NORMF_THEN_MEAN_VAR: over n with an affine, the mean
- * alone, eps 0 with pad_to and pad_value; silence and one frame), three frames a
+ * alone, eps 0 with pad_to and pad_value; silence and one frame), one mean and one
+ * denominator over every column (WMEL_NORMF_ALL: with the variance over n, the mean alone,
+ * WMEL_NORM_MEAN_VAR, eps 0 with n_frames, pad_value and the affine), three frames a
  * row), on clips of 1 to 16000 samples, silence and one frame, wmel_features gives the bytes
  * and status of the host's finish of the same device values (WMEL_CUDA_DEVICE_FINISH=0) in
  * float64 and is within 2e-5 x max(1, |value|) of them in float-float, and within that bar
@@ -320,6 +322,16 @@ static const rule RULES[] = {
      1e-10, 0, 0, 0.0, 40.0, -40.0, 0.0, 0.0, 0, 2},
     {", the clip's max then mean and std, eps 0, pad_to 48, pad -0.5", WMEL_NORM_WHOLE, WMEL_NORMF_THEN_MEAN_VAR, 0.0,
      48, 0, -0.5, 0.0, 0.0, 0.0, 0.0, 0, 0},
+    {", one statistic over every column", WMEL_NORM_PER_FEATURE, WMEL_NORMF_ALL, -1.0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0,
+     0, 2},
+    {", one statistic over every column, over n", WMEL_NORM_PER_FEATURE, WMEL_NORMF_ALL | WMEL_NORMF_POPULATION, -1.0,
+     0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0},
+    {", one mean over every column", WMEL_NORM_PER_FEATURE, WMEL_NORMF_ALL | WMEL_NORMF_MEAN_ONLY, -1.0, 0, 0, 0.0,
+     0.0, 0.0, 0.0, 0.0, 0, 0},
+    {", mean_var, one statistic over every column", WMEL_NORM_MEAN_VAR, WMEL_NORMF_ALL, 1e-5, 0, 0, 0.0, 0.0, 0.0, 0.0,
+     0.0, 0, 1},
+    {", one statistic over every column, eps 0, 120 frames, pad -1.5, affine", WMEL_NORM_PER_FEATURE, WMEL_NORMF_ALL,
+     0.0, 0, 120, -1.5, 0.37, -2.25, 0.0, 0.0, 0, 0},
 };
 
 /* The post stage on the device (k_plan_post) on NeMo's plan in rows: LFR 7/6 with three
