@@ -60,7 +60,7 @@ demo: build
 
 # A failed ctest run ends with the last lines of each failed test's output (tests/ctest_tail.sh).
 # BUILD_SKIP_LABEL: a label whose tests are left out (test-all gives `vulkan`: test-vulkan runs
-# those tests under ASan+UBSan).
+# those tests under ASan+UBSan; `make test` gives `vulkan_long`, the four long ones).
 BUILD_SKIP_LABEL ?=
 test-build: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(if $(BUILD_SKIP_LABEL),-LE '$(BUILD_SKIP_LABEL)') \
@@ -409,6 +409,7 @@ test-toolkits: deps
 # holds, and the tests that build other configurations), and the Python suite.
 QUICK_ASAN_SKIP := ^(test_plan_caps|test_frontends|test_vectors|test_inspect_plans|test_presets_ref|test_inspect|test_lfr|test_hf_config_cli|test_same_bits|test_amalgamation|test_subproject|test_install|test_posix_build)$$
 test: ASAN_SKIP = $(QUICK_ASAN_SKIP)
+test: BUILD_SKIP_LABEL = vulkan_long
 test: test-build test-asan test-python
 
 # `make test-all` (what CI runs, .ci/run): every target and platform. The platforms (ARMv7 under
