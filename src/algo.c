@@ -453,6 +453,8 @@ static int snip_features(wmel_ctx *ctx, const float *x, size_t n, float *out, si
     if ((size_t)want > blocks) want = blocks ? (int)blocks : 1;
     const int nt = wmel__team_run(ctx->pool, snip_worker, &k, want);
     for (int t = 0; t < nt && rc == WMEL_OK; t++) rc = k.status[t];
+    /* a NaN or Inf sample anywhere decides the status, as in Whisper's geometry */
+    if (rc == WMEL_ERR_SAMPLE_RANGE && !wmel__all_finite(x, n)) rc = WMEL_ERR_NOT_FINITE;
     /* the kernel flags what the frames read; the samples past them, as the general path */
     const size_t reach = nf ? (size_t)((long long)((nf - 1) * WMEL_HOP) + fe->off) + WMEL_N_FFT : 0;
     if (rc == WMEL_OK && reach < n && !wmel__all_finite(x + reach, n - reach)) rc = WMEL_ERR_NOT_FINITE;

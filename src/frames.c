@@ -498,7 +498,11 @@ int wmel__snip_frames_here(const wmel_ctx *ctx, const float *x, size_t n, long l
         if (m > mx) mx = m;
     }
     wmel__rowtail_flush(WMEL_ROWTAIL(scratch));
-    if (bad) return WMEL_ERR_NOT_FINITE;
+    if (bad) { /* a sample the frames read is not finite, else one so large that the float32
+                  power or mel sums overflow (wmel__bad_status's rule) */
+        const size_t hi = (size_t)first + (nf - 1) * WMEL_HOP + WMEL_N_FFT;
+        return wmel__all_finite(x + first, hi - (size_t)first) ? WMEL_ERR_SAMPLE_RANGE : WMEL_ERR_NOT_FINITE;
+    }
     *max_out = mx;
     return WMEL_OK;
 }

@@ -344,6 +344,45 @@ int main(void)
         two[300] = NAN;
         rc = wmel_log_mel_batch(cpu, two, 2, 453, 453, 0, WMEL_BATCH_PER_CLIP, bo, 2 * 80 * 2);
         CHECK(rc == WMEL_ERR_NOT_FINITE, "batch: a read NaN in clip 0, 5e18 clip 1: %d", rc);
+        /* the plans of Whisper's geometry on its kernels (Voxtral Realtime's fixed max, and
+           its chunks framed from sample 0, pfa400-snip): the same statuses, in a whole call
+           and through wmel_long's stream; a NaN (read or not) still says NaN */
+        static const char *const wp[] = {"whisper", "voxtral-realtime", "voxtral-realtime-chunk"};
+        for (size_t k = 0; k < sizeof wp / sizeof wp[0]; k++) {
+            wmel_frontend_plan pl;
+            char msg[200];
+            CHECK(wmel_preset_plan(wp[k], &pl, msg, sizeof msg) == WMEL_OK, "%s: %s", wp[k], msg);
+            wmel_params pp = wmel_default_params();
+            pp.backend = WMEL_BACKEND_CPU;
+            pp.n_threads = 2;
+            int cs = 0;
+            wmel_ctx *c = wmel_create_plan(&pp, &pl, &cs);
+            size_t rows = 0, cols = 0;
+            if (!c || wmel_features_shape(c, 4000, &rows, &cols) != WMEL_OK) {
+                CHECK(0, "%s: ctx %d", wp[k], cs);
+                wmel_destroy(c);
+                continue;
+            }
+            float *po = malloc(rows * cols * sizeof(float));
+            memcpy(two, y, 4000 * sizeof(float));
+            rc = wmel_features(c, two, 4000, po, rows * cols);
+            CHECK(rc == WMEL_ERR_SAMPLE_RANGE, "%s, 5e18 samples: %d %s", wp[k], rc, wmel_strerror(rc));
+            wmel_long *l = wmel_long_create(c, 1 << 20, &cs);
+            int lr = l ? wmel_long_push(l, two, 4000) : cs;
+            if (l && lr == WMEL_OK) lr = wmel_long_finish(l);
+            CHECK(lr == WMEL_ERR_SAMPLE_RANGE, "%s, 5e18 samples through wmel_long: %d %s", wp[k], lr, wmel_strerror(lr));
+            wmel_long_destroy(l);
+            two[3999] = NAN; /* past every frame's window */
+            rc = wmel_features(c, two, 4000, po, rows * cols);
+            CHECK(rc == WMEL_ERR_NOT_FINITE || (k == 0 && rc == WMEL_ERR_SAMPLE_RANGE), "%s, 5e18 samples and an unread NaN: %d",
+                  wp[k], rc);
+            two[3999] = y[3999];
+            two[200] = NAN;
+            rc = wmel_features(c, two, 4000, po, rows * cols);
+            CHECK(rc == WMEL_ERR_NOT_FINITE, "%s, 5e18 samples and a read NaN: %d", wp[k], rc);
+            free(po);
+            wmel_destroy(c);
+        }
         free(two);
         free(bo);
         free(y);

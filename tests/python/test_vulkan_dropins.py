@@ -99,3 +99,24 @@ def test_built_without_vulkan(monkeypatch):
     with pytest.raises(RuntimeError, match="built without the Vulkan backend"):
         wmel.hf.ParakeetFeatureExtractor()([_clip(4000)], device="vulkan:0")
     assert _hf_base.vulkan_device("cpu") is None and _hf_base.vulkan_device(None) is None
+
+
+@needs_vulkan
+@pytest.mark.parametrize("preset", ["voxtral-realtime", "voxtral-realtime-chunk"])
+def test_voxtral_past_the_cpu_kernels_bound(preset):
+    # a plan of Whisper's geometry the device computes with the general algorithm: samples
+    # past 1e15 take the CPU's Whisper kernels, which refuse them (the CPU backend's status,
+    # carried as .status) or give the CPU backend's bytes
+    x = _clip(16000)
+    for scale in (1e16, 1e19, 1e25):
+        y = x * np.float32(scale)
+        try:
+            cpu = wmel.features(y, plan=preset, backend="cpu")
+        except ValueError as e:
+            with pytest.raises(ValueError) as ev:
+                wmel.features(y, plan=preset, backend="vulkan")
+            assert ev.value.status == e.status == _wmel.ERR_SAMPLE_RANGE
+        else:
+            np.testing.assert_array_equal(wmel.features(y, plan=preset, backend="vulkan"), cpu)
+    # speech's range stays on the device, within the bar
+    _within_bar(wmel.features(x, plan=preset, backend="vulkan"), wmel.features(x, plan=preset, backend="cpu"))
