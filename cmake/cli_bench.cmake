@@ -68,6 +68,17 @@ target_compile_definitions(wmel_vk_batch_bench PRIVATE WMEL_BENCH_PHASES=1)
 target_link_libraries(wmel_vk_batch_bench PRIVATE wmel_static m)
 endif()
 
+# wmel-vk-devmem-bench (bench/vulkan/vk_devmem_bench.c): clips in another Vulkan device's
+# memory (wmel_vulkan_features_device) against host memory and the CPU (not a test; Linux,
+# with the Vulkan headers).
+if(WMEL_VULKAN_ENABLED AND CMAKE_SYSTEM_NAME STREQUAL "Linux" AND WMEL_VULKAN_INCLUDE_DIR)
+add_executable(wmel_vk_devmem_bench ${CMAKE_CURRENT_SOURCE_DIR}/bench/vulkan/vk_devmem_bench.c)
+set_target_properties(wmel_vk_devmem_bench PROPERTIES OUTPUT_NAME wmel-vk-devmem-bench)
+target_include_directories(wmel_vk_devmem_bench PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests/vulkan
+  ${WMEL_VULKAN_INCLUDE_DIR})
+target_link_libraries(wmel_vk_devmem_bench PRIVATE wmel_static m ${CMAKE_DL_LIBS})
+endif()
+
 # wmel-vk-finish-bench (bench/vulkan/vk_finish_bench.c): a general plan's finish on the
 # Vulkan device against the host's, the calling thread's CPU time a frame (not a test).
 if(WMEL_VULKAN_ENABLED AND NOT WIN32)

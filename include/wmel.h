@@ -45,6 +45,9 @@
  *  CUDA (WMEL_ERR_NOT_BUILT without it)
  *   wmel_cuda_log_mel_device, wmel_cuda_features_device, wmel_cuda_stem_device,
  *   wmel_cuda_error_detail
+ *  Vulkan (WMEL_ERR_NOT_BUILT without it)
+ *   wmel_vulkan_devices, wmel_vulkan_error_detail, wmel_vulkan_device_uuids,
+ *   wmel_vulkan_features_device (another Vulkan device's memory, by file descriptor)
  *  Memory and messages
  *   wmel_alloc, wmel_free  memory for large outputs / what the library returned
  *   wmel_strerror          a status as a sentence; wmel_version: version and build parts
@@ -1755,6 +1758,76 @@ WMEL_API const char *wmel_vulkan_error_detail(void);
  * terminated). WMEL_OK, WMEL_ERR_NOT_BUILT (no Vulkan backend in this build), or
  * WMEL_ERR_BACKEND_UNAVAILABLE with the reason in buf (no loader). */
 WMEL_API int wmel_vulkan_devices(char *buf, size_t len);
+
+/* Memory of a Vulkan device that the caller allocated (its own VkDevice, on the same
+ * physical device as the ctx's) and exported as an opaque file descriptor
+ * (VK_KHR_external_memory_fd: VkExportMemoryAllocateInfo with
+ * VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT, then vkGetMemoryFdKHR). */
+typedef struct wmel_vulkan_memory {
+    int fd;                  /* the opaque descriptor; the library imports a duplicate of it per
+                                call (dup), so the caller keeps fd and closes it when it likes */
+    uint32_t memory_type;    /* the allocation's VkMemoryAllocateInfo.memoryTypeIndex */
+    uint64_t size;           /* its VkMemoryAllocateInfo.allocationSize, as allocated */
+    uint64_t offset;         /* the data's first byte in the allocation */
+    int dedicated;           /* 1: allocated with VkMemoryDedicatedAllocateInfo (imported so) */
+    unsigned char device_uuid[16]; /* VkPhysicalDeviceIDProperties of the allocating device: */
+    unsigned char driver_uuid[16]; /* both must equal the ctx's (wmel_vulkan_device_uuids) */
+} wmel_vulkan_memory;
+
+/* The ctx's Vulkan device's UUIDs (VkPhysicalDeviceIDProperties.deviceUUID and driverUUID):
+ * the physical device on which memory for wmel_vulkan_features_device() must be allocated.
+ * WMEL_OK; WMEL_ERR_NULL_POINTER; WMEL_ERR_NOT_BUILT; WMEL_ERR_BACKEND_UNAVAILABLE (the
+ * ctx's backend is not Vulkan, its frames run on the CPU, or its device imports no memory
+ * from file descriptors: wmel_vulkan_error_detail() says which). */
+WMEL_API int wmel_vulkan_device_uuids(const wmel_ctx *ctx, unsigned char device_uuid[16],
+                                      unsigned char driver_uuid[16]);
+
+/* wmel_features() of `batch` clips that lie in another Vulkan device's memory, written into
+ * that device's memory: the device reads the samples where they are and writes each clip's
+ * features where the caller wants them; nothing crosses to the host but the round's flags.
+ * pcm: clip b starts at byte pcm->offset + b * pcm_stride * (4 or 2) of the allocation
+ * (pcm_stride >= n_samples, in samples of sample_type: WMEL_SAMPLE_F32, or WMEL_SAMPLE_S16
+ * divided by 32768; pcm->offset a multiple of the sample's size); every clip has n_samples
+ * samples. out: clip b's features at byte out->offset + 4 b rows cols (a multiple of 4),
+ * rows x cols from wmel_features_shape(ctx, n_samples), in the plan's layout exactly as
+ * wmel_features() writes one clip; out_len: their capacity in floats. Every byte of the
+ * two ranges must lie inside its allocation (size); the rest of the allocations is never
+ * read or written. pcm and out may be the same allocation (then the fds may be equal)
+ * with disjoint ranges; out may be NULL where rows x cols is 0.
+ * The output is wmel_features()'s bytes for the same samples on the same ctx (int16: the
+ * samples / 32768 as floats). The ctxs it takes: WMEL_BACKEND_VULKAN on a device that
+ * imports opaque descriptors (Linux drivers: lavapipe, RADV, ANV, NVIDIA's), whose plan's
+ * finish the device makes: Whisper's geometry (wmel_create: its per-clip clamp and its 3x3
+ * average) and the plans of wmel_create_plan whose finish is the device's (docs/vulkan.md,
+ * "The finish on the device"; no dither). Any other ctx, and a clip length the device's
+ * finish does not take whole (past the 1 GiB its rounds grow to, or past the shader's 2^30
+ * sample indices), is refused with WMEL_ERR_BACKEND_UNAVAILABLE and the reason in
+ * wmel_vulkan_error_detail(), whatever the other arguments (a length, once the clips are
+ * checked).
+ * The samples are checked on the device as it reads them (not on the host, which cannot see
+ * them): a clip with a NaN, an Inf or a sample past the bound at which wmel_features leaves
+ * the device's finish (1e15, or float-float's limit, at least 7.7e9 for the presets), or whose
+ * features hold a value that is not finite, stops the call with WMEL_ERR_SAMPLE_RANGE, the
+ * clip's index in wmel_vulkan_error_detail(); its output and the later clips' are then
+ * unspecified (wmel_features on the same samples in host memory computes or refuses the
+ * clip). Where the frames' hop passes their length (no plan of this version) that check is
+ * not made and such a clip's values are unspecified. Samples of an audio signal (|x| <= 1,
+ * or any int16) are far inside every bound.
+ * Synchronisation: the call is synchronous. The caller's writes of the samples must be
+ * complete before it (its fence or queue waited for); the features are complete when it
+ * returns WMEL_OK. One submission and one wait a clip; the samples' binding and the output's
+ * copy come from one import of each allocation a call.
+ * Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_INVALID_ARG (sample_type, pcm_stride, a range past
+ * its allocation, an offset not aligned, overlapping ranges of one allocation, UUIDs not the
+ * ctx's, a descriptor or memory type the driver refuses), WMEL_ERR_NO_SAMPLES,
+ * WMEL_ERR_TOO_SHORT, WMEL_ERR_BUFFER_TOO_SMALL, WMEL_ERR_OVERFLOW, WMEL_ERR_SAMPLE_RANGE,
+ * WMEL_ERR_BACKEND_UNAVAILABLE, WMEL_ERR_VULKAN, WMEL_ERR_NO_MEMORY, WMEL_ERR_NOT_BUILT.
+ * batch == 0 is OK and touches nothing. wmel_op_backend(ctx, WMEL_OP_DEVICE) says "vulkan"
+ * for a Vulkan ctx it takes, "none" for one it refuses.
+ * Thread-safety: safe to call concurrently on one ctx (calls on one ctx take turns). */
+WMEL_API int wmel_vulkan_features_device(wmel_ctx *ctx, const wmel_vulkan_memory *pcm, int sample_type,
+                                         size_t batch, size_t n_samples, size_t pcm_stride,
+                                         const wmel_vulkan_memory *out, size_t out_len);
 
 /* The CUDA runtime's message for the last WMEL_ERR_CUDA returned to the calling thread
  * ("" when none). Valid until the thread's next wmel call. Never NULL. */

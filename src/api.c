@@ -668,6 +668,78 @@ int wmel_cuda_features_device(wmel_ctx *ctx, const void *d_pcm, int sample_type,
     return ctx->vt->features_device(ctx, &c, rows, cols, stream);
 }
 
+int wmel_vulkan_device_uuids(const wmel_ctx *ctx, unsigned char device_uuid[16], unsigned char driver_uuid[16])
+{
+    if (!ctx || !device_uuid || !driver_uuid) return WMEL_ERR_NULL_POINTER;
+    if (!wmel__backend(WMEL_BACKEND_VULKAN)) return WMEL_ERR_NOT_BUILT;
+    if (!ctx->vt->vk_uuids) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "wmel_vulkan_device_uuids: the ctx's backend is %s; it takes a Vulkan ctx "
+                 "(WMEL_BACKEND_VULKAN)", ctx->vt->name);
+        wmel__detail(msg);
+        return WMEL_ERR_BACKEND_UNAVAILABLE;
+    }
+    return ctx->vt->vk_uuids(ctx, device_uuid, driver_uuid);
+}
+
+/* 0 when `bytes` bytes from m->offset lie inside m's allocation and the offset is a multiple
+ * of `align`; else WMEL_ERR_INVALID_ARG with the reason. */
+static int vk_range(const wmel_vulkan_memory *m, const char *what, size_t bytes, size_t align)
+{
+    char msg[224];
+    if (m->fd < 0) snprintf(msg, sizeof msg, "wmel_vulkan_features_device: the %s fd is %d", what, m->fd);
+    else if (m->offset % align)
+        snprintf(msg, sizeof msg, "wmel_vulkan_features_device: the %s offset %llu is not a multiple of %zu", what,
+                 (unsigned long long)m->offset, align);
+    else if (m->offset > m->size || bytes > m->size - m->offset)
+        snprintf(msg, sizeof msg, "wmel_vulkan_features_device: the %s %zu bytes from offset %llu pass the "
+                 "allocation's %llu", what, bytes, (unsigned long long)m->offset, (unsigned long long)m->size);
+    else if (m->size > SIZE_MAX)
+        snprintf(msg, sizeof msg, "wmel_vulkan_features_device: the %s allocation's %llu bytes pass this build's "
+                 "address space", what, (unsigned long long)m->size);
+    else
+        return WMEL_OK;
+    wmel__detail(msg);
+    return WMEL_ERR_INVALID_ARG;
+}
+
+int wmel_vulkan_features_device(wmel_ctx *ctx, const wmel_vulkan_memory *pcm, int sample_type, size_t batch,
+                                size_t n_samples, size_t pcm_stride, const wmel_vulkan_memory *out, size_t out_len)
+{
+    if (!ctx) return WMEL_ERR_NULL_POINTER;
+    if (!wmel__backend(WMEL_BACKEND_VULKAN)) return WMEL_ERR_NOT_BUILT;
+    if (sample_type != WMEL_SAMPLE_F32 && sample_type != WMEL_SAMPLE_S16) return WMEL_ERR_INVALID_ARG;
+    if (!ctx->vt->features_vkmem) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "wmel_vulkan_features_device: the ctx's backend is %s; it takes a Vulkan ctx "
+                 "(WMEL_BACKEND_VULKAN)", ctx->vt->name);
+        wmel__detail(msg);
+        return WMEL_ERR_BACKEND_UNAVAILABLE;
+    }
+    const int s16 = sample_type == WMEL_SAMPLE_S16;
+    const size_t el = s16 ? 2 : 4;
+    int rc = ctx->vt->features_vkmem(ctx, NULL, s16, 0, n_samples, pcm_stride, 0, 0, NULL); /* the ctx's refusal */
+    if (rc != WMEL_OK || batch == 0) return rc;
+    if (pcm_stride < n_samples) return WMEL_ERR_INVALID_ARG;
+    if (!pcm) return WMEL_ERR_NULL_POINTER;
+    size_t rows = 0, cols = 0;
+    if ((rc = wmel_features_shape(ctx, n_samples, &rows, &cols)) != WMEL_OK) return rc;
+    if (batch > 1 && pcm_stride > SIZE_MAX / 4 / (batch - 1)) return WMEL_ERR_OVERFLOW;
+    const size_t per = rows * cols;
+    if (per > SIZE_MAX / 4 / batch) return WMEL_ERR_OVERFLOW;
+    if (!out && per) return WMEL_ERR_NULL_POINTER;
+    if (out_len < per * batch) return WMEL_ERR_BUFFER_TOO_SMALL;
+    if (!per) return WMEL_OK; /* no features: nothing to write */
+    const size_t in_bytes = wmel__clips_extent(batch, n_samples, pcm_stride, el), out_bytes = per * batch * 4;
+    if ((rc = vk_range(pcm, "samples'", in_bytes, el)) != WMEL_OK || (rc = vk_range(out, "output's", out_bytes, 4)) != WMEL_OK)
+        return rc;
+    if (pcm->fd == out->fd && pcm->offset < out->offset + out_bytes && out->offset < pcm->offset + in_bytes) {
+        wmel__detail("wmel_vulkan_features_device: the samples' and the output's bytes overlap in one allocation");
+        return WMEL_ERR_INVALID_ARG;
+    }
+    return ctx->vt->features_vkmem(ctx, pcm, s16, batch, n_samples, pcm_stride, rows, cols, out);
+}
+
 const char *wmel_cuda_error_detail(void) { return wmel__detail_get(); }
 const char *wmel_vulkan_error_detail(void) { return wmel__detail_get(); }
 

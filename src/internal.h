@@ -332,6 +332,13 @@ typedef struct wmel_backend_vt {
      * c->n samples), frames, finish and post stage on the device, enqueued on `stream`;
      * NULL: unavailable on this backend (WMEL_ERR_BACKEND_UNAVAILABLE). */
     int (*features_device)(wmel_ctx *ctx, const wmel_clips *c, size_t rows, size_t cols, void *stream);
+    /* wmel_vulkan_features_device() after its checks (batch clips of n samples, int16 where
+     * s16, clip b at pcm->offset + b stride samples, its rows x cols floats at out->offset + 4 b
+     * rows cols); with batch 0, the ctx's refusal only. NULL: not Vulkan. */
+    int (*features_vkmem)(wmel_ctx *ctx, const wmel_vulkan_memory *pcm, int s16, size_t batch, size_t n,
+                          size_t stride, size_t rows, size_t cols, const wmel_vulkan_memory *out);
+    /* wmel_vulkan_device_uuids(); NULL: not Vulkan. */
+    int (*vk_uuids)(const wmel_ctx *ctx, unsigned char dev[16], unsigned char drv[16]);
 } wmel_backend_vt;
 
 /* A device as AUTO's kept verdict knows it: its index in the backend's list, whether it is

@@ -1447,4 +1447,4 @@ const wmel_backend_vt wmel__backend_cuda = {WMEL_BACKEND_CUDA, "cuda", cuda_avai
                                             cuda_free, cuda_clips, cuda_clips_device,
                                             cuda_op_backend, wmel__cuda_stem_device, cuda_plan_frames,
                                             cuda_plan_frames_batch, cuda_pfa_frames_batch, cuda_plan_finish,
-                                            cuda_auto_device, cuda_features_device};
+                                            cuda_auto_device, cuda_features_device, NULL, NULL};

@@ -563,6 +563,10 @@ typedef struct vk_job {
     size_t fwords, swords;  /* the words of the output read back, and of the frames left on the device */
     int fdone;              /* fout: 1 written by the device's finish, 2 its flag set (a value not finite:
                                the host's way says which status), 0 not finished there (the values emitted) */
+    int dev;                /* the samples in another device's memory, imported and bound as the signal
+                               (wmel_vulkan_features_device): 1 float32, 2 int16; dev_base the clip's
+                               first sample in the binding; its output into the output's import */
+    size_t dev_base;
 } vk_job;
 
 /* The clip's samples [lo, hi) that frames [t0, t1) read (frames.comp's sample_at: the
@@ -706,9 +710,10 @@ long long wmel__vk_rounds(void) { return atomic_load(&g_rounds); }
 static atomic_llong g_finishes;
 long long wmel__vk_finishes(void) { return atomic_load(&g_finishes); }
 /* The calls whose samples the device read in place (wmel__vk_import), for the tests. */
-static atomic_llong g_imports, g_out_imports;
+static atomic_llong g_imports, g_out_imports, g_dev_clips;
 long long wmel__vk_imports(void) { return atomic_load(&g_imports); }
 long long wmel__vk_out_imports(void) { return atomic_load(&g_out_imports); }
+long long wmel__vk_dev_clips(void) { return atomic_load(&g_dev_clips); }
 /* The calls whose rounds' buffers grew for a clip finished in a round of its own, for the tests. */
 static atomic_llong g_grown;
 long long wmel__vk_grown(void) { return atomic_load(&g_grown); }
@@ -844,7 +849,8 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
        WMEL_VULKAN_SIGNAL_LIMIT's rounds (a testing switch) never grow. */
     const size_t whole_cap = st->sig_limit ? frame_cap : (size_t)INT32_MAX;
     size_t need_sig = 0, need_out = 0;
-    const int in_place = n_jobs == 1 && wmel__vk_in_place(w);
+    const int dev = n_jobs == 1 && jobs[0].dev; /* wmel_vulkan_features_device's one clip */
+    const int in_place = n_jobs == 1 && (dev || wmel__vk_in_place(w));
     for (size_t i = 0; i < n_jobs && !st->sig_limit; i++) {
         const vk_job *jb = &jobs[i];
         if (fin_whole(st, jb, whole_cap, sig_cap, out_cap) || !fin_growable(st, jb, in_place)) continue;
@@ -885,15 +891,23 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
     long long imp_lo = 0, imp_hi = 0;
     size_t imp_base = 0, flag_at = 0;
     int imp = 0, flag_dev = 0, iout = 0;
-    if (n_jobs == 1 && !st->sig_limit && jobs[0].nf && (jobs[0].f32 || jobs[0].s16) &&
+    if (n_jobs == 1 && !st->sig_limit && jobs[0].nf && (jobs[0].f32 || jobs[0].s16 || dev) &&
         (jobs[0].nf <= frame_cap ||
          (jobs[0].fout && fin_end(jobs[0].nf, nc, jobs[0].fwords + jobs[0].swords, 1) <= 2 * out_cap))) {
-        const size_t el = jobs[0].f32 ? sizeof(float) : sizeof(int16_t);
+        const size_t el = jobs[0].f32 || jobs[0].dev == 1 ? sizeof(float) : sizeof(int16_t);
         job_window(st, &jobs[0], 0, jobs[0].nf, &imp_lo, &imp_hi);
-        const char *p = jobs[0].f32 ? (const char *)(jobs[0].f32 + imp_lo) : (const char *)(jobs[0].s16 + imp_lo);
+        const char *p = dev          ? NULL
+                        : jobs[0].f32 ? (const char *)(jobs[0].f32 + imp_lo)
+                                      : (const char *)(jobs[0].s16 + imp_lo);
         size_t skip = 0;
-        if (imp_hi > imp_lo && (uintptr_t)p % el == 0 &&
-            wmel__vk_import(w, p, (size_t)(imp_hi - imp_lo) * el, &skip) == WMEL_OK) {
+        if (dev) { /* another device's memory, bound as the signal by the caller */
+            imp = 1;
+            imp_base = jobs[0].dev_base;
+            size_t words = jobs[0].f32_out ? jobs[0].nf * nc + (jobs[0].f32_out == 1) : 2 * jobs[0].nf * nc;
+            words += jobs[0].fwords + jobs[0].swords + VKW_FIN_CLIP_WORDS;
+            flag_dev = st->hop <= (size_t)st->fl && words + 1 <= 2 * out_cap; /* the shader's range check */
+        } else if (imp_hi > imp_lo && (uintptr_t)p % el == 0 &&
+                   wmel__vk_import(w, p, (size_t)(imp_hi - imp_lo) * el, &skip) == WMEL_OK) {
             imp = 1;
             imp_base = skip / el;
             /* the range flag after the round's values (and Whisper's one key), where the output
@@ -904,6 +918,8 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
             flag_dev = jobs[0].check && st->hop <= (size_t)st->fl && words + 1 <= 2 * out_cap;
         }
     }
+    if (dev && !imp) /* the caller's checks make this impossible */
+        rc = wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: a clip in device memory does not fit one round");
     while (rc == WMEL_OK) {
         while (j < n_jobs && (t >= jobs[j].nf || jobs[j].bad)) j++, t = 0; /* a job past the bound: no more */
         const int done = j >= n_jobs;
@@ -966,7 +982,7 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
                 /* int16 as given (the shader divides by 32768): a call's clips are all int16 */
                 if (len) memcpy((int16_t *)(void *)sig + used_sig, jb->s16 + lo, len * sizeof(int16_t));
             }
-            if (len) s16 = jb->f32 == NULL;
+            if (len || jb->dev) s16 = jb->dev ? jb->dev == 2 : jb->f32 == NULL;
             int32_t *sg = segs + VKW_S_HEAD + r->n_segs * VKW_S_WORDS;
             sg[VKW_S_FIRST] = (int32_t)used_frames;
             sg[VKW_S_T0] = (int32_t)t;
@@ -986,7 +1002,10 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
             if (fin) r->fin_words += T, r->scr_words += jb->swords, r->n_fin++;
             /* one clip finished in this round: its output written by the device where the
                caller wants it (the caller's memory imported), not copied here */
-            if (fin && n_jobs == 1 && !iout && wmel__vk_import_out(w, jb->fout, jb->fwords * sizeof(float)) == WMEL_OK)
+            if (fin && jb->dev) /* its output's place set by the caller (wmel__vk_out_at) */
+                iout = r->iout = 1;
+            else if (fin && n_jobs == 1 && !iout &&
+                     wmel__vk_import_out(w, jb->fout, jb->fwords * sizeof(float)) == WMEL_OK)
                 iout = r->iout = 1;
             r->n_segs++;
             if (!imp) used_sig += len;
@@ -1080,6 +1099,10 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
         pending[s] = 0;
     }
     if (rc != WMEL_OK) wmel__vk_drain(w); /* none may still use the buffers the next call writes */
+    if (dev) { /* the imports are the caller's to end */
+        imp = iout = 0;
+        if (rc == WMEL_OK && jobs[0].fdone == 1) atomic_fetch_add(&g_dev_clips, 1);
+    }
     if (imp) {
         atomic_fetch_add(&g_imports, 1);
         wmel__vk_import_end(w);
@@ -1111,11 +1134,16 @@ static void note_op(vk_state *st, int op, int backend)
     if (op >= 0 && op < N_OPS) atomic_store(&st->op_backend[op], backend);
 }
 
+static const char *dev_refusal(const wmel_ctx *ctx);
+
 static const char *vk_op_backend(const wmel_ctx *ctx, int op)
 {
     vk_state *st = ctx->state;
     if (op == WMEL_OP_STREAM) return "cpu"; /* the frame engine has no Vulkan path */
-    if (op == WMEL_OP_DEVICE) return "none";
+    if (op == WMEL_OP_DEVICE) { /* wmel_vulkan_features_device */
+        unsigned char a[16], b[16];
+        return st && !*dev_refusal(ctx) && wmel__vk_fd_ids(st->w, a, b) ? "vulkan" : "none";
+    }
     if (!st || op < 0 || op >= N_OPS) return "none";
     switch (atomic_load(&st->op_backend[op])) {
     case WMEL_BACKEND_CPU: return "cpu";
@@ -1544,6 +1572,125 @@ static int vk_plan_frames_batch(const wmel_ctx *ctx, const float *const *x, cons
     return rc;
 }
 
+/* ---- another device's memory (wmel_vulkan_features_device) ---- */
+
+/* Why the ctx's clips in device memory are refused ("" where they are taken): its frames on
+ * the CPU, a finish the device does not make. */
+static const char *dev_refusal(const wmel_ctx *ctx)
+{
+    const vk_state *st = ctx->state;
+    if (!st->w) return "this ctx's frames run on the CPU (its frame does not fit the device, or float-float failed its "
+                       "self-test at create)";
+    if (wmel__fe_dithered(&ctx->fe->p)) return "the plan has dither, whose noise is drawn on the host";
+    if (st->pfa ? !st->pfa_fin : !st->finish)
+        return "the plan's finish runs on the host (docs/vulkan.md, \"The finish on the device\"; or "
+               "WMEL_VULKAN_DEVICE_FINISH=0)";
+    return "";
+}
+
+static int vk_uuids(const wmel_ctx *ctx, unsigned char dev[16], unsigned char drv[16])
+{
+    const vk_state *st = ctx->state;
+    if (!st->w)
+        return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: %s", dev_refusal(ctx));
+    if (!wmel__vk_fd_ids(st->w, dev, drv))
+        return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: %s imports no memory from a file descriptor "
+                               "(no VK_KHR_external_memory_fd)", wmel__vk_device_name(st->w));
+    return WMEL_OK;
+}
+
+/* One clip b of the call: its job (Whisper's geometry, or a general plan's with its finish),
+ * all of it finished on the device in one round (grown where needed); 0 with the reason in
+ * the detail where it cannot be. */
+static int dev_job(const wmel_ctx *ctx, vk_job *j, int s16, size_t n, size_t rows, size_t cols)
+{
+    vk_state *st = ctx->state;
+    static float none; /* fout's stand-in: the output goes to the import (never written here) */
+    memset(j, 0, sizeof *j);
+    if (st->pfa) {
+        pfa_job(j, NULL, NULL, n, 0, wmel_n_frames(n, 0), &none, ctx->params.n_mels, 0);
+        pfa_fin_job(ctx, j, 1);
+    } else {
+        j->n = j->nr = n;
+        j->nf = wmel__fe_computed(&ctx->fe->p, n);
+        j->n_cols = st->n_cols;
+        j->f32_out = 3;
+        (void)fin_job(ctx, j, &none, rows, cols);
+    }
+    j->emit = NULL;
+    j->check = 0;
+    j->dev = s16 ? 2 : 1;
+    size_t frame_cap, sig_cap, out_cap;
+    round_caps(st, &frame_cap, &sig_cap, &out_cap);
+    if (!j->fout || !j->nf || !job_fits(st, j) ||
+        !(fin_whole(st, j, frame_cap, sig_cap, out_cap) ||
+          (!st->sig_limit && fin_whole(st, j, INT32_MAX, sig_cap, out_cap)) || fin_growable(st, j, 1))) {
+        wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: wmel_vulkan_features_device: the device does not "
+                        "finish a clip of %zu samples whole (%zu x %zu values; wmel_features computes it from host "
+                        "memory)", n, rows, cols);
+        return 0;
+    }
+    return 1;
+}
+
+static int vk_features_vkmem(wmel_ctx *ctx, const wmel_vulkan_memory *pcm, int s16, size_t batch, size_t n,
+                             size_t stride, size_t rows, size_t cols, const wmel_vulkan_memory *out)
+{
+    vk_state *st = ctx->state;
+    const char *why = dev_refusal(ctx);
+    if (*why) return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: wmel_vulkan_features_device: %s", why);
+    unsigned char du[16], dr[16];
+    int rc = vk_uuids(ctx, du, dr);
+    if (rc != WMEL_OK || batch == 0) return rc;
+    const wmel_vulkan_memory *m[2] = {pcm, out};
+    for (int i = 0; i < 2; i++)
+        if (m[i] && (memcmp(m[i]->device_uuid, du, 16) || memcmp(m[i]->driver_uuid, dr, 16)))
+            return wmel__vk_detail(WMEL_ERR_INVALID_ARG, "Vulkan: wmel_vulkan_features_device: the %s memory's "
+                                   "device or driver UUID is not %s's (wmel_vulkan_device_uuids): allocate it on "
+                                   "that physical device", i ? "output" : "samples'", wmel__vk_device_name(st->w));
+    const size_t per = rows * cols, el = s16 ? 2 : 4;
+    vk_job job;
+    if (!per || !dev_job(ctx, &job, s16, n, rows, cols)) {
+        if (!per) wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: wmel_vulkan_features_device: a clip of %zu "
+                                  "samples has no features here (wmel_features writes none)", n);
+        return WMEL_ERR_BACKEND_UNAVAILABLE;
+    }
+    if (pthread_mutex_lock(&st->lock) != 0) return WMEL_ERR_THREAD;
+    vkw *w = st->w;
+    rc = wmel__vk_import_fd(w, 0, pcm->fd, pcm->memory_type, pcm->size, pcm->dedicated);
+    if (rc == WMEL_OK) {
+        rc = wmel__vk_import_fd(w, 1, out->fd, out->memory_type, out->size, out->dedicated);
+        if (rc != WMEL_OK) wmel__vk_import_end(w);
+    }
+    for (size_t b = 0; rc == WMEL_OK && b < batch; b++) {
+        size_t skip = 0;
+        if (!dev_job(ctx, &job, s16, n, rows, cols)) {
+            rc = WMEL_ERR_BACKEND_UNAVAILABLE;
+            break;
+        }
+        if ((rc = wmel__vk_bind_in(w, (size_t)pcm->offset + b * stride * el, n * el, &skip)) != WMEL_OK ||
+            (rc = wmel__vk_out_at(w, (size_t)out->offset + b * per * sizeof(float), per * sizeof(float))) != WMEL_OK)
+            break;
+        job.dev_base = skip / el;
+        rc = run_jobs(st, &job, 1);
+        if (rc == WMEL_ERR_NO_MEMORY && !wmel__detail_get()[0])
+            wmel__vk_detail(rc, "Vulkan: device memory for clip %zu's round", b);
+        if (rc == WMEL_OK && !job.bad && job.fdone == 0) {
+            rc = wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: clip %zu was not finished on the device", b);
+        } else if (rc == WMEL_OK && (job.bad || job.fdone != 1)) {
+            rc = WMEL_ERR_SAMPLE_RANGE;
+            wmel__vk_detail(rc, "Vulkan: wmel_vulkan_features_device: clip %zu (of %zu) %s; its output and the later "
+                            "clips' are unspecified (wmel_features on the samples in host memory computes or refuses it)",
+                            b, batch, job.bad ? "has a sample that is not finite or past the device's bound"
+                                              : "has a feature that is not finite");
+        }
+    }
+    wmel__vk_import_end(w);
+    wmel__vk_import_out_end(w);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
 /* ---- float-float's self-test at create ---- */
 
 #define FF_SELF_TOL 1e-9 /* the device's own error is below 3e-12 (docs/vulkan.md) */
@@ -1656,6 +1803,8 @@ const wmel_backend_vt wmel__backend_vulkan = {
     .pfa_frames_batch = vk_pfa_frames_batch,
     .plan_finish = vk_plan_finish,
     .auto_device = vk_auto_device,
+    .features_vkmem = vk_features_vkmem,
+    .vk_uuids = vk_uuids,
 };
 
 int wmel_vulkan_devices(char *buf, size_t len)

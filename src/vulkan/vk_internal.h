@@ -340,6 +340,22 @@ void wmel__vk_import_end(vkw *w);
  * after the rounds are waited for. */
 int wmel__vk_import_out(vkw *w, void *p, size_t bytes);
 void wmel__vk_import_out_end(vkw *w);
+/* Another device's memory (wmel_vulkan_features_device): the device's and its driver's UUIDs
+ * into dev_uuid and drv_uuid and 1 where the device imports memory from an opaque file
+ * descriptor (VK_KHR_external_memory_fd), else 0. */
+int wmel__vk_fd_ids(const vkw *w, unsigned char dev_uuid[16], unsigned char drv_uuid[16]);
+/* The allocation behind fd (size bytes of memory type `type`, exported as an opaque fd;
+ * dedicated: exported with VkMemoryDedicatedAllocateInfo) imported, a duplicate of fd given to
+ * the driver: as the samples' (out 0: bound as slot 0's signal by wmel__vk_bind_in, read by the
+ * shader where they are, never copied) or the output's (out 1: a finished clip's output copied
+ * into it at wmel__vk_out_at's bytes). Released by wmel__vk_import_end / _out_end. WMEL_OK or
+ * a status with the reason in the detail. */
+int wmel__vk_import_fd(vkw *w, int out, int fd, uint32_t type, uint64_t size, int dedicated);
+/* The samples' import bound from its byte `at` (down to the device's offset alignment) for a
+ * clip of `bytes` bytes: *skip, at's offset in the binding. */
+int wmel__vk_bind_in(vkw *w, size_t at, size_t bytes, size_t *skip);
+/* The next finished clip's output at byte `at` of the output's import, `bytes` bytes. */
+int wmel__vk_out_at(vkw *w, size_t at, size_t bytes);
 int wmel__vk_wait(vkw *w, int slot);
 void wmel__vk_drain(vkw *w);
 const char *wmel__vk_device_name(const vkw *w);
@@ -384,6 +400,7 @@ long long wmel__vk_rounds(void); /* the rounds submitted (one submission and one
 long long wmel__vk_finishes(void); /* the calls whose finish ran on the device (finish.comp) */
 long long wmel__vk_imports(void);  /* the calls whose samples the device read in place (wmel__vk_import) */
 long long wmel__vk_out_imports(void); /* the clips whose output the device wrote in place (wmel__vk_import_out) */
+long long wmel__vk_dev_clips(void);   /* the clips of wmel_vulkan_features_device the device finished */
 long long wmel__vk_grown(void);    /* the calls whose rounds' buffers grew for a clip in a round of its own */
 long long wmel__vk_range_clips(void); /* the clips left to the CPU's kernels for their samples' range */
 long wmel__vk_instances_made(void); /* vkCreateInstance calls that succeeded */

@@ -36,6 +36,8 @@ static void lib_close(void *h) { FreeLibrary((HMODULE)h); }
 static int lib_kept(const void *h) { (void)h; return 0; }
 #else
 #include <dlfcn.h>
+#include <errno.h>
+#include <unistd.h>
 static void *lib_open_once(void)
 {
     /* WMEL_VULKAN_LOADER names another loader (a test's missing one, a driver's own) */
@@ -163,6 +165,7 @@ typedef struct vk_fns {
     PFN_vkGetDeviceProcAddr GetDeviceProcAddr;
     PFN_vkGetPhysicalDeviceProperties2 GetPhysicalDeviceProperties2;             /* may be NULL */
     PFN_vkEnumerateDeviceExtensionProperties EnumerateDeviceExtensionProperties; /* may be NULL */
+    PFN_vkGetPhysicalDeviceExternalBufferProperties GetPhysicalDeviceExternalBufferProperties; /* may be NULL */
     /* device level */
     PFN_vkDestroyDevice DestroyDevice;
     PFN_vkGetDeviceQueue GetDeviceQueue;
@@ -273,6 +276,14 @@ struct vkw {
     VkBuffer iout_buf;
     VkDeviceMemory iout_mem;
     size_t iout_off, iout_bytes;
+    /* another device's memory imported from an opaque file descriptor (VK_KHR_external_memory_fd,
+       wmel_vulkan_features_device): enabled on the device; the device's and its driver's UUIDs
+       (VkPhysicalDeviceIDProperties), which the memory's must equal; the storage buffers'
+       offset alignment; the samples' import bound as slot 0's signal, never copied (imp_direct) */
+    int fd_import, have_ids, imp_direct;
+    unsigned char dev_uuid[VK_UUID_SIZE], drv_uuid[VK_UUID_SIZE];
+    size_t sb_align;
+    size_t imp_size;     /* imp_direct: the imported buffer's bytes */
 };
 
 /* The kept loader's instance: made once, the first time one succeeds, and kept for the
@@ -357,6 +368,7 @@ static int instance_fns(vk_fns *f, VkInstance inst)
     GI(GetPhysicalDeviceMemoryProperties);
     GI(GetPhysicalDeviceProperties2);
     GI(EnumerateDeviceExtensionProperties);
+    GI(GetPhysicalDeviceExternalBufferProperties);
     GI(CreateDevice);
     GI(GetDeviceProcAddr);
 #undef GI
@@ -871,6 +883,32 @@ static int host_import(vkw *w, uint32_t api)
     return 1;
 }
 
+/* 1 when w->phys can import another device's memory from an opaque file descriptor
+ * (VK_KHR_external_memory_fd, Vulkan 1.1 or later, where the platform has file descriptors),
+ * with the device's and driver's UUIDs in w (which the memory's must equal); else 0. */
+static int fd_import(vkw *w, uint32_t api)
+{
+#if defined(_WIN32)
+    (void)w;
+    (void)api;
+    return 0;
+#else
+    if (!w->f.GetPhysicalDeviceProperties2 || !w->f.EnumerateDeviceExtensionProperties ||
+        !w->f.GetPhysicalDeviceExternalBufferProperties ||
+        (VK_API_VERSION_MAJOR(api) == 1 && VK_API_VERSION_MINOR(api) < 1))
+        return 0;
+    if (!has_extension(w, VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME)) return 0;
+    VkPhysicalDeviceIDProperties id;
+    memset(&id, 0, sizeof id);
+    id.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ID_PROPERTIES;
+    properties2(w, &id);
+    memcpy(w->dev_uuid, id.deviceUUID, VK_UUID_SIZE);
+    memcpy(w->drv_uuid, id.driverUUID, VK_UUID_SIZE);
+    w->have_ids = 1;
+    return 1;
+#endif
+}
+
 /* The device for w->phys with one compute queue of `family`, shaderFloat64 when f64, the
  * float controls' extension when w->fc says so, the host pointers' one when w->host_import. */
 static int create_device(vkw *w, int family, int f64)
@@ -881,10 +919,11 @@ static int create_device(vkw *w, int family, int f64)
     VkPhysicalDeviceFeatures want;
     memset(&want, 0, sizeof want);
     want.shaderFloat64 = f64 ? VK_TRUE : VK_FALSE;
-    const char *ext[2];
+    const char *ext[3];
     uint32_t n_ext = 0;
     if (w->fc & VKW_FC_KHR) ext[n_ext++] = VK_KHR_SHADER_FLOAT_CONTROLS_EXTENSION_NAME;
     if (w->host_import) ext[n_ext++] = VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME;
+    if (w->fd_import) ext[n_ext++] = VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME;
     VkDeviceCreateInfo di = {VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, NULL, 0, 1, &qi, 0, NULL, n_ext, n_ext ? ext : NULL,
                              &want};
     VkResult r = VK(f->CreateDevice(w->phys, &di, NULL, &w->dev));
@@ -1042,7 +1081,9 @@ int wmel__vk_reserve(vkw *w, size_t sig_bytes, size_t out_bytes)
     if (rc != WMEL_OK) return rc;
     const size_t top = wmel__vk_reserve_max(w);
     if (sig_bytes > top || out_bytes > top) return WMEL__FALLBACK;
-    if (w->imp_buf || w->iout_buf || w->pending[0] || w->pending[1]) return WMEL__FALLBACK;
+    /* a host import binds or copies into the buffers it would remake; another device's memory
+       (imp_direct) keeps slot 0's signal binding, which is not remade below */
+    if (((w->imp_buf || w->iout_buf) && !w->imp_direct) || w->pending[0] || w->pending[1]) return WMEL__FALLBACK;
     const size_t want[2] = {sig_bytes > w->base_bytes[0] ? (sig_bytes + 7) & ~(size_t)7 : w->base_bytes[0],
                             out_bytes > w->base_bytes[1] ? (out_bytes + 7) & ~(size_t)7 : w->base_bytes[1]};
     for (int k = 0; k < w->slots && rc == WMEL_OK; k++) {
@@ -1059,7 +1100,8 @@ int wmel__vk_reserve(vkw *w, size_t sig_bytes, size_t out_bytes)
                                            1, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, NULL, &bi[0], NULL},
                                           {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, NULL, w->dset[k], (uint32_t)B_OUT, 0,
                                            1, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, NULL, &bi[1], NULL}};
-            w->f.UpdateDescriptorSets(w->dev, 2, wr, 0, NULL);
+            const int keep_sig = k == 0 && w->imp_direct; /* the import's binding stays */
+            w->f.UpdateDescriptorSets(w->dev, keep_sig ? 1 : 2, keep_sig ? &wr[1] : wr, 0, NULL);
         }
     }
     return rc;
@@ -1279,6 +1321,8 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
     if (family < 0) return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: %s has no compute queue", w->name);
     w->fc = arith == VKW_ARITH_FF ? float_controls(w, pr.apiVersion) : 0;
     w->host_import = host_import(w, pr.apiVersion);
+    w->fd_import = fd_import(w, pr.apiVersion);
+    w->sb_align = pr.limits.minStorageBufferOffsetAlignment ? (size_t)pr.limits.minStorageBufferOffsetAlignment : 1;
     if ((rc = create_device(w, family, arith == VKW_ARITH_F64)) != WMEL_OK) return rc;
     VkResult r;
 
@@ -1513,7 +1557,7 @@ int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, siz
             copy_buffer(w, cmd, w->stg[B_TAB], w->buf[B_TAB], w->bytes[B_TAB]);
             copy_buffer(w, cmd, w->stg[B_INTS], w->buf[B_INTS], w->bytes[B_INTS]);
         }
-        if (slot == 0 && w->imp_buf) { /* the caller's samples, copied by the device */
+        if (slot == 0 && w->imp_buf && !w->imp_direct) { /* the caller's samples, copied by the device */
             VkBufferCopy c = {(VkDeviceSize)w->imp_off, (VkDeviceSize)w->imp_off, (VkDeviceSize)w->imp_bytes};
             f->CmdCopyBuffer(cmd, w->imp_buf, w->buf[bs], 1, &c);
         } else
@@ -1769,10 +1813,11 @@ void wmel__vk_import_end(vkw *w)
     if (!w || (!w->imp_buf && !w->imp_mem)) return;
     import_quiet(w);
     if (w->imp_buf) {
-        if (!w->staged) bind_sig(w, w->buf[B_SIG]);
+        if (!w->staged || w->imp_direct) bind_sig(w, w->buf[B_SIG]);
         w->f.DestroyBuffer(w->dev, w->imp_buf, NULL);
     }
-    w->imp_off = w->imp_bytes = 0;
+    w->imp_off = w->imp_bytes = w->imp_size = 0;
+    w->imp_direct = 0;
     if (w->imp_mem) w->f.FreeMemory(w->dev, w->imp_mem, NULL);
     w->imp_buf = VK_NULL_HANDLE;
     w->imp_mem = VK_NULL_HANDLE;
@@ -1798,6 +1843,137 @@ void wmel__vk_import_out_end(vkw *w)
     w->iout_buf = VK_NULL_HANDLE;
     w->iout_mem = VK_NULL_HANDLE;
     w->iout_off = w->iout_bytes = 0;
+}
+
+/* ---------------------------------------------------------------- another device's memory */
+
+int wmel__vk_fd_ids(const vkw *w, unsigned char dev_uuid[16], unsigned char drv_uuid[16])
+{
+    if (!w->fd_import || !w->have_ids) return 0;
+    memcpy(dev_uuid, w->dev_uuid, 16);
+    memcpy(drv_uuid, w->drv_uuid, 16);
+    return 1;
+}
+
+int wmel__vk_import_fd(vkw *w, int out, int fd, uint32_t type, uint64_t size, int dedicated)
+{
+#if defined(_WIN32)
+    (void)out, (void)fd, (void)type, (void)size, (void)dedicated;
+    return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: %s: memory from a file descriptor is not "
+                           "taken on Windows", w->name);
+#else
+    vk_fns *f = &w->f;
+    int rc = refused(w);
+    if (rc != WMEL_OK) return rc;
+    const char *what = out ? "the output's" : "the samples'";
+    if (!w->fd_import)
+        return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: %s cannot import memory from a file "
+                               "descriptor (no VK_KHR_external_memory_fd)", w->name);
+    if ((out ? (w->iout_buf || w->iout_mem) : (w->imp_buf || w->imp_mem)) || w->pending[0] || w->pending[1])
+        return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: %s import is already held", what);
+    if (type >= w->mp.memoryTypeCount)
+        return wmel__vk_detail(WMEL_ERR_INVALID_ARG, "Vulkan: %s memory_type %u: %s has %u memory types", what,
+                               (unsigned)type, w->name, (unsigned)w->mp.memoryTypeCount);
+    const VkBufferUsageFlags usage = out ? VK_BUFFER_USAGE_TRANSFER_DST_BIT : VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
+    const VkExternalMemoryHandleTypeFlagBits ht = VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT;
+    VkPhysicalDeviceExternalBufferInfo ebi0 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_BUFFER_INFO, NULL, 0, usage,
+                                               ht};
+    VkExternalBufferProperties ep;
+    memset(&ep, 0, sizeof ep);
+    ep.sType = VK_STRUCTURE_TYPE_EXTERNAL_BUFFER_PROPERTIES;
+    f->GetPhysicalDeviceExternalBufferProperties(w->phys, &ebi0, &ep);
+    const VkExternalMemoryFeatureFlags ft = ep.externalMemoryProperties.externalMemoryFeatures;
+    if (!(ft & VK_EXTERNAL_MEMORY_FEATURE_IMPORTABLE_BIT))
+        return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: %s does not import a %s buffer's memory from "
+                               "an opaque file descriptor", w->name, out ? "transfer destination" : "storage");
+    if ((ft & VK_EXTERNAL_MEMORY_FEATURE_DEDICATED_ONLY_BIT) && !dedicated)
+        return wmel__vk_detail(WMEL_ERR_INVALID_ARG, "Vulkan: %s imports such memory only as a dedicated "
+                               "allocation: allocate %s memory with VkMemoryDedicatedAllocateInfo and set "
+                               "`dedicated`", w->name, what);
+    VkExternalMemoryBufferCreateInfo ebi = {VK_STRUCTURE_TYPE_EXTERNAL_MEMORY_BUFFER_CREATE_INFO, NULL,
+                                            (VkExternalMemoryHandleTypeFlags)ht};
+    VkBufferCreateInfo bci = {VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO, &ebi, 0, (VkDeviceSize)size, usage,
+                              VK_SHARING_MODE_EXCLUSIVE, 0, NULL};
+    VkBuffer buf = VK_NULL_HANDLE;
+    VkResult r = VK(f->CreateBuffer(w->dev, &bci, NULL, &buf));
+    if (r != VK_SUCCESS) return vk_fail(r, "creating a buffer over the imported memory");
+    VkMemoryRequirements req;
+    f->GetBufferMemoryRequirements(w->dev, buf, &req);
+    if (!(req.memoryTypeBits & (1u << type)) || req.size > size) {
+        f->DestroyBuffer(w->dev, buf, NULL);
+        return wmel__vk_detail(WMEL_ERR_INVALID_ARG, "Vulkan: %s memory: a buffer of its %llu bytes needs %llu "
+                               "bytes of a memory type in 0x%x; memory_type %u is not one", what,
+                               (unsigned long long)size, (unsigned long long)req.size,
+                               (unsigned)req.memoryTypeBits, (unsigned)type);
+    }
+    const int nfd = dup(fd);
+    if (nfd < 0) {
+        const int e = errno;
+        f->DestroyBuffer(w->dev, buf, NULL);
+        return wmel__vk_detail(WMEL_ERR_INVALID_ARG, "Vulkan: %s file descriptor %d: %s", what, fd, strerror(e));
+    }
+    VkMemoryDedicatedAllocateInfo ded = {VK_STRUCTURE_TYPE_MEMORY_DEDICATED_ALLOCATE_INFO, NULL, VK_NULL_HANDLE, buf};
+    VkImportMemoryFdInfoKHR imp = {VK_STRUCTURE_TYPE_IMPORT_MEMORY_FD_INFO_KHR, dedicated ? &ded : NULL, ht, nfd};
+    VkMemoryAllocateInfo mai = {VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO, &imp, (VkDeviceSize)size, type};
+    VkDeviceMemory mem = VK_NULL_HANDLE;
+    r = VK(f->AllocateMemory(w->dev, &mai, NULL, &mem));
+    if (r != VK_SUCCESS) { /* the descriptor stays ours: closed */
+        close(nfd);
+        f->DestroyBuffer(w->dev, buf, NULL);
+        if (r == VK_ERROR_INVALID_EXTERNAL_HANDLE)
+            return wmel__vk_detail(WMEL_ERR_INVALID_ARG, "Vulkan: %s refused %s file descriptor %d "
+                                   "(VK_ERROR_INVALID_EXTERNAL_HANDLE): it takes an opaque descriptor "
+                                   "(vkGetMemoryFdKHR) of memory of this device, with its size and memory type as "
+                                   "allocated", w->name, what, fd);
+        return vk_fail(r, "importing the memory (vkAllocateMemory)");
+    }
+    /* the driver owns nfd now (vkFreeMemory closes it) */
+    r = VK(f->BindBufferMemory(w->dev, buf, mem, 0));
+    if (r != VK_SUCCESS) {
+        f->DestroyBuffer(w->dev, buf, NULL);
+        f->FreeMemory(w->dev, mem, NULL);
+        return vk_fail(r, "binding the imported memory (vkBindBufferMemory)");
+    }
+    if (out) {
+        w->iout_buf = buf, w->iout_mem = mem;
+        w->iout_off = w->iout_bytes = 0;
+    } else {
+        w->imp_buf = buf, w->imp_mem = mem;
+        w->imp_direct = 1;
+        w->imp_size = (size_t)size;
+        w->imp_off = w->imp_bytes = 0;
+    }
+    return WMEL_OK;
+#endif
+}
+
+int wmel__vk_bind_in(vkw *w, size_t at, size_t bytes, size_t *skip)
+{
+    *skip = 0;
+    if (!w->imp_direct || at > w->imp_size || bytes > w->imp_size - at)
+        return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: the samples' bytes %zu to %zu are not in the import", at,
+                               at + bytes);
+    const size_t a = at - at % w->sb_align;
+    size_t range = w->imp_size - a;
+    if (range > w->range) range = w->range & ~(size_t)7;
+    if (at - a + bytes > range)
+        return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: a clip's %zu bytes of samples pass %s's "
+                               "storage buffer range (%zu bytes)", bytes, w->name, w->range);
+    VkDescriptorBufferInfo bi = {w->imp_buf, (VkDeviceSize)a, (VkDeviceSize)range};
+    VkWriteDescriptorSet y = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, NULL, w->dset[0], (uint32_t)B_SIG, 0, 1,
+                              VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, NULL, &bi, NULL};
+    w->f.UpdateDescriptorSets(w->dev, 1, &y, 0, NULL);
+    *skip = at - a;
+    return WMEL_OK;
+}
+
+int wmel__vk_out_at(vkw *w, size_t at, size_t bytes)
+{
+    if (!w->iout_buf || bytes % 4 || !bytes)
+        return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: no output import for %zu bytes", bytes);
+    w->iout_off = at;
+    w->iout_bytes = bytes;
+    return WMEL_OK;
 }
 
 /* ---------------------------------------------------------------- one small dispatch */

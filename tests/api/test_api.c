@@ -160,10 +160,31 @@ static void test_interrupt(void)
     free(buf);
 }
 
+/* The Vulkan device-memory entry points on a CPU ctx: refused (WMEL_ERR_NOT_BUILT without
+   the backend), NULLs named; nothing read from the memory's description. */
+static void test_vulkan_memory_refused(void)
+{
+    wmel_ctx *c = t_ctx(WMEL_BACKEND_CPU, 80, WMEL_ISA_AUTO, 1, WMEL_NORM_WHOLE, WMEL_SMOOTH_NONE);
+    if (!c) return;
+    wmel_vulkan_memory m;
+    memset(&m, 0, sizeof m);
+    m.fd = -1;
+    unsigned char du[16], dr[16];
+    int rc = wmel_vulkan_features_device(c, &m, WMEL_SAMPLE_F32, 1, 16000, 16000, &m, 1 << 20);
+    CHECK(rc == WMEL_ERR_NOT_BUILT || rc == WMEL_ERR_BACKEND_UNAVAILABLE, "vulkan device memory, CPU ctx: %d", rc);
+    rc = wmel_vulkan_device_uuids(c, du, dr);
+    CHECK(rc == WMEL_ERR_NOT_BUILT || rc == WMEL_ERR_BACKEND_UNAVAILABLE, "vulkan UUIDs, CPU ctx: %d", rc);
+    CHECK(wmel_vulkan_features_device(NULL, &m, WMEL_SAMPLE_F32, 1, 16000, 16000, &m, 1) == WMEL_ERR_NULL_POINTER,
+          "vulkan device memory, NULL ctx");
+    CHECK(wmel_vulkan_device_uuids(c, NULL, dr) == WMEL_ERR_NULL_POINTER, "vulkan UUIDs, NULL");
+    wmel_destroy(c);
+}
+
 int main(void)
 {
     test_interrupt();
     test_create_path();
+    test_vulkan_memory_refused();
     /* params and create */
     wmel_params d = wmel_default_params();
     CHECK(d.n_mels == 80 && d.backend == WMEL_BACKEND_AUTO && d.n_threads == 0, "defaults");

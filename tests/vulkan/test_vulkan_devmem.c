@@ -1,0 +1,395 @@
+/*
+ * test_vulkan_devmem.c -- wmel_vulkan_features_device: clips in another Vulkan device's
+ * memory (the test's own VkDevice on the ctx's physical device, lavapipe in `make
+ * test-vulkan`), exported as opaque file descriptors, read where they are and the features
+ * written into that device's memory. For Whisper's geometry (with and without the 3x3
+ * average, 128 mels), NeMo's, Kaldi's, a post stage's (FunASR's LFR) and a cepstra plan, in
+ * float64 and float-float, float32 and int16 samples, with a stride, offsets and a staged
+ * ctx: wmel_features' bytes on the same ctx, the bytes around the output untouched, no
+ * descriptor kept. Refusals (a CPU ctx, a dithered plan, the device finish switched off, a
+ * clip whose output the device does not finish), the arguments' errors (UUIDs not the
+ * ctx's, ranges past the allocation, offsets not aligned, overlapping ranges, a descriptor
+ * the driver refuses, out_len), a NaN sample (WMEL_ERR_SAMPLE_RANGE, the clip named) and a
+ * clip longer than a round (its buffers grown). Exit 77 without a device or without
+ * VK_KHR_external_memory_fd.
+ */
+#define _GNU_SOURCE /* setenv, RTLD_NODELETE */
+#include "testutil.h"
+#include "vk_export.h"
+#include "vk_test.h"
+#include "wmel.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+long long wmel__vk_dev_clips(void); /* backend.c: the clips of wmel_vulkan_features_device finished */
+long long wmel__vk_grown(void);     /* backend.c: the calls whose rounds' buffers grew for a clip */
+long wmel__vk_calls(void);          /* vk_loader.c's count of Vulkan calls */
+void wmel__vk_fail_at(long n);      /* vk_loader.c's injection: the n-th Vulkan call from now fails */
+
+/* the process's open descriptors */
+static int fds_open(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    int n = 0;
+    if (!d) return -1;
+    while (readdir(d)) n++;
+    closedir(d);
+    return n;
+}
+
+/* ---- the checks ---- */
+
+#define CANARY 0xA5u
+#define PCM_OFF 64  /* the samples' offset in their allocation (bytes) */
+#define OUT_OFF 256 /* the output's */
+
+/* `batch` clips of n samples (stride n + 37) on ctx c, float32 or int16: the device's bytes
+   against wmel_features' on the host, the canaries around the output */
+static void same(const char *what, wmel_ctx *c, int s16, size_t batch, size_t n)
+{
+    const size_t stride = n + 37, el = s16 ? 2 : 4;
+    size_t rows = 0, cols = 0;
+    CHECK(wmel_features_shape(c, n, &rows, &cols) == WMEL_OK, "%s: shape", what);
+    const size_t per = rows * cols;
+    vkx_mem in, out;
+    if (!mem_new(&in, PCM_OFF + (batch * stride) * el + 64) || !mem_new(&out, OUT_OFF + batch * per * 4 + 512)) {
+        CHECK(0, "%s: the test's allocations", what);
+        return;
+    }
+    float *x = malloc(n * sizeof *x), *ref = malloc((per ? per : 1) * sizeof *ref);
+    unsigned char *o = out.p;
+    memset(o, CANARY, (size_t)out.m.size);
+    in.m.offset = PCM_OFF;
+    out.m.offset = OUT_OFF;
+    for (size_t b = 0; b < batch; b++) {
+        t_chirp(x, n, 11 + (unsigned)b);
+        for (size_t i = 0; i < n; i++) {
+            if (s16) {
+                const long v = lrintf(x[i] * 20000.0f);
+                ((int16_t *)((char *)in.p + PCM_OFF))[b * stride + i] = (int16_t)v;
+            } else {
+                ((float *)((char *)in.p + PCM_OFF))[b * stride + i] = x[i];
+            }
+        }
+    }
+    const int fds = fds_open();
+    const long long d0 = wmel__vk_dev_clips();
+    const int rc = wmel_vulkan_features_device(c, &in.m, s16 ? WMEL_SAMPLE_S16 : WMEL_SAMPLE_F32, batch, n, stride,
+                                               &out.m, batch * per);
+    CHECK(rc == WMEL_OK, "%s: %d %s", what, rc, wmel_vulkan_error_detail());
+    CHECK(wmel__vk_dev_clips() - d0 == (long long)batch, "%s: %lld clips finished on the device, not %zu", what,
+          wmel__vk_dev_clips() - d0, batch);
+    CHECK(fds_open() == fds, "%s: %d descriptors open after the call, %d before", what, fds_open(), fds);
+    CHECK(fcntl(in.m.fd, F_GETFD) != -1, "%s: the caller's descriptor was closed", what);
+    for (size_t b = 0; rc == WMEL_OK && b < batch; b++) {
+        for (size_t i = 0; i < n; i++)
+            x[i] = s16 ? ((int16_t *)((char *)in.p + PCM_OFF))[b * stride + i] / 32768.0f
+                       : ((float *)((char *)in.p + PCM_OFF))[b * stride + i];
+        CHECK(wmel_features(c, x, n, ref, per) == WMEL_OK, "%s: the host's", what);
+        const size_t d = memcmp(o + OUT_OFF + b * per * 4, ref, per * 4);
+        CHECK(d == 0, "%s: clip %zu of %zu (%zu samples, %zu x %zu): not wmel_features' bytes", what, b, batch, n,
+              rows, cols);
+    }
+    size_t bad = 0;
+    for (size_t i = 0; i < OUT_OFF; i++) bad += o[i] != CANARY;
+    for (size_t i = OUT_OFF + batch * per * 4; i < (size_t)out.m.size; i++) bad += o[i] != CANARY;
+    CHECK(bad == 0, "%s: %zu bytes around the output written", what, bad);
+    free(x);
+    free(ref);
+    mem_free(&in);
+    mem_free(&out);
+}
+
+static wmel_ctx *mk_plan(const char *preset, int arith, const char *env, const char *val)
+{
+    wmel_frontend_plan pl;
+    char msg[256];
+    if (wmel_preset_plan(preset, &pl, msg, sizeof msg) != WMEL_OK) {
+        CHECK(0, "preset %s: %s", preset, msg);
+        return NULL;
+    }
+    wmel_params p = wmel_default_params();
+    p.backend = WMEL_BACKEND_VULKAN;
+    p.vulkan_arith = arith;
+    p.n_threads = 2;
+    if (env) setenv(env, val, 1);
+    int st = 0;
+    wmel_ctx *c = wmel_create_plan(&p, &pl, &st);
+    if (env) unsetenv(env);
+    CHECK(c != NULL, "create %s arith %d: %d %s", preset, arith, st, wmel_vulkan_error_detail());
+    return c;
+}
+
+static wmel_ctx *mk_whisper(int n_mels, int smooth, int arith, const char *env, const char *val)
+{
+    wmel_params p = wmel_default_params();
+    p.backend = WMEL_BACKEND_VULKAN;
+    p.vulkan_arith = arith;
+    p.n_mels = n_mels;
+    p.smooth = smooth;
+    p.n_threads = 2;
+    if (env) setenv(env, val, 1);
+    int st = 0;
+    wmel_ctx *c = wmel_create(&p, &st);
+    if (env) unsetenv(env);
+    CHECK(c != NULL, "create whisper arith %d: %d %s", arith, st, wmel_vulkan_error_detail());
+    return c;
+}
+
+/* the bytes for each kind of ctx and sample */
+static void sweep(int arith)
+{
+    char what[96];
+    static const char *const presets[] = {"nemo", "kaldi", "funasr", "lhotse-mfcc"};
+    for (size_t k = 0; k < sizeof presets / sizeof *presets; k++) {
+        wmel_ctx *c = mk_plan(presets[k], arith, NULL, NULL);
+        if (!c) continue;
+        const char *ob = wmel_op_backend(c, WMEL_OP_DEVICE);
+        snprintf(what, sizeof what, "%s arith %d", presets[k], arith);
+        CHECK(!strcmp(ob, "vulkan"), "%s: WMEL_OP_DEVICE says %s", what, ob);
+        same(what, c, 0, 3, 16000 + 123);
+        same(what, c, 1, 2, 8000);
+        same(what, c, 0, 1, 400 + 17);
+        wmel_destroy(c);
+    }
+    const int mels[3] = {80, 80, 128}, smooth[3] = {WMEL_SMOOTH_NONE, WMEL_SMOOTH_3X3, WMEL_SMOOTH_NONE};
+    for (int k = 0; k < 3; k++) {
+        wmel_ctx *c = mk_whisper(mels[k], smooth[k], arith, NULL, NULL);
+        if (!c) continue;
+        snprintf(what, sizeof what, "whisper %d mels smooth %d arith %d", mels[k], smooth[k], arith);
+        CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_DEVICE), "vulkan"), "%s: WMEL_OP_DEVICE", what);
+        same(what, c, 0, 3, 16000 * 2 + 5);
+        same(what, c, 1, 2, 4000);
+        wmel_destroy(c);
+    }
+}
+
+/* refusals and the arguments' errors on a NeMo ctx */
+static void errors(void)
+{
+    wmel_ctx *c = mk_plan("nemo", WMEL_VULKAN_ARITH_FLOAT64, NULL, NULL);
+    if (!c) return;
+    const size_t n = 16000;
+    size_t rows, cols;
+    (void)wmel_features_shape(c, n, &rows, &cols);
+    const size_t per = rows * cols;
+    vkx_mem in, out;
+    if (!mem_new(&in, 4 * n * 2) || !mem_new(&out, per * 4 * 2)) {
+        CHECK(0, "the test's allocations");
+        wmel_destroy(c);
+        return;
+    }
+    float *x = (float *)in.p;
+    t_chirp(x, 2 * n, 5);
+    int rc;
+#define CALL(pm, b, om, len) wmel_vulkan_features_device(c, (pm), WMEL_SAMPLE_F32, (b), n, n, (om), (len))
+    CHECK((rc = CALL(&in.m, 0, NULL, 0)) == WMEL_OK, "batch 0: %d", rc);
+    CHECK((rc = CALL(NULL, 1, &out.m, per)) == WMEL_ERR_NULL_POINTER, "pcm NULL: %d", rc);
+    CHECK((rc = CALL(&in.m, 1, NULL, per)) == WMEL_ERR_NULL_POINTER, "out NULL: %d", rc);
+    CHECK((rc = CALL(&in.m, 2, &out.m, 2 * per - 1)) == WMEL_ERR_BUFFER_TOO_SMALL, "out_len: %d", rc);
+    CHECK(wmel_vulkan_features_device(c, &in.m, 7, 1, n, n, &out.m, per) == WMEL_ERR_INVALID_ARG, "sample_type");
+    CHECK(wmel_vulkan_features_device(c, &in.m, WMEL_SAMPLE_F32, 2, n, n - 1, &out.m, 2 * per) == WMEL_ERR_INVALID_ARG,
+          "stride");
+    CHECK(wmel_vulkan_features_device(c, &in.m, WMEL_SAMPLE_F32, 1, 0, 0, &out.m, per) == WMEL_ERR_NO_SAMPLES,
+          "no samples");
+    wmel_vulkan_memory m = in.m;
+    m.offset = 2;
+    CHECK((rc = CALL(&m, 1, &out.m, per)) == WMEL_ERR_INVALID_ARG, "offset 2: %d", rc);
+    m.offset = in.m.size - 4 * n + 4;
+    CHECK((rc = CALL(&m, 1, &out.m, per)) == WMEL_ERR_INVALID_ARG && strstr(wmel_vulkan_error_detail(), "pass"),
+          "samples past the allocation: %d %s", rc, wmel_vulkan_error_detail());
+    m = out.m;
+    m.offset = out.m.size - per * 4 + 4;
+    CHECK((rc = CALL(&in.m, 1, &m, per)) == WMEL_ERR_INVALID_ARG, "output past the allocation: %d", rc);
+    m = in.m;
+    m.device_uuid[3] ^= 1;
+    CHECK((rc = CALL(&m, 1, &out.m, per)) == WMEL_ERR_INVALID_ARG && strstr(wmel_vulkan_error_detail(), "UUID"),
+          "another device's UUID: %d %s", rc, wmel_vulkan_error_detail());
+    m = in.m;
+    m.fd = -1;
+    CHECK((rc = CALL(&m, 1, &out.m, per)) == WMEL_ERR_INVALID_ARG, "fd -1: %d", rc);
+    m = in.m;
+    m.memory_type = 99;
+    CHECK((rc = CALL(&m, 1, &out.m, per)) == WMEL_ERR_INVALID_ARG, "memory type 99: %d %s", rc,
+          wmel_vulkan_error_detail());
+    { /* one allocation for both: disjoint ranges work, overlapping ones are refused */
+        wmel_vulkan_memory o2 = in.m;
+        o2.offset = 4 * n;
+        CHECK((rc = CALL(&in.m, 1, &o2, per)) == WMEL_OK, "one allocation, disjoint: %d %s", rc,
+              wmel_vulkan_error_detail());
+        o2.offset = 4 * n - 8;
+        CHECK((rc = CALL(&in.m, 1, &o2, per)) == WMEL_ERR_INVALID_ARG, "one allocation, overlapping: %d", rc);
+    }
+    { /* a descriptor that is not a Vulkan allocation's */
+        int fd = open("/dev/null", O_RDONLY);
+        m = in.m;
+        m.fd = fd;
+        rc = CALL(&m, 1, &out.m, per);
+        CHECK(rc == WMEL_ERR_INVALID_ARG || rc == WMEL_ERR_VULKAN, "/dev/null's descriptor: %d %s", rc,
+              wmel_vulkan_error_detail());
+        close(fd);
+    }
+    { /* a NaN in clip 1 of 2: the status, the clip named, clip 0 the host's bytes */
+        x[n + 100] = NAN;
+        float *ref = malloc(per * sizeof *ref);
+        memset(out.p, 0, per * 4);
+        rc = CALL(&in.m, 2, &out.m, 2 * per);
+        CHECK(rc == WMEL_ERR_SAMPLE_RANGE && strstr(wmel_vulkan_error_detail(), "clip 1"), "a NaN in clip 1: %d %s",
+              rc, wmel_vulkan_error_detail());
+        CHECK(wmel_features(c, x, n, ref, per) == WMEL_OK && !memcmp(out.p, ref, per * 4), "clip 0 beside the NaN");
+        x[n + 100] = 1e30f; /* past the bound, finite */
+        CHECK((rc = CALL(&in.m, 2, &out.m, 2 * per)) == WMEL_ERR_SAMPLE_RANGE, "1e30 in clip 1: %d", rc);
+        x[n + 100] = 0.5f;
+        CHECK((rc = CALL(&in.m, 2, &out.m, 2 * per)) == WMEL_OK, "clip 1 mended: %d %s", rc,
+              wmel_vulkan_error_detail());
+        free(ref);
+    }
+    wmel_destroy(c);
+    /* ctxs refused whatever the arguments */
+    wmel_ctx *cpu = t_ctx(WMEL_BACKEND_CPU, 80, WMEL_ISA_AUTO, 1, WMEL_NORM_WHOLE, WMEL_SMOOTH_NONE);
+    unsigned char du[16], dr[16];
+    CHECK(wmel_vulkan_features_device(cpu, &in.m, WMEL_SAMPLE_F32, 1, n, n, &out.m, per) ==
+              WMEL_ERR_BACKEND_UNAVAILABLE, "a CPU ctx");
+    CHECK(wmel_vulkan_device_uuids(cpu, du, dr) == WMEL_ERR_BACKEND_UNAVAILABLE, "a CPU ctx's UUIDs");
+    CHECK(!strcmp(wmel_op_backend(cpu, WMEL_OP_DEVICE), "none"), "a CPU ctx: WMEL_OP_DEVICE");
+    wmel_destroy(cpu);
+    wmel_frontend_plan pl;
+    char msg[128];
+    (void)wmel_preset_plan("kaldi", &pl, msg, sizeof msg);
+    pl.dither = 1.0;
+    wmel_params p = wmel_default_params();
+    p.backend = WMEL_BACKEND_VULKAN;
+    int st;
+    wmel_ctx *d = wmel_create_plan(&p, &pl, &st);
+    CHECK(d != NULL, "a dithered plan: %d", st);
+    if (d) {
+        CHECK(wmel_vulkan_features_device(d, NULL, WMEL_SAMPLE_F32, 0, 0, 0, NULL, 0) == WMEL_ERR_BACKEND_UNAVAILABLE &&
+                  strstr(wmel_vulkan_error_detail(), "dither"),
+              "a dithered plan: %s", wmel_vulkan_error_detail());
+        CHECK(!strcmp(wmel_op_backend(d, WMEL_OP_DEVICE), "none"), "a dithered plan: WMEL_OP_DEVICE");
+        wmel_destroy(d);
+    }
+    wmel_ctx *h = mk_plan("nemo", WMEL_VULKAN_ARITH_FLOAT64, "WMEL_VULKAN_DEVICE_FINISH", "0");
+    if (h) {
+        CHECK(wmel_vulkan_features_device(h, &in.m, WMEL_SAMPLE_F32, 1, n, n, &out.m, per) ==
+                  WMEL_ERR_BACKEND_UNAVAILABLE, "the device's finish switched off");
+        wmel_destroy(h);
+    }
+    mem_free(&in);
+    mem_free(&out);
+#undef CALL
+}
+
+/* a clip longer than a round (rounds of 64 KiB): its buffers grown for it, the host's bytes */
+static void long_clip(void)
+{
+    long long g0 = wmel__vk_grown();
+    wmel_ctx *c = mk_plan("nemo", WMEL_VULKAN_ARITH_FLOAT64, "WMEL_VULKAN_ROUND_BYTES", "65536");
+    if (c) {
+        same("nemo, 20 s, rounds of 64 KiB", c, 0, 1, 16000 * 20);
+        CHECK(wmel__vk_grown() - g0 == 2, "nemo, 20 s: the rounds grew %lld times, not 2 (the device call, wmel_features)", wmel__vk_grown() - g0);
+        wmel_destroy(c);
+    }
+    g0 = wmel__vk_grown();
+    c = mk_whisper(80, WMEL_SMOOTH_NONE, WMEL_VULKAN_ARITH_FLOAT64, "WMEL_VULKAN_ROUND_BYTES", "65536");
+    if (c) {
+        same("whisper, 20 s, rounds of 64 KiB", c, 0, 1, 16000 * 20);
+        CHECK(wmel__vk_grown() - g0 == 2, "whisper, 20 s: the rounds grew %lld times, not 2 (the device call, wmel_features)", wmel__vk_grown() - g0);
+        wmel_destroy(c);
+    }
+    c = mk_plan("kaldi", WMEL_VULKAN_ARITH_FLOAT64, "WMEL_VULKAN_STAGING", "1");
+    if (c) {
+        same("kaldi, staged", c, 0, 2, 16000 * 3);
+        same("kaldi, staged, int16", c, 1, 2, 16000);
+        wmel_destroy(c);
+    }
+    c = mk_whisper(80, WMEL_SMOOTH_3X3, WMEL_VULKAN_ARITH_FLOAT64, "WMEL_VULKAN_STAGING", "1");
+    if (c) {
+        same("whisper smoothed, staged", c, 0, 2, 16000 * 3);
+        wmel_destroy(c);
+    }
+}
+
+/* each Vulkan call of a device-memory call (two NeMo clips) failed in turn, on a fresh ctx:
+   a status with a message, or wmel_features' bytes; no descriptor left open either way */
+static void injection(void)
+{
+    const size_t n = 8000, B = 2;
+    wmel_ctx *c = mk_plan("nemo", WMEL_VULKAN_ARITH_FLOAT64, NULL, NULL);
+    if (!c) return;
+    size_t rows, cols;
+    (void)wmel_features_shape(c, n, &rows, &cols);
+    const size_t per = rows * cols;
+    vkx_mem in, out;
+    float *ref = malloc(B * per * sizeof *ref);
+    if (!ref || !mem_new(&in, B * n * 4) || !mem_new(&out, B * per * 4)) {
+        CHECK(0, "the test's allocations");
+        wmel_destroy(c);
+        free(ref);
+        return;
+    }
+    t_chirp(in.p, B * n, 9);
+    for (size_t b = 0; b < B; b++)
+        CHECK(wmel_features(c, (float *)in.p + b * n, n, ref + b * per, per) == WMEL_OK, "the host's");
+    const long c0 = wmel__vk_calls();
+    int rc = wmel_vulkan_features_device(c, &in.m, WMEL_SAMPLE_F32, B, n, n, &out.m, B * per);
+    const long calls = wmel__vk_calls() - c0;
+    CHECK(rc == WMEL_OK && calls > 4, "the counted call: %d, %ld Vulkan calls", rc, calls);
+    wmel_destroy(c);
+    int failed = 0;
+    for (long k = 1; k <= calls; k++) {
+        c = mk_plan("nemo", WMEL_VULKAN_ARITH_FLOAT64, NULL, NULL);
+        if (!c) break;
+        const int fds = fds_open();
+        memset(out.p, 0, B * per * 4);
+        wmel__vk_fail_at(k);
+        rc = wmel_vulkan_features_device(c, &in.m, WMEL_SAMPLE_F32, B, n, n, &out.m, B * per);
+        wmel__vk_fail_at(0);
+        if (rc == WMEL_OK)
+            CHECK(!memcmp(out.p, ref, B * per * 4), "Vulkan call %ld of %ld failed: WMEL_OK with other bytes", k, calls);
+        else
+            CHECK(wmel_vulkan_error_detail()[0] != '\0', "Vulkan call %ld of %ld failed: status %d without a message", k,
+                  calls, rc);
+        failed += rc != WMEL_OK;
+        CHECK(fds_open() == fds, "Vulkan call %ld failed: %d descriptors open, %d before", k, fds_open(), fds);
+        wmel_destroy(c);
+    }
+    CHECK(failed > 0, "no injected failure reached the caller (%ld calls)", calls);
+    printf("injection: %ld Vulkan calls failed in turn, %d gave a status\n", calls, failed);
+    mem_free(&in);
+    mem_free(&out);
+    free(ref);
+}
+
+int main(void)
+{
+    char devs[1024];
+    const int skip = t_vk_devices(devs, sizeof devs);
+    if (skip) return skip;
+    wmel_ctx *c = mk_plan("nemo", WMEL_VULKAN_ARITH_FLOAT64, NULL, NULL);
+    if (!c) return t_done("test_vulkan_devmem");
+    unsigned char du[16], dr[16];
+    const int rc = wmel_vulkan_device_uuids(c, du, dr);
+    wmel_destroy(c);
+    if (rc == WMEL_ERR_BACKEND_UNAVAILABLE) {
+        printf("skipped: %s\n", wmel_vulkan_error_detail());
+        return 77;
+    }
+    CHECK(rc == WMEL_OK, "wmel_vulkan_device_uuids: %d", rc);
+    if (rc != WMEL_OK || !vk_open(du, dr)) {
+        printf("skipped: no Vulkan device of the ctx's UUIDs with VK_KHR_external_memory_fd for the test\n");
+        return rc != WMEL_OK ? t_done("test_vulkan_devmem") : 77;
+    }
+    sweep(WMEL_VULKAN_ARITH_FLOAT64);
+    sweep(WMEL_VULKAN_ARITH_FLOAT_FLOAT);
+    errors();
+    long_clip();
+    injection();
+    vk_close();
+    return t_done("test_vulkan_devmem");
+}
