@@ -13,6 +13,8 @@
 #      CPU (every core), CUDA, and Vulkan in both arithmetics, per front-end family (wall
 #      and CPU ms, the calling thread's microseconds a frame, the rounds a call made), and
 #      whether Whisper's batch shared its rounds;
+#      then clips in another Vulkan device's memory (bench/vulkan/vk_devmem_bench.c) against
+#      the same clips from host memory and the CPU;
 #   4. bench/cuda_bench.py (log-Mel vs torch's stft pipeline) and bench/cuda_stem_bench.py
 #      (mel + stem, 64 windows, vs torch);
 #   5. the whole CTest suite (the cuda-labelled tests run instead of skipping), then the
@@ -131,6 +133,19 @@ if [ -n "$VB" ]; then
   done
 else
   cat "$OUT/vk_batch_build.log"
+fi
+
+step "clips in the device's memory (bench/vulkan/vk_devmem_bench.c, wmel_vulkan_features_device)"
+DB="$B/wmel-vk-devmem-bench"
+if [ -x "$DB" ]; then
+  for fe in whisper nemo kaldi; do
+    for ar in 1 2; do
+      timeout 120 "$DB" "$fe" "$ar" 10 256 "$REPS" > "$OUT/vk_devmem_${fe}_$ar.txt" 2>&1
+      sed "s|^|arith $ar: |" "$OUT/vk_devmem_${fe}_$ar.txt"
+    done
+  done
+else
+  echo "no $DB (built with the Vulkan backend and its headers, on Linux)"
 fi
 
 step "cuda_bench (log-Mel vs torch.stft pipeline)"
