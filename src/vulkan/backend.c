@@ -567,6 +567,9 @@ typedef struct vk_job {
                                (wmel_vulkan_features_device): 1 float32, 2 int16; dev_base the clip's
                                first sample in the binding; its output into the output's import */
     size_t dev_base;
+    int bimp;               /* a batch's clip read where it is (wmel__vk_bimport): its import + 1; -1 packed
+                               by the host; 0 not tried yet */
+    size_t bskip;           /* its first sample's byte offset in the import */
 } vk_job;
 
 /* The clip's samples [lo, hi) that frames [t0, t1) read (frames.comp's sample_at: the
@@ -710,10 +713,13 @@ long long wmel__vk_rounds(void) { return atomic_load(&g_rounds); }
 static atomic_llong g_finishes;
 long long wmel__vk_finishes(void) { return atomic_load(&g_finishes); }
 /* The calls whose samples the device read in place (wmel__vk_import), for the tests. */
-static atomic_llong g_imports, g_out_imports, g_dev_clips;
+static atomic_llong g_imports, g_out_imports, g_dev_clips, g_bimports, g_win_host, g_bout;
 long long wmel__vk_imports(void) { return atomic_load(&g_imports); }
 long long wmel__vk_out_imports(void) { return atomic_load(&g_out_imports); }
 long long wmel__vk_dev_clips(void) { return atomic_load(&g_dev_clips); }
+long long wmel__vk_bimports(void) { return atomic_load(&g_bimports); }
+long long wmel__vk_windows_host(void) { return atomic_load(&g_win_host); }
+long long wmel__vk_bout_imports(void) { return atomic_load(&g_bout); }
 /* The calls whose rounds' buffers grew for a clip finished in a round of its own, for the tests. */
 static atomic_llong g_grown;
 long long wmel__vk_grown(void) { return atomic_load(&g_grown); }
@@ -741,6 +747,15 @@ typedef struct vk_round {
     size_t n_fin, fin_words;      /* the segments finished there, their outputs' words (fwords + swords) */
     size_t scr_words;             /* of which the post stage's frames (swords), after the flags */
     size_t range_at;              /* the samples' range flag (one clip read in place), 0: none */
+    vkw_copy cp[VKW_MAX_SEGS];    /* the windows the device copies from the clips' imports */
+    size_t n_cp;
+    unsigned char chk[VKW_MAX_SEGS]; /* a segment whose window the range flag (or the host, where the
+                                        output buffer has no room for the flag) checks */
+    int oimp[VKW_MAX_SEGS];       /* a finished clip's output imported (wmel__vk_bimport's index + 1):
+                                     the device writes it there; 0: copied by the host */
+    size_t oskip[VKW_MAX_SEGS];   /* the output's byte offset in its import */
+    vkw_copy ocp[VKW_MAX_SEGS];   /* those outputs' copies */
+    size_t n_ocp;
     int iout;                     /* its one finished clip's output written by the device into the
                                      caller's memory (wmel__vk_import_out): none to copy */
 } vk_round;
@@ -761,7 +776,8 @@ static void emit_round(const vk_state *st, vk_job *jobs, const vk_round *rd, con
             uint32_t flag;
             memcpy(&flag, o + rd->fin_flag[s], sizeof flag);
             j->fdone = flag ? 2 : 1;
-            if (!flag && !rd->iout) memcpy(j->fout, o + rd->fin_at[s] - 1, j->fwords * sizeof(float));
+            if (!flag && !rd->iout && !rd->oimp[s]) memcpy(j->fout, o + rd->fin_at[s] - 1, j->fwords * sizeof(float));
+            if (!flag && rd->oimp[s]) atomic_fetch_add(&g_bout, 1);
             continue;
         }
         if (j->f32_out == 1) j->seg_mx = key_float(keys[s]);
@@ -883,6 +899,10 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
     float *sig = wmel__vk_sig(w, slot, &cap0);
     int32_t *segs = wmel__vk_segs(w, slot);
     size_t used_sig = 0, used_frames = 0, j = 0, t = 0;
+    /* the samples the host packed (from the signal's start) and those the device copies from
+       the clips' imports (from its end down); used_sig is both */
+    size_t pk = 0, im = 0;
+    const int bimp_on = wmel__vk_host_imports(w);
     int rc = WMEL_OK, s16 = 0; /* the round's samples are int16 (every clip of a call alike) */
     long long ns[3] = {0, 0, 0}, t0 = now_ns();
     /* one clip whose frames fit one round: its samples read where they are (the caller's
@@ -964,7 +984,30 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
         if (k > 0) {
             vk_job *jb = &jobs[j];
             const size_t len = (size_t)(hi - lo);
-            if (imp && jb->check) { /* the gap before the window here; the window by the shader (or here) */
+            /* a clip of the batch (or a single clip not read in place whole) read where it is:
+               its pages imported once, each round's window copied by the device */
+            if (!imp && bimp_on && len && !jb->bimp && !jb->dev) {
+                const size_t el = jb->f32 ? sizeof(float) : sizeof(int16_t);
+                const void *p = jb->f32 ? (const void *)jb->f32 : (const void *)jb->s16;
+                size_t skip = 0;
+                const int k2 = (uintptr_t)p % el == 0 ? wmel__vk_bimport(w, p, jb->n * el, &skip, 0) : -1;
+                jb->bimp = k2 >= 0 ? k2 + 1 : -1;
+                jb->bskip = skip;
+                if (k2 >= 0) atomic_fetch_add(&g_bimports, 1);
+            }
+            const int in_imp = !imp && len && jb->bimp > 0;
+            size_t base = pk;
+            if (in_imp) {
+                base = sig_cap - im - len; /* from the signal's end down */
+                if (jb->check) { /* the gap before the window here; the window by the range flag */
+                    if (jb->chk < (size_t)lo) jb->bad = !wmel__all_abs_bits_le(jb->f32 + jb->chk, (size_t)lo - jb->chk, lim);
+                    if ((size_t)hi > jb->chk) jb->chk = (size_t)hi;
+                    if (jb->bad) continue; /* the CPU's kernels take the clip */
+                }
+                const size_t el = jb->f32 ? sizeof(float) : sizeof(int16_t);
+                vkw_copy c = {jb->bimp - 1, jb->bskip + (size_t)lo * el, base * el, len * el};
+                r->cp[r->n_cp++] = c;
+            } else if (imp && jb->check) { /* the gap before the window here; the window by the shader (or here) */
                 if (jb->chk < (size_t)lo) jb->bad = !wmel__all_abs_bits_le(jb->f32 + jb->chk, (size_t)lo - jb->chk, lim);
                 if (!flag_dev && !jb->bad) jb->bad = !wmel__all_abs_bits_le(jb->f32 + lo, len, lim);
                 if ((size_t)hi > jb->chk) jb->chk = (size_t)hi;
@@ -973,20 +1016,21 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
                 /* int16 samples, or float32 ones whose range the caller checked: read in place */
             } else if (jb->check) { /* the range check in the copy's pass; a gap before it checked alone */
                 if (jb->chk < (size_t)lo) jb->bad = !wmel__all_abs_bits_le(jb->f32 + jb->chk, (size_t)lo - jb->chk, lim);
-                if (!jb->bad && copy_over(sig + used_sig, jb->f32 + lo, len, lim)) jb->bad = 1;
+                if (!jb->bad && copy_over(sig + pk, jb->f32 + lo, len, lim)) jb->bad = 1;
                 if ((size_t)hi > jb->chk) jb->chk = (size_t)hi;
                 if (jb->bad) continue; /* the CPU's kernels take the clip: this segment left out too */
             } else if (jb->f32) {
-                memcpy(sig + used_sig, jb->f32 + lo, len * sizeof(float));
+                memcpy(sig + pk, jb->f32 + lo, len * sizeof(float));
             } else {
                 /* int16 as given (the shader divides by 32768): a call's clips are all int16 */
-                if (len) memcpy((int16_t *)(void *)sig + used_sig, jb->s16 + lo, len * sizeof(int16_t));
+                if (len) memcpy((int16_t *)(void *)sig + pk, jb->s16 + lo, len * sizeof(int16_t));
             }
             if (len || jb->dev) s16 = jb->dev ? jb->dev == 2 : jb->f32 == NULL;
             int32_t *sg = segs + VKW_S_HEAD + r->n_segs * VKW_S_WORDS;
             sg[VKW_S_FIRST] = (int32_t)used_frames;
             sg[VKW_S_T0] = (int32_t)t;
-            sg[VKW_S_BASE] = (int32_t)(imp ? imp_base : used_sig);
+            sg[VKW_S_BASE] = (int32_t)(imp ? imp_base : base);
+            r->chk[r->n_segs] = (unsigned char)(in_imp && jb->check);
             sg[VKW_S_LO] = (int32_t)lo;
             sg[VKW_S_HI] = (int32_t)hi;
             sg[VKW_S_N] = (int32_t)jb->n;
@@ -1007,8 +1051,18 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
             else if (fin && n_jobs == 1 && !iout &&
                      wmel__vk_import_out(w, jb->fout, jb->fwords * sizeof(float)) == WMEL_OK)
                 iout = r->iout = 1;
+            r->oimp[r->n_segs] = 0;
+            if (fin && !r->iout && bimp_on) { /* a batch's finished clip: its output where it is */
+                size_t skip = 0;
+                const int k2 = wmel__vk_bimport(w, jb->fout, jb->fwords * sizeof(float), &skip, 1);
+                if (k2 >= 0) r->oimp[r->n_segs] = k2 + 1, r->oskip[r->n_segs] = skip;
+            }
             r->n_segs++;
-            if (!imp) used_sig += len;
+            if (!imp) {
+                used_sig += len;
+                if (in_imp) im += len;
+                else pk += len;
+            }
             used_frames += k;
             t += k;
             if (imp) imp = 2; /* the clip's one round is packed */
@@ -1056,23 +1110,43 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
                 d[VKW_F_NFO] = (int32_t)jb->fnfo;
                 r->fin_at[s] = at + 1;
                 r->fin_flag[s] = flags_at + i;
+                if (r->oimp[s]) { /* written by the device where the caller wants it */
+                    vkw_copy oc = {r->oimp[s] - 1, at * sizeof(float), r->oskip[s], jb->fwords * sizeof(float)};
+                    r->ocp[r->n_ocp++] = oc;
+                }
                 if (r->iout) fin.iout_at = (uint32_t)at; /* the round's one clip, its output imported */
                 at += jb->fwords;
                 i++;
             }
             end = flags_at + VKW_FIN_CLIP_WORDS * r->n_fin; /* the flags, the maxima's keys, the statistics */
             fin.flags_at = (uint32_t)flags_at;
-            fin.lo = (uint32_t)(r->iout ? flags_at : vals_words); /* an imported output: not read back */
-            fin.hi = (uint32_t)(end + (flag_dev ? 1 : 0));
+            /* imported outputs are not read back (all of the round's: only from the flags) */
+            fin.lo = (uint32_t)(r->iout || r->n_ocp == r->n_fin ? flags_at : vals_words);
             if (vlo < vhi) fin.vlo = (uint32_t)vlo, fin.vhi = (uint32_t)vhi;
             seg_words = VKW_F_HEAD + r->n_fin * VKW_F_WORDS;
         }
-        if (flag_dev) flag_at = end; /* the samples' range flag after the rest */
+        /* the samples' range flag after the rest: one clip read in place, or the windows the
+           device copies from a batch's clips (fin_end keeps a word for it where the round
+           finishes clips); where the output has no room, the host reads those windows */
+        int need_flag = 0;
+        for (size_t s = 0; s < r->n_segs; s++) need_flag |= r->chk[s];
+        flag_at = flag_dev || (need_flag && end + 1 <= 2 * out_cap) ? end : 0;
+        for (size_t s = 0; s < r->n_segs && need_flag && !flag_at; s++) {
+            vk_job *jb = &jobs[r->segt[s][0]];
+            long long wlo, whi;
+            job_window(st, jb, r->segt[s][1], r->segt[s][2], &wlo, &whi);
+            if (r->chk[s] && !jb->bad && whi > wlo) {
+                jb->bad = !wmel__all_abs_bits_le(jb->f32 + wlo, (size_t)(whi - wlo), lim);
+                atomic_fetch_add(&g_win_host, 1);
+            }
+        }
+        if (r->n_fin) fin.hi = (uint32_t)(end + (flag_at ? 1 : 0));
         r->range_at = flag_at;
         float limf; /* the bound as the shader compares it (|x| <= limf: the bits' test) */
         memcpy(&limf, &lim, sizeof limf);
-        rc = wmel__vk_submit(w, slot, (uint32_t)used_frames, used_sig, seg_words, (end + (flag_at ? 1 : 0) + 1) / 2,
-                             f32, used_frames * nc, (size_t)nk, s16, r->n_fin ? &fin : NULL, flag_at, limf);
+        rc = wmel__vk_submit(w, slot, (uint32_t)used_frames, pk, seg_words, (end + (flag_at ? 1 : 0) + 1) / 2, f32,
+                             used_frames * nc, (size_t)nk, s16, r->n_fin ? &fin : NULL, flag_at, limf, r->cp, r->n_cp,
+                             r->ocp, r->n_ocp);
         ns[1] += now_ns() - t1;
         if (rc != WMEL_OK) break;
         atomic_fetch_add(&g_rounds, 1);
@@ -1086,10 +1160,11 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
         t0 = now_ns();
         rd[slot].n_segs = rd[slot].n_fin = rd[slot].fin_words = rd[slot].scr_words = rd[slot].range_at = 0;
         rd[slot].iout = 0;
+        rd[slot].n_cp = rd[slot].n_ocp = 0;
         size_t cap; /* the same in each slot */
         sig = wmel__vk_sig(w, slot, &cap);
         segs = wmel__vk_segs(w, slot);
-        used_sig = used_frames = 0;
+        used_sig = used_frames = pk = im = 0;
     }
     /* the rounds still on the device, the older first */
     for (int i = 1; i <= slots; i++) {
@@ -1099,6 +1174,7 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
         pending[s] = 0;
     }
     if (rc != WMEL_OK) wmel__vk_drain(w); /* none may still use the buffers the next call writes */
+    wmel__vk_bimport_end(w);
     if (dev) { /* the imports are the caller's to end */
         imp = iout = 0;
         if (rc == WMEL_OK && jobs[0].fdone == 1) atomic_fetch_add(&g_dev_clips, 1);

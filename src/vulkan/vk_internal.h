@@ -317,9 +317,30 @@ enum {
  * non-zero value when a sample the frames read is not within [-lim, lim] (NaN, infinities,
  * or past the bound the CPU's kernels take: WMEL_F32_KERNEL_SAFE), read back with the values
  * (out_words must cover it). */
+/* cp[0 .. n_cp): a batch's samples read where they are: the device copies `bytes` from byte
+ * `src` of the clip's import (wmel__vk_bimport's index `imp`) to byte `dst` of the slot's
+ * signal, before the frames; sig_samples counts the samples the host wrote (from 0), which
+ * the copies' destinations never overlap. ocp[0 .. n_ocp): a batch's finished outputs
+ * written where they are: `bytes` from byte `src` of the slot's output to byte `dst` of the
+ * output's import, after the finish. */
+typedef struct vkw_copy {
+    int imp;
+    size_t src, dst, bytes;
+} vkw_copy;
 int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, size_t seg_words, size_t out_words,
                     int out_f32, size_t keys_at, size_t n_keys, int sig_s16, const vkw_finish *fin, size_t flag_at,
-                    float lim);
+                    float lim, const vkw_copy *cp, size_t n_cp, const vkw_copy *ocp, size_t n_ocp);
+/* A batch's clip read where it is (out 0), or its finished output written where it is (out
+ * 1): the pages around [p, p + bytes) imported (host memory, VK_EXT_external_memory_host)
+ * as a transfer source (destination) kept until wmel__vk_bimport_end; its
+ * index (>= 0) and p's byte offset in the import in *skip, or -1 (the driver refuses the
+ * pointer, VKW_BATCH_IMPORTS reached, no extension: the host packs the clip). */
+#define VKW_BATCH_IMPORTS 1024
+int wmel__vk_bimport(vkw *w, const void *p, size_t bytes, size_t *skip, int out);
+/* 1 where wmel__vk_bimport may succeed (the device imports host memory). */
+int wmel__vk_host_imports(const vkw *w);
+/* The batch's imports released (the device waited for where a round may still run). */
+void wmel__vk_bimport_end(vkw *w);
 /* The caller's samples read in place by slot 0's next rounds (VK_EXT_external_memory_host,
  * where the device has it): [p, p + bytes) imported (the pages around it, at the device's
  * alignment) and bound as slot 0's signal, or, on a staged device (device-local buffers: a
@@ -401,6 +422,9 @@ long long wmel__vk_finishes(void); /* the calls whose finish ran on the device (
 long long wmel__vk_imports(void);  /* the calls whose samples the device read in place (wmel__vk_import) */
 long long wmel__vk_out_imports(void); /* the clips whose output the device wrote in place (wmel__vk_import_out) */
 long long wmel__vk_dev_clips(void);   /* the clips of wmel_vulkan_features_device the device finished */
+long long wmel__vk_bimports(void);    /* a batch's clips (or single clips) whose windows the device copied */
+long long wmel__vk_windows_host(void); /* those windows the host checked (no room for the range flag) */
+long long wmel__vk_bout_imports(void); /* a batch's finished clips whose outputs the device wrote in place */
 long long wmel__vk_grown(void);    /* the calls whose rounds' buffers grew for a clip in a round of its own */
 long long wmel__vk_range_clips(void); /* the clips left to the CPU's kernels for their samples' range */
 long wmel__vk_instances_made(void); /* vkCreateInstance calls that succeeded */

@@ -284,6 +284,11 @@ struct vkw {
     unsigned char dev_uuid[VK_UUID_SIZE], drv_uuid[VK_UUID_SIZE];
     size_t sb_align;
     size_t imp_size;     /* imp_direct: the imported buffer's bytes */
+    /* a batch's clips read where they are (wmel__vk_bimport): each clip's pages a transfer
+       source the rounds copy their windows from */
+    VkBuffer bimp_buf[VKW_BATCH_IMPORTS];
+    VkDeviceMemory bimp_mem[VKW_BATCH_IMPORTS];
+    int n_bimp;
 };
 
 /* The kept loader's instance: made once, the first time one succeeds, and kept for the
@@ -565,6 +570,10 @@ void wmel__vk_close(vkw *w)
         if (w->imp_mem) f->FreeMemory(w->dev, w->imp_mem, NULL);
         if (w->iout_buf) f->DestroyBuffer(w->dev, w->iout_buf, NULL);
         if (w->iout_mem) f->FreeMemory(w->dev, w->iout_mem, NULL);
+        for (int k = 0; k < w->n_bimp; k++) {
+            if (w->bimp_buf[k]) f->DestroyBuffer(w->dev, w->bimp_buf[k], NULL);
+            if (w->bimp_mem[k]) f->FreeMemory(w->dev, w->bimp_mem[k], NULL);
+        }
         if (w->dpool) f->DestroyDescriptorPool(w->dev, w->dpool, NULL);
         if (w->pipe) f->DestroyPipeline(w->dev, w->pipe, NULL);
         if (w->fpipe) f->DestroyPipeline(w->dev, w->fpipe, NULL);
@@ -1072,6 +1081,7 @@ static int remake_buffer(vkw *w, int i, size_t bytes)
 }
 
 int wmel__vk_in_place(const vkw *w) { return w->host_import && !w->staged; }
+int wmel__vk_host_imports(const vkw *w) { return w->host_import; }
 
 size_t wmel__vk_reserve_max(const vkw *w) { return w->range < VKW_GROW_BYTES ? w->range & ~(size_t)7 : VKW_GROW_BYTES; }
 
@@ -1530,7 +1540,7 @@ static int fin_check(vkw *w, int slot, uint32_t n_frames, int out_f32, const vkw
 
 int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, size_t seg_words, size_t out_words,
                     int out_f32, size_t keys_at, size_t n_keys, int sig_s16, const vkw_finish *fin, size_t flag_at,
-                    float lim)
+                    float lim, const vkw_copy *cp, size_t n_cp, const vkw_copy *ocp, size_t n_ocp)
 {
     vk_fns *f = &w->f;
     int rc = refused(w);
@@ -1564,6 +1574,14 @@ int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, siz
             copy_buffer(w, cmd, w->stg[bs], w->buf[bs], sig_bytes);
         copy_buffer(w, cmd, w->stg[bg], w->buf[bg], seg_bytes);
     }
+    for (size_t k = 0; k < n_cp; k++) { /* a batch's clips' windows, from their imports */
+        if (cp[k].imp < 0 || cp[k].imp >= w->n_bimp || !cp[k].bytes || cp[k].dst > w->bytes[bs] ||
+            cp[k].bytes > w->bytes[bs] - cp[k].dst)
+            return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: a clip's window (%zu bytes at %zu) does not fit the "
+                                   "round's signal (%zu bytes)", cp[k].bytes, cp[k].dst, w->bytes[bs]);
+        VkBufferCopy c = {(VkDeviceSize)cp[k].src, (VkDeviceSize)cp[k].dst, (VkDeviceSize)cp[k].bytes};
+        f->CmdCopyBuffer(cmd, w->bimp_buf[cp[k].imp], w->buf[bs], 1, &c);
+    }
     /* the segments' maxima start at 0, below every value's key (frames.comp's OutK) */
     const int keys = out_f32 && n_keys;
     if (keys && (keys_at + n_keys) * 4 > w->bytes[bo])
@@ -1576,7 +1594,7 @@ int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, siz
         return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: the samples' flag (word %zu) does not fit the output buffer",
                                flag_at);
     if (flag_at) f->CmdFillBuffer(cmd, w->buf[bo], (VkDeviceSize)flag_at * 4, 4, 0u); /* frames.comp's range flag */
-    if (w->staged || keys || fin || flag_at) /* the transfers' writes before the shader's reads (and its atomics) */
+    if (w->staged || keys || fin || flag_at || n_cp) /* the transfers' writes before the shader's reads (and its atomics) */
         barrier(w, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
                 VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
     f->CmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->pipe);
@@ -1629,11 +1647,22 @@ int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, siz
         }
     }
     const int iout = fin && fin->iout_at && w->iout_buf;
-    if (iout) { /* the finished clip's output into the caller's own memory (imported) */
+    if (iout || (fin && n_ocp)) { /* the finished clips' outputs into the caller's own memory (imported) */
         barrier(w, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
                 VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
-        VkBufferCopy c = {(VkDeviceSize)fin->iout_at * 4, (VkDeviceSize)w->iout_off, (VkDeviceSize)w->iout_bytes};
-        f->CmdCopyBuffer(cmd, w->buf[bo], w->iout_buf, 1, &c);
+        if (iout) {
+            VkBufferCopy c = {(VkDeviceSize)fin->iout_at * 4, (VkDeviceSize)w->iout_off, (VkDeviceSize)w->iout_bytes};
+            f->CmdCopyBuffer(cmd, w->buf[bo], w->iout_buf, 1, &c);
+        }
+        for (size_t k = 0; k < n_ocp; k++) {
+            if (ocp[k].imp < 0 || ocp[k].imp >= w->n_bimp || !ocp[k].bytes || ocp[k].src > w->bytes[bo] ||
+                ocp[k].bytes > w->bytes[bo] - ocp[k].src)
+                return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: a finished clip's output (%zu bytes at %zu) is not "
+                                       "in the round's output buffer (%zu bytes)", ocp[k].bytes, ocp[k].src,
+                                       w->bytes[bo]);
+            VkBufferCopy c = {(VkDeviceSize)ocp[k].src, (VkDeviceSize)ocp[k].dst, (VkDeviceSize)ocp[k].bytes};
+            f->CmdCopyBuffer(cmd, w->buf[bo], w->bimp_buf[ocp[k].imp], 1, &c);
+        }
         if (!w->staged)
             barrier(w, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
                     VK_ACCESS_HOST_READ_BIT);
@@ -1712,7 +1741,8 @@ void wmel__vk_drain(vkw *w)
 
 int wmel__vk_run(vkw *w, uint32_t n_frames, size_t sig_samples, size_t seg_words, size_t out_words)
 {
-    int rc = wmel__vk_submit(w, 0, n_frames, sig_samples, seg_words, out_words, 0, 0, 0, 0, NULL, 0, 0.0f);
+    int rc = wmel__vk_submit(w, 0, n_frames, sig_samples, seg_words, out_words, 0, 0, 0, 0, NULL, 0, 0.0f, NULL, 0,
+                             NULL, 0);
     return rc == WMEL_OK ? wmel__vk_wait(w, 0) : rc;
 }
 
@@ -1740,9 +1770,6 @@ static int import_pages(vkw *w, const void *p, size_t bytes, VkBufferUsageFlags 
     *off = (size_t)((uintptr_t)p - a);
     if (bytes > SIZE_MAX - *off - w->import_align) return WMEL__FALLBACK;
     const size_t size = (*off + bytes + w->import_align - 1) & ~(w->import_align - 1);
-    /* staged (a discrete GPU): the samples' pages copied by the device into its own signal
-       buffer, which they must fit */
-    if (w->staged && (usage & VK_BUFFER_USAGE_TRANSFER_SRC_BIT) && size > w->bytes[B_SIG]) return WMEL__FALLBACK;
     VkMemoryHostPointerPropertiesEXT hp;
     memset(&hp, 0, sizeof hp);
     hp.sType = VK_STRUCTURE_TYPE_MEMORY_HOST_POINTER_PROPERTIES_EXT;
@@ -1787,6 +1814,14 @@ int wmel__vk_import(vkw *w, const void *p, size_t bytes, size_t *skip)
     *skip = 0;
     if (!w->host_import || w->imp_buf || w->pending[0] || !p || !bytes || ((uintptr_t)p & 1u)) return WMEL__FALLBACK;
     size_t off = 0;
+    /* staged (a discrete GPU): the samples' pages copied by the device into its own signal
+       buffer, which they must fit */
+    if (w->staged) {
+        const size_t at = (size_t)((uintptr_t)p & (uintptr_t)(w->import_align - 1));
+        if (bytes > w->bytes[B_SIG] || at + bytes > w->bytes[B_SIG] ||
+            ((at + bytes + w->import_align - 1) & ~(w->import_align - 1)) > w->bytes[B_SIG])
+            return WMEL__FALLBACK;
+    }
     if (import_pages(w, p, bytes, w->staged ? VK_BUFFER_USAGE_TRANSFER_SRC_BIT : VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
                      &w->imp_buf, &w->imp_mem, &off) != WMEL_OK)
         return WMEL__FALLBACK;
@@ -1821,6 +1856,34 @@ void wmel__vk_import_end(vkw *w)
     if (w->imp_mem) w->f.FreeMemory(w->dev, w->imp_mem, NULL);
     w->imp_buf = VK_NULL_HANDLE;
     w->imp_mem = VK_NULL_HANDLE;
+}
+
+int wmel__vk_bimport(vkw *w, const void *p, size_t bytes, size_t *skip, int out)
+{
+    *skip = 0;
+    if (!w->host_import || w->n_bimp >= VKW_BATCH_IMPORTS || !p || !bytes || ((uintptr_t)p & (out ? 3u : 1u)))
+        return -1;
+    size_t off = 0;
+    const int k = w->n_bimp;
+    if (import_pages(w, p, bytes, out ? VK_BUFFER_USAGE_TRANSFER_DST_BIT : VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
+                     &w->bimp_buf[k], &w->bimp_mem[k], &off) != WMEL_OK)
+        return -1;
+    w->n_bimp++;
+    *skip = off;
+    return k;
+}
+
+void wmel__vk_bimport_end(vkw *w)
+{
+    if (!w || !w->n_bimp) return;
+    import_quiet(w);
+    for (int k = 0; k < w->n_bimp; k++) {
+        if (w->bimp_buf[k]) w->f.DestroyBuffer(w->dev, w->bimp_buf[k], NULL);
+        if (w->bimp_mem[k]) w->f.FreeMemory(w->dev, w->bimp_mem[k], NULL);
+        w->bimp_buf[k] = VK_NULL_HANDLE;
+        w->bimp_mem[k] = VK_NULL_HANDLE;
+    }
+    w->n_bimp = 0;
 }
 
 int wmel__vk_import_out(vkw *w, void *p, size_t bytes)

@@ -29,6 +29,11 @@
 
 long wmel__vk_calls(void); /* vk_loader.c's count of Vulkan calls */
 void wmel__vk_fail_at(long n); /* vk_loader.c's injection: the n-th Vulkan call from now fails */
+long long wmel__vk_rounds(void);   /* backend.c: the rounds submitted */
+long long wmel__vk_imports(void);  /* backend.c: the single calls whose samples were read in place */
+long long wmel__vk_bimports(void); /* backend.c: the clips whose windows the device copied from their pages */
+long long wmel__vk_windows_host(void); /* backend.c: those windows the host checked (no room for the flag) */
+long long wmel__vk_bout_imports(void); /* backend.c: a batch's finished outputs the device wrote in place */
 
 static wmel_ctx *vk_plan_ctx(const char *preset, int arith, const char *limit)
 {
@@ -51,7 +56,8 @@ static wmel_ctx *vk_plan_ctx(const char *preset, int arith, const char *limit)
     return c;
 }
 
-/* Vulkan calls a batch of 64 short clips makes, and 64 single calls */
+/* The rounds (submissions) a batch of 64 short clips makes, and 64 single calls; the batch's
+   clips read where they are wherever the single calls' are */
 static void shared_dispatches(const char *preset, int arith)
 {
     wmel_ctx *c = vk_plan_ctx(preset, arith, NULL);
@@ -68,20 +74,26 @@ static void shared_dispatches(const char *preset, int arith)
         out[b] = malloc(len[b] * sizeof(float));
         t_chirp(pcm[b], n[b], 3u + (unsigned)b);
     }
-    long c0 = wmel__vk_calls();
+    long long c0 = wmel__vk_rounds(), b0 = wmel__vk_bimports(), o0 = wmel__vk_bout_imports();
     const int rb = wmel_features_batch(c, (const float *const *)pcm, n, B, out, len, NULL);
-    const long batch_calls = wmel__vk_calls() - c0;
-    c0 = wmel__vk_calls();
+    const long long batch_calls = wmel__vk_rounds() - c0, in_place = wmel__vk_bimports() - b0,
+                    out_in_place = wmel__vk_bout_imports() - o0;
+    c0 = wmel__vk_rounds();
+    const long long i0 = wmel__vk_imports();
     int rs = WMEL_OK;
     for (int b = 0; b < B && rs == WMEL_OK; b++) rs = wmel_features(c, pcm[b], n[b], out[b], len[b]);
-    const long single_calls = wmel__vk_calls() - c0;
+    const long long single_calls = wmel__vk_rounds() - c0, single_in_place = wmel__vk_imports() - i0;
     CHECK(rb == WMEL_OK && rs == WMEL_OK, "%s: %d %d", preset, rb, rs);
     CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_LOG_MEL), "vulkan"), "%s: ran on %s", preset,
           wmel_op_backend(c, WMEL_OP_LOG_MEL));
-    CHECK(batch_calls > 0 && batch_calls * 8 < single_calls, "%s arith %d: the batch made %ld Vulkan calls, 64 singles %ld",
+    CHECK(batch_calls > 0 && batch_calls * 8 < single_calls, "%s arith %d: the batch made %lld rounds, 64 singles %lld",
           preset, arith, batch_calls, single_calls);
-    printf("arith %d: 64 clips: %ld Vulkan calls in one batch, %ld in single calls (%s)\n", arith, batch_calls,
-           single_calls, preset);
+    CHECK(in_place == (single_in_place ? B : 0), "%s arith %d: %lld of the batch's clips read in place, %lld of the "
+          "single calls'", preset, arith, in_place, single_in_place);
+    CHECK(out_in_place == (single_in_place ? B : 0), "%s arith %d: %lld of the batch's outputs written in place",
+          preset, arith, out_in_place);
+    printf("arith %d: 64 clips: %lld rounds in one batch, %lld in single calls, %lld clips read in place (%s)\n",
+           arith, batch_calls, single_calls, in_place, preset);
     for (int b = 0; b < B; b++) {
         free(pcm[b]);
         free(out[b]);
@@ -391,6 +403,132 @@ static void whisper_batches(int arith)
     batch_inject("nemo", arith);
 }
 
+/* A batch's outputs written in place by the device, side by side in one buffer with three
+   floats between them (offsets across pages): each the single call's bytes, the floats
+   between and around them untouched; the clips' samples slices of one buffer too */
+static void batch_canaries(const char *preset, int arith)
+{
+    wmel_ctx *c = vk_plan_ctx(preset, arith, NULL);
+    if (!c) return;
+    enum { B = 8, GAP = 3 };
+    size_t n[B], len[B], at[B], total = GAP, stotal = 0;
+    for (int b = 0; b < B; b++) {
+        size_t rows = 0, cols = 0;
+        n[b] = 5000 + 997 * (size_t)b;
+        (void)wmel_features_shape(c, n[b], &rows, &cols);
+        len[b] = rows * cols;
+        at[b] = total;
+        total += len[b] + GAP;
+        stotal += n[b];
+    }
+    float *big = malloc(total * sizeof(float)), *x = malloc(stotal * sizeof(float));
+    const float canary = -12345.5f;
+    for (size_t i = 0; i < total; i++) big[i] = canary;
+    t_chirp(x, stotal, 91);
+    const float *pcm[B];
+    float *out[B];
+    for (int b = 0, off = 0; b < B; off += (int)n[b], b++) pcm[b] = x + off, out[b] = big + at[b];
+    const long long o0 = wmel__vk_bout_imports();
+    CHECK(wmel_features_batch(c, pcm, n, B, out, len, NULL) == WMEL_OK, "%s canaries: the batch", preset);
+    printf("arith %d: %s: %lld of %d outputs beside each other written in place\n", arith, preset,
+           wmel__vk_bout_imports() - o0, B);
+    size_t touched = 0;
+    for (int b = 0; b <= B; b++) {
+        const size_t from = b ? at[b - 1] + len[b - 1] : 0, to = b < B ? at[b] : total;
+        for (size_t i = from; i < to; i++) touched += big[i] != canary;
+    }
+    CHECK(touched == 0, "%s arith %d: %zu floats between the outputs written", preset, arith, touched);
+    for (int b = 0; b < B; b++) {
+        float *o = malloc(len[b] * sizeof(float));
+        CHECK(wmel_features(c, pcm[b], n[b], o, len[b]) == WMEL_OK && !memcmp(o, out[b], len[b] * sizeof(float)),
+              "%s arith %d: clip %d beside the others not the single call's bytes", preset, arith, b);
+        free(o);
+    }
+    free(big);
+    free(x);
+    wmel_destroy(c);
+}
+
+/* A batch whose clips are read where they are (each round's windows copied by the device
+   from the clips' pages, the samples' range checked by the round's flag, or by the host where
+   the output buffer leaves no room for it): a clip with a sample past the bound (1e16), with
+   1e30, with a NaN, beside good ones: the batch's status and index are the single calls'
+   first failing one's, every clip before it the single call's bytes (which, where a round's
+   flag is set, its clips take again). kind 0: kaldi; 1: kaldi at 64 mels and hop 80 with
+   float64 values and rounds of 64 KiB (rounds of 128 frames whose values fill the output:
+   the host's check, in float-float, whose general frames are checked); 2: Whisper's geometry. */
+static void range_in_place(int arith, int kind)
+{
+    wmel_ctx *c = NULL;
+    wmel_params p = wmel_default_params();
+    p.backend = WMEL_BACKEND_VULKAN;
+    p.vulkan_arith = arith;
+    p.n_threads = 2;
+    int st = 0;
+    if (kind == 2) {
+        c = wmel_create(&p, &st);
+    } else {
+        wmel_frontend_plan plan;
+        char msg[128];
+        (void)wmel_preset_plan("kaldi", &plan, msg, sizeof msg);
+        plan.dither = 0.0;
+        if (kind == 1) {
+            plan.n_mels = 64;
+            plan.hop = 80;
+            setenv("WMEL_VULKAN_VALS_F64", "1", 1);
+            setenv("WMEL_VULKAN_ROUND_BYTES", "65536", 1);
+        }
+        c = wmel_create_plan(&p, &plan, &st);
+        unsetenv("WMEL_VULKAN_VALS_F64");
+        unsetenv("WMEL_VULKAN_ROUND_BYTES");
+    }
+    CHECK(c != NULL, "range in place, kind %d arith %d: %d %s", kind, arith, st, wmel_vulkan_error_detail());
+    if (!c) return;
+    enum { B = 6 };
+    const float bad[4] = {0.0f, 1e16f, 1e30f, NAN};
+    for (int v = 0; v < 4; v++) {
+        float *pcm[B], *out[B], *one[B];
+        size_t n[B], len[B], failed = B;
+        int single[B], first = -1;
+        for (int b = 0; b < B; b++) {
+            size_t rows = 0, cols = 0;
+            n[b] = 12000 + 1111 * (size_t)b;
+            (void)wmel_features_shape(c, n[b], &rows, &cols);
+            len[b] = rows * cols;
+            pcm[b] = malloc(n[b] * sizeof(float));
+            out[b] = calloc(len[b] ? len[b] : 1, sizeof(float));
+            one[b] = calloc(len[b] ? len[b] : 1, sizeof(float));
+            t_chirp(pcm[b], n[b], 70u + (unsigned)b);
+            if (v && b == 3) pcm[b][n[b] / 2] = bad[v];
+        }
+        for (int b = 0; b < B; b++) {
+            single[b] = wmel_features(c, pcm[b], n[b], one[b], len[b]);
+            if (single[b] != WMEL_OK && first < 0) first = b;
+        }
+        const long long h0 = wmel__vk_windows_host(), i0 = wmel__vk_bimports();
+        const int rc = wmel_features_batch(c, (const float *const *)pcm, n, B, out, len, &failed);
+        CHECK(wmel__vk_bimports() - i0 >= 1, "kind %d arith %d: no clip read in place", kind, arith);
+        if (kind == 1 && arith == WMEL_VULKAN_ARITH_FLOAT_FLOAT) /* float64's general frames are not checked */
+            CHECK(wmel__vk_windows_host() > h0, "kind %d arith %d sample %g: the host checked no window", kind, arith,
+                  (double)bad[v]);
+        if (first < 0)
+            CHECK(rc == WMEL_OK && failed == B, "kind %d arith %d sample %g: %d at %zu", kind, arith, (double)bad[v],
+                  rc, failed);
+        else
+            CHECK(rc == single[first] && failed == (size_t)first, "kind %d arith %d sample %g: %d at %zu, single "
+                  "calls %d at %d", kind, arith, (double)bad[v], rc, failed, single[first], first);
+        for (int b = 0; b < (first < 0 ? B : first); b++)
+            CHECK(!memcmp(out[b], one[b], len[b] * sizeof(float)), "kind %d arith %d sample %g: clip %d not the "
+                  "single call's bytes", kind, arith, (double)bad[v], b);
+        for (int b = 0; b < B; b++) {
+            free(pcm[b]);
+            free(out[b]);
+            free(one[b]);
+        }
+    }
+    wmel_destroy(c);
+}
+
 int main(void)
 {
 #if defined(__linux__)
@@ -431,6 +569,10 @@ int main(void)
             wmel_destroy(c);
         }
         shared_dispatches("kaldi", ariths[ai]);
+        for (int kind = 0; kind < 3; kind++) range_in_place(ariths[ai], kind);
+        batch_canaries("kaldi", ariths[ai]);
+        batch_canaries("nemo", ariths[ai]);
+        batch_canaries("whisper", ariths[ai]);
         whisper_batches(ariths[ai]);
         rounds_same("kaldi", ariths[ai], "700");
         rounds_same("whisper", ariths[ai], "700");
