@@ -634,33 +634,51 @@ int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int sample_type, 
     return ctx->vt->clips_device(ctx, &c, stream);
 }
 
+/* WMEL_ERR_BACKEND_UNAVAILABLE with the detail: fn takes a ctx of `wants`, not ctx's backend. */
+static int other_backend(const wmel_ctx *ctx, const char *fn, const char *wants)
+{
+    char msg[192];
+    snprintf(msg, sizeof msg, "%s: the ctx's backend is %s; it takes a %s ctx (WMEL_BACKEND_%s)", fn, ctx->vt->name,
+             wants, !strcmp(wants, "CUDA") ? "CUDA" : "VULKAN");
+    wmel__detail(msg);
+    return WMEL_ERR_BACKEND_UNAVAILABLE;
+}
+
+/* The device-memory entry points' checks of batch clips of n samples (el bytes each, stride
+ * apart) and their output (out_len floats; have_in, have_out: the pointers or descriptions
+ * given): the status, and each clip's rows x cols (wmel_features_shape). */
+static int device_clips_check(wmel_ctx *ctx, size_t batch, size_t n, size_t stride, int have_in, int have_out,
+                              size_t out_len, size_t *rows, size_t *cols)
+{
+    if (stride < n) return WMEL_ERR_INVALID_ARG;
+    if (!have_in) return WMEL_ERR_NULL_POINTER;
+    int rc = wmel_features_shape(ctx, n, rows, cols);
+    if (rc != WMEL_OK) return rc;
+    if (batch > 1 && stride > SIZE_MAX / 4 / (batch - 1)) return WMEL_ERR_OVERFLOW;
+    const size_t per = *rows * *cols;
+    if (per > SIZE_MAX / 4 / batch) return WMEL_ERR_OVERFLOW;
+    if (!have_out && per) return WMEL_ERR_NULL_POINTER;
+    if (out_len < per * batch) return WMEL_ERR_BUFFER_TOO_SMALL;
+    return WMEL_OK;
+}
+
 int wmel_cuda_features_device(wmel_ctx *ctx, const void *d_pcm, int sample_type, size_t batch, size_t n_samples,
                               size_t pcm_stride, float *d_out, size_t out_len, void *stream)
 {
     if (!ctx) return WMEL_ERR_NULL_POINTER;
     if (!wmel__backend(WMEL_BACKEND_CUDA)) return WMEL_ERR_NOT_BUILT;
     if (sample_type != WMEL_SAMPLE_F32 && sample_type != WMEL_SAMPLE_S16) return WMEL_ERR_INVALID_ARG;
-    if (!ctx->vt->features_device) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "wmel_cuda_features_device: the ctx's backend is %s; it takes a CUDA ctx "
-                 "(WMEL_BACKEND_CUDA)", ctx->vt->name);
-        wmel__detail(msg);
-        return WMEL_ERR_BACKEND_UNAVAILABLE;
-    }
+    if (!ctx->vt->features_device) return other_backend(ctx, "wmel_cuda_features_device", "CUDA");
     const int s16 = sample_type == WMEL_SAMPLE_S16;
     wmel_clips c = {s16 ? NULL : (const float *)d_pcm, s16 ? (const int16_t *)d_pcm : NULL, 0, n_samples,
                     pcm_stride, 0, WMEL_BATCH_PER_CLIP, d_out, out_len};
     int rc = ctx->vt->features_device(ctx, &c, 0, 0, stream); /* no clips: the ctx's refusal, if any */
     if (rc != WMEL_OK || batch == 0) return rc;
-    if (pcm_stride < n_samples) return WMEL_ERR_INVALID_ARG;
-    if (!d_pcm) return WMEL_ERR_NULL_POINTER;
     size_t rows = 0, cols = 0;
-    if ((rc = wmel_features_shape(ctx, n_samples, &rows, &cols)) != WMEL_OK) return rc;
-    if (batch > 1 && pcm_stride > SIZE_MAX / 4 / (batch - 1)) return WMEL_ERR_OVERFLOW;
+    if ((rc = device_clips_check(ctx, batch, n_samples, pcm_stride, d_pcm != NULL, d_out != NULL, out_len, &rows,
+                                 &cols)) != WMEL_OK)
+        return rc;
     const size_t per = rows * cols;
-    if (per > SIZE_MAX / 4 / batch) return WMEL_ERR_OVERFLOW;
-    if (!d_out && per) return WMEL_ERR_NULL_POINTER;
-    if (out_len < per * batch) return WMEL_ERR_BUFFER_TOO_SMALL;
     if (wmel__overlap(d_pcm, wmel__clips_extent(batch, n_samples, pcm_stride, s16 ? 2 : 4), d_out,
                       wmel__bytes(per * batch, sizeof(float))))
         return WMEL_ERR_INVALID_ARG;
@@ -672,13 +690,7 @@ int wmel_vulkan_device_uuids(const wmel_ctx *ctx, unsigned char device_uuid[16],
 {
     if (!ctx || !device_uuid || !driver_uuid) return WMEL_ERR_NULL_POINTER;
     if (!wmel__backend(WMEL_BACKEND_VULKAN)) return WMEL_ERR_NOT_BUILT;
-    if (!ctx->vt->vk_uuids) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "wmel_vulkan_device_uuids: the ctx's backend is %s; it takes a Vulkan ctx "
-                 "(WMEL_BACKEND_VULKAN)", ctx->vt->name);
-        wmel__detail(msg);
-        return WMEL_ERR_BACKEND_UNAVAILABLE;
-    }
+    if (!ctx->vt->vk_uuids) return other_backend(ctx, "wmel_vulkan_device_uuids", "Vulkan");
     return ctx->vt->vk_uuids(ctx, device_uuid, driver_uuid);
 }
 
@@ -709,26 +721,16 @@ int wmel_vulkan_features_device(wmel_ctx *ctx, const wmel_vulkan_memory *pcm, in
     if (!ctx) return WMEL_ERR_NULL_POINTER;
     if (!wmel__backend(WMEL_BACKEND_VULKAN)) return WMEL_ERR_NOT_BUILT;
     if (sample_type != WMEL_SAMPLE_F32 && sample_type != WMEL_SAMPLE_S16) return WMEL_ERR_INVALID_ARG;
-    if (!ctx->vt->features_vkmem) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "wmel_vulkan_features_device: the ctx's backend is %s; it takes a Vulkan ctx "
-                 "(WMEL_BACKEND_VULKAN)", ctx->vt->name);
-        wmel__detail(msg);
-        return WMEL_ERR_BACKEND_UNAVAILABLE;
-    }
+    if (!ctx->vt->features_vkmem) return other_backend(ctx, "wmel_vulkan_features_device", "Vulkan");
     const int s16 = sample_type == WMEL_SAMPLE_S16;
     const size_t el = s16 ? 2 : 4;
     int rc = ctx->vt->features_vkmem(ctx, NULL, s16, 0, n_samples, pcm_stride, 0, 0, NULL); /* the ctx's refusal */
     if (rc != WMEL_OK || batch == 0) return rc;
-    if (pcm_stride < n_samples) return WMEL_ERR_INVALID_ARG;
-    if (!pcm) return WMEL_ERR_NULL_POINTER;
     size_t rows = 0, cols = 0;
-    if ((rc = wmel_features_shape(ctx, n_samples, &rows, &cols)) != WMEL_OK) return rc;
-    if (batch > 1 && pcm_stride > SIZE_MAX / 4 / (batch - 1)) return WMEL_ERR_OVERFLOW;
+    if ((rc = device_clips_check(ctx, batch, n_samples, pcm_stride, pcm != NULL, out != NULL, out_len, &rows,
+                                 &cols)) != WMEL_OK)
+        return rc;
     const size_t per = rows * cols;
-    if (per > SIZE_MAX / 4 / batch) return WMEL_ERR_OVERFLOW;
-    if (!out && per) return WMEL_ERR_NULL_POINTER;
-    if (out_len < per * batch) return WMEL_ERR_BUFFER_TOO_SMALL;
     if (!per) return WMEL_OK; /* no features: nothing to write */
     const size_t in_bytes = wmel__clips_extent(batch, n_samples, pcm_stride, el), out_bytes = per * batch * 4;
     if ((rc = vk_range(pcm, "samples'", in_bytes, el)) != WMEL_OK || (rc = vk_range(out, "output's", out_bytes, 4)) != WMEL_OK)

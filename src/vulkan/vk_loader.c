@@ -871,17 +871,23 @@ static int float_controls(vkw *w, uint32_t api)
     return how | VKW_FC_SZ;
 }
 
+/* 1 when w->phys is a Vulkan 1.1 device with extension `name`, and the loader has the entry
+ * points that query it (vkGetPhysicalDeviceProperties2, the extensions' list). */
+static int ext_11(vkw *w, uint32_t api, const char *name)
+{
+    if (!w->f.GetPhysicalDeviceProperties2 || !w->f.EnumerateDeviceExtensionProperties ||
+        (VK_API_VERSION_MAJOR(api) == 1 && VK_API_VERSION_MINOR(api) < 1))
+        return 0;
+    return has_extension(w, name);
+}
+
 /* 1 when w->phys can read host memory in place (VK_EXT_external_memory_host, on a device of
  * Vulkan 1.1 or later), with its pointers' alignment in w->import_align; 0 without it, or
  * with WMEL_VULKAN_HOST_IMPORT=0 (a testing switch: the samples copied, the same bytes). */
 static int host_import(vkw *w, uint32_t api)
 {
-    vk_fns *f = &w->f;
     const char *env = getenv("WMEL_VULKAN_HOST_IMPORT");
-    if ((env && !strcmp(env, "0")) || !f->GetPhysicalDeviceProperties2 || !f->EnumerateDeviceExtensionProperties ||
-        (VK_API_VERSION_MAJOR(api) == 1 && VK_API_VERSION_MINOR(api) < 1))
-        return 0;
-    if (!has_extension(w, VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME)) return 0;
+    if ((env && !strcmp(env, "0")) || !ext_11(w, api, VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME)) return 0;
     VkPhysicalDeviceExternalMemoryHostPropertiesEXT hp;
     memset(&hp, 0, sizeof hp);
     hp.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT;
@@ -902,11 +908,8 @@ static int fd_import(vkw *w, uint32_t api)
     (void)api;
     return 0;
 #else
-    if (!w->f.GetPhysicalDeviceProperties2 || !w->f.EnumerateDeviceExtensionProperties ||
-        !w->f.GetPhysicalDeviceExternalBufferProperties ||
-        (VK_API_VERSION_MAJOR(api) == 1 && VK_API_VERSION_MINOR(api) < 1))
+    if (!w->f.GetPhysicalDeviceExternalBufferProperties || !ext_11(w, api, VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME))
         return 0;
-    if (!has_extension(w, VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME)) return 0;
     VkPhysicalDeviceIDProperties id;
     memset(&id, 0, sizeof id);
     id.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ID_PROPERTIES;
