@@ -253,7 +253,7 @@ test-vulkan: deps-vulkan-ff
 	cmake --build $(BUILD_VK) -j $(JOBS) --target test_vulkan test_vulkan_batch test_vulkan_finish test_vulkan_long test_vulkan_range test_vulkan_ffcheck test_vulkan_spv test_vulkan_arith_probe test_vulkan_auto test_vulkan_devmem wmel_cli || exit 1; \
 	cd $(BUILD_VK) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) -L vulkan; rc=$$?; \
-	grep -h '^\(worst error\|injection\|staged buffers\|test_vulkan:\|test_vulkan_ff:\|test_vulkan_batch:\|test_vulkan_finish:\|test_vulkan_long:\|test_vulkan_range:\|[a-z-]* *float-float: [0-9]* clips on\|arith [12]: 64 clips\)' Testing/Temporary/LastTest.log; \
+	grep -h '^\(worst error\|injection\|staged buffers\|test_vulkan:\|test_vulkan_ff:\|test_vulkan_batch:\|test_vulkan_finish:\|test_vulkan_long:\|test_vulkan_range:\|test_vulkan_devmem:\|[a-z-]* *float-float: [0-9]* clips on\|arith [12]: 64 clips\)' Testing/Temporary/LastTest.log; \
 	echo "test-vulkan: $$([ $$rc = 0 ] && echo passed || echo FAILED) in $$(( $$(date +%s) - start )) s"; exit $$rc
 
 test-vulkan-ff: deps-vulkan-ff
