@@ -75,7 +75,7 @@ if(WMEL_VULKAN_ENABLED AND CMAKE_SYSTEM_NAME STREQUAL "Linux" AND WMEL_VULKAN_IN
 add_executable(wmel_vk_devmem_bench ${CMAKE_CURRENT_SOURCE_DIR}/bench/vulkan/vk_devmem_bench.c)
 set_target_properties(wmel_vk_devmem_bench PROPERTIES OUTPUT_NAME wmel-vk-devmem-bench)
 target_include_directories(wmel_vk_devmem_bench PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests/vulkan
-  ${WMEL_VULKAN_INCLUDE_DIR})
+  ${CMAKE_CURRENT_SOURCE_DIR}/bench ${WMEL_VULKAN_INCLUDE_DIR})
 target_link_libraries(wmel_vk_devmem_bench PRIVATE wmel_static m ${CMAKE_DL_LIBS})
 endif()
 

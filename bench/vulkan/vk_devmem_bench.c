@@ -17,6 +17,7 @@
  *   wmel-vk-devmem-bench [front-end] [arith] [seconds] [clips] [reps]
  */
 #define _GNU_SOURCE
+#include "bench_common.h"
 #include "vk_export.h"
 #include "wmel.h"
 
@@ -26,10 +27,11 @@
 #include <string.h>
 #include <time.h>
 
-static double now(clockid_t id)
+/* The calling thread's CPU seconds. */
+static double thread_cpu(void)
 {
     struct timespec ts;
-    clock_gettime(id, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -102,7 +104,7 @@ int main(int argc, char **argv)
     int rc = WMEL_OK;
     for (long r = 0; r < reps && rc == WMEL_OK; r++)
         for (int k = 0; k < 4 && rc == WMEL_OK; k++) {
-            const double w0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_THREAD_CPUTIME_ID);
+            const double w0 = bench_now(), c0 = thread_cpu();
             size_t failed = 0;
             if (k == 0) rc = wmel_features_batch(vk, xs, ns, B, os, lens, &failed);
             else if (k == 1)
@@ -111,7 +113,7 @@ int main(int argc, char **argv)
                 rc = wmel_vulkan_features_device(vk, &in.m, WMEL_SAMPLE_F32, B, n, n, &out.m, B * per);
             else
                 rc = wmel_features_batch(cpu, xs, ns, B, os, lens, &failed);
-            const double w = now(CLOCK_MONOTONIC) - w0, c = now(CLOCK_THREAD_CPUTIME_ID) - c0;
+            const double w = bench_now() - w0, c = thread_cpu() - c0;
             if (w < best[k][0]) best[k][0] = w;
             if (c < best[k][1]) best[k][1] = c;
             if (rc != WMEL_OK) fprintf(stderr, "way %d: %s (%s)\n", k, wmel_strerror(rc), wmel_vulkan_error_detail());
@@ -123,11 +125,9 @@ int main(int argc, char **argv)
     wmel_plan_counts pc;
     size_t frames = B * wmel_n_frames(n, 0); /* Whisper's */
     if (wmel_ctx_plan(vk, &plan) == WMEL_OK && wmel_plan_frames(&plan, n, &pc) == WMEL_OK) frames = B * pc.computed;
-    char line[128];
-    FILE *la = fopen("/proc/loadavg", "r");
-    if (!la || !fgets(line, sizeof line, la)) snprintf(line, sizeof line, "?\n");
-    if (la) fclose(la);
-    printf("%s, arith %s, %ld clips of %.1f s (%zu frames), best of %ld; device: %s; load %s", fe,
+    char line[64];
+    bench_loadavg(line, sizeof line);
+    printf("%s, arith %s, %ld clips of %.1f s (%zu frames), best of %ld; device: %s; load %s\n", fe,
            arith == 2 ? "float-float" : arith == 1 ? "float64" : "the device's", clips, secs, frames, reps,
            wmel_kernel_name(vk), line);
     static const char *const way[4] = {"vulkan, host batch", "vulkan, host single calls", "vulkan, device memory",

@@ -923,19 +923,18 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
         if (dev) { /* another device's memory, bound as the signal by the caller */
             imp = 1;
             imp_base = jobs[0].dev_base;
-            size_t words = jobs[0].f32_out ? jobs[0].nf * nc + (jobs[0].f32_out == 1) : 2 * jobs[0].nf * nc;
-            words += jobs[0].fwords + jobs[0].swords + VKW_FIN_CLIP_WORDS;
-            flag_dev = st->hop <= (size_t)st->fl && words + 1 <= 2 * out_cap; /* the shader's range check */
         } else if (imp_hi > imp_lo && (uintptr_t)p % el == 0 &&
                    wmel__vk_import(w, p, (size_t)(imp_hi - imp_lo) * el, &skip) == WMEL_OK) {
             imp = 1;
             imp_base = skip / el;
-            /* the range flag after the round's values (and Whisper's one key), where the output
-               buffer holds it; else the window is checked here */
+        }
+        if (imp) { /* the range flag after the round's values (and Whisper's one key), where the
+                      output buffer holds it; else the window is checked here (another device's
+                      samples: not checked) */
             size_t words = jobs[0].f32_out ? jobs[0].nf * nc + (jobs[0].f32_out == 1) : 2 * jobs[0].nf * nc;
             const size_t T = jobs[0].fwords + jobs[0].swords;
             if (jobs[0].fout && fin_end(jobs[0].nf, nc, T, 1) <= 2 * out_cap) words += T + VKW_FIN_CLIP_WORDS; /* its finish's */
-            flag_dev = jobs[0].check && st->hop <= (size_t)st->fl && words + 1 <= 2 * out_cap;
+            flag_dev = (jobs[0].check || dev) && st->hop <= (size_t)st->fl && words + 1 <= 2 * out_cap;
         }
     }
     if (dev && !imp) /* the caller's checks make this impossible */
@@ -1724,13 +1723,9 @@ static int vk_features_vkmem(wmel_ctx *ctx, const wmel_vulkan_memory *pcm, int s
             return wmel__vk_detail(WMEL_ERR_INVALID_ARG, "Vulkan: wmel_vulkan_features_device: the %s memory's "
                                    "device or driver UUID is not %s's (wmel_vulkan_device_uuids): allocate it on "
                                    "that physical device", i ? "output" : "samples'", wmel__vk_device_name(st->w));
-    const size_t per = rows * cols, el = s16 ? 2 : 4;
-    vk_job job;
-    if (!per || !dev_job(ctx, &job, s16, n, rows, cols)) {
-        if (!per) wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: wmel_vulkan_features_device: a clip of %zu "
-                                  "samples has no features here (wmel_features writes none)", n);
-        return WMEL_ERR_BACKEND_UNAVAILABLE;
-    }
+    const size_t per = rows * cols, el = s16 ? 2 : 4; /* per > 0: the caller returns before */
+    vk_job proto, job; /* every clip's job is the same but for where its samples are */
+    if (!dev_job(ctx, &proto, s16, n, rows, cols)) return WMEL_ERR_BACKEND_UNAVAILABLE;
     if (pthread_mutex_lock(&st->lock) != 0) return WMEL_ERR_THREAD;
     vkw *w = st->w;
     rc = wmel__vk_import_fd(w, 0, pcm->fd, pcm->memory_type, pcm->size, pcm->dedicated);
@@ -1740,10 +1735,7 @@ static int vk_features_vkmem(wmel_ctx *ctx, const wmel_vulkan_memory *pcm, int s
     }
     for (size_t b = 0; rc == WMEL_OK && b < batch; b++) {
         size_t skip = 0;
-        if (!dev_job(ctx, &job, s16, n, rows, cols)) {
-            rc = WMEL_ERR_BACKEND_UNAVAILABLE;
-            break;
-        }
+        job = proto;
         if ((rc = wmel__vk_bind_in(w, (size_t)pcm->offset + b * stride * el, n * el, &skip)) != WMEL_OK ||
             (rc = wmel__vk_out_at(w, (size_t)out->offset + b * per * sizeof(float), per * sizeof(float))) != WMEL_OK)
             break;

@@ -280,7 +280,7 @@ struct vkw {
        wmel_vulkan_features_device): enabled on the device; the device's and its driver's UUIDs
        (VkPhysicalDeviceIDProperties), which the memory's must equal; the storage buffers'
        offset alignment; the samples' import bound as slot 0's signal, never copied (imp_direct) */
-    int fd_import, have_ids, imp_direct;
+    int fd_import, imp_direct;
     unsigned char dev_uuid[VK_UUID_SIZE], drv_uuid[VK_UUID_SIZE];
     size_t sb_align;
     size_t imp_size;     /* imp_direct: the imported buffer's bytes */
@@ -554,6 +554,18 @@ int wmel__vk_arith(const vkw_dev *d, int asked)
 
 /* ---------------------------------------------------------------- open / close */
 
+/* A batch's imports released (nothing may still use them). */
+static void release_bimports(vkw *w)
+{
+    for (int k = 0; k < w->n_bimp; k++) {
+        if (w->bimp_buf[k]) w->f.DestroyBuffer(w->dev, w->bimp_buf[k], NULL);
+        if (w->bimp_mem[k]) w->f.FreeMemory(w->dev, w->bimp_mem[k], NULL);
+        w->bimp_buf[k] = VK_NULL_HANDLE;
+        w->bimp_mem[k] = VK_NULL_HANDLE;
+    }
+    w->n_bimp = 0;
+}
+
 void wmel__vk_close(vkw *w)
 {
     if (!w) return;
@@ -570,10 +582,7 @@ void wmel__vk_close(vkw *w)
         if (w->imp_mem) f->FreeMemory(w->dev, w->imp_mem, NULL);
         if (w->iout_buf) f->DestroyBuffer(w->dev, w->iout_buf, NULL);
         if (w->iout_mem) f->FreeMemory(w->dev, w->iout_mem, NULL);
-        for (int k = 0; k < w->n_bimp; k++) {
-            if (w->bimp_buf[k]) f->DestroyBuffer(w->dev, w->bimp_buf[k], NULL);
-            if (w->bimp_mem[k]) f->FreeMemory(w->dev, w->bimp_mem[k], NULL);
-        }
+        release_bimports(w);
         if (w->dpool) f->DestroyDescriptorPool(w->dev, w->dpool, NULL);
         if (w->pipe) f->DestroyPipeline(w->dev, w->pipe, NULL);
         if (w->fpipe) f->DestroyPipeline(w->dev, w->fpipe, NULL);
@@ -916,7 +925,6 @@ static int fd_import(vkw *w, uint32_t api)
     properties2(w, &id);
     memcpy(w->dev_uuid, id.deviceUUID, VK_UUID_SIZE);
     memcpy(w->drv_uuid, id.driverUUID, VK_UUID_SIZE);
-    w->have_ids = 1;
     return 1;
 #endif
 }
@@ -1880,13 +1888,7 @@ void wmel__vk_bimport_end(vkw *w)
 {
     if (!w || !w->n_bimp) return;
     import_quiet(w);
-    for (int k = 0; k < w->n_bimp; k++) {
-        if (w->bimp_buf[k]) w->f.DestroyBuffer(w->dev, w->bimp_buf[k], NULL);
-        if (w->bimp_mem[k]) w->f.FreeMemory(w->dev, w->bimp_mem[k], NULL);
-        w->bimp_buf[k] = VK_NULL_HANDLE;
-        w->bimp_mem[k] = VK_NULL_HANDLE;
-    }
-    w->n_bimp = 0;
+    release_bimports(w);
 }
 
 int wmel__vk_import_out(vkw *w, void *p, size_t bytes)
@@ -1915,7 +1917,7 @@ void wmel__vk_import_out_end(vkw *w)
 
 int wmel__vk_fd_ids(const vkw *w, unsigned char dev_uuid[16], unsigned char drv_uuid[16])
 {
-    if (!w->fd_import || !w->have_ids) return 0;
+    if (!w->fd_import) return 0;
     memcpy(dev_uuid, w->dev_uuid, 16);
     memcpy(drv_uuid, w->drv_uuid, 16);
     return 1;
