@@ -407,9 +407,9 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
     32768; float16/64 converted) or a 2-D batch of equal-length clips (the result gets a
     leading batch axis); a torch tensor gives a torch tensor on its device: a CUDA tensor
     with backend="cuda" (or AUTO choosing CUDA) is computed on the device, on torch's current
-    stream, where the plan is one the device finishes (wmel._torch_op.features_device; the
+    stream, where the plan is one the device finishes (wmel._torch_device.features_device; the
     samples are not scanned for NaN/Inf there), else through a host copy
-    (wmel._torch_op.cuda_path() says which ran).
+    (wmel._torch_device.cuda_path() says which ran).
     low_freq/high_freq/scale apply to nemo, kaldi and seamless. backend: "auto", "cpu",
     "ref" (the float64 reference), "cuda", "vulkan" (docs/vulkan.md). threads: 0 = all cores. Empty audio raises ValueError.
     caps: the capabilities any front-end's plan takes (frontend_plan; docs/frontends.md),
@@ -435,9 +435,9 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
     torch_in = None
     if _is_torch(audio):
         if audio.device.type == "cuda":
-            from . import _torch_op
+            from . import _torch_device
 
-            out = _torch_op.features_cuda(ctx, audio)
+            out = _torch_device.features_cuda(ctx, audio)
             if out is not None:
                 return out
         torch_in = audio

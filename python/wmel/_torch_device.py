@@ -1,0 +1,104 @@
+"""wmel._torch_device -- a plan's features of a CUDA tensor on the device, for the core.
+
+features_device: a plan's features (wmel.features' front-ends and presets) of a CUDA tensor
+through wmel_cuda_features_device(): data_ptr(), torch's current stream, a new CUDA tensor
+out. features_cuda: wmel.features' door to it. cuda_path(): how the last CUDA call ran.
+The core (wmel._features) imports this module only; the torch adapters (wmel._torch_op,
+torch.ops.wmel.*) sit above the core and use it too.
+"""
+from __future__ import annotations
+
+import torch
+
+from . import _wmel
+
+_SAMPLE_F32, _SAMPLE_S16 = 0, 1  # wmel.h: WMEL_SAMPLE_F32 / WMEL_SAMPLE_S16
+_OP_DEVICE = 3  # wmel.h: WMEL_OP_DEVICE
+_last_cuda_path = "none"
+
+
+def cuda_path() -> str:
+    """How the last CUDA call (torch.ops.wmel.log_mel, wmel.features of a CUDA tensor) ran:
+    'device' (libwmel CUDA, zero-copy) or 'host-copy'."""
+    return _last_cuda_path
+
+
+def set_cuda_path(path: str) -> None:
+    """Records how the last CUDA call ran ('device' or 'host-copy'; cuda_path() reads it)."""
+    global _last_cuda_path
+    _last_cuda_path = path
+
+
+def features_device(ctx, audio: torch.Tensor) -> torch.Tensor:
+    """A plan's features of a CUDA tensor, computed by libwmel's wmel_cuda_features_device()
+    on the tensor's data_ptr() into a new CUDA tensor, enqueued on torch's current stream of
+    the tensor's device (no host copy, no synchronisation; the samples are not scanned for
+    NaN/Inf). ctx: a plan's context (wmel._wmel.Ctx(plan=...), as wmel.features makes) on
+    the CUDA backend whose device is the tensor's. audio: float32 or int16 (divided by
+    32768) samples on that device, 1-D (one clip) or 2-D (batch, samples) whose rows are
+    contiguous (stride (s, 1), s >= samples: a row stride is taken as it is). Returns
+    float32 (rows, cols), or (batch, rows, cols), rows x cols = ctx.features_shape(samples),
+    in the plan's layout: what wmel.features computes for the same samples on the host.
+    Errors: TypeError (not a tensor, its dtype), ValueError (its rank, layout or device,
+    too short or empty clips), RuntimeError (a ctx not on the CUDA backend, a plan the device
+    does not finish -- dithered, WMEL_NORMF_ALL, ... -- with the reason, a CUDA failure)."""
+    if not isinstance(audio, torch.Tensor):
+        raise TypeError(f"audio must be a torch tensor on a CUDA device, got {type(audio).__name__}")
+    if audio.dim() not in (1, 2):
+        raise ValueError(f"audio must be 1-D (samples) or 2-D (batch, samples), got shape {tuple(audio.shape)}")
+    if audio.dtype not in (torch.float32, torch.int16):
+        raise TypeError(f"audio must hold float32 or int16 samples (int16 is divided by 32768), "
+                        f"got dtype {audio.dtype}")
+    if audio.device.type != "cuda":
+        raise ValueError(f"audio is on {audio.device}: the device path takes a CUDA tensor "
+                         "(wmel.features computes a CPU tensor on the host)")
+    a = audio.detach()
+    batch, n = (1, a.shape[0]) if a.dim() == 1 else a.shape
+    sample_type = _SAMPLE_S16 if a.dtype == torch.int16 else _SAMPLE_F32
+    # the ctx's refusal (its backend, its plan) before anything else: no clips, nothing enqueued
+    ctx.features_device(0, sample_type, 0, n, n, 0, 0, 0)
+    if a.device.index != ctx.cuda_device:
+        raise ValueError(f"audio is on {a.device}, the context's device is cuda:{ctx.cuda_device}")
+    if n > 1 and a.stride(-1) != 1:
+        raise ValueError(f"audio: each clip's samples must be contiguous (stride 1 along samples), got "
+                         f"stride {tuple(a.stride())}: pass audio.contiguous()")
+    stride = n if a.dim() == 1 or batch <= 1 else a.stride(0)
+    if stride < n:
+        raise ValueError(f"audio: clips overlap (row stride {stride} < {n} samples), got stride "
+                         f"{tuple(a.stride())}: pass audio.contiguous()")
+    rows, cols = ctx.features_shape(n)
+    out = torch.empty((batch, rows, cols), device=a.device, dtype=torch.float32)
+    stream = torch.cuda.current_stream(a.device).cuda_stream
+    ctx.features_device(a.data_ptr(), sample_type, batch, n, stride, out.data_ptr(), out.numel(), stream)
+    return out[0] if a.dim() == 1 else out
+
+
+def features_cuda(ctx, audio: torch.Tensor):
+    """wmel.features' CUDA tensor: features_device's tensor where the ctx is a CUDA ctx on the
+    tensor's device whose plan the device finishes, else None (the caller copies to the host).
+    Other float dtypes are converted to float32, and a layout features_device does not take
+    is made contiguous, on the device."""
+    global _last_cuda_path
+    _last_cuda_path = "host-copy"
+    if audio.dim() not in (1, 2) or ctx.backend != "cuda" or ctx.op_backend(_OP_DEVICE) != "cuda" \
+            or audio.device.index != ctx.cuda_device:
+        return None  # the host path says what is wrong with the argument, or computes it
+    if audio.dtype.is_complex or not (audio.dtype.is_floating_point or audio.dtype == torch.int16):
+        return None  # the host path's TypeError
+    a = audio.detach()
+    if a.dtype not in (torch.float32, torch.int16):
+        a = a.to(torch.float32)
+    n = a.shape[-1]
+    if n > 1 and (a.stride(-1) != 1 or (a.dim() == 2 and a.shape[0] > 1 and a.stride(0) < n)):
+        a = a.contiguous()
+    try:
+        out = features_device(ctx, a)
+    except RuntimeError as e:
+        # WMEL_ERR_BACKEND_UNAVAILABLE: wmel_cuda_features_device refused the plan (Whisper's
+        # geometry too) or a clip length before enqueuing anything; wmel_features computes it.
+        # A CUDA failure (ERR_CUDA) is raised.
+        if getattr(e, "status", None) == _wmel.ERR_BACKEND_UNAVAILABLE:
+            return None
+        raise
+    _last_cuda_path = "device"
+    return out
