@@ -1091,7 +1091,7 @@ WMEL_API int wmel_features(wmel_ctx *ctx, const float *pcm, size_t n_samples, fl
  * floats, wmel_features_shape(ctx, n_samples[b]) used). Each clip's bytes are those of
  * wmel_features(ctx, pcm[b], n_samples[b], out[b], out_len[b]). On the CPU backends the clips
  * run one after another, each over the ctx's threads as wmel_features; on Vulkan the frames
- * of many clips share each dispatch (every plan, Whisper's geometry included; docs/vulkan.md),
+ * of many clips share each dispatch (every plan, Whisper's geometry included; docs/vulkan-internals.md),
  * then each clip's finish runs on the CPU, over the ctx's threads where the clips hold enough
  * values (the bytes do not depend on it). Every clip's arguments are checked before any is computed: a clip that
  * wmel_features would refuse for its arguments (WMEL_ERR_NULL_POINTER, WMEL_ERR_NO_SAMPLES
@@ -1802,7 +1802,7 @@ WMEL_API int wmel_vulkan_device_uuids(const wmel_ctx *ctx, unsigned char device_
  * samples / 32768 as floats). The ctxs it takes: WMEL_BACKEND_VULKAN on a device that
  * imports opaque descriptors (Linux drivers: lavapipe, RADV, ANV, NVIDIA's), whose plan's
  * finish the device makes: Whisper's geometry (wmel_create: its per-clip clamp and its 3x3
- * average) and the plans of wmel_create_plan whose finish is the device's (docs/vulkan.md,
+ * average) and the plans of wmel_create_plan whose finish is the device's (docs/vulkan-internals.md,
  * "The finish on the device"; no dither). Any other ctx, and a clip length the device's
  * finish does not take whole (past the 1 GiB its rounds grow to, or past the shader's 2^30
  * sample indices), is refused with WMEL_ERR_BACKEND_UNAVAILABLE and the reason in
