@@ -951,7 +951,7 @@ WMEL_API int wmel_plan_json_meta(const char *text, size_t len, const char *key, 
  * (written into preset, preset_len bytes with the NUL; may be NULL), and the configuration's
  * fields change that plan (feature_size or num_mel_bins to n_mels, sampling_rate, n_fft,
  * hop_length, win_length, preemphasis, the mel band, the log floor, the normalisation's
- * switches, ...: docs/frontends.md, "From a transformers configuration"). Fields of the call
+ * switches, ...: docs/frontends-hf.md, "From a transformers configuration"). Fields of the call
  * rather than of the features (padding, chunk lengths, attention masks) are left to the
  * caller. A field whose value wmel does not compute exactly is refused, never approximated:
  * WMEL_ERR_INVALID_ARG with msg naming the class, the field, its value and why, e.g.
