@@ -242,7 +242,7 @@ deps-vulkan-ff: deps
 # (ctest -j): the whole target took 365 s from an empty build folder (tests 235 s:
 # test_vulkan 45 s, test_vulkan_ff 152 s, test_vulkan_batch 189 s) on the shared 2-vCPU AMD
 # EPYC (2026-11-26, load average about 5), where a float-float ctx took about 2 s to make
-# before its pipeline was made lighter (docs/vulkan.md, "Making a ctx"; the target took
+# before its pipeline was made lighter (bench/results/2026-11-26-vulkan-ctx-creation.md; the target took
 # 885 s then); from a configured folder 165 s (test_vulkan_batch 107 s, test_vulkan_finish
 # 84 s, test_vulkan_ff 52 s; the same machine, 2026-11-26, load average about 2); with the
 # post stage's, the cepstra's and Whisper's device finish checks, 560 s from a configured

@@ -5,7 +5,7 @@
 #  - ACO's statistics on RADV's null device (no GPU needed: RADV_FORCE_FAMILY), navi21 (RDNA2)
 #    and gfx1100 (RDNA3), each arithmetic: static instructions, registers, and each loop of
 #    the disassembly with its instructions (bench/vulkan/aco_loops.py), from which
-#    docs/vulkan.md counts one frame's instructions (a loop's body times its trips: TRIPS_OLD
+#    bench/results/*-vulkan-*.md count one frame's instructions (a loop's body times its trips: TRIPS_OLD
 #    and TRIPS_NEW, each loop's trips in the printed order, make aco_loops.py add them up);
 #  - microseconds a frame on Mesa's lavapipe (the CPU), the two shaders in the same run
 #    (STATS=0 leaves the shader-only figures out; they need REV's shader to take today's

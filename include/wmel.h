@@ -12,7 +12,7 @@
  *   wmel_create           a ctx for wmel_params (Whisper, or a preset by params.frontend)
  *   wmel_create_plan      a ctx for any wmel_frontend_plan
  *   wmel_destroy          releases a ctx and joins its threads
- *   wmel_backend_name     "ref", "cpu" or "cuda"      wmel_kernel_name   the kernel in use
+ *   wmel_backend_name     "ref", "cpu", "cuda", "vulkan"  wmel_kernel_name the kernel in use
  *   wmel_ctx_n_mels       its mel bins                wmel_ctx_n_threads its worker threads
  *   wmel_ctx_plan         its plan                    wmel_op_backend    where an op runs
  *   wmel_backend_reason   why its backend (AUTO's timing of a device against the CPU)
@@ -245,8 +245,8 @@ WMEL_API wmel_params wmel_default_params(void);
 /* Creates a context: filter bank, window, FFT plan, kernel choice.
  * Returns NULL on error and stores the status in *status (when status is not NULL);
  * on success *status is WMEL_OK. Errors: WMEL_ERR_INVALID_ARG (n_mels not 80/128, bad
- * backend/norm/isa/smooth/frontend, n_threads < 0), WMEL_ERR_BACKEND_UNAVAILABLE (CUDA asked for and
- * not usable), WMEL_ERR_NO_MEMORY. p == NULL means wmel_default_params().
+ * backend/norm/isa/smooth/frontend, n_threads < 0), WMEL_ERR_BACKEND_UNAVAILABLE (CUDA or
+ * Vulkan asked for and not usable), WMEL_ERR_NO_MEMORY. p == NULL means wmel_default_params().
  * It fills the plan of wmel_frontend_preset(p->frontend, p->n_mels) (for Whisper's
  * front-end with p->norm) and creates the ctx as wmel_create_plan(p, plan) does, keeping
  * p->smooth for Whisper's front-end (with another front-end p->norm and p->smooth are not
@@ -267,8 +267,8 @@ WMEL_API size_t wmel_n_frames(size_t n_samples, size_t padding);
  * out_len: capacity of out, in floats.
  * Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_TOO_SHORT (n_samples + padding <= 200),
  * WMEL_ERR_BUFFER_TOO_SMALL, WMEL_ERR_NOT_FINITE (NaN/Inf in pcm), WMEL_ERR_SAMPLE_RANGE
- * (finite samples so large, |x| above about 1e17, that the float32 power overflows: cpu
- * and cuda backends; the float64 ref backend computes them), WMEL_ERR_INVALID_ARG (pcm
+ * (finite samples so large, |x| above about 1e17, that the float32 power overflows: cpu,
+ * cuda and vulkan backends; the float64 ref backend computes them), WMEL_ERR_INVALID_ARG (pcm
  * and out overlap), WMEL_ERR_NO_MEMORY, WMEL_ERR_THREAD. On error the contents of out
  * are unspecified.
  * On a ctx from another plan (wmel_create_plan, params.frontend) this is a wrapper of
@@ -342,7 +342,7 @@ WMEL_API int wmel_ref_stages(int n_mels, const float *pcm, size_t n_samples, siz
                              const wmel_stage_span *span, wmel_ref_stage_out *out);
 
 /* Names for diagnostics and benchmarks. Valid for the lifetime of the ctx; never NULL. */
-WMEL_API const char *wmel_backend_name(const wmel_ctx *ctx); /* "ref", "cpu", "cuda" */
+WMEL_API const char *wmel_backend_name(const wmel_ctx *ctx); /* "ref", "cpu", "cuda", "vulkan" */
 WMEL_API const char *wmel_kernel_name(const wmel_ctx *ctx);  /* e.g. "cpu-avx512-w16" */
 /* Why the ctx's backend was taken: "asked for by name", or AUTO's reason, e.g. "AUTO: cpu,
  * timed on a 30 s clip: vulkan 41.20 ms, cpu 2.31 ms (the device where it takes at most
@@ -951,7 +951,7 @@ WMEL_API int wmel_plan_json_meta(const char *text, size_t len, const char *key, 
  * (written into preset, preset_len bytes with the NUL; may be NULL), and the configuration's
  * fields change that plan (feature_size or num_mel_bins to n_mels, sampling_rate, n_fft,
  * hop_length, win_length, preemphasis, the mel band, the log floor, the normalisation's
- * switches, ...: docs/frontends.md, "From a transformers configuration"). Fields of the call
+ * switches, ...: docs/frontends-hf.md, "From a transformers configuration"). Fields of the call
  * rather than of the features (padding, chunk lengths, attention masks) are left to the
  * caller. A field whose value wmel does not compute exactly is refused, never approximated:
  * WMEL_ERR_INVALID_ARG with msg naming the class, the field, its value and why, e.g.
@@ -987,7 +987,8 @@ WMEL_API size_t wmel_hf_class_count(void);
 WMEL_API const char *wmel_hf_class_name(size_t i, const char **preset, int *mapped);
 
 /* Creates a context computing `plan` (copied; not referenced afterwards). From p (NULL
- * means wmel_default_params()) only backend, n_threads, max_isa and cuda_device are used.
+ * means wmel_default_params()) only backend, n_threads, max_isa, cuda_device, vulkan_device
+ * and vulkan_arith are used.
  * WMEL_BACKEND_CUDA computes any plan's frames on the device (float64 or float-float: see
  * "CUDA: device pointers and streams"; a dithered plan's frames on the CPU:
  * wmel_op_backend() says which); with a
@@ -1090,7 +1091,7 @@ WMEL_API int wmel_features(wmel_ctx *ctx, const float *pcm, size_t n_samples, fl
  * floats, wmel_features_shape(ctx, n_samples[b]) used). Each clip's bytes are those of
  * wmel_features(ctx, pcm[b], n_samples[b], out[b], out_len[b]). On the CPU backends the clips
  * run one after another, each over the ctx's threads as wmel_features; on Vulkan the frames
- * of many clips share each dispatch (every plan, Whisper's geometry included; docs/vulkan.md),
+ * of many clips share each dispatch (every plan, Whisper's geometry included; docs/vulkan-internals.md),
  * then each clip's finish runs on the CPU, over the ctx's threads where the clips hold enough
  * values (the bytes do not depend on it). Every clip's arguments are checked before any is computed: a clip that
  * wmel_features would refuse for its arguments (WMEL_ERR_NULL_POINTER, WMEL_ERR_NO_SAMPLES
@@ -1362,7 +1363,7 @@ WMEL_API void wmel_stream_destroy(wmel_stream *s);          /* NULL is a no-op *
  * (wmel_sliding_stats.bytes): about 2.1 MiB for a 15 s buffer at 80 mels.
  * Threads: a buffer is used by one thread at a time; many buffers, on one ctx or several,
  * run in parallel. Computation runs on the calling thread (not the ctx's workers).
- * A CUDA ctx computes on its CPU kernel here (as wmel_stream_*); so does a plan's ctx on
+ * A CUDA or Vulkan ctx computes on its CPU kernel here (as wmel_stream_*); so does a plan's ctx on
  * the reference backend (its general CPU path, not the float64 reference). */
 typedef struct wmel_sliding wmel_sliding;
 typedef struct wmel_sliding_stats {
@@ -1479,7 +1480,7 @@ WMEL_API void wmel_windows_close(wmel_windows *w); /* NULL is a no-op */
  * wmel_features() in its order; Whisper's: the largest value); wmel_long_write() then gives
  * the output, rows * cols floats of wmel_long_shape() in the plan's layout, through the
  * caller's callback in one sequential pass: the bytes of wmel_features(ctx, whole_pcm, n)
- * on the CPU backend (on a CUDA ctx the CPU kernel's, as WMEL_OP_STREAM). Memory: the
+ * on the CPU backend (on a CUDA or Vulkan ctx the CPU kernel's, as WMEL_OP_STREAM). Memory: the
  * stream's (wmel_stream_create), mem_bytes of blocks (4 * 1024 * n_cols bytes each, n_cols
  * = n_mels + use_energy) and three blocks more, whatever the length.
  * Statuses are wmel_features()'s for the whole input: a NaN or Inf among the samples, or a
@@ -1646,9 +1647,11 @@ enum {
     WMEL_OP_LOG_MEL = 0,        /* wmel_log_mel */
     WMEL_OP_LOG_MEL_S16 = 1,    /* wmel_log_mel_s16 */
     WMEL_OP_LOG_MEL_BATCH = 2,  /* wmel_log_mel_batch */
-    WMEL_OP_DEVICE = 3,         /* wmel_cuda_log_mel_device, wmel_cuda_features_device */
+    WMEL_OP_DEVICE = 3,         /* wmel_cuda_log_mel_device, wmel_cuda_features_device,
+                                   wmel_vulkan_features_device */
     WMEL_OP_STREAM = 4          /* wmel_stream_*, wmel_sliding_*, wmel_windows_*, wmel_long_*:
-                                   the frame engine, on the CPU backend also for a CUDA ctx
+                                   the frame engine, on the CPU backend also for a CUDA or
+                                   Vulkan ctx
                                    (its output may differ from the same ctx's wmel_log_mel by
                                    ~1e-7) and for a plan's ctx on the reference backend
                                    (which wmel_long_create refuses) */
@@ -1743,8 +1746,9 @@ WMEL_API int wmel_cuda_stem_device(const wmel_stem *s, wmel_ctx *ctx, const floa
                                    void *stream);
 
 /* The backend that ran the most recent call of `op` (WMEL_OP_*) on this ctx, or the
- * one that will run it when there was none yet: "cuda", "cpu" or "ref"; "none" for an
- * op the ctx cannot run (WMEL_OP_DEVICE on a non-CUDA ctx) or an unknown op. Never NULL. */
+ * one that will run it when there was none yet: "cuda", "vulkan", "cpu" or "ref"; "none"
+ * for an op the ctx cannot run (WMEL_OP_DEVICE on a ctx that is neither CUDA's nor
+ * Vulkan's, or whose plan the device cannot finish) or an unknown op. Never NULL. */
 WMEL_API const char *wmel_op_backend(const wmel_ctx *ctx, int op);
 
 /* The Vulkan driver's message for the last Vulkan failure of the calling thread (a
@@ -1798,7 +1802,7 @@ WMEL_API int wmel_vulkan_device_uuids(const wmel_ctx *ctx, unsigned char device_
  * samples / 32768 as floats). The ctxs it takes: WMEL_BACKEND_VULKAN on a device that
  * imports opaque descriptors (Linux drivers: lavapipe, RADV, ANV, NVIDIA's), whose plan's
  * finish the device makes: Whisper's geometry (wmel_create: its per-clip clamp and its 3x3
- * average) and the plans of wmel_create_plan whose finish is the device's (docs/vulkan.md,
+ * average) and the plans of wmel_create_plan whose finish is the device's (docs/vulkan-internals.md,
  * "The finish on the device"; no dither). Any other ctx, and a clip length the device's
  * finish does not take whole (past the 1 GiB its rounds grow to, or past the shader's 2^30
  * sample indices), is refused with WMEL_ERR_BACKEND_UNAVAILABLE and the reason in

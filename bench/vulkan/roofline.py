@@ -4,7 +4,7 @@ ACO's instruction counts (bench/vulkan_cost.sh) and spec-sheet rates, without a 
 
     python3 bench/vulkan/roofline.py [--f64 N] [--ff N] [--frames-per-clip 3000] [--clips 1024]
 
---f64 / --ff: instructions one frame's wave64 issues (docs/vulkan.md's table, "instructions a
+--f64 / --ff: instructions one frame's wave64 issues (bench/results/2026-11-26-vulkan-shader-arithmetic.md's table, "instructions a
 frame's wave issues", navi21) in float64 and in float-float. The model, stated so that it can
 be argued with:
   - work: a wave64 instruction is two 32-lane instructions on NVIDIA, Apple and Intel (and one
@@ -41,7 +41,7 @@ DEVICES = [
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--f64", type=float, default=1638,
-                    help="wave64 instructions a frame, float64 (default: the shader of 2026-11-26, docs/vulkan.md)")
+                    help="wave64 instructions a frame, float64 (default: the shader of 2026-11-26, bench/results/2026-11-26-vulkan-shader-arithmetic.md)")
     ap.add_argument("--ff", type=float, default=9065,
                     help="wave64 instructions a frame, float-float (default: the shader of 2026-11-26)")
     ap.add_argument("--hop", type=int, default=160)

@@ -1,6 +1,6 @@
 /*
  * vk_batch_bench.c -- wmel_features_batch against single wmel_features calls on the Vulkan
- * backend (docs/vulkan.md, "Many clips in one call"), or on the CPU or CUDA backend for
+ * backend (docs/vulkan-internals.md, "Many clips in one call"), or on the CPU or CUDA backend for
  * comparison on the same clips:
  *   vk_batch_bench PRESET f64|ff|cpu|cuda CLIPS REPS [SEED [MIN_S MAX_S]]
  * (f64 and ff: Vulkan in that arithmetic; cpu: the CPU backend on every core; cuda: the CUDA

@@ -10,7 +10,7 @@ float64 in the original's layout. The tests hold libwmel and the originals to th
   seamless(x, ...)  transformers' SeamlessM4TFeatureExtractor: (ceil(n_frames / 2), 2 * n_mels)
   features(x, frontend, n_mels, **options)  the three (and whisper) behind wmel.features' signature
 
-Edge rules (docs/frontends.md has the table): empty input raises ValueError; where an original
+Edge rules (docs/frontends-originals.md has the table): empty input raises ValueError; where an original
 divides by a zero frame count minus one (one valid frame) the standard deviation is taken as 0, so
 outputs are finite everywhere; kaldi and seamless give zero rows below 400 samples.
 """

@@ -1658,7 +1658,7 @@ static const char *dev_refusal(const wmel_ctx *ctx)
                        "self-test at create)";
     if (wmel__fe_dithered(&ctx->fe->p)) return "the plan has dither, whose noise is drawn on the host";
     if (st->pfa ? !st->pfa_fin : !st->finish)
-        return "the plan's finish runs on the host (docs/vulkan.md, \"The finish on the device\"; or "
+        return "the plan's finish runs on the host (docs/vulkan-internals.md, \"The finish on the device\"; or "
                "WMEL_VULKAN_DEVICE_FINISH=0)";
     return "";
 }
@@ -1761,7 +1761,7 @@ static int vk_features_vkmem(wmel_ctx *ctx, const wmel_vulkan_memory *pcm, int s
 
 /* ---- float-float's self-test at create ---- */
 
-#define FF_SELF_TOL 1e-9 /* the device's own error is below 3e-12 (docs/vulkan.md) */
+#define FF_SELF_TOL 1e-9 /* the device's own error is below 3e-12 (bench/results/2026-11-25-vulkan-lavapipe-verified.md) */
 #define FF_SELF_FRAMES 4
 
 /* A clip of known samples (two tones and a little noise) through the ctx's pipeline, its

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""run_docs.py -- runs the examples of README.md and docs/*.md against a build, so that
-the documentation cannot drift from the software (docs/testing.md, "The docs test").
+"""run_docs.py -- runs the examples of README.md, docs/*.md and bench/results/*.md against
+a build, so that the documentation cannot drift from the software (docs/testing.md, "The
+docs test").
 
 A fenced block's info string says what to do with it:
   ```sh test [needs=ffmpeg,png,safetensors,golden,python]   run with bash -e -o pipefail in a fresh folder
@@ -209,7 +210,7 @@ def run_block(b, args, state):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("files", nargs="*", help="markdown files (default: README.md and docs/*.md of --source)")
+    ap.add_argument("files", nargs="*", help="markdown files (default: README.md, docs/*.md and bench/results/*.md of --source)")
     ap.add_argument("--wmel", default=None, help="the built wmel command (needed for sh blocks)")
     ap.add_argument("--source", default=os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..")))
     ap.add_argument("--golden", default=None, help="../shared/golden")
@@ -226,7 +227,8 @@ def main():
         args.wmel = os.path.abspath(args.wmel)
     if not args.files:
         args.files = [os.path.join(args.source, "README.md")] + sorted(
-            glob.glob(os.path.join(args.source, "docs", "*.md")))
+            glob.glob(os.path.join(args.source, "docs", "*.md"))) + sorted(
+            glob.glob(os.path.join(args.source, "bench", "results", "*.md")))
 
     errors, state, counts = [], {}, {"ok": 0, "skip": 0, "fail": 0}
     for path in args.files:
