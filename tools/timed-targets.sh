@@ -1,17 +1,45 @@
 #!/bin/sh
 # Runs `make T` for each target named, one after another, whatever the others did, and ends
-# with each target's wall time and status and one summary line (`N passed, N failed`); the
-# exit status is 1 when any failed. `make test-all` runs its targets through it.
+# with a table: each target's wall time, status and the tests it ran (ctest's and pytest's
+# counts, read from its output), and one summary line (`N passed, N failed`); the exit status
+# is 1 when any failed. `make test-all` runs its targets through it. Each target's output is
+# kept in $TIMED_LOGS (default build-logs/) as TARGET.log.
 # Usage: sh tools/timed-targets.sh MAKE TARGET...
 make=$1
 shift
+logs=${TIMED_LOGS:-build-logs}
+mkdir -p "$logs"
 table=""
 pass=0
 fail=0
 t_all=$(date +%s)
+# tests_of LOG: "ctest N (F failed), pytest N (F failed)" from a target's output
+tests_of() {
+    awk '
+      /tests passed, [0-9]+ tests? failed out of [0-9]+/ {
+        for (i = 1; i <= NF; i++) if ($i == "of") { ct += $(i + 1) }
+        for (i = 1; i <= NF; i++) if ($i == "failed" && $(i - 1) ~ /^tests?$/) cf += $(i - 2)
+        nct++ }
+      /^(=+ )?[0-9]+ (passed|failed)/ && /in [0-9.]+s/ {
+        for (i = 1; i < NF; i++) {
+          w = $(i + 1); gsub(/,/, "", w)
+          if (w == "passed") pp += $i
+          if (w == "failed" || w == "errors" || w == "error") pf += $i
+          if (w == "skipped") ps += $i }
+        npy++ }
+      END {
+        s = ""
+        if (nct) s = sprintf("ctest %d", ct) (cf ? sprintf(" (%d failed)", cf) : "")
+        if (npy) s = s (s ? ", " : "") sprintf("pytest %d passed", pp) (pf ? sprintf(", %d failed", pf) : "") \
+                     (ps ? sprintf(", %d skipped", ps) : "")
+        print (s == "" ? "-" : s) }' "$1"
+}
 for t in "$@"; do
     t0=$(date +%s)
-    if $make --no-print-directory "$t"; then
+    # the target's status, not tee's: the pipeline's exit code goes through a file
+    rm -f "$logs/$t.rc"
+    { $make --no-print-directory "$t" 2>&1; echo $? > "$logs/$t.rc"; } | tee "$logs/$t.log"
+    if [ "$(cat "$logs/$t.rc" 2>/dev/null)" = 0 ]; then
         st=passed
         pass=$((pass + 1))
     else
@@ -19,11 +47,12 @@ for t in "$@"; do
         fail=$((fail + 1))
     fi
     dt=$(($(date +%s) - t0))
-    table="$table$(printf '%-16s %6d s  %s' "$t" "$dt" "$st")
+    table="$table$(printf '%-16s %6d s  %-7s %s' "$t" "$dt" "$st" "$(tests_of "$logs/$t.log")")
 "
     echo "== $t: $st in $dt s (load $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null))"
 done
-echo "== the targets' times (wall seconds)"
+echo "== the targets' times (wall seconds) and tests, load $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null), $(nproc 2>/dev/null) cores"
+printf '%-16s %8s  %-7s %s\n' part seconds status tests
 printf '%s' "$table"
 echo "$pass passed, $fail failed in $(($(date +%s) - t_all)) s"
 [ "$fail" = 0 ]
