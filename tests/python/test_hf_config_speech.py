@@ -131,7 +131,7 @@ def _plan_vs_oracle(name, kw, oracle, x):
     return _err(C._clip_features(plan, x), oracle(x))
 
 
-@pytest.mark.parametrize("name,kw,oracle", CASES, ids=lambda v: v if isinstance(v, str) else str(v))
+@pytest.mark.parametrize("name,kw,oracle", CASES, ids=lambda v: v if isinstance(v, str) else getattr(v, "__name__", str(v)))
 def test_plan_vs_oracle(name, kw, oracle):
     worst = max(_plan_vs_oracle(name, kw, oracle, x) for x in CLIPS)
     print(f"\nmeasured plan {name} {kw} vs oracle: {worst:.3g}")
@@ -178,7 +178,7 @@ HAVE = all(importlib.util.find_spec(m) is not None for m in ("transformers", "to
 
 
 @pytest.mark.skipif(not HAVE, reason="the drop-ins are subclasses of transformers' torch-based classes")
-@pytest.mark.parametrize("name,kw,oracle", CASES, ids=lambda v: v if isinstance(v, str) else str(v))
+@pytest.mark.parametrize("name,kw,oracle", CASES, ids=lambda v: v if isinstance(v, str) else getattr(v, "__name__", str(v)))
 def test_dropin_vs_oracle(name, kw, oracle):
     """One clip a call (the batch's padding is the originals' own, held to them in
     test_hf_config.py): the drop-in's input_features against the oracle, and the original's."""
