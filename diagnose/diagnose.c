@@ -192,18 +192,13 @@ static score evalw(dg *d, state *s)
     return sc;
 }
 
-static score eval_at(dg *d, const state *s)
+/* The clip as candidate s reads it (d->a, n2 samples): s's offset and padding applied.
+   0, or -1 (memory). */
+static int clip_at(dg *d, const state *s, size_t n2)
 {
-    score sc = {INFINITY, INFINITY, INFINITY, INFINITY, 0, 0};
-    d->evals++;
-    if (d->cancelled || (d->cancel && d->cancel(d->cancel_arg))) {
-        d->cancelled = 1;
-        return sc;
-    }
-    size_t n2 = d->n + s->pad;
     if (n2 > d->a_cap) {
         float *t = realloc(d->a, n2 * sizeof *t);
-        if (!t) return sc;
+        if (!t) return -1;
         d->a = t;
         d->a_cap = n2;
     }
@@ -214,6 +209,71 @@ static score eval_at(dg *d, const state *s)
     } else if ((size_t)-k < d->n) {
         memcpy(d->a + (size_t)-k, d->audio, (d->n - (size_t)-k) * sizeof *d->a);
     }
+    return 0;
+}
+
+/* Whisper's normalisation of the raw log10 values in d->y (r x c), one max per 30 s chunk of
+   frames of plan q's hop (float, as the plan's): max - range, then (x + 4) / 4 */
+static void chunk_max_norm(dg *d, const wmel_frontend_plan *q, float range, size_t r, size_t c)
+{
+    size_t nt = d->mel_rows ? c : r, nm = d->mel_rows ? r : c, ts = d->mel_rows ? 1 : c, ms = d->mel_rows ? c : 1;
+    size_t cf = q->hop > 0 ? (size_t)q->sample_rate * 30 / (size_t)q->hop : nt;
+    if (cf == 0) cf = nt;
+    for (size_t t0 = 0; t0 < nt; t0 += cf) {
+        size_t t1 = nt - t0 < cf ? nt : t0 + cf;
+        float mx = -HUGE_VALF;
+        for (size_t t = t0; t < t1; t++)
+            for (size_t m = 0; m < nm; m++) mx = d->y[t * ts + m * ms] > mx ? d->y[t * ts + m * ms] : mx;
+        const float lo = mx - range;
+        for (size_t t = t0; t < t1; t++)
+            for (size_t m = 0; m < nm; m++) {
+                float *v = d->y + t * ts + m * ms;
+                *v = ((*v < lo ? lo : *v) + 4.0f) * 0.25f;
+            }
+    }
+}
+
+/* The candidate's features (d->y, r x c, rounded to s's dtype) against the port's over the
+   cells compared: the score (not ok where a residual is not finite). */
+static score score_cells(const dg *d, const state *s, size_t r, size_t c)
+{
+    score sc = {INFINITY, INFINITY, INFINITY, INFINITY, 0, 0};
+    double mx = 0, ss = 0, rel = 0, nss = 0;
+    size_t cnt = 0;
+    for (size_t i = 0; i < r; i++)
+        for (size_t j = 0; j < c; j++) {
+            size_t idx = d->mel_rows ? i : j;
+            if (!d->nomask && idx < d->n_idx && d->mask[idx]) continue;
+            double xv = (double)d->x[i * c + j];
+            if (!isfinite(xv)) continue; /* the port's NaN and inf: named apart (field "values") */
+            double e = fabs((double)round_dtype(d->y[i * c + j], s->dtype) - xv);
+            if (!(e == e)) e = INFINITY;
+            if (e > mx) mx = e;
+            double er = e / (d->scalec ? (double)d->scalec[i * c + j] : fabs(xv) > 1 ? fabs(xv) : 1);
+            if (er > rel) rel = er;
+            nss += er * er;
+            ss += e * e;
+            cnt++;
+        }
+    sc.max = mx;
+    sc.rel = rel;
+    sc.rms = cnt ? sqrt(ss / (double)cnt) : 0;
+    sc.nrms = cnt ? sqrt(nss / (double)cnt) / 1e-4 : 0;
+    sc.ok = isfinite(sc.rms) != 0;
+    if (!sc.ok) sc.rms = sc.max = sc.rel = INFINITY;
+    return sc;
+}
+
+static score eval_at(dg *d, const state *s)
+{
+    score sc = {INFINITY, INFINITY, INFINITY, INFINITY, 0, 0};
+    d->evals++;
+    if (d->cancelled || (d->cancel && d->cancel(d->cancel_arg))) {
+        d->cancelled = 1;
+        return sc;
+    }
+    size_t n2 = d->n + s->pad;
+    if (clip_at(d, s, n2)) return sc;
     wmel_params p = wmel_default_params();
     p.n_threads = 1;
     p.backend = d->backend;
@@ -246,47 +306,8 @@ static score eval_at(dg *d, const state *s)
     st = wmel_features(ctx, d->a, n2, d->y, r * c);
     wmel_destroy(ctx);
     if (st) return sc;
-    if (chunk_max) { /* Whisper's normalisation, one max per 30 s chunk of frames (float, as the plan's) */
-        size_t nt = d->mel_rows ? c : r, nm = d->mel_rows ? r : c, ts = d->mel_rows ? 1 : c, ms = d->mel_rows ? c : 1;
-        size_t cf = q.hop > 0 ? (size_t)q.sample_rate * 30 / (size_t)q.hop : nt;
-        if (cf == 0) cf = nt;
-        for (size_t t0 = 0; t0 < nt; t0 += cf) {
-            size_t t1 = nt - t0 < cf ? nt : t0 + cf;
-            float mx = -HUGE_VALF;
-            for (size_t t = t0; t < t1; t++)
-                for (size_t m = 0; m < nm; m++) mx = d->y[t * ts + m * ms] > mx ? d->y[t * ts + m * ms] : mx;
-            const float lo = mx - range;
-            for (size_t t = t0; t < t1; t++)
-                for (size_t m = 0; m < nm; m++) {
-                    float *v = d->y + t * ts + m * ms;
-                    *v = ((*v < lo ? lo : *v) + 4.0f) * 0.25f;
-                }
-        }
-    }
-    double mx = 0, ss = 0, rel = 0, nss = 0;
-    size_t cnt = 0;
-    for (size_t i = 0; i < r; i++)
-        for (size_t j = 0; j < c; j++) {
-            size_t idx = d->mel_rows ? i : j;
-            if (!d->nomask && idx < d->n_idx && d->mask[idx]) continue;
-            double xv = (double)d->x[i * c + j];
-            if (!isfinite(xv)) continue; /* the port's NaN and inf: named apart (field "values") */
-            double e = fabs((double)round_dtype(d->y[i * c + j], s->dtype) - xv);
-            if (!(e == e)) e = INFINITY;
-            if (e > mx) mx = e;
-            double er = e / (d->scalec ? (double)d->scalec[i * c + j] : fabs(xv) > 1 ? fabs(xv) : 1);
-            if (er > rel) rel = er;
-            nss += er * er;
-            ss += e * e;
-            cnt++;
-        }
-    sc.max = mx;
-    sc.rel = rel;
-    sc.rms = cnt ? sqrt(ss / (double)cnt) : 0;
-    sc.nrms = cnt ? sqrt(nss / (double)cnt) / 1e-4 : 0;
-    sc.ok = isfinite(sc.rms) != 0;
-    if (!sc.ok) sc.rms = sc.max = sc.rel = INFINITY;
-    return sc;
+    if (chunk_max) chunk_max_norm(d, &q, range, r, c);
+    return score_cells(d, s, r, c);
 }
 
 /* How far apart two candidates' features are (a on backend ba, b on bb), relative to
@@ -2603,102 +2624,66 @@ static void cell_scale(const wmel_frontend_plan *p, const float *x, const float 
     for (size_t i = 0; i < R * C; i++) sc[i] = fabsf(x[i]) > 1 ? fabsf(x[i]) : 1;
 }
 
-int wmel_dg_check(const wmel_frontend_plan *plan, const float *audio, size_t n, const float *feat, size_t n_feat,
-                  const size_t *shape, int ndim, int dtype, wmel_dg_check_result *out, char *err, size_t err_len)
+/* The check's tolerance: 1e-4, float16's or bfloat16's rounding of the port's largest value
+   (dtype 1, 2), or 1.5 times the spread of another dither seed's features where the plan
+   dithers (no two generators' noise agrees); y: the plan's cnt values. */
+static double check_tol(const wmel_frontend_plan *plan, const wmel_params *p1, const float *audio, size_t n,
+                        const float *feat, const float *y, size_t cnt, int dtype)
 {
-    if (!out) {
-        snprintf(err, err_len, "no result to fill");
-        return WMEL_DG_ERROR;
-    }
-    memset(out, 0, sizeof *out);
-    out->max = out->excess = NAN;
-    if (!plan || !audio || !feat || !shape || n == 0 || n_feat == 0 || ndim < 1 || ndim > 3) {
-        snprintf(err, err_len, "no audio, no features or features of %d axes", ndim);
-        return WMEL_DG_ERROR;
-    }
-    char msg[512];
-    if (plan_check(plan)) {
-        wmel_frontend_plan q = *plan;
-        q.norm_flags &= ~DG_NORMF_CHUNK_MAX;
-        wmel_plan_check(&q, msg, sizeof msg);
-        snprintf(err, err_len, "the plan: %s", msg);
-        return WMEL_DG_ERROR;
-    }
-    wmel_params p1 = wmel_default_params();
-    p1.n_threads = 1;
-    int st;
-    wmel_ctx *ctx = wmel_create_plan(&p1, plan, &st);
-    size_t R = 0, C = 0;
-    if (!ctx || wmel_features_shape(ctx, n, &R, &C)) {
-        wmel_destroy(ctx);
-        snprintf(err, err_len, "the plan cannot compute this clip: %s", wmel_strerror(ctx ? WMEL_ERR_INVALID_ARG : st));
-        return WMEL_DG_ERROR;
-    }
-    /* the shapes, axes of length 1 dropped */
-    size_t a[3], b[2];
-    int na = 0, nb = 0;
-    for (int i = 0; i < ndim; i++)
-        if (shape[i] != 1) a[na++] = shape[i];
-    if (R != 1) b[nb++] = R;
-    if (C != 1) b[nb++] = C;
-    int same = na == nb && R * C == n_feat;
-    for (int i = 0; same && i < na; i++) same = a[i] == b[i];
-    if (!same) {
-        wmel_destroy(ctx);
-        snprintf(out->why, sizeof out->why, "the plan gives (%zu, %zu), the port %s", R, C,
-                 shape_text(shape, ndim, msg, sizeof msg));
-        return 0;
-    }
-    float *y = malloc(R * C * sizeof *y), *y2 = NULL, *sc = malloc(R * C * sizeof *sc);
-    int rc = WMEL_DG_ERROR;
-    if (!y || !sc) {
-        snprintf(err, err_len, "out of memory");
-        goto done;
-    }
-    if ((st = wmel_features(ctx, audio, n, y, R * C)) != 0) {
-        snprintf(err, err_len, "the plan's features of this clip: %s", wmel_strerror(st));
-        goto done;
-    }
     double tol_rel = 1e-4;
     if (dtype == 1 || dtype == 2) {
         double eps = dtype == 1 ? ldexp(1, -11) : ldexp(1, -8), amax = 0;
-        for (size_t i = 0; i < R * C; i++)
+        for (size_t i = 0; i < cnt; i++)
             if (isfinite(feat[i]) && fabs(feat[i]) > amax) amax = fabs(feat[i]);
         tol_rel = 128 * eps * (amax > 1 ? amax : 1);
     }
-    if (plan->dither > 0) { /* another seed's spread: no two generators' noise agrees */
+    if (plan->dither > 0) { /* another seed's spread */
         wmel_frontend_plan q = *plan;
         q.dither_seed++;
-        wmel_ctx *c2 = wmel_create_plan(&p1, &q, &st);
-        y2 = malloc(R * C * sizeof *y2);
-        if (c2 && y2 && wmel_features(c2, audio, n, y2, R * C) == 0) {
+        int st;
+        wmel_ctx *c2 = wmel_create_plan(p1, &q, &st);
+        float *y2 = malloc(cnt * sizeof *y2);
+        if (c2 && y2 && wmel_features(c2, audio, n, y2, cnt) == 0) {
             double sp = 0;
-            for (size_t i = 0; i < R * C; i++) {
+            for (size_t i = 0; i < cnt; i++) {
                 double e = fabs((double)y2[i] - y[i]) / (fabs(y[i]) > 1 ? fabs(y[i]) : 1);
                 if (e > sp && isfinite(e)) sp = e;
             }
             if (1.5 * sp > tol_rel) tol_rel = 1.5 * sp;
         }
         wmel_destroy(c2);
+        free(y2);
     }
-    int fcols = frames_are_cols(plan);
-    float *L = NULL;
-    if (plan->norm == WMEL_NORM_PER_FEATURE || plan->norm == WMEL_NORM_MEAN_VAR) { /* the log values before it */
-        wmel_frontend_plan q = *plan;
-        q.norm = WMEL_NORM_NONE;
-        q.norm_flags = 0;
-        q.norm_eps = 0;
-        wmel_ctx *cl = wmel_create_plan(&p1, &q, &st);
-        size_t r2, c2;
-        L = cl && !wmel_features_shape(cl, n, &r2, &c2) && r2 == R && c2 == C ? malloc(R * C * sizeof *L) : NULL;
-        if (L && wmel_features(cl, audio, n, L, R * C)) {
-            free(L);
-            L = NULL;
-        }
-        wmel_destroy(cl);
+    return tol_rel;
+}
+
+/* The log values before a per-feature normalisation (the noise model's L), R x C; NULL for
+   another plan or where they are not computed. */
+static float *check_logs(const wmel_frontend_plan *plan, const wmel_params *p1, const float *audio, size_t n, size_t R,
+                         size_t C)
+{
+    if (!(plan->norm == WMEL_NORM_PER_FEATURE || plan->norm == WMEL_NORM_MEAN_VAR)) return NULL;
+    wmel_frontend_plan q = *plan;
+    q.norm = WMEL_NORM_NONE;
+    q.norm_flags = 0;
+    q.norm_eps = 0;
+    int st;
+    wmel_ctx *cl = wmel_create_plan(p1, &q, &st);
+    size_t r2, c2;
+    float *L = cl && !wmel_features_shape(cl, n, &r2, &c2) && r2 == R && c2 == C ? malloc(R * C * sizeof *L) : NULL;
+    if (L && wmel_features(cl, audio, n, L, R * C)) {
+        free(L);
+        L = NULL;
     }
-    cell_scale(plan, feat, L, R, C, fcols, 1e-4, dtype, sc); /* the bound: tol_rel sc */
-    free(L);
+    wmel_destroy(cl);
+    return L;
+}
+
+/* The cells held to their bounds (tol_rel sc): out's max, excess, bound_at, nonfinite, ok
+   (every finite cell within, the RMS of the excess within NOISE_NRMS, none NaN) and why. */
+static void check_cells(const float *y, const float *feat, const float *sc, size_t R, size_t C, double tol_rel,
+                        int dtype, wmel_dg_check_result *out)
+{
     double mx = 0, ex = 0, at = 0, nss = 0;
     size_t worst = 0, cnt = 0;
     for (size_t i = 0; i < R * C; i++) {
@@ -2731,11 +2716,78 @@ int wmel_dg_check(const wmel_frontend_plan *plan, const float *audio, size_t n, 
         snprintf(out->why, sizeof out->why, "%s%.3g at (row %zu, column %zu), %.3g times its bound %.3g",
                  out->nonfinite ? "NaN or infinite cells; " : "", fabs((double)round_dtype(y[worst], dtype) - feat[worst]),
                  worst / C, worst % C, ex, at);
+}
+
+/* Whether the plan's output shape (R x C) is the port's, axes of length 1 dropped. */
+static int check_same_shape(size_t R, size_t C, const size_t *shape, int ndim, size_t n_feat)
+{
+    size_t a[3], b[2];
+    int na = 0, nb = 0;
+    for (int i = 0; i < ndim; i++)
+        if (shape[i] != 1) a[na++] = shape[i];
+    if (R != 1) b[nb++] = R;
+    if (C != 1) b[nb++] = C;
+    int same = na == nb && R * C == n_feat;
+    for (int i = 0; same && i < na; i++) same = a[i] == b[i];
+    return same;
+}
+
+int wmel_dg_check(const wmel_frontend_plan *plan, const float *audio, size_t n, const float *feat, size_t n_feat,
+                  const size_t *shape, int ndim, int dtype, wmel_dg_check_result *out, char *err, size_t err_len)
+{
+    if (!out) {
+        snprintf(err, err_len, "no result to fill");
+        return WMEL_DG_ERROR;
+    }
+    memset(out, 0, sizeof *out);
+    out->max = out->excess = NAN;
+    if (!plan || !audio || !feat || !shape || n == 0 || n_feat == 0 || ndim < 1 || ndim > 3) {
+        snprintf(err, err_len, "no audio, no features or features of %d axes", ndim);
+        return WMEL_DG_ERROR;
+    }
+    char msg[512];
+    if (plan_check(plan)) {
+        wmel_frontend_plan q = *plan;
+        q.norm_flags &= ~DG_NORMF_CHUNK_MAX;
+        wmel_plan_check(&q, msg, sizeof msg);
+        snprintf(err, err_len, "the plan: %s", msg);
+        return WMEL_DG_ERROR;
+    }
+    wmel_params p1 = wmel_default_params();
+    p1.n_threads = 1;
+    int st;
+    wmel_ctx *ctx = wmel_create_plan(&p1, plan, &st);
+    size_t R = 0, C = 0;
+    if (!ctx || wmel_features_shape(ctx, n, &R, &C)) {
+        wmel_destroy(ctx);
+        snprintf(err, err_len, "the plan cannot compute this clip: %s", wmel_strerror(ctx ? WMEL_ERR_INVALID_ARG : st));
+        return WMEL_DG_ERROR;
+    }
+    if (!check_same_shape(R, C, shape, ndim, n_feat)) {
+        wmel_destroy(ctx);
+        snprintf(out->why, sizeof out->why, "the plan gives (%zu, %zu), the port %s", R, C,
+                 shape_text(shape, ndim, msg, sizeof msg));
+        return 0;
+    }
+    float *y = malloc(R * C * sizeof *y), *sc = malloc(R * C * sizeof *sc);
+    int rc = WMEL_DG_ERROR;
+    if (!y || !sc) {
+        snprintf(err, err_len, "out of memory");
+        goto done;
+    }
+    if ((st = wmel_features(ctx, audio, n, y, R * C)) != 0) {
+        snprintf(err, err_len, "the plan's features of this clip: %s", wmel_strerror(st));
+        goto done;
+    }
+    double tol_rel = check_tol(plan, &p1, audio, n, feat, y, R * C, dtype);
+    float *L = check_logs(plan, &p1, audio, n, R, C);
+    cell_scale(plan, feat, L, R, C, frames_are_cols(plan), 1e-4, dtype, sc); /* the bound: tol_rel sc */
+    free(L);
+    check_cells(y, feat, sc, R, C, tol_rel, dtype, out);
     rc = 0;
 done:
     wmel_destroy(ctx);
     free(y);
-    free(y2);
     free(sc);
     return rc;
 }
