@@ -23,6 +23,7 @@
  * by the residual they leave when taken out.
  */
 #include "diagnose.h"
+#include "diagnose_internal.h"
 
 #include "../src/printf_fmt.h" /* WMEL_PRINTF_FMT */
 
@@ -191,18 +192,13 @@ static score evalw(dg *d, state *s)
     return sc;
 }
 
-static score eval_at(dg *d, const state *s)
+/* The clip as candidate s reads it (d->a, n2 samples): s's offset and padding applied.
+   0, or -1 (memory). */
+static int clip_at(dg *d, const state *s, size_t n2)
 {
-    score sc = {INFINITY, INFINITY, INFINITY, INFINITY, 0, 0};
-    d->evals++;
-    if (d->cancelled || (d->cancel && d->cancel(d->cancel_arg))) {
-        d->cancelled = 1;
-        return sc;
-    }
-    size_t n2 = d->n + s->pad;
     if (n2 > d->a_cap) {
         float *t = realloc(d->a, n2 * sizeof *t);
-        if (!t) return sc;
+        if (!t) return -1;
         d->a = t;
         d->a_cap = n2;
     }
@@ -213,6 +209,71 @@ static score eval_at(dg *d, const state *s)
     } else if ((size_t)-k < d->n) {
         memcpy(d->a + (size_t)-k, d->audio, (d->n - (size_t)-k) * sizeof *d->a);
     }
+    return 0;
+}
+
+/* Whisper's normalisation of the raw log10 values in d->y (r x c), one max per 30 s chunk of
+   frames of plan q's hop (float, as the plan's): max - range, then (x + 4) / 4 */
+static void chunk_max_norm(dg *d, const wmel_frontend_plan *q, float range, size_t r, size_t c)
+{
+    size_t nt = d->mel_rows ? c : r, nm = d->mel_rows ? r : c, ts = d->mel_rows ? 1 : c, ms = d->mel_rows ? c : 1;
+    size_t cf = q->hop > 0 ? (size_t)q->sample_rate * 30 / (size_t)q->hop : nt;
+    if (cf == 0) cf = nt;
+    for (size_t t0 = 0; t0 < nt; t0 += cf) {
+        size_t t1 = nt - t0 < cf ? nt : t0 + cf;
+        float mx = -HUGE_VALF;
+        for (size_t t = t0; t < t1; t++)
+            for (size_t m = 0; m < nm; m++) mx = d->y[t * ts + m * ms] > mx ? d->y[t * ts + m * ms] : mx;
+        const float lo = mx - range;
+        for (size_t t = t0; t < t1; t++)
+            for (size_t m = 0; m < nm; m++) {
+                float *v = d->y + t * ts + m * ms;
+                *v = ((*v < lo ? lo : *v) + 4.0f) * 0.25f;
+            }
+    }
+}
+
+/* The candidate's features (d->y, r x c, rounded to s's dtype) against the port's over the
+   cells compared: the score (not ok where a residual is not finite). */
+static score score_cells(const dg *d, const state *s, size_t r, size_t c)
+{
+    score sc = {INFINITY, INFINITY, INFINITY, INFINITY, 0, 0};
+    double mx = 0, ss = 0, rel = 0, nss = 0;
+    size_t cnt = 0;
+    for (size_t i = 0; i < r; i++)
+        for (size_t j = 0; j < c; j++) {
+            size_t idx = d->mel_rows ? i : j;
+            if (!d->nomask && idx < d->n_idx && d->mask[idx]) continue;
+            double xv = (double)d->x[i * c + j];
+            if (!isfinite(xv)) continue; /* the port's NaN and inf: named apart (field "values") */
+            double e = fabs((double)round_dtype(d->y[i * c + j], s->dtype) - xv);
+            if (!(e == e)) e = INFINITY;
+            if (e > mx) mx = e;
+            double er = e / (d->scalec ? (double)d->scalec[i * c + j] : fabs(xv) > 1 ? fabs(xv) : 1);
+            if (er > rel) rel = er;
+            nss += er * er;
+            ss += e * e;
+            cnt++;
+        }
+    sc.max = mx;
+    sc.rel = rel;
+    sc.rms = cnt ? sqrt(ss / (double)cnt) : 0;
+    sc.nrms = cnt ? sqrt(nss / (double)cnt) / 1e-4 : 0;
+    sc.ok = isfinite(sc.rms) != 0;
+    if (!sc.ok) sc.rms = sc.max = sc.rel = INFINITY;
+    return sc;
+}
+
+static score eval_at(dg *d, const state *s)
+{
+    score sc = {INFINITY, INFINITY, INFINITY, INFINITY, 0, 0};
+    d->evals++;
+    if (d->cancelled || (d->cancel && d->cancel(d->cancel_arg))) {
+        d->cancelled = 1;
+        return sc;
+    }
+    size_t n2 = d->n + s->pad;
+    if (clip_at(d, s, n2)) return sc;
     wmel_params p = wmel_default_params();
     p.n_threads = 1;
     p.backend = d->backend;
@@ -245,47 +306,8 @@ static score eval_at(dg *d, const state *s)
     st = wmel_features(ctx, d->a, n2, d->y, r * c);
     wmel_destroy(ctx);
     if (st) return sc;
-    if (chunk_max) { /* Whisper's normalisation, one max per 30 s chunk of frames (float, as the plan's) */
-        size_t nt = d->mel_rows ? c : r, nm = d->mel_rows ? r : c, ts = d->mel_rows ? 1 : c, ms = d->mel_rows ? c : 1;
-        size_t cf = q.hop > 0 ? (size_t)q.sample_rate * 30 / (size_t)q.hop : nt;
-        if (cf == 0) cf = nt;
-        for (size_t t0 = 0; t0 < nt; t0 += cf) {
-            size_t t1 = nt - t0 < cf ? nt : t0 + cf;
-            float mx = -HUGE_VALF;
-            for (size_t t = t0; t < t1; t++)
-                for (size_t m = 0; m < nm; m++) mx = d->y[t * ts + m * ms] > mx ? d->y[t * ts + m * ms] : mx;
-            const float lo = mx - range;
-            for (size_t t = t0; t < t1; t++)
-                for (size_t m = 0; m < nm; m++) {
-                    float *v = d->y + t * ts + m * ms;
-                    *v = ((*v < lo ? lo : *v) + 4.0f) * 0.25f;
-                }
-        }
-    }
-    double mx = 0, ss = 0, rel = 0, nss = 0;
-    size_t cnt = 0;
-    for (size_t i = 0; i < r; i++)
-        for (size_t j = 0; j < c; j++) {
-            size_t idx = d->mel_rows ? i : j;
-            if (!d->nomask && idx < d->n_idx && d->mask[idx]) continue;
-            double xv = (double)d->x[i * c + j];
-            if (!isfinite(xv)) continue; /* the port's NaN and inf: named apart (field "values") */
-            double e = fabs((double)round_dtype(d->y[i * c + j], s->dtype) - xv);
-            if (!(e == e)) e = INFINITY;
-            if (e > mx) mx = e;
-            double er = e / (d->scalec ? (double)d->scalec[i * c + j] : fabs(xv) > 1 ? fabs(xv) : 1);
-            if (er > rel) rel = er;
-            nss += er * er;
-            ss += e * e;
-            cnt++;
-        }
-    sc.max = mx;
-    sc.rel = rel;
-    sc.rms = cnt ? sqrt(ss / (double)cnt) : 0;
-    sc.nrms = cnt ? sqrt(nss / (double)cnt) / 1e-4 : 0;
-    sc.ok = isfinite(sc.rms) != 0;
-    if (!sc.ok) sc.rms = sc.max = sc.rel = INFINITY;
-    return sc;
+    if (chunk_max) chunk_max_norm(d, &q, range, r, c);
+    return score_cells(d, s, r, c);
 }
 
 /* How far apart two candidates' features are (a on backend ba, b on bb), relative to
@@ -471,7 +493,7 @@ static const char *const TAILS[] = {"zero", "drop", "trim", "last", "fill"};
 
 /* ---- stacking: the plans of another stacking (LFR m/n, the left copies, the tail rule, or
    none) whose output has F rows of W values for n samples */
-enum { MAX_STACK_CAND = 24, WMEL_DG_MAX_ROWS = 64 };
+enum { MAX_STACK_CAND = WMEL__DG_MAX_STACK, WMEL_DG_MAX_ROWS = 64 };
 static int stackings(const wmel_frontend_plan *base, size_t n, size_t F, size_t W, wmel_frontend_plan *out, int cap)
 {
     /* ties (a clip whose rows reach no slot past the end) go to the first: LFR's copies of the
@@ -1011,16 +1033,70 @@ static double now_s(void)
     return c == (clock_t)-1 ? 0.0 : (double)c / (double)CLOCKS_PER_SEC;
 }
 
-int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, const float *feat, size_t n_feat,
-                const size_t *shape, int ndim, wmel_dg_cancel_fn cancel, void *cancel_arg, wmel_dg_result *out,
-                char *err, size_t err_len)
+/* ---- wmel_dg_run's stages. Each reads what the stages before it left in the job and adds
+   its differences and notes to the result, in the order run_stages calls them: read and
+   align (the shape), load the port's values, the stacking, hop and frame count, the start's
+   score and the rows the port holds constant, the amplitude scale, the normalisation's
+   division, the units, the tolerance, the frame offset, the search over the fields, the
+   fitted scale's number, the guard of the rows held out, the bank's constant rows, the
+   dither's floor, each difference taken out alone and ranked, where the residual left is,
+   the verdict, and the answer as a plan, proved on the clip. */
+static const score NO_SCORE = {INFINITY, INFINITY, INFINITY, INFINITY, 0, 0};
+
+typedef struct job {
+    wmel_frontend_plan base; /* the claimed plan: the preset's values */
+    const float *audio;
+    size_t n;
+    const float *feat;
+    size_t n_feat;
+    const size_t *shape;
+    int ndim;
+    wmel_dg_result *out;
+    char *err;
+    size_t err_len;
+    double t_start;          /* now_s() at the call */
+    wmel__dg_port pt;        /* read */
+    wmel__dg_shape al;       /* align: al.start, the plan the search starts from */
+    size_t T;                /* start's frames on the clip (the port's once its hop is found) */
+    int dtype;               /* the port's values' (wmel__dg_port_dtype) */
+    dg d;
+    state cur;               /* the plan found so far, on the frames the port gives */
+    score s0;                /* its score */
+    state preset_state;      /* the claimed plan on the frames the port gives */
+    int hop_changed, valid_changed, framing_changed, scale_changed, meanonly_changed;
+    double units_a, units_b; /* port = a plan + b (units) */
+    double units_scale;      /* or the scale found by the units (0: none) */
+    size_t bank_rows;        /* mel rows the port holds constant */
+    double tol_rel, tol_rms, tol_max, big;
+    int changed[N_FAMS];     /* the fields found to differ */
+} job;
+
+/* ---- read: the arguments and the port's shape and values */
+static void scan_values(const float *feat, size_t total, wmel__dg_port *pt)
 {
-    const double t_start = now_s();
-    if (!out) {
-        snprintf(err, err_len, "no result to fill");
-        return WMEL_DG_ERROR;
+    pt->vmin = INFINITY;
+    pt->vmax = -INFINITY;
+    for (size_t i = 0; i < total; i++) {
+        float v = feat[i];
+        if (isfinite(v)) {
+            if (v < pt->vmin) pt->vmin = v;
+            if (v > pt->vmax) pt->vmax = v;
+            continue;
+        }
+        if (!pt->n_bad) {
+            pt->bad_at = i;
+            pt->first_bad = v;
+        }
+        pt->n_bad++;
+        pt->n_nan += isnan(v) != 0;
     }
-    memset(out, 0, sizeof *out);
+    pt->port_const = pt->vmin == pt->vmax;
+}
+
+int wmel__dg_read(const wmel_frontend_plan *plan, const float *audio, size_t n, const float *feat, size_t n_feat,
+                  const size_t *shape, int ndim, wmel__dg_port *pt, char *err, size_t err_len)
+{
+    memset(pt, 0, sizeof *pt);
     if (!plan || !audio || !feat || !shape || n == 0 || n_feat == 0) {
         snprintf(err, err_len, "no audio or no features");
         return WMEL_DG_ERROR;
@@ -1034,7 +1110,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
         snprintf(err, err_len, "the plan: %s", msg);
         return WMEL_DG_ERROR;
     }
-    /* ---- the shape: every axis at least 1, the product (never wrapping) the values given */
+    /* the shape: every axis at least 1, the product (never wrapping) the values given */
     size_t total = 1;
     for (int i = 0; i < ndim; i++) {
         if (shape[i] == 0 || total > SIZE_MAX / sizeof(float) / shape[i]) {
@@ -1049,7 +1125,7 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
                  shape_text(shape, ndim, msg, sizeof msg), total, n_feat);
         return WMEL_DG_ERROR;
     }
-    /* ---- layout: the axes of length 1 (a batch axis), then which axis holds the frames */
+    /* the axes of length 1 (a batch axis) dropped */
     size_t sh[4];
     int nd = 0;
     for (int i = 0; i < ndim; i++) {
@@ -1062,58 +1138,96 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
         }
     }
     while (nd < 2) sh[nd++] = 1;
-    if (ndim > 2 || (ndim == 2 && (sh[0] != shape[0] || sh[1] != shape[1]))) add_note(out, "a batch axis of 1 dropped");
-    /* ---- the port's NaN and infinite cells (row and column of its 2-D features): left out of
-       every residual, named as a difference of their own */
-    size_t n_bad = 0, bad_at = 0, n_nan = 0;
-    float first_bad = 0, vmin = INFINITY, vmax = -INFINITY;
-    for (size_t i = 0; i < total; i++) {
-        float v = feat[i];
-        if (isfinite(v)) {
-            if (v < vmin) vmin = v;
-            if (v > vmax) vmax = v;
-            continue;
-        }
-        if (!n_bad) {
-            bad_at = i;
-            first_bad = v;
-        }
-        n_bad++;
-        n_nan += isnan(v) != 0;
-    }
-    out->nonfinite = n_bad;
-    if (n_bad) {
+    pt->sh[0] = sh[0];
+    pt->sh[1] = sh[1];
+    pt->total = total;
+    pt->batch_dropped = ndim > 2 || (ndim == 2 && (sh[0] != shape[0] || sh[1] != shape[1]));
+    scan_values(feat, total, pt);
+    return 0;
+}
+
+/* The read's notes and differences: a batch axis dropped, the port's NaN and infinite cells
+   (row and column of its 2-D features: left out of every residual, named as a difference of
+   their own), features of one value everywhere (no row of theirs is a filter quantised to
+   zero and no linear map of the plan's values gives them). 1 when no cell is finite: out is
+   the answer. */
+static int note_port(wmel_dg_result *out, const wmel__dg_port *pt)
+{
+    if (pt->batch_dropped) add_note(out, "a batch axis of 1 dropped");
+    out->nonfinite = pt->n_bad;
+    if (pt->n_bad) {
+        const size_t cols = pt->sh[1];
         wmel_dg_diff *df = add_diff(out, "values");
         snprintf(df->preset, sizeof df->preset, "finite");
-        const char *kind = isnan(first_bad) ? "NaN" : first_bad > 0 ? "+inf" : "-inf";
-        if (n_bad == 1)
-            snprintf(df->found, sizeof df->found, "%s at (row %zu, column %zu)", kind, bad_at / sh[1], bad_at % sh[1]);
+        const char *kind = isnan(pt->first_bad) ? "NaN" : pt->first_bad > 0 ? "+inf" : "-inf";
+        if (pt->n_bad == 1)
+            snprintf(df->found, sizeof df->found, "%s at (row %zu, column %zu)", kind, pt->bad_at / cols,
+                     pt->bad_at % cols);
         else
             snprintf(df->found, sizeof df->found, "%zu cells NaN or infinite (%zu NaN), the first %s at (row %zu, column %zu)",
-                     n_bad, n_nan, kind, bad_at / sh[1], bad_at % sh[1]);
-        if (n_bad == total) { /* nothing to compare */
+                     pt->n_bad, pt->n_nan, kind, pt->bad_at / cols, pt->bad_at % cols);
+        if (pt->n_bad == pt->total) { /* nothing to compare */
             add_note(out, "no finite value in the port's features");
             out->residual_before = out->residual_after = out->rms_after = NAN;
             out->tol = 1e-4;
             snprintf(out->floor, sizeof out->floor, "float32 rounding");
-            return 0;
+            return 1;
         }
     }
-    /* features that are one value everywhere: no row of theirs is a filter quantised to zero
-       and no linear map of the plan's values gives them */
-    int port_const = vmin == vmax;
-    if (port_const) {
+    if (pt->port_const) {
         char t[96];
-        snprintf(t, sizeof t, "the port's features are %.6g in every %scell", (double)vmin, n_bad ? "finite " : "");
+        snprintf(t, sizeof t, "the port's features are %.6g in every %scell", (double)pt->vmin, pt->n_bad ? "finite " : "");
         add_note(out, t);
     }
-    wmel_frontend_plan base = *plan;  /* the claimed plan: the preset's values */
-    wmel_frontend_plan start = base;  /* where the search starts (another stacking found) */
-    int fcols = frames_are_cols(&base);
+    return 0;
+}
+
+/* ---- align: which axis holds the frames, and a frame's values */
+/* another bank size (n_mels): the axis whose other axis is the plan's frame count (the
+   plan's layout first), else one within 10 % of it (a framing or padding the frame count's
+   stage finds) or another hop's count */
+static void align_nmels(const wmel_frontend_plan *base, size_t n, const size_t sh[2], wmel__dg_shape *al)
+{
+    const int fcols = al->fcols;
+    int got = -1;
+    size_t nm_at[2] = {0, 0};
+    for (int pass = 0; pass < 2 && got < 0; pass++)
+        for (int o = 0; o < 2 && got < 0; o++) {
+            size_t w = fcols ? (o ? sh[1] : sh[0]) : (o ? sh[0] : sh[1]);
+            size_t tp = fcols ? (o ? sh[0] : sh[1]) : (o ? sh[1] : sh[0]);
+            if (w <= (size_t)base->use_energy || w - (size_t)base->use_energy > 512) continue;
+            wmel_frontend_plan q = *base;
+            q.n_mels = (int)(w - (size_t)base->use_energy);
+            if (plan_check(&q)) continue;
+            nm_at[o] = (size_t)q.n_mels;
+            size_t tq = frames_of(&q, n);
+            if (tq == tp || (pass == 1 && (tp > tq ? tp - tq : tq - tp) * 10 <= tq + 20)) got = o;
+            for (int k = 0; k < N_HOPS && pass == 1 && got < 0; k++) { /* and another hop's count */
+                wmel_frontend_plan qh = q;
+                qh.hop = hops[k];
+                if (!plan_check(&qh) && frames_of(&qh, n) == tp) got = o;
+            }
+        }
+    if (got >= 0) {
+        al->start.n_mels = (int)nm_at[got];
+        al->transposed = got;
+        al->Tp = fcols ? (got ? sh[0] : sh[1]) : (got ? sh[1] : sh[0]);
+        al->width = fcols ? (got ? sh[1] : sh[0]) : (got ? sh[0] : sh[1]);
+        al->nmels_changed = 1;
+    }
+}
+
+int wmel__dg_align(const wmel_frontend_plan *base, size_t n, const size_t sh[2], wmel__dg_shape *al, char *err,
+                   size_t err_len)
+{
+    memset(al, 0, sizeof *al);
+    al->start = *base;
+    al->fcols = frames_are_cols(base);
+    const int fcols = al->fcols;
     wmel_params p1 = wmel_default_params();
     p1.n_threads = 1;
     int st;
-    wmel_ctx *c0 = wmel_create_plan(&p1, &base, &st);
+    wmel_ctx *c0 = wmel_create_plan(&p1, base, &st);
     size_t r0 = 0, cc0 = 0;
     if (!c0 || wmel_features_shape(c0, n, &r0, &cc0)) {
         wmel_destroy(c0);
@@ -1121,981 +1235,1264 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
         return WMEL_DG_ERROR;
     }
     wmel_destroy(c0);
-    size_t width = fcols ? r0 : cc0; /* the values of a frame */
-    int transposed = 0, nmels_changed = 0, hop_changed = 0;
-    size_t Tp;
-    wmel_frontend_plan stk[MAX_STACK_CAND];
-    int n_stk = 0;
-    if ((fcols ? sh[0] : sh[1]) == width) Tp = fcols ? sh[1] : sh[0];
-    else if ((fcols ? sh[1] : sh[0]) == width) {
-        transposed = 1;
-        Tp = fcols ? sh[0] : sh[1];
-    } else {
-        /* frames stacked (LFR) otherwise than the plan: the stackings whose output has the
-           port's shape, rows the frames (a stacked plan's layout), either axis */
-        for (int o = 0; o < 2 && n_stk == 0; o++) {
-            n_stk = stackings(&base, n, o ? sh[1] : sh[0], o ? sh[0] : sh[1], stk, MAX_STACK_CAND);
-            transposed = o;
-        }
-        /* another bank size (n_mels): the axis whose other axis is the plan's frame count (the
-           plan's layout first), else one within 10 % of it (a framing or padding the frame
-           count's stage finds) or another hop's count */
-        if (n_stk == 0 && base.stack <= 1 && !base.n_ceps && !base.linear_bins && !base.delta_win) {
-            int got = -1;
-            size_t nm_at[2] = {0, 0};
-            for (int pass = 0; pass < 2 && got < 0; pass++)
-                for (int o = 0; o < 2 && got < 0; o++) {
-                    size_t w = fcols ? (o ? sh[1] : sh[0]) : (o ? sh[0] : sh[1]);
-                    size_t tp = fcols ? (o ? sh[0] : sh[1]) : (o ? sh[1] : sh[0]);
-                    if (w <= (size_t)base.use_energy || w - (size_t)base.use_energy > 512) continue;
-                    wmel_frontend_plan q = base;
-                    q.n_mels = (int)(w - (size_t)base.use_energy);
-                    if (plan_check(&q)) continue;
-                    nm_at[o] = (size_t)q.n_mels;
-                    size_t tq = frames_of(&q, n);
-                    if (tq == tp || (pass == 1 && (tp > tq ? tp - tq : tq - tp) * 10 <= tq + 20)) got = o;
-                    for (int k = 0; k < N_HOPS && pass == 1 && got < 0; k++) { /* and another hop's count */
-                        wmel_frontend_plan qh = q;
-                        qh.hop = hops[k];
-                        if (!plan_check(&qh) && frames_of(&qh, n) == tp) got = o;
-                    }
-                }
-            if (got >= 0) {
-                start.n_mels = (int)nm_at[got];
-                transposed = got;
-                Tp = fcols ? (got ? sh[0] : sh[1]) : (got ? sh[1] : sh[0]);
-                width = fcols ? (got ? sh[1] : sh[0]) : (got ? sh[0] : sh[1]);
-                nmels_changed = 1;
-            }
-        }
-        if (n_stk == 0 && !nmels_changed) {
-            snprintf(err, err_len, "features of shape (%zu, %zu): neither axis has the plan's %zu values per frame, "
-                     "nor a stacking of its frames", sh[0], sh[1], width);
-            return WMEL_DG_ERROR;
-        }
-        if (n_stk) {
-            start = stk[0];
-            fcols = 0;
-            Tp = transposed ? sh[1] : sh[0];
-            width = transposed ? sh[0] : sh[1];
-        }
+    al->width = fcols ? r0 : cc0; /* the values of a frame */
+    if ((fcols ? sh[0] : sh[1]) == al->width) {
+        al->Tp = fcols ? sh[1] : sh[0];
+        return 0;
     }
-    size_t T = frames_of(&start, n);
-    dg d;
-    memset(&d, 0, sizeof d);
-    d.audio = audio;
-    d.n = n;
-    d.cancel = cancel;
-    d.cancel_arg = cancel_arg;
-    d.mel_rows = fcols;
-    d.R = fcols ? width : Tp;
-    d.C = fcols ? Tp : width;
-    d.n_idx = width;
-    d.x = malloc(d.R * d.C * sizeof *d.x);
-    d.mask = calloc(width, 1);
-    int rc = WMEL_DG_ERROR;
-    if (!d.x || !d.mask) {
-        snprintf(err, err_len, "out of memory");
-        goto done;
+    if ((fcols ? sh[1] : sh[0]) == al->width) {
+        al->transposed = 1;
+        al->Tp = fcols ? sh[0] : sh[1];
+        return 0;
     }
-    for (size_t i = 0; i < d.R; i++)
-        for (size_t j = 0; j < d.C; j++) d.x[i * d.C + j] = transposed ? feat[j * d.R + i] : feat[i * d.C + j];
-    if (transposed) {
-        wmel_dg_diff *df = add_diff(out, "layout");
+    /* frames stacked (LFR) otherwise than the plan: the stackings whose output has the
+       port's shape, rows the frames (a stacked plan's layout), either axis */
+    for (int o = 0; o < 2 && al->n_stk == 0; o++) {
+        al->n_stk = stackings(base, n, o ? sh[1] : sh[0], o ? sh[0] : sh[1], al->stk, MAX_STACK_CAND);
+        al->transposed = o;
+    }
+    if (al->n_stk == 0 && base->stack <= 1 && !base->n_ceps && !base->linear_bins && !base->delta_win)
+        align_nmels(base, n, sh, al);
+    if (al->n_stk == 0 && !al->nmels_changed) {
+        snprintf(err, err_len, "features of shape (%zu, %zu): neither axis has the plan's %zu values per frame, "
+                 "nor a stacking of its frames", sh[0], sh[1], al->width);
+        return WMEL_DG_ERROR;
+    }
+    if (al->n_stk) {
+        al->start = al->stk[0];
+        al->fcols = 0;
+        al->Tp = al->transposed ? sh[1] : sh[0];
+        al->width = al->transposed ? sh[0] : sh[1];
+    }
+    return 0;
+}
+
+/* ---- the port's values in the start's layout */
+int wmel__dg_port_dtype(const float *x, size_t cnt, int port_const)
+{
+    int bf = 1, hf = 1, any = 0;
+    for (size_t i = 0; i < cnt && (bf || hf); i++) {
+        float v = x[i];
+        if (!isfinite(v)) continue;
+        if (v != 0) any = 1;
+        if (bf && round_dtype(v, 2) != v) bf = 0;
+        if (hf && round_dtype(v, 1) != v) hf = 0;
+    }
+    return any && !port_const ? (bf ? 2 : hf ? 1 : 0) : 0;
+}
+
+/* The port's features as the start's layout reads them (d.x, R x C; a transposition named
+   "layout"), their dtype, and the search's first plan (cur: start). 0, or WMEL_DG_ERROR. */
+static int load_port(job *j)
+{
+    dg *d = &j->d;
+    const wmel__dg_shape *al = &j->al;
+    const int fcols = al->fcols;
+    d->mel_rows = fcols;
+    d->R = fcols ? al->width : al->Tp;
+    d->C = fcols ? al->Tp : al->width;
+    d->n_idx = al->width;
+    d->x = malloc(d->R * d->C * sizeof *d->x);
+    d->mask = calloc(al->width, 1);
+    if (!d->x || !d->mask) {
+        snprintf(j->err, j->err_len, "out of memory");
+        return WMEL_DG_ERROR;
+    }
+    for (size_t i = 0; i < d->R; i++)
+        for (size_t k = 0; k < d->C; k++)
+            d->x[i * d->C + k] = al->transposed ? j->feat[k * d->R + i] : j->feat[i * d->C + k];
+    if (al->transposed) {
+        wmel_dg_diff *df = add_diff(j->out, "layout");
         snprintf(df->preset, sizeof df->preset, "%s", fcols ? "mels_frames" : "frames_mels");
         snprintf(df->found, sizeof df->found, "%s", fcols ? "frames_mels" : "mels_frames");
     }
-    /* ---- dtype: values float16 or bfloat16 hold exactly */
-    int dtype = 0;
-    {
-        int bf = 1, hf = 1, any = 0;
-        for (size_t i = 0; i < d.R * d.C && (bf || hf); i++) {
-            float v = d.x[i];
-            if (!isfinite(v)) continue;
-            if (v != 0) any = 1;
-            if (bf && round_dtype(v, 2) != v) bf = 0;
-            if (hf && round_dtype(v, 1) != v) hf = 0;
+    /* dtype: values float16 or bfloat16 hold exactly */
+    j->dtype = wmel__dg_port_dtype(d->x, d->R * d->C, j->pt.port_const);
+    memset(&j->cur, 0, sizeof j->cur);
+    j->cur.dtype = j->dtype;
+    j->out->dtype = j->dtype;
+    j->cur.plan = al->start;
+    return 0;
+}
+
+/* ---- the stacking, the hop and the frame count */
+/* Of several stackings of the port's shape, the one that fits best (start and cur). */
+static void pick_stacking(job *j)
+{
+    if (j->al.n_stk <= 1) return;
+    double best = INFINITY;
+    for (int k = 0; k < j->al.n_stk; k++) {
+        state s = j->cur;
+        s.plan = j->al.stk[k];
+        score sc = eval(&j->d, &s);
+        if (sc.ok && sc.rms < best) {
+            best = sc.rms;
+            j->al.start = j->al.stk[k];
         }
-        if (any && !port_const) dtype = bf ? 2 : hf ? 1 : 0;
     }
-    state cur;
-    memset(&cur, 0, sizeof cur);
-    cur.dtype = dtype;
-    out->dtype = dtype;
-    cur.plan = start;
-    if (n_stk > 1) { /* the stacking that fits best */
-        double best = INFINITY;
-        for (int k = 0; k < n_stk; k++) {
-            state s = cur;
-            s.plan = stk[k];
-            score sc = eval(&d, &s);
-            if (sc.ok && sc.rms < best) {
-                best = sc.rms;
-                start = stk[k];
-            }
+    j->cur.plan = j->al.start;
+}
+
+/* another hop: a frame count far from the plan's (10 %) that a common hop gives exactly
+   under the plan's framing (ESPnet's hop_length 160 where its default is 128); not where
+   Whisper's chunk padding gives the count, nor silence after the clip as well */
+static void find_hop(job *j)
+{
+    const size_t Tp = j->al.Tp, T = j->T, n = j->n;
+    wmel_frontend_plan *start = &j->al.start;
+    if (!(Tp != T && start->stack <= 1 && !start->n_frames && !start->pad_to && (Tp > T ? Tp - T : T - Tp) * 10 > T))
+        return;
+    size_t chunk = (size_t)j->base.sample_rate * 30;
+    size_t Tc = frames_of(start, ((n + chunk - 1) / chunk) * chunk);
+    if (start->frontend == WMEL_FRONTEND_WHISPER && Tc == Tp) return;
+    for (size_t k = 0; k < N_HOPS; k++) {
+        state h = j->cur;
+        if (hops[k] == h.plan.hop) continue;
+        h.plan.hop = hops[k];
+        if (plan_check(&h.plan) || frames_of(&h.plan, n) != Tp) continue;
+        /* (taken unless silence after the clip explains the count at least as well: a port
+           that pads the clip) */
+        score shp = eval(&j->d, &h), ss = NO_SCORE;
+        state sp = j->cur;
+        if (Tp > T && silence_pad(&sp.plan, n, 0, Tp, T, &sp.pad)) ss = eval(&j->d, &sp);
+        if (shp.ok && !(ss.ok && ss.rms < 2 * shp.rms)) {
+            j->cur.plan.hop = start->hop = hops[k];
+            j->T = Tp;
+            j->hop_changed = 1;
         }
-        cur.plan = start;
+        break;
     }
-    /* another hop: a frame count far from the plan's (10 %) that a common hop gives exactly
-       under the plan's framing (ESPnet's hop_length 160 where its default is 128); not where
-       Whisper's chunk padding gives the count, nor silence after the clip as well */
-    if (Tp != T && start.stack <= 1 && !start.n_frames && !start.pad_to && (Tp > T ? Tp - T : T - Tp) * 10 > T) {
-        size_t chunk = (size_t)base.sample_rate * 30;
-        size_t Tc = frames_of(&start, ((n + chunk - 1) / chunk) * chunk);
-        if (!(start.frontend == WMEL_FRONTEND_WHISPER && Tc == Tp))
-            for (size_t k = 0; k < N_HOPS; k++) {
-                state h = cur;
-                if (hops[k] == h.plan.hop) continue;
-                h.plan.hop = hops[k];
-                if (plan_check(&h.plan) || frames_of(&h.plan, n) != Tp) continue;
-                /* (taken unless silence after the clip explains the count at least as well:
-                   a port that pads the clip) */
-                score shp = eval(&d, &h), ss = {INFINITY, INFINITY, INFINITY, INFINITY, 0, 0};
-                state sp = cur;
-                if (Tp > T && silence_pad(&sp.plan, n, 0, Tp, T, &sp.pad)) ss = eval(&d, &sp);
-                if (shp.ok && !(ss.ok && ss.rms < 2 * shp.rms)) {
-                    cur.plan.hop = start.hop = hops[k];
-                    T = Tp;
-                    hop_changed = 1;
-                }
-                break;
-            }
+}
+
+/* The frame count's stage: what its steps share. */
+typedef struct counting {
+    size_t T_expected;      /* the claimed plan's count (Whisper's: with the chunk's padding) */
+    int whisper;            /* Whisper's front-end: the clip padded to 30 s chunks */
+    size_t pad_c;           /* the samples that padding adds */
+    size_t Tc;              /* the count with it */
+    state padf;             /* the plan of the port's count with features padded by its last frame */
+    score sp0;              /* its score (not ok: the port's last frame is no constant) */
+    float last_v;           /* the port's last frame's value */
+    const char *count_note; /* the notes the stage adds last */
+    char cnt_note[96];
+} counting;
+
+/* the port's last frame when it is one value in every cell: features padded with a constant
+   (the spectrogram padded, not the audio) */
+static void padded_features(job *j, counting *c)
+{
+    const dg *d = &j->d;
+    const size_t Tp = j->al.Tp;
+    const int fcols = j->al.fcols;
+    int last_const = 1;
+    float last_v = d->x[fcols ? Tp - 1 : (Tp - 1) * d->C];
+    for (size_t m = 0; m < j->al.width && last_const; m++)
+        last_const = d->x[fcols ? m * d->C + Tp - 1 : (Tp - 1) * d->C + m] == last_v;
+    last_const &= isfinite(last_v) != 0 && Tp > j->T;
+    c->last_v = last_v;
+    c->padf = j->cur;
+    c->sp0 = NO_SCORE;
+    if (last_const) {
+        c->padf.plan.n_frames = frames_for_rows(&c->padf.plan, j->n, Tp);
+        c->padf.plan.pad_value = last_v;
+        if (c->padf.plan.n_frames > 0 && !plan_check(&c->padf.plan)) c->sp0 = eval(&j->d, &c->padf);
     }
-    /* ---- the frame count */
-    const char *count_note = NULL;
-    char cnt_note[96] = "";
-    int valid_changed = 0, framing_changed = 0;
-    size_t T_expected = T;
-    if (Tp != T) {
-        size_t chunk = (size_t)base.sample_rate * 30, pad_c = 0;
-        int whisper = base.frontend == WMEL_FRONTEND_WHISPER;
-        if (whisper) {
+}
+
+/* Whisper's count with the clip padded to 30 s chunks: that padding, or the features padded
+   with the port's last frame when that is clearly nearer */
+static void count_chunk(job *j, counting *c)
+{
+    state au = j->cur;
+    au.pad = c->pad_c;
+    score sa = eval(&j->d, &au);
+    /* (each also under the other centred framing, the nearer taken: the frames at the
+       clip's end tell the two paddings apart only where the framing is the port's) */
+    for (int fr = WMEL_FRAMES_CENTER_REFLECT; fr <= WMEL_FRAMES_CENTER_ZERO; fr++) {
+        if (fr == j->cur.plan.framing) continue;
+        state a2 = au, p2 = c->padf;
+        a2.plan.framing = p2.plan.framing = fr;
+        score s2 = plan_check(&a2.plan) ? sa : eval(&j->d, &a2);
+        if (s2.ok && s2.rms < sa.rms) sa = s2;
+        if (c->sp0.ok && !plan_check(&p2.plan)) {
+            s2 = eval(&j->d, &p2);
+            if (s2.ok && s2.rms < c->sp0.rms) c->sp0 = s2;
+        }
+    }
+    if (c->sp0.ok && c->sp0.rms < 0.25 * sa.rms) { /* the spectrogram padded to the chunk's frames: clearly */
+        j->cur = c->padf;
+        wmel_dg_diff *df = add_diff(j->out, "n_frames");
+        df->numeric = 1;
+        snprintf(df->preset, sizeof df->preset, "%zu", j->T);
+        snprintf(df->found, sizeof df->found, "%zu", j->al.Tp);
+        snprintf(c->cnt_note, sizeof c->cnt_note, "the features padded to %zu frames with %.6g, not the audio to 30 s",
+                 j->al.Tp, (double)c->last_v);
+    } else {
+        j->cur.pad = c->pad_c;
+        c->count_note = "the clip padded with silence to a multiple of 30 s (Whisper's chunk)";
+    }
+}
+
+/* another framing whose count is the port's: Kaldi's snip_edges=false gives (n + hop / 2) /
+   hop frames where snip gives 1 + (n - frame_length) / hop; and numpy's framing
+   (python_speech_features): zeros after the signal up to the last frame that starts in it,
+   1 + ceil((n - frame_length) / hop) frames: explicit framing's pad_right hop - 1 (fr past
+   the framings). The nearest in alt (its score; not ok: none). */
+static score count_framing(job *j, state *alt)
+{
+    score s4 = NO_SCORE;
+    const wmel_frontend_plan *b = &j->base;
+    if (!(b->pad_left == 0 && b->pad_right == 0 && b->n_frames == 0 && j->al.start.stack <= 1)) return s4;
+    for (int fr = WMEL_FRAMES_SNIP; fr <= WMEL_FRAMES_KALDI_CENTER + 1; fr++) {
+        state s = j->cur;
+        if (fr == s.plan.framing) continue;
+        if (fr > WMEL_FRAMES_KALDI_CENTER) {
+            s.plan.framing = WMEL_FRAMES_SNIP;
+            s.plan.pad_right = s.plan.hop - 1;
+            s.plan.pad_mode = WMEL_PAD_ZERO;
+        } else {
+            s.plan.framing = fr;
+        }
+        if (plan_check(&s.plan) || frames_of(&s.plan, j->n + s.pad) != j->al.Tp) continue;
+        score sc = eval(&j->d, &s);
+        if (sc.ok && sc.rms < s4.rms) {
+            s4 = sc;
+            *alt = s;
+        }
+    }
+    return s4;
+}
+
+/* the framing found taken (numpy's: its pad_right named) */
+static void take_framing(job *j, const state *alt)
+{
+    j->cur = *alt;
+    j->framing_changed = alt->plan.framing != j->base.framing;
+    if (alt->plan.pad_right) {
+        wmel_dg_diff *df = add_diff(j->out, "pad_right");
+        df->numeric = 1;
+        snprintf(df->preset, sizeof df->preset, "%d", j->base.pad_right);
+        snprintf(df->found, sizeof df->found, "%d", alt->plan.pad_right);
+        df->without = INFINITY; /* another frame count */
+        add_note(j->out, "zeros after the clip up to the last frame that starts in it (numpy's framing: "
+                         "pad_right hop - 1)");
+    }
+}
+
+/* the count named a difference: silence after the clip (pad, score s2) or the frames the
+   port gives (frames, score s3), the nearer taken */
+static void count_named(job *j, counting *c, const state *pad, score s2, const state *frames, score s3)
+{
+    const size_t Tp = j->al.Tp, Te = c->T_expected;
+    wmel_dg_diff *df = add_diff(j->out, "n_frames");
+    df->numeric = 1;
+    snprintf(df->preset, sizeof df->preset, "%zu", Te);
+    snprintf(df->found, sizeof df->found, "%zu", Tp);
+    count_text(Tp, Te, j->al.start.stack > 1, c->cnt_note, sizeof c->cnt_note);
+    if (s2.ok && s2.rms <= s3.rms) {
+        j->cur = *pad;
+        char t[160];
+        if (Tp - Te == 1)
+            snprintf(t, sizeof t, "the port's extra frame is silence (the clip padded to %.2f s)",
+                     (double)(j->n + pad->pad) / j->base.sample_rate);
+        else
+            snprintf(t, sizeof t, "the port's extra %zu frames are silence (the clip padded to %.2f s)", Tp - Te,
+                     (double)(j->n + pad->pad) / j->base.sample_rate);
+        add_note(j->out, t);
+    } else {
+        j->cur = *frames;
+    }
+}
+
+/* A count other than Whisper's chunk's: the valid frames (one more), silence after the clip,
+   the frames the port gives (n_frames, or features padded with its constant), or another
+   framing whose own count is the port's */
+static void count_other(job *j, counting *c)
+{
+    const size_t Tp = j->al.Tp, n = j->n;
+    if (c->whisper && Tp > c->Tc) { /* more than the chunk's padding */
+        c->T_expected = c->Tc;
+        j->cur.pad = c->pad_c;
+    }
+    state alt1 = j->cur, alt2 = j->cur, alt3 = j->cur;
+    score s1 = NO_SCORE, s2 = s1, s3 = s1;
+    if (Tp == c->T_expected + 1 && j->base.valid != WMEL_VALID_ALL) {
+        alt1.plan.valid = WMEL_VALID_ALL;
+        s1 = eval(&j->d, &alt1);
+    }
+    if (Tp > c->T_expected && silence_pad(&alt2.plan, n, j->cur.pad, Tp, c->T_expected, &alt2.pad))
+        s2 = eval(&j->d, &alt2);
+    alt3.plan.n_frames = frames_for_rows(&alt3.plan, n + alt3.pad, Tp);
+    if (alt3.plan.n_frames > 0) s3 = eval(&j->d, &alt3);
+    if (c->sp0.ok && c->sp0.rms < s3.rms && !alt3.pad) { /* padded with the port's constant */
+        alt3 = c->padf;
+        s3 = c->sp0;
+    }
+    state alt4 = j->cur;
+    score s4 = count_framing(j, &alt4);
+    /* (taken unless another is clearly closer: a framing whose own count is the port's pads
+       or drops nothing, and an amplitude or units difference not yet taken out hides how
+       close each is) */
+    if (s4.ok && s4.rms <= 1.1 * s1.rms && s4.rms <= 1.1 * s2.rms && s4.rms <= 1.1 * s3.rms) {
+        take_framing(j, &alt4);
+    } else if (s1.ok && s1.rms <= s2.rms && s1.rms <= s3.rms) {
+        j->cur = alt1;
+        j->valid_changed = 1;
+    } else {
+        count_named(j, c, &alt2, s2, &alt3, s3);
+    }
+}
+
+/* The frame count: where the port's (Tp) is not start's (T), what gives it (Whisper's 30 s
+   chunks, an extra valid frame, silence after the clip, features padded with a constant,
+   another framing, or the frames named a difference). */
+static void fit_frame_count(job *j)
+{
+    counting c;
+    memset(&c, 0, sizeof c);
+    c.T_expected = j->T;
+    if (j->al.Tp != j->T) {
+        const size_t n = j->n, chunk = (size_t)j->base.sample_rate * 30;
+        c.whisper = j->base.frontend == WMEL_FRONTEND_WHISPER;
+        if (c.whisper) {
             size_t nc = (n + chunk - 1) / chunk;
             if (nc == 0) nc = 1;
-            pad_c = nc * chunk - n;
+            c.pad_c = nc * chunk - n;
         }
-        size_t Tc = whisper ? frames_of(&base, n + pad_c) : T;
-        /* the port's last frame when it is one value in every cell: features padded with a
-           constant (the spectrogram padded, not the audio) */
-        int last_const = 1;
-        float last_v = d.x[fcols ? Tp - 1 : (Tp - 1) * d.C];
-        for (size_t m = 0; m < width && last_const; m++)
-            last_const = d.x[fcols ? m * d.C + Tp - 1 : (Tp - 1) * d.C + m] == last_v;
-        last_const &= isfinite(last_v) != 0 && Tp > T;
-        state padf = cur;
-        score sp0 = {INFINITY, INFINITY, INFINITY, INFINITY, 0, 0};
-        if (last_const) {
-            padf.plan.n_frames = frames_for_rows(&padf.plan, n, Tp);
-            padf.plan.pad_value = last_v;
-            if (padf.plan.n_frames > 0 && !plan_check(&padf.plan)) sp0 = eval(&d, &padf);
+        c.Tc = c.whisper ? frames_of(&j->base, n + c.pad_c) : j->T;
+        padded_features(j, &c);
+        if (c.whisper && j->al.Tp == c.Tc) count_chunk(j, &c);
+        else count_other(j, &c);
+    }
+    if (c.count_note) add_note(j->out, c.count_note);
+    if (c.cnt_note[0]) add_note(j->out, c.cnt_note);
+}
+
+/* ---- the start's score */
+/* The claimed plan on the frames the port gives (preset_state: the port's bank size and hop),
+   and the plan found so far scored (s0). 0, or WMEL_DG_CANCELLED, or WMEL_DG_ERROR where it
+   computes nothing of the port's shape. */
+static int score_start(job *j)
+{
+    j->preset_state = j->cur;
+    j->preset_state.plan = j->base;
+    j->preset_state.plan.n_mels = j->al.start.n_mels;
+    j->preset_state.plan.hop = j->al.start.hop;
+    j->preset_state.plan.n_frames = j->base.n_frames ? j->base.n_frames : 0;
+    if (j->cur.plan.n_frames) j->preset_state.plan.n_frames = j->cur.plan.n_frames;
+    j->preset_state.dtype = 0;
+    j->s0 = eval(&j->d, &j->cur);
+    if (j->s0.ok) return 0;
+    if (j->d.cancelled) {
+        snprintf(j->err, j->err_len, "cancelled");
+        return WMEL_DG_CANCELLED;
+    }
+    snprintf(j->err, j->err_len, "the plan's features of this clip do not have the port's shape");
+    return WMEL_DG_ERROR;
+}
+
+/* rows the port left constant where the plan's vary: a filter quantised to zero, held out of
+   the residual (d.mask); a few rows: a port whose rows are all or mostly constant is not a
+   bank with a few zero filters, and is held against the plan in every row */
+static void mask_constant_rows(job *j)
+{
+    if (j->pt.port_const) return;
+    dg *d = &j->d;
+    const size_t width = j->al.width;
+    const int fcols = j->al.fcols;
+    size_t nz = 0;
+    for (size_t m = 0; m < width; m++) {
+        double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
+        size_t nt = fcols ? d->C : d->R;
+        for (size_t t = 0; t < nt; t++) {
+            size_t i = fcols ? m * d->C + t : t * d->C + m;
+            if (!isfinite(d->x[i])) continue;
+            if (d->x[i] < xmin) xmin = d->x[i];
+            if (d->x[i] > xmax) xmax = d->x[i];
+            if (d->y[i] < ymin) ymin = d->y[i];
+            if (d->y[i] > ymax) ymax = d->y[i];
         }
-        if (whisper && Tp == Tc) {
-            state au = cur;
-            au.pad = pad_c;
-            score sa = eval(&d, &au);
-            /* (each also under the other centred framing, the nearer taken: the frames at the
-               clip's end tell the two paddings apart only where the framing is the port's) */
-            for (int fr = WMEL_FRAMES_CENTER_REFLECT; fr <= WMEL_FRAMES_CENTER_ZERO; fr++) {
-                if (fr == cur.plan.framing) continue;
-                state a2 = au, p2 = padf;
-                a2.plan.framing = p2.plan.framing = fr;
-                score s2 = plan_check(&a2.plan) ? sa : eval(&d, &a2);
-                if (s2.ok && s2.rms < sa.rms) sa = s2;
-                if (sp0.ok && !plan_check(&p2.plan)) {
-                    s2 = eval(&d, &p2);
-                    if (s2.ok && s2.rms < sp0.rms) sp0 = s2;
-                }
-            }
-            if (sp0.ok && sp0.rms < 0.25 * sa.rms) { /* the spectrogram padded to the chunk's frames: clearly */
-                cur = padf;
-                wmel_dg_diff *df = add_diff(out, "n_frames");
-                df->numeric = 1;
-                snprintf(df->preset, sizeof df->preset, "%zu", T);
-                snprintf(df->found, sizeof df->found, "%zu", Tp);
-                snprintf(cnt_note, sizeof cnt_note, "the features padded to %zu frames with %.6g, not the audio to 30 s",
-                         Tp, (double)last_v);
-            } else {
-                cur.pad = pad_c;
-                count_note = "the clip padded with silence to a multiple of 30 s (Whisper's chunk)";
-            }
-        } else {
-            if (whisper && Tp > Tc) { /* more than the chunk's padding */
-                T_expected = Tc;
-                cur.pad = pad_c;
-            }
-            state alt1 = cur, alt2 = cur, alt3 = cur;
-            score s1 = {INFINITY, INFINITY, INFINITY, INFINITY, 0, 0}, s2 = s1, s3 = s1;
-            if (Tp == T_expected + 1 && base.valid != WMEL_VALID_ALL) {
-                alt1.plan.valid = WMEL_VALID_ALL;
-                s1 = eval(&d, &alt1);
-            }
-            if (Tp > T_expected && silence_pad(&alt2.plan, n, cur.pad, Tp, T_expected, &alt2.pad)) s2 = eval(&d, &alt2);
-            alt3.plan.n_frames = frames_for_rows(&alt3.plan, n + alt3.pad, Tp);
-            if (alt3.plan.n_frames > 0) s3 = eval(&d, &alt3);
-            if (sp0.ok && sp0.rms < s3.rms && !alt3.pad) { /* padded with the port's constant */
-                alt3 = padf;
-                s3 = sp0;
-            }
-            /* another framing whose count is the port's: Kaldi's snip_edges=false gives
-               (n + hop / 2) / hop frames where snip gives 1 + (n - frame_length) / hop */
-            state alt4 = cur;
-            score s4 = {INFINITY, INFINITY, INFINITY, INFINITY, 0, 0};
-            /* and numpy's framing (python_speech_features): zeros after the signal up to the
-               last frame that starts in it, 1 + ceil((n - frame_length) / hop) frames: explicit
-               framing's pad_right hop - 1 (fr past the framings) */
-            if (base.pad_left == 0 && base.pad_right == 0 && base.n_frames == 0 && start.stack <= 1)
-                for (int fr = WMEL_FRAMES_SNIP; fr <= WMEL_FRAMES_KALDI_CENTER + 1; fr++) {
-                    state s = cur;
-                    if (fr == s.plan.framing) continue;
-                    if (fr > WMEL_FRAMES_KALDI_CENTER) {
-                        s.plan.framing = WMEL_FRAMES_SNIP;
-                        s.plan.pad_right = s.plan.hop - 1;
-                        s.plan.pad_mode = WMEL_PAD_ZERO;
-                    } else {
-                        s.plan.framing = fr;
-                    }
-                    if (plan_check(&s.plan) || frames_of(&s.plan, n + s.pad) != Tp) continue;
-                    score sc = eval(&d, &s);
-                    if (sc.ok && sc.rms < s4.rms) {
-                        s4 = sc;
-                        alt4 = s;
-                    }
-                }
-            /* (taken unless another is clearly closer: a framing whose own count is the
-               port's pads or drops nothing, and an amplitude or units difference not yet
-               taken out hides how close each is) */
-            if (s4.ok && s4.rms <= 1.1 * s1.rms && s4.rms <= 1.1 * s2.rms && s4.rms <= 1.1 * s3.rms) {
-                cur = alt4;
-                framing_changed = alt4.plan.framing != base.framing;
-                if (alt4.plan.pad_right) {
-                    wmel_dg_diff *df = add_diff(out, "pad_right");
-                    df->numeric = 1;
-                    snprintf(df->preset, sizeof df->preset, "%d", base.pad_right);
-                    snprintf(df->found, sizeof df->found, "%d", alt4.plan.pad_right);
-                    df->without = INFINITY; /* another frame count */
-                    add_note(out, "zeros after the clip up to the last frame that starts in it (numpy's framing: "
-                                  "pad_right hop - 1)");
-                }
-            } else if (s1.ok && s1.rms <= s2.rms && s1.rms <= s3.rms) {
-                cur = alt1;
-                valid_changed = 1;
-            } else {
-                wmel_dg_diff *df = add_diff(out, "n_frames");
-                df->numeric = 1;
-                snprintf(df->preset, sizeof df->preset, "%zu", T_expected);
-                snprintf(df->found, sizeof df->found, "%zu", Tp);
-                count_text(Tp, T_expected, start.stack > 1, cnt_note, sizeof cnt_note);
-                if (s2.ok && s2.rms <= s3.rms) {
-                    cur = alt2;
-                    char t[160];
-                    if (Tp - T_expected == 1)
-                        snprintf(t, sizeof t, "the port's extra frame is silence (the clip padded to %.2f s)",
-                                 (double)(n + alt2.pad) / base.sample_rate);
-                    else
-                        snprintf(t, sizeof t, "the port's extra %zu frames are silence (the clip padded to %.2f s)",
-                                 Tp - T_expected, (double)(n + alt2.pad) / base.sample_rate);
-                    add_note(out, t);
-                } else {
-                    cur = alt3;
-                }
-            }
+        if (nt > 1 && xmax == xmin && ymax - ymin > 1e-3) {
+            d->mask[m] = 1;
+            nz++;
         }
     }
-    if (count_note) add_note(out, count_note);
-    if (cnt_note[0]) add_note(out, cnt_note);
-    state preset_state = cur; /* the claimed plan on the frames the port gives */
-    preset_state.plan = base;
-    preset_state.plan.n_mels = start.n_mels; /* (the port's shape: its bank size and hop) */
-    preset_state.plan.hop = start.hop;
-    preset_state.plan.n_frames = base.n_frames ? base.n_frames : 0;
-    if (cur.plan.n_frames) preset_state.plan.n_frames = cur.plan.n_frames;
-    preset_state.dtype = 0;
-    /* ---- rows the port left constant where the plan's vary: a filter quantised to zero */
-    score s0 = eval(&d, &cur);
-    if (!s0.ok) {
-        if (d.cancelled) {
-            snprintf(err, err_len, "cancelled");
-            rc = WMEL_DG_CANCELLED;
-        } else {
-            snprintf(err, err_len, "the plan's features of this clip do not have the port's shape");
-        }
-        goto done;
+    if (nz > width / 4) {
+        char t[128];
+        snprintf(t, sizeof t, "the port holds %zu of the %zu values of a frame constant where the plan's vary", nz, width);
+        add_note(j->out, t);
+        memset(d->mask, 0, width);
+    } else if (nz) {
+        j->s0 = eval(d, &j->cur);
     }
-    /* (a few rows: a port whose rows are all or mostly constant is not a bank with a few zero
-       filters, and is held against the plan in every row) */
-    if (!port_const) {
-        size_t nz = 0;
-        for (size_t m = 0; m < width; m++) {
-            double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
-            size_t nt = fcols ? d.C : d.R;
-            for (size_t t = 0; t < nt; t++) {
-                size_t i = fcols ? m * d.C + t : t * d.C + m;
-                if (!isfinite(d.x[i])) continue;
-                if (d.x[i] < xmin) xmin = d.x[i];
-                if (d.x[i] > xmax) xmax = d.x[i];
-                if (d.y[i] < ymin) ymin = d.y[i];
-                if (d.y[i] > ymax) ymax = d.y[i];
-            }
-            if (nt > 1 && xmax == xmin && ymax - ymin > 1e-3) {
-                d.mask[m] = 1;
-                nz++;
-            }
-        }
-        if (nz > width / 4) {
-            char t[128];
-            snprintf(t, sizeof t, "the port holds %zu of the %zu values of a frame constant where the plan's vary", nz, width);
-            add_note(out, t);
-            memset(d.mask, 0, width);
-        } else if (nz) {
-            s0 = eval(&d, &cur);
-        }
+}
+
+/* the residual before: the claimed plan against every cell the port gives (where its frames
+   are not the port's, the port's extra ones held against 0) */
+static void residual_before(job *j)
+{
+    j->d.nomask = 1;
+    score sb = eval(&j->d, &j->preset_state);
+    if (!sb.ok) {
+        j->preset_state.plan.n_frames =
+            frames_for_rows(&j->preset_state.plan, j->n + j->preset_state.pad, j->al.Tp);
+        sb = eval(&j->d, &j->preset_state);
     }
-    {
-        d.nomask = 1; /* before: every cell the port gives */
-        score sb = eval(&d, &preset_state);
-        if (!sb.ok) { /* the claimed plan's frames, the port's extra ones held against 0 */
-            preset_state.plan.n_frames = frames_for_rows(&preset_state.plan, n + preset_state.pad, Tp);
-            sb = eval(&d, &preset_state);
-        }
-        d.nomask = 0;
-        out->residual_before = sb.max;
-    }
-    /* ---- the input's amplitude scale: int16 units where the plan reads [-1, 1] (or the
-       reverse), a power of two, or a free factor from the median shift of the log values
-       (ln power: 2 ln s), snapped to a power of two or 32768 when one is as good */
-    int scale_changed = 0;
-    if (!port_const && s0.rms > 0) {
-        s0 = eval(&d, &cur);
-        double ua, ub, lin = fit_units(d.y, d.x, d.R * d.C, &ua, &ub); /* what a linear map of the values leaves */
-        double best_s = 0;
-        score bsc = s0;
-        double cands[40];
-        int nc = 0;
-        cands[nc++] = 32768.0;
-        cands[nc++] = 1 / 32768.0;
-        cands[nc++] = 1 / sqrt((double)cur.plan.n_fft); /* numpy's powspec: |X|^2 / n_fft */
-        for (int k = -16; k <= 16; k++)
-            if (k) cands[nc++] = ldexp(1.0, k);
-        {   /* the free factor: the median of port - plan over the cells, as ln power */
-            size_t cnt = d.R * d.C, m = 0;
-            float *df = malloc(cnt * sizeof *df);
-            if (df) {
-                for (size_t i = 0; i < cnt; i++)
-                    if (isfinite(d.x[i]) && isfinite(d.y[i])) df[m++] = d.x[i] - d.y[i];
-                if (m) {
-                    size_t k = m / 2;
-                    qsort(df, m, sizeof *df, cmp_float);
-                    int lg = cur.plan.log;
-                    double unit = lg == WMEL_LOG10_CLAMP ? log(10.0) : 1.0;
-                    double per = (cur.plan.power == 1 ? 1.0 : 2.0) / unit; /* log units per ln of the scale */
-                    if (cur.plan.norm == WMEL_NORM_NONE && lg != WMEL_LOG_NONE && !cur.plan.affine) {
-                        double f = exp((double)df[k] / per);
-                        if (isfinite(f) && f > 0 && fabs(log(f)) > 1e-3) cands[nc++] = f;
-                    }
-                }
-                free(df);
-            }
-        }
-        score s16 = s0; /* int16 units or their reverse, the usual mistake: held to the linear map only */
-        double best16 = 0;
-        score snf = s0; /* the power over n_fft: held to half the linear map's residual (an offset of the log
-                           values a linear map also takes out) */
-        int take_nf = 0;
-        for (int k = 0; k < nc; k++) {
-            state sc_ = cur;
-            sc_.plan.scale = base.scale * cands[k];
-            if (plan_check(&sc_.plan)) continue;
-            score sc = eval(&d, &sc_);
-            if (sc.ok && sc.rms < 0.999 * bsc.rms) {
-                bsc = sc;
-                best_s = cands[k];
-            }
-            if (k < 2 && sc.ok && sc.rms < s16.rms) {
-                s16 = sc;
-                best16 = cands[k];
-            }
-            if (k == 2 && sc.ok) snf = sc;
-        }
-        int take = best_s > 0 && bsc.rms < 1e-3 * s0.rms; /* alone it explains the port */
-        if (!take && best16 > 0 && s16.rms < 0.3 * s0.rms && !(lin <= s16.rms)) {
-            best_s = best16;
-            take = 1;
-        }
-        /* (only where the scale moves the log values alone: no normalisation or affine after them) */
-        int offset_only = cur.plan.norm == WMEL_NORM_NONE && cur.plan.log != WMEL_LOG_NONE && !cur.plan.affine;
-        if (!take && offset_only && snf.rms < 0.6 * s0.rms && !(lin < snf.rms)) {
-            best_s = cands[2];
-            take = take_nf = 1;
-        }
-        if (take) {
-            cur.plan.scale = base.scale * best_s;
-            scale_changed = 1;
-            if (take_nf) {
-                char t[120];
-                snprintf(t, sizeof t, "the power spectrum divided by n_fft (numpy's |X|^2 / %d: scale x %.6g)",
-                         cur.plan.n_fft, best_s);
-                add_note(out, t);
-            }
-        }
-        s0 = eval(&d, &cur); /* the features the units' fit reads */
-    }
-    /* ---- a per-feature normalisation with or without its division by each index's spread
-       (x - mean only: Speech2Text's normalize_vars false): tried before the units, whose one
-       linear map would otherwise pass for a division by the indices' own spreads */
-    int meanonly_changed = 0;
-    if (!port_const && s0.rms > 0 && (cur.plan.norm == WMEL_NORM_PER_FEATURE || cur.plan.norm == WMEL_NORM_MEAN_VAR)) {
-        s0 = eval(&d, &cur);
-        double ua, ub, lin = fit_units(d.y, d.x, d.R * d.C, &ua, &ub);
-        state s = cur;
-        s.plan.norm_flags ^= WMEL_NORMF_MEAN_ONLY;
-        score sc = plan_check(&s.plan) ? s0 : eval(&d, &s);
-        if (sc.ok && sc.rms < 0.3 * s0.rms && !(lin <= sc.rms)) {
-            cur = s;
-            meanonly_changed = 1;
-        }
-        s0 = eval(&d, &cur);
-    }
-    /* ---- units: a linear map of the log values */
-    double units_a = 1, units_b = 0, units_scale = 0; /* port = a plan + b; or the scale found */
-    size_t bank_rows = 0;                               /* mel rows the port holds constant */
-    {
-        size_t cnt = d.R * d.C;
-        double a, b, rms_fit = fit_units(d.y, d.x, cnt, &a, &b);
-        int take_units = !port_const && isfinite(rms_fit) && rms_fit < 0.3 * s0.rms && fabs(a) >= 1e-3 &&
-                         fabs(a) <= 1e3 && (fabs(a - 1) > 1e-3 || fabs(b) > 1e-3);
-        /* a map that is no unit's and leaves more than 1 % of the residual, where the input's
-           scale moves the values by one constant: the scale mixed with differences per mel row
-           (a bank's norm, its mel scale) that the map's slope takes up; the scale is fitted to
-           each candidate of the search instead (scipy.signal.stft's 1 / sum(window)) when that
-           alone takes 30 % of the residual away */
-        if (take_units && !units_name(a) && rms_fit >= 0.01 * s0.rms && gain_shifts(&cur.plan)) {
-            state g = cur;
-            d.fit_gain = 1;
-            score sg = evalw(&d, &g);
-            if (sg.ok && sg.rms < 0.7 * s0.rms) {
-                take_units = 0;
-                cur = g;
-                add_note(out, "the input's scale fitted to each candidate plan (the log values moved by one constant)");
-            } else {
-                d.fit_gain = 0;
-            }
-            s0 = eval(&d, &cur);
-        }
-        if (take_units) {
-            const char *nm = units_name(a);
-            double sc32 = 2 * log(32768.0);
-            wmel_dg_diff *df;
-            units_a = a;
-            units_b = b;
-            if (fabs(a - 1) < 1e-3 && fabs(fabs(b) - sc32) < 0.05 && base.log != WMEL_LOG10_CLAMP) {
-                units_scale = b < 0 ? base.scale / 32768.0 : base.scale * 32768.0;
-                df = add_diff(out, "scale");
-                df->numeric = 1;
-                snprintf(df->preset, sizeof df->preset, "%.17g", base.scale);
-                snprintf(df->found, sizeof df->found, "%.17g", b < 0 ? base.scale / 32768.0 : base.scale * 32768.0);
-            } else {
-                df = add_diff(out, "units");
-                snprintf(df->preset, sizeof df->preset, "%s", base.log == WMEL_LOG10_CLAMP ? "log10" : base.log == WMEL_LOG_NONE ? "linear" : "ln");
-                if (nm && fabs(b) < 1e-3) snprintf(df->found, sizeof df->found, "%s", nm);
-                else snprintf(df->found, sizeof df->found, "x %.6g %+.6g%s%s", a, b, nm ? ": " : "", nm ? nm : "");
-            }
-            for (size_t i = 0; i < cnt; i++) d.x[i] = (float)((d.x[i] - b) / a);
-            s0 = eval(&d, &cur);
+    j->d.nomask = 0;
+    j->out->residual_before = sb.max;
+}
+
+/* ---- the input's amplitude scale */
+/* The factors on the claimed plan's scale tried: int16 units where the plan reads [-1, 1]
+   (or the reverse), numpy's power over n_fft, powers of two, and a free factor from the
+   median shift of the log values (ln power: 2 ln s) of the features eval last computed. */
+static int scale_candidates(const job *j, double *cands)
+{
+    const dg *d = &j->d;
+    const wmel_frontend_plan *cp = &j->cur.plan;
+    int nc = 0;
+    cands[nc++] = 32768.0;
+    cands[nc++] = 1 / 32768.0;
+    cands[nc++] = 1 / sqrt((double)cp->n_fft); /* numpy's powspec: |X|^2 / n_fft */
+    for (int k = -16; k <= 16; k++)
+        if (k) cands[nc++] = ldexp(1.0, k);
+    /* the free factor: the median of port - plan over the cells, as ln power */
+    size_t cnt = d->R * d->C, m = 0;
+    float *df = malloc(cnt * sizeof *df);
+    if (!df) return nc;
+    for (size_t i = 0; i < cnt; i++)
+        if (isfinite(d->x[i]) && isfinite(d->y[i])) df[m++] = d->x[i] - d->y[i];
+    if (m) {
+        size_t k = m / 2;
+        qsort(df, m, sizeof *df, cmp_float);
+        int lg = cp->log;
+        double unit = lg == WMEL_LOG10_CLAMP ? log(10.0) : 1.0;
+        double per = (cp->power == 1 ? 1.0 : 2.0) / unit; /* log units per ln of the scale */
+        if (cp->norm == WMEL_NORM_NONE && lg != WMEL_LOG_NONE && !cp->affine) {
+            double f = exp((double)df[k] / per);
+            if (isfinite(f) && f > 0 && fabs(log(f)) > 1e-3) cands[nc++] = f;
         }
     }
-    /* the tolerance: float32 rounding of values of this size, or the port's dtype's */
+    free(df);
+    return nc;
+}
+
+/* The input's amplitude: a factor taken where alone it explains the port, int16 units (or
+   their reverse, the usual mistake) where they do better than a linear map of the values,
+   the power over n_fft where the scale moves the log values alone */
+static void fit_scale(job *j)
+{
+    if (j->pt.port_const || !(j->s0.rms > 0)) return;
+    dg *d = &j->d;
+    j->s0 = eval(d, &j->cur);
+    const score s0 = j->s0;
+    double ua, ub, lin = fit_units(d->y, d->x, d->R * d->C, &ua, &ub); /* what a linear map of the values leaves */
+    double best_s = 0;
+    score bsc = s0;
+    double cands[40];
+    int nc = scale_candidates(j, cands);
+    score s16 = s0; /* int16 units or their reverse: held to the linear map only */
+    double best16 = 0;
+    score snf = s0; /* the power over n_fft: held to half the linear map's residual (an offset of the log
+                       values a linear map also takes out) */
+    int take_nf = 0;
+    for (int k = 0; k < nc; k++) {
+        state sc_ = j->cur;
+        sc_.plan.scale = j->base.scale * cands[k];
+        if (plan_check(&sc_.plan)) continue;
+        score sc = eval(d, &sc_);
+        if (sc.ok && sc.rms < 0.999 * bsc.rms) {
+            bsc = sc;
+            best_s = cands[k];
+        }
+        if (k < 2 && sc.ok && sc.rms < s16.rms) {
+            s16 = sc;
+            best16 = cands[k];
+        }
+        if (k == 2 && sc.ok) snf = sc;
+    }
+    int take = best_s > 0 && bsc.rms < 1e-3 * s0.rms; /* alone it explains the port */
+    if (!take && best16 > 0 && s16.rms < 0.3 * s0.rms && !(lin <= s16.rms)) {
+        best_s = best16;
+        take = 1;
+    }
+    /* (only where the scale moves the log values alone: no normalisation or affine after them) */
+    const wmel_frontend_plan *cp = &j->cur.plan;
+    int offset_only = cp->norm == WMEL_NORM_NONE && cp->log != WMEL_LOG_NONE && !cp->affine;
+    if (!take && offset_only && snf.rms < 0.6 * s0.rms && !(lin < snf.rms)) {
+        best_s = cands[2];
+        take = take_nf = 1;
+    }
+    if (take) {
+        j->cur.plan.scale = j->base.scale * best_s;
+        j->scale_changed = 1;
+        if (take_nf) {
+            char t[120];
+            snprintf(t, sizeof t, "the power spectrum divided by n_fft (numpy's |X|^2 / %d: scale x %.6g)",
+                     j->cur.plan.n_fft, best_s);
+            add_note(j->out, t);
+        }
+    }
+    j->s0 = eval(d, &j->cur); /* the features the units' fit reads */
+}
+
+/* a per-feature normalisation with or without its division by each index's spread (x - mean
+   only: Speech2Text's normalize_vars false): tried before the units, whose one linear map
+   would otherwise pass for a division by the indices' own spreads */
+static void fit_meanonly(job *j)
+{
+    const wmel_frontend_plan *cp = &j->cur.plan;
+    if (j->pt.port_const || !(j->s0.rms > 0) || !(cp->norm == WMEL_NORM_PER_FEATURE || cp->norm == WMEL_NORM_MEAN_VAR))
+        return;
+    dg *d = &j->d;
+    j->s0 = eval(d, &j->cur);
+    double ua, ub, lin = fit_units(d->y, d->x, d->R * d->C, &ua, &ub);
+    state s = j->cur;
+    s.plan.norm_flags ^= WMEL_NORMF_MEAN_ONLY;
+    score sc = plan_check(&s.plan) ? j->s0 : eval(d, &s);
+    if (sc.ok && sc.rms < 0.3 * j->s0.rms && !(lin <= sc.rms)) {
+        j->cur = s;
+        j->meanonly_changed = 1;
+    }
+    j->s0 = eval(d, &j->cur);
+}
+
+/* ---- units: a linear map of the log values */
+/* a map that is no unit's and leaves more than 1 % of the residual, where the input's scale
+   moves the values by one constant: the scale mixed with differences per mel row (a bank's
+   norm, its mel scale) that the map's slope takes up; the scale is fitted to each candidate
+   of the search instead (scipy.signal.stft's 1 / sum(window)) when that alone takes 30 % of
+   the residual away. 1 when taken. */
+static int take_fit_gain(job *j)
+{
+    dg *d = &j->d;
+    int taken = 0;
+    state g = j->cur;
+    d->fit_gain = 1;
+    score sg = evalw(d, &g);
+    if (sg.ok && sg.rms < 0.7 * j->s0.rms) {
+        taken = 1;
+        j->cur = g;
+        add_note(j->out, "the input's scale fitted to each candidate plan (the log values moved by one constant)");
+    } else {
+        d->fit_gain = 0;
+    }
+    j->s0 = eval(d, &j->cur);
+    return taken;
+}
+
+/* the map port = a plan + b named (a scale of int16 units where the log is ln, else the
+   units) and taken out of the port's values */
+static void take_units(job *j, double a, double b)
+{
+    dg *d = &j->d;
+    const wmel_frontend_plan *base = &j->base;
+    const char *nm = units_name(a);
+    double sc32 = 2 * log(32768.0);
+    wmel_dg_diff *df;
+    j->units_a = a;
+    j->units_b = b;
+    if (fabs(a - 1) < 1e-3 && fabs(fabs(b) - sc32) < 0.05 && base->log != WMEL_LOG10_CLAMP) {
+        j->units_scale = b < 0 ? base->scale / 32768.0 : base->scale * 32768.0;
+        df = add_diff(j->out, "scale");
+        df->numeric = 1;
+        snprintf(df->preset, sizeof df->preset, "%.17g", base->scale);
+        snprintf(df->found, sizeof df->found, "%.17g", b < 0 ? base->scale / 32768.0 : base->scale * 32768.0);
+    } else {
+        df = add_diff(j->out, "units");
+        snprintf(df->preset, sizeof df->preset, "%s",
+                 base->log == WMEL_LOG10_CLAMP ? "log10" : base->log == WMEL_LOG_NONE ? "linear" : "ln");
+        if (nm && fabs(b) < 1e-3) snprintf(df->found, sizeof df->found, "%s", nm);
+        else snprintf(df->found, sizeof df->found, "x %.6g %+.6g%s%s", a, b, nm ? ": " : "", nm ? nm : "");
+    }
+    const size_t cnt = d->R * d->C;
+    for (size_t i = 0; i < cnt; i++) d->x[i] = (float)((d->x[i] - b) / a);
+    j->s0 = eval(d, &j->cur);
+}
+
+/* The units: a linear map of the plan's values that leaves under 30 % of the residual (ln for
+   log10, dB, a scale), or the input's scale fitted to every candidate instead */
+static void fit_units_stage(job *j)
+{
+    const dg *d = &j->d;
+    double a, b, rms_fit = fit_units(d->y, d->x, d->R * d->C, &a, &b);
+    int take = !j->pt.port_const && isfinite(rms_fit) && rms_fit < 0.3 * j->s0.rms && fabs(a) >= 1e-3 &&
+               fabs(a) <= 1e3 && (fabs(a - 1) > 1e-3 || fabs(b) > 1e-3);
+    if (take && !units_name(a) && rms_fit >= 0.01 * j->s0.rms && gain_shifts(&j->cur.plan) && take_fit_gain(j))
+        take = 0;
+    if (take) take_units(j, a, b);
+}
+
+/* ---- the tolerance */
+/* float32's noise model (noise_scale) as each cell's scale (d.scalec), where it applies: the
+   log values before a per-feature normalisation computed for it */
+static void noise_model(job *j)
+{
+    dg *d = &j->d;
+    d->scalec = malloc(d->R * d->C * sizeof *d->scalec);
+    float *L = NULL;
+    if (d->scalec && (j->cur.plan.norm == WMEL_NORM_PER_FEATURE || j->cur.plan.norm == WMEL_NORM_MEAN_VAR)) {
+        state sn = j->cur; /* the log values before the normalisation */
+        sn.plan.norm = WMEL_NORM_NONE;
+        sn.plan.norm_flags = 0;
+        sn.plan.norm_eps = 0;
+        if (eval(d, &sn).ok && (L = malloc(d->R * d->C * sizeof *L)) != NULL) memcpy(L, d->y, d->R * d->C * sizeof *L);
+    }
+    int model = d->scalec && noise_scale(&j->cur.plan, d->x, L, d->R, d->C, j->al.fcols, j->tol_rel, d->scalec);
+    free(L);
+    if (model) j->s0 = eval(d, &j->cur);
+    else {
+        free(d->scalec);
+        d->scalec = NULL;
+    }
+}
+
+/* The tolerance: float32 rounding of values of this size, or the port's dtype's.
+   float32 rounding (the packs' rule): |port - plan| <= tol_rel max(1, |value|) in every
+   cell, tol_rel 1e-4 (3.4 times openai-whisper's and NeMo's float32 error against the
+   float64 oracle). A log of mel energies with no normalisation over them and a guard far
+   below them (Kaldi's: ln of energies in int16 units, guard FLT_EPSILON) also holds mel
+   energies far below their frame's largest, whose float32 transform is noise: a
+   transform's rounding is about eps32 of the frame's amplitude, so the log of a cell g
+   (ln) below the frame's largest moves by up to about c eps32 exp(g / 2).
+   kaldi-native-fbank 1.23 against the float64 oracle: c = 0.30 to 0.37 on the goldens
+   (jfk.flac 2.2e-3 at g = 21.5, exact_30s.wav 3.0e-3 at g = 22.2, speech_long.wav
+   1.1e-2 at g = 25.2, where the RMS stays at 2.3e-5 to 4.0e-5); the bound takes c = 2
+   (a margin of 5) in those cells. The RMS: 1e-5 of the values' RMS. */
+static void set_tolerance(job *j)
+{
+    const dg *d = &j->d;
     double amax = 0, ss = 0;
-    for (size_t i = 0; i < d.R * d.C; i++)
-        if (isfinite(d.x[i])) {
-            if (fabs(d.x[i]) > amax) amax = fabs(d.x[i]);
-            ss += (double)d.x[i] * d.x[i];
+    for (size_t i = 0; i < d->R * d->C; i++)
+        if (isfinite(d->x[i])) {
+            if (fabs(d->x[i]) > amax) amax = fabs(d->x[i]);
+            ss += (double)d->x[i] * d->x[i];
         }
-    double big = amax > 1 ? amax : 1, xrms = sqrt(ss / (double)(d.R * d.C));
-    /* float32 rounding (the packs' rule): |port - plan| <= tol_rel max(1, |value|) in every
-       cell, tol_rel 1e-4 (3.4 times openai-whisper's and NeMo's float32 error against the
-       float64 oracle). A log of mel energies with no normalisation over them and a guard far
-       below them (Kaldi's: ln of energies in int16 units, guard FLT_EPSILON) also holds mel
-       energies far below their frame's largest, whose float32 transform is noise: a
-       transform's rounding is about eps32 of the frame's amplitude, so the log of a cell g
-       (ln) below the frame's largest moves by up to about c eps32 exp(g / 2).
-       kaldi-native-fbank 1.23 against the float64 oracle: c = 0.30 to 0.37 on the goldens
-       (jfk.flac 2.2e-3 at g = 21.5, exact_30s.wav 3.0e-3 at g = 22.2, speech_long.wav
-       1.1e-2 at g = 25.2, where the RMS stays at 2.3e-5 to 4.0e-5); the bound takes c = 2
-       (a margin of 5) in those cells. The RMS: 1e-5 of the values' RMS. */
-    double tol_rel = 1e-4, tol_rms = 1e-5 * (xrms > 1 ? xrms : 1);
-    if (!dtype) { /* the noise model: per cell, what a float32 implementation leaves */
-        d.scalec = malloc(d.R * d.C * sizeof *d.scalec);
-        float *L = NULL;
-        if (d.scalec && (cur.plan.norm == WMEL_NORM_PER_FEATURE || cur.plan.norm == WMEL_NORM_MEAN_VAR)) {
-            state sn = cur; /* the log values before the normalisation */
-            sn.plan.norm = WMEL_NORM_NONE;
-            sn.plan.norm_flags = 0;
-            sn.plan.norm_eps = 0;
-            if (eval(&d, &sn).ok && (L = malloc(d.R * d.C * sizeof *L)) != NULL) memcpy(L, d.y, d.R * d.C * sizeof *L);
-        }
-        int model = d.scalec && noise_scale(&cur.plan, d.x, L, d.R, d.C, fcols, tol_rel, d.scalec);
-        free(L);
-        if (model) s0 = eval(&d, &cur);
-        else {
-            free(d.scalec);
-            d.scalec = NULL;
-        }
-    }
+    double xrms = sqrt(ss / (double)(d->R * d->C));
+    j->big = amax > 1 ? amax : 1;
+    j->tol_rel = 1e-4;
+    j->tol_rms = 1e-5 * (xrms > 1 ? xrms : 1);
+    if (!j->dtype) noise_model(j); /* per cell, what a float32 implementation leaves */
+    wmel_dg_result *out = j->out;
     snprintf(out->floor, sizeof out->floor, "float32 rounding");
-    if (dtype) {
-        double eps = dtype == 1 ? ldexp(1, -11) : ldexp(1, -8);
-        tol_rel = 128 * eps * big; /* the logs of tiny values in float16 move most */
-        tol_rms = 2 * eps * (xrms > 1 ? xrms : 1);
-        snprintf(out->floor, sizeof out->floor, "%s rounding", dtype == 1 ? "float16" : "bfloat16");
+    if (j->dtype) {
+        double eps = j->dtype == 1 ? ldexp(1, -11) : ldexp(1, -8);
+        j->tol_rel = 128 * eps * j->big; /* the logs of tiny values in float16 move most */
+        j->tol_rms = 2 * eps * (xrms > 1 ? xrms : 1);
+        snprintf(out->floor, sizeof out->floor, "%s rounding", j->dtype == 1 ? "float16" : "bfloat16");
         wmel_dg_diff *df = add_diff(out, "dtype");
         snprintf(df->preset, sizeof df->preset, "float32");
-        snprintf(df->found, sizeof df->found, "%s", dtype == 1 ? "float16" : "bfloat16");
+        snprintf(df->found, sizeof df->found, "%s", j->dtype == 1 ? "float16" : "bfloat16");
     }
-    double tol_max = tol_rel * big; /* the same bound on the largest values, for absolute maxima */
-    out->tol = tol_rel;
-    /* within the floor: every cell within its bound, and the RMS: under the noise model a
-       quarter of the bound's (a float32 implementation's errors lie mostly well inside it;
-       a convention's difference moves many cells together), else 1e-5 of the values' RMS */
-#define WITHIN(sc) ((sc).rel <= tol_rel && (d.scalec ? (sc).nrms <= NOISE_NRMS * tol_rel / 1e-4 : (sc).rms <= tol_rms))
-    /* ---- a frame offset: a scan over one hop each way, then halving steps (none for features
-       of one value: no offset or field of the plan's makes its varying values constant) */
-    if (!port_const && !WITHIN(s0)) {
-        long hop = base.hop, step = hop / 8 > 0 ? hop / 8 : 1, best_k = 0;
-        score best = s0;
-        for (long k = -hop; k <= hop; k += step) {
-            if (k == 0) continue;
-            state s = cur;
-            s.offset = k;
-            score sc = eval(&d, &s);
-            if (sc.rms < best.rms) {
-                best = sc;
-                best_k = k;
-            }
-        }
-        if (best_k) {
-            for (long sstep = step / 2; sstep >= 1; sstep /= 2) {
-                for (int dir = -1; dir <= 1; dir += 2) {
-                    state s = cur;
-                    s.offset = best_k + dir * sstep;
-                    score sc = eval(&d, &s);
-                    if (sc.rms < best.rms) {
-                        best = sc;
-                        best_k = s.offset;
-                        break;
-                    }
-                }
-            }
-            /* single samples until neither side is better, at most a grid step each way: past
-               that the coarse scan's neighbour was nearer (a slope that never turns, as on a
-               long periodic clip, would otherwise walk a sample a candidate without end) */
-            for (long moved = 1, walk = 0; moved && walk < step + 1; walk++) {
-                moved = 0;
-                for (int dir = -1; dir <= 1; dir += 2) {
-                    state s = cur;
-                    s.offset = best_k + dir;
-                    score sc = eval(&d, &s);
-                    if (sc.rms < best.rms) {
-                        best = sc;
-                        best_k = s.offset;
-                        moved = 1;
-                    }
-                }
-            }
-        }
-        if (best_k && best.rms < 0.5 * s0.rms) {
-            cur.offset = best_k;
-            s0 = evalw(&d, &cur);
-        }
-    }
-    /* ---- the beam search over the fields */
-    int changed[N_FAMS];
-    memset(changed, 0, sizeof changed);
-    for (int f = 0; f < N_FAMS; f++) {
-        if (valid_changed && FAMS[f].off == offsetof(wmel_frontend_plan, valid) && FAMS[f].type == F_INT) changed[f] = 1;
-        if (scale_changed && FAMS[f].off == offsetof(wmel_frontend_plan, scale) && FAMS[f].type == F_DOUBLE) changed[f] = 1;
-        if (framing_changed && FAMS[f].off == offsetof(wmel_frontend_plan, framing)) changed[f] = 1;
-        if (nmels_changed && FAMS[f].off == offsetof(wmel_frontend_plan, n_mels)) changed[f] = 1;
-        if (hop_changed && FAMS[f].off == offsetof(wmel_frontend_plan, hop)) changed[f] = 1;
-        if (meanonly_changed && FAMS[f].type == F_MEANONLY) changed[f] = 1;
-    }
-    if (!port_const && !WITHIN(s0)) {
-        pool pl;
-        memset(&pl, 0, sizeof pl);
-        pl.deadline = t_start + WMEL_DG_TIME_BOUND_S;
-        cand beam[BEAM_K];
-        int nb = 1;
-        beam[0].s = cur;
-        beam[0].sc = s0;
-        beam[0].field = -1;
-        beam[0].expanded = 0;
-        note(&pl, &cur, s0);
-        for (int step = 0; step < BEAM_STEPS && !WITHIN(beam[0].sc); step++) {
-            pl.n = 0;
-            size_t from[BEAM_K + 1]; /* the children of beam[i]: pool entries from[i] to from[i + 1] */
-            for (int i = 0; i < nb; i++) {
-                from[i] = pl.n;
-                if (!beam[i].expanded) expand(&d, &pl, &beam[i], d.n + beam[i].s.pad);
-                beam[i].expanded = 1;
-            }
-            from[nb] = pl.n;
-            /* a child stays when it lowers its parent's RMS by BEAM_GAIN's 3 % */
-            size_t kept = 0;
-            for (int i = 0; i < nb; i++)
-                for (size_t j = from[i]; j < from[i + 1]; j++)
-                    if (pl.c[j].sc.rms < BEAM_GAIN * beam[i].sc.rms) pl.c[kept++] = pl.c[j];
-            pl.n = kept;
-            if (pl.timed_out) {
-                out->time_bound = 1;
-                add_note(out, "the search stopped at its time bound");
-            }
-            if (!kept) break;
-            qsort(pl.c, pl.n, sizeof *pl.c, cmp_cand);
-            /* the refinements of a value between the grid's: each child that enters the beam */
-            cand next[2 * BEAM_K];
-            int nn = 0;
-            for (int i = 0; i < nb; i++) next[nn++] = beam[i];
-            for (size_t j = 0; j < pl.n && nn < nb + BEAM_K; j++) { /* each plan once */
-                int dup = 0;
-                for (int i = 0; i < nn && !dup; i++) dup = same_state(&next[i].s, &pl.c[j].s);
-                if (!dup) next[nn++] = pl.c[j];
-            }
-            qsort(next, (size_t)nn, sizeof *next, cmp_cand);
-            int entered = 0;
-            for (int i = 0; i < nn && i < BEAM_K; i++) {
-                cand *c = &next[i];
-                if (c->expanded) continue;
-                entered++;
-                if (c->field >= 0 && FAMS[c->field].off == offsetof(wmel_frontend_plan, preemph) &&
-                    FAMS[c->field].type == F_DOUBLE)
-                    c->sc = refine_preemph(&d, &c->s, c->sc);
-                if (c->field >= 0 && FAMS[c->field].type == F_DITHER && c->s.plan.dither > 0)
-                    c->sc = refine_dither(&d, &c->s, c->sc);
-                if (c->s.offset) c->sc = refine_offset(&d, &c->s, c->sc);
-                if (seen(&pl, &c->s) < 0) note(&pl, &c->s, c->sc);
-            }
-            nb = nn < BEAM_K ? nn : BEAM_K;
-            qsort(next, (size_t)nb, sizeof *next, cmp_cand);
-            memcpy(beam, next, (size_t)nb * sizeof *beam);
-            if (!entered || pl.timed_out) break;
-        }
-        if (beam[0].sc.rms < s0.rms) {
-            state prev = cur;
-            cur = beam[0].s;
-            s0 = beam[0].sc;
-            for (int f = 0; f < N_FAMS; f++)
-                if (fam_get(&cur.plan, &FAMS[f]) != fam_get(&prev.plan, &FAMS[f])) changed[f] = 1;
-        }
-        free(pl.c);
-        free(pl.keys);
-        free(pl.scores);
-    }
-    /* ---- the fitted scale as the shortest number as good: 1 / N (scipy's 1 / sum(window)),
-       or 1 to 6 significant digits */
-    if (d.fit_gain) {
-        d.fit_gain = 0;
-        s0 = eval(&d, &cur);
-        const double v = cur.plan.scale;
-        double cands[8];
-        int nc = 0;
-        if (v != 0 && fabs(1 / v) < 1e9) cands[nc++] = 1 / nearbyint(1 / v);
-        for (int dig = 1; dig <= 6; dig++) {
-            char t[40];
-            snprintf(t, sizeof t, "%.*g", dig, v);
-            cands[nc++] = strtod(t, NULL);
-        }
-        for (int k = 0; k < nc; k++) {
-            state s = cur;
-            s.plan.scale = cands[k];
-            if (!isfinite(cands[k]) || cands[k] == 0 || plan_check(&s.plan)) continue;
-            score sc = eval(&d, &s);
-            if (sc.ok && (WITHIN(sc) || sc.rms <= 1.01 * s0.rms)) {
-                cur = s;
-                s0 = sc;
+    j->tol_max = j->tol_rel * j->big; /* the same bound on the largest values, for absolute maxima */
+    out->tol = j->tol_rel;
+}
+
+/* within the floor: every cell within its bound, and the RMS: under the noise model a
+   quarter of the bound's (a float32 implementation's errors lie mostly well inside it; a
+   convention's difference moves many cells together), else 1e-5 of the values' RMS */
+static int within(const job *j, score sc)
+{
+    return sc.rel <= j->tol_rel &&
+           (j->d.scalec ? sc.nrms <= NOISE_NRMS * j->tol_rel / 1e-4 : sc.rms <= j->tol_rms);
+}
+
+/* ---- a frame offset */
+/* from the coarse scan's best (best_k, its score best): halving steps, then single samples
+   until neither side is better, at most a grid step each way: past that the coarse scan's
+   neighbour was nearer (a slope that never turns, as on a long periodic clip, would otherwise
+   walk a sample a candidate without end) */
+static long narrow_offset(job *j, long step, long best_k, score *best)
+{
+    for (long sstep = step / 2; sstep >= 1; sstep /= 2) {
+        for (int dir = -1; dir <= 1; dir += 2) {
+            state s = j->cur;
+            s.offset = best_k + dir * sstep;
+            score sc = eval(&j->d, &s);
+            if (sc.rms < best->rms) {
+                *best = sc;
+                best_k = s.offset;
                 break;
             }
         }
-        s0 = eval(&d, &cur);
-        for (int f = 0; f < N_FAMS; f++)
-            if (FAMS[f].type == F_DOUBLE && FAMS[f].off == offsetof(wmel_frontend_plan, scale))
-                changed[f] = cur.plan.scale != base.scale;
     }
-    /* ---- rows left out that the plan found computes as one value too (a filter of zero
-       weights, or energies of 0 where the port's are): their value is the log's guard, so a
-       guard that makes them the port's is tried over every cell (python_speech_features'
-       numpy eps where the search held them out) */
-    if (!port_const && memchr(d.mask, 1, width)) {
-        int fg = -1;
-        for (int f = 0; f < N_FAMS; f++)
-            if (FAMS[f].type == F_DOUBLE && FAMS[f].off == offsetof(wmel_frontend_plan, log_guard)) fg = f;
-        d.nomask = 1;
-        score all = eval(&d, &cur), best = all;
-        double bv = 0;
-        for (int a = 0; fg >= 0 && a < FAMS[fg].n_alt; a++) {
-            state s = cur;
-            if (FAMS[fg].alt[a] == cur.plan.log_guard) continue;
-            fam_set(&s.plan, &FAMS[fg], FAMS[fg].alt[a]);
-            if (plan_check(&s.plan)) continue;
-            score sc = eval(&d, &s);
-            if (sc.ok && sc.rms < best.rms) {
-                best = sc;
-                bv = FAMS[fg].alt[a];
-            }
-        }
-        d.nomask = 0;
-        if (bv > 0 && best.rms < 0.85 * all.rms) {
-            fam_set(&cur.plan, &FAMS[fg], bv);
-            changed[fg] = 1;
-        }
-    }
-    /* ---- rows left out that the plan found now computes as the port does (each row's own
-       residual within the tolerance); the others are the bank's mel rows the port holds
-       constant (every column of a mel row: its stacked slots and its deltas) */
-    {
-        eval(&d, &cur);
-        size_t nz = 0;
-        int rows[WMEL_DG_MAX_ROWS];
-        for (size_t m = 0; m < width; m++) {
-            if (!d.mask[m]) continue;
-            if (idx_max(&d, &cur, m) <= tol_rel) {
-                d.mask[m] = 0;
-                continue;
-            }
-            int mr = col_mel(&cur.plan, m);
-            int seen = 0;
-            for (size_t k = 0; k < nz && k < WMEL_DG_MAX_ROWS; k++) seen |= rows[k] == mr;
-            if (!seen) {
-                if (nz < WMEL_DG_MAX_ROWS) rows[nz] = mr;
-                nz++;
-            }
-        }
-        bank_rows = nz;
-        if (nz) {
-            char txt[128] = "";
-            for (size_t k = 0; k < nz && k < 8; k++) {
-                size_t l = strlen(txt);
-                if (rows[k] < 0) snprintf(txt + l, sizeof txt - l, "%senergy", k ? ", " : "");
-                else snprintf(txt + l, sizeof txt - l, "%s%d", k ? ", " : "", rows[k]);
-            }
-            wmel_dg_diff *df = add_diff(out, "bank");
-            snprintf(df->preset, sizeof df->preset, "%d filters", cur.plan.n_mels);
-            snprintf(df->found, sizeof df->found, "mel %s %.60s%s constant (a filter of zero weights)",
-                     nz > 1 ? "rows" : "row", txt, nz > 8 ? ", ..." : "");
-            d.nomask = 1; /* without it: those rows held against the plan's */
-            df->without = eval(&d, &cur).max;
-            d.nomask = 0;
-        }
-        s0 = eval(&d, &cur);
-    }
-    /* ---- a dither the plan does not have (or the reverse): held to the spread of two dither
-       seeds, since no two generators' noise agrees but in distribution */
-    if (cur.plan.dither != base.dither) {
-        state sa = cur, sb = cur;
-        if (!(sa.plan.dither > 0)) sa.plan.dither = sb.plan.dither = base.dither;
-        sb.plan.dither_seed = sa.plan.dither_seed + 1;
-        score sp = spread(&d, &sa, WMEL_BACKEND_CPU, &sb, WMEL_BACKEND_CPU);
-        if (sp.ok) {
-            if (1.5 * sp.rel > tol_rel) tol_rel = 1.5 * sp.rel;
-            if (1.5 * sp.rms > tol_rms) tol_rms = 1.5 * sp.rms;
-            tol_max = tol_rel * big;
-            out->tol = tol_rel;
-            snprintf(out->floor, sizeof out->floor, "dither noise");
-            if (cur.plan.dither > 0) {
-                char t[160];
-                snprintf(t, sizeof t, "dither ~%.2g (int16 units; %.2g of the plan's samples): a noise floor, held to "
-                         "the spread of two dither seeds", cur.plan.dither * 32768.0 / (cur.plan.scale > 0 ? cur.plan.scale : 1),
-                         cur.plan.dither);
-                add_note(out, t);
+    for (long moved = 1, walk = 0; moved && walk < step + 1; walk++) {
+        moved = 0;
+        for (int dir = -1; dir <= 1; dir += 2) {
+            state s = j->cur;
+            s.offset = best_k + dir;
+            score sc = eval(&j->d, &s);
+            if (sc.rms < best->rms) {
+                *best = sc;
+                best_k = s.offset;
+                moved = 1;
             }
         }
     }
-    /* ---- each difference taken out alone: dropped when it does not matter, else ranked */
-    int stack_found = n_stk > 0;
+    return best_k;
+}
+
+/* A frame offset of any number of samples: a scan over one hop each way, then halving steps,
+   taken where it halves the RMS (none for features of one value: no offset or field of the
+   plan's makes its varying values constant) */
+static void walk_offset(job *j)
+{
+    if (j->pt.port_const || within(j, j->s0)) return;
+    long hop = j->base.hop, step = hop / 8 > 0 ? hop / 8 : 1, best_k = 0;
+    score best = j->s0;
+    for (long k = -hop; k <= hop; k += step) {
+        if (k == 0) continue;
+        state s = j->cur;
+        s.offset = k;
+        score sc = eval(&j->d, &s);
+        if (sc.rms < best.rms) {
+            best = sc;
+            best_k = k;
+        }
+    }
+    if (best_k) best_k = narrow_offset(j, step, best_k, &best);
+    if (best_k && best.rms < 0.5 * j->s0.rms) {
+        j->cur.offset = best_k;
+        j->s0 = evalw(&j->d, &j->cur);
+    }
+}
+
+/* ---- the beam search over the fields */
+/* the fields the stages before the search changed */
+static void mark_shape_changes(job *j)
+{
+    memset(j->changed, 0, sizeof j->changed);
     for (int f = 0; f < N_FAMS; f++) {
-        if (!changed[f]) continue;
+        const fam *fm = &FAMS[f];
+        if (j->valid_changed && fm->off == offsetof(wmel_frontend_plan, valid) && fm->type == F_INT) j->changed[f] = 1;
+        if (j->scale_changed && fm->off == offsetof(wmel_frontend_plan, scale) && fm->type == F_DOUBLE) j->changed[f] = 1;
+        if (j->framing_changed && fm->off == offsetof(wmel_frontend_plan, framing)) j->changed[f] = 1;
+        if (j->al.nmels_changed && fm->off == offsetof(wmel_frontend_plan, n_mels)) j->changed[f] = 1;
+        if (j->hop_changed && fm->off == offsetof(wmel_frontend_plan, hop)) j->changed[f] = 1;
+        if (j->meanonly_changed && fm->type == F_MEANONLY) j->changed[f] = 1;
+    }
+}
+
+/* the next beam's candidates (next, nn: the beam's then the children, each plan once) in
+   order; the refinements of a value between the grid's for each child that enters the beam.
+   The children that entered. */
+static int refine_entrants(dg *d, pool *pl, cand *next, int nn)
+{
+    qsort(next, (size_t)nn, sizeof *next, cmp_cand);
+    int entered = 0;
+    for (int i = 0; i < nn && i < BEAM_K; i++) {
+        cand *c = &next[i];
+        if (c->expanded) continue;
+        entered++;
+        if (c->field >= 0 && FAMS[c->field].off == offsetof(wmel_frontend_plan, preemph) &&
+            FAMS[c->field].type == F_DOUBLE)
+            c->sc = refine_preemph(d, &c->s, c->sc);
+        if (c->field >= 0 && FAMS[c->field].type == F_DITHER && c->s.plan.dither > 0)
+            c->sc = refine_dither(d, &c->s, c->sc);
+        if (c->s.offset) c->sc = refine_offset(d, &c->s, c->sc);
+        if (seen(pl, &c->s) < 0) note(pl, &c->s, c->sc);
+    }
+    return entered;
+}
+
+/* One step of the beam (beam, *nb plans): the children of each plan new to it, those that
+   lower their parent's RMS by BEAM_GAIN's 3 % competing with the beam's for its BEAM_K
+   places. 1 while a child entered and time is left. */
+static int beam_step(job *j, pool *pl, cand *beam, int *nb)
+{
+    dg *d = &j->d;
+    pl->n = 0;
+    size_t from[BEAM_K + 1]; /* the children of beam[i]: pool entries from[i] to from[i + 1] */
+    for (int i = 0; i < *nb; i++) {
+        from[i] = pl->n;
+        if (!beam[i].expanded) expand(d, pl, &beam[i], d->n + beam[i].s.pad);
+        beam[i].expanded = 1;
+    }
+    from[*nb] = pl->n;
+    size_t kept = 0;
+    for (int i = 0; i < *nb; i++)
+        for (size_t k = from[i]; k < from[i + 1]; k++)
+            if (pl->c[k].sc.rms < BEAM_GAIN * beam[i].sc.rms) pl->c[kept++] = pl->c[k];
+    pl->n = kept;
+    if (pl->timed_out) {
+        j->out->time_bound = 1;
+        add_note(j->out, "the search stopped at its time bound");
+    }
+    if (!kept) return 0;
+    qsort(pl->c, pl->n, sizeof *pl->c, cmp_cand);
+    cand next[2 * BEAM_K];
+    int nn = 0;
+    for (int i = 0; i < *nb; i++) next[nn++] = beam[i];
+    for (size_t k = 0; k < pl->n && nn < *nb + BEAM_K; k++) { /* each plan once */
+        int dup = 0;
+        for (int i = 0; i < nn && !dup; i++) dup = same_state(&next[i].s, &pl->c[k].s);
+        if (!dup) next[nn++] = pl->c[k];
+    }
+    int entered = refine_entrants(d, pl, next, nn);
+    *nb = nn < BEAM_K ? nn : BEAM_K;
+    qsort(next, (size_t)*nb, sizeof *next, cmp_cand);
+    memcpy(beam, next, (size_t)*nb * sizeof *beam);
+    return entered && !pl->timed_out;
+}
+
+/* The search over the plan's fields from cur: the beam's best taken where it lowers the RMS,
+   the fields it changed marked */
+static void search_fields(job *j)
+{
+    if (j->pt.port_const || within(j, j->s0)) return;
+    pool pl;
+    memset(&pl, 0, sizeof pl);
+    pl.deadline = j->t_start + WMEL_DG_TIME_BOUND_S;
+    cand beam[BEAM_K];
+    int nb = 1;
+    beam[0].s = j->cur;
+    beam[0].sc = j->s0;
+    beam[0].field = -1;
+    beam[0].expanded = 0;
+    note(&pl, &j->cur, j->s0);
+    for (int step = 0; step < BEAM_STEPS && !within(j, beam[0].sc); step++)
+        if (!beam_step(j, &pl, beam, &nb)) break;
+    if (beam[0].sc.rms < j->s0.rms) {
+        state prev = j->cur;
+        j->cur = beam[0].s;
+        j->s0 = beam[0].sc;
+        for (int f = 0; f < N_FAMS; f++)
+            if (fam_get(&j->cur.plan, &FAMS[f]) != fam_get(&prev.plan, &FAMS[f])) j->changed[f] = 1;
+    }
+    free(pl.c);
+    free(pl.keys);
+    free(pl.scores);
+}
+
+/* ---- after the search */
+/* the fitted scale as the shortest number as good: 1 / N (scipy's 1 / sum(window)), or 1 to
+   6 significant digits */
+static void snap_gain(job *j)
+{
+    dg *d = &j->d;
+    if (!d->fit_gain) return;
+    d->fit_gain = 0;
+    j->s0 = eval(d, &j->cur);
+    const double v = j->cur.plan.scale;
+    double cands[8];
+    int nc = 0;
+    if (v != 0 && fabs(1 / v) < 1e9) cands[nc++] = 1 / nearbyint(1 / v);
+    for (int dig = 1; dig <= 6; dig++) {
+        char t[40];
+        snprintf(t, sizeof t, "%.*g", dig, v);
+        cands[nc++] = strtod(t, NULL);
+    }
+    for (int k = 0; k < nc; k++) {
+        state s = j->cur;
+        s.plan.scale = cands[k];
+        if (!isfinite(cands[k]) || cands[k] == 0 || plan_check(&s.plan)) continue;
+        score sc = eval(d, &s);
+        if (sc.ok && (within(j, sc) || sc.rms <= 1.01 * j->s0.rms)) {
+            j->cur = s;
+            j->s0 = sc;
+            break;
+        }
+    }
+    j->s0 = eval(d, &j->cur);
+    for (int f = 0; f < N_FAMS; f++)
+        if (FAMS[f].type == F_DOUBLE && FAMS[f].off == offsetof(wmel_frontend_plan, scale))
+            j->changed[f] = j->cur.plan.scale != j->base.scale;
+}
+
+/* rows left out that the plan found computes as one value too (a filter of zero weights, or
+   energies of 0 where the port's are): their value is the log's guard, so a guard that makes
+   them the port's is tried over every cell (python_speech_features' numpy eps where the
+   search held them out) */
+static void fit_masked_guard(job *j)
+{
+    dg *d = &j->d;
+    if (j->pt.port_const || !memchr(d->mask, 1, j->al.width)) return;
+    int fg = -1;
+    for (int f = 0; f < N_FAMS; f++)
+        if (FAMS[f].type == F_DOUBLE && FAMS[f].off == offsetof(wmel_frontend_plan, log_guard)) fg = f;
+    d->nomask = 1;
+    score all = eval(d, &j->cur), best = all;
+    double bv = 0;
+    for (int a = 0; fg >= 0 && a < FAMS[fg].n_alt; a++) {
+        state s = j->cur;
+        if (FAMS[fg].alt[a] == j->cur.plan.log_guard) continue;
+        fam_set(&s.plan, &FAMS[fg], FAMS[fg].alt[a]);
+        if (plan_check(&s.plan)) continue;
+        score sc = eval(d, &s);
+        if (sc.ok && sc.rms < best.rms) {
+            best = sc;
+            bv = FAMS[fg].alt[a];
+        }
+    }
+    d->nomask = 0;
+    if (bv > 0 && best.rms < 0.85 * all.rms) {
+        fam_set(&j->cur.plan, &FAMS[fg], bv);
+        j->changed[fg] = 1;
+    }
+}
+
+/* rows left out that the plan found now computes as the port does (each row's own residual
+   within the tolerance) unmasked; the others are the bank's mel rows the port holds constant
+   (every column of a mel row: its stacked slots and its deltas), named "bank" */
+static void name_bank_rows(job *j)
+{
+    dg *d = &j->d;
+    eval(d, &j->cur);
+    size_t nz = 0;
+    int rows[WMEL_DG_MAX_ROWS];
+    for (size_t m = 0; m < j->al.width; m++) {
+        if (!d->mask[m]) continue;
+        if (idx_max(d, &j->cur, m) <= j->tol_rel) {
+            d->mask[m] = 0;
+            continue;
+        }
+        int mr = col_mel(&j->cur.plan, m);
+        int seen = 0;
+        for (size_t k = 0; k < nz && k < WMEL_DG_MAX_ROWS; k++) seen |= rows[k] == mr;
+        if (!seen) {
+            if (nz < WMEL_DG_MAX_ROWS) rows[nz] = mr;
+            nz++;
+        }
+    }
+    j->bank_rows = nz;
+    if (nz) {
+        char txt[128] = "";
+        for (size_t k = 0; k < nz && k < 8; k++) {
+            size_t l = strlen(txt);
+            if (rows[k] < 0) snprintf(txt + l, sizeof txt - l, "%senergy", k ? ", " : "");
+            else snprintf(txt + l, sizeof txt - l, "%s%d", k ? ", " : "", rows[k]);
+        }
+        wmel_dg_diff *df = add_diff(j->out, "bank");
+        snprintf(df->preset, sizeof df->preset, "%d filters", j->cur.plan.n_mels);
+        snprintf(df->found, sizeof df->found, "mel %s %.60s%s constant (a filter of zero weights)",
+                 nz > 1 ? "rows" : "row", txt, nz > 8 ? ", ..." : "");
+        d->nomask = 1; /* without it: those rows held against the plan's */
+        df->without = eval(d, &j->cur).max;
+        d->nomask = 0;
+    }
+    j->s0 = eval(d, &j->cur);
+}
+
+/* a dither the plan does not have (or the reverse): the tolerance held to the spread of two
+   dither seeds, since no two generators' noise agrees but in distribution */
+static void dither_floor(job *j)
+{
+    const state *cur = &j->cur;
+    if (cur->plan.dither == j->base.dither) return;
+    state sa = *cur, sb = *cur;
+    if (!(sa.plan.dither > 0)) sa.plan.dither = sb.plan.dither = j->base.dither;
+    sb.plan.dither_seed = sa.plan.dither_seed + 1;
+    score sp = spread(&j->d, &sa, WMEL_BACKEND_CPU, &sb, WMEL_BACKEND_CPU);
+    if (!sp.ok) return;
+    if (1.5 * sp.rel > j->tol_rel) j->tol_rel = 1.5 * sp.rel;
+    if (1.5 * sp.rms > j->tol_rms) j->tol_rms = 1.5 * sp.rms;
+    j->tol_max = j->tol_rel * j->big;
+    j->out->tol = j->tol_rel;
+    snprintf(j->out->floor, sizeof j->out->floor, "dither noise");
+    if (cur->plan.dither > 0) {
+        char t[160];
+        snprintf(t, sizeof t, "dither ~%.2g (int16 units; %.2g of the plan's samples): a noise floor, held to "
+                 "the spread of two dither seeds", cur->plan.dither * 32768.0 / (cur->plan.scale > 0 ? cur->plan.scale : 1),
+                 cur->plan.dither);
+        add_note(j->out, t);
+    }
+}
+
+/* ---- the differences */
+/* each difference taken out alone: dropped (and taken back to the claimed value) when it does
+   not matter, else named with the residual it leaves */
+static void take_out(job *j)
+{
+    const wmel_frontend_plan *base = &j->base;
+    const int stack_found = j->al.n_stk > 0;
+    for (int f = 0; f < N_FAMS; f++) {
+        if (!j->changed[f]) continue;
         int stack_fam = FAMS[f].off == offsetof(wmel_frontend_plan, stack_left) ||
                         FAMS[f].off == offsetof(wmel_frontend_plan, stack_tail);
         if (stack_fam && stack_found) continue; /* in the stacking's own line */
-        double pv = fam_get(&base, &FAMS[f]);
-        if (fam_get(&cur.plan, &FAMS[f]) == pv) {
-            changed[f] = 0;
+        double pv = fam_get(base, &FAMS[f]);
+        if (fam_get(&j->cur.plan, &FAMS[f]) == pv) {
+            j->changed[f] = 0;
             continue;
         }
-        state s = cur;
+        state s = j->cur;
         fam_set(&s.plan, &FAMS[f], pv);
-        score sc = eval(&d, &s);
-        if (sc.ok && sc.rms < 1.15 * s0.rms && sc.max <= (s0.max > tol_max ? s0.max : tol_max) * 1.15) {
-            cur = s;
-            s0 = sc;
-            changed[f] = 0;
+        score sc = eval(&j->d, &s);
+        if (sc.ok && sc.rms < 1.15 * j->s0.rms && sc.max <= (j->s0.max > j->tol_max ? j->s0.max : j->tol_max) * 1.15) {
+            j->cur = s;
+            j->s0 = sc;
+            j->changed[f] = 0;
             continue;
         }
-        wmel_dg_diff *df = add_diff(out, FAMS[f].name);
+        wmel_dg_diff *df = add_diff(j->out, FAMS[f].name);
         if (!df) break;
         int num;
         fam_text(&FAMS[f], pv, df->preset, sizeof df->preset, &num);
-        if (FAMS[f].type == F_MEANONLY && pv == 0 && base.norm == WMEL_NORM_PER_FEATURE) /* (NeMo's name) */
-            snprintf(df->preset, sizeof df->preset, "%s", (base.norm_flags & WMEL_NORMF_ALL) ? "all_features" : "per_feature");
-        fam_text(&FAMS[f], fam_get(&cur.plan, &FAMS[f]), df->found, sizeof df->found, &df->numeric);
+        if (FAMS[f].type == F_MEANONLY && pv == 0 && base->norm == WMEL_NORM_PER_FEATURE) /* (NeMo's name) */
+            snprintf(df->preset, sizeof df->preset, "%s", (base->norm_flags & WMEL_NORMF_ALL) ? "all_features" : "per_feature");
+        fam_text(&FAMS[f], fam_get(&j->cur.plan, &FAMS[f]), df->found, sizeof df->found, &df->numeric);
         df->without = sc.max;
     }
-    if (stack_found) {
-        wmel_dg_diff *df = add_diff(out, "lfr");
+}
+
+/* the stacking found ("lfr") and the frame offset ("pad_left", with its note) */
+static void name_stack_offset(job *j)
+{
+    const state *cur = &j->cur;
+    if (j->al.n_stk > 0) {
+        wmel_dg_diff *df = add_diff(j->out, "lfr");
         if (df) {
-            stack_text(&base, df->preset, sizeof df->preset);
-            stack_text(&cur.plan, df->found, sizeof df->found);
+            stack_text(&j->base, df->preset, sizeof df->preset);
+            stack_text(&cur->plan, df->found, sizeof df->found);
             df->without = INFINITY; /* the preset's stacking has another shape */
         }
     }
-    if (cur.offset) {
-        wmel_dg_diff *df = add_diff(out, "pad_left");
-        if (df) {
-            long left = base.framing != WMEL_FRAMES_SNIP ? base.n_fft / 2 : base.pad_left;
-            df->numeric = 1;
-            snprintf(df->preset, sizeof df->preset, "%ld", left);
-            snprintf(df->found, sizeof df->found, "%ld", left - cur.offset);
-            state s = cur;
-            s.offset = 0;
-            df->without = eval(&d, &s).max;
-            char t[96];
-            snprintf(t, sizeof t, "the port's frames are %ld samples %s", labs(cur.offset), cur.offset > 0 ? "late" : "early");
-            add_note(out, t);
-        }
-    }
-    /* rank: the largest residual left when a difference is taken out first */
+    if (!cur->offset) return;
+    wmel_dg_diff *df = add_diff(j->out, "pad_left");
+    if (!df) return;
+    long left = j->base.framing != WMEL_FRAMES_SNIP ? j->base.n_fft / 2 : j->base.pad_left;
+    df->numeric = 1;
+    snprintf(df->preset, sizeof df->preset, "%ld", left);
+    snprintf(df->found, sizeof df->found, "%ld", left - cur->offset);
+    state s = *cur;
+    s.offset = 0;
+    df->without = eval(&j->d, &s).max;
+    char t[96];
+    snprintf(t, sizeof t, "the port's frames are %ld samples %s", labs(cur->offset), cur->offset > 0 ? "late" : "early");
+    add_note(j->out, t);
+}
+
+/* rank: the largest residual left when a difference is taken out first */
+static void rank_diffs(wmel_dg_result *out)
+{
     for (int i = 0; i < out->n_diff; i++)
-        for (int j = i + 1; j < out->n_diff; j++)
-            if (out->diff[j].without > out->diff[i].without) {
+        for (int k = i + 1; k < out->n_diff; k++)
+            if (out->diff[k].without > out->diff[i].without) {
                 wmel_dg_diff t = out->diff[i];
-                out->diff[i] = out->diff[j];
-                out->diff[j] = t;
+                out->diff[i] = out->diff[k];
+                out->diff[k] = t;
             }
-    /* ---- unexplained: where the residual left is (a few mel rows: their filters differ) */
-    if (!WITHIN(s0) && s0.ok) {
-        eval(&d, &cur);
-        double *rm = calloc(width, sizeof *rm), top = 0;
-        if (rm) {
-            for (size_t m = 0; m < width; m++) {
-                if (d.mask[m]) continue;
-                rm[m] = idx_max(&d, &cur, m);
-                if (rm[m] > top) top = rm[m];
-            }
-            int rows[8], nr = 0;
-            size_t many = 0;
-            for (size_t m = 0; m < width; m++) {
-                if (!(rm[m] > 0.5 * top)) continue;
-                many++;
-                int mr = col_mel(&cur.plan, m), seen = 0;
-                for (int k = 0; k < nr; k++) seen |= rows[k] == mr;
-                if (!seen && nr < 8) rows[nr++] = mr;
-            }
-            if (nr > 0 && many <= width / 4) {
-                char t[160] = "the residual left is largest in mel ";
-                for (int k = 0; k < nr; k++) {
-                    size_t l = strlen(t);
-                    if (rows[k] < 0) snprintf(t + l, sizeof t - l, "%senergy", k ? ", " : "rows ");
-                    else snprintf(t + l, sizeof t - l, "%s%d", k ? ", " : nr > 1 ? "rows " : "row ", rows[k]);
-                }
-                add_note(out, t);
-            }
-            free(rm);
+}
+
+/* unexplained: where the residual left is (a few mel rows: their filters differ) */
+static void locate_residual(job *j)
+{
+    dg *d = &j->d;
+    const size_t width = j->al.width;
+    if (within(j, j->s0) || !j->s0.ok) return;
+    eval(d, &j->cur);
+    double *rm = calloc(width, sizeof *rm), top = 0;
+    if (!rm) return;
+    for (size_t m = 0; m < width; m++) {
+        if (d->mask[m]) continue;
+        rm[m] = idx_max(d, &j->cur, m);
+        if (rm[m] > top) top = rm[m];
+    }
+    int rows[8], nr = 0;
+    size_t many = 0;
+    for (size_t m = 0; m < width; m++) {
+        if (!(rm[m] > 0.5 * top)) continue;
+        many++;
+        int mr = col_mel(&j->cur.plan, m), seen = 0;
+        for (int k = 0; k < nr; k++) seen |= rows[k] == mr;
+        if (!seen && nr < 8) rows[nr++] = mr;
+    }
+    if (nr > 0 && many <= width / 4) {
+        char t[160] = "the residual left is largest in mel ";
+        for (int k = 0; k < nr; k++) {
+            size_t l = strlen(t);
+            if (rows[k] < 0) snprintf(t + l, sizeof t - l, "%senergy", k ? ", " : "rows ");
+            else snprintf(t + l, sizeof t - l, "%s%d", k ? ", " : nr > 1 ? "rows " : "row ", rows[k]);
         }
+        add_note(j->out, t);
     }
-    out->residual_after = s0.max;
-    out->rms_after = s0.rms;
-    if (d.cancelled) {
-        snprintf(err, err_len, "cancelled");
-        rc = WMEL_DG_CANCELLED;
-        goto done;
-    }
-    out->explained = WITHIN(s0) && n_bad == 0;
+    free(rm);
+}
+
+/* the verdict: explained (within the floor, every cell finite), matches (and no difference),
+   and a match past the fixed 1e-4 but within the noise: rounding only */
+static void verdict(job *j)
+{
+    wmel_dg_result *out = j->out;
+    dg *d = &j->d;
+    out->explained = within(j, j->s0) && j->pt.n_bad == 0;
     out->matches = out->explained && out->n_diff == 0;
-    if (out->matches && d.scalec && s0.ok) { /* past the fixed 1e-4 but within the noise: rounding only */
-        double fixed = 0;
-        eval(&d, &cur);
-        for (size_t i = 0; i < d.R * d.C; i++)
-            if (isfinite(d.x[i])) {
-                double e = fabs((double)d.y[i] - d.x[i]) / (fabs(d.x[i]) > 1 ? fabs(d.x[i]) : 1);
-                if (e > fixed) fixed = e;
-            }
-        out->rounding_only = fixed > 1e-4;
+    if (!(out->matches && d->scalec && j->s0.ok)) return;
+    double fixed = 0;
+    eval(d, &j->cur);
+    for (size_t i = 0; i < d->R * d->C; i++)
+        if (isfinite(d->x[i])) {
+            double e = fabs((double)d->y[i] - d->x[i]) / (fabs(d->x[i]) > 1 ? fabs(d->x[i]) : 1);
+            if (e > fixed) fixed = e;
+        }
+    out->rounding_only = fixed > 1e-4;
+}
+
+/* ---- the answer as a plan */
+/* the offset and the silence after the clip as explicit padding in q (zeros before, silence
+   after), or why (not) */
+static void explicit_padding(const job *j, wmel_frontend_plan *q, char *why, size_t wl)
+{
+    const state *cur = &j->cur;
+    int center = q->framing != WMEL_FRAMES_SNIP;
+    if (center && q->framing == WMEL_FRAMES_CENTER_REFLECT) {
+        snprintf(why, wl, "%s%s the clip before torch.stft's reflect padding", cur->offset < 0 ? "zeros before" : "",
+                 cur->pad ? (cur->offset < 0 ? " and silence after" : "silence after") : "");
+        return;
     }
-    /* ---- the answer as a plan, proved on the clip */
-    {
-        wmel_frontend_plan q = cur.plan;
-        gain_plan(&q); /* (a scale Whisper's plan JSON has no field for) */
-        char *why = out->not_expressible;
-        size_t wl = sizeof out->not_expressible;
-        if (q.norm_flags & DG_NORMF_CHUNK_MAX)
-            snprintf(why, wl, "Whisper's max - 8 taken per 30 s chunk of frames (norm_max_scope chunk)");
-        else if (bank_rows)
-            snprintf(why, wl, "%zu mel %s held constant where the plan's filters vary", bank_rows,
-                     bank_rows > 1 ? "rows" : "row");
-        else if (cur.offset > 0)
-            snprintf(why, wl, "the port's frames start %ld samples into the clip (no padding removes samples)",
-                     cur.offset);
-        if (!why[0] && transposed) q.layout = q.layout == WMEL_LAYOUT_MELS_FRAMES ? WMEL_LAYOUT_FRAMES_MELS : WMEL_LAYOUT_MELS_FRAMES;
-        if (!why[0] && units_scale > 0) {
-            q.scale = units_scale;
-        } else if (!why[0] && (units_a != 1 || units_b != 0)) { /* port = a plan + b: an affine after the plan's */
-            double ps = q.affine ? q.post_scale : 1, shift = q.affine ? q.post_shift : 0;
-            double ua = units_exact(units_a), ub = units_a != ua && fabs(units_b) < 1e-3 ? 0.0 : units_b;
-            q.affine = 1;
-            q.post_scale = ua * ps;
-            q.post_shift = ua * shift + ub;
-        }
-        if (!why[0] && (cur.offset < 0 || cur.pad)) { /* explicit padding: zeros before, silence after */
-            int center = q.framing != WMEL_FRAMES_SNIP;
-            if (center && q.framing == WMEL_FRAMES_CENTER_REFLECT)
-                snprintf(why, wl, "%s%s the clip before torch.stft's reflect padding",
-                         cur.offset < 0 ? "zeros before" : "", cur.pad ? (cur.offset < 0 ? " and silence after" : "silence after") : "");
-            else {
-                long left = (center ? q.n_fft / 2 : q.pad_left) - cur.offset;
-                if (center) {
-                    q.framing = WMEL_FRAMES_SNIP;
-                    q.pad_right = q.n_fft / 2;
-                    q.pad_mode = WMEL_PAD_ZERO;
-                } else if (q.pad_mode != WMEL_PAD_ZERO && (left != q.pad_left || cur.pad)) {
-                    snprintf(why, wl, "zeros around the clip before its reflect padding");
-                }
-                q.pad_left = (int)left;
-                if (cur.pad) q.pad_multiple = (int)(n + cur.pad < (size_t)1 << 20 ? n + cur.pad : 0);
-            }
-        }
-        if (!why[0]) {
-            char m[256];
-            wmel_frontend_plan qc = q;
-            qc.norm_flags &= ~DG_NORMF_CHUNK_MAX;
-            if (wmel_plan_check(&qc, m, sizeof m)) snprintf(why, wl, "a plan with the differences found: %.150s", m);
-            else {
-                out->plan = qc;
-                out->has_plan = 1;
-            }
-        }
-        out->plan_max = out->plan_excess = NAN;
-        if (out->has_plan && !d.cancelled) {
-            wmel_dg_check_result ck;
-            char e2[256];
-            if (wmel_dg_check(&out->plan, audio, n, feat, n_feat, shape, ndim, dtype, &ck, e2, sizeof e2) == 0) {
-                out->plan_max = ck.max;
-                out->plan_excess = ck.excess;
-                out->reproduces = ck.ok;
-                if (!ck.ok && out->explained) {
-                    char t[260];
-                    snprintf(t, sizeof t, "the plan found does not reproduce the port on its own: %s", ck.why);
-                    add_note(out, t);
-                }
-            }
+    long left = (center ? q->n_fft / 2 : q->pad_left) - cur->offset;
+    if (center) {
+        q->framing = WMEL_FRAMES_SNIP;
+        q->pad_right = q->n_fft / 2;
+        q->pad_mode = WMEL_PAD_ZERO;
+    } else if (q->pad_mode != WMEL_PAD_ZERO && (left != q->pad_left || cur->pad)) {
+        snprintf(why, wl, "zeros around the clip before its reflect padding");
+    }
+    q->pad_left = (int)left;
+    if (cur->pad) q->pad_multiple = (int)(j->n + cur->pad < (size_t)1 << 20 ? j->n + cur->pad : 0);
+}
+
+/* The plan found with the differences the stages took out of the port's values (layout,
+   units or scale, padding) put back: out->plan (has_plan), or what no plan expresses
+   (out->not_expressible) */
+static void answer_plan(job *j)
+{
+    wmel_dg_result *out = j->out;
+    const state *cur = &j->cur;
+    wmel_frontend_plan q = cur->plan;
+    gain_plan(&q); /* (a scale Whisper's plan JSON has no field for) */
+    char *why = out->not_expressible;
+    size_t wl = sizeof out->not_expressible;
+    if (q.norm_flags & DG_NORMF_CHUNK_MAX)
+        snprintf(why, wl, "Whisper's max - 8 taken per 30 s chunk of frames (norm_max_scope chunk)");
+    else if (j->bank_rows)
+        snprintf(why, wl, "%zu mel %s held constant where the plan's filters vary", j->bank_rows,
+                 j->bank_rows > 1 ? "rows" : "row");
+    else if (cur->offset > 0)
+        snprintf(why, wl, "the port's frames start %ld samples into the clip (no padding removes samples)", cur->offset);
+    if (!why[0] && j->al.transposed)
+        q.layout = q.layout == WMEL_LAYOUT_MELS_FRAMES ? WMEL_LAYOUT_FRAMES_MELS : WMEL_LAYOUT_MELS_FRAMES;
+    if (!why[0] && j->units_scale > 0) {
+        q.scale = j->units_scale;
+    } else if (!why[0] && (j->units_a != 1 || j->units_b != 0)) { /* port = a plan + b: an affine after the plan's */
+        double ps = q.affine ? q.post_scale : 1, shift = q.affine ? q.post_shift : 0;
+        double ua = units_exact(j->units_a), ub = j->units_a != ua && fabs(j->units_b) < 1e-3 ? 0.0 : j->units_b;
+        q.affine = 1;
+        q.post_scale = ua * ps;
+        q.post_shift = ua * shift + ub;
+    }
+    if (!why[0] && (cur->offset < 0 || cur->pad)) explicit_padding(j, &q, why, wl);
+    if (!why[0]) {
+        char m[256];
+        wmel_frontend_plan qc = q;
+        qc.norm_flags &= ~DG_NORMF_CHUNK_MAX;
+        if (wmel_plan_check(&qc, m, sizeof m)) snprintf(why, wl, "a plan with the differences found: %.150s", m);
+        else {
+            out->plan = qc;
+            out->has_plan = 1;
         }
     }
-    out->evals = d.evals;
-    out->seconds = now_s() - t_start;
-    rc = 0;
-done:
-    free(d.x);
-    free(d.scalec);
-    free(d.mask);
-    free(d.a);
-    free(d.y);
+}
+
+/* the plan found held against the port's features as given (wmel_dg_check) */
+static void prove_plan(job *j)
+{
+    wmel_dg_result *out = j->out;
+    out->plan_max = out->plan_excess = NAN;
+    if (!out->has_plan || j->d.cancelled) return;
+    wmel_dg_check_result ck;
+    char e2[256];
+    if (wmel_dg_check(&out->plan, j->audio, j->n, j->feat, j->n_feat, j->shape, j->ndim, j->dtype, &ck, e2, sizeof e2))
+        return;
+    out->plan_max = ck.max;
+    out->plan_excess = ck.excess;
+    out->reproduces = ck.ok;
+    if (!ck.ok && out->explained) {
+        char t[260];
+        snprintf(t, sizeof t, "the plan found does not reproduce the port on its own: %s", ck.why);
+        add_note(out, t);
+    }
+}
+
+/* The stages after read and align, in order; wmel_dg_run's status. */
+static int run_stages(job *j)
+{
+    int rc;
+    j->T = frames_of(&j->al.start, j->n);
+    if ((rc = load_port(j)) != 0) return rc;
+    pick_stacking(j);
+    find_hop(j);
+    fit_frame_count(j);
+    if ((rc = score_start(j)) != 0) return rc;
+    mask_constant_rows(j);
+    residual_before(j);
+    fit_scale(j);
+    fit_meanonly(j);
+    fit_units_stage(j);
+    set_tolerance(j);
+    walk_offset(j);
+    mark_shape_changes(j);
+    search_fields(j);
+    snap_gain(j);
+    fit_masked_guard(j);
+    name_bank_rows(j);
+    dither_floor(j);
+    take_out(j);
+    name_stack_offset(j);
+    rank_diffs(j->out);
+    locate_residual(j);
+    j->out->residual_after = j->s0.max;
+    j->out->rms_after = j->s0.rms;
+    if (j->d.cancelled) {
+        snprintf(j->err, j->err_len, "cancelled");
+        return WMEL_DG_CANCELLED;
+    }
+    verdict(j);
+    answer_plan(j);
+    prove_plan(j);
+    j->out->evals = j->d.evals;
+    j->out->seconds = now_s() - j->t_start;
+    return 0;
+}
+
+int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, const float *feat, size_t n_feat,
+                const size_t *shape, int ndim, wmel_dg_cancel_fn cancel, void *cancel_arg, wmel_dg_result *out,
+                char *err, size_t err_len)
+{
+    const double t_start = now_s();
+    if (!out) {
+        snprintf(err, err_len, "no result to fill");
+        return WMEL_DG_ERROR;
+    }
+    memset(out, 0, sizeof *out);
+    job j;
+    memset(&j, 0, sizeof j);
+    int rc = wmel__dg_read(plan, audio, n, feat, n_feat, shape, ndim, &j.pt, err, err_len);
+    if (rc) return rc;
+    if (note_port(out, &j.pt)) return 0;
+    if (wmel__dg_align(plan, n, j.pt.sh, &j.al, err, err_len)) return WMEL_DG_ERROR;
+    j.base = *plan;
+    j.audio = audio;
+    j.n = n;
+    j.feat = feat;
+    j.n_feat = n_feat;
+    j.shape = shape;
+    j.ndim = ndim;
+    j.out = out;
+    j.err = err;
+    j.err_len = err_len;
+    j.t_start = t_start;
+    j.units_a = 1; /* (port = 1 plan + 0 until the units say otherwise) */
+    j.d.audio = audio;
+    j.d.n = n;
+    j.d.cancel = cancel;
+    j.d.cancel_arg = cancel_arg;
+    rc = run_stages(&j);
+    free(j.d.x);
+    free(j.d.scalec);
+    free(j.d.mask);
+    free(j.d.a);
+    free(j.d.y);
     return rc;
 }
 
@@ -2227,102 +2624,66 @@ static void cell_scale(const wmel_frontend_plan *p, const float *x, const float 
     for (size_t i = 0; i < R * C; i++) sc[i] = fabsf(x[i]) > 1 ? fabsf(x[i]) : 1;
 }
 
-int wmel_dg_check(const wmel_frontend_plan *plan, const float *audio, size_t n, const float *feat, size_t n_feat,
-                  const size_t *shape, int ndim, int dtype, wmel_dg_check_result *out, char *err, size_t err_len)
+/* The check's tolerance: 1e-4, float16's or bfloat16's rounding of the port's largest value
+   (dtype 1, 2), or 1.5 times the spread of another dither seed's features where the plan
+   dithers (no two generators' noise agrees); y: the plan's cnt values. */
+static double check_tol(const wmel_frontend_plan *plan, const wmel_params *p1, const float *audio, size_t n,
+                        const float *feat, const float *y, size_t cnt, int dtype)
 {
-    if (!out) {
-        snprintf(err, err_len, "no result to fill");
-        return WMEL_DG_ERROR;
-    }
-    memset(out, 0, sizeof *out);
-    out->max = out->excess = NAN;
-    if (!plan || !audio || !feat || !shape || n == 0 || n_feat == 0 || ndim < 1 || ndim > 3) {
-        snprintf(err, err_len, "no audio, no features or features of %d axes", ndim);
-        return WMEL_DG_ERROR;
-    }
-    char msg[512];
-    if (plan_check(plan)) {
-        wmel_frontend_plan q = *plan;
-        q.norm_flags &= ~DG_NORMF_CHUNK_MAX;
-        wmel_plan_check(&q, msg, sizeof msg);
-        snprintf(err, err_len, "the plan: %s", msg);
-        return WMEL_DG_ERROR;
-    }
-    wmel_params p1 = wmel_default_params();
-    p1.n_threads = 1;
-    int st;
-    wmel_ctx *ctx = wmel_create_plan(&p1, plan, &st);
-    size_t R = 0, C = 0;
-    if (!ctx || wmel_features_shape(ctx, n, &R, &C)) {
-        wmel_destroy(ctx);
-        snprintf(err, err_len, "the plan cannot compute this clip: %s", wmel_strerror(ctx ? WMEL_ERR_INVALID_ARG : st));
-        return WMEL_DG_ERROR;
-    }
-    /* the shapes, axes of length 1 dropped */
-    size_t a[3], b[2];
-    int na = 0, nb = 0;
-    for (int i = 0; i < ndim; i++)
-        if (shape[i] != 1) a[na++] = shape[i];
-    if (R != 1) b[nb++] = R;
-    if (C != 1) b[nb++] = C;
-    int same = na == nb && R * C == n_feat;
-    for (int i = 0; same && i < na; i++) same = a[i] == b[i];
-    if (!same) {
-        wmel_destroy(ctx);
-        snprintf(out->why, sizeof out->why, "the plan gives (%zu, %zu), the port %s", R, C,
-                 shape_text(shape, ndim, msg, sizeof msg));
-        return 0;
-    }
-    float *y = malloc(R * C * sizeof *y), *y2 = NULL, *sc = malloc(R * C * sizeof *sc);
-    int rc = WMEL_DG_ERROR;
-    if (!y || !sc) {
-        snprintf(err, err_len, "out of memory");
-        goto done;
-    }
-    if ((st = wmel_features(ctx, audio, n, y, R * C)) != 0) {
-        snprintf(err, err_len, "the plan's features of this clip: %s", wmel_strerror(st));
-        goto done;
-    }
     double tol_rel = 1e-4;
     if (dtype == 1 || dtype == 2) {
         double eps = dtype == 1 ? ldexp(1, -11) : ldexp(1, -8), amax = 0;
-        for (size_t i = 0; i < R * C; i++)
+        for (size_t i = 0; i < cnt; i++)
             if (isfinite(feat[i]) && fabs(feat[i]) > amax) amax = fabs(feat[i]);
         tol_rel = 128 * eps * (amax > 1 ? amax : 1);
     }
-    if (plan->dither > 0) { /* another seed's spread: no two generators' noise agrees */
+    if (plan->dither > 0) { /* another seed's spread */
         wmel_frontend_plan q = *plan;
         q.dither_seed++;
-        wmel_ctx *c2 = wmel_create_plan(&p1, &q, &st);
-        y2 = malloc(R * C * sizeof *y2);
-        if (c2 && y2 && wmel_features(c2, audio, n, y2, R * C) == 0) {
+        int st;
+        wmel_ctx *c2 = wmel_create_plan(p1, &q, &st);
+        float *y2 = malloc(cnt * sizeof *y2);
+        if (c2 && y2 && wmel_features(c2, audio, n, y2, cnt) == 0) {
             double sp = 0;
-            for (size_t i = 0; i < R * C; i++) {
+            for (size_t i = 0; i < cnt; i++) {
                 double e = fabs((double)y2[i] - y[i]) / (fabs(y[i]) > 1 ? fabs(y[i]) : 1);
                 if (e > sp && isfinite(e)) sp = e;
             }
             if (1.5 * sp > tol_rel) tol_rel = 1.5 * sp;
         }
         wmel_destroy(c2);
+        free(y2);
     }
-    int fcols = frames_are_cols(plan);
-    float *L = NULL;
-    if (plan->norm == WMEL_NORM_PER_FEATURE || plan->norm == WMEL_NORM_MEAN_VAR) { /* the log values before it */
-        wmel_frontend_plan q = *plan;
-        q.norm = WMEL_NORM_NONE;
-        q.norm_flags = 0;
-        q.norm_eps = 0;
-        wmel_ctx *cl = wmel_create_plan(&p1, &q, &st);
-        size_t r2, c2;
-        L = cl && !wmel_features_shape(cl, n, &r2, &c2) && r2 == R && c2 == C ? malloc(R * C * sizeof *L) : NULL;
-        if (L && wmel_features(cl, audio, n, L, R * C)) {
-            free(L);
-            L = NULL;
-        }
-        wmel_destroy(cl);
+    return tol_rel;
+}
+
+/* The log values before a per-feature normalisation (the noise model's L), R x C; NULL for
+   another plan or where they are not computed. */
+static float *check_logs(const wmel_frontend_plan *plan, const wmel_params *p1, const float *audio, size_t n, size_t R,
+                         size_t C)
+{
+    if (!(plan->norm == WMEL_NORM_PER_FEATURE || plan->norm == WMEL_NORM_MEAN_VAR)) return NULL;
+    wmel_frontend_plan q = *plan;
+    q.norm = WMEL_NORM_NONE;
+    q.norm_flags = 0;
+    q.norm_eps = 0;
+    int st;
+    wmel_ctx *cl = wmel_create_plan(p1, &q, &st);
+    size_t r2, c2;
+    float *L = cl && !wmel_features_shape(cl, n, &r2, &c2) && r2 == R && c2 == C ? malloc(R * C * sizeof *L) : NULL;
+    if (L && wmel_features(cl, audio, n, L, R * C)) {
+        free(L);
+        L = NULL;
     }
-    cell_scale(plan, feat, L, R, C, fcols, 1e-4, dtype, sc); /* the bound: tol_rel sc */
-    free(L);
+    wmel_destroy(cl);
+    return L;
+}
+
+/* The cells held to their bounds (tol_rel sc): out's max, excess, bound_at, nonfinite, ok
+   (every finite cell within, the RMS of the excess within NOISE_NRMS, none NaN) and why. */
+static void check_cells(const float *y, const float *feat, const float *sc, size_t R, size_t C, double tol_rel,
+                        int dtype, wmel_dg_check_result *out)
+{
     double mx = 0, ex = 0, at = 0, nss = 0;
     size_t worst = 0, cnt = 0;
     for (size_t i = 0; i < R * C; i++) {
@@ -2355,11 +2716,78 @@ int wmel_dg_check(const wmel_frontend_plan *plan, const float *audio, size_t n, 
         snprintf(out->why, sizeof out->why, "%s%.3g at (row %zu, column %zu), %.3g times its bound %.3g",
                  out->nonfinite ? "NaN or infinite cells; " : "", fabs((double)round_dtype(y[worst], dtype) - feat[worst]),
                  worst / C, worst % C, ex, at);
+}
+
+/* Whether the plan's output shape (R x C) is the port's, axes of length 1 dropped. */
+static int check_same_shape(size_t R, size_t C, const size_t *shape, int ndim, size_t n_feat)
+{
+    size_t a[3], b[2];
+    int na = 0, nb = 0;
+    for (int i = 0; i < ndim; i++)
+        if (shape[i] != 1) a[na++] = shape[i];
+    if (R != 1) b[nb++] = R;
+    if (C != 1) b[nb++] = C;
+    int same = na == nb && R * C == n_feat;
+    for (int i = 0; same && i < na; i++) same = a[i] == b[i];
+    return same;
+}
+
+int wmel_dg_check(const wmel_frontend_plan *plan, const float *audio, size_t n, const float *feat, size_t n_feat,
+                  const size_t *shape, int ndim, int dtype, wmel_dg_check_result *out, char *err, size_t err_len)
+{
+    if (!out) {
+        snprintf(err, err_len, "no result to fill");
+        return WMEL_DG_ERROR;
+    }
+    memset(out, 0, sizeof *out);
+    out->max = out->excess = NAN;
+    if (!plan || !audio || !feat || !shape || n == 0 || n_feat == 0 || ndim < 1 || ndim > 3) {
+        snprintf(err, err_len, "no audio, no features or features of %d axes", ndim);
+        return WMEL_DG_ERROR;
+    }
+    char msg[512];
+    if (plan_check(plan)) {
+        wmel_frontend_plan q = *plan;
+        q.norm_flags &= ~DG_NORMF_CHUNK_MAX;
+        wmel_plan_check(&q, msg, sizeof msg);
+        snprintf(err, err_len, "the plan: %s", msg);
+        return WMEL_DG_ERROR;
+    }
+    wmel_params p1 = wmel_default_params();
+    p1.n_threads = 1;
+    int st;
+    wmel_ctx *ctx = wmel_create_plan(&p1, plan, &st);
+    size_t R = 0, C = 0;
+    if (!ctx || wmel_features_shape(ctx, n, &R, &C)) {
+        wmel_destroy(ctx);
+        snprintf(err, err_len, "the plan cannot compute this clip: %s", wmel_strerror(ctx ? WMEL_ERR_INVALID_ARG : st));
+        return WMEL_DG_ERROR;
+    }
+    if (!check_same_shape(R, C, shape, ndim, n_feat)) {
+        wmel_destroy(ctx);
+        snprintf(out->why, sizeof out->why, "the plan gives (%zu, %zu), the port %s", R, C,
+                 shape_text(shape, ndim, msg, sizeof msg));
+        return 0;
+    }
+    float *y = malloc(R * C * sizeof *y), *sc = malloc(R * C * sizeof *sc);
+    int rc = WMEL_DG_ERROR;
+    if (!y || !sc) {
+        snprintf(err, err_len, "out of memory");
+        goto done;
+    }
+    if ((st = wmel_features(ctx, audio, n, y, R * C)) != 0) {
+        snprintf(err, err_len, "the plan's features of this clip: %s", wmel_strerror(st));
+        goto done;
+    }
+    double tol_rel = check_tol(plan, &p1, audio, n, feat, y, R * C, dtype);
+    float *L = check_logs(plan, &p1, audio, n, R, C);
+    cell_scale(plan, feat, L, R, C, frames_are_cols(plan), 1e-4, dtype, sc); /* the bound: tol_rel sc */
+    free(L);
+    check_cells(y, feat, sc, R, C, tol_rel, dtype, out);
     rc = 0;
 done:
     wmel_destroy(ctx);
     free(y);
-    free(y2);
     free(sc);
     return rc;
 }
