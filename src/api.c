@@ -499,7 +499,8 @@ int wmel_features_batch(wmel_ctx *ctx, const float *const *pcm, const size_t *n_
         rc = o < 0 ? WMEL_ERR_NO_MEMORY : o ? WMEL_ERR_INVALID_ARG : WMEL_OK;
         if (o < 0) at = batch;
     }
-    int device = ctx->vt->plan_frames_batch && ctx->fe->algo == &wmel__algo_general;
+    /* only clips the checks above accepted are read: on a refusal no clip is computed */
+    int device = rc == WMEL_OK && ctx->vt->plan_frames_batch && ctx->fe->algo == &wmel__algo_general;
     for (size_t b = 0; device && ctx->twin && b < batch; b++) /* a clip for the twin: each on its own */
         device = wmel__all_f32_kernel_safe(pcm[b], n_samples[b]);
     if (rc == WMEL_OK && ctx->vt->pfa_frames_batch && ctx->fe->algo == &wmel__algo_pfa400) {
