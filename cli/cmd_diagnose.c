@@ -201,7 +201,10 @@ static int load_clip(const char *path, int plan_rate, long rate, int quiet, floa
     int rc = -1;
     size_t len = a.count;
     int one = a.ndim == 1 || (a.ndim == 2 && (a.shape[0] == 1 || a.shape[1] == 1));
-    if (a.fortran && a.ndim > 1 && !one)
+    if (a.kind == 2) /* bfloat16 (|V2): features take it, samples are not stored so */
+        snprintf(err, err_len, "%s: bfloat16 values: samples are float32, float64 or int16 (save the clip "
+                 "as float32)", path);
+    else if (a.fortran && a.ndim > 1 && !one)
         snprintf(err, err_len, "%s: a Fortran-order array: save it with np.ascontiguousarray", path);
     else if (!one)
         snprintf(err, err_len, "%s: samples of %d axes: one clip's samples are needed (1-D or (1, n))", path, a.ndim);

@@ -6,10 +6,11 @@
 # too, within a minute, and on a stacked plan (FunASR's LFR) as rows; a NaN cell is named by
 # its row and column (exit 1); features of one value everywhere (0, 0.5, 3e38, an (80, 1)
 # array of zeros) are never explained, and no residual is infinite; the answer's plan
-# (--emit-plan, wmel mel --plan reproduces the port), repeated clips, clips as .npy/.f32 and
-# a pack's cases (those without frames, empty in the pack and the port's, left out). numpy
-# is not needed:
-# .npy files are patched with python3's standard library.
+# (--emit-plan, wmel mel --plan reproduces the port; written only when it reproduces every
+# clip, exit 3 otherwise or when a clip is not read; to a FIFO and /dev/stdout in place; its
+# notes valid UTF-8 for any features name), repeated clips, clips as .npy/.f32 (not bfloat16)
+# and a pack's cases (those without frames, empty in the pack and the port's, left out).
+# numpy is not needed: .npy files are patched with python3's standard library.
 set -u
 WMEL=${WMEL:?set WMEL to the wmel binary}
 GOLDEN=${GOLDEN:?set GOLDEN to ../shared/golden}
@@ -223,12 +224,16 @@ open(d + "/c.f32", "wb").write(f32)
 npy(d + "/c32.npy", "<f4", "(%d,)" % len(x), f32)
 npy(d + "/c16.npy", "<i2", "(1, %d)" % len(x), struct.pack("<%dh" % len(x), *[round(v * 32768) for v in x]))
 npy(d + "/c64.npy", "<f8", "(%d,)" % len(x), struct.pack("<%dd" % len(x), *x))
+npy(d + "/cbf16.npy", "|V2", "(%d,)" % len(x), struct.pack("<%dH" % len(x), *[struct.unpack("<I", struct.pack("<f", v))[0] >> 16 for v in x]))
 PY
 "$WMEL" mel "$T/c.f32" --raw-f32 --preset whisper -o "$T/cw.npy" -q || bad "mel of the raw chirp"
 for c in c.f32 c32.npy c16.npy c64.npy; do
   rc=$(dg --preset whisper --audio "$T/$c" --features "$T/cw.npy")
   [ "$rc" = 0 ] || bad "--audio $c: exit $rc: $(cat "$T/out" "$T/err")"
 done
+# bfloat16 (|V2) is a features dtype, not a samples one: refused with the reason, exit 3
+rc=$(dg --preset whisper --audio "$T/cbf16.npy" --features "$T/cw.npy")
+[ "$rc" = 3 ] && grep -q "bfloat16 values: samples are" "$T/err" || bad "--audio of bfloat16: exit $rc: $(cat "$T/out" "$T/err")"
 rc=$(dg --preset whisper --audio "$T/c.f32" --rate 8000 --features "$T/cw.npy")
 [ "$rc" = 3 ] && grep -q "8000 Hz" "$T/err" || bad "--rate 8000 on a 16 kHz plan: exit $rc: $(cat "$T/err")"
 
