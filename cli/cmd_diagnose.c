@@ -738,7 +738,7 @@ done:
 
 int cmd_diagnose(int argc, char **argv)
 {
-    static dg_args a;
+    dg_args a;
     int rc = parse_args(argc, argv, &a), pack_plan_given = 0;
     if (rc >= 0) return rc;
     wmel_frontend_plan plan;
