@@ -3,8 +3,9 @@
  * --audio IN --features THEIRS.npy [--shape R,C] [--json] [-q]`: what a port of a front-end
  * got wrong. The command reads the clip and the port's features and hands them to the engine
  * (diagnose/diagnose.c, which wmel.diagnose() uses too); it prints the differences, ranked,
- * and the residual before and after. Exit: 0 when the port matches, 1 when it differs (or
- * on an error), 2 on a usage error.
+ * and the residual before and after. Exit: 0 when the port matches, 1 when it differs (the
+ * answer reproducing every clip, or nothing explaining the first), 2 on a usage error, 3 when
+ * it is not diagnosed (a file not read, a clip the answer does not reproduce).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
@@ -31,6 +32,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#ifndef _WIN32
+#include <fcntl.h>
+#include <unistd.h>
+#endif
 
 /* Exit statuses: 0 matches, 1 differs, 2 usage errors, and this one: not diagnosed. */
 #define DIAGNOSE_ERROR 3
@@ -55,13 +60,16 @@ const char DIAGNOSE_HELP[] =
     "      --shape R,C        the raw file's shape (axes separated by commas)\n"
     "      --rate HZ          the raw or .npy clip's rate (must be the plan's)\n"
     "      --emit-plan FILE   write the plan that reproduces the port (wmel mel --plan\n"
-    "                         FILE computes the port's features); a file wmel diagnose did\n"
-    "                         not write is replaced only with --force\n"
+    "                         FILE computes the port's features), only when it reproduces\n"
+    "                         every clip; a file wmel diagnose did not write is replaced\n"
+    "                         only with --force; a FIFO or /dev/stdout is written in place\n"
     "      --force            replace FILE whoever wrote it\n"
     "      --json             one JSON object: matches, differences, residual_before, ...\n"
     "      -q, --quiet        no warnings on stderr\n"
-    "    exit 0 the port matches, 1 it differs, 2 usage errors, 3 not diagnosed (an\n"
-    "    unreadable file, features no layout reconciles with the plan)\n";
+    "    exit 0 the port matches, 1 it differs (the answer reproduces every clip, or\n"
+    "    nothing explains the first), 2 usage errors, 3 not diagnosed (an unreadable\n"
+    "    file, features no layout reconciles with the plan, a clip the answer does not\n"
+    "    reproduce: no plan written)\n";
 
 /* A .npy of float16, bfloat16, float32 or float64 (little-endian, C order, 1 to 3 axes, not
  * empty) as float32. */
@@ -193,7 +201,10 @@ static int load_clip(const char *path, int plan_rate, long rate, int quiet, floa
     int rc = -1;
     size_t len = a.count;
     int one = a.ndim == 1 || (a.ndim == 2 && (a.shape[0] == 1 || a.shape[1] == 1));
-    if (a.fortran && a.ndim > 1 && !one)
+    if (a.kind == 2) /* bfloat16 (|V2): features take it, samples are not stored so */
+        snprintf(err, err_len, "%s: bfloat16 values: samples are float32, float64 or int16 (save the clip "
+                 "as float32)", path);
+    else if (a.fortran && a.ndim > 1 && !one)
         snprintf(err, err_len, "%s: a Fortran-order array: save it with np.ascontiguousarray", path);
     else if (!one)
         snprintf(err, err_len, "%s: samples of %d axes: one clip's samples are needed (1-D or (1, n))", path, a.ndim);
@@ -211,24 +222,89 @@ static int load_clip(const char *path, int plan_rate, long rate, int quiet, floa
     return rc;
 }
 
-/* Whether the file at path may be replaced: absent, or a plan wmel diagnose wrote (its
-   "notes" start with NOTE_TAG), or force. */
+/* Whether --emit-plan's target may be written: 1 with force, for a name not taken, for a
+   target written in place (a FIFO, a device, /dev/stdout: nothing is replaced, and nothing
+   is read from it: reading a pipe would wait for a writer), and for a plan wmel diagnose
+   wrote (a regular file whose "notes" start with NOTE_TAG: their first bytes read); 0 for
+   another file; -1 (errno set) when the file cannot be read to tell. */
 #define NOTE_TAG "wmel diagnose"
 static int may_replace(const char *path, int force)
 {
+    cli_stat_t st;
+    if (force || cli_out_in_place(path) || cli_stat(path, &st) != 0) return 1;
+    if (!S_ISREG(st.st_mode)) return 0;
+    char buf[WMEL_PLAN_JSON_MAX + 1024], note[64];
+    size_t got = 0;
+#ifdef _WIN32
     FILE *f = cli_fopen(path, "rb");
-    if (!f) return 1;
-    char buf[WMEL_PLAN_JSON_MAX + 1024], note[512];
-    size_t got = fread(buf, 1, sizeof buf, f);
+    if (!f) return -1;
+    got = fread(buf, 1, sizeof buf, f);
     fclose(f);
-    if (force) return 1;
-    return got < sizeof buf && wmel_plan_json_meta(buf, got, "notes", note, sizeof note) == 0 &&
-           !strncmp(note, NOTE_TAG, strlen(NOTE_TAG));
+#else
+    /* opened without waiting and checked once open: a FIFO put there meanwhile is not read */
+    const int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    struct stat fs;
+    if (fstat(fd, &fs) != 0 || !S_ISREG(fs.st_mode)) {
+        close(fd);
+        return 1;
+    }
+    for (ssize_t k; got < sizeof buf && (k = read(fd, buf + got, sizeof buf - got)) != 0;) {
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) {
+            const int e = errno;
+            close(fd);
+            errno = e;
+            return -1;
+        }
+        got += (size_t)k;
+    }
+    close(fd);
+#endif
+    if (got >= sizeof buf) return 0; /* longer than any plan diagnose writes */
+    const int m = wmel_plan_json_meta(buf, got, "notes", note, sizeof note);
+    return (m == WMEL_OK || m == WMEL_ERR_BUFFER_TOO_SMALL) && !strncmp(note, NOTE_TAG, strlen(NOTE_TAG));
+}
+
+/* The features' name as a JSON string's characters (dst: NOTE_NAME + 1 bytes), valid UTF-8
+   whatever the name's bytes: a byte that is not UTF-8 and a control as \xNN (as messages
+   show them, cli_escape); a name longer than NOTE_NAME bytes keeps its end after "…", cut
+   between characters. */
+enum { NOTE_NAME = 400 };
+static void note_name(char *dst, const char *name)
+{
+    const size_t len = strlen(name);
+    char *e = malloc(4 * len + 1);
+    if (!e) {
+        snprintf(dst, NOTE_NAME + 1, "the port's features");
+        return;
+    }
+    cli_escape(e, 4 * len + 1, name);
+    const size_t el = strlen(e);
+    size_t cost = 0, start = 0, k = 0;
+    for (size_t i = 0; i < el; i++) cost += e[i] == '"' || e[i] == '\\' ? 2 : 1;
+    if (cost > NOTE_NAME) { /* the end that fits after the 3 bytes of "…" */
+        cost = 3;
+        for (start = el; start > 0; start--) {
+            const size_t c = e[start - 1] == '"' || e[start - 1] == '\\' ? 2 : 1;
+            if (cost + c > NOTE_NAME) break;
+            cost += c;
+        }
+        while (start < el && ((unsigned char)e[start] & 0xc0) == 0x80) start++;
+        memcpy(dst, "\xe2\x80\xa6", 3);
+        k = 3;
+    }
+    for (size_t i = start; i < el; i++) {
+        if (e[i] == '"' || e[i] == '\\') dst[k++] = '\\';
+        dst[k++] = e[i];
+    }
+    dst[k] = 0;
+    free(e);
 }
 
 static int emit_plan(const char *path, const wmel_frontend_plan *plan, const char *features, char *err, size_t err_len)
 {
-    char pj[WMEL_PLAN_JSON_MAX], note[1024], text[WMEL_PLAN_JSON_MAX + 1200];
+    char pj[WMEL_PLAN_JSON_MAX], note[NOTE_NAME + 1], text[WMEL_PLAN_JSON_MAX + 1200];
     if (wmel_plan_to_json(plan, pj, sizeof pj, err, err_len)) return -1;
     char *end = strrchr(pj, '}');
     if (!end) {
@@ -238,13 +314,7 @@ static int emit_plan(const char *path, const wmel_frontend_plan *plan, const cha
     *end = 0;
     size_t l = strlen(pj);
     while (l && (pj[l - 1] == '\n' || pj[l - 1] == ' ')) pj[--l] = 0;
-    /* the features' name as a JSON string's characters */
-    size_t k = 0;
-    for (const char *c = features; *c && k + 8 < 600; c++) {
-        if (*c == '"' || *c == '\\') note[k++] = '\\';
-        note[k++] = (unsigned char)*c < 0x20 ? '?' : *c;
-    }
-    note[k] = 0;
+    note_name(note, features);
     snprintf(text, sizeof text, "%s,\n  \"notes\": \"%s: the plan that reproduces %s\"\n}\n", pj, NOTE_TAG, note);
     cli_out o;
     if (cli_out_open(&o, path, 0, err, err_len)) return -1;
@@ -395,236 +465,308 @@ out:
 #endif
 }
 
-int cmd_diagnose(int argc, char **argv)
-{
-    const char *audio_paths[MAX_CLIPS], *feat_paths[MAX_CLIPS], *shape_text = NULL, *emit_path = NULL;
-    int n_audio = 0, n_feats = 0, force = 0;
-    long rate = 0;
-    int json = 0, quiet = 0, pr;
+/* The command line. */
+typedef struct dg_args {
+    const char *audio[MAX_CLIPS], *feats[MAX_CLIPS], *shape_text, *emit;
+    int n_audio, n_feats, force, json, quiet, ndim;
+    long rate;
+    size_t shape[3]; /* --shape's axes (ndim of them) */
     cli_fe fe;
-    cli_fe_init(&fe);
+} dg_args;
+
+/* The options into a: -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, dg_args *a)
+{
+    memset(a, 0, sizeof *a);
+    cli_fe_init(&a->fe);
+    int pr;
     for (int i = 0; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if ((pr = cli_fe_opt(a, v, &fe)) != 0) {
+        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if ((pr = cli_fe_opt(o, v, &a->fe)) != 0) {
             if (pr == 2) return 2;
             if (pr == 1) i++;
-        } else if (!strcmp(a, "--audio") || !strcmp(a, "--features") || !strcmp(a, "--shape") ||
-                   !strcmp(a, "--emit-plan") || !strcmp(a, "--rate")) {
+        } else if (!strcmp(o, "--audio") || !strcmp(o, "--features") || !strcmp(o, "--shape") ||
+                   !strcmp(o, "--emit-plan") || !strcmp(o, "--rate")) {
             if (!v) {
-                cli_msg("wmel: diagnose: %s needs a value", a);
+                cli_msg("wmel: diagnose: %s needs a value", o);
                 return 2;
             }
             i++;
-            if (a[2] == 'a' || a[2] == 'f') {
-                int *cnt = a[2] == 'a' ? &n_audio : &n_feats;
+            if (o[2] == 'a' || o[2] == 'f') {
+                int *cnt = o[2] == 'a' ? &a->n_audio : &a->n_feats;
                 if (*cnt >= MAX_CLIPS) {
-                    cli_msg("wmel: diagnose: at most %d clips (%s)", MAX_CLIPS, a);
+                    cli_msg("wmel: diagnose: at most %d clips (%s)", MAX_CLIPS, o);
                     return 2;
                 }
-                (a[2] == 'a' ? audio_paths : feat_paths)[(*cnt)++] = v;
-            } else if (a[2] == 'e') {
-                emit_path = v;
-            } else if (a[2] == 'r') {
+                (o[2] == 'a' ? a->audio : a->feats)[(*cnt)++] = v;
+            } else if (o[2] == 'e') {
+                a->emit = v;
+            } else if (o[2] == 'r') {
                 char *end;
                 errno = 0;
-                rate = strtol(v, &end, 10);
-                if (end == v || *end || errno || rate < 1000 || rate > 384000)
+                a->rate = strtol(v, &end, 10);
+                if (end == v || *end || errno || a->rate < 1000 || a->rate > 384000)
                     return cli_usage("diagnose: --rate takes a rate in Hz, 1000 to 384000");
             } else {
-                shape_text = v;
+                a->shape_text = v;
             }
-        } else if (!strcmp(a, "--force")) {
-            force = 1;
-        } else if (!strcmp(a, "--json")) {
-            json = 1;
-        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-            quiet = 1;
+        } else if (!strcmp(o, "--force")) {
+            a->force = 1;
+        } else if (!strcmp(o, "--json")) {
+            a->json = 1;
+        } else if (!strcmp(o, "-q") || !strcmp(o, "--quiet")) {
+            a->quiet = 1;
         } else {
-            cli_msg("wmel: diagnose: unknown argument '%s' (see wmel diagnose --help)", a);
+            cli_msg("wmel: diagnose: unknown argument '%s' (see wmel diagnose --help)", o);
             return 2;
         }
     }
-    if (!n_audio || !n_feats)
+    if (!a->n_audio || !a->n_feats)
         return cli_usage("diagnose: --audio IN and --features THEIRS.npy are needed (see wmel diagnose --help)");
-    static char pack_au[MAX_CLIPS][PACK_PATH], pack_ft[MAX_CLIPS][PACK_PATH], pack_plan[8192];
-    int n_pack = 0, pack_plan_given = 0;
-    wmel_frontend_plan pack_plan_value;
-    if (n_audio == 1 && n_feats == 1 && is_dir(audio_paths[0])) { /* a pack and the port's outputs */
-        char perr[1024];
-        if (!is_dir(feat_paths[0])) return cli_usage("diagnose: --audio PACK takes --features OUTPUTS (a folder of <case>.npy)");
-        if (pack_clips(audio_paths[0], feat_paths[0], pack_au, pack_ft, &n_pack, pack_plan, sizeof pack_plan, perr,
-                       sizeof perr)) {
-            cli_msg("wmel: diagnose: %s", perr);
+    return -1;
+}
+
+/* --shape R,C into a->shape: -1 to go on, else the exit status. */
+static int parse_shape(dg_args *a)
+{
+    const char *p = a->shape_text;
+    if (!p) return -1;
+    while (*p) {
+        char *end;
+        errno = 0;
+        unsigned long long v = *p >= '0' && *p <= '9' ? strtoull(p, &end, 10) : (end = (char *)p, 0);
+        if (end == p || v == 0 || errno == ERANGE || a->ndim >= 3 || (*end && *end != ','))
+            return cli_usage("diagnose: --shape takes R,C (positive counts, at most 3 axes)");
+        if (v > SIZE_MAX) { /* a count this build's sizes cannot hold (32-bit): as a product that wraps */
+            cli_msg("wmel: diagnose: --shape %s: more values than any file holds (the product of the axes "
+                    "overflows)", a->shape_text);
             return DIAGNOSE_ERROR;
         }
-        for (int k = 0; k < n_pack; k++) audio_paths[k] = pack_au[k], feat_paths[k] = pack_ft[k];
-        n_audio = n_feats = n_pack;
-        if (!fe.preset && !fe.plan_file && !fe.hf_config && !fe.frontend_given && pack_plan[0]) {
-            wmel_frontend_plan pp;
-            char m2[512];
-            if (wmel_plan_from_json(pack_plan, strlen(pack_plan), &pp, m2, sizeof m2)) {
-                cli_msg("wmel: diagnose: the pack's plan: %s", m2);
-                return DIAGNOSE_ERROR;
-            }
-            pack_plan_given = 1;
-            pack_plan_value = pp;
-        }
+        a->shape[a->ndim++] = (size_t)v;
+        p = *end ? end + 1 : end;
     }
-    if (n_audio != n_feats)
-        return cli_usage("diagnose: --audio and --features come in pairs: one port's features of each clip");
-    if (emit_path) {
-        const char *outs[1] = {emit_path};
-        const char *ins[2 * MAX_CLIPS];
-        for (int k = 0; k < n_audio; k++) ins[2 * k] = audio_paths[k], ins[2 * k + 1] = feat_paths[k];
-        if (cli_check_files(outs, 1, ins, 2 * n_audio)) return 2;
-        if (!may_replace(emit_path, force)) {
-            cli_msg("wmel: diagnose: %s exists and is not a plan wmel diagnose wrote: --force replaces it, or choose "
-                    "another name", emit_path);
-            return 2;
-        }
-    }
-    if (!fe.preset && !fe.plan_file && !fe.hf_config && !fe.frontend_given && !pack_plan_given)
-        return cli_usage("diagnose: name the front-end the port claims: --preset NAME, --plan FILE.json or --hf-config PATH");
-    size_t shape[3];
-    int ndim = 0;
-    if (shape_text) {
-        const char *p = shape_text;
-        while (*p) {
-            char *end;
-            errno = 0;
-            unsigned long long v = *p >= '0' && *p <= '9' ? strtoull(p, &end, 10) : (end = (char *)p, 0);
-            if (end == p || v == 0 || errno == ERANGE || ndim >= 3 || (*end && *end != ','))
-                return cli_usage("diagnose: --shape takes R,C (positive counts, at most 3 axes)");
-            if (v > SIZE_MAX) { /* a count this build's sizes cannot hold (32-bit): as a product that wraps */
-                cli_msg("wmel: diagnose: --shape %s: more values than any file holds (the product of the axes "
-                        "overflows)", shape_text);
-                return DIAGNOSE_ERROR;
-            }
-            shape[ndim++] = (size_t)v;
-            p = *end ? end + 1 : end;
-        }
-        if (!ndim) return cli_usage("diagnose: --shape takes R,C");
-    }
-    wmel_frontend_plan plan;
-    if (pack_plan_given) plan = pack_plan_value;
-    else if (cli_fe_plan(&fe, &plan)) return 2;
-    if (fe.hf_cols && !quiet)
-        cli_msg("wmel: diagnose: %s: its per-column values are left out: the port's features are held against the plan alone",
-                cli_fe_label(&fe));
-    char err[1024];
-    float *pcm = NULL, *x = NULL;
-    size_t n = 0, n_x = 0;
-    int rc = DIAGNOSE_ERROR;
-    char *text = NULL;
-    const size_t text_cap = 65536;
-    if (load_clip(audio_paths[0], plan.sample_rate, rate, quiet, &pcm, &n, err, sizeof err)) {
-        cli_msg("wmel: diagnose: %s", err);
+    return a->ndim ? -1 : cli_usage("diagnose: --shape takes R,C");
+}
+
+/* --audio PACK --features OUTPUTS: the pack's cases as the clips, its plan into *pp (*given
+   set) when none was named. -1 to go on, else the exit status. */
+static int take_pack(dg_args *a, wmel_frontend_plan *pp, int *given)
+{
+    static char pack_au[MAX_CLIPS][PACK_PATH], pack_ft[MAX_CLIPS][PACK_PATH], pack_plan[8192];
+    int n_pack = 0;
+    *given = 0;
+    if (a->n_audio != 1 || a->n_feats != 1 || !is_dir(a->audio[0])) return -1;
+    char perr[1024];
+    if (!is_dir(a->feats[0])) return cli_usage("diagnose: --audio PACK takes --features OUTPUTS (a folder of <case>.npy)");
+    if (pack_clips(a->audio[0], a->feats[0], pack_au, pack_ft, &n_pack, pack_plan, sizeof pack_plan, perr,
+                   sizeof perr)) {
+        cli_msg("wmel: diagnose: %s", perr);
         return DIAGNOSE_ERROR;
     }
-    size_t shape0[3];
-    int ndim0 = ndim;
-    memcpy(shape0, shape, sizeof shape);
-    if (shape_text ? read_raw(feat_paths[0], shape, ndim, &x, &n_x, err, sizeof err)
-                   : read_npy(feat_paths[0], &x, &n_x, shape, &ndim, err, sizeof err)) {
-        cli_msg("wmel: diagnose: %s", err);
-        goto done;
+    for (int k = 0; k < n_pack; k++) a->audio[k] = pack_au[k], a->feats[k] = pack_ft[k];
+    a->n_audio = a->n_feats = n_pack;
+    if (!a->fe.preset && !a->fe.plan_file && !a->fe.hf_config && !a->fe.frontend_given && pack_plan[0]) {
+        char m2[512];
+        if (wmel_plan_from_json(pack_plan, strlen(pack_plan), pp, m2, sizeof m2)) {
+            cli_msg("wmel: diagnose: the pack's plan: %s", m2);
+            return DIAGNOSE_ERROR;
+        }
+        *given = 1;
     }
+    return -1;
+}
+
+/* Clip k's features (--shape's raw float32, or a .npy) into *x; shape and *ndim as read. */
+static int read_features(const dg_args *a, int k, float **x, size_t *n_x, size_t *shape, int *ndim, char *err,
+                         size_t err_len)
+{
+    memcpy(shape, a->shape, sizeof a->shape);
+    *ndim = a->ndim;
+    return a->shape_text ? read_raw(a->feats[k], shape, *ndim, x, n_x, err, err_len)
+                         : read_npy(a->feats[k], x, n_x, shape, ndim, err, err_len);
+}
+
+/* Clip k (k >= 1) against the answer (the claimed plan when the port matches; NULL when no
+   plan explains clip 1: the clip is read, not checked). 0 with ck set (why: what differs),
+   -1 when one of its files could not be read (why says which). */
+static int check_clip(const dg_args *a, int k, const wmel_frontend_plan *plan, const wmel_dg_result *r,
+                      const wmel_frontend_plan *answer, wmel_dg_check_result *ck, char *why, size_t why_len)
+{
+    float *pk = NULL, *xk = NULL;
+    size_t nk = 0, n_xk = 0, shk[3];
+    int ndk = 0, rc = 0;
+    memset(ck, 0, sizeof *ck);
+    ck->max = ck->excess = NAN;
+    if (load_clip(a->audio[k], plan->sample_rate, a->rate, a->quiet, &pk, &nk, why, why_len) ||
+        read_features(a, k, &xk, &n_xk, shk, &ndk, why, why_len)) {
+        rc = -1;
+    } else if (!answer) {
+        snprintf(why, why_len, "no plan to check");
+    } else if (r->matches && !r->has_plan) {
+        /* a match no plan writes (Whisper's clip padded to 30 s before its reflect padding):
+           each clip diagnosed on its own, a match with no difference */
+        wmel_dg_result *rk = malloc(sizeof *rk);
+        if (!rk) snprintf(why, why_len, "out of memory");
+        else if (!wmel_dg_run(plan, pk, nk, xk, n_xk, shk, ndk, NULL, NULL, rk, why, why_len)) {
+            ck->ok = rk->matches && rk->n_diff == 0;
+            ck->max = rk->residual_after;
+            if (!ck->ok) snprintf(why, why_len, "diagnosed on its own: %s", rk->n_diff ? rk->diff[0].field : "no match");
+        }
+        free(rk);
+    } else if (wmel_dg_check(answer, pk, nk, xk, n_xk, shk, ndk, r->dtype, ck, why, why_len)) {
+    } else if (!ck->ok) {
+        snprintf(why, why_len, "%s", ck->why);
+    }
+    free(pk);
+    free(xk);
+    return rc;
+}
+
+/* Clip k's line of the report (text, cap bytes, *tl used). */
+static void report_clip(const dg_args *a, int k, const char *status, const wmel_dg_check_result *ck, const char *why,
+                        char *text, size_t cap, size_t *tl)
+{
+    const int ok = !strcmp(status, "matches") || !strcmp(status, "reproduced");
+    if (a->json) {
+        tput(text, cap, tl, "%s{\"audio\": ", k ? ", " : "");
+        tput_str(text, cap, tl, a->audio[k]);
+        tput(text, cap, tl, ", \"features\": ");
+        tput_str(text, cap, tl, a->feats[k]);
+        tput(text, cap, tl, ", \"status\": \"%s\", \"max\": ", status);
+        if (isfinite(ck->max)) tput(text, cap, tl, "%.6g", ck->max);
+        else tput(text, cap, tl, "null");
+        tput(text, cap, tl, ", \"why\": ");
+        tput_str(text, cap, tl, ok ? "" : why);
+        tput(text, cap, tl, "}");
+    } else if (a->n_audio > 1) {
+        tput(text, cap, tl, "clip %d (%s): %s", k + 1, a->audio[k], status);
+        if (isfinite(ck->max)) tput(text, cap, tl, ", max %.3g", ck->max);
+        if (!ok && why[0]) tput(text, cap, tl, ": %.600s", why);
+        tput(text, cap, tl, "\n");
+    }
+}
+
+/* The clips after the first, checked against the answer, their lines appended to the report.
+   The exit status: 0 every clip matches; 1 the port differs, and the answer's plan reproduces
+   every clip or no plan explains the first; DIAGNOSE_ERROR (reason set) when a file could not
+   be read, or the answer does not reproduce a clip (the first included): no single answer. */
+static int check_clips(const dg_args *a, const wmel_frontend_plan *plan, const wmel_dg_result *r, char *text,
+                       size_t cap, size_t *tl, char *reason, size_t reason_len)
+{
+    const wmel_frontend_plan *answer = r->matches ? plan : r->has_plan && r->explained ? &r->plan : NULL;
+    int all_ok = 1, bad = -1;
+    reason[0] = 0;
+    if (a->json) tput(text, cap, tl, ", \"clips\": [");
+    for (int k = 0; k < a->n_audio; k++) {
+        wmel_dg_check_result ck;
+        char why[1400] = "";
+        int rd = 0;
+        if (k == 0) {
+            memset(&ck, 0, sizeof ck);
+            ck.ok = r->matches || r->reproduces;
+            ck.max = r->matches ? r->residual_after : r->plan_max;
+            ck.excess = r->plan_excess;
+            if (!ck.ok && answer) snprintf(why, sizeof why, "the plan found does not reproduce it");
+        } else {
+            rd = check_clip(a, k, plan, r, answer, &ck, why, sizeof why);
+        }
+        all_ok &= ck.ok;
+        report_clip(a, k, rd ? "not read" : ck.ok ? (r->matches ? "matches" : "reproduced") : "differs", &ck, why, text,
+                    cap, tl);
+        if (bad < 0 && (rd || (answer && !ck.ok))) {
+            bad = k;
+            if (rd) snprintf(reason, reason_len, "clip %d (%s) could not be read: %.1100s", k + 1, a->audio[k], why);
+            else if (k == 0) snprintf(reason, reason_len, "the plan found does not reproduce the port");
+            else
+                snprintf(reason, reason_len, "clip %d (%s) is not %s by the answer found on clip 1 (%.900s): the clips "
+                         "disagree; diagnose it on its own", k + 1, a->audio[k], r->matches ? "matched" : "reproduced", why);
+        }
+    }
+    if (a->json) tput(text, cap, tl, "]}\n");
+    return bad >= 0 ? DIAGNOSE_ERROR : r->matches && all_ok ? 0 : 1;
+}
+
+/* Clip 1 diagnosed, the other clips checked, the report printed, the plan emitted. */
+static int diagnose_clips(const dg_args *a, const wmel_frontend_plan *plan)
+{
+    char err[1024], reason[1600];
+    float *pcm = NULL, *x = NULL;
+    size_t n = 0, n_x = 0, shape[3];
+    int ndim = 0, rc = DIAGNOSE_ERROR;
+    char *text = NULL;
+    const size_t text_cap = 65536;
     wmel_dg_result r;
-    if (wmel_dg_run(&plan, pcm, n, x, n_x, shape, ndim, NULL, NULL, &r, err, sizeof err)) {
+    if (load_clip(a->audio[0], plan->sample_rate, a->rate, a->quiet, &pcm, &n, err, sizeof err) ||
+        read_features(a, 0, &x, &n_x, shape, &ndim, err, sizeof err) ||
+        wmel_dg_run(plan, pcm, n, x, n_x, shape, ndim, NULL, NULL, &r, err, sizeof err)) {
         cli_msg("wmel: diagnose: %s", err);
         goto done;
     }
     text = malloc(text_cap);
-    if (!text || (json ? wmel_dg_json(&r, text, text_cap) : wmel_dg_text(&r, text, text_cap)) < 0) {
+    if (!text || (a->json ? wmel_dg_json(&r, text, text_cap) : wmel_dg_text(&r, text, text_cap)) < 0) {
         cli_msg("wmel: diagnose: the report does not fit");
         goto done;
     }
-    /* the other clips: the answer's plan (the claimed one when the port matches) on each */
-    int all_ok = 1;
-    const wmel_frontend_plan *answer = r.matches ? &plan : r.has_plan && r.explained ? &r.plan : NULL;
     size_t tl = strlen(text);
-    if (json && tl && text[tl - 1] == '}') text[--tl] = 0;
-    if (json) tput(text, text_cap, &tl, ", \"clips\": [");
-    for (int k = 0; k < n_audio; k++) {
-        wmel_dg_check_result ck;
-        memset(&ck, 0, sizeof ck);
-        const char *st_txt;
-        char why[1400] = "";
-        if (k == 0) {
-            ck.ok = r.matches || r.reproduces;
-            ck.max = r.matches ? r.residual_after : r.plan_max;
-            ck.excess = r.plan_excess;
-        } else {
-            float *pk = NULL, *xk = NULL;
-            size_t nk = 0, n_xk = 0, shk[3];
-            int ndk = ndim0;
-            memcpy(shk, shape0, sizeof shk);
-            ck.max = ck.excess = NAN;
-            /* a match no plan writes (Whisper's clip padded to 30 s before its reflect padding):
-               each clip diagnosed on its own, a match with no difference */
-            int own = r.matches && !r.has_plan;
-            if (!answer) snprintf(why, sizeof why, "no plan to check");
-            else if (load_clip(audio_paths[k], plan.sample_rate, rate, quiet, &pk, &nk, why, sizeof why)) {
-            } else if (shape_text ? read_raw(feat_paths[k], shk, ndk, &xk, &n_xk, why, sizeof why)
-                                  : read_npy(feat_paths[k], &xk, &n_xk, shk, &ndk, why, sizeof why)) {
-            } else if (own) {
-                wmel_dg_result *rk = malloc(sizeof *rk);
-                if (!rk) snprintf(why, sizeof why, "out of memory");
-                else if (!wmel_dg_run(&plan, pk, nk, xk, n_xk, shk, ndk, NULL, NULL, rk, why, sizeof why)) {
-                    ck.ok = rk->matches && rk->n_diff == 0;
-                    ck.max = rk->residual_after;
-                    if (!ck.ok) snprintf(why, sizeof why, "diagnosed on its own: %s", rk->n_diff ? rk->diff[0].field : "no match");
-                }
-                free(rk);
-            } else if (wmel_dg_check(answer, pk, nk, xk, n_xk, shk, ndk, r.dtype, &ck, why, sizeof why)) {
-            } else if (!ck.ok) {
-                snprintf(why, sizeof why, "%s", ck.why);
-            }
-            free(pk);
-            free(xk);
-        }
-        all_ok &= ck.ok;
-        st_txt = ck.ok ? (r.matches ? "matches" : "reproduced") : "differs";
-        if (json) {
-            tput(text, text_cap, &tl, "%s{\"audio\": ", k ? ", " : "");
-            tput_str(text, text_cap, &tl, audio_paths[k]);
-            tput(text, text_cap, &tl, ", \"features\": ");
-            tput_str(text, text_cap, &tl, feat_paths[k]);
-            tput(text, text_cap, &tl, ", \"status\": \"%s\", \"max\": ", st_txt);
-            if (isfinite(ck.max)) tput(text, text_cap, &tl, "%.6g", ck.max);
-            else tput(text, text_cap, &tl, "null");
-            tput(text, text_cap, &tl, ", \"why\": ");
-            tput_str(text, text_cap, &tl, ck.ok ? "" : why);
-            tput(text, text_cap, &tl, "}");
-        } else if (n_audio > 1) {
-            tput(text, text_cap, &tl, "clip %d (%s): %s", k + 1, audio_paths[k], st_txt);
-            if (isfinite(ck.max)) tput(text, text_cap, &tl, ", max %.3g", ck.max);
-            if (!ck.ok && why[0]) tput(text, text_cap, &tl, ": %.600s", why);
-            tput(text, text_cap, &tl, "\n");
-        }
-        if (tl >= text_cap - 16) {
-            cli_msg("wmel: diagnose: the report does not fit");
-            goto done;
-        }
+    if (a->json && tl && text[tl - 1] == '}') text[--tl] = 0;
+    const int st = check_clips(a, plan, &r, text, text_cap, &tl, reason, sizeof reason);
+    if (tl >= text_cap - 16) {
+        cli_msg("wmel: diagnose: the report does not fit");
+        goto done;
     }
-    if (json) tput(text, text_cap, &tl, "]}\n");
     fputs(text, stdout);
     fflush(stdout);
-    rc = r.matches && all_ok ? 0 : 1;
-    if (emit_path) {
-        if (!r.explained || !r.has_plan || !r.reproduces) {
-            cli_msg("wmel: diagnose: no plan written to %s: %s", emit_path,
-                    r.not_expressible[0] ? r.not_expressible : !r.explained ? "the port is not explained"
-                                                                              : "the plan found does not reproduce the port");
-            rc = rc ? rc : 1;
-        } else if (emit_plan(emit_path, &r.plan, feat_paths[0], err, sizeof err)) {
-            cli_msg("wmel: diagnose: %s", err);
-            rc = DIAGNOSE_ERROR;
-        }
+    rc = st;
+    if (rc == DIAGNOSE_ERROR) {
+        if (a->emit) cli_msg("wmel: diagnose: no plan written to %s: %s", a->emit, reason);
+        else cli_msg("wmel: diagnose: not diagnosed: %s", reason);
+    } else if (a->emit && (!r.explained || !r.has_plan || !r.reproduces)) {
+        cli_msg("wmel: diagnose: no plan written to %s: %s", a->emit,
+                r.not_expressible[0] ? r.not_expressible : !r.explained ? "the port is not explained"
+                                                                          : "the plan found does not reproduce the port");
+        rc = rc ? rc : 1;
+    } else if (a->emit && emit_plan(a->emit, &r.plan, a->feats[0], err, sizeof err)) {
+        cli_msg("wmel: diagnose: %s", err);
+        rc = DIAGNOSE_ERROR;
     }
 done:
     free(text);
     free(pcm);
     free(x);
     return rc;
+}
+
+int cmd_diagnose(int argc, char **argv)
+{
+    dg_args a;
+    int rc = parse_args(argc, argv, &a), pack_plan_given = 0;
+    if (rc >= 0) return rc;
+    wmel_frontend_plan plan;
+    if ((rc = take_pack(&a, &plan, &pack_plan_given)) >= 0) return rc;
+    if (a.n_audio != a.n_feats)
+        return cli_usage("diagnose: --audio and --features come in pairs: one port's features of each clip");
+    if (a.emit) {
+        const char *outs[1] = {a.emit};
+        const char *ins[2 * MAX_CLIPS];
+        for (int k = 0; k < a.n_audio; k++) ins[2 * k] = a.audio[k], ins[2 * k + 1] = a.feats[k];
+        if (cli_check_files(outs, 1, ins, 2 * a.n_audio)) return 2;
+        const int m = may_replace(a.emit, a.force);
+        if (m <= 0) {
+            if (m < 0)
+                cli_msg("wmel: diagnose: %s exists and cannot be read to tell whether wmel diagnose wrote it (%s): "
+                        "--force replaces it, or choose another name", a.emit, strerror(errno));
+            else
+                cli_msg("wmel: diagnose: %s exists and is not a plan wmel diagnose wrote: --force replaces it, or "
+                        "choose another name", a.emit);
+            return 2;
+        }
+    }
+    if (!a.fe.preset && !a.fe.plan_file && !a.fe.hf_config && !a.fe.frontend_given && !pack_plan_given)
+        return cli_usage("diagnose: name the front-end the port claims: --preset NAME, --plan FILE.json or --hf-config PATH");
+    if ((rc = parse_shape(&a)) >= 0) return rc;
+    if (!pack_plan_given && cli_fe_plan(&a.fe, &plan)) return 2;
+    if (a.fe.hf_cols && !a.quiet)
+        cli_msg("wmel: diagnose: %s: its per-column values are left out: the port's features are held against the plan alone",
+                cli_fe_label(&a.fe));
+    return diagnose_clips(&a, &plan);
 }

@@ -294,6 +294,16 @@ static char *follow_links(const char *name)
 #endif
 }
 
+int cli_out_in_place(const char *target)
+{
+    if (fd_name(target) >= 0) return 1;
+    char *p = follow_links(target);
+    cli_stat_t st;
+    const int r = p && (fd_name(p) >= 0 || (cli_stat(p, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)));
+    free(p);
+    return r;
+}
+
 /* The last folder separator of a path: '/', on Windows '\\' too; NULL if none. */
 static char *last_sep(const char *p)
 {

@@ -47,6 +47,10 @@ FILE *cli_tmpfile(void);
 FILE *cli_info(const char *out, const char *out2);
 const char *cli_tmpdir(void);
 
+/* 1 when an output to target is written in place, nothing replaced: a descriptor's name
+ * (-, /dev/stdout, /dev/fd/N), or what its links lead to exists and is neither a regular
+ * file nor a folder (a FIFO, a device); 0 when it creates or replaces a regular file. */
+int cli_out_in_place(const char *target);
 /* seekable: the writer will seek (cli_out_seek). */
 int cli_out_open(cli_out *o, const char *target, int seekable, char *err, size_t err_len);
 int cli_out_seek(cli_out *o, long long offset);             /* from the start of the file */

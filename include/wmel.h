@@ -1822,7 +1822,9 @@ WMEL_API int wmel_vulkan_device_uuids(const wmel_ctx *ctx, unsigned char device_
  * returns WMEL_OK. One submission and one wait a clip; the samples' binding and the output's
  * copy come from one import of each allocation a call.
  * Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_INVALID_ARG (sample_type, pcm_stride, a range past
- * its allocation, an offset not aligned, overlapping ranges of one allocation, UUIDs not the
+ * its allocation, a size past the exported allocation where the descriptor tells its size
+ * (a memfd; elsewhere the driver's refusal, whose detail asks for the allocationSize), an
+ * offset not aligned, overlapping ranges of one allocation, UUIDs not the
  * ctx's, a descriptor or memory type the driver refuses), WMEL_ERR_NO_SAMPLES,
  * WMEL_ERR_TOO_SHORT, WMEL_ERR_BUFFER_TOO_SMALL, WMEL_ERR_OVERFLOW, WMEL_ERR_SAMPLE_RANGE,
  * WMEL_ERR_BACKEND_UNAVAILABLE, WMEL_ERR_VULKAN, WMEL_ERR_NO_MEMORY, WMEL_ERR_NOT_BUILT.

@@ -499,7 +499,8 @@ int wmel_features_batch(wmel_ctx *ctx, const float *const *pcm, const size_t *n_
         rc = o < 0 ? WMEL_ERR_NO_MEMORY : o ? WMEL_ERR_INVALID_ARG : WMEL_OK;
         if (o < 0) at = batch;
     }
-    int device = ctx->vt->plan_frames_batch && ctx->fe->algo == &wmel__algo_general;
+    /* only clips the checks above accepted are read: on a refusal no clip is computed */
+    int device = rc == WMEL_OK && ctx->vt->plan_frames_batch && ctx->fe->algo == &wmel__algo_general;
     for (size_t b = 0; device && ctx->twin && b < batch; b++) /* a clip for the twin: each on its own */
         device = wmel__all_f32_kernel_safe(pcm[b], n_samples[b]);
     if (rc == WMEL_OK && ctx->vt->pfa_frames_batch && ctx->fe->algo == &wmel__algo_pfa400) {
@@ -784,7 +785,7 @@ const char *wmel_strerror(int status)
     case WMEL_ERR_NOT_FINITE: return "the input contains NaN or infinite samples";
     case WMEL_ERR_IO: return "input/output error: the file could not be opened, read or written";
     case WMEL_ERR_FORMAT: return "unrecognised data: not an audio format wmel can read";
-    case WMEL_ERR_UNSUPPORTED: return "unsupported audio: this build reads 16 kHz mono PCM16/float32 WAV only (build with FFmpeg for other formats)";
+    case WMEL_ERR_UNSUPPORTED: return "unsupported audio: a valid file whose codec, sample format, channel layout or rate this build does not decode (the loader's message names which; a build with FFmpeg reads more formats)";
     case WMEL_ERR_CORRUPT: return "the file is damaged and cannot be decoded";
     case WMEL_ERR_NO_SAMPLES: return "the input holds no audio samples";
     case WMEL_ERR_THREAD: return "could not start a worker thread";

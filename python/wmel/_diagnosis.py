@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 
 import numpy as np
@@ -51,7 +52,17 @@ def _emit(path, plan: dict, force: bool) -> None:
     """The plan's JSON at path, atomically; a file wmel diagnose did not write (its "notes")
     is replaced only with force."""
     path = os.fspath(path)
-    if os.path.exists(path) and not force:
+    text = json.dumps(dict(plan, notes="wmel diagnose: the plan that reproduces the port"), indent=2) + "\n"
+    try:
+        st = os.stat(path)
+    except OSError:
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
+        # a FIFO or a device: written in place, nothing replaced, never read (a pipe waits for a writer)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        return
+    if st is not None and not force:
         try:
             with open(path, encoding="utf-8") as fh:
                 old = json.load(fh)
@@ -60,7 +71,6 @@ def _emit(path, plan: dict, force: bool) -> None:
             ours = False
         if not ours:
             raise FileExistsError(f"diagnose: {path} exists and is not a plan wmel diagnose wrote: force=True replaces it")
-    text = json.dumps(dict(plan, notes="wmel diagnose: the plan that reproduces the port"), indent=2) + "\n"
     d = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + ".tmp.", dir=d)
     try:
@@ -152,9 +162,10 @@ def diagnose(audio, features, preset: str | None = None, *, plan=None, hf_config
     the first clip within the bound), "plan_max", "not_expressible" (what no plan expresses,
     or ""), "clips": [{"status": "matches" | "reproduced" | "differs", "max", "why"}, ...]}:
     NaN or infinite cells of the port's are left out of the residuals and named (field
-    "values"). emit_plan: a path the plan is written to (atomically; FileExistsError for a
-    file wmel diagnose did not write, unless force); ValueError when there is no plan to
-    write (r["not_expressible"] says why).
+    "values"). emit_plan: a path the plan is written to (atomically; a FIFO or a device in
+    place; FileExistsError for a file wmel diagnose did not write, unless force); ValueError
+    when there is no plan to write (r["not_expressible"] says why) or a clip the plan does
+    not reproduce.
 
     A pack (`wmel vectors`): audio the pack's folder and features the folder of the port's
     outputs (OUTPUTS/<case>.npy): the cases the port answered are the clips (the speech case
@@ -229,5 +240,10 @@ def diagnose(audio, features, preset: str | None = None, *, plan=None, hf_config
     if emit_plan is not None:
         if not (r["explained"] and r["plan"] is not None and r["reproduces"]):
             raise ValueError("diagnose: no plan to write: " + (r["not_expressible"] or "the port is not explained"))
+        bad = [k for k, c in enumerate(r["clips"]) if c["status"] not in ("matches", "reproduced")]
+        if bad:  # one plan must reproduce every pair
+            k = bad[0]
+            raise ValueError(f"diagnose: no plan to write: clip {k + 1} is not reproduced by the answer found on "
+                             f"clip 1 ({r['clips'][k]['why']}): the clips disagree; diagnose it on its own")
         _emit(emit_plan, r["plan"], force)
     return r

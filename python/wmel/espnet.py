@@ -62,6 +62,17 @@ def _int(name, v):
     return int(v)
 
 
+def _float(name, v):
+    """A finite number (YAML 1.1 reads 1e-20 without a dot as a string: taken as float() takes it)."""
+    try:
+        f = float(v) if isinstance(v, str) or not isinstance(v, bool) else None
+    except (TypeError, ValueError):
+        f = None
+    if f is None or not math.isfinite(f):
+        raise ValueError(f"{name} {v!r}: a finite number")
+    return f
+
+
 def _fs(v):
     if isinstance(v, str):  # humanfriendly.parse_size's forms: "16k", "16000"
         s = v.strip().lower()
@@ -70,7 +81,7 @@ def _fs(v):
             num = float(s[:-1] if mult > 1 else s)
         except ValueError:
             raise ValueError(f"frontend_conf fs {v!r}: a sample rate (16000 or \"16k\")") from None
-        if num * mult != int(num * mult):
+        if not math.isfinite(num * mult) or num * mult != int(num * mult):
             raise ValueError(f"frontend_conf fs {v!r}: a whole number of Hz")
         return int(num * mult)
     return _int("fs", v)
@@ -105,8 +116,8 @@ def _frontend_conf(fc):
     win = n_fft if a["win_length"] is None else _int("win_length", a["win_length"])
     if win > n_fft:
         raise ValueError(f"frontend_conf win_length {win}: at most n_fft ({n_fft}), as torch.stft requires")
-    fmin = 0.0 if a["fmin"] is None else float(a["fmin"])
-    fmax = fs / 2.0 if a["fmax"] is None else float(a["fmax"])
+    fmin = 0.0 if a["fmin"] is None else _float("frontend_conf fmin", a["fmin"])
+    fmax = fs / 2.0 if a["fmax"] is None else _float("frontend_conf fmax", a["fmax"])
     p = {"frontend": "nemo", "normalize": "none", "n_mels": _int("n_mels", a["n_mels"]),
          "window": _WINDOWS[a["window"]], "low_freq": fmin, "high_freq": fmax,
          "mel_scale": "htk" if a["htk"] else "slaney", "mel_norm": "slaney", "power": 2, "log_guard": 1e-10,
@@ -126,6 +137,9 @@ def _stats(stats, cfg_path):
     .npy array) or of a mapping with those keys."""
     if isinstance(stats, dict):
         d = stats
+    elif not isinstance(stats, (str, os.PathLike)):
+        raise ValueError(f"normalize_conf stats_file {stats!r}: the path of a feats_stats.npz (or pass stats= with "
+                         "its path or a dict of count, sum, sum_square)")
     else:
         path = os.fspath(stats)
         if not os.path.isabs(path) and not os.path.exists(path) and cfg_path:
@@ -138,7 +152,17 @@ def _stats(stats, cfg_path):
                 base = os.path.dirname(base)
         if not os.path.exists(path):
             raise ValueError(f"normalize_conf stats_file {os.fspath(stats)!r}: not found (pass stats= with its path)")
-        d = np.load(path)
+        if os.path.isdir(path):
+            raise ValueError(f"normalize_conf stats_file {path!r}: a folder, not a statistics file")
+        try:
+            d = np.load(path)  # allow_pickle stays off: a pickle is refused, never run
+        except (ValueError, OSError, EOFError) as e:
+            # numpy takes a file that is neither .npy nor .npz for a pickle (never loaded here)
+            why = ("neither a .npy nor a .npz of numbers (numpy would unpickle it, which is never done)"
+                   if isinstance(e, ValueError) else str(e))
+            raise ValueError(f"normalize_conf stats_file {path!r}: not GlobalMVN statistics (an ESPnet "
+                             f"feats_stats.npz of count, sum, sum_square, or a Kaldi-like 2 x (D + 1) .npy): "
+                             f"{why}") from None
         if isinstance(d, np.ndarray):  # Kaldi-like statistics
             if d.ndim != 2 or d.shape[0] < 2 or d.shape[1] < 2:
                 raise ValueError(f"{path}: Kaldi-like statistics are a 2 x (D + 1) array, got {d.shape}")
@@ -183,16 +207,27 @@ def plan(config, stats=None):
     src = stats if stats is not None else a["stats_file"]
     if src is None:
         raise ValueError("normalize: global_mvn without normalize_conf stats_file: pass stats=")
-    eps = float(a["eps"])
-    if not (eps >= 0.0 and math.isfinite(eps)):
+    eps = _float("normalize_conf eps", a["eps"])
+    if not eps >= 0.0:
         raise ValueError(f"normalize_conf eps {a['eps']!r}: a finite value >= 0")
     count, s, ss = _stats(src, cfg_path)
+    where = "(the stats= mapping)" if isinstance(src, dict) else repr(os.fspath(src))
     if np.any(np.asarray(count) <= 0):
-        raise ValueError(f"GlobalMVN statistics: count {count}: must be positive")
-    mean = s / count
-    std = np.sqrt(np.maximum(ss / count - mean * mean, eps))
-    if mean.ndim != 1 or mean.size != p["n_mels"]:
-        raise ValueError(f"GlobalMVN statistics: {mean.size} values, the front-end has n_mels {p['n_mels']}")
-    scale = 1.0 / std if a["norm_vars"] else np.ones_like(mean)
-    shift = -mean * scale if a["norm_means"] else np.zeros_like(mean)
+        raise ValueError(f"GlobalMVN statistics {where}: count {count}: must be positive")
+    with np.errstate(all="ignore"):  # NaN or zero variance: named below
+        mean = s / count
+        std = np.sqrt(np.maximum(ss / count - mean * mean, eps))
+        scale = 1.0 / std if a["norm_vars"] else np.ones_like(mean)
+        shift = -mean * scale if a["norm_means"] else np.zeros_like(mean)
+    if mean.ndim != 1:
+        raise ValueError(f"GlobalMVN statistics {where}: sum of shape {np.shape(s)}: one value per mel "
+                         f"(n_mels {p['n_mels']}) in a 1-D array")
+    if mean.size != p["n_mels"]:
+        raise ValueError(f"GlobalMVN statistics {where}: {mean.size} values, the front-end has n_mels {p['n_mels']}")
+    bad = np.flatnonzero(~(np.isfinite(scale) & np.isfinite(shift)))
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(f"GlobalMVN statistics {where}: column {i}: mean {mean[i]}, std {std[i]} give a scale "
+                         f"{scale[i]} and shift {shift[i]} that are not finite (NaN statistics, or zero variance "
+                         f"with eps {eps}): {bad.size} of the {mean.size} columns")
     return p, np.ascontiguousarray(scale, np.float64), np.ascontiguousarray(shift, np.float64)

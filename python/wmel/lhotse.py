@@ -27,7 +27,8 @@ then the plan is kaldi_center and the frames are Kaldi's. For a clip shorter tha
 lhotse's strided view has too few samples and torch raises; Fbank here gives Kaldi's
 frames (the reflection repeated). For the geometries where the two pads differ (an odd
 frame_shift with an even frame_length, ...) plan() refuses and Fbank.extract pads the clip
-lhotse's way in numpy and frames it with snip framing.
+lhotse's way in numpy and frames it with snip framing; a clip too short for that padding
+(each flipped end at most the clip) is a ValueError there, as lhotse raises.
 """
 from __future__ import annotations
 
@@ -138,8 +139,8 @@ def _flag(d, key):
 def _geometry(d):
     """(sr, L, H, n_fft) with lhotse's arithmetic (Wav2Win: floor(seconds x sr))."""
     sr = d["sampling_rate"]
-    if (isinstance(sr, bool) or not isinstance(sr, (int, np.integer, float)) or sr != int(sr)
-            or not 1000 <= sr <= 384000):
+    if (isinstance(sr, bool) or not isinstance(sr, (int, np.integer, float)) or not math.isfinite(sr)
+            or sr != int(sr) or not 1000 <= sr <= 384000):
         raise ValueError(f"config sampling_rate {sr!r}: a whole number of Hz, 1000 .. 384000")
     sr = int(sr)
     L = int(math.floor(_num(d, "frame_length", 0.0) * sr))
@@ -158,7 +159,7 @@ def _plan_and_pads(config, mfcc=None):
     d = _config_dict(config, mfcc)
     sr, L, H, n_fft = _geometry(d)
     w = d["window_type"]
-    if w not in _WINDOWS:
+    if not isinstance(w, str) or w not in _WINDOWS:
         raise ValueError(f"config window_type {w!r}: lhotse's windows are {', '.join(_WINDOWS)}")
     if _num(d, "dither", 0.0) != 0.0:
         raise ValueError(f"config dither {d['dither']!r}: lhotse adds torch.randn noise to the whole waveform "
@@ -268,8 +269,14 @@ class Fbank:
         snip = self._plan["framing"] == "snip" and self._pad is None
         nf = (0 if x.size < L else 1 + (x.size - L) // H) if snip else (x.size + H // 2) // H
         if self._pad is not None and nf:  # lhotse's own padding: the flipped ends, then whole frames
-            right = (nf - 1) * H + L - x.size - self._pad
-            x = np.concatenate([x[:self._pad][::-1], x, x[x.size - right:][::-1] if right > 0 else x[:0]])
+            n, need = x.size, (nf - 1) * H + L
+            right = need - n - self._pad
+            # each end at most the clip (torch's slices stop at its ends, as numpy's from 0 do)
+            x = np.concatenate([x[:self._pad][::-1], x, x[max(0, n - right):][::-1] if right > 0 else x[:0]])
+            if x.size < need:  # lhotse's strided view runs past its samples: torch raises there
+                raise ValueError(f"samples: {n} samples give {nf} frame(s) of {L} with frame_shift {H}, which need "
+                                 f"{need} samples once lhotse's flipped ends are added; these make {x.size} (lhotse "
+                                 "raises for this clip too): give a longer clip")
         if nf == 0:
             out = np.zeros((0, self._cols), np.float32)
         else:

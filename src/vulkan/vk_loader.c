@@ -37,6 +37,7 @@ static int lib_kept(const void *h) { (void)h; return 0; }
 #else
 #include <dlfcn.h>
 #include <errno.h>
+#include <sys/stat.h>
 #include <unistd.h>
 static void *lib_open_once(void)
 {
@@ -1974,6 +1975,15 @@ int wmel__vk_import_fd(vkw *w, int out, int fd, uint32_t type, uint64_t size, in
                                (unsigned long long)size, (unsigned long long)req.size,
                                (unsigned)req.memoryTypeBits, (unsigned)type);
     }
+    /* a descriptor whose size the system knows (a memfd, lavapipe's): a size past it is the
+       argument's fault, not the memory's */
+    struct stat fst;
+    if (fstat(fd, &fst) == 0 && S_ISREG(fst.st_mode) && fst.st_size > 0 && (uint64_t)fst.st_size < size) {
+        f->DestroyBuffer(w->dev, buf, NULL);
+        return wmel__vk_detail(WMEL_ERR_INVALID_ARG, "Vulkan: %s memory: size %llu is past the exported allocation "
+                               "(file descriptor %d holds %llu bytes): give the allocationSize it was allocated with",
+                               what, (unsigned long long)size, fd, (unsigned long long)fst.st_size);
+    }
     const int nfd = dup(fd);
     if (nfd < 0) {
         const int e = errno;
@@ -1993,6 +2003,10 @@ int wmel__vk_import_fd(vkw *w, int out, int fd, uint32_t type, uint64_t size, in
                                    "(VK_ERROR_INVALID_EXTERNAL_HANDLE): it takes an opaque descriptor "
                                    "(vkGetMemoryFdKHR) of memory of this device, with its size and memory type as "
                                    "allocated", w->name, what, fd);
+        if (r == VK_ERROR_OUT_OF_DEVICE_MEMORY || r == VK_ERROR_OUT_OF_HOST_MEMORY)
+            return wmel__vk_detail(WMEL_ERR_NO_MEMORY, "Vulkan: importing %s memory (vkAllocateMemory) failed: %s (%d): "
+                                   "its size (%llu bytes) must be the allocationSize the memory was allocated with",
+                                   what, vk_result_name(r), (int)r, (unsigned long long)size);
         return vk_fail(r, "importing the memory (vkAllocateMemory)");
     }
     /* the driver owns nfd now (vkFreeMemory closes it) */

@@ -110,6 +110,25 @@ static void bc_errors(wmel_ctx *ctx, const char *what)
     rc = wmel_features_batch(ctx, in, n, B, out, len, &failed);
     CHECK(rc == WMEL_ERR_NULL_POINTER && failed == 2, "%s: clip 2's pcm NULL: %d at %zu", what, rc, failed);
     pcm[2] = keep_p;
+    /* a NULL clip first or last, and a NULL clip after a refused one (never read: the
+       first refusal is the answer) */
+    keep_p = pcm[0];
+    pcm[0] = NULL;
+    rc = wmel_features_batch(ctx, in, n, B, out, len, &failed);
+    CHECK(rc == WMEL_ERR_NULL_POINTER && failed == 0, "%s: clip 0's pcm NULL: %d at %zu", what, rc, failed);
+    pcm[0] = keep_p;
+    keep_p = pcm[B - 1];
+    pcm[B - 1] = NULL;
+    rc = wmel_features_batch(ctx, in, n, B, out, len, &failed);
+    CHECK(rc == WMEL_ERR_NULL_POINTER && failed == B - 1, "%s: the last clip's pcm NULL: %d at %zu", what, rc, failed);
+    pcm[B - 1] = keep_p;
+    keep_p = pcm[1];
+    pcm[1] = NULL;
+    n[0] = 0;
+    rc = wmel_features_batch(ctx, in, n, B, out, len, &failed);
+    CHECK(rc == WMEL_ERR_NO_SAMPLES && failed == 0, "%s: clip 0 empty, clip 1's pcm NULL: %d at %zu", what, rc, failed);
+    n[0] = N;
+    pcm[1] = keep_p;
     float *keep_o = out[5];
     out[5] = out[1]; /* two clips' outputs share bytes */
     rc = wmel_features_batch(ctx, in, n, B, out, len, &failed);

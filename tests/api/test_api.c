@@ -244,6 +244,10 @@ int main(void)
     /* messages */
     for (int s = 0; s >= -20; s--) CHECK(wmel_strerror(s) && strlen(wmel_strerror(s)) > 5, "strerror %d", s);
     CHECK(wmel_strerror(-9999) != NULL && wmel_strerror(12) != NULL, "unknown codes");
+    /* the built-in reader takes any rate, width and layout: the message names no single format */
+    CHECK(strstr(wmel_strerror(WMEL_ERR_UNSUPPORTED), "this build does not decode") != NULL &&
+              strstr(wmel_strerror(WMEL_ERR_UNSUPPORTED), "16 kHz") == NULL,
+          "strerror(WMEL_ERR_UNSUPPORTED): %s", wmel_strerror(WMEL_ERR_UNSUPPORTED));
     CHECK(strstr(wmel_version(), WMEL_VERSION_STRING) != NULL, "version");
 
     wmel_ctx *cpu = mk(WMEL_BACKEND_CPU, 80, 1, WMEL_NORM_WHOLE);

@@ -6,10 +6,11 @@
 # too, within a minute, and on a stacked plan (FunASR's LFR) as rows; a NaN cell is named by
 # its row and column (exit 1); features of one value everywhere (0, 0.5, 3e38, an (80, 1)
 # array of zeros) are never explained, and no residual is infinite; the answer's plan
-# (--emit-plan, wmel mel --plan reproduces the port), repeated clips, clips as .npy/.f32 and
-# a pack's cases (those without frames, empty in the pack and the port's, left out). numpy
-# is not needed:
-# .npy files are patched with python3's standard library.
+# (--emit-plan, wmel mel --plan reproduces the port; written only when it reproduces every
+# clip, exit 3 otherwise or when a clip is not read; to a FIFO and /dev/stdout in place; its
+# notes valid UTF-8 for any features name), repeated clips, clips as .npy/.f32 (not bfloat16)
+# and a pack's cases (those without frames, empty in the pack and the port's, left out).
+# numpy is not needed: .npy files are patched with python3's standard library.
 set -u
 WMEL=${WMEL:?set WMEL to the wmel binary}
 GOLDEN=${GOLDEN:?set GOLDEN to ../shared/golden}
@@ -166,6 +167,47 @@ grep -q '"reproduces": true' "$T/out" && grep -q '"layout": "mels_frames"' "$T/k
 rc=$(dg --preset whisper --audio "$SPEECH" --features "$T/kh.npy" --emit-plan "$T/none.json")
 [ "$rc" = 1 ] && [ ! -e "$T/none.json" ] && grep -q "no plan written" "$T/err" ||
   bad "an unexplained port wrote a plan: exit $rc: $(cat "$T/err")"
+# several clips: the answer fitted on the first must reproduce every one, else exit 3 and no
+# plan (a clip the port computed with another window; a features file that cannot be read)
+"$WMEL" mel "$GOLDEN/audio/exact_30s.wav" --preset kaldi --window hann -o "$T/kh2hann.npy" -q || bad "mel exact_30s hann"
+cp "$T/kh.json" "$T/kh_before.json"
+rc=$(dg --preset kaldi --audio "$SPEECH" --features "$T/kh.npy" --audio "$GOLDEN/audio/exact_30s.wav" \
+  --features "$T/kh2hann.npy" --emit-plan "$T/kh.json")
+[ "$rc" = 3 ] && grep -q "^clip 2 (.*exact_30s.wav): differs" "$T/out" && grep -q "no plan written.*clip 2.*not reproduced" "$T/err" &&
+  cmp -s "$T/kh.json" "$T/kh_before.json" || bad "a clip the answer does not reproduce: exit $rc: $(cat "$T/out" "$T/err")"
+rc=$(dg --preset kaldi --audio "$SPEECH" --features "$T/kh.npy" --audio "$GOLDEN/audio/exact_30s.wav" \
+  --features "$T/missing.npy" --emit-plan "$T/unread.json" --json)
+[ "$rc" = 3 ] && [ ! -e "$T/unread.json" ] && grep -q '"status": "not read"' "$T/out" && grep -q "clip 2.*could not be read" "$T/err" ||
+  bad "an unreadable second features file: exit $rc: $(cat "$T/out" "$T/err")"
+rc=$(dg --preset whisper --audio "$SPEECH" --features "$T/kh.npy" --audio "$SPEECH" --features "$T/missing.npy")
+[ "$rc" = 3 ] || bad "an unexplained port, its second features file unreadable: exit $rc: $(cat "$T/out" "$T/err")"
+# --emit-plan to a FIFO (a reader waiting) and to /dev/stdout: written in place, never read first
+if mkfifo "$T/fifo" 2>/dev/null; then
+  timeout 60 cat "$T/fifo" >"$T/fifo.out" &
+  reader=$!
+  rc=$(LIMIT=60 dg --preset kaldi --audio "$SPEECH" --features "$T/kh.npy" --emit-plan "$T/fifo")
+  wait "$reader"
+  [ "$rc" = 1 ] && [ -p "$T/fifo" ] && grep -q '"window": "hamming"' "$T/fifo.out" ||
+    bad "--emit-plan to a FIFO: exit $rc (124: it hung): $(cat "$T/err")"
+fi
+timeout 60 "$WMEL" diagnose --preset kaldi --audio "$SPEECH" --features "$T/kh.npy" --emit-plan /dev/stdout 2>"$T/err" |
+  cat >"$T/stdout.out"
+rc=${PIPESTATUS[0]}
+[ "$rc" = 1 ] && grep -q '"notes": "wmel diagnose' "$T/stdout.out" ||
+  bad "--emit-plan /dev/stdout: exit $rc (124: it hung): $(cat "$T/err")"
+# the notes name the features' file as valid UTF-8 (a name that is not UTF-8; a path of 730
+# bytes, kept to its end): wmel mel --plan reads the plan, a second run replaces it
+cp "$T/kh.npy" "$T/$(printf 'feat\xff\xfe.npy')"
+rc=$(dg --preset kaldi --audio "$SPEECH" --features "$T/$(printf 'feat\xff\xfe.npy')" --emit-plan "$T/bytes.json")
+[ "$rc" = 1 ] && grep -q 'feat\\\\xff\\\\xfe.npy"' "$T/bytes.json" && "$WMEL" mel "$SPEECH" --plan "$T/bytes.json" -o "$T/b.npy" -q &&
+  cmp -s "$T/kh.npy" "$T/b.npy" || bad "a features name that is not UTF-8: exit $rc: $(cat "$T/err" "$T/bytes.json")"
+e=$(python3 -c "print('\u00e9' * 120)")
+mkdir -p "$T/x$e/$e/$e" && cp "$T/kh.npy" "$T/x$e/$e/$e/f.npy"
+for run in 1 2; do
+  rc=$(dg --preset kaldi --audio "$SPEECH" --features "$T/x$e/$e/$e/f.npy" --emit-plan "$T/long.json")
+  [ "$rc" = 1 ] && grep -q "$e/f.npy\"" "$T/long.json" && "$WMEL" mel "$SPEECH" --plan "$T/long.json" -o "$T/l.npy" -q &&
+    cmp -s "$T/kh.npy" "$T/l.npy" || bad "a features path of 730 bytes, run $run: exit $rc: $(cat "$T/err")"
+done
 
 # ---- the inputs people have: the clip as .npy (float32, int16, (1, n)) and raw .f32
 python3 - "$T" <<'PY'
@@ -182,12 +224,16 @@ open(d + "/c.f32", "wb").write(f32)
 npy(d + "/c32.npy", "<f4", "(%d,)" % len(x), f32)
 npy(d + "/c16.npy", "<i2", "(1, %d)" % len(x), struct.pack("<%dh" % len(x), *[round(v * 32768) for v in x]))
 npy(d + "/c64.npy", "<f8", "(%d,)" % len(x), struct.pack("<%dd" % len(x), *x))
+npy(d + "/cbf16.npy", "|V2", "(%d,)" % len(x), struct.pack("<%dH" % len(x), *[struct.unpack("<I", struct.pack("<f", v))[0] >> 16 for v in x]))
 PY
 "$WMEL" mel "$T/c.f32" --raw-f32 --preset whisper -o "$T/cw.npy" -q || bad "mel of the raw chirp"
 for c in c.f32 c32.npy c16.npy c64.npy; do
   rc=$(dg --preset whisper --audio "$T/$c" --features "$T/cw.npy")
   [ "$rc" = 0 ] || bad "--audio $c: exit $rc: $(cat "$T/out" "$T/err")"
 done
+# bfloat16 (|V2) is a features dtype, not a samples one: refused with the reason, exit 3
+rc=$(dg --preset whisper --audio "$T/cbf16.npy" --features "$T/cw.npy")
+[ "$rc" = 3 ] && grep -q "bfloat16 values: samples are" "$T/err" || bad "--audio of bfloat16: exit $rc: $(cat "$T/out" "$T/err")"
 rc=$(dg --preset whisper --audio "$T/c.f32" --rate 8000 --features "$T/cw.npy")
 [ "$rc" = 3 ] && grep -q "8000 Hz" "$T/err" || bad "--rate 8000 on a 16 kHz plan: exit $rc: $(cat "$T/err")"
 

@@ -6,8 +6,10 @@ must come out as matches. No torch."""
 import json
 import os
 import pathlib
+import stat
 import subprocess
 import sys
+import threading
 import time
 
 import numpy as np
@@ -684,6 +686,33 @@ def test_emit_plan_reproduces(jfk, tmp_path):
     # a second clip the plan does not reproduce is reported as such
     r = wmel.diagnose([jfk, sp], [x1, wmel.features(sp, plan="kaldi")], preset="kaldi")
     assert [c["status"] for c in r["clips"]] == ["reproduced", "differs"], r["clips"]
+    # ... and no plan is written for it: one plan must reproduce every pair
+    before = out.read_text()
+    with pytest.raises(ValueError, match="clip 2 is not reproduced"):
+        wmel.diagnose([jfk, sp], [x1, wmel.features(sp, plan="kaldi")], preset="kaldi", emit_plan=out)
+    assert out.read_text() == before
+    # a FIFO (a reader waiting) is written in place, never read first (the call in a thread of
+    # its own: one that opened the FIFO to read would wait there for ever)
+    if hasattr(os, "mkfifo"):
+        fifo = tmp_path / "fifo"
+        os.mkfifo(fifo)
+        fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+        t = threading.Thread(target=wmel.diagnose, args=(jfk, x1), kwargs=dict(preset="kaldi", emit_plan=fifo),
+                             daemon=True)
+        t.start()
+        data, deadline = b"", time.monotonic() + 60
+        while time.monotonic() < deadline and not (data and not t.is_alive()):
+            try:
+                data += os.read(fd, 65536)
+            except BlockingIOError:
+                pass
+            time.sleep(0.01)
+        try:
+            data += os.read(fd, 65536)
+        except BlockingIOError:
+            pass
+        os.close(fd)
+        assert data and json.loads(data)["window"] == "hamming" and stat.S_ISFIFO(os.stat(fifo).st_mode), data
 
 
 def test_clip_inputs(tmp_path):

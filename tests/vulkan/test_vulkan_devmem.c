@@ -25,11 +25,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 long long wmel__vk_dev_clips(void); /* backend.c: the clips of wmel_vulkan_features_device finished */
 long long wmel__vk_grown(void);     /* backend.c: the calls whose rounds' buffers grew for a clip */
 long wmel__vk_calls(void);          /* vk_loader.c's count of Vulkan calls */
 void wmel__vk_fail_at(long n);      /* vk_loader.c's injection: the n-th Vulkan call from now fails */
+
+/* The system knows the descriptor's size (a memfd, as lavapipe exports): a size past it is
+   then refused as the argument's fault (WMEL_ERR_INVALID_ARG). */
+static int fd_sized(int fd)
+{
+    struct stat st;
+    return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+}
 
 /* the process's open descriptors */
 static int fds_open(void)
@@ -217,6 +226,11 @@ static void errors(void)
     m.memory_type = 99;
     CHECK((rc = CALL(&m, 1, &out.m, per)) == WMEL_ERR_INVALID_ARG, "memory type 99: %d %s", rc,
           wmel_vulkan_error_detail());
+    m = in.m;
+    m.size *= 2; /* past the exported allocation: the argument is wrong, not the memory */
+    rc = CALL(&m, 1, &out.m, per);
+    CHECK(rc != WMEL_OK && strstr(wmel_vulkan_error_detail(), "size") && (rc == WMEL_ERR_INVALID_ARG || !fd_sized(in.m.fd)),
+          "size twice the allocation's: %d %s", rc, wmel_vulkan_error_detail());
     { /* one allocation for both: disjoint ranges work, overlapping ones are refused */
         wmel_vulkan_memory o2 = in.m;
         o2.offset = 4 * n;

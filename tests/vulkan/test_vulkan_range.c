@@ -459,6 +459,18 @@ static void twin_check(const char *name, int arith, const float *speech)
         const int ac = wmel_features_batch(cpu, (const float *const *)x, ns, K, tc, lens, &fc);
         CHECK(av == ac && fv == fc && ac != WMEL_OK, "%s %s, batch of all: %d at %zu on Vulkan, %d at %zu on the CPU", name,
               an, av, fv, ac, fc);
+        /* a NULL clip with samples (first, second, after an empty clip): the CPU's status and
+           index, no clip read past the first refusal */
+        static const int nulls[3][2] = {{0, 1}, {1, 0}, {1, 0}};
+        static const int want[3][2] = {{WMEL_ERR_NULL_POINTER, 0}, {WMEL_ERR_NULL_POINTER, 1}, {WMEL_ERR_NO_SAMPLES, 0}};
+        for (int c = 0; c < 3; c++) {
+            const float *nx[2] = {nulls[c][0] ? x[0] : NULL, nulls[c][1] ? x[0] : NULL};
+            size_t nn[2] = {c == 2 ? 0 : N, N};
+            const int nv = wmel_features_batch(vk, nx, nn, 2, tv, lens, &fv);
+            const int nc = wmel_features_batch(cpu, nx, nn, 2, tc, lens, &fc);
+            CHECK(nv == want[c][0] && fv == (size_t)want[c][1] && nc == nv && fc == fv,
+                  "%s %s, NULL clip case %d: %d at %zu on Vulkan, %d at %zu on the CPU", name, an, c, nv, fv, nc, fc);
+        }
     }
     /* wmel_long (the stream's frames): the CPU backend's status and bytes, whatever the samples */
     for (int k = 0; ok && k < K; k++) {
