@@ -38,7 +38,11 @@ __all__ = ["plan", "Frontend"]
 def __getattr__(name):
     # Frontend needs torch (and subclasses espnet2's AbsFrontend where it imports): built on first use
     if name == "Frontend":
-        from ._espnet_frontend import Frontend
+        try:
+            from ._espnet_frontend import Frontend
+        except ImportError as e:
+            raise ImportError(f"wmel.espnet.Frontend is a torch module: it needs torch (pip install torch), "
+                              f"and espnet2 to be an ESPnet AbsFrontend ({e})") from None
         return Frontend
     raise AttributeError(f"module 'wmel.espnet' has no attribute {name!r}")
 

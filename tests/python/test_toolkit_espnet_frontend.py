@@ -165,6 +165,14 @@ def test_refusals():
         wesp.Frontend.from_config({"frontend": "default"}, normalize=True)
 
 
+def test_needs_torch(monkeypatch):
+    """Without torch, wmel.espnet imports (plan() needs numpy only) and Frontend says what it needs."""
+    monkeypatch.setitem(sys.modules, "torch", None)
+    monkeypatch.delitem(sys.modules, "wmel._espnet_frontend", raising=False)
+    with pytest.raises(ImportError, match="needs torch"):
+        wesp.Frontend  # noqa: B018
+
+
 if __name__ == "__main__":
     import pathlib
     import tempfile
