@@ -7,6 +7,11 @@ plan in the JSON schema and GlobalMVN's per-column affine:
     p, col_scale, col_shift = wmel.espnet.plan("exp/asr_train/config.yaml")
     feats = wmel.features(x, plan=p, col_scale=col_scale, col_shift=col_shift)
 
+Frontend (needs torch; an espnet2 AbsFrontend where espnet2 imports) takes a model's frontend:
+
+    model.frontend = wmel.espnet.Frontend.replacing(model.frontend)
+    model.frontend = wmel.espnet.Frontend.from_config("exp/asr_train/config.yaml")
+
 The semantics, from espnet 202511 (espnet2/asr/frontend/default.py DefaultFrontend,
 espnet2/layers/stft.py Stft, log_mel.py LogMel, global_mvn.py GlobalMVN): torch.stft with
 torch.<window>_window(win_length) (periodic; win_length None: n_fft) centred in n_fft,
@@ -27,7 +32,19 @@ import numpy as np
 
 from ._features import plan_from
 
-__all__ = ["plan"]
+__all__ = ["plan", "Frontend"]
+
+
+def __getattr__(name):
+    # Frontend needs torch (and subclasses espnet2's AbsFrontend where it imports): built on first use
+    if name == "Frontend":
+        try:
+            from ._espnet_frontend import Frontend
+        except ImportError as e:
+            raise ImportError(f"wmel.espnet.Frontend is a torch module: it needs torch (pip install torch), "
+                              f"and espnet2 to be an ESPnet AbsFrontend ({e})") from None
+        return Frontend
+    raise AttributeError(f"module 'wmel.espnet' has no attribute {name!r}")
 
 # DefaultFrontend's arguments and defaults (espnet 202511)
 _FRONTEND = dict(fs=16000, n_fft=512, win_length=None, hop_length=128, window="hann", center=True,

@@ -13,7 +13,11 @@
                     num_ceps), Kaldi's DCT, lifter and (use_energy) the log energy in c0
   FbankConfig, MfccConfig  lhotse's config fields and defaults, for use without lhotse
 
-Neither torch nor lhotse is needed. lhotse's Fbank (Wav2LogFilterBank) on its defaults is the
+Neither torch nor lhotse is needed. Where lhotse imports, Fbank and Mfcc are lhotse
+FeatureExtractors registered as "wmel-fbank" and "wmel-mfcc" (wmel._lhotse_fe: lhotse's config
+classes, to_dict / from_dict / to_yaml, extract_batch through wmel_features_batch, and lhotse's
+pipelines: CutSet.compute_and_store_features, OnTheFlyFeatures; docs/toolkits.md); without it,
+the classes below, with the same extract. lhotse's Fbank (Wav2LogFilterBank) on its defaults is the
 lhotse-fbank preset: samples in [-1, 1] (no x 32768), snip_edges False (Kaldi's framing:
 WMEL_FRAMES_KALDI_CENTER), DC removal, pre-emphasis 0.97 per frame, Povey window, 512-point
 power spectrum, 80 Kaldi mel filters 20 .. 7600 Hz, ln(max(m, float32 eps)). lhotse's Mfcc on
@@ -230,7 +234,7 @@ def plan(config=None) -> dict:
 
 class Fbank:
     """lhotse.features.kaldi.extractors.Fbank through libwmel (float64 inside, one rounding)."""
-    name = "kaldi-fbank"
+    name = "wmel-fbank"
     _mfcc = False
 
     def __init__(self, config=None):
@@ -292,7 +296,7 @@ class Fbank:
 class Mfcc(Fbank):
     """lhotse.features.kaldi.extractors.Mfcc through libwmel: Kaldi's MFCC (the DCT of the log
     mel energies, the lifter, use_energy's log energy in c0), float64 inside, one rounding."""
-    name = "kaldi-mfcc"
+    name = "wmel-mfcc"
     _mfcc = True
 
     def feature_dim(self, sampling_rate: int) -> int:
@@ -300,3 +304,14 @@ class Mfcc(Fbank):
 
 
 __all__ = ["Fbank", "FbankConfig", "Mfcc", "MfccConfig", "plan"]
+
+# Where lhotse imports, Fbank and Mfcc are lhotse FeatureExtractors ("wmel-fbank", "wmel-mfcc"):
+# the same computation, with extract_batch and lhotse's pipelines (wmel._lhotse_fe).
+import importlib.util as _ilu  # noqa: E402
+
+if _ilu.find_spec("lhotse") is not None:
+    try:
+        from ._lhotse_fe import Fbank, Mfcc  # noqa: F811,E402
+    except ImportError:  # a lhotse (or torch) that does not import: the standalone classes stay
+        pass
+

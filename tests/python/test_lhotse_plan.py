@@ -31,7 +31,7 @@ def test_mfcc_config_is_the_preset():
     x = np.random.default_rng(5).uniform(-0.5, 0.5, 5000).astype(np.float32)
     m = wl.Mfcc()
     got = m.extract(x, 16000)
-    assert got.shape == ((5000 + 80) // 160, 13) and m.feature_dim(16000) == 13 and m.name == "kaldi-mfcc"
+    assert got.shape == ((5000 + 80) // 160, 13) and m.feature_dim(16000) == 13 and m.name == "wmel-mfcc"
     assert np.array_equal(got, wmel.features(x, plan="lhotse-mfcc"))
     with pytest.raises(ValueError, match=r"n_ceps 30: outside 0..n_mels \(23\)"):
         wl.plan({"num_ceps": 30})  # more cepstra than the 23 filters
@@ -58,7 +58,7 @@ def test_refusals(cfg, words):
 
 def test_dropin_against_reference():
     fb = wl.Fbank()
-    assert fb.name == "kaldi-fbank" and fb.frame_shift == 0.01 and fb.feature_dim(16000) == 80
+    assert fb.name == "wmel-fbank" and fb.frame_shift == 0.01 and fb.feature_dim(16000) == 80
     rng = np.random.default_rng(5)
     worst = 0.0
     for n in list(range(1, 260, 7)) + [400, 401, 1600, 16000]:

@@ -136,6 +136,68 @@ def test_dropin_module():
         wsb.plan(dict(n_mel=80))
 
 
+_HYPERPARAMS = """\
+compute_features: !new:speechbrain.lobes.features.Fbank
+    n_mels: 80
+mean_var_norm: !new:speechbrain.processing.features.InputNormalization
+    norm_type: sentence
+    std_norm: False
+embedding_model: !new:speechbrain.lobes.models.ECAPA_TDNN.ECAPA_TDNN
+    input_size: 80
+    channels: [32, 32, 32, 32, 96]
+    attention_channels: 16
+    se_channels: 16
+    lin_neurons: 16
+modules:
+    compute_features: !ref <compute_features>
+    mean_var_norm: !ref <mean_var_norm>
+    embedding_model: !ref <embedding_model>
+pretrainer: !new:speechbrain.utils.parameter_transfer.Pretrainer
+    loadables: {}
+"""
+
+
+def test_pretrained_interface(tmp_path):
+    """SpeechBrain's pretrained interface (EncoderClassifier, an ECAPA-TDNN recipe's hyperparams.yaml
+    with random weights): the features module switched by `classifier.mods.compute_features =
+    wmel.speechbrain.Fbank(n_mels=80)` and by the hparams override at load time. The features that
+    reach mean_var_norm are wmel's, byte for byte; the embeddings are within 1e-3 x max(1, |e|) of
+    those from SpeechBrain's Fbank (the features' float32 differences through the network)."""
+    from speechbrain.inference.classifiers import EncoderClassifier
+    (tmp_path / "hyperparams.yaml").write_text(_HYPERPARAMS)
+
+    def load(**kw):
+        torch.manual_seed(0)
+        return EncoderClassifier.from_hparams(source=str(tmp_path), savedir=str(tmp_path / "save"), **kw).eval()
+
+    names, xs = zip(*_clips())
+    wavs = torch.nn.utils.rnn.pad_sequence([torch.from_numpy(x) for x in xs], batch_first=True)
+    rel = torch.tensor([x.size / wavs.shape[1] for x in xs])
+    seen = []
+
+    def run(c):
+        seen.clear()
+        h = c.mods.mean_var_norm.register_forward_hook(lambda m, i, o: seen.append(i[0].clone()))
+        with torch.no_grad():
+            e = c.encode_batch(wavs, rel)
+        h.remove()
+        return e, seen[0]
+
+    c = load()
+    want, _ = run(c)
+    c.mods.compute_features = wsb.Fbank(n_mels=80)
+    got, feats = run(c)
+    assert torch.equal(feats, wsb.Fbank(n_mels=80)(wavs))
+    assert got.shape == want.shape and O.err(got.numpy(), want.numpy()) <= 1e-3
+    # a mapping override merges into the recipe's !new:speechbrain... node (its class stays): the
+    # module is a new key, and compute_features a reference to it
+    over = load(overrides="wmel_fbank: !new:wmel.speechbrain.Fbank\n    n_mels: 80\n"
+                          "compute_features: !ref <wmel_fbank>\n", overrides_must_match=False)
+    assert isinstance(over.mods.compute_features, wsb.Fbank)
+    got2, feats2 = run(over)
+    assert torch.equal(feats2, feats) and O.err(got2.numpy(), want.numpy()) <= 1e-3
+
+
 if __name__ == "__main__":
     test_preset_against_fbank()
     for h in HPARAMS:
