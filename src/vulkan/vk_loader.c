@@ -773,8 +773,9 @@ static size_t shared_limit(const VkPhysicalDeviceProperties *pr)
     return limit;
 }
 
-/* A switch's number (env: its text, config.h; name: the variable's): 0 when unset or empty, else its value within [lo, hi], or -1 with the
- * reason in the detail ("NAME is 'VALUE'; it takes UNIT, LO to HI"). */
+/* A switch's number (env: its text, config.h; name: the variable's): 0 when unset or empty,
+ * else its value within [lo, hi], or -1 with the reason in the detail ("NAME is 'VALUE'; it
+ * takes UNIT, LO to HI"). */
 static long long env_num(const char *env, const char *name, long long lo, long long hi, const char *unit)
 {
     if (!env || !*env) return 0;
