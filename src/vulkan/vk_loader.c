@@ -120,7 +120,6 @@ static VkResult vk_check(void)
 static _Thread_local VkResult g_inj;
 #define VK(call) ((g_inj = vk_check()) != VK_SUCCESS ? g_inj : (call))
 #else
-static VkResult vk_check(void) { return VK_SUCCESS; }
 #define VK(call) (call)
 #endif
 static const char *vk_result_name(VkResult r)
