@@ -14,6 +14,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "stem/stem_internal.h" /* the GELU kernels */
+#include "testctl.h"
 #include "wmel.h"
 
 #include <math.h>
@@ -27,6 +28,16 @@
 #include <unistd.h>
 
 enum { NM = 128, D = 1280, T = 3000, TO = 1500 };
+
+/* WMEL_STEM_GEMM set, then read again by the library (it reads the environment once:
+ * src/config.h) through its test door (a library built with WMEL_TEST_HOOKS) */
+static int gemm_own(void)
+{
+    setenv("WMEL_STEM_GEMM", "own", 1);
+    if (wmel__test_ctl(WMEL__TC_ENV_RELOAD) == WMEL_OK) return 0;
+    fprintf(stderr, "WMEL_STEM_GEMM: needs a library built with -DWMEL_TEST_HOOKS=ON\n");
+    return -1;
+}
 
 static double now(void)
 {
@@ -154,8 +165,8 @@ int main(int argc, char **argv)
     char err[512];
     int st;
     wmel_stem *sb = wmel_stem_load_memory(img, n, "large-v3-shaped", threads, &st, err, sizeof err);
-    setenv("WMEL_STEM_GEMM", "own", 1);
-    wmel_stem *so = sb ? wmel_stem_load_memory(img, n, "large-v3-shaped", threads, &st, err, sizeof err) : NULL;
+    wmel_stem *so =
+        sb && gemm_own() == 0 ? wmel_stem_load_memory(img, n, "large-v3-shaped", threads, &st, err, sizeof err) : NULL;
     if (!sb || !so) {
         fprintf(stderr, "%s\n", err);
         return 1;

@@ -1003,7 +1003,7 @@ WMEL_API const char *wmel_hf_class_name(size_t i, const char **preset, int *mapp
  * longer than a round in a round of its own, its buffers grown up to 1 GiB), in float64 with
  * the bytes the CPU's finish gives on the device's values; any other finish runs on the
  * CPU (the environment variables WMEL_CUDA_DEVICE_FINISH=0 and WMEL_VULKAN_DEVICE_FINISH=0,
- * read at create, keep it there; docs/cuda.md, docs/vulkan.md).
+ * read once per process, keep it there; docs/cuda.md, docs/vulkan.md).
  * A ctx from a non-Whisper plan serves wmel_features(), the log-Mel entry points as its
  * wrappers (wmel_log_mel: the samples and `padding` zeros), the frame stream
  * (wmel_stream_*) and the sliding buffer (wmel_sliding_*, wmel_sliding_view included);

@@ -17,6 +17,7 @@
  * never takes); unset, GPUs are timed.
  */
 #include "internal.h"
+#include "config.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -73,13 +74,13 @@ int wmel__auto_pick(double t_dev, double t_cpu)
     return t_dev > 0.0 && t_cpu > 0.0 && t_dev <= DEVICE_SHARE * t_cpu;
 }
 
-int wmel__auto_probe_mode(void) { return wmel__env_switch("WMEL_AUTO_PROBE"); }
+int wmel__auto_probe_mode(void) { return wmel__env_bool(WMEL__CFG_AUTO_PROBE); }
 
 /* WMEL_AUTO_PROBE_CPU_SCALE (a testing switch): the CPU's time is multiplied by it before
  * the rule, so that a test can have the device taken; 1 unset, -1 for a bad value. */
 static double cpu_scale(void)
 {
-    const char *env = getenv("WMEL_AUTO_PROBE_CPU_SCALE");
+    const char *env = wmel__test_env(WMEL__CFG_AUTO_PROBE_CPU_SCALE);
     if (!env || !*env) return 1.0;
     char *end = NULL;
     const double v = strtod(env, &end);
@@ -138,13 +139,13 @@ int wmel__backend_auto_check(void)
     if (!wmel__backend(WMEL_BACKEND_CUDA) && !wmel__backend(WMEL_BACKEND_VULKAN)) return WMEL_OK; /* nothing to time */
     char msg[160];
     if (wmel__auto_probe_mode() == -2) {
-        snprintf(msg, sizeof msg, "WMEL_AUTO_PROBE=%.64s: expected 0 or 1", getenv("WMEL_AUTO_PROBE"));
+        snprintf(msg, sizeof msg, "WMEL_AUTO_PROBE=%.64s: expected 0 or 1", wmel__env(WMEL__CFG_AUTO_PROBE));
         wmel__detail(msg);
         return WMEL_ERR_INVALID_ARG;
     }
     if (cpu_scale() < 0.0) {
         snprintf(msg, sizeof msg, "WMEL_AUTO_PROBE_CPU_SCALE=%.64s: expected a positive number",
-                 getenv("WMEL_AUTO_PROBE_CPU_SCALE"));
+                 wmel__test_env(WMEL__CFG_AUTO_PROBE_CPU_SCALE));
         wmel__detail(msg);
         return WMEL_ERR_INVALID_ARG;
     }

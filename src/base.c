@@ -8,6 +8,7 @@
 #define _GNU_SOURCE     /* O_TMPFILE */
 #endif
 #include "internal.h"
+#include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -158,9 +159,9 @@ const char *wmel__detail_get(void) { return g_detail; }
  * knows only /tmp, so a user with a small /tmp could not move the spill elsewhere. */
 const char *wmel__tmpdir(void)
 {
-    const char *d = getenv("TMPDIR");
+    const char *d = wmel__env(WMEL__CFG_TMPDIR);
 #if defined(_WIN32)
-    if (!(d && *d)) d = getenv("TEMP");
+    if (!(d && *d)) d = wmel__env(WMEL__CFG_TEMP);
     return d && *d ? d : ".";
 #else
     return d && *d ? d : "/tmp";
@@ -174,7 +175,7 @@ const char *wmel__tmpdir(void)
 FILE *wmel__tmpfile(void)
 {
     wchar_t dir[MAX_PATH + 1], path[MAX_PATH + 1];
-    const char *env = getenv("TMPDIR");
+    const char *env = wmel__env(WMEL__CFG_TMPDIR);
     if (env && *env) {
         if (!MultiByteToWideChar(CP_UTF8, 0, env, -1, dir, MAX_PATH)) {
             errno = ENAMETOOLONG;

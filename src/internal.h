@@ -433,8 +433,6 @@ int wmel__kept_get(int which, const void *key, size_t len, void (*measure)(void 
 int wmel__kept_find(int which, const void *key, size_t len, wmel_verdict *v);
 /* The number of timings table `which` has run in this process (for the tests). */
 int wmel__kept_runs(int which);
-/* A 0/1 switch in the environment: -1 unset or empty, 0, 1, or -2 for another value. */
-int wmel__env_switch(const char *name);
 
 /* ---- the compiled plan's algorithm ------------------------------------------------
  * One table of functions per algorithm (pocketfft's habit: one plan type, the algorithm

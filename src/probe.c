@@ -135,12 +135,3 @@ int wmel__kept_runs(int which)
     pthread_mutex_unlock(&k->lock);
     return runs;
 }
-
-int wmel__env_switch(const char *name)
-{
-    const char *env = getenv(name);
-    if (!env || !*env) return -1;
-    if (!strcmp(env, "0")) return 0;
-    if (!strcmp(env, "1")) return 1;
-    return -2;
-}

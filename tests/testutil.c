@@ -375,9 +375,9 @@ void t_vals_f32_check(int backend, int vulkan_arith, const char *env, const char
     int st[2];
     wmel_ctx *c[2];
     c[0] = wmel_create_plan(&p, &plan, &st[0]);
-    setenv(env, "1", 1); /* read when the ctx is made */
+    t_setenv(env, "1", 1); /* read when the ctx is made */
     c[1] = wmel_create_plan(&p, &plan, &st[1]);
-    unsetenv(env);
+    t_unsetenv(env);
     CHECK(c[0] && c[1], "%s values: create %d %d", name, st[0], st[1]);
     enum { N = 9000 };
     float *x = malloc(N * sizeof(float));
@@ -470,3 +470,35 @@ int t_cuda_or_skip(const wmel_frontend_plan *plan, const char *name)
     printf("skipped: no CUDA device\n");
     return 77;
 }
+
+/* the test door's answer: a build without WMEL_TEST_HOOKS cannot run the test */
+static void t_door(int rc, const char *what)
+{
+    if (rc == WMEL_OK) return;
+    fprintf(stderr, "FAIL %s: the library's test door answers %d (%s); this test needs a library built with "
+            "-DWMEL_TEST_HOOKS=ON\n", what, rc, wmel_strerror(rc));
+    exit(1);
+}
+
+int t_setenv(const char *name, const char *value, int overwrite)
+{
+    const int rc = setenv(name, value, overwrite);
+    t_door(wmel__test_ctl(WMEL__TC_ENV_RELOAD), name);
+    return rc;
+}
+
+int t_unsetenv(const char *name)
+{
+    const int rc = unsetenv(name);
+    t_door(wmel__test_ctl(WMEL__TC_ENV_RELOAD), name);
+    return rc;
+}
+
+long long t_count(int which)
+{
+    long long v = 0;
+    t_door(wmel__test_ctl(WMEL__TC_COUNTER, which, &v), "a counter");
+    return v;
+}
+
+void t_vk_fail_at(long n) { t_door(wmel__test_ctl(WMEL__TC_VK_FAIL_AT, n), "the Vulkan fault injection"); }

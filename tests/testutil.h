@@ -4,6 +4,7 @@
 #define WMEL_TESTUTIL_H
 
 #include "npy.h"
+#include "testctl.h" /* the library's test door (src/) */
 #include "wmel.h"
 
 #include <pthread.h>
@@ -30,6 +31,15 @@
 #ifndef T_SANITIZED
 #define T_SANITIZED 0
 #endif
+
+/* The library reads the environment once (src/config.h): t_setenv and t_unsetenv change a
+ * variable and have it read again, through the test door (src/testctl.h); t_count reads a
+ * counter (WMEL__CNT_*), t_vk_fail_at has the n-th Vulkan call from now fail (0: none).
+ * Each ends the test with a message (exit 1) in a library built without WMEL_TEST_HOOKS. */
+int t_setenv(const char *name, const char *value, int overwrite);
+int t_unsetenv(const char *name);
+long long t_count(int which);
+void t_vk_fail_at(long n);
 
 extern int t_failures;
 extern int t_checks;

@@ -27,10 +27,18 @@
 #include <string.h>
 #include <time.h>
 
-#ifdef WMEL_BENCH_PHASES
-void wmel__vk_phase_ns(long long ns[3]); /* src/vulkan/backend.c (the static library's) */
-/* the rounds submitted; weak: a library from before the counter has none */
-long long wmel__vk_rounds(void) __attribute__((weak));
+#ifdef WMEL_BENCH_PHASES /* a library with WMEL_TEST_HOOKS: its test door (src/testctl.h) */
+#include "testctl.h"
+static void phase_ns(long long ns[3])
+{
+    ns[0] = ns[1] = ns[2] = 0;
+    (void)wmel__test_ctl(WMEL__TC_VK_PHASE_NS, ns);
+}
+static long long rounds_now(void)
+{
+    long long v = 0;
+    return wmel__test_ctl(WMEL__TC_COUNTER, WMEL__CNT_VK_ROUNDS, &v) == WMEL_OK ? v : -1;
+}
 #endif
 
 static double secs(clockid_t c)
@@ -104,8 +112,8 @@ int main(int argc, char **argv)
         for (int m = 0; m < 2; m++) {
 #ifdef WMEL_BENCH_PHASES
             long long ph0[3], ph1[3];
-            wmel__vk_phase_ns(ph0);
-            const long long r0 = wmel__vk_rounds ? wmel__vk_rounds() : 0;
+            phase_ns(ph0);
+            const long long r0 = rounds_now();
 #endif
             const double w0 = secs(CLOCK_MONOTONIC), p0 = secs(CLOCK_PROCESS_CPUTIME_ID),
                          t0 = secs(CLOCK_THREAD_CPUTIME_ID);
@@ -121,9 +129,9 @@ int main(int argc, char **argv)
             }
             if (k > 0 && w < best[m][0]) best[m][0] = w, best[m][1] = pc, best[m][2] = tc;
 #ifdef WMEL_BENCH_PHASES
-            wmel__vk_phase_ns(ph1);
+            phase_ns(ph1);
             for (int i = 0; k > 0 && i < 3; i++) phase[m][i] += ph1[i] - ph0[i];
-            if (wmel__vk_rounds) rounds[m] = wmel__vk_rounds() - r0;
+            if (r0 >= 0) rounds[m] = rounds_now() - r0;
 #endif
         }
     int same = 1;

@@ -11,6 +11,7 @@
  * its flag word). The two ctxs' outputs are compared (float64: the same bytes).
  */
 #define _POSIX_C_SOURCE 200809L
+#include "testctl.h"
 #include "wmel.h"
 
 #include <stdio.h>
@@ -19,6 +20,18 @@
 #include <time.h>
 
 long long wmel__vk_finishes(void);
+
+/* setenv, then the library reads the environment again (it reads it once: src/config.h)
+ * through its test door, which a library built without WMEL_TEST_HOOKS does not have */
+static void env_set(const char *name, const char *value)
+{
+    if (value) setenv(name, value, 1);
+    else unsetenv(name);
+    if (wmel__test_ctl(WMEL__TC_ENV_RELOAD) != WMEL_OK) {
+        fprintf(stderr, "%s: needs a library built with -DWMEL_TEST_HOOKS=ON\n", name);
+        exit(2);
+    }
+}
 
 static double now(clockid_t id)
 {
@@ -57,9 +70,9 @@ int main(int argc, char **argv)
     p.n_threads = 1;
     wmel_ctx *c[2];
     int st[2];
-    setenv("WMEL_VULKAN_DEVICE_FINISH", "0", 1);
+    env_set("WMEL_VULKAN_DEVICE_FINISH", "0");
     c[0] = wmel_create_plan(&p, &plan, &st[0]);
-    unsetenv("WMEL_VULKAN_DEVICE_FINISH");
+    env_set("WMEL_VULKAN_DEVICE_FINISH", NULL);
     c[1] = wmel_create_plan(&p, &plan, &st[1]);
     if (!c[0] || !c[1]) {
         fprintf(stderr, "create: %d %d %s\n", st[0], st[1], wmel_vulkan_error_detail());

@@ -13,6 +13,7 @@
  * only level the two share, C.
  */
 #include "internal.h"
+#include "config.h"
 #include "fe/fe.h"
 #include "stem/gemm.h"
 #include "stem/stem_internal.h"
@@ -42,11 +43,11 @@ int wmel__cpu_isa(void)
     return l;
 }
 
-/* WMEL_MAX_ISA, read at each call so that a test may change it between contexts;
+/* WMEL_MAX_ISA (config.h: read once; a test changes it with WMEL__TC_ENV_RELOAD);
  * unknown values are ignored rather than fatal. */
 static int isa_from_env(void)
 {
-    const char *e = getenv("WMEL_MAX_ISA");
+    const char *e = wmel__env(WMEL__CFG_MAX_ISA);
     if (!e || !*e) return WMEL_ISA_AUTO;
     if (!strcmp(e, "c") || !strcmp(e, "scalar")) return WMEL_ISA_C;
     if (!strcmp(e, "avx2")) return WMEL_ISA_AVX2;

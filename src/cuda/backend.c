@@ -137,7 +137,7 @@ static int general_init(wmel_ctx *ctx);
  * float64 either way). */
 static int cuda_arith(int device, int *ff, int query)
 {
-    const char *env = getenv("WMEL_CUDA_ARITHMETIC");
+    const char *env = wmel__env(WMEL__CFG_CUDA_ARITHMETIC);
     if (env && *env) {
         if (!strcmp(env, "float64") || !strcmp(env, "float-float")) {
             *ff = env[5] == '-';
@@ -821,7 +821,7 @@ static int cuda_clips_device(wmel_ctx *ctx, const wmel_clips *c, void *stream)
  * WMEL_CUDA_FFT=0 (a testing switch, read when a ctx is created: the DFT for every plan). */
 static int plan_radices(int n_fft, int fl, int radix[WMEL_CU_PLAN_STAGES])
 {
-    const char *env = getenv("WMEL_CUDA_FFT"); /* a testing switch: "0", the DFT for every plan */
+    const char *env = wmel__test_env(WMEL__CFG_CUDA_FFT); /* a testing switch: "0", the DFT for every plan */
     if ((env && !strcmp(env, "0")) || n_fft < 4 || n_fft % 2 || fl > n_fft) return 0;
     static const int order[] = {8, 4, 2, 3, 5};
     int m = n_fft / 2, n = 0;
@@ -932,7 +932,7 @@ static int general_init(wmel_ctx *ctx)
        (half the bytes), the cepstra (n_ceps) computed there too; with the testing switch
        WMEL_CUDA_VALS_F64=1, float64 log energy and log mels (the host takes the cepstra
        from them: the same bytes in float64) */
-    const char *f64_env = getenv("WMEL_CUDA_VALS_F64");
+    const char *f64_env = wmel__test_env(WMEL__CFG_CUDA_VALS_F64);
     const int f64_vals = f64_env && !strcmp(f64_env, "1");
     g->pad_left = p->pad_left;
     g->hop = p->hop;
@@ -1052,7 +1052,7 @@ static int general_init(wmel_ctx *ctx)
        post stage after it (k_plan_post: deltas, stacking of every kind, the rows' scales);
        WMEL_CUDA_DEVICE_FINISH=0 keeps the host's (the same bytes in float64) */
     {
-        const char *env = getenv("WMEL_CUDA_DEVICE_FINISH");
+        const char *env = wmel__env(WMEL__CFG_CUDA_DEVICE_FINISH);
         st->finish_off = env && !strcmp(env, "0");
         st->finish = ctx->vals_f32 && wmel__fe_dev_finish(fe, WMEL__DEV_POST | WMEL__DEV_THEN | WMEL__DEV_ALL) &&
                      (!fe->col_scale || ncv) && !st->finish_off;
@@ -1076,7 +1076,9 @@ static void note_plan_ops(const wmel_ctx *ctx, int backend)
 
 /* The calls whose finish ran on the device (k_plan_finish), for the tests. */
 static atomic_llong g_finishes;
+#ifdef WMEL_TEST_HOOKS
 long long wmel__cu_finishes(void) { return atomic_load(&g_finishes); }
+#endif
 
 /* A clip of plan_run: where its output lies in the device buffer (finished there), and the
  * arithmetic of its frames. */

@@ -6,6 +6,8 @@
 #ifndef WMEL_CUDA_INTERNAL_H
 #define WMEL_CUDA_INTERNAL_H
 
+#include "../config.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -198,7 +200,9 @@ typedef struct wmel_cu_finish {
 } wmel_cu_finish;
 
 /* The calls (and batches' clips) whose finish ran on the device (backend.c), for the tests. */
+#ifdef WMEL_TEST_HOOKS /* reached through the test door (testctl.h) */
 long long wmel__cu_finishes(void);
+#endif
 
 /* Enqueue k_plan_frames on `stream`; a cudaError_t as int. */
 int wmel__cu_plan_frames(const wmel_cu_frames *f, void *stream);

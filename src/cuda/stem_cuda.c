@@ -22,6 +22,7 @@
  * memory that is in flight. cuBLAS itself is opened with dlopen on first use (below).
  */
 #include "../internal.h"
+#include "../config.h"
 #include "../stem/gemm.h"
 #include "../stem/stem_internal.h"
 #include "cuda_internal.h"
@@ -252,7 +253,7 @@ static int enqueue(const stem_dev *e, cudaStream_t st, const float *mel, size_t 
                                                                         : (size_t)T_OUT * 3 * d;
     const size_t per_win = ((size_t)T_IN * d + a_win) * sizeof(float);
     size_t budget = SCRATCH_BYTES;
-    const char *env = getenv("WMEL_CUDA_STEM_SCRATCH_MB"); /* tests force small chunks */
+    const char *env = wmel__test_env(WMEL__CFG_CUDA_STEM_SCRATCH_MB); /* tests force small chunks */
     if (env && *env) {
         long mb = strtol(env, NULL, 10);
         if (mb > 0 && (unsigned long)mb < ((size_t)1 << 40) >> 20) budget = (size_t)mb << 20;

@@ -9,6 +9,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "internal.h"
+#include "config.h"
 #include "stem/gemm.h"
 #include "stem/stem_internal.h"
 #include "pool.h"
@@ -46,7 +47,7 @@ int wmel__gemm_b_init(wmel_gemm_b *b, const float *w, size_t n, size_t k, int wh
     wmel__isa_kernels(wmel__isa_level(WMEL_ISA_AUTO), &ks);
     b->gelu = ks.gelu;
     if (which == 0) {
-        const char *e = getenv("WMEL_STEM_GEMM");
+        const char *e = wmel__env(WMEL__CFG_STEM_GEMM);
 #ifdef WMEL_HAVE_OPENBLAS
         which = (e && !strcmp(e, "own")) ? 1 : 2;
 #else

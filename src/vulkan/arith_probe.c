@@ -76,11 +76,11 @@ static void measure(void *arg, wmel_verdict *v)
 
 int wmel__vk_arith_auto(const vkw_dev *d, int index, int asked)
 {
-    const char *aenv = getenv("WMEL_VULKAN_ARITHMETIC");
-    const int pe = wmel__env_switch("WMEL_VULKAN_ARITH_PROBE");
+    const char *aenv = wmel__env(WMEL__CFG_VULKAN_ARITHMETIC);
+    const int pe = wmel__env_bool(WMEL__CFG_VULKAN_ARITH_PROBE);
     if (pe == -2) {
         wmel__vk_detail(WMEL_ERR_INVALID_ARG, "WMEL_VULKAN_ARITH_PROBE=%s: expected 0 or 1",
-                        getenv("WMEL_VULKAN_ARITH_PROBE"));
+                        wmel__env(WMEL__CFG_VULKAN_ARITH_PROBE));
         return 0;
     }
     /* VkPhysicalDeviceType: 1 integrated, 2 discrete, 3 virtual GPU (4 CPU) */

@@ -174,7 +174,7 @@ typedef struct vk_geom {
  * the DFT for every plan). */
 static int fft_radices(int n_fft, int fl, int radix[VKW_MAX_STAGES])
 {
-    const char *env = getenv("WMEL_VULKAN_FFT");
+    const char *env = wmel__test_env(WMEL__CFG_VULKAN_FFT);
     if ((env && !strcmp(env, "0")) || n_fft < 4 || n_fft % 2 || fl > n_fft) return 0;
     /* after the eights, at most one four and one two; at most as many of each radix as
        frames.comp's fft() has stage slots for (4 eights, 2 threes, 3 fives) */
@@ -255,7 +255,7 @@ static int vk_init(wmel_ctx *ctx)
         if (rc != WMEL_OK) return rc == WMEL_ERR_NO_MEMORY || rc == WMEL_ERR_THREAD ? rc : WMEL_ERR_BACKEND_UNAVAILABLE;
         /* the two-product by fma where the self-test found it exact; WMEL_VULKAN_FF_FMA=0
            never, =1 always (a testing switch: the frames' self-test then judges it) */
-        const char *env = getenv("WMEL_VULKAN_FF_FMA");
+        const char *env = wmel__test_env(WMEL__CFG_VULKAN_FF_FMA);
         if (env && *env && strcmp(env, "0") != 0 && strcmp(env, "1") != 0)
             return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: WMEL_VULKAN_FF_FMA is '%s'; it takes 0 or 1",
                                    env);
@@ -273,7 +273,7 @@ static int vk_init(wmel_ctx *ctx)
        mels), the device's DCT of the frame's log mels; float64 log energy and mels with the
        testing switch WMEL_VULKAN_VALS_F64=1 (the host then takes the cepstra in double: the
        same bytes in float64) */
-    const char *f64_env = getenv("WMEL_VULKAN_VALS_F64");
+    const char *f64_env = wmel__test_env(WMEL__CFG_VULKAN_VALS_F64);
     const int f64_vals = f64_env && !strcmp(f64_env, "1");
     st->ceps = !st->pfa && p->n_ceps > 0 && p->n_mels <= 4 * VKW_WG && fe->dct && !f64_vals;
     if (st->pfa) {
@@ -305,7 +305,7 @@ static int vk_init(wmel_ctx *ctx)
         st->check_gen = !st->pfa;
     }
     {
-        const char *env = getenv("WMEL_VULKAN_SIGNAL_LIMIT"); /* a testing switch: rounds of fewer samples */
+        const char *env = wmel__test_env(WMEL__CFG_VULKAN_SIGNAL_LIMIT); /* a testing switch: rounds of fewer samples */
         if (env && *env) {
             char *end = NULL;
             const long long v = strtoll(env, &end, 10);
@@ -342,7 +342,7 @@ static int vk_init(wmel_ctx *ctx)
         n_colvec = fe->n_colvec == pcols ? pcols : 0;
     }
     {
-        const char *env = getenv("WMEL_VULKAN_DEVICE_FINISH");
+        const char *env = wmel__env(WMEL__CFG_VULKAN_DEVICE_FINISH);
         st->finish = vals_f32 && wmel__fe_dev_finish(fe, WMEL__DEV_POST | WMEL__DEV_THEN | WMEL__DEV_ALL) &&
                      (!fe->col_scale || n_colvec) &&
                      !(env && !strcmp(env, "0"));
@@ -504,7 +504,7 @@ static int vk_init(wmel_ctx *ctx)
             in[perm_at + (size_t)z] = at;
         }
     }
-    if (arith == VKW_ARITH_FF && getenv("WMEL_VULKAN_FF_BREAK")) /* a testing switch: float32 tables */
+    if (arith == VKW_ARITH_FF && wmel__test_env(WMEL__CFG_VULKAN_FF_BREAK)) /* a testing switch: float32 tables */
         for (size_t i = 0; i < tab_words; i++) ((float *)tab)[2 * i + 1] = 0.0f;
     rc = arith == VKW_ARITH_FF && !(!st->pfa && wmel__fe_dithered(p)) ? ff_self_test(ctx, st) : WMEL_OK;
     if (rc == WMEL__FALLBACK) { /* float-float fails its self-test: the CPU's frames */
@@ -698,35 +698,35 @@ static float key_float(uint32_t k)
     return v;
 }
 
-/* Where the calling thread's time goes in run_jobs, for bench/vulkan (nanoseconds, summed
- * over every ctx of the process): packing the rounds' samples, the rounds on the device
- * (submission, the transfers, the wait), the values out of the read-back buffer. */
-static atomic_llong g_ns[3], g_rounds;
+/* The counters, summed over every ctx of the process, read through the test door
+ * (testctl.h: WMEL__TC_COUNTER, WMEL__TC_VK_PHASE_NS) in a build with WMEL_TEST_HOOKS:
+ * g_ns, where the calling thread's time goes in run_jobs, for bench/vulkan (nanoseconds:
+ * packing the rounds' samples, the rounds on the device (submission, the transfers, the
+ * wait), the values out of the read-back buffer); g_rounds, the rounds submitted (one
+ * submission and one wait each); g_finishes, the clips whose finish ran on the device
+ * (vk_plan_finish's calls, a batch's clips, Whisper's clips); g_imports and the next five,
+ * the calls whose samples the device read in place (wmel__vk_import) and their kin
+ * (vk_internal.h); g_grown, the calls whose rounds' buffers grew for a clip finished in a
+ * round of its own; g_range_clips, the clips whose frames the device left to the CPU's
+ * kernels for their samples (one past the ctx's bound, or not finite). */
+static atomic_llong g_ns[3], g_rounds, g_finishes, g_grown, g_range_clips;
+static atomic_llong g_imports, g_out_imports, g_dev_clips, g_bimports, g_win_host, g_bout;
+#ifdef WMEL_TEST_HOOKS
 void wmel__vk_phase_ns(long long ns[3])
 {
     for (int i = 0; i < 3; i++) ns[i] = atomic_load(&g_ns[i]);
 }
-/* The rounds submitted (one submission and one wait each), summed likewise. */
 long long wmel__vk_rounds(void) { return atomic_load(&g_rounds); }
-/* The clips whose finish ran on the device (vk_plan_finish's calls, a batch's clips, Whisper's
- * clips), for the tests. */
-static atomic_llong g_finishes;
 long long wmel__vk_finishes(void) { return atomic_load(&g_finishes); }
-/* The calls whose samples the device read in place (wmel__vk_import), for the tests. */
-static atomic_llong g_imports, g_out_imports, g_dev_clips, g_bimports, g_win_host, g_bout;
 long long wmel__vk_imports(void) { return atomic_load(&g_imports); }
 long long wmel__vk_out_imports(void) { return atomic_load(&g_out_imports); }
 long long wmel__vk_dev_clips(void) { return atomic_load(&g_dev_clips); }
 long long wmel__vk_bimports(void) { return atomic_load(&g_bimports); }
 long long wmel__vk_windows_host(void) { return atomic_load(&g_win_host); }
 long long wmel__vk_bout_imports(void) { return atomic_load(&g_bout); }
-/* The calls whose rounds' buffers grew for a clip finished in a round of its own, for the tests. */
-static atomic_llong g_grown;
 long long wmel__vk_grown(void) { return atomic_load(&g_grown); }
-/* The clips whose frames the device left to the CPU's kernels for their samples (one past
- * the ctx's bound, or not finite), for the tests. */
-static atomic_llong g_range_clips;
 long long wmel__vk_range_clips(void) { return atomic_load(&g_range_clips); }
+#endif
 static long long now_ns(void)
 {
     struct timespec ts;
@@ -1846,7 +1846,7 @@ static int ff_self_test(const wmel_ctx *ctx, vk_state *st)
        the frames run on the device whatever their error, so that the tests' per-preset
        errors (and WMEL_VULKAN_FFT=0's direct DFT) show which stage loses float-float's
        terms there */
-    const char *keep = getenv("WMEL_VULKAN_FF_FRAMECHECK");
+    const char *keep = wmel__test_env(WMEL__CFG_VULKAN_FF_FRAMECHECK);
     if (worst > FF_SELF_TOL && !(keep && !strcmp(keep, "0")))
         return wmel__vk_detail(WMEL__FALLBACK,
                                "Vulkan: float-float failed its self-test on %s: a frame's value is %.3g of max(1, "

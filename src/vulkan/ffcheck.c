@@ -138,7 +138,7 @@ static double err_of(int k, const float got[2], long double x)
 /* The testing switch: the primitive to break (0 none, 1 mul, 2 add); -1 for a bad value. */
 static int break_env(void)
 {
-    const char *env = getenv("WMEL_VULKAN_FFCHECK_BREAK");
+    const char *env = wmel__test_env(WMEL__CFG_VULKAN_FFCHECK_BREAK);
     if (!env || !*env || !strcmp(env, "0")) return 0;
     if (!strcmp(env, "1") || !strcmp(env, "mul")) return 1;
     if (!strcmp(env, "2") || !strcmp(env, "add")) return 2;
@@ -243,8 +243,8 @@ int wmel__vk_ffcheck(const vkw_dev *d, int index, vkw_ffcheck *out)
     if (brk < 0)
         return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE,
                                "Vulkan: WMEL_VULKAN_FFCHECK_BREAK is '%s'; it takes 0, mul (1) or add (2)",
-                               getenv("WMEL_VULKAN_FFCHECK_BREAK"));
-    const char *fenv = getenv("WMEL_VULKAN_FLOAT_CONTROLS");
+                               wmel__test_env(WMEL__CFG_VULKAN_FFCHECK_BREAK));
+    const char *fenv = wmel__test_env(WMEL__CFG_VULKAN_FLOAT_CONTROLS);
     const int fc_off = fenv && !strcmp(fenv, "0");
     if (pthread_mutex_lock(&g_kept_lock) != 0) return WMEL_ERR_THREAD;
     ff_kept *k = NULL;

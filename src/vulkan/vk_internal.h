@@ -7,6 +7,8 @@
 #ifndef WMEL_VK_INTERNAL_H
 #define WMEL_VK_INTERNAL_H
 
+#include "../config.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -409,6 +411,7 @@ const char *wmel__vk_ff_prim_name(int k);
  * measurements. */
 int wmel__vk_ffcheck(const vkw_dev *d, int index, vkw_ffcheck *out);
 
+#ifdef WMEL_TEST_HOOKS /* reached through the test door (testctl.h) */
 /* Fault injection for the tests: the Vulkan calls made so far, and the call (1-based,
  * counted from now) that fails (0: none). */
 long wmel__vk_calls(void);
@@ -428,6 +431,7 @@ long long wmel__vk_bout_imports(void); /* a batch's finished clips whose outputs
 long long wmel__vk_grown(void);    /* the calls whose rounds' buffers grew for a clip in a round of its own */
 long long wmel__vk_range_clips(void); /* the clips left to the CPU's kernels for their samples' range */
 long wmel__vk_instances_made(void); /* vkCreateInstance calls that succeeded */
+#endif
 
 /* The failure's message kept for wmel_vulkan_error_detail(); returns `code`. */
 int wmel__vk_detail(int code, const char *fmt, ...)

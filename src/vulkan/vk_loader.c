@@ -42,7 +42,7 @@ static int lib_kept(const void *h) { (void)h; return 0; }
 static void *lib_open_once(void)
 {
     /* WMEL_VULKAN_LOADER names another loader (a test's missing one, a driver's own) */
-    const char *env = getenv("WMEL_VULKAN_LOADER");
+    const char *env = wmel__env(WMEL__CFG_VULKAN_LOADER);
     if (env && *env) return dlopen(env, RTLD_NOW | RTLD_LOCAL);
 #if defined(__APPLE__)
     static const char *const names[] = {"libvulkan.1.dylib", "libMoltenVK.dylib", "libvulkan.dylib"};
@@ -68,7 +68,7 @@ static pthread_once_t g_lib_once = PTHREAD_ONCE_INIT;
 static void lib_open_now(void) { g_lib = lib_open_once(); }
 static void *lib_open(void)
 {
-    if (getenv("WMEL_VULKAN_LOADER")) return lib_open_once(); /* a test's other loader: each time */
+    if (wmel__env(WMEL__CFG_VULKAN_LOADER)) return lib_open_once(); /* a test's other loader: each time */
     return pthread_once(&g_lib_once, lib_open_now) == 0 ? g_lib : NULL;
 }
 static void lib_close(void *h)
@@ -104,6 +104,7 @@ int wmel__vk_detail(int code, const char *fmt, ...)
     return code;
 }
 
+#ifdef WMEL_TEST_HOOKS /* the fault injection (testctl.h: WMEL__TC_VK_FAIL_AT) */
 static atomic_long g_calls, g_fail_at;
 long wmel__vk_calls(void) { return atomic_load(&g_calls); }
 void wmel__vk_fail_at(long n) { atomic_store(&g_fail_at, n ? atomic_load(&g_calls) + n : 0); }
@@ -119,6 +120,9 @@ static VkResult vk_check(void)
 /* A call returning a VkResult, counted (and failed when injected). */
 static _Thread_local VkResult g_inj;
 #define VK(call) ((g_inj = vk_check()) != VK_SUCCESS ? g_inj : (call))
+#else
+#define VK(call) (call)
+#endif
 static const char *vk_result_name(VkResult r)
 {
     switch (r) {
@@ -302,7 +306,9 @@ struct vkw {
 static pthread_mutex_t g_inst_mu = PTHREAD_MUTEX_INITIALIZER;
 static VkInstance g_inst;
 static atomic_long g_instances; /* instances made, for the tests */
+#ifdef WMEL_TEST_HOOKS
 long wmel__vk_instances_made(void) { return atomic_load(&g_instances); }
+#endif
 
 static int instance_fns(vk_fns *f, VkInstance inst);
 
@@ -464,7 +470,7 @@ static int is_gpu(int type)
 int wmel__vk_pick(const vkw_dev *devs, int count, int device, int gpu_only)
 {
     int want = -1;
-    const char *env = getenv("WMEL_VULKAN_DEVICE");
+    const char *env = wmel__env(WMEL__CFG_VULKAN_DEVICE);
     if (device >= 1) {
         want = device - 1;
     } else if (env && *env) {
@@ -521,7 +527,7 @@ void wmel__vk_dev_key(const vkw_dev *d, vkw_dev_key *k)
 int wmel__vk_arith(const vkw_dev *d, int asked)
 {
     if (asked == 0) {
-        const char *env = getenv("WMEL_VULKAN_ARITHMETIC");
+        const char *env = wmel__env(WMEL__CFG_VULKAN_ARITHMETIC);
         if (env && *env) {
             if (!strcmp(env, "float64")) asked = VKW_ARITH_F64;
             else if (!strcmp(env, "float-float")) asked = VKW_ARITH_FF;
@@ -666,7 +672,7 @@ static int make_buffer(vkw *w, VkBuffer *buf, VkDeviceMemory *mem, void **map, s
  * reason in the detail for another value. */
 static int want_staging(int type, const VkPhysicalDeviceMemoryProperties *mp)
 {
-    const char *env = getenv("WMEL_VULKAN_STAGING");
+    const char *env = wmel__test_env(WMEL__CFG_VULKAN_STAGING);
     if (env && *env) {
         if (!strcmp(env, "1")) return 1;
         if (!strcmp(env, "0")) return 0;
@@ -686,7 +692,9 @@ static int want_staging(int type, const VkPhysicalDeviceMemoryProperties *mp)
 }
 
 static atomic_long g_staged_opens;
+#ifdef WMEL_TEST_HOOKS
 long wmel__vk_staged_opens(void) { return atomic_load(&g_staged_opens); }
+#endif
 
 static int load_device_fns(vkw *w)
 {
@@ -751,7 +759,7 @@ static int load_device_fns(vkw *w)
 static size_t shared_limit(const VkPhysicalDeviceProperties *pr)
 {
     size_t limit = pr->limits.maxComputeSharedMemorySize;
-    const char *env = getenv("WMEL_VULKAN_SHARED_LIMIT");
+    const char *env = wmel__test_env(WMEL__CFG_VULKAN_SHARED_LIMIT);
     if (env && *env) {
         char *end = NULL;
         const unsigned long long v = strtoull(env, &end, 10);
@@ -765,11 +773,11 @@ static size_t shared_limit(const VkPhysicalDeviceProperties *pr)
     return limit;
 }
 
-/* A switch's number: 0 when unset or empty, else its value within [lo, hi], or -1 with the
- * reason in the detail ("NAME is 'VALUE'; it takes UNIT, LO to HI"). */
-static long long env_num(const char *name, long long lo, long long hi, const char *unit)
+/* A switch's number (env: its text, config.h; name: the variable's): 0 when unset or empty,
+ * else its value within [lo, hi], or -1 with the reason in the detail ("NAME is 'VALUE'; it
+ * takes UNIT, LO to HI"). */
+static long long env_num(const char *env, const char *name, long long lo, long long hi, const char *unit)
 {
-    const char *env = getenv(name);
     if (!env || !*env) return 0;
     char *end = NULL;
     const long long v = strtoll(env, &end, 10);
@@ -785,14 +793,16 @@ static long long env_num(const char *name, long long lo, long long hi, const cha
  * 1 .. VKW_MAX_FPG): 0 when unset, -1 with the reason in the detail for another value. */
 static int frames_per_group_env(void)
 {
-    return (int)env_num("WMEL_VULKAN_FRAMES_PER_GROUP", 1, VKW_MAX_FPG, "a number of frames");
+    return (int)env_num(wmel__test_env(WMEL__CFG_VULKAN_FRAMES_PER_GROUP), "WMEL_VULKAN_FRAMES_PER_GROUP", 1,
+                        VKW_MAX_FPG, "a number of frames");
 }
 
 /* WMEL_VULKAN_TIMEOUT_MS: the longest wait for one dispatch of a round, in milliseconds
  * (default VKW_TIMEOUT_MS; 1 .. 24 h); -1 with the reason in the detail for another value. */
 static long long timeout_env(void)
 {
-    const long long v = env_num("WMEL_VULKAN_TIMEOUT_MS", 1, 86400000LL, "milliseconds");
+    const long long v =
+        env_num(wmel__env(WMEL__CFG_VULKAN_TIMEOUT_MS), "WMEL_VULKAN_TIMEOUT_MS", 1, 86400000LL, "milliseconds");
     return v ? v : VKW_TIMEOUT_MS;
 }
 
@@ -800,7 +810,8 @@ static long long timeout_env(void)
  * VKW_DISPATCH_FRAMES): 0 when unset, -1 with the reason in the detail for another value. */
 static long dispatch_env(void)
 {
-    return (long)env_num("WMEL_VULKAN_DISPATCH_FRAMES", 1, VKW_DISPATCH_FRAMES, "a number of frames");
+    return (long)env_num(wmel__test_env(WMEL__CFG_VULKAN_DISPATCH_FRAMES), "WMEL_VULKAN_DISPATCH_FRAMES", 1,
+                         VKW_DISPATCH_FRAMES, "a number of frames");
 }
 
 /* WMEL_VULKAN_ROUND_BYTES (a testing switch: a round's signal and output buffers made at most
@@ -808,7 +819,8 @@ static long dispatch_env(void)
  * ones): 0 when unset, -1 with the reason in the detail for another value. */
 static long long round_bytes_env(void)
 {
-    return env_num("WMEL_VULKAN_ROUND_BYTES", 65536, 1LL << 30, "a number of bytes");
+    return env_num(wmel__test_env(WMEL__CFG_VULKAN_ROUND_BYTES), "WMEL_VULKAN_ROUND_BYTES", 65536, 1LL << 30,
+                   "a number of bytes");
 }
 
 /* Frames a dispatch at most for a frame's estimated work: a dispatch does at most the work of
@@ -861,7 +873,7 @@ static void properties2(vkw *w, void *chain)
 static int float_controls(vkw *w, uint32_t api)
 {
     vk_fns *f = &w->f;
-    const char *env = getenv("WMEL_VULKAN_FLOAT_CONTROLS");
+    const char *env = wmel__test_env(WMEL__CFG_VULKAN_FLOAT_CONTROLS);
     if ((env && !strcmp(env, "0")) || !f->GetPhysicalDeviceProperties2) return 0;
     int how = 0;
     if (VK_API_VERSION_MAJOR(api) > 1 || VK_API_VERSION_MINOR(api) >= 2) {
@@ -896,7 +908,7 @@ static int ext_11(vkw *w, uint32_t api, const char *name)
  * with WMEL_VULKAN_HOST_IMPORT=0 (a testing switch: the samples copied, the same bytes). */
 static int host_import(vkw *w, uint32_t api)
 {
-    const char *env = getenv("WMEL_VULKAN_HOST_IMPORT");
+    const char *env = wmel__test_env(WMEL__CFG_VULKAN_HOST_IMPORT);
     if ((env && !strcmp(env, "0")) || !ext_11(w, api, VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME)) return 0;
     VkPhysicalDeviceExternalMemoryHostPropertiesEXT hp;
     memset(&hp, 0, sizeof hp);
@@ -998,7 +1010,7 @@ static int make_commands(vkw *w, uint32_t family, const char *whose)
  * are the same) or 2 (the default); 0 with the reason in the detail for another value. */
 static int rounds_env(void)
 {
-    const char *e = getenv("WMEL_VULKAN_ROUNDS");
+    const char *e = wmel__test_env(WMEL__CFG_VULKAN_ROUNDS);
     if (!e || !*e) return N_SLOTS;
     if (!strcmp(e, "1")) return 1;
     if (!strcmp(e, "2")) return 2;

@@ -353,7 +353,7 @@ static void test_tmpfile_fails(void)
     if (!ctx) return;
     const char *old = getenv("TMPDIR");
     char *keep = old ? strdup(old) : NULL;
-    setenv("TMPDIR", "/nonexistent-wmel-test", 1);
+    t_setenv("TMPDIR", "/nonexistent-wmel-test", 1);
     const size_t n = 3 * 1024 * 160;
     float *x = malloc(n * sizeof *x);
     t_chirp(x, n, 5);
@@ -380,8 +380,8 @@ static void test_tmpfile_fails(void)
     for (size_t i = 0; l && i < n && rc == WMEL_OK; i += 16000) rc = wmel_long_push(l, x + i, n - i < 16000 ? n - i : 16000);
     CHECK(rc == WMEL_OK && l && wmel_long_finish(l) == WMEL_OK, "in memory, no file needed: %s", wmel_strerror(rc));
     wmel_long_destroy(l);
-    if (keep) setenv("TMPDIR", keep, 1);
-    else unsetenv("TMPDIR");
+    if (keep) t_setenv("TMPDIR", keep, 1);
+    else t_unsetenv("TMPDIR");
     free(keep);
     free(x);
     wmel_destroy(ctx);

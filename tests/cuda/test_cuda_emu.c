@@ -202,7 +202,6 @@ static unsigned long sweep(const scenario *sc, cudaError_t err)
     return fired;
 }
 
-long long wmel__cu_finishes(void); /* backend.c: the calls and clips finished on the device */
 
 /* A plan's ctx (nemo: the general algorithm's frames on k_plan_frames, its finish on
  * k_plan_finish) under faults: each CUDA call of its creation, a wmel_features_batch of two
@@ -211,7 +210,7 @@ long long wmel__cu_finishes(void); /* backend.c: the calls and clips finished on
  * to the CPU) or WMEL_ERR_CUDA with a message; the ctx then computes right, nothing leaks. */
 static void plan_fault_sweep(cudaError_t err, const char *arith)
 {
-    setenv("WMEL_CUDA_ARITHMETIC", arith, 1); /* read when a ctx is made */
+    t_setenv("WMEL_CUDA_ARITHMETIC", arith, 1); /* read when a ctx is made */
     wmel_frontend_plan plan;
     wmel_frontend_preset(WMEL_FRONTEND_NEMO, 80, &plan);
     wmel_params p = wmel_default_params();
@@ -252,12 +251,12 @@ static void plan_fault_sweep(cudaError_t err, const char *arith)
         if (c) { /* no faults: the ctx computes right, on the device (the finish too), in its arithmetic */
             CHECK(!strncmp(wmel_kernel_name(c), arith[5] == '-' ? "cuda-ff-" : "cuda-f64-", arith[5] == '-' ? 8 : 9),
                   "nemo %s: kernel %s", arith, wmel_kernel_name(c));
-            const long long f0 = wmel__cu_finishes();
+            const long long f0 = t_count(WMEL__CNT_CU_FINISHES);
             const int r = wmel_features(c, pcm[0], N_SAMPLES, got, per);
             CHECK(r == WMEL_OK && t_rel_err_ff(got, want, per) <= MEL_TOL &&
-                      !strcmp(wmel_op_backend(c, WMEL_OP_LOG_MEL), "cuda") && wmel__cu_finishes() == f0 + 1,
+                      !strcmp(wmel_op_backend(c, WMEL_OP_LOG_MEL), "cuda") && t_count(WMEL__CNT_CU_FINISHES) == f0 + 1,
                   "nemo after call %lu failed: %d on %s, %lld finishes on the device", n_at, r,
-                  wmel_op_backend(c, WMEL_OP_LOG_MEL), wmel__cu_finishes() - f0);
+                  wmel_op_backend(c, WMEL_OP_LOG_MEL), t_count(WMEL__CNT_CU_FINISHES) - f0);
         }
         wmel_destroy(c);
         char what[96];
@@ -268,7 +267,7 @@ static void plan_fault_sweep(cudaError_t err, const char *arith)
     printf("%-28s %-26s %2lu call sites failed one by one: ok (%s)\n", "nemo (wmel_create_plan)",
            cudaGetErrorName(err), n_at - 1, arith);
     CHECK(n_at > 5, "nemo: only %lu call sites", n_at - 1);
-    unsetenv("WMEL_CUDA_ARITHMETIC");
+    t_unsetenv("WMEL_CUDA_ARITHMETIC");
     wmel_destroy(cpu);
     free(want);
     free(got);
@@ -282,7 +281,7 @@ static void plan_fault_sweep(cudaError_t err, const char *arith)
 static void features_device_sweep(cudaError_t err, const char *arith)
 {
     static const char *const names[3] = {"nemo", "speechbrain-fbank", "funasr"};
-    setenv("WMEL_CUDA_ARITHMETIC", arith, 1); /* read when a ctx is made */
+    t_setenv("WMEL_CUDA_ARITHMETIC", arith, 1); /* read when a ctx is made */
     unsigned long sites = 0;
     for (int k = 0; k < 3; k++) {
         wmel_frontend_plan plan;
@@ -355,7 +354,7 @@ static void features_device_sweep(cudaError_t err, const char *arith)
             free(got);
         }
     }
-    unsetenv("WMEL_CUDA_ARITHMETIC");
+    t_unsetenv("WMEL_CUDA_ARITHMETIC");
     printf("%-28s %-26s %2lu call sites failed one by one: ok (%s)\n", "wmel_cuda_features_device",
            cudaGetErrorName(err), sites, arith);
     CHECK(sites >= 18, "wmel_cuda_features_device: only %lu call sites", sites);
@@ -527,11 +526,11 @@ static void arith_auto(void)
     wmel_params p = wmel_default_params();
     p.backend = WMEL_BACKEND_CUDA;
     p.n_threads = 1;
-    unsetenv("WMEL_CUDA_ARITHMETIC");
+    t_unsetenv("WMEL_CUDA_ARITHMETIC");
     for (size_t i = 0; i < sizeof cc / sizeof cc[0]; i++) {
         wmel_emu_set_cc(cc[i].major, cc[i].minor);
         for (int sw = 0; sw < 3; sw++) { /* unset, then float64 and float-float asked */
-            if (sw) setenv("WMEL_CUDA_ARITHMETIC", sw == 1 ? "float64" : "float-float", 1);
+            if (sw) t_setenv("WMEL_CUDA_ARITHMETIC", sw == 1 ? "float64" : "float-float", 1);
             const int want_ff = sw ? sw == 2 : cc[i].ff;
             int st = 0;
             wmel_ctx *c = wmel_create_plan(&p, &plan, &st);
@@ -544,7 +543,7 @@ static void arith_auto(void)
                   cc[i].major, cc[i].minor, sw, w ? wmel_kernel_name(w) : "-");
             wmel_destroy(w);
         }
-        unsetenv("WMEL_CUDA_ARITHMETIC");
+        t_unsetenv("WMEL_CUDA_ARITHMETIC");
     }
     wmel_emu_set_cc(9, 0);
     printf("%-28s float64 on 6.0 7.0 8.0 9.0, float-float on %zu others: ok\n", "the arithmetic (unset)",

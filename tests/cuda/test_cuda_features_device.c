@@ -37,12 +37,12 @@ static wmel_ctx *mk_plan(const wmel_frontend_plan *plan, int backend, const char
     wmel_params p = wmel_default_params();
     p.backend = backend;
     p.n_threads = 2;
-    if (arith) setenv("WMEL_CUDA_ARITHMETIC", arith, 1); /* read when the ctx is made */
-    if (fin_env) setenv("WMEL_CUDA_DEVICE_FINISH", fin_env, 1);
+    if (arith) t_setenv("WMEL_CUDA_ARITHMETIC", arith, 1); /* read when the ctx is made */
+    if (fin_env) t_setenv("WMEL_CUDA_DEVICE_FINISH", fin_env, 1);
     int st = 0;
     wmel_ctx *c = wmel_create_plan(&p, plan, &st);
-    unsetenv("WMEL_CUDA_DEVICE_FINISH");
-    unsetenv("WMEL_CUDA_ARITHMETIC");
+    t_unsetenv("WMEL_CUDA_DEVICE_FINISH");
+    t_unsetenv("WMEL_CUDA_ARITHMETIC");
     CHECK(c != NULL, "create on backend %d: %d (%s)", backend, st, wmel_cuda_error_detail());
     return c;
 }

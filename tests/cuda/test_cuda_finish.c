@@ -12,7 +12,7 @@
  * and status of the host's finish of the same device values (WMEL_CUDA_DEVICE_FINISH=0) in
  * float64 and is within 2e-5 x max(1, |value|) of them in float-float, and within that bar
  * of the CPU backend in either; the calls the device finished are counted
- * (wmel__cu_finishes), the presets it finishes listed. A NaN sample, samples x 1e18, values
+ * (WMEL__CNT_CU_FINISHES), the presets it finishes listed. A NaN sample, samples x 1e18, values
  * past float32's range and an affine past it give the CPU's statuses with no device finish
  * (the flag, then the host's way). Batches of mixed lengths (wmel_features_batch) give each
  * clip's single-call bytes and the host finish's, every clip with frames finished on the
@@ -33,7 +33,6 @@
 
 #define BAR 2e-5
 
-long long wmel__cu_finishes(void); /* backend.c: the calls and clips finished on the device */
 
 static const char *const ARITH[2] = {"float64", "float-float"};
 static int g_arith;
@@ -50,13 +49,13 @@ static wmel_ctx *mk(const wmel_frontend_plan *plan, int backend, const char *fin
     wmel_params p = wmel_default_params();
     p.backend = backend;
     p.n_threads = 2;
-    setenv("WMEL_CUDA_ARITHMETIC", ARITH[g_arith], 1); /* read when the ctx is made */
-    if (fin_env) setenv("WMEL_CUDA_DEVICE_FINISH", fin_env, 1);
+    t_setenv("WMEL_CUDA_ARITHMETIC", ARITH[g_arith], 1); /* read when the ctx is made */
+    if (fin_env) t_setenv("WMEL_CUDA_DEVICE_FINISH", fin_env, 1);
     int st = 0;
     wmel_ctx *c = g_ncols ? wmel_create_plan_cols(&p, plan, g_cscale, g_cshift, g_ncols, &st)
                           : wmel_create_plan(&p, plan, &st);
-    unsetenv("WMEL_CUDA_DEVICE_FINISH");
-    unsetenv("WMEL_CUDA_ARITHMETIC");
+    t_unsetenv("WMEL_CUDA_DEVICE_FINISH");
+    t_unsetenv("WMEL_CUDA_ARITHMETIC");
     CHECK(c != NULL, "create on backend %d: %d (%s)", backend, st, wmel_cuda_error_detail());
     return c;
 }
@@ -74,9 +73,9 @@ static long long one_st(const char *what, wmel_ctx *cpu, wmel_ctx *dev, wmel_ctx
     float *oc, *od, *oo;
     size_t lc, ld, lo;
     const int rc = run(cpu, x, n, &oc, &lc), ro = run(off, x, n, &oo, &lo);
-    const long long f0 = wmel__cu_finishes();
+    const long long f0 = t_count(WMEL__CNT_CU_FINISHES);
     const int rd = run(dev, x, n, &od, &ld);
-    const long long f = wmel__cu_finishes() - f0;
+    const long long f = t_count(WMEL__CNT_CU_FINISHES) - f0;
     CHECK(rd == ro && (rd == rc || !cpu_status),
           "%s n=%zu %s: status %d on the device, %d with the host's finish, %d on the CPU", what, n, ARITH[g_arith], rd,
           ro, rc);
@@ -155,12 +154,12 @@ static long long plan_check(const char *name, const wmel_frontend_plan *plan, co
             if (k == 0) CHECK(f == 0, "%s: %lld finishes on the device", what, f);
         }
         /* the switch off: never on the device */
-        const long long f0 = wmel__cu_finishes();
+        const long long f0 = t_count(WMEL__CNT_CU_FINISHES);
         float *o;
         size_t len;
         (void)run(t.off, speech, 16000, &o, &len);
         free(o);
-        CHECK(wmel__cu_finishes() == f0, "%s: WMEL_CUDA_DEVICE_FINISH=0 finished on the device", name);
+        CHECK(t_count(WMEL__CNT_CU_FINISHES) == f0, "%s: WMEL_CUDA_DEVICE_FINISH=0 finished on the device", name);
     }
     trio_close(&t);
     free(x);
@@ -202,9 +201,9 @@ static void batch_check(const char *name, const wmel_frontend_plan *plan, const 
         size_t fc = B + 1, fd = B + 1, fo = B + 1;
         const int rc = wmel_features_batch(t.cpu, pcm, n, B, oc, len, &fc);
         const int ro = wmel_features_batch(t.off, pcm, n, B, oo, len, &fo);
-        const long long f0 = wmel__cu_finishes();
+        const long long f0 = t_count(WMEL__CNT_CU_FINISHES);
         const int rd = wmel_features_batch(t.dev, pcm, n, B, ob, len, &fd);
-        const long long f = wmel__cu_finishes() - f0;
+        const long long f = t_count(WMEL__CNT_CU_FINISHES) - f0;
         CHECK(rd == rc && fd == fc && ro == rc && fo == fc,
               "%s batch %s: status %d at %zu on the device, %d at %zu with the host's finish, %d at %zu on the CPU",
               name, ARITH[g_arith], rd, fd, ro, fo, rc, fc);
@@ -278,11 +277,11 @@ static void range_check(const wmel_frontend_plan *nemo, const float *speech)
             }
             if (out[0] && out[1]) {
                 const int rc = wmel_features_batch(t.cpu, pcm, n, 2, out, len2, &fc);
-                const long long f0 = wmel__cu_finishes();
+                const long long f0 = t_count(WMEL__CNT_CU_FINISHES);
                 const int rd = wmel_features_batch(t.dev, pcm, n, 2, out, len2, &fd);
-                CHECK(rd == rc && fd == fc && rc == WMEL_ERR_SAMPLE_RANGE && wmel__cu_finishes() - f0 <= 1,
+                CHECK(rd == rc && fd == fc && rc == WMEL_ERR_SAMPLE_RANGE && t_count(WMEL__CNT_CU_FINISHES) - f0 <= 1,
                       "%s in a batch: %d at %zu on the device, %d at %zu on the CPU, %lld device finishes", what, rd,
-                      fd, rc, fc, wmel__cu_finishes() - f0);
+                      fd, rc, fc, t_count(WMEL__CNT_CU_FINISHES) - f0);
             }
             free(out[0]);
             free(out[1]);

@@ -263,14 +263,14 @@ static double raw_check(const char *name, const wmel_frontend_plan *plan, const 
     double *v[2] = {NULL, NULL};
     int st = 0;
     size_t nc = 0, nv = 0;
-    setenv("WMEL_CUDA_VALS_F64", "1", 1);
+    t_setenv("WMEL_CUDA_VALS_F64", "1", 1);
     for (int a = 0; a < 2; a++) {
-        setenv("WMEL_CUDA_ARITHMETIC", ARITH[a], 1);
+        t_setenv("WMEL_CUDA_ARITHMETIC", ARITH[a], 1);
         c[a] = plan_ctx(plan, WMEL_BACKEND_CUDA, &st);
         CHECK(c[a] != NULL, "%s raw values %s: create %d", name, ARITH[a], st);
     }
-    setenv("WMEL_CUDA_ARITHMETIC", ARITH[g_arith], 1);
-    unsetenv("WMEL_CUDA_VALS_F64");
+    t_setenv("WMEL_CUDA_ARITHMETIC", ARITH[g_arith], 1);
+    t_unsetenv("WMEL_CUDA_VALS_F64");
     double err = -1.0;
     if (c[0] && c[1] && c[0]->vt->plan_frames && !c[0]->vals_f32 && !c[1]->vals_f32 &&
         !strncmp(wmel_kernel_name(c[1]), "cuda-ff-", 8)) {
@@ -307,7 +307,7 @@ static void switch_check(void)
     wmel_frontend_plan plan;
     char msg[200];
     const char *const names[2] = {"nemo", "whisper"};
-    setenv("WMEL_CUDA_ARITHMETIC", "double", 1);
+    t_setenv("WMEL_CUDA_ARITHMETIC", "double", 1);
     for (int i = 0; i < 2; i++) {
         if (wmel_preset_plan(names[i], &plan, msg, sizeof msg) != WMEL_OK) continue;
         int st = 0;
@@ -320,18 +320,18 @@ static void switch_check(void)
               c ? wmel_backend_name(c) : "-");
         wmel_destroy(c);
     }
-    setenv("WMEL_CUDA_ARITHMETIC", "", 1);
+    t_setenv("WMEL_CUDA_ARITHMETIC", "", 1);
     if (wmel_preset_plan("nemo", &plan, msg, sizeof msg) == WMEL_OK) {
         int st = 0;
         wmel_ctx *c = plan_ctx(&plan, WMEL_BACKEND_CUDA, &st);
-        unsetenv("WMEL_CUDA_ARITHMETIC");
+        t_unsetenv("WMEL_CUDA_ARITHMETIC");
         wmel_ctx *d = plan_ctx(&plan, WMEL_BACKEND_CUDA, &st);
         CHECK(c && d && !strcmp(wmel_kernel_name(c), wmel_kernel_name(d)), "an empty switch: %s, unset: %s",
               c ? wmel_kernel_name(c) : "-", d ? wmel_kernel_name(d) : "-");
         wmel_destroy(c);
         wmel_destroy(d);
     }
-    unsetenv("WMEL_CUDA_ARITHMETIC");
+    t_unsetenv("WMEL_CUDA_ARITHMETIC");
 }
 
 /* Speech scaled from 1e-30 (powers among float32's denormals) to 1e20 (past float's range
@@ -351,7 +351,7 @@ static void range_check(const float *speech)
         wmel_ctx *c[2];
         int st = 0;
         for (int a = 0; a < 2; a++) {
-            setenv("WMEL_CUDA_ARITHMETIC", ARITH[a], 1);
+            t_setenv("WMEL_CUDA_ARITHMETIC", ARITH[a], 1);
             c[a] = plan_ctx(&plan, WMEL_BACKEND_CUDA, &st);
         }
         size_t rows = 0, cols = 0;
@@ -423,7 +423,7 @@ int main(void)
     switch_check();
     range_check(speech);
     for (g_arith = 0; g_arith < 2; g_arith++) {
-        setenv("WMEL_CUDA_ARITHMETIC", ARITH[g_arith], 1); /* read when a ctx is made */
+        t_setenv("WMEL_CUDA_ARITHMETIC", ARITH[g_arith], 1); /* read when a ctx is made */
         printf("-- %s\n", ARITH[g_arith]);
         double worst = 0.0, raw_worst = 0.0;
         for (size_t i = 0; i < wmel_preset_count(); i++) {
@@ -459,7 +459,7 @@ int main(void)
             for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
                 if (wmel_preset_plan(v[k].base, &plan, msg, sizeof msg) != WMEL_OK) continue;
                 if (!strncmp(v[k].what, "dft", 3)) {
-                    setenv("WMEL_CUDA_FFT", "0", 1); /* the direct DFT, read when the ctxs are made */
+                    t_setenv("WMEL_CUDA_FFT", "0", 1); /* the direct DFT, read when the ctxs are made */
                 } else if (!strcmp(v[k].what, "signal preemph reflect")) {
                     plan.framing = WMEL_FRAMES_CENTER_REFLECT;
                     plan.preemph_mode = WMEL_PREEMPH_SIGNAL;
@@ -494,7 +494,7 @@ int main(void)
                 }
                 char kernel[64];
                 const double pe = plan_sweep(name, &plan, x, speech, ns, kernel, sizeof kernel);
-                unsetenv("WMEL_CUDA_FFT");
+                t_unsetenv("WMEL_CUDA_FFT");
                 if (!strncmp(v[k].what, "dft", 3)) CHECK(strstr(kernel, "-dft") != NULL, "%s: kernel %s", name, kernel);
                 worst = fmax(worst, pe);
                 printf("%-33s kernel %-20s max error vs float64 reference %.3g\n", name, kernel, pe);
@@ -516,7 +516,7 @@ int main(void)
         if (g_arith) printf("; frame values vs float64 %.3g (bar %g)", raw_worst, FF_BAR);
         printf("\n");
     }
-    unsetenv("WMEL_CUDA_ARITHMETIC");
+    t_unsetenv("WMEL_CUDA_ARITHMETIC");
     free(x);
     wmel_free(wav);
     return t_done("test_cuda_plan");

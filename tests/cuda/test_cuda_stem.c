@@ -140,9 +140,9 @@ static void goldens(wmel_ctx *c)
             float *again = gpu_stem(s, c, mel, 3, NULL);
             CHECK(again && t_max_abs_diff_ff(again, got, 3 * per) <= 1e-6, "second call differs");
             free(again);
-            setenv("WMEL_CUDA_STEM_SCRATCH_MB", "1", 1);
+            t_setenv("WMEL_CUDA_STEM_SCRATCH_MB", "1", 1);
             float *chunked = gpu_stem(s, c, mel, 3, NULL);
-            unsetenv("WMEL_CUDA_STEM_SCRATCH_MB");
+            t_unsetenv("WMEL_CUDA_STEM_SCRATCH_MB");
             double ek = chunked ? t_max_abs_diff_ff(chunked, want, 3 * per) : 1e30;
             printf("%s: chunked one window at a time vs cpu %.3g\n", files[f], ek);
             CHECK(ek <= 1e-4, "chunked vs cpu %g", ek);

@@ -42,6 +42,16 @@
 #define unsetenv(name) _putenv_s((name), "")
 #endif
 
+/* A library that reads the environment once (src/config.h) reads it again through its test
+ * door (src/testctl.h: WMEL__TC_ENV_RELOAD, 1) after the stem's variables change; digest.cmake
+ * says whether the library has one. */
+#ifdef WMEL_DIGEST_ENV_RELOAD
+int wmel__test_ctl(int op, ...);
+#define ENV_CHANGED() ((void)wmel__test_ctl(1))
+#else
+#define ENV_CHANGED() ((void)0)
+#endif
+
 static int quick;
 
 static uint64_t fnv(const float *x, size_t n)
@@ -437,10 +447,12 @@ static void stem(const char *in, const float *x, size_t n)
             if (g == 0 && !levels[li]) continue;
             setenv("WMEL_STEM_GEMM", g == 0 ? "own" : "blas", 1);
             if (g == 0) setenv("WMEL_MAX_ISA", levels[li], 1);
+            ENV_CHANGED();
             int st;
             char err[256];
             wmel_stem *s = wmel_stem_load(stem_path, 2, &st, err, sizeof err);
             unsetenv("WMEL_MAX_ISA");
+            ENV_CHANGED();
             char what[160];
             snprintf(what, sizeof what, "stem gemm=%s level=%s", g == 0 ? "own" : "default", g == 0 ? levels[li] : "auto");
             if (!s) {
@@ -463,6 +475,7 @@ static void stem(const char *in, const float *x, size_t n)
             wmel_stem_free(s);
         }
     unsetenv("WMEL_STEM_GEMM");
+    ENV_CHANGED();
 }
 
 static void all(const char *in, const float *x, size_t n)

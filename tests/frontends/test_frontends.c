@@ -791,11 +791,11 @@ static void auto_kernels(void)
         CHECK(b && !strcmp(b->fe->kern->name, "avx512-f64x8"), "max_isa AVX512: %s",
               b ? b->fe->kern->name : "no ctx");
         wmel_destroy(b);
-        setenv("WMEL_MAX_ISA", "avx512", 1);
+        t_setenv("WMEL_MAX_ISA", "avx512", 1);
         b = plan_ctx(&pl, WMEL_BACKEND_CPU, WMEL_ISA_AUTO, 1);
         CHECK(b && !strcmp(b->fe->kern->name, "avx512-f64x8"), "WMEL_MAX_ISA=avx512: %s",
               b ? b->fe->kern->name : "no ctx");
-        unsetenv("WMEL_MAX_ISA");
+        t_unsetenv("WMEL_MAX_ISA");
         wmel_destroy(b);
     }
     wmel_destroy(a);

@@ -152,13 +152,13 @@ int main(void)
     /* every GEMM path */
     const char *paths[][2] = {{"auto", NULL}, {"own", "c"}, {"own", "avx2"}, {"own", "avx512"}};
     for (size_t p = 0; p < sizeof paths / sizeof paths[0]; p++) {
-        if (!strcmp(paths[p][0], "own")) setenv("WMEL_STEM_GEMM", "own", 1);
-        if (paths[p][1]) setenv("WMEL_MAX_ISA", paths[p][1], 1);
+        if (!strcmp(paths[p][0], "own")) t_setenv("WMEL_STEM_GEMM", "own", 1);
+        if (paths[p][1]) t_setenv("WMEL_MAX_ISA", paths[p][1], 1);
         char label[64];
         snprintf(label, sizeof label, "%s/%s", paths[p][0], paths[p][1] ? paths[p][1] : "-");
         sweep(label);
-        unsetenv("WMEL_STEM_GEMM");
-        unsetenv("WMEL_MAX_ISA");
+        t_unsetenv("WMEL_STEM_GEMM");
+        t_unsetenv("WMEL_MAX_ISA");
     }
     return t_done("test_conv1d");
 }

@@ -177,12 +177,12 @@ int main(void)
     stats s = sweep(gelu_libm);
     report("libm erff", &s);
 
-    setenv("WMEL_MAX_ISA", "c", 1);
+    t_setenv("WMEL_MAX_ISA", "c", 1);
     CHECK(!strcmp(wmel__gelu_pick()->name, "gelu-c"), "WMEL_MAX_ISA=c picks %s", wmel__gelu_pick()->name);
-    setenv("WMEL_MAX_ISA", "avx2", 1);
+    t_setenv("WMEL_MAX_ISA", "avx2", 1);
     CHECK(strcmp(wmel__gelu_pick()->name, "gelu-avx512") != 0, "WMEL_MAX_ISA=avx2 picks %s",
           wmel__gelu_pick()->name);
-    unsetenv("WMEL_MAX_ISA");
+    t_unsetenv("WMEL_MAX_ISA");
     const wmel_gelu_kernel *best = ks[2] ? ks[2] : ks[1] ? ks[1] : ks[0];
     CHECK(wmel__gelu_pick() == best, "default pick %s, expected %s", wmel__gelu_pick()->name, best->name);
     return t_done("test_gelu");

@@ -371,12 +371,12 @@ int main(void)
     if (!t_have_stem()) return 77;
     malformed();
     goldens("auto");
-    setenv("WMEL_STEM_GEMM", "own", 1);
+    t_setenv("WMEL_STEM_GEMM", "own", 1);
     goldens("own");
-    setenv("WMEL_MAX_ISA", "avx2", 1);
+    t_setenv("WMEL_MAX_ISA", "avx2", 1);
     goldens("own");
-    unsetenv("WMEL_MAX_ISA");
-    unsetenv("WMEL_STEM_GEMM");
+    t_unsetenv("WMEL_MAX_ISA");
+    t_unsetenv("WMEL_STEM_GEMM");
     no_positions();
     sinusoids_vs_file();
     CHECK(wmel_stem_forward(NULL, NULL, 1, NULL, 0) == WMEL_ERR_NULL_POINTER, "NULL stem");

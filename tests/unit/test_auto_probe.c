@@ -114,24 +114,24 @@ int main(int argc, char **argv)
     CHECK(wmel__auto_pick(1.0, 0.0) == 0, "the CPU did not run: the CPU");
     CHECK(wmel__auto_pick(NAN, 1.0) == 0, "a NaN time: the CPU");
 
-    unsetenv("WMEL_AUTO_PROBE");
-    unsetenv("WMEL_AUTO_PROBE_CPU_SCALE");
+    t_unsetenv("WMEL_AUTO_PROBE");
+    t_unsetenv("WMEL_AUTO_PROBE_CPU_SCALE");
     int st = 0;
     /* a bad value of either switch: AUTO's create refused, the switch named */
-    setenv("WMEL_AUTO_PROBE", "often", 1);
+    t_setenv("WMEL_AUTO_PROBE", "often", 1);
     wmel_ctx *bad = mk(WMEL_BACKEND_AUTO, WMEL_FRONTEND_WHISPER, 80, N_THREADS, &st);
     CHECK(bad == NULL && st == WMEL_ERR_INVALID_ARG, "WMEL_AUTO_PROBE=often: %d", st);
     CHECK(strstr(wmel_vulkan_error_detail(), "WMEL_AUTO_PROBE=often") != NULL, "detail: '%s'",
           wmel_vulkan_error_detail());
     wmel_destroy(bad);
-    unsetenv("WMEL_AUTO_PROBE");
-    setenv("WMEL_AUTO_PROBE_CPU_SCALE", "fast", 1);
+    t_unsetenv("WMEL_AUTO_PROBE");
+    t_setenv("WMEL_AUTO_PROBE_CPU_SCALE", "fast", 1);
     bad = mk(WMEL_BACKEND_AUTO, WMEL_FRONTEND_WHISPER, 80, N_THREADS, &st);
     CHECK(bad == NULL && st == WMEL_ERR_INVALID_ARG, "WMEL_AUTO_PROBE_CPU_SCALE=fast: %d", st);
     CHECK(strstr(wmel_cuda_error_detail(), "WMEL_AUTO_PROBE_CPU_SCALE") != NULL, "detail: '%s'",
           wmel_cuda_error_detail());
     wmel_destroy(bad);
-    unsetenv("WMEL_AUTO_PROBE_CPU_SCALE");
+    t_unsetenv("WMEL_AUTO_PROBE_CPU_SCALE");
     /* named backends never time */
     bad = mk(WMEL_BACKEND_CPU, WMEL_FRONTEND_WHISPER, 80, N_THREADS, &st);
     CHECK(bad && !strcmp(wmel_backend_reason(bad), "asked for by name"), "by name: '%s'",
@@ -140,7 +140,7 @@ int main(int argc, char **argv)
     CHECK(runs() == 0, "timings before any AUTO ctx: %d", runs());
 
     /* the device AUTO reaches when it may time any */
-    setenv("WMEL_AUTO_PROBE", "1", 1);
+    t_setenv("WMEL_AUTO_PROBE", "1", 1);
     wmel_params p = wmel_default_params();
     p.n_threads = N_THREADS;
     const wmel_backend_vt *vt = wmel__backend_auto(&p);
@@ -148,7 +148,7 @@ int main(int argc, char **argv)
     memset(&dev, 0, sizeof dev);
     if (strcmp(vt->name, want) != 0 || !vt->auto_device || vt->auto_device(&p, &dev) != 0) {
         printf("skipped: AUTO reaches no %s device (it takes %s)\n", want, vt->name);
-        unsetenv("WMEL_AUTO_PROBE");
+        t_unsetenv("WMEL_AUTO_PROBE");
         return t_done("test_auto_probe") ? 1 : 77;
     }
     const int plans = vt->id == WMEL_BACKEND_VULKAN; /* AUTO takes CUDA for Whisper's geometry only */
@@ -160,7 +160,7 @@ int main(int argc, char **argv)
     t_chirp(x, NS, 7u);
 
     /* =0: the choice as found, nothing timed */
-    setenv("WMEL_AUTO_PROBE", "0", 1);
+    t_setenv("WMEL_AUTO_PROBE", "0", 1);
     wmel_ctx *c = mk(WMEL_BACKEND_AUTO, WMEL_FRONTEND_WHISPER, 80, N_THREADS, &st);
     CHECK(c && !strcmp(wmel_backend_name(c), today), "=0: %s, not %s", c ? wmel_backend_name(c) : "none", today);
     printf("=0: %s: %s\n", wmel_backend_name(c), wmel_backend_reason(c));
@@ -168,7 +168,7 @@ int main(int argc, char **argv)
     wmel_destroy(c);
 
     /* unset: a GPU timed, a CPU device not (and for Vulkan not taken) */
-    unsetenv("WMEL_AUTO_PROBE");
+    t_unsetenv("WMEL_AUTO_PROBE");
     c = mk(WMEL_BACKEND_AUTO, WMEL_FRONTEND_WHISPER, 80, N_THREADS, &st);
     CHECK(c != NULL, "unset: create %d", st);
     CHECK(runs() == (dev.gpu ? 1 : 0), "unset: %d timings on %s", runs(), dev.gpu ? "a GPU" : "a CPU device");
@@ -176,7 +176,7 @@ int main(int argc, char **argv)
     wmel_destroy(c);
 
     /* =1: Whisper's geometry timed (once), then NeMo's */
-    setenv("WMEL_AUTO_PROBE", "1", 1);
+    t_setenv("WMEL_AUTO_PROBE", "1", 1);
     int r0 = runs();
     c = mk(WMEL_BACKEND_AUTO, WMEL_FRONTEND_WHISPER, 80, N_THREADS, &st);
     CHECK(c != NULL, "=1: create %d", st);
@@ -200,7 +200,7 @@ int main(int argc, char **argv)
     wmel_destroy(c);
 
     /* the CPU made to look slow: the device taken, within the bar */
-    setenv("WMEL_AUTO_PROBE_CPU_SCALE", "1e9", 1);
+    t_setenv("WMEL_AUTO_PROBE_CPU_SCALE", "1e9", 1);
     r0 = runs();
     c = mk(WMEL_BACKEND_AUTO, WMEL_FRONTEND_WHISPER, 128, N_THREADS, &st);
     CHECK(c && !strcmp(wmel_backend_name(c), vt->name), "slow CPU: %s", c ? wmel_backend_name(c) : "none");
@@ -216,7 +216,7 @@ int main(int argc, char **argv)
         wmel_destroy(c);
     }
     /* =0 with it: the choice as found, nothing timed */
-    setenv("WMEL_AUTO_PROBE", "0", 1);
+    t_setenv("WMEL_AUTO_PROBE", "0", 1);
     r0 = runs();
     c = mk(WMEL_BACKEND_AUTO, WMEL_FRONTEND_NEMO_LEGACY, 80, N_THREADS, &st);
     CHECK(c && !strcmp(wmel_backend_name(c), plans ? today : "cpu"), "=0, slow CPU: %s",
@@ -226,8 +226,8 @@ int main(int argc, char **argv)
 
     /* a device that fails the timing: the CPU, and a ctx */
     if (vt->id == WMEL_BACKEND_VULKAN) {
-        setenv("WMEL_AUTO_PROBE", "1", 1);
-        setenv("WMEL_VULKAN_SIGNAL_LIMIT", "none", 1); /* the Vulkan ctx refused at create */
+        t_setenv("WMEL_AUTO_PROBE", "1", 1);
+        t_setenv("WMEL_VULKAN_SIGNAL_LIMIT", "none", 1); /* the Vulkan ctx refused at create */
         r0 = runs();
         c = mk(WMEL_BACKEND_AUTO, WMEL_FRONTEND_WHISPER, 80, 1, &st);
         CHECK(c && !strcmp(wmel_backend_name(c), "cpu"), "a failing device: %s (%d)", c ? wmel_backend_name(c) : "none",
@@ -236,12 +236,12 @@ int main(int argc, char **argv)
         CHECK(c && strstr(wmel_backend_reason(c), "did not run") != NULL, "a failing device: %s", wmel_backend_reason(c));
         printf("a failing device: %s\n", wmel_backend_reason(c));
         wmel_destroy(c);
-        unsetenv("WMEL_VULKAN_SIGNAL_LIMIT");
+        t_unsetenv("WMEL_VULKAN_SIGNAL_LIMIT");
     }
-    unsetenv("WMEL_AUTO_PROBE_CPU_SCALE");
+    t_unsetenv("WMEL_AUTO_PROBE_CPU_SCALE");
 
     /* four threads, one new class: one timing, one answer */
-    setenv("WMEL_AUTO_PROBE", "1", 1);
+    t_setenv("WMEL_AUTO_PROBE", "1", 1);
     r0 = runs();
     racer rs[4];
     pthread_t th[4];
@@ -261,7 +261,7 @@ int main(int argc, char **argv)
                   wmel_backend_name(rs[i].c), wmel_backend_name(rs[0].c));
     }
     for (int i = 0; i < started; i++) wmel_destroy(rs[i].c);
-    unsetenv("WMEL_AUTO_PROBE");
+    t_unsetenv("WMEL_AUTO_PROBE");
     free(x);
     return t_done("test_auto_probe");
 }

@@ -36,13 +36,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* vk_loader.c's injection hooks (internal; the static library exports them) */
-long wmel__vk_calls(void);
-void wmel__vk_fail_at(long n);
-long wmel__vk_staged_opens(void);
-long wmel__vk_instances_made(void);
-long long wmel__vk_imports(void); /* backend.c: the calls whose samples were read in place */
-
 #define BAR 2e-5
 #define SR 16000
 
@@ -232,8 +225,8 @@ static void note(int arith, double e)
  * testing switch WMEL_VULKAN_STAGING); NULL after a failed CHECK. */
 static wmel_ctx *vk_ctx(const char *preset, int arith, int staged)
 {
-    const long before = wmel__vk_staged_opens();
-    setenv("WMEL_VULKAN_STAGING", staged ? "1" : "0", 1);
+    const long before = t_count(WMEL__CNT_VK_STAGED_OPENS);
+    t_setenv("WMEL_VULKAN_STAGING", staged ? "1" : "0", 1);
     wmel_params p = params(WMEL_BACKEND_VULKAN, arith);
     int st = 0;
     wmel_ctx *c = NULL;
@@ -245,11 +238,11 @@ static wmel_ctx *vk_ctx(const char *preset, int arith, int staged)
         p.n_mels = 80;
         c = wmel_create(&p, &st);
     }
-    unsetenv("WMEL_VULKAN_STAGING");
+    t_unsetenv("WMEL_VULKAN_STAGING");
     CHECK(c != NULL, "%s staged %d: create %d %s", preset ? preset : "whisper", staged, st,
           wmel_vulkan_error_detail());
-    CHECK(wmel__vk_staged_opens() == before + (staged ? 1 : 0), "%s: staged %d, opened staged %ld",
-          preset ? preset : "whisper", staged, wmel__vk_staged_opens() - before);
+    CHECK(t_count(WMEL__CNT_VK_STAGED_OPENS) == before + (staged ? 1 : 0), "%s: staged %d, opened staged %lld",
+          preset ? preset : "whisper", staged, t_count(WMEL__CNT_VK_STAGED_OPENS) - before);
     return c;
 }
 
@@ -283,14 +276,14 @@ static int staged_check(int arith, const float *speech, size_t ns)
         t_edge_signal(x, n, li == 3 ? 1 : 3, speech + 8000 + 97 * li, ns - 8000 - 97 * li);
         const size_t per = wmel_n_frames(n, 0) * 80;
         int rc[2];
-        const long long i0 = wmel__vk_imports();
+        const long long i0 = t_count(WMEL__CNT_VK_IMPORTS);
         for (int k = 0; k < 2; k++) rc[k] = wmel_log_mel(c[k], x, n, 0, o[k], per);
         cases += same("whisper", n, rc, o, per);
         CHECK(rc[1] != WMEL_OK || !strcmp(wmel_op_backend(c[1], WMEL_OP_LOG_MEL), "vulkan"), "staged ran on %s",
               wmel_op_backend(c[1], WMEL_OP_LOG_MEL));
         /* lavapipe: both ctxs take the caller's samples in place (staged: copied by the device) */
-        CHECK(per == 0 || rc[0] != WMEL_OK || !g_lvp || wmel__vk_imports() == i0 + 2,
-              "staged n=%zu: %lld of 2 calls read the samples in place", n, wmel__vk_imports() - i0);
+        CHECK(per == 0 || rc[0] != WMEL_OK || !g_lvp || t_count(WMEL__CNT_VK_IMPORTS) == i0 + 2,
+              "staged n=%zu: %lld of 2 calls read the samples in place", n, t_count(WMEL__CNT_VK_IMPORTS) - i0);
         for (size_t i = 0; i < n; i++) s[i] = (int16_t)(x[i] * 32767.0f);
         for (int k = 0; k < 2; k++) rc[k] = wmel_log_mel_s16(c[k], s, n, 0, o[k], per);
         cases += same("whisper int16", n, rc, o, per);
@@ -387,9 +380,9 @@ static int limits_check(int arith, const float *speech)
         for (size_t li = 0; rf == WMEL_OK && rc == WMEL_OK && li < sizeof limits / sizeof limits[0]; li++) {
             float *o = NULL;
             size_t lo = 0;
-            setenv("WMEL_VULKAN_SHARED_LIMIT", limits[li], 1);
+            t_setenv("WMEL_VULKAN_SHARED_LIMIT", limits[li], 1);
             const int r = plan_run(&plan, WMEL_BACKEND_VULKAN, arith, speech, n, &o, &lo, k_cap, sizeof k_cap);
-            unsetenv("WMEL_VULKAN_SHARED_LIMIT");
+            t_unsetenv("WMEL_VULKAN_SHARED_LIMIT");
             CHECK(r == WMEL_OK && lo == lf, "%s limit %s: status %d (%s)", presets[pi], limits[li], r,
                   wmel_vulkan_error_detail());
             if (r == WMEL_OK && lo == lf) {
@@ -422,9 +415,9 @@ static int limits_check(int arith, const float *speech)
         if (rf == WMEL_OK && rr == WMEL_OK && rc == WMEL_OK && strncmp(k_full, "cpu-", 4)) {
             float *o = NULL;
             size_t lo = 0;
-            setenv("WMEL_VULKAN_FFT", "0", 1);
+            t_setenv("WMEL_VULKAN_FFT", "0", 1);
             const int r = plan_run(&plan, WMEL_BACKEND_VULKAN, arith, speech, n, &o, &lo, k_cap, sizeof k_cap);
-            unsetenv("WMEL_VULKAN_FFT");
+            t_unsetenv("WMEL_VULKAN_FFT");
             const int on_cpu = !strncmp(k_cap, "cpu-", 4) && plan.n_fft >= 4096;
             CHECK(r == WMEL_OK && lo == lr && (strstr(k_cap, "-dft") || on_cpu), "%s DFT forced: %d %s", presets[pi],
                   r, k_cap);
@@ -445,11 +438,11 @@ static int limits_check(int arith, const float *speech)
         free(ref);
     }
     /* a limit that is not a number of bytes: a status and a message */
-    setenv("WMEL_VULKAN_SHARED_LIMIT", "32k", 1);
+    t_setenv("WMEL_VULKAN_SHARED_LIMIT", "32k", 1);
     wmel_params p = params(WMEL_BACKEND_VULKAN, arith);
     int st = 0;
     wmel_ctx *c = wmel_create(&p, &st);
-    unsetenv("WMEL_VULKAN_SHARED_LIMIT");
+    t_unsetenv("WMEL_VULKAN_SHARED_LIMIT");
     CHECK(!c && st == WMEL_ERR_BACKEND_UNAVAILABLE && strstr(wmel_vulkan_error_detail(), "WMEL_VULKAN_SHARED_LIMIT"),
           "WMEL_VULKAN_SHARED_LIMIT=32k: %d '%s'", st, wmel_vulkan_error_detail());
     wmel_destroy(c);
@@ -662,11 +655,11 @@ static int rounds_check(int arith, const float *speech)
         for (int li = 0; li < NL; li++)
             CHECK(rf[li] == rc[li], "%s n=%zu: vulkan %d cpu %d", presets[pi], lens[li], rf[li], rc[li]);
         for (int ei = 0; ei < NE; ei++) {
-            setenv(envs[ei][0], envs[ei][1], 1);
+            t_setenv(envs[ei][0], envs[ei][1], 1);
             wmel_params p = params(WMEL_BACKEND_VULKAN, arith);
             int st = 0;
             wmel_ctx *c = wmel_create_plan(&p, &plan, &st);
-            unsetenv(envs[ei][0]);
+            t_unsetenv(envs[ei][0]);
             CHECK(c && !strcmp(k0, wmel_kernel_name(c)), "%s %s=%s: create %d, kernel %s", presets[pi], envs[ei][0],
                   envs[ei][1], st, c ? wmel_kernel_name(c) : "-");
             for (int li = 0; c && li < NL; li++) {
@@ -696,11 +689,11 @@ static int rounds_check(int arith, const float *speech)
         wmel_frontend_plan plan;
         char msg[200];
         wmel_preset_plan("kaldi", &plan, msg, sizeof msg);
-        setenv(bad[bi][0], bad[bi][1], 1);
+        t_setenv(bad[bi][0], bad[bi][1], 1);
         wmel_params p = params(WMEL_BACKEND_VULKAN, arith);
         int st = 0;
         wmel_ctx *c = wmel_create_plan(&p, &plan, &st);
-        unsetenv(bad[bi][0]);
+        t_unsetenv(bad[bi][0]);
         CHECK(!c && st == WMEL_ERR_BACKEND_UNAVAILABLE && strstr(wmel_vulkan_error_detail(), bad[bi][0]),
               "%s=%s: %d '%s'", bad[bi][0], bad[bi][1], st, wmel_vulkan_error_detail());
         wmel_destroy(c);
@@ -729,16 +722,16 @@ static void inject(void)
     long k;
     int statuses = 0, fallbacks = 0;
     for (k = 1; k < 400; k++) {
-        const long base = wmel__vk_calls();
-        wmel__vk_fail_at(k);
+        const long base = t_count(WMEL__CNT_VK_CALLS);
+        t_vk_fail_at(k);
         wmel_params p = params(WMEL_BACKEND_VULKAN, 0);
         p.n_mels = 80;
         int st = 0;
         wmel_ctx *c = wmel_create(&p, &st);
         int rc = st;
         for (int call = 0; c && call < 2 && rc == WMEL_OK; call++) rc = wmel_log_mel(c, x, 4000, 0, out, len);
-        const int fired = wmel__vk_calls() >= base + k;
-        wmel__vk_fail_at(0);
+        const int fired = t_count(WMEL__CNT_VK_CALLS) >= base + k;
+        t_vk_fail_at(0);
         if (!fired) {
             CHECK(rc == WMEL_OK, "no failure injected, status %d", rc);
             wmel_destroy(c);
@@ -778,9 +771,9 @@ static void import_check(int arith, const float *speech)
     wmel_params pv = params(WMEL_BACKEND_VULKAN, arith), pc = params(WMEL_BACKEND_CPU, 0);
     int st;
     wmel_ctx *c[3] = {wmel_create(&pv, &st), NULL, wmel_create(&pc, &st)};
-    setenv("WMEL_VULKAN_HOST_IMPORT", "0", 1);
+    t_setenv("WMEL_VULKAN_HOST_IMPORT", "0", 1);
     c[1] = wmel_create(&pv, &st);
-    unsetenv("WMEL_VULKAN_HOST_IMPORT");
+    t_unsetenv("WMEL_VULKAN_HOST_IMPORT");
     CHECK(x && xs && o[0] && o[1] && c[0] && c[1] && c[2], "import: setup");
     if (!x || !xs || !o[0] || !o[1] || !c[0] || !c[1] || !c[2]) goto done;
     const int has = strstr(wmel_kernel_name(c[0]), "vulkan-") != NULL;
@@ -791,10 +784,10 @@ static void import_check(int arith, const float *speech)
         for (int s16 = 0; s16 < 2; s16++) {
             int rc[2];
             for (int k = 0; k < 2; k++) {
-                const long long before = wmel__vk_imports();
+                const long long before = t_count(WMEL__CNT_VK_IMPORTS);
                 rc[k] = s16 ? wmel_log_mel_s16(c[k], xs + off, N, 0, o[k], per) : wmel_log_mel(c[k], x + off, N, 0, o[k], per);
-                if (k == 1) CHECK(wmel__vk_imports() == before, "import: the switch off imported");
-                else imported += wmel__vk_imports() > before;
+                if (k == 1) CHECK(t_count(WMEL__CNT_VK_IMPORTS) == before, "import: the switch off imported");
+                else imported += t_count(WMEL__CNT_VK_IMPORTS) > before;
             }
             CHECK(rc[0] == WMEL_OK && rc[1] == WMEL_OK && !memcmp(o[0], o[1], per * sizeof(float)),
                   "import: offset %zu %s: statuses %d %d, or not the copied samples' bytes", off, s16 ? "int16" : "float32",
@@ -1006,13 +999,13 @@ int main(int argc, char **argv)
 
     /* no loader: a status and a message */
     if (rest) {
-        setenv("WMEL_VULKAN_LOADER", "/nonexistent/libvulkan.so.1", 1);
+        t_setenv("WMEL_VULKAN_LOADER", "/nonexistent/libvulkan.so.1", 1);
         wmel_params p = params(WMEL_BACKEND_VULKAN, 0);
         int st;
         wmel_ctx *c = wmel_create(&p, &st);
         CHECK(!c && st == WMEL_ERR_BACKEND_UNAVAILABLE, "no loader: %d", st);
         CHECK(strstr(wmel_vulkan_error_detail(), "loader") != NULL, "no loader: detail '%s'", wmel_vulkan_error_detail());
-        unsetenv("WMEL_VULKAN_LOADER");
+        t_unsetenv("WMEL_VULKAN_LOADER");
         /* a device index past the list */
         p.vulkan_device = 99;
         c = wmel_create(&p, &st);
@@ -1055,10 +1048,10 @@ int main(int argc, char **argv)
         plan.dither = 0.0;
         float *o = NULL, *oc = NULL;
         size_t lo = 0, lc = 0;
-        setenv("WMEL_VULKAN_FF_BREAK", "1", 1);
+        t_setenv("WMEL_VULKAN_FF_BREAK", "1", 1);
         int r = plan_run(&plan, WMEL_BACKEND_VULKAN, WMEL_VULKAN_ARITH_FLOAT_FLOAT, speech, 5600, &o, &lo, k, sizeof k);
         const int self = strstr(wmel_vulkan_error_detail(), "self-test") != NULL;
-        unsetenv("WMEL_VULKAN_FF_BREAK");
+        t_unsetenv("WMEL_VULKAN_FF_BREAK");
         const int r_cpu = plan_run(&plan, WMEL_BACKEND_CPU, 0, speech, 5600, &oc, &lc, kc, sizeof kc);
         CHECK(r == WMEL_OK && r_cpu == WMEL_OK && lo == lc && !strncmp(k, "cpu-", 4) && self, "ff broken: %d %s '%s'",
               r, k, wmel_vulkan_error_detail());
@@ -1066,24 +1059,24 @@ int main(int argc, char **argv)
             CHECK(!memcmp(o, oc, lo * sizeof(float)), "ff broken: not the CPU backend's bytes");
         free(o);
         free(oc);
-        setenv("WMEL_VULKAN_FF_BREAK", "1", 1);
+        t_setenv("WMEL_VULKAN_FF_BREAK", "1", 1);
         r = plan_run(&plan, WMEL_BACKEND_VULKAN, WMEL_VULKAN_ARITH_FLOAT64, speech, 5600, &o, &lo, k, sizeof k);
         CHECK(r == WMEL_OK && !strncmp(k, "vulkan-f64", 10), "float64 with WMEL_VULKAN_FF_BREAK: %d %s", r, k);
         free(o);
         /* the diagnostic switch WMEL_VULKAN_FF_FRAMECHECK=0: the broken float-float's frames
            stay on the device (to measure what it loses there) */
-        setenv("WMEL_VULKAN_FF_FRAMECHECK", "0", 1);
+        t_setenv("WMEL_VULKAN_FF_FRAMECHECK", "0", 1);
         r = plan_run(&plan, WMEL_BACKEND_VULKAN, WMEL_VULKAN_ARITH_FLOAT_FLOAT, speech, 5600, &o, &lo, k, sizeof k);
-        unsetenv("WMEL_VULKAN_FF_FRAMECHECK");
-        unsetenv("WMEL_VULKAN_FF_BREAK");
+        t_unsetenv("WMEL_VULKAN_FF_FRAMECHECK");
+        t_unsetenv("WMEL_VULKAN_FF_BREAK");
         CHECK(r == WMEL_OK && !strncmp(k, "vulkan-ff", 9), "WMEL_VULKAN_FF_FRAMECHECK=0: %d %s", r, k);
         free(o);
         /* Whisper's geometry through wmel_create: the CPU backend's kernel and bytes */
         wmel_params p = params(WMEL_BACKEND_VULKAN, WMEL_VULKAN_ARITH_FLOAT_FLOAT), pc = params(WMEL_BACKEND_CPU, 0);
         int st = 0;
-        setenv("WMEL_VULKAN_FF_BREAK", "1", 1);
+        t_setenv("WMEL_VULKAN_FF_BREAK", "1", 1);
         wmel_ctx *c = wmel_create(&p, &st);
-        unsetenv("WMEL_VULKAN_FF_BREAK");
+        t_unsetenv("WMEL_VULKAN_FF_BREAK");
         wmel_ctx *cc = wmel_create(&pc, &st);
         CHECK(c && cc && !strcmp(wmel_kernel_name(c), wmel_kernel_name(cc)), "whisper ff broken: %s",
               c ? wmel_kernel_name(c) : "-");
@@ -1113,11 +1106,11 @@ int main(int argc, char **argv)
         char msg[200];
         wmel_preset_plan("kaldi", &plan, msg, sizeof msg);
         plan.dither = 0.0;
-        setenv("WMEL_VULKAN_TIMEOUT_MS", "1", 1);
+        t_setenv("WMEL_VULKAN_TIMEOUT_MS", "1", 1);
         wmel_params p = params(WMEL_BACKEND_VULKAN, 0);
         int st = 0;
         wmel_ctx *c = wmel_create_plan(&p, &plan, &st);
-        unsetenv("WMEL_VULKAN_TIMEOUT_MS");
+        t_unsetenv("WMEL_VULKAN_TIMEOUT_MS");
         CHECK(c != NULL, "timeout ctx: %d", st);
         size_t rows = 0, cols = 0;
         if (c && wmel_features_shape(c, 96000, &rows, &cols) == WMEL_OK) {
@@ -1136,9 +1129,9 @@ int main(int argc, char **argv)
             free(o);
         }
         wmel_destroy(c);
-        setenv("WMEL_VULKAN_TIMEOUT_MS", "0", 1);
+        t_setenv("WMEL_VULKAN_TIMEOUT_MS", "0", 1);
         c = wmel_create_plan(&p, &plan, &st);
-        unsetenv("WMEL_VULKAN_TIMEOUT_MS");
+        t_unsetenv("WMEL_VULKAN_TIMEOUT_MS");
         CHECK(!c && st == WMEL_ERR_BACKEND_UNAVAILABLE && strstr(wmel_vulkan_error_detail(), "WMEL_VULKAN_TIMEOUT_MS"),
               "WMEL_VULKAN_TIMEOUT_MS=0: %d '%s'", st, wmel_vulkan_error_detail());
         wmel_destroy(c);
@@ -1146,7 +1139,7 @@ int main(int argc, char **argv)
     }
     /* a bad value of the switch: a status and a message */
     if (rest) {
-        setenv("WMEL_VULKAN_STAGING", "yes", 1);
+        t_setenv("WMEL_VULKAN_STAGING", "yes", 1);
         wmel_params p = params(WMEL_BACKEND_VULKAN, 0);
         int st;
         wmel_ctx *c = wmel_create(&p, &st);
@@ -1154,12 +1147,12 @@ int main(int argc, char **argv)
         CHECK(strstr(wmel_vulkan_error_detail(), "WMEL_VULKAN_STAGING") != NULL, "detail '%s'",
               wmel_vulkan_error_detail());
         wmel_destroy(c);
-        unsetenv("WMEL_VULKAN_STAGING");
+        t_unsetenv("WMEL_VULKAN_STAGING");
     }
     /* ctxs made and destroyed one after another share the loader's one instance: a driver
      * that cannot be unloaded and loaded again (NVIDIA's) keeps working */
     if (rest) {
-        const long made = wmel__vk_instances_made();
+        const long made = t_count(WMEL__CNT_VK_INSTANCES_MADE);
         int ok = 0;
         for (int i = 0; i < 40; i++) {
             wmel_params p = params(WMEL_BACKEND_VULKAN, i & 1 ? 0 : WMEL_VULKAN_ARITH_FLOAT64);
@@ -1171,14 +1164,14 @@ int main(int argc, char **argv)
         char list[4096];
         CHECK(wmel_vulkan_devices(list, sizeof list) == WMEL_OK, "the list after 40 ctxs: %s", list);
         CHECK(ok == 40, "40 ctxs made and destroyed in turn: %d made", ok);
-        CHECK(wmel__vk_instances_made() == made, "40 ctxs and a list made %ld instances (the kept one: 0)",
-              wmel__vk_instances_made() - made);
+        CHECK(t_count(WMEL__CNT_VK_INSTANCES_MADE) == made, "40 ctxs and a list made %lld instances (the kept one: 0)",
+              t_count(WMEL__CNT_VK_INSTANCES_MADE) - made);
     }
     if (rest) {
         inject();
-        setenv("WMEL_VULKAN_STAGING", "1", 1); /* the staged buffers' calls too */
+        t_setenv("WMEL_VULKAN_STAGING", "1", 1); /* the staged buffers' calls too */
         inject();
-        unsetenv("WMEL_VULKAN_STAGING");
+        t_unsetenv("WMEL_VULKAN_STAGING");
     }
     printf("worst error / bar:");
     for (int ai = 0; ai < n_ar; ai++)

@@ -60,8 +60,8 @@ int main(void)
     if (idx < 0) return t_done("test_vulkan_arith_probe");
     const vkw_dev *d = &devs[idx];
     printf("device %d: %s (%s, shaderFloat64 %s)\n", idx, d->name, wmel__vk_type_name(d->type), d->f64 ? "yes" : "no");
-    unsetenv("WMEL_VULKAN_ARITHMETIC");
-    unsetenv("WMEL_VULKAN_ARITH_PROBE");
+    t_unsetenv("WMEL_VULKAN_ARITHMETIC");
+    t_unsetenv("WMEL_VULKAN_ARITH_PROBE");
     int st = 0;
     vkw_arith_probe pr;
     const int cpu_dev = !strcmp(wmel__vk_type_name(d->type), "CPU");
@@ -76,17 +76,17 @@ int main(void)
         wmel_destroy(c);
     }
     /* the arithmetic named: no timing, even with the switch */
-    setenv("WMEL_VULKAN_ARITH_PROBE", "1", 1);
+    t_setenv("WMEL_VULKAN_ARITH_PROBE", "1", 1);
     const char *named[2] = {"float64", "float-float"};
     for (int a = 0; a < 2; a++) {
         if (a == 0 && !d->f64) continue;
-        setenv("WMEL_VULKAN_ARITHMETIC", named[a], 1);
+        t_setenv("WMEL_VULKAN_ARITHMETIC", named[a], 1);
         wmel_ctx *c = whisper_ctx(WMEL_BACKEND_VULKAN, idx, WMEL_VULKAN_ARITH_AUTO, &st);
         CHECK(c != NULL, "create (%s named): %d %s", named[a], st, wmel_vulkan_error_detail());
         if (c) CHECK(strstr(wmel_kernel_name(c), a ? "-ff-" : "-f64-") != NULL, "%s named: kernel %s", named[a],
                      wmel_kernel_name(c));
         wmel_destroy(c);
-        unsetenv("WMEL_VULKAN_ARITHMETIC");
+        t_unsetenv("WMEL_VULKAN_ARITHMETIC");
         c = whisper_ctx(WMEL_BACKEND_VULKAN, idx, a ? WMEL_VULKAN_ARITH_FLOAT_FLOAT : WMEL_VULKAN_ARITH_FLOAT64, &st);
         CHECK(c != NULL, "create (%s in params): %d %s", named[a], st, wmel_vulkan_error_detail());
         wmel_destroy(c);
@@ -94,7 +94,7 @@ int main(void)
     CHECK(wmel__vk_arith_probed(d, NULL) == 0, "timed though the arithmetic was named");
 
     /* a bad value of the switch: a status that names it */
-    setenv("WMEL_VULKAN_ARITH_PROBE", "often", 1);
+    t_setenv("WMEL_VULKAN_ARITH_PROBE", "often", 1);
     wmel_ctx *bad = whisper_ctx(WMEL_BACKEND_VULKAN, idx, WMEL_VULKAN_ARITH_AUTO, &st);
     CHECK(bad == NULL && st != WMEL_OK, "WMEL_VULKAN_ARITH_PROBE=often: created (%d)", st);
     CHECK(strstr(wmel_vulkan_error_detail(), "WMEL_VULKAN_ARITH_PROBE") != NULL, "detail: '%s'",
@@ -103,7 +103,7 @@ int main(void)
 
     /* timed on request: both arithmetics, the rule's choice named by the kernel */
     if (d->f64) {
-        setenv("WMEL_VULKAN_ARITH_PROBE", "1", 1);
+        t_setenv("WMEL_VULKAN_ARITH_PROBE", "1", 1);
         wmel_ctx *c = whisper_ctx(WMEL_BACKEND_VULKAN, idx, WMEL_VULKAN_ARITH_AUTO, &st);
         CHECK(c != NULL, "create (timed): %d %s", st, wmel_vulkan_error_detail());
         const int runs = wmel__vk_arith_probed(d, &pr);
@@ -141,7 +141,7 @@ int main(void)
         CHECK(wmel__vk_arith_probed(d, NULL) == 1, "a second timing ran");
         wmel_destroy(c);
     }
-    unsetenv("WMEL_VULKAN_ARITH_PROBE");
+    t_unsetenv("WMEL_VULKAN_ARITH_PROBE");
     return t_done("test_vulkan_arith_probe");
 #endif
 }

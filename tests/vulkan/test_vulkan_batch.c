@@ -27,14 +27,6 @@
 #endif
 #include <stdio.h>
 
-long wmel__vk_calls(void); /* vk_loader.c's count of Vulkan calls */
-void wmel__vk_fail_at(long n); /* vk_loader.c's injection: the n-th Vulkan call from now fails */
-long long wmel__vk_rounds(void);   /* backend.c: the rounds submitted */
-long long wmel__vk_imports(void);  /* backend.c: the single calls whose samples were read in place */
-long long wmel__vk_bimports(void); /* backend.c: the clips whose windows the device copied from their pages */
-long long wmel__vk_windows_host(void); /* backend.c: those windows the host checked (no room for the flag) */
-long long wmel__vk_bout_imports(void); /* backend.c: a batch's finished outputs the device wrote in place */
-
 static wmel_ctx *vk_plan_ctx(const char *preset, int arith, const char *limit)
 {
     wmel_frontend_plan plan;
@@ -48,10 +40,10 @@ static wmel_ctx *vk_plan_ctx(const char *preset, int arith, const char *limit)
     p.backend = WMEL_BACKEND_VULKAN;
     p.vulkan_arith = arith;
     p.n_threads = 2;
-    if (limit) setenv("WMEL_VULKAN_SIGNAL_LIMIT", limit, 1);
+    if (limit) t_setenv("WMEL_VULKAN_SIGNAL_LIMIT", limit, 1);
     int st = 0;
     wmel_ctx *c = wmel_create_plan(&p, &plan, &st);
-    if (limit) unsetenv("WMEL_VULKAN_SIGNAL_LIMIT");
+    if (limit) t_unsetenv("WMEL_VULKAN_SIGNAL_LIMIT");
     CHECK(c != NULL, "%s arith %d: create %d %s", preset, arith, st, wmel_vulkan_error_detail());
     return c;
 }
@@ -74,15 +66,15 @@ static void shared_dispatches(const char *preset, int arith)
         out[b] = malloc(len[b] * sizeof(float));
         t_chirp(pcm[b], n[b], 3u + (unsigned)b);
     }
-    long long c0 = wmel__vk_rounds(), b0 = wmel__vk_bimports(), o0 = wmel__vk_bout_imports();
+    long long c0 = t_count(WMEL__CNT_VK_ROUNDS), b0 = t_count(WMEL__CNT_VK_BIMPORTS), o0 = t_count(WMEL__CNT_VK_BOUT_IMPORTS);
     const int rb = wmel_features_batch(c, (const float *const *)pcm, n, B, out, len, NULL);
-    const long long batch_calls = wmel__vk_rounds() - c0, in_place = wmel__vk_bimports() - b0,
-                    out_in_place = wmel__vk_bout_imports() - o0;
-    c0 = wmel__vk_rounds();
-    const long long i0 = wmel__vk_imports();
+    const long long batch_calls = t_count(WMEL__CNT_VK_ROUNDS) - c0, in_place = t_count(WMEL__CNT_VK_BIMPORTS) - b0,
+                    out_in_place = t_count(WMEL__CNT_VK_BOUT_IMPORTS) - o0;
+    c0 = t_count(WMEL__CNT_VK_ROUNDS);
+    const long long i0 = t_count(WMEL__CNT_VK_IMPORTS);
     int rs = WMEL_OK;
     for (int b = 0; b < B && rs == WMEL_OK; b++) rs = wmel_features(c, pcm[b], n[b], out[b], len[b]);
-    const long long single_calls = wmel__vk_rounds() - c0, single_in_place = wmel__vk_imports() - i0;
+    const long long single_calls = t_count(WMEL__CNT_VK_ROUNDS) - c0, single_in_place = t_count(WMEL__CNT_VK_IMPORTS) - i0;
     CHECK(rb == WMEL_OK && rs == WMEL_OK, "%s: %d %d", preset, rb, rs);
     CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_LOG_MEL), "vulkan"), "%s: ran on %s", preset,
           wmel_op_backend(c, WMEL_OP_LOG_MEL));
@@ -106,9 +98,9 @@ static void shared_dispatches(const char *preset, int arith)
  * and on the default ones */
 static void rounds_same(const char *preset, int arith, const char *limit)
 {
-    setenv("WMEL_VULKAN_ROUNDS", "1", 1);
+    t_setenv("WMEL_VULKAN_ROUNDS", "1", 1);
     wmel_ctx *one = vk_plan_ctx(preset, arith, limit);
-    unsetenv("WMEL_VULKAN_ROUNDS");
+    t_unsetenv("WMEL_VULKAN_ROUNDS");
     wmel_ctx *two = vk_plan_ctx(preset, arith, limit);
     enum { B = 24 };
     float *pcm[B], *o1[B], *o2[B];
@@ -139,7 +131,7 @@ static void rounds_same(const char *preset, int arith, const char *limit)
     wmel_destroy(one);
     wmel_destroy(two);
     /* a bad value of the switch: refused with the reason */
-    setenv("WMEL_VULKAN_ROUNDS", "3", 1);
+    t_setenv("WMEL_VULKAN_ROUNDS", "3", 1);
     wmel_frontend_plan plan;
     char msg[256];
     wmel_preset_plan(preset, &plan, msg, sizeof msg);
@@ -148,7 +140,7 @@ static void rounds_same(const char *preset, int arith, const char *limit)
     p.vulkan_arith = arith;
     int st = 0;
     wmel_ctx *bad = wmel_create_plan(&p, &plan, &st);
-    unsetenv("WMEL_VULKAN_ROUNDS");
+    t_unsetenv("WMEL_VULKAN_ROUNDS");
     CHECK(!bad && st == WMEL_ERR_BACKEND_UNAVAILABLE && strstr(wmel_vulkan_error_detail(), "WMEL_VULKAN_ROUNDS"),
           "WMEL_VULKAN_ROUNDS=3: %d '%s'", st, wmel_vulkan_error_detail());
     wmel_destroy(bad);
@@ -164,10 +156,10 @@ static wmel_ctx *vk_whisper_ctx(int n_mels, int norm, int smooth, int arith, con
     p.n_mels = n_mels;
     p.norm = norm;
     p.smooth = smooth;
-    if (limit) setenv("WMEL_VULKAN_SIGNAL_LIMIT", limit, 1);
+    if (limit) t_setenv("WMEL_VULKAN_SIGNAL_LIMIT", limit, 1);
     int st = 0;
     wmel_ctx *c = wmel_create(&p, &st);
-    if (limit) unsetenv("WMEL_VULKAN_SIGNAL_LIMIT");
+    if (limit) t_unsetenv("WMEL_VULKAN_SIGNAL_LIMIT");
     CHECK(c != NULL, "whisper %d mels arith %d: create %d %s", n_mels, arith, st, wmel_vulkan_error_detail());
     return c;
 }
@@ -300,12 +292,12 @@ static void batch_inject(const char *preset, int arith)
     for (k = 1; k < 400; k++) {
         wmel_ctx *c = vk_plan_ctx(preset, arith, "12000");
         if (!c) break;
-        const long base = wmel__vk_calls();
-        wmel__vk_fail_at(k);
+        const long base = t_count(WMEL__CNT_VK_CALLS);
+        t_vk_fail_at(k);
         failed = 12345;
         const int rc = wmel_features_batch(c, (const float *const *)pcm, n, B, out, len, &failed);
-        const int fired = wmel__vk_calls() >= base + k;
-        wmel__vk_fail_at(0);
+        const int fired = t_count(WMEL__CNT_VK_CALLS) >= base + k;
+        t_vk_fail_at(0);
         if (rc == WMEL_OK) {
             completed += fired;
             CHECK(failed == B, "injection at call %ld: WMEL_OK with failed %zu", k, failed);
@@ -372,9 +364,9 @@ static void whisper_batches(int arith)
        rounds), and the default dispatches */
     const char *limits[3] = {"700", "700", NULL};
     for (int i = 0; i < 3; i++) {
-        if (i == 0) setenv("WMEL_VULKAN_ROUNDS", "1", 1);
+        if (i == 0) t_setenv("WMEL_VULKAN_ROUNDS", "1", 1);
         wmel_ctx *c = vk_plan_ctx("whisper", arith, limits[i]);
-        unsetenv("WMEL_VULKAN_ROUNDS");
+        t_unsetenv("WMEL_VULKAN_ROUNDS");
         if (!c) continue;
         char what[128];
         snprintf(what, sizeof what, "whisper arith %d rounds %d limit %s", arith, i == 0 ? 1 : 2,
@@ -428,10 +420,10 @@ static void batch_canaries(const char *preset, int arith)
     const float *pcm[B];
     float *out[B];
     for (int b = 0, off = 0; b < B; off += (int)n[b], b++) pcm[b] = x + off, out[b] = big + at[b];
-    const long long o0 = wmel__vk_bout_imports();
+    const long long o0 = t_count(WMEL__CNT_VK_BOUT_IMPORTS);
     CHECK(wmel_features_batch(c, pcm, n, B, out, len, NULL) == WMEL_OK, "%s canaries: the batch", preset);
     printf("arith %d: %s: %lld of %d outputs beside each other written in place\n", arith, preset,
-           wmel__vk_bout_imports() - o0, B);
+           t_count(WMEL__CNT_VK_BOUT_IMPORTS) - o0, B);
     size_t touched = 0;
     for (int b = 0; b <= B; b++) {
         const size_t from = b ? at[b - 1] + len[b - 1] : 0, to = b < B ? at[b] : total;
@@ -475,12 +467,12 @@ static void range_in_place(int arith, int kind)
         if (kind == 1) {
             plan.n_mels = 64;
             plan.hop = 80;
-            setenv("WMEL_VULKAN_VALS_F64", "1", 1);
-            setenv("WMEL_VULKAN_ROUND_BYTES", "65536", 1);
+            t_setenv("WMEL_VULKAN_VALS_F64", "1", 1);
+            t_setenv("WMEL_VULKAN_ROUND_BYTES", "65536", 1);
         }
         c = wmel_create_plan(&p, &plan, &st);
-        unsetenv("WMEL_VULKAN_VALS_F64");
-        unsetenv("WMEL_VULKAN_ROUND_BYTES");
+        t_unsetenv("WMEL_VULKAN_VALS_F64");
+        t_unsetenv("WMEL_VULKAN_ROUND_BYTES");
     }
     CHECK(c != NULL, "range in place, kind %d arith %d: %d %s", kind, arith, st, wmel_vulkan_error_detail());
     if (!c) return;
@@ -505,11 +497,11 @@ static void range_in_place(int arith, int kind)
             single[b] = wmel_features(c, pcm[b], n[b], one[b], len[b]);
             if (single[b] != WMEL_OK && first < 0) first = b;
         }
-        const long long h0 = wmel__vk_windows_host(), i0 = wmel__vk_bimports();
+        const long long h0 = t_count(WMEL__CNT_VK_WINDOWS_HOST), i0 = t_count(WMEL__CNT_VK_BIMPORTS);
         const int rc = wmel_features_batch(c, (const float *const *)pcm, n, B, out, len, &failed);
-        CHECK(wmel__vk_bimports() - i0 >= 1, "kind %d arith %d: no clip read in place", kind, arith);
+        CHECK(t_count(WMEL__CNT_VK_BIMPORTS) - i0 >= 1, "kind %d arith %d: no clip read in place", kind, arith);
         if (kind == 1 && arith == WMEL_VULKAN_ARITH_FLOAT_FLOAT) /* float64's general frames are not checked */
-            CHECK(wmel__vk_windows_host() > h0, "kind %d arith %d sample %g: the host checked no window", kind, arith,
+            CHECK(t_count(WMEL__CNT_VK_WINDOWS_HOST) > h0, "kind %d arith %d sample %g: the host checked no window", kind, arith,
                   (double)bad[v]);
         if (first < 0)
             CHECK(rc == WMEL_OK && failed == B, "kind %d arith %d sample %g: %d at %zu", kind, arith, (double)bad[v],

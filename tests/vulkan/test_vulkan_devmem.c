@@ -27,10 +27,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-long long wmel__vk_dev_clips(void); /* backend.c: the clips of wmel_vulkan_features_device finished */
-long long wmel__vk_grown(void);     /* backend.c: the calls whose rounds' buffers grew for a clip */
-long wmel__vk_calls(void);          /* vk_loader.c's count of Vulkan calls */
-void wmel__vk_fail_at(long n);      /* vk_loader.c's injection: the n-th Vulkan call from now fails */
+void t_vk_fail_at(long n);      /* vk_loader.c's injection: the n-th Vulkan call from now fails */
 
 /* The system knows the descriptor's size (a memfd, as lavapipe exports): a size past it is
    then refused as the argument's fault (WMEL_ERR_INVALID_ARG). */
@@ -87,12 +84,12 @@ static void same(const char *what, wmel_ctx *c, int s16, size_t batch, size_t n)
         }
     }
     const int fds = fds_open();
-    const long long d0 = wmel__vk_dev_clips();
+    const long long d0 = t_count(WMEL__CNT_VK_DEV_CLIPS);
     const int rc = wmel_vulkan_features_device(c, &in.m, s16 ? WMEL_SAMPLE_S16 : WMEL_SAMPLE_F32, batch, n, stride,
                                                &out.m, batch * per);
     CHECK(rc == WMEL_OK, "%s: %d %s", what, rc, wmel_vulkan_error_detail());
-    CHECK(wmel__vk_dev_clips() - d0 == (long long)batch, "%s: %lld clips finished on the device, not %zu", what,
-          wmel__vk_dev_clips() - d0, batch);
+    CHECK(t_count(WMEL__CNT_VK_DEV_CLIPS) - d0 == (long long)batch, "%s: %lld clips finished on the device, not %zu", what,
+          t_count(WMEL__CNT_VK_DEV_CLIPS) - d0, batch);
     CHECK(fds_open() == fds, "%s: %d descriptors open after the call, %d before", what, fds_open(), fds);
     CHECK(fcntl(in.m.fd, F_GETFD) != -1, "%s: the caller's descriptor was closed", what);
     for (size_t b = 0; rc == WMEL_OK && b < batch; b++) {
@@ -126,10 +123,10 @@ static wmel_ctx *mk_plan(const char *preset, int arith, const char *env, const c
     p.backend = WMEL_BACKEND_VULKAN;
     p.vulkan_arith = arith;
     p.n_threads = 2;
-    if (env) setenv(env, val, 1);
+    if (env) t_setenv(env, val, 1);
     int st = 0;
     wmel_ctx *c = wmel_create_plan(&p, &pl, &st);
-    if (env) unsetenv(env);
+    if (env) t_unsetenv(env);
     CHECK(c != NULL, "create %s arith %d: %d %s", preset, arith, st, wmel_vulkan_error_detail());
     return c;
 }
@@ -142,10 +139,10 @@ static wmel_ctx *mk_whisper(int n_mels, int smooth, int arith, const char *env, 
     p.n_mels = n_mels;
     p.smooth = smooth;
     p.n_threads = 2;
-    if (env) setenv(env, val, 1);
+    if (env) t_setenv(env, val, 1);
     int st = 0;
     wmel_ctx *c = wmel_create(&p, &st);
-    if (env) unsetenv(env);
+    if (env) t_unsetenv(env);
     CHECK(c != NULL, "create whisper arith %d: %d %s", arith, st, wmel_vulkan_error_detail());
     return c;
 }
@@ -302,18 +299,18 @@ static void errors(void)
 /* a clip longer than a round (rounds of 64 KiB): its buffers grown for it, the host's bytes */
 static void long_clip(void)
 {
-    long long g0 = wmel__vk_grown();
+    long long g0 = t_count(WMEL__CNT_VK_GROWN);
     wmel_ctx *c = mk_plan("nemo", WMEL_VULKAN_ARITH_FLOAT64, "WMEL_VULKAN_ROUND_BYTES", "65536");
     if (c) {
         same("nemo, 20 s, rounds of 64 KiB", c, 0, 1, 16000 * 20);
-        CHECK(wmel__vk_grown() - g0 == 2, "nemo, 20 s: the rounds grew %lld times, not 2 (the device call, wmel_features)", wmel__vk_grown() - g0);
+        CHECK(t_count(WMEL__CNT_VK_GROWN) - g0 == 2, "nemo, 20 s: the rounds grew %lld times, not 2 (the device call, wmel_features)", t_count(WMEL__CNT_VK_GROWN) - g0);
         wmel_destroy(c);
     }
-    g0 = wmel__vk_grown();
+    g0 = t_count(WMEL__CNT_VK_GROWN);
     c = mk_whisper(80, WMEL_SMOOTH_NONE, WMEL_VULKAN_ARITH_FLOAT64, "WMEL_VULKAN_ROUND_BYTES", "65536");
     if (c) {
         same("whisper, 20 s, rounds of 64 KiB", c, 0, 1, 16000 * 20);
-        CHECK(wmel__vk_grown() - g0 == 2, "whisper, 20 s: the rounds grew %lld times, not 2 (the device call, wmel_features)", wmel__vk_grown() - g0);
+        CHECK(t_count(WMEL__CNT_VK_GROWN) - g0 == 2, "whisper, 20 s: the rounds grew %lld times, not 2 (the device call, wmel_features)", t_count(WMEL__CNT_VK_GROWN) - g0);
         wmel_destroy(c);
     }
     c = mk_plan("kaldi", WMEL_VULKAN_ARITH_FLOAT64, "WMEL_VULKAN_STAGING", "1");
@@ -350,9 +347,9 @@ static void injection(void)
     t_chirp(in.p, B * n, 9);
     for (size_t b = 0; b < B; b++)
         CHECK(wmel_features(c, (float *)in.p + b * n, n, ref + b * per, per) == WMEL_OK, "the host's");
-    const long c0 = wmel__vk_calls();
+    const long c0 = t_count(WMEL__CNT_VK_CALLS);
     int rc = wmel_vulkan_features_device(c, &in.m, WMEL_SAMPLE_F32, B, n, n, &out.m, B * per);
-    const long calls = wmel__vk_calls() - c0;
+    const long calls = t_count(WMEL__CNT_VK_CALLS) - c0;
     CHECK(rc == WMEL_OK && calls > 4, "the counted call: %d, %ld Vulkan calls", rc, calls);
     wmel_destroy(c);
     int failed = 0;
@@ -361,9 +358,9 @@ static void injection(void)
         if (!c) break;
         const int fds = fds_open();
         memset(out.p, 0, B * per * 4);
-        wmel__vk_fail_at(k);
+        t_vk_fail_at(k);
         rc = wmel_vulkan_features_device(c, &in.m, WMEL_SAMPLE_F32, B, n, n, &out.m, B * per);
-        wmel__vk_fail_at(0);
+        t_vk_fail_at(0);
         if (rc == WMEL_OK)
             CHECK(!memcmp(out.p, ref, B * per * 4), "Vulkan call %ld of %ld failed: WMEL_OK with other bytes", k, calls);
         else

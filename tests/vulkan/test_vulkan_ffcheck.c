@@ -112,8 +112,8 @@ int main(void)
     CHECK(idx >= 0, "no device picked");
     if (idx < 0) return t_done("test_vulkan_ffcheck");
     printf("device %d: %s\n", idx, devs[idx].name);
-    unsetenv("WMEL_VULKAN_FFCHECK_BREAK");
-    unsetenv("WMEL_VULKAN_FLOAT_CONTROLS");
+    t_unsetenv("WMEL_VULKAN_FFCHECK_BREAK");
+    t_unsetenv("WMEL_VULKAN_FLOAT_CONTROLS");
 
     /* the self-test as built: passes, every primitive within 2^-44 */
     vkw_ffcheck r;
@@ -129,19 +129,19 @@ int main(void)
         CHECK(r.worst[k] <= ldexp(1.0, VKW_FF_BAR_LOG2), "%s: %.3g over 2^-44", wmel__vk_ff_prim_name(k), r.worst[k]);
     CHECK(r.cases > 200, "only %d cases", r.cases);
     /* kept: asked again, no Vulkan call */
-    const long calls = wmel__vk_calls();
+    const long calls = t_count(WMEL__CNT_VK_CALLS);
     rc = wmel__vk_ffcheck(&devs[idx], idx, &r);
-    CHECK(rc == WMEL_OK && wmel__vk_calls() == calls, "kept verdict: %d, %ld Vulkan calls", rc,
-          wmel__vk_calls() - calls);
+    CHECK(rc == WMEL_OK && t_count(WMEL__CNT_VK_CALLS) == calls, "kept verdict: %d, %lld Vulkan calls", rc,
+          t_count(WMEL__CNT_VK_CALLS) - calls);
 
     /* without the float controls */
-    setenv("WMEL_VULKAN_FLOAT_CONTROLS", "0", 1);
+    t_setenv("WMEL_VULKAN_FLOAT_CONTROLS", "0", 1);
     vkw_ffcheck r0;
     rc = wmel__vk_ffcheck(&devs[idx], idx, &r0);
     CHECK(rc == WMEL_OK && r0.passed && r0.fc == 0, "self-test without float controls: %d fc %d '%s'", rc, r0.fc,
           wmel_vulkan_error_detail());
     print_check("WMEL_VULKAN_FLOAT_CONTROLS=0", &r0);
-    unsetenv("WMEL_VULKAN_FLOAT_CONTROLS");
+    t_unsetenv("WMEL_VULKAN_FLOAT_CONTROLS");
 
     /* a float-float ctx by name: created */
     int st = 0;
@@ -164,8 +164,8 @@ int main(void)
         size_t nsp = 0;
         float *sp = t_load_wav("audio/speech_en.wav", &nsp);
         for (int v = 0; v < 3; v++) {
-            if (fenv[v]) setenv("WMEL_VULKAN_FF_FMA", fenv[v], 1);
-            else unsetenv("WMEL_VULKAN_FF_FMA");
+            if (fenv[v]) t_setenv("WMEL_VULKAN_FF_FMA", fenv[v], 1);
+            else t_unsetenv("WMEL_VULKAN_FF_FMA");
             c = plan_ctx("kaldi", WMEL_BACKEND_VULKAN, WMEL_VULKAN_ARITH_FLOAT_FLOAT, &st);
             CHECK(c != NULL, "WMEL_VULKAN_FF_FMA=%s: %d '%s'", fenv[v] ? fenv[v] : "(unset)", st,
                   wmel_vulkan_error_detail());
@@ -202,12 +202,12 @@ int main(void)
             }
             wmel_destroy(c);
         }
-        setenv("WMEL_VULKAN_FF_FMA", "maybe", 1);
+        t_setenv("WMEL_VULKAN_FF_FMA", "maybe", 1);
         c = plan_ctx("kaldi", WMEL_BACKEND_VULKAN, WMEL_VULKAN_ARITH_FLOAT_FLOAT, &st);
         CHECK(!c && strstr(wmel_vulkan_error_detail(), "WMEL_VULKAN_FF_FMA"), "WMEL_VULKAN_FF_FMA=maybe: %d '%s'", st,
               wmel_vulkan_error_detail());
         wmel_destroy(c);
-        unsetenv("WMEL_VULKAN_FF_FMA");
+        t_unsetenv("WMEL_VULKAN_FF_FMA");
         free(sp);
     }
 
@@ -215,7 +215,7 @@ int main(void)
     const char *brk[2][2] = {{"mul", "mul off by"}, {"add", "add off by"}};
     const int prim[2] = {4, 2};
     for (int b = 0; b < 2; b++) {
-        setenv("WMEL_VULKAN_FFCHECK_BREAK", brk[b][0], 1);
+        t_setenv("WMEL_VULKAN_FFCHECK_BREAK", brk[b][0], 1);
         vkw_ffcheck rb;
         rc = wmel__vk_ffcheck(&devs[idx], idx, &rb);
         CHECK(rc == WMEL_ERR_BACKEND_UNAVAILABLE && !rb.passed && rb.broken == b + 1,
@@ -255,12 +255,12 @@ int main(void)
             wmel_destroy(c);
         }
     }
-    setenv("WMEL_VULKAN_FFCHECK_BREAK", "yes", 1);
+    t_setenv("WMEL_VULKAN_FFCHECK_BREAK", "yes", 1);
     c = plan_ctx("kaldi", WMEL_BACKEND_VULKAN, WMEL_VULKAN_ARITH_FLOAT_FLOAT, &st);
     CHECK(!c && st == WMEL_ERR_BACKEND_UNAVAILABLE && strstr(wmel_vulkan_error_detail(), "WMEL_VULKAN_FFCHECK_BREAK"),
           "WMEL_VULKAN_FFCHECK_BREAK=yes: %d '%s'", st, wmel_vulkan_error_detail());
     wmel_destroy(c);
-    unsetenv("WMEL_VULKAN_FFCHECK_BREAK");
+    t_unsetenv("WMEL_VULKAN_FFCHECK_BREAK");
 
     /* subnormal and tiny inputs in each arithmetic */
     size_t ns = 0;

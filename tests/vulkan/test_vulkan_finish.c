@@ -34,11 +34,7 @@
 
 #define BAR 2e-5
 
-long wmel__vk_calls(void);         /* vk_loader.c's count of Vulkan calls */
-void wmel__vk_fail_at(long n);     /* vk_loader.c's injection: the n-th Vulkan call from now fails */
-long long wmel__vk_finishes(void); /* backend.c: the calls finished on the device */
-long long wmel__vk_imports(void);  /* backend.c: the calls whose samples the device read in place */
-long long wmel__vk_out_imports(void); /* backend.c: the clips whose output the device wrote in place */
+void t_vk_fail_at(long n);     /* vk_loader.c's injection: the n-th Vulkan call from now fails */
 
 /* the per-column affine mk() gives its ctxs (wmel_create_plan_cols; g_ncols 0: none) */
 static const double *g_cscale, *g_cshift;
@@ -50,11 +46,11 @@ static wmel_ctx *mk(const wmel_frontend_plan *plan, int backend, int arith, cons
     p.backend = backend;
     p.vulkan_arith = arith;
     p.n_threads = 2;
-    if (fin_env) setenv("WMEL_VULKAN_DEVICE_FINISH", fin_env, 1); /* read when the ctx is made */
+    if (fin_env) t_setenv("WMEL_VULKAN_DEVICE_FINISH", fin_env, 1); /* read when the ctx is made */
     int st = 0;
     wmel_ctx *c = g_ncols ? wmel_create_plan_cols(&p, plan, g_cscale, g_cshift, g_ncols, &st)
                           : wmel_create_plan(&p, plan, &st);
-    if (fin_env) unsetenv("WMEL_VULKAN_DEVICE_FINISH");
+    if (fin_env) t_unsetenv("WMEL_VULKAN_DEVICE_FINISH");
     CHECK(c != NULL, "create on backend %d arith %d: %d %s", backend, arith, st,
           backend == WMEL_BACKEND_VULKAN ? wmel_vulkan_error_detail() : "");
     return c;
@@ -72,9 +68,9 @@ static void one_vals(const char *what, wmel_ctx *cpu, wmel_ctx *vk, int arith, c
     float *oc, *ov;
     size_t lc, lv;
     const int rc = run(cpu, x, n, &oc, &lc);
-    const long long f0 = wmel__vk_finishes();
+    const long long f0 = t_count(WMEL__CNT_VK_FINISHES);
     const int rv = run(vk, x, n, &ov, &lv);
-    *dev = wmel__vk_finishes() - f0;
+    *dev = t_count(WMEL__CNT_VK_FINISHES) - f0;
     CHECK(rc == rv, "%s n=%zu arith %d: status %d on the device, %d on the CPU", what, n, arith, rv, rc);
     if (vals && rc == WMEL_OK && rv == WMEL_OK && lc == lv) {
         if (arith == WMEL_VULKAN_ARITH_FLOAT64 || vals == 2)
@@ -201,9 +197,9 @@ static long long batch_one(const char *what, wmel_ctx *cpu, wmel_ctx *vk, int ar
     if (ok) {
         size_t fc = B + 1, fv = B + 1;
         const int rc = wmel_features_batch(cpu, (const float *const *)pcm, n, B, oc, len, &fc);
-        const long long f0 = wmel__vk_finishes();
+        const long long f0 = t_count(WMEL__CNT_VK_FINISHES);
         const int rv = wmel_features_batch(vk, (const float *const *)pcm, n, B, ov, len, &fv);
-        dev = wmel__vk_finishes() - f0;
+        dev = t_count(WMEL__CNT_VK_FINISHES) - f0;
         CHECK(rc == rv && fc == fv, "%s arith %d: batch status %d at clip %zu on the device, %d at %zu on the CPU",
               what, arith, rv, fv, rc, fc);
         for (size_t b = 0; rc == WMEL_OK && rv == WMEL_OK && b < B; b++) {
@@ -241,9 +237,9 @@ static void batch_check(const char *name, const wmel_frontend_plan *plan, int ar
     wmel_ctx *cpu = mk(plan, WMEL_BACKEND_CPU, 0, NULL);
     wmel_ctx *vk = mk(plan, WMEL_BACKEND_VULKAN, arith, NULL);
     wmel_ctx *off = mk(plan, WMEL_BACKEND_VULKAN, arith, "0");
-    setenv("WMEL_VULKAN_SIGNAL_LIMIT", "8000", 1);
+    t_setenv("WMEL_VULKAN_SIGNAL_LIMIT", "8000", 1);
     wmel_ctx *cut = mk(plan, WMEL_BACKEND_VULKAN, arith, NULL);
-    unsetenv("WMEL_VULKAN_SIGNAL_LIMIT");
+    t_unsetenv("WMEL_VULKAN_SIGNAL_LIMIT");
     if (cpu && vk && off && cut) {
         char what[160];
         snprintf(what, sizeof what, "%s batch", name);
@@ -280,22 +276,22 @@ static void inject(const wmel_frontend_plan *plan, const float *speech)
     long k;
     int statuses = 0, fallbacks = 0;
     for (k = 1; want && out && k < 400; k++) {
-        const long base = wmel__vk_calls();
-        wmel__vk_fail_at(k);
+        const long base = t_count(WMEL__CNT_VK_CALLS);
+        t_vk_fail_at(k);
         wmel_params p = wmel_default_params();
         p.backend = WMEL_BACKEND_VULKAN;
         p.vulkan_arith = WMEL_VULKAN_ARITH_FLOAT64;
         int st = 0;
         wmel_ctx *c = wmel_create_plan(&p, plan, &st);
         int rc = st;
-        const long long f0 = wmel__vk_finishes();
+        const long long f0 = t_count(WMEL__CNT_VK_FINISHES);
         for (int call = 0; c && call < 2 && rc == WMEL_OK; call++) {
             for (size_t i = 0; i < len; i++) out[i] = 12345.0f;
             rc = wmel_features(c, speech, N, out, len);
         }
-        const long long dev = wmel__vk_finishes() - f0;
-        const int fired = wmel__vk_calls() >= base + k;
-        wmel__vk_fail_at(0);
+        const long long dev = t_count(WMEL__CNT_VK_FINISHES) - f0;
+        const int fired = t_count(WMEL__CNT_VK_CALLS) >= base + k;
+        t_vk_fail_at(0);
         if (!fired) {
             CHECK(rc == WMEL_OK && dev == 2, "no failure injected: status %d, %lld device finishes", rc, dev);
             wmel_destroy(c);
@@ -433,18 +429,18 @@ static void whisper_checks(int ar, const float *speech, size_t ns)
         p.smooth = cfg == 1 ? WMEL_SMOOTH_NONE : WMEL_SMOOTH_3X3;
         int st = 0;
         wmel_ctx *vk = wmel_create(&p, &st);
-        setenv("WMEL_VULKAN_DEVICE_FINISH", "0", 1);
+        t_setenv("WMEL_VULKAN_DEVICE_FINISH", "0", 1);
         wmel_ctx *off = wmel_create(&p, &st);
-        unsetenv("WMEL_VULKAN_DEVICE_FINISH");
+        t_unsetenv("WMEL_VULKAN_DEVICE_FINISH");
         CHECK(vk && off, "whisper cfg %d: create %d", cfg, st);
         float *o1 = malloc(128 * 3001 * sizeof(float)), *o2 = malloc(128 * 3001 * sizeof(float));
         for (size_t li = 0; vk && off && o1 && o2 && li < sizeof lens / sizeof lens[0]; li++) {
             const size_t n = lens[li], len = (size_t)p.n_mels * wmel_n_frames(n, 0);
-            const long long f0 = wmel__vk_finishes();
+            const long long f0 = t_count(WMEL__CNT_VK_FINISHES);
             const int r1 = wmel_log_mel(vk, x, n, 0, o1, len);
-            const long long dev = wmel__vk_finishes() - f0;
+            const long long dev = t_count(WMEL__CNT_VK_FINISHES) - f0;
             const int r2 = wmel_log_mel(off, x, n, 0, o2, len);
-            const long long dev_off = wmel__vk_finishes() - f0 - dev;
+            const long long dev_off = t_count(WMEL__CNT_VK_FINISHES) - f0 - dev;
             CHECK(r1 == WMEL_OK && r2 == WMEL_OK, "whisper cfg %d n=%zu: status %d, %d with the host's finish", cfg,
                   n, r1, r2);
             CHECK(dev == 1 && dev_off == 0, "whisper cfg %d n=%zu: %lld and %lld finishes on the device", cfg, n, dev,
@@ -473,9 +469,9 @@ static void whisper_checks(int ar, const float *speech, size_t ns)
         }
         if (ok) {
             size_t f1 = B, f2 = B;
-            const long long f0 = wmel__vk_finishes();
+            const long long f0 = t_count(WMEL__CNT_VK_FINISHES);
             const int r1 = wmel_features_batch(vk, (const float *const *)pcm, nb, B, ob, lb, &f1);
-            const long long dev = wmel__vk_finishes() - f0;
+            const long long dev = t_count(WMEL__CNT_VK_FINISHES) - f0;
             const int r2 = wmel_features_batch(off, (const float *const *)pcm, nb, B, oo, lb, &f2);
             CHECK(r1 == WMEL_OK && r2 == WMEL_OK && dev == B, "whisper cfg %d batch: status %d, %d; %lld of %d clips "
                   "finished on the device", cfg, r1, r2, dev, (int)B);
@@ -746,9 +742,9 @@ int main(void)
            the CPU's bound where the frames read it (the shader's flag), the CPU's status and bytes */
         {
             wmel_ctx *cpu = mk(&nemo, WMEL_BACKEND_CPU, 0, NULL), *vk = mk(&nemo, WMEL_BACKEND_VULKAN, ar, NULL);
-            setenv("WMEL_VULKAN_HOST_IMPORT", "0", 1);
+            t_setenv("WMEL_VULKAN_HOST_IMPORT", "0", 1);
             wmel_ctx *cp = mk(&nemo, WMEL_BACKEND_VULKAN, ar, NULL);
-            unsetenv("WMEL_VULKAN_HOST_IMPORT");
+            t_unsetenv("WMEL_VULKAN_HOST_IMPORT");
             float *y = malloc(16003 * sizeof(float));
             const int lvp = strstr(devs, "llvmpipe") != NULL;
             if (cpu && vk && cp && y) {
@@ -756,14 +752,14 @@ int main(void)
                     memcpy(y + off, speech + 3000, 16000 * sizeof(float));
                     float *a, *b;
                     size_t la, lb;
-                    const long long i0 = wmel__vk_imports();
+                    const long long i0 = t_count(WMEL__CNT_VK_IMPORTS);
                     const int ra = run(vk, y + off, 16000, &a, &la);
-                    const long long i1 = wmel__vk_imports();
+                    const long long i1 = t_count(WMEL__CNT_VK_IMPORTS);
                     const int rb = run(cp, y + off, 16000, &b, &lb);
                     CHECK(ra == WMEL_OK && rb == WMEL_OK && la == lb && !memcmp(a, b, la * sizeof(float)),
                           "nemo offset %zu: samples in place %d, copied %d, or other bytes", off, ra, rb);
                     CHECK(!lvp || i1 == i0 + 1, "nemo offset %zu: %lld imports on lavapipe", off, i1 - i0);
-                    CHECK(wmel__vk_imports() == i1, "nemo: the switch off imported");
+                    CHECK(t_count(WMEL__CNT_VK_IMPORTS) == i1, "nemo: the switch off imported");
                     free(a);
                     free(b);
                 }
@@ -794,9 +790,9 @@ int main(void)
             if (pi == 1 && wmel_preset_plan("funasr", &q, qm, sizeof qm) != WMEL_OK) continue;
             if (pi == 1) q.dither = 0.0;
             wmel_ctx *vk = mk(&q, WMEL_BACKEND_VULKAN, ar, NULL), *cpu = mk(&q, WMEL_BACKEND_CPU, 0, NULL);
-            setenv("WMEL_VULKAN_HOST_IMPORT", "0", 1);
+            t_setenv("WMEL_VULKAN_HOST_IMPORT", "0", 1);
             wmel_ctx *cp = mk(&q, WMEL_BACKEND_VULKAN, ar, NULL);
-            unsetenv("WMEL_VULKAN_HOST_IMPORT");
+            t_unsetenv("WMEL_VULKAN_HOST_IMPORT");
             const int lvp = strstr(devs, "llvmpipe") != NULL;
             const char *qn = pi ? "funasr" : "nemo";
             size_t rows = 0, cols = 0;
@@ -810,9 +806,9 @@ int main(void)
                     const int rw = wmel_features(cp, x, 16000, want, len);
                     for (size_t i = 0; i < len + 2 * pad; i++) buf[i] = 7777.0f;
                     float *o = buf + pad + offs[oi];
-                    const long long i0 = wmel__vk_out_imports();
+                    const long long i0 = t_count(WMEL__CNT_VK_OUT_IMPORTS);
                     const int ro = wmel_features(vk, x, 16000, o, len);
-                    const long long i1 = wmel__vk_out_imports();
+                    const long long i1 = t_count(WMEL__CNT_VK_OUT_IMPORTS);
                     int guard = 1;
                     for (size_t i = 0; i < pad + offs[oi]; i++) guard &= buf[i] == 7777.0f;
                     for (size_t i = pad + offs[oi] + len; i < len + 2 * pad; i++) guard &= buf[i] == 7777.0f;
@@ -822,9 +818,9 @@ int main(void)
                     CHECK(!lvp || i1 == i0 + 1, "%s, output at +%zu: %lld written in place on lavapipe", qn, offs[oi],
                           i1 - i0);
                     /* the switch off: the same bytes, nothing in place */
-                    const long long j0 = wmel__vk_out_imports();
+                    const long long j0 = t_count(WMEL__CNT_VK_OUT_IMPORTS);
                     CHECK(wmel_features(cp, x, 16000, o, len) == WMEL_OK && !memcmp(o, want, len * sizeof(float)) &&
-                              wmel__vk_out_imports() == j0,
+                              t_count(WMEL__CNT_VK_OUT_IMPORTS) == j0,
                           "%s: the switch off wrote the output in place, or other bytes", qn);
                     /* a NaN: the CPU's status, no output counted in place */
                     x[9000] = NAN;
@@ -832,9 +828,9 @@ int main(void)
                     size_t lc;
                     const int rcpu = run(cpu, x, 16000, &oc, &lc);
                     free(oc);
-                    const long long k0 = wmel__vk_out_imports();
+                    const long long k0 = t_count(WMEL__CNT_VK_OUT_IMPORTS);
                     const int rn = wmel_features(vk, x, 16000, o, len);
-                    CHECK(rn == rcpu && rn != WMEL_OK && wmel__vk_out_imports() == k0,
+                    CHECK(rn == rcpu && rn != WMEL_OK && t_count(WMEL__CNT_VK_OUT_IMPORTS) == k0,
                           "%s, a NaN with the output in place: %d, the CPU's %d", qn, rn, rcpu);
                 }
                 free(buf);

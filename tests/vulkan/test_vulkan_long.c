@@ -31,10 +31,7 @@
 #define BAR 2e-5
 #define SR 16000
 
-long wmel__vk_calls(void);         /* vk_loader.c's count of Vulkan calls */
-void wmel__vk_fail_at(long n);     /* vk_loader.c's injection: the n-th Vulkan call from now fails */
-long long wmel__vk_finishes(void); /* backend.c: the calls finished on the device */
-long long wmel__vk_grown(void);    /* backend.c: the calls whose rounds' buffers grew */
+void t_vk_fail_at(long n);     /* vk_loader.c's injection: the n-th Vulkan call from now fails */
 uint32_t wmel__vk_dispatch_cap(int algo, int arith, int n_fft, int fl, int bins, int fpg); /* vk_loader.c */
 
 /* a ctx for plan (NULL: Whisper's own geometry with the clip's max and the 3x3 average) with
@@ -46,10 +43,10 @@ static wmel_ctx *mk(const wmel_frontend_plan *plan, int backend, int arith, cons
     p.vulkan_arith = arith;
     p.n_threads = 2;
     if (!plan) p.smooth = WMEL_SMOOTH_3X3;
-    if (env) setenv(env[0], env[1], 1); /* read when the ctx is made */
+    if (env) t_setenv(env[0], env[1], 1); /* read when the ctx is made */
     int st = 0;
     wmel_ctx *c = plan ? wmel_create_plan(&p, plan, &st) : wmel_create(&p, &st);
-    if (env) unsetenv(env[0]);
+    if (env) t_unsetenv(env[0]);
     CHECK(c != NULL, "create on backend %d arith %d: %d %s", backend, arith, st,
           backend == WMEL_BACKEND_VULKAN ? wmel_vulkan_error_detail() : "");
     return c;
@@ -87,15 +84,15 @@ static void long_check(const char *name, const wmel_frontend_plan *plan, int ar,
         char what[160];
         float *o[5] = {NULL, NULL, NULL, NULL, NULL};
         size_t len[5] = {0, 0, 0, 0, 0};
-        const long long f0 = wmel__vk_finishes(), g0 = wmel__vk_grown();
+        const long long f0 = t_count(WMEL__CNT_VK_FINISHES), g0 = t_count(WMEL__CNT_VK_GROWN);
         const int r0 = run(vk, x, n, &o[0], &len[0]);
-        const long long dev = wmel__vk_finishes() - f0, grew = wmel__vk_grown() - g0;
+        const long long dev = t_count(WMEL__CNT_VK_FINISHES) - f0, grew = t_count(WMEL__CNT_VK_GROWN) - g0;
         const int r1 = run(off, x, n, &o[1], &len[1]);
-        const long long dev_off = wmel__vk_finishes() - f0 - dev;
+        const long long dev_off = t_count(WMEL__CNT_VK_FINISHES) - f0 - dev;
         const int r2 = disp ? run(disp, x, n, &o[2], &len[2]) : WMEL_OK;
         const int r3 = cp ? run(cp, x, n, &o[3], &len[3]) : WMEL_OK;
         if (!variants) len[2] = len[3] = len[0];
-        const long long dev_all = wmel__vk_finishes() - f0;
+        const long long dev_all = t_count(WMEL__CNT_VK_FINISHES) - f0;
         const int r4 = cpu ? run(cpu, x, n, &o[4], &len[4]) : WMEL_OK;
         snprintf(what, sizeof what, "%s arith %d, %zu s", name, ar, secs);
         CHECK(r0 == WMEL_OK && r1 == WMEL_OK && r2 == WMEL_OK && r3 == WMEL_OK && r4 == WMEL_OK,
@@ -171,9 +168,9 @@ static void batch_check(const char *name, const wmel_frontend_plan *plan, int ar
     }
     if (ok) {
         size_t f1 = 3, f2 = 3;
-        const long long f0 = wmel__vk_finishes(), g0 = wmel__vk_grown();
+        const long long f0 = t_count(WMEL__CNT_VK_FINISHES), g0 = t_count(WMEL__CNT_VK_GROWN);
         const int r1 = wmel_features_batch(vk, pcm, nb, 3, o1, lb, &f1);
-        const long long dev = wmel__vk_finishes() - f0, grew = wmel__vk_grown() - g0;
+        const long long dev = t_count(WMEL__CNT_VK_FINISHES) - f0, grew = t_count(WMEL__CNT_VK_GROWN) - g0;
         const int r2 = wmel_features_batch(off, pcm, nb, 3, o2, lb, &f2);
         CHECK(r1 == WMEL_OK && r2 == WMEL_OK && dev == 3 && grew == 1,
               "%s arith %d batch with a 620 s clip: status %d, %d; %lld of 3 clips finished on the device, %lld "
@@ -207,12 +204,12 @@ static void small_rounds(const wmel_frontend_plan *plan, const float *x)
     size_t len = 0, lo = 0;
     CHECK(cpu && run(cpu, x, n, &want, &len) == WMEL_OK, "small rounds: the CPU's output");
     if (vk && want) {
-        const long long f0 = wmel__vk_finishes(), g0 = wmel__vk_grown();
+        const long long f0 = t_count(WMEL__CNT_VK_FINISHES), g0 = t_count(WMEL__CNT_VK_GROWN);
         size_t lv = 0;
         const int rc = run(vk, x, n, &o, &lv);
-        CHECK(rc == WMEL_OK && lv == len && wmel__vk_finishes() - f0 == 1 && wmel__vk_grown() - g0 == 1,
+        CHECK(rc == WMEL_OK && lv == len && t_count(WMEL__CNT_VK_FINISHES) - f0 == 1 && t_count(WMEL__CNT_VK_GROWN) - g0 == 1,
               "small rounds, 20 s: status %d, %lld finishes on the device, %lld growths", rc,
-              wmel__vk_finishes() - f0, wmel__vk_grown() - g0);
+              t_count(WMEL__CNT_VK_FINISHES) - f0, t_count(WMEL__CNT_VK_GROWN) - g0);
         if (rc == WMEL_OK && lv == len) same("small rounds, 20 s, against the CPU", o, want, len, 1);
         free(o);
         o = NULL;
@@ -236,11 +233,11 @@ static void small_rounds(const wmel_frontend_plan *plan, const float *x)
             ok = ok && ob[b];
         }
         if (ok) {
-            const long long f1 = wmel__vk_finishes();
+            const long long f1 = t_count(WMEL__CNT_VK_FINISHES);
             size_t fi = B;
             const int rb = wmel_features_batch(vk, pcm, nb, B, ob, lb, &fi);
-            CHECK(rb == WMEL_OK && wmel__vk_finishes() - f1 == B, "small rounds, a batch: status %d, %lld of %d "
-                  "clips finished on the device", rb, wmel__vk_finishes() - f1, (int)B);
+            CHECK(rb == WMEL_OK && t_count(WMEL__CNT_VK_FINISHES) - f1 == B, "small rounds, a batch: status %d, %lld of %d "
+                  "clips finished on the device", rb, t_count(WMEL__CNT_VK_FINISHES) - f1, (int)B);
             for (int b = 0; rb == WMEL_OK && b < B; b++) {
                 char what[96];
                 snprintf(what, sizeof what, "small rounds, batch clip %d (%zu samples)", b, nb[b]);
@@ -259,15 +256,15 @@ static void small_rounds(const wmel_frontend_plan *plan, const float *x)
     for (k = 1; o && k < 200; k++) {
         wmel_ctx *c = mk(plan, WMEL_BACKEND_VULKAN, 1, env);
         if (!c) break;
-        const long base = wmel__vk_calls();
-        wmel__vk_fail_at(k);
+        const long base = t_count(WMEL__CNT_VK_CALLS);
+        t_vk_fail_at(k);
         int rc = WMEL_OK;
         for (int call = 0; call < 2 && rc == WMEL_OK; call++) {
             for (size_t i = 0; i < len; i++) o[i] = 12345.0f;
             rc = wmel_features(c, x, n, o, len);
         }
-        const int fired = wmel__vk_calls() >= base + k;
-        wmel__vk_fail_at(0);
+        const int fired = t_count(WMEL__CNT_VK_CALLS) >= base + k;
+        t_vk_fail_at(0);
         wmel_destroy(c);
         if (!fired) {
             CHECK(rc == WMEL_OK, "no failure injected: status %d", rc);

@@ -7,7 +7,7 @@
  * 1e10, 1e18, 1e20 and 3e38, and speech with a NaN or an Inf sample, on NeMo's, Kaldi's,
  * Whisper's and lhotse-mfcc's plans (dither 0):
  *  - each single call gives the CPU backend's status; a clip left to the CPU (counted by
- *    wmel__vk_range_clips, wmel_op_backend() "cpu") the CPU backend's bytes, any other
+ *    WMEL__CNT_VK_RANGE_CLIPS, wmel_op_backend() "cpu") the CPU backend's bytes, any other
  *    (wmel_op_backend() "vulkan", none counted) values within 2e-5 x max(1, |CPU's value|);
  *    speech at 1e-30 .. 1 stays on the device, at 1e18 and past it (and a NaN, an Inf)
  *    goes to the CPU;
@@ -42,7 +42,6 @@
 #define BAR 2e-5
 #define N 16000
 
-long long wmel__vk_range_clips(void); /* backend.c: the clips left to the CPU for their samples */
 
 enum { N_SCALES = 7, N_CLIPS = N_SCALES + 2 };
 static const float g_scales[N_SCALES] = {1e-30f, 1e-10f, 1.0f, 1e10f, 1e18f, 1e20f, 3e38f};
@@ -113,9 +112,9 @@ static void one_preset(const char *name, const float *speech)
         make_clip(x[k], speech, k);
         for (size_t i = 0; i < len; i++) ov[k][i] = oc[k][i] = 12345.0f;
         rcpu[k] = wmel_features(cpu, x[k], N, oc[k], len);
-        const long long r0 = wmel__vk_range_clips();
+        const long long r0 = t_count(WMEL__CNT_VK_RANGE_CLIPS);
         rv[k] = wmel_features(vk, x[k], N, ov[k], len);
-        const long long dr = wmel__vk_range_clips() - r0;
+        const long long dr = t_count(WMEL__CNT_VK_RANGE_CLIPS) - r0;
         const char *ob_name = wmel_op_backend(vk, WMEL_OP_LOG_MEL);
         left[k] = dr > 0;
         CHECK(rv[k] == rcpu[k], "%s, %s: status %d on Vulkan, %d on the CPU", name, what, rv[k], rcpu[k]);
@@ -149,10 +148,10 @@ static void one_preset(const char *name, const float *speech)
             }
             s16[100] = 32767; /* full scale */
             s16[101] = -32768;
-            const long long r0 = wmel__vk_range_clips();
+            const long long r0 = t_count(WMEL__CNT_VK_RANGE_CLIPS);
             const int ra = wmel_log_mel_s16(vk, s16, N, 0, a, len), rb = wmel_log_mel_s16(cpu, s16, N, 0, b, len);
             CHECK(ra == WMEL_OK && rb == WMEL_OK, "%s, int16: %d on Vulkan, %d on the CPU", name, ra, rb);
-            CHECK(wmel__vk_range_clips() == r0, "%s, int16: left to the CPU", name);
+            CHECK(t_count(WMEL__CNT_VK_RANGE_CLIPS) == r0, "%s, int16: left to the CPU", name);
             CHECK(!strcmp(wmel_op_backend(vk, WMEL_OP_LOG_MEL_S16), "vulkan"), "%s, int16: ran on %s", name,
                   wmel_op_backend(vk, WMEL_OP_LOG_MEL_S16));
             if (ra == WMEL_OK && rb == WMEL_OK)
@@ -177,9 +176,9 @@ static void one_preset(const char *name, const float *speech)
                 for (size_t i = 0; i < len; i++) ob[k][i] = 12345.0f;
                 nb++;
             }
-        const long long r0 = wmel__vk_range_clips();
+        const long long r0 = t_count(WMEL__CNT_VK_RANGE_CLIPS);
         const int rc = wmel_features_batch(vk, bx, bn, nb, bo, bl, &failed);
-        const long long dr = wmel__vk_range_clips() - r0;
+        const long long dr = t_count(WMEL__CNT_VK_RANGE_CLIPS) - r0;
         CHECK(rc == WMEL_OK && failed == nb, "%s, batch of %zu: %d at %zu", name, nb, rc, failed);
         CHECK(dr >= lefts && (lefts > 0) == (dr > 0), "%s, batch: %lld clips left to the CPU, %d in single calls",
               name, dr, lefts);
@@ -192,10 +191,10 @@ static void one_preset(const char *name, const float *speech)
         /* speech alone (three in-range clips): none left */
         const float *sx[3] = {x[0], x[1], x[2]};
         float *so[3] = {ob[0], ob[1], ob[2]};
-        const long long s0 = wmel__vk_range_clips();
+        const long long s0 = t_count(WMEL__CNT_VK_RANGE_CLIPS);
         const int rs = wmel_features_batch(vk, sx, bn, 3, so, bl, &failed);
-        CHECK(rs == WMEL_OK && wmel__vk_range_clips() == s0, "%s, batch of speech: %d, %lld left", name, rs,
-              wmel__vk_range_clips() - s0);
+        CHECK(rs == WMEL_OK && t_count(WMEL__CNT_VK_RANGE_CLIPS) == s0, "%s, batch of speech: %d, %lld left", name, rs,
+              t_count(WMEL__CNT_VK_RANGE_CLIPS) - s0);
         for (int k = 0; rs == WMEL_OK && k < 3; k++)
             CHECK(!memcmp(ob[k], ov[k], len * sizeof(float)), "%s, batch of speech: clip %d not its single call's", name,
                   k);
@@ -242,9 +241,9 @@ static void scale_check(const float *speech)
         static const char *const what[3] = {"speech", "speech x 1e4", "int16 at full scale"};
         for (int k = 0; a && b && k < 3; k++) {
             for (size_t i = 0; i < N; i++) x[i] = speech[i] * (k == 1 ? 1e4f : 1.0f);
-            const long long r0 = wmel__vk_range_clips();
+            const long long r0 = t_count(WMEL__CNT_VK_RANGE_CLIPS);
             const int ra = k == 2 ? wmel_log_mel_s16(vk, s16, N, 0, a, len) : wmel_features(vk, x, N, a, len);
-            const long long dr = wmel__vk_range_clips() - r0;
+            const long long dr = t_count(WMEL__CNT_VK_RANGE_CLIPS) - r0;
             const int rb = k == 2 ? wmel_log_mel_s16(cpu, s16, N, 0, b, len) : wmel_features(cpu, x, N, b, len);
             CHECK(ra == WMEL_OK && rb == WMEL_OK, "scale 1e12, %s: %d on Vulkan, %d on the CPU", what[k], ra, rb);
             CHECK(dr == (k == 1), "scale 1e12, %s: %lld clips left to the CPU", what[k], dr);
@@ -278,9 +277,9 @@ static void late_check(const float *speech)
     char msg[256];
     CHECK(wmel_preset_plan("kaldi", &plan, msg, sizeof msg) == WMEL_OK, "kaldi: %s", msg);
     plan.dither = 0.0;
-    setenv("WMEL_VULKAN_SIGNAL_LIMIT", "2000", 1); /* read when the ctx is made */
+    t_setenv("WMEL_VULKAN_SIGNAL_LIMIT", "2000", 1); /* read when the ctx is made */
     wmel_ctx *vk = mk(&plan, WMEL_BACKEND_VULKAN);
-    unsetenv("WMEL_VULKAN_SIGNAL_LIMIT");
+    t_unsetenv("WMEL_VULKAN_SIGNAL_LIMIT");
     wmel_ctx *cpu = mk(&plan, WMEL_BACKEND_CPU);
     size_t rows = 0, cols = 0;
     enum { K = 4 };
@@ -300,9 +299,9 @@ static void late_check(const float *speech)
         memcpy(x[2 * k + 1], speech, N * sizeof(float));
         x[2 * k + 1][at[k]] = k == K - 1 ? NAN : 1e18f;
         for (int h = 0; h < 2; h++) {
-            const long long r0 = wmel__vk_range_clips();
+            const long long r0 = t_count(WMEL__CNT_VK_RANGE_CLIPS);
             const int rv = wmel_features(vk, x[2 * k + h], N, ov[2 * k + h], len);
-            const long long dr = wmel__vk_range_clips() - r0;
+            const long long dr = t_count(WMEL__CNT_VK_RANGE_CLIPS) - r0;
             const int rc = wmel_features(cpu, x[2 * k + h], N, oc, len);
             CHECK(rv == rc && rc == (h && k == K - 1 ? WMEL_ERR_NOT_FINITE : WMEL_OK),
                   "late, sample %zu%s: %d on Vulkan, %d on the CPU", at[k], h ? " past the bound" : " (speech)", rv, rc);
@@ -323,11 +322,11 @@ static void late_check(const float *speech)
             bo[i] = malloc(len * sizeof(float));
             ok = ok && bo[i];
         }
-        const long long r0 = wmel__vk_range_clips();
+        const long long r0 = t_count(WMEL__CNT_VK_RANGE_CLIPS);
         const int rc = ok ? wmel_features_batch(vk, bx, bn, 2 * K - 2, bo, bl, &failed) : WMEL_ERR_NO_MEMORY;
         CHECK(rc == WMEL_OK && failed == 2 * K - 2, "late, batch: %d at %zu", rc, failed);
-        CHECK(wmel__vk_range_clips() - r0 >= K - 1, "late, batch: %lld clips left to the CPU",
-              wmel__vk_range_clips() - r0);
+        CHECK(t_count(WMEL__CNT_VK_RANGE_CLIPS) - r0 >= K - 1, "late, batch: %lld clips left to the CPU",
+              t_count(WMEL__CNT_VK_RANGE_CLIPS) - r0);
         for (int i = 0; rc == WMEL_OK && i < 2 * K - 2; i++)
             CHECK(!memcmp(bo[i], ov[i], len * sizeof(float)), "late, batch: clip %d not its single call's bytes", i);
         for (int i = 0; i < 2 * K - 2; i++) free(bo[i]);
