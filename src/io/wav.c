@@ -108,7 +108,9 @@ static int walk(wsrc *s, const char *name, wfmt *f, whdr *h, char *err, size_t e
 {
     unsigned char hd[40];
     if (s->size == 0) return wmel__say(err, err_len, WMEL_ERR_NO_SAMPLES, name, "empty file");
-    if (src_get(s, 0, hd, 12) < 12 || memcmp(hd + 8, "WAVE", 4) != 0 ||
+    const size_t head = src_get(s, 0, hd, 12);
+    if (head < 12 && s->f && ferror(s->f)) return wmel__say(err, err_len, WMEL_ERR_IO, name, "read error: %s", strerror(errno));
+    if (head < 12 || memcmp(hd + 8, "WAVE", 4) != 0 ||
         (memcmp(hd, "RIFF", 4) && memcmp(hd, "RF64", 4) && memcmp(hd, "BW64", 4))) {
         if (s->size >= 12 && !memcmp(hd, "RIFX", 4) && !memcmp(hd + 8, "WAVE", 4))
             return wmel__say(err, err_len, WMEL_ERR_UNSUPPORTED, name, "a big-endian RIFX file: the built-in reader "
@@ -236,8 +238,9 @@ void wmel__wavr_close(wmel__wavr *w)
 static const char *const pcm_name[] = {"", "pcm_u8", "pcm_s16le", "pcm_s24le", "pcm_s32le",
                                         "pcm_f32le", "pcm_f64le"};
 
-/* standard input, whole (FFmpeg reads a pipe as it comes; the built-in reader holds it) */
-static int read_stdin(wsrc *s, const char *name, char *err, size_t err_len)
+/* standard input, a pipe or a file that tells no size (/proc), whole (FFmpeg reads a pipe as
+ * it comes; the built-in reader holds it) */
+static int read_whole(wsrc *s, FILE *in, const char *name, char *err, size_t err_len)
 {
     size_t cap = 1 << 16, len = 0;
     unsigned char *buf = malloc(cap);
@@ -248,15 +251,15 @@ static int read_stdin(wsrc *s, const char *name, char *err, size_t err_len)
             buf = nb;
             cap *= 2;
         }
-        size_t got = fread(buf + len, 1, cap - len, stdin);
+        size_t got = fread(buf + len, 1, cap - len, in);
         len += got;
         if (got == 0) break;
     }
     s->own = buf;
     s->mem = buf;
     s->size = len;
-    if (!buf || len == cap) return wmel__say(err, err_len, WMEL_ERR_NO_MEMORY, name, "out of memory reading standard input");
-    if (ferror(stdin)) return wmel__say(err, err_len, WMEL_ERR_IO, name, "read error: %s", strerror(errno));
+    if (!buf || len == cap) return wmel__say(err, err_len, WMEL_ERR_NO_MEMORY, name, "out of memory reading the input");
+    if (ferror(in)) return wmel__say(err, err_len, WMEL_ERR_IO, name, "read error: %s", strerror(errno));
     return WMEL_OK;
 }
 
@@ -268,11 +271,18 @@ static int open_src(wmel__wavr *w, const char *path, const void *data, size_t si
         s->size = size;
         return WMEL_OK;
     }
-    if (!strcmp(path, "-")) return read_stdin(s, w->name, err, err_len);
+    if (!strcmp(path, "-")) return read_whole(s, stdin, w->name, err, err_len);
     s->f = wmel__fopen(path, "rb");
     if (!s->f) return wmel__say(err, err_len, WMEL_ERR_IO, w->name, "cannot open: %s", strerror(errno));
     off_t total = fseeko(s->f, 0, SEEK_END) == 0 ? ftello(s->f) : -1;
-    if (total < 0) return wmel__say(err, err_len, WMEL_ERR_IO, w->name, "cannot read: %s", strerror(errno));
+    if (total <= 0) { /* no size to seek by (a pipe, /proc): read it whole */
+        clearerr(s->f);
+        if (total == 0) rewind(s->f);
+        int rc = read_whole(s, s->f, w->name, err, err_len);
+        fclose(s->f);
+        s->f = NULL;
+        return rc;
+    }
     s->size = (uint64_t)total;
     s->fpos = NO_END;
     return WMEL_OK;
