@@ -13,6 +13,7 @@ WMEL=${1:?usage: wav_memory.sh WMEL[:WMEL...] (wmel commands built without FFmpe
 HERE=$(cd "$(dirname "$0")" && pwd)
 DATE=$(date -u +%F)
 OUT=${OUT:-$HERE/results/$DATE-wav-memory.md}
+mkdir -p "$(dirname "$OUT")"
 D=$(mktemp -d -p "${TMPDIR:-/tmp}" wmel_wavmem_XXXXXX)
 trap 'rm -rf "$D"' EXIT
 python3 - "$D" <<'EOF'
