@@ -290,7 +290,7 @@ test-clang: deps
 # other (FUZZ=name for one); the corpora grow in $(BUILD_CLANG)/fuzz-corpus/NAME, logs
 # beside them; a crash leaves its input in $(BUILD_CLANG)/fuzz-corpus (crash-*).
 FUZZ_MINUTES ?= 10
-FUZZ ?= fuzz_wav fuzz_safetensors fuzz_decode fuzz_npy fuzz_compute fuzz_plan_json fuzz_diagnose fuzz_manifest fuzz_cli_npy
+FUZZ ?= fuzz_wav fuzz_wav_stream fuzz_safetensors fuzz_decode fuzz_npy fuzz_compute fuzz_plan_json fuzz_diagnose fuzz_manifest fuzz_cli_npy
 fuzz: deps
 	cmake -S . -B $(BUILD_CLANG) $(CLANG_CMAKE)
 	cmake --build $(BUILD_CLANG) -j $(JOBS) --target $(FUZZ)

@@ -1189,8 +1189,9 @@ WMEL_API void *wmel_alloc(size_t bytes);
 /* 1 when this build decodes with FFmpeg's libraries, 0 when it has the WAV reader only. */
 WMEL_API int wmel_have_ffmpeg(void);
 
-/* A streaming decoder: samples come out in pieces; the whole PCM is never held (except
- * by the WAV-only fallback, which reads the file at open). */
+/* A streaming decoder: samples come out in pieces; the whole PCM is never held (the
+ * built-in WAV reader of a build without FFmpeg converts block by block too; it holds
+ * standard input's bytes, read at open). */
 typedef struct wmel_decoder wmel_decoder;
 
 /* Opens a file (path "-" = standard input, any format, read as a stream). Returns NULL
@@ -1219,8 +1220,8 @@ typedef int (*wmel_interrupt_fn)(void *user);
  * that never ends or decodes for hours. When it returns non-zero the open or read fails
  * with WMEL_ERR_INTERRUPTED and the message "NAME: interrupted"; after that the decoder
  * can only be closed (nothing leaks). It must be cheap (it is called thousands of times a
- * second) and must not use the decoder. Without FFmpeg the WAV reader reads the file at
- * open, unchecked; reads check it. */
+ * second) and must not use the decoder. Without FFmpeg the WAV reader reads the header at
+ * open, unchecked; reads check it before each block of samples. */
 WMEL_API wmel_decoder *wmel_decoder_open_interruptible(const char *path, const void *data,
                                                        size_t size, wmel_interrupt_fn interrupt,
                                                        void *user, int *status, char *err,

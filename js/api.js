@@ -266,22 +266,42 @@ Module['loadAudio'] = function (bytes) {
   else if (bytes instanceof ArrayBuffer) u8 = new Uint8Array(bytes);
   else if (ArrayBuffer.isView(bytes)) u8 = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   else throw new TypeError('wmel: loadAudio takes the file\'s bytes (a Uint8Array or an ArrayBuffer)');
+  // the bytes into the heap, the samples out in pieces into a JavaScript array: the heap
+  // never holds the whole output, so it does not grow with it
+  const PIECE = 65536;
   const p = _malloc(Math.max(1, u8.length));
   if (!p) throw new Error('wmel: out of memory');
   try {
     HEAPU8.set(u8, p);
     return withMsg((msg) => {
-      const np = _malloc(4);
-      if (!np) throw new Error('wmel: out of memory');
+      const aux = _malloc(4 + 4 * PIECE);
+      if (!aux) throw new Error('wmel: out of memory');
+      let d = 0;
       try {
-        const out = _wmeljs_load_audio(p, u8.length, np, msg, MSG_CAP);
-        if (!out) throw new Error(wmelMessage(msg, 'wmel: the audio was refused'));
-        const n = HEAPU32[np >> 2];
-        const data = HEAPF32.slice(out >> 2, (out >> 2) + n);
-        _free(out);
-        return data;
+        d = _wmeljs_audio_open(p, u8.length, aux, msg, MSG_CAP);
+        if (!d) throw new Error(wmelMessage(msg, 'wmel: the audio was refused'));
+        const total = HEAPU32[aux >> 2];
+        let out;
+        try {
+          out = new Float32Array(total);
+        } catch (e) {
+          throw new RangeError('wmel: the audio decodes to ' + total + ' samples (' +
+                               Math.round(total * 4 / 1e6) + ' MB as float32): more than this ' +
+                               'JavaScript engine gives one array');
+        }
+        const buf = aux + 4;
+        let at = 0;
+        for (;;) {
+          const got = _wmeljs_audio_read(d, buf, Math.min(PIECE, Math.max(1, total - at)), msg, MSG_CAP);
+          if (got < 0) throw new Error(wmelMessage(msg, 'wmel: the audio could not be decoded'));
+          if (got === 0 || at >= total) break;
+          out.set(HEAPF32.subarray(buf >> 2, (buf >> 2) + got), at);
+          at += got;
+        }
+        return at === total ? out : out.slice(0, at);
       } finally {
-        _free(np);
+        if (d) _wmeljs_audio_close(d);
+        _free(aux);
       }
     });
   } finally {

@@ -28,7 +28,9 @@ void wmeljs_stream_free(jsstream *j);
 size_t wmeljs_heap_used(void);
 int wmeljs_info(const wmel_ctx *c, int *out);
 int wmeljs_mel_centres(const wmel_ctx *c, double *hz, size_t len);
-float *wmeljs_load_audio(const void *data, size_t size, size_t *n, char *msg, size_t cap);
+wmel_decoder *wmeljs_audio_open(const void *data, size_t size, size_t *total, char *msg, size_t cap);
+int wmeljs_audio_read(wmel_decoder *d, float *buf, size_t cap, char *msg, size_t mcap);
+void wmeljs_audio_close(wmel_decoder *d);
 
 static void say(char *msg, size_t cap, int st, const char *what)
 {
@@ -196,26 +198,38 @@ EMSCRIPTEN_KEEPALIVE int wmeljs_mel_centres(const wmel_ctx *c, double *hz, size_
 }
 
 /* An audio file's bytes (WAV: PCM 8/16/24/32-bit or float 32/64-bit, any rate and channel
- * layout) to 16 kHz mono samples, those the native command's decoder gives for the same
- * file (the built-in reader: the FFmpeg build's samples); *n samples, freed with free().
- * NULL with the library's sentence in msg. */
-EMSCRIPTEN_KEEPALIVE float *wmeljs_load_audio(const void *data, size_t size, size_t *n, char *msg, size_t cap)
+ * layout) opened for 16 kHz mono samples, those the native command's decoder gives for the
+ * same file (the built-in reader: the FFmpeg build's samples), read piece by piece so the
+ * heap holds the bytes and a block, never the whole output; *total receives the sample
+ * count (known at open). NULL with the library's sentence in msg. The bytes must stay until
+ * wmeljs_audio_close. */
+EMSCRIPTEN_KEEPALIVE wmel_decoder *wmeljs_audio_open(const void *data, size_t size, size_t *total, char *msg, size_t cap)
 {
-    float *out = NULL;
     if (msg && cap) msg[0] = 0;
-    *n = 0;
-    int st = wmel_load_audio_memory(data, size, &out, n, msg, cap, NULL, 0);
-    if (st != WMEL_OK) {
+    *total = 0;
+    int st = WMEL_OK;
+    wmel_decoder *d = wmel_decoder_open_memory(data, size, &st, msg, cap);
+    if (!d) {
         say(msg, cap, st, "audio");
         return NULL;
     }
-    if (!out) { /* no samples: an empty array on the JavaScript side */
-        out = malloc(sizeof(float));
-        if (!out) {
-            if (msg && cap) snprintf(msg, cap, "audio: out of memory");
-            return NULL;
-        }
-        *n = 0;
-    }
-    return out;
+    double n = wmel_decoder_duration(d) * WMEL_SAMPLE_RATE + 0.5; /* exact: the count is below 2^32 */
+    *total = n > 0 ? (size_t)n : 0;
+    return d;
 }
+
+/* up to cap samples into buf: how many (0 at the end), or a negative status with the sentence */
+EMSCRIPTEN_KEEPALIVE int wmeljs_audio_read(wmel_decoder *d, float *buf, size_t cap, char *msg, size_t mcap)
+{
+    size_t got = 0;
+    int st = wmel_decoder_read(d, buf, cap, &got);
+    if (st == WMEL_ERR_NO_SAMPLES && got == 0) return 0; /* the end of a file of no samples: an empty array */
+    if (st != WMEL_OK) {
+        if (msg && mcap) snprintf(msg, mcap, "%s", wmel_decoder_error(d));
+        say(msg, mcap, st, "audio");
+        return st;
+    }
+    return (int)got;
+}
+
+EMSCRIPTEN_KEEPALIVE void wmeljs_audio_close(wmel_decoder *d) { wmel_decoder_close(d); }

@@ -576,41 +576,61 @@ int wmel__raw_frames_here(const wmel_ctx *ctx, const wmel_signal *s, size_t f0, 
 int wmel__snip_frames_here(const wmel_ctx *ctx, const float *x, size_t n, long long off, size_t f0,
                            size_t nf, float *out, size_t stride, void *work, float *max_out);
 
-/* For a RIFF/WAVE file of `total` bytes whose first head_len bytes are head: when the
- * data chunk claims more bytes than the file holds, writes a warning and returns 1. */
 /* "NAME: message" into buf (NULL name: "(memory)"), printf-style; returns rc. */
 int wmel__say(char *buf, size_t len, int rc, const char *name, const char *fmt, ...)
     __attribute__((format(WMEL_PRINTF_FMT, 5, 6)));
 
+/* For a RIFF/WAVE file of `total` bytes whose first head_len bytes are head: when the data
+ * chunk FFmpeg reads claims more bytes than the file holds, writes a warning and returns 1.
+ * Each chunk moves the walk on by at least 8 bytes, in 64-bit offsets: it ends on any size_t. */
 int wmel__wav_claim_warning(const void *head, size_t head_len, unsigned long long total,
                             const char *name, char *warn, size_t warn_len);
 
-/* The built-in WAV path (src/io/wav.c, src/io/wavconv.c): decoded PCM of any rate and
- * channel count to 16 kHz mono int16, the samples the FFmpeg build gives. */
+/* The built-in WAV path (src/io/wav.c, src/io/wavconv.c): PCM of any rate and channel count
+ * to 16 kHz mono int16, the samples the FFmpeg build gives, converted block by block. */
 enum { WMEL_PCM_U8 = 1, WMEL_PCM_S16, WMEL_PCM_S24, WMEL_PCM_S32, WMEL_PCM_F32, WMEL_PCM_F64 };
 typedef struct {
     int fmt;       /* WMEL_PCM_* */
     int channels;
     int rate;      /* Hz */
     uint64_t mask; /* WAVE_FORMAT_EXTENSIBLE's channel mask, 0 if none */
+    int container; /* bytes a sample takes in the file when wider than fmt's (24 valid bits in 32), else 0 */
+    uint32_t keep; /* the container's valid bits (s16, s32), 0: all */
 } wmel__pcm_info;
-/* frames interleaved little-endian frames at data -> *out (malloc'd, *n_out samples;
- * NULL and 0 when the input is too short to give any). 0 or a status with a message. */
-int wmel__pcm_to_s16(const wmel__pcm_info *in, const void *data, size_t frames, int16_t **out,
-                     size_t *n_out, const char *name, char *err, size_t err_len);
+/* Input frames the built-in reader takes at most (2^48: its counts stay exact in 64 bits). */
+#define WMEL__WAV_MAX_FRAMES ((uint64_t)1 << 48)
+/* Output samples the built-in reader gives at most (2^32 - 1, 74.6 h at 16 kHz), checked at open. */
+#define WMEL__WAV_MAX_OUT 4294967295ull
+/* The converter: opened for `frames` input frames (*n_out receives the output count, known
+ * before any work), fed interleaved little-endian frames as wmel__conv_room allows, read with
+ * wmel__conv_out until it gives 0 with no room left. Memory: the filter and a window of
+ * about 8192 frames a channel, whatever the length. */
+typedef struct wmel__conv wmel__conv;
+int wmel__conv_open(const wmel__pcm_info *in, uint64_t frames, wmel__conv **out, uint64_t *n_out,
+                    const char *name, char *err, size_t err_len);
+size_t wmel__conv_room(wmel__conv *c);
+void wmel__conv_feed(wmel__conv *c, const unsigned char *raw, size_t frames);
+size_t wmel__conv_out(wmel__conv *c, int16_t *o, size_t max);
+void wmel__conv_close(wmel__conv *c);
 /* FFmpeg's default channel mask for a count (1 to 8), else 0. */
 uint64_t wmel__wav_default_layout(int channels);
+
+/* The built-in reader over a file (path; "-": standard input, read whole) or bytes in memory
+ * (path NULL; they must outlive the reader): the header as FFmpeg's WAV demuxer reads it,
+ * then the samples block by block. *total receives the output count (at most
+ * WMEL__WAV_MAX_OUT); desc, when given, one line on the input. */
+typedef struct wmel__wavr wmel__wavr;
+int wmel__wavr_open(const char *path, const void *data, size_t size, const char *name, wmel__wavr **out,
+                    uint64_t *total, char *desc, size_t desc_len, char *err, size_t err_len, char *warn,
+                    size_t warn_len);
+/* Up to cap samples into out (*got; 0 at the end); 0 or a status with a message. */
+int wmel__wavr_read(wmel__wavr *w, int16_t *out, size_t cap, size_t *got, char *err, size_t err_len);
+void wmel__wavr_close(wmel__wavr *w);
 /* A RIFF/WAVE file in memory to 16 kHz mono int16 (as wmel_parse_wav, which divides
  * these by 32768); info, when not NULL, receives what the header says. */
 int wmel__wav_decode_s16(const void *data, size_t size, const char *name, int16_t **out,
                          size_t *n_out, wmel__pcm_info *info, char *err, size_t err_len,
                          char *warn, size_t warn_len);
-/* wmel_read_wav / wmel_parse_wav that also describe the input in desc (one line). */
-int wmel__wav_load(const char *path, float **out, size_t *n_out, char *desc, size_t desc_len,
-                   char *err, size_t err_len, char *warn, size_t warn_len);
-int wmel__wav_load_memory(const void *data, size_t size, const char *name, float **out,
-                          size_t *n_out, char *desc, size_t desc_len, char *err, size_t err_len,
-                          char *warn, size_t warn_len);
 
 void *wmel__aligned_alloc(size_t bytes);
 /* Worker t of nt prefaults its share (by address) of an output it is about to write. */

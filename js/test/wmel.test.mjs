@@ -251,6 +251,17 @@ test('loadAudio(): 16 kHz mono as it is, 44.1 kHz stereo resampled and mixed, ot
   assert.throws(() => wm.loadAudio('speech.wav'), TypeError);
 });
 
+// 8 KB at 1 Hz are 64 M samples at 16 kHz: they come out in pieces into the JavaScript
+// array, and the module's heap does not grow with them (the whole output never sits in it)
+test('loadAudio(): a 1 Hz WAV decodes without growing the heap', () => {
+  const before = wm.memoryBytes().heap;
+  const r = wm.loadAudio(wav16(Array.from({length: 4000}, (_, i) => (i * 37) % 2000 - 1000), 1, 1));
+  assert.equal(r.length, 64000000);
+  assert.ok(r.some((v) => v !== 0));
+  const grew = wm.memoryBytes().heap - before;
+  assert.ok(grew < 64 * 1024 * 1024, 'the heap grew by ' + grew + ' bytes');
+});
+
 test('errors are exceptions with the library\'s sentence', () => {
   assert.throws(() => wm.features(new Float32Array(16000), {preset: 'no-such-preset'}), /no-such-preset|preset/);
   const nan = new Float32Array(16000);

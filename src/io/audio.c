@@ -18,6 +18,7 @@
 #include <string.h>
 
 #define MSG 1024
+#define WAV_PIECE 4096 /* samples the built-in reader converts a step */
 
 struct wmel_decoder {
 #ifdef WMEL_HAVE_FFMPEG
@@ -25,8 +26,9 @@ struct wmel_decoder {
     int16_t *s16;
     size_t s16_cap;
 #endif
-    float *pcm; /* WAV fallback: the whole file */
-    size_t n, pos;
+    wmel__wavr *wr; /* without FFmpeg: the built-in WAV reader, block by block */
+    int16_t *wbuf;
+    uint64_t total; /* its output's length, known at open */
     size_t samples;
     int ended;
     wmel_interrupt_fn intr;
@@ -88,13 +90,12 @@ static wmel_decoder *open_any(const char *path, const void *data, size_t size,
         }
     }
 #else
-    if (path)
-        st = wmel__wav_load(path, &d->pcm, &d->n, d->format, sizeof d->format, d->err,
-                            sizeof d->err, d->warn, sizeof d->warn);
-    else
-        st = wmel__wav_load_memory(data, size, d->name, &d->pcm, &d->n, d->format,
-                                   sizeof d->format, d->err, sizeof d->err, d->warn,
-                                   sizeof d->warn);
+    st = wmel__wavr_open(path, path ? NULL : data, path ? 0 : size, d->name, &d->wr, &d->total, d->format,
+                         sizeof d->format, d->err, sizeof d->err, d->warn, sizeof d->warn);
+    if (st == WMEL_OK && !(d->wbuf = malloc(WAV_PIECE * sizeof *d->wbuf))) {
+        st = WMEL_ERR_NO_MEMORY;
+        snprintf(d->err, sizeof d->err, "%s: out of memory", d->name);
+    }
     /* not WAV: other formats need FFmpeg, which this build has not */
     if (st == WMEL_ERR_FORMAT && strstr(d->err, "(no RIFF/WAVE header)")) {
         size_t l = strlen(d->err);
@@ -104,7 +105,8 @@ static wmel_decoder *open_any(const char *path, const void *data, size_t size,
 #endif
     if (st != WMEL_OK) {
         copy_msg(err, err_len, d->err);
-        free(d->pcm);
+        wmel__wavr_close(d->wr);
+        free(d->wbuf);
         free(d);
         if (status) *status = st;
         return NULL;
@@ -204,17 +206,25 @@ int wmel_decoder_read(wmel_decoder *d, float *out, size_t cap, size_t *got)
         }
     }
 #endif
-    if (d->pcm) {
+    while (d->wr && n < cap) {
         if (d->intr && d->intr(d->intr_user)) {
             snprintf(d->err, sizeof d->err, "%s: interrupted", d->name);
+            *got = n;
             return WMEL_ERR_INTERRUPTED;
         }
-        size_t k = d->n - d->pos < cap ? d->n - d->pos : cap;
-        memcpy(out, d->pcm + d->pos, k * sizeof *out);
-        d->pos += k;
+        size_t k = 0, want = cap - n < WAV_PIECE ? cap - n : WAV_PIECE;
+        int rc = wmel__wavr_read(d->wr, d->wbuf, want, &k, d->err, sizeof d->err);
+        for (size_t i = 0; i < k; i++) out[n + i] = (float)d->wbuf[i] / 32768.0f;
+        n += k;
         d->samples += k;
-        n = k;
-        if (k == 0) d->ended = 1;
+        if (rc) {
+            *got = n;
+            return rc;
+        }
+        if (k == 0) {
+            d->ended = 1;
+            break;
+        }
     }
     *got = n;
     if (d->ended) {
@@ -246,7 +256,7 @@ double wmel_decoder_duration(const wmel_decoder *d)
 #ifdef WMEL_HAVE_FFMPEG
     if (d->ff) return wmel__ff_duration(d->ff);
 #endif
-    return (double)d->n / WMEL_SAMPLE_RATE;
+    return (double)d->total / WMEL_SAMPLE_RATE;
 }
 
 void wmel_decoder_close(wmel_decoder *d)
@@ -256,7 +266,8 @@ void wmel_decoder_close(wmel_decoder *d)
     wmel__ff_close(d->ff);
     free(d->s16);
 #endif
-    free(d->pcm);
+    wmel__wavr_close(d->wr);
+    free(d->wbuf);
     free(d);
 }
 
@@ -269,6 +280,9 @@ int wmel_decoder_read_all(wmel_decoder *d, float **out, size_t *n)
     *n = 0;
     if (!d) return WMEL_ERR_NULL_POINTER;
     size_t cap = 1 << 16, len = 0;
+    /* the built-in reader knows its length: one block of it, asked for before any work */
+    if (d->wr && d->total < SIZE_MAX / sizeof(float) - 1) cap = (size_t)d->total + 1;
+    else if (d->wr) return WMEL_ERR_NO_MEMORY;
     float *buf = malloc(cap * sizeof *buf);
     int rc = buf ? WMEL_OK : WMEL_ERR_NO_MEMORY;
     while (rc == WMEL_OK) {

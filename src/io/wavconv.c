@@ -29,8 +29,9 @@
  *    inputs; lrintf(c * 32768) for more), float or double mixers;
  *  - the output conversion: int16 as is, float by round-to-nearest of x * 32768 with
  *    saturation (SSE2's cvtps2dq/packssdw: out of int32 range gives -32768), double by
- *    lrint with saturation.
- * Float inputs that are not finite give samples that FFmpeg's own may not match.
+ *    FFmpeg's scalar av_clip_int16(lrint(x * 32768)) (an int of lrint's low 32 bits).
+ * The whole file's arithmetic is done block by block (see "the stream" below): memory is
+ * the filter and a window a channel, whatever the length.
  */
 #include "../internal.h"
 
@@ -267,14 +268,14 @@ static void rs_one(const rs_t *r, const void *src_v, int index, int frac, void *
     }
 }
 
-/* Outputs from window starts *s (an index into v) while the window fits in v[0, limit);
- * the position advances as the reference's integer index/frac stepping does. */
+/* At most max outputs from window starts *s (an index into v) while the window fits in
+ * v[0, limit); the position advances as the reference's integer index/frac stepping does. */
 static size_t rs_run(const rs_t *r, const unsigned char *v, size_t esz, size_t *s, int *index,
-                     int *frac, size_t limit, void *dst, size_t at)
+                     int *frac, size_t limit, void *dst, size_t max)
 {
     size_t n = 0;
-    while (*s + (size_t)r->L <= limit) {
-        if (dst) rs_one(r, v + *s * esz, *index, *frac, dst, at + n);
+    while (n < max && *s + (size_t)r->L <= limit) {
+        rs_one(r, v + *s * esz, *index, *frac, dst, n);
         n++;
         *frac += r->mod;
         *index += r->div;
@@ -287,35 +288,6 @@ static size_t rs_run(const rs_t *r, const unsigned char *v, size_t esz, size_t *
             *index -= r->pc;
         }
     }
-    return n;
-}
-
-/* Resamples one channel held at v[L, L + N), with room for L + N + L/2 + 1 elements:
- * mirrors, runs to the end, reflects the tail, runs again. With dst NULL only counts. */
-static size_t rs_channel(const rs_t *r, unsigned char *v, size_t N, void *dst)
-{
-    const size_t L = (size_t)r->L, esz = r->kind == K_S16 ? 2 : r->kind == K_FLT ? 4 : 8;
-    int index = -r->pc * ((r->L - 1) / 2), frac = 0;
-    size_t s = L;
-    while (index < 0) {
-        s--;
-        index += r->pc;
-    }
-    size_t n = 0, left;
-    if (N >= L + 1) {
-        for (size_t k = 1; k <= L; k++) memcpy(v + (L - k) * esz, v + (L + k) * esz, esz);
-        n += rs_run(r, v, esz, &s, &index, &frac, L + N, dst, 0);
-        left = L + N - s;
-    } else {
-        left = N;
-    }
-    size_t refl = ((left < L ? left : L) + 1) / 2;
-    for (size_t j = 0; j < refl; j++) memcpy(v + (L + N + j) * esz, v + (L + N - 1 - j) * esz, esz);
-    if (N < L + 1) {
-        if (N + refl < L + 1) return 0; /* the filter never fills: no output */
-        for (size_t k = 1; k <= L; k++) memcpy(v + (L - k) * esz, v + (L + k) * esz, esz);
-    }
-    n += rs_run(r, v, esz, &s, &index, &frac, L + N + refl, dst, n);
     return n;
 }
 
@@ -371,20 +343,8 @@ static int build_row(uint64_t mask, double *coef, int nch)
     return 0;
 }
 
-/* ---------------------------------------------------------------- the whole file */
 
-static int16_t rd_s16(const unsigned char *p, int fmt)
-{
-    if (fmt == WMEL_PCM_U8) return (int16_t)((p[0] - 128) * 256); /* (u8 - 0x80) << 8 */
-    return wrap16((int32_t)(p[0] | p[1] << 8));
-}
-
-static int32_t rd_s32(const unsigned char *p, int fmt)
-{
-    uint32_t u = fmt == WMEL_PCM_S24 ? ((uint32_t)p[0] << 8 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 24)
-                                     : ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
-    return wrap32(u);
-}
+/* ---------------------------------------------------------------- the output conversion */
 
 static int16_t flt_to_s16(float x)
 {
@@ -393,175 +353,384 @@ static int16_t flt_to_s16(float x)
     return sat16((long long)r);
 }
 
+/* av_clip_int16(lrint(x * 32768)), FFmpeg's scalar conversion: lrint past the 64-bit range
+ * (NaN, infinities, 1e30) gives INT64_MIN as x86-64's cvtsd2si does, and av_clip_int16 takes
+ * an int, the low 32 bits: 0 there, and 65536.0 (2^31) gives -32768. */
 static int16_t dbl_to_s16(double x)
 {
     double r = rint(x * 32768.0);
-    if (!(r >= -9223372036854775808.0 && r < 9223372036854775808.0)) return -32768;
-    return (int16_t)(r > 32767 ? 32767 : r < -32768 ? -32768 : r);
+    unsigned long long v = r >= -9223372036854775808.0 && r < 9223372036854775808.0
+                         ? (unsigned long long)(long long)r : 0x8000000000000000ull;
+    return sat16(wrap32((uint32_t)v));
 }
 
-int wmel__pcm_to_s16(const wmel__pcm_info *in, const void *data, size_t frames, int16_t **out,
-                     size_t *n_out, const char *name, char *err, size_t err_len)
+/* ---------------------------------------------------------------- the stream */
+
+/* The whole-file arithmetic above, block by block: each channel's samples live in a window
+ * of the virtual array v (v[L + j] = sample j, v[0, L) its mirror, v[L + N, ...) the end's
+ * reflection) that holds the filter's span and a block of input; the position (s, index,
+ * frac) is the same for every channel. What a channel's kernel reads past its window at
+ * the end of the first pass is what the whole-file loop left there: zeros for the first
+ * channel mixed, the previous one's reflection for the others. */
+#define CONV_OUT 4096 /* outputs a step */
+#define CONV_IN 8192  /* input frames a window takes beyond the filter's span */
+
+struct wmel__conv {
+    int fmt, nch, bps, kind, resample, direct, nproc, nomix, stage, index, frac;
+    int proc[64], native[64], m32[64], nz, first, maxsum;
+    double coef[64];
+    uint32_t keep;
+    size_t esz, L, cap, tail;
+    uint64_t N, fed, vbase, vend, s, refl, M, out;
+    rs_t r;
+    unsigned char *buf, *res, *acc;
+    int16_t *dir;
+};
+
+/* outputs of the stepping whose window fits in v[0, limit), from its start s0 = L - (L-1)/2:
+ * s_k = s0 + floor(k * rate / 16000) (the steps' sum is exact) */
+static uint64_t rs_count(uint64_t L, int rate, uint64_t limit)
+{
+    const uint64_t s0 = L - (L - 1) / 2;
+    if (limit < L + s0) return 0;
+    const uint64_t A = limit - L - s0 + 1;
+    return (A * WMEL_SAMPLE_RATE + (uint64_t)rate - 1) / (uint64_t)rate;
+}
+
+static unsigned char *chan(const wmel__conv *c, int p) { return c->buf + (size_t)p * c->cap * c->esz; }
+
+/* The output count and the end's reflection length, as the whole-file passes give them. */
+static void conv_plan(wmel__conv *c, int rate)
+{
+    const uint64_t L = c->L, N = c->N;
+    if (!c->resample) {
+        c->M = N;
+        return;
+    }
+    uint64_t left = N;
+    if (N >= L + 1) {
+        const uint64_t n1 = rs_count(L, rate, L + N);
+        left = L + N - (L - (L - 1) / 2 + n1 * (uint64_t)rate / WMEL_SAMPLE_RATE);
+    }
+    c->refl = ((left < L ? left : L) + 1) / 2;
+    c->M = N < L + 1 && N + c->refl < L + 1 ? 0 : rs_count(L, rate, L + N + c->refl);
+}
+
+/* the mix's integers and which channels are read (nonzero coefficients; mono always) */
+static void conv_mixer(wmel__conv *c)
+{
+    const int nch = c->nch;
+    c->first = -1;
+    double rem = 0;
+    for (int ch = 0; ch < nch; ch++) {
+        if (c->coef[ch] != 0) {
+            c->nz++;
+            if (c->first < 0) c->first = ch;
+        }
+        if (c->coef[ch] != 0 || nch == 1) c->proc[c->nproc++] = ch;
+        double target = c->coef[ch] * 32768 + rem;
+        c->native[ch] = (int)lrintf((float)target);
+        rem += target - c->native[ch];
+        c->maxsum += abs(c->native[ch]);
+        c->m32[ch] = (int)lrintf((float)(c->coef[ch] * 32768));
+    }
+    if (!c->nproc) { /* nothing mixed: the steps still count the outputs (zeros) */
+        c->proc[c->nproc++] = 0;
+        c->nomix = 1;
+    }
+}
+
+void wmel__conv_close(wmel__conv *c)
+{
+    if (!c) return;
+    free(c->r.bank);
+    free(c->buf);
+    free(c->res);
+    free(c->acc);
+    free(c->dir);
+    free(c);
+}
+
+int wmel__conv_open(const wmel__pcm_info *in, uint64_t frames, wmel__conv **out, uint64_t *n_out,
+                    const char *name, char *err, size_t err_len)
 {
     *out = NULL;
     *n_out = 0;
     const int fmt = in->fmt, nch = in->channels, rate = in->rate;
-    const int bps = fmt == WMEL_PCM_U8 ? 1 : fmt == WMEL_PCM_S16 ? 2 : fmt == WMEL_PCM_S24 ? 3
-                  : fmt == WMEL_PCM_F64 ? 8 : 4;
     if (nch < 1 || nch > 63)
         return wmel__say(err, err_len, WMEL_ERR_UNSUPPORTED, name, "%d channels: the built-in reader takes 1 to 63", nch);
     if (rate < 1 || rate > 1000000)
         return wmel__say(err, err_len, WMEL_ERR_UNSUPPORTED, name, "a sample rate of %d Hz: wmel resamples 1 to 1000000 Hz", rate);
+    if (frames > WMEL__WAV_MAX_FRAMES)
+        return wmel__say(err, err_len, WMEL_ERR_UNSUPPORTED, name, "%llu frames: past the built-in reader's limit",
+                         (unsigned long long)frames);
     uint64_t mask = in->mask;
     int bits = 0;
     for (uint64_t m = mask; m; m &= m - 1) bits++;
     if (bits != nch) mask = 0; /* FFmpeg ignores a mask that does not match the count */
+    if (mask == 0x60000000u) mask = CH_FL | CH_FR; /* stereo downmix (Lt/Rt): libswresample mixes it as stereo */
     if (!mask) mask = wmel__wav_default_layout(nch);
     if (!mask)
         return wmel__say(err, err_len, WMEL_ERR_UNSUPPORTED, name, "%d channels without a channel mask: no "
                          "default layout to downmix from", nch);
-    double coef[64];
-    if (build_row(mask, coef, nch) != 0)
+    wmel__conv *c = calloc(1, sizeof *c);
+    if (!c) return wmel__say(err, err_len, WMEL_ERR_NO_MEMORY, name, "out of memory");
+    if (build_row(mask, c->coef, nch) != 0) {
+        free(c);
         return wmel__say(err, err_len, WMEL_ERR_UNSUPPORTED, name, "channel layout 0x%llx cannot be "
-                         "downmixed to mono (FFmpeg refuses it too)", (unsigned long long)mask);
-    const int kind = bps <= 2 ? K_S16 : bps <= 4 ? K_FLT : K_DBL;
-    const size_t esz = kind == K_S16 ? 2 : kind == K_FLT ? 4 : 8;
-    const int resample = rate != WMEL_SAMPLE_RATE;
-    rs_t r;
-    memset(&r, 0, sizeof r);
-    if (resample) {
-        int rc = rs_build(&r, kind, rate, WMEL_SAMPLE_RATE);
-        if (rc == -2) return wmel__say(err, err_len, WMEL_ERR_NO_MEMORY, name, "out of memory for the resampling filter");
-        if (rc) return wmel__say(err, err_len, WMEL_ERR_UNSUPPORTED, name, "cannot resample %d Hz to 16000 Hz", rate);
+                         "downmixed to mono by the built-in reader", (unsigned long long)mask);
     }
-    const size_t L = resample ? (size_t)r.L : 0;
-    int rc = WMEL_OK;
-    unsigned char *v = NULL, *res = NULL, *acc = NULL;
-    int16_t *o = NULL;
-    if (frames > (SIZE_MAX / 8 - 2 * L - 16) / 2) {
-        rc = wmel__say(err, err_len, WMEL_ERR_NO_MEMORY, name, "the file is too long for this build");
-        goto done;
-    }
-    size_t vlen = L + frames + L / 2 + 2 + 8; /* + what the kernels read past a window */
-    v = calloc(vlen, esz);
-    if (!v) {
-        rc = wmel__say(err, err_len, WMEL_ERR_NO_MEMORY, name, "out of memory for %zu samples", frames);
-        goto done;
-    }
-    /* count the output once (it does not depend on the samples) */
-    size_t M = frames;
-    if (resample) {
-        M = rs_channel(&r, v, frames, NULL);
-    }
-    if (M == 0) goto done;
-    res = malloc(M * esz);
-    acc = calloc(M, kind == K_S16 ? sizeof(int32_t) : esz);
-    o = malloc(M * sizeof *o);
-    if (!res || !acc || !o) {
-        rc = wmel__say(err, err_len, WMEL_ERR_NO_MEMORY, name, "out of memory for %zu samples", M);
-        goto done;
-    }
-    /* the nonzero coefficients, in channel order, and the int16 mixers' integers */
-    int nz = 0, first = -1, second = -1;
-    for (int c = 0; c < nch; c++)
-        if (coef[c] != 0) {
-            nz++;
-            if (first < 0) first = c;
-            else if (second < 0) second = c;
-        }
-    int native[64], m32[64], maxsum = 0;
-    {
-        double rem = 0;
-        for (int c = 0; c < nch; c++) {
-            double target = coef[c] * 32768 + rem;
-            native[c] = (int)lrintf((float)target);
-            rem += target - native[c];
-            maxsum += abs(native[c]);
-            m32[c] = (int)lrintf((float)(coef[c] * 32768));
-        }
-    }
-    const size_t fb = (size_t)nch * (size_t)bps;
+    c->fmt = fmt;
+    c->nch = nch;
+    c->bps = in->container ? in->container : fmt == WMEL_PCM_U8 ? 1 : fmt == WMEL_PCM_S16 ? 2
+           : fmt == WMEL_PCM_S24 ? 3 : fmt == WMEL_PCM_F64 ? 8 : 4;
+    c->keep = in->keep ? in->keep : 0xFFFFFFFFu;
+    const int wbytes = fmt == WMEL_PCM_U8 ? 1 : fmt == WMEL_PCM_S16 ? 2 : fmt == WMEL_PCM_F64 ? 8 : 4;
+    c->kind = wbytes <= 2 ? K_S16 : wbytes <= 4 ? K_FLT : K_DBL;
+    c->esz = c->kind == K_S16 ? 2 : c->kind == K_FLT ? 4 : 8;
+    c->resample = rate != WMEL_SAMPLE_RATE;
+    c->N = frames;
+    conv_mixer(c);
     /* no resampling and nothing to mix (mono whose layout is the centre): the reference
        converts in one step, and s32 to s16 then keeps the top bits instead of rounding */
-    const int direct = !resample && nch == 1 && mask == CH_FC && (fmt == WMEL_PCM_S24 || fmt == WMEL_PCM_S32);
-    const unsigned char *pcm = data;
-    for (int c = 0; c < nch; c++) {
-        if (coef[c] == 0 && nch > 1) continue;
-        /* decode and convert channel c into v[L, L + frames) */
-        const size_t cb = (size_t)c * (size_t)bps;
+    c->direct = !c->resample && nch == 1 && mask == CH_FC && (fmt == WMEL_PCM_S24 || fmt == WMEL_PCM_S32);
+    if (c->resample) {
+        int rc = rs_build(&c->r, c->kind, rate, WMEL_SAMPLE_RATE);
+        if (rc) {
+            wmel__conv_close(c);
+            if (rc == -2) return wmel__say(err, err_len, WMEL_ERR_NO_MEMORY, name, "out of memory for the resampling filter");
+            return wmel__say(err, err_len, WMEL_ERR_UNSUPPORTED, name, "cannot resample %d Hz to 16000 Hz", rate);
+        }
+        c->L = (size_t)c->r.L;
+    }
+    conv_plan(c, rate);
+    c->tail = c->L / 2 + 2 + 8;
+    c->cap = 2 * c->L + c->tail + 8 + CONV_IN;
+    c->vend = c->L;
+    c->s = c->resample ? c->L - (c->L - 1) / 2 : 0;
+    c->stage = c->M ? 0 : 3;
+    if (c->M) {
+        c->buf = calloc((size_t)c->nproc * c->cap, c->esz);
+        c->res = malloc(CONV_OUT * c->esz);
+        c->acc = malloc(CONV_OUT * (c->esz > 4 ? c->esz : 4));
+        c->dir = c->direct ? calloc(c->cap, sizeof *c->dir) : NULL;
+        if (!c->buf || !c->res || !c->acc || (c->direct && !c->dir)) {
+            wmel__conv_close(c);
+            return wmel__say(err, err_len, WMEL_ERR_NO_MEMORY, name, "out of memory for the converter");
+        }
+    }
+    *out = c;
+    *n_out = c->M;
+    return WMEL_OK;
+}
+
+/* Frames the converter takes now (0: it has what it needs, or every frame); it moves
+ * its windows down to the current position first. */
+size_t wmel__conv_room(wmel__conv *c)
+{
+    if (c->stage == 3 || c->fed == c->N) return 0;
+    if (c->stage == 1 && c->s > c->vbase) {
+        const size_t drop = (size_t)(c->s - c->vbase), keep = (size_t)(c->vend - c->s);
+        for (int p = 0; p < c->nproc; p++) memmove(chan(c, p), chan(c, p) + drop * c->esz, keep * c->esz);
+        if (c->dir) memmove(c->dir, c->dir + drop, keep * sizeof *c->dir);
+        c->vbase = c->s;
+    }
+    const size_t used = (size_t)(c->vend - c->vbase), room = c->cap - c->tail - used;
+    return c->N - c->fed < room ? (size_t)(c->N - c->fed) : room;
+}
+
+static void store(const wmel__conv *c, const unsigned char *p, unsigned char *dst, size_t at)
+{
+    const int fmt = c->fmt;
+    if (c->kind == K_S16) {
+        int16_t v = fmt == WMEL_PCM_U8 ? (int16_t)((p[0] - 128) * 256) /* (u8 - 0x80) << 8 */
+                                       : wrap16((int32_t)((uint32_t)(p[0] | p[1] << 8) & c->keep));
+        memcpy(dst + at * 2, &v, 2);
+    } else if (c->kind == K_FLT) {
+        uint32_t u = fmt == WMEL_PCM_S24 ? ((uint32_t)p[0] << 8 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 24)
+                                         : ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+        float f;
+        if (fmt == WMEL_PCM_F32) memcpy(&f, &u, 4);
+        else f = (float)wrap32(u & c->keep) * (1.0f / 2147483648.0f);
+        memcpy(dst + at * 4, &f, 4);
+    } else {
+        uint64_t u = 0;
+        for (int k = 7; k >= 0; k--) u = u << 8 | p[k];
+        memcpy(dst + at * 8, &u, 8);
+    }
+}
+
+/* The end is in: past it each window holds zeros, or (first pass, channels after the first
+ * one mixed) the previous channel's reflection, as the whole-file loop left them. */
+static void conv_last(wmel__conv *c)
+{
+    const size_t end = (size_t)(c->vend - c->vbase), esz = c->esz;
+    for (int p = 0; p < c->nproc; p++) memset(chan(c, p) + end * esz, 0, (c->cap - end) * esz);
+    if (!c->resample || c->N < c->L + 1) return;
+    for (int p = 1; p < c->nproc; p++)
+        for (size_t j = 0; j < c->refl; j++)
+            memcpy(chan(c, p) + (end + j) * esz, chan(c, p - 1) + (end - 1 - j) * esz, esz);
+}
+
+/* frames interleaved little-endian frames of channels x container bytes each */
+void wmel__conv_feed(wmel__conv *c, const unsigned char *raw, size_t frames)
+{
+    const size_t at = (size_t)(c->vend - c->vbase), fb = (size_t)c->nch * (size_t)c->bps;
+    for (int p = 0; p < c->nproc; p++) {
+        unsigned char *dst = chan(c, p);
+        const unsigned char *src = raw + (size_t)c->proc[p] * (size_t)c->bps;
+        for (size_t i = 0; i < frames; i++) store(c, src + i * fb, dst, at + i);
+    }
+    if (c->dir) /* s24/s32 straight to s16: the top 16 bits */
         for (size_t i = 0; i < frames; i++) {
-            const unsigned char *p = pcm + i * fb + cb;
-            size_t at = L + i;
-            if (kind == K_S16) {
-                ((int16_t *)v)[at] = rd_s16(p, fmt);
-            } else if (kind == K_FLT) {
-                float f;
-                if (fmt == WMEL_PCM_F32) {
-                    uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-                    memcpy(&f, &u, 4);
-                } else {
-                    f = (float)rd_s32(p, fmt) * (1.0f / 2147483648.0f);
-                }
-                ((float *)v)[at] = f;
-            } else {
-                uint64_t u = 0;
-                for (int k = 7; k >= 0; k--) u = u << 8 | p[k];
-                double d;
-                memcpy(&d, &u, 8);
-                ((double *)v)[at] = d;
-            }
+            const unsigned char *p = raw + i * fb;
+            uint32_t u = c->fmt == WMEL_PCM_S24 ? ((uint32_t)p[0] << 8 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 24)
+                                                : ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+            c->dir[at + i] = (int16_t)shr_floor(wrap32(u & c->keep), 16);
         }
-        if (resample) rs_channel(&r, v, frames, res);
-        else memcpy(res, v + L * esz, M * esz);
-        if (direct) { /* s24/s32 straight to s16: the top 16 bits */
-            for (size_t i = 0; i < M; i++) o[i] = (int16_t)shr_floor(rd_s32(pcm + i * fb, fmt), 16);
-            break;
+    c->vend += frames;
+    c->fed += frames;
+    if (c->fed == c->N) conv_last(c);
+}
+
+/* mix channel index p's n outputs in res into the accumulator, as the reference's mixer for
+ * this count of nonzero coefficients adds them */
+static void conv_mix(wmel__conv *c, int ch, size_t n)
+{
+    const double k = c->coef[ch];
+    const int nz = c->nz;
+    if (c->kind == K_S16) {
+        const int16_t *x = (const int16_t *)c->res;
+        int32_t *a = (int32_t *)c->acc;
+        if (nz == 1 && k == 1.0)
+            for (size_t i = 0; i < n; i++) a[i] = x[i];
+        else
+            for (size_t i = 0; i < n; i++)
+                a[i] = wrap32((uint32_t)a[i] + (uint32_t)((nz <= 2 ? c->native[ch] : c->m32[ch]) * x[i]));
+    } else if (c->kind == K_FLT) {
+        const float *x = (const float *)c->res;
+        float *a = (float *)c->acc;
+        for (size_t i = 0; i < n; i++) {
+            if (nz == 1 && k == 1.0) a[i] = x[i];
+            else if (nz <= 2 && ch == c->first) a[i] = (float)k * x[i];
+            else a[i] = a[i] + x[i] * (float)k;
         }
-        /* mix channel c into the accumulator, the way the reference's mixer for this
-           count of nonzero coefficients adds it */
-        for (size_t i = 0; i < M; i++) {
-            if (kind == K_S16) {
-                int32_t x = ((int16_t *)res)[i], *a = (int32_t *)acc;
-                if (nz <= 2) a[i] = wrap32((uint32_t)a[i] + (uint32_t)(native[c] * x));
-                else a[i] = wrap32((uint32_t)a[i] + (uint32_t)(m32[c] * x));
-            } else if (kind == K_FLT) {
-                float x = ((float *)res)[i], *a = (float *)acc;
-                if (nz == 1 && coef[c] == 1.0) a[i] = x;
-                else if (nz <= 2 && c == first) a[i] = (float)coef[c] * x;
-                else a[i] = a[i] + x * (float)coef[c];
-            } else {
-                double x = ((double *)res)[i], *a = (double *)acc;
-                if (nz == 1 && coef[c] == 1.0) a[i] = x;
-                else if (nz <= 2 && c == first) a[i] = coef[c] * x;
-                else a[i] = a[i] + x * coef[c];
-            }
+    } else {
+        const double *x = (const double *)c->res;
+        double *a = (double *)c->acc;
+        for (size_t i = 0; i < n; i++) {
+            if (nz == 1 && k == 1.0) a[i] = x[i];
+            else if (nz <= 2 && ch == c->first) a[i] = k * x[i];
+            else a[i] = a[i] + x[i] * k;
         }
-        if (kind == K_S16 && nz == 1 && coef[c] == 1.0)
-            for (size_t i = 0; i < M; i++) ((int32_t *)acc)[i] = ((int16_t *)res)[i];
     }
-    (void)second;
-    for (size_t i = 0; i < M && !direct; i++) {
-        if (first < 0) {
+}
+
+/* the output conversion of the mix (FFmpeg's: as is, saturating float, lrint of double) */
+static void conv_finish(const wmel__conv *c, int16_t *o, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (c->first < 0) {
             o[i] = 0;
-        } else if (kind == K_S16) {
-            int32_t a = ((int32_t *)acc)[i];
-            if (nz == 1 && coef[first] == 1.0) o[i] = (int16_t)a;
-            else if (nz <= 2 && maxsum > 32768) o[i] = sat16(shr_floor(wrap32((uint32_t)a + 16384u), 15));
+        } else if (c->kind == K_S16) {
+            int32_t a = ((const int32_t *)c->acc)[i];
+            if (c->nz == 1 && c->coef[c->first] == 1.0) o[i] = (int16_t)a;
+            else if (c->nz <= 2 && c->maxsum > 32768) o[i] = sat16(shr_floor(wrap32((uint32_t)a + 16384u), 15));
             else o[i] = wrap16(shr_floor(wrap32((uint32_t)a + 16384u), 15));
-        } else if (kind == K_FLT) {
-            o[i] = flt_to_s16(((float *)acc)[i]);
+        } else if (c->kind == K_FLT) {
+            o[i] = flt_to_s16(((const float *)c->acc)[i]);
         } else {
-            o[i] = dbl_to_s16(((double *)acc)[i]);
+            o[i] = dbl_to_s16(((const double *)c->acc)[i]);
         }
     }
-    *out = o;
-    *n_out = M;
-    o = NULL;
-done:
-    free(r.bank);
-    free(v);
-    free(res);
-    free(acc);
-    free(o);
-    return rc;
+}
+
+/* One step: up to max outputs from the windows as they are (0: input needed, or the end). */
+static size_t conv_step(wmel__conv *c, int16_t *o, size_t max)
+{
+    const size_t esz = c->esz, L = c->L;
+    uint64_t limit;
+    if (!c->resample) limit = c->vend;
+    else if (c->stage == 2) limit = L + c->N + c->refl;
+    else if (c->fed == c->N) limit = L + c->N;
+    else limit = c->vend >= 8 ? c->vend - 8 : 0; /* the kernels read up to 7 past a window */
+    if (c->resample ? limit < c->s + L : limit <= c->s) return 0;
+    size_t n = 0, s_rel = 0;
+    int index = 0, frac = 0;
+    if (!c->resample) {
+        n = (size_t)(limit - c->s) < max ? (size_t)(limit - c->s) : max;
+        if (n == 0) return 0;
+    }
+    if (c->direct) {
+        memcpy(o, c->dir + (c->s - c->vbase), n * sizeof *o);
+        c->s += n;
+        return n;
+    }
+    memset(c->acc, 0, max * (esz > 4 ? esz : 4));
+    for (int p = 0; p < c->nproc; p++) {
+        const unsigned char *v = chan(c, p);
+        if (c->resample) {
+            s_rel = (size_t)(c->s - c->vbase);
+            index = c->index;
+            frac = c->frac;
+            n = rs_run(&c->r, v, esz, &s_rel, &index, &frac, (size_t)(limit - c->vbase), c->res, max);
+            if (n == 0) return 0;
+        } else {
+            memcpy(c->res, v + (size_t)(c->s - c->vbase) * esz, n * esz);
+        }
+        if (!c->nomix) conv_mix(c, c->proc[p], n);
+    }
+    if (c->resample) {
+        c->s = c->vbase + s_rel;
+        c->index = index;
+        c->frac = frac;
+    } else {
+        c->s += n;
+    }
+    conv_finish(c, o, n);
+    return n;
+}
+
+/* Up to max 16 kHz mono samples into o; 0 when input is needed (wmel__conv_room says how
+ * much) or every sample is out. */
+size_t wmel__conv_out(wmel__conv *c, int16_t *o, size_t max)
+{
+    const size_t L = c->L, esz = c->esz;
+    if (max > CONV_OUT) max = CONV_OUT;
+    while (c->stage != 3 && max) {
+        if (c->stage == 0) { /* the start's mirror, once its samples are in */
+            if (!c->resample) {
+                c->stage = 1;
+                continue;
+            }
+            if (c->fed < (c->N < L + 1 ? c->N : L + 1)) return 0;
+            if (c->N < L + 1) { /* too short for a first pass: reflect the end, then mirror */
+                for (int p = 0; p < c->nproc; p++)
+                    for (size_t j = 0; j < c->refl; j++)
+                        memcpy(chan(c, p) + (L + c->N + j) * esz, chan(c, p) + (L + c->N - 1 - j) * esz, esz);
+                c->stage = 2;
+            } else {
+                c->stage = 1;
+            }
+            for (int p = 0; p < c->nproc; p++)
+                for (size_t k = 1; k <= L; k++) memcpy(chan(c, p) + (L - k) * esz, chan(c, p) + (L + k) * esz, esz);
+            continue;
+        }
+        size_t n = conv_step(c, o, max);
+        if (n) {
+            c->out += n;
+            return n;
+        }
+        if (c->fed < c->N) return 0;
+        if (c->stage == 1 && c->resample) { /* the first pass is over: reflect the end */
+            const size_t end = (size_t)(c->vend - c->vbase);
+            for (int p = 0; p < c->nproc; p++)
+                for (size_t j = 0; j < c->refl; j++)
+                    memcpy(chan(c, p) + (end + j) * esz, chan(c, p) + (end - 1 - j) * esz, esz);
+            c->stage = 2;
+        } else {
+            c->stage = 3;
+        }
+    }
+    return 0;
 }
