@@ -441,24 +441,20 @@ static int same_d(double a, double b) { return !memcmp(&a, &b, sizeof a); }
  * else 0. An option that only sets others (legacy, exact_pad, lfr) writes nothing. ---- */
 
 #define PUT(f) static int put_##f(const wmel_frontend_plan *p, const wmel_frontend_plan *b, char *v, size_t len)
-#define PUT_INT(f) PUT(f) { return p->f != b->f && snprintf(v, len, "%d", p->f) > 0; }
-#define PUT_NUM(f) PUT(f) { return !same_d(p->f, b->f) && snprintf(v, len, "%s", wmel__num(p->f).s) > 0; }
-#define PUT_BOOL(f) PUT(f) { return p->f != b->f && snprintf(v, len, "%s", p->f ? "true" : "false") > 0; }
-#define PUT_WORD(f, words, n)                                                                                          \
-    PUT(f) { return p->f != b->f && p->f >= 0 && p->f < (n) && snprintf(v, len, "\"%s\"", words[p->f]) > 0; }
-#define PUT_NONE(f)                                                                                                    \
-    PUT(f)                                                                                                             \
-    {                                                                                                                  \
-        (void)p, (void)b, (void)v, (void)len;                                                                          \
-        return 0;                                                                                                      \
-    }
+/* the bodies of the plain kinds (in the functions: tools/amalgamate.py reads a file-scope
+ * NAME(x) as a macro defining x) */
+#define PUT_INT(f) return p->f != b->f && snprintf(v, len, "%d", p->f) > 0
+#define PUT_NUM(f) return !same_d(p->f, b->f) && snprintf(v, len, "%s", wmel__num(p->f).s) > 0
+#define PUT_BOOL(f) return p->f != b->f && snprintf(v, len, "%s", p->f ? "true" : "false") > 0
+#define PUT_WORD(f, words, n) return p->f != b->f && p->f >= 0 && p->f < (n) && snprintf(v, len, "\"%s\"", words[p->f]) > 0
+#define PUT_NONE() return (void)p, (void)b, (void)v, (void)len, 0
 
 static int put_bit(int pf, int bf, int bit, char *v, size_t len)
 {
     return ((pf ^ bf) & bit) && snprintf(v, len, "%s", pf & bit ? "true" : "false") > 0;
 }
 
-PUT_INT(n_mels)
+PUT(n_mels) { PUT_INT(n_mels); }
 PUT(normalize)
 {
     const int nemo = p->frontend == WMEL_FRONTEND_NEMO || p->frontend == WMEL_FRONTEND_NEMO_LEGACY;
@@ -473,21 +469,21 @@ PUT(normalize)
                                                       : "mean_var");
     return 1;
 }
-PUT_WORD(window, wmel__fe_window_names, WMEL__FE_N_WINDOWS)
-PUT_NUM(scale)
-PUT_NUM(low_freq)
-PUT_NUM(high_freq)
-PUT_BOOL(use_energy)
-PUT_NUM(energy_floor)
-PUT_NONE(legacy) /* the front-end's name, nemo-legacy */
-PUT_INT(pad_to)
+PUT(window) { PUT_WORD(window, wmel__fe_window_names, WMEL__FE_N_WINDOWS); }
+PUT(scale) { PUT_NUM(scale); }
+PUT(low_freq) { PUT_NUM(low_freq); }
+PUT(high_freq) { PUT_NUM(high_freq); }
+PUT(use_energy) { PUT_BOOL(use_energy); }
+PUT(energy_floor) { PUT_NUM(energy_floor); }
+PUT(legacy) { PUT_NONE(); } /* the front-end's name, nemo-legacy */
+PUT(pad_to) { PUT_INT(pad_to); }
 static const char *const MEL_SCALES[] = {"slaney", "kaldi", "htk", "tf"};
-PUT_WORD(mel_scale, MEL_SCALES, 4)
+PUT(mel_scale) { PUT_WORD(mel_scale, MEL_SCALES, 4); }
 PUT(mel_norm) { return p->mel_norm != b->mel_norm && snprintf(v, len, "\"%s\"", p->mel_norm ? "slaney" : "none") > 0; }
 PUT(empty_filters) { return put_bit(p->bank_flags, b->bank_flags, WMEL_BANK_ALLOW_EMPTY, v, len); }
 PUT(bf16) { return put_bit(p->bank_flags, b->bank_flags, WMEL_BANK_BF16, v, len); }
-PUT_NUM(window_coeff)
-PUT_INT(power)
+PUT(window_coeff) { PUT_NUM(window_coeff); }
+PUT(power) { PUT_INT(power); }
 PUT(mag_guard)
 {
     if (p->mag_guard_mode == b->mag_guard_mode && same_d(p->mag_guard, b->mag_guard)) return 0;
@@ -495,8 +491,8 @@ PUT(mag_guard)
     else snprintf(v, len, "\"%s:%s\"", p->mag_guard_mode == WMEL_MAG_GUARD_MAX ? "max" : "add", wmel__num(p->mag_guard).s);
     return 1;
 }
-PUT_NUM(log_guard)
-PUT_NUM(norm_eps)
+PUT(log_guard) { PUT_NUM(log_guard); }
+PUT(norm_eps) { PUT_NUM(norm_eps); }
 PUT(norm_ddof)
 {
     return ((p->norm_flags ^ b->norm_flags) & WMEL_NORMF_POPULATION) &&
@@ -507,9 +503,9 @@ PUT(norm_max)
     (void)b;
     return (p->norm_flags & WMEL_NORMF_FIXED_MAX) && snprintf(v, len, "%s", wmel__num(p->norm_max).s) > 0;
 }
-PUT_NUM(norm_range)
-PUT_INT(n_frames)
-PUT_NUM(pad_value)
+PUT(norm_range) { PUT_NUM(norm_range); }
+PUT(n_frames) { PUT_INT(n_frames); }
+PUT(pad_value) { PUT_NUM(pad_value); }
 /* the affine: both halves when either differs */
 static int affine_differs(const wmel_frontend_plan *p, const wmel_frontend_plan *b)
 {
@@ -517,54 +513,54 @@ static int affine_differs(const wmel_frontend_plan *p, const wmel_frontend_plan 
 }
 PUT(post_scale) { return affine_differs(p, b) && snprintf(v, len, "%s", wmel__num(p->post_scale).s) > 0; }
 PUT(post_shift) { return affine_differs(p, b) && snprintf(v, len, "%s", wmel__num(p->post_shift).s) > 0; }
-PUT_BOOL(remove_dc)
-PUT_NUM(preemph)
-PUT_INT(sample_rate)
-PUT_INT(frame_length)
-PUT_INT(hop)
-PUT_INT(n_fft)
-PUT_INT(stack)
+PUT(remove_dc) { PUT_BOOL(remove_dc); }
+PUT(preemph) { PUT_NUM(preemph); }
+PUT(sample_rate) { PUT_INT(sample_rate); }
+PUT(frame_length) { PUT_INT(frame_length); }
+PUT(hop) { PUT_INT(hop); }
+PUT(n_fft) { PUT_INT(n_fft); }
+PUT(stack) { PUT_INT(stack); }
 static const char *const FRAMINGS[] = {"snip", "center_reflect", "center_zero", "kaldi_center"},
                          *const PREEMPHS[] = {"frame", "signal", "padded", "padded_cut"},
                          *const LOGS[] = {"log10_clamp", "ln_add", "ln_clamp", "none"},
                          *const VALIDS[] = {"all", "hop", "trim", "end", "ceil", "but_last"},
                          *const LAYOUTS[] = {"mels_frames", "frames_mels"}, *const PAD_MODES[] = {"zero", "reflect"},
                          *const TAILS[] = {"zero", "drop", "trim", "last"};
-PUT_WORD(framing, FRAMINGS, 4)
-PUT_WORD(preemph_mode, PREEMPHS, 4)
-PUT_WORD(log, LOGS, 4)
-PUT_WORD(valid, VALIDS, 6)
-PUT_WORD(layout, LAYOUTS, 2)
-PUT_NUM(dither)
+PUT(framing) { PUT_WORD(framing, FRAMINGS, 4); }
+PUT(preemph_mode) { PUT_WORD(preemph_mode, PREEMPHS, 4); }
+PUT(log) { PUT_WORD(log, LOGS, 4); }
+PUT(valid) { PUT_WORD(valid, VALIDS, 6); }
+PUT(layout) { PUT_WORD(layout, LAYOUTS, 2); }
+PUT(dither) { PUT_NUM(dither); }
 PUT(dither_seed) { return p->dither_seed != b->dither_seed && snprintf(v, len, "%u", (unsigned)p->dither_seed) > 0; }
 PUT(raw_energy)
 {
     return p->energy_windowed != b->energy_windowed && snprintf(v, len, "%s", p->energy_windowed ? "false" : "true") > 0;
 }
-PUT_NONE(exact_pad) /* the fields it sets */
-PUT_INT(pad_left)
-PUT_INT(pad_right)
-PUT_INT(pad_multiple)
-PUT_WORD(pad_mode, PAD_MODES, 2)
-PUT_INT(frame_span)
-PUT_INT(window_offset)
-PUT_NUM(vtln_warp)
-PUT_NUM(vtln_low)
-PUT_NUM(vtln_high)
+PUT(exact_pad) { PUT_NONE(); } /* the fields it sets */
+PUT(pad_left) { PUT_INT(pad_left); }
+PUT(pad_right) { PUT_INT(pad_right); }
+PUT(pad_multiple) { PUT_INT(pad_multiple); }
+PUT(pad_mode) { PUT_WORD(pad_mode, PAD_MODES, 2); }
+PUT(frame_span) { PUT_INT(frame_span); }
+PUT(window_offset) { PUT_INT(window_offset); }
+PUT(vtln_warp) { PUT_NUM(vtln_warp); }
+PUT(vtln_low) { PUT_NUM(vtln_low); }
+PUT(vtln_high) { PUT_NUM(vtln_high); }
 PUT(htk_bank) { return put_bit(p->bank_flags, b->bank_flags, WMEL_BANK_HTK, v, len); }
-PUT_NONE(lfr) /* the stacking fields it sets */
-PUT_INT(stack_stride)
-PUT_INT(stack_left)
+PUT(lfr) { PUT_NONE(); } /* the stacking fields it sets */
+PUT(stack_stride) { PUT_INT(stack_stride); }
+PUT(stack_left) { PUT_INT(stack_left); }
 PUT(stack_tail)
 {
     if (p->stack_tail == b->stack_tail && same_d(p->stack_fill, b->stack_fill)) return 0;
     if (p->stack_tail == WMEL_STACK_TAIL_FILL) return snprintf(v, len, "\"fill:%s\"", wmel__num(p->stack_fill).s) > 0;
     return p->stack_tail >= 0 && p->stack_tail <= 3 && snprintf(v, len, "\"%s\"", TAILS[p->stack_tail]) > 0;
 }
-PUT_INT(delta_win)
-PUT_BOOL(cols_stacked)
-PUT_BOOL(linear_bins)
-PUT_INT(first_bin)
+PUT(delta_win) { PUT_INT(delta_win); }
+PUT(cols_stacked) { PUT_BOOL(cols_stacked); }
+PUT(linear_bins) { PUT_BOOL(linear_bins); }
+PUT(first_bin) { PUT_INT(first_bin); }
 PUT(symmetric_bank) { return put_bit(p->bank_flags, b->bank_flags, WMEL_BANK_SYMMETRIC, v, len); }
 PUT(then_norm)
 {
@@ -574,9 +570,9 @@ PUT(then_norm)
                                       : f & WMEL_NORMF_MEAN_ONLY      ? "mean"
                                                                       : "mean_var") > 0;
 }
-PUT_INT(n_ceps)
-PUT_NUM(cepstral_lifter)
-PUT_BOOL(ceps_htk)
+PUT(n_ceps) { PUT_INT(n_ceps); }
+PUT(cepstral_lifter) { PUT_NUM(cepstral_lifter); }
+PUT(ceps_htk) { PUT_BOOL(ceps_htk); }
 PUT(snap_bins) { return put_bit(p->bank_flags, b->bank_flags, WMEL_BANK_SNAP_BINS, v, len); }
 
 #define PF_PUT(name, ...) put_##name,

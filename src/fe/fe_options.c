@@ -122,15 +122,13 @@ static int set_bool(const pf_in *a, const char *what, int *dst)
     return WMEL_OK;
 }
 
-/* A number d with ok(d), with the refusal's sentence after "NAME V: ". */
+/* A number d with ok(d) into the field, with the refusal's sentence after "NAME V: " (in the
+ * functions: tools/amalgamate.py reads a file-scope NAME(x) as a macro defining x). */
 #define SET_NUM(f, okd, what)                                                                                          \
-    SET(f)                                                                                                             \
-    {                                                                                                                  \
-        double d;                                                                                                      \
-        if (parse_num(a->value, &d) || !(okd)) return BAD("%s %s: %s", a->name, a->v, what);                           \
-        a->plan->f = d;                                                                                                \
-        return WMEL_OK;                                                                                                \
-    }
+    double d;                                                                                                          \
+    if (parse_num(a->value, &d) || !(okd)) return BAD("%s %s: %s", a->name, a->v, what);                               \
+    a->plan->f = d;                                                                                                    \
+    return WMEL_OK
 
 /* ---- the options of some families ---- */
 
@@ -192,9 +190,13 @@ SET(window)
                          "hamming_periodic, blackman_periodic, bartlett_periodic)");
 }
 
-SET_NUM(scale, d != 0.0 && fabs(d) <= 1e12, "a non-zero number at most 1e12 in magnitude (samples are multiplied by it)")
-SET_NUM(low_freq, d >= 0.0, "a frequency in Hz >= 0")
-SET_NUM(high_freq, 1, "a frequency in Hz (<= 0: Nyquist plus it)")
+SET(scale)
+{
+    SET_NUM(scale, d != 0.0 && fabs(d) <= 1e12,
+            "a non-zero number at most 1e12 in magnitude (samples are multiplied by it)");
+}
+SET(low_freq) { SET_NUM(low_freq, d >= 0.0, "a frequency in Hz >= 0"); }
+SET(high_freq) { SET_NUM(high_freq, 1, "a frequency in Hz (<= 0: Nyquist plus it)"); }
 
 /* kaldi's options */
 static int kaldi_only(const pf_in *a)
@@ -329,8 +331,8 @@ SET(mag_guard)
     return WMEL_OK;
 }
 
-SET_NUM(log_guard, d > 0.0, "a number > 0 (the log's clamp or offset)")
-SET_NUM(norm_eps, d >= 0.0, "a number >= 0")
+SET(log_guard) { SET_NUM(log_guard, d > 0.0, "a number > 0 (the log's clamp or offset)"); }
+SET(norm_eps) { SET_NUM(norm_eps, d >= 0.0, "a number >= 0"); }
 
 SET(norm_ddof)
 {
@@ -351,7 +353,7 @@ SET(norm_max)
     return WMEL_OK;
 }
 
-SET_NUM(norm_range, d > 0.0 && d <= 1e30, "a number > 0 (values below max - range are raised to it; Whisper's 8)")
+SET(norm_range) { SET_NUM(norm_range, d > 0.0 && d <= 1e30, "a number > 0 (values below max - range are raised to it; Whisper's 8)"); }
 
 SET(n_frames)
 {
@@ -362,7 +364,7 @@ SET(n_frames)
     return WMEL_OK;
 }
 
-SET_NUM(pad_value, fabs(d) <= 1e30, "a number, at most 1e30 in magnitude")
+SET(pad_value) { SET_NUM(pad_value, fabs(d) <= 1e30, "a number, at most 1e30 in magnitude"); }
 
 /* post_scale, post_shift: either sets the affine, the other half starting as the identity's */
 static int set_affine(const pf_in *a, int shift)
@@ -383,7 +385,11 @@ SET(post_scale) { return set_affine(a, 0); }
 SET(post_shift) { return set_affine(a, 1); }
 
 SET(remove_dc) { return set_bool(a, "1 or 0 (true or false)", &a->plan->remove_dc); }
-SET_NUM(preemph, d >= 0.0 && d <= 1.0, "the pre-emphasis coefficient, 0 (none) to 1 (Kaldi's and NeMo's 0.97)")
+SET(preemph)
+{
+    SET_NUM(preemph, d >= 0.0 && d <= 1.0,
+            "the pre-emphasis coefficient, 0 (none) to 1 (Kaldi's and NeMo's 0.97)");
+}
 
 /* ---- the geometry and the pipeline's kinds, by the plan's own field names ---- */
 
@@ -439,8 +445,12 @@ SET(layout)
     return set_word(a, w, 2, "mels_frames or frames_mels", &a->plan->layout);
 }
 
-SET_NUM(dither, d >= 0.0 && d <= 1e30, "the noise's standard deviation, a number from 0 (none) to 1e30 in the scaled "
-                                       "samples' units (Kaldi's 1 at scale 32768)")
+SET(dither)
+{
+    SET_NUM(dither, d >= 0.0 && d <= 1e30,
+            "the noise's standard deviation, a number from 0 (none) to 1e30 in the scaled "
+            "samples' units (Kaldi's 1 at scale 32768)");
+}
 
 SET(dither_seed)
 {
@@ -587,8 +597,11 @@ SET(n_ceps)
     return rc;
 }
 
-SET_NUM(cepstral_lifter, d >= 0.0 && d <= 1e6, "the cepstra's lifter Q, 0 (none) or a positive number up to 1e6 "
-                                               "(Kaldi's 22)")
+SET(cepstral_lifter)
+{
+    SET_NUM(cepstral_lifter, d >= 0.0 && d <= 1e6,
+            "the cepstra's lifter Q, 0 (none) or a positive number up to 1e6 (Kaldi's 22)");
+}
 
 SET(ceps_htk)
 {
