@@ -897,6 +897,8 @@ WMEL_API int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t
  *   vtln_warp W     0.01..100 (0 or 1: none)     vtln_low F, vtln_high F: the warp's cutoffs
  *                                                in Hz (after vtln_warp; high < 0: Nyquist plus it)
  * Numbers are read by strtod (a double's shortest round-trip text gives it back exactly).
+ * Every option, in its order, with its values and families: wmel_plan_field_info() below
+ * (docs/plan-options.md).
  * Options are set in the order above; the whole plan is then checked by wmel_plan_check().
  * On failure it writes a sentence naming the option, the value and what is allowed into
  * msg (msg_len bytes with the NUL; msg may be NULL) and leaves the plan unchanged.
