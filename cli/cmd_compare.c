@@ -278,11 +278,11 @@ static int parse(int argc, char **argv, cmp_args *c)
         return 2;
     }
     int opts = c->fe.preset || c->fe.plan_file || c->fe.hf_config || c->fe.cmvn;
-    for (int k = 1; k < WMEL_CLI_FE_OPTS; k++) opts |= c->fe.val[k] != NULL;
+    for (int k = 0; k < WMEL_CLI_FE_OPTS; k++) opts |= k != cli_fe_index("n_mels") && c->fe.val[k] != NULL;
     if (opts) { /* a plan: as `wmel mel` makes it; a family's own preset keeps that family's rules */
         c->fe.frontend = cli_fe_parse(c->frontend) == WMEL_FRONTEND_NEMO_LEGACY ? WMEL_FRONTEND_NEMO : cli_fe_parse(c->frontend);
-        if (!strcmp(c->frontend, "nemo-legacy")) c->fe.val[8] = "1";
-        c->fe.val[0] = c->n_mels_text;
+        if (!strcmp(c->frontend, "nemo-legacy")) c->fe.val[cli_fe_index("legacy")] = "1";
+        c->fe.val[cli_fe_index("n_mels")] = c->n_mels_text;
         c->fe.takes_cols = 1; /* --cmvn, --hf-config's per-column values: both sides' ctx (cli_fe_ctx) */
         if (cli_fe_plan(&c->fe, &c->plan)) return 2; /* reported */
         wmel_frontend_plan fam;

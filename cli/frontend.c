@@ -37,40 +37,91 @@ int cli_fe_parse(const char *s)
     return -1;
 }
 
-/* The options' names on the command line and in the library, in wmel_plan_set()'s order. */
-static const char *const CLI_NAMES[WMEL_CLI_FE_OPTS] = {
-    "--n-mels", "--normalize", "--window", "--scale", "--low-freq", "--high-freq",
-    "--use-energy", "--energy-floor", "--legacy", "--pad-to",
-    "--mel-scale", "--mel-norm", "--empty-filters", "--bf16", "--window-coeff", "--power",
-    "--mag-guard", "--log-guard", "--norm-eps", "--norm-ddof", "--norm-max", "--norm-range",
-    "--n-frames", "--pad-value", "--post-scale", "--post-shift", "--remove-dc", "--preemph", "--sample-rate",
-    "--frame-length", "--hop", "--n-fft", "--stack", "--framing", "--preemph-mode", "--log", "--valid", "--layout",
-    "--dither", "--dither-seed", "--raw-energy", "--exact-pad", "--pad-left", "--pad-right", "--pad-multiple",
-    "--pad-mode", "--frame-span", "--window-offset", "--vtln-warp", "--vtln-low", "--vtln-high", "--htk-bank",
-    "--lfr", "--stack-stride", "--stack-left", "--stack-tail", "--delta-win", "--cols-stacked",
-    "--linear-bins", "--first-bin", "--symmetric-bank", "--then-norm", "--n-ceps", "--cepstral-lifter", "--ceps-htk", "--snap-bins"};
-static const char *const LIB_NAMES[WMEL_CLI_FE_OPTS] = {
-    "n_mels", "normalize", "window", "scale", "low_freq", "high_freq",
-    "use_energy", "energy_floor", "legacy", "pad_to",
-    "mel_scale", "mel_norm", "empty_filters", "bf16", "window_coeff", "power",
-    "mag_guard", "log_guard", "norm_eps", "norm_ddof", "norm_max", "norm_range",
-    "n_frames", "pad_value", "post_scale", "post_shift", "remove_dc", "preemph", "sample_rate",
-    "frame_length", "hop", "n_fft", "stack", "framing", "preemph_mode", "log", "valid", "layout",
-    "dither", "dither_seed", "raw_energy", "exact_pad", "pad_left", "pad_right", "pad_multiple",
-    "pad_mode", "frame_span", "window_offset", "vtln_warp", "vtln_low", "vtln_high", "htk_bank",
-    "lfr", "stack_stride", "stack_left", "stack_tail", "delta_win", "cols_stacked",
-    "linear_bins", "first_bin", "symmetric_bank", "then_norm", "n_ceps", "cepstral_lifter", "ceps_htk", "snap_bins"};
-/* 1: a flag (no value). */
-static const unsigned char FLAG[WMEL_CLI_FE_OPTS] = {[6] = 1, [8] = 1, [12] = 1, [13] = 1, [41] = 1};
-/* 1: an option of the finish (after the frames the stream gives). */
-static const unsigned char FINISH[WMEL_CLI_FE_OPTS] = {[1] = 1, [9] = 1, [18] = 1, [19] = 1, [20] = 1, [21] = 1,
-                                                       [22] = 1, [23] = 1, [24] = 1, [25] = 1, [52] = 1, [53] = 1,
-                                                       [54] = 1, [55] = 1, [56] = 1, [57] = 1, [61] = 1};
+/* The plan's options: the library's table (wmel_plan_field_info), in wmel_plan_set()'s order;
+ * on the command line --NAME with '_' written '-'. */
+static size_t n_opts(void)
+{
+    const size_t n = wmel_plan_field_count();
+    return n < WMEL_CLI_FE_OPTS ? n : WMEL_CLI_FE_OPTS;
+}
+
+static const char *lib_name(size_t i) { return wmel_plan_field_info(i)->name; }
+
+/* 1 when arg is option i's --name. */
+static int is_opt(const char *arg, size_t i)
+{
+    const char *n = lib_name(i);
+    if (arg[0] != '-' || arg[1] != '-') return 0;
+    for (arg += 2; *n; arg++, n++)
+        if (*arg != (*n == '_' ? '-' : *n)) return 0;
+    return !*arg;
+}
+
+const char *cli_fe_opt_name(size_t i, char *buf, size_t len)
+{
+    size_t o = (size_t)snprintf(buf, len, "--%s", lib_name(i));
+    for (size_t k = 2; k < o && k < len; k++)
+        if (buf[k] == '_') buf[k] = '-';
+    return buf;
+}
+
+int cli_fe_index(const char *name)
+{
+    for (size_t i = 0; i < n_opts(); i++)
+        if (!strcmp(name, lib_name(i))) return (int)i;
+    return -1;
+}
+
+/* The families of a mask of 1 << WMEL_FRONTEND_* bits, for the help ("" for all). */
+static const char *families(unsigned m)
+{
+    if ((m & 0x1fu) == 0x1fu) return "";
+    if (m == (1u << WMEL_FRONTEND_KALDI)) return "kaldi: ";
+    if ((m & ~(1u << WMEL_FRONTEND_NEMO_LEGACY)) == (1u << WMEL_FRONTEND_NEMO)) return "nemo: ";
+    if (!(m & (1u << WMEL_FRONTEND_SEAMLESS))) return "kaldi, nemo: ";
+    return "nemo, kaldi, seamless: ";
+}
+
+void cli_fe_help(FILE *f)
+{
+    static const char *const HEAD[] = {
+        "", "    the plan's capabilities (any front-end; docs/frontends.md):\n",
+        "    the plan's geometry (any front-end; docs/frontends.md, Presets):\n",
+        "    the explicit framing (with --framing snip; docs/frontends.md, Explicit framing):\n",
+        "    VTLN, the bank's variants, stacking, deltas, cepstra (any front-end; docs/plan-options.md):\n"};
+    int group = -1;
+    for (size_t i = 0; i < n_opts(); i++) {
+        const wmel_plan_field *o = wmel_plan_field_info(i);
+        if (o->flags & WMEL_PLAN_FIELD_OWN_HELP) continue;
+        if (o->group != group && o->group >= 0 && o->group < (int)(sizeof HEAD / sizeof HEAD[0])) fputs(HEAD[o->group], f);
+        group = o->group;
+        char head[48], text[400], on[40];
+        snprintf(head, sizeof head, "%s%s%s", cli_fe_opt_name(i, on, sizeof on),
+                 o->flags & WMEL_PLAN_FIELD_SWITCH ? "" : " ", o->flags & WMEL_PLAN_FIELD_SWITCH ? "" : o->arg);
+        snprintf(text, sizeof text, "%s%s (%s)", families(o->frontends), o->doc, o->values);
+        /* the text wrapped at 96 columns, continued under its start */
+        const char *t = text;
+        fprintf(f, "      %-18s ", head);
+        for (int first = 1; *t; first = 0) {
+            const size_t room = 96 - 25;
+            size_t n = strlen(t);
+            if (n > room) {
+                n = room;
+                while (n > 0 && t[n] != ' ') n--;
+                if (!n) n = room;
+            }
+            if (!first) fputs("                         ", f);
+            fprintf(f, "%.*s\n", (int)n, t);
+            t += n;
+            while (*t == ' ') t++;
+        }
+    }
+}
 
 int cli_fe_finish_opt(const char *arg)
 {
-    for (int i = 0; i < WMEL_CLI_FE_OPTS; i++)
-        if (FINISH[i] && !strcmp(arg, CLI_NAMES[i])) return 1;
+    for (size_t i = 0; i < n_opts(); i++)
+        if ((wmel_plan_field_info(i)->flags & WMEL_PLAN_FIELD_FINISH) && is_opt(arg, i)) return 1;
     return 0;
 }
 
@@ -111,14 +162,14 @@ int cli_fe_opt(const char *arg, const char *val, cli_fe *f)
         }
         if (k == WMEL_FRONTEND_NEMO_LEGACY) { /* the same as nemo --legacy */
             k = WMEL_FRONTEND_NEMO;
-            f->val[8] = "1";
+            f->val[cli_fe_index("legacy")] = "1";
         }
         f->frontend = k;
         return 1;
     }
-    for (int i = 0; i < WMEL_CLI_FE_OPTS; i++) {
-        if (strcmp(arg, CLI_NAMES[i])) continue;
-        if (FLAG[i]) { /* --use-energy, --legacy, --empty-filters, --bf16, --exact-pad */
+    for (size_t i = 0; i < n_opts(); i++) {
+        if (!is_opt(arg, i)) continue;
+        if (wmel_plan_field_info(i)->flags & WMEL_PLAN_FIELD_SWITCH) { /* --use-energy, --legacy, ... */
             f->val[i] = "1";
             return 3;
         }
@@ -291,9 +342,10 @@ static int fe_plan(cli_fe *f, wmel_frontend_plan *plan)
         if (plan_from_json(f, plan)) return 2;
         /* the family's commands: nemo-legacy runs as nemo with its own plan */
         f->frontend = plan->frontend == WMEL_FRONTEND_NEMO_LEGACY ? WMEL_FRONTEND_NEMO : plan->frontend;
-        for (int i = 0; i < WMEL_CLI_FE_OPTS; i++)
-            if (f->val[i] && wmel_plan_set(plan, LIB_NAMES[i], f->val[i], why, sizeof why)) {
-                cli_msg("wmel: %s: %s (%s)", src, why, CLI_NAMES[i]);
+        for (size_t i = 0; i < n_opts(); i++)
+            if (f->val[i] && wmel_plan_set(plan, lib_name(i), f->val[i], why, sizeof why)) {
+                char on[40];
+                cli_msg("wmel: %s: %s (%s)", src, why, cli_fe_opt_name(i, on, sizeof on));
                 return 2;
             }
         if (wmel_plan_check(plan, why, sizeof why)) {
@@ -316,9 +368,10 @@ static int fe_plan(cli_fe *f, wmel_frontend_plan *plan)
         cli_msg("wmel: --frontend %s: %s", cli_fe_name(k), wmel_strerror(rc));
         return 2;
     }
-    for (int i = 0; i < WMEL_CLI_FE_OPTS; i++)
-        if (f->val[i] && wmel_plan_set(plan, LIB_NAMES[i], f->val[i], why, sizeof why)) {
-            cli_msg("wmel: --frontend %s: %s (%s)", cli_fe_name(k), why, CLI_NAMES[i]);
+    for (size_t i = 0; i < n_opts(); i++)
+        if (f->val[i] && wmel_plan_set(plan, lib_name(i), f->val[i], why, sizeof why)) {
+            char on[40];
+            cli_msg("wmel: --frontend %s: %s (%s)", cli_fe_name(k), why, cli_fe_opt_name(i, on, sizeof on));
             return 2;
         }
     if (wmel_plan_check(plan, why, sizeof why)) { /* the options' plan, refused with the reason */

@@ -5,11 +5,12 @@
 #define WMEL_CLI_FRONTEND_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "wmel.h"
 
-/* The plan options, in the order wmel_plan_set() takes them. */
-enum { WMEL_CLI_FE_OPTS = 66 };
+/* The most plan options (wmel_plan_field_count(): val[i] is option i's text). */
+enum { WMEL_CLI_FE_OPTS = 128 };
 /* The most per-column values --hf-config gives (one per mel). */
 enum { WMEL_CLI_HF_COLS = 512 };
 
@@ -39,6 +40,13 @@ void cli_fe_init(cli_fe *f);
  * Returns 0 when arg is none of them, 1 when taken with its value, 3 when taken without a
  * value (a flag), 2 on a usage error (reported). */
 int cli_fe_opt(const char *arg, const char *val, cli_fe *f);
+/* The plan's options for a help, under their groups' headings (wmel_plan_field_info: the
+ * command line's name, the placeholder, the families, the doc, the values). */
+void cli_fe_help(FILE *f);
+/* The index in val of the plan option of the library's name (wmel_plan_field_info), or -1. */
+int cli_fe_index(const char *name);
+/* Option i's command-line name (--NAME, '_' as '-') in buf. */
+const char *cli_fe_opt_name(size_t i, char *buf, size_t len);
 /* 1 when arg is an option of the output's finish (normalisation, padding, affine), which
  * the stream's frames come before. */
 int cli_fe_finish_opt(const char *arg);

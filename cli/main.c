@@ -7,6 +7,7 @@
  * temporary file and renamed into place).
  */
 #include "commands.h"
+#include "frontend.h"
 #include "out.h"
 #include "wmel.h"
 #include "msg.h"
@@ -50,79 +51,9 @@ static const char MEL_HELP[] =
     "      --frontend F       whisper (default) | nemo (n_mels, n//160+1) | kaldi (frames,\n"
     "                         n_mels; samples x 32768) | seamless (ceil(frames/2), 160);\n"
     "                         --n-mels 1..512 for those, and their options:\n"
-    "      --normalize K      nemo per_feature|all_features|mean|whole|none, kaldi and\n"
-    "                         seamless mean_var|mean|whole|none (whole: max - 8, (x + 4) / 4)\n"
-    "      --window W         kaldi povey|hamming|hann|blackman|bartlett|sine|rect (nemo: not\n"
-    "                         povey); periodic: hann_periodic|hamming_periodic|\n"
-    "                         blackman_periodic|bartlett_periodic\n"
-    "      --scale S          input scale (kaldi, seamless: 32768; nemo: 1)\n"
-    "      --low-freq F       lowest mel edge in Hz (nemo, kaldi, seamless)\n"
-    "      --high-freq F      highest mel edge in Hz; kaldi: <= 0 is an offset from Nyquist\n"
-    "      --use-energy       kaldi: the log energy as an extra first column\n"
-    "      --energy-floor F   kaldi: floor of the log energy (ln F; 0 = none)\n"
-    "      --legacy           nemo: the behaviour before mid-2025 (reflect padding, all\n"
-    "                         frames valid)\n"
-    "      --pad-to N         nemo: pad the frame count to a multiple of N (0 or 16)\n"
-    "    the plan's capabilities (any front-end; docs/frontends.md):\n"
-    "      --mel-scale S      slaney|kaldi|htk|tf (HTK: triangles in Hz; tf: in mel)\n"
-    "      --mel-norm N       none|slaney\n"
-    "      --empty-filters    keep mel filters with no FFT bin (their log is the guard's)\n"
-    "      --bf16             the window and the mel bank rounded to bfloat16\n"
-    "      --window-coeff A   the blackman window's coefficient (default 0.42)\n"
-    "      --power P          1 (magnitude) or 2 (power)\n"
-    "      --mag-guard G      none|max:G|add:G on each bin's power before --power\n"
-    "      --log-guard G      the log's clamp (or offset)\n"
-    "      --norm-eps E       the normalisation's epsilon\n"
-    "      --norm-ddof D      1: Bessel's variance (default); 0: over n (np.std)\n"
-    "      --norm-max M       whisper-style normalisation with a fixed max M\n"
-    "      --norm-range R     whisper-style normalisation: floor at max - R (default 8)\n"
-    "      --n-frames N       exactly N frames: truncated, or padded with --pad-value\n"
-    "      --pad-value V      frames past the valid ones and padding (default 0)\n"
-    "      --post-scale A     x A + B after the normalisation and padding\n"
-    "      --post-shift B     (see --post-scale)\n"
-    "    the plan's geometry (any front-end; docs/frontends.md, Presets):\n"
-    "      --remove-dc B      1|0: subtract each frame's mean (kaldi: 1)\n"
-    "      --preemph P        the pre-emphasis coefficient, 0..1 (0: none)\n"
-    "      --sample-rate N    the rate the mel bank's frequencies refer to (Hz)\n"
-    "      --frame-length N   the window's length in samples\n"
-    "      --hop N            the frame shift in samples\n"
-    "      --n-fft N          the transform's size\n"
-    "      --stack N          consecutive frames per output row, 1..8\n"
-    "      --framing F        snip|center_reflect|center_zero|kaldi_center\n"
-    "      --preemph-mode M   frame (Kaldi's), signal (NeMo's), padded or padded_cut\n"
-    "      --log L            log10_clamp|ln_add|ln_clamp|none\n"
-    "      --valid V          all|hop|trim|end|ceil|but_last: the frames kept and counted\n"
-    "      --layout L         mels_frames|frames_mels\n"
-    "      --dither D         Kaldi's dither: Gaussian noise of std D per frame (wmel_dither_gauss)\n"
-    "      --dither-seed S    its seed, 0..4294967295 (default 0)\n"
-    "      --raw-energy B     1 (default) | 0: the log energy after the window (with --use-energy)\n"
-    "    the explicit framing (with --framing snip; docs/frontends.md, Explicit framing):\n"
-    "      --exact-pad        nemo: NeMo's exact_pad ((n_fft - hop) / 2 zeros, center=False)\n"
-    "      --pad-left N       samples padded before the signal\n"
-    "      --pad-right N      samples padded after it\n"
-    "      --pad-multiple N   zeros after the signal up to a multiple of N samples\n"
-    "      --pad-mode M       zero|reflect: what --pad-left and --pad-right add\n"
-    "      --frame-span N     the samples a frame spans for the count (default the frame length)\n"
-    "      --window-offset N  the window's first sample in the span\n"
-    "      --vtln-warp W      Kaldi's VTLN warp factor of the kaldi mel bank, 0.01..100 (1: none)\n"
-    "      --vtln-low F, --vtln-high F  its cutoffs in Hz (defaults 100, -500: Nyquist - 500)\n"
-    "      --htk-bank B       Kaldi's htk_mode bank: the first filter's lowest weight 0 (low_freq > 0)\n"
-    "      --linear-bins B    no mel bank: the columns are FFT bins first_bin .. + n_mels - 1 themselves\n"
-    "      --first-bin K      linear-bins' first bin (K + n_mels <= n_fft / 2 + 1)\n"
-    "      --symmetric-bank B SpeechBrain's bank: each Hz triangle symmetric, its left half's width\n"
-    "      --then-norm K      none|mean|mean_var: after normalize whole and the affine, each column's mean\n"
-    "                         (and std, floored at norm-eps) over the valid frames (SpeechBrain's sentence norm)\n"
-    "      --n-ceps N         Kaldi's MFCC: N cepstra (1..n_mels) of the log mels in their place\n"
-    "      --cepstral-lifter Q  the cepstra's lifter 1 + Q/2 sin(pi i / Q) (Kaldi's 22; 0: none)\n"
-    "      --ceps-htk B       Kaldi's htk_compat order: c0 (or the energy) last\n"
-    "      --snap-bins B      the classic MFCC bank: Hz points snapped to FFT bins floor((n_fft + 1) f / sr),\n"
-    "                         triangles between those bins (python_speech_features)\n"
-    "      --lfr M/N          LFR: rows of M frames every N, (M-1)/2 copies of frame 0 first, last frame after\n"
-    "      --stack-stride N   frames from one row to the next (0: the stack)\n"
-    "      --stack-left L     copies of frame 0 before it (LFR's (M-1)/2)\n"
-    "      --stack-tail T     zero|drop|trim|last|fill:V: a row's slots past the last frame\n"
-    "      --delta-win W      deltas (torchaudio compute_deltas, window W, 3..63) appended before stacking\n"
-    "      --cols-stacked B   --cmvn's vectors on the stacked rows (FunASR's am.mvn)\n"
+    ;
+/* after the plan's options (cli_fe_help) */
+static const char MEL_HELP_TAIL[] =
     "      --cmvn FILE        the per-column affine of Kaldi CMVN statistics (cmvn.ark) or FunASR's am.mvn\n"
     ;
 static const char DECODE_HELP[] =
@@ -370,6 +301,7 @@ static void usage(FILE *f)
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         fputs("  ", f);
         fputs(all[i], f);
+        if (all[i] == MEL_HELP) cli_fe_help(f), fputs(MEL_HELP_TAIL, f);
         fputs("\n", f);
     }
     fputs(INPUT_HELP, f);
@@ -435,6 +367,7 @@ int main(int argc, char **argv)
             if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
                 fputs("usage: ", stdout);
                 fputs(COMMANDS[c].help, stdout);
+                if (COMMANDS[c].help == MEL_HELP) cli_fe_help(stdout), fputs(MEL_HELP_TAIL, stdout);
                 if (COMMANDS[c].input) {
                     fputs("\n", stdout);
                     fputs(INPUT_HELP, stdout);

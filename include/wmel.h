@@ -897,12 +897,52 @@ WMEL_API int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t
  *   vtln_warp W     0.01..100 (0 or 1: none)     vtln_low F, vtln_high F: the warp's cutoffs
  *                                                in Hz (after vtln_warp; high < 0: Nyquist plus it)
  * Numbers are read by strtod (a double's shortest round-trip text gives it back exactly).
+ * Every option, in its order, with its values and families: wmel_plan_field_info() below
+ * (docs/plan-options.md).
  * Options are set in the order above; the whole plan is then checked by wmel_plan_check().
  * On failure it writes a sentence naming the option, the value and what is allowed into
  * msg (msg_len bytes with the NUL; msg may be NULL) and leaves the plan unchanged.
  * Returns WMEL_OK, WMEL_ERR_NULL_POINTER or WMEL_ERR_INVALID_ARG. Thread-safety: pure. */
 WMEL_API int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value, char *msg,
                            size_t msg_len);
+
+/* The options of wmel_plan_set, one record each, in the order it applies them (the order of
+ * a plan's JSON): the names the command line (--NAME, '_' as '-'), the Python keywords and
+ * docs/plan-options.md take from here. */
+typedef enum wmel_plan_field_kind {
+    WMEL_PLAN_FIELD_STR = 0,   /* a word (one of `values`) */
+    WMEL_PLAN_FIELD_BOOL = 1,  /* 1|0|true|false */
+    WMEL_PLAN_FIELD_INT = 2,   /* a whole number */
+    WMEL_PLAN_FIELD_NUM = 3,   /* a number (strtod) */
+    WMEL_PLAN_FIELD_GUARD = 4  /* none, max:G or add:G (mag_guard) */
+} wmel_plan_field_kind;
+/* wmel_plan_field.group: the heading a help lists it under. */
+typedef enum wmel_plan_group {
+    WMEL_PLAN_GROUP_FRONTEND = 0, /* the options of some families (frontends says which) */
+    WMEL_PLAN_GROUP_CAPS = 1,     /* the capabilities every family takes */
+    WMEL_PLAN_GROUP_GEOMETRY = 2, /* the geometry and the pipeline's kinds */
+    WMEL_PLAN_GROUP_FRAMING = 3,  /* the explicit framing */
+    WMEL_PLAN_GROUP_MORE = 4      /* VTLN, the bank's variants, stacking, deltas, cepstra */
+} wmel_plan_group;
+/* wmel_plan_field.flags */
+#define WMEL_PLAN_FIELD_SWITCH 1u   /* the command line's switch: given without a value ("1") */
+#define WMEL_PLAN_FIELD_FINISH 2u   /* an option of the output's finish (after the frames) */
+#define WMEL_PLAN_FIELD_SET_ONLY 4u /* sets other fields; wmel_plan_to_json writes those */
+#define WMEL_PLAN_FIELD_OWN_HELP 8u /* a command's help lists it with its own options */
+typedef struct wmel_plan_field {
+    const char *name;    /* wmel_plan_set's name, the JSON key */
+    const char *arg;     /* the value's placeholder in a help ("N", "F", "M/N") */
+    const char *values;  /* the values it takes, in short ("none|max:G|add:G, G > 0") */
+    const char *doc;     /* what it does, one line */
+    int kind;            /* WMEL_PLAN_FIELD_STR .. _GUARD */
+    int group;           /* WMEL_PLAN_GROUP_* */
+    unsigned frontends;  /* bit 1 << WMEL_FRONTEND_*: the families that take it */
+    unsigned flags;      /* WMEL_PLAN_FIELD_SWITCH | _FINISH | _SET_ONLY | _OWN_HELP */
+} wmel_plan_field;
+/* The options' count, and the i-th option's record (static; NULL past the end).
+ * Thread-safety: pure. */
+WMEL_API size_t wmel_plan_field_count(void);
+WMEL_API const wmel_plan_field *wmel_plan_field_info(size_t i);
 
 /* A plan as JSON (docs/frontends.md, "Presets"): one flat object,
  *   {"frontend": "kaldi", "window": "hamming", "normalize": "mean", "name": "wespeaker", ...}

@@ -24,29 +24,15 @@ FRONTENDS = {
 _BACKENDS = {"auto": _wmel.BACKEND_AUTO, "cpu": _wmel.BACKEND_CPU, "ref": _wmel.BACKEND_REF,
              "cuda": _wmel.BACKEND_CUDA, "vulkan": _wmel.BACKEND_VULKAN}
 
-# The plan options in the order the library sets them (wmel.h, wmel_plan_set), which owns
-# their rules: which option applies to which front-end, the values, the sentence on a refusal.
-_OPTIONS = ("n_mels", "normalize", "window", "scale", "low_freq", "high_freq", "use_energy",
-            "energy_floor", "legacy", "pad_to")
-# The capabilities' options (any front-end), in the library's order after those, with the
-# kind each takes: str, bool, int or number ("mag_guard": "none", "max:G", "add:G" or a
-# pair ("max", G)).
-_CAPS = (("mel_scale", "str"), ("mel_norm", "str"), ("empty_filters", "bool"), ("bf16", "bool"),
-         ("window_coeff", "num"), ("power", "int"), ("mag_guard", "guard"), ("log_guard", "num"),
-         ("norm_eps", "num"), ("norm_ddof", "int"), ("norm_max", "num"), ("norm_range", "num"),
-         ("n_frames", "int"), ("pad_value", "num"), ("post_scale", "num"), ("post_shift", "num"),
-         ("remove_dc", "bool"), ("preemph", "num"), ("sample_rate", "int"), ("frame_length", "int"),
-         ("hop", "int"), ("n_fft", "int"), ("stack", "int"), ("framing", "str"), ("preemph_mode", "str"),
-         ("log", "str"), ("valid", "str"), ("layout", "str"),
-         ("dither", "num"), ("dither_seed", "int"), ("raw_energy", "bool"),
-         ("exact_pad", "bool"), ("pad_left", "int"), ("pad_right", "int"), ("pad_multiple", "int"),
-         ("pad_mode", "str"), ("frame_span", "int"), ("window_offset", "int"),
-         ("vtln_warp", "num"), ("vtln_low", "num"), ("vtln_high", "num"), ("htk_bank", "bool"),
-         ("lfr", "str"), ("stack_stride", "int"), ("stack_left", "int"), ("stack_tail", "str"),
-         ("delta_win", "int"), ("cols_stacked", "bool"),
-         ("linear_bins", "bool"), ("first_bin", "int"), ("symmetric_bank", "bool"),
-         ("then_norm", "str"),
-         ("n_ceps", "int"), ("cepstral_lifter", "num"), ("ceps_htk", "bool"), ("snap_bins", "bool"))
+# The plan options in the order the library sets them (wmel.h, wmel_plan_set, which owns
+# their rules: which option applies to which front-end, the values, the sentence on a
+# refusal), from the library's table (wmel_plan_field_info): the options of some
+# front-ends (features()' own keywords), then the capabilities' options (any front-end)
+# with the kind each takes: str, bool, int, num or guard ("mag_guard": "none", "max:G",
+# "add:G" or a pair ("max", G)).
+_GROUP_FRONTEND = 0
+_OPTIONS = tuple(f[0] for f in _wmel.plan_fields() if f[2] == _GROUP_FRONTEND)
+_CAPS = tuple((f[0], f[1]) for f in _wmel.plan_fields() if f[2] != _GROUP_FRONTEND)
 _CAP_NAMES = tuple(k for k, _ in _CAPS)
 
 

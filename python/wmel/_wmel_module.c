@@ -85,6 +85,33 @@ static PyObject *m_plan_set(PyObject *m, PyObject *args)
     return wmelpy_plan_to_dict(&pl);
 }
 
+/* plan_fields() -> the plan options' records in wmel_plan_set's order (wmel_plan_field_info):
+ * (name, kind, group, frontends, flags, arg, values, doc) tuples, kind one of "str", "bool",
+ * "int", "num", "guard". */
+static PyObject *m_plan_fields(PyObject *m, PyObject *noargs)
+{
+    static const char *const KINDS[] = {"str", "bool", "int", "num", "guard"};
+    (void)m;
+    (void)noargs;
+    const size_t n = wmel_plan_field_count();
+    PyObject *t = PyTuple_New((Py_ssize_t)n);
+    for (size_t i = 0; t && i < n; i++) {
+        const wmel_plan_field *f = wmel_plan_field_info(i);
+        const char *kind = f->kind >= 0 && f->kind < 5 ? KINDS[f->kind] : "str";
+        PyObject *r = Py_BuildValue("(ssiIIsss)", f->name, kind, f->group, f->frontends, f->flags, f->arg, f->values,
+                                    f->doc);
+        if (!r) {
+            Py_DECREF(t);
+            return NULL;
+        }
+        if (PyTuple_SetItem(t, (Py_ssize_t)i, r)) { /* steals r */
+            Py_DECREF(t);
+            return NULL;
+        }
+    }
+    return t;
+}
+
 /* cmvn_load(path) -> (scale, shift): float64 bytes each (wmel_cmvn_load: Kaldi CMVN statistics
  * or FunASR's am.mvn; ValueError / OSError with its sentence). */
 static PyObject *m_cmvn_load(PyObject *m, PyObject *args)
@@ -305,6 +332,9 @@ static PyMethodDef module_methods[] = {
     {"fx_log_mel", wmelpy_fx_log_mel, METH_VARARGS,
      "fx_log_mel(pcm_int16, n_mels, kind, out): the integer front-end (kind 0 raw Q11, 1 int16 Q13, 2 int8)"},
     {"n_frames", m_n_frames, METH_VARARGS, "n_frames(n_samples, padding) -> (n + padding) // 160"},
+    {"plan_fields", m_plan_fields, METH_NOARGS,
+     "plan_fields() -> the plan options in wmel_plan_set's order: (name, kind, group, frontends, flags, arg, "
+     "values, doc) each (wmel_plan_field_info)"},
     {"plan_set", m_plan_set, METH_VARARGS,
      "plan_set(plan, name, value) -> the plan dict with one option set from its text (wmel_plan_set); "
      "ValueError with the library's sentence"},

@@ -14,6 +14,7 @@
 #include "fe/fe.h"
 #include "fe/fe_hfjson.h"
 #include "fe/fe_presets.h"
+#include "fe/plan_fields.h"
 #include "internal.h"
 
 #include <stdarg.h>
@@ -22,19 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* wmel_plan_set's options, in the order a plan's JSON sets them (the order wmel_plan_set
- * documents; the geometry last). */
-static const char *const OPTS[] = {
-    "n_mels", "normalize", "window", "scale", "low_freq", "high_freq", "use_energy", "energy_floor",
-    "legacy", "pad_to", "mel_scale", "mel_norm", "empty_filters", "bf16", "window_coeff", "power",
-    "mag_guard", "log_guard", "norm_eps", "norm_ddof", "norm_max", "norm_range", "n_frames", "pad_value",
-    "post_scale", "post_shift", "remove_dc", "preemph", "sample_rate", "frame_length", "hop", "n_fft", "stack",
-    "framing", "preemph_mode", "log", "valid", "layout", "dither", "dither_seed", "raw_energy",
-    "exact_pad", "pad_left", "pad_right", "pad_multiple", "pad_mode", "frame_span", "window_offset",
-    "vtln_warp", "vtln_low", "vtln_high", "htk_bank",
-    "lfr", "stack_stride", "stack_left", "stack_tail", "delta_win", "cols_stacked",
-    "linear_bins", "first_bin", "symmetric_bank", "then_norm", "n_ceps", "cepstral_lifter", "ceps_htk", "snap_bins"};
-enum { N_OPTS = sizeof OPTS / sizeof OPTS[0] };
+/* wmel_plan_set's options (plan_fields.h), in the order a plan's JSON sets them. */
+enum { N_OPTS = WMEL__PF_COUNT };
 static const char *const META[] = {"name", "models", "original", "matched", "notes"};
 enum { N_META = sizeof META / sizeof META[0], MAX_KEYS = N_OPTS + N_META + 1, VAL_MAX = 128 };
 
@@ -246,21 +236,14 @@ static int jparse(const char *text, size_t len, jentry *e, int *n_e, char *msg, 
                 snprintf(m, sizeof m, "key \"%s\": not an option of a front-end plan", shown);
                 return jbad(&c, m);
             }
-            const int opt = is_of(x->key, OPTS, N_OPTS), meta = is_of(x->key, META, N_META);
+            const int opt = wmel__pf_find(x->key), meta = is_of(x->key, META, N_META);
             const int fe = !strcmp(x->key, "frontend");
             if (opt < 0 && meta < 0 && !fe) {
-                char m[1024];
+                char list[WMEL__PF_COUNT * 24], m[sizeof list + 256];
+                wmel__pf_list(list, sizeof list);
                 snprintf(m, sizeof m, "key \"%s\": not an option of a front-end plan (frontend, the options of "
-                                      "wmel_plan_set: n_mels, normalize, window, scale, low_freq, high_freq, "
-                                      "use_energy, energy_floor, legacy, pad_to, mel_scale, mel_norm, empty_filters, "
-                                      "bf16, window_coeff, power, mag_guard, log_guard, norm_eps, norm_ddof, norm_max, "
-                                      "norm_range, n_frames, pad_value, post_scale, post_shift, remove_dc, preemph, "
-                                      "sample_rate, frame_length, hop, n_fft, stack, framing, preemph_mode, log, "
-                                      "valid, layout, dither, dither_seed, raw_energy, exact_pad, pad_left, "
-                                      "pad_right, pad_multiple, pad_mode, frame_span, window_offset, vtln_warp, vtln_low, vtln_high, htk_bank, "
-                                      "lfr, stack_stride, stack_left, stack_tail, delta_win, cols_stacked, "
-                                      "linear_bins, first_bin, symmetric_bank, then_norm, n_ceps, cepstral_lifter, ceps_htk, snap_bins; "
-                                      "metadata: name, models, original, matched, notes)", x->key);
+                                      "wmel_plan_set: %s; metadata: name, models, original, matched, notes)", x->key,
+                         list);
                 return jbad(&c, m);
             }
             for (int k = 0; k < *n_e; k++)
@@ -398,8 +381,9 @@ int wmel_plan_from_json(const char *text, size_t len, wmel_frontend_plan *plan, 
     char why[400];
     for (int o = 0; !rc && o < N_OPTS; o++)
         for (int k = 0; k < n_e; k++)
-            if (!strcmp(e[k].key, OPTS[o])) {
-                if (wmel_plan_set(&p, OPTS[o], e[k].val, why, sizeof why)) rc = wmel__fe_bad(msg, msg_len, "line %d: %s", e[k].line, why);
+            if (!strcmp(e[k].key, wmel_plan_field_info((size_t)o)->name)) {
+                if (wmel_plan_set(&p, e[k].key, e[k].val, why, sizeof why))
+                    rc = wmel__fe_bad(msg, msg_len, "line %d: %s", e[k].line, why);
                 break;
             }
     if (!rc && wmel_plan_check(&p, why, sizeof why)) rc = wmel__fe_bad(msg, msg_len, "the plan: %s", why);
@@ -452,6 +436,156 @@ static void emit(jout *o, const char *key, const char *fmt, ...)
 
 static int same_d(double a, double b) { return !memcmp(&a, &b, sizeof a); }
 
+/* ---- each option's value in a plan's JSON (plan_fields.h): put_NAME writes the text of
+ * plan p's value into v and returns 1 where p differs from b, the preset it starts from;
+ * else 0. An option that only sets others (legacy, exact_pad, lfr) writes nothing. ---- */
+
+#define PUT(f) static int put_##f(const wmel_frontend_plan *p, const wmel_frontend_plan *b, char *v, size_t len)
+/* the bodies of the plain kinds (in the functions: tools/amalgamate.py reads a file-scope
+ * NAME(x) as a macro defining x) */
+#define PUT_INT(f) return p->f != b->f && snprintf(v, len, "%d", p->f) > 0
+#define PUT_NUM(f) return !same_d(p->f, b->f) && snprintf(v, len, "%s", wmel__num(p->f).s) > 0
+#define PUT_BOOL(f) return p->f != b->f && snprintf(v, len, "%s", p->f ? "true" : "false") > 0
+#define PUT_WORD(f, words, n) return p->f != b->f && p->f >= 0 && p->f < (n) && snprintf(v, len, "\"%s\"", words[p->f]) > 0
+#define PUT_NONE() return (void)p, (void)b, (void)v, (void)len, 0
+
+static int put_bit(int pf, int bf, int bit, char *v, size_t len)
+{
+    return ((pf ^ bf) & bit) && snprintf(v, len, "%s", pf & bit ? "true" : "false") > 0;
+}
+
+PUT(n_mels) { PUT_INT(n_mels); }
+PUT(normalize)
+{
+    const int nemo = p->frontend == WMEL_FRONTEND_NEMO || p->frontend == WMEL_FRONTEND_NEMO_LEGACY;
+    const int nf = WMEL_NORMF_MEAN_ONLY | WMEL_NORMF_ALL;
+    if (p->frontend == WMEL_FRONTEND_WHISPER || (p->norm == b->norm && (p->norm_flags & nf) == (b->norm_flags & nf)))
+        return 0;
+    snprintf(v, len, "\"%s\"",
+             p->norm == WMEL_NORM_NONE                ? "none"
+             : p->norm == WMEL_NORM_WHOLE             ? "whole"
+             : (p->norm_flags & WMEL_NORMF_MEAN_ONLY) ? "mean"
+             : nemo                                   ? (p->norm_flags & WMEL_NORMF_ALL ? "all_features" : "per_feature")
+                                                      : "mean_var");
+    return 1;
+}
+PUT(window) { PUT_WORD(window, wmel__fe_window_names, WMEL__FE_N_WINDOWS); }
+PUT(scale) { PUT_NUM(scale); }
+PUT(low_freq) { PUT_NUM(low_freq); }
+PUT(high_freq) { PUT_NUM(high_freq); }
+PUT(use_energy) { PUT_BOOL(use_energy); }
+PUT(energy_floor) { PUT_NUM(energy_floor); }
+PUT(legacy) { PUT_NONE(); } /* the front-end's name, nemo-legacy */
+PUT(pad_to) { PUT_INT(pad_to); }
+static const char *const MEL_SCALES[] = {"slaney", "kaldi", "htk", "tf"};
+PUT(mel_scale) { PUT_WORD(mel_scale, MEL_SCALES, 4); }
+PUT(mel_norm) { return p->mel_norm != b->mel_norm && snprintf(v, len, "\"%s\"", p->mel_norm ? "slaney" : "none") > 0; }
+PUT(empty_filters) { return put_bit(p->bank_flags, b->bank_flags, WMEL_BANK_ALLOW_EMPTY, v, len); }
+PUT(bf16) { return put_bit(p->bank_flags, b->bank_flags, WMEL_BANK_BF16, v, len); }
+PUT(window_coeff) { PUT_NUM(window_coeff); }
+PUT(power) { PUT_INT(power); }
+PUT(mag_guard)
+{
+    if (p->mag_guard_mode == b->mag_guard_mode && same_d(p->mag_guard, b->mag_guard)) return 0;
+    if (p->mag_guard_mode == WMEL_MAG_GUARD_NONE) snprintf(v, len, "\"none\"");
+    else snprintf(v, len, "\"%s:%s\"", p->mag_guard_mode == WMEL_MAG_GUARD_MAX ? "max" : "add", wmel__num(p->mag_guard).s);
+    return 1;
+}
+PUT(log_guard) { PUT_NUM(log_guard); }
+PUT(norm_eps) { PUT_NUM(norm_eps); }
+PUT(norm_ddof)
+{
+    return ((p->norm_flags ^ b->norm_flags) & WMEL_NORMF_POPULATION) &&
+           snprintf(v, len, "%d", p->norm_flags & WMEL_NORMF_POPULATION ? 0 : 1) > 0;
+}
+PUT(norm_max)
+{
+    (void)b;
+    return (p->norm_flags & WMEL_NORMF_FIXED_MAX) && snprintf(v, len, "%s", wmel__num(p->norm_max).s) > 0;
+}
+PUT(norm_range) { PUT_NUM(norm_range); }
+PUT(n_frames) { PUT_INT(n_frames); }
+PUT(pad_value) { PUT_NUM(pad_value); }
+/* the affine: both halves when either differs */
+static int affine_differs(const wmel_frontend_plan *p, const wmel_frontend_plan *b)
+{
+    return p->affine != b->affine || !same_d(p->post_scale, b->post_scale) || !same_d(p->post_shift, b->post_shift);
+}
+PUT(post_scale) { return affine_differs(p, b) && snprintf(v, len, "%s", wmel__num(p->post_scale).s) > 0; }
+PUT(post_shift) { return affine_differs(p, b) && snprintf(v, len, "%s", wmel__num(p->post_shift).s) > 0; }
+PUT(remove_dc) { PUT_BOOL(remove_dc); }
+PUT(preemph) { PUT_NUM(preemph); }
+PUT(sample_rate) { PUT_INT(sample_rate); }
+PUT(frame_length) { PUT_INT(frame_length); }
+PUT(hop) { PUT_INT(hop); }
+PUT(n_fft) { PUT_INT(n_fft); }
+PUT(stack) { PUT_INT(stack); }
+static const char *const FRAMINGS[] = {"snip", "center_reflect", "center_zero", "kaldi_center"},
+                         *const PREEMPHS[] = {"frame", "signal", "padded", "padded_cut"},
+                         *const LOGS[] = {"log10_clamp", "ln_add", "ln_clamp", "none"},
+                         *const VALIDS[] = {"all", "hop", "trim", "end", "ceil", "but_last"},
+                         *const LAYOUTS[] = {"mels_frames", "frames_mels"}, *const PAD_MODES[] = {"zero", "reflect"},
+                         *const TAILS[] = {"zero", "drop", "trim", "last"};
+PUT(framing) { PUT_WORD(framing, FRAMINGS, 4); }
+PUT(preemph_mode) { PUT_WORD(preemph_mode, PREEMPHS, 4); }
+PUT(log) { PUT_WORD(log, LOGS, 4); }
+PUT(valid) { PUT_WORD(valid, VALIDS, 6); }
+PUT(layout) { PUT_WORD(layout, LAYOUTS, 2); }
+PUT(dither) { PUT_NUM(dither); }
+PUT(dither_seed) { return p->dither_seed != b->dither_seed && snprintf(v, len, "%u", (unsigned)p->dither_seed) > 0; }
+PUT(raw_energy)
+{
+    return p->energy_windowed != b->energy_windowed && snprintf(v, len, "%s", p->energy_windowed ? "false" : "true") > 0;
+}
+PUT(exact_pad) { PUT_NONE(); } /* the fields it sets */
+PUT(pad_left) { PUT_INT(pad_left); }
+PUT(pad_right) { PUT_INT(pad_right); }
+PUT(pad_multiple) { PUT_INT(pad_multiple); }
+PUT(pad_mode) { PUT_WORD(pad_mode, PAD_MODES, 2); }
+PUT(frame_span) { PUT_INT(frame_span); }
+PUT(window_offset) { PUT_INT(window_offset); }
+PUT(vtln_warp) { PUT_NUM(vtln_warp); }
+PUT(vtln_low) { PUT_NUM(vtln_low); }
+PUT(vtln_high) { PUT_NUM(vtln_high); }
+PUT(htk_bank) { return put_bit(p->bank_flags, b->bank_flags, WMEL_BANK_HTK, v, len); }
+PUT(lfr) { PUT_NONE(); } /* the stacking fields it sets */
+PUT(stack_stride) { PUT_INT(stack_stride); }
+PUT(stack_left) { PUT_INT(stack_left); }
+PUT(stack_tail)
+{
+    if (p->stack_tail == b->stack_tail && same_d(p->stack_fill, b->stack_fill)) return 0;
+    if (p->stack_tail == WMEL_STACK_TAIL_FILL) return snprintf(v, len, "\"fill:%s\"", wmel__num(p->stack_fill).s) > 0;
+    return p->stack_tail >= 0 && p->stack_tail <= 3 && snprintf(v, len, "\"%s\"", TAILS[p->stack_tail]) > 0;
+}
+PUT(delta_win) { PUT_INT(delta_win); }
+PUT(cols_stacked) { PUT_BOOL(cols_stacked); }
+PUT(linear_bins) { PUT_BOOL(linear_bins); }
+PUT(first_bin) { PUT_INT(first_bin); }
+PUT(symmetric_bank) { return put_bit(p->bank_flags, b->bank_flags, WMEL_BANK_SYMMETRIC, v, len); }
+PUT(then_norm)
+{
+    const int f = p->norm_flags;
+    return ((f ^ b->norm_flags) & WMEL_NORMF_THEN_MEAN_VAR) &&
+           snprintf(v, len, "\"%s\"", !(f & WMEL_NORMF_THEN_MEAN_VAR) ? "none"
+                                      : f & WMEL_NORMF_MEAN_ONLY      ? "mean"
+                                                                      : "mean_var") > 0;
+}
+PUT(n_ceps) { PUT_INT(n_ceps); }
+PUT(cepstral_lifter) { PUT_NUM(cepstral_lifter); }
+PUT(ceps_htk) { PUT_BOOL(ceps_htk); }
+PUT(snap_bins) { return put_bit(p->bank_flags, b->bank_flags, WMEL_BANK_SNAP_BINS, v, len); }
+
+#define PF_PUT(name, ...) put_##name,
+static int (*const PUTS[])(const wmel_frontend_plan *, const wmel_frontend_plan *, char *, size_t) = {
+    WMEL__PLAN_FIELDS(PF_PUT)};
+#undef PF_PUT
+#undef PUT_NONE
+#undef PUT_WORD
+#undef PUT_BOOL
+#undef PUT_NUM
+#undef PUT_INT
+#undef PUT
+
 int wmel_plan_to_json(const wmel_frontend_plan *plan, char *buf, size_t buf_len, char *msg, size_t msg_len)
 {
     if (msg && msg_len) msg[0] = '\0';
@@ -467,103 +601,11 @@ int wmel_plan_to_json(const wmel_frontend_plan *plan, char *buf, size_t buf_len,
     char tmp[WMEL_PLAN_JSON_MAX];
     jout o = {tmp, sizeof tmp, 0, 0};
     tmp[0] = '\0';
-    const int nemo = p->frontend == WMEL_FRONTEND_NEMO || p->frontend == WMEL_FRONTEND_NEMO_LEGACY;
     emit(&o, "frontend", "\"%s\"", FE_NAMES[p->frontend]);
-    if (p->n_mels != b.n_mels) emit(&o, "n_mels", "%d", p->n_mels);
-    const int nf = WMEL_NORMF_MEAN_ONLY | WMEL_NORMF_ALL;
-    if (p->frontend != WMEL_FRONTEND_WHISPER && (p->norm != b.norm || (p->norm_flags & nf) != (b.norm_flags & nf)))
-        emit(&o, "normalize", "\"%s\"",
-             p->norm == WMEL_NORM_NONE                ? "none"
-             : p->norm == WMEL_NORM_WHOLE             ? "whole"
-             : (p->norm_flags & WMEL_NORMF_MEAN_ONLY) ? "mean"
-             : nemo                                   ? (p->norm_flags & WMEL_NORMF_ALL ? "all_features" : "per_feature")
-                                                      : "mean_var");
-    if (p->window != b.window && p->window >= 0 && p->window < WMEL__FE_N_WINDOWS)
-        emit(&o, "window", "\"%s\"", wmel__fe_window_names[p->window]);
-    if (!same_d(p->scale, b.scale)) emit(&o, "scale", "%s", wmel__num(p->scale).s);
-    if (!same_d(p->low_freq, b.low_freq)) emit(&o, "low_freq", "%s", wmel__num(p->low_freq).s);
-    if (!same_d(p->high_freq, b.high_freq)) emit(&o, "high_freq", "%s", wmel__num(p->high_freq).s);
-    if (p->use_energy != b.use_energy) emit(&o, "use_energy", "%s", p->use_energy ? "true" : "false");
-    if (!same_d(p->energy_floor, b.energy_floor)) emit(&o, "energy_floor", "%s", wmel__num(p->energy_floor).s);
-    if (p->pad_to != b.pad_to) emit(&o, "pad_to", "%d", p->pad_to);
-    static const char *const MS[] = {"slaney", "kaldi", "htk", "tf"};
-    if (p->mel_scale != b.mel_scale && p->mel_scale >= 0 && p->mel_scale <= 3) emit(&o, "mel_scale", "\"%s\"", MS[p->mel_scale]);
-    if (p->mel_norm != b.mel_norm) emit(&o, "mel_norm", "\"%s\"", p->mel_norm ? "slaney" : "none");
-    if ((p->bank_flags ^ b.bank_flags) & WMEL_BANK_ALLOW_EMPTY)
-        emit(&o, "empty_filters", "%s", p->bank_flags & WMEL_BANK_ALLOW_EMPTY ? "true" : "false");
-    if ((p->bank_flags ^ b.bank_flags) & WMEL_BANK_BF16) emit(&o, "bf16", "%s", p->bank_flags & WMEL_BANK_BF16 ? "true" : "false");
-    if (!same_d(p->window_coeff, b.window_coeff)) emit(&o, "window_coeff", "%s", wmel__num(p->window_coeff).s);
-    if (p->power != b.power) emit(&o, "power", "%d", p->power);
-    if (p->mag_guard_mode != b.mag_guard_mode || !same_d(p->mag_guard, b.mag_guard)) {
-        if (p->mag_guard_mode == WMEL_MAG_GUARD_NONE) emit(&o, "mag_guard", "\"none\"");
-        else emit(&o, "mag_guard", "\"%s:%s\"", p->mag_guard_mode == WMEL_MAG_GUARD_MAX ? "max" : "add", wmel__num(p->mag_guard).s);
+    for (size_t f = 0; f < N_OPTS; f++) {
+        char v[96];
+        if (PUTS[f](p, &b, v, sizeof v)) emit(&o, wmel_plan_field_info(f)->name, "%s", v);
     }
-    if (!same_d(p->log_guard, b.log_guard)) emit(&o, "log_guard", "%s", wmel__num(p->log_guard).s);
-    if (!same_d(p->norm_eps, b.norm_eps)) emit(&o, "norm_eps", "%s", wmel__num(p->norm_eps).s);
-    if ((p->norm_flags ^ b.norm_flags) & WMEL_NORMF_POPULATION)
-        emit(&o, "norm_ddof", "%d", p->norm_flags & WMEL_NORMF_POPULATION ? 0 : 1);
-    if (p->norm_flags & WMEL_NORMF_FIXED_MAX) emit(&o, "norm_max", "%s", wmel__num(p->norm_max).s);
-    if (!same_d(p->norm_range, b.norm_range)) emit(&o, "norm_range", "%s", wmel__num(p->norm_range).s);
-    if (p->n_frames != b.n_frames) emit(&o, "n_frames", "%d", p->n_frames);
-    if (!same_d(p->pad_value, b.pad_value)) emit(&o, "pad_value", "%s", wmel__num(p->pad_value).s);
-    if (p->affine != b.affine || !same_d(p->post_scale, b.post_scale) || !same_d(p->post_shift, b.post_shift)) {
-        emit(&o, "post_scale", "%s", wmel__num(p->post_scale).s);
-        emit(&o, "post_shift", "%s", wmel__num(p->post_shift).s);
-    }
-    if (p->remove_dc != b.remove_dc) emit(&o, "remove_dc", "%s", p->remove_dc ? "true" : "false");
-    if (!same_d(p->preemph, b.preemph)) emit(&o, "preemph", "%s", wmel__num(p->preemph).s);
-    if (p->sample_rate != b.sample_rate) emit(&o, "sample_rate", "%d", p->sample_rate);
-    if (p->frame_length != b.frame_length) emit(&o, "frame_length", "%d", p->frame_length);
-    if (p->hop != b.hop) emit(&o, "hop", "%d", p->hop);
-    if (p->n_fft != b.n_fft) emit(&o, "n_fft", "%d", p->n_fft);
-    if (p->stack != b.stack) emit(&o, "stack", "%d", p->stack);
-    static const char *const FR[] = {"snip", "center_reflect", "center_zero", "kaldi_center"}, *const PM[] = {"frame", "signal", "padded", "padded_cut"},
-                             *const LG[] = {"log10_clamp", "ln_add", "ln_clamp", "none"},
-                             *const VA[] = {"all", "hop", "trim", "end", "ceil", "but_last"},
-                             *const LA[] = {"mels_frames", "frames_mels"};
-    if (p->framing != b.framing && p->framing >= 0 && p->framing <= 3) emit(&o, "framing", "\"%s\"", FR[p->framing]);
-    if (p->preemph_mode != b.preemph_mode && p->preemph_mode >= 0 && p->preemph_mode <= 3)
-        emit(&o, "preemph_mode", "\"%s\"", PM[p->preemph_mode]);
-    if (p->log != b.log && p->log >= 0 && p->log <= 3) emit(&o, "log", "\"%s\"", LG[p->log]);
-    if (p->valid != b.valid && p->valid >= 0 && p->valid <= 5) emit(&o, "valid", "\"%s\"", VA[p->valid]);
-    if (p->layout != b.layout && p->layout >= 0 && p->layout <= 1) emit(&o, "layout", "\"%s\"", LA[p->layout]);
-    if (!same_d(p->dither, b.dither)) emit(&o, "dither", "%s", wmel__num(p->dither).s);
-    if (p->dither_seed != b.dither_seed) emit(&o, "dither_seed", "%u", (unsigned)p->dither_seed);
-    if (p->energy_windowed != b.energy_windowed) emit(&o, "raw_energy", "%s", p->energy_windowed ? "false" : "true");
-    if (p->pad_left != b.pad_left) emit(&o, "pad_left", "%d", p->pad_left);
-    if (p->pad_right != b.pad_right) emit(&o, "pad_right", "%d", p->pad_right);
-    if (p->pad_multiple != b.pad_multiple) emit(&o, "pad_multiple", "%d", p->pad_multiple);
-    if (p->pad_mode != b.pad_mode && p->pad_mode >= 0 && p->pad_mode <= 1)
-        emit(&o, "pad_mode", "\"%s\"", p->pad_mode ? "reflect" : "zero");
-    if (p->frame_span != b.frame_span) emit(&o, "frame_span", "%d", p->frame_span);
-    if (p->window_offset != b.window_offset) emit(&o, "window_offset", "%d", p->window_offset);
-    if (!same_d(p->vtln_warp, b.vtln_warp)) emit(&o, "vtln_warp", "%s", wmel__num(p->vtln_warp).s);
-    if (!same_d(p->vtln_low, b.vtln_low)) emit(&o, "vtln_low", "%s", wmel__num(p->vtln_low).s);
-    if (!same_d(p->vtln_high, b.vtln_high)) emit(&o, "vtln_high", "%s", wmel__num(p->vtln_high).s);
-    if ((p->bank_flags ^ b.bank_flags) & WMEL_BANK_HTK)
-        emit(&o, "htk_bank", "%s", p->bank_flags & WMEL_BANK_HTK ? "true" : "false");
-    if (p->stack_stride != b.stack_stride) emit(&o, "stack_stride", "%d", p->stack_stride);
-    if (p->stack_left != b.stack_left) emit(&o, "stack_left", "%d", p->stack_left);
-    if (p->stack_tail != b.stack_tail || !same_d(p->stack_fill, b.stack_fill)) {
-        static const char *const TL[] = {"zero", "drop", "trim", "last"};
-        if (p->stack_tail == WMEL_STACK_TAIL_FILL) emit(&o, "stack_tail", "\"fill:%s\"", wmel__num(p->stack_fill).s);
-        else if (p->stack_tail >= 0 && p->stack_tail <= 3) emit(&o, "stack_tail", "\"%s\"", TL[p->stack_tail]);
-    }
-    if (p->delta_win != b.delta_win) emit(&o, "delta_win", "%d", p->delta_win);
-    if (p->cols_stacked != b.cols_stacked) emit(&o, "cols_stacked", "%s", p->cols_stacked ? "true" : "false");
-    if (p->linear_bins != b.linear_bins) emit(&o, "linear_bins", "%s", p->linear_bins ? "true" : "false");
-    if (p->first_bin != b.first_bin) emit(&o, "first_bin", "%d", p->first_bin);
-    if ((p->bank_flags ^ b.bank_flags) & WMEL_BANK_SYMMETRIC)
-        emit(&o, "symmetric_bank", "%s", p->bank_flags & WMEL_BANK_SYMMETRIC ? "true" : "false");
-    if ((p->norm_flags ^ b.norm_flags) & WMEL_NORMF_THEN_MEAN_VAR)
-        emit(&o, "then_norm", "\"%s\"", !(p->norm_flags & WMEL_NORMF_THEN_MEAN_VAR) ? "none"
-                                       : p->norm_flags & WMEL_NORMF_MEAN_ONLY   ? "mean" : "mean_var");
-    if (p->n_ceps != b.n_ceps) emit(&o, "n_ceps", "%d", p->n_ceps);
-    if (!same_d(p->cepstral_lifter, b.cepstral_lifter))
-        emit(&o, "cepstral_lifter", "%s", wmel__num(p->cepstral_lifter).s);
-    if (p->ceps_htk != b.ceps_htk) emit(&o, "ceps_htk", "%s", p->ceps_htk ? "true" : "false");
-    if ((p->bank_flags ^ b.bank_flags) & WMEL_BANK_SNAP_BINS)
-        emit(&o, "snap_bins", "%s", p->bank_flags & WMEL_BANK_SNAP_BINS ? "true" : "false");
     const int l = snprintf(tmp + (o.len < sizeof tmp ? o.len : sizeof tmp - 1), o.len < sizeof tmp ? sizeof tmp - o.len : 1, "\n}\n");
     o.len += (size_t)l;
     if (o.len + 2 >= sizeof tmp) return wmel__fe_bad(msg, msg_len, "the plan's JSON is longer than WMEL_PLAN_JSON_MAX");

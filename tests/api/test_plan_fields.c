@@ -1,0 +1,124 @@
+/*
+ * test_plan_fields.c -- the table of plan options (wmel_plan_field_count/_info,
+ * src/fe/plan_fields.h) against what reads the names: wmel_plan_set takes every name and
+ * refuses another with the table's list, the JSON reader takes every name as a key, the
+ * records are whole (unique names, a kind, the families, the groups in order), and
+ * docs/plan-options.md (tools/plan_fields_doc.py) holds one row per option, the same text,
+ * in the same order.
+ *
+ * usage: test_plan_fields DOCS/plan-options.md
+ */
+#include "wmel.h"
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The page's row of option i, as tools/plan_fields_doc.py writes it. */
+static void doc_row(const wmel_plan_field *f, char *out, size_t len)
+{
+    static const char *const KIND[] = {"word", "bool", "integer", "number", "guard"};
+    static const char *const FAM[] = {"whisper", "nemo", "kaldi", "seamless"};
+    char cli[64], fam[64] = "", vals[512], doc[512];
+    size_t o = (size_t)snprintf(cli, sizeof cli, "--%s", f->name);
+    for (size_t k = 2; k < o; k++)
+        if (cli[k] == '_') cli[k] = '-';
+    if (!(f->flags & WMEL_PLAN_FIELD_SWITCH)) snprintf(cli + o, sizeof cli - o, " %s", f->arg);
+    if ((f->frontends & 0x1fu) == 0x1fu) snprintf(fam, sizeof fam, "all");
+    else
+        for (int b = 0; b < 4; b++)
+            if (f->frontends & (1u << b)) snprintf(fam + strlen(fam), sizeof fam - strlen(fam), "%s%s", *fam ? ", " : "", FAM[b]);
+    const char *src[2] = {f->values, f->doc};
+    char *dst[2] = {vals, doc};
+    for (int s = 0; s < 2; s++) { /* '|' escaped as in a Markdown table */
+        size_t n = 0;
+        for (const char *c = src[s]; *c && n + 3 < sizeof vals; c++) {
+            if (*c == '|') dst[s][n++] = '\\';
+            dst[s][n++] = *c;
+        }
+        dst[s][n] = '\0';
+    }
+    snprintf(out, len, "| `%s` | `%s` | %s | %s | %s | %s |", f->name, cli, KIND[f->kind], vals, fam, doc);
+}
+
+static void check_records(size_t n)
+{
+    int group = 0;
+    for (size_t i = 0; i < n; i++) {
+        const wmel_plan_field *f = wmel_plan_field_info(i);
+        CHECK(f && f->name && f->arg && f->values && f->doc && *f->name && *f->doc && *f->values, "record %zu whole", i);
+        if (!f) continue;
+        CHECK(f->kind >= WMEL_PLAN_FIELD_STR && f->kind <= WMEL_PLAN_FIELD_GUARD, "%s: a kind", f->name);
+        CHECK(f->frontends && !(f->frontends & ~0x1fu), "%s: the families", f->name);
+        CHECK(f->group >= group && f->group <= WMEL_PLAN_GROUP_MORE, "%s: the groups in order", f->name);
+        group = f->group;
+        CHECK(!(f->flags & WMEL_PLAN_FIELD_SWITCH) || f->kind == WMEL_PLAN_FIELD_BOOL, "%s: a switch is a bool", f->name);
+        for (size_t j = 0; j < i; j++) CHECK(strcmp(f->name, wmel_plan_field_info(j)->name), "%s: one record", f->name);
+        for (const char *c = f->name; *c; c++)
+            CHECK((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_', "%s: a C name", f->name);
+    }
+    CHECK(wmel_plan_field_info(n) == NULL, "NULL past the end");
+}
+
+/* Every name is an option of wmel_plan_set and a JSON key; another name is refused with the
+ * table's list, in its order. */
+static void check_readers(size_t n)
+{
+    char msg[2048], list[2048] = "", json[256];
+    for (size_t i = 0; i < n; i++) {
+        const wmel_plan_field *f = wmel_plan_field_info(i);
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", f->name);
+        for (int fe = 0; fe < 4; fe++) {
+            wmel_frontend_plan p;
+            CHECK(!wmel_frontend_preset(fe, 0, &p), "preset %d", fe);
+            const int rc = wmel_plan_set(&p, f->name, "?", msg, sizeof msg);
+            CHECK(rc == WMEL_ERR_INVALID_ARG && !strstr(msg, "not an option of a front-end plan"), "%s: an option (%s)",
+                  f->name, msg);
+            const int takes = (f->frontends >> fe) & 1u;
+            CHECK(takes == !strstr(msg, "not an option of the"), "%s on front-end %d: the families (%s)", f->name, fe, msg);
+        }
+        snprintf(json, sizeof json, "{\"frontend\": \"kaldi\", \"%s\": \"?\"}", f->name);
+        wmel_frontend_plan p;
+        CHECK(wmel_plan_from_json(json, strlen(json), &p, msg, sizeof msg) == WMEL_ERR_INVALID_ARG &&
+                  !strstr(msg, "not an option of a front-end plan"), "%s: a JSON key (%s)", f->name, msg);
+    }
+    wmel_frontend_plan p;
+    wmel_frontend_preset(WMEL_FRONTEND_KALDI, 0, &p);
+    char want[2200];
+    snprintf(want, sizeof want, "no_such_option: not an option of a front-end plan (%s)", list);
+    CHECK(wmel_plan_set(&p, "no_such_option", "1", msg, sizeof msg) == WMEL_ERR_INVALID_ARG && !strcmp(msg, want),
+          "an unknown name: the table's list (%s)", msg);
+}
+
+static void check_page(const char *path, size_t n)
+{
+    FILE *fp = fopen(path, "rb");
+    CHECK(fp != NULL, "%s opens", path);
+    if (!fp) return;
+    char line[2048], want[2048];
+    size_t i = 0;
+    while (fgets(line, sizeof line, fp)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (strncmp(line, "| `", 3)) continue; /* the rows of options only */
+        if (i < n) {
+            doc_row(wmel_plan_field_info(i), want, sizeof want);
+            CHECK(!strcmp(line, want), "%s row %zu is the table's:\n  page:  %s\n  table: %s\n(python3 "
+                  "tools/plan_fields_doc.py writes it)", path, i, line, want);
+        }
+        i++;
+    }
+    fclose(fp);
+    CHECK(i == n, "%s: %zu rows, the table %zu options (python3 tools/plan_fields_doc.py)", path, i, n);
+}
+
+int main(int argc, char **argv)
+{
+    const size_t n = wmel_plan_field_count();
+    CHECK(n > 0 && n < 128, "a count (%zu)", n);
+    check_records(n);
+    check_readers(n);
+    if (argc > 1) check_page(argv[1], n);
+    else CHECK(0, "usage: test_plan_fields DOCS/plan-options.md");
+    return t_done("test_plan_fields");
+}
