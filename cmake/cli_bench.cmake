@@ -84,7 +84,8 @@ endif()
 
 # wmel-vk-finish-bench (bench/vulkan/vk_finish_bench.c): a general plan's finish on the
 # Vulkan device against the host's, the calling thread's CPU time a frame (not a test).
-if(WMEL_VULKAN_ENABLED AND NOT WIN32)
+# It reads the library's device-finish counter, which only a build with WMEL_TEST_HOOKS has.
+if(WMEL_VULKAN_ENABLED AND NOT WIN32 AND WMEL_TEST_HOOKS)
 add_executable(wmel_vk_finish_bench ${CMAKE_CURRENT_SOURCE_DIR}/bench/vulkan/vk_finish_bench.c)
 set_target_properties(wmel_vk_finish_bench PROPERTIES OUTPUT_NAME wmel-vk-finish-bench)
 target_link_libraries(wmel_vk_finish_bench PRIVATE wmel_static m)

@@ -144,8 +144,8 @@ int wmel__backend_auto_check(void)
         return WMEL_ERR_INVALID_ARG;
     }
     if (cpu_scale() < 0.0) {
-        snprintf(msg, sizeof msg, "WMEL_AUTO_PROBE_CPU_SCALE=%.64s: expected a positive number",
-                 wmel__test_env(WMEL__CFG_AUTO_PROBE_CPU_SCALE));
+        const char *v = wmel__test_env(WMEL__CFG_AUTO_PROBE_CPU_SCALE);
+        snprintf(msg, sizeof msg, "WMEL_AUTO_PROBE_CPU_SCALE=%.64s: expected a positive number", v ? v : "");
         wmel__detail(msg);
         return WMEL_ERR_INVALID_ARG;
     }

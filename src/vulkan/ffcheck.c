@@ -240,10 +240,12 @@ static void refusal(const vkw_dev *d, const vkw_ffcheck *res, char *msg, size_t 
 int wmel__vk_ffcheck(const vkw_dev *d, int index, vkw_ffcheck *out)
 {
     const int brk = break_env();
-    if (brk < 0)
+    if (brk < 0) {
+        const char *bv = wmel__test_env(WMEL__CFG_VULKAN_FFCHECK_BREAK);
         return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE,
                                "Vulkan: WMEL_VULKAN_FFCHECK_BREAK is '%s'; it takes 0, mul (1) or add (2)",
-                               wmel__test_env(WMEL__CFG_VULKAN_FFCHECK_BREAK));
+                               bv ? bv : "");
+    }
     const char *fenv = wmel__test_env(WMEL__CFG_VULKAN_FLOAT_CONTROLS);
     const int fc_off = fenv && !strcmp(fenv, "0");
     if (pthread_mutex_lock(&g_kept_lock) != 0) return WMEL_ERR_THREAD;
