@@ -64,6 +64,8 @@ const char DIAGNOSE_HELP[] =
     "                         every clip; a file wmel diagnose did not write is replaced\n"
     "                         only with --force; a FIFO or /dev/stdout is written in place\n"
     "      --force            replace FILE whoever wrote it\n"
+    "      --max-candidates N the search's work bound: it computes no candidate plan past N\n"
+    "                         (default 1500), so an answer is the same on any machine\n"
     "      --json             one JSON object: matches, differences, residual_before, ...\n"
     "      -q, --quiet        no warnings on stderr\n"
     "    exit 0 the port matches, 1 it differs (the answer reproduces every clip, or\n"
@@ -471,6 +473,7 @@ typedef struct dg_args {
     int n_audio, n_feats, force, json, quiet, ndim;
     long rate;
     size_t shape[3]; /* --shape's axes (ndim of them) */
+    wmel_dg_opts opts; /* --max-candidates */
     cli_fe fe;
 } dg_args;
 
@@ -486,7 +489,7 @@ static int parse_args(int argc, char **argv, dg_args *a)
             if (pr == 2) return 2;
             if (pr == 1) i++;
         } else if (!strcmp(o, "--audio") || !strcmp(o, "--features") || !strcmp(o, "--shape") ||
-                   !strcmp(o, "--emit-plan") || !strcmp(o, "--rate")) {
+                   !strcmp(o, "--emit-plan") || !strcmp(o, "--rate") || !strcmp(o, "--max-candidates")) {
             if (!v) {
                 cli_msg("wmel: diagnose: %s needs a value", o);
                 return 2;
@@ -501,6 +504,13 @@ static int parse_args(int argc, char **argv, dg_args *a)
                 (o[2] == 'a' ? a->audio : a->feats)[(*cnt)++] = v;
             } else if (o[2] == 'e') {
                 a->emit = v;
+            } else if (o[2] == 'm') {
+                char *end;
+                errno = 0;
+                unsigned long long m = v[0] >= '0' && v[0] <= '9' ? strtoull(v, &end, 10) : (end = (char *)v, 0);
+                if (end == v || *end || errno || m < 1 || m > 1000000)
+                    return cli_usage("diagnose: --max-candidates takes a count of candidate plans, 1 to 1000000");
+                a->opts.max_candidates = (size_t)m;
             } else if (o[2] == 'r') {
                 char *end;
                 errno = 0;
@@ -607,7 +617,7 @@ static int check_clip(const dg_args *a, int k, const wmel_frontend_plan *plan, c
            each clip diagnosed on its own, a match with no difference */
         wmel_dg_result *rk = malloc(sizeof *rk);
         if (!rk) snprintf(why, why_len, "out of memory");
-        else if (!wmel_dg_run(plan, pk, nk, xk, n_xk, shk, ndk, NULL, NULL, rk, why, why_len)) {
+        else if (!wmel_dg_run_opts(plan, pk, nk, xk, n_xk, shk, ndk, &a->opts, NULL, NULL, rk, why, why_len)) {
             ck->ok = rk->matches && rk->n_diff == 0;
             ck->max = rk->residual_after;
             if (!ck->ok) snprintf(why, why_len, "diagnosed on its own: %s", rk->n_diff ? rk->diff[0].field : "no match");
@@ -698,7 +708,7 @@ static int diagnose_clips(const dg_args *a, const wmel_frontend_plan *plan)
     wmel_dg_result r;
     if (load_clip(a->audio[0], plan->sample_rate, a->rate, a->quiet, &pcm, &n, err, sizeof err) ||
         read_features(a, 0, &x, &n_x, shape, &ndim, err, sizeof err) ||
-        wmel_dg_run(plan, pcm, n, x, n_x, shape, ndim, NULL, NULL, &r, err, sizeof err)) {
+        wmel_dg_run_opts(plan, pcm, n, x, n_x, shape, ndim, &a->opts, NULL, NULL, &r, err, sizeof err)) {
         cli_msg("wmel: diagnose: %s", err);
         goto done;
     }

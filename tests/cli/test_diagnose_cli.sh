@@ -9,7 +9,8 @@
 # (--emit-plan, wmel mel --plan reproduces the port; written only when it reproduces every
 # clip, exit 3 otherwise or when a clip is not read; to a FIFO and /dev/stdout in place; its
 # notes valid UTF-8 for any features name), repeated clips, clips as .npy/.f32 (not bfloat16)
-# and a pack's cases (those without frames, empty in the pack and the port's, left out).
+# and a pack's cases (those without frames, empty in the pack and the port's, left out);
+# --max-candidates: two runs under a work bound give the same answer, said to be cut.
 # numpy is not needed: .npy files are patched with python3's standard library.
 set -u
 WMEL=${WMEL:?set WMEL to the wmel binary}
@@ -207,6 +208,23 @@ for run in 1 2; do
   rc=$(dg --preset kaldi --audio "$SPEECH" --features "$T/x$e/$e/$e/f.npy" --emit-plan "$T/long.json")
   [ "$rc" = 1 ] && grep -q "$e/f.npy\"" "$T/long.json" && "$WMEL" mel "$SPEECH" --plan "$T/long.json" -o "$T/l.npy" -q &&
     cmp -s "$T/kh.npy" "$T/l.npy" || bad "a features path of 730 bytes, run $run: exit $rc: $(cat "$T/err")"
+done
+
+# ---- the work bound: the same inputs, the same answer (the candidates counted, not seconds);
+# an answer cut by it says so, --max-candidates sets it
+for run in 1 2; do
+  rc=$(dg --preset kaldi --audio "$SPEECH" --features "$T/kh.npy" --max-candidates 40 --json)
+  sed 's/"seconds": [^,]*,//' "$T/out" >"$T/bound$run.json"
+done
+grep -q '"max_candidates": 40, "work_bound": true, "time_bound": false' "$T/bound1.json" &&
+  grep -q 'work bound of 40 candidates' "$T/bound1.json" && cmp -s "$T/bound1.json" "$T/bound2.json" ||
+  bad "--max-candidates 40, twice: exit $rc: $(cat "$T/bound1.json" "$T/bound2.json" "$T/err")"
+rc=$(dg --preset kaldi --audio "$SPEECH" --features "$T/kh.npy")
+grep -q '^search: [0-9]* candidate plans (work bound 1500), ' "$T/out" && ! grep -q 'stopped at' "$T/out" ||
+  bad "the default work bound: $(cat "$T/out")"
+for m in 0 -3 x 1e3; do
+  rc=$(dg --preset kaldi --audio "$SPEECH" --features "$T/kh.npy" --max-candidates "$m")
+  [ "$rc" = 2 ] && grep -q "max-candidates" "$T/err" || bad "--max-candidates $m: exit $rc: $(cat "$T/err")"
 done
 
 # ---- the inputs people have: the clip as .npy (float32, int16, (1, n)) and raw .f32

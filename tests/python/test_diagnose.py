@@ -832,3 +832,23 @@ def test_noise_through_utterance_cmvn(jfk):
     r = wmel.diagnose(a, cmvn(L, divide=False), preset="speech2text")
     assert [(d["field"], d["found"]) for d in r["differences"]] == [("normalize", "mean")] and r["reproduces"], \
         json.dumps(r, indent=1)
+
+
+def test_work_bound_same_answer():
+    """The search is bounded by work: under max_candidates the same inputs give the same
+    answer and candidate count on every run (whatever the machine's load), the answer says it
+    was cut and by which bound; the default bound (1500) is stated when not reached."""
+    sp = audio_of("speech_en_wav")[:16000 * 3]
+    port = wmel.features(sp, plan={"frontend": "kaldi", "window": "hann", "preemph": 0.95})
+    runs = [wmel.diagnose(sp, port, preset="kaldi", max_candidates=40) for _ in range(2)]
+    for r in runs:
+        r.pop("seconds")
+    assert runs[0] == runs[1]
+    assert runs[0]["work_bound"] and not runs[0]["time_bound"] and runs[0]["max_candidates"] == 40, runs[0]
+    assert "work bound of 40 candidates" in runs[0]["notes"], runs[0]
+    r = wmel.diagnose(sp, port, preset="kaldi")
+    assert r["max_candidates"] == 1500 and not r["work_bound"] and not r["time_bound"], r
+    assert {d["field"] for d in r["differences"]} == {"window", "preemph"}, r["differences"]
+    for bad in (0, -1, 2.5, True, "10"):
+        with pytest.raises(ValueError, match="max_candidates"):
+            wmel.diagnose(sp, port, preset="kaldi", max_candidates=bad)
