@@ -10,7 +10,8 @@
 # clip, exit 3 otherwise or when a clip is not read; to a FIFO and /dev/stdout in place; its
 # notes valid UTF-8 for any features name), repeated clips, clips as .npy/.f32 (not bfloat16)
 # and a pack's cases (those without frames, empty in the pack and the port's, left out);
-# --max-candidates: two runs under a work bound give the same answer, said to be cut.
+# --max-candidates: two runs under a work bound give the same answer, said to be cut; the
+# frame count as the framing's rule, not a count fixed on a clip that ends in silence; tf.
 # numpy is not needed: .npy files are patched with python3's standard library.
 set -u
 WMEL=${WMEL:?set WMEL to the wmel binary}
@@ -226,6 +227,23 @@ for m in 0 -3 x 1e3; do
   rc=$(dg --preset kaldi --audio "$SPEECH" --features "$T/kh.npy" --max-candidates "$m")
   [ "$rc" = 2 ] && grep -q "max-candidates" "$T/err" || bad "--max-candidates $m: exit $rc: $(cat "$T/err")"
 done
+
+# ---- the count as a rule: a port that keeps the last STFT frame, on a clip that ends in
+# silence (its last frame one value) and with two more differences, is valid: all (no fixed
+# n_frames with that value): its plan holds on a clip with a loud end; TF's bank is named tf
+python3 - "$SPEECH" "$T/sil.wav" <<'PY'
+import sys, wave
+w = wave.open(sys.argv[1]); fr = w.readframes(w.getnframes())
+o = wave.open(sys.argv[2], "wb"); o.setparams(w.getparams()); o.writeframes(fr + b"\0" * 2 * w.getframerate()); o.close()
+PY
+echo '{"frontend": "whisper", "valid": "all", "mel_scale": "tf", "mel_norm": "none"}' >"$T/keras.json"
+"$WMEL" mel "$T/sil.wav" --plan "$T/keras.json" -o "$T/keras1.npy" -q || bad "mel keras 1"
+"$WMEL" mel "$GOLDEN/audio/exact_30s.wav" --plan "$T/keras.json" -o "$T/keras2.npy" -q || bad "mel keras 2"
+rc=$(dg --preset whisper --audio "$T/sil.wav" --features "$T/keras1.npy" --audio "$GOLDEN/audio/exact_30s.wav" \
+  --features "$T/keras2.npy")
+[ "$rc" = 1 ] && grep -q '^valid: all, preset trim' "$T/out" && grep -q '^mel_scale: tf, preset slaney' "$T/out" &&
+  ! grep -q '^n_frames' "$T/out" && grep -q '^clip 2 .*: reproduced' "$T/out" ||
+  bad "the last frame kept, a quiet end: exit $rc: $(cat "$T/out" "$T/err")"
 
 # ---- the inputs people have: the clip as .npy (float32, int16, (1, n)) and raw .f32
 python3 - "$T" <<'PY'
