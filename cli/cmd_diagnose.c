@@ -3,9 +3,10 @@
  * --audio IN --features THEIRS.npy [--shape R,C] [--json] [-q]`: what a port of a front-end
  * got wrong. The command reads the clip and the port's features and hands them to the engine
  * (diagnose/diagnose.c, which wmel.diagnose() uses too); it prints the differences, ranked,
- * and the residual before and after. Exit: 0 when the port matches, 1 when it differs (the
- * answer reproducing every clip, or nothing explaining the first), 2 on a usage error, 3 when
- * it is not diagnosed (a file not read, a clip the answer does not reproduce).
+ * and the residual before and after. Exit: 0 when the port matches, 1 when it differs and
+ * the answer's plan reproduces every clip, 2 on a usage error, 3 when it is not explained or
+ * not expressible, or not diagnosed (a file not read, a clip the answer does not reproduce);
+ * --emit-plan never changes it.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
@@ -68,10 +69,11 @@ const char DIAGNOSE_HELP[] =
     "                         (default 1500), so an answer is the same on any machine\n"
     "      --json             one JSON object: matches, differences, residual_before, ...\n"
     "      -q, --quiet        no warnings on stderr\n"
-    "    exit 0 the port matches, 1 it differs (the answer reproduces every clip, or\n"
-    "    nothing explains the first), 2 usage errors, 3 not diagnosed (an unreadable\n"
-    "    file, features no layout reconciles with the plan, a clip the answer does not\n"
-    "    reproduce: no plan written)\n";
+    "    exit 0 the port matches; 1 it differs and the answer's plan reproduces every\n"
+    "    clip; 2 usage errors; 3 not explained or not expressible, or not diagnosed (an\n"
+    "    unreadable file, features no layout reconciles with the plan, a clip the answer\n"
+    "    does not reproduce), the reason on stderr and no plan written. --emit-plan never\n"
+    "    changes the exit status\n";
 
 /* A .npy of float16, bfloat16, float32 or float64 (little-endian, C order, 1 to 3 axes, not
  * empty) as float32. */
@@ -693,7 +695,13 @@ static int check_clips(const dg_args *a, const wmel_frontend_plan *plan, const w
         }
     }
     if (a->json) tput(text, cap, tl, "]}\n");
-    return bad >= 0 ? DIAGNOSE_ERROR : r->matches && all_ok ? 0 : 1;
+    if (bad >= 0) return DIAGNOSE_ERROR;
+    if (r->matches && all_ok) return 0;
+    if (r->explained && r->has_plan && r->reproduces && all_ok) return 1;
+    snprintf(reason, reason_len, "%s", r->not_expressible[0] ? r->not_expressible
+                                       : !r->explained ? "no plan near the claimed one explains the port"
+                                                       : "the plan found does not reproduce the port");
+    return DIAGNOSE_ERROR;
 }
 
 /* Clip 1 diagnosed, the other clips checked, the report printed, the plan emitted. */
@@ -729,12 +737,12 @@ static int diagnose_clips(const dg_args *a, const wmel_frontend_plan *plan)
     rc = st;
     if (rc == DIAGNOSE_ERROR) {
         if (a->emit) cli_msg("wmel: diagnose: no plan written to %s: %s", a->emit, reason);
-        else cli_msg("wmel: diagnose: not diagnosed: %s", reason);
+        else cli_msg("wmel: diagnose: %s: %s", r.not_expressible[0] ? "not expressible"
+                                               : r.explained || r.matches ? "not diagnosed" : "not explained", reason);
     } else if (a->emit && (!r.explained || !r.has_plan || !r.reproduces)) {
+        /* (a match no plan writes: Whisper's clip padded to 30 s; the exit status stays 0) */
         cli_msg("wmel: diagnose: no plan written to %s: %s", a->emit,
-                r.not_expressible[0] ? r.not_expressible : !r.explained ? "the port is not explained"
-                                                                          : "the plan found does not reproduce the port");
-        rc = rc ? rc : 1;
+                r.not_expressible[0] ? r.not_expressible : "the port matches the claimed plan");
     } else if (a->emit && emit_plan(a->emit, &r.plan, a->feats[0], err, sizeof err)) {
         cli_msg("wmel: diagnose: %s", err);
         rc = DIAGNOSE_ERROR;

@@ -362,7 +362,9 @@ def test_cli_json(jfk, tmp_path):
     np.save(tmp_path / "f.npy", whisper_np(jfk, periodic=False, pad_to=480000))
     p = subprocess.run([str(exe), "diagnose", "--preset", "whisper", "--audio", str(GOLDEN / "audio" / "jfk.flac"),
                         "--features", str(tmp_path / "f.npy"), "--json"], capture_output=True, text=True)
-    assert p.returncode == 1, p.stderr
+    # (differs, and no plan expresses openai-whisper's clip padded to 30 s before its reflect
+    # padding: exit 3 with the reason)
+    assert p.returncode == 3 and "not expressible: silence after the clip" in p.stderr, p.stderr
     r = json.loads(p.stdout)
     assert [d["field"] for d in r["differences"]] == ["window"]
     assert r["residual_before"] > 100 * r["residual_after"]
@@ -374,8 +376,8 @@ def test_cli_json(jfk, tmp_path):
 
 
 def test_cli_exit_status(jfk, tmp_path):
-    """0 matches, 1 differs (test_cli_json), 2 usage errors, 3 not diagnosed: a script
-    tells a wrong port from a check that did not run."""
+    """0 matches, 1 differs and the plan reproduces it (test_cli_json), 2 usage errors, 3 not
+    explained or not diagnosed: a script tells a wrong port from a check that did not run."""
     exe = ROOT / "build" / "wmel"
     if not exe.exists():
         pytest.skip("build/wmel not built")
@@ -445,7 +447,8 @@ def test_unrelated_features(jfk, tmp_path):
         np.save(tmp_path / "mfcc.npy", (k @ dct).astype(np.float32))
         p = subprocess.run([str(exe), "diagnose", "--preset", "kaldi", "--audio", str(GOLDEN / "audio" / "jfk.flac"),
                             "--features", str(tmp_path / "mfcc.npy")], capture_output=True, text=True)
-        assert p.returncode == 1 and p.stdout.startswith("no plan near this preset explains it"), p.stdout + p.stderr
+        assert p.returncode == 3 and p.stdout.startswith("no plan near this preset explains it"), p.stdout + p.stderr
+        assert "not explained: no plan near" in p.stderr, p.stderr
 
 
 def test_granite5_bin_snapped_bank(jfk):
