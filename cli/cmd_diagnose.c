@@ -3,9 +3,10 @@
  * --audio IN --features THEIRS.npy [--shape R,C] [--json] [-q]`: what a port of a front-end
  * got wrong. The command reads the clip and the port's features and hands them to the engine
  * (diagnose/diagnose.c, which wmel.diagnose() uses too); it prints the differences, ranked,
- * and the residual before and after. Exit: 0 when the port matches, 1 when it differs (the
- * answer reproducing every clip, or nothing explaining the first), 2 on a usage error, 3 when
- * it is not diagnosed (a file not read, a clip the answer does not reproduce).
+ * and the residual before and after. Exit: 0 when the port matches, 1 when it differs and
+ * the answer's plan reproduces every clip, 2 on a usage error, 3 when it is not explained or
+ * not expressible, or not diagnosed (a file not read, a clip the answer does not reproduce);
+ * --emit-plan never changes it.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
@@ -64,12 +65,15 @@ const char DIAGNOSE_HELP[] =
     "                         every clip; a file wmel diagnose did not write is replaced\n"
     "                         only with --force; a FIFO or /dev/stdout is written in place\n"
     "      --force            replace FILE whoever wrote it\n"
+    "      --max-candidates N the search's work bound: it computes no candidate plan past N\n"
+    "                         (default 1500), so an answer is the same on any machine\n"
     "      --json             one JSON object: matches, differences, residual_before, ...\n"
     "      -q, --quiet        no warnings on stderr\n"
-    "    exit 0 the port matches, 1 it differs (the answer reproduces every clip, or\n"
-    "    nothing explains the first), 2 usage errors, 3 not diagnosed (an unreadable\n"
-    "    file, features no layout reconciles with the plan, a clip the answer does not\n"
-    "    reproduce: no plan written)\n";
+    "    exit 0 the port matches; 1 it differs and the answer's plan reproduces every\n"
+    "    clip; 2 usage errors; 3 not explained or not expressible, or not diagnosed (an\n"
+    "    unreadable file, features no layout reconciles with the plan, a clip the answer\n"
+    "    does not reproduce), the reason on stderr and no plan written. --emit-plan never\n"
+    "    changes the exit status\n";
 
 /* A .npy of float16, bfloat16, float32 or float64 (little-endian, C order, 1 to 3 axes, not
  * empty) as float32. */
@@ -471,6 +475,7 @@ typedef struct dg_args {
     int n_audio, n_feats, force, json, quiet, ndim;
     long rate;
     size_t shape[3]; /* --shape's axes (ndim of them) */
+    wmel_dg_opts opts; /* --max-candidates */
     cli_fe fe;
 } dg_args;
 
@@ -486,7 +491,7 @@ static int parse_args(int argc, char **argv, dg_args *a)
             if (pr == 2) return 2;
             if (pr == 1) i++;
         } else if (!strcmp(o, "--audio") || !strcmp(o, "--features") || !strcmp(o, "--shape") ||
-                   !strcmp(o, "--emit-plan") || !strcmp(o, "--rate")) {
+                   !strcmp(o, "--emit-plan") || !strcmp(o, "--rate") || !strcmp(o, "--max-candidates")) {
             if (!v) {
                 cli_msg("wmel: diagnose: %s needs a value", o);
                 return 2;
@@ -501,6 +506,13 @@ static int parse_args(int argc, char **argv, dg_args *a)
                 (o[2] == 'a' ? a->audio : a->feats)[(*cnt)++] = v;
             } else if (o[2] == 'e') {
                 a->emit = v;
+            } else if (o[2] == 'm') {
+                char *end;
+                errno = 0;
+                unsigned long long m = v[0] >= '0' && v[0] <= '9' ? strtoull(v, &end, 10) : (end = (char *)v, 0);
+                if (end == v || *end || errno || m < 1 || m > 1000000)
+                    return cli_usage("diagnose: --max-candidates takes a count of candidate plans, 1 to 1000000");
+                a->opts.max_candidates = (size_t)m;
             } else if (o[2] == 'r') {
                 char *end;
                 errno = 0;
@@ -607,7 +619,7 @@ static int check_clip(const dg_args *a, int k, const wmel_frontend_plan *plan, c
            each clip diagnosed on its own, a match with no difference */
         wmel_dg_result *rk = malloc(sizeof *rk);
         if (!rk) snprintf(why, why_len, "out of memory");
-        else if (!wmel_dg_run(plan, pk, nk, xk, n_xk, shk, ndk, NULL, NULL, rk, why, why_len)) {
+        else if (!wmel_dg_run_opts(plan, pk, nk, xk, n_xk, shk, ndk, &a->opts, NULL, NULL, rk, why, why_len)) {
             ck->ok = rk->matches && rk->n_diff == 0;
             ck->max = rk->residual_after;
             if (!ck->ok) snprintf(why, why_len, "diagnosed on its own: %s", rk->n_diff ? rk->diff[0].field : "no match");
@@ -683,7 +695,13 @@ static int check_clips(const dg_args *a, const wmel_frontend_plan *plan, const w
         }
     }
     if (a->json) tput(text, cap, tl, "]}\n");
-    return bad >= 0 ? DIAGNOSE_ERROR : r->matches && all_ok ? 0 : 1;
+    if (bad >= 0) return DIAGNOSE_ERROR;
+    if (r->matches && all_ok) return 0;
+    if (r->explained && r->has_plan && r->reproduces && all_ok) return 1;
+    snprintf(reason, reason_len, "%s", r->not_expressible[0] ? r->not_expressible
+                                       : !r->explained ? "no plan near the claimed one explains the port"
+                                                       : "the plan found does not reproduce the port");
+    return DIAGNOSE_ERROR;
 }
 
 /* Clip 1 diagnosed, the other clips checked, the report printed, the plan emitted. */
@@ -698,7 +716,7 @@ static int diagnose_clips(const dg_args *a, const wmel_frontend_plan *plan)
     wmel_dg_result r;
     if (load_clip(a->audio[0], plan->sample_rate, a->rate, a->quiet, &pcm, &n, err, sizeof err) ||
         read_features(a, 0, &x, &n_x, shape, &ndim, err, sizeof err) ||
-        wmel_dg_run(plan, pcm, n, x, n_x, shape, ndim, NULL, NULL, &r, err, sizeof err)) {
+        wmel_dg_run_opts(plan, pcm, n, x, n_x, shape, ndim, &a->opts, NULL, NULL, &r, err, sizeof err)) {
         cli_msg("wmel: diagnose: %s", err);
         goto done;
     }
@@ -719,12 +737,12 @@ static int diagnose_clips(const dg_args *a, const wmel_frontend_plan *plan)
     rc = st;
     if (rc == DIAGNOSE_ERROR) {
         if (a->emit) cli_msg("wmel: diagnose: no plan written to %s: %s", a->emit, reason);
-        else cli_msg("wmel: diagnose: not diagnosed: %s", reason);
+        else cli_msg("wmel: diagnose: %s: %s", r.not_expressible[0] ? "not expressible"
+                                               : r.explained || r.matches ? "not diagnosed" : "not explained", reason);
     } else if (a->emit && (!r.explained || !r.has_plan || !r.reproduces)) {
+        /* (a match no plan writes: Whisper's clip padded to 30 s; the exit status stays 0) */
         cli_msg("wmel: diagnose: no plan written to %s: %s", a->emit,
-                r.not_expressible[0] ? r.not_expressible : !r.explained ? "the port is not explained"
-                                                                          : "the plan found does not reproduce the port");
-        rc = rc ? rc : 1;
+                r.not_expressible[0] ? r.not_expressible : "the port matches the claimed plan");
     } else if (a->emit && emit_plan(a->emit, &r.plan, a->feats[0], err, sizeof err)) {
         cli_msg("wmel: diagnose: %s", err);
         rc = DIAGNOSE_ERROR;

@@ -17,8 +17,10 @@
  * per 30 s chunk, n_fft, the valid frames): the best BEAM_K (4) plans are kept; each step
  * computes every single-field change of each plan new to the beam (a plan reached by two
  * paths once), a child that lowers its parent's RMS residual by 3 % competes for the beam,
- * until no child enters it, the best is at the floor, BEAM_STEPS (8) steps or the time bound
- * (WMEL_DG_TIME_BOUND_S: no candidate is computed past it). Each difference found is
+ * until no child enters it, the best is at the floor, BEAM_STEPS (8) steps or the work bound
+ * (WMEL_DG_MAX_CANDIDATES candidates: none is computed past it, so the answer is the same on
+ * any machine at any load; a wall-clock cap, WMEL_DG_SAFETY_S, stays as a safety and an answer
+ * it cut says so). Each difference found is
  * then taken out again, alone: one that does not matter is dropped, the others are ranked
  * by the residual they leave when taken out.
  */
@@ -704,6 +706,7 @@ static void fam_text(const fam *f, double v, char *buf, size_t cap, int *numeric
    by every single-field change */
 enum { BEAM_K = 4, BEAM_STEPS = 8 };
 static double now_s(void);
+static double wall_s(void);
 #define BEAM_GAIN 0.97 /* a child enters the beam when it lowers its parent's RMS by 3 % */
 typedef struct cand {
     state s;
@@ -717,8 +720,10 @@ typedef struct pool {
     double *keys; /* the plans computed: every field's value and the offset, KEY_LEN each */
     score *scores; /* their scores */
     size_t nk, kcap;
-    double deadline; /* now_s() past which no candidate is computed */
-    int timed_out;
+    size_t max_evals; /* the work bound: dg.evals past which no candidate is computed */
+    double deadline;  /* the safety: wall_s() past which no candidate is computed */
+    int work_out;     /* 1: the work bound was reached */
+    int timed_out;    /* 1: the safety's cap was reached */
 } pool;
 enum { KEY_LEN = N_FAMS + 1 };
 static void state_key(const state *s, double *k)
@@ -763,12 +768,16 @@ static void note(pool *p, const state *s, score sc)
 static score child(dg *d, pool *p, const state *s, int field)
 {
     score sc = {INFINITY, INFINITY, INFINITY, INFINITY, 0, 0};
-    if (p->timed_out || plan_check(&s->plan)) return sc;
+    if (p->timed_out || p->work_out || plan_check(&s->plan)) return sc;
     long at = seen(p, s);
     if (at >= 0) {
         sc = p->scores[at];
     } else {
-        if (now_s() > p->deadline) {
+        if (d->evals >= p->max_evals) {
+            p->work_out = 1;
+            return sc;
+        }
+        if (wall_s() > p->deadline) {
             p->timed_out = 1;
             return sc;
         }
@@ -1025,12 +1034,20 @@ static double units_exact(double a)
     return a;
 }
 
-/* The search's clock: the process's CPU time (clock(), in every C library; the search runs on
-   one thread, so it is the time the search has taken on its core). */
+/* The time the answer reports: the process's CPU time (clock(), in every C library; the
+   search runs on one thread, so it is the time the search has taken on its core). It bounds
+   nothing: the work bound does. */
 static double now_s(void)
 {
     const clock_t c = clock();
     return c == (clock_t)-1 ? 0.0 : (double)c / (double)CLOCKS_PER_SEC;
+}
+/* The safety's clock: wall-clock seconds (C11's timespec_get). */
+static double wall_s(void)
+{
+    struct timespec t;
+    if (timespec_get(&t, TIME_UTC) != TIME_UTC) return 0.0;
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
 /* ---- wmel_dg_run's stages. Each reads what the stages before it left in the job and adds
@@ -1055,6 +1072,9 @@ typedef struct job {
     char *err;
     size_t err_len;
     double t_start;          /* now_s() at the call */
+    double wall_start;       /* wall_s() at the call */
+    size_t max_evals;        /* the work bound (candidates) */
+    double max_seconds;      /* the safety's cap (wall-clock seconds) */
     wmel__dg_port pt;        /* read */
     wmel__dg_shape al;       /* align: al.start, the plan the search starts from */
     size_t T;                /* start's frames on the clip (the port's once its hop is found) */
@@ -2014,9 +2034,17 @@ static int beam_step(job *j, pool *pl, cand *beam, int *nb)
         for (size_t k = from[i]; k < from[i + 1]; k++)
             if (pl->c[k].sc.rms < BEAM_GAIN * beam[i].sc.rms) pl->c[kept++] = pl->c[k];
     pl->n = kept;
-    if (pl->timed_out) {
+    if (pl->work_out && !j->out->work_bound) {
+        char t[200];
+        snprintf(t, sizeof t, "the search stopped at its work bound of %zu candidates (--max-candidates, "
+                 "max_candidates= extends it)", pl->max_evals);
+        j->out->work_bound = 1;
+        add_note(j->out, t);
+    }
+    if (pl->timed_out && !j->out->time_bound) {
         j->out->time_bound = 1;
-        add_note(j->out, "the search stopped at its time bound");
+        add_note(j->out, "the search stopped at its safety cap of wall-clock time, before its work bound: this "
+                 "answer may differ on another machine or under another load");
     }
     if (!kept) return 0;
     qsort(pl->c, pl->n, sizeof *pl->c, cmp_cand);
@@ -2032,7 +2060,7 @@ static int beam_step(job *j, pool *pl, cand *beam, int *nb)
     *nb = nn < BEAM_K ? nn : BEAM_K;
     qsort(next, (size_t)*nb, sizeof *next, cmp_cand);
     memcpy(beam, next, (size_t)*nb * sizeof *beam);
-    return entered && !pl->timed_out;
+    return entered && !pl->timed_out && !pl->work_out;
 }
 
 /* The search over the plan's fields from cur: the beam's best taken where it lowers the RMS,
@@ -2042,7 +2070,8 @@ static void search_fields(job *j)
     if (j->pt.port_const || within(j, j->s0)) return;
     pool pl;
     memset(&pl, 0, sizeof pl);
-    pl.deadline = j->t_start + WMEL_DG_TIME_BOUND_S;
+    pl.max_evals = j->max_evals;
+    pl.deadline = j->wall_start + j->max_seconds;
     cand beam[BEAM_K];
     int nb = 1;
     beam[0].s = j->cur;
@@ -2065,6 +2094,80 @@ static void search_fields(job *j)
 }
 
 /* ---- after the search */
+/* A frame count fixed before the search (n_frames, with the padding frames' value) dropped
+   where the framing and valid frames found give the port's count by themselves: a rule of the
+   clip's length, not a number of this clip's. The framing found first, then the others, each
+   with the valid frames found, every frame, or the trimmed; the nearest of those no further
+   from the port than the fixed count taken (within the bound both: the rule). */
+static void count_by_rule(job *j)
+{
+    if (!j->cur.plan.n_frames || j->base.n_frames || j->cur.plan.stack > 1) return;
+    static const int valids[] = {-1, WMEL_VALID_ALL, WMEL_VALID_TRIM};
+    state best = j->cur;
+    score bs = NO_SCORE;
+    for (int fi = -1; fi <= WMEL_FRAMES_KALDI_CENTER; fi++) {
+        if (fi == j->cur.plan.framing || (fi >= 0 && (j->cur.plan.pad_left || j->cur.plan.pad_right))) continue;
+        for (int v = 0; v < 3; v++) {
+            state s = j->cur;
+            s.plan.n_frames = 0;
+            s.plan.pad_value = j->base.pad_value;
+            if (fi >= 0) s.plan.framing = fi;
+            if (valids[v] >= 0) {
+                if (valids[v] == j->cur.plan.valid) continue;
+                s.plan.valid = valids[v];
+            }
+            if (plan_check(&s.plan) || frames_of(&s.plan, j->n + s.pad) != j->al.Tp) continue;
+            score sc = eval(&j->d, &s);
+            if (sc.ok && sc.rms < bs.rms) {
+                bs = sc;
+                best = s;
+            }
+        }
+    }
+    if (!bs.ok || !(bs.rms <= 1.001 * j->s0.rms || (within(j, j->s0) && within(j, bs)))) return;
+    best.plan.scale = bs.fscale;
+    j->cur = best;
+    j->s0 = bs;
+    wmel_dg_result *r = j->out;
+    for (int i = 0; i < r->n_diff; i++)
+        if (!strcmp(r->diff[i].field, "n_frames")) {
+            memmove(&r->diff[i], &r->diff[i + 1], (size_t)(r->n_diff - i - 1) * sizeof r->diff[0]);
+            r->n_diff--;
+            break;
+        }
+    for (int f = 0; f < N_FAMS; f++)
+        if (FAMS[f].type == F_INT && (FAMS[f].off == offsetof(wmel_frontend_plan, framing) ||
+                                      FAMS[f].off == offsetof(wmel_frontend_plan, valid)))
+            j->changed[f] = fam_get(&best.plan, &FAMS[f]) != fam_get(&j->base, &FAMS[f]);
+    add_note(r, "the frame count is the framing's own rule (no fixed n_frames)");
+}
+
+/* A bank found in Kaldi's mel space tried as TensorFlow's (tf.signal's linear_to_mel_weight_matrix,
+   Keras' MelSpectrogram: the same scale, the Nyquist bin included, bin 0 left out): named tf
+   where it lowers the RMS residual by 3 %, or, for a port whose claimed plan has no mel-space
+   bank (the ports with one outside Kaldi's family are TensorFlow's and Keras'), where it
+   leaves no more than Kaldi's: the two banks compute the same unless a filter reaches the
+   Nyquist bin, so a note says so. The beam itself does not walk tf. */
+static void name_tf_bank(job *j)
+{
+    if (j->pt.port_const || j->cur.plan.mel_scale != WMEL_MEL_KALDI || j->cur.plan.bank_flags) return;
+    state s = j->cur;
+    s.plan.mel_scale = WMEL_MEL_TF;
+    if (plan_check(&s.plan)) return;
+    score sc = eval(&j->d, &s);
+    const int better = sc.ok && sc.rms < BEAM_GAIN * j->s0.rms;
+    if (!better && !(sc.ok && j->base.mel_scale != WMEL_MEL_KALDI && sc.rms <= j->s0.rms)) return;
+    if (!better)
+        add_note(j->out, "mel_scale tf: TensorFlow's bank (tf.signal, Keras), named for a port outside Kaldi's "
+                 "family; Kaldi's computes the same on this plan");
+    s.plan.scale = sc.fscale;
+    j->cur = s;
+    j->s0 = sc;
+    for (int f = 0; f < N_FAMS; f++)
+        if (FAMS[f].off == offsetof(wmel_frontend_plan, mel_scale) && FAMS[f].type == F_INT)
+            j->changed[f] = j->base.mel_scale != WMEL_MEL_TF;
+}
+
 /* the fitted scale as the shortest number as good: 1 / N (scipy's 1 / sum(window)), or 1 to
    6 significant digits */
 static void snap_gain(job *j)
@@ -2433,6 +2536,8 @@ static int run_stages(job *j)
     walk_offset(j);
     mark_shape_changes(j);
     search_fields(j);
+    name_tf_bank(j);
+    count_by_rule(j);
     snap_gain(j);
     fit_masked_guard(j);
     name_bank_rows(j);
@@ -2459,12 +2564,20 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
                 const size_t *shape, int ndim, wmel_dg_cancel_fn cancel, void *cancel_arg, wmel_dg_result *out,
                 char *err, size_t err_len)
 {
-    const double t_start = now_s();
+    return wmel_dg_run_opts(plan, audio, n, feat, n_feat, shape, ndim, NULL, cancel, cancel_arg, out, err, err_len);
+}
+
+int wmel_dg_run_opts(const wmel_frontend_plan *plan, const float *audio, size_t n, const float *feat, size_t n_feat,
+                     const size_t *shape, int ndim, const wmel_dg_opts *opts, wmel_dg_cancel_fn cancel,
+                     void *cancel_arg, wmel_dg_result *out, char *err, size_t err_len)
+{
+    const double t_start = now_s(), wall_start = wall_s();
     if (!out) {
         snprintf(err, err_len, "no result to fill");
         return WMEL_DG_ERROR;
     }
     memset(out, 0, sizeof *out);
+    out->max_candidates = opts && opts->max_candidates ? opts->max_candidates : WMEL_DG_MAX_CANDIDATES;
     job j;
     memset(&j, 0, sizeof j);
     int rc = wmel__dg_read(plan, audio, n, feat, n_feat, shape, ndim, &j.pt, err, err_len);
@@ -2482,6 +2595,9 @@ int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, co
     j.err = err;
     j.err_len = err_len;
     j.t_start = t_start;
+    j.wall_start = wall_start;
+    j.max_evals = out->max_candidates;
+    j.max_seconds = opts && opts->max_seconds > 0 ? opts->max_seconds : WMEL_DG_SAFETY_S;
     j.units_a = 1; /* (port = 1 plan + 0 until the units say otherwise) */
     j.d.audio = audio;
     j.d.n = n;
@@ -2854,7 +2970,8 @@ int wmel_dg_json(const wmel_dg_result *r, char *buf, size_t cap)
     else put(buf, cap, &len, "null");
     put(buf, cap, &len, ", \"reproduces\": %s, \"plan_max\": ", r->reproduces ? "true" : "false");
     put_num(buf, cap, &len, r->plan_max);
-    put(buf, cap, &len, ", \"seconds\": %.3g, \"time_bound\": %s", r->seconds, r->time_bound ? "true" : "false");
+    put(buf, cap, &len, ", \"seconds\": %.3g, \"max_candidates\": %zu, \"work_bound\": %s, \"time_bound\": %s",
+        r->seconds, r->max_candidates, r->work_bound ? "true" : "false", r->time_bound ? "true" : "false");
     put(buf, cap, &len, ", \"rounding_only\": %s, \"not_expressible\": ", r->rounding_only ? "true" : "false");
     put_str(buf, cap, &len, r->not_expressible);
     put(buf, cap, &len, "}");
@@ -2909,8 +3026,9 @@ int wmel_dg_text(const wmel_dg_result *r, char *buf, size_t cap)
         }
     }
     if (r->notes[0]) put(buf, cap, &len, "notes: %s\n", r->notes);
-    put(buf, cap, &len, "search: %zu candidate plans, %.2f s%s\n", r->evals, r->seconds,
-        r->time_bound ? " (stopped at its time bound)" : "");
+    put(buf, cap, &len, "search: %zu candidate plans (work bound %zu), %.2f s%s\n", r->evals, r->max_candidates,
+        r->seconds, r->time_bound ? " (cut by the safety's wall-clock cap: this answer may differ on another machine)"
+                    : r->work_bound ? " (stopped at its work bound: --max-candidates extends it)" : "");
     if (len >= cap) return -1;
     return (int)len;
 }

@@ -10,10 +10,15 @@
 #include "wmel.h"
 
 enum { WMEL_DG_MAX_DIFF = 12 };
-/* The field search's time bound, seconds from the start: past it no further candidate plan
-   is computed (an answer within 10 s on one core for 30 s of audio; the stages before the
-   search take about a second, one candidate tens of milliseconds). */
-#define WMEL_DG_TIME_BOUND_S 8.0
+/* The field search's work bound: once this many candidate plans have been computed (every
+   stage's, counted from the start) the search computes no further candidate, so the same
+   inputs give the same answer on any machine at any load (wmel_dg_opts.max_candidates
+   extends it). */
+#define WMEL_DG_MAX_CANDIDATES 1500
+/* A safety only: wall-clock seconds from the start past which the search computes no further
+   candidate (the work bound ends every search long before it on a working machine); an answer
+   cut by it says so (time_bound), as it may differ from machine to machine. */
+#define WMEL_DG_SAFETY_S 120.0
 
 typedef struct wmel_dg_diff {
     char field[32];   /* a plan JSON name, or layout, units, dtype, bank, n_frames, pad_left, lfr,
@@ -48,11 +53,20 @@ typedef struct wmel_dg_result {
     double plan_max;             /* max |port - plan| (the check's), NaN without a plan */
     double plan_excess;          /* the check's worst cell: |port - plan| / its bound */
     int dtype;                   /* the port's values: 0 float32, 1 float16, 2 bfloat16 (held exactly) */
-    int rounding_only;
-    double seconds;              /* the search's wall-clock time */
-    int time_bound;              /* 1: the search stopped at its time bound (WMEL_DG_TIME_BOUND_S) */           /* matches, but cells past the fixed 1e-4 tolerance lie within
+    int rounding_only;           /* matches, but cells past the fixed 1e-4 tolerance lie within
                                     the float32 noise bound: "float32 rounding remains" */
+    double seconds;              /* the diagnosis' CPU time (clock()) */
+    size_t max_candidates;       /* the work bound the search ran under */
+    int work_bound;              /* 1: the search stopped at its work bound (max_candidates) */
+    int time_bound;              /* 1: the search stopped at the safety's wall-clock cap: the answer may
+                                    differ on another machine or under another load */
 } wmel_dg_result;
+
+/* The search's bounds; a zero field takes its default. */
+typedef struct wmel_dg_opts {
+    size_t max_candidates; /* the work bound (WMEL_DG_MAX_CANDIDATES) */
+    double max_seconds;    /* the safety's wall-clock cap (WMEL_DG_SAFETY_S) */
+} wmel_dg_opts;
 
 /* A plan's features of a clip held against a port's (the proof of an answer): the plan's
  * output shape must be the port's (axes of length 1 dropped); each cell's bound is the noise
@@ -83,6 +97,10 @@ enum { WMEL_DG_ERROR = 1, WMEL_DG_CANCELLED = 2 };
 int wmel_dg_run(const wmel_frontend_plan *plan, const float *audio, size_t n, const float *feat, size_t n_feat,
                 const size_t *shape, int ndim, wmel_dg_cancel_fn cancel, void *cancel_arg, wmel_dg_result *out,
                 char *err, size_t err_len);
+/* wmel_dg_run under the bounds of opts (NULL: the defaults). */
+int wmel_dg_run_opts(const wmel_frontend_plan *plan, const float *audio, size_t n, const float *feat, size_t n_feat,
+                     const size_t *shape, int ndim, const wmel_dg_opts *opts, wmel_dg_cancel_fn cancel,
+                     void *cancel_arg, wmel_dg_result *out, char *err, size_t err_len);
 /* The result as one JSON object (matches, explained, differences, residual_before,
  * residual_after, floor, notes); the text's length, or -1 when cap is too small. */
 int wmel_dg_json(const wmel_dg_result *r, char *buf, size_t cap);

@@ -3,12 +3,13 @@
  * library wmel_diagnose the command links too) for wmel.diagnose(), so that the search and
  * its report are one code. Limited API (abi3, Python >= 3.11).
  *
- *   run(audio, features, shape, kind, text) -> str (the report's JSON)
+ *   run(audio, features, shape, kind, text[, max_candidates]) -> str (the report's JSON)
  *       audio: bytes of float32 samples (16 kHz mono); features: bytes of float32 values,
  *       C order, of shape (a tuple of 1..3 counts); kind 0: text is a preset's name, 1: a
  *       plan's JSON, 2: a transformers preprocessor configuration's JSON. ValueError with
  *       the library's sentence on a refused plan, a shape whose product is not the buffer's
- *       count, or features no layout reconciles.
+ *       count, or features no layout reconciles. max_candidates: the search's work bound
+ *       (0: wmel_dg_run's default, WMEL_DG_MAX_CANDIDATES).
  *
  * The search runs without the GIL; between candidate plans it takes the GIL back now and
  * then (every CHECK_EVERY_S seconds) to run PyErr_CheckSignals, so Ctrl-C (KeyboardInterrupt)
@@ -66,8 +67,9 @@ static PyObject *run(PyObject *self, PyObject *args)
     PyObject *shape_obj;
     int kind;
     const char *text;
-    Py_ssize_t text_len;
-    if (!PyArg_ParseTuple(args, "y*y*Ois#", &a, &f, &shape_obj, &kind, &text, &text_len)) return NULL;
+    Py_ssize_t text_len, max_candidates = 0;
+    if (!PyArg_ParseTuple(args, "y*y*Ois#|n", &a, &f, &shape_obj, &kind, &text, &text_len, &max_candidates))
+        return NULL;
     PyObject *res = NULL;
     size_t shape[3], count = 1, n_feat = (size_t)f.len / sizeof(float);
     int ndim = 0;
@@ -94,6 +96,10 @@ static PyObject *run(PyObject *self, PyObject *args)
         /* a product that would wrap is larger than any buffer */
         count = count > (size_t)PY_SSIZE_T_MAX / sizeof(float) / v ? (size_t)PY_SSIZE_T_MAX : count * v;
     }
+    if (max_candidates < 0) {
+        PyErr_SetString(PyExc_ValueError, "max_candidates: a count of candidate plans, at least 1");
+        goto out;
+    }
     if (a.len < (Py_ssize_t)sizeof(float)) {
         PyErr_SetString(PyExc_ValueError, "audio: no samples");
         goto out;
@@ -113,9 +119,10 @@ static PyObject *run(PyObject *self, PyObject *args)
     wmel_dg_result r;
     char err[1024] = "";
     cancel_state cs = {NULL, now_s(), 0};
+    wmel_dg_opts opts = {(size_t)max_candidates, 0.0};
     cs.ts = PyEval_SaveThread();
-    st = wmel_dg_run(&plan, (const float *)a.buf, (size_t)a.len / sizeof(float), (const float *)f.buf, n_feat, shape,
-                     ndim, check_signals, &cs, &r, err, sizeof err);
+    st = wmel_dg_run_opts(&plan, (const float *)a.buf, (size_t)a.len / sizeof(float), (const float *)f.buf, n_feat,
+                          shape, ndim, &opts, check_signals, &cs, &r, err, sizeof err);
     PyEval_RestoreThread(cs.ts);
     if (cs.raised) goto out; /* the signal handler's exception (KeyboardInterrupt) */
     if (st) {
@@ -184,7 +191,7 @@ out:
 }
 
 static PyMethodDef METHODS[] = {
-    {"run", run, METH_VARARGS, "run(audio, features, shape, kind, text) -> the diagnosis as JSON"},
+    {"run", run, METH_VARARGS, "run(audio, features, shape, kind, text[, max_candidates]) -> the diagnosis as JSON"},
     {"check", check, METH_VARARGS, "check(audio, features, shape, plan_json, dtype) -> (ok, max, excess, why)"},
     {NULL, NULL, 0, NULL},
 };

@@ -143,7 +143,7 @@ def _pack(pack: str, outputs: str):
 
 
 def diagnose(audio, features, preset: str | None = None, *, plan=None, hf_config=None, emit_plan=None,
-             force: bool = False) -> dict:
+             force: bool = False, max_candidates: int | None = None) -> dict:
     """Which of the plan's fields (and the layout, units, dtype) a port's features of a clip
     differ in from the front-end it claims, and the plan that reproduces the port.
 
@@ -171,8 +171,16 @@ def diagnose(audio, features, preset: str | None = None, *, plan=None, hf_config
     outputs (OUTPUTS/<case>.npy): the cases the port answered are the clips (the speech case
     first), and the pack's plan is the claimed front-end unless one is named.
 
+    max_candidates: the search's work bound, the candidate plans it computes at most (None:
+    1500): the same inputs give the same answer on any machine at any load; "work_bound" says
+    whether the search stopped at it ("time_bound": at the safety's wall-clock cap instead).
+
     ValueError for a shape no layout reconciles; the search releases the GIL and checks for
     signals between candidate plans, so Ctrl-C (KeyboardInterrupt) stops a long one."""
+    if max_candidates is not None and (isinstance(max_candidates, bool) or not isinstance(max_candidates, int)
+                                       or max_candidates < 1):
+        raise ValueError(f"diagnose: max_candidates takes a count of candidate plans, at least 1 (got {max_candidates!r})")
+    mc = 0 if max_candidates is None else int(max_candidates)
     if isinstance(audio, (str, os.PathLike)) and os.path.isdir(os.fspath(audio)):
         if not isinstance(features, (str, os.PathLike)) or not os.path.isdir(os.fspath(features)):
             raise ValueError("diagnose: a pack as audio takes the folder of the port's outputs "
@@ -208,7 +216,7 @@ def diagnose(audio, features, preset: str | None = None, *, plan=None, hf_config
             with open(text, encoding="utf-8") as fh:
                 text = fh.read()
         kind = 1
-    r = json.loads(_diagnose.run(a.tobytes(), f.tobytes(), tuple(int(s) for s in f.shape), kind, text))
+    r = json.loads(_diagnose.run(a.tobytes(), f.tobytes(), tuple(int(s) for s in f.shape), kind, text, mc))
     ok0 = r["matches"] or r["reproduces"]
     r["clips"] = [{"status": ("matches" if r["matches"] else "reproduced") if ok0 else "differs",
                    "max": r["residual_after"] if r["matches"] else r["plan_max"], "why": ""}]
@@ -224,7 +232,7 @@ def diagnose(audio, features, preset: str | None = None, *, plan=None, hf_config
             # each clip diagnosed on its own, a match with no difference
             x = _features(fk)
             rk = json.loads(_diagnose.run(_clip(ak).tobytes(), x.tobytes(), tuple(int(s) for s in x.shape), kind,
-                                          text))
+                                          text, mc))
             same = rk["matches"] and not rk["differences"]
             r["clips"].append({"status": "matches" if same else "differs", "max": rk["residual_after"],
                                "why": "" if same else "diagnosed on its own: " + ("; ".join(

@@ -2,14 +2,17 @@
 # test_diagnose_cli.sh -- `wmel diagnose` on features a script gets wrong (run by CTest in
 # every build, so under ASan+UBSan too): a raw file's --shape whose product overflows or
 # does not match the file is refused (exit 3, no crash); a port one frame long or short is
-# told the frame difference, on a plan of a fixed frame count (AST, Kaldi with --n-frames)
+# told the frame difference (exit 1 where its plan reproduces it, 3 where none expresses or
+# explains it), on a plan of a fixed frame count (AST, Kaldi with --n-frames)
 # too, within a minute, and on a stacked plan (FunASR's LFR) as rows; a NaN cell is named by
-# its row and column (exit 1); features of one value everywhere (0, 0.5, 3e38, an (80, 1)
+# its row and column (exit 3: not explained); features of one value everywhere (0, 0.5, 3e38, an (80, 1)
 # array of zeros) are never explained, and no residual is infinite; the answer's plan
 # (--emit-plan, wmel mel --plan reproduces the port; written only when it reproduces every
 # clip, exit 3 otherwise or when a clip is not read; to a FIFO and /dev/stdout in place; its
 # notes valid UTF-8 for any features name), repeated clips, clips as .npy/.f32 (not bfloat16)
-# and a pack's cases (those without frames, empty in the pack and the port's, left out).
+# and a pack's cases (those without frames, empty in the pack and the port's, left out);
+# --max-candidates: two runs under a work bound give the same answer, said to be cut; the
+# frame count as the framing's rule, not a count fixed on a clip that ends in silence; tf.
 # numpy is not needed: .npy files are patched with python3's standard library.
 set -u
 WMEL=${WMEL:?set WMEL to the wmel binary}
@@ -87,12 +90,13 @@ grep -q "n_frames: 1025, preset 1024" "$T/out" && grep -q "one extra frame (1025
   bad "AST one frame long: $(cat "$T/out")"
 npy rows+1 "$T/k100.npy" "$T/k101.npy"
 rc=$(dg --preset kaldi --n-frames 100 --audio "$SPEECH" --features "$T/k101.npy")
-[ "$rc" = 1 ] && grep -q "one extra frame (101 vs 100)" "$T/out" ||
+[ "$rc" = 3 ] && grep -q "one extra frame (101 vs 100)" "$T/out" ||
   bad "Kaldi --n-frames 100 given 101: exit $rc: $(cat "$T/out" "$T/err")"
 # Whisper (699 frames of this clip): the count against the clip's, not the 30 s chunk's
 npy cols+1 "$T/w.npy" "$T/w700.npy"
 rc=$(dg --preset whisper --audio "$SPEECH" --features "$T/w700.npy")
-[ "$rc" = 1 ] && grep -q "n_frames: 700, preset 699" "$T/out" && grep -q "one extra frame (700 vs 699)" "$T/out" ||
+[ "$rc" = 3 ] && grep -q "n_frames: 700, preset 699" "$T/out" && grep -q "one extra frame (700 vs 699)" "$T/out" &&
+  grep -q "not expressible: silence after the clip" "$T/err" ||
   bad "whisper one frame long: exit $rc: $(cat "$T/out" "$T/err")"
 npy cols-1 "$T/w.npy" "$T/w698.npy"
 rc=$(dg --preset whisper --audio "$SPEECH" --features "$T/w698.npy")
@@ -107,7 +111,7 @@ rc=$(dg --preset funasr --audio "$SPEECH" --features "$T/fa_short.npy")
 # ---- a NaN cell: named by its row and column, the rest diagnosed
 npy nan "$T/w.npy" "$T/wnan.npy" 3 100
 rc=$(dg --preset whisper --audio "$SPEECH" --features "$T/wnan.npy")
-[ "$rc" = 1 ] && grep -q "values: NaN at (row 3, column 100)" "$T/out" ||
+[ "$rc" = 3 ] && grep -q "values: NaN at (row 3, column 100)" "$T/out" && grep -q "not explained" "$T/err" ||
   bad "a NaN cell: exit $rc: $(cat "$T/out" "$T/err")"
 rc=$(dg --preset whisper --audio "$SPEECH" --features "$T/wnan.npy" --json)
 grep -q '"nonfinite": 1' "$T/out" && grep -q '"explained": false' "$T/out" || bad "a NaN cell, JSON: $(cat "$T/out")"
@@ -116,14 +120,14 @@ grep -q '"nonfinite": 1' "$T/out" && grep -q '"explained": false' "$T/out" || ba
 for v in 0 0.5 3e38; do
   npy const "$T/w.npy" "$T/c.npy" "$v"
   rc=$(dg --preset whisper --audio "$SPEECH" --features "$T/c.npy" --json)
-  [ "$rc" = 1 ] || bad "constant $v: exit $rc: $(cat "$T/err")"
+  [ "$rc" = 3 ] || bad "constant $v: exit $rc: $(cat "$T/err")"
   grep -q '"explained": false' "$T/out" || bad "constant $v explained: $(cat "$T/out")"
   grep -q '"bank"' "$T/out" && bad "constant $v: rows named zero filters: $(cat "$T/out")"
   grep -q '"residual_before": 0,' "$T/out" && bad "constant $v: residual 0 before: $(cat "$T/out")"
 done
 npy zeros "" "$T/z801.npy" 80 1
 rc=$(dg --preset whisper --audio "$SPEECH" --features "$T/z801.npy")
-[ "$rc" = 1 ] || bad "(80, 1) zeros: exit $rc: $(cat "$T/err")"
+[ "$rc" = 3 ] || bad "(80, 1) zeros: exit $rc: $(cat "$T/err")"
 grep -Eq "inf|nan|units" "$T/out" && bad "(80, 1) zeros: $(cat "$T/out")"
 grep -q "n_frames: 1, preset 699" "$T/out" || bad "(80, 1) zeros: the count: $(cat "$T/out")"
 
@@ -165,7 +169,7 @@ grep -q '"reproduces": true' "$T/out" && grep -q '"layout": "mels_frames"' "$T/k
   grep -q '"post_scale": 4.34294481903251' "$T/khdb.json" || bad "dB, transposed: exit $rc: $(cat "$T/out" "$T/err")"
 # not explained: no plan written, said so
 rc=$(dg --preset whisper --audio "$SPEECH" --features "$T/kh.npy" --emit-plan "$T/none.json")
-[ "$rc" = 1 ] && [ ! -e "$T/none.json" ] && grep -q "no plan written" "$T/err" ||
+[ "$rc" = 3 ] && [ ! -e "$T/none.json" ] && grep -q "no plan written" "$T/err" ||
   bad "an unexplained port wrote a plan: exit $rc: $(cat "$T/err")"
 # several clips: the answer fitted on the first must reproduce every one, else exit 3 and no
 # plan (a clip the port computed with another window; a features file that cannot be read)
@@ -208,6 +212,40 @@ for run in 1 2; do
   [ "$rc" = 1 ] && grep -q "$e/f.npy\"" "$T/long.json" && "$WMEL" mel "$SPEECH" --plan "$T/long.json" -o "$T/l.npy" -q &&
     cmp -s "$T/kh.npy" "$T/l.npy" || bad "a features path of 730 bytes, run $run: exit $rc: $(cat "$T/err")"
 done
+
+# ---- the work bound: the same inputs, the same answer (the candidates counted, not seconds);
+# an answer cut by it says so, --max-candidates sets it
+for run in 1 2; do
+  rc=$(dg --preset kaldi --audio "$SPEECH" --features "$T/kh.npy" --max-candidates 40 --json)
+  sed 's/"seconds": [^,]*,//' "$T/out" >"$T/bound$run.json"
+done
+grep -q '"max_candidates": 40, "work_bound": true, "time_bound": false' "$T/bound1.json" &&
+  grep -q 'work bound of 40 candidates' "$T/bound1.json" && cmp -s "$T/bound1.json" "$T/bound2.json" ||
+  bad "--max-candidates 40, twice: exit $rc: $(cat "$T/bound1.json" "$T/bound2.json" "$T/err")"
+rc=$(dg --preset kaldi --audio "$SPEECH" --features "$T/kh.npy")
+grep -q '^search: [0-9]* candidate plans (work bound 1500), ' "$T/out" && ! grep -q 'stopped at' "$T/out" ||
+  bad "the default work bound: $(cat "$T/out")"
+for m in 0 -3 x 1e3; do
+  rc=$(dg --preset kaldi --audio "$SPEECH" --features "$T/kh.npy" --max-candidates "$m")
+  [ "$rc" = 2 ] && grep -q "max-candidates" "$T/err" || bad "--max-candidates $m: exit $rc: $(cat "$T/err")"
+done
+
+# ---- the count as a rule: a port that keeps the last STFT frame, on a clip that ends in
+# silence (its last frame one value) and with two more differences, is valid: all (no fixed
+# n_frames with that value): its plan holds on a clip with a loud end; TF's bank is named tf
+python3 - "$SPEECH" "$T/sil.wav" <<'PY'
+import sys, wave
+w = wave.open(sys.argv[1]); fr = w.readframes(w.getnframes())
+o = wave.open(sys.argv[2], "wb"); o.setparams(w.getparams()); o.writeframes(fr + b"\0" * 2 * w.getframerate()); o.close()
+PY
+echo '{"frontend": "whisper", "valid": "all", "mel_scale": "tf", "mel_norm": "none"}' >"$T/keras.json"
+"$WMEL" mel "$T/sil.wav" --plan "$T/keras.json" -o "$T/keras1.npy" -q || bad "mel keras 1"
+"$WMEL" mel "$GOLDEN/audio/exact_30s.wav" --plan "$T/keras.json" -o "$T/keras2.npy" -q || bad "mel keras 2"
+rc=$(dg --preset whisper --audio "$T/sil.wav" --features "$T/keras1.npy" --audio "$GOLDEN/audio/exact_30s.wav" \
+  --features "$T/keras2.npy")
+[ "$rc" = 1 ] && grep -q '^valid: all, preset trim' "$T/out" && grep -q '^mel_scale: tf, preset slaney' "$T/out" &&
+  ! grep -q '^n_frames' "$T/out" && grep -q '^clip 2 .*: reproduced' "$T/out" ||
+  bad "the last frame kept, a quiet end: exit $rc: $(cat "$T/out" "$T/err")"
 
 # ---- the inputs people have: the clip as .npy (float32, int16, (1, n)) and raw .f32
 python3 - "$T" <<'PY'

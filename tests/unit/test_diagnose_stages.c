@@ -3,12 +3,14 @@
  * dropped, the NaN and infinite cells counted and located, features of one value), align
  * (the plan's layout, transposed, another bank size, another stacking, no reading of the
  * shape) and the dtype the port's values hold. No conformance data: synthetic features and
- * the presets' own shapes. */
+ * the presets' own shapes. And the search's bounds: a work bound gives the same answer, the
+ * same candidates, every run; the safety's wall-clock cap says when it cut the search. */
 #include "testutil.h"
 
 #include "diagnose_internal.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,6 +147,57 @@ static void test_dtype(void)
     CHECK(wmel__dg_port_dtype(x, N, 1) == 0, "one value: %d", wmel__dg_port_dtype(x, N, 1));
 }
 
+/* a port of Whisper with a symmetric Hann window and pre-emphasis: searched under a work bound
+   of 25 candidates twice (the same answer, bit for bit, and said to be cut), under the default
+   (1500, not reached), and under a wall-clock cap of a nanosecond (said to be cut by it) */
+static void test_bounds(const wmel_frontend_plan *whisper, const float *audio, size_t n)
+{
+    wmel_frontend_plan port = *whisper;
+    port.window = WMEL_WINDOW_HANN;
+    port.preemph = 0.97;
+    wmel_params p = wmel_default_params();
+    p.n_threads = 1;
+    int st = 0;
+    wmel_ctx *ctx = wmel_create_plan(&p, &port, &st);
+    size_t R = 0, C = 0;
+    CHECK(ctx && wmel_features_shape(ctx, n, &R, &C) == 0, "the port's plan: %d", st);
+    float *feat = malloc(R * C * sizeof *feat);
+    CHECK(feat && wmel_features(ctx, audio, n, feat, R * C) == 0, "the port's features");
+    wmel_destroy(ctx);
+    size_t sh[2] = {R, C};
+    char err[256] = "";
+    wmel_dg_result *r = malloc(3 * sizeof *r);
+    wmel_dg_opts tight = {25, 0.0};
+    for (int k = 0; k < 2; k++)
+        CHECK(wmel_dg_run_opts(whisper, audio, n, feat, R * C, sh, 2, &tight, NULL, NULL, &r[k], err, sizeof err) == 0,
+              "run %d: %s", k, err);
+    CHECK(r[0].work_bound && !r[0].time_bound && r[0].max_candidates == 25 && strstr(r[0].notes, "work bound of 25"),
+          "work bound: %d %d %zu '%s'", r[0].work_bound, r[0].time_bound, r[0].max_candidates, r[0].notes);
+    CHECK(r[0].evals == r[1].evals && r[0].n_diff == r[1].n_diff && r[0].explained == r[1].explained &&
+              !memcmp(&r[0].residual_after, &r[1].residual_after, sizeof(double)) && !strcmp(r[0].notes, r[1].notes),
+          "two runs: %zu vs %zu candidates, %d vs %d differences", r[0].evals, r[1].evals, r[0].n_diff, r[1].n_diff);
+    for (int i = 0; i < r[0].n_diff && i < r[1].n_diff; i++)
+        CHECK(!strcmp(r[0].diff[i].field, r[1].diff[i].field) && !strcmp(r[0].diff[i].found, r[1].diff[i].found),
+              "difference %d: %s %s vs %s %s", i, r[0].diff[i].field, r[0].diff[i].found, r[1].diff[i].field,
+              r[1].diff[i].found);
+    CHECK(wmel_dg_run(whisper, audio, n, feat, R * C, sh, 2, NULL, NULL, &r[2], err, sizeof err) == 0, "default: %s", err);
+    CHECK(r[2].max_candidates == WMEL_DG_MAX_CANDIDATES && !r[2].work_bound && !r[2].time_bound && r[2].explained &&
+              r[2].evals > r[0].evals,
+          "default bound: %zu, cut %d %d, explained %d, %zu candidates", r[2].max_candidates, r[2].work_bound,
+          r[2].time_bound, r[2].explained, r[2].evals);
+    wmel_dg_opts cap = {0, 1e-9};
+    CHECK(wmel_dg_run_opts(whisper, audio, n, feat, R * C, sh, 2, &cap, NULL, NULL, &r[0], err, sizeof err) == 0,
+          "capped: %s", err);
+    CHECK(r[0].time_bound && strstr(r[0].notes, "safety cap") && r[0].max_candidates == WMEL_DG_MAX_CANDIDATES,
+          "the safety's cap: %d '%s'", r[0].time_bound, r[0].notes);
+    char js[65536];
+    CHECK(wmel_dg_json(&r[0], js, sizeof js) > 0 && strstr(js, "\"time_bound\": true") &&
+              strstr(js, "\"max_candidates\": 1500"),
+          "JSON: %s", js);
+    free(r);
+    free(feat);
+}
+
 int main(void)
 {
     const size_t n = 16000 * 7;
@@ -155,6 +208,14 @@ int main(void)
     test_read(&whisper, audio, n);
     test_align(&whisper, n);
     test_dtype();
+    /* the bounds on 2 s of a chirp with a little noise (a tone alone hides the window) */
+    uint32_t lcg = 1;
+    for (size_t i = 0; i < 32000; i++) {
+        const double t = (double)i / 16000.0;
+        lcg = lcg * 1664525u + 1013904223u;
+        audio[i] = (float)(0.4 * sin(6.283185307179586 * (100 * t + 1900 * t * t)) + 1e-3 * ((double)(lcg >> 8) / 16777216.0 - 0.5));
+    }
+    test_bounds(&whisper, audio, 32000);
     free(audio);
     return t_done("test_diagnose_stages");
 }
