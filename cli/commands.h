@@ -17,6 +17,7 @@ int cmd_inspect(int argc, char **argv); /* cli/cmd_inspect.c */
 int cmd_compare(int argc, char **argv); /* cli/cmd_compare.c */
 int cmd_stream(int argc, char **argv);  /* cli/cmd_stream.c */
 int cmd_presets(int argc, char **argv); /* cli/cmd_presets.c */
+int cmd_devices(int argc, char **argv); /* cli/cmd_devices.c */
 int cmd_diagnose(int argc, char **argv); extern const char DIAGNOSE_HELP[]; /* cli/cmd_diagnose.c */
 int cmd_vectors(int argc, char **argv); /* cli/cmd_vectors.c, cli/vectors_check.c */
 

@@ -281,6 +281,13 @@ static const char PRESETS_HELP[] =
     "wmel presets [--json NAME]\n"
     "    the built-in front-end presets: name, models, original (docs/frontends.md)\n"
     "      --json NAME        print the preset's JSON (what --plan FILE reads)\n";
+static const char DEVICES_HELP[] =
+    "wmel devices [--json] [--preset NAME]...\n"
+    "    each device (the CPU with its ISA level, each CUDA and Vulkan device): its arithmetic,\n"
+    "    its self-tests' results, and for each preset whether its frames and finish run there\n"
+    "    or why not (wmel_backend_accepts: the plan's rules, before any ctx is made)\n"
+    "      --json             the same as JSON on stdout\n"
+    "      --preset NAME      only this preset (repeatable)\n";
 static const char INPUT_HELP[] =
     "INPUT: with FFmpeg (see --version) any audio or video file FFmpeg reads, or - for any\n"
     "format on standard input (mel: --raw-f32 reads raw float32 little-endian samples,\n"
@@ -297,7 +304,7 @@ static void usage(FILE *f)
     fputs("usage: wmel COMMAND [options]\n\ncommands:\n", f);
     const char *all[] = {MEL_HELP,   DECODE_HELP,  WINDOWS_HELP, STEM_HELP,
                          BATCH_HELP, INSPECT_HELP, COMPARE_HELP, STREAM_HELP,
-                         PRESETS_HELP, DIAGNOSE_HELP, VECTORS_HELP, BENCH_LINE};
+                         PRESETS_HELP, DEVICES_HELP, DIAGNOSE_HELP, VECTORS_HELP, BENCH_LINE};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         fputs("  ", f);
         fputs(all[i], f);
@@ -325,6 +332,7 @@ static const struct {
     {"compare", cmd_compare, COMPARE_HELP, 0},
     {"stream", cmd_stream, STREAM_HELP, 0},
     {"presets", cmd_presets, PRESETS_HELP, 0},
+    {"devices", cmd_devices, DEVICES_HELP, 0},
     {"diagnose", cmd_diagnose, DIAGNOSE_HELP, 0},
     {"vectors", cmd_vectors, VECTORS_HELP, 0},
 };

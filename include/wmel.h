@@ -15,6 +15,8 @@
  *   wmel_backend_name     "ref", "cpu", "cuda", "vulkan"  wmel_kernel_name the kernel in use
  *   wmel_ctx_n_mels       its mel bins                wmel_ctx_n_threads its worker threads
  *   wmel_ctx_plan         its plan                    wmel_op_backend    where an op runs
+ *   wmel_backend_accepts  whether a backend takes a plan's op, and why (before any ctx)
+ *   wmel_devices          each device: its arithmetic and its self-tests
  *   wmel_backend_reason   why its backend (AUTO's timing of a device against the CPU)
  *  Plans: every front-end as data
  *   wmel_frontend_preset  a preset's plan (whisper, nemo, nemo-legacy, kaldi, seamless)
@@ -1690,12 +1692,15 @@ enum {
     WMEL_OP_LOG_MEL_BATCH = 2,  /* wmel_log_mel_batch */
     WMEL_OP_DEVICE = 3,         /* wmel_cuda_log_mel_device, wmel_cuda_features_device,
                                    wmel_vulkan_features_device */
-    WMEL_OP_STREAM = 4          /* wmel_stream_*, wmel_sliding_*, wmel_windows_*, wmel_long_*:
+    WMEL_OP_STREAM = 4,         /* wmel_stream_*, wmel_sliding_*, wmel_windows_*, wmel_long_*:
                                    the frame engine, on the CPU backend also for a CUDA or
                                    Vulkan ctx
                                    (its output may differ from the same ctx's wmel_log_mel by
                                    ~1e-7) and for a plan's ctx on the reference backend
                                    (which wmel_long_create refuses) */
+    WMEL_OP_FINISH = 5          /* wmel_backend_accepts only: the finish (normalisation, post
+                                   stage) of clips in host memory made on the backend's device
+                                   with its frames (wmel_op_backend says "none" to it) */
 };
 
 /* Log-Mel of `batch` clips held in device memory, written to device memory, enqueued on
@@ -1791,6 +1796,47 @@ WMEL_API int wmel_cuda_stem_device(const wmel_stem *s, wmel_ctx *ctx, const floa
  * for an op the ctx cannot run (WMEL_OP_DEVICE on a ctx that is neither CUDA's nor
  * Vulkan's, or whose plan the device cannot finish) or an unknown op. Never NULL. */
 WMEL_API const char *wmel_op_backend(const wmel_ctx *ctx, int op);
+
+/* Whether `backend` (WMEL_BACKEND_REF, CPU, CUDA or VULKAN) takes operation `op`
+ * (WMEL_OP_*) of `plan` on its own device, answered from the plan alone before any ctx is
+ * made or any device opened (ggml's supports_op): 1 when it does, 0 when that work runs
+ * elsewhere (the CPU backend, or nowhere for WMEL_OP_DEVICE), with one sentence why into
+ * why (why_len bytes, always terminated; may be NULL) either way. The answer is the rule a
+ * ctx of wmel_create_plan(plan) on that backend follows: WMEL_OP_LOG_MEL, _S16 and _BATCH
+ * ask for the plan's frames of clips in host memory (wmel_features, wmel_features_batch,
+ * the log-Mel entry points), WMEL_OP_FINISH for their finish too, WMEL_OP_DEVICE for
+ * clips in device memory (wmel_cuda_log_mel_device, wmel_cuda_features_device,
+ * wmel_vulkan_features_device), WMEL_OP_STREAM for the frame engine. What depends on the
+ * device and not on the plan is not in it: a device with too little shared memory for the
+ * plan's frame, or whose float-float self-test fails (wmel_devices says so), runs the
+ * frames it accepts on the CPU; a clip past the arithmetic's sample range goes to the CPU
+ * too. Returns 1, 0, WMEL_ERR_NULL_POINTER (plan), WMEL_ERR_INVALID_ARG (backend or op,
+ * why says which), a status of wmel_plan_check (the plan; why has its sentence), or
+ * WMEL_ERR_NOT_BUILT (the backend is not in this build; why says so).
+ * Thread-safety: pure (it reads the environment's switches, as a create does). */
+WMEL_API int wmel_backend_accepts(int backend, const wmel_frontend_plan *plan, int op, char *why, size_t why_len);
+
+/* A device a backend computes on (wmel_devices). */
+typedef struct wmel_device {
+    int backend;          /* WMEL_BACKEND_CPU, CUDA or VULKAN */
+    int index;            /* its place in its backend: params.cuda_device = index, or
+                             params.vulkan_device = index + 1; 0 for the CPU */
+    int usable;           /* 1 where a ctx can compute on it (an arithmetic that passed) */
+    char name[256];       /* "cpu", or the device's name */
+    char kind[64];        /* "CPU", "discrete GPU", "integrated GPU", "virtual GPU", "CUDA device" */
+    char arith[64];       /* the arithmetic a plan's frames get there by default: "float32 avx512"
+                             (the CPU's ISA level), "float64", "float-float", "none" */
+    char self_test[512];  /* the device's self-tests and their results, one sentence; "none"
+                             where the backend has none */
+} wmel_device;
+
+/* The devices of every backend built in, the CPU first, then CUDA's and Vulkan's devices
+ * as their backends list them: up to cap into out (out may be NULL with cap 0), their
+ * count into *n (which may exceed cap: call again with more room). The Vulkan devices'
+ * float-float self-test (ffcheck) runs here where it has not run in the process (a fraction
+ * of a second on a CPU device). A backend that cannot list its devices (no loader, no
+ * driver) lists none. WMEL_OK; WMEL_ERR_NULL_POINTER (n; out with cap > 0). */
+WMEL_API int wmel_devices(wmel_device *out, size_t cap, size_t *n);
 
 /* The Vulkan driver's message for the last Vulkan failure of the calling thread (a
  * WMEL_ERR_VULKAN, or a WMEL_ERR_BACKEND_UNAVAILABLE from creating a Vulkan ctx: no

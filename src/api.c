@@ -59,15 +59,11 @@ static wmel_ctx *create(wmel_params p, const wmel_frontend_plan *plan, int keep_
         return fail(status, WMEL_ERR_INVALID_ARG);
     /* the ctx's params say the plan's front-end (its norm is the frame driver's) */
     const wmel_algo *algo = cols ? &wmel__algo_general : wmel__plan_algo(plan);
-    if (algo == &wmel__algo_pfa400_snip && p.backend == WMEL_BACKEND_REF)
-        algo = &wmel__algo_general; /* the float64 reference of any geometry */
-    /* Vulkan's frames serve Whisper's geometry with the data's max (pfa400's finish) and
-       every plan of the general algorithm (fe_cpu.c's finish); so do CUDA's, asked for by
-       name (Whisper's geometry on its own kernels, any other plan on the general one's) */
-    if ((p.backend == WMEL_BACKEND_VULKAN || p.backend == WMEL_BACKEND_CUDA) &&
-        (algo == &wmel__algo_pfa400_snip ||
-         (algo == &wmel__algo_pfa400 && (plan->norm_flags & WMEL_NORMF_FIXED_MAX))))
-        algo = &wmel__algo_general;
+    /* a backend asked for by name whose kernels do not take the plan's algorithm (its
+       accepts says why: the reference, the devices) runs it on the general algorithm */
+    wmel_accept_q q = {plan, algo, NULL, WMEL__OP_KERNELS};
+    const wmel_backend_vt *named = p.backend == WMEL_BACKEND_AUTO ? NULL : wmel__backend(p.backend);
+    if (named && !wmel__accepts(named, &q, NULL, 0)) algo = q.algo = &wmel__algo_general;
     p.n_mels = plan->n_mels;
     p.frontend = plan->frontend;
     p.norm = plan->norm;
@@ -75,8 +71,8 @@ static wmel_ctx *create(wmel_params p, const wmel_frontend_plan *plan, int keep_
     const wmel_backend_vt *vt;
     char why[sizeof ((wmel_ctx *)0)->backend_why];
     snprintf(why, sizeof why, "asked for by name");
-    /* the device kernels compute Whisper's geometry with the data's max only */
-    const int devices = algo->devices && !(plan->norm_flags & WMEL_NORMF_FIXED_MAX);
+    /* AUTO's device kernels where the algorithm has them and the devices' rule takes it */
+    const int devices = algo->devices && wmel__device_kernels(&q, NULL, NULL, 0);
     if (p.backend == WMEL_BACKEND_AUTO) {
         if ((rc = wmel__backend_auto_check()) != WMEL_OK) return fail(status, rc);
         vt = devices ? wmel__backend_auto(&p) : wmel__backend_auto_plan(&p, algo == &wmel__algo_general);

@@ -19,6 +19,7 @@
 #include "internal.h"
 #include "config.h"
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,5 +200,155 @@ int wmel__backend_auto_timed(const wmel_backend_vt **vt, const wmel_auto_plan *a
     ms(b, sizeof b, v.t[1]);
     snprintf(why, why_len, "AUTO: %s, timed on a 30 s clip: %s %s, cpu %s (the device where it takes at most %.1f of "
              "the CPU's time)", (*vt)->name, dv->name, a, b, DEVICE_SHARE);
+    return WMEL_OK;
+}
+
+/* ---------------------------------------------------------------- accepts: the device layer's answers */
+
+int wmel__accepts(const wmel_backend_vt *vt, const wmel_accept_q *q, char *why, size_t why_len)
+{
+    if (why && why_len) why[0] = '\0';
+    if (!vt->accepts) {
+        if (why && why_len) snprintf(why, why_len, "%s takes every plan", vt->name);
+        return 1;
+    }
+    return vt->accepts(q, why, why_len);
+}
+
+static int say(int v, char *why, size_t len, const char *fmt, ...) __attribute__((format(WMEL_PRINTF_FMT, 4, 5)));
+static int say(int v, char *why, size_t len, const char *fmt, ...)
+{
+    if (why && len) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, len, fmt, ap);
+        va_end(ap);
+    }
+    return v;
+}
+
+int wmel__device_kernels(const wmel_accept_q *q, const char *name, char *why, size_t why_len)
+{
+    static const char rule[] = "%s's frames serve Whisper's geometry with the data's max (its own kernels) and every "
+                               "plan of the general algorithm";
+    char r[200];
+    snprintf(r, sizeof r, rule, name ? name : "a device");
+    if (q->algo == &wmel__algo_pfa400_snip)
+        return say(0, why, why_len, "%s: this plan, Whisper's geometry with snip edges, runs on the general algorithm", r);
+    if (q->algo == &wmel__algo_pfa400 && (q->plan->norm_flags & WMEL_NORMF_FIXED_MAX))
+        return say(0, why, why_len, "%s: this plan, Whisper's geometry with a fixed max, runs on the general algorithm",
+                   r);
+    return say(1, why, why_len, "%s: this plan runs on the %s algorithm", r, q->algo->name);
+}
+
+int wmel__accepts_common(int id, const wmel_accept_q *q, char *why, size_t why_len)
+{
+    const int host = id == WMEL_BACKEND_CPU || id == WMEL_BACKEND_REF;
+    if (q->op == WMEL_OP_STREAM) {
+        if (id == WMEL_BACKEND_CPU)
+            return say(1, why, why_len, "the frame engine (wmel_stream_*, wmel_sliding_*, wmel_windows_*, wmel_long_*) "
+                                        "runs on the CPU backend");
+        if (id == WMEL_BACKEND_REF && q->algo == &wmel__algo_pfa400)
+            return say(1, why, why_len, "the frame engine runs the float64 reference's block on Whisper's geometry");
+        return say(0, why, why_len, "the frame engine (wmel_stream_*, wmel_sliding_*, wmel_windows_*, wmel_long_*) "
+                                    "runs this plan on the CPU backend%s",
+                   host ? "" : " (it has no device path)");
+    }
+    if (q->op == WMEL_OP_DEVICE && host)
+        return say(0, why, why_len, "the %s backend reads host memory only: clips in device memory take a CUDA or "
+                                    "Vulkan ctx", id == WMEL_BACKEND_CPU ? "CPU" : "reference");
+    return -1;
+}
+
+int wmel__cpu_accepts(const wmel_accept_q *q, char *why, size_t why_len)
+{
+    const int c = wmel__accepts_common(WMEL_BACKEND_CPU, q, why, why_len);
+    if (c >= 0) return c;
+    if (q->op == WMEL__OP_KERNELS)
+        return say(1, why, why_len, "the CPU backend has kernels for every algorithm: this plan runs on the %s "
+                                    "algorithm", q->algo->name);
+    return say(1, why, why_len, "the CPU backend computes every plan's frames and finish");
+}
+
+int wmel__ref_accepts(const wmel_accept_q *q, char *why, size_t why_len)
+{
+    const int c = wmel__accepts_common(WMEL_BACKEND_REF, q, why, why_len);
+    if (c >= 0) return c;
+    if (q->op == WMEL__OP_KERNELS && q->algo == &wmel__algo_pfa400_snip)
+        return say(0, why, why_len, "the float64 reference computes Whisper's geometry with snip edges on the general "
+                                    "algorithm (the reference of any geometry)");
+    if (q->op == WMEL__OP_KERNELS)
+        return say(1, why, why_len, "the float64 reference runs this plan on the %s algorithm", q->algo->name);
+    return say(1, why, why_len, "the float64 reference computes every plan, each stage in double");
+}
+
+static const char *backend_label(int id)
+{
+    return id == WMEL_BACKEND_CUDA ? "CUDA" : id == WMEL_BACKEND_VULKAN ? "Vulkan" : id == WMEL_BACKEND_CPU ? "CPU" : "ref";
+}
+
+int wmel_backend_accepts(int backend, const wmel_frontend_plan *plan, int op, char *why, size_t why_len)
+{
+    if (why && why_len) why[0] = '\0';
+    if (!plan) return WMEL_ERR_NULL_POINTER;
+    if (backend < WMEL_BACKEND_REF || backend > WMEL_BACKEND_VULKAN)
+        return say(WMEL_ERR_INVALID_ARG, why, why_len, "backend %d: expected WMEL_BACKEND_REF, CPU, CUDA or VULKAN",
+                   backend);
+    if (op < WMEL_OP_LOG_MEL || op > WMEL_OP_FINISH)
+        return say(WMEL_ERR_INVALID_ARG, why, why_len, "op %d: expected a WMEL_OP_* (0 to %d)", op, WMEL_OP_FINISH);
+    const wmel_backend_vt *vt = wmel__backend(backend);
+    if (!vt)
+        return say(WMEL_ERR_NOT_BUILT, why, why_len, "the %s backend was not built (WMEL_%s=OFF)", backend_label(backend),
+                   backend == WMEL_BACKEND_CUDA ? "CUDA" : "VULKAN");
+    int rc = wmel_plan_check(plan, why, why_len);
+    if (rc != WMEL_OK) return rc;
+    /* the algorithm a ctx of wmel_create_plan(plan) on this backend runs (api.c's create) */
+    wmel_accept_q q = {plan, wmel__plan_algo(plan), NULL, WMEL__OP_KERNELS};
+    if (!wmel__accepts(vt, &q, NULL, 0)) q.algo = &wmel__algo_general;
+    struct wmel_fe *fe = NULL;
+    rc = wmel__plan_compile(plan, q.algo, &fe);
+    if (rc != WMEL_OK) return say(rc, why, why_len, "%s", wmel_strerror(rc));
+    q.fe = fe;
+    q.op = op;
+    rc = wmel__accepts(vt, &q, why, why_len);
+    wmel__plan_release(fe);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- the devices */
+
+int wmel__cpu_devices(wmel_device *out, int cap)
+{
+    if (cap < 1 || !out) return 1;
+    static const char *const isa[] = {"auto", "c", "avx2", "avx512", "neon", "simd128"};
+    const int level = wmel__isa_level(WMEL_ISA_AUTO), cpu = wmel__cpu_isa();
+    memset(out, 0, sizeof *out);
+    out->backend = WMEL_BACKEND_CPU;
+    out->usable = 1;
+    snprintf(out->name, sizeof out->name, "cpu");
+    snprintf(out->kind, sizeof out->kind, "CPU");
+    snprintf(out->arith, sizeof out->arith, "float32 %s", level >= 0 && level <= 5 ? isa[level] : "?");
+    if (level != cpu)
+        snprintf(out->self_test, sizeof out->self_test, "none (the CPU runs %s; capped at %s by WMEL_MAX_ISA)",
+                 cpu >= 0 && cpu <= 5 ? isa[cpu] : "?", level >= 0 && level <= 5 ? isa[level] : "?");
+    else
+        snprintf(out->self_test, sizeof out->self_test, "none (its ISA level is read from the CPU)");
+    return 1;
+}
+
+int wmel_devices(wmel_device *out, size_t cap, size_t *n)
+{
+    if (!n || (!out && cap)) return WMEL_ERR_NULL_POINTER;
+    *n = 0;
+    const int order[] = {WMEL_BACKEND_CPU, WMEL_BACKEND_CUDA, WMEL_BACKEND_VULKAN};
+    size_t at = 0;
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        const wmel_backend_vt *vt = wmel__backend(order[i]);
+        if (!vt || !vt->devices) continue;
+        const int room = at < cap ? (int)(cap - at < 1024 ? cap - at : 1024) : 0;
+        const int k = vt->devices(room ? out + at : NULL, room);
+        if (k > 0) at += (size_t)k;
+    }
+    *n = at;
     return WMEL_OK;
 }

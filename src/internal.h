@@ -274,6 +274,7 @@ typedef struct wmel_clips {
 #define WMEL__FALLBACK 1 /* a backend's answer: run this op on the frame driver instead */
 
 struct wmel_dev_id;
+struct wmel_accept_q;
 typedef struct wmel_backend_vt {
     int id;                /* WMEL_BACKEND_REF / CPU / CUDA */
     const char *name;      /* wmel_backend_name() */
@@ -339,7 +340,40 @@ typedef struct wmel_backend_vt {
                           size_t stride, size_t rows, size_t cols, const wmel_vulkan_memory *out);
     /* wmel_vulkan_device_uuids(); NULL: not Vulkan. */
     int (*vk_uuids)(const wmel_ctx *ctx, unsigned char dev[16], unsigned char drv[16]);
+    /* Whether this backend takes the work q names (q->op: a WMEL_OP_* or WMEL__OP_KERNELS)
+     * for q's plan, known before a ctx is made (ggml's supports_op): 1, or 0 with the
+     * sentence why into why (why_len bytes, always terminated; NULL: none). Every backend
+     * has one (backend.c's wmel__accepts asks it). */
+    int (*accepts)(const struct wmel_accept_q *q, char *why, size_t why_len);
+    /* This backend's devices (wmel_devices): up to cap into out (NULL: count only); their
+     * count, or a negative status. NULL: none. */
+    int (*devices)(wmel_device *out, int cap);
 } wmel_backend_vt;
+
+/* A question to a backend's accepts: the plan (checked), the algorithm it would run on
+ * (wmel__plan_algo's, or the general one), its compiled tables on that algorithm (NULL for
+ * WMEL__OP_KERNELS, asked before the plan is compiled), and the work. */
+#define WMEL__OP_KERNELS (-1) /* the plan on q->algo's own kernels (api.c asks it at create) */
+typedef struct wmel_accept_q {
+    const wmel_frontend_plan *plan;
+    const struct wmel_algo *algo;
+    const struct wmel_fe *fe;
+    int op;
+} wmel_accept_q;
+/* vt's answer to q (1 or 0, the reason in why); a backend without an accepts takes all. */
+int wmel__accepts(const wmel_backend_vt *vt, const wmel_accept_q *q, char *why, size_t why_len);
+/* The device backends' (CUDA's and Vulkan's) rule for q->algo's own kernels: their frames
+ * serve Whisper's geometry with the data's max (pfa400) and every plan of the general
+ * algorithm; 1, or 0 with the reason (name: the backend's, in the sentence). */
+int wmel__device_kernels(const wmel_accept_q *q, const char *name, char *why, size_t why_len);
+/* The answer every backend gives alike (the ops no device takes, an unknown op): 1 or 0
+ * with the reason where the backend id has a common answer for q, else -1. */
+int wmel__accepts_common(int id, const wmel_accept_q *q, char *why, size_t why_len);
+/* The CPU's and the reference's accepts, and the CPU as a device (backend.c; their tables
+ * are in cpu/cpu.c and ref/ref.c). */
+int wmel__cpu_accepts(const wmel_accept_q *q, char *why, size_t why_len);
+int wmel__ref_accepts(const wmel_accept_q *q, char *why, size_t why_len);
+int wmel__cpu_devices(wmel_device *out, int cap);
 
 /* A device as AUTO's kept verdict knows it: its index in the backend's list, whether it is
  * a GPU (a CPU device, lavapipe or the CUDA emulator, is timed only with WMEL_AUTO_PROBE=1),

@@ -29,6 +29,7 @@ from .faster_whisper import FeatureExtractor
 from . import fixed  # the integer front-end: wmel.fixed.log_mel_spectrogram
 from ._diagnosis import diagnose
 from ._conformance import VectorsError, vectors, vectors_check
+from ._devices import devices
 
 __all__ = [
     "SAMPLE_RATE", "N_FFT", "HOP_LENGTH", "CHUNK_LENGTH", "N_SAMPLES", "N_FRAMES",
@@ -37,7 +38,7 @@ __all__ = [
     "decoder", "set_output_cache",
     "batch", "BatchError", "BatchResult",
     "backend_info", "features", "features_batch", "frontend_plan", "load_cmvn", "plan_from", "plan_to_json", "presets",
-    "Stream", "SlidingBuffer", "diagnose", "vectors", "vectors_check", "VectorsError",
+    "Stream", "SlidingBuffer", "diagnose", "vectors", "vectors_check", "VectorsError", "devices",
 ]
 
 

@@ -321,6 +321,45 @@ static PyObject *m_strerror(PyObject *m, PyObject *args)
     return PyUnicode_FromString(wmel_strerror(st));
 }
 
+/* backend_accepts(backend, plan, op) -> (1 or 0, the sentence) (wmel_backend_accepts; a
+ * status: ValueError or RuntimeError with the sentence). */
+static PyObject *m_backend_accepts(PyObject *m, PyObject *args)
+{
+    (void)m;
+    int backend, op;
+    PyObject *d;
+    if (!PyArg_ParseTuple(args, "iOi:backend_accepts", &backend, &d, &op)) return NULL;
+    wmel_frontend_plan pl;
+    if (wmelpy_plan_from_dict(d, &pl)) return NULL;
+    char why[600];
+    const int rc = wmel_backend_accepts(backend, &pl, op, why, sizeof why);
+    if (rc < 0) return wmelpy_raise_status(rc, NULL, why);
+    return Py_BuildValue("(is)", rc, why);
+}
+
+/* devices_list() -> [(backend, index, usable, name, kind, arithmetic, self_test)] (wmel_devices). */
+static PyObject *m_devices_list(PyObject *m, PyObject *noargs)
+{
+    (void)m;
+    (void)noargs;
+    size_t n = 0;
+    wmel_devices(NULL, 0, &n);
+    wmel_device *dv = PyMem_Calloc(n ? n : 1, sizeof *dv);
+    if (!dv) return PyErr_NoMemory();
+    size_t got = 0;
+    wmel_devices(dv, n, &got);
+    if (got > n) got = n;
+    PyObject *list = PyList_New(0);
+    for (size_t i = 0; list && i < got; i++) {
+        PyObject *t = Py_BuildValue("(iiissss)", dv[i].backend, dv[i].index, dv[i].usable, dv[i].name, dv[i].kind,
+                                    dv[i].arith, dv[i].self_test);
+        if (!t || PyList_Append(list, t) != 0) Py_CLEAR(list);
+        Py_XDECREF(t);
+    }
+    PyMem_Free(dv);
+    return list;
+}
+
 static PyObject *m_version(PyObject *m, PyObject *noargs)
 {
     (void)m;
@@ -361,6 +400,10 @@ static PyMethodDef module_methods[] = {
      "frontend_preset(frontend, n_mels=0) -> dict of wmel_frontend_plan fields"},
     {"mel_filters", m_mel_filters, METH_VARARGS, "mel_filters(n_mels, out): the Slaney filter bank [n_mels][201]"},
     {"strerror", m_strerror, METH_VARARGS, "strerror(status) -> message"},
+    {"backend_accepts", m_backend_accepts, METH_VARARGS,
+     "backend_accepts(backend, plan, op) -> (1 or 0, why) (wmel_backend_accepts)"},
+    {"devices_list", m_devices_list, METH_NOARGS,
+     "devices_list() -> [(backend, index, usable, name, kind, arithmetic, self_test)] (wmel_devices)"},
     {"version", m_version, METH_NOARGS, "version() -> libwmel version and build features"},
     {"read_wav", wmelpy_read_wav, METH_VARARGS, "read_wav(path) -> (Buffer, warning or None)"},
     {"out_buffer", wmelpy_out_buffer, METH_O,

@@ -24,6 +24,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1445,8 +1446,121 @@ static int cuda_features_device(wmel_ctx *ctx, const wmel_clips *c, size_t rows,
     return device_end(ctx, st->device, prev, e, what);
 }
 
+/* ---------------------------------------------------------------- accepts, devices */
+
+static int cu_say(int v, char *why, size_t len, const char *fmt, ...) __attribute__((format(WMEL_PRINTF_FMT, 4, 5)));
+static int cu_say(int v, char *why, size_t len, const char *fmt, ...)
+{
+    if (why && len) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, len, fmt, ap);
+        va_end(ap);
+    }
+    return v;
+}
+
+/* A general plan's frames on the device (general_init's st->plan_ok): a framing the kernel
+ * knows, a frame (and its sums) in 48 KB of shared memory, no dither; *words: the frame's. */
+static int cu_accepts_frames(const wmel_fe *fe, long long *words, char *why, size_t len)
+{
+    const wmel_frontend_plan *p = &fe->p;
+    wmel_cu_frames g;
+    memset(&g, 0, sizeof g);
+    int radix[WMEL_CU_PLAN_STAGES];
+    const int fft = plan_radices(p->n_fft, p->frame_length, radix) > 0;
+    const int reduce = p->remove_dc != 0 || p->use_energy != 0;
+    *words = (fft ? (long long)p->n_fft : (long long)p->frame_length + fe->n_bins) + (reduce ? WMEL_CU_PLAN_WG : 0);
+    if (wmel__fe_dithered(p))
+        return cu_say(0, why, len, "the plan is dithered (dither or the windowed energy): the noise is the CPU's, so its "
+                                   "frames run there");
+    if (!plan_framing(p, &g)) return cu_say(0, why, len, "framing %d has no device framing; the frames run on the CPU", p->framing);
+    if (*words * 8 > WMEL_CU_PLAN_SMEM)
+        return cu_say(0, why, len, "a frame needs %lld bytes of shared memory, past the kernel's %d: the frames run on "
+                                   "the CPU", *words * 8, WMEL_CU_PLAN_SMEM);
+    if (p->n_mels <= 0) return cu_say(0, why, len, "the plan has no mel bank");
+    return cu_say(1, why, len, "CUDA computes the plan's frames on the general algorithm (%s, n_fft %d)",
+                  fft ? "FFT" : "DFT", p->n_fft);
+}
+
+/* The finish on the device (general_init's st->finish). */
+static int cu_accepts_finish(const wmel_fe *fe, char *why, size_t len)
+{
+    const wmel_frontend_plan *p = &fe->p;
+    long long words = 0;
+    if (!cu_accepts_frames(fe, &words, why, len)) return 0;
+    const char *f64_env = wmel__test_env(WMEL__CFG_CUDA_VALS_F64);
+    if (f64_env && !strcmp(f64_env, "1"))
+        return cu_say(0, why, len, "the testing switch WMEL_CUDA_VALS_F64=1 keeps the finish on the host");
+    if (p->n_ceps > 0 && !(fe->dct && p->n_mels <= 4 * WMEL_CU_PLAN_WG && p->n_mels <= words))
+        return cu_say(0, why, len, "cepstra of %d mels (past %d) are taken on the host", p->n_mels, 4 * WMEL_CU_PLAN_WG);
+    const char *env = wmel__env(WMEL__CFG_CUDA_DEVICE_FINISH);
+    if (env && !strcmp(env, "0"))
+        return cu_say(0, why, len, "the switch WMEL_CUDA_DEVICE_FINISH=0 keeps the finish on the host");
+    if (!wmel__fe_dev_finish(fe, WMEL__DEV_POST | WMEL__DEV_THEN | WMEL__DEV_ALL))
+        return cu_say(0, why, len, "the plan's finish is not one k_plan_finish makes (a post stage in the mels x frames "
+                                   "layout, or a normalisation it lacks): the host makes it, in float64");
+    return cu_say(1, why, len, "CUDA makes the plan's finish%s on the device", wmel__fe_post_on(p) ? " and post stage" : "");
+}
+
+static int cuda_accepts(const wmel_accept_q *q, char *why, size_t len)
+{
+    const int c = wmel__accepts_common(WMEL_BACKEND_CUDA, q, why, len);
+    if (c >= 0) return c;
+    if (q->op == WMEL__OP_KERNELS) return wmel__device_kernels(q, "CUDA", why, len);
+    if (q->fe->algo != &wmel__algo_general) { /* Whisper's geometry on kernels.cu, in float64 */
+        if (q->op == WMEL_OP_DEVICE) return cu_say(1, why, len, "wmel_cuda_log_mel_device takes Whisper's geometry");
+        return cu_say(1, why, len, "CUDA computes Whisper's geometry on its own kernels in float64%s",
+                      q->op == WMEL_OP_FINISH ? ", the normalisation and the smoothing too" : "");
+    }
+    long long words = 0;
+    char inner[300];
+    switch (q->op) {
+    case WMEL_OP_FINISH: return cu_accepts_finish(q->fe, why, len);
+    case WMEL_OP_DEVICE: /* features_refusal's rules */
+        if (cu_accepts_finish(q->fe, inner, sizeof inner))
+            return cu_say(1, why, len, "wmel_cuda_features_device takes the plan (%s)", inner);
+        return cu_say(0, why, len, "wmel_cuda_features_device refuses the plan: %s", inner);
+    default: return cu_accepts_frames(q->fe, &words, why, len);
+    }
+}
+
+/* The CUDA devices (wmel_devices): each with the arithmetic of a plan's frames there. */
+static int cuda_devices(wmel_device *out, int cap)
+{
+    int count = 0;
+    if (cudaGetDeviceCount(&count) != cudaSuccess) {
+        cudaGetLastError();
+        return 0;
+    }
+    for (int i = 0; i < count && i < cap && out; i++) {
+        wmel_device *o = &out[i];
+        memset(o, 0, sizeof *o);
+        o->backend = WMEL_BACKEND_CUDA;
+        o->index = i;
+        struct cudaDeviceProp prop;
+        if (cudaGetDeviceProperties(&prop, i) == cudaSuccess) {
+            snprintf(o->name, sizeof o->name, "%.255s", prop.name);
+            snprintf(o->kind, sizeof o->kind, "CUDA device, compute capability %d.%d", prop.major, prop.minor);
+        } else {
+            cudaGetLastError();
+            snprintf(o->name, sizeof o->name, "CUDA device %d", i);
+            snprintf(o->kind, sizeof o->kind, "CUDA device");
+        }
+        int ff = 0;
+        const int rc = cuda_arith(i, &ff, 1);
+        snprintf(o->arith, sizeof o->arith, "%s", rc != WMEL_OK ? "none" : ff ? "float-float" : "float64");
+        const wmel_params p = {.cuda_device = i};
+        o->usable = rc == WMEL_OK && cuda_available(&p);
+        snprintf(o->self_test, sizeof o->self_test, "none (Whisper's geometry in float64 everywhere; %s)",
+                 o->usable ? "the kernels have an image for this device" : "the kernels have no image for this device");
+    }
+    return count;
+}
+
 const wmel_backend_vt wmel__backend_cuda = {WMEL_BACKEND_CUDA, "cuda", cuda_available, cuda_init,
                                             cuda_free, cuda_clips, cuda_clips_device,
                                             cuda_op_backend, wmel__cuda_stem_device, cuda_plan_frames,
                                             cuda_plan_frames_batch, cuda_pfa_frames_batch, cuda_plan_finish,
-                                            cuda_auto_device, cuda_features_device, NULL, NULL};
+                                            cuda_auto_device, cuda_features_device, NULL, NULL,
+                                            cuda_accepts, cuda_devices};

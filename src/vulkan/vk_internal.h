@@ -410,6 +410,10 @@ const char *wmel__vk_ff_prim_name(int k);
  * another status when the device failed to run it (not kept). out (may be NULL): the
  * measurements. */
 int wmel__vk_ffcheck(const vkw_dev *d, int index, vkw_ffcheck *out);
+/* The Vulkan devices as wmel_devices lists them (devices.c): up to cap into out, with each
+ * one's default arithmetic and its float-float self-test's result (run here where it has
+ * not run); the count, 0 where the loader lists none or cannot be opened. */
+int wmel__vk_devices(wmel_device *out, int cap);
 
 #ifdef WMEL_TEST_HOOKS /* reached through the test door (testctl.h) */
 /* Fault injection for the tests: the Vulkan calls made so far, and the call (1-based,
