@@ -19,12 +19,19 @@
 #      (mel + stem, 64 windows, vs torch);
 #   5. the whole CTest suite (the cuda-labelled tests run instead of skipping), then the
 #      Python suite with torch, where CUDA tensors take the device path.
-# Logs go to $OUT (default out/gpu); a summary goes to stdout. Each step is bounded by
+# Logs go to $OUT (default out/gpu); a summary goes to stdout and to $OUT/summary.txt, and the
+# dated record of the run, bench/results/<date>-gpu-check-<gpu>.md (the header: date, command,
+# machine, load, what was absent; the figures as tables; the suites' results; the summary as
+# printed), is written into ${RESULTS_DIR:-bench/results} (bench/gpu_check_record.py), so a
+# caller on a lent machine can point it at $OUT. A prerequisite that is absent (glslc or
+# glslangValidator: the Vulkan steps; FFmpeg, cJSON, ../shared: tests and steps that need them;
+# torch) is said once, in the step that needs it, which then does not run. Each step is bounded by
 # STEP_S seconds (default 300). The same machine's CPU kernels (AVX-512 where its processor
 # has it) are bench/cpu_check.sh's, a second command.
 #   sh bench/gpu_check.sh [BUILD_DIR]
 # WMEL_CUDA_MODE=EMU runs the same steps on the CUDA emulator (no GPU, no nvidia-smi): a
-# dry run of this script and of the benchmark harness; its times are not GPU numbers.
+# dry run of this script and of the benchmark harness; its times are not GPU numbers, and its
+# record (<date>-gpu-check-emu.md) goes to $OUT unless RESULTS_DIR says otherwise.
 # GPU_CHECK_CMAKE_ARGS adds CMake arguments (say -DWMEL_CUDA_ARCHS=90-real for one card);
 # GPU_CHECK_CLIPS sets the clips of the many-clips step (default 1024); GPU_CHECK_FF_PROBE=1 adds the
 # float-float probe of the vulkan step (a device whose float-float fails its per-ctx check).
@@ -32,16 +39,37 @@ set -u
 B=${1:-build-cuda}
 MODE=${WMEL_CUDA_MODE:-ON}
 STEP_S=${STEP_S:-300}
-BENCH_ARGS=""; STEM_ARGS=""; CLIPS=${GPU_CHECK_CLIPS:-1024}; REPS=3
-if [ "$MODE" = EMU ]; then BENCH_ARGS="--reps 3 --batch 2"; STEM_ARGS="--reps 1 --batch 1"; CLIPS=8; REPS=1; fi
+BENCH_ARGS=""; STEM_ARGS=""; CLIPS=${GPU_CHECK_CLIPS:-1024}; REPS=3; DEVMEM_CLIPS=256
+if [ "$MODE" = EMU ]; then BENCH_ARGS="--reps 3 --batch 2"; STEM_ARGS="--reps 1 --batch 1"; CLIPS=8; REPS=1; DEVMEM_CLIPS=8; fi
 OUT=${OUT:-out/gpu}
 mkdir -p "$OUT"
+if [ "$MODE" = EMU ]; then RESULTS_DIR=${RESULTS_DIR:-$OUT}; else RESULTS_DIR=${RESULTS_DIR:-bench/results}; fi
 PY=${PYTHON:-python3}
 T0=$(date +%s)
+LOAD0=$(cut -d' ' -f1 /proc/loadavg)
+# the summary: printed and kept for the record (the script's own output goes through tee)
+if [ -z "${GPU_CHECK_TEED:-}" ]; then
+  { GPU_CHECK_TEED=1 sh "$0" "$@" 2>&1; echo $? >"$OUT/exit_status"; } | tee "$OUT/summary.txt"
+  rc=$(cat "$OUT/exit_status" 2>/dev/null || echo 1)
+  "$PY" bench/gpu_check_record.py "$OUT" "$RESULTS_DIR" --build "${1:-build-cuda}" --mode "$MODE" \
+    --load0 "$LOAD0" --args "GPU_CHECK_CMAKE_ARGS=${GPU_CHECK_CMAKE_ARGS:-} STEP_S=$STEP_S" ||
+    echo "the record could not be written (above)"
+  exit $rc
+fi
 step() { echo "== $1 (at $(( $(date +%s) - T0 )) s; load $(cut -d' ' -f1-3 /proc/loadavg))"; }
+absent() { echo "absent: $1"; } # one line a missing prerequisite, for the summary and the record
 step device
-nvidia-smi -L 2>&1 | head -4
+if [ "$MODE" = EMU ]; then echo "GPU 0: the CUDA emulator (WMEL_CUDA_MODE=EMU: no GPU; times are not GPU numbers)"
+else nvidia-smi -L 2>&1 | head -4
+  nvidia-smi --query-gpu=memory.total --format=csv,noheader 2>/dev/null | head -1 | sed 's/^/memory: /'; fi
 grep -m1 "model name" /proc/cpuinfo; echo "cores $(nproc)"
+command -v nvcc >/dev/null && nvcc --version | grep -o "release [0-9.]*, V[0-9.]*" | sed 's/^/nvcc /'
+"$PY" -c "import torch; print('torch', torch.__version__)" 2>/dev/null || absent "torch for $PY (the torch columns and tests)"
+HAVE_NP=1; "$PY" -c "import numpy" 2>/dev/null || { HAVE_NP=0; absent "numpy for $PY (the benchmark scripts and the Python suite do not run)"; }
+command -v glslc >/dev/null || command -v glslangValidator >/dev/null ||
+  absent "glslc and glslangValidator (the Vulkan backend is not built: the Vulkan steps do not run)"
+[ -f ../shared/golden/audio/speech_en.wav ] ||
+  absent "../shared/golden (the conformance tests are disabled; the 30 s clip comes from data/)"
 
 step "build ($B)"
 # shellcheck disable=SC2086
@@ -62,11 +90,16 @@ if ! cmake --build "$B" -j "$(nproc)" >"$OUT/build.log" 2>&1; then
   cmake --build "$B" -j "$(nproc)" >>"$OUT/build.log" 2>&1 || { tail -30 "$OUT/build.log"; exit 1; }
 fi
 grep -i "warning" "$OUT/build.log" | head -5
+FEATURES=$("$B/wmel" --version 2>/dev/null)
+echo "$FEATURES"
+HAVE_VK=0; case "$FEATURES" in *vulkan*) HAVE_VK=1 ;; esac
+case "$FEATURES" in *ffmpeg*) ;; *) absent "FFmpeg in $B (libavformat-dev ...: WAV input only; the decoding tests skip)" ;; esac
+case "$FEATURES" in *safetensors*) ;; *) absent "cJSON in $B (libcjson-dev: the stem's safetensors; the stem bench and tests skip)" ;; esac
 
 W=../shared/golden/audio/exact_30s.wav
 [ -f "$W" ] || W=data/$(ls data | grep -m1 '\.wav$')
 step "vulkan (docs/vulkan.md)"
-if [ -x "$B/tests/vulkan/test_vulkan" ]; then
+if [ "$HAVE_VK" = 1 ] && [ -x "$B/tests/vulkan/test_vulkan" ]; then
   timeout "$STEP_S" "$B/tests/vulkan/test_vulkan" >"$OUT/test_vulkan.txt" 2>&1; echo "test_vulkan exit $?"
   grep -E "^[0-9]+:|device|worst error|injection|checks|FAIL" "$OUT/test_vulkan.txt" | head -60
   # the arithmetic AUTO takes on this device: both timed on a 30 s clip (src/vulkan/arith_probe.c)
@@ -93,13 +126,18 @@ if [ -x "$B/tests/vulkan/test_vulkan" ]; then
   done
   rm -f "$OUT"/vk_*.npy
 else
-  echo "no Vulkan backend in $B (needs glslc or glslangValidator and the Vulkan headers at build time)"
+  echo "skipped: no Vulkan backend in $B (needs glslc or glslangValidator and the Vulkan headers at build time)"
 fi
 
 step "one 30 s clip: the host's CPU a frame, the samples read in place and copied, the ctx's making (bench/vulkan/vk_frames_bench.c)"
 FB="$B/vk_frames_bench"
+if [ "$HAVE_VK" = 0 ]; then
+  echo "skipped: no Vulkan backend in $B"
+  FB=""
+else
 cc -O2 -Iinclude bench/vulkan/vk_frames_bench.c -L"$B" -lwmel -lm -Wl,-rpath,"$PWD/$B" -o "$FB" \
   2>"$OUT/vk_frames_build.log" || { cat "$OUT/vk_frames_build.log"; FB=""; }
+fi
 if [ -n "$FB" ]; then
   for fe in whisper nemo kaldi; do
     for a in f64 ff; do
@@ -118,14 +156,17 @@ VB="$B/wmel-vk-batch-bench" # the CMake target (the Vulkan rounds' phases too), 
 [ -x "$VB" ] || { VB="$B/vk_batch_bench"; cc -O2 -Iinclude bench/vulkan/vk_batch_bench.c -L"$B" -lwmel -lm \
   -Wl,-rpath,"$PWD/$B" -o "$VB" 2>"$OUT/vk_batch_build.log" || VB=""; }
 if [ -n "$VB" ]; then
+  BES="cpu cuda f64 ff"
+  [ "$HAVE_VK" = 1 ] || { BES="cpu cuda"; echo "Vulkan (f64, ff): skipped: no Vulkan backend in $B"; }
   for fe in whisper nemo kaldi; do
-    for be in cpu cuda f64 ff; do
+    for be in $BES; do
       timeout 120 "$VB" "$fe" "$be" "$CLIPS" "$REPS" > "$OUT/vk_batch_${fe}_$be.txt" 2>&1
       sed "s|^|$be: |" "$OUT/vk_batch_${fe}_$be.txt"
     done
   done
   # Whisper's clips share rounds (vt->pfa_frames_batch): far fewer rounds than clips
-  for be in f64 ff; do
+  for be in $BES; do
+    [ "$be" = f64 ] || [ "$be" = ff ] || continue
     r=$(sed -n 's/.*one batch call *rounds (submissions) a call: \([0-9]*\).*/\1/p' "$OUT/vk_batch_whisper_$be.txt")
     if [ -z "$r" ]; then echo "$be: Whisper's batch: no rounds counted (no Vulkan device, or the bench failed)"
     elif [ "$r" -lt "$CLIPS" ]; then echo "$be: Whisper's batch: $r rounds for $CLIPS clips (shared rounds)"
@@ -140,18 +181,28 @@ DB="$B/wmel-vk-devmem-bench"
 if [ -x "$DB" ]; then
   for fe in whisper nemo kaldi; do
     for ar in 1 2; do
-      timeout 120 "$DB" "$fe" "$ar" 10 256 "$REPS" > "$OUT/vk_devmem_${fe}_$ar.txt" 2>&1
+      timeout 120 "$DB" "$fe" "$ar" 10 "$DEVMEM_CLIPS" "$REPS" > "$OUT/vk_devmem_${fe}_$ar.txt" 2>&1
       sed "s|^|arith $ar: |" "$OUT/vk_devmem_${fe}_$ar.txt"
     done
   done
+elif [ "$HAVE_VK" = 0 ]; then
+  echo "skipped: no Vulkan backend in $B"
 else
   echo "no $DB (built with the Vulkan backend and its headers, on Linux)"
 fi
 
 step "cuda_bench (log-Mel vs torch.stft pipeline)"
-timeout "$STEP_S" "$PY" bench/cuda_bench.py --build "$B" $BENCH_ARGS >"$OUT/cuda_bench.txt" 2>&1; cat "$OUT/cuda_bench.txt"
+if [ "$HAVE_NP" = 0 ]; then
+  echo "skipped: no numpy for $PY"
+else
+  timeout "$STEP_S" "$PY" bench/cuda_bench.py --build "$B" $BENCH_ARGS >"$OUT/cuda_bench.txt" 2>&1
+  [ $? = 124 ] && echo "cut short after $STEP_S s (STEP_S)"
+  cat "$OUT/cuda_bench.txt"
+fi
 step "cuda_stem_bench (mel + stem vs torch)"
-if ! "$B/wmel" --version | grep -q safetensors; then
+if [ "$HAVE_NP" = 0 ]; then
+  echo "skipped: no numpy for $PY"
+elif ! "$B/wmel" --version | grep -q safetensors; then
   echo "skipped: wmel built without cJSON (libcjson-dev), which reads the stem's safetensors"
 else
 timeout "$STEP_S" "$PY" bench/cuda_stem_bench.py --build "$B" $STEM_ARGS >"$OUT/cuda_stem_bench.txt" 2>&1
@@ -160,6 +211,7 @@ fi
 
 step ctest
 (cd "$B" && timeout "$STEP_S" ctest --output-on-failure -j "$(nproc)") >"$OUT/ctest.log" 2>&1
+[ $? = 124 ] && echo "cut short after $STEP_S s (STEP_S)"
 grep -E "tests passed|Failed|\*\*\*|Not Run" "$OUT/ctest.log"
 
 step "python (with torch where importable)"

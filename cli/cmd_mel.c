@@ -7,6 +7,14 @@
  * front-end's options, frontend.c) the features of that front-end in its original's
  * layout (mel_frontend).
  *
+ * The backend is the CPU's unless --backend names another: AUTO times a device against the
+ * CPU in each process and keeps the faster, so where the two are close (a GPU reached
+ * through host memory, a loaded machine) its choice, and the device's bytes (within its
+ * bound of the CPU's, not equal), would change from one run of the same command to the next.
+ * The CPU backend's bytes are the same on every run, machine, output (a file, a FIFO,
+ * standard output) and input length (inputs over 2 minutes stream on the CPU kernels
+ * whatever the backend). -v names the backend that ran and why.
+ *
  * Long inputs in bounded memory (mel_long), every front-end alike: the input is decoded
  * into memory up to MEL_LONG_SAMPLES (2 minutes); a shorter input goes back to the
  * whole-clip path. A longer one goes through the library's long-input path (wmel_long_*):
@@ -57,6 +65,15 @@ static void mel_vulkan_info(FILE *f, const wmel_ctx *ctx)
         if (!nl) break;
         fprintf(f, "  vulkan: %.*s\n", (int)(nl - line), line);
     }
+}
+
+/* -v's line `backend:`: why this backend ran: the library's reason where --backend named
+ * one (AUTO's timings included), else the command's default (the module comment). */
+static void mel_why(FILE *f, const wmel_ctx *ctx, int named)
+{
+    if (named) fprintf(f, "  backend: %s\n", wmel_backend_reason(ctx));
+    else fprintf(f, "  backend: the command's default, the CPU's bytes on every run (--backend auto: the library's "
+                    "timed choice of a device or the CPU)\n");
 }
 
 static double now(void)
@@ -170,7 +187,7 @@ static const char *long_ran_on(const wmel_ctx *ctx, const wmel_params *p, const 
  * -1 with the samples in *pcm, *n (malloced) for the whole-clip path; otherwise returns the
  * exit status (messages printed). */
 static int mel_long(const char *in, const char *out, const wmel_params *p, const wmel_frontend_plan *plan,
-                    const cli_fe *fe, size_t padding, int quiet, int verbose, float **pcm, size_t *n)
+                    const cli_fe *fe, size_t padding, int quiet, int verbose, int named, float **pcm, size_t *n)
 {
     char err[ERRLEN] = "";
     int st;
@@ -261,6 +278,7 @@ static int mel_long(const char *in, const char *out, const wmel_params *p, const
         fprintf(info, "  %.3f s on backend %s%s, kernel %s, %d thread(s)  (%.0fx realtime)\n", s, ran, why, kernel,
                 plan ? 1 : wmel_ctx_n_threads(ctx),
                 s > 0 ? samples / (double)(plan ? plan->sample_rate : WMEL_SAMPLE_RATE) / s : 0.0);
+        mel_why(info, ctx, named);
     }
     wmel_long_destroy(lg);
     wmel_destroy(ctx);
@@ -279,14 +297,14 @@ static int mel_long(const char *in, const char *out, const wmel_params *p, const
  * the original's layout. */
 static int mel_frontend(const char *in, const char *out, const wmel_params *p,
                         const wmel_frontend_plan *plan, const cli_fe *fe, int quiet, int verbose,
-                        int raw)
+                        int raw, int named)
 {
     char err[ERRLEN];
     float *pcm = NULL;
     size_t n = 0;
     int rc = WMEL_OK;
     if (p->backend != WMEL_BACKEND_REF && !raw && (wmel_have_ffmpeg() || strcmp(in, "-"))) {
-        int ex = mel_long(in, out, p, plan, fe, 0, quiet, verbose, &pcm, &n);
+        int ex = mel_long(in, out, p, plan, fe, 0, quiet, verbose, named, &pcm, &n);
         if (ex >= 0) return ex;
     } else {
         rc = cli_load_input(in, &pcm, &n, quiet, raw, err, sizeof err);
@@ -326,7 +344,7 @@ static int mel_frontend(const char *in, const char *out, const wmel_params *p,
         fprintf(cli_info(out, NULL), "  %.3f ms on backend %s, kernel %s, %d thread(s)  (%.0fx realtime)\n", s * 1e3,
                wmel_backend_name(ctx), wmel_kernel_name(ctx), wmel_ctx_n_threads(ctx),
                s > 0 ? n / (double)plan->sample_rate / s : 0.0);
-        fprintf(cli_info(out, NULL), "  backend: %s\n", wmel_backend_reason(ctx));
+        mel_why(cli_info(out, NULL), ctx, named);
     }
     wmel_destroy(ctx);
     if (rc) {
@@ -354,6 +372,7 @@ typedef struct mel_opts {
     wmel_params p;
     size_t padding;
     int smooth, pad30, quiet, verbose, raw, fixed, dtype;
+    int backend_named; /* --backend given; else the CPU's (the module comment) */
     const char *whisper_only; /* the first option of Whisper's alone */
     cli_fe fe;
     wmel_frontend_plan plan;
@@ -364,6 +383,7 @@ static int mel_parse(int argc, char **argv, mel_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->p = wmel_default_params();
+    o->p.backend = -1; /* no --backend yet */
     o->dtype = -1;
     cli_fe_init(&o->fe);
     wmel_params *p = &o->p;
@@ -418,6 +438,8 @@ static int mel_parse(int argc, char **argv, mel_opts *o)
             return 2;
         }
     }
+    o->backend_named = p->backend != -1;
+    if (!o->backend_named) p->backend = WMEL_BACKEND_CPU;
     if (!o->in) return cli_usage("mel: no INPUT given (see wmel --help)");
     if (!o->out) return cli_usage("mel: no output given: use -o OUT.npy");
     o->fe.takes_cols = 1; /* --cmvn, --hf-config's per-column values: cli_fe_ctx() */
@@ -431,7 +453,7 @@ static int mel_parse(int argc, char **argv, mel_opts *o)
     if (o->dtype >= 0 && !o->fixed) return cli_usage("--dtype needs --fixed-point (the float path writes float32)");
     if (o->fixed && (o->png || o->smooth))
         return cli_usage("--fixed-point computes the integer features only: no --png or --smooth");
-    if (o->fixed && (p->backend != WMEL_BACKEND_AUTO || p->n_threads != 0))
+    if (o->fixed && ((o->backend_named && p->backend != WMEL_BACKEND_AUTO) || p->n_threads != 0))
         return cli_usage("--fixed-point runs the integer front-end on one thread: no --backend or --threads");
     if (o->fixed && o->dtype == 2 && p->norm == WMEL_NORM_NONE)
         return cli_usage("--dtype int8 needs the normalisation (--norm whole)");
@@ -455,7 +477,7 @@ static void mel_summary(const mel_opts *o, wmel_ctx *ctx, const float *mel, size
     mel_vulkan_info(f, ctx);
     fprintf(f, "  %.3f ms on backend %s, kernel %s, %d thread(s)  (%.0fx realtime)\n", ms, wmel_backend_name(ctx),
             wmel_kernel_name(ctx), wmel_ctx_n_threads(ctx), ms > 0 ? n / 16.0 / ms : 0.0);
-    fprintf(f, "  backend: %s\n", wmel_backend_reason(ctx));
+    mel_why(f, ctx, o->backend_named);
 }
 
 /* The .npy and the picture, all or nothing: both files are written before either is
@@ -539,7 +561,8 @@ int cmd_mel(int argc, char **argv)
     if (ex) return ex;
     const char *outs[2] = {o.out, o.png}, *ins[1] = {o.in};
     if (cli_check_files(outs, 2, ins, 1)) return 1;
-    if (!cli_fe_whisper(&o.fe)) return mel_frontend(o.in, o.out, &o.p, &o.plan, &o.fe, o.quiet, o.verbose, o.raw);
+    if (!cli_fe_whisper(&o.fe))
+        return mel_frontend(o.in, o.out, &o.p, &o.plan, &o.fe, o.quiet, o.verbose, o.raw, o.backend_named);
     if (o.fixed)
         return cli_mel_fixed(o.in, o.out, o.p.n_mels, o.p.norm, o.dtype < 0 ? 0 : o.dtype, o.padding, o.pad30,
                                   o.quiet, o.verbose, o.raw);
@@ -550,7 +573,7 @@ int cmd_mel(int argc, char **argv)
     if (!o.png && !o.pad30 && !o.smooth && !o.raw && (wmel_have_ffmpeg() || strcmp(o.in, "-"))) {
         /* inputs over 2 minutes stream in bounded memory (mel_long above); smoothing needs
            the whole clip (streams refuse it), so --smooth takes the path below */
-        ex = mel_long(o.in, o.out, &o.p, NULL, NULL, o.padding, o.quiet, o.verbose, &pcm, &n);
+        ex = mel_long(o.in, o.out, &o.p, NULL, NULL, o.padding, o.quiet, o.verbose, o.backend_named, &pcm, &n);
         if (ex >= 0) return ex;
     } else if (o.pad30) { /* only the first 30 s matter: the rest is not decoded */
         rc = cli_load_head(o.in, WMEL_CHUNK_SAMPLES, &pcm, &n, o.quiet, o.raw, err, sizeof err);

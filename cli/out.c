@@ -48,9 +48,23 @@ const char *cli_tmpdir(void)
 #endif
 }
 
+/* 1 when the output names standard output: -, or (POSIX) a path to the file standard output
+ * is (/dev/stdout, /proc/self/fd/1, a link to either, the file stdout is redirected to). */
+static int is_stdout(const char *out)
+{
+    if (!out) return 0;
+    if (!strcmp(out, "-")) return 1;
+#if defined(_WIN32)
+    return 0; /* no inode numbers to compare */
+#else
+    struct stat so, o;
+    return fstat(STDOUT_FILENO, &so) == 0 && stat(out, &o) == 0 && so.st_dev == o.st_dev && so.st_ino == o.st_ino;
+#endif
+}
+
 FILE *cli_info(const char *out, const char *out2)
 {
-    return (out && !strcmp(out, "-")) || (out2 && !strcmp(out2, "-")) ? stderr : stdout;
+    return is_stdout(out) || is_stdout(out2) ? stderr : stdout;
 }
 
 #if defined(_WIN32)

@@ -43,7 +43,8 @@ void cli_out_remove_temps(void);
  * else /tmp, as the library's own spill does. NULL with errno set. */
 FILE *cli_tmpfile(void);
 /* Where -v summaries go: stdout, or stderr when an output (out, out2; may be NULL) is
- * "-", standard output, so that the data stream stays clean. */
+ * standard output ("-", or a path to the file it is: /dev/stdout, /proc/self/fd/1), so that
+ * the data stream stays clean. */
 FILE *cli_info(const char *out, const char *out2);
 const char *cli_tmpdir(void);
 

@@ -187,6 +187,40 @@ printf HEAD > "$T/ap.npy"
   cmp -s <(tail -c +5 "$T/ap.npy") "$T/a.npy" && ok || bad "-o /dev/stdout appending: $(cat "$T/err")"
 "$WMEL" decode "$SPEECH" -o /dev/stdout 2>"$T/err" | cat > "$T/sp.npy"
 cmp -s "$T/sp.npy" "$T/dec.npy" && ok || bad "decode -o /dev/stdout to a pipe: $(cat "$T/err")"
+# the output does not choose the backend: each backend gives the same bytes to a file, a FIFO,
+# /dev/stdout (a file) and -o - (a pipe), and -v names it for each. The default is the CPU's
+# whatever AUTO's timing would choose (WMEL_AUTO_PROBE=1 with the CPU's time scaled by 1e9: a
+# device, where libwmel has one, wins it), so two runs of one command cannot differ.
+dest_bytes() { # dest_bytes NAME ARGS...: one mel run to each destination, -v's backend line kept
+  local name=$1; shift
+  "$WMEL" mel "$SPEECH" "$@" -o "$T/$name.file.npy" -v > "$T/$name.file.v" 2>&1 || bad "$name to a file: $(cat "$T/$name.file.v")"
+  rm -f "$T/$name.fifo"; mkfifo "$T/$name.fifo"
+  timeout 60 cat "$T/$name.fifo" > "$T/$name.fifo.npy" & local cpid=$!
+  timeout 120 "$WMEL" mel "$SPEECH" "$@" -o "$T/$name.fifo" -v > "$T/$name.fifo.v" 2>&1 || bad "$name to a FIFO: $(cat "$T/$name.fifo.v")"
+  wait $cpid
+  "$WMEL" mel "$SPEECH" "$@" -o /dev/stdout -v 2> "$T/$name.stdout.v" > "$T/$name.stdout.npy" || bad "$name to /dev/stdout"
+  "$WMEL" mel "$SPEECH" "$@" -o - -v 2> "$T/$name.pipe.v" | cat > "$T/$name.pipe.npy"
+  local d want
+  want=$(grep -o " on backend [a-z]*" "$T/$name.file.v")
+  for d in fifo stdout pipe; do
+    cmp -s "$T/$name.file.npy" "$T/$name.$d.npy" && ok || bad "$name: $d output differs from the file output"
+    [ -n "$want" ] && [ "$(grep -o " on backend [a-z]*" "$T/$name.$d.v")" = "$want" ] && ok ||
+      bad "$name: $d ran on another backend: file:$want $d:$(grep " on backend" "$T/$name.$d.v")"
+  done
+}
+WMEL_AUTO_PROBE=1 WMEL_AUTO_PROBE_CPU_SCALE=1e9 dest_bytes default
+"$WMEL" mel "$SPEECH" --backend cpu -o "$T/dest_cpu.npy" || bad "mel --backend cpu"
+cmp -s "$T/default.file.npy" "$T/dest_cpu.npy" && ok || bad "mel's default differs from --backend cpu"
+grep -q " on backend cpu, " "$T/default.file.v" && grep -q "backend: the command's default" "$T/default.file.v" && ok ||
+  bad "mel -v: the default backend not named: $(cat "$T/default.file.v")"
+if "$WMEL" mel "$SPEECH" --backend cuda -o "$T/dest_probe.npy" 2>/dev/null; then
+  dest_bytes cuda --backend cuda
+  grep -q " on backend cuda, " "$T/cuda.file.v" && ok || bad "--backend cuda -v: $(cat "$T/cuda.file.v")"
+  # AUTO named: -v gives its choice and reason, and the bytes are that backend's
+  WMEL_AUTO_PROBE=1 WMEL_AUTO_PROBE_CPU_SCALE=1e9 "$WMEL" mel "$SPEECH" --backend auto -o "$T/dest_auto.npy" -v > "$T/auto.v" 2>&1
+  grep -q "backend: AUTO: cuda, timed" "$T/auto.v" && cmp -s "$T/dest_auto.npy" "$T/cuda.file.npy" && ok ||
+    bad "--backend auto (the device made to win): $(cat "$T/auto.v")"
+fi
 # symlinked outputs are written through: the link stays, its target gets the file
 ln -s real.npy "$T/link.npy"
 expect_ok "-o dangling link" "$WMEL" mel "$SPEECH" -o "$T/link.npy"

@@ -5,6 +5,8 @@ docs test").
 
 A fenced block's info string says what to do with it:
   ```sh test [needs=ffmpeg,png,safetensors,golden,python]   run with bash -e -o pipefail in a fresh folder
+                                            (a block of any language that names a .safetensors
+                                            file or golden/ must declare that need)
   ```sh no-test: REASON                     not run; the reason is required
   ```c test                                 compiled against the build and run
   ```python test                            run with a Python that imports wmel, if any
@@ -116,6 +118,20 @@ def check_links(path, rel, errors):
 def needs_of(block):
     m = re.search(r"\bneeds=([\w,-]+)", block.rest)
     return [x for x in m.group(1).split(",") if x] if m else []
+
+
+# What a block's text shows it reads, and the need that says so: a block that reads a
+# safetensors file fails where wmel was built without cJSON, one that reads golden/ where
+# ../shared is absent; each must declare it, whatever this build has, so that the block
+# skips there with the reason instead of failing.
+IMPLIED = (("safetensors", re.compile(r"\.safetensors\b"), "a .safetensors file"),
+           ("golden", re.compile(r"(?<![\w./-])golden/"), "golden/ (../shared/golden)"))
+
+
+def undeclared(block):
+    """The needs a block's text implies but its info string does not declare."""
+    have = needs_of(block)
+    return [(need, what) for need, pattern, what in IMPLIED if need not in have and pattern.search(block.text)]
 
 
 def make_dir(args):
@@ -250,6 +266,9 @@ def main():
                 if "test" in b.rest.split():
                     errors.append(f"{b.where}: 'test' must follow the language directly")
                 continue
+            for need, what in undeclared(b):
+                errors.append(f"{b.where}: the block reads {what} but does not say needs={need} "
+                              f"(it would fail, not skip, where that is absent)")
             lang = "sh" if b.lang in SHELLS else b.lang
             if args.only and lang != args.only:
                 continue

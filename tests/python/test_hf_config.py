@@ -236,8 +236,12 @@ def _cli():
                                   "NemotronAsrStreamingFeatureExtractor", "Gemma3nAudioFeatureExtractor",
                                   "Gemma4AudioFeatureExtractor", "UnivNetFeatureExtractor",
                                   "InklingFeatureExtractor"])
-def test_cli_equals_python(tmp_path, name):
+def test_cli_equals_python(tmp_path, name, monkeypatch):
     cli = _cli()
+    # wmel mel computes on the CPU backend unless --backend names another: the same here,
+    # where the drop-in's AUTO could time a device faster and give its bytes
+    ctx_of = C._ctx
+    monkeypatch.setattr(C, "_ctx", lambda plan, backend, *rest: ctx_of(plan, "cpu", *rest))
     cfg = _cfg(name)
     (tmp_path / "preprocessor_config.json").write_text(json.dumps(cfg))
     wav = os.path.join(os.path.dirname(__file__), "..", "..", "data", "speech_en.wav")

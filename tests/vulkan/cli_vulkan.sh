@@ -53,11 +53,11 @@ for be in cpu vulkan; do
   grep -q "values past float32's range" "$T/err" && ok || bad "1e30 on $be: message: $(cat "$T/err")"
   [ ! -e "$T/big_$be.npy" ] && ok || bad "1e30 on $be: output written"
 done
-# AUTO timed against the CPU (WMEL_AUTO_PROBE=1: lavapipe too): -v says what was taken and
+# --backend auto timed against the CPU (WMEL_AUTO_PROBE=1: lavapipe too): -v says what was taken and
 # why, with both times; the CPU's bytes where the CPU was taken; a bad value of the switch
 # refused, named
 for fe in whisper nemo; do
-  WMEL_AUTO_PROBE=1 "$WMEL" mel "$T/short.wav" --frontend $fe -v -o "$T/auto_$fe.npy" >"$T/v" 2>"$T/err" ||
+  WMEL_AUTO_PROBE=1 "$WMEL" mel "$T/short.wav" --frontend $fe --backend auto -v -o "$T/auto_$fe.npy" >"$T/v" 2>"$T/err" ||
     bad "auto $fe: $(cat "$T/err")"
   line=$(grep "^  backend: " "$T/v")
   case "$line" in
@@ -70,7 +70,7 @@ for fe in whisper nemo; do
       cmp -s "$T/auto_$fe.npy" "$T/cpu_$fe.npy" && ok || bad "auto $fe took the CPU but its output differs from --backend cpu" ;;
   esac
 done
-WMEL_AUTO_PROBE=often "$WMEL" mel "$T/short.wav" -q -o "$T/often.npy" 2>"$T/err"
+WMEL_AUTO_PROBE=often "$WMEL" mel "$T/short.wav" --backend auto -q -o "$T/often.npy" 2>"$T/err"
 rc=$?
 [ $rc -eq 1 ] && ok || bad "WMEL_AUTO_PROBE=often: exit $rc"
 grep -q "WMEL_AUTO_PROBE=often: expected 0 or 1" "$T/err" && ok || bad "WMEL_AUTO_PROBE=often: message: $(cat "$T/err")"
