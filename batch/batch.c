@@ -742,7 +742,7 @@ typedef struct shard_out {
     progress pg;
 } shard_out;
 
-enum { ITEM_OK, ITEM_FAIL, ITEM_OOM };
+enum { ITEM_OK, ITEM_FAIL, ITEM_OOM, ITEM_STOP };
 
 /* Writes the item taken (got, entry e of shard) into the open shard: its members into the
  * tar and its index line, or its error line (got's result and error are freed either way).
@@ -792,6 +792,39 @@ static int write_item(shard_out *w, const wmel_batch_opts *o, const wmel_batch_e
     w->pg.done++;
     w->pg.done_here++;
     progress_show(&w->pg, 0);
+    return ITEM_OK;
+}
+
+/* The items written in order as the workers hand them over (take_slot), each into its shard
+ * (opened at its first item), each shard committed once its last item is in. ITEM_OK;
+ * ITEM_STOP (the interrupt callback asked to stop: err says so); ITEM_FAIL (err); ITEM_OOM. */
+static int write_items(job *j, const wmel_batch_plan *plan, const wmel_batch_opts *o, const char *dir,
+                       const char *parts, shard_out *w, wmel_batch_stats *stats, char *err, size_t err_len)
+{
+    const size_t S = o->shard_size;
+    size_t cur = (size_t)-1;
+    for (size_t pos = 0; pos < j->n_todo; pos++) {
+        slot got;
+        if (take_slot(j, pos, o, &got)) {
+            snprintf(err, err_len, "interrupted");
+            return ITEM_STOP;
+        }
+        size_t item = j->todo[pos], shard = item / S;
+        if (shard != cur) {
+            cur = shard;
+            w->li.n = w->le.n = 0;
+            if (open_shard(dir, shard, &w->tar, err, err_len)) {
+                wmel_batch_result_free(got.res);
+                free(got.error);
+                return ITEM_FAIL;
+            }
+        }
+        const int rc = write_item(w, o, &plan->items[item], shard, &got, stats, err, err_len);
+        if (rc) return rc;
+        if ((pos + 1 == j->n_todo || j->todo[pos + 1] / S != shard) &&
+            finish_shard(dir, parts, shard, &w->tar, &w->li, &w->le, err, err_len))
+            return ITEM_FAIL;
+    }
     return ITEM_OK;
 }
 
@@ -860,34 +893,13 @@ int wmel_batch_run(const wmel_batch_plan *plan, const char *dir, const wmel_batc
         if (rc) goto out;
     }
 
-    size_t cur = (size_t)-1;
-    for (size_t pos = 0; pos < j.n_todo; pos++) {
-        slot got;
-        if (take_slot(&j, pos, o, &got)) {
-            ret = WMEL_BATCH_INTERRUPTED;
-            snprintf(err, err_len, "interrupted");
-            g_tmp_set = 0;
-            af_abort(&w.tar);
-            if (w.pg.printed) fputc('\n', stderr);
-            goto out;
-        }
-        size_t item = j.todo[pos], shard = item / S;
-        if (shard != cur) {
-            cur = shard;
-            w.li.n = w.le.n = 0;
-            if (open_shard(dir, shard, &w.tar, err, err_len)) {
-                wmel_batch_result_free(got.res);
-                free(got.error);
-                goto fail;
-            }
-        }
-        rc = write_item(&w, o, &plan->items[item], shard, &got, stats, err, err_len);
-        if (rc == ITEM_OOM) goto oom;
-        if (rc) goto fail;
-        if ((pos + 1 == j.n_todo || j.todo[pos + 1] / S != shard) &&
-            finish_shard(dir, parts, shard, &w.tar, &w.li, &w.le, err, err_len))
-            goto fail;
+    rc = write_items(&j, plan, o, dir, parts, &w, stats, err, err_len);
+    if (rc == ITEM_STOP) {
+        ret = WMEL_BATCH_INTERRUPTED;
+        goto fail;
     }
+    if (rc == ITEM_OOM) goto oom;
+    if (rc) goto fail;
     size_t failed = 0;
     if (assemble(dir, n_shards, &failed, err, err_len)) goto out;
     stats->failed = failed;
