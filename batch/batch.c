@@ -718,6 +718,135 @@ static int finish_shard(const char *dir, const char *parts, size_t shard, afile 
     return 0;
 }
 
+/* The items of the shards not yet done, in order, into j->todo (counting the shards done in
+ * stats->shards_skipped). 0, or -1 out of memory. */
+static int list_todo(job *j, const wmel_batch_plan *plan, const char *dir, size_t S, size_t n_shards,
+                     wmel_batch_stats *stats)
+{
+    j->todo = malloc(plan->n * sizeof *j->todo);
+    if (!j->todo) return -1;
+    for (size_t s = 0; s < n_shards; s++) {
+        if (shard_done(dir, s)) {
+            stats->shards_skipped++;
+            continue;
+        }
+        for (size_t i = s * S; i < plan->n && i < (s + 1) * S; i++) j->todo[j->n_todo++] = i;
+    }
+    return 0;
+}
+
+/* What the writer keeps across items: the shard's tar, its index and error lines, progress. */
+typedef struct shard_out {
+    afile tar;
+    lines li, le;
+    progress pg;
+} shard_out;
+
+enum { ITEM_OK, ITEM_FAIL, ITEM_OOM, ITEM_STOP };
+
+/* Writes the item taken (got, entry e of shard) into the open shard: its members into the
+ * tar and its index line, or its error line (got's result and error are freed either way).
+ * ITEM_OK; ITEM_FAIL (err: the job stops); ITEM_OOM. */
+static int write_item(shard_out *w, const wmel_batch_opts *o, const wmel_batch_entry *e, size_t shard, slot *got,
+                      wmel_batch_stats *stats, char *err, size_t err_len)
+{
+    char line[8192];
+    int ll, rc = WMEL_OK;
+    const off_t at = got->res ? ftello(w->tar.f) : 0;
+    char msg[1024] = "";
+    if (got->res) {
+        rc = wmel_batch_result_write(got->res, w->tar.f, o->mode, o->n_mels, e->key, e->path, msg, sizeof msg);
+        if (rc && rc != WMEL_ERR_IO && at >= 0 && !fflush(w->tar.f) &&
+            !ftruncate(fileno(w->tar.f), at) && !fseeko(w->tar.f, at, SEEK_SET)) {
+            /* the item's time limit ended while its members were written, or its features
+               failed on the way out (values past float32's range): its members go, and the
+               item is a failure like one that timed out or failed while decoding */
+            wmel_batch_result_free(got->res);
+            got->res = NULL;
+            got->error = strdup(msg);
+            rc = WMEL_OK;
+        }
+    }
+    if (got->res) {
+        if (rc) {
+            /* the shard file (disk full) or an item's temporary file failed while its
+               members were half written, or the shard could not be cut back: the job
+               stops; a rerun redoes the shard */
+            if (!strncmp(msg, "write failed", 12)) snprintf(err, err_len, "%s: %s", w->tar.path, msg);
+            else snprintf(err, err_len, "%s", msg);
+            wmel_batch_result_free(got->res);
+            return ITEM_FAIL;
+        }
+        ll = wmel_batch_index_json(got->res, e->key, shard, line, sizeof line);
+        stats->written++;
+        stats->audio_seconds += (double)wmel_batch_result_samples(got->res) / WMEL_SAMPLE_RATE;
+        w->pg.audio += (double)wmel_batch_result_samples(got->res) / WMEL_SAMPLE_RATE;
+        wmel_batch_result_free(got->res);
+        if (ll < 0 || lines_add(&w->li, line, (size_t)ll)) return ITEM_OOM;
+    } else {
+        ll = wmel_batch_error_json(e->path, e->key, got->error ? got->error : "out of memory", line, sizeof line);
+        free(got->error);
+        w->pg.failed++;
+        if (ll < 0 || lines_add(&w->le, line, (size_t)ll)) return ITEM_OOM;
+    }
+    w->pg.done++;
+    w->pg.done_here++;
+    progress_show(&w->pg, 0);
+    return ITEM_OK;
+}
+
+/* The items written in order as the workers hand them over (take_slot), each into its shard
+ * (opened at its first item), each shard committed once its last item is in. ITEM_OK;
+ * ITEM_STOP (the interrupt callback asked to stop: err says so); ITEM_FAIL (err); ITEM_OOM. */
+static int write_items(job *j, const wmel_batch_plan *plan, const wmel_batch_opts *o, const char *dir,
+                       const char *parts, shard_out *w, wmel_batch_stats *stats, char *err, size_t err_len)
+{
+    const size_t S = o->shard_size;
+    size_t cur = (size_t)-1;
+    for (size_t pos = 0; pos < j->n_todo; pos++) {
+        slot got;
+        if (take_slot(j, pos, o, &got)) {
+            snprintf(err, err_len, "interrupted");
+            return ITEM_STOP;
+        }
+        size_t item = j->todo[pos], shard = item / S;
+        if (shard != cur) {
+            cur = shard;
+            w->li.n = w->le.n = 0;
+            if (open_shard(dir, shard, &w->tar, err, err_len)) {
+                wmel_batch_result_free(got.res);
+                free(got.error);
+                return ITEM_FAIL;
+            }
+        }
+        const int rc = write_item(w, o, &plan->items[item], shard, &got, stats, err, err_len);
+        if (rc) return rc;
+        if ((pos + 1 == j->n_todo || j->todo[pos + 1] / S != shard) &&
+            finish_shard(dir, parts, shard, &w->tar, &w->li, &w->le, err, err_len))
+            return ITEM_FAIL;
+    }
+    return ITEM_OK;
+}
+
+/* Tells the n_th workers to stop, joins them and frees what the slots still hold. */
+static void stop_workers(job *j, pthread_t *th, int n_th)
+{
+    if (!n_th) return;
+    pthread_mutex_lock(&j->mu);
+    j->stop = 1;
+    __atomic_store_n(&j->cancel, 1, __ATOMIC_RELAXED); /* items still in progress: stop */
+    pthread_cond_broadcast(&j->cv_space);
+    pthread_mutex_unlock(&j->mu);
+    for (int t = 0; t < n_th; t++) pthread_join(th[t], NULL);
+    for (size_t s = 0; s < j->window; s++) {
+        wmel_batch_result_free(j->slots[s].res);
+        free(j->slots[s].error);
+    }
+    pthread_mutex_destroy(&j->mu);
+    pthread_cond_destroy(&j->cv_ready);
+    pthread_cond_destroy(&j->cv_space);
+}
+
 int wmel_batch_run(const wmel_batch_plan *plan, const char *dir, const wmel_batch_opts *o,
                    wmel_batch_stats *stats, char *err, size_t err_len)
 {
@@ -742,10 +871,8 @@ int wmel_batch_run(const wmel_batch_plan *plan, const char *dir, const wmel_batc
     memset(&j, 0, sizeof j);
     pthread_t *th = NULL;
     int n_th = 0;
-    afile tar;
-    memset(&tar, 0, sizeof tar);
-    lines li = {0}, le = {0};
-    progress pg = {0};
+    shard_out w;
+    memset(&w, 0, sizeof w);
     if (!wmel_batch_job_json(plan, o, js, sizeof js)) goto out;
     const size_t S = o->shard_size, n_shards = (plan->n + S - 1) / S;
     if ((rc = check_job(dir, js, n_shards, err, err_len)) != 0) goto out;
@@ -754,19 +881,11 @@ int wmel_batch_run(const wmel_batch_plan *plan, const char *dir, const wmel_batc
 
     stats->items = plan->n;
     stats->shards = n_shards;
-    j.todo = malloc(plan->n * sizeof *j.todo);
-    if (!j.todo) goto oom;
-    for (size_t s = 0; s < n_shards; s++) {
-        if (shard_done(dir, s)) {
-            stats->shards_skipped++;
-            continue;
-        }
-        for (size_t i = s * S; i < plan->n && i < (s + 1) * S; i++) j.todo[j.n_todo++] = i;
-    }
-    pg.on = o->progress;
-    pg.t0 = pg.last = now();
-    pg.total = plan->n;
-    pg.done = plan->n - j.n_todo;
+    if (list_todo(&j, plan, dir, S, n_shards, stats)) goto oom;
+    w.pg.on = o->progress;
+    w.pg.t0 = w.pg.last = now();
+    w.pg.total = plan->n;
+    w.pg.done = plan->n - j.n_todo;
 
     if (j.n_todo) {
         rc = start_workers(&j, plan, o, other_fe, &th, &n_th, err, err_len);
@@ -774,110 +893,32 @@ int wmel_batch_run(const wmel_batch_plan *plan, const char *dir, const wmel_batc
         if (rc) goto out;
     }
 
-    size_t cur = (size_t)-1;
-    for (size_t pos = 0; pos < j.n_todo; pos++) {
-        slot got;
-        if (take_slot(&j, pos, o, &got)) {
-            ret = WMEL_BATCH_INTERRUPTED;
-            snprintf(err, err_len, "interrupted");
-            g_tmp_set = 0;
-            af_abort(&tar);
-            if (pg.printed) fputc('\n', stderr);
-            goto out;
-        }
-
-        size_t item = j.todo[pos], shard = item / S;
-        const wmel_batch_entry *e = &plan->items[item];
-        if (shard != cur) {
-            cur = shard;
-            li.n = le.n = 0;
-            if (open_shard(dir, shard, &tar, err, err_len)) {
-                wmel_batch_result_free(got.res);
-                free(got.error);
-                goto fail;
-            }
-        }
-        char line[8192];
-        int ll;
-        const off_t at = got.res ? ftello(tar.f) : 0;
-        char msg[1024] = "";
-        if (got.res) {
-            rc = wmel_batch_result_write(got.res, tar.f, o->mode, o->n_mels, e->key, e->path, msg,
-                                         sizeof msg);
-            if (rc && rc != WMEL_ERR_IO && at >= 0 && !fflush(tar.f) &&
-                !ftruncate(fileno(tar.f), at) && !fseeko(tar.f, at, SEEK_SET)) {
-                /* the item's time limit ended while its members were written, or its features
-                   failed on the way out (values past float32's range): its members go, and the
-                   item is a failure like one that timed out or failed while decoding */
-                wmel_batch_result_free(got.res);
-                got.res = NULL;
-                got.error = strdup(msg);
-                rc = WMEL_OK;
-            }
-        }
-        if (got.res) {
-            if (rc) {
-                /* the shard file (disk full) or an item's temporary file failed while its
-                   members were half written, or the shard could not be cut back: the job
-                   stops; a rerun redoes the shard */
-                if (!strncmp(msg, "write failed", 12)) snprintf(err, err_len, "%s: %s", tar.path, msg);
-                else snprintf(err, err_len, "%s", msg);
-                wmel_batch_result_free(got.res);
-                goto fail;
-            }
-            ll = wmel_batch_index_json(got.res, e->key, shard, line, sizeof line);
-            stats->written++;
-            stats->audio_seconds += (double)wmel_batch_result_samples(got.res) / WMEL_SAMPLE_RATE;
-            pg.audio += (double)wmel_batch_result_samples(got.res) / WMEL_SAMPLE_RATE;
-            wmel_batch_result_free(got.res);
-            if (ll < 0 || lines_add(&li, line, (size_t)ll)) goto oom;
-        } else {
-            ll = wmel_batch_error_json(e->path, e->key, got.error ? got.error : "out of memory",
-                                       line, sizeof line);
-            free(got.error);
-            pg.failed++;
-            if (ll < 0 || lines_add(&le, line, (size_t)ll)) goto oom;
-        }
-        pg.done++;
-        pg.done_here++;
-        progress_show(&pg, 0);
-        if ((pos + 1 == j.n_todo || j.todo[pos + 1] / S != shard) &&
-            finish_shard(dir, parts, shard, &tar, &li, &le, err, err_len))
-            goto fail;
+    rc = write_items(&j, plan, o, dir, parts, &w, stats, err, err_len);
+    if (rc == ITEM_STOP) {
+        ret = WMEL_BATCH_INTERRUPTED;
+        goto fail;
     }
+    if (rc == ITEM_OOM) goto oom;
+    if (rc) goto fail;
     size_t failed = 0;
     if (assemble(dir, n_shards, &failed, err, err_len)) goto out;
     stats->failed = failed;
-    progress_show(&pg, 1);
+    progress_show(&w.pg, 1);
     ret = failed ? WMEL_BATCH_SOME_FAILED : WMEL_BATCH_OK;
     goto out;
 oom:
     snprintf(err, err_len, "out of memory");
 fail:
     g_tmp_set = 0;
-    af_abort(&tar);
-    if (pg.printed) fputc('\n', stderr);
+    af_abort(&w.tar);
+    if (w.pg.printed) fputc('\n', stderr);
 out:
-    if (n_th) {
-        pthread_mutex_lock(&j.mu);
-        j.stop = 1;
-        __atomic_store_n(&j.cancel, 1, __ATOMIC_RELAXED); /* items still in progress: stop */
-        pthread_cond_broadcast(&j.cv_space);
-        pthread_mutex_unlock(&j.mu);
-        for (int t = 0; t < n_th; t++) pthread_join(th[t], NULL);
-        for (size_t s = 0; s < j.window; s++) {
-            wmel_batch_result_free(j.slots[s].res);
-            free(j.slots[s].error);
-        }
-        pthread_mutex_destroy(&j.mu);
-        pthread_cond_destroy(&j.cv_ready);
-        pthread_cond_destroy(&j.cv_space);
-    }
+    stop_workers(&j, th, n_th);
     free(th);
     free(j.slots);
     free(j.todo);
-    free(li.b);
-    free(le.b);
+    free(w.li.b);
+    free(w.le.b);
     wmel_destroy(j.ctx);
     close(lockfd);
     stats->wall_seconds = now() - t0;

@@ -142,6 +142,149 @@ static void rename_input(char *msg, size_t cap, const char *from, const char *to
     snprintf(msg + pre, cap - pre, "%s%s", to, tail);
 }
 
+/* The helpers below read the rest of decoder d for one mode into r; each returns 0, or -1
+ * with err set where it can say more than wmel_strerror(*stp) (*stp: the status, WMEL_OK
+ * on entry). */
+
+/* A plan other than Whisper's on the float64 reference: the whole clip, then wmel_features()
+ * (the stream computes the CPU backend's values). */
+static int compute_whole(wmel_ctx *ctx, wmel_decoder *d, wmel_batch_result *r, const char *name, int *stp,
+                         char *err, size_t err_len)
+{
+    int st = *stp;
+    size_t cap = 0;
+    float *pcm = NULL;
+    size_t got = 0;
+    for (;;) {
+        if (r->samples == cap) {
+            size_t nc = cap ? 2 * cap : (size_t)1 << 18;
+            float *np = realloc(pcm, nc * sizeof *np);
+            if (!np) {
+                st = WMEL_ERR_NO_MEMORY;
+                break;
+            }
+            pcm = np;
+            cap = nc;
+        }
+        st = wmel_decoder_read(d, pcm + r->samples, cap - r->samples, &got);
+        if (st || got == 0) break;
+        r->samples += got;
+    }
+    size_t rows = 0, cols = 0;
+    if (st == WMEL_OK) st = wmel_features_shape(ctx, r->samples, &rows, &cols);
+    const size_t cnt = rows * cols;
+    if (st == WMEL_OK && !(r->data = malloc((cnt ? cnt : 1) * sizeof *r->data)))
+        st = WMEL_ERR_NO_MEMORY;
+    if (st == WMEL_OK) st = wmel_features(ctx, pcm, r->samples, r->data, cnt);
+    free(pcm);
+    *stp = st;
+    if (st != WMEL_OK) {
+        if (wmel_decoder_error(d)[0]) snprintf(err, err_len, "%s", wmel_decoder_error(d));
+        else snprintf(err, err_len, "%s: %zu samples: %s", name, r->samples, wmel_strerror(st));
+        return -1;
+    }
+    r->ndim = 2;
+    r->shape[0] = rows;
+    r->shape[1] = cols;
+    return 0;
+}
+
+/* Any other plan, or Whisper's whole clip (WMEL_BATCH_FULL): through wmel_long_*. */
+static int compute_long(wmel_ctx *ctx, wmel_decoder *d, wmel_batch_result *r, const char *name, int *stp,
+                        char *err, size_t err_len)
+{
+    int st = *stp;
+    float *buf = malloc(CHUNK * sizeof *buf);
+    size_t got = 0;
+    r->lg = buf ? wmel_long_create(ctx, SPOOL_MEM, &st) : NULL;
+    if (!buf) st = WMEL_ERR_NO_MEMORY;
+    int pushed = st; /* a refused push: the rest is still decoded, and counted */
+    while (st == WMEL_OK) {
+        st = wmel_decoder_read(d, buf, CHUNK, &got);
+        if (st || got == 0) break;
+        r->samples += got;
+        if (pushed == WMEL_OK) pushed = wmel_long_push(r->lg, buf, got);
+    }
+    free(buf);
+    if (st == WMEL_OK) st = pushed;
+    if (st == WMEL_OK) st = wmel_long_finish(r->lg);
+    *stp = st;
+    if (st != WMEL_OK) {
+        if (wmel_decoder_error(d)[0]) snprintf(err, err_len, "%s", wmel_decoder_error(d));
+        else if (r->lg && wmel_long_error(r->lg)[0]) snprintf(err, err_len, "%s: %s", name, wmel_long_error(r->lg));
+        else if (r->frontend == WMEL_FRONTEND_WHISPER && st != WMEL_ERR_TOO_SHORT)
+            snprintf(err, err_len, "%s: %s", name, wmel_strerror(st));
+        else snprintf(err, err_len, "%s: %zu samples: %s", name, r->samples, wmel_strerror(st));
+        return -1;
+    }
+    r->ndim = 2;
+    wmel_long_shape(r->lg, &r->shape[0], &r->shape[1]);
+    return 0;
+}
+
+/* Whisper's 30 s windows (WMEL_BATCH_WINDOWS). */
+static int compute_windows(wmel_ctx *ctx, wmel_decoder *d, wmel_batch_result *r, const char *name, int *stp,
+                           char *err, size_t err_len)
+{
+    r->win = wmel_windows_open_decoder(ctx, d, NULL, NULL, stp, err, err_len);
+    if (!r->win) {
+        if (!err[0]) snprintf(err, err_len, "%s: %s", name, wmel_strerror(*stp));
+        return -1;
+    }
+    r->samples = wmel_windows_samples(r->win);
+    r->ndim = 3;
+    r->shape[0] = wmel_windows_count(r->win);
+    r->shape[1] = (size_t)r->n_mels;
+    r->shape[2] = WMEL_CHUNK_FRAMES;
+    if (r->shape[0] == 0) {
+        snprintf(err, err_len, "%s: shorter than one frame (160 samples): no window", name);
+        return -1;
+    }
+    return 0;
+}
+
+/* Whisper's pad30: the first 30 s held, the rest decoded and counted. */
+static int compute_pad30(wmel_ctx *ctx, wmel_decoder *d, wmel_batch_result *r, const char *name, int *stp,
+                         char *err, size_t err_len)
+{
+    int st;
+    size_t got = 0;
+    float *buf = calloc(WMEL_CHUNK_SAMPLES, sizeof *buf);
+    float *scratch = buf ? malloc(CHUNK * sizeof *scratch) : NULL;
+    st = scratch ? WMEL_OK : WMEL_ERR_NO_MEMORY;
+    while (st == WMEL_OK) {
+        size_t n = r->samples;
+        if (n < WMEL_CHUNK_SAMPLES) {
+            st = wmel_decoder_read(d, buf + n, WMEL_CHUNK_SAMPLES - n, &got);
+        } else {
+            st = wmel_decoder_read(d, scratch, CHUNK, &got);
+        }
+        if (st || got == 0) break;
+        r->samples += got;
+    }
+    free(scratch);
+    if (st != WMEL_OK) {
+        *stp = st;
+        if (wmel_decoder_error(d)[0]) snprintf(err, err_len, "%s", wmel_decoder_error(d));
+        else snprintf(err, err_len, "%s: %s", name, wmel_strerror(st));
+        free(buf);
+        return -1;
+    }
+    size_t cnt = (size_t)r->n_mels * WMEL_CHUNK_FRAMES;
+    r->data = malloc(cnt * sizeof *r->data);
+    st = r->data ? wmel_log_mel(ctx, buf, WMEL_CHUNK_SAMPLES, 0, r->data, cnt) : WMEL_ERR_NO_MEMORY;
+    free(buf);
+    *stp = st;
+    if (st) {
+        snprintf(err, err_len, "%s: %s", name, wmel_strerror(st));
+        return -1;
+    }
+    r->ndim = 2;
+    r->shape[0] = (size_t)r->n_mels;
+    r->shape[1] = WMEL_CHUNK_FRAMES;
+    return 0;
+}
+
 wmel_batch_result *wmel_batch_compute(wmel_ctx *ctx, int mode, const char *path_or_null,
                                       const void *data, size_t size, const char *name,
                                       double timeout, const int *cancel, char *err,
@@ -174,124 +317,16 @@ wmel_batch_result *wmel_batch_compute(wmel_ctx *ctx, int mode, const char *path_
                                         lim.deadline > 0 || cancel ? limits_hit : NULL, &lim,
                                         &st, err, err_len);
     if (!d) goto fail;
-    if (r->frontend != WMEL_FRONTEND_WHISPER && !strcmp(wmel_backend_name(ctx), "ref")) {
-        /* the float64 reference: the whole clip, then wmel_features() (the stream computes
-           the CPU backend's values) */
-        size_t cap = 0;
-        float *pcm = NULL;
-        size_t got = 0;
-        for (;;) {
-            if (r->samples == cap) {
-                size_t nc = cap ? 2 * cap : (size_t)1 << 18;
-                float *np = realloc(pcm, nc * sizeof *np);
-                if (!np) {
-                    st = WMEL_ERR_NO_MEMORY;
-                    break;
-                }
-                pcm = np;
-                cap = nc;
-            }
-            st = wmel_decoder_read(d, pcm + r->samples, cap - r->samples, &got);
-            if (st || got == 0) break;
-            r->samples += got;
-        }
-        size_t rows = 0, cols = 0;
-        if (st == WMEL_OK) st = wmel_features_shape(ctx, r->samples, &rows, &cols);
-        const size_t cnt = rows * cols;
-        if (st == WMEL_OK && !(r->data = malloc((cnt ? cnt : 1) * sizeof *r->data)))
-            st = WMEL_ERR_NO_MEMORY;
-        if (st == WMEL_OK) st = wmel_features(ctx, pcm, r->samples, r->data, cnt);
-        free(pcm);
-        if (st != WMEL_OK) {
-            if (wmel_decoder_error(d)[0]) snprintf(err, err_len, "%s", wmel_decoder_error(d));
-            else snprintf(err, err_len, "%s: %zu samples: %s", name, r->samples, wmel_strerror(st));
-            goto fail;
-        }
-        r->ndim = 2;
-        r->shape[0] = rows;
-        r->shape[1] = cols;
-        wmel_decoder_close(d);
-        return with_left(r, &lim);
-    }
-    if (r->frontend != WMEL_FRONTEND_WHISPER || mode == WMEL_BATCH_FULL) { /* wmel_long_* */
-        float *buf = malloc(CHUNK * sizeof *buf);
-        size_t got = 0;
-        r->lg = buf ? wmel_long_create(ctx, SPOOL_MEM, &st) : NULL;
-        if (!buf) st = WMEL_ERR_NO_MEMORY;
-        int pushed = st; /* a refused push: the rest is still decoded, and counted */
-        while (st == WMEL_OK) {
-            st = wmel_decoder_read(d, buf, CHUNK, &got);
-            if (st || got == 0) break;
-            r->samples += got;
-            if (pushed == WMEL_OK) pushed = wmel_long_push(r->lg, buf, got);
-        }
-        free(buf);
-        if (st == WMEL_OK) st = pushed;
-        if (st == WMEL_OK) st = wmel_long_finish(r->lg);
-        if (st != WMEL_OK) {
-            if (wmel_decoder_error(d)[0]) snprintf(err, err_len, "%s", wmel_decoder_error(d));
-            else if (r->lg && wmel_long_error(r->lg)[0]) snprintf(err, err_len, "%s: %s", name, wmel_long_error(r->lg));
-            else if (r->frontend == WMEL_FRONTEND_WHISPER && st != WMEL_ERR_TOO_SHORT)
-                snprintf(err, err_len, "%s: %s", name, wmel_strerror(st));
-            else snprintf(err, err_len, "%s: %zu samples: %s", name, r->samples, wmel_strerror(st));
-            goto fail;
-        }
-        r->ndim = 2;
-        wmel_long_shape(r->lg, &r->shape[0], &r->shape[1]);
-        wmel_decoder_close(d);
-        return with_left(r, &lim);
-    }
-    if (mode == WMEL_BATCH_WINDOWS) {
-        r->win = wmel_windows_open_decoder(ctx, d, NULL, NULL, &st, err, err_len);
-        if (!r->win) {
-            if (!err[0]) snprintf(err, err_len, "%s: %s", name, wmel_strerror(st));
-            goto fail;
-        }
-        r->samples = wmel_windows_samples(r->win);
-        r->ndim = 3;
-        r->shape[0] = wmel_windows_count(r->win);
-        r->shape[1] = (size_t)r->n_mels;
-        r->shape[2] = WMEL_CHUNK_FRAMES;
-        if (r->shape[0] == 0) {
-            snprintf(err, err_len, "%s: shorter than one frame (160 samples): no window", name);
-            goto fail;
-        }
-        wmel_decoder_close(d);
-        return with_left(r, &lim);
-    }
-    /* pad30: the first 30 s held, the rest decoded and counted */
-    size_t got = 0;
-    float *buf = calloc(WMEL_CHUNK_SAMPLES, sizeof *buf);
-    float *scratch = buf ? malloc(CHUNK * sizeof *scratch) : NULL;
-    st = scratch ? WMEL_OK : WMEL_ERR_NO_MEMORY;
-    while (st == WMEL_OK) {
-        size_t n = r->samples;
-        if (n < WMEL_CHUNK_SAMPLES) {
-            st = wmel_decoder_read(d, buf + n, WMEL_CHUNK_SAMPLES - n, &got);
-        } else {
-            st = wmel_decoder_read(d, scratch, CHUNK, &got);
-        }
-        if (st || got == 0) break;
-        r->samples += got;
-    }
-    free(scratch);
-    if (st != WMEL_OK) {
-        if (wmel_decoder_error(d)[0]) snprintf(err, err_len, "%s", wmel_decoder_error(d));
-        else snprintf(err, err_len, "%s: %s", name, wmel_strerror(st));
-        free(buf);
-        goto fail;
-    }
-    size_t cnt = (size_t)r->n_mels * WMEL_CHUNK_FRAMES;
-    r->data = malloc(cnt * sizeof *r->data);
-    st = r->data ? wmel_log_mel(ctx, buf, WMEL_CHUNK_SAMPLES, 0, r->data, cnt) : WMEL_ERR_NO_MEMORY;
-    free(buf);
-    if (st) {
-        snprintf(err, err_len, "%s: %s", name, wmel_strerror(st));
-        goto fail;
-    }
-    r->ndim = 2;
-    r->shape[0] = (size_t)r->n_mels;
-    r->shape[1] = WMEL_CHUNK_FRAMES;
+    int bad;
+    if (r->frontend != WMEL_FRONTEND_WHISPER && !strcmp(wmel_backend_name(ctx), "ref"))
+        bad = compute_whole(ctx, d, r, name, &st, err, err_len);
+    else if (r->frontend != WMEL_FRONTEND_WHISPER || mode == WMEL_BATCH_FULL)
+        bad = compute_long(ctx, d, r, name, &st, err, err_len);
+    else if (mode == WMEL_BATCH_WINDOWS)
+        bad = compute_windows(ctx, d, r, name, &st, err, err_len);
+    else
+        bad = compute_pad30(ctx, d, r, name, &st, err, err_len);
+    if (bad) goto fail;
     wmel_decoder_close(d);
     return with_left(r, &lim);
 fail:

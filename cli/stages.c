@@ -284,19 +284,10 @@ static void stack_text(const wmel_frontend_plan *p, char *buf, size_t len)
     add(buf, len, &k, "; (rows, %s%s) drawn transposed", m > 1 ? "stack x " : "", w);
 }
 
-const cli_frontend *cli_frontend_of_plan(const wmel_frontend_plan *plan, const char *name, cli_fe_built *b)
+/* b->json on one line: each newline and its indent as one space, no trailing space. */
+static void json_one_line(cli_fe_built *b)
 {
-    if (cli_plan_is_whisper(plan)) return &FRONTENDS[0];
-    memset(b, 0, sizeof *b);
-    b->plan = *plan;
-    const wmel_frontend_plan *p = &b->plan;
-    snprintf(b->name, sizeof b->name, "%s", name);
-    char why[320];
-    if (wmel_plan_to_json(p, b->json, sizeof b->json, why, sizeof why))
-        snprintf(b->json, sizeof b->json, "(no JSON: %s)", why);
-    else
-        others_of(b->json, b->others, sizeof b->others);
-    size_t w = 0; /* on one line: each newline and its indent as one space */
+    size_t w = 0;
     for (size_t r = 0; b->json[r]; r++) {
         if (b->json[r] == '\n') {
             while (b->json[r + 1] == ' ') r++;
@@ -307,32 +298,42 @@ const cli_frontend *cli_frontend_of_plan(const wmel_frontend_plan *plan, const c
     }
     while (w && b->json[w - 1] == ' ') w--;
     b->json[w] = 0;
-    cli_window_text(p, b->window, sizeof b->window);
-    const int fl = p->frame_length, nb = p->n_fft / 2 + 1, snip = p->framing == WMEL_FRAMES_SNIP;
-    int n = 0;
-    char t[480], x[200];
-    size_t k;
-    /* the samples each frame reads */
-    k = 0;
-    add(t, sizeof t, &k, "%s: %d samples", snip ? "frames" : "padded frames", fl);
-    if (p->scale != 1.0) add(t, sizeof t, &k, " x %s", NUM(p->scale));
+}
+
+/* The first stage's title: the samples each frame of b->plan reads, into t. */
+static void frames_title(const wmel_frontend_plan *p, char *t, size_t len)
+{
+    const int fl = p->frame_length, snip = p->framing == WMEL_FRAMES_SNIP;
+    size_t k = 0;
+    add(t, len, &k, "%s: %d samples", snip ? "frames" : "padded frames", fl);
+    if (p->scale != 1.0) add(t, len, &k, " x %s", NUM(p->scale));
     if (p->preemph_mode == WMEL_PREEMPH_SIGNAL && p->preemph > 0)
-        add(t, sizeof t, &k, " of the pre-emphasised signal (y[i] = x[i] - %s x[i-1], y[0] = x[0])", NUM(p->preemph));
+        add(t, len, &k, " of the pre-emphasised signal (y[i] = x[i] - %s x[i-1], y[0] = x[0])", NUM(p->preemph));
     else if (p->preemph_mode >= WMEL_PREEMPH_PADDED && p->preemph > 0)
-        add(t, sizeof t, &k, " of the pre-emphasised padded signal (y[i] = s[i] - %s s[i-1] from its second sample%s)",
+        add(t, len, &k, " of the pre-emphasised padded signal (y[i] = s[i] - %s s[i-1] from its second sample%s)",
             NUM(p->preemph), p->preemph_mode == WMEL_PREEMPH_PADDED_CUT ? ", 0 from padded index n on" : "");
-    add(t, sizeof t, &k, " at hop %d, ", p->hop);
-    if (snip) add(t, sizeof t, &k, "whole frames inside the signal (snip_edges): 1 + (n - %d) / %d frames", fl, p->hop);
+    add(t, len, &k, " at hop %d, ", p->hop);
+    if (snip) add(t, len, &k, "whole frames inside the signal (snip_edges): 1 + (n - %d) / %d frames", fl, p->hop);
     else if (p->framing == WMEL_FRAMES_CENTER_REFLECT || p->framing == WMEL_FRAMES_CENTER_ZERO)
-        add(t, sizeof t, &k, "centred: the signal %s by %d (n_fft / 2) at both ends, 1 + n / %d frames%s",
+        add(t, len, &k, "centred: the signal %s by %d (n_fft / 2) at both ends, 1 + n / %d frames%s",
             p->framing == WMEL_FRAMES_CENTER_REFLECT ? "reflect-padded" : "zero-padded", p->n_fft / 2, p->hop,
             fl < p->n_fft ? "; the frame in the middle of the transform" : "");
     else if (p->framing == WMEL_FRAMES_KALDI_CENTER)
-        add(t, sizeof t, &k, "Kaldi snip_edges=false: frame t from sample %d t %c %d, (n + %d) / %d frames, samples "
+        add(t, len, &k, "Kaldi snip_edges=false: frame t from sample %d t %c %d, (n + %d) / %d frames, samples "
             "outside the signal reflected Kaldi's way (-i - 1, 2 n - 1 - i, the edge repeated)", p->hop,
             p->hop / 2 < fl / 2 ? '-' : '+', abs(p->hop / 2 - fl / 2), p->hop / 2, p->hop);
-    else add(t, sizeof t, &k, "framing %d (no rule known here)", p->framing);
-    if (p->dither > 0) add(t, sizeof t, &k, "; plus dither %s x wmel_dither_gauss(seed %u, t, j)", NUM(p->dither), (unsigned)p->dither_seed);
+    else add(t, len, &k, "framing %d (no rule known here)", p->framing);
+    if (p->dither > 0) add(t, len, &k, "; plus dither %s x wmel_dither_gauss(seed %u, t, j)", NUM(p->dither), (unsigned)p->dither_seed);
+}
+
+/* The stages of the frame, from b->st[n] on: the samples, DC removal, pre-emphasis in the
+ * frame, the window. Returns the next stage's index. */
+static int stages_frame(cli_fe_built *b, int n)
+{
+    const wmel_frontend_plan *p = &b->plan;
+    const int fl = p->frame_length, snip = p->framing == WMEL_FRAMES_SNIP;
+    char t[480];
+    frames_title(p, t, sizeof t);
     const char *sunits = p->scale != 1.0 ? "sample value (x scale)" : "sample value (full scale 1)";
     const char *prev = snip ? "frames" : "padded";
     b->st[n] = (cli_stage_desc){prev, NULL, sunits, WMEL_ROWS_SAMPLE, 0, 1, 1, WMEL_ST_PADDED, NULL, 0};
@@ -352,8 +353,17 @@ const cli_frontend *cli_frontend_of_plan(const wmel_frontend_plan *plan, const c
     snprintf(b->title[n++], sizeof b->title[0], "windowed: frame x window (%d samples)%s; the window: %s", fl,
              fl < p->n_fft ? (snip ? ", zero-padded to the transform's size" : ", centred in the transform") : "",
              b->window);
-    /* the spectrum */
-    char pw[96];
+    return n;
+}
+
+/* The stages of the spectrum, from b->st[n] on: the power (or magnitude), the mel filters,
+ * the log (and the energy). Returns the next stage's index; *lunits: the log's units. */
+static int stages_spectrum(cli_fe_built *b, int n, const char **lunits)
+{
+    const wmel_frontend_plan *p = &b->plan;
+    const int nb = p->n_fft / 2 + 1;
+    char t[480], x[200], pw[96];
+    size_t k;
     if (p->mag_guard_mode == WMEL_MAG_GUARD_MAX) snprintf(pw, sizeof pw, "max(|X[k]|^2, %s)", NUM(p->mag_guard));
     else if (p->mag_guard_mode == WMEL_MAG_GUARD_ADD) snprintf(pw, sizeof pw, "|X[k]|^2 + %s", NUM(p->mag_guard));
     else snprintf(pw, sizeof pw, "|X[k]|^2");
@@ -373,8 +383,8 @@ const cli_frontend *cli_frontend_of_plan(const wmel_frontend_plan *plan, const c
     /* the log (and the energy) */
     char lg[160];
     log_text(p, lg, sizeof lg, "mel");
-    const char *lunits = p->log == WMEL_LOG10_CLAMP ? "log10 units" : p->log == WMEL_LOG_NONE ? "mel energy" : "natural log units";
-    snprintf(b->units[n], sizeof b->units[0], "%s", lunits);
+    *lunits = p->log == WMEL_LOG10_CLAMP ? "log10 units" : p->log == WMEL_LOG_NONE ? "mel energy" : "natural log units";
+    snprintf(b->units[n], sizeof b->units[0], "%s", *lunits);
     b->st[n] = (cli_stage_desc){"log", NULL, b->units[n], p->use_energy ? WMEL_ROWS_COLS : WMEL_ROWS_MEL, 0, 0, 0, WMEL_ST_LOG, NULL, 0};
     k = 0;
     add(t, sizeof t, &k, "log: %s", lg);
@@ -384,9 +394,17 @@ const cli_frontend *cli_frontend_of_plan(const wmel_frontend_plan *plan, const c
         if (p->energy_floor > 0) add(t, sizeof t, &k, ", at least ln(%s)", NUM(p->energy_floor));
     }
     snprintf(b->title[n++], sizeof b->title[0], "%s", t);
-    /* the clip-wide finish, then the stacking */
-    char brief[96] = "";
-    finish_text(p, b->finish, sizeof b->finish, brief, sizeof brief);
+    return n;
+}
+
+/* The last stages, from b->st[n] on: the clip-wide finish (its text in b->finish, its
+ * brief in brief), then the stacking. lunits: the log's units. Returns the stage count. */
+static int stages_finish(cli_fe_built *b, int n, const char *lunits, char *brief, size_t blen)
+{
+    const wmel_frontend_plan *p = &b->plan;
+    char t[480];
+    size_t k;
+    finish_text(p, b->finish, sizeof b->finish, brief, blen);
     const int fm = p->layout == WMEL_LAYOUT_FRAMES_MELS, stk = p->stack > 1 || p->delta_win;
     const int rows = p->use_energy ? WMEL_ROWS_COLS : WMEL_ROWS_MEL;
     const char *funits = p->norm == WMEL_NORM_NONE && !p->affine ? lunits : "normalised units";
@@ -402,10 +420,19 @@ const cli_frontend *cli_frontend_of_plan(const wmel_frontend_plan *plan, const c
         b->st[n] = (cli_stage_desc){"features", NULL, funits, WMEL_ROWS_STACK, 0, 0, 1, WMEL_ST_STACKED, NULL, 0};
         stack_text(p, b->title[n++], sizeof b->title[0]);
     }
-    for (int i = 0; i < n; i++) b->st[i].title = b->title[i];
-    /* the chain, in one line */
-    k = 0;
-    add(b->summary, sizeof b->summary, &k, "%s Hz samples%s%s -> %s frames (%d, hop %d)", NUM(p->sample_rate),
+    return n;
+}
+
+/* The chain in one line into b->summary (brief: the finish's, "" when none). */
+static void chain_summary(cli_fe_built *b, const char *brief)
+{
+    const wmel_frontend_plan *p = &b->plan;
+    const int fl = p->frame_length, nb = p->n_fft / 2 + 1, snip = p->framing == WMEL_FRAMES_SNIP;
+    const int fm = p->layout == WMEL_LAYOUT_FRAMES_MELS;
+    char *sm = b->summary;
+    const size_t sl = sizeof b->summary;
+    size_t k = 0;
+    add(sm, sl, &k, "%s Hz samples%s%s -> %s frames (%d, hop %d)", NUM(p->sample_rate),
         p->scale != 1.0 ? " x " : "", p->scale != 1.0 ? NUM(p->scale) : "",
         snip                                         ? "snip_edges"
         : p->framing == WMEL_FRAMES_CENTER_REFLECT ? "reflect-padded centred"
@@ -413,29 +440,53 @@ const cli_frontend *cli_frontend_of_plan(const wmel_frontend_plan *plan, const c
                                                    : "zero-padded centred",
         fl, p->hop);
     if (p->preemph_mode != WMEL_PREEMPH_FRAME && p->preemph > 0)
-        add(b->summary, sizeof b->summary, &k, " of the pre-emphasised %ssignal (%s)",
+        add(sm, sl, &k, " of the pre-emphasised %ssignal (%s)",
             p->preemph_mode == WMEL_PREEMPH_SIGNAL ? "" : "padded ", NUM(p->preemph));
-    if (p->dither > 0) add(b->summary, sizeof b->summary, &k, " -> dither %s", NUM(p->dither));
-    if (p->remove_dc) add(b->summary, sizeof b->summary, &k, " -> DC removal");
-    if (p->preemph_mode == WMEL_PREEMPH_FRAME && p->preemph > 0) add(b->summary, sizeof b->summary, &k, " -> pre-emphasis %s in the frame", NUM(p->preemph));
-    char wn[64];
+    if (p->dither > 0) add(sm, sl, &k, " -> dither %s", NUM(p->dither));
+    if (p->remove_dc) add(sm, sl, &k, " -> DC removal");
+    if (p->preemph_mode == WMEL_PREEMPH_FRAME && p->preemph > 0) add(sm, sl, &k, " -> pre-emphasis %s in the frame", NUM(p->preemph));
+    char wn[64], lg[160];
     size_t wl = strcspn(b->window, ":");
     snprintf(wn, sizeof wn, "%.*s", (int)(wl < sizeof wn - 1 ? wl : sizeof wn - 1), b->window);
     log_text(p, lg, sizeof lg, ".");
-    add(b->summary, sizeof b->summary, &k, " -> %s -> %s (%d-point, %d bins) -> %s mel (%d, %s .. %s Hz) -> %s%s", wn,
+    add(sm, sl, &k, " -> %s -> %s (%d-point, %d bins) -> %s mel (%d, %s .. %s Hz) -> %s%s", wn,
         p->power == 1 ? "|DFT|" : "|DFT|^2", p->n_fft, nb,
         p->mel_scale == WMEL_MEL_SLANEY ? "Slaney" : p->mel_scale == WMEL_MEL_KALDI ? "Kaldi" : p->mel_scale == WMEL_MEL_HTK ? "HTK" : "TF",
         p->n_mels, NUM(p->low_freq), NUM(p->high_freq > 0 ? p->high_freq : p->sample_rate / 2.0 + p->high_freq), lg,
         p->use_energy ? " (+ log energy)" : "");
     if (p->n_ceps > 0)
-        add(b->summary, sizeof b->summary, &k, " -> %d cepstra (Kaldi's DCT-II%s%s%s)", p->n_ceps,
+        add(sm, sl, &k, " -> %d cepstra (Kaldi's DCT-II%s%s%s)", p->n_ceps,
             p->cepstral_lifter > 0 ? ", lifter " : "", p->cepstral_lifter > 0 ? NUM(p->cepstral_lifter) : "",
             p->use_energy ? (p->ceps_htk ? ", the log energy last" : ", the log energy as c0")
                           : p->ceps_htk ? ", c0 x sqrt(2) last" : "");
-    if (brief[0]) add(b->summary, sizeof b->summary, &k, " -> %s", brief);
-    if (p->delta_win) add(b->summary, sizeof b->summary, &k, " -> deltas (win %d)", p->delta_win);
-    if (p->stack > 1) add(b->summary, sizeof b->summary, &k, " -> %d frames a row%s", p->stack, stride_text(p));
-    add(b->summary, sizeof b->summary, &k, " -> (%s) (%s)", fm ? "n_frames, n_cols" : "n_cols, n_frames", b->name);
+    if (brief[0]) add(sm, sl, &k, " -> %s", brief);
+    if (p->delta_win) add(sm, sl, &k, " -> deltas (win %d)", p->delta_win);
+    if (p->stack > 1) add(sm, sl, &k, " -> %d frames a row%s", p->stack, stride_text(p));
+    add(sm, sl, &k, " -> (%s) (%s)", fm ? "n_frames, n_cols" : "n_cols, n_frames", b->name);
+}
+
+const cli_frontend *cli_frontend_of_plan(const wmel_frontend_plan *plan, const char *name, cli_fe_built *b)
+{
+    if (cli_plan_is_whisper(plan)) return &FRONTENDS[0];
+    memset(b, 0, sizeof *b);
+    b->plan = *plan;
+    const wmel_frontend_plan *p = &b->plan;
+    snprintf(b->name, sizeof b->name, "%s", name);
+    char why[320];
+    if (wmel_plan_to_json(p, b->json, sizeof b->json, why, sizeof why))
+        snprintf(b->json, sizeof b->json, "(no JSON: %s)", why);
+    else
+        others_of(b->json, b->others, sizeof b->others);
+    json_one_line(b);
+    cli_window_text(p, b->window, sizeof b->window);
+    const int fl = p->frame_length, snip = p->framing == WMEL_FRAMES_SNIP, stk = p->stack > 1 || p->delta_win;
+    const char *lunits = NULL;
+    char brief[96] = "";
+    int n = stages_frame(b, 0);
+    n = stages_spectrum(b, n, &lunits);
+    n = stages_finish(b, n, lunits, brief, sizeof brief);
+    for (int i = 0; i < n; i++) b->st[i].title = b->title[i];
+    chain_summary(b, brief);
     b->fe = (cli_frontend){b->name, p->frontend, p->sample_rate, fl, p->n_fft, p->hop, snip ? fl / 2 : 0, b->st, n,
                            b->summary, p, p->use_energy ? 1 : 0, stk ? p->stack : 0,
                            p->stack_stride ? p->stack_stride : p->stack, p->stack_left, p->delta_win ? 1 : 0};

@@ -752,21 +752,21 @@ static void jnum(FILE *f, double v)
     else fputs("null", f);
 }
 
-int cli_vectors_check(int argc, char **argv)
+/* Reads the command line into o: -1 to go on, else the exit status (a usage error printed). */
+static int vc_parse(int argc, char **argv, vc_opts *o)
 {
-    vc_opts o = {0};
     const char *ops[2] = {NULL, NULL};
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         int pr = cli_operands(argc, argv, &i, ops, 2);
         if (pr == 2) return 2;
         if (pr) break;
-        if (!strcmp(a, "--allow-missing")) o.allow_missing = 1;
-        else if (!strcmp(a, "--json")) o.json = 1;
-        else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) o.quiet = 1;
+        if (!strcmp(a, "--allow-missing")) o->allow_missing = 1;
+        else if (!strcmp(a, "--json")) o->json = 1;
+        else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) o->quiet = 1;
         else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
             if (i + 1 >= argc) return cli_usage("vectors check: -o needs a file (the JSON report)");
-            o.report = argv[++i];
+            o->report = argv[++i];
         } else if (a[0] == '-' && a[1]) {
             char m[300];
             snprintf(m, sizeof m, "vectors check: unknown option '%s' (wmel vectors --help)", a);
@@ -776,27 +776,252 @@ int cli_vectors_check(int argc, char **argv)
         else return cli_usage("vectors check: takes PACK and OUTPUTS only");
     }
     if (!ops[0] || !ops[1]) return cli_usage("vectors check: wmel vectors check PACK OUTPUTS");
-    o.pack = ops[0], o.outputs = ops[1];
+    o->pack = ops[0], o->outputs = ops[1];
+    return -1;
+}
+
+/* One check's open pack and outputs, and its tally. */
+typedef struct vc_run {
+    const vc_opts *o;
+    int packfd, outfd;
+    int n_pass, n_fail, n_missing, n_refused;
+} vc_run;
+
+/* One case's verdict: status "pass", "fail", "missing" or "refused"; the output's grade g
+ * and its worst index at ("" when not graded); the first stage that fails ("" when none). */
+typedef struct vc_case {
+    const char *name, *rule, *status;
+    double tol;
+    grade g;
+    char detail[1400], at[80], first_stage[CLI_PACK_NAME_MAX + 1];
+} vc_case;
+
+/* Appends to c->detail, after "; " when it holds something already. */
+static void vc_detail_add(vc_case *c, const char *fmt, ...) __attribute__((format(WMEL_PRINTF_FMT, 2, 3)));
+static void vc_detail_add(vc_case *c, const char *fmt, ...)
+{
+    size_t l = strlen(c->detail);
+    if (l) snprintf(c->detail + l, sizeof c->detail - l, "; ");
+    l = strlen(c->detail);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->detail + l, sizeof c->detail - l, fmt, ap);
+    va_end(ap);
+}
+
+/* Grades the stages case e's port wrote, in manifest order, until the first that fails
+ * (named in c->first_stage, its failure added to c->detail); every stage written is graded,
+ * whether the output was written or not. Returns how many were written; last_ok: the last
+ * that passed; *rc_io set where the pack's array cannot be read (printed). */
+static int vc_grade_stages(const vc_run *r, const cli_json *e, vc_case *c, char *last_ok, size_t last_ok_len,
+                           int *rc_io)
+{
+    const cli_json *st = cli_json_get(e, "stages");
+    int written = 0;
+    for (size_t s = 0; st && st->type == CLI_J_ARR && s < st->n && !c->first_stage[0]; s++) {
+        const cli_json *se = &st->kids[s];
+        const char *sn = cli_json_str(se, "name"), *sf = cli_json_str(se, "file"), *sr = cli_json_str(se, "rule");
+        size_t sshape[4];
+        int sd = cli_pack_shape(se, sshape);
+        char base[2 * CLI_PACK_NAME_MAX + 8];
+        snprintf(base, sizeof base, "%s.%s", c->name, sn);
+        cli_arr ps = {0}, es = {0};
+        char w2[600], epath[4096], err[1200];
+        int r2 = port_array(r->outfd, r->o->outputs, base, sshape, sd, &ps, w2, sizeof w2);
+        if (r2 == 1) continue;
+        written++;
+        snprintf(epath, sizeof epath, "%s/%s", r->o->pack, sf);
+        grade sg;
+        if (r2 < 0) {
+            snprintf(c->first_stage, sizeof c->first_stage, "%s", sn);
+        } else if (cli_arr_read_npy(r->packfd, sf, epath, &es, NULL, err, sizeof err) == 0) {
+            grade_arrays(&ps, &es, sr, cli_json_num(se, "tol", NAN), &sg);
+            if (!sg.ok) {
+                char a2[80] = "";
+                if (!sg.why[0]) index_text(a2, sizeof a2, es.shape, es.ndim, sg.at);
+                snprintf(c->first_stage, sizeof c->first_stage, "%s", sn);
+                if (sg.why[0]) vc_detail_add(c, "stage %s: %s", sn, sg.why);
+                else
+                    vc_detail_add(c, "stage %s: %.3g x its tolerance at %s (%.9g, expected %.9g)", sn, sg.worst, a2,
+                                  sg.port, sg.exp);
+            } else {
+                snprintf(last_ok, last_ok_len, "%s", sn);
+            }
+        } else {
+            cli_msg("wmel: vectors check: %s", err);
+            *rc_io = 1;
+        }
+        cli_arr_free(&ps);
+        cli_arr_free(&es);
+        if (r2 < 0) vc_detail_add(c, "stage %s: %s", sn, w2);
+    }
+    return written;
+}
+
+/* A case the plan refuses: passes as "refused" where the port wrote no output. */
+static void vc_refused(vc_run *r, const cli_json *e, vc_case *c)
+{
+    size_t shape[4];
+    cli_pack_shape(e, shape);
+    cli_arr port = {0};
+    char why[600];
+    const char *msg = cli_json_str(e, "message") ? cli_json_str(e, "message") : "";
+    int pr = port_array(r->outfd, r->o->outputs, c->name, shape, 0, &port, why, sizeof why);
+    if (pr == 1) {
+        c->status = "refused";
+        r->n_refused++;
+        snprintf(c->detail, sizeof c->detail, "an expected refusal: %s", msg);
+    } else {
+        c->status = "fail";
+        r->n_fail++;
+        snprintf(c->detail, sizeof c->detail, "an output was written for an input the plan refuses (%s)", msg);
+    }
+    cli_arr_free(&port);
+}
+
+/* A case with an expected array: grades the output and the stages written, sets c's status
+ * and counts it. Returns 0; -1 where the case's expected array cannot be read (printed;
+ * nothing graded or counted); 1 where a stage's cannot (printed; the case graded). */
+static int vc_graded(vc_run *r, const cli_json *e, vc_case *c)
+{
+    const char *exf = cli_json_str(e, "expected");
+    size_t shape[4];
+    int ndim = cli_pack_shape(e, shape); /* every entry's form was checked on loading */
+    cli_arr port = {0}, exp = {0};
+    char epath[4096], why[600], err[1200];
+    int rc_io = 0;
+    snprintf(epath, sizeof epath, "%s/%s", r->o->pack, exf);
+    if (cli_arr_read_npy(r->packfd, exf, epath, &exp, NULL, err, sizeof err)) {
+        cli_msg("wmel: vectors check: %s", err);
+        return -1;
+    }
+    int pr = port_array(r->outfd, r->o->outputs, c->name, shape, ndim, &port, why, sizeof why);
+    int out_failed = 0;
+    if (pr == 1) {
+        c->status = "missing";
+        snprintf(c->detail, sizeof c->detail, "no %s/%s.npy or .f32", r->o->outputs, c->name);
+    } else if (pr < 0) {
+        out_failed = 1;
+        snprintf(c->detail, sizeof c->detail, "%s", why);
+    } else {
+        grade_arrays(&port, &exp, c->rule, c->tol, &c->g);
+        if (c->g.why[0]) snprintf(c->detail, sizeof c->detail, "%s", c->g.why);
+        else index_text(c->at, sizeof c->at, exp.shape, exp.ndim, c->g.at);
+        out_failed = !c->g.ok;
+    }
+    char last_ok[CLI_PACK_NAME_MAX + 1] = "";
+    const int written = vc_grade_stages(r, e, c, last_ok, sizeof last_ok, &rc_io);
+    if (out_failed && written && !c->first_stage[0])
+        vc_detail_add(c, "the %d stages written agree (the last: %s): the divergence comes after them", written,
+                      last_ok);
+    if (pr == 1 && written && !c->first_stage[0]) {
+        size_t l = strlen(c->detail);
+        snprintf(c->detail + l, sizeof c->detail - l, "; the %d stages written pass (the last: %s)", written, last_ok);
+    }
+    /* a failing array fails the case, output or stage; missing only when the output is
+       and nothing written fails */
+    if (out_failed || c->first_stage[0]) c->status = "fail", r->n_fail++;
+    else if (pr == 1) r->n_missing++;
+    else r->n_pass++;
+    cli_arr_free(&port);
+    cli_arr_free(&exp);
+    return rc_io;
+}
+
+/* The case's line of the text report. */
+static void vc_print_text(FILE *txt, const vc_case *c)
+{
+    const char *status = c->status;
+    char pl[80] = "", dl[1500] = "";
+    if (!strcmp(status, "pass") || (!strcmp(status, "fail") && c->at[0]))
+        snprintf(pl, sizeof pl, "%.3g x tolerance", c->g.worst);
+    if (c->at[0] && c->g.worst > 0)
+        snprintf(dl, sizeof dl, "%s%sworst at %s: %.9g, expected %.9g (|d| %.3g, %s tol %s)", pl, pl[0] ? "; " : "",
+                 c->at, c->g.port, c->g.exp, c->g.d, c->rule, cli_num(c->tol));
+    else snprintf(dl, sizeof dl, "%s", pl);
+    fprintf(txt, "%-8s %s", !strcmp(status, "pass") ? "PASS" : !strcmp(status, "fail") ? "FAIL"
+                              : !strcmp(status, "missing") ? "MISSING" : "REFUSED", cli_esc(c->name));
+    if (dl[0]) fprintf(txt, ": %s", cli_esc(dl));
+    if (c->detail[0]) fprintf(txt, "%s%s", dl[0] ? "; " : ": ", cli_esc(c->detail));
+    if (c->first_stage[0]) fprintf(txt, "; first diverging stage: %s", cli_esc(c->first_stage));
+    fputc('\n', txt);
+}
+
+/* The case's entry of the JSON report ("," before all but the first). */
+static void vc_print_json(FILE *js, const vc_case *c, int first)
+{
+    fprintf(js, "%s\n  {\"case\": ", first ? "" : ",");
+    jstr(js, c->name);
+    fprintf(js, ", \"status\": \"%s\", \"worst_ratio\": ", c->status);
+    jnum(js, c->g.worst);
+    fputs(", \"worst_index\": ", js);
+    if (c->at[0]) fprintf(js, "%s", c->at);
+    else fputs("null", js);
+    fputs(", \"port\": ", js);
+    jnum(js, c->at[0] ? c->g.port : NAN);
+    fputs(", \"expected\": ", js);
+    jnum(js, c->at[0] ? c->g.exp : NAN);
+    fputs(", \"first_diverging_stage\": ", js);
+    if (c->first_stage[0]) jstr(js, c->first_stage);
+    else fputs("null", js);
+    fputs(", \"detail\": ", js);
+    jstr(js, c->detail);
+    fputs("}", js);
+}
+
+/* Grades every case of the manifest's, reporting each to txt and js (either may be NULL).
+ * Returns 0, or 1 where a pack's array cannot be read (the cases after it not graded). */
+static int vc_cases(vc_run *r, const cli_json *cases, FILE *txt, FILE *js)
+{
+    int rc_io = 0;
+    for (size_t i = 0; i < cases->n; i++) {
+        const cli_json *e = &cases->kids[i];
+        vc_case c;
+        memset(&c, 0, sizeof c);
+        c.name = cli_json_str(e, "name");
+        c.rule = cli_json_str(e, "rule");
+        c.tol = cli_json_num(e, "tol", NAN);
+        if (!c.rule) c.rule = "rel1"; /* an expected refusal: no array, no rule */
+        c.status = "pass";
+        if (cli_json_num(e, "refused", 0) != 0) {
+            vc_refused(r, e, &c);
+        } else {
+            const int g = vc_graded(r, e, &c);
+            if (g < 0) return 1;
+            rc_io = g;
+        }
+        if (txt) vc_print_text(txt, &c);
+        if (js) vc_print_json(js, &c, i == 0);
+        if (rc_io) break;
+    }
+    return rc_io;
+}
+
+int cli_vectors_check(int argc, char **argv)
+{
+    vc_opts o = {0};
+    const int prc = vc_parse(argc, argv, &o);
+    if (prc >= 0) return prc;
 
     char path[4096], err[1200];
     snprintf(path, sizeof path, "%s/manifest.json", o.pack);
-    const int packfd = open(o.pack, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (packfd < 0) {
+    vc_run r = {.o = &o, .packfd = open(o.pack, O_RDONLY | O_DIRECTORY | O_CLOEXEC), .outfd = -1};
+    if (r.packfd < 0) {
         cli_msg("wmel: vectors check: %s: cannot open: %s (not a pack?)", o.pack, strerror(errno));
         return 2;
     }
     cli_json m;
     int no_manifest = 0;
-    if (manifest_load(packfd, path, &m, &no_manifest, err, sizeof err)) {
+    if (manifest_load(r.packfd, path, &m, &no_manifest, err, sizeof err)) {
         cli_msg("wmel: vectors check: %s%s", err, no_manifest ? " (not a pack?)" : "");
-        close(packfd);
+        close(r.packfd);
         return 2;
     }
-    const int outfd = open(o.outputs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (outfd < 0) {
+    r.outfd = open(o.outputs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (r.outfd < 0) {
         cli_msg("wmel: vectors check: %s: cannot open the outputs' folder: %s", o.outputs, strerror(errno));
         cli_json_free(&m);
-        close(packfd);
+        close(r.packfd);
         return 2;
     }
     const cli_json *cases = cli_json_get(&m, "cases");
@@ -807,8 +1032,8 @@ int cli_vectors_check(int argc, char **argv)
         if (cli_out_open(&rep, o.report, 0, err, sizeof err)) {
             cli_msg("wmel: vectors check: %s", err);
             cli_json_free(&m);
-            close(packfd);
-            close(outfd);
+            close(r.packfd);
+            close(r.outfd);
             return 2;
         }
         rep_open = 1;
@@ -817,7 +1042,6 @@ int cli_vectors_check(int argc, char **argv)
         js = stdout;
     }
     FILE *txt = o.json && !o.report ? NULL : (o.quiet ? NULL : stdout);
-    int n_pass = 0, n_fail = 0, n_missing = 0, n_refused = 0;
     if (js) {
         fputs("{\"pack\": ", js);
         jstr(js, o.pack);
@@ -825,159 +1049,11 @@ int cli_vectors_check(int argc, char **argv)
         jstr(js, o.outputs);
         fputs(", \"cases\": [", js);
     }
-    int rc_io = 0;
-    for (size_t c = 0; c < cases->n; c++) {
-        const cli_json *e = &cases->kids[c];
-        const char *name = cli_json_str(e, "name"), *exf = cli_json_str(e, "expected");
-        const char *rule = cli_json_str(e, "rule");
-        const double tol = cli_json_num(e, "tol", NAN);
-        if (!rule) rule = "rel1"; /* an expected refusal: no array, no rule */
-        const char *status = "pass";
-        char detail[1400] = "", at[80] = "", first_stage[CLI_PACK_NAME_MAX + 1] = "";
-        grade g;
-        memset(&g, 0, sizeof g);
-        size_t shape[4];
-        int ndim = cli_pack_shape(e, shape); /* every entry's form was checked on loading */
-        cli_arr port = {0}, exp = {0};
-        if (cli_json_num(e, "refused", 0) != 0) {
-            char why[600];
-            int pr = port_array(outfd, o.outputs, name, shape, 0, &port, why, sizeof why);
-            if (pr == 1) {
-                status = "refused";
-                n_refused++;
-                snprintf(detail, sizeof detail, "an expected refusal: %s", cli_json_str(e, "message") ? cli_json_str(e, "message") : "");
-            } else {
-                status = "fail";
-                n_fail++;
-                snprintf(detail, sizeof detail, "an output was written for an input the plan refuses (%s)",
-                         cli_json_str(e, "message") ? cli_json_str(e, "message") : "");
-            }
-        } else {
-            char epath[4096], why[600];
-            snprintf(epath, sizeof epath, "%s/%s", o.pack, exf);
-            if (cli_arr_read_npy(packfd, exf, epath, &exp, NULL, err, sizeof err)) {
-                cli_msg("wmel: vectors check: %s", err);
-                rc_io = 1;
-                break;
-            }
-            int pr = port_array(outfd, o.outputs, name, shape, ndim, &port, why, sizeof why);
-            int out_failed = 0;
-            if (pr == 1) {
-                status = "missing";
-                snprintf(detail, sizeof detail, "no %s/%s.npy or .f32", o.outputs, name);
-            } else if (pr < 0) {
-                out_failed = 1;
-                snprintf(detail, sizeof detail, "%s", why);
-            } else {
-                grade_arrays(&port, &exp, rule, tol, &g);
-                if (g.why[0]) snprintf(detail, sizeof detail, "%s", g.why);
-                else index_text(at, sizeof at, exp.shape, exp.ndim, g.at);
-                out_failed = !g.ok;
-            }
-            /* the stages the port wrote, in order: the first that fails; every one written is
-               graded, whether the output was written or not */
-            const cli_json *st = cli_json_get(e, "stages");
-            int written = 0;
-            char last_ok[CLI_PACK_NAME_MAX + 1] = "";
-            for (size_t s = 0; st && st->type == CLI_J_ARR && s < st->n && !first_stage[0]; s++) {
-                const cli_json *se = &st->kids[s];
-                const char *sn = cli_json_str(se, "name"), *sf = cli_json_str(se, "file"), *sr = cli_json_str(se, "rule");
-                size_t sshape[4];
-                int sd = cli_pack_shape(se, sshape);
-                char base[2 * CLI_PACK_NAME_MAX + 8];
-                snprintf(base, sizeof base, "%s.%s", name, sn);
-                cli_arr ps = {0}, es = {0};
-                char w2[600];
-                int r2 = port_array(outfd, o.outputs, base, sshape, sd, &ps, w2, sizeof w2);
-                if (r2 == 1) continue;
-                written++;
-                snprintf(epath, sizeof epath, "%s/%s", o.pack, sf);
-                grade sg;
-                if (r2 < 0) {
-                    snprintf(first_stage, sizeof first_stage, "%s", sn);
-                } else if (cli_arr_read_npy(packfd, sf, epath, &es, NULL, err, sizeof err) == 0) {
-                    grade_arrays(&ps, &es, sr, cli_json_num(se, "tol", NAN), &sg);
-                    if (!sg.ok) {
-                        char a2[80] = "";
-                        if (!sg.why[0]) index_text(a2, sizeof a2, es.shape, es.ndim, sg.at);
-                        snprintf(first_stage, sizeof first_stage, "%s", sn);
-                        size_t l = strlen(detail);
-                        if (sg.why[0])
-                            snprintf(detail + l, sizeof detail - l, "%sstage %s: %s", l ? "; " : "", sn, sg.why);
-                        else
-                            snprintf(detail + l, sizeof detail - l, "%sstage %s: %.3g x its tolerance at %s (%.9g, expected %.9g)",
-                                     l ? "; " : "", sn, sg.worst, a2, sg.port, sg.exp);
-                    } else {
-                        snprintf(last_ok, sizeof last_ok, "%s", sn);
-                    }
-                } else {
-                    cli_msg("wmel: vectors check: %s", err);
-                    rc_io = 1;
-                }
-                cli_arr_free(&ps);
-                cli_arr_free(&es);
-                if (r2 < 0) {
-                    size_t l = strlen(detail);
-                    snprintf(detail + l, sizeof detail - l, "%sstage %s: %s", l ? "; " : "", sn, w2);
-                }
-            }
-            if (out_failed && written && !first_stage[0]) {
-                size_t l = strlen(detail);
-                snprintf(detail + l, sizeof detail - l, "%sthe %d stages written agree (the last: %s): the divergence "
-                         "comes after them", l ? "; " : "", written, last_ok);
-            }
-            if (pr == 1 && written && !first_stage[0]) {
-                size_t l = strlen(detail);
-                snprintf(detail + l, sizeof detail - l, "; the %d stages written pass (the last: %s)", written, last_ok);
-            }
-            /* a failing array fails the case, output or stage; missing only when the output is
-               and nothing written fails */
-            if (out_failed || first_stage[0]) status = "fail", n_fail++;
-            else if (pr == 1) n_missing++;
-            else n_pass++;
-        }
-        if (txt) {
-            char pl[80] = "", dl[1500] = "";
-            if (!strcmp(status, "pass") || (!strcmp(status, "fail") && at[0]))
-                snprintf(pl, sizeof pl, "%.3g x tolerance", g.worst);
-            if (at[0] && g.worst > 0)
-                snprintf(dl, sizeof dl, "%s%sworst at %s: %.9g, expected %.9g (|d| %.3g, %s tol %s)", pl, pl[0] ? "; " : "",
-                         at, g.port, g.exp, g.d, rule, cli_num(tol));
-            else snprintf(dl, sizeof dl, "%s", pl);
-            fprintf(txt, "%-8s %s", !strcmp(status, "pass") ? "PASS" : !strcmp(status, "fail") ? "FAIL"
-                                      : !strcmp(status, "missing") ? "MISSING" : "REFUSED", cli_esc(name));
-            if (dl[0]) fprintf(txt, ": %s", cli_esc(dl));
-            if (detail[0]) fprintf(txt, "%s%s", dl[0] ? "; " : ": ", cli_esc(detail));
-            if (first_stage[0]) fprintf(txt, "; first diverging stage: %s", cli_esc(first_stage));
-            fputc('\n', txt);
-        }
-        if (js) {
-            fprintf(js, "%s\n  {\"case\": ", c ? "," : "");
-            jstr(js, name);
-            fprintf(js, ", \"status\": \"%s\", \"worst_ratio\": ", status);
-            jnum(js, g.worst);
-            fputs(", \"worst_index\": ", js);
-            if (at[0]) fprintf(js, "%s", at);
-            else fputs("null", js);
-            fputs(", \"port\": ", js);
-            jnum(js, at[0] ? g.port : NAN);
-            fputs(", \"expected\": ", js);
-            jnum(js, at[0] ? g.exp : NAN);
-            fputs(", \"first_diverging_stage\": ", js);
-            if (first_stage[0]) jstr(js, first_stage);
-            else fputs("null", js);
-            fputs(", \"detail\": ", js);
-            jstr(js, detail);
-            fputs("}", js);
-        }
-        cli_arr_free(&port);
-        cli_arr_free(&exp);
-        if (rc_io) break;
-    }
-    const int ok = !rc_io && n_fail == 0 && (o.allow_missing || n_missing == 0);
+    int rc_io = vc_cases(&r, cases, txt, js);
+    const int ok = !rc_io && r.n_fail == 0 && (o.allow_missing || r.n_missing == 0);
     if (js) {
-        fprintf(js, "\n], \"passed\": %d, \"failed\": %d, \"missing\": %d, \"refused\": %d, \"ok\": %s}\n", n_pass,
-                n_fail, n_missing, n_refused, ok ? "true" : "false");
+        fprintf(js, "\n], \"passed\": %d, \"failed\": %d, \"missing\": %d, \"refused\": %d, \"ok\": %s}\n", r.n_pass,
+                r.n_fail, r.n_missing, r.n_refused, ok ? "true" : "false");
     }
     if (rep_open) {
         if (rc_io) cli_out_abort(&rep);
@@ -988,10 +1064,10 @@ int cli_vectors_check(int argc, char **argv)
     }
     if (txt || (o.json && !o.quiet && o.report))
         fprintf(txt ? txt : stderr, "vectors check: %d passed, %d failed, %d missing%s, %d expected refusals, of %zu cases: %s\n",
-                n_pass, n_fail, n_missing, o.allow_missing && n_missing ? " (allowed)" : "", n_refused, cases->n,
-                ok ? "ok" : "FAILED");
+                r.n_pass, r.n_fail, r.n_missing, o.allow_missing && r.n_missing ? " (allowed)" : "", r.n_refused,
+                cases->n, ok ? "ok" : "FAILED");
     cli_json_free(&m);
-    close(packfd);
-    close(outfd);
+    close(r.packfd);
+    close(r.outfd);
     return rc_io ? 2 : ok ? 0 : 1;
 }

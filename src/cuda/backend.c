@@ -904,37 +904,16 @@ static void fin_plan(const wmel_fe *fe, int ff, int post, int cs, wmel_cu_finish
     f->f_denom = f2_of(f->denom);
 }
 
-/* A ctx of the general algorithm: the compiled plan's float64 tables (window, the exact
- * cos / sin table of n_fft entries, the packed mel bank; the FFT's digit-reversed places)
- * uploaded once. A dithered plan, a framing the kernel does not know or a frame too large
- * for the shared memory keeps the CPU's frames (the ctx is made; its ops say "cpu"). */
-static int general_init(wmel_ctx *ctx)
+/* The plan's frames' geometry and rules into g (the frame, the FFT's stages, the framing's
+ * hop and offset, the steps' switches and their values, in float64 and as float-float pairs
+ * for ff); the tables' places are set once they are laid out. */
+static void general_geometry(const wmel_fe *fe, int ff, wmel_cu_frames *g)
 {
-    const wmel_fe *fe = ctx->fe;
     const wmel_frontend_plan *p = &fe->p;
-    int ff = 0;
-    const int arc = cuda_arith(ctx->params.cuda_device, &ff, 1);
-    if (arc != WMEL_OK) return arc;
-    cuda_state *st = calloc(1, sizeof *st);
-    if (!st) return WMEL_ERR_NO_MEMORY;
-    st->device = ctx->params.cuda_device;
-    st->general = 1;
-    if (pthread_mutex_init(&st->lock, NULL) != 0) {
-        free(st);
-        return WMEL_ERR_THREAD;
-    }
-    wmel_cu_frames *g = &st->geo;
-    const int n_mels = p->n_mels;
     g->fl = p->frame_length;
     g->n_fft = p->n_fft;
     g->nbins = fe->n_bins;
-    g->n_mels = n_mels;
-    /* the values read back as float32, rounded on the device as the finish's cast would
-       (half the bytes), the cepstra (n_ceps) computed there too; with the testing switch
-       WMEL_CUDA_VALS_F64=1, float64 log energy and log mels (the host takes the cepstra
-       from them: the same bytes in float64) */
-    const char *f64_env = wmel__test_env(WMEL__CFG_CUDA_VALS_F64);
-    const int f64_vals = f64_env && !strcmp(f64_env, "1");
+    g->n_mels = p->n_mels;
     g->pad_left = p->pad_left;
     g->hop = p->hop;
     g->off = fe->off;
@@ -960,6 +939,110 @@ static int general_init(wmel_ctx *ctx)
     g->f_log10e = f2_of(0.43429448190325182765);
     g->n_stages = plan_radices(g->n_fft, g->fl, g->radix);
     g->fft = g->n_stages > 0;
+}
+
+/* The FFT's places into hi[g->perm ..]: where each z[n] starts, n's digits reversed. */
+static void fft_places(const wmel_cu_frames *g, int *hi)
+{
+    int span[WMEL_CU_PLAN_STAGES]; /* the stages' sub-transform lengths */
+    for (int t = 0, l = 1; t < g->n_stages; l *= g->radix[t], t++) span[t] = l;
+    for (int z = 0; z < g->n_fft / 2; z++) {
+        int d = z, at = 0;
+        for (int t = g->n_stages - 1; t >= 0; t--) {
+            at += (d % g->radix[t]) * span[t];
+            d /= g->radix[t];
+        }
+        hi[g->perm + z] = at;
+    }
+}
+
+/* The plan's tables uploaded (upload_plan): the float64 window, cos and sin, mel weights,
+ * ncv per-column scales and shifts, the DCT's rows (st->ceps); with float-float, then the
+ * same as (hi, lo) pairs (the float64 ones kept for a clip past float-float's range); then
+ * the filters' bounds and the FFT's places. Their places set in st->geo and st->fin.cs.
+ * WMEL_OK, or the failure (st freed). */
+static int general_tables(cuda_state *st, const wmel_fe *fe, int ff, size_t ncv)
+{
+    const wmel_frontend_plan *p = &fe->p;
+    wmel_cu_frames *g = &st->geo;
+    const int n_mels = p->n_mels;
+    const int nnz = fe->mel_off[n_mels - 1] + fe->mel_len[n_mels - 1];
+    const size_t nct = st->ceps ? (size_t)p->n_ceps * (size_t)n_mels : 0;
+    const size_t nd1 = (size_t)g->fl + 2 * (size_t)g->n_fft + (size_t)nnz + 2 * ncv + nct, nd = ff ? 2 * nd1 : nd1;
+    const size_t ni = 3 * (size_t)n_mels + (g->fft ? (size_t)g->n_fft / 2 : 0);
+    const size_t bytes = nd * sizeof(double) + ni * sizeof(int);
+    double *hd = malloc(bytes);
+    if (!hd) {
+        pthread_mutex_destroy(&st->lock);
+        free(st);
+        return WMEL_ERR_NO_MEMORY;
+    }
+    int *hi = (int *)(hd + nd);
+    g->win = 0;
+    g->co = g->fl;
+    g->so = g->co + g->n_fft;
+    g->mo = g->so + g->n_fft;
+    memcpy(hd + g->win, fe->window, (size_t)g->fl * sizeof(double));
+    memcpy(hd + g->co, fe->dft_cos, (size_t)g->n_fft * sizeof(double));
+    memcpy(hd + g->so, fe->dft_sin, (size_t)g->n_fft * sizeof(double));
+    memcpy(hd + g->mo, fe->mel_w, (size_t)nnz * sizeof(double));
+    st->fin.cs = g->mo + nnz; /* the per-column scales, then shifts; then the DCT's rows */
+    g->dct = st->fin.cs + (int)(2 * ncv);
+    if (ncv) {
+        memcpy(hd + st->fin.cs, fe->col_scale, ncv * sizeof(double));
+        memcpy(hd + st->fin.cs + ncv, fe->col_shift, ncv * sizeof(double));
+    }
+    if (nct) memcpy(hd + g->dct, fe->dct, nct * sizeof(double));
+    if (ff) /* float-float: each entry's (hi, lo) pair in its own 8 bytes */
+        for (size_t i = 0; i < nd1; i++) {
+            const wmel_cu_f2 v = f2_of(hd[i]);
+            memcpy(hd + nd1 + i, &v, sizeof v);
+        }
+    g->lo = 0;
+    g->len = n_mels;
+    g->moff = 2 * n_mels;
+    g->perm = 3 * n_mels;
+    memcpy(hi + g->lo, fe->mel_lo, (size_t)n_mels * sizeof(int));
+    memcpy(hi + g->len, fe->mel_len, (size_t)n_mels * sizeof(int));
+    memcpy(hi + g->moff, fe->mel_off, (size_t)n_mels * sizeof(int));
+    if (g->fft) fft_places(g, hi);
+    const int rc = upload_plan(st, hd, bytes, wmel__cu_plan_prepare);
+    free(hd);
+    if (rc != WMEL_OK) return rc;
+    st->tab64 = (const double *)st->plan;
+    g->tab = st->tab64 + (ff ? nd1 : 0);
+    g->ints = (const int *)((const double *)st->plan + nd);
+    return WMEL_OK;
+}
+
+/* A ctx of the general algorithm: the compiled plan's float64 tables (window, the exact
+ * cos / sin table of n_fft entries, the packed mel bank; the FFT's digit-reversed places)
+ * uploaded once. A dithered plan, a framing the kernel does not know or a frame too large
+ * for the shared memory keeps the CPU's frames (the ctx is made; its ops say "cpu"). */
+static int general_init(wmel_ctx *ctx)
+{
+    const wmel_fe *fe = ctx->fe;
+    const wmel_frontend_plan *p = &fe->p;
+    int ff = 0;
+    const int arc = cuda_arith(ctx->params.cuda_device, &ff, 1);
+    if (arc != WMEL_OK) return arc;
+    cuda_state *st = calloc(1, sizeof *st);
+    if (!st) return WMEL_ERR_NO_MEMORY;
+    st->device = ctx->params.cuda_device;
+    st->general = 1;
+    if (pthread_mutex_init(&st->lock, NULL) != 0) {
+        free(st);
+        return WMEL_ERR_THREAD;
+    }
+    wmel_cu_frames *g = &st->geo;
+    const int n_mels = p->n_mels;
+    /* the values read back as float32, rounded on the device as the finish's cast would
+       (half the bytes), the cepstra (n_ceps) computed there too; with the testing switch
+       WMEL_CUDA_VALS_F64=1, float64 log energy and log mels (the host takes the cepstra
+       from them: the same bytes in float64) */
+    const char *f64_env = wmel__test_env(WMEL__CFG_CUDA_VALS_F64);
+    const int f64_vals = f64_env && !strcmp(f64_env, "1");
+    general_geometry(fe, ff, g);
     const int reduce = g->remove_dc || g->energy_mode != 0;
     const long long words = (g->fft ? (long long)g->n_fft : (long long)g->fl + g->nbins) + (reduce ? WMEL_CU_PLAN_WG : 0);
     int fpb = WMEL_CU_PLAN_FPB;
@@ -983,68 +1066,9 @@ static int general_init(wmel_ctx *ctx)
         st->ff_lim = wmel__ff_limit_bits(fe->window, g->fl, fe->mel_w, fe->mel_off, fe->mel_len, g->n_mels, g->preemph,
                                          g->scale);
     }
-
-    int rc = WMEL_OK;
     if (st->plan_ok) {
-        const int nnz = fe->mel_off[n_mels - 1] + fe->mel_len[n_mels - 1];
-        /* the float64 tables; with float-float, then the same as (hi, lo) pairs (the float64
-           ones kept for a clip past float-float's range) */
-        const size_t nct = st->ceps ? (size_t)p->n_ceps * (size_t)n_mels : 0;
-        const size_t nd1 = (size_t)g->fl + 2 * (size_t)g->n_fft + (size_t)nnz + 2 * ncv + nct, nd = ff ? 2 * nd1 : nd1;
-        const size_t ni = 3 * (size_t)n_mels + (g->fft ? (size_t)g->n_fft / 2 : 0);
-        const size_t bytes = nd * sizeof(double) + ni * sizeof(int);
-        double *hd = malloc(bytes);
-        if (!hd) {
-            pthread_mutex_destroy(&st->lock);
-            free(st);
-            return WMEL_ERR_NO_MEMORY;
-        }
-        int *hi = (int *)(hd + nd);
-        g->win = 0;
-        g->co = g->fl;
-        g->so = g->co + g->n_fft;
-        g->mo = g->so + g->n_fft;
-        memcpy(hd + g->win, fe->window, (size_t)g->fl * sizeof(double));
-        memcpy(hd + g->co, fe->dft_cos, (size_t)g->n_fft * sizeof(double));
-        memcpy(hd + g->so, fe->dft_sin, (size_t)g->n_fft * sizeof(double));
-        memcpy(hd + g->mo, fe->mel_w, (size_t)nnz * sizeof(double));
-        st->fin.cs = g->mo + nnz; /* the per-column scales, then shifts; then the DCT's rows */
-        g->dct = st->fin.cs + (int)(2 * ncv);
-        if (ncv) {
-            memcpy(hd + st->fin.cs, fe->col_scale, ncv * sizeof(double));
-            memcpy(hd + st->fin.cs + ncv, fe->col_shift, ncv * sizeof(double));
-        }
-        if (nct) memcpy(hd + g->dct, fe->dct, nct * sizeof(double));
-        if (ff) /* float-float: each entry's (hi, lo) pair in its own 8 bytes */
-            for (size_t i = 0; i < nd1; i++) {
-                const wmel_cu_f2 v = f2_of(hd[i]);
-                memcpy(hd + nd1 + i, &v, sizeof v);
-            }
-        g->lo = 0;
-        g->len = n_mels;
-        g->moff = 2 * n_mels;
-        g->perm = 3 * n_mels;
-        memcpy(hi + g->lo, fe->mel_lo, (size_t)n_mels * sizeof(int));
-        memcpy(hi + g->len, fe->mel_len, (size_t)n_mels * sizeof(int));
-        memcpy(hi + g->moff, fe->mel_off, (size_t)n_mels * sizeof(int));
-        if (g->fft) { /* where each z[n] starts: n's digits reversed */
-            int span[WMEL_CU_PLAN_STAGES]; /* the stages' sub-transform lengths */
-            for (int t = 0, l = 1; t < g->n_stages; l *= g->radix[t], t++) span[t] = l;
-            for (int z = 0; z < g->n_fft / 2; z++) {
-                int d = z, at = 0;
-                for (int t = g->n_stages - 1; t >= 0; t--) {
-                    at += (d % g->radix[t]) * span[t];
-                    d /= g->radix[t];
-                }
-                hi[g->perm + z] = at;
-            }
-        }
-        rc = upload_plan(st, hd, bytes, wmel__cu_plan_prepare);
-        free(hd);
+        const int rc = general_tables(st, fe, ff, ncv);
         if (rc != WMEL_OK) return rc;
-        st->tab64 = (const double *)st->plan;
-        g->tab = st->tab64 + (ff ? nd1 : 0);
-        g->ints = (const int *)((const double *)st->plan + nd);
     }
     for (int i = 0; i < N_OPS; i++) atomic_init(&st->op_backend[i], st->plan_ok ? WMEL_BACKEND_CUDA : WMEL_BACKEND_CPU);
     ctx->state = st;
@@ -1052,14 +1076,12 @@ static int general_init(wmel_ctx *ctx)
        (wmel__fe_dev_finish), on the float32 values, with the per-column scales, and the
        post stage after it (k_plan_post: deltas, stacking of every kind, the rows' scales);
        WMEL_CUDA_DEVICE_FINISH=0 keeps the host's (the same bytes in float64) */
-    {
-        const char *env = wmel__env(WMEL__CFG_CUDA_DEVICE_FINISH);
-        st->finish_off = env && !strcmp(env, "0");
-        st->finish = ctx->vals_f32 && wmel__fe_dev_finish(fe, WMEL__DEV_POST | WMEL__DEV_THEN | WMEL__DEV_ALL) &&
-                     (!fe->col_scale || ncv) && !st->finish_off;
-        st->post = st->finish && wmel__fe_post_on(p) && !wmel__fe_fill_rows(p);
-        if (st->finish) fin_plan(fe, ff, st->post, st->fin.cs, &st->fin);
-    }
+    const char *env = wmel__env(WMEL__CFG_CUDA_DEVICE_FINISH);
+    st->finish_off = env && !strcmp(env, "0");
+    st->finish = ctx->vals_f32 && wmel__fe_dev_finish(fe, WMEL__DEV_POST | WMEL__DEV_THEN | WMEL__DEV_ALL) &&
+                 (!fe->col_scale || ncv) && !st->finish_off;
+    st->post = st->finish && wmel__fe_post_on(p) && !wmel__fe_fill_rows(p);
+    if (st->finish) fin_plan(fe, ff, st->post, st->fin.cs, &st->fin);
     if (st->plan_ok)
         snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "cuda-%s-%s%d", ff ? "ff" : "f64", g->fft ? "fft" : "dft",
                  g->n_fft);
@@ -1091,6 +1113,160 @@ typedef struct plan_clip {
     int skip;           /* no frame, or (plan_finish) not finished on the device: not run */
 } plan_clip;
 
+/* The device buffer's parts plan_run lays out: the values of the clips computed, their
+ * samples, the finished clips' outputs and their count. */
+typedef struct plan_sizes {
+    size_t vals_total, samples_total, outs_total, n_fin;
+} plan_sizes;
+
+/* Each clip's part in plan_run's device buffer into pc[b] and the totals into z: its values
+ * (nf[b] x nr), its samples, and where the device finishes it (st->finish, out[b] set, its
+ * output's shape known, its samples finite) its output; a clip with no frame, or that
+ * plan_finish asks for (no vals[b]) and the device does not finish, skipped. Returns 0 where
+ * a clip's sizes pass the buffer's arithmetic (the CPU's frames then). */
+static int plan_layout(const wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
+                       void *const *vals, float *const *out, const size_t *shape, size_t batch, plan_clip *pc,
+                       plan_sizes *z)
+{
+    const cuda_state *st = ctx->state;
+    const wmel_fe *fe = ctx->fe;
+    const size_t nr = (size_t)st->geo.n_cols, nc = (size_t)fe->n_cols;
+    for (size_t b = 0; b < batch; b++) {
+        pc[b].skip = !nf[b];
+        if (pc[b].skip) continue;
+        if (nf[b] > (SIZE_MAX / 4 - z->vals_total) / nr || n[b] > SIZE_MAX / 8 - z->samples_total ||
+            nf[b] > (size_t)(LLONG_MAX / 2) / (size_t)fe->p.hop)
+            return 0;
+        const int in_ff = st->geo.ff && wmel__all_abs_bits_le(x[b], n[b], st->ff_lim);
+        pc[b].f64 = st->geo.ff && !in_ff;
+        size_t rows = 0, cols = 0;
+        int fin = st->finish && out && out[b];
+        if (fin && shape) rows = shape[2 * b], cols = shape[2 * b + 1];
+        else if (fin) fin = wmel_features_shape(ctx, n[b], &rows, &cols) == WMEL_OK;
+        /* finite samples (the CPU's check: a NaN sample anywhere decides the status, even
+           one no frame reads or whose frames' values the guard keeps finite) */
+        size_t F = 0; /* a post stage's finished frames */
+        if (fin)
+            fin = st->post ? wmel__fe_dev_post(fe, n[b], nf[b], rows, cols, &F)
+                           : wmel__fe_dev_shape(fe, n[b], nf[b], &rows, &cols);
+        const size_t outs_total = z->outs_total;
+        if (fin && rows <= (SIZE_MAX / 16 - outs_total) / cols && F <= (SIZE_MAX / 16 - outs_total - rows * cols) / nc &&
+            (in_ff || wmel__all_abs_bits_le(x[b], n[b], 0x7f7fffffu))) {
+            pc[b].rows = rows, pc[b].cols = cols, pc[b].F = F;
+            pc[b].out_at = outs_total + 1;
+            z->outs_total += rows * cols + F * nc;
+            z->n_fin++;
+        } else if (!vals[b]) { /* plan_finish's clip that the device does not finish */
+            pc[b].skip = 1;
+            continue;
+        }
+        z->vals_total += nf[b] * nr, z->samples_total += n[b];
+    }
+    return 1;
+}
+
+/* plan_run's device buffer: the finished clips' flags and keys (dflag; their statistics at
+ * byte stats_at), the clips' values (dv: vb bytes each, nr a frame), the finished clips'
+ * outputs (dout), the samples (dx). */
+typedef struct plan_dev {
+    unsigned *dflag;
+    char *dv;
+    float *dout, *dx;
+    size_t stats_at, vb, nr;
+} plan_dev;
+
+/* k_plan_finish (and k_plan_post) for clip b, whose frames' kernel l was launched, its output
+ * at pc->out_at in the buffer, its flag the k-th, on the compute stream. */
+static cudaError_t launch_finish(const cuda_state *st, const wmel_fe *fe, const wmel_cu_frames *l, const plan_dev *dv,
+                                 const plan_clip *pc, size_t n, size_t k)
+{
+    wmel_cu_finish f = st->fin;
+    f.in = l->outf;
+    f.out = dv->dout + pc->out_at - 1;
+    f.stats = (double *)(void *)((char *)dv->dflag + dv->stats_at) + 4 * k;
+    f.flag = dv->dflag + 2 * k;
+    f.nv = (long long)wmel__fe_valid(&fe->p, n);
+    f.nc = l->nf;
+    f.nfo = (long long)wmel__fe_out_frames(&fe->p, n);
+    f.T = (long long)(f.fmaj ? pc->rows : pc->cols);
+    f.ff = l->ff;
+    f.tab = l->tab;
+    if (f.post) { /* the finished frames [F][n_cols] after the output, then the rows */
+        f.pout = f.out;
+        f.out += pc->rows * pc->cols;
+        f.T = (long long)pc->F;
+        f.pT = f.nfo;
+        f.prows = (long long)pc->rows;
+        f.pcols = (long long)pc->cols;
+    }
+    return (cudaError_t)wmel__cu_plan_finish(&f, st->compute);
+}
+
+/* Each clip not skipped: its samples copied to the device, its frames' kernel launched (the
+ * float64 one past float-float's range) and, where the device finishes it, the finish after
+ * it on the same stream. WMEL_OK, or the failure. */
+static int plan_launch(const wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
+                       const plan_clip *pc, size_t batch, const plan_dev *dv)
+{
+    const cuda_state *st = ctx->state;
+    const int f32 = ctx->vals_f32;
+    const size_t vb = dv->vb;
+    size_t vo = 0, xo = 0, k = 0;
+    for (size_t b = 0; b < batch; b++) {
+        if (pc[b].skip) continue;
+        wmel_cu_frames l = st->geo;
+        l.x = dv->dx + xo;
+        l.n = (long long)n[b];
+        l.t0 = 0;
+        l.nf = (long long)nf[b];
+        l.out = f32 ? NULL : (double *)(dv->dv + vo * vb);
+        l.outf = f32 ? (float *)(dv->dv + vo * vb) : NULL;
+        if (pc[b].f64) { /* past float-float's range: float64 */
+            l.ff = 0;
+            l.tab = st->tab64;
+        }
+        const char *what = "";
+        cudaError_t e;
+        if (n[b] && (e = cudaMemcpyAsync(dv->dx + xo, x[b], n[b] * sizeof(float), cudaMemcpyHostToDevice,
+                                         st->compute)) != cudaSuccess)
+            what = "copying samples to the device";
+        else if ((e = (cudaError_t)wmel__cu_plan_frames(&l, st->compute)) != cudaSuccess)
+            what = "launching the frames kernel";
+        else if (pc[b].out_at && (e = launch_finish(st, ctx->fe, &l, dv, &pc[b], n[b], k++)) != cudaSuccess)
+            what = "launching the finish kernel";
+        if (e != cudaSuccess) return cu_fail(e, what);
+        vo += nf[b] * dv->nr;
+        xo += n[b];
+    }
+    return WMEL_OK;
+}
+
+/* The results' copies back queued on the compute stream: a finished clip's output straight
+ * into out[b], any other clip's values into vals[b] (or raw, for the host's cepstra), the
+ * n_fin finished clips' flags and keys into hflag. WMEL_OK, or the failure. */
+static int plan_read_back(const cuda_state *st, const size_t *nf, void *const *vals, float *const *out,
+                          const plan_clip *pc, size_t batch, const plan_dev *dv, double *raw, unsigned *hflag,
+                          size_t n_fin)
+{
+    cudaError_t e;
+    size_t vo = 0;
+    for (size_t b = 0; b < batch; b++) {
+        if (pc[b].skip) continue;
+        if (pc[b].out_at)
+            e = cudaMemcpyAsync(out[b], dv->dout + pc[b].out_at - 1, pc[b].rows * pc[b].cols * sizeof(float),
+                                cudaMemcpyDeviceToHost, st->compute);
+        else
+            e = cudaMemcpyAsync(raw ? (void *)(raw + vo) : vals[b], dv->dv + vo * dv->vb, nf[b] * dv->nr * dv->vb,
+                                cudaMemcpyDeviceToHost, st->compute);
+        if (e != cudaSuccess) return cu_fail(e, "copying the results from the device");
+        vo += nf[b] * dv->nr;
+    }
+    if (n_fin && (e = cudaMemcpyAsync(hflag, dv->dflag, 2 * n_fin * sizeof(unsigned), cudaMemcpyDeviceToHost,
+                                      st->compute)) != cudaSuccess)
+        return cu_fail(e, "copying the finish's flags from the device");
+    return WMEL_OK;
+}
+
 /* The frames of `batch` clips (nf[b] of x[b][0 .. n[b]) into vals[b] [nf[b]][n_cols]): every
  * clip's samples and values in one device allocation, one launch a clip on the compute
  * stream, one wait; the cepstra (n_ceps) computed there, or with WMEL_CUDA_VALS_F64=1 from
@@ -1120,58 +1296,27 @@ static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n,
     /* the device buffer: the finished clips' flags and keys (256 bytes aligned), each clip's
        values (doubles, 8-aligned; float32 where vals_f32), the finished clips' outputs, then
        each clip's samples */
-    size_t vals_total = 0, samples_total = 0, outs_total = 0, n_fin = 0;
-    int fits = 1;
-    for (size_t b = 0; b < batch && fits; b++) {
-        pc[b].skip = !nf[b];
-        if (pc[b].skip) continue;
-        if (nf[b] > (SIZE_MAX / 4 - vals_total) / nr || n[b] > SIZE_MAX / 8 - samples_total ||
-            nf[b] > (size_t)(LLONG_MAX / 2) / (size_t)fe->p.hop) {
-            fits = 0;
-            break;
-        }
-        const int in_ff = st->geo.ff && wmel__all_abs_bits_le(x[b], n[b], st->ff_lim);
-        pc[b].f64 = st->geo.ff && !in_ff;
-        size_t rows = 0, cols = 0;
-        int fin = st->finish && out && out[b];
-        if (fin && shape) rows = shape[2 * b], cols = shape[2 * b + 1];
-        else if (fin) fin = wmel_features_shape(ctx, n[b], &rows, &cols) == WMEL_OK;
-        /* finite samples (the CPU's check: a NaN sample anywhere decides the status, even
-           one no frame reads or whose frames' values the guard keeps finite) */
-        size_t F = 0; /* a post stage's finished frames */
-        if (fin)
-            fin = st->post ? wmel__fe_dev_post(fe, n[b], nf[b], rows, cols, &F)
-                           : wmel__fe_dev_shape(fe, n[b], nf[b], &rows, &cols);
-        if (fin && rows <= (SIZE_MAX / 16 - outs_total) / cols && F <= (SIZE_MAX / 16 - outs_total - rows * cols) / nc &&
-            (in_ff || wmel__all_abs_bits_le(x[b], n[b], 0x7f7fffffu))) {
-            pc[b].rows = rows, pc[b].cols = cols, pc[b].F = F;
-            pc[b].out_at = outs_total + 1;
-            outs_total += rows * cols + F * nc;
-            n_fin++;
-        } else if (!vals[b]) { /* plan_finish's clip that the device does not finish */
-            pc[b].skip = 1;
-            continue;
-        }
-        vals_total += nf[b] * nr, samples_total += n[b];
-    }
-    if (!fits || vals_total > (SIZE_MAX / 4 - samples_total - outs_total) / 8) {
+    plan_sizes z = {0, 0, 0, 0};
+    const int fits = plan_layout(ctx, x, n, nf, vals, out, shape, batch, pc, &z);
+    if (!fits || z.vals_total > (SIZE_MAX / 4 - z.samples_total - z.outs_total) / 8) {
         free(pc);
         note_plan_ops(ctx, WMEL_BACKEND_CPU);
         return WMEL__FALLBACK;
     }
-    if (vals_total == 0) {
+    if (z.vals_total == 0) {
         free(pc);
         note_plan_ops(ctx, WMEL_BACKEND_CUDA);
         return WMEL_OK;
     }
+    const size_t n_fin = z.n_fin;
     /* each finished clip's flag and key, then (8-aligned) its four doubles of statistics
        (WMEL_NORMF_ALL's, k_plan_all) */
     const size_t stats_at = (2 * n_fin * sizeof(unsigned) + 7) & ~(size_t)7;
     const size_t flag_bytes = (stats_at + 4 * n_fin * sizeof(double) + 255) & ~(size_t)255;
-    const size_t bytes = flag_bytes + vals_total * vb + (outs_total + samples_total) * sizeof(float);
+    const size_t bytes = flag_bytes + z.vals_total * vb + (z.outs_total + z.samples_total) * sizeof(float);
     /* the host's copy of the device values where they are not vals' own layout (cepstra);
        the finished clips' flags and keys */
-    double *raw = ceps ? malloc(vals_total * sizeof(double)) : NULL;
+    double *raw = ceps ? malloc(z.vals_total * sizeof(double)) : NULL;
     unsigned *hflag = n_fin ? malloc(2 * n_fin * sizeof(unsigned)) : NULL;
     if ((ceps && !raw) || (n_fin && !hflag)) {
         free(raw);
@@ -1179,10 +1324,8 @@ static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n,
         free(pc);
         return WMEL_ERR_NO_MEMORY;
     }
-
     int prev = 0, held = 0;
     void *d = NULL;
-    const char *what = "";
     cudaError_t e;
     int rc = run_begin(st, bytes, &d, &prev, &held);
     if (!held) {
@@ -1191,84 +1334,17 @@ static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n,
         free(pc);
         return rc;
     }
-    unsigned *dflag = d;
-    char *dv = d ? (char *)d + flag_bytes : NULL;
-    float *dout = d ? (float *)(dv + vals_total * vb) : NULL, *dx = d ? dout + outs_total : NULL;
-    if (rc == WMEL_OK && n_fin && (e = cudaMemsetAsync(dflag, 0, 2 * n_fin * sizeof(unsigned), st->compute)) != cudaSuccess)
-        rc = cu_fail(e, "clearing the finish's flags");
-    size_t vo = 0, xo = 0, k = 0;
-    for (size_t b = 0; rc == WMEL_OK && b < batch; b++) {
-        if (pc[b].skip) continue;
-        wmel_cu_frames l = st->geo;
-        l.x = dx + xo;
-        l.n = (long long)n[b];
-        l.t0 = 0;
-        l.nf = (long long)nf[b];
-        l.out = f32 ? NULL : (double *)(dv + vo * vb);
-        l.outf = f32 ? (float *)(dv + vo * vb) : NULL;
-        if (pc[b].f64) { /* past float-float's range: float64 */
-            l.ff = 0;
-            l.tab = st->tab64;
-        }
-        if (n[b] && (e = cudaMemcpyAsync(dx + xo, x[b], n[b] * sizeof(float), cudaMemcpyHostToDevice, st->compute)) !=
-                        cudaSuccess)
-            what = "copying samples to the device";
-        else if ((e = (cudaError_t)wmel__cu_plan_frames(&l, st->compute)) != cudaSuccess)
-            what = "launching the frames kernel";
-        else if (pc[b].out_at) { /* the finish after the frames, on the same stream */
-            wmel_cu_finish f = st->fin;
-            f.in = l.outf;
-            f.out = dout + pc[b].out_at - 1;
-            f.stats = (double *)(void *)((char *)dflag + stats_at) + 4 * k;
-            f.flag = dflag + 2 * k++;
-            f.nv = (long long)wmel__fe_valid(&fe->p, n[b]);
-            f.nc = l.nf;
-            f.nfo = (long long)wmel__fe_out_frames(&fe->p, n[b]);
-            f.T = (long long)(f.fmaj ? pc[b].rows : pc[b].cols);
-            f.ff = l.ff;
-            f.tab = l.tab;
-            if (f.post) { /* the finished frames [F][n_cols] after the output, then the rows */
-                f.pout = f.out;
-                f.out += pc[b].rows * pc[b].cols;
-                f.T = (long long)pc[b].F;
-                f.pT = f.nfo;
-                f.prows = (long long)pc[b].rows;
-                f.pcols = (long long)pc[b].cols;
-            }
-            if ((e = (cudaError_t)wmel__cu_plan_finish(&f, st->compute)) != cudaSuccess)
-                what = "launching the finish kernel";
-        }
-        if (e != cudaSuccess) {
-            rc = cu_fail(e, what);
-            break;
-        }
-        vo += nf[b] * nr;
-        xo += n[b];
-    }
-    /* read back: a finished clip's output straight into out[b], any other clip's values */
-    vo = 0;
-    for (size_t b = 0; rc == WMEL_OK && b < batch; b++) {
-        if (pc[b].skip) continue;
-        if (pc[b].out_at)
-            e = cudaMemcpyAsync(out[b], dout + pc[b].out_at - 1, pc[b].rows * pc[b].cols * sizeof(float),
-                                cudaMemcpyDeviceToHost, st->compute);
-        else
-            e = cudaMemcpyAsync(ceps ? (void *)(raw + vo) : vals[b], dv + vo * vb, nf[b] * nr * vb,
-                                cudaMemcpyDeviceToHost, st->compute);
-        if (e != cudaSuccess) {
-            rc = cu_fail(e, "copying the results from the device");
-            break;
-        }
-        vo += nf[b] * nr;
-    }
+    plan_dev dv = {d, d ? (char *)d + flag_bytes : NULL, NULL, NULL, stats_at, vb, nr};
+    dv.dout = d ? (float *)(dv.dv + z.vals_total * vb) : NULL, dv.dx = d ? dv.dout + z.outs_total : NULL;
     if (rc == WMEL_OK && n_fin &&
-        (e = cudaMemcpyAsync(hflag, dflag, 2 * n_fin * sizeof(unsigned), cudaMemcpyDeviceToHost, st->compute)) !=
-            cudaSuccess)
-        rc = cu_fail(e, "copying the finish's flags from the device");
+        (e = cudaMemsetAsync(dv.dflag, 0, 2 * n_fin * sizeof(unsigned), st->compute)) != cudaSuccess)
+        rc = cu_fail(e, "clearing the finish's flags");
+    if (rc == WMEL_OK) rc = plan_launch(ctx, x, n, nf, pc, batch, &dv);
+    if (rc == WMEL_OK) rc = plan_read_back(st, nf, vals, out, pc, batch, &dv, ceps ? raw : NULL, hflag, n_fin);
     if (rc == WMEL_OK && (e = cudaStreamSynchronize(st->compute)) != cudaSuccess)
         rc = cu_fail(e, "waiting for the device");
     rc = run_end(st, d, rc, prev);
-    vo = 0, k = 0;
+    size_t vo = 0, k = 0;
     for (size_t b = 0; rc == WMEL_OK && b < batch; b++) {
         if (done) done[b] = pc[b].out_at ? (hflag[2 * k++] ? 1 : 2) : 0;
         if (done && done[b] == 2) atomic_fetch_add(&g_finishes, 1);

@@ -652,130 +652,113 @@ static void rows_finish(fe_task *k, size_t m0, size_t nvc)
     }
 }
 
-/* Worker t of nt. The chunks are taken one at a time (a worker whose core is shared takes
- * fewer); a chunk's frames are the same groups of `lanes` whoever computes them, so a
- * frame's value never depends on the team. For each chunk: its samples checked for NaN
- * and Inf before a kernel reads them, its frames, its share of the statistics. Then the
- * clip-wide statistics, combined in chunk order by every worker alike, and the chunks'
- * frames normalised. */
-static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
+/* A device's float32 values of frames [g0, g0 + cnt) copied to their places in k->o.out;
+ * nonzero when one is an infinity (seen as the cast would: the same bits). */
+static uint32_t copy_pre_f32(const fe_task *k, size_t g0, size_t cnt)
 {
-    fe_task *k = arg;
+    const size_t ncol = (size_t)k->fe->n_cols;
+    uint32_t inf = 0;
+    for (size_t l = 0; l < cnt; l++) {
+        const float *src = (const float *)k->pre + (g0 + l) * ncol;
+        float *dst = k->o.out + (g0 + l) * k->o.ts;
+        for (size_t m = 0; m < ncol; m++) {
+            uint32_t u;
+            memcpy(&u, src + m, sizeof u);
+            inf |= (uint32_t)((u & 0x7f800000u) == 0x7f800000u);
+            dst[m * k->o.cs] = src[m];
+        }
+    }
+    return inf;
+}
+
+/* Chunk c (< k->chunks) for worker t, with its kernel scratch buf and values vals: its
+ * samples checked for NaN and Inf before a kernel reads them, its frames computed (or a
+ * device's copied) into k->o.out, then its share of the statistics (k->part, k->max[t]).
+ * WMEL_OK, WMEL_ERR_NOT_FINITE or WMEL_ERR_SAMPLE_RANGE (a LOG_NONE value past float32's
+ * range). */
+static int chunk_run(fe_task *k, int t, size_t c, void *buf, double *vals, int by_col)
+{
     const wmel_fe *fe = k->fe;
     const wmel_frontend_plan *p = &fe->p;
     const wmel_fe_kernel *kern = fe->kern;
     const size_t C = WMEL_FE_STATS_CHUNK, L = (size_t)kern->lanes, ncol = (size_t)fe->n_cols;
-    k->status[t] = WMEL_OK;
-    k->max[t] = -HUGE_VALF;
-    wmel__populate_share(k->o.out, k->out_bytes, t, nt);
-    const size_t sb = (kern->scratch(fe) + 63) & ~(size_t)63;
-    const int by_col = k->o.cs != 1; /* columns x frames: each column's lanes side by side */
-    void *buf = wmel__aligned_alloc(sb + wmel__fe_vals_len(fe, kern) * sizeof(double));
-    if (!buf) k->status[t] = WMEL_ERR_NO_MEMORY;
-    double *vals = buf ? (double *)(void *)((char *)buf + sb) : NULL;
-    for (size_t c; buf && (c = take(k, 0, k->chunks + k->tails)) < k->chunks + k->tails;) {
-        if (c >= k->chunks) { /* a slice of the input past the frames: checked only */
-            const size_t a = k->tail0 + (c - k->chunks) * TAIL_SLICE;
-            if (!finite_span(fe, k->x, a, k->n - a < TAIL_SLICE ? k->n : a + TAIL_SLICE)) {
-                k->status[t] = WMEL_ERR_NOT_FINITE;
+    const size_t f0 = c * C, f1 = f0 + C < k->nc ? f0 + C : k->nc;
+    size_t at, to;
+    int ok = chunk_check_begin(k, c, f0, f1, &at, &to);
+    size_t pf = at; /* samples asked from memory up to here */
+    int range = 0;  /* a LOG_NONE value past float32's range */
+    for (size_t g0 = f0; ok && g0 < f1; g0 += L) {
+        const size_t cnt = f1 - g0 < L ? f1 - g0 : L;
+        /* the group's samples checked just before its kernel reads them, and those
+           of the groups two ahead asked for now, so that memory keeps pace */
+        ok = check_to(k, frame_i0(fe, g0 + cnt - 1) + p->frame_length, &at, to);
+        if (!ok) break;
+        const long long ahead = frame_i0(fe, g0 + 3 * L - 1) + p->frame_length;
+        const size_t pe = ahead >= (long long)to ? to : ahead <= (long long)pf ? pf : (size_t)ahead;
+        for (; pf < pe; pf += 16) __builtin_prefetch(k->x + pf);
+        if (k->pre && k->pre_f32) { /* a device's float32 values */
+            if (copy_pre_f32(k, g0, cnt) && p->log == WMEL_LOG_NONE) {
+                range = 1;
                 break;
             }
             continue;
         }
-        const size_t f0 = c * C, f1 = f0 + C < k->nc ? f0 + C : k->nc;
-        size_t at, to;
-        int ok = chunk_check_begin(k, c, f0, f1, &at, &to);
-        size_t pf = at; /* samples asked from memory up to here */
-        int range = 0;  /* a LOG_NONE value past float32's range */
-        for (size_t g0 = f0; ok && g0 < f1; g0 += L) {
-            const size_t cnt = f1 - g0 < L ? f1 - g0 : L;
-            /* the group's samples checked just before its kernel reads them, and those
-               of the groups two ahead asked for now, so that memory keeps pace */
-            ok = check_to(k, frame_i0(fe, g0 + cnt - 1) + p->frame_length, &at, to);
-            if (!ok) break;
-            const long long ahead = frame_i0(fe, g0 + 3 * L - 1) + p->frame_length;
-            const size_t pe = ahead >= (long long)to ? to : ahead <= (long long)pf ? pf : (size_t)ahead;
-            for (; pf < pe; pf += 16) __builtin_prefetch(k->x + pf);
-            if (k->pre && k->pre_f32) { /* a device's float32 values: copied to their places, an
-                                               infinity seen as the cast would (the same bits) */
-                uint32_t inf = 0;
-                for (size_t l = 0; l < cnt; l++) {
-                    const float *src = (const float *)k->pre + (g0 + l) * ncol;
-                    float *dst = k->o.out + (g0 + l) * k->o.ts;
-                    for (size_t m = 0; m < ncol; m++) {
-                        uint32_t u;
-                        memcpy(&u, src + m, sizeof u);
-                        inf |= (uint32_t)((u & 0x7f800000u) == 0x7f800000u);
-                        dst[m * k->o.cs] = src[m];
-                    }
-                }
-                if (inf && p->log == WMEL_LOG_NONE) {
-                    range = 1;
-                    break;
-                }
-                continue;
+        if (k->pre) { /* a device's values, in the layout frames() gives */
+            for (size_t l = 0; l < (by_col ? L : cnt); l++) {
+                const double *src = (const double *)k->pre + (g0 + (l < cnt ? l : cnt - 1)) * ncol;
+                for (size_t m = 0; m < ncol; m++) vals[by_col ? m * L + l : l * ncol + m] = src[m];
             }
-            if (k->pre) { /* a device's values, in the layout frames() gives */
-                for (size_t l = 0; l < (by_col ? L : cnt); l++) {
-                    const double *src = (const double *)k->pre + (g0 + (l < cnt ? l : cnt - 1)) * ncol;
-                    for (size_t m = 0; m < ncol; m++) vals[by_col ? m * L + l : l * ncol + m] = src[m];
-                }
-            } else {
-                wmel__fe_run_frames(fe, kern, k->x, k->n, g0, (int)cnt, vals, buf, 0, by_col);
-            }
-            /* float32's range checked on the casts: a value rounds to an infinity exactly
-               when wmel__fe_f32_ok() refuses it (out is unspecified on error) */
-            const uint32_t inf = kern->cast(k->o.out + g0 * k->o.ts, k->o.ts, k->o.cs, vals, ncol, cnt, by_col);
-            if (inf && p->log == WMEL_LOG_NONE) {
-                range = 1;
-                break;
-            }
+        } else {
+            wmel__fe_run_frames(fe, kern, k->x, k->n, g0, (int)cnt, vals, buf, 0, by_col);
         }
-        if (!ok || !check_to(k, (long long)to, &at, to)) { /* and the rest of its share */
-            k->status[t] = WMEL_ERR_NOT_FINITE;
+        /* float32's range checked on the casts: a value rounds to an infinity exactly
+           when wmel__fe_f32_ok() refuses it (out is unspecified on error) */
+        const uint32_t inf = kern->cast(k->o.out + g0 * k->o.ts, k->o.ts, k->o.cs, vals, ncol, cnt, by_col);
+        if (inf && p->log == WMEL_LOG_NONE) {
+            range = 1;
             break;
         }
-        if (range) {
-            k->status[t] = WMEL_ERR_SAMPLE_RANGE;
-            break;
-        }
-        const size_t v1 = f1 < k->nv ? f1 : k->nv; /* the chunk's valid frames: [f0, v1) */
-        if (k->part && f0 < v1)
-            wmel__fe_chunk_sums(fe, k->o.out, k->o.ts, k->o.cs, f0, v1, NULL, k->part + c * ncol);
-        else if (k->fin == FIN_MAX)
-            for (size_t m = 0; m < ncol; m++)
-                for (size_t f = f0; f < v1; f++) {
-                    const float v = k->o.out[m * k->o.cs + f * k->o.ts];
-                    if (v > k->max[t]) k->max[t] = v;
-                }
     }
-    if (k->status[t] != WMEL_OK) __atomic_store_n(&k->stop, 1, __ATOMIC_RELAXED);
-    wmel__aligned_free(buf);
-    if (k->fin == FIN_NONE) return;
+    if (!ok || !check_to(k, (long long)to, &at, to)) return WMEL_ERR_NOT_FINITE; /* and the rest of its share */
+    if (range) return WMEL_ERR_SAMPLE_RANGE;
+    const size_t v1 = f1 < k->nv ? f1 : k->nv; /* the chunk's valid frames: [f0, v1) */
+    if (k->part && f0 < v1)
+        wmel__fe_chunk_sums(fe, k->o.out, k->o.ts, k->o.cs, f0, v1, NULL, k->part + c * ncol);
+    else if (k->fin == FIN_MAX)
+        for (size_t m = 0; m < ncol; m++)
+            for (size_t f = f0; f < v1; f++) {
+                const float v = k->o.out[m * k->o.cs + f * k->o.ts];
+                if (v > k->max[t]) k->max[t] = v;
+            }
+    return WMEL_OK;
+}
 
-    wmel__team_barrier(pl, nt);
-    for (int u = 0; u < nt; u++)
-        if (k->status[u] != WMEL_OK) return;
-    const size_t nvc = (k->nv + C - 1) / C; /* chunks with valid frames */
-    if (k->fin == FIN_MAX) {
-        float mx = -HUGE_VALF;
-        for (int u = 0; u < nt; u++) mx = k->max[u] > mx ? k->max[u] : mx; /* any order: exact */
-        const float lo = mx - 8.0f;
-        for (size_t c; (c = take(k, 1, nvc)) < nvc;) {
-            const size_t f0 = c * C, v1 = f0 + C < k->nv ? f0 + C : k->nv;
-            for (size_t m = 0; m < ncol; m++)
-                for (size_t f = f0; f < v1; f++) {
-                    float *v = &k->o.out[m * k->o.cs + f * k->o.ts];
-                    *v = ((*v < lo ? lo : *v) + 4.0f) * 0.25f;
-                }
-        }
-        return;
+/* Whisper's finish over the nvc chunks with valid frames, once every worker's maximum is in
+ * k->max: each value clamped to 8 below the clip's largest, then (v + 4) / 4. */
+static void finish_max(fe_task *k, int nt, size_t nvc)
+{
+    const size_t C = WMEL_FE_STATS_CHUNK, ncol = (size_t)k->fe->n_cols;
+    float mx = -HUGE_VALF;
+    for (int u = 0; u < nt; u++) mx = k->max[u] > mx ? k->max[u] : mx; /* any order: exact */
+    const float lo = mx - 8.0f;
+    for (size_t c; (c = take(k, 1, nvc)) < nvc;) {
+        const size_t f0 = c * C, v1 = f0 + C < k->nv ? f0 + C : k->nv;
+        for (size_t m = 0; m < ncol; m++)
+            for (size_t f = f0; f < v1; f++) {
+                float *v = &k->o.out[m * k->o.cs + f * k->o.ts];
+                *v = ((*v < lo ? lo : *v) + 4.0f) * 0.25f;
+            }
     }
-    if (k->o.cs != 1) { /* columns x frames: by rows, see rows_finish() */
-        const size_t ng = (ncol + ROW_GROUP - 1) / ROW_GROUP;
-        for (size_t g; (g = take(k, 1, ng)) < ng;) rows_finish(k, g * ROW_GROUP, nvc);
-        return;
-    }
+}
+
+/* The per-column normalisation of a frames x columns output (cs 1), once every chunk's
+ * column sums are in k->part: the means (every worker alike, in chunk order), the chunks'
+ * sums of squared deviations, the denominators, then the chunks normalised. Every worker of
+ * the team calls it (it holds two team barriers). */
+static void finish_norm(fe_task *k, wmel_pool *pl, int nt, size_t nvc)
+{
+    const wmel_fe *fe = k->fe;
+    const size_t C = WMEL_FE_STATS_CHUNK, ncol = (size_t)fe->n_cols;
     double mean[WMEL_FE_MAX_MELS + 1], den[WMEL_FE_MAX_MELS + 1];
     for (size_t m = 0; m < ncol; m++) mean[m] = den[m] = 0.0;
     for (size_t c = 0; c < nvc; c++)
@@ -789,7 +772,7 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
     wmel__team_barrier(pl, nt);
     for (size_t c = 0; c < nvc; c++)
         for (size_t m = 0; m < ncol; m++) den[m] += k->part[c * ncol + m];
-    for (size_t m = 0; m < ncol; m++) den[m] = wmel__fe_denom(p, den[m], k->nv);
+    for (size_t m = 0; m < ncol; m++) den[m] = wmel__fe_denom(&fe->p, den[m], k->nv);
     int all_pos = 1; /* the test out of the loop, so that it vectorises */
     for (size_t m = 0; m < ncol; m++) all_pos &= den[m] > 0.0;
     for (size_t c; (c = take(k, 2, nvc)) < nvc;) {
@@ -812,6 +795,61 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
                     memset(col + f0, 0, sizeof(float) * (v1 - f0));
             }
     }
+}
+
+/* Worker t of nt. The chunks are taken one at a time (a worker whose core is shared takes
+ * fewer); a chunk's frames are the same groups of `lanes` whoever computes them, so a
+ * frame's value never depends on the team. For each chunk: its samples checked for NaN
+ * and Inf before a kernel reads them, its frames, its share of the statistics
+ * (chunk_run()). Then the clip-wide statistics, combined in chunk order by every worker
+ * alike, and the chunks' frames normalised. */
+static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
+{
+    fe_task *k = arg;
+    const wmel_fe *fe = k->fe;
+    const wmel_fe_kernel *kern = fe->kern;
+    const size_t C = WMEL_FE_STATS_CHUNK, ncol = (size_t)fe->n_cols;
+    k->status[t] = WMEL_OK;
+    k->max[t] = -HUGE_VALF;
+    wmel__populate_share(k->o.out, k->out_bytes, t, nt);
+    const size_t sb = (kern->scratch(fe) + 63) & ~(size_t)63;
+    const int by_col = k->o.cs != 1; /* columns x frames: each column's lanes side by side */
+    void *buf = wmel__aligned_alloc(sb + wmel__fe_vals_len(fe, kern) * sizeof(double));
+    if (!buf) k->status[t] = WMEL_ERR_NO_MEMORY;
+    double *vals = buf ? (double *)(void *)((char *)buf + sb) : NULL;
+    for (size_t c; buf && (c = take(k, 0, k->chunks + k->tails)) < k->chunks + k->tails;) {
+        if (c >= k->chunks) { /* a slice of the input past the frames: checked only */
+            const size_t a = k->tail0 + (c - k->chunks) * TAIL_SLICE;
+            if (!finite_span(fe, k->x, a, k->n - a < TAIL_SLICE ? k->n : a + TAIL_SLICE)) {
+                k->status[t] = WMEL_ERR_NOT_FINITE;
+                break;
+            }
+            continue;
+        }
+        const int st = chunk_run(k, t, c, buf, vals, by_col);
+        if (st != WMEL_OK) {
+            k->status[t] = st;
+            break;
+        }
+    }
+    if (k->status[t] != WMEL_OK) __atomic_store_n(&k->stop, 1, __ATOMIC_RELAXED);
+    wmel__aligned_free(buf);
+    if (k->fin == FIN_NONE) return;
+
+    wmel__team_barrier(pl, nt);
+    for (int u = 0; u < nt; u++)
+        if (k->status[u] != WMEL_OK) return;
+    const size_t nvc = (k->nv + C - 1) / C; /* chunks with valid frames */
+    if (k->fin == FIN_MAX) {
+        finish_max(k, nt, nvc);
+        return;
+    }
+    if (k->o.cs != 1) { /* columns x frames: by rows, see rows_finish() */
+        const size_t ng = (ncol + ROW_GROUP - 1) / ROW_GROUP;
+        for (size_t g; (g = take(k, 1, ng)) < ng;) rows_finish(k, g * ROW_GROUP, nvc);
+        return;
+    }
+    finish_norm(k, pl, nt, nvc);
 }
 
 /* The frames and the finish into out, rows x cols in the plan's layout (a post stage's

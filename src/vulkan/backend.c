@@ -233,125 +233,120 @@ static void vk_free(wmel_ctx *ctx)
     ctx->state = NULL;
 }
 
-static int vk_init(wmel_ctx *ctx)
+/* The device a ctx takes and its arithmetic: *index (wmel__vk_list's), *arith and, for
+ * float-float, whether its two-product is by fma (*ff_fma: where the self-test found it
+ * exact; WMEL_VULKAN_FF_FMA=0 never, =1 always, a testing switch: the frames' self-test then
+ * judges it). WMEL_OK, or why none (WMEL_ERR_BACKEND_UNAVAILABLE with a detail). */
+static int vk_choose(const wmel_ctx *ctx, int *index, int *arith, int *ff_fma)
 {
-    const wmel_fe *fe = ctx->fe;
     vkw_dev devs[VKW_MAX_DEVS];
     int n = 0;
     int rc = wmel__vk_list(devs, &n);
     if (rc != WMEL_OK) return rc == WMEL_ERR_NO_MEMORY ? rc : WMEL_ERR_BACKEND_UNAVAILABLE;
     const int gpu_only = ctx->params.backend == WMEL_BACKEND_AUTO && wmel__auto_probe_mode() != 1;
-    const int index = wmel__vk_pick(devs, n, ctx->params.vulkan_device, gpu_only);
-    if (index < 0)
+    *index = wmel__vk_pick(devs, n, ctx->params.vulkan_device, gpu_only);
+    if (*index < 0)
         return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE,
                                n == 0 ? "Vulkan: no device (the loader lists none)"
                                       : "Vulkan: no device matches params.vulkan_device / WMEL_VULKAN_DEVICE "
                                         "(or, for AUTO, none is a GPU)");
-    const int arith = wmel__vk_arith_auto(&devs[index], index, ctx->params.vulkan_arith);
-    if (!arith) return WMEL_ERR_BACKEND_UNAVAILABLE; /* the reason is in the detail */
-    int ff_fma = 0;
-    if (arith == VKW_ARITH_FF) { /* the device computes float-float exactly, or not at all (ffcheck.c) */
+    *arith = wmel__vk_arith_auto(&devs[*index], *index, ctx->params.vulkan_arith);
+    if (!*arith) return WMEL_ERR_BACKEND_UNAVAILABLE; /* the reason is in the detail */
+    *ff_fma = 0;
+    if (*arith == VKW_ARITH_FF) { /* the device computes float-float exactly, or not at all (ffcheck.c) */
         vkw_ffcheck chk;
-        rc = wmel__vk_ffcheck(&devs[index], index, &chk);
+        rc = wmel__vk_ffcheck(&devs[*index], *index, &chk);
         if (rc != WMEL_OK) return rc == WMEL_ERR_NO_MEMORY || rc == WMEL_ERR_THREAD ? rc : WMEL_ERR_BACKEND_UNAVAILABLE;
-        /* the two-product by fma where the self-test found it exact; WMEL_VULKAN_FF_FMA=0
-           never, =1 always (a testing switch: the frames' self-test then judges it) */
         const char *env = wmel__test_env(WMEL__CFG_VULKAN_FF_FMA);
         if (env && *env && strcmp(env, "0") != 0 && strcmp(env, "1") != 0)
             return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: WMEL_VULKAN_FF_FMA is '%s'; it takes 0 or 1",
                                    env);
-        ff_fma = env && *env ? env[0] == '1' : chk.fma_exact == 1;
+        *ff_fma = env && *env ? env[0] == '1' : chk.fma_exact == 1;
     }
+    return WMEL_OK;
+}
 
-    vk_geom g;
-    memset(&g, 0, sizeof g);
+/* The geometry the device computes (Whisper's pfa400 tables, or the plan's) into g, and the
+ * framing's hop and offset, the frame length and the columns into st (st->pfa and st->ceps
+ * set). */
+static void vk_geometry(const wmel_fe *fe, vk_state *st, vk_geom *g)
+{
     const wmel_frontend_plan *p = &fe->p;
-    vk_state *st = calloc(1, sizeof *st);
-    if (!st) return WMEL_ERR_NO_MEMORY;
-    st->pfa = fe->algo == &wmel__algo_pfa400;
-    /* the general plans' values read back as float32, each rounded once on the device as the
-       finish's cast would (half the bytes): with cepstra (n_ceps; at most 4 x the workgroup's
-       mels), the device's DCT of the frame's log mels; float64 log energy and mels with the
-       testing switch WMEL_VULKAN_VALS_F64=1 (the host then takes the cepstra in double: the
-       same bytes in float64) */
-    const char *f64_env = wmel__test_env(WMEL__CFG_VULKAN_VALS_F64);
-    const int f64_vals = f64_env && !strcmp(f64_env, "1");
-    st->ceps = !st->pfa && p->n_ceps > 0 && p->n_mels <= 4 * VKW_WG && fe->dct && !f64_vals;
+    memset(g, 0, sizeof *g);
     if (st->pfa) {
         const wmel_plan *pl = fe->pfa400;
-        g.n_fft = WMEL_N_FFT, g.fl = WMEL_N_FFT, g.nbins = WMEL_N_BINS, g.n_mels = pl->n_mels;
-        g.n_cols = pl->n_mels, g.nnz = pl->mel_nnz;
-        g.window = pl->window_d, g.cos = pl->dft_cos, g.sin = pl->dft_sin, g.melw = pl->mel_wd;
-        g.lo = pl->mel_lo, g.len = pl->mel_len, g.moff = pl->mel_off;
+        g->n_fft = WMEL_N_FFT, g->fl = WMEL_N_FFT, g->nbins = WMEL_N_BINS, g->n_mels = pl->n_mels;
+        g->n_cols = pl->n_mels, g->nnz = pl->mel_nnz;
+        g->window = pl->window_d, g->cos = pl->dft_cos, g->sin = pl->dft_sin, g->melw = pl->mel_wd;
+        g->lo = pl->mel_lo, g->len = pl->mel_len, g->moff = pl->mel_off;
         st->hop = WMEL_HOP;
         st->off = -(long long)WMEL_PAD; /* wmel__signal_span: frame t at 160 t - 200 of the clip */
     } else {
-        g.n_fft = p->n_fft, g.fl = p->frame_length, g.nbins = fe->n_bins, g.n_mels = p->n_mels;
-        g.n_cols = st->ceps ? fe->n_cols : fe->n_raw; /* the cepstra, or the log energy and log mels */
-        g.nnz = p->n_mels ? fe->mel_off[p->n_mels - 1] + fe->mel_len[p->n_mels - 1] : 0;
-        g.window = fe->window, g.cos = fe->dft_cos, g.sin = fe->dft_sin, g.melw = fe->mel_w;
-        g.lo = fe->mel_lo, g.len = fe->mel_len, g.moff = fe->mel_off;
+        g->n_fft = p->n_fft, g->fl = p->frame_length, g->nbins = fe->n_bins, g->n_mels = p->n_mels;
+        g->n_cols = st->ceps ? fe->n_cols : fe->n_raw; /* the cepstra, or the log energy and log mels */
+        g->nnz = p->n_mels ? fe->mel_off[p->n_mels - 1] + fe->mel_len[p->n_mels - 1] : 0;
+        g->window = fe->window, g->cos = fe->dft_cos, g->sin = fe->dft_sin, g->melw = fe->mel_w;
+        g->lo = fe->mel_lo, g->len = fe->mel_len, g->moff = fe->mel_off;
         st->hop = (size_t)p->hop;
         st->off = fe->off;
     }
-    st->fl = g.fl;
-    st->n_cols = g.n_cols;
-    /* the samples' bound: float-float's from the tables (its values stay inside float's
-       exponent range), Whisper's the CPU kernels' too (their float32 power and mel sums) */
+    st->fl = g->fl;
+    st->n_cols = g->n_cols;
+}
+
+/* The samples' bound into st->lim: float-float's from the tables (its values stay inside
+ * float's exponent range), Whisper's the CPU kernels' too (their float32 power and mel
+ * sums); and WMEL_VULKAN_SIGNAL_LIMIT (a testing switch: rounds of fewer samples) into
+ * st->sig_limit. WMEL_OK, or WMEL_ERR_BACKEND_UNAVAILABLE for a switch's bad value. */
+static int vk_bounds(vk_state *st, int arith, const vk_geom *g, const wmel_frontend_plan *p)
+{
     st->lim = safe_bits();
     if (arith == VKW_ARITH_FF) {
-        const uint32_t ff = wmel__ff_limit_bits(g.window, g.fl, g.melw, g.moff, g.len, g.n_mels,
+        const uint32_t ff = wmel__ff_limit_bits(g->window, g->fl, g->melw, g->moff, g->len, g->n_mels,
                                                 st->pfa ? 0.0 : p->preemph, st->pfa ? 1.0 : p->scale);
         st->lim = !st->pfa || ff < st->lim ? ff : st->lim; /* non-negative floats: the bits' order */
         st->check_gen = !st->pfa;
     }
-    {
-        const char *env = wmel__test_env(WMEL__CFG_VULKAN_SIGNAL_LIMIT); /* a testing switch: rounds of fewer samples */
-        if (env && *env) {
-            char *end = NULL;
-            const long long v = strtoll(env, &end, 10);
-            if (!end || *end != '\0' || v < 1) {
-                free(st);
-                return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE,
-                                       "Vulkan: WMEL_VULKAN_SIGNAL_LIMIT is '%s'; it takes a number of samples", env);
-            }
-            st->sig_limit = (size_t)v;
-        }
+    const char *env = wmel__test_env(WMEL__CFG_VULKAN_SIGNAL_LIMIT);
+    if (env && *env) {
+        char *end = NULL;
+        const long long v = strtoll(env, &end, 10);
+        if (!end || *end != '\0' || v < 1)
+            return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE,
+                                   "Vulkan: WMEL_VULKAN_SIGNAL_LIMIT is '%s'; it takes a number of samples", env);
+        st->sig_limit = (size_t)v;
     }
-    st->arith = arith;
-    for (int i = 0; i < N_OPS; i++) atomic_init(&st->op_backend[i], WMEL_BACKEND_VULKAN);
-    if (pthread_mutex_init(&st->lock, NULL) != 0) {
-        free(st);
-        return WMEL_ERR_THREAD;
-    }
-    int radix[VKW_MAX_STAGES];
-    const int n_stages = fft_radices(g.n_fft, g.fl, radix);
-    const int vals_f32 = !st->pfa && (p->n_ceps == 0 || st->ceps) && !f64_vals;
-    /* the finish on the device too (finish.comp) for a plan whose finish is the per-feature
-       normalisation, the clip's max clamp or none (the values in the output's layout), on
-       the float32 values, with the appended finish's rules it has (the variance over n, the
-       mean alone, eps 0's floor, pad_value, a fixed frame count, the affine, the per-column
-       scales) and its post stage (deltas, stacking of every kind, the rows' per-column
-       scales: a pass after); not: one statistic over every column, a second normalisation;
-       WMEL_VULKAN_DEVICE_FINISH=0 keeps the host's (the same bytes in float64) */
+    return WMEL_OK;
+}
+
+/* The finish on the device too (finish.comp) for a plan whose finish is the per-feature
+ * normalisation, the clip's max clamp or none (the values in the output's layout), on the
+ * float32 values (vals_f32), with the appended finish's rules it has (the variance over n,
+ * the mean alone, eps 0's floor, pad_value, a fixed frame count, the affine, the per-column
+ * scales) and its post stage (deltas, stacking of every kind, the rows' per-column scales: a
+ * pass after); not: one statistic over every column, a second normalisation;
+ * WMEL_VULKAN_DEVICE_FINISH=0 keeps the host's (the same bytes in float64). Sets st's
+ * finish, pfa_fin, post, fin_fmaj, fin_mode and fin_pad; returns the per-column scales'
+ * count (the frames' columns, or the rows'; 0: none on the device). */
+static size_t vk_finish_rules(const wmel_ctx *ctx, vk_state *st, const vk_geom *g, int vals_f32)
+{
+    const wmel_fe *fe = ctx->fe;
+    const wmel_frontend_plan *p = &fe->p;
     st->fin_fmaj = p->layout == WMEL_LAYOUT_FRAMES_MELS;
     st->post = wmel__fe_post_on(p) && !wmel__fe_fill_rows(p);
-    size_t n_colvec = 0; /* the per-column scales' count: the frames' columns, or the rows' */
+    size_t n_colvec = 0;
     if (fe->col_scale) {
-        size_t pr = 0, pcols = (size_t)g.n_cols;
+        size_t pr = 0, pcols = (size_t)g->n_cols;
         if (p->cols_stacked) wmel__fe_post_shape(p, 1, &pr, &pcols);
         n_colvec = fe->n_colvec == pcols ? pcols : 0;
     }
-    {
-        const char *env = wmel__env(WMEL__CFG_VULKAN_DEVICE_FINISH);
-        st->finish = vals_f32 && wmel__fe_dev_finish(fe, WMEL__DEV_POST | WMEL__DEV_THEN | WMEL__DEV_ALL) &&
-                     (!fe->col_scale || n_colvec) &&
-                     !(env && !strcmp(env, "0"));
-        /* Whisper's geometry: the clamp (params.norm) and the smoothing (params.smooth), where
-           it has one of them, on its float32 blocks ([n_mels][frames]) */
-        st->pfa_fin = st->pfa && (ctx->params.norm == WMEL_NORM_WHOLE || ctx->params.smooth == WMEL_SMOOTH_3X3) &&
-                      !(env && !strcmp(env, "0"));
-    }
+    const char *env = wmel__env(WMEL__CFG_VULKAN_DEVICE_FINISH);
+    st->finish = vals_f32 && wmel__fe_dev_finish(fe, WMEL__DEV_POST | WMEL__DEV_THEN | WMEL__DEV_ALL) &&
+                 (!fe->col_scale || n_colvec) && !(env && !strcmp(env, "0"));
+    /* Whisper's geometry: the clamp (params.norm) and the smoothing (params.smooth), where
+       it has one of them, on its float32 blocks ([n_mels][frames]) */
+    st->pfa_fin = st->pfa && (ctx->params.norm == WMEL_NORM_WHOLE || ctx->params.smooth == WMEL_SMOOTH_3X3) &&
+                  !(env && !strcmp(env, "0"));
     st->fin_mode = p->norm == WMEL_NORM_NONE ? 2u : p->norm == WMEL_NORM_MEAN_VAR ? 1u : p->norm == WMEL_NORM_WHOLE ? 3u : 0u;
     if (st->pfa)
         st->fin_mode = (ctx->params.norm == WMEL_NORM_WHOLE ? 3u : 2u) | VKW_FM_CMAJ |
@@ -373,65 +368,47 @@ static int vk_init(wmel_ctx *ctx)
     if (st->post) st->fin_mode |= VKW_FM_POST;
     if (fe->col_scale && !p->cols_stacked) st->fin_mode |= VKW_FM_COLS;
     st->fin_pad = (float)p->pad_value;
-    vkw_shape shape = {g.fl, g.nbins, g.n_fft, n_stages > 0,
-                       !st->pfa && (p->remove_dc != 0 || p->use_energy != 0), {0}, {0}, ff_fma, st->finish || st->pfa_fin,
-                       st->ceps};
-    for (int t = 0; t < n_stages; t++) shape.radix[t] = radix[t];
-    const int known = framing(st->pfa ? NULL : p, shape.framing);
-    const size_t cols_at = VKW_T_HEAD + (size_t)g.fl + 2 * (size_t)g.n_fft + (size_t)g.nnz;
-    const size_t dct_at = cols_at + 2 * n_colvec; /* the per-column scales after the mel weights, then the DCT */
-    const size_t tab_words = dct_at + (st->ceps ? (size_t)p->n_ceps * (size_t)p->n_mels : 0);
-    const size_t perm_at = VKW_I_HEAD + 3 * (size_t)g.n_mels;
-    const size_t int_words = perm_at + (n_stages > 0 ? (size_t)g.n_fft / 2 : 0);
-    rc = known ? wmel__vk_open(&st->w, index, arith, &shape, tab_words, int_words)
-               : wmel__vk_detail(WMEL__FALLBACK, "Vulkan: framing %d has no device framing; the frames run on the CPU",
-                                 p->framing);
-    if (rc == WMEL__FALLBACK && !st->pfa) { /* a frame too long for the shared memory, a framing the shader
-                                               does not know: the CPU's frames */
-        for (int i = 0; i < N_OPS; i++) atomic_store(&st->op_backend[i], WMEL_BACKEND_CPU);
-        ctx->state = st;
-        snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "cpu-%s-fft%d", fe->kern->name, g.n_fft);
-        return WMEL_OK;
-    }
-    if (rc != WMEL_OK) {
-        pthread_mutex_destroy(&st->lock);
-        free(st);
-        return rc == WMEL_ERR_NO_MEMORY ? rc : WMEL_ERR_BACKEND_UNAVAILABLE;
-    }
-    /* the tables, in float64 on the host, stored once */
+    return n_colvec;
+}
+
+/* Where the tables go in the device's float table (window, cos, sin, mel weights, the
+ * per-column scales, the DCT) and its int table (the filters' bounds, the FFT's order). */
+typedef struct vk_layout {
+    size_t win, co, so, mo, cols_at, dct_at, tab_words, perm_at, int_words, n_colvec;
+} vk_layout;
+
+static void vk_layout_of(const vk_state *st, const vk_geom *g, const wmel_frontend_plan *p, int n_stages,
+                         size_t n_colvec, vk_layout *L)
+{
+    L->n_colvec = n_colvec;
+    L->win = VKW_T_HEAD, L->co = L->win + (size_t)g->fl, L->so = L->co + (size_t)g->n_fft;
+    L->mo = L->so + (size_t)g->n_fft;
+    L->cols_at = VKW_T_HEAD + (size_t)g->fl + 2 * (size_t)g->n_fft + (size_t)g->nnz;
+    L->dct_at = L->cols_at + 2 * n_colvec; /* the per-column scales after the mel weights, then the DCT */
+    L->tab_words = L->dct_at + (st->ceps ? (size_t)p->n_ceps * (size_t)p->n_mels : 0);
+    L->perm_at = VKW_I_HEAD + 3 * (size_t)g->n_mels;
+    L->int_words = L->perm_at + (n_stages > 0 ? (size_t)g->n_fft / 2 : 0);
+}
+
+/* The float table, in float64 on the host (float-float's pairs or doubles), stored once. */
+static void vk_put_floats(const wmel_fe *fe, const vk_state *st, int arith, const vk_geom *g, const vk_layout *L)
+{
+    const wmel_frontend_plan *p = &fe->p;
     void *tab = wmel__vk_tab(st->w);
-    int *in = wmel__vk_ints(st->w);
-    const size_t win = VKW_T_HEAD, co = win + (size_t)g.fl, so = co + (size_t)g.n_fft, mo = so + (size_t)g.n_fft;
     for (size_t i = 0; i < VKW_T_HEAD; i++) put(arith, tab, i, 0.0);
     put(arith, tab, VKW_T_ONE, 1.0);
-    put(arith, tab, VKW_T_FL, (double)g.fl);
+    put(arith, tab, VKW_T_FL, (double)g->fl);
     put(arith, tab, VKW_T_EPS, FLT_EPSILON);
     put(arith, tab, VKW_T_LOG10E, 0.43429448190325182765);
     put(arith, tab, VKW_T_QUARTER, 0.25);
-    for (int j = 0; j < g.fl; j++) put(arith, tab, win + (size_t)j, g.window[j]);
-    for (int j = 0; j < g.n_fft; j++) {
-        put(arith, tab, co + (size_t)j, g.cos[j]);
-        put(arith, tab, so + (size_t)j, g.sin[j]);
+    for (int j = 0; j < g->fl; j++) put(arith, tab, L->win + (size_t)j, g->window[j]);
+    for (int j = 0; j < g->n_fft; j++) {
+        put(arith, tab, L->co + (size_t)j, g->cos[j]);
+        put(arith, tab, L->so + (size_t)j, g->sin[j]);
     }
-    for (int j = 0; j < g.nnz; j++) put(arith, tab, mo + (size_t)j, g.melw[j]);
-    memset(in, 0, int_words * sizeof(int));
-    in[VKW_I_NFFT] = g.n_fft;
-    in[VKW_I_FL] = g.fl;
-    in[VKW_I_NBINS] = g.nbins;
-    in[VKW_I_NMELS] = g.n_mels;
-    in[VKW_I_NCOLS] = g.n_cols;
-    in[VKW_I_POWER] = 2;
-    in[VKW_I_LOG] = 1;
+    for (int j = 0; j < g->nnz; j++) put(arith, tab, L->mo + (size_t)j, g->melw[j]);
     put(arith, tab, VKW_T_LOG_GUARD, 1e-10);
     if (!st->pfa) {
-        in[VKW_I_USE_ENERGY] = p->use_energy != 0;
-        in[VKW_I_REMOVE_DC] = p->remove_dc != 0;
-        in[VKW_I_ENERGY_MODE] = p->use_energy ? (p->energy_windowed ? 2 : 1) : 0;
-        in[VKW_I_PREEMPH_FRAME] = p->preemph_mode == WMEL_PREEMPH_FRAME && p->preemph != 0.0;
-        in[VKW_I_POWER] = p->power == 2 ? 2 : 1;
-        in[VKW_I_GUARD] = p->mag_guard_mode == WMEL_MAG_GUARD_MAX ? 1 : p->mag_guard_mode == WMEL_MAG_GUARD_ADD ? 2 : 0;
-        in[VKW_I_LOG] = p->log == WMEL_LOG10_CLAMP ? 1 : p->log == WMEL_LOG_ADD ? 2 : p->log == WMEL_LOG_CLAMP ? 3 : 0;
-        in[VKW_I_FLOOR_ON] = p->energy_floor > 0.0;
         put(arith, tab, VKW_T_PREEMPH, p->preemph);
         put(arith, tab, VKW_T_MAG_GUARD, p->mag_guard);
         put(arith, tab, VKW_T_LOG_GUARD, p->log_guard);
@@ -444,13 +421,30 @@ static int vk_init(wmel_ctx *ctx)
         put(arith, tab, VKW_T_POST_DENOM, N * (N + 1.0) * (2.0 * N + 1.0) / 3.0); /* fe_post.c's */
         put(arith, tab, VKW_T_SQRT2, sqrt(2.0));
         for (size_t i = 0; st->ceps && i < (size_t)p->n_ceps * (size_t)p->n_mels; i++)
-            put(arith, tab, dct_at + i, fe->dct[i]);
-        for (size_t i = 0; i < n_colvec; i++) {
-            put(arith, tab, cols_at + i, fe->col_scale[i]);
-            put(arith, tab, cols_at + n_colvec + i, fe->col_shift[i]);
+            put(arith, tab, L->dct_at + i, fe->dct[i]);
+        for (size_t i = 0; i < L->n_colvec; i++) {
+            put(arith, tab, L->cols_at + i, fe->col_scale[i]);
+            put(arith, tab, L->cols_at + L->n_colvec + i, fe->col_shift[i]);
         }
     }
-    /* the framing (frames.comp's sample_at; the rules in the pipeline's constants) */
+    put(arith, tab, VKW_T_SCALE, st->pfa ? 1.0 : p->scale);
+}
+
+/* The int table's plan fields: the steps' switches, the framing (frames.comp's sample_at;
+ * the rules in the pipeline's constants), WMEL_NORM_WHOLE's finish, the post stage's. */
+static void vk_put_plan_ints(const vk_state *st, const vk_geom *g, const vk_layout *L, const wmel_frontend_plan *p,
+                             int *in)
+{
+    if (!st->pfa) {
+        in[VKW_I_USE_ENERGY] = p->use_energy != 0;
+        in[VKW_I_REMOVE_DC] = p->remove_dc != 0;
+        in[VKW_I_ENERGY_MODE] = p->use_energy ? (p->energy_windowed ? 2 : 1) : 0;
+        in[VKW_I_PREEMPH_FRAME] = p->preemph_mode == WMEL_PREEMPH_FRAME && p->preemph != 0.0;
+        in[VKW_I_POWER] = p->power == 2 ? 2 : 1;
+        in[VKW_I_GUARD] = p->mag_guard_mode == WMEL_MAG_GUARD_MAX ? 1 : p->mag_guard_mode == WMEL_MAG_GUARD_ADD ? 2 : 0;
+        in[VKW_I_LOG] = p->log == WMEL_LOG10_CLAMP ? 1 : p->log == WMEL_LOG_ADD ? 2 : p->log == WMEL_LOG_CLAMP ? 3 : 0;
+        in[VKW_I_FLOOR_ON] = p->energy_floor > 0.0;
+    }
     in[VKW_I_HOP] = (int)st->hop;
     in[VKW_I_FOFF] = (int)st->off;
     in[VKW_I_PADL] = st->pfa ? 0 : p->pad_left;
@@ -468,54 +462,134 @@ static int vk_init(wmel_ctx *ctx)
         in[VKW_I_POST_L] = p->stack_left;
         in[VKW_I_POST_TAIL] = p->stack_tail == WMEL_STACK_TAIL_LAST ? 1 : p->stack_tail == WMEL_STACK_TAIL_FILL ? 2 : 0;
         in[VKW_I_POST_DW] = p->delta_win ? (p->delta_win - 1) / 2 : 0;
-        in[VKW_I_POST_W] = g.n_cols;
-        in[VKW_I_COLS_AT] = n_colvec ? (int)cols_at : 0;
-        in[VKW_I_POST_COLS] = n_colvec && p->cols_stacked;
+        in[VKW_I_POST_W] = g->n_cols;
+        in[VKW_I_COLS_AT] = L->n_colvec ? (int)L->cols_at : 0;
+        in[VKW_I_POST_COLS] = L->n_colvec && p->cols_stacked;
         in[VKW_I_NCEPS] = st->ceps ? p->n_ceps : 0;
-        in[VKW_I_DCT] = st->ceps ? (int)dct_at : 0;
+        in[VKW_I_DCT] = st->ceps ? (int)L->dct_at : 0;
         in[VKW_I_CEPS_HTK] = st->ceps && p->ceps_htk;
     }
-    put(arith, tab, VKW_T_SCALE, st->pfa ? 1.0 : p->scale);
-    in[VKW_I_WIN] = (int)win;
-    in[VKW_I_COS] = (int)co;
-    in[VKW_I_SIN] = (int)so;
-    in[VKW_I_MELW] = (int)mo;
+}
+
+/* The int table: the geometry, the plan's fields, the tables' places, the filters' bounds and
+ * (where the pipeline is the FFT) its stages and where each z[n] starts. Returns 1 for the
+ * FFT, 0 for the direct DFT. */
+static int vk_put_ints(const vk_state *st, const vk_geom *g, const vk_layout *L, const wmel_frontend_plan *p,
+                       int n_stages, const int radix[VKW_MAX_STAGES])
+{
+    int *in = wmel__vk_ints(st->w);
+    memset(in, 0, L->int_words * sizeof(int));
+    in[VKW_I_NFFT] = g->n_fft;
+    in[VKW_I_FL] = g->fl;
+    in[VKW_I_NBINS] = g->nbins;
+    in[VKW_I_NMELS] = g->n_mels;
+    in[VKW_I_NCOLS] = g->n_cols;
+    in[VKW_I_POWER] = 2;
+    in[VKW_I_LOG] = 1;
+    vk_put_plan_ints(st, g, L, p, in);
+    in[VKW_I_WIN] = (int)L->win;
+    in[VKW_I_COS] = (int)L->co;
+    in[VKW_I_SIN] = (int)L->so;
+    in[VKW_I_MELW] = (int)L->mo;
     in[VKW_I_LO] = VKW_I_HEAD;
-    in[VKW_I_LEN] = VKW_I_HEAD + g.n_mels;
-    in[VKW_I_OFF] = VKW_I_HEAD + 2 * g.n_mels;
-    for (int m = 0; m < g.n_mels; m++) {
-        in[VKW_I_HEAD + m] = g.lo[m];
-        in[VKW_I_HEAD + g.n_mels + m] = g.len[m];
-        in[VKW_I_HEAD + 2 * g.n_mels + m] = g.moff[m];
+    in[VKW_I_LEN] = VKW_I_HEAD + g->n_mels;
+    in[VKW_I_OFF] = VKW_I_HEAD + 2 * g->n_mels;
+    for (int m = 0; m < g->n_mels; m++) {
+        in[VKW_I_HEAD + m] = g->lo[m];
+        in[VKW_I_HEAD + g->n_mels + m] = g->len[m];
+        in[VKW_I_HEAD + 2 * g->n_mels + m] = g->moff[m];
     }
     const int fft = wmel__vk_algo(st->w) == VKW_ALGO_FFT;
     in[VKW_I_FFT] = fft;
     if (fft) { /* the stages, and where each z[n] starts: n's digits reversed */
         in[VKW_I_NSTAGE] = n_stages;
-        in[VKW_I_PERM] = (int)perm_at;
+        in[VKW_I_PERM] = (int)L->perm_at;
         for (int t = 0; t < n_stages; t++) in[VKW_I_RADIX + t] = radix[t];
         int span[VKW_MAX_STAGES]; /* the stages' sub-transform lengths: radix[0] .. radix[t - 1] */
         for (int t = 0, l = 1; t < n_stages; l *= radix[t], t++) span[t] = l;
-        for (int z = 0; z < g.n_fft / 2; z++) {
+        for (int z = 0; z < g->n_fft / 2; z++) {
             int d = z, at = 0;
             for (int t = n_stages - 1; t >= 0; t--) {
                 at += (d % radix[t]) * span[t];
                 d /= radix[t];
             }
-            in[perm_at + (size_t)z] = at;
+            in[L->perm_at + (size_t)z] = at;
         }
     }
+    return fft;
+}
+
+/* The ctx keeps st with the CPU's frames for every operation (the device not opened, or
+ * closed): the ctx's kernel name says so. */
+static int vk_cpu_frames(wmel_ctx *ctx, vk_state *st, int n_fft)
+{
+    for (int i = 0; i < N_OPS; i++) atomic_store(&st->op_backend[i], WMEL_BACKEND_CPU);
+    ctx->state = st;
+    if (st->pfa) snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "%s", ctx->kernel->name);
+    else snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "cpu-%s-fft%d", ctx->fe->kern->name, n_fft);
+    return WMEL_OK;
+}
+
+static int vk_init(wmel_ctx *ctx)
+{
+    const wmel_fe *fe = ctx->fe;
+    int index = -1, arith = 0, ff_fma = 0;
+    int rc = vk_choose(ctx, &index, &arith, &ff_fma);
+    if (rc != WMEL_OK) return rc;
+    vk_geom g;
+    const wmel_frontend_plan *p = &fe->p;
+    vk_state *st = calloc(1, sizeof *st);
+    if (!st) return WMEL_ERR_NO_MEMORY;
+    st->pfa = fe->algo == &wmel__algo_pfa400;
+    /* the general plans' values read back as float32, each rounded once on the device as the
+       finish's cast would (half the bytes): with cepstra (n_ceps; at most 4 x the workgroup's
+       mels), the device's DCT of the frame's log mels; float64 log energy and mels with the
+       testing switch WMEL_VULKAN_VALS_F64=1 (the host then takes the cepstra in double: the
+       same bytes in float64) */
+    const char *f64_env = wmel__test_env(WMEL__CFG_VULKAN_VALS_F64);
+    const int f64_vals = f64_env && !strcmp(f64_env, "1");
+    st->ceps = !st->pfa && p->n_ceps > 0 && p->n_mels <= 4 * VKW_WG && fe->dct && !f64_vals;
+    vk_geometry(fe, st, &g);
+    if ((rc = vk_bounds(st, arith, &g, p)) != WMEL_OK) {
+        free(st);
+        return rc;
+    }
+    st->arith = arith;
+    for (int i = 0; i < N_OPS; i++) atomic_init(&st->op_backend[i], WMEL_BACKEND_VULKAN);
+    if (pthread_mutex_init(&st->lock, NULL) != 0) {
+        free(st);
+        return WMEL_ERR_THREAD;
+    }
+    int radix[VKW_MAX_STAGES];
+    const int n_stages = fft_radices(g.n_fft, g.fl, radix);
+    const int vals_f32 = !st->pfa && (p->n_ceps == 0 || st->ceps) && !f64_vals;
+    vk_layout L;
+    vk_layout_of(st, &g, p, n_stages, vk_finish_rules(ctx, st, &g, vals_f32), &L);
+    vkw_shape shape = {g.fl, g.nbins, g.n_fft, n_stages > 0,
+                       !st->pfa && (p->remove_dc != 0 || p->use_energy != 0), {0}, {0}, ff_fma, st->finish || st->pfa_fin,
+                       st->ceps};
+    for (int t = 0; t < n_stages; t++) shape.radix[t] = radix[t];
+    const int known = framing(st->pfa ? NULL : p, shape.framing);
+    rc = known ? wmel__vk_open(&st->w, index, arith, &shape, L.tab_words, L.int_words)
+               : wmel__vk_detail(WMEL__FALLBACK, "Vulkan: framing %d has no device framing; the frames run on the CPU",
+                                 p->framing);
+    if (rc == WMEL__FALLBACK && !st->pfa) /* a frame too long for the shared memory, a framing the shader
+                                             does not know: the CPU's frames */
+        return vk_cpu_frames(ctx, st, g.n_fft);
+    if (rc != WMEL_OK) {
+        pthread_mutex_destroy(&st->lock);
+        free(st);
+        return rc == WMEL_ERR_NO_MEMORY ? rc : WMEL_ERR_BACKEND_UNAVAILABLE;
+    }
+    vk_put_floats(fe, st, arith, &g, &L);
+    const int fft = vk_put_ints(st, &g, &L, p, n_stages, radix);
     if (arith == VKW_ARITH_FF && wmel__test_env(WMEL__CFG_VULKAN_FF_BREAK)) /* a testing switch: float32 tables */
-        for (size_t i = 0; i < tab_words; i++) ((float *)tab)[2 * i + 1] = 0.0f;
+        for (size_t i = 0; i < L.tab_words; i++) ((float *)wmel__vk_tab(st->w))[2 * i + 1] = 0.0f;
     rc = arith == VKW_ARITH_FF && !(!st->pfa && wmel__fe_dithered(p)) ? ff_self_test(ctx, st) : WMEL_OK;
     if (rc == WMEL__FALLBACK) { /* float-float fails its self-test: the CPU's frames */
         wmel__vk_close(st->w);
         st->w = NULL;
-        for (int i = 0; i < N_OPS; i++) atomic_store(&st->op_backend[i], WMEL_BACKEND_CPU);
-        ctx->state = st;
-        if (st->pfa) snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "%s", ctx->kernel->name);
-        else snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "cpu-%s-fft%d", fe->kern->name, g.n_fft);
-        return WMEL_OK;
+        return vk_cpu_frames(ctx, st, g.n_fft);
     }
     if (rc != WMEL_OK) {
         wmel__vk_close(st->w);
@@ -850,350 +924,474 @@ static int fin_growable(const vk_state *st, const vk_job *j, int in_place)
     return in_place || (size_t)(hi - lo) <= top / sizeof(float);
 }
 
-static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
-{
-    const uint32_t lim = st->lim;
-    vkw *w = st->w;
-    size_t sig_cap, out_cap, frame_cap, cap0;
-    int slot = 0, pending[2] = {0, 0};
-    round_caps(st, &frame_cap, &sig_cap, &out_cap);
-    const size_t nc = (size_t)st->n_cols;
-    /* a clip the device finishes whose frames a round does not pack (more than it packs, or
-       more samples or output than its buffers hold) takes a round of its own, in several
-       dispatches, the slots' buffers grown for the largest such clip during the call
-       (wmel__vk_reserve; the clip's samples not counted where one clip's are read in place);
-       where they cannot grow, the clip is split over rounds and finished on the host.
-       WMEL_VULKAN_SIGNAL_LIMIT's rounds (a testing switch) never grow. */
-    const size_t whole_cap = st->sig_limit ? frame_cap : (size_t)INT32_MAX;
-    size_t need_sig = 0, need_out = 0;
-    const int dev = n_jobs == 1 && jobs[0].dev; /* wmel_vulkan_features_device's one clip */
-    const int in_place = n_jobs == 1 && (dev || wmel__vk_in_place(w));
-    for (size_t i = 0; i < n_jobs && !st->sig_limit; i++) {
-        const vk_job *jb = &jobs[i];
-        if (fin_whole(st, jb, whole_cap, sig_cap, out_cap) || !fin_growable(st, jb, in_place)) continue;
-        long long lo, hi;
-        job_window(st, jb, 0, jb->nf, &lo, &hi);
-        const size_t sb = in_place ? 0 : (size_t)(hi - lo) * sizeof(float);
-        const size_t ob = (fin_end(jb->nf, nc, jb->fwords + jb->swords, 1) + 8) * sizeof(float);
-        if (sb > need_sig) need_sig = sb;
-        if (ob > need_out) need_out = ob;
-    }
-    /* a second slot where the call may take more than one round: more frames than a round
-       holds, or more samples than its signal's room (a round's frames and window); not for
-       one clip the device finishes in a round of its own */
-    size_t all_frames = 0, all_samples = 0;
-    for (size_t i = 0; i < n_jobs; i++) all_frames += jobs[i].nf, all_samples += jobs[i].n;
-    const int one_whole = n_jobs == 1 && !st->sig_limit && jobs[0].fout && jobs[0].nf &&
-                          fin_end(jobs[0].nf, nc, jobs[0].fwords + jobs[0].swords, 1) * sizeof(float) <=
-                              wmel__vk_reserve_max(w);
-    const int slots = !one_whole && (all_frames > frame_cap || all_samples > sig_cap || n_jobs > VKW_MAX_SEGS)
-                          ? wmel__vk_want_slots(w, 2)
-                          : wmel__vk_slots(w);
-    vk_round *rd = calloc(2, sizeof *rd);
-    if (!rd) return WMEL_ERR_NO_MEMORY;
-    const int grow = need_out > 0;
-    int grew = 0;
-    if (grow) { /* where they cannot grow (or grow only in part), the caps as they are */
-        grew = wmel__vk_reserve(w, need_sig, need_out) == WMEL_OK;
-        round_caps(st, &frame_cap, &sig_cap, &out_cap);
-    }
-    float *sig = wmel__vk_sig(w, slot, &cap0);
-    int32_t *segs = wmel__vk_segs(w, slot);
-    size_t used_sig = 0, used_frames = 0, j = 0, t = 0;
+/* run_jobs()'s state: the call's jobs, the rounds' room, the round being packed and where it
+ * stands, the one clip read in place, and the call's nanoseconds (packing, submitting and
+ * waiting, reading back). */
+typedef struct rj_state {
+    vk_state *st;
+    vk_job *jobs;
+    size_t n_jobs;
+    vkw *w;
+    uint32_t lim;
+    size_t nc, sig_cap, out_cap, frame_cap, whole_cap;
+    int dev;      /* wmel_vulkan_features_device's one clip */
+    int in_place; /* one clip whose samples are read where they are */
+    int bimp_on;  /* a batch's clips read where they are (wmel__vk_host_imports) */
+    vk_round *rd; /* a round per slot */
+    int slot, slots, pending[2];
+    float *sig;
+    int32_t *segs;
+    size_t used_sig, used_frames, j, t;
     /* the samples the host packed (from the signal's start) and those the device copies from
        the clips' imports (from its end down); used_sig is both */
-    size_t pk = 0, im = 0;
-    const int bimp_on = wmel__vk_host_imports(w);
-    int rc = WMEL_OK, s16 = 0; /* the round's samples are int16 (every clip of a call alike) */
-    long long ns[3] = {0, 0, 0}, t0 = now_ns();
-    /* one clip whose frames fit one round: its samples read where they are (the caller's
-       memory imported: no copy), float32 ones checked by the shader as it reads them, where
-       every sample of the frames' window is some frame's (hop <= frame length) */
-    long long imp_lo = 0, imp_hi = 0;
-    size_t imp_base = 0, flag_at = 0;
-    int imp = 0, flag_dev = 0, iout = 0;
-    if (n_jobs == 1 && !st->sig_limit && jobs[0].nf && (jobs[0].f32 || jobs[0].s16 || dev) &&
-        (jobs[0].nf <= frame_cap ||
-         (jobs[0].fout && fin_end(jobs[0].nf, nc, jobs[0].fwords + jobs[0].swords, 1) <= 2 * out_cap))) {
-        const size_t el = jobs[0].f32 || jobs[0].dev == 1 ? sizeof(float) : sizeof(int16_t);
-        job_window(st, &jobs[0], 0, jobs[0].nf, &imp_lo, &imp_hi);
-        const char *p = dev          ? NULL
-                        : jobs[0].f32 ? (const char *)(jobs[0].f32 + imp_lo)
-                                      : (const char *)(jobs[0].s16 + imp_lo);
-        size_t skip = 0;
-        if (dev) { /* another device's memory, bound as the signal by the caller */
-            imp = 1;
-            imp_base = jobs[0].dev_base;
-        } else if (imp_hi > imp_lo && (uintptr_t)p % el == 0 &&
-                   wmel__vk_import(w, p, (size_t)(imp_hi - imp_lo) * el, &skip) == WMEL_OK) {
-            imp = 1;
-            imp_base = skip / el;
-        }
-        if (imp) { /* the range flag after the round's values (and Whisper's one key), where the
-                      output buffer holds it; else the window is checked here (another device's
-                      samples: not checked) */
-            size_t words = jobs[0].f32_out ? jobs[0].nf * nc + (jobs[0].f32_out == 1) : 2 * jobs[0].nf * nc;
-            const size_t T = jobs[0].fwords + jobs[0].swords;
-            if (jobs[0].fout && fin_end(jobs[0].nf, nc, T, 1) <= 2 * out_cap) words += T + VKW_FIN_CLIP_WORDS; /* its finish's */
-            flag_dev = (jobs[0].check || dev) && st->hop <= (size_t)st->fl && words + 1 <= 2 * out_cap;
-        }
+    size_t pk, im;
+    int s16; /* the round's samples are int16 (every clip of a call alike) */
+    long long ns[3], t0;
+    /* one clip whose frames fit one round, read in place (imp: 1; 2 once its round is
+       packed): its window, its first sample's index in the import, the range flag's word
+       and whether the shader checks the samples (flag_dev); iout: a finished clip's output
+       written by the device into the caller's memory */
+    long long imp_lo, imp_hi;
+    size_t imp_base, flag_at;
+    int imp, flag_dev, iout;
+} rj_state;
+
+/* The bytes the slots' signal and output buffers must grow to for the clips the device
+ * finishes in a round of their own whose frames a round does not pack as it is (0: none). */
+static void rj_need(const rj_state *x, size_t *need_sig, size_t *need_out)
+{
+    *need_sig = *need_out = 0;
+    for (size_t i = 0; i < x->n_jobs && !x->st->sig_limit; i++) {
+        const vk_job *jb = &x->jobs[i];
+        if (fin_whole(x->st, jb, x->whole_cap, x->sig_cap, x->out_cap) || !fin_growable(x->st, jb, x->in_place))
+            continue;
+        long long lo, hi;
+        job_window(x->st, jb, 0, jb->nf, &lo, &hi);
+        const size_t sb = x->in_place ? 0 : (size_t)(hi - lo) * sizeof(float);
+        const size_t ob = (fin_end(jb->nf, x->nc, jb->fwords + jb->swords, 1) + 8) * sizeof(float);
+        if (sb > *need_sig) *need_sig = sb;
+        if (ob > *need_out) *need_out = ob;
     }
-    if (dev && !imp) /* the caller's checks make this impossible */
-        rc = wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: a clip in device memory does not fit one round");
-    while (rc == WMEL_OK) {
-        while (j < n_jobs && (t >= jobs[j].nf || jobs[j].bad)) j++, t = 0; /* a job past the bound: no more */
-        const int done = j >= n_jobs;
-        vk_round *r = &rd[slot];
-        /* frames of job j that fit this round: as many as the frames' room allows whose
-           window fits the signal's room (halved until it does) */
-        size_t k = 0;
-        long long lo = 0, hi = 0;
-        if (imp && !done) { /* the whole clip, its samples in place */
-            k = jobs[j].nf - t;
-            lo = imp_lo, hi = imp_hi;
-        } else if (!done && t == 0 && used_frames == 0 && jobs[j].nf > frame_cap &&
-                   fin_whole(st, &jobs[j], whole_cap, sig_cap, out_cap)) { /* a round of its own */
-            k = jobs[j].nf;
-            job_window(st, &jobs[j], 0, k, &lo, &hi);
-        } else if (!done && r->n_segs < VKW_MAX_SEGS && used_frames < frame_cap) {
-            k = jobs[j].nf - t;
-            if (k > frame_cap - used_frames) k = frame_cap - used_frames;
-            for (;;) {
-                job_window(st, &jobs[j], t, t + k, &lo, &hi);
-                if ((size_t)(hi - lo) <= sig_cap - used_sig) break;
-                size_t lo_k = 0, hi_k = k; /* the most frames whose window fits */
-                while (hi_k - lo_k > 1) {
-                    const size_t mid = lo_k + (hi_k - lo_k) / 2;
-                    job_window(st, &jobs[j], t, t + mid, &lo, &hi);
-                    if ((size_t)(hi - lo) <= sig_cap - used_sig) lo_k = mid;
-                    else hi_k = mid;
-                }
-                k = lo_k;
-                if (k) job_window(st, &jobs[j], t, t + k, &lo, &hi);
-                break;
-            }
-            /* a clip the device would finish in a round of its own, which this one cannot hold
-               whole with its output: the round closed, the clip the next one's */
-            const vk_job *jb = &jobs[j];
-            if (k > 0 && jb->fout && t == 0 && used_frames > 0 &&
-                !(k == jb->nf && fin_end(used_frames + k, nc, r->fin_words + jb->fwords + jb->swords, r->n_fin + 1) <=
-                                     2 * out_cap) &&
-                fin_whole(st, jb, whole_cap, sig_cap, out_cap))
-                k = 0;
+}
+
+/* The slots the call takes: a second where it may take more than one round (more frames than
+ * a round holds, or more samples than its signal's room: a round's frames and window); not
+ * for one clip the device finishes in a round of its own. */
+static int rj_slots(const rj_state *x)
+{
+    const vk_job *jobs = x->jobs;
+    const size_t n_jobs = x->n_jobs, nc = x->nc;
+    size_t all_frames = 0, all_samples = 0;
+    for (size_t i = 0; i < n_jobs; i++) all_frames += jobs[i].nf, all_samples += jobs[i].n;
+    const int one_whole = n_jobs == 1 && !x->st->sig_limit && jobs[0].fout && jobs[0].nf &&
+                          fin_end(jobs[0].nf, nc, jobs[0].fwords + jobs[0].swords, 1) * sizeof(float) <=
+                              wmel__vk_reserve_max(x->w);
+    return !one_whole && (all_frames > x->frame_cap || all_samples > x->sig_cap || n_jobs > VKW_MAX_SEGS)
+               ? wmel__vk_want_slots(x->w, 2)
+               : wmel__vk_slots(x->w);
+}
+
+/* One clip whose frames fit one round: its samples read where they are (the caller's memory
+ * imported: no copy; or another device's, bound as the signal by the caller), float32 ones
+ * checked by the shader as it reads them, where every sample of the frames' window is some
+ * frame's (hop <= frame length). Sets x->imp (0: the samples are copied), its window and
+ * base, and flag_dev. */
+static void rj_import_one(rj_state *x)
+{
+    if (x->n_jobs != 1) return;
+    const vk_job *j0 = &x->jobs[0];
+    const size_t nc = x->nc;
+    if (!(!x->st->sig_limit && j0->nf && (j0->f32 || j0->s16 || x->dev) &&
+          (j0->nf <= x->frame_cap ||
+           (j0->fout && fin_end(j0->nf, nc, j0->fwords + j0->swords, 1) <= 2 * x->out_cap))))
+        return;
+    const size_t el = j0->f32 || j0->dev == 1 ? sizeof(float) : sizeof(int16_t);
+    job_window(x->st, j0, 0, j0->nf, &x->imp_lo, &x->imp_hi);
+    const char *p = x->dev    ? NULL
+                    : j0->f32 ? (const char *)(j0->f32 + x->imp_lo)
+                              : (const char *)(j0->s16 + x->imp_lo);
+    size_t skip = 0;
+    if (x->dev) { /* another device's memory, bound as the signal by the caller */
+        x->imp = 1;
+        x->imp_base = j0->dev_base;
+    } else if (x->imp_hi > x->imp_lo && (uintptr_t)p % el == 0 &&
+               wmel__vk_import(x->w, p, (size_t)(x->imp_hi - x->imp_lo) * el, &skip) == WMEL_OK) {
+        x->imp = 1;
+        x->imp_base = skip / el;
+    }
+    if (x->imp) { /* the range flag after the round's values (and Whisper's one key), where the
+                     output buffer holds it; else the window is checked here (another device's
+                     samples: not checked) */
+        size_t words = j0->f32_out ? j0->nf * nc + (j0->f32_out == 1) : 2 * j0->nf * nc;
+        const size_t T = j0->fwords + j0->swords;
+        if (j0->fout && fin_end(j0->nf, nc, T, 1) <= 2 * x->out_cap) words += T + VKW_FIN_CLIP_WORDS; /* its finish's */
+        x->flag_dev = (j0->check || x->dev) && x->st->hop <= (size_t)x->st->fl && words + 1 <= 2 * x->out_cap;
+    }
+}
+
+/* The frames of job x->j from x->t on that round r takes (0: none; done: no job left), their
+ * window in [*lo, *hi): the whole clip read in place; a clip of more frames than a round
+ * packs in a round of its own; else as many as the frames' room allows whose window fits the
+ * signal's room (halved until it does), none where the clip is one the device would finish in
+ * a round of its own which this one cannot hold whole with its output (the round closed, the
+ * clip the next one's). */
+static size_t rj_fit(const rj_state *x, const vk_round *r, int done, long long *lo, long long *hi)
+{
+    if (done) return 0;
+    const vk_state *st = x->st;
+    const vk_job *jb = &x->jobs[x->j];
+    const size_t t = x->t, used_frames = x->used_frames, frame_cap = x->frame_cap;
+    if (x->imp) { /* the whole clip, its samples in place */
+        *lo = x->imp_lo, *hi = x->imp_hi;
+        return jb->nf - t;
+    }
+    if (t == 0 && used_frames == 0 && jb->nf > frame_cap &&
+        fin_whole(st, jb, x->whole_cap, x->sig_cap, x->out_cap)) { /* a round of its own */
+        job_window(st, jb, 0, jb->nf, lo, hi);
+        return jb->nf;
+    }
+    if (r->n_segs >= VKW_MAX_SEGS || used_frames >= frame_cap) return 0;
+    const size_t room = x->sig_cap - x->used_sig;
+    size_t k = jb->nf - t;
+    if (k > frame_cap - used_frames) k = frame_cap - used_frames;
+    job_window(st, jb, t, t + k, lo, hi);
+    if ((size_t)(*hi - *lo) > room) {
+        size_t lo_k = 0, hi_k = k; /* the most frames whose window fits */
+        while (hi_k - lo_k > 1) {
+            const size_t mid = lo_k + (hi_k - lo_k) / 2;
+            job_window(st, jb, t, t + mid, lo, hi);
+            if ((size_t)(*hi - *lo) <= room) lo_k = mid;
+            else hi_k = mid;
         }
-        if (k > 0) {
-            vk_job *jb = &jobs[j];
-            const size_t len = (size_t)(hi - lo);
-            /* a clip of the batch (or a single clip not read in place whole) read where it is:
-               its pages imported once, each round's window copied by the device */
-            if (!imp && bimp_on && len && !jb->bimp && !jb->dev) {
-                const size_t el = jb->f32 ? sizeof(float) : sizeof(int16_t);
-                const void *p = jb->f32 ? (const void *)jb->f32 : (const void *)jb->s16;
-                size_t skip = 0;
-                const int k2 = (uintptr_t)p % el == 0 ? wmel__vk_bimport(w, p, jb->n * el, &skip, 0) : -1;
-                jb->bimp = k2 >= 0 ? k2 + 1 : -1;
-                jb->bskip = skip;
-                if (k2 >= 0) atomic_fetch_add(&g_bimports, 1);
-            }
-            const int in_imp = !imp && len && jb->bimp > 0;
-            size_t base = pk;
-            if (in_imp) {
-                base = sig_cap - im - len; /* from the signal's end down */
-                if (jb->check) { /* the gap before the window here; the window by the range flag */
-                    if (jb->chk < (size_t)lo) jb->bad = !wmel__all_abs_bits_le(jb->f32 + jb->chk, (size_t)lo - jb->chk, lim);
-                    if ((size_t)hi > jb->chk) jb->chk = (size_t)hi;
-                    if (jb->bad) continue; /* the CPU's kernels take the clip */
-                }
-                const size_t el = jb->f32 ? sizeof(float) : sizeof(int16_t);
-                vkw_copy c = {jb->bimp - 1, jb->bskip + (size_t)lo * el, base * el, len * el};
-                r->cp[r->n_cp++] = c;
-            } else if (imp && jb->check) { /* the gap before the window here; the window by the shader (or here) */
-                if (jb->chk < (size_t)lo) jb->bad = !wmel__all_abs_bits_le(jb->f32 + jb->chk, (size_t)lo - jb->chk, lim);
-                if (!flag_dev && !jb->bad) jb->bad = !wmel__all_abs_bits_le(jb->f32 + lo, len, lim);
-                if ((size_t)hi > jb->chk) jb->chk = (size_t)hi;
-                if (jb->bad) continue; /* the CPU's kernels take the clip */
-            } else if (imp) {
-                /* int16 samples, or float32 ones whose range the caller checked: read in place */
-            } else if (jb->check) { /* the range check in the copy's pass; a gap before it checked alone */
-                if (jb->chk < (size_t)lo) jb->bad = !wmel__all_abs_bits_le(jb->f32 + jb->chk, (size_t)lo - jb->chk, lim);
-                if (!jb->bad && copy_over(sig + pk, jb->f32 + lo, len, lim)) jb->bad = 1;
-                if ((size_t)hi > jb->chk) jb->chk = (size_t)hi;
-                if (jb->bad) continue; /* the CPU's kernels take the clip: this segment left out too */
-            } else if (jb->f32) {
-                memcpy(sig + pk, jb->f32 + lo, len * sizeof(float));
-            } else {
-                /* int16 as given (the shader divides by 32768): a call's clips are all int16 */
-                if (len) memcpy((int16_t *)(void *)sig + pk, jb->s16 + lo, len * sizeof(int16_t));
-            }
-            if (len || jb->dev) s16 = jb->dev ? jb->dev == 2 : jb->f32 == NULL;
-            int32_t *sg = segs + VKW_S_HEAD + r->n_segs * VKW_S_WORDS;
-            sg[VKW_S_FIRST] = (int32_t)used_frames;
-            sg[VKW_S_T0] = (int32_t)t;
-            sg[VKW_S_BASE] = (int32_t)(imp ? imp_base : base);
-            r->chk[r->n_segs] = (unsigned char)(in_imp && jb->check);
-            sg[VKW_S_LO] = (int32_t)lo;
-            sg[VKW_S_HI] = (int32_t)hi;
-            sg[VKW_S_N] = (int32_t)jb->n;
-            sg[VKW_S_NR] = (int32_t)jb->nr;
-            sg[VKW_S_K] = (int32_t)k;
-            r->segt[r->n_segs][0] = j, r->segt[r->n_segs][1] = t, r->segt[r->n_segs][2] = t + k;
-            r->segt[r->n_segs][3] = used_frames;
-            /* the clip whole in this round with room for its output: the device finishes it */
-            const size_t T = jb->fwords + jb->swords;
-            const int fin = jb->fout && t == 0 && k == jb->nf &&
-                            fin_end(used_frames + k, nc, r->fin_words + T, r->n_fin + 1) <= 2 * out_cap;
-            r->fin_at[r->n_segs] = (size_t)fin;
-            if (fin) r->fin_words += T, r->scr_words += jb->swords, r->n_fin++;
-            /* one clip finished in this round: its output written by the device where the
-               caller wants it (the caller's memory imported), not copied here */
-            if (fin && jb->dev) /* its output's place set by the caller (wmel__vk_out_at) */
-                iout = r->iout = 1;
-            else if (fin && n_jobs == 1 && !iout &&
-                     wmel__vk_import_out(w, jb->fout, jb->fwords * sizeof(float)) == WMEL_OK)
-                iout = r->iout = 1;
-            r->oimp[r->n_segs] = 0;
-            if (fin && !r->iout && bimp_on) { /* a batch's finished clip: its output where it is */
-                size_t skip = 0;
-                const int k2 = wmel__vk_bimport(w, jb->fout, jb->fwords * sizeof(float), &skip, 1);
-                if (k2 >= 0) r->oimp[r->n_segs] = k2 + 1, r->oskip[r->n_segs] = skip;
-            }
-            r->n_segs++;
-            if (!imp) {
-                used_sig += len;
-                if (in_imp) im += len;
-                else pk += len;
-            }
-            used_frames += k;
-            t += k;
-            if (imp) imp = 2; /* the clip's one round is packed */
+        k = lo_k;
+        if (k) job_window(st, jb, t, t + k, lo, hi);
+    }
+    if (k > 0 && jb->fout && t == 0 && used_frames > 0 &&
+        !(k == jb->nf &&
+          fin_end(used_frames + k, x->nc, r->fin_words + jb->fwords + jb->swords, r->n_fin + 1) <= 2 * x->out_cap) &&
+        fin_whole(st, jb, x->whole_cap, x->sig_cap, x->out_cap))
+        k = 0;
+    return k;
+}
+
+/* Job jb's window [lo, hi) placed for round r: read in place (the one clip's import), copied
+ * by the device from the clip's own import (a batch's clip; *in_imp set, *base: its place,
+ * from the signal's end down), or copied here into the signal at x->pk (*base); float32
+ * samples' range checked on the way where the clip asks for it. Returns 0, or 1 where the
+ * clip is out of range (jb->bad: the CPU's kernels take the clip, this segment left out). */
+static int rj_place(rj_state *x, vk_round *r, vk_job *jb, long long lo, long long hi, size_t *base, int *in_imp)
+{
+    const uint32_t lim = x->lim;
+    const size_t len = (size_t)(hi - lo);
+    /* a clip of the batch (or a single clip not read in place whole) read where it is:
+       its pages imported once, each round's window copied by the device */
+    if (!x->imp && x->bimp_on && len && !jb->bimp && !jb->dev) {
+        const size_t el = jb->f32 ? sizeof(float) : sizeof(int16_t);
+        const void *p = jb->f32 ? (const void *)jb->f32 : (const void *)jb->s16;
+        size_t skip = 0;
+        const int k2 = (uintptr_t)p % el == 0 ? wmel__vk_bimport(x->w, p, jb->n * el, &skip, 0) : -1;
+        jb->bimp = k2 >= 0 ? k2 + 1 : -1;
+        jb->bskip = skip;
+        if (k2 >= 0) atomic_fetch_add(&g_bimports, 1);
+    }
+    *in_imp = !x->imp && len && jb->bimp > 0;
+    *base = x->pk;
+    if (*in_imp) {
+        *base = x->sig_cap - x->im - len; /* from the signal's end down */
+        if (jb->check) { /* the gap before the window here; the window by the range flag */
+            if (jb->chk < (size_t)lo) jb->bad = !wmel__all_abs_bits_le(jb->f32 + jb->chk, (size_t)lo - jb->chk, lim);
+            if ((size_t)hi > jb->chk) jb->chk = (size_t)hi;
+            if (jb->bad) return 1; /* the CPU's kernels take the clip */
+        }
+        const size_t el = jb->f32 ? sizeof(float) : sizeof(int16_t);
+        vkw_copy c = {jb->bimp - 1, jb->bskip + (size_t)lo * el, *base * el, len * el};
+        r->cp[r->n_cp++] = c;
+    } else if (x->imp && jb->check) { /* the gap before the window here; the window by the shader (or here) */
+        if (jb->chk < (size_t)lo) jb->bad = !wmel__all_abs_bits_le(jb->f32 + jb->chk, (size_t)lo - jb->chk, lim);
+        if (!x->flag_dev && !jb->bad) jb->bad = !wmel__all_abs_bits_le(jb->f32 + lo, len, lim);
+        if ((size_t)hi > jb->chk) jb->chk = (size_t)hi;
+        if (jb->bad) return 1; /* the CPU's kernels take the clip */
+    } else if (x->imp) {
+        /* int16 samples, or float32 ones whose range the caller checked: read in place */
+    } else if (jb->check) { /* the range check in the copy's pass; a gap before it checked alone */
+        if (jb->chk < (size_t)lo) jb->bad = !wmel__all_abs_bits_le(jb->f32 + jb->chk, (size_t)lo - jb->chk, lim);
+        if (!jb->bad && copy_over(x->sig + x->pk, jb->f32 + lo, len, lim)) jb->bad = 1;
+        if ((size_t)hi > jb->chk) jb->chk = (size_t)hi;
+        if (jb->bad) return 1; /* the CPU's kernels take the clip: this segment left out too */
+    } else if (jb->f32) {
+        memcpy(x->sig + x->pk, jb->f32 + lo, len * sizeof(float));
+    } else {
+        /* int16 as given (the shader divides by 32768): a call's clips are all int16 */
+        if (len) memcpy((int16_t *)(void *)x->sig + x->pk, jb->s16 + lo, len * sizeof(int16_t));
+    }
+    return 0;
+}
+
+/* Frames [x->t, x->t + k) of job jb (window [lo, hi), placed at base by rj_place()) added to
+ * round r as a segment: finished on the device where the clip is whole in the round with
+ * room for its output (written where the caller wants it where that memory imports); then
+ * the round's room and the job's next frame moved on. */
+static void rj_add_seg(rj_state *x, vk_round *r, vk_job *jb, size_t k, long long lo, long long hi, size_t base,
+                       int in_imp)
+{
+    const size_t len = (size_t)(hi - lo), t = x->t, used_frames = x->used_frames, n = r->n_segs;
+    if (len || jb->dev) x->s16 = jb->dev ? jb->dev == 2 : jb->f32 == NULL;
+    int32_t *sg = x->segs + VKW_S_HEAD + n * VKW_S_WORDS;
+    sg[VKW_S_FIRST] = (int32_t)used_frames;
+    sg[VKW_S_T0] = (int32_t)t;
+    sg[VKW_S_BASE] = (int32_t)(x->imp ? x->imp_base : base);
+    r->chk[n] = (unsigned char)(in_imp && jb->check);
+    sg[VKW_S_LO] = (int32_t)lo;
+    sg[VKW_S_HI] = (int32_t)hi;
+    sg[VKW_S_N] = (int32_t)jb->n;
+    sg[VKW_S_NR] = (int32_t)jb->nr;
+    sg[VKW_S_K] = (int32_t)k;
+    r->segt[n][0] = x->j, r->segt[n][1] = t, r->segt[n][2] = t + k;
+    r->segt[n][3] = used_frames;
+    /* the clip whole in this round with room for its output: the device finishes it */
+    const size_t T = jb->fwords + jb->swords;
+    const int fin = jb->fout && t == 0 && k == jb->nf &&
+                    fin_end(used_frames + k, x->nc, r->fin_words + T, r->n_fin + 1) <= 2 * x->out_cap;
+    r->fin_at[n] = (size_t)fin;
+    if (fin) r->fin_words += T, r->scr_words += jb->swords, r->n_fin++;
+    /* one clip finished in this round: its output written by the device where the
+       caller wants it (the caller's memory imported), not copied here */
+    if (fin && jb->dev) /* its output's place set by the caller (wmel__vk_out_at) */
+        x->iout = r->iout = 1;
+    else if (fin && x->n_jobs == 1 && !x->iout &&
+             wmel__vk_import_out(x->w, jb->fout, jb->fwords * sizeof(float)) == WMEL_OK)
+        x->iout = r->iout = 1;
+    r->oimp[n] = 0;
+    if (fin && !r->iout && x->bimp_on) { /* a batch's finished clip: its output where it is */
+        size_t skip = 0;
+        const int k2 = wmel__vk_bimport(x->w, jb->fout, jb->fwords * sizeof(float), &skip, 1);
+        if (k2 >= 0) r->oimp[n] = k2 + 1, r->oskip[n] = skip;
+    }
+    r->n_segs++;
+    if (!x->imp) {
+        x->used_sig += len;
+        if (in_imp) x->im += len;
+        else x->pk += len;
+    }
+    x->used_frames += k;
+    x->t += k;
+    if (x->imp) x->imp = 2; /* the clip's one round is packed */
+}
+
+/* Round r's finished clips laid out in its output after its values (vals_words float32
+ * words): each clip's output, then their flags, the maxima's keys and statistics, then the
+ * post stage's frames; their descriptors written in place of the segments' (*seg_words: their
+ * words) and fin's fields set. Returns the output's words before the samples' range flag. */
+static size_t rj_fin_layout(const rj_state *x, vk_round *r, size_t vals_words, vkw_finish *fin, size_t *seg_words)
+{
+    const size_t nc = x->nc;
+    size_t at = vals_words, i = 0, vlo = SIZE_MAX, vhi = 0;
+    const size_t flags_at = vals_words + r->fin_words - r->scr_words;
+    size_t scr = flags_at + VKW_FIN_CLIP_WORDS * r->n_fin + 1; /* the post stage's frames: after the samples' flag */
+    for (size_t s = 0; s < r->n_segs; s++) {
+        const vk_job *jb = &x->jobs[r->segt[s][0]];
+        const size_t first = r->segt[s][3] * nc, words = (r->segt[s][2] - r->segt[s][1]) * nc;
+        if (!r->fin_at[s]) { /* values the host still reads back */
+            vlo = first < vlo ? first : vlo;
+            vhi = first + words > vhi ? first + words : vhi;
             continue;
         }
-        if (used_frames == 0) { /* the signal's room holds no frame's samples */
-            if (!done) rc = WMEL_ERR_NO_MEMORY;
-            break;
+        int32_t *d = x->segs + VKW_F_HEAD + i * VKW_F_WORDS;
+        d[VKW_F_NV] = (int32_t)jb->fnv;
+        d[VKW_F_NC] = (int32_t)jb->nf;
+        d[VKW_F_IN] = (int32_t)first;
+        d[VKW_F_ROWS] = (int32_t)jb->frows;
+        d[VKW_F_COLS] = (int32_t)jb->fcols;
+        d[VKW_F_OUT] = (int32_t)(jb->swords ? scr : at);
+        d[VKW_F_POUT] = (int32_t)at;
+        d[VKW_F_PROWS] = (int32_t)jb->prows;
+        d[VKW_F_PCOLS] = (int32_t)jb->pcols;
+        d[VKW_F_PT] = (int32_t)jb->fnfo;
+        scr += jb->swords;
+        d[VKW_F_FLAG] = (int32_t)(flags_at + i);
+        d[VKW_F_NFO] = (int32_t)jb->fnfo;
+        r->fin_at[s] = at + 1;
+        r->fin_flag[s] = flags_at + i;
+        if (r->oimp[s]) { /* written by the device where the caller wants it */
+            vkw_copy oc = {r->oimp[s] - 1, at * sizeof(float), r->oskip[s], jb->fwords * sizeof(float)};
+            r->ocp[r->n_ocp++] = oc;
         }
-        segs[0] = (int32_t)r->n_segs;
-        r->frames = used_frames;
-        const long long t1 = now_ns();
-        ns[0] += t1 - t0;
-        /* float32 values (half the words to read back); Whisper's blocks with each segment's
-           max after them */
-        const int f32 = jobs[0].f32_out, nk = f32 == 1 ? (int)r->n_segs : 0;
-        const size_t vals_words = f32 ? used_frames * nc + (size_t)nk : 2 * used_frames * nc; /* float32 words */
-        size_t end = vals_words, seg_words = VKW_S_HEAD + r->n_segs * VKW_S_WORDS;
-        vkw_finish fin = {(uint32_t)nc, st->fin_fmaj, st->fin_mode, (uint32_t)r->n_fin, st->fin_pad, 0, 0, 0, 0, 0, 0};
-        if (r->n_fin) { /* the finished clips' outputs after the values, then their flags */
-            size_t at = vals_words, i = 0, vlo = SIZE_MAX, vhi = 0;
-            const size_t flags_at = vals_words + r->fin_words - r->scr_words;
-            size_t scr = flags_at + VKW_FIN_CLIP_WORDS * r->n_fin + 1; /* the post stage's frames: after the samples' flag */
-            for (size_t s = 0; s < r->n_segs; s++) {
-                const vk_job *jb = &jobs[r->segt[s][0]];
-                const size_t first = r->segt[s][3] * nc, words = (r->segt[s][2] - r->segt[s][1]) * nc;
-                if (!r->fin_at[s]) { /* values the host still reads back */
-                    vlo = first < vlo ? first : vlo;
-                    vhi = first + words > vhi ? first + words : vhi;
-                    continue;
-                }
-                int32_t *d = segs + VKW_F_HEAD + i * VKW_F_WORDS;
-                d[VKW_F_NV] = (int32_t)jb->fnv;
-                d[VKW_F_NC] = (int32_t)jb->nf;
-                d[VKW_F_IN] = (int32_t)first;
-                d[VKW_F_ROWS] = (int32_t)jb->frows;
-                d[VKW_F_COLS] = (int32_t)jb->fcols;
-                d[VKW_F_OUT] = (int32_t)(jb->swords ? scr : at);
-                d[VKW_F_POUT] = (int32_t)at;
-                d[VKW_F_PROWS] = (int32_t)jb->prows;
-                d[VKW_F_PCOLS] = (int32_t)jb->pcols;
-                d[VKW_F_PT] = (int32_t)jb->fnfo;
-                scr += jb->swords;
-                d[VKW_F_FLAG] = (int32_t)(flags_at + i);
-                d[VKW_F_NFO] = (int32_t)jb->fnfo;
-                r->fin_at[s] = at + 1;
-                r->fin_flag[s] = flags_at + i;
-                if (r->oimp[s]) { /* written by the device where the caller wants it */
-                    vkw_copy oc = {r->oimp[s] - 1, at * sizeof(float), r->oskip[s], jb->fwords * sizeof(float)};
-                    r->ocp[r->n_ocp++] = oc;
-                }
-                if (r->iout) fin.iout_at = (uint32_t)at; /* the round's one clip, its output imported */
-                at += jb->fwords;
-                i++;
-            }
-            end = flags_at + VKW_FIN_CLIP_WORDS * r->n_fin; /* the flags, the maxima's keys, the statistics */
-            fin.flags_at = (uint32_t)flags_at;
-            /* imported outputs are not read back (all of the round's: only from the flags) */
-            fin.lo = (uint32_t)(r->iout || r->n_ocp == r->n_fin ? flags_at : vals_words);
-            if (vlo < vhi) fin.vlo = (uint32_t)vlo, fin.vhi = (uint32_t)vhi;
-            seg_words = VKW_F_HEAD + r->n_fin * VKW_F_WORDS;
-        }
-        /* the samples' range flag after the rest: one clip read in place, or the windows the
-           device copies from a batch's clips (fin_end keeps a word for it where the round
-           finishes clips); where the output has no room, the host reads those windows */
-        int need_flag = 0;
-        for (size_t s = 0; s < r->n_segs; s++) need_flag |= r->chk[s];
-        flag_at = flag_dev || (need_flag && end + 1 <= 2 * out_cap) ? end : 0;
-        for (size_t s = 0; s < r->n_segs && need_flag && !flag_at; s++) {
-            vk_job *jb = &jobs[r->segt[s][0]];
-            long long wlo, whi;
-            job_window(st, jb, r->segt[s][1], r->segt[s][2], &wlo, &whi);
-            if (r->chk[s] && !jb->bad && whi > wlo) {
-                jb->bad = !wmel__all_abs_bits_le(jb->f32 + wlo, (size_t)(whi - wlo), lim);
-                atomic_fetch_add(&g_win_host, 1);
-            }
-        }
-        if (r->n_fin) fin.hi = (uint32_t)(end + (flag_at ? 1 : 0));
-        r->range_at = flag_at;
-        float limf; /* the bound as the shader compares it (|x| <= limf: the bits' test) */
-        memcpy(&limf, &lim, sizeof limf);
-        rc = wmel__vk_submit(w, slot, (uint32_t)used_frames, pk, seg_words, (end + (flag_at ? 1 : 0) + 1) / 2, f32,
-                             used_frames * nc, (size_t)nk, s16, r->n_fin ? &fin : NULL, flag_at, limf, r->cp, r->n_cp,
-                             r->ocp, r->n_ocp);
-        ns[1] += now_ns() - t1;
-        if (rc != WMEL_OK) break;
-        atomic_fetch_add(&g_rounds, 1);
-        pending[slot] = 1;
-        /* the next slot: its round (submitted before this one) waited for and read back */
-        slot = (slot + 1) % slots;
-        if (pending[slot]) {
-            if ((rc = collect(st, jobs, rd, slot, ns)) != WMEL_OK) break;
-            pending[slot] = 0;
-        }
-        t0 = now_ns();
-        rd[slot].n_segs = rd[slot].n_fin = rd[slot].fin_words = rd[slot].scr_words = rd[slot].range_at = 0;
-        rd[slot].iout = 0;
-        rd[slot].n_cp = rd[slot].n_ocp = 0;
-        size_t cap; /* the same in each slot */
-        sig = wmel__vk_sig(w, slot, &cap);
-        segs = wmel__vk_segs(w, slot);
-        used_sig = used_frames = pk = im = 0;
+        if (r->iout) fin->iout_at = (uint32_t)at; /* the round's one clip, its output imported */
+        at += jb->fwords;
+        i++;
     }
-    /* the rounds still on the device, the older first */
-    for (int i = 1; i <= slots; i++) {
-        const int s = (slot + i) % slots;
-        if (!pending[s]) continue;
-        if (rc != WMEL_OK || (rc = collect(st, jobs, rd, s, ns)) != WMEL_OK) break;
-        pending[s] = 0;
+    fin->flags_at = (uint32_t)flags_at;
+    /* imported outputs are not read back (all of the round's: only from the flags) */
+    fin->lo = (uint32_t)(r->iout || r->n_ocp == r->n_fin ? flags_at : vals_words);
+    if (vlo < vhi) fin->vlo = (uint32_t)vlo, fin->vhi = (uint32_t)vhi;
+    *seg_words = VKW_F_HEAD + r->n_fin * VKW_F_WORDS;
+    return flags_at + VKW_FIN_CLIP_WORDS * r->n_fin; /* the flags, the maxima's keys, the statistics */
+}
+
+/* The samples' range flag of round r after the rest (end: the output's words before it): one
+ * clip read in place, or the windows the device copies from a batch's clips (fin_end keeps a
+ * word for it where the round finishes clips); where the output has no room, the host reads
+ * those windows. Sets x->flag_at (0: none). */
+static void rj_range_flag(rj_state *x, const vk_round *r, size_t end)
+{
+    int need_flag = 0;
+    for (size_t s = 0; s < r->n_segs; s++) need_flag |= r->chk[s];
+    x->flag_at = x->flag_dev || (need_flag && end + 1 <= 2 * x->out_cap) ? end : 0;
+    for (size_t s = 0; s < r->n_segs && need_flag && !x->flag_at; s++) {
+        vk_job *jb = &x->jobs[r->segt[s][0]];
+        long long wlo, whi;
+        job_window(x->st, jb, r->segt[s][1], r->segt[s][2], &wlo, &whi);
+        if (r->chk[s] && !jb->bad && whi > wlo) {
+            jb->bad = !wmel__all_abs_bits_le(jb->f32 + wlo, (size_t)(whi - wlo), x->lim);
+            atomic_fetch_add(&g_win_host, 1);
+        }
+    }
+}
+
+/* The round packed in x->slot closed and submitted; then the next slot's round (submitted
+ * before this one) waited for and read back, and that slot made the one packed, empty. */
+static int rj_submit(rj_state *x)
+{
+    vk_round *r = &x->rd[x->slot];
+    const vk_state *st = x->st;
+    const size_t nc = x->nc, used_frames = x->used_frames;
+    x->segs[0] = (int32_t)r->n_segs;
+    r->frames = used_frames;
+    const long long t1 = now_ns();
+    x->ns[0] += t1 - x->t0;
+    /* float32 values (half the words to read back); Whisper's blocks with each segment's
+       max after them */
+    const int f32 = x->jobs[0].f32_out, nk = f32 == 1 ? (int)r->n_segs : 0;
+    const size_t vals_words = f32 ? used_frames * nc + (size_t)nk : 2 * used_frames * nc; /* float32 words */
+    size_t end = vals_words, seg_words = VKW_S_HEAD + r->n_segs * VKW_S_WORDS;
+    vkw_finish fin = {(uint32_t)nc, st->fin_fmaj, st->fin_mode, (uint32_t)r->n_fin, st->fin_pad, 0, 0, 0, 0, 0, 0};
+    if (r->n_fin) /* the finished clips' outputs after the values, then their flags */
+        end = rj_fin_layout(x, r, vals_words, &fin, &seg_words);
+    rj_range_flag(x, r, end);
+    const size_t flag_at = x->flag_at;
+    if (r->n_fin) fin.hi = (uint32_t)(end + (flag_at ? 1 : 0));
+    r->range_at = flag_at;
+    float limf; /* the bound as the shader compares it (|x| <= limf: the bits' test) */
+    memcpy(&limf, &x->lim, sizeof limf);
+    int rc = wmel__vk_submit(x->w, x->slot, (uint32_t)used_frames, x->pk, seg_words, (end + (flag_at ? 1 : 0) + 1) / 2,
+                             f32, used_frames * nc, (size_t)nk, x->s16, r->n_fin ? &fin : NULL, flag_at, limf, r->cp,
+                             r->n_cp, r->ocp, r->n_ocp);
+    x->ns[1] += now_ns() - t1;
+    if (rc != WMEL_OK) return rc;
+    atomic_fetch_add(&g_rounds, 1);
+    x->pending[x->slot] = 1;
+    /* the next slot: its round (submitted before this one) waited for and read back */
+    const int slot = x->slot = (x->slot + 1) % x->slots;
+    if (x->pending[slot]) {
+        if ((rc = collect(x->st, x->jobs, x->rd, slot, x->ns)) != WMEL_OK) return rc;
+        x->pending[slot] = 0;
+    }
+    x->t0 = now_ns();
+    vk_round *rd = x->rd;
+    rd[slot].n_segs = rd[slot].n_fin = rd[slot].fin_words = rd[slot].scr_words = rd[slot].range_at = 0;
+    rd[slot].iout = 0;
+    rd[slot].n_cp = rd[slot].n_ocp = 0;
+    size_t cap; /* the same in each slot */
+    x->sig = wmel__vk_sig(x->w, slot, &cap);
+    x->segs = wmel__vk_segs(x->w, slot);
+    x->used_sig = x->used_frames = x->pk = x->im = 0;
+    return WMEL_OK;
+}
+
+/* The end of a call: the rounds still on the device collected (the older first), or drained
+ * after a failure; the imports ended, the buffers as they were opened (grow: they were grown;
+ * grew: it worked), the counters added. Returns rc, or a collection's failure. */
+static int rj_end(rj_state *x, int rc, int grow, int grew)
+{
+    vkw *w = x->w;
+    for (int i = 1; i <= x->slots; i++) {
+        const int s = (x->slot + i) % x->slots;
+        if (!x->pending[s]) continue;
+        if (rc != WMEL_OK || (rc = collect(x->st, x->jobs, x->rd, s, x->ns)) != WMEL_OK) break;
+        x->pending[s] = 0;
     }
     if (rc != WMEL_OK) wmel__vk_drain(w); /* none may still use the buffers the next call writes */
     wmel__vk_bimport_end(w);
-    if (dev) { /* the imports are the caller's to end */
-        imp = iout = 0;
-        if (rc == WMEL_OK && jobs[0].fdone == 1) atomic_fetch_add(&g_dev_clips, 1);
+    if (x->dev) { /* the imports are the caller's to end */
+        x->imp = x->iout = 0;
+        if (rc == WMEL_OK && x->jobs[0].fdone == 1) atomic_fetch_add(&g_dev_clips, 1);
     }
-    if (imp) {
+    if (x->imp) {
         atomic_fetch_add(&g_imports, 1);
         wmel__vk_import_end(w);
     }
-    if (iout) {
-        if (rc == WMEL_OK && jobs[0].fdone == 1) atomic_fetch_add(&g_out_imports, 1);
+    if (x->iout) {
+        if (rc == WMEL_OK && x->jobs[0].fdone == 1) atomic_fetch_add(&g_out_imports, 1);
         wmel__vk_import_out_end(w);
     }
     if (grow) { /* the buffers as they were opened (a failure leaves the larger ones, which work) */
         if (grew) atomic_fetch_add(&g_grown, 1);
         (void)wmel__vk_reserve(w, 0, 0);
     }
-    for (int i = 0; i < 3; i++) atomic_fetch_add(&g_ns[i], ns[i]);
-    free(rd);
+    for (int i = 0; i < 3; i++) atomic_fetch_add(&g_ns[i], x->ns[i]);
+    free(x->rd);
     return rc;
+}
+
+/* The jobs' frames computed on the device, in rounds: each packs as many segments (a job's
+ * frames and their window of samples) as its buffers hold, the device finishing the clips a
+ * round holds whole; two slots, so that a round is packed while the one before runs. */
+static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
+{
+    rj_state x;
+    memset(&x, 0, sizeof x);
+    x.st = st, x.jobs = jobs, x.n_jobs = n_jobs, x.w = st->w, x.lim = st->lim;
+    round_caps(st, &x.frame_cap, &x.sig_cap, &x.out_cap);
+    x.nc = (size_t)st->n_cols;
+    /* a clip the device finishes whose frames a round does not pack (more than it packs, or
+       more samples or output than its buffers hold) takes a round of its own, in several
+       dispatches, the slots' buffers grown for the largest such clip during the call
+       (wmel__vk_reserve; the clip's samples not counted where one clip's are read in place);
+       where they cannot grow, the clip is split over rounds and finished on the host.
+       WMEL_VULKAN_SIGNAL_LIMIT's rounds (a testing switch) never grow. */
+    x.whole_cap = st->sig_limit ? x.frame_cap : (size_t)INT32_MAX;
+    x.dev = n_jobs == 1 && jobs[0].dev;
+    x.in_place = n_jobs == 1 && (x.dev || wmel__vk_in_place(x.w));
+    size_t need_sig, need_out;
+    rj_need(&x, &need_sig, &need_out);
+    x.slots = rj_slots(&x);
+    x.rd = calloc(2, sizeof *x.rd);
+    if (!x.rd) return WMEL_ERR_NO_MEMORY;
+    const int grow = need_out > 0;
+    int grew = 0;
+    if (grow) { /* where they cannot grow (or grow only in part), the caps as they are */
+        grew = wmel__vk_reserve(x.w, need_sig, need_out) == WMEL_OK;
+        round_caps(st, &x.frame_cap, &x.sig_cap, &x.out_cap);
+    }
+    size_t cap0;
+    x.sig = wmel__vk_sig(x.w, x.slot, &cap0);
+    x.segs = wmel__vk_segs(x.w, x.slot);
+    x.bimp_on = wmel__vk_host_imports(x.w);
+    int rc = WMEL_OK;
+    x.t0 = now_ns();
+    rj_import_one(&x);
+    if (x.dev && !x.imp) /* the caller's checks make this impossible */
+        rc = wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: a clip in device memory does not fit one round");
+    while (rc == WMEL_OK) {
+        while (x.j < n_jobs && (x.t >= jobs[x.j].nf || jobs[x.j].bad)) x.j++, x.t = 0; /* a job past the bound: no more */
+        const int done = x.j >= n_jobs;
+        vk_round *r = &x.rd[x.slot];
+        long long lo = 0, hi = 0;
+        const size_t k = rj_fit(&x, r, done, &lo, &hi);
+        if (k > 0) {
+            vk_job *jb = &jobs[x.j];
+            size_t base;
+            int in_imp;
+            if (!rj_place(&x, r, jb, lo, hi, &base, &in_imp)) rj_add_seg(&x, r, jb, k, lo, hi, base, in_imp);
+            continue;
+        }
+        if (x.used_frames == 0) { /* the signal's room holds no frame's samples */
+            if (!done) rc = WMEL_ERR_NO_MEMORY;
+            break;
+        }
+        rc = rj_submit(&x);
+    }
+    return rj_end(&x, rc, grow, grew);
 }
 
 /* 1 when the shader's int indices hold the clip's frames: every sample index a frame reads

@@ -1280,25 +1280,17 @@ static int finish_pipeline(vkw *w, int arith, int ff_fma)
     return WMEL_OK;
 }
 
-static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, size_t tab_words, size_t int_words)
+/* The device's way to the spectrum (the FFT where the shape asks for it and the frame fits the
+ * shared memory: n_fft words; else the DFT: the frame and its spectrum; then the reductions'
+ * words where the frame has reductions: DC removal, an energy) and the frames a workgroup: as
+ * many as the shared memory holds (each its words, its reductions' among them), at most
+ * VKW_MAX_FPG and the device's invocations a workgroup; the wait's limit. WMEL_OK;
+ * WMEL__FALLBACK where no frame fits; WMEL_ERR_BACKEND_UNAVAILABLE (the reason in the
+ * detail). */
+static int pick_algo(vkw *w, const VkPhysicalDeviceProperties *pr, const vkw_shape *shape)
 {
     const int max_fl = shape->fl, max_bins = shape->bins;
-    vk_fns *f = &w->f;
-    int rc = open_instance(&w->lib, f, &w->inst);
-    if (rc != WMEL_OK) return rc;
-    VkPhysicalDevice pd[VKW_MAX_DEVS];
-    uint32_t n = 0;
-    if ((rc = physical_devices(f, w->inst, pd, &n)) != WMEL_OK) return rc;
-    if (index < 0 || (uint32_t)index >= n)
-        return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: no device %d (%u listed)", index, n);
-    w->phys = pd[index];
-    VkPhysicalDeviceProperties pr;
-    f->GetPhysicalDeviceProperties(w->phys, &pr);
-    snprintf(w->name, sizeof w->name, "%s", pr.deviceName);
-    /* the plan's frame in shared memory (FFT: n_fft words; DFT: the frame and its spectrum),
-       then the reductions' words where the frame has reductions (DC removal, an energy), and
-       its buffers under the limits */
-    const size_t limit = shared_limit(&pr);
+    const size_t limit = shared_limit(pr);
     if (!limit) return WMEL_ERR_BACKEND_UNAVAILABLE; /* the reason is in the detail */
     const size_t red = shape->reduce ? VKW_WG : 0;
     const size_t fft_words = (size_t)shape->n_fft + red, dft_words = (size_t)max_fl + (size_t)max_bins + red;
@@ -1314,91 +1306,101 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
                                "%s has %zu", max_fl, max_bins, (shape->fft ? fft_words : dft_words) * 8, w->name,
                                limit);
     }
-    /* frames a workgroup: as many as the shared memory holds (each its words, its
-       reductions' among them), at most VKW_MAX_FPG and the device's invocations a workgroup */
-    {
-        size_t fpg = limit / (w->sh_words * 8);
-        const uint32_t inv = pr.limits.maxComputeWorkGroupInvocations < pr.limits.maxComputeWorkGroupSize[0]
-                                 ? pr.limits.maxComputeWorkGroupInvocations
-                                 : pr.limits.maxComputeWorkGroupSize[0];
-        if (fpg > inv / VKW_WG) fpg = inv / VKW_WG;
-        const long long ms = timeout_env();
-        if (ms < 0) return WMEL_ERR_BACKEND_UNAVAILABLE; /* the reason is in the detail */
-        w->timeout_ns = (uint64_t)ms * 1000000u;
-        const int asked = frames_per_group_env();
-        if (asked < 0) return WMEL_ERR_BACKEND_UNAVAILABLE; /* the reason is in the detail */
-        if (fpg > (size_t)(asked ? asked : VKW_MAX_FPG)) fpg = (size_t)(asked ? asked : VKW_MAX_FPG);
-        w->fpg = fpg ? (int)fpg : 1;
-    }
-    size_t range = pr.limits.maxStorageBufferRange;
+    size_t fpg = limit / (w->sh_words * 8);
+    const uint32_t inv = pr->limits.maxComputeWorkGroupInvocations < pr->limits.maxComputeWorkGroupSize[0]
+                             ? pr->limits.maxComputeWorkGroupInvocations
+                             : pr->limits.maxComputeWorkGroupSize[0];
+    if (fpg > inv / VKW_WG) fpg = inv / VKW_WG;
+    const long long ms = timeout_env();
+    if (ms < 0) return WMEL_ERR_BACKEND_UNAVAILABLE; /* the reason is in the detail */
+    w->timeout_ns = (uint64_t)ms * 1000000u;
+    const int asked = frames_per_group_env();
+    if (asked < 0) return WMEL_ERR_BACKEND_UNAVAILABLE; /* the reason is in the detail */
+    if (fpg > (size_t)(asked ? asked : VKW_MAX_FPG)) fpg = (size_t)(asked ? asked : VKW_MAX_FPG);
+    w->fpg = fpg ? (int)fpg : 1;
+    return WMEL_OK;
+}
+
+/* The storage buffers' sizes a device is opened with. */
+typedef struct dev_sizes {
+    size_t range;                /* maxStorageBufferRange */
+    size_t sig_bytes, out_bytes; /* a slot's signal and output */
+    size_t tab_words, int_words; /* the tables' */
+    uint32_t groups;             /* the workgroups a dispatch may take */
+} dev_sizes;
+
+/* The signal's and the output's bytes into z (SIG_BYTES and OUT_BYTES, or less: the device's
+ * range, WMEL_VULKAN_ROUND_BYTES) and the workgroups a dispatch may take; where the tables or
+ * a frame's samples do not fit the buffers, WMEL_ERR_BACKEND_UNAVAILABLE (the reason in the
+ * detail). */
+static int buffer_sizes(const vkw *w, const VkPhysicalDeviceProperties *pr, int max_fl, dev_sizes *z)
+{
+    const size_t range = pr->limits.maxStorageBufferRange;
     size_t sig_bytes = SIG_BYTES < range ? SIG_BYTES : range & ~(size_t)7;
     size_t out_bytes = OUT_BYTES < range ? OUT_BYTES : range & ~(size_t)7;
-    {
-        const long long rb = round_bytes_env();
-        if (rb < 0) return WMEL_ERR_BACKEND_UNAVAILABLE; /* the reason is in the detail */
-        if (rb && (size_t)rb < sig_bytes) sig_bytes = (size_t)rb & ~(size_t)7;
-        if (rb && (size_t)rb < out_bytes) out_bytes = (size_t)rb & ~(size_t)7;
-    }
-    if (tab_words * 8 > range || int_words * 4 > range || sig_bytes < (size_t)max_fl * 4)
+    const long long rb = round_bytes_env();
+    if (rb < 0) return WMEL_ERR_BACKEND_UNAVAILABLE; /* the reason is in the detail */
+    if (rb && (size_t)rb < sig_bytes) sig_bytes = (size_t)rb & ~(size_t)7;
+    if (rb && (size_t)rb < out_bytes) out_bytes = (size_t)rb & ~(size_t)7;
+    if (z->tab_words * 8 > range || z->int_words * 4 > range || sig_bytes < (size_t)max_fl * 4)
         return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: %s's storage buffers are too small (%zu bytes)",
                                w->name, range);
-    uint32_t groups = pr.limits.maxComputeWorkGroupCount[0] < MAX_GROUPS ? pr.limits.maxComputeWorkGroupCount[0]
-                                                                         : MAX_GROUPS;
-    VkPhysicalDeviceFeatures feat;
-    f->GetPhysicalDeviceFeatures(w->phys, &feat);
+    z->range = range, z->sig_bytes = sig_bytes, z->out_bytes = out_bytes;
+    z->groups = pr->limits.maxComputeWorkGroupCount[0] < MAX_GROUPS ? pr->limits.maxComputeWorkGroupCount[0]
+                                                                    : MAX_GROUPS;
+    return WMEL_OK;
+}
+
+/* The first queue family with compute, or -1. */
+static int compute_family(const vkw *w)
+{
     uint32_t nq = 16;
     VkQueueFamilyProperties qf[16];
-    f->GetPhysicalDeviceQueueFamilyProperties(w->phys, &nq, qf);
+    w->f.GetPhysicalDeviceQueueFamilyProperties(w->phys, &nq, qf);
     int family = -1;
     for (uint32_t i = 0; i < nq && family < 0; i++)
         if (qf[i].queueFlags & VK_QUEUE_COMPUTE_BIT) family = (int)i;
-    if (family < 0) return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: %s has no compute queue", w->name);
-    w->fc = arith == VKW_ARITH_FF ? float_controls(w, pr.apiVersion) : 0;
-    w->host_import = host_import(w, pr.apiVersion);
-    w->fd_import = fd_import(w, pr.apiVersion);
-    w->sb_align = pr.limits.minStorageBufferOffsetAlignment ? (size_t)pr.limits.minStorageBufferOffsetAlignment : 1;
-    if ((rc = create_device(w, family, arith == VKW_ARITH_F64)) != WMEL_OK) return rc;
-    VkResult r;
+    return family;
+}
 
+/* The device's memory (staged where want_staging() says: each storage buffer device-local
+ * and a staging buffer of the same size, the inputs' written by the host, the output's read
+ * back, the same caps as unstaged), the slots' sizes, a dispatch's frames, and the first
+ * slot's buffers. WMEL_OK, or the failure (the reason in the detail). */
+static int open_buffers(vkw *w, int arith, const vkw_shape *shape, VkPhysicalDeviceType type, const dev_sizes *z,
+                        int *staged)
+{
     VkPhysicalDeviceMemoryProperties mp;
-    f->GetPhysicalDeviceMemoryProperties(w->phys, &mp);
-    const int staged = want_staging(pr.deviceType, &mp);
-    if (staged < 0) return WMEL_ERR_BACKEND_UNAVAILABLE; /* the reason is in the detail */
-    w->staged = staged;
-    /* staged: each storage buffer device-local and a staging buffer of the same size, the
-       inputs' written by the host, the output's read back (the same caps as unstaged) */
+    w->f.GetPhysicalDeviceMemoryProperties(w->phys, &mp);
+    *staged = want_staging(type, &mp);
+    if (*staged < 0) return WMEL_ERR_BACKEND_UNAVAILABLE; /* the reason is in the detail */
+    w->staged = *staged;
     w->slots_max = rounds_env();
     if (!w->slots_max) return WMEL_ERR_BACKEND_UNAVAILABLE; /* the reason is in the detail */
     w->slots = 1;
     w->mp = mp;
-    const size_t want_bytes[N_ALL] = {tab_words * 8, int_words * 4, sig_bytes, (size_t)VKW_SEG_WORDS * 4, out_bytes,
-                                      sig_bytes, (size_t)VKW_SEG_WORDS * 4, out_bytes};
+    const size_t want_bytes[N_ALL] = {z->tab_words * 8, z->int_words * 4, z->sig_bytes, (size_t)VKW_SEG_WORDS * 4,
+                                      z->out_bytes, z->sig_bytes, (size_t)VKW_SEG_WORDS * 4, z->out_bytes};
     for (int i = 0; i < N_ALL; i++) w->bytes[i] = want_bytes[i] ? want_bytes[i] : 8;
-    w->groups = groups;
-    w->range = range;
+    w->groups = z->groups;
+    w->range = z->range;
     w->base_bytes[0] = w->bytes[B_SIG], w->base_bytes[1] = w->bytes[B_OUT];
-    {
-        const long asked = dispatch_env();
-        if (asked < 0) return WMEL_ERR_BACKEND_UNAVAILABLE; /* the reason is in the detail */
-        uint32_t cap = wmel__vk_dispatch_cap(w->algo, arith, shape->n_fft, max_fl, max_bins, w->fpg);
-        if (asked && (uint32_t)asked < cap) cap = (uint32_t)asked;
-        const uint64_t gcap = (uint64_t)groups * (uint64_t)w->fpg;
-        w->disp_frames = gcap < cap ? (uint32_t)gcap : cap;
-    }
+    const long asked = dispatch_env();
+    if (asked < 0) return WMEL_ERR_BACKEND_UNAVAILABLE; /* the reason is in the detail */
+    uint32_t cap = wmel__vk_dispatch_cap(w->algo, arith, shape->n_fft, shape->fl, shape->bins, w->fpg);
+    if (asked && (uint32_t)asked < cap) cap = (uint32_t)asked;
+    const uint64_t gcap = (uint64_t)z->groups * (uint64_t)w->fpg;
+    w->disp_frames = gcap < cap ? (uint32_t)gcap : cap;
+    int rc = WMEL_OK;
     for (int i = 0; i < N_BUF && rc == WMEL_OK; i++) rc = slot_buffer(w, i);
-    if (rc != WMEL_OK) return rc;
+    return rc;
+}
 
-    const uint32_t *code = wmel__spv_frames_f64;
-    size_t words = wmel__spv_frames_f64_words;
-#ifdef WMEL_HAVE_VULKAN_FF
-    if (arith == VKW_ARITH_FF) {
-        code = wmel__spv_frames_ff;
-        words = wmel__spv_frames_ff_words;
-    }
-#endif
-    if ((rc = make_module(w, code, words, arith == VKW_ARITH_FF ? w->fc : 0, &w->shader,
-                          "building the shader (vkCreateShaderModule)")) != WMEL_OK)
-        return rc;
+/* The descriptor set layout (N_BUF storage buffers) and the pipeline layout, with the push
+ * constants: frames.comp's PC (24 bytes), finish.comp's (VKW_FIN_PC_BYTES). */
+static int pipeline_layout(vkw *w)
+{
+    vk_fns *f = &w->f;
     VkDescriptorSetLayoutBinding b[N_BUF];
     for (int i = 0; i < N_BUF; i++) {
         VkDescriptorSetLayoutBinding x = {(uint32_t)i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT,
@@ -1406,7 +1408,7 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
         b[i] = x;
     }
     VkDescriptorSetLayoutCreateInfo li = {VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO, NULL, 0, N_BUF, b};
-    r = VK(f->CreateDescriptorSetLayout(w->dev, &li, NULL, &w->dsl));
+    VkResult r = VK(f->CreateDescriptorSetLayout(w->dev, &li, NULL, &w->dsl));
     if (r != VK_SUCCESS) {
         w->dsl = VK_NULL_HANDLE;
         return vk_fail(r, "creating the descriptor set layout");
@@ -1419,11 +1421,31 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
         w->layout = VK_NULL_HANDLE;
         return vk_fail(r, "creating the pipeline layout");
     }
-    /* frames.comp's constants: MAX_FL, MAX_BINS, FFT, SH_WORDS, FPG, the workgroup's size,
-       then the framing's rules, then the FFT's radices, then CEPS */
+    return WMEL_OK;
+}
+
+/* frames.comp's shader module (the arithmetic's SPIR-V), the layouts, and its pipeline with
+ * its constants: MAX_FL, MAX_BINS, FFT, SH_WORDS, FPG, the workgroup's size, then the
+ * framing's rules, then the FFT's radices, then CEPS, and float-float's FF_FMA. */
+static int frames_pipeline(vkw *w, int arith, const vkw_shape *shape)
+{
+    vk_fns *f = &w->f;
+    const uint32_t *code = wmel__spv_frames_f64;
+    size_t words = wmel__spv_frames_f64_words;
+#ifdef WMEL_HAVE_VULKAN_FF
+    if (arith == VKW_ARITH_FF) {
+        code = wmel__spv_frames_ff;
+        words = wmel__spv_frames_ff_words;
+    }
+#endif
+    int rc;
+    if ((rc = make_module(w, code, words, arith == VKW_ARITH_FF ? w->fc : 0, &w->shader,
+                          "building the shader (vkCreateShaderModule)")) != WMEL_OK)
+        return rc;
+    if ((rc = pipeline_layout(w)) != WMEL_OK) return rc;
     enum { N_SPEC = 7 + VKW_N_FRAMING + VKW_MAX_STAGES };
     _Static_assert(N_SPEC - 1 == 21, "frames.comp's CEPS constant_id");
-    int32_t spec_vals[N_SPEC + 1] = {max_fl, max_bins, w->algo == VKW_ALGO_FFT, (int32_t)w->sh_words, w->fpg,
+    int32_t spec_vals[N_SPEC + 1] = {shape->fl, shape->bins, w->algo == VKW_ALGO_FFT, (int32_t)w->sh_words, w->fpg,
                                  w->fpg * VKW_WG};
     VkSpecializationMapEntry se[N_SPEC + 1];
     for (uint32_t i = 0; i < N_SPEC; i++) {
@@ -1442,20 +1464,60 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
                                           VK_SHADER_STAGE_COMPUTE_BIT, w->shader, "main", &spec};
     VkComputePipelineCreateInfo ci = {VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO, NULL, 0, st, w->layout,
                                       VK_NULL_HANDLE, -1};
-    r = VK(f->CreateComputePipelines(w->dev, VK_NULL_HANDLE, 1, &ci, NULL, &w->pipe));
+    VkResult r = VK(f->CreateComputePipelines(w->dev, VK_NULL_HANDLE, 1, &ci, NULL, &w->pipe));
     if (r != VK_SUCCESS) {
         w->pipe = VK_NULL_HANDLE;
         return vk_fail(r, "building the compute pipeline (vkCreateComputePipelines)");
     }
-    if (shape->finish && (rc = finish_pipeline(w, arith, shape->ff_fma)) != WMEL_OK) return rc;
+    return WMEL_OK;
+}
+
+/* The descriptor pool: a set of N_BUF storage buffers for each slot the device may take. */
+static int descriptor_pool(vkw *w)
+{
     VkDescriptorPoolSize ps = {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, (uint32_t)(N_BUF * w->slots_max)};
     VkDescriptorPoolCreateInfo dpi = {VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO, NULL, 0,
                                       (uint32_t)w->slots_max, 1, &ps};
-    r = VK(f->CreateDescriptorPool(w->dev, &dpi, NULL, &w->dpool));
+    VkResult r = VK(w->f.CreateDescriptorPool(w->dev, &dpi, NULL, &w->dpool));
     if (r != VK_SUCCESS) {
         w->dpool = VK_NULL_HANDLE;
         return vk_fail(r, "creating the descriptor pool");
     }
+    return WMEL_OK;
+}
+
+static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, size_t tab_words, size_t int_words)
+{
+    vk_fns *f = &w->f;
+    int rc = open_instance(&w->lib, f, &w->inst);
+    if (rc != WMEL_OK) return rc;
+    VkPhysicalDevice pd[VKW_MAX_DEVS];
+    uint32_t n = 0;
+    if ((rc = physical_devices(f, w->inst, pd, &n)) != WMEL_OK) return rc;
+    if (index < 0 || (uint32_t)index >= n)
+        return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: no device %d (%u listed)", index, n);
+    w->phys = pd[index];
+    VkPhysicalDeviceProperties pr;
+    f->GetPhysicalDeviceProperties(w->phys, &pr);
+    snprintf(w->name, sizeof w->name, "%s", pr.deviceName);
+    /* the plan's frame in shared memory, and its buffers under the limits */
+    if ((rc = pick_algo(w, &pr, shape)) != WMEL_OK) return rc;
+    dev_sizes z = {0, 0, 0, tab_words, int_words, 0};
+    if ((rc = buffer_sizes(w, &pr, shape->fl, &z)) != WMEL_OK) return rc;
+    VkPhysicalDeviceFeatures feat;
+    f->GetPhysicalDeviceFeatures(w->phys, &feat);
+    const int family = compute_family(w);
+    if (family < 0) return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: %s has no compute queue", w->name);
+    w->fc = arith == VKW_ARITH_FF ? float_controls(w, pr.apiVersion) : 0;
+    w->host_import = host_import(w, pr.apiVersion);
+    w->fd_import = fd_import(w, pr.apiVersion);
+    w->sb_align = pr.limits.minStorageBufferOffsetAlignment ? (size_t)pr.limits.minStorageBufferOffsetAlignment : 1;
+    if ((rc = create_device(w, family, arith == VKW_ARITH_F64)) != WMEL_OK) return rc;
+    int staged = 0;
+    if ((rc = open_buffers(w, arith, shape, pr.deviceType, &z, &staged)) != WMEL_OK) return rc;
+    if ((rc = frames_pipeline(w, arith, shape)) != WMEL_OK) return rc;
+    if (shape->finish && (rc = finish_pipeline(w, arith, shape->ff_fma)) != WMEL_OK) return rc;
+    if ((rc = descriptor_pool(w)) != WMEL_OK) return rc;
     if ((rc = slot_dset(w, 0)) != WMEL_OK) return rc;
     if ((rc = make_commands(w, (uint32_t)family, "")) != WMEL_OK) return rc;
     if (staged) atomic_fetch_add(&g_staged_opens, 1);
@@ -1562,6 +1624,191 @@ static int fin_check(vkw *w, int slot, uint32_t n_frames, int out_f32, const vkw
                                 w->bytes[bix(slot, B_OUT)]);
 }
 
+/* A round's inputs recorded into cmd: where staged, the host's writes (made available by the
+ * submission) to the device, the barrier after them also ordering an earlier round's copies of
+ * the tables (the tables once, the samples or the caller's imported ones, the segments); then
+ * a batch's clips' windows, from their imports (cp). WMEL_OK, or WMEL_ERR_VULKAN where a
+ * window does not fit the signal. */
+static int record_inputs(vkw *w, VkCommandBuffer cmd, int slot, size_t sig_bytes, size_t seg_bytes, const vkw_copy *cp,
+                         size_t n_cp)
+{
+    vk_fns *f = &w->f;
+    const int bs = bix(slot, B_SIG), bg = bix(slot, B_SEGS);
+    if (w->staged) {
+        if (!w->tables_sent) {
+            copy_buffer(w, cmd, w->stg[B_TAB], w->buf[B_TAB], w->bytes[B_TAB]);
+            copy_buffer(w, cmd, w->stg[B_INTS], w->buf[B_INTS], w->bytes[B_INTS]);
+        }
+        if (slot == 0 && w->imp_buf && !w->imp_direct) { /* the caller's samples, copied by the device */
+            VkBufferCopy c = {(VkDeviceSize)w->imp_off, (VkDeviceSize)w->imp_off, (VkDeviceSize)w->imp_bytes};
+            f->CmdCopyBuffer(cmd, w->imp_buf, w->buf[bs], 1, &c);
+        } else
+            copy_buffer(w, cmd, w->stg[bs], w->buf[bs], sig_bytes);
+        copy_buffer(w, cmd, w->stg[bg], w->buf[bg], seg_bytes);
+    }
+    for (size_t k = 0; k < n_cp; k++) { /* a batch's clips' windows, from their imports */
+        if (cp[k].imp < 0 || cp[k].imp >= w->n_bimp || !cp[k].bytes || cp[k].dst > w->bytes[bs] ||
+            cp[k].bytes > w->bytes[bs] - cp[k].dst)
+            return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: a clip's window (%zu bytes at %zu) does not fit the "
+                                   "round's signal (%zu bytes)", cp[k].bytes, cp[k].dst, w->bytes[bs]);
+        VkBufferCopy c = {(VkDeviceSize)cp[k].src, (VkDeviceSize)cp[k].dst, (VkDeviceSize)cp[k].bytes};
+        f->CmdCopyBuffer(cmd, w->bimp_buf[cp[k].imp], w->buf[bs], 1, &c);
+    }
+    return WMEL_OK;
+}
+
+/* The output buffer's words the shaders count from, zeroed in cmd: the segments' maxima
+ * (keys: n_keys from keys_at; 0 is below every value's key, frames.comp's OutK),
+ * finish.comp's flags, frames.comp's samples' range flag (flag_at; 0: none). WMEL_OK, or
+ * WMEL_ERR_VULKAN where one passes the buffer. */
+static int record_fills(vkw *w, VkCommandBuffer cmd, int slot, int keys, size_t keys_at, size_t n_keys,
+                        const vkw_finish *fin, size_t flag_at)
+{
+    vk_fns *f = &w->f;
+    const int bo = bix(slot, B_OUT);
+    if (keys && (keys_at + n_keys) * 4 > w->bytes[bo])
+        return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: the segments' maxima (words %zu to %zu) pass the output "
+                               "buffer (%zu bytes)", keys_at, keys_at + n_keys, w->bytes[bo]);
+    if (keys) f->CmdFillBuffer(cmd, w->buf[bo], (VkDeviceSize)keys_at * 4, (VkDeviceSize)n_keys * 4, 0u);
+    if (fin) /* finish.comp's flags */
+        f->CmdFillBuffer(cmd, w->buf[bo], (VkDeviceSize)fin->flags_at * 4, (VkDeviceSize)fin->n_clips * 8, 0u);
+    if (flag_at && ((flag_at + 1) * 4 > w->bytes[bo] || flag_at >= UINT32_MAX))
+        return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: the samples' flag (word %zu) does not fit the output buffer",
+                               flag_at);
+    if (flag_at) f->CmdFillBuffer(cmd, w->buf[bo], (VkDeviceSize)flag_at * 4, 4, 0u); /* frames.comp's range flag */
+    return WMEL_OK;
+}
+
+/* frames.comp over n_frames frames recorded into cmd, pc its push constants (pc[5]: each
+ * dispatch's first frame): in dispatches of at most disp_frames (each a bounded amount of
+ * work: an operating system's watchdog times a dispatch, and the wait's timeout is one a
+ * dispatch); they write disjoint frames, so no barrier between them. Returns the dispatches. */
+static uint32_t record_frames(vkw *w, VkCommandBuffer cmd, int slot, uint32_t n_frames, uint32_t pc[6])
+{
+    vk_fns *f = &w->f;
+    f->CmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->pipe);
+    f->CmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->layout, 0, 1, &w->dset[slot], 0, NULL);
+    uint32_t n_disp = 0;
+    for (uint32_t base = 0; base < n_frames; n_disp++) {
+        const uint32_t k = n_frames - base < w->disp_frames ? n_frames - base : w->disp_frames;
+        pc[5] = base;
+        f->CmdPushConstants(cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, 6 * sizeof *pc, pc);
+        f->CmdDispatch(cmd, (k + (uint32_t)w->fpg - 1) / (uint32_t)w->fpg, 1, 1);
+        base += k;
+    }
+    return n_disp;
+}
+
+/* A barrier from the shader's writes to the next shader's reads and writes. */
+static void shader_barrier(vkw *w, VkCommandBuffer cmd)
+{
+    barrier(w, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+            VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
+}
+
+/* finish.comp on the frames' values recorded into cmd: one workgroup a column and a clip;
+ * before it each clip's one mean and denominator (VKW_FM_ALL) or its max (the clamp without
+ * a fixed max), after it the post stage or the 3x3 average over the clips' rows. */
+static void record_finish(vkw *w, VkCommandBuffer cmd, const vkw_finish *fin)
+{
+    vk_fns *f = &w->f;
+    shader_barrier(w, cmd);
+    f->CmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->fpipe);
+    if (fin->mode & VKW_FM_ALL) { /* each clip's one mean and denominator first */
+        vkw_finish ap = *fin;
+        ap.mode |= VKW_FM_ALLPASS;
+        f->CmdPushConstants(cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, VKW_FIN_PC_BYTES, &ap);
+        f->CmdDispatch(cmd, 1, fin->n_clips, 1);
+        shader_barrier(w, cmd);
+    }
+    if ((fin->mode & VKW_FM_MV) == 3 && !(fin->mode & VKW_FM_FIXED_MAX)) { /* each clip's max first */
+        vkw_finish mp = *fin;
+        mp.mode |= VKW_FM_MAXPASS;
+        f->CmdPushConstants(cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, VKW_FIN_PC_BYTES, &mp);
+        f->CmdDispatch(cmd, fin->n_cols, fin->n_clips, 1);
+        shader_barrier(w, cmd);
+    }
+    f->CmdPushConstants(cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, VKW_FIN_PC_BYTES, fin);
+    f->CmdDispatch(cmd, fin->n_cols, fin->n_clips, 1);
+    if (fin->mode & (VKW_FM_POST | VKW_FM_SMOOTH)) { /* the post stage or the 3x3 average: the clips' rows */
+        vkw_finish pp = *fin;
+        pp.mode |= VKW_FM_POSTPASS;
+        shader_barrier(w, cmd);
+        f->CmdPushConstants(cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, VKW_FIN_PC_BYTES, &pp);
+        f->CmdDispatch(cmd, fin->n_cols, fin->n_clips, 1);
+    }
+}
+
+/* A round's outputs recorded into cmd: the finished clips' outputs into the caller's own
+ * memory (imported: iout, ocp), then, where staged, the frames' values (or the finish's
+ * output and flags and the values the host still needs; else out_bytes) back to the host's
+ * copy, and the barrier that makes them visible to the host. WMEL_OK, or WMEL_ERR_VULKAN
+ * where a copy is not inside the output buffer. */
+static int record_outputs(vkw *w, VkCommandBuffer cmd, int slot, const vkw_finish *fin, const vkw_copy *ocp,
+                          size_t n_ocp, size_t out_bytes)
+{
+    vk_fns *f = &w->f;
+    const int bo = bix(slot, B_OUT);
+    const int iout = fin && fin->iout_at && w->iout_buf;
+    if (iout || (fin && n_ocp)) { /* the finished clips' outputs into the caller's own memory (imported) */
+        barrier(w, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+                VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
+        if (iout) {
+            VkBufferCopy c = {(VkDeviceSize)fin->iout_at * 4, (VkDeviceSize)w->iout_off, (VkDeviceSize)w->iout_bytes};
+            f->CmdCopyBuffer(cmd, w->buf[bo], w->iout_buf, 1, &c);
+        }
+        for (size_t k = 0; k < n_ocp; k++) {
+            if (ocp[k].imp < 0 || ocp[k].imp >= w->n_bimp || !ocp[k].bytes || ocp[k].src > w->bytes[bo] ||
+                ocp[k].bytes > w->bytes[bo] - ocp[k].src)
+                return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: a finished clip's output (%zu bytes at %zu) is not "
+                                       "in the round's output buffer (%zu bytes)", ocp[k].bytes, ocp[k].src,
+                                       w->bytes[bo]);
+            VkBufferCopy c = {(VkDeviceSize)ocp[k].src, (VkDeviceSize)ocp[k].dst, (VkDeviceSize)ocp[k].bytes};
+            f->CmdCopyBuffer(cmd, w->buf[bo], w->bimp_buf[ocp[k].imp], 1, &c);
+        }
+        if (!w->staged)
+            barrier(w, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
+                    VK_ACCESS_HOST_READ_BIT);
+    }
+    if (!w->staged) {
+        barrier(w, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
+                VK_ACCESS_HOST_READ_BIT);
+        return WMEL_OK;
+    }
+    barrier(w, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+            VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
+    if (fin) { /* the outputs and flags (and the samples' flag), and the values the host still needs */
+        VkBufferCopy c[2] = {{(VkDeviceSize)fin->lo * 4, (VkDeviceSize)fin->lo * 4,
+                              ((VkDeviceSize)fin->hi - fin->lo) * 4},
+                             {(VkDeviceSize)fin->vlo * 4, (VkDeviceSize)fin->vlo * 4,
+                              ((VkDeviceSize)fin->vhi - fin->vlo) * 4}};
+        f->CmdCopyBuffer(cmd, w->buf[bo], w->stg[bo], fin->vhi > fin->vlo ? 2 : 1, c);
+    } else {
+        copy_buffer(w, cmd, w->buf[bo], w->stg[bo], out_bytes);
+    }
+    barrier(w, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
+            VK_ACCESS_HOST_READ_BIT);
+    return WMEL_OK;
+}
+
+/* cmd's recording ended and submitted on slot's fence. WMEL_OK, or the failure (a lost
+ * device remembered). */
+static int submit_commands(vkw *w, int slot, VkCommandBuffer cmd)
+{
+    vk_fns *f = &w->f;
+    VkResult r = VK(f->EndCommandBuffer(cmd));
+    if (r != VK_SUCCESS) return vk_fail(r, "recording commands (vkEndCommandBuffer)");
+    r = VK(f->ResetFences(w->dev, 1, &w->fence[slot]));
+    if (r != VK_SUCCESS) return vk_fail(r, "resetting a fence (vkResetFences)");
+    VkSubmitInfo si = {VK_STRUCTURE_TYPE_SUBMIT_INFO, NULL, 0, NULL, NULL, 1, &cmd, 0, NULL};
+    r = VK(f->QueueSubmit(w->queue, 1, &si, w->fence[slot]));
+    if (r != VK_SUCCESS) {
+        if (r == VK_ERROR_DEVICE_LOST) w->lost = 1;
+        return vk_fail(r, "submitting the frames (vkQueueSubmit)");
+    }
+    return WMEL_OK;
+}
+
 int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, size_t seg_words, size_t out_words,
                     int out_f32, size_t keys_at, size_t n_keys, int sig_s16, const vkw_finish *fin, size_t flag_at,
                     float lim, const vkw_copy *cp, size_t n_cp, const vkw_copy *ocp, size_t n_ocp)
@@ -1585,140 +1832,21 @@ int wmel__vk_submit(vkw *w, int slot, uint32_t n_frames, size_t sig_samples, siz
     if (sig_bytes > w->bytes[bs]) sig_bytes = w->bytes[bs];
     if (seg_bytes > w->bytes[bg]) seg_bytes = w->bytes[bg];
     if (out_bytes > w->bytes[bo]) out_bytes = w->bytes[bo];
-    if (w->staged) { /* the host's writes (made available by the submission) to the device; the
-                        barrier also orders an earlier round's copies of the tables */
-        if (!w->tables_sent) {
-            copy_buffer(w, cmd, w->stg[B_TAB], w->buf[B_TAB], w->bytes[B_TAB]);
-            copy_buffer(w, cmd, w->stg[B_INTS], w->buf[B_INTS], w->bytes[B_INTS]);
-        }
-        if (slot == 0 && w->imp_buf && !w->imp_direct) { /* the caller's samples, copied by the device */
-            VkBufferCopy c = {(VkDeviceSize)w->imp_off, (VkDeviceSize)w->imp_off, (VkDeviceSize)w->imp_bytes};
-            f->CmdCopyBuffer(cmd, w->imp_buf, w->buf[bs], 1, &c);
-        } else
-            copy_buffer(w, cmd, w->stg[bs], w->buf[bs], sig_bytes);
-        copy_buffer(w, cmd, w->stg[bg], w->buf[bg], seg_bytes);
-    }
-    for (size_t k = 0; k < n_cp; k++) { /* a batch's clips' windows, from their imports */
-        if (cp[k].imp < 0 || cp[k].imp >= w->n_bimp || !cp[k].bytes || cp[k].dst > w->bytes[bs] ||
-            cp[k].bytes > w->bytes[bs] - cp[k].dst)
-            return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: a clip's window (%zu bytes at %zu) does not fit the "
-                                   "round's signal (%zu bytes)", cp[k].bytes, cp[k].dst, w->bytes[bs]);
-        VkBufferCopy c = {(VkDeviceSize)cp[k].src, (VkDeviceSize)cp[k].dst, (VkDeviceSize)cp[k].bytes};
-        f->CmdCopyBuffer(cmd, w->bimp_buf[cp[k].imp], w->buf[bs], 1, &c);
-    }
-    /* the segments' maxima start at 0, below every value's key (frames.comp's OutK) */
+    if ((rc = record_inputs(w, cmd, slot, sig_bytes, seg_bytes, cp, n_cp)) != WMEL_OK) return rc;
     const int keys = out_f32 && n_keys;
-    if (keys && (keys_at + n_keys) * 4 > w->bytes[bo])
-        return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: the segments' maxima (words %zu to %zu) pass the output "
-                               "buffer (%zu bytes)", keys_at, keys_at + n_keys, w->bytes[bo]);
-    if (keys) f->CmdFillBuffer(cmd, w->buf[bo], (VkDeviceSize)keys_at * 4, (VkDeviceSize)n_keys * 4, 0u);
-    if (fin) /* finish.comp's flags */
-        f->CmdFillBuffer(cmd, w->buf[bo], (VkDeviceSize)fin->flags_at * 4, (VkDeviceSize)fin->n_clips * 8, 0u);
-    if (flag_at && ((flag_at + 1) * 4 > w->bytes[bo] || flag_at >= UINT32_MAX))
-        return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: the samples' flag (word %zu) does not fit the output buffer",
-                               flag_at);
-    if (flag_at) f->CmdFillBuffer(cmd, w->buf[bo], (VkDeviceSize)flag_at * 4, 4, 0u); /* frames.comp's range flag */
+    if ((rc = record_fills(w, cmd, slot, keys, keys_at, n_keys, fin, flag_at)) != WMEL_OK) return rc;
     if (w->staged || keys || fin || flag_at || n_cp) /* the transfers' writes before the shader's reads (and its atomics) */
         barrier(w, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
                 VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
-    f->CmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->pipe);
-    f->CmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->layout, 0, 1, &w->dset[slot], 0, NULL);
     /* frames.comp's PC: the frames, the output's form, int16 samples, the range flag's word
        (0: none) and the largest |sample| it passes */
     uint32_t pcv[6] = {n_frames, keys ? 2u : out_f32 == 3 ? 3u : out_f32 ? 1u : 0u, sig_s16 ? 1u : 0u,
                        (uint32_t)flag_at, 0u, 0u};
     memcpy(&pcv[4], &lim, sizeof lim);
-    /* the frames in dispatches of at most disp_frames (each a bounded amount of work: an
-       operating system's watchdog times a dispatch, and the wait's timeout is one a dispatch);
-       they write disjoint frames, so no barrier between them */
-    uint32_t n_disp = 0;
-    for (uint32_t base = 0; base < n_frames; n_disp++) {
-        const uint32_t k = n_frames - base < w->disp_frames ? n_frames - base : w->disp_frames;
-        pcv[5] = base;
-        f->CmdPushConstants(cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof pcv, pcv);
-        f->CmdDispatch(cmd, (k + (uint32_t)w->fpg - 1) / (uint32_t)w->fpg, 1, 1);
-        base += k;
-    }
-    if (fin) { /* the finish on the frames' values: one workgroup a column and a clip */
-        barrier(w, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
-                VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
-        f->CmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, w->fpipe);
-        if (fin->mode & VKW_FM_ALL) { /* each clip's one mean and denominator first */
-            vkw_finish ap = *fin;
-            ap.mode |= VKW_FM_ALLPASS;
-            f->CmdPushConstants(cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, VKW_FIN_PC_BYTES, &ap);
-            f->CmdDispatch(cmd, 1, fin->n_clips, 1);
-            barrier(w, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
-                    VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
-        }
-        if ((fin->mode & VKW_FM_MV) == 3 && !(fin->mode & VKW_FM_FIXED_MAX)) { /* each clip's max first */
-            vkw_finish mp = *fin;
-            mp.mode |= VKW_FM_MAXPASS;
-            f->CmdPushConstants(cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, VKW_FIN_PC_BYTES, &mp);
-            f->CmdDispatch(cmd, fin->n_cols, fin->n_clips, 1);
-            barrier(w, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
-                    VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
-        }
-        f->CmdPushConstants(cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, VKW_FIN_PC_BYTES, fin);
-        f->CmdDispatch(cmd, fin->n_cols, fin->n_clips, 1);
-        if (fin->mode & (VKW_FM_POST | VKW_FM_SMOOTH)) { /* the post stage or the 3x3 average: the clips' rows */
-            vkw_finish pp = *fin;
-            pp.mode |= VKW_FM_POSTPASS;
-            barrier(w, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
-                    VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
-            f->CmdPushConstants(cmd, w->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, VKW_FIN_PC_BYTES, &pp);
-            f->CmdDispatch(cmd, fin->n_cols, fin->n_clips, 1);
-        }
-    }
-    const int iout = fin && fin->iout_at && w->iout_buf;
-    if (iout || (fin && n_ocp)) { /* the finished clips' outputs into the caller's own memory (imported) */
-        barrier(w, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
-                VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
-        if (iout) {
-            VkBufferCopy c = {(VkDeviceSize)fin->iout_at * 4, (VkDeviceSize)w->iout_off, (VkDeviceSize)w->iout_bytes};
-            f->CmdCopyBuffer(cmd, w->buf[bo], w->iout_buf, 1, &c);
-        }
-        for (size_t k = 0; k < n_ocp; k++) {
-            if (ocp[k].imp < 0 || ocp[k].imp >= w->n_bimp || !ocp[k].bytes || ocp[k].src > w->bytes[bo] ||
-                ocp[k].bytes > w->bytes[bo] - ocp[k].src)
-                return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: a finished clip's output (%zu bytes at %zu) is not "
-                                       "in the round's output buffer (%zu bytes)", ocp[k].bytes, ocp[k].src,
-                                       w->bytes[bo]);
-            VkBufferCopy c = {(VkDeviceSize)ocp[k].src, (VkDeviceSize)ocp[k].dst, (VkDeviceSize)ocp[k].bytes};
-            f->CmdCopyBuffer(cmd, w->buf[bo], w->bimp_buf[ocp[k].imp], 1, &c);
-        }
-        if (!w->staged)
-            barrier(w, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
-                    VK_ACCESS_HOST_READ_BIT);
-    }
-    if (w->staged) { /* the frames' values (or the finish's output and flag) back to the host's copy */
-        barrier(w, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
-                VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
-        if (fin) { /* the outputs and flags (and the samples' flag), and the values the host still needs */
-            VkBufferCopy c[2] = {{(VkDeviceSize)fin->lo * 4, (VkDeviceSize)fin->lo * 4,
-                                  ((VkDeviceSize)fin->hi - fin->lo) * 4},
-                                 {(VkDeviceSize)fin->vlo * 4, (VkDeviceSize)fin->vlo * 4,
-                                  ((VkDeviceSize)fin->vhi - fin->vlo) * 4}};
-            f->CmdCopyBuffer(cmd, w->buf[bo], w->stg[bo], fin->vhi > fin->vlo ? 2 : 1, c);
-        } else {
-            copy_buffer(w, cmd, w->buf[bo], w->stg[bo], out_bytes);
-        }
-        barrier(w, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
-                VK_ACCESS_HOST_READ_BIT);
-    } else {
-        barrier(w, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
-                VK_ACCESS_HOST_READ_BIT);
-    }
-    r = VK(f->EndCommandBuffer(cmd));
-    if (r != VK_SUCCESS) return vk_fail(r, "recording commands (vkEndCommandBuffer)");
-    r = VK(f->ResetFences(w->dev, 1, &w->fence[slot]));
-    if (r != VK_SUCCESS) return vk_fail(r, "resetting a fence (vkResetFences)");
-    VkSubmitInfo si = {VK_STRUCTURE_TYPE_SUBMIT_INFO, NULL, 0, NULL, NULL, 1, &cmd, 0, NULL};
-    r = VK(f->QueueSubmit(w->queue, 1, &si, w->fence[slot]));
-    if (r != VK_SUCCESS) {
-        if (r == VK_ERROR_DEVICE_LOST) w->lost = 1;
-        return vk_fail(r, "submitting the frames (vkQueueSubmit)");
-    }
+    const uint32_t n_disp = record_frames(w, cmd, slot, n_frames, pcv);
+    if (fin) record_finish(w, cmd, fin); /* the finish on the frames' values */
+    if ((rc = record_outputs(w, cmd, slot, fin, ocp, n_ocp, out_bytes)) != WMEL_OK) return rc;
+    if ((rc = submit_commands(w, slot, cmd)) != WMEL_OK) return rc;
     /* a later round's commands come after these in the queue: the tables are not copied
        again (a copy while this round's shader reads them would race) */
     w->tables_sent = 1;
