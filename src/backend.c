@@ -215,8 +215,7 @@ int wmel__accepts(const wmel_backend_vt *vt, const wmel_accept_q *q, char *why, 
     return vt->accepts(q, why, why_len);
 }
 
-static int say(int v, char *why, size_t len, const char *fmt, ...) __attribute__((format(WMEL_PRINTF_FMT, 4, 5)));
-static int say(int v, char *why, size_t len, const char *fmt, ...)
+int wmel__answer(int v, char *why, size_t len, const char *fmt, ...)
 {
     if (why && len) {
         va_list ap;
@@ -234,11 +233,11 @@ int wmel__device_kernels(const wmel_accept_q *q, const char *name, char *why, si
     char r[200];
     snprintf(r, sizeof r, rule, name ? name : "a device");
     if (q->algo == &wmel__algo_pfa400_snip)
-        return say(0, why, why_len, "%s: this plan, Whisper's geometry with snip edges, runs on the general algorithm", r);
+        return wmel__answer(0, why, why_len, "%s: this plan, Whisper's geometry with snip edges, runs on the general algorithm", r);
     if (q->algo == &wmel__algo_pfa400 && (q->plan->norm_flags & WMEL_NORMF_FIXED_MAX))
-        return say(0, why, why_len, "%s: this plan, Whisper's geometry with a fixed max, runs on the general algorithm",
+        return wmel__answer(0, why, why_len, "%s: this plan, Whisper's geometry with a fixed max, runs on the general algorithm",
                    r);
-    return say(1, why, why_len, "%s: this plan runs on the %s algorithm", r, q->algo->name);
+    return wmel__answer(1, why, why_len, "%s: this plan runs on the %s algorithm", r, q->algo->name);
 }
 
 int wmel__accepts_common(int id, const wmel_accept_q *q, char *why, size_t why_len)
@@ -246,16 +245,16 @@ int wmel__accepts_common(int id, const wmel_accept_q *q, char *why, size_t why_l
     const int host = id == WMEL_BACKEND_CPU || id == WMEL_BACKEND_REF;
     if (q->op == WMEL_OP_STREAM) {
         if (id == WMEL_BACKEND_CPU)
-            return say(1, why, why_len, "the frame engine (wmel_stream_*, wmel_sliding_*, wmel_windows_*, wmel_long_*) "
+            return wmel__answer(1, why, why_len, "the frame engine (wmel_stream_*, wmel_sliding_*, wmel_windows_*, wmel_long_*) "
                                         "runs on the CPU backend");
         if (id == WMEL_BACKEND_REF && q->algo == &wmel__algo_pfa400)
-            return say(1, why, why_len, "the frame engine runs the float64 reference's block on Whisper's geometry");
-        return say(0, why, why_len, "the frame engine (wmel_stream_*, wmel_sliding_*, wmel_windows_*, wmel_long_*) "
+            return wmel__answer(1, why, why_len, "the frame engine runs the float64 reference's block on Whisper's geometry");
+        return wmel__answer(0, why, why_len, "the frame engine (wmel_stream_*, wmel_sliding_*, wmel_windows_*, wmel_long_*) "
                                     "runs this plan on the CPU backend%s",
                    host ? "" : " (it has no device path)");
     }
     if (q->op == WMEL_OP_DEVICE && host)
-        return say(0, why, why_len, "the %s backend reads host memory only: clips in device memory take a CUDA or "
+        return wmel__answer(0, why, why_len, "the %s backend reads host memory only: clips in device memory take a CUDA or "
                                     "Vulkan ctx", id == WMEL_BACKEND_CPU ? "CPU" : "reference");
     return -1;
 }
@@ -265,9 +264,9 @@ int wmel__cpu_accepts(const wmel_accept_q *q, char *why, size_t why_len)
     const int c = wmel__accepts_common(WMEL_BACKEND_CPU, q, why, why_len);
     if (c >= 0) return c;
     if (q->op == WMEL__OP_KERNELS)
-        return say(1, why, why_len, "the CPU backend has kernels for every algorithm: this plan runs on the %s "
+        return wmel__answer(1, why, why_len, "the CPU backend has kernels for every algorithm: this plan runs on the %s "
                                     "algorithm", q->algo->name);
-    return say(1, why, why_len, "the CPU backend computes every plan's frames and finish");
+    return wmel__answer(1, why, why_len, "the CPU backend computes every plan's frames and finish");
 }
 
 int wmel__ref_accepts(const wmel_accept_q *q, char *why, size_t why_len)
@@ -275,11 +274,11 @@ int wmel__ref_accepts(const wmel_accept_q *q, char *why, size_t why_len)
     const int c = wmel__accepts_common(WMEL_BACKEND_REF, q, why, why_len);
     if (c >= 0) return c;
     if (q->op == WMEL__OP_KERNELS && q->algo == &wmel__algo_pfa400_snip)
-        return say(0, why, why_len, "the float64 reference computes Whisper's geometry with snip edges on the general "
+        return wmel__answer(0, why, why_len, "the float64 reference computes Whisper's geometry with snip edges on the general "
                                     "algorithm (the reference of any geometry)");
     if (q->op == WMEL__OP_KERNELS)
-        return say(1, why, why_len, "the float64 reference runs this plan on the %s algorithm", q->algo->name);
-    return say(1, why, why_len, "the float64 reference computes every plan, each stage in double");
+        return wmel__answer(1, why, why_len, "the float64 reference runs this plan on the %s algorithm", q->algo->name);
+    return wmel__answer(1, why, why_len, "the float64 reference computes every plan, each stage in double");
 }
 
 static const char *backend_label(int id)
@@ -292,13 +291,13 @@ int wmel_backend_accepts(int backend, const wmel_frontend_plan *plan, int op, ch
     if (why && why_len) why[0] = '\0';
     if (!plan) return WMEL_ERR_NULL_POINTER;
     if (backend < WMEL_BACKEND_REF || backend > WMEL_BACKEND_VULKAN)
-        return say(WMEL_ERR_INVALID_ARG, why, why_len, "backend %d: expected WMEL_BACKEND_REF, CPU, CUDA or VULKAN",
+        return wmel__answer(WMEL_ERR_INVALID_ARG, why, why_len, "backend %d: expected WMEL_BACKEND_REF, CPU, CUDA or VULKAN",
                    backend);
     if (op < WMEL_OP_LOG_MEL || op > WMEL_OP_FINISH)
-        return say(WMEL_ERR_INVALID_ARG, why, why_len, "op %d: expected a WMEL_OP_* (0 to %d)", op, WMEL_OP_FINISH);
+        return wmel__answer(WMEL_ERR_INVALID_ARG, why, why_len, "op %d: expected a WMEL_OP_* (0 to %d)", op, WMEL_OP_FINISH);
     const wmel_backend_vt *vt = wmel__backend(backend);
     if (!vt)
-        return say(WMEL_ERR_NOT_BUILT, why, why_len, "the %s backend was not built (WMEL_%s=OFF)", backend_label(backend),
+        return wmel__answer(WMEL_ERR_NOT_BUILT, why, why_len, "the %s backend was not built (WMEL_%s=OFF)", backend_label(backend),
                    backend == WMEL_BACKEND_CUDA ? "CUDA" : "VULKAN");
     int rc = wmel_plan_check(plan, why, why_len);
     if (rc != WMEL_OK) return rc;
@@ -307,7 +306,7 @@ int wmel_backend_accepts(int backend, const wmel_frontend_plan *plan, int op, ch
     if (!wmel__accepts(vt, &q, NULL, 0)) q.algo = &wmel__algo_general;
     struct wmel_fe *fe = NULL;
     rc = wmel__plan_compile(plan, q.algo, &fe);
-    if (rc != WMEL_OK) return say(rc, why, why_len, "%s", wmel_strerror(rc));
+    if (rc != WMEL_OK) return wmel__answer(rc, why, why_len, "%s", wmel_strerror(rc));
     q.fe = fe;
     q.op = op;
     rc = wmel__accepts(vt, &q, why, why_len);

@@ -366,6 +366,8 @@ int wmel__accepts(const wmel_backend_vt *vt, const wmel_accept_q *q, char *why, 
  * serve Whisper's geometry with the data's max (pfa400) and every plan of the general
  * algorithm; 1, or 0 with the reason (name: the backend's, in the sentence). */
 int wmel__device_kernels(const wmel_accept_q *q, const char *name, char *why, size_t why_len);
+/* writes the sentence (fmt, ...) into why (when why and len) and returns v: an accepts' answer */
+int wmel__answer(int v, char *why, size_t len, const char *fmt, ...) __attribute__((format(WMEL_PRINTF_FMT, 4, 5)));
 /* The answer every backend gives alike (the ops no device takes, an unknown op): 1 or 0
  * with the reason where the backend id has a common answer for q, else -1. */
 int wmel__accepts_common(int id, const wmel_accept_q *q, char *why, size_t why_len);

@@ -1524,18 +1524,6 @@ static int cuda_features_device(wmel_ctx *ctx, const wmel_clips *c, size_t rows,
 
 /* ---------------------------------------------------------------- accepts, devices */
 
-static int cu_say(int v, char *why, size_t len, const char *fmt, ...) __attribute__((format(WMEL_PRINTF_FMT, 4, 5)));
-static int cu_say(int v, char *why, size_t len, const char *fmt, ...)
-{
-    if (why && len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(why, len, fmt, ap);
-        va_end(ap);
-    }
-    return v;
-}
-
 /* A general plan's frames on the device (general_init's st->plan_ok): a framing the kernel
  * knows, a frame (and its sums) in 48 KB of shared memory, no dither; *words: the frame's. */
 static int cu_accepts_frames(const wmel_fe *fe, long long *words, char *why, size_t len)
@@ -1548,14 +1536,14 @@ static int cu_accepts_frames(const wmel_fe *fe, long long *words, char *why, siz
     const int reduce = p->remove_dc != 0 || p->use_energy != 0;
     *words = (fft ? (long long)p->n_fft : (long long)p->frame_length + fe->n_bins) + (reduce ? WMEL_CU_PLAN_WG : 0);
     if (wmel__fe_dithered(p))
-        return cu_say(0, why, len, "the plan is dithered (dither or the windowed energy): the noise is the CPU's, so its "
+        return wmel__answer(0, why, len, "the plan is dithered (dither or the windowed energy): the noise is the CPU's, so its "
                                    "frames run there");
-    if (!plan_framing(p, &g)) return cu_say(0, why, len, "framing %d has no device framing; the frames run on the CPU", p->framing);
+    if (!plan_framing(p, &g)) return wmel__answer(0, why, len, "framing %d has no device framing; the frames run on the CPU", p->framing);
     if (*words * 8 > WMEL_CU_PLAN_SMEM)
-        return cu_say(0, why, len, "a frame needs %lld bytes of shared memory, past the kernel's %d: the frames run on "
+        return wmel__answer(0, why, len, "a frame needs %lld bytes of shared memory, past the kernel's %d: the frames run on "
                                    "the CPU", *words * 8, WMEL_CU_PLAN_SMEM);
-    if (p->n_mels <= 0) return cu_say(0, why, len, "the plan has no mel bank");
-    return cu_say(1, why, len, "CUDA computes the plan's frames on the general algorithm (%s, n_fft %d)",
+    if (p->n_mels <= 0) return wmel__answer(0, why, len, "the plan has no mel bank");
+    return wmel__answer(1, why, len, "CUDA computes the plan's frames on the general algorithm (%s, n_fft %d)",
                   fft ? "FFT" : "DFT", p->n_fft);
 }
 
@@ -1567,16 +1555,16 @@ static int cu_accepts_finish(const wmel_fe *fe, char *why, size_t len)
     if (!cu_accepts_frames(fe, &words, why, len)) return 0;
     const char *f64_env = wmel__test_env(WMEL__CFG_CUDA_VALS_F64);
     if (f64_env && !strcmp(f64_env, "1"))
-        return cu_say(0, why, len, "the testing switch WMEL_CUDA_VALS_F64=1 keeps the finish on the host");
+        return wmel__answer(0, why, len, "the testing switch WMEL_CUDA_VALS_F64=1 keeps the finish on the host");
     if (p->n_ceps > 0 && !(fe->dct && p->n_mels <= 4 * WMEL_CU_PLAN_WG && p->n_mels <= words))
-        return cu_say(0, why, len, "cepstra of %d mels (past %d) are taken on the host", p->n_mels, 4 * WMEL_CU_PLAN_WG);
+        return wmel__answer(0, why, len, "cepstra of %d mels (past %d) are taken on the host", p->n_mels, 4 * WMEL_CU_PLAN_WG);
     const char *env = wmel__env(WMEL__CFG_CUDA_DEVICE_FINISH);
     if (env && !strcmp(env, "0"))
-        return cu_say(0, why, len, "the switch WMEL_CUDA_DEVICE_FINISH=0 keeps the finish on the host");
+        return wmel__answer(0, why, len, "the switch WMEL_CUDA_DEVICE_FINISH=0 keeps the finish on the host");
     if (!wmel__fe_dev_finish(fe, WMEL__DEV_POST | WMEL__DEV_THEN | WMEL__DEV_ALL))
-        return cu_say(0, why, len, "the plan's finish is not one k_plan_finish makes (a post stage in the mels x frames "
+        return wmel__answer(0, why, len, "the plan's finish is not one k_plan_finish makes (a post stage in the mels x frames "
                                    "layout, or a normalisation it lacks): the host makes it, in float64");
-    return cu_say(1, why, len, "CUDA makes the plan's finish%s on the device", wmel__fe_post_on(p) ? " and post stage" : "");
+    return wmel__answer(1, why, len, "CUDA makes the plan's finish%s on the device", wmel__fe_post_on(p) ? " and post stage" : "");
 }
 
 static int cuda_accepts(const wmel_accept_q *q, char *why, size_t len)
@@ -1585,8 +1573,8 @@ static int cuda_accepts(const wmel_accept_q *q, char *why, size_t len)
     if (c >= 0) return c;
     if (q->op == WMEL__OP_KERNELS) return wmel__device_kernels(q, "CUDA", why, len);
     if (q->fe->algo != &wmel__algo_general) { /* Whisper's geometry on kernels.cu, in float64 */
-        if (q->op == WMEL_OP_DEVICE) return cu_say(1, why, len, "wmel_cuda_log_mel_device takes Whisper's geometry");
-        return cu_say(1, why, len, "CUDA computes Whisper's geometry on its own kernels in float64%s",
+        if (q->op == WMEL_OP_DEVICE) return wmel__answer(1, why, len, "wmel_cuda_log_mel_device takes Whisper's geometry");
+        return wmel__answer(1, why, len, "CUDA computes Whisper's geometry on its own kernels in float64%s",
                       q->op == WMEL_OP_FINISH ? ", the normalisation and the smoothing too" : "");
     }
     long long words = 0;
@@ -1595,8 +1583,8 @@ static int cuda_accepts(const wmel_accept_q *q, char *why, size_t len)
     case WMEL_OP_FINISH: return cu_accepts_finish(q->fe, why, len);
     case WMEL_OP_DEVICE: /* features_refusal's rules */
         if (cu_accepts_finish(q->fe, inner, sizeof inner))
-            return cu_say(1, why, len, "wmel_cuda_features_device takes the plan (%s)", inner);
-        return cu_say(0, why, len, "wmel_cuda_features_device refuses the plan: %s", inner);
+            return wmel__answer(1, why, len, "wmel_cuda_features_device takes the plan (%s)", inner);
+        return wmel__answer(0, why, len, "wmel_cuda_features_device refuses the plan: %s", inner);
     default: return cu_accepts_frames(q->fe, &words, why, len);
     }
 }

@@ -2057,18 +2057,6 @@ static int ff_self_test(const wmel_ctx *ctx, vk_state *st)
 
 /* ---- accepts: what the backend takes of a plan, before a ctx is made ---- */
 
-static int vk_say(int v, char *why, size_t len, const char *fmt, ...) __attribute__((format(WMEL_PRINTF_FMT, 4, 5)));
-static int vk_say(int v, char *why, size_t len, const char *fmt, ...)
-{
-    if (why && len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(why, len, fmt, ap);
-        va_end(ap);
-    }
-    return v;
-}
-
 /* The plan's frames on the device (vk_init, vk_plan_frames): Whisper's geometry always, a
  * general plan whose framing the shader knows and that has no dither. */
 static int vk_accepts_frames(const wmel_accept_q *q, char *why, size_t len)
@@ -2076,12 +2064,12 @@ static int vk_accepts_frames(const wmel_accept_q *q, char *why, size_t len)
     const wmel_frontend_plan *p = &q->fe->p;
     int f[VKW_N_FRAMING];
     if (q->fe->algo == &wmel__algo_pfa400)
-        return vk_say(1, why, len, "Vulkan computes Whisper's geometry on its 400-point tables");
+        return wmel__answer(1, why, len, "Vulkan computes Whisper's geometry on its 400-point tables");
     if (wmel__fe_dithered(p))
-        return vk_say(0, why, len, "the plan is dithered (dither or the windowed energy): the noise is drawn on the "
+        return wmel__answer(0, why, len, "the plan is dithered (dither or the windowed energy): the noise is drawn on the "
                                    "host, so its frames run on the CPU");
-    if (!framing(p, f)) return vk_say(0, why, len, "framing %d has no device framing; the frames run on the CPU", p->framing);
-    return vk_say(1, why, len, "Vulkan computes the plan's frames on the general algorithm (n_fft %d)", p->n_fft);
+    if (!framing(p, f)) return wmel__answer(0, why, len, "framing %d has no device framing; the frames run on the CPU", p->framing);
+    return wmel__answer(1, why, len, "Vulkan computes the plan's frames on the general algorithm (n_fft %d)", p->n_fft);
 }
 
 /* The finish on the device with the frames (vk_init's st->finish, st->pfa_fin). */
@@ -2092,20 +2080,20 @@ static int vk_accepts_finish(const wmel_accept_q *q, char *why, size_t len)
     const wmel_frontend_plan *p = &fe->p;
     const char *env = wmel__env(WMEL__CFG_VULKAN_DEVICE_FINISH);
     if (env && !strcmp(env, "0"))
-        return vk_say(0, why, len, "the switch WMEL_VULKAN_DEVICE_FINISH=0 keeps the finish on the host");
+        return wmel__answer(0, why, len, "the switch WMEL_VULKAN_DEVICE_FINISH=0 keeps the finish on the host");
     if (fe->algo == &wmel__algo_pfa400)
         return p->norm == WMEL_NORM_WHOLE
-                   ? vk_say(1, why, len, "Vulkan makes Whisper's clamp to the clip's max on the device")
-                   : vk_say(0, why, len, "Whisper's geometry without the normalisation has no finish to make");
+                   ? wmel__answer(1, why, len, "Vulkan makes Whisper's clamp to the clip's max on the device")
+                   : wmel__answer(0, why, len, "Whisper's geometry without the normalisation has no finish to make");
     const char *f64_env = wmel__test_env(WMEL__CFG_VULKAN_VALS_F64);
     const int f64_vals = f64_env && !strcmp(f64_env, "1");
-    if (f64_vals) return vk_say(0, why, len, "the testing switch WMEL_VULKAN_VALS_F64=1 keeps the finish on the host");
+    if (f64_vals) return wmel__answer(0, why, len, "the testing switch WMEL_VULKAN_VALS_F64=1 keeps the finish on the host");
     if (p->n_ceps > 0 && !(p->n_mels <= 4 * VKW_WG && fe->dct))
-        return vk_say(0, why, len, "cepstra of %d mels (past %d) are taken on the host", p->n_mels, 4 * VKW_WG);
+        return wmel__answer(0, why, len, "cepstra of %d mels (past %d) are taken on the host", p->n_mels, 4 * VKW_WG);
     if (!wmel__fe_dev_finish(fe, WMEL__DEV_POST | WMEL__DEV_THEN | WMEL__DEV_ALL))
-        return vk_say(0, why, len, "the plan's finish is not one finish.comp makes (a post stage in the mels x frames "
+        return wmel__answer(0, why, len, "the plan's finish is not one finish.comp makes (a post stage in the mels x frames "
                                    "layout, or a normalisation it lacks): the host makes it, in float64");
-    return vk_say(1, why, len, "Vulkan makes the plan's finish%s on the device", wmel__fe_post_on(p) ? " and post stage" : "");
+    return wmel__answer(1, why, len, "Vulkan makes the plan's finish%s on the device", wmel__fe_post_on(p) ? " and post stage" : "");
 }
 
 static int vk_accepts(const wmel_accept_q *q, char *why, size_t len)
@@ -2117,9 +2105,9 @@ static int vk_accepts(const wmel_accept_q *q, char *why, size_t len)
     if (q->op == WMEL_OP_DEVICE) { /* dev_refusal's rules */
         char inner[300];
         if (vk_accepts_finish(q, inner, sizeof inner))
-            return vk_say(1, why, len, "wmel_vulkan_features_device takes the plan (%s; the device must import memory "
+            return wmel__answer(1, why, len, "wmel_vulkan_features_device takes the plan (%s; the device must import memory "
                                        "from file descriptors)", inner);
-        return vk_say(0, why, len, "wmel_vulkan_features_device refuses the plan: %s", inner);
+        return wmel__answer(0, why, len, "wmel_vulkan_features_device refuses the plan: %s", inner);
     }
     return vk_accepts_frames(q, why, len);
 }
