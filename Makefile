@@ -84,7 +84,19 @@ test-asan: deps
 # test_cuda_plan): EMU_SKIP leaves out the sweeps of the other plans' options, which AUTO runs
 # on the CPU kernels that test-asan holds under the same sanitizers.
 # `cd $(BUILD_EMU) && ctest` runs all.
-EMU_SKIP ?= ^(test_plan_caps|test_vectors|test_inspect_plans|test_hf_config_cli|test_inspect|test_lfr)$$
+EMU_SKIP_SWEEPS := test_plan_caps|test_vectors|test_inspect_plans|test_hf_config_cli|test_inspect|test_lfr
+# In `make test-all` (ALL=1) the emulator's run leaves out, besides those sweeps, the tests that
+# never reach a device backend (the readers, the stem, the integer front-end, the plans' parsing,
+# diagnose, the docs) or that hold the CPU's levels (test_same_bits): test-asan runs them under
+# the same sanitizers (test_same_bits: test-clang), so each runs once under ASan a CI run.
+EMU_SKIP_HOST := test_diagnose_cli|test_diagnose_stages|test_same_bits|test_docs|test_docs_runner|test_cli_help|test_cwd_code|\
+  test_wav|test_wav_exact|test_wav_digest|test_wav_diff|test_wav_rules|test_npy|test_decode|test_damaged|test_long|\
+  test_stem|test_stem_cli|test_conv1d|test_gelu|test_fx|test_fx_cli|test_fx_cross|test_fx_tables|test_fx_integer_only|\
+  test_kaldi_center|test_plan_set|test_plan_json|test_plan_limits|test_plan_stream|test_plan_fields|test_hf_config|\
+  test_getenv_once|test_switchboard|test_no_golden
+EMPTY :=
+SPACE := $(EMPTY) $(EMPTY)
+EMU_SKIP ?= ^($(EMU_SKIP_SWEEPS)$(if $(ALL),|$(subst $(SPACE),,$(EMU_SKIP_HOST))))$$
 test-emu: deps
 	cmake -S . -B $(BUILD_EMU) -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON -DWMEL_SANITIZE=ON -DWMEL_CUDA=EMU $(CMAKE_ARGS)
 	cmake --build $(BUILD_EMU) -j $(JOBS)
