@@ -920,9 +920,10 @@ static int run_jobs(vk_state *st, vk_job *jobs, size_t n_jobs)
                         : jobs[0].f32 ? (const char *)(jobs[0].f32 + imp_lo)
                                       : (const char *)(jobs[0].s16 + imp_lo);
         size_t skip = 0;
-        if (dev) { /* another device's memory, bound as the signal by the caller */
+        if (dev) { /* another device's memory, bound as the signal by the caller (from the clip's
+                      first sample: the frames' window starts imp_lo samples on) */
             imp = 1;
-            imp_base = jobs[0].dev_base;
+            imp_base = jobs[0].dev_base + (size_t)imp_lo;
         } else if (imp_hi > imp_lo && (uintptr_t)p % el == 0 &&
                    wmel__vk_import(w, p, (size_t)(imp_hi - imp_lo) * el, &skip) == WMEL_OK) {
             imp = 1;
