@@ -419,6 +419,9 @@ static void vk_devmem(row *r, const char *name, wmel_ctx *c)
     int b = a == 1 ? vk_devmem_one(name, c, 1, 2, 4000, why, sizeof why) : a;
     if (b == 1) b = vk_devmem_one(name, c, 0, 1, 417, why, sizeof why);
     if (listed(VK_DEVMEM, name)) CHECK(a == 1 && b == 1, "%s: device memory not taken: %s", name, why);
+    if (a == 1 && b == 1)
+        CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_DEVICE), "vulkan"), "%s: WMEL_OP_DEVICE says %s", name,
+              wmel_op_backend(c, WMEL_OP_DEVICE));
     if (a == 1 && b == 1) note(r, "device memory ran (float32, int16: wmel_features' bytes)");
     else if (a == 0 || b == 0) snprintf(s, sizeof s, "device memory refused: %s", why), note(r, s);
     else note(r, "device memory FAILED");
@@ -481,6 +484,14 @@ static void run_row(const char *pname, const char *name, const wmel_frontend_pla
     const int fallback = b->device && (plan->dither != 0.0 || plan->energy_windowed || !strncmp(kernel, "cpu-", 4));
     const int vk_f64 = b->kind == B_VULKAN && b->arith == 1 && w->general;
     const int cpu_bytes = fallback || vk_f64; /* the CPU itself: held to the bar */
+    if (b->device && !fallback) { /* the device's kernel in the arithmetic asked for (Whisper's on CUDA: float64) */
+        const char *k = b->kind == B_VULKAN ? (b->arith == 2 ? "vulkan-ff-" : "vulkan-f64-")
+                      : b->arith == 2       ? "cuda-ff-"
+                      : b->arith == 1       ? "cuda-f64"
+                                            : "cuda-";
+        CHECK(!strncmp(kernel, k, strlen(k)) || (b->kind == B_CUDA && !strncmp(kernel, "cuda-f64fft-", 12)),
+              "%s on %s: kernel %s, %s... expected", name, b->label, kernel, k);
+    }
     char what[160];
     result got[NK];
     for (int k = 0; k < NK; k++) {
