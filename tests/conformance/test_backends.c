@@ -207,7 +207,7 @@ typedef struct refs {
     result cpu[NK], ref[NK];
     float *cpu_b[NB], *ref_b[NB];
     size_t len_b[NB];
-    int cpu_bst, cpu_nan_st;
+    int cpu_bst, ref_bst, cpu_nan_st;
     size_t cpu_nan_at;
     int general; /* the CPU computes the plan with the general algorithm */
 } refs;
@@ -593,7 +593,7 @@ static int want_make(refs *w, const char *name, const wmel_frontend_plan *plan, 
     float *o[NB];
     w->cpu_bst = run_batch(c, in, 0, w->cpu_b, w->len_b, &failed);
     size_t lr[NB];
-    (void)run_batch(rc, in, 0, w->ref_b, lr, &failed);
+    w->ref_bst = run_batch(rc, in, 0, w->ref_b, lr, &failed);
     w->cpu_nan_st = run_batch(c, in, 1, o, lr, &w->cpu_nan_at);
     for (int i = 0; i < NB; i++) free(o[i]);
     wmel_destroy(c);
@@ -761,6 +761,9 @@ int main(int argc, char **argv)
                                   w.ref[k].st, w.cpu[k].st);
                             bad += w.ref[k].st != w.cpu[k].st;
                         }
+                        CHECK(w.ref_bst == w.cpu_bst, "%s on ref, batch: status %d, the CPU's %d", name, w.ref_bst,
+                              w.cpu_bst);
+                        bad += w.ref_bst != w.cpu_bst;
                         printf("%-26s %-18s ran: the bar's source, %s\n", name, "ref",
                                bad ? "statuses DIFFER from the CPU's" : "the CPU's statuses");
                         continue;
