@@ -8,9 +8,9 @@
  * device hands to the CPU: a dithered plan, a frame past the device's shared memory), else
  * within the bar, 2e-5 x max(1, |ref|), of the float64 reference backend:
  *
- * - one clip of float32 samples: 1 s of speech, 3,000 samples of silence, full-scale noise and
+ * - one clip of float32 samples: 0.5 s of speech, 3,000 samples of silence, full-scale noise and
  *   clipped speech, the edge lengths 0, 1, one frame -1, +0, +1 sample and one hop more, a
- *   NaN (the CPU's status), speech x 1e18 (past the CPU kernels' range: the CPU's status);
+ *   NaN (the CPU's status), 0.25 s of speech x 1e18 (past the CPU kernels' range: the CPU's status);
  * - int16 samples (wmel_log_mel_s16): the values of the same ctx's float32 call on s / 32768,
  *   bytes for bytes, and the CPU's bytes or the bar;
  * - a batch of 4 clips of mixed lengths (wmel_features_batch): each clip its single call's
@@ -64,7 +64,7 @@ static int g_nbe;
 static char g_left_out[512]; /* the backends not built or without a device, with the reason */
 
 #if defined(WMEL_TEST_HOOKS)
-/* The presets whose finish a device makes on a clip of 1 s (dither off). */
+/* The presets whose finish a device makes on a clip of 0.5 s (dither off). */
 static const char *const VK_FINISH[] = {"nemo", "kaldi", "ast", "clap", "speech2text", "wespeaker", "seamless",
                                         "xcodec2", "neucodec", "voxtral-realtime", "speechbrain-fbank", "funasr",
                                         "fun-asr-nano", "granite-speech", "granite-speech5", "lhotse-mfcc", "whisper",
@@ -117,11 +117,11 @@ static const char *be_detail(const backend *b)
 /* ---- the inputs ---- */
 
 enum { K_SPEECH, K_SILENCE, K_NOISE, K_CLIPPED, K_E0, K_E1, K_EFM1, K_EF, K_EFP1, K_EFH, K_NAN, K_BIG, K_S16, NK };
-static const char *const KNAME[NK] = {"speech 1 s", "silence",   "noise",          "clipped",     "0 samples",
+static const char *const KNAME[NK] = {"speech 0.5 s", "silence",   "noise",          "clipped",     "0 samples",
                                       "1 sample",   "frame - 1", "one frame",      "frame + 1",   "frame + hop",
                                       "a NaN",      "x 1e18",    "int16 0.5 s"};
 enum { NB = 4 };
-static const size_t BATCH_N[NB] = {16000, 4801, 11025, 7000};
+static const size_t BATCH_N[NB] = {8000, 4801, 6007, 5000};
 
 typedef struct result {
     int st;
@@ -142,7 +142,7 @@ static void inputs_make(inputs *in, const wmel_frontend_plan *plan, const float 
 {
     memset(in, 0, sizeof *in);
     const size_t fl = (size_t)(plan->n_fft > plan->frame_length ? plan->n_fft : plan->frame_length);
-    const size_t len[NK] = {16000, 3000, 3000, 3000, 0, 1, fl - 1, fl, fl + 1, fl + (size_t)plan->hop, 1000, 16000, 8000};
+    const size_t len[NK] = {8000, 3000, 3000, 3000, 0, 1, fl - 1, fl, fl + 1, fl + (size_t)plan->hop, 1000, 4000, 8000};
     for (int k = 0; k < NK; k++) {
         in->n[k] = len[k];
         in->x[k] = malloc((len[k] ? len[k] : 1) * sizeof(float));
@@ -430,7 +430,7 @@ static void vk_devmem(row *r, const char *name, wmel_ctx *c)
 
 #if defined(WMEL_TEST_HOOKS)
 /* The device's finish against the host's finish of the same device values (the backend's
-   switch WMEL_*_DEVICE_FINISH=0, read when a ctx is made) on the 1 s clip: float64 the same
+   switch WMEL_*_DEVICE_FINISH=0, read when a ctx is made) on the 0.5 s clip: float64 the same
    bytes, float-float within the bar of them. */
 static void twin(row *r, const char *name, const wmel_frontend_plan *plan, const backend *b, const inputs *in,
                  wmel_ctx *c)
