@@ -518,7 +518,7 @@ static void run_row(const char *pname, const char *name, const wmel_frontend_pla
                 CHECK(f == 1, "%s: %lld finishes on the device", what, f);
         }
 #else
-        (void)dither_off;
+        (void)dither_off, (void)pname;
 #endif
     }
     /* int16: the float32 call's bytes on s / 32768 */
