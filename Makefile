@@ -246,9 +246,10 @@ BUILD_VKFF ?= build-vulkan-ff
 deps-vulkan-ff: deps
 	@sh tools/apt-install.sh $(APT_PKGS_VULKAN_FF)
 # The Vulkan backend (src/vulkan/) on Mesa's lavapipe, built with ASan+UBSan and -Werror:
-# tests/vulkan/test_vulkan runs Whisper's geometry and every preset in both arithmetics
-# (float64, float-float) against the float64 reference and the CPU backend, edge inputs,
-# the staged buffers (WMEL_VULKAN_STAGING=1) against the unstaged, and fails each Vulkan
+# tests/conformance/test_backends runs every preset in both arithmetics (float64,
+# float-float) against the CPU backend's bytes or the float64 reference, each input kind
+# (float32, int16, a batch, device memory); tests/vulkan/test_vulkan Whisper's geometry and
+# edge inputs, the staged buffers (WMEL_VULKAN_STAGING=1) against the unstaged, and fails each Vulkan
 # call in turn, unstaged and staged. LeakSanitizer reads tests/vulkan/lsan_mesa.supp
 # (allocations Mesa's driver keeps, not wmel's). RelWithDebInfo, the tests side by side
 # (ctest -j): the whole target took 365 s from an empty build folder (tests 235 s:
@@ -264,10 +265,10 @@ test-vulkan: deps-vulkan-ff
 	@start=$$(date +%s); mkdir -p $(BUILD_VK); \
 	cmake -S . -B $(BUILD_VK) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWMEL_WERROR=ON -DWMEL_SANITIZE=ON -DWMEL_VULKAN=ON \
 	  $(CMAKE_ARGS) >$(BUILD_VK)/configure.log 2>&1 || { cat $(BUILD_VK)/configure.log; exit 1; }; \
-	cmake --build $(BUILD_VK) -j $(JOBS) --target test_vulkan test_vulkan_batch test_vulkan_finish test_vulkan_long test_vulkan_range test_vulkan_ffcheck test_vulkan_spv test_vulkan_arith_probe test_vulkan_auto test_vulkan_devmem wmel_cli || exit 1; \
+	cmake --build $(BUILD_VK) -j $(JOBS) --target test_vulkan test_vulkan_batch test_vulkan_finish test_vulkan_long test_vulkan_range test_vulkan_ffcheck test_vulkan_spv test_vulkan_arith_probe test_vulkan_auto test_vulkan_devmem test_backends wmel_cli || exit 1; \
 	cd $(BUILD_VK) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) -L vulkan; rc=$$?; \
-	grep -h '^\(worst error\|injection\|staged buffers\|test_vulkan:\|test_vulkan_ff:\|test_vulkan_batch:\|test_vulkan_finish:\|test_vulkan_long:\|test_vulkan_range:\|test_vulkan_devmem:\|[a-z-]* *float-float: [0-9]* clips on\|arith [12]: 64 clips\)' Testing/Temporary/LastTest.log; \
+	grep -h '^\(worst error\|test_backends:\|[0-9]* preset x device rows\|injection\|staged buffers\|test_vulkan:\|test_vulkan_ff:\|test_vulkan_batch:\|test_vulkan_finish:\|test_vulkan_long:\|test_vulkan_range:\|test_vulkan_devmem:\|[a-z-]* *float-float: [0-9]* clips on\|arith [12]: 64 clips\)' Testing/Temporary/LastTest.log; \
 	echo "test-vulkan: $$([ $$rc = 0 ] && echo passed || echo FAILED) in $$(( $$(date +%s) - start )) s"; exit $$rc
 
 test-vulkan-ff: deps-vulkan-ff

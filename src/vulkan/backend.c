@@ -1011,9 +1011,10 @@ static void rj_import_one(rj_state *x)
                     : j0->f32 ? (const char *)(j0->f32 + x->imp_lo)
                               : (const char *)(j0->s16 + x->imp_lo);
     size_t skip = 0;
-    if (x->dev) { /* another device's memory, bound as the signal by the caller */
+    if (x->dev) { /* another device's memory, bound as the signal by the caller (from the clip's
+                     first sample: the frames' window starts imp_lo samples on) */
         x->imp = 1;
-        x->imp_base = j0->dev_base;
+        x->imp_base = j0->dev_base + (size_t)x->imp_lo;
     } else if (x->imp_hi > x->imp_lo && (uintptr_t)p % el == 0 &&
                wmel__vk_import(x->w, p, (size_t)(x->imp_hi - x->imp_lo) * el, &skip) == WMEL_OK) {
         x->imp = 1;

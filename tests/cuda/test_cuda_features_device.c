@@ -1,12 +1,8 @@
 /*
  * test_cuda_features_device.c -- wmel_cuda_features_device(): a general plan's features from
- * device memory on the caller's stream. For every preset (dither 0), in float64 and in
- * float-float: a ctx whose finish the device makes (wmel__fe_dev_finish) is taken
- * (wmel_op_backend's WMEL_OP_DEVICE "cuda"), any other refused with
- * WMEL_ERR_BACKEND_UNAVAILABLE and a message ("none"); a taken one's output, for a batch of
- * clips pcm_stride > n_samples apart, float32 and int16, into a poisoned buffer, is the bytes
- * of wmel_features() on the same ctx, clip by clip (int16: the samples / 32768 as floats),
- * and rows x cols of each clip are written, nothing past them. Then the arguments: NULL
+ * device memory on the caller's stream (every preset, in float64 and in float-float, taken
+ * where the device makes its finish or refused with the reason, the bytes of wmel_features:
+ * tests/conformance/test_backends.c). The arguments: NULL
  * pointers, the sample type, the stride, the capacity, an overlap, no samples, too few, no
  * clips, Kaldi's framing below one frame (nothing to write), a Whisper ctx, a CPU ctx, a
  * dithered plan and the switch WMEL_CUDA_DEVICE_FINISH=0; NeMo's plan with WMEL_NORMF_ALL
@@ -22,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const ARITH[2] = {"float64", "float-float"};
 
 #define B 3
 #define N 6007      /* samples a clip: 0.375 s */
@@ -94,47 +89,6 @@ static int same_as_host(const char *name, const char *arith, wmel_ctx *c, const 
     free(want);
     free(got);
     return good;
-}
-
-/* Every preset in one arithmetic: taken where the device makes its finish, then the bytes of
-   wmel_features; refused otherwise. The count taken. */
-static int presets(const char *arith, t_dev *d)
-{
-    int taken = 0, all = 0;
-    char refused[1024] = "";
-    for (size_t i = 0; i < wmel_preset_count(); i++) {
-        const char *name = wmel_preset_name(i);
-        wmel_frontend_plan plan;
-        char msg[256];
-        if (wmel_preset_plan(name, &plan, msg, sizeof msg) != WMEL_OK) {
-            CHECK(0, "preset %s: %s", name, msg);
-            continue;
-        }
-        plan.dither = 0.0;
-        wmel_ctx *c = mk_plan(&plan, WMEL_BACKEND_CUDA, arith, NULL);
-        if (!c) continue;
-        all++;
-        const int general = c->fe->algo == &wmel__algo_general;
-        const int want = general && wmel__fe_dev_finish(c->fe, WMEL__DEV_POST | WMEL__DEV_THEN | WMEL__DEV_ALL);
-        const int q = wmel_cuda_features_device(c, NULL, WMEL_SAMPLE_F32, 0, 0, 0, NULL, 0, d->s);
-        CHECK(q == (want ? WMEL_OK : WMEL_ERR_BACKEND_UNAVAILABLE), "%s %s: %s with no clips (%s), want %s", name,
-              arith, wmel_strerror(q), wmel_cuda_error_detail(), want ? "taken" : "refused");
-        /* WMEL_OP_DEVICE: Whisper's geometry has wmel_cuda_log_mel_device */
-        CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_DEVICE), want || !general ? "cuda" : "none"), "%s: WMEL_OP_DEVICE %s",
-              name, wmel_op_backend(c, WMEL_OP_DEVICE));
-        if (q == WMEL_OK && want) {
-            if (same_as_host(name, arith, c, d, 0) && same_as_host(name, arith, c, d, 1)) taken++;
-        } else if (q == WMEL_ERR_BACKEND_UNAVAILABLE) {
-            CHECK(strstr(wmel_cuda_error_detail(), "wmel_cuda_features_device") != NULL, "%s: the message: %s", name,
-                  wmel_cuda_error_detail());
-            if (strlen(refused) + strlen(name) + 2 < sizeof refused) strcat(strcat(refused, " "), name);
-        }
-        wmel_destroy(c);
-    }
-    printf("%s: %d of %d presets from device memory, the bytes of wmel_features (float32, int16, %d clips); "
-           "refused:%s\n",
-           arith, taken, all, B, refused);
-    return taken;
 }
 
 static void arguments(t_dev *d)
@@ -275,10 +229,7 @@ int main(void)
     free(speech);
     t_dev d;
     t_dev_upload(&d, g_x, g_xs, B * STRIDE, (size_t)8 << 20);
-    for (int a = 0; a < 2; a++) {
-        const int taken = presets(ARITH[a], &d);
-        CHECK(taken >= 30, "%s: only %d presets from device memory", ARITH[a], taken);
-    }
+    /* every preset, taken or refused with the reason: tests/conformance/test_backends.c */
     arguments(&d);
     t_dev_free(&d);
     return t_done("test_cuda_features_device");

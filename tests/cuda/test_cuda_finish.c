@@ -1,7 +1,7 @@
 /*
  * test_cuda_finish.c -- a general plan's finish on the CUDA device (k_plan_finish after
- * k_plan_frames, in float64 and in float-float): for every preset (dither 0) and NeMo's plan
- * with each rule the device applies (the other layout, WMEL_NORM_MEAN_VAR, pad_to, the
+ * k_plan_frames, in float64 and in float-float; every preset's is tests/conformance/
+ * test_backends.c's): for NeMo's plan with each rule the device applies (the other layout, WMEL_NORM_MEAN_VAR, pad_to, the
  * variance over n, the mean alone, eps 0, n_frames, pad_value, the affine, no
  * normalisation, the clip's max clamp with the data's max or a fixed one, the clamp then
  * each column's mean and std (WMEL_NORMF_THEN_MEAN_VAR: over n with an affine, the mean
@@ -12,7 +12,7 @@
  * and status of the host's finish of the same device values (WMEL_CUDA_DEVICE_FINISH=0) in
  * float64 and is within 2e-5 x max(1, |value|) of them in float-float, and within that bar
  * of the CPU backend in either; the calls the device finished are counted
- * (WMEL__CNT_CU_FINISHES), the presets it finishes listed. A NaN sample, samples x 1e18, values
+ * (WMEL__CNT_CU_FINISHES). A NaN sample, samples x 1e18, values
  * past float32's range and an affine past it give the CPU's statuses with no device finish
  * (the flag, then the host's way). Batches of mixed lengths (wmel_features_batch) give each
  * clip's single-call bytes and the host finish's, every clip with frames finished on the
@@ -402,38 +402,8 @@ int main(void)
     CHECK(speech && ns >= 60000, "speech: %zu samples", ns);
     if (!speech || ns < 60000) return t_done("test_cuda_finish");
     for (g_arith = 0; g_arith < 2; g_arith++) {
-        /* every preset: these finished on the device (NeMo's, Kaldi's, the appended finish's
-           rules: AST, CLAP, Speech2Text, WeSpeaker; Seamless's two frames a row; Xcodec2's and
-           NeuCodec's fill; the clip's max: Voxtral Realtime, SpeechBrain's fbank; the post
-           stage: FunASR's LFR, Granite's two frames a row with the odd frame dropped, and
-           with deltas; the cepstra: lhotse's MFCC) */
-        const char *dev_want[] = {"nemo",           "kaldi",           "ast",         "clap",
-                                  "speech2text",    "wespeaker",       "seamless",    "xcodec2",
-                                  "neucodec",       "voxtral-realtime", "speechbrain-fbank", "funasr",
-                                  "fun-asr-nano",   "granite-speech",  "granite-speech5", "lhotse-mfcc"};
-        int on_dev = 0, presets = 0;
-        char list[2048] = "";
-        for (size_t i = 0; i < wmel_preset_count(); i++) {
-            const char *name = wmel_preset_name(i);
-            wmel_frontend_plan plan;
-            if (wmel_preset_plan(name, &plan, msg, sizeof msg) != WMEL_OK) {
-                CHECK(0, "preset %s: %s", name, msg);
-                continue;
-            }
-            plan.dither = 0.0;
-            int want = -1;
-            for (size_t w = 0; w < sizeof dev_want / sizeof dev_want[0]; w++)
-                if (!strcmp(name, dev_want[w])) want = 1;
-            const long long d = plan_check(name, &plan, speech, want);
-            presets++;
-            if (d > 0) {
-                on_dev++;
-                if (strlen(list) + strlen(name) + 2 < sizeof list) strcat(strcat(list, " "), name);
-            }
-        }
-        printf("%s: %d of %d presets finished on the device:%s\n", ARITH[g_arith], on_dev, presets, list);
-        CHECK(on_dev >= (int)(sizeof dev_want / sizeof dev_want[0]), "%d presets finished on the device", on_dev);
-
+        /* every preset's finish on the device, against the host's finish and the reference, and
+           where it ran: tests/conformance/test_backends.c */
         /* NeMo's plan with each rule, in each layout (three frames a row: frames x mels) */
         for (size_t i = 0; i < sizeof RULES / sizeof RULES[0]; i++)
             for (int lay = 0; lay < 2; lay++) {

@@ -2,12 +2,12 @@
  * test_vulkan.c -- the Vulkan backend on whatever device the loader lists (Mesa's lavapipe
  * in `make test-vulkan`), in each arithmetic this build has (float64; float-float when
  * its shaders were built, forced with params.vulkan_arith): Whisper's geometry (80 and 128
- * mels, both normalisations, smoothing, int16, batches with one max and per clip) and every
- * preset, on a few frames of the goldens and on edge inputs (lengths 0, 1, one frame and
- * one frame +- 1 sample, silence, full-scale noise, clipping, NaN, samples past the CPU's
- * float32 range), each output held to
- * the float64 reference backend at 2e-5 x max(1, |ref|) and its status equal to the CPU
- * backend's; wmel_op_backend() says where each ran; AUTO never takes a CPU device; a
+ * mels, both normalisations, smoothing, int16, batches with one max and per clip), on a few
+ * frames of the goldens and on edge inputs (lengths 0, 1, one frame and one frame +- 1
+ * sample, silence, full-scale noise, clipping, NaN, samples past the CPU's float32 range),
+ * each output held to the float64 reference backend at 2e-5 x max(1, |ref|) and its status
+ * equal to the CPU backend's (every preset: tests/conformance/test_backends.c, the harness
+ * of every backend); wmel_op_backend() says where each ran; AUTO never takes a CPU device; a
  * missing loader is a status with a message; and each Vulkan call of a create and a call
  * failed in turn (the injection counter of vk_loader.c) gives a status, a message, no
  * leak (under ASan) and no crash. The staged buffers (device-local storage buffers copied
@@ -52,35 +52,12 @@ static wmel_params params(int backend, int arith)
     return p;
 }
 
-/* One preset's three ctxs: Vulkan, the float64 reference, the CPU. */
+/* A plan's three ctxs: Vulkan, the float64 reference, the CPU. */
 typedef struct trio {
     wmel_ctx *c[3];
     const char *name;
     int dithered;
 } trio;
-
-static int trio_open(trio *t, const char *preset, int arith)
-{
-    wmel_frontend_plan plan;
-    char msg[256];
-    memset(t, 0, sizeof *t);
-    t->name = preset;
-    if (wmel_preset_plan(preset, &plan, msg, sizeof msg) != WMEL_OK) {
-        CHECK(0, "preset %s: %s", preset, msg);
-        return 0;
-    }
-    t->dithered = plan.dither != 0.0 || plan.energy_windowed; /* the CPU's frames */
-    const int be[3] = {WMEL_BACKEND_VULKAN, WMEL_BACKEND_REF, WMEL_BACKEND_CPU};
-    for (int i = 0; i < 3; i++) {
-        wmel_params p = params(be[i], arith);
-        int st;
-        t->c[i] = wmel_create_plan(&p, &plan, &st);
-        CHECK(t->c[i] != NULL, "%s: create on %d: %d %s", preset, be[i], st, wmel_vulkan_error_detail());
-    }
-    /* a frame too long for the device's shared memory: the CPU's frames, said by the name */
-    if (t->c[0] && !strncmp(wmel_kernel_name(t->c[0]), "cpu-", 4)) t->dithered = 1;
-    return t->c[0] && t->c[1] && t->c[2];
-}
 
 static void trio_close(trio *t)
 {
@@ -964,37 +941,7 @@ int main(int argc, char **argv)
         import_check(ar, speech + 8000);
         note(ar, e);
         printf("whisper (wmel_create) arithmetic %s: max error vs float64 reference %.3g\n", an, e);
-
-        for (size_t i = 0; i < wmel_preset_count(); i++) {
-            const char *name = wmel_preset_name(i);
-            trio tr;
-            if (!trio_open(&tr, name, ar)) {
-                trio_close(&tr);
-                continue;
-            }
-            memcpy(x, speech + 8000, clip * sizeof(float));
-            double pe = cmp_plan(&tr, x, clip, ar, "speech");
-            for (int kind = 0; kind < 3; kind++) {
-                t_edge_signal(x, 3000, kind, speech + 8000, ns - 8000);
-                pe = fmax(pe, cmp_plan(&tr, x, 3000, ar, kind == 0 ? "silence" : kind == 1 ? "noise" : "clipped"));
-            }
-            /* lengths 0, 1, one frame (and +- 1) by the plan's own frame */
-            wmel_frontend_plan plan;
-            char msg[200];
-            wmel_preset_plan(name, &plan, msg, sizeof msg);
-            const size_t fl = (size_t)(plan.n_fft > plan.frame_length ? plan.n_fft : plan.frame_length);
-            const size_t el[] = {0, 1, fl - 1, fl, fl + 1, fl + (size_t)plan.hop};
-            for (size_t li = 0; li < sizeof el / sizeof el[0]; li++) {
-                t_edge_signal(x, el[li], 3, speech + 8000, ns - 8000);
-                pe = fmax(pe, cmp_plan(&tr, x, el[li], ar, "edge"));
-            }
-            t_edge_signal(x, 1000, 3, speech + 8000, ns - 8000);
-            x[100] = NAN; /* a NaN: the same status as the CPU's */
-            cmp_plan(&tr, x, 1000, ar, "nan");
-            trio_close(&tr);
-            note(ar, pe);
-            printf("preset %-24s arithmetic %-11s max error vs float64 reference %.3g\n", name, an, pe);
-        }
+        /* every preset: tests/conformance/test_backends.c */
     }
 
     /* no loader: a status and a message */

@@ -3,9 +3,8 @@
  * memory (the test's own VkDevice on the ctx's physical device, lavapipe in `make
  * test-vulkan`), exported as opaque file descriptors, read where they are and the features
  * written into that device's memory. For Whisper's geometry (with and without the 3x3
- * average, 128 mels), NeMo's, Kaldi's, a post stage's (FunASR's LFR) and a cepstra plan, in
- * float64 and float-float, float32 and int16 samples, with a stride, offsets and a staged
- * ctx: wmel_features' bytes on the same ctx, the bytes around the output untouched, no
+ * average, 128 mels; every preset's plan: tests/conformance/test_backends.c), in float64 and
+ * float-float, float32 and int16 samples, with a stride, offsets and a staged ctx: wmel_features' bytes on the same ctx, the bytes around the output untouched, no
  * descriptor kept. Refusals (a CPU ctx, a dithered plan, the device finish switched off, a
  * clip whose output the device does not finish), the arguments' errors (UUIDs not the
  * ctx's, ranges past the allocation, offsets not aligned, overlapping ranges, a descriptor
@@ -147,22 +146,12 @@ static wmel_ctx *mk_whisper(int n_mels, int smooth, int arith, const char *env, 
     return c;
 }
 
-/* the bytes for each kind of ctx and sample */
+/* the bytes for Whisper's geometry (wmel_create) */
 static void sweep(int arith)
 {
     char what[96];
-    static const char *const presets[] = {"nemo", "kaldi", "funasr", "lhotse-mfcc"};
-    for (size_t k = 0; k < sizeof presets / sizeof *presets; k++) {
-        wmel_ctx *c = mk_plan(presets[k], arith, NULL, NULL);
-        if (!c) continue;
-        const char *ob = wmel_op_backend(c, WMEL_OP_DEVICE);
-        snprintf(what, sizeof what, "%s arith %d", presets[k], arith);
-        CHECK(!strcmp(ob, "vulkan"), "%s: WMEL_OP_DEVICE says %s", what, ob);
-        same(what, c, 0, 3, 16000 + 123);
-        same(what, c, 1, 2, 8000);
-        same(what, c, 0, 1, 400 + 17);
-        wmel_destroy(c);
-    }
+    /* the presets' plans (NeMo's, Kaldi's, FunASR's LFR, lhotse's MFCC and every other, taken or
+       refused with the reason): tests/conformance/test_backends.c */
     const int mels[3] = {80, 80, 128}, smooth[3] = {WMEL_SMOOTH_NONE, WMEL_SMOOTH_3X3, WMEL_SMOOTH_NONE};
     for (int k = 0; k < 3; k++) {
         wmel_ctx *c = mk_whisper(mels[k], smooth[k], arith, NULL, NULL);

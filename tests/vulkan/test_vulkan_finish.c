@@ -1,12 +1,11 @@
 /*
  * test_vulkan_finish.c -- a general plan's finish on the Vulkan device (finish.comp, the
- * per-feature normalisation; lavapipe in `make test-vulkan`): for every preset with a
- * per-feature normalisation (NeMo's and the others, dither 0) and NeMo's plan in each
+ * per-feature normalisation; lavapipe in `make test-vulkan`): for NeMo's plan in each
  * layout, with WMEL_NORM_MEAN_VAR, with pad_to, with the appended finish's rules the device
  * applies (the variance over n, the mean alone, norm_eps 0, n_frames, pad_value, the affine,
  * the clip's max then each column's mean and denominator (WMEL_NORMF_THEN_MEAN_VAR), one
- * mean and denominator over every column (WMEL_NORMF_ALL);
- * AST, CLAP, Speech2Text and WeSpeaker among the presets), on a silent clip (a zero
+ * mean and denominator over every column (WMEL_NORMF_ALL); every preset's finish is
+ * tests/conformance/test_backends.c's), on a silent clip (a zero
  * denominator) and one frame (no variance), wmel_features on the device gives the CPU backend's bytes and
  * statuses in float64, and is within 2e-5 x max(1, |CPU's value|) in float-float; NeMo's
  * clips take the device's finish (no host finish), a plan with stacking keeps the host's; WMEL_VULKAN_DEVICE_FINISH=0 keeps the host's finish and gives
@@ -532,43 +531,7 @@ int main(void)
     nemo.dither = 0.0;
     for (int ai = 0; ai < n_ar; ai++) {
         const int ar = ariths[ai];
-        /* every preset with a per-feature normalisation, or none (Kaldi's fbank: the values
-           in the layout); Whisper's geometry has its own finish */
-        int plans = 0, on_dev = 0, none = 0, none_dev = 0, whole = 0, whole_dev = 0;
-        for (size_t i = 0; i < wmel_preset_count(); i++) {
-            const char *name = wmel_preset_name(i);
-            wmel_frontend_plan plan;
-            if (wmel_preset_plan(name, &plan, msg, sizeof msg) != WMEL_OK) continue;
-            plan.dither = 0.0;
-            const int is_none = plan.norm == WMEL_NORM_NONE, is_whole = plan.norm == WMEL_NORM_WHOLE;
-            /* these on the device: NeMo's, Kaldi's, and the appended finish's rules (AST's fixed
-               frame count, pad and affine; CLAP's affine; Speech2Text's variance over n with eps
-               0; WeSpeaker's mean alone), Seamless's two frames a row, Xcodec2's and NeuCodec's
-               with a fill value, the clip's max clamp (Voxtral's fixed max; SpeechBrain's data
-               max, range 8 and affine), and the post stage (FunASR's LFR, Granite's two frames
-               a row with the odd frame dropped, and with deltas), the cepstra (lhotse's MFCC),
-               Whisper's own geometry (its clamp on its blocks) */
-            const char *dev_want[] = {"nemo",     "kaldi",   "ast",      "clap",
-                                      "speech2text", "wespeaker", "seamless", "xcodec2",
-                                      "neucodec", "voxtral-realtime", "speechbrain-fbank",
-                                      "funasr",   "fun-asr-nano", "granite-speech", "granite-speech5",
-                                      "lhotse-mfcc", "whisper", "whisper-128"};
-            int want = -1;
-            for (size_t w = 0; w < sizeof dev_want / sizeof dev_want[0]; w++)
-                if (!strcmp(name, dev_want[w])) want = 1;
-            const long long d = plan_check(name, &plan, ar, speech, ns, want);
-            if (is_none) none++, none_dev += d > 0;
-            else if (is_whole) whole++, whole_dev += d > 0;
-            else plans++, on_dev += d > 0;
-            printf("arith %d: %-28s %s, finish on the %s\n", ar, name,
-                   is_none ? "no normalisation" : is_whole ? "the clip's max" : "normalised", d > 0 ? "device" : "host");
-        }
-        CHECK(plans >= 2, "%d presets with a per-feature normalisation", plans);
-        CHECK(none_dev >= 1, "%d of %d presets without a normalisation finished on the device", none_dev, none);
-        printf("arith %d: %d of %d presets without a normalisation finished on the device\n", ar, none_dev, none);
-        CHECK(whole_dev >= 2, "%d of %d presets with the clip's max finished on the device", whole_dev, whole);
-        printf("arith %d: %d of %d presets with the clip's max (WMEL_NORM_WHOLE) finished on the device\n", ar,
-               whole_dev, whole);
+        /* every preset's finish on the device, its bytes and where it ran: tests/conformance/test_backends.c */
         /* NeMo's plan in the other layout, with the mean-variance rule, padded */
         wmel_frontend_plan v = nemo;
         v.layout = v.layout == WMEL_LAYOUT_FRAMES_MELS ? WMEL_LAYOUT_MELS_FRAMES : WMEL_LAYOUT_FRAMES_MELS;
@@ -898,8 +861,6 @@ int main(void)
                      speech);
             g_ncols = 0;
         }
-        printf("arith %d: %d of %d presets with a per-feature normalisation finished on the device\n", ar, on_dev,
-               plans);
     }
     inject(&nemo, speech);
     free(speech);
