@@ -777,7 +777,7 @@ static score child(dg *d, pool *p, const state *s, int field)
             p->work_out = 1;
             return sc;
         }
-        if (wall_s() > p->deadline) {
+        if (wall_s() >= p->deadline) {
             p->timed_out = 1;
             return sc;
         }
@@ -1042,12 +1042,18 @@ static double now_s(void)
     const clock_t c = clock();
     return c == (clock_t)-1 ? 0.0 : (double)c / (double)CLOCKS_PER_SEC;
 }
-/* The safety's clock: wall-clock seconds (C11's timespec_get). */
+/* The safety's clock: wall-clock seconds (C11's timespec_get; Windows' C library has none, and
+   there clock() is the wall-clock time since the process started, in milliseconds). */
 static double wall_s(void)
 {
+#if defined(_WIN32)
+    const clock_t c = clock();
+    return c == (clock_t)-1 ? 0.0 : (double)c / (double)CLOCKS_PER_SEC;
+#else
     struct timespec t;
     if (timespec_get(&t, TIME_UTC) != TIME_UTC) return 0.0;
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+#endif
 }
 
 /* ---- wmel_dg_run's stages. Each reads what the stages before it left in the job and adds

@@ -56,7 +56,7 @@ def _mvn_cols(normalize):
                          "normalize modules in the model)")
     path = getattr(normalize, "stats_file", None)
     if path is not None and os.path.exists(os.fspath(path)):
-        from .espnet import _stats
+        from ._espnet_plan import _stats
         count, s, ss = _stats(path, None)
         mean = s / count
         std = np.sqrt(np.maximum(ss / count - mean * mean, float(normalize.eps)))
@@ -89,7 +89,7 @@ class Frontend(_Base):
         """From a model's config.yaml (a path or a dict) as wmel.espnet.plan reads it. normalize:
         fold the config's GlobalMVN (its stats_file, or stats=) into the features; then set the
         model's normalize to None (by default the model's own GlobalMVN stays and applies it)."""
-        from .espnet import plan as _plan
+        from ._espnet_plan import plan as _plan
         p, sc, sh = _plan(config, stats)
         if normalize and sc is None:
             raise ValueError("normalize=True, but the configuration has no normalize: global_mvn")
@@ -100,7 +100,7 @@ class Frontend(_Base):
         """In place of a built DefaultFrontend (model.frontend), its settings read from it:
         model.frontend = Frontend.replacing(model.frontend). normalize: the model's GlobalMVN
         (model.normalize) to fold in; then set model.normalize = None."""
-        from .espnet import _frontend_conf
+        from ._espnet_plan import _frontend_conf
         p = _frontend_conf(_conf_of(frontend))
         if normalize is None:
             return cls(p)

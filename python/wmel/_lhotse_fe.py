@@ -19,7 +19,7 @@ from lhotse.features.kaldi.extractors import Fbank as _LhotseFbank
 from lhotse.features.kaldi.extractors import FbankConfig as _LhotseFbankConfig
 from lhotse.features.kaldi.extractors import MfccConfig as _LhotseMfccConfig
 
-from . import lhotse as _wl
+from . import _lhotse_core as _wl
 from ._features import features_batch
 
 # the standalone classes (wmel.lhotse rebinds its names to the ones below)

@@ -163,8 +163,13 @@ def have(need, args, state):
     if need == "golden":
         return bool(args.golden) and os.path.isdir(args.golden)
     if need in ("ffmpeg", "png", "safetensors"):  # the features `wmel --version` lists
-        if "version" not in state:
-            rc, out = run([args.wmel, "--version"], None, None)
+        if "version" not in state:  # the command's, or (Python's blocks alone) the package's
+            if args.wmel:
+                rc, out = run([args.wmel, "--version"], None, None)
+            else:
+                py = python_with_wmel(args, state)
+                rc, out = run([py, "-c", "import wmel; print(wmel.version())"], tempfile.gettempdir(), None) \
+                    if py else (1, "")
             state["version"] = out.replace("(", " ").replace(")", " ").split() if rc == 0 else []
         return need in state["version"]
     if need == "python":
