@@ -306,7 +306,7 @@ static void usage(FILE *f)
     fputs("usage: wmel COMMAND [options]\n\ncommands:\n", f);
     const char *all[] = {MEL_HELP,   DECODE_HELP,  WINDOWS_HELP, STEM_HELP,
                          BATCH_HELP, INSPECT_HELP, COMPARE_HELP, STREAM_HELP,
-                         PRESETS_HELP, DEVICES_HELP, DIAGNOSE_HELP, VECTORS_HELP, BENCH_LINE};
+                         PRESETS_HELP, DEVICES_HELP, DIAGNOSE_HELP, PROBES_HELP, VECTORS_HELP, BENCH_LINE};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         fputs("  ", f);
         fputs(all[i], f);
@@ -336,6 +336,7 @@ static const struct {
     {"presets", cmd_presets, PRESETS_HELP, 0},
     {"devices", cmd_devices, DEVICES_HELP, 0},
     {"diagnose", cmd_diagnose, DIAGNOSE_HELP, 0},
+    {"probes", cmd_probes, PROBES_HELP, 0},
     {"vectors", cmd_vectors, VECTORS_HELP, 0},
 };
 

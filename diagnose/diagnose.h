@@ -107,4 +107,49 @@ int wmel_dg_json(const wmel_dg_result *r, char *buf, size_t cap);
 /* The result as lines for a reader. */
 int wmel_dg_text(const wmel_dg_result *r, char *buf, size_t cap);
 
+/* ---- designed probe signals (diagnose/probes.c): clips chosen so that a port's features of
+ * them tell its conventions apart (edge padding, the frame-count rule at n = 0, 1 and hop - 1
+ * modulo the hop and at several sizes, the bank, DC removal, the window's alignment, the log's
+ * guard, the input's scale, dither), for `wmel probes` and wmel.diagnose(port, ...). */
+typedef struct wmel_dg_probe {
+    const char *stem; /* the clip's name (its file: STEM.wav, the port's features: STEM.npy) */
+    const char *what; /* what it probes, a sentence */
+    size_t n;         /* its samples at the plan's rate */
+} wmel_dg_probe;
+/* The probes' count (every plan has the same set). */
+int wmel_dg_probe_count(void);
+/* Probe k (0 .. wmel_dg_probe_count() - 1) for plan (its rate, hop, frame length and n_fft
+ * shape it): info (may be NULL), and its info->n samples into x (NULL: info only), 16-bit
+ * values k / 32768, the same on every run. 0, or -1 for a k out of range or no plan. */
+int wmel_dg_probe_get(const wmel_frontend_plan *plan, int k, wmel_dg_probe *info, float *x);
+
+/* ---- the joint fit: one plan on several clips at once */
+enum { WMEL_DG_JOINT_MAX_FITS = 8 };
+typedef struct wmel_dg_clip {
+    const float *audio; /* samples at the plan's rate */
+    size_t n;
+    const float *feat;  /* the port's features of them, as wmel_dg_run takes them */
+    size_t n_feat;
+    const size_t *shape;
+    int ndim;
+} wmel_dg_clip;
+typedef struct wmel_dg_joint {
+    int n_fits;                            /* the searches run */
+    int fitted[WMEL_DG_JOINT_MAX_FITS];    /* the clip each search ran on, in order */
+    int failed;                            /* -1, or the first clip the answer does not reproduce */
+} wmel_dg_joint;
+/* Fits one plan on every clip: the claimed plan is held against each clip (wmel_dg_check);
+ * the first clip it does not reproduce is diagnosed (wmel_dg_run_opts, from the plan found so
+ * far and from the claimed one), the candidate that reproduces the most clips taken, and so on
+ * until one plan reproduces every clip, or a clip no candidate reproduces, or
+ * WMEL_DG_JOINT_MAX_FITS searches. An answer reproduces clips of every length, so it holds
+ * rules (framing, padding, valid frames), never a count fitted to one clip. out: the last
+ * search's result with the differences from the claimed plan of every search, matches 1
+ * when the claimed plan reproduces every clip, reproduces 1 when out->plan reproduces every
+ * clip (has_plan); evals summed; checks[k] (n_clips of them) each clip against the answer.
+ * Each search runs under opts' work bound. Statuses as wmel_dg_run's. */
+int wmel_dg_run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips, int n_clips, const wmel_dg_opts *opts,
+                      wmel_dg_cancel_fn cancel, void *cancel_arg, wmel_dg_result *out, wmel_dg_check_result *checks,
+                      wmel_dg_joint *jt, char *err, size_t err_len);
+
 #endif

@@ -1,0 +1,235 @@
+/* joint.c -- one plan fitted on several clips at once (wmel_dg_run_joint, diagnose.h): the
+ * search of diagnose.c runs on the clips the answer so far does not reproduce, each of its
+ * candidates is held against every clip, and the answer is the plan that reproduces them all.
+ * Clips of several lengths and edges (the probes of probes.c) leave no room for a count or an
+ * offset fitted to one clip: only a rule reproduces them all. */
+#include "diagnose.h"
+#include "diagnose_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* the dtype the port's values of a clip hold (wmel__dg_port_dtype) */
+static int clip_dtype(const wmel_dg_clip *c)
+{
+    int cst = 1, seen = 0;
+    float v0 = 0;
+    for (size_t i = 0; i < c->n_feat && cst; i++) {
+        if (!isfinite(c->feat[i])) continue;
+        if (!seen) v0 = c->feat[i], seen = 1;
+        else if (c->feat[i] != v0) cst = 0;
+    }
+    return wmel__dg_port_dtype(c->feat, c->n_feat, cst);
+}
+
+/* plan held against every clip: the count reproduced, ck[] filled, *first the first clip not
+   reproduced (-1 none); -1 on an error (err set) */
+static int check_all(const wmel_frontend_plan *plan, const wmel_dg_clip *clips, int n_clips, const int *dtype,
+                     wmel_dg_check_result *ck, int *first, char *err, size_t err_len)
+{
+    int ok = 0;
+    *first = -1;
+    for (int k = 0; k < n_clips; k++) {
+        const wmel_dg_clip *c = &clips[k];
+        if (wmel_dg_check(plan, c->audio, c->n, c->feat, c->n_feat, c->shape, c->ndim, dtype[k], &ck[k], err,
+                          err_len)) {
+            /* a plan that cannot compute the clip: not reproduced */
+            memset(&ck[k], 0, sizeof ck[k]);
+            ck[k].max = ck[k].excess = NAN;
+            snprintf(ck[k].why, sizeof ck[k].why, "%.190s", err);
+        }
+        if (ck[k].ok) ok++;
+        else if (*first < 0) *first = k;
+    }
+    return ok;
+}
+
+/* r's differences merged into m (the claimed plan's values kept as "preset"): a field found
+   again takes the new value, one back at the claimed value is dropped */
+static void merge_diffs(wmel_dg_result *m, const wmel_dg_result *r)
+{
+    for (int i = 0; i < r->n_diff; i++) {
+        const wmel_dg_diff *d = &r->diff[i];
+        int at = -1;
+        for (int j = 0; j < m->n_diff; j++)
+            if (!strcmp(m->diff[j].field, d->field)) at = j;
+        if (at < 0) {
+            if (m->n_diff < WMEL_DG_MAX_DIFF) m->diff[m->n_diff++] = *d;
+            continue;
+        }
+        wmel_dg_diff *t = &m->diff[at];
+        memcpy(t->found, d->found, sizeof t->found);
+        t->without = d->without;
+        if (!strcmp(t->found, t->preset)) {
+            memmove(t, t + 1, (size_t)(m->n_diff - at - 1) * sizeof *t);
+            m->n_diff--;
+        }
+    }
+}
+
+/* the plan a result answers with: the claimed one on a match, the plan found where it
+   reproduces the clip, NULL otherwise */
+static const wmel_frontend_plan *answer_of(const wmel_dg_result *r, const wmel_frontend_plan *claimed)
+{
+    if (r->matches) return r->has_plan ? &r->plan : claimed;
+    return r->explained && r->has_plan && r->reproduces ? &r->plan : NULL;
+}
+
+typedef struct joint_state {
+    const wmel_frontend_plan *claimed;
+    const wmel_dg_clip *clips;
+    int n_clips;
+    const int *dtype;
+    wmel_dg_opts opts;
+    wmel_dg_cancel_fn cancel;
+    void *cancel_arg;
+    wmel_dg_result *best;    /* the answer so far (differences merged from the claimed plan) */
+    wmel_dg_result *r;       /* scratch: one search's result */
+    wmel_dg_check_result *ck, *ck2;
+    wmel_frontend_plan plan; /* the answer so far */
+    int have, n_ok;
+    size_t evals;
+    wmel_dg_joint *jt;
+} joint_state;
+
+/* a search on clip k from start (the answer so far when from_answer); the candidate taken
+   when it reproduces more clips than the answer so far. 0, or a wmel_dg_run status. */
+static int try_fit(joint_state *s, int k, int from_answer, char *err, size_t err_len)
+{
+    const wmel_dg_clip *c = &s->clips[k];
+    const wmel_frontend_plan *start = from_answer ? &s->plan : s->claimed;
+    int rc = wmel_dg_run_opts(start, c->audio, c->n, c->feat, c->n_feat, c->shape, c->ndim, &s->opts, s->cancel,
+                              s->cancel_arg, s->r, err, err_len);
+    if (s->jt->n_fits < WMEL_DG_JOINT_MAX_FITS) s->jt->fitted[s->jt->n_fits] = k;
+    s->jt->n_fits++;
+    if (rc == WMEL_DG_CANCELLED) return rc;
+    if (rc) return 0; /* a clip the search refuses from this start: no candidate */
+    s->evals += s->r->evals;
+    const wmel_frontend_plan *a = answer_of(s->r, start);
+    if (!a) return 0;
+    int first;
+    char e2[256];
+    const int ok = check_all(a, s->clips, s->n_clips, s->dtype, s->ck2, &first, e2, sizeof e2);
+    if (s->have && ok <= s->n_ok) return 0;
+    if (from_answer && s->have) {
+        merge_diffs(s->best, s->r);
+        const int nd = s->best->n_diff;
+        wmel_dg_diff d[WMEL_DG_MAX_DIFF];
+        memcpy(d, s->best->diff, sizeof d);
+        char notes[sizeof s->best->notes];
+        memcpy(notes, s->best->notes, sizeof notes);
+        const double before = s->best->residual_before;
+        *s->best = *s->r;
+        memcpy(s->best->diff, d, sizeof d);
+        s->best->n_diff = nd;
+        s->best->residual_before = before;
+        memcpy(s->best->notes, notes, sizeof notes);
+    } else {
+        *s->best = *s->r;
+    }
+    s->plan = *a;
+    s->have = 1;
+    s->n_ok = ok;
+    memcpy(s->ck, s->ck2, (size_t)s->n_clips * sizeof *s->ck);
+    return 0;
+}
+
+static void finish(joint_state *s, int all)
+{
+    wmel_dg_result *o = s->best;
+    const int was_match = o->matches && o->n_diff == 0;
+    double mx = 0, ex = 0;
+    for (int k = 0; k < s->n_clips; k++) {
+        if (isfinite(s->ck[k].max) && s->ck[k].max > mx) mx = s->ck[k].max;
+        if (isfinite(s->ck[k].excess) && s->ck[k].excess > ex) ex = s->ck[k].excess;
+    }
+    o->evals = s->evals;
+    o->matches = all && was_match;
+    o->reproduces = all;
+    o->plan = s->plan;
+    o->has_plan = 1;
+    o->plan_max = mx;
+    o->plan_excess = ex;
+    if (o->matches) o->residual_after = mx;
+    if (!all) {
+        o->explained = 0;
+        o->matches = 0;
+    }
+    char t[200];
+    size_t l = 0;
+    l += (size_t)snprintf(t + l, sizeof t - l, "one plan for %d clips (search on clip", s->n_clips);
+    const int nf = s->jt->n_fits < WMEL_DG_JOINT_MAX_FITS ? s->jt->n_fits : WMEL_DG_JOINT_MAX_FITS;
+    for (int i = 0; i < nf && l < sizeof t; i++)
+        l += (size_t)snprintf(t + l, sizeof t - l, "%s %d", i ? "," : "", s->jt->fitted[i] + 1);
+    if (l < sizeof t) snprintf(t + l, sizeof t - l, ")");
+    size_t nl = strlen(o->notes);
+    snprintf(o->notes + nl, sizeof o->notes - nl, "%s%s", nl ? "; " : "", t);
+}
+
+int wmel_dg_run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips, int n_clips, const wmel_dg_opts *opts,
+                      wmel_dg_cancel_fn cancel, void *cancel_arg, wmel_dg_result *out, wmel_dg_check_result *checks,
+                      wmel_dg_joint *jt, char *err, size_t err_len)
+{
+    if (!plan || !clips || n_clips < 1 || !out || !checks || !jt) {
+        snprintf(err, err_len, "no clips to fit");
+        return WMEL_DG_ERROR;
+    }
+    const clock_t t0 = clock();
+    memset(jt, 0, sizeof *jt);
+    jt->failed = -1;
+    int *dtype = malloc((size_t)n_clips * sizeof *dtype);
+    wmel_dg_check_result *ck2 = malloc((size_t)n_clips * sizeof *ck2);
+    wmel_dg_result *r = malloc(sizeof *r);
+    if (!dtype || !ck2 || !r) {
+        free(dtype), free(ck2), free(r);
+        snprintf(err, err_len, "out of memory");
+        return WMEL_DG_ERROR;
+    }
+    for (int k = 0; k < n_clips; k++) dtype[k] = clip_dtype(&clips[k]);
+    joint_state s = {plan, clips, n_clips, dtype, {0, 0}, cancel, cancel_arg, out, r, checks, ck2, *plan, 0, 0, 0, jt};
+    if (opts) s.opts = *opts;
+    memset(out, 0, sizeof *out);
+    /* the first clip's search sets the report (layout, units, floor); then each clip the
+       answer does not reproduce, at most twice each */
+    int rc = try_fit(&s, 0, 0, err, err_len);
+    unsigned char *fits = calloc((size_t)n_clips, 1);
+    if (!fits) rc = WMEL_DG_ERROR, snprintf(err, err_len, "out of memory");
+    if (!rc && !s.have) {
+        /* the first clip alone not explained: its report, the claimed plan held against all */
+        int first;
+        char e2[256];
+        *out = *r;
+        s.n_ok = check_all(plan, clips, n_clips, dtype, checks, &first, e2, sizeof e2);
+        s.have = 1;
+        if (fits) fits[0] = 2;
+    }
+    while (!rc && fits) {
+        int first = -1;
+        for (int k = 0; k < n_clips && first < 0; k++)
+            if (!checks[k].ok) first = k;
+        if (first < 0 || jt->n_fits >= WMEL_DG_JOINT_MAX_FITS || fits[first] >= 2) {
+            jt->failed = first;
+            break;
+        }
+        fits[first]++;
+        const int before = s.n_ok;
+        if ((rc = try_fit(&s, first, 1, err, err_len)) != 0) break;
+        if (s.n_ok == before && jt->n_fits < WMEL_DG_JOINT_MAX_FITS && memcmp(&s.plan, plan, sizeof *plan) &&
+            (rc = try_fit(&s, first, 0, err, err_len)) != 0)
+            break;
+        if (s.n_ok == before) {
+            jt->failed = first;
+            break;
+        }
+    }
+    free(fits);
+    if (!rc) {
+        finish(&s, jt->failed < 0);
+        out->seconds = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    }
+    free(dtype), free(ck2), free(r);
+    return rc;
+}
