@@ -471,8 +471,9 @@ out:
 
 /* The command line. */
 typedef struct dg_args {
-    const char *audio[MAX_CLIPS], *feats[MAX_CLIPS], *shape_text, *emit;
+    const char *audio[MAX_CLIPS], *feats[MAX_CLIPS], *shape_text, *emit, *probes, *outputs;
     int n_audio, n_feats, force, json, quiet, ndim;
+    int n_pairs; /* the --audio/--features pairs; the probes' clips follow them */
     long rate;
     size_t shape[3]; /* --shape's axes (ndim of them) */
     wmel_dg_opts opts; /* --max-candidates */
@@ -491,13 +492,16 @@ static int parse_args(int argc, char **argv, dg_args *a)
             if (pr == 2) return 2;
             if (pr == 1) i++;
         } else if (!strcmp(o, "--audio") || !strcmp(o, "--features") || !strcmp(o, "--shape") ||
-                   !strcmp(o, "--emit-plan") || !strcmp(o, "--rate") || !strcmp(o, "--max-candidates")) {
+                   !strcmp(o, "--emit-plan") || !strcmp(o, "--rate") || !strcmp(o, "--max-candidates") ||
+                   !strcmp(o, "--probes") || !strcmp(o, "--outputs")) {
             if (!v) {
                 cli_msg("wmel: diagnose: %s needs a value", o);
                 return 2;
             }
             i++;
-            if (o[2] == 'a' || o[2] == 'f') {
+            if (!strcmp(o, "--probes") || !strcmp(o, "--outputs")) {
+                *(o[2] == 'p' ? &a->probes : &a->outputs) = v;
+            } else if (o[2] == 'a' || o[2] == 'f') {
                 int *cnt = o[2] == 'a' ? &a->n_audio : &a->n_feats;
                 if (*cnt >= MAX_CLIPS) {
                     cli_msg("wmel: diagnose: at most %d clips (%s)", MAX_CLIPS, o);
@@ -533,8 +537,12 @@ static int parse_args(int argc, char **argv, dg_args *a)
             return 2;
         }
     }
-    if (!a->n_audio || !a->n_feats)
-        return cli_usage("diagnose: --audio IN and --features THEIRS.npy are needed (see wmel diagnose --help)");
+    if (!a->probes != !a->outputs)
+        return cli_usage("diagnose: --probes DIR and --outputs OUTDIR come together: the probes (wmel probes DIR) and "
+                         "the port's features of each (OUTDIR/<stem>.npy)");
+    if ((!a->n_audio || !a->n_feats) && !a->probes)
+        return cli_usage("diagnose: --audio IN and --features THEIRS.npy (or --probes DIR --outputs OUTDIR) are needed "
+                         "(see wmel diagnose --help)");
     return -1;
 }
 
@@ -754,6 +762,138 @@ done:
     return rc;
 }
 
+/* --probes DIR --outputs OUTDIR: each probe (DIR/<stem>.wav) and the port's features of it
+   (OUTDIR/<stem>.npy) appended after the pairs. -1 to go on, else the exit status: 2 when
+   DIR holds no probes' manifest, 3 naming the probes whose outputs are missing. */
+static int take_probes(dg_args *a, const wmel_frontend_plan *plan)
+{
+    static char pa[MAX_CLIPS][PACK_PATH], pf[MAX_CLIPS][PACK_PATH];
+    a->n_pairs = a->n_audio;
+    if (!a->probes) return -1;
+    char man[PACK_PATH + 16];
+    snprintf(man, sizeof man, "%.1000s/probes.json", a->probes);
+    FILE *f = cli_fopen(man, "rb");
+    size_t len = 0;
+    char *text = f ? cli_read_all(f, 1 << 20, &len) : NULL;
+    if (f) fclose(f);
+    if (!text || !strstr(text, "\"generator\": \"wmel probes\"")) {
+        free(text);
+        cli_msg("wmel: diagnose: %s: not a folder of probes (no probes.json of wmel probes): make them with wmel probes "
+                "%s --preset NAME", a->probes, a->probes);
+        return 2;
+    }
+    const char *sr = strstr(text, "\"sample_rate\":");
+    const long rate = sr ? strtol(sr + 14, NULL, 10) : 0;
+    free(text);
+    if (rate && rate != plan->sample_rate && !a->quiet)
+        cli_msg("wmel: diagnose: %s: probes made at %ld Hz, the plan's rate is %d Hz: they are resampled (wmel probes "
+                "--preset with the claimed front-end makes them at its rate)", a->probes, rate, plan->sample_rate);
+    char missing[1200] = "";
+    int n_missing = 0;
+    const int np = wmel_dg_probe_count();
+    for (int k = 0; k < np; k++) {
+        wmel_dg_probe p;
+        wmel_dg_probe_get(plan, k, &p, NULL);
+        if (a->n_audio >= MAX_CLIPS) return cli_usage("diagnose: too many clips with the probes (64 at most)");
+        if (snprintf(pa[a->n_audio], PACK_PATH, "%s/%s.wav", a->probes, p.stem) >= PACK_PATH ||
+            snprintf(pf[a->n_audio], PACK_PATH, "%s/%s.npy", a->outputs, p.stem) >= PACK_PATH)
+            return cli_usage("diagnose: --probes or --outputs: a path too long");
+        struct stat st;
+        if (stat(pf[a->n_audio], &st) != 0) {
+            size_t l = strlen(missing);
+            if (l < sizeof missing - 40) snprintf(missing + l, sizeof missing - l, "%s%s.npy", n_missing ? ", " : "", p.stem);
+            n_missing++;
+            continue;
+        }
+        a->audio[a->n_audio] = pa[a->n_audio];
+        a->feats[a->n_audio] = pf[a->n_audio];
+        a->n_audio++, a->n_feats++;
+    }
+    if (n_missing) {
+        cli_msg("wmel: diagnose: %s lacks the port's features of %d of the %d probes: %s (each probe DIR/<stem>.wav "
+                "needs OUTDIR/<stem>.npy)", a->outputs, n_missing, np, missing);
+        return DIAGNOSE_ERROR;
+    }
+    return -1;
+}
+
+/* Every clip read (pcm[k], x[k], shapes), for the joint fit. 0, or -1 with the reason in err. */
+static int read_all_clips(const dg_args *a, const wmel_frontend_plan *plan, float **pcm, float **x, size_t (*shape)[3],
+                          wmel_dg_clip *clips, char *err, size_t err_len)
+{
+    for (int k = 0; k < a->n_audio; k++) {
+        size_t n = 0, n_x = 0;
+        int ndim = 0;
+        char why[1200];
+        if (load_clip(a->audio[k], plan->sample_rate, a->rate, a->quiet, &pcm[k], &n, why, sizeof why) ||
+            read_features(a, k, &x[k], &n_x, shape[k], &ndim, why, sizeof why)) {
+            snprintf(err, err_len, "clip %d (%.400s) could not be read: %.500s", k + 1, a->audio[k], why);
+            return -1;
+        }
+        clips[k] = (wmel_dg_clip){pcm[k], n, x[k], n_x, shape[k], ndim};
+    }
+    return 0;
+}
+
+/* --probes: one plan fitted on every clip at once (wmel_dg_run_joint), the report printed
+   with a line per clip, the plan emitted when it reproduces every clip. */
+static int diagnose_joint(const dg_args *a, const wmel_frontend_plan *plan)
+{
+    const int nc = a->n_audio;
+    float **pcm = calloc((size_t)nc, sizeof *pcm), **x = calloc((size_t)nc, sizeof *x);
+    size_t (*shape)[3] = calloc((size_t)nc, sizeof *shape);
+    wmel_dg_clip *clips = calloc((size_t)nc, sizeof *clips);
+    wmel_dg_check_result *ck = calloc((size_t)nc, sizeof *ck);
+    wmel_dg_result *r = malloc(sizeof *r);
+    char *text = malloc(65536), err[1200];
+    int rc = DIAGNOSE_ERROR;
+    wmel_dg_joint jt;
+    if (!pcm || !x || !shape || !clips || !ck || !r || !text) {
+        cli_msg("wmel: diagnose: out of memory");
+        goto done;
+    }
+    if (read_all_clips(a, plan, pcm, x, shape, clips, err, sizeof err) ||
+        wmel_dg_run_joint(plan, clips, nc, &a->opts, NULL, NULL, r, ck, &jt, err, sizeof err)) {
+        cli_msg("wmel: diagnose: %s", err);
+        goto done;
+    }
+    const size_t cap = 65536;
+    if ((a->json ? wmel_dg_json(r, text, cap) : wmel_dg_text(r, text, cap)) < 0) {
+        cli_msg("wmel: diagnose: the report does not fit");
+        goto done;
+    }
+    size_t tl = strlen(text);
+    if (a->json && tl && text[tl - 1] == '}') text[--tl] = 0;
+    if (a->json) tput(text, cap, &tl, ", \"clips\": [");
+    for (int k = 0; k < nc; k++)
+        report_clip(a, k, ck[k].ok ? (r->matches ? "matches" : "reproduced") : "differs", &ck[k], ck[k].why, text, cap,
+                    &tl);
+    if (a->json) tput(text, cap, &tl, "]}\n");
+    if (tl >= cap - 16) {
+        cli_msg("wmel: diagnose: the report does not fit");
+        goto done;
+    }
+    fputs(text, stdout);
+    fflush(stdout);
+    if (jt.failed >= 0) {
+        char why[1400];
+        snprintf(why, sizeof why, "no one plan found reproduces every clip: clip %d (%.400s) is not reproduced (%.600s)",
+                 jt.failed + 1, a->audio[jt.failed], ck[jt.failed].why);
+        if (a->emit) cli_msg("wmel: diagnose: no plan written to %s: %s", a->emit, why);
+        else cli_msg("wmel: diagnose: not explained: %s", why);
+        goto done;
+    }
+    rc = r->matches ? 0 : 1;
+    if (a->emit && emit_plan(a->emit, &r->plan, a->feats[0], err, sizeof err)) {
+        cli_msg("wmel: diagnose: %s", err);
+        rc = DIAGNOSE_ERROR;
+    }
+done:
+    for (int k = 0; k < nc && pcm && x; k++) free(pcm[k]), free(x[k]);
+    free(pcm), free(x), free(shape), free(clips), free(ck), free(r), free(text);
+    return rc;
+}
+
 int cmd_diagnose(int argc, char **argv)
 {
     dg_args a;
@@ -783,8 +923,9 @@ int cmd_diagnose(int argc, char **argv)
         return cli_usage("diagnose: name the front-end the port claims: --preset NAME, --plan FILE.json or --hf-config PATH");
     if ((rc = parse_shape(&a)) >= 0) return rc;
     if (!pack_plan_given && cli_fe_plan(&a.fe, &plan)) return 2;
+    if ((rc = take_probes(&a, &plan)) >= 0) return rc;
     if (a.fe.hf_cols && !a.quiet)
         cli_msg("wmel: diagnose: %s: its per-column values are left out: the port's features are held against the plan alone",
                 cli_fe_label(&a.fe));
-    return diagnose_clips(&a, &plan);
+    return a.probes ? diagnose_joint(&a, &plan) : diagnose_clips(&a, &plan);
 }

@@ -88,32 +88,91 @@ typedef struct joint_state {
     void *cancel_arg;
     wmel_dg_result *best;    /* the answer so far (differences merged from the claimed plan) */
     wmel_dg_result *r;       /* scratch: one search's result */
-    wmel_dg_check_result *ck, *ck2;
+    wmel_dg_check_result *ck, *ck2, *ck3;
     wmel_frontend_plan plan; /* the answer so far */
     int have, n_ok;
     size_t evals;
     wmel_dg_joint *jt;
 } joint_state;
 
-/* a search on clip k from start (the answer so far when from_answer); the candidate taken
-   when it reproduces more clips than the answer so far. 0, or a wmel_dg_run status. */
-static int try_fit(joint_state *s, int k, int from_answer, char *err, size_t err_len)
+static const char *const VALID_NAMES[] = {"all", "hop", "trim", "end", "ceil", "but_last"};
+
+/* q's frame count as a rule: each valid mode's count, no count fixed (n_frames) and no zeros
+   up to one clip's length (pad_multiple); the count of them in v (cap 12) */
+static int rule_variants(const wmel_frontend_plan *q, const wmel_frontend_plan *claimed, wmel_frontend_plan *v)
 {
-    const wmel_dg_clip *c = &s->clips[k];
-    const wmel_frontend_plan *start = from_answer ? &s->plan : s->claimed;
-    int rc = wmel_dg_run_opts(start, c->audio, c->n, c->feat, c->n_feat, c->shape, c->ndim, &s->opts, s->cancel,
-                              s->cancel_arg, s->r, err, err_len);
-    if (s->jt->n_fits < WMEL_DG_JOINT_MAX_FITS) s->jt->fitted[s->jt->n_fits] = k;
-    s->jt->n_fits++;
-    if (rc == WMEL_DG_CANCELLED) return rc;
-    if (rc) return 0; /* a clip the search refuses from this start: no candidate */
-    s->evals += s->r->evals;
-    const wmel_frontend_plan *a = answer_of(s->r, start);
-    if (!a) return 0;
+    int n = 0;
+    for (int clear = 0; clear < 2; clear++) {
+        if (clear && !q->pad_multiple) break;
+        for (int m = 0; m < 6; m++) {
+            wmel_frontend_plan p = *q;
+            if (p.n_frames) p.n_frames = 0, p.pad_value = claimed->pad_value;
+            p.valid = m;
+            if (clear) p.pad_multiple = 0;
+            if ((p.n_frames == q->n_frames && p.valid == q->valid && p.pad_multiple == q->pad_multiple) ||
+                wmel_plan_check(&p, NULL, 0))
+                continue;
+            v[n++] = p;
+        }
+    }
+    return n;
+}
+
+/* the differences of a rule taken (rule_variants) from the claimed plan: valid's, no fixed count */
+static void rule_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wmel_frontend_plan *claimed)
+{
+    for (int j = m->n_diff - 1; j >= 0; j--)
+        if (!strcmp(m->diff[j].field, "n_frames") || !strcmp(m->diff[j].field, "valid") ||
+            (!q->pad_multiple && !strcmp(m->diff[j].field, "pad_multiple"))) {
+            memmove(&m->diff[j], &m->diff[j + 1], (size_t)(m->n_diff - j - 1) * sizeof m->diff[0]);
+            m->n_diff--;
+        }
+    if (q->valid != claimed->valid && q->valid >= 0 && q->valid < 6 && claimed->valid >= 0 && claimed->valid < 6 &&
+        m->n_diff < WMEL_DG_MAX_DIFF) {
+        wmel_dg_diff *d = &m->diff[m->n_diff++];
+        memset(d, 0, sizeof *d);
+        snprintf(d->field, sizeof d->field, "valid");
+        snprintf(d->preset, sizeof d->preset, "%s", VALID_NAMES[claimed->valid]);
+        snprintf(d->found, sizeof d->found, "%s", VALID_NAMES[q->valid]);
+        d->without = -1;
+    }
+    /* the search's notes on its own count dropped */
+    char kept[sizeof m->notes] = "";
+    for (const char *seg = m->notes; *seg;) {
+        const char *e = strstr(seg, "; ");
+        const size_t len = e ? (size_t)(e - seg) : strlen(seg);
+        char one[sizeof m->notes];
+        snprintf(one, sizeof one, "%.*s", (int)len, seg);
+        seg += len + (e ? 2 : 0);
+        if (strstr(one, "extra frame") || strstr(one, "fewer frame") || strstr(one, "padded to") ||
+            strstr(one, "on its own"))
+            continue;
+        size_t kl = strlen(kept);
+        if (kl + len + 3 < sizeof kept) snprintf(kept + kl, sizeof kept - kl, "%s%.500s", kl ? "; " : "", one);
+    }
+    memcpy(m->notes, kept, sizeof kept);
+    size_t nl = strlen(m->notes);
+    snprintf(m->notes + nl, sizeof m->notes - nl, "%sthe frame count as the rule valid %s, which holds on every clip "
+             "(no count of one clip's)", nl ? "; " : "", q->valid >= 0 && q->valid < 6 ? VALID_NAMES[q->valid] : "?");
+}
+
+/* a candidate held against every clip: taken into (*take, *best_ok, ck3) when it reproduces
+   more clips than *best_ok */
+static int consider(joint_state *s, const wmel_frontend_plan *c, wmel_frontend_plan *take, int *best_ok)
+{
     int first;
     char e2[256];
-    const int ok = check_all(a, s->clips, s->n_clips, s->dtype, s->ck2, &first, e2, sizeof e2);
-    if (s->have && ok <= s->n_ok) return 0;
+    const int ok = check_all(c, s->clips, s->n_clips, s->dtype, s->ck2, &first, e2, sizeof e2);
+    if (ok <= *best_ok) return 0;
+    *best_ok = ok;
+    *take = *c;
+    memcpy(s->ck3, s->ck2, (size_t)s->n_clips * sizeof *s->ck3);
+    return 1;
+}
+
+/* the answer's report after a search (s->r) from the answer so far (from_answer) or the claimed plan */
+static void take_report(joint_state *s, int from_answer)
+{
     if (from_answer && s->have) {
         merge_diffs(s->best, s->r);
         const int nd = s->best->n_diff;
@@ -130,10 +189,42 @@ static int try_fit(joint_state *s, int k, int from_answer, char *err, size_t err
     } else {
         *s->best = *s->r;
     }
-    s->plan = *a;
+}
+
+/* a search on clip k from start (the answer so far when from_answer); its answer, or the
+   answer's frame count as a rule (rule_variants), taken when it reproduces more clips than
+   the answer so far. 0, or a wmel_dg_run status. */
+static int try_fit(joint_state *s, int k, int from_answer, char *err, size_t err_len)
+{
+    const wmel_dg_clip *c = &s->clips[k];
+    const wmel_frontend_plan *start = from_answer ? &s->plan : s->claimed;
+    int rc = wmel_dg_run_opts(start, c->audio, c->n, c->feat, c->n_feat, c->shape, c->ndim, &s->opts, s->cancel,
+                              s->cancel_arg, s->r, err, err_len);
+    if (s->jt->n_fits < WMEL_DG_JOINT_MAX_FITS) s->jt->fitted[s->jt->n_fits] = k;
+    s->jt->n_fits++;
+    if (rc == WMEL_DG_CANCELLED) return rc;
+    if (rc) return 0; /* a clip the search refuses from this start: no candidate */
+    s->evals += s->r->evals;
+    const wmel_frontend_plan *a = answer_of(s->r, start);
+    const wmel_frontend_plan *base = a ? a : s->r->has_plan ? &s->r->plan : NULL;
+    wmel_frontend_plan take, v[12];
+    int best_ok = s->have ? s->n_ok : -1, got = 0, rule = 0;
+    if (a) got = consider(s, a, &take, &best_ok);
+    if (base && best_ok < s->n_clips) {
+        const int nv = rule_variants(base, s->claimed, v);
+        for (int i = 0; i < nv; i++)
+            if (consider(s, &v[i], &take, &best_ok)) got = rule = 1;
+    }
+    if (!got) return 0;
+    take_report(s, from_answer);
+    if (rule) {
+        rule_diffs(s->best, &take, s->claimed);
+        s->best->explained = 1;
+    }
+    s->plan = take;
     s->have = 1;
-    s->n_ok = ok;
-    memcpy(s->ck, s->ck2, (size_t)s->n_clips * sizeof *s->ck);
+    s->n_ok = best_ok;
+    memcpy(s->ck, s->ck3, (size_t)s->n_clips * sizeof *s->ck);
     return 0;
 }
 
@@ -181,7 +272,7 @@ int wmel_dg_run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips,
     memset(jt, 0, sizeof *jt);
     jt->failed = -1;
     int *dtype = malloc((size_t)n_clips * sizeof *dtype);
-    wmel_dg_check_result *ck2 = malloc((size_t)n_clips * sizeof *ck2);
+    wmel_dg_check_result *ck2 = malloc(2 * (size_t)n_clips * sizeof *ck2);
     wmel_dg_result *r = malloc(sizeof *r);
     if (!dtype || !ck2 || !r) {
         free(dtype), free(ck2), free(r);
@@ -189,7 +280,7 @@ int wmel_dg_run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips,
         return WMEL_DG_ERROR;
     }
     for (int k = 0; k < n_clips; k++) dtype[k] = clip_dtype(&clips[k]);
-    joint_state s = {plan, clips, n_clips, dtype, {0, 0}, cancel, cancel_arg, out, r, checks, ck2, *plan, 0, 0, 0, jt};
+    joint_state s = {plan, clips, n_clips, dtype, {0, 0}, cancel, cancel_arg, out, r, checks, ck2, ck2 + n_clips, *plan, 0, 0, 0, jt};
     if (opts) s.opts = *opts;
     memset(out, 0, sizeof *out);
     /* the first clip's search sets the report (layout, units, floor); then each clip the
@@ -204,26 +295,26 @@ int wmel_dg_run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips,
         *out = *r;
         s.n_ok = check_all(plan, clips, n_clips, dtype, checks, &first, e2, sizeof e2);
         s.have = 1;
-        if (fits) fits[0] = 2;
+        if (fits) fits[0] = 1;
     }
     while (!rc && fits) {
-        int first = -1;
-        for (int k = 0; k < n_clips && first < 0; k++)
-            if (!checks[k].ok) first = k;
-        if (first < 0 || jt->n_fits >= WMEL_DG_JOINT_MAX_FITS || fits[first] >= 2) {
+        int first = -1, next = -1;
+        for (int k = 0; k < n_clips; k++)
+            if (!checks[k].ok) {
+                if (first < 0) first = k;
+                if (next < 0 && fits[k] < 2) next = k;
+            }
+        if (next < 0 || jt->n_fits >= WMEL_DG_JOINT_MAX_FITS) {
             jt->failed = first;
             break;
         }
-        fits[first]++;
+        fits[next]++;
         const int before = s.n_ok;
-        if ((rc = try_fit(&s, first, 1, err, err_len)) != 0) break;
+        if ((rc = try_fit(&s, next, 1, err, err_len)) != 0) break;
         if (s.n_ok == before && jt->n_fits < WMEL_DG_JOINT_MAX_FITS && memcmp(&s.plan, plan, sizeof *plan) &&
-            (rc = try_fit(&s, first, 0, err, err_len)) != 0)
+            (rc = try_fit(&s, next, 0, err, err_len)) != 0)
             break;
-        if (s.n_ok == before) {
-            jt->failed = first;
-            break;
-        }
+        if (s.n_ok == before) fits[next] = 2; /* no candidate from this clip: the next one */
     }
     free(fits);
     if (!rc) {

@@ -23,12 +23,12 @@ enum {
 static const struct {
     const char *stem, *what;
 } PROBES[N_PROBES] = {
-    {"edges", "a chirp loud from the first sample to the last, n = 0 mod hop: edge padding (zeros, reflection), "
+    {"edges", "white noise loud from the first sample to the last, n = 0 mod hop: edge padding (zeros, reflection), "
               "the last frame"},
-    {"len_plus1", "the chirp, n = 1 mod hop: the frame-count rule (one sample past a hop)"},
-    {"len_minus1", "the chirp, n = hop - 1 mod hop: the frame-count rule (one sample short of a hop)"},
+    {"len_plus1", "loud noise, n = 1 mod hop: the frame-count rule (one sample past a hop)"},
+    {"len_minus1", "loud noise, n = hop - 1 mod hop: the frame-count rule (one sample short of a hop)"},
     {"short", "a loud noise burst one frame and a half long: the frame count of a short clip, edge frames"},
-    {"long", "the chirp repeated, about 4 s and half a hop: the frame count at another size"},
+    {"long", "a chirp repeated under noise, about 4 s and half a hop: the frame count at another size"},
     {"tones", "tones at bin centres spread over the band: the bank's shape, edges, norm and scale"},
     {"tones_between", "tones halfway between bin centres: the bank's shape between its points"},
     {"dc_offset", "a tone on a DC offset of 0.25: DC removal"},
@@ -97,11 +97,11 @@ static double sample(int k, size_t t, size_t n, const wmel_frontend_plan *p, uin
     case P_EDGES:
     case P_LEN_PLUS1:
     case P_LEN_MINUS1:
-        return chirp(t, n, rate, 0.5);
+        return 0.4 * uniform(rng);
     case P_SHORT:
         return 0.5 * uniform(rng);
     case P_LONG:
-        return chirp(t % (n / 4), n / 4, rate, 0.5);
+        return chirp(t % (n / 4), n / 4, rate, 0.3) + 0.1 * uniform(rng);
     case P_TONES:
     case P_TONES_BETWEEN: {
         double v = 0, off = k == P_TONES_BETWEEN ? 0.5 : 0;
