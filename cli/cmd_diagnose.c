@@ -42,7 +42,7 @@
 #define DIAGNOSE_ERROR 3
 
 const char DIAGNOSE_HELP[] =
-    "wmel diagnose --preset NAME --audio IN --features THEIRS.npy [options]\n"
+    "wmel diagnose --preset NAME (--audio IN --features F | --probes DIR --outputs OUTDIR) [options]\n"
     "    what a port of a front-end got wrong: the plan's fields it differs in, ranked by\n"
     "    the error each explains, with the residual before and after\n"
     "      --preset NAME      the front-end the port claims (wmel presets lists them)\n"
@@ -58,6 +58,10 @@ const char DIAGNOSE_HELP[] =
     "                         layout, a batch axis of 1), or raw float32 with --shape\n"
     "                         (--audio and --features may be repeated, in pairs: the\n"
     "                         answer is fitted on the first and checked on the others)\n"
+    "      --probes DIR       the probes (wmel probes DIR) as clips too, with --outputs\n"
+    "      --outputs OUTDIR   the port's features of each probe, OUTDIR/<stem>.npy: one plan\n"
+    "                         is fitted on every clip at once (pairs and probes) and held\n"
+    "                         against each; a probe without its output: exit 3, named\n"
     "      --shape R,C        the raw file's shape (axes separated by commas)\n"
     "      --rate HZ          the raw or .npy clip's rate (must be the plan's)\n"
     "      --emit-plan FILE   write the plan that reproduces the port (wmel mel --plan\n"
