@@ -27,7 +27,7 @@ from ._features import backend_info, features, features_batch, frontend_plan, lo
 from ._live import SlidingBuffer, Stream
 from .faster_whisper import FeatureExtractor
 from . import fixed  # the integer front-end: wmel.fixed.log_mel_spectrogram
-from ._diagnosis import diagnose
+from ._diagnosis import diagnose, probes
 from ._conformance import VectorsError, vectors, vectors_check
 from ._devices import devices
 
@@ -38,7 +38,7 @@ __all__ = [
     "decoder", "set_output_cache",
     "batch", "BatchError", "BatchResult",
     "backend_info", "features", "features_batch", "frontend_plan", "load_cmvn", "plan_from", "plan_to_json", "presets",
-    "Stream", "SlidingBuffer", "diagnose", "vectors", "vectors_check", "VectorsError", "devices",
+    "Stream", "SlidingBuffer", "diagnose", "probes", "vectors", "vectors_check", "VectorsError", "devices",
 ]
 
 

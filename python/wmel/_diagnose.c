@@ -3,6 +3,9 @@
  * library wmel_diagnose the command links too) for wmel.diagnose(), so that the search and
  * its report are one code. Limited API (abi3, Python >= 3.11).
  *
+ *   probes(kind, text) -> the designed probes for the claimed plan (wmel_dg_probe_get)
+ *   run_joint(audios, features, shapes, kind, text[, max_candidates]) -> one plan fitted on
+ *       every clip (wmel_dg_run_joint): the report's JSON and each clip's check
  *   run(audio, features, shape, kind, text[, max_candidates]) -> str (the report's JSON)
  *       audio: bytes of float32 samples (16 kHz mono); features: bytes of float32 values,
  *       C order, of shape (a tuple of 1..3 counts); kind 0: text is a preset's name, 1: a
@@ -190,9 +193,155 @@ out:
     return res;
 }
 
+
+/* the claimed plan of kind 0 (a preset's name), 1 (a plan's JSON), 2 (a transformers
+   configuration's JSON); 0, or -1 with ValueError set */
+static int claimed_plan(int kind, const char *text, Py_ssize_t text_len, wmel_frontend_plan *plan)
+{
+    char msg[1024] = "";
+    int st;
+    if (kind == 0) st = wmel_preset_plan(text, plan, msg, sizeof msg);
+    else if (kind == 1) st = wmel_plan_from_json(text, (size_t)text_len, plan, msg, sizeof msg);
+    else st = wmel_plan_from_hf_config(text, (size_t)text_len, plan, NULL, 0, msg, sizeof msg);
+    if (st) PyErr_SetString(PyExc_ValueError, msg[0] ? msg : wmel_strerror(st));
+    return st ? -1 : 0;
+}
+
+/* probes(kind, text) -> [(stem, what, samples as float32 bytes), ...]: the designed probes
+   (diagnose/probes.c) for the claimed plan, the samples `wmel probes` writes */
+static PyObject *probes(PyObject *self, PyObject *args)
+{
+    (void)self;
+    int kind;
+    const char *text;
+    Py_ssize_t text_len;
+    if (!PyArg_ParseTuple(args, "is#", &kind, &text, &text_len)) return NULL;
+    wmel_frontend_plan plan;
+    if (claimed_plan(kind, text, text_len, &plan)) return NULL;
+    const int np = wmel_dg_probe_count();
+    PyObject *list = PyList_New(0);
+    for (int k = 0; list && k < np; k++) {
+        wmel_dg_probe p;
+        if (wmel_dg_probe_get(&plan, k, &p, NULL)) break;
+        float *x = malloc(p.n * sizeof *x);
+        if (!x) {
+            Py_DECREF(list);
+            return PyErr_NoMemory();
+        }
+        wmel_dg_probe_get(&plan, k, NULL, x);
+        PyObject *item = Py_BuildValue("(ssy#)", p.stem, p.what, (const char *)x, (Py_ssize_t)(p.n * sizeof *x));
+        free(x);
+        if (!item || PyList_Append(list, item)) {
+            Py_XDECREF(item);
+            Py_DECREF(list);
+            return NULL;
+        }
+        Py_DECREF(item);
+    }
+    return list;
+}
+
+/* one clip of run_joint's lists: its buffers (released by the caller) and shape */
+static int joint_clip(PyObject *au, PyObject *ft, PyObject *sh, Py_buffer *ba, Py_buffer *bf, size_t *shape,
+                      wmel_dg_clip *c)
+{
+    if (PyObject_GetBuffer(au, ba, PyBUF_SIMPLE)) return -1;
+    if (PyObject_GetBuffer(ft, bf, PyBUF_SIMPLE)) {
+        PyBuffer_Release(ba);
+        return -1;
+    }
+    Py_ssize_t ns = PyTuple_Check(sh) ? PyTuple_Size(sh) : -1;
+    size_t count = 1;
+    int ndim = 0;
+    for (Py_ssize_t i = 0; i < ns && ns <= 3; i++) {
+        size_t v = PyLong_AsSize_t(PyTuple_GetItem(sh, i));
+        if (PyErr_Occurred()) break;
+        shape[ndim++] = v;
+        count = v && count <= (size_t)PY_SSIZE_T_MAX / sizeof(float) / v ? count * v : (size_t)PY_SSIZE_T_MAX;
+    }
+    if (!PyErr_Occurred() && (ns < 1 || ns > 3 || count * sizeof(float) != (size_t)bf->len || ba->len < 4))
+        PyErr_SetString(PyExc_ValueError, "run_joint: a clip's features do not hold their shape's values, or no samples");
+    if (PyErr_Occurred()) {
+        PyBuffer_Release(ba);
+        PyBuffer_Release(bf);
+        return -1;
+    }
+    *c = (wmel_dg_clip){(const float *)ba->buf, (size_t)ba->len / sizeof(float), (const float *)bf->buf, count, shape,
+                        ndim};
+    return 0;
+}
+
+/* run_joint(audios, features, shapes, kind, text[, max_candidates]) -> (report JSON, [(ok, max,
+   why), ...]): one plan fitted on every clip (wmel_dg_run_joint); lists of the same length */
+static PyObject *run_joint(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *al, *fl, *sl, *res = NULL;
+    int kind;
+    const char *text;
+    Py_ssize_t text_len, max_candidates = 0;
+    if (!PyArg_ParseTuple(args, "OOOis#|n", &al, &fl, &sl, &kind, &text, &text_len, &max_candidates)) return NULL;
+    if (!PyList_Check(al) || !PyList_Check(fl) || !PyList_Check(sl) || PyList_Size(al) != PyList_Size(fl) ||
+        PyList_Size(al) != PyList_Size(sl) || PyList_Size(al) < 1 || PyList_Size(al) > 4096 || max_candidates < 0) {
+        PyErr_SetString(PyExc_ValueError, "run_joint: lists of audio, features and shapes of one length, 1 to 4096");
+        return NULL;
+    }
+    wmel_frontend_plan plan;
+    if (claimed_plan(kind, text, text_len, &plan)) return NULL;
+    const Py_ssize_t nc = PyList_Size(al);
+    Py_buffer *bufs = calloc(2 * (size_t)nc, sizeof *bufs);
+    size_t(*shapes)[3] = calloc((size_t)nc, sizeof *shapes);
+    wmel_dg_clip *clips = calloc((size_t)nc, sizeof *clips);
+    wmel_dg_check_result *ck = calloc((size_t)nc, sizeof *ck);
+    wmel_dg_result *r = malloc(sizeof *r);
+    char *buf = malloc(65536);
+    Py_ssize_t got = 0;
+    if (!bufs || !shapes || !clips || !ck || !r || !buf) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    for (; got < nc; got++)
+        if (joint_clip(PyList_GetItem(al, got), PyList_GetItem(fl, got), PyList_GetItem(sl, got), &bufs[2 * got],
+                       &bufs[2 * got + 1], shapes[got], &clips[got]))
+            goto out;
+    char err[1024] = "";
+    cancel_state cs = {NULL, now_s(), 0};
+    wmel_dg_opts opts = {(size_t)max_candidates, 0.0};
+    wmel_dg_joint jt;
+    cs.ts = PyEval_SaveThread();
+    int st = wmel_dg_run_joint(&plan, clips, (int)nc, &opts, check_signals, &cs, r, ck, &jt, err, sizeof err);
+    PyEval_RestoreThread(cs.ts);
+    if (cs.raised) goto out;
+    if (st) {
+        PyErr_SetString(PyExc_ValueError, err);
+        goto out;
+    }
+    if (wmel_dg_json(r, buf, 65536) < 0) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    PyObject *cl = PyList_New(nc);
+    for (Py_ssize_t k = 0; cl && k < nc; k++) {
+        PyObject *item = Py_BuildValue("(ids)", ck[k].ok, ck[k].max, ck[k].why);
+        if (!item) {
+            Py_CLEAR(cl);
+            break;
+        }
+        PyList_SetItem(cl, k, item);
+    }
+    if (cl) res = Py_BuildValue("(sN)", buf, cl);
+out:
+    for (Py_ssize_t k = 0; k < got; k++) PyBuffer_Release(&bufs[2 * k]), PyBuffer_Release(&bufs[2 * k + 1]);
+    free(bufs), free(shapes), free(clips), free(ck), free(r), free(buf);
+    return res;
+}
+
 static PyMethodDef METHODS[] = {
     {"run", run, METH_VARARGS, "run(audio, features, shape, kind, text[, max_candidates]) -> the diagnosis as JSON"},
     {"check", check, METH_VARARGS, "check(audio, features, shape, plan_json, dtype) -> (ok, max, excess, why)"},
+    {"probes", probes, METH_VARARGS, "probes(kind, text) -> [(stem, what, float32 samples as bytes), ...]"},
+    {"run_joint", run_joint, METH_VARARGS,
+     "run_joint(audios, features, shapes, kind, text[, max_candidates]) -> (report JSON, [(ok, max, why), ...])"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -142,7 +142,76 @@ def _pack(pack: str, outputs: str):
     return ins, outs, plan
 
 
-def diagnose(audio, features, preset: str | None = None, *, plan=None, hf_config=None, emit_plan=None,
+def probes(preset: str | None = "whisper", *, plan=None, hf_config=None) -> list:
+    """The designed probe clips (`wmel probes`' set, the same samples its WAV files hold) for
+    the claimed front-end: [{"stem", "what", "samples": float32 array at the plan's rate}, ...],
+    each chosen to make one convention identifiable (edge padding, the frame-count rule, the
+    bank, DC removal, the window, the log's guard, the input's scale, dither)."""
+    if plan is not None or hf_config is not None:
+        preset = None
+    kind, text = _claimed(preset, plan, hf_config)
+    return [{"stem": stem, "what": what, "samples": np.frombuffer(b, dtype=np.float32).copy()}
+            for stem, what, b in _diagnose.probes(kind, text)]
+
+
+def _claimed(preset, plan, hf_config):
+    """The claimed front-end as (kind, text) for wmel._diagnose: 0 a preset's name, 1 a plan's
+    JSON, 2 a transformers configuration's JSON."""
+    if sum(x is not None for x in (preset, plan, hf_config)) != 1:
+        raise ValueError("diagnose: name one claimed front-end: preset=, plan= or hf_config=")
+    if preset is not None:
+        return 0, str(preset)
+    if hf_config is not None:
+        path = os.fspath(hf_config)
+        if os.path.isdir(path):
+            path = os.path.join(path, "preprocessor_config.json")
+        with open(path, encoding="utf-8") as fh:
+            return 2, fh.read()
+    if isinstance(plan, dict):
+        return 1, json.dumps(plan)
+    text = os.fspath(plan)
+    if not text.lstrip().startswith("{"):
+        with open(text, encoding="utf-8") as fh:
+            text = fh.read()
+    return 1, text
+
+
+def _diagnose_port(port, preset, plan, hf_config, emit_plan, force, mc, audio_extra, features_extra) -> dict:
+    """wmel.diagnose(port, preset): the probes run through port (samples -> features), then
+    one plan fitted on all of them at once (wmel_dg_run_joint), extra pairs first."""
+    kind, text = _claimed(preset, plan, hf_config)
+    audios, feats, names = [], [], []
+    for k, (ak, fk) in enumerate(zip(audio_extra, features_extra)):
+        audios.append(_clip(ak))
+        feats.append(_features(fk))
+        names.append(ak if isinstance(ak, (str, os.PathLike)) else f"clip {k + 1}")
+    for stem, _what, b in _diagnose.probes(kind, text):
+        x = np.frombuffer(b, dtype=np.float32).copy()
+        try:
+            f = port(x)
+        except Exception as e:
+            raise ValueError(f"diagnose: the port failed on the probe {stem!r} ({x.size} samples): {e}") from e
+        if f is None:
+            raise ValueError(f"diagnose: the port returned no features for the probe {stem!r}")
+        audios.append(x)
+        feats.append(_features(f))
+        names.append(stem)
+    js, checks = _diagnose.run_joint([a.tobytes() for a in audios], [f.tobytes() for f in feats],
+                                     [tuple(int(d) for d in f.shape) for f in feats], kind, text, mc)
+    r = json.loads(js)
+    status = "matches" if r["matches"] else "reproduced"
+    r["clips"] = [{"stem": os.fspath(nm) if isinstance(nm, os.PathLike) else nm, "status": status if ok else "differs",
+                   "max": mx, "why": "" if ok else why} for nm, (ok, mx, why) in zip(names, checks)]
+    if emit_plan is not None:
+        bad = [c for c in r["clips"] if c["status"] == "differs"]
+        if bad or r["plan"] is None:
+            raise ValueError("diagnose: no plan to write: no one plan found reproduces every clip" +
+                             (f" ({bad[0]['stem']}: {bad[0]['why']})" if bad else ""))
+        _emit(emit_plan, r["plan"], force)
+    return r
+
+
+def diagnose(audio, features=None, preset: str | None = None, *, plan=None, hf_config=None, emit_plan=None,
              force: bool = False, max_candidates: int | None = None) -> dict:
     """Which of the plan's fields (and the layout, units, dtype) a port's features of a clip
     differ in from the front-end it claims, and the plan that reproduces the port.
@@ -175,12 +244,28 @@ def diagnose(audio, features, preset: str | None = None, *, plan=None, hf_config
     1500): the same inputs give the same answer on any machine at any load; "work_bound" says
     whether the search stopped at it ("time_bound": at the safety's wall-clock cap instead).
 
+    A port as a callable: diagnose(port, "whisper") (or preset=, plan=, hf_config=) runs the
+    designed probes (wmel.probes(), `wmel probes`' set) through port (a float32 numpy array of
+    samples at the plan's rate -> the features, any layout and float dtype) in memory and fits
+    ONE plan on all of them at once; the answer reproduces every probe or says which it does
+    not ("clips": each with its "stem"). features then may be a second preset's name only
+    when preset is not given.
+
     ValueError for a shape no layout reconciles; the search releases the GIL and checks for
     signals between candidate plans, so Ctrl-C (KeyboardInterrupt) stops a long one."""
     if max_candidates is not None and (isinstance(max_candidates, bool) or not isinstance(max_candidates, int)
                                        or max_candidates < 1):
         raise ValueError(f"diagnose: max_candidates takes a count of candidate plans, at least 1 (got {max_candidates!r})")
     mc = 0 if max_candidates is None else int(max_candidates)
+    if callable(audio) and not isinstance(audio, (str, os.PathLike)) and not hasattr(audio, "__array__"):
+        if isinstance(features, str) and preset is None and plan is None and hf_config is None:
+            preset, features = features, None
+        if features is not None:
+            raise ValueError("diagnose: a port as a callable takes the claimed front-end (diagnose(port, 'whisper')), "
+                             "not features: it computes them itself")
+        return _diagnose_port(audio, preset, plan, hf_config, emit_plan, force, mc, [], [])
+    if features is None:
+        raise ValueError("diagnose: features are needed (the port's features of audio), or a port as a callable")
     if isinstance(audio, (str, os.PathLike)) and os.path.isdir(os.fspath(audio)):
         if not isinstance(features, (str, os.PathLike)) or not os.path.isdir(os.fspath(features)):
             raise ValueError("diagnose: a pack as audio takes the folder of the port's outputs "
