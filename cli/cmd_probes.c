@@ -29,14 +29,19 @@
 #define PROBES_MANIFEST "probes.json"
 
 const char PROBES_HELP[] =
-    "wmel probes DIR [--preset NAME | --plan FILE.json | --hf-config PATH] [--force] [-q]\n"
+    "wmel probes DIR [options]\n"
     "    designed probe clips for wmel diagnose --probes DIR: 16-bit WAV files at the plan's\n"
-    "    rate (default preset whisper), each chosen to tell one convention apart (edge\n"
-    "    padding, the frame-count rule, the bank, DC removal, the window, the log's guard,\n"
-    "    the input's scale, dither), and DIR/probes.json (each stem, what it probes, its\n"
-    "    length); under 60 s in all, the same bytes on every run\n"
+    "    rate, each chosen to tell one convention apart (edge padding, the frame-count rule,\n"
+    "    the bank, DC removal, the window, the log's guard, the input's scale, dither), and\n"
+    "    DIR/probes.json (each stem, what it probes, its length); under 60 s in all, the\n"
+    "    same bytes on every run\n"
+    "      --preset NAME      the front-end the port claims: its rate, hop and frame length\n"
+    "                         shape the probes (default whisper)\n"
+    "      --plan FILE.json   or a plan's JSON file\n"
+    "      --hf-config PATH   or a transformers feature extractor's configuration\n"
     "      --force            replace files of DIR that wmel probes did not write\n"
-    "    exit 0 written; 2 usage errors (a file in the way); 3 a write failed\n";
+    "      -q, --quiet        no summary line\n"
+    "    exit 0 written; 2 usage errors (a file in the way: nothing written); 3 a write failed\n";
 
 /* the manifest's text of DIR (NULL: none or not read), cap 1 MiB */
 static char *read_manifest(const char *dir)

@@ -69,7 +69,7 @@ def main():
         return 2
     wmel, page = sys.argv[1], sys.argv[2]
     docs = doc_sections(page)
-    expected = {"", "mel", "decode", "windows", "stem", "batch", "inspect", "compare", "stream", "presets", "devices", "diagnose", "vectors", "bench"}
+    expected = {"", "mel", "decode", "windows", "stem", "batch", "inspect", "compare", "stream", "presets", "devices", "diagnose", "probes", "vectors", "bench"}
     bad = []
     if set(docs) != expected:
         bad.append(f"{page}: sections for {sorted(expected)} expected, found {sorted(docs)}")
