@@ -888,7 +888,10 @@ static int diagnose_joint(const dg_args *a, const wmel_frontend_plan *plan)
         goto done;
     }
     rc = r->matches ? 0 : 1;
-    if (a->emit && emit_plan(a->emit, &r->plan, a->feats[0], err, sizeof err)) {
+    if (a->emit && !r->has_plan) {
+        cli_msg("wmel: diagnose: no plan written to %s: %s", a->emit,
+                r->not_expressible[0] ? r->not_expressible : "the port matches the claimed plan");
+    } else if (a->emit && emit_plan(a->emit, &r->plan, a->feats[0], err, sizeof err)) {
         cli_msg("wmel: diagnose: %s", err);
         rc = DIAGNOSE_ERROR;
     }

@@ -28,12 +28,16 @@ static int clip_dtype(const wmel_dg_clip *c)
 /* plan held against every clip: the count reproduced, ck[] filled, *first the first clip not
    reproduced (-1 none); -1 on an error (err set) */
 static int check_all(const wmel_frontend_plan *plan, const wmel_dg_clip *clips, int n_clips, const int *dtype,
-                     wmel_dg_check_result *ck, int *first, char *err, size_t err_len)
+                     const unsigned char *own, wmel_dg_check_result *ck, int *first, char *err, size_t err_len)
 {
     int ok = 0;
     *first = -1;
     for (int k = 0; k < n_clips; k++) {
         const wmel_dg_clip *c = &clips[k];
+        if (own && own[k]) { /* matched on its own (a match no plan writes): kept */
+            ok++;
+            continue;
+        }
         if (wmel_dg_check(plan, c->audio, c->n, c->feat, c->n_feat, c->shape, c->ndim, dtype[k], &ck[k], err,
                           err_len)) {
             /* a plan that cannot compute the clip: not reproduced */
@@ -93,6 +97,8 @@ typedef struct joint_state {
     int have, n_ok;
     size_t evals;
     wmel_dg_joint *jt;
+    unsigned char *own; /* 1: the clip matches the claimed plan on its own, a match no plan writes
+                           (Whisper's clip padded to 30 s before its reflect padding) */
 } joint_state;
 
 static const char *const VALID_NAMES[] = {"all", "hop", "trim", "end", "ceil", "but_last"};
@@ -162,7 +168,9 @@ static int consider(joint_state *s, const wmel_frontend_plan *c, wmel_frontend_p
 {
     int first;
     char e2[256];
-    const int ok = check_all(c, s->clips, s->n_clips, s->dtype, s->ck2, &first, e2, sizeof e2);
+    const int claimed = !memcmp(c, s->claimed, sizeof *c);
+    memcpy(s->ck2, s->ck, (size_t)s->n_clips * sizeof *s->ck2); /* (the own matches' lines kept) */
+    const int ok = check_all(c, s->clips, s->n_clips, s->dtype, claimed ? s->own : NULL, s->ck2, &first, e2, sizeof e2);
     if (ok <= *best_ok) return 0;
     *best_ok = ok;
     *take = *c;
@@ -205,6 +213,17 @@ static int try_fit(joint_state *s, int k, int from_answer, char *err, size_t err
     if (rc == WMEL_DG_CANCELLED) return rc;
     if (rc) return 0; /* a clip the search refuses from this start: no candidate */
     s->evals += s->r->evals;
+    if (s->r->matches && !s->r->has_plan && s->r->n_diff == 0 && !memcmp(start, s->claimed, sizeof *start)) {
+        /* a match no plan writes: this clip matches on its own, no search counted */
+        s->own[k] = 1;
+        s->jt->n_fits--;
+        memset(&s->ck[k], 0, sizeof s->ck[k]);
+        s->ck[k].ok = 1;
+        s->ck[k].max = s->r->residual_after;
+        if (!s->have) *s->best = *s->r, s->have = 1, s->n_ok = 0;
+        s->n_ok++;
+        return 0;
+    }
     const wmel_frontend_plan *a = answer_of(s->r, start);
     const wmel_frontend_plan *base = a ? a : s->r->has_plan ? &s->r->plan : NULL;
     wmel_frontend_plan take, v[12];
@@ -240,8 +259,10 @@ static void finish(joint_state *s, int all)
     o->evals = s->evals;
     o->matches = all && was_match;
     o->reproduces = all;
+    int owns = 0;
+    for (int k = 0; k < s->n_clips; k++) owns |= s->own[k];
     o->plan = s->plan;
-    o->has_plan = 1;
+    o->has_plan = !owns; /* the claimed plan does not compute the clips matched on their own */
     o->plan_max = mx;
     o->plan_excess = ex;
     if (o->matches) o->residual_after = mx;
@@ -251,11 +272,14 @@ static void finish(joint_state *s, int all)
     }
     char t[200];
     size_t l = 0;
-    l += (size_t)snprintf(t + l, sizeof t - l, "one plan for %d clips (search on clip", s->n_clips);
     const int nf = s->jt->n_fits < WMEL_DG_JOINT_MAX_FITS ? s->jt->n_fits : WMEL_DG_JOINT_MAX_FITS;
+    if (nf == 0)
+        l += (size_t)snprintf(t + l, sizeof t - l, "each of the %d clips matches the claimed plan on its own", s->n_clips);
+    else
+        l += (size_t)snprintf(t + l, sizeof t - l, "one plan for %d clips (search on clip", s->n_clips);
     for (int i = 0; i < nf && l < sizeof t; i++)
         l += (size_t)snprintf(t + l, sizeof t - l, "%s %d", i ? "," : "", s->jt->fitted[i] + 1);
-    if (l < sizeof t) snprintf(t + l, sizeof t - l, ")");
+    if (nf && l < sizeof t) snprintf(t + l, sizeof t - l, ")");
     size_t nl = strlen(o->notes);
     snprintf(o->notes + nl, sizeof o->notes - nl, "%s%s", nl ? "; " : "", t);
 }
@@ -280,20 +304,22 @@ int wmel_dg_run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips,
         return WMEL_DG_ERROR;
     }
     for (int k = 0; k < n_clips; k++) dtype[k] = clip_dtype(&clips[k]);
-    joint_state s = {plan, clips, n_clips, dtype, {0, 0}, cancel, cancel_arg, out, r, checks, ck2, ck2 + n_clips, *plan, 0, 0, 0, jt};
+    joint_state s = {plan, clips, n_clips, dtype, {0, 0}, cancel, cancel_arg, out, r, checks, ck2, ck2 + n_clips, *plan, 0, 0, 0, jt, NULL};
     if (opts) s.opts = *opts;
     memset(out, 0, sizeof *out);
     /* the first clip's search sets the report (layout, units, floor); then each clip the
        answer does not reproduce, at most twice each */
-    int rc = try_fit(&s, 0, 0, err, err_len);
+    memset(checks, 0, (size_t)n_clips * sizeof *checks);
     unsigned char *fits = calloc((size_t)n_clips, 1);
-    if (!fits) rc = WMEL_DG_ERROR, snprintf(err, err_len, "out of memory");
+    s.own = calloc((size_t)n_clips, 1);
+    int rc = fits && s.own ? try_fit(&s, 0, 0, err, err_len) : WMEL_DG_ERROR;
+    if (!fits || !s.own) snprintf(err, err_len, "out of memory");
     if (!rc && !s.have) {
         /* the first clip alone not explained: its report, the claimed plan held against all */
         int first;
         char e2[256];
         *out = *r;
-        s.n_ok = check_all(plan, clips, n_clips, dtype, checks, &first, e2, sizeof e2);
+        s.n_ok = check_all(plan, clips, n_clips, dtype, NULL, checks, &first, e2, sizeof e2);
         s.have = 1;
         if (fits) fits[0] = 1;
     }
@@ -321,6 +347,6 @@ int wmel_dg_run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips,
         finish(&s, jt->failed < 0);
         out->seconds = (double)(clock() - t0) / CLOCKS_PER_SEC;
     }
-    free(dtype), free(ck2), free(r);
+    free(dtype), free(ck2), free(r), free(s.own);
     return rc;
 }

@@ -86,6 +86,14 @@ cp "$T/port.json" "$T/claimed.json"
 rc=$(dg --plan "$T/claimed.json" --probes "$P" --outputs "$T/outs")
 [ "$rc" = 0 ] && [ "$(grep -c '^clip .*: matches' "$T/out")" = "$nw" ] || bad "the port's own plan: exit $rc: $(cat "$T/out" "$T/err")"
 
+# Whisper's clip padded to 30 s (a match no plan writes): every probe matches on its own
+mkdir -p "$T/o30"
+for f in "$P"/*.wav; do
+  "$WMEL" mel "$f" --preset whisper --pad-30s -o "$T/o30/$(basename "$f" .wav).npy" -q || bad "mel --pad-30s $f"
+done
+rc=$(dg --preset whisper --probes "$P" --outputs "$T/o30")
+[ "$rc" = 0 ] && [ "$(grep -c '^clip .*: matches' "$T/out")" = "$nw" ] || bad "30 s padding: exit $rc: $(cat "$T/out" "$T/err")"
+
 # ---- missing outputs are named; --probes takes --outputs; a folder with no probes
 mkdir -p "$T/some" && cp "$T/outs"/*.npy "$T/some/" && rm "$T/some/short.npy" "$T/some/noise.npy"
 rc=$(dg --preset whisper --probes "$P" --outputs "$T/some")
