@@ -275,6 +275,36 @@ static int gen_attach(wmel_ctx *ctx)
     return WMEL_OK;
 }
 
+/* ---------------------------------------------------------------- a clip through the ctx's algorithm */
+
+int wmel__clip_shape(const wmel_ctx *ctx, size_t n_samples, size_t *rows, size_t *cols)
+{
+    *rows = *cols = 0;
+    int rc = wmel__fe_shape(&ctx->fe->p, n_samples, rows, cols);
+    if (rc) *rows = *cols = 0;
+    return rc;
+}
+
+int wmel__clip_run(wmel_ctx *ctx, const float *pcm, size_t n_samples, float *out, size_t out_len)
+{
+    size_t rows, cols;
+    int rc = wmel__clip_shape(ctx, n_samples, &rows, &cols);
+    if (rc) return rc;
+    wmel_signal s = {pcm, NULL, n_samples, 0};
+    rc = ctx->fe->algo->clip(ctx, &s, out, out_len);
+    return rc ? rc : wmel__fe_out_check(ctx->fe, out, rows * cols);
+}
+
+wmel_ctx *wmel__twin_for(wmel_ctx *ctx, const float *x, size_t n)
+{
+    if (!ctx->twin) return ctx;
+    const int twin = !wmel__all_f32_kernel_safe(x, n);
+    __atomic_store_n(&ctx->twin_ran, twin, __ATOMIC_RELAXED);
+    return twin ? ctx->twin : ctx;
+}
+
+wmel_ctx *wmel__live_ctx(wmel_ctx *ctx) { return ctx && ctx->twin ? ctx->twin : ctx; }
+
 /* wmel_features() of x[0 .. n) on the general CPU path or the float64 reference. */
 static int gen_features(wmel_ctx *ctx, const float *pcm, size_t n_samples, float *out,
                         size_t out_len)
@@ -289,7 +319,7 @@ static int gen_features(wmel_ctx *ctx, const float *pcm, size_t n_samples, float
         return WMEL_ERR_INVALID_ARG;
     if (ctx->vt->id != WMEL_BACKEND_REF) { /* checked by the workers, each its own samples */
         wmel_ctx *on = wmel__twin_for(ctx, pcm, n_samples);
-        return on != ctx ? wmel_features(on, pcm, n_samples, out, out_len) : wmel__fe_cpu(ctx, pcm, n_samples, out);
+        return on != ctx ? wmel__clip_run(on, pcm, n_samples, out, out_len) : wmel__fe_cpu(ctx, pcm, n_samples, out);
     }
     if (!wmel__all_finite(pcm, n_samples)) return WMEL_ERR_NOT_FINITE;
     return wmel__fe_ref(ctx, pcm, n_samples, out);

@@ -1,7 +1,8 @@
 /*
- * api.c -- the public entry points: argument checks at the boundary, backend and
- * kernel choice, messages. The work happens below: the frame driver (frames.c) on the
- * worker pool (pool.c), or another backend.
+ * api.c -- the public entry points: argument checks at the boundary. The work happens
+ * below: the backend chosen and the ctx made (backend.c, ctx.c), the clip run by its
+ * algorithm (algo.c): the frame driver (frames.c) on the worker pool (pool.c), or another
+ * backend.
  */
 #include "internal.h"
 #include "fe/fe.h"
@@ -20,6 +21,12 @@
 
 /* ---------------------------------------------------------------- create / destroy */
 
+static wmel_ctx *fail(int *status, int code)
+{
+    if (status) *status = code;
+    return NULL;
+}
+
 wmel_params wmel_default_params(void)
 {
     wmel_params p;
@@ -31,127 +38,6 @@ wmel_params wmel_default_params(void)
     p.max_isa = WMEL_ISA_AUTO;
     p.cuda_device = 0;
     return p;
-}
-
-static wmel_ctx *fail(int *status, int code)
-{
-    if (status) *status = code;
-    return NULL;
-}
-
-/* The one creator: params and plan checked once, the plan compiled (its geometry chooses
- * the algorithm, algo.c), the backend chosen among those that serve the algorithm, the
- * kernels picked for the ISA level. keep_smooth: params.smooth applies (wmel_create on
- * Whisper's front-end); else it is ignored, as it always was for a plan. cols: NULL, or
- * the per-column affine {col_scale, col_shift} (n_cols values each, checked), which the
- * general algorithm applies whatever the geometry. */
-static wmel_ctx *create(wmel_params p, const wmel_frontend_plan *plan, int keep_smooth,
-                        const double *const *cols, int *status)
-{
-    wmel__detail(""); /* a failure's detail is this create's own, not an earlier call's */
-    int rc = wmel__fe_check(plan);
-    if (rc) return fail(status, rc);
-    if (!keep_smooth) p.smooth = WMEL_SMOOTH_NONE;
-    if (p.backend < WMEL_BACKEND_AUTO || p.backend > WMEL_BACKEND_VULKAN || p.vulkan_device < 0 ||
-        p.vulkan_arith < WMEL_VULKAN_ARITH_AUTO || p.vulkan_arith > WMEL_VULKAN_ARITH_FLOAT_FLOAT ||
-        p.max_isa < WMEL_ISA_AUTO || p.max_isa > WMEL_ISA_WASM_SIMD128 || p.n_threads < 0 ||
-        p.cuda_device < 0 || (p.smooth != WMEL_SMOOTH_NONE && p.smooth != WMEL_SMOOTH_3X3))
-        return fail(status, WMEL_ERR_INVALID_ARG);
-    /* the ctx's params say the plan's front-end (its norm is the frame driver's) */
-    const wmel_algo *algo = cols ? &wmel__algo_general : wmel__plan_algo(plan);
-    /* a backend asked for by name whose kernels do not take the plan's algorithm (its
-       accepts says why: the reference, the devices) runs it on the general algorithm */
-    wmel_accept_q q = {plan, algo, NULL, WMEL__OP_KERNELS};
-    const wmel_backend_vt *named = p.backend == WMEL_BACKEND_AUTO ? NULL : wmel__backend(p.backend);
-    if (named && !wmel__accepts(named, &q, NULL, 0)) algo = q.algo = &wmel__algo_general;
-    p.n_mels = plan->n_mels;
-    p.frontend = plan->frontend;
-    p.norm = plan->norm;
-    if (!algo->smooth) p.smooth = WMEL_SMOOTH_NONE;
-    const wmel_backend_vt *vt;
-    char why[sizeof ((wmel_ctx *)0)->backend_why];
-    snprintf(why, sizeof why, "asked for by name");
-    /* AUTO's device kernels where the algorithm has them and the devices' rule takes it */
-    const int devices = algo->devices && wmel__device_kernels(&q, NULL, NULL, 0);
-    if (p.backend == WMEL_BACKEND_AUTO) {
-        if ((rc = wmel__backend_auto_check()) != WMEL_OK) return fail(status, rc);
-        vt = devices ? wmel__backend_auto(&p) : wmel__backend_auto_plan(&p, algo == &wmel__algo_general);
-        if (vt->id == WMEL_BACKEND_CUDA || vt->id == WMEL_BACKEND_VULKAN) {
-            const wmel_auto_plan ap = {p, plan, keep_smooth, cols, algo};
-            wmel__backend_auto_timed(&vt, &ap, why, sizeof why);
-        } else {
-            snprintf(why, sizeof why, "AUTO: %s (%s)", vt->name,
-                     devices                        ? "no device backend available"
-                     : algo == &wmel__algo_general ? "no Vulkan GPU available; AUTO takes CUDA for Whisper's geometry only"
-                                                   : "no device backend serves this plan");
-        }
-    } else {
-        vt = wmel__backend(p.backend);
-    }
-    if (!vt || (vt->available && !vt->available(&p)))
-        return fail(status, WMEL_ERR_BACKEND_UNAVAILABLE);
-
-    wmel_ctx *ctx = calloc(1, sizeof *ctx);
-    if (!ctx) return fail(status, WMEL_ERR_NO_MEMORY);
-    rc = wmel__plan_compile(plan, algo, &ctx->fe);
-    if (rc == WMEL_OK && cols) {
-        const size_t nc = wmel__fe_n_colvec(plan);
-        ctx->fe->n_colvec = nc;
-        ctx->fe->col_scale = malloc(nc * sizeof(double));
-        ctx->fe->col_shift = malloc(nc * sizeof(double));
-        if (!ctx->fe->col_scale || !ctx->fe->col_shift) {
-            rc = WMEL_ERR_NO_MEMORY;
-            wmel__plan_release(ctx->fe);
-        } else {
-            memcpy(ctx->fe->col_scale, cols[0], nc * sizeof(double));
-            memcpy(ctx->fe->col_shift, cols[1], nc * sizeof(double));
-        }
-    }
-    if (rc != WMEL_OK) {
-        free(ctx);
-        return fail(status, rc);
-    }
-    ctx->params = p;
-    ctx->fplan = *plan;
-    ctx->n_threads = p.n_threads ? p.n_threads : wmel__cpu_count();
-    if (ctx->n_threads > 256) ctx->n_threads = 256;
-    ctx->isa = wmel__isa_level(p.max_isa);
-    ctx->kernel = wmel__kernel_for(ctx->isa);
-    ctx->vt = vt;
-    ctx->backend = vt->id;
-    rc = ctx->fe->algo->attach(ctx);
-    if (rc != WMEL_OK) {
-        wmel__plan_release(ctx->fe);
-        free(ctx);
-        return fail(status, rc);
-    }
-    ctx->backend = ctx->vt->id;
-    /* a plan of Whisper's geometry on a device's general algorithm: the CPU's own kernels
-       beside it for the samples they refuse (ctx->twin) */
-    const wmel_algo *own = wmel__plan_algo(plan);
-    if (!cols && own != algo && own != &wmel__algo_general &&
-        (ctx->backend == WMEL_BACKEND_VULKAN || ctx->backend == WMEL_BACKEND_CUDA)) {
-        wmel_params tp = p;
-        tp.backend = WMEL_BACKEND_CPU;
-        ctx->twin = create(tp, plan, keep_smooth, NULL, &rc);
-        if (!ctx->twin) {
-            wmel_destroy(ctx);
-            return fail(status, rc);
-        }
-    }
-    if (ctx->vt != vt) /* AUTO: the device backend could not start; the CPU, silently */
-        snprintf(ctx->backend_why, sizeof ctx->backend_why, "AUTO: %s (%s could not start on its device)",
-                 ctx->vt->name, vt->name);
-    else
-        memcpy(ctx->backend_why, why, sizeof why);
-    if (status) *status = WMEL_OK;
-    return ctx;
-}
-
-wmel_ctx *wmel__create(const wmel_params *p, const wmel_frontend_plan *plan, int keep_smooth,
-                       const double *const *cols, int *status)
-{
-    return create(*p, plan, keep_smooth, cols, status);
 }
 
 wmel_ctx *wmel_create(const wmel_params *p_in, int *status)
@@ -166,13 +52,13 @@ wmel_ctx *wmel_create(const wmel_params *p_in, int *status)
     int rc = wmel_frontend_preset(p.frontend, p.n_mels, &plan);
     if (rc) return fail(status, rc);
     if (p.frontend == WMEL_FRONTEND_WHISPER) plan.norm = p.norm;
-    return create(p, &plan, p.frontend == WMEL_FRONTEND_WHISPER, NULL, status);
+    return wmel__create(p, &plan, p.frontend == WMEL_FRONTEND_WHISPER, NULL, status);
 }
 
 wmel_ctx *wmel_create_plan(const wmel_params *p_in, const wmel_frontend_plan *plan, int *status)
 {
     if (!plan) return fail(status, WMEL_ERR_NULL_POINTER);
-    return create(p_in ? *p_in : wmel_default_params(), plan, 0, NULL, status);
+    return wmel__create(p_in ? *p_in : wmel_default_params(), plan, 0, NULL, status);
 }
 
 wmel_ctx *wmel_create_plan_cols(const wmel_params *p_in, const wmel_frontend_plan *plan, const double *col_scale,
@@ -182,7 +68,7 @@ wmel_ctx *wmel_create_plan_cols(const wmel_params *p_in, const wmel_frontend_pla
     if (rc) return fail(status, rc);
     const double *cols[2] = {col_scale, col_shift};
     /* any geometry: the general algorithm applies them */
-    return create(p_in ? *p_in : wmel_default_params(), plan, 0, cols, status);
+    return wmel__create(p_in ? *p_in : wmel_default_params(), plan, 0, cols, status);
 }
 
 int wmel_ctx_cols(const wmel_ctx *ctx, double *col_scale, double *col_shift, size_t n_cols)
@@ -221,22 +107,14 @@ int wmel_ctx_too_short(const wmel_ctx *ctx, size_t n_samples, char *msg, size_t 
 int wmel_features_shape(const wmel_ctx *ctx, size_t n_samples, size_t *rows, size_t *cols)
 {
     if (!ctx || !rows || !cols) return WMEL_ERR_NULL_POINTER;
-    *rows = *cols = 0;
-    int rc = wmel__fe_shape(&ctx->fe->p, n_samples, rows, cols);
-    if (rc) *rows = *cols = 0;
-    return rc;
+    return wmel__clip_shape(ctx, n_samples, rows, cols);
 }
 
 int wmel_features(wmel_ctx *ctx, const float *pcm, size_t n_samples, float *out, size_t out_len)
 {
     if (!ctx) return WMEL_ERR_NULL_POINTER;
     if (!pcm && n_samples) return WMEL_ERR_NULL_POINTER;
-    size_t rows, cols;
-    int rc = wmel_features_shape(ctx, n_samples, &rows, &cols);
-    if (rc) return rc;
-    wmel_signal s = {pcm, NULL, n_samples, 0};
-    rc = ctx->fe->algo->clip(ctx, &s, out, out_len);
-    return rc ? rc : wmel__fe_out_check(ctx->fe, out, rows * cols);
+    return wmel__clip_run(ctx, pcm, n_samples, out, out_len);
 }
 
 /* ---------------------------------------------------------------- many clips of any length */
@@ -524,38 +402,11 @@ int wmel_features_batch(wmel_ctx *ctx, const float *const *pcm, const size_t *n_
     return rc;
 }
 
-wmel_ctx *wmel__twin_for(wmel_ctx *ctx, const float *x, size_t n)
-{
-    if (!ctx->twin) return ctx;
-    const int twin = !wmel__all_f32_kernel_safe(x, n);
-    __atomic_store_n(&ctx->twin_ran, twin, __ATOMIC_RELAXED);
-    return twin ? ctx->twin : ctx;
-}
-
-wmel_ctx *wmel__live_ctx(wmel_ctx *ctx) { return ctx && ctx->twin ? ctx->twin : ctx; }
-
-void wmel_destroy(wmel_ctx *ctx)
-{
-    if (!ctx) return;
-    wmel_destroy(ctx->twin);
-    if (ctx->vt->free) ctx->vt->free(ctx);
-    wmel__pool_free(ctx->pool);
-    wmel__scratch_free(ctx->scratch);
-    wmel__plan_release(ctx->fe);
-    free(ctx);
-}
+void wmel_destroy(wmel_ctx *ctx) { wmel__ctx_free(ctx); }
 
 const char *wmel_backend_name(const wmel_ctx *ctx) { return ctx ? ctx->vt->name : "none"; }
 
-const char *wmel_op_backend(const wmel_ctx *ctx, int op)
-{
-    if (!ctx || op < WMEL_OP_LOG_MEL || op > WMEL_OP_STREAM) return "none";
-    if (op == WMEL_OP_STREAM && ctx->fe->algo->stream_backend) return ctx->fe->algo->stream_backend;
-    if (op <= WMEL_OP_LOG_MEL_BATCH && ctx->twin && __atomic_load_n(&ctx->twin_ran, __ATOMIC_RELAXED))
-        return wmel_op_backend(ctx->twin, op); /* samples the CPU's kernels took */
-    if (ctx->vt->op_backend) return ctx->vt->op_backend(ctx, op);
-    return op == WMEL_OP_DEVICE ? "none" : ctx->vt->name;
-}
+const char *wmel_op_backend(const wmel_ctx *ctx, int op) { return wmel__op_backend(ctx, op); }
 
 const char *wmel_kernel_name(const wmel_ctx *ctx) { return ctx ? ctx->kernel_name : "none"; }
 const char *wmel_backend_reason(const wmel_ctx *ctx) { return ctx ? ctx->backend_why : "none"; }
@@ -766,36 +617,7 @@ int wmel_mel_filters(int n_mels, float *out, size_t out_len)
     return WMEL_OK;
 }
 
-/* ---------------------------------------------------------------- messages */
-
-const char *wmel_strerror(int status)
-{
-    switch (status) {
-    case WMEL_OK: return "success";
-    case WMEL_ERR_INVALID_ARG: return "invalid argument: a parameter is outside its allowed range (see wmel.h)";
-    case WMEL_ERR_NULL_POINTER: return "a required pointer argument is NULL";
-    case WMEL_ERR_NO_MEMORY: return "out of memory";
-    case WMEL_ERR_BUFFER_TOO_SMALL: return "output buffer too small: size it with wmel_n_frames() * n_mels";
-    case WMEL_ERR_TOO_SHORT: return "input too short for reflect padding: samples + padding must exceed n_fft/2 (200 for Whisper, 256 for NeMo legacy)";
-    case WMEL_ERR_BACKEND_UNAVAILABLE: return "the requested backend is not available (not built in, or no usable CUDA or Vulkan device; wmel_vulkan_error_detail() says why for Vulkan)";
-    case WMEL_ERR_NOT_FINITE: return "the input contains NaN or infinite samples";
-    case WMEL_ERR_IO: return "input/output error: the file could not be opened, read or written";
-    case WMEL_ERR_FORMAT: return "unrecognised data: not an audio format wmel can read";
-    case WMEL_ERR_UNSUPPORTED: return "unsupported audio: a valid file whose codec, sample format, channel layout or rate this build does not decode (the loader's message names which; a build with FFmpeg reads more formats)";
-    case WMEL_ERR_CORRUPT: return "the file is damaged and cannot be decoded";
-    case WMEL_ERR_NO_SAMPLES: return "the input holds no audio samples";
-    case WMEL_ERR_THREAD: return "could not start a worker thread";
-    case WMEL_ERR_CUDA: return "the CUDA runtime reported an error";
-    case WMEL_ERR_OVERFLOW: return "the input is too large: a size computation would overflow";
-    case WMEL_ERR_DECODER: return "the audio decoder reported an error";
-    case WMEL_ERR_NOT_BUILT: return "this feature was not built into this copy of libwmel";
-    case WMEL_ERR_WEIGHTS: return "the weights file is malformed or its tensors do not fit the model";
-    case WMEL_ERR_SAMPLE_RANGE: return "values past float32's range: samples above about 1e17 overflow the float32 power spectrum, or the plan's post_scale or per-column (CMVN) scale carries a feature past 3.4e38 (audio samples are normally within [-1, 1]; scale the input or lower the scale)";
-    case WMEL_ERR_INTERRUPTED: return "interrupted: the caller asked to stop (a time limit, Ctrl-C)";
-    case WMEL_ERR_VULKAN: return "the Vulkan driver reported an error (see wmel_vulkan_error_detail())";
-    default: return "unknown wmel status code";
-    }
-}
+/* ---------------------------------------------------------------- the version */
 
 const char *wmel_version(void)
 {

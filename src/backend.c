@@ -2,7 +2,8 @@
  * backend.c -- the backends built into this copy of libwmel, best first (ggml's backend
  * registry): CUDA when it was built (WMEL_HAVE_CUDA), Vulkan when it was built
  * (WMEL_HAVE_VULKAN; AUTO takes it for a GPU only), the SIMD CPU kernels, and the
- * float64 reference. api.c finds a backend here by id, or AUTO's choice.
+ * float64 reference. The one creator (wmel__create, at the end) finds a backend here by id,
+ * or AUTO's choice, and has the ctx made (ctx.c).
  *
  * AUTO's device is not taken on faith: a device reached through host memory can be slower
  * than the CPU backend (on an H200 every case measured was). So where AUTO would take a
@@ -18,6 +19,7 @@
  */
 #include "internal.h"
 #include "config.h"
+#include "fe/fe.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -114,14 +116,14 @@ static void measure(void *arg, wmel_verdict *v)
     int st = 0;
     p.backend = j->vt->id;
     if (j->vt->id == WMEL_BACKEND_VULKAN) p.vulkan_device = j->dev->index + 1;
-    c[0] = wmel__create(&p, j->ap->plan, j->ap->keep_smooth, j->ap->cols, &st);
+    c[0] = wmel__create(p, j->ap->plan, j->ap->keep_smooth, j->ap->cols, &st);
     p.backend = WMEL_BACKEND_CPU;
-    c[1] = wmel__create(&p, j->ap->plan, j->ap->keep_smooth, j->ap->cols, &st);
+    c[1] = wmel__create(p, j->ap->plan, j->ap->keep_smooth, j->ap->cols, &st);
     const char *const where[2] = {j->vt->name, NULL};
     wmel__probe_pair(c, where, v->t);
     v->t[1] *= cpu_scale(); /* 1 but for the testing switch, checked at create */
     v->pick = wmel__auto_pick(v->t[0], v->t[1]);
-    for (int a = 0; a < 2; a++) wmel_destroy(c[a]);
+    for (int a = 0; a < 2; a++) wmel__ctx_free(c[a]);
 }
 
 static int algo_class(const wmel_algo *a)
@@ -350,4 +352,67 @@ int wmel_devices(wmel_device *out, size_t cap, size_t *n)
     }
     *n = at;
     return WMEL_OK;
+}
+
+/* ---------------------------------------------------------------- the one creator */
+
+static wmel_ctx *fail(int *status, int code)
+{
+    if (status) *status = code;
+    return NULL;
+}
+
+/* The one creator: params and plan checked once, the algorithm chosen by the plan's
+ * geometry (algo.c), the backend among those that serve the algorithm (by name, or AUTO's
+ * rule and timing), then the ctx made for them (ctx.c: the plan compiled, the kernels
+ * picked for the ISA level). keep_smooth: params.smooth applies (wmel_create on
+ * Whisper's front-end); else it is ignored, as it always was for a plan. cols: NULL, or
+ * the per-column affine {col_scale, col_shift} (n_cols values each, checked), which the
+ * general algorithm applies whatever the geometry. */
+wmel_ctx *wmel__create(wmel_params p, const wmel_frontend_plan *plan, int keep_smooth, const double *const *cols,
+                       int *status)
+{
+    wmel__detail(""); /* a failure's detail is this create's own, not an earlier call's */
+    int rc = wmel__fe_check(plan);
+    if (rc) return fail(status, rc);
+    if (!keep_smooth) p.smooth = WMEL_SMOOTH_NONE;
+    if (p.backend < WMEL_BACKEND_AUTO || p.backend > WMEL_BACKEND_VULKAN || p.vulkan_device < 0 ||
+        p.vulkan_arith < WMEL_VULKAN_ARITH_AUTO || p.vulkan_arith > WMEL_VULKAN_ARITH_FLOAT_FLOAT ||
+        p.max_isa < WMEL_ISA_AUTO || p.max_isa > WMEL_ISA_WASM_SIMD128 || p.n_threads < 0 ||
+        p.cuda_device < 0 || (p.smooth != WMEL_SMOOTH_NONE && p.smooth != WMEL_SMOOTH_3X3))
+        return fail(status, WMEL_ERR_INVALID_ARG);
+    /* the ctx's params say the plan's front-end (its norm is the frame driver's) */
+    const wmel_algo *algo = cols ? &wmel__algo_general : wmel__plan_algo(plan);
+    /* a backend asked for by name whose kernels do not take the plan's algorithm (its
+       accepts says why: the reference, the devices) runs it on the general algorithm */
+    wmel_accept_q q = {plan, algo, NULL, WMEL__OP_KERNELS};
+    const wmel_backend_vt *named = p.backend == WMEL_BACKEND_AUTO ? NULL : wmel__backend(p.backend);
+    if (named && !wmel__accepts(named, &q, NULL, 0)) algo = q.algo = &wmel__algo_general;
+    p.n_mels = plan->n_mels;
+    p.frontend = plan->frontend;
+    p.norm = plan->norm;
+    if (!algo->smooth) p.smooth = WMEL_SMOOTH_NONE;
+    const wmel_backend_vt *vt;
+    char why[sizeof ((wmel_ctx *)0)->backend_why];
+    snprintf(why, sizeof why, "asked for by name");
+    /* AUTO's device kernels where the algorithm has them and the devices' rule takes it */
+    const int devices = algo->devices && wmel__device_kernels(&q, NULL, NULL, 0);
+    if (p.backend == WMEL_BACKEND_AUTO) {
+        if ((rc = wmel__backend_auto_check()) != WMEL_OK) return fail(status, rc);
+        vt = devices ? wmel__backend_auto(&p) : wmel__backend_auto_plan(&p, algo == &wmel__algo_general);
+        if (vt->id == WMEL_BACKEND_CUDA || vt->id == WMEL_BACKEND_VULKAN) {
+            const wmel_auto_plan ap = {p, plan, keep_smooth, cols, algo};
+            wmel__backend_auto_timed(&vt, &ap, why, sizeof why);
+        } else {
+            snprintf(why, sizeof why, "AUTO: %s (%s)", vt->name,
+                     devices                        ? "no device backend available"
+                     : algo == &wmel__algo_general ? "no Vulkan GPU available; AUTO takes CUDA for Whisper's geometry only"
+                                                   : "no device backend serves this plan");
+        }
+    } else {
+        vt = wmel__backend(p.backend);
+    }
+    if (!vt || (vt->available && !vt->available(&p)))
+        return fail(status, WMEL_ERR_BACKEND_UNAVAILABLE);
+    return wmel__ctx_make(p, plan, keep_smooth, cols, algo, vt, why, status);
 }

@@ -328,3 +328,34 @@ uint32_t wmel__ff_limit_bits(const double *window, int fl, const double *mel_w, 
     memcpy(&u, &lim, sizeof u);
     return u;
 }
+
+/* ---------------------------------------------------------------- messages */
+
+const char *wmel_strerror(int status)
+{
+    switch (status) {
+    case WMEL_OK: return "success";
+    case WMEL_ERR_INVALID_ARG: return "invalid argument: a parameter is outside its allowed range (see wmel.h)";
+    case WMEL_ERR_NULL_POINTER: return "a required pointer argument is NULL";
+    case WMEL_ERR_NO_MEMORY: return "out of memory";
+    case WMEL_ERR_BUFFER_TOO_SMALL: return "output buffer too small: size it with wmel_n_frames() * n_mels";
+    case WMEL_ERR_TOO_SHORT: return "input too short for reflect padding: samples + padding must exceed n_fft/2 (200 for Whisper, 256 for NeMo legacy)";
+    case WMEL_ERR_BACKEND_UNAVAILABLE: return "the requested backend is not available (not built in, or no usable CUDA or Vulkan device; wmel_vulkan_error_detail() says why for Vulkan)";
+    case WMEL_ERR_NOT_FINITE: return "the input contains NaN or infinite samples";
+    case WMEL_ERR_IO: return "input/output error: the file could not be opened, read or written";
+    case WMEL_ERR_FORMAT: return "unrecognised data: not an audio format wmel can read";
+    case WMEL_ERR_UNSUPPORTED: return "unsupported audio: a valid file whose codec, sample format, channel layout or rate this build does not decode (the loader's message names which; a build with FFmpeg reads more formats)";
+    case WMEL_ERR_CORRUPT: return "the file is damaged and cannot be decoded";
+    case WMEL_ERR_NO_SAMPLES: return "the input holds no audio samples";
+    case WMEL_ERR_THREAD: return "could not start a worker thread";
+    case WMEL_ERR_CUDA: return "the CUDA runtime reported an error";
+    case WMEL_ERR_OVERFLOW: return "the input is too large: a size computation would overflow";
+    case WMEL_ERR_DECODER: return "the audio decoder reported an error";
+    case WMEL_ERR_NOT_BUILT: return "this feature was not built into this copy of libwmel";
+    case WMEL_ERR_WEIGHTS: return "the weights file is malformed or its tensors do not fit the model";
+    case WMEL_ERR_SAMPLE_RANGE: return "values past float32's range: samples above about 1e17 overflow the float32 power spectrum, or the plan's post_scale or per-column (CMVN) scale carries a feature past 3.4e38 (audio samples are normally within [-1, 1]; scale the input or lower the scale)";
+    case WMEL_ERR_INTERRUPTED: return "interrupted: the caller asked to stop (a time limit, Ctrl-C)";
+    case WMEL_ERR_VULKAN: return "the Vulkan driver reported an error (see wmel_vulkan_error_detail())";
+    default: return "unknown wmel status code";
+    }
+}

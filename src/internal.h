@@ -415,10 +415,18 @@ typedef struct wmel_auto_plan {
  * not faster (timed here the first time; backend.c's comment gives the rule); the reason,
  * with the timings, into why. WMEL_OK (a timing's failure is a verdict for the CPU). */
 int wmel__backend_auto_timed(const wmel_backend_vt **vt, const wmel_auto_plan *ap, char *why, size_t why_len);
-/* api.c's one creator, for AUTO's timing: params p (a backend by name), the plan,
- * keep_smooth (params.smooth applies), cols (NULL, or {col_scale, col_shift}). */
-wmel_ctx *wmel__create(const wmel_params *p, const wmel_frontend_plan *plan, int keep_smooth,
-                       const double *const *cols, int *status);
+/* The one creator (backend.c): params and plan checked once, the algorithm chosen by the
+ * plan's geometry (algo.c), the backend by name or AUTO's rule and timing, then the ctx
+ * made (ctx.c). keep_smooth: params.smooth applies (wmel_create on Whisper's front-end);
+ * cols: NULL, or {col_scale, col_shift} (checked by the caller). */
+wmel_ctx *wmel__create(wmel_params p, const wmel_frontend_plan *plan, int keep_smooth, const double *const *cols,
+                       int *status);
+/* ctx.c: the ctx for a backend vt and algorithm already chosen (why: the reason kept for
+ * wmel_backend_reason); its release (the twin's too); the backend an op ran on. */
+wmel_ctx *wmel__ctx_make(wmel_params p, const wmel_frontend_plan *plan, int keep_smooth, const double *const *cols,
+                         const struct wmel_algo *algo, const wmel_backend_vt *vt, const char *why, int *status);
+void wmel__ctx_free(wmel_ctx *ctx);
+const char *wmel__op_backend(const wmel_ctx *ctx, int op);
 extern const wmel_backend_vt wmel__backend_ref; /* ref/ref.c */
 extern const wmel_backend_vt wmel__backend_cpu; /* cpu/cpu.c */
 extern const wmel_backend_vt wmel__backend_cuda; /* cuda/backend.c, when built */
@@ -563,10 +571,15 @@ struct wmel_ctx {
 };
 
 /* The ctx that computes x[0 .. n): ctx->twin where the samples need the CPU's kernels (a
- * sample past WMEL_F32_KERNEL_SAFE or not finite), else ctx; notes which (api.c). */
+ * sample past WMEL_F32_KERNEL_SAFE or not finite), else ctx; notes which (algo.c). */
 wmel_ctx *wmel__twin_for(wmel_ctx *ctx, const float *x, size_t n);
 /* The ctx whose algorithm runs a stream, sliding buffer or long input: the twin if any. */
 wmel_ctx *wmel__live_ctx(wmel_ctx *ctx);
+/* wmel_features_shape and wmel_features once the public entry checked its pointers (algo.c):
+ * the clip's shape; the clip run by the ctx's algorithm, its output checked. The twin and
+ * AUTO's timing call these, never the public entry. */
+int wmel__clip_shape(const wmel_ctx *ctx, size_t n_samples, size_t *rows, size_t *cols);
+int wmel__clip_run(wmel_ctx *ctx, const float *pcm, size_t n_samples, float *out, size_t out_len);
 
 /* ---- the frame driver (frames.c) ---- */
 

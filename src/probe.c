@@ -42,7 +42,7 @@ void wmel__probe_pair(wmel_ctx *c[2], const char *const where[2], double t[2])
     size_t total = 0;
     for (int a = 0; a < 2; a++) {
         size_t rows = 0, cols = 0;
-        if (c[a] && wmel_features_shape(c[a], n, &rows, &cols) == WMEL_OK && rows * cols > total) total = rows * cols;
+        if (c[a] && wmel__clip_shape(c[a], n, &rows, &cols) == WMEL_OK && rows * cols > total) total = rows * cols;
     }
     if (x && total) out = malloc(total * sizeof *out);
     int ok[2] = {c[0] != NULL, c[1] != NULL};
@@ -52,9 +52,9 @@ void wmel__probe_pair(wmel_ctx *c[2], const char *const where[2], double t[2])
             for (int a = 0; a < 2; a++) {
                 if (!ok[a]) continue;
                 const double t0 = wmel__now_s();
-                const int rc = wmel_features(c[a], x, n, out, total);
+                const int rc = wmel__clip_run(c[a], x, n, out, total);
                 const double dt = wmel__now_s() - t0;
-                if (rc != WMEL_OK || (where[a] && strcmp(wmel_op_backend(c[a], WMEL_OP_LOG_MEL), where[a]) != 0)) {
+                if (rc != WMEL_OK || (where[a] && strcmp(wmel__op_backend(c[a], WMEL_OP_LOG_MEL), where[a]) != 0)) {
                     ok[a] = 0; /* it did not run where it was to: not a candidate */
                     continue;
                 }
