@@ -3,7 +3,7 @@
  * to one file per subcommand (cli/cmd_*.c); `wmel --help` lists them.
  *
  * Every failure prints one line on stderr naming the file and the reason, exits
- * non-zero, and leaves no output file behind (cli/out.c: outputs are written to a
+ * non-zero, and leaves no output file behind (support/out.c: outputs are written to a
  * temporary file and renamed into place).
  */
 #include "commands.h"

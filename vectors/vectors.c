@@ -1,14 +1,14 @@
 /*
- * cmd_vectors.c -- `wmel vectors --preset NAME | --plan FILE.json | --hf-config DIR -o PACK`:
+ * vectors.c -- `wmel vectors --preset NAME | --plan FILE.json | --hf-config DIR -o PACK`:
  * a conformance pack any implementation of the plan can be tested against without wmel.
  * Inputs (speech, silence, DC, tones on and between bins, a chirp, full-scale noise, a
  * clipped sine, impulses at frame edges, the lengths at the framing's edges, 30 s and 30 s
  * + 1 where the plan has a 30 s rule), each case's expected output (the float64 reference,
  * WMEL_BACKEND_REF of wmel_features, rounded once to float32) and every stage before it
  * (the float64 reference stage by stage: the tables and functions of `wmel inspect`,
- * cli/stages.c over wmel_ref_plan_stages / wmel_ref_stages), the stream's frames where the
+ * support/stages.c over wmel_ref_plan_stages / wmel_ref_stages), the stream's frames where the
  * plan streams, and manifest.json with the plan, the cases and their tolerances.
- * `wmel vectors check PACK OUTPUTS` (cli/vectors_check.c) grades a port's outputs.
+ * `wmel vectors check PACK OUTPUTS` (vectors/vectors_check.c) grades a port's outputs.
  *
  * The pack is built in PACK.tmp-XXXXXX beside PACK and renamed into place at the end; an
  * existing PACK is replaced only with --force and only when it is a pack (manifest.json).
@@ -16,7 +16,6 @@
 #define _POSIX_C_SOURCE 200809L
 #define _XOPEN_SOURCE 700
 #include "args.h"
-#include "commands.h"
 #include "frontend.h"
 #include "input.h"
 #include "msg.h"
