@@ -16,10 +16,6 @@
 #define CLI_VECTORS_STOPPED 130
 int cli_vectors_make(int argc, char **argv, int (*stop)(void));
 
-/* `wmel vectors ...` (argv after "vectors"): cli_vectors_make, or cli_vectors_check after
- * "check", with SIGINT, SIGTERM and SIGHUP removing the pack being built. */
-int cmd_vectors(int argc, char **argv);
-
 /* `wmel vectors check PACK OUTPUTS [...]` (argv after "check"): the exit status. */
 int cli_vectors_check(int argc, char **argv);
 
