@@ -10,7 +10,7 @@
  *                          both assembled at the end from the shards' parts
  *   .parts/NNNNNN.index.jsonl, .parts/NNNNNN.errors.jsonl   a shard's lines
  *   .lock                  flock()ed while a run is in progress
- * Every file is written through cli/out.c: a temporary name (TARGET.tmp.XXXXXX),
+ * Every file is written through support/out.c: a temporary name (TARGET.tmp.XXXXXX),
  * fsync, rename.
  * A shard is complete when its tar exists with both of its parts; the parts are
  * renamed before the tar, so after a crash (kill -9 included) at any point a complete
@@ -54,7 +54,7 @@ void wmel_batch_interrupted(void)
     if (g_tmp_set) cli_remove(g_tmp);
 }
 
-/* An output file of the job: cli/out.c's atomic output (a temporary file beside the
+/* An output file of the job: support/out.c's atomic output (a temporary file beside the
  * target, fsync, rename) under OUTDIR. */
 typedef struct afile {
     char path[4096];
@@ -121,7 +121,7 @@ static int exists(const char *dir, const char *name)
     return n > 0 && (size_t)n < sizeof p && access(p, F_OK) == 0;
 }
 
-/* A temporary file of ours (cli/out.c names them TARGET.tmp.XXXXXX): a shard, job.json,
+/* A temporary file of ours (support/out.c names them TARGET.tmp.XXXXXX): a shard, job.json,
  * index.jsonl, errors.jsonl, or a part. */
 static int our_tmp(const char *name)
 {

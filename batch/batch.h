@@ -7,7 +7,7 @@
  * every path writes the same bytes. It uses only the public header (include/wmel.h).
  *
  *   batch/manifest.c     manifest parsing, keys, the job's fingerprint
- *   batch/tar.c          deterministic ustar headers, JSON strings (.npy headers: cli/out.c)
+ *   batch/tar.c          deterministic ustar headers, JSON strings (.npy headers: support/out.c)
  *   batch/batch_item.c   one input -> its features (streaming, bounded memory)
  *   batch/batch.c        the job: workers, shard assembly in manifest order, resume
  */

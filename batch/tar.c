@@ -4,7 +4,7 @@
  *  - ustar headers (POSIX.1-1988) with every variable field fixed: mode 0644, uid/gid 0,
  *    empty user/group names, mtime 0; numbers in zero-padded octal with a NUL, the
  *    checksum as six octal digits, NUL, space (what GNU tar and Python's tarfile write);
- *  - .npy members through cli/out.c's header writer, as every wmel output;
+ *  - .npy members through support/out.c's header writer, as every wmel output;
  *  - JSON strings escaped as Python's json.dumps does by default (ensure_ascii).
  */
 #include "batch.h"

@@ -54,7 +54,7 @@ static int fail2(const char *fmt, ...)
     return 2;
 }
 
-/* ---- .npy: float32/float64 little-endian, C or Fortran order (cli/npyread.c) */
+/* ---- .npy: float32/float64 little-endian, C or Fortran order (support/npyread.c) */
 static int read_npy(const char *path, cli_cmp_src *s, char *err, size_t err_len)
 {
     cli_npy n;

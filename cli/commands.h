@@ -20,7 +20,7 @@ int cmd_presets(int argc, char **argv); /* cli/cmd_presets.c */
 int cmd_devices(int argc, char **argv); /* cli/cmd_devices.c */
 int cmd_diagnose(int argc, char **argv); extern const char DIAGNOSE_HELP[]; /* cli/cmd_diagnose.c */
 int cmd_probes(int argc, char **argv); extern const char PROBES_HELP[];     /* cli/cmd_probes.c */
-int cmd_vectors(int argc, char **argv); /* cli/cmd_vectors.c, cli/vectors_check.c */
+int cmd_vectors(int argc, char **argv); /* cli/cmd_vectors.c, over vectors/ */
 
 /* `wmel mel --fixed-point` (cli/mel_fixed.c): the integer front-end. dtype: 0 float32
  * (dequantised), 1 int16, 2 int8 (only with norm WMEL_NORM_WHOLE). Returns the exit status. */

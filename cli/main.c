@@ -3,7 +3,7 @@
  * to one file per subcommand (cli/cmd_*.c); `wmel --help` lists them.
  *
  * Every failure prints one line on stderr naming the file and the reason, exits
- * non-zero, and leaves no output file behind (cli/out.c: outputs are written to a
+ * non-zero, and leaves no output file behind (support/out.c: outputs are written to a
  * temporary file and renamed into place).
  */
 #include "commands.h"
@@ -94,54 +94,11 @@ static const char BATCH_HELP[] =
     "      --plan FILE.json   as for mel\n"
     "      --hf-config PATH   as for mel\n"
     "      --frontend F       whisper (default) | nemo | kaldi | seamless: that front-end's\n"
-    "                         whole-input features, recorded in job.json; with its options:\n"
-    "      --normalize K      as for mel\n"
-    "      --window W         as for mel\n"
-    "      --scale S          as for mel\n"
-    "      --low-freq F       as for mel\n"
-    "      --high-freq F      as for mel\n"
-    "      --use-energy       as for mel\n"
-    "      --energy-floor F   as for mel\n"
-    "      --legacy           as for mel\n"
-    "      --pad-to N         as for mel\n"
-    "      --mel-scale S      as for mel\n"
-    "      --mel-norm N       as for mel\n"
-    "      --empty-filters    as for mel\n"
-    "      --bf16             as for mel\n"
-    "      --window-coeff A   as for mel\n"
-    "      --power P          as for mel\n"
-    "      --mag-guard G      as for mel\n"
-    "      --log-guard G      as for mel\n"
-    "      --norm-eps E       as for mel\n"
-    "      --norm-ddof D      as for mel\n"
-    "      --norm-max M       as for mel\n"
-    "      --norm-range R     as for mel\n"
-    "      --n-frames N       as for mel\n"
-    "      --pad-value V      as for mel\n"
-    "      --post-scale A     as for mel\n"
-    "      --post-shift B     as for mel\n"
-    "      --remove-dc B      as for mel\n"
-    "      --preemph P        as for mel\n"
-    "      --sample-rate N    as for mel\n"
-    "      --frame-length N   as for mel\n"
-    "      --hop N            as for mel\n"
-    "      --n-fft N          as for mel\n"
-    "      --stack N          as for mel\n"
-    "      --framing F        as for mel\n"
-    "      --preemph-mode M   as for mel\n"
-    "      --log L            as for mel\n"
-    "      --valid V          as for mel\n"
-    "      --layout L         as for mel\n"
-    "      --dither D, --dither-seed S, --raw-energy B  as for mel\n"
-    "      --exact-pad, --pad-left N, --pad-right N, --pad-multiple N, --pad-mode M,\n"
-    "      --frame-span N, --window-offset N  as for mel\n"
-    "      --vtln-warp W, --vtln-low F, --vtln-high F, --htk-bank B  as for mel\n"
-    "      --linear-bins B, --first-bin K, --symmetric-bank B, --then-norm K  as for mel\n"
-    "      --n-ceps N, --cepstral-lifter Q, --ceps-htk B  as for mel\n"
-    "      --snap-bins B  as for mel\n"
-    "      --lfr, --stack-stride, --stack-left, --stack-tail, --delta-win, --cols-stacked  as for mel\n"
+    "                         whole-input features, recorded in job.json\n"
+    ;
+/* after the plan's options (cli_fe_help_brief) */
+static const char BATCH_HELP_TAIL[] =
     "      --cmvn FILE        as for mel (recorded in job.json)\n"
-
     "      -j, --jobs N       files at once (default: all cores)\n"
     "      --shard-size N     items per shard (default 1000)\n"
     "      --item-timeout S   an input that takes longer than S seconds is listed in\n"
@@ -159,15 +116,8 @@ static const char INSPECT_HELP[] =
     "      --plan FILE.json   a front-end plan's JSON file (docs/frontends.md)\n"
     "      --frontend F       whisper|nemo|nemo-legacy|kaldi|seamless (default whisper)\n"
     "      --n-mels N         mel bins: 80|128 for whisper, 1..512 otherwise (default 80)\n"
-    "      --normalize K, --window W, --scale S, --low-freq F, --high-freq F  as for mel\n"
-    "      --use-energy, --energy-floor F, --legacy, --pad-to N  as for mel\n"
-    "      --mel-scale S, --mel-norm N, --empty-filters, --bf16, --window-coeff A  as for mel\n"
-    "      --power P, --mag-guard G, --log-guard G, --norm-eps E, --norm-ddof D  as for mel\n"
-    "      --norm-max M, --norm-range R, --n-frames N, --pad-value V  as for mel\n"
-    "      --post-scale A, --post-shift B, --remove-dc B, --preemph P  as for mel\n"
-    "      --sample-rate N, --frame-length N, --hop N, --n-fft N, --stack N  as for mel\n"
-    "      --framing F, --preemph-mode M, --log L, --valid V, --layout L  as for mel\n"
-    "      --dither D, --dither-seed S, --raw-energy B  as for mel\n"
+    ;
+static const char INSPECT_HELP_TAIL[] =
     "      --stages DIR       also write each stage as .npy into DIR (at most 300 s)\n"
     "      --start S          the span from S seconds at full resolution\n"
     "      --duration D       the span's length in seconds\n"
@@ -190,15 +140,8 @@ static const char COMPARE_HELP[] =
     "                         per-column values on wmel: and oracle:)\n"
     "      --cmvn FILE        the plan's per-column affine on wmel: and oracle: (as for mel)\n"
     "      --n-mels N         mel bins (80|128 for whisper; with a plan, as for mel)\n"
-    "      --normalize K, --window W, --scale S, --low-freq F, --high-freq F  as for mel\n"
-    "      --use-energy, --energy-floor F, --legacy, --pad-to N  as for mel\n"
-    "      --mel-scale S, --mel-norm N, --empty-filters, --bf16, --window-coeff A  as for mel\n"
-    "      --power P, --mag-guard G, --log-guard G, --norm-eps E, --norm-ddof D  as for mel\n"
-    "      --norm-max M, --norm-range R, --n-frames N, --pad-value V  as for mel\n"
-    "      --post-scale A, --post-shift B, --remove-dc B, --preemph P  as for mel\n"
-    "      --sample-rate N, --frame-length N, --hop N, --n-fft N, --stack N  as for mel\n"
-    "      --framing F, --preemph-mode M, --log L, --valid V, --layout L  as for mel\n"
-    "      --dither D, --dither-seed S, --raw-energy B  as for mel\n"
+    ;
+static const char COMPARE_HELP_TAIL[] =
     "      --backend B        auto|ref|cpu|cuda|vulkan: the backend of wmel: sources\n"
     "      --threads N        CPU worker threads of wmel: sources (default: all cores)\n"
     "      --axes F           time and frequency axes of front-end F for file sources\n"
@@ -222,33 +165,8 @@ static const char STREAM_HELP[] =
     "      --frontend F       whisper (default), nemo, nemo-legacy, kaldi or seamless\n"
     "      --n-mels N         mel bins (whisper 80|128, default 80; others 1..512)\n"
     "      --padding N        whisper: N zero samples after the input (openai's padding=)\n"
-    "      --window W         kaldi povey|hamming|hann|blackman|bartlett|sine|rect (nemo: not\n"
-    "                         povey); periodic: hann_periodic|hamming_periodic|\n"
-    "                         blackman_periodic|bartlett_periodic\n"
-    "      --scale S          input scale (kaldi, seamless: 32768 by default; nemo: 1)\n"
-    "      --low-freq F       lowest mel edge in Hz (nemo, kaldi, seamless)\n"
-    "      --high-freq F      highest mel edge in Hz; <= 0 is an offset from Nyquist\n"
-    "      --use-energy       kaldi: the log energy as an extra first value per frame\n"
-    "      --energy-floor F   kaldi: the log energy floored at ln F\n"
-    "      --legacy           nemo: NeMo before mid-2025 (as --frontend nemo-legacy)\n"
-    "    the plan's capabilities (any front-end; docs/frontends.md):\n"
-    "      --mel-scale S      slaney|kaldi|htk|tf (HTK: triangles in Hz; tf: in mel)\n"
-    "      --mel-norm N       none|slaney\n"
-    "      --empty-filters    keep mel filters with no FFT bin (their log is the guard's)\n"
-    "      --bf16             the window and the mel bank rounded to bfloat16\n"
-    "      --window-coeff A   the blackman window's coefficient (default 0.42)\n"
-    "      --power P          1 (magnitude) or 2 (power)\n"
-    "      --mag-guard G      none|max:G|add:G on each bin's power before --power\n"
-    "      --log-guard G      the log's clamp (or offset)\n"
-    "      --remove-dc B      as for mel\n"
-    "      --preemph P        as for mel\n"
-    "      --sample-rate N    as for mel\n"
-    "      --frame-length N   as for mel\n"
-    "      --hop N            as for mel\n"
-    "      --n-fft N          as for mel\n"
-    "      --framing F        as for mel\n"
-    "      --preemph-mode M   as for mel\n"
-    "      --log L            as for mel\n"
+    ;
+static const char STREAM_HELP_TAIL[] =
     "      --cmvn FILE        as for mel, on each frame (not a vector of the stacked rows)\n"
     "      -q, --quiet        accepted; only errors are printed\n";
 static const char VECTORS_HELP[] =
@@ -301,16 +219,50 @@ static const char INPUT_HELP[] =
     "--: every argument after it is an operand (INPUT, A B, MANIFEST), for a file name that\n"
     "starts with - (wmel mel -o OUT.npy -- -take1.wav).\n";
 
+/* A command's help: its text, then the plan's options where it takes them (from the
+ * library's table: cli_fe_help, or cli_fe_help_brief without the options of skip), then the
+ * rest of its text. */
+enum { PLAN_NONE, PLAN_FULL, PLAN_BRIEF };
+typedef struct {
+    const char *head;
+    int plan;      /* PLAN_* */
+    unsigned skip; /* PLAN_BRIEF: the WMEL_PLAN_FIELD_* flags of the options left out */
+    const char *tail;
+} help_text;
+
+static const help_text H_MEL = {MEL_HELP, PLAN_FULL, 0, MEL_HELP_TAIL};
+static const help_text H_DECODE = {DECODE_HELP, PLAN_NONE, 0, NULL};
+static const help_text H_WINDOWS = {WINDOWS_HELP, PLAN_NONE, 0, NULL};
+static const help_text H_STEM = {STEM_HELP, PLAN_NONE, 0, NULL};
+static const help_text H_BATCH = {BATCH_HELP, PLAN_BRIEF, 0, BATCH_HELP_TAIL};
+static const help_text H_INSPECT = {INSPECT_HELP, PLAN_BRIEF, 0, INSPECT_HELP_TAIL};
+static const help_text H_COMPARE = {COMPARE_HELP, PLAN_BRIEF, 0, COMPARE_HELP_TAIL};
+/* the stream's frames come before the finish: its options are refused (cli_fe_finish_opt) */
+static const help_text H_STREAM = {STREAM_HELP, PLAN_BRIEF, WMEL_PLAN_FIELD_FINISH, STREAM_HELP_TAIL};
+static const help_text H_PRESETS = {PRESETS_HELP, PLAN_NONE, 0, NULL};
+static const help_text H_DEVICES = {DEVICES_HELP, PLAN_NONE, 0, NULL};
+static const help_text H_DIAGNOSE = {DIAGNOSE_HELP, PLAN_NONE, 0, NULL};
+static const help_text H_PROBES = {PROBES_HELP, PLAN_NONE, 0, NULL};
+static const help_text H_VECTORS = {VECTORS_HELP, PLAN_NONE, 0, NULL};
+static const help_text H_BENCH = {BENCH_LINE, PLAN_NONE, 0, NULL};
+
+static void put_help(const help_text *h, FILE *f)
+{
+    fputs(h->head, f);
+    if (h->plan == PLAN_FULL) cli_fe_help(f);
+    else if (h->plan == PLAN_BRIEF) cli_fe_help_brief(f, h->skip);
+    if (h->tail) fputs(h->tail, f);
+}
+
 static void usage(FILE *f)
 {
     fputs("usage: wmel COMMAND [options]\n\ncommands:\n", f);
-    const char *all[] = {MEL_HELP,   DECODE_HELP,  WINDOWS_HELP, STEM_HELP,
-                         BATCH_HELP, INSPECT_HELP, COMPARE_HELP, STREAM_HELP,
-                         PRESETS_HELP, DEVICES_HELP, DIAGNOSE_HELP, PROBES_HELP, VECTORS_HELP, BENCH_LINE};
+    const help_text *all[] = {&H_MEL,   &H_DECODE,  &H_WINDOWS, &H_STEM,
+                              &H_BATCH, &H_INSPECT, &H_COMPARE, &H_STREAM,
+                              &H_PRESETS, &H_DEVICES, &H_DIAGNOSE, &H_PROBES, &H_VECTORS, &H_BENCH};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         fputs("  ", f);
-        fputs(all[i], f);
-        if (all[i] == MEL_HELP) cli_fe_help(f), fputs(MEL_HELP_TAIL, f);
+        put_help(all[i], f);
         fputs("\n", f);
     }
     fputs(INPUT_HELP, f);
@@ -321,23 +273,23 @@ static void usage(FILE *f)
 static const struct {
     const char *name;
     int (*fn)(int argc, char **argv);
-    const char *help; /* NULL: the command prints its own (wmel bench --help) */
-    int input;        /* 1: its help ends with the INPUT note */
+    const help_text *help; /* NULL: the command prints its own (wmel bench --help) */
+    int input;             /* 1: its help ends with the INPUT note */
 } COMMANDS[] = {
-    {"mel", cmd_mel, MEL_HELP, 1},
+    {"mel", cmd_mel, &H_MEL, 1},
     {"bench", cmd_bench, NULL, 0},
-    {"decode", cmd_decode, DECODE_HELP, 1},
-    {"windows", cmd_windows, WINDOWS_HELP, 1},
-    {"stem", cmd_stem, STEM_HELP, 1},
-    {"batch", cmd_batch, BATCH_HELP, 0},
-    {"inspect", cmd_inspect, INSPECT_HELP, 1},
-    {"compare", cmd_compare, COMPARE_HELP, 0},
-    {"stream", cmd_stream, STREAM_HELP, 0},
-    {"presets", cmd_presets, PRESETS_HELP, 0},
-    {"devices", cmd_devices, DEVICES_HELP, 0},
-    {"diagnose", cmd_diagnose, DIAGNOSE_HELP, 0},
-    {"probes", cmd_probes, PROBES_HELP, 0},
-    {"vectors", cmd_vectors, VECTORS_HELP, 0},
+    {"decode", cmd_decode, &H_DECODE, 1},
+    {"windows", cmd_windows, &H_WINDOWS, 1},
+    {"stem", cmd_stem, &H_STEM, 1},
+    {"batch", cmd_batch, &H_BATCH, 0},
+    {"inspect", cmd_inspect, &H_INSPECT, 1},
+    {"compare", cmd_compare, &H_COMPARE, 0},
+    {"stream", cmd_stream, &H_STREAM, 0},
+    {"presets", cmd_presets, &H_PRESETS, 0},
+    {"devices", cmd_devices, &H_DEVICES, 0},
+    {"diagnose", cmd_diagnose, &H_DIAGNOSE, 0},
+    {"probes", cmd_probes, &H_PROBES, 0},
+    {"vectors", cmd_vectors, &H_VECTORS, 0},
 };
 
 int main(int argc, char **argv)
@@ -377,8 +329,7 @@ int main(int argc, char **argv)
         for (int i = 2; i < argc && COMMANDS[c].help; i++)
             if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
                 fputs("usage: ", stdout);
-                fputs(COMMANDS[c].help, stdout);
-                if (COMMANDS[c].help == MEL_HELP) cli_fe_help(stdout), fputs(MEL_HELP_TAIL, stdout);
+                put_help(COMMANDS[c].help, stdout);
                 if (COMMANDS[c].input) {
                     fputs("\n", stdout);
                     fputs(INPUT_HELP, stdout);

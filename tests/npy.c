@@ -3,7 +3,7 @@
  * layout: magic "\x93NUMPY", version 1.0, a little-endian u16 header length, then a
  * Python dict literal padded with spaces and a newline to a multiple of 64 bytes): the
  * goldens and the command's outputs, for the tests. The writer is the command's
- * (cli/out.c); libwmel reads and writes no .npy.
+ * (support/out.c); libwmel reads and writes no .npy.
  */
 #include "npy.h"
 

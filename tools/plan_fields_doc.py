@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
-"""plan_fields_doc.py -- docs/plan-options.md from the table of plan options (src/fe/plan_fields.h).
+"""plan_fields_doc.py -- docs/plan-options.md and docs/cli.md's plan options from the table of
+plan options (src/fe/plan_fields.h).
 
 usage: plan_fields_doc.py [--check]
 
 Writes the page (every option of wmel_plan_set: its name, the command line's option, the
-value's kind, the values it takes, the front-ends that take it, what it does), or with
---check exits 1 when the page on disk is not what the table gives. tests/api/test_plan_fields.c
-compares the page with the compiled table (wmel_plan_field_info) row for row.
+value's kind, the values it takes, the front-ends that take it, what it does) and the plan
+options' rows of docs/cli.md's batch, inspect, compare and stream tables (one row a group,
+as their help prints them), or with --check exits 1
+when a page on disk is not what the table gives. tests/api/test_plan_fields.c compares the
+page with the compiled table (wmel_plan_field_info) row for row; tests/docs/test_cli_help.py
+compares docs/cli.md with each command's --help.
 """
 import os
 import re
@@ -15,6 +19,12 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HEADER = os.path.join(ROOT, "src", "fe", "plan_fields.h")
 PAGE = os.path.join(ROOT, "docs", "plan-options.md")
+CLI_PAGE = os.path.join(ROOT, "docs", "cli.md")
+# docs/cli.md's sections that list the plan options as `wmel mel`'s, and how (cli/main.c's
+# help_text): "brief" a row a group, "frames" the same without the finish's options (wmel
+# stream refuses them). `wmel mel`'s own rows say more than the table's line (links,
+# examples); test_cli_help holds them to the help, which the table prints.
+CLI_SECTIONS = {"batch": "brief", "inspect": "brief", "compare": "brief", "stream": "frames"}
 
 # WMEL_FRONTEND_* bits, in the order the page names them (nemo-legacy is nemo's)
 FAMILIES = (("whisper", 0), ("nemo", 1), ("kaldi", 2), ("seamless", 3))
@@ -59,8 +69,9 @@ def fields(text):
     for line in text.splitlines():
         r = ROW.match(line)
         if r:
-            name, kind, _group, fes, flags, arg, values, doc = r.groups()
+            name, kind, group, fes, flags, arg, values, doc = r.groups()
             out.append(dict(name=name, kind=KINDS[kind], fes=m[fes], switch="SW" in flags,
+                            finish="FIN" in flags, own_help="OWN_HELP" in flags, group=group,
                             arg=c_string(arg), values=c_string(values), doc=c_string(doc)))
     return out
 
@@ -75,31 +86,82 @@ def cell(s):
     return s.replace("|", "\\|")
 
 
+def cli_opt(f):
+    return "--" + f["name"].replace("_", "-") + ("" if f["switch"] else " " + f["arg"])
+
+
 def row(f):
-    cli = "--" + f["name"].replace("_", "-") + ("" if f["switch"] else " " + f["arg"])
+    cli = cli_opt(f)
     return "| `%s` | `%s` | %s | %s | %s | %s |" % (f["name"], cli, f["kind"], cell(f["values"]),
                                                    families(f["fes"]), cell(f["doc"]))
 
 
-def page():
+def table_fields():
     with open(HEADER, encoding="utf-8") as fh:
         fs = fields(fh.read())
     if not fs:
         sys.exit("plan_fields_doc.py: no X(...) line in " + HEADER)
+    return fs
+
+
+def page(fs):
     return INTRO + "".join(row(f) + "\n" for f in fs)
 
 
+def cli_rows(fs, how):
+    """docs/cli.md's rows of the plan options of a section (CLI_SECTIONS)."""
+    fs = [f for f in fs if not f["own_help"] and not (how == "frames" and f["finish"])]
+    groups = []
+    for f in fs:
+        if not groups or groups[-1][0] != f["group"]:
+            groups.append((f["group"], []))
+        groups[-1][1].append(f)
+    return ["| %s | as for `wmel mel` ([plan-options.md](plan-options.md)) |" % ", ".join("`%s`" % cli_opt(f) for f in g)
+            for _, g in groups]
+
+
+def cli_page(fs, text):
+    """docs/cli.md with the plan options' rows of each section of CLI_SECTIONS written from the
+    table: a section's rows that name plan options only are replaced, where the first stood."""
+    opts = {cli_opt(f).split(" ")[0] for f in fs if not f["own_help"]}
+    out, section = [], None
+    for line in text.splitlines(keepends=True):
+        m = re.match(r"^###\s+wmel\s+(\w+)\s*$", line)
+        if m or line.startswith("#"):
+            section = m.group(1) if m else None
+            done = False
+        if section in CLI_SECTIONS and line.startswith("| `"):
+            first = re.split(r"(?<!\\)\|", line)[1]
+            names = re.findall(r"`(--[\w-]+)", first)
+            if names and all(n in opts for n in names):
+                if not done:
+                    out.extend(r + "\n" for r in cli_rows(fs, CLI_SECTIONS[section]))
+                    done = True
+                continue
+        out.append(line)
+    return "".join(out)
+
+
 def main():
-    text = page()
+    fs = table_fields()
+    text = page(fs)
+    with open(CLI_PAGE, encoding="utf-8") as fh:
+        cli_old = fh.read()
+    cli_new = cli_page(fs, cli_old)
     if sys.argv[1:] == ["--check"]:
         with open(PAGE, encoding="utf-8") as fh:
             if fh.read() != text:
                 sys.exit("docs/plan-options.md is not the table's: run python3 tools/plan_fields_doc.py")
-        print("docs/plan-options.md: the table's")
+        if cli_new != cli_old:
+            sys.exit("docs/cli.md's plan options are not the table's: run python3 tools/plan_fields_doc.py")
+        print("docs/plan-options.md, docs/cli.md: the table's")
         return
     with open(PAGE, "w", encoding="utf-8") as fh:
         fh.write(text)
-    print("docs/plan-options.md: %d options" % (text.count("\n| `")))
+    with open(CLI_PAGE, "w", encoding="utf-8") as fh:
+        fh.write(cli_new)
+    print("docs/plan-options.md: %d options; docs/cli.md: the plan options of %s" % (text.count("\n| `"),
+                                                                                      ", ".join(CLI_SECTIONS)))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """wmel.vectors() and wmel.vectors_check(): conformance packs (`wmel vectors`,
-cli/cmd_vectors.c and cli/vectors_check.c, through wmel._vectors: one code for both doors;
+vectors/vectors.c and vectors/vectors_check.c, through wmel._vectors: one code for both doors;
 docs/porting.md)."""
 from __future__ import annotations
 

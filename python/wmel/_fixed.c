@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "wmel_fx.h"
-#include "../../cli/fx_clip.h"
+#include "../../support/fx_clip.h"
 
 static const char *fmt(const Py_buffer *v)
 {

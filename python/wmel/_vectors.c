@@ -1,5 +1,5 @@
 /*
- * _vectors.c -- wmel._vectors: `wmel vectors` (cli/cmd_vectors.c and cli/vectors_check.c,
+ * _vectors.c -- wmel._vectors: `wmel vectors` (vectors/vectors.c and vectors/vectors_check.c,
  * the library wmel_vectors the command links too) for wmel.vectors() and
  * wmel.vectors_check(), so that a pack and its grading are one code. Limited API (abi3,
  * Python >= 3.11). The GIL is held: between two cases of a pack, Python's signal handlers

@@ -138,7 +138,7 @@ _TMP_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
 def _mkstemp(target: str):
-    """TARGET.tmp.XXXXXX, created exclusively: cli/out.c's temporary names, so either
+    """TARGET.tmp.XXXXXX, created exclusively: support/out.c's temporary names, so either
     tool cleans up after the other."""
     import random
     for _ in range(100):

@@ -1,4 +1,4 @@
-/* fuzz_cli_npy.c -- the command's .npy reader (cli/npyread.c, cli_npy_read_stream), which
+/* fuzz_cli_npy.c -- the command's .npy reader (support/npyread.c, cli_npy_read_stream), which
  * `wmel compare`, `wmel diagnose` and `wmel vectors check` read a port's arrays with. The
  * input is read twice through fmemopen: with its size known (a regular file: the header's
  * claim is held to it before any allocation) and unknown (a pipe: read in growing steps). */

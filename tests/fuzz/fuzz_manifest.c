@@ -1,4 +1,4 @@
-/* fuzz_manifest.c -- a conformance pack's manifest (cli/vectors_check.c,
+/* fuzz_manifest.c -- a conformance pack's manifest (vectors/vectors_check.c,
  * cli_pack_manifest_parse): the JSON reader and the checks of its form that `wmel vectors
  * check` and `wmel vectors --force` rely on. A document accepted must hold what the check
  * promises: at least one case, plain names, known rules, tolerances in range, valid shapes. */

@@ -43,6 +43,11 @@ int cli_fe_opt(const char *arg, const char *val, cli_fe *f);
 /* The plan's options for a help, under their groups' headings (wmel_plan_field_info: the
  * command line's name, the placeholder, the families, the doc, the values). */
 void cli_fe_help(FILE *f);
+/* The same options in short for the other commands' help: "--NAME ARG" lists, each group
+ * on lines of its own, under a line saying they are mel's. Options with a flag of skip
+ * (WMEL_PLAN_FIELD_FINISH: those wmel stream refuses) and those a command lists with its own
+ * (WMEL_PLAN_FIELD_OWN_HELP) are left out. */
+void cli_fe_help_brief(FILE *f, unsigned skip);
 /* The index in val of the plan option of the library's name (wmel_plan_field_info), or -1. */
 int cli_fe_index(const char *name);
 /* Option i's command-line name (--NAME, '_' as '-') in buf. */

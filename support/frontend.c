@@ -118,6 +118,28 @@ void cli_fe_help(FILE *f)
     }
 }
 
+void cli_fe_help_brief(FILE *f, unsigned skip)
+{
+    fputs("    the plan's options, as for mel (docs/plan-options.md):\n", f);
+    int group = -1;
+    size_t col = 0; /* the current line's length; 0: no line open */
+    for (size_t i = 0; i < n_opts(); i++) {
+        const wmel_plan_field *o = wmel_plan_field_info(i);
+        if (o->flags & (WMEL_PLAN_FIELD_OWN_HELP | skip)) continue;
+        char item[64], on[40];
+        snprintf(item, sizeof item, "%s%s%s", cli_fe_opt_name(i, on, sizeof on),
+                 o->flags & WMEL_PLAN_FIELD_SWITCH ? "" : " ", o->flags & WMEL_PLAN_FIELD_SWITCH ? "" : o->arg);
+        /* each group on lines of its own, wrapped at 92 columns */
+        if (col && (o->group != group || col + 2 + strlen(item) > 92)) {
+            fputs(o->group != group ? "\n" : ",\n", f);
+            col = 0;
+        }
+        group = o->group;
+        col += (size_t)fprintf(f, "%s%s", col ? ", " : "      ", item);
+    }
+    if (col) fputs("\n", f);
+}
+
 int cli_fe_finish_opt(const char *arg)
 {
     for (size_t i = 0; i < n_opts(); i++)

@@ -1,6 +1,6 @@
 /*
  * vectors_check.c -- `wmel vectors check PACK OUTPUTS`: grades a port's outputs against a
- * conformance pack (cli/cmd_vectors.c writes it). For each case of PACK/manifest.json the
+ * conformance pack (vectors/vectors.c writes it). For each case of PACK/manifest.json the
  * port's OUTPUTS/<case>.npy (float32 or float64; or raw little-endian float32
  * OUTPUTS/<case>.f32 of the manifest's shape) is held to the expected output within the
  * case's tolerance, and each stage the port wrote (OUTPUTS/<case>.<stage>.npy or .f32) to

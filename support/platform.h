@@ -1,4 +1,4 @@
-/* platform.h -- the command's few calls that differ on Windows (cli/platform.c): file
+/* platform.h -- the command's few calls that differ on Windows (support/platform.c): file
  * names are UTF-8 everywhere in the command; on Windows they reach the system as UTF-16
  * (the W functions), and the command's arguments arrive as UTF-8 (cli_utf8_args). Other
  * systems: the POSIX calls themselves. */

@@ -1,5 +1,5 @@
-/* vectors.h -- `wmel vectors`: conformance packs (cli/cmd_vectors.c writes them,
- * cli/vectors_check.c grades a port's outputs against them), and the small readers both
+/* vectors.h -- `wmel vectors`: conformance packs (vectors/vectors.c writes them,
+ * vectors/vectors_check.c grades a port's outputs against them), and the small readers both
  * share: a JSON document (the manifest) and .npy arrays. */
 #ifndef WMEL_CLI_VECTORS_H
 #define WMEL_CLI_VECTORS_H
@@ -39,7 +39,7 @@ const cli_json *cli_json_get(const cli_json *o, const char *key);
 const char *cli_json_str(const cli_json *o, const char *key);
 double cli_json_num(const cli_json *o, const char *key, double def);
 
-/* ---- a pack's manifest and files (cli/vectors_check.c). A pack and a port's outputs are
+/* ---- a pack's manifest and files (vectors/vectors_check.c). A pack and a port's outputs are
  * input from anyone: the manifest is held to a strict form, names are plain names inside
  * the folder, and no file is followed out of it. */
 
