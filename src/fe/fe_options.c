@@ -620,7 +620,9 @@ SET(ceps_htk)
 #define SW WMEL__PF_SW
 #define FIN WMEL__PF_FIN
 #define SO WMEL__PF_SO
+#define ST WMEL__PF_ST
 static const wmel_plan_field FIELDS[] = {WMEL__PLAN_FIELDS(PF_INFO)};
+#undef ST
 #undef SO
 #undef FIN
 #undef SW

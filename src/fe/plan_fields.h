@@ -12,7 +12,9 @@
  *   front-ends  PF_ALL, or the families that take it (PF_NKS: nemo, kaldi, seamless)
  *   flags       WMEL_PLAN_FIELD_SWITCH (the command line's switch without a value), _FINISH
  *               (an option of the output's finish), _SET_ONLY (sets other fields; not a
- *               JSON key the writer uses), _OWN_HELP (listed with a command's own options)
+ *               JSON key the writer uses), _OWN_HELP (listed with a command's own options),
+ *               _STAGED (ST: `wmel inspect`'s stage texts describe it; the page names the
+ *               others as "name value")
  * Adding an option: its line here, then set_NAME in fe_options.c and put_NAME in fe_json.c
  * (the compiler asks for both), then `python3 tools/plan_fields_doc.py` for the docs.
  */
@@ -29,50 +31,51 @@
 #define WMEL__PF_SW WMEL_PLAN_FIELD_SWITCH
 #define WMEL__PF_FIN WMEL_PLAN_FIELD_FINISH
 #define WMEL__PF_SO WMEL_PLAN_FIELD_SET_ONLY
+#define WMEL__PF_ST WMEL_PLAN_FIELD_STAGED
 
 /* clang-format off */
 #define WMEL__PLAN_FIELDS(X) \
-X(n_mels, INT, FRONTEND, ALL, WMEL_PLAN_FIELD_OWN_HELP, "N", "whisper 80|128; the others 1..512", "mel bins") \
-X(normalize, STR, FRONTEND, NKS, FIN, "K", "nemo per_feature|all_features|mean|whole|none; kaldi, seamless mean_var|mean|whole|none", "the normalisation (whole: max - 8, (x + 4) / 4)") \
-X(window, STR, FRONTEND, KN, 0, "W", "kaldi povey|hamming|hann|blackman|bartlett|sine|rect (nemo: not povey); hann_periodic|hamming_periodic|blackman_periodic|bartlett_periodic", "the window") \
-X(scale, NUM, FRONTEND, NKS, 0, "S", "non-zero, |S| <= 1e12", "input scale (kaldi, seamless: 32768; nemo: 1)") \
-X(low_freq, NUM, FRONTEND, NKS, 0, "F", "Hz >= 0", "lowest mel edge in Hz") \
-X(high_freq, NUM, FRONTEND, NKS, 0, "F", "Hz (<= 0: Nyquist plus F)", "highest mel edge in Hz") \
-X(use_energy, BOOL, FRONTEND, K, SW, "B", "1|0", "the log energy as an extra first column") \
-X(energy_floor, NUM, FRONTEND, K, 0, "F", ">= 0, after use_energy", "floor of the log energy (ln F; 0: none)") \
-X(legacy, BOOL, FRONTEND, N, SW | SO, "B", "1|0", "NeMo before mid-2025: reflect padding, all frames valid (the nemo-legacy front-end)") \
-X(pad_to, INT, FRONTEND, N, FIN, "N", "0..65536", "pad the frame count to a multiple of N (NeMo: 0 or 16)") \
-X(mel_scale, STR, CAPS, ALL, 0, "S", "slaney|kaldi|htk|tf", "the mel scale (htk: triangles in Hz; tf: in mel, the Nyquist bin kept)") \
-X(mel_norm, STR, CAPS, ALL, 0, "N", "none|slaney", "the mel filters' area normalisation") \
-X(empty_filters, BOOL, CAPS, ALL, SW, "B", "1|0", "keep mel filters with no FFT bin (their log is the guard's)") \
-X(bf16, BOOL, CAPS, ALL, SW, "B", "1|0", "the window and the mel bank rounded to bfloat16") \
-X(window_coeff, NUM, CAPS, ALL, 0, "A", "0 < A < 1, after window blackman", "the blackman window's coefficient (default 0.42)") \
-X(power, INT, CAPS, ALL, 0, "P", "1|2", "1 (magnitude) or 2 (power)") \
-X(mag_guard, GUARD, CAPS, ALL, 0, "G", "none|max:G|add:G, G > 0", "a guard on each bin's power p before power: max(p, G) or p + G") \
-X(log_guard, NUM, CAPS, ALL, 0, "G", "> 0", "the log's clamp (or offset)") \
-X(norm_eps, NUM, CAPS, ALL, FIN, "E", ">= 0", "the normalisation's epsilon") \
-X(norm_ddof, INT, CAPS, ALL, FIN, "D", "1|0", "1: Bessel's variance (default); 0: over n (np.std)") \
-X(norm_max, NUM, CAPS, ALL, FIN, "M", "|M| <= 1e30", "whisper-style normalisation with a fixed max M") \
-X(norm_range, NUM, CAPS, ALL, FIN, "R", "0 < R <= 1e30", "whisper-style normalisation: floor at max - R (default 8)") \
-X(n_frames, INT, CAPS, ALL, FIN, "N", "0..2^24", "exactly N frames: truncated, or padded with pad_value (0: as computed)") \
-X(pad_value, NUM, CAPS, ALL, FIN, "V", "|V| <= 1e30", "frames past the valid ones and padding (default 0)") \
-X(post_scale, NUM, CAPS, ALL, FIN, "A", "|A| <= 1e30", "x A + B after the normalisation and padding (the affine)") \
-X(post_shift, NUM, CAPS, ALL, FIN, "B", "|B| <= 1e30", "the affine's B (see post_scale)") \
-X(remove_dc, BOOL, GEOMETRY, ALL, 0, "B", "1|0", "subtract each frame's mean (kaldi: 1)") \
-X(preemph, NUM, GEOMETRY, ALL, 0, "P", "0..1", "the pre-emphasis coefficient (0: none)") \
-X(sample_rate, INT, GEOMETRY, ALL, 0, "N", "1000..384000", "the rate the mel bank's frequencies refer to (Hz)") \
-X(frame_length, INT, GEOMETRY, ALL, 0, "N", "2..65536", "the window's length in samples") \
-X(hop, INT, GEOMETRY, ALL, 0, "N", "1..2^20", "the frame shift in samples") \
-X(n_fft, INT, GEOMETRY, ALL, 0, "N", "4..65536", "the transform's size") \
-X(stack, INT, GEOMETRY, ALL, 0, "N", "1..8", "consecutive frames per output row") \
-X(framing, STR, GEOMETRY, ALL, 0, "F", "snip|center_reflect|center_zero|kaldi_center", "where frames start (kaldi_center: Kaldi's snip_edges=false)") \
-X(preemph_mode, STR, GEOMETRY, ALL, 0, "M", "frame|signal|padded|padded_cut", "the pre-emphasis per frame (Kaldi's), of the signal (NeMo's) or of the padded signal") \
-X(log, STR, GEOMETRY, ALL, 0, "L", "log10_clamp|ln_add|ln_clamp|none", "the log of the mel energies") \
-X(valid, STR, GEOMETRY, ALL, 0, "V", "all|hop|trim|end|ceil|but_last", "the frames kept and counted") \
-X(layout, STR, GEOMETRY, ALL, 0, "L", "mels_frames|frames_mels", "the output's layout") \
-X(dither, NUM, GEOMETRY, ALL, 0, "D", "0..1e30", "Kaldi's dither: Gaussian noise of std D per frame (wmel_dither_gauss)") \
-X(dither_seed, INT, GEOMETRY, ALL, 0, "S", "0..4294967295", "the dither's seed (default 0)") \
-X(raw_energy, BOOL, GEOMETRY, ALL, 0, "B", "1|0, after use_energy", "1 (default) | 0: the log energy after the window") \
+X(n_mels, INT, FRONTEND, ALL, WMEL_PLAN_FIELD_OWN_HELP | ST, "N", "whisper 80|128; the others 1..512", "mel bins") \
+X(normalize, STR, FRONTEND, NKS, FIN | ST, "K", "nemo per_feature|all_features|mean|whole|none; kaldi, seamless mean_var|mean|whole|none", "the normalisation (whole: max - 8, (x + 4) / 4)") \
+X(window, STR, FRONTEND, KN, ST, "W", "kaldi povey|hamming|hann|blackman|bartlett|sine|rect (nemo: not povey); hann_periodic|hamming_periodic|blackman_periodic|bartlett_periodic", "the window") \
+X(scale, NUM, FRONTEND, NKS, ST, "S", "non-zero, |S| <= 1e12", "input scale (kaldi, seamless: 32768; nemo: 1)") \
+X(low_freq, NUM, FRONTEND, NKS, ST, "F", "Hz >= 0", "lowest mel edge in Hz") \
+X(high_freq, NUM, FRONTEND, NKS, ST, "F", "Hz (<= 0: Nyquist plus F)", "highest mel edge in Hz") \
+X(use_energy, BOOL, FRONTEND, K, SW | ST, "B", "1|0", "the log energy as an extra first column") \
+X(energy_floor, NUM, FRONTEND, K, ST, "F", ">= 0, after use_energy", "floor of the log energy (ln F; 0: none)") \
+X(legacy, BOOL, FRONTEND, N, SW | SO | ST, "B", "1|0", "NeMo before mid-2025: reflect padding, all frames valid (the nemo-legacy front-end)") \
+X(pad_to, INT, FRONTEND, N, FIN | ST, "N", "0..65536", "pad the frame count to a multiple of N (NeMo: 0 or 16)") \
+X(mel_scale, STR, CAPS, ALL, ST, "S", "slaney|kaldi|htk|tf", "the mel scale (htk: triangles in Hz; tf: in mel, the Nyquist bin kept)") \
+X(mel_norm, STR, CAPS, ALL, ST, "N", "none|slaney", "the mel filters' area normalisation") \
+X(empty_filters, BOOL, CAPS, ALL, SW | ST, "B", "1|0", "keep mel filters with no FFT bin (their log is the guard's)") \
+X(bf16, BOOL, CAPS, ALL, SW | ST, "B", "1|0", "the window and the mel bank rounded to bfloat16") \
+X(window_coeff, NUM, CAPS, ALL, ST, "A", "0 < A < 1, after window blackman", "the blackman window's coefficient (default 0.42)") \
+X(power, INT, CAPS, ALL, ST, "P", "1|2", "1 (magnitude) or 2 (power)") \
+X(mag_guard, GUARD, CAPS, ALL, ST, "G", "none|max:G|add:G, G > 0", "a guard on each bin's power p before power: max(p, G) or p + G") \
+X(log_guard, NUM, CAPS, ALL, ST, "G", "> 0", "the log's clamp (or offset)") \
+X(norm_eps, NUM, CAPS, ALL, FIN | ST, "E", ">= 0", "the normalisation's epsilon") \
+X(norm_ddof, INT, CAPS, ALL, FIN | ST, "D", "1|0", "1: Bessel's variance (default); 0: over n (np.std)") \
+X(norm_max, NUM, CAPS, ALL, FIN | ST, "M", "|M| <= 1e30", "whisper-style normalisation with a fixed max M") \
+X(norm_range, NUM, CAPS, ALL, FIN | ST, "R", "0 < R <= 1e30", "whisper-style normalisation: floor at max - R (default 8)") \
+X(n_frames, INT, CAPS, ALL, FIN | ST, "N", "0..2^24", "exactly N frames: truncated, or padded with pad_value (0: as computed)") \
+X(pad_value, NUM, CAPS, ALL, FIN | ST, "V", "|V| <= 1e30", "frames past the valid ones and padding (default 0)") \
+X(post_scale, NUM, CAPS, ALL, FIN | ST, "A", "|A| <= 1e30", "x A + B after the normalisation and padding (the affine)") \
+X(post_shift, NUM, CAPS, ALL, FIN | ST, "B", "|B| <= 1e30", "the affine's B (see post_scale)") \
+X(remove_dc, BOOL, GEOMETRY, ALL, ST, "B", "1|0", "subtract each frame's mean (kaldi: 1)") \
+X(preemph, NUM, GEOMETRY, ALL, ST, "P", "0..1", "the pre-emphasis coefficient (0: none)") \
+X(sample_rate, INT, GEOMETRY, ALL, ST, "N", "1000..384000", "the rate the mel bank's frequencies refer to (Hz)") \
+X(frame_length, INT, GEOMETRY, ALL, ST, "N", "2..65536", "the window's length in samples") \
+X(hop, INT, GEOMETRY, ALL, ST, "N", "1..2^20", "the frame shift in samples") \
+X(n_fft, INT, GEOMETRY, ALL, ST, "N", "4..65536", "the transform's size") \
+X(stack, INT, GEOMETRY, ALL, ST, "N", "1..8", "consecutive frames per output row") \
+X(framing, STR, GEOMETRY, ALL, ST, "F", "snip|center_reflect|center_zero|kaldi_center", "where frames start (kaldi_center: Kaldi's snip_edges=false)") \
+X(preemph_mode, STR, GEOMETRY, ALL, ST, "M", "frame|signal|padded|padded_cut", "the pre-emphasis per frame (Kaldi's), of the signal (NeMo's) or of the padded signal") \
+X(log, STR, GEOMETRY, ALL, ST, "L", "log10_clamp|ln_add|ln_clamp|none", "the log of the mel energies") \
+X(valid, STR, GEOMETRY, ALL, ST, "V", "all|hop|trim|end|ceil|but_last", "the frames kept and counted") \
+X(layout, STR, GEOMETRY, ALL, ST, "L", "mels_frames|frames_mels", "the output's layout") \
+X(dither, NUM, GEOMETRY, ALL, ST, "D", "0..1e30", "Kaldi's dither: Gaussian noise of std D per frame (wmel_dither_gauss)") \
+X(dither_seed, INT, GEOMETRY, ALL, ST, "S", "0..4294967295", "the dither's seed (default 0)") \
+X(raw_energy, BOOL, GEOMETRY, ALL, ST, "B", "1|0, after use_energy", "1 (default) | 0: the log energy after the window") \
 X(exact_pad, BOOL, FRAMING, N, SW | SO, "B", "1|0", "NeMo's exact_pad: (n_fft - hop) / 2 zeros on each side, center=False") \
 X(pad_left, INT, FRAMING, ALL, 0, "N", "0..2^20", "samples padded before the signal") \
 X(pad_right, INT, FRAMING, ALL, 0, "N", "0..2^20", "samples padded after it") \
@@ -92,12 +95,12 @@ X(delta_win, INT, MORE, ALL, FIN, "W", "0, 3..63", "deltas (torchaudio compute_d
 X(cols_stacked, BOOL, MORE, ALL, FIN, "B", "1|0", "the per-column affine (--cmvn) on the stacked rows (FunASR's am.mvn)") \
 X(linear_bins, BOOL, MORE, ALL, 0, "B", "1|0", "no mel bank: the columns are FFT bins first_bin .. + n_mels - 1 themselves") \
 X(first_bin, INT, MORE, ALL, 0, "K", "0..32768", "linear_bins' first bin (K + n_mels <= n_fft / 2 + 1)") \
-X(symmetric_bank, BOOL, MORE, ALL, 0, "B", "1|0", "SpeechBrain's bank: each Hz triangle symmetric, its left half's width") \
-X(then_norm, STR, MORE, ALL, FIN, "K", "none|mean|mean_var", "after normalize whole and the affine, each column's mean (and std) over the valid frames") \
-X(n_ceps, INT, MORE, ALL, 0, "N", "0..n_mels", "Kaldi's MFCC: N cepstra of the log mels in their place (0: none)") \
-X(cepstral_lifter, NUM, MORE, ALL, 0, "Q", "0..1e6", "the cepstra's lifter 1 + Q/2 sin(pi i / Q) (Kaldi's 22; 0: none)") \
-X(ceps_htk, BOOL, MORE, ALL, 0, "B", "1|0", "Kaldi's htk_compat order: c0 (or the energy) last") \
-X(snap_bins, BOOL, MORE, ALL, 0, "B", "1|0", "the classic MFCC bank: Hz points snapped to FFT bins (python_speech_features)")
+X(symmetric_bank, BOOL, MORE, ALL, ST, "B", "1|0", "SpeechBrain's bank: each Hz triangle symmetric, its left half's width") \
+X(then_norm, STR, MORE, ALL, FIN | ST, "K", "none|mean|mean_var", "after normalize whole and the affine, each column's mean (and std) over the valid frames") \
+X(n_ceps, INT, MORE, ALL, ST, "N", "0..n_mels", "Kaldi's MFCC: N cepstra of the log mels in their place (0: none)") \
+X(cepstral_lifter, NUM, MORE, ALL, ST, "Q", "0..1e6", "the cepstra's lifter 1 + Q/2 sin(pi i / Q) (Kaldi's 22; 0: none)") \
+X(ceps_htk, BOOL, MORE, ALL, ST, "B", "1|0", "Kaldi's htk_compat order: c0 (or the energy) last") \
+X(snap_bins, BOOL, MORE, ALL, ST, "B", "1|0", "the classic MFCC bank: Hz points snapped to FFT bins (python_speech_features)")
 /* clang-format on */
 
 /* The options' indices (WMEL__PF_I_NAME) and count. */
