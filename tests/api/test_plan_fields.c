@@ -2,9 +2,10 @@
  * test_plan_fields.c -- the table of plan options (wmel_plan_field_count/_info,
  * src/fe/plan_fields.h) against what reads the names: wmel_plan_set takes every name and
  * refuses another with the table's list, the JSON reader takes every name as a key, the
- * records are whole (unique names, a kind, the families, the groups in order), and
- * docs/plan-options.md (tools/plan_fields_doc.py) holds one row per option, the same text,
- * in the same order.
+ * records are whole (unique names, a kind, the families, the groups in order), a whole
+ * number's range in its values text ("lo..hi", "0, lo..hi") is what wmel_plan_set and
+ * wmel_plan_check take, and docs/plan-options.md (tools/plan_fields_doc.py) holds one row
+ * per option, the same text, in the same order.
  *
  * usage: test_plan_fields DOCS/plan-options.md
  */
@@ -59,6 +60,49 @@ static void check_records(size_t n)
             CHECK((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_', "%s: a C name", f->name);
     }
     CHECK(wmel_plan_field_info(n) == NULL, "NULL past the end");
+}
+
+/* Each whole-number option whose values text starts with its range ("lo..hi" or "0, lo..hi"):
+ * wmel_plan_set takes lo and hi (and 0 with "0, "), refuses lo - 1 and hi + 1 naming the
+ * range, and wmel_plan_check does not refuse a Kaldi (or NeMo) preset with hi for its range
+ * (the rules between fields may: n_mels against the bank, pad_left against n_fft, ...). */
+static void check_ranges(size_t n)
+{
+    char msg[1024], v[32], out[160];
+    int ranged = 0;
+    for (size_t i = 0; i < n; i++) {
+        const wmel_plan_field *f = wmel_plan_field_info(i);
+        const int zero = !strncmp(f->values, "0, ", 3);
+        long long lo, hi;
+        int used = 0;
+        if (f->kind != WMEL_PLAN_FIELD_INT ||
+            sscanf(f->values + (zero ? 3 : 0), "%lld..%lld%n", &lo, &hi, &used) != 2 || !used)
+            continue;
+        ranged++;
+        char range[64];
+        snprintf(range, sizeof range, "%.*s", used + (zero ? 3 : 0), f->values);
+        const int fe = (f->frontends >> WMEL_FRONTEND_KALDI) & 1u ? WMEL_FRONTEND_KALDI : WMEL_FRONTEND_NEMO;
+        const long long take[3] = {lo, hi, 0}, refuse[2] = {lo - 1, hi + 1};
+        for (int j = 0; j < 2 + zero; j++) {
+            wmel_frontend_plan p;
+            wmel_frontend_preset(fe, 0, &p);
+            snprintf(v, sizeof v, "%lld", take[j]);
+            CHECK(wmel_plan_set(&p, f->name, v, msg, sizeof msg) == WMEL_OK, "%s %s: taken (%s)", f->name, v, msg);
+            snprintf(out, sizeof out, "%s %s: outside %s", f->name, v, range);
+            if (j == 1 && hi <= 2147483647)
+                CHECK(wmel_plan_check(&p, msg, sizeof msg) == WMEL_OK || !strstr(msg, out), "%s %s: in the check's range (%s)",
+                      f->name, v, msg);
+        }
+        for (int j = 0; j < 2; j++) {
+            wmel_frontend_plan p;
+            wmel_frontend_preset(fe, 0, &p);
+            snprintf(v, sizeof v, "%lld", refuse[j]);
+            if (refuse[j] < 0) continue; /* not a whole number's text */
+            CHECK(wmel_plan_set(&p, f->name, v, msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, range),
+                  "%s %s: refused naming %s (%s)", f->name, v, range, msg);
+        }
+    }
+    CHECK(ranged >= 20, "the whole numbers' ranges (%d)", ranged);
 }
 
 /* Every name is an option of wmel_plan_set and a JSON key; another name is refused with the
@@ -118,6 +162,7 @@ int main(int argc, char **argv)
     CHECK(n > 0 && n < 128, "a count (%zu)", n);
     check_records(n);
     check_readers(n);
+    check_ranges(n);
     if (argc > 1) check_page(argv[1], n);
     else CHECK(0, "usage: test_plan_fields DOCS/plan-options.md");
     return t_done("test_plan_fields");
