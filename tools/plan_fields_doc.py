@@ -30,8 +30,8 @@ CLI_SECTIONS = {"batch": "brief", "inspect": "brief", "compare": "brief", "strea
 FAMILIES = (("whisper", 0), ("nemo", 1), ("kaldi", 2), ("seamless", 3))
 KINDS = {"STR": "word", "BOOL": "bool", "INT": "integer", "NUM": "number", "GUARD": "guard"}
 STR = r'"((?:[^"\\]|\\.)*)"'
-# the range column: R(lo, hi), R0(lo, hi), RU(lo, hi), RB or NR (plan_fields.h)
-RANGE = r"(R0?U?\([^,()]+, [^,()]+\)|RB|NR)"
+# the range column: R(lo, hi), R0(lo, hi), RU(lo, hi), RGE(lo), RB or NR (plan_fields.h)
+RANGE = r"(R0?U?\([^,()]+, [^,()]+\)|RGE\([^,()]+\)|RB|NR)"
 ROW = re.compile(r"^X\((\w+), (\w+), (\w+), (\w+), ([^\"]*?), " + STR + ", " + RANGE + ", " + STR + ", " + STR +
                  r"\)")
 
@@ -72,6 +72,8 @@ def range_text(rng):
         return ""
     if rng == "RB":
         return "1|0"
+    if rng.startswith("RGE("):
+        return ">= " + rng[4:-1]
     m = re.match(r"(R0?U?)\(([^,]+), ([^)]+)\)", rng)
     return ("0, " if m.group(1) == "R0" else "") + m.group(2) + ".." + m.group(3)
 

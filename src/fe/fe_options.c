@@ -206,7 +206,7 @@ SET(window)
 }
 
 SET(scale) { SET_NUM(scale, d != 0.0, "samples are multiplied by it"); }
-SET(low_freq) { SET_NUM(low_freq, d >= 0.0, "a frequency in Hz >= 0"); }
+SET(low_freq) { SET_NUM(low_freq, 1, "the lowest mel edge in Hz"); }
 SET(high_freq) { SET_NUM(high_freq, 1, "a frequency in Hz (<= 0: Nyquist plus it)"); }
 
 /* kaldi's options */
@@ -226,8 +226,8 @@ SET(energy_floor)
     double d;
     int rc = kaldi_only(a);
     if (rc) return rc;
-    if (parse_num(a->value, &d) || d < 0.0)
-        return BAD("energy_floor %s: a number >= 0 (the log energy is at least its log; 0: no floor)", a->v);
+    if (parse_num(a->value, &d) || !wmel__pf_in(a->k, d))
+        return num_bad(a, "the log energy is at least its log (0: no floor)");
     if (!a->plan->use_energy) return BAD("energy_floor %s: floors the log-energy column, which needs use_energy", a->v);
     a->plan->energy_floor = d;
     return WMEL_OK;
@@ -338,7 +338,7 @@ SET(mag_guard)
 }
 
 SET(log_guard) { SET_NUM(log_guard, d > 0.0, "a number > 0 (the log's clamp or offset)"); }
-SET(norm_eps) { SET_NUM(norm_eps, d >= 0.0, "a number >= 0"); }
+SET(norm_eps) { SET_NUM(norm_eps, 1, "the normalisation's epsilon"); }
 
 SET(norm_ddof)
 {
@@ -623,9 +623,11 @@ static const wmel_plan_field FIELDS[WMEL__PF_COUNT] = {WMEL__PLAN_FIELDS(PF_INFO
 #define PF_OFF_IN(name) offsetof(wmel_frontend_plan, name)
 #define PF_OFF_IN0 PF_OFF_IN
 #define PF_OFF_INU PF_OFF_IN
+#define PF_OFF_GE PF_OFF_IN
 #define PF_OFF_ONE PF_OFF_IN
 const wmel__pf_range wmel__pf_ranges[WMEL__PF_COUNT] = {WMEL__PLAN_FIELDS(PF_RANGE)};
 #undef PF_OFF_ONE
+#undef PF_OFF_GE
 #undef PF_OFF_INU
 #undef PF_OFF_IN0
 #undef PF_OFF_IN
@@ -633,6 +635,33 @@ const wmel__pf_range wmel__pf_ranges[WMEL__PF_COUNT] = {WMEL__PLAN_FIELDS(PF_RAN
 #undef PF_RANGE2
 #undef PF_RANGE1
 #undef PF_RANGE
+
+/* Each ranged member's type is its kind's (wmel__pf_value reads an int, or a double for NUM). */
+#define PF_SIZE(name, kind, group, fes, flags, arg, range, values, doc) PF_SIZE1(name, kind, WMEL__PF_##range)
+#define PF_SIZE1(name, kind, ...) PF_SIZE2(name, kind, __VA_ARGS__)
+#define PF_SIZE2(name, kind, how, lo, hi, text) PF_SZ_##how(name, kind)
+#define PF_SZ_NONE(name, kind)
+#define PF_SZ_IN(name, kind) _Static_assert(sizeof(((wmel_frontend_plan *)0)->name) == PF_KSIZE_##kind, #name);
+#define PF_SZ_IN0 PF_SZ_IN
+#define PF_SZ_INU PF_SZ_IN
+#define PF_SZ_GE PF_SZ_IN
+#define PF_SZ_ONE PF_SZ_IN
+#define PF_KSIZE_INT sizeof(int)
+#define PF_KSIZE_BOOL sizeof(int)
+#define PF_KSIZE_NUM sizeof(double)
+WMEL__PLAN_FIELDS(PF_SIZE)
+#undef PF_KSIZE_NUM
+#undef PF_KSIZE_BOOL
+#undef PF_KSIZE_INT
+#undef PF_SZ_ONE
+#undef PF_SZ_GE
+#undef PF_SZ_INU
+#undef PF_SZ_IN0
+#undef PF_SZ_IN
+#undef PF_SZ_NONE
+#undef PF_SIZE2
+#undef PF_SIZE1
+#undef PF_SIZE
 
 int wmel__pf_in(int k, double v)
 {

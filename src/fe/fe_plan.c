@@ -523,7 +523,8 @@ static int check_ranges(const wmel_frontend_plan *p, char *msg, size_t len)
         if (f->kind == WMEL_PLAN_FIELD_NUM) snprintf(num, sizeof num, "%s", wmel__num(v).s);
         else snprintf(num, sizeof num, "%.0f", v);
         const int one = r->how == WMEL__PF_HOW_ONE;
-        return wmel__fe_bad(msg, len, "%s %s: %s%s (%s)", f->name, num, one ? "must be 0 or 1" : "outside ",
+        return wmel__fe_bad(msg, len, "%s %s: %s%s (%s)", f->name, num,
+                            one ? "must be 0 or 1" : r->how == WMEL__PF_HOW_GE ? "must be finite, " : "outside ",
                             one ? "" : r->text, f->doc);
     }
     return WMEL_OK;
@@ -576,17 +577,14 @@ static int check(const wmel_frontend_plan *p, char *msg, size_t len)
         return wmel__fe_bad(msg, len, "scale 0: must be non-zero, at most 1e12 in magnitude (samples are multiplied "
                             "by it)");
     const double hi = high_hz(p);
-    if (!(p->low_freq >= 0.0) || !isfinite(p->high_freq) || !(hi > p->low_freq) ||
-        hi > p->sample_rate / 2.0)
+    if (!isfinite(p->high_freq) || !(hi > p->low_freq) || hi > p->sample_rate / 2.0) /* the mel edges, sample_rate */
         return wmel__fe_bad(msg, len, "low_freq %s, high_freq %s: need 0 <= low_freq < high edge <= %s Hz "
                              "(high_freq > 0: the edge; <= 0: Nyquist plus high_freq)",
                    wmel__num(p->low_freq).s, wmel__num(p->high_freq).s, wmel__num(p->sample_rate / 2.0).s);
     if (p->log != WMEL_LOG_NONE && !(p->log_guard >= DBL_MIN && isfinite(p->log_guard)))
         return wmel__fe_bad(msg, len, "log_guard %s: must be finite and at least 2.2250738585072014e-308 (the "
                             "smallest normal double)", wmel__num(p->log_guard).s);
-    if (!(p->norm_eps >= 0.0 && isfinite(p->norm_eps)))
-        return wmel__fe_bad(msg, len, "norm_eps %s: must be non-negative and finite", wmel__num(p->norm_eps).s);
-    if (!(p->energy_floor >= 0.0 && isfinite(p->energy_floor)) || (p->energy_floor > 0.0 && p->energy_floor < DBL_MIN))
+    if (p->energy_floor > 0.0 && p->energy_floor < DBL_MIN) /* energy_floor's subnormals (its range: the table's) */
         return wmel__fe_bad(msg, len, "energy_floor %s: must be 0 (none) or finite and at least "
                             "2.2250738585072014e-308 (the smallest normal double)", wmel__num(p->energy_floor).s);
     rc = check_ceps(p, msg, len);

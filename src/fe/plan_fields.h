@@ -17,10 +17,11 @@
  *               others as "name value")
  *   range       the plan member of the option's name and what wmel_plan_check and the setter
  *               take in it (fe_plan.c's loop over wmel__pf_ranges): R(lo, hi) lo..hi, R0(lo, hi)
- *               0 or lo..hi, RU(lo, hi) lo..hi of the int read as unsigned, RB 0 or 1; NR: no
- *               member of one range (its rules are fe_plan.c's and set_NAME's own)
+ *               0 or lo..hi, RU(lo, hi) lo..hi of the int read as unsigned, RGE(lo) finite and
+ *               >= lo, RB 0 or 1; NR: no member of one range (its rules are fe_plan.c's and
+ *               set_NAME's own)
  *   values      the help's and the page's text of the values: after the range's own text
- *               ("lo..hi", "0, lo..hi", "1|0"), or the whole text with NR
+ *               ("lo..hi", "0, lo..hi", ">= lo", "1|0"), or the whole text with NR
  * Adding an option: its line here, then set_NAME in fe_options.c and put_NAME in fe_json.c
  * (the compiler asks for both), then `python3 tools/plan_fields_doc.py` for the docs.
  */
@@ -29,6 +30,7 @@
 
 #include "wmel.h"
 
+#include <float.h>
 #include <stddef.h>
 
 #define WMEL__PF_ALL 0x1fu
@@ -46,9 +48,10 @@
 #define WMEL__PF_R(lo, hi) IN, lo, hi, #lo ".." #hi
 #define WMEL__PF_R0(lo, hi) IN0, lo, hi, "0, " #lo ".." #hi
 #define WMEL__PF_RU(lo, hi) INU, lo, hi, #lo ".." #hi
+#define WMEL__PF_RGE(lo) GE, lo, DBL_MAX, ">= " #lo
 #define WMEL__PF_RB ONE, 0, 1, "1|0"
 #define WMEL__PF_NR NONE, 0, 0, ""
-enum { WMEL__PF_HOW_NONE, WMEL__PF_HOW_IN, WMEL__PF_HOW_IN0, WMEL__PF_HOW_INU, WMEL__PF_HOW_ONE };
+enum { WMEL__PF_HOW_NONE, WMEL__PF_HOW_IN, WMEL__PF_HOW_IN0, WMEL__PF_HOW_INU, WMEL__PF_HOW_GE, WMEL__PF_HOW_ONE };
 /* The values text of a line's range and values columns. */
 #define WMEL__PF_TEXT(range, values) WMEL__PF_TEXT1(WMEL__PF_##range, values)
 #define WMEL__PF_TEXT1(...) WMEL__PF_TEXT2(__VA_ARGS__)
@@ -60,10 +63,10 @@ X(n_mels, INT, FRONTEND, ALL, WMEL_PLAN_FIELD_OWN_HELP | ST, "N", R(1, 512), " (
 X(normalize, STR, FRONTEND, NKS, FIN | ST, "K", NR, "nemo per_feature|all_features|mean|whole|none; kaldi, seamless mean_var|mean|whole|none", "the normalisation (whole: max - 8, (x + 4) / 4)") \
 X(window, STR, FRONTEND, KN, ST, "W", NR, "kaldi povey|hamming|hann|blackman|bartlett|sine|rect (nemo: not povey); hann_periodic|hamming_periodic|blackman_periodic|bartlett_periodic", "the window") \
 X(scale, NUM, FRONTEND, NKS, ST, "S", R(-1e12, 1e12), ", non-zero", "input scale (kaldi, seamless: 32768; nemo: 1)") \
-X(low_freq, NUM, FRONTEND, NKS, ST, "F", NR, "Hz >= 0", "lowest mel edge in Hz") \
+X(low_freq, NUM, FRONTEND, NKS, ST, "F", RGE(0), " Hz", "lowest mel edge in Hz") \
 X(high_freq, NUM, FRONTEND, NKS, ST, "F", NR, "Hz (<= 0: Nyquist plus F)", "highest mel edge in Hz") \
 X(use_energy, BOOL, FRONTEND, K, SW | ST, "B", RB, "", "the log energy as an extra first column") \
-X(energy_floor, NUM, FRONTEND, K, ST, "F", NR, ">= 0, after use_energy", "floor of the log energy (ln F; 0: none)") \
+X(energy_floor, NUM, FRONTEND, K, ST, "F", RGE(0), ", after use_energy", "floor of the log energy (ln F; 0: none)") \
 X(legacy, BOOL, FRONTEND, N, SW | SO | ST, "B", NR, "1|0", "NeMo before mid-2025: reflect padding, all frames valid (the nemo-legacy front-end)") \
 X(pad_to, INT, FRONTEND, N, FIN | ST, "N", R(0, 65536), "", "pad the frame count to a multiple of N (NeMo: 0 or 16)") \
 X(mel_scale, STR, CAPS, ALL, ST, "S", NR, "slaney|kaldi|htk|tf", "the mel scale (htk: triangles in Hz; tf: in mel, the Nyquist bin kept)") \
@@ -74,7 +77,7 @@ X(window_coeff, NUM, CAPS, ALL, ST, "A", NR, "0 < A < 1, after window blackman",
 X(power, INT, CAPS, ALL, ST, "P", R(1, 2), "", "1 (magnitude) or 2 (power)") \
 X(mag_guard, GUARD, CAPS, ALL, ST, "G", NR, "none|max:G|add:G, G > 0", "a guard on each bin's power p before power: max(p, G) or p + G") \
 X(log_guard, NUM, CAPS, ALL, ST, "G", NR, "> 0", "the log's clamp (or offset)") \
-X(norm_eps, NUM, CAPS, ALL, FIN | ST, "E", NR, ">= 0", "the normalisation's epsilon") \
+X(norm_eps, NUM, CAPS, ALL, FIN | ST, "E", RGE(0), "", "the normalisation's epsilon") \
 X(norm_ddof, INT, CAPS, ALL, FIN | ST, "D", NR, "1|0", "1: Bessel's variance (default); 0: over n (np.std)") \
 X(norm_max, NUM, CAPS, ALL, FIN | ST, "M", R(-1e30, 1e30), "", "whisper-style normalisation with a fixed max M") \
 X(norm_range, NUM, CAPS, ALL, FIN | ST, "R", NR, "0 < R <= 1e30", "whisper-style normalisation: floor at max - R (default 8)") \
@@ -135,7 +138,7 @@ typedef struct wmel__pf_range {
     int how; /* WMEL__PF_HOW_* */
     size_t off;
     double lo, hi;
-    const char *text; /* "lo..hi", "0, lo..hi", "1|0" */
+    const char *text; /* "lo..hi", "0, lo..hi", ">= lo", "1|0" */
 } wmel__pf_range;
 extern const wmel__pf_range wmel__pf_ranges[WMEL__PF_COUNT];
 /* 1 when v lies in option k's range (NONE: always). */

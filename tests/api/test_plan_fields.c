@@ -105,6 +105,34 @@ static void check_ranges(size_t n)
     CHECK(ranged >= 20, "the whole numbers' ranges (%d)", ranged);
 }
 
+/* wmel_plan_check's refusals of a member outside its range name the field, the value and the
+ * range (the table's text), and take the range's ends. */
+static void check_members(void)
+{
+    static const struct {
+        const char *field;
+        int hop, use_energy;
+        double norm_eps, dither;
+        const char *want; /* NULL: accepted */
+    } cases[] = {{"hop", 16777216, 0, 0.0, 0.0, NULL},
+                 {"hop", 16777217, 0, 0.0, 0.0, "hop 16777217: outside 1..16777216 (the frame shift in samples)"},
+                 {"use_energy", 160, 2, 0.0, 0.0, "use_energy 2: must be 0 or 1"},
+                 {"norm_eps", 160, 0, -1.0, 0.0, "norm_eps -1: must be finite, >= 0"},
+                 {"dither", 160, 0, 0.0, 1e30, NULL},
+                 {"dither", 160, 0, 0.0, 2e30, "dither 2e+30: outside 0..1e30"}};
+    char msg[512];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        wmel_frontend_plan p;
+        wmel_frontend_preset(WMEL_FRONTEND_KALDI, 0, &p);
+        p.hop = cases[i].hop, p.use_energy = cases[i].use_energy, p.norm_eps = cases[i].norm_eps;
+        p.dither = cases[i].dither;
+        const int rc = wmel_plan_check(&p, msg, sizeof msg);
+        if (!cases[i].want) CHECK(rc == WMEL_OK, "%s: accepted (%s)", cases[i].field, msg);
+        else CHECK(rc == WMEL_ERR_INVALID_ARG && strstr(msg, cases[i].want), "%s: \"%s\", want \"%s\"", cases[i].field,
+                   msg, cases[i].want);
+    }
+}
+
 /* Every name is an option of wmel_plan_set and a JSON key; another name is refused with the
  * table's list, in its order. */
 static void check_readers(size_t n)
@@ -163,6 +191,7 @@ int main(int argc, char **argv)
     check_records(n);
     check_readers(n);
     check_ranges(n);
+    check_members();
     if (argc > 1) check_page(argv[1], n);
     else CHECK(0, "usage: test_plan_fields DOCS/plan-options.md");
     return t_done("test_plan_fields");
