@@ -55,6 +55,9 @@ static void check_records(size_t n)
         CHECK(f->group >= group && f->group <= WMEL_PLAN_GROUP_MORE, "%s: the groups in order", f->name);
         group = f->group;
         CHECK(!(f->flags & WMEL_PLAN_FIELD_SWITCH) || f->kind == WMEL_PLAN_FIELD_BOOL, "%s: a switch is a bool", f->name);
+        CHECK(!(f->flags & ~(WMEL_PLAN_FIELD_SWITCH | WMEL_PLAN_FIELD_FINISH | WMEL_PLAN_FIELD_SET_ONLY |
+                             WMEL_PLAN_FIELD_OWN_HELP | WMEL_PLAN_FIELD_STAGED)),
+              "%s: the flags (%u)", f->name, f->flags);
         for (size_t j = 0; j < i; j++) CHECK(strcmp(f->name, wmel_plan_field_info(j)->name), "%s: one record", f->name);
         for (const char *c = f->name; *c; c++)
             CHECK((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_', "%s: a C name", f->name);
