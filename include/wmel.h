@@ -931,6 +931,7 @@ typedef enum wmel_plan_group {
 #define WMEL_PLAN_FIELD_FINISH 2u   /* an option of the output's finish (after the frames) */
 #define WMEL_PLAN_FIELD_SET_ONLY 4u /* sets other fields; wmel_plan_to_json writes those */
 #define WMEL_PLAN_FIELD_OWN_HELP 8u /* a command's help lists it with its own options */
+#define WMEL_PLAN_FIELD_STAGED 16u  /* `wmel inspect`'s stage texts describe it (the page names the others) */
 typedef struct wmel_plan_field {
     const char *name;    /* wmel_plan_set's name, the JSON key */
     const char *arg;     /* the value's placeholder in a help ("N", "F", "M/N") */
@@ -939,7 +940,7 @@ typedef struct wmel_plan_field {
     int kind;            /* WMEL_PLAN_FIELD_STR .. _GUARD */
     int group;           /* WMEL_PLAN_GROUP_* */
     unsigned frontends;  /* bit 1 << WMEL_FRONTEND_*: the families that take it */
-    unsigned flags;      /* WMEL_PLAN_FIELD_SWITCH | _FINISH | _SET_ONLY | _OWN_HELP */
+    unsigned flags;      /* WMEL_PLAN_FIELD_SWITCH | _FINISH | _SET_ONLY | _OWN_HELP | _STAGED */
 } wmel_plan_field;
 /* The options' count, and the i-th option's record (static; NULL past the end).
  * Thread-safety: pure. */

@@ -215,17 +215,23 @@ static void finish_text(const wmel_frontend_plan *p, char *buf, size_t len, char
         add(brief, blen, &b, "%s%s", b ? ", then " : "", f & WMEL_NORMF_MEAN_ONLY ? "mean" : "mean/std");
 }
 
+/* A key of a plan's JSON that a stage's text reads: a plan option of the library's table
+ * marked WMEL_PLAN_FIELD_STAGED, or the preset and the metadata keys. */
+static int staged_key(const char *key, size_t n)
+{
+    static const char *const META[] = {"frontend", "name", "models", "original", "matched", "notes", NULL};
+    for (int i = 0; META[i]; i++)
+        if (strlen(META[i]) == n && !strncmp(META[i], key, n)) return 1;
+    for (size_t i = 0; i < wmel_plan_field_count(); i++) {
+        const wmel_plan_field *f = wmel_plan_field_info(i);
+        if ((f->flags & WMEL_PLAN_FIELD_STAGED) && strlen(f->name) == n && !strncmp(f->name, key, n)) return 1;
+    }
+    return 0;
+}
+
 /* The keys of a plan's JSON that no stage's text reads: named in the page as they are. */
 static void others_of(const char *json, char *out, size_t len)
 {
-    static const char *const KNOWN[] = {
-        "frontend", "n_mels", "normalize", "window", "scale", "low_freq", "high_freq", "use_energy", "energy_floor",
-        "legacy", "pad_to", "mel_scale", "mel_norm", "empty_filters", "bf16", "window_coeff", "power", "mag_guard",
-        "log_guard", "norm_eps", "norm_ddof", "norm_max", "norm_range", "n_frames", "pad_value", "post_scale",
-        "post_shift", "remove_dc", "preemph", "sample_rate", "frame_length", "hop", "n_fft", "stack", "framing",
-        "preemph_mode", "log", "valid", "layout", "dither", "dither_seed", "raw_energy", "symmetric_bank", "then_norm", "snap_bins", "n_ceps",
-        "cepstral_lifter", "ceps_htk", "name", "models",
-        "original", "matched", "notes", NULL};
     size_t k = 0;
     out[0] = 0;
     for (const char *c = json; c && (c = strchr(c, '"')) != NULL;) {
@@ -236,8 +242,7 @@ static void others_of(const char *json, char *out, size_t len)
             c = e + 1;
             continue;
         }
-        int known = 0;
-        for (int i = 0; KNOWN[i] && !known; i++) known = strlen(KNOWN[i]) == (size_t)(e - c - 1) && !strncmp(KNOWN[i], c + 1, (size_t)(e - c - 1));
+        const int known = staged_key(c + 1, (size_t)(e - c - 1));
         const char *v = after + 1 + strspn(after + 1, " "), *ve = v;
         if (*v == '"') ve = strchr(v + 1, '"') ? strchr(v + 1, '"') + 1 : v + strlen(v);
         else ve = v + strcspn(v, ",}");

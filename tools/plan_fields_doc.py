@@ -30,7 +30,10 @@ CLI_SECTIONS = {"batch": "brief", "inspect": "brief", "compare": "brief", "strea
 FAMILIES = (("whisper", 0), ("nemo", 1), ("kaldi", 2), ("seamless", 3))
 KINDS = {"STR": "word", "BOOL": "bool", "INT": "integer", "NUM": "number", "GUARD": "guard"}
 STR = r'"((?:[^"\\]|\\.)*)"'
-ROW = re.compile(r"^X\((\w+), (\w+), (\w+), (\w+), ([^\"]*?), " + STR + ", " + STR + ", " + STR + r"\)")
+# the range column: R(lo, hi), R0(lo, hi), RU(lo, hi), RGE(lo), RB or NR (plan_fields.h)
+RANGE = r"(R0?U?\([^,()]+, [^,()]+\)|RGE\([^,()]+\)|RB|NR)"
+ROW = re.compile(r"^X\((\w+), (\w+), (\w+), (\w+), ([^\"]*?), " + STR + ", " + RANGE + ", " + STR + ", " + STR +
+                 r"\)")
 
 INTRO = """# Plan options
 
@@ -63,16 +66,28 @@ def masks(text):
             for m in re.finditer(r"#define WMEL__PF_(\w+) (0x[0-9a-f]+)u", text)}
 
 
+def range_text(rng):
+    """The values text a range column starts with (plan_fields.h's WMEL__PF_R and the like)."""
+    if rng == "NR":
+        return ""
+    if rng == "RB":
+        return "1|0"
+    if rng.startswith("RGE("):
+        return ">= " + rng[4:-1]
+    m = re.match(r"(R0?U?)\(([^,]+), ([^)]+)\)", rng)
+    return ("0, " if m.group(1) == "R0" else "") + m.group(2) + ".." + m.group(3)
+
+
 def fields(text):
     m = masks(text)
     out = []
     for line in text.splitlines():
         r = ROW.match(line)
         if r:
-            name, kind, group, fes, flags, arg, values, doc = r.groups()
+            name, kind, group, fes, flags, arg, rng, values, doc = r.groups()
             out.append(dict(name=name, kind=KINDS[kind], fes=m[fes], switch="SW" in flags,
                             finish="FIN" in flags, own_help="OWN_HELP" in flags, group=group,
-                            arg=c_string(arg), values=c_string(values), doc=c_string(doc)))
+                            arg=c_string(arg), values=range_text(rng) + c_string(values), doc=c_string(doc)))
     return out
 
 

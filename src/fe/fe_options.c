@@ -79,6 +79,7 @@ const char *const wmel__fe_window_names[WMEL__FE_N_WINDOWS] = {
 typedef struct pf_in {
     wmel_frontend_plan *plan;
     const char *name, *value, *v, *fam;
+    int k; /* the option's line in plan_fields.h */
     int whisper, nemo, kaldi;
     char *msg;
     size_t len;
@@ -87,13 +88,27 @@ typedef struct pf_in {
 #define SET(f) static int set_##f(const pf_in *a)
 #define BAD(...) wmel__fe_bad(a->msg, a->len, __VA_ARGS__)
 
-/* A whole number from lo to hi into *dst. */
-static int set_int_in(const pf_in *a, long lo, long hi, int *dst)
+static const wmel_plan_field FIELDS[WMEL__PF_COUNT];
+
+/* A whole number in the option's range (plan_fields.h) into *dst, else the sentence "NAME V:
+ * a whole number, VALUES[: what]" (what may be NULL). */
+static int set_ranged(const pf_in *a, const char *what, int *dst)
 {
+    const wmel__pf_range *r = &wmel__pf_ranges[a->k];
     int i;
-    if (parse_int(a->value, lo, hi, &i)) return BAD("%s %s: a whole number from %ld to %ld", a->name, a->v, lo, hi);
+    if (parse_int(a->value, r->how == WMEL__PF_HOW_IN0 ? 0 : (long)r->lo, (long)r->hi, &i) || !wmel__pf_in(a->k, i))
+        return BAD("%s %s: a whole number, %s%s%s", a->name, a->v, FIELDS[a->k].values, what ? ": " : "",
+                   what ? what : "");
     *dst = i;
     return WMEL_OK;
+}
+
+/* The sentence for a number the option does not take: "NAME V: VALUES: what" with a range,
+ * "NAME V: what" without. */
+static int num_bad(const pf_in *a, const char *what)
+{
+    if (wmel__pf_ranges[a->k].how == WMEL__PF_HOW_NONE) return BAD("%s %s: %s", a->name, a->v, what);
+    return BAD("%s %s: %s: %s", a->name, a->v, FIELDS[a->k].values, what);
 }
 
 /* One of n words into *dst (its index), else the sentence "NAME V: allowed". */
@@ -122,11 +137,12 @@ static int set_bool(const pf_in *a, const char *what, int *dst)
     return WMEL_OK;
 }
 
-/* A number d with ok(d) into the field, with the refusal's sentence after "NAME V: " (in the
- * functions: tools/amalgamate.py reads a file-scope NAME(x) as a macro defining x). */
+/* A number d in the option's range with ok(d) into the field, with the refusal's sentence
+ * (num_bad) (in the functions: tools/amalgamate.py reads a file-scope NAME(x) as a macro
+ * defining x). */
 #define SET_NUM(f, okd, what)                                                                                          \
     double d;                                                                                                          \
-    if (parse_num(a->value, &d) || !(okd)) return BAD("%s %s: %s", a->name, a->v, what);                               \
+    if (parse_num(a->value, &d) || !wmel__pf_in(a->k, d) || !(okd)) return num_bad(a, what);                         \
     a->plan->f = d;                                                                                                    \
     return WMEL_OK
 
@@ -138,11 +154,10 @@ SET(n_mels)
     if (a->whisper) {
         if (parse_int(a->value, 1, 1000000, &i) || (i != 80 && i != 128))
             return BAD("n_mels %s: the whisper front-end takes 80 or 128", a->v);
-    } else if (parse_int(a->value, 1, WMEL_FE_MAX_MELS, &i)) {
-        return BAD("n_mels %s: the %s front-end takes a whole number from 1 to %d", a->v, a->fam, WMEL_FE_MAX_MELS);
+        a->plan->n_mels = i;
+        return WMEL_OK;
     }
-    a->plan->n_mels = i;
-    return WMEL_OK;
+    return set_ranged(a, NULL, &a->plan->n_mels);
 }
 
 SET(normalize)
@@ -190,12 +205,8 @@ SET(window)
                          "hamming_periodic, blackman_periodic, bartlett_periodic)");
 }
 
-SET(scale)
-{
-    SET_NUM(scale, d != 0.0 && fabs(d) <= 1e12,
-            "a non-zero number at most 1e12 in magnitude (samples are multiplied by it)");
-}
-SET(low_freq) { SET_NUM(low_freq, d >= 0.0, "a frequency in Hz >= 0"); }
+SET(scale) { SET_NUM(scale, d != 0.0, "samples are multiplied by it"); }
+SET(low_freq) { SET_NUM(low_freq, 1, "the lowest mel edge in Hz"); }
 SET(high_freq) { SET_NUM(high_freq, 1, "a frequency in Hz (<= 0: Nyquist plus it)"); }
 
 /* kaldi's options */
@@ -215,8 +226,8 @@ SET(energy_floor)
     double d;
     int rc = kaldi_only(a);
     if (rc) return rc;
-    if (parse_num(a->value, &d) || d < 0.0)
-        return BAD("energy_floor %s: a number >= 0 (the log energy is at least its log; 0: no floor)", a->v);
+    if (parse_num(a->value, &d) || !wmel__pf_in(a->k, d))
+        return num_bad(a, "the log energy is at least its log (0: no floor)");
     if (!a->plan->use_energy) return BAD("energy_floor %s: floors the log-energy column, which needs use_energy", a->v);
     a->plan->energy_floor = d;
     return WMEL_OK;
@@ -241,11 +252,8 @@ SET(legacy)
 
 SET(pad_to)
 {
-    int i, rc = nemo_only(a);
-    if (rc) return rc;
-    if (parse_int(a->value, 0, 65536, &i)) return BAD("pad_to %s: a frame multiple from 0 to 65536 (NeMo: 0 or 16)", a->v);
-    a->plan->pad_to = i;
-    return WMEL_OK;
+    int rc = nemo_only(a);
+    return rc ? rc : set_ranged(a, "a frame multiple (NeMo: 0 or 16)", &a->plan->pad_to);
 }
 
 SET(exact_pad)
@@ -308,9 +316,7 @@ SET(window_coeff)
 
 SET(power)
 {
-    if (strcmp(a->value, "1") && strcmp(a->value, "2")) return BAD("power %s: 1 (magnitude) or 2 (power)", a->v);
-    a->plan->power = a->value[0] - '0';
-    return WMEL_OK;
+    return set_ranged(a, "1 (magnitude) or 2 (power)", &a->plan->power);
 }
 
 SET(mag_guard)
@@ -332,7 +338,7 @@ SET(mag_guard)
 }
 
 SET(log_guard) { SET_NUM(log_guard, d > 0.0, "a number > 0 (the log's clamp or offset)"); }
-SET(norm_eps) { SET_NUM(norm_eps, d >= 0.0, "a number >= 0"); }
+SET(norm_eps) { SET_NUM(norm_eps, 1, "the normalisation's epsilon"); }
 
 SET(norm_ddof)
 {
@@ -346,8 +352,8 @@ SET(norm_ddof)
 SET(norm_max)
 {
     double d;
-    if (parse_num(a->value, &d) || fabs(d) > 1e30)
-        return BAD("norm_max %s: a number (the fixed max of the whole normalisation, Voxtral realtime's 1.5)", a->v);
+    if (parse_num(a->value, &d) || !wmel__pf_in(a->k, d))
+        return num_bad(a, "the fixed max of the whole normalisation (Voxtral realtime's 1.5)");
     a->plan->norm_flags |= WMEL_NORMF_FIXED_MAX;
     a->plan->norm_max = d;
     return WMEL_OK;
@@ -357,21 +363,17 @@ SET(norm_range) { SET_NUM(norm_range, d > 0.0 && d <= 1e30, "a number > 0 (value
 
 SET(n_frames)
 {
-    int i;
-    if (parse_int(a->value, 0, 1 << 24, &i))
-        return BAD("n_frames %s: a frame count from 0 (as computed) to %d (AST: 1024)", a->v, 1 << 24);
-    a->plan->n_frames = i;
-    return WMEL_OK;
+    return set_ranged(a, "a frame count (0: as computed; AST: 1024)", &a->plan->n_frames);
 }
 
-SET(pad_value) { SET_NUM(pad_value, fabs(d) <= 1e30, "a number, at most 1e30 in magnitude"); }
+SET(pad_value) { SET_NUM(pad_value, 1, "the value of the frames past the valid ones"); }
 
 /* post_scale, post_shift: either sets the affine, the other half starting as the identity's */
 static int set_affine(const pf_in *a, int shift)
 {
     double d;
     wmel_frontend_plan *plan = a->plan;
-    if (parse_num(a->value, &d) || fabs(d) > 1e30) return BAD("%s %s: a number, at most 1e30 in magnitude", a->name, a->v);
+    if (parse_num(a->value, &d) || !wmel__pf_in(a->k, d)) return num_bad(a, "a number");
     if (!plan->affine) {
         plan->affine = 1;
         plan->post_scale = 1.0;
@@ -387,22 +389,21 @@ SET(post_shift) { return set_affine(a, 1); }
 SET(remove_dc) { return set_bool(a, "1 or 0 (true or false)", &a->plan->remove_dc); }
 SET(preemph)
 {
-    SET_NUM(preemph, d >= 0.0 && d <= 1.0,
-            "the pre-emphasis coefficient, 0 (none) to 1 (Kaldi's and NeMo's 0.97)");
+    SET_NUM(preemph, 1, "the pre-emphasis coefficient (0: none; Kaldi's and NeMo's 0.97)");
 }
 
 /* ---- the geometry and the pipeline's kinds, by the plan's own field names ---- */
 
-SET(sample_rate) { return set_int_in(a, 1000, 384000, &a->plan->sample_rate); }
-SET(frame_length) { return set_int_in(a, 2, 65536, &a->plan->frame_length); }
-SET(hop) { return set_int_in(a, 1, 1L << 20, &a->plan->hop); }
-SET(n_fft) { return set_int_in(a, 4, 65536, &a->plan->n_fft); }
-SET(stack) { return set_int_in(a, 1, 8, &a->plan->stack); }
-SET(pad_left) { return set_int_in(a, 0, 1L << 20, &a->plan->pad_left); }
-SET(pad_right) { return set_int_in(a, 0, 1L << 20, &a->plan->pad_right); }
-SET(pad_multiple) { return set_int_in(a, 0, 1L << 20, &a->plan->pad_multiple); }
-SET(frame_span) { return set_int_in(a, 0, 1L << 20, &a->plan->frame_span); }
-SET(window_offset) { return set_int_in(a, 0, 1L << 20, &a->plan->window_offset); }
+SET(sample_rate) { return set_ranged(a, NULL, &a->plan->sample_rate); }
+SET(frame_length) { return set_ranged(a, NULL, &a->plan->frame_length); }
+SET(hop) { return set_ranged(a, NULL, &a->plan->hop); }
+SET(n_fft) { return set_ranged(a, NULL, &a->plan->n_fft); }
+SET(stack) { return set_ranged(a, NULL, &a->plan->stack); }
+SET(pad_left) { return set_ranged(a, NULL, &a->plan->pad_left); }
+SET(pad_right) { return set_ranged(a, NULL, &a->plan->pad_right); }
+SET(pad_multiple) { return set_ranged(a, NULL, &a->plan->pad_multiple); }
+SET(frame_span) { return set_ranged(a, NULL, &a->plan->frame_span); }
+SET(window_offset) { return set_ranged(a, NULL, &a->plan->window_offset); }
 
 SET(framing)
 {
@@ -447,9 +448,8 @@ SET(layout)
 
 SET(dither)
 {
-    SET_NUM(dither, d >= 0.0 && d <= 1e30,
-            "the noise's standard deviation, a number from 0 (none) to 1e30 in the scaled "
-            "samples' units (Kaldi's 1 at scale 32768)");
+    SET_NUM(dither, 1, "the noise's standard deviation in the scaled samples' units (0: none; Kaldi's 1 at scale "
+                       "32768)");
 }
 
 SET(dither_seed)
@@ -457,7 +457,8 @@ SET(dither_seed)
     char *end = NULL;
     const char *value = a->value;
     const unsigned long long x = *value >= '0' && *value <= '9' ? strtoull(value, &end, 10) : 0;
-    if (!end || *end || x > 0xFFFFFFFFull) return BAD("dither_seed %s: a whole number from 0 to 4294967295", a->v);
+    if (!end || *end || !wmel__pf_in(a->k, (double)x))
+        return BAD("dither_seed %s: a whole number, %s", a->v, FIELDS[a->k].values);
     a->plan->dither_seed = (int)(unsigned)x; /* taken back as the unsigned 32-bit seed */
     return WMEL_OK;
 }
@@ -477,9 +478,8 @@ SET(raw_energy)
 SET(vtln_warp)
 {
     double d;
-    if (parse_num(a->value, &d) || !(d == 0.0 || (d >= 0.01 && d <= 100.0)))
-        return BAD("vtln_warp %s: the VTLN warp factor, 0.01 .. 100 (Kaldi's are about 0.8 .. 1.2; 0 or 1: no warp)",
-                   a->v);
+    if (parse_num(a->value, &d) || !wmel__pf_in(a->k, d))
+        return num_bad(a, "the VTLN warp factor (Kaldi's are about 0.8 .. 1.2; 0 or 1: no warp)");
     a->plan->vtln_warp = d;
     if (d == 0.0) a->plan->vtln_low = a->plan->vtln_high = 0.0;
     return WMEL_OK;
@@ -488,10 +488,9 @@ SET(vtln_warp)
 static int set_vtln_cut(const pf_in *a, int low, double *dst)
 {
     double d;
-    if (parse_num(a->value, &d) || fabs(d) > 1e7 || (low && d < 0.0))
-        return BAD("%s %s: %s", a->name, a->v,
-                   low ? "the VTLN lower cutoff in Hz, > low_freq (0: Kaldi's default 100)"
-                       : "the VTLN upper cutoff in Hz (< 0: Nyquist plus it; 0: Kaldi's default -500)");
+    if (parse_num(a->value, &d) || !wmel__pf_in(a->k, d))
+        return num_bad(a, low ? "the VTLN lower cutoff in Hz, > low_freq (0: Kaldi's default 100)"
+                              : "the VTLN upper cutoff in Hz (< 0: Nyquist plus it; 0: Kaldi's default -500)");
     if (a->plan->vtln_warp == 0.0 && d != 0.0)
         return BAD("%s %s: a cutoff of the VTLN warp, which needs vtln_warp (set it first)", a->name, a->v);
     *dst = d;
@@ -516,28 +515,18 @@ SET(lfr)
     return WMEL_OK;
 }
 
-/* stack_stride, stack_left, delta_win: whole numbers 0..hi, with their own sentences */
-static int set_small(const pf_in *a, int hi, int low3, const char *what, int *dst)
-{
-    int i;
-    if (parse_int(a->value, 0, hi, &i) || (low3 && i && i < 3)) return BAD("%s %s: %s", a->name, a->v, what);
-    *dst = i;
-    return WMEL_OK;
-}
 SET(stack_stride)
 {
-    return set_small(a, 8, 0, "the frames from one output row to the next, 0 (the stack) to 8 (LFR's n)",
-                     &a->plan->stack_stride);
+    return set_ranged(a, "the frames from one output row to the next (0: the stack; LFR's n)", &a->plan->stack_stride);
 }
 SET(stack_left)
 {
-    return set_small(a, 7, 0, "the copies of frame 0 before it, 0..7 (below stack; LFR's (m - 1) / 2)",
-                     &a->plan->stack_left);
+    return set_ranged(a, "the copies of frame 0 before it (LFR's (m - 1) / 2)", &a->plan->stack_left);
 }
 SET(delta_win)
 {
-    return set_small(a, 63, 1, "0 (no deltas) or the deltas' window, 3..63 frames (torchaudio compute_deltas' "
-                               "win_length)", &a->plan->delta_win);
+    return set_ranged(a, "0 (no deltas) or the deltas' window in frames (torchaudio compute_deltas' win_length)",
+                      &a->plan->delta_win);
 }
 
 SET(stack_tail)
@@ -571,8 +560,7 @@ SET(linear_bins)
 
 SET(first_bin)
 {
-    return set_small(a, 32768, 0, "linear_bins' first FFT bin, a whole number from 0 to 32768 (n_fft / 2)",
-                     &a->plan->first_bin);
+    return set_ranged(a, "linear_bins' first FFT bin (at most n_fft / 2)", &a->plan->first_bin);
 }
 
 SET(then_norm)
@@ -591,16 +579,15 @@ SET(then_norm)
 
 SET(n_ceps)
 {
-    int rc = set_small(a, WMEL_FE_MAX_MELS, 0, "the cepstra a frame has (Kaldi's MFCC: the DCT of the log mel "
-                                               "energies), a whole number from 0 (none) to n_mels", &a->plan->n_ceps);
+    int rc = set_ranged(a, "the cepstra a frame has (Kaldi's MFCC: the DCT of the log mel energies; 0: none)",
+                        &a->plan->n_ceps);
     if (!rc && !a->plan->n_ceps) a->plan->cepstral_lifter = 0.0, a->plan->ceps_htk = 0; /* the cepstra's go with them */
     return rc;
 }
 
 SET(cepstral_lifter)
 {
-    SET_NUM(cepstral_lifter, d >= 0.0 && d <= 1e6,
-            "the cepstra's lifter Q, 0 (none) or a positive number up to 1e6 (Kaldi's 22)");
+    SET_NUM(cepstral_lifter, 1, "the cepstra's lifter Q (0: none; Kaldi's 22)");
 }
 
 SET(ceps_htk)
@@ -615,16 +602,87 @@ SET(ceps_htk)
 
 /* ---- the table ---- */
 
-#define PF_INFO(name, kind, group, fes, flags, arg, values, doc)                                                       \
-    {#name, arg, values, doc, WMEL_PLAN_FIELD_##kind, WMEL_PLAN_GROUP_##group, WMEL__PF_##fes, (flags)},
+#define PF_INFO(name, kind, group, fes, flags, arg, range, values, doc)                                                \
+    {#name, arg, WMEL__PF_TEXT(range, values), doc, WMEL_PLAN_FIELD_##kind, WMEL_PLAN_GROUP_##group, WMEL__PF_##fes,   \
+     (flags)},
 #define SW WMEL__PF_SW
 #define FIN WMEL__PF_FIN
 #define SO WMEL__PF_SO
-static const wmel_plan_field FIELDS[] = {WMEL__PLAN_FIELDS(PF_INFO)};
+#define ST WMEL__PF_ST
+static const wmel_plan_field FIELDS[WMEL__PF_COUNT] = {WMEL__PLAN_FIELDS(PF_INFO)};
+#undef ST
 #undef SO
 #undef FIN
 #undef SW
 #undef PF_INFO
+/* The ranges: the member of the option's name where the range column has one. */
+#define PF_RANGE(name, kind, group, fes, flags, arg, range, values, doc) PF_RANGE1(name, WMEL__PF_##range)
+#define PF_RANGE1(name, ...) PF_RANGE2(name, __VA_ARGS__)
+#define PF_RANGE2(name, how, lo, hi, text) {WMEL__PF_HOW_##how, PF_OFF_##how(name), lo, hi, text},
+#define PF_OFF_NONE(name) 0
+#define PF_OFF_IN(name) offsetof(wmel_frontend_plan, name)
+#define PF_OFF_IN0 PF_OFF_IN
+#define PF_OFF_INU PF_OFF_IN
+#define PF_OFF_GE PF_OFF_IN
+#define PF_OFF_ONE PF_OFF_IN
+const wmel__pf_range wmel__pf_ranges[WMEL__PF_COUNT] = {WMEL__PLAN_FIELDS(PF_RANGE)};
+#undef PF_OFF_ONE
+#undef PF_OFF_GE
+#undef PF_OFF_INU
+#undef PF_OFF_IN0
+#undef PF_OFF_IN
+#undef PF_OFF_NONE
+#undef PF_RANGE2
+#undef PF_RANGE1
+#undef PF_RANGE
+
+/* Each ranged member's type is its kind's (wmel__pf_value reads an int, or a double for NUM). */
+#define PF_SIZE(name, kind, group, fes, flags, arg, range, values, doc) PF_SIZE1(name, kind, WMEL__PF_##range)
+#define PF_SIZE1(name, kind, ...) PF_SIZE2(name, kind, __VA_ARGS__)
+#define PF_SIZE2(name, kind, how, lo, hi, text) PF_SZ_##how(name, kind)
+#define PF_SZ_NONE(name, kind)
+#define PF_SZ_IN(name, kind) _Static_assert(sizeof(((wmel_frontend_plan *)0)->name) == PF_KSIZE_##kind, #name);
+#define PF_SZ_IN0 PF_SZ_IN
+#define PF_SZ_INU PF_SZ_IN
+#define PF_SZ_GE PF_SZ_IN
+#define PF_SZ_ONE PF_SZ_IN
+#define PF_KSIZE_INT sizeof(int)
+#define PF_KSIZE_BOOL sizeof(int)
+#define PF_KSIZE_NUM sizeof(double)
+WMEL__PLAN_FIELDS(PF_SIZE)
+#undef PF_KSIZE_NUM
+#undef PF_KSIZE_BOOL
+#undef PF_KSIZE_INT
+#undef PF_SZ_ONE
+#undef PF_SZ_GE
+#undef PF_SZ_INU
+#undef PF_SZ_IN0
+#undef PF_SZ_IN
+#undef PF_SZ_NONE
+#undef PF_SIZE2
+#undef PF_SIZE1
+#undef PF_SIZE
+
+int wmel__pf_in(int k, double v)
+{
+    const wmel__pf_range *r = &wmel__pf_ranges[k];
+    switch (r->how) {
+    case WMEL__PF_HOW_NONE: return 1;
+    case WMEL__PF_HOW_IN0: return v == 0.0 || (v >= r->lo && v <= r->hi);
+    case WMEL__PF_HOW_ONE: return v == 0.0 || v == 1.0;
+    default: return v >= r->lo && v <= r->hi;
+    }
+}
+
+double wmel__pf_value(const wmel_frontend_plan *p, int k)
+{
+    const wmel__pf_range *r = &wmel__pf_ranges[k];
+    const char *at = (const char *)p + r->off;
+    if (FIELDS[k].kind == WMEL_PLAN_FIELD_NUM) return *(const double *)(const void *)at;
+    if (r->how == WMEL__PF_HOW_INU) return (double)*(const unsigned *)(const void *)at;
+    return (double)*(const int *)(const void *)at;
+}
+
 #define PF_SET(name, ...) set_##name,
 static int (*const SETTERS[])(const pf_in *) = {WMEL__PLAN_FIELDS(PF_SET)};
 #undef PF_SET
@@ -657,12 +715,12 @@ int wmel_plan_set(wmel_frontend_plan *plan, const char *name, const char *value,
     }
     char vb[48];
     const int fr = plan->frontend;
-    const pf_in a = {plan, name, value, shown(value, vb, sizeof vb), family(fr), fr == WMEL_FRONTEND_WHISPER,
+    const int k = wmel__pf_find(name);
+    const pf_in a = {plan, name, value, shown(value, vb, sizeof vb), family(fr), k, fr == WMEL_FRONTEND_WHISPER,
                      fr == WMEL_FRONTEND_NEMO || fr == WMEL_FRONTEND_NEMO_LEGACY, fr == WMEL_FRONTEND_KALDI, msg,
                      msg_len};
     if (!a.whisper && !a.nemo && !a.kaldi && fr != WMEL_FRONTEND_SEAMLESS)
         return wmel__fe_bad(msg, msg_len, "frontend %d: not a WMEL_FRONTEND_* value (0..4)", fr);
-    const int k = wmel__pf_find(name);
     if (k < 0) {
         char list[WMEL__PF_COUNT * 24];
         wmel__pf_list(list, sizeof list);

@@ -16,6 +16,7 @@
  * those refuse; WMEL_BANK_BF16 rounds the window and the weights as torch's .to(bfloat16).
  */
 #include "fe.h"
+#include "plan_fields.h"
 
 #include <float.h>
 #include <math.h>
@@ -213,8 +214,7 @@ static int check_framing(const wmel_frontend_plan *p, char *msg, size_t len)
     static const char *const names[] = {"pad_left", "pad_right", "pad_multiple", "frame_span", "window_offset"};
     const int v[] = {p->pad_left, p->pad_right, p->pad_multiple, p->frame_span, p->window_offset};
     for (int i = 0; i < 5; i++) {
-        if (v[i] < 0 || v[i] > (1 << 20))
-            return wmel__fe_bad(msg, len, "%s %d: outside 0..%d", names[i], v[i], 1 << 20);
+        /* each against framing (their ranges: check_ranges) */
         if (v[i] && p->framing != WMEL_FRAMES_SNIP)
             return wmel__fe_bad(msg, len, "%s %d: explicit framing needs framing snip (the centred framings and "
                                 "kaldi_center pad themselves); set framing snip and pad_left / pad_right",
@@ -243,17 +243,12 @@ static int check_framing(const wmel_frontend_plan *p, char *msg, size_t len)
  * vtln-high ..., versus low-freq ... and high-freq ...") and the forgotten switch. */
 static int check_vtln(const wmel_frontend_plan *p, char *msg, size_t len)
 {
-    const double w = p->vtln_warp;
-    if (!(w == 0.0 || (w >= 0.01 && w <= 100.0)))
-        return wmel__fe_bad(msg, len, "vtln_warp %s: the VTLN warp factor, 0.01 .. 100 (Kaldi's are about 0.8 .. 1.2; "
-                            "0 or 1: no warp)", wmel__num(w).s);
-    for (int i = 0; i < 2; i++) {
+    const double w = p->vtln_warp; /* vtln_warp's, vtln_low's and vtln_high's ranges: check_ranges */
+    for (int i = 0; i < 2; i++) { /* vtln_low, vtln_high against vtln_warp */
         const double v = i ? p->vtln_high : p->vtln_low;
-        if (!isfinite(v) || fabs(v) > 1e7 || (w == 0.0 && v != 0.0))
-            return wmel__fe_bad(msg, len, "%s %s: %s", i ? "vtln_high" : "vtln_low", wmel__num(v).s,
-                                w == 0.0 && isfinite(v) && fabs(v) <= 1e7
-                                    ? "a VTLN cutoff, which needs vtln_warp (0 without it)"
-                                    : "a frequency in Hz, at most 1e7 in magnitude (0: Kaldi's default)");
+        if (w == 0.0 && v != 0.0)
+            return wmel__fe_bad(msg, len, "%s %s: a VTLN cutoff, which needs vtln_warp (0 without it)",
+                                i ? "vtln_high" : "vtln_low", wmel__num(v).s);
     }
     if (!vtln_on(p)) return WMEL_OK;
     if (p->mel_scale != WMEL_MEL_KALDI)
@@ -277,9 +272,8 @@ static int check_vtln(const wmel_frontend_plan *p, char *msg, size_t len)
 /* The stacking variants, deltas and the per-column affine's place (wmel.h). */
 static int check_post(const wmel_frontend_plan *p, char *msg, size_t len)
 {
-    if (p->stack_stride < 0 || p->stack_stride > 8)
-        return wmel__fe_bad(msg, len, "stack_stride %d: outside 0..8 (0: the stack, %d; LFR's n)", p->stack_stride, p->stack);
-    if (p->stack_left < 0 || p->stack_left >= p->stack)
+    /* stack_stride's, stack_left's, delta_win's and cols_stacked's ranges: check_ranges */
+    if (p->stack_left >= p->stack) /* stack_left against stack */
         return wmel__fe_bad(msg, len, "stack_left %d: outside 0..stack - 1 (%d): the copies of frame 0 before it "
                             "(LFR's (m - 1) / 2)", p->stack_left, p->stack - 1);
     if (p->stack_tail < WMEL_STACK_TAIL_ZERO || p->stack_tail > WMEL_STACK_TAIL_FILL)
@@ -296,10 +290,6 @@ static int check_post(const wmel_frontend_plan *p, char *msg, size_t len)
         return wmel__fe_bad(msg, len, "stack_tail %s: dropping the frames of an incomplete row needs rows that share "
                             "no frame (stack_stride 0 or the stack, %d; stack_left 0), not stride %d, left %d",
                             p->stack_tail == WMEL_STACK_TAIL_DROP ? "drop" : "trim", p->stack, stride, p->stack_left);
-    if (p->delta_win && (p->delta_win < 3 || p->delta_win > 63))
-        return wmel__fe_bad(msg, len, "delta_win %d: 0 (no deltas) or a window of 3..63 frames (torchaudio "
-                            "compute_deltas' win_length)", p->delta_win);
-    if ((p->cols_stacked | 1) != 1) return wmel__fe_bad(msg, len, "cols_stacked %d: must be 0 or 1", p->cols_stacked);
     if (p->reserved_i3) return wmel__fe_bad(msg, len, "reserved_i3: must be 0");
     if (wmel__fe_post_on(p) && p->layout != WMEL_LAYOUT_FRAMES_MELS)
         return wmel__fe_bad(msg, len, "%s: stacking variants, deltas and a per-column affine on the stacked rows "
@@ -317,7 +307,7 @@ static int check_ceps(const wmel_frontend_plan *p, char *msg, size_t len)
                                 p->ceps_htk ? "ceps_htk" : "cepstral_lifter");
         return WMEL_OK;
     }
-    if (p->n_ceps < 0 || p->n_ceps > p->n_mels)
+    if (p->n_ceps > p->n_mels) /* n_ceps against n_mels (its range: check_ranges) */
         return wmel__fe_bad(msg, len, "n_ceps %d: outside 0..n_mels (%d): the cepstra are the first n_ceps rows of "
                             "the DCT of the n_mels log mel energies (0: no DCT)", p->n_ceps, p->n_mels);
     if (p->linear_bins)
@@ -327,22 +317,13 @@ static int check_ceps(const wmel_frontend_plan *p, char *msg, size_t len)
         return wmel__fe_bad(msg, len, "n_ceps %d with log none: the cepstra are the DCT of the log mel energies; "
                             "set log (Kaldi's: ln(max(m, FLT_EPSILON)), log clamp with log_guard 1.1920929e-07)",
                             p->n_ceps);
-    if ((p->ceps_htk | 1) != 1)
-        return wmel__fe_bad(msg, len, "ceps_htk %d: must be 0 (Kaldi's order) or 1 (htk_compat: c0 last)",
-                            p->ceps_htk);
-    if (!(p->cepstral_lifter >= 0.0 && p->cepstral_lifter <= 1e6))
-        return wmel__fe_bad(msg, len, "cepstral_lifter %s: must be 0 (none) or a positive Q up to 1e6 (Kaldi's 22)",
-                            wmel__num(p->cepstral_lifter).s);
-    return WMEL_OK;
+    return WMEL_OK; /* ceps_htk's and cepstral_lifter's ranges: check_ranges */
 }
 
 /* The linear spectrum (wmel.h: linear_bins, first_bin): no mel bank, the bins themselves. */
 static int check_linear(const wmel_frontend_plan *p, char *msg, size_t len)
 {
-    if ((p->linear_bins | 1) != 1)
-        return wmel__fe_bad(msg, len, "linear_bins %d: must be 0 (the mel bank) or 1 (the FFT bins themselves)",
-                            p->linear_bins);
-    if (!p->linear_bins)
+    if (!p->linear_bins) /* first_bin against linear_bins, n_fft and n_mels (the ranges: check_ranges) */
         return p->first_bin ? wmel__fe_bad(msg, len, "first_bin %d: must be 0 without linear_bins", p->first_bin)
                             : WMEL_OK;
     const int nb = p->n_fft / 2 + 1;
@@ -404,28 +385,22 @@ static int check_tail(const wmel_frontend_plan *p, char *msg, size_t len)
                             "WMEL_NORMF_THEN_MEAN_VAR", nf);
     if ((nf & WMEL_NORMF_FIXED_MAX) && p->norm != WMEL_NORM_WHOLE)
         return wmel__fe_bad(msg, len, "norm_flags %d: a fixed max (WMEL_NORMF_FIXED_MAX) needs the norm WMEL_NORM_WHOLE", nf);
-    if ((nf & WMEL_NORMF_FIXED_MAX) ? !isfinite(p->norm_max) || fabs(p->norm_max) > 1e30 : p->norm_max != 0.0)
-        return wmel__fe_bad(msg, len, "norm_max %s: %s", wmel__num(p->norm_max).s,
-                            nf & WMEL_NORMF_FIXED_MAX ? "must be finite, at most 1e30 in magnitude"
-                                                      : "must be 0 without WMEL_NORMF_FIXED_MAX");
+    if (!(nf & WMEL_NORMF_FIXED_MAX) && p->norm_max != 0.0) /* norm_max against the flag (its range: check_ranges) */
+        return wmel__fe_bad(msg, len, "norm_max %s: must be 0 without WMEL_NORMF_FIXED_MAX", wmel__num(p->norm_max).s);
     if (!(p->norm_range >= 0.0 && p->norm_range <= 1e30) || (p->norm_range != 0.0 && p->norm != WMEL_NORM_WHOLE))
         return wmel__fe_bad(msg, len, "norm_range %s: %s", wmel__num(p->norm_range).s,
                             p->norm_range >= 0.0 && p->norm_range <= 1e30 ? "needs the norm WMEL_NORM_WHOLE (0 otherwise)"
                                                                           : "must be 0 .. 1e30 (0: 8)");
-    if (p->n_frames < 0 || p->n_frames > WMEL_FE_MAX_FIXED_FRAMES)
-        return wmel__fe_bad(msg, len, "n_frames %d: outside 0..%d", p->n_frames, WMEL_FE_MAX_FIXED_FRAMES);
-    if (p->n_frames && p->pad_to > 1)
+    if (p->n_frames && p->pad_to > 1) /* n_frames against pad_to */
         return wmel__fe_bad(msg, len, "n_frames %d with pad_to %d: a fixed frame count and a multiple do not go "
                             "together; set one", p->n_frames, p->pad_to);
     if ((p->affine | 1) != 1) return wmel__fe_bad(msg, len, "affine %d: must be 0 or 1", p->affine);
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 2; i++) { /* post_scale, post_shift against affine (their ranges: check_ranges) */
         const double v = i ? p->post_shift : p->post_scale;
-        if (p->affine ? !isfinite(v) || fabs(v) > 1e30 : v != 0.0)
-            return wmel__fe_bad(msg, len, "%s %s: %s", i ? "post_shift" : "post_scale", wmel__num(v).s,
-                                p->affine ? "must be finite, at most 1e30 in magnitude" : "must be 0 without affine 1");
+        if (!p->affine && v != 0.0)
+            return wmel__fe_bad(msg, len, "%s %s: must be 0 without affine 1", i ? "post_shift" : "post_scale",
+                                wmel__num(v).s);
     }
-    if (!isfinite(p->pad_value) || fabs(p->pad_value) > 1e30)
-        return wmel__fe_bad(msg, len, "pad_value %s: must be finite, at most 1e30 in magnitude", wmel__num(p->pad_value).s);
     const int blackman = p->window == WMEL_WINDOW_BLACKMAN || p->window == WMEL_WINDOW_BLACKMAN_PERIODIC;
     if (blackman ? !(p->window_coeff >= 0.0 && p->window_coeff < 1.0) : p->window_coeff != 0.0)
         return wmel__fe_bad(msg, len, "window_coeff %s: %s", wmel__num(p->window_coeff).s,
@@ -437,9 +412,6 @@ static int check_tail(const wmel_frontend_plan *p, char *msg, size_t len)
         return wmel__fe_bad(msg, len, "energy_windowed %d: %s", p->energy_windowed,
                             (p->energy_windowed | 1) != 1 ? "must be 0 or 1"
                                                          : "the log energy after the window needs use_energy 1");
-    if (!(p->dither >= 0.0 && p->dither <= 1e30))
-        return wmel__fe_bad(msg, len, "dither %s: the noise's standard deviation, 0 .. 1e30 in the scaled samples' "
-                            "units (0: none; Kaldi's 1, kaldi-native-fbank's 3e-5)", wmel__num(p->dither).s);
     for (int i = 0; i < 3; i++)
         if (p->reserved_d2[i] != 0.0) return wmel__fe_bad(msg, len, "reserved_d2[%d]: must be 0", i);
     int rc = check_framing(p, msg, len);
@@ -513,27 +485,68 @@ static int check_caps(const wmel_frontend_plan *p, char *msg, size_t len)
     return WMEL_OK;
 }
 
+/* The whole-number options' highest values (plan_fields.h), where the caps (fe.h) size
+ * arrays and counts: the table's n_mels, n_ceps, n_fft and n_frames are those caps. */
+#define PF_HI(name, kind, group, fes, flags, arg, range, values, doc) PF_HI1(name, kind, WMEL__PF_##range)
+#define PF_HI1(name, kind, ...) PF_HI2(name, kind, __VA_ARGS__)
+#define PF_HI2(name, kind, how, lo, hi, text) PF_HI_##kind(name, hi)
+#define PF_HI_INT(name, hi) PF_HI_##name = (int)((hi) > 2147483647 ? 0 : (hi)),
+#define PF_HI_NUM(name, hi)
+#define PF_HI_BOOL(name, hi)
+#define PF_HI_STR(name, hi)
+#define PF_HI_GUARD(name, hi)
+enum { WMEL__PLAN_FIELDS(PF_HI) PF_HI_END };
+_Static_assert(PF_HI_n_mels == WMEL_FE_MAX_MELS && PF_HI_n_ceps == WMEL_FE_MAX_MELS, "n_mels, n_ceps: WMEL_FE_MAX_MELS");
+_Static_assert(PF_HI_n_fft == WMEL_FE_MAX_NFFT && PF_HI_frame_length == WMEL_FE_MAX_NFFT, "n_fft: WMEL_FE_MAX_NFFT");
+_Static_assert(PF_HI_n_frames == WMEL_FE_MAX_FIXED_FRAMES, "n_frames: WMEL_FE_MAX_FIXED_FRAMES");
+#undef PF_HI_GUARD
+#undef PF_HI_STR
+#undef PF_HI_BOOL
+#undef PF_HI_NUM
+#undef PF_HI_INT
+#undef PF_HI2
+#undef PF_HI1
+#undef PF_HI
+
+/* Each plan option's member in its range (plan_fields.h's range column), in the table's
+ * order. The rules between fields and the single fields' rules that are not one range
+ * (n_fft's sizes, scale's zero) are the hand-written checks around it. */
+static int check_ranges(const wmel_frontend_plan *p, char *msg, size_t len)
+{
+    for (int k = 0; k < WMEL__PF_COUNT; k++) {
+        const wmel__pf_range *r = &wmel__pf_ranges[k];
+        if (r->how == WMEL__PF_HOW_NONE) continue;
+        const double v = wmel__pf_value(p, k);
+        if (wmel__pf_in(k, v)) continue;
+        const wmel_plan_field *f = wmel_plan_field_info((size_t)k);
+        char num[48];
+        if (f->kind == WMEL_PLAN_FIELD_NUM) snprintf(num, sizeof num, "%s", wmel__num(v).s);
+        else snprintf(num, sizeof num, "%.0f", v);
+        const int one = r->how == WMEL__PF_HOW_ONE;
+        return wmel__fe_bad(msg, len, "%s %s: %s%s (%s)", f->name, num,
+                            one ? "must be 0 or 1" : r->how == WMEL__PF_HOW_GE ? "must be finite, " : "outside ",
+                            one ? "" : r->text, f->doc);
+    }
+    return WMEL_OK;
+}
+
 /* The checks of wmel_create_plan, with the sentence for the first that fails. */
 static int check(const wmel_frontend_plan *p, char *msg, size_t len)
 {
     if (msg && len) msg[0] = '\0';
     if (p->frontend < WMEL_FRONTEND_WHISPER || p->frontend > WMEL_FRONTEND_NEMO_LEGACY)
         return wmel__fe_bad(msg, len, "frontend %d: not a WMEL_FRONTEND_* value (0..4)", p->frontend);
-    if (p->sample_rate < 1000 || p->sample_rate > 384000)
-        return wmel__fe_bad(msg, len, "sample_rate %d: outside 1000..384000 Hz", p->sample_rate);
-    if (p->n_fft < 4 || p->n_fft > WMEL_FE_MAX_NFFT || p->n_fft % 2 || !smooth_size(p->n_fft))
+    int rc = check_ranges(p, msg, len);
+    if (rc) return rc;
+    if (p->n_fft % 2 || !smooth_size(p->n_fft)) /* n_fft's sizes (its range: the table's) */
         return wmel__fe_bad(msg, len, "n_fft %d: must be even, 4..%d, with n_fft / 2 a product of 2, 3 and 5 "
                              "(400 and 512 are)", p->n_fft, WMEL_FE_MAX_NFFT);
-    if (p->frame_length < 2 || p->frame_length > p->n_fft)
+    if (p->frame_length > p->n_fft) /* frame_length against n_fft */
         return wmel__fe_bad(msg, len, "frame_length %d: outside 2..n_fft (%d)", p->frame_length, p->n_fft);
-    if (p->hop < 1 || p->hop > (1 << 24)) return wmel__fe_bad(msg, len, "hop %d: outside 1..%d", p->hop, 1 << 24);
     if (p->window < WMEL_WINDOW_HANN_PERIODIC || p->window > WMEL_WINDOW_BARTLETT_PERIODIC)
         return wmel__fe_bad(msg, len, "window %d: not a WMEL_WINDOW_* value (0..10)", p->window);
     if (p->framing < WMEL_FRAMES_SNIP || p->framing > WMEL_FRAMES_KALDI_CENTER)
         return wmel__fe_bad(msg, len, "framing %d: not a WMEL_FRAMES_* value (0..3)", p->framing);
-    if ((p->remove_dc | 1) != 1 || (p->use_energy | 1) != 1)
-        return wmel__fe_bad(msg, len, "%s %d: must be 0 or 1", (p->remove_dc | 1) != 1 ? "remove_dc" : "use_energy",
-                   (p->remove_dc | 1) != 1 ? p->remove_dc : p->use_energy);
     if (p->preemph_mode < WMEL_PREEMPH_FRAME || p->preemph_mode > WMEL_PREEMPH_PADDED_CUT)
         return wmel__fe_bad(msg, len, "preemph_mode %d: not a WMEL_PREEMPH_* value (0..3)", p->preemph_mode);
     if (p->preemph_mode >= WMEL_PREEMPH_PADDED && p->framing != WMEL_FRAMES_SNIP)
@@ -545,9 +558,6 @@ static int check(const wmel_frontend_plan *p, char *msg, size_t len)
         return wmel__fe_bad(msg, len, "mel_scale %d: not a WMEL_MEL_* value (0..3)", p->mel_scale);
     if (p->mel_norm != WMEL_MELNORM_NONE && p->mel_norm != WMEL_MELNORM_SLANEY)
         return wmel__fe_bad(msg, len, "mel_norm %d: not a WMEL_MELNORM_* value (0..1)", p->mel_norm);
-    if (p->n_mels < 1 || p->n_mels > WMEL_FE_MAX_MELS)
-        return wmel__fe_bad(msg, len, "n_mels %d: outside 1..%d", p->n_mels, WMEL_FE_MAX_MELS);
-    if (p->power != 1 && p->power != 2) return wmel__fe_bad(msg, len, "power %d: must be 1 or 2", p->power);
     if (p->log < WMEL_LOG10_CLAMP || p->log > WMEL_LOG_NONE)
         return wmel__fe_bad(msg, len, "log %d: not a WMEL_LOG_* value (0..3)", p->log);
     if (p->norm < WMEL_NORM_WHOLE || p->norm > WMEL_NORM_MEAN_VAR)
@@ -555,8 +565,6 @@ static int check(const wmel_frontend_plan *p, char *msg, size_t len)
                              "PER_FEATURE or MEAN_VAR)", p->norm);
     if (p->valid < WMEL_VALID_ALL || p->valid > WMEL_VALID_BUT_LAST)
         return wmel__fe_bad(msg, len, "valid %d: not a WMEL_VALID_* value (0..5)", p->valid);
-    if (p->stack < 1 || p->stack > 8) return wmel__fe_bad(msg, len, "stack %d: outside 1..8", p->stack);
-    if (p->pad_to < 0 || p->pad_to > 65536) return wmel__fe_bad(msg, len, "pad_to %d: outside 0..65536", p->pad_to);
     if (p->layout != WMEL_LAYOUT_MELS_FRAMES && p->layout != WMEL_LAYOUT_FRAMES_MELS)
         return wmel__fe_bad(msg, len, "layout %d: not a WMEL_LAYOUT_* value (0..1)", p->layout);
     if (p->stack > 1 && p->layout != WMEL_LAYOUT_FRAMES_MELS)
@@ -565,25 +573,21 @@ static int check(const wmel_frontend_plan *p, char *msg, size_t len)
         if (p->reserved_i[i]) return wmel__fe_bad(msg, len, "reserved_i[%d]: must be 0", i);
     for (int i = 0; i < 5; i++)
         if (p->reserved_d[i] != 0.0) return wmel__fe_bad(msg, len, "reserved_d[%d]: must be 0", i);
-    if (!isfinite(p->scale) || p->scale == 0.0 || fabs(p->scale) > 1e12)
-        return wmel__fe_bad(msg, len, "scale %s: must be finite, non-zero and at most 1e12 in magnitude", wmel__num(p->scale).s);
-    if (!(p->preemph >= 0.0 && p->preemph <= 1.0))
-        return wmel__fe_bad(msg, len, "preemph %s: outside 0..1", wmel__num(p->preemph).s);
+    if (p->scale == 0.0) /* scale's zero (its range: the table's) */
+        return wmel__fe_bad(msg, len, "scale 0: must be non-zero, at most 1e12 in magnitude (samples are multiplied "
+                            "by it)");
     const double hi = high_hz(p);
-    if (!(p->low_freq >= 0.0) || !isfinite(p->high_freq) || !(hi > p->low_freq) ||
-        hi > p->sample_rate / 2.0)
+    if (!isfinite(p->high_freq) || !(hi > p->low_freq) || hi > p->sample_rate / 2.0) /* the mel edges, sample_rate */
         return wmel__fe_bad(msg, len, "low_freq %s, high_freq %s: need 0 <= low_freq < high edge <= %s Hz "
                              "(high_freq > 0: the edge; <= 0: Nyquist plus high_freq)",
                    wmel__num(p->low_freq).s, wmel__num(p->high_freq).s, wmel__num(p->sample_rate / 2.0).s);
     if (p->log != WMEL_LOG_NONE && !(p->log_guard >= DBL_MIN && isfinite(p->log_guard)))
         return wmel__fe_bad(msg, len, "log_guard %s: must be finite and at least 2.2250738585072014e-308 (the "
                             "smallest normal double)", wmel__num(p->log_guard).s);
-    if (!(p->norm_eps >= 0.0 && isfinite(p->norm_eps)))
-        return wmel__fe_bad(msg, len, "norm_eps %s: must be non-negative and finite", wmel__num(p->norm_eps).s);
-    if (!(p->energy_floor >= 0.0 && isfinite(p->energy_floor)) || (p->energy_floor > 0.0 && p->energy_floor < DBL_MIN))
+    if (p->energy_floor > 0.0 && p->energy_floor < DBL_MIN) /* energy_floor's subnormals (its range: the table's) */
         return wmel__fe_bad(msg, len, "energy_floor %s: must be 0 (none) or finite and at least "
                             "2.2250738585072014e-308 (the smallest normal double)", wmel__num(p->energy_floor).s);
-    int rc = check_ceps(p, msg, len);
+    rc = check_ceps(p, msg, len);
     if (!rc) rc = check_tail(p, msg, len);
     if (!rc) rc = check_linear(p, msg, len);
     return rc ? rc : check_caps(p, msg, len);

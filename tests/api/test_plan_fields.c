@@ -2,9 +2,10 @@
  * test_plan_fields.c -- the table of plan options (wmel_plan_field_count/_info,
  * src/fe/plan_fields.h) against what reads the names: wmel_plan_set takes every name and
  * refuses another with the table's list, the JSON reader takes every name as a key, the
- * records are whole (unique names, a kind, the families, the groups in order), and
- * docs/plan-options.md (tools/plan_fields_doc.py) holds one row per option, the same text,
- * in the same order.
+ * records are whole (unique names, a kind, the families, the groups in order), a whole
+ * number's range in its values text ("lo..hi", "0, lo..hi") is what wmel_plan_set and
+ * wmel_plan_check take, and docs/plan-options.md (tools/plan_fields_doc.py) holds one row
+ * per option, the same text, in the same order.
  *
  * usage: test_plan_fields DOCS/plan-options.md
  */
@@ -54,11 +55,85 @@ static void check_records(size_t n)
         CHECK(f->group >= group && f->group <= WMEL_PLAN_GROUP_MORE, "%s: the groups in order", f->name);
         group = f->group;
         CHECK(!(f->flags & WMEL_PLAN_FIELD_SWITCH) || f->kind == WMEL_PLAN_FIELD_BOOL, "%s: a switch is a bool", f->name);
+        CHECK(!(f->flags & ~(WMEL_PLAN_FIELD_SWITCH | WMEL_PLAN_FIELD_FINISH | WMEL_PLAN_FIELD_SET_ONLY |
+                             WMEL_PLAN_FIELD_OWN_HELP | WMEL_PLAN_FIELD_STAGED)),
+              "%s: the flags (%u)", f->name, f->flags);
         for (size_t j = 0; j < i; j++) CHECK(strcmp(f->name, wmel_plan_field_info(j)->name), "%s: one record", f->name);
         for (const char *c = f->name; *c; c++)
             CHECK((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_', "%s: a C name", f->name);
     }
     CHECK(wmel_plan_field_info(n) == NULL, "NULL past the end");
+}
+
+/* Each whole-number option whose values text starts with its range ("lo..hi" or "0, lo..hi"):
+ * wmel_plan_set takes lo and hi (and 0 with "0, "), refuses lo - 1 and hi + 1 naming the
+ * range, and wmel_plan_check does not refuse a Kaldi (or NeMo) preset with hi for its range
+ * (the rules between fields may: n_mels against the bank, pad_left against n_fft, ...). */
+static void check_ranges(size_t n)
+{
+    char msg[1024], v[32], out[160];
+    int ranged = 0;
+    for (size_t i = 0; i < n; i++) {
+        const wmel_plan_field *f = wmel_plan_field_info(i);
+        const int zero = !strncmp(f->values, "0, ", 3);
+        long long lo, hi;
+        int used = 0;
+        if (f->kind != WMEL_PLAN_FIELD_INT ||
+            sscanf(f->values + (zero ? 3 : 0), "%lld..%lld%n", &lo, &hi, &used) != 2 || !used)
+            continue;
+        ranged++;
+        char range[64];
+        snprintf(range, sizeof range, "%.*s", used + (zero ? 3 : 0), f->values);
+        const int fe = (f->frontends >> WMEL_FRONTEND_KALDI) & 1u ? WMEL_FRONTEND_KALDI : WMEL_FRONTEND_NEMO;
+        const long long take[3] = {lo, hi, 0}, refuse[2] = {lo - 1, hi + 1};
+        for (int j = 0; j < 2 + zero; j++) {
+            wmel_frontend_plan p;
+            wmel_frontend_preset(fe, 0, &p);
+            snprintf(v, sizeof v, "%lld", take[j]);
+            CHECK(wmel_plan_set(&p, f->name, v, msg, sizeof msg) == WMEL_OK, "%s %s: taken (%s)", f->name, v, msg);
+            snprintf(out, sizeof out, "%s %s: outside %s", f->name, v, range);
+            if (j == 1 && hi <= 2147483647)
+                CHECK(wmel_plan_check(&p, msg, sizeof msg) == WMEL_OK || !strstr(msg, out), "%s %s: in the check's range (%s)",
+                      f->name, v, msg);
+        }
+        for (int j = 0; j < 2; j++) {
+            wmel_frontend_plan p;
+            wmel_frontend_preset(fe, 0, &p);
+            snprintf(v, sizeof v, "%lld", refuse[j]);
+            if (refuse[j] < 0) continue; /* not a whole number's text */
+            CHECK(wmel_plan_set(&p, f->name, v, msg, sizeof msg) == WMEL_ERR_INVALID_ARG && strstr(msg, range),
+                  "%s %s: refused naming %s (%s)", f->name, v, range, msg);
+        }
+    }
+    CHECK(ranged >= 20, "the whole numbers' ranges (%d)", ranged);
+}
+
+/* wmel_plan_check's refusals of a member outside its range name the field, the value and the
+ * range (the table's text), and take the range's ends. */
+static void check_members(void)
+{
+    static const struct {
+        const char *field;
+        int hop, use_energy;
+        double norm_eps, dither;
+        const char *want; /* NULL: accepted */
+    } cases[] = {{"hop", 16777216, 0, 0.0, 0.0, NULL},
+                 {"hop", 16777217, 0, 0.0, 0.0, "hop 16777217: outside 1..16777216 (the frame shift in samples)"},
+                 {"use_energy", 160, 2, 0.0, 0.0, "use_energy 2: must be 0 or 1"},
+                 {"norm_eps", 160, 0, -1.0, 0.0, "norm_eps -1: must be finite, >= 0"},
+                 {"dither", 160, 0, 0.0, 1e30, NULL},
+                 {"dither", 160, 0, 0.0, 2e30, "dither 2e+30: outside 0..1e30"}};
+    char msg[512];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        wmel_frontend_plan p;
+        wmel_frontend_preset(WMEL_FRONTEND_KALDI, 0, &p);
+        p.hop = cases[i].hop, p.use_energy = cases[i].use_energy, p.norm_eps = cases[i].norm_eps;
+        p.dither = cases[i].dither;
+        const int rc = wmel_plan_check(&p, msg, sizeof msg);
+        if (!cases[i].want) CHECK(rc == WMEL_OK, "%s: accepted (%s)", cases[i].field, msg);
+        else CHECK(rc == WMEL_ERR_INVALID_ARG && strstr(msg, cases[i].want), "%s: \"%s\", want \"%s\"", cases[i].field,
+                   msg, cases[i].want);
+    }
 }
 
 /* Every name is an option of wmel_plan_set and a JSON key; another name is refused with the
@@ -118,6 +193,8 @@ int main(int argc, char **argv)
     CHECK(n > 0 && n < 128, "a count (%zu)", n);
     check_records(n);
     check_readers(n);
+    check_ranges(n);
+    check_members();
     if (argc > 1) check_page(argv[1], n);
     else CHECK(0, "usage: test_plan_fields DOCS/plan-options.md");
     return t_done("test_plan_fields");

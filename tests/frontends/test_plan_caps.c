@@ -682,7 +682,7 @@ int main(void)
             const char *want;
         } bad[] = {{24, 0, WMEL_LOG_CLAMP, 0, 22, "n_ceps 24: outside 0..n_mels (23)"},
                    {-1, 0, WMEL_LOG_CLAMP, 0, 22, "n_ceps -1: outside"},
-                   {13, 0, WMEL_LOG_CLAMP, 0, -1, "cepstral_lifter -1: must be 0 (none) or a positive"},
+                   {13, 0, WMEL_LOG_CLAMP, 0, -1, "cepstral_lifter -1: outside 0..1e6"},
                    {13, 0, WMEL_LOG_CLAMP, 2, 22, "ceps_htk 2: must be 0"},
                    {13, 1, WMEL_LOG_CLAMP, 0, 22, "n_ceps 13 with linear_bins"},
                    {13, 0, WMEL_LOG_NONE, 0, 22, "n_ceps 13 with log none"},

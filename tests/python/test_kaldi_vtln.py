@@ -147,7 +147,7 @@ def test_features_options_and_json():
 
 @pytest.mark.parametrize("kw,msg", [
     (dict(vtln_low=100.0), "needs vtln_warp"),
-    (dict(vtln_warp=0.001), "vtln_warp 0.001: the VTLN warp factor, 0.01 .. 100"),
+    (dict(vtln_warp=0.001), r"vtln_warp 0.001: .*0, 0\.01\.\.100"),
     (dict(vtln_warp=0.9, vtln_low=10.0), "low_freq \\(20\\) < vtln_low"),
     (dict(vtln_warp=0.9, n_mels=23, vtln_high=8000.0), "vtln_high < the bank's high edge"),
     (dict(vtln_warp=0.9, vtln_low=5000.0, vtln_high=4000.0), "vtln_low < vtln_high"),

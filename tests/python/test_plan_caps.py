@@ -739,7 +739,7 @@ def test_cepstra():
     assert np.array_equal(a[:, 0], b[:, 0])
     plan = wmel.frontend_plan("kaldi", n_mels=23, n_ceps=13, cepstral_lifter=22)
     for change, want in ((dict(n_ceps=24), "n_ceps 24: outside 0..n_mels (23)"),
-                         (dict(cepstral_lifter=-1.0), "cepstral_lifter -1: must be 0 (none) or a positive"),
+                         (dict(cepstral_lifter=-1.0), "cepstral_lifter -1: outside 0..1e6"),
                          (dict(log=3), "n_ceps 13 with log none"),
                          (dict(linear_bins=1), "n_ceps 13 with linear_bins"),
                          (dict(n_ceps=0), "cepstral_lifter: an option of the cepstra")):
