@@ -1896,10 +1896,11 @@ WMEL_API int wmel_vulkan_device_uuids(const wmel_ctx *ctx, unsigned char device_
  * wmel_vulkan_error_detail(), whatever the other arguments (a length, once the clips are
  * checked).
  * The samples are checked on the device as it reads them (not on the host, which cannot see
- * them): a clip with a NaN, an Inf or a sample past the bound at which wmel_features leaves
- * the device's finish (1e15, or float-float's limit, at least 7.7e9 for the presets), or whose
- * features hold a value that is not finite, stops the call with WMEL_ERR_SAMPLE_RANGE, the
- * clip's index in wmel_vulkan_error_detail(); its output and the later clips' are then
+ * them): a clip with a NaN or an Inf stops the call with WMEL_ERR_NOT_FINITE (wmel_features'
+ * status), one with a sample past the bound at which wmel_features leaves the device's finish
+ * (1e15, or float-float's limit, at least 7.7e9 for the presets), or whose features hold a
+ * value that is not finite, with WMEL_ERR_SAMPLE_RANGE; the clip's index is in
+ * wmel_vulkan_error_detail() ("clip k (of batch)"); its output and the later clips' are then
  * unspecified (wmel_features on the same samples in host memory computes or refuses the
  * clip). Where the frames' hop passes their length (no plan of this version) that check is
  * not made and such a clip's values are unspecified. Samples of an audio signal (|x| <= 1,
@@ -1913,8 +1914,8 @@ WMEL_API int wmel_vulkan_device_uuids(const wmel_ctx *ctx, unsigned char device_
  * (a memfd; elsewhere the driver's refusal, whose detail asks for the allocationSize), an
  * offset not aligned, overlapping ranges of one allocation, UUIDs not the
  * ctx's, a descriptor or memory type the driver refuses), WMEL_ERR_NO_SAMPLES,
- * WMEL_ERR_TOO_SHORT, WMEL_ERR_BUFFER_TOO_SMALL, WMEL_ERR_OVERFLOW, WMEL_ERR_SAMPLE_RANGE,
- * WMEL_ERR_BACKEND_UNAVAILABLE, WMEL_ERR_VULKAN, WMEL_ERR_NO_MEMORY, WMEL_ERR_NOT_BUILT.
+ * WMEL_ERR_TOO_SHORT, WMEL_ERR_BUFFER_TOO_SMALL, WMEL_ERR_OVERFLOW, WMEL_ERR_NOT_FINITE,
+ * WMEL_ERR_SAMPLE_RANGE, WMEL_ERR_BACKEND_UNAVAILABLE, WMEL_ERR_VULKAN, WMEL_ERR_NO_MEMORY, WMEL_ERR_NOT_BUILT.
  * batch == 0 is OK and touches nothing. wmel_op_backend(ctx, WMEL_OP_DEVICE) says "vulkan"
  * for a Vulkan ctx it takes, "none" for one it refuses.
  * Thread-safety: safe to call concurrently on one ctx (calls on one ctx take turns). */

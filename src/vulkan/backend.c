@@ -628,7 +628,8 @@ typedef struct vk_job {
     int normed;             /* fuse: the output is normalised */
     int check;              /* f32 samples checked as they are packed (against the ctx's lim) */
     int bad;                /* check: a sample past the bound (the CPU's kernels take the clip; none of
-                               its frames packed after it was found) */
+                               its frames packed after it was found); read in place, the shader's
+                               flag: bit 0 a finite sample past the bound, bit 1 one not finite */
     size_t chk;             /* check: samples [0, chk) checked */
     float *fout;            /* general: the finish on the device into fout (frows x fcols, the plan's
                                layout; fnv valid frames) where a round holds the clip whole; NULL: none */
@@ -840,8 +841,9 @@ static void emit_round(const vk_state *st, vk_job *jobs, const vk_round *rd, con
 {
     const size_t nc = (size_t)st->n_cols, vb = jobs[0].f32_out ? 4 : 8; /* a value's bytes */
     const uint32_t *keys = (const uint32_t *)outv + rd->frames * nc;
-    if (rd->range_at && ((const uint32_t *)outv)[rd->range_at]) { /* a sample past the range: none emitted */
-        for (size_t s = 0; s < rd->n_segs; s++) jobs[rd->segt[s][0]].bad = 1;
+    const uint32_t range = rd->range_at ? ((const uint32_t *)outv)[rd->range_at] & 3u : 0u;
+    if (range) { /* a sample past the range, or not finite: none emitted */
+        for (size_t s = 0; s < rd->n_segs; s++) jobs[rd->segt[s][0]].bad = (int)range;
         return;
     }
     for (size_t s = 0; s < rd->n_segs; s++) {
@@ -1946,11 +1948,13 @@ static int vk_features_vkmem(wmel_ctx *ctx, const wmel_vulkan_memory *pcm, int s
         if (rc == WMEL_OK && !job.bad && job.fdone == 0) {
             rc = wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: clip %zu was not finished on the device", b);
         } else if (rc == WMEL_OK && (job.bad || job.fdone != 1)) {
-            rc = WMEL_ERR_SAMPLE_RANGE;
+            /* the CPU's status: a sample not finite before one past the range */
+            rc = job.bad & 2 ? WMEL_ERR_NOT_FINITE : WMEL_ERR_SAMPLE_RANGE;
             wmel__vk_detail(rc, "Vulkan: wmel_vulkan_features_device: clip %zu (of %zu) %s; its output and the later "
                             "clips' are unspecified (wmel_features on the samples in host memory computes or refuses it)",
-                            b, batch, job.bad ? "has a sample that is not finite or past the device's bound"
-                                              : "has a feature that is not finite");
+                            b, batch, job.bad & 2 ? "has a sample that is not finite (NaN or Inf)"
+                                      : job.bad ? "has a sample past the device's bound"
+                                                : "has a feature that is not finite");
         }
     }
     wmel__vk_import_end(w);
