@@ -348,7 +348,9 @@ WMEL_API const char *wmel_backend_name(const wmel_ctx *ctx); /* "ref", "cpu", "c
 WMEL_API const char *wmel_kernel_name(const wmel_ctx *ctx);  /* e.g. "cpu-avx512-w16" */
 /* Why the ctx's backend was taken: "asked for by name", or AUTO's reason, e.g. "AUTO: cpu,
  * timed on a 30 s clip: vulkan 41.20 ms, cpu 2.31 ms (the device where it takes at most
- * 0.9 of the CPU's time)"; "none" for NULL. */
+ * 0.9 of the CPU's time)"; "none" for NULL. A Vulkan device that fails its float64
+ * self-test adds the sentence (e.g. "; float64 self-test failed: the division rounds
+ * differently from IEEE's in 3 of 271 cases; the finish runs on the host"). */
 WMEL_API const char *wmel_backend_reason(const wmel_ctx *ctx);
 WMEL_API int wmel_ctx_n_mels(const wmel_ctx *ctx);
 WMEL_API int wmel_ctx_n_threads(const wmel_ctx *ctx);

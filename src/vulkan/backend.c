@@ -52,6 +52,7 @@ typedef struct vk_state {
     long long off;      /* signal index of frame 0's first sample */
     size_t sig_limit;   /* WMEL_VULKAN_SIGNAL_LIMIT: samples a round at most (0: the buffer's) */
     int finish;         /* the plan's finish may run on the device (finish.comp; vk_plan_finish) */
+    char f64_why[200];  /* float64: the self-test's failure that keeps the finish on the host ("" none) */
     uint32_t fin_fmaj, fin_mode; /* vkw_finish's fmaj and mode for the plan */
     int post;           /* the finish's frames go through the post stage on the device (VKW_FM_POST) */
     int ceps;           /* the plan's cepstra computed on the device (frames.comp's CEPS): its values */
@@ -341,12 +342,12 @@ static size_t vk_finish_rules(const wmel_ctx *ctx, vk_state *st, const vk_geom *
         n_colvec = fe->n_colvec == pcols ? pcols : 0;
     }
     const char *env = wmel__env(WMEL__CFG_VULKAN_DEVICE_FINISH);
+    const int host = (env && !strcmp(env, "0")) || st->f64_why[0]; /* the switch, or the float64 self-test */
     st->finish = vals_f32 && wmel__fe_dev_finish(fe, WMEL__DEV_POST | WMEL__DEV_THEN | WMEL__DEV_ALL) &&
-                 (!fe->col_scale || n_colvec) && !(env && !strcmp(env, "0"));
+                 (!fe->col_scale || n_colvec) && !host;
     /* Whisper's geometry: the clamp (params.norm) and the smoothing (params.smooth), where
        it has one of them, on its float32 blocks ([n_mels][frames]) */
-    st->pfa_fin = st->pfa && (ctx->params.norm == WMEL_NORM_WHOLE || ctx->params.smooth == WMEL_SMOOTH_3X3) &&
-                  !(env && !strcmp(env, "0"));
+    st->pfa_fin = st->pfa && (ctx->params.norm == WMEL_NORM_WHOLE || ctx->params.smooth == WMEL_SMOOTH_3X3) && !host;
     st->fin_mode = p->norm == WMEL_NORM_NONE ? 2u : p->norm == WMEL_NORM_MEAN_VAR ? 1u : p->norm == WMEL_NORM_WHOLE ? 3u : 0u;
     if (st->pfa)
         st->fin_mode = (ctx->params.norm == WMEL_NORM_WHOLE ? 3u : 2u) | VKW_FM_CMAJ |
@@ -530,6 +531,22 @@ static int vk_cpu_frames(wmel_ctx *ctx, vk_state *st, int n_fft)
     return WMEL_OK;
 }
 
+/* float64 on device `index`: its self-test (f64check.c), whose failure keeps the finish on
+ * the host (st->f64_why, the sentence). WMEL_OK, or the status of a self-test that could
+ * not run (a bad value of its testing switch, the device's failure). */
+static int vk_f64_trust(vk_state *st, int index)
+{
+    vkw_dev devs[VKW_MAX_DEVS];
+    int n = 0;
+    int rc = wmel__vk_list(devs, &n);
+    if (rc != WMEL_OK || index >= n) return rc == WMEL_ERR_NO_MEMORY ? rc : WMEL_ERR_BACKEND_UNAVAILABLE;
+    vkw_f64check chk;
+    if ((rc = wmel__vk_f64check(&devs[index], index, &chk)) != WMEL_OK)
+        return rc == WMEL_ERR_NO_MEMORY || rc == WMEL_ERR_THREAD ? rc : WMEL_ERR_BACKEND_UNAVAILABLE;
+    if (!chk.passed) wmel__vk_f64check_sentence(&chk, st->f64_why, sizeof st->f64_why);
+    return WMEL_OK;
+}
+
 static int vk_init(wmel_ctx *ctx)
 {
     const wmel_fe *fe = ctx->fe;
@@ -555,6 +572,11 @@ static int vk_init(wmel_ctx *ctx)
         return rc;
     }
     st->arith = arith;
+    if (arith == VKW_ARITH_F64 && (rc = vk_f64_trust(st, index)) != WMEL_OK) {
+        free(st);
+        return rc;
+    }
+    snprintf(ctx->backend_note, sizeof ctx->backend_note, "%.159s", st->f64_why);
     for (int i = 0; i < N_OPS; i++) atomic_init(&st->op_backend[i], WMEL_BACKEND_VULKAN);
     if (pthread_mutex_init(&st->lock, NULL) != 0) {
         free(st);
@@ -1859,6 +1881,7 @@ static const char *dev_refusal(const wmel_ctx *ctx)
     if (!st->w) return "this ctx's frames run on the CPU (its frame does not fit the device, or float-float failed its "
                        "self-test at create)";
     if (wmel__fe_dithered(&ctx->fe->p)) return "the plan has dither, whose noise is drawn on the host";
+    if (st->f64_why[0]) return st->f64_why;
     if (st->pfa ? !st->pfa_fin : !st->finish)
         return "the plan's finish runs on the host (docs/vulkan-internals.md, \"The finish on the device\"; or "
                "WMEL_VULKAN_DEVICE_FINISH=0)";
