@@ -76,6 +76,8 @@ if(WMEL_VULKAN_ENABLED)
   wmel_vulkan_shader(frames_f64 frames.comp)
   # a general plan's normalisation on the device (finish.comp), the same variants as frames.comp
   wmel_vulkan_shader(finish_f64 finish.comp)
+  # the float64 self-test (f64check.comp, src/vulkan/f64check.c)
+  wmel_vulkan_shader(f64check f64check.comp)
   if(WMEL_VULKAN_FF)
     # float-float: frames.comp, finish.comp and the self-test (ffcheck.comp,
     # src/vulkan/ffcheck.c), each built once without float controls; a device that has them
@@ -84,7 +86,7 @@ if(WMEL_VULKAN_ENABLED)
     wmel_vulkan_shader(finish_ff finish.comp -DWMEL_ARITH_FF=1)
     wmel_vulkan_shader(ffcheck ffcheck.comp)
   endif()
-  list(APPEND WMEL_SOURCES src/vulkan/vk_loader.c src/vulkan/backend.c src/vulkan/ffcheck.c src/vulkan/arith_probe.c src/vulkan/devices.c ${_spv_c})
+  list(APPEND WMEL_SOURCES src/vulkan/vk_loader.c src/vulkan/backend.c src/vulkan/ffcheck.c src/vulkan/f64check.c src/vulkan/arith_probe.c src/vulkan/devices.c ${_spv_c})
   list(APPEND WMEL_DEFS WMEL_HAVE_VULKAN=1)
   if(WMEL_VULKAN_FF)
     list(APPEND WMEL_DEFS WMEL_HAVE_VULKAN_FF=1)

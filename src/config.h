@@ -43,6 +43,7 @@
     X(VULKAN_FF_BREAK, "WMEL_VULKAN_FF_BREAK", TEST)                                               \
     X(VULKAN_FF_FRAMECHECK, "WMEL_VULKAN_FF_FRAMECHECK", TEST)                                     \
     X(VULKAN_FFCHECK_BREAK, "WMEL_VULKAN_FFCHECK_BREAK", TEST)                                     \
+    X(VULKAN_F64CHECK_BREAK, "WMEL_VULKAN_F64CHECK_BREAK", TEST)                                   \
     X(VULKAN_FLOAT_CONTROLS, "WMEL_VULKAN_FLOAT_CONTROLS", TEST)                                   \
     X(VULKAN_STAGING, "WMEL_VULKAN_STAGING", TEST)                                                 \
     X(VULKAN_SHARED_LIMIT, "WMEL_VULKAN_SHARED_LIMIT", TEST)                                       \

@@ -78,6 +78,10 @@ wmel_ctx *wmel__ctx_make(wmel_params p, const wmel_frontend_plan *plan, int keep
                  ctx->vt->name, vt->name);
     else
         snprintf(ctx->backend_why, sizeof ctx->backend_why, "%s", why);
+    if (ctx->backend_note[0]) {
+        const size_t at = strlen(ctx->backend_why);
+        snprintf(ctx->backend_why + at, sizeof ctx->backend_why - at, "; %s", ctx->backend_note);
+    }
     if (status) *status = WMEL_OK;
     return ctx;
 }

@@ -52,6 +52,7 @@ typedef struct vk_state {
     long long off;      /* signal index of frame 0's first sample */
     size_t sig_limit;   /* WMEL_VULKAN_SIGNAL_LIMIT: samples a round at most (0: the buffer's) */
     int finish;         /* the plan's finish may run on the device (finish.comp; vk_plan_finish) */
+    char f64_why[200];  /* float64: the self-test's failure that keeps the finish on the host ("" none) */
     uint32_t fin_fmaj, fin_mode; /* vkw_finish's fmaj and mode for the plan */
     int post;           /* the finish's frames go through the post stage on the device (VKW_FM_POST) */
     int ceps;           /* the plan's cepstra computed on the device (frames.comp's CEPS): its values */
@@ -341,12 +342,12 @@ static size_t vk_finish_rules(const wmel_ctx *ctx, vk_state *st, const vk_geom *
         n_colvec = fe->n_colvec == pcols ? pcols : 0;
     }
     const char *env = wmel__env(WMEL__CFG_VULKAN_DEVICE_FINISH);
+    const int host = (env && !strcmp(env, "0")) || st->f64_why[0]; /* the switch, or the float64 self-test */
     st->finish = vals_f32 && wmel__fe_dev_finish(fe, WMEL__DEV_POST | WMEL__DEV_THEN | WMEL__DEV_ALL) &&
-                 (!fe->col_scale || n_colvec) && !(env && !strcmp(env, "0"));
+                 (!fe->col_scale || n_colvec) && !host;
     /* Whisper's geometry: the clamp (params.norm) and the smoothing (params.smooth), where
        it has one of them, on its float32 blocks ([n_mels][frames]) */
-    st->pfa_fin = st->pfa && (ctx->params.norm == WMEL_NORM_WHOLE || ctx->params.smooth == WMEL_SMOOTH_3X3) &&
-                  !(env && !strcmp(env, "0"));
+    st->pfa_fin = st->pfa && (ctx->params.norm == WMEL_NORM_WHOLE || ctx->params.smooth == WMEL_SMOOTH_3X3) && !host;
     st->fin_mode = p->norm == WMEL_NORM_NONE ? 2u : p->norm == WMEL_NORM_MEAN_VAR ? 1u : p->norm == WMEL_NORM_WHOLE ? 3u : 0u;
     if (st->pfa)
         st->fin_mode = (ctx->params.norm == WMEL_NORM_WHOLE ? 3u : 2u) | VKW_FM_CMAJ |
@@ -530,6 +531,22 @@ static int vk_cpu_frames(wmel_ctx *ctx, vk_state *st, int n_fft)
     return WMEL_OK;
 }
 
+/* float64 on device `index`: its self-test (f64check.c), whose failure keeps the finish on
+ * the host (st->f64_why, the sentence). WMEL_OK, or the status of a self-test that could
+ * not run (a bad value of its testing switch, the device's failure). */
+static int vk_f64_trust(vk_state *st, int index)
+{
+    vkw_dev devs[VKW_MAX_DEVS];
+    int n = 0;
+    int rc = wmel__vk_list(devs, &n);
+    if (rc != WMEL_OK || index >= n) return rc == WMEL_ERR_NO_MEMORY ? rc : WMEL_ERR_BACKEND_UNAVAILABLE;
+    vkw_f64check chk;
+    if ((rc = wmel__vk_f64check(&devs[index], index, &chk)) != WMEL_OK)
+        return rc == WMEL_ERR_NO_MEMORY || rc == WMEL_ERR_THREAD ? rc : WMEL_ERR_BACKEND_UNAVAILABLE;
+    if (!chk.passed) wmel__vk_f64check_sentence(&chk, st->f64_why, sizeof st->f64_why);
+    return WMEL_OK;
+}
+
 static int vk_init(wmel_ctx *ctx)
 {
     const wmel_fe *fe = ctx->fe;
@@ -555,6 +572,11 @@ static int vk_init(wmel_ctx *ctx)
         return rc;
     }
     st->arith = arith;
+    if (arith == VKW_ARITH_F64 && (rc = vk_f64_trust(st, index)) != WMEL_OK) {
+        free(st);
+        return rc;
+    }
+    snprintf(ctx->backend_note, sizeof ctx->backend_note, "%.159s", st->f64_why);
     for (int i = 0; i < N_OPS; i++) atomic_init(&st->op_backend[i], WMEL_BACKEND_VULKAN);
     if (pthread_mutex_init(&st->lock, NULL) != 0) {
         free(st);
@@ -628,7 +650,8 @@ typedef struct vk_job {
     int normed;             /* fuse: the output is normalised */
     int check;              /* f32 samples checked as they are packed (against the ctx's lim) */
     int bad;                /* check: a sample past the bound (the CPU's kernels take the clip; none of
-                               its frames packed after it was found) */
+                               its frames packed after it was found); read in place, the shader's
+                               flag: bit 0 a finite sample past the bound, bit 1 one not finite */
     size_t chk;             /* check: samples [0, chk) checked */
     float *fout;            /* general: the finish on the device into fout (frows x fcols, the plan's
                                layout; fnv valid frames) where a round holds the clip whole; NULL: none */
@@ -840,8 +863,9 @@ static void emit_round(const vk_state *st, vk_job *jobs, const vk_round *rd, con
 {
     const size_t nc = (size_t)st->n_cols, vb = jobs[0].f32_out ? 4 : 8; /* a value's bytes */
     const uint32_t *keys = (const uint32_t *)outv + rd->frames * nc;
-    if (rd->range_at && ((const uint32_t *)outv)[rd->range_at]) { /* a sample past the range: none emitted */
-        for (size_t s = 0; s < rd->n_segs; s++) jobs[rd->segt[s][0]].bad = 1;
+    const uint32_t range = rd->range_at ? ((const uint32_t *)outv)[rd->range_at] & 3u : 0u;
+    if (range) { /* a sample past the range, or not finite: none emitted */
+        for (size_t s = 0; s < rd->n_segs; s++) jobs[rd->segt[s][0]].bad = (int)range;
         return;
     }
     for (size_t s = 0; s < rd->n_segs; s++) {
@@ -1857,6 +1881,7 @@ static const char *dev_refusal(const wmel_ctx *ctx)
     if (!st->w) return "this ctx's frames run on the CPU (its frame does not fit the device, or float-float failed its "
                        "self-test at create)";
     if (wmel__fe_dithered(&ctx->fe->p)) return "the plan has dither, whose noise is drawn on the host";
+    if (st->f64_why[0]) return st->f64_why;
     if (st->pfa ? !st->pfa_fin : !st->finish)
         return "the plan's finish runs on the host (docs/vulkan-internals.md, \"The finish on the device\"; or "
                "WMEL_VULKAN_DEVICE_FINISH=0)";
@@ -1946,11 +1971,13 @@ static int vk_features_vkmem(wmel_ctx *ctx, const wmel_vulkan_memory *pcm, int s
         if (rc == WMEL_OK && !job.bad && job.fdone == 0) {
             rc = wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: clip %zu was not finished on the device", b);
         } else if (rc == WMEL_OK && (job.bad || job.fdone != 1)) {
-            rc = WMEL_ERR_SAMPLE_RANGE;
+            /* the CPU's status: a sample not finite before one past the range */
+            rc = job.bad & 2 ? WMEL_ERR_NOT_FINITE : WMEL_ERR_SAMPLE_RANGE;
             wmel__vk_detail(rc, "Vulkan: wmel_vulkan_features_device: clip %zu (of %zu) %s; its output and the later "
                             "clips' are unspecified (wmel_features on the samples in host memory computes or refuses it)",
-                            b, batch, job.bad ? "has a sample that is not finite or past the device's bound"
-                                              : "has a feature that is not finite");
+                            b, batch, job.bad & 2 ? "has a sample that is not finite (NaN or Inf)"
+                                      : job.bad ? "has a sample past the device's bound"
+                                                : "has a feature that is not finite");
         }
     }
     wmel__vk_import_end(w);

@@ -2,7 +2,8 @@
  * devices.c -- the Vulkan devices as wmel_devices lists them: each one the loader lists,
  * its type, the arithmetic a ctx takes there by default (float64 where it has
  * shaderFloat64, else float-float), and its self-tests: the float-float self-test
- * (ffcheck.c, run here where it has not run in the process) and, where it ran, the timing
+ * (ffcheck.c, run here where it has not run in the process), the float64 one where the
+ * device has float64 (f64check.c, the same) and, where it ran, the timing
  * of the two arithmetics (arith_probe.c).
  */
 #define _POSIX_C_SOURCE 200809L
@@ -60,7 +61,13 @@ int wmel__vk_devices(wmel_device *out, int cap)
         if (wmel__vk_arith_probed(&devs[i], &pr) > 0)
             snprintf(timed, sizeof timed, "; arithmetic timed on a 30 s clip: float64 %.2f ms, float-float %.2f ms",
                      pr.t_f64 * 1e3, pr.t_ff * 1e3);
-        snprintf(o->self_test, sizeof o->self_test, "%.340s%.160s", ff, timed);
+        char f64[200] = "";
+        vkw_f64check fc;
+        if (devs[i].f64) {
+            if (wmel__vk_f64check(&devs[i], i, &fc) == WMEL_OK) wmel__vk_f64check_sentence(&fc, f64, sizeof f64);
+            else snprintf(f64, sizeof f64, "float64 self-test not run: %.150s", wmel__detail_get());
+        }
+        snprintf(o->self_test, sizeof o->self_test, "%.200s%s%.180s%.120s", ff, f64[0] ? "; " : "", f64, timed);
     }
     return n;
 }

@@ -410,6 +410,29 @@ const char *wmel__vk_ff_prim_name(int k);
  * another status when the device failed to run it (not kept). out (may be NULL): the
  * measurements. */
 int wmel__vk_ffcheck(const vkw_dev *d, int index, vkw_ffcheck *out);
+/* The float64 self-test (f64check.c, shaders/f64check.comp): the division, square root,
+ * log and product of arith_f64.glsl on the device over a table of cases, the division, the
+ * square root and the product bit for bit against the host's (IEEE's), the log within
+ * 2^VKW_F64_LOG_BAR_LOG2 of max(1, |log a|). */
+#define VKW_F64_NOP 4
+#define VKW_F64_LOG_BAR_LOG2 (-50)
+typedef struct vkw_f64check {
+    int cases;
+    int n_off[VKW_F64_NOP];     /* the cases whose bits differ from the host's (log: 0) */
+    int first_off[VKW_F64_NOP]; /* the first case off (log: past the bar); -1 none */
+    double log_worst;           /* the log's worst error, relative to max(1, |log a|) */
+    int broken;                 /* WMEL_VULKAN_F64CHECK_BREAK's division broken on purpose */
+    int passed;
+} vkw_f64check;
+/* "division", "square root", "log", "product". */
+const char *wmel__vk_f64_op_name(int k);
+/* The verdict for device `index` (d as listed), run once per device, driver and testing
+ * switch in the process (thread-safe): WMEL_OK with the measurements in out (passed or
+ * not); another status when the device failed to run it (not kept), or a bad value of the
+ * switch (WMEL_ERR_BACKEND_UNAVAILABLE), with the reason in the detail. */
+int wmel__vk_f64check(const vkw_dev *d, int index, vkw_f64check *out);
+/* The verdict as one sentence ("float64 self-test passed: ..." or "... failed: ..."). */
+void wmel__vk_f64check_sentence(const vkw_f64check *res, char *msg, size_t len);
 /* The Vulkan devices as wmel_devices lists them (devices.c): up to cap into out, with each
  * one's default arithmetic and its float-float self-test's result (run here where it has
  * not run); the count, 0 where the loader lists none or cannot be opened. */

@@ -33,6 +33,16 @@ if grep -q "^vulkan " "$T/dev"; then
   nvk=$(grep -c "^vulkan " "$T/dev")
   nff=$(grep -c "^  self-tests: float-float self-test \(passed\|failed\)" "$T/dev")
   [ "$nvk" = "$nff" ] && ok || bad "$nvk Vulkan devices, $nff float-float self-test results"
+  # each float64 device with its float64 self-test passed; with the division broken on purpose
+  # (the testing switch, read by the test build's library) failed, the division named
+  n64=$(grep -c "^vulkan .*arithmetic float64" "$T/dev")
+  np64=$(grep -c "; float64 self-test passed: division, square root and product exact" "$T/dev")
+  [ "$n64" = "$np64" ] && ok || bad "$n64 float64 Vulkan devices, $np64 float64 self-tests passed"
+  if [ "$n64" -ge 1 ]; then
+    WMEL_VULKAN_F64CHECK_BREAK=div "$WMEL" devices --preset nemo > "$T/brk" 2> "$T/err"
+    nf64=$(grep -c "; float64 self-test failed (WMEL_VULKAN_F64CHECK_BREAK): the division rounds differently" "$T/brk")
+    [ "$nf64" = "$n64" ] && ok || bad "WMEL_VULKAN_F64CHECK_BREAK=div: $nf64 of $n64 failed: $(grep self-tests "$T/brk")"
+  fi
   grep -A3 "^vulkan " "$T/dev" | grep -q "^    ast  *runs: frames and finish on the device" && ok ||
     bad "ast does not run on the Vulkan device: $(grep -A3 '^vulkan ' "$T/dev")"
 fi

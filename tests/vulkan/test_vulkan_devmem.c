@@ -8,8 +8,9 @@
  * descriptor kept. Refusals (a CPU ctx, a dithered plan, the device finish switched off, a
  * clip whose output the device does not finish), the arguments' errors (UUIDs not the
  * ctx's, ranges past the allocation, offsets not aligned, overlapping ranges, a descriptor
- * the driver refuses, out_len), a NaN sample (WMEL_ERR_SAMPLE_RANGE, the clip named) and a
- * clip longer than a round (its buffers grown). Exit 77 without a device or without
+ * the driver refuses, out_len), a NaN, an Inf or a sample past the device's bound in clip 5
+ * of 8 (the CPU's status, WMEL_ERR_NOT_FINITE or WMEL_ERR_SAMPLE_RANGE, the clip named, the
+ * clips before it the host's bytes) and a clip longer than a round (its buffers grown). Exit 77 without a device or without
  * VK_KHR_external_memory_fd.
  */
 #define _GNU_SOURCE /* setenv, RTLD_NODELETE */
@@ -164,6 +165,56 @@ static void sweep(int arith)
     }
 }
 
+/* A batch of 8 clips with a bad sample in clip 5 (NaN, -Inf, 1e30, and NaN beside 1e30), in
+   float64 and float-float: wmel_features' status on that clip where a sample is not finite,
+   WMEL_ERR_SAMPLE_RANGE for 1e30 (past the device's bound), the clip named in the detail,
+   clips 0 to 4 wmel_features' bytes */
+static void bad_sample(int arith)
+{
+    wmel_ctx *c = mk_plan("nemo", arith, NULL, NULL);
+    if (!c) return;
+    const size_t n = 4000, B = 8, K = 5;
+    size_t rows, cols;
+    (void)wmel_features_shape(c, n, &rows, &cols);
+    const size_t per = rows * cols;
+    vkx_mem in, out;
+    float *ref = malloc(per * sizeof *ref);
+    if (!ref || !mem_new(&in, 4 * n * B) || !mem_new(&out, per * 4 * B)) {
+        CHECK(0, "the test's allocations");
+        free(ref);
+        wmel_destroy(c);
+        return;
+    }
+    float *x = (float *)in.p;
+    t_chirp(x, B * n, 11);
+    const float bad[4] = {NAN, -INFINITY, 1e30f, NAN};
+    for (int v = 0; v < 4; v++) {
+        float *clip = x + K * n;
+        clip[n / 2] = bad[v];
+        if (v == 3) clip[n / 4] = 1e30f; /* past the bound before the NaN: not finite still */
+        /* 1e30: past the device's bound, which the host's float64 computes (wmel.h: the device
+           refuses the clip with WMEL_ERR_SAMPLE_RANGE); not finite: the host's status */
+        const int host = wmel_features(c, clip, n, ref, per), want = v == 2 ? WMEL_ERR_SAMPLE_RANGE : host;
+        CHECK(v == 2 || host == WMEL_ERR_NOT_FINITE, "the host's status for bad %d: %d", v, host);
+        memset(out.p, 0, per * 4 * B);
+        const int rc = wmel_vulkan_features_device(c, &in.m, WMEL_SAMPLE_F32, B, n, n, &out.m, per * B);
+        CHECK(rc == want && strstr(wmel_vulkan_error_detail(), "clip 5 (of 8)"),
+              "arith %d, bad sample %d in clip 5 of 8: %d (the host's %d) %s", arith, v, rc, want,
+              wmel_vulkan_error_detail());
+        for (size_t b = 0; b < K; b++)
+            CHECK(wmel_features(c, x + b * n, n, ref, per) == WMEL_OK &&
+                      !memcmp((const float *)out.p + b * per, ref, per * 4),
+                  "arith %d, bad sample %d: clip %zu the host's bytes", arith, v, b);
+        t_chirp(x, B * n, 11);
+    }
+    CHECK(wmel_vulkan_features_device(c, &in.m, WMEL_SAMPLE_F32, B, n, n, &out.m, per * B) == WMEL_OK,
+          "the batch mended: %s", wmel_vulkan_error_detail());
+    free(ref);
+    mem_free(&in);
+    mem_free(&out);
+    wmel_destroy(c);
+}
+
 /* refusals and the arguments' errors on a NeMo ctx */
 static void errors(void)
 {
@@ -239,7 +290,7 @@ static void errors(void)
         float *ref = malloc(per * sizeof *ref);
         memset(out.p, 0, per * 4);
         rc = CALL(&in.m, 2, &out.m, 2 * per);
-        CHECK(rc == WMEL_ERR_SAMPLE_RANGE && strstr(wmel_vulkan_error_detail(), "clip 1"), "a NaN in clip 1: %d %s",
+        CHECK(rc == WMEL_ERR_NOT_FINITE && strstr(wmel_vulkan_error_detail(), "clip 1"), "a NaN in clip 1: %d %s",
               rc, wmel_vulkan_error_detail());
         CHECK(wmel_features(c, x, n, ref, per) == WMEL_OK && !memcmp(out.p, ref, per * 4), "clip 0 beside the NaN");
         x[n + 100] = 1e30f; /* past the bound, finite */
@@ -388,6 +439,8 @@ int main(void)
     sweep(WMEL_VULKAN_ARITH_FLOAT64);
     sweep(WMEL_VULKAN_ARITH_FLOAT_FLOAT);
     errors();
+    bad_sample(WMEL_VULKAN_ARITH_FLOAT64);
+    bad_sample(WMEL_VULKAN_ARITH_FLOAT_FLOAT);
     long_clip();
     injection();
     vk_close();

@@ -132,12 +132,17 @@ int g_padl;
 R g_scale, g_pe, g_zero;
 
 /* the signal's sample k as float32: the float32 buffer's, or an int16 / 32768 */
-bool g_bad = false; /* a float32 sample this invocation read is past pc.lim, or not a number */
+/* the range flag's bits for the float32 samples this invocation read: 1 a finite sample past
+   pc.lim, 2 one not finite (NaN or Inf: the CPU's WMEL_ERR_NOT_FINITE) */
+uint g_bad = 0u;
 float sig_at(int k)
 {
     if (pc.sig_s16 != 0u) return float(bitfieldExtract(int(sig16[k >> 1]), (k & 1) * 16, 16)) * (1.0 / 32768.0);
     const float v = sig[k];
-    if (pc.flag_at != 0u && !(abs(v) <= pc.lim)) g_bad = true;
+    /* not finite: the exponent's bits all set (bits, not isnan: a float-float module may be
+       built without the controls that keep NaN's tests) */
+    if (pc.flag_at != 0u && !(abs(v) <= pc.lim))
+        g_bad |= (floatBitsToUint(v) & 0x7f800000u) == 0x7f800000u ? 2u : 1u;
     return v;
 }
 
@@ -517,7 +522,7 @@ void main()
 
     /* bin k's word: FFT, Z[k]'s real one (bin M: Z[0]'s imaginary one); DFT, after the frame */
     const int mo = ints[16], lo_at = ints[17], len_at = ints[18], off_at = ints[19], lmode = ints[11];
-    if (g_bad) outk[pc.flag_at] = 1u; /* every sample read (the FFT's barriers are behind) */
+    if (g_bad != 0u) atomicOr(outk[pc.flag_at], g_bad); /* every sample read (the FFT's barriers are behind) */
     if (CEPS != 0) { /* the cepstra (fe_plan.c's wmel__fe_ceps), frame after frame (pc.out_f32 3 or 0) */
         /* the log mels (at most 4 WG: the host's condition) into the frame's first shared
            words once every invocation has read the spectrum */
