@@ -1730,9 +1730,9 @@ WMEL_API int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int samp
 
 /* A general plan's features (a ctx of wmel_create_plan or wmel_create_plan_cols other than
  * Whisper's geometry) of `batch` clips held in device memory, written to device memory,
- * computed on the caller's stream (a cudaStream_t as void *; NULL = the legacy default
- * stream); the only copy to the host is the clips' flags (two words a clip) at the end, for
- * which the call waits for the stream: `d_out` is ready when it returns WMEL_OK. Frames, finish
+ * enqueued on the caller's stream (a cudaStream_t as void *; NULL = the legacy default
+ * stream) with no host<->device copies and no synchronisation: the call returns once the
+ * work is enqueued, and `d_out` is ready when the stream reaches that point. Frames, finish
  * (normalisation, clamp, appended frames, per-column scales) and post stage (stacking,
  * deltas, LFR) all run on the device; the clip's max (WMEL_NORM_WHOLE) stays there too.
  * d_pcm: clip b starts at sample b * pcm_stride (pcm_stride >= n_samples, in samples of
@@ -1748,22 +1748,19 @@ WMEL_API int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int samp
  * Whisper's geometry (wmel_create; it takes wmel_cuda_log_mel_device). A clip length whose
  * output the device's finish does not write (wmel_features finishes it on the host: NeMo's
  * plan below one hop, 160 samples) is refused the same way, the length named.
- * The float32 samples are checked on the device (a pass over each clip's samples), and the
- * clips' flags are read back at the end of the call, which then waits for the stream (one
- * synchronisation a call): a clip with a NaN or an Inf gives WMEL_ERR_NOT_FINITE
- * (wmel_features' status); on a float-float ctx (see below) one with a sample past the
- * plan's float-float limit (at least 7.7e9 for the presets; wmel_features runs such a clip
- * in float64), and on any ctx one whose features hold a value that is not finite, gives
- * WMEL_ERR_SAMPLE_RANGE. The first such clip's index is in wmel_cuda_error_detail()'s
- * sentence ("clip k (of batch)"); the other clips are written, that clip's output is
- * unspecified. Samples of an audio signal (|x| <= 1, or any int16) are far inside every limit.
+ * The samples are not scanned (that would need a synchronisation): where wmel_features
+ * returns WMEL_ERR_NOT_FINITE or WMEL_ERR_SAMPLE_RANGE (NaN/Inf, or values past float32's
+ * range), this call writes unspecified values (NaN, Inf or garbage) and returns WMEL_OK;
+ * on a float-float ctx (see below) float32 samples past the plan's float-float limit (at
+ * least 7.7e9 for the presets; wmel_features runs such a clip in float64) likewise.
+ * Samples of an audio signal (|x| <= 1, or any int16) are far inside every limit.
  * Device memory: one stream-ordered scratch per call (cudaMallocAsync), a clip's frames'
  * values (plus its finished frames with a post stage), reused by the clips in turn.
  * The pointers must belong to the ctx's device (params.cuda_device); the calling thread's
  * current device is left as it was.
  * Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_INVALID_ARG (sample_type, pcm_stride, d_pcm and
  * d_out overlap), WMEL_ERR_NO_SAMPLES, WMEL_ERR_TOO_SHORT, WMEL_ERR_BUFFER_TOO_SMALL,
- * WMEL_ERR_OVERFLOW, WMEL_ERR_NOT_FINITE, WMEL_ERR_SAMPLE_RANGE, WMEL_ERR_BACKEND_UNAVAILABLE (the ctx's backend is not CUDA, or the plan
+ * WMEL_ERR_OVERFLOW, WMEL_ERR_BACKEND_UNAVAILABLE (the ctx's backend is not CUDA, or the plan
  * as above), WMEL_ERR_CUDA (see wmel_cuda_error_detail()), WMEL_ERR_NOT_BUILT. batch == 0 is
  * OK and enqueues nothing. wmel_op_backend(ctx, WMEL_OP_DEVICE) says "cuda" for a ctx it
  * takes, "none" for one it refuses.

@@ -394,7 +394,7 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
     leading batch axis); a torch tensor gives a torch tensor on its device: a CUDA tensor
     with backend="cuda" (or AUTO choosing CUDA) is computed on the device, on torch's current
     stream, where the plan is one the device finishes (wmel._torch_device.features_device; the
-    samples are checked there, a NaN or an Inf raises as on the host), else through a host copy
+    samples are not scanned for NaN/Inf there), else through a host copy
     (wmel._torch_device.cuda_path() says which ran).
     low_freq/high_freq/scale apply to nemo, kaldi and seamless. backend: "auto", "cpu",
     "ref" (the float64 reference), "cuda", "vulkan" (docs/vulkan.md). threads: 0 = all cores. Empty audio raises ValueError.

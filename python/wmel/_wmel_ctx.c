@@ -296,10 +296,8 @@ static const char *too_short(const wmel_ctx *ctx, size_t n, char *buf, size_t ca
 
 /* features_device(pcm_ptr, sample_type, batch, n, stride, out_ptr, out_len, stream_ptr): a
  * plan's features (wmel_cuda_features_device) of device memory into device memory, the
- * pointers and the cudaStream_t as integers; computed on the stream, the call waiting for
- * it once at its end to read the clips' flags (a NaN or an Inf: WMEL_ERR_NOT_FINITE, the
- * clip named in the message). Clip b's rows x cols (features_shape(n)) at out_ptr + b *
- * rows * cols floats. */
+ * pointers and the cudaStream_t as integers; enqueued on the stream, no synchronisation.
+ * Clip b's rows x cols (features_shape(n)) at out_ptr + b * rows * cols floats. */
 static PyObject *Ctx_features_device(PyObject *s, PyObject *args)
 {
     CtxObject *self = (CtxObject *)s;
@@ -318,8 +316,7 @@ static PyObject *Ctx_features_device(PyObject *s, PyObject *args)
                                    (size_t)stride, (float *)(uintptr_t)out, (size_t)out_len,
                                    (void *)(uintptr_t)stream);
     Py_END_ALLOW_THREADS
-    if (st == WMEL_ERR_CUDA || st == WMEL_ERR_BACKEND_UNAVAILABLE || st == WMEL_ERR_NOT_FINITE ||
-        st == WMEL_ERR_SAMPLE_RANGE) /* the reason: the backend, the plan, or the clip */
+    if (st == WMEL_ERR_CUDA || st == WMEL_ERR_BACKEND_UNAVAILABLE) /* the reason: the backend or the plan */
         return wmelpy_raise_status(st, NULL, wmel_cuda_error_detail());
     if (st == WMEL_ERR_TOO_SHORT) {
         char why[300];

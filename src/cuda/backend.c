@@ -1421,59 +1421,14 @@ static int features_refusal(const wmel_ctx *ctx, char *msg, size_t len)
     return 1;
 }
 
-/* The first clip of a wmel_cuda_features_device call whose samples or features are bad, and
- * the CPU's status for it (WMEL_OK: none). */
-typedef struct clip_bad {
-    int rc;
-    size_t clip;
-} clip_bad;
-
-/* The clips' flags (two words a clip: its samples' check, its finish's flag) read back once
- * the stream has run them: the first bad clip into *bad (a sample not finite:
- * WMEL_ERR_NOT_FINITE, wmel_features' status; one past float-float's limit or a feature not
- * finite: WMEL_ERR_SAMPLE_RANGE). */
-static cudaError_t read_flags(const unsigned *d_flags, size_t batch, cudaStream_t s, const char **what, clip_bad *bad)
-{
-    unsigned *h = malloc(2 * batch * sizeof(unsigned));
-    if (!h) {
-        bad->rc = WMEL_ERR_NO_MEMORY;
-        return cudaSuccess;
-    }
-    *what = "reading the clips' flags";
-    cudaError_t e = cudaMemcpyAsync(h, d_flags, 2 * batch * sizeof(unsigned), cudaMemcpyDeviceToHost, s);
-    if (e == cudaSuccess) e = cudaStreamSynchronize(s);
-    for (size_t b = 0; e == cudaSuccess && b < batch && bad->rc == WMEL_OK; b++)
-        if (h[2 * b] || h[2 * b + 1]) {
-            bad->rc = (h[2 * b] & 2u) ? WMEL_ERR_NOT_FINITE : WMEL_ERR_SAMPLE_RANGE;
-            bad->clip = b;
-        }
-    free(h);
-    return e;
-}
-
-/* The status of a call that met a bad clip, the clip named in the detail. */
-static int clip_refusal(const clip_bad *bad, size_t batch)
-{
-    char msg[320];
-    if (bad->rc == WMEL_ERR_NO_MEMORY) return bad->rc;
-    snprintf(msg, sizeof msg, "CUDA: wmel_cuda_features_device: clip %zu (of %zu) %s; its output and the later clips' "
-             "are unspecified (wmel_features on the samples in host memory computes or refuses it)", bad->clip, batch,
-             bad->rc == WMEL_ERR_NOT_FINITE ? "has a sample that is not finite (NaN or Inf)"
-                                            : "has a sample past float-float's limit or a feature that is not finite");
-    wmel__detail(msg);
-    return bad->rc;
-}
-
 /* A general plan's features of whole clips in device memory (vt->features_device): per clip,
  * k_plan_frames on its samples where they lie, then k_plan_finish (k_plan_max, k_plan_post)
  * into its rows x cols of c->out, all on the caller's stream, the clips one after another
  * through one stream-ordered scratch (the finish's flag and max key, the frames' float32
- * values, a post stage's finished frames, the clips' flags). A float32 clip's samples are
- * checked first (k_scan_samples: not finite, or past float-float's limit on a float-float
- * ctx) and its finish's flag (a value not finite) kept beside that; the clips' flags are
- * read back at the end, the one wait of the call (read_flags), and the first bad clip gives
- * the CPU's status (clip_refusal); the clip's max stays on the device. The arithmetic is the
- * ctx's: int16 samples (|x| <= 1) take float64 only where float-float's limit is below 1. */
+ * values, a post stage's finished frames). Nothing is read back: the finish's flag (a value
+ * not finite) is left unread, the clip's max stays on the device. The arithmetic is the
+ * ctx's: int16 samples (|x| <= 1) take float64 only where float-float's limit is below 1;
+ * float32 samples are not scanned (wmel.h says what samples past that limit give). */
 static int cuda_features_device(wmel_ctx *ctx, const wmel_clips *c, size_t rows, size_t cols, void *stream)
 {
     cuda_state *st = ctx->state;
@@ -1504,11 +1459,9 @@ static int cuda_features_device(wmel_ctx *ctx, const wmel_clips *c, size_t rows,
     if (nf > (SIZE_MAX / 16) / nr || F > (SIZE_MAX / 16) / nc || nf > (size_t)(LLONG_MAX / 2) / (size_t)p->hop ||
         n > (size_t)(LLONG_MAX / 2))
         return WMEL_ERR_OVERFLOW;
-    /* the scratch: the flag and the max key (256 bytes), the values, a post stage's frames,
-       then two words a clip (its samples' flag, its finish's), read back at the end */
+    /* the scratch: the flag and the max key (256 bytes), the values, a post stage's frames */
     const size_t vals_bytes = (nf * nr * sizeof(float) + 255) & ~(size_t)255;
-    if (c->batch > (SIZE_MAX / 16 - F * nc * sizeof(float) - vals_bytes) / 8) return WMEL_ERR_OVERFLOW;
-    const size_t flags_at = 256 + vals_bytes + F * nc * sizeof(float), bytes = flags_at + 2 * c->batch * sizeof(unsigned);
+    const size_t bytes = 256 + vals_bytes + F * nc * sizeof(float);
     const int s16 = c->s16 != NULL;
     wmel_cu_frames l = st->geo;
     l.n = (long long)n;
@@ -1536,7 +1489,6 @@ static int cuda_features_device(wmel_ctx *ctx, const wmel_clips *c, size_t rows,
     cudaStream_t s = (cudaStream_t)stream;
     int prev = 0;
     void *d = NULL;
-    clip_bad bad = {WMEL_OK, 0};
     cudaError_t e = enter_device(st->device, &prev);
     if (e != cudaSuccess) return cu_fail(e, "selecting the CUDA device");
     const char *what = "allocating the device scratch";
@@ -1548,11 +1500,6 @@ static int cuda_features_device(wmel_ctx *ctx, const wmel_clips *c, size_t rows,
         f.in = vals;
         f.flag = flag;
         f.stats = (double *)(void *)((char *)d + 64); /* WMEL_NORMF_ALL's, in the first 256 bytes */
-        unsigned *flags = (unsigned *)(void *)((char *)d + flags_at);
-        /* float32 samples past float-float's limit, or not finite (float64: not finite only) */
-        const unsigned lim = l.ff ? st->ff_lim : 0x7f800000u;
-        what = "clearing the clips' flags";
-        e = cudaMemsetAsync(flags, 0, 2 * c->batch * sizeof(unsigned), s);
         for (size_t b = 0; b < c->batch && e == cudaSuccess; b++) {
             if (s16) l.xs = c->s16 + b * c->pcm_stride;
             else l.x = c->f32 + b * c->pcm_stride;
@@ -1565,21 +1512,14 @@ static int cuda_features_device(wmel_ctx *ctx, const wmel_clips *c, size_t rows,
             }
             what = "clearing the finish's flag";
             if ((e = cudaMemsetAsync(flag, 0, 2 * sizeof(unsigned), s)) != cudaSuccess) break;
-            what = "launching the samples' check";
-            if (!s16 && (e = (cudaError_t)wmel__cu_scan_samples(l.x, (long long)n, lim, flags + 2 * b, s)) != cudaSuccess)
-                break;
             what = "launching the frames kernel";
             if ((e = (cudaError_t)wmel__cu_plan_frames(&l, s)) != cudaSuccess) break;
             what = "launching the finish kernel";
-            if ((e = (cudaError_t)wmel__cu_plan_finish(&f, s)) != cudaSuccess) break;
-            what = "keeping the finish's flag";
-            e = cudaMemcpyAsync(flags + 2 * b + 1, flag, sizeof(unsigned), cudaMemcpyDeviceToDevice, s);
+            e = (cudaError_t)wmel__cu_plan_finish(&f, s);
         }
-        if (e == cudaSuccess) e = read_flags(flags, c->batch, s, &what, &bad);
         e = device_free(d, s, e, &what, "releasing the device scratch");
     }
-    const int rc = device_end(ctx, st->device, prev, e, what);
-    return rc == WMEL_OK && bad.rc != WMEL_OK ? clip_refusal(&bad, c->batch) : rc;
+    return device_end(ctx, st->device, prev, e, what);
 }
 
 /* ---------------------------------------------------------------- accepts, devices */

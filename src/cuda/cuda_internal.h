@@ -209,10 +209,6 @@ int wmel__cu_plan_frames(const wmel_cu_frames *f, void *stream);
 /* Enqueue the clip's finish (and its max pass where it needs one, its post stage where it
  * has one) on `stream`; a cudaError_t as int. */
 int wmel__cu_plan_finish(const wmel_cu_finish *f, void *stream);
-/* The samples' check of a clip in device memory, enqueued on `stream`: *flag |= 2 where a
- * sample of x[0 .. n) is not finite, 1 where a finite one's magnitude bits pass lim_bits
- * (0x7f800000: no bound). A cudaError_t (0: launched). */
-int wmel__cu_scan_samples(const float *x, long long n, unsigned lim_bits, unsigned *flag, void *stream);
 /* Prepares k_plan_frames for the current device; a cudaError_t as int. */
 int wmel__cu_plan_prepare(void);
 

@@ -765,31 +765,6 @@ extern "C" int wmel__cu_plan_finish(const wmel_cu_finish *f, void *stream)
     return (int)cudaGetLastError();
 }
 
-/* ---- the samples' check of clips in device memory (wmel_cuda_features_device) ---- */
-
-/* *flag |= 2 where a sample of x[0 .. n) is not finite (its exponent's bits all set), 1 where
-   a finite one's magnitude bits pass lim_bits (float-float's bound; 0x7f800000: none). */
-__global__ void k_scan_samples(const float *x, long long n, unsigned lim_bits, unsigned *flag)
-{
-    unsigned bad = 0u;
-    const long long step = (long long)gridDim.x * blockDim.x;
-    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += step) {
-        const unsigned a = __float_as_uint(x[i]) & 0x7fffffffu;
-        if (a >= 0x7f800000u) bad |= 2u;
-        else if (a > lim_bits) bad |= 1u;
-    }
-    if (bad != 0u) atomicOr(flag, bad);
-}
-
-extern "C" int wmel__cu_scan_samples(const float *x, long long n, unsigned lim_bits, unsigned *flag, void *stream)
-{
-    if (n <= 0) return 0;
-    const long long want = (n + 255) / 256;
-    const unsigned blocks = (unsigned)(want < 1024 ? want : 1024);
-    WMEL_CU_LAUNCH(k_scan_samples, dim3(blocks), dim3(256), 0, (cudaStream_t)stream)(x, n, lim_bits, flag);
-    return (int)cudaGetLastError();
-}
-
 extern "C" int wmel__cu_plan_frames(const wmel_cu_frames *f, void *stream)
 {
     if (f->nf <= 0) return 0;
