@@ -30,12 +30,15 @@ REPS=${REPS:-3}
 root=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp/old"
+# the tree's layout, so that arith_ff.glsl finds ../../kernels/ff.h (a revision without it
+# has the float-float arithmetic in arith_ff.glsl itself)
+mkdir -p "$tmp/old/src/vulkan/shaders" "$tmp/old/src/kernels"
 for f in frames.comp arith_f64.glsl arith_ff.glsl; do
-    git -C "$root" show "$REV:src/vulkan/shaders/$f" > "$tmp/old/$f"
+    git -C "$root" show "$REV:src/vulkan/shaders/$f" > "$tmp/old/src/vulkan/shaders/$f"
 done
+git -C "$root" show "$REV:src/kernels/ff.h" > "$tmp/old/src/kernels/ff.h" 2>/dev/null || true
 for v in old new; do
-    src=$tmp/old
+    src=$tmp/old/src/vulkan/shaders
     [ $v = new ] && src=$root/src/vulkan/shaders
     glslc -fshader-stage=compute --target-env=vulkan1.1 -O -I"$src" -o "$tmp/$v-f64.spv" "$src/frames.comp"
     glslc -fshader-stage=compute --target-env=vulkan1.1 -O -I"$src" -DWMEL_ARITH_FF=1 -o "$tmp/$v-ff.spv" "$src/frames.comp"

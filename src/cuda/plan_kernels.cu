@@ -500,7 +500,7 @@ __device__ R col_sum(long long nv, const float *x, long long ts, int lid, bool d
  * float-float's hi and lo (each exact as a double). */
 template <typename R> __device__ __forceinline__ void put2(double *d, R v);
 template <> __device__ __forceinline__ void put2<double>(double *d, double v) { d[0] = v, d[1] = 0.0; }
-template <> __device__ __forceinline__ void put2<ff>(double *d, ff v) { d[0] = (double)v.hi, d[1] = (double)v.lo; }
+template <> __device__ __forceinline__ void put2<ff>(double *d, ff v) { d[0] = (double)v.x, d[1] = (double)v.y; }
 template <typename R> __device__ __forceinline__ R get2(const double *d);
 template <> __device__ __forceinline__ double get2<double>(const double *d) { return d[0]; }
 template <> __device__ __forceinline__ ff get2<ff>(const double *d) { return ff{(float)d[0], (float)d[1]}; }
