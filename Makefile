@@ -39,7 +39,7 @@ APT_PKGS_ALL := chromium gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user \
               glslc glslang-tools spirv-tools libvulkan-dev mesa-vulkan-drivers
 CMAKE_ARGS ?=
 
-.PHONY: py-wheel all deps deps-all test-all deps-fixed deps-wasm wasm test-wasm test-wasm-all web test-web bench-wasm deps-windows windows test-windows build demo amalgamation test-amalgamation test test-fixed test-build test-asan test-emu test-cuda-emu test-clang test-python test-peers test-toolkits test-wheel test-aarch64 test-i686 test-armv7 deps-32 deps-vulkan-ff test-vulkan-ff test-vulkan check-msl fuzz soak soak-batch bench bench-batch bench-presets digest-compare same-bits-update clean
+.PHONY: py-wheel all deps deps-all test-all deps-fixed deps-wasm wasm test-wasm test-wasm-all web test-web bench-wasm deps-windows windows test-windows build demo amalgamation test-amalgamation test test-fixed test-build test-asan test-emu test-cuda-emu test-clang test-python test-peers test-toolkits test-wheel test-aarch64 test-i686 test-armv7 deps-32 deps-vulkan-ff test-vulkan-ff test-vulkan check-msl check-hip fuzz soak soak-batch bench bench-batch bench-presets digest-compare same-bits-update clean
 
 all: build
 
@@ -313,6 +313,16 @@ check-msl: deps-vulkan-ff
 	echo "check-msl: $$n modules, $$bad failed, $$(( $$(date +%s) - start )) s (translated only: not run on a Metal device)"; \
 	[ $$bad = 0 ]
 
+# The CUDA kernels (src/cuda/*.cu and the float-float arithmetic of src/kernels/ff.h) compiled
+# by Debian's hipcc for AMD's gfx90a (an object, linked with ROCm's device library) and
+# gfx1100 (device assembly: Debian's device library has no gfx1100 build), through
+# tests/hip/include/cuda_runtime.h: tools/check-hip.sh. Compile only: no AMD GPU has run
+# them. Budget: 2 min.
+BUILD_HIP ?= build-hip
+check-hip: deps
+	@sh tools/apt-install.sh hipcc
+	@sh tools/check-hip.sh $(BUILD_HIP)
+
 # Everything built with clang (the library builds with both compilers) under ASan+UBSan,
 # and the suite run, plus the libFuzzer harnesses of tests/fuzz (label "fuzz"): each runs
 # FUZZ_SMOKE_S seconds from its seed corpus, so a parser regression fails the run. The
@@ -483,7 +493,7 @@ test: test-build test-asan test-python
 # Each target runs whatever the others did (tools/timed-targets.sh); the output ends with each
 # one's wall time and status and the line `N passed, N failed`.
 TEST_ALL := test-fixed test-asan test-build test-emu test-clang test-aarch64 test-i686 test-armv7 test-windows \
-            test-wasm test-web test-vulkan-ff test-vulkan check-msl test-python test-wheel test-peers test-toolkits
+            test-wasm test-web test-vulkan-ff test-vulkan check-msl check-hip test-python test-wheel test-peers test-toolkits
 # The Vulkan backend's tests run once, in test-vulkan (ASan+UBSan), not in test-build's
 # Release folder too.
 test-all: deps-all
