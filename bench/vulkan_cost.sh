@@ -30,13 +30,15 @@ REPS=${REPS:-3}
 root=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# the tree's layout, so that arith_ff.glsl finds ../../kernels/ff.h (a revision without it
-# has the float-float arithmetic in arith_ff.glsl itself)
+# the tree's layout, so that the shaders find ../../kernels/ff.h and fft.h (a revision
+# without them has their text in arith_ff.glsl and frames.comp)
 mkdir -p "$tmp/old/src/vulkan/shaders" "$tmp/old/src/kernels"
 for f in frames.comp arith_f64.glsl arith_ff.glsl; do
     git -C "$root" show "$REV:src/vulkan/shaders/$f" > "$tmp/old/src/vulkan/shaders/$f"
 done
-git -C "$root" show "$REV:src/kernels/ff.h" > "$tmp/old/src/kernels/ff.h" 2>/dev/null || true
+for f in ff.h fft.h; do
+    git -C "$root" show "$REV:src/kernels/$f" > "$tmp/old/src/kernels/$f" 2>/dev/null || true
+done
 for v in old new; do
     src=$tmp/old/src/vulkan/shaders
     [ $v = new ] && src=$root/src/vulkan/shaders

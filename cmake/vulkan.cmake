@@ -52,8 +52,8 @@ if(WMEL_VULKAN_ENABLED)
     list(APPEND _variants ff)
     set(WMEL_VULKAN_FF ON)
   endif()
-  # the arithmetic: arith_*.glsl, and the float-float text shared with the CUDA kernels
-  file(GLOB _arith ${_sh}/*.glsl ${CMAKE_CURRENT_SOURCE_DIR}/src/kernels/*.h)
+  # the arithmetic (arith_*.glsl) and the text shared with the CUDA kernels (src/kernels/*.h)
+  file(GLOB _arith CONFIGURE_DEPENDS ${_sh}/*.glsl ${CMAKE_CURRENT_SOURCE_DIR}/src/kernels/*.h)
   set(_spv_c "")
   set(_spv_files "")
   # shader `src` (a .comp of src/vulkan/shaders) compiled with the definitions in ARGN into

@@ -80,7 +80,11 @@ __device__ __forceinline__ ff r_log10(ff x, ff log10e) { return r_log(x) * log10
 __device__ __forceinline__ float to_f(ff a) { return __fadd_rn(a.x, a.y); }
 __device__ __forceinline__ double to_d(ff a) { return (double)a.x + (double)a.y; }
 
-/* the float64 twins */
+/* the float64 twins (r_add, r_sub, r_mul: the operators, for the text shared with the
+   shaders, src/kernels/fft.h) */
+__device__ __forceinline__ double r_add(double a, double b) { return a + b; }
+__device__ __forceinline__ double r_sub(double a, double b) { return a - b; }
+__device__ __forceinline__ double r_mul(double a, double b) { return a * b; }
 __device__ __forceinline__ double r_sqrt(double a) { return sqrt(a); }
 __device__ __forceinline__ double r_log(double a) { return log(a); }
 __device__ __forceinline__ double r_log10(double a, double) { return log10(a); }
