@@ -36,7 +36,7 @@ APT_PKGS   := build-essential cmake pkg-config libpng-dev zlib1g-dev python3 pyt
               libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libcjson-dev \
               libopenblas-dev ffmpeg clang libclang-rt-14-dev
 APT_PKGS_ALL := chromium gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user \
-              glslc glslang-tools spirv-tools libvulkan-dev mesa-vulkan-drivers
+              glslc glslang-tools spirv-tools libvulkan-dev mesa-vulkan-drivers spirv-cross hipcc
 CMAKE_ARGS ?=
 
 .PHONY: py-wheel all deps deps-all test-all deps-fixed deps-wasm wasm test-wasm test-wasm-all web test-web bench-wasm deps-windows windows test-windows build demo amalgamation test-amalgamation test test-fixed test-build test-asan test-emu test-cuda-emu test-clang test-python test-peers test-toolkits test-wheel test-aarch64 test-i686 test-armv7 deps-32 deps-vulkan-ff test-vulkan-ff test-vulkan check-msl check-hip fuzz soak soak-batch bench bench-batch bench-presets digest-compare same-bits-update clean
