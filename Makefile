@@ -36,10 +36,10 @@ APT_PKGS   := build-essential cmake pkg-config libpng-dev zlib1g-dev python3 pyt
               libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libcjson-dev \
               libopenblas-dev ffmpeg clang libclang-rt-14-dev
 APT_PKGS_ALL := chromium gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user \
-              glslc glslang-tools spirv-tools libvulkan-dev mesa-vulkan-drivers
+              glslc glslang-tools spirv-tools libvulkan-dev mesa-vulkan-drivers spirv-cross hipcc
 CMAKE_ARGS ?=
 
-.PHONY: py-wheel all deps deps-all test-all deps-fixed deps-wasm wasm test-wasm test-wasm-all web test-web bench-wasm deps-windows windows test-windows build demo amalgamation test-amalgamation test test-fixed test-build test-asan test-emu test-cuda-emu test-clang test-python test-peers test-toolkits test-wheel test-aarch64 test-i686 test-armv7 deps-32 deps-vulkan-ff test-vulkan-ff test-vulkan fuzz soak soak-batch bench bench-batch bench-presets digest-compare same-bits-update clean
+.PHONY: py-wheel all deps deps-all test-all deps-fixed deps-wasm wasm test-wasm test-wasm-all web test-web bench-wasm deps-windows windows test-windows build demo amalgamation test-amalgamation test test-fixed test-build test-asan test-emu test-cuda-emu test-clang test-python test-peers test-toolkits test-wheel test-aarch64 test-i686 test-armv7 deps-32 deps-vulkan-ff test-vulkan-ff test-vulkan check-msl check-hip fuzz soak soak-batch bench bench-batch bench-presets digest-compare same-bits-update clean
 
 all: build
 
@@ -289,6 +289,40 @@ test-vulkan-ff: deps-vulkan-ff
 	grep -h '^\(PASS\|FAIL\|SKIP\) test_arith_ff' Testing/Temporary/LastTest.log; \
 	echo "test-vulkan-ff: $$([ $$rc = 0 ] && echo passed || echo FAILED) in $$(( $$(date +%s) - start )) s"; exit $$rc
 
+# The Vulkan backend's SPIR-V modules (frames, finish and the self-test, in each arithmetic:
+# cmake/vulkan.cmake's target wmel_spirv, nothing else built) translated to the Metal Shading
+# Language by Debian's spirv-cross (--msl); a line per module, and a failure for any module it
+# cannot translate. The float64 modules (*_f64) are left out, with a line that says so: Metal
+# has no double, so a Metal device would run the float-float modules. Translation only: no
+# Metal device has run the result. Budget: 1 min (40 s from an empty folder on 2 cores).
+BUILD_MSL ?= build-msl
+check-msl: deps-vulkan-ff
+	@sh tools/apt-install.sh spirv-cross
+	@start=$$(date +%s); mkdir -p $(BUILD_MSL)/msl; \
+	cmake -S . -B $(BUILD_MSL) -DCMAKE_BUILD_TYPE=Release -DWMEL_VULKAN=ON -DWMEL_CUDA=OFF $(CMAKE_ARGS) \
+	  >$(BUILD_MSL)/configure.log 2>&1 || { cat $(BUILD_MSL)/configure.log; exit 1; }; \
+	cmake --build $(BUILD_MSL) --target wmel_spirv || exit 1; \
+	n=0; bad=0; for spv in $$(cat $(BUILD_MSL)/vulkan/modules.txt); do \
+	  case $$spv in *_f64.spv) echo "check-msl: $$(basename $$spv) left out: float64 (MSL has no double)"; continue;; esac; \
+	  m=$(BUILD_MSL)/msl/$$(basename $$spv .spv).metal; n=$$((n + 1)); \
+	  if spirv-cross --msl --output $$m $$spv 2>$$m.err; then \
+	    echo "check-msl: $$(basename $$spv) -> $$m ($$(wc -l <$$m) lines)"; \
+	  else echo "check-msl: $$(basename $$spv) FAILED:"; cat $$m.err; bad=$$((bad + 1)); fi; \
+	done; \
+	[ $$n -gt 0 ] || { echo "check-msl: no SPIR-V module built"; bad=1; }; \
+	echo "check-msl: $$n modules, $$bad failed, $$(( $$(date +%s) - start )) s (translated only: not run on a Metal device)"; \
+	[ $$bad = 0 ]
+
+# The CUDA kernels (src/cuda/*.cu and the float-float arithmetic of src/kernels/ff.h) compiled
+# by Debian's hipcc for AMD's gfx90a (an object, linked with ROCm's device library) and
+# gfx1100 (device assembly: Debian's device library has no gfx1100 build), through
+# tests/hip/include/cuda_runtime.h: tools/check-hip.sh. Compile only: no AMD GPU has run
+# them. Budget: 2 min.
+BUILD_HIP ?= build-hip
+check-hip: deps
+	@sh tools/apt-install.sh hipcc
+	@sh tools/check-hip.sh $(BUILD_HIP)
+
 # Everything built with clang (the library builds with both compilers) under ASan+UBSan,
 # and the suite run, plus the libFuzzer harnesses of tests/fuzz (label "fuzz"): each runs
 # FUZZ_SMOKE_S seconds from its seed corpus, so a parser regression fails the run. The
@@ -459,7 +493,7 @@ test: test-build test-asan test-python
 # Each target runs whatever the others did (tools/timed-targets.sh); the output ends with each
 # one's wall time and status and the line `N passed, N failed`.
 TEST_ALL := test-fixed test-asan test-build test-emu test-clang test-aarch64 test-i686 test-armv7 test-windows \
-            test-wasm test-web test-vulkan-ff test-vulkan test-python test-wheel test-peers test-toolkits
+            test-wasm test-web test-vulkan-ff test-vulkan check-msl check-hip test-python test-wheel test-peers test-toolkits
 # The Vulkan backend's tests run once, in test-vulkan (ASan+UBSan), not in test-build's
 # Release folder too.
 test-all: deps-all

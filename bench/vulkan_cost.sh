@@ -30,12 +30,17 @@ REPS=${REPS:-3}
 root=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp/old"
+# the tree's layout, so that the shaders find ../../kernels/ff.h and fft.h (a revision
+# without them has their text in arith_ff.glsl and frames.comp)
+mkdir -p "$tmp/old/src/vulkan/shaders" "$tmp/old/src/kernels"
 for f in frames.comp arith_f64.glsl arith_ff.glsl; do
-    git -C "$root" show "$REV:src/vulkan/shaders/$f" > "$tmp/old/$f"
+    git -C "$root" show "$REV:src/vulkan/shaders/$f" > "$tmp/old/src/vulkan/shaders/$f"
+done
+for f in ff.h fft.h; do
+    git -C "$root" show "$REV:src/kernels/$f" > "$tmp/old/src/kernels/$f" 2>/dev/null || true
 done
 for v in old new; do
-    src=$tmp/old
+    src=$tmp/old/src/vulkan/shaders
     [ $v = new ] && src=$root/src/vulkan/shaders
     glslc -fshader-stage=compute --target-env=vulkan1.1 -O -I"$src" -o "$tmp/$v-f64.spv" "$src/frames.comp"
     glslc -fshader-stage=compute --target-env=vulkan1.1 -O -I"$src" -DWMEL_ARITH_FF=1 -o "$tmp/$v-ff.spv" "$src/frames.comp"

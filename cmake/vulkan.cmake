@@ -52,8 +52,10 @@ if(WMEL_VULKAN_ENABLED)
     list(APPEND _variants ff)
     set(WMEL_VULKAN_FF ON)
   endif()
-  file(GLOB _arith ${_sh}/*.glsl)
+  # the arithmetic (arith_*.glsl) and the text shared with the CUDA kernels (src/kernels/*.h)
+  file(GLOB _arith CONFIGURE_DEPENDS ${_sh}/*.glsl ${CMAKE_CURRENT_SOURCE_DIR}/src/kernels/*.h)
   set(_spv_c "")
+  set(_spv_files "")
   # shader `src` (a .comp of src/vulkan/shaders) compiled with the definitions in ARGN into
   # ${_gen}/${name}.spv, embedded as wmel__spv_${name}
   function(wmel_vulkan_shader name src)
@@ -72,6 +74,7 @@ if(WMEL_VULKAN_ENABLED)
               -P ${CMAKE_CURRENT_SOURCE_DIR}/cmake/embed_spirv.cmake
       DEPENDS ${_spv} ${CMAKE_CURRENT_SOURCE_DIR}/cmake/embed_spirv.cmake VERBATIM)
     set(_spv_c ${_spv_c} ${_gen}/${name}.c PARENT_SCOPE)
+    set(_spv_files ${_spv_files} ${_spv} PARENT_SCOPE)
   endfunction()
   wmel_vulkan_shader(frames_f64 frames.comp)
   # a general plan's normalisation on the device (finish.comp), the same variants as frames.comp
@@ -86,6 +89,11 @@ if(WMEL_VULKAN_ENABLED)
     wmel_vulkan_shader(finish_ff finish.comp -DWMEL_ARITH_FF=1)
     wmel_vulkan_shader(ffcheck ffcheck.comp)
   endif()
+  # the SPIR-V modules alone (make check-msl translates each to Metal): `--target wmel_spirv`;
+  # their paths, one a line, in ${_gen}/modules.txt
+  add_custom_target(wmel_spirv DEPENDS ${_spv_files})
+  string(REPLACE ";" "\n" _spv_lines "${_spv_files}")
+  file(WRITE ${_gen}/modules.txt "${_spv_lines}\n")
   list(APPEND WMEL_SOURCES src/vulkan/vk_loader.c src/vulkan/backend.c src/vulkan/ffcheck.c src/vulkan/f64check.c src/vulkan/arith_probe.c src/vulkan/devices.c ${_spv_c})
   list(APPEND WMEL_DEFS WMEL_HAVE_VULKAN=1)
   if(WMEL_VULKAN_FF)

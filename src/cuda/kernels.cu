@@ -491,7 +491,7 @@ static int pools_supported(void)
     int dev = 0, v = 0;
     if (cudaGetDevice(&dev) != cudaSuccess ||
         cudaDeviceGetAttribute(&v, cudaDevAttrMemoryPoolsSupported, dev) != cudaSuccess) {
-        cudaGetLastError();
+        (void)cudaGetLastError();
         return 0;
     }
     return v != 0;
@@ -503,7 +503,7 @@ extern "C" int wmel__cu_alloc(void **p, size_t bytes, void *stream)
     if (pools_supported()) {
         cudaError_t e = cudaMallocAsync(p, bytes, (cudaStream_t)stream);
         if (e != cudaErrorNotSupported) return (int)e;
-        cudaGetLastError();
+        (void)cudaGetLastError();
     }
     /* no pools: cudaMalloc, usable at once, freed by wmel__cu_free after the stream */
     return (int)cudaMalloc(p, bytes);
@@ -516,18 +516,18 @@ extern "C" int wmel__cu_free(void *p, void *stream)
     if (pools_supported()) e = cudaFreeAsync(p, (cudaStream_t)stream);
     if (e == cudaErrorNotSupported) {
         /* no pools (or a cudaMalloc block a pool cannot take): after the stream's work */
-        cudaGetLastError();
+        (void)cudaGetLastError();
         e = cudaStreamSynchronize((cudaStream_t)stream);
         cudaError_t f = cudaFree(p);
         if (e == cudaSuccess) e = f;
-        if (e != cudaSuccess) cudaGetLastError();
+        if (e != cudaSuccess) (void)cudaGetLastError();
         return (int)e;
     }
     if (e != cudaSuccess) {
-        cudaGetLastError();
-        cudaStreamSynchronize((cudaStream_t)stream);
-        cudaFree(p);
-        cudaGetLastError();
+        (void)cudaGetLastError();
+        (void)cudaStreamSynchronize((cudaStream_t)stream);
+        (void)cudaFree(p);
+        (void)cudaGetLastError();
     }
     return (int)e;
 }

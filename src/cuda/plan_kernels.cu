@@ -51,9 +51,12 @@
 namespace {
 
 using wmel_cu::ff;
+using wmel_cu::r_add;
 using wmel_cu::r_log;
 using wmel_cu::r_log10;
+using wmel_cu::r_mul;
 using wmel_cu::r_sqrt;
+using wmel_cu::r_sub;
 using wmel_cu::to_d;
 using wmel_cu::to_f;
 
@@ -171,107 +174,29 @@ template <typename R> __device__ __forceinline__ R log_energy(const wmel_cu_fram
     return e;
 }
 
-/* (re, im) times W^idx = cos - i sin */
-template <typename R>
-__device__ __forceinline__ void twiddle(const double *co, const double *so, int idx, R &re, R &im)
-{
-    const R c = ld<R>(co, idx), s = ld<R>(so, idx);
-    const R nr = re * c + im * s;
-    im = im * c - re * s;
-    re = nr;
-}
+/* the FFT's twiddle and one stage's butterflies: src/kernels/fft.h, the text the Vulkan
+   shaders compile too, over the block's shared array and the host's cos / sin tables */
+#define FFT_FN template <typename R> __device__ __forceinline__
+#define FFT_INOUT(T) T &
+#define FFT_SH_PARAM R *sh,
+#define SH(i) sh[i]
+#define FFT_TAB const double *
+#define TCOS(i) ld<R>(co, i)
+#define TSIN(i) ld<R>(so, i)
+#include "../kernels/fft.h"
+#undef TSIN
+#undef TCOS
+#undef FFT_TAB
+#undef SH
+#undef FFT_SH_PARAM
+#undef FFT_INOUT
+#undef FFT_FN
 
 /* One stage of radix r of the M-point FFT in sh (z[n] at 2n, 2n + 1): its sub-transforms
  * of L points joined into ones of L r; then a barrier (every thread of the block). */
 template <typename R> __device__ void fft_stage(R *sh, int r, int L, int N, int lid, const double *co, const double *so)
 {
-    const int M = N >> 1, Lt = L * r, nb = M / r, step = N / Lt;
-    for (int b = lid; b < nb; b += WG) {
-        const int g = b / L, q = b - g * L, i0 = 2 * (g * Lt + q), d = 2 * L;
-        R a0r = sh[i0], a0i = sh[i0 + 1], a1r = sh[i0 + d], a1i = sh[i0 + d + 1];
-        if (q != 0) twiddle(co, so, q * step, a1r, a1i);
-        if (r == 8) {
-            R a2r = sh[i0 + 2 * d], a2i = sh[i0 + 2 * d + 1], a3r = sh[i0 + 3 * d], a3i = sh[i0 + 3 * d + 1];
-            R a4r = sh[i0 + 4 * d], a4i = sh[i0 + 4 * d + 1], a5r = sh[i0 + 5 * d], a5i = sh[i0 + 5 * d + 1];
-            R a6r = sh[i0 + 6 * d], a6i = sh[i0 + 6 * d + 1], a7r = sh[i0 + 7 * d], a7i = sh[i0 + 7 * d + 1];
-            if (q != 0) {
-                twiddle(co, so, 2 * q * step, a2r, a2i);
-                twiddle(co, so, 3 * q * step, a3r, a3i);
-                twiddle(co, so, 4 * q * step, a4r, a4i);
-                twiddle(co, so, 5 * q * step, a5r, a5i);
-                twiddle(co, so, 6 * q * step, a6r, a6i);
-                twiddle(co, so, 7 * q * step, a7r, a7i);
-            }
-            /* E: the 4-point transform of a0, a2, a4, a6; O: of a1, a3, a5, a7;
-               X[k] = E[k] + W8^k O[k], X[k + 4] = E[k] - W8^k O[k], W8 = (1 - i) h with
-               h = cos(pi / 4), the table's cos at N / 8 */
-            const R h = ld<R>(co, N / 8);
-            R t0r = a0r + a4r, t0i = a0i + a4i, t1r = a0r - a4r, t1i = a0i - a4i;
-            R t2r = a2r + a6r, t2i = a2i + a6i, t3r = a2r - a6r, t3i = a2i - a6i;
-            const R e0r = t0r + t2r, e0i = t0i + t2i, e2r = t0r - t2r, e2i = t0i - t2i;
-            const R e1r = t1r + t3i, e1i = t1i - t3r, e3r = t1r - t3i, e3i = t1i + t3r;
-            t0r = a1r + a5r, t0i = a1i + a5i, t1r = a1r - a5r, t1i = a1i - a5i;
-            t2r = a3r + a7r, t2i = a3i + a7i, t3r = a3r - a7r, t3i = a3i - a7i;
-            const R o0r = t0r + t2r, o0i = t0i + t2i, o2r = t0r - t2r, o2i = t0i - t2i;
-            const R o1r = t1r + t3i, o1i = t1i - t3r, o3r = t1r - t3i, o3i = t1i + t3r;
-            const R u1r = h * (o1r + o1i), u1i = h * (o1i - o1r); /* W8 O1 */
-            const R u3r = h * (o3i - o3r), u3i = h * (o3r + o3i); /* W8^3 O3 = u3r - i u3i */
-            sh[i0] = e0r + o0r, sh[i0 + 1] = e0i + o0i;
-            sh[i0 + 4 * d] = e0r - o0r, sh[i0 + 4 * d + 1] = e0i - o0i;
-            sh[i0 + d] = e1r + u1r, sh[i0 + d + 1] = e1i + u1i;
-            sh[i0 + 5 * d] = e1r - u1r, sh[i0 + 5 * d + 1] = e1i - u1i;
-            sh[i0 + 2 * d] = e2r + o2i, sh[i0 + 2 * d + 1] = e2i - o2r; /* W8^2 O2 = -i O2 */
-            sh[i0 + 6 * d] = e2r - o2i, sh[i0 + 6 * d + 1] = e2i + o2r;
-            sh[i0 + 3 * d] = e3r + u3r, sh[i0 + 3 * d + 1] = e3i - u3i;
-            sh[i0 + 7 * d] = e3r - u3r, sh[i0 + 7 * d + 1] = e3i + u3i;
-        } else if (r == 2) {
-            sh[i0] = a0r + a1r, sh[i0 + 1] = a0i + a1i;
-            sh[i0 + d] = a0r - a1r, sh[i0 + d + 1] = a0i - a1i;
-        } else if (r == 4) {
-            R a2r = sh[i0 + 2 * d], a2i = sh[i0 + 2 * d + 1], a3r = sh[i0 + 3 * d], a3i = sh[i0 + 3 * d + 1];
-            if (q != 0) {
-                twiddle(co, so, 2 * q * step, a2r, a2i);
-                twiddle(co, so, 3 * q * step, a3r, a3i);
-            }
-            const R t0r = a0r + a2r, t0i = a0i + a2i, t1r = a0r - a2r, t1i = a0i - a2i;
-            const R t2r = a1r + a3r, t2i = a1i + a3i, t3r = a1r - a3r, t3i = a1i - a3i;
-            sh[i0] = t0r + t2r, sh[i0 + 1] = t0i + t2i;
-            sh[i0 + d] = t1r + t3i, sh[i0 + d + 1] = t1i - t3r; /* t1 - i t3 */
-            sh[i0 + 2 * d] = t0r - t2r, sh[i0 + 2 * d + 1] = t0i - t2i;
-            sh[i0 + 3 * d] = t1r - t3i, sh[i0 + 3 * d + 1] = t1i + t3r; /* t1 + i t3 */
-        } else if (r == 3) {
-            R a2r = sh[i0 + 2 * d], a2i = sh[i0 + 2 * d + 1];
-            if (q != 0) twiddle(co, so, 2 * q * step, a2r, a2i);
-            const R c = ld<R>(co, N / 3), s = ld<R>(so, N / 3);
-            const R t1r = a1r + a2r, t1i = a1i + a2i, t2r = a1r - a2r, t2i = a1i - a2i;
-            const R br = a0r + c * t1r, bi = a0i + c * t1i;
-            const R er = s * t2r, ei = s * t2i;
-            sh[i0] = a0r + t1r, sh[i0 + 1] = a0i + t1i;
-            sh[i0 + d] = br + ei, sh[i0 + d + 1] = bi - er;         /* b - i e */
-            sh[i0 + 2 * d] = br - ei, sh[i0 + 2 * d + 1] = bi + er; /* b + i e */
-        } else { /* 5 */
-            R a2r = sh[i0 + 2 * d], a2i = sh[i0 + 2 * d + 1], a3r = sh[i0 + 3 * d], a3i = sh[i0 + 3 * d + 1];
-            R a4r = sh[i0 + 4 * d], a4i = sh[i0 + 4 * d + 1];
-            if (q != 0) {
-                twiddle(co, so, 2 * q * step, a2r, a2i);
-                twiddle(co, so, 3 * q * step, a3r, a3i);
-                twiddle(co, so, 4 * q * step, a4r, a4i);
-            }
-            const int f5 = N / 5;
-            const R c1 = ld<R>(co, f5), s1 = ld<R>(so, f5), c2 = ld<R>(co, 2 * f5), s2 = ld<R>(so, 2 * f5);
-            const R t1r = a1r + a4r, t1i = a1i + a4i, t2r = a2r + a3r, t2i = a2i + a3i;
-            const R t3r = a1r - a4r, t3i = a1i - a4i, t4r = a2r - a3r, t4i = a2i - a3i;
-            const R b1r = a0r + (c1 * t1r + c2 * t2r), b1i = a0i + (c1 * t1i + c2 * t2i);
-            const R b2r = a0r + (c2 * t1r + c1 * t2r), b2i = a0i + (c2 * t1i + c1 * t2i);
-            const R e1r = s1 * t3r + s2 * t4r, e1i = s1 * t3i + s2 * t4i;
-            const R e2r = s2 * t3r - s1 * t4r, e2i = s2 * t3i - s1 * t4i;
-            sh[i0] = a0r + (t1r + t2r), sh[i0 + 1] = a0i + (t1i + t2i);
-            sh[i0 + d] = b1r + e1i, sh[i0 + d + 1] = b1i - e1r;         /* b1 - i e1 */
-            sh[i0 + 2 * d] = b2r + e2i, sh[i0 + 2 * d + 1] = b2i - e2r; /* b2 - i e2 */
-            sh[i0 + 3 * d] = b2r - e2i, sh[i0 + 3 * d + 1] = b2i + e2r; /* b2 + i e2 */
-            sh[i0 + 4 * d] = b1r - e1i, sh[i0 + 4 * d + 1] = b1i + e1r; /* b1 + i e1 */
-        }
-    }
+    fft_butterflies(sh, r, L, N, lid, co, so);
     __syncthreads();
 }
 
@@ -381,7 +306,7 @@ __global__ void __launch_bounds__(WMEL_CU_PLAN_WG *WMEL_CU_PLAN_FPB) k_plan_fram
                 const R ar = sh[2 * k], ai = sh[2 * k + 1], br = sh[2 * kk], bi = sh[2 * kk + 1];
                 const R er = ar + br, ei = ai - bi; /* 2 Fe */
                 R orr = ai + bi, oi = br - ar;      /* 2 Fo, then 2 W^k Fo */
-                twiddle(co, so, k, orr, oi);
+                twiddle(orr, oi, k, co, so);
                 const R xr = er + orr, xi = ei + oi, yr = er - orr, yi = ei - oi;
                 const R px = (xr * xr + xi * xi) * rf<R>(0.25f), py = (yr * yr + yi * yi) * rf<R>(0.25f);
                 sh[2 * k] = finish_bin(p, px);
@@ -500,7 +425,7 @@ __device__ R col_sum(long long nv, const float *x, long long ts, int lid, bool d
  * float-float's hi and lo (each exact as a double). */
 template <typename R> __device__ __forceinline__ void put2(double *d, R v);
 template <> __device__ __forceinline__ void put2<double>(double *d, double v) { d[0] = v, d[1] = 0.0; }
-template <> __device__ __forceinline__ void put2<ff>(double *d, ff v) { d[0] = (double)v.hi, d[1] = (double)v.lo; }
+template <> __device__ __forceinline__ void put2<ff>(double *d, ff v) { d[0] = (double)v.x, d[1] = (double)v.y; }
 template <typename R> __device__ __forceinline__ R get2(const double *d);
 template <> __device__ __forceinline__ double get2<double>(const double *d) { return d[0]; }
 template <> __device__ __forceinline__ ff get2<ff>(const double *d) { return ff{(float)d[0], (float)d[1]}; }
