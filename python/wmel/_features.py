@@ -434,7 +434,7 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
     out = _out_array((clips.shape[0], rows, cols))
     for b in range(clips.shape[0]):
         ctx.features(clips[b], out[b])
-    out = out[0] if a.ndim == 1 else out
+    out = out[0] if a.ndim == 1 and not ctx.plan.get("batch_axis") else out  # (the plan's leading axis of 1)
     if torch_in is not None:
         import torch
 

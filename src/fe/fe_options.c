@@ -401,6 +401,8 @@ SET(stack) { return set_int_in(a, 1, 8, &a->plan->stack); }
 SET(pad_left) { return set_int_in(a, 0, 1L << 20, &a->plan->pad_left); }
 SET(pad_right) { return set_int_in(a, 0, 1L << 20, &a->plan->pad_right); }
 SET(pad_multiple) { return set_int_in(a, 0, 1L << 20, &a->plan->pad_multiple); }
+SET(batch_axis) { return set_bool(a, "1 or 0 (true or false)", &a->plan->batch_axis); }
+SET(n_samples) { return set_int_in(a, 0, 1L << 26, &a->plan->n_samples); }
 SET(frame_span) { return set_int_in(a, 0, 1L << 20, &a->plan->frame_span); }
 SET(window_offset) { return set_int_in(a, 0, 1L << 20, &a->plan->window_offset); }
 

@@ -301,6 +301,9 @@ static int check_post(const wmel_frontend_plan *p, char *msg, size_t len)
                             "compute_deltas' win_length)", p->delta_win);
     if ((p->cols_stacked | 1) != 1) return wmel__fe_bad(msg, len, "cols_stacked %d: must be 0 or 1", p->cols_stacked);
     if (p->reserved_i3) return wmel__fe_bad(msg, len, "reserved_i3: must be 0");
+    if (p->n_samples < 0 || p->n_samples > (1 << 26))
+        return wmel__fe_bad(msg, len, "n_samples %d: outside 0..%d (0: the clip as given)", p->n_samples, 1 << 26);
+    if ((p->batch_axis | 1) != 1) return wmel__fe_bad(msg, len, "batch_axis %d: must be 0 or 1", p->batch_axis);
     if (wmel__fe_post_on(p) && p->layout != WMEL_LAYOUT_FRAMES_MELS)
         return wmel__fe_bad(msg, len, "%s: stacking variants, deltas and a per-column affine on the stacked rows "
                             "need the WMEL_LAYOUT_FRAMES_MELS layout",
@@ -675,6 +678,9 @@ int wmel_plan_for_stream(const wmel_frontend_plan *in, wmel_frontend_plan *out, 
     static const char why[] = "the finish (n_frames, pad_value, post_scale, post_shift) does not apply to a "
                               "stream: its frames are those before normalisation and padding";
     if (p.n_frames) return wmel__fe_bad(msg, msg_len, "n_frames %d: %s", p.n_frames, why);
+    if (p.n_samples)
+        return wmel__fe_bad(msg, msg_len, "n_samples %d: a stream's clip has no length until its end; cut or pad "
+                            "the clip before the stream, or drop n_samples", p.n_samples);
     if (p.affine)
         return wmel__fe_bad(msg, msg_len, "post_scale %s, post_shift %s: %s", wmel__num(p.post_scale).s,
                             wmel__num(p.post_shift).s, why);
@@ -953,6 +959,7 @@ int wmel_plan_frames(const wmel_frontend_plan *plan, size_t n, wmel_plan_counts 
     if (!plan || !out) return WMEL_ERR_NULL_POINTER;
     if (wmel_plan_check(plan, NULL, 0) != WMEL_OK) return WMEL_ERR_INVALID_ARG;
     wmel_plan_counts c;
+    if (plan->n_samples > 0) n = (size_t)plan->n_samples; /* the clip cut or padded first */
     const int rc = wmel__fe_shape(plan, n, &c.rows, &c.cols);
     if (rc) return rc;
     c.stft = wmel__fe_frames(plan, n);

@@ -70,6 +70,7 @@ X(preemph_mode, STR, GEOMETRY, ALL, 0, "M", "frame|signal|padded|padded_cut", "t
 X(log, STR, GEOMETRY, ALL, 0, "L", "log10_clamp|ln_add|ln_clamp|none", "the log of the mel energies") \
 X(valid, STR, GEOMETRY, ALL, 0, "V", "all|hop|trim|end|ceil|but_last", "the frames kept and counted") \
 X(layout, STR, GEOMETRY, ALL, 0, "L", "mels_frames|frames_mels", "the output's layout") \
+X(batch_axis, BOOL, GEOMETRY, ALL, 0, "B", "1|0", "the output with a leading axis of 1 (a batch of one): its shape, not its values") \
 X(dither, NUM, GEOMETRY, ALL, 0, "D", "0..1e30", "Kaldi's dither: Gaussian noise of std D per frame (wmel_dither_gauss)") \
 X(dither_seed, INT, GEOMETRY, ALL, 0, "S", "0..4294967295", "the dither's seed (default 0)") \
 X(raw_energy, BOOL, GEOMETRY, ALL, 0, "B", "1|0, after use_energy", "1 (default) | 0: the log energy after the window") \
@@ -77,6 +78,7 @@ X(exact_pad, BOOL, FRAMING, N, SW | SO, "B", "1|0", "NeMo's exact_pad: (n_fft - 
 X(pad_left, INT, FRAMING, ALL, 0, "N", "0..2^20", "samples padded before the signal") \
 X(pad_right, INT, FRAMING, ALL, 0, "N", "0..2^20", "samples padded after it") \
 X(pad_multiple, INT, FRAMING, ALL, 0, "N", "0..2^20", "zeros after the signal up to a multiple of N samples") \
+X(n_samples, INT, FRAMING, ALL, 0, "N", "0..2^26", "exactly N samples: the clip cut to N or zeros after it, first (Whisper's pad_or_trim: 480000; 0: as given)") \
 X(pad_mode, STR, FRAMING, ALL, 0, "M", "zero|reflect", "what pad_left and pad_right add") \
 X(frame_span, INT, FRAMING, ALL, 0, "N", "0..2^20", "the samples a frame spans for the count (0: the frame length)") \
 X(window_offset, INT, FRAMING, ALL, 0, "N", "0..2^20", "the window's first sample in the span") \
