@@ -718,8 +718,10 @@ typedef struct wmel_frontend_plan {
                             cut to them or zeros after it, before anything else (openai-whisper's
                             pad_or_trim: 480000, 30 s; wmel_log_mel's padding counts among the
                             zeros). The whole-clip entry points and wmel_long_* take it; a
-                            stream, the sliding buffer and the device-memory entry points
-                            refuse the plan (WMEL_ERR_INVALID_ARG) */
+                            stream and the sliding buffer refuse the plan
+                            (WMEL_ERR_INVALID_ARG), the device-memory entry points too
+                            (WMEL_ERR_BACKEND_UNAVAILABLE, the reason in
+                            wmel_vulkan_error_detail()) */
     int batch_axis;      /* 1: the output is stated with a leading axis of 1 (a batch of one):
                             the command line's .npy is (1, rows, cols), Python's array too; the
                             values and wmel_features_shape's rows and cols are the same */

@@ -622,12 +622,23 @@ int wmel_log_mel_batch(wmel_ctx *ctx, const float *pcm, size_t batch, size_t n_s
     return ctx->fe->algo->batch(ctx, &c);
 }
 
+/* A plan with n_samples on a device-memory entry point: refused with the reason (the clip is
+ * cut or padded on the host, by wmel_features and the other whole-clip entry points). */
+static int n_samples_refused(const wmel_ctx *ctx, const char *fn)
+{
+    char msg[192];
+    snprintf(msg, sizeof msg, "%s: the plan's n_samples %d cuts or pads the clip first, on the host; "
+             "wmel_features takes it", fn, ctx->fe->p.n_samples);
+    wmel__detail(msg);
+    return WMEL_ERR_BACKEND_UNAVAILABLE;
+}
+
 int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int sample_type, size_t batch,
                              size_t n_samples, size_t pcm_stride, size_t padding, int batch_norm,
                              float *d_out, size_t out_len, void *stream)
 {
     if (!ctx) return WMEL_ERR_NULL_POINTER;
-    if (ctx->fe->p.n_samples > 0) return WMEL_ERR_INVALID_ARG; /* n_samples: the host's entry points */
+    if (ctx->fe->p.n_samples > 0) return n_samples_refused(ctx, "wmel_cuda_log_mel_device");
     if (!wmel__backend(WMEL_BACKEND_CUDA)) return WMEL_ERR_NOT_BUILT;
     if (sample_type != WMEL_SAMPLE_F32 && sample_type != WMEL_SAMPLE_S16) return WMEL_ERR_INVALID_ARG;
     if (batch_norm != WMEL_BATCH_PER_CLIP && batch_norm != WMEL_BATCH_GLOBAL) return WMEL_ERR_INVALID_ARG;
@@ -684,7 +695,7 @@ int wmel_cuda_features_device(wmel_ctx *ctx, const void *d_pcm, int sample_type,
                               size_t pcm_stride, float *d_out, size_t out_len, void *stream)
 {
     if (!ctx) return WMEL_ERR_NULL_POINTER;
-    if (ctx->fe->p.n_samples > 0) return WMEL_ERR_INVALID_ARG; /* n_samples: the host's entry points */
+    if (ctx->fe->p.n_samples > 0) return n_samples_refused(ctx, "wmel_cuda_features_device");
     if (!wmel__backend(WMEL_BACKEND_CUDA)) return WMEL_ERR_NOT_BUILT;
     if (sample_type != WMEL_SAMPLE_F32 && sample_type != WMEL_SAMPLE_S16) return WMEL_ERR_INVALID_ARG;
     if (!ctx->vt->features_device) return other_backend(ctx, "wmel_cuda_features_device", "CUDA");
@@ -738,7 +749,7 @@ int wmel_vulkan_features_device(wmel_ctx *ctx, const wmel_vulkan_memory *pcm, in
                                 size_t n_samples, size_t pcm_stride, const wmel_vulkan_memory *out, size_t out_len)
 {
     if (!ctx) return WMEL_ERR_NULL_POINTER;
-    if (ctx->fe->p.n_samples > 0) return WMEL_ERR_INVALID_ARG; /* n_samples: the host's entry points */
+    if (ctx->fe->p.n_samples > 0) return n_samples_refused(ctx, "wmel_vulkan_features_device");
     if (!wmel__backend(WMEL_BACKEND_VULKAN)) return WMEL_ERR_NOT_BUILT;
     if (sample_type != WMEL_SAMPLE_F32 && sample_type != WMEL_SAMPLE_S16) return WMEL_ERR_INVALID_ARG;
     if (!ctx->vt->features_vkmem) return other_backend(ctx, "wmel_vulkan_features_device", "Vulkan");
