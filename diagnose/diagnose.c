@@ -1719,6 +1719,8 @@ static int scale_candidates(const job *j, double *cands)
     cands[nc++] = 32768.0;
     cands[nc++] = 1 / 32768.0;
     cands[nc++] = 1 / sqrt((double)cp->n_fft); /* numpy's powspec: |X|^2 / n_fft */
+    if (j->base.scale > 0 && j->base.scale != 1) /* the same on samples in [-1, 1] (spafe's) */
+        cands[nc++] = 1 / (j->base.scale * sqrt((double)cp->n_fft));
     for (int k = -16; k <= 16; k++)
         if (k) cands[nc++] = ldexp(1.0, k);
     /* the free factor: the median of port - plan over the cells, as ln power */
@@ -1754,7 +1756,7 @@ static void fit_scale(job *j)
     double ua, ub, lin = fit_units(d->y, d->x, d->R * d->C, &ua, &ub); /* what a linear map of the values leaves */
     double best_s = 0;
     score bsc = s0;
-    double cands[40];
+    double cands[41];
     int nc = scale_candidates(j, cands);
     score s16 = s0; /* int16 units or their reverse: held to the linear map only */
     double best16 = 0;
@@ -2213,8 +2215,8 @@ static void name_tf_bank(job *j)
             j->changed[f] = j->base.mel_scale != WMEL_MEL_TF;
 }
 
-/* the fitted scale as the shortest number as good: 1 / N (scipy's 1 / sum(window)), or 1 to
-   6 significant digits */
+/* the fitted scale as the shortest number as good: 1 / N (scipy's 1 / sum(window)), 1 / sqrt(N)
+   (a power divided by N: spafe's 1 / n_fft), or 1 to 6 significant digits */
 static void snap_gain(job *j)
 {
     dg *d = &j->d;
@@ -2222,9 +2224,10 @@ static void snap_gain(job *j)
     d->fit_gain = 0;
     j->s0 = eval(d, &j->cur);
     const double v = j->cur.plan.scale;
-    double cands[8];
+    double cands[9];
     int nc = 0;
     if (v != 0 && fabs(1 / v) < 1e9) cands[nc++] = 1 / nearbyint(1 / v);
+    if (v > 0 && 1 / v < 3e4) cands[nc++] = 1 / sqrt(nearbyint(1 / (v * v)));
     for (int dig = 1; dig <= 6; dig++) {
         char t[40];
         snprintf(t, sizeof t, "%.*g", dig, v);

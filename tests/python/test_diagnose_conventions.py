@@ -130,3 +130,13 @@ def test_scipy_padded_count_is_a_rule(speech):
     t = np.arange(16000 * 2 + 37) / 16000
     chirp = (0.3 * np.sin(2 * np.pi * (100 * t + 1500 * t * t))).astype(np.float32)
     assert np.allclose(wmel.features(chirp, plan=p), port(chirp), rtol=0, atol=1e-4)
+
+
+def test_power_divided_by_n_is_one_over_sqrt_n(speech):
+    """A power divided by n_fft (spafe's |FFT|^2 / 512) is an input scale of 1 / sqrt(512):
+    the fitted scale is named as that number exactly, not its nearest short decimal."""
+    port = wmel.features(speech, plan="kaldi", scale=1 / np.sqrt(512))
+    r = wmel.diagnose(speech, port, preset="kaldi")
+    assert r["explained"] and r["reproduces"], json.dumps(r, indent=1)
+    assert [d["field"] for d in r["differences"]] == ["scale"], json.dumps(r, indent=1)
+    assert abs(r["differences"][0]["found"] * np.sqrt(512) - 1) < 1e-12, json.dumps(r, indent=1)
