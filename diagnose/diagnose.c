@@ -2617,7 +2617,7 @@ static void answer_plan(job *j)
         wmel_frontend_plan qc = q;
         qc.norm_flags &= ~DG_NORMF_CHUNK_MAX;
         char js[WMEL_PLAN_JSON_MAX];
-        if (wmel_plan_check(&qc, m, sizeof m) || wmel_plan_to_json(&qc, js, sizeof js, m, sizeof m))
+        if (wmel_plan_check(&qc, m, sizeof m) || (out->explained && wmel_plan_to_json(&qc, js, sizeof js, m, sizeof m)))
             snprintf(why, wl, "a plan with the differences found: %.150s", m); /* (or no JSON writes it) */
         else {
             out->plan = qc;

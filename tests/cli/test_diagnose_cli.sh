@@ -341,5 +341,15 @@ done
 "$WMEL" mel "$SPEECH" --preset kaldi --n-samples -1 -o "$T/ns_e.npy" -q 2>"$T/err" && bad "--n-samples -1 taken"
 grep -q "n_samples" "$T/err" || bad "--n-samples -1: the message does not name n_samples: $(cat "$T/err")"
 
+# ---- a refusal lists what it verified: a port with scipy's padded count and gain (no dither)
+# against --plan whisper is not explained; no dither is listed or noted
+echo '{"frontend": "whisper", "framing": "snip", "pad_left": 200, "pad_right": 200, "pad_multiple": 160, "valid": "all",
+  "post_shift": -1.1505149978319906, "log_guard": 4e-06}' >"$T/sp.json"
+echo '{"frontend": "whisper"}' >"$T/claim.json"
+"$WMEL" mel "$SPEECH" --plan "$T/sp.json" -o "$T/sp.npy" -q || bad "mel --plan sp.json"
+rc=$(dg --plan "$T/claim.json" --audio "$SPEECH" --features "$T/sp.npy")
+[ "$rc" = 3 ] && grep -q "not explained" "$T/err" && ! grep -q "^dither:" "$T/out" && ! grep -q "dither ~" "$T/out" ||
+  bad "--plan on a port without dither: exit $rc: $(cat "$T/out" "$T/err")"
+
 [ $fails = 0 ] && echo "test_diagnose_cli: all passed"
 exit $((fails > 0))
