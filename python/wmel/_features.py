@@ -425,7 +425,7 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
 
             out = _torch_device.features_cuda(ctx, audio)
             if out is not None:
-                return out
+                return out[None] if audio.dim() == 1 and ctx.plan.get("batch_axis") else out
         torch_in = audio
         audio = audio.detach().to("cpu").contiguous().numpy()
     a = _as_samples(audio, allow_s16=False)
