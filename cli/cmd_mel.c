@@ -134,13 +134,14 @@ static int to_npy(void *user, const float *values, size_t n)
     return WMEL_ERR_IO;
 }
 
-/* The .npy of a finished wmel_long: the header, then the values in one sequential pass. */
-static int long_write(wmel_long *lg, const char *out, char *err, size_t err_len)
+/* The .npy of a finished wmel_long: the header (a leading axis of 1 where the plan states
+   batch_axis), then the values in one sequential pass. */
+static int long_write(wmel_long *lg, int batch_axis, const char *out, char *err, size_t err_len)
 {
-    size_t shape[2] = {0, 0};
-    int rc = wmel_long_shape(lg, &shape[0], &shape[1]);
+    size_t shape[3] = {1, 0, 0};
+    int rc = wmel_long_shape(lg, &shape[1], &shape[2]);
     char h[256];
-    size_t hl = cli_npy_header(h, sizeof h, shape, 2, 0);
+    size_t hl = cli_npy_header(h, sizeof h, shape + !batch_axis, 2 + !!batch_axis, 0);
     cli_out on;
     if (rc == WMEL_OK) rc = cli_out_open(&on, out, 0, err, err_len);
     else snprintf(err, err_len, "%s: %s", out, wmel_strerror(rc));
@@ -257,7 +258,7 @@ static int mel_long(const char *in, const char *out, const wmel_params *p, const
         else if (lg && wmel_long_error(lg)[0]) snprintf(err, sizeof err, "%s: %s", in, wmel_long_error(lg));
         else snprintf(err, sizeof err, "%s: %s", in, wmel_strerror(rc));
     }
-    if (rc == WMEL_OK) rc = long_write(lg, out, err, sizeof err);
+    if (rc == WMEL_OK) rc = long_write(lg, plan && plan->batch_axis, out, err, sizeof err);
     if (rc == WMEL_OK && verbose) {
         double s = now() - t0;
         size_t samples = wmel_long_samples(lg) - padding, rows = 0, cols = 0;
@@ -352,11 +353,12 @@ static int mel_frontend(const char *in, const char *out, const wmel_params *p,
         cli_msg("wmel: %s: %s", in, wmel_strerror(rc));
         return 1;
     }
-    size_t shape[2] = {rows, cols};
+    size_t shape[3] = {1, rows, cols}; /* (a leading axis of 1: the plan's batch_axis) */
+    const int ba = plan->batch_axis != 0;
     cli_out on;
     float none[1] = {0};
     rc = cli_out_open(&on, out, 0, err, sizeof err);
-    if (rc == WMEL_OK) rc = cli_write_npy(&on, shape, 2, feat ? feat : none, err, sizeof err);
+    if (rc == WMEL_OK) rc = cli_write_npy(&on, shape + !ba, 2 + ba, feat ? feat : none, err, sizeof err);
     if (rc == WMEL_OK) rc = cli_out_commit(&on, err, sizeof err);
     else if (on.target) cli_out_abort(&on);
     free(feat);

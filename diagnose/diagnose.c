@@ -1095,6 +1095,7 @@ typedef struct job {
     size_t bank_rows;        /* mel rows the port holds constant */
     double tol_rel, tol_rms, tol_max, big;
     int changed[N_FAMS];     /* the fields found to differ */
+    char dither_note[160];   /* the dither's floor, noted once the port is explained */
 } job;
 
 /* ---- read: the arguments and the port's shape and values */
@@ -1168,6 +1169,7 @@ int wmel__dg_read(const wmel_frontend_plan *plan, const float *audio, size_t n, 
     pt->sh[1] = sh[1];
     pt->total = total;
     pt->batch_dropped = ndim > 2 || (ndim == 2 && (sh[0] != shape[0] || sh[1] != shape[1]));
+    pt->batch_lead = ndim == 3 && shape[0] == 1 && shape[1] != 1 && shape[2] != 1;
     scan_values(feat, total, pt);
     return 0;
 }
@@ -1179,7 +1181,13 @@ int wmel__dg_read(const wmel_frontend_plan *plan, const float *audio, size_t n, 
    the answer. */
 static int note_port(wmel_dg_result *out, const wmel__dg_port *pt)
 {
-    if (pt->batch_dropped) add_note(out, "a batch axis of 1 dropped");
+    if (pt->batch_lead) { /* a convention the plan states (batch_axis) */
+        wmel_dg_diff *df = add_diff(out, "batch_axis");
+        snprintf(df->preset, sizeof df->preset, "false");
+        snprintf(df->found, sizeof df->found, "true");
+    } else if (pt->batch_dropped) {
+        add_note(out, "a batch axis of 1 dropped");
+    }
     out->nonfinite = pt->n_bad;
     if (pt->n_bad) {
         const size_t cols = pt->sh[1];
@@ -1569,6 +1577,37 @@ static void count_other(job *j, counting *c)
     }
 }
 
+/* Whisper's count of a clip over 30 s that the port cut to whole 30 s chunks first
+   (openai-whisper's pad_or_trim: 480000 samples): the plan's n_samples, taken where it is at
+   least as near as the features cut to the port's count (n_frames). 1 when taken. */
+static int count_trim(job *j, counting *c)
+{
+    const size_t Tp = j->al.Tp, n = j->n, chunk = (size_t)j->base.sample_rate * 30;
+    state t = j->cur;
+    t.plan.n_samples = 0;
+    for (size_t k = 1; k * chunk < n && k * chunk <= ((size_t)1 << 26); k++) {
+        t.plan.n_samples = (int)(k * chunk);
+        if (!plan_check(&t.plan) && frames_of(&t.plan, n) == Tp) break;
+        t.plan.n_samples = 0;
+    }
+    if (!t.plan.n_samples) return 0;
+    state f = j->cur;
+    f.plan.n_frames = frames_for_rows(&f.plan, n, Tp);
+    score st = eval(&j->d, &t), sf = f.plan.n_frames > 0 ? eval(&j->d, &f) : NO_SCORE;
+    if (!st.ok || (sf.ok && sf.rms < st.rms)) return 0;
+    j->cur = t;
+    wmel_dg_diff *df = add_diff(j->out, "n_samples");
+    if (df) {
+        df->numeric = 1;
+        snprintf(df->preset, sizeof df->preset, "0");
+        snprintf(df->found, sizeof df->found, "%d", t.plan.n_samples);
+        df->without = sf.ok ? sf.max : INFINITY;
+    }
+    snprintf(c->cnt_note, sizeof c->cnt_note, "the clip cut to %d samples first (openai-whisper's pad_or_trim)",
+             t.plan.n_samples);
+    return 1;
+}
+
 /* The frame count: where the port's (Tp) is not start's (T), what gives it (Whisper's 30 s
    chunks, an extra valid frame, silence after the clip, features padded with a constant,
    another framing, or the frames named a difference). */
@@ -1588,7 +1627,7 @@ static void fit_frame_count(job *j)
         c.Tc = c.whisper ? frames_of(&j->base, n + c.pad_c) : j->T;
         padded_features(j, &c);
         if (c.whisper && j->al.Tp == c.Tc) count_chunk(j, &c);
-        else count_other(j, &c);
+        else if (!(c.whisper && j->al.Tp < c.Tc && count_trim(j, &c))) count_other(j, &c);
     }
     if (c.count_note) add_note(j->out, c.count_note);
     if (c.cnt_note[0]) add_note(j->out, c.cnt_note);
@@ -1680,6 +1719,8 @@ static int scale_candidates(const job *j, double *cands)
     cands[nc++] = 32768.0;
     cands[nc++] = 1 / 32768.0;
     cands[nc++] = 1 / sqrt((double)cp->n_fft); /* numpy's powspec: |X|^2 / n_fft */
+    if (j->base.scale > 0 && j->base.scale != 1) /* the same on samples in [-1, 1] (spafe's) */
+        cands[nc++] = 1 / (j->base.scale * sqrt((double)cp->n_fft));
     for (int k = -16; k <= 16; k++)
         if (k) cands[nc++] = ldexp(1.0, k);
     /* the free factor: the median of port - plan over the cells, as ln power */
@@ -1715,7 +1756,7 @@ static void fit_scale(job *j)
     double ua, ub, lin = fit_units(d->y, d->x, d->R * d->C, &ua, &ub); /* what a linear map of the values leaves */
     double best_s = 0;
     score bsc = s0;
-    double cands[40];
+    double cands[41];
     int nc = scale_candidates(j, cands);
     score s16 = s0; /* int16 units or their reverse: held to the linear map only */
     double best16 = 0;
@@ -2174,8 +2215,8 @@ static void name_tf_bank(job *j)
             j->changed[f] = j->base.mel_scale != WMEL_MEL_TF;
 }
 
-/* the fitted scale as the shortest number as good: 1 / N (scipy's 1 / sum(window)), or 1 to
-   6 significant digits */
+/* the fitted scale as the shortest number as good: 1 / N (scipy's 1 / sum(window)), 1 / sqrt(N)
+   (a power divided by N: spafe's 1 / n_fft), or 1 to 6 significant digits */
 static void snap_gain(job *j)
 {
     dg *d = &j->d;
@@ -2183,9 +2224,10 @@ static void snap_gain(job *j)
     d->fit_gain = 0;
     j->s0 = eval(d, &j->cur);
     const double v = j->cur.plan.scale;
-    double cands[8];
+    double cands[9];
     int nc = 0;
     if (v != 0 && fabs(1 / v) < 1e9) cands[nc++] = 1 / nearbyint(1 / v);
+    if (v > 0 && 1 / v < 3e4) cands[nc++] = 1 / sqrt(nearbyint(1 / (v * v)));
     for (int dig = 1; dig <= 6; dig++) {
         char t[40];
         snprintf(t, sizeof t, "%.*g", dig, v);
@@ -2298,12 +2340,73 @@ static void dither_floor(job *j)
     j->tol_max = j->tol_rel * j->big;
     j->out->tol = j->tol_rel;
     snprintf(j->out->floor, sizeof j->out->floor, "dither noise");
-    if (cur->plan.dither > 0) {
-        char t[160];
-        snprintf(t, sizeof t, "dither ~%.2g (int16 units; %.2g of the plan's samples): a noise floor, held to "
-                 "the spread of two dither seeds", cur->plan.dither * 32768.0 / (cur->plan.scale > 0 ? cur->plan.scale : 1),
-                 cur->plan.dither);
-        add_note(j->out, t);
+    if (cur->plan.dither > 0)
+        snprintf(j->dither_note, sizeof j->dither_note, "dither ~%.2g (int16 units; %.2g of the plan's samples): a noise "
+                 "floor, held to the spread of two dither seeds",
+                 cur->plan.dither * 32768.0 / (cur->plan.scale > 0 ? cur->plan.scale : 1), cur->plan.dither);
+}
+
+/* A port that differs only in conventions of the output's shape (the layout, a leading batch
+   axis of 1): said so first in the notes, the plan stating them. */
+static void layout_only(wmel_dg_result *out)
+{
+    char t[160] = "differs only in layout:";
+    int k = 0;
+    for (int i = 0; i < out->n_diff; i++) {
+        const wmel_dg_diff *df = &out->diff[i];
+        const int lay = !strcmp(df->field, "layout"), bat = !strcmp(df->field, "batch_axis");
+        if (!lay && !bat) return;
+        size_t l = strlen(t);
+        snprintf(t + l, sizeof t - l, "%s %s", k++ ? "," : "",
+                 lay ? (!strcmp(df->found, "frames_mels") ? "frames_mels (time-major: a row per frame)"
+                                                          : "mels_frames (a row per mel bin)")
+                     : "a leading batch axis of 1");
+    }
+    if (!k) return;
+    size_t l = strlen(t), nl = strlen(out->notes);
+    if (l + 2 + nl >= sizeof out->notes) return;
+    if (nl) {
+        memmove(out->notes + l + 2, out->notes, nl + 1);
+        memcpy(out->notes, t, l);
+        memcpy(out->notes + l, "; ", 2);
+    } else {
+        memcpy(out->notes, t, l + 1);
+    }
+}
+
+/* A port the plan found does not reproduce: the differences listed are those verified, each
+   of which, taken out alone, leaves at least twice the residual (or the bound); a search
+   field that does less, and a dither (noise is verified only on a port it explains), is the
+   nearest candidate's guess: dropped from the list, named in a note. A port explained: the
+   dither's floor noted. */
+static void keep_verified(job *j)
+{
+    wmel_dg_result *out = j->out;
+    if (out->explained) {
+        if (j->dither_note[0]) add_note(out, j->dither_note);
+        layout_only(out);
+        return;
+    }
+    const double bar = 2 * (j->s0.max > j->tol_max ? j->s0.max : j->tol_max);
+    char guessed[160] = "";
+    int k = 0;
+    for (int i = 0; i < out->n_diff; i++) {
+        const wmel_dg_diff *df = &out->diff[i];
+        int fi = -1;
+        for (int f = 0; f < N_FAMS && fi < 0; f++)
+            if (j->changed[f] && !strcmp(FAMS[f].name, df->field)) fi = f;
+        if (fi >= 0 && (FAMS[fi].type == F_DITHER || !(df->without >= bar))) {
+            size_t l = strlen(guessed);
+            snprintf(guessed + l, sizeof guessed - l, "%s%s %s", l ? ", " : "", df->field, df->found);
+            continue;
+        }
+        out->diff[k++] = *df;
+    }
+    out->n_diff = k;
+    if (guessed[0]) {
+        char t[224];
+        snprintf(t, sizeof t, "not verified (the nearest candidate's, not listed): %s", guessed);
+        add_note(out, t);
     }
 }
 
@@ -2445,6 +2548,10 @@ static void explicit_padding(const job *j, wmel_frontend_plan *q, char *why, siz
     const state *cur = &j->cur;
     int center = q->framing != WMEL_FRAMES_SNIP;
     if (center && q->framing == WMEL_FRAMES_CENTER_REFLECT) {
+        if (cur->offset == 0 && cur->pad && !q->n_samples && j->n + cur->pad <= ((size_t)1 << 26)) {
+            q->n_samples = (int)(j->n + cur->pad); /* silence after the clip: its length (pad_or_trim) */
+            return;
+        }
         snprintf(why, wl, "%s%s the clip before torch.stft's reflect padding", cur->offset < 0 ? "zeros before" : "",
                  cur->pad ? (cur->offset < 0 ? " and silence after" : "silence after") : "");
         return;
@@ -2458,7 +2565,20 @@ static void explicit_padding(const job *j, wmel_frontend_plan *q, char *why, siz
         snprintf(why, wl, "zeros around the clip before its reflect padding");
     }
     q->pad_left = (int)left;
-    if (cur->pad) q->pad_multiple = (int)(j->n + cur->pad < (size_t)1 << 20 ? j->n + cur->pad : 0);
+    /* silence after the clip: up to a whole hop where it is less than one (scipy.signal.stft's
+       padded=True: zeros until (padded length - window) is a multiple of the hop), else up to
+       this clip's length */
+    if (cur->pad && cur->pad < (size_t)q->hop && (j->n + cur->pad) % (size_t)q->hop == 0) {
+        q->pad_multiple = q->hop;
+        for (int i = 0; i < j->out->n_diff; i++) /* the count's difference is that rule's */
+            if (!strcmp(j->out->diff[i].field, "n_frames")) {
+                wmel_dg_diff *df = &j->out->diff[i];
+                snprintf(df->field, sizeof df->field, "pad_multiple");
+                snprintf(df->preset, sizeof df->preset, "0");
+                snprintf(df->found, sizeof df->found, "%d", q->hop);
+            }
+        add_note(j->out, "zeros after the clip up to a whole hop (scipy.signal.stft's padded=True)");
+    } else if (cur->pad) q->pad_multiple = (int)(j->n + cur->pad < (size_t)1 << 20 ? j->n + cur->pad : 0);
 }
 
 /* The plan found with the differences the stages took out of the port's values (layout,
@@ -2481,6 +2601,7 @@ static void answer_plan(job *j)
         snprintf(why, wl, "the port's frames start %ld samples into the clip (no padding removes samples)", cur->offset);
     if (!why[0] && j->al.transposed)
         q.layout = q.layout == WMEL_LAYOUT_MELS_FRAMES ? WMEL_LAYOUT_FRAMES_MELS : WMEL_LAYOUT_MELS_FRAMES;
+    if (j->pt.batch_lead) q.batch_axis = 1;
     if (!why[0] && j->units_scale > 0) {
         q.scale = j->units_scale;
     } else if (!why[0] && (j->units_a != 1 || j->units_b != 0)) { /* port = a plan + b: an affine after the plan's */
@@ -2495,7 +2616,9 @@ static void answer_plan(job *j)
         char m[256];
         wmel_frontend_plan qc = q;
         qc.norm_flags &= ~DG_NORMF_CHUNK_MAX;
-        if (wmel_plan_check(&qc, m, sizeof m)) snprintf(why, wl, "a plan with the differences found: %.150s", m);
+        char js[WMEL_PLAN_JSON_MAX];
+        if (wmel_plan_check(&qc, m, sizeof m) || (out->explained && wmel_plan_to_json(&qc, js, sizeof js, m, sizeof m)))
+            snprintf(why, wl, "a plan with the differences found: %.150s", m); /* (or no JSON writes it) */
         else {
             out->plan = qc;
             out->has_plan = 1;
@@ -2559,6 +2682,7 @@ static int run_stages(job *j)
         return WMEL_DG_CANCELLED;
     }
     verdict(j);
+    keep_verified(j);
     answer_plan(j);
     prove_plan(j);
     j->out->evals = j->d.evals;

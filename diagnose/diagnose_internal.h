@@ -14,6 +14,7 @@ typedef struct wmel__dg_port {
     size_t sh[2];      /* the axes longer than 1, in order (1 where fewer than two) */
     size_t total;      /* the values (the shape's product) */
     int batch_dropped; /* 1: an axis of length 1 was dropped (a batch axis) */
+    int batch_lead;    /* 1: that axis is a leading one of three, (1, R, C): the plan's batch_axis */
     size_t n_bad;      /* NaN or infinite cells */
     size_t n_nan;      /* of which NaN */
     size_t bad_at;     /* the first one's index (C order) */

@@ -715,6 +715,18 @@ typedef struct wmel_frontend_plan {
                             times sqrt(2) without use_energy; 0: Kaldi's default order */
     double cepstral_lifter; /* n_ceps: Q >= 0, finite (0: none): cepstrum i times
                             1 + Q / 2 sin(pi i / Q) (Kaldi's cepstral_lifter, 22 by default) */
+    /* Appended fields (the clip's length); 0 keeps the behaviour before them. */
+    int n_samples;       /* 0: the clip as given; 1..2^26: exactly this many samples, the clip
+                            cut to them or zeros after it, before anything else (openai-whisper's
+                            pad_or_trim: 480000, 30 s; wmel_log_mel's padding counts among the
+                            zeros). The whole-clip entry points and wmel_long_* take it; a
+                            stream and the sliding buffer refuse the plan
+                            (WMEL_ERR_INVALID_ARG), the device-memory entry points too
+                            (WMEL_ERR_BACKEND_UNAVAILABLE, the reason in
+                            wmel_vulkan_error_detail()) */
+    int batch_axis;      /* 1: the output is stated with a leading axis of 1 (a batch of one):
+                            the command line's .npy is (1, rows, cols), Python's array too; the
+                            values and wmel_features_shape's rows and cols are the same */
 } wmel_frontend_plan;
 
 /* Cepstra (n_ceps > 0). Each frame's log mel energies l[0 .. N) (N = n_mels, the plan's log:

@@ -277,9 +277,18 @@ static int gen_attach(wmel_ctx *ctx)
 
 /* ---------------------------------------------------------------- a clip through the ctx's algorithm */
 
+void wmel__clip_to_n(const wmel_ctx *ctx, size_t *n, size_t *padding)
+{
+    const size_t want = ctx->fe->p.n_samples > 0 ? (size_t)ctx->fe->p.n_samples : 0;
+    if (!want) return;
+    if (*n > want) *n = want;
+    *padding = want - *n;
+}
+
 int wmel__clip_shape(const wmel_ctx *ctx, size_t n_samples, size_t *rows, size_t *cols)
 {
     *rows = *cols = 0;
+    if (ctx->fe->p.n_samples > 0) n_samples = (size_t)ctx->fe->p.n_samples;
     int rc = wmel__fe_shape(&ctx->fe->p, n_samples, rows, cols);
     if (rc) *rows = *cols = 0;
     return rc;
@@ -290,7 +299,9 @@ int wmel__clip_run(wmel_ctx *ctx, const float *pcm, size_t n_samples, float *out
     size_t rows, cols;
     int rc = wmel__clip_shape(ctx, n_samples, &rows, &cols);
     if (rc) return rc;
-    wmel_signal s = {pcm, NULL, n_samples, 0};
+    size_t padding = 0;
+    wmel__clip_to_n(ctx, &n_samples, &padding);
+    wmel_signal s = {pcm, NULL, n_samples, padding};
     rc = ctx->fe->algo->clip(ctx, &s, out, out_len);
     return rc ? rc : wmel__fe_out_check(ctx->fe, out, rows * cols);
 }

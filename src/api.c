@@ -363,7 +363,7 @@ int wmel_features_batch(wmel_ctx *ctx, const float *const *pcm, const size_t *n_
         else rc = wmel_features_shape(ctx, n_samples[b], &rows, &cols);
         if (rc) break;
         totals[b] = rows * cols;
-        nfs[b] = wmel__fe_computed(&ctx->fe->p, n_samples[b]);
+        nfs[b] = wmel__fe_computed(&ctx->fe->p, ctx->fe->p.n_samples > 0 ? (size_t)ctx->fe->p.n_samples : n_samples[b]);
         if (!out[b] && totals[b]) rc = WMEL_ERR_NULL_POINTER;
         else if (out_len[b] < totals[b]) rc = WMEL_ERR_BUFFER_TOO_SMALL;
         else if (nfs[b] > SIZE_MAX / sizeof(double) / ((size_t)ctx->fe->n_cols + 1)) rc = WMEL_ERR_OVERFLOW;
@@ -377,12 +377,13 @@ int wmel_features_batch(wmel_ctx *ctx, const float *const *pcm, const size_t *n_
     int device = rc == WMEL_OK && ctx->vt->plan_frames_batch && ctx->fe->algo == &wmel__algo_general;
     for (size_t b = 0; device && ctx->twin && b < batch; b++) /* a clip for the twin: each on its own */
         device = wmel__all_f32_kernel_safe(pcm[b], n_samples[b]);
-    if (rc == WMEL_OK && ctx->vt->pfa_frames_batch && ctx->fe->algo == &wmel__algo_pfa400) {
+    if (rc == WMEL_OK && ctx->vt->pfa_frames_batch && ctx->fe->algo == &wmel__algo_pfa400 && !ctx->fe->p.n_samples) {
         rc = pfa_batch(ctx, pcm, n_samples, out, totals, batch, &at);
         free(totals);
         if (failed) *failed = rc ? at : batch;
         return rc;
     }
+    if (ctx->fe->p.n_samples > 0) device = 0; /* each clip cut or padded by wmel_features */
     for (size_t b0 = 0; rc == WMEL_OK && b0 < batch;) {
         if (!device) { /* the CPU: each clip's frames over the ctx's workers, as wmel_features */
             at = b0;
@@ -428,6 +429,8 @@ int wmel_log_mel(wmel_ctx *ctx, const float *pcm, size_t n_samples, size_t paddi
                  float *out, size_t out_len)
 {
     if (!ctx) return WMEL_ERR_NULL_POINTER;
+    if (padding > SIZE_MAX - n_samples) return WMEL_ERR_OVERFLOW;
+    wmel__clip_to_n(ctx, &n_samples, &padding);
     wmel_signal s = {pcm, NULL, n_samples, padding};
     return ctx->fe->algo->clip(ctx, &s, out, out_len);
 }
@@ -436,6 +439,8 @@ int wmel_log_mel_s16(wmel_ctx *ctx, const int16_t *pcm, size_t n_samples, size_t
                      float *out, size_t out_len)
 {
     if (!ctx) return WMEL_ERR_NULL_POINTER;
+    if (padding > SIZE_MAX - n_samples) return WMEL_ERR_OVERFLOW;
+    wmel__clip_to_n(ctx, &n_samples, &padding);
     wmel_signal s = {NULL, pcm, n_samples, padding};
     return ctx->fe->algo->clip(ctx, &s, out, out_len);
 }
@@ -449,8 +454,21 @@ int wmel_log_mel_batch(wmel_ctx *ctx, const float *pcm, size_t batch, size_t n_s
         return WMEL_ERR_INVALID_ARG;
     if (batch == 0) return WMEL_OK;
     if (pcm_stride < n_samples) return WMEL_ERR_INVALID_ARG;
+    if (padding > SIZE_MAX - n_samples) return WMEL_ERR_OVERFLOW;
+    wmel__clip_to_n(ctx, &n_samples, &padding);
     wmel_clips c = {pcm, NULL, batch, n_samples, pcm_stride, padding, batch_norm, out, out_len};
     return ctx->fe->algo->batch(ctx, &c);
+}
+
+/* A plan with n_samples on a device-memory entry point: refused with the reason (the clip is
+ * cut or padded on the host, by wmel_features and the other whole-clip entry points). */
+static int n_samples_refused(const wmel_ctx *ctx, const char *fn)
+{
+    char msg[192];
+    snprintf(msg, sizeof msg, "%s: the plan's n_samples %d cuts or pads the clip first, on the host; "
+             "wmel_features takes it", fn, ctx->fe->p.n_samples);
+    wmel__detail(msg);
+    return WMEL_ERR_BACKEND_UNAVAILABLE;
 }
 
 int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int sample_type, size_t batch,
@@ -458,6 +476,7 @@ int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int sample_type, 
                              float *d_out, size_t out_len, void *stream)
 {
     if (!ctx) return WMEL_ERR_NULL_POINTER;
+    if (ctx->fe->p.n_samples > 0) return n_samples_refused(ctx, "wmel_cuda_log_mel_device");
     if (!wmel__backend(WMEL_BACKEND_CUDA)) return WMEL_ERR_NOT_BUILT;
     if (sample_type != WMEL_SAMPLE_F32 && sample_type != WMEL_SAMPLE_S16) return WMEL_ERR_INVALID_ARG;
     if (batch_norm != WMEL_BATCH_PER_CLIP && batch_norm != WMEL_BATCH_GLOBAL) return WMEL_ERR_INVALID_ARG;
@@ -514,6 +533,7 @@ int wmel_cuda_features_device(wmel_ctx *ctx, const void *d_pcm, int sample_type,
                               size_t pcm_stride, float *d_out, size_t out_len, void *stream)
 {
     if (!ctx) return WMEL_ERR_NULL_POINTER;
+    if (ctx->fe->p.n_samples > 0) return n_samples_refused(ctx, "wmel_cuda_features_device");
     if (!wmel__backend(WMEL_BACKEND_CUDA)) return WMEL_ERR_NOT_BUILT;
     if (sample_type != WMEL_SAMPLE_F32 && sample_type != WMEL_SAMPLE_S16) return WMEL_ERR_INVALID_ARG;
     if (!ctx->vt->features_device) return other_backend(ctx, "wmel_cuda_features_device", "CUDA");
@@ -567,6 +587,7 @@ int wmel_vulkan_features_device(wmel_ctx *ctx, const wmel_vulkan_memory *pcm, in
                                 size_t n_samples, size_t pcm_stride, const wmel_vulkan_memory *out, size_t out_len)
 {
     if (!ctx) return WMEL_ERR_NULL_POINTER;
+    if (ctx->fe->p.n_samples > 0) return n_samples_refused(ctx, "wmel_vulkan_features_device");
     if (!wmel__backend(WMEL_BACKEND_VULKAN)) return WMEL_ERR_NOT_BUILT;
     if (sample_type != WMEL_SAMPLE_F32 && sample_type != WMEL_SAMPLE_S16) return WMEL_ERR_INVALID_ARG;
     if (!ctx->vt->features_vkmem) return other_backend(ctx, "wmel_vulkan_features_device", "Vulkan");

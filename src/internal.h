@@ -580,6 +580,9 @@ wmel_ctx *wmel__live_ctx(wmel_ctx *ctx);
  * the clip's shape; the clip run by the ctx's algorithm, its output checked. The twin and
  * AUTO's timing call these, never the public entry. */
 int wmel__clip_shape(const wmel_ctx *ctx, size_t n_samples, size_t *rows, size_t *cols);
+/* The plan's n_samples: the clip's n samples and padding zeros cut to it, or zeros after it;
+ * 0 leaves them as given (algo.c). */
+void wmel__clip_to_n(const wmel_ctx *ctx, size_t *n, size_t *padding);
 int wmel__clip_run(wmel_ctx *ctx, const float *pcm, size_t n_samples, float *out, size_t out_len);
 
 /* ---- the frame driver (frames.c) ---- */

@@ -268,7 +268,9 @@ int wmel_long_push(wmel_long *l, const float *pcm, size_t n)
     if (l->failed) return l->failed;
     if (l->finished) return WMEL_ERR_INVALID_ARG;
     if (n > SIZE_MAX / 8 - l->samples) return WMEL_ERR_OVERFLOW;
-    const size_t at = l->samples;
+    const size_t want = l->p.n_samples > 0 ? (size_t)l->p.n_samples : SIZE_MAX;
+    if (n > want - (l->samples < want ? l->samples : want)) n = want - (l->samples < want ? l->samples : want);
+    const size_t at = l->samples; /* (n_samples: the samples past it dropped) */
     l->samples += n;
     size_t fb = n;
     if (l->first_bad == SIZE_MAX && (fb = first_bad(pcm, n)) < n) l->first_bad = at + fb;
@@ -408,6 +410,15 @@ int wmel_long_finish(wmel_long *l)
 {
     if (!l) return WMEL_ERR_NULL_POINTER;
     if (l->failed) return l->failed;
+    if (!l->finished && l->p.n_samples > 0 && l->samples < (size_t)l->p.n_samples) { /* zeros up to it */
+        static const float zeros[4096];
+        int rc = WMEL_OK;
+        while (rc == WMEL_OK && l->samples < (size_t)l->p.n_samples) {
+            const size_t k = (size_t)l->p.n_samples - l->samples;
+            rc = wmel_long_push(l, zeros, k < 4096 ? k : 4096);
+        }
+        if (rc) return rc;
+    }
     if (!l->finished) {
         l->finished = 1;
         l->status = finish(l);

@@ -131,8 +131,8 @@ wmel_sliding *wmel_sliding_create(wmel_ctx *ctx, int *status)
     wmel_sliding *b = NULL;
     if (!ctx) {
         st = WMEL_ERR_NULL_POINTER;
-    } else if (ctx->params.smooth != WMEL_SMOOTH_NONE) {
-        st = WMEL_ERR_INVALID_ARG; /* unsmoothed only */
+    } else if (ctx->params.smooth != WMEL_SMOOTH_NONE || ctx->fe->p.n_samples > 0) {
+        st = WMEL_ERR_INVALID_ARG; /* unsmoothed only; a plan's n_samples needs the whole clip */
     } else {
         b = calloc(1, sizeof *b);
         if (!b) st = WMEL_ERR_NO_MEMORY;

@@ -63,6 +63,10 @@ struct wmel_stream {
 wmel_stream *wmel_stream_create(wmel_ctx *ctx, size_t padding, wmel_frames_fn fn, void *user,
                                 int *status)
 {
+    if (ctx && ctx->fe->p.n_samples > 0) { /* the clip's length is known only at its end */
+        if (status) *status = WMEL_ERR_INVALID_ARG;
+        return NULL;
+    }
     return wmel__stream_create(ctx, padding, fn, user, 1, status);
 }
 

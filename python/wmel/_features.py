@@ -425,7 +425,7 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
 
             out = _torch_device.features_cuda(ctx, audio)
             if out is not None:
-                return out
+                return out[None] if audio.dim() == 1 and ctx.plan.get("batch_axis") else out
         torch_in = audio
         audio = audio.detach().to("cpu").contiguous().numpy()
     a = _as_samples(audio, allow_s16=False)
@@ -434,7 +434,7 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
     out = _out_array((clips.shape[0], rows, cols))
     for b in range(clips.shape[0]):
         ctx.features(clips[b], out[b])
-    out = out[0] if a.ndim == 1 else out
+    out = out[0] if a.ndim == 1 and not ctx.plan.get("batch_axis") else out  # (the plan's leading axis of 1)
     if torch_in is not None:
         import torch
 

@@ -34,6 +34,7 @@ static const plan_field PLAN_FIELDS[] = {
     PF_D(stack_fill),
     PF_I(linear_bins), PF_I(first_bin),
     PF_I(n_ceps), PF_I(ceps_htk), PF_D(cepstral_lifter),
+    PF_I(n_samples), PF_I(batch_axis),
 };
 #define N_PLAN_FIELDS (sizeof PLAN_FIELDS / sizeof PLAN_FIELDS[0])
 

@@ -410,7 +410,8 @@ static const struct {
               FI(stack_stride), FI(stack_left), FI(stack_tail), FI(delta_win), FI(cols_stacked), FI(reserved_i3),
               FI(stack_fill),
               FI(linear_bins),  FI(first_bin),
-              FI(n_ceps),       FI(ceps_htk),    FI(cepstral_lifter)};
+              FI(n_ceps),       FI(ceps_htk),    FI(cepstral_lifter),
+              FI(n_samples),    FI(batch_axis)};
 #undef FI
 
 typedef struct jout {
@@ -541,6 +542,8 @@ PUT(exact_pad) { PUT_NONE(); } /* the fields it sets */
 PUT(pad_left) { PUT_INT(pad_left); }
 PUT(pad_right) { PUT_INT(pad_right); }
 PUT(pad_multiple) { PUT_INT(pad_multiple); }
+PUT(n_samples) { PUT_INT(n_samples); }
+PUT(batch_axis) { PUT_BOOL(batch_axis); }
 PUT(pad_mode) { PUT_WORD(pad_mode, PAD_MODES, 2); }
 PUT(frame_span) { PUT_INT(frame_span); }
 PUT(window_offset) { PUT_INT(window_offset); }

@@ -402,6 +402,8 @@ SET(stack) { return set_ranged(a, NULL, &a->plan->stack); }
 SET(pad_left) { return set_ranged(a, NULL, &a->plan->pad_left); }
 SET(pad_right) { return set_ranged(a, NULL, &a->plan->pad_right); }
 SET(pad_multiple) { return set_ranged(a, NULL, &a->plan->pad_multiple); }
+SET(batch_axis) { return set_bool(a, "1 or 0 (true or false)", &a->plan->batch_axis); }
+SET(n_samples) { return set_ranged(a, NULL, &a->plan->n_samples); }
 SET(frame_span) { return set_ranged(a, NULL, &a->plan->frame_span); }
 SET(window_offset) { return set_ranged(a, NULL, &a->plan->window_offset); }
 

@@ -679,6 +679,9 @@ int wmel_plan_for_stream(const wmel_frontend_plan *in, wmel_frontend_plan *out, 
     static const char why[] = "the finish (n_frames, pad_value, post_scale, post_shift) does not apply to a "
                               "stream: its frames are those before normalisation and padding";
     if (p.n_frames) return wmel__fe_bad(msg, msg_len, "n_frames %d: %s", p.n_frames, why);
+    if (p.n_samples)
+        return wmel__fe_bad(msg, msg_len, "n_samples %d: a stream's clip has no length until its end; cut or pad "
+                            "the clip before the stream, or drop n_samples", p.n_samples);
     if (p.affine)
         return wmel__fe_bad(msg, msg_len, "post_scale %s, post_shift %s: %s", wmel__num(p.post_scale).s,
                             wmel__num(p.post_shift).s, why);
@@ -957,6 +960,7 @@ int wmel_plan_frames(const wmel_frontend_plan *plan, size_t n, wmel_plan_counts 
     if (!plan || !out) return WMEL_ERR_NULL_POINTER;
     if (wmel_plan_check(plan, NULL, 0) != WMEL_OK) return WMEL_ERR_INVALID_ARG;
     wmel_plan_counts c;
+    if (plan->n_samples > 0) n = (size_t)plan->n_samples; /* the clip cut or padded first */
     const int rc = wmel__fe_shape(plan, n, &c.rows, &c.cols);
     if (rc) return rc;
     c.stft = wmel__fe_frames(plan, n);

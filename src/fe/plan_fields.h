@@ -97,6 +97,7 @@ X(preemph_mode, STR, GEOMETRY, ALL, ST, "M", NR, "frame|signal|padded|padded_cut
 X(log, STR, GEOMETRY, ALL, ST, "L", NR, "log10_clamp|ln_add|ln_clamp|none", "the log of the mel energies") \
 X(valid, STR, GEOMETRY, ALL, ST, "V", NR, "all|hop|trim|end|ceil|but_last", "the frames kept and counted") \
 X(layout, STR, GEOMETRY, ALL, ST, "L", NR, "mels_frames|frames_mels", "the output's layout") \
+X(batch_axis, BOOL, GEOMETRY, ALL, 0, "B", RB, "", "the output with a leading axis of 1 (a batch of one): its shape, not its values") \
 X(dither, NUM, GEOMETRY, ALL, ST, "D", R(0, 1e30), "", "Kaldi's dither: Gaussian noise of std D per frame (wmel_dither_gauss)") \
 X(dither_seed, INT, GEOMETRY, ALL, ST, "S", RU(0, 4294967295), "", "the dither's seed (default 0)") \
 X(raw_energy, BOOL, GEOMETRY, ALL, ST, "B", NR, "1|0, after use_energy", "1 (default) | 0: the log energy after the window") \
@@ -104,6 +105,7 @@ X(exact_pad, BOOL, FRAMING, N, SW | SO, "B", NR, "1|0", "NeMo's exact_pad: (n_ff
 X(pad_left, INT, FRAMING, ALL, 0, "N", R(0, 1048576), "", "samples padded before the signal") \
 X(pad_right, INT, FRAMING, ALL, 0, "N", R(0, 1048576), "", "samples padded after it") \
 X(pad_multiple, INT, FRAMING, ALL, 0, "N", R(0, 1048576), "", "zeros after the signal up to a multiple of N samples") \
+X(n_samples, INT, FRAMING, ALL, 0, "N", R(0, 67108864), "", "exactly N samples: the clip cut to N or zeros after it, first (Whisper's pad_or_trim: 480000; 0: as given)") \
 X(pad_mode, STR, FRAMING, ALL, 0, "M", NR, "zero|reflect", "what pad_left and pad_right add") \
 X(frame_span, INT, FRAMING, ALL, 0, "N", R(0, 1048576), "", "the samples a frame spans for the count (0: the frame length)") \
 X(window_offset, INT, FRAMING, ALL, 0, "N", R(0, 1048576), "", "the window's first sample in the span") \

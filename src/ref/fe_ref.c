@@ -370,7 +370,7 @@ int wmel_ref_plan_stages(const wmel_frontend_plan *plan, const float *pcm, size_
     if (!plan || !span || !out || (!pcm && n_samples)) return WMEL_ERR_NULL_POINTER;
     int rc = wmel__fe_check(plan);
     if (rc) return rc;
-    if (span->step < 1) return WMEL_ERR_INVALID_ARG;
+    if (span->step < 1 || plan->n_samples) return WMEL_ERR_INVALID_ARG; /* n_samples: wmel_features' */
     size_t rows, cols;
     if ((rc = wmel__fe_shape(plan, n_samples, &rows, &cols)) != WMEL_OK) return rc;
     const size_t total = wmel__fe_frames(plan, n_samples), nf = span->n_frames;

@@ -27,8 +27,8 @@ LIMIT=${WMEL_DIAGNOSE_LIMIT:-120}
 dg() { timeout "$LIMIT" "$WMEL" diagnose "$@" >"$T/out" 2>"$T/err"; echo $?; }
 
 # npy.py OP IN OUT [ARGS]: a float32 .npy (C order, 2-D) edited: rows+1 (the last row again),
-# rows-1, cols+1, cols-1, nan R C, const V (same shape), zeros R C (a new array), raw (the
-# values as little-endian float32, no header)
+# rows-1, cols+1, cols-1, nan R C, const V (same shape), zeros R C (a new array), batch (a
+# leading axis of 1), raw (the values as little-endian float32, no header)
 cat >"$T/npy.py" <<'EOF'
 import ast, struct, sys
 op, src, dst = sys.argv[1:4]
@@ -58,6 +58,13 @@ elif op == "cols+1": m = [row + row[-1:] for row in m]; c += 1
 elif op == "cols-1": m = [row[:-1] for row in m]; c -= 1
 elif op == "nan": m[int(args[0])][int(args[1])] = float("nan")
 elif op == "const": m = [[float(args[0])] * c for _ in range(r)]
+elif op == "batch":  # a leading axis of 1: (1, r, c)
+    h = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, %d, %d), }" % (r, c)
+    h += " " * (63 - (10 + len(h)) % 64) + "\n"
+    flat = [x for row in m for x in row]
+    open(dst, "wb").write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(h)) + h.encode("latin1") +
+                          struct.pack("<%df" % len(flat), *flat))
+    sys.exit(0)
 elif op == "raw":
     open(dst, "wb").write(struct.pack("<%df" % (r * c), *[x for row in m for x in row]))
     sys.exit(0)
@@ -95,8 +102,9 @@ rc=$(dg --preset kaldi --n-frames 100 --audio "$SPEECH" --features "$T/k101.npy"
 # Whisper (699 frames of this clip): the count against the clip's, not the 30 s chunk's
 npy cols+1 "$T/w.npy" "$T/w700.npy"
 rc=$(dg --preset whisper --audio "$SPEECH" --features "$T/w700.npy")
-[ "$rc" = 3 ] && grep -q "n_frames: 700, preset 699" "$T/out" && grep -q "one extra frame (700 vs 699)" "$T/out" &&
-  grep -q "not expressible: silence after the clip" "$T/err" ||
+# (the extra frame is silence after the clip before the reflect padding: the plan's n_samples)
+[ "$rc" = 1 ] && grep -q "n_frames: 700, preset 699" "$T/out" && grep -q "one extra frame (700 vs 699)" "$T/out" &&
+  grep -q '"n_samples": 112000' "$T/out" ||
   bad "whisper one frame long: exit $rc: $(cat "$T/out" "$T/err")"
 npy cols-1 "$T/w.npy" "$T/w698.npy"
 rc=$(dg --preset whisper --audio "$SPEECH" --features "$T/w698.npy")
@@ -295,6 +303,53 @@ rc=$(dg --audio "$T/pack" --features "$T/outs")
 rc=$(dg --audio "$T/pack" --features "$T/pack/expected")
 [ "$rc" = 0 ] && ! grep -q ': differs' "$T/out" && ! grep -q 'len-1.npy' "$T/out" && [ "$(grep -c ': matches' "$T/out")" -ge 5 ] ||
   bad "the pack's expected outputs: exit $rc: $(cat "$T/out" "$T/err")"
+
+# ---- conventions a plan states: a leading batch axis of 1 (batch_axis) and the layout are
+# reproduced (exit 1, "differs only in layout"), the emitted plan writes the port's shape
+npy batch "$T/w.npy" "$T/wb.npy"
+rc=$(dg --preset whisper --audio "$SPEECH" --features "$T/wb.npy" --emit-plan "$T/wb.json")
+[ "$rc" = 1 ] && grep -q "^batch_axis: true, preset false" "$T/out" && grep -q "notes: differs only in layout: a leading batch axis of 1" "$T/out" &&
+  grep -q '"batch_axis": true' "$T/wb.json" || bad "a batch axis of 1: exit $rc: $(cat "$T/out" "$T/err")"
+"$WMEL" mel "$SPEECH" --plan "$T/wb.json" -o "$T/wb2.npy" -q && cmp -s "$T/wb.npy" "$T/wb2.npy" ||
+  bad "wmel mel --plan with batch_axis: not the port's (1, 80, T) bytes"
+
+# ---- n_samples: the clip cut to N samples or zeros after it, first (openai-whisper's
+# pad_or_trim); the whole-clip path and the long-input path (over 120 s) alike
+python3 - "$SPEECH" "$T" <<'PYEOF' || bad "the WAV files of the n_samples cases"
+import sys, wave
+src, d = sys.argv[1], sys.argv[2]
+with wave.open(src, "rb") as w:
+    params, frames = w.getparams(), w.readframes(w.getnframes())
+width = params.sampwidth * params.nchannels
+def put(name, data):
+    with wave.open(f"{d}/{name}.wav", "wb") as o:
+        o.setparams(params)
+        o.writeframes(data)
+put("pad30", frames + bytes(480000 * width - len(frames)))          # 7 s padded to 30 s
+long = frames * (130 * 16000 * width // len(frames) + 1)            # over 120 s
+put("long", long)
+put("long30", long[:480000 * width])
+PYEOF
+for preset in whisper kaldi; do
+  "$WMEL" mel "$SPEECH" --preset $preset --n-samples 480000 -o "$T/ns_a.npy" -q &&
+    "$WMEL" mel "$T/pad30.wav" --preset $preset -o "$T/ns_b.npy" -q && cmp -s "$T/ns_a.npy" "$T/ns_b.npy" ||
+    bad "$preset --n-samples 480000 on 7 s: not the clip padded to 30 s"
+  "$WMEL" mel "$T/long.wav" --preset $preset --n-samples 480000 -o "$T/ns_c.npy" -q &&
+    "$WMEL" mel "$T/long30.wav" --preset $preset -o "$T/ns_d.npy" -q && cmp -s "$T/ns_c.npy" "$T/ns_d.npy" ||
+    bad "$preset --n-samples 480000 on over 120 s: not the clip cut to 30 s"
+done
+"$WMEL" mel "$SPEECH" --preset kaldi --n-samples -1 -o "$T/ns_e.npy" -q 2>"$T/err" && bad "--n-samples -1 taken"
+grep -q "n_samples" "$T/err" || bad "--n-samples -1: the message does not name n_samples: $(cat "$T/err")"
+
+# ---- a refusal lists what it verified: a port with scipy's padded count and gain (no dither)
+# against --plan whisper is not explained; no dither is listed or noted
+echo '{"frontend": "whisper", "framing": "snip", "pad_left": 200, "pad_right": 200, "pad_multiple": 160, "valid": "all",
+  "post_shift": -1.1505149978319906, "log_guard": 4e-06}' >"$T/sp.json"
+echo '{"frontend": "whisper"}' >"$T/claim.json"
+"$WMEL" mel "$SPEECH" --plan "$T/sp.json" -o "$T/sp.npy" -q || bad "mel --plan sp.json"
+rc=$(dg --plan "$T/claim.json" --audio "$SPEECH" --features "$T/sp.npy")
+[ "$rc" = 3 ] && grep -q "not explained" "$T/err" && ! grep -q "^dither:" "$T/out" && ! grep -q "dither ~" "$T/out" ||
+  bad "--plan on a port without dither: exit $rc: $(cat "$T/out" "$T/err")"
 
 [ $fails = 0 ] && echo "test_diagnose_cli: all passed"
 exit $((fails > 0))

@@ -693,6 +693,45 @@ static void find_backends(const float *speech)
 #endif
 }
 
+/* One plan's rows: the bar (the reference and the CPU), then every backend held to it; the
+   devices' rows counted into *rows. */
+static void run_plan(const char *pname, const char *name, const wmel_frontend_plan *planp, const float *speech,
+                     size_t ns, int *rows)
+{
+    wmel_frontend_plan plan = *planp;
+    inputs in;
+    inputs_make(&in, &plan, speech, ns);
+    refs w;
+    if (want_make(&w, name, &plan, &in)) {
+        for (int bi = 0; bi < g_nbe; bi++) {
+            if (g_be[bi].kind == B_CPU) {
+                run_row(pname, name, &plan, &g_be[bi], &w, &in, plan.dither == 0.0);
+                continue;
+            }
+            if (g_be[bi].kind == B_REF) { /* the bar's source: the CPU's statuses, its batch its singles */
+                row r;
+                memset(&r, 0, sizeof r);
+                int bad = 0;
+                for (int k = 0; k < NK; k++) {
+                    CHECK(w.ref[k].st == w.cpu[k].st, "%s on ref, %s: status %d, the CPU's %d", name, KNAME[k],
+                          w.ref[k].st, w.cpu[k].st);
+                    bad += w.ref[k].st != w.cpu[k].st;
+                }
+                CHECK(w.ref_bst == w.cpu_bst, "%s on ref, batch: status %d, the CPU's %d", name, w.ref_bst,
+                      w.cpu_bst);
+                bad += w.ref_bst != w.cpu_bst;
+                printf("%-26s %-18s ran: the bar's source, %s\n", name, "ref",
+                       bad ? "statuses DIFFER from the CPU's" : "the CPU's statuses");
+                continue;
+            }
+            run_row(pname, name, &plan, &g_be[bi], &w, &in, plan.dither == 0.0);
+            (*rows)++; /* the devices' rows */
+        }
+        want_free(&w);
+    }
+    inputs_free(&in);
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -744,38 +783,26 @@ int main(int argc, char **argv)
             char name[64];
             snprintf(name, sizeof name, "%s%s", pname, v ? " (no dither)" : "");
             if (v) plan.dither = 0.0;
-            inputs in;
-            inputs_make(&in, &plan, speech, ns);
-            refs w;
-            if (want_make(&w, name, &plan, &in)) {
-                for (int bi = 0; bi < g_nbe; bi++) {
-                    if (g_be[bi].kind == B_CPU) {
-                        run_row(pname, name, &plan, &g_be[bi], &w, &in, plan.dither == 0.0);
-                        continue;
-                    }
-                    if (g_be[bi].kind == B_REF) { /* the bar's source: the CPU's statuses, its batch its singles */
-                        row r;
-                        memset(&r, 0, sizeof r);
-                        int bad = 0;
-                        for (int k = 0; k < NK; k++) {
-                            CHECK(w.ref[k].st == w.cpu[k].st, "%s on ref, %s: status %d, the CPU's %d", name, KNAME[k],
-                                  w.ref[k].st, w.cpu[k].st);
-                            bad += w.ref[k].st != w.cpu[k].st;
-                        }
-                        CHECK(w.ref_bst == w.cpu_bst, "%s on ref, batch: status %d, the CPU's %d", name, w.ref_bst,
-                              w.cpu_bst);
-                        bad += w.ref_bst != w.cpu_bst;
-                        printf("%-26s %-18s ran: the bar's source, %s\n", name, "ref",
-                               bad ? "statuses DIFFER from the CPU's" : "the CPU's statuses");
-                        continue;
-                    }
-                    run_row(pname, name, &plan, &g_be[bi], &w, &in, plan.dither == 0.0);
-                    rows++; /* the devices' rows */
-                }
-                want_free(&w);
-            }
-            inputs_free(&in);
+            run_plan(pname, name, &plan, speech, ns, &rows);
         }
+    }
+    /* plans of a clip cut or padded first (n_samples: 8000 samples, shorter than some inputs
+       and longer than others), Whisper's and Kaldi's: the whole-clip entry points on every
+       backend cut or pad the clip before the frames */
+    static const char *const NS_PLANS[] = {"whisper", "kaldi"};
+    for (int i = 0; i < 2; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "%s n_samples 8000", NS_PLANS[i]);
+        if (only && !strstr(name, only)) continue;
+        wmel_frontend_plan plan;
+        char msg[256];
+        if (wmel_preset_plan(NS_PLANS[i], &plan, msg, sizeof msg) != WMEL_OK) {
+            CHECK(0, "preset %s: %s", NS_PLANS[i], msg);
+            continue;
+        }
+        plan.dither = 0.0;
+        plan.n_samples = 8000;
+        run_plan(name, name, &plan, speech, ns, &rows);
     }
     printf("%d preset x device rows ran\n", rows);
 #if defined(WMEL_HAVE_CUDA)

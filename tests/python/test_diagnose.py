@@ -362,9 +362,9 @@ def test_cli_json(jfk, tmp_path):
     np.save(tmp_path / "f.npy", whisper_np(jfk, periodic=False, pad_to=480000))
     p = subprocess.run([str(exe), "diagnose", "--preset", "whisper", "--audio", str(GOLDEN / "audio" / "jfk.flac"),
                         "--features", str(tmp_path / "f.npy"), "--json"], capture_output=True, text=True)
-    # (differs, and no plan expresses openai-whisper's clip padded to 30 s before its reflect
-    # padding: exit 3 with the reason)
-    assert p.returncode == 3 and "not expressible: silence after the clip" in p.stderr, p.stderr
+    # (differs; the clip padded to 30 s is a plan's n_samples, but no whisper plan's JSON
+    # takes another window: exit 3 with the reason)
+    assert p.returncode == 3 and "not expressible" in p.stderr and "window: not an option" in p.stderr, p.stderr
     r = json.loads(p.stdout)
     assert [d["field"] for d in r["differences"]] == ["window"]
     assert r["residual_before"] > 100 * r["residual_after"]
@@ -730,10 +730,10 @@ def test_clip_inputs(tmp_path):
     for name in ("c16.npy", "c64.npy", "c.f32"):
         r = wmel.diagnose(tmp_path / name, feats, preset="whisper")
         assert r["matches"], (name, json.dumps(r, indent=1))
-    # time-major, batch of one, float64 features
+    # time-major, batch of one, float64 features: conventions the plan states
     r = wmel.diagnose(a, feats.T[None].astype(np.float64), preset="whisper")
-    assert r["explained"] and [d["field"] for d in r["differences"]] == ["layout"] and r["reproduces"]
-    assert r["plan"]["layout"] == "frames_mels"
+    assert r["explained"] and [d["field"] for d in r["differences"]] == ["batch_axis", "layout"] and r["reproduces"]
+    assert r["plan"]["layout"] == "frames_mels" and r["plan"]["batch_axis"] is True
 
 
 def test_not_explained_has_no_plan(jfk, tmp_path):

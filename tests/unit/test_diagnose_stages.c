@@ -39,13 +39,15 @@ static void test_read(const wmel_frontend_plan *whisper, const float *audio, siz
     CHECK(wmel__dg_read(whisper, audio, n, feat, T * M, sh3, 3, &pt, err, sizeof err) == 0, "read (1, T, M): %s", err);
     CHECK(pt.sh[0] == T && pt.sh[1] == M, "2-D shape (%zu, %zu)", pt.sh[0], pt.sh[1]);
     CHECK(pt.batch_dropped == 1 && pt.total == (size_t)T * M, "batch %d total %zu", pt.batch_dropped, pt.total);
+    CHECK(pt.batch_lead == 1, "a leading axis of 1 (the plan's batch_axis): %d", pt.batch_lead);
     CHECK(pt.n_bad == 2 && pt.n_nan == 1, "n_bad %zu n_nan %zu", pt.n_bad, pt.n_nan);
     CHECK(pt.bad_at == 5 * M + 7 && isnan(pt.first_bad), "first bad at %zu", pt.bad_at);
     CHECK(!pt.port_const && pt.vmin >= -1.0f && pt.vmax == 1.0f, "vmin %g vmax %g", (double)pt.vmin, (double)pt.vmax);
     /* 1-D features: one axis, the other 1 */
     size_t sh1[1] = {T * M};
     CHECK(wmel__dg_read(whisper, audio, n, feat, T * M, sh1, 1, &pt, err, sizeof err) == 0, "read 1-D: %s", err);
-    CHECK(pt.sh[0] == (size_t)T * M && pt.sh[1] == 1 && !pt.batch_dropped, "1-D: (%zu, %zu)", pt.sh[0], pt.sh[1]);
+    CHECK(pt.sh[0] == (size_t)T * M && pt.sh[1] == 1 && !pt.batch_dropped && !pt.batch_lead, "1-D: (%zu, %zu)", pt.sh[0],
+          pt.sh[1]);
     /* one value in every finite cell */
     for (size_t i = 0; i < T * M; i++) feat[i] = 0.5f;
     feat[3] = INFINITY;
