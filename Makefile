@@ -348,22 +348,37 @@ test-clang: deps
 	cd $(BUILD_CLANG) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS) -E '$(CLANG_SKIP)' || sh $(CURDIR)/tests/ctest_tail.sh
 
-# Long fuzzing runs (never part of `make test`): FUZZ_MINUTES per harness, one after the
-# other (FUZZ=name for one); the corpora grow in $(BUILD_CLANG)/fuzz-corpus/NAME, logs
-# beside them; a crash leaves its input in $(BUILD_CLANG)/fuzz-corpus (crash-*).
+# Long fuzzing runs (never part of `make test`): FUZZ_MINUTES per harness (or FUZZ_RUNS
+# executions, whichever comes first), one after the other (FUZZ=name for one); the corpora
+# grow in BUILD/fuzz-corpus/NAME, logs beside them; a crash leaves its input in
+# BUILD/fuzz-corpus (crash-*). BUILD is $(BUILD_CLANG), or for the harnesses of
+# FUZZ_NOFFMPEG $(BUILD_CLANG_NOFF): a build without FFmpeg, where wmel_load_audio_memory
+# is the built-in WAV reader.
 FUZZ_MINUTES ?= 10
+FUZZ_RUNS ?= -1
 FUZZ ?= fuzz_wav fuzz_wav_stream fuzz_safetensors fuzz_decode fuzz_npy fuzz_compute fuzz_plan_json fuzz_diagnose fuzz_manifest fuzz_cli_npy
+FUZZ_NOFFMPEG := fuzz_wav_stream
+BUILD_CLANG_NOFF ?= $(BUILD_CLANG)-noffmpeg
+FUZZ_WITH_FF = $(filter-out $(FUZZ_NOFFMPEG),$(FUZZ))
+FUZZ_WITHOUT_FF = $(filter $(FUZZ_NOFFMPEG),$(FUZZ))
 fuzz: deps
+ifneq ($(FUZZ_WITH_FF),)
 	cmake -S . -B $(BUILD_CLANG) $(CLANG_CMAKE)
-	cmake --build $(BUILD_CLANG) -j $(JOBS) --target $(FUZZ)
-	@cd $(BUILD_CLANG) && mkdir -p fuzz-corpus && bad=""; for h in $(FUZZ); do \
-	  mkdir -p fuzz-corpus/$$h; echo "== $$h: $(FUZZ_MINUTES) min"; \
-	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ./tests/fuzz/$$h -max_total_time=$$(( $(FUZZ_MINUTES) * 60 )) -timeout=20 -rss_limit_mb=3072 \
+	cmake --build $(BUILD_CLANG) -j $(JOBS) --target $(FUZZ_WITH_FF)
+endif
+ifneq ($(FUZZ_WITHOUT_FF),)
+	cmake -S . -B $(BUILD_CLANG_NOFF) $(CLANG_CMAKE) -DWMEL_FFMPEG=OFF
+	cmake --build $(BUILD_CLANG_NOFF) -j $(JOBS) --target $(FUZZ_WITHOUT_FF)
+endif
+	@bad=""; for h in $(FUZZ); do \
+	  b=$(BUILD_CLANG); case " $(FUZZ_NOFFMPEG) " in *" $$h "*) b=$(BUILD_CLANG_NOFF);; esac; \
+	  mkdir -p $$b/fuzz-corpus/$$h; echo "== $$h ($$b): $(FUZZ_MINUTES) min, $(FUZZ_RUNS) runs"; \
+	  ( cd $$b && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ./tests/fuzz/$$h -max_total_time=$$(( $(FUZZ_MINUTES) * 60 )) -runs=$(FUZZ_RUNS) -timeout=20 -rss_limit_mb=3072 \
 	    -max_len=65536 -print_final_stats=1 -artifact_prefix=fuzz-corpus/ \
-	    fuzz-corpus/$$h ../tests/fuzz/corpus/$$h > fuzz-corpus/$$h.log 2>&1; rc=$$?; \
-	  grep -E "^#[0-9]+ *DONE|stat::number_of_executed_units|ERROR|SUMMARY" fuzz-corpus/$$h.log | tail -4; \
-	  [ $$rc = 0 ] || { echo "$$h FAILED (exit $$rc): see $(BUILD_CLANG)/fuzz-corpus/$$h.log"; bad="$$bad $$h"; }; \
+	    fuzz-corpus/$$h $(CURDIR)/tests/fuzz/corpus/$$h > fuzz-corpus/$$h.log 2>&1 ); rc=$$?; \
+	  grep -E "^#[0-9]+ *DONE|stat::number_of_executed_units|ERROR|SUMMARY" $$b/fuzz-corpus/$$h.log | tail -4; \
+	  [ $$rc = 0 ] || { echo "$$h FAILED (exit $$rc): see $$b/fuzz-corpus/$$h.log"; bad="$$bad $$h"; }; \
 	done; [ -z "$$bad" ] || { echo "fuzz: failures in$$bad"; exit 1; }
 
 # Thread soak (never part of `make test`): SOAK_THREADS threads on one ctx per parameter

@@ -123,10 +123,93 @@ typedef struct {
     int kind;
     int L, alloc, pc;            /* filter length, row stride, phase count */
     int src_incr, dst_incr, div, mod;
-    void *bank;                  /* (pc + 1) rows of alloc coefficients */
+    void *bank;                  /* (pc + 1) rows of alloc coefficients, made on first use */
+    unsigned char *made;         /* made[row]: the row is in the bank */
+    double *tab;                 /* one row's taps in double */
+    double factor, norm;         /* the cutoff, the sum of row 0's taps */
     float inv_f;                 /* 1 / src_incr, as the float kernel computes it */
     double inv_d;
 } rs_t;
+
+static void rs_free(rs_t *r)
+{
+    free(r->bank);
+    free(r->made);
+    free(r->tab);
+    r->bank = NULL;
+    r->made = NULL;
+    r->tab = NULL;
+}
+
+/* Phase ph's row (ph < ph_nb), and for an even phase count its mirror pc - ph: the
+ * reference's loop body for that phase, the same arithmetic and the same stores (the
+ * middle row mirrors itself in place). Row 0 comes first: it gives norm. */
+static void rs_make(rs_t *r, int ph)
+{
+    const int L = r->L, pc = r->pc, a = r->alloc, kind = r->kind, center = (L - 1) / 2;
+    const double factor = r->factor;
+    double *tab = r->tab;
+    double s = factor == 1.0 ? sin(M_PI * ph / pc) * (center & 1 ? 1 : -1) : 0;
+    int16_t *b16 = r->bank;
+    float *bf = r->bank;
+    double *bd = r->bank;
+    for (int i = 0; i < L; i++) {
+        double x = M_PI * ((double)(i - center) - (double)ph / pc) * factor, y;
+        if (x == 0) y = 1.0;
+        else if (factor == 1.0) y = s / x;
+        else y = sin(x) / x;
+        double w = 2.0 * x / (factor * L * M_PI);
+        double arg = 1 - w * w;
+        y *= bessel0(KAISER_BETA * sqrt(arg > 0 ? arg : 0));
+        tab[i] = y;
+        s = -s;
+        if (!ph) r->norm += y;
+    }
+    const double norm = r->norm;
+    for (int i = 0; i < L; i++) {
+        if (kind == K_S16) {
+            long v = lrintf((float)(tab[i] * 32768 / norm));
+            b16[ph * a + i] = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+        } else if (kind == K_FLT) {
+            bf[ph * a + i] = (float)(tab[i] * 1 / norm);
+        } else {
+            bd[ph * a + i] = tab[i] * 1 / norm;
+        }
+    }
+    r->made[ph] = 1;
+    if (pc % 2 || ph == 0) return; /* row pc is row 0 shifted (rs_row), not its mirror */
+    for (int i = 0; i < L; i++) {
+        if (kind == K_S16) b16[(pc - ph) * a + L - 1 - i] = b16[ph * a + i];
+        else if (kind == K_FLT) bf[(pc - ph) * a + L - 1 - i] = bf[ph * a + i];
+        else bd[(pc - ph) * a + L - 1 - i] = bd[ph * a + i];
+    }
+    r->made[pc - ph] = 1;
+}
+
+/* Filter row `row` (0 .. pc), made on first use: what the reference's whole bank holds there. */
+static const void *rs_row(rs_t *r, int row)
+{
+    const size_t esz = r->kind == K_S16 ? 2 : r->kind == K_FLT ? 4 : 8;
+    unsigned char *at = (unsigned char *)r->bank + (size_t)row * (size_t)r->alloc * esz;
+    if (r->made[row]) return at;
+    if (!r->made[0]) rs_make(r, 0);
+    const int pc = r->pc, a = r->alloc, kind = r->kind;
+    if (row == pc) { /* row 0 shifted by one, for interpolating past the last phase */
+        int16_t *b16 = r->bank;
+        float *bf = r->bank;
+        double *bd = r->bank;
+        for (int i = a - 1; i >= 0; i--) {
+            int src = i == 0 ? a - 1 : i - 1;
+            if (kind == K_S16) b16[pc * a + i] = b16[src];
+            else if (kind == K_FLT) bf[pc * a + i] = bf[src];
+            else bd[pc * a + i] = bd[src];
+        }
+        r->made[pc] = 1;
+    } else if (!r->made[row]) {
+        rs_make(r, pc % 2 || row <= pc / 2 ? row : pc - row);
+    }
+    return at;
+}
 
 static int rs_build(rs_t *r, int kind, int in_rate, int out_rate)
 {
@@ -155,75 +238,22 @@ static int rs_build(rs_t *r, int kind, int in_rate, int out_rate)
     r->L = L;
     r->alloc = (L + 7) & ~7;
     r->pc = pc;
+    r->factor = factor;
     r->inv_f = 1.0f / (float)r->src_incr;
     r->inv_d = 1.0 / (double)r->src_incr;
     size_t esz = kind == K_S16 ? 2 : kind == K_FLT ? 4 : 8;
     r->bank = calloc((size_t)r->alloc * (size_t)(pc + 1), esz);
-    double *tab = malloc((size_t)L * sizeof *tab);
-    int ph_nb = pc % 2 ? pc : pc / 2 + 1;
-    double *sin_lut = calloc((size_t)ph_nb, sizeof *sin_lut);
-    if (!r->bank || !tab || !sin_lut) {
-        free(r->bank);
-        free(tab);
-        free(sin_lut);
-        r->bank = NULL;
+    r->made = calloc((size_t)pc + 1, 1);
+    r->tab = malloc((size_t)L * sizeof *r->tab);
+    if (!r->bank || !r->made || !r->tab) {
+        rs_free(r);
         return -2;
     }
-    const int center = (L - 1) / 2;
-    double norm = 0;
-    if (factor == 1.0)
-        for (int ph = 0; ph < ph_nb; ph++) sin_lut[ph] = sin(M_PI * ph / pc) * (center & 1 ? 1 : -1);
-    int16_t *b16 = r->bank;
-    float *bf = r->bank;
-    double *bd = r->bank;
-    const int a = r->alloc;
-    for (int ph = 0; ph < ph_nb; ph++) {
-        double s = sin_lut[ph];
-        for (int i = 0; i < L; i++) {
-            double x = M_PI * ((double)(i - center) - (double)ph / pc) * factor, y;
-            if (x == 0) y = 1.0;
-            else if (factor == 1.0) y = s / x;
-            else y = sin(x) / x;
-            double w = 2.0 * x / (factor * L * M_PI);
-            double arg = 1 - w * w;
-            y *= bessel0(KAISER_BETA * sqrt(arg > 0 ? arg : 0));
-            tab[i] = y;
-            s = -s;
-            if (!ph) norm += y;
-        }
-        /* the rows past the middle are the earlier ones reversed, written in place
-           in the same order as the reference (the middle row mirrors itself) */
-        for (int i = 0; i < L; i++) {
-            if (kind == K_S16) {
-                long v = lrintf((float)(tab[i] * 32768 / norm));
-                b16[ph * a + i] = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
-            } else if (kind == K_FLT) {
-                bf[ph * a + i] = (float)(tab[i] * 1 / norm);
-            } else {
-                bd[ph * a + i] = tab[i] * 1 / norm;
-            }
-        }
-        if (pc % 2) continue;
-        for (int i = 0; i < L; i++) {
-            if (kind == K_S16) b16[(pc - ph) * a + L - 1 - i] = b16[ph * a + i];
-            else if (kind == K_FLT) bf[(pc - ph) * a + L - 1 - i] = bf[ph * a + i];
-            else bd[(pc - ph) * a + L - 1 - i] = bd[ph * a + i];
-        }
-    }
-    /* row pc: row 0 shifted by one, for interpolating past the last phase */
-    for (int i = a - 1; i >= 0; i--) {
-        int src = i == 0 ? a - 1 : i - 1;
-        if (kind == K_S16) b16[pc * a + i] = b16[src];
-        else if (kind == K_FLT) bf[pc * a + i] = bf[src];
-        else bd[pc * a + i] = bd[src];
-    }
-    free(tab);
-    free(sin_lut);
     return 0;
 }
 
 /* One output from the window at src with filter row `index` and fraction `frac`. */
-static void rs_one(const rs_t *r, const void *src_v, int index, int frac, void *dst_v, size_t at)
+static void rs_one(rs_t *r, const void *src_v, int index, int frac, void *dst_v, size_t at)
 {
     const int L = r->L, linear = r->mod != 0;
     /* The kernels read whole vectors (8 int16, 8 float, 4 double); past L a row holds
@@ -231,35 +261,35 @@ static void rs_one(const rs_t *r, const void *src_v, int index, int frac, void *
        row 0's last tap at L: it is added like the others. */
     const int L2 = (L + (r->kind == K_DBL ? 3 : 7)) & (r->kind == K_DBL ? ~3 : ~7);
     if (r->kind == K_S16) {
-        const int16_t *src = src_v, *f = (const int16_t *)r->bank + (size_t)index * r->alloc;
+        const int16_t *src = src_v, *f = rs_row(r, index);
         uint32_t v1 = 0x4000, v2 = 0x4000;
         for (int i = 0; i < L; i++) v1 += (uint32_t)((int32_t)src[i] * f[i]);
         if (linear) {
-            const int16_t *f2 = f + r->alloc;
+            const int16_t *f2 = rs_row(r, index + 1);
             for (int i = 0; i < L2; i++) v2 += (uint32_t)((int32_t)src[i] * f2[i]);
             long long d = wrap32(v2 - v1);
             v1 += (uint32_t)(uint64_t)(d * frac / r->src_incr);
         }
         ((int16_t *)dst_v)[at] = sat16(shr_floor(wrap32(v1), 15));
     } else if (r->kind == K_FLT) {
-        const float *src = src_v, *f = (const float *)r->bank + (size_t)index * r->alloc;
+        const float *src = src_v, *f = rs_row(r, index);
         float l1[8] = {0}, l2[8] = {0}, a[4];
         for (int i = 0; i < L; i++) l1[i & 7] = fmaf_exact(src[i], f[i], l1[i & 7]);
         for (int k = 0; k < 4; k++) a[k] = l1[k] + l1[k + 4];
         if (linear) {
-            const float *f2 = f + r->alloc;
+            const float *f2 = rs_row(r, index + 1);
             for (int i = 0; i < L2; i++) l2[i & 7] = fmaf_exact(src[i], f2[i], l2[i & 7]);
             float fr = (float)frac * r->inv_f;
             for (int k = 0; k < 4; k++) a[k] = fmaf_exact((l2[k] + l2[k + 4]) - a[k], fr, a[k]);
         }
         ((float *)dst_v)[at] = (a[0] + a[2]) + (a[1] + a[3]);
     } else {
-        const double *src = src_v, *f = (const double *)r->bank + (size_t)index * r->alloc;
+        const double *src = src_v, *f = rs_row(r, index);
         double l1[4] = {0}, l2[4] = {0}, a[2];
         for (int i = 0; i < L; i++) l1[i & 3] = fma(src[i], f[i], l1[i & 3]);
         for (int k = 0; k < 2; k++) a[k] = l1[k] + l1[k + 2];
         if (linear) {
-            const double *f2 = f + r->alloc;
+            const double *f2 = rs_row(r, index + 1);
             for (int i = 0; i < L2; i++) l2[i & 3] = fma(src[i], f2[i], l2[i & 3]);
             double fr = (double)frac * r->inv_d;
             for (int k = 0; k < 2; k++) a[k] = fma((l2[k] + l2[k + 2]) - a[k], fr, a[k]);
@@ -270,7 +300,7 @@ static void rs_one(const rs_t *r, const void *src_v, int index, int frac, void *
 
 /* At most max outputs from window starts *s (an index into v) while the window fits in
  * v[0, limit); the position advances as the reference's integer index/frac stepping does. */
-static size_t rs_run(const rs_t *r, const unsigned char *v, size_t esz, size_t *s, int *index,
+static size_t rs_run(rs_t *r, const unsigned char *v, size_t esz, size_t *s, int *index,
                      int *frac, size_t limit, void *dst, size_t max)
 {
     size_t n = 0;
@@ -443,7 +473,7 @@ static void conv_mixer(wmel__conv *c)
 void wmel__conv_close(wmel__conv *c)
 {
     if (!c) return;
-    free(c->r.bank);
+    rs_free(&c->r);
     free(c->buf);
     free(c->res);
     free(c->acc);
