@@ -1,6 +1,6 @@
 # wmel -- the commands:
 #   make demo      builds, turns the bundled sample into features, prints a summary, writes a PNG
-#   make test      what a contributor runs after a change (about 15 minutes from a fresh clone on
+#   make test      what a contributor runs after a change (about 10 minutes from a fresh clone on
 #                  2 cores): builds with -Werror and runs the CTest suite in Release, then under
 #                  ASan+UBSan (the option sweeps left out: the Release run holds them), then the
 #                  Python suite; it ends with pytest's summary line
@@ -492,10 +492,12 @@ test-toolkits: py-wheel
 	$(TK_VENV)/bin/python -m pytest -q -p no:cacheprovider -n $(PYTEST_JOBS) tests/python/test_toolkit_*.py tests/python/test_library_ports.py
 
 # The two test commands (docs/testing.md):
-# `make test`: what a contributor runs after a change, about a quarter of an hour from a fresh
-# clone on 2 cores: the Release build with -Werror and the whole CTest suite, the CTest suite
-# again under ASan+UBSan but for QUICK_ASAN_SKIP (the front-end option sweeps the Release run
-# holds, and the tests that build other configurations), and the Python suite.
+# `make test`: what a contributor runs after a change, about ten minutes from a fresh clone on
+# 2 cores: the Release build with -Werror and the CTest suite but for the four long Vulkan
+# tests and the builds of other configurations (labels vulkan_long and configs: test-all runs
+# them), the CTest suite again under ASan+UBSan but for QUICK_ASAN_SKIP (the front-end option
+# sweeps the Release run holds, and the tests that build other configurations), and the
+# Python suite.
 QUICK_ASAN_SKIP := ^(test_plan_caps|test_frontends|test_vectors|test_inspect_plans|test_presets_ref|test_inspect|test_lfr|test_hf_config_cli|test_same_bits|test_amalgamation|test_subproject|test_install|test_posix_build)$$
 test: ASAN_SKIP = $(QUICK_ASAN_SKIP)
 test: BUILD_SKIP_LABEL = vulkan_long|configs
