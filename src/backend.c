@@ -255,6 +255,9 @@ int wmel__accepts_common(int id, const wmel_accept_q *q, char *why, size_t why_l
                                     "runs this plan on the CPU backend%s",
                    host ? "" : " (it has no device path)");
     }
+    if (q->op == WMEL_OP_DEVICE && !host && q->plan->n_samples > 0)
+        return wmel__answer(0, why, why_len, "the plan's n_samples %d cuts or pads the clip first, on the host: clips "
+                                    "in device memory are refused; wmel_features takes it", q->plan->n_samples);
     if (q->op == WMEL_OP_DEVICE && host)
         return wmel__answer(0, why, why_len, "the %s backend reads host memory only: clips in device memory take a CUDA or "
                                     "Vulkan ctx", id == WMEL_BACKEND_CPU ? "CPU" : "reference");

@@ -317,7 +317,8 @@ static const char *cuda_op_backend(const wmel_ctx *ctx, int op)
     const cuda_state *st = ctx->state;
     if (op == WMEL_OP_STREAM) return "cpu"; /* the frame engine has no CUDA path */
     /* device pointers: wmel_cuda_features_device where the device makes the plan's features */
-    if (st->general && op == WMEL_OP_DEVICE) return st->plan_ok && st->finish ? "cuda" : "none";
+    if (st->general && op == WMEL_OP_DEVICE) /* (a plan's n_samples: cut or padded on the host first) */
+        return st->plan_ok && st->finish && ctx->fplan.n_samples <= 0 ? "cuda" : "none";
     switch (atomic_load(&((cuda_state *)st)->op_backend[op])) {
     case WMEL_BACKEND_CPU: return "cpu";
     case WMEL_BACKEND_REF: return "ref";

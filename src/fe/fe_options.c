@@ -96,7 +96,7 @@ static int set_ranged(const pf_in *a, const char *what, int *dst)
 {
     const wmel__pf_range *r = &wmel__pf_ranges[a->k];
     int i;
-    if (parse_int(a->value, r->how == WMEL__PF_HOW_IN0 ? 0 : (long)r->lo, (long)r->hi, &i) || !wmel__pf_in(a->k, i))
+    if (parse_int(a->value, r->how == WMEL__PF_HOW_IN0_R ? 0 : (long)r->lo, (long)r->hi, &i) || !wmel__pf_in(a->k, i))
         return BAD("%s %s: a whole number, %s%s%s", a->name, a->v, FIELDS[a->k].values, what ? ": " : "",
                    what ? what : "");
     *dst = i;
@@ -107,7 +107,7 @@ static int set_ranged(const pf_in *a, const char *what, int *dst)
  * "NAME V: what" without. */
 static int num_bad(const pf_in *a, const char *what)
 {
-    if (wmel__pf_ranges[a->k].how == WMEL__PF_HOW_NONE) return BAD("%s %s: %s", a->name, a->v, what);
+    if (wmel__pf_ranges[a->k].how == WMEL__PF_HOW_NONE_R) return BAD("%s %s: %s", a->name, a->v, what);
     return BAD("%s %s: %s: %s", a->name, a->v, FIELDS[a->k].values, what);
 }
 
@@ -621,19 +621,19 @@ static const wmel_plan_field FIELDS[WMEL__PF_COUNT] = {WMEL__PLAN_FIELDS(PF_INFO
 #define PF_RANGE(name, kind, group, fes, flags, arg, range, values, doc) PF_RANGE1(name, WMEL__PF_##range)
 #define PF_RANGE1(name, ...) PF_RANGE2(name, __VA_ARGS__)
 #define PF_RANGE2(name, how, lo, hi, text) {WMEL__PF_HOW_##how, PF_OFF_##how(name), lo, hi, text},
-#define PF_OFF_NONE(name) 0
-#define PF_OFF_IN(name) offsetof(wmel_frontend_plan, name)
-#define PF_OFF_IN0 PF_OFF_IN
-#define PF_OFF_INU PF_OFF_IN
-#define PF_OFF_GE PF_OFF_IN
-#define PF_OFF_ONE PF_OFF_IN
+#define PF_OFF_NONE_R(name) 0
+#define PF_OFF_IN_R(name) offsetof(wmel_frontend_plan, name)
+#define PF_OFF_IN0_R PF_OFF_IN_R
+#define PF_OFF_INU_R PF_OFF_IN_R
+#define PF_OFF_GE_R PF_OFF_IN_R
+#define PF_OFF_ONE_R PF_OFF_IN_R
 const wmel__pf_range wmel__pf_ranges[WMEL__PF_COUNT] = {WMEL__PLAN_FIELDS(PF_RANGE)};
-#undef PF_OFF_ONE
-#undef PF_OFF_GE
-#undef PF_OFF_INU
-#undef PF_OFF_IN0
-#undef PF_OFF_IN
-#undef PF_OFF_NONE
+#undef PF_OFF_ONE_R
+#undef PF_OFF_GE_R
+#undef PF_OFF_INU_R
+#undef PF_OFF_IN0_R
+#undef PF_OFF_IN_R
+#undef PF_OFF_NONE_R
 #undef PF_RANGE2
 #undef PF_RANGE1
 #undef PF_RANGE
@@ -642,12 +642,12 @@ const wmel__pf_range wmel__pf_ranges[WMEL__PF_COUNT] = {WMEL__PLAN_FIELDS(PF_RAN
 #define PF_SIZE(name, kind, group, fes, flags, arg, range, values, doc) PF_SIZE1(name, kind, WMEL__PF_##range)
 #define PF_SIZE1(name, kind, ...) PF_SIZE2(name, kind, __VA_ARGS__)
 #define PF_SIZE2(name, kind, how, lo, hi, text) PF_SZ_##how(name, kind)
-#define PF_SZ_NONE(name, kind)
-#define PF_SZ_IN(name, kind) _Static_assert(sizeof(((wmel_frontend_plan *)0)->name) == PF_KSIZE_##kind, #name);
-#define PF_SZ_IN0 PF_SZ_IN
-#define PF_SZ_INU PF_SZ_IN
-#define PF_SZ_GE PF_SZ_IN
-#define PF_SZ_ONE PF_SZ_IN
+#define PF_SZ_NONE_R(name, kind)
+#define PF_SZ_IN_R(name, kind) _Static_assert(sizeof(((wmel_frontend_plan *)0)->name) == PF_KSIZE_##kind, #name);
+#define PF_SZ_IN0_R PF_SZ_IN_R
+#define PF_SZ_INU_R PF_SZ_IN_R
+#define PF_SZ_GE_R PF_SZ_IN_R
+#define PF_SZ_ONE_R PF_SZ_IN_R
 #define PF_KSIZE_INT sizeof(int)
 #define PF_KSIZE_BOOL sizeof(int)
 #define PF_KSIZE_NUM sizeof(double)
@@ -655,12 +655,12 @@ WMEL__PLAN_FIELDS(PF_SIZE)
 #undef PF_KSIZE_NUM
 #undef PF_KSIZE_BOOL
 #undef PF_KSIZE_INT
-#undef PF_SZ_ONE
-#undef PF_SZ_GE
-#undef PF_SZ_INU
-#undef PF_SZ_IN0
-#undef PF_SZ_IN
-#undef PF_SZ_NONE
+#undef PF_SZ_ONE_R
+#undef PF_SZ_GE_R
+#undef PF_SZ_INU_R
+#undef PF_SZ_IN0_R
+#undef PF_SZ_IN_R
+#undef PF_SZ_NONE_R
 #undef PF_SIZE2
 #undef PF_SIZE1
 #undef PF_SIZE
@@ -669,9 +669,9 @@ int wmel__pf_in(int k, double v)
 {
     const wmel__pf_range *r = &wmel__pf_ranges[k];
     switch (r->how) {
-    case WMEL__PF_HOW_NONE: return 1;
-    case WMEL__PF_HOW_IN0: return v == 0.0 || (v >= r->lo && v <= r->hi);
-    case WMEL__PF_HOW_ONE: return v == 0.0 || v == 1.0;
+    case WMEL__PF_HOW_NONE_R: return 1;
+    case WMEL__PF_HOW_IN0_R: return v == 0.0 || (v >= r->lo && v <= r->hi);
+    case WMEL__PF_HOW_ONE_R: return v == 0.0 || v == 1.0;
     default: return v >= r->lo && v <= r->hi;
     }
 }
@@ -681,7 +681,7 @@ double wmel__pf_value(const wmel_frontend_plan *p, int k)
     const wmel__pf_range *r = &wmel__pf_ranges[k];
     const char *at = (const char *)p + r->off;
     if (FIELDS[k].kind == WMEL_PLAN_FIELD_NUM) return *(const double *)(const void *)at;
-    if (r->how == WMEL__PF_HOW_INU) return (double)*(const unsigned *)(const void *)at;
+    if (r->how == WMEL__PF_HOW_INU_R) return (double)*(const unsigned *)(const void *)at;
     return (double)*(const int *)(const void *)at;
 }
 

@@ -515,16 +515,16 @@ static int check_ranges(const wmel_frontend_plan *p, char *msg, size_t len)
 {
     for (int k = 0; k < WMEL__PF_COUNT; k++) {
         const wmel__pf_range *r = &wmel__pf_ranges[k];
-        if (r->how == WMEL__PF_HOW_NONE) continue;
+        if (r->how == WMEL__PF_HOW_NONE_R) continue;
         const double v = wmel__pf_value(p, k);
         if (wmel__pf_in(k, v)) continue;
         const wmel_plan_field *f = wmel_plan_field_info((size_t)k);
         char num[48];
         if (f->kind == WMEL_PLAN_FIELD_NUM) snprintf(num, sizeof num, "%s", wmel__num(v).s);
         else snprintf(num, sizeof num, "%.0f", v);
-        const int one = r->how == WMEL__PF_HOW_ONE;
+        const int one = r->how == WMEL__PF_HOW_ONE_R;
         return wmel__fe_bad(msg, len, "%s %s: %s%s (%s)", f->name, num,
-                            one ? "must be 0 or 1" : r->how == WMEL__PF_HOW_GE ? "must be finite, " : "outside ",
+                            one ? "must be 0 or 1" : r->how == WMEL__PF_HOW_GE_R ? "must be finite, " : "outside ",
                             one ? "" : r->text, f->doc);
     }
     return WMEL_OK;

@@ -44,14 +44,15 @@
 #define WMEL__PF_ST WMEL_PLAN_FIELD_STAGED
 
 /* The range column, pasted onto WMEL__PF_: how, lo, hi and the range's text (the values
- * text starts with it). how is a WMEL__PF_HOW_* name's tail. */
-#define WMEL__PF_R(lo, hi) IN, lo, hi, #lo ".." #hi
-#define WMEL__PF_R0(lo, hi) IN0, lo, hi, "0, " #lo ".." #hi
-#define WMEL__PF_RU(lo, hi) INU, lo, hi, #lo ".." #hi
-#define WMEL__PF_RGE(lo) GE, lo, DBL_MAX, ">= " #lo
-#define WMEL__PF_RB ONE, 0, 1, "1|0"
-#define WMEL__PF_NR NONE, 0, 0, ""
-enum { WMEL__PF_HOW_NONE, WMEL__PF_HOW_IN, WMEL__PF_HOW_IN0, WMEL__PF_HOW_INU, WMEL__PF_HOW_GE, WMEL__PF_HOW_ONE };
+ * text starts with it). how is a WMEL__PF_HOW_* name's tail (each ends in _R: windows.h
+ * defines IN and OUT as empty macros). */
+#define WMEL__PF_R(lo, hi) IN_R, lo, hi, #lo ".." #hi
+#define WMEL__PF_R0(lo, hi) IN0_R, lo, hi, "0, " #lo ".." #hi
+#define WMEL__PF_RU(lo, hi) INU_R, lo, hi, #lo ".." #hi
+#define WMEL__PF_RGE(lo) GE_R, lo, DBL_MAX, ">= " #lo
+#define WMEL__PF_RB ONE_R, 0, 1, "1|0"
+#define WMEL__PF_NR NONE_R, 0, 0, ""
+enum { WMEL__PF_HOW_NONE_R, WMEL__PF_HOW_IN_R, WMEL__PF_HOW_IN0_R, WMEL__PF_HOW_INU_R, WMEL__PF_HOW_GE_R, WMEL__PF_HOW_ONE_R };
 /* The values text of a line's range and values columns. */
 #define WMEL__PF_TEXT(range, values) WMEL__PF_TEXT1(WMEL__PF_##range, values)
 #define WMEL__PF_TEXT1(...) WMEL__PF_TEXT2(__VA_ARGS__)

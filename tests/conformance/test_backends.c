@@ -307,7 +307,8 @@ static void cuda_devmem(row *r, const char *name, wmel_ctx *c)
         return;
     }
     const int general = c->fe->algo == &wmel__algo_general;
-    const int want = general && wmel__fe_dev_finish(c->fe, WMEL__DEV_POST | WMEL__DEV_THEN | WMEL__DEV_ALL);
+    const int want = general && c->fe->p.n_samples <= 0 && /* n_samples: cut or padded on the host first */
+                     wmel__fe_dev_finish(c->fe, WMEL__DEV_POST | WMEL__DEV_THEN | WMEL__DEV_ALL);
     const int q = wmel_cuda_features_device(c, NULL, WMEL_SAMPLE_F32, 0, 0, 0, NULL, 0, g_cdev.s);
     CHECK(q == (want ? WMEL_OK : WMEL_ERR_BACKEND_UNAVAILABLE), "%s: device memory %s (%s), want %s", name,
           wmel_strerror(q), wmel_cuda_error_detail(), want ? "taken" : "refused");
@@ -506,7 +507,11 @@ static void run_row(const char *pname, const char *name, const wmel_frontend_pla
             compare(&r, what, got[k].o, got[k].len, &w->cpu[k], &w->ref[k], cpu_bytes);
             if (b->device && k != K_BIG && got[k].len) { /* (samples past 1e15: the CPU's kernels, by the plan) */
                 const char *ob = wmel_op_backend(c, k == K_S16 ? WMEL_OP_LOG_MEL_S16 : WMEL_OP_LOG_MEL);
-                CHECK(!strcmp(ob, fallback ? "cpu" : b->device), "%s: ran on %s", what, ob);
+                /* CUDA's Whisper kernels leave a clip that is all padding to the CPU (a clip of 0
+                   samples the plan's n_samples pads) */
+                const int fb = fallback || (b->kind == B_CUDA && plan->n_samples > 0 && in->n[k] == 0 &&
+                                            !strncmp(kernel, "cuda-f64fft-", 12));
+                CHECK(!strcmp(ob, fb ? "cpu" : b->device), "%s: ran on %s", what, ob);
             }
         }
 #if defined(WMEL_TEST_HOOKS)
