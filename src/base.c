@@ -9,8 +9,10 @@
 #endif
 #include "internal.h"
 #include "config.h"
+#include "fe/fe.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <float.h>
 #include <math.h>
@@ -358,4 +360,20 @@ const char *wmel_strerror(int status)
     case WMEL_ERR_VULKAN: return "the Vulkan driver reported an error (see wmel_vulkan_error_detail())";
     default: return "unknown wmel status code";
     }
+}
+
+/* A failed check: the sentence into msg (when given), WMEL_ERR_INVALID_ARG returned. The
+ * sentence stays one line whatever it quotes: a control character from the caller's text (a
+ * JSON string's decoded "\n", a tab) shows as '?'. */
+int wmel__fe_bad(char *msg, size_t len, const char *fmt, ...)
+{
+    if (msg && len) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, len, fmt, ap);
+        va_end(ap);
+        for (char *c = msg; *c; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = '?';
+    }
+    return WMEL_ERR_INVALID_ARG;
 }

@@ -121,21 +121,6 @@ static int smooth_size(int n)
     return m == 1;
 }
 
-/* A failed check: the sentence into msg (when given), WMEL_ERR_INVALID_ARG returned. The
- * sentence stays one line whatever it quotes: a control character from the caller's text (a
- * JSON string's decoded "\n", a tab) shows as '?'. */
-int wmel__fe_bad(char *msg, size_t len, const char *fmt, ...)
-{
-    if (msg && len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, len, fmt, ap);
-        va_end(ap);
-        for (char *c = msg; *c; c++)
-            if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = '?';
-    }
-    return WMEL_ERR_INVALID_ARG;
-}
 
 /* The mel scales, one definition each (the banks, the centres): Slaney's is plan.c's (Whisper's
  * bank uses it too), Kaldi's is here, HTK's (2595 log10) only here. */
