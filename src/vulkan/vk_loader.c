@@ -2064,6 +2064,16 @@ int wmel__vk_fd_ids(const vkw *w, unsigned char dev_uuid[16], unsigned char drv_
     return 1;
 }
 
+#if !defined(_WIN32)
+/* nfd, a dup of fd that a failed import left with us: closed, unless the driver closed it
+   already (some take the descriptor on failure too) and the number now names another file */
+static void close_if_ours(int nfd, int fd)
+{
+    struct stat a, b;
+    if (fstat(nfd, &a) == 0 && fstat(fd, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) close(nfd);
+}
+#endif
+
 int wmel__vk_import_fd(vkw *w, int out, int fd, uint32_t type, uint64_t size, int dedicated)
 {
 #if defined(_WIN32)
@@ -2135,8 +2145,8 @@ int wmel__vk_import_fd(vkw *w, int out, int fd, uint32_t type, uint64_t size, in
     VkMemoryAllocateInfo mai = {VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO, &imp, (VkDeviceSize)size, type};
     VkDeviceMemory mem = VK_NULL_HANDLE;
     r = VK(f->AllocateMemory(w->dev, &mai, NULL, &mem));
-    if (r != VK_SUCCESS) { /* the descriptor stays ours: closed */
-        close(nfd);
+    if (r != VK_SUCCESS) { /* the descriptor stays ours: closed, unless the driver took it anyway */
+        close_if_ours(nfd, fd);
         f->DestroyBuffer(w->dev, buf, NULL);
         if (r == VK_ERROR_INVALID_EXTERNAL_HANDLE)
             return wmel__vk_detail(WMEL_ERR_INVALID_ARG, "Vulkan: %s refused %s file descriptor %d "
@@ -2145,7 +2155,8 @@ int wmel__vk_import_fd(vkw *w, int out, int fd, uint32_t type, uint64_t size, in
                                    "allocated", w->name, what, fd);
         if (r == VK_ERROR_OUT_OF_DEVICE_MEMORY || r == VK_ERROR_OUT_OF_HOST_MEMORY)
             return wmel__vk_detail(WMEL_ERR_NO_MEMORY, "Vulkan: importing %s memory (vkAllocateMemory) failed: %s (%d): "
-                                   "its size (%llu bytes) must be the allocationSize the memory was allocated with",
+                                   "the descriptor must be an export (vkGetMemoryFdKHR) of this device's memory, "
+                                   "its size (%llu bytes) the allocationSize the memory was allocated with",
                                    what, vk_result_name(r), (int)r, (unsigned long long)size);
         return vk_fail(r, "importing the memory (vkAllocateMemory)");
     }
