@@ -329,7 +329,7 @@ check-hip: deps
 # front-end sweeps of CLANG_SKIP (the plans' options through one kernel, minutes each under
 # ASan) run under gcc's ASan in test-asan; here the kernels are held by test_conformance,
 # test_same_bits and the API tests. `cd $(BUILD_CLANG) && ctest` runs all.
-FUZZ_SMOKE_S ?= 30
+FUZZ_SMOKE_S ?= 10
 CLANG_CMAKE = -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
               -DWMEL_WERROR=ON -DWMEL_SANITIZE=ON -DWMEL_FUZZ=ON -DWMEL_CUDA=OFF \
               -DWMEL_FUZZ_SMOKE_S=$(FUZZ_SMOKE_S) $(CMAKE_ARGS)
@@ -447,11 +447,14 @@ test-python: py-wheel
 PEER_BUILD ?= build-peers
 PEER_VENV  ?= $(PEER_BUILD)/venv
 PEER_SDISTS := transformers==5.23.0 openai-whisper==20250625 kaldi-native-fbank==1.23.0
-test-peers: py-wheel
+# peers-venv: the venv and its pinned packages alone (what make test-all prepares in the
+# background while the C targets build: tools/timed-targets.sh's PREPARE)
+peers-venv: deps
 	@test -x $(PEER_VENV)/bin/python || $(PYTHON) -m venv $(PEER_VENV)
 	$(PEER_VENV)/bin/pip install -q numpy pytest pytest-xdist transformers==5.23.0 faster-whisper==1.2.1 \
 	  kaldi-native-fbank==1.23.0
 	$(PEER_VENV)/bin/pip install -q --no-deps funasr-onnx==0.4.3 # its utils/frontend.py alone (tests/python/test_lfr.py)
+test-peers: py-wheel peers-venv
 	@if $(PEER_VENV)/bin/python -c 'import torch' 2>/dev/null; then \
 	  echo "torch in $(PEER_VENV): installing openai-whisper's own dependencies for its suite"; \
 	  $(PEER_VENV)/bin/pip install -q tiktoken more-itertools numba tqdm scipy; fi
@@ -484,10 +487,12 @@ TK_PKGS  ?= 'torch==2.9.1' 'torchaudio==2.9.1' 'lhotse==1.33.0' 'speechbrain==1.
 # funasr-onnx's metadata pins numpy <= 1.26.4, which its frontend does not need (and torch 2.9's
 # wheels and the rest install a newer one): installed without its dependencies, which TK_PKGS holds
 TK_NODEPS ?= 'funasr-onnx==0.4.3'
-test-toolkits: py-wheel
+# toolkits-venv: the venv and its pinned packages alone (prepared in the background by make test-all)
+toolkits-venv: deps
 	@test -x $(TK_VENV)/bin/python || $(PYTHON) -m venv $(TK_VENV)
 	$(TK_VENV)/bin/pip install -q numpy pytest pytest-xdist av $(TK_PKGS)
 	$(TK_VENV)/bin/pip install -q --no-deps $(TK_NODEPS)
+test-toolkits: py-wheel toolkits-venv
 	$(TK_VENV)/bin/$(PIP_WMEL)
 	$(TK_VENV)/bin/python -m pytest -q -p no:cacheprovider -n $(PYTEST_JOBS) tests/python/test_toolkit_*.py tests/python/test_library_ports.py
 
@@ -513,8 +518,12 @@ TEST_ALL := test-fixed test-asan test-build test-emu test-clang test-aarch64 tes
             test-wasm test-web test-vulkan-ff test-vulkan check-msl check-hip test-python test-wheel test-peers test-toolkits
 # The Vulkan backend's tests run once, in test-vulkan (ASan+UBSan), not in test-build's
 # Release folder too.
+# The peers' and toolkits' venvs (7 GB of wheels, mostly the network's and the disk's time) are
+# made in the background while the C targets build (PREPARE), and waited for before the first
+# target that uses them (PREPARE_BEFORE); the table gives their time as its own row.
 test-all: deps-all
-	@sh tools/timed-targets.sh "$(MAKE) BUILD_SKIP_LABEL=vulkan ALL=1" $(TEST_ALL)
+	@PREPARE="$(MAKE) peers-venv toolkits-venv" PREPARE_BEFORE="test-peers test-toolkits" \
+	  sh tools/timed-targets.sh "$(MAKE) BUILD_SKIP_LABEL=vulkan ALL=1" $(TEST_ALL)
 
 # The integer front-end (src/fixed, include/wmel_fx.h), short (under 2 min from scratch on 2 cores):
 # accuracy against the float64 oracle, the integer-only source check, the generated

@@ -4,7 +4,11 @@
 # counts, read from its output), and one summary line (`N passed, N failed`); the exit status
 # is 1 when any failed. `make test-all` runs its targets through it. Each target's output is
 # kept in $TIMED_LOGS (default build-logs/) as TARGET.log.
-# Usage: sh tools/timed-targets.sh MAKE TARGET...
+# PREPARE (a command, optional) runs in the background from the start, its output in
+# $TIMED_LOGS/prepare.log; it is waited for before the first target named in PREPARE_BEFORE
+# (or at the end), and its time and status are a row of the table ("prepare": the time from
+# its start to its end, most of it beside the other targets).
+# Usage: [PREPARE=CMD PREPARE_BEFORE="T..."] sh tools/timed-targets.sh MAKE TARGET...
 make=$1
 shift
 logs=${TIMED_LOGS:-build-logs}
@@ -34,7 +38,27 @@ tests_of() {
                      (ps ? sprintf(", %d skipped", ps) : "")
         print (s == "" ? "-" : s) }' "$1"
 }
+prep_pid=""
+if [ -n "${PREPARE:-}" ]; then
+    rm -f "$logs/prepare.rc" "$logs/prepare.end"
+    { sh -c "$PREPARE" >"$logs/prepare.log" 2>&1; echo $? >"$logs/prepare.rc"; date +%s >"$logs/prepare.end"; } &
+    prep_pid=$!
+fi
+# prepare_wait: wait for PREPARE (once) and add its row
+prepare_wait() {
+    [ -n "$prep_pid" ] || return 0
+    t_w=$(date +%s)
+    wait "$prep_pid"
+    prep_pid=""
+    if [ "$(cat "$logs/prepare.rc" 2>/dev/null)" = 0 ]; then st=passed; else
+        st=FAILED; fail=$((fail + 1)); tail -20 "$logs/prepare.log"; fi
+    dt=$(($(cat "$logs/prepare.end" 2>/dev/null || date +%s) - t_all))
+    table="$table$(printf '%-16s %6d s  %-7s %s' prepare "$dt" "$st" "waited $(($(date +%s) - t_w)) s for it")
+"
+    echo "== prepare ($PREPARE): $st, done $dt s after the start (waited $(($(date +%s) - t_w)) s)"
+}
 for t in "$@"; do
+    case " ${PREPARE_BEFORE:-} " in *" $t "*) prepare_wait ;; esac
     t0=$(date +%s)
     # the target's status, not tee's: the pipeline's exit code goes through a file
     rm -f "$logs/$t.rc"
@@ -51,6 +75,7 @@ for t in "$@"; do
 "
     echo "== $t: $st in $dt s (load $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null))"
 done
+prepare_wait
 echo "== the targets' times (wall seconds) and tests, load $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null), $(nproc 2>/dev/null) cores"
 printf '%-16s %8s  %-7s %s\n' part seconds status tests
 printf '%s' "$table"
