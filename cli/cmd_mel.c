@@ -67,10 +67,40 @@ static void mel_vulkan_info(FILE *f, const wmel_ctx *ctx)
     }
 }
 
-/* -v's line `backend:`: why this backend ran: the library's reason where --backend named
- * one (AUTO's timings included), else the command's default (the module comment). */
-static void mel_why(FILE *f, const wmel_ctx *ctx, int named)
+/* where a stage (WMEL_OP_LOG_MEL: the frames, WMEL_OP_FINISH) of the call just made ran,
+ * with the reason where a device ctx left it to the host */
+static void mel_stage(FILE *f, const wmel_ctx *ctx, const char *what, int op)
 {
+    const char *ran = wmel_op_backend(ctx, op), *be = wmel_backend_name(ctx);
+    const int id = !strcmp(be, "cuda") ? WMEL_BACKEND_CUDA : !strcmp(be, "vulkan") ? WMEL_BACKEND_VULKAN : 0;
+    fprintf(f, "%s on %s", what, ran);
+    if (!id || strcmp(ran, "cpu")) return;
+    if (op == WMEL_OP_FINISH && !strcmp(wmel_op_backend(ctx, WMEL_OP_LOG_MEL), "cpu")) {
+        fprintf(f, " (with the frames)");
+        return;
+    }
+    wmel_frontend_plan p;
+    char why[320] = "";
+    if (wmel_ctx_plan(ctx, &p) == WMEL_OK && wmel_backend_accepts(id, &p, op, why, sizeof why) == 0)
+        fprintf(f, " (%s)", why);
+    else
+        fprintf(f, " (the %s device takes the plan but left this clip to the host: a sample past its arithmetic's "
+                   "range, its memory, or a self-test; wmel devices)", be);
+}
+
+/* -v's lines `stages:` (stages: where the frames and the finish of the call just made ran;
+ * 0 for a streamed input, whose line above says where it ran) and `backend:`: why this
+ * backend ran: the library's reason where --backend named one (AUTO's timings included),
+ * else the command's default (the module comment). */
+static void mel_why(FILE *f, const wmel_ctx *ctx, int named, int stages)
+{
+    if (stages) {
+        fprintf(f, "  stages: ");
+        mel_stage(f, ctx, "frames", WMEL_OP_LOG_MEL);
+        fprintf(f, ", ");
+        mel_stage(f, ctx, "finish", WMEL_OP_FINISH);
+        fprintf(f, "\n");
+    }
     if (named) fprintf(f, "  backend: %s\n", wmel_backend_reason(ctx));
     else fprintf(f, "  backend: the command's default, the CPU's bytes on every run (--backend auto: the library's "
                     "timed choice of a device or the CPU)\n");
@@ -279,7 +309,7 @@ static int mel_long(const char *in, const char *out, const wmel_params *p, const
         fprintf(info, "  %.3f s on backend %s%s, kernel %s, %d thread(s)  (%.0fx realtime)\n", s, ran, why, kernel,
                 plan ? 1 : wmel_ctx_n_threads(ctx),
                 s > 0 ? samples / (double)(plan ? plan->sample_rate : WMEL_SAMPLE_RATE) / s : 0.0);
-        mel_why(info, ctx, named);
+        mel_why(info, ctx, named, 0);
     }
     wmel_long_destroy(lg);
     wmel_destroy(ctx);
@@ -345,7 +375,7 @@ static int mel_frontend(const char *in, const char *out, const wmel_params *p,
         fprintf(cli_info(out, NULL), "  %.3f ms on backend %s, kernel %s, %d thread(s)  (%.0fx realtime)\n", s * 1e3,
                wmel_backend_name(ctx), wmel_kernel_name(ctx), wmel_ctx_n_threads(ctx),
                s > 0 ? n / (double)plan->sample_rate / s : 0.0);
-        mel_why(cli_info(out, NULL), ctx, named);
+        mel_why(cli_info(out, NULL), ctx, named, 1);
     }
     wmel_destroy(ctx);
     if (rc) {
@@ -479,7 +509,7 @@ static void mel_summary(const mel_opts *o, wmel_ctx *ctx, const float *mel, size
     mel_vulkan_info(f, ctx);
     fprintf(f, "  %.3f ms on backend %s, kernel %s, %d thread(s)  (%.0fx realtime)\n", ms, wmel_backend_name(ctx),
             wmel_kernel_name(ctx), wmel_ctx_n_threads(ctx), ms > 0 ? n / 16.0 / ms : 0.0);
-    mel_why(f, ctx, o->backend_named);
+    mel_why(f, ctx, o->backend_named, 1);
 }
 
 /* The .npy and the picture, all or nothing: both files are written before either is

@@ -1713,9 +1713,10 @@ enum {
                                    (its output may differ from the same ctx's wmel_log_mel by
                                    ~1e-7) and for a plan's ctx on the reference backend
                                    (which wmel_long_create refuses) */
-    WMEL_OP_FINISH = 5          /* wmel_backend_accepts only: the finish (normalisation, post
-                                   stage) of clips in host memory made on the backend's device
-                                   with its frames (wmel_op_backend says "none" to it) */
+    WMEL_OP_FINISH = 5          /* the finish (normalisation, post stage) of clips in host
+                                   memory: wmel_backend_accepts, whether the backend's device
+                                   makes it with its frames; wmel_op_backend, where the most
+                                   recent call's (a batch: its last clip's) was made */
 };
 
 /* Log-Mel of `batch` clips held in device memory, written to device memory, enqueued on
@@ -1809,7 +1810,12 @@ WMEL_API int wmel_cuda_stem_device(const wmel_stem *s, wmel_ctx *ctx, const floa
 /* The backend that ran the most recent call of `op` (WMEL_OP_*) on this ctx, or the
  * one that will run it when there was none yet: "cuda", "vulkan", "cpu" or "ref"; "none"
  * for an op the ctx cannot run (WMEL_OP_DEVICE on a ctx that is neither CUDA's nor
- * Vulkan's, or whose plan the device cannot finish) or an unknown op. Never NULL. */
+ * Vulkan's, or whose plan the device cannot finish) or an unknown op. Never NULL.
+ * WMEL_OP_LOG_MEL's answer is where the frames of the most recent clip in host memory were
+ * computed and WMEL_OP_FINISH's where their finish was made: on a device ctx "cpu" for
+ * either says the host did that work (a dithered plan's frames, a finish the device does
+ * not make, a clip the device refused), so that no work moves without the caller seeing it
+ * (wmel mel -v prints both). */
 WMEL_API const char *wmel_op_backend(const wmel_ctx *ctx, int op);
 
 /* Whether `backend` (WMEL_BACKEND_REF, CPU, CUDA or VULKAN) takes operation `op`

@@ -225,6 +225,7 @@ static int batch_group(wmel_ctx *ctx, const float *const *pcm, const size_t *n, 
     for (size_t i = 0; rc == WMEL_OK && i < g; i++)
         if (nfs[b0 + i] && !(vals[i] = malloc(nfs[b0 + i] * nc * vb))) rc = WMEL_ERR_NO_MEMORY;
     if (rc == WMEL_OK) rc = ctx->vt->plan_frames_batch(ctx, pcm + b0, n + b0, nfs + b0, vals, out + b0, redo, g);
+    const int shared = rc == WMEL_OK; /* the clips' frames in shared dispatches */
     *at = b0;
     if (rc == WMEL__FALLBACK || rc == WMEL_ERR_NO_MEMORY) { /* each clip on its own */
         rc = WMEL_OK;
@@ -263,6 +264,8 @@ static int batch_group(wmel_ctx *ctx, const float *const *pcm, const size_t *n, 
             if (rc == WMEL_OK) rc = wmel__fe_out_check(ctx->fe, out[b], totals[b]);
         }
     }
+    if (rc == WMEL_OK && shared && redo[g - 1] != 1) /* the last clip's finish: the device's (redo 2) or the host's */
+        wmel__note_finish(ctx, redo[g - 1] == 2 ? ctx->vt->id : WMEL_BACKEND_CPU);
     for (size_t i = 0; vals && i < g; i++) free(vals[i]);
     free(vals);
     free(redo);
@@ -333,6 +336,8 @@ static int pfa_batch(wmel_ctx *ctx, const float *const *pcm, const size_t *n, fl
             *at = b;
             rc = redo[b] == 1 ? wmel_features(ctx, pcm[b], n[b], out[b], totals[b]) : rcs[b];
         }
+        if (rc == WMEL_OK && redo[batch - 1] != 1) /* the last clip's finish: the device's (redo 3) or the host's */
+            wmel__note_finish(ctx, redo[batch - 1] == 3 ? ctx->vt->id : WMEL_BACKEND_CPU);
     }
     free(k);
     free(rcs);

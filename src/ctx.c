@@ -97,8 +97,37 @@ void wmel__ctx_free(wmel_ctx *ctx)
     free(ctx);
 }
 
+static const char *backend_id_name(int id)
+{
+    switch (id) {
+    case WMEL_BACKEND_REF: return "ref";
+    case WMEL_BACKEND_CPU: return "cpu";
+    case WMEL_BACKEND_CUDA: return "cuda";
+    case WMEL_BACKEND_VULKAN: return "vulkan";
+    default: return "none";
+    }
+}
+
+void wmel__note_finish(const wmel_ctx *ctx, int backend)
+{
+    wmel_ctx *c = (wmel_ctx *)ctx; /* the record only: a relaxed atomic, as twin_ran */
+    __atomic_store_n(&c->finish_ran, backend, __ATOMIC_RELAXED);
+}
+
+/* WMEL_OP_FINISH: where the most recent call's finish ran (the twin's where the twin took
+ * the call); before any call, where the plan's rule puts it (wmel_backend_accepts) */
+static const char *finish_backend(const wmel_ctx *ctx)
+{
+    if (ctx->twin && __atomic_load_n(&ctx->twin_ran, __ATOMIC_RELAXED)) return finish_backend(ctx->twin);
+    const int ran = __atomic_load_n(&ctx->finish_ran, __ATOMIC_RELAXED);
+    if (ran) return backend_id_name(ran);
+    if (ctx->vt->id == WMEL_BACKEND_CPU || ctx->vt->id == WMEL_BACKEND_REF || !ctx->fe) return ctx->vt->name;
+    return wmel_backend_accepts(ctx->vt->id, &ctx->fe->p, WMEL_OP_FINISH, NULL, 0) == 1 ? ctx->vt->name : "cpu";
+}
+
 const char *wmel__op_backend(const wmel_ctx *ctx, int op)
 {
+    if (ctx && op == WMEL_OP_FINISH) return finish_backend(ctx);
     if (!ctx || op < WMEL_OP_LOG_MEL || op > WMEL_OP_STREAM) return "none";
     if (op == WMEL_OP_STREAM && ctx->fe->algo->stream_backend) return ctx->fe->algo->stream_backend;
     if (op <= WMEL_OP_LOG_MEL_BATCH && ctx->twin && __atomic_load_n(&ctx->twin_ran, __ATOMIC_RELAXED))

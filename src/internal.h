@@ -427,6 +427,9 @@ wmel_ctx *wmel__ctx_make(wmel_params p, const wmel_frontend_plan *plan, int keep
                          const struct wmel_algo *algo, const wmel_backend_vt *vt, const char *why, int *status);
 void wmel__ctx_free(wmel_ctx *ctx);
 const char *wmel__op_backend(const wmel_ctx *ctx, int op);
+/* Notes that `backend` (WMEL_BACKEND_*) finished the clips of the ctx's current call: the
+ * device where it made them to the end, WMEL_BACKEND_CPU where the host did (ctx.c). */
+void wmel__note_finish(const wmel_ctx *ctx, int backend);
 extern const wmel_backend_vt wmel__backend_ref; /* ref/ref.c */
 extern const wmel_backend_vt wmel__backend_cpu; /* cpu/cpu.c */
 extern const wmel_backend_vt wmel__backend_cuda; /* cuda/backend.c, when built */
@@ -569,6 +572,8 @@ struct wmel_ctx {
      * refuses what the CPU backend does, with its bytes. NULL otherwise. */
     struct wmel_ctx *twin;
     int twin_ran;          /* the most recent call of a plan path ran on the twin (__atomic) */
+    int finish_ran;        /* the backend (WMEL_BACKEND_*) that finished the most recent call's
+                              clips, 0 none yet (__atomic; wmel_op_backend's WMEL_OP_FINISH) */
 };
 
 /* The ctx that computes x[0 .. n): ctx->twin where the samples need the CPU's kernels (a

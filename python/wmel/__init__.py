@@ -30,6 +30,7 @@ from . import fixed  # the integer front-end: wmel.fixed.log_mel_spectrogram
 from ._diagnosis import diagnose, probes
 from ._conformance import VectorsError, vectors, vectors_check
 from ._devices import devices
+from ._lastrun import last_run
 
 __all__ = [
     "SAMPLE_RATE", "N_FFT", "HOP_LENGTH", "CHUNK_LENGTH", "N_SAMPLES", "N_FRAMES",
@@ -39,6 +40,7 @@ __all__ = [
     "batch", "BatchError", "BatchResult",
     "backend_info", "features", "features_batch", "frontend_plan", "load_cmvn", "plan_from", "plan_to_json", "presets",
     "Stream", "SlidingBuffer", "diagnose", "probes", "vectors", "vectors_check", "VectorsError", "devices",
+    "last_run",
 ]
 
 

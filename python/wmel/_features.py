@@ -13,6 +13,7 @@ import os
 import numpy as np
 
 from . import _ctxcache, _wmel
+from . import _lastrun
 from ._common import _as_samples, _check_bool, _check_float, _check_int, _is_torch, _out_array, load_audio
 
 FRONTENDS = {
@@ -327,24 +328,31 @@ def _features_ctx(frontend, n_mels, normalize, window, scale, low_freq, high_fre
 def features_batch(clips, frontend: str | None = None, n_mels=None, *, normalize=None, window=None,
                    scale=None, low_freq=None, high_freq=None, use_energy=None, energy_floor=None,
                    legacy: bool = False, pad_to=None, backend: str = "auto", threads: int = 0,
-                   col_scale=None, col_shift=None, plan=None, cmvn=None, **caps):
+                   col_scale=None, col_shift=None, plan=None, cmvn=None, copy: str = "auto", **caps):
     """features() of many clips of any lengths in one library call (wmel_features_batch):
     a list of arrays, each clip's array equal to features(clip, ...) with the same options.
     clips: a sequence of 1-D arrays of samples (float32; int16 is divided by 32768;
     float16/64 converted) or torch tensors (the results are then tensors on the first
     clip's device). On the Vulkan backend the clips' frames share the device's dispatches
     (docs/vulkan.md). A clip the plan refuses (empty, too short, NaN) raises ValueError
-    naming its index ("clip 3: ..."); nothing is returned then."""
+    naming its index ("clip 3: ..."); nothing is returned then. Clips on a GPU (torch CUDA
+    tensors) are copied to the host and their features back (wmel.last_run() lists the copies);
+    copy="never" raises ValueError instead."""
+    _lastrun.check_copy(copy)
     ctx = _features_ctx(frontend, n_mels, normalize, window, scale, low_freq, high_freq, use_energy,
                         energy_floor, legacy, pad_to, backend, threads, col_scale, col_shift, plan, cmvn, caps)
     if isinstance(clips, (str, bytes, bytearray, os.PathLike)):
         raise TypeError("features_batch: clips is a sequence of 1-D arrays of samples")
     torch_dev = None
-    pcms, outs = [], []
+    pcms, outs, moved = [], [], []
     for i, c in enumerate(clips):
         if _is_torch(c):
             if torch_dev is None:
                 torch_dev = c.device
+            if c.device.type != "cpu":
+                if copy == "never":
+                    _lastrun.refuse_copy(f"clip {i} (on {c.device})", "features_batch computes a batch from host memory")
+                moved.append(i)
             c = c.detach().to("cpu").contiguous().numpy()
         pcms.append(_as_samples(c, allow_s16=False, name=f"clip {i}", ndims=(1,)))
     for i, a in enumerate(pcms):
@@ -354,6 +362,13 @@ def features_batch(clips, frontend: str | None = None, n_mels=None, *, normalize
             raise ValueError(f"clip {i}: {e}") from None
         outs.append(_out_array((rows, cols)))
     ctx.features_batch(pcms, outs)
+    copies = []
+    if moved:
+        copies = [f"{torch_dev} -> host: the samples of {len(moved)} clip(s)"]
+        if torch_dev.type != "cpu":
+            copies.append(f"host -> {torch_dev}: the features")
+    _lastrun.record("features_batch", ctx, "host" if not moved else str(torch_dev), _lastrun.OP_LOG_MEL_BATCH,
+                    copies, "features_batch computes a batch from host memory" if copies else "")
     if torch_dev is not None:
         import torch
 
@@ -378,7 +393,7 @@ def backend_info(frontend: str | None = None, n_mels=None, *, normalize=None, wi
 def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None, window=None,
              scale=None, low_freq=None, high_freq=None, use_energy=None, energy_floor=None,
              legacy: bool = False, pad_to=None, backend: str = "auto", threads: int = 0,
-             col_scale=None, col_shift=None, plan=None, cmvn=None, **caps):
+             col_scale=None, col_shift=None, plan=None, cmvn=None, copy: str = "auto", **caps):
     """The features of one front-end, float32, in its original's layout:
 
       whisper   (n_mels, n // 160), as log_mel_spectrogram(audio, n_mels)
@@ -394,8 +409,9 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
     leading batch axis); a torch tensor gives a torch tensor on its device: a CUDA tensor
     with backend="cuda" (or AUTO choosing CUDA) is computed on the device, on torch's current
     stream, where the plan is one the device finishes (wmel._torch_device.features_device; the
-    samples are not scanned for NaN/Inf there), else through a host copy
-    (wmel._torch_device.cuda_path() says which ran).
+    samples are not scanned for NaN/Inf there), else through a host copy: wmel.last_run()
+    says where each stage ran and which copies were made, and copy="never" raises ValueError
+    (with the reason) where the call would copy a device's data to the host.
     low_freq/high_freq/scale apply to nemo, kaldi and seamless. backend: "auto", "cpu",
     "ref" (the float64 reference), "cuda", "vulkan" (docs/vulkan.md). threads: 0 = all cores. Empty audio raises ValueError.
     caps: the capabilities any front-end's plan takes (frontend_plan; docs/frontends.md),
@@ -412,20 +428,29 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
     or a dict in its schema, in place of frontend (docs/frontends.md, "Presets"); options
     given with it change it.
     """
+    _lastrun.check_copy(copy)
     ctx = _features_ctx(frontend, n_mels, normalize, window, scale, low_freq, high_freq, use_energy,
                         energy_floor, legacy, pad_to, backend, threads, col_scale, col_shift, plan, cmvn, caps)
     if isinstance(audio, (str, os.PathLike)):
         audio = load_audio(audio)
     elif isinstance(audio, (bytes, bytearray, memoryview)):
         audio = load_audio(bytes(audio) if isinstance(audio, memoryview) else audio)
-    torch_in = None
+    torch_in, copies, copy_why = None, [], ""
     if _is_torch(audio):
         if audio.device.type == "cuda":
             from . import _torch_device
 
             out = _torch_device.features_cuda(ctx, audio)
             if out is not None:
+                _lastrun.record("features", ctx, str(audio.device), _lastrun.OP_DEVICE)
                 return out[None] if audio.dim() == 1 and ctx.plan.get("batch_axis") else out
+            copy_why = _torch_device.host_reason(ctx, audio)
+        elif audio.device.type != "cpu":
+            copy_why = f"wmel computes a tensor on {audio.device} on the host"
+        if audio.device.type != "cpu":
+            if copy == "never":
+                _lastrun.refuse_copy(f"the features of a tensor on {audio.device}", copy_why)
+            copies = [f"{audio.device} -> host: the samples", f"host -> {audio.device}: the features"]
         torch_in = audio
         audio = audio.detach().to("cpu").contiguous().numpy()
     a = _as_samples(audio, allow_s16=False)
@@ -434,6 +459,7 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
     out = _out_array((clips.shape[0], rows, cols))
     for b in range(clips.shape[0]):
         ctx.features(clips[b], out[b])
+    _lastrun.record("features", ctx, str(torch_in.device) if copies else "host", _lastrun.OP_LOG_MEL, copies, copy_why)
     out = out[0] if a.ndim == 1 and not ctx.plan.get("batch_axis") else out  # (the plan's leading axis of 1)
     if torch_in is not None:
         import torch

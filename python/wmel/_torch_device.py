@@ -15,6 +15,7 @@ from . import _wmel
 _SAMPLE_F32, _SAMPLE_S16 = 0, 1  # wmel.h: WMEL_SAMPLE_F32 / WMEL_SAMPLE_S16
 _OP_DEVICE = 3  # wmel.h: WMEL_OP_DEVICE
 _last_cuda_path = "none"
+_last_refusal = ""  # the device's refusal of features_cuda's last tensor, where it refused one
 
 
 def cuda_path() -> str:
@@ -78,8 +79,9 @@ def features_cuda(ctx, audio: torch.Tensor):
     tensor's device whose plan the device finishes, else None (the caller copies to the host).
     Other float dtypes are converted to float32, and a layout features_device does not take
     is made contiguous, on the device."""
-    global _last_cuda_path
+    global _last_cuda_path, _last_refusal
     _last_cuda_path = "host-copy"
+    _last_refusal = ""
     if audio.dim() not in (1, 2) or ctx.backend != "cuda" or ctx.op_backend(_OP_DEVICE) != "cuda" \
             or audio.device.index != ctx.cuda_device:
         return None  # the host path says what is wrong with the argument, or computes it
@@ -98,7 +100,26 @@ def features_cuda(ctx, audio: torch.Tensor):
         # geometry too) or a clip length before enqueuing anything; wmel_features computes it.
         # A CUDA failure (ERR_CUDA) is raised.
         if getattr(e, "status", None) == _wmel.ERR_BACKEND_UNAVAILABLE:
+            _last_refusal = str(e)
             return None
         raise
     _last_cuda_path = "device"
     return out
+
+
+def host_reason(ctx, audio: torch.Tensor) -> str:
+    """Why features_cuda left this CUDA tensor to the host (after it returned None): the
+    context's backend, the plan, the tensor's device, rank or dtype, or the device's refusal."""
+    if ctx.backend != "cuda":
+        return (f"the context's backend is {ctx.backend} ({ctx.backend_reason}); backend='cuda' computes a "
+                "CUDA tensor's features on its device")
+    if ctx.op_backend(_OP_DEVICE) != "cuda":
+        ok, why = _wmel.backend_accepts(_wmel.BACKEND_CUDA, ctx.plan, _OP_DEVICE)
+        return f"the CUDA backend does not make this plan's features on the device: {why}"
+    if audio.device.index != ctx.cuda_device:
+        return f"the tensor is on {audio.device}, the context's device is cuda:{ctx.cuda_device}"
+    if audio.dim() not in (1, 2):
+        return f"the tensor's shape {tuple(audio.shape)}: the device path takes 1-D or 2-D"
+    if audio.dtype.is_complex or not (audio.dtype.is_floating_point or audio.dtype == torch.int16):
+        return f"the tensor's dtype {audio.dtype}"
+    return _last_refusal or "the device refused the call"

@@ -541,6 +541,7 @@ static int cuda_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
     hc.batch = batch;
     if (n == 0 || n > SIZE_MAX / hc.elt / batch) { /* all padding, or too big to stage */
         note_op(ctx, op, WMEL_BACKEND_CPU);
+        wmel__note_finish(ctx, WMEL_BACKEND_CPU);
         return WMEL__FALLBACK;
     }
     hc.l.sample_type = f32 ? WMEL_CU_F32 : WMEL_CU_S16;
@@ -571,6 +572,7 @@ static int cuda_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
     }
     pthread_mutex_unlock(&st->lock);
     note_op(ctx, op, rc == WMEL__FALLBACK ? WMEL_BACKEND_CPU : WMEL_BACKEND_CUDA);
+    if (rc == WMEL_OK || rc == WMEL__FALLBACK) wmel__note_finish(ctx, rc == WMEL_OK ? WMEL_BACKEND_CUDA : WMEL_BACKEND_CPU);
     return rc;
 }
 

@@ -868,9 +868,11 @@ static int cpu_run(const wmel_ctx *ctx, const float *x, size_t n, float *out, si
        rows already (wmel__fe_cpu_given), its frames here are the host's post stage's input */
     if (!given && ctx->vt->plan_finish && nc && (!wmel__fe_post_on(p) || wmel__fe_fill_rows(p))) {
         rc = ctx->vt->plan_finish(ctx, x, n, out, rows, cols);
+        if (rc == WMEL_OK) wmel__note_finish(ctx, ctx->vt->id);
         if (rc != WMEL__FALLBACK) return rc;
         rc = WMEL_OK;
     }
+    if (ctx->vt->plan_finish || ctx->vt->plan_frames) wmel__note_finish(ctx, WMEL_BACKEND_CPU); /* the host's, below */
     /* zeros wherever no frame is computed: frames past the valid ones, pad_to, stacking */
     if (p->layout == WMEL_LAYOUT_FRAMES_MELS) {
         if (total > nc * (size_t)fe->n_cols)
@@ -1033,6 +1035,7 @@ int wmel__fe_cpu_given(const wmel_ctx *ctx, const float *x, size_t n, float *out
        the deltas and the stacking into out */
     if (!given && ctx->vt->plan_finish && wmel__fe_computed(p, n)) {
         rc = ctx->vt->plan_finish(ctx, x, n, out, rows, cols);
+        if (rc == WMEL_OK) wmel__note_finish(ctx, ctx->vt->id);
         if (rc != WMEL__FALLBACK) return rc;
     }
     size_t F = wmel__fe_computed(p, n);

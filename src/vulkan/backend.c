@@ -1517,6 +1517,7 @@ static int vk_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
     if (!st->pfa || c->batch == 0) return c->batch == 0 ? WMEL_OK : WMEL__FALLBACK;
     if (!st->w) { /* float-float failed its self-test at create: the CPU's kernels */
         note_op(st, op, WMEL_BACKEND_CPU);
+        wmel__note_finish(ctx, WMEL_BACKEND_CPU);
         return WMEL__FALLBACK;
     }
     const size_t nf = wmel_n_frames(c->n, c->padding), nm = (size_t)ctx->params.n_mels, per = nm * nf;
@@ -1533,6 +1534,7 @@ static int vk_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
     if (!fits) { /* past the shader's 32-bit sample indices: the CPU's kernels */
         free(jobs);
         note_op(st, op, WMEL_BACKEND_CPU);
+        wmel__note_finish(ctx, WMEL_BACKEND_CPU);
         return WMEL__FALLBACK;
     }
     if (pthread_mutex_lock(&st->lock) != 0) {
@@ -1554,6 +1556,7 @@ static int vk_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
     if (rc == WMEL_ERR_NO_MEMORY || (rc == WMEL_OK && bad)) {
         free(jobs);
         note_op(st, op, WMEL_BACKEND_CPU);
+        wmel__note_finish(ctx, WMEL_BACKEND_CPU);
         return WMEL__FALLBACK;
     }
     if (rc != WMEL_OK) {
@@ -1563,12 +1566,14 @@ static int vk_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
     /* the finish on the CPU: the normalisation (per clip, or one max over the batch) and
        the smoothing, each clip's largest value taken in the read-back */
     float gmax = -HUGE_VALF;
+    int host_fin = 0;
     for (size_t b = 0; b < c->batch; b++) gmax = jobs[b].mx > gmax ? jobs[b].mx : gmax;
     for (size_t b = 0; b < c->batch && rc == WMEL_OK; b++)
         if (jobs[b].fdone == 1) atomic_fetch_add(&g_finishes, 1); /* finished on the device */
         else
-            rc = wmel__pfa_finish(ctx, c->out + b * per, nf, c->batch_norm == WMEL_BATCH_GLOBAL ? gmax : jobs[b].mx,
-                                  jobs[b].normed);
+            host_fin = 1, rc = wmel__pfa_finish(ctx, c->out + b * per, nf,
+                                                c->batch_norm == WMEL_BATCH_GLOBAL ? gmax : jobs[b].mx, jobs[b].normed);
+    wmel__note_finish(ctx, host_fin ? WMEL_BACKEND_CPU : WMEL_BACKEND_VULKAN);
     free(jobs);
     note_op(st, op, WMEL_BACKEND_VULKAN);
     return rc;

@@ -213,6 +213,8 @@ WMEL_AUTO_PROBE=1 WMEL_AUTO_PROBE_CPU_SCALE=1e9 dest_bytes default
 cmp -s "$T/default.file.npy" "$T/dest_cpu.npy" && ok || bad "mel's default differs from --backend cpu"
 grep -q " on backend cpu, " "$T/default.file.v" && grep -q "backend: the command's default" "$T/default.file.v" && ok ||
   bad "mel -v: the default backend not named: $(cat "$T/default.file.v")"
+grep -q "^  stages: frames on cpu, finish on cpu$" "$T/default.file.v" && ok ||
+  bad "mel -v: stages: $(grep stages "$T/default.file.v")"
 if "$WMEL" mel "$SPEECH" --backend cuda -o "$T/dest_probe.npy" 2>/dev/null; then
   dest_bytes cuda --backend cuda
   grep -q " on backend cuda, " "$T/cuda.file.v" && ok || bad "--backend cuda -v: $(cat "$T/cuda.file.v")"

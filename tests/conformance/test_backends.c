@@ -448,6 +448,8 @@ static void twin(row *r, const char *name, const wmel_frontend_plan *plan, const
         const long long f1 = finishes(b);
         result host = run_case(off, in, K_SPEECH);
         CHECK(finishes(b) == f1, "%s on %s: %s=0 finished on the device", name, b->label, env);
+        CHECK(host.st != WMEL_OK || !strcmp(wmel_op_backend(off, WMEL_OP_FINISH), "cpu"),
+              "%s on %s: %s=0: WMEL_OP_FINISH says %s", name, b->label, env, wmel_op_backend(off, WMEL_OP_FINISH));
         CHECK(on.st == host.st, "%s on %s: status %d, with the host's finish %d", name, b->label, on.st, host.st);
         if (on.st == WMEL_OK && host.st == WMEL_OK && f1 > f0) {
             const double e = t_rel_err_ff(on.o, host.o, on.len);
@@ -512,13 +514,22 @@ static void run_row(const char *pname, const char *name, const wmel_frontend_pla
                 const int fb = fallback || (b->kind == B_CUDA && plan->n_samples > 0 && in->n[k] == 0 &&
                                             !strncmp(kernel, "cuda-f64fft-", 12));
                 CHECK(!strcmp(ob, fb ? "cpu" : b->device), "%s: ran on %s", what, ob);
+                if (fb) /* frames on the host: its finish there too */
+                    CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_FINISH), "cpu"), "%s: finish on %s, frames on the cpu",
+                          what, wmel_op_backend(c, WMEL_OP_FINISH));
             }
+            if (!b->device) /* the CPU's and the reference's own finish */
+                CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_FINISH), wmel_backend_name(c)), "%s: finish on %s", what,
+                      wmel_op_backend(c, WMEL_OP_FINISH));
         }
 #if defined(WMEL_TEST_HOOKS)
         if (b->device && k == K_NAN) CHECK(finishes(b) == f0, "%s: %lld finishes on the device", what, finishes(b) - f0);
         if (b->device && k == K_SPEECH && dither_off && !fallback) {
             const long long f = finishes(b) - f0;
             note(&r, f ? "finish on the device" : "finish on the host");
+            /* wmel_op_backend's answer: where the counter says the finish was made */
+            CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_FINISH), f ? b->device : "cpu"), "%s: WMEL_OP_FINISH %s, %lld "
+                  "finishes on the device", what, wmel_op_backend(c, WMEL_OP_FINISH), f);
             if (listed(b->kind == B_VULKAN ? VK_FINISH : CU_FINISH, pname))
                 CHECK(f == 1, "%s: %lld finishes on the device", what, f);
         }

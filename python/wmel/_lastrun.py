@@ -1,0 +1,72 @@
+"""wmel._lastrun -- where the stages of the calling thread's most recent features() or
+features_batch() call ran, and which copies of the caller's data between a device and the
+host it made (wmel.last_run()); the copy= rule those calls take."""
+from __future__ import annotations
+
+import threading
+
+from . import _wmel
+
+OP_LOG_MEL, OP_LOG_MEL_BATCH, OP_DEVICE, OP_FINISH = 0, 2, 3, 5  # wmel.h: WMEL_OP_*
+_DEVICE_IDS = {"cuda": _wmel.BACKEND_CUDA, "vulkan": _wmel.BACKEND_VULKAN}
+_COPY = ("auto", "never")
+_tls = threading.local()
+
+
+def check_copy(copy) -> str:
+    """copy= as given ("auto": a device's data may go through the host, said in last_run();
+    "never": such a call raises instead), else ValueError."""
+    if copy not in _COPY:
+        raise ValueError(f"copy must be 'auto' or 'never', got {copy!r}")
+    return copy
+
+
+def refuse_copy(what: str, why: str):
+    """The error of a copy="never" call that would copy: ValueError naming what and why."""
+    raise ValueError(f"copy='never': {what} would go through the host: {why}")
+
+
+def _host_why(ctx, op: int, ran: str, frames_ran: str) -> str:
+    """Why a device ctx's stage ran on the host ('' where it ran on the ctx's device)."""
+    bid = _DEVICE_IDS.get(ctx.backend)
+    if bid is None or ran != "cpu":
+        return ""
+    if op == OP_FINISH and frames_ran == "cpu":
+        return "with the frames"
+    ok, why = _wmel.backend_accepts(bid, ctx.plan, OP_LOG_MEL if op == OP_LOG_MEL_BATCH else op)
+    if ok != 1:
+        return why
+    return (f"the {ctx.backend} device takes the plan but left this call to the host (a sample past its "
+            "arithmetic's range, its memory, or a self-test: wmel.devices())")
+
+
+def record(call: str, ctx, where: str, op: int, copies=(), copy_why: str = "") -> None:
+    """Notes the call just made on ctx (op: OP_LOG_MEL for clips from the host, OP_LOG_MEL_BATCH
+    for a batch, OP_DEVICE for the device path) for last_run()."""
+    if op == OP_DEVICE:
+        frames = finish = ctx.op_backend(OP_DEVICE)
+    else:
+        frames, finish = ctx.op_backend(op), ctx.op_backend(OP_FINISH)
+    why = {}
+    for stage, o, ran in (("frames", op, frames), ("finish", OP_FINISH, finish)):
+        w = "" if op == OP_DEVICE else _host_why(ctx, o, ran, frames)
+        if w:
+            why[stage] = w
+    if copies:
+        why["copies"] = copy_why
+    _tls.last = {"call": call, "input": where, "backend": ctx.backend, "kernel": ctx.kernel, "frames": frames,
+                 "finish": finish, "copies": list(copies), "why": why}
+
+
+def last_run():
+    """Where the calling thread's most recent wmel.features() or features_batch() call ran:
+    a dict of "call" ("features", "features_batch"), "input" ("host", or the device of the
+    tensor given, "cuda:0"), "backend" and "kernel" (the context's), "frames" and "finish"
+    (the backend that computed the frames and made the finish -- normalisation, post stage --
+    of its clips: "cpu" on a device context says the host did that work; a batch: its last
+    clip's), "copies" (the copies of the caller's data between its device and the host the
+    call made, e.g. ["cuda:0 -> host: the samples", "host -> cuda:0: the features"]; empty
+    when the data stayed where it was) and "why" (for each stage that ran on the host of a
+    device context, and for the copies, the reason). None before any call in this thread."""
+    r = getattr(_tls, "last", None)
+    return None if r is None else dict(r, copies=list(r["copies"]), why=dict(r["why"]))
