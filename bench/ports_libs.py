@@ -182,17 +182,41 @@ def answer_text(r):
     return f"refused ({why}); listed: {diffs}"
 
 
+class Timed:
+    """The port, its calls timed apart from the diagnosis (wall and this process's CPU: a
+    library such as JAX compiles for each new length and computes on several threads)."""
+
+    def __init__(self, port):
+        self.port, self.wall, self.cpu, self.calls = port, 0.0, 0.0, 0
+        if hasattr(port, "float64"):
+            self.float64 = port.float64
+
+    def __call__(self, x):
+        w, c = time.perf_counter(), time.process_time()
+        try:
+            return self.port(x)
+        finally:
+            self.wall += time.perf_counter() - w
+            self.cpu += time.process_time() - c
+            self.calls += 1
+
+
+def diagnose_timed(port, **kw):
+    """wmel.diagnose(port) and its times: (answer, wall s, the diagnosis's CPU s, the port's wall s, calls)"""
+    t = Timed(port)
+    w, c = time.perf_counter(), time.process_time()
+    r = wmel.diagnose(t, **kw)
+    wall, cpu = time.perf_counter() - w, time.process_time() - c
+    return r, wall, cpu - t.cpu, t.wall, t.calls
+
+
 def run_one(make, clips):
     name, lib, ver, (kind, claimed), port, truth = make()
-    t0 = time.perf_counter()
-    r = wmel.diagnose(port, **{kind: claimed})
-    dt = time.perf_counter() - t0
+    r, dt, dcpu, pwall, calls = diagnose_timed(port, **{kind: claimed})
     first = None
     if r["work_bound"] and not (r["explained"] and r["reproduces"]):  # the default bound cut it: 4x
         first = f"{answer_text(r)} at the default work bound ({r['max_candidates']} candidates)"
-        t0 = time.perf_counter()
-        r = wmel.diagnose(port, **{kind: claimed}, max_candidates=4 * r["max_candidates"])
-        dt = time.perf_counter() - t0
+        r, dt, dcpu, pwall, calls = diagnose_timed(port, **{kind: claimed}, max_candidates=4 * r["max_candidates"])
     errs = []
     for _, x in clips:
         if r["plan"] is None:
@@ -207,7 +231,8 @@ def run_one(make, clips):
         errs64 = [rel_err(port.float64(x), wmel.features(x, plan=r["plan"])) for _, x in clips]
     return {"first": first, "bound": r["max_candidates"], "errs64": errs64, "name": name, "lib": f"{lib} {ver}", "claimed": claimed if kind == "preset" else "a plan (below)",
             "claimed_plan": None if kind == "preset" else claimed, "truth": truth, "answer": answer_text(r),
-            "plan": r["plan"], "notes": r["notes"], "errs": errs, "seconds": dt,
+            "plan": r["plan"], "notes": r["notes"], "errs": errs, "seconds": dt, "diag_cpu": dcpu,
+            "port_wall": pwall, "port_calls": calls,
             "clips": probe_counts(r), "refused": not (r["explained"] and r["reproduces"])}
 
 
@@ -222,6 +247,8 @@ def probe_counts(r):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-o", "--out", default=None, help="the record (default bench/results/<date>-ports-libs.md)")
+    ap.add_argument("--ports", nargs="+", default=None, metavar="NAME",
+                    help="only these ports (tf, jax, librosa, spafe); default all")
     args = ap.parse_args()
     date = datetime.date.today().isoformat()
     out = pathlib.Path(args.out) if args.out else ROOT / "bench" / "results" / f"{date}-ports-libs.md"
@@ -229,6 +256,8 @@ def main():
              ("speech-like", speech_like()), ("chirp, -70 dB floor", chirp_floor())]
     rows, skipped = [], []
     for make in PORTS:
+        if args.ports and make.__name__[5:] not in args.ports:
+            continue
         try:
             rows.append(run_one(make, clips))
         except ImportError as e:
@@ -239,12 +268,16 @@ def main():
              f"bench/ports_libs.py: wmel.diagnose(port, claimed) on the probes, the answer's plan replayed with "
              f"wmel.features on three clips the fit never saw; error: max |port - plan| / max(1, |port|). "
              f"Python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}.", "",
-             "| port | library | claimed | answer | probes (status count) | held out: speech_en, speech-like, chirp | time |",
-             "|---|---|---|---|---|---|---|"]
+             "Time: the call's wall seconds; of them the diagnosis's CPU seconds (this process's, less the port's "
+             "calls) and the port's own calls (wall, with their count: a library that compiles for each new "
+             "length spends most of the call there).", "",
+             "| port | library | claimed | answer | probes (status count) | held out: speech_en, speech-like, chirp | time | diagnosis CPU | the port's calls |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         bound = f" (max_candidates {r['bound']}: see below)" if r["first"] else ""
         lines.append(f"| {r['name']} | {r['lib']} | {r['claimed']} | {r['answer']}{bound} | {r['clips']} | "
-                     f"{', '.join(r['errs'])}{' (nearest plan)' if r['refused'] and r['plan'] else ''} | {r['seconds']:.1f} s |")
+                     f"{', '.join(r['errs'])}{' (nearest plan)' if r['refused'] and r['plan'] else ''} | {r['seconds']:.1f} s | "
+                     f"{r['diag_cpu']:.1f} s | {r['port_wall']:.1f} s ({r['port_calls']}) |")
     lines.append("")
     for r in rows:
         lines += [f"## {r['name']}", "", f"Truth (the library's source): {r['truth']}", ""]
