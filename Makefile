@@ -39,7 +39,7 @@ APT_PKGS_ALL := chromium gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user \
               glslc glslang-tools spirv-tools libvulkan-dev mesa-vulkan-drivers spirv-cross hipcc
 CMAKE_ARGS ?=
 
-.PHONY: py-wheel all deps deps-all test-all deps-fixed deps-wasm wasm test-wasm test-wasm-all web test-web bench-wasm deps-windows windows test-windows build demo amalgamation test-amalgamation test test-fixed test-build test-asan test-emu test-cuda-emu test-clang test-python test-peers test-toolkits test-wheel test-aarch64 test-i686 test-armv7 deps-32 deps-vulkan-ff test-vulkan-ff test-vulkan check-msl check-hip fuzz soak soak-batch bench bench-batch bench-presets digest-compare same-bits-update clean
+.PHONY: py-wheel py-venv py-test-venv py-prefetch py-prefetch-wait peers-venv toolkits-venv all deps deps-all test-all deps-fixed deps-wasm wasm test-wasm test-wasm-all web test-web bench-wasm deps-windows windows test-windows build demo amalgamation test-amalgamation test test-fixed test-build test-asan test-emu test-cuda-emu test-clang test-python test-peers test-toolkits test-wheel test-aarch64 test-i686 test-armv7 deps-32 deps-vulkan-ff test-vulkan-ff test-vulkan check-msl check-hip fuzz soak soak-batch bench bench-batch bench-presets digest-compare same-bits-update clean
 
 all: build
 
@@ -423,9 +423,24 @@ PY_TEST_PKGS ?= 'ray[data]==2.60.0' 'webdataset==1.0.2' 'datasets==5.2.0' 'kaldi
 # (test-python, test-peers, test-toolkits; test-wheel repairs it as its 'full' wheel).
 PY_DIST := $(PY_BUILD)/dist
 PIP_WMEL = pip install -q --force-reinstall --no-deps $(PY_DIST)/wmel-*.whl
-py-wheel: deps
+py-venv: deps
 	@test -x $(PY_VENV)/bin/python || $(PYTHON) -m venv $(PY_VENV)
 	$(PY_VENV)/bin/pip install -q numpy pytest pytest-xdist 'scikit-build-core>=0.10' av
+# the venv with the test packages too (what test-python installs before its tests)
+py-test-venv: py-venv
+	$(PY_VENV)/bin/pip install -q $(PY_TEST_PKGS)
+# make test starts py-test-venv in the background (mostly the network's and the disk's time)
+# while the C suites build and run; test-python waits for it (at most 20 min), then installs
+# what is still missing itself; the background's log: $(PY_BUILD)/prefetch.log
+py-prefetch:
+	@mkdir -p $(PY_BUILD) && \
+	  { $(MAKE) --no-print-directory py-test-venv >$(PY_BUILD)/prefetch.log 2>&1; rm -f $(PY_BUILD)/prefetch.pid; } & \
+	  echo $$! >$(PY_BUILD)/prefetch.pid
+py-prefetch-wait:
+	@w=0; while [ -f $(PY_BUILD)/prefetch.pid ] && kill -0 "$$(cat $(PY_BUILD)/prefetch.pid)" 2>/dev/null && \
+	  [ $$w -lt 1200 ]; do sleep 2; w=$$((w + 2)); done; rm -f $(PY_BUILD)/prefetch.pid; \
+	  [ $$w = 0 ] || echo "test-python: waited $$w s for the venv made in the background ($(PY_BUILD)/prefetch.log)"
+py-wheel: py-venv
 	@mkdir -p $(PY_BUILD) && rm -rf $(PY_DIST)
 	$(PY_VENV)/bin/pip wheel -v --no-deps --no-build-isolation --config-settings=build-dir=$(PY_BUILD)/skbuild \
 	  -w $(PY_DIST) . > $(PY_BUILD)/pip-install.log 2>&1 || { tail -40 $(PY_BUILD)/pip-install.log; exit 1; }
@@ -433,7 +448,7 @@ py-wheel: deps
 
 # PYTEST_JOBS: pytest-xdist workers for the Python suites (the tests are independent).
 PYTEST_JOBS ?= $(JOBS)
-test-python: py-wheel
+test-python: py-prefetch-wait py-wheel
 	$(PY_VENV)/bin/pip install -q $(PY_TEST_PKGS)
 	$(PY_VENV)/bin/$(PIP_WMEL)
 	$(PY_VENV)/bin/python -m pytest -p no:cacheprovider -n $(PYTEST_JOBS) tests/python
@@ -506,7 +521,7 @@ test-toolkits: py-wheel toolkits-venv
 QUICK_ASAN_SKIP := ^(test_plan_caps|test_frontends|test_vectors|test_inspect_plans|test_presets_ref|test_inspect|test_lfr|test_hf_config_cli|test_same_bits|test_amalgamation|test_subproject|test_install|test_posix_build)$$
 test: ASAN_SKIP = $(QUICK_ASAN_SKIP)
 test: BUILD_SKIP_LABEL = vulkan_long|configs
-test: test-build test-asan test-python
+test: py-prefetch test-build test-asan test-python
 
 # `make test-all` (what CI runs, .ci/run): every target and platform. The platforms (ARMv7 under
 # qemu-arm, Windows under wine, WebAssembly under node and the page in headless Chromium) and
