@@ -433,7 +433,7 @@ py-test-venv: py-venv
 # while the C suites build and run; test-python waits for it (at most 20 min), then installs
 # what is still missing itself; the background's log: $(PY_BUILD)/prefetch.log
 py-prefetch:
-	@mkdir -p $(PY_BUILD) && \
+	@mkdir -p $(PY_BUILD); \
 	  { $(MAKE) --no-print-directory py-test-venv >$(PY_BUILD)/prefetch.log 2>&1; rm -f $(PY_BUILD)/prefetch.pid; } & \
 	  echo $$! >$(PY_BUILD)/prefetch.pid
 py-prefetch-wait:
