@@ -101,6 +101,13 @@ W=../shared/golden/audio/exact_30s.wav
 step "vulkan (docs/vulkan.md)"
 if [ "$HAVE_VK" = 1 ] && [ -x "$B/tests/vulkan/test_vulkan" ]; then
   timeout "$STEP_S" "$B/tests/vulkan/test_vulkan" >"$OUT/test_vulkan.txt" 2>&1; echo "test_vulkan exit $?"
+  # NVIDIA's Vulkan driver (its ICD, libGLX_nvidia.so.0) loads through libglvnd: an image
+  # without it lists no device (VK_ERROR_INCOMPATIBLE_DRIVER)
+  if grep -q "VK_ERROR_INCOMPATIBLE_DRIVER" "$OUT/test_vulkan.txt" &&
+     ls /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json >/dev/null 2>&1; then
+    absent "libglvnd (libglvnd0, libgl1, libglx0, libegl1) for NVIDIA's Vulkan driver: no instance, the Vulkan steps find no device"
+    echo "  (with them, and VK_DRIVER_FILES naming nvidia_icd.json where the loader does not look, the Vulkan steps run)"
+  fi
   grep -E "^[0-9]+:|device|worst error|injection|checks|FAIL" "$OUT/test_vulkan.txt" | head -60
   # the arithmetic AUTO takes on this device: both timed on a 30 s clip (src/vulkan/arith_probe.c)
   [ -x "$B/tests/vulkan/test_vulkan_arith_probe" ] &&
