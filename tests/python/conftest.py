@@ -49,3 +49,16 @@ def audio_of(stem):
         return np.load(s16).astype(np.int16).astype(np.float32) / np.float32(32768.0)
     import wmel
     return wmel.load_audio(GOLDEN / "audio" / (stem.rsplit("_", 1)[0] + ".wav"))
+
+
+def vulkan_skip_reason():
+    """Why the Vulkan rows skip (the build has no Vulkan backend, or the loader lists no
+    device: lavapipe, Debian's mesa-vulkan-drivers, is one), or None where they run."""
+    import wmel
+    if not wmel.build_info()["vulkan"]:
+        return "this wmel was built without the Vulkan backend"
+    try:
+        wmel.features(np.zeros(4000, np.float32), "whisper", backend="vulkan")
+    except RuntimeError as e:
+        return f"no Vulkan device: {e}"
+    return None

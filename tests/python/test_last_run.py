@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import wmel
+from conftest import vulkan_skip_reason
 
 
 def _clip(n=16000, seed=3):
@@ -17,17 +18,7 @@ def _clip(n=16000, seed=3):
     return (0.3 * np.sin(2 * np.pi * 330.0 * t) + 0.02 * rng.standard_normal(n)).astype(np.float32)
 
 
-def _vulkan_ok():
-    if not wmel.build_info()["vulkan"]:
-        return "this wmel was built without the Vulkan backend"
-    try:
-        wmel.features(np.zeros(4000, np.float32), "whisper", backend="vulkan")
-    except RuntimeError as e:
-        return f"no Vulkan device: {e}"
-    return None
-
-
-_SKIP_VK = _vulkan_ok()
+_SKIP_VK = vulkan_skip_reason()
 needs_vulkan = pytest.mark.skipif(_SKIP_VK is not None, reason=_SKIP_VK or "")
 
 

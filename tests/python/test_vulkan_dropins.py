@@ -10,21 +10,12 @@ import pytest
 import wmel
 import wmel.hf
 from wmel import _common, _hf_base, _hf_frontends, _wmel
+from conftest import vulkan_skip_reason
 
 BAR = 2e-5
 
 
-def _vulkan_ok():
-    if not wmel.build_info()["vulkan"]:
-        return "this wmel was built without the Vulkan backend"
-    try:
-        wmel.features(np.zeros(4000, np.float32), "whisper", backend="vulkan")
-    except RuntimeError as e:
-        return f"no Vulkan device: {e}"
-    return None
-
-
-_SKIP = _vulkan_ok()
+_SKIP = vulkan_skip_reason()
 needs_vulkan = pytest.mark.skipif(_SKIP is not None, reason=_SKIP or "")
 
 
