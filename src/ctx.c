@@ -108,21 +108,14 @@ static const char *backend_id_name(int id)
     }
 }
 
-void wmel__note_finish(const wmel_ctx *ctx, int backend)
-{
-    wmel_ctx *c = (wmel_ctx *)ctx; /* the record only: a relaxed atomic, as twin_ran */
-    __atomic_store_n(&c->finish_ran, backend, __ATOMIC_RELAXED);
-}
-
 /* WMEL_OP_FINISH: where the most recent call's finish ran (the twin's where the twin took
- * the call); before any call, where the plan's rule puts it (wmel_backend_accepts) */
+ * the call); before any call, where the creator's note puts it (the plan's rule), or the
+ * ctx's own backend (the CPU's, the reference's) */
 static const char *finish_backend(const wmel_ctx *ctx)
 {
     if (ctx->twin && __atomic_load_n(&ctx->twin_ran, __ATOMIC_RELAXED)) return finish_backend(ctx->twin);
     const int ran = __atomic_load_n(&ctx->finish_ran, __ATOMIC_RELAXED);
-    if (ran) return backend_id_name(ran);
-    if (ctx->vt->id == WMEL_BACKEND_CPU || ctx->vt->id == WMEL_BACKEND_REF || !ctx->fe) return ctx->vt->name;
-    return wmel_backend_accepts(ctx->vt->id, &ctx->fe->p, WMEL_OP_FINISH, NULL, 0) == 1 ? ctx->vt->name : "cpu";
+    return ran ? backend_id_name(ran) : ctx->vt->name;
 }
 
 const char *wmel__op_backend(const wmel_ctx *ctx, int op)

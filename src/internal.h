@@ -427,9 +427,6 @@ wmel_ctx *wmel__ctx_make(wmel_params p, const wmel_frontend_plan *plan, int keep
                          const struct wmel_algo *algo, const wmel_backend_vt *vt, const char *why, int *status);
 void wmel__ctx_free(wmel_ctx *ctx);
 const char *wmel__op_backend(const wmel_ctx *ctx, int op);
-/* Notes that `backend` (WMEL_BACKEND_*) finished the clips of the ctx's current call: the
- * device where it made them to the end, WMEL_BACKEND_CPU where the host did (ctx.c). */
-void wmel__note_finish(const wmel_ctx *ctx, int backend);
 extern const wmel_backend_vt wmel__backend_ref; /* ref/ref.c */
 extern const wmel_backend_vt wmel__backend_cpu; /* cpu/cpu.c */
 extern const wmel_backend_vt wmel__backend_cuda; /* cuda/backend.c, when built */
@@ -575,6 +572,14 @@ struct wmel_ctx {
     int finish_ran;        /* the backend (WMEL_BACKEND_*) that finished the most recent call's
                               clips, 0 none yet (__atomic; wmel_op_backend's WMEL_OP_FINISH) */
 };
+
+/* Notes that `backend` (WMEL_BACKEND_*) finished the clips of the ctx's current call: the
+ * device where it made them to the end, WMEL_BACKEND_CPU where the host did. The record
+ * only, a relaxed atomic as twin_ran: a const ctx's calls note it too. */
+static inline void wmel__note_finish(const wmel_ctx *ctx, int backend)
+{
+    __atomic_store_n(&((wmel_ctx *)ctx)->finish_ran, backend, __ATOMIC_RELAXED);
+}
 
 /* The ctx that computes x[0 .. n): ctx->twin where the samples need the CPU's kernels (a
  * sample past WMEL_F32_KERNEL_SAFE or not finite), else ctx; notes which (algo.c). */
