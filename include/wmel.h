@@ -729,6 +729,26 @@ typedef struct wmel_frontend_plan {
                             values and wmel_features_shape's rows and cols are the same */
 } wmel_frontend_plan;
 
+/* wmel_frontend_plan's members in their order, for code that moves a plan member by member
+ * (a binding's dict or record): M(name, type) for each member, R(name, type, count) for the
+ * reserved ones (zero). The library's JSON round-trip check and the Python package take the
+ * members from here; tests/api/test_plan_fields.c holds it to the struct. */
+#define WMEL_FRONTEND_PLAN_MEMBERS(M, R)                                                                        \
+    M(frontend, int) M(sample_rate, int) M(frame_length, int) M(hop, int) M(n_fft, int) M(window, int)          \
+    M(framing, int) M(remove_dc, int) M(preemph_mode, int) M(mel_scale, int) M(mel_norm, int) M(n_mels, int)   \
+    M(power, int) M(log, int) M(use_energy, int) M(norm, int) M(valid, int) M(stack, int) M(pad_to, int)        \
+    M(layout, int) R(reserved_i, int, 6) M(scale, double) M(preemph, double) M(low_freq, double)                \
+    M(high_freq, double) M(log_guard, double) M(norm_eps, double) M(energy_floor, double)                     \
+    R(reserved_d, double, 5) M(bank_flags, int) M(mag_guard_mode, int) M(norm_flags, int) M(n_frames, int)      \
+    M(affine, int) R(reserved_i2, int, 3) M(mag_guard, double) M(norm_max, double) M(norm_range, double)        \
+    M(post_scale, double) M(post_shift, double) M(pad_value, double) M(window_coeff, double)                  \
+    R(reserved_d2, double, 3) M(energy_windowed, int) M(dither_seed, int) M(dither, double) M(pad_left, int)    \
+    M(pad_right, int) M(pad_multiple, int) M(pad_mode, int) M(frame_span, int) M(window_offset, int)          \
+    M(vtln_warp, double) M(vtln_low, double) M(vtln_high, double) M(stack_stride, int) M(stack_left, int)       \
+    M(stack_tail, int) M(delta_win, int) M(cols_stacked, int) R(reserved_i3, int, 1) M(stack_fill, double)    \
+    M(linear_bins, int) M(first_bin, int) M(n_ceps, int) M(ceps_htk, int) M(cepstral_lifter, double)          \
+    M(n_samples, int) M(batch_axis, int)
+
 /* Cepstra (n_ceps > 0). Each frame's log mel energies l[0 .. N) (N = n_mels, the plan's log:
  * Kaldi's is WMEL_LOG_CLAMP with guard FLT_EPSILON) become, in double,
  *   c[k] = sum_j D[k][j] l[j], D[0][j] = sqrt(1 / N), D[k][j] = sqrt(2 / N) cos(pi / N (j + 0.5) k)

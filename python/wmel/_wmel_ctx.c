@@ -17,25 +17,13 @@ typedef struct {
     int is_double;
 } plan_field;
 
-#define PF_I(f) {#f, offsetof(wmel_frontend_plan, f), 0}
-#define PF_D(f) {#f, offsetof(wmel_frontend_plan, f), 1}
-static const plan_field PLAN_FIELDS[] = {
-    PF_I(frontend), PF_I(sample_rate), PF_I(frame_length), PF_I(hop), PF_I(n_fft),
-    PF_I(window), PF_I(framing), PF_I(remove_dc), PF_I(preemph_mode), PF_I(mel_scale),
-    PF_I(mel_norm), PF_I(n_mels), PF_I(power), PF_I(log), PF_I(use_energy), PF_I(norm),
-    PF_I(valid), PF_I(stack), PF_I(pad_to), PF_I(layout), PF_D(scale), PF_D(preemph),
-    PF_D(low_freq), PF_D(high_freq), PF_D(log_guard), PF_D(norm_eps), PF_D(energy_floor),
-    PF_I(bank_flags), PF_I(mag_guard_mode), PF_I(norm_flags), PF_I(n_frames), PF_I(affine),
-    PF_D(mag_guard), PF_D(norm_max), PF_D(norm_range), PF_D(post_scale), PF_D(post_shift),
-    PF_D(pad_value), PF_D(window_coeff), PF_I(energy_windowed), PF_I(dither_seed), PF_D(dither),
-    PF_I(pad_left), PF_I(pad_right), PF_I(pad_multiple), PF_I(pad_mode), PF_I(frame_span), PF_I(window_offset),
-    PF_D(vtln_warp), PF_D(vtln_low), PF_D(vtln_high),
-    PF_I(stack_stride), PF_I(stack_left), PF_I(stack_tail), PF_I(delta_win), PF_I(cols_stacked),
-    PF_D(stack_fill),
-    PF_I(linear_bins), PF_I(first_bin),
-    PF_I(n_ceps), PF_I(ceps_htk), PF_D(cepstral_lifter),
-    PF_I(n_samples), PF_I(batch_axis),
-};
+#define PF_int 0
+#define PF_double 1
+#define PF(f, t) {#f, offsetof(wmel_frontend_plan, f), PF_##t},
+#define PF_RESERVED(f, t, n) /* zero: not a key */
+static const plan_field PLAN_FIELDS[] = {WMEL_FRONTEND_PLAN_MEMBERS(PF, PF_RESERVED)};
+#undef PF
+#undef PF_RESERVED
 #define N_PLAN_FIELDS (sizeof PLAN_FIELDS / sizeof PLAN_FIELDS[0])
 
 PyObject *wmelpy_plan_to_dict(const wmel_frontend_plan *pl)

@@ -393,26 +393,14 @@ int wmel_plan_from_json(const char *text, size_t len, wmel_frontend_plan *plan, 
 }
 
 /* The plan's fields, for the sentence naming one the options cannot reach. */
-#define FI(f) {#f, offsetof(wmel_frontend_plan, f), sizeof(((wmel_frontend_plan *)0)->f)}
+#define FI(f, t) {#f, offsetof(wmel_frontend_plan, f), sizeof(((wmel_frontend_plan *)0)->f)},
+#define FIR(f, t, n) FI(f, t)
 static const struct {
     const char *name;
     size_t off, size;
-} FIELDS[] = {FI(frontend),     FI(sample_rate), FI(frame_length), FI(hop),        FI(n_fft),       FI(window),
-              FI(framing),      FI(remove_dc),   FI(preemph_mode), FI(mel_scale),  FI(mel_norm),    FI(n_mels),
-              FI(power),        FI(log),         FI(use_energy),   FI(norm),       FI(valid),       FI(stack),
-              FI(pad_to),       FI(layout),      FI(reserved_i),   FI(scale),      FI(preemph),     FI(low_freq),
-              FI(high_freq),    FI(log_guard),   FI(norm_eps),     FI(energy_floor), FI(reserved_d), FI(bank_flags),
-              FI(mag_guard_mode), FI(norm_flags), FI(n_frames),    FI(affine),     FI(reserved_i2), FI(mag_guard),
-              FI(norm_max),     FI(norm_range),  FI(post_scale),   FI(post_shift), FI(pad_value),   FI(window_coeff),
-              FI(reserved_d2),  FI(energy_windowed), FI(dither_seed), FI(dither),
-              FI(pad_left),     FI(pad_right),   FI(pad_multiple), FI(pad_mode),   FI(frame_span),  FI(window_offset),
-              FI(vtln_warp),    FI(vtln_low),    FI(vtln_high),
-              FI(stack_stride), FI(stack_left), FI(stack_tail), FI(delta_win), FI(cols_stacked), FI(reserved_i3),
-              FI(stack_fill),
-              FI(linear_bins),  FI(first_bin),
-              FI(n_ceps),       FI(ceps_htk),    FI(cepstral_lifter),
-              FI(n_samples),    FI(batch_axis)};
+} FIELDS[] = {WMEL_FRONTEND_PLAN_MEMBERS(FI, FIR)};
 #undef FI
+#undef FIR
 
 typedef struct jout {
     char *buf;

@@ -12,6 +12,7 @@
 #include "wmel.h"
 #include "testutil.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,8 +188,35 @@ static void check_page(const char *path, size_t n)
     CHECK(i == n, "%s: %zu rows, the table %zu options (python3 tools/plan_fields_doc.py)", path, i, n);
 }
 
+/* WMEL_FRONTEND_PLAN_MEMBERS against the struct: every member once, in order, each gap
+ * before the next member narrower than that member's alignment (a member left out of the
+ * list leaves a gap at least its own size), the last one ending the struct. */
+#define PM_ONE(f, t, n)                                                                                                \
+    {#f, offsetof(wmel_frontend_plan, f), sizeof(((wmel_frontend_plan *)0)->f), _Alignof(t)},
+#define PM(f, t) PM_ONE(f, t, 1)
+static void check_struct_members(void)
+{
+    static const struct {
+        const char *name;
+        size_t off, size, align;
+    } m[] = {WMEL_FRONTEND_PLAN_MEMBERS(PM, PM_ONE)};
+    const size_t n = sizeof m / sizeof m[0];
+    CHECK(m[0].off == 0, "the first member (%s) at %zu", m[0].name, m[0].off);
+    for (size_t i = 1; i < n; i++) {
+        const size_t end = m[i - 1].off + m[i - 1].size;
+        CHECK(m[i].off >= end && m[i].off - end < m[i].align, "%s at %zu after %s ending at %zu: a member missing between",
+              m[i].name, m[i].off, m[i - 1].name, end);
+    }
+    const size_t end = m[n - 1].off + m[n - 1].size;
+    CHECK(end <= sizeof(wmel_frontend_plan) && sizeof(wmel_frontend_plan) - end < _Alignof(wmel_frontend_plan),
+          "the last member (%s) ends at %zu, the struct at %zu", m[n - 1].name, end, sizeof(wmel_frontend_plan));
+}
+#undef PM
+#undef PM_ONE
+
 int main(int argc, char **argv)
 {
+    check_struct_members();
     const size_t n = wmel_plan_field_count();
     CHECK(n > 0 && n < 128, "a count (%zu)", n);
     check_records(n);
