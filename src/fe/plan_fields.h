@@ -23,7 +23,10 @@
  *   values      the help's and the page's text of the values: after the range's own text
  *               ("lo..hi", "0, lo..hi", ">= lo", "1|0"), or the whole text with NR
  * Adding an option: its line here, then set_NAME in fe_options.c and put_NAME in fe_json.c
- * (the compiler asks for both), then `python3 tools/plan_fields_doc.py` for the docs.
+ * (the compiler asks for both), then `python3 tools/plan_fields_doc.py` for the docs; an
+ * option with a new member of wmel_frontend_plan adds it to WMEL_FRONTEND_PLAN_MEMBERS
+ * beside the struct (wmel.h: the JSON check's and the Python package's list of members;
+ * test_plan_fields fails while it is missing).
  */
 #ifndef WMEL_PLAN_FIELDS_H
 #define WMEL_PLAN_FIELDS_H
