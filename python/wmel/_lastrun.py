@@ -47,15 +47,21 @@ def record(call: str, ctx, where: str, op: int, copies=(), copy_why: str = "") -
         frames = finish = ctx.op_backend(OP_DEVICE)
     else:
         frames, finish = ctx.op_backend(op), ctx.op_backend(OP_FINISH)
+    # the reasons are asked of the backend (wmel_backend_accepts) when last_run() reads them,
+    # not on every call
+    _tls.last = ({"call": call, "input": where, "backend": ctx.backend, "kernel": ctx.kernel, "frames": frames,
+                  "finish": finish, "copies": list(copies)}, ctx, op, copy_why)
+
+
+def _why(r: dict, ctx, op: int, copy_why: str) -> dict:
     why = {}
-    for stage, o, ran in (("frames", op, frames), ("finish", OP_FINISH, finish)):
-        w = "" if op == OP_DEVICE else _host_why(ctx, o, ran, frames)
+    for stage, o, ran in (("frames", op, r["frames"]), ("finish", OP_FINISH, r["finish"])):
+        w = "" if op == OP_DEVICE else _host_why(ctx, o, ran, r["frames"])
         if w:
             why[stage] = w
-    if copies:
+    if r["copies"]:
         why["copies"] = copy_why
-    _tls.last = {"call": call, "input": where, "backend": ctx.backend, "kernel": ctx.kernel, "frames": frames,
-                 "finish": finish, "copies": list(copies), "why": why}
+    return why
 
 
 def last_run():
@@ -68,5 +74,8 @@ def last_run():
     call made, e.g. ["cuda:0 -> host: the samples", "host -> cuda:0: the features"]; empty
     when the data stayed where it was) and "why" (for each stage that ran on the host of a
     device context, and for the copies, the reason). None before any call in this thread."""
-    r = getattr(_tls, "last", None)
-    return None if r is None else dict(r, copies=list(r["copies"]), why=dict(r["why"]))
+    last = getattr(_tls, "last", None)
+    if last is None:
+        return None
+    r, ctx, op, copy_why = last
+    return dict(r, copies=list(r["copies"]), why=_why(r, ctx, op, copy_why))
