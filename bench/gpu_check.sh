@@ -32,6 +32,8 @@
 # WMEL_CUDA_MODE=EMU runs the same steps on the CUDA emulator (no GPU, no nvidia-smi): a
 # dry run of this script and of the benchmark harness; its times are not GPU numbers, and its
 # record (<date>-gpu-check-emu.md) goes to $OUT unless RESULTS_DIR says otherwise.
+# GPU_CHECK_PREREQ=DIR installs first what bench/gpu_prereq.sh gathered (for a bare machine
+# that cannot fetch: glslc, the Vulkan headers, the loader and libglvnd, cJSON, the data).
 # GPU_CHECK_CMAKE_ARGS adds CMake arguments (say -DWMEL_CUDA_ARCHS=90-real for one card);
 # GPU_CHECK_CLIPS sets the clips of the many-clips step (default 1024); GPU_CHECK_FF_PROBE=1 adds the
 # float-float probe of the vulkan step (a device whose float-float fails its per-ctx check).
@@ -57,6 +59,25 @@ if [ -z "${GPU_CHECK_TEED:-}" ]; then
   exit $rc
 fi
 step() { echo "== $1 (at $(( $(date +%s) - T0 )) s; load $(cut -d' ' -f1-3 /proc/loadavg))"; }
+# GPU_CHECK_PREREQ=DIR: what bench/gpu_prereq.sh gathered, for a bare machine that cannot fetch
+# (as root): the packages unpacked into /, the shader compiler and the Vulkan headers from DIR,
+# the conformance data into ../shared, NVIDIA's Vulkan driver named to the loader
+if [ -n "${GPU_CHECK_PREREQ:-}" ]; then
+  step "prerequisites from $GPU_CHECK_PREREQ"
+  R=$(cd "$GPU_CHECK_PREREQ" && pwd)
+  for f in "$R"/debs/*.deb; do
+    case "$f" in */pkgconf*|*/libpkgconf*) command -v pkg-config >/dev/null && continue ;; esac
+    dpkg -x "$f" / || echo "could not unpack $f"
+  done
+  ldconfig 2>/dev/null || true
+  export PATH="$R/bin:$PATH" LD_LIBRARY_PATH="$R/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" CPATH="$R/include"
+  GPU_CHECK_CMAKE_ARGS="${GPU_CHECK_CMAKE_ARGS:-} -DWMEL_VULKAN_INCLUDE=$R/include"
+  [ -f "$R/golden.tgz" ] && [ ! -d ../shared/golden ] && mkdir -p ../shared && tar xzf "$R/golden.tgz" -C ../shared
+  for j in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json; do
+    [ -f "$j" ] && [ -z "${VK_DRIVER_FILES:-}" ] && export VK_DRIVER_FILES="$j"
+  done
+  echo "glslc: $(glslc --version 2>&1 | head -1); VK_DRIVER_FILES=${VK_DRIVER_FILES:-unset}"
+fi
 absent() { echo "absent: $1"; } # one line a missing prerequisite, for the summary and the record
 step device
 if [ "$MODE" = EMU ]; then echo "GPU 0: the CUDA emulator (WMEL_CUDA_MODE=EMU: no GPU; times are not GPU numbers)"
@@ -228,9 +249,15 @@ so=$(find "$B" -name '_wmel*.so' | head -1)
 if [ -n "$so" ] && "$PY" -c "import pytest, numpy" 2>/dev/null; then
   pkg="$B/pypkg"
   rm -rf "$pkg" && mkdir -p "$pkg" && cp -r python/wmel "$pkg/" && cp "$(dirname "$so")"/_*.so "$pkg/wmel/"
-  PYTHONPATH="$pkg" timeout "$STEP_S" "$PY" -m pytest -q -rs -p no:cacheprovider tests/python >"$OUT/pytest.log" 2>&1
-  grep -E "^FAILED|^ERROR" "$OUT/pytest.log" | head -20
-  tail -3 "$OUT/pytest.log"
+  # one line a test as it ends (-v), so that a run cut by STEP_S still names its failures;
+  # pytest-xdist's workers where it is installed
+  xd=""; "$PY" -c "import xdist" 2>/dev/null && xd="-n $(nproc)"
+  # shellcheck disable=SC2086
+  PYTHONPATH="$pkg" timeout "$STEP_S" "$PY" -m pytest -v -rs -p no:cacheprovider $xd tests/python >"$OUT/pytest.log" 2>&1
+  [ $? = 124 ] && echo "pytest cut short after $STEP_S s (STEP_S): the failures so far below"
+  grep -E "(FAILED|ERROR) " "$OUT/pytest.log" | sed -E 's/^\[gw[0-9]+\] *\[ *[0-9]+%\] *//' | sort -u | head -30
+  echo "pytest: $(grep -c " PASSED" "$OUT/pytest.log") passed, $(grep -c " SKIPPED" "$OUT/pytest.log") skipped, $(grep -cE " (FAILED|ERROR)" "$OUT/pytest.log") failed or errors"
+  tail -1 "$OUT/pytest.log"
 else
   echo "skipped: no extension built ($so) or no pytest/numpy for $PY"
 fi

@@ -125,8 +125,16 @@ def suites(out_dir):
             out.append("  - did not run: " + ", ".join(f"`{t}` ({why.lower()})" for t, why in notrun))
     pytest = read(out_dir, "pytest.log")
     if pytest:
-        last = [ln for ln in pytest.strip().splitlines() if re.search(r"passed|failed|error", ln)]
-        out.append("- pytest: " + (last[-1].strip("= ") if last else "cut short (no summary line: STEP_S)"))
+        summary = [ln for ln in pytest.strip().splitlines() if re.match(r"^=+ .*\b(passed|failed|error)", ln)]
+        if summary:
+            out.append("- pytest: " + summary[-1].strip("= "))
+        else:  # cut short: the tests counted from pytest -v's lines
+            n = {k: len(re.findall(rf" {k}\b", pytest)) for k in ("PASSED", "SKIPPED", "FAILED", "ERROR")}
+            out.append(f"- pytest: cut short (STEP_S): {n['PASSED']} passed, {n['SKIPPED']} skipped, "
+                       f"{n['FAILED']} failed, {n['ERROR']} errors by then")
+        bad = sorted(set(re.findall(r"(tests/python/\S+::\S+) (?:FAILED|ERROR)\b", pytest)) |
+                     set(re.findall(r"(?:FAILED|ERROR) (tests/python/\S+::\S+)", pytest)))
+        out += [f"  - failed: `{t}`" for t in bad[:30]]
     return out
 
 
