@@ -71,21 +71,9 @@ static void mel_vulkan_info(FILE *f, const wmel_ctx *ctx)
  * with the reason where a device ctx left it to the host */
 static void mel_stage(FILE *f, const wmel_ctx *ctx, const char *what, int op)
 {
-    const char *ran = wmel_op_backend(ctx, op), *be = wmel_backend_name(ctx);
-    const int id = !strcmp(be, "cuda") ? WMEL_BACKEND_CUDA : !strcmp(be, "vulkan") ? WMEL_BACKEND_VULKAN : 0;
-    fprintf(f, "%s on %s", what, ran);
-    if (!id || strcmp(ran, "cpu")) return;
-    if (op == WMEL_OP_FINISH && !strcmp(wmel_op_backend(ctx, WMEL_OP_LOG_MEL), "cpu")) {
-        fprintf(f, " (with the frames)");
-        return;
-    }
-    wmel_frontend_plan p;
-    char why[320] = "";
-    if (wmel_ctx_plan(ctx, &p) == WMEL_OK && wmel_backend_accepts(id, &p, op, why, sizeof why) == 0)
-        fprintf(f, " (%s)", why);
-    else
-        fprintf(f, " (the %s device takes the plan but left this clip to the host: a sample past its arithmetic's "
-                   "range, its memory, or a self-test; wmel devices)", be);
+    char why[400];
+    fprintf(f, "%s on %s", what, wmel_op_backend(ctx, op));
+    if (wmel_op_reason(ctx, op, why, sizeof why) == 1) fprintf(f, " (%s)", why);
 }
 
 /* -v's lines `stages:` (stages: where the frames and the finish of the call just made ran;

@@ -1838,6 +1838,16 @@ WMEL_API int wmel_cuda_stem_device(const wmel_stem *s, wmel_ctx *ctx, const floa
  * (wmel mel -v prints both). */
 WMEL_API const char *wmel_op_backend(const wmel_ctx *ctx, int op);
 
+/* Why the most recent call's stage `op` (WMEL_OP_LOG_MEL and the other host operations:
+ * the frames; WMEL_OP_FINISH) ran on the host on a device ctx: one sentence into why
+ * (why_len bytes, always terminated) -- the plan's refusal (wmel_backend_accepts), "with
+ * the frames" for a finish whose frames ran on the host, or the device's run-time reason
+ * (a sample past its arithmetic's range, its memory, a self-test). Returns 1 when the stage
+ * ran on the host of a device ctx (the sentence written), 0 when it ran where the ctx is
+ * (why ""), WMEL_ERR_NULL_POINTER or WMEL_ERR_INVALID_ARG (op). wmel mel -v's stages line
+ * and wmel.last_run() print it. */
+WMEL_API int wmel_op_reason(const wmel_ctx *ctx, int op, char *why, size_t why_len);
+
 /* Whether `backend` (WMEL_BACKEND_REF, CPU, CUDA or VULKAN) takes operation `op`
  * (WMEL_OP_*) of `plan` on its own device, answered from the plan alone before any ctx is
  * made or any device opened (ggml's supports_op): 1 when it does, 0 when that work runs

@@ -425,3 +425,25 @@ wmel_ctx *wmel__create(wmel_params p, const wmel_frontend_plan *plan, int keep_s
                                                                                                    : WMEL_BACKEND_CPU);
     return ctx;
 }
+
+int wmel_op_reason(const wmel_ctx *ctx, int op, char *why, size_t why_len)
+{
+    if (why && why_len) *why = '\0';
+    if (!ctx) return WMEL_ERR_NULL_POINTER;
+    if (op < WMEL_OP_LOG_MEL || op > WMEL_OP_FINISH || op == WMEL_OP_DEVICE || op == WMEL_OP_STREAM)
+        return WMEL_ERR_INVALID_ARG;
+    const int id = ctx->vt->id;
+    if ((id != WMEL_BACKEND_CUDA && id != WMEL_BACKEND_VULKAN) || strcmp(wmel__op_backend(ctx, op), "cpu")) return 0;
+    if (op == WMEL_OP_FINISH && !strcmp(wmel__op_backend(ctx, WMEL_OP_LOG_MEL), "cpu")) {
+        if (why && why_len) snprintf(why, why_len, "with the frames");
+        return 1;
+    }
+    char s[320] = "";
+    if (wmel_backend_accepts(id, &ctx->fe->p, op, s, sizeof s) == 0) {
+        if (why && why_len) snprintf(why, why_len, "%s", s);
+    } else if (why && why_len) {
+        snprintf(why, why_len, "the %s device takes the plan but left this call to the host: a sample past its "
+                               "arithmetic's range, its memory, or a self-test (wmel devices)", ctx->vt->name);
+    }
+    return 1;
+}

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import threading
 
-from . import _wmel
 
 OP_LOG_MEL, OP_LOG_MEL_BATCH, OP_DEVICE, OP_FINISH = 0, 2, 3, 5  # wmel.h: WMEL_OP_*
-_DEVICE_IDS = {"cuda": _wmel.BACKEND_CUDA, "vulkan": _wmel.BACKEND_VULKAN}
 _COPY = ("auto", "never")
 _tls = threading.local()
 
@@ -26,20 +24,6 @@ def refuse_copy(what: str, why: str):
     raise ValueError(f"copy='never': {what} would go through the host: {why}")
 
 
-def _host_why(ctx, op: int, ran: str, frames_ran: str) -> str:
-    """Why a device ctx's stage ran on the host ('' where it ran on the ctx's device)."""
-    bid = _DEVICE_IDS.get(ctx.backend)
-    if bid is None or ran != "cpu":
-        return ""
-    if op == OP_FINISH and frames_ran == "cpu":
-        return "with the frames"
-    ok, why = _wmel.backend_accepts(bid, ctx.plan, OP_LOG_MEL if op == OP_LOG_MEL_BATCH else op)
-    if ok != 1:
-        return why
-    return (f"the {ctx.backend} device takes the plan but left this call to the host (a sample past its "
-            "arithmetic's range, its memory, or a self-test: wmel.devices())")
-
-
 def record(call: str, ctx, where: str, op: int, copies=(), copy_why: str = "") -> None:
     """Notes the call just made on ctx (op: OP_LOG_MEL for clips from the host, OP_LOG_MEL_BATCH
     for a batch, OP_DEVICE for the device path) for last_run()."""
@@ -55,8 +39,8 @@ def record(call: str, ctx, where: str, op: int, copies=(), copy_why: str = "") -
 
 def _why(r: dict, ctx, op: int, copy_why: str) -> dict:
     why = {}
-    for stage, o, ran in (("frames", op, r["frames"]), ("finish", OP_FINISH, r["finish"])):
-        w = "" if op == OP_DEVICE else _host_why(ctx, o, ran, r["frames"])
+    for stage, o in (("frames", op), ("finish", OP_FINISH)):
+        w = "" if op == OP_DEVICE else ctx.op_reason(o)  # wmel_op_reason: the ctx's most recent call
         if w:
             why[stage] = w
     if r["copies"]:

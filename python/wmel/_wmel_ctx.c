@@ -448,6 +448,16 @@ static PyObject *Ctx_get_n_mels(PyObject *s, void *c)
     return PyLong_FromLong(((CtxObject *)s)->n_mels);
 }
 
+static PyObject *Ctx_op_reason(PyObject *s, PyObject *args)
+{
+    int op;
+    if (!PyArg_ParseTuple(args, "i:op_reason", &op)) return NULL;
+    char why[400];
+    const int rc = wmel_op_reason(((CtxObject *)s)->ctx, op, why, sizeof why);
+    if (rc < 0) return wmelpy_raise_status(rc, "op_reason", NULL);
+    return PyUnicode_FromString(rc == 1 ? why : "");
+}
+
 static PyObject *Ctx_get_cuda_device(PyObject *s, void *c)
 {
     (void)c;
@@ -486,6 +496,7 @@ static PyMethodDef Ctx_methods[] = {
     {"log_mel_device", Ctx_log_mel_device, METH_VARARGS,
      "log_mel_device(pcm_ptr, sample_type, batch, n, stride, padding, batch_norm, out_ptr, out_len, stream)"},
     {"op_backend", Ctx_op_backend, METH_VARARGS, "op_backend(op) -> backend that ran it"},
+    {"op_reason", Ctx_op_reason, METH_VARARGS, "op_reason(op) -> why a device ctx's stage ran on the host ('' if not)"},
     {"features", Ctx_features, METH_VARARGS, "features(pcm, out): wmel_features on float32 samples"},
     {"features_batch", Ctx_features_batch, METH_VARARGS,
      "features_batch(pcms, outs): wmel_features_batch on lists of float32 clips"},

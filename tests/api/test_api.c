@@ -182,6 +182,18 @@ static void test_vulkan_memory_refused(void)
 
 int main(void)
 {
+    { /* wmel_op_reason's arguments */
+        char why[16] = "x";
+        CHECK(wmel_op_reason(NULL, WMEL_OP_LOG_MEL, why, sizeof why) == WMEL_ERR_NULL_POINTER && !*why, "NULL ctx");
+        wmel_params op = wmel_default_params();
+        op.backend = WMEL_BACKEND_CPU;
+        int ost = 0;
+        wmel_ctx *oc = wmel_create(&op, &ost);
+        CHECK(oc && wmel_op_reason(oc, WMEL_OP_DEVICE, why, sizeof why) == WMEL_ERR_INVALID_ARG, "op DEVICE");
+        CHECK(oc && wmel_op_reason(oc, 99, NULL, 0) == WMEL_ERR_INVALID_ARG, "op 99");
+        CHECK(oc && wmel_op_reason(oc, WMEL_OP_FINISH, why, sizeof why) == 0 && !*why, "a CPU ctx: no reason");
+        wmel_destroy(oc);
+    }
     test_interrupt();
     test_create_path();
     test_vulkan_memory_refused();

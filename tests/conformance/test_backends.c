@@ -516,13 +516,25 @@ static void run_row(const char *pname, const char *name, const wmel_frontend_pla
                 const int fb = fallback || (b->kind == B_CUDA && plan->n_samples > 0 && in->n[k] == 0 &&
                                             !strncmp(kernel, "cuda-f64fft-", 12));
                 CHECK(!strcmp(ob, fb ? "cpu" : b->device), "%s: ran on %s", what, ob);
-                if (fb) /* frames on the host: its finish there too */
+                if (fb) { /* frames on the host: its finish there too, each with its sentence */
+                    char why[400];
                     CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_FINISH), "cpu"), "%s: finish on %s, frames on the cpu",
                           what, wmel_op_backend(c, WMEL_OP_FINISH));
+                    CHECK(wmel_op_reason(c, WMEL_OP_LOG_MEL, why, sizeof why) == 1 && *why, "%s: no reason", what);
+                    CHECK(wmel_op_reason(c, WMEL_OP_FINISH, why, sizeof why) == 1 && !strcmp(why, "with the frames"),
+                          "%s: the finish's reason '%s'", what, why);
+                } else if (k != K_S16) {
+                    char why[8] = "x";
+                    CHECK(wmel_op_reason(c, WMEL_OP_LOG_MEL, why, sizeof why) == 0 && !*why, "%s: a reason '%s'", what,
+                          why);
+                }
             }
-            if (!b->device) /* the CPU's and the reference's own finish */
+            if (!b->device) { /* the CPU's and the reference's own finish: no reason to give */
+                char why[8] = "x";
                 CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_FINISH), wmel_backend_name(c)), "%s: finish on %s", what,
                       wmel_op_backend(c, WMEL_OP_FINISH));
+                CHECK(wmel_op_reason(c, WMEL_OP_FINISH, why, sizeof why) == 0 && !*why, "%s: a reason '%s'", what, why);
+            }
         }
 #if defined(WMEL_TEST_HOOKS)
         if (b->device && k == K_NAN) CHECK(finishes(b) == f0, "%s: %lld finishes on the device", what, finishes(b) - f0);
