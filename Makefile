@@ -509,7 +509,8 @@ toolkits-venv: deps
 	$(TK_VENV)/bin/pip install -q --no-deps $(TK_NODEPS)
 test-toolkits: py-wheel toolkits-venv
 	$(TK_VENV)/bin/$(PIP_WMEL)
-	$(TK_VENV)/bin/python -m pytest -q -p no:cacheprovider -n $(PYTEST_JOBS) tests/python/test_toolkit_*.py tests/python/test_library_ports.py
+	$(TK_VENV)/bin/python -m pytest -q -p no:cacheprovider -n $(PYTEST_JOBS) tests/python/test_toolkit_*.py tests/python/test_library_ports.py \
+	  tests/python/test_torch.py
 
 # The two test commands (docs/testing.md):
 # `make test`: what a contributor runs after a change, about ten minutes from a fresh clone on

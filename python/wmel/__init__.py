@@ -61,8 +61,9 @@ def build_info() -> dict:
 
 
 def register_torch_op():
-    """Registers torch.ops.wmel.log_mel (done on first use with a tensor) and returns it."""
-    from . import _torch_op
+    """Registers torch.ops.wmel.log_mel (done on first use with a tensor) and
+    torch.ops.wmel.features (wmel.Features; done on first use of it), and returns log_mel."""
+    from . import _torch_features, _torch_op  # noqa: F401
     return _torch_op.log_mel
 
 
@@ -149,5 +150,15 @@ def __getattr__(name):
     if name in ("WhisperFeatureExtractor", "BatchFeature"):
         from . import hf
         return getattr(hf, name)
+    # wmel.Features (a torch.nn.Module) and its op's spec import torch: only on use.
+    if name in ("Features", "features_spec"):
+        try:
+            from . import _torch_features
+        except ModuleNotFoundError as e:
+            if e.name != "torch":
+                raise
+            raise ModuleNotFoundError(f"wmel.{name} is a torch op's: it needs torch (pip install torch); "
+                                      "wmel.features computes the same without it", name="torch") from None
+        return getattr(_torch_features, name)
     raise AttributeError(f"module 'wmel' has no attribute {name!r}")
 

@@ -431,6 +431,12 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
     _lastrun.check_copy(copy)
     ctx = _features_ctx(frontend, n_mels, normalize, window, scale, low_freq, high_freq, use_energy,
                         energy_floor, legacy, pad_to, backend, threads, col_scale, col_shift, plan, cmvn, caps)
+    return features_on(ctx, audio, copy)
+
+
+def features_on(ctx, audio, copy: str = "auto"):
+    """features() on a context made already (the package's cache: _features_ctx, or
+    wmel._torch_features' spec): the same inputs, outputs, routing and record."""
     if isinstance(audio, (str, os.PathLike)):
         audio = load_audio(audio)
     elif isinstance(audio, (bytes, bytearray, memoryview)):

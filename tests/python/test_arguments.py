@@ -188,3 +188,12 @@ def test_option_rules_are_the_librarys():
             r = subprocess.run([cli, "mel", wav, "-o", os.path.join(d, "o.npy"), "--frontend", "nemo",
                                 "--window", "povey"], capture_output=True, text=True)
             assert r.returncode == 2 and "window povey: the nemo front-end takes hann, hamming, blackman, bartlett, sine or rect" in r.stderr
+
+
+def test_features_module_without_torch():
+    """wmel.Features is a torch op's module: without torch it says so (with torch: test_torch.py)."""
+    import importlib.util
+    if importlib.util.find_spec("torch") is not None:
+        pytest.skip("torch is installed: tests/python/test_torch.py holds wmel.Features")
+    with pytest.raises(ModuleNotFoundError, match="needs torch"):
+        wmel.Features(plan="nemo")

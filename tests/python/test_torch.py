@@ -82,3 +82,73 @@ def test_dropins_with_torch(golden, op):
     assert isinstance(d, torch.Tensor)
     p = wmel.pad_or_trim(torch.from_numpy(a))
     assert p.shape == (480000,) and (p[len(a):] == 0).all()
+
+
+# ---- torch.ops.wmel.features and wmel.Features (a plan's features as a registered op) ----------
+
+FEATURE_PRESETS = ["whisper", "nemo", "kaldi", "seamless", "funasr", "lhotse-mfcc"]
+
+
+@pytest.mark.parametrize("preset", FEATURE_PRESETS)
+def test_features_module_bytes(preset):
+    x = torch.randn(16000 * 2 + 77, generator=torch.Generator().manual_seed(3)) * 0.1
+    m = wmel.Features(plan=preset, threads=1)
+    y = m(x)
+    ref = wmel.features(x.numpy(), plan=preset, threads=1)
+    assert isinstance(y, torch.Tensor) and y.dtype == torch.float32 and tuple(y.shape) == ref.shape
+    assert np.array_equal(y.numpy(), ref)  # the same bytes as wmel.features
+    b = torch.stack([x, 0.5 * x])
+    yb = m(b)
+    assert yb.shape[0] == 2 and np.array_equal(yb[1].numpy(), wmel.features((0.5 * x).numpy(), plan=preset, threads=1))
+    s16 = (x * 32767).to(torch.int16)
+    assert np.array_equal(m(s16).numpy(), wmel.features(s16.numpy(), plan=preset, threads=1))
+
+
+def test_features_op_opcheck_fake_compile():
+    m = wmel.Features(plan="nemo", threads=1)
+    x = torch.randn(8000) * 0.1
+    for args in [(x, m.spec), (torch.randn(3, 4000) * 0.1, m.spec)]:
+        torch.library.opcheck(torch.ops.wmel.features.default, args)
+    from torch._subclasses.fake_tensor import FakeTensorMode
+    with FakeTensorMode():
+        f = torch.ops.wmel.features(torch.empty(2, 48000), m.spec)
+        assert tuple(f.shape) == (2,) + wmel.features(np.zeros(48000, np.float32) + 0.01, plan="nemo").shape
+    model = torch.nn.Sequential(m, torch.nn.Flatten(0, -1))
+    fn = torch.compile(lambda a: model(a) * 2.0, fullgraph=True)  # no graph break: the op is traced
+    torch.testing.assert_close(fn(x), 2.0 * m(x).flatten())
+
+
+def test_features_module_options_and_errors():
+    cols = np.linspace(0.5, 1.5, 80)
+    m = wmel.Features("kaldi", col_scale=cols, threads=1)
+    x = torch.randn(16000) * 0.1
+    assert np.array_equal(m(x).numpy(), wmel.features(x.numpy(), "kaldi", col_scale=cols, threads=1))
+    assert "columns=yes" in repr(m)
+    with pytest.raises(ValueError, match="backend"):
+        wmel.Features(plan="nemo", backend="tpu")
+    with pytest.raises(ValueError, match="copy"):
+        wmel.Features(plan="nemo", copy="sometimes")
+    with pytest.raises(ValueError):
+        wmel.Features(plan="nemo", window="triangle")  # the library's sentence, at construction
+    with pytest.raises(ValueError, match="spec"):
+        torch.ops.wmel.features(x, "{not json")
+    with pytest.raises(ValueError, match="spec must hold"):
+        torch.ops.wmel.features(x, '{"plan": {}}')
+    with pytest.raises(ValueError, match="1-D"):
+        m(torch.zeros(2, 2, 4000))
+    with pytest.raises(ValueError, match="NaN"):
+        m(torch.full((4000,), float("nan")))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device for torch")
+@pytest.mark.parametrize("preset", ["whisper", "nemo", "kaldi"])
+def test_features_module_cuda(preset):
+    x = torch.randn(2, 16000 * 3, generator=torch.Generator().manual_seed(5)) * 0.1
+    m = wmel.Features(plan=preset, backend="cuda")
+    y = m(x.cuda())
+    assert y.device.type == "cuda"
+    assert np.array_equal(y.cpu().numpy(), m(x).numpy())  # the device's bytes are the host's
+    run = wmel.last_run()
+    assert run["input"].startswith("cuda") and run["copies"] == [], run
+    fn = torch.compile(m, fullgraph=True)
+    assert torch.equal(fn(x.cuda()), y)
