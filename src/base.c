@@ -137,7 +137,7 @@ size_t wmel_n_frames(size_t n_samples, size_t padding)
     return (n_samples + padding) / WMEL_HOP;
 }
 
-static _Thread_local char g_detail[256];
+static _Thread_local char g_detail[512];
 
 wmel_numstr wmel__num(double v)
 {

@@ -66,8 +66,13 @@ typedef struct cuda_state {
 /* The runtime's message kept for wmel_cuda_error_detail() (base.c). */
 static int cu_fail(cudaError_t e, const char *what)
 {
-    char msg[256];
-    snprintf(msg, sizeof msg, "%s: %s (%s)", what, cudaGetErrorString(e), cudaGetErrorName(e));
+    char msg[480];
+    snprintf(msg, sizeof msg, "%s: %s (%s)%s", what, cudaGetErrorString(e), cudaGetErrorName(e),
+             e == cudaErrorStreamCaptureUnsupported
+                 ? "; this device has no stream-ordered memory pools (cudaMallocAsync), and the cudaMalloc "
+                   "and wait that replace them cannot be captured into a CUDA graph: capture on a device with "
+                   "memory pools, or make this call outside the capture"
+                 : "");
     return wmel__detail(msg);
 }
 

@@ -505,7 +505,12 @@ extern "C" int wmel__cu_alloc(void **p, size_t bytes, void *stream)
         if (e != cudaErrorNotSupported) return (int)e;
         (void)cudaGetLastError();
     }
-    /* no pools: cudaMalloc, usable at once, freed by wmel__cu_free after the stream */
+    /* no pools: cudaMalloc, usable at once, freed by wmel__cu_free after the stream -- which
+       a stream capture forbids (the allocation and the free's wait): refused there, said by
+       the caller (cu_fail) */
+    enum cudaStreamCaptureStatus cs = cudaStreamCaptureStatusNone;
+    if (cudaStreamIsCapturing((cudaStream_t)stream, &cs) != cudaSuccess) (void)cudaGetLastError();
+    else if (cs != cudaStreamCaptureStatusNone) return (int)cudaErrorStreamCaptureUnsupported;
     return (int)cudaMalloc(p, bytes);
 }
 

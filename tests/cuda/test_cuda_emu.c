@@ -18,6 +18,8 @@
  *  - no device and no kernel image: AUTO gives a CPU ctx, CUDA by name a clear error;
  *  - a device without stream-ordered memory pools (cudaMallocAsync NotSupported): every
  *    call runs on the device with plain cudaMalloc, right, and the fault sweeps hold there too;
+ *  - inside a stream capture: with pools only stream-ordered work, without them a refusal
+ *    that names the pools and the capture;
  *  - wmel_cuda_features_device's fault sweep (three plans, float32 and int16 samples), its
  *    bytes wmel_features';
  *  - the plan's fault sweep in both arithmetics (WMEL_CUDA_ARITHMETIC=float64, float-float),
@@ -512,6 +514,78 @@ static unsigned long no_pools(const scenario *mel, size_t n_mel)
     return sites;
 }
 
+/* A plan's features of the three clips from device memory on c (nemo) into d_o; 1 when they
+ * are wmel_features' bytes (read after the stream). */
+static int nemo_device(wmel_ctx *c, float *d_o, size_t per, int *rc)
+{
+    *rc = wmel_cuda_features_device(c, g_dev.x, WMEL_SAMPLE_F32, 3, N_SAMPLES, N_SAMPLES, d_o, 3 * per, g_dev.s);
+    return *rc == WMEL_OK;
+}
+
+static int nemo_same(wmel_ctx *c, const float *d_o, size_t per)
+{
+    float *want = malloc(3 * per * sizeof(float)), *got = malloc(3 * per * sizeof(float));
+    int good = want && got && cudaStreamSynchronize(g_dev.s) == cudaSuccess &&
+               cudaMemcpy(got, d_o, 3 * per * sizeof(float), cudaMemcpyDeviceToHost) == cudaSuccess;
+    for (int b = 0; good && b < 3; b++)
+        good = wmel_features(c, g_x + b * N_SAMPLES, N_SAMPLES, want + b * per, per) == WMEL_OK;
+    good = good && !memcmp(want, got, 3 * per * sizeof(float));
+    free(want);
+    free(got);
+    return good;
+}
+
+/* Inside a stream capture (wmel_emu_set_capturing: cudaMalloc, cudaFree and the stream's wait
+ * refused, as a capture in global mode refuses them): with memory pools the device-pointer
+ * calls (Whisper's log-Mel, a plan's features) enqueue only stream-ordered work and give the
+ * same output; without pools they are refused with WMEL_ERR_CUDA and a message naming the
+ * pools and the capture, leaving nothing behind, and the same call after the capture runs. */
+static void capture(void)
+{
+    wmel_ctx *c = mk(WMEL_BACKEND_CUDA, WMEL_SMOOTH_NONE);
+    wmel_frontend_plan plan;
+    wmel_frontend_preset(WMEL_FRONTEND_NEMO, 80, &plan);
+    wmel_params p = wmel_default_params();
+    p.backend = WMEL_BACKEND_CUDA;
+    p.n_threads = 1;
+    int st = 0;
+    wmel_ctx *n = wmel_create_plan(&p, &plan, &st);
+    size_t rows = 0, cols = 0;
+    float *d_o = NULL;
+    CHECK(c && n && wmel_features_shape(n, N_SAMPLES, &rows, &cols) == WMEL_OK &&
+              cudaMalloc((void **)&d_o, 3 * rows * cols * sizeof(float)) == cudaSuccess,
+          "capture: the ctxs and the output");
+    for (int pools = 1; c && n && d_o && pools >= 0; pools--) {
+        wmel_emu_set_pools(pools);
+        const leaks before = now();
+        prep_device();
+        int rc_n = 0;
+        wmel_emu_set_capturing(g_dev.s, 1);
+        const int rc = run_device(c);
+        nemo_device(n, d_o, rows * cols, &rc_n);
+        wmel_emu_set_capturing(g_dev.s, 0);
+        if (pools) {
+            CHECK(rc == WMEL_OK && check_device(), "capture with pools: log-Mel %d (%s)", rc, wmel_cuda_error_detail());
+            CHECK(rc_n == WMEL_OK && nemo_same(n, d_o, rows * cols), "capture with pools: nemo %d (%s)", rc_n,
+                  wmel_cuda_error_detail());
+            continue;
+        }
+        const char *d = wmel_cuda_error_detail();
+        CHECK(rc == WMEL_ERR_CUDA && rc_n == WMEL_ERR_CUDA && strstr(d, "memory pools") && strstr(d, "captured"),
+              "capture without pools: %d %d (%s)", rc, rc_n, d);
+        no_leaks(&before, "capture without pools");
+        int again = 0;
+        CHECK(run_device(c) == WMEL_OK && check_device() && nemo_device(n, d_o, rows * cols, &again) &&
+                  nemo_same(n, d_o, rows * cols),
+              "after the capture, without pools: %d (%s)", again, wmel_cuda_error_detail());
+    }
+    wmel_emu_set_pools(1);
+    cudaFree(d_o);
+    wmel_destroy(n);
+    wmel_destroy(c);
+    printf("a stream capture: with pools stream-ordered only, without them refused with the reason: ok\n");
+}
+
 /* The arithmetic a plan's ctx takes with WMEL_CUDA_ARITHMETIC unset, by the device's compute
  * capability: float64 on 6.0, 7.0, 8.0 and 9.0 (fast float64), float-float on the others;
  * the switch overrides it either way. Whisper's geometry float64 everywhere. */
@@ -594,6 +668,7 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < sizeof mel / sizeof mel[0]; i++) sites += sweep(&mel[i], errs[e]);
     CHECK(sites >= 20, "only %lu call sites found: the sweep is not reaching the library", sites);
     no_pools(mel, sizeof mel / sizeof mel[0]);
+    capture();
 
     /* the encoder stem on the device: one window of the tiny golden stem */
     if (t_have_stem()) {

@@ -316,6 +316,7 @@ void wmel_emu_set_pools(int on)
 
 size_t wmel_emu_async_allocations(void) { return locked_read(&g_async_allocs); }
 
+
 void wmel_emu_set_cc(int major, int minor)
 {
     lock();
@@ -380,6 +381,7 @@ struct wmel_emu_stream {
     unsigned long long enq, done;
     unsigned flags;
     int live;
+    int capturing; /* wmel_emu_set_capturing */
     struct wmel_emu_stream *next;   /* every stream ever made (events may outlive them) */
 };
 
@@ -390,10 +392,31 @@ struct wmel_emu_event {
     stamp *st; /* the last record's */
 };
 
-static struct wmel_emu_stream g_null = {NULL, NULL, 0, 0, 0, 1, NULL};
+static struct wmel_emu_stream g_null = {NULL, NULL, 0, 0, 0, 1, 0, NULL};
 static struct wmel_emu_stream *g_streams = &g_null;
 
 static struct wmel_emu_stream *S(cudaStream_t s) { return s ? s : &g_null; }
+
+static int g_capturing; /* streams capturing now */
+
+void wmel_emu_set_capturing(cudaStream_t s, int on)
+{
+    lock();
+    struct wmel_emu_stream *t = S(s);
+    if (t->capturing != (on != 0)) g_capturing += on ? 1 : -1;
+    t->capturing = on != 0;
+    unlock();
+}
+
+cudaError_t cudaStreamIsCapturing(cudaStream_t s, enum cudaStreamCaptureStatus *status)
+{
+    if (!status) return cudaErrorInvalidValue;
+    lock();
+    struct wmel_emu_stream *t = S(s);
+    if (!t->live) return ret(cudaErrorInvalidResourceHandle);
+    *status = t->capturing ? cudaStreamCaptureStatusActive : cudaStreamCaptureStatusNone;
+    return ret(cudaSuccess);
+}
 
 static void drain(struct wmel_emu_stream *s, unsigned long long upto);
 
@@ -521,6 +544,7 @@ const char *cudaGetErrorName(cudaError_t e)
     N(cudaErrorInvalidConfiguration) N(cudaErrorInvalidDevicePointer) N(cudaErrorInvalidMemcpyDirection)
     N(cudaErrorNoDevice) N(cudaErrorInvalidDevice) N(cudaErrorNoKernelImageForDevice)
     N(cudaErrorInvalidResourceHandle) N(cudaErrorNotReady) N(cudaErrorLaunchFailure) N(cudaErrorNotSupported)
+    N(cudaErrorStreamCaptureUnsupported)
     N(cudaErrorUnknown)
 #undef N
     }
@@ -544,6 +568,7 @@ const char *cudaGetErrorString(cudaError_t e)
     case cudaErrorNotReady: return "device not ready";
     case cudaErrorLaunchFailure: return "unspecified launch failure";
     case cudaErrorNotSupported: return "operation not supported";
+    case cudaErrorStreamCaptureUnsupported: return "operation not permitted when stream is capturing";
     default: return "unknown error";
     }
 }
@@ -620,12 +645,19 @@ cudaError_t cudaDeviceSynchronize(void)
 
 /* ---------------------------------------------------------------- memory */
 
+/* cudaMalloc's work, the lock held (cudaMallocAsync's too, which a capture allows) */
+static cudaError_t malloc_locked(void **p, size_t bytes)
+{
+    cudaError_t e = fault();
+    if (e == cudaSuccess) e = reg(p, bytes, 0);
+    return e;
+}
+
 cudaError_t cudaMalloc(void **p, size_t bytes)
 {
     lock();
-    cudaError_t e = fault();
-    if (e == cudaSuccess) e = reg(p, bytes, 0);
-    return ret(e);
+    if (g_capturing) return ret(cudaErrorStreamCaptureUnsupported);
+    return ret(malloc_locked(p, bytes));
 }
 
 cudaError_t cudaMallocAsync(void **p, size_t bytes, cudaStream_t s)
@@ -633,7 +665,7 @@ cudaError_t cudaMallocAsync(void **p, size_t bytes, cudaStream_t s)
     (void)s; /* usable in stream order from here: at once in an emulator */
     lock();
     if (g_no_pools) return ret(cudaErrorNotSupported);
-    cudaError_t e = cudaMalloc(p, bytes);
+    cudaError_t e = malloc_locked(p, bytes);
     if (e == cudaSuccess) g_async_allocs++;
     return ret(e);
 }
@@ -650,6 +682,7 @@ cudaError_t cudaFree(void *p)
 {
     lock();
     if (!p) return ret(cudaSuccess);
+    if (g_capturing) return ret(cudaErrorStreamCaptureUnsupported);
     drain_all(); /* cudaFree synchronises the device */
     alloc *a = find_start(p, 0);
     if (!a || a->freeing) return ret(cudaErrorInvalidValue);
@@ -796,6 +829,7 @@ cudaError_t cudaStreamSynchronize(cudaStream_t s)
     lock();
     struct wmel_emu_stream *t = S(s);
     if (!t->live) return ret(cudaErrorInvalidResourceHandle);
+    if (t->capturing) return ret(cudaErrorStreamCaptureUnsupported);
     cudaError_t e = fault();
     drain(t, t->enq);
     return ret(e);

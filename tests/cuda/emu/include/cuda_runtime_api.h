@@ -44,6 +44,7 @@ typedef enum cudaError {
     cudaErrorNotReady = 600,
     cudaErrorLaunchFailure = 719,
     cudaErrorNotSupported = 801,
+    cudaErrorStreamCaptureUnsupported = 900,
     cudaErrorUnknown = 999
 } cudaError_t;
 
@@ -110,6 +111,12 @@ cudaError_t cudaStreamCreate(cudaStream_t *s);
 cudaError_t cudaStreamCreateWithFlags(cudaStream_t *s, unsigned flags);
 cudaError_t cudaStreamDestroy(cudaStream_t s);
 cudaError_t cudaStreamSynchronize(cudaStream_t s);
+enum cudaStreamCaptureStatus {
+    cudaStreamCaptureStatusNone = 0,
+    cudaStreamCaptureStatusActive = 1,
+    cudaStreamCaptureStatusInvalidated = 2
+};
+cudaError_t cudaStreamIsCapturing(cudaStream_t s, enum cudaStreamCaptureStatus *status);
 cudaError_t cudaStreamWaitEvent(cudaStream_t s, cudaEvent_t e, unsigned flags);
 cudaError_t cudaEventCreate(cudaEvent_t *e);
 cudaError_t cudaEventCreateWithFlags(cudaEvent_t *e, unsigned flags);
@@ -153,6 +160,11 @@ void wmel_emu_configure(int devices, int no_image);
  * cudaErrorNotSupported and cudaDevAttrMemoryPoolsSupported reads 0. Returns the number of
  * allocations cudaMallocAsync has made so far. */
 void wmel_emu_set_pools(int on);
+/* A stream capture's rules on stream s (on 1; 0 ends it): cudaStreamIsCapturing says Active,
+ * and while any stream captures, cudaMalloc and cudaFree fail, as does cudaStreamSynchronize
+ * of the capturing stream, with cudaErrorStreamCaptureUnsupported (a real capture in global
+ * mode refuses them so); the work itself still runs at once. */
+void wmel_emu_set_capturing(cudaStream_t s, int on);
 size_t wmel_emu_async_allocations(void);
 /* The compute capability the device reports (WMEL_EMU_CC=major.minor; default 9.0). */
 void wmel_emu_set_cc(int major, int minor);
