@@ -1761,13 +1761,15 @@ WMEL_API int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int samp
                                       size_t padding, int batch_norm, float *d_out,
                                       size_t out_len, void *stream);
 
-/* A general plan's features (a ctx of wmel_create_plan or wmel_create_plan_cols other than
- * Whisper's geometry) of `batch` clips held in device memory, written to device memory,
+/* A ctx's features (wmel_create, wmel_create_plan, wmel_create_plan_cols: any plan, Whisper's
+ * geometry included) of `batch` clips held in device memory, written to device memory,
  * enqueued on the caller's stream (a cudaStream_t as void *; NULL = the legacy default
  * stream) with no host<->device copies and no synchronisation: the call returns once the
  * work is enqueued, and `d_out` is ready when the stream reaches that point. Frames, finish
  * (normalisation, clamp, appended frames, per-column scales) and post stage (stacking,
- * deltas, LFR) all run on the device; the clip's max (WMEL_NORM_WHOLE) stays there too.
+ * deltas, LFR) all run on the device; the clip's max (WMEL_NORM_WHOLE) stays there too. A ctx
+ * of Whisper's geometry on its own kernels runs wmel_cuda_log_mel_device's with no padding,
+ * WMEL_BATCH_PER_CLIP, the ctx's norm and params.smooth.
  * d_pcm: clip b starts at sample b * pcm_stride (pcm_stride >= n_samples, in samples of
  * sample_type: WMEL_SAMPLE_F32, or WMEL_SAMPLE_S16 divided by 32768); every clip has
  * n_samples samples. d_out: clip b's features at d_out + b * rows * cols, rows x cols from
@@ -1777,8 +1779,7 @@ WMEL_API int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int samp
  * bytes for the same samples on the same ctx (int16: the samples / 32768 as floats).
  * The plans it takes: those whose finish the device makes (see wmel_create_plan: every
  * plan with dither 0); a dithered plan, or the switch WMEL_CUDA_DEVICE_FINISH=0, is refused with WMEL_ERR_BACKEND_UNAVAILABLE and the
- * reason in wmel_cuda_error_detail(), whatever the other arguments, as is a ctx of
- * Whisper's geometry (wmel_create; it takes wmel_cuda_log_mel_device). A clip length whose
+ * reason in wmel_cuda_error_detail(), whatever the other arguments. A clip length whose
  * output the device's finish does not write (wmel_features finishes it on the host: NeMo's
  * plan below one hop, 160 samples) is refused the same way, the length named.
  * The samples are not scanned (that would need a synchronisation): where wmel_features
