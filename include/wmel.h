@@ -143,14 +143,16 @@ typedef enum wmel_status {
                                         wmel_vulkan_error_detail() says which call */
 } wmel_status;
 
-/* Backends. AUTO picks CUDA when built and a device is present, then Vulkan when built
- * and a discrete or integrated GPU is present (never a CPU device such as lavapipe),
- * else CPU; and it keeps the device only where it is faster than the CPU backend: the
- * first ctx a process creates for a device and a front-end's geometry (the algorithm,
- * n_fft, frame length, hop, n_mels, n_ceps, norm, the threads) times both on a 30 s clip
- * (a warm-up, then the best of three each in turn) and takes the device where it takes
- * at most 0.9 of the CPU's time, else the CPU; the verdict is kept for the process, and a
- * timing the device fails is one for the CPU. The environment variable WMEL_AUTO_PROBE=0
+/* Backends. AUTO's candidates are the device backends built whose device is present (a
+ * CUDA device; a discrete or integrated Vulkan GPU, never a CPU device such as lavapipe)
+ * and that take the plan's frames; where one is a GPU, each is timed against the CPU
+ * backend: the first ctx a process creates for a device and a front-end's geometry (the
+ * algorithm, n_fft, frame length, hop, n_mels, n_ceps, norm, the threads) times both on a
+ * 30 s clip (a warm-up, then the best of three each in turn), and AUTO takes the fastest
+ * device that takes at most 0.9 of the CPU's time, else the CPU; the verdicts are kept for
+ * the process, and a timing the device fails is one for the CPU. Where no candidate is a
+ * GPU, AUTO takes the device as found, untimed: CUDA, then Vulkan, for Whisper's geometry,
+ * a Vulkan GPU for another plan, else the CPU. The environment variable WMEL_AUTO_PROBE=0
  * never times (the device, as found), =1 times any device AUTO can reach, a CPU device
  * such as lavapipe too; another value makes AUTO's create fail with WMEL_ERR_INVALID_ARG
  * (wmel_vulkan_error_detail() names it). wmel_backend_reason() says what was taken and
@@ -1069,7 +1071,8 @@ WMEL_API const char *wmel_hf_class_name(size_t i, const char **preset, int *mapp
  * WMEL_BACKEND_CUDA computes any plan's frames on the device (float64 or float-float: see
  * "CUDA: device pointers and streams"; a dithered plan's frames on the CPU:
  * wmel_op_backend() says which); with a
- * plan other than Whisper's, WMEL_BACKEND_AUTO picks the CPU (or Vulkan on a GPU), and
+ * plan other than Whisper's, WMEL_BACKEND_AUTO times it beside Vulkan against the CPU (see
+ * the backends above), and
  * wmel_cuda_log_mel_device() returns WMEL_ERR_BACKEND_UNAVAILABLE (device pointers:
  * wmel_cuda_features_device(), where the device makes the plan's finish).
  * WMEL_BACKEND_VULKAN computes any plan's frames on the device. Both also finish on the
