@@ -143,14 +143,16 @@ typedef enum wmel_status {
                                         wmel_vulkan_error_detail() says which call */
 } wmel_status;
 
-/* Backends. AUTO picks CUDA when built and a device is present, then Vulkan when built
- * and a discrete or integrated GPU is present (never a CPU device such as lavapipe),
- * else CPU; and it keeps the device only where it is faster than the CPU backend: the
- * first ctx a process creates for a device and a front-end's geometry (the algorithm,
- * n_fft, frame length, hop, n_mels, n_ceps, norm, the threads) times both on a 30 s clip
- * (a warm-up, then the best of three each in turn) and takes the device where it takes
- * at most 0.9 of the CPU's time, else the CPU; the verdict is kept for the process, and a
- * timing the device fails is one for the CPU. The environment variable WMEL_AUTO_PROBE=0
+/* Backends. AUTO's candidates are the device backends built whose device is present (a
+ * CUDA device; a discrete or integrated Vulkan GPU, never a CPU device such as lavapipe)
+ * and that take the plan's frames; where one is a GPU, each is timed against the CPU
+ * backend: the first ctx a process creates for a device and a front-end's geometry (the
+ * algorithm, n_fft, frame length, hop, n_mels, n_ceps, norm, the threads) times both on a
+ * 30 s clip (a warm-up, then the best of three each in turn), and AUTO takes the fastest
+ * device that takes at most 0.9 of the CPU's time, else the CPU; the verdicts are kept for
+ * the process, and a timing the device fails is one for the CPU. Where no candidate is a
+ * GPU, AUTO takes the device as found, untimed: CUDA, then Vulkan, for Whisper's geometry,
+ * a Vulkan GPU for another plan, else the CPU. The environment variable WMEL_AUTO_PROBE=0
  * never times (the device, as found), =1 times any device AUTO can reach, a CPU device
  * such as lavapipe too; another value makes AUTO's create fail with WMEL_ERR_INVALID_ARG
  * (wmel_vulkan_error_detail() names it). wmel_backend_reason() says what was taken and
@@ -1069,7 +1071,8 @@ WMEL_API const char *wmel_hf_class_name(size_t i, const char **preset, int *mapp
  * WMEL_BACKEND_CUDA computes any plan's frames on the device (float64 or float-float: see
  * "CUDA: device pointers and streams"; a dithered plan's frames on the CPU:
  * wmel_op_backend() says which); with a
- * plan other than Whisper's, WMEL_BACKEND_AUTO picks the CPU (or Vulkan on a GPU), and
+ * plan other than Whisper's, WMEL_BACKEND_AUTO times it beside Vulkan against the CPU (see
+ * the backends above), and
  * wmel_cuda_log_mel_device() returns WMEL_ERR_BACKEND_UNAVAILABLE (device pointers:
  * wmel_cuda_features_device(), where the device makes the plan's finish).
  * WMEL_BACKEND_VULKAN computes any plan's frames on the device. Both also finish on the
@@ -1761,13 +1764,15 @@ WMEL_API int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int samp
                                       size_t padding, int batch_norm, float *d_out,
                                       size_t out_len, void *stream);
 
-/* A general plan's features (a ctx of wmel_create_plan or wmel_create_plan_cols other than
- * Whisper's geometry) of `batch` clips held in device memory, written to device memory,
+/* A ctx's features (wmel_create, wmel_create_plan, wmel_create_plan_cols: any plan, Whisper's
+ * geometry included) of `batch` clips held in device memory, written to device memory,
  * enqueued on the caller's stream (a cudaStream_t as void *; NULL = the legacy default
  * stream) with no host<->device copies and no synchronisation: the call returns once the
  * work is enqueued, and `d_out` is ready when the stream reaches that point. Frames, finish
  * (normalisation, clamp, appended frames, per-column scales) and post stage (stacking,
- * deltas, LFR) all run on the device; the clip's max (WMEL_NORM_WHOLE) stays there too.
+ * deltas, LFR) all run on the device; the clip's max (WMEL_NORM_WHOLE) stays there too. A ctx
+ * of Whisper's geometry on its own kernels runs wmel_cuda_log_mel_device's with no padding,
+ * WMEL_BATCH_PER_CLIP, the ctx's norm and params.smooth.
  * d_pcm: clip b starts at sample b * pcm_stride (pcm_stride >= n_samples, in samples of
  * sample_type: WMEL_SAMPLE_F32, or WMEL_SAMPLE_S16 divided by 32768); every clip has
  * n_samples samples. d_out: clip b's features at d_out + b * rows * cols, rows x cols from
@@ -1777,8 +1782,7 @@ WMEL_API int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int samp
  * bytes for the same samples on the same ctx (int16: the samples / 32768 as floats).
  * The plans it takes: those whose finish the device makes (see wmel_create_plan: every
  * plan with dither 0); a dithered plan, or the switch WMEL_CUDA_DEVICE_FINISH=0, is refused with WMEL_ERR_BACKEND_UNAVAILABLE and the
- * reason in wmel_cuda_error_detail(), whatever the other arguments, as is a ctx of
- * Whisper's geometry (wmel_create; it takes wmel_cuda_log_mel_device). A clip length whose
+ * reason in wmel_cuda_error_detail(), whatever the other arguments. A clip length whose
  * output the device's finish does not write (wmel_features finishes it on the host: NeMo's
  * plan below one hop, 160 samples) is refused the same way, the length named.
  * The samples are not scanned (that would need a synchronisation): where wmel_features

@@ -6,16 +6,19 @@
  * or AUTO's choice, and has the ctx made (ctx.c).
  *
  * AUTO's device is not taken on faith: a device reached through host memory can be slower
- * than the CPU backend (on an H200 every case measured was). So where AUTO would take a
- * device backend, the first ctx a process creates for a (backend, device, front-end
- * geometry class) times the device against the CPU backend on the plan's own front-end
+ * than the CPU backend (on an H200 every case measured was). AUTO's candidates are every
+ * device backend built and available whose accepts() takes the plan's frames (for Whisper's
+ * geometry on its own kernels: the devices' rule, wmel__device_kernels). Where one is a GPU
+ * (or WMEL_AUTO_PROBE=1), the first ctx a process creates for a (backend, device, front-end
+ * geometry class) times that device against the CPU backend on the plan's own front-end
  * (probe.c: a 30 s clip, a warm-up, then the best of three each in turn, the CPU with the
- * ctx's threads) and takes the device only where it takes at most 0.9 of the CPU's time;
- * the verdict is kept for the process (probe.c's table), so later ctxs time nothing. A
- * timing that fails on the device is a verdict for the CPU. WMEL_AUTO_PROBE=0 never times
- * (the device, as before), =1 times any device AUTO can reach, a CPU device such as
- * lavapipe or the CUDA emulator included (which AUTO otherwise never times, and for Vulkan
- * never takes); unset, GPUs are timed.
+ * ctx's threads), each candidate its own verdict, and AUTO takes the fastest device that
+ * takes at most 0.9 of the CPU's time, else the CPU; the verdicts are kept for the process
+ * (probe.c's table), so later ctxs time nothing. A timing that fails on the device is a
+ * verdict for the CPU. Unset, only GPUs are timed; where no candidate is a GPU (the CUDA
+ * emulator, lavapipe), and with WMEL_AUTO_PROBE=0, AUTO takes the first device as found,
+ * untimed: for Whisper's geometry the first available of CUDA and Vulkan, for a general plan
+ * a Vulkan GPU, else the CPU. =1 times any device AUTO can reach, a CPU device included.
  */
 #include "internal.h"
 #include "config.h"
@@ -155,7 +158,34 @@ int wmel__backend_auto_check(void)
     return WMEL_OK;
 }
 
-int wmel__backend_auto_timed(const wmel_backend_vt **vt, const wmel_auto_plan *ap, char *why, size_t why_len)
+/* The kept verdict for device backend dv on its device dev and the plan's geometry class
+ * (timed the first time); -1 where the table's lock failed. */
+static int auto_verdict(const wmel_backend_vt *dv, const wmel_dev_id *dev, const wmel_auto_plan *ap, wmel_verdict *v)
+{
+    auto_key key;
+    memset(&key, 0, sizeof key);
+    const wmel_frontend_plan *pl = ap->plan;
+    key.backend = dv->id;
+    key.index = dev->index;
+    key.algo = algo_class(ap->algo);
+    key.n_fft = pl->n_fft;
+    key.frame_length = pl->frame_length;
+    key.hop = pl->hop;
+    key.n_mels = pl->n_mels;
+    key.n_ceps = pl->n_ceps;
+    key.norm = pl->norm;
+    key.n_threads = ap->p.n_threads;
+    key.vulkan_arith = dv->id == WMEL_BACKEND_VULKAN ? ap->p.vulkan_arith : 0;
+    key.smooth = ap->keep_smooth ? ap->p.smooth : 0;
+    key.cols = ap->cols != NULL;
+    memcpy(key.dev, dev->id, sizeof key.dev);
+    auto_job job = {ap, dv, dev};
+    return wmel__kept_get(WMEL__KEPT_AUTO, &key, sizeof key, measure, &job, v) != 0 ? -1 : 0;
+}
+
+/* AUTO's one device backend, today's rule (backend.c's comment): timed against the CPU
+ * where it is a GPU or WMEL_AUTO_PROBE=1, else taken as it is. */
+static int auto_timed_one(const wmel_backend_vt **vt, const wmel_auto_plan *ap, char *why, size_t why_len)
 {
     const wmel_backend_vt *dv = *vt;
     const int mode = wmel__auto_probe_mode();
@@ -173,26 +203,8 @@ int wmel__backend_auto_timed(const wmel_backend_vt **vt, const wmel_auto_plan *a
         snprintf(why, why_len, "AUTO: %s, not timed (a CPU device; WMEL_AUTO_PROBE=1 times it)", dv->name);
         return WMEL_OK;
     }
-    auto_key key;
-    memset(&key, 0, sizeof key);
-    const wmel_frontend_plan *pl = ap->plan;
-    key.backend = dv->id;
-    key.index = dev.index;
-    key.algo = algo_class(ap->algo);
-    key.n_fft = pl->n_fft;
-    key.frame_length = pl->frame_length;
-    key.hop = pl->hop;
-    key.n_mels = pl->n_mels;
-    key.n_ceps = pl->n_ceps;
-    key.norm = pl->norm;
-    key.n_threads = ap->p.n_threads;
-    key.vulkan_arith = dv->id == WMEL_BACKEND_VULKAN ? ap->p.vulkan_arith : 0;
-    key.smooth = ap->keep_smooth ? ap->p.smooth : 0;
-    key.cols = ap->cols != NULL;
-    memcpy(key.dev, dev.id, sizeof key.dev);
-    auto_job job = {ap, dv, &dev};
     wmel_verdict v;
-    if (wmel__kept_get(WMEL__KEPT_AUTO, &key, sizeof key, measure, &job, &v) != 0) {
+    if (auto_verdict(dv, &dev, ap, &v) != 0) {
         snprintf(why, why_len, "AUTO: %s, not timed (the table's lock failed)", dv->name);
         return WMEL_OK;
     }
@@ -202,6 +214,99 @@ int wmel__backend_auto_timed(const wmel_backend_vt **vt, const wmel_auto_plan *a
     ms(b, sizeof b, v.t[1]);
     snprintf(why, why_len, "AUTO: %s, timed on a 30 s clip: %s %s, cpu %s (the device where it takes at most %.1f of "
              "the CPU's time)", (*vt)->name, dv->name, a, b, DEVICE_SHARE);
+    return WMEL_OK;
+}
+
+int wmel__auto_pick_among(const double (*t)[2], int n)
+{
+    int best = -1;
+    for (int i = 0; i < n; i++)
+        if (wmel__auto_pick(t[i][0], t[i][1]) && (best < 0 || t[i][0] < t[best][0])) best = i;
+    return best;
+}
+
+/* A device backend AUTO may take for the plan on its algorithm: built (a device backend),
+ * available for these params, and its device nameable; Whisper's geometry where the devices'
+ * kernels serve it (devices), the general algorithm where its accepts() takes the plan's
+ * frames. *dev: its device. */
+static int auto_candidate(const wmel_backend_vt *vt, const wmel_auto_plan *ap, int devices, const struct wmel_fe *fe,
+                          wmel_dev_id *dev)
+{
+    if (vt->id != WMEL_BACKEND_CUDA && vt->id != WMEL_BACKEND_VULKAN) return 0;
+    if ((vt->available && !vt->available(&ap->p)) || !vt->auto_device) return 0;
+    memset(dev, 0, sizeof *dev);
+    if (vt->auto_device(&ap->p, dev) != 0) return 0;
+    if (ap->algo != &wmel__algo_general) return devices;
+    const wmel_accept_q q = {ap->plan, ap->algo, fe, WMEL_OP_LOG_MEL};
+    return fe && wmel__accepts(vt, &q, NULL, 0) == 1;
+}
+
+/* Every candidate timed against the CPU (each its own kept verdict; mode -1: the GPUs only),
+ * the fastest that meets the share rule taken, else the CPU; every time named in why. */
+static void auto_race(const wmel_backend_vt **vt, const wmel_auto_plan *ap, const wmel_backend_vt *const *cand,
+                      const wmel_dev_id *devs, int n, char *why, size_t why_len)
+{
+    double t[N_BACKENDS][2];
+    const wmel_backend_vt *timed[N_BACKENDS];
+    int m = 0;
+    const int mode = wmel__auto_probe_mode();
+    for (int i = 0; i < n; i++) {
+        if (mode != 1 && !devs[i].gpu) continue; /* a CPU device: timed only with WMEL_AUTO_PROBE=1 */
+        wmel_verdict v;
+        memset(&v, 0, sizeof v);
+        if (auto_verdict(cand[i], &devs[i], ap, &v) != 0) v.t[0] = v.t[1] = 0.0; /* the lock: not a candidate */
+        timed[m] = cand[i];
+        t[m][0] = v.t[0];
+        t[m][1] = v.t[1];
+        m++;
+    }
+    const int w = wmel__auto_pick_among((const double (*)[2])t, m);
+    *vt = w >= 0 ? timed[w] : &wmel__backend_cpu;
+    int at = snprintf(why, why_len, "AUTO: %s, timed on a 30 s clip:", (*vt)->name);
+    for (int i = 0; i < m && at >= 0 && (size_t)at < why_len; i++) {
+        char a[32], b[32];
+        ms(a, sizeof a, t[i][0]);
+        ms(b, sizeof b, t[i][1]);
+        at += snprintf(why + at, why_len - (size_t)at, "%s %s %s, cpu %s", i ? ";" : "", timed[i]->name, a, b);
+    }
+    if (at >= 0 && (size_t)at < why_len)
+        snprintf(why + at, why_len - (size_t)at, " (the %s where it takes at most %.1f of the CPU's time)",
+                 m > 1 ? "fastest device" : "device", DEVICE_SHARE);
+}
+
+int wmel__backend_auto_choose(const wmel_backend_vt **vt, const wmel_auto_plan *ap, int devices, char *why,
+                              size_t why_len)
+{
+    const int general = ap->algo == &wmel__algo_general, mode = wmel__auto_probe_mode();
+    const wmel_backend_vt *cand[N_BACKENDS];
+    wmel_dev_id devs[N_BACKENDS];
+    int n = 0, gpus = 0;
+    if (mode != 0 && (general || devices)) {
+        struct wmel_fe *fe = NULL;
+        if (general && wmel__plan_compile(ap->plan, ap->algo, &fe) != WMEL_OK) fe = NULL;
+        for (size_t i = 0; i < N_BACKENDS; i++)
+            if (auto_candidate(BACKENDS[i], ap, devices, fe, &devs[n])) {
+                gpus += devs[n].gpu != 0;
+                cand[n++] = BACKENDS[i];
+            }
+        if (fe) wmel__plan_release(fe);
+    }
+    if (n > 0 && (mode == 1 || gpus > 0)) {
+        auto_race(vt, ap, cand, devs, n, why, why_len);
+        return WMEL_OK;
+    }
+    /* nothing to time (WMEL_AUTO_PROBE=0, or no GPU and not =1): the first device as found */
+    *vt = devices ? wmel__backend_auto(&ap->p) : wmel__backend_auto_plan(&ap->p, general);
+    if (*vt == &wmel__backend_cpu)
+        snprintf(why, why_len, "AUTO: cpu (%s)",
+                 devices    ? "no device backend available"
+                 : !general ? "no device backend serves this plan"
+                 : mode == 0 ? "not timed (WMEL_AUTO_PROBE=0): a general plan takes a Vulkan GPU as found, and none is "
+                               "available"
+                 : n > 0     ? "no GPU to time the devices on; WMEL_AUTO_PROBE=1 times every device"
+                             : "no device backend available takes the plan's frames");
+    else
+        auto_timed_one(vt, ap, why, why_len);
     return WMEL_OK;
 }
 
@@ -402,16 +507,8 @@ wmel_ctx *wmel__create(wmel_params p, const wmel_frontend_plan *plan, int keep_s
     const int devices = algo->devices && wmel__device_kernels(&q, NULL, NULL, 0);
     if (p.backend == WMEL_BACKEND_AUTO) {
         if ((rc = wmel__backend_auto_check()) != WMEL_OK) return fail(status, rc);
-        vt = devices ? wmel__backend_auto(&p) : wmel__backend_auto_plan(&p, algo == &wmel__algo_general);
-        if (vt->id == WMEL_BACKEND_CUDA || vt->id == WMEL_BACKEND_VULKAN) {
-            const wmel_auto_plan ap = {p, plan, keep_smooth, cols, algo};
-            wmel__backend_auto_timed(&vt, &ap, why, sizeof why);
-        } else {
-            snprintf(why, sizeof why, "AUTO: %s (%s)", vt->name,
-                     devices                        ? "no device backend available"
-                     : algo == &wmel__algo_general ? "no Vulkan GPU available; AUTO takes CUDA for Whisper's geometry only"
-                                                   : "no device backend serves this plan");
-        }
+        const wmel_auto_plan ap = {p, plan, keep_smooth, cols, algo};
+        wmel__backend_auto_choose(&vt, &ap, devices, why, sizeof why);
     } else {
         vt = wmel__backend(p.backend);
     }

@@ -410,11 +410,19 @@ typedef struct wmel_auto_plan {
     const double *const *cols;
     const struct wmel_algo *algo;
 } wmel_auto_plan;
-/* AUTO with a device backend *vt chosen: the device, or the CPU backend (*vt replaced)
- * where the kept verdict for the device and the plan's geometry class says the device is
- * not faster (timed here the first time; backend.c's comment gives the rule); the reason,
- * with the timings, into why. WMEL_OK (a timing's failure is a verdict for the CPU). */
-int wmel__backend_auto_timed(const wmel_backend_vt **vt, const wmel_auto_plan *ap, char *why, size_t why_len);
+/* AUTO's backend into *vt for the plan on its algorithm (devices: the devices' kernels serve
+ * it, wmel__device_kernels): where a candidate (a device backend built, available, whose
+ * accepts takes the plan's frames) is a GPU, or WMEL_AUTO_PROBE=1, each candidate timed
+ * against the CPU (its kept verdict; the first time timed here) and the fastest that meets
+ * the share rule taken, else the CPU; otherwise the first device as found, taken as it is
+ * (backend.c's comment gives the rule). The reason, with every time, into why. WMEL_OK (a
+ * timing's failure is a verdict for the CPU). */
+int wmel__backend_auto_choose(const wmel_backend_vt **vt, const wmel_auto_plan *ap, int devices, char *why,
+                              size_t why_len);
+/* The rule among n devices' times, t[i][0] the device's and t[i][1] the CPU's from the same
+ * verdict: the index of the fastest device that wmel__auto_pick takes (the first of equal
+ * times), or -1 for the CPU. */
+int wmel__auto_pick_among(const double (*t)[2], int n);
 /* The one creator (backend.c): params and plan checked once, the algorithm chosen by the
  * plan's geometry (algo.c), the backend by name or AUTO's rule and timing, then the ctx
  * made (ctx.c). keep_smooth: params.smooth applies (wmel_create on Whisper's front-end);

@@ -42,7 +42,7 @@ def features_device(ctx, audio: torch.Tensor) -> torch.Tensor:
     in the plan's layout: what wmel.features computes for the same samples on the host.
     Errors: TypeError (not a tensor, its dtype), ValueError (its rank, layout or device,
     too short or empty clips), RuntimeError (a ctx not on the CUDA backend, a plan the device
-    does not finish -- dithered, WMEL_NORMF_ALL, ... -- with the reason, a CUDA failure)."""
+    does not finish -- dithered, a plan's n_samples -- with the reason, a CUDA failure)."""
     if not isinstance(audio, torch.Tensor):
         raise TypeError(f"audio must be a torch tensor on a CUDA device, got {type(audio).__name__}")
     if audio.dim() not in (1, 2):
@@ -76,7 +76,8 @@ def features_device(ctx, audio: torch.Tensor) -> torch.Tensor:
 
 def features_cuda(ctx, audio: torch.Tensor):
     """wmel.features' CUDA tensor: features_device's tensor where the ctx is a CUDA ctx on the
-    tensor's device whose plan the device finishes, else None (the caller copies to the host).
+    tensor's device whose plan's features the device makes (every plan with dither 0, Whisper's
+    geometry included), else None (the caller copies to the host).
     Other float dtypes are converted to float32, and a layout features_device does not take
     is made contiguous, on the device."""
     global _last_cuda_path, _last_refusal
@@ -96,8 +97,8 @@ def features_cuda(ctx, audio: torch.Tensor):
     try:
         out = features_device(ctx, a)
     except RuntimeError as e:
-        # WMEL_ERR_BACKEND_UNAVAILABLE: wmel_cuda_features_device refused the plan (Whisper's
-        # geometry too) or a clip length before enqueuing anything; wmel_features computes it.
+        # WMEL_ERR_BACKEND_UNAVAILABLE: wmel_cuda_features_device refused the plan or a clip
+        # length before enqueuing anything; wmel_features computes it.
         # A CUDA failure (ERR_CUDA) is raised.
         if getattr(e, "status", None) == _wmel.ERR_BACKEND_UNAVAILABLE:
             _last_refusal = str(e)

@@ -321,8 +321,10 @@ static const char *cuda_op_backend(const wmel_ctx *ctx, int op)
 {
     const cuda_state *st = ctx->state;
     if (op == WMEL_OP_STREAM) return "cpu"; /* the frame engine has no CUDA path */
-    /* device pointers: wmel_cuda_features_device where the device makes the plan's features */
-    if (st->general && op == WMEL_OP_DEVICE) /* (a plan's n_samples: cut or padded on the host first) */
+    /* device pointers: wmel_cuda_features_device where the device makes the plan's features
+       (Whisper's geometry on its own kernels: always), none where the plan's n_samples cuts or
+       pads the clip first, on the host */
+    if (op == WMEL_OP_DEVICE && (ctx->fplan.n_samples > 0 || st->general))
         return st->plan_ok && st->finish && ctx->fplan.n_samples <= 0 ? "cuda" : "none";
     switch (atomic_load(&((cuda_state *)st)->op_backend[op])) {
     case WMEL_BACKEND_CPU: return "cpu";
@@ -1429,6 +1431,26 @@ static int features_refusal(const wmel_ctx *ctx, char *msg, size_t len)
     return 1;
 }
 
+/* Whisper's geometry's features of whole clips in device memory (vt->features_device on a
+ * ctx of Whisper's own kernels): wmel_cuda_log_mel_device's path with no padding, each clip
+ * its own max (the ctx's norm, WMEL_NORM_WHOLE or WMEL_NORM_NONE) and params.smooth, clip b's
+ * n_mels x frames at c->out + b * rows * cols: wmel_features' layout and bytes on this ctx. */
+static int whisper_features_device(wmel_ctx *ctx, const wmel_clips *c, size_t rows, size_t cols, void *stream)
+{
+    if (!c->batch || !rows || !cols) return WMEL_OK; /* nothing to write; the ctx is taken */
+    if (rows != (size_t)ctx->params.n_mels || cols != wmel_n_frames(c->n, 0)) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "CUDA: wmel_cuda_features_device: %zu x %zu is not Whisper's n_mels x frames for "
+                 "%zu samples; wmel_features computes it from host memory", rows, cols, c->n);
+        wmel__detail(msg);
+        return WMEL_ERR_BACKEND_UNAVAILABLE;
+    }
+    wmel_clips w = *c;
+    w.padding = 0;
+    w.batch_norm = WMEL_BATCH_PER_CLIP;
+    return cuda_clips_device(ctx, &w, stream);
+}
+
 /* A general plan's features of whole clips in device memory (vt->features_device): per clip,
  * k_plan_frames on its samples where they lie, then k_plan_finish (k_plan_max, k_plan_post)
  * into its rows x cols of c->out, all on the caller's stream, the clips one after another
@@ -1443,11 +1465,7 @@ static int cuda_features_device(wmel_ctx *ctx, const wmel_clips *c, size_t rows,
     const wmel_fe *fe = ctx->fe;
     const wmel_frontend_plan *p = &fe->p;
     char msg[400];
-    if (!st->general) {
-        wmel__detail("CUDA: wmel_cuda_features_device computes a general plan's features; this ctx's Whisper "
-                     "geometry takes wmel_cuda_log_mel_device");
-        return WMEL_ERR_BACKEND_UNAVAILABLE;
-    }
+    if (!st->general) return whisper_features_device(ctx, c, rows, cols, stream);
     if (features_refusal(ctx, msg, sizeof msg)) {
         wmel__detail(msg);
         return WMEL_ERR_BACKEND_UNAVAILABLE;
@@ -1581,7 +1599,9 @@ static int cuda_accepts(const wmel_accept_q *q, char *why, size_t len)
     if (c >= 0) return c;
     if (q->op == WMEL__OP_KERNELS) return wmel__device_kernels(q, "CUDA", why, len);
     if (q->fe->algo != &wmel__algo_general) { /* Whisper's geometry on kernels.cu, in float64 */
-        if (q->op == WMEL_OP_DEVICE) return wmel__answer(1, why, len, "wmel_cuda_log_mel_device takes Whisper's geometry");
+        if (q->op == WMEL_OP_DEVICE)
+            return wmel__answer(1, why, len, "wmel_cuda_log_mel_device and wmel_cuda_features_device take Whisper's "
+                                             "geometry (its own kernels, the normalisation and the smoothing too)");
         return wmel__answer(1, why, len, "CUDA computes Whisper's geometry on its own kernels in float64%s",
                       q->op == WMEL_OP_FINISH ? ", the normalisation and the smoothing too" : "");
     }

@@ -4,9 +4,11 @@
  * where the device makes its finish or refused with the reason, the bytes of wmel_features:
  * tests/conformance/test_backends.c). The arguments: NULL
  * pointers, the sample type, the stride, the capacity, an overlap, no samples, too few, no
- * clips, Kaldi's framing below one frame (nothing to write), a Whisper ctx, a CPU ctx, a
- * dithered plan and the switch WMEL_CUDA_DEVICE_FINISH=0; NeMo's plan with WMEL_NORMF_ALL
- * taken, wmel_features' bytes. Exit 77 without a
+ * clips, Kaldi's framing below one frame (nothing to write), a CPU ctx, a dithered plan and
+ * the switch WMEL_CUDA_DEVICE_FINISH=0; NeMo's plan with WMEL_NORMF_ALL taken, wmel_features'
+ * bytes. Whisper's geometry on its own kernels (80 and 128 mels, norm NONE, params.smooth,
+ * float32 and int16, clips of 201, 160 k + 7 and 16000 samples): wmel_features' bytes, its
+ * statuses for clips too short. Exit 77 without a
  * device. The fault sweep (every CUDA call failed in turn) is test_cuda_emu's.
  */
 #define _GNU_SOURCE /* setenv */
@@ -42,25 +44,34 @@ static wmel_ctx *mk_plan(const wmel_frontend_plan *plan, int backend, const char
     return c;
 }
 
-/* c's device features of the batch (float32 or int16) against wmel_features of each clip;
-   1 when they are the same bytes */
-static int same_as_host(const char *name, const char *arith, wmel_ctx *c, const t_dev *d, int s16)
+/* A batch of B clips of n samples `stride` apart: on the host (float32, and the int16 ones
+   as floats / 32768) and on the device (float32, int16). */
+typedef struct clip_set {
+    const float *x, *xsf;
+    const void *dx, *dxs;
+    size_t n, stride;
+} clip_set;
+
+/* c's device features of the clips of cs (float32 or int16), written to d->o on d->s, against
+   wmel_features of each clip; 1 when they are the same bytes */
+static int same_bytes(const char *name, const char *arith, wmel_ctx *c, const clip_set *cs, const t_dev *d, int s16)
 {
+    const size_t n = cs->n, stride = cs->stride;
     size_t rows = 0, cols = 0;
-    CHECK(wmel_features_shape(c, N, &rows, &cols) == WMEL_OK, "%s: shape", name);
+    CHECK(wmel_features_shape(c, n, &rows, &cols) == WMEL_OK, "%s: shape", name);
     const size_t per = rows * cols, cap = B * per + 64;
     float *want = malloc(B * per * sizeof(float)), *got = malloc(cap * sizeof(float));
     int good = want && got;
     for (size_t b = 0; good && b < B; b++) {
-        const float *x = (s16 ? g_xsf : g_x) + b * STRIDE;
-        const int rc = wmel_features(c, x, N, want + b * per, per);
+        const float *x = (s16 ? cs->xsf : cs->x) + b * stride;
+        const int rc = wmel_features(c, x, n, want + b * per, per);
         CHECK(rc == WMEL_OK, "%s %s: wmel_features: %s", name, arith, wmel_strerror(rc));
         good = rc == WMEL_OK;
     }
     if (good) {
         cudaMemset(d->o, 0xff, cap * sizeof(float)); /* NaNs: a value left unwritten shows */
-        const int rc = wmel_cuda_features_device(c, s16 ? d->xs : d->x, s16 ? WMEL_SAMPLE_S16 : WMEL_SAMPLE_F32, B, N,
-                                                 STRIDE, d->o, B * per, d->s);
+        const int rc = wmel_cuda_features_device(c, s16 ? cs->dxs : cs->dx, s16 ? WMEL_SAMPLE_S16 : WMEL_SAMPLE_F32, B,
+                                                 n, stride, d->o, B * per, d->s);
         CHECK(rc == WMEL_OK, "%s %s %s: wmel_cuda_features_device: %s (%s)", name, arith, s16 ? "int16" : "float32",
               wmel_strerror(rc), wmel_cuda_error_detail());
         good = rc == WMEL_OK && cudaStreamSynchronize(d->s) == cudaSuccess &&
@@ -89,6 +100,14 @@ static int same_as_host(const char *name, const char *arith, wmel_ctx *c, const 
     free(want);
     free(got);
     return good;
+}
+
+/* c's device features of the batch (float32 or int16) against wmel_features of each clip;
+   1 when they are the same bytes */
+static int same_as_host(const char *name, const char *arith, wmel_ctx *c, const t_dev *d, int s16)
+{
+    const clip_set cs = {g_x, g_xsf, d->x, d->xs, N, STRIDE};
+    return same_bytes(name, arith, c, &cs, d, s16);
 }
 
 static void arguments(t_dev *d)
@@ -143,14 +162,10 @@ static void arguments(t_dev *d)
         CHECK(rc == cases[i].want, "%s: %s, want %s", cases[i].what, wmel_strerror(rc), wmel_strerror(cases[i].want));
     }
     /* the ctxs it refuses, whatever the other arguments */
-    wmel_params p = wmel_default_params();
-    p.backend = WMEL_BACKEND_CUDA;
-    int st = 0;
-    wmel_ctx *whisper = wmel_create(&p, &st);
-    wmel_ctx *refused[3] = {whisper, mk_plan(&nemo, WMEL_BACKEND_CPU, NULL, NULL),
+    wmel_ctx *refused[2] = {mk_plan(&nemo, WMEL_BACKEND_CPU, NULL, NULL),
                             mk_plan(&dithered, WMEL_BACKEND_CUDA, NULL, NULL)};
-    const char *names[3] = {"a Whisper ctx", "a CPU ctx", "a dithered plan"};
-    const char *says[3] = {"wmel_cuda_log_mel_device", "cpu", "dither"};
+    const char *names[2] = {"a CPU ctx", "a dithered plan"};
+    const char *says[2] = {"cpu", "dither"};
     /* one mean and one denominator over every column (WMEL_NORMF_ALL, NeMo's all_features):
        taken, the bytes of wmel_features, in both arithmetics */
     for (int a = 0; a < 2; a++) {
@@ -167,14 +182,14 @@ static void arguments(t_dev *d)
         }
         wmel_destroy(ca);
     }
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < 2; k++) {
         if (!refused[k]) continue;
         for (size_t batch = 0; batch < 2; batch++) {
             const int rc = wmel_cuda_features_device(refused[k], x, WMEL_SAMPLE_F32, batch, N, STRIDE, o, B * per, d->s);
             CHECK(rc == WMEL_ERR_BACKEND_UNAVAILABLE && strstr(wmel_cuda_error_detail(), says[k]),
                   "%s, batch %zu: %s (%s)", names[k], batch, wmel_strerror(rc), wmel_cuda_error_detail());
         }
-        CHECK(!strcmp(wmel_op_backend(refused[k], WMEL_OP_DEVICE), k == 0 ? "cuda" : "none"),
+        CHECK(!strcmp(wmel_op_backend(refused[k], WMEL_OP_DEVICE), "none"),
               "%s: WMEL_OP_DEVICE %s", names[k], wmel_op_backend(refused[k], WMEL_OP_DEVICE));
         wmel_destroy(refused[k]);
     }
@@ -202,6 +217,150 @@ static void arguments(t_dev *d)
     printf("arguments and the ctxs refused: ok\n");
 }
 
+/* ---------------------------------------------------------------- Whisper's geometry */
+
+#define WSTRIDE 16100 /* > the longest clip, 16000 samples */
+
+static float g_wx[B * WSTRIDE];
+static int16_t g_wxs[B * WSTRIDE];
+static float g_wxsf[B * WSTRIDE]; /* g_wxs / 32768 */
+
+/* A ctx of Whisper's geometry on its own kernels: wmel_create (n_mels, norm, params.smooth),
+   or wmel_create_plan with the "whisper" preset where plan is set. */
+static wmel_ctx *mk_whisper(int n_mels, int norm, int smooth, int plan)
+{
+    wmel_params p = wmel_default_params();
+    p.backend = WMEL_BACKEND_CUDA;
+    p.n_threads = 2;
+    p.n_mels = n_mels;
+    p.norm = norm;
+    p.smooth = smooth;
+    int st = 0;
+    wmel_ctx *c = NULL;
+    if (plan) {
+        wmel_frontend_plan w;
+        char msg[256];
+        CHECK(wmel_preset_plan("whisper", &w, msg, sizeof msg) == WMEL_OK, "whisper: %s", msg);
+        c = wmel_create_plan(&p, &w, &st);
+    } else {
+        c = wmel_create(&p, &st);
+    }
+    CHECK(c != NULL, "Whisper %d mels: %d (%s)", n_mels, st, wmel_cuda_error_detail());
+    return c;
+}
+
+/* The arguments on a Whisper ctx: each status that of the general path (and of wmel_features
+   for a clip too short or with no samples). */
+static void whisper_arguments(wmel_ctx *c, const clip_set *cs, const t_dev *d)
+{
+    float host[64];
+    for (size_t n = 0; n <= 200; n += 200) { /* no samples, then one short of Whisper's 201 */
+        const int want = wmel_features(c, cs->x, n, host, 64);
+        const int rc = wmel_cuda_features_device(c, cs->dx, WMEL_SAMPLE_F32, B, n, cs->stride, d->o, 1u << 20, d->s);
+        CHECK(want != WMEL_OK && rc == want, "Whisper, %zu samples: %s on the device, %s from wmel_features", n,
+              wmel_strerror(rc), wmel_strerror(want));
+    }
+    size_t rows = 0, cols = 0;
+    wmel_features_shape(c, 16000, &rows, &cols);
+    const size_t per = rows * cols;
+    struct {
+        const char *what;
+        const void *x;
+        size_t batch, n, stride;
+        float *o;
+        size_t len;
+        int want;
+    } cases[] = {
+        {"out_len one short", cs->dx, B, 16000, cs->stride, d->o, B * per - 1, WMEL_ERR_BUFFER_TOO_SMALL},
+        {"output over the samples", cs->dx, B, 16000, cs->stride, (float *)cs->dx, B * per, WMEL_ERR_INVALID_ARG},
+        {"stride below n", cs->dx, B, 16000, 15999, d->o, B * per, WMEL_ERR_INVALID_ARG},
+        {"NULL samples", NULL, B, 16000, cs->stride, d->o, B * per, WMEL_ERR_NULL_POINTER},
+        {"NULL output", cs->dx, B, 16000, cs->stride, NULL, B * per, WMEL_ERR_NULL_POINTER},
+        {"no clips", NULL, 0, 16000, cs->stride, NULL, 0, WMEL_OK},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const int rc = wmel_cuda_features_device(c, cases[i].x, WMEL_SAMPLE_F32, cases[i].batch, cases[i].n,
+                                                 cases[i].stride, cases[i].o, cases[i].len, d->s);
+        CHECK(rc == cases[i].want, "Whisper, %s: %s, want %s", cases[i].what, wmel_strerror(rc),
+              wmel_strerror(cases[i].want));
+    }
+}
+
+/* wmel_cuda_features_device on Whisper's geometry (its own kernels, as wmel_cuda_log_mel_device
+   runs them): 80 and 128 mels, WMEL_NORM_WHOLE and NONE, params.smooth, the "whisper" preset's
+   plan; float32 and int16 clips of 201, 160 k + 7 and 16000 samples, wmel_features' bytes on
+   the same ctx. */
+static void whisper(const float *speech, size_t ns, t_dev *d)
+{
+    for (size_t b = 0; b < B; b++)
+        for (size_t i = 0; i < WSTRIDE; i++)
+            g_wx[b * WSTRIDE + i] = i < 16000 ? speech[(4000 + b * 7919 + i) % ns] * (float)(b + 1) * 0.4f : 1e30f;
+    for (size_t i = 0; i < B * WSTRIDE; i++) {
+        const float v = g_wx[i] > 1.0f ? 1.0f : g_wx[i] < -1.0f ? -1.0f : g_wx[i];
+        g_wxs[i] = (int16_t)lrintf(v * 32767.0f);
+        g_wxsf[i] = (float)g_wxs[i] / 32768.0f;
+    }
+    void *dx = NULL, *dxs = NULL;
+    CHECK(cudaMalloc(&dx, sizeof g_wx) == cudaSuccess && cudaMalloc(&dxs, sizeof g_wxs) == cudaSuccess, "cudaMalloc");
+    if (dx && dxs) {
+        cudaMemcpy(dx, g_wx, sizeof g_wx, cudaMemcpyHostToDevice);
+        cudaMemcpy(dxs, g_wxs, sizeof g_wxs, cudaMemcpyHostToDevice);
+        static const struct {
+            int n_mels, norm, smooth, plan;
+        } cfg[] = {
+            {80, WMEL_NORM_WHOLE, WMEL_SMOOTH_NONE, 0}, {128, WMEL_NORM_WHOLE, WMEL_SMOOTH_NONE, 0},
+            {80, WMEL_NORM_NONE, WMEL_SMOOTH_NONE, 0},  {80, WMEL_NORM_WHOLE, WMEL_SMOOTH_3X3, 0},
+            {128, WMEL_NORM_NONE, WMEL_SMOOTH_3X3, 0},  {80, WMEL_NORM_WHOLE, WMEL_SMOOTH_NONE, 1},
+        };
+        static const size_t lens[] = {201, 160 * 37 + 7, 16000};
+        for (size_t k = 0; k < sizeof cfg / sizeof cfg[0]; k++) {
+            wmel_ctx *c = mk_whisper(cfg[k].n_mels, cfg[k].norm, cfg[k].smooth, cfg[k].plan);
+            if (!c) continue;
+            char name[96];
+            snprintf(name, sizeof name, "Whisper %d mels%s%s%s", cfg[k].n_mels,
+                     cfg[k].norm == WMEL_NORM_NONE ? ", norm none" : "",
+                     cfg[k].smooth == WMEL_SMOOTH_3X3 ? ", smooth 3x3" : "", cfg[k].plan ? ", the preset's plan" : "");
+            wmel_frontend_plan fp;
+            wmel_ctx_plan(c, &fp);
+            CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_DEVICE), "cuda") &&
+                      wmel_backend_accepts(WMEL_BACKEND_CUDA, &fp, WMEL_OP_DEVICE, NULL, 0) == 1,
+                  "%s: WMEL_OP_DEVICE %s", name, wmel_op_backend(c, WMEL_OP_DEVICE));
+            for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++) {
+                const clip_set cs = {g_wx, g_wxsf, dx, dxs, lens[l], WSTRIDE};
+                char at[128];
+                snprintf(at, sizeof at, "%zu samples", lens[l]);
+                same_bytes(name, at, c, &cs, d, 0);
+                same_bytes(name, at, c, &cs, d, 1);
+            }
+            CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_DEVICE), "cuda"), "%s: ran on %s", name,
+                  wmel_op_backend(c, WMEL_OP_DEVICE));
+            if (k == 0) {
+                const clip_set cs = {g_wx, g_wxsf, dx, dxs, 16000, WSTRIDE};
+                whisper_arguments(c, &cs, d);
+            }
+            wmel_destroy(c);
+        }
+        /* a plan's n_samples: cut or padded on the host, refused here as on any plan */
+        wmel_frontend_plan w;
+        char msg[256];
+        CHECK(wmel_preset_plan("whisper", &w, msg, sizeof msg) == WMEL_OK, "whisper: %s", msg);
+        w.n_samples = 480000;
+        wmel_params p = wmel_default_params();
+        p.backend = WMEL_BACKEND_CUDA;
+        int st = 0;
+        wmel_ctx *c = wmel_create_plan(&p, &w, &st);
+        if (c) {
+            const int rc = wmel_cuda_features_device(c, dx, WMEL_SAMPLE_F32, B, 16000, WSTRIDE, d->o, 1u << 20, d->s);
+            CHECK(rc == WMEL_ERR_BACKEND_UNAVAILABLE && strstr(wmel_cuda_error_detail(), "n_samples"),
+                  "Whisper, n_samples 480000: %s (%s)", wmel_strerror(rc), wmel_cuda_error_detail());
+            wmel_destroy(c);
+        }
+    }
+    cudaFree(dx);
+    cudaFree(dxs);
+    printf("Whisper's geometry: ok\n");
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -226,11 +385,12 @@ int main(void)
         g_xs[i] = (int16_t)lrintf(v * 32767.0f);
         g_xsf[i] = (float)g_xs[i] / 32768.0f;
     }
-    free(speech);
     t_dev d;
     t_dev_upload(&d, g_x, g_xs, B * STRIDE, (size_t)8 << 20);
     /* every preset, taken or refused with the reason: tests/conformance/test_backends.c */
     arguments(&d);
+    whisper(speech, ns, &d);
+    free(speech);
     t_dev_free(&d);
     return t_done("test_cuda_features_device");
 }

@@ -53,16 +53,16 @@ for be in cpu vulkan; do
   grep -q "values past float32's range" "$T/err" && ok || bad "1e30 on $be: message: $(cat "$T/err")"
   [ ! -e "$T/big_$be.npy" ] && ok || bad "1e30 on $be: output written"
 done
-# --backend auto timed against the CPU (WMEL_AUTO_PROBE=1: lavapipe too; the device timed is CUDA's where
-# a CUDA device takes the plan): -v says what was taken and
-# why, with both times; the CPU's bytes where the CPU was taken; a bad value of the switch
+# --backend auto timed against the CPU (WMEL_AUTO_PROBE=1: lavapipe too; where CUDA is built too, both
+# devices are timed, each against the CPU, and the fastest named): -v says what was taken and
+# why, with the times; the CPU's bytes where the CPU was taken; a bad value of the switch
 # refused, named
 for fe in whisper nemo; do
   WMEL_AUTO_PROBE=1 "$WMEL" mel "$T/short.wav" --frontend $fe --backend auto -v -o "$T/auto_$fe.npy" >"$T/v" 2>"$T/err" ||
     bad "auto $fe: $(cat "$T/err")"
   line=$(grep "^  backend: " "$T/v")
   case "$line" in
-    *"backend: AUTO: "*", timed on a 30 s clip: "[a-z]*" "*" ms, cpu "*" ms (the device where it takes at most 0.9 of the CPU's time)") ok ;;
+    *"backend: AUTO: "*", timed on a 30 s clip: "[a-z]*" "*" ms, cpu "*" ms (the "*"device where it takes at most 0.9 of the CPU's time)") ok ;;
     *) bad "auto $fe -v: '$line'" ;;
   esac
   case "$line" in
