@@ -154,6 +154,9 @@ void wmel_emu_configure(int devices, int no_image);
  * allocations cudaMallocAsync has made so far. */
 void wmel_emu_set_pools(int on);
 size_t wmel_emu_async_allocations(void);
+/* The kernel launches and the memsets enqueued so far (each may be NULL), for the tests'
+ * launch counts. */
+void wmel_emu_enqueued(unsigned long *kernels, unsigned long *memsets);
 /* The compute capability the device reports (WMEL_EMU_CC=major.minor; default 9.0). */
 void wmel_emu_set_cc(int major, int minor);
 /* Device side (cuda_runtime.h wraps them): a barrier of the calling thread's block (kind
