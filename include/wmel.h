@@ -1725,7 +1725,7 @@ enum {
     WMEL_OP_LOG_MEL = 0,        /* wmel_log_mel */
     WMEL_OP_LOG_MEL_S16 = 1,    /* wmel_log_mel_s16 */
     WMEL_OP_LOG_MEL_BATCH = 2,  /* wmel_log_mel_batch */
-    WMEL_OP_DEVICE = 3,         /* wmel_cuda_log_mel_device, wmel_cuda_features_device,
+    WMEL_OP_DEVICE = 3,         /* wmel_cuda_log_mel_device, wmel_cuda_features_device(_batch),
                                    wmel_vulkan_features_device */
     WMEL_OP_STREAM = 4,         /* wmel_stream_*, wmel_sliding_*, wmel_windows_*, wmel_long_*:
                                    the frame engine, on the CPU backend also for a CUDA or
