@@ -1728,7 +1728,7 @@ enum {
     WMEL_OP_LOG_MEL = 0,        /* wmel_log_mel */
     WMEL_OP_LOG_MEL_S16 = 1,    /* wmel_log_mel_s16 */
     WMEL_OP_LOG_MEL_BATCH = 2,  /* wmel_log_mel_batch */
-    WMEL_OP_DEVICE = 3,         /* wmel_cuda_log_mel_device, wmel_cuda_features_device,
+    WMEL_OP_DEVICE = 3,         /* wmel_cuda_log_mel_device, wmel_cuda_features_device(_batch),
                                    wmel_vulkan_features_device */
     WMEL_OP_STREAM = 4,         /* wmel_stream_*, wmel_sliding_*, wmel_windows_*, wmel_long_*:
                                    the frame engine, on the CPU backend also for a CUDA or
@@ -1805,6 +1805,40 @@ WMEL_API int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int samp
 WMEL_API int wmel_cuda_features_device(wmel_ctx *ctx, const void *d_pcm, int sample_type,
                                        size_t batch, size_t n_samples, size_t pcm_stride,
                                        float *d_out, size_t out_len, void *stream);
+
+/* wmel_cuda_features_device() of `batch` clips of their own lengths in device memory, in the
+ * manner of wmel_features_batch(): clip b is d_pcm[b] (n_samples[b] samples of sample_type, a
+ * device pointer; NULL only where n_samples[b] is 0, which the plan refuses), its features
+ * go to d_out[b] (a device pointer, capacity out_len[b] floats; rows x cols of
+ * wmel_features_shape(ctx, n_samples[b]) written, in the plan's layout; NULL where that is
+ * 0). d_pcm, n_samples, d_out and out_len are host arrays. Clip b's bytes are those of
+ * wmel_features(ctx, ...) of its samples (int16: / 32768 as floats) on the same ctx, each
+ * clip with its own statistics, max and post stage. Enqueued on `stream` with no
+ * host<->device copy and no synchronisation, as wmel_cuda_features_device; the samples are
+ * not scanned (what that entry says of non-finite samples and float-float's limit holds).
+ * The clips run in rounds that share launches: a round's frames in one kernel launch and
+ * its finish in one launch of each finish kernel (two to four), the round's clips described
+ * in the kernels' parameters; a round holds at most 96 clips and 64 MiB of frames' values (a
+ * clip larger than that has a round of its own). One stream-ordered scratch per call (the
+ * largest round's values, 40 bytes a clip) and one memset. The ctxs and plans it takes,
+ * and the refusals with WMEL_ERR_BACKEND_UNAVAILABLE (a ctx of Whisper's geometry included:
+ * it takes wmel_cuda_log_mel_device), are wmel_cuda_features_device's; a clip length whose
+ * output the device's finish does not write is refused the same way, naming the clip.
+ * Every clip's arguments are checked before anything is enqueued (wmel_features_batch's
+ * order: WMEL_ERR_NULL_POINTER, WMEL_ERR_NO_SAMPLES, WMEL_ERR_TOO_SHORT,
+ * WMEL_ERR_BUFFER_TOO_SMALL, WMEL_ERR_OVERFLOW; WMEL_ERR_INVALID_ARG where an output shares
+ * a byte with another clip's output or any clip's samples, compared as addresses of the
+ * one device); a refusal enqueues nothing. failed (may be NULL): the index of the clip the
+ * returned status is about; batch on WMEL_OK and for a status about no one clip (the ctx,
+ * sample_type, NULL arrays, WMEL_ERR_CUDA). batch == 0 is OK and enqueues nothing (the
+ * arrays may be NULL). wmel_op_backend(ctx, WMEL_OP_DEVICE) answers for it as for
+ * wmel_cuda_features_device ("cuda" for a ctx it takes, "none" for one it refuses), and
+ * wmel_backend_accepts(..., WMEL_OP_DEVICE) likewise.
+ * Errors: those of wmel_cuda_features_device, WMEL_ERR_NO_MEMORY (the call's host tables).
+ * Thread-safety: safe to call concurrently on one ctx. */
+WMEL_API int wmel_cuda_features_device_batch(wmel_ctx *ctx, const void *const *d_pcm, int sample_type,
+                                             const size_t *n_samples, size_t batch, float *const *d_out,
+                                             const size_t *out_len, size_t *failed, void *stream);
 
 /* The Whisper encoder stem on the GPU: wmel_stem_forward() on device memory, enqueued on
  * the caller's stream (a cudaStream_t as void *; NULL = the legacy default stream) with

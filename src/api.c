@@ -138,15 +138,16 @@ static uintptr_t span_end(const void *p, size_t bytes)
 }
 
 /* 1 when an output shares a byte with another clip's output or with any input (inputs may
- * share bytes with each other); *clip: the clip of the later-starting of the two. */
-static int batch_overlap(const float *const *pcm, const size_t *n, float *const *out, const size_t *totals,
+ * share bytes with each other; clip b's input n[b] elements of el bytes); *clip: the clip of
+ * the later-starting of the two. */
+static int batch_overlap(const void *const *pcm, size_t el, const size_t *n, float *const *out, const size_t *totals,
                          size_t batch, size_t *clip)
 {
     span_ref *v = malloc(2 * batch * sizeof *v);
     if (!v) return -1;
     size_t m = 0;
     for (size_t b = 0; b < batch; b++) {
-        if (pcm[b] && n[b]) v[m++] = (span_ref){(uintptr_t)pcm[b], span_end(pcm[b], wmel__bytes(n[b], 4)), b, 0};
+        if (pcm[b] && n[b]) v[m++] = (span_ref){(uintptr_t)pcm[b], span_end(pcm[b], wmel__bytes(n[b], el)), b, 0};
         if (out[b] && totals[b])
             v[m++] = (span_ref){(uintptr_t)out[b], span_end(out[b], wmel__bytes(totals[b], 4)), b, 1};
     }
@@ -374,7 +375,7 @@ int wmel_features_batch(wmel_ctx *ctx, const float *const *pcm, const size_t *n_
         else if (nfs[b] > SIZE_MAX / sizeof(double) / ((size_t)ctx->fe->n_cols + 1)) rc = WMEL_ERR_OVERFLOW;
     }
     if (rc == WMEL_OK) {
-        const int o = batch_overlap(pcm, n_samples, out, totals, batch, &at);
+        const int o = batch_overlap((const void *const *)pcm, sizeof(float), n_samples, out, totals, batch, &at);
         rc = o < 0 ? WMEL_ERR_NO_MEMORY : o ? WMEL_ERR_INVALID_ARG : WMEL_OK;
         if (o < 0) at = batch;
     }
@@ -557,6 +558,51 @@ int wmel_cuda_features_device(wmel_ctx *ctx, const void *d_pcm, int sample_type,
         return WMEL_ERR_INVALID_ARG;
     c.batch = batch;
     return ctx->vt->features_device(ctx, &c, rows, cols, stream);
+}
+
+int wmel_cuda_features_device_batch(wmel_ctx *ctx, const void *const *d_pcm, int sample_type, const size_t *n_samples,
+                                    size_t batch, float *const *d_out, const size_t *out_len, size_t *failed,
+                                    void *stream)
+{
+    size_t at = batch;
+    if (failed) *failed = batch;
+    if (!ctx) return WMEL_ERR_NULL_POINTER;
+    if (ctx->fe->p.n_samples > 0) return n_samples_refused(ctx, "wmel_cuda_features_device_batch");
+    if (!wmel__backend(WMEL_BACKEND_CUDA)) return WMEL_ERR_NOT_BUILT;
+    if (sample_type != WMEL_SAMPLE_F32 && sample_type != WMEL_SAMPLE_S16) return WMEL_ERR_INVALID_ARG;
+    if (!ctx->vt->features_device_batch) return other_backend(ctx, "wmel_cuda_features_device_batch", "CUDA");
+    const int s16 = sample_type == WMEL_SAMPLE_S16;
+    int rc = ctx->vt->features_device_batch(ctx, NULL, s16, NULL, 0, NULL, &at, stream); /* the ctx's refusal */
+    if (rc != WMEL_OK || batch == 0) return rc;
+    if (!d_pcm || !n_samples || !d_out || !out_len) return WMEL_ERR_NULL_POINTER;
+    if (batch > SIZE_MAX / 2 / sizeof(span_ref)) return WMEL_ERR_OVERFLOW;
+    size_t *totals = malloc(batch * sizeof *totals);
+    if (!totals) return WMEL_ERR_NO_MEMORY;
+    /* every clip's arguments before any is enqueued, in wmel_cuda_features_device's order */
+    for (size_t b = 0; rc == WMEL_OK && b < batch; b++) {
+        at = b;
+        size_t rows = 0, cols = 0;
+        if (!d_pcm[b] && n_samples[b]) rc = WMEL_ERR_NULL_POINTER;
+        else rc = wmel_features_shape(ctx, n_samples[b], &rows, &cols);
+        if (rc) break;
+        totals[b] = rows * cols;
+        if (!d_out[b] && totals[b]) rc = WMEL_ERR_NULL_POINTER;
+        else if (out_len[b] < totals[b]) rc = WMEL_ERR_BUFFER_TOO_SMALL;
+    }
+    if (rc == WMEL_OK) {
+        const int o = batch_overlap(d_pcm, s16 ? sizeof(int16_t) : sizeof(float), n_samples, d_out, totals, batch, &at);
+        rc = o < 0 ? WMEL_ERR_NO_MEMORY : o ? WMEL_ERR_INVALID_ARG : WMEL_OK;
+        if (o < 0) at = batch;
+        if (o > 0) wmel__detail("wmel_cuda_features_device_batch: a clip's output shares bytes with another clip's "
+                                "output or with a clip's samples");
+    }
+    free(totals);
+    if (rc == WMEL_OK) {
+        at = batch;
+        rc = ctx->vt->features_device_batch(ctx, d_pcm, s16, n_samples, batch, d_out, &at, stream);
+    }
+    if (failed) *failed = rc ? at : batch;
+    return rc;
 }
 
 int wmel_vulkan_device_uuids(const wmel_ctx *ctx, unsigned char device_uuid[16], unsigned char driver_uuid[16])

@@ -1548,6 +1548,206 @@ static int cuda_features_device(wmel_ctx *ctx, const wmel_clips *c, size_t rows,
     return device_end(ctx, st->device, prev, e, what);
 }
 
+/* ---------------------------------------------------------------- many clips of their own lengths, device pointers */
+
+/* A round's frames' values and a post stage's finished frames at most (a clip larger than
+ * this has a round of its own). */
+#define ROUND_BYTES ((size_t)64 << 20)
+
+/* A clip of wmel_cuda_features_device_batch: its sizes (rows 0: no output, not run). */
+typedef struct dev_clip {
+    size_t rows, cols, T, nf, nv, nfo, F;
+} dev_clip;
+
+/* Clip b's sizes into *dc: WMEL_OK, or the refusal (its detail said). */
+static int batch_clip(const wmel_ctx *ctx, size_t b, size_t n, dev_clip *dc)
+{
+    const cuda_state *st = ctx->state;
+    const wmel_fe *fe = ctx->fe;
+    const wmel_frontend_plan *p = &fe->p;
+    char msg[400];
+    memset(dc, 0, sizeof *dc);
+    int rc = wmel_features_shape(ctx, n, &dc->rows, &dc->cols);
+    if (rc != WMEL_OK) return rc;
+    if (!dc->rows || !dc->cols) return dc->rows = 0, WMEL_OK; /* nothing to write */
+    dc->nf = wmel__fe_computed(p, n);
+    size_t r = dc->rows, cc = dc->cols;
+    if (!(st->post ? wmel__fe_dev_post(fe, n, dc->nf, r, cc, &dc->F) : wmel__fe_dev_shape(fe, n, dc->nf, &r, &cc))) {
+        snprintf(msg, sizeof msg,
+                 "CUDA: wmel_cuda_features_device_batch: clip %zu: the plan's output for %zu samples (%zu x %zu) is "
+                 "not one the device's finish writes; wmel_features computes it from host memory",
+                 b, n, dc->rows, dc->cols);
+        wmel__detail(msg);
+        return WMEL_ERR_BACKEND_UNAVAILABLE;
+    }
+    dc->T = st->post ? dc->F : st->fin.fmaj ? r : cc; /* the frames k_plan_finish writes */
+    dc->nv = wmel__fe_valid(p, n);
+    dc->nfo = wmel__fe_out_frames(p, n);
+    const size_t nr = (size_t)st->geo.n_cols, nc = (size_t)fe->n_cols;
+    /* the rounds' tables hold 32-bit counts */
+    if (dc->nf > UINT_MAX || dc->nv > UINT_MAX || dc->nfo > UINT_MAX || dc->T > UINT_MAX || dc->F > UINT_MAX ||
+        dc->rows > UINT_MAX || dc->nf > (SIZE_MAX / 16) / nr || dc->F > (SIZE_MAX / 16) / nc ||
+        dc->nf > (size_t)(LLONG_MAX / 2) / (size_t)p->hop || n > (size_t)(LLONG_MAX / 2)) {
+        snprintf(msg, sizeof msg, "CUDA: wmel_cuda_features_device_batch: clip %zu: %zu samples pass the rounds' "
+                 "32-bit frame counts", b, n);
+        wmel__detail(msg);
+        return WMEL_ERR_OVERFLOW;
+    }
+    return WMEL_OK;
+}
+
+/* The round from clip b0: its end (clips [b0, end), those with an output run: at most
+ * WMEL_CU_ROUND_CLIPS, at least one, their values and finished frames within ROUND_BYTES
+ * but for a round of one, one post stage width); its frames into *vf, finished frames *pf. */
+static size_t round_end(const dev_clip *dc, size_t b0, size_t batch, size_t nr, size_t nc, size_t *vf, size_t *pf)
+{
+    size_t b = b0, k = 0, bytes = 0, cols = 0;
+    *vf = *pf = 0;
+    for (; b < batch; b++) {
+        if (!dc[b].rows) continue;
+        const size_t need = (dc[b].nf * nr + dc[b].F * nc) * sizeof(float);
+        if (k && (k == WMEL_CU_ROUND_CLIPS || bytes > ROUND_BYTES || need > ROUND_BYTES - bytes ||
+                  (dc[b].F && dc[b].cols != cols) || *vf + dc[b].nf > UINT_MAX || *pf + dc[b].F > UINT_MAX))
+            break;
+        bytes += need, k++, cols = dc[b].cols;
+        *vf += dc[b].nf, *pf += dc[b].F;
+    }
+    return b;
+}
+
+/* The rounds' scratch: every clip's flag and key, then (8-aligned) its statistics (at
+ * stats_at), then (256-aligned, at vals_at) the largest round's values, then its finished
+ * frames (at post_at). */
+typedef struct round_scratch {
+    size_t stats_at, vals_at, post_at, bytes;
+} round_scratch;
+
+static int round_layout(const dev_clip *dc, size_t batch, size_t nr, size_t nc, round_scratch *z)
+{
+    size_t run = 0, vmax = 0, pmax = 0;
+    for (size_t b = 0; b < batch; b++) run += dc[b].rows != 0;
+    for (size_t b0 = 0, vf, pf; b0 < batch;) {
+        b0 = round_end(dc, b0, batch, nr, nc, &vf, &pf);
+        vmax = vf > vmax ? vf : vmax, pmax = pf > pmax ? pf : pmax;
+    }
+    if (run > SIZE_MAX / 64 || vmax > (SIZE_MAX / 16) / nr || pmax > (SIZE_MAX / 16) / nc) return WMEL_ERR_OVERFLOW;
+    z->stats_at = (2 * run * sizeof(unsigned) + 7) & ~(size_t)7;
+    z->vals_at = (z->stats_at + 4 * run * sizeof(double) + 255) & ~(size_t)255;
+    z->post_at = z->vals_at + ((vmax * nr * sizeof(float) + 255) & ~(size_t)255);
+    z->bytes = z->post_at + pmax * nc * sizeof(float);
+    return WMEL_OK;
+}
+
+/* The rounds on stream s (the scratch d as z lays it out; l, f: the plan's launches, in the
+ * call's arithmetic): per round one k_plan_frames_round, then the finish's launches over all
+ * its clips. cudaSuccess, or the failure (*what says which). */
+static cudaError_t run_rounds(const cuda_state *st, wmel_cu_frames l, wmel_cu_finish f, const void *const *pcm, int s16,
+                              const size_t *n, float *const *out, const dev_clip *dc, size_t batch, char *d,
+                              const round_scratch *z, cudaStream_t s, const char **what)
+{
+    const size_t nr = (size_t)st->geo.n_cols, nc = (size_t)f.n_cols;
+    wmel_cu_frames_round fr;
+    wmel_cu_finish_round fi;
+    memset(&fr, 0, sizeof fr);
+    memset(&fi, 0, sizeof fi);
+    fr.s16 = s16;
+    l.x = NULL, l.xs = NULL, l.out = NULL, l.t0 = 0;
+    l.outf = (float *)(void *)(d + z->vals_at);
+    f.in = l.outf;
+    size_t j = 0; /* the clips run before the round */
+    for (size_t b0 = 0, b1, vf, pf; b0 < batch; b0 = b1) {
+        b1 = round_end(dc, b0, batch, nr, nc, &vf, &pf);
+        unsigned f0 = 0, p0 = 0, blocks = 0;
+        int k = 0;
+        for (size_t b = b0; b < b1; b++) {
+            if (!dc[b].rows) continue;
+            fr.x[k] = pcm[b], fr.n[k] = (long long)n[b], fr.f0[k] = f0, fr.nf[k] = (unsigned)dc[b].nf;
+            fr.b0[k] = blocks;
+            fi.out[k] = out[b], fi.f0[k] = f0, fi.nv[k] = (unsigned)dc[b].nv, fi.nc[k] = (unsigned)dc[b].nf;
+            fi.nfo[k] = (unsigned)dc[b].nfo, fi.T[k] = (unsigned)dc[b].T, fi.p0[k] = p0;
+            fi.prows[k] = (unsigned)dc[b].rows;
+            if (dc[b].F) f.pcols = (long long)dc[b].cols;
+            f0 += (unsigned)dc[b].nf, p0 += (unsigned)dc[b].F;
+            blocks += (unsigned)((dc[b].nf + (size_t)l.fpb - 1) / (size_t)l.fpb);
+            k++;
+        }
+        fr.n_clips = fi.n_clips = k;
+        f.out = (float *)(void *)(d + z->post_at);
+        f.flag = (unsigned *)(void *)d + 2 * j;
+        f.stats = (double *)(void *)(d + z->stats_at) + 4 * j;
+        j += (size_t)k;
+        cudaError_t e;
+        *what = "launching the frames kernel";
+        if ((e = (cudaError_t)wmel__cu_plan_frames_round(&l, &fr, (long long)blocks, s)) != cudaSuccess) return e;
+        *what = "launching the finish kernel";
+        if ((e = (cudaError_t)wmel__cu_plan_finish_round(&f, &fi, s)) != cudaSuccess) return e;
+    }
+    return cudaSuccess;
+}
+
+/* A general plan's features of clips of their own lengths in device memory
+ * (vt->features_device_batch): every clip's sizes checked (a refusal names the clip in
+ * *failed), then the clips in rounds (round_end) through one stream-ordered scratch on the
+ * caller's stream: a round's frames in one k_plan_frames_round, its finish in one launch of
+ * each finish kernel, the clips' tables in the kernels' parameters. Nothing is read back,
+ * nothing waited for; the samples are not scanned (as cuda_features_device). */
+static int cuda_features_device_batch(wmel_ctx *ctx, const void *const *pcm, int s16, const size_t *n, size_t batch,
+                                      float *const *out, size_t *failed, void *stream)
+{
+    cuda_state *st = ctx->state;
+    char msg[400];
+    if (!st->general) {
+        wmel__detail("CUDA: wmel_cuda_features_device_batch computes a general plan's features; this ctx's Whisper "
+                     "geometry takes wmel_cuda_log_mel_device");
+        return WMEL_ERR_BACKEND_UNAVAILABLE;
+    }
+    if (features_refusal(ctx, msg, sizeof msg)) {
+        wmel__detail(msg);
+        return WMEL_ERR_BACKEND_UNAVAILABLE;
+    }
+    if (!batch) return WMEL_OK;
+    dev_clip *dc = malloc(batch * sizeof *dc);
+    if (!dc) return WMEL_ERR_NO_MEMORY;
+    int rc = WMEL_OK;
+    size_t run = 0;
+    for (size_t b = 0; rc == WMEL_OK && b < batch; b++) {
+        if ((rc = batch_clip(ctx, b, n[b], &dc[b])) != WMEL_OK) *failed = b;
+        run += dc[b].rows != 0;
+    }
+    const size_t nr = (size_t)st->geo.n_cols, nc = (size_t)ctx->fe->n_cols;
+    round_scratch z;
+    if (rc == WMEL_OK && run) rc = round_layout(dc, batch, nr, nc, &z);
+    if (rc != WMEL_OK || !run) {
+        free(dc);
+        return rc;
+    }
+    wmel_cu_frames l = st->geo;
+    if (l.ff && s16 && 0x3f800000u > st->ff_lim) { /* float-float's limit below 1: float64 */
+        l.ff = 0;
+        l.tab = st->tab64;
+    }
+    wmel_cu_finish f = st->fin;
+    f.ff = l.ff;
+    f.tab = l.tab;
+    cudaStream_t s = (cudaStream_t)stream;
+    int prev = 0;
+    void *d = NULL;
+    cudaError_t e = enter_device(st->device, &prev);
+    if (e != cudaSuccess) {
+        free(dc);
+        return cu_fail(e, "selecting the CUDA device");
+    }
+    const char *what = "allocating the device scratch";
+    if ((e = (cudaError_t)wmel__cu_alloc(&d, z.bytes, s)) == cudaSuccess) { /* freed on s after the kernels */
+        what = "clearing the finish's flags";
+        if ((e = cudaMemsetAsync(d, 0, 2 * run * sizeof(unsigned), s)) == cudaSuccess)
+            e = run_rounds(st, l, f, pcm, s16, n, out, dc, batch, d, &z, s, &what);
+        e = device_free(d, s, e, &what, "releasing the device scratch");
+    }
+    free(dc);
+    return device_end(ctx, st->device, prev, e, what);
+}
+
 /* ---------------------------------------------------------------- accepts, devices */
 
 /* A general plan's frames on the device (general_init's st->plan_ok): a framing the kernel
@@ -1655,4 +1855,4 @@ const wmel_backend_vt wmel__backend_cuda = {WMEL_BACKEND_CUDA, "cuda", cuda_avai
                                             cuda_op_backend, wmel__cuda_stem_device, cuda_plan_frames,
                                             cuda_plan_frames_batch, cuda_pfa_frames_batch, cuda_plan_finish,
                                             cuda_auto_device, cuda_features_device, NULL, NULL,
-                                            cuda_accepts, cuda_devices};
+                                            cuda_accepts, cuda_devices, cuda_features_device_batch};

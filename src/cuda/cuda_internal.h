@@ -199,6 +199,42 @@ typedef struct wmel_cu_finish {
     wmel_cu_f2 f_denom;
 } wmel_cu_finish;
 
+/* ---- rounds: many clips of their own lengths in one launch of each kernel
+ * (wmel_cuda_features_device_batch). The clips' tables travel in the kernels' parameters
+ * (no copy to the device; capture-safe), the launch's parameters at most 4 KB. */
+
+/* The most clips a round. */
+#define WMEL_CU_ROUND_CLIPS 96
+
+/* k_plan_frames_round's clips (those with frames), with wmel_cu_frames' plan part: clip k
+ * reads x[k] (float32, or int16 where s16), n[k] samples, and writes its nf[k] frames' values
+ * from frame f0[k] of the round's values (outf + f0[k] n_cols); its blocks start at block
+ * b0[k] (increasing; fpb frames a block). */
+typedef struct wmel_cu_frames_round {
+    const void *x[WMEL_CU_ROUND_CLIPS];
+    long long n[WMEL_CU_ROUND_CLIPS];
+    unsigned f0[WMEL_CU_ROUND_CLIPS], nf[WMEL_CU_ROUND_CLIPS], b0[WMEL_CU_ROUND_CLIPS];
+    int n_clips, s16;
+} wmel_cu_frames_round;
+
+/* The round's finish, with wmel_cu_finish's plan part (in: the round's values, out: a post
+ * stage's finished frames, flag and stats: the round's first clip's): clip k's values from
+ * frame f0[k] of in, its nv, nc, nfo and T, its flag and key at flag + 2 k, its statistics at
+ * stats + 4 k, its output out[k] (a post stage: its prows[k] rows there, its finished frames
+ * from frame p0[k] of f.out). */
+typedef struct wmel_cu_finish_round {
+    float *out[WMEL_CU_ROUND_CLIPS];
+    unsigned f0[WMEL_CU_ROUND_CLIPS], nv[WMEL_CU_ROUND_CLIPS], nc[WMEL_CU_ROUND_CLIPS], nfo[WMEL_CU_ROUND_CLIPS],
+        T[WMEL_CU_ROUND_CLIPS], p0[WMEL_CU_ROUND_CLIPS], prows[WMEL_CU_ROUND_CLIPS];
+    int n_clips;
+} wmel_cu_finish_round;
+
+/* Enqueue the round's frames (blocks: the round's blocks, b0's end) on `stream`; the round's
+ * finish (k_plan_all, k_plan_max where the plan needs them, k_plan_finish, k_plan_post where
+ * it has a post stage: one launch each for all the round's clips). cudaError_t as int. */
+int wmel__cu_plan_frames_round(const wmel_cu_frames *f, const wmel_cu_frames_round *r, long long blocks, void *stream);
+int wmel__cu_plan_finish_round(const wmel_cu_finish *f, const wmel_cu_finish_round *r, void *stream);
+
 /* The calls (and batches' clips) whose finish ran on the device (backend.c), for the tests. */
 #ifdef WMEL_TEST_HOOKS /* reached through the test door (testctl.h) */
 long long wmel__cu_finishes(void);

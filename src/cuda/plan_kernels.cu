@@ -101,10 +101,20 @@ template <> __device__ __forceinline__ ff rcount<ff>(long long n)
     return ff{hi, (float)(n - (long long)hi)};
 }
 
+/* The clip a frame reads and where its values go: wmel_cu_frames' own (k_plan_frames), or a
+ * round's clip (k_plan_frames_round). */
+struct clip_src {
+    const float *x;
+    const int16_t *xs;
+    long long n, t0, nf;
+    double *out;
+    float *outf;
+};
+
 /* i folded into [0, n) by the padding's rule, or -1 where it falls on the padding's zeros */
-__device__ __forceinline__ long long fold(const wmel_cu_frames &p, long long i)
+__device__ __forceinline__ long long fold(const wmel_cu_frames &p, const clip_src &v, long long i)
 {
-    const long long n = p.n;
+    const long long n = v.n;
     if (i >= 0 && i < n) return i;
     if (p.pad_rule == WMEL_CU_PAD_ZERO || n <= 0) return -1;
     if (p.pad_rule == WMEL_CU_PAD_KALDI) {
@@ -119,32 +129,32 @@ __device__ __forceinline__ long long fold(const wmel_cu_frames &p, long long i)
 }
 
 /* the scaled clip sample k, 0 <= k < n */
-template <typename R> __device__ __forceinline__ R clip_at(const wmel_cu_frames &p, long long k)
+template <typename R> __device__ __forceinline__ R clip_at(const wmel_cu_frames &p, const clip_src &c, long long k)
 {
-    const float v = p.xs ? (float)__ldg(p.xs + k) * (1.0f / 32768.0f) : __ldg(p.x + k);
+    const float v = c.xs ? (float)__ldg(c.xs + k) * (1.0f / 32768.0f) : __ldg(c.x + k);
     return par<R>(p.scale, p.f_scale) * rf<R>(v);
 }
 
-template <typename R> __device__ __forceinline__ R padded_at(const wmel_cu_frames &p, long long i)
+template <typename R> __device__ __forceinline__ R padded_at(const wmel_cu_frames &p, const clip_src &c, long long i)
 {
-    const long long k = fold(p, i);
-    return k < 0 ? rf<R>(0.0f) : clip_at<R>(p, k);
+    const long long k = fold(p, c, i);
+    return k < 0 ? rf<R>(0.0f) : clip_at<R>(p, c, k);
 }
 
 /* signal sample i as a frame reads it (wmel__fe_sample) */
-template <typename R> __device__ R sample_at(const wmel_cu_frames &p, long long i)
+template <typename R> __device__ R sample_at(const wmel_cu_frames &p, const clip_src &c, long long i)
 {
     const R pe = par<R>(p.preemph, p.f_preemph);
     if (p.smode) { /* the padded signal pre-emphasised from its first sample on; NeMo's time mask */
-        if (p.padcut && i >= p.n - p.pad_left) return rf<R>(0.0f);
-        const R y = padded_at<R>(p, i);
+        if (p.padcut && i >= c.n - p.pad_left) return rf<R>(0.0f);
+        const R y = padded_at<R>(p, c, i);
         if (!p.padpre || i <= -(long long)p.pad_left) return y;
-        return y - pe * padded_at<R>(p, i - 1);
+        return y - pe * padded_at<R>(p, c, i - 1);
     }
-    const long long k = fold(p, i); /* the signal pre-emphasised, then padded */
+    const long long k = fold(p, c, i); /* the signal pre-emphasised, then padded */
     if (k < 0) return rf<R>(0.0f);
-    const R v = clip_at<R>(p, k);
-    if (p.sigpre && k > 0) return v - pe * clip_at<R>(p, k - 1);
+    const R v = clip_at<R>(p, c, k);
+    if (p.sigpre && k > 0) return v - pe * clip_at<R>(p, c, k - 1);
     return v;
 }
 
@@ -227,8 +237,9 @@ template <typename R> __device__ R mel_log(const wmel_cu_frames &p, int m, const
     return acc;
 }
 
+/* Block blk of clip c's frames (k_plan_frames' body): fpb frames, WG threads each. */
 template <typename R>
-__global__ void __launch_bounds__(WMEL_CU_PLAN_WG *WMEL_CU_PLAN_FPB) k_plan_frames(wmel_cu_frames p)
+__device__ __forceinline__ void frames_block(const wmel_cu_frames &p, const clip_src &c, long long blk)
 {
     static_assert(sizeof(R) == sizeof(double), "a shared word and a table entry: 8 bytes");
     WMEL_CU_DYNAMIC_SHARED(double, smem_d);
@@ -236,21 +247,21 @@ __global__ void __launch_bounds__(WMEL_CU_PLAN_WG *WMEL_CU_PLAN_FPB) k_plan_fram
     const int tid = threadIdx.x, sub = tid / WG, lid = tid - sub * WG;
     /* this thread's frame; past the last frame, the last one computed again and not written
        (every thread meets every barrier) */
-    const long long fr = (long long)blockIdx.x * p.fpb + sub;
-    const bool live = fr < p.nf;
-    const long long f = live ? fr : p.nf - 1;
+    const long long fr = blk * p.fpb + sub;
+    const bool live = fr < c.nf;
+    const long long f = live ? fr : c.nf - 1;
     R *sh = smem + (size_t)sub * (size_t)p.sh_words;
     R *red = sh + p.sh_words - WG; /* the sums' words (a plan with DC removal or an energy) */
     const int N = p.n_fft, fl = p.fl, M = N >> 1;
     const double *win = p.tab + p.win, *co = p.tab + p.co, *so = p.tab + p.so;
     const int *perm = p.ints + p.perm;
-    const long long i0 = (p.t0 + f) * p.hop + p.off;
+    const long long i0 = (c.t0 + f) * p.hop + p.off;
 
     /* the samples, to their places (FFT: z[j / 2] at its digit-reversed place; DFT: j); the
        frame's sum */
     R part = rf<R>(0.0f);
     for (int j = lid; j < fl; j += WG) {
-        const R v = sample_at<R>(p, i0 + j);
+        const R v = sample_at<R>(p, c, i0 + j);
         sh[p.fft ? 2 * __ldg(perm + (j >> 1)) + (j & 1) : j] = v;
         part += v;
     }
@@ -278,7 +289,7 @@ __global__ void __launch_bounds__(WMEL_CU_PLAN_WG *WMEL_CU_PLAN_FPB) k_plan_fram
         if (p.preemph_frame) {
             R prev = v;
             if (j > 0) {
-                prev = sample_at<R>(p, i0 + j - 1);
+                prev = sample_at<R>(p, c, i0 + j - 1);
                 if (p.remove_dc) prev -= mean;
             }
             v = v - pe * prev;
@@ -347,16 +358,16 @@ __global__ void __launch_bounds__(WMEL_CU_PLAN_WG *WMEL_CU_PLAN_FPB) k_plan_fram
            times sqrt(2) without the energy */
         const double *dct = p.tab + p.dct;
         for (int k = lid; k < p.n_ceps; k += WG) {
-            R c = rf<R>(0.0f);
-            for (int j = 0; j < p.n_mels; j++) c = o_add(c, o_mul(ld<R>(dct, k * p.n_mels + j), sh[j]));
-            if (k == 0 && p.use_energy) c = energy;
+            R cv = rf<R>(0.0f);
+            for (int j = 0; j < p.n_mels; j++) cv = o_add(cv, o_mul(ld<R>(dct, k * p.n_mels + j), sh[j]));
+            if (k == 0 && p.use_energy) cv = energy;
             int at = k;
             if (p.ceps_htk) {
                 at = k == 0 ? p.n_ceps - 1 : k - 1;
-                if (k == 0 && !p.use_energy) c = o_mul(c, par<R>(p.sqrt2, p.f_sqrt2));
+                if (k == 0 && !p.use_energy) cv = o_mul(cv, par<R>(p.sqrt2, p.f_sqrt2));
             }
-            if (p.outf) p.outf[f * (long long)p.n_cols + at] = to_f(c);
-            else p.out[f * (long long)p.n_cols + at] = to_d(c);
+            if (c.outf) c.outf[f * (long long)p.n_cols + at] = to_f(cv);
+            else c.out[f * (long long)p.n_cols + at] = to_d(cv);
         }
         return;
     }
@@ -365,13 +376,39 @@ __global__ void __launch_bounds__(WMEL_CU_PLAN_WG *WMEL_CU_PLAN_FPB) k_plan_fram
     /* the mel bank and the log */
     for (int m = lid; m < p.n_mels; m += WG) {
         const R v = mel_log(p, m, sh, M, fl);
-        if (p.outf) p.outf[f * (long long)p.n_cols + p.use_energy + m] = to_f(v);
-        else p.out[f * (long long)p.n_cols + p.use_energy + m] = to_d(v);
+        if (c.outf) c.outf[f * (long long)p.n_cols + p.use_energy + m] = to_f(v);
+        else c.out[f * (long long)p.n_cols + p.use_energy + m] = to_d(v);
     }
     if (lid == 0 && p.use_energy) {
-        if (p.outf) p.outf[f * (long long)p.n_cols] = to_f(energy);
-        else p.out[f * (long long)p.n_cols] = to_d(energy);
+        if (c.outf) c.outf[f * (long long)p.n_cols] = to_f(energy);
+        else c.out[f * (long long)p.n_cols] = to_d(energy);
     }
+}
+
+template <typename R>
+__global__ void __launch_bounds__(WMEL_CU_PLAN_WG *WMEL_CU_PLAN_FPB) k_plan_frames(wmel_cu_frames p)
+{
+    const clip_src c = {p.x, p.xs, p.n, p.t0, p.nf, p.out, p.outf};
+    frames_block<R>(p, c, (long long)blockIdx.x);
+}
+
+/* A round's frames (wmel_cu_frames_round): block blockIdx.x is block blockIdx.x - b0[k] of
+ * clip k, the last clip whose first block is at most blockIdx.x (a binary search of the
+ * table); the clip's values at p.outf + f0[k] n_cols. */
+template <typename R>
+__global__ void __launch_bounds__(WMEL_CU_PLAN_WG *WMEL_CU_PLAN_FPB) k_plan_frames_round(wmel_cu_frames p,
+                                                                                       wmel_cu_frames_round r)
+{
+    const unsigned b = blockIdx.x;
+    int lo = 0, hi = r.n_clips - 1;
+    while (lo < hi) {
+        const int mid = (lo + hi + 1) >> 1;
+        if (r.b0[mid] <= b) lo = mid;
+        else hi = mid - 1;
+    }
+    const clip_src c = {r.s16 ? NULL : (const float *)r.x[lo], r.s16 ? (const int16_t *)r.x[lo] : NULL, r.n[lo], 0,
+                        (long long)r.nf[lo], NULL, p.outf + (long long)r.f0[lo] * p.n_cols};
+    frames_block<R>(p, c, (long long)(b - r.b0[lo]));
 }
 
 /* ---- the finish (fe_cpu.c's; src/vulkan/shaders/finish.comp the same on Vulkan) ---- */
@@ -436,7 +473,7 @@ template <> __device__ __forceinline__ ff get2<ff>(const double *d) { return ff{
  * squared deviations from that mean likewise; wmel__fe_denom's rules over nv x n_cols (1 for
  * the mean alone). The mean into f.stats[0, 2), the denominator into f.stats[2, 4) (put2);
  * k_plan_finish floors it. One block. */
-template <typename R> __global__ void __launch_bounds__(WMEL_CU_PLAN_WG) k_plan_all(wmel_cu_finish f)
+template <typename R> __device__ __forceinline__ void all_stats(const wmel_cu_finish &f)
 {
     WMEL_CU_DYNAMIC_SHARED(double, smem_d);
     R *part = reinterpret_cast<R *>(smem_d);
@@ -465,11 +502,10 @@ template <typename R> __global__ void __launch_bounds__(WMEL_CU_PLAN_WG) k_plan_
     }
 }
 
-/* WMEL_NORM_WHOLE with the data's max: column blockIdx.x's largest valid value into the
- * clip's key (flag[1]). */
-__global__ void __launch_bounds__(WMEL_CU_PLAN_WG) k_plan_max(wmel_cu_finish f)
+/* WMEL_NORM_WHOLE with the data's max: column c's largest valid value into the clip's key
+ * (flag[1]). */
+__device__ __forceinline__ void col_max(const wmel_cu_finish &f, int c)
 {
-    const int c = blockIdx.x;
     unsigned m = 0;
     for (long long t = threadIdx.x; t < f.nv; t += WG) {
         const unsigned k = wmel_cu::f2key(f.in[t * f.n_cols + c]);
@@ -478,7 +514,7 @@ __global__ void __launch_bounds__(WMEL_CU_PLAN_WG) k_plan_max(wmel_cu_finish f)
     if (m != 0) atomicMax(f.flag + 1, m);
 }
 
-/* Column blockIdx.x of the clip finished into the output: frames [0, nv) normalised
+/* Column c of the clip finished into the output: frames [0, nv) normalised
  * ((v - mean) / den rounded once to float32, 0 where den is not positive; the clamp
  * max(v, mx - range) + 4, x 0.25 in float32; or as computed), then [nv, nc) as computed or
  * (the appended finish) [nv, nfo) pad, the affine on [0, nfo), fill or zeros after. The
@@ -492,11 +528,11 @@ __global__ void __launch_bounds__(WMEL_CU_PLAN_WG) k_plan_max(wmel_cu_finish f)
  * den is not positive) and then the per-column scales on [0, nfo). A computed value not
  * finite, or one the affine (or the scales) takes past float32's range, sets the clip's
  * flag. */
-template <typename R> __global__ void __launch_bounds__(WMEL_CU_PLAN_WG) k_plan_finish(wmel_cu_finish f)
+template <typename R> __device__ __forceinline__ void finish_col(const wmel_cu_finish &f, int c)
 {
     WMEL_CU_DYNAMIC_SHARED(double, smem_d);
     R *part = reinterpret_cast<R *>(smem_d);
-    const int c = blockIdx.x, lid = threadIdx.x;
+    const int lid = threadIdx.x;
     const R zero = rf<R>(0.0f);
     bool bad = false;
     for (long long t = lid; t < f.nc; t += WG) bad = bad || not_finite(f.in[t * f.n_cols + c]);
@@ -607,12 +643,12 @@ constexpr int POST_WG = 256; /* k_plan_post's threads a block */
  * deltas, theirs: the sum over e = 1 .. N of e (x[t + e] - x[t - e]) (the frames clamped to
  * [0, pT)) from 0, over the denominator, each operation rounded once; with the rows'
  * per-column scales float32(v scale[j] + shift[j]). A value not finite sets the clip's flag. */
-template <typename R> __global__ void __launch_bounds__(POST_WG) k_plan_post(wmel_cu_finish f)
+template <typename R> __device__ __forceinline__ void post_block(const wmel_cu_finish &f, long long blk, long long nblk)
 {
     const long long total = f.prows * f.pcols, T = f.pT, w = f.n_cols, wd = f.dw ? 2 * w : w;
     const R denom = par<R>(f.denom, f.f_denom);
     bool bad = false;
-    for (long long i = (long long)blockIdx.x * POST_WG + threadIdx.x; i < total; i += (long long)gridDim.x * POST_WG) {
+    for (long long i = blk * POST_WG + threadIdx.x; i < total; i += nblk * POST_WG) {
         const long long r = i / f.pcols, j = i - r * f.pcols, k = j / wd, q = j - k * wd, s = r * f.S + k;
         long long u = 0;
         bool have = true;
@@ -641,6 +677,66 @@ template <typename R> __global__ void __launch_bounds__(POST_WG) k_plan_post(wme
     if (bad) f.flag[0] = 1u;
 }
 
+/* One clip's finish: the column (the clip) of the block. */
+template <typename R> __global__ void __launch_bounds__(WMEL_CU_PLAN_WG) k_plan_all(wmel_cu_finish f) { all_stats<R>(f); }
+__global__ void __launch_bounds__(WMEL_CU_PLAN_WG) k_plan_max(wmel_cu_finish f) { col_max(f, blockIdx.x); }
+template <typename R> __global__ void __launch_bounds__(WMEL_CU_PLAN_WG) k_plan_finish(wmel_cu_finish f)
+{
+    finish_col<R>(f, blockIdx.x);
+}
+template <typename R> __global__ void __launch_bounds__(POST_WG) k_plan_post(wmel_cu_finish f)
+{
+    post_block<R>(f, blockIdx.x, gridDim.x);
+}
+
+/* A round's clip k (wmel_cu_finish_round) as one clip's finish: f's plan part, the clip's
+ * frames, output, flag and statistics. */
+__device__ __forceinline__ wmel_cu_finish round_clip(const wmel_cu_finish &f, const wmel_cu_finish_round &r, int k)
+{
+    wmel_cu_finish g = f;
+    g.in = f.in + (long long)r.f0[k] * f.n_cols;
+    g.flag = f.flag + 2 * (long long)k;
+    g.stats = f.stats + 4 * (long long)k;
+    g.nv = r.nv[k];
+    g.nc = r.nc[k];
+    g.nfo = r.nfo[k];
+    g.T = r.T[k];
+    if (f.post) { /* the finished frames in the scratch, the rows to the clip's output */
+        g.out = f.out + (long long)r.p0[k] * f.n_cols;
+        g.pout = r.out[k];
+        g.pT = g.nfo;
+        g.prows = r.prows[k];
+    } else {
+        g.out = r.out[k];
+    }
+    return g;
+}
+
+/* The round's clips: clip blockIdx.y, the column (or block) blockIdx.x of the kernels above. */
+template <typename R> __global__ void __launch_bounds__(WMEL_CU_PLAN_WG) k_plan_all_round(wmel_cu_finish f,
+                                                                                         wmel_cu_finish_round r)
+{
+    all_stats<R>(round_clip(f, r, blockIdx.y));
+}
+__global__ void __launch_bounds__(WMEL_CU_PLAN_WG) k_plan_max_round(wmel_cu_finish f, wmel_cu_finish_round r)
+{
+    col_max(round_clip(f, r, blockIdx.y), blockIdx.x);
+}
+template <typename R> __global__ void __launch_bounds__(WMEL_CU_PLAN_WG) k_plan_finish_round(wmel_cu_finish f,
+                                                                                            wmel_cu_finish_round r)
+{
+    finish_col<R>(round_clip(f, r, blockIdx.y), blockIdx.x);
+}
+template <typename R> __global__ void __launch_bounds__(POST_WG) k_plan_post_round(wmel_cu_finish f,
+                                                                                  wmel_cu_finish_round r)
+{
+    post_block<R>(round_clip(f, r, blockIdx.y), blockIdx.x, gridDim.x);
+}
+
+static_assert(sizeof(wmel_cu_frames) + sizeof(wmel_cu_frames_round) <= 4096 &&
+                  sizeof(wmel_cu_finish) + sizeof(wmel_cu_finish_round) <= 4096,
+              "a round's kernel parameters: at most 4 KB (every architecture and toolkit)");
+
 } // namespace
 
 extern "C" int wmel__cu_plan_prepare(void)
@@ -654,7 +750,16 @@ extern "C" int wmel__cu_plan_prepare(void)
     if (e == cudaSuccess) e = cudaFuncGetAttributes(&a, k_plan_post<ff>);
     if (e == cudaSuccess) e = cudaFuncGetAttributes(&a, k_plan_all<double>);
     if (e == cudaSuccess) e = cudaFuncGetAttributes(&a, k_plan_all<ff>);
-    return (int)(e != cudaSuccess ? e : cudaFuncGetAttributes(&a, k_plan_max));
+    if (e == cudaSuccess) e = cudaFuncGetAttributes(&a, k_plan_max);
+    if (e == cudaSuccess) e = cudaFuncGetAttributes(&a, k_plan_frames_round<double>);
+    if (e == cudaSuccess) e = cudaFuncGetAttributes(&a, k_plan_frames_round<ff>);
+    if (e == cudaSuccess) e = cudaFuncGetAttributes(&a, k_plan_finish_round<double>);
+    if (e == cudaSuccess) e = cudaFuncGetAttributes(&a, k_plan_finish_round<ff>);
+    if (e == cudaSuccess) e = cudaFuncGetAttributes(&a, k_plan_post_round<double>);
+    if (e == cudaSuccess) e = cudaFuncGetAttributes(&a, k_plan_post_round<ff>);
+    if (e == cudaSuccess) e = cudaFuncGetAttributes(&a, k_plan_all_round<double>);
+    if (e == cudaSuccess) e = cudaFuncGetAttributes(&a, k_plan_all_round<ff>);
+    return (int)(e != cudaSuccess ? e : cudaFuncGetAttributes(&a, k_plan_max_round));
 }
 
 extern "C" int wmel__cu_plan_finish(const wmel_cu_finish *f, void *stream)
@@ -703,5 +808,57 @@ extern "C" int wmel__cu_plan_frames(const wmel_cu_frames *f, void *stream)
     else
         WMEL_CU_LAUNCH(k_plan_frames<double>, dim3((unsigned)blocks), dim3((unsigned)(f->fpb * WG)), smem,
                        (cudaStream_t)stream)(*f);
+    return (int)cudaGetLastError();
+}
+
+extern "C" int wmel__cu_plan_frames_round(const wmel_cu_frames *f, const wmel_cu_frames_round *r, long long blocks,
+                                          void *stream)
+{
+    if (blocks <= 0 || r->n_clips <= 0) return 0;
+    const size_t smem = sizeof(double) * (size_t)f->sh_words * (size_t)f->fpb;
+    if (blocks > 0x7fffffffLL || r->n_clips > WMEL_CU_ROUND_CLIPS || f->fpb < 1 || f->fpb > WMEL_CU_PLAN_FPB ||
+        smem > WMEL_CU_PLAN_SMEM)
+        return (int)cudaErrorInvalidValue;
+    const dim3 grid((unsigned)blocks), block((unsigned)(f->fpb * WG));
+    if (f->ff)
+        WMEL_CU_LAUNCH(k_plan_frames_round<ff>, grid, block, smem, (cudaStream_t)stream)(*f, *r);
+    else
+        WMEL_CU_LAUNCH(k_plan_frames_round<double>, grid, block, smem, (cudaStream_t)stream)(*f, *r);
+    return (int)cudaGetLastError();
+}
+
+extern "C" int wmel__cu_plan_finish_round(const wmel_cu_finish *f, const wmel_cu_finish_round *r, void *stream)
+{
+    if (r->n_clips <= 0) return 0;
+    if (f->n_cols <= 0 || r->n_clips > WMEL_CU_ROUND_CLIPS) return (int)cudaErrorInvalidValue;
+    const cudaStream_t s = (cudaStream_t)stream;
+    const unsigned nk = (unsigned)r->n_clips, nc = (unsigned)f->n_cols;
+    cudaError_t e = cudaSuccess;
+    if (f->all && (f->norm == 0 || f->norm == 1)) { /* each clip's one mean and denominator first */
+        if (f->ff)
+            WMEL_CU_LAUNCH(k_plan_all_round<ff>, dim3(1, nk), dim3(WG), WG * sizeof(ff), s)(*f, *r);
+        else
+            WMEL_CU_LAUNCH(k_plan_all_round<double>, dim3(1, nk), dim3(WG), WG * sizeof(double), s)(*f, *r);
+        if ((e = cudaGetLastError()) != cudaSuccess) return (int)e;
+    }
+    if (f->norm == 3 && !f->fixed_max) { /* a clip with no valid frame leaves its key 0 */
+        WMEL_CU_LAUNCH(k_plan_max_round, dim3(nc, nk), dim3(WG), 0, s)(*f, *r);
+        if ((e = cudaGetLastError()) != cudaSuccess) return (int)e;
+    }
+    if (f->ff)
+        WMEL_CU_LAUNCH(k_plan_finish_round<ff>, dim3(nc, nk), dim3(WG), WG * sizeof(ff), s)(*f, *r);
+    else
+        WMEL_CU_LAUNCH(k_plan_finish_round<double>, dim3(nc, nk), dim3(WG), WG * sizeof(double), s)(*f, *r);
+    if (!f->post || (e = cudaGetLastError()) != cudaSuccess) return (int)(f->post ? e : cudaGetLastError());
+    long long most = 0; /* the blocks of the round's largest output */
+    for (int k = 0; k < r->n_clips; k++) {
+        const long long total = (long long)r->prows[k] * f->pcols, want = (total + POST_WG - 1) / POST_WG;
+        most = want > most ? want : most;
+    }
+    const unsigned blocks = (unsigned)(most < 4096 ? (most > 0 ? most : 1) : 4096);
+    if (f->ff)
+        WMEL_CU_LAUNCH(k_plan_post_round<ff>, dim3(blocks, nk), dim3(POST_WG), 0, s)(*f, *r);
+    else
+        WMEL_CU_LAUNCH(k_plan_post_round<double>, dim3(blocks, nk), dim3(POST_WG), 0, s)(*f, *r);
     return (int)cudaGetLastError();
 }

@@ -20,8 +20,8 @@
  *    call runs on the device with plain cudaMalloc, right, and the fault sweeps hold there too;
  *  - inside a stream capture: with pools only stream-ordered work, without them a refusal
  *    that names the pools and the capture;
- *  - wmel_cuda_features_device's fault sweep (three plans, float32 and int16 samples), its
- *    bytes wmel_features';
+ *  - wmel_cuda_features_device's and wmel_cuda_features_device_batch's fault sweep (three
+ *    plans, float32 and int16 samples), its bytes wmel_features';
  *  - the plan's fault sweep in both arithmetics (WMEL_CUDA_ARITHMETIC=float64, float-float),
  *    and the arithmetic taken when the switch is unset, by the compute capability the
  *    emulated device reports (wmel_emu_set_cc).
@@ -275,13 +275,26 @@ static void plan_fault_sweep(cudaError_t err, const char *arith)
     free(got);
 }
 
-/* wmel_cuda_features_device under faults, for NeMo's plan (the finish's statistics),
- * SpeechBrain's fbank (the clip's max: k_plan_max) and FunASR's LFR (the post stage:
- * k_plan_post), float32 and int16 samples: each CUDA call of the call fails in turn. It
- * returns WMEL_OK with wmel_features' bytes, or WMEL_ERR_CUDA with a message; the ctx then
- * computes right, and nothing is left behind. */
-static void features_device_sweep(cudaError_t err, const char *arith)
+/* Two clips of N_SAMPLES at x into out (per floats each): wmel_cuda_features_device, or
+ * (batch) wmel_cuda_features_device_batch with host arrays of their pointers. */
+static int features_device_call(wmel_ctx *c, const void *x, int s16, float *out, size_t per, int batch)
 {
+    const int type = s16 ? WMEL_SAMPLE_S16 : WMEL_SAMPLE_F32;
+    if (!batch) return wmel_cuda_features_device(c, x, type, 2, N_SAMPLES, N_SAMPLES, out, 2 * per, g_dev.s);
+    const size_t el = s16 ? sizeof(int16_t) : sizeof(float), n[2] = {N_SAMPLES, N_SAMPLES}, len[2] = {per, per};
+    const void *pcm[2] = {x, (const char *)x + N_SAMPLES * el};
+    float *const o[2] = {out, out + per};
+    return wmel_cuda_features_device_batch(c, pcm, type, n, 2, o, len, NULL, g_dev.s);
+}
+
+/* wmel_cuda_features_device (batch: wmel_cuda_features_device_batch) under faults, for
+ * NeMo's plan (the finish's statistics), SpeechBrain's fbank (the clip's max: k_plan_max)
+ * and FunASR's LFR (the post stage: k_plan_post), float32 and int16 samples: each CUDA call
+ * of the call fails in turn. It returns WMEL_OK with wmel_features' bytes, or WMEL_ERR_CUDA
+ * with a message; the ctx then computes right, and nothing is left behind. */
+static void features_device_sweep(cudaError_t err, const char *arith, int batch)
+{
+    const char *fn = batch ? "wmel_cuda_features_device_batch" : "wmel_cuda_features_device";
     static const char *const names[3] = {"nemo", "speechbrain-fbank", "funasr"};
     t_setenv("WMEL_CUDA_ARITHMETIC", arith, 1); /* read when a ctx is made */
     unsigned long sites = 0;
@@ -323,12 +336,10 @@ static void features_device_sweep(cudaError_t err, const char *arith)
                 }
                 cudaMemset(g_dev.o, 0, 2 * per * sizeof(float));
                 wmel_emu_fail_at(n_at, err);
-                int rc = wmel_cuda_features_device(c, x, s16 ? WMEL_SAMPLE_S16 : WMEL_SAMPLE_F32, 2, N_SAMPLES,
-                                                   N_SAMPLES, g_dev.o, 2 * per, g_dev.s);
+                int rc = features_device_call(c, x, s16, g_dev.o, per, batch);
                 const unsigned long calls = wmel_emu_fail_at(0, cudaSuccess);
                 char what[128];
-                snprintf(what, sizeof what, "wmel_cuda_features_device %s %s %s, call %lu of %lu fails with %s",
-                         names[k], s16 ? "int16" : "float32", arith, n_at, calls, cudaGetErrorName(err));
+                snprintf(what, sizeof what, "%s %s %s %s, call %lu of %lu fails with %s", fn, names[k], s16 ? "int16" : "float32", arith, n_at, calls, cudaGetErrorName(err));
                 cudaStreamSynchronize(g_dev.s);
                 cudaGetLastError();
                 if (rc == WMEL_OK) {
@@ -340,8 +351,7 @@ static void features_device_sweep(cudaError_t err, const char *arith)
                 }
                 /* the same ctx, no faults: it must still work */
                 cudaMemset(g_dev.o, 0, 2 * per * sizeof(float));
-                rc = wmel_cuda_features_device(c, x, s16 ? WMEL_SAMPLE_S16 : WMEL_SAMPLE_F32, 2, N_SAMPLES, N_SAMPLES,
-                                               g_dev.o, 2 * per, g_dev.s);
+                rc = features_device_call(c, x, s16, g_dev.o, per, batch);
                 cudaStreamSynchronize(g_dev.s);
                 cudaMemcpy(got, g_dev.o, 2 * per * sizeof(float), cudaMemcpyDeviceToHost);
                 CHECK(rc == WMEL_OK && !memcmp(got, want, 2 * per * sizeof(float)), "%s: the next call: %d (%s)", what,
@@ -357,9 +367,8 @@ static void features_device_sweep(cudaError_t err, const char *arith)
         }
     }
     t_unsetenv("WMEL_CUDA_ARITHMETIC");
-    printf("%-28s %-26s %2lu call sites failed one by one: ok (%s)\n", "wmel_cuda_features_device",
-           cudaGetErrorName(err), sites, arith);
-    CHECK(sites >= 18, "wmel_cuda_features_device: only %lu call sites", sites);
+    printf("%-28s %-26s %2lu call sites failed one by one: ok (%s)\n", fn, cudaGetErrorName(err), sites, arith);
+    CHECK(sites >= 18, "%s: only %lu call sites", fn, sites);
 }
 
 /* ctx creation under faults: CUDA by name fails cleanly, AUTO falls back to the CPU */
@@ -657,7 +666,8 @@ int main(int argc, char **argv)
     static int16_t g_xs[3 * N_SAMPLES];
     for (size_t i = 0; i < 3 * N_SAMPLES; i++) g_xs[i] = (int16_t)lrintf(g_x[i] * 20000.0f);
     t_dev_upload(&g_dev, g_x, g_xs, 3 * N_SAMPLES, 3 * per);
-    for (int e = 0; e < 2; e++) features_device_sweep(errs[e], "float64"); /* float-float: the same calls */
+    for (int e = 0; e < 2; e++) /* float-float: the same calls */
+        for (int batch = 0; batch < 2; batch++) features_device_sweep(errs[e], "float64", batch);
     static const scenario mel[] = {
         {"wmel_log_mel (host)", prep_host, run_single, check_single, NULL, WMEL_SMOOTH_NONE},
         {"wmel_log_mel_batch smoothed", prep_host, run_batch, check_batch, NULL, WMEL_SMOOTH_3X3},

@@ -1,6 +1,6 @@
 /*
  * test_cuda_stub.c -- a build without the CUDA backend: the CUDA entry points of wmel.h
- * exist and say so (WMEL_ERR_NOT_BUILT; wmel_cuda_features_device and the encoder stem's
+ * exist and say so (WMEL_ERR_NOT_BUILT; wmel_cuda_features_device(_batch) and the encoder stem's
  * wmel_cuda_stem_device too),
  * every op reports the CPU backend.
  */
@@ -23,6 +23,15 @@ int main(void)
     CHECK(wmel_cuda_features_device(NULL, buf, WMEL_SAMPLE_F32, 1, 1000, 1000, buf, 4, NULL) ==
               WMEL_ERR_NULL_POINTER,
           "features device entry: NULL ctx");
+    {
+        const void *pcm[1] = {buf};
+        float *out[1] = {buf};
+        const size_t n[1] = {1000}, len[1] = {4};
+        size_t failed = 0;
+        CHECK(wmel_cuda_features_device_batch(c, pcm, WMEL_SAMPLE_F32, n, 1, out, len, &failed, NULL) ==
+                      WMEL_ERR_NOT_BUILT && failed == 1,
+              "features device batch entry not built");
+    }
     CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_LOG_MEL), "cpu"), "log_mel on %s",
           wmel_op_backend(c, WMEL_OP_LOG_MEL));
     CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_DEVICE), "none"), "device op");

@@ -108,6 +108,7 @@ static int g_no_image; /* every kernel lacks an image */
 static int g_eager;    /* device-side work runs at enqueue (WMEL_EMU_SCHEDULE=eager) */
 static int g_no_pools; /* no stream-ordered memory pools (WMEL_EMU_NO_POOLS=1) */
 static size_t g_async_allocs; /* allocations made by cudaMallocAsync */
+static unsigned long g_kernels, g_memsets; /* kernels and memsets enqueued (wmel_emu_enqueued) */
 static int g_cc_major = 9, g_cc_minor = 0; /* the compute capability (WMEL_EMU_CC=8.6) */
 
 static void init_once(void)
@@ -782,7 +783,9 @@ cudaError_t cudaMemsetAsync(void *p, int value, size_t n, cudaStream_t s)
     o->dst = p;
     o->value = value;
     o->n = n;
-    return ret(enqueue(S(s), o));
+    e = enqueue(S(s), o);
+    if (e == cudaSuccess) g_memsets++;
+    return ret(e);
 }
 
 cudaError_t cudaMemset(void *p, int value, size_t n)
@@ -1007,7 +1010,16 @@ cudaError_t wmel_emu_launch(cudaStream_t s, const void *func, const unsigned gri
     o->k = (launch){func, {grid[0], grid[1], grid[2]}, {block[0], block[1], block[2]}, dyn_smem, body, args, release};
     e = enqueue(t, o);
     if (e != cudaSuccess) release(args);
+    else g_kernels++;
     return ret(e);
+}
+
+void wmel_emu_enqueued(unsigned long *kernels, unsigned long *memsets)
+{
+    lock();
+    if (kernels) *kernels = g_kernels;
+    if (memsets) *memsets = g_memsets;
+    unlock();
 }
 
 enum { F_RUN, F_BAR, F_SHFL, F_DONE };

@@ -166,6 +166,9 @@ void wmel_emu_set_pools(int on);
  * mode refuses them so); the work itself still runs at once. */
 void wmel_emu_set_capturing(cudaStream_t s, int on);
 size_t wmel_emu_async_allocations(void);
+/* The kernel launches and the memsets enqueued so far (each may be NULL), for the tests'
+ * launch counts. */
+void wmel_emu_enqueued(unsigned long *kernels, unsigned long *memsets);
 /* The compute capability the device reports (WMEL_EMU_CC=major.minor; default 9.0). */
 void wmel_emu_set_cc(int major, int minor);
 /* Device side (cuda_runtime.h wraps them): a barrier of the calling thread's block (kind
