@@ -335,15 +335,27 @@ def features_batch(clips, frontend: str | None = None, n_mels=None, *, normalize
     float16/64 converted) or torch tensors (the results are then tensors on the first
     clip's device). On the Vulkan backend the clips' frames share the device's dispatches
     (docs/vulkan.md). A clip the plan refuses (empty, too short, NaN) raises ValueError
-    naming its index ("clip 3: ..."); nothing is returned then. Clips on a GPU (torch CUDA
-    tensors) are copied to the host and their features back (wmel.last_run() lists the copies);
-    copy="never" raises ValueError instead."""
+    naming its index ("clip 3: ..."); nothing is returned then. CUDA tensors on a CUDA
+    context's device (backend="cuda", or AUTO choosing it) whose plan the device finishes are
+    computed there, clips of any lengths in one call whose rounds share launches
+    (wmel_cuda_features_device_batch, on torch's current stream; the samples are not scanned
+    for NaN/Inf there); other clips on a GPU are copied to the host and their features back
+    (wmel.last_run() lists the copies and why); copy="never" raises ValueError instead."""
     _lastrun.check_copy(copy)
     ctx = _features_ctx(frontend, n_mels, normalize, window, scale, low_freq, high_freq, use_energy,
                         energy_floor, legacy, pad_to, backend, threads, col_scale, col_shift, plan, cmvn, caps)
     if isinstance(clips, (str, bytes, bytearray, os.PathLike)):
         raise TypeError("features_batch: clips is a sequence of 1-D arrays of samples")
-    torch_dev = None
+    clips = list(clips)
+    torch_dev, copy_why = None, ""
+    if clips and _is_torch(clips[0]) and clips[0].device.type == "cuda":
+        from . import _torch_device
+
+        outs = _torch_device.features_batch_cuda(ctx, clips)
+        if outs is not None:
+            _lastrun.record("features_batch", ctx, str(clips[0].device), _lastrun.OP_DEVICE)
+            return outs
+        copy_why = _torch_device.host_reason_batch(ctx, clips)
     pcms, outs, moved = [], [], []
     for i, c in enumerate(clips):
         if _is_torch(c):
@@ -351,7 +363,8 @@ def features_batch(clips, frontend: str | None = None, n_mels=None, *, normalize
                 torch_dev = c.device
             if c.device.type != "cpu":
                 if copy == "never":
-                    _lastrun.refuse_copy(f"clip {i} (on {c.device})", "features_batch computes a batch from host memory")
+                    _lastrun.refuse_copy(f"clip {i} (on {c.device})",
+                                         copy_why or "features_batch computes this batch from host memory")
                 moved.append(i)
             c = c.detach().to("cpu").contiguous().numpy()
         pcms.append(_as_samples(c, allow_s16=False, name=f"clip {i}", ndims=(1,)))
@@ -368,7 +381,7 @@ def features_batch(clips, frontend: str | None = None, n_mels=None, *, normalize
         if torch_dev.type != "cpu":
             copies.append(f"host -> {torch_dev}: the features")
     _lastrun.record("features_batch", ctx, "host" if not moved else str(torch_dev), _lastrun.OP_LOG_MEL_BATCH,
-                    copies, "features_batch computes a batch from host memory" if copies else "")
+                    copies, (copy_why or "features_batch computes this batch from host memory") if copies else "")
     if torch_dev is not None:
         import torch
 

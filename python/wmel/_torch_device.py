@@ -124,3 +124,60 @@ def host_reason(ctx, audio: torch.Tensor) -> str:
     if audio.dtype.is_complex or not (audio.dtype.is_floating_point or audio.dtype == torch.int16):
         return f"the tensor's dtype {audio.dtype}"
     return _last_refusal or "the device refused the call"
+
+
+def features_batch_cuda(ctx, clips: list):
+    """wmel.features_batch' CUDA tensors: each clip's features computed on the device by
+    wmel_cuda_features_device_batch() (clips of any lengths in one call, in rounds that share
+    launches), on torch's current stream of their device, into new CUDA tensors; None where the
+    context or the clips do not take that path (the caller copies to the host: host_reason_batch
+    says why). Every clip is a 1-D CUDA tensor on the context's device (float32 or int16; other
+    float dtypes converted, a strided one made contiguous, on the device; int16 clips with float
+    ones converted to float32 /32768 exactly)."""
+    global _last_refusal
+    _last_refusal = ""
+    if not clips or ctx.backend != "cuda" or ctx.op_backend(_OP_DEVICE) != "cuda":
+        return None
+    if any(not isinstance(c, torch.Tensor) or c.device.type != "cuda" or c.device.index != ctx.cuda_device
+           or c.dim() != 1 or c.dtype.is_complex or not (c.dtype.is_floating_point or c.dtype == torch.int16)
+           for c in clips):
+        return None
+    s16 = all(c.dtype == torch.int16 for c in clips)
+    xs = []
+    for c in clips:
+        a = c.detach()
+        if not s16:
+            a = a.to(torch.float32) / 32768.0 if a.dtype == torch.int16 else a.to(torch.float32)
+        xs.append(a.contiguous())
+    outs = []
+    for i, a in enumerate(xs):
+        try:
+            rows, cols = ctx.features_shape(a.shape[0])
+        except ValueError as e:
+            raise ValueError(f"clip {i}: {e}") from None
+        outs.append(torch.empty((rows, cols), device=a.device, dtype=torch.float32))
+    stream = torch.cuda.current_stream(xs[0].device).cuda_stream
+    try:
+        ctx.features_device_batch([a.data_ptr() for a in xs], _SAMPLE_S16 if s16 else _SAMPLE_F32,
+                                  [a.shape[0] for a in xs], [o.data_ptr() for o in outs],
+                                  [o.numel() for o in outs], stream)
+    except RuntimeError as e:
+        if getattr(e, "status", None) == _wmel.ERR_BACKEND_UNAVAILABLE:
+            _last_refusal = str(e)  # nothing was enqueued: the host computes the batch
+            return None
+        raise
+    return outs
+
+
+def host_reason_batch(ctx, clips: list) -> str:
+    """Why features_batch_cuda left these clips to the host (after it returned None)."""
+    if ctx.backend != "cuda" or ctx.op_backend(_OP_DEVICE) != "cuda":
+        return host_reason(ctx, clips[0])
+    for i, c in enumerate(clips):
+        if not isinstance(c, torch.Tensor) or c.device.type != "cuda":
+            return f"clip {i} is not on a CUDA device (a batch stays on the device when every clip does)"
+        if c.device.index != ctx.cuda_device:
+            return f"clip {i} is on {c.device}, the context's device is cuda:{ctx.cuda_device}"
+        if c.dim() != 1 or c.dtype.is_complex or not (c.dtype.is_floating_point or c.dtype == torch.int16):
+            return f"clip {i}: shape {tuple(c.shape)}, dtype {c.dtype}"
+    return _last_refusal or "the device refused the batch"

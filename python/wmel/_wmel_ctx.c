@@ -315,6 +315,92 @@ static PyObject *Ctx_features_device(PyObject *s, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* n integers of a sequence (device pointers or sizes) into v (PyMem); -1 with an exception. */
+static int seq_u64(PyObject *seq, Py_ssize_t n, unsigned long long **v, const char *what)
+{
+    const Py_ssize_t got = PySequence_Size(seq);
+    if (got < 0) return -1;
+    if (got != n) {
+        PyErr_Format(PyExc_ValueError, "features_device_batch: %zd %s for %zd clips", got, what, n);
+        return -1;
+    }
+    *v = PyMem_Calloc(n ? (size_t)n : 1, sizeof **v);
+    if (!*v) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *o = PySequence_GetItem(seq, i);
+        (*v)[i] = o ? PyLong_AsUnsignedLongLong(o) : 0;
+        Py_XDECREF(o);
+        if (PyErr_Occurred()) return -1;
+    }
+    return 0;
+}
+
+/* features_device_batch(pcm_ptrs, sample_type, lengths, out_ptrs, out_lens, stream_ptr): the
+ * features of clips of any lengths in device memory (wmel_cuda_features_device_batch), the
+ * pointers, sizes and the cudaStream_t as integers (sequences of one per clip); enqueued on
+ * the stream in rounds that share launches, no synchronisation. A clip's failure raises with
+ * "clip i: ..." (its index). */
+static PyObject *Ctx_features_device_batch(PyObject *s, PyObject *args)
+{
+    CtxObject *self = (CtxObject *)s;
+    PyObject *pcm_l, *n_l, *out_l, *len_l;
+    unsigned long long stream;
+    int type;
+    if (!PyArg_ParseTuple(args, "OiOOOK:features_device_batch", &pcm_l, &type, &n_l, &out_l, &len_l, &stream))
+        return NULL;
+    const Py_ssize_t b = PySequence_Size(pcm_l);
+    if (b < 0) return NULL;
+    unsigned long long *pcm = NULL, *n = NULL, *out = NULL, *len = NULL;
+    int st = WMEL_OK, ok = seq_u64(pcm_l, b, &pcm, "sample pointers") == 0 && seq_u64(n_l, b, &n, "lengths") == 0 &&
+                           seq_u64(out_l, b, &out, "output pointers") == 0 && seq_u64(len_l, b, &len, "output sizes") == 0;
+    size_t failed = (size_t)b;
+    const void **pp = ok ? PyMem_Calloc(b ? (size_t)b : 1, sizeof *pp) : NULL;
+    float **op = ok ? PyMem_Calloc(b ? (size_t)b : 1, sizeof *op) : NULL;
+    size_t *nn = ok ? PyMem_Calloc(b ? (size_t)b : 1, sizeof *nn) : NULL, *ll = ok ? PyMem_Calloc(b ? (size_t)b : 1, sizeof *ll) : NULL;
+    if (ok && !(pp && op && nn && ll)) {
+        ok = 0;
+        PyErr_NoMemory();
+    }
+    for (Py_ssize_t i = 0; ok && i < b; i++) {
+        pp[i] = (const void *)(uintptr_t)pcm[i];
+        op[i] = (float *)(uintptr_t)out[i];
+        nn[i] = (size_t)n[i];
+        ll[i] = (size_t)len[i];
+    }
+    if (ok) {
+        Py_BEGIN_ALLOW_THREADS
+        st = wmel_cuda_features_device_batch(self->ctx, pp, type, nn, (size_t)b, op, ll, &failed, (void *)(uintptr_t)stream);
+        Py_END_ALLOW_THREADS
+    }
+    PyMem_Free(pcm);
+    PyMem_Free(n);
+    PyMem_Free(out);
+    PyMem_Free(len);
+    PyMem_Free(pp);
+    PyMem_Free(op);
+    PyMem_Free(ll);
+    if (!ok) {
+        PyMem_Free(nn);
+        return NULL;
+    }
+    PyObject *r = Py_None;
+    if (st) {
+        char name[48], why[300];
+        snprintf(name, sizeof name, "clip %zu", failed);
+        const int clip = failed < (size_t)b;
+        const char *msg = st == WMEL_ERR_CUDA || st == WMEL_ERR_BACKEND_UNAVAILABLE ? wmel_cuda_error_detail()
+                          : st == WMEL_ERR_TOO_SHORT && clip                        ? too_short(self->ctx, nn[failed], why, sizeof why)
+                                                                                      : NULL;
+        r = wmelpy_raise_status(st, clip && st != WMEL_ERR_CUDA && st != WMEL_ERR_BACKEND_UNAVAILABLE ? name : NULL, msg);
+    }
+    PyMem_Free(nn);
+    if (!r) return NULL;
+    Py_RETURN_NONE;
+}
+
 /* features_shape(n) -> (rows, cols) of features() for n samples. */
 static PyObject *Ctx_features_shape(PyObject *s, PyObject *args)
 {
@@ -501,6 +587,8 @@ static PyMethodDef Ctx_methods[] = {
     {"features_batch", Ctx_features_batch, METH_VARARGS,
      "features_batch(pcms, outs): wmel_features_batch on lists of float32 clips"},
     {"features_shape", Ctx_features_shape, METH_VARARGS, "features_shape(n) -> (rows, cols)"},
+    {"features_device_batch", Ctx_features_device_batch, METH_VARARGS,
+     "wmel_cuda_features_device_batch on device pointers (clips of any lengths), enqueued on the stream"},
     {"features_device", Ctx_features_device, METH_VARARGS,
      "features_device(pcm_ptr, sample_type, batch, n, stride, out_ptr, out_len, stream): "
      "wmel_cuda_features_device on device pointers, enqueued on the stream"},

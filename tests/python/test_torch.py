@@ -152,3 +152,41 @@ def test_features_module_cuda(preset):
     assert run["input"].startswith("cuda") and run["copies"] == [], run
     fn = torch.compile(m, fullgraph=True)
     assert torch.equal(fn(x.cuda()), y)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device for torch")
+@pytest.mark.parametrize("preset", ["nemo", "kaldi"])
+def test_features_batch_cuda_mixed_lengths(preset):
+    g = torch.Generator().manual_seed(9)
+    lens = [1600 + 977 * i for i in range(40)]
+    clips = [torch.randn(n, generator=g) * 0.1 for n in lens]
+    host = wmel.features_batch([c.numpy() for c in clips], plan=preset, backend="cuda")
+    dev = wmel.features_batch([c.cuda() for c in clips], plan=preset, backend="cuda", copy="never")
+    run = wmel.last_run()
+    assert run["input"].startswith("cuda") and run["copies"] == [], run
+    assert len(dev) == len(clips) and all(d.device.type == "cuda" for d in dev)
+    for i, (h, d) in enumerate(zip(host, dev)):
+        assert np.array_equal(d.cpu().numpy(), h), f"clip {i}"  # one call, each clip the host's bytes
+    s16 = [(c * 32767).to(torch.int16) for c in clips[:5]]
+    ds = wmel.features_batch([c.cuda() for c in s16], plan=preset, backend="cuda", copy="never")
+    hs = wmel.features_batch([c.numpy() for c in s16], plan=preset, backend="cuda")
+    assert all(np.array_equal(d.cpu().numpy(), h) for d, h in zip(ds, hs))
+    with pytest.raises(ValueError, match="clip 3"):
+        wmel.features_batch([c.cuda() for c in clips[:3]] + [torch.zeros(10).cuda()], plan=preset, backend="cuda")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device for torch")
+def test_features_cuda_graph_capture():
+    m = wmel.Features(plan="nemo", backend="cuda")
+    x = (torch.randn(2, 32000, generator=torch.Generator().manual_seed(2)) * 0.1).cuda()
+    static = x.clone()
+    m(static)  # warm-up outside the capture (the context, the allocator)
+    torch.cuda.synchronize()
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        y = m(static)
+    new = (torch.randn(2, 32000, generator=torch.Generator().manual_seed(4)) * 0.1).cuda()
+    static.copy_(new)
+    graph.replay()
+    torch.cuda.synchronize()
+    assert torch.equal(y, m(new))  # the replay computes the new samples, bit for bit
