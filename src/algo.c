@@ -98,7 +98,7 @@ static int pfa_attach(wmel_ctx *ctx)
 {
     ctx->block = ctx->kernel->block;
     snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "%s", ctx->kernel->name);
-    const int rc = wmel__sched_attach(ctx); /* the backend's state */
+    const int rc = wmel__sched_attach(ctx, 0); /* the backend's state */
     if (rc != WMEL_OK) return rc;
     /* threads start on first use; without a pool each call makes its own */
     if (ctx->n_threads > 1) ctx->pool = wmel__pool_new(ctx->n_threads - 1);
@@ -239,7 +239,7 @@ static int gen_attach(wmel_ctx *ctx)
 {
     wmel_fe *fe = ctx->fe;
     fe->kern = wmel__fe_kernel_for(wmel__fe_isa_level(ctx->params.max_isa));
-    const int rc = wmel__sched_attach(ctx); /* a device backend's state (Vulkan, CUDA) */
+    const int rc = wmel__sched_attach(ctx, 1); /* a device backend's state (Vulkan, CUDA) */
     if (rc != WMEL_OK) return rc;
     if (ctx->vt->id == WMEL_BACKEND_REF)
         snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "ref-f64-dft%d", fe->p.n_fft);

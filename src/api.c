@@ -379,7 +379,7 @@ int wmel_features_batch(wmel_ctx *ctx, const float *const *pcm, const size_t *n_
         if (o < 0) at = batch;
     }
     /* only clips the checks above accepted are read: on a refusal no clip is computed */
-    int device = rc == WMEL_OK && wmel__sched_batch_on(ctx);
+    int device = rc == WMEL_OK && ctx->fe->algo == &wmel__algo_general && wmel__sched_batch_on(ctx);
     for (size_t b = 0; device && ctx->twin && b < batch; b++) /* a clip for the twin: each on its own */
         device = wmel__all_f32_kernel_safe(pcm[b], n_samples[b]);
     if (rc == WMEL_OK && ctx->vt->pfa_frames_batch && ctx->fe->algo == &wmel__algo_pfa400 && !ctx->fe->p.n_samples) {

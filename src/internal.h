@@ -604,7 +604,8 @@ int wmel__sched_clip(const wmel_ctx *ctx, const float *x, size_t n, float *out);
 /* The CPU's finish of a clip's frames a device made for a batch (vals as plan_frames_batch
  * wrote them), noted as the host's. */
 int wmel__sched_finish(const wmel_ctx *ctx, const float *x, size_t n, float *out, const void *vals);
-/* Whether wmel_features_batch's clips take the device's shared frames (plan_frames_batch). */
+/* Whether wmel_features_batch's clips of a general plan take the device's shared frames
+ * (plan_frames_batch). */
 int wmel__sched_batch_on(const wmel_ctx *ctx);
 /* plan_frames_batch's call (its arguments, its answer), noted. */
 int wmel__sched_frames_batch(const wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
@@ -612,8 +613,9 @@ int wmel__sched_frames_batch(const wmel_ctx *ctx, const float *const *x, const s
 /* Whole clips of Whisper's geometry on the ctx's backend (vt->clips), the frame driver where
  * it has none or hands them back. */
 int wmel__sched_clips(wmel_ctx *ctx, const wmel_clips *c, int op);
-/* A device backend's init at attach (its state); AUTO's failure leaves the CPU's. */
-int wmel__sched_attach(wmel_ctx *ctx);
+/* The backend's init at attach (its state; on the general algorithm, a device backend's
+ * only); AUTO's failure leaves the CPU's. */
+int wmel__sched_attach(wmel_ctx *ctx, int general);
 /* Notes that `backend` finished the clips of the ctx's current call (a batch's last). */
 void wmel__sched_note_finish(const wmel_ctx *ctx, int backend);
 

@@ -34,11 +34,11 @@ static int stages(const wmel_ctx *ctx, size_t n, size_t rows, size_t cols)
     return ctx->vt->plan_stages ? ctx->vt->plan_stages(ctx, n, rows, cols) : 0;
 }
 
-int wmel__sched_attach(wmel_ctx *ctx)
+int wmel__sched_attach(wmel_ctx *ctx, int general)
 {
     const wmel_backend_vt *vt = ctx->vt;
     /* the general algorithm: the device backends' state (the reference's has none there) */
-    if (!vt->init || (ctx->fe->algo == &wmel__algo_general && !device_vt(vt))) return WMEL_OK;
+    if (!vt->init || (general && !device_vt(vt))) return WMEL_OK;
     const int rc = vt->init(ctx);
     if (rc != WMEL_OK) {
         if (ctx->params.backend != WMEL_BACKEND_AUTO) return rc; /* asked for by name */
@@ -119,8 +119,7 @@ int wmel__sched_finish(const wmel_ctx *ctx, const float *x, size_t n, float *out
 
 int wmel__sched_batch_on(const wmel_ctx *ctx)
 {
-    return ctx->vt->plan_frames_batch && ctx->fe->algo == &wmel__algo_general &&
-           (stages(ctx, 0, 0, 0) & WMEL__STAGE_FRAMES);
+    return ctx->vt->plan_frames_batch && (stages(ctx, 0, 0, 0) & WMEL__STAGE_FRAMES);
 }
 
 int wmel__sched_frames_batch(const wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
