@@ -98,13 +98,8 @@ static int pfa_attach(wmel_ctx *ctx)
 {
     ctx->block = ctx->kernel->block;
     snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "%s", ctx->kernel->name);
-    if (ctx->vt->init) {
-        int rc = ctx->vt->init(ctx);
-        if (rc != WMEL_OK) {
-            if (ctx->params.backend != WMEL_BACKEND_AUTO) return rc; /* asked for by name */
-            ctx->vt = &wmel__backend_cpu; /* AUTO: the CPU, silently */
-        }
-    }
+    const int rc = wmel__sched_attach(ctx, 0); /* the backend's state */
+    if (rc != WMEL_OK) return rc;
     /* threads start on first use; without a pool each call makes its own */
     if (ctx->n_threads > 1) ctx->pool = wmel__pool_new(ctx->n_threads - 1);
     ctx->scratch = wmel__scratch_new(); /* NULL: each call allocates, as it can */
@@ -132,20 +127,6 @@ static int need_out(const wmel_ctx *ctx, size_t clips, size_t nf, const float *o
     return WMEL_OK;
 }
 
-/* Whole clips on the ctx's backend; the frame driver when the backend has no such op or
- * hands it back (CUDA: device memory too small), which wmel_op_backend() reports. */
-static int run_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
-{
-    if (ctx->vt->clips) {
-        int rc = ctx->vt->clips(ctx, c, op);
-        if (rc == WMEL_ERR_NOT_FINITE)
-            rc = wmel__bad_status(c->f32, c->batch, c->n, c->pcm_stride, 0,
-                                  wmel_n_frames(c->n, c->padding));
-        if (rc != WMEL__FALLBACK) return rc;
-    }
-    return wmel__frames_clips(ctx, c);
-}
-
 static int pfa_clip(wmel_ctx *ctx, const wmel_signal *s, float *out, size_t out_len)
 {
     const void *pcm = s->f32 ? (const void *)s->f32 : (const void *)s->s16;
@@ -156,7 +137,7 @@ static int pfa_clip(wmel_ctx *ctx, const wmel_signal *s, float *out, size_t out_
                   wmel__bytes(s->n, s->f32 ? sizeof(float) : sizeof(int16_t)));
     if (rc) return rc;
     wmel_clips c = {s->f32, s->s16, 1, s->n, s->n, s->padding, WMEL_BATCH_PER_CLIP, out, out_len};
-    return run_clips(ctx, &c, s->f32 ? WMEL_OP_LOG_MEL : WMEL_OP_LOG_MEL_S16);
+    return wmel__sched_clips(ctx, &c, s->f32 ? WMEL_OP_LOG_MEL : WMEL_OP_LOG_MEL_S16);
 }
 
 static int pfa_batch(wmel_ctx *ctx, const wmel_clips *c)
@@ -168,7 +149,7 @@ static int pfa_batch(wmel_ctx *ctx, const wmel_clips *c)
     rc = need_out(ctx, c->batch, nf, c->out, c->out_len, c->f32,
                   wmel__clips_extent(c->batch, c->n, c->pcm_stride, sizeof(float)));
     if (rc) return rc;
-    return run_clips(ctx, c, WMEL_OP_LOG_MEL_BATCH);
+    return wmel__sched_clips(ctx, c, WMEL_OP_LOG_MEL_BATCH);
 }
 
 /* The stream's piece: 8 hops past the block (stream.c). */
@@ -258,13 +239,8 @@ static int gen_attach(wmel_ctx *ctx)
 {
     wmel_fe *fe = ctx->fe;
     fe->kern = wmel__fe_kernel_for(wmel__fe_isa_level(ctx->params.max_isa));
-    if (ctx->vt->plan_frames) { /* a device backend (Vulkan, CUDA): its frames, the CPU's finish */
-        int rc = ctx->vt->init(ctx);
-        if (rc != WMEL_OK) {
-            if (ctx->params.backend != WMEL_BACKEND_AUTO) return rc; /* asked for by name */
-            ctx->vt = &wmel__backend_cpu; /* AUTO: the CPU, silently */
-        }
-    }
+    const int rc = wmel__sched_attach(ctx, 1); /* a device backend's state (Vulkan, CUDA) */
+    if (rc != WMEL_OK) return rc;
     if (ctx->vt->id == WMEL_BACKEND_REF)
         snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "ref-f64-dft%d", fe->p.n_fft);
     else if (!ctx->vt->plan_frames)
@@ -330,7 +306,7 @@ static int gen_features(wmel_ctx *ctx, const float *pcm, size_t n_samples, float
         return WMEL_ERR_INVALID_ARG;
     if (ctx->vt->id != WMEL_BACKEND_REF) { /* checked by the workers, each its own samples */
         wmel_ctx *on = wmel__twin_for(ctx, pcm, n_samples);
-        return on != ctx ? wmel__clip_run(on, pcm, n_samples, out, out_len) : wmel__fe_cpu(ctx, pcm, n_samples, out);
+        return on != ctx ? wmel__clip_run(on, pcm, n_samples, out, out_len) : wmel__sched_clip(ctx, pcm, n_samples, out);
     }
     if (!wmel__all_finite(pcm, n_samples)) return WMEL_ERR_NOT_FINITE;
     return wmel__fe_ref(ctx, pcm, n_samples, out);

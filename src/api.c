@@ -191,7 +191,7 @@ static void group_fin_worker(void *arg, wmel_pool *pl, int t, int nt)
     for (size_t i; (i = atomic_fetch_add(&k->next, 1)) < k->g;) {
         if (k->redo[i]) continue;
         const size_t b = k->b0 + i;
-        int rc = wmel__fe_cpu_given(k->ctx, k->pcm[b], k->n[b], k->out[b], k->vals[i]);
+        int rc = wmel__sched_finish(k->ctx, k->pcm[b], k->n[b], k->out[b], k->vals[i]);
         if (rc == WMEL_OK) rc = wmel__fe_out_check(k->ctx->fe, k->out[b], k->totals[b]);
         k->rcs[i] = rc;
     }
@@ -225,7 +225,7 @@ static int batch_group(wmel_ctx *ctx, const float *const *pcm, const size_t *n, 
     int rc = vals && redo ? WMEL_OK : WMEL_ERR_NO_MEMORY;
     for (size_t i = 0; rc == WMEL_OK && i < g; i++)
         if (nfs[b0 + i] && !(vals[i] = malloc(nfs[b0 + i] * nc * vb))) rc = WMEL_ERR_NO_MEMORY;
-    if (rc == WMEL_OK) rc = ctx->vt->plan_frames_batch(ctx, pcm + b0, n + b0, nfs + b0, vals, out + b0, redo, g);
+    if (rc == WMEL_OK) rc = wmel__sched_frames_batch(ctx, pcm + b0, n + b0, nfs + b0, vals, out + b0, redo, g);
     const int shared = rc == WMEL_OK; /* the clips' frames in shared dispatches */
     *at = b0;
     if (rc == WMEL__FALLBACK || rc == WMEL_ERR_NO_MEMORY) { /* each clip on its own */
@@ -261,12 +261,12 @@ static int batch_group(wmel_ctx *ctx, const float *const *pcm, const size_t *n, 
                 rc = wmel_features(ctx, pcm[b], n[b], out[b], totals[b]);
                 continue;
             }
-            rc = wmel__fe_cpu_given(ctx, pcm[b], n[b], out[b], vals[b - b0]);
+            rc = wmel__sched_finish(ctx, pcm[b], n[b], out[b], vals[b - b0]);
             if (rc == WMEL_OK) rc = wmel__fe_out_check(ctx->fe, out[b], totals[b]);
         }
     }
     if (rc == WMEL_OK && shared && redo[g - 1] != 1) /* the last clip's finish: the device's (redo 2) or the host's */
-        wmel__note_finish(ctx, redo[g - 1] == 2 ? ctx->vt->id : WMEL_BACKEND_CPU);
+        wmel__sched_note_finish(ctx, redo[g - 1] == 2 ? ctx->vt->id : WMEL_BACKEND_CPU);
     for (size_t i = 0; vals && i < g; i++) free(vals[i]);
     free(vals);
     free(redo);
@@ -338,7 +338,7 @@ static int pfa_batch(wmel_ctx *ctx, const float *const *pcm, const size_t *n, fl
             rc = redo[b] == 1 ? wmel_features(ctx, pcm[b], n[b], out[b], totals[b]) : rcs[b];
         }
         if (rc == WMEL_OK && redo[batch - 1] != 1) /* the last clip's finish: the device's (redo 3) or the host's */
-            wmel__note_finish(ctx, redo[batch - 1] == 3 ? ctx->vt->id : WMEL_BACKEND_CPU);
+            wmel__sched_note_finish(ctx, redo[batch - 1] == 3 ? ctx->vt->id : WMEL_BACKEND_CPU);
     }
     free(k);
     free(rcs);
@@ -380,7 +380,7 @@ int wmel_features_batch(wmel_ctx *ctx, const float *const *pcm, const size_t *n_
         if (o < 0) at = batch;
     }
     /* only clips the checks above accepted are read: on a refusal no clip is computed */
-    int device = rc == WMEL_OK && ctx->vt->plan_frames_batch && ctx->fe->algo == &wmel__algo_general;
+    int device = rc == WMEL_OK && ctx->fe->algo == &wmel__algo_general && wmel__sched_batch_on(ctx);
     for (size_t b = 0; device && ctx->twin && b < batch; b++) /* a clip for the twin: each on its own */
         device = wmel__all_f32_kernel_safe(pcm[b], n_samples[b]);
     if (rc == WMEL_OK && ctx->vt->pfa_frames_batch && ctx->fe->algo == &wmel__algo_pfa400 && !ctx->fe->p.n_samples) {

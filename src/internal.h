@@ -355,7 +355,16 @@ typedef struct wmel_backend_vt {
      * NULL: unavailable on this backend (WMEL_ERR_BACKEND_UNAVAILABLE). */
     int (*features_device_batch)(wmel_ctx *ctx, const void *const *pcm, int s16, const size_t *n, size_t batch,
                                  float *const *out, size_t *failed, void *stream);
+    /* The stages of a general plan's clip of n samples (rows x cols wmel_features_shape's)
+     * the device takes, decided from the plan and the ctx before any is asked (sched.c):
+     * WMEL__STAGE_FRAMES (plan_frames, plan_frames_batch), with WMEL__STAGE_FINISH
+     * (plan_finish: a finish the device makes, a shape its finish writes); 0 none. With n 0,
+     * the frames the ctx's clips take. NULL: none. */
+    int (*plan_stages)(const wmel_ctx *ctx, size_t n, size_t rows, size_t cols);
 } wmel_backend_vt;
+
+#define WMEL__STAGE_FRAMES 1
+#define WMEL__STAGE_FINISH 2
 
 /* A question to a backend's accepts: the plan (checked), the algorithm it would run on
  * (wmel__plan_algo's, or the general one), its compiled tables on that algorithm (NULL for
@@ -586,6 +595,9 @@ struct wmel_ctx {
     int twin_ran;          /* the most recent call of a plan path ran on the twin (__atomic) */
     int finish_ran;        /* the backend (WMEL_BACKEND_*) that finished the most recent call's
                               clips, 0 none yet (__atomic; wmel_op_backend's WMEL_OP_FINISH) */
+    int frames_ran;        /* the backend that made the most recent general-plan call's frames
+                              (WMEL_OP_LOG_MEL, _S16, _BATCH), 0 none yet: the backend's own
+                              answer (__atomic; set by the scheduler, sched.c) */
 };
 
 /* Notes that `backend` (WMEL_BACKEND_*) finished the clips of the ctx's current call: the
@@ -595,6 +607,32 @@ static inline void wmel__note_finish(const wmel_ctx *ctx, int backend)
 {
     __atomic_store_n(&((wmel_ctx *)ctx)->finish_ran, backend, __ATOMIC_RELAXED);
 }
+
+/* ---- the scheduler (sched.c): where each stage of a clip runs, and the record of it ----
+ * The only caller of a device backend's plan hooks (plan_finish, plan_frames,
+ * plan_frames_batch) and the only writer of finish_ran and frames_ran. A general plan's
+ * clip: the device's frames and finish where plan_stages takes both, else the device's
+ * frames and the CPU's finish (fe_cpu.c's wmel__fe_cpu_given) where it takes the frames,
+ * else the CPU's frames and finish; a hook's run-time refusal (WMEL__FALLBACK: a sample
+ * past its arithmetic's range, device memory short) takes the next way. */
+int wmel__sched_clip(const wmel_ctx *ctx, const float *x, size_t n, float *out);
+/* The CPU's finish of a clip's frames a device made for a batch (vals as plan_frames_batch
+ * wrote them), noted as the host's. */
+int wmel__sched_finish(const wmel_ctx *ctx, const float *x, size_t n, float *out, const void *vals);
+/* Whether wmel_features_batch's clips of a general plan take the device's shared frames
+ * (plan_frames_batch). */
+int wmel__sched_batch_on(const wmel_ctx *ctx);
+/* plan_frames_batch's call (its arguments, its answer), noted. */
+int wmel__sched_frames_batch(const wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
+                             void *const *vals, float *const *out, unsigned char *redo, size_t batch);
+/* Whole clips of Whisper's geometry on the ctx's backend (vt->clips), the frame driver where
+ * it has none or hands them back. */
+int wmel__sched_clips(wmel_ctx *ctx, const wmel_clips *c, int op);
+/* The backend's init at attach (its state; on the general algorithm, a device backend's
+ * only); AUTO's failure leaves the CPU's. */
+int wmel__sched_attach(wmel_ctx *ctx, int general);
+/* Notes that `backend` finished the clips of the ctx's current call (a batch's last). */
+void wmel__sched_note_finish(const wmel_ctx *ctx, int backend);
 
 /* The ctx that computes x[0 .. n): ctx->twin where the samples need the CPU's kernels (a
  * sample past WMEL_F32_KERNEL_SAFE or not finite), else ctx; notes which (algo.c). */

@@ -147,4 +147,4 @@ const wmel_gelu_kernel *wmel__gelu_pick(void) { return wmel__gelu_for(wmel__isa_
 
 const wmel_backend_vt wmel__backend_cpu = {WMEL_BACKEND_CPU, "cpu", NULL, NULL, NULL,
                                            NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-                                           NULL, NULL, wmel__cpu_accepts, wmel__cpu_devices, NULL};
+                                           NULL, NULL, wmel__cpu_accepts, wmel__cpu_devices, NULL, NULL};

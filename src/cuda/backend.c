@@ -1100,13 +1100,6 @@ static int general_init(wmel_ctx *ctx)
     return WMEL_OK;
 }
 
-static void note_plan_ops(const wmel_ctx *ctx, int backend)
-{
-    cuda_state *st = ctx->state;
-    const int ops[3] = {WMEL_OP_LOG_MEL, WMEL_OP_LOG_MEL_S16, WMEL_OP_LOG_MEL_BATCH};
-    for (int i = 0; i < 3; i++) atomic_store(&st->op_backend[ops[i]], backend);
-}
-
 /* The calls whose finish ran on the device (k_plan_finish), for the tests. */
 static atomic_llong g_finishes;
 #ifdef WMEL_TEST_HOOKS
@@ -1287,17 +1280,14 @@ static int plan_read_back(const cuda_state *st, const size_t *nf, void *const *v
  * pair, or wmel_features_shape's where shape is NULL; a post stage's finished frames stay
  * on the device), only its output and flags read back:
  * done[b] 2, or 1 where a value was not finite (out[b] unspecified: the host's way says
- * which status applies), else 0 (the values in vals[b]). WMEL__FALLBACK where the device
- * cannot: a dithered plan, a frame the kernel does not take, device memory short. */
+ * which status applies), else 0 (the values in vals[b]). Called where cuda_plan_stages
+ * takes the frames; WMEL__FALLBACK where a clip's sizes pass the buffer's arithmetic or
+ * device memory is short. */
 static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
                     void *const *vals, float *const *out, const size_t *shape, unsigned char *done, size_t batch)
 {
     cuda_state *st = ctx->state;
     const wmel_fe *fe = ctx->fe;
-    if (!st->general || !st->plan_ok || wmel__fe_dithered(&fe->p)) {
-        note_plan_ops(ctx, WMEL_BACKEND_CPU);
-        return WMEL__FALLBACK;
-    }
     const size_t nr = (size_t)st->geo.n_cols, nc = (size_t)fe->n_cols; /* a frame's values on the device, the host's */
     const int ceps = fe->p.n_ceps > 0 && !st->ceps, f32 = ctx->vals_f32; /* ceps: the host's DCT */
     const size_t vb = f32 ? sizeof(float) : sizeof(double); /* a value's bytes */
@@ -1310,12 +1300,10 @@ static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n,
     const int fits = plan_layout(ctx, x, n, nf, vals, out, shape, batch, pc, &z);
     if (!fits || z.vals_total > (SIZE_MAX / 4 - z.samples_total - z.outs_total) / 8) {
         free(pc);
-        note_plan_ops(ctx, WMEL_BACKEND_CPU);
         return WMEL__FALLBACK;
     }
     if (z.vals_total == 0) {
         free(pc);
-        note_plan_ops(ctx, WMEL_BACKEND_CUDA);
         return WMEL_OK;
     }
     const size_t n_fin = z.n_fin;
@@ -1365,7 +1353,6 @@ static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n,
     free(raw);
     free(hflag);
     free(pc);
-    if (rc == WMEL_OK || rc == WMEL__FALLBACK) note_plan_ops(ctx, rc == WMEL_OK ? WMEL_BACKEND_CUDA : WMEL_BACKEND_CPU);
     return rc;
 }
 
@@ -1384,21 +1371,37 @@ static int cuda_plan_frames_batch(const wmel_ctx *ctx, const float *const *x, co
     return plan_run(ctx, x, n, nf, vals, out, NULL, redo, batch);
 }
 
-/* A general plan's frames and finish on the device (vt->plan_finish) for one clip: the
- * output written in the plan's layout (a post stage's rows x cols) straight into out, only
- * it and the flags read back. WMEL__FALLBACK (plan_frames and the host's finish: the same
- * bytes in float64) where the plan's finish is not the device's, the output is not one
- * k_plan_finish (k_plan_post) writes, a sample
- * is not finite, a value is not finite or the affine takes one past float32's range (the
- * host's way says which status applies), or device memory is short. */
-static int cuda_plan_finish(const wmel_ctx *ctx, const float *x, size_t n, float *out, size_t rows, size_t cols)
+/* Whether the device's finish (k_plan_finish, k_plan_post) writes a clip of n samples as
+ * rows x cols: the plan's finish the device's, the output one those kernels write. */
+static int finish_takes(const wmel_ctx *ctx, size_t n, size_t rows, size_t cols)
 {
     const cuda_state *st = ctx->state;
-    const size_t nf = wmel__fe_computed(&ctx->fe->p, n), shape[2] = {rows, cols};
+    const size_t nf = wmel__fe_computed(&ctx->fe->p, n);
     size_t r = rows, c = cols, F = 0;
-    if (!st->finish || !out || !cols ||
-        !(st->post ? wmel__fe_dev_post(ctx->fe, n, nf, r, c, &F) : wmel__fe_dev_shape(ctx->fe, n, nf, &r, &c)))
-        return WMEL__FALLBACK;
+    return st->finish && cols &&
+           (st->post ? wmel__fe_dev_post(ctx->fe, n, nf, r, c, &F) : wmel__fe_dev_shape(ctx->fe, n, nf, &r, &c));
+}
+
+/* The stages of a general plan's clip the device takes (vt->plan_stages): its frames where
+ * the frame kernel takes the plan undithered (the dither's noise is the CPU's), its finish
+ * too where finish_takes. */
+static int cuda_plan_stages(const wmel_ctx *ctx, size_t n, size_t rows, size_t cols)
+{
+    const cuda_state *st = ctx->state;
+    if (!st || !st->general || !st->plan_ok || wmel__fe_dithered(&ctx->fe->p)) return 0;
+    return WMEL__STAGE_FRAMES | (n && finish_takes(ctx, n, rows, cols) ? WMEL__STAGE_FINISH : 0);
+}
+
+/* A general plan's frames and finish on the device (vt->plan_finish) for one clip
+ * cuda_plan_stages finishes there: the output written in the plan's layout (a post stage's
+ * rows x cols) straight into out, only it and the flags read back. WMEL__FALLBACK
+ * (plan_frames and the host's finish: the same bytes in float64) where a sample is not
+ * finite, a value is not finite or the affine takes one past float32's range (the host's
+ * way says which status applies), or device memory is short. */
+static int cuda_plan_finish(const wmel_ctx *ctx, const float *x, size_t n, float *out, size_t rows, size_t cols)
+{
+    const size_t nf = wmel__fe_computed(&ctx->fe->p, n), shape[2] = {rows, cols};
+    if (!out || !finish_takes(ctx, n, rows, cols)) return WMEL_ERR_INVALID_ARG; /* not one plan_stages takes */
     unsigned char done = 0;
     void *vals = NULL;
     const int rc = plan_run(ctx, &x, &n, &nf, &vals, &out, shape, &done, 1);
@@ -1855,4 +1858,5 @@ const wmel_backend_vt wmel__backend_cuda = {WMEL_BACKEND_CUDA, "cuda", cuda_avai
                                             cuda_op_backend, wmel__cuda_stem_device, cuda_plan_frames,
                                             cuda_plan_frames_batch, cuda_pfa_frames_batch, cuda_plan_finish,
                                             cuda_auto_device, cuda_features_device, NULL, NULL,
-                                            cuda_accepts, cuda_devices, cuda_features_device_batch};
+                                            cuda_accepts, cuda_devices, cuda_features_device_batch,
+                                            cuda_plan_stages};

@@ -337,11 +337,13 @@ static inline int wmel__fe_dithered(const wmel_frontend_plan *p) { return p->dit
  * applied), in double. */
 double wmel__fe_sample(const wmel_fe *fe, const float *x, size_t n, long long i);
 
-/* Whole clip on the general CPU path / the float64 reference; out checked by the caller
- * (rows * cols floats). */
+/* The CPU's pieces of a general plan's clip, which the scheduler (sched.c) calls; they call
+ * no backend. Whole clip, the CPU's frames and finish (the post stage too); out checked by
+ * the caller (rows * cols floats). */
 int wmel__fe_cpu(const wmel_ctx *ctx, const float *x, size_t n, float *out);
-/* The same with the frames' values a device backend computed beforehand (vt->plan_frames_batch):
- * given[wmel__fe_computed(p, n)][n_cols], or NULL (the backend's plan_frames, or the CPU's). */
+/* The finish of the frames' values a device backend computed beforehand (plan_frames,
+ * plan_frames_batch): given[wmel__fe_computed(p, n)][n_cols], float32 where the ctx's
+ * vals_f32; NULL: the CPU's frames (wmel__fe_cpu). */
 int wmel__fe_cpu_given(const wmel_ctx *ctx, const float *x, size_t n, float *out, const void *given);
 int wmel__fe_ref(const wmel_ctx *ctx, const float *x, size_t n, float *out);
 

@@ -853,7 +853,8 @@ static void fe_worker(void *arg, wmel_pool *pl, int t, int nt)
 }
 
 /* The frames and the finish into out, rows x cols in the plan's layout (a post stage's
- * plan: its [frames][n_cols] before the post stage). */
+ * plan: its [frames][n_cols] before the post stage); the frames' values from `given` where
+ * a device made them (the scheduler, sched.c), else the CPU's. */
 static int cpu_run(const wmel_ctx *ctx, const float *x, size_t n, float *out, size_t rows, size_t cols,
                    const void *given)
 {
@@ -864,15 +865,6 @@ static int cpu_run(const wmel_ctx *ctx, const float *x, size_t n, float *out, si
     const size_t nv = wmel__fe_valid(p, n);
     const size_t nc = wmel__fe_computed(p, n);
     const int ext = wmel__fe_ext_fe(fe);
-    /* a device backend's frames and finish (Vulkan, CUDA); a post stage's plan asked for its
-       rows already (wmel__fe_cpu_given), its frames here are the host's post stage's input */
-    if (!given && ctx->vt->plan_finish && nc && (!wmel__fe_post_on(p) || wmel__fe_fill_rows(p))) {
-        rc = ctx->vt->plan_finish(ctx, x, n, out, rows, cols);
-        if (rc == WMEL_OK) wmel__note_finish(ctx, ctx->vt->id);
-        if (rc != WMEL__FALLBACK) return rc;
-        rc = WMEL_OK;
-    }
-    if (ctx->vt->plan_finish || ctx->vt->plan_frames) wmel__note_finish(ctx, WMEL_BACKEND_CPU); /* the host's, below */
     /* zeros wherever no frame is computed: frames past the valid ones, pad_to, stacking */
     if (p->layout == WMEL_LAYOUT_FRAMES_MELS) {
         if (total > nc * (size_t)fe->n_cols)
@@ -885,26 +877,9 @@ static int cpu_run(const wmel_ctx *ctx, const float *x, size_t n, float *out, si
         if (!finite_span(fe, x, 0, n)) return WMEL_ERR_NOT_FINITE;
         return ext ? wmel__fe_finish_ext(fe, out, om.ts, om.cs, 0, wmel__fe_out_frames(p, n)) : WMEL_OK;
     }
-    void *pre = NULL; /* a device backend's frames (Vulkan, CUDA), the finish here */
-    const size_t vb = ctx->vals_f32 ? sizeof(float) : sizeof(double); /* a value's bytes */
-    if (!given && ctx->vt->plan_frames) {
-        if (nc > SIZE_MAX / vb / (size_t)fe->n_cols) return WMEL_ERR_OVERFLOW;
-        pre = malloc(nc * (size_t)fe->n_cols * vb);
-        if (!pre) return WMEL_ERR_NO_MEMORY;
-        rc = ctx->vt->plan_frames(ctx, x, n, nc, pre);
-        if (rc != WMEL_OK) {
-            free(pre);
-            pre = NULL;
-            if (rc != WMEL__FALLBACK) return rc;
-            rc = WMEL_OK;
-        }
-    }
     fe_task *k = calloc(1, sizeof *k);
-    if (!k) {
-        free(pre);
-        return WMEL_ERR_NO_MEMORY;
-    }
-    k->pre = given ? given : pre;
+    if (!k) return WMEL_ERR_NO_MEMORY;
+    k->pre = given;
     k->pre_f32 = k->pre && ctx->vals_f32;
     k->fe = fe;
     k->x = x;
@@ -933,7 +908,6 @@ static int cpu_run(const wmel_ctx *ctx, const float *x, size_t n, float *out, si
         const size_t nvc = (nv + WMEL_FE_STATS_CHUNK - 1) / WMEL_FE_STATS_CHUNK;
         k->part = malloc((nvc ? nvc : 1) * (size_t)fe->n_cols * sizeof(double));
         if (!k->part) {
-            free(pre);
             free(k);
             return WMEL_ERR_NO_MEMORY;
         }
@@ -949,7 +923,6 @@ static int cpu_run(const wmel_ctx *ctx, const float *x, size_t n, float *out, si
     if (rc == WMEL_OK && ext) rc = finish_ext_team(ctx, out, om.ts, om.cs, nv, wmel__fe_out_frames(p, n), k->part);
     free(k->part);
     free(k);
-    free(pre);
     return rc;
 }
 
@@ -1030,14 +1003,8 @@ int wmel__fe_cpu_given(const wmel_ctx *ctx, const float *x, size_t n, float *out
             for (size_t i = T * nc, e = rows * cols; i < e; i++) out[i] = (float)p->stack_fill;
         return rc;
     }
-    /* the post stage: a device backend's frames, finish and post stage (Vulkan), else the
-       frames before it into a buffer (every frame computed, at least the output's), then
-       the deltas and the stacking into out */
-    if (!given && ctx->vt->plan_finish && wmel__fe_computed(p, n)) {
-        rc = ctx->vt->plan_finish(ctx, x, n, out, rows, cols);
-        if (rc == WMEL_OK) wmel__note_finish(ctx, ctx->vt->id);
-        if (rc != WMEL__FALLBACK) return rc;
-    }
+    /* the post stage: the frames before it into a buffer (every frame computed, at least
+       the output's), then the deltas and the stacking into out */
     size_t F = wmel__fe_computed(p, n);
     if (F < T) F = T;
     float *tmp = malloc((F ? F : 1) * nc * sizeof(float));

@@ -121,4 +121,4 @@ static int ref_init(wmel_ctx *ctx)
 
 const wmel_backend_vt wmel__backend_ref = {WMEL_BACKEND_REF, "ref", NULL, ref_init, NULL,
                                            NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-                                           NULL, NULL, wmel__ref_accepts, NULL, NULL};
+                                           NULL, NULL, wmel__ref_accepts, NULL, NULL, NULL};

@@ -1666,11 +1666,6 @@ static int vk_plan_frames(const wmel_ctx *ctx, const float *x, size_t n, size_t 
     double *vals = vals_out; /* float64 values where the ctx's vals_f32 is 0 */
     vk_state *st = ctx->state;
     const wmel_fe *fe = ctx->fe;
-    const int ops[3] = {WMEL_OP_LOG_MEL, WMEL_OP_LOG_MEL_S16, WMEL_OP_LOG_MEL_BATCH};
-    if (st->pfa || !st->w || wmel__fe_dithered(&fe->p)) { /* the dither's noise: the CPU's kernels */
-        for (int i = 0; i < 3; i++) note_op(st, ops[i], WMEL_BACKEND_CPU);
-        return WMEL__FALLBACK;
-    }
     /* the cepstra (n_ceps) where the device does not take them (WMEL_VULKAN_VALS_F64=1): the
        device's log energy and log mels, then each frame's DCT here, in double (fe_plan.c's
        wmel__fe_ceps, the CPU path's) */
@@ -1679,10 +1674,7 @@ static int vk_plan_frames(const wmel_ctx *ctx, const float *x, size_t n, size_t 
     if (ceps) {
         const size_t nr = (size_t)fe->n_raw;
         raw = nf <= SIZE_MAX / sizeof(double) / nr ? malloc(nf * nr * sizeof(double)) : NULL;
-        if (!raw) {
-            for (int i = 0; i < 3; i++) note_op(st, ops[i], WMEL_BACKEND_CPU);
-            return WMEL__FALLBACK;
-        }
+        if (!raw) return WMEL__FALLBACK; /* memory short: the CPU's frames */
     }
     vk_job job;
     memset(&job, 0, sizeof job);
@@ -1692,11 +1684,6 @@ static int vk_plan_frames(const wmel_ctx *ctx, const float *x, size_t n, size_t 
     job.n = n;
     job.nr = n;
     job.n_cols = st->n_cols;
-    if (!job_fits(st, &job)) { /* past the shader's 32-bit sample indices: the CPU's kernels */
-        if (ceps) free(raw);
-        for (int i = 0; i < 3; i++) note_op(st, ops[i], WMEL_BACKEND_CPU);
-        return WMEL__FALLBACK;
-    }
     int rc = WMEL_ERR_THREAD;
     if (pthread_mutex_lock(&st->lock) == 0) {
         rc = run_jobs(st, &job, 1);
@@ -1715,43 +1702,74 @@ static int vk_plan_frames(const wmel_ctx *ctx, const float *x, size_t n, size_t 
             wmel__fe_ceps(fe, raw + t * (size_t)fe->n_raw, vals + t * (size_t)fe->n_cols);
         free(raw);
     }
-    if (rc == WMEL_ERR_THREAD) return rc;
-    for (int i = 0; i < 3; i++) note_op(st, ops[i], rc == WMEL__FALLBACK ? WMEL_BACKEND_CPU : WMEL_BACKEND_VULKAN);
     return rc;
 }
 
+/* Whether the device's finish (finish.comp, the post stage after it) writes a clip of n
+ * samples (nc frames) as rows x cols, the plan's finish the device's (st->finish): the
+ * finish's frames' shape into *fr x *fc (a post stage's: its frames [F][n_cols]). */
+static int fin_shape(const wmel_ctx *ctx, size_t n, size_t nc, size_t rows, size_t cols, size_t *fr, size_t *fc)
+{
+    const vk_state *st = ctx->state;
+    const size_t ncol = (size_t)st->n_cols;
+    if (!st->finish || !cols || (size_t)ctx->fe->n_cols != ncol || rows > UINT32_MAX / cols) return 0;
+    if (st->post) { /* the post stage's rows x cols from the finish's frames [0, nfo) on the device */
+        size_t F = 0;
+        if (!wmel__fe_dev_post(ctx->fe, n, nc, rows, cols, &F) || F > UINT32_MAX / ncol) return 0;
+        *fr = F;
+        *fc = ncol;
+        return 1;
+    }
+    *fr = rows;
+    *fc = cols;
+    return wmel__fe_dev_shape(ctx->fe, n, nc, fr, fc);
+}
+
 /* Job j (its frames nf set) finished on the device into out (rows x cols, the plan's
- * layout) where the plan's finish is the device's (st->finish) and the shape is the one it
- * writes; its samples then checked as they are packed or read (against st->lim: the CPU
- * kernels' bound, float-float's where lower). 1 where set, else 0. */
+ * layout) where fin_shape takes it; its samples then checked as they are packed or read
+ * (against st->lim: the CPU kernels' bound, float-float's where lower). 1 where set, else 0. */
 static int fin_job(const wmel_ctx *ctx, vk_job *j, float *out, size_t rows, size_t cols)
 {
     const vk_state *st = ctx->state;
-    const wmel_frontend_plan *p = &ctx->fe->p;
-    const size_t nc = j->nf, ncol = (size_t)st->n_cols, nfo = wmel__fe_out_frames(p, j->n);
-    if (!st->finish || !out || !cols || (size_t)ctx->fe->n_cols != ncol || rows > UINT32_MAX / cols) return 0;
-    if (st->post) { /* the post stage's rows x cols from the finish's frames [0, nfo) on the device */
-        size_t F = 0;
-        if (!wmel__fe_dev_post(ctx->fe, j->n, nc, rows, cols, &F) || F > UINT32_MAX / ncol) return 0;
+    size_t fr = 0, fc = 0;
+    if (!out || !fin_shape(ctx, j->n, j->nf, rows, cols, &fr, &fc)) return 0;
+    if (st->post) {
         j->prows = rows;
         j->pcols = cols;
         j->fwords = rows * cols;
-        j->swords = F * ncol;
-        rows = F;
-        cols = ncol;
+        j->swords = fr * fc;
     } else {
-        if (!wmel__fe_dev_shape(ctx->fe, j->n, nc, &rows, &cols)) return 0;
-        j->fwords = rows * cols;
+        j->fwords = fr * fc;
         j->swords = 0;
     }
-    j->fnfo = nfo;
+    j->fnfo = wmel__fe_out_frames(&ctx->fe->p, j->n);
     j->fout = out;
-    j->frows = rows;
-    j->fcols = cols;
-    j->fnv = wmel__fe_valid(p, j->n);
+    j->frows = fr;
+    j->fcols = fc;
+    j->fnv = wmel__fe_valid(&ctx->fe->p, j->n);
     j->check = 1;
     j->f32_out = 3;
     return 1;
+}
+
+/* The stages of a general plan's clip the device takes (vt->plan_stages): its frames where
+ * the device is open and the plan undithered (the dither's noise: the CPU's kernels) and
+ * the shader's 32-bit sample indices hold the clip; its finish where the plan's finish is
+ * the device's, fin_shape takes the clip's shape and the indices hold it. */
+static int vk_plan_stages(const wmel_ctx *ctx, size_t n, size_t rows, size_t cols)
+{
+    const vk_state *st = ctx->state;
+    if (!st || !st->w || st->pfa) return 0;
+    int on = wmel__fe_dithered(&ctx->fe->p) ? 0 : WMEL__STAGE_FRAMES;
+    if (!n) return on;
+    vk_job job;
+    memset(&job, 0, sizeof job);
+    job.n = job.nr = n;
+    job.nf = wmel__fe_computed(&ctx->fe->p, n);
+    if (!job_fits(st, &job)) return 0;
+    size_t fr, fc;
+    if (fin_shape(ctx, n, job.nf, rows, cols, &fr, &fc)) on |= WMEL__STAGE_FINISH;
+    return on;
 }
 
 /* A general plan's frames and finish on the device (vt->plan_finish) for one clip a round
@@ -1766,14 +1784,13 @@ static int fin_job(const wmel_ctx *ctx, vk_job *j, float *out, size_t rows, size
 static int vk_plan_finish(const wmel_ctx *ctx, const float *x, size_t n, float *out, size_t rows, size_t cols)
 {
     vk_state *st = ctx->state;
-    if (!st->finish || !st->w) return WMEL__FALLBACK;
     vk_job job;
     memset(&job, 0, sizeof job);
     job.f32 = x;
     job.n = job.nr = n;
     job.nf = wmel__fe_computed(&ctx->fe->p, n);
     job.n_cols = st->n_cols;
-    if (!fin_job(ctx, &job, out, rows, cols) || !job_fits(st, &job)) return WMEL__FALLBACK;
+    if (!fin_job(ctx, &job, out, rows, cols)) return WMEL_ERR_INVALID_ARG; /* not one plan_stages takes */
     if (pthread_mutex_lock(&st->lock) != 0) return WMEL_ERR_THREAD;
     size_t frame_cap, sig_cap, out_cap;
     round_caps(st, &frame_cap, &sig_cap, &out_cap);
@@ -1789,11 +1806,7 @@ static int vk_plan_finish(const wmel_ctx *ctx, const float *x, size_t n, float *
         if (job.bad || job.fdone != 1) rc = WMEL__FALLBACK; /* the host's way says what it means */
     }
     if (rc == WMEL_ERR_NO_MEMORY) rc = WMEL__FALLBACK;
-    if (rc == WMEL_OK) {
-        atomic_fetch_add(&g_finishes, 1);
-        const int ops[3] = {WMEL_OP_LOG_MEL, WMEL_OP_LOG_MEL_S16, WMEL_OP_LOG_MEL_BATCH};
-        for (int i = 0; i < 3; i++) note_op(st, ops[i], WMEL_BACKEND_VULKAN);
-    }
+    if (rc == WMEL_OK) atomic_fetch_add(&g_finishes, 1);
     return rc;
 }
 
@@ -1811,7 +1824,6 @@ static int vk_plan_frames_batch(const wmel_ctx *ctx, const float *const *x, cons
 {
     vk_state *st = ctx->state;
     const wmel_fe *fe = ctx->fe;
-    if (st->pfa || !st->w || wmel__fe_dithered(&fe->p)) return WMEL__FALLBACK;
     const int ceps = fe->p.n_ceps > 0 && !st->ceps; /* the host's DCT (vk_plan_frames') */
     const size_t nr = (size_t)fe->n_raw;
     vk_job *jobs = calloc(batch ? batch : 1, sizeof *jobs);
@@ -1869,10 +1881,6 @@ static int vk_plan_frames_batch(const wmel_ctx *ctx, const float *const *x, cons
     free(raw);
     free(which);
     free(jobs);
-    if (rc == WMEL_OK) {
-        const int ops[3] = {WMEL_OP_LOG_MEL, WMEL_OP_LOG_MEL_S16, WMEL_OP_LOG_MEL_BATCH};
-        for (int i = 0; i < 3; i++) note_op(st, ops[i], WMEL_BACKEND_VULKAN);
-    }
     return rc;
 }
 
@@ -2164,6 +2172,7 @@ const wmel_backend_vt wmel__backend_vulkan = {
     .vk_uuids = vk_uuids,
     .accepts = vk_accepts,
     .devices = wmel__vk_devices,
+    .plan_stages = vk_plan_stages,
 };
 
 int wmel_vulkan_devices(char *buf, size_t len)
