@@ -54,6 +54,7 @@ static void counts(unsigned long *kernels, unsigned long *memsets)
 #endif
 }
 
+#ifdef WMEL_CUDA_EMU /* the emulator counts them */
 /* the kernels and memsets wmel_cuda_features_device enqueues for the clips one at a time */
 static unsigned long one_at_a_time(wmel_ctx *c, const t_dev *d, float *const *dout, const size_t *len)
 {
@@ -67,6 +68,7 @@ static unsigned long one_at_a_time(wmel_ctx *c, const t_dev *d, float *const *do
     counts(&k1, &m1);
     return (k1 - k0) + (m1 - m0);
 }
+#endif
 
 /* c's batch (float32 or int16) against wmel_features of each clip: the same bytes, the gaps
    untouched, the launches counted */
