@@ -173,6 +173,19 @@ int wmel__devplan_lower(const wmel_fe *fe, const wmel_dp_limits *lim, wmel_devpl
     return dp->frames_ok;
 }
 
+int wmel__devplan_finish_why(const wmel_fe *fe, const wmel_devplan *dp, const wmel_dp_limits *lim, const char *kernel,
+                             char *why, size_t len)
+{
+    const wmel_frontend_plan *p = &fe->p;
+    if (p->n_ceps > 0 && !dp->ceps)
+        return wmel__answer(0, why, len, "cepstra of %d mels (past %d) are taken on the host", p->n_mels, 4 * lim->wg);
+    if (!wmel__fe_dev_finish(fe, WMEL__DEV_POST | WMEL__DEV_THEN | WMEL__DEV_ALL))
+        return wmel__answer(0, why, len, "the plan's finish is not one %s makes (a post stage in the mels x frames layout, "
+                                         "or a normalisation it lacks): the host makes it, in float64", kernel);
+    return wmel__answer(1, why, len, "%s makes the plan's finish%s on the device", lim->name,
+                        wmel__fe_post_on(p) ? " and post stage" : "");
+}
+
 void wmel__devplan_whisper(const wmel_fe *fe, const wmel_dp_limits *lim, wmel_devplan *dp)
 {
     const wmel_plan *pl = fe->pfa400;

@@ -96,6 +96,11 @@ typedef struct wmel_devplan {
 /* A general plan (fe->algo is wmel__algo_general) lowered for a device whose kernels take
  * lim: dp filled; returns dp->frames_ok (its reason in dp->why either way). */
 int wmel__devplan_lower(const struct wmel_fe *fe, const wmel_dp_limits *lim, wmel_devplan *dp);
+/* The finish's answer for accepts where the frames run on the device and the backend's
+ * switches leave the finish there: the cepstra there too, and a finish the backend's
+ * kernel (`kernel`, for the sentence) makes; 1 or 0 with the sentence in why. */
+int wmel__devplan_finish_why(const struct wmel_fe *fe, const wmel_devplan *dp, const wmel_dp_limits *lim,
+                             const char *kernel, char *why, size_t len);
 /* Whisper's geometry (fe->pfa400's tables: frame t at 160 t - 200, the reflection, no
  * scale, no pre-emphasis, power, log10 clamp) lowered the same way: no cepstra, no device
  * finish of the plan's (the backend makes Whisper's from the ctx's params), the plan's

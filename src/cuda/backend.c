@@ -1473,21 +1473,17 @@ static int cu_accepts_frames(const wmel_fe *fe, wmel_devplan *dp, char *why, siz
 /* The finish on the device (general_init's st->finish). */
 static int cu_accepts_finish(const wmel_fe *fe, char *why, size_t len)
 {
-    const wmel_frontend_plan *p = &fe->p;
     wmel_devplan dp;
     if (!cu_accepts_frames(fe, &dp, why, len)) return 0;
     const char *f64_env = wmel__test_env(WMEL__CFG_CUDA_VALS_F64);
     if (f64_env && !strcmp(f64_env, "1"))
         return wmel__answer(0, why, len, "the testing switch WMEL_CUDA_VALS_F64=1 keeps the finish on the host");
-    if (p->n_ceps > 0 && !dp.ceps)
-        return wmel__answer(0, why, len, "cepstra of %d mels (past %d) are taken on the host", p->n_mels, 4 * WMEL_CU_PLAN_WG);
     const char *env = wmel__env(WMEL__CFG_CUDA_DEVICE_FINISH);
     if (env && !strcmp(env, "0"))
         return wmel__answer(0, why, len, "the switch WMEL_CUDA_DEVICE_FINISH=0 keeps the finish on the host");
-    if (!wmel__fe_dev_finish(fe, WMEL__DEV_POST | WMEL__DEV_THEN | WMEL__DEV_ALL))
-        return wmel__answer(0, why, len, "the plan's finish is not one k_plan_finish makes (a post stage in the mels x frames "
-                                   "layout, or a normalisation it lacks): the host makes it, in float64");
-    return wmel__answer(1, why, len, "CUDA makes the plan's finish%s on the device", wmel__fe_post_on(p) ? " and post stage" : "");
+    wmel_dp_limits lim;
+    cu_limits(&lim);
+    return wmel__devplan_finish_why(fe, &dp, &lim, "k_plan_finish", why, len);
 }
 
 static int cuda_accepts(const wmel_accept_q *q, char *why, size_t len)

@@ -2011,12 +2011,9 @@ static int vk_accepts_finish(const wmel_accept_q *q, char *why, size_t len)
     const char *f64_env = wmel__test_env(WMEL__CFG_VULKAN_VALS_F64);
     const int f64_vals = f64_env && !strcmp(f64_env, "1");
     if (f64_vals) return wmel__answer(0, why, len, "the testing switch WMEL_VULKAN_VALS_F64=1 keeps the finish on the host");
-    if (p->n_ceps > 0 && !dp.ceps)
-        return wmel__answer(0, why, len, "cepstra of %d mels (past %d) are taken on the host", p->n_mels, 4 * VKW_WG);
-    if (!wmel__fe_dev_finish(fe, WMEL__DEV_POST | WMEL__DEV_THEN | WMEL__DEV_ALL))
-        return wmel__answer(0, why, len, "the plan's finish is not one finish.comp makes (a post stage in the mels x frames "
-                                   "layout, or a normalisation it lacks): the host makes it, in float64");
-    return wmel__answer(1, why, len, "Vulkan makes the plan's finish%s on the device", wmel__fe_post_on(p) ? " and post stage" : "");
+    wmel_dp_limits lim;
+    vk_limits(&lim);
+    return wmel__devplan_finish_why(fe, &dp, &lim, "finish.comp", why, len);
 }
 
 static int vk_accepts(const wmel_accept_q *q, char *why, size_t len)
