@@ -15,6 +15,7 @@
  * float-float: cuda_arith).
  */
 #include "../internal.h"
+#include "../devplan.h"
 #include "../fe/fe.h"
 #include "cuda_internal.h"
 #include "stem_cuda.h"
@@ -825,161 +826,128 @@ static int cuda_clips_device(wmel_ctx *ctx, const wmel_clips *c, void *stream)
 
 /* ---------------------------------------------------------------- any other plan */
 
-/* The FFT's radices for n_fft (k_plan_frames: a complex FFT of n_fft / 2 points, eights
- * first, then at most one four and one two, threes and fives: 200 is 8 x 5 x 5, 256 8 x 8 x 4);
- * their count, or 0 where the direct DFT is taken: n_fft odd, a frame longer than n_fft,
- * another prime factor, too many stages (wmel_plan_check admits none of these today), or
- * WMEL_CUDA_FFT=0 (a testing switch, read when a ctx is created: the DFT for every plan). */
-static int plan_radices(int n_fft, int fl, int radix[WMEL_CU_PLAN_STAGES])
+/* What k_plan_frames and k_plan_finish take of a plan (the one lowering, devplan.c): no
+ * bound on a radix's stages but WMEL_CU_PLAN_STAGES, 48 KB of shared memory a frame, the
+ * cepstra's log mels in the frame's shared words; the testing switches WMEL_CUDA_FFT=0 (the
+ * DFT for every plan) and WMEL_CUDA_VALS_F64=1 (float64 values), read when a ctx is made. */
+static void cu_limits(wmel_dp_limits *lim)
 {
-    const char *env = wmel__test_env(WMEL__CFG_CUDA_FFT); /* a testing switch: "0", the DFT for every plan */
-    if ((env && !strcmp(env, "0")) || n_fft < 4 || n_fft % 2 || fl > n_fft) return 0;
-    static const int order[] = {8, 4, 2, 3, 5};
-    int m = n_fft / 2, n = 0;
-    for (int i = 0; i < 5; i++)
-        while (m % order[i] == 0) {
-            if (n == WMEL_CU_PLAN_STAGES) return 0;
-            radix[n++] = order[i];
-            m /= order[i];
-            if (order[i] == 4 || order[i] == 2) break; /* one four, one two */
-        }
-    return m == 1 ? n : 0;
+    memset(lim, 0, sizeof *lim);
+    lim->name = "CUDA";
+    lim->max_stages = WMEL_CU_PLAN_STAGES;
+    const char *env = wmel__test_env(WMEL__CFG_CUDA_FFT);
+    lim->dft_only = env && !strcmp(env, "0");
+    lim->wg = WMEL_CU_PLAN_WG;
+    lim->smem = WMEL_CU_PLAN_SMEM;
+    lim->ceps_in_frame = 1;
+    const char *f64_env = wmel__test_env(WMEL__CFG_CUDA_VALS_F64);
+    lim->vals_f64 = f64_env && !strcmp(f64_env, "1");
 }
 
-/* The plan's framing rules (wmel__fe_sample's) into g; 0 for a framing the kernel does not
- * know (the ctx then keeps the CPU's frames). */
-static int plan_framing(const wmel_frontend_plan *p, wmel_cu_frames *g)
+/* The lowered finish (dp->fin) as k_plan_finish's launch's plan part: the per-column scales
+ * at cs in the tables, the post stage, the constants in both arithmetics. */
+static void fin_plan(const wmel_devplan *dp, int n_cols, int ff, int post, int cs, wmel_cu_finish *f)
 {
-    if (p->framing != WMEL_FRAMES_SNIP && p->framing != WMEL_FRAMES_CENTER_REFLECT &&
-        p->framing != WMEL_FRAMES_CENTER_ZERO && p->framing != WMEL_FRAMES_KALDI_CENTER)
-        return 0;
-    const int padded = p->preemph_mode >= WMEL_PREEMPH_PADDED;
-    g->smode = padded;
-    if (padded) /* the padding of the explicit framing: pad_mode */
-        g->pad_rule = p->pad_mode == WMEL_PAD_REFLECT ? WMEL_CU_PAD_REFLECT : WMEL_CU_PAD_ZERO;
-    else if (p->framing == WMEL_FRAMES_KALDI_CENTER)
-        g->pad_rule = WMEL_CU_PAD_KALDI;
-    else
-        g->pad_rule = p->framing == WMEL_FRAMES_CENTER_REFLECT ||
-                              (p->framing == WMEL_FRAMES_SNIP && p->pad_mode == WMEL_PAD_REFLECT)
-                          ? WMEL_CU_PAD_REFLECT
-                          : WMEL_CU_PAD_ZERO;
-    g->sigpre = p->preemph_mode == WMEL_PREEMPH_SIGNAL && p->preemph != 0.0;
-    g->padpre = padded && p->preemph != 0.0;
-    g->padcut = p->preemph_mode == WMEL_PREEMPH_PADDED_CUT;
-    return 1;
-}
-
-/* The plan's part of k_plan_finish's launch (wmel_cu_finish): its normalisation, the
- * appended finish's rules it has, the per-column scales (at cs in the tables), the post
- * stage, their constants in both arithmetics. */
-static void fin_plan(const wmel_fe *fe, int ff, int post, int cs, wmel_cu_finish *f)
-{
-    const wmel_frontend_plan *p = &fe->p;
-    const int stats = p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR, ext = wmel__fe_ext_fe(fe);
+    const wmel_dp_finish *d = &dp->fin;
     memset(f, 0, sizeof *f);
-    f->n_cols = fe->n_cols;
-    f->fmaj = p->layout == WMEL_LAYOUT_FRAMES_MELS;
-    f->norm = p->norm == WMEL_NORM_NONE ? 2 : p->norm == WMEL_NORM_MEAN_VAR ? 1 : p->norm == WMEL_NORM_WHOLE ? 3 : 0;
-    f->fixed_max = p->norm == WMEL_NORM_WHOLE && (p->norm_flags & WMEL_NORMF_FIXED_MAX);
-    f->ext = ext;
-    f->affine = ext && p->affine;
-    f->then = p->norm == WMEL_NORM_WHOLE && (p->norm_flags & WMEL_NORMF_THEN_MEAN_VAR);
-    f->pop = ext && (stats || f->then) && (p->norm_flags & WMEL_NORMF_POPULATION);
-    f->mean_only = ext && (stats || f->then) && (p->norm_flags & WMEL_NORMF_MEAN_ONLY);
-    f->floor = ext && (stats || f->then) && p->norm_eps == 0.0;
-    f->all = stats && (p->norm_flags & WMEL_NORMF_ALL);
-    f->fill = wmel__fe_fill_rows(p);
-    f->pad = (float)p->pad_value;
-    f->fill_value = (float)p->stack_fill;
-    f->norm_max = (float)p->norm_max;
-    f->norm_range = (float)(p->norm_range > 0.0 ? p->norm_range : 8.0);
+    f->n_cols = n_cols;
+    f->fmaj = d->fmaj;
+    f->norm = d->norm;
+    f->fixed_max = d->fixed_max;
+    f->ext = d->ext;
+    f->affine = d->affine;
+    f->then = d->then;
+    f->pop = d->pop;
+    f->mean_only = d->mean_only;
+    f->floor = d->floor;
+    f->all = d->all;
+    f->fill = d->fill;
+    f->pad = d->pad;
+    f->fill_value = d->fill_value;
+    f->norm_max = d->norm_max;
+    f->norm_range = d->norm_range;
     f->ff = ff;
-    f->eps = p->norm_eps;
-    f->post_scale = f->affine ? p->post_scale : 1.0;
-    f->post_shift = f->affine ? p->post_shift : 0.0;
+    f->eps = d->eps;
+    f->post_scale = d->post_scale;
+    f->post_shift = d->post_shift;
     f->f_eps = f2_of(f->eps);
     f->f_post_scale = f2_of(f->post_scale);
     f->f_post_shift = f2_of(f->post_shift);
-    f->f_den_floor = f2_of(1e-12);
-    f->cols = fe->col_scale ? (p->cols_stacked ? 2 : 1) : 0;
+    f->f_den_floor = f2_of(d->den_floor);
+    f->cols = d->cols;
     f->cs = cs;
     f->post = post;
-    f->S = p->stack_stride ? p->stack_stride : p->stack;
-    f->L = p->stack_left;
-    f->tail = p->stack_tail == WMEL_STACK_TAIL_LAST ? 1 : p->stack_tail == WMEL_STACK_TAIL_FILL ? 2 : 0;
-    f->dw = p->delta_win ? (p->delta_win - 1) / 2 : 0;
-    const double N = (double)f->dw;
-    f->denom = N * (N + 1.0) * (2.0 * N + 1.0) / 3.0; /* fe_post.c's */
+    f->S = d->S;
+    f->L = d->L;
+    f->tail = d->tail;
+    f->dw = d->dw;
+    f->denom = d->denom;
     f->f_denom = f2_of(f->denom);
 }
 
-/* The plan's frames' geometry and rules into g (the frame, the FFT's stages, the framing's
- * hop and offset, the steps' switches and their values, in float64 and as float-float pairs
- * for ff); the tables' places are set once they are laid out. */
-static void general_geometry(const wmel_fe *fe, int ff, wmel_cu_frames *g)
+/* The lowered frames (the frame, the FFT's stages, the framing's hop and offset and rules,
+ * the steps' switches and their values, in float64 and as float-float pairs for ff) into
+ * g; the tables' places are set once they are laid out. */
+static void general_geometry(const wmel_devplan *dp, int ff, wmel_cu_frames *g)
 {
-    const wmel_frontend_plan *p = &fe->p;
-    g->fl = p->frame_length;
-    g->n_fft = p->n_fft;
-    g->nbins = fe->n_bins;
-    g->n_mels = p->n_mels;
-    g->pad_left = p->pad_left;
-    g->hop = p->hop;
-    g->off = fe->off;
-    g->scale = p->scale;
-    g->preemph = p->preemph;
-    g->remove_dc = p->remove_dc != 0;
-    g->use_energy = p->use_energy != 0;
-    g->energy_mode = p->use_energy ? (p->energy_windowed ? 2 : 1) : 0;
-    g->preemph_frame = p->preemph_mode == WMEL_PREEMPH_FRAME && p->preemph != 0.0;
-    g->power = p->power == 2 ? 2 : 1;
-    g->guard = p->mag_guard_mode == WMEL_MAG_GUARD_MAX ? 1 : p->mag_guard_mode == WMEL_MAG_GUARD_ADD ? 2 : 0;
-    g->mag_guard = p->mag_guard;
-    g->log_mode = p->log == WMEL_LOG10_CLAMP ? 1 : p->log == WMEL_LOG_ADD ? 2 : p->log == WMEL_LOG_CLAMP ? 3 : 0;
-    g->log_guard = p->log_guard;
-    g->floor_on = p->energy_floor > 0.0;
-    g->ln_floor = p->energy_floor > 0.0 ? log(p->energy_floor) : 0.0;
+    g->fl = dp->fl;
+    g->n_fft = dp->n_fft;
+    g->nbins = dp->nbins;
+    g->n_mels = dp->n_mels;
+    g->pad_left = dp->pad_left;
+    g->hop = dp->hop;
+    g->off = dp->off;
+    g->smode = dp->smode;
+    g->pad_rule = dp->pad_rule;
+    g->sigpre = dp->sigpre;
+    g->padpre = dp->padpre;
+    g->padcut = dp->padcut;
+    g->scale = dp->scale;
+    g->preemph = dp->preemph;
+    g->remove_dc = dp->remove_dc;
+    g->use_energy = dp->use_energy;
+    g->energy_mode = dp->energy_mode;
+    g->preemph_frame = dp->preemph_frame;
+    g->power = dp->power;
+    g->guard = dp->guard;
+    g->mag_guard = dp->mag_guard;
+    g->log_mode = dp->log_mode;
+    g->log_guard = dp->log_guard;
+    g->floor_on = dp->floor_on;
+    g->ln_floor = dp->ln_floor;
     g->ff = ff;
     g->f_scale = f2_of(g->scale);
     g->f_preemph = f2_of(g->preemph);
     g->f_mag_guard = f2_of(g->mag_guard);
     g->f_log_guard = f2_of(g->log_guard);
     g->f_ln_floor = f2_of(g->ln_floor);
-    g->f_log10e = f2_of(0.43429448190325182765);
-    g->n_stages = plan_radices(g->n_fft, g->fl, g->radix);
-    g->fft = g->n_stages > 0;
+    g->f_log10e = f2_of(dp->log10e);
+    g->n_stages = dp->n_stages;
+    memcpy(g->radix, dp->radix, sizeof g->radix);
+    g->fft = dp->fft;
+    g->n_cols = dp->n_cols;
+    g->n_ceps = dp->n_ceps;
+    g->ceps_htk = dp->ceps_htk;
+    g->sqrt2 = dp->sqrt2;
+    g->f_sqrt2 = f2_of(g->sqrt2);
 }
 
-/* The FFT's places into hi[g->perm ..]: where each z[n] starts, n's digits reversed. */
-static void fft_places(const wmel_cu_frames *g, int *hi)
-{
-    int span[WMEL_CU_PLAN_STAGES]; /* the stages' sub-transform lengths */
-    for (int t = 0, l = 1; t < g->n_stages; l *= g->radix[t], t++) span[t] = l;
-    for (int z = 0; z < g->n_fft / 2; z++) {
-        int d = z, at = 0;
-        for (int t = g->n_stages - 1; t >= 0; t--) {
-            at += (d % g->radix[t]) * span[t];
-            d /= g->radix[t];
-        }
-        hi[g->perm + z] = at;
-    }
-}
+_Static_assert(WMEL_CU_PLAN_STAGES == WMEL_DP_STAGES, "the lowered FFT's stages are k_plan_frames'");
+_Static_assert(WMEL_CU_PAD_ZERO == WMEL_DP_PAD_ZERO && WMEL_CU_PAD_REFLECT == WMEL_DP_PAD_REFLECT &&
+                   WMEL_CU_PAD_KALDI == WMEL_DP_PAD_KALDI,
+               "the lowered padding's rules are k_plan_frames'");
 
-/* The plan's tables uploaded (upload_plan): the float64 window, cos and sin, mel weights,
- * ncv per-column scales and shifts, the DCT's rows (st->ceps); with float-float, then the
- * same as (hi, lo) pairs (the float64 ones kept for a clip past float-float's range); then
- * the filters' bounds and the FFT's places. Their places set in st->geo and st->fin.cs.
+/* The lowered tables uploaded (upload_plan): the float64 window, cos and sin, mel weights,
+ * the per-column scales and shifts, the DCT's rows; with float-float, then the same as
+ * (hi, lo) pairs (the float64 ones kept for a clip past float-float's range); then the
+ * filters' bounds and the FFT's places. Their places set in st->geo and st->fin.cs.
  * WMEL_OK, or the failure (st freed). */
-static int general_tables(cuda_state *st, const wmel_fe *fe, int ff, size_t ncv)
+static int general_tables(cuda_state *st, const wmel_devplan *dp, int ff)
 {
-    const wmel_frontend_plan *p = &fe->p;
     wmel_cu_frames *g = &st->geo;
-    const int n_mels = p->n_mels;
-    const int nnz = fe->mel_off[n_mels - 1] + fe->mel_len[n_mels - 1];
-    const size_t nct = st->ceps ? (size_t)p->n_ceps * (size_t)n_mels : 0;
-    const size_t nd1 = (size_t)g->fl + 2 * (size_t)g->n_fft + (size_t)nnz + 2 * ncv + nct, nd = ff ? 2 * nd1 : nd1;
-    const size_t ni = 3 * (size_t)n_mels + (g->fft ? (size_t)g->n_fft / 2 : 0);
+    wmel_dp_layout L;
+    wmel__devplan_layout(dp, 0, 0, &L);
+    const size_t nd1 = L.words, nd = ff ? 2 * nd1 : nd1, ni = L.int_words;
     const size_t bytes = nd * sizeof(double) + ni * sizeof(int);
     double *hd = malloc(bytes);
     if (!hd) {
@@ -988,34 +956,16 @@ static int general_tables(cuda_state *st, const wmel_fe *fe, int ff, size_t ncv)
         return WMEL_ERR_NO_MEMORY;
     }
     int *hi = (int *)(hd + nd);
-    g->win = 0;
-    g->co = g->fl;
-    g->so = g->co + g->n_fft;
-    g->mo = g->so + g->n_fft;
-    memcpy(hd + g->win, fe->window, (size_t)g->fl * sizeof(double));
-    memcpy(hd + g->co, fe->dft_cos, (size_t)g->n_fft * sizeof(double));
-    memcpy(hd + g->so, fe->dft_sin, (size_t)g->n_fft * sizeof(double));
-    memcpy(hd + g->mo, fe->mel_w, (size_t)nnz * sizeof(double));
-    st->fin.cs = g->mo + nnz; /* the per-column scales, then shifts; then the DCT's rows */
-    g->dct = st->fin.cs + (int)(2 * ncv);
-    if (ncv) {
-        memcpy(hd + st->fin.cs, fe->col_scale, ncv * sizeof(double));
-        memcpy(hd + st->fin.cs + ncv, fe->col_shift, ncv * sizeof(double));
-    }
-    if (nct) memcpy(hd + g->dct, fe->dct, nct * sizeof(double));
+    g->win = (int)L.win, g->co = (int)L.co, g->so = (int)L.so, g->mo = (int)L.mo, g->dct = (int)L.dct;
+    st->fin.cs = (int)L.cs;
+    wmel__devplan_tables(dp, &L, hd);
     if (ff) /* float-float: each entry's (hi, lo) pair in its own 8 bytes */
         for (size_t i = 0; i < nd1; i++) {
             const wmel_cu_f2 v = f2_of(hd[i]);
             memcpy(hd + nd1 + i, &v, sizeof v);
         }
-    g->lo = 0;
-    g->len = n_mels;
-    g->moff = 2 * n_mels;
-    g->perm = 3 * n_mels;
-    memcpy(hi + g->lo, fe->mel_lo, (size_t)n_mels * sizeof(int));
-    memcpy(hi + g->len, fe->mel_len, (size_t)n_mels * sizeof(int));
-    memcpy(hi + g->moff, fe->mel_off, (size_t)n_mels * sizeof(int));
-    if (g->fft) fft_places(g, hi);
+    g->lo = (int)L.lo, g->len = (int)L.len, g->moff = (int)L.moff, g->perm = (int)L.perm;
+    wmel__devplan_ints(dp, &L, 1, hi);
     const int rc = upload_plan(st, hd, bytes, wmel__cu_plan_prepare);
     free(hd);
     if (rc != WMEL_OK) return rc;
@@ -1025,14 +975,14 @@ static int general_tables(cuda_state *st, const wmel_fe *fe, int ff, size_t ncv)
     return WMEL_OK;
 }
 
-/* A ctx of the general algorithm: the compiled plan's float64 tables (window, the exact
- * cos / sin table of n_fft entries, the packed mel bank; the FFT's digit-reversed places)
- * uploaded once. A dithered plan, a framing the kernel does not know or a frame too large
- * for the shared memory keeps the CPU's frames (the ctx is made; its ops say "cpu"). */
+/* A ctx of the general algorithm: the plan lowered (devplan.c), its float64 tables (window,
+ * the exact cos / sin table of n_fft entries, the packed mel bank; the FFT's digit-reversed
+ * places) uploaded once. A plan whose frames the lowering keeps on the CPU (a dithered
+ * plan, a framing the kernel does not know, a frame too large for the shared memory) keeps
+ * the CPU's frames (the ctx is made; its ops say "cpu"). */
 static int general_init(wmel_ctx *ctx)
 {
     const wmel_fe *fe = ctx->fe;
-    const wmel_frontend_plan *p = &fe->p;
     int ff = 0;
     const int arc = cuda_arith(ctx->params.cuda_device, &ff, 1);
     if (arc != WMEL_OK) return arc;
@@ -1045,53 +995,35 @@ static int general_init(wmel_ctx *ctx)
         return WMEL_ERR_THREAD;
     }
     wmel_cu_frames *g = &st->geo;
-    const int n_mels = p->n_mels;
-    /* the values read back as float32, rounded on the device as the finish's cast would
-       (half the bytes), the cepstra (n_ceps) computed there too; with the testing switch
-       WMEL_CUDA_VALS_F64=1, float64 log energy and log mels (the host takes the cepstra
-       from them: the same bytes in float64) */
-    const char *f64_env = wmel__test_env(WMEL__CFG_CUDA_VALS_F64);
-    const int f64_vals = f64_env && !strcmp(f64_env, "1");
-    general_geometry(fe, ff, g);
-    const int reduce = g->remove_dc || g->energy_mode != 0;
-    const long long words = (g->fft ? (long long)g->n_fft : (long long)g->fl + g->nbins) + (reduce ? WMEL_CU_PLAN_WG : 0);
+    wmel_dp_limits lim;
+    cu_limits(&lim);
+    wmel_devplan dp;
+    st->plan_ok = wmel__devplan_lower(fe, &lim, &dp);
+    general_geometry(&dp, ff, g);
     int fpb = WMEL_CU_PLAN_FPB;
-    while (fpb > 1 && words * 8 * fpb > WMEL_CU_PLAN_SMEM) fpb--;
+    while (fpb > 1 && dp.sh_words * 8 * fpb > WMEL_CU_PLAN_SMEM) fpb--;
     g->fpb = fpb;
-    g->sh_words = (int)(words < INT32_MAX ? words : INT32_MAX);
-    st->plan_ok = plan_framing(p, g) && words * 8 <= WMEL_CU_PLAN_SMEM && !wmel__fe_dithered(p) && n_mels > 0;
-    /* the cepstra on the device: the log mels (at most 4 WMEL_CU_PLAN_WG) in the frame's
-       shared words */
-    st->ceps = st->plan_ok && p->n_ceps > 0 && fe->dct && n_mels <= 4 * WMEL_CU_PLAN_WG && n_mels <= words && !f64_vals;
-    g->n_cols = st->ceps ? fe->n_cols : fe->n_raw; /* the cepstra, or the log energy and log mels */
-    g->n_ceps = st->ceps ? p->n_ceps : 0;
-    g->ceps_htk = st->ceps && p->ceps_htk;
-    g->sqrt2 = sqrt(2.0);
-    g->f_sqrt2 = f2_of(g->sqrt2);
-    ctx->vals_f32 = st->plan_ok && (p->n_ceps == 0 || st->ceps) && !f64_vals;
-    /* the per-column scales' count (the frames' columns, or with cols_stacked the rows'),
-       in the tables for the device's finish */
-    const size_t ncv = fe->col_scale && fe->n_colvec == wmel__fe_n_colvec(p) ? fe->n_colvec : 0;
-    if (st->plan_ok && ff) {
-        st->ff_lim = wmel__ff_limit_bits(fe->window, g->fl, fe->mel_w, fe->mel_off, fe->mel_len, g->n_mels, g->preemph,
-                                         g->scale);
-    }
+    g->sh_words = (int)(dp.sh_words < INT32_MAX ? dp.sh_words : INT32_MAX);
+    /* the values read back as float32, the cepstra computed there too, where the frames run
+       on the device */
+    st->ceps = st->plan_ok && dp.ceps;
+    if (!st->ceps) g->n_cols = fe->n_raw, g->n_ceps = 0, g->ceps_htk = 0; /* the log energy and log mels */
+    ctx->vals_f32 = st->plan_ok && dp.vals_f32;
+    if (st->plan_ok && ff) st->ff_lim = wmel__devplan_ff_limit(&dp);
     if (st->plan_ok) {
-        const int rc = general_tables(st, fe, ff, ncv);
+        const int rc = general_tables(st, &dp, ff);
         if (rc != WMEL_OK) return rc;
     }
     for (int i = 0; i < N_OPS; i++) atomic_init(&st->op_backend[i], st->plan_ok ? WMEL_BACKEND_CUDA : WMEL_BACKEND_CPU);
     ctx->state = st;
-    /* the finish on the device too (k_plan_finish) where it makes the plan's
-       (wmel__fe_dev_finish), on the float32 values, with the per-column scales, and the
-       post stage after it (k_plan_post: deltas, stacking of every kind, the rows' scales);
-       WMEL_CUDA_DEVICE_FINISH=0 keeps the host's (the same bytes in float64) */
+    /* the finish on the device too (k_plan_finish) where the lowering has it there, and
+       the post stage after it (k_plan_post); WMEL_CUDA_DEVICE_FINISH=0 keeps the host's (the
+       same bytes in float64) */
     const char *env = wmel__env(WMEL__CFG_CUDA_DEVICE_FINISH);
     st->finish_off = env && !strcmp(env, "0");
-    st->finish = ctx->vals_f32 && wmel__fe_dev_finish(fe, WMEL__DEV_POST | WMEL__DEV_THEN | WMEL__DEV_ALL) &&
-                 (!fe->col_scale || ncv) && !st->finish_off;
-    st->post = st->finish && wmel__fe_post_on(p) && !wmel__fe_fill_rows(p);
-    if (st->finish) fin_plan(fe, ff, st->post, st->fin.cs, &st->fin);
+    st->finish = ctx->vals_f32 && dp.finish && !st->finish_off;
+    st->post = st->finish && dp.post;
+    if (st->finish) fin_plan(&dp, fe->n_cols, ff, st->post, st->fin.cs, &st->fin);
     if (st->plan_ok)
         snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "cuda-%s-%s%d", ff ? "ff" : "f64", g->fft ? "fft" : "dft",
                  g->n_fft);
@@ -1753,47 +1685,31 @@ static int cuda_features_device_batch(wmel_ctx *ctx, const void *const *pcm, int
 
 /* ---------------------------------------------------------------- accepts, devices */
 
-/* A general plan's frames on the device (general_init's st->plan_ok): a framing the kernel
- * knows, a frame (and its sums) in 48 KB of shared memory, no dither; *words: the frame's. */
-static int cu_accepts_frames(const wmel_fe *fe, long long *words, char *why, size_t len)
+/* A general plan's frames on the device (general_init's st->plan_ok): the lowering's
+ * answer (a framing the kernel knows, a frame and its sums in 48 KB of shared memory, no
+ * dither); dp: the lowered plan. */
+static int cu_accepts_frames(const wmel_fe *fe, wmel_devplan *dp, char *why, size_t len)
 {
-    const wmel_frontend_plan *p = &fe->p;
-    wmel_cu_frames g;
-    memset(&g, 0, sizeof g);
-    int radix[WMEL_CU_PLAN_STAGES];
-    const int fft = plan_radices(p->n_fft, p->frame_length, radix) > 0;
-    const int reduce = p->remove_dc != 0 || p->use_energy != 0;
-    *words = (fft ? (long long)p->n_fft : (long long)p->frame_length + fe->n_bins) + (reduce ? WMEL_CU_PLAN_WG : 0);
-    if (wmel__fe_dithered(p))
-        return wmel__answer(0, why, len, "the plan is dithered (dither or the windowed energy): the noise is the CPU's, so its "
-                                   "frames run there");
-    if (!plan_framing(p, &g)) return wmel__answer(0, why, len, "framing %d has no device framing; the frames run on the CPU", p->framing);
-    if (*words * 8 > WMEL_CU_PLAN_SMEM)
-        return wmel__answer(0, why, len, "a frame needs %lld bytes of shared memory, past the kernel's %d: the frames run on "
-                                   "the CPU", *words * 8, WMEL_CU_PLAN_SMEM);
-    if (p->n_mels <= 0) return wmel__answer(0, why, len, "the plan has no mel bank");
-    return wmel__answer(1, why, len, "CUDA computes the plan's frames on the general algorithm (%s, n_fft %d)",
-                  fft ? "FFT" : "DFT", p->n_fft);
+    wmel_dp_limits lim;
+    cu_limits(&lim);
+    const int ok = wmel__devplan_lower(fe, &lim, dp);
+    return wmel__answer(ok, why, len, "%s", dp->why);
 }
 
 /* The finish on the device (general_init's st->finish). */
 static int cu_accepts_finish(const wmel_fe *fe, char *why, size_t len)
 {
-    const wmel_frontend_plan *p = &fe->p;
-    long long words = 0;
-    if (!cu_accepts_frames(fe, &words, why, len)) return 0;
+    wmel_devplan dp;
+    if (!cu_accepts_frames(fe, &dp, why, len)) return 0;
     const char *f64_env = wmel__test_env(WMEL__CFG_CUDA_VALS_F64);
     if (f64_env && !strcmp(f64_env, "1"))
         return wmel__answer(0, why, len, "the testing switch WMEL_CUDA_VALS_F64=1 keeps the finish on the host");
-    if (p->n_ceps > 0 && !(fe->dct && p->n_mels <= 4 * WMEL_CU_PLAN_WG && p->n_mels <= words))
-        return wmel__answer(0, why, len, "cepstra of %d mels (past %d) are taken on the host", p->n_mels, 4 * WMEL_CU_PLAN_WG);
     const char *env = wmel__env(WMEL__CFG_CUDA_DEVICE_FINISH);
     if (env && !strcmp(env, "0"))
         return wmel__answer(0, why, len, "the switch WMEL_CUDA_DEVICE_FINISH=0 keeps the finish on the host");
-    if (!wmel__fe_dev_finish(fe, WMEL__DEV_POST | WMEL__DEV_THEN | WMEL__DEV_ALL))
-        return wmel__answer(0, why, len, "the plan's finish is not one k_plan_finish makes (a post stage in the mels x frames "
-                                   "layout, or a normalisation it lacks): the host makes it, in float64");
-    return wmel__answer(1, why, len, "CUDA makes the plan's finish%s on the device", wmel__fe_post_on(p) ? " and post stage" : "");
+    wmel_dp_limits lim;
+    cu_limits(&lim);
+    return wmel__devplan_finish_why(fe, &dp, &lim, "k_plan_finish", why, len);
 }
 
 static int cuda_accepts(const wmel_accept_q *q, char *why, size_t len)
@@ -1808,7 +1724,7 @@ static int cuda_accepts(const wmel_accept_q *q, char *why, size_t len)
         return wmel__answer(1, why, len, "CUDA computes Whisper's geometry on its own kernels in float64%s",
                       q->op == WMEL_OP_FINISH ? ", the normalisation and the smoothing too" : "");
     }
-    long long words = 0;
+    wmel_devplan dp;
     char inner[300];
     switch (q->op) {
     case WMEL_OP_FINISH: return cu_accepts_finish(q->fe, why, len);
@@ -1816,7 +1732,7 @@ static int cuda_accepts(const wmel_accept_q *q, char *why, size_t len)
         if (cu_accepts_finish(q->fe, inner, sizeof inner))
             return wmel__answer(1, why, len, "wmel_cuda_features_device takes the plan (%s)", inner);
         return wmel__answer(0, why, len, "wmel_cuda_features_device refuses the plan: %s", inner);
-    default: return cu_accepts_frames(q->fe, &words, why, len);
+    default: return cu_accepts_frames(q->fe, &dp, why, len);
     }
 }
 

@@ -21,6 +21,7 @@
  */
 #define _POSIX_C_SOURCE 200809L /* access, opendir */
 #include "../internal.h"
+#include "../devplan.h"
 #include "../fe/fe.h"
 #include "vk_internal.h"
 
@@ -162,64 +163,51 @@ static int vk_auto_device(const wmel_params *p, wmel_dev_id *d)
 
 /* ---------------------------------------------------------------- create / destroy */
 
-typedef struct vk_geom {
-    int n_fft, fl, nbins, n_mels, n_cols, nnz;
-    const double *window, *cos, *sin, *melw;
-    const int *lo, *len, *moff;
-} vk_geom;
-
-/* The FFT's radices for n_fft (frames.comp: a complex FFT of n_fft / 2 points, eights first,
- * then a four, a two, threes and fives: 200 is 8 x 5 x 5, 256 8 x 8 x 4); their count, or 0 where the direct DFT is taken: n_fft odd,
- * a frame longer than n_fft, another prime factor, more of a radix than the shader has
- * stages for (n_fft / 2 a multiple of 8^5, 3^3 or 5^4; wmel_plan_check admits none of the
- * others today), or WMEL_VULKAN_FFT=0 (a testing switch, read when a ctx is created:
- * the DFT for every plan). */
-static int fft_radices(int n_fft, int fl, int radix[VKW_MAX_STAGES])
+/* What frames.comp and finish.comp take of a plan (the one lowering, devplan.c): at most
+ * VKW_MAX_STAGES stages, the stage slots of frames.comp's fft() (4 eights, a four, a two,
+ * 2 threes, 3 fives), the shared memory checked when the device is open (wmel__vk_open);
+ * the testing switches WMEL_VULKAN_FFT=0 (the DFT for every plan) and
+ * WMEL_VULKAN_VALS_F64=1 (float64 values), read when a ctx is made. */
+static void vk_limits(wmel_dp_limits *lim)
 {
+    static const int slots[5] = {4, 1, 1, 2, 3};
+    memset(lim, 0, sizeof *lim);
+    lim->name = "Vulkan";
+    lim->max_stages = VKW_MAX_STAGES;
+    memcpy(lim->slots, slots, sizeof slots);
     const char *env = wmel__test_env(WMEL__CFG_VULKAN_FFT);
-    if ((env && !strcmp(env, "0")) || n_fft < 4 || n_fft % 2 || fl > n_fft) return 0;
-    /* after the eights, at most one four and one two; at most as many of each radix as
-       frames.comp's fft() has stage slots for (4 eights, 2 threes, 3 fives) */
-    static const int order[] = {8, 4, 2, 3, 5}, slots[] = {4, 1, 1, 2, 3};
-    int m = n_fft / 2, n = 0;
-    for (int i = 0; i < 5; i++)
-        for (int k = 0; m % order[i] == 0; k++) {
-            if (n == VKW_MAX_STAGES || k == slots[i]) return 0;
-            radix[n++] = order[i];
-            m /= order[i];
-        }
-    return m == 1 ? n : 0;
+    lim->dft_only = env && !strcmp(env, "0");
+    lim->wg = VKW_WG;
+    const char *f64_env = wmel__test_env(WMEL__CFG_VULKAN_VALS_F64);
+    lim->vals_f64 = f64_env && !strcmp(f64_env, "1");
 }
 
-/* The plan's framing rules (frames.comp's sample_at, vkw_shape.framing); NULL: Whisper's
- * (wmel__signal_span: the reflection, no scale, no pre-emphasis). A framing with another
- * rule sets its values here (Kaldi's snip_edges=false framing: VKW_F_REFLECT 2, which
- * frames.comp's fold has; its offset is fe->off; a new padding rule: another VKW_F_REFLECT
- * value and its case in fold, and its reach in job_window). 1, or 0 for a framing it does
- * not know (the ctx then keeps the CPU's frames). */
-static int framing(const wmel_frontend_plan *p, int f[VKW_N_FRAMING])
+/* The plan lowered for the device (Whisper's geometry on its pfa400 tables, or the
+ * plan's); 0 where the general plan's frames stay on the CPU (dp->why says why). */
+static int vk_lower(const wmel_fe *fe, wmel_devplan *dp)
 {
-    memset(f, 0, sizeof(int) * VKW_N_FRAMING);
-    if (!p) {
-        f[VKW_F_REFLECT] = 1;
-        f[VKW_F_SCALE_ONE] = 1;
-        return 1;
-    }
-    if (p->framing != WMEL_FRAMES_SNIP && p->framing != WMEL_FRAMES_CENTER_REFLECT &&
-        p->framing != WMEL_FRAMES_CENTER_ZERO && p->framing != WMEL_FRAMES_KALDI_CENTER)
-        return 0; /* a framing the shader does not know: the CPU's frames */
-    const int padded = p->preemph_mode >= WMEL_PREEMPH_PADDED;
-    f[VKW_F_SMODE] = padded;
-    f[VKW_F_REFLECT] = p->framing == WMEL_FRAMES_KALDI_CENTER ? 2
-                       : padded ? p->pad_mode == WMEL_PAD_REFLECT
-                              : p->framing == WMEL_FRAMES_CENTER_REFLECT ||
-                                    (p->framing == WMEL_FRAMES_SNIP && p->pad_mode == WMEL_PAD_REFLECT);
-    f[VKW_F_SIGPRE] = p->preemph_mode == WMEL_PREEMPH_SIGNAL && p->preemph != 0.0;
-    f[VKW_F_PADPRE] = padded && p->preemph != 0.0;
-    f[VKW_F_PADCUT] = p->preemph_mode == WMEL_PREEMPH_PADDED_CUT;
-    f[VKW_F_SCALE_ONE] = p->scale == 1.0;
+    wmel_dp_limits lim;
+    vk_limits(&lim);
+    if (fe->algo != &wmel__algo_pfa400) return wmel__devplan_lower(fe, &lim, dp);
+    wmel__devplan_whisper(fe, &lim, dp);
     return 1;
 }
+
+/* The lowered framing as frames.comp's constants (vkw_shape.framing): its padding rule is
+ * VKW_F_REFLECT (a new rule: its value there, its case in fold, its reach in job_window). */
+static void vk_framing(const wmel_devplan *dp, int f[VKW_N_FRAMING])
+{
+    f[VKW_F_SMODE] = dp->smode;
+    f[VKW_F_REFLECT] = dp->pad_rule;
+    f[VKW_F_SIGPRE] = dp->sigpre;
+    f[VKW_F_PADPRE] = dp->padpre;
+    f[VKW_F_PADCUT] = dp->padcut;
+    f[VKW_F_SCALE_ONE] = dp->scale_one;
+}
+
+_Static_assert(VKW_MAX_STAGES <= WMEL_DP_STAGES, "frames.comp's stages within the lowering's");
+_Static_assert(WMEL_DP_PAD_ZERO == 0 && WMEL_DP_PAD_REFLECT == 1 && WMEL_DP_PAD_KALDI == 2,
+               "the lowered padding's rules are frames.comp's VKW_F_REFLECT values");
 
 static int ff_self_test(const wmel_ctx *ctx, vk_state *st);
 static uint32_t safe_bits(void);
@@ -267,44 +255,24 @@ static int vk_choose(const wmel_ctx *ctx, int *index, int *arith, int *ff_fma)
     return WMEL_OK;
 }
 
-/* The geometry the device computes (Whisper's pfa400 tables, or the plan's) into g, and the
- * framing's hop and offset, the frame length and the columns into st (st->pfa and st->ceps
- * set). */
-static void vk_geometry(const wmel_fe *fe, vk_state *st, vk_geom *g)
+/* The lowered geometry's framing hop and offset, frame length and columns into st. */
+static void vk_geometry(const wmel_devplan *dp, vk_state *st)
 {
-    const wmel_frontend_plan *p = &fe->p;
-    memset(g, 0, sizeof *g);
-    if (st->pfa) {
-        const wmel_plan *pl = fe->pfa400;
-        g->n_fft = WMEL_N_FFT, g->fl = WMEL_N_FFT, g->nbins = WMEL_N_BINS, g->n_mels = pl->n_mels;
-        g->n_cols = pl->n_mels, g->nnz = pl->mel_nnz;
-        g->window = pl->window_d, g->cos = pl->dft_cos, g->sin = pl->dft_sin, g->melw = pl->mel_wd;
-        g->lo = pl->mel_lo, g->len = pl->mel_len, g->moff = pl->mel_off;
-        st->hop = WMEL_HOP;
-        st->off = -(long long)WMEL_PAD; /* wmel__signal_span: frame t at 160 t - 200 of the clip */
-    } else {
-        g->n_fft = p->n_fft, g->fl = p->frame_length, g->nbins = fe->n_bins, g->n_mels = p->n_mels;
-        g->n_cols = st->ceps ? fe->n_cols : fe->n_raw; /* the cepstra, or the log energy and log mels */
-        g->nnz = p->n_mels ? fe->mel_off[p->n_mels - 1] + fe->mel_len[p->n_mels - 1] : 0;
-        g->window = fe->window, g->cos = fe->dft_cos, g->sin = fe->dft_sin, g->melw = fe->mel_w;
-        g->lo = fe->mel_lo, g->len = fe->mel_len, g->moff = fe->mel_off;
-        st->hop = (size_t)p->hop;
-        st->off = fe->off;
-    }
-    st->fl = g->fl;
-    st->n_cols = g->n_cols;
+    st->hop = (size_t)dp->hop;
+    st->off = dp->off;
+    st->fl = dp->fl;
+    st->n_cols = dp->n_cols;
 }
 
 /* The samples' bound into st->lim: float-float's from the tables (its values stay inside
  * float's exponent range), Whisper's the CPU kernels' too (their float32 power and mel
  * sums); and WMEL_VULKAN_SIGNAL_LIMIT (a testing switch: rounds of fewer samples) into
  * st->sig_limit. WMEL_OK, or WMEL_ERR_BACKEND_UNAVAILABLE for a switch's bad value. */
-static int vk_bounds(vk_state *st, int arith, const vk_geom *g, const wmel_frontend_plan *p)
+static int vk_bounds(vk_state *st, int arith, const wmel_devplan *dp)
 {
     st->lim = safe_bits();
     if (arith == VKW_ARITH_FF) {
-        const uint32_t ff = wmel__ff_limit_bits(g->window, g->fl, g->melw, g->moff, g->len, g->n_mels,
-                                                st->pfa ? 0.0 : p->preemph, st->pfa ? 1.0 : p->scale);
+        const uint32_t ff = wmel__devplan_ff_limit(dp);
         st->lim = !st->pfa || ff < st->lim ? ff : st->lim; /* non-negative floats: the bits' order */
         st->check_gen = !st->pfa;
     }
@@ -320,203 +288,133 @@ static int vk_bounds(vk_state *st, int arith, const vk_geom *g, const wmel_front
     return WMEL_OK;
 }
 
-/* The finish on the device too (finish.comp) for a plan whose finish is the per-feature
- * normalisation, the clip's max clamp or none (the values in the output's layout), on the
- * float32 values (vals_f32), with the appended finish's rules it has (the variance over n,
- * the mean alone, eps 0's floor, pad_value, a fixed frame count, the affine, the per-column
- * scales) and its post stage (deltas, stacking of every kind, the rows' per-column scales: a
- * pass after); not: one statistic over every column, a second normalisation;
- * WMEL_VULKAN_DEVICE_FINISH=0 keeps the host's (the same bytes in float64). Sets st's
- * finish, pfa_fin, post, fin_fmaj, fin_mode and fin_pad; returns the per-column scales'
- * count (the frames' columns, or the rows'; 0: none on the device). */
-static size_t vk_finish_rules(const wmel_ctx *ctx, vk_state *st, const vk_geom *g, int vals_f32)
+/* The finish on the device too (finish.comp) where the lowering has it there (dp->finish:
+ * the per-feature normalisation, the clip's max clamp or none, with the appended finish's
+ * rules, the per-column scales and the post stage: a pass after), on the float32 values;
+ * WMEL_VULKAN_DEVICE_FINISH=0 (or float64's failed self-test) keeps the host's (the same
+ * bytes in float64). Whisper's geometry: its clamp and its smoothing (the ctx's params).
+ * Sets st's finish, pfa_fin, post, fin_fmaj, fin_mode and fin_pad. */
+static void vk_finish_rules(const wmel_ctx *ctx, vk_state *st, const wmel_devplan *dp)
 {
-    const wmel_fe *fe = ctx->fe;
-    const wmel_frontend_plan *p = &fe->p;
-    st->fin_fmaj = p->layout == WMEL_LAYOUT_FRAMES_MELS;
-    st->post = wmel__fe_post_on(p) && !wmel__fe_fill_rows(p);
-    size_t n_colvec = 0;
-    if (fe->col_scale) {
-        size_t pr = 0, pcols = (size_t)g->n_cols;
-        if (p->cols_stacked) wmel__fe_post_shape(p, 1, &pr, &pcols);
-        n_colvec = fe->n_colvec == pcols ? pcols : 0;
-    }
+    const wmel_dp_finish *d = &dp->fin;
+    st->fin_fmaj = (uint32_t)d->fmaj;
+    st->post = dp->post;
     const char *env = wmel__env(WMEL__CFG_VULKAN_DEVICE_FINISH);
     const int host = (env && !strcmp(env, "0")) || st->f64_why[0]; /* the switch, or the float64 self-test */
-    st->finish = vals_f32 && wmel__fe_dev_finish(fe, WMEL__DEV_POST | WMEL__DEV_THEN | WMEL__DEV_ALL) &&
-                 (!fe->col_scale || n_colvec) && !host;
+    st->finish = !st->pfa && dp->finish && !host;
     /* Whisper's geometry: the clamp (params.norm) and the smoothing (params.smooth), where
        it has one of them, on its float32 blocks ([n_mels][frames]) */
     st->pfa_fin = st->pfa && (ctx->params.norm == WMEL_NORM_WHOLE || ctx->params.smooth == WMEL_SMOOTH_3X3) && !host;
-    st->fin_mode = p->norm == WMEL_NORM_NONE ? 2u : p->norm == WMEL_NORM_MEAN_VAR ? 1u : p->norm == WMEL_NORM_WHOLE ? 3u : 0u;
+    st->fin_mode = (uint32_t)d->norm;
     if (st->pfa)
         st->fin_mode = (ctx->params.norm == WMEL_NORM_WHOLE ? 3u : 2u) | VKW_FM_CMAJ |
                        (ctx->params.smooth == WMEL_SMOOTH_3X3 ? VKW_FM_SMOOTH : 0u);
-    if (p->norm == WMEL_NORM_WHOLE && (p->norm_flags & WMEL_NORMF_FIXED_MAX)) st->fin_mode |= VKW_FM_FIXED_MAX;
-    if (p->norm == WMEL_NORM_WHOLE && (p->norm_flags & WMEL_NORMF_THEN_MEAN_VAR))
-        st->fin_mode |= VKW_FM_THEN | ((p->norm_flags & WMEL_NORMF_POPULATION) ? VKW_FM_POP : 0u) |
-                        ((p->norm_flags & WMEL_NORMF_MEAN_ONLY) ? VKW_FM_MEAN_ONLY : 0u) |
-                        (p->norm_eps == 0.0 ? VKW_FM_FLOOR : 0u);
-    if (wmel__fe_ext_fe(fe)) {
-        const int stats = p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR;
-        st->fin_mode |= VKW_FM_EXT | (p->affine ? VKW_FM_AFFINE : 0u) |
-                        (stats && (p->norm_flags & WMEL_NORMF_POPULATION) ? VKW_FM_POP : 0u) |
-                        (stats && (p->norm_flags & WMEL_NORMF_MEAN_ONLY) ? VKW_FM_MEAN_ONLY : 0u) |
-                        (stats && p->norm_eps == 0.0 ? VKW_FM_FLOOR : 0u) |
-                        (stats && (p->norm_flags & WMEL_NORMF_ALL) ? VKW_FM_ALL : 0u);
-    }
-    if (wmel__fe_fill_rows(p)) st->fin_mode |= VKW_FM_FILL; /* a post stage only of the tail's fill (ext) */
-    if (st->post) st->fin_mode |= VKW_FM_POST;
-    if (fe->col_scale && !p->cols_stacked) st->fin_mode |= VKW_FM_COLS;
-    st->fin_pad = (float)p->pad_value;
-    return n_colvec;
+    st->fin_mode |= (d->fixed_max ? VKW_FM_FIXED_MAX : 0u) | (d->then ? VKW_FM_THEN : 0u) | (d->ext ? VKW_FM_EXT : 0u) |
+                    (d->affine ? VKW_FM_AFFINE : 0u) | (d->pop ? VKW_FM_POP : 0u) |
+                    (d->mean_only ? VKW_FM_MEAN_ONLY : 0u) | (d->floor ? VKW_FM_FLOOR : 0u) |
+                    (d->all ? VKW_FM_ALL : 0u) | (d->fill ? VKW_FM_FILL : 0u) | (dp->post ? VKW_FM_POST : 0u) |
+                    (d->cols == 1 ? VKW_FM_COLS : 0u);
+    st->fin_pad = d->pad;
 }
 
-/* Where the tables go in the device's float table (window, cos, sin, mel weights, the
- * per-column scales, the DCT) and its int table (the filters' bounds, the FFT's order). */
-typedef struct vk_layout {
-    size_t win, co, so, mo, cols_at, dct_at, tab_words, perm_at, int_words, n_colvec;
-} vk_layout;
-
-static void vk_layout_of(const vk_state *st, const vk_geom *g, const wmel_frontend_plan *p, int n_stages,
-                         size_t n_colvec, vk_layout *L)
+/* The float table: the scalars, then the lowered tables (window, cos, sin, mel weights, the
+ * per-column scales, the DCT), in float64 on the host (float-float's pairs or doubles),
+ * stored once. */
+static void vk_put_floats(const wmel_devplan *dp, int arith, const wmel_dp_layout *L, void *tab)
 {
-    L->n_colvec = n_colvec;
-    L->win = VKW_T_HEAD, L->co = L->win + (size_t)g->fl, L->so = L->co + (size_t)g->n_fft;
-    L->mo = L->so + (size_t)g->n_fft;
-    L->cols_at = VKW_T_HEAD + (size_t)g->fl + 2 * (size_t)g->n_fft + (size_t)g->nnz;
-    L->dct_at = L->cols_at + 2 * n_colvec; /* the per-column scales after the mel weights, then the DCT */
-    L->tab_words = L->dct_at + (st->ceps ? (size_t)p->n_ceps * (size_t)p->n_mels : 0);
-    L->perm_at = VKW_I_HEAD + 3 * (size_t)g->n_mels;
-    L->int_words = L->perm_at + (n_stages > 0 ? (size_t)g->n_fft / 2 : 0);
-}
-
-/* The float table, in float64 on the host (float-float's pairs or doubles), stored once. */
-static void vk_put_floats(const wmel_fe *fe, const vk_state *st, int arith, const vk_geom *g, const vk_layout *L)
-{
-    const wmel_frontend_plan *p = &fe->p;
-    void *tab = wmel__vk_tab(st->w);
     for (size_t i = 0; i < VKW_T_HEAD; i++) put(arith, tab, i, 0.0);
     put(arith, tab, VKW_T_ONE, 1.0);
-    put(arith, tab, VKW_T_FL, (double)g->fl);
+    put(arith, tab, VKW_T_FL, (double)dp->fl);
     put(arith, tab, VKW_T_EPS, FLT_EPSILON);
-    put(arith, tab, VKW_T_LOG10E, 0.43429448190325182765);
+    put(arith, tab, VKW_T_LOG10E, dp->log10e);
     put(arith, tab, VKW_T_QUARTER, 0.25);
-    for (int j = 0; j < g->fl; j++) put(arith, tab, L->win + (size_t)j, g->window[j]);
-    for (int j = 0; j < g->n_fft; j++) {
-        put(arith, tab, L->co + (size_t)j, g->cos[j]);
-        put(arith, tab, L->so + (size_t)j, g->sin[j]);
+    put(arith, tab, VKW_T_LOG_GUARD, dp->log_guard);
+    if (!dp->whisper) {
+        const wmel_dp_finish *d = &dp->fin;
+        put(arith, tab, VKW_T_PREEMPH, dp->preemph);
+        put(arith, tab, VKW_T_MAG_GUARD, dp->mag_guard);
+        put(arith, tab, VKW_T_LN_FLOOR, dp->ln_floor);
+        put(arith, tab, VKW_T_NORM_EPS, d->eps);
+        put(arith, tab, VKW_T_POST_SCALE, d->post_scale);
+        put(arith, tab, VKW_T_POST_SHIFT, d->post_shift);
+        put(arith, tab, VKW_T_DEN_FLOOR, d->den_floor);
+        put(arith, tab, VKW_T_POST_DENOM, d->denom);
+        put(arith, tab, VKW_T_SQRT2, dp->sqrt2);
     }
-    for (int j = 0; j < g->nnz; j++) put(arith, tab, L->mo + (size_t)j, g->melw[j]);
-    put(arith, tab, VKW_T_LOG_GUARD, 1e-10);
-    if (!st->pfa) {
-        put(arith, tab, VKW_T_PREEMPH, p->preemph);
-        put(arith, tab, VKW_T_MAG_GUARD, p->mag_guard);
-        put(arith, tab, VKW_T_LOG_GUARD, p->log_guard);
-        put(arith, tab, VKW_T_LN_FLOOR, p->energy_floor > 0.0 ? log(p->energy_floor) : 0.0);
-        put(arith, tab, VKW_T_NORM_EPS, p->norm_eps);
-        put(arith, tab, VKW_T_POST_SCALE, p->affine ? p->post_scale : 1.0);
-        put(arith, tab, VKW_T_POST_SHIFT, p->affine ? p->post_shift : 0.0);
-        put(arith, tab, VKW_T_DEN_FLOOR, 1e-12);
-        const double N = p->delta_win ? (double)((p->delta_win - 1) / 2) : 0.0;
-        put(arith, tab, VKW_T_POST_DENOM, N * (N + 1.0) * (2.0 * N + 1.0) / 3.0); /* fe_post.c's */
-        put(arith, tab, VKW_T_SQRT2, sqrt(2.0));
-        for (size_t i = 0; st->ceps && i < (size_t)p->n_ceps * (size_t)p->n_mels; i++)
-            put(arith, tab, L->dct_at + i, fe->dct[i]);
-        for (size_t i = 0; i < L->n_colvec; i++) {
-            put(arith, tab, L->cols_at + i, fe->col_scale[i]);
-            put(arith, tab, L->cols_at + L->n_colvec + i, fe->col_shift[i]);
-        }
-    }
-    put(arith, tab, VKW_T_SCALE, st->pfa ? 1.0 : p->scale);
+    put(arith, tab, VKW_T_SCALE, dp->scale);
+    /* the tables as doubles in their 8-byte entries, then (float-float) each in place as
+       its pair */
+    wmel__devplan_tables(dp, L, (double *)tab);
+    if (arith == VKW_ARITH_FF)
+        for (size_t i = L->win; i < L->words; i++) put(arith, tab, i, ((const double *)tab)[i]);
 }
 
 /* The int table's plan fields: the steps' switches, the framing (frames.comp's sample_at;
  * the rules in the pipeline's constants), WMEL_NORM_WHOLE's finish, the post stage's. */
-static void vk_put_plan_ints(const vk_state *st, const vk_geom *g, const vk_layout *L, const wmel_frontend_plan *p,
-                             int *in)
+static void vk_put_plan_ints(const wmel_devplan *dp, const wmel_dp_layout *L, int *in)
 {
-    if (!st->pfa) {
-        in[VKW_I_USE_ENERGY] = p->use_energy != 0;
-        in[VKW_I_REMOVE_DC] = p->remove_dc != 0;
-        in[VKW_I_ENERGY_MODE] = p->use_energy ? (p->energy_windowed ? 2 : 1) : 0;
-        in[VKW_I_PREEMPH_FRAME] = p->preemph_mode == WMEL_PREEMPH_FRAME && p->preemph != 0.0;
-        in[VKW_I_POWER] = p->power == 2 ? 2 : 1;
-        in[VKW_I_GUARD] = p->mag_guard_mode == WMEL_MAG_GUARD_MAX ? 1 : p->mag_guard_mode == WMEL_MAG_GUARD_ADD ? 2 : 0;
-        in[VKW_I_LOG] = p->log == WMEL_LOG10_CLAMP ? 1 : p->log == WMEL_LOG_ADD ? 2 : p->log == WMEL_LOG_CLAMP ? 3 : 0;
-        in[VKW_I_FLOOR_ON] = p->energy_floor > 0.0;
-    }
-    in[VKW_I_HOP] = (int)st->hop;
-    in[VKW_I_FOFF] = (int)st->off;
-    in[VKW_I_PADL] = st->pfa ? 0 : p->pad_left;
+    const wmel_dp_finish *d = &dp->fin;
+    in[VKW_I_USE_ENERGY] = dp->use_energy;
+    in[VKW_I_REMOVE_DC] = dp->remove_dc;
+    in[VKW_I_ENERGY_MODE] = dp->energy_mode;
+    in[VKW_I_PREEMPH_FRAME] = dp->preemph_frame;
+    in[VKW_I_POWER] = dp->power;
+    in[VKW_I_GUARD] = dp->guard;
+    in[VKW_I_LOG] = dp->log_mode;
+    in[VKW_I_FLOOR_ON] = dp->floor_on;
+    in[VKW_I_HOP] = (int)dp->hop;
+    in[VKW_I_FOFF] = (int)dp->off;
+    in[VKW_I_PADL] = dp->pad_left;
     { /* WMEL_NORM_WHOLE's finish: norm_max and the range as float32 bits (Whisper's: 8) */
-        const float mx = st->pfa ? 0.0f : (float)p->norm_max;
-        const float rg = st->pfa ? 8.0f : (float)(p->norm_range > 0.0 ? p->norm_range : 8.0);
+        const float mx = dp->whisper ? 0.0f : d->norm_max;
+        const float rg = dp->whisper ? 8.0f : d->norm_range;
         memcpy(&in[VKW_I_NORM_MAX], &mx, sizeof mx);
         memcpy(&in[VKW_I_NORM_RANGE], &rg, sizeof rg);
     }
-    if (!st->pfa) { /* the fill, the post stage, the per-column scales, the cepstra */
-        const float fill = (float)p->stack_fill;
-        memcpy(&in[VKW_I_STACK_FILL], &fill, sizeof fill);
-        in[VKW_I_POST_M] = p->stack > 1 ? p->stack : 1;
-        in[VKW_I_POST_S] = p->stack_stride ? p->stack_stride : in[VKW_I_POST_M];
-        in[VKW_I_POST_L] = p->stack_left;
-        in[VKW_I_POST_TAIL] = p->stack_tail == WMEL_STACK_TAIL_LAST ? 1 : p->stack_tail == WMEL_STACK_TAIL_FILL ? 2 : 0;
-        in[VKW_I_POST_DW] = p->delta_win ? (p->delta_win - 1) / 2 : 0;
-        in[VKW_I_POST_W] = g->n_cols;
-        in[VKW_I_COLS_AT] = L->n_colvec ? (int)L->cols_at : 0;
-        in[VKW_I_POST_COLS] = L->n_colvec && p->cols_stacked;
-        in[VKW_I_NCEPS] = st->ceps ? p->n_ceps : 0;
-        in[VKW_I_DCT] = st->ceps ? (int)L->dct_at : 0;
-        in[VKW_I_CEPS_HTK] = st->ceps && p->ceps_htk;
+    if (!dp->whisper) { /* the fill, the post stage, the per-column scales, the cepstra */
+        memcpy(&in[VKW_I_STACK_FILL], &d->fill_value, sizeof d->fill_value);
+        in[VKW_I_POST_M] = d->M;
+        in[VKW_I_POST_S] = d->S;
+        in[VKW_I_POST_L] = d->L;
+        in[VKW_I_POST_TAIL] = d->tail;
+        in[VKW_I_POST_DW] = d->dw;
+        in[VKW_I_POST_W] = dp->n_cols;
+        in[VKW_I_COLS_AT] = dp->n_colvec ? (int)L->cs : 0;
+        in[VKW_I_POST_COLS] = dp->n_colvec && d->cols == 2;
+        in[VKW_I_NCEPS] = dp->n_ceps;
+        in[VKW_I_DCT] = dp->ceps ? (int)L->dct : 0;
+        in[VKW_I_CEPS_HTK] = dp->ceps_htk;
     }
 }
 
 /* The int table: the geometry, the plan's fields, the tables' places, the filters' bounds and
  * (where the pipeline is the FFT) its stages and where each z[n] starts. Returns 1 for the
  * FFT, 0 for the direct DFT. */
-static int vk_put_ints(const vk_state *st, const vk_geom *g, const vk_layout *L, const wmel_frontend_plan *p,
-                       int n_stages, const int radix[VKW_MAX_STAGES])
+static int vk_put_ints(const vk_state *st, const wmel_devplan *dp, const wmel_dp_layout *L)
 {
     int *in = wmel__vk_ints(st->w);
     memset(in, 0, L->int_words * sizeof(int));
-    in[VKW_I_NFFT] = g->n_fft;
-    in[VKW_I_FL] = g->fl;
-    in[VKW_I_NBINS] = g->nbins;
-    in[VKW_I_NMELS] = g->n_mels;
-    in[VKW_I_NCOLS] = g->n_cols;
-    in[VKW_I_POWER] = 2;
-    in[VKW_I_LOG] = 1;
-    vk_put_plan_ints(st, g, L, p, in);
+    in[VKW_I_NFFT] = dp->n_fft;
+    in[VKW_I_FL] = dp->fl;
+    in[VKW_I_NBINS] = dp->nbins;
+    in[VKW_I_NMELS] = dp->n_mels;
+    in[VKW_I_NCOLS] = dp->n_cols;
+    vk_put_plan_ints(dp, L, in);
     in[VKW_I_WIN] = (int)L->win;
     in[VKW_I_COS] = (int)L->co;
     in[VKW_I_SIN] = (int)L->so;
     in[VKW_I_MELW] = (int)L->mo;
-    in[VKW_I_LO] = VKW_I_HEAD;
-    in[VKW_I_LEN] = VKW_I_HEAD + g->n_mels;
-    in[VKW_I_OFF] = VKW_I_HEAD + 2 * g->n_mels;
-    for (int m = 0; m < g->n_mels; m++) {
-        in[VKW_I_HEAD + m] = g->lo[m];
-        in[VKW_I_HEAD + g->n_mels + m] = g->len[m];
-        in[VKW_I_HEAD + 2 * g->n_mels + m] = g->moff[m];
-    }
+    in[VKW_I_LO] = (int)L->lo;
+    in[VKW_I_LEN] = (int)L->len;
+    in[VKW_I_OFF] = (int)L->moff;
     const int fft = wmel__vk_algo(st->w) == VKW_ALGO_FFT;
     in[VKW_I_FFT] = fft;
     if (fft) { /* the stages, and where each z[n] starts: n's digits reversed */
-        in[VKW_I_NSTAGE] = n_stages;
-        in[VKW_I_PERM] = (int)L->perm_at;
-        for (int t = 0; t < n_stages; t++) in[VKW_I_RADIX + t] = radix[t];
-        int span[VKW_MAX_STAGES]; /* the stages' sub-transform lengths: radix[0] .. radix[t - 1] */
-        for (int t = 0, l = 1; t < n_stages; l *= radix[t], t++) span[t] = l;
-        for (int z = 0; z < g->n_fft / 2; z++) {
-            int d = z, at = 0;
-            for (int t = n_stages - 1; t >= 0; t--) {
-                at += (d % radix[t]) * span[t];
-                d /= radix[t];
-            }
-            in[L->perm_at + (size_t)z] = at;
-        }
+        in[VKW_I_NSTAGE] = dp->n_stages;
+        in[VKW_I_PERM] = (int)L->perm;
+        for (int t = 0; t < dp->n_stages; t++) in[VKW_I_RADIX + t] = dp->radix[t];
     }
+    wmel__devplan_ints(dp, L, fft, in);
     return fft;
 }
 
@@ -553,21 +451,20 @@ static int vk_init(wmel_ctx *ctx)
     int index = -1, arith = 0, ff_fma = 0;
     int rc = vk_choose(ctx, &index, &arith, &ff_fma);
     if (rc != WMEL_OK) return rc;
-    vk_geom g;
     const wmel_frontend_plan *p = &fe->p;
     vk_state *st = calloc(1, sizeof *st);
     if (!st) return WMEL_ERR_NO_MEMORY;
     st->pfa = fe->algo == &wmel__algo_pfa400;
-    /* the general plans' values read back as float32, each rounded once on the device as the
-       finish's cast would (half the bytes): with cepstra (n_ceps; at most 4 x the workgroup's
-       mels), the device's DCT of the frame's log mels; float64 log energy and mels with the
-       testing switch WMEL_VULKAN_VALS_F64=1 (the host then takes the cepstra in double: the
-       same bytes in float64) */
-    const char *f64_env = wmel__test_env(WMEL__CFG_VULKAN_VALS_F64);
-    const int f64_vals = f64_env && !strcmp(f64_env, "1");
-    st->ceps = !st->pfa && p->n_ceps > 0 && p->n_mels <= 4 * VKW_WG && fe->dct && !f64_vals;
-    vk_geometry(fe, st, &g);
-    if ((rc = vk_bounds(st, arith, &g, p)) != WMEL_OK) {
+    /* the plan lowered (devplan.c): the general plans' values read back as float32, each
+       rounded once on the device as the finish's cast would (half the bytes), with cepstra
+       the device's DCT of the frame's log mels; float64 log energy and mels with the testing
+       switch WMEL_VULKAN_VALS_F64=1 (the host then takes the cepstra in double: the same
+       bytes in float64) */
+    wmel_devplan dp;
+    vk_lower(fe, &dp);
+    st->ceps = dp.ceps;
+    vk_geometry(&dp, st);
+    if ((rc = vk_bounds(st, arith, &dp)) != WMEL_OK) {
         free(st);
         return rc;
     }
@@ -582,36 +479,34 @@ static int vk_init(wmel_ctx *ctx)
         free(st);
         return WMEL_ERR_THREAD;
     }
-    int radix[VKW_MAX_STAGES];
-    const int n_stages = fft_radices(g.n_fft, g.fl, radix);
-    const int vals_f32 = !st->pfa && (p->n_ceps == 0 || st->ceps) && !f64_vals;
-    vk_layout L;
-    vk_layout_of(st, &g, p, n_stages, vk_finish_rules(ctx, st, &g, vals_f32), &L);
-    vkw_shape shape = {g.fl, g.nbins, g.n_fft, n_stages > 0,
-                       !st->pfa && (p->remove_dc != 0 || p->use_energy != 0), {0}, {0}, ff_fma, st->finish || st->pfa_fin,
+    const int vals_f32 = !st->pfa && dp.vals_f32;
+    vk_finish_rules(ctx, st, &dp);
+    wmel_dp_layout L;
+    wmel__devplan_layout(&dp, VKW_T_HEAD, VKW_I_HEAD, &L);
+    vkw_shape shape = {dp.fl, dp.nbins, dp.n_fft, dp.fft, dp.reduce, {0}, {0}, ff_fma, st->finish || st->pfa_fin,
                        st->ceps};
-    for (int t = 0; t < n_stages; t++) shape.radix[t] = radix[t];
-    const int known = framing(st->pfa ? NULL : p, shape.framing);
-    rc = known ? wmel__vk_open(&st->w, index, arith, &shape, L.tab_words, L.int_words)
-               : wmel__vk_detail(WMEL__FALLBACK, "Vulkan: framing %d has no device framing; the frames run on the CPU",
-                                 p->framing);
+    for (int t = 0; t < dp.n_stages; t++) shape.radix[t] = dp.radix[t];
+    vk_framing(&dp, shape.framing);
+    rc = dp.framing_ok ? wmel__vk_open(&st->w, index, arith, &shape, L.words, L.int_words)
+                       : wmel__vk_detail(WMEL__FALLBACK, "Vulkan: framing %d has no device framing; the frames run on "
+                                                         "the CPU", p->framing);
     if (rc == WMEL__FALLBACK && !st->pfa) /* a frame too long for the shared memory, a framing the shader
                                              does not know: the CPU's frames */
-        return vk_cpu_frames(ctx, st, g.n_fft);
+        return vk_cpu_frames(ctx, st, dp.n_fft);
     if (rc != WMEL_OK) {
         pthread_mutex_destroy(&st->lock);
         free(st);
         return rc == WMEL_ERR_NO_MEMORY ? rc : WMEL_ERR_BACKEND_UNAVAILABLE;
     }
-    vk_put_floats(fe, st, arith, &g, &L);
-    const int fft = vk_put_ints(st, &g, &L, p, n_stages, radix);
+    vk_put_floats(&dp, arith, &L, wmel__vk_tab(st->w));
+    const int fft = vk_put_ints(st, &dp, &L);
     if (arith == VKW_ARITH_FF && wmel__test_env(WMEL__CFG_VULKAN_FF_BREAK)) /* a testing switch: float32 tables */
-        for (size_t i = 0; i < L.tab_words; i++) ((float *)wmel__vk_tab(st->w))[2 * i + 1] = 0.0f;
+        for (size_t i = 0; i < L.words; i++) ((float *)wmel__vk_tab(st->w))[2 * i + 1] = 0.0f;
     rc = arith == VKW_ARITH_FF && !(!st->pfa && wmel__fe_dithered(p)) ? ff_self_test(ctx, st) : WMEL_OK;
     if (rc == WMEL__FALLBACK) { /* float-float fails its self-test: the CPU's frames */
         wmel__vk_close(st->w);
         st->w = NULL;
-        return vk_cpu_frames(ctx, st, g.n_fft);
+        return vk_cpu_frames(ctx, st, dp.n_fft);
     }
     if (rc != WMEL_OK) {
         wmel__vk_close(st->w);
@@ -622,7 +517,7 @@ static int vk_init(wmel_ctx *ctx)
     ctx->state = st;
     ctx->vals_f32 = vals_f32;
     snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "vulkan-%s-%s%d",
-             arith == VKW_ARITH_FF ? (ff_fma ? "ff-fma" : "ff") : "f64", fft ? "fft" : "dft", g.n_fft);
+             arith == VKW_ARITH_FF ? (ff_fma ? "ff-fma" : "ff") : "f64", fft ? "fft" : "dft", dp.n_fft);
     return WMEL_OK;
 }
 
@@ -2099,24 +1994,19 @@ static int ff_self_test(const wmel_ctx *ctx, vk_state *st)
 /* ---- accepts: what the backend takes of a plan, before a ctx is made ---- */
 
 /* The plan's frames on the device (vk_init, vk_plan_frames): Whisper's geometry always, a
- * general plan whose framing the shader knows and that has no dither. */
-static int vk_accepts_frames(const wmel_accept_q *q, char *why, size_t len)
+ * general plan the lowering takes (a framing the shader knows, no dither); dp: the
+ * lowered plan. */
+static int vk_accepts_frames(const wmel_accept_q *q, wmel_devplan *dp, char *why, size_t len)
 {
-    const wmel_frontend_plan *p = &q->fe->p;
-    int f[VKW_N_FRAMING];
-    if (q->fe->algo == &wmel__algo_pfa400)
-        return wmel__answer(1, why, len, "Vulkan computes Whisper's geometry on its 400-point tables");
-    if (wmel__fe_dithered(p))
-        return wmel__answer(0, why, len, "the plan is dithered (dither or the windowed energy): the noise is drawn on the "
-                                   "host, so its frames run on the CPU");
-    if (!framing(p, f)) return wmel__answer(0, why, len, "framing %d has no device framing; the frames run on the CPU", p->framing);
-    return wmel__answer(1, why, len, "Vulkan computes the plan's frames on the general algorithm (n_fft %d)", p->n_fft);
+    const int ok = vk_lower(q->fe, dp);
+    return wmel__answer(ok, why, len, "%s", dp->why);
 }
 
 /* The finish on the device with the frames (vk_init's st->finish, st->pfa_fin). */
 static int vk_accepts_finish(const wmel_accept_q *q, char *why, size_t len)
 {
-    if (!vk_accepts_frames(q, why, len)) return 0;
+    wmel_devplan dp;
+    if (!vk_accepts_frames(q, &dp, why, len)) return 0;
     const wmel_fe *fe = q->fe;
     const wmel_frontend_plan *p = &fe->p;
     const char *env = wmel__env(WMEL__CFG_VULKAN_DEVICE_FINISH);
@@ -2129,12 +2019,9 @@ static int vk_accepts_finish(const wmel_accept_q *q, char *why, size_t len)
     const char *f64_env = wmel__test_env(WMEL__CFG_VULKAN_VALS_F64);
     const int f64_vals = f64_env && !strcmp(f64_env, "1");
     if (f64_vals) return wmel__answer(0, why, len, "the testing switch WMEL_VULKAN_VALS_F64=1 keeps the finish on the host");
-    if (p->n_ceps > 0 && !(p->n_mels <= 4 * VKW_WG && fe->dct))
-        return wmel__answer(0, why, len, "cepstra of %d mels (past %d) are taken on the host", p->n_mels, 4 * VKW_WG);
-    if (!wmel__fe_dev_finish(fe, WMEL__DEV_POST | WMEL__DEV_THEN | WMEL__DEV_ALL))
-        return wmel__answer(0, why, len, "the plan's finish is not one finish.comp makes (a post stage in the mels x frames "
-                                   "layout, or a normalisation it lacks): the host makes it, in float64");
-    return wmel__answer(1, why, len, "Vulkan makes the plan's finish%s on the device", wmel__fe_post_on(p) ? " and post stage" : "");
+    wmel_dp_limits lim;
+    vk_limits(&lim);
+    return wmel__devplan_finish_why(fe, &dp, &lim, "finish.comp", why, len);
 }
 
 static int vk_accepts(const wmel_accept_q *q, char *why, size_t len)
@@ -2150,7 +2037,8 @@ static int vk_accepts(const wmel_accept_q *q, char *why, size_t len)
                                        "from file descriptors)", inner);
         return wmel__answer(0, why, len, "wmel_vulkan_features_device refuses the plan: %s", inner);
     }
-    return vk_accepts_frames(q, why, len);
+    wmel_devplan dp;
+    return vk_accepts_frames(q, &dp, why, len);
 }
 
 const wmel_backend_vt wmel__backend_vulkan = {
