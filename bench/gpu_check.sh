@@ -34,6 +34,9 @@
 # record (<date>-gpu-check-emu.md) goes to $OUT unless RESULTS_DIR says otherwise.
 # GPU_CHECK_PREREQ=DIR installs first what bench/gpu_prereq.sh gathered (for a bare machine
 # that cannot fetch: glslc, the Vulkan headers, the loader and libglvnd, cJSON, the data).
+# GPU_CHECK_STEPS names the steps to run after the build (default all: vulkan frames batch
+# devmem cuda_bench cuda_batch stem ctest python), GPU_CHECK_CTEST_R the CTest tests (a
+# regular expression), GPU_CHECK_PYTEST the pytest files: a short check of a few parts.
 # GPU_CHECK_CMAKE_ARGS adds CMake arguments (say -DWMEL_CUDA_ARCHS=90-real for one card);
 # GPU_CHECK_CLIPS sets the clips of the many-clips step (default 1024); GPU_CHECK_FF_PROBE=1 adds the
 # float-float probe of the vulkan step (a device whose float-float fails its per-ctx check).
@@ -59,6 +62,9 @@ if [ -z "${GPU_CHECK_TEED:-}" ]; then
   exit $rc
 fi
 step() { echo "== $1 (at $(( $(date +%s) - T0 )) s; load $(cut -d' ' -f1-3 /proc/loadavg))"; }
+# GPU_CHECK_STEPS: the steps to run after the build (default all): vulkan frames batch devmem
+# cuda_bench cuda_batch stem ctest python
+want() { [ -z "${GPU_CHECK_STEPS:-}" ] && return 0; case " $GPU_CHECK_STEPS " in *" $1 "*) return 0 ;; esac; return 1; }
 # GPU_CHECK_PREREQ=DIR: what bench/gpu_prereq.sh gathered, for a bare machine that cannot fetch
 # (as root): the packages unpacked into /, the shader compiler and the Vulkan headers from DIR,
 # the conformance data into ../shared, NVIDIA's Vulkan driver named to the loader
@@ -120,7 +126,8 @@ case "$FEATURES" in *safetensors*) ;; *) absent "cJSON in $B (libcjson-dev: the 
 W=../shared/golden/audio/exact_30s.wav
 [ -f "$W" ] || W=data/$(ls data | grep -m1 '\.wav$')
 step "vulkan (docs/vulkan.md)"
-if [ "$HAVE_VK" = 1 ] && [ -x "$B/tests/vulkan/test_vulkan" ]; then
+if ! want vulkan; then echo "skipped: not in GPU_CHECK_STEPS"
+elif [ "$HAVE_VK" = 1 ] && [ -x "$B/tests/vulkan/test_vulkan" ]; then
   timeout "$STEP_S" "$B/tests/vulkan/test_vulkan" >"$OUT/test_vulkan.txt" 2>&1; echo "test_vulkan exit $?"
   # NVIDIA's Vulkan driver (its ICD, libGLX_nvidia.so.0) loads through libglvnd: an image
   # without it lists no device (VK_ERROR_INCOMPATIBLE_DRIVER)
@@ -159,7 +166,8 @@ fi
 
 step "one 30 s clip: the host's CPU a frame, the samples read in place and copied, the ctx's making (bench/vulkan/vk_frames_bench.c)"
 FB="$B/vk_frames_bench"
-if [ "$HAVE_VK" = 0 ]; then
+if ! want frames; then echo "skipped: not in GPU_CHECK_STEPS"; FB=""
+elif [ "$HAVE_VK" = 0 ]; then
   echo "skipped: no Vulkan backend in $B"
   FB=""
 else
@@ -181,7 +189,8 @@ fi
 
 step "many clips: $CLIPS clips of 1 to 10 s in one call, per backend (bench/vulkan/vk_batch_bench.c)"
 VB="$B/wmel-vk-batch-bench" # the CMake target (the Vulkan rounds' phases too), else built here
-[ -x "$VB" ] || { VB="$B/vk_batch_bench"; cc -O2 -Iinclude bench/vulkan/vk_batch_bench.c -L"$B" -lwmel -lm \
+want batch || { echo "skipped: not in GPU_CHECK_STEPS"; VB=""; echo >"$OUT/vk_batch_build.log"; }
+[ -z "$VB" ] || [ -x "$VB" ] || { VB="$B/vk_batch_bench"; cc -O2 -Iinclude bench/vulkan/vk_batch_bench.c -L"$B" -lwmel -lm \
   -Wl,-rpath,"$PWD/$B" -o "$VB" 2>"$OUT/vk_batch_build.log" || VB=""; }
 if [ -n "$VB" ]; then
   BES="cpu cuda f64 ff"
@@ -206,7 +215,8 @@ fi
 
 step "clips in the device's memory (bench/vulkan/vk_devmem_bench.c, wmel_vulkan_features_device)"
 DB="$B/wmel-vk-devmem-bench"
-if [ -x "$DB" ]; then
+if ! want devmem; then echo "skipped: not in GPU_CHECK_STEPS"
+elif [ -x "$DB" ]; then
   for fe in whisper nemo kaldi; do
     for ar in 1 2; do
       timeout 120 "$DB" "$fe" "$ar" 10 "$DEVMEM_CLIPS" "$REPS" > "$OUT/vk_devmem_${fe}_$ar.txt" 2>&1
@@ -220,7 +230,8 @@ else
 fi
 
 step "cuda_bench (log-Mel vs torch.stft pipeline)"
-if [ "$HAVE_NP" = 0 ]; then
+if ! want cuda_bench; then echo "skipped: not in GPU_CHECK_STEPS"
+elif [ "$HAVE_NP" = 0 ]; then
   echo "skipped: no numpy for $PY"
 else
   timeout "$STEP_S" "$PY" bench/cuda_bench.py --build "$B" $BENCH_ARGS >"$OUT/cuda_bench.txt" 2>&1
@@ -228,7 +239,8 @@ else
   cat "$OUT/cuda_bench.txt"
 fi
 step "cuda_stem_bench (mel + stem vs torch)"
-if [ "$HAVE_NP" = 0 ]; then
+if ! want stem; then echo "skipped: not in GPU_CHECK_STEPS"
+elif [ "$HAVE_NP" = 0 ]; then
   echo "skipped: no numpy for $PY"
 elif ! "$B/wmel" --version | grep -q safetensors; then
   echo "skipped: wmel built without cJSON (libcjson-dev), which reads the stem's safetensors"
@@ -238,22 +250,37 @@ cat "$OUT/cuda_stem_bench.txt"
 fi
 
 step ctest
-(cd "$B" && timeout "$STEP_S" ctest --output-on-failure -j "$(nproc)") >"$OUT/ctest.log" 2>&1
+# GPU_CHECK_CTEST_R: a regular expression of the tests to run (default all)
+if want ctest; then
+(cd "$B" && timeout "$STEP_S" ctest --output-on-failure -j "$(nproc)" ${GPU_CHECK_CTEST_R:+-R "$GPU_CHECK_CTEST_R"}) >"$OUT/ctest.log" 2>&1
 [ $? = 124 ] && echo "cut short after $STEP_S s (STEP_S)"
 grep -E "tests passed|Failed|\*\*\*|Not Run" "$OUT/ctest.log"
+else echo "skipped: not in GPU_CHECK_STEPS"; fi
+
+step "many clips on the device from torch (bench/cuda_batch_bench.py)"
+so=$(find "$B" -name '_wmel*.so' | head -1)
+pkg="$B/pypkg"
+if [ -n "$so" ]; then rm -rf "$pkg" && mkdir -p "$pkg" && cp -r python/wmel "$pkg/" && cp "$(dirname "$so")"/_*.so "$pkg/wmel/"; fi
+if ! want cuda_batch; then echo "skipped: not in GPU_CHECK_STEPS"
+elif [ -z "$so" ] || [ "$HAVE_NP" = 0 ]; then echo "skipped: no extension built or no numpy for $PY"
+else
+  PYTHONPATH="$pkg" timeout "$STEP_S" "$PY" bench/cuda_batch_bench.py --clips "$([ "$MODE" = EMU ] && echo 8 || echo 512)" --record "$OUT" \
+    >"$OUT/cuda_batch_bench.txt" 2>&1
+  [ $? = 124 ] && echo "cut short after $STEP_S s (STEP_S)"
+  cat "$OUT/cuda_batch_bench.txt"
+fi
 
 step "python (with torch where importable)"
-so=$(find "$B" -name '_wmel*.so' | head -1)
+if ! want python; then so=""; echo "skipped: not in GPU_CHECK_STEPS"; fi
 "$PY" -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())" 2>/dev/null ||
   echo "no torch for $PY: the torch tests skip"
 if [ -n "$so" ] && "$PY" -c "import pytest, numpy" 2>/dev/null; then
-  pkg="$B/pypkg"
-  rm -rf "$pkg" && mkdir -p "$pkg" && cp -r python/wmel "$pkg/" && cp "$(dirname "$so")"/_*.so "$pkg/wmel/"
   # one line a test as it ends (-v), so that a run cut by STEP_S still names its failures;
   # pytest-xdist's workers where it is installed
   xd=""; "$PY" -c "import xdist" 2>/dev/null && xd="-n $(nproc)"
   # shellcheck disable=SC2086
-  PYTHONPATH="$pkg" timeout "$STEP_S" "$PY" -m pytest -v -rs -p no:cacheprovider $xd tests/python >"$OUT/pytest.log" 2>&1
+  # GPU_CHECK_PYTEST: the test files to run (default tests/python)
+  PYTHONPATH="$pkg" timeout "$STEP_S" "$PY" -m pytest -v -rs -p no:cacheprovider $xd ${GPU_CHECK_PYTEST:-tests/python} >"$OUT/pytest.log" 2>&1
   [ $? = 124 ] && echo "pytest cut short after $STEP_S s (STEP_S): the failures so far below"
   grep -E "(FAILED|ERROR) " "$OUT/pytest.log" | sed -E 's/^\[gw[0-9]+\] *\[ *[0-9]+%\] *//' | sort -u | head -30
   echo "pytest: $(grep -c " PASSED" "$OUT/pytest.log") passed, $(grep -c " SKIPPED" "$OUT/pytest.log") skipped, $(grep -cE " (FAILED|ERROR)" "$OUT/pytest.log") failed or errors"
