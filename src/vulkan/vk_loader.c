@@ -95,7 +95,7 @@ extern const size_t wmel__spv_finish_ff_words;
 
 int wmel__vk_detail(int code, const char *fmt, ...)
 {
-    char msg[320];
+    char msg[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -2156,7 +2156,9 @@ int wmel__vk_import_fd(vkw *w, int out, int fd, uint32_t type, uint64_t size, in
         if (r == VK_ERROR_OUT_OF_DEVICE_MEMORY || r == VK_ERROR_OUT_OF_HOST_MEMORY)
             return wmel__vk_detail(WMEL_ERR_NO_MEMORY, "Vulkan: importing %s memory (vkAllocateMemory) failed: %s (%d): "
                                    "the descriptor must be an export (vkGetMemoryFdKHR) of this device's memory, "
-                                   "its size (%llu bytes) the allocationSize the memory was allocated with",
+                                   "its size (%llu bytes) the allocationSize the memory was allocated with (NVIDIA's "
+                                   "driver answers another descriptor so, and then refuses every import on this ctx's "
+                                   "device: a new ctx imports)",
                                    what, vk_result_name(r), (int)r, (unsigned long long)size);
         return vk_fail(r, "importing the memory (vkAllocateMemory)");
     }

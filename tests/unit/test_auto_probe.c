@@ -209,7 +209,7 @@ int main(int argc, char **argv)
         return t_done("test_auto_probe") ? 1 : 77;
     }
     /* the device backends AUTO reaches (each a candidate for every plan), how many on a GPU */
-    int nd = 0, ngpu = 0;
+    int nd = 0, ngpu = 0, vk_gpu = 0;
     for (int id = WMEL_BACKEND_CUDA; id <= WMEL_BACKEND_VULKAN; id++) {
         const wmel_backend_vt *b = wmel__backend(id);
         wmel_dev_id bd;
@@ -217,11 +217,12 @@ int main(int argc, char **argv)
         if (!b || (b->available && !b->available(&p)) || !b->auto_device || b->auto_device(&p, &bd) != 0) continue;
         nd++;
         ngpu += bd.gpu != 0;
+        vk_gpu |= id == WMEL_BACKEND_VULKAN && bd.gpu;
     }
     /* WMEL_AUTO_PROBE=0: the device as found (any CUDA device; a Vulkan GPU only), for a
        general plan a Vulkan GPU */
     const char *today = vt->id == WMEL_BACKEND_CUDA || dev.gpu ? vt->name : "cpu";
-    const char *today_plan = vt->id == WMEL_BACKEND_VULKAN && dev.gpu ? "vulkan" : "cpu";
+    const char *today_plan = vk_gpu ? "vulkan" : "cpu";
     printf("AUTO's device: %s, device %d, %s; %d device backends reached, %d on a GPU\n", vt->name, dev.index,
            dev.gpu ? "a GPU" : "a CPU device", nd, ngpu);
     float *x = malloc(NS * sizeof *x);
