@@ -57,7 +57,7 @@ if [ -z "${GPU_CHECK_TEED:-}" ]; then
   { GPU_CHECK_TEED=1 sh "$0" "$@" 2>&1; echo $? >"$OUT/exit_status"; } | tee "$OUT/summary.txt"
   rc=$(cat "$OUT/exit_status" 2>/dev/null || echo 1)
   "$PY" bench/gpu_check_record.py "$OUT" "$RESULTS_DIR" --build "${1:-build-cuda}" --mode "$MODE" \
-    --load0 "$LOAD0" --args "GPU_CHECK_CMAKE_ARGS=${GPU_CHECK_CMAKE_ARGS:-} STEP_S=$STEP_S" ||
+    --load0 "$LOAD0" --args "GPU_CHECK_CMAKE_ARGS=${GPU_CHECK_CMAKE_ARGS:-} STEP_S=$STEP_S${GPU_CHECK_STEPS:+ GPU_CHECK_STEPS='$GPU_CHECK_STEPS'}${GPU_CHECK_CTEST_R:+ GPU_CHECK_CTEST_R='$GPU_CHECK_CTEST_R'}${GPU_CHECK_PYTEST:+ GPU_CHECK_PYTEST='$GPU_CHECK_PYTEST'}" ||
     echo "the record could not be written (above)"
   exit $rc
 fi
