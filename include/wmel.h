@@ -225,7 +225,14 @@ typedef struct wmel_params {
                        best (discrete, integrated, virtual, CPU); k >= 1: device k - 1
                        as `wmel info` lists them (taken from reserved[]) */
     int vulkan_arith;  /* WMEL_VULKAN_ARITH_* (taken from reserved[]) */
-    int reserved[2];/* zero; room to grow without changing the struct size */
+    int device_check;  /* 0 or 1 (taken from reserved[]). 1: the CUDA device-memory entry
+                       points (wmel_cuda_log_mel_device, wmel_cuda_features_device(_batch))
+                       first scan every clip's float32 samples on the device (one launch)
+                       and wait for the verdict: a clip wmel_features refuses for its
+                       samples gets its status (WMEL_ERR_NOT_FINITE, WMEL_ERR_SAMPLE_RANGE)
+                       before anything else is enqueued; not under a stream capture (the
+                       call is refused there). 0: no scan, no wait (see each entry) */
+    int reserved[1];/* zero; room to grow without changing the struct size */
 } wmel_params;
 
 /* Smoothing of the output (wmel_params.smooth), applied by wmel_log_mel(),
@@ -243,13 +250,13 @@ enum {
 };
 
 /* Defaults: n_mels 80, backend AUTO, n_threads 0 (all cores), norm WHOLE, max_isa AUTO,
- * smooth NONE, frontend WHISPER. */
+ * smooth NONE, frontend WHISPER, device_check 0. */
 WMEL_API wmel_params wmel_default_params(void);
 
 /* Creates a context: filter bank, window, FFT plan, kernel choice.
  * Returns NULL on error and stores the status in *status (when status is not NULL);
  * on success *status is WMEL_OK. Errors: WMEL_ERR_INVALID_ARG (n_mels not 80/128, bad
- * backend/norm/isa/smooth/frontend, n_threads < 0), WMEL_ERR_BACKEND_UNAVAILABLE (CUDA or
+ * backend/norm/isa/smooth/frontend, n_threads < 0, device_check not 0 or 1), WMEL_ERR_BACKEND_UNAVAILABLE (CUDA or
  * Vulkan asked for and not usable), WMEL_ERR_NO_MEMORY. p == NULL means wmel_default_params().
  * It fills the plan of wmel_frontend_preset(p->frontend, p->n_mels) (for Whisper's
  * front-end with p->norm) and creates the ctx as wmel_create_plan(p, plan) does, keeping

@@ -487,7 +487,8 @@ wmel_ctx *wmel__create(wmel_params p, const wmel_frontend_plan *plan, int keep_s
     if (p.backend < WMEL_BACKEND_AUTO || p.backend > WMEL_BACKEND_VULKAN || p.vulkan_device < 0 ||
         p.vulkan_arith < WMEL_VULKAN_ARITH_AUTO || p.vulkan_arith > WMEL_VULKAN_ARITH_FLOAT_FLOAT ||
         p.max_isa < WMEL_ISA_AUTO || p.max_isa > WMEL_ISA_WASM_SIMD128 || p.n_threads < 0 ||
-        p.cuda_device < 0 || (p.smooth != WMEL_SMOOTH_NONE && p.smooth != WMEL_SMOOTH_3X3))
+        p.cuda_device < 0 || (p.smooth != WMEL_SMOOTH_NONE && p.smooth != WMEL_SMOOTH_3X3) ||
+        (p.device_check != 0 && p.device_check != 1))
         return fail(status, WMEL_ERR_INVALID_ARG);
     /* the ctx's params say the plan's front-end (its norm is the frame driver's) */
     const wmel_algo *algo = cols ? &wmel__algo_general : wmel__plan_algo(plan);

@@ -751,6 +751,132 @@ static int device_end(wmel_ctx *ctx, int device, int prev, cudaError_t e, const 
     return rc;
 }
 
+/* ---------------------------------------------------------------- params.device_check */
+
+/* The magnitude bits no finite float passes: no bound. */
+#define NO_BOUND 0x7f7fffffu
+
+/* The clips a scan reads (float32 samples in device memory): clip b at pcm[b] with n[b]
+ * samples where pcm is set, else at base + b * stride with n0 samples. range_lim, ff_lim: the
+ * magnitude bits past which a sample is refused (WMEL_ERR_SAMPLE_RANGE), past which its clip
+ * runs in float64 (NO_BOUND: none). */
+typedef struct scan_q {
+    const float *base;
+    size_t stride, n0;
+    const void *const *pcm;
+    const size_t *n;
+    size_t batch;
+    unsigned range_lim, ff_lim;
+} scan_q;
+
+/* The float's magnitude bits. */
+static unsigned f32_bits(float f)
+{
+    unsigned u;
+    memcpy(&u, &f, sizeof u);
+    return u & 0x7fffffffu;
+}
+
+/* The refusal under a stream capture: the scan waits for the device. */
+static int scan_captured(cudaStream_t s)
+{
+    enum cudaStreamCaptureStatus cs = cudaStreamCaptureStatusNone;
+    cudaError_t e = cudaStreamIsCapturing(s, &cs);
+    if (e != cudaSuccess) {
+        cudaGetLastError();
+        return cu_fail(e, "asking whether the stream is capturing");
+    }
+    if (cs == cudaStreamCaptureStatusNone) return WMEL_OK;
+    wmel__detail("CUDA: params.device_check: the samples' scan waits for the device, which a stream capture "
+                 "(a CUDA graph) cannot hold; capture with a ctx made with device_check 0, the samples checked "
+                 "before the capture");
+    return WMEL_ERR_INVALID_ARG;
+}
+
+/* The first clip the flags refuse (a sample not finite: WMEL_ERR_NOT_FINITE, wmel_features'
+ * status wherever the clip has one; past range_lim: WMEL_ERR_SAMPLE_RANGE), its index in
+ * *failed and the detail; ff64[b] (ff64 not NULL) 1 where clip b has a sample past ff_lim. */
+static int scan_verdict(const unsigned *flags, size_t batch, unsigned char *ff64, size_t *failed)
+{
+    for (size_t b = 0; b < batch; b++) {
+        if (flags[b] & 3u) {
+            char msg[320];
+            const int nf = (flags[b] & 1u) != 0;
+            snprintf(msg, sizeof msg, "CUDA: params.device_check: clip %zu: %s", b,
+                     nf ? "a sample is NaN or infinite"
+                        : "a sample past 1e15, whose clip wmel_features computes with the CPU's float32 kernels "
+                          "(they refuse samples from about 1e17): past the device entry points' range");
+            wmel__detail(msg);
+            *failed = b;
+            return nf ? WMEL_ERR_NOT_FINITE : WMEL_ERR_SAMPLE_RANGE;
+        }
+        if (ff64) ff64[b] = (flags[b] & 4u) != 0;
+    }
+    return WMEL_OK;
+}
+
+/* params.device_check's scan of q's clips on stream s (the ctx's device current): refused under
+ * a stream capture before anything is enqueued; else one k_scan launch over every clip (after
+ * the clips' table where they have their own lengths), its flags read back and waited for.
+ * WMEL_OK (ff64 as scan_verdict fills it), the first refused clip's status (its index in
+ * *failed), or the failure. */
+static int device_scan(const scan_q *q, unsigned char *ff64, size_t *failed, cudaStream_t s)
+{
+    int rc = scan_captured(s);
+    if (rc != WMEL_OK) return rc;
+    const size_t batch = q->batch;
+    size_t max_n = q->n0;
+    if (q->pcm)
+        for (size_t b = 0; b < batch; b++) max_n = q->n[b] > max_n ? q->n[b] : max_n;
+    if (ff64) memset(ff64, 0, batch);
+    if (!batch || !max_n) return WMEL_OK;
+    if (batch > SIZE_MAX / 64) return WMEL_ERR_OVERFLOW;
+    const size_t tab_bytes = q->pcm ? 2 * batch * sizeof(unsigned long long) : 0;
+    const size_t flag_bytes = (batch * sizeof(unsigned) + 255) & ~(size_t)255;
+    unsigned long long *htab = malloc(tab_bytes + batch * sizeof(unsigned)); /* the table, then the flags */
+    if (!htab) return WMEL_ERR_NO_MEMORY;
+    unsigned *hflags = (unsigned *)(void *)((char *)htab + tab_bytes);
+    for (size_t b = 0; q->pcm && b < batch; b++) {
+        htab[2 * b] = (unsigned long long)(uintptr_t)q->pcm[b];
+        htab[2 * b + 1] = q->n[b];
+    }
+    void *d = NULL;
+    const char *what = "allocating the scan's flags";
+    cudaError_t e = (cudaError_t)wmel__cu_alloc(&d, flag_bytes + tab_bytes, s);
+    if (e == cudaSuccess) {
+        unsigned long long *dtab = q->pcm ? (unsigned long long *)(void *)((char *)d + flag_bytes) : NULL;
+        what = "clearing the scan's flags";
+        e = cudaMemsetAsync(d, 0, batch * sizeof(unsigned), s);
+        if (e == cudaSuccess && dtab) {
+            what = "copying the clips' table to the device";
+            e = cudaMemcpyAsync(dtab, htab, tab_bytes, cudaMemcpyHostToDevice, s);
+        }
+        if (e == cudaSuccess) {
+            what = "launching the samples' scan";
+            e = (cudaError_t)wmel__cu_scan(q->base, q->stride, dtab, q->n0, max_n, batch, q->range_lim, q->ff_lim,
+                                           d, s);
+        }
+        if (e == cudaSuccess) {
+            what = "reading the scan's flags";
+            e = cudaMemcpyAsync(hflags, d, batch * sizeof(unsigned), cudaMemcpyDeviceToHost, s);
+        }
+        if (e == cudaSuccess) {
+            what = "waiting for the samples' scan";
+            e = cudaStreamSynchronize(s);
+        }
+        e = device_free(d, s, e, &what, "releasing the scan's flags");
+    }
+    if (e != cudaSuccess) {
+        cudaStreamSynchronize(s); /* no copy may still write to htab */
+        rc = cu_fail(e, what);
+        cudaGetLastError();
+    } else {
+        rc = scan_verdict(hflags, batch, ff64, failed);
+    }
+    free(htab);
+    return rc;
+}
+
 /* ---------------------------------------------------------------- device pointers */
 
 static int cuda_clips_device(wmel_ctx *ctx, const wmel_clips *c, void *stream)
@@ -800,6 +926,15 @@ static int cuda_clips_device(wmel_ctx *ctx, const wmel_clips *c, void *stream)
     void *keys = NULL;
     cudaError_t e = enter_device(st->device, &prev);
     if (e != cudaSuccess) return cu_fail(e, "selecting the CUDA device");
+    if (ctx->params.device_check && !c->s16) { /* past 1e15: the host's CPU kernels decide */
+        const scan_q q = {c->f32, pcm_stride, n_samples, NULL, NULL, batch, f32_bits(WMEL_F32_KERNEL_SAFE), NO_BOUND};
+        size_t at = 0;
+        const int rc = device_scan(&q, NULL, &at, s);
+        if (rc != WMEL_OK) {
+            leave_device(st->device, prev);
+            return rc;
+        }
+    }
     const char *what = "allocating the max keys";
     /* the scratch is stream-ordered: freed on `s` after the kernels that use it */
     if ((e = (cudaError_t)wmel__cu_alloc(&keys, keys_bytes + edge_bytes, s)) == cudaSuccess) {
@@ -1386,6 +1521,31 @@ static int whisper_features_device(wmel_ctx *ctx, const wmel_clips *c, size_t ro
     return cuda_clips_device(ctx, &w, stream);
 }
 
+/* params.device_check on a general plan's device call (f32: its float32 samples, NULL for
+ * int16 ones, which no limit refuses): the scan of device_scan, a sample past 1e15 refused
+ * where the ctx has a CPU twin (wmel_features' CPU kernels decide such a clip), and, where
+ * the call's arithmetic is float-float (ff), *ff64 (malloc'd; the caller frees) set for the
+ * clips past its range, which run in float64 as wmel_features runs them. WMEL_OK with *ff64
+ * NULL where the check is off. */
+static int features_scan(const wmel_ctx *ctx, int s16, const float *f32, size_t stride, size_t n0,
+                         const void *const *pcm, const size_t *n, size_t batch, int ff, unsigned char **ff64,
+                         size_t *failed, cudaStream_t s)
+{
+    const cuda_state *st = ctx->state;
+    *ff64 = NULL;
+    if (!ctx->params.device_check || !batch || s16) return WMEL_OK; /* int16: no sample to refuse */
+    if (!(*ff64 = malloc(batch))) return WMEL_ERR_NO_MEMORY;
+    const scan_q q = {f32, stride, n0, pcm, n, batch, ctx->twin ? f32_bits(WMEL_F32_KERNEL_SAFE) : NO_BOUND,
+                      ff ? st->ff_lim : NO_BOUND};
+    size_t at = 0;
+    const int rc = device_scan(&q, *ff64, failed ? failed : &at, s);
+    if (rc != WMEL_OK) {
+        free(*ff64);
+        *ff64 = NULL;
+    }
+    return rc;
+}
+
 /* A general plan's features of whole clips in device memory (vt->features_device): per clip,
  * k_plan_frames on its samples where they lie, then k_plan_finish (k_plan_max, k_plan_post)
  * into its rows x cols of c->out, all on the caller's stream, the clips one after another
@@ -1452,6 +1612,12 @@ static int cuda_features_device(wmel_ctx *ctx, const wmel_clips *c, size_t rows,
     void *d = NULL;
     cudaError_t e = enter_device(st->device, &prev);
     if (e != cudaSuccess) return cu_fail(e, "selecting the CUDA device");
+    unsigned char *ff64 = NULL; /* params.device_check: clip b past float-float's range, in float64 */
+    const int rc = features_scan(ctx, s16, c->f32, c->pcm_stride, n, NULL, NULL, c->batch, l.ff, &ff64, NULL, s);
+    if (rc != WMEL_OK) {
+        leave_device(st->device, prev);
+        return rc;
+    }
     const char *what = "allocating the device scratch";
     /* stream-ordered: freed on `s` after the kernels that use it */
     if ((e = (cudaError_t)wmel__cu_alloc(&d, bytes, s)) == cudaSuccess) {
@@ -1464,6 +1630,13 @@ static int cuda_features_device(wmel_ctx *ctx, const wmel_clips *c, size_t rows,
         for (size_t b = 0; b < c->batch && e == cudaSuccess; b++) {
             if (s16) l.xs = c->s16 + b * c->pcm_stride;
             else l.x = c->f32 + b * c->pcm_stride;
+            if (ff64 && ff64[b]) { /* as wmel_features runs it */
+                l.ff = f.ff = 0;
+                l.tab = f.tab = st->tab64;
+            } else if (ff64) {
+                l.ff = f.ff = st->geo.ff;
+                l.tab = f.tab = st->geo.tab;
+            }
             float *o = c->out + b * per;
             if (f.post) {
                 f.out = frames;
@@ -1480,6 +1653,7 @@ static int cuda_features_device(wmel_ctx *ctx, const wmel_clips *c, size_t rows,
         }
         e = device_free(d, s, e, &what, "releasing the device scratch");
     }
+    free(ff64);
     return device_end(ctx, st->device, prev, e, what);
 }
 
@@ -1620,6 +1794,59 @@ static cudaError_t run_rounds(const cuda_state *st, wmel_cu_frames l, wmel_cu_fi
     return cudaSuccess;
 }
 
+/* The rounds of the clips dc runs (those with rows) on stream s in the arithmetic of l and f,
+ * through one stream-ordered scratch: WMEL_OK with *e the CUDA status (*what says which call
+ * failed), or the layout's refusal. */
+static int device_pass(const cuda_state *st, wmel_cu_frames l, wmel_cu_finish f, const void *const *pcm, int s16,
+                       const size_t *n, float *const *out, const dev_clip *dc, size_t batch, cudaStream_t s,
+                       cudaError_t *e, const char **what)
+{
+    const size_t nr = (size_t)st->geo.n_cols, nc = (size_t)f.n_cols;
+    size_t run = 0;
+    for (size_t b = 0; b < batch; b++) run += dc[b].rows != 0;
+    if (!run) return WMEL_OK;
+    round_scratch z;
+    const int rc = round_layout(dc, batch, nr, nc, &z);
+    if (rc != WMEL_OK) return rc;
+    void *d = NULL;
+    *what = "allocating the device scratch";
+    if ((*e = (cudaError_t)wmel__cu_alloc(&d, z.bytes, s)) == cudaSuccess) { /* freed on s after the kernels */
+        *what = "clearing the finish's flags";
+        if ((*e = cudaMemsetAsync(d, 0, 2 * run * sizeof(unsigned), s)) == cudaSuccess)
+            *e = run_rounds(st, l, f, pcm, s16, n, out, dc, batch, d, &z, s, what);
+        *e = device_free(d, s, *e, what, "releasing the device scratch");
+    }
+    return WMEL_OK;
+}
+
+/* The clips of dc in one pass, or, where params.device_check's scan set ff64 for some clips
+ * (past float-float's range), the others in the call's arithmetic, then those in float64 (as
+ * wmel_features runs them). As device_pass. */
+static int device_passes(const cuda_state *st, wmel_cu_frames l, wmel_cu_finish f, const void *const *pcm, int s16,
+                         const size_t *n, float *const *out, dev_clip *dc, const unsigned char *ff64, size_t batch,
+                         cudaStream_t s, cudaError_t *e, const char **what)
+{
+    size_t wide = 0;
+    for (size_t b = 0; ff64 && b < batch; b++) wide += ff64[b] && dc[b].rows;
+    *e = cudaSuccess;
+    if (!wide) return device_pass(st, l, f, pcm, s16, n, out, dc, batch, s, e, what);
+    dev_clip *dw = malloc(batch * sizeof *dw);
+    if (!dw) return WMEL_ERR_NO_MEMORY;
+    for (size_t b = 0; b < batch; b++) {
+        dw[b] = dc[b];
+        if (ff64[b]) dc[b].rows = 0;
+        else dw[b].rows = 0;
+    }
+    int rc = device_pass(st, l, f, pcm, s16, n, out, dc, batch, s, e, what);
+    if (rc == WMEL_OK && *e == cudaSuccess) {
+        l.ff = f.ff = 0;
+        l.tab = f.tab = st->tab64;
+        rc = device_pass(st, l, f, pcm, s16, n, out, dw, batch, s, e, what);
+    }
+    free(dw);
+    return rc;
+}
+
 /* A general plan's features of clips of their own lengths in device memory
  * (vt->features_device_batch): every clip's sizes checked (a refusal names the clip in
  * *failed), then the clips in rounds (round_end) through one stream-ordered scratch on the
@@ -1649,9 +1876,6 @@ static int cuda_features_device_batch(wmel_ctx *ctx, const void *const *pcm, int
         if ((rc = batch_clip(ctx, b, n[b], &dc[b])) != WMEL_OK) *failed = b;
         run += dc[b].rows != 0;
     }
-    const size_t nr = (size_t)st->geo.n_cols, nc = (size_t)ctx->fe->n_cols;
-    round_scratch z;
-    if (rc == WMEL_OK && run) rc = round_layout(dc, batch, nr, nc, &z);
     if (rc != WMEL_OK || !run) {
         free(dc);
         return rc;
@@ -1666,20 +1890,21 @@ static int cuda_features_device_batch(wmel_ctx *ctx, const void *const *pcm, int
     f.tab = l.tab;
     cudaStream_t s = (cudaStream_t)stream;
     int prev = 0;
-    void *d = NULL;
     cudaError_t e = enter_device(st->device, &prev);
     if (e != cudaSuccess) {
         free(dc);
         return cu_fail(e, "selecting the CUDA device");
     }
-    const char *what = "allocating the device scratch";
-    if ((e = (cudaError_t)wmel__cu_alloc(&d, z.bytes, s)) == cudaSuccess) { /* freed on s after the kernels */
-        what = "clearing the finish's flags";
-        if ((e = cudaMemsetAsync(d, 0, 2 * run * sizeof(unsigned), s)) == cudaSuccess)
-            e = run_rounds(st, l, f, pcm, s16, n, out, dc, batch, d, &z, s, &what);
-        e = device_free(d, s, e, &what, "releasing the device scratch");
-    }
+    unsigned char *ff64 = NULL; /* params.device_check: the clips past float-float's range */
+    rc = features_scan(ctx, s16, NULL, 0, 0, pcm, n, batch, l.ff, &ff64, failed, s);
+    const char *what = "";
+    if (rc == WMEL_OK) rc = device_passes(st, l, f, pcm, s16, n, out, dc, ff64, batch, s, &e, &what);
+    free(ff64);
     free(dc);
+    if (rc != WMEL_OK) {
+        leave_device(st->device, prev);
+        return rc;
+    }
     return device_end(ctx, st->device, prev, e, what);
 }
 

@@ -260,6 +260,12 @@ int wmel__cu_normalize(float *out, size_t out_stride, size_t per_clip, size_t n_
 size_t wmel__cu_smooth_scratch(int n_mels, size_t nf, size_t n_clips);
 int wmel__cu_smooth(float *out, size_t out_stride, int n_mels, size_t nf, size_t n_clips,
                     const unsigned *keys, int global_key, float *edges, void *stream);
+/* params.device_check's scan of n_clips clips' float32 samples (k_scan): clip c at base + c
+ * * stride with n samples, or (tab not NULL, device memory) at tab[2c] with tab[2c + 1];
+ * max_n: the most samples a clip has. flags[c] (device, cleared by the caller) |= 1 a
+ * sample not finite, 2 one past range_lim, 4 one past ff_lim (magnitude bits). */
+int wmel__cu_scan(const float *base, size_t stride, const unsigned long long *tab, size_t n, size_t max_n,
+                  size_t n_clips, unsigned range_lim, unsigned ff_lim, unsigned *flags, void *stream);
 /* Prepares the kernels for the current device (shared memory opt-in); returns a
  * cudaError_t as int: cudaErrorNoKernelImageForDevice when this build cannot run there. */
 int wmel__cu_prepare(void);

@@ -22,6 +22,7 @@
 
 #include "keys.cuh"
 #include "launch.h"
+#include <limits.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -283,6 +284,28 @@ __global__ void k_normalize(float *out, size_t out_stride, size_t per_clip, size
     }
 }
 
+/* ---- the samples' scan (params.device_check) ----
+ *
+ * Clip c's float32 samples (base + c * stride, n of them; or, with tab, the clip at
+ * tab[2c] with tab[2c + 1] samples): flags[c] |= 1 where one is NaN or Inf, 2 where one's
+ * magnitude bits pass range_lim, 4 where they pass ff_lim (the bits of a non-negative
+ * float order as its values; 0x7f7fffff: no finite sample passes). */
+__global__ void k_scan(const float *base, size_t stride, const unsigned long long *tab, long long n,
+                       size_t n_clips, unsigned range_lim, unsigned ff_lim, unsigned *flags)
+{
+    const size_t clip = blockIdx.y + (size_t)gridDim.y * blockIdx.z;
+    if (clip >= n_clips) return;
+    const float *x = tab ? (const float *)(uintptr_t)tab[2 * clip] : base + clip * stride;
+    const size_t len = tab ? (size_t)tab[2 * clip + 1] : (size_t)n;
+    unsigned f = 0;
+    for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < len; i += (size_t)gridDim.x * blockDim.x) {
+        const unsigned a = __float_as_uint(x[i]) & 0x7fffffffu;
+        if (a >= 0x7f800000u) f |= 1u;
+        else f |= (a > range_lim ? 2u : 0u) | (a > ff_lim ? 4u : 0u);
+    }
+    if (f) atomicOr(flags + clip, f);
+}
+
 /* ---- the 3x3 smoothing, fused into the normalisation ----
  *
  * out holds each clip's raw log10 mel [n_mels][nf]; it is finished in place: normalised
@@ -445,6 +468,20 @@ extern "C" int wmel__cu_normalize(float *out, size_t out_stride, size_t per_clip
     if (n_clips > (size_t)65535 * 65535) return (int)cudaErrorInvalidValue;
     WMEL_CU_LAUNCH(k_normalize, clip_grid(gx, n_clips), 256, 0, (cudaStream_t)stream)(
         out, out_stride, per_clip, n_clips, keys, global_key);
+    return (int)cudaGetLastError();
+}
+
+extern "C" int wmel__cu_scan(const float *base, size_t stride, const unsigned long long *tab, size_t n,
+                             size_t max_n, size_t n_clips, unsigned range_lim, unsigned ff_lim, unsigned *flags,
+                             void *stream)
+{
+    if (n_clips == 0 || max_n == 0) return 0;
+    if (n_clips > (size_t)65535 * 65535 || n > (size_t)(LLONG_MAX / 2)) return (int)cudaErrorInvalidValue;
+    /* a block reads 2048 samples or more; a clip has at most 64 blocks (4 with many clips) */
+    const size_t want = (max_n + 2047) / 2048, cap = n_clips >= 64 ? 4 : 64;
+    const unsigned gx = (unsigned)(want < cap ? want : cap);
+    WMEL_CU_LAUNCH(k_scan, clip_grid(gx ? gx : 1, n_clips), 256, 0, (cudaStream_t)stream)(
+        base, stride, tab, (long long)n, n_clips, range_lim, ff_lim, flags);
     return (int)cudaGetLastError();
 }
 
