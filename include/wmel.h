@@ -1759,7 +1759,14 @@ enum {
  * wmel_log_mel_batch(). The pointers must belong to the ctx's device
  * (params.cuda_device); the calling thread's current device is left as it was.
  * Unlike the host entry points this path does not scan the input for NaN/Inf (that would
- * need a synchronisation): non-finite samples give unspecified output values.
+ * need a synchronisation): non-finite samples give unspecified output values. With
+ * params.device_check 1 it does, for float32 samples: one scan launch over every clip on
+ * `stream`, then a wait for its flags (a synchronisation of the stream; refused under a
+ * stream capture with WMEL_ERR_INVALID_ARG, the reason in wmel_cuda_error_detail()); a clip
+ * with a NaN or Inf gives WMEL_ERR_NOT_FINITE, one with a sample past 1e15 (wmel_log_mel
+ * hands such a clip to the CPU's float32 kernels, which refuse from about 1e17)
+ * WMEL_ERR_SAMPLE_RANGE, the first such clip named in wmel_cuda_error_detail() ("clip 517:
+ * ..."), and nothing else is enqueued. int16 samples are never scanned (none is refused).
  * params.smooth is honoured (each clip smoothed on its own, in the normalisation pass).
  * Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_INVALID_ARG (sample_type, batch_norm,
  * pcm_stride), WMEL_ERR_TOO_SHORT, WMEL_ERR_BUFFER_TOO_SMALL, WMEL_ERR_OVERFLOW,
@@ -1798,6 +1805,16 @@ WMEL_API int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int samp
  * on a float-float ctx (see below) float32 samples past the plan's float-float limit (at
  * least 7.7e9 for the presets; wmel_features runs such a clip in float64) likewise.
  * Samples of an audio signal (|x| <= 1, or any int16) are far inside every limit.
+ * params.device_check 1 scans them (float32 samples; int16 ones are never refused): one
+ * scan launch over every clip on `stream` and a wait for its flags (a synchronisation;
+ * refused under a stream capture with WMEL_ERR_INVALID_ARG, the reason in
+ * wmel_cuda_error_detail()), before anything else is enqueued: a clip with a NaN or Inf
+ * gives WMEL_ERR_NOT_FINITE (wmel_features' status), the first such clip named in
+ * wmel_cuda_error_detail() ("clip 9: ..."), nothing enqueued; a clip past float-float's
+ * limit runs in float64, as wmel_features runs it (its bytes); on a ctx whose wmel_features
+ * hands samples past 1e15 to the CPU's float32 kernels (a plan of Whisper's geometry) a
+ * sample past 1e15 gives WMEL_ERR_SAMPLE_RANGE. A value the plan's post_scale or per-column
+ * scale carries past float32's range is not foreseen by the scan.
  * Device memory: one stream-ordered scratch per call (cudaMallocAsync), a clip's frames'
  * values (plus its finished frames with a post stage), reused by the clips in turn.
  * The pointers must belong to the ctx's device (params.cuda_device); the calling thread's
@@ -1823,6 +1840,10 @@ WMEL_API int wmel_cuda_features_device(wmel_ctx *ctx, const void *d_pcm, int sam
  * clip with its own statistics, max and post stage. Enqueued on `stream` with no
  * host<->device copy and no synchronisation, as wmel_cuda_features_device; the samples are
  * not scanned (what that entry says of non-finite samples and float-float's limit holds).
+ * params.device_check 1: that entry's scan (one launch over all the clips, after a copy of
+ * the clips' addresses and lengths, and one wait), the first refused clip's index in failed
+ * (wmel_features_batch's status and index); the clips past float-float's limit run in
+ * float64 in rounds of their own.
  * The clips run in rounds that share launches: a round's frames in one kernel launch and
  * its finish in one launch of each finish kernel (two to four), the round's clips described
  * in the kernels' parameters; a round holds at most 96 clips and 64 MiB of frames' values (a
