@@ -239,19 +239,23 @@ def _check_threads(threads) -> int:
     return _check_int(threads, "threads", 0, " (0 = all cores)")
 
 
-def _ctx(plan: dict, backend: str, threads: int, cols=None, items=None, vulkan_device: int = 0):
+def _ctx(plan: dict, backend: str, threads: int, cols=None, items=None, vulkan_device: int = 0,
+         device_check: int = 0):
     """The shared context for a plan (and a per-column affine: a pair of float64 bytes), from
     the package's bounded context cache (_ctxcache): hold the returned object while computing
     with it. items: the plan's sorted items when the caller has them (_named_plan).
-    vulkan_device: wmel_params.vulkan_device (0: the default choice; k: device k - 1)."""
+    vulkan_device: wmel_params.vulkan_device (0: the default choice; k: device k - 1).
+    device_check: wmel_params.device_check (1: the CUDA device path scans the samples)."""
     if not isinstance(backend, str) or backend not in _BACKENDS:
         raise ValueError(f"backend must be auto, cpu, ref, cuda or vulkan, got {backend!r}")
     threads = _check_threads(threads)
     key = ("plan", items if items is not None else tuple(sorted(plan.items())), backend, threads, cols,
-           vulkan_device)
+           vulkan_device) + (("device_check",) if device_check else ())
     kw = {} if cols is None else {"col_scale": cols[0], "col_shift": cols[1]}
     if vulkan_device:
         kw["vulkan_device"] = vulkan_device
+    if device_check:
+        kw["device_check"] = 1
     return _ctxcache.get(key, lambda: _wmel.Ctx(plan=plan, backend=_BACKENDS[backend],
                                                 n_threads=threads, **kw))
 
@@ -305,8 +309,10 @@ def load_cmvn(path) -> tuple:
 
 
 def _features_ctx(frontend, n_mels, normalize, window, scale, low_freq, high_freq, use_energy,
-                  energy_floor, legacy, pad_to, backend, threads, col_scale, col_shift, plan, cmvn, caps):
-    """The ctx of features()' arguments (cached by plan, backend, threads and columns)."""
+                  energy_floor, legacy, pad_to, backend, threads, col_scale, col_shift, plan, cmvn, caps,
+                  device_check: int = 0):
+    """The ctx of features()' arguments (cached by plan, backend, threads, columns and
+    device_check: 1 for a CUDA tensor with check=True)."""
     items = None
     if (not caps and n_mels is None and normalize is None and window is None and scale is None
             and low_freq is None and high_freq is None and use_energy is None
@@ -322,13 +328,22 @@ def _features_ctx(frontend, n_mels, normalize, window, scale, low_freq, high_fre
                              **caps)
     threads = _check_threads(threads)
     colv = _colvec(col_scale, col_shift, cmvn)
-    return _ctx(plan, backend, threads, None if colv is None else _cols(plan, *colv), items)
+    return _ctx(plan, backend, threads, None if colv is None else _cols(plan, *colv), items,
+                device_check=device_check)
+
+
+def _check_flag(check) -> int:
+    """check= of features() / features_batch(): a bool."""
+    if not isinstance(check, (bool, np.bool_)):
+        raise TypeError(f"check must be True or False, got {check!r}")
+    return int(bool(check))
 
 
 def features_batch(clips, frontend: str | None = None, n_mels=None, *, normalize=None, window=None,
                    scale=None, low_freq=None, high_freq=None, use_energy=None, energy_floor=None,
                    legacy: bool = False, pad_to=None, backend: str = "auto", threads: int = 0,
-                   col_scale=None, col_shift=None, plan=None, cmvn=None, copy: str = "auto", **caps):
+                   col_scale=None, col_shift=None, plan=None, cmvn=None, copy: str = "auto", check: bool = True,
+                   **caps):
     """features() of many clips of any lengths in one library call (wmel_features_batch):
     a list of arrays, each clip's array equal to features(clip, ...) with the same options.
     clips: a sequence of 1-D arrays of samples (float32; int16 is divided by 32768;
@@ -338,15 +353,21 @@ def features_batch(clips, frontend: str | None = None, n_mels=None, *, normalize
     naming its index ("clip 3: ..."); nothing is returned then. CUDA tensors on a CUDA
     context's device (backend="cuda", or AUTO choosing it) whose plan the device finishes are
     computed there, clips of any lengths in one call whose rounds share launches
-    (wmel_cuda_features_device_batch, on torch's current stream; the samples are not scanned
-    for NaN/Inf there); other clips on a GPU are copied to the host and their features back
-    (wmel.last_run() lists the copies and why); copy="never" raises ValueError instead."""
+    (wmel_cuda_features_device_batch, on torch's current stream); other clips on a GPU are
+    copied to the host and their features back (wmel.last_run() lists the copies and why);
+    copy="never" raises ValueError instead. check (CUDA tensors on the device path): True (the
+    default) scans the samples on the device first and waits for the verdict, so a NaN or Inf
+    raises ValueError naming the clip as on the host; False skips the scan: no wait (the call
+    stays asynchronous, usable inside a CUDA graph capture), a NaN gives unspecified values."""
     _lastrun.check_copy(copy)
-    ctx = _features_ctx(frontend, n_mels, normalize, window, scale, low_freq, high_freq, use_energy,
-                        energy_floor, legacy, pad_to, backend, threads, col_scale, col_shift, plan, cmvn, caps)
+    check = _check_flag(check)
     if isinstance(clips, (str, bytes, bytearray, os.PathLike)):
         raise TypeError("features_batch: clips is a sequence of 1-D arrays of samples")
     clips = list(clips)
+    on_cuda = bool(clips) and _is_torch(clips[0]) and clips[0].device.type == "cuda"
+    ctx = _features_ctx(frontend, n_mels, normalize, window, scale, low_freq, high_freq, use_energy,
+                        energy_floor, legacy, pad_to, backend, threads, col_scale, col_shift, plan, cmvn, caps,
+                        device_check=int(check and on_cuda))
     torch_dev, copy_why = None, ""
     if clips and _is_torch(clips[0]) and clips[0].device.type == "cuda":
         from . import _torch_device
@@ -406,7 +427,8 @@ def backend_info(frontend: str | None = None, n_mels=None, *, normalize=None, wi
 def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None, window=None,
              scale=None, low_freq=None, high_freq=None, use_energy=None, energy_floor=None,
              legacy: bool = False, pad_to=None, backend: str = "auto", threads: int = 0,
-             col_scale=None, col_shift=None, plan=None, cmvn=None, copy: str = "auto", **caps):
+             col_scale=None, col_shift=None, plan=None, cmvn=None, copy: str = "auto", check: bool = True,
+             **caps):
     """The features of one front-end, float32, in its original's layout:
 
       whisper   (n_mels, n // 160), as log_mel_spectrogram(audio, n_mels)
@@ -421,10 +443,14 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
     32768; float16/64 converted) or a 2-D batch of equal-length clips (the result gets a
     leading batch axis); a torch tensor gives a torch tensor on its device: a CUDA tensor
     with backend="cuda" (or AUTO choosing CUDA) is computed on the device, on torch's current
-    stream, where the plan is one the device finishes (wmel._torch_device.features_device; the
-    samples are not scanned for NaN/Inf there), else through a host copy: wmel.last_run()
-    says where each stage ran and which copies were made, and copy="never" raises ValueError
-    (with the reason) where the call would copy a device's data to the host.
+    stream, where the plan is one the device finishes (wmel._torch_device.features_device),
+    else through a host copy: wmel.last_run() says where each stage ran and which copies were
+    made, and copy="never" raises ValueError (with the reason) where the call would copy a
+    device's data to the host. check (the device path): True (the default) scans the samples
+    on the device first and waits for the verdict, so a NaN or Inf raises ValueError as on
+    the host (naming the clip of a batch); False skips the scan: no wait, the call stays
+    asynchronous (usable inside a CUDA graph capture, which check=True refuses with
+    ValueError), and a NaN gives unspecified values.
     low_freq/high_freq/scale apply to nemo, kaldi and seamless. backend: "auto", "cpu",
     "ref" (the float64 reference), "cuda", "vulkan" (docs/vulkan.md). threads: 0 = all cores. Empty audio raises ValueError.
     caps: the capabilities any front-end's plan takes (frontend_plan; docs/frontends.md),
@@ -442,8 +468,10 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
     given with it change it.
     """
     _lastrun.check_copy(copy)
+    on_cuda = _check_flag(check) and _is_torch(audio) and audio.device.type == "cuda"
     ctx = _features_ctx(frontend, n_mels, normalize, window, scale, low_freq, high_freq, use_energy,
-                        energy_floor, legacy, pad_to, backend, threads, col_scale, col_shift, plan, cmvn, caps)
+                        energy_floor, legacy, pad_to, backend, threads, col_scale, col_shift, plan, cmvn, caps,
+                        device_check=int(on_cuda))
     return features_on(ctx, audio, copy)
 
 

@@ -34,7 +34,9 @@ def features_device(ctx, audio: torch.Tensor) -> torch.Tensor:
     """A plan's features of a CUDA tensor, computed by libwmel's wmel_cuda_features_device()
     on the tensor's data_ptr() into a new CUDA tensor, enqueued on torch's current stream of
     the tensor's device (no host copy, no synchronisation; the samples are not scanned for
-    NaN/Inf). ctx: a plan's context (wmel._wmel.Ctx(plan=...), as wmel.features makes) on
+    NaN/Inf, unless the ctx was made with device_check=1: then a scan on the device and a wait
+    for its verdict come first, a NaN or Inf raising ValueError, a stream capture refused with
+    ValueError). ctx: a plan's context (wmel._wmel.Ctx(plan=...), as wmel.features makes) on
     the CUDA backend whose device is the tensor's. audio: float32 or int16 (divided by
     32768) samples on that device, 1-D (one clip) or 2-D (batch, samples) whose rows are
     contiguous (stride (s, 1), s >= samples: a row stride is taken as it is). Returns

@@ -84,16 +84,29 @@ int wmelpy_plan_from_dict(PyObject *d, wmel_frontend_plan *pl)
 
 PyObject *wmelpy_CtxType; /* set at module init */
 
+/* The message of a device entry's status: wmel_cuda_error_detail() where the library set it
+ * for this status (a CUDA failure, a refusal of the ctx, params.device_check's verdict on a
+ * clip or its refusal under a stream capture), else NULL (the status's own text). */
+static const char *device_detail(int st)
+{
+    const char *d = wmel_cuda_error_detail();
+    if (st == WMEL_ERR_CUDA || st == WMEL_ERR_BACKEND_UNAVAILABLE) return d;
+    if ((st == WMEL_ERR_NOT_FINITE || st == WMEL_ERR_SAMPLE_RANGE || st == WMEL_ERR_INVALID_ARG) &&
+        strstr(d, "params.device_check"))
+        return d;
+    return NULL;
+}
+
 static PyObject *Ctx_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = {"n_mels", "backend", "n_threads", "norm", "max_isa", "cuda_device",
-                             "smooth", "plan", "col_scale", "col_shift", "vulkan_device", NULL};
+                             "smooth", "plan", "col_scale", "col_shift", "vulkan_device", "device_check", NULL};
     wmel_params p = wmel_default_params();
     PyObject *plan_o = NULL;
     Py_buffer cs = {0}, ch = {0}; /* the per-column affine: float64 vectors (wmel_create_plan_cols) */
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|iiiiiiiOy*y*i:Ctx", kwlist, &p.n_mels, &p.backend,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|iiiiiiiOy*y*ii:Ctx", kwlist, &p.n_mels, &p.backend,
                                      &p.n_threads, &p.norm, &p.max_isa, &p.cuda_device,
-                                     &p.smooth, &plan_o, &cs, &ch, &p.vulkan_device))
+                                     &p.smooth, &plan_o, &cs, &ch, &p.vulkan_device, &p.device_check))
         return NULL;
     const int cols = cs.buf != NULL;
     if (cols != (ch.buf != NULL) || (cols && (cs.len != ch.len || cs.len % sizeof(double)))) {
@@ -272,8 +285,7 @@ static PyObject *Ctx_log_mel_device(PyObject *s, PyObject *args)
                                   (float *)(uintptr_t)out, (size_t)out_len,
                                   (void *)(uintptr_t)stream);
     Py_END_ALLOW_THREADS
-    if (st == WMEL_ERR_CUDA) return wmelpy_raise_status(st, NULL, wmel_cuda_error_detail());
-    if (st) return wmelpy_raise_status(st, NULL, NULL);
+    if (st) return wmelpy_raise_status(st, NULL, device_detail(st));
     Py_RETURN_NONE;
 }
 
@@ -305,8 +317,8 @@ static PyObject *Ctx_features_device(PyObject *s, PyObject *args)
                                    (size_t)stride, (float *)(uintptr_t)out, (size_t)out_len,
                                    (void *)(uintptr_t)stream);
     Py_END_ALLOW_THREADS
-    if (st == WMEL_ERR_CUDA || st == WMEL_ERR_BACKEND_UNAVAILABLE) /* the reason: the backend or the plan */
-        return wmelpy_raise_status(st, NULL, wmel_cuda_error_detail());
+    if (device_detail(st)) /* the reason: the backend, the plan, the samples' check */
+        return wmelpy_raise_status(st, NULL, device_detail(st));
     if (st == WMEL_ERR_TOO_SHORT) {
         char why[300];
         return wmelpy_raise_status(st, NULL, too_short(self->ctx, (size_t)n, why, sizeof why));
@@ -391,7 +403,7 @@ static PyObject *Ctx_features_device_batch(PyObject *s, PyObject *args)
         char name[48], why[300];
         snprintf(name, sizeof name, "clip %zu", failed);
         const int clip = failed < (size_t)b;
-        const char *msg = st == WMEL_ERR_CUDA || st == WMEL_ERR_BACKEND_UNAVAILABLE ? wmel_cuda_error_detail()
+        const char *msg = device_detail(st)                                        ? device_detail(st)
                           : st == WMEL_ERR_TOO_SHORT && clip                        ? too_short(self->ctx, nn[failed], why, sizeof why)
                                                                                       : NULL;
         r = wmelpy_raise_status(st, clip && st != WMEL_ERR_CUDA && st != WMEL_ERR_BACKEND_UNAVAILABLE ? name : NULL, msg);

@@ -190,3 +190,66 @@ def test_features_cuda_graph_capture():
     graph.replay()
     torch.cuda.synchronize()
     assert torch.equal(y, m(new))  # the replay computes the new samples, bit for bit
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device for torch")
+@pytest.mark.parametrize("preset", ["whisper", "kaldi"])
+def test_features_cuda_checks_samples(preset):
+    # check=True (the default): the device path scans the samples first, a NaN or Inf raises
+    # ValueError as the host path does (a batch names the clip); check=False: no scan, no raise
+    x = torch.randn(16000, generator=torch.Generator().manual_seed(3)) * 0.1
+    with pytest.raises(ValueError):
+        wmel.features(torch.full((4000,), float("nan")), plan=preset, backend="cuda")  # the host's
+    bad = x.clone()
+    bad[1234] = float("nan")
+    with pytest.raises(ValueError, match="clip 0"):
+        wmel.features(bad.cuda(), plan=preset, backend="cuda", copy="never")
+    assert wmel.last_run()["copies"] == []
+    bad[1234] = float("-inf")
+    with pytest.raises(ValueError):
+        wmel.features(bad.cuda(), plan=preset, backend="cuda", copy="never")
+    y = wmel.features(bad.cuda(), plan=preset, backend="cuda", copy="never", check=False)
+    assert y.device.type == "cuda"  # enqueued unchecked: unspecified values, no exception
+    good = wmel.features(x.cuda(), plan=preset, backend="cuda", copy="never")
+    assert np.array_equal(good.cpu().numpy(), wmel.features(x.numpy(), plan=preset, backend="cuda"))
+    with pytest.raises(TypeError):
+        wmel.features(x.cuda(), plan=preset, backend="cuda", check="yes")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device for torch")
+def test_features_batch_cuda_checks_samples():
+    g = torch.Generator().manual_seed(11)
+    clips = [torch.randn(400, generator=g) * 0.1 for _ in range(1024)]
+    clips[517][77] = float("nan")
+    with pytest.raises(ValueError, match="clip 517"):
+        wmel.features_batch([c.numpy() for c in clips], plan="kaldi", backend="cuda")  # the host's
+    dev = [c.cuda() for c in clips]
+    with pytest.raises(ValueError, match="clip 517"):
+        wmel.features_batch(dev, plan="kaldi", backend="cuda", copy="never")
+    assert wmel.last_run()["copies"] == []
+    outs = wmel.features_batch(dev, plan="kaldi", backend="cuda", copy="never", check=False)
+    assert len(outs) == 1024 and all(o.device.type == "cuda" for o in outs)
+    clips[517][77] = 0.0
+    host = wmel.features_batch([c.numpy() for c in clips], plan="kaldi", backend="cuda")
+    got = wmel.features_batch([c.cuda() for c in clips], plan="kaldi", backend="cuda", copy="never")
+    assert all(np.array_equal(o.cpu().numpy(), h) for o, h in zip(got, host))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device for torch")
+def test_features_cuda_check_refused_under_capture():
+    # the scan waits for the device: refused inside a CUDA graph capture; check=False captures
+    x = (torch.randn(32000, generator=torch.Generator().manual_seed(6)) * 0.1).cuda()
+    wmel.features(x, plan="nemo", backend="cuda", check=False)  # warm-up outside the capture
+    wmel.features(x, plan="nemo", backend="cuda")
+    torch.cuda.synchronize()
+    graph = torch.cuda.CUDAGraph()
+    with pytest.raises(ValueError, match="device_check"):
+        with torch.cuda.graph(graph):
+            wmel.features(x, plan="nemo", backend="cuda")
+    torch.cuda.synchronize()
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        y = wmel.features(x, plan="nemo", backend="cuda", check=False)
+    graph.replay()
+    torch.cuda.synchronize()
+    assert torch.equal(y, wmel.features(x, plan="nemo", backend="cuda"))
