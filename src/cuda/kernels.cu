@@ -13,6 +13,9 @@
  *   k_edges,    with params.smooth = WMEL_SMOOTH_3X3 instead of k_normalize: the
  *   k_smooth    normalisation and the 3x3 average (avg_pool2d) in one in-place pass over
  *               each clip (k_edges saves the tile-boundary columns it needs first).
+ *   *_round     the same for a round of clips of their own lengths
+ *               (wmel_cuda_features_device_batch): the clips' tables in the launch's
+ *               parameters, a block's clip found by a binary search of their first tiles.
  *
  * Precision: the window, transform, power and mel product run in float64 (a float32
  * FFT misses the 2e-5 bar, see kernel.inc); log10 runs in float32 (error < 1e-7).
