@@ -1837,7 +1837,8 @@ WMEL_API int wmel_cuda_features_device(wmel_ctx *ctx, const void *d_pcm, int sam
  * wmel_features_shape(ctx, n_samples[b]) written, in the plan's layout; NULL where that is
  * 0). d_pcm, n_samples, d_out and out_len are host arrays. Clip b's bytes are those of
  * wmel_features(ctx, ...) of its samples (int16: / 32768 as floats) on the same ctx, each
- * clip with its own statistics, max and post stage. Enqueued on `stream` with no
+ * clip with its own statistics, max and post stage (Whisper's geometry: its own max, the
+ * ctx's norm and params.smooth, as wmel_cuda_features_device). Enqueued on `stream` with no
  * host<->device copy and no synchronisation, as wmel_cuda_features_device; the samples are
  * not scanned (what that entry says of non-finite samples and float-float's limit holds).
  * params.device_check 1: that entry's scan (one launch over all the clips, after a copy of
@@ -1848,10 +1849,14 @@ WMEL_API int wmel_cuda_features_device(wmel_ctx *ctx, const void *d_pcm, int sam
  * its finish in one launch of each finish kernel (two to four), the round's clips described
  * in the kernels' parameters; a round holds at most 96 clips and 64 MiB of frames' values (a
  * clip larger than that has a round of its own). One stream-ordered scratch per call (the
- * largest round's values, 40 bytes a clip) and one memset. The ctxs and plans it takes,
- * and the refusals with WMEL_ERR_BACKEND_UNAVAILABLE (a ctx of Whisper's geometry included:
- * it takes wmel_cuda_log_mel_device), are wmel_cuda_features_device's; a clip length whose
- * output the device's finish does not write is refused the same way, naming the clip.
+ * largest round's values, 40 bytes a clip) and one memset. A ctx of Whisper's geometry runs
+ * its own kernels in rounds of at most 96 clips: a round's log-mel in one launch straight
+ * into the clips' outputs, then its normalisation in one launch or its 3x3 smoothing in two
+ * (none with WMEL_NORM_NONE and no smoothing); its scratch is 4 bytes a clip (the max keys)
+ * plus, with the smoothing, the largest round's saved tile edges. The ctxs and plans it
+ * takes, and the refusals with WMEL_ERR_BACKEND_UNAVAILABLE, are wmel_cuda_features_device's;
+ * a clip length whose output the device's finish does not write is refused the same way,
+ * naming the clip.
  * Every clip's arguments are checked before anything is enqueued (wmel_features_batch's
  * order: WMEL_ERR_NULL_POINTER, WMEL_ERR_NO_SAMPLES, WMEL_ERR_TOO_SHORT,
  * WMEL_ERR_BUFFER_TOO_SMALL, WMEL_ERR_OVERFLOW; WMEL_ERR_INVALID_ARG where an output shares

@@ -348,11 +348,11 @@ typedef struct wmel_backend_vt {
     /* This backend's devices (wmel_devices): up to cap into out (NULL: count only); their
      * count, or a negative status. NULL: none. */
     int (*devices)(wmel_device *out, int cap);
-    /* wmel_cuda_features_device_batch() after its checks: a general plan's features of
-     * `batch` clips in device memory of their own lengths (clip b: pcm[b], n[b] samples,
-     * int16 where s16, its wmel_features_shape output at out[b]), enqueued on `stream`; with
-     * batch 0, the ctx's refusal only. A clip the device refuses sets *failed to its index.
-     * NULL: unavailable on this backend (WMEL_ERR_BACKEND_UNAVAILABLE). */
+    /* wmel_cuda_features_device_batch() after its checks: a plan's features (Whisper's
+     * geometry's too) of `batch` clips in device memory of their own lengths (clip b: pcm[b],
+     * n[b] samples, int16 where s16, its wmel_features_shape output at out[b]), enqueued on
+     * `stream`; with batch 0, the ctx's refusal only. A clip the device refuses sets
+     * *failed to its index. NULL: unavailable on this backend (WMEL_ERR_BACKEND_UNAVAILABLE). */
     int (*features_device_batch)(wmel_ctx *ctx, const void *const *pcm, int s16, const size_t *n, size_t batch,
                                  float *const *out, size_t *failed, void *stream);
     /* The stages of a general plan's clip of n samples (rows x cols wmel_features_shape's)

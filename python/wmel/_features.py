@@ -351,8 +351,8 @@ def features_batch(clips, frontend: str | None = None, n_mels=None, *, normalize
     clip's device). On the Vulkan backend the clips' frames share the device's dispatches
     (docs/vulkan.md). A clip the plan refuses (empty, too short, NaN) raises ValueError
     naming its index ("clip 3: ..."); nothing is returned then. CUDA tensors on a CUDA
-    context's device (backend="cuda", or AUTO choosing it) whose plan the device finishes are
-    computed there, clips of any lengths in one call whose rounds share launches
+    context's device (backend="cuda", or AUTO choosing it) whose plan the device finishes
+    (Whisper's geometry included) are computed there, clips of any lengths in one call whose rounds share launches
     (wmel_cuda_features_device_batch, on torch's current stream); other clips on a GPU are
     copied to the host and their features back (wmel.last_run() lists the copies and why);
     copy="never" raises ValueError instead. check (CUDA tensors on the device path): True (the

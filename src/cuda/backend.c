@@ -1819,6 +1819,46 @@ static int device_pass(const cuda_state *st, wmel_cu_frames l, wmel_cu_finish f,
     return WMEL_OK;
 }
 
+/* Whisper's geometry's round from clip b0 (the clips with frames, nf[b] > 0): its end
+ * (clips [b0, end): at most WMEL_CU_ROUND_CLIPS with frames, at least one, their frames at
+ * most UINT_MAX), the bytes of its smoothing's saved edges into *edge_bytes. */
+static size_t whisper_round_end(const size_t *nf, size_t b0, size_t batch, int n_mels, size_t *edge_bytes)
+{
+    size_t b = b0, k = 0, frames = 0;
+    *edge_bytes = 0;
+    for (; b < batch; b++) {
+        if (!nf[b]) continue;
+        if (k && (k == WMEL_CU_ROUND_CLIPS || nf[b] > UINT_MAX - frames)) break;
+        k++, frames += nf[b];
+        *edge_bytes += wmel__cu_smooth_scratch(n_mels, nf[b], 1);
+    }
+    return b;
+}
+
+/* Clip b's frames (0: no output) into nf[b] for Whisper's rounds: WMEL_OK, or the refusal
+ * (its detail said). */
+static int whisper_clip(const wmel_ctx *ctx, size_t b, size_t n, size_t *nf)
+{
+    size_t rows = 0, cols = 0;
+    char msg[300];
+    int rc = wmel_features_shape(ctx, n, &rows, &cols);
+    *nf = rows ? cols : 0;
+    if (rc != WMEL_OK || !*nf) return rc;
+    if (rows != (size_t)ctx->params.n_mels || cols != wmel_n_frames(n, 0)) {
+        snprintf(msg, sizeof msg, "CUDA: wmel_cuda_features_device_batch: clip %zu: %zu x %zu is not Whisper's n_mels "
+                 "x frames for %zu samples; wmel_features computes it from host memory", b, rows, cols, n);
+        wmel__detail(msg);
+        return WMEL_ERR_BACKEND_UNAVAILABLE;
+    }
+    if (*nf > UINT_MAX || n > (size_t)(LLONG_MAX / 4)) {
+        snprintf(msg, sizeof msg, "CUDA: wmel_cuda_features_device_batch: clip %zu: %zu samples pass the rounds' "
+                 "32-bit frame counts", b, n);
+        wmel__detail(msg);
+        return WMEL_ERR_OVERFLOW;
+    }
+    return WMEL_OK;
+}
+
 /* The clips of dc in one pass, or, where params.device_check's scan set ff64 for some clips
  * (past float-float's range), the others in the call's arithmetic, then those in float64 (as
  * wmel_features runs them). As device_pass. */
@@ -1847,6 +1887,98 @@ static int device_passes(const cuda_state *st, wmel_cu_frames l, wmel_cu_finish 
     return rc;
 }
 
+/* Whisper's rounds on stream s (l: the plan's launch, l.keys the first clip's max key; the
+ * clips with frames take consecutive keys): one wmel__cu_whisper_round each. */
+static cudaError_t whisper_rounds(wmel_cu_launch l, const void *const *pcm, const size_t *n, float *const *out,
+                                  const size_t *nf, size_t batch, float *edges, int normalize, int smooth,
+                                  cudaStream_t s)
+{
+    wmel_cu_logmel_round r;
+    memset(&r, 0, sizeof r);
+    for (size_t b0 = 0, b1, eb; b0 < batch; b0 = b1) {
+        b1 = whisper_round_end(nf, b0, batch, l.n_mels, &eb);
+        int k = 0;
+        for (size_t b = b0; b < b1; b++) {
+            if (!nf[b]) continue;
+            r.x[k] = pcm[b], r.out[k] = out[b], r.n[k] = (long long)n[b], r.nf[k] = (unsigned)nf[b];
+            k++;
+        }
+        r.n_clips = k;
+        const cudaError_t e = (cudaError_t)wmel__cu_whisper_round(&l, &r, normalize, smooth, edges, s);
+        if (e != cudaSuccess) return e;
+        l.keys += k;
+    }
+    return cudaSuccess;
+}
+
+/* Whisper's geometry's features of clips of their own lengths in device memory
+ * (vt->features_device_batch on a ctx of Whisper's own kernels): whisper_features_device's
+ * results (no padding, each clip its own max, the ctx's norm and params.smooth) in rounds
+ * (whisper_round_end) on the caller's stream: per round one k_logmel_round straight into
+ * the clips' outputs, then one k_normalize_round, or k_edges_round and k_smooth_round with
+ * the smoothing, the clips' tables in the kernels' parameters. One stream-ordered scratch
+ * (the clips' max keys, cleared by one memset, then the largest round's saved edges).
+ * Nothing is read back, nothing waited for; the samples are not scanned. */
+static int whisper_features_device_batch(wmel_ctx *ctx, const void *const *pcm, int s16, const size_t *n,
+                                         size_t batch, float *const *out, size_t *failed, void *stream)
+{
+    cuda_state *st = ctx->state;
+    if (!batch) return WMEL_OK; /* the ctx is taken */
+    size_t *nf = malloc(batch * sizeof *nf);
+    if (!nf) return WMEL_ERR_NO_MEMORY;
+    const int n_mels = ctx->params.n_mels, smooth = ctx->params.smooth == WMEL_SMOOTH_3X3;
+    int rc = WMEL_OK;
+    size_t run = 0, edge_bytes = 0;
+    for (size_t b = 0; rc == WMEL_OK && b < batch; b++) {
+        if ((rc = whisper_clip(ctx, b, n[b], &nf[b])) != WMEL_OK) *failed = b;
+        run += nf[b] != 0;
+    }
+    for (size_t b0 = 0, eb; rc == WMEL_OK && smooth && b0 < batch;) {
+        b0 = whisper_round_end(nf, b0, batch, n_mels, &eb);
+        edge_bytes = eb > edge_bytes ? eb : edge_bytes;
+    }
+    if (rc != WMEL_OK || !run) {
+        free(nf);
+        return rc;
+    }
+    const size_t keys_bytes = (run * sizeof(unsigned) + 255) & ~(size_t)255;
+    wmel_cu_launch l;
+    memset(&l, 0, sizeof l);
+    l.sample_type = s16 ? WMEL_CU_S16 : WMEL_CU_F32;
+    l.plan_d = st->plan_d;
+    l.plan_i = st->plan_i;
+    l.n_mels = n_mels;
+    cudaStream_t s = (cudaStream_t)stream;
+    int prev = 0;
+    void *d = NULL;
+    cudaError_t e = enter_device(st->device, &prev);
+    if (e != cudaSuccess) {
+        free(nf);
+        return cu_fail(e, "selecting the CUDA device");
+    }
+    if (ctx->params.device_check && !s16) { /* as whisper's one-length call: past 1e15 the CPU kernels decide */
+        const scan_q q = {NULL, 0, 0, pcm, n, batch, f32_bits(WMEL_F32_KERNEL_SAFE), NO_BOUND};
+        if ((rc = device_scan(&q, NULL, failed, s)) != WMEL_OK) {
+            free(nf);
+            leave_device(st->device, prev);
+            return rc;
+        }
+    }
+    const char *what = "allocating the device scratch";
+    if ((e = (cudaError_t)wmel__cu_alloc(&d, keys_bytes + edge_bytes, s)) == cudaSuccess) { /* freed on s after */
+        l.keys = d;
+        what = "clearing the max keys";
+        if ((e = cudaMemsetAsync(d, 0, run * sizeof(unsigned), s)) == cudaSuccess) {
+            what = "launching the log-mel, normalisation and smoothing kernels";
+            e = whisper_rounds(l, pcm, n, out, nf, batch, (float *)(void *)((char *)d + keys_bytes),
+                               ctx->params.norm == WMEL_NORM_WHOLE, smooth, s);
+        }
+        e = device_free(d, s, e, &what, "releasing the device scratch");
+    }
+    free(nf);
+    return device_end(ctx, st->device, prev, e, what);
+}
+
 /* A general plan's features of clips of their own lengths in device memory
  * (vt->features_device_batch): every clip's sizes checked (a refusal names the clip in
  * *failed), then the clips in rounds (round_end) through one stream-ordered scratch on the
@@ -1858,11 +1990,7 @@ static int cuda_features_device_batch(wmel_ctx *ctx, const void *const *pcm, int
 {
     cuda_state *st = ctx->state;
     char msg[400];
-    if (!st->general) {
-        wmel__detail("CUDA: wmel_cuda_features_device_batch computes a general plan's features; this ctx's Whisper "
-                     "geometry takes wmel_cuda_log_mel_device");
-        return WMEL_ERR_BACKEND_UNAVAILABLE;
-    }
+    if (!st->general) return whisper_features_device_batch(ctx, pcm, s16, n, batch, out, failed, stream);
     if (features_refusal(ctx, msg, sizeof msg)) {
         wmel__detail(msg);
         return WMEL_ERR_BACKEND_UNAVAILABLE;
@@ -1944,8 +2072,9 @@ static int cuda_accepts(const wmel_accept_q *q, char *why, size_t len)
     if (q->op == WMEL__OP_KERNELS) return wmel__device_kernels(q, "CUDA", why, len);
     if (q->fe->algo != &wmel__algo_general) { /* Whisper's geometry on kernels.cu, in float64 */
         if (q->op == WMEL_OP_DEVICE)
-            return wmel__answer(1, why, len, "wmel_cuda_log_mel_device and wmel_cuda_features_device take Whisper's "
-                                             "geometry (its own kernels, the normalisation and the smoothing too)");
+            return wmel__answer(1, why, len, "wmel_cuda_log_mel_device, wmel_cuda_features_device and "
+                                             "wmel_cuda_features_device_batch take Whisper's geometry (its own kernels, "
+                                             "the normalisation and the smoothing too)");
         return wmel__answer(1, why, len, "CUDA computes Whisper's geometry on its own kernels in float64%s",
                       q->op == WMEL_OP_FINISH ? ", the normalisation and the smoothing too" : "");
     }

@@ -266,6 +266,25 @@ int wmel__cu_smooth(float *out, size_t out_stride, int n_mels, size_t nf, size_t
  * sample not finite, 2 one past range_lim, 4 one past ff_lim (magnitude bits). */
 int wmel__cu_scan(const float *base, size_t stride, const unsigned long long *tab, size_t n, size_t max_n,
                   size_t n_clips, unsigned range_lim, unsigned ff_lim, unsigned *flags, void *stream);
+/* A round of Whisper's geometry (wmel_cuda_features_device_batch): clip k's n[k] samples at
+ * x[k] (no padding; int16 where l->sample_type says), its n_mels x nf[k] output at out[k];
+ * b0 and e0 are wmel__cu_whisper_round's (the clip's first log-mel tile, first smoothing
+ * tile), filled there. Travels in the kernels' parameters with a wmel_cu_launch. */
+typedef struct wmel_cu_logmel_round {
+    const void *x[WMEL_CU_ROUND_CLIPS];
+    float *out[WMEL_CU_ROUND_CLIPS];
+    long long n[WMEL_CU_ROUND_CLIPS];
+    unsigned nf[WMEL_CU_ROUND_CLIPS], b0[WMEL_CU_ROUND_CLIPS], e0[WMEL_CU_ROUND_CLIPS];
+    int n_clips;
+} wmel_cu_logmel_round;
+/* Enqueue the round on `stream`: one k_logmel_round (l: the plan, n_mels, sample_type; clip
+ * k's max key at l->keys + k, cleared beforehand), then with `smooth` k_edges_round and
+ * k_smooth_round (normalised with the keys where `normalize`), else with `normalize` one
+ * k_normalize_round. edges: wmel__cu_smooth_scratch(n_mels, nf[k], 1) bytes for every clip
+ * of the round, where smooth. nf[k] >= 1, the round's frames at most UINT_MAX. A
+ * cudaError_t as int. */
+int wmel__cu_whisper_round(const wmel_cu_launch *l, const wmel_cu_logmel_round *r, int normalize, int smooth,
+                           float *edges, void *stream);
 /* Prepares the kernels for the current device (shared memory opt-in); returns a
  * cudaError_t as int: cudaErrorNoKernelImageForDevice when this build cannot run there. */
 int wmel__cu_prepare(void);

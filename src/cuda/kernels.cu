@@ -13,6 +13,9 @@
  *   k_edges,    with params.smooth = WMEL_SMOOTH_3X3 instead of k_normalize: the
  *   k_smooth    normalisation and the 3x3 average (avg_pool2d) in one in-place pass over
  *               each clip (k_edges saves the tile-boundary columns it needs first).
+ *   *_round     the same for a round of clips of their own lengths
+ *               (wmel_cuda_features_device_batch): the clips' tables in the launch's
+ *               parameters, a block's clip found by a binary search of their first tiles.
  *
  * Precision: the window, transform, power and mel product run in float64 (a float32
  * FFT misses the 2e-5 bar, see kernel.inc); log10 runs in float32 (error < 1e-7).
@@ -123,20 +126,19 @@ __device__ __forceinline__ int zpos(int k) { return 25 * (k & 7) + (k >> 3); }
 #define LOGMEL_MIN_BLOCKS 3
 #endif
 
+/* One block's tile: frames [f0, f0 + TILE) (at most up to f_end) of the clip x (n real
+ * samples, n_total padded), its rows nf long at out, the tile's max into *key. smem: the
+ * dynamic shared memory, wmax: NT / 32 floats of shared memory. */
 template <typename T>
-__global__ void __launch_bounds__(NT, LOGMEL_MIN_BLOCKS) k_logmel(wmel_cu_launch l)
+__device__ __forceinline__ void logmel_tile(const wmel_cu_launch &l, const T *x, long long n, long long n_total,
+                                            long long nf, long long f0, long long f_end, float *out,
+                                            unsigned *key, double *smem, float *wmax)
 {
-    WMEL_CU_DYNAMIC_SHARED(double, smem);
     double *re = smem;                 /* [TILE][FS] */
     double *im = smem + TILE * FS;     /* [TILE][FS] */
     float *span = (float *)(smem + 2 * TILE * FS);
 
-    const size_t clip = blockIdx.y + (size_t)gridDim.y * blockIdx.z;
-    if (clip >= l.n_clips) return;
-    const long long f0 = l.f_begin + (long long)blockIdx.x * TILE;
-    if (f0 >= l.f_end) return;
-    const int nft = (int)(l.f_end - f0 < TILE ? l.f_end - f0 : TILE);
-    const T *x = (const T *)l.pcm + clip * l.pcm_stride;
+    const int nft = (int)(f_end - f0 < TILE ? f_end - f0 : TILE);
     const double *pd = l.plan_d;
     const int tid = threadIdx.x;
 
@@ -144,7 +146,7 @@ __global__ void __launch_bounds__(NT, LOGMEL_MIN_BLOCKS) k_logmel(wmel_cu_launch
     const int count = (nft - 1) * 160 + 400;
     int bad = 0;
     for (int j = tid; j < SPAN; j += NT) {
-        float v = j < count ? sample<T>(x, f0 * 160 + j, l.n, l.n_total) : 0.0f;
+        float v = j < count ? sample<T>(x, f0 * 160 + j, n, n_total) : 0.0f;
         bad |= !isfinite(v) ? 1 : fabsf(v) > WMEL_CU_F32_SAFE ? 2 : 0;
         span[j] = v;
     }
@@ -240,7 +242,6 @@ __global__ void __launch_bounds__(NT, LOGMEL_MIN_BLOCKS) k_logmel(wmel_cu_launch
     /* 5. sparse mel product, clamp, log10, store; the tile's max */
     float vmax = -1e30f;
     const int *mel_lo = l.plan_i, *mel_len = l.plan_i + l.n_mels, *mel_off = l.plan_i + 2 * l.n_mels;
-    float *out = l.out + clip * l.out_stride;
     for (int task = tid; task < l.n_mels * TILE; task += NT) {
         const int m = task / TILE, f = task - m * TILE;
         if (f >= nft) continue;
@@ -256,18 +257,55 @@ __global__ void __launch_bounds__(NT, LOGMEL_MIN_BLOCKS) k_logmel(wmel_cu_launch
         /* power past FLT_MAX (only for absurd input levels) takes the double log */
         const float v = acc < 3.0e38 ? log10f((float)acc) : (float)log10(acc);
         vmax = fmaxf(vmax, v);
-        out[(long long)m * l.nf + f0 + f] = v;
+        out[(long long)m * nf + f0 + f] = v;
     }
 #pragma unroll
     for (int o = 16; o > 0; o >>= 1) vmax = fmaxf(vmax, __shfl_xor_sync(0xffffffffu, vmax, o));
-    __shared__ float wmax[NT / 32];
     if ((tid & 31) == 0) wmax[tid >> 5] = vmax;
     __syncthreads();
     if (tid == 0) {
         float mx = wmax[0];
         for (int w = 1; w < NT / 32; w++) mx = fmaxf(mx, wmax[w]);
-        atomicMax(l.keys + (l.global_key ? 0 : clip), f2key(mx));
+        atomicMax(key, f2key(mx));
     }
+}
+
+template <typename T>
+__global__ void __launch_bounds__(NT, LOGMEL_MIN_BLOCKS) k_logmel(wmel_cu_launch l)
+{
+    WMEL_CU_DYNAMIC_SHARED(double, smem);
+    __shared__ float wmax[NT / 32];
+    const size_t clip = blockIdx.y + (size_t)gridDim.y * blockIdx.z;
+    if (clip >= l.n_clips) return;
+    const long long f0 = l.f_begin + (long long)blockIdx.x * TILE;
+    if (f0 >= l.f_end) return;
+    logmel_tile<T>(l, (const T *)l.pcm + clip * l.pcm_stride, l.n, l.n_total, l.nf, f0, l.f_end,
+                   l.out + clip * l.out_stride, l.keys + (l.global_key ? 0 : clip), smem, wmax);
+}
+
+/* The round's clip of block (or tile) b: the last clip k whose first one, first[k], is at
+ * most b (first increasing; a binary search). */
+__device__ __forceinline__ int round_clip(const unsigned *first, int n_clips, unsigned long long b)
+{
+    int lo = 0, hi = n_clips - 1;
+    while (lo < hi) {
+        const int mid = (lo + hi + 1) >> 1;
+        if (first[mid] <= b) lo = mid;
+        else hi = mid - 1;
+    }
+    return lo;
+}
+
+/* A round's log-mel (wmel_cu_logmel_round): block blockIdx.x is tile blockIdx.x - b0[k] of
+ * clip k, no padding; the clip's max into l.keys[k]. */
+template <typename T>
+__global__ void __launch_bounds__(NT, LOGMEL_MIN_BLOCKS) k_logmel_round(wmel_cu_launch l, wmel_cu_logmel_round r)
+{
+    WMEL_CU_DYNAMIC_SHARED(double, smem);
+    __shared__ float wmax[NT / 32];
+    const int k = round_clip(r.b0, r.n_clips, blockIdx.x);
+    const long long nf = r.nf[k], f0 = (long long)(blockIdx.x - r.b0[k]) * TILE;
+    logmel_tile<T>(l, (const T *)r.x[k], r.n[k], r.n[k], nf, f0, nf, r.out[k], l.keys + k, smem, wmax);
 }
 
 __global__ void k_normalize(float *out, size_t out_stride, size_t per_clip, size_t n_clips,
@@ -337,6 +375,18 @@ __device__ __forceinline__ float key_lo(const unsigned *keys, int global_key, si
     return key2f(keys[global_key ? 0 : clip]) - 8.0f;
 }
 
+/* Tile t's first (side 0) or last (side 1) raw column's value at row r of the clip o
+ * (rows nf long). */
+__device__ __forceinline__ float edge_value(const float *o, long long nf, long long t, int side, int r)
+{
+    long long col = t * SM_TW;
+    if (side) {
+        col += SM_TW - 1;
+        if (col >= nf) col = nf - 1;
+    }
+    return o[(size_t)r * (size_t)nf + (size_t)col];
+}
+
 /* edges[(clip * tiles + t) * 2 + side][row]: tile t's first (side 0) and last (side 1)
  * raw column. */
 __global__ void k_edges(const float *out, size_t out_stride, int n_mels, long long nf,
@@ -348,30 +398,30 @@ __global__ void k_edges(const float *out, size_t out_stride, int n_mels, long lo
     if (i >= tiles * 2 * n_mels) return;
     const long long t = i / (2 * n_mels);
     const int side = (int)((i / n_mels) & 1), r = (int)(i % n_mels);
-    long long col = t * SM_TW;
-    if (side) {
-        col += SM_TW - 1;
-        if (col >= nf) col = nf - 1;
-    }
     edges[((long long)clip * tiles + t) * 2 * n_mels + (long long)side * n_mels + r] =
-        out[clip * out_stride + (size_t)r * (size_t)nf + (size_t)col];
+        edge_value(out + clip * out_stride, nf, t, side, r);
 }
 
-__global__ void __launch_bounds__(SM_NT) k_smooth(float *out, size_t out_stride, int n_mels,
-                                                  long long nf, long long tiles, size_t n_clips,
-                                                  const unsigned *keys, int global_key,
-                                                  const float *edges)
+/* A round's edges (wmel_cu_logmel_round): edges[(e0[k] + t) * 2 + side][row] for clip k's
+ * tile t; tiles: the round's tiles, e0's end. */
+__global__ void k_edges_round(wmel_cu_logmel_round rd, int n_mels, long long tiles, float *edges)
 {
-    constexpr int W = SM_TW + 2;
-    __shared__ float s[SM_ROWS * W]; /* s[r][0]: column c0 - 1, s[r][j + 1]: c0 + j */
-    const size_t clip = blockIdx.y + (size_t)gridDim.y * blockIdx.z;
-    if (clip >= n_clips) return;
-    const long long t = blockIdx.x, c0 = t * SM_TW;
+    const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= tiles * 2 * n_mels) return;
+    const long long T = i / (2 * n_mels);
+    const int side = (int)((i / n_mels) & 1), r = (int)(i % n_mels);
+    const int k = round_clip(rd.e0, rd.n_clips, (unsigned long long)T);
+    edges[i] = edge_value(rd.out[k], (long long)rd.nf[k], T - rd.e0[k], side, r);
+}
+
+/* Tile t (of `tiles`) of the clip o (n_mels rows nf long) smoothed in place, normalised
+ * first with lo where norm; e: the clip's saved edges; s: the block's shared tile. */
+__device__ __forceinline__ void smooth_tile(float *o, int n_mels, long long nf, long long tiles, long long t,
+                                            int norm, float lo, const float *e, float *s)
+{
+    constexpr int W = SM_TW + 2; /* s[r][0]: column c0 - 1, s[r][j + 1]: c0 + j */
+    const long long c0 = t * SM_TW;
     const int tid = threadIdx.x;
-    const int norm = keys != nullptr;
-    const float lo = norm ? key_lo(keys, global_key, clip) : 0.0f;
-    float *o = out + clip * out_stride;
-    const float *e = edges + (long long)clip * tiles * 2 * n_mels;
 
     /* 1. the tile, finished, with the columns beside it (0 beyond the clip) */
     for (int i = tid; i < n_mels * SM_TW; i += SM_NT) {
@@ -418,6 +468,45 @@ __global__ void __launch_bounds__(SM_NT) k_smooth(float *out, size_t out_stride,
     }
 }
 
+__global__ void __launch_bounds__(SM_NT) k_smooth(float *out, size_t out_stride, int n_mels,
+                                                  long long nf, long long tiles, size_t n_clips,
+                                                  const unsigned *keys, int global_key,
+                                                  const float *edges)
+{
+    __shared__ float s[SM_ROWS * (SM_TW + 2)];
+    const size_t clip = blockIdx.y + (size_t)gridDim.y * blockIdx.z;
+    if (clip >= n_clips) return;
+    const int norm = keys != nullptr;
+    const float lo = norm ? key_lo(keys, global_key, clip) : 0.0f;
+    smooth_tile(out + clip * out_stride, n_mels, nf, tiles, (long long)blockIdx.x, norm, lo,
+                edges + (long long)clip * tiles * 2 * n_mels, s);
+}
+
+/* A round's smoothing: block blockIdx.x is tile blockIdx.x - e0[k] of clip k, normalised
+ * with keys[k] where keys is set. */
+__global__ void __launch_bounds__(SM_NT) k_smooth_round(wmel_cu_logmel_round rd, int n_mels,
+                                                        const unsigned *keys, const float *edges)
+{
+    __shared__ float s[SM_ROWS * (SM_TW + 2)];
+    const int k = round_clip(rd.e0, rd.n_clips, blockIdx.x);
+    const int norm = keys != nullptr;
+    const float lo = norm ? key_lo(keys, 0, (size_t)k) : 0.0f;
+    const long long nf = rd.nf[k], tiles = (nf + SM_TW - 1) / SM_TW;
+    smooth_tile(rd.out[k], n_mels, nf, tiles, (long long)(blockIdx.x - rd.e0[k]), norm, lo,
+                edges + (long long)rd.e0[k] * 2 * n_mels, s);
+}
+
+/* A round's normalisation: clip blockIdx.y's n_mels x nf values with keys[clip]. */
+__global__ void k_normalize_round(wmel_cu_logmel_round rd, int n_mels, const unsigned *keys)
+{
+    const int k = (int)blockIdx.y;
+    const float lo = key_lo(keys, 0, (size_t)k);
+    float *o = rd.out[k];
+    const size_t per = (size_t)n_mels * rd.nf[k];
+    for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < per; i += (size_t)gridDim.x * blockDim.x)
+        o[i] = norm1(o[i], lo);
+}
+
 /* Clips go to grid y (and z past 65535). */
 dim3 clip_grid(unsigned gx, size_t n_clips)
 {
@@ -435,11 +524,56 @@ extern "C" int wmel__cu_prepare(void)
     if (e == cudaSuccess)
         e = cudaFuncSetAttribute(k_logmel<int16_t>, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                  (int)SMEM);
+    if (e == cudaSuccess)
+        e = cudaFuncSetAttribute(k_logmel_round<float>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)SMEM);
+    if (e == cudaSuccess)
+        e = cudaFuncSetAttribute(k_logmel_round<int16_t>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)SMEM);
     if (e == cudaSuccess) {
         cudaFuncAttributes a;
         e = cudaFuncGetAttributes(&a, k_normalize);
     }
     return (int)e;
+}
+
+static_assert(sizeof(wmel_cu_launch) + sizeof(wmel_cu_logmel_round) <= 4096,
+              "a round's launch parameters fit CUDA's 4 KB");
+
+extern "C" int wmel__cu_whisper_round(const wmel_cu_launch *l, const wmel_cu_logmel_round *r, int normalize,
+                                      int smooth, float *edges, void *stream)
+{
+    if (r->n_clips <= 0) return 0;
+    if (r->n_clips > WMEL_CU_ROUND_CLIPS || l->n_mels < 1 || (smooth && l->n_mels > SM_ROWS))
+        return (int)cudaErrorInvalidValue;
+    wmel_cu_logmel_round q = *r;
+    unsigned long long tiles = 0, stiles = 0, nfmax = 0; /* the round's log-mel and smoothing tiles */
+    for (int k = 0; k < q.n_clips; k++) {
+        if (q.nf[k] == 0) return (int)cudaErrorInvalidValue;
+        q.b0[k] = (unsigned)tiles, q.e0[k] = (unsigned)stiles;
+        tiles += (q.nf[k] + TILE - 1) / TILE, stiles += (q.nf[k] + SM_TW - 1) / SM_TW;
+        nfmax = q.nf[k] > nfmax ? q.nf[k] : nfmax;
+    }
+    const unsigned long long eblocks = (stiles * 2 * (unsigned long long)l->n_mels + 255) / 256;
+    if (tiles > 0x7fffffffULL || eblocks > 0x7fffffffULL) return (int)cudaErrorInvalidValue;
+    cudaStream_t s = (cudaStream_t)stream;
+    if (l->sample_type == WMEL_CU_S16)
+        WMEL_CU_LAUNCH(k_logmel_round<int16_t>, dim3((unsigned)tiles), NT, SMEM, s)(*l, q);
+    else
+        WMEL_CU_LAUNCH(k_logmel_round<float>, dim3((unsigned)tiles), NT, SMEM, s)(*l, q);
+    cudaError_t e = cudaGetLastError();
+    if (e != cudaSuccess) return (int)e;
+    const unsigned *keys = normalize ? l->keys : NULL;
+    if (smooth) {
+        WMEL_CU_LAUNCH(k_edges_round, dim3((unsigned)eblocks), 256, 0, s)(q, l->n_mels, (long long)stiles, edges);
+        if ((e = cudaGetLastError()) != cudaSuccess) return (int)e;
+        WMEL_CU_LAUNCH(k_smooth_round, dim3((unsigned)stiles), SM_NT, 0, s)(q, l->n_mels, keys, edges);
+    } else if (normalize) {
+        /* as wmel__cu_normalize: at most one block per 1024 values of the largest clip */
+        const unsigned long long want = (nfmax * (unsigned long long)l->n_mels + 1023) / 1024;
+        const unsigned long long cap = q.n_clips >= 64 ? 4 : 1024;
+        const unsigned gx = (unsigned)(want < cap ? want : cap);
+        WMEL_CU_LAUNCH(k_normalize_round, dim3(gx ? gx : 1, (unsigned)q.n_clips), 256, 0, s)(q, l->n_mels, keys);
+    }
+    return (int)cudaGetLastError();
 }
 
 extern "C" int wmel__cu_logmel(const wmel_cu_launch *l, void *stream)

@@ -288,24 +288,27 @@ static int features_device_call(wmel_ctx *c, const void *x, int s16, float *out,
 }
 
 /* wmel_cuda_features_device (batch: wmel_cuda_features_device_batch) under faults, for
- * NeMo's plan (the finish's statistics), SpeechBrain's fbank (the clip's max: k_plan_max)
- * and FunASR's LFR (the post stage: k_plan_post), float32 and int16 samples: each CUDA call
+ * NeMo's plan (the finish's statistics), SpeechBrain's fbank (the clip's max: k_plan_max),
+ * FunASR's LFR (the post stage: k_plan_post) and Whisper's geometry smoothed (its own
+ * kernels: the max keys, the log-mel, the smoothing), float32 and int16 samples: each CUDA call
  * of the call fails in turn. It returns WMEL_OK with wmel_features' bytes, or WMEL_ERR_CUDA
  * with a message; the ctx then computes right, and nothing is left behind. */
 static void features_device_sweep(cudaError_t err, const char *arith, int batch)
 {
     const char *fn = batch ? "wmel_cuda_features_device_batch" : "wmel_cuda_features_device";
-    static const char *const names[3] = {"nemo", "speechbrain-fbank", "funasr"};
+    static const char *const names[4] = {"nemo", "speechbrain-fbank", "funasr", "whisper smoothed"};
     t_setenv("WMEL_CUDA_ARITHMETIC", arith, 1); /* read when a ctx is made */
     unsigned long sites = 0;
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < 4; k++) {
         wmel_frontend_plan plan;
         char msg[256];
-        CHECK(wmel_preset_plan(names[k], &plan, msg, sizeof msg) == WMEL_OK, "%s: %s", names[k], msg);
+        memset(&plan, 0, sizeof plan);
+        if (k < 3) CHECK(wmel_preset_plan(names[k], &plan, msg, sizeof msg) == WMEL_OK, "%s: %s", names[k], msg);
         plan.dither = 0.0;
         wmel_params p = wmel_default_params();
         p.backend = WMEL_BACKEND_CUDA;
         p.n_threads = 1;
+        if (k == 3) p.smooth = WMEL_SMOOTH_3X3; /* Whisper's geometry: wmel_create */
         int st;
         size_t rows = 0, cols = 0;
         for (int s16 = 0; s16 < 2; s16++) {
@@ -314,7 +317,7 @@ static void features_device_sweep(cudaError_t err, const char *arith, int batch)
             size_t per = 0;
             for (unsigned long n_at = 0;; n_at++) { /* n_at 0: no fault, the bytes wanted */
                 leaks before = now();
-                wmel_ctx *c = wmel_create_plan(&p, &plan, &st);
+                wmel_ctx *c = k < 3 ? wmel_create_plan(&p, &plan, &st) : wmel_create(&p, &st);
                 CHECK(c != NULL, "%s: create: %d", names[k], st);
                 if (!c) break;
                 if (!want) {

@@ -7,9 +7,13 @@
  * bytes of wmel_features of its samples, nothing written between the outputs. In the
  * emulator build (-DWMEL_CUDA=EMU) the kernel launches and memsets a call enqueues are
  * counted: at most 4 a round (96 clips a round here) and one memset, against 3 a clip for
- * wmel_cuda_features_device of one clip at a time. The arguments: NULL arrays, a clip too
+ * wmel_cuda_features_device of one clip at a time. Whisper's geometry (80 and 128 mels, the
+ * normalisation or none, the 3x3 smoothing or none, float32 and int16 samples): 32 clips of
+ * 0.1 s to 1.5 s, each the bytes of wmel_features of its samples on the same ctx, in one
+ * round of two to three launches and one memset (against three to four a clip one at a
+ * time), a clip of 200 samples refused by its index. The arguments: NULL arrays, a clip too
  * short (its index in failed), a NULL clip, an output too small, outputs overlapping,
- * batch 0, a Whisper ctx, a CPU ctx. Exit 77 without a device.
+ * batch 0, a CPU ctx. Exit 77 without a device.
  */
 #include "cuda_testutil.h"
 
@@ -22,8 +26,10 @@
 #define MAXN 19200       /* 1.2 s */
 #define MINN 1600        /* 0.1 s */
 #define ROUND_CLIPS 96   /* WMEL_CU_ROUND_CLIPS */
+#define WNB 32           /* Whisper's clips, after the NB others */
+#define WMAXN 24000      /* 1.5 s */
 
-static size_t g_n[NB], g_at[NB];      /* clip b: g_n[b] samples from sample g_at[b] */
+static size_t g_n[NB + WNB], g_at[NB + WNB]; /* clip b: g_n[b] samples from sample g_at[b] */
 static float *g_x, *g_xsf;            /* the samples; the int16 ones / 32768 */
 static int16_t *g_xs;
 static size_t g_total;                /* samples with the gaps */
@@ -136,6 +142,104 @@ static void same_as_host(const char *name, const char *arith, wmel_ctx *c, const
     free(got);
 }
 
+/* Whisper's geometry (n_mels, norm, smooth; int16 samples where s16): clips NB.. NB+WNB-1
+   against wmel_features of each on the same ctx, the launches counted (one clip at a time
+   too where `alone`), a clip of 200 samples refused by its index */
+static void whisper(int n_mels, int norm, int smooth, int s16, int alone, const t_dev *d)
+{
+    char name[80];
+    snprintf(name, sizeof name, "whisper %d mels, norm %s, smooth %s, %s", n_mels, norm == WMEL_NORM_NONE ? "none" : "whole",
+             smooth == WMEL_SMOOTH_3X3 ? "3x3" : "none", s16 ? "int16" : "float32");
+    wmel_params p = wmel_default_params();
+    p.backend = WMEL_BACKEND_CUDA;
+    p.n_mels = n_mels;
+    p.norm = norm;
+    p.smooth = smooth;
+    int st = 0;
+    wmel_ctx *c = wmel_create(&p, &st);
+    CHECK(c != NULL, "%s: %d (%s)", name, st, wmel_cuda_error_detail());
+    if (!c) return;
+    CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_DEVICE), "cuda"), "%s: WMEL_OP_DEVICE %s", name,
+          wmel_op_backend(c, WMEL_OP_DEVICE));
+    size_t n[WNB], len[WNB], at[WNB], total = 0;
+    const void *pcm[WNB];
+    float *dout[WNB];
+    for (size_t b = 0; b < WNB; b++) {
+        size_t rows = 0, cols = 0;
+        n[b] = g_n[NB + b];
+        CHECK(wmel_features_shape(c, n[b], &rows, &cols) == WMEL_OK && rows == (size_t)n_mels && cols == n[b] / 160,
+              "%s: clip %zu's shape %zu x %zu", name, b, rows, cols);
+        len[b] = rows * cols, at[b] = total, total += len[b] + GAP;
+        pcm[b] = s16 ? (const void *)((const int16_t *)d->xs + g_at[NB + b])
+                     : (const void *)((const float *)d->x + g_at[NB + b]);
+        dout[b] = d->o + at[b];
+    }
+    float *want = malloc(total * sizeof(float)), *got = malloc(total * sizeof(float));
+    CHECK(want && got, "no memory");
+    if (!want || !got) {
+        free(want), free(got), wmel_destroy(c);
+        return;
+    }
+    memset(want, 0xff, total * sizeof(float));
+    for (size_t b = 0; b < WNB; b++) {
+        const int rc = wmel_features(c, (s16 ? g_xsf : g_x) + g_at[NB + b], n[b], want + at[b], len[b]);
+        CHECK(rc == WMEL_OK, "%s: wmel_features of clip %zu: %s", name, b, wmel_strerror(rc));
+    }
+    cudaMemset(d->o, 0xff, total * sizeof(float)); /* NaNs: a value left unwritten shows */
+    unsigned long k0, m0, k1, m1;
+    counts(&k0, &m0);
+    size_t failed = 7;
+    const int type = s16 ? WMEL_SAMPLE_S16 : WMEL_SAMPLE_F32;
+    int rc = wmel_cuda_features_device_batch(c, pcm, type, n, WNB, dout, len, &failed, d->s);
+    counts(&k1, &m1);
+    CHECK(rc == WMEL_OK && failed == WNB, "%s: %s (failed %zu; %s)", name, wmel_strerror(rc), failed,
+          wmel_cuda_error_detail());
+    CHECK(cudaStreamSynchronize(d->s) == cudaSuccess &&
+              cudaMemcpy(got, d->o, total * sizeof(float), cudaMemcpyDeviceToHost) == cudaSuccess,
+          "%s: the stream or the copy back", name);
+    for (size_t b = 0; b < WNB; b++)
+        for (size_t i = 0; i < len[b] + GAP; i++)
+            if (memcmp(got + at[b] + i, want + at[b] + i, sizeof(float))) {
+                CHECK(0, "%s: clip %zu (%zu samples) value %zu of %zu%s: %.9g on the device, %.9g from wmel_features",
+                      name, b, n[b], i, len[b], i >= len[b] ? " (past its output)" : "", (double)got[at[b] + i],
+                      (double)want[at[b] + i]);
+                b = WNB;
+                break;
+            }
+#ifdef WMEL_CUDA_EMU
+    /* one round (32 clips): its log-mel, then its normalisation or its two smoothing kernels;
+       one memset (the max keys) for the call */
+    const unsigned long want_k = 1 + (smooth == WMEL_SMOOTH_3X3 ? 2 : norm == WMEL_NORM_WHOLE ? 1 : 0);
+    CHECK(k1 - k0 == want_k && m1 - m0 == 1, "%s: %lu launches, %lu memsets (want %lu and 1)", name, k1 - k0,
+          m1 - m0, want_k);
+    if (alone) {
+        unsigned long a0, b0, a1, b1;
+        counts(&a0, &b0);
+        for (size_t b = 0; b < WNB; b++) {
+            rc = wmel_cuda_features_device(c, pcm[b], type, 1, n[b], n[b], dout[b], len[b], d->s);
+            CHECK(rc == WMEL_OK, "%s: clip %zu alone: %s", name, b, wmel_strerror(rc));
+        }
+        counts(&a1, &b1);
+        printf("%s: %d clips, %lu kernel launches and memsets in one batch call, %lu one clip at a time\n", name,
+               WNB, (k1 - k0) + (m1 - m0), (a1 - a0) + (b1 - b0));
+        CHECK((a1 - a0) + (b1 - b0) >= 2 * WNB, "%s: %lu one clip at a time", name, (a1 - a0) + (b1 - b0));
+    }
+#endif
+    /* a clip too short for the reflect padding: refused by its index, nothing enqueued */
+    const size_t keep = n[13];
+    n[13] = 200;
+    counts(&k0, &m0);
+    rc = wmel_cuda_features_device_batch(c, pcm, type, n, WNB, dout, len, &failed, d->s);
+    counts(&k1, &m1);
+    CHECK(rc == WMEL_ERR_TOO_SHORT && failed == 13 && k1 == k0 && m1 == m0, "%s: 200 samples at 13: %s, failed %zu",
+          name, wmel_strerror(rc), failed);
+    n[13] = keep;
+    printf("%s: %d clips checked\n", name, WNB);
+    free(want);
+    free(got);
+    wmel_destroy(c);
+}
+
 static void arguments(const t_dev *d)
 {
     wmel_ctx *c = mk("nemo", WMEL_BACKEND_CUDA, NULL);
@@ -194,20 +298,11 @@ static void arguments(const t_dev *d)
           failed);
     dout[30] = keep;
     /* the ctxs it refuses, whatever the other arguments */
-    wmel_params p = wmel_default_params();
-    p.backend = WMEL_BACKEND_CUDA;
-    int st = 0;
-    wmel_ctx *whisper = wmel_create(&p, &st), *cpu = mk("nemo", WMEL_BACKEND_CPU, NULL);
-    if (whisper) {
-        rc = wmel_cuda_features_device_batch(whisper, pcm, F, n, NB, dout, len, &failed, d->s);
-        CHECK(rc == WMEL_ERR_BACKEND_UNAVAILABLE && failed == NB && strstr(wmel_cuda_error_detail(), "Whisper"),
-              "a Whisper ctx: %s (%s)", wmel_strerror(rc), wmel_cuda_error_detail());
-    }
+    wmel_ctx *cpu = mk("nemo", WMEL_BACKEND_CPU, NULL);
     if (cpu) {
         rc = wmel_cuda_features_device_batch(cpu, NULL, F, NULL, 0, NULL, NULL, NULL, d->s);
         CHECK(rc == WMEL_ERR_BACKEND_UNAVAILABLE, "a CPU ctx, batch 0: %s", wmel_strerror(rc));
     }
-    wmel_destroy(whisper);
     wmel_destroy(cpu);
     wmel_destroy(c);
     printf("arguments and the ctxs refused: ok\n");
@@ -225,8 +320,8 @@ int main(void)
     }
     size_t ns = 0;
     float *speech = t_load_wav("audio/speech_en.wav", &ns);
-    CHECK(speech && ns >= MAXN + 8000, "speech: %zu samples", ns);
-    if (!speech || ns < MAXN + 8000) return t_done("test_cuda_features_device_batch");
+    CHECK(speech && ns >= WMAXN + 8000, "speech: %zu samples", ns);
+    if (!speech || ns < WMAXN + 8000) return t_done("test_cuda_features_device_batch");
     /* lengths from 0.1 s up, mostly short, one of them the longest; each clip its own level
        and its own part of the speech */
     unsigned r = 12345;
@@ -237,12 +332,18 @@ int main(void)
         g_at[b] = g_total;
         g_total += g_n[b] + GAP;
     }
+    for (size_t b = NB; b < NB + WNB; b++) { /* Whisper's: 0.1 s to 1.5 s, the longest one of them */
+        r = r * 1103515245u + 12345u;
+        g_n[b] = b == NB + 5 ? WMAXN : MINN + (r >> 8) % (WMAXN - MINN);
+        g_at[b] = g_total;
+        g_total += g_n[b] + GAP;
+    }
     g_x = malloc(g_total * sizeof(float)), g_xsf = malloc(g_total * sizeof(float));
     g_xs = malloc(g_total * sizeof(int16_t));
     CHECK(g_x && g_xsf && g_xs, "no memory");
     if (!g_x || !g_xsf || !g_xs) return t_done("test_cuda_features_device_batch");
-    for (size_t b = 0; b < NB; b++) {
-        const size_t from = (b * 997) % (ns - MAXN);
+    for (size_t b = 0; b < NB + WNB; b++) {
+        const size_t from = (b * 997) % (ns - WMAXN);
         for (size_t i = 0; i < g_n[b] + GAP; i++)
             g_x[g_at[b] + i] = i < g_n[b] ? speech[from + i] * (float)(1 + b % 5) * 0.3f : 1e30f;
     }
@@ -265,6 +366,12 @@ int main(void)
             same_as_host(presets[i], arith, c, &d, a); /* float64 float32 samples, float-float int16 ones */
             wmel_destroy(c);
         }
+    /* Whisper's geometry: both mel counts, the normalisation or none, the smoothing or none,
+       each in float32 and int16 */
+    whisper(80, WMEL_NORM_WHOLE, WMEL_SMOOTH_NONE, 0, 1, &d);
+    whisper(128, WMEL_NORM_NONE, WMEL_SMOOTH_3X3, 0, 0, &d);
+    whisper(80, WMEL_NORM_NONE, WMEL_SMOOTH_NONE, 1, 0, &d);
+    whisper(128, WMEL_NORM_WHOLE, WMEL_SMOOTH_3X3, 1, 0, &d);
     arguments(&d);
     t_dev_free(&d);
     free(g_x), free(g_xsf), free(g_xs);

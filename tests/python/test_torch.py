@@ -155,7 +155,7 @@ def test_features_module_cuda(preset):
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device for torch")
-@pytest.mark.parametrize("preset", ["nemo", "kaldi"])
+@pytest.mark.parametrize("preset", ["whisper", "nemo", "kaldi"])
 def test_features_batch_cuda_mixed_lengths(preset):
     g = torch.Generator().manual_seed(9)
     lens = [1600 + 977 * i for i in range(40)]
