@@ -244,6 +244,18 @@ static void whisper_cases(const t_dev *d)
               "whisper %s: device %s (%s), host %s", k ? "1e30" : "NaN", wmel_strerror(rc), wmel_cuda_error_detail(),
               wmel_strerror(hrc));
         CHECK(untouched(d, NB * per), "whisper: a refused call wrote its output");
+        /* the batch entry (clips of their own lengths, here all N): the same status, failed 517 */
+        const void *pcm[NB];
+        float *out[NB];
+        size_t n[NB], len[NB], failed = 0;
+        for (size_t b = 0; b < NB; b++)
+            pcm[b] = (const float *)d->x + b * N, out[b] = (float *)d->o + b * per, n[b] = N, len[b] = per;
+        upload(d, NB * per);
+        const int rb = wmel_cuda_features_device_batch(c, pcm, WMEL_SAMPLE_F32, n, NB, out, len, &failed, d->s);
+        CHECK(cudaStreamSynchronize(d->s) == cudaSuccess, "stream");
+        CHECK(rb == hrc && failed == BAD, "whisper %s, the batch entry: %s, failed %zu", k ? "1e30" : "NaN",
+              wmel_strerror(rb), failed);
+        CHECK(untouched(d, NB * per), "whisper: a refused batch wrote its output");
     }
     free(host);
     wmel_destroy(c);
