@@ -78,10 +78,10 @@ int wmel__sched_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
         rc = wmel__bad_status(c->f32, c->batch, c->n, c->pcm_stride, 0, wmel_n_frames(c->n, c->padding));
     /* the clips ran where the device took them (its status, whatever it is), else on the
        CPU's frame driver, which makes their finish too */
-    note_clips(ctx, op, rc == WMEL__FALLBACK ? WMEL_BACKEND_CPU : vt->id);
-    if (rc == WMEL__FALLBACK) fin = WMEL_BACKEND_CPU;
-    if (fin) wmel__note_finish(ctx, fin);
-    return rc == WMEL__FALLBACK ? wmel__frames_clips(ctx, c) : rc;
+    const int host = rc == WMEL__FALLBACK;
+    note_clips(ctx, op, host ? WMEL_BACKEND_CPU : vt->id);
+    if (host || fin) wmel__note_finish(ctx, host ? WMEL_BACKEND_CPU : fin);
+    return host ? wmel__frames_clips(ctx, c) : rc;
 }
 
 int wmel__sched_pfa_on(const wmel_ctx *ctx) { return ctx->vt->pfa_frames_batch && clips_on(ctx); }
