@@ -273,11 +273,12 @@ static int batch_group(wmel_ctx *ctx, const float *const *pcm, const size_t *n, 
     return rc;
 }
 
-/* Whisper's geometry (pfa400) on a device backend: every clip's raw frames in shared
- * dispatches straight into its output (vt->pfa_frames_batch), then each clip's finish from
- * its largest value (wmel__pfa_finish, wmel_features' own), the clips shared among the
- * ctx's workers where they hold enough values; a clip the device did not take (redo) and
- * every clip when the backend hands the batch back take wmel_features' way. The status is
+/* Whisper's geometry (pfa400) on a device that takes its clips (wmel__sched_pfa_on): every
+ * clip's raw frames in shared dispatches straight into its output (wmel__sched_pfa_batch),
+ * then each clip's finish from its largest value (wmel__pfa_finish, wmel_features' own),
+ * the clips shared among the ctx's workers where they hold enough values; a clip the device
+ * did not take (redo) and every clip when the device hands the batch back at run time
+ * take wmel_features' way. The status is
  * the first failing clip's, as in order, with *at that clip (a device failure of the
  * shared rounds: the first clip). */
 typedef struct pfa_fin {
@@ -312,7 +313,7 @@ static int pfa_batch(wmel_ctx *ctx, const float *const *pcm, const size_t *n, fl
     int *rcs = calloc(batch, sizeof *rcs);
     pfa_fin *k = calloc(1, sizeof *k);
     int rc = nfs && mx && redo && rcs && k ? WMEL_OK : WMEL_ERR_NO_MEMORY;
-    if (rc == WMEL_OK) rc = ctx->vt->pfa_frames_batch(ctx, pcm, n, nfs, out, mx, redo, batch);
+    if (rc == WMEL_OK) rc = wmel__sched_pfa_batch(ctx, pcm, n, nfs, out, mx, redo, batch);
     *at = 0;
     if (rc == WMEL__FALLBACK || rc == WMEL_ERR_NO_MEMORY) { /* each clip on its own */
         rc = WMEL_OK;
@@ -383,7 +384,7 @@ int wmel_features_batch(wmel_ctx *ctx, const float *const *pcm, const size_t *n_
     int device = rc == WMEL_OK && ctx->fe->algo == &wmel__algo_general && wmel__sched_batch_on(ctx);
     for (size_t b = 0; device && ctx->twin && b < batch; b++) /* a clip for the twin: each on its own */
         device = wmel__all_f32_kernel_safe(pcm[b], n_samples[b]);
-    if (rc == WMEL_OK && ctx->vt->pfa_frames_batch && ctx->fe->algo == &wmel__algo_pfa400 && !ctx->fe->p.n_samples) {
+    if (rc == WMEL_OK && ctx->fe->algo == &wmel__algo_pfa400 && !ctx->fe->p.n_samples && wmel__sched_pfa_on(ctx)) {
         rc = pfa_batch(ctx, pcm, n_samples, out, totals, batch, &at);
         free(totals);
         if (failed) *failed = rc ? at : batch;

@@ -519,8 +519,9 @@ wmel_ctx *wmel__create(wmel_params p, const wmel_frontend_plan *plan, int keep_s
     /* where the finish will be made before any call (wmel_op_backend's WMEL_OP_FINISH): the
        plan's rule on a device, the host's own backend else; each call then notes its own */
     if (ctx && (vt->id == WMEL_BACKEND_CUDA || vt->id == WMEL_BACKEND_VULKAN))
-        wmel__note_finish(ctx, wmel_backend_accepts(vt->id, &ctx->fe->p, WMEL_OP_FINISH, NULL, 0) == 1 ? vt->id
-                                                                                                   : WMEL_BACKEND_CPU);
+        wmel__sched_note_finish(ctx, wmel_backend_accepts(vt->id, &ctx->fe->p, WMEL_OP_FINISH, NULL, 0) == 1
+                                         ? vt->id
+                                         : WMEL_BACKEND_CPU);
     return ctx;
 }
 

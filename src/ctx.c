@@ -125,8 +125,9 @@ const char *wmel__op_backend(const wmel_ctx *ctx, int op)
     if (op == WMEL_OP_STREAM && ctx->fe->algo->stream_backend) return ctx->fe->algo->stream_backend;
     if (op <= WMEL_OP_LOG_MEL_BATCH && ctx->twin && __atomic_load_n(&ctx->twin_ran, __ATOMIC_RELAXED))
         return wmel__op_backend(ctx->twin, op); /* samples the CPU's kernels took */
-    const int ran = op <= WMEL_OP_LOG_MEL_BATCH ? __atomic_load_n(&ctx->frames_ran, __ATOMIC_RELAXED) : 0;
-    if (ran) return backend_id_name(ran); /* a general plan's frames, noted by the scheduler */
+    int ran = op <= WMEL_OP_LOG_MEL_BATCH ? __atomic_load_n(&ctx->clips_ran[op], __ATOMIC_RELAXED) : 0;
+    if (!ran && op <= WMEL_OP_LOG_MEL_BATCH) ran = __atomic_load_n(&ctx->frames_ran, __ATOMIC_RELAXED);
+    if (ran) return backend_id_name(ran); /* Whisper's clips, a general plan's frames: noted by the scheduler */
     if (ctx->vt->op_backend) return ctx->vt->op_backend(ctx, op);
     return op == WMEL_OP_DEVICE ? "none" : ctx->vt->name;
 }

@@ -283,8 +283,13 @@ typedef struct wmel_backend_vt {
     /* Backend state (ctx->state), block function, kernel name; WMEL_OK or a status. */
     int (*init)(wmel_ctx *ctx);
     void (*free)(wmel_ctx *ctx);
-    /* Whole clips in host memory; a status or WMEL__FALLBACK. `op` is a WMEL_OP_*. */
-    int (*clips)(wmel_ctx *ctx, const wmel_clips *c, int op);
+    /* Whisper's geometry (pfa400): whole clips in host memory, called by the scheduler
+     * (sched.c) where plan_stages takes the ctx's clips; c->batch > 0. A status, or
+     * WMEL__FALLBACK where the clips go to the CPU at run time (a sample past the device's
+     * range, a shape past its indices, device memory short: the frame driver instead); *fin
+     * set to the backend that made the clips' finish (the device's id, WMEL_BACKEND_CPU for
+     * the host's) once it was made. The backend writes no record (the scheduler does). */
+    int (*clips)(wmel_ctx *ctx, const wmel_clips *c, int *fin);
     /* Whole clips in device memory (c->f32 or c->s16 is the device pointer), enqueued
      * on `stream`; NULL: the backend has no device memory (WMEL_ERR_BACKEND_UNAVAILABLE). */
     int (*clips_device)(wmel_ctx *ctx, const wmel_clips *c, void *stream);
@@ -314,7 +319,8 @@ typedef struct wmel_backend_vt {
      * (a sample past its range, indices past its own: that clip takes wmel_features' way),
      * 2 for a clip already normalised (params.norm WMEL_NORM_WHOLE: the finish's smoothing
      * only), 3 for one the device finished (the normalisation and the smoothing), else 0; a
-     * status or WMEL__FALLBACK (each clip on its own); NULL: none (each clip on its own). */
+     * status or WMEL__FALLBACK (each clip on its own); NULL: none (each clip on its own).
+     * Called by the scheduler where plan_stages takes the ctx's clips. */
     int (*pfa_frames_batch)(wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
                             float *const *out, float *mx, unsigned char *redo, size_t batch);
     /* A general plan's frames, finish and post stage of x[0 .. n) (fe_cpu.c's
@@ -359,7 +365,9 @@ typedef struct wmel_backend_vt {
      * the device takes, decided from the plan and the ctx before any is asked (sched.c):
      * WMEL__STAGE_FRAMES (plan_frames, plan_frames_batch), with WMEL__STAGE_FINISH
      * (plan_finish: a finish the device makes, a shape its finish writes); 0 none. With n 0,
-     * the frames the ctx's clips take. NULL: none. */
+     * the frames the ctx's clips take. On a ctx of Whisper's geometry's own kernels (pfa400):
+     * WMEL__STAGE_FRAMES where the device takes its clips (clips, pfa_frames_batch: the
+     * device open, its self-test passed), from the ctx's state alone. NULL: none. */
     int (*plan_stages)(const wmel_ctx *ctx, size_t n, size_t rows, size_t cols);
 } wmel_backend_vt;
 
@@ -598,6 +606,8 @@ struct wmel_ctx {
     int frames_ran;        /* the backend that made the most recent general-plan call's frames
                               (WMEL_OP_LOG_MEL, _S16, _BATCH), 0 none yet: the backend's own
                               answer (__atomic; set by the scheduler, sched.c) */
+    int clips_ran[WMEL_OP_LOG_MEL_BATCH + 1]; /* the same for Whisper's geometry's clips, op by
+                              op (__atomic; set by the scheduler, sched.c) */
 };
 
 /* Notes that `backend` (WMEL_BACKEND_*) finished the clips of the ctx's current call: the
@@ -610,7 +620,8 @@ static inline void wmel__note_finish(const wmel_ctx *ctx, int backend)
 
 /* ---- the scheduler (sched.c): where each stage of a clip runs, and the record of it ----
  * The only caller of a device backend's plan hooks (plan_finish, plan_frames,
- * plan_frames_batch) and the only writer of finish_ran and frames_ran. A general plan's
+ * plan_frames_batch) and clip hooks (clips, pfa_frames_batch), and the only writer of
+ * finish_ran, frames_ran and clips_ran. A general plan's
  * clip: the device's frames and finish where plan_stages takes both, else the device's
  * frames and the CPU's finish (fe_cpu.c's wmel__fe_cpu_given) where it takes the frames,
  * else the CPU's frames and finish; a hook's run-time refusal (WMEL__FALLBACK: a sample
@@ -625,9 +636,16 @@ int wmel__sched_batch_on(const wmel_ctx *ctx);
 /* plan_frames_batch's call (its arguments, its answer), noted. */
 int wmel__sched_frames_batch(const wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
                              void *const *vals, float *const *out, unsigned char *redo, size_t batch);
-/* Whole clips of Whisper's geometry on the ctx's backend (vt->clips), the frame driver where
- * it has none or hands them back. */
+/* Whole clips of Whisper's geometry on the ctx's backend (vt->clips) where plan_stages takes
+ * them, else or where it hands them back the frame driver; `op` (a WMEL_OP_*) and the
+ * finish noted. */
 int wmel__sched_clips(wmel_ctx *ctx, const wmel_clips *c, int op);
+/* Whether wmel_features_batch's clips of Whisper's geometry take the device's shared frames
+ * (pfa_frames_batch). */
+int wmel__sched_pfa_on(const wmel_ctx *ctx);
+/* pfa_frames_batch's call (its arguments, its answer), noted. */
+int wmel__sched_pfa_batch(wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
+                          float *const *out, float *mx, unsigned char *redo, size_t batch);
 /* The backend's init at attach (its state; on the general algorithm, a device backend's
  * only); AUTO's failure leaves the CPU's. */
 int wmel__sched_attach(wmel_ctx *ctx, int general);

@@ -1,5 +1,13 @@
 /* The scheduler: where each stage of a clip runs, and the record of where it ran.
  *
+ * Whisper's geometry (pfa400): the backend says up front whether the device takes the ctx's
+ * clips (vt->plan_stages, from its state: the device open, its self-test passed); the
+ * scheduler then runs them on the device (vt->clips, vt->pfa_frames_batch) or on the CPU's
+ * frame driver (frames.c), and the device may still hand them back at run time
+ * (WMEL__FALLBACK: a sample past its range, a shape past its indices, device memory short).
+ * The scheduler alone notes where they ran (clips_ran, op by op) and where their finish was
+ * made (finish_ran: the device's word through vt->clips' *fin where it ran them).
+ *
  * A general plan's clip has two stages: its frames (each frame's log mels, cepstra, energy:
  * the values) and its finish (the normalisation, the scales, the post stage). A device
  * backend says up front which it takes for the plan, the ctx and the clip's shape
@@ -47,15 +55,43 @@ int wmel__sched_attach(wmel_ctx *ctx, int general)
     return WMEL_OK;
 }
 
+/* Whisper's geometry: whether the device takes the ctx's clips, decided up front from the
+ * ctx's state (the device open, its self-test) by the backend's plan_stages */
+static int clips_on(const wmel_ctx *ctx)
+{
+    return ctx->fe->algo == &wmel__algo_pfa400 && (stages(ctx, 0, 0, 0) & WMEL__STAGE_FRAMES);
+}
+
+static void note_clips(const wmel_ctx *ctx, int op, int backend)
+{
+    if (op >= 0 && op <= WMEL_OP_LOG_MEL_BATCH)
+        __atomic_store_n(&((wmel_ctx *)ctx)->clips_ran[op], backend, __ATOMIC_RELAXED);
+}
+
 int wmel__sched_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
 {
-    if (ctx->vt->clips) {
-        int rc = ctx->vt->clips(ctx, c, op);
-        if (rc == WMEL_ERR_NOT_FINITE)
-            rc = wmel__bad_status(c->f32, c->batch, c->n, c->pcm_stride, 0, wmel_n_frames(c->n, c->padding));
-        if (rc != WMEL__FALLBACK) return rc;
-    }
-    return wmel__frames_clips(ctx, c);
+    const wmel_backend_vt *vt = ctx->vt;
+    if (!vt->clips) return wmel__frames_clips(ctx, c); /* the CPU's, nothing to note */
+    if (c->batch == 0) return WMEL_OK;
+    int fin = 0, rc = clips_on(ctx) ? vt->clips(ctx, c, &fin) : WMEL__FALLBACK;
+    if (rc == WMEL_ERR_NOT_FINITE)
+        rc = wmel__bad_status(c->f32, c->batch, c->n, c->pcm_stride, 0, wmel_n_frames(c->n, c->padding));
+    /* the clips ran where the device took them (its status, whatever it is), else on the
+       CPU's frame driver, which makes their finish too */
+    const int host = rc == WMEL__FALLBACK;
+    note_clips(ctx, op, host ? WMEL_BACKEND_CPU : vt->id);
+    if (host || fin) wmel__note_finish(ctx, host ? WMEL_BACKEND_CPU : fin);
+    return host ? wmel__frames_clips(ctx, c) : rc;
+}
+
+int wmel__sched_pfa_on(const wmel_ctx *ctx) { return ctx->vt->pfa_frames_batch && clips_on(ctx); }
+
+int wmel__sched_pfa_batch(wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
+                          float *const *out, float *mx, unsigned char *redo, size_t batch)
+{
+    const int rc = ctx->vt->pfa_frames_batch(ctx, x, n, nf, out, mx, redo, batch);
+    if (rc == WMEL_OK) note_clips(ctx, WMEL_OP_LOG_MEL, ctx->vt->id); /* the clips it left note their own */
+    return rc;
 }
 
 /* The device's frames of x[0 .. n) (nc of them) into *vals (malloc'd; the caller frees),

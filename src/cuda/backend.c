@@ -529,10 +529,11 @@ cleanup:
     return rc;
 }
 
-static int cuda_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
+/* Whisper's geometry's clips in host memory (vt->clips): through the pinned buffers, the
+ * finish (normalisation, smoothing) on the device too. */
+static int cuda_clips(wmel_ctx *ctx, const wmel_clips *c, int *fin)
 {
     cuda_state *st = ctx->state;
-    if (st->general) return WMEL__FALLBACK; /* not called: the general algorithm has no clips op */
     const float *f32 = c->f32;
     const int16_t *s16 = c->s16;
     const size_t batch = c->batch, n = c->n, stride = c->pcm_stride, padding = c->padding;
@@ -547,11 +548,7 @@ static int cuda_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
     hc.n = n;
     hc.stride = stride;
     hc.batch = batch;
-    if (n == 0 || n > SIZE_MAX / hc.elt / batch) { /* all padding, or too big to stage */
-        note_op(ctx, op, WMEL_BACKEND_CPU);
-        wmel__note_finish(ctx, WMEL_BACKEND_CPU);
-        return WMEL__FALLBACK;
-    }
+    if (n == 0 || n > SIZE_MAX / hc.elt / batch) return WMEL__FALLBACK; /* all padding, or too big to stage */
     hc.l.sample_type = f32 ? WMEL_CU_F32 : WMEL_CU_S16;
     hc.l.pcm_stride = n;
     hc.l.n = (long long)n;
@@ -579,8 +576,7 @@ static int cuda_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
         leave_device(st->device, prev);
     }
     pthread_mutex_unlock(&st->lock);
-    note_op(ctx, op, rc == WMEL__FALLBACK ? WMEL_BACKEND_CPU : WMEL_BACKEND_CUDA);
-    if (rc == WMEL_OK || rc == WMEL__FALLBACK) wmel__note_finish(ctx, rc == WMEL_OK ? WMEL_BACKEND_CUDA : WMEL_BACKEND_CPU);
+    if (rc == WMEL_OK) *fin = WMEL_BACKEND_CUDA;
     return rc;
 }
 
@@ -647,7 +643,6 @@ static int cuda_pfa_frames_batch(wmel_ctx *ctx, const float *const *x, const siz
                                  float *const *out, float *mx, unsigned char *redo, size_t batch)
 {
     cuda_state *st = ctx->state;
-    if (st->general) return WMEL__FALLBACK;
     const size_t nm = (size_t)ctx->params.n_mels;
     size_t samples = 0, values = 0, live = 0;
     for (size_t b = 0; b < batch; b++) {
@@ -721,7 +716,6 @@ static int cuda_pfa_frames_batch(wmel_ctx *ctx, const float *const *x, const siz
     for (size_t b = 0, j = 0; rc == WMEL_OK && b < batch; b++)
         if (!redo[b]) mx[b] = wmel__cu_key_to_float(hkeys[j++]);
     free(hkeys);
-    if (rc == WMEL_OK) note_op(ctx, WMEL_OP_LOG_MEL, WMEL_BACKEND_CUDA);
     return rc;
 }
 
@@ -1451,11 +1445,13 @@ static int finish_takes(const wmel_ctx *ctx, size_t n, size_t rows, size_t cols)
 
 /* The stages of a general plan's clip the device takes (vt->plan_stages): its frames where
  * the frame kernel takes the plan undithered (the dither's noise is the CPU's), its finish
- * too where finish_takes. */
+ * too where finish_takes. Whisper's geometry on its own kernels: the device takes its clips
+ * (cuda_clips, cuda_pfa_frames_batch) wherever the ctx was made. */
 static int cuda_plan_stages(const wmel_ctx *ctx, size_t n, size_t rows, size_t cols)
 {
     const cuda_state *st = ctx->state;
-    if (!st || !st->general || !st->plan_ok || wmel__fe_dithered(&ctx->fe->p)) return 0;
+    if (st && !st->general) return WMEL__STAGE_FRAMES;
+    if (!st || !st->plan_ok || wmel__fe_dithered(&ctx->fe->p)) return 0;
     return WMEL__STAGE_FRAMES | (n && finish_takes(ctx, n, rows, cols) ? WMEL__STAGE_FINISH : 0);
 }
 

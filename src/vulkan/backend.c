@@ -1323,11 +1323,6 @@ static int job_fits(const vk_state *st, const vk_job *j)
     return (long long)j->nf * (long long)st->hop + off + st->fl < lim;
 }
 
-static void note_op(vk_state *st, int op, int backend)
-{
-    if (op >= 0 && op < N_OPS) atomic_store(&st->op_backend[op], backend);
-}
-
 static const char *dev_refusal(const wmel_ctx *ctx);
 
 static const char *vk_op_backend(const wmel_ctx *ctx, int op)
@@ -1406,15 +1401,12 @@ static void pfa_fin_job(const wmel_ctx *ctx, vk_job *j, int per_clip)
     j->swords = ctx->params.smooth == WMEL_SMOOTH_3X3 ? words : 0; /* the clamped values before the average */
 }
 
-static int vk_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
+/* Whisper's geometry's clips in host memory (vt->clips, where vk_plan_stages takes them):
+ * one job a clip in shared rounds, the finish the device's where pfa_fin_job gives it one,
+ * else the host's here (*fin says which made the last). */
+static int vk_clips(wmel_ctx *ctx, const wmel_clips *c, int *fin)
 {
     vk_state *st = ctx->state;
-    if (!st->pfa || c->batch == 0) return c->batch == 0 ? WMEL_OK : WMEL__FALLBACK;
-    if (!st->w) { /* float-float failed its self-test at create: the CPU's kernels */
-        note_op(st, op, WMEL_BACKEND_CPU);
-        wmel__note_finish(ctx, WMEL_BACKEND_CPU);
-        return WMEL__FALLBACK;
-    }
     const size_t nf = wmel_n_frames(c->n, c->padding), nm = (size_t)ctx->params.n_mels, per = nm * nf;
     vk_job *jobs = malloc(sizeof(vk_job) * c->batch);
     if (!jobs) return WMEL_ERR_NO_MEMORY;
@@ -1428,8 +1420,6 @@ static int vk_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
     }
     if (!fits) { /* past the shader's 32-bit sample indices: the CPU's kernels */
         free(jobs);
-        note_op(st, op, WMEL_BACKEND_CPU);
-        wmel__note_finish(ctx, WMEL_BACKEND_CPU);
         return WMEL__FALLBACK;
     }
     if (pthread_mutex_lock(&st->lock) != 0) {
@@ -1450,8 +1440,6 @@ static int vk_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
     if (rc == WMEL_OK && bad) atomic_fetch_add(&g_range_clips, bad);
     if (rc == WMEL_ERR_NO_MEMORY || (rc == WMEL_OK && bad)) {
         free(jobs);
-        note_op(st, op, WMEL_BACKEND_CPU);
-        wmel__note_finish(ctx, WMEL_BACKEND_CPU);
         return WMEL__FALLBACK;
     }
     if (rc != WMEL_OK) {
@@ -1468,9 +1456,8 @@ static int vk_clips(wmel_ctx *ctx, const wmel_clips *c, int op)
         else
             host_fin = 1, rc = wmel__pfa_finish(ctx, c->out + b * per, nf,
                                                 c->batch_norm == WMEL_BATCH_GLOBAL ? gmax : jobs[b].mx, jobs[b].normed);
-    wmel__note_finish(ctx, host_fin ? WMEL_BACKEND_CPU : WMEL_BACKEND_VULKAN);
+    *fin = host_fin ? WMEL_BACKEND_CPU : WMEL_BACKEND_VULKAN;
     free(jobs);
-    note_op(st, op, WMEL_BACKEND_VULKAN);
     return rc;
 }
 
@@ -1483,7 +1470,6 @@ static int vk_pfa_frames_batch(wmel_ctx *ctx, const float *const *x, const size_
                                float *const *out, float *mx, unsigned char *redo, size_t batch)
 {
     vk_state *st = ctx->state;
-    if (!st->pfa || !st->w) return WMEL__FALLBACK;
     vk_job *jobs = malloc(sizeof(vk_job) * (batch ? batch : 1));
     size_t *which = malloc(sizeof(size_t) * (batch ? batch : 1)); /* job i's clip */
     if (!jobs || !which) {
@@ -1516,7 +1502,6 @@ static int vk_pfa_frames_batch(wmel_ctx *ctx, const float *const *x, const size_
     free(jobs);
     free(which);
     if (rc == WMEL_ERR_NO_MEMORY) rc = WMEL__FALLBACK;
-    if (rc == WMEL_OK) note_op(st, WMEL_OP_LOG_MEL, WMEL_BACKEND_VULKAN);
     return rc;
 }
 
@@ -1650,11 +1635,13 @@ static int fin_job(const wmel_ctx *ctx, vk_job *j, float *out, size_t rows, size
 /* The stages of a general plan's clip the device takes (vt->plan_stages): its frames where
  * the device is open and the plan undithered (the dither's noise: the CPU's kernels) and
  * the shader's 32-bit sample indices hold the clip; its finish where the plan's finish is
- * the device's, fin_shape takes the clip's shape and the indices hold it. */
+ * the device's, fin_shape takes the clip's shape and the indices hold it. Whisper's geometry
+ * on its own kernels: its clips wherever the device is open. */
 static int vk_plan_stages(const wmel_ctx *ctx, size_t n, size_t rows, size_t cols)
 {
     const vk_state *st = ctx->state;
-    if (!st || !st->w || st->pfa) return 0;
+    if (!st || !st->w) return 0; /* the device not opened, or float-float's self-test failed */
+    if (st->pfa) return WMEL__STAGE_FRAMES; /* Whisper's geometry: vk_clips, vk_pfa_frames_batch */
     int on = wmel__fe_dithered(&ctx->fe->p) ? 0 : WMEL__STAGE_FRAMES;
     if (!n) return on;
     vk_job job;
