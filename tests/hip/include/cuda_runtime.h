@@ -25,6 +25,9 @@ typedef hipFuncAttributes cudaFuncAttributes;
 #define cudaErrorNotSupported hipErrorNotSupported
 #define cudaErrorNoKernelImageForDevice hipErrorNoBinaryForGpu
 #define cudaDevAttrMemoryPoolsSupported hipDeviceAttributeMemoryPoolsSupported
+#define cudaErrorStreamCaptureUnsupported hipErrorStreamCaptureUnsupported
+#define cudaStreamCaptureStatus hipStreamCaptureStatus
+#define cudaStreamCaptureStatusNone hipStreamCaptureStatusNone
 #define cudaFuncAttributeMaxDynamicSharedMemorySize hipFuncAttributeMaxDynamicSharedMemorySize
 
 #define cudaGetLastError hipGetLastError
@@ -35,6 +38,7 @@ typedef hipFuncAttributes cudaFuncAttributes;
 #define cudaMallocAsync hipMallocAsync
 #define cudaFreeAsync hipFreeAsync
 #define cudaStreamSynchronize hipStreamSynchronize
+#define cudaStreamIsCapturing hipStreamIsCapturing
 #define cudaFuncSetAttribute(f, attr, v) hipFuncSetAttribute(reinterpret_cast<const void *>(f), attr, v)
 #define cudaFuncGetAttributes(a, f) hipFuncGetAttributes(a, reinterpret_cast<const void *>(f))
 
