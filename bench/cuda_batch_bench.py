@@ -18,31 +18,13 @@ Usage: python3 bench/cuda_batch_bench.py [--clips 512] [--min-s 1] [--max-s 10] 
 import argparse
 import datetime
 import os
-import platform
 import statistics
 import sys
 import time
 
 import numpy as np
 
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "?"
-
-
-def load():
-    try:
-        with open("/proc/loadavg") as f:
-            return " ".join(f.read().split()[:3])
-    except OSError:
-        return "?"
+from frontends_bench import cpu_model, loadavg as load  # the machine's lines, as the other benches print them
 
 
 def wall_ms(torch, fn, reps):
