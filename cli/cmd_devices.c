@@ -52,9 +52,10 @@ static void jstr(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static void text_line(const char *name, const verdict *v)
+static void text_line(const char *name, const verdict *v, int cpu)
 {
-    if (v->frames == 1 && v->finish == 1) printf("    %-26s runs: frames and finish on the device\n", name);
+    if (v->frames == 1 && v->finish == 1 && cpu) printf("    %-26s runs: frames and finish on the CPU\n", name);
+    else if (v->frames == 1 && v->finish == 1) printf("    %-26s runs: frames and finish on the device\n", name);
     else if (v->frames == 1) printf("    %-26s runs: frames on the device; the finish on the host: %s\n", name, v->finish_why);
     else printf("    %-26s no: %s\n", name, v->why);
 }
@@ -143,7 +144,7 @@ int cmd_devices(int argc, char **argv)
             if (wmel_preset_plan(name, &p, NULL, 0) != WMEL_OK) continue;
             judge(d, &p, &v);
             if (json) json_preset(name, &v, k + 1 == n_pre);
-            else text_line(name, &v);
+            else text_line(name, &v, devs[i].backend == WMEL_BACKEND_CPU);
         }
         if (json) printf("     ]}%s\n", i + 1 == n ? "" : ",");
     }

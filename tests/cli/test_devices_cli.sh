@@ -27,6 +27,8 @@ nverdict=$(grep -cE "^    [a-z0-9-]+ +(runs: |no: )" "$T/dev")
 [ "$nverdict" = $((ndev * npre)) ] && ok || bad "$nverdict verdicts for $ndev devices x $npre presets"
 awk '/^[a-z]/ { d++ } /^    [a-z0-9]/ { if (d == 1) print $1 }' "$T/dev" | sort > "$T/listed"
 cmp -s "$T/presets" "$T/listed" && ok || bad "the CPU's presets are not wmel presets' list"
+ncpu=$(awk '/^[a-z]/ { d++ } /^    [a-z0-9]/ { if (d == 1) print }' "$T/dev" | grep -c "runs: frames and finish on the CPU$")
+[ "$ncpu" = "$npre" ] && ok || bad "$ncpu of the CPU's $npre presets say they run on the CPU"
 grep -qE "^    [a-z0-9-]+ +(runs|no):? *$" "$T/dev" && bad "a verdict without its reason" || ok
 # each Vulkan device with its float-float self-test's result
 if grep -q "^vulkan " "$T/dev"; then
