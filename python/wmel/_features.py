@@ -14,6 +14,7 @@ import numpy as np
 
 from . import _ctxcache, _wmel
 from . import _lastrun
+from ._dlpack_cuda import is_cuda_dlpack
 from ._common import _as_samples, _check_bool, _check_float, _check_int, _is_torch, _out_array, load_audio
 
 FRONTENDS = {
@@ -364,11 +365,15 @@ def features_batch(clips, frontend: str | None = None, n_mels=None, *, normalize
     if isinstance(clips, (str, bytes, bytearray, os.PathLike)):
         raise TypeError("features_batch: clips is a sequence of 1-D arrays of samples")
     clips = list(clips)
-    on_cuda = bool(clips) and _is_torch(clips[0]) and clips[0].device.type == "cuda"
+    on_cuda = bool(clips) and ((_is_torch(clips[0]) and clips[0].device.type == "cuda") or is_cuda_dlpack(clips[0]))
     ctx = _features_ctx(frontend, n_mels, normalize, window, scale, low_freq, high_freq, use_energy,
                         energy_floor, legacy, pad_to, backend, threads, col_scale, col_shift, plan, cmvn, caps,
                         device_check=int(check and on_cuda))
     torch_dev, copy_why = None, ""
+    if clips and all(is_cuda_dlpack(c) and not _is_torch(c) for c in clips):
+        from . import _dlpack_cuda
+
+        return _dlpack_cuda.features_batch(ctx, clips, copy, _host_batch)
     if clips and _is_torch(clips[0]) and clips[0].device.type == "cuda":
         from . import _torch_device
 
@@ -388,14 +393,8 @@ def features_batch(clips, frontend: str | None = None, n_mels=None, *, normalize
                                          copy_why or "features_batch computes this batch from host memory")
                 moved.append(i)
             c = c.detach().to("cpu").contiguous().numpy()
-        pcms.append(_as_samples(c, allow_s16=False, name=f"clip {i}", ndims=(1,)))
-    for i, a in enumerate(pcms):
-        try:
-            rows, cols = ctx.features_shape(a.shape[0])
-        except ValueError as e:
-            raise ValueError(f"clip {i}: {e}") from None
-        outs.append(_out_array((rows, cols)))
-    ctx.features_batch(pcms, outs)
+        pcms.append(c)
+    outs = _host_batch(ctx, pcms)
     copies = []
     if moved:
         copies = [f"{torch_dev} -> host: the samples of {len(moved)} clip(s)"]
@@ -407,6 +406,20 @@ def features_batch(clips, frontend: str | None = None, n_mels=None, *, normalize
         import torch
 
         return [torch.from_numpy(o).to(torch_dev) for o in outs]
+    return outs
+
+
+def _host_batch(ctx, clips: list) -> list:
+    """The features of host clips (arrays of samples) on ctx in one library call."""
+    pcms = [_as_samples(c, allow_s16=False, name=f"clip {i}", ndims=(1,)) for i, c in enumerate(clips)]
+    outs = []
+    for i, a in enumerate(pcms):
+        try:
+            rows, cols = ctx.features_shape(a.shape[0])
+        except ValueError as e:
+            raise ValueError(f"clip {i}: {e}") from None
+        outs.append(_out_array((rows, cols)))
+    ctx.features_batch(pcms, outs)
     return outs
 
 
@@ -468,7 +481,7 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
     given with it change it.
     """
     _lastrun.check_copy(copy)
-    on_cuda = _check_flag(check) and _is_torch(audio) and audio.device.type == "cuda"
+    on_cuda = _check_flag(check) and ((_is_torch(audio) and audio.device.type == "cuda") or is_cuda_dlpack(audio))
     ctx = _features_ctx(frontend, n_mels, normalize, window, scale, low_freq, high_freq, use_energy,
                         energy_floor, legacy, pad_to, backend, threads, col_scale, col_shift, plan, cmvn, caps,
                         device_check=int(on_cuda))
@@ -483,6 +496,10 @@ def features_on(ctx, audio, copy: str = "auto"):
     elif isinstance(audio, (bytes, bytearray, memoryview)):
         audio = load_audio(bytes(audio) if isinstance(audio, memoryview) else audio)
     torch_in, copies, copy_why = None, [], ""
+    if not _is_torch(audio) and is_cuda_dlpack(audio):
+        from . import _dlpack_cuda
+
+        return _dlpack_cuda.features(ctx, audio, copy, features_on)
     if _is_torch(audio):
         if audio.device.type == "cuda":
             from . import _torch_device
