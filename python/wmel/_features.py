@@ -356,7 +356,10 @@ def features_batch(clips, frontend: str | None = None, n_mels=None, *, normalize
     (Whisper's geometry included) are computed there, clips of any lengths in one call whose rounds share launches
     (wmel_cuda_features_device_batch, on torch's current stream); other clips on a GPU are
     copied to the host and their features back (wmel.last_run() lists the copies and why);
-    copy="never" raises ValueError instead. check (CUDA tensors on the device path): True (the
+    copy="never" raises ValueError instead. Clips that are all CUDA arrays of another library
+    (CuPy, JAX: kDLCUDA DLPack producers, 1-D) give wmel._wmel.CudaArrays, computed on the
+    device where it takes them, else through the host, reported the same way (docs/python.md,
+    "torch and DLPack"). check (CUDA tensors on the device path): True (the
     default) scans the samples on the device first and waits for the verdict, so a NaN or Inf
     raises ValueError naming the clip as on the host; False skips the scan: no wait (the call
     stays asynchronous, usable inside a CUDA graph capture), a NaN gives unspecified values."""
@@ -459,7 +462,9 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
     stream, where the plan is one the device finishes (wmel._torch_device.features_device),
     else through a host copy: wmel.last_run() says where each stage ran and which copies were
     made, and copy="never" raises ValueError (with the reason) where the call would copy a
-    device's data to the host. check (the device path): True (the default) scans the samples
+    device's data to the host. A CUDA array of another library (CuPy, JAX: a kDLCUDA DLPack
+    producer) gives a wmel._wmel.CudaArray (a DLPack producer on its device) by the same rule,
+    computed on the legacy default stream (docs/python.md, "torch and DLPack"). check (the device path): True (the default) scans the samples
     on the device first and waits for the verdict, so a NaN or Inf raises ValueError as on
     the host (naming the clip of a batch); False skips the scan: no wait, the call stays
     asynchronous (usable inside a CUDA graph capture, which check=True refuses with

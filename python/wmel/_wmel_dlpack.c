@@ -649,6 +649,29 @@ static PyObject *m_emu_host_copies(PyObject *m, PyObject *noargs)
     wmel_emu_host_copies(&c, &b);
     return Py_BuildValue("(kK)", c, b);
 }
+
+static PyObject *m_emu_device_allocations(PyObject *m, PyObject *noargs)
+{
+    (void)m;
+    (void)noargs;
+    return PyLong_FromSize_t(wmel_emu_device_allocations());
+}
+
+/* _emu_stream(handle=0) -> a new non-blocking stream's handle; with a handle: destroys it. */
+static PyObject *m_emu_stream(PyObject *m, PyObject *args)
+{
+    unsigned long long h = 0;
+    (void)m;
+    if (!PyArg_ParseTuple(args, "|K:_emu_stream", &h)) return NULL;
+    if (h) {
+        cudaError_t e = cudaStreamDestroy((cudaStream_t)(uintptr_t)h);
+        return e == cudaSuccess ? PyLong_FromLong(0) : cuda_raise(e, "_emu_stream");
+    }
+    cudaStream_t s = NULL;
+    cudaError_t e = cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking);
+    return e == cudaSuccess ? PyLong_FromUnsignedLongLong((unsigned long long)(uintptr_t)s)
+                            : cuda_raise(e, "_emu_stream");
+}
 #endif
 
 static PyMethodDef dlpack_functions[] = {
@@ -658,6 +681,9 @@ static PyMethodDef dlpack_functions[] = {
     {"_emu_array", m_emu_array, METH_VARARGS,
      "_emu_array(data, code, bits, shape, strides=None, byte_offset=0, device=0) -> CudaArray (emulator)"},
     {"_emu_host_copies", m_emu_host_copies, METH_NOARGS, "_emu_host_copies() -> (copies, bytes) host<->device"},
+    {"_emu_device_allocations", m_emu_device_allocations, METH_NOARGS,
+     "_emu_device_allocations() -> the emulator's live device allocations"},
+    {"_emu_stream", m_emu_stream, METH_VARARGS, "_emu_stream(handle=0) -> a new stream's handle; destroys handle"},
 #endif
     {NULL, NULL, 0, NULL},
 };

@@ -69,3 +69,17 @@ def test_gpu_producer_without_torch(monkeypatch):
         wmel.log_mel_spectrogram(g)
     with pytest.raises(RuntimeError, match="needs torch"):
         wmel.log_mel_spectrogram(np.zeros(4000, np.float32), device="cpu")
+
+
+def test_features_of_a_cuda_producer_by_build():
+    # wmel.features of a producer whose __dlpack_device__ says kDLCUDA: a build with CUDA takes
+    # its capsule (whose tensor must then be on the device: tests/python/test_dlpack_cuda.py has
+    # the device path), a build without CUDA refuses it as host memory it cannot read
+    from wmel import _wmel
+    g = Producer(np.zeros(4000, np.float32), device=(2, 0))
+    if _wmel.HAVE_CUDA:
+        with pytest.raises(ValueError, match="says CUDA, its capsule's tensor is on DLPack device \\(1, 0\\)"):
+            wmel.features(g)
+    else:
+        with pytest.raises(RuntimeError, match="lives on DLPack device \\(2, 0\\)"):
+            wmel.features(g)

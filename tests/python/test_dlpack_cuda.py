@@ -170,10 +170,13 @@ def test_output_is_a_cuda_dlpack_producer():
     x = clip(16000)
     out = wmel.features(emu(x), "nemo", backend="cuda")
     assert out.__dlpack_device__() == (2, 0) and out.shape == (80, 101)
-    for stream in (None, 1, -1):
+    for stream in (None, 1, 2, -1):
         info = _wmel.dlpack_take(out.__dlpack__(stream=stream)).info()
         assert info["ptr"] == out.ptr and info["device"] == (2, 0) and info["dtype"] == (2, 32, 1)
         assert info["shape"] == (80, 101) and info["strides"] == (101, 1)
+    h = _wmel._emu_stream()  # a consumer's own stream: made to wait for the computation
+    _wmel.dlpack_take(out.__dlpack__(stream=h, dl_device=(2, 0), max_version=(1, 0))).release()
+    _wmel._emu_stream(h)
     with pytest.raises(ValueError, match="stream=0.*disallowed"):
         out.__dlpack__(stream=0)
     with pytest.raises(BufferError, match="dl_device"):
@@ -181,4 +184,31 @@ def test_output_is_a_cuda_dlpack_producer():
     with pytest.raises(BufferError, match="copy=True"):
         out.__dlpack__(copy=True)
     gc.collect()
-    assert out.dlpack_counts == (3, 3) and out.dlpack_streams == [None, 1, -1]
+    assert out.dlpack_counts == (5, 5) and out.dlpack_streams == [None, 1, 2, -1, h]
+
+
+def test_offset_and_device_memory_freed():
+    x = clip(16000)
+    ref = wmel.features(x, "kaldi", backend="cuda")
+    n0 = _wmel._emu_device_allocations()
+    a = emu(x, offset=256)  # the tensor's byte_offset is honoured
+    out = wmel.features(a, "kaldi", backend="cuda")
+    np.testing.assert_array_equal(host(out), ref)
+    assert _wmel._emu_device_allocations() == n0 + 2
+    cap = out.__dlpack__()
+    del out  # the capsule holds the memory
+    gc.collect()
+    assert _wmel._emu_device_allocations() == n0 + 2
+    del cap, a
+    gc.collect()
+    assert _wmel._emu_device_allocations() == n0
+
+
+def test_batch_mixing_sample_types_goes_through_the_host():
+    x = clip(16000)
+    s = (x * 20000).astype(np.int16)
+    with pytest.raises(ValueError, match="copy='never'.*mix float32 and int16"):
+        wmel.features_batch([emu(x), emu(s)], "nemo", backend="cuda", copy="never")
+    outs = wmel.features_batch([emu(x), emu(s)], "nemo", backend="cuda")
+    assert len(wmel.last_run()["copies"]) == 2
+    np.testing.assert_array_equal(host(outs[1]), wmel.features(s, "nemo", backend="cuda"))
