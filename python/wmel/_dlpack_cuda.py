@@ -175,3 +175,21 @@ def features_batch(ctx, clips: list, copy: str, host_batch):
                     [f"cuda:{device} -> host: the samples of {len(clips)} clip(s)",
                      f"host -> cuda:{device}: the features"], why)
     return outs
+
+
+def log_mel(audio, n_mels: int, padding: int, smooth: int, ctx_of):
+    """wmel.log_mel_spectrogram of a CUDA DLPack producer where torch is absent: Whisper's
+    log-Mel computed by wmel_cuda_log_mel_device on the legacy default stream (a 2-D batch with
+    one max over the batch, as openai's; smooth the ctx's 3x3 smoothing), a CudaArray of
+    (n_mels, (n + padding) // 160) or (batch, n_mels, ...). ctx_of: wmel._common._ctx."""
+    device = int(audio.__dlpack_device__()[1])
+    t = _take(audio)
+    ptr, sample_type, _, batch, n, stride = _layout(t.info(), "audio")
+    nf = (n + padding) // 160
+    shape = (n_mels, nf) if len(t.info()["shape"]) == 1 else (batch, n_mels, nf)
+    ctx = ctx_of(n_mels, _wmel.BACKEND_CUDA, device, smooth)
+    out = _wmel.CudaArray(shape, device)
+    ctx.log_mel_device(ptr, sample_type, batch, n, stride, padding, _wmel.BATCH_GLOBAL, out.ptr,
+                       batch * n_mels * nf, 0)
+    out.ready(t)
+    return out

@@ -212,3 +212,26 @@ def test_batch_mixing_sample_types_goes_through_the_host():
     outs = wmel.features_batch([emu(x), emu(s)], "nemo", backend="cuda")
     assert len(wmel.last_run()["copies"]) == 2
     np.testing.assert_array_equal(host(outs[1]), wmel.features(s, "nemo", backend="cuda"))
+
+
+def test_log_mel_spectrogram_without_torch(monkeypatch):
+    import sys
+    if "torch" in sys.modules:
+        pytest.skip("torch is loaded: a CUDA array goes through torch")
+    monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` fails
+    x = clip(16000)
+    b = np.stack([x, clip(16000, 9) * 3])
+    s = (x * 20000).astype(np.int16)
+    for audio, kw in ((x, {}), (x, {"n_mels": 128, "padding": 480}), (b, {}), (s, {}), (b, {"smooth": "3x3"})):
+        wmel.log_mel_spectrogram(emu(audio), **kw)  # its context made first
+        a = emu(audio)
+        c0 = copies()
+        out = wmel.log_mel_spectrogram(a, **kw)
+        assert copies() == c0 and type(out).__name__ == "CudaArray"
+        want = wmel.log_mel_spectrogram(audio, **kw)  # the host's CPU kernels: within 2e-5
+        assert out.shape == want.shape and np.abs(host(out) - want).max() <= 2e-5
+        del out
+        gc.collect()
+        assert a.dlpack_counts == (1, 1) and a.dlpack_streams == [1]
+    with pytest.raises(RuntimeError, match="needs torch"):
+        wmel.log_mel_spectrogram(emu(x), device="cuda")
