@@ -220,8 +220,11 @@ static void ca_settle(CudaArrayObject *o)
 {
 #ifdef WMEL_HAVE_CUDA
     if (o->event) {
-        cudaEventSynchronize((cudaEvent_t)o->event);
-        cudaEventDestroy((cudaEvent_t)o->event);
+        cudaEvent_t ev = (cudaEvent_t)o->event;
+        Py_BEGIN_ALLOW_THREADS
+        cudaEventSynchronize(ev);
+        cudaEventDestroy(ev);
+        Py_END_ALLOW_THREADS
     }
 #endif
     o->event = NULL;
