@@ -464,9 +464,10 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
     made, and copy="never" raises ValueError (with the reason) where the call would copy a
     device's data to the host. A CUDA array of another library (CuPy, JAX: a kDLCUDA DLPack
     producer) gives a wmel._wmel.CudaArray (a DLPack producer on its device) by the same rule,
-    computed on the legacy default stream (docs/python.md, "torch and DLPack"). check (the device path): True (the default) scans the samples
-    on the device first and waits for the verdict, so a NaN or Inf raises ValueError as on
-    the host (naming the clip of a batch); False skips the scan: no wait, the call stays
+    computed on the legacy default stream (docs/python.md, "torch and DLPack").
+    check (the device path): True (the default) scans the samples on the device first and
+    waits for the verdict, so a NaN or Inf raises ValueError as on the host (naming the clip
+    of a batch); False skips the scan: no wait, the call stays
     asynchronous (usable inside a CUDA graph capture, which check=True refuses with
     ValueError), and a NaN gives unspecified values.
     low_freq/high_freq/scale apply to nemo, kaldi and seamless. backend: "auto", "cpu",
