@@ -100,9 +100,13 @@ EMU_SKIP_HOST := test_diagnose_cli|test_diagnose_stages|test_same_bits|test_docs
   test_getenv_once|test_switchboard|test_no_golden
 EMPTY :=
 SPACE := $(EMPTY) $(EMPTY)
+# The emulator's build takes in the Python extension too (the venv's Python, py-venv): CTest's
+# test_py_dlpack_cuda runs tests/python/test_dlpack_cuda.py on it (CUDA DLPack arrays on the device).
+EMU_CMAKE = -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON -DWMEL_SANITIZE=ON -DWMEL_CUDA=EMU -DWMEL_BUILD_PYTHON=ON \
+  -DPython_EXECUTABLE=$(CURDIR)/$(PY_VENV)/bin/python
 EMU_SKIP ?= ^($(EMU_SKIP_SWEEPS)$(if $(ALL),|$(subst $(SPACE),,$(EMU_SKIP_HOST))))$$
-test-emu: deps
-	cmake -S . -B $(BUILD_EMU) -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON -DWMEL_SANITIZE=ON -DWMEL_CUDA=EMU $(CMAKE_ARGS)
+test-emu: deps py-venv
+	cmake -S . -B $(BUILD_EMU) $(EMU_CMAKE) $(CMAKE_ARGS)
 	cmake --build $(BUILD_EMU) -j $(JOBS)
 	cd $(BUILD_EMU) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS) -E '$(EMU_SKIP)' || sh $(CURDIR)/tests/ctest_tail.sh
@@ -110,8 +114,8 @@ test-emu: deps
 # The CUDA backend's own tests alone (ctest -L cuda: Whisper's kernels, every plan's frames,
 # the stem, the fault injection) on the CUDA emulator under ASan+UBSan: the quick check of a
 # change to src/cuda (the same build as test-emu).
-test-cuda-emu: deps
-	cmake -S . -B $(BUILD_EMU) -DCMAKE_BUILD_TYPE=Release -DWMEL_WERROR=ON -DWMEL_SANITIZE=ON -DWMEL_CUDA=EMU $(CMAKE_ARGS)
+test-cuda-emu: deps py-venv
+	cmake -S . -B $(BUILD_EMU) $(EMU_CMAKE) $(CMAKE_ARGS)
 	cmake --build $(BUILD_EMU) -j $(JOBS)
 	cd $(BUILD_EMU) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS) -L cuda || sh $(CURDIR)/tests/ctest_tail.sh

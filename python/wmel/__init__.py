@@ -76,7 +76,10 @@ def log_mel_spectrogram(audio, n_mels: int = 80, padding: int = 0, device=None, 
     batch, as openai does on a 2-D tensor.
     Returns a float32 numpy array (n_mels, (n + padding) // 160) -- (batch, n_mels, ...)
     for a batch -- or, for a torch tensor or when `device` is given, a torch tensor on
-    that device (torch.ops.wmel.log_mel).
+    that device (torch.ops.wmel.log_mel). A CUDA array of another library (CuPy, JAX: a
+    kDLCUDA DLPack producer) goes through torch where torch imports; without torch it is
+    computed on its device (wmel_cuda_log_mel_device, the legacy default stream) into a
+    wmel._wmel.CudaArray (docs/python.md, "torch and DLPack").
     smooth="3x3": the 3x3 average of the result, exactly
     torch.nn.functional.avg_pool2d(x[None], 3, stride=1, padding=1) (zeros outside, / 9),
     per clip; on host arrays fused into the library's normalisation pass.
@@ -92,6 +95,10 @@ def log_mel_spectrogram(audio, n_mels: int = 80, padding: int = 0, device=None, 
         try:
             from . import _torch_op
         except ImportError:
+            from . import _dlpack_cuda
+
+            if device is None and _dlpack_cuda.is_cuda_dlpack(audio):  # CuPy, JAX, ... without torch
+                return _dlpack_cuda.log_mel(audio, n_mels, padding, sm, _ctx)
             raise RuntimeError("this input needs torch (pip install 'wmel[torch]'): "
                                "device= was given, or the array lives on a GPU") from None
         out = _torch_op.log_mel_spectrogram(audio, n_mels, padding, device)

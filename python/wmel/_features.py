@@ -14,6 +14,7 @@ import numpy as np
 
 from . import _ctxcache, _wmel
 from . import _lastrun
+from ._dlpack_cuda import is_cuda_dlpack
 from ._common import _as_samples, _check_bool, _check_float, _check_int, _is_torch, _out_array, load_audio
 
 FRONTENDS = {
@@ -355,7 +356,10 @@ def features_batch(clips, frontend: str | None = None, n_mels=None, *, normalize
     (Whisper's geometry included) are computed there, clips of any lengths in one call whose rounds share launches
     (wmel_cuda_features_device_batch, on torch's current stream); other clips on a GPU are
     copied to the host and their features back (wmel.last_run() lists the copies and why);
-    copy="never" raises ValueError instead. check (CUDA tensors on the device path): True (the
+    copy="never" raises ValueError instead. Clips that are all CUDA arrays of another library
+    (CuPy, JAX: kDLCUDA DLPack producers, 1-D) give wmel._wmel.CudaArrays, computed on the
+    device where it takes them, else through the host, reported the same way (docs/python.md,
+    "torch and DLPack"). check (CUDA tensors on the device path): True (the
     default) scans the samples on the device first and waits for the verdict, so a NaN or Inf
     raises ValueError naming the clip as on the host; False skips the scan: no wait (the call
     stays asynchronous, usable inside a CUDA graph capture), a NaN gives unspecified values."""
@@ -364,11 +368,15 @@ def features_batch(clips, frontend: str | None = None, n_mels=None, *, normalize
     if isinstance(clips, (str, bytes, bytearray, os.PathLike)):
         raise TypeError("features_batch: clips is a sequence of 1-D arrays of samples")
     clips = list(clips)
-    on_cuda = bool(clips) and _is_torch(clips[0]) and clips[0].device.type == "cuda"
+    on_cuda = bool(clips) and ((_is_torch(clips[0]) and clips[0].device.type == "cuda") or is_cuda_dlpack(clips[0]))
     ctx = _features_ctx(frontend, n_mels, normalize, window, scale, low_freq, high_freq, use_energy,
                         energy_floor, legacy, pad_to, backend, threads, col_scale, col_shift, plan, cmvn, caps,
                         device_check=int(check and on_cuda))
     torch_dev, copy_why = None, ""
+    if clips and all(is_cuda_dlpack(c) and not _is_torch(c) for c in clips):
+        from . import _dlpack_cuda
+
+        return _dlpack_cuda.features_batch(ctx, clips, copy, _host_batch)
     if clips and _is_torch(clips[0]) and clips[0].device.type == "cuda":
         from . import _torch_device
 
@@ -388,14 +396,8 @@ def features_batch(clips, frontend: str | None = None, n_mels=None, *, normalize
                                          copy_why or "features_batch computes this batch from host memory")
                 moved.append(i)
             c = c.detach().to("cpu").contiguous().numpy()
-        pcms.append(_as_samples(c, allow_s16=False, name=f"clip {i}", ndims=(1,)))
-    for i, a in enumerate(pcms):
-        try:
-            rows, cols = ctx.features_shape(a.shape[0])
-        except ValueError as e:
-            raise ValueError(f"clip {i}: {e}") from None
-        outs.append(_out_array((rows, cols)))
-    ctx.features_batch(pcms, outs)
+        pcms.append(c)
+    outs = _host_batch(ctx, pcms)
     copies = []
     if moved:
         copies = [f"{torch_dev} -> host: the samples of {len(moved)} clip(s)"]
@@ -407,6 +409,20 @@ def features_batch(clips, frontend: str | None = None, n_mels=None, *, normalize
         import torch
 
         return [torch.from_numpy(o).to(torch_dev) for o in outs]
+    return outs
+
+
+def _host_batch(ctx, clips: list) -> list:
+    """The features of host clips (arrays of samples) on ctx in one library call."""
+    pcms = [_as_samples(c, allow_s16=False, name=f"clip {i}", ndims=(1,)) for i, c in enumerate(clips)]
+    outs = []
+    for i, a in enumerate(pcms):
+        try:
+            rows, cols = ctx.features_shape(a.shape[0])
+        except ValueError as e:
+            raise ValueError(f"clip {i}: {e}") from None
+        outs.append(_out_array((rows, cols)))
+    ctx.features_batch(pcms, outs)
     return outs
 
 
@@ -446,9 +462,12 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
     stream, where the plan is one the device finishes (wmel._torch_device.features_device),
     else through a host copy: wmel.last_run() says where each stage ran and which copies were
     made, and copy="never" raises ValueError (with the reason) where the call would copy a
-    device's data to the host. check (the device path): True (the default) scans the samples
-    on the device first and waits for the verdict, so a NaN or Inf raises ValueError as on
-    the host (naming the clip of a batch); False skips the scan: no wait, the call stays
+    device's data to the host. A CUDA array of another library (CuPy, JAX: a kDLCUDA DLPack
+    producer) gives a wmel._wmel.CudaArray (a DLPack producer on its device) by the same rule,
+    computed on the legacy default stream (docs/python.md, "torch and DLPack").
+    check (the device path): True (the default) scans the samples on the device first and
+    waits for the verdict, so a NaN or Inf raises ValueError as on the host (naming the clip
+    of a batch); False skips the scan: no wait, the call stays
     asynchronous (usable inside a CUDA graph capture, which check=True refuses with
     ValueError), and a NaN gives unspecified values.
     low_freq/high_freq/scale apply to nemo, kaldi and seamless. backend: "auto", "cpu",
@@ -468,7 +487,7 @@ def features(audio, frontend: str | None = None, n_mels=None, *, normalize=None,
     given with it change it.
     """
     _lastrun.check_copy(copy)
-    on_cuda = _check_flag(check) and _is_torch(audio) and audio.device.type == "cuda"
+    on_cuda = _check_flag(check) and ((_is_torch(audio) and audio.device.type == "cuda") or is_cuda_dlpack(audio))
     ctx = _features_ctx(frontend, n_mels, normalize, window, scale, low_freq, high_freq, use_energy,
                         energy_floor, legacy, pad_to, backend, threads, col_scale, col_shift, plan, cmvn, caps,
                         device_check=int(on_cuda))
@@ -483,6 +502,10 @@ def features_on(ctx, audio, copy: str = "auto"):
     elif isinstance(audio, (bytes, bytearray, memoryview)):
         audio = load_audio(bytes(audio) if isinstance(audio, memoryview) else audio)
     torch_in, copies, copy_why = None, [], ""
+    if not _is_torch(audio) and is_cuda_dlpack(audio):
+        from . import _dlpack_cuda
+
+        return _dlpack_cuda.features(ctx, audio, copy, features_on)
     if _is_torch(audio):
         if audio.device.type == "cuda":
             from . import _torch_device

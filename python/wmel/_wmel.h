@@ -3,7 +3,7 @@
  * module functions) is _wmel_module.c; the helpers below are _wmel_common.c; each object
  * type has a file of its own: _wmel_ctx.c (Ctx and the front-end plan as a dict), _wmel_audio.c (Buffer and
  * decoding), _wmel_windows.c (Windows), _wmel_sliding.c (Sliding, SlidingView),
- * _wmel_stream.c (Stream), _wmel_konline.c (KaldiRaw); _fixed.c holds the integer front-end. The names shared across
+ * _wmel_stream.c (Stream), _wmel_konline.c (KaldiRaw), _wmel_dlpack.c (DLIn, CudaArray: DLPack on a CUDA device); _fixed.c holds the integer front-end. The names shared across
  * files start with wmelpy_ and stay inside the module (the target's hidden visibility): the
  * module exports PyInit__wmel only.
  */
@@ -75,6 +75,9 @@ int wmelpy_buffer_init(PyObject *m);
 PyObject *wmelpy_out_buffer(PyObject *m, PyObject *arg);
 PyObject *wmelpy_set_output_cache(PyObject *m, PyObject *arg);
 void wmelpy_out_cache_free(void);
+
+/* ---- _wmel_dlpack.c: DLIn, CudaArray (DLPack on a CUDA device) and their functions */
+int wmelpy_dlpack_init(PyObject *m);
 
 /* ---- _wmel_windows.c, _wmel_sliding.c, _wmel_stream.c: each adds its types to m */
 

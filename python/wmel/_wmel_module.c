@@ -424,7 +424,7 @@ static int module_exec(PyObject *m)
 {
     if (wmelpy_ctx_init(m) < 0 || wmelpy_buffer_init(m) < 0 || wmelpy_windows_init(m) < 0 ||
         wmelpy_sliding_init(m) < 0 || wmelpy_stream_init(m) < 0 ||
-        wmelpy_konline_init(m) < 0)
+        wmelpy_konline_init(m) < 0 || wmelpy_dlpack_init(m) < 0)
         return -1;
     /* The statuses an exception raised for libwmel carries as its `status` attribute. */
     if (PyModule_AddIntConstant(m, "OK", WMEL_OK) < 0 ||

@@ -1,6 +1,7 @@
 """test_dlpack.py -- DLPack both ways: outputs export __dlpack__/__dlpack_device__ (CPU,
 shared memory), inputs are taken from any CPU DLPack producer without a copy, and a
-producer on a GPU is refused with a clear message when torch is absent."""
+producer on a GPU is refused with a clear message when torch is absent and the build has no
+CUDA (with CUDA: tests/python/test_dlpack_cuda.py)."""
 import sys
 
 import numpy as np
@@ -65,7 +66,26 @@ def test_gpu_producer_without_torch(monkeypatch):
         pytest.skip("torch is loaded: a GPU producer would go through torch")
     monkeypatch.setitem(sys.modules, "torch", None)  # make `import torch` fail
     g = Producer(np.zeros(4000, np.float32), device=(2, 0))  # kDLCUDA
-    with pytest.raises(RuntimeError, match="needs torch"):
-        wmel.log_mel_spectrogram(g)
+    from wmel import _wmel
+    if _wmel.HAVE_CUDA:  # computed on the device without torch: its capsule must be on it
+        with pytest.raises(ValueError, match="says CUDA, its capsule's tensor is on DLPack device"):
+            wmel.log_mel_spectrogram(g)
+    else:
+        with pytest.raises(RuntimeError, match="needs torch"):
+            wmel.log_mel_spectrogram(g)
     with pytest.raises(RuntimeError, match="needs torch"):
         wmel.log_mel_spectrogram(np.zeros(4000, np.float32), device="cpu")
+
+
+def test_features_of_a_cuda_producer_by_build():
+    # wmel.features of a producer whose __dlpack_device__ says kDLCUDA: a build with CUDA takes
+    # its capsule (whose tensor must then be on the device: tests/python/test_dlpack_cuda.py has
+    # the device path), a build without CUDA refuses it as host memory it cannot read
+    from wmel import _wmel
+    g = Producer(np.zeros(4000, np.float32), device=(2, 0))
+    if _wmel.HAVE_CUDA:
+        with pytest.raises(ValueError, match="says CUDA, its capsule's tensor is on DLPack device \\(1, 0\\)"):
+            wmel.features(g)
+    else:
+        with pytest.raises(RuntimeError, match="lives on DLPack device \\(2, 0\\)"):
+            wmel.features(g)

@@ -109,6 +109,8 @@ static int g_eager;    /* device-side work runs at enqueue (WMEL_EMU_SCHEDULE=ea
 static int g_no_pools; /* no stream-ordered memory pools (WMEL_EMU_NO_POOLS=1) */
 static size_t g_async_allocs; /* allocations made by cudaMallocAsync */
 static unsigned long g_kernels, g_memsets; /* kernels and memsets enqueued (wmel_emu_enqueued) */
+static unsigned long g_host_copies;        /* copies between host and device memory (wmel_emu_host_copies) */
+static unsigned long long g_host_copy_bytes;
 static int g_cc_major = 9, g_cc_minor = 0; /* the compute capability (WMEL_EMU_CC=8.6) */
 
 static void init_once(void)
@@ -760,6 +762,10 @@ cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t n, enum cudaMemcp
     }
     struct wmel_emu_stream *st = S(s);
     e = enqueue(st, o);
+    if (e == cudaSuccess && dd != ds) { /* one side host memory (pageable or pinned) */
+        g_host_copies++;
+        g_host_copy_bytes += n;
+    }
     if (e == cudaSuccess && !pinned_or_device(dst, n)) drain(st, st->enq); /* pageable target: synchronous */
     return ret(e);
 }
@@ -1019,6 +1025,14 @@ void wmel_emu_enqueued(unsigned long *kernels, unsigned long *memsets)
     lock();
     if (kernels) *kernels = g_kernels;
     if (memsets) *memsets = g_memsets;
+    unlock();
+}
+
+void wmel_emu_host_copies(unsigned long *copies, unsigned long long *bytes)
+{
+    lock();
+    if (copies) *copies = g_host_copies;
+    if (bytes) *bytes = g_host_copy_bytes;
     unlock();
 }
 

@@ -169,6 +169,9 @@ size_t wmel_emu_async_allocations(void);
 /* The kernel launches and the memsets enqueued so far (each may be NULL), for the tests'
  * launch counts. */
 void wmel_emu_enqueued(unsigned long *kernels, unsigned long *memsets);
+/* The copies between host memory (pageable or pinned) and device memory made so far, and
+ * their bytes (each may be NULL): the tests' proof that a device path copied nothing. */
+void wmel_emu_host_copies(unsigned long *copies, unsigned long long *bytes);
 /* The compute capability the device reports (WMEL_EMU_CC=major.minor; default 9.0). */
 void wmel_emu_set_cc(int major, int minor);
 /* Device side (cuda_runtime.h wraps them): a barrier of the calling thread's block (kind
