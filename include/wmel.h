@@ -823,7 +823,10 @@ WMEL_API int wmel_cmvn_load(const char *path, double *scale, double *shift, size
  * k = splitmix64(splitmix64((uint32_t)seed) ^ t), a = splitmix64(k ^ 2 j),
  * b = splitmix64(k ^ (2 j + 1)), u1 = ((a >> 11) + 1) 2^-53 (in (0, 1]),
  * u2 = (b >> 11) 2^-53 (in [0, 1)): the value is sqrt(-2 ln u1) cos(2 pi u2) (Box-Muller),
- * a standard normal deviate, in double (libm's log, cos, sqrt). Another library's random
+ * a standard normal deviate, in double: ln and cos are wmel's own (src/kernels/noise.h: ln
+ * within 1 ulp, cos within 1 ulp, the value within 4 ulp of the exact one), sqrt IEEE's, each
+ * operation rounded once in a fixed order, so the value has the same bits on every processor,
+ * platform and device (the CUDA and Vulkan frame kernels compute it too). Another library's random
  * numbers (Kaldi's, kaldi-native-fbank's, torch's) cannot be matched bit for bit: dithered
  * features agree with theirs in distribution only. Thread-safety: pure. */
 WMEL_API double wmel_dither_gauss(int seed, unsigned long long t, int j);
