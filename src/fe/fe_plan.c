@@ -875,7 +875,7 @@ int wmel__fe_dev_finish(const wmel_fe *fe, int caps)
                       ((caps & WMEL__DEV_ALL) ? WMEL_NORMF_ALL : 0);
     return (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR || p->norm == WMEL_NORM_NONE ||
             p->norm == WMEL_NORM_WHOLE) &&
-           !(p->norm_flags & ~flags) && rest && !wmel__fe_dithered(p);
+           !(p->norm_flags & ~flags) && rest && !p->energy_windowed;
 }
 
 int wmel__fe_dev_shape(const wmel_fe *fe, size_t n, size_t nc, size_t *rows, size_t *cols)
