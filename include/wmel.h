@@ -1079,7 +1079,8 @@ WMEL_API const char *wmel_hf_class_name(size_t i, const char **preset, int *mapp
  * means wmel_default_params()) only backend, n_threads, max_isa, cuda_device, vulkan_device
  * and vulkan_arith are used.
  * WMEL_BACKEND_CUDA computes any plan's frames on the device (float64 or float-float: see
- * "CUDA: device pointers and streams"; a dithered plan's frames on the CPU:
+ * "CUDA: device pointers and streams"; a dithered plan's too, the noise drawn by the frame
+ * kernel with wmel_dither_gauss's bits; the windowed energy's frames on the CPU:
  * wmel_op_backend() says which); with a
  * plan other than Whisper's, WMEL_BACKEND_AUTO times it beside Vulkan against the CPU (see
  * the backends above), and
@@ -1798,7 +1799,7 @@ WMEL_API int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int samp
  * for Kaldi's framing below one frame: nothing is enqueued). The output is wmel_features()'s
  * bytes for the same samples on the same ctx (int16: the samples / 32768 as floats).
  * The plans it takes: those whose finish the device makes (see wmel_create_plan: every
- * plan with dither 0); a dithered plan, or the switch WMEL_CUDA_DEVICE_FINISH=0, is refused with WMEL_ERR_BACKEND_UNAVAILABLE and the
+ * plan but the windowed energy); such a plan, or the switch WMEL_CUDA_DEVICE_FINISH=0, is refused with WMEL_ERR_BACKEND_UNAVAILABLE and the
  * reason in wmel_cuda_error_detail(), whatever the other arguments. A clip length whose
  * output the device's finish does not write (wmel_features finishes it on the host: NeMo's
  * plan below one hop, 160 samples) is refused the same way, the length named.
