@@ -823,7 +823,10 @@ WMEL_API int wmel_cmvn_load(const char *path, double *scale, double *shift, size
  * k = splitmix64(splitmix64((uint32_t)seed) ^ t), a = splitmix64(k ^ 2 j),
  * b = splitmix64(k ^ (2 j + 1)), u1 = ((a >> 11) + 1) 2^-53 (in (0, 1]),
  * u2 = (b >> 11) 2^-53 (in [0, 1)): the value is sqrt(-2 ln u1) cos(2 pi u2) (Box-Muller),
- * a standard normal deviate, in double (libm's log, cos, sqrt). Another library's random
+ * a standard normal deviate, in double: ln and cos are wmel's own (src/kernels/noise.h: ln
+ * within 1 ulp, cos within 1 ulp, the value within 4 ulp of the exact one), sqrt IEEE's, each
+ * operation rounded once in a fixed order, so the value has the same bits on every processor,
+ * platform and device (the CUDA and Vulkan frame kernels compute it too). Another library's random
  * numbers (Kaldi's, kaldi-native-fbank's, torch's) cannot be matched bit for bit: dithered
  * features agree with theirs in distribution only. Thread-safety: pure. */
 WMEL_API double wmel_dither_gauss(int seed, unsigned long long t, int j);
@@ -1076,7 +1079,8 @@ WMEL_API const char *wmel_hf_class_name(size_t i, const char **preset, int *mapp
  * means wmel_default_params()) only backend, n_threads, max_isa, cuda_device, vulkan_device
  * and vulkan_arith are used.
  * WMEL_BACKEND_CUDA computes any plan's frames on the device (float64 or float-float: see
- * "CUDA: device pointers and streams"; a dithered plan's frames on the CPU:
+ * "CUDA: device pointers and streams"; a dithered plan's too, the noise drawn by the frame
+ * kernel with wmel_dither_gauss's bits; the windowed energy's frames on the CPU:
  * wmel_op_backend() says which); with a
  * plan other than Whisper's, WMEL_BACKEND_AUTO times it beside Vulkan against the CPU (see
  * the backends above), and
@@ -1795,7 +1799,7 @@ WMEL_API int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int samp
  * for Kaldi's framing below one frame: nothing is enqueued). The output is wmel_features()'s
  * bytes for the same samples on the same ctx (int16: the samples / 32768 as floats).
  * The plans it takes: those whose finish the device makes (see wmel_create_plan: every
- * plan with dither 0); a dithered plan, or the switch WMEL_CUDA_DEVICE_FINISH=0, is refused with WMEL_ERR_BACKEND_UNAVAILABLE and the
+ * plan but the windowed energy); such a plan, or the switch WMEL_CUDA_DEVICE_FINISH=0, is refused with WMEL_ERR_BACKEND_UNAVAILABLE and the
  * reason in wmel_cuda_error_detail(), whatever the other arguments. A clip length whose
  * output the device's finish does not write (wmel_features finishes it on the host: NeMo's
  * plan below one hop, 160 samples) is refused the same way, the length named.

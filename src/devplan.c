@@ -80,6 +80,9 @@ static void steps(const wmel_frontend_plan *p, wmel_devplan *dp)
     dp->mag_guard = p->mag_guard;
     dp->log_guard = p->log_guard;
     dp->ln_floor = p->energy_floor > 0.0 ? log(p->energy_floor) : 0.0;
+    dp->dither_on = p->dither != 0.0;
+    dp->dither_seed = (uint32_t)p->dither_seed;
+    dp->dither = p->dither;
 }
 
 /* The finish's rules (fe_cpu.c's, fe_post.c's post stage). */
@@ -122,9 +125,12 @@ static void finish_rules(const wmel_fe *fe, wmel_dp_finish *f)
 static int frames_ok(const wmel_frontend_plan *p, const wmel_dp_limits *lim, wmel_devplan *dp)
 {
     const size_t len = sizeof dp->why;
-    if (wmel__fe_dithered(p))
-        return wmel__answer(0, dp->why, len, "the plan is dithered (dither or the windowed energy): the noise is drawn on "
-                                             "the host, so its frames run on the CPU");
+    if (p->dither != 0.0 && !lim->noise)
+        return wmel__answer(0, dp->why, len, "the plan is dithered and %s's frame kernels do not draw the noise "
+                                             "(CUDA's do, in float64): its frames run on the CPU", lim->name);
+    if (p->energy_windowed)
+        return wmel__answer(0, dp->why, len, "the plan's log energy is the windowed frame's (energy_windowed): its frames "
+                                             "run on the CPU");
     if (!dp->framing_ok)
         return wmel__answer(0, dp->why, len, "framing %d has no device framing; the frames run on the CPU", p->framing);
     if (lim->smem && dp->sh_words * 8 > lim->smem)

@@ -36,6 +36,7 @@ typedef struct wmel_dp_limits {
     int ceps_in_frame;  /* the cepstra's log mels live in the frame's shared words: n_mels <= sh_words */
     int vals_f64;       /* a testing switch: float64 values read back (the cepstra and the finish on
                            the host) */
+    int noise;          /* the frame kernels add the dither's noise (src/kernels/noise.h, in float64) */
 } wmel_dp_limits;
 
 /* The finish's rules (fe_cpu.c's finish, fe_post.c's post stage) as the device's finish
@@ -73,12 +74,18 @@ typedef struct wmel_devplan {
        frame has sums (DC removal, an energy) */
     int remove_dc, use_energy, energy_mode, preemph_frame, power, guard, log_mode, floor_on, reduce;
     double scale, preemph, mag_guard, log_guard, ln_floor, log10e, sqrt2;
+    /* the dither: dither * nz_gauss(seed, t, j) added to sample j of frame t after the scale,
+       before DC removal (dither_on: dither != 0) */
+    int dither_on;
+    uint32_t dither_seed;
+    double dither;
     /* the spectrum: a mixed-radix FFT of n_fft / 2 complex points (radices 8, 4, 2, 3, 5,
        eights first), or (fft 0) the direct DFT of the frame */
     int fft, n_stages, radix[WMEL_DP_STAGES];
     long long sh_words; /* shared doubles a frame: the FFT's n_fft or the frame and its spectrum,
                            then wg for the sums where it has any */
-    /* frames_ok: the frames may run on the device (a known framing, no dither, a mel bank,
+    /* frames_ok: the frames may run on the device (a known framing, a dither the kernels draw, no
+       windowed energy, a mel bank,
        a frame within limits.smem); why says which rule keeps them on the CPU */
     int frames_ok;
     char why[200];

@@ -971,6 +971,7 @@ static void cu_limits(wmel_dp_limits *lim)
     lim->ceps_in_frame = 1;
     const char *f64_env = wmel__test_env(WMEL__CFG_CUDA_VALS_F64);
     lim->vals_f64 = f64_env && !strcmp(f64_env, "1");
+    lim->noise = 1; /* the dither's noise in float64 (src/kernels/noise.h), in either arithmetic */
 }
 
 /* The lowered finish (dp->fin) as k_plan_finish's launch's plan part: the per-column scales
@@ -1059,6 +1060,9 @@ static void general_geometry(const wmel_devplan *dp, int ff, wmel_cu_frames *g)
     g->ceps_htk = dp->ceps_htk;
     g->sqrt2 = dp->sqrt2;
     g->f_sqrt2 = f2_of(g->sqrt2);
+    g->dither_on = dp->dither_on;
+    g->dither_seed = dp->dither_seed;
+    g->dither = dp->dither;
 }
 
 _Static_assert(WMEL_CU_PLAN_STAGES == WMEL_DP_STAGES, "the lowered FFT's stages are k_plan_frames'");
@@ -1106,8 +1110,8 @@ static int general_tables(cuda_state *st, const wmel_devplan *dp, int ff)
 
 /* A ctx of the general algorithm: the plan lowered (devplan.c), its float64 tables (window,
  * the exact cos / sin table of n_fft entries, the packed mel bank; the FFT's digit-reversed
- * places) uploaded once. A plan whose frames the lowering keeps on the CPU (a dithered
- * plan, a framing the kernel does not know, a frame too large for the shared memory) keeps
+ * places) uploaded once. A plan whose frames the lowering keeps on the CPU (the windowed
+ * energy, a framing the kernel does not know, a frame too large for the shared memory) keeps
  * the CPU's frames (the ctx is made; its ops say "cpu"). */
 static int general_init(wmel_ctx *ctx)
 {
@@ -1444,14 +1448,14 @@ static int finish_takes(const wmel_ctx *ctx, size_t n, size_t rows, size_t cols)
 }
 
 /* The stages of a general plan's clip the device takes (vt->plan_stages): its frames where
- * the frame kernel takes the plan undithered (the dither's noise is the CPU's), its finish
+ * the lowering took them (a dithered plan too: the kernel draws the noise), its finish
  * too where finish_takes. Whisper's geometry on its own kernels: the device takes its clips
  * (cuda_clips, cuda_pfa_frames_batch) wherever the ctx was made. */
 static int cuda_plan_stages(const wmel_ctx *ctx, size_t n, size_t rows, size_t cols)
 {
     const cuda_state *st = ctx->state;
     if (st && !st->general) return WMEL__STAGE_FRAMES;
-    if (!st || !st->plan_ok || wmel__fe_dithered(&ctx->fe->p)) return 0;
+    if (!st || !st->plan_ok) return 0;
     return WMEL__STAGE_FRAMES | (n && finish_takes(ctx, n, rows, cols) ? WMEL__STAGE_FINISH : 0);
 }
 
@@ -1479,12 +1483,11 @@ static int features_refusal(const wmel_ctx *ctx, char *msg, size_t len)
     const cuda_state *st = ctx->state;
     const wmel_frontend_plan *p = &ctx->fe->p;
     const char *why = NULL;
-    if (wmel__fe_dithered(p))
-        why = "the plan is dithered (dither or the windowed energy: the noise is the CPU's); with dither 0 the "
-              "device computes it";
-    else if (!st->plan_ok)
-        why = "the plan's frames do not fit the device's frame kernel (its framing, or a frame past 48 KB of "
-              "shared memory)";
+    if (!st->plan_ok)
+        why = p->energy_windowed ? "the plan's log energy is the windowed frame's (energy_windowed), which the "
+                                   "frame kernel leaves to the CPU"
+                                 : "the plan's frames do not fit the device's frame kernel (its framing, or a frame "
+                                   "past 48 KB of shared memory)";
     else if (!ctx->vals_f32)
         why = "the testing switch WMEL_CUDA_VALS_F64=1 keeps this ctx's finish on the host";
     else if (st->finish_off)

@@ -148,6 +148,11 @@ typedef struct wmel_cu_frames {
     int n_ceps, ceps_htk, dct;
     double sqrt2;
     wmel_cu_f2 f_sqrt2;
+    /* the dither (dither_on): dither * nz_gauss(dither_seed, t, j) added to sample j of
+       absolute frame t after the scale, in float64 (src/kernels/noise.h) */
+    int dither_on;
+    unsigned dither_seed;
+    double dither;
 } wmel_cu_frames;
 
 

@@ -5,7 +5,8 @@
  *
  *   k_plan_frames  WMEL_CU_PLAN_WG threads a frame, fpb frames a block: the frame's samples
  *                  (float32, or int16 / 32768) framed from the clip (the plan's padding rule, scale, signal or padded
- *                  pre-emphasis, NeMo's time mask: wmel__fe_sample's rules), DC removal, the
+ *                  pre-emphasis, NeMo's time mask: wmel__fe_sample's rules), the dither's noise
+ *                  (src/kernels/noise.h, in float64: the CPU's bits), DC removal, the
  *                  raw energy, frame pre-emphasis, the window, the windowed energy, the
  *                  spectrum of the zero-padded frame, power or magnitude with its guard, the
  *                  sparse mel bank and the plan's log, with cepstra their DCT
@@ -91,6 +92,54 @@ __device__ __forceinline__ ff o_sub(ff a, ff b) { return a - b; }
 __device__ __forceinline__ ff o_mul(ff a, ff b) { return a * b; }
 __device__ __forceinline__ ff o_div(ff a, ff b) { return a / b; }
 __device__ __forceinline__ ff o_sqrt(ff a) { return r_sqrt(a); }
+
+/* the dither's noise: src/kernels/noise.h (the text the CPU's wmel_dither_gauss compiles), each
+   float64 operation an intrinsic with its rounding named, so the deviate has the CPU's bits */
+#define NZ_FN __device__ __forceinline__
+#define NZ_U64 unsigned long long
+#define NZ_U32 unsigned
+#define NZ_TO_U64(i) ((unsigned long long)(i))
+#define NZ_U2D(u) ((double)(u))
+#define NZ_I2D(i) ((double)(i))
+#define NZ_D(c) (c)
+#define DADD(a, b) __dadd_rn(a, b)
+#define DSUB(a, b) __dsub_rn(a, b)
+#define DMUL(a, b) __dmul_rn(a, b)
+#define DDIV(a, b) __ddiv_rn(a, b)
+#define DSQRT(a) __dsqrt_rn(a)
+#define NZ_FREXP(x, e) frexp(x, &(e))
+#define precise
+#include "../kernels/noise.h"
+#undef precise
+#undef NZ_FREXP
+#undef DSQRT
+#undef DDIV
+#undef DMUL
+#undef DSUB
+#undef DADD
+#undef NZ_D
+#undef NZ_I2D
+#undef NZ_U2D
+#undef NZ_TO_U64
+#undef NZ_U32
+#undef NZ_U64
+#undef NZ_FN
+
+/* sample j of absolute frame t with the plan's dither added (wmel__fe_noise's order: the
+   sample as framed and scaled, plus dither times the deviate) */
+template <typename R> __device__ __forceinline__ R dithered(const wmel_cu_frames &p, R v, long long t, int j);
+template <> __device__ __forceinline__ double dithered<double>(const wmel_cu_frames &p, double v, long long t, int j)
+{
+    if (!p.dither_on) return v;
+    return __dadd_rn(v, __dmul_rn(p.dither, nz_gauss(p.dither_seed, (unsigned long long)t, (unsigned)j)));
+}
+template <> __device__ __forceinline__ ff dithered<ff>(const wmel_cu_frames &p, ff v, long long t, int j)
+{
+    if (!p.dither_on) return v;
+    const double d = __dmul_rn(p.dither, nz_gauss(p.dither_seed, (unsigned long long)t, (unsigned)j));
+    const float hi = (float)d;
+    return v + ff{hi, (float)(d - (double)hi)};
+}
 
 /* a count of frames in R (exact below 2^48) */
 template <typename R> __device__ __forceinline__ R rcount(long long n);
@@ -261,7 +310,7 @@ __device__ __forceinline__ void frames_block(const wmel_cu_frames &p, const clip
        frame's sum */
     R part = rf<R>(0.0f);
     for (int j = lid; j < fl; j += WG) {
-        const R v = sample_at<R>(p, c, i0 + j);
+        const R v = dithered<R>(p, sample_at<R>(p, c, i0 + j), c.t0 + f, j);
         sh[p.fft ? 2 * __ldg(perm + (j >> 1)) + (j & 1) : j] = v;
         part += v;
     }
@@ -289,7 +338,7 @@ __device__ __forceinline__ void frames_block(const wmel_cu_frames &p, const clip
         if (p.preemph_frame) {
             R prev = v;
             if (j > 0) {
-                prev = sample_at<R>(p, c, i0 + j - 1);
+                prev = dithered<R>(p, sample_at<R>(p, c, i0 + j - 1), c.t0 + f, j - 1);
                 if (p.remove_dc) prev -= mean;
             }
             v = v - pe * prev;

@@ -263,7 +263,7 @@ int wmel__fe_fill_rows(const wmel_frontend_plan *p);
  * Vulkan's finish.comp, CUDA's k_plan_post) also the per-column scales and any post stage
  * (in the frames x columns layout it requires); with WMEL__DEV_THEN (both kernels) also
  * WMEL_NORMF_THEN_MEAN_VAR, with WMEL__DEV_ALL (Vulkan's) one statistic over every column
- * (WMEL_NORMF_ALL); not the dither (the frames are the CPU's). */
+ * (WMEL_NORMF_ALL); not with the windowed energy (the frames are the CPU's). */
 enum { WMEL__DEV_POST = 1, WMEL__DEV_THEN = 2, WMEL__DEV_ALL = 4 };
 int wmel__fe_dev_finish(const struct wmel_fe *fe, int caps);
 /* The output of a clip of n samples (nc frames computed) that a device's finish writes into

@@ -17,6 +17,7 @@
  */
 #include "fe.h"
 #include "plan_fields.h"
+#include "fe_noise.h"
 
 #include <float.h>
 #include <math.h>
@@ -703,22 +704,10 @@ int wmel_mel_centres(const wmel_frontend_plan *plan, double *hz, size_t hz_len)
     return WMEL_OK;
 }
 
-/* splitmix64's step: the increment, then its finaliser (wmel.h, wmel_dither_gauss). */
-static uint64_t splitmix64(uint64_t z)
-{
-    z += 0x9E3779B97F4A7C15u;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-    return z ^ (z >> 31);
-}
-
+/* wmel.h: wmel_dither_gauss; src/kernels/noise.h, the text the device kernels compile too */
 double wmel_dither_gauss(int seed, unsigned long long t, int j)
 {
-    const uint64_t k = splitmix64(splitmix64((uint64_t)(uint32_t)seed) ^ (uint64_t)t);
-    const uint64_t a = splitmix64(k ^ (2 * (uint64_t)(uint32_t)j)), b = splitmix64(k ^ (2 * (uint64_t)(uint32_t)j + 1));
-    const double u1 = (double)((a >> 11) + 1) * 0x1p-53, u2 = (double)(b >> 11) * 0x1p-53;
-    const double r = sqrt(-2.0 * log(u1)), ph = 6.283185307179586 * u2; /* 2 pi */
-    return r * cos(ph);
+    return nz_gauss((uint32_t)seed, (uint64_t)t, (uint32_t)j);
 }
 
 double wmel__fe_noise(const wmel_frontend_plan *p, size_t t, int j)
@@ -886,7 +875,7 @@ int wmel__fe_dev_finish(const wmel_fe *fe, int caps)
                       ((caps & WMEL__DEV_ALL) ? WMEL_NORMF_ALL : 0);
     return (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR || p->norm == WMEL_NORM_NONE ||
             p->norm == WMEL_NORM_WHOLE) &&
-           !(p->norm_flags & ~flags) && rest && !wmel__fe_dithered(p);
+           !(p->norm_flags & ~flags) && rest && !p->energy_windowed;
 }
 
 int wmel__fe_dev_shape(const wmel_fe *fe, size_t n, size_t nc, size_t *rows, size_t *cols)

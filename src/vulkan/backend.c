@@ -1642,7 +1642,8 @@ static int vk_plan_stages(const wmel_ctx *ctx, size_t n, size_t rows, size_t col
     const vk_state *st = ctx->state;
     if (!st || !st->w) return 0; /* the device not opened, or float-float's self-test failed */
     if (st->pfa) return WMEL__STAGE_FRAMES; /* Whisper's geometry: vk_clips, vk_pfa_frames_batch */
-    int on = wmel__fe_dithered(&ctx->fe->p) ? 0 : WMEL__STAGE_FRAMES;
+    if (wmel__fe_dithered(&ctx->fe->p)) return 0; /* the noise: the CPU's frames, and so its finish */
+    int on = WMEL__STAGE_FRAMES;
     if (!n) return on;
     vk_job job;
     memset(&job, 0, sizeof job);

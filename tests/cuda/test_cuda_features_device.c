@@ -4,7 +4,7 @@
  * where the device makes its finish or refused with the reason, the bytes of wmel_features:
  * tests/conformance/test_backends.c). The arguments: NULL
  * pointers, the sample type, the stride, the capacity, an overlap, no samples, too few, no
- * clips, Kaldi's framing below one frame (nothing to write), a CPU ctx, a dithered plan and
+ * clips, Kaldi's framing below one frame (nothing to write), a CPU ctx, a plan with the windowed energy and
  * the switch WMEL_CUDA_DEVICE_FINISH=0; NeMo's plan with WMEL_NORMF_ALL taken, wmel_features'
  * bytes. Whisper's geometry on its own kernels (80 and 128 mels, norm NONE, params.smooth,
  * float32 and int16, clips of 201, 160 k + 7 and 16000 samples): wmel_features' bytes, its
@@ -117,7 +117,7 @@ static void arguments(t_dev *d)
     CHECK(wmel_preset_plan("nemo", &nemo, msg, sizeof msg) == WMEL_OK, "nemo: %s", msg);
     nemo.dither = 0.0;
     wmel_frontend_plan dithered = nemo, reflect = nemo;
-    dithered.dither = 1e-5;
+    dithered.use_energy = 1, dithered.energy_windowed = 1; /* frames on the CPU (a dither alone: the device's) */
     reflect.framing = WMEL_FRAMES_CENTER_REFLECT;
     wmel_ctx *c = mk_plan(&nemo, WMEL_BACKEND_CUDA, NULL, NULL), *cr = mk_plan(&reflect, WMEL_BACKEND_CUDA, NULL, NULL);
     if (!c || !cr) {
@@ -164,8 +164,8 @@ static void arguments(t_dev *d)
     /* the ctxs it refuses, whatever the other arguments */
     wmel_ctx *refused[2] = {mk_plan(&nemo, WMEL_BACKEND_CPU, NULL, NULL),
                             mk_plan(&dithered, WMEL_BACKEND_CUDA, NULL, NULL)};
-    const char *names[2] = {"a CPU ctx", "a dithered plan"};
-    const char *says[2] = {"cpu", "dither"};
+    const char *names[2] = {"a CPU ctx", "a plan with the windowed energy"};
+    const char *says[2] = {"cpu", "windowed"};
     /* one mean and one denominator over every column (WMEL_NORMF_ALL, NeMo's all_features):
        taken, the bytes of wmel_features, in both arithmetics */
     for (int a = 0; a < 2; a++) {

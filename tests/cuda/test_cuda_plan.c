@@ -9,7 +9,8 @@
  * +- 1 sample (and one hop more), and a NaN; wmel_op_backend() says "cuda" for each. A batch
  * (wmel_features_batch: the clips' frames in one device pass) gives each clip's
  * wmel_features bytes. What the device does not compute falls back with the CPU backend's
- * bytes: a dithered plan (the dither's noise), and the device-pointer entry point refuses
+ * bytes: the windowed energy (a dithered plan runs on the device, its noise drawn there),
+ * and the device-pointer entry point refuses
  * a plan that is not Whisper's. The frames' values read back as float32 give the bytes and
  * statuses of float64's (WMEL_CUDA_VALS_F64=1). Whisper's geometry in a batch of mixed
  * lengths (one device pass) gives each clip's single-call bytes and a NaN clip's status at
@@ -61,14 +62,14 @@ static wmel_ctx *plan_ctx(const wmel_frontend_plan *plan, int backend, int *st)
 typedef struct trio {
     wmel_ctx *c[3];
     const char *name;
-    int on_cpu; /* the device hands the frames to the CPU (a dithered plan) */
+    int on_cpu; /* the device hands the frames to the CPU (the windowed energy) */
 } trio;
 
 static int trio_open(trio *t, const char *name, const wmel_frontend_plan *plan)
 {
     memset(t, 0, sizeof *t);
     t->name = name;
-    t->on_cpu = plan->dither != 0.0 || plan->energy_windowed;
+    t->on_cpu = plan->energy_windowed; /* a dithered plan: the device draws the noise */
     const int be[3] = {WMEL_BACKEND_CUDA, WMEL_BACKEND_REF, WMEL_BACKEND_CPU};
     for (int i = 0; i < 3; i++) {
         int st;
@@ -123,7 +124,7 @@ static double plan_sweep(const char *name, const wmel_frontend_plan *plan, float
     double pe = 0.0;
     snprintf(kernel, kernel_len, "-");
     if (trio_open(&tr, name, plan)) {
-        /* on the device: Whisper's kernels or k_plan_frames; a dithered plan's frames on the CPU */
+        /* on the device: Whisper's kernels or k_plan_frames (a dithered plan's too) */
         snprintf(kernel, kernel_len, "%s", wmel_kernel_name(tr.c[0]));
         CHECK(!strncmp(kernel, tr.on_cpu ? "cpu-" : "cuda-", tr.on_cpu ? 4 : 5), "%s: kernel %s", name, kernel);
         /* k_plan_frames in the asked arithmetic; Whisper's kernels float64 either way */
@@ -442,7 +443,7 @@ int main(void)
             raw_worst = fmax(raw_worst, re);
         }
 
-        /* variants: the direct DFT, the framing rules, a dithered plan (the CPU's frames) */
+        /* variants: the direct DFT, the framing rules, a dithered plan (the noise drawn on the device) */
         {
             wmel_frontend_plan plan;
             char msg[200];

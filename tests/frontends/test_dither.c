@@ -2,7 +2,9 @@
  * test_dither.c -- the plan's dither and windowed log energy (wmel.h: dither, dither_seed,
  * energy_windowed). The CPU paths against the float64 reference, the stream and the
  * sliding buffer are test_plan_caps.c's (its dither cases); here:
- *   - wmel_dither_gauss is the generator wmel.h documents, rebuilt here from the text;
+ *   - wmel_dither_gauss is the generator wmel.h documents (splitmix64's counters rebuilt here
+ *     from the text; Box-Muller in long double: within 4 ulp; its own log and cos and their
+ *     bits are test_noise.c's);
  *   - the reference's framed samples of silence are exactly dither * that generator at the
  *     absolute frame index (a span that starts late too), and their statistics: mean 0 and
  *     standard deviation d within 5 standard errors, frame-to-frame and sample-to-sample
@@ -30,12 +32,14 @@ static uint64_t sm64(uint64_t z)
     return z ^ (z >> 31);
 }
 
-/* wmel.h's text, written again */
-static double doc_gauss(uint32_t seed, uint64_t t, uint32_t j)
+/* wmel.h's text, written again, in long double (the quarter of the turn taken out exactly) */
+static long double doc_gauss(uint32_t seed, uint64_t t, uint32_t j)
 {
-    const uint64_t k = sm64(sm64(seed) ^ t), a = sm64(k ^ (2 * (uint64_t)j)), b = sm64(k ^ (2 * (uint64_t)j + 1));
-    const double u1 = (double)((a >> 11) + 1) * 0x1p-53, u2 = (double)(b >> 11) * 0x1p-53;
-    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+    const uint64_t k = sm64(sm64(seed) ^ t), a = sm64(k ^ (2 * (uint64_t)j)), b = sm64(k ^ (2 * (uint64_t)j + 1)) >> 11;
+    const uint64_t n = (b + (1ull << 50)) >> 51;
+    const long double th = 6.283185307179586476925286766559005768L * (((long double)b - (long double)(n << 51)) * 0x1p-53L);
+    const long double c = (n & 3) == 0 ? cosl(th) : (n & 3) == 1 ? -sinl(th) : (n & 3) == 2 ? -cosl(th) : sinl(th);
+    return sqrtl(-2.0L * logl((long double)((a >> 11) + 1) * 0x1p-53L)) * c;
 }
 
 /* A ctx with the best ISA level. */
@@ -67,8 +71,10 @@ int main(void)
         const int seed = i % 3 == 0 ? -1 - i : i * 7919;
         const unsigned long long t = (unsigned long long)i * 1000003ull;
         const int j = i % 512;
-        CHECK(wmel_dither_gauss(seed, t, j) == doc_gauss((uint32_t)seed, t, (uint32_t)j),
-              "wmel_dither_gauss(%d, %llu, %d) is not wmel.h's formula", seed, t, j);
+        const double g = wmel_dither_gauss(seed, t, j);
+        const long double w = doc_gauss((uint32_t)seed, t, (uint32_t)j);
+        CHECK(fabsl((long double)g - w) <= 4 * ldexp(1.0, ilogb((double)w) - 52),
+              "wmel_dither_gauss(%d, %llu, %d) = %.17g is not wmel.h's formula (%.17Lg) within 4 ulp", seed, t, j, g, w);
     }
 
     /* the reference's framed samples of silence: the noise itself, and its statistics */
