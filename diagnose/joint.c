@@ -306,6 +306,7 @@ int wmel_dg_run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips,
     for (int k = 0; k < n_clips; k++) dtype[k] = clip_dtype(&clips[k]);
     joint_state s = {plan, clips, n_clips, dtype, {0, 0}, cancel, cancel_arg, out, r, checks, ck2, ck2 + n_clips, *plan, 0, 0, 0, jt, NULL};
     if (opts) s.opts = *opts;
+    if (!s.opts.max_candidates) s.opts.max_candidates = WMEL_DG_JOINT_MAX_CANDIDATES;
     memset(out, 0, sizeof *out);
     /* the first clip's search sets the report (layout, units, floor); then each clip the
        answer does not reproduce, at most twice each */

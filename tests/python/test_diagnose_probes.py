@@ -92,3 +92,20 @@ def test_same_samples_as_wmel_probes_files(tmp_path):
         with wave.open(str(tmp_path / "p" / (p["stem"] + ".wav"))) as w:
             v = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float32) / 32768
         assert np.array_equal(v, p["samples"]), p["stem"]
+
+
+# spafe's mel_spectrogram claimed as Kaldi (bench/ports_libs.py): eight fields differ; the
+# probes' searches find them all within their default work bound
+SPAFE_LIKE = {"frontend": "kaldi", "window": "hamming", "scale": 0.044194173824159216, "low_freq": 0,
+              "mel_scale": "htk", "log_guard": 1e-06, "remove_dc": False, "preemph_mode": "signal", "log": "ln_add"}
+
+
+def test_eight_differences_within_the_default_bound():
+    r = wmel.diagnose(lambda x: wmel.features(x, plan=SPAFE_LIKE), "kaldi")
+    assert r["max_candidates"] == 6000 and not r["work_bound"], (r["max_candidates"], r["notes"])
+    assert r["explained"] and r["reproduces"], r["notes"]
+    found = {d["field"] for d in r["differences"]}
+    assert {"window", "scale", "low_freq", "mel_scale", "log_guard", "remove_dc", "preemph_mode", "log"} <= found, found
+    x = wmel.load_audio(str(SPEECH))
+    got, want = wmel.features(x, plan=r["plan"]), wmel.features(x, plan=SPAFE_LIKE)
+    assert got.shape == want.shape and float(np.max(np.abs(got - want))) <= 1e-4
