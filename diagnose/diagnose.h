@@ -15,6 +15,11 @@ enum { WMEL_DG_MAX_DIFF = 12 };
    inputs give the same answer on any machine at any load (wmel_dg_opts.max_candidates
    extends it). */
 #define WMEL_DG_MAX_CANDIDATES 1500
+/* The same bound for each search of a joint fit (wmel_dg_run_joint: the designed probes,
+   short clips each): four times the single clip's, so a port differing in eight fields (spafe's
+   mel_spectrogram claimed as Kaldi) is answered within it while every answer on the probe set
+   stays within seconds of one core. */
+#define WMEL_DG_JOINT_MAX_CANDIDATES 6000
 /* A safety only: wall-clock seconds from the start past which the search computes no further
    candidate (the work bound ends every search long before it on a working machine); an answer
    cut by it says so (time_bound), as it may differ from machine to machine. */
@@ -147,7 +152,7 @@ typedef struct wmel_dg_joint {
  * search's result with the differences from the claimed plan of every search, matches 1
  * when the claimed plan reproduces every clip, reproduces 1 when out->plan reproduces every
  * clip (has_plan); evals summed; checks[k] (n_clips of them) each clip against the answer.
- * Each search runs under opts' work bound. Statuses as wmel_dg_run's. */
+ * Each search runs under opts' work bound (0: WMEL_DG_JOINT_MAX_CANDIDATES). Statuses as wmel_dg_run's. */
 int wmel_dg_run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips, int n_clips, const wmel_dg_opts *opts,
                       wmel_dg_cancel_fn cancel, void *cancel_arg, wmel_dg_result *out, wmel_dg_check_result *checks,
                       wmel_dg_joint *jt, char *err, size_t err_len);

@@ -103,8 +103,30 @@ typedef struct joint_state {
 
 static const char *const VALID_NAMES[] = {"all", "hop", "trim", "end", "ceil", "but_last"};
 
+/* scipy.signal.stft's boundary='zeros', padded=True for q with torch's zero centring: the
+   window's sample frame_length / 2 at each hop (torch's centring in n_fft puts an odd-length
+   window's one sample earlier), zeros after the clip until the last frame that holds a sample
+   of it, every frame kept; the window q's (k 0) or the claimed one's (k 1). 1: p is that plan. */
+static int scipy_framing(const wmel_frontend_plan *q, const wmel_frontend_plan *claimed, int k, wmel_frontend_plan *p)
+{
+    const int fl = k ? claimed->frame_length : q->frame_length;
+    if (q->framing != WMEL_FRAMES_CENTER_ZERO || q->pad_left || q->pad_right || q->n_samples ||
+        (k && fl == q->frame_length) || fl >= q->n_fft || (q->n_fft - fl) % 2 == 0)
+        return 0;
+    *p = *q;
+    if (p->n_frames) p->n_frames = 0, p->pad_value = claimed->pad_value;
+    p->frame_length = fl;
+    p->framing = WMEL_FRAMES_SNIP;
+    p->pad_mode = WMEL_PAD_ZERO;
+    p->pad_left = fl / 2;
+    p->pad_right = fl / 2 + q->hop - 1;
+    p->pad_multiple = 0;
+    p->valid = WMEL_VALID_ALL;
+    return !wmel_plan_check(p, NULL, 0);
+}
+
 /* q's frame count as a rule: each valid mode's count, no count fixed (n_frames) and no zeros
-   up to one clip's length (pad_multiple); the count of them in v (cap 12) */
+   up to one clip's length (pad_multiple); the count of them in v (cap 14: and scipy's zero padding, of the window found or claimed) */
 static int rule_variants(const wmel_frontend_plan *q, const wmel_frontend_plan *claimed, wmel_frontend_plan *v)
 {
     int n = 0;
@@ -121,7 +143,43 @@ static int rule_variants(const wmel_frontend_plan *q, const wmel_frontend_plan *
             v[n++] = p;
         }
     }
+    /* scipy.signal.stft's boundary='zeros', padded=True: the window's sample frame_length / 2 at
+       each hop (torch's centring in n_fft puts an odd-length window's one sample earlier), zeros
+       after the clip until the last frame that holds a sample of it: every frame kept */
+    for (int k = 0; k < 2; k++)
+        if (scipy_framing(q, claimed, k, &v[n])) n++;
     return n;
+}
+
+/* a difference named in m: field, the claimed plan's value and the one found (replaced if listed) */
+static void set_diff(wmel_dg_result *m, const char *field, const char *preset, const char *found)
+{
+    wmel_dg_diff *d = NULL;
+    for (int j = 0; j < m->n_diff && !d; j++)
+        if (!strcmp(m->diff[j].field, field)) d = &m->diff[j];
+    if (!d && m->n_diff < WMEL_DG_MAX_DIFF) d = &m->diff[m->n_diff++], memset(d, 0, sizeof *d), d->without = -1;
+    if (!d) return;
+    snprintf(d->field, sizeof d->field, "%s", field);
+    snprintf(d->preset, sizeof d->preset, "%s", preset);
+    snprintf(d->found, sizeof d->found, "%s", found);
+}
+
+/* the explicit padding of a rule taken (rule_variants' scipy framing) named: framing, pad_left, pad_right */
+static void padding_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wmel_frontend_plan *claimed)
+{
+    static const char *const FRAMINGS[] = {"snip", "center_reflect", "center_zero", "kaldi_center"};
+    char a[32], b[32];
+    if (q->framing != claimed->framing && q->framing >= 0 && q->framing < 4 && claimed->framing >= 0 &&
+        claimed->framing < 4)
+        set_diff(m, "framing", FRAMINGS[claimed->framing], FRAMINGS[q->framing]);
+    snprintf(a, sizeof a, "%d", claimed->pad_left), snprintf(b, sizeof b, "%d", q->pad_left);
+    if (q->pad_left != claimed->pad_left) set_diff(m, "pad_left", a, b);
+    snprintf(a, sizeof a, "%d", claimed->pad_right), snprintf(b, sizeof b, "%d", q->pad_right);
+    if (q->pad_right != claimed->pad_right) set_diff(m, "pad_right", a, b);
+    size_t nl = strlen(m->notes);
+    snprintf(m->notes + nl, sizeof m->notes - nl, "%szeros around the clip as scipy.signal.stft's boundary='zeros', "
+             "padded=True: frame_length / 2 before (the window's middle sample at each hop), frame_length / 2 + "
+             "hop - 1 after, every frame kept", nl ? "; " : "");
 }
 
 /* the differences of a rule taken (rule_variants) from the claimed plan: valid's, no fixed count */
@@ -226,18 +284,37 @@ static int try_fit(joint_state *s, int k, int from_answer, char *err, size_t err
     }
     const wmel_frontend_plan *a = answer_of(s->r, start);
     const wmel_frontend_plan *base = a ? a : s->r->has_plan ? &s->r->plan : NULL;
-    wmel_frontend_plan take, v[12];
+    wmel_frontend_plan take, v[14];
     int best_ok = s->have ? s->n_ok : -1, got = 0, rule = 0;
+    const int base_framing = base ? base->framing : -1; /* (base may point into s->r, which a search reuses) */
     if (a) got = consider(s, a, &take, &best_ok);
     if (base && best_ok < s->n_clips) {
         const int nv = rule_variants(base, s->claimed, v);
         for (int i = 0; i < nv; i++)
             if (consider(s, &v[i], &take, &best_ok)) got = rule = 1;
     }
+    if (!got && best_ok < s->n_clips) {
+        /* scipy's zero padding of an odd window: a search from it (the gain fitted there) */
+        wmel_frontend_plan sv, near = base ? *base : s->r->plan;
+        for (int w = 0; w < 2 && !got; w++) {
+            if (!scipy_framing(&near, s->claimed, w, &sv)) continue;
+            /* the gain as claimed: the search fits it again from there */
+            sv.scale = s->claimed->scale, sv.log_guard = s->claimed->log_guard, sv.affine = s->claimed->affine;
+            sv.post_scale = s->claimed->post_scale, sv.post_shift = s->claimed->post_shift;
+            rc = wmel_dg_run_opts(&sv, c->audio, c->n, c->feat, c->n_feat, c->shape, c->ndim, &s->opts, s->cancel,
+                                  s->cancel_arg, s->r, err, err_len);
+            if (rc == WMEL_DG_CANCELLED) return rc;
+            if (rc) continue;
+            s->evals += s->r->evals;
+            const wmel_frontend_plan *a2 = answer_of(s->r, &sv);
+            if (a2 && consider(s, a2, &take, &best_ok)) got = rule = 1;
+        }
+    }
     if (!got) return 0;
     take_report(s, from_answer);
     if (rule) {
         rule_diffs(s->best, &take, s->claimed);
+        if (base_framing >= 0 && take.framing != base_framing) padding_diffs(s->best, &take, s->claimed);
         s->best->explained = 1;
     }
     s->plan = take;
@@ -306,6 +383,7 @@ int wmel_dg_run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips,
     for (int k = 0; k < n_clips; k++) dtype[k] = clip_dtype(&clips[k]);
     joint_state s = {plan, clips, n_clips, dtype, {0, 0}, cancel, cancel_arg, out, r, checks, ck2, ck2 + n_clips, *plan, 0, 0, 0, jt, NULL};
     if (opts) s.opts = *opts;
+    if (!s.opts.max_candidates) s.opts.max_candidates = WMEL_DG_JOINT_MAX_CANDIDATES;
     memset(out, 0, sizeof *out);
     /* the first clip's search sets the report (layout, units, floor); then each clip the
        answer does not reproduce, at most twice each */

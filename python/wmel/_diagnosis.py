@@ -241,7 +241,7 @@ def diagnose(audio, features=None, preset: str | None = None, *, plan=None, hf_c
     first), and the pack's plan is the claimed front-end unless one is named.
 
     max_candidates: the search's work bound, the candidate plans it computes at most (None:
-    1500): the same inputs give the same answer on any machine at any load; "work_bound" says
+    1500; for a port as a callable, 6000 for each search on its probes): the same inputs give the same answer on any machine at any load; "work_bound" says
     whether the search stopped at it ("time_bound": at the safety's wall-clock cap instead).
 
     A port as a callable: diagnose(port, "whisper") (or preset=, plan=, hf_config=) runs the

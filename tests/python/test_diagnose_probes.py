@@ -92,3 +92,48 @@ def test_same_samples_as_wmel_probes_files(tmp_path):
         with wave.open(str(tmp_path / "p" / (p["stem"] + ".wav"))) as w:
             v = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float32) / 32768
         assert np.array_equal(v, p["samples"]), p["stem"]
+
+
+# spafe's mel_spectrogram claimed as Kaldi (bench/ports_libs.py): eight fields differ; the
+# probes' searches find them all within their default work bound
+SPAFE_LIKE = {"frontend": "kaldi", "window": "hamming", "scale": 0.044194173824159216, "low_freq": 0,
+              "mel_scale": "htk", "log_guard": 1e-06, "remove_dc": False, "preemph_mode": "signal", "log": "ln_add"}
+
+
+def test_eight_differences_within_the_default_bound():
+    r = wmel.diagnose(lambda x: wmel.features(x, plan=SPAFE_LIKE), "kaldi")
+    assert r["max_candidates"] == 6000 and not r["work_bound"], (r["max_candidates"], r["notes"])
+    assert r["explained"] and r["reproduces"], r["notes"]
+    found = {d["field"] for d in r["differences"]}
+    assert {"window", "scale", "low_freq", "mel_scale", "log_guard", "remove_dc", "preemph_mode", "log"} <= found, found
+    x = wmel.load_audio(str(SPEECH))
+    got, want = wmel.features(x, plan=r["plan"]), wmel.features(x, plan=SPAFE_LIKE)
+    assert got.shape == want.shape and float(np.max(np.abs(got - want))) <= 1e-4
+
+
+def test_scipy_stft_odd_window_framing_named():
+    # scipy.signal.stft(boundary='zeros', padded=True) with an odd nperseg (401) in an FFT of
+    # 512: the window's sample 200 at each hop (torch's centring in n_fft puts it one sample
+    # earlier), zeros after the clip up to the last frame holding a sample of it: 1 + ceil((n
+    # - 1) / 160) frames. Expressed as snip framing, pad_left 200, pad_right 200 + 159, every frame.
+    signal = pytest.importorskip("scipy.signal")
+    mel = lambda f: 2595 * np.log10(1 + f / 700)  # noqa: E731
+    pts = 700 * (10 ** (np.linspace(mel(0), mel(8000), 82) / 2595) - 1)
+    f = np.linspace(0, 8000, 257)
+    bank = np.maximum(0, np.minimum((f - pts[:-2, None]) / (pts[1:-1, None] - pts[:-2, None]),
+                                    (pts[2:, None] - f) / (pts[2:, None] - pts[1:-1, None])))
+
+    def port(x):
+        _, _, z = signal.stft(x.astype(np.float64), 16000, "hann", 401, 241, 512)
+        lg = np.log10(np.maximum(bank @ (np.abs(z) ** 2), 1e-10))
+        return ((np.maximum(lg, lg.max() - 8) + 4) / 4).astype(np.float32)
+    claimed = {"frontend": "whisper", "frame_length": 401, "n_fft": 512, "mel_scale": "htk", "mel_norm": "none"}
+    r = wmel.diagnose(port, plan=claimed)
+    assert r["explained"] and r["reproduces"], (r["not_expressible"], r["notes"])
+    found = {d["field"]: str(d["found"]) for d in r["differences"]}
+    assert found.get("framing") == "snip" and found.get("pad_left") == "200" and found.get("pad_right") == "359", found
+    assert found.get("valid") == "all" and "scipy" in r["notes"], (found, r["notes"])
+    for n in (16000, 16001, 16159):  # held out: lengths around a hop
+        x = np.random.default_rng(n).standard_normal(n).astype(np.float32) * 0.1
+        got, want = wmel.features(x, plan=r["plan"]), port(x)
+        assert got.shape == want.shape and float(np.max(np.abs(got - want))) <= 1e-3, n
