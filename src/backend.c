@@ -49,6 +49,18 @@ const wmel_backend_vt *wmel__backend(int id)
     return NULL;
 }
 
+wmel__proc_fn wmel__proc_find(const wmel_proc_row *rows, size_t n, const char *name)
+{
+    for (size_t i = 0; name && i < n; i++)
+        if (!strcmp(rows[i].name, name)) return rows[i].fn;
+    return NULL;
+}
+
+wmel__proc_fn wmel__backend_proc(const wmel_backend_vt *vt, const char *name)
+{
+    return vt && vt->proc ? vt->proc(name) : NULL;
+}
+
 const wmel_backend_vt *wmel__backend_auto(const wmel_params *p)
 {
     for (size_t i = 0; i < N_BACKENDS; i++) {

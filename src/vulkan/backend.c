@@ -2028,6 +2028,17 @@ static int vk_accepts(const wmel_accept_q *q, char *why, size_t len)
     return vk_accepts_frames(q, &dp, why, len);
 }
 
+/* Vulkan's own entry points (vt->proc: the device-memory ones) */
+static const wmel_proc_row vk_procs[] = {
+    WMEL__PROC_ROW(features_vkmem, vk_features_vkmem),
+    WMEL__PROC_ROW(vk_uuids, vk_uuids),
+};
+
+static wmel__proc_fn vk_proc(const char *name)
+{
+    return wmel__proc_find(vk_procs, sizeof vk_procs / sizeof vk_procs[0], name);
+}
+
 const wmel_backend_vt wmel__backend_vulkan = {
     .id = WMEL_BACKEND_VULKAN,
     .name = "vulkan",
@@ -2035,18 +2046,15 @@ const wmel_backend_vt wmel__backend_vulkan = {
     .init = vk_init,
     .free = vk_free,
     .clips = vk_clips,
-    .clips_device = NULL,
     .op_backend = vk_op_backend,
-    .stem_device = NULL,
     .plan_frames = vk_plan_frames,
     .plan_frames_batch = vk_plan_frames_batch,
     .pfa_frames_batch = vk_pfa_frames_batch,
     .plan_finish = vk_plan_finish,
     .auto_device = vk_auto_device,
-    .features_vkmem = vk_features_vkmem,
-    .vk_uuids = vk_uuids,
     .accepts = vk_accepts,
     .devices = wmel__vk_devices,
+    .proc = vk_proc,
     .plan_stages = vk_plan_stages,
 };
 
