@@ -426,7 +426,7 @@ int wmel__ref_accepts(const wmel_accept_q *q, char *why, size_t why_len);
 int wmel__cpu_devices(wmel_device *out, int cap);
 
 /* A device as AUTO's kept verdict knows it: its index in the backend's list, whether it is
- * a GPU (a CPU device, lavapipe or the CUDA emulator, is timed only with WMEL_AUTO_PROBE=1),
+ * a GPU (a CPU device, lavapipe or the CUDA emulator, is timed only by WMEL_AUTO_MEASURE_ANY),
  * and its identity as bytes (name, IDs, driver: zeros past what the backend fills). */
 #define WMEL__DEV_ID 288
 typedef struct wmel_dev_id {
@@ -443,12 +443,18 @@ const wmel_backend_vt *wmel__backend_auto(const wmel_params *p);
 /* AUTO's choice for an algorithm without CUDA's own kernels (CUDA serves it by name only):
  * Vulkan on a GPU for the general algorithm (general 1), else the CPU. */
 const wmel_backend_vt *wmel__backend_auto_plan(const wmel_params *p, int general);
-/* WMEL_AUTO_PROBE: -1 unset, 0 never time, 1 time any device, -2 another value. */
-int wmel__auto_probe_mode(void);
+/* AUTO's planner mode for params p (NULL: the environment's alone): 0 never time
+ * (WMEL_AUTO_ESTIMATE), 1 time any device (WMEL_AUTO_MEASURE_ANY), and where p->auto_plan is
+ * WMEL_AUTO_MEASURE, WMEL_AUTO_PROBE's: -1 unset (the GPUs timed), 0, 1, -2 another value. */
+int wmel__auto_probe_mode(const wmel_params *p);
+/* params.auto_plan a WMEL_AUTO_*: WMEL_OK, or WMEL_ERR_INVALID_ARG with the field named in
+ * wmel__detail (checked at every create). */
+int wmel__auto_plan_check(const wmel_params *p);
 /* AUTO's switches read at create where a device backend is built: WMEL_OK, or
- * WMEL_ERR_INVALID_ARG with the switch named in wmel__detail (WMEL_AUTO_PROBE not 0 or 1,
- * WMEL_AUTO_PROBE_CPU_SCALE not a positive number). */
-int wmel__backend_auto_check(void);
+ * WMEL_ERR_INVALID_ARG with the switch named in wmel__detail (WMEL_AUTO_PROBE not 0 or 1
+ * where p->auto_plan leaves the mode to it, WMEL_AUTO_PROBE_CPU_SCALE not a positive
+ * number). */
+int wmel__backend_auto_check(const wmel_params *p);
 /* 1 when AUTO takes the device: its time t_dev at most 0.9 of the CPU's t_cpu (either 0,
  * or NaN: it did not run: the CPU). */
 int wmel__auto_pick(double t_dev, double t_cpu);
@@ -462,7 +468,7 @@ typedef struct wmel_auto_plan {
 } wmel_auto_plan;
 /* AUTO's backend into *vt for the plan on its algorithm (devices: the devices' kernels serve
  * it, wmel__device_kernels): where a candidate (a device backend built, available, whose
- * accepts takes the plan's frames) is a GPU, or WMEL_AUTO_PROBE=1, each candidate timed
+ * accepts takes the plan's frames) is a GPU, or the mode MEASURE_ANY, each candidate timed
  * against the CPU (its kept verdict; the first time timed here) and the fastest that meets
  * the share rule taken, else the CPU; otherwise the first device as found, taken as it is
  * (backend.c's comment gives the rule). The reason, with every time, into why. WMEL_OK (a

@@ -112,7 +112,7 @@ static int cuda_available(const wmel_params *p)
 
 /* AUTO's device: params.cuda_device, named by its properties; a GPU, but for the CUDA
  * emulator of the tests (a CPU device, as lavapipe is for Vulkan: timed by AUTO only with
- * WMEL_AUTO_PROBE=1). */
+ * WMEL_AUTO_MEASURE_ANY or WMEL_AUTO_PROBE=1). */
 static int cuda_auto_device(const wmel_params *p, wmel_dev_id *d)
 {
     struct cudaDeviceProp prop;

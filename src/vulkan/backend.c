@@ -117,12 +117,12 @@ static int gpu_nodes(void)
 static void auto_list(void) { g_auto_ok = gpu_nodes() && wmel__vk_list(g_auto_devs, &g_auto_n) == WMEL_OK; }
 
 /* The devices the params choose among and the index taken (-1: none suits). AUTO looks
- * at the GPUs of its once-a-process list, or, with WMEL_AUTO_PROBE=1 (whose timing then
+ * at the GPUs of its once-a-process list, or, in the mode MEASURE_ANY (whose timing then
  * judges the device), at every device the loader lists, as a backend named does. */
 static int choose(const wmel_params *p, vkw_dev devs_here[VKW_MAX_DEVS], const vkw_dev **devs)
 {
     int n = 0;
-    const int gpu_only = p->backend == WMEL_BACKEND_AUTO && wmel__auto_probe_mode() != 1;
+    const int gpu_only = p->backend == WMEL_BACKEND_AUTO && wmel__auto_probe_mode(p) != 1;
     *devs = devs_here;
     if (gpu_only) {
         if (pthread_once(&g_auto_once, auto_list) != 0 || !g_auto_ok) return -1;
@@ -232,7 +232,7 @@ static int vk_choose(const wmel_ctx *ctx, int *index, int *arith, int *ff_fma)
     int n = 0;
     int rc = wmel__vk_list(devs, &n);
     if (rc != WMEL_OK) return rc == WMEL_ERR_NO_MEMORY ? rc : WMEL_ERR_BACKEND_UNAVAILABLE;
-    const int gpu_only = ctx->params.backend == WMEL_BACKEND_AUTO && wmel__auto_probe_mode() != 1;
+    const int gpu_only = ctx->params.backend == WMEL_BACKEND_AUTO && wmel__auto_probe_mode(&ctx->params) != 1;
     *index = wmel__vk_pick(devs, n, ctx->params.vulkan_device, gpu_only);
     if (*index < 0)
         return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE,
@@ -2071,7 +2071,7 @@ int wmel_vulkan_devices(char *buf, size_t len)
     }
     size_t at = 0;
     /* AUTO: the GPUs, or with WMEL_AUTO_PROBE=1 any device (its timing against the CPU decides) */
-    const int pick = wmel__vk_pick(devs, n, 0, 0), gpu = wmel__vk_pick(devs, n, 0, wmel__auto_probe_mode() != 1);
+    const int pick = wmel__vk_pick(devs, n, 0, 0), gpu = wmel__vk_pick(devs, n, 0, wmel__auto_probe_mode(NULL) != 1);
     for (int i = 0; i < n && at < len; i++) {
         const int a = wmel__vk_arith(&devs[i], 0);
         int k = snprintf(buf + at, len - at, "%d: %s (%s), float64 %s, arithmetic %s%s%s\n", i, devs[i].name,
