@@ -483,8 +483,8 @@ static int vk_init(wmel_ctx *ctx)
     vk_finish_rules(ctx, st, &dp);
     wmel_dp_layout L;
     wmel__devplan_layout(&dp, VKW_T_HEAD, VKW_I_HEAD, &L);
-    vkw_shape shape = {dp.fl, dp.nbins, dp.n_fft, dp.fft, dp.reduce, {0}, {0}, ff_fma, st->finish || st->pfa_fin,
-                       st->ceps};
+    vkw_shape shape = {dp.fl, dp.nbins, dp.n_fft, dp.fft, dp.reduce, dp.sh_words, dp.dft_words, {0}, {0}, ff_fma,
+                       st->finish || st->pfa_fin, st->ceps};
     for (int t = 0; t < dp.n_stages; t++) shape.radix[t] = dp.radix[t];
     vk_framing(&dp, shape.framing);
     rc = dp.framing_ok ? wmel__vk_open(&st->w, index, arith, &shape, L.words, L.int_words)
