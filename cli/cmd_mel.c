@@ -1,6 +1,6 @@
 /*
  * cmd_mel.c -- `wmel mel INPUT -o OUT.npy [--n-mels 80|128] [--padding N] [--pad-30s]
- * [--norm whole|none] [--backend auto|ref|cpu|cuda|vulkan] [--threads N] [--png PICTURE.png]
+ * [--norm whole|none] [--backend auto|ref|cpu|cuda|vulkan] [--auto-plan M] [--threads N] [--png PICTURE.png]
  * [--smooth 3x3|none] [--raw-f32] [--quiet] [-v] [--fixed-point [--dtype D]]`: the
  * log-Mel spectrogram, float32 (n_mels, n_frames); --fixed-point: through the integer
  * front-end (cli/mel_fixed.c). With `--frontend nemo|kaldi|seamless` (and that
@@ -438,6 +438,12 @@ static int mel_parse(int argc, char **argv, mel_opts *o)
             if (!v || (strcmp(v, "3x3") && strcmp(v, "none"))) return cli_usage("--smooth takes 3x3 or none");
             o->smooth = !strcmp(v, "3x3");
             p->smooth = o->smooth ? WMEL_SMOOTH_3X3 : WMEL_SMOOTH_NONE; /* fused into the normalisation pass */
+            i++;
+        } else if (!strcmp(a, "--auto-plan")) {
+            if (v && !strcmp(v, "measure")) p->auto_plan = WMEL_AUTO_MEASURE;
+            else if (v && !strcmp(v, "estimate")) p->auto_plan = WMEL_AUTO_ESTIMATE;
+            else if (v && !strcmp(v, "measure-any")) p->auto_plan = WMEL_AUTO_MEASURE_ANY;
+            else return cli_usage("--auto-plan takes measure, estimate or measure-any");
             i++;
         } else if (!strcmp(a, "--png")) {
             if (!v) return cli_usage("--png needs a file name");

@@ -28,6 +28,8 @@ static const char MEL_HELP[] =
     "      --norm whole|none  whole: openai's max-8 and (x+4)/4 (default); none: raw log10\n"
     "      --backend B        auto|ref|cpu|cuda|vulkan (default cpu: the same bytes on every\n"
     "                         run; auto: a device where a timing finds it faster)\n"
+    "      --auto-plan M      AUTO's planner mode: measure (default: GPUs timed), estimate\n"
+    "                         (never timed) or measure-any (CPU devices timed too)\n"
     "      --threads N        CPU worker threads (default: all cores)\n"
     "      --png FILE.png     also write a picture of the spectrogram\n"
     "      --smooth 3x3|none  3x3 average smoothing of the result (avg_pool2d, zeros\n"

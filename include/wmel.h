@@ -152,17 +152,31 @@ typedef enum wmel_status {
  * device that takes at most 0.9 of the CPU's time, else the CPU; the verdicts are kept for
  * the process, and a timing the device fails is one for the CPU. Where no candidate is a
  * GPU, AUTO takes the device as found, untimed: CUDA, then Vulkan, for Whisper's geometry,
- * a Vulkan GPU for another plan, else the CPU. The environment variable WMEL_AUTO_PROBE=0
- * never times (the device, as found), =1 times any device AUTO can reach, a CPU device
- * such as lavapipe too; another value makes AUTO's create fail with WMEL_ERR_INVALID_ARG
- * (wmel_vulkan_error_detail() names it). wmel_backend_reason() says what was taken and
- * why, with the timings. */
+ * a Vulkan GPU for another plan, else the CPU. Whether AUTO times is its planner mode,
+ * wmel_params.auto_plan (FFTW's ESTIMATE and MEASURE): WMEL_AUTO_MEASURE (the default, as
+ * above), WMEL_AUTO_ESTIMATE (never timed: the device, as found) or WMEL_AUTO_MEASURE_ANY
+ * (any device AUTO can reach timed, a CPU device such as lavapipe too). Only where the
+ * field is left at WMEL_AUTO_MEASURE, the environment variable WMEL_AUTO_PROBE overrides
+ * the default: =0 as ESTIMATE, =1 as MEASURE_ANY; another value makes AUTO's create fail
+ * with WMEL_ERR_INVALID_ARG (wmel_vulkan_error_detail() names it). The timing runs the
+ * library's internal clip path on ctxs made for it, never a public entry point.
+ * wmel_backend_reason() says what was taken and why, with the timings. */
 enum {
     WMEL_BACKEND_AUTO = 0,
     WMEL_BACKEND_REF = 1,   /* float64 reference: slow, the oracle */
     WMEL_BACKEND_CPU = 2,   /* float32 SIMD kernels, threads */
     WMEL_BACKEND_CUDA = 3,  /* CUDA kernels (builds with WMEL_CUDA) */
     WMEL_BACKEND_VULKAN = 4 /* Vulkan compute shaders (builds with WMEL_VULKAN; docs/vulkan.md) */
+};
+
+/* AUTO's planner mode (wmel_params.auto_plan; see the backends above). Another value:
+ * WMEL_ERR_INVALID_ARG at create, the field named in wmel_vulkan_error_detail(). */
+enum {
+    WMEL_AUTO_MEASURE = 0,    /* the default: GPUs timed against the CPU (WMEL_AUTO_PROBE
+                                 overrides it: 0 as ESTIMATE, 1 as MEASURE_ANY) */
+    WMEL_AUTO_ESTIMATE = 1,   /* never timed: the rule alone, the device as found */
+    WMEL_AUTO_MEASURE_ANY = 2 /* every device AUTO reaches timed, CPU devices (lavapipe, the
+                                 CUDA emulator) too */
 };
 
 /* The Vulkan backend's arithmetic (wmel_params.vulkan_arith). AUTO: the environment
@@ -232,7 +246,9 @@ typedef struct wmel_params {
                        samples gets its status (WMEL_ERR_NOT_FINITE, WMEL_ERR_SAMPLE_RANGE)
                        before anything else is enqueued; not under a stream capture (the
                        call is refused there). 0: no scan, no wait (see each entry) */
-    int reserved[1];/* zero; room to grow without changing the struct size */
+    int auto_plan;     /* WMEL_AUTO_*: whether AUTO times devices (taken from reserved[], the
+                       struct's size unchanged); WMEL_AUTO_MEASURE (0) leaves it to the
+                       environment variable WMEL_AUTO_PROBE, else the default */
 } wmel_params;
 
 /* Smoothing of the output (wmel_params.smooth), applied by wmel_log_mel(),
@@ -250,13 +266,14 @@ enum {
 };
 
 /* Defaults: n_mels 80, backend AUTO, n_threads 0 (all cores), norm WHOLE, max_isa AUTO,
- * smooth NONE, frontend WHISPER, device_check 0. */
+ * smooth NONE, frontend WHISPER, device_check 0, auto_plan WMEL_AUTO_MEASURE. */
 WMEL_API wmel_params wmel_default_params(void);
 
 /* Creates a context: filter bank, window, FFT plan, kernel choice.
  * Returns NULL on error and stores the status in *status (when status is not NULL);
  * on success *status is WMEL_OK. Errors: WMEL_ERR_INVALID_ARG (n_mels not 80/128, bad
- * backend/norm/isa/smooth/frontend, n_threads < 0, device_check not 0 or 1), WMEL_ERR_BACKEND_UNAVAILABLE (CUDA or
+ * backend/norm/isa/smooth/frontend, n_threads < 0, device_check not 0 or 1, auto_plan not a
+ * WMEL_AUTO_*: wmel_vulkan_error_detail() names it), WMEL_ERR_BACKEND_UNAVAILABLE (CUDA or
  * Vulkan asked for and not usable), WMEL_ERR_NO_MEMORY. p == NULL means wmel_default_params().
  * It fills the plan of wmel_frontend_preset(p->frontend, p->n_mels) (for Whisper's
  * front-end with p->norm) and creates the ctx as wmel_create_plan(p, plan) does, keeping

@@ -487,7 +487,8 @@ int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int sample_type, 
     if (!wmel__backend(WMEL_BACKEND_CUDA)) return WMEL_ERR_NOT_BUILT;
     if (sample_type != WMEL_SAMPLE_F32 && sample_type != WMEL_SAMPLE_S16) return WMEL_ERR_INVALID_ARG;
     if (batch_norm != WMEL_BATCH_PER_CLIP && batch_norm != WMEL_BATCH_GLOBAL) return WMEL_ERR_INVALID_ARG;
-    if (!ctx->vt->clips_device) return WMEL_ERR_BACKEND_UNAVAILABLE;
+    const wmel__clips_device_fn clips_device = WMEL__PROC(ctx->vt, clips_device);
+    if (!clips_device) return WMEL_ERR_BACKEND_UNAVAILABLE;
     if (batch == 0) return WMEL_OK;
     if (pcm_stride < n_samples) return WMEL_ERR_INVALID_ARG;
     if (!d_pcm && n_samples) return WMEL_ERR_NULL_POINTER;
@@ -505,7 +506,7 @@ int wmel_cuda_log_mel_device(wmel_ctx *ctx, const void *d_pcm, int sample_type, 
         return WMEL_ERR_INVALID_ARG;
     wmel_clips c = {s16 ? NULL : (const float *)d_pcm, s16 ? (const int16_t *)d_pcm : NULL, batch,
                     n_samples, pcm_stride, padding, batch_norm, d_out, out_len};
-    return ctx->vt->clips_device(ctx, &c, stream);
+    return clips_device(ctx, &c, stream);
 }
 
 /* WMEL_ERR_BACKEND_UNAVAILABLE with the detail: fn takes a ctx of `wants`, not ctx's backend. */
@@ -543,11 +544,12 @@ int wmel_cuda_features_device(wmel_ctx *ctx, const void *d_pcm, int sample_type,
     if (ctx->fe->p.n_samples > 0) return n_samples_refused(ctx, "wmel_cuda_features_device");
     if (!wmel__backend(WMEL_BACKEND_CUDA)) return WMEL_ERR_NOT_BUILT;
     if (sample_type != WMEL_SAMPLE_F32 && sample_type != WMEL_SAMPLE_S16) return WMEL_ERR_INVALID_ARG;
-    if (!ctx->vt->features_device) return other_backend(ctx, "wmel_cuda_features_device", "CUDA");
+    const wmel__features_device_fn features_device = WMEL__PROC(ctx->vt, features_device);
+    if (!features_device) return other_backend(ctx, "wmel_cuda_features_device", "CUDA");
     const int s16 = sample_type == WMEL_SAMPLE_S16;
     wmel_clips c = {s16 ? NULL : (const float *)d_pcm, s16 ? (const int16_t *)d_pcm : NULL, 0, n_samples,
                     pcm_stride, 0, WMEL_BATCH_PER_CLIP, d_out, out_len};
-    int rc = ctx->vt->features_device(ctx, &c, 0, 0, stream); /* no clips: the ctx's refusal, if any */
+    int rc = features_device(ctx, &c, 0, 0, stream); /* no clips: the ctx's refusal, if any */
     if (rc != WMEL_OK || batch == 0) return rc;
     size_t rows = 0, cols = 0;
     if ((rc = device_clips_check(ctx, batch, n_samples, pcm_stride, d_pcm != NULL, d_out != NULL, out_len, &rows,
@@ -558,7 +560,7 @@ int wmel_cuda_features_device(wmel_ctx *ctx, const void *d_pcm, int sample_type,
                       wmel__bytes(per * batch, sizeof(float))))
         return WMEL_ERR_INVALID_ARG;
     c.batch = batch;
-    return ctx->vt->features_device(ctx, &c, rows, cols, stream);
+    return features_device(ctx, &c, rows, cols, stream);
 }
 
 int wmel_cuda_features_device_batch(wmel_ctx *ctx, const void *const *d_pcm, int sample_type, const size_t *n_samples,
@@ -571,9 +573,10 @@ int wmel_cuda_features_device_batch(wmel_ctx *ctx, const void *const *d_pcm, int
     if (ctx->fe->p.n_samples > 0) return n_samples_refused(ctx, "wmel_cuda_features_device_batch");
     if (!wmel__backend(WMEL_BACKEND_CUDA)) return WMEL_ERR_NOT_BUILT;
     if (sample_type != WMEL_SAMPLE_F32 && sample_type != WMEL_SAMPLE_S16) return WMEL_ERR_INVALID_ARG;
-    if (!ctx->vt->features_device_batch) return other_backend(ctx, "wmel_cuda_features_device_batch", "CUDA");
+    const wmel__features_device_batch_fn fdb = WMEL__PROC(ctx->vt, features_device_batch);
+    if (!fdb) return other_backend(ctx, "wmel_cuda_features_device_batch", "CUDA");
     const int s16 = sample_type == WMEL_SAMPLE_S16;
-    int rc = ctx->vt->features_device_batch(ctx, NULL, s16, NULL, 0, NULL, &at, stream); /* the ctx's refusal */
+    int rc = fdb(ctx, NULL, s16, NULL, 0, NULL, &at, stream); /* the ctx's refusal */
     if (rc != WMEL_OK || batch == 0) return rc;
     if (!d_pcm || !n_samples || !d_out || !out_len) return WMEL_ERR_NULL_POINTER;
     if (batch > SIZE_MAX / 2 / sizeof(span_ref)) return WMEL_ERR_OVERFLOW;
@@ -600,7 +603,7 @@ int wmel_cuda_features_device_batch(wmel_ctx *ctx, const void *const *d_pcm, int
     free(totals);
     if (rc == WMEL_OK) {
         at = batch;
-        rc = ctx->vt->features_device_batch(ctx, d_pcm, s16, n_samples, batch, d_out, &at, stream);
+        rc = fdb(ctx, d_pcm, s16, n_samples, batch, d_out, &at, stream);
     }
     if (failed) *failed = rc ? at : batch;
     return rc;
@@ -610,8 +613,9 @@ int wmel_vulkan_device_uuids(const wmel_ctx *ctx, unsigned char device_uuid[16],
 {
     if (!ctx || !device_uuid || !driver_uuid) return WMEL_ERR_NULL_POINTER;
     if (!wmel__backend(WMEL_BACKEND_VULKAN)) return WMEL_ERR_NOT_BUILT;
-    if (!ctx->vt->vk_uuids) return other_backend(ctx, "wmel_vulkan_device_uuids", "Vulkan");
-    return ctx->vt->vk_uuids(ctx, device_uuid, driver_uuid);
+    const wmel__vk_uuids_fn vk_uuids = WMEL__PROC(ctx->vt, vk_uuids);
+    if (!vk_uuids) return other_backend(ctx, "wmel_vulkan_device_uuids", "Vulkan");
+    return vk_uuids(ctx, device_uuid, driver_uuid);
 }
 
 /* 0 when `bytes` bytes from m->offset lie inside m's allocation and the offset is a multiple
@@ -642,10 +646,11 @@ int wmel_vulkan_features_device(wmel_ctx *ctx, const wmel_vulkan_memory *pcm, in
     if (ctx->fe->p.n_samples > 0) return n_samples_refused(ctx, "wmel_vulkan_features_device");
     if (!wmel__backend(WMEL_BACKEND_VULKAN)) return WMEL_ERR_NOT_BUILT;
     if (sample_type != WMEL_SAMPLE_F32 && sample_type != WMEL_SAMPLE_S16) return WMEL_ERR_INVALID_ARG;
-    if (!ctx->vt->features_vkmem) return other_backend(ctx, "wmel_vulkan_features_device", "Vulkan");
+    const wmel__features_vkmem_fn features_vkmem = WMEL__PROC(ctx->vt, features_vkmem);
+    if (!features_vkmem) return other_backend(ctx, "wmel_vulkan_features_device", "Vulkan");
     const int s16 = sample_type == WMEL_SAMPLE_S16;
     const size_t el = s16 ? 2 : 4;
-    int rc = ctx->vt->features_vkmem(ctx, NULL, s16, 0, n_samples, pcm_stride, 0, 0, NULL); /* the ctx's refusal */
+    int rc = features_vkmem(ctx, NULL, s16, 0, n_samples, pcm_stride, 0, 0, NULL); /* the ctx's refusal */
     if (rc != WMEL_OK || batch == 0) return rc;
     size_t rows = 0, cols = 0;
     if ((rc = device_clips_check(ctx, batch, n_samples, pcm_stride, pcm != NULL, out != NULL, out_len, &rows,
@@ -660,7 +665,7 @@ int wmel_vulkan_features_device(wmel_ctx *ctx, const wmel_vulkan_memory *pcm, in
         wmel__detail("wmel_vulkan_features_device: the samples' and the output's bytes overlap in one allocation");
         return WMEL_ERR_INVALID_ARG;
     }
-    return ctx->vt->features_vkmem(ctx, pcm, s16, batch, n_samples, pcm_stride, rows, cols, out);
+    return features_vkmem(ctx, pcm, s16, batch, n_samples, pcm_stride, rows, cols, out);
 }
 
 const char *wmel_cuda_error_detail(void) { return wmel__detail_get(); }

@@ -9,16 +9,21 @@
  * than the CPU backend (on an H200 every case measured was). AUTO's candidates are every
  * device backend built and available whose accepts() takes the plan's frames (for Whisper's
  * geometry on its own kernels: the devices' rule, wmel__device_kernels). Where one is a GPU
- * (or WMEL_AUTO_PROBE=1), the first ctx a process creates for a (backend, device, front-end
+ * (or the mode is MEASURE_ANY), the first ctx a process creates for a (backend, device, front-end
  * geometry class) times that device against the CPU backend on the plan's own front-end
  * (probe.c: a 30 s clip, a warm-up, then the best of three each in turn, the CPU with the
  * ctx's threads), each candidate its own verdict, and AUTO takes the fastest device that
  * takes at most 0.9 of the CPU's time, else the CPU; the verdicts are kept for the process
  * (probe.c's table), so later ctxs time nothing. A timing that fails on the device is a
- * verdict for the CPU. Unset, only GPUs are timed; where no candidate is a GPU (the CUDA
- * emulator, lavapipe), and with WMEL_AUTO_PROBE=0, AUTO takes the first device as found,
- * untimed: for Whisper's geometry the first available of CUDA and Vulkan, for a general plan
- * a Vulkan GPU, else the CPU. =1 times any device AUTO can reach, a CPU device included.
+ * verdict for the CPU. The mode is AUTO's planner flag (FFTW's ESTIMATE and MEASURE),
+ * params.auto_plan: WMEL_AUTO_MEASURE (the default) times only GPUs; where no candidate is
+ * a GPU (the CUDA emulator, lavapipe), and in WMEL_AUTO_ESTIMATE, AUTO takes the first
+ * device as found, untimed: for Whisper's geometry the first available of CUDA and Vulkan,
+ * for a general plan a Vulkan GPU, else the CPU. WMEL_AUTO_MEASURE_ANY times any device AUTO
+ * can reach, a CPU device included. Where the field is left at WMEL_AUTO_MEASURE, the
+ * variable WMEL_AUTO_PROBE overrides it (0: ESTIMATE, 1: MEASURE_ANY). The timing creates
+ * its own ctxs by name (wmel__create) and runs them through wmel__clip_run (probe.c): no
+ * public entry point.
  */
 #include "internal.h"
 #include "config.h"
@@ -47,6 +52,18 @@ const wmel_backend_vt *wmel__backend(int id)
     for (size_t i = 0; i < N_BACKENDS; i++)
         if (BACKENDS[i]->id == id) return BACKENDS[i];
     return NULL;
+}
+
+wmel__proc_fn wmel__proc_find(const wmel_proc_row *rows, size_t n, const char *name)
+{
+    for (size_t i = 0; name && i < n; i++)
+        if (!strcmp(rows[i].name, name)) return rows[i].fn;
+    return NULL;
+}
+
+wmel__proc_fn wmel__backend_proc(const wmel_backend_vt *vt, const char *name)
+{
+    return vt && vt->proc ? vt->proc(name) : NULL;
 }
 
 const wmel_backend_vt *wmel__backend_auto(const wmel_params *p)
@@ -80,7 +97,21 @@ int wmel__auto_pick(double t_dev, double t_cpu)
     return t_dev > 0.0 && t_cpu > 0.0 && t_dev <= DEVICE_SHARE * t_cpu;
 }
 
-int wmel__auto_probe_mode(void) { return wmel__env_bool(WMEL__CFG_AUTO_PROBE); }
+int wmel__auto_probe_mode(const wmel_params *p)
+{
+    if (p && p->auto_plan == WMEL_AUTO_ESTIMATE) return 0;
+    if (p && p->auto_plan == WMEL_AUTO_MEASURE_ANY) return 1;
+    return wmel__env_bool(WMEL__CFG_AUTO_PROBE); /* the default's override, where the field leaves it */
+}
+
+/* The words naming the mode m (wmel__auto_probe_mode's) in a reason: the field's value, or
+ * the variable's. */
+static const char *mode_words(const wmel_params *p, int m)
+{
+    if (p->auto_plan == WMEL_AUTO_ESTIMATE) return "params.auto_plan WMEL_AUTO_ESTIMATE";
+    if (p->auto_plan == WMEL_AUTO_MEASURE_ANY) return "params.auto_plan WMEL_AUTO_MEASURE_ANY";
+    return m == 0 ? "WMEL_AUTO_PROBE=0" : "WMEL_AUTO_PROBE=1";
+}
 
 /* WMEL_AUTO_PROBE_CPU_SCALE (a testing switch): the CPU's time is multiplied by it before
  * the rule, so that a test can have the device taken; 1 unset, -1 for a bad value. */
@@ -140,11 +171,22 @@ static void ms(char *buf, size_t len, double t)
     else snprintf(buf, len, "did not run");
 }
 
-int wmel__backend_auto_check(void)
+int wmel__auto_plan_check(const wmel_params *p)
+{
+    if (p->auto_plan == WMEL_AUTO_MEASURE || p->auto_plan == WMEL_AUTO_ESTIMATE || p->auto_plan == WMEL_AUTO_MEASURE_ANY)
+        return WMEL_OK;
+    char msg[200];
+    snprintf(msg, sizeof msg, "params.auto_plan %d: expected WMEL_AUTO_MEASURE (0), WMEL_AUTO_ESTIMATE (1) or "
+             "WMEL_AUTO_MEASURE_ANY (2)", p->auto_plan);
+    wmel__detail(msg);
+    return WMEL_ERR_INVALID_ARG;
+}
+
+int wmel__backend_auto_check(const wmel_params *p)
 {
     if (!wmel__backend(WMEL_BACKEND_CUDA) && !wmel__backend(WMEL_BACKEND_VULKAN)) return WMEL_OK; /* nothing to time */
     char msg[160];
-    if (wmel__auto_probe_mode() == -2) {
+    if (wmel__auto_probe_mode(p) == -2) {
         snprintf(msg, sizeof msg, "WMEL_AUTO_PROBE=%.64s: expected 0 or 1", wmel__env(WMEL__CFG_AUTO_PROBE));
         wmel__detail(msg);
         return WMEL_ERR_INVALID_ARG;
@@ -184,15 +226,15 @@ static int auto_verdict(const wmel_backend_vt *dv, const wmel_dev_id *dev, const
 }
 
 /* AUTO's one device backend, today's rule (backend.c's comment): timed against the CPU
- * where it is a GPU or WMEL_AUTO_PROBE=1, else taken as it is. */
+ * where it is a GPU or the mode is MEASURE_ANY, else taken as it is. */
 static int auto_timed_one(const wmel_backend_vt **vt, const wmel_auto_plan *ap, char *why, size_t why_len)
 {
     const wmel_backend_vt *dv = *vt;
-    const int mode = wmel__auto_probe_mode();
+    const int mode = wmel__auto_probe_mode(&ap->p);
     wmel_dev_id dev;
     memset(&dev, 0, sizeof dev);
     if (mode == 0) {
-        snprintf(why, why_len, "AUTO: %s, not timed (WMEL_AUTO_PROBE=0)", dv->name);
+        snprintf(why, why_len, "AUTO: %s, not timed (%s)", dv->name, mode_words(&ap->p, mode));
         return WMEL_OK;
     }
     if (!dv->auto_device || dv->auto_device(&ap->p, &dev) != 0) {
@@ -200,7 +242,8 @@ static int auto_timed_one(const wmel_backend_vt **vt, const wmel_auto_plan *ap, 
         return WMEL_OK;
     }
     if (mode != 1 && !dev.gpu) {
-        snprintf(why, why_len, "AUTO: %s, not timed (a CPU device; WMEL_AUTO_PROBE=1 times it)", dv->name);
+        snprintf(why, why_len, "AUTO: %s, not timed (a CPU device; WMEL_AUTO_MEASURE_ANY or WMEL_AUTO_PROBE=1 times "
+                 "it)", dv->name);
         return WMEL_OK;
     }
     wmel_verdict v;
@@ -249,9 +292,9 @@ static void auto_race(const wmel_backend_vt **vt, const wmel_auto_plan *ap, cons
     double t[N_BACKENDS][2];
     const wmel_backend_vt *timed[N_BACKENDS];
     int m = 0;
-    const int mode = wmel__auto_probe_mode();
+    const int mode = wmel__auto_probe_mode(&ap->p);
     for (int i = 0; i < n; i++) {
-        if (mode != 1 && !devs[i].gpu) continue; /* a CPU device: timed only with WMEL_AUTO_PROBE=1 */
+        if (mode != 1 && !devs[i].gpu) continue; /* a CPU device: timed only by MEASURE_ANY */
         wmel_verdict v;
         memset(&v, 0, sizeof v);
         if (auto_verdict(cand[i], &devs[i], ap, &v) != 0) v.t[0] = v.t[1] = 0.0; /* the lock: not a candidate */
@@ -277,7 +320,7 @@ static void auto_race(const wmel_backend_vt **vt, const wmel_auto_plan *ap, cons
 int wmel__backend_auto_choose(const wmel_backend_vt **vt, const wmel_auto_plan *ap, int devices, char *why,
                               size_t why_len)
 {
-    const int general = ap->algo == &wmel__algo_general, mode = wmel__auto_probe_mode();
+    const int general = ap->algo == &wmel__algo_general, mode = wmel__auto_probe_mode(&ap->p);
     const wmel_backend_vt *cand[N_BACKENDS];
     wmel_dev_id devs[N_BACKENDS];
     int n = 0, gpus = 0;
@@ -295,15 +338,17 @@ int wmel__backend_auto_choose(const wmel_backend_vt **vt, const wmel_auto_plan *
         auto_race(vt, ap, cand, devs, n, why, why_len);
         return WMEL_OK;
     }
-    /* nothing to time (WMEL_AUTO_PROBE=0, or no GPU and not =1): the first device as found */
+    /* nothing to time (ESTIMATE, or no GPU and not MEASURE_ANY): the first device as found */
     *vt = devices ? wmel__backend_auto(&ap->p) : wmel__backend_auto_plan(&ap->p, general);
-    if (*vt == &wmel__backend_cpu)
+    if (*vt == &wmel__backend_cpu && general && mode == 0)
+        snprintf(why, why_len, "AUTO: cpu (not timed (%s): a general plan takes a Vulkan GPU as found, and none is "
+                 "available)", mode_words(&ap->p, mode));
+    else if (*vt == &wmel__backend_cpu)
         snprintf(why, why_len, "AUTO: cpu (%s)",
                  devices    ? "no device backend available"
                  : !general ? "no device backend serves this plan"
-                 : mode == 0 ? "not timed (WMEL_AUTO_PROBE=0): a general plan takes a Vulkan GPU as found, and none is "
-                               "available"
-                 : n > 0     ? "no GPU to time the devices on; WMEL_AUTO_PROBE=1 times every device"
+                 : n > 0     ? "no GPU to time the devices on; WMEL_AUTO_MEASURE_ANY or WMEL_AUTO_PROBE=1 times every "
+                               "device"
                              : "no device backend available takes the plan's frames");
     else
         auto_timed_one(vt, ap, why, why_len);
@@ -484,6 +529,7 @@ wmel_ctx *wmel__create(wmel_params p, const wmel_frontend_plan *plan, int keep_s
     int rc = wmel__fe_check(plan);
     if (rc) return fail(status, rc);
     if (!keep_smooth) p.smooth = WMEL_SMOOTH_NONE;
+    if ((rc = wmel__auto_plan_check(&p)) != WMEL_OK) return fail(status, rc);
     if (p.backend < WMEL_BACKEND_AUTO || p.backend > WMEL_BACKEND_VULKAN || p.vulkan_device < 0 ||
         p.vulkan_arith < WMEL_VULKAN_ARITH_AUTO || p.vulkan_arith > WMEL_VULKAN_ARITH_FLOAT_FLOAT ||
         p.max_isa < WMEL_ISA_AUTO || p.max_isa > WMEL_ISA_WASM_SIMD128 || p.n_threads < 0 ||
@@ -507,7 +553,7 @@ wmel_ctx *wmel__create(wmel_params p, const wmel_frontend_plan *plan, int keep_s
     /* AUTO's device kernels where the algorithm has them and the devices' rule takes it */
     const int devices = algo->devices && wmel__device_kernels(&q, NULL, NULL, 0);
     if (p.backend == WMEL_BACKEND_AUTO) {
-        if ((rc = wmel__backend_auto_check()) != WMEL_OK) return fail(status, rc);
+        if ((rc = wmel__backend_auto_check(&p)) != WMEL_OK) return fail(status, rc);
         const wmel_auto_plan ap = {p, plan, keep_smooth, cols, algo};
         wmel__backend_auto_choose(&vt, &ap, devices, why, sizeof why);
     } else {

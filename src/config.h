@@ -23,7 +23,7 @@
     X(TEMP, "TEMP", USER)                       /* base.c: Windows' scratch folder after TMPDIR */ \
     X(MAX_ISA, "WMEL_MAX_ISA", USER)            /* cpu/cpu.c: a cap on the ISA level */            \
     X(STEM_GEMM, "WMEL_STEM_GEMM", USER)        /* stem/gemm.c: own or OpenBLAS */                 \
-    X(AUTO_PROBE, "WMEL_AUTO_PROBE", USER)      /* backend.c: AUTO times the device or not */      \
+    X(AUTO_PROBE, "WMEL_AUTO_PROBE", USER)      /* backend.c: auto_plan MEASURE's override */      \
     X(CUDA_ARITHMETIC, "WMEL_CUDA_ARITHMETIC", USER)                                               \
     X(CUDA_DEVICE_FINISH, "WMEL_CUDA_DEVICE_FINISH", USER)                                         \
     X(VULKAN_ARITHMETIC, "WMEL_VULKAN_ARITHMETIC", USER)                                           \

@@ -36,7 +36,9 @@ static void spectrum(const wmel_dp_limits *lim, wmel_devplan *dp)
 {
     dp->n_stages = radices(dp->n_fft, dp->fl, lim, dp->radix);
     dp->fft = dp->n_stages > 0;
-    dp->sh_words = (dp->fft ? (long long)dp->n_fft : (long long)dp->fl + dp->nbins) + (dp->reduce ? lim->wg : 0);
+    const long long red = dp->reduce ? lim->wg : 0;
+    dp->dft_words = (long long)dp->fl + dp->nbins + red;
+    dp->sh_words = dp->fft ? (long long)dp->n_fft + red : dp->dft_words;
 }
 
 /* The plan's framing rules (wmel__fe_sample's); 0 for a framing the kernels do not know. */

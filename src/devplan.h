@@ -94,6 +94,8 @@ typedef struct wmel_devplan {
        (before the backend's own switches), through the post stage */
     int ceps, n_ceps, ceps_htk, vals_f32, finish, post;
     size_t n_colvec;    /* the per-column scales (and as many shifts) in the tables; 0 none */
+    long long dft_words; /* sh_words of the direct DFT (sh_words itself where fft is 0): a backend
+                            whose shared memory cannot hold the FFT's frame falls back to it */
     wmel_dp_finish fin;
     /* the host's float64 tables (the compiled plan's) */
     const double *window, *cos, *sin, *melw, *col_scale, *col_shift, *dct;

@@ -275,6 +275,52 @@ typedef struct wmel_clips {
 
 struct wmel_dev_id;
 struct wmel_accept_q;
+/* ---- a backend's own entry points, looked up by name ------------------------------
+ * What one backend alone serves (the public wmel_cuda_* and wmel_vulkan_* device-memory
+ * entry points after api.c's checks) is not a slot of every backend's table: each backend
+ * answers vt->proc(name) with its function of that name, or NULL (ggml's
+ * ggml_backend_reg_get_proc_address). WMEL__PROC(vt, NAME) looks one up with its type:
+ * NULL where the backend has none (the entry point answers WMEL_ERR_BACKEND_UNAVAILABLE).
+ * A backend lists its own with WMEL__PROC_ROW (the type checked at compile time) and
+ * answers through wmel__proc_find. The names and their types: */
+typedef void (*wmel__proc_fn)(void); /* any of them, cast back by WMEL__PROC */
+/* "clips_device": whole clips in device memory (c->f32 or c->s16 is the device pointer),
+ * enqueued on `stream` (wmel_cuda_log_mel_device). */
+typedef int (*wmel__clips_device_fn)(wmel_ctx *ctx, const wmel_clips *c, void *stream);
+/* "stem_device": wmel_cuda_stem_device() after its checks. */
+typedef int (*wmel__stem_device_fn)(const wmel_stem *s, wmel_ctx *ctx, const float *d_mel, size_t n_windows,
+                                    float *d_out, void *stream);
+/* "features_device": wmel_cuda_features_device() after its checks: a general plan's features
+ * of whole clips in device memory (c->f32 or c->s16 the device pointer, c->padding 0, clip
+ * b's rows x cols floats at c->out + b rows cols, rows x cols wmel_features_shape's for c->n
+ * samples), frames, finish and post stage on the device, enqueued on `stream`; with
+ * c->batch 0, the ctx's refusal only. */
+typedef int (*wmel__features_device_fn)(wmel_ctx *ctx, const wmel_clips *c, size_t rows, size_t cols, void *stream);
+/* "features_device_batch": wmel_cuda_features_device_batch() after its checks: a plan's
+ * features (Whisper's geometry's too) of `batch` clips in device memory of their own lengths
+ * (clip b: pcm[b], n[b] samples, int16 where s16, its wmel_features_shape output at out[b]),
+ * enqueued on `stream`; with batch 0, the ctx's refusal only. A clip the device refuses sets
+ * *failed to its index. */
+typedef int (*wmel__features_device_batch_fn)(wmel_ctx *ctx, const void *const *pcm, int s16, const size_t *n,
+                                              size_t batch, float *const *out, size_t *failed, void *stream);
+/* "features_vkmem": wmel_vulkan_features_device() after its checks (batch clips of n samples,
+ * int16 where s16, clip b at pcm->offset + b stride samples, its rows x cols floats at
+ * out->offset + 4 b rows cols); with batch 0, the ctx's refusal only. */
+typedef int (*wmel__features_vkmem_fn)(wmel_ctx *ctx, const wmel_vulkan_memory *pcm, int s16, size_t batch,
+                                       size_t n, size_t stride, size_t rows, size_t cols, const wmel_vulkan_memory *out);
+/* "vk_uuids": wmel_vulkan_device_uuids(). */
+typedef int (*wmel__vk_uuids_fn)(const wmel_ctx *ctx, unsigned char dev[16], unsigned char drv[16]);
+/* One row of a backend's list: {"NAME", fn}, fn's type checked against wmel__NAME_fn. */
+typedef struct wmel_proc_row {
+    const char *name;
+    wmel__proc_fn fn;
+} wmel_proc_row;
+#define WMEL__PROC_ROW(NAME, fn) {#NAME, _Generic((fn), wmel__##NAME##_fn: (wmel__proc_fn)(fn))}
+/* The function named `name` in rows[0 .. n) (backend.c), NULL where none is. */
+wmel__proc_fn wmel__proc_find(const wmel_proc_row *rows, size_t n, const char *name);
+/* vt's function NAME (a bare word: clips_device, ...) with its type, or NULL. */
+#define WMEL__PROC(vt, NAME) ((wmel__##NAME##_fn)wmel__backend_proc((vt), #NAME))
+
 typedef struct wmel_backend_vt {
     int id;                /* WMEL_BACKEND_REF / CPU / CUDA */
     const char *name;      /* wmel_backend_name() */
@@ -290,14 +336,8 @@ typedef struct wmel_backend_vt {
      * set to the backend that made the clips' finish (the device's id, WMEL_BACKEND_CPU for
      * the host's) once it was made. The backend writes no record (the scheduler does). */
     int (*clips)(wmel_ctx *ctx, const wmel_clips *c, int *fin);
-    /* Whole clips in device memory (c->f32 or c->s16 is the device pointer), enqueued
-     * on `stream`; NULL: the backend has no device memory (WMEL_ERR_BACKEND_UNAVAILABLE). */
-    int (*clips_device)(wmel_ctx *ctx, const wmel_clips *c, void *stream);
     /* Where `op` ran last (wmel_op_backend); NULL: on this backend. */
     const char *(*op_backend)(const wmel_ctx *ctx, int op);
-    /* wmel_cuda_stem_device() after its checks; NULL: unavailable on this backend. */
-    int (*stem_device)(const wmel_stem *s, wmel_ctx *ctx, const float *d_mel, size_t n_windows,
-                       float *d_out, void *stream);
     /* A plan's frames on the general algorithm: frames [0, nf) of x[0 .. n) into
      * vals[nf][n_cols], before the finish (fe_cpu.c): float64, or float32 where the ctx's
      * vals_f32 (the device rounded each value as the finish's cast would); a status or
@@ -333,19 +373,6 @@ typedef struct wmel_backend_vt {
     /* The device AUTO takes for params p (a device backend): 0 with *d filled, else nonzero;
      * NULL: no device. */
     int (*auto_device)(const wmel_params *p, struct wmel_dev_id *d);
-    /* wmel_cuda_features_device() after its checks: a general plan's features of whole
-     * clips in device memory (c->f32 or c->s16 the device pointer, c->padding 0, clip b's
-     * rows x cols floats at c->out + b rows cols, rows x cols wmel_features_shape's for
-     * c->n samples), frames, finish and post stage on the device, enqueued on `stream`;
-     * NULL: unavailable on this backend (WMEL_ERR_BACKEND_UNAVAILABLE). */
-    int (*features_device)(wmel_ctx *ctx, const wmel_clips *c, size_t rows, size_t cols, void *stream);
-    /* wmel_vulkan_features_device() after its checks (batch clips of n samples, int16 where
-     * s16, clip b at pcm->offset + b stride samples, its rows x cols floats at out->offset + 4 b
-     * rows cols); with batch 0, the ctx's refusal only. NULL: not Vulkan. */
-    int (*features_vkmem)(wmel_ctx *ctx, const wmel_vulkan_memory *pcm, int s16, size_t batch, size_t n,
-                          size_t stride, size_t rows, size_t cols, const wmel_vulkan_memory *out);
-    /* wmel_vulkan_device_uuids(); NULL: not Vulkan. */
-    int (*vk_uuids)(const wmel_ctx *ctx, unsigned char dev[16], unsigned char drv[16]);
     /* Whether this backend takes the work q names (q->op: a WMEL_OP_* or WMEL__OP_KERNELS)
      * for q's plan, known before a ctx is made (ggml's supports_op): 1, or 0 with the
      * sentence why into why (why_len bytes, always terminated; NULL: none). Every backend
@@ -354,13 +381,10 @@ typedef struct wmel_backend_vt {
     /* This backend's devices (wmel_devices): up to cap into out (NULL: count only); their
      * count, or a negative status. NULL: none. */
     int (*devices)(wmel_device *out, int cap);
-    /* wmel_cuda_features_device_batch() after its checks: a plan's features (Whisper's
-     * geometry's too) of `batch` clips in device memory of their own lengths (clip b: pcm[b],
-     * n[b] samples, int16 where s16, its wmel_features_shape output at out[b]), enqueued on
-     * `stream`; with batch 0, the ctx's refusal only. A clip the device refuses sets
-     * *failed to its index. NULL: unavailable on this backend (WMEL_ERR_BACKEND_UNAVAILABLE). */
-    int (*features_device_batch)(wmel_ctx *ctx, const void *const *pcm, int s16, const size_t *n, size_t batch,
-                                 float *const *out, size_t *failed, void *stream);
+    /* The backend's own entry points, looked up by name (ggml's get_proc_address): the
+     * function named `name` (a WMEL__PROC_* below, cast back by WMEL__PROC), or NULL where
+     * this backend has none. NULL: none at all. */
+    wmel__proc_fn (*proc)(const char *name);
     /* The stages of a general plan's clip of n samples (rows x cols wmel_features_shape's)
      * the device takes, decided from the plan and the ctx before any is asked (sched.c):
      * WMEL__STAGE_FRAMES (plan_frames, plan_frames_batch), with WMEL__STAGE_FINISH
@@ -402,7 +426,7 @@ int wmel__ref_accepts(const wmel_accept_q *q, char *why, size_t why_len);
 int wmel__cpu_devices(wmel_device *out, int cap);
 
 /* A device as AUTO's kept verdict knows it: its index in the backend's list, whether it is
- * a GPU (a CPU device, lavapipe or the CUDA emulator, is timed only with WMEL_AUTO_PROBE=1),
+ * a GPU (a CPU device, lavapipe or the CUDA emulator, is timed only by WMEL_AUTO_MEASURE_ANY),
  * and its identity as bytes (name, IDs, driver: zeros past what the backend fills). */
 #define WMEL__DEV_ID 288
 typedef struct wmel_dev_id {
@@ -413,16 +437,24 @@ typedef struct wmel_dev_id {
 /* The backend `id` (WMEL_BACKEND_REF / CPU / CUDA) when it is built in, else NULL
  * (backend.c); and AUTO's choice for params p: the first available, best first. */
 const wmel_backend_vt *wmel__backend(int id);
+/* vt->proc(name) (NULL where vt has no proc, or none of that name): WMEL__PROC's lookup. */
+wmel__proc_fn wmel__backend_proc(const wmel_backend_vt *vt, const char *name);
 const wmel_backend_vt *wmel__backend_auto(const wmel_params *p);
 /* AUTO's choice for an algorithm without CUDA's own kernels (CUDA serves it by name only):
  * Vulkan on a GPU for the general algorithm (general 1), else the CPU. */
 const wmel_backend_vt *wmel__backend_auto_plan(const wmel_params *p, int general);
-/* WMEL_AUTO_PROBE: -1 unset, 0 never time, 1 time any device, -2 another value. */
-int wmel__auto_probe_mode(void);
+/* AUTO's planner mode for params p (NULL: the environment's alone): 0 never time
+ * (WMEL_AUTO_ESTIMATE), 1 time any device (WMEL_AUTO_MEASURE_ANY), and where p->auto_plan is
+ * WMEL_AUTO_MEASURE, WMEL_AUTO_PROBE's: -1 unset (the GPUs timed), 0, 1, -2 another value. */
+int wmel__auto_probe_mode(const wmel_params *p);
+/* params.auto_plan a WMEL_AUTO_*: WMEL_OK, or WMEL_ERR_INVALID_ARG with the field named in
+ * wmel__detail (checked at every create). */
+int wmel__auto_plan_check(const wmel_params *p);
 /* AUTO's switches read at create where a device backend is built: WMEL_OK, or
- * WMEL_ERR_INVALID_ARG with the switch named in wmel__detail (WMEL_AUTO_PROBE not 0 or 1,
- * WMEL_AUTO_PROBE_CPU_SCALE not a positive number). */
-int wmel__backend_auto_check(void);
+ * WMEL_ERR_INVALID_ARG with the switch named in wmel__detail (WMEL_AUTO_PROBE not 0 or 1
+ * where p->auto_plan leaves the mode to it, WMEL_AUTO_PROBE_CPU_SCALE not a positive
+ * number). */
+int wmel__backend_auto_check(const wmel_params *p);
 /* 1 when AUTO takes the device: its time t_dev at most 0.9 of the CPU's t_cpu (either 0,
  * or NaN: it did not run: the CPU). */
 int wmel__auto_pick(double t_dev, double t_cpu);
@@ -436,7 +468,7 @@ typedef struct wmel_auto_plan {
 } wmel_auto_plan;
 /* AUTO's backend into *vt for the plan on its algorithm (devices: the devices' kernels serve
  * it, wmel__device_kernels): where a candidate (a device backend built, available, whose
- * accepts takes the plan's frames) is a GPU, or WMEL_AUTO_PROBE=1, each candidate timed
+ * accepts takes the plan's frames) is a GPU, or the mode MEASURE_ANY, each candidate timed
  * against the CPU (its kept verdict; the first time timed here) and the fastest that meets
  * the share rule taken, else the CPU; otherwise the first device as found, taken as it is
  * (backend.c's comment gives the rule). The reason, with every time, into why. WMEL_OK (a

@@ -454,6 +454,9 @@ static int module_exec(PyObject *m)
         PyModule_AddIntConstant(m, "BACKEND_CPU", WMEL_BACKEND_CPU) < 0 ||
         PyModule_AddIntConstant(m, "BACKEND_CUDA", WMEL_BACKEND_CUDA) < 0 ||
         PyModule_AddIntConstant(m, "BACKEND_VULKAN", WMEL_BACKEND_VULKAN) < 0 ||
+        PyModule_AddIntConstant(m, "AUTO_MEASURE", WMEL_AUTO_MEASURE) < 0 ||
+        PyModule_AddIntConstant(m, "AUTO_ESTIMATE", WMEL_AUTO_ESTIMATE) < 0 ||
+        PyModule_AddIntConstant(m, "AUTO_MEASURE_ANY", WMEL_AUTO_MEASURE_ANY) < 0 ||
         PyModule_AddIntConstant(m, "NORM_WHOLE", WMEL_NORM_WHOLE) < 0 ||
         PyModule_AddIntConstant(m, "NORM_NONE", WMEL_NORM_NONE) < 0 ||
         PyModule_AddIntConstant(m, "FRONTEND_WHISPER", WMEL_FRONTEND_WHISPER) < 0 ||

@@ -145,6 +145,9 @@ const wmel_gelu_kernel *wmel__gelu_for(int level)
 
 const wmel_gelu_kernel *wmel__gelu_pick(void) { return wmel__gelu_for(wmel__isa_level(WMEL_ISA_AUTO)); }
 
-const wmel_backend_vt wmel__backend_cpu = {WMEL_BACKEND_CPU, "cpu", NULL, NULL, NULL,
-                                           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-                                           NULL, NULL, wmel__cpu_accepts, wmel__cpu_devices, NULL, NULL};
+const wmel_backend_vt wmel__backend_cpu = {
+    .id = WMEL_BACKEND_CPU,
+    .name = "cpu",
+    .accepts = wmel__cpu_accepts,
+    .devices = wmel__cpu_devices,
+};

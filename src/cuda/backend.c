@@ -112,7 +112,7 @@ static int cuda_available(const wmel_params *p)
 
 /* AUTO's device: params.cuda_device, named by its properties; a GPU, but for the CUDA
  * emulator of the tests (a CPU device, as lavapipe is for Vulkan: timed by AUTO only with
- * WMEL_AUTO_PROBE=1). */
+ * WMEL_AUTO_MEASURE_ANY or WMEL_AUTO_PROBE=1). */
 static int cuda_auto_device(const wmel_params *p, wmel_dev_id *d)
 {
     struct cudaDeviceProp prop;
@@ -2122,10 +2122,34 @@ static int cuda_devices(wmel_device *out, int cap)
     return count;
 }
 
-const wmel_backend_vt wmel__backend_cuda = {WMEL_BACKEND_CUDA, "cuda", cuda_available, cuda_init,
-                                            cuda_free, cuda_clips, cuda_clips_device,
-                                            cuda_op_backend, wmel__cuda_stem_device, cuda_plan_frames,
-                                            cuda_plan_frames_batch, cuda_pfa_frames_batch, cuda_plan_finish,
-                                            cuda_auto_device, cuda_features_device, NULL, NULL,
-                                            cuda_accepts, cuda_devices, cuda_features_device_batch,
-                                            cuda_plan_stages};
+/* CUDA's own entry points (vt->proc: the device-memory ones and the stem's) */
+static const wmel_proc_row cuda_procs[] = {
+    WMEL__PROC_ROW(clips_device, cuda_clips_device),
+    WMEL__PROC_ROW(stem_device, wmel__cuda_stem_device),
+    WMEL__PROC_ROW(features_device, cuda_features_device),
+    WMEL__PROC_ROW(features_device_batch, cuda_features_device_batch),
+};
+
+static wmel__proc_fn cuda_proc(const char *name)
+{
+    return wmel__proc_find(cuda_procs, sizeof cuda_procs / sizeof cuda_procs[0], name);
+}
+
+const wmel_backend_vt wmel__backend_cuda = {
+    .id = WMEL_BACKEND_CUDA,
+    .name = "cuda",
+    .available = cuda_available,
+    .init = cuda_init,
+    .free = cuda_free,
+    .clips = cuda_clips,
+    .op_backend = cuda_op_backend,
+    .plan_frames = cuda_plan_frames,
+    .plan_frames_batch = cuda_plan_frames_batch,
+    .pfa_frames_batch = cuda_pfa_frames_batch,
+    .plan_finish = cuda_plan_finish,
+    .auto_device = cuda_auto_device,
+    .accepts = cuda_accepts,
+    .devices = cuda_devices,
+    .proc = cuda_proc,
+    .plan_stages = cuda_plan_stages,
+};

@@ -119,6 +119,9 @@ static int ref_init(wmel_ctx *ctx)
     return WMEL_OK;
 }
 
-const wmel_backend_vt wmel__backend_ref = {WMEL_BACKEND_REF, "ref", NULL, ref_init, NULL,
-                                           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-                                           NULL, NULL, wmel__ref_accepts, NULL, NULL, NULL};
+const wmel_backend_vt wmel__backend_ref = {
+    .id = WMEL_BACKEND_REF,
+    .name = "ref",
+    .init = ref_init,
+    .accepts = wmel__ref_accepts,
+};

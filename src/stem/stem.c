@@ -382,7 +382,7 @@ out:
 }
 
 /* The stem on a ctx's device memory: the boundary checks here, the work on the ctx's
- * backend (cuda/stem_cuda.c through the backend table). */
+ * backend (cuda/stem_cuda.c looked up by name: WMEL__PROC). */
 int wmel_cuda_stem_device(const wmel_stem *s, wmel_ctx *ctx, const float *d_mel, size_t n_windows,
                           float *d_out, size_t out_len, void *stream)
 {
@@ -397,7 +397,8 @@ int wmel_cuda_stem_device(const wmel_stem *s, wmel_ctx *ctx, const float *d_mel,
         if (n_windows > lim / per_out || n_windows > lim / per_in) return WMEL_ERR_OVERFLOW;
         if (out_len < n_windows * per_out) return WMEL_ERR_BUFFER_TOO_SMALL;
     }
-    if (!ctx->vt->stem_device) return WMEL_ERR_BACKEND_UNAVAILABLE;
+    const wmel__stem_device_fn stem_device = WMEL__PROC(ctx->vt, stem_device);
+    if (!stem_device) return WMEL_ERR_BACKEND_UNAVAILABLE;
     if (n_windows == 0) return WMEL_OK;
-    return ctx->vt->stem_device(s, ctx, d_mel, n_windows, d_out, stream);
+    return stem_device(s, ctx, d_mel, n_windows, d_out, stream);
 }

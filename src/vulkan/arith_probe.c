@@ -54,9 +54,12 @@ static wmel_ctx *probe_ctx(int index, int arith)
     p.vulkan_arith = arith == VKW_ARITH_FF ? WMEL_VULKAN_ARITH_FLOAT_FLOAT : WMEL_VULKAN_ARITH_FLOAT64;
     p.n_threads = 1;
     int st = 0;
-    wmel_ctx *c = wmel_create(&p, &st);
-    if (c && strncmp(wmel_kernel_name(c), "vulkan-", 7) != 0) { /* the CPU's frames: not a candidate */
-        wmel_destroy(c);
+    wmel_frontend_plan plan; /* wmel_create's, through the one creator: no public entry point */
+    if (wmel_frontend_preset(WMEL_FRONTEND_WHISPER, p.n_mels, &plan) != WMEL_OK) return NULL;
+    plan.norm = p.norm;
+    wmel_ctx *c = wmel__create(p, &plan, 1, NULL, &st);
+    if (c && strncmp(c->kernel_name, "vulkan-", 7) != 0) { /* the CPU's frames: not a candidate */
+        wmel__ctx_free(c);
         c = NULL;
     }
     return c;
@@ -71,7 +74,7 @@ static void measure(void *arg, wmel_verdict *v)
     const char *const where[2] = {"vulkan", "vulkan"};
     wmel__probe_pair(c, where, v->t);
     v->pick = wmel__vk_arith_pick(v->t[0], v->t[1]);
-    for (int a = 0; a < 2; a++) wmel_destroy(c[a]);
+    for (int a = 0; a < 2; a++) wmel__ctx_free(c[a]);
 }
 
 int wmel__vk_arith_auto(const vkw_dev *d, int index, int asked)

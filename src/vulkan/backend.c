@@ -117,12 +117,12 @@ static int gpu_nodes(void)
 static void auto_list(void) { g_auto_ok = gpu_nodes() && wmel__vk_list(g_auto_devs, &g_auto_n) == WMEL_OK; }
 
 /* The devices the params choose among and the index taken (-1: none suits). AUTO looks
- * at the GPUs of its once-a-process list, or, with WMEL_AUTO_PROBE=1 (whose timing then
+ * at the GPUs of its once-a-process list, or, in the mode MEASURE_ANY (whose timing then
  * judges the device), at every device the loader lists, as a backend named does. */
 static int choose(const wmel_params *p, vkw_dev devs_here[VKW_MAX_DEVS], const vkw_dev **devs)
 {
     int n = 0;
-    const int gpu_only = p->backend == WMEL_BACKEND_AUTO && wmel__auto_probe_mode() != 1;
+    const int gpu_only = p->backend == WMEL_BACKEND_AUTO && wmel__auto_probe_mode(p) != 1;
     *devs = devs_here;
     if (gpu_only) {
         if (pthread_once(&g_auto_once, auto_list) != 0 || !g_auto_ok) return -1;
@@ -232,7 +232,7 @@ static int vk_choose(const wmel_ctx *ctx, int *index, int *arith, int *ff_fma)
     int n = 0;
     int rc = wmel__vk_list(devs, &n);
     if (rc != WMEL_OK) return rc == WMEL_ERR_NO_MEMORY ? rc : WMEL_ERR_BACKEND_UNAVAILABLE;
-    const int gpu_only = ctx->params.backend == WMEL_BACKEND_AUTO && wmel__auto_probe_mode() != 1;
+    const int gpu_only = ctx->params.backend == WMEL_BACKEND_AUTO && wmel__auto_probe_mode(&ctx->params) != 1;
     *index = wmel__vk_pick(devs, n, ctx->params.vulkan_device, gpu_only);
     if (*index < 0)
         return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE,
@@ -483,8 +483,8 @@ static int vk_init(wmel_ctx *ctx)
     vk_finish_rules(ctx, st, &dp);
     wmel_dp_layout L;
     wmel__devplan_layout(&dp, VKW_T_HEAD, VKW_I_HEAD, &L);
-    vkw_shape shape = {dp.fl, dp.nbins, dp.n_fft, dp.fft, dp.reduce, {0}, {0}, ff_fma, st->finish || st->pfa_fin,
-                       st->ceps};
+    vkw_shape shape = {dp.fl, dp.nbins, dp.n_fft, dp.fft, dp.reduce, dp.sh_words, dp.dft_words, {0}, {0}, ff_fma,
+                       st->finish || st->pfa_fin, st->ceps};
     for (int t = 0; t < dp.n_stages; t++) shape.radix[t] = dp.radix[t];
     vk_framing(&dp, shape.framing);
     rc = dp.framing_ok ? wmel__vk_open(&st->w, index, arith, &shape, L.words, L.int_words)
@@ -2029,6 +2029,17 @@ static int vk_accepts(const wmel_accept_q *q, char *why, size_t len)
     return vk_accepts_frames(q, &dp, why, len);
 }
 
+/* Vulkan's own entry points (vt->proc: the device-memory ones) */
+static const wmel_proc_row vk_procs[] = {
+    WMEL__PROC_ROW(features_vkmem, vk_features_vkmem),
+    WMEL__PROC_ROW(vk_uuids, vk_uuids),
+};
+
+static wmel__proc_fn vk_proc(const char *name)
+{
+    return wmel__proc_find(vk_procs, sizeof vk_procs / sizeof vk_procs[0], name);
+}
+
 const wmel_backend_vt wmel__backend_vulkan = {
     .id = WMEL_BACKEND_VULKAN,
     .name = "vulkan",
@@ -2036,18 +2047,15 @@ const wmel_backend_vt wmel__backend_vulkan = {
     .init = vk_init,
     .free = vk_free,
     .clips = vk_clips,
-    .clips_device = NULL,
     .op_backend = vk_op_backend,
-    .stem_device = NULL,
     .plan_frames = vk_plan_frames,
     .plan_frames_batch = vk_plan_frames_batch,
     .pfa_frames_batch = vk_pfa_frames_batch,
     .plan_finish = vk_plan_finish,
     .auto_device = vk_auto_device,
-    .features_vkmem = vk_features_vkmem,
-    .vk_uuids = vk_uuids,
     .accepts = vk_accepts,
     .devices = wmel__vk_devices,
+    .proc = vk_proc,
     .plan_stages = vk_plan_stages,
 };
 
@@ -2064,7 +2072,7 @@ int wmel_vulkan_devices(char *buf, size_t len)
     }
     size_t at = 0;
     /* AUTO: the GPUs, or with WMEL_AUTO_PROBE=1 any device (its timing against the CPU decides) */
-    const int pick = wmel__vk_pick(devs, n, 0, 0), gpu = wmel__vk_pick(devs, n, 0, wmel__auto_probe_mode() != 1);
+    const int pick = wmel__vk_pick(devs, n, 0, 0), gpu = wmel__vk_pick(devs, n, 0, wmel__auto_probe_mode(NULL) != 1);
     for (int i = 0; i < n && at < len; i++) {
         const int a = wmel__vk_arith(&devs[i], 0);
         int k = snprintf(buf + at, len - at, "%d: %s (%s), float64 %s, arithmetic %s%s%s\n", i, devs[i].name,

@@ -99,6 +99,9 @@ enum { VKW_F_SMODE, VKW_F_REFLECT, VKW_F_SIGPRE, VKW_F_PADPRE, VKW_F_PADCUT, VKW
 typedef struct vkw_shape {
     int fl, bins, n_fft, fft;
     int reduce; /* the frame has reductions (DC removal, an energy): VKW_WG more shared words a frame */
+    /* the device plan's shared words a frame (wmel_devplan's sh_words: the FFT's where fft, the
+       reductions' included) and the direct DFT's (dft_words), where the FFT's do not fit */
+    long long sh_words, dft_words;
     int framing[VKW_N_FRAMING]; /* frames.comp's SMODE, REFLECT, SIGPRE, PADPRE, PADCUT, SCALE_ONE */
     int radix[VKW_MAX_STAGES];  /* frames.comp's RAD0 ..: the FFT's radices, 0 past the last */
     int ff_fma;                 /* float-float's two-product by fma (arith_ff.glsl's FF_FMA) */

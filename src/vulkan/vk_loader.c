@@ -1292,18 +1292,18 @@ static int pick_algo(vkw *w, const VkPhysicalDeviceProperties *pr, const vkw_sha
     const int max_fl = shape->fl, max_bins = shape->bins;
     const size_t limit = shared_limit(pr);
     if (!limit) return WMEL_ERR_BACKEND_UNAVAILABLE; /* the reason is in the detail */
-    const size_t red = shape->reduce ? VKW_WG : 0;
-    const size_t fft_words = (size_t)shape->n_fft + red, dft_words = (size_t)max_fl + (size_t)max_bins + red;
-    if (shape->fft && fft_words * 8 <= limit) {
+    /* the device plan's words (devplan.c): its spectrum's, and the direct DFT's */
+    const size_t words = (size_t)shape->sh_words, dft_words = (size_t)shape->dft_words;
+    if (shape->fft && words * 8 <= limit) {
         w->algo = VKW_ALGO_FFT;
-        w->sh_words = fft_words;
+        w->sh_words = words;
     } else if (dft_words * 8 <= limit) {
         w->algo = VKW_ALGO_DFT;
         w->sh_words = dft_words;
     } else {
         return wmel__vk_detail(WMEL__FALLBACK,
                                "Vulkan: a frame of %d samples and %d bins needs %zu bytes of shared memory; "
-                               "%s has %zu", max_fl, max_bins, (shape->fft ? fft_words : dft_words) * 8, w->name,
+                               "%s has %zu", max_fl, max_bins, words * 8, w->name,
                                limit);
     }
     size_t fpg = limit / (w->sh_words * 8);

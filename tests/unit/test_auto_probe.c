@@ -14,7 +14,10 @@
  * own verdict, the fastest that meets the rule taken (wmel__auto_pick_among, held here on
  * its own too); in a build with both devices (the CUDA emulator and lavapipe) the reason names
  * both times and the ctx is the faster device's. Exit 77 (skipped) where AUTO reaches no
- * device of that backend.
+ * device of that backend. The planner mode in the params (params.auto_plan) over the
+ * variable: WMEL_AUTO_ESTIMATE never times (the table's count stays 0, WMEL_AUTO_PROBE=1 set),
+ * WMEL_AUTO_MEASURE_ANY times every device (CPU devices too, WMEL_AUTO_PROBE=0 set), and a
+ * value not a WMEL_AUTO_* refused at every create with the field named.
  */
 #define _GNU_SOURCE /* RTLD_NODELETE */
 #include "testutil.h"
@@ -34,6 +37,19 @@
 #define NS 48000 /* the clip compared: 3 s */
 
 static int runs(void) { return wmel__kept_runs(WMEL__KEPT_AUTO); }
+
+/* a ctx of the preset with AUTO's planner mode `plan` (params.auto_plan) */
+static wmel_ctx *mk_plan(int backend, int frontend, int n_mels, int n_threads, int plan, int *st)
+{
+    wmel_params p = wmel_default_params();
+    p.backend = backend;
+    p.n_threads = n_threads;
+    p.auto_plan = plan;
+    wmel_frontend_plan pl;
+    *st = wmel_frontend_preset(frontend, n_mels, &pl);
+    if (*st) return NULL;
+    return wmel_create_plan(&p, &pl, st);
+}
 
 static wmel_ctx *mk(int backend, int frontend, int n_mels, int n_threads, int *st)
 {
@@ -189,6 +205,22 @@ int main(int argc, char **argv)
           wmel_cuda_error_detail());
     wmel_destroy(bad);
     t_unsetenv("WMEL_AUTO_PROBE_CPU_SCALE");
+    /* params.auto_plan not a WMEL_AUTO_*: refused at every create, the field named */
+    for (int bk = WMEL_BACKEND_AUTO; bk <= WMEL_BACKEND_CPU; bk += WMEL_BACKEND_CPU) {
+        for (int v = -1; v <= 3; v += 4) {
+            bad = mk_plan(bk, WMEL_FRONTEND_WHISPER, 80, N_THREADS, v, &st);
+            CHECK(bad == NULL && st == WMEL_ERR_INVALID_ARG, "auto_plan %d, backend %d: %d", v, bk, st);
+            CHECK(strstr(wmel_vulkan_error_detail(), "params.auto_plan") != NULL, "auto_plan %d: detail '%s'", v,
+                  wmel_vulkan_error_detail());
+            wmel_destroy(bad);
+        }
+    }
+    /* a field set: WMEL_AUTO_PROBE's bad value is not read */
+    t_setenv("WMEL_AUTO_PROBE", "often", 1);
+    bad = mk_plan(WMEL_BACKEND_AUTO, WMEL_FRONTEND_WHISPER, 80, N_THREADS, WMEL_AUTO_ESTIMATE, &st);
+    CHECK(bad != NULL, "ESTIMATE with WMEL_AUTO_PROBE=often: %d", st);
+    wmel_destroy(bad);
+    t_unsetenv("WMEL_AUTO_PROBE");
     /* named backends never time */
     bad = mk(WMEL_BACKEND_CPU, WMEL_FRONTEND_WHISPER, 80, N_THREADS, &st);
     CHECK(bad && !strcmp(wmel_backend_reason(bad), "asked for by name"), "by name: '%s'",
@@ -237,11 +269,44 @@ int main(int argc, char **argv)
     CHECK(runs() == 0, "=0 timed: %d", runs());
     wmel_destroy(c);
 
+    /* the planner mode in the params, the variable saying the opposite: ESTIMATE never times
+       (the choice as found), MEASURE_ANY times every device, CPU devices too */
+    t_setenv("WMEL_AUTO_PROBE", "1", 1);
+    c = mk_plan(WMEL_BACKEND_AUTO, WMEL_FRONTEND_WHISPER, 80, N_THREADS, WMEL_AUTO_ESTIMATE, &st);
+    CHECK(c && !strcmp(wmel_backend_name(c), today), "ESTIMATE: %s, not %s", c ? wmel_backend_name(c) : "none", today);
+    CHECK(c && strstr(wmel_backend_reason(c), "timed on") == NULL, "ESTIMATE: %s", c ? wmel_backend_reason(c) : "");
+    printf("ESTIMATE: %s: %s\n", c ? wmel_backend_name(c) : "none", c ? wmel_backend_reason(c) : "");
+    CHECK(runs() == 0, "ESTIMATE timed: %d", runs());
+    wmel_destroy(c);
+    c = mk_plan(WMEL_BACKEND_AUTO, WMEL_FRONTEND_KALDI, 80, N_THREADS, WMEL_AUTO_ESTIMATE, &st);
+    CHECK(c && !strcmp(wmel_backend_name(c), today_plan), "ESTIMATE, kaldi: %s", c ? wmel_backend_name(c) : "none");
+    CHECK(runs() == 0, "ESTIMATE, kaldi: timed %d", runs());
+    wmel_destroy(c);
+    t_setenv("WMEL_AUTO_PROBE", "0", 1);
+    c = mk_plan(WMEL_BACKEND_AUTO, WMEL_FRONTEND_WHISPER, 128, 1, WMEL_AUTO_MEASURE_ANY, &st); /* a class of its own */
+    CHECK(c != NULL, "MEASURE_ANY: create %d", st);
+    CHECK(runs() == nd, "MEASURE_ANY: %d timings, %d devices", runs(), nd);
+    CHECK(c && strstr(wmel_backend_reason(c), "timed on a 30 s clip") != NULL, "MEASURE_ANY: %s",
+          c ? wmel_backend_reason(c) : "");
+    if (!dev.gpu) CHECK(c && !strcmp(wmel_backend_name(c), "cpu"), "MEASURE_ANY on a CPU device: %s",
+                        c ? wmel_backend_name(c) : "none");
+    printf("MEASURE_ANY: %s: %s\n", c ? wmel_backend_name(c) : "none", c ? wmel_backend_reason(c) : "");
+    wmel_destroy(c);
+    const int r_any = runs();
+    c = mk_plan(WMEL_BACKEND_AUTO, WMEL_FRONTEND_WHISPER, 128, 1, WMEL_AUTO_MEASURE_ANY, &st); /* kept */
+    CHECK(c != NULL && runs() == r_any, "MEASURE_ANY kept: create %d, %d timings", st, runs());
+    wmel_destroy(c);
+    /* ESTIMATE after a timing: nothing timed, the verdict not read */
+    c = mk_plan(WMEL_BACKEND_AUTO, WMEL_FRONTEND_NEMO, 80, 1, WMEL_AUTO_ESTIMATE, &st);
+    CHECK(c != NULL && runs() == r_any, "ESTIMATE after: create %d, %d timings", st, runs());
+    wmel_destroy(c);
+    const int r_fields = runs();
+
     /* unset: a GPU timed, a CPU device not (and for Vulkan not taken) */
     t_unsetenv("WMEL_AUTO_PROBE");
     c = mk(WMEL_BACKEND_AUTO, WMEL_FRONTEND_WHISPER, 80, N_THREADS, &st);
     CHECK(c != NULL, "unset: create %d", st);
-    CHECK(runs() == (ngpu ? ngpu : 0), "unset: %d timings on %s", runs(), dev.gpu ? "a GPU" : "a CPU device");
+    CHECK(runs() == r_fields + ngpu, "unset: %d timings on %s", runs(), dev.gpu ? "a GPU" : "a CPU device");
     if (!dev.gpu) CHECK(c && !strcmp(wmel_backend_name(c), today), "unset: %s", c ? wmel_backend_name(c) : "none");
     wmel_destroy(c);
 
