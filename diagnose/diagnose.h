@@ -71,6 +71,9 @@ typedef struct wmel_dg_result {
 typedef struct wmel_dg_opts {
     size_t max_candidates; /* the work bound (WMEL_DG_MAX_CANDIDATES) */
     double max_seconds;    /* the safety's wall-clock cap (WMEL_DG_SAFETY_S) */
+    double units_a, units_b; /* the port's units where known before the search: port = units_a plan +
+                                units_b, taken out of its values before the search (a plan with
+                                an affine takes none); units_a 0: none, the units fitted */
 } wmel_dg_opts;
 
 /* A plan's features of a clip held against a port's (the proof of an answer): the plan's
