@@ -118,7 +118,8 @@ int wmel_dg_text(const wmel_dg_result *r, char *buf, size_t cap);
 /* ---- designed probe signals (diagnose/probes.c): clips chosen so that a port's features of
  * them tell its conventions apart (edge padding, the frame-count rule at n = 0, 1 and hop - 1
  * modulo the hop and at several sizes, the bank, DC removal, the window's alignment, the log's
- * guard, the input's scale, dither), for `wmel probes` and wmel.diagnose(port, ...). */
+ * guard and what it does to energies under it, the input's scale, dither), for `wmel probes`
+ * and wmel.diagnose(port, ...). */
 typedef struct wmel_dg_probe {
     const char *stem; /* the clip's name (its file: STEM.wav, the port's features: STEM.npy) */
     const char *what; /* what it probes, a sentence */

@@ -1,7 +1,7 @@
 /* probes.c -- the designed probe signals of `wmel probes` and of wmel.diagnose(port, ...):
  * a small set of clips, each chosen to make one of a front-end's conventions identifiable
  * (edge padding, the frame-count rule, the bank, DC removal, the window's alignment, the log's
- * guard, the input's scale, dither), at the plan's rate and shaped by its hop and frame
+ * guard and energies under it, the input's scale, dither), at the plan's rate and shaped by its hop and frame
  * length. The samples are 16-bit values (k / 32768), what a 16-bit WAV holds exactly, so a
  * port that reads the files and one handed the samples see the same numbers; noise comes from
  * a fixed-seed generator of its own: the same plan gives the same samples on every run. */
