@@ -424,8 +424,9 @@ static int try_fit(joint_state *s, int k, int from_answer, char *err, size_t err
 }
 
 /* The least value the plan's output takes: the log of its guard (a clamp's floor, an offset's
-   least), through the affine after it; 0 for a plan whose output has no such floor (a
-   normalisation, cepstra, deltas, an energy column, stacked rows, frames padded with a value) */
+   least), through the affine after it, or the value of frames past the valid ones where less;
+   0 for a plan whose output has no such floor (a normalisation, cepstra, deltas, an energy
+   column, stacked rows, a fixed frame count) */
 static int log_floor(const wmel_frontend_plan *p, double *fl)
 {
     if (p->norm != WMEL_NORM_NONE || p->n_ceps || p->delta_win || p->use_energy || p->stack > 1 || p->n_frames ||
@@ -435,9 +436,11 @@ static int log_floor(const wmel_frontend_plan *p, double *fl)
     if (p->log == WMEL_LOG_CLAMP || p->log == WMEL_LOG_ADD) v = log(p->log_guard);
     else if (p->log == WMEL_LOG10_CLAMP) v = log10(p->log_guard);
     else return 0;
+    if (p->pad_value < v) v = p->pad_value; /* (frames past the valid ones hold it) */
     if (p->affine) {
         if (!(p->post_scale > 0)) return 0;
         v = v * p->post_scale + p->post_shift;
+        if (p->pad_value < v) v = p->pad_value;
     }
     *fl = v;
     return isfinite(v);
