@@ -1092,6 +1092,7 @@ typedef struct job {
     int hop_changed, valid_changed, framing_changed, scale_changed, meanonly_changed;
     double units_a, units_b; /* port = a plan + b (units) */
     double units_scale;      /* or the scale found by the units (0: none) */
+    double given_a, given_b; /* the units known before the search (wmel_dg_opts; given_a 0: none) */
     size_t bank_rows;        /* mel rows the port holds constant */
     double tol_rel, tol_rms, tol_max, big;
     int changed[N_FAMS];     /* the fields found to differ */
@@ -1848,6 +1849,20 @@ static int take_fit_gain(job *j)
     return taken;
 }
 
+/* a map u (4 plan - 4) of Whisper's finish (max - 8, (x + 4) / 4 of log10 values) named:
+   the log's units u before that finish's affine; NULL for another map or plan */
+static const char *finish_name(const wmel_frontend_plan *p, double a, double b)
+{
+    static const struct { double u; const char *s; } F[] = {
+        {1, "log10 without Whisper's (x + 4) / 4"}, {2.302585092994046, "ln before Whisper's (x + 4) / 4"},
+        {10, "dB (10 log10, top_db 80) before Whisper's (x + 4) / 4"},
+        {20, "dB (20 log10, top_db 160) before Whisper's (x + 4) / 4"}};
+    if (p->norm != WMEL_NORM_WHOLE || p->log != WMEL_LOG10_CLAMP || b != -a) return NULL;
+    for (size_t i = 0; i < sizeof F / sizeof F[0]; i++)
+        if (a == 4 * F[i].u) return F[i].s;
+    return NULL;
+}
+
 /* the map port = a plan + b named (a scale of int16 units where the log is ln, else the
    units) and taken out of the port's values */
 static void take_units(job *j, double a, double b)
@@ -1869,7 +1884,9 @@ static void take_units(job *j, double a, double b)
         df = add_diff(j->out, "units");
         snprintf(df->preset, sizeof df->preset, "%s",
                  base->log == WMEL_LOG10_CLAMP ? "log10" : base->log == WMEL_LOG_NONE ? "linear" : "ln");
-        if (nm && fabs(b) < 1e-3) snprintf(df->found, sizeof df->found, "%s", nm);
+        const char *fin = finish_name(base, a, b);
+        if (fin) snprintf(df->found, sizeof df->found, "%s: x %.6g %+.6g", fin, a, b);
+        else if (nm && fabs(b) < 1e-3) snprintf(df->found, sizeof df->found, "%s", nm);
         else snprintf(df->found, sizeof df->found, "x %.6g %+.6g%s%s", a, b, nm ? ": " : "", nm ? nm : "");
     }
     const size_t cnt = d->R * d->C;
@@ -1877,11 +1894,17 @@ static void take_units(job *j, double a, double b)
     j->s0 = eval(d, &j->cur);
 }
 
-/* The units: a linear map of the plan's values that leaves under 30 % of the residual (ln for
-   log10, dB, a scale), or the input's scale fitted to every candidate instead */
+/* The units: the map given (wmel_dg_opts' units_a, units_b: known before the search) on a plan
+   without an affine, else a linear map of the plan's values that leaves under 30 % of the
+   residual (ln for log10, dB, a scale), or the input's scale fitted to every candidate instead */
 static void fit_units_stage(job *j)
 {
     const dg *d = &j->d;
+    if (j->given_a != 0 && isfinite(j->given_a) && isfinite(j->given_b) && !j->cur.plan.affine &&
+        !j->pt.port_const) {
+        take_units(j, j->given_a, j->given_b);
+        return;
+    }
     double a, b, rms_fit = fit_units(d->y, d->x, d->R * d->C, &a, &b);
     int take = !j->pt.port_const && isfinite(rms_fit) && rms_fit < 0.3 * j->s0.rms && fabs(a) >= 1e-3 &&
                fabs(a) <= 1e3 && (fabs(a - 1) > 1e-3 || fabs(b) > 1e-3);
@@ -2581,6 +2604,30 @@ static void explicit_padding(const job *j, wmel_frontend_plan *q, char *why, siz
     } else if (cur->pad) q->pad_multiple = (int)(j->n + cur->pad < (size_t)1 << 20 ? j->n + cur->pad : 0);
 }
 
+/* A whisper plan with a field the whisper front-end's options do not take (a window: numpy's
+   and JAX's symmetric hanning) as the same plan of the nemo or kaldi front-end, which take it
+   (the features are the plan's fields', whatever its front-end): 1 when one writes it (q
+   rewritten, a note added) */
+static int other_family(wmel_dg_result *out, wmel_frontend_plan *q)
+{
+    static const int FAMILIES[] = {WMEL_FRONTEND_NEMO, WMEL_FRONTEND_KALDI};
+    static const char *const NAMES_[] = {"nemo", "kaldi"};
+    char js[WMEL_PLAN_JSON_MAX], m[8];
+    if (q->frontend != WMEL_FRONTEND_WHISPER) return 0;
+    for (int i = 0; i < 2; i++) {
+        wmel_frontend_plan p = *q;
+        p.frontend = FAMILIES[i];
+        if (wmel_plan_check(&p, NULL, 0) || wmel_plan_to_json(&p, js, sizeof js, m, sizeof m)) continue;
+        *q = p;
+        char t[200];
+        snprintf(t, sizeof t, "written as a %s front-end's plan with Whisper's values (the whisper front-end's "
+                 "options do not reach the differences found)", NAMES_[i]);
+        add_note(out, t);
+        return 1;
+    }
+    return 0;
+}
+
 /* The plan found with the differences the stages took out of the port's values (layout,
    units or scale, padding) put back: out->plan (has_plan), or what no plan expresses
    (out->not_expressible) */
@@ -2617,7 +2664,8 @@ static void answer_plan(job *j)
         wmel_frontend_plan qc = q;
         qc.norm_flags &= ~DG_NORMF_CHUNK_MAX;
         char js[WMEL_PLAN_JSON_MAX];
-        if (wmel_plan_check(&qc, m, sizeof m) || (out->explained && wmel_plan_to_json(&qc, js, sizeof js, m, sizeof m)))
+        if (wmel_plan_check(&qc, m, sizeof m) ||
+            (out->explained && wmel_plan_to_json(&qc, js, sizeof js, m, sizeof m) && !other_family(out, &qc)))
             snprintf(why, wl, "a plan with the differences found: %.150s", m); /* (or no JSON writes it) */
         else {
             out->plan = qc;
@@ -2729,6 +2777,7 @@ int wmel_dg_run_opts(const wmel_frontend_plan *plan, const float *audio, size_t 
     j.max_evals = out->max_candidates;
     j.max_seconds = opts && opts->max_seconds > 0 ? opts->max_seconds : WMEL_DG_SAFETY_S;
     j.units_a = 1; /* (port = 1 plan + 0 until the units say otherwise) */
+    if (opts) j.given_a = opts->units_a, j.given_b = opts->units_b;
     j.d.audio = audio;
     j.d.n = n;
     j.d.cancel = cancel;

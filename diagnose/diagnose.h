@@ -71,6 +71,9 @@ typedef struct wmel_dg_result {
 typedef struct wmel_dg_opts {
     size_t max_candidates; /* the work bound (WMEL_DG_MAX_CANDIDATES) */
     double max_seconds;    /* the safety's wall-clock cap (WMEL_DG_SAFETY_S) */
+    double units_a, units_b; /* the port's units where known before the search: port = units_a plan +
+                                units_b, taken out of its values before the search (a plan with
+                                an affine takes none); units_a 0: none, the units fitted */
 } wmel_dg_opts;
 
 /* A plan's features of a clip held against a port's (the proof of an answer): the plan's
@@ -115,7 +118,8 @@ int wmel_dg_text(const wmel_dg_result *r, char *buf, size_t cap);
 /* ---- designed probe signals (diagnose/probes.c): clips chosen so that a port's features of
  * them tell its conventions apart (edge padding, the frame-count rule at n = 0, 1 and hop - 1
  * modulo the hop and at several sizes, the bank, DC removal, the window's alignment, the log's
- * guard, the input's scale, dither), for `wmel probes` and wmel.diagnose(port, ...). */
+ * guard and what it does to energies under it, the input's scale, dither), for `wmel probes`
+ * and wmel.diagnose(port, ...). */
 typedef struct wmel_dg_probe {
     const char *stem; /* the clip's name (its file: STEM.wav, the port's features: STEM.npy) */
     const char *what; /* what it probes, a sentence */

@@ -82,6 +82,44 @@ static const wmel_frontend_plan *answer_of(const wmel_dg_result *r, const wmel_f
     return r->explained && r->has_plan && r->reproduces ? &r->plan : NULL;
 }
 
+/* A port of Whisper's finish (max - R, then (x + 4) / 4, of log10 values) in another log's
+   units, u (4 plan - 4): the log10 values themselves (u 1: the affine left out), ln (ln 10),
+   dB (10 or 20 log10: max - 8 is 10 log10's top_db 80). Read from the port's values alone,
+   on a clip where they hold a floor (at least a tenth of the cells at their least value, as
+   the probes' digital silence gives): where that floor is max - R (not the guard's), the
+   finish spans exactly R / 4, so the port's span is 4 u times that, whatever its bank. The
+   clips whose span is such a multiple must agree (a span that is none: the guard's floor, not
+   read). 1 with 4 u in *a. */
+static int named_finish(const wmel_frontend_plan *p, const wmel_dg_clip *clips, int n_clips, double *a)
+{
+    static const double U[] = {1, 2.302585092994046, 10, 20};
+    if (p->norm != WMEL_NORM_WHOLE || p->affine || p->log != WMEL_LOG10_CLAMP || p->norm_flags) return 0;
+    const double span = (p->norm_range > 0 ? p->norm_range : 8.0) / 4;
+    double got = 0;
+    for (int k = 0; k < n_clips; k++) {
+        const wmel_dg_clip *c = &clips[k];
+        float lo = INFINITY, hi = -INFINITY;
+        size_t fin = 0, at = 0;
+        for (size_t i = 0; i < c->n_feat; i++)
+            if (isfinite(c->feat[i])) {
+                fin++;
+                if (c->feat[i] < lo) lo = c->feat[i], at = 0;
+                if (c->feat[i] == lo) at++;
+                if (c->feat[i] > hi) hi = c->feat[i];
+            }
+        if (at < 8 || at * 10 < fin) continue; /* no floor held */
+        const double r = ((double)hi - lo) / span;
+        int hit = -1;
+        for (int i = 0; i < (int)(sizeof U / sizeof U[0]); i++)
+            if (fabs(r / (4 * U[i]) - 1) < 1e-4) hit = i;
+        if (hit < 0) continue;
+        if (got > 0 && got != 4 * U[hit]) return 0; /* the clips disagree: no named finish */
+        got = 4 * U[hit];
+    }
+    *a = got;
+    return got > 0;
+}
+
 typedef struct joint_state {
     const wmel_frontend_plan *claimed;
     const wmel_dg_clip *clips;
@@ -97,6 +135,7 @@ typedef struct joint_state {
     int have, n_ok;
     size_t evals;
     wmel_dg_joint *jt;
+    int end_tried;      /* 1: the searches from end_zeros' plans ran */
     unsigned char *own; /* 1: the clip matches the claimed plan on its own, a match no plan writes
                            (Whisper's clip padded to 30 s before its reflect padding) */
 } joint_state;
@@ -125,8 +164,30 @@ static int scipy_framing(const wmel_frontend_plan *q, const wmel_frontend_plan *
     return !wmel_plan_check(p, NULL, 0);
 }
 
+/* zeros after the clip for q with a centred framing: frames from the clip's first sample (snip),
+   k 0: frame_length - 1 zeros after it (tf.signal.stft's pad_end=True: ceil(n / hop) frames),
+   k 1: hop - 1 (numpy's framing: every frame that starts in the clip); every frame kept. 1: p
+   is that plan. */
+static int end_zeros(const wmel_frontend_plan *q, const wmel_frontend_plan *claimed, int k, wmel_frontend_plan *p)
+{
+    if ((q->framing != WMEL_FRAMES_CENTER_REFLECT && q->framing != WMEL_FRAMES_CENTER_ZERO) || q->pad_left ||
+        q->pad_right || q->n_samples || q->pad_multiple)
+        return 0;
+    *p = *q;
+    if (p->n_frames) p->n_frames = 0, p->pad_value = claimed->pad_value;
+    p->framing = WMEL_FRAMES_SNIP;
+    p->pad_mode = WMEL_PAD_ZERO;
+    p->pad_left = 0;
+    p->pad_right = k ? q->hop - 1 : q->frame_length - 1;
+    p->window_offset = 0;
+    p->frame_span = 0;
+    p->valid = WMEL_VALID_ALL;
+    return p->pad_right > 0 && !wmel_plan_check(p, NULL, 0);
+}
+
 /* q's frame count as a rule: each valid mode's count, no count fixed (n_frames) and no zeros
-   up to one clip's length (pad_multiple); the count of them in v (cap 14: and scipy's zero padding, of the window found or claimed) */
+   up to one clip's length (pad_multiple); the count of them in v (cap 16: and scipy's zero padding, of the window found or
+   claimed, and the zeros after the clip of a centred framing's port that frames from the first sample, end_zeros) */
 static int rule_variants(const wmel_frontend_plan *q, const wmel_frontend_plan *claimed, wmel_frontend_plan *v)
 {
     int n = 0;
@@ -148,6 +209,8 @@ static int rule_variants(const wmel_frontend_plan *q, const wmel_frontend_plan *
        after the clip until the last frame that holds a sample of it: every frame kept */
     for (int k = 0; k < 2; k++)
         if (scipy_framing(q, claimed, k, &v[n])) n++;
+    for (int k = 0; k < 2; k++)
+        if (end_zeros(q, claimed, k, &v[n])) n++;
     return n;
 }
 
@@ -164,6 +227,23 @@ static void set_diff(wmel_dg_result *m, const char *field, const char *preset, c
     snprintf(d->found, sizeof d->found, "%s", found);
 }
 
+/* m's notes ("; "-separated) holding what dropped */
+static void drop_notes(wmel_dg_result *m, const char *what)
+{
+    char kept[sizeof m->notes] = "";
+    for (const char *seg = m->notes; *seg;) {
+        const char *e = strstr(seg, "; ");
+        const size_t len = e ? (size_t)(e - seg) : strlen(seg);
+        char one[sizeof m->notes];
+        snprintf(one, sizeof one, "%.*s", (int)len, seg);
+        seg += len + (e ? 2 : 0);
+        if (strstr(one, what)) continue;
+        size_t kl = strlen(kept);
+        if (kl + len + 3 < sizeof kept) snprintf(kept + kl, sizeof kept - kl, "%s%.500s", kl ? "; " : "", one);
+    }
+    memcpy(m->notes, kept, sizeof kept);
+}
+
 /* the explicit padding of a rule taken (rule_variants' scipy framing) named: framing, pad_left, pad_right */
 static void padding_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wmel_frontend_plan *claimed)
 {
@@ -176,10 +256,18 @@ static void padding_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const 
     if (q->pad_left != claimed->pad_left) set_diff(m, "pad_left", a, b);
     snprintf(a, sizeof a, "%d", claimed->pad_right), snprintf(b, sizeof b, "%d", q->pad_right);
     if (q->pad_right != claimed->pad_right) set_diff(m, "pad_right", a, b);
+    const char *how = "zeros around the clip as scipy.signal.stft's boundary='zeros', padded=True: frame_length / 2 "
+                      "before (the window's middle sample at each hop), frame_length / 2 + hop - 1 after, every frame kept";
+    if (!q->pad_left && q->pad_right == q->frame_length - 1)
+        how = "frames from the clip's first sample, frame_length - 1 zeros after it (tf.signal.stft's pad_end=True: "
+              "ceil(n / hop) frames), every frame kept";
+    else if (!q->pad_left && q->pad_right == q->hop - 1)
+        how = "frames from the clip's first sample, hop - 1 zeros after it (numpy's framing: every frame that starts "
+              "in the clip), every frame kept";
+    m->not_expressible[0] = '\0'; /* (an offset the search could not express: this padding's) */
+    drop_notes(m, "samples late");
     size_t nl = strlen(m->notes);
-    snprintf(m->notes + nl, sizeof m->notes - nl, "%szeros around the clip as scipy.signal.stft's boundary='zeros', "
-             "padded=True: frame_length / 2 before (the window's middle sample at each hop), frame_length / 2 + "
-             "hop - 1 after, every frame kept", nl ? "; " : "");
+    snprintf(m->notes + nl, sizeof m->notes - nl, "%s%s", nl ? "; " : "", how);
 }
 
 /* the differences of a rule taken (rule_variants) from the claimed plan: valid's, no fixed count */
@@ -201,23 +289,23 @@ static void rule_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wme
         d->without = -1;
     }
     /* the search's notes on its own count dropped */
-    char kept[sizeof m->notes] = "";
-    for (const char *seg = m->notes; *seg;) {
-        const char *e = strstr(seg, "; ");
-        const size_t len = e ? (size_t)(e - seg) : strlen(seg);
-        char one[sizeof m->notes];
-        snprintf(one, sizeof one, "%.*s", (int)len, seg);
-        seg += len + (e ? 2 : 0);
-        if (strstr(one, "extra frame") || strstr(one, "fewer frame") || strstr(one, "padded to") ||
-            strstr(one, "on its own"))
-            continue;
-        size_t kl = strlen(kept);
-        if (kl + len + 3 < sizeof kept) snprintf(kept + kl, sizeof kept - kl, "%s%.500s", kl ? "; " : "", one);
-    }
-    memcpy(m->notes, kept, sizeof kept);
+    drop_notes(m, "extra frame");
+    drop_notes(m, "fewer frame");
+    drop_notes(m, "padded to");
+    drop_notes(m, "on its own");
     size_t nl = strlen(m->notes);
     snprintf(m->notes + nl, sizeof m->notes - nl, "%sthe frame count as the rule valid %s, which holds on every clip "
              "(no count of one clip's)", nl ? "; " : "", q->valid >= 0 && q->valid < 6 ? VALID_NAMES[q->valid] : "?");
+}
+
+/* 1: a search's result names frames later than the claimed centred framing's (its pad_left
+   below the claimed one's: the port frames from an earlier sample of the padded clip, or from
+   the clip's first) */
+static int frames_later(const wmel_dg_result *r)
+{
+    for (int i = 0; i < r->n_diff; i++)
+        if (!strcmp(r->diff[i].field, "pad_left")) return atof(r->diff[i].found) < atof(r->diff[i].preset);
+    return 0;
 }
 
 /* a candidate held against every clip: taken into (*take, *best_ok, ck3) when it reproduces
@@ -284,9 +372,9 @@ static int try_fit(joint_state *s, int k, int from_answer, char *err, size_t err
     }
     const wmel_frontend_plan *a = answer_of(s->r, start);
     const wmel_frontend_plan *base = a ? a : s->r->has_plan ? &s->r->plan : NULL;
-    wmel_frontend_plan take, v[14];
+    wmel_frontend_plan take, v[16];
     int best_ok = s->have ? s->n_ok : -1, got = 0, rule = 0;
-    const int base_framing = base ? base->framing : -1; /* (base may point into s->r, which a search reuses) */
+    const int base_framing = base ? base->framing : start->framing; /* (base may point into s->r, which a search reuses) */
     if (a) got = consider(s, a, &take, &best_ok);
     if (base && best_ok < s->n_clips) {
         const int nv = rule_variants(base, s->claimed, v);
@@ -294,10 +382,21 @@ static int try_fit(joint_state *s, int k, int from_answer, char *err, size_t err
             if (consider(s, &v[i], &take, &best_ok)) got = rule = 1;
     }
     if (!got && best_ok < s->n_clips) {
-        /* scipy's zero padding of an odd window: a search from it (the gain fitted there) */
-        wmel_frontend_plan sv, near = base ? *base : s->r->plan;
-        for (int w = 0; w < 2 && !got; w++) {
-            if (!scipy_framing(&near, s->claimed, w, &sv)) continue;
+        /* scipy's zero padding of an odd window, or the zeros after the clip of a port whose
+           frames start later than the centred framing's (end_zeros, once a fit): a search from
+           it (the gain fitted there) */
+        wmel_frontend_plan sv, near = base ? *base : *start;
+        const int late = !s->end_tried && frames_later(s->r);
+        for (int w = 0; w < 4 && !got; w++) {
+            if (w < 2 ? !scipy_framing(&near, s->claimed, w, &sv) : !late || !end_zeros(&near, s->claimed, w - 2, &sv))
+                continue;
+            if (w >= 2) {
+                s->end_tried = 1;
+                if (consider(s, &sv, &take, &best_ok)) { /* the padding alone */
+                    got = rule = 1;
+                    break;
+                }
+            }
             /* the gain as claimed: the search fits it again from there */
             sv.scale = s->claimed->scale, sv.log_guard = s->claimed->log_guard, sv.affine = s->claimed->affine;
             sv.post_scale = s->claimed->post_scale, sv.post_shift = s->claimed->post_shift;
@@ -322,6 +421,58 @@ static int try_fit(joint_state *s, int k, int from_answer, char *err, size_t err
     s->n_ok = best_ok;
     memcpy(s->ck, s->ck3, (size_t)s->n_clips * sizeof *s->ck);
     return 0;
+}
+
+/* The least value the plan's output takes: the log of its guard (a clamp's floor, an offset's
+   least), through the affine after it, or the value of frames past the valid ones where less;
+   0 for a plan whose output has no such floor (a normalisation, cepstra, deltas, an energy
+   column, stacked rows, a fixed frame count) */
+static int log_floor(const wmel_frontend_plan *p, double *fl)
+{
+    if (p->norm != WMEL_NORM_NONE || p->n_ceps || p->delta_win || p->use_energy || p->stack > 1 || p->n_frames ||
+        p->pad_to > 1 || p->linear_bins || !(p->log_guard > 0))
+        return 0;
+    double v;
+    if (p->log == WMEL_LOG_CLAMP || p->log == WMEL_LOG_ADD) v = log(p->log_guard);
+    else if (p->log == WMEL_LOG10_CLAMP) v = log10(p->log_guard);
+    else return 0;
+    if (p->pad_value < v) v = p->pad_value; /* (frames past the valid ones hold it) */
+    if (p->affine) {
+        if (!(p->post_scale > 0)) return 0;
+        v = v * p->post_scale + p->post_shift;
+        if (p->pad_value < v) v = p->pad_value;
+    }
+    *fl = v;
+    return isfinite(v);
+}
+
+/* A plan that reproduces every clip, where a port's value lies below the plan's floor
+   (log_floor) by more than 1 % of it: the port's log of energies under the guard, which a
+   guard replacing exact zeros only gives (python_speech_features' np.where(x == 0, eps, x)),
+   and no clamp or offset of a plan computes -- the cells' bounds took them for float rounding
+   (far below their frame's largest). The clip named (its check failed, jt->failed) and the
+   answer's reason set. 1 when refused. */
+static int below_floor(joint_state *s)
+{
+    double fl;
+    if (!log_floor(&s->plan, &fl)) return 0;
+    const double lim = fl - 1e-2 * (fabs(fl) > 1 ? fabs(fl) : 1);
+    int at = -1;
+    float lo = INFINITY;
+    for (int k = 0; k < s->n_clips; k++)
+        for (size_t i = 0; i < s->clips[k].n_feat; i++) {
+            const float v = s->clips[k].feat[i];
+            if (isfinite(v) && v < lim && v < lo) lo = v, at = k;
+        }
+    if (at < 0) return 0;
+    char t[200];
+    snprintf(t, sizeof t, "the port's values go below its log guard's floor (%.4g) to %.4g: energies under the guard "
+             "logged as they are, a guard that replaces exact zeros only; a plan's guard clamps or adds", fl, (double)lo);
+    s->jt->failed = at;
+    s->ck[at].ok = 0;
+    snprintf(s->ck[at].why, sizeof s->ck[at].why, "%s", t);
+    snprintf(s->best->not_expressible, sizeof s->best->not_expressible, "%s", t);
+    return 1;
 }
 
 static void finish(joint_state *s, int all)
@@ -381,9 +532,11 @@ int wmel_dg_run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips,
         return WMEL_DG_ERROR;
     }
     for (int k = 0; k < n_clips; k++) dtype[k] = clip_dtype(&clips[k]);
-    joint_state s = {plan, clips, n_clips, dtype, {0, 0}, cancel, cancel_arg, out, r, checks, ck2, ck2 + n_clips, *plan, 0, 0, 0, jt, NULL};
+    joint_state s = {plan, clips, n_clips, dtype, {0, 0, 0, 0}, cancel, cancel_arg, out, r, checks, ck2, ck2 + n_clips, *plan, 0, 0, 0, jt, 0, NULL};
     if (opts) s.opts = *opts;
     if (!s.opts.max_candidates) s.opts.max_candidates = WMEL_DG_JOINT_MAX_CANDIDATES;
+    double ua;
+    if (!s.opts.units_a && named_finish(plan, clips, n_clips, &ua)) s.opts.units_a = ua, s.opts.units_b = -ua;
     memset(out, 0, sizeof *out);
     /* the first clip's search sets the report (layout, units, floor); then each clip the
        answer does not reproduce, at most twice each */
@@ -422,7 +575,7 @@ int wmel_dg_run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips,
     }
     free(fits);
     if (!rc) {
-        finish(&s, jt->failed < 0);
+        finish(&s, jt->failed < 0 && !below_floor(&s));
         out->seconds = (double)(clock() - t0) / CLOCKS_PER_SEC;
     }
     free(dtype), free(ck2), free(r), free(s.own);

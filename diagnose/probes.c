@@ -1,7 +1,7 @@
 /* probes.c -- the designed probe signals of `wmel probes` and of wmel.diagnose(port, ...):
  * a small set of clips, each chosen to make one of a front-end's conventions identifiable
  * (edge padding, the frame-count rule, the bank, DC removal, the window's alignment, the log's
- * guard, the input's scale, dither), at the plan's rate and shaped by its hop and frame
+ * guard and energies under it, the input's scale, dither), at the plan's rate and shaped by its hop and frame
  * length. The samples are 16-bit values (k / 32768), what a 16-bit WAV holds exactly, so a
  * port that reads the files and one handed the samples see the same numbers; noise comes from
  * a fixed-seed generator of its own: the same plan gives the same samples on every run. */
@@ -17,7 +17,7 @@
 
 enum {
     P_EDGES, P_LEN_PLUS1, P_LEN_MINUS1, P_SHORT, P_LONG, P_TONES, P_TONES_BETWEEN, P_DC, P_IMPULSES,
-    P_SILENCE, P_QUIET, P_FULL, P_SMALL, P_NOISE, N_PROBES
+    P_SILENCE, P_QUIET, P_FULL, P_SMALL, P_NOISE, P_LSB, N_PROBES
 };
 
 static const struct {
@@ -38,6 +38,10 @@ static const struct {
     {"full_scale", "a sine clipped at full scale (+-32767/32768): the input's scale"},
     {"small", "the chirp at -54 dB: the input's scale at a small amplitude"},
     {"noise", "white noise at -10 dB: dither, float32 rounding"},
+    {"lsb_silence", "digital near-silence: stretches of +-1 least significant bit, each a zero-sum pattern repeating "
+                    "every gcd(hop, frame length) samples, so every frame inside one sums to exactly zero (its DC "
+                    "bin float rounding only): the log of energies below the guard (a guard that replaces exact "
+                    "zeros only, not a clamp)"},
 };
 
 int wmel_dg_probe_count(void) { return N_PROBES; }
@@ -68,10 +72,40 @@ static double chirp(size_t t, size_t len, double rate, double amp)
     return amp * cos(2 * M_PI * (f0 * x + 0.5 * (f1 - f0) / T * x * x));
 }
 
+static size_t gcd(size_t a, size_t b)
+{
+    while (b) {
+        size_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+/* lsb_silence's stretches: each a whole number of periods gcd(hop, flen) holding three frames */
+static size_t lsb_stretch(size_t hop, size_t flen)
+{
+    size_t g = gcd(hop, flen);
+    return (3 * flen + g - 1) / g * g;
+}
+
+/* lsb_silence's sample t (in LSB): in stretch s, h(i) - h(i + shift) over the period g, h a
+   sparse 0/1 pattern hashed from (s, i): every window of a whole number of periods sums to 0 */
+static double lsb_sample(size_t t, size_t hop, size_t flen)
+{
+    const size_t g = gcd(hop, flen), s = t / lsb_stretch(hop, flen), i = t % g;
+    if (g < 2) return 0.0;
+    const size_t shift = 1 + (s * 7919) % (g - 1);
+    uint64_t a = 0x9e3779b97f4a7c15ULL * (s + 1) ^ (uint64_t)i, b = 0x9e3779b97f4a7c15ULL * (s + 1) ^ (uint64_t)((i + shift) % g);
+    a *= 0xbf58476d1ce4e5b9ULL, b *= 0xbf58476d1ce4e5b9ULL;
+    return (double)((a >> 61) == 0) - (double)((b >> 61) == 0);
+}
+
 static size_t probe_len(int k, size_t rate, size_t hop, size_t flen)
 {
     size_t sec = (rate + hop - 1) / hop * hop; /* about a second, a whole number of hops */
     switch (k) {
+    case P_LSB: return 8 * lsb_stretch(hop, flen);
     case P_LEN_PLUS1: return sec + 1;
     case P_LEN_MINUS1: return sec + hop - 1;
     case P_SHORT: return flen + flen / 2 + 1;
@@ -125,6 +159,8 @@ static double sample(int k, size_t t, size_t n, const wmel_frontend_plan *p, uin
     }
     case P_SMALL:
         return chirp(t, n, rate, 0.002);
+    case P_LSB:
+        return lsb_sample(t, hop, (size_t)p->frame_length) / 32768.0;
     default:
         return 0.3 * uniform(rng);
     }

@@ -122,7 +122,7 @@ static PyObject *run(PyObject *self, PyObject *args)
     wmel_dg_result r;
     char err[1024] = "";
     cancel_state cs = {NULL, now_s(), 0};
-    wmel_dg_opts opts = {(size_t)max_candidates, 0.0};
+    wmel_dg_opts opts = {(size_t)max_candidates, 0.0, 0.0, 0.0};
     cs.ts = PyEval_SaveThread();
     st = wmel_dg_run_opts(&plan, (const float *)a.buf, (size_t)a.len / sizeof(float), (const float *)f.buf, n_feat,
                           shape, ndim, &opts, check_signals, &cs, &r, err, sizeof err);
@@ -306,7 +306,7 @@ static PyObject *run_joint(PyObject *self, PyObject *args)
             goto out;
     char err[1024] = "";
     cancel_state cs = {NULL, now_s(), 0};
-    wmel_dg_opts opts = {(size_t)max_candidates, 0.0};
+    wmel_dg_opts opts = {(size_t)max_candidates, 0.0, 0.0, 0.0};
     wmel_dg_joint jt;
     cs.ts = PyEval_SaveThread();
     int st = wmel_dg_run_joint(&plan, clips, (int)nc, &opts, check_signals, &cs, r, ck, &jt, err, sizeof err);

@@ -137,3 +137,140 @@ def test_scipy_stft_odd_window_framing_named():
         x = np.random.default_rng(n).standard_normal(n).astype(np.float32) * 0.1
         got, want = wmel.features(x, plan=r["plan"]), port(x)
         assert got.shape == want.shape and float(np.max(np.abs(got - want))) <= 1e-3, n
+
+
+# ---- ports in numpy of four libraries' conventions (the external ports' runs)
+
+def _slaney_bank(n_mels=80, n_fft=400, sr=16000):
+    """librosa.filters.mel's defaults (Slaney's scale and norm), float64, [mels, bins]."""
+    def to_mel(f):
+        f = np.asarray(f, np.float64)
+        return np.where(f >= 1000, 15 + np.log(np.maximum(f, 1e-10) / 1000) / (np.log(6.4) / 27), f * 3 / 200)
+
+    def to_hz(m):
+        return np.where(m >= 15, 1000 * np.exp(np.log(6.4) / 27 * (m - 15)), m * 200 / 3)
+    hz = to_hz(np.linspace(to_mel(0), to_mel(sr / 2), n_mels + 2))
+    ramps = hz[:, None] - np.linspace(0, sr / 2, n_fft // 2 + 1)[None, :]
+    w = np.maximum(0, np.minimum(-ramps[:-2] / np.diff(hz)[:-1, None], ramps[2:] / np.diff(hz)[1:, None]))
+    return w * (2 / (hz[2:] - hz[:-2]))[:, None]
+
+
+def _frames(x, count, flen=400, hop=160):
+    return x[np.arange(flen)[None, :] + hop * np.arange(count)[:, None]]
+
+
+def _power(fr, window, n_fft=400):
+    return np.abs(np.fft.rfft(fr * window, n_fft)) ** 2
+
+
+def _whisper_finish(mel):
+    lg = np.log10(np.maximum(mel, 1e-10))
+    return ((np.maximum(lg, lg.max() - 8) + 4) / 4).astype(np.float32)
+
+
+PERIODIC_HANN = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(400) / 400)
+
+
+def _held_out(r, port):
+    x = wmel.load_audio(str(SPEECH))
+    for clip in (x, x[:16001], np.random.default_rng(3).standard_normal(16159).astype(np.float32) * 0.1):
+        got, want = wmel.features(clip, plan=r["plan"]), port(clip)
+        assert got.shape == want.shape, (got.shape, want.shape)
+        assert float(np.max(np.abs(got - want) / np.maximum(1, np.abs(want)))) <= 1e-3
+
+
+def test_tf_stft_pad_end_claimed_whisper():
+    # tf.signal.stft(pad_end=True): frames from the clip's first sample, zeros after it so
+    # that ceil(n / 160) frames are taken, every one kept; a centred claim's offset of 200
+    # samples is that framing, not a refusal
+    bank = _slaney_bank()
+
+    def port(x):
+        x = np.asarray(x, np.float64)
+        fr = _frames(np.concatenate([x, np.zeros(399)]), -(-x.size // 160))
+        return _whisper_finish(bank @ _power(fr, PERIODIC_HANN).T)
+    r = wmel.diagnose(port, "whisper")
+    assert r["explained"] and r["reproduces"], (r["not_expressible"], r["notes"])
+    found = {d["field"]: str(d["found"]) for d in r["differences"]}
+    assert found.get("framing") == "snip" and found.get("pad_right") == "399" and found.get("valid") == "all", found
+    assert "pad_end" in r["notes"]
+    _held_out(r, port)
+
+
+def test_symmetric_hann_whisper_written_in_another_front_end():
+    # np.hanning(400) (jnp.hanning: symmetric) in a Whisper port: the whisper front-end's
+    # options take no window, so the plan is the nemo front-end's with Whisper's values
+    bank = _slaney_bank()
+
+    def port(x):
+        x = np.asarray(x, np.float64)
+        fr = _frames(np.pad(x, 200, mode="reflect"), 1 + x.size // 160)
+        return _whisper_finish(bank @ _power(fr, np.hanning(400))[:-1].T)
+    r = wmel.diagnose(port, "whisper")
+    assert r["explained"] and r["reproduces"], (r["not_expressible"], r["notes"])
+    assert [(d["field"], d["found"]) for d in r["differences"]] == [("window", "hann")], r["differences"]
+    assert r["plan"]["frontend"] in ("nemo", "kaldi") and "Whisper's values" in r["notes"], r["plan"]
+    _held_out(r, port)
+
+
+def test_keras_melspectrogram_claimed_whisper():
+    # keras.layers.MelSpectrogram(fft_length=400, sequence_stride=160, num_mel_bins=80):
+    # TensorFlow's bank from 20 Hz (triangles in HTK mel, no norm), every frame kept, dB with
+    # top_db 80 (40 x Whisper's value - 40): the units read from the probes' floor before the
+    # search, which then finds the bank and the frames
+    mel = lambda f: 1127 * np.log1p(np.asarray(f, np.float64) / 700)  # noqa: E731
+    edges = np.linspace(mel(20), mel(8000), 82)
+    bins = mel(np.linspace(0, 8000, 201))[1:, None]
+    tri = np.maximum(0, np.minimum((bins - edges[:-2]) / (edges[1:-1] - edges[:-2]),
+                                   (edges[2:] - bins) / (edges[2:] - edges[1:-1])))
+    bank = np.pad(tri, ((1, 0), (0, 0)))
+
+    def port(x):
+        x = np.asarray(x, np.float64)
+        fr = _frames(np.pad(x, 200, mode="reflect"), 1 + x.size // 160)
+        db = 10 * np.log10(np.maximum(_power(fr, PERIODIC_HANN) @ bank, 1e-10))
+        return np.maximum(db, db.max() - 80).T.astype(np.float32)
+    r = wmel.diagnose(port, "whisper")
+    assert r["explained"] and r["reproduces"] and not r["work_bound"], (r["not_expressible"], r["notes"])
+    found = {d["field"]: str(d["found"]) for d in r["differences"]}
+    assert found.get("mel_scale") == "tf" and found.get("mel_norm") == "none" and found.get("low_freq") == "20", found
+    assert found.get("valid") == "all" and "dB" in found.get("units", ""), found
+    assert r["plan"]["post_scale"] == 40 and r["plan"]["post_shift"] == -40, r["plan"]
+    _held_out(r, port)
+
+
+def test_lsb_silence_frames_sum_to_zero():
+    p = {q["stem"]: q["samples"] for q in wmel.probes("whisper")}["lsb_silence"]
+    lsb = np.round(p * 32768)
+    assert set(np.unique(lsb)) <= {-1.0, 0.0, 1.0} and np.count_nonzero(lsb) > p.size // 20
+    stretch = p.size // 8
+    for s in range(8):  # every 400-sample window inside a stretch sums to exactly zero
+        seg = lsb[s * stretch:(s + 1) * stretch]
+        sums = np.convolve(seg, np.ones(400), mode="valid")
+        assert np.all(sums == 0), s
+
+
+def test_guard_replacing_exact_zeros_only_is_refused():
+    # python_speech_features.logfbank: np.where(feat == 0, eps, feat) then ln: a mel energy
+    # under eps but not zero (a near-silent frame's DC bin, float rounding) is logged as it is
+    # (-90 where a clamp gives ln(eps) = -36). The lsb_silence probe holds such frames: the
+    # plan that reproduces every other probe is refused with the reason
+    mel = lambda f: 2595 * np.log10(1 + f / 700)  # noqa: E731
+    b = np.floor(513 * 700 * (10 ** (np.linspace(0, mel(8000), 82) / 2595) - 1) / 16000).astype(int)
+    fb = np.zeros((80, 257))
+    for j in range(80):
+        fb[j, b[j]:b[j + 1]] = (np.arange(b[j], b[j + 1]) - b[j]) / max(b[j + 1] - b[j], 1)
+        fb[j, b[j + 1]:b[j + 2]] = (b[j + 2] - np.arange(b[j + 1], b[j + 2])) / max(b[j + 2] - b[j + 1], 1)
+
+    def port(x):
+        x = np.asarray(x, np.float64)
+        sig = np.append(x[0], x[1:] - 0.97 * x[:-1])
+        nf = 1 if sig.size <= 400 else 1 + int(np.ceil((sig.size - 400) / 160))
+        sig = np.concatenate([sig, np.zeros((nf - 1) * 160 + 400 - sig.size)])
+        feat = _power(_frames(sig, nf), 1.0, 512) / 512 @ fb.T
+        return np.log(np.where(feat == 0, np.finfo(float).eps, feat)).astype(np.float32)
+    r = wmel.diagnose(port, "kaldi")
+    assert not r["explained"] and not r["reproduces"], r["notes"]
+    assert "exact zeros" in r["not_expressible"], r["not_expressible"]
+    bad = [c for c in r["clips"] if c["status"] == "differs"]
+    assert [c["stem"] for c in bad] == ["lsb_silence"] and "exact zeros" in bad[0]["why"], bad
