@@ -106,8 +106,10 @@ static float round_dtype(float v, int dtype)
 #define NOISE_A 64.0
 #define NOISE_C 32.0
 #define NOISE_NRMS 0.25
-static int noise_scale(const wmel_frontend_plan *p, const float *x, const float *L, size_t R, size_t C, int fcols,
-                       double tol_rel, float *sc);
+static int noise_scale(const wmel_frontend_plan *p, const float *x, const float *L, size_t Lw, size_t R, size_t C,
+                       int fcols, size_t n, double tol_rel, float *sc);
+static float *pre_logs(const wmel_frontend_plan *plan, const wmel_params *p1, const float *audio, size_t n, size_t R,
+                       size_t C, int fcols, size_t *Lw);
 
 /* ---- the input's amplitude as a continuous parameter. A plan whose log values a factor on
    the samples moves by one constant (a log of mel energies, unnormalised or under Whisper's
@@ -1898,14 +1900,22 @@ static void noise_model(job *j)
     dg *d = &j->d;
     d->scalec = malloc(d->R * d->C * sizeof *d->scalec);
     float *L = NULL;
+    size_t Lw = 0, n2 = j->n + j->cur.pad;
     if (d->scalec && (j->cur.plan.norm == WMEL_NORM_PER_FEATURE || j->cur.plan.norm == WMEL_NORM_MEAN_VAR)) {
         state sn = j->cur; /* the log values before the normalisation */
         sn.plan.norm = WMEL_NORM_NONE;
         sn.plan.norm_flags = 0;
         sn.plan.norm_eps = 0;
         if (eval(d, &sn).ok && (L = malloc(d->R * d->C * sizeof *L)) != NULL) memcpy(L, d->y, d->R * d->C * sizeof *L);
+    } else if (d->scalec && j->cur.plan.n_ceps > 0 && !clip_at(d, &j->cur, n2)) { /* the log mels of cepstra */
+        wmel_params p1 = wmel_default_params();
+        p1.n_threads = 1;
+        p1.backend = d->backend;
+        wmel_frontend_plan q = j->cur.plan;
+        gain_plan(&q);
+        L = pre_logs(&q, &p1, d->a, n2, d->R, d->C, j->al.fcols, &Lw);
     }
-    int model = d->scalec && noise_scale(&j->cur.plan, d->x, L, d->R, d->C, j->al.fcols, j->tol_rel, d->scalec);
+    int model = d->scalec && noise_scale(&j->cur.plan, d->x, L, Lw, d->R, d->C, j->al.fcols, n2, j->tol_rel, d->scalec);
     free(L);
     if (model) j->s0 = eval(d, &j->cur);
     else {
@@ -2754,7 +2764,11 @@ int wmel_dg_run_opts(const wmel_frontend_plan *plan, const float *audio, size_t 
                                                below its frame's largest: relative to the
                                                cell's energy exp(g / 2) larger; unit: ln per
                                                unit of the log, gain: the normalisation's and
-                                               the affine's factor.
+                                               the affine's factor. For a magnitude (power 1)
+                                               g is the magnitudes' own ratio and the term
+                                               exp(g): torchaudio's MelSpectrogram(power=1)
+                                               on a -70 dB floor errs 1.5 times exp(g / 2)'s
+                                               bound, within exp(g)'s.
    Measured against the float64 reference (diagnose.c's tests; docs/porting.md, "The noise
    model"): openai-whisper's float32 path needs A >= 11 at g < 1 (exact_30s.wav), and
    kaldi-native-fbank 1.23 and torchaudio 2.9 compliance.kaldi.fbank (int16 units, n_fft
@@ -2771,104 +2785,240 @@ int wmel_dg_run_opts(const wmel_frontend_plan *plan, const float *audio, size_t 
    none. Measured: Speech2Text's original (torchaudio 2.9's float32 fbank, numpy's CMVN)
    moves a mean by up to 0.16 and a spread by up to 0.07 of these terms (jfk.flac, a
    synthetic speech clip, a chirp with a -70 dB floor). Elsewhere (one statistic over every
-   feature, linear values) the rule before it: 1e-4 max(1, |v|). Returns 1 where the model
-   applies. */
-static int noise_scale(const wmel_frontend_plan *p, const float *x, const float *L, size_t R, size_t C, int fcols,
-                       double tol_rel, float *sc)
+   feature, linear values) the rule before it: 1e-4 max(1, |v|). The statistics run over the
+   plan's valid frames (wmel_plan_frames: NeMo's padding frame stays out), a stacking's frames
+   (SeamlessM4T's two a row) taken one by one; the frames the plan pads hold pad_value, held to
+   their own rounding. Cepstra (noise_ceps) take the log mels' bounds through the DCT, and the
+   coefficients' float32 storage (the DCT's and the lifter's: eps32 sum |log mel| times the
+   lifter; lhotse's Mfcc errs 1.7 times the log values' bound alone, in c9 of a quiet frame).
+   Returns 1 where the model applies. */
+/* The cells of a plan's output as (frame t, mel index m) for the noise model: the frames
+   along the plan's layout, or a stacking's frames (stack frames of nm values a row, one
+   after the other: SeamlessM4T's stride 2); nv frames feed the normalisation's statistics,
+   nc are computed (the others are the plan's pad_value, exact). */
+typedef struct ngeo {
+    size_t R, C;
+    size_t nt, nm; /* frames (before stacking) and values of a frame */
+    size_t nv, nc; /* valid and computed frames (wmel_plan_frames) */
+    int fcols, stack;
+} ngeo;
+static size_t ng_at(const ngeo *g, size_t t, size_t m)
 {
-    int lg = p->log;
-    int whole = p->norm == WMEL_NORM_WHOLE;
-    int normed = (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR) && L &&
-                 !(p->norm_flags & WMEL_NORMF_ALL) && p->stack <= 1 && !p->use_energy;
-    int logs = (p->norm == WMEL_NORM_NONE || whole || normed) && p->delta_win == 0 &&
-               (lg == WMEL_LOG_ADD || lg == WMEL_LOG_CLAMP || lg == WMEL_LOG10_CLAMP);
-    double unit = lg == WMEL_LOG10_CLAMP ? log(10.0) : 1.0; /* ln per unit of the log */
-    double gain = (p->affine ? fabs(p->post_scale) : 1.0) * (whole ? 0.25 : 1.0);
-    if (!(gain > 0)) logs = 0;
-    const float *v0 = normed ? L : x; /* the log values the frames' tops come from */
-    double fft = NOISE_C * sqrt((double)p->n_fft);
-    size_t nt = fcols ? C : R, nm = fcols ? R : C;
-    int divides = !(p->norm_flags & WMEL_NORMF_MEAN_ONLY);
-    /* per mel index: the normalisation's mean and divisor, and the bounds of its mean and
-       spread (normed) */
-    double *mu = NULL, *sd = NULL, *bmu = NULL, *bsd = NULL, *top = NULL;
-    if (logs) {
-        top = malloc(nt * sizeof *top);
-        if (!top) logs = 0;
+    if (g->stack > 1) return t / (size_t)g->stack * g->C + t % (size_t)g->stack * g->nm + m;
+    return g->fcols ? m * g->C + t : t * g->C + m;
+}
+/* g for plan p's R x C output of a clip of n samples, its frames' values nm wide (0: the
+   output's own); 0, or -1 where the cells are not frames of values (an overlapping or
+   shifted stacking: g then takes each row as a frame) */
+static int ngeo_of(const wmel_frontend_plan *p, size_t n, size_t R, size_t C, int fcols, ngeo *g)
+{
+    memset(g, 0, sizeof *g);
+    g->R = R;
+    g->C = C;
+    g->fcols = fcols;
+    g->stack = p->stack > 1 ? p->stack : 1;
+    if (g->stack > 1) {
+        if (fcols || p->stack_left || (p->stack_stride && p->stack_stride != p->stack) || C % (size_t)g->stack) {
+            g->stack = 1; /* (each row as a frame) */
+            g->nt = g->nv = g->nc = R;
+            g->nm = C;
+            return -1;
+        }
+        g->nt = R * (size_t)g->stack;
+        g->nm = C / (size_t)g->stack;
+    } else {
+        g->nt = fcols ? C : R;
+        g->nm = fcols ? R : C;
     }
-    for (size_t t = 0; logs && t < nt; t++) { /* each frame's largest log value */
+    g->nv = g->nc = g->nt;
+    wmel_plan_counts pc;
+    wmel_frontend_plan q = *p;
+    q.norm_flags &= ~DG_NORMF_CHUNK_MAX;
+    if (n && !wmel_plan_frames(&q, n, &pc) && pc.frames == g->nt) {
+        g->nv = pc.valid < g->nt ? pc.valid : g->nt;
+        g->nc = pc.computed < g->nt ? pc.computed : g->nt;
+        if (g->nv == 0) g->nv = g->nc;
+    }
+    return 0;
+}
+
+/* A log cell's float32 noise (noise_scale), in the log's units: its own rounding and the
+   transform's, g (ln of the energies) below its frame's largest; half: 1/2 for a power
+   spectrum (the transform's error relative to a bin's magnitude, exp(g / 2) of a power's
+   g), 1 for a magnitude (power 1: g is the magnitudes' own) */
+static double log_noise(double lv, double g, double fft, double unit, double half)
+{
+    const double al = fabs(lv) > 1 ? fabs(lv) : 1, x = g * half;
+    double b = FLT_EPSILON * NOISE_A * al + FLT_EPSILON * fft * exp(x < 700 ? x : 700) / unit;
+    return b < 1e300 ? b : 1e300;
+}
+
+/* Each frame's largest log value (top[t], -INFINITY for a frame not computed) of v (cells g) */
+static void frame_tops(const ngeo *g, const float *v, double *top)
+{
+    for (size_t t = 0; t < g->nt; t++) {
         double tp = -INFINITY;
-        for (size_t m = 0; m < nm; m++) {
-            float v = v0[fcols ? m * C + t : t * C + m];
-            if (v > tp) tp = v;
+        for (size_t m = 0; t < g->nc && m < g->nm; m++) {
+            float u = v[ng_at(g, t, m)];
+            if (u > tp) tp = u;
         }
         top[t] = tp;
     }
-    if (logs && normed) {
-        mu = calloc(nm, sizeof *mu);
-        sd = calloc(nm, sizeof *sd);
-        bmu = calloc(nm, sizeof *bmu);
-        bsd = calloc(nm, sizeof *bsd);
-        if (!mu || !sd || !bmu || !bsd) logs = 0;
-        for (size_t m = 0; logs && m < nm; m++) {
-            double s1 = 0, s2 = 0;
-            for (size_t t = 0; t < nt; t++) {
-                double v = L[fcols ? m * C + t : t * C + m];
-                s1 += v;
-                s2 += v * v;
+}
+
+/* Cepstra (n_ceps, no normalisation over them): cell (t, column j) of the k-th cepstrum
+   (Kaldi's order, or htk's c0 last) moves by its own rounding, by the lifter times float32
+   coefficients (the DCT's and the lifter's, stored in float32 by ports as lhotse's: eps
+   sum_m |l_m|) and by the log mels' noise through the orthonormal DCT (sqrt(2 / M) of their
+   root sum of squares). L: the log mels (gl's cells, the energy's column first with
+   use_energy). 1 where it applies. */
+static int noise_ceps(const wmel_frontend_plan *p, const float *x, const ngeo *g, const float *L, const ngeo *gl,
+                      double tol_rel, float *sc)
+{
+    const int ue = p->use_energy != 0;
+    const size_t M = gl->nm - (size_t)ue;
+    if (gl->nt != g->nt || M < 1 || g->nm != (size_t)p->n_ceps) return 0;
+    const double unit = p->log == WMEL_LOG10_CLAMP ? log(10.0) : 1.0, half = p->power == 1 ? 1.0 : 0.5;
+    const double fft = NOISE_C * sqrt((double)p->n_fft), gain = p->affine ? fabs(p->post_scale) : 1.0;
+    double *top = malloc(gl->nt * sizeof *top);
+    if (!top) return 0;
+    frame_tops(gl, L, top);
+    for (size_t t = 0; t < g->nt; t++) {
+        double sl = 0, se2 = 0;
+        for (size_t m = 0; t < g->nc && m < M; m++) {
+            const double lv = L[ng_at(gl, t, m + (size_t)ue)];
+            const double gg = isfinite(top[t]) && isfinite(lv) ? (top[t] - lv) * unit : 0;
+            const double b = log_noise(lv, gg, fft, unit, half);
+            sl += fabs(lv);
+            se2 += b * b;
+        }
+        for (size_t j = 0; j < g->nm; j++) {
+            const size_t i = ng_at(g, t, j), k = p->ceps_htk ? (j + 1) % g->nm : j;
+            const double v = x[i], a = fabs(v) > 1 ? fabs(v) : 1;
+            double s = FLT_EPSILON * NOISE_A * a;
+            if (t < g->nc) {
+                const double Q = p->cepstral_lifter, lift = Q > 0 ? 1 + Q / 2 * fabs(sin(3.14159265358979323846 * (double)k / Q)) : 1;
+                s += gain * lift * (p->ceps_htk && k == 0 ? sqrt(2.0) : 1.0) *
+                     (FLT_EPSILON * sl + sqrt(2.0 / (double)M) * sqrt(se2));
             }
-            double mean = s1 / (double)nt, var = s2 / (double)nt - mean * mean;
-            mu[m] = mean;
-            sd[m] = divides ? sqrt(var > 0 ? var : 0) + (p->norm_eps > 0 ? p->norm_eps : 1e-5) : 1.0;
-            double q1 = 0, q2 = 0;
-            for (size_t t = 0; t < nt; t++) {
-                double lv = L[fcols ? m * C + t : t * C + m], al = fabs(lv) > 1 ? fabs(lv) : 1;
-                double g = isfinite(top[t]) && isfinite(lv) ? (top[t] - lv) * unit : 0;
-                double b = FLT_EPSILON * NOISE_A * al + FLT_EPSILON * fft * exp(g / 2 < 700 ? g / 2 : 700) / unit;
-                if (!(b < 1e300)) b = 1e300;
-                q1 += b * b;
-                q2 += (lv - mean) * (lv - mean) * b * b;
-            }
-            bmu[m] = sqrt(q1) / (double)nt;
-            bsd[m] = divides ? sqrt(q2) / (double)nt / sd[m] : 0.0;
+            s /= tol_rel;
+            sc[i] = (float)(s < FLT_MAX ? s : FLT_MAX);
         }
     }
-    for (size_t t = 0; t < nt; t++) {
-        for (size_t m = 0; m < nm; m++) {
-            size_t i = fcols ? m * C + t : t * C + m;
+    free(top);
+    return 1;
+}
+
+/* A per-feature normalisation's statistics' bounds (noise_scale): per mel index over the
+   valid frames, the mean and divisor, and how far the cells' bounds move the mean and the
+   spread */
+typedef struct nstats {
+    double *mu, *sd, *bmu, *bsd;
+} nstats;
+static int norm_stats(const wmel_frontend_plan *p, const ngeo *g, const float *L, const double *top, double fft,
+                      double unit, double half, nstats *s)
+{
+    const size_t nm = g->nm, nv = g->nv;
+    const int divides = !(p->norm_flags & WMEL_NORMF_MEAN_ONLY);
+    s->mu = calloc(nm, sizeof *s->mu);
+    s->sd = calloc(nm, sizeof *s->sd);
+    s->bmu = calloc(nm, sizeof *s->bmu);
+    s->bsd = calloc(nm, sizeof *s->bsd);
+    if (!s->mu || !s->sd || !s->bmu || !s->bsd || nv == 0) return -1;
+    for (size_t m = 0; m < nm; m++) {
+        double s1 = 0, s2 = 0;
+        for (size_t t = 0; t < nv; t++) {
+            double v = L[ng_at(g, t, m)];
+            s1 += v;
+            s2 += v * v;
+        }
+        double mean = s1 / (double)nv, var = s2 / (double)nv - mean * mean;
+        s->mu[m] = mean;
+        s->sd[m] = divides ? sqrt(var > 0 ? var : 0) + (p->norm_eps > 0 ? p->norm_eps : 1e-5) : 1.0;
+        double q1 = 0, q2 = 0;
+        for (size_t t = 0; t < nv; t++) {
+            double lv = L[ng_at(g, t, m)];
+            double gg = isfinite(top[t]) && isfinite(lv) ? (top[t] - lv) * unit : 0;
+            double b = log_noise(lv, gg, fft, unit, half);
+            q1 += b * b;
+            q2 += (lv - mean) * (lv - mean) * b * b;
+        }
+        s->bmu[m] = sqrt(q1) / (double)nv;
+        s->bsd[m] = divides ? sqrt(q2) / (double)nv / s->sd[m] : 0.0;
+    }
+    return 0;
+}
+
+static int noise_scale(const wmel_frontend_plan *p, const float *x, const float *L, size_t Lw, size_t R, size_t C,
+                       int fcols, size_t n, double tol_rel, float *sc)
+{
+    int lg = p->log;
+    int whole = p->norm == WMEL_NORM_WHOLE;
+    ngeo g;
+    const int frames = ngeo_of(p, n, R, C, fcols, &g) == 0;
+    if (p->n_ceps > 0 && p->norm == WMEL_NORM_NONE && !p->delta_win && L && Lw && frames && g.stack == 1) {
+        ngeo gl;
+        wmel_frontend_plan q = *p;
+        q.n_ceps = 0;
+        if (ngeo_of(&q, n, fcols ? Lw : R, fcols ? C : Lw, fcols, &gl) == 0)
+            return noise_ceps(p, x, &g, L, &gl, tol_rel, sc);
+    }
+    if (Lw) L = NULL; /* (the log mels of cepstra: no other model reads them) */
+    int normed = (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR) && L &&
+                 !(p->norm_flags & WMEL_NORMF_ALL) && frames && !p->use_energy;
+    int logs = (p->norm == WMEL_NORM_NONE || whole || normed) && p->delta_win == 0 &&
+               (lg == WMEL_LOG_ADD || lg == WMEL_LOG_CLAMP || lg == WMEL_LOG10_CLAMP);
+    double unit = lg == WMEL_LOG10_CLAMP ? log(10.0) : 1.0; /* ln per unit of the log */
+    double half = p->power == 1 ? 1.0 : 0.5;                  /* a magnitude's g is its own */
+    double gain = (p->affine ? fabs(p->post_scale) : 1.0) * (whole ? 0.25 : 1.0);
+    if (!(gain > 0)) logs = 0;
+    if (!logs) return 0;
+    const float *v0 = normed ? L : x; /* the log values the frames' tops come from */
+    double fft = NOISE_C * sqrt((double)p->n_fft);
+    nstats st = {NULL, NULL, NULL, NULL};
+    double *top = malloc(g.nt * sizeof *top);
+    if (!top) return 0;
+    frame_tops(&g, v0, top);
+    if (normed && norm_stats(p, &g, L, top, fft, unit, half, &st)) logs = 0;
+    for (size_t t = 0; logs && t < g.nt; t++) {
+        for (size_t m = 0; m < g.nm; m++) {
+            size_t i = ng_at(&g, t, m);
             double v = x[i], a = fabs(v) > 1 ? fabs(v) : 1;
-            if (logs) {
-                double lv = v0[i], al = fabs(lv) > 1 ? fabs(lv) : 1;
-                double g = isfinite(top[t]) && isfinite(lv) ? (top[t] - lv) / (normed ? 1 : gain) * unit : 0;
-                double e = FLT_EPSILON * fft * exp(g / 2 < 700 ? g / 2 : 700) / unit;
-                if (normed) { /* the cell's, the mean's and the spread's, through the divisor; the output's own rounding */
-                    double y = (lv - mu[m]) / sd[m], ay = fabs(y) > 1 ? fabs(y) : 1;
-                    a = FLT_EPSILON * NOISE_A * (a > ay ? a : ay) +
-                        (FLT_EPSILON * NOISE_A * al + e + bmu[m] + fabs(y) * bsd[m]) / sd[m];
-                } else {
-                    a = FLT_EPSILON * NOISE_A * a + e * gain;
-                }
-                a /= tol_rel;
+            if (t >= g.nc) { /* the plan's pad_value: its own rounding */
+                a = FLT_EPSILON * NOISE_A * a;
+            } else if (normed) { /* the cell's, the mean's and the spread's, through the divisor; the output's own rounding */
+                double lv = v0[i];
+                double gg = isfinite(top[t]) && isfinite(lv) ? (top[t] - lv) * unit : 0;
+                double y = (lv - st.mu[m]) / st.sd[m], ay = fabs(y) > 1 ? fabs(y) : 1;
+                a = FLT_EPSILON * NOISE_A * (a > ay ? a : ay) +
+                    (log_noise(lv, gg, fft, unit, half) + st.bmu[m] + fabs(y) * st.bsd[m]) / st.sd[m];
+            } else {
+                double lv = v0[i];
+                double gg = isfinite(top[t]) && isfinite(lv) ? (top[t] - lv) / gain * unit : 0;
+                double e = FLT_EPSILON * fft * exp(gg * half < 700 ? gg * half : 700) / unit;
+                a = FLT_EPSILON * NOISE_A * a + e * gain;
             }
+            a /= tol_rel;
             sc[i] = (float)(a < FLT_MAX ? a : FLT_MAX);
         }
     }
     free(top);
-    free(mu);
-    free(bmu);
-    free(bsd);
-    free(sd);
+    free(st.mu);
+    free(st.sd);
+    free(st.bmu);
+    free(st.bsd);
     return logs;
 }
 
 /* Per cell, what the check's bound multiplies: the noise model's (noise_scale) for float32
    values, max(1, |v|) for float16 and bfloat16 (whose own rounding sets the bound). */
-static void cell_scale(const wmel_frontend_plan *p, const float *x, const float *L, size_t R, size_t C, int fcols,
-                       double tol_rel, int dtype, float *sc)
+static void cell_scale(const wmel_frontend_plan *p, const float *x, const float *L, size_t Lw, size_t R, size_t C,
+                       int fcols, size_t n, double tol_rel, int dtype, float *sc)
 {
-    if (!dtype && noise_scale(p, x, L, R, C, fcols, tol_rel, sc)) return;
+    if (!dtype && noise_scale(p, x, L, Lw, R, C, fcols, n, tol_rel, sc)) return;
     for (size_t i = 0; i < R * C; i++) sc[i] = fabsf(x[i]) > 1 ? fabsf(x[i]) : 1;
 }
+
 
 /* The check's tolerance: 1e-4, float16's or bfloat16's rounding of the port's largest value
    (dtype 1, 2), or 1.5 times the spread of another dither seed's features where the plan
@@ -2903,25 +3053,44 @@ static double check_tol(const wmel_frontend_plan *plan, const wmel_params *p1, c
     return tol_rel;
 }
 
-/* The log values before a per-feature normalisation (the noise model's L), R x C; NULL for
-   another plan or where they are not computed. */
-static float *check_logs(const wmel_frontend_plan *plan, const wmel_params *p1, const float *audio, size_t n, size_t R,
-                         size_t C)
+/* The log values before the plan's finish (the noise model's L): for a per-feature
+   normalisation the plan's output without it (R x C, *Lw 0); for cepstra the log mels (the
+   plan without the DCT: the frames' axis the output's, *Lw values a frame); NULL for another
+   plan or where they are not computed. */
+static float *pre_logs(const wmel_frontend_plan *plan, const wmel_params *p1, const float *audio, size_t n, size_t R,
+                       size_t C, int fcols, size_t *Lw)
 {
-    if (!(plan->norm == WMEL_NORM_PER_FEATURE || plan->norm == WMEL_NORM_MEAN_VAR)) return NULL;
+    *Lw = 0;
     wmel_frontend_plan q = *plan;
-    q.norm = WMEL_NORM_NONE;
-    q.norm_flags = 0;
-    q.norm_eps = 0;
+    q.norm_flags &= ~DG_NORMF_CHUNK_MAX;
+    const int ceps = plan->n_ceps > 0 && plan->norm == WMEL_NORM_NONE && !plan->delta_win && plan->stack <= 1;
+    if (ceps) {
+        q.n_ceps = 0;
+        q.ceps_htk = 0;
+        q.cepstral_lifter = 0;
+        q.affine = 0;
+        q.post_scale = 0;
+        q.post_shift = 0;
+    } else if (plan->norm == WMEL_NORM_PER_FEATURE || plan->norm == WMEL_NORM_MEAN_VAR) {
+        q.norm = WMEL_NORM_NONE;
+        q.norm_flags = 0;
+        q.norm_eps = 0;
+    } else {
+        return NULL;
+    }
     int st;
     wmel_ctx *cl = wmel_create_plan(p1, &q, &st);
     size_t r2, c2;
-    float *L = cl && !wmel_features_shape(cl, n, &r2, &c2) && r2 == R && c2 == C ? malloc(R * C * sizeof *L) : NULL;
-    if (L && wmel_features(cl, audio, n, L, R * C)) {
+    const size_t w = (size_t)plan->n_mels + (plan->use_energy ? 1 : 0);
+    int same = cl && !wmel_features_shape(cl, n, &r2, &c2) &&
+               (ceps ? (fcols ? r2 == w && c2 == C : r2 == R && c2 == w) : r2 == R && c2 == C);
+    float *L = same ? malloc(r2 * c2 * sizeof *L) : NULL;
+    if (L && wmel_features(cl, audio, n, L, r2 * c2)) {
         free(L);
         L = NULL;
     }
     wmel_destroy(cl);
+    if (L && ceps) *Lw = w;
     return L;
 }
 
@@ -3026,8 +3195,9 @@ int wmel_dg_check(const wmel_frontend_plan *plan, const float *audio, size_t n, 
         goto done;
     }
     double tol_rel = check_tol(plan, &p1, audio, n, feat, y, R * C, dtype);
-    float *L = check_logs(plan, &p1, audio, n, R, C);
-    cell_scale(plan, feat, L, R, C, frames_are_cols(plan), 1e-4, dtype, sc); /* the bound: tol_rel sc */
+    size_t Lw;
+    float *L = pre_logs(plan, &p1, audio, n, R, C, frames_are_cols(plan), &Lw);
+    cell_scale(plan, feat, L, Lw, R, C, frames_are_cols(plan), n, 1e-4, dtype, sc); /* the bound: tol_rel sc */
     free(L);
     check_cells(y, feat, sc, R, C, tol_rel, dtype, out);
     rc = 0;
