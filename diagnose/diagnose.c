@@ -558,8 +558,9 @@ static const char *const VALIDS[] = {"all", "hop", "trim", "end", "ceil", "but_l
 static const char *const NORMALIZES[] = {"per_feature", "all_features"};
 static const char *const MAX_SCOPES[] = {"clip", "chunk"};
 static const char *const NORM_VARS[] = {"mean_var", "mean"};
+static const char *const NORM_KINDS[] = {"none", "mean_var", "mean", "per_feature", "whole"};
 
-enum { F_INT, F_DOUBLE, F_NUM, F_DDOF, F_ALL, F_SCOPE, F_DITHER, F_SNAP, F_MEANONLY };
+enum { F_INT, F_DOUBLE, F_NUM, F_DDOF, F_ALL, F_SCOPE, F_DITHER, F_SNAP, F_MEANONLY, F_NORMKIND };
 typedef struct fam {
     const char *name;
     int type;
@@ -599,7 +600,9 @@ static const fam FAMS[] = {
        a long clip into Whisper's windows) */
     {"norm_max_scope", F_SCOPE, 0, NAMES(MAX_SCOPES), 2, {0, 1}},
     {"norm_eps", F_DOUBLE, offsetof(wmel_frontend_plan, norm_eps), NULL, 0, 5, {1e-5, 0, 1e-6, 1e-7, 1e-10}},
-    {"n_fft", F_NUM, offsetof(wmel_frontend_plan, n_fft), NULL, 0, 2, {400, 512}},
+    /* (1024 and 2048: librosa's and nnAudio's default n_fft, with frame_length the same: the
+       pair n_fft, frame_length of expand) */
+    {"n_fft", F_NUM, offsetof(wmel_frontend_plan, n_fft), NULL, 0, 4, {400, 512, 1024, 2048}},
     {"valid", F_INT, offsetof(wmel_frontend_plan, valid), NAMES(VALIDS), 3, {0, 1, 2}},
     /* Kaldi's dither, in int16 units whatever the plan's scale (F_DITHER: the plan's dither x
        32768 / scale); random, so found by the RMS it takes away in quiet frames, its size
@@ -614,10 +617,14 @@ static const fam FAMS[] = {
     {"hop", F_INT, offsetof(wmel_frontend_plan, hop), NULL, 0, 0, {0}},
     /* the window's length inside the transform (torch.stft's win_length < n_fft: ESPnet's
        win_length 400 in 512) */
-    {"frame_length", F_INT, offsetof(wmel_frontend_plan, frame_length), NULL, 0, 2, {400, 512}},
+    {"frame_length", F_INT, offsetof(wmel_frontend_plan, frame_length), NULL, 0, 4, {400, 512, 1024, 2048}},
     /* a per-feature normalisation's division by the spread: kept, or x - mean only
        (WMEL_NORMF_MEAN_ONLY, the plan JSON's normalize "mean": Speech2Text's normalize_vars) */
     {"normalize", F_MEANONLY, 0, NAMES(NORM_VARS), 2, {0, 1}},
+    /* the normalisation itself: none, mean and variance, the mean only, NeMo's per-feature or
+       Whisper's whole; not walked by the beam: tried against the claimed one before the
+       input's scale (fit_normalize), whose fit a subtracted mean leaves free */
+    {"normalize", F_NORMKIND, 0, NAMES(NORM_KINDS), 0, {0}},
 };
 enum { N_FAMS = (int)(sizeof FAMS / sizeof FAMS[0]) };
 
@@ -631,6 +638,11 @@ static double fam_get(const wmel_frontend_plan *p, const fam *f)
     case F_SCOPE: return (p->norm_flags & DG_NORMF_CHUNK_MAX) ? 1 : 0;
     case F_SNAP: return (p->bank_flags & WMEL_BANK_SNAP_BINS) ? 1 : 0;
     case F_MEANONLY: return (p->norm_flags & WMEL_NORMF_MEAN_ONLY) ? 1 : 0;
+    case F_NORMKIND:
+        if (p->norm == WMEL_NORM_NONE) return 0;
+        if (p->norm == WMEL_NORM_WHOLE) return 4;
+        if (p->norm_flags & WMEL_NORMF_MEAN_ONLY) return 2;
+        return p->norm == WMEL_NORM_PER_FEATURE ? 3 : 1;
     case F_DITHER: return p->scale > 0 ? p->dither * 32768.0 / p->scale : p->dither;
     default: return *(const int *)(const void *)b;
     }
@@ -652,6 +664,17 @@ static void fam_set(wmel_frontend_plan *p, const fam *f, double v)
         break;
     case F_DITHER: p->dither = p->scale > 0 ? v * p->scale / 32768.0 : v; break;
     case F_MEANONLY: p->norm_flags = v != 0 ? p->norm_flags | WMEL_NORMF_MEAN_ONLY : p->norm_flags & ~WMEL_NORMF_MEAN_ONLY; break;
+    case F_NORMKIND: { /* as wmel_plan_set's normalize; the variants' flags the kind takes kept (the ddof) */
+        const int nemo = p->frontend == WMEL_FRONTEND_NEMO || p->frontend == WMEL_FRONTEND_NEMO_LEGACY;
+        p->norm = v == 0 ? WMEL_NORM_NONE : v == 4 ? WMEL_NORM_WHOLE : v == 3 || (v == 2 && nemo) ? WMEL_NORM_PER_FEATURE
+                                                                                              : WMEL_NORM_MEAN_VAR;
+        if (p->norm == WMEL_NORM_NONE) p->norm_flags = 0;
+        else if (p->norm == WMEL_NORM_WHOLE) p->norm_flags &= WMEL_NORMF_FIXED_MAX | WMEL_NORMF_THEN_MEAN_VAR;
+        else p->norm_flags = (p->norm_flags & WMEL_NORMF_POPULATION) | (v == 2 ? WMEL_NORMF_MEAN_ONLY : 0);
+        if (!(p->norm_flags & WMEL_NORMF_FIXED_MAX)) p->norm_max = 0;
+        if (p->norm != WMEL_NORM_WHOLE) p->norm_range = 0;
+        break;
+    }
     default: *(int *)(void *)b = (int)v; break;
     }
 }
@@ -857,19 +880,24 @@ static void expand(dg *d, pool *p, const cand *m, size_t n_audio)
             }
         }
     }
-    static const size_t pairs[][2] = {{offsetof(wmel_frontend_plan, mel_norm), offsetof(wmel_frontend_plan, log_guard)}};
+    /* (and n_fft with the window's length, the same value: librosa's and nnAudio's 2048) */
+    static const size_t pairs[][2] = {{offsetof(wmel_frontend_plan, mel_norm), offsetof(wmel_frontend_plan, log_guard)},
+                                      {offsetof(wmel_frontend_plan, n_fft), offsetof(wmel_frontend_plan, frame_length)}};
     for (size_t q = 0; q < sizeof pairs / sizeof pairs[0]; q++) {
         int fa = -1, fb = -1;
+        const int same = q == 1;
         for (int f = 0; f < N_FAMS; f++) {
-            if (FAMS[f].type != F_INT && FAMS[f].type != F_DOUBLE) continue;
+            if (FAMS[f].type != F_INT && FAMS[f].type != F_DOUBLE && FAMS[f].type != F_NUM) continue;
             if (FAMS[f].off == pairs[q][0]) fa = f;
             if (FAMS[f].off == pairs[q][1]) fb = f;
         }
         if (fa < 0 || fb < 0 || !fam_applies(&cur.plan, &FAMS[fa], n_audio) || !fam_applies(&cur.plan, &FAMS[fb], n_audio))
             continue;
+        if (same && cur.plan.frame_length != cur.plan.n_fft) continue; /* (a window that fills the transform) */
         for (int a = 0; a < FAMS[fa].n_alt; a++)
             for (int b = 0; b < FAMS[fb].n_alt; b++) {
-                if (FAMS[fa].alt[a] == fam_get(&cur.plan, &FAMS[fa]) || FAMS[fb].alt[b] == fam_get(&cur.plan, &FAMS[fb]))
+                if (FAMS[fa].alt[a] == fam_get(&cur.plan, &FAMS[fa]) || FAMS[fb].alt[b] == fam_get(&cur.plan, &FAMS[fb]) ||
+                    (same && FAMS[fa].alt[a] != FAMS[fb].alt[b]))
                     continue;
                 state s = cur;
                 fam_set(&s.plan, &FAMS[fa], FAMS[fa].alt[a]);
@@ -1091,7 +1119,7 @@ typedef struct job {
     state cur;               /* the plan found so far, on the frames the port gives */
     score s0;                /* its score */
     state preset_state;      /* the claimed plan on the frames the port gives */
-    int hop_changed, valid_changed, framing_changed, scale_changed, meanonly_changed;
+    int hop_changed, valid_changed, framing_changed, scale_changed, meanonly_changed, normkind_changed;
     double units_a, units_b; /* port = a plan + b (units) */
     double units_scale;      /* or the scale found by the units (0: none) */
     size_t bank_rows;        /* mel rows the port holds constant */
@@ -1805,13 +1833,52 @@ static void fit_scale(job *j)
     j->s0 = eval(d, &j->cur); /* the features the units' fit reads */
 }
 
+/* The normalisation against the claimed one (none, mean and variance, the mean only,
+   NeMo's per-feature): tried before the input's scale, which a subtracted mean leaves free
+   (a port's x - mean of Kaldi's fbank: any scale then fits the guard alone), and before the
+   units, whose one linear map would pass for part of it; the best taken where it leaves
+   under 30 % of the RMS and a linear map of the values does no better. Not for Whisper's
+   max - 8 (norm whole, its own fields). */
+static void fit_normalize(job *j)
+{
+    const wmel_frontend_plan *cp = &j->cur.plan;
+    if (j->pt.port_const || !(j->s0.rms > 0) || cp->norm == WMEL_NORM_WHOLE || cp->stack > 1 || cp->delta_win)
+        return;
+    dg *d = &j->d;
+    int fk = -1;
+    for (int f = 0; f < N_FAMS; f++)
+        if (FAMS[f].type == F_NORMKIND) fk = f;
+    j->s0 = eval(d, &j->cur);
+    double ua, ub, lin = fit_units(d->y, d->x, d->R * d->C, &ua, &ub);
+    const double now = fam_get(cp, &FAMS[fk]);
+    state best = j->cur;
+    score bsc = j->s0;
+    for (int k = 0; k < 4; k++) {
+        if (k == now) continue;
+        state s = j->cur;
+        fam_set(&s.plan, &FAMS[fk], k);
+        if (plan_check(&s.plan)) continue;
+        score sc = eval(d, &s);
+        if (sc.ok && sc.rms < bsc.rms) {
+            bsc = sc;
+            best = s;
+        }
+    }
+    if (bsc.rms < 0.3 * j->s0.rms && !(lin <= bsc.rms)) {
+        j->cur = best;
+        j->normkind_changed = 1;
+    }
+    j->s0 = eval(d, &j->cur);
+}
+
 /* a per-feature normalisation with or without its division by each index's spread (x - mean
    only: Speech2Text's normalize_vars false): tried before the units, whose one linear map
    would otherwise pass for a division by the indices' own spreads */
 static void fit_meanonly(job *j)
 {
     const wmel_frontend_plan *cp = &j->cur.plan;
-    if (j->pt.port_const || !(j->s0.rms > 0) || !(cp->norm == WMEL_NORM_PER_FEATURE || cp->norm == WMEL_NORM_MEAN_VAR))
+    if (j->pt.port_const || !(j->s0.rms > 0) || !(cp->norm == WMEL_NORM_PER_FEATURE || cp->norm == WMEL_NORM_MEAN_VAR) ||
+        j->normkind_changed) /* (fit_normalize tried the mean only) */
         return;
     dg *d = &j->d;
     j->s0 = eval(d, &j->cur);
@@ -2047,6 +2114,7 @@ static void mark_shape_changes(job *j)
         if (j->al.nmels_changed && fm->off == offsetof(wmel_frontend_plan, n_mels)) j->changed[f] = 1;
         if (j->hop_changed && fm->off == offsetof(wmel_frontend_plan, hop)) j->changed[f] = 1;
         if (j->meanonly_changed && fm->type == F_MEANONLY) j->changed[f] = 1;
+        if (j->normkind_changed && fm->type == F_NORMKIND) j->changed[f] = 1;
     }
 }
 
@@ -2432,6 +2500,7 @@ static void take_out(job *j)
         int stack_fam = FAMS[f].off == offsetof(wmel_frontend_plan, stack_left) ||
                         FAMS[f].off == offsetof(wmel_frontend_plan, stack_tail);
         if (stack_fam && stack_found) continue; /* in the stacking's own line */
+        if (j->normkind_changed && FAMS[f].type == F_MEANONLY) continue; /* (the kind's line names it) */
         double pv = fam_get(base, &FAMS[f]);
         if (fam_get(&j->cur.plan, &FAMS[f]) == pv) {
             j->changed[f] = 0;
@@ -2668,6 +2737,7 @@ static int run_stages(job *j)
     if ((rc = score_start(j)) != 0) return rc;
     mask_constant_rows(j);
     residual_before(j);
+    fit_normalize(j);
     fit_scale(j);
     fit_meanonly(j);
     fit_units_stage(j);
