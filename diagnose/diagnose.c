@@ -600,9 +600,7 @@ static const fam FAMS[] = {
        a long clip into Whisper's windows) */
     {"norm_max_scope", F_SCOPE, 0, NAMES(MAX_SCOPES), 2, {0, 1}},
     {"norm_eps", F_DOUBLE, offsetof(wmel_frontend_plan, norm_eps), NULL, 0, 5, {1e-5, 0, 1e-6, 1e-7, 1e-10}},
-    /* (1024 and 2048: librosa's and nnAudio's default n_fft, with frame_length the same: the
-       pair n_fft, frame_length of expand) */
-    {"n_fft", F_NUM, offsetof(wmel_frontend_plan, n_fft), NULL, 0, 4, {400, 512, 1024, 2048}},
+    {"n_fft", F_NUM, offsetof(wmel_frontend_plan, n_fft), NULL, 0, 2, {400, 512}},
     {"valid", F_INT, offsetof(wmel_frontend_plan, valid), NAMES(VALIDS), 3, {0, 1, 2}},
     /* Kaldi's dither, in int16 units whatever the plan's scale (F_DITHER: the plan's dither x
        32768 / scale); random, so found by the RMS it takes away in quiet frames, its size
@@ -616,7 +614,8 @@ static const fam FAMS[] = {
     {"n_mels", F_INT, offsetof(wmel_frontend_plan, n_mels), NULL, 0, 0, {0}},
     {"hop", F_INT, offsetof(wmel_frontend_plan, hop), NULL, 0, 0, {0}},
     /* the window's length inside the transform (torch.stft's win_length < n_fft: ESPnet's
-       win_length 400 in 512) */
+       win_length 400 in 512; 1024 and 2048 with n_fft the same, expand's pair: librosa's and
+       nnAudio's default n_fft) */
     {"frame_length", F_INT, offsetof(wmel_frontend_plan, frame_length), NULL, 0, 4, {400, 512, 1024, 2048}},
     /* a per-feature normalisation's division by the spread: kept, or x - mean only
        (WMEL_NORMF_MEAN_ONLY, the plan JSON's normalize "mean": Speech2Text's normalize_vars) */
@@ -894,13 +893,12 @@ static void expand(dg *d, pool *p, const cand *m, size_t n_audio)
         if (fa < 0 || fb < 0 || !fam_applies(&cur.plan, &FAMS[fa], n_audio) || !fam_applies(&cur.plan, &FAMS[fb], n_audio))
             continue;
         if (same && cur.plan.frame_length != cur.plan.n_fft) continue; /* (a window that fills the transform) */
-        for (int a = 0; a < FAMS[fa].n_alt; a++)
+        for (int a = 0; a < (same ? 1 : FAMS[fa].n_alt); a++)
             for (int b = 0; b < FAMS[fb].n_alt; b++) {
-                if (FAMS[fa].alt[a] == fam_get(&cur.plan, &FAMS[fa]) || FAMS[fb].alt[b] == fam_get(&cur.plan, &FAMS[fb]) ||
-                    (same && FAMS[fa].alt[a] != FAMS[fb].alt[b]))
-                    continue;
+                const double va = same ? FAMS[fb].alt[b] : FAMS[fa].alt[a]; /* (the same value: fb's) */
+                if (va == fam_get(&cur.plan, &FAMS[fa]) || FAMS[fb].alt[b] == fam_get(&cur.plan, &FAMS[fb])) continue;
                 state s = cur;
-                fam_set(&s.plan, &FAMS[fa], FAMS[fa].alt[a]);
+                fam_set(&s.plan, &FAMS[fa], va);
                 fam_set(&s.plan, &FAMS[fb], FAMS[fb].alt[b]);
                 child(d, p, &s, -1);
             }

@@ -151,3 +151,31 @@ def test_lhotse_mfcc_original_matches():
     ex = lhotse.features.kaldi.extractors.Mfcc()
     r = wmel.diagnose(lambda x: ex.extract(np.asarray(x, np.float32), SR), "lhotse-mfcc")
     assert r["matches"], (r["notes"], [c for c in r["clips"] if c["status"] == "differs"])
+
+
+# ---- refusals with their reason
+
+def test_clip_repeated_to_a_fixed_duration_refused_with_the_reason():
+    # CLAP's "repeatpad" (the clip repeated up to 10 s; here 1 s): no plan's padding, and
+    # zeros to the duration (n_samples) tried first
+    port = lambda x: wmel.features(np.resize(x, SR), plan="whisper")  # noqa: E731
+    r = wmel.diagnose(port, "whisper")
+    assert not r["reproduces"] and not r["explained"]
+    why = r["not_expressible"]
+    assert "fixed frame count" in why and "zeros to 1 s" in why and "not silence" in why, why
+
+
+def test_deltas_and_delta_deltas_refused_with_the_reason():
+    # SpeechBrain's Fbank(deltas=True): the mel values, their deltas and delta-deltas
+    def deltas(L):
+        p = np.pad(L, ((2, 2), (0, 0)), mode="edge")
+        return sum(k * (p[2 + k:len(p) - 2 + k] - p[2 - k:len(p) - 2 - k]) for k in (1, 2)) / 10
+
+    def port(x):
+        L = wmel.features(x, plan="kaldi")
+        d = deltas(L)
+        return np.concatenate([L, d, deltas(d)], axis=1).astype(np.float32)
+    r = wmel.diagnose(port, "kaldi")
+    assert not r["reproduces"]
+    why = r["not_expressible"]
+    assert "240 values a frame" in why and "delta-deltas" in why, why
