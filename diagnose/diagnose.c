@@ -2855,15 +2855,15 @@ int wmel_dg_run_opts(const wmel_frontend_plan *plan, const float *audio, size_t 
    synthetic speech clip, a chirp with a -70 dB floor). Elsewhere (one statistic over every
    feature, linear values) the rule before it: 1e-4 max(1, |v|). The statistics run over the
    plan's valid frames (wmel_plan_frames: NeMo's padding frame stays out), a stacking's frames
-   (SeamlessM4T's two a row) taken one by one; the frames the plan pads hold pad_value, held to
-   their own rounding. Cepstra (noise_ceps) take the log mels' bounds through the DCT, and the
+   (SeamlessM4T's two a row) taken one by one (the search's bounds are the claimed plan's: a
+   frame it pads is bounded as the others, the port may compute it). Cepstra (noise_ceps) take the log mels' bounds through the DCT, and the
    coefficients' float32 storage (the DCT's and the lifter's: eps32 sum |log mel| times the
    lifter; lhotse's Mfcc errs 1.7 times the log values' bound alone, in c9 of a quiet frame).
    Returns 1 where the model applies. */
 /* The cells of a plan's output as (frame t, mel index m) for the noise model: the frames
    along the plan's layout, or a stacking's frames (stack frames of nm values a row, one
    after the other: SeamlessM4T's stride 2); nv frames feed the normalisation's statistics,
-   nc are computed (the others are the plan's pad_value, exact). */
+   nc are computed (the others are the plan's pad_value). */
 typedef struct ngeo {
     size_t R, C;
     size_t nt, nm; /* frames (before stacking) and values of a frame */
@@ -2921,12 +2921,12 @@ static double log_noise(double lv, double g, double fft, double unit, double hal
     return b < 1e300 ? b : 1e300;
 }
 
-/* Each frame's largest log value (top[t], -INFINITY for a frame not computed) of v (cells g) */
+/* Each frame's largest log value (top[t]) of v (cells g) */
 static void frame_tops(const ngeo *g, const float *v, double *top)
 {
     for (size_t t = 0; t < g->nt; t++) {
         double tp = -INFINITY;
-        for (size_t m = 0; t < g->nc && m < g->nm; m++) {
+        for (size_t m = 0; m < g->nm; m++) {
             float u = v[ng_at(g, t, m)];
             if (u > tp) tp = u;
         }
@@ -2953,7 +2953,7 @@ static int noise_ceps(const wmel_frontend_plan *p, const float *x, const ngeo *g
     frame_tops(gl, L, top);
     for (size_t t = 0; t < g->nt; t++) {
         double sl = 0, se2 = 0;
-        for (size_t m = 0; t < g->nc && m < M; m++) {
+        for (size_t m = 0; m < M; m++) {
             const double lv = L[ng_at(gl, t, m + (size_t)ue)];
             const double gg = isfinite(top[t]) && isfinite(lv) ? (top[t] - lv) * unit : 0;
             const double b = log_noise(lv, gg, fft, unit, half);
@@ -2963,12 +2963,9 @@ static int noise_ceps(const wmel_frontend_plan *p, const float *x, const ngeo *g
         for (size_t j = 0; j < g->nm; j++) {
             const size_t i = ng_at(g, t, j), k = p->ceps_htk ? (j + 1) % g->nm : j;
             const double v = x[i], a = fabs(v) > 1 ? fabs(v) : 1;
-            double s = FLT_EPSILON * NOISE_A * a;
-            if (t < g->nc) {
-                const double Q = p->cepstral_lifter, lift = Q > 0 ? 1 + Q / 2 * fabs(sin(3.14159265358979323846 * (double)k / Q)) : 1;
-                s += gain * lift * (p->ceps_htk && k == 0 ? sqrt(2.0) : 1.0) *
-                     (FLT_EPSILON * sl + sqrt(2.0 / (double)M) * sqrt(se2));
-            }
+            const double Q = p->cepstral_lifter, lift = Q > 0 ? 1 + Q / 2 * fabs(sin(3.14159265358979323846 * (double)k / Q)) : 1;
+            double s = FLT_EPSILON * NOISE_A * a + gain * lift * (p->ceps_htk && k == 0 ? sqrt(2.0) : 1.0) *
+                                                       (FLT_EPSILON * sl + sqrt(2.0 / (double)M) * sqrt(se2));
             s /= tol_rel;
             sc[i] = (float)(s < FLT_MAX ? s : FLT_MAX);
         }
@@ -3052,9 +3049,7 @@ static int noise_scale(const wmel_frontend_plan *p, const float *x, const float 
         for (size_t m = 0; m < g.nm; m++) {
             size_t i = ng_at(&g, t, m);
             double v = x[i], a = fabs(v) > 1 ? fabs(v) : 1;
-            if (t >= g.nc) { /* the plan's pad_value: its own rounding */
-                a = FLT_EPSILON * NOISE_A * a;
-            } else if (normed) { /* the cell's, the mean's and the spread's, through the divisor; the output's own rounding */
+            if (normed) { /* the cell's, the mean's and the spread's, through the divisor; the output's own rounding */
                 double lv = v0[i];
                 double gg = isfinite(top[t]) && isfinite(lv) ? (top[t] - lv) * unit : 0;
                 double y = (lv - st.mu[m]) / st.sd[m], ay = fabs(y) > 1 ? fabs(y) : 1;
