@@ -106,8 +106,10 @@ static float round_dtype(float v, int dtype)
 #define NOISE_A 64.0
 #define NOISE_C 32.0
 #define NOISE_NRMS 0.25
-static int noise_scale(const wmel_frontend_plan *p, const float *x, const float *L, size_t R, size_t C, int fcols,
-                       double tol_rel, float *sc);
+static int noise_scale(const wmel_frontend_plan *p, const float *x, const float *L, size_t Lw, size_t R, size_t C,
+                       int fcols, size_t n, double tol_rel, float *sc);
+static float *pre_logs(const wmel_frontend_plan *plan, const wmel_params *p1, const float *audio, size_t n, size_t R,
+                       size_t C, int fcols, size_t *Lw);
 
 /* ---- the input's amplitude as a continuous parameter. A plan whose log values a factor on
    the samples moves by one constant (a log of mel energies, unnormalised or under Whisper's
@@ -556,8 +558,9 @@ static const char *const VALIDS[] = {"all", "hop", "trim", "end", "ceil", "but_l
 static const char *const NORMALIZES[] = {"per_feature", "all_features"};
 static const char *const MAX_SCOPES[] = {"clip", "chunk"};
 static const char *const NORM_VARS[] = {"mean_var", "mean"};
+static const char *const NORM_KINDS[] = {"none", "mean_var", "mean", "per_feature", "whole"};
 
-enum { F_INT, F_DOUBLE, F_NUM, F_DDOF, F_ALL, F_SCOPE, F_DITHER, F_SNAP, F_MEANONLY };
+enum { F_INT, F_DOUBLE, F_NUM, F_DDOF, F_ALL, F_SCOPE, F_DITHER, F_SNAP, F_MEANONLY, F_NORMKIND };
 typedef struct fam {
     const char *name;
     int type;
@@ -611,11 +614,16 @@ static const fam FAMS[] = {
     {"n_mels", F_INT, offsetof(wmel_frontend_plan, n_mels), NULL, 0, 0, {0}},
     {"hop", F_INT, offsetof(wmel_frontend_plan, hop), NULL, 0, 0, {0}},
     /* the window's length inside the transform (torch.stft's win_length < n_fft: ESPnet's
-       win_length 400 in 512) */
-    {"frame_length", F_INT, offsetof(wmel_frontend_plan, frame_length), NULL, 0, 2, {400, 512}},
+       win_length 400 in 512; 1024 and 2048 with n_fft the same, expand's pair: librosa's and
+       nnAudio's default n_fft) */
+    {"frame_length", F_INT, offsetof(wmel_frontend_plan, frame_length), NULL, 0, 4, {400, 512, 1024, 2048}},
     /* a per-feature normalisation's division by the spread: kept, or x - mean only
        (WMEL_NORMF_MEAN_ONLY, the plan JSON's normalize "mean": Speech2Text's normalize_vars) */
     {"normalize", F_MEANONLY, 0, NAMES(NORM_VARS), 2, {0, 1}},
+    /* the normalisation itself: none, mean and variance, the mean only, NeMo's per-feature or
+       Whisper's whole; not walked by the beam: tried against the claimed one before the
+       input's scale (fit_normalize), whose fit a subtracted mean leaves free */
+    {"normalize", F_NORMKIND, 0, NAMES(NORM_KINDS), 0, {0}},
 };
 enum { N_FAMS = (int)(sizeof FAMS / sizeof FAMS[0]) };
 
@@ -629,6 +637,11 @@ static double fam_get(const wmel_frontend_plan *p, const fam *f)
     case F_SCOPE: return (p->norm_flags & DG_NORMF_CHUNK_MAX) ? 1 : 0;
     case F_SNAP: return (p->bank_flags & WMEL_BANK_SNAP_BINS) ? 1 : 0;
     case F_MEANONLY: return (p->norm_flags & WMEL_NORMF_MEAN_ONLY) ? 1 : 0;
+    case F_NORMKIND:
+        if (p->norm == WMEL_NORM_NONE) return 0;
+        if (p->norm == WMEL_NORM_WHOLE) return 4;
+        if (p->norm_flags & WMEL_NORMF_MEAN_ONLY) return 2;
+        return p->norm == WMEL_NORM_PER_FEATURE ? 3 : 1;
     case F_DITHER: return p->scale > 0 ? p->dither * 32768.0 / p->scale : p->dither;
     default: return *(const int *)(const void *)b;
     }
@@ -650,6 +663,17 @@ static void fam_set(wmel_frontend_plan *p, const fam *f, double v)
         break;
     case F_DITHER: p->dither = p->scale > 0 ? v * p->scale / 32768.0 : v; break;
     case F_MEANONLY: p->norm_flags = v != 0 ? p->norm_flags | WMEL_NORMF_MEAN_ONLY : p->norm_flags & ~WMEL_NORMF_MEAN_ONLY; break;
+    case F_NORMKIND: { /* as wmel_plan_set's normalize; the variants' flags the kind takes kept (the ddof) */
+        const int nemo = p->frontend == WMEL_FRONTEND_NEMO || p->frontend == WMEL_FRONTEND_NEMO_LEGACY;
+        p->norm = v == 0 ? WMEL_NORM_NONE : v == 4 ? WMEL_NORM_WHOLE : v == 3 || (v == 2 && nemo) ? WMEL_NORM_PER_FEATURE
+                                                                                              : WMEL_NORM_MEAN_VAR;
+        if (p->norm == WMEL_NORM_NONE) p->norm_flags = 0;
+        else if (p->norm == WMEL_NORM_WHOLE) p->norm_flags &= WMEL_NORMF_FIXED_MAX | WMEL_NORMF_THEN_MEAN_VAR;
+        else p->norm_flags = (p->norm_flags & WMEL_NORMF_POPULATION) | (v == 2 ? WMEL_NORMF_MEAN_ONLY : 0);
+        if (!(p->norm_flags & WMEL_NORMF_FIXED_MAX)) p->norm_max = 0;
+        if (p->norm != WMEL_NORM_WHOLE) p->norm_range = 0;
+        break;
+    }
     default: *(int *)(void *)b = (int)v; break;
     }
 }
@@ -855,22 +879,26 @@ static void expand(dg *d, pool *p, const cand *m, size_t n_audio)
             }
         }
     }
-    static const size_t pairs[][2] = {{offsetof(wmel_frontend_plan, mel_norm), offsetof(wmel_frontend_plan, log_guard)}};
+    /* (and n_fft with the window's length, the same value: librosa's and nnAudio's 2048) */
+    static const size_t pairs[][2] = {{offsetof(wmel_frontend_plan, mel_norm), offsetof(wmel_frontend_plan, log_guard)},
+                                      {offsetof(wmel_frontend_plan, n_fft), offsetof(wmel_frontend_plan, frame_length)}};
     for (size_t q = 0; q < sizeof pairs / sizeof pairs[0]; q++) {
         int fa = -1, fb = -1;
+        const int same = q == 1;
         for (int f = 0; f < N_FAMS; f++) {
-            if (FAMS[f].type != F_INT && FAMS[f].type != F_DOUBLE) continue;
+            if (FAMS[f].type != F_INT && FAMS[f].type != F_DOUBLE && FAMS[f].type != F_NUM) continue;
             if (FAMS[f].off == pairs[q][0]) fa = f;
             if (FAMS[f].off == pairs[q][1]) fb = f;
         }
         if (fa < 0 || fb < 0 || !fam_applies(&cur.plan, &FAMS[fa], n_audio) || !fam_applies(&cur.plan, &FAMS[fb], n_audio))
             continue;
-        for (int a = 0; a < FAMS[fa].n_alt; a++)
+        if (same && cur.plan.frame_length != cur.plan.n_fft) continue; /* (a window that fills the transform) */
+        for (int a = 0; a < (same ? 1 : FAMS[fa].n_alt); a++)
             for (int b = 0; b < FAMS[fb].n_alt; b++) {
-                if (FAMS[fa].alt[a] == fam_get(&cur.plan, &FAMS[fa]) || FAMS[fb].alt[b] == fam_get(&cur.plan, &FAMS[fb]))
-                    continue;
+                const double va = same ? FAMS[fb].alt[b] : FAMS[fa].alt[a]; /* (the same value: fb's) */
+                if (va == fam_get(&cur.plan, &FAMS[fa]) || FAMS[fb].alt[b] == fam_get(&cur.plan, &FAMS[fb])) continue;
                 state s = cur;
-                fam_set(&s.plan, &FAMS[fa], FAMS[fa].alt[a]);
+                fam_set(&s.plan, &FAMS[fa], va);
                 fam_set(&s.plan, &FAMS[fb], FAMS[fb].alt[b]);
                 child(d, p, &s, -1);
             }
@@ -1089,7 +1117,7 @@ typedef struct job {
     state cur;               /* the plan found so far, on the frames the port gives */
     score s0;                /* its score */
     state preset_state;      /* the claimed plan on the frames the port gives */
-    int hop_changed, valid_changed, framing_changed, scale_changed, meanonly_changed;
+    int hop_changed, valid_changed, framing_changed, scale_changed, meanonly_changed, normkind_changed;
     double units_a, units_b; /* port = a plan + b (units) */
     double units_scale;      /* or the scale found by the units (0: none) */
     double given_a, given_b; /* the units known before the search (wmel_dg_opts; given_a 0: none) */
@@ -1804,13 +1832,52 @@ static void fit_scale(job *j)
     j->s0 = eval(d, &j->cur); /* the features the units' fit reads */
 }
 
+/* The normalisation against the claimed one (none, mean and variance, the mean only,
+   NeMo's per-feature): tried before the input's scale, which a subtracted mean leaves free
+   (a port's x - mean of Kaldi's fbank: any scale then fits the guard alone), and before the
+   units, whose one linear map would pass for part of it; the best taken where it leaves
+   under 30 % of the RMS and a linear map of the values does no better. Not for Whisper's
+   max - 8 (norm whole, its own fields). */
+static void fit_normalize(job *j)
+{
+    const wmel_frontend_plan *cp = &j->cur.plan;
+    if (j->pt.port_const || !(j->s0.rms > 0) || cp->norm == WMEL_NORM_WHOLE || cp->stack > 1 || cp->delta_win)
+        return;
+    dg *d = &j->d;
+    int fk = -1;
+    for (int f = 0; f < N_FAMS; f++)
+        if (FAMS[f].type == F_NORMKIND) fk = f;
+    j->s0 = eval(d, &j->cur);
+    double ua, ub, lin = fit_units(d->y, d->x, d->R * d->C, &ua, &ub);
+    const double now = fam_get(cp, &FAMS[fk]);
+    state best = j->cur;
+    score bsc = j->s0;
+    for (int k = 0; k < 4; k++) {
+        if (k == now) continue;
+        state s = j->cur;
+        fam_set(&s.plan, &FAMS[fk], k);
+        if (plan_check(&s.plan)) continue;
+        score sc = eval(d, &s);
+        if (sc.ok && sc.rms < bsc.rms) {
+            bsc = sc;
+            best = s;
+        }
+    }
+    if (bsc.rms < 0.3 * j->s0.rms && !(lin <= bsc.rms)) {
+        j->cur = best;
+        j->normkind_changed = 1;
+    }
+    j->s0 = eval(d, &j->cur);
+}
+
 /* a per-feature normalisation with or without its division by each index's spread (x - mean
    only: Speech2Text's normalize_vars false): tried before the units, whose one linear map
    would otherwise pass for a division by the indices' own spreads */
 static void fit_meanonly(job *j)
 {
     const wmel_frontend_plan *cp = &j->cur.plan;
-    if (j->pt.port_const || !(j->s0.rms > 0) || !(cp->norm == WMEL_NORM_PER_FEATURE || cp->norm == WMEL_NORM_MEAN_VAR))
+    if (j->pt.port_const || !(j->s0.rms > 0) || !(cp->norm == WMEL_NORM_PER_FEATURE || cp->norm == WMEL_NORM_MEAN_VAR) ||
+        j->normkind_changed) /* (fit_normalize tried the mean only) */
         return;
     dg *d = &j->d;
     j->s0 = eval(d, &j->cur);
@@ -1921,14 +1988,22 @@ static void noise_model(job *j)
     dg *d = &j->d;
     d->scalec = malloc(d->R * d->C * sizeof *d->scalec);
     float *L = NULL;
+    size_t Lw = 0, n2 = j->n + j->cur.pad;
     if (d->scalec && (j->cur.plan.norm == WMEL_NORM_PER_FEATURE || j->cur.plan.norm == WMEL_NORM_MEAN_VAR)) {
         state sn = j->cur; /* the log values before the normalisation */
         sn.plan.norm = WMEL_NORM_NONE;
         sn.plan.norm_flags = 0;
         sn.plan.norm_eps = 0;
         if (eval(d, &sn).ok && (L = malloc(d->R * d->C * sizeof *L)) != NULL) memcpy(L, d->y, d->R * d->C * sizeof *L);
+    } else if (d->scalec && j->cur.plan.n_ceps > 0 && !clip_at(d, &j->cur, n2)) { /* the log mels of cepstra */
+        wmel_params p1 = wmel_default_params();
+        p1.n_threads = 1;
+        p1.backend = d->backend;
+        wmel_frontend_plan q = j->cur.plan;
+        gain_plan(&q);
+        L = pre_logs(&q, &p1, d->a, n2, d->R, d->C, j->al.fcols, &Lw);
     }
-    int model = d->scalec && noise_scale(&j->cur.plan, d->x, L, d->R, d->C, j->al.fcols, j->tol_rel, d->scalec);
+    int model = d->scalec && noise_scale(&j->cur.plan, d->x, L, Lw, d->R, d->C, j->al.fcols, n2, j->tol_rel, d->scalec);
     free(L);
     if (model) j->s0 = eval(d, &j->cur);
     else {
@@ -2060,6 +2135,7 @@ static void mark_shape_changes(job *j)
         if (j->al.nmels_changed && fm->off == offsetof(wmel_frontend_plan, n_mels)) j->changed[f] = 1;
         if (j->hop_changed && fm->off == offsetof(wmel_frontend_plan, hop)) j->changed[f] = 1;
         if (j->meanonly_changed && fm->type == F_MEANONLY) j->changed[f] = 1;
+        if (j->normkind_changed && fm->type == F_NORMKIND) j->changed[f] = 1;
     }
 }
 
@@ -2445,6 +2521,7 @@ static void take_out(job *j)
         int stack_fam = FAMS[f].off == offsetof(wmel_frontend_plan, stack_left) ||
                         FAMS[f].off == offsetof(wmel_frontend_plan, stack_tail);
         if (stack_fam && stack_found) continue; /* in the stacking's own line */
+        if (j->normkind_changed && FAMS[f].type == F_MEANONLY) continue; /* (the kind's line names it) */
         double pv = fam_get(base, &FAMS[f]);
         if (fam_get(&j->cur.plan, &FAMS[f]) == pv) {
             j->changed[f] = 0;
@@ -2706,6 +2783,7 @@ static int run_stages(job *j)
     if ((rc = score_start(j)) != 0) return rc;
     mask_constant_rows(j);
     residual_before(j);
+    fit_normalize(j);
     fit_scale(j);
     fit_meanonly(j);
     fit_units_stage(j);
@@ -2803,7 +2881,11 @@ int wmel_dg_run_opts(const wmel_frontend_plan *plan, const float *audio, size_t 
                                                below its frame's largest: relative to the
                                                cell's energy exp(g / 2) larger; unit: ln per
                                                unit of the log, gain: the normalisation's and
-                                               the affine's factor.
+                                               the affine's factor. For a magnitude (power 1)
+                                               g is the magnitudes' own ratio and the term
+                                               exp(g): torchaudio's MelSpectrogram(power=1)
+                                               on a -70 dB floor errs 1.5 times exp(g / 2)'s
+                                               bound, within exp(g)'s.
    Measured against the float64 reference (diagnose.c's tests; docs/porting.md, "The noise
    model"): openai-whisper's float32 path needs A >= 11 at g < 1 (exact_30s.wav), and
    kaldi-native-fbank 1.23 and torchaudio 2.9 compliance.kaldi.fbank (int16 units, n_fft
@@ -2820,104 +2902,235 @@ int wmel_dg_run_opts(const wmel_frontend_plan *plan, const float *audio, size_t 
    none. Measured: Speech2Text's original (torchaudio 2.9's float32 fbank, numpy's CMVN)
    moves a mean by up to 0.16 and a spread by up to 0.07 of these terms (jfk.flac, a
    synthetic speech clip, a chirp with a -70 dB floor). Elsewhere (one statistic over every
-   feature, linear values) the rule before it: 1e-4 max(1, |v|). Returns 1 where the model
-   applies. */
-static int noise_scale(const wmel_frontend_plan *p, const float *x, const float *L, size_t R, size_t C, int fcols,
-                       double tol_rel, float *sc)
+   feature, linear values) the rule before it: 1e-4 max(1, |v|). The statistics run over the
+   plan's valid frames (wmel_plan_frames: NeMo's padding frame stays out), a stacking's frames
+   (SeamlessM4T's two a row) taken one by one (the search's bounds are the claimed plan's: a
+   frame it pads is bounded as the others, the port may compute it). Cepstra (noise_ceps) take the log mels' bounds through the DCT, and the
+   coefficients' float32 storage (the DCT's and the lifter's: eps32 sum |log mel| times the
+   lifter; lhotse's Mfcc errs 1.7 times the log values' bound alone, in c9 of a quiet frame).
+   Returns 1 where the model applies. */
+/* The cells of a plan's output as (frame t, mel index m) for the noise model: the frames
+   along the plan's layout, or a stacking's frames (stack frames of nm values a row, one
+   after the other: SeamlessM4T's stride 2); nv frames feed the normalisation's statistics,
+   nc are computed (the others are the plan's pad_value). */
+typedef struct ngeo {
+    size_t R, C;
+    size_t nt, nm; /* frames (before stacking) and values of a frame */
+    size_t nv, nc; /* valid and computed frames (wmel_plan_frames) */
+    int fcols, stack;
+} ngeo;
+static size_t ng_at(const ngeo *g, size_t t, size_t m)
 {
-    int lg = p->log;
-    int whole = p->norm == WMEL_NORM_WHOLE;
-    int normed = (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR) && L &&
-                 !(p->norm_flags & WMEL_NORMF_ALL) && p->stack <= 1 && !p->use_energy;
-    int logs = (p->norm == WMEL_NORM_NONE || whole || normed) && p->delta_win == 0 &&
-               (lg == WMEL_LOG_ADD || lg == WMEL_LOG_CLAMP || lg == WMEL_LOG10_CLAMP);
-    double unit = lg == WMEL_LOG10_CLAMP ? log(10.0) : 1.0; /* ln per unit of the log */
-    double gain = (p->affine ? fabs(p->post_scale) : 1.0) * (whole ? 0.25 : 1.0);
-    if (!(gain > 0)) logs = 0;
-    const float *v0 = normed ? L : x; /* the log values the frames' tops come from */
-    double fft = NOISE_C * sqrt((double)p->n_fft);
-    size_t nt = fcols ? C : R, nm = fcols ? R : C;
-    int divides = !(p->norm_flags & WMEL_NORMF_MEAN_ONLY);
-    /* per mel index: the normalisation's mean and divisor, and the bounds of its mean and
-       spread (normed) */
-    double *mu = NULL, *sd = NULL, *bmu = NULL, *bsd = NULL, *top = NULL;
-    if (logs) {
-        top = malloc(nt * sizeof *top);
-        if (!top) logs = 0;
+    if (g->stack > 1) return t / (size_t)g->stack * g->C + t % (size_t)g->stack * g->nm + m;
+    return g->fcols ? m * g->C + t : t * g->C + m;
+}
+/* g for plan p's R x C output of a clip of n samples, its frames' values nm wide (0: the
+   output's own); 0, or -1 where the cells are not frames of values (an overlapping or
+   shifted stacking: g then takes each row as a frame) */
+static int ngeo_of(const wmel_frontend_plan *p, size_t n, size_t R, size_t C, int fcols, ngeo *g)
+{
+    memset(g, 0, sizeof *g);
+    g->R = R;
+    g->C = C;
+    g->fcols = fcols;
+    g->stack = p->stack > 1 ? p->stack : 1;
+    if (g->stack > 1) {
+        if (fcols || p->stack_left || (p->stack_stride && p->stack_stride != p->stack) || C % (size_t)g->stack) {
+            g->stack = 1; /* (each row as a frame) */
+            g->nt = g->nv = g->nc = R;
+            g->nm = C;
+            return -1;
+        }
+        g->nt = R * (size_t)g->stack;
+        g->nm = C / (size_t)g->stack;
+    } else {
+        g->nt = fcols ? C : R;
+        g->nm = fcols ? R : C;
     }
-    for (size_t t = 0; logs && t < nt; t++) { /* each frame's largest log value */
+    g->nv = g->nc = g->nt;
+    wmel_plan_counts pc;
+    wmel_frontend_plan q = *p;
+    q.norm_flags &= ~DG_NORMF_CHUNK_MAX;
+    if (n && !wmel_plan_frames(&q, n, &pc) && pc.frames == g->nt) {
+        g->nv = pc.valid < g->nt ? pc.valid : g->nt;
+        g->nc = pc.computed < g->nt ? pc.computed : g->nt;
+        if (g->nv == 0) g->nv = g->nc;
+    }
+    return 0;
+}
+
+/* A log cell's float32 noise (noise_scale), in the log's units: its own rounding and the
+   transform's, g (ln of the energies) below its frame's largest; half: 1/2 for a power
+   spectrum (the transform's error relative to a bin's magnitude, exp(g / 2) of a power's
+   g), 1 for a magnitude (power 1: g is the magnitudes' own) */
+static double log_noise(double lv, double g, double fft, double unit, double half)
+{
+    const double al = fabs(lv) > 1 ? fabs(lv) : 1, x = g * half;
+    double b = FLT_EPSILON * NOISE_A * al + FLT_EPSILON * fft * exp(x < 700 ? x : 700) / unit;
+    return b < 1e300 ? b : 1e300;
+}
+
+/* Each frame's largest log value (top[t]) of v (cells g) */
+static void frame_tops(const ngeo *g, const float *v, double *top)
+{
+    for (size_t t = 0; t < g->nt; t++) {
         double tp = -INFINITY;
-        for (size_t m = 0; m < nm; m++) {
-            float v = v0[fcols ? m * C + t : t * C + m];
-            if (v > tp) tp = v;
+        for (size_t m = 0; m < g->nm; m++) {
+            float u = v[ng_at(g, t, m)];
+            if (u > tp) tp = u;
         }
         top[t] = tp;
     }
-    if (logs && normed) {
-        mu = calloc(nm, sizeof *mu);
-        sd = calloc(nm, sizeof *sd);
-        bmu = calloc(nm, sizeof *bmu);
-        bsd = calloc(nm, sizeof *bsd);
-        if (!mu || !sd || !bmu || !bsd) logs = 0;
-        for (size_t m = 0; logs && m < nm; m++) {
-            double s1 = 0, s2 = 0;
-            for (size_t t = 0; t < nt; t++) {
-                double v = L[fcols ? m * C + t : t * C + m];
-                s1 += v;
-                s2 += v * v;
-            }
-            double mean = s1 / (double)nt, var = s2 / (double)nt - mean * mean;
-            mu[m] = mean;
-            sd[m] = divides ? sqrt(var > 0 ? var : 0) + (p->norm_eps > 0 ? p->norm_eps : 1e-5) : 1.0;
-            double q1 = 0, q2 = 0;
-            for (size_t t = 0; t < nt; t++) {
-                double lv = L[fcols ? m * C + t : t * C + m], al = fabs(lv) > 1 ? fabs(lv) : 1;
-                double g = isfinite(top[t]) && isfinite(lv) ? (top[t] - lv) * unit : 0;
-                double b = FLT_EPSILON * NOISE_A * al + FLT_EPSILON * fft * exp(g / 2 < 700 ? g / 2 : 700) / unit;
-                if (!(b < 1e300)) b = 1e300;
-                q1 += b * b;
-                q2 += (lv - mean) * (lv - mean) * b * b;
-            }
-            bmu[m] = sqrt(q1) / (double)nt;
-            bsd[m] = divides ? sqrt(q2) / (double)nt / sd[m] : 0.0;
+}
+
+/* Cepstra (n_ceps, no normalisation over them): cell (t, column j) of the k-th cepstrum
+   (Kaldi's order, or htk's c0 last) moves by its own rounding, by the lifter times float32
+   coefficients (the DCT's and the lifter's, stored in float32 by ports as lhotse's: eps
+   sum_m |l_m|) and by the log mels' noise through the orthonormal DCT (sqrt(2 / M) of their
+   root sum of squares). L: the log mels (gl's cells, the energy's column first with
+   use_energy). 1 where it applies. */
+static int noise_ceps(const wmel_frontend_plan *p, const float *x, const ngeo *g, const float *L, const ngeo *gl,
+                      double tol_rel, float *sc)
+{
+    const int ue = p->use_energy != 0;
+    const size_t M = gl->nm - (size_t)ue;
+    if (gl->nt != g->nt || M < 1 || g->nm != (size_t)p->n_ceps) return 0;
+    const double unit = p->log == WMEL_LOG10_CLAMP ? log(10.0) : 1.0, half = p->power == 1 ? 1.0 : 0.5;
+    const double fft = NOISE_C * sqrt((double)p->n_fft), gain = p->affine ? fabs(p->post_scale) : 1.0;
+    double *top = malloc(gl->nt * sizeof *top);
+    if (!top) return 0;
+    frame_tops(gl, L, top);
+    for (size_t t = 0; t < g->nt; t++) {
+        double sl = 0, se2 = 0;
+        for (size_t m = 0; m < M; m++) {
+            const double lv = L[ng_at(gl, t, m + (size_t)ue)];
+            const double gg = isfinite(top[t]) && isfinite(lv) ? (top[t] - lv) * unit : 0;
+            const double b = log_noise(lv, gg, fft, unit, half);
+            sl += fabs(lv);
+            se2 += b * b;
+        }
+        for (size_t j = 0; j < g->nm; j++) {
+            const size_t i = ng_at(g, t, j), k = p->ceps_htk ? (j + 1) % g->nm : j;
+            const double v = x[i], a = fabs(v) > 1 ? fabs(v) : 1;
+            const double Q = p->cepstral_lifter, lift = Q > 0 ? 1 + Q / 2 * fabs(sin(3.14159265358979323846 * (double)k / Q)) : 1;
+            double s = FLT_EPSILON * NOISE_A * a + gain * lift * (p->ceps_htk && k == 0 ? sqrt(2.0) : 1.0) *
+                                                       (FLT_EPSILON * sl + sqrt(2.0 / (double)M) * sqrt(se2));
+            s /= tol_rel;
+            sc[i] = (float)(s < FLT_MAX ? s : FLT_MAX);
         }
     }
-    for (size_t t = 0; t < nt; t++) {
-        for (size_t m = 0; m < nm; m++) {
-            size_t i = fcols ? m * C + t : t * C + m;
+    free(top);
+    return 1;
+}
+
+/* A per-feature normalisation's statistics' bounds (noise_scale): per mel index over the
+   valid frames, the mean and divisor, and how far the cells' bounds move the mean and the
+   spread */
+typedef struct nstats {
+    double *mu, *sd, *bmu, *bsd;
+} nstats;
+static int norm_stats(const wmel_frontend_plan *p, const ngeo *g, const float *L, const double *top, double fft,
+                      double unit, double half, nstats *s)
+{
+    const size_t nm = g->nm, nv = g->nv;
+    const int divides = !(p->norm_flags & WMEL_NORMF_MEAN_ONLY);
+    s->mu = calloc(nm, sizeof *s->mu);
+    s->sd = calloc(nm, sizeof *s->sd);
+    s->bmu = calloc(nm, sizeof *s->bmu);
+    s->bsd = calloc(nm, sizeof *s->bsd);
+    if (!s->mu || !s->sd || !s->bmu || !s->bsd || nv == 0) return -1;
+    for (size_t m = 0; m < nm; m++) {
+        double s1 = 0, s2 = 0;
+        for (size_t t = 0; t < nv; t++) {
+            double v = L[ng_at(g, t, m)];
+            s1 += v;
+            s2 += v * v;
+        }
+        double mean = s1 / (double)nv, var = s2 / (double)nv - mean * mean;
+        s->mu[m] = mean;
+        s->sd[m] = divides ? sqrt(var > 0 ? var : 0) + (p->norm_eps > 0 ? p->norm_eps : 1e-5) : 1.0;
+        double q1 = 0, q2 = 0;
+        for (size_t t = 0; t < nv; t++) {
+            double lv = L[ng_at(g, t, m)];
+            double gg = isfinite(top[t]) && isfinite(lv) ? (top[t] - lv) * unit : 0;
+            double b = log_noise(lv, gg, fft, unit, half);
+            q1 += b * b;
+            q2 += (lv - mean) * (lv - mean) * b * b;
+        }
+        s->bmu[m] = sqrt(q1) / (double)nv;
+        s->bsd[m] = divides ? sqrt(q2) / (double)nv / s->sd[m] : 0.0;
+    }
+    return 0;
+}
+
+static int noise_scale(const wmel_frontend_plan *p, const float *x, const float *L, size_t Lw, size_t R, size_t C,
+                       int fcols, size_t n, double tol_rel, float *sc)
+{
+    int lg = p->log;
+    int whole = p->norm == WMEL_NORM_WHOLE;
+    ngeo g;
+    const int frames = ngeo_of(p, n, R, C, fcols, &g) == 0;
+    if (p->n_ceps > 0 && p->norm == WMEL_NORM_NONE && !p->delta_win && L && Lw && frames && g.stack == 1) {
+        ngeo gl;
+        wmel_frontend_plan q = *p;
+        q.n_ceps = 0;
+        if (ngeo_of(&q, n, fcols ? Lw : R, fcols ? C : Lw, fcols, &gl) == 0)
+            return noise_ceps(p, x, &g, L, &gl, tol_rel, sc);
+    }
+    if (Lw) L = NULL; /* (the log mels of cepstra: no other model reads them) */
+    int normed = (p->norm == WMEL_NORM_PER_FEATURE || p->norm == WMEL_NORM_MEAN_VAR) && L &&
+                 !(p->norm_flags & WMEL_NORMF_ALL) && frames && !p->use_energy;
+    int logs = (p->norm == WMEL_NORM_NONE || whole || normed) && p->delta_win == 0 &&
+               (lg == WMEL_LOG_ADD || lg == WMEL_LOG_CLAMP || lg == WMEL_LOG10_CLAMP);
+    double unit = lg == WMEL_LOG10_CLAMP ? log(10.0) : 1.0; /* ln per unit of the log */
+    double half = p->power == 1 ? 1.0 : 0.5;                  /* a magnitude's g is its own */
+    double gain = (p->affine ? fabs(p->post_scale) : 1.0) * (whole ? 0.25 : 1.0);
+    if (!(gain > 0)) logs = 0;
+    if (!logs) return 0;
+    const float *v0 = normed ? L : x; /* the log values the frames' tops come from */
+    double fft = NOISE_C * sqrt((double)p->n_fft);
+    nstats st = {NULL, NULL, NULL, NULL};
+    double *top = malloc(g.nt * sizeof *top);
+    if (!top) return 0;
+    frame_tops(&g, v0, top);
+    if (normed && norm_stats(p, &g, L, top, fft, unit, half, &st)) logs = 0;
+    for (size_t t = 0; logs && t < g.nt; t++) {
+        for (size_t m = 0; m < g.nm; m++) {
+            size_t i = ng_at(&g, t, m);
             double v = x[i], a = fabs(v) > 1 ? fabs(v) : 1;
-            if (logs) {
-                double lv = v0[i], al = fabs(lv) > 1 ? fabs(lv) : 1;
-                double g = isfinite(top[t]) && isfinite(lv) ? (top[t] - lv) / (normed ? 1 : gain) * unit : 0;
-                double e = FLT_EPSILON * fft * exp(g / 2 < 700 ? g / 2 : 700) / unit;
-                if (normed) { /* the cell's, the mean's and the spread's, through the divisor; the output's own rounding */
-                    double y = (lv - mu[m]) / sd[m], ay = fabs(y) > 1 ? fabs(y) : 1;
-                    a = FLT_EPSILON * NOISE_A * (a > ay ? a : ay) +
-                        (FLT_EPSILON * NOISE_A * al + e + bmu[m] + fabs(y) * bsd[m]) / sd[m];
-                } else {
-                    a = FLT_EPSILON * NOISE_A * a + e * gain;
-                }
-                a /= tol_rel;
+            if (normed) { /* the cell's, the mean's and the spread's, through the divisor; the output's own rounding */
+                double lv = v0[i];
+                double gg = isfinite(top[t]) && isfinite(lv) ? (top[t] - lv) * unit : 0;
+                double y = (lv - st.mu[m]) / st.sd[m], ay = fabs(y) > 1 ? fabs(y) : 1;
+                a = FLT_EPSILON * NOISE_A * (a > ay ? a : ay) +
+                    (log_noise(lv, gg, fft, unit, half) + st.bmu[m] + fabs(y) * st.bsd[m]) / st.sd[m];
+            } else {
+                double lv = v0[i];
+                double gg = isfinite(top[t]) && isfinite(lv) ? (top[t] - lv) / gain * unit : 0;
+                double e = FLT_EPSILON * fft * exp(gg * half < 700 ? gg * half : 700) / unit;
+                a = FLT_EPSILON * NOISE_A * a + e * gain;
             }
+            a /= tol_rel;
             sc[i] = (float)(a < FLT_MAX ? a : FLT_MAX);
         }
     }
     free(top);
-    free(mu);
-    free(bmu);
-    free(bsd);
-    free(sd);
+    free(st.mu);
+    free(st.sd);
+    free(st.bmu);
+    free(st.bsd);
     return logs;
 }
 
 /* Per cell, what the check's bound multiplies: the noise model's (noise_scale) for float32
    values, max(1, |v|) for float16 and bfloat16 (whose own rounding sets the bound). */
-static void cell_scale(const wmel_frontend_plan *p, const float *x, const float *L, size_t R, size_t C, int fcols,
-                       double tol_rel, int dtype, float *sc)
+static void cell_scale(const wmel_frontend_plan *p, const float *x, const float *L, size_t Lw, size_t R, size_t C,
+                       int fcols, size_t n, double tol_rel, int dtype, float *sc)
 {
-    if (!dtype && noise_scale(p, x, L, R, C, fcols, tol_rel, sc)) return;
+    if (!dtype && noise_scale(p, x, L, Lw, R, C, fcols, n, tol_rel, sc)) return;
     for (size_t i = 0; i < R * C; i++) sc[i] = fabsf(x[i]) > 1 ? fabsf(x[i]) : 1;
 }
+
 
 /* The check's tolerance: 1e-4, float16's or bfloat16's rounding of the port's largest value
    (dtype 1, 2), or 1.5 times the spread of another dither seed's features where the plan
@@ -2952,25 +3165,44 @@ static double check_tol(const wmel_frontend_plan *plan, const wmel_params *p1, c
     return tol_rel;
 }
 
-/* The log values before a per-feature normalisation (the noise model's L), R x C; NULL for
-   another plan or where they are not computed. */
-static float *check_logs(const wmel_frontend_plan *plan, const wmel_params *p1, const float *audio, size_t n, size_t R,
-                         size_t C)
+/* The log values before the plan's finish (the noise model's L): for a per-feature
+   normalisation the plan's output without it (R x C, *Lw 0); for cepstra the log mels (the
+   plan without the DCT: the frames' axis the output's, *Lw values a frame); NULL for another
+   plan or where they are not computed. */
+static float *pre_logs(const wmel_frontend_plan *plan, const wmel_params *p1, const float *audio, size_t n, size_t R,
+                       size_t C, int fcols, size_t *Lw)
 {
-    if (!(plan->norm == WMEL_NORM_PER_FEATURE || plan->norm == WMEL_NORM_MEAN_VAR)) return NULL;
+    *Lw = 0;
     wmel_frontend_plan q = *plan;
-    q.norm = WMEL_NORM_NONE;
-    q.norm_flags = 0;
-    q.norm_eps = 0;
+    q.norm_flags &= ~DG_NORMF_CHUNK_MAX;
+    const int ceps = plan->n_ceps > 0 && plan->norm == WMEL_NORM_NONE && !plan->delta_win && plan->stack <= 1;
+    if (ceps) {
+        q.n_ceps = 0;
+        q.ceps_htk = 0;
+        q.cepstral_lifter = 0;
+        q.affine = 0;
+        q.post_scale = 0;
+        q.post_shift = 0;
+    } else if (plan->norm == WMEL_NORM_PER_FEATURE || plan->norm == WMEL_NORM_MEAN_VAR) {
+        q.norm = WMEL_NORM_NONE;
+        q.norm_flags = 0;
+        q.norm_eps = 0;
+    } else {
+        return NULL;
+    }
     int st;
     wmel_ctx *cl = wmel_create_plan(p1, &q, &st);
     size_t r2, c2;
-    float *L = cl && !wmel_features_shape(cl, n, &r2, &c2) && r2 == R && c2 == C ? malloc(R * C * sizeof *L) : NULL;
-    if (L && wmel_features(cl, audio, n, L, R * C)) {
+    const size_t w = (size_t)plan->n_mels + (plan->use_energy ? 1 : 0);
+    int same = cl && !wmel_features_shape(cl, n, &r2, &c2) &&
+               (ceps ? (fcols ? r2 == w && c2 == C : r2 == R && c2 == w) : r2 == R && c2 == C);
+    float *L = same ? malloc(r2 * c2 * sizeof *L) : NULL;
+    if (L && wmel_features(cl, audio, n, L, r2 * c2)) {
         free(L);
         L = NULL;
     }
     wmel_destroy(cl);
+    if (L && ceps) *Lw = w;
     return L;
 }
 
@@ -3075,8 +3307,9 @@ int wmel_dg_check(const wmel_frontend_plan *plan, const float *audio, size_t n, 
         goto done;
     }
     double tol_rel = check_tol(plan, &p1, audio, n, feat, y, R * C, dtype);
-    float *L = check_logs(plan, &p1, audio, n, R, C);
-    cell_scale(plan, feat, L, R, C, frames_are_cols(plan), 1e-4, dtype, sc); /* the bound: tol_rel sc */
+    size_t Lw;
+    float *L = pre_logs(plan, &p1, audio, n, R, C, frames_are_cols(plan), &Lw);
+    cell_scale(plan, feat, L, Lw, R, C, frames_are_cols(plan), n, 1e-4, dtype, sc); /* the bound: tol_rel sc */
     free(L);
     check_cells(y, feat, sc, R, C, tol_rel, dtype, out);
     rc = 0;

@@ -475,6 +475,104 @@ static int below_floor(joint_state *s)
     return 1;
 }
 
+/* the axes of clip c's features longer than 1 (at most two) into a[2]; their count */
+static int port_axes(const wmel_dg_clip *c, size_t a[2])
+{
+    int na = 0;
+    a[0] = a[1] = 1;
+    for (int i = 0; i < c->ndim; i++)
+        if (c->shape[i] != 1 && na < 2) a[na++] = c->shape[i];
+    return na;
+}
+
+/* The port's frame count fixed whatever the clip's length (every clip's features of one
+   shape, the clips' lengths several times apart): a padding (or cut) to a fixed duration.
+   The plan so far with zeros up to each whole second whose frame count is the port's
+   (n_samples: Whisper's 30 s, CLAP's 10 s) is held against every clip, taken where it
+   reproduces more; where none reproduces them all, the reason in why. 1: the count is fixed. */
+static int fixed_length(joint_state *s, char *why, size_t wl)
+{
+    size_t a0[2], a[2], nmin = (size_t)-1, nmax = 0;
+    port_axes(&s->clips[0], a0);
+    for (int k = 0; k < s->n_clips; k++) {
+        port_axes(&s->clips[k], a);
+        if (a[0] != a0[0] || a[1] != a0[1]) return 0;
+        if (s->clips[k].n < nmin) nmin = s->clips[k].n;
+        if (s->clips[k].n > nmax) nmax = s->clips[k].n;
+    }
+    if (s->n_clips < 2 || nmax < 2 * nmin) return 0;
+    wmel_frontend_plan take;
+    int best_ok = s->n_ok, got = 0, tried = 0;
+    size_t sec = 0;
+    for (int k = 1; k <= 120 && !got; k++) { /* each second up to 60 s, from the claimed plan, then the answer so far */
+        wmel_frontend_plan p = k > 60 && s->have ? s->plan : *s->claimed;
+        if (k > 60 && !s->have) break;
+        p.n_frames = 0;
+        p.pad_value = s->claimed->pad_value;
+        p.n_samples = (k - 1) % 60 * p.sample_rate + p.sample_rate;
+        wmel_plan_counts pc;
+        if (wmel_plan_check(&p, NULL, 0) || wmel_plan_frames(&p, nmin, &pc) ||
+            !((pc.rows == a0[0] && pc.cols == a0[1]) || (pc.rows == a0[1] && pc.cols == a0[0])))
+            continue;
+        if (pc.rows != a0[0]) p.layout = p.layout == WMEL_LAYOUT_MELS_FRAMES ? WMEL_LAYOUT_FRAMES_MELS : WMEL_LAYOUT_MELS_FRAMES;
+        tried++;
+        sec = (size_t)((k - 1) % 60 + 1);
+        if (consider(s, &p, &take, &best_ok)) {
+            got = 1;
+            s->plan = take;
+            s->have = 1;
+            s->n_ok = best_ok;
+            memcpy(s->ck, s->ck3, (size_t)s->n_clips * sizeof *s->ck);
+        }
+    }
+    if (got && s->n_ok == s->n_clips) {
+        wmel_dg_result *m = s->best;
+        if (m->n_diff < WMEL_DG_MAX_DIFF) {
+            wmel_dg_diff *d = &m->diff[m->n_diff++];
+            memset(d, 0, sizeof *d);
+            snprintf(d->field, sizeof d->field, "n_samples");
+            snprintf(d->preset, sizeof d->preset, "%d", s->claimed->n_samples);
+            snprintf(d->found, sizeof d->found, "%d", s->plan.n_samples);
+            d->numeric = 1;
+            d->without = -1;
+        }
+        m->explained = 1;
+        return 1;
+    }
+    char t[320];
+    if (tried)
+        snprintf(t, sizeof t, "a fixed frame count (%zu x %zu for clips of %zu to %zu samples): zeros to %zu s "
+                 "(n_samples) do not reproduce it, the padding is not silence", a0[0], a0[1], nmin, nmax, sec);
+    else
+        snprintf(t, sizeof t, "a fixed frame count (%zu x %zu for clips of %zu to %zu samples): no padding to "
+                 "1 to 60 s gives it", a0[0], a0[1], nmin, nmax);
+    snprintf(why, wl, "%.*s", (int)(wl - 1), t);
+    return 1;
+}
+
+/* Why no plan expresses the port, from what the clips show (the answer not reproducing them
+   all): a fixed frame count (fixed_length, which first tries zeros to a fixed duration), or
+   each frame's values a multiple of the mel count the plan has: deltas and delta-deltas
+   (delta_win appends the first-order deltas only). "" where none is seen. */
+static void refusal(joint_state *s, char *why, size_t wl)
+{
+    why[0] = 0;
+    if (fixed_length(s, why, wl)) return;
+    const wmel_frontend_plan *p = s->claimed; /* (the answer so far may have stacked frames in their place) */
+    size_t a[2];
+    port_axes(&s->clips[0], a);
+    const size_t w = (size_t)p->n_mels + (p->use_energy ? 1 : 0);
+    for (int k = 3; k >= 2 && w > 0 && !p->delta_win && p->stack <= 1 && !p->n_ceps; k--)
+        for (int ax = 0; ax < 2; ax++)
+            if (a[ax] == (size_t)k * w) {
+                char t[240];
+                snprintf(t, sizeof t, "%zu values a frame, %d x the %zu mel values: %s (delta_win appends "
+                         "first-order deltas only)", a[ax], k, w, k == 3 ? "deltas and delta-deltas" : "deltas");
+                snprintf(why, wl, "%.*s", (int)(wl - 1), t);
+                return;
+            }
+}
+
 static void finish(joint_state *s, int all)
 {
     wmel_dg_result *o = s->best;
@@ -574,8 +672,14 @@ int wmel_dg_run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips,
         if (s.n_ok == before) fits[next] = 2; /* no candidate from this clip: the next one */
     }
     free(fits);
+    char why[sizeof out->not_expressible] = "";
+    if (!rc && jt->failed >= 0) {
+        refusal(&s, why, sizeof why);
+        if (s.n_ok == n_clips) jt->failed = -1; /* (zeros to a fixed duration reproduce every clip) */
+    }
     if (!rc) {
         finish(&s, jt->failed < 0 && !below_floor(&s));
+        if (why[0] && jt->failed >= 0) snprintf(out->not_expressible, sizeof out->not_expressible, "%s", why);
         out->seconds = (double)(clock() - t0) / CLOCKS_PER_SEC;
     }
     free(dtype), free(ck2), free(r), free(s.own);

@@ -176,6 +176,46 @@ def _claimed(preset, plan, hf_config):
     return 1, text
 
 
+def _plan_refuses(plan: dict, x) -> str:
+    """Why the plan computes no features of the samples x ("" when it does)."""
+    from ._features import features
+    try:
+        features(x, plan=plan)
+    except (ValueError, RuntimeError) as e:
+        return str(e)
+    return ""
+
+
+def _left_out(r: dict, refused, kind, text) -> None:
+    """The probes the port raised on, left out of the fit: r["left_out"] [{"stem", "samples",
+    "port", "plan"}] and a note each; the answer found (or, with none, the claimed plan) is
+    asked for the same clip: a plan that refuses it too agrees with the port there, one that
+    computes it does not (the answer is then not reproduced: the port refuses a clip the
+    plan takes)."""
+    r["left_out"] = []
+    if not refused:
+        return
+    plan = r.get("plan")
+    if plan is None:  # the claimed plan: a preset's name or a plan's JSON
+        plan = text if kind == 0 else json.loads(text) if kind == 1 else None
+    notes = []
+    for stem, x, err in refused:
+        why = _plan_refuses(plan, x) if plan is not None else "(no plan to ask)"
+        r["left_out"].append({"stem": stem, "samples": int(x.size), "port": err, "plan": why})
+        if why:
+            notes.append(f"the probe {stem!r} ({x.size} samples) left out: the port raised ({err[:120]}), "
+                         f"and the plan refuses it too ({why[:120]})")
+        else:
+            notes.append(f"the probe {stem!r} ({x.size} samples): the port raised ({err[:120]}) where the plan "
+                         f"computes it")
+            r["reproduces"] = False
+            r["explained"] = False
+            r["matches"] = False
+            r["clips"].append({"stem": stem, "status": "differs", "max": None,
+                               "why": f"the port raised ({err[:120]}) where the plan computes the clip"})
+    r["notes"] = "; ".join([n for n in [r.get("notes", "")] if n] + notes)
+
+
 def _diagnose_port(port, preset, plan, hf_config, emit_plan, force, mc, audio_extra, features_extra) -> dict:
     """wmel.diagnose(port, preset): the probes run through port (samples -> features), then
     one plan fitted on all of them at once (wmel_dg_run_joint), extra pairs first."""
@@ -185,23 +225,29 @@ def _diagnose_port(port, preset, plan, hf_config, emit_plan, force, mc, audio_ex
         audios.append(_clip(ak))
         feats.append(_features(fk))
         names.append(ak if isinstance(ak, (str, os.PathLike)) else f"clip {k + 1}")
+    refused = []  # (stem, samples, the port's error): probes the port raises on
     for stem, _what, b in _diagnose.probes(kind, text):
         x = np.frombuffer(b, dtype=np.float32).copy()
         try:
             f = port(x)
         except Exception as e:
-            raise ValueError(f"diagnose: the port failed on the probe {stem!r} ({x.size} samples): {e}") from e
+            refused.append((stem, x, f"{type(e).__name__}: {e}"))
+            continue
         if f is None:
             raise ValueError(f"diagnose: the port returned no features for the probe {stem!r}")
         audios.append(x)
         feats.append(_features(f))
         names.append(stem)
+    if len(names) == len(audio_extra):
+        stem, x, err = refused[0]
+        raise ValueError(f"diagnose: the port failed on every probe, e.g. {stem!r} ({x.size} samples): {err}")
     js, checks = _diagnose.run_joint([a.tobytes() for a in audios], [f.tobytes() for f in feats],
                                      [tuple(int(d) for d in f.shape) for f in feats], kind, text, mc)
     r = json.loads(js)
     status = "matches" if r["matches"] else "reproduced"
     r["clips"] = [{"stem": os.fspath(nm) if isinstance(nm, os.PathLike) else nm, "status": status if ok else "differs",
                    "max": mx, "why": "" if ok else why} for nm, (ok, mx, why) in zip(names, checks)]
+    _left_out(r, refused, kind, text)
     if emit_plan is not None:
         bad = [c for c in r["clips"] if c["status"] == "differs"]
         if bad or r["plan"] is None:
@@ -248,7 +294,10 @@ def diagnose(audio, features=None, preset: str | None = None, *, plan=None, hf_c
     designed probes (wmel.probes(), `wmel probes`' set) through port (a float32 numpy array of
     samples at the plan's rate -> the features, any layout and float dtype) in memory and fits
     ONE plan on all of them at once; the answer reproduces every probe or says which it does
-    not ("clips": each with its "stem"). features then may be a second preset's name only
+    not ("clips": each with its "stem"). A probe the port raises on is left out of the fit
+    ("left_out": [{"stem", "samples", "port": its error, "plan": why the plan found refuses
+    the clip too, "" where it computes it: then not reproduced}], and a note); ValueError when
+    the port raises on every probe. features then may be a second preset's name only
     when preset is not given.
 
     ValueError for a shape no layout reconciles; the search releases the GIL and checks for

@@ -71,8 +71,13 @@ def test_a_port_that_fails_is_named():
         if x.size < 1000:
             raise RuntimeError("too short")
         return port(x)
-    with pytest.raises(ValueError, match="short"):
-        wmel.diagnose(broken, "whisper")
+    r = wmel.diagnose(broken, "whisper")  # the probe left out, named, and the plan computes it: not reproduced
+    assert not r["reproduces"] and "'short'" in r["notes"] and "too short" in r["notes"], r["notes"]
+
+    def dead(x):
+        raise RuntimeError("no features at all")
+    with pytest.raises(ValueError, match="every probe"):
+        wmel.diagnose(dead, "whisper")
     with pytest.raises(ValueError, match="callable"):
         wmel.diagnose(port, np.zeros((80, 3), np.float32), "whisper")
 

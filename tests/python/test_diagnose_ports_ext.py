@@ -1,0 +1,181 @@
+"""wmel.diagnose(port, preset) on ports whose difference the search finds only when it tries
+the normalisation against the claimed one (before the input's scale) and the transforms of
+1024 and 2048 points, on a port that raises on a probe too short for it, and on float32
+originals whose rounding the noise model must hold: a magnitude spectrum (power 1), a
+stacked per-feature normalisation (SeamlessM4T), NeMo's padding frame (Parakeet), cepstra
+from float32 coefficients (lhotse's Mfcc). The ports of libraries are skipped where the
+library is not installed; the others are wmel's own float64 plans or numpy in float32."""
+import numpy as np
+import pytest
+
+import wmel
+
+SR = 16000
+
+
+def fields(r):
+    return {d["field"]: str(d["found"]) for d in r["differences"]}
+
+
+def held_out():
+    """a clip the fit never saw: a chirp over a -70 dB noise floor"""
+    rng = np.random.default_rng(11)
+    t = np.arange(int(1.5 * SR)) / SR
+    x = 0.5 * np.sin(2 * np.pi * (100 * t + 2000 * t * t)) + 0.5 * 10 ** (-70 / 20) * rng.standard_normal(t.size)
+    return x.astype(np.float32)
+
+
+def reproduces(r, port, tol=1e-3):
+    x = held_out()
+    got, want = wmel.features(x, plan=r["plan"]), np.squeeze(np.asarray(port(x), np.float32))
+    assert got.shape == want.shape, (got.shape, want.shape)
+    return float(np.max(np.abs(got - want) / np.maximum(1, np.abs(want)))) <= tol
+
+
+# ---- the normalisation tried against the claimed one
+
+def test_kaldi_mean_normalised_found_before_a_scale():
+    # torchaudio's kaldi.fbank(window_type='hamming', subtract_mean=True) claimed as Kaldi's
+    plan = {"frontend": "kaldi", "window": "hamming", "normalize": "mean"}
+    port = lambda x: wmel.features(x, plan=plan)  # noqa: E731
+    r = wmel.diagnose(port, "kaldi")
+    assert r["explained"] and r["reproduces"], r["notes"]
+    f = fields(r)
+    assert f.get("normalize") == "mean" and f.get("window") == "hamming" and "scale" not in f, r["differences"]
+    assert reproduces(r, port)
+
+
+def test_speech2text_without_its_normalisation():
+    # Speech2TextFeatureExtractor(do_ceptral_normalize=False): the fbank alone
+    plan = {"frontend": "kaldi", "log_guard": 1.192092955078125e-07}
+    port = lambda x: wmel.features(x, plan=plan)  # noqa: E731
+    r = wmel.diagnose(port, "speech2text")
+    assert r["explained"] and r["reproduces"], r["notes"]
+    assert fields(r) == {"normalize": "none"}, r["differences"]
+    assert reproduces(r, port)
+
+
+# ---- n_fft 2048, and a probe the port refuses
+
+def test_nfft_2048_and_a_probe_too_short_for_the_port():
+    # nnAudio's MelSpectrogram(sr=16000, n_mels=80, hop_length=160): n_fft 2048 by default,
+    # its reflect padding refuses clips of n_fft / 2 samples or fewer
+    plan = {"frontend": "whisper", "n_fft": 2048, "frame_length": 2048}
+
+    def port(x):
+        if x.size <= 1024:
+            raise RuntimeError("Signal length shorter than reflect padding length (n_fft // 2).")
+        return wmel.features(x, plan=plan)
+    r = wmel.diagnose(port, "whisper")
+    assert r["explained"] and r["reproduces"], r["notes"]
+    assert fields(r) == {"n_fft": "2048", "frame_length": "2048"}, r["differences"]
+    out = r["left_out"]
+    assert [c["stem"] for c in out] == ["short"] and "reflect" in out[0]["port"] and out[0]["plan"], out
+    assert "'short'" in r["notes"] and "refuses it too" in r["notes"]
+    assert reproduces(r, port)
+
+
+def test_a_probe_the_plan_computes_but_the_port_refuses():
+    def port(x):
+        if x.size < 1000:
+            raise RuntimeError("too short")
+        return wmel.features(x, plan={"frontend": "whisper"})
+    r = wmel.diagnose(port, "whisper")
+    assert not r["reproduces"] and not r["matches"]
+    assert r["left_out"] and r["left_out"][0]["plan"] == ""
+    assert any(c["status"] == "differs" and "raised" in c["why"] for c in r["clips"]), r["clips"]
+
+
+# ---- float32 originals held to the noise model
+
+def whisper_f32(power):
+    """Whisper's front-end in numpy float32 (its FFT too), |X|^power"""
+    win = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(400) / 400)).astype(np.float32)
+    fb = wmel.mel_filters(80).astype(np.float32)
+
+    def port(x):
+        x = np.asarray(x, np.float32)
+        p = np.pad(x, 200, mode="reflect")
+        n = 1 + (p.size - 400) // 160
+        fr = np.lib.stride_tricks.as_strided(p, (n, 400), (4 * 160, 4)) * win
+        X = np.abs(np.fft.rfft(fr, axis=1)).astype(np.float32)
+        S = X if power == 1 else X * X
+        lg = np.log10(np.maximum(fb @ S.T, np.float32(1e-10)))[:, :-1]
+        lg = np.maximum(lg, lg.max() - np.float32(8))
+        return ((lg + np.float32(4)) / np.float32(4)).astype(np.float32)
+    return port
+
+
+@pytest.mark.parametrize("power", [1, 2])
+def test_float32_numpy_whisper(power):
+    port = whisper_f32(power)
+    r = wmel.diagnose(port, "whisper")
+    assert r["explained"] and r["reproduces"], (r["notes"], [c for c in r["clips"] if c["status"] == "differs"])
+    assert fields(r) == ({"power": "1"} if power == 1 else {}), r["differences"]
+
+
+def test_torchaudio_magnitude_whisper_power1():
+    # torchaudio's MelSpectrogram(power=1) in a Whisper port: the transform's error in a
+    # magnitude grows as exp(g) below the frame's largest, not exp(g / 2)
+    torch = pytest.importorskip("torch")
+    ta = pytest.importorskip("torchaudio")
+    mel = ta.transforms.MelSpectrogram(sample_rate=SR, n_fft=400, hop_length=160, n_mels=80, power=1.0,
+                                       norm="slaney", mel_scale="slaney")
+
+    def port(x):
+        lg = torch.clamp(mel(torch.from_numpy(np.asarray(x, np.float32)))[:, :-1], min=1e-10).log10()
+        return ((torch.maximum(lg, lg.max() - 8.0) + 4.0) / 4.0).numpy()
+    r = wmel.diagnose(port, "whisper")
+    assert r["explained"] and r["reproduces"], (r["notes"], [c for c in r["clips"] if c["status"] == "differs"])
+    assert fields(r) == {"power": "1"}, r["differences"]
+
+
+def test_seamless_original_matches():
+    tf = pytest.importorskip("transformers")
+    fe = tf.SeamlessM4TFeatureExtractor()
+    r = wmel.diagnose(lambda x: fe(x, sampling_rate=SR, return_tensors="np").input_features[0], "seamless")
+    assert r["matches"], (r["notes"], [c for c in r["clips"] if c["status"] == "differs"])
+
+
+def test_parakeet_original_answers_layout_only():
+    tf = pytest.importorskip("transformers")
+    pytest.importorskip("torch")
+    fe = tf.ParakeetFeatureExtractor()
+    r = wmel.diagnose(lambda x: fe(x, sampling_rate=SR, return_tensors="np").input_features[0], "nemo")
+    assert r["explained"] and r["reproduces"], (r["notes"], [c for c in r["clips"] if c["status"] == "differs"])
+    assert set(fields(r)) <= {"layout", "batch_axis"}, r["differences"]
+
+
+def test_lhotse_mfcc_original_matches():
+    lhotse = pytest.importorskip("lhotse")
+    ex = lhotse.features.kaldi.extractors.Mfcc()
+    r = wmel.diagnose(lambda x: ex.extract(np.asarray(x, np.float32), SR), "lhotse-mfcc")
+    assert r["matches"], (r["notes"], [c for c in r["clips"] if c["status"] == "differs"])
+
+
+# ---- refusals with their reason
+
+def test_clip_repeated_to_a_fixed_duration_refused_with_the_reason():
+    # CLAP's "repeatpad" (the clip repeated up to 10 s; here 1 s): no plan's padding, and
+    # zeros to the duration (n_samples) tried first
+    port = lambda x: wmel.features(np.resize(x, SR), plan="whisper")  # noqa: E731
+    r = wmel.diagnose(port, "whisper")
+    assert not r["reproduces"] and not r["explained"]
+    why = r["not_expressible"]
+    assert "fixed frame count" in why and "zeros to 1 s" in why and "not silence" in why, why
+
+
+def test_deltas_and_delta_deltas_refused_with_the_reason():
+    # SpeechBrain's Fbank(deltas=True): the mel values, their deltas and delta-deltas
+    def deltas(L):
+        p = np.pad(L, ((2, 2), (0, 0)), mode="edge")
+        return sum(k * (p[2 + k:len(p) - 2 + k] - p[2 - k:len(p) - 2 - k]) for k in (1, 2)) / 10
+
+    def port(x):
+        L = wmel.features(x, plan="kaldi")
+        d = deltas(L)
+        return np.concatenate([L, d, deltas(d)], axis=1).astype(np.float32)
+    r = wmel.diagnose(port, "kaldi")
+    assert not r["reproduces"]
+    why = r["not_expressible"]
+    assert "240 values a frame" in why and "delta-deltas" in why, why
