@@ -5,7 +5,8 @@
  * where no GPU is) and CUDA (float64 and float-float; the emulator build -DWMEL_CUDA=EMU
  * counts), each input kind against the CPU backend's bytes where the backend promises them
  * (float64 on Vulkan of a plan the CPU computes with the general algorithm; any frames a
- * device hands to the CPU: a dithered plan on Vulkan, the windowed energy, a frame past the device's shared memory), else
+ * device hands to the CPU: a dithered plan on Vulkan's float-float, the windowed energy, a frame past the device's
+ * shared memory), else
  * within the bar, 2e-5 x max(1, |ref|), of the float64 reference backend:
  *
  * - one clip of float32 samples: 0.5 s of speech, 3,000 samples of silence, full-scale noise and
@@ -488,8 +489,9 @@ static void run_row(const char *pname, const char *name, const wmel_frontend_pla
     memset(&r, 0, sizeof r);
     const char *kernel = wmel_kernel_name(c);
     /* the frames the device hands to the CPU: the CPU's bytes */
-    const int fallback = b->device && ((plan->dither != 0.0 && b->kind != B_CUDA) || plan->energy_windowed ||
-                                       !strncmp(kernel, "cpu-", 4)); /* CUDA's kernel draws the noise */
+    /* CUDA's kernel and Vulkan's float64 shader draw the noise; Vulkan's float-float leaves it to the CPU */
+    const int fallback = b->device && ((plan->dither != 0.0 && b->kind == B_VULKAN && b->arith == 2) ||
+                                       plan->energy_windowed || !strncmp(kernel, "cpu-", 4));
     const int vk_f64 = b->kind == B_VULKAN && b->arith == 1 && w->general;
     const int cpu_bytes = fallback || vk_f64; /* the CPU itself: held to the bar */
     if (b->device && !fallback) { /* the device's kernel in the arithmetic asked for (Whisper's on CUDA: float64) */
@@ -811,8 +813,9 @@ int main(int argc, char **argv)
             CHECK(0, "preset %s: %s", pname, msg);
             continue;
         }
-        /* a dithered preset as it is (the device hands its frames to the CPU), then with the
-           dither off (the device's frames and finish) */
+        /* a dithered preset as it is (the devices draw the noise; Vulkan's float-float hands its
+           frames to the CPU), then with the dither off (the device's frames and finish, its
+           device memory) */
         const int variants = plan.dither != 0.0 ? 2 : 1;
         for (int v = 0; v < variants; v++) {
             char name[64];
