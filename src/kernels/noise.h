@@ -19,8 +19,8 @@
 //                     __dadd_rn ... __dsqrt_rn, GLSL's operators on `precise` variables
 //   NZ_FREXP(x, e)    frexp: x = m 2^e, m in [1/2, 1), e an int lvalue (exact everywhere)
 //   precise           GLSL's qualifier; nothing in C and CUDA. GLSL's `precise` covers the
-//                     operations that feed a precise variable, so every result, a returned
-//                     one too, is one.
+//                     operations that feed a precise variable, so each result is held in
+//                     one, a returned result too.
 //
 // The value: with splitmix64's step (the increment, then its finaliser),
 // k = sm(sm(seed) ^ t), a = sm(k ^ 2 j), b = sm(k ^ (2 j + 1)); u1 = ((a >> 11) + 1) 2^-53 in
@@ -76,7 +76,7 @@ NZ_FN double nz_ln(NZ_U64 m)
     p = DADD(DMUL(p, z), NZ_D(0.2857142857142857));
     p = DADD(DMUL(p, z), NZ_D(0.4));
     p = DADD(DMUL(p, z), NZ_D(0.6666666666666666));
-    precise double ser = DMUL(z, p); // R
+    precise double ser = DMUL(z, p); // R above (R is the shaders' real type)
     precise double hfsq = DMUL(NZ_D(0.5), DMUL(x, x));
     precise double de = NZ_I2D(e);
     precise double corr = DADD(DMUL(s, DADD(hfsq, ser)), DMUL(de, NZ_D(5.497923018708371e-14))); // e NZ_LN2_LO

@@ -6,9 +6,10 @@
  * and three seeds (0, 7, 2^32 - 1), its raw log energy (after the noise and DC removal),
  * NeMo's preset with dither 1e-5, a custom plan (hop 1, 48-sample frames, frame
  * pre-emphasis) on a clip of 70,000 frames (the frame index past 2^16), a batch of clips of
- * mixed lengths (each clip's noise from its own frame 0). First the noise alone: the test's
- * noise_test.comp (the shaders' noise.glsl) on the device gives wmel_dither_gauss's bits for
- * seeds, frame indices past 2^32 and sample indices. In float-float the frames stay on the
+ * mixed lengths (each clip's noise from its own frame 0), a clip in rounds of 3000 samples
+ * (WMEL_VULKAN_SIGNAL_LIMIT: several segments, each with the clip's frame indices). First the
+ * noise alone: the test's noise_test.comp (the shaders' noise.glsl) on the device gives
+ * wmel_dither_gauss's bits for seeds, frame indices past 2^32 and sample indices. In float-float the frames stay on the
  * CPU (the CPU's bytes, the reason in wmel_backend_reason), and the windowed energy stays
  * there with the lowering's sentence. Exit 77 without a device with shaderFloat64 and
  * shaderInt64.
@@ -202,6 +203,15 @@ int main(void)
     t_chirp(xl, nl, 9);
     same("custom hop 1, 70000 frames, dither 0.25", &c, xl, nl, WMEL_VULKAN_ARITH_FLOAT64, "vulkan");
     batch(&k, x);
+    /* rounds of at most 3000 samples: the clip in several rounds and segments, each segment's
+       frames with the clip's own frame indices */
+    {
+        wmel_frontend_plan p = k;
+        p.dither = 1.0, p.dither_seed = 99;
+        t_setenv("WMEL_VULKAN_SIGNAL_LIMIT", "3000", 1);
+        same("kaldi dither 1, rounds of 3000 samples", &p, x, n, WMEL_VULKAN_ARITH_FLOAT64, "vulkan");
+        t_unsetenv("WMEL_VULKAN_SIGNAL_LIMIT");
+    }
     /* float-float: the frames on the CPU (its bytes), the reason in the ctx's backend reason */
     {
         wmel_frontend_plan p = k;
