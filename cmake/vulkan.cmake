@@ -54,6 +54,15 @@ if(WMEL_VULKAN_ENABLED)
   endif()
   # the arithmetic (arith_*.glsl) and the text shared with the CUDA kernels (src/kernels/*.h)
   file(GLOB _arith CONFIGURE_DEPENDS ${_sh}/*.glsl ${CMAKE_CURRENT_SOURCE_DIR}/src/kernels/*.h)
+  # GLSL's copy of the dither's noise (src/kernels/noise.h with GLSL's float64 literals:
+  # cmake/glsl_noise.cmake), found by the shaders through -I${_gen}
+  set(WMEL_VULKAN_GEN_DIR ${_gen})
+  add_custom_command(OUTPUT ${_gen}/noise_glsl.h
+    COMMAND ${CMAKE_COMMAND} -DIN=${CMAKE_CURRENT_SOURCE_DIR}/src/kernels/noise.h -DOUT=${_gen}/noise_glsl.h
+            -P ${CMAKE_CURRENT_SOURCE_DIR}/cmake/glsl_noise.cmake
+    DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/src/kernels/noise.h ${CMAKE_CURRENT_SOURCE_DIR}/cmake/glsl_noise.cmake
+    COMMENT "wmel: GLSL's copy of src/kernels/noise.h" VERBATIM)
+  list(APPEND _arith ${_gen}/noise_glsl.h)
   set(_spv_c "")
   set(_spv_files "")
   # shader `src` (a .comp of src/vulkan/shaders) compiled with the definitions in ARGN into
@@ -61,10 +70,10 @@ if(WMEL_VULKAN_ENABLED)
   function(wmel_vulkan_shader name src)
     set(_spv ${_gen}/${name}.spv)
     if(WMEL_GLSLC)
-      set(_cmd ${WMEL_GLSLC} -fshader-stage=compute --target-env=vulkan1.1 -O -I${_sh} ${ARGN}
+      set(_cmd ${WMEL_GLSLC} -fshader-stage=compute --target-env=vulkan1.1 -O -I${_sh} -I${_gen} ${ARGN}
                -o ${_spv} ${_sh}/${src})
     else()
-      set(_cmd ${WMEL_GLSLANG} -V --target-env vulkan1.1 -S comp -I${_sh} ${ARGN} -o ${_spv} ${_sh}/${src})
+      set(_cmd ${WMEL_GLSLANG} -V --target-env vulkan1.1 -S comp -I${_sh} -I${_gen} ${ARGN} -o ${_spv} ${_sh}/${src})
     endif()
     add_custom_command(OUTPUT ${_spv} COMMAND ${_cmd}
       DEPENDS ${_sh}/${src} ${_arith}
@@ -77,6 +86,9 @@ if(WMEL_VULKAN_ENABLED)
     set(_spv_files ${_spv_files} ${_spv} PARENT_SCOPE)
   endfunction()
   wmel_vulkan_shader(frames_f64 frames.comp)
+  # a dithered plan's frames: frames.comp drawing the dither's noise (src/kernels/noise.h,
+  # float64 with 64-bit integers: devices with shaderFloat64 and shaderInt64)
+  wmel_vulkan_shader(frames_noise_f64 frames.comp -DWMEL_NOISE=1)
   # a general plan's normalisation on the device (finish.comp), the same variants as frames.comp
   wmel_vulkan_shader(finish_f64 finish.comp)
   # the float64 self-test (f64check.comp, src/vulkan/f64check.c)

@@ -1103,7 +1103,9 @@ WMEL_API const char *wmel_hf_class_name(size_t i, const char **preset, int *mapp
  * the backends above), and
  * wmel_cuda_log_mel_device() returns WMEL_ERR_BACKEND_UNAVAILABLE (device pointers:
  * wmel_cuda_features_device(), where the device makes the plan's finish).
- * WMEL_BACKEND_VULKAN computes any plan's frames on the device. Both also finish on the
+ * WMEL_BACKEND_VULKAN computes any plan's frames on the device (a dithered plan's in float64
+ * on a device with shaderInt64, the noise with wmel_dither_gauss's bits; else, and for the
+ * windowed energy, on the CPU: wmel_op_backend() says which). Both also finish on the
  * device, in wmel_features and wmel_features_batch, the clips of a plan whose finish is the
  * per-feature normalisation, none or the clip's max clamp (with the appended variants,
  * WMEL_NORMF_THEN_MEAN_VAR and WMEL_NORMF_ALL among them; stacking, the per-column

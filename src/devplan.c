@@ -128,8 +128,8 @@ static int frames_ok(const wmel_frontend_plan *p, const wmel_dp_limits *lim, wme
 {
     const size_t len = sizeof dp->why;
     if (p->dither != 0.0 && !lim->noise)
-        return wmel__answer(0, dp->why, len, "the plan is dithered and %s's frame kernels do not draw the noise "
-                                             "(CUDA's do, in float64): its frames run on the CPU", lim->name);
+        return wmel__answer(0, dp->why, len, "the plan is dithered and %s's frame kernels do not draw the noise: its "
+                                             "frames run on the CPU", lim->name);
     if (p->energy_windowed)
         return wmel__answer(0, dp->why, len, "the plan's log energy is the windowed frame's (energy_windowed): its frames "
                                              "run on the CPU");
@@ -139,6 +139,10 @@ static int frames_ok(const wmel_frontend_plan *p, const wmel_dp_limits *lim, wme
         return wmel__answer(0, dp->why, len, "a frame needs %lld bytes of shared memory, past the kernel's %lld: the "
                                              "frames run on the CPU", dp->sh_words * 8, lim->smem);
     if (p->n_mels <= 0) return wmel__answer(0, dp->why, len, "the plan has no mel bank");
+    if (p->dither != 0.0 && lim->noise_needs)
+        return wmel__answer(1, dp->why, len, "the dither's noise needs %s: %s computes the plan's "
+                                             "frames on the general algorithm (%s, n_fft %d)", lim->noise_needs,
+                            lim->name, dp->fft ? "FFT" : "DFT", p->n_fft);
     return wmel__answer(1, dp->why, len, "%s computes the plan's frames on the general algorithm (%s, n_fft %d)", lim->name,
                         dp->fft ? "FFT" : "DFT", p->n_fft);
 }

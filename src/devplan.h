@@ -37,6 +37,9 @@ typedef struct wmel_dp_limits {
     int vals_f64;       /* a testing switch: float64 values read back (the cepstra and the finish on
                            the host) */
     int noise;          /* the frame kernels add the dither's noise (src/kernels/noise.h, in float64) */
+    const char *noise_needs; /* what of the device the noise needs, where not every device has it,
+                                and what runs where it is missing (NULL: nothing): said first in a
+                                dithered plan's sentence */
 } wmel_dp_limits;
 
 /* The finish's rules (fe_cpu.c's finish, fe_post.c's post stage) as the device's finish

@@ -10,13 +10,17 @@
 //   NZ_U64 NZ_U32     the unsigned 64- and 32-bit integer types
 //   NZ_TO_U64(i)      an unsigned 32-bit integer widened to NZ_U64
 //   NZ_U2D(u) NZ_I2D(i)   an unsigned 64-bit integer below 2^53, an int, to double (exact)
-//   NZ_D(c)           a double constant written as a decimal (GLSL: c##LF)
+//   NZ_D(c)           a double constant written as a decimal (GLSL's preprocessor pastes no
+//                     number, so the build writes GLSL's copy with each as cLF:
+//                     cmake/glsl_noise.cmake)
 //   DADD DSUB DMUL DDIV DSQRT   each float64 operation rounded once (IEEE's correctly rounded
 //                     result), never fused with another or reordered: C's operators with
 //                     multiply-add contraction off (-ffp-contract=off, CMakeLists.txt), CUDA's
 //                     __dadd_rn ... __dsqrt_rn, GLSL's operators on `precise` variables
 //   NZ_FREXP(x, e)    frexp: x = m 2^e, m in [1/2, 1), e an int lvalue (exact everywhere)
-//   precise           GLSL's qualifier; nothing in C and CUDA
+//   precise           GLSL's qualifier; nothing in C and CUDA. GLSL's `precise` covers the
+//                     operations that feed a precise variable, so each result is held in
+//                     one, a returned result too.
 //
 // The value: with splitmix64's step (the increment, then its finaliser),
 // k = sm(sm(seed) ^ t), a = sm(k ^ 2 j), b = sm(k ^ (2 j + 1)); u1 = ((a >> 11) + 1) 2^-53 in
@@ -72,11 +76,12 @@ NZ_FN double nz_ln(NZ_U64 m)
     p = DADD(DMUL(p, z), NZ_D(0.2857142857142857));
     p = DADD(DMUL(p, z), NZ_D(0.4));
     p = DADD(DMUL(p, z), NZ_D(0.6666666666666666));
-    precise double R = DMUL(z, p);
+    precise double ser = DMUL(z, p); // R above (R is the shaders' real type)
     precise double hfsq = DMUL(NZ_D(0.5), DMUL(x, x));
     precise double de = NZ_I2D(e);
-    precise double corr = DADD(DMUL(s, DADD(hfsq, R)), DMUL(de, NZ_D(5.497923018708371e-14))); // e NZ_LN2_LO
-    return DADD(DMUL(de, NZ_D(0.6931471805598903)), DSUB(x, DSUB(hfsq, corr)));             // e NZ_LN2_HI
+    precise double corr = DADD(DMUL(s, DADD(hfsq, ser)), DMUL(de, NZ_D(5.497923018708371e-14))); // e NZ_LN2_LO
+    precise double y = DADD(DMUL(de, NZ_D(0.6931471805598903)), DSUB(x, DSUB(hfsq, corr)));  // e NZ_LN2_HI
+    return y;
 }
 
 // sin(th + tl), |th| <= pi/4, |tl| tiny
@@ -92,7 +97,8 @@ NZ_FN double nz_sin_k(double th, double tl)
     p = DADD(DMUL(p, z), NZ_D(-0.0001984126984126984));
     p = DADD(DMUL(p, z), NZ_D(0.008333333333333333));
     p = DADD(DMUL(p, z), NZ_D(-0.16666666666666666));
-    return DADD(th, DADD(tl, DMUL(DMUL(th, z), p)));
+    precise double y = DADD(th, DADD(tl, DMUL(DMUL(th, z), p)));
+    return y;
 }
 
 // cos(th + tl), |th| <= pi/4, |tl| tiny
@@ -111,7 +117,8 @@ NZ_FN double nz_cos_k(double th, double tl)
     precise double hz = DMUL(NZ_D(0.5), z);
     precise double w = DSUB(NZ_D(1.0), hz);
     precise double tail = DSUB(DMUL(DMUL(z, z), p), DMUL(th, tl));
-    return DADD(w, DADD(DSUB(DSUB(NZ_D(1.0), w), hz), tail));
+    precise double y = DADD(w, DADD(DSUB(DSUB(NZ_D(1.0), w), hz), tail));
+    return y;
 }
 
 // cos(2 pi b 2^-53) for an integer 0 <= b < 2^53
@@ -144,7 +151,8 @@ NZ_FN double nz_gauss(NZ_U32 seed, NZ_U64 t, NZ_U32 j)
     const NZ_U64 a = nz_sm64(k ^ j2), b = nz_sm64(k ^ (j2 + 1UL));
     precise double l = nz_ln((a >> 11) + 1UL);
     precise double r = DSQRT(DMUL(NZ_D(-2.0), l));
-    return DMUL(r, nz_cos2pi(b >> 11));
+    precise double y = DMUL(r, nz_cos2pi(b >> 11));
+    return y;
 }
 
 #endif

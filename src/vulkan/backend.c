@@ -180,6 +180,9 @@ static void vk_limits(wmel_dp_limits *lim)
     lim->wg = VKW_WG;
     const char *f64_env = wmel__test_env(WMEL__CFG_VULKAN_VALS_F64);
     lim->vals_f64 = f64_env && !strcmp(f64_env, "1");
+    /* the dither's noise (frames_noise_f64), in float64 with 64-bit integers only */
+    lim->noise = 1;
+    lim->noise_needs = "float64 with shaderInt64 (float-float, or a device without it: the frames on the CPU)";
 }
 
 /* The plan lowered for the device (Whisper's geometry on its pfa400 tables, or the
@@ -206,6 +209,7 @@ static void vk_framing(const wmel_devplan *dp, int f[VKW_N_FRAMING])
 }
 
 _Static_assert(VKW_MAX_STAGES <= WMEL_DP_STAGES, "frames.comp's stages within the lowering's");
+_Static_assert(VKW_T_DITHER == 17 && VKW_I_DITHER_SEED == 49, "frames.comp's dither and seed (tval(17), ints[49])");
 _Static_assert(WMEL_DP_PAD_ZERO == 0 && WMEL_DP_PAD_REFLECT == 1 && WMEL_DP_PAD_KALDI == 2,
                "the lowered padding's rules are frames.comp's VKW_F_REFLECT values");
 
@@ -340,6 +344,7 @@ static void vk_put_floats(const wmel_devplan *dp, int arith, const wmel_dp_layou
         put(arith, tab, VKW_T_DEN_FLOOR, d->den_floor);
         put(arith, tab, VKW_T_POST_DENOM, d->denom);
         put(arith, tab, VKW_T_SQRT2, dp->sqrt2);
+        put(arith, tab, VKW_T_DITHER, dp->dither);
     }
     put(arith, tab, VKW_T_SCALE, dp->scale);
     /* the tables as doubles in their 8-byte entries, then (float-float) each in place as
@@ -384,6 +389,7 @@ static void vk_put_plan_ints(const wmel_devplan *dp, const wmel_dp_layout *L, in
         in[VKW_I_NCEPS] = dp->n_ceps;
         in[VKW_I_DCT] = dp->ceps ? (int)L->dct : 0;
         in[VKW_I_CEPS_HTK] = dp->ceps_htk;
+        memcpy(&in[VKW_I_DITHER_SEED], &dp->dither_seed, sizeof dp->dither_seed);
     }
 }
 
@@ -483,16 +489,22 @@ static int vk_init(wmel_ctx *ctx)
     vk_finish_rules(ctx, st, &dp);
     wmel_dp_layout L;
     wmel__devplan_layout(&dp, VKW_T_HEAD, VKW_I_HEAD, &L);
+    /* a dithered plan: the module that draws the noise (float64, shaderInt64: else the
+       CPU's frames, the reason in the ctx's backend reason) */
+    const int noise = !st->pfa && dp.dither_on;
     vkw_shape shape = {dp.fl, dp.nbins, dp.n_fft, dp.fft, dp.reduce, dp.sh_words, dp.dft_words, {0}, {0}, ff_fma,
-                       st->finish || st->pfa_fin, st->ceps};
+                       st->finish || st->pfa_fin, st->ceps, noise};
     for (int t = 0; t < dp.n_stages; t++) shape.radix[t] = dp.radix[t];
     vk_framing(&dp, shape.framing);
-    rc = dp.framing_ok ? wmel__vk_open(&st->w, index, arith, &shape, L.words, L.int_words)
-                       : wmel__vk_detail(WMEL__FALLBACK, "Vulkan: framing %d has no device framing; the frames run on "
-                                                         "the CPU", p->framing);
-    if (rc == WMEL__FALLBACK && !st->pfa) /* a frame too long for the shared memory, a framing the shader
-                                             does not know: the CPU's frames */
+    rc = noise && st->f64_why[0] ? WMEL__FALLBACK /* the noise needs float64's operations: the note says why */
+         : dp.framing_ok ? wmel__vk_open(&st->w, index, arith, &shape, L.words, L.int_words)
+                         : wmel__vk_detail(WMEL__FALLBACK, "Vulkan: framing %d has no device framing; the frames run on "
+                                                           "the CPU", p->framing);
+    if (rc == WMEL__FALLBACK && !st->pfa) { /* a frame too long for the shared memory, a framing the shader
+                                               does not know, the noise the device cannot draw: the CPU's frames */
+        if (noise && !st->f64_why[0]) snprintf(ctx->backend_note, sizeof ctx->backend_note, "%.159s", wmel__detail_get());
         return vk_cpu_frames(ctx, st, dp.n_fft);
+    }
     if (rc != WMEL_OK) {
         pthread_mutex_destroy(&st->lock);
         free(st);
@@ -1633,8 +1645,9 @@ static int fin_job(const wmel_ctx *ctx, vk_job *j, float *out, size_t rows, size
 }
 
 /* The stages of a general plan's clip the device takes (vt->plan_stages): its frames where
- * the device is open and the plan undithered (the dither's noise: the CPU's kernels) and
- * the shader's 32-bit sample indices hold the clip; its finish where the plan's finish is
+ * the device is open (a dithered plan's too: frames_noise_f64 draws the noise), the log
+ * energy not the windowed frame's (the lowering's rule) and the shader's 32-bit sample
+ * indices hold the clip; its finish where the plan's finish is
  * the device's, fin_shape takes the clip's shape and the indices hold it. Whisper's geometry
  * on its own kernels: its clips wherever the device is open. */
 static int vk_plan_stages(const wmel_ctx *ctx, size_t n, size_t rows, size_t cols)
@@ -1642,7 +1655,7 @@ static int vk_plan_stages(const wmel_ctx *ctx, size_t n, size_t rows, size_t col
     const vk_state *st = ctx->state;
     if (!st || !st->w) return 0; /* the device not opened, or float-float's self-test failed */
     if (st->pfa) return WMEL__STAGE_FRAMES; /* Whisper's geometry: vk_clips, vk_pfa_frames_batch */
-    if (wmel__fe_dithered(&ctx->fe->p)) return 0; /* the noise: the CPU's frames, and so its finish */
+    if (ctx->fe->p.energy_windowed) return 0; /* the CPU's frames, and so its finish */
     int on = WMEL__STAGE_FRAMES;
     if (!n) return on;
     vk_job job;
@@ -1774,9 +1787,9 @@ static int vk_plan_frames_batch(const wmel_ctx *ctx, const float *const *x, cons
 static const char *dev_refusal(const wmel_ctx *ctx)
 {
     const vk_state *st = ctx->state;
-    if (!st->w) return "this ctx's frames run on the CPU (its frame does not fit the device, or float-float failed its "
-                       "self-test at create)";
-    if (wmel__fe_dithered(&ctx->fe->p)) return "the plan has dither, whose noise is drawn on the host";
+    if (!st->w) return "this ctx's frames run on the CPU (its frame does not fit the device, float-float failed its "
+                       "self-test at create, or the device draws no dither noise: wmel_backend_reason)";
+    if (ctx->fe->p.energy_windowed) return "the plan's log energy is the windowed frame's, whose frames run on the CPU";
     if (st->f64_why[0]) return st->f64_why;
     if (st->pfa ? !st->pfa_fin : !st->finish)
         return "the plan's finish runs on the host (docs/vulkan-internals.md, \"The finish on the device\"; or "
@@ -1982,8 +1995,8 @@ static int ff_self_test(const wmel_ctx *ctx, vk_state *st)
 /* ---- accepts: what the backend takes of a plan, before a ctx is made ---- */
 
 /* The plan's frames on the device (vk_init, vk_plan_frames): Whisper's geometry always, a
- * general plan the lowering takes (a framing the shader knows, no dither); dp: the
- * lowered plan. */
+ * general plan the lowering takes (a framing the shader knows, not the windowed energy;
+ * dithered where the device draws the noise: the sentence says so); dp: the lowered plan. */
 static int vk_accepts_frames(const wmel_accept_q *q, wmel_devplan *dp, char *why, size_t len)
 {
     const int ok = vk_lower(q->fe, dp);

@@ -43,6 +43,8 @@ enum {
     /* the cepstra on the device (frames.comp's CEPS): their count, where the DCT's rows (the
        lifter in them, [n_ceps][n_mels]) start in the real table, Kaldi's htk_compat (c0 last) */
     VKW_I_NCEPS, VKW_I_DCT, VKW_I_CEPS_HTK,
+    /* the dither's seed (uint32 bits; frames.comp with WMEL_NOISE: ints[49]) */
+    VKW_I_DITHER_SEED,
     VKW_I_HEAD = 56
 };
 #define VKW_MAX_STAGES (VKW_I_HOP - VKW_I_RADIX)
@@ -107,6 +109,7 @@ typedef struct vkw_shape {
     int ff_fma;                 /* float-float's two-product by fma (arith_ff.glsl's FF_FMA) */
     int finish;                 /* 1: the finish pipeline (finish.comp) made too */
     int ceps;                   /* 1: the frames' cepstra (frames.comp's CEPS), not their log mels */
+    int noise;                  /* 1: the dither's noise drawn (frames_noise_f64: float64, shaderInt64) */
 } vkw_shape;
 /* arith_ff.glsl's specialisation constant FF_FMA (an id no shader uses for its own) */
 #define VKW_SPEC_FF_FMA 40
@@ -122,6 +125,7 @@ enum {
     VKW_T_DEN_FLOOR, /* 1e-12: wmel__fe_den_floor's factor (finish.comp) */
     VKW_T_POST_DENOM, /* the deltas' denominator, N (N + 1) (2 N + 1) / 3 (fe_post.c's) */
     VKW_T_SQRT2,      /* sqrt(2.0): htk_compat's c0 without the energy (frames.comp's CEPS) */
+    VKW_T_DITHER,     /* the plan's dither (frames.comp with WMEL_NOISE: tval(17)) */
     VKW_T_HEAD = 24
 };
 
@@ -136,6 +140,7 @@ typedef struct vkw_dev {
     char name[256];
     int type;       /* VkPhysicalDeviceType */
     int f64;        /* shaderFloat64 */
+    int i64;        /* shaderInt64 (the dither's noise) */
     uint32_t api;   /* apiVersion */
     uint32_t vendor, device_id, driver; /* vendorID, deviceID, driverVersion */
     uint8_t uuid[16];                   /* pipelineCacheUUID: the driver's build for this device */

@@ -80,6 +80,8 @@ static int lib_kept(const void *h) { return h && h == g_lib; }
 
 extern const uint32_t wmel__spv_frames_f64[];
 extern const size_t wmel__spv_frames_f64_words;
+extern const uint32_t wmel__spv_frames_noise_f64[];
+extern const size_t wmel__spv_frames_noise_f64_words;
 #ifdef WMEL_HAVE_VULKAN_FF
 extern const uint32_t wmel__spv_frames_ff[];
 extern const size_t wmel__spv_frames_ff_words;
@@ -413,6 +415,7 @@ static void describe(vk_fns *f, VkPhysicalDevice pd, vkw_dev *d)
     snprintf(d->name, sizeof d->name, "%s", pr.deviceName);
     d->type = (int)pr.deviceType;
     d->f64 = fe.shaderFloat64 == VK_TRUE;
+    d->i64 = fe.shaderInt64 == VK_TRUE;
     d->api = pr.apiVersion;
     d->vendor = pr.vendorID;
     d->device_id = pr.deviceID;
@@ -942,9 +945,10 @@ static int fd_import(vkw *w, uint32_t api)
 #endif
 }
 
-/* The device for w->phys with one compute queue of `family`, shaderFloat64 when f64, the
- * float controls' extension when w->fc says so, the host pointers' one when w->host_import. */
-static int create_device(vkw *w, int family, int f64)
+/* The device for w->phys with one compute queue of `family`, shaderFloat64 when f64,
+ * shaderInt64 when i64, the float controls' extension when w->fc says so, the host
+ * pointers' one when w->host_import. */
+static int create_device(vkw *w, int family, int f64, int i64)
 {
     vk_fns *f = &w->f;
     float prio = 1.0f;
@@ -952,6 +956,7 @@ static int create_device(vkw *w, int family, int f64)
     VkPhysicalDeviceFeatures want;
     memset(&want, 0, sizeof want);
     want.shaderFloat64 = f64 ? VK_TRUE : VK_FALSE;
+    want.shaderInt64 = i64 ? VK_TRUE : VK_FALSE;
     const char *ext[3];
     uint32_t n_ext = 0;
     if (w->fc & VKW_FC_KHR) ext[n_ext++] = VK_KHR_SHADER_FLOAT_CONTROLS_EXTENSION_NAME;
@@ -1430,8 +1435,8 @@ static int pipeline_layout(vkw *w)
 static int frames_pipeline(vkw *w, int arith, const vkw_shape *shape)
 {
     vk_fns *f = &w->f;
-    const uint32_t *code = wmel__spv_frames_f64;
-    size_t words = wmel__spv_frames_f64_words;
+    const uint32_t *code = shape->noise ? wmel__spv_frames_noise_f64 : wmel__spv_frames_f64;
+    size_t words = shape->noise ? wmel__spv_frames_noise_f64_words : wmel__spv_frames_f64_words;
 #ifdef WMEL_HAVE_VULKAN_FF
     if (arith == VKW_ARITH_FF) {
         code = wmel__spv_frames_ff;
@@ -1506,13 +1511,18 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
     if ((rc = buffer_sizes(w, &pr, shape->fl, &z)) != WMEL_OK) return rc;
     VkPhysicalDeviceFeatures feat;
     f->GetPhysicalDeviceFeatures(w->phys, &feat);
+    /* the dither's noise (frames_noise_f64): float64 with 64-bit integers */
+    if (shape->noise && (arith != VKW_ARITH_F64 || feat.shaderFloat64 != VK_TRUE || feat.shaderInt64 != VK_TRUE))
+        return wmel__vk_detail(WMEL__FALLBACK, "Vulkan: %s %s, which the dither's noise needs: a dithered plan's frames "
+                               "run on the CPU", w->name, arith != VKW_ARITH_F64 ? "computes in float-float, not float64"
+                               : feat.shaderFloat64 != VK_TRUE ? "has no shaderFloat64" : "has no shaderInt64");
     const int family = compute_family(w);
     if (family < 0) return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: %s has no compute queue", w->name);
     w->fc = arith == VKW_ARITH_FF ? float_controls(w, pr.apiVersion) : 0;
     w->host_import = host_import(w, pr.apiVersion);
     w->fd_import = fd_import(w, pr.apiVersion);
     w->sb_align = pr.limits.minStorageBufferOffsetAlignment ? (size_t)pr.limits.minStorageBufferOffsetAlignment : 1;
-    if ((rc = create_device(w, family, arith == VKW_ARITH_F64)) != WMEL_OK) return rc;
+    if ((rc = create_device(w, family, arith == VKW_ARITH_F64, shape->noise)) != WMEL_OK) return rc;
     int staged = 0;
     if ((rc = open_buffers(w, arith, shape, pr.deviceType, &z, &staged)) != WMEL_OK) return rc;
     if ((rc = frames_pipeline(w, arith, shape)) != WMEL_OK) return rc;
@@ -2236,7 +2246,11 @@ static int oneshot(vkw *w, int index, const uint32_t *code, size_t words, const 
         if (qf[i].queueFlags & VK_QUEUE_COMPUTE_BIT) family = (int)i;
     if (family < 0) return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: %s has no compute queue", w->name);
     w->fc = float_controls(w, pr.apiVersion);
-    if ((rc = create_device(w, family, 0)) != WMEL_OK) return rc;
+    /* the features the device has: float64 (the float64 self-test), 64-bit integers (a test's
+       shader of the dither's noise) */
+    VkPhysicalDeviceFeatures feat;
+    f->GetPhysicalDeviceFeatures(w->phys, &feat);
+    if ((rc = create_device(w, family, feat.shaderFloat64 == VK_TRUE, feat.shaderInt64 == VK_TRUE)) != WMEL_OK) return rc;
     VkPhysicalDeviceMemoryProperties mp;
     f->GetPhysicalDeviceMemoryProperties(w->phys, &mp);
     const size_t bytes[2] = {in_bytes, out_bytes};

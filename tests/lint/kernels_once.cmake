@@ -1,8 +1,8 @@
 # cmake -DSRC=<repo>/src -P kernels_once.cmake
-# Passes when the float-float arithmetic and the FFT's twiddle and butterflies are written
-# once among the device sources (src/kernels, src/vulkan/shaders, src/cuda): each
-# marker below, a line of their text, is found in exactly one file (src/kernels/ff.h or
-# fft.h), so a second copy for one API fails here. Prints each marker's file.
+# Passes when the float-float arithmetic, the FFT's twiddle and butterflies and the dither's
+# noise are written once among the device sources (src/kernels, src/vulkan/shaders,
+# src/cuda): each marker below, a line of their text, is found in exactly one file (src/kernels/ff.h,
+# fft.h or noise.h), so a second copy for one API fails here. Prints each marker's file.
 cmake_minimum_required(VERSION 3.18)
 file(GLOB_RECURSE files ${SRC}/kernels/* ${SRC}/vulkan/shaders/* ${SRC}/cuda/*.cu ${SRC}/cuda/*.cuh ${SRC}/cuda/*.h)
 # marker|the file it belongs to
@@ -13,7 +13,9 @@ set(markers
   "-1.9046542121259336e-09|kernels/ff.h"            # ln 2's low part
   "void twiddle(|kernels/fft.h"                     # the FFT's twiddle
   "u3r = |kernels/fft.h"                            # the radix-8 butterfly
-  "b1i = |kernels/fft.h")                           # the radix-5 butterfly
+  "b1i = |kernels/fft.h"                            # the radix-5 butterfly
+  "0xBF58476D1CE4E5B9UL|kernels/noise.h"            # splitmix64's finaliser
+  "0.08695652173913043|kernels/noise.h")            # the noise's ln series (2/23)
 set(bad 0)
 foreach(m IN LISTS markers)
   string(REGEX MATCH "^(.*)\\|(.*)$" _ "${m}")

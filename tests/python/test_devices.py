@@ -36,12 +36,16 @@ def test_backend_accepts_reasons():
     assert _wmel.backend_accepts(2, plan, 0)[0] == 1  # the CPU computes it
     ok, why = _wmel.backend_accepts(2, plan, 3)  # no device memory on the CPU
     assert ok == 0 and "host memory only" in why
-    for backend in (3, 4):  # CUDA, Vulkan: the dither's noise is the host's
+    windowed = dict(plan, use_energy=True, energy_windowed=True)
+    for backend in (3, 4):  # CUDA, Vulkan: the devices draw the dither's noise; the windowed energy is the host's
         try:
             ok, why = _wmel.backend_accepts(backend, plan, 0)
         except RuntimeError as e:  # not built
             assert "not built" in str(e)
             continue
-        assert ok == 0 and "dithered" in why
+        assert ok == 1 and "general algorithm" in why
+        assert backend == 3 or why.startswith("the dither's noise needs float64"), why
+        ok, why = _wmel.backend_accepts(backend, windowed, 0)
+        assert ok == 0 and "windowed" in why
     with pytest.raises(ValueError, match="op 9"):
         _wmel.backend_accepts(2, plan, 9)

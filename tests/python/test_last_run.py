@@ -69,12 +69,16 @@ def test_vulkan_stages():
     r = wmel.last_run()
     assert r["backend"] == "vulkan" and r["frames"] == "vulkan" and r["finish"] == "vulkan"
     assert r["why"] == {} and r["copies"] == []
-    # a dithered plan: its frames (and so its finish) on the host, and why; the kernel's name
-    # alone would not tell it
+    # a dithered plan: the device draws the noise (float64 on lavapipe)
     wmel.features(x, plan="kaldi", backend="vulkan", dither=1.0)
     r = wmel.last_run()
+    assert r["frames"] == "vulkan" and r["finish"] == "vulkan" and r["why"] == {}, r
+    # the windowed energy: its frames (and so its finish) on the host, and why; the kernel's
+    # name alone would not tell it
+    wmel.features(x, plan="kaldi", backend="vulkan", use_energy=True, raw_energy=False)
+    r = wmel.last_run()
     assert r["backend"] == "vulkan" and r["frames"] == "cpu" and r["finish"] == "cpu"
-    assert "dither" in r["why"]["frames"] and r["why"]["finish"] == "with the frames"
+    assert "windowed" in r["why"]["frames"] and r["why"]["finish"] == "with the frames"
     wmel.features_batch([x, x[:9000]], plan="whisper", backend="vulkan")
     r = wmel.last_run()
     assert r["call"] == "features_batch" and r["frames"] == "vulkan"

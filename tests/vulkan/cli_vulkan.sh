@@ -71,14 +71,18 @@ for fe in whisper nemo; do
       cmp -s "$T/auto_$fe.npy" "$T/cpu_$fe.npy" && ok || bad "auto $fe took the CPU but its output differs from --backend cpu" ;;
   esac
 done
-# -v's stages: a plain plan's frames and finish on the device; a dithered plan's frames on the
-# host, with the reason (the kernel's name alone would say vulkan)
+# -v's stages: a plain plan's frames and finish on the device, a dithered plan's too (the
+# shader draws the noise in float64); the windowed energy's frames on the host, with the
+# reason (the kernel's name alone would say vulkan)
 "$WMEL" mel "$T/short.wav" --preset kaldi --backend vulkan -v -o "$T/st.npy" >"$T/v" 2>"$T/err" || bad "stages: $(cat "$T/err")"
 grep -q "^  stages: frames on vulkan, finish on vulkan$" "$T/v" && ok || bad "stages, kaldi: $(grep stages "$T/v")"
-"$WMEL" mel "$T/short.wav" --preset kaldi --dither 1 --backend vulkan -v -o "$T/st.npy" >"$T/v" 2>"$T/err" ||
-  bad "stages, dithered: $(cat "$T/err")"
-grep -q "^  stages: frames on cpu (the plan is dithered.*), finish on cpu (with the frames)$" "$T/v" && ok ||
-  bad "stages, dithered: $(grep stages "$T/v")"
+WMEL_VULKAN_ARITHMETIC=float64 "$WMEL" mel "$T/short.wav" --preset kaldi --dither 1 --backend vulkan -v -o "$T/st.npy" \
+  >"$T/v" 2>"$T/err" || bad "stages, dithered: $(cat "$T/err")"
+grep -q "^  stages: frames on vulkan, finish on vulkan$" "$T/v" && ok || bad "stages, dithered: $(grep stages "$T/v")"
+"$WMEL" mel "$T/short.wav" --preset kaldi --use-energy --raw-energy 0 --backend vulkan -v -o "$T/st.npy" >"$T/v" \
+  2>"$T/err" || bad "stages, windowed energy: $(cat "$T/err")"
+grep -q "^  stages: frames on cpu (the plan's log energy is the windowed frame's.*), finish on cpu (with the frames)$" \
+  "$T/v" && ok || bad "stages, windowed energy: $(grep stages "$T/v")"
 WMEL_AUTO_PROBE=often "$WMEL" mel "$T/short.wav" --backend auto -q -o "$T/often.npy" 2>"$T/err"
 rc=$?
 [ $rc -eq 1 ] && ok || bad "WMEL_AUTO_PROBE=often: exit $rc"

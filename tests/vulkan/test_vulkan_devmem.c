@@ -5,7 +5,7 @@
  * written into that device's memory. For Whisper's geometry (with and without the 3x3
  * average, 128 mels; every preset's plan: tests/conformance/test_backends.c), in float64 and
  * float-float, float32 and int16 samples, with a stride, offsets and a staged ctx: wmel_features' bytes on the same ctx, the bytes around the output untouched, no
- * descriptor kept. Refusals (a CPU ctx, a dithered plan, the device finish switched off, a
+ * descriptor kept. Refusals (a CPU ctx, a dithered plan in float-float, the device finish switched off, a
  * clip whose output the device does not finish), the arguments' errors (UUIDs not the
  * ctx's, ranges past the allocation, offsets not aligned, overlapping ranges, a descriptor
  * the driver refuses, out_len), a NaN, an Inf or a sample past the device's bound in clip 5
@@ -331,16 +331,22 @@ static void errors(void)
     pl.dither = 1.0;
     wmel_params p = wmel_default_params();
     p.backend = WMEL_BACKEND_VULKAN;
+    p.vulkan_arith = WMEL_VULKAN_ARITH_FLOAT_FLOAT; /* float-float draws no noise: the frames on the CPU */
     int st;
     wmel_ctx *d = wmel_create_plan(&p, &pl, &st);
-    CHECK(d != NULL, "a dithered plan: %d", st);
+    CHECK(d != NULL, "a dithered plan in float-float: %d", st);
     if (d) {
         CHECK(wmel_vulkan_features_device(d, NULL, WMEL_SAMPLE_F32, 0, 0, 0, NULL, 0) == WMEL_ERR_BACKEND_UNAVAILABLE &&
                   strstr(wmel_vulkan_error_detail(), "dither"),
-              "a dithered plan: %s", wmel_vulkan_error_detail());
-        CHECK(!strcmp(wmel_op_backend(d, WMEL_OP_DEVICE), "none"), "a dithered plan: WMEL_OP_DEVICE");
+              "a dithered plan in float-float: %s", wmel_vulkan_error_detail());
+        CHECK(!strcmp(wmel_op_backend(d, WMEL_OP_DEVICE), "none"), "a dithered plan in float-float: WMEL_OP_DEVICE");
         wmel_destroy(d);
     }
+    p.vulkan_arith = WMEL_VULKAN_ARITH_FLOAT64; /* float64 draws it: the device takes the plan's clips */
+    d = wmel_create_plan(&p, &pl, &st);
+    CHECK(d && !strcmp(wmel_op_backend(d, WMEL_OP_DEVICE), "vulkan"), "a dithered plan in float64: WMEL_OP_DEVICE %s",
+          d ? wmel_op_backend(d, WMEL_OP_DEVICE) : "none");
+    wmel_destroy(d);
     wmel_ctx *h = mk_plan("nemo", WMEL_VULKAN_ARITH_FLOAT64, "WMEL_VULKAN_DEVICE_FINISH", "0");
     if (h) {
         CHECK(wmel_vulkan_features_device(h, &in.m, WMEL_SAMPLE_F32, 1, n, n, &out.m, per) ==

@@ -22,9 +22,18 @@
  *   are entries of the exact cos / sin table, index j k mod n_fft.
  * - FFT = 0: a direct DFT of the frame, any n_fft (other prime factors, odd n_fft).
  * The frame's sums (mean, energies) are tree reductions over the frame's 64 invocations.
+ *
+ * With WMEL_NOISE (the module frames_noise_f64: float64, 64-bit integers), a dithered plan's
+ * frames: sample j of the clip's frame t, framed and scaled, plus dither x nz_gauss(seed, t,
+ * j) (src/kernels/noise.h, the text the CPU's wmel_dither_gauss compiles: the CPU's bits),
+ * before DC removal, the frame pre-emphasis' previous sample too (wmel__fe_noise's order).
  */
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#ifdef WMEL_NOISE
+/* the dither's noise: splitmix64's 64-bit counters (shaderInt64) */
+#extension GL_ARB_gpu_shader_int64 : require
+#endif
 
 #ifdef WMEL_ARITH_FF
 #include "arith_ff.glsl"
@@ -212,6 +221,23 @@ R sample_at(int i)
     return v;
 }
 
+#ifdef WMEL_NOISE
+#ifdef WMEL_ARITH_FF
+#error "the dither's noise is drawn in float64 only"
+#endif
+#include "noise.glsl"
+
+/* v, sample j of the clip's frame t, with the plan's dither added (VKW_T_DITHER,
+   VKW_I_DITHER_SEED) */
+R dithered(R v, int t, int j)
+{
+    return r_add(v, r_mul(tval(17), nz_gauss(uint(ints[49]), uint64_t(t), uint(j))));
+}
+#define DITHER(v, t, j) dithered(v, t, j)
+#else
+#define DITHER(v, t, j) (v)
+#endif
+
 R log_energy(R e)
 {
     e = r_log(r_max(e, tval(3)));
@@ -333,7 +359,7 @@ void main()
     R part = zero;
 #define LOAD(GET)                                                                                                  \
     for (int j = lid; j < fl; j += WG) {                                                                           \
-        const R v = GET(i0 + j);                                                                                   \
+        const R v = DITHER(GET(i0 + j), t, j);                                                                     \
         SH(fpos(j, po)) = v;                                                                                       \
         part = r_add(part, v);                                                                                     \
     }
@@ -368,7 +394,7 @@ void main()
         if (PRE) {                                                                                                 \
             R prev = v;                                                                                            \
             if (j > 0) {                                                                                           \
-                prev = GET(i0 + j - 1);                                                                            \
+                prev = DITHER(GET(i0 + j - 1), t, j - 1);                                                          \
                 if (DC) prev = r_sub(prev, mean);                                                                  \
             }                                                                                                      \
             v = r_sub(v, r_mul(pe, prev));                                                                         \
