@@ -271,7 +271,7 @@ WMEL_API wmel_params wmel_default_params(void);
 /* Creates a context: filter bank, window, FFT plan, kernel choice.
  * Returns NULL on error and stores the status in *status (when status is not NULL);
  * on success *status is WMEL_OK. Errors: WMEL_ERR_INVALID_ARG (n_mels not 80/128, bad
- * backend/norm/isa/smooth/frontend, n_threads < 0, device_check not 0 or 1), WMEL_ERR_BACKEND_UNAVAILABLE (CUDA or
+ * backend/norm/isa/smooth/frontend/vulkan_arith/cuda_arith, n_threads < 0, device_check not 0 or 1), WMEL_ERR_BACKEND_UNAVAILABLE (CUDA or
  * Vulkan asked for and not usable), WMEL_ERR_NO_MEMORY. p == NULL means wmel_default_params().
  * It fills the plan of wmel_frontend_preset(p->frontend, p->n_mels) (for Whisper's
  * front-end with p->norm) and creates the ctx as wmel_create_plan(p, plan) does, keeping

@@ -586,11 +586,16 @@ dim3 clip_grid(unsigned gx, size_t n_clips)
 /* The log-mel kernels' shared memory opt-in, in arithmetic R. */
 template <typename R> static cudaError_t prepare_logmel(void)
 {
-    const cudaFuncAttribute a = cudaFuncAttributeMaxDynamicSharedMemorySize;
-    cudaError_t e = cudaFuncSetAttribute(k_logmel<float, R>, a, (int)SMEM);
-    if (e == cudaSuccess) e = cudaFuncSetAttribute(k_logmel<int16_t, R>, a, (int)SMEM);
-    if (e == cudaSuccess) e = cudaFuncSetAttribute(k_logmel_round<float, R>, a, (int)SMEM);
-    if (e == cudaSuccess) e = cudaFuncSetAttribute(k_logmel_round<int16_t, R>, a, (int)SMEM);
+#define SMEM_ATTR cudaFuncAttributeMaxDynamicSharedMemorySize
+    void (*const k0)(wmel_cu_launch) = k_logmel<float, R>;
+    void (*const k1)(wmel_cu_launch) = k_logmel<int16_t, R>;
+    void (*const k2)(wmel_cu_launch, wmel_cu_logmel_round) = k_logmel_round<float, R>;
+    void (*const k3)(wmel_cu_launch, wmel_cu_logmel_round) = k_logmel_round<int16_t, R>;
+    cudaError_t e = cudaFuncSetAttribute(k0, SMEM_ATTR, (int)SMEM);
+    if (e == cudaSuccess) e = cudaFuncSetAttribute(k1, SMEM_ATTR, (int)SMEM);
+    if (e == cudaSuccess) e = cudaFuncSetAttribute(k2, SMEM_ATTR, (int)SMEM);
+    if (e == cudaSuccess) e = cudaFuncSetAttribute(k3, SMEM_ATTR, (int)SMEM);
+#undef SMEM_ATTR
     return e;
 }
 
