@@ -77,7 +77,7 @@ if(WMEL_CUDA_EMU)
     list(APPEND _cxx_warn -Werror)
   endif()
   set_source_files_properties(${_cu} PROPERTIES LANGUAGE CXX COMPILE_OPTIONS "-xc++;${_cxx_warn}")
-  list(APPEND WMEL_SOURCES src/cuda/backend.c src/cuda/stem_cuda.c ${_cu})
+  list(APPEND WMEL_SOURCES src/cuda/backend.c src/cuda/arith.c src/cuda/stem_cuda.c ${_cu})
   list(APPEND WMEL_DEFS WMEL_HAVE_CUDA=1 WMEL_CUDA_EMU=1)
   list(APPEND WMEL_LIBS wmel_cudaemu ${CMAKE_DL_LIBS})
   set_source_files_properties(src/cuda/stem_cuda.c PROPERTIES COMPILE_DEFINITIONS
@@ -128,7 +128,7 @@ elseif(WMEL_CUDA_ENABLED)
     endforeach()
     set_directory_properties(PROPERTIES COMPILE_OPTIONS "${_wmel_c_opts}")
   endif()
-  list(APPEND WMEL_SOURCES src/cuda/backend.c src/cuda/kernels.cu src/cuda/plan_kernels.cu
+  list(APPEND WMEL_SOURCES src/cuda/backend.c src/cuda/arith.c src/cuda/kernels.cu src/cuda/plan_kernels.cu
     src/cuda/stem_cuda.c src/cuda/stem_kernels.cu)
   list(APPEND WMEL_DEFS WMEL_HAVE_CUDA=1)
   # The encoder stem's convolutions are cuBLAS SGEMMs (wmel_cuda_stem_device). cuBLAS is

@@ -191,6 +191,21 @@ enum {
     WMEL_VULKAN_ARITH_FLOAT_FLOAT = 2
 };
 
+/* The CUDA backend's arithmetic (wmel_params.cuda_arith): float64, or float-float (pairs of
+ * float32, about 2^-44 relative), both held to the same bar. AUTO: the environment variable
+ * WMEL_CUDA_ARITHMETIC=float64|float-float, else for Whisper's geometry the faster of the two
+ * on a GPU (timed once a process per device on a 30 s clip: float-float where it takes at
+ * most 0.9 of float64's time) and float64 on a device that is no GPU (the CUDA emulator), for
+ * any other plan float64 on the GPUs whose float64 is fast (compute capability 6.0, 7.0, 8.0,
+ * 9.0) and float-float elsewhere. Float-float runs only on a device whose float-float
+ * self-test passed: AUTO keeps float64 there, FLOAT_FLOAT (or the variable's float-float) is
+ * refused with WMEL_ERR_BACKEND_UNAVAILABLE and the reason (docs/cuda.md). */
+enum {
+    WMEL_CUDA_ARITH_AUTO = 0,
+    WMEL_CUDA_ARITH_FLOAT64 = 1,
+    WMEL_CUDA_ARITH_FLOAT_FLOAT = 2
+};
+
 /* Normalisation of the output. */
 enum {
     WMEL_NORM_WHOLE = 0,    /* openai: max(x, max - 8), (x + 4) / 4, max over the call */
@@ -246,9 +261,13 @@ typedef struct wmel_params {
                        samples gets its status (WMEL_ERR_NOT_FINITE, WMEL_ERR_SAMPLE_RANGE)
                        before anything else is enqueued; not under a stream capture (the
                        call is refused there). 0: no scan, no wait (see each entry) */
-    int auto_plan;     /* WMEL_AUTO_*: whether AUTO times devices (taken from reserved[], the
-                       struct's size unchanged); WMEL_AUTO_MEASURE (0) leaves it to the
-                       environment variable WMEL_AUTO_PROBE, else the default */
+    int auto_plan;     /* WMEL_AUTO_*: whether AUTO times devices (taken from reserved[]);
+                       WMEL_AUTO_MEASURE (0) leaves it to the environment variable
+                       WMEL_AUTO_PROBE, else the default */
+    int cuda_arith;    /* WMEL_CUDA_ARITH_* (appended: the struct grew by this field and
+                       reserved[], whose places later fields take without another change
+                       of size; 0 there, as wmel_default_params() and = {0} leave them) */
+    int reserved[7];
 } wmel_params;
 
 /* Smoothing of the output (wmel_params.smooth), applied by wmel_log_mel(),
@@ -266,14 +285,16 @@ enum {
 };
 
 /* Defaults: n_mels 80, backend AUTO, n_threads 0 (all cores), norm WHOLE, max_isa AUTO,
- * smooth NONE, frontend WHISPER, device_check 0, auto_plan WMEL_AUTO_MEASURE. */
+ * smooth NONE, frontend WHISPER, device_check 0, auto_plan WMEL_AUTO_MEASURE, cuda_arith
+ * WMEL_CUDA_ARITH_AUTO. */
 WMEL_API wmel_params wmel_default_params(void);
 
 /* Creates a context: filter bank, window, FFT plan, kernel choice.
  * Returns NULL on error and stores the status in *status (when status is not NULL);
  * on success *status is WMEL_OK. Errors: WMEL_ERR_INVALID_ARG (n_mels not 80/128, bad
- * backend/norm/isa/smooth/frontend, n_threads < 0, device_check not 0 or 1, auto_plan not a
- * WMEL_AUTO_*: wmel_vulkan_error_detail() names it), WMEL_ERR_BACKEND_UNAVAILABLE (CUDA or
+ * backend/norm/isa/smooth/frontend/vulkan_arith/cuda_arith, n_threads < 0, device_check not
+ * 0 or 1, auto_plan not a WMEL_AUTO_*: wmel_vulkan_error_detail() names it),
+ * WMEL_ERR_BACKEND_UNAVAILABLE (CUDA or
  * Vulkan asked for and not usable), WMEL_ERR_NO_MEMORY. p == NULL means wmel_default_params().
  * It fills the plan of wmel_frontend_preset(p->frontend, p->n_mels) (for Whisper's
  * front-end with p->norm) and creates the ctx as wmel_create_plan(p, plan) does, keeping
@@ -1736,15 +1757,14 @@ WMEL_API int wmel_smooth3x3(const float *in, size_t rows, size_t cols, float *ou
  * WMEL_ERR_NOT_BUILT. When a call returns WMEL_ERR_CUDA, wmel_cuda_error_detail() gives
  * the CUDA runtime's own message.
  *
- * The arithmetic of a plan's frames (any plan but Whisper's geometry, which is float64 on
- * every device): the environment variable WMEL_CUDA_ARITHMETIC=float64|float-float, read
- * when a ctx is made; unset (or empty), float64 on the GPUs whose float64 is fast (compute
- * capability 6.0, 7.0, 8.0, 9.0: P100, V100, A100, H100 / H200) and float-float (pairs of
- * float32, about 2^-44 relative) on the others, whose float64 runs at 1/32 - 1/64 of
- * float32's rate. Both are held to the same bar. Any other value: a CUDA ctx by name is
- * refused with WMEL_ERR_INVALID_ARG (wmel_cuda_error_detail() names the switch), AUTO takes
- * the CPU. wmel_kernel_name() says which: "cuda-f64-fft512", "cuda-ff-fft512". No field of
- * wmel_params selects it.
+ * The arithmetic (wmel_params.cuda_arith, WMEL_CUDA_ARITH_* above): float64 or float-float,
+ * both held to the same bar. With AUTO the environment variable
+ * WMEL_CUDA_ARITHMETIC=float64|float-float, read when a ctx is made, overrides the default;
+ * any other value: a CUDA ctx by name is refused with WMEL_ERR_INVALID_ARG
+ * (wmel_cuda_error_detail() names the switch), AUTO takes the CPU. wmel_kernel_name() says
+ * which: "cuda-f64fft-t16", "cuda-fffft-t16" (Whisper's geometry), "cuda-f64-fft512",
+ * "cuda-ff-fft512" (another plan); wmel_backend_reason() adds the timing or the self-test's
+ * verdict where they chose.
  */
 
 /* Sample types for wmel_cuda_log_mel_device() and wmel_cuda_features_device(). */

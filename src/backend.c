@@ -217,7 +217,7 @@ static int auto_verdict(const wmel_backend_vt *dv, const wmel_dev_id *dev, const
     key.n_ceps = pl->n_ceps;
     key.norm = pl->norm;
     key.n_threads = ap->p.n_threads;
-    key.vulkan_arith = dv->id == WMEL_BACKEND_VULKAN ? ap->p.vulkan_arith : 0;
+    key.vulkan_arith = dv->id == WMEL_BACKEND_VULKAN ? ap->p.vulkan_arith : dv->id == WMEL_BACKEND_CUDA ? ap->p.cuda_arith : 0;
     key.smooth = ap->keep_smooth ? ap->p.smooth : 0;
     key.cols = ap->cols != NULL;
     memcpy(key.dev, dev->id, sizeof key.dev);
@@ -532,6 +532,7 @@ wmel_ctx *wmel__create(wmel_params p, const wmel_frontend_plan *plan, int keep_s
     if ((rc = wmel__auto_plan_check(&p)) != WMEL_OK) return fail(status, rc);
     if (p.backend < WMEL_BACKEND_AUTO || p.backend > WMEL_BACKEND_VULKAN || p.vulkan_device < 0 ||
         p.vulkan_arith < WMEL_VULKAN_ARITH_AUTO || p.vulkan_arith > WMEL_VULKAN_ARITH_FLOAT_FLOAT ||
+        p.cuda_arith < WMEL_CUDA_ARITH_AUTO || p.cuda_arith > WMEL_CUDA_ARITH_FLOAT_FLOAT ||
         p.max_isa < WMEL_ISA_AUTO || p.max_isa > WMEL_ISA_WASM_SIMD128 || p.n_threads < 0 ||
         p.cuda_device < 0 || (p.smooth != WMEL_SMOOTH_NONE && p.smooth != WMEL_SMOOTH_3X3) ||
         (p.device_check != 0 && p.device_check != 1))

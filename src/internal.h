@@ -528,7 +528,12 @@ typedef struct wmel_verdict {
     int pick;
 } wmel_verdict;
 /* The tables of verdicts, each its own lock. */
-enum { WMEL__KEPT_VK_ARITH = 0, WMEL__KEPT_AUTO = 1, WMEL__KEPT_TABLES = 2 };
+enum {
+    WMEL__KEPT_VK_ARITH = 0,
+    WMEL__KEPT_AUTO = 1,
+    WMEL__KEPT_CU_ARITH = 2, /* cuda/arith.c: float64 against float-float on a device */
+    WMEL__KEPT_TABLES = 3
+};
 #define WMEL__KEPT_KEY 384 /* bytes of a key at most */
 /* The verdict kept in table `which` for the key (len bytes, compared as bytes: zero a key
  * struct before filling it) into *v, or, the first time, measure(arg, v) run under the

@@ -4,7 +4,8 @@
  * kept), and a small table of verdicts keyed by bytes the caller builds, behind a lock,
  * so that the first ctx of a kind times and the later ones read the answer. Two tables
  * use it: the Vulkan arithmetic's (vulkan/arith_probe.c: float64 against float-float on a
- * device) and AUTO's (backend.c: a device backend against the CPU on a plan's front-end).
+ * device), AUTO's (backend.c: a device backend against the CPU on a plan's front-end), and
+ * the CUDA arithmetic's (cuda/arith.c).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "internal.h"
@@ -83,6 +84,7 @@ typedef struct kept_table {
 /* one table per kind of verdict, each its own lock: a timing of one kind creates ctxs
    that ask the other kind's table (AUTO's device ctx, its arithmetic) */
 static kept_table g_tables[WMEL__KEPT_TABLES] = {{PTHREAD_MUTEX_INITIALIZER, 0, {{0}}},
+                                                 {PTHREAD_MUTEX_INITIALIZER, 0, {{0}}},
                                                  {PTHREAD_MUTEX_INITIALIZER, 0, {{0}}}};
 
 static kept_table *table(int which) { return which >= 0 && which < WMEL__KEPT_TABLES ? &g_tables[which] : NULL; }

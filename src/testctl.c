@@ -87,6 +87,17 @@ int wmel__test_ctl(int op, ...)
 #endif
         break;
     }
+    case WMEL__TC_CU_ARITH: {
+        const int probe = va_arg(ap, int), brk = va_arg(ap, int);
+        if (probe < -1 || probe > 1 || brk < 0 || brk > 2) break;
+#ifdef WMEL_HAVE_CUDA
+        wmel__cu_arith_test(probe, brk);
+        rc = WMEL_OK;
+#else
+        rc = WMEL_ERR_NOT_BUILT;
+#endif
+        break;
+    }
     default: break;
     }
     va_end(ap);

@@ -20,7 +20,13 @@ enum {
     WMEL__TC_VK_FAIL_AT,
     /* (long long ns[3]): the nanoseconds the calling process spent in the Vulkan rounds:
        packing, on the device, reading back */
-    WMEL__TC_VK_PHASE_NS
+    WMEL__TC_VK_PHASE_NS,
+    /* (int probe, int brk): the CUDA arithmetic's testing switches (cuda/arith.c): probe -1
+       the rule (AUTO times Whisper's geometry on a GPU only), 0 never time, 1 time a device
+       that is no GPU (the emulator) too; brk the float-float self-test's primitive broken on
+       purpose, 0 none, 1 mul (the products' error terms dropped), 2 add (the sums'). Applied
+       when a ctx is made; each verdict is kept per device and switch */
+    WMEL__TC_CU_ARITH
 };
 
 /* The counters, summed over the process (each backend's file keeps its own). */

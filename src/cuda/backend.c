@@ -38,6 +38,7 @@ typedef struct cuda_state {
     void *plan;               /* device: doubles then ints */
     const double *plan_d;
     const int *plan_i;
+    int wff;                  /* Whisper's geometry in float-float: plan_d holds (hi, lo) pairs */
     atomic_int op_backend[N_OPS];
     /* the host-pointer path's resources, created on first use, under `lock` */
     pthread_mutex_t lock;
@@ -210,8 +211,9 @@ static int upload_plan(cuda_state *st, const void *hd, size_t bytes, int (*prepa
 static int cuda_init(wmel_ctx *ctx)
 {
     if (ctx->fe->algo == &wmel__algo_general) return general_init(ctx);
-    int ff = 0; /* Whisper's geometry: float64 either way; a bad switch refused all the same */
-    const int arc = cuda_arith(ctx->params.cuda_device, &ff, 0);
+    int ff = 0; /* the switch's arithmetic (arith.c's rule after it) */
+    int arc = cuda_arith(ctx->params.cuda_device, &ff, 0);
+    if (arc == WMEL_OK) arc = wmel__cu_arith_pick(ctx, 1, &ff);
     if (arc != WMEL_OK) return arc;
     const wmel_plan *pl = ctx->fe->pfa400;
     const int n_mels = pl->n_mels;
@@ -243,14 +245,20 @@ static int cuda_init(wmel_ctx *ctx)
     memcpy(hi, pl->mel_lo, (size_t)n_mels * sizeof(int));
     memcpy(hi + n_mels, pl->mel_len, (size_t)n_mels * sizeof(int));
     memcpy(hi + 2 * n_mels, pl->mel_off, (size_t)n_mels * sizeof(int));
+    if (ff) /* float-float: each entry's (hi, lo) pair in its own 8 bytes */
+        for (size_t i = 0; i < nd; i++) {
+            const wmel_cu_f2 f = f2_of(hd[i]);
+            memcpy(hd + i, &f, sizeof f);
+        }
 
     const int rc = upload_plan(st, hd, nd * sizeof(double) + ni * sizeof(int), wmel__cu_prepare);
     free(hd);
     if (rc != WMEL_OK) return rc;
     st->plan_d = (const double *)st->plan;
     st->plan_i = (const int *)((const double *)st->plan + nd);
+    st->wff = ff;
     ctx->state = st;
-    snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "cuda-f64fft-t%d", WMEL_CU_TILE);
+    snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "cuda-%sfft-t%d", ff ? "ff" : "f64", WMEL_CU_TILE);
     return WMEL_OK;
 }
 
@@ -559,6 +567,7 @@ static int cuda_clips(wmel_ctx *ctx, const wmel_clips *c, int *fin)
     hc.l.n_clips = batch;
     hc.l.plan_d = st->plan_d;
     hc.l.plan_i = st->plan_i;
+    hc.l.ff = st->wff;
     hc.l.n_mels = ctx->params.n_mels;
     hc.l.out_stride = per;
     const int normalize = ctx->params.norm == WMEL_NORM_WHOLE;
@@ -682,6 +691,7 @@ static int cuda_pfa_frames_batch(wmel_ctx *ctx, const float *const *x, const siz
         l.n_clips = 1;
         l.plan_d = st->plan_d;
         l.plan_i = st->plan_i;
+        l.ff = st->wff;
         l.n_mels = (int)nm;
         l.out = dv + vo;
         l.out_stride = nf[b] * nm;
@@ -904,6 +914,7 @@ static int cuda_clips_device(wmel_ctx *ctx, const wmel_clips *c, void *stream)
     l.n_clips = batch;
     l.plan_d = st->plan_d;
     l.plan_i = st->plan_i;
+    l.ff = st->wff;
     l.n_mels = ctx->params.n_mels;
     l.out = d_out;
     l.out_stride = per;
@@ -1117,7 +1128,8 @@ static int general_init(wmel_ctx *ctx)
 {
     const wmel_fe *fe = ctx->fe;
     int ff = 0;
-    const int arc = cuda_arith(ctx->params.cuda_device, &ff, 1);
+    int arc = cuda_arith(ctx->params.cuda_device, &ff, 1);
+    if (arc == WMEL_OK) arc = wmel__cu_arith_pick(ctx, 0, &ff);
     if (arc != WMEL_OK) return arc;
     cuda_state *st = calloc(1, sizeof *st);
     if (!st) return WMEL_ERR_NO_MEMORY;
@@ -1946,6 +1958,7 @@ static int whisper_features_device_batch(wmel_ctx *ctx, const void *const *pcm, 
     l.sample_type = s16 ? WMEL_CU_S16 : WMEL_CU_F32;
     l.plan_d = st->plan_d;
     l.plan_i = st->plan_i;
+    l.ff = st->wff;
     l.n_mels = n_mels;
     cudaStream_t s = (cudaStream_t)stream;
     int prev = 0;
@@ -2089,6 +2102,23 @@ static int cuda_accepts(const wmel_accept_q *q, char *why, size_t len)
     }
 }
 
+/* Device i's arithmetic (ff: the rule's for a plan's frames, -1 a bad switch) and self-test
+ * into o (wmel_devices): the float-float self-test where the kernels run there, and
+ * Whisper's timed verdict where it has been timed. */
+static void cuda_device_tests(int i, int usable, int ff, wmel_device *o)
+{
+    char msg[200] = "not run (the kernels have no image for this device)";
+    const int pass = usable && wmel__cu_ffcheck_run(i, msg, sizeof msg);
+    snprintf(o->arith, sizeof o->arith, "%s", ff < 0 ? "none" : ff && pass ? "float-float" : "float64");
+    double t[2] = {0.0, 0.0};
+    const int timed = wmel__cu_arith_timed(i, t);
+    char w[160];
+    if (timed) snprintf(w, sizeof w, "%s, timed: float64 %.3g ms, float-float %.3g ms", timed == 2 ? "float-float" : "float64",
+                        1e3 * t[0], 1e3 * t[1]);
+    else snprintf(w, sizeof w, "timed by its first ctx on a GPU (float64 untimed on a device that is no GPU)");
+    snprintf(o->self_test, sizeof o->self_test, "%s; Whisper's geometry: %s", msg, w);
+}
+
 /* The CUDA devices (wmel_devices): each with the arithmetic of a plan's frames there. */
 static int cuda_devices(wmel_device *out, int cap)
 {
@@ -2113,11 +2143,9 @@ static int cuda_devices(wmel_device *out, int cap)
         }
         int ff = 0;
         const int rc = cuda_arith(i, &ff, 1);
-        snprintf(o->arith, sizeof o->arith, "%s", rc != WMEL_OK ? "none" : ff ? "float-float" : "float64");
         const wmel_params p = {.cuda_device = i};
         o->usable = rc == WMEL_OK && cuda_available(&p);
-        snprintf(o->self_test, sizeof o->self_test, "none (Whisper's geometry in float64 everywhere; %s)",
-                 o->usable ? "the kernels have an image for this device" : "the kernels have no image for this device");
+        cuda_device_tests(i, o->usable, rc == WMEL_OK ? ff : -1, o);
     }
     return count;
 }

@@ -74,6 +74,9 @@ typedef struct wmel_cu_launch {
     int global_key;           /* 1: one key (keys[0]) for all clips; 0: keys[c] */
     int *bad;                 /* device flags of the samples the frames read (may be NULL): 1 one
                                  is not finite, 2 one passes WMEL_CU_F32_SAFE */
+    int ff;                   /* the arithmetic: 0 float64 (plan_d the doubles), 1 float-float
+                                 (plan_d the same entries as (hi, lo) float pairs, each in a
+                                 double's 8 bytes) */
 } wmel_cu_launch;
 
 /* WMEL_F32_KERNEL_SAFE (internal.h): past it the CPU's float32 kernels of Whisper's geometry
@@ -243,7 +246,27 @@ int wmel__cu_plan_finish_round(const wmel_cu_finish *f, const wmel_cu_finish_rou
 /* The calls (and batches' clips) whose finish ran on the device (backend.c), for the tests. */
 #ifdef WMEL_TEST_HOOKS /* reached through the test door (testctl.h) */
 long long wmel__cu_finishes(void);
+/* arith.c's testing switches: probe -1 the rule, 0 never time, 1 time a device that is no
+   GPU too; brk the self-test's primitive broken on purpose (0 none, 1 mul, 2 add) */
+void wmel__cu_arith_test(int probe, int brk);
 #endif
+
+/* ---- the arithmetic (arith.c) ---- */
+
+/* The arithmetic of ctx's frames (Whisper's geometry where whisper, else a general plan's)
+ * into *ff (1 float-float, 0 float64): *ff holds backend.c's rule on entry (the variable
+ * WMEL_CUDA_ARITHMETIC, else for a general plan the compute capability's); params.cuda_arith
+ * overrides it, AUTO with no variable times Whisper's geometry on a GPU, and float-float is
+ * held to the device's self-test (refused where asked for, float64 under AUTO). Writes
+ * ctx->backend_note where the timing or the self-test decided. WMEL_OK, or
+ * WMEL_ERR_BACKEND_UNAVAILABLE with the detail. */
+int wmel__cu_arith_pick(struct wmel_ctx *ctx, int whisper, int *ff);
+/* The float-float self-test of device `index` (kept for the process): 1 passed, 0 failed
+ * or could not run; its sentence into msg. */
+int wmel__cu_ffcheck_run(int index, char *msg, size_t len);
+/* Whisper's timed verdict of device `index`: 0 none yet, 1 float64, 2 float-float, the
+ * seconds of each into t. */
+int wmel__cu_arith_timed(int index, double t[2]);
 
 /* Enqueue k_plan_frames on `stream`; a cudaError_t as int. */
 int wmel__cu_plan_frames(const wmel_cu_frames *f, void *stream);
@@ -290,6 +313,14 @@ typedef struct wmel_cu_logmel_round {
  * cudaError_t as int. */
 int wmel__cu_whisper_round(const wmel_cu_launch *l, const wmel_cu_logmel_round *r, int normalize, int smooth,
                            float *edges, void *stream);
+/* The float-float self-test's primitives (k_ffcheck): two-sum, two-product, add, sub, mul,
+ * div, sqrt, log. */
+#define WMEL_CU_FF_NPRIM 8
+/* Runs them on the current device, synchronously, for n cases of four floats each (a's hi,
+ * lo, b's hi, lo) at h_in, the results (hi, lo) per case and primitive into h_out
+ * (2 WMEL_CU_FF_NPRIM n floats); brk: 0, or a primitive broken on purpose (1 the products'
+ * error terms, 2 the sums'), for the tests. A cudaError_t as int. */
+int wmel__cu_ffcheck(const float *h_in, float *h_out, int n, int brk);
 /* Prepares the kernels for the current device (shared memory opt-in); returns a
  * cudaError_t as int: cudaErrorNoKernelImageForDevice when this build cannot run there. */
 int wmel__cu_prepare(void);

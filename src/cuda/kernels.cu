@@ -23,6 +23,7 @@
  */
 #include "cuda_internal.h"
 
+#include "arith_ff.cuh"
 #include "keys.cuh"
 #include "launch.h"
 #include <limits.h>
@@ -39,37 +40,78 @@ constexpr int SPAN = (TILE - 1) * 160 + 400;            /* samples a tile reads 
 constexpr size_t SMEM = sizeof(double) * 2 * TILE * FS + sizeof(float) * SPAN;
 /* 3 blocks per SM: 3 x 62 KB of shared memory and 168 registers a thread (no spills) fit an H100 SM */
 
-struct cplx {
-    double re, im;
+/* The number type R of the transform, the power and the mel product: double, or the
+ * float-float pair wmel_cu::ff (arith_ff.cuh: src/kernels/ff.h's operations, with the
+ * operators the text below uses, so that both read the same). */
+using wmel_cu::ff;
+
+/* A constant in R: d for double, its float-float pair (hi, lo) for ff (hi = (float)d,
+ * lo = (float)(d - hi), exact float32 values written as decimals). */
+template <typename R> __device__ __forceinline__ R kc(double d, float hi, float lo);
+template <> __device__ __forceinline__ double kc<double>(double d, float, float) { return d; }
+template <> __device__ __forceinline__ ff kc<ff>(double, float hi, float lo) { return ff(hi, lo); }
+
+/* A table entry: a double, or the (hi, lo) pair in its 8 bytes. */
+__device__ __forceinline__ double ldt(const double *p) { return __ldg(p); }
+__device__ __forceinline__ ff ldt(const ff *p)
+{
+    const float *q = (const float *)p;
+    return ff(__ldg(q), __ldg(q + 1));
+}
+
+/* w x for a sample x (the window's product), and x / 2 (exact in both) */
+__device__ __forceinline__ double mulf(double w, float x) { return (double)x * w; }
+__device__ __forceinline__ ff mulf(ff w, float x) { return wmel_cu::r_mul_f(w, x); }
+__device__ __forceinline__ double half(double x) { return 0.5 * x; }
+__device__ __forceinline__ ff half(ff x) { return ff(__fmul_rn(0.5f, x.x), __fmul_rn(0.5f, x.y)); }
+
+/* A mel energy clamped at 1e-10 and its log10 in float32 (error < 1e-7): float64 rounds it
+ * once to float (power past FLT_MAX, for absurd input levels, takes the double log);
+ * float-float rounds it once (its range is float's, and samples past WMEL_CU_F32_SAFE, whose
+ * powers could approach it, are flagged and computed elsewhere). */
+__device__ __forceinline__ float clamp_log10(double acc)
+{
+    acc = acc > 1e-10 ? acc : 1e-10; /* NaN stays NaN */
+    return acc < 3.0e38 ? log10f((float)acc) : (float)log10(acc);
+}
+__device__ __forceinline__ float clamp_log10(ff acc)
+{
+    float a = wmel_cu::to_f(acc);
+    a = a > 1e-10f ? a : 1e-10f;
+    return log10f(a);
+}
+
+template <typename R> struct cplx {
+    R re, im;
 };
 
-__device__ __forceinline__ cplx mk(double r, double i) { return cplx{r, i}; }
-__device__ __forceinline__ cplx add(cplx a, cplx b) { return mk(a.re + b.re, a.im + b.im); }
-__device__ __forceinline__ cplx sub(cplx a, cplx b) { return mk(a.re - b.re, a.im - b.im); }
-__device__ __forceinline__ cplx mul(cplx a, double wr, double wi)
+template <typename R> __device__ __forceinline__ cplx<R> mk(R r, R i) { return cplx<R>{r, i}; }
+template <typename R> __device__ __forceinline__ cplx<R> add(cplx<R> a, cplx<R> b) { return mk(a.re + b.re, a.im + b.im); }
+template <typename R> __device__ __forceinline__ cplx<R> sub(cplx<R> a, cplx<R> b) { return mk(a.re - b.re, a.im - b.im); }
+template <typename R> __device__ __forceinline__ cplx<R> mul(cplx<R> a, R wr, R wi)
 {
     return mk(a.re * wr - a.im * wi, a.re * wi + a.im * wr);
 }
-__device__ __forceinline__ cplx mul_mi(cplx a) { return mk(a.im, -a.re); } /* a * (-i) */
+template <typename R> __device__ __forceinline__ cplx<R> mul_mi(cplx<R> a) { return mk(a.im, -a.re); } /* a * (-i) */
 
-__device__ __forceinline__ void dft4(cplx a0, cplx a1, cplx a2, cplx a3, cplx *y)
+template <typename R> __device__ __forceinline__ void dft4(cplx<R> a0, cplx<R> a1, cplx<R> a2, cplx<R> a3, cplx<R> *y)
 {
-    cplx t0 = add(a0, a2), t1 = sub(a0, a2), t2 = add(a1, a3), t3 = mul_mi(sub(a1, a3));
+    cplx<R> t0 = add(a0, a2), t1 = sub(a0, a2), t2 = add(a1, a3), t3 = mul_mi(sub(a1, a3));
     y[0] = add(t0, t2);
     y[2] = sub(t0, t2);
     y[1] = add(t1, t3);
     y[3] = sub(t1, t3);
 }
 
-__device__ __forceinline__ void dft8(const cplx *x, cplx *y)
+template <typename R> __device__ __forceinline__ void dft8(const cplx<R> *x, cplx<R> *y)
 {
-    const double r = 0.70710678118654752440;
-    cplx e[4], o[4];
+    const R r = kc<R>(0.70710678118654752440, 0.7071067690849304f, 1.2101617485882343e-08f);
+    cplx<R> e[4], o[4];
     dft4(x[0], x[2], x[4], x[6], e);
     dft4(x[1], x[3], x[5], x[7], o);
-    cplx o1 = mk((o[1].re + o[1].im) * r, (o[1].im - o[1].re) * r);
-    cplx o2 = mul_mi(o[2]);
-    cplx o3 = mk((o[3].im - o[3].re) * r, -(o[3].re + o[3].im) * r);
+    cplx<R> o1 = mk((o[1].re + o[1].im) * r, (o[1].im - o[1].re) * r);
+    cplx<R> o2 = mul_mi(o[2]);
+    cplx<R> o3 = mk((o[3].im - o[3].re) * r, -(o[3].re + o[3].im) * r);
     y[0] = add(e[0], o[0]);
     y[4] = sub(e[0], o[0]);
     y[1] = add(e[1], o1);
@@ -80,16 +122,19 @@ __device__ __forceinline__ void dft8(const cplx *x, cplx *y)
     y[7] = sub(e[3], o3);
 }
 
-__device__ __forceinline__ void dft5(cplx x0, cplx x1, cplx x2, cplx x3, cplx x4, cplx *y)
+template <typename R>
+__device__ __forceinline__ void dft5(cplx<R> x0, cplx<R> x1, cplx<R> x2, cplx<R> x3, cplx<R> x4, cplx<R> *y)
 {
-    const double c1 = 0.30901699437494742410, c2 = -0.80901699437494742410;
-    const double s1 = 0.95105651629515357212, s2 = 0.58778525229247312917;
-    cplx t1 = add(x1, x4), t2 = add(x2, x3), t3 = sub(x1, x4), t4 = sub(x2, x3);
+    const R c1 = kc<R>(0.30901699437494742410, 0.30901700258255005f, -8.207602597565256e-09f);
+    const R c2 = kc<R>(-0.80901699437494742410, -0.80901700258255f, 8.207602597565256e-09f);
+    const R s1 = kc<R>(0.95105651629515357212, 0.9510565400123596f, -2.3717205976936384e-08f);
+    const R s2 = kc<R>(0.58778525229247312917, 0.5877852439880371f, 8.304436249773062e-09f);
+    cplx<R> t1 = add(x1, x4), t2 = add(x2, x3), t3 = sub(x1, x4), t4 = sub(x2, x3);
     y[0] = add(x0, add(t1, t2));
-    cplx a1 = mk(x0.re + c1 * t1.re + c2 * t2.re, x0.im + c1 * t1.im + c2 * t2.im);
-    cplx a2 = mk(x0.re + c2 * t1.re + c1 * t2.re, x0.im + c2 * t1.im + c1 * t2.im);
-    cplx b1 = mk(s1 * t3.re + s2 * t4.re, s1 * t3.im + s2 * t4.im);
-    cplx b2 = mk(s2 * t3.re - s1 * t4.re, s2 * t3.im - s1 * t4.im);
+    cplx<R> a1 = mk(x0.re + c1 * t1.re + c2 * t2.re, x0.im + c1 * t1.im + c2 * t2.im);
+    cplx<R> a2 = mk(x0.re + c2 * t1.re + c1 * t2.re, x0.im + c2 * t1.im + c1 * t2.im);
+    cplx<R> b1 = mk(s1 * t3.re + s2 * t4.re, s1 * t3.im + s2 * t4.im);
+    cplx<R> b2 = mk(s2 * t3.re - s1 * t4.re, s2 * t3.im - s1 * t4.im);
     y[1] = mk(a1.re + b1.im, a1.im - b1.re);
     y[4] = mk(a1.re - b1.im, a1.im + b1.re);
     y[2] = mk(a2.re + b2.im, a2.im - b2.re);
@@ -129,17 +174,17 @@ __device__ __forceinline__ int zpos(int k) { return 25 * (k & 7) + (k >> 3); }
 /* One block's tile: frames [f0, f0 + TILE) (at most up to f_end) of the clip x (n real
  * samples, n_total padded), its rows nf long at out, the tile's max into *key. smem: the
  * dynamic shared memory, wmax: NT / 32 floats of shared memory. */
-template <typename T>
+template <typename T, typename R>
 __device__ __forceinline__ void logmel_tile(const wmel_cu_launch &l, const T *x, long long n, long long n_total,
                                             long long nf, long long f0, long long f_end, float *out,
                                             unsigned *key, double *smem, float *wmax)
 {
-    double *re = smem;                 /* [TILE][FS] */
-    double *im = smem + TILE * FS;     /* [TILE][FS] */
+    R *re = (R *)smem;                 /* [TILE][FS] (an R takes a double's 8 bytes) */
+    R *im = (R *)smem + TILE * FS;     /* [TILE][FS] */
     float *span = (float *)(smem + 2 * TILE * FS);
 
     const int nft = (int)(f_end - f0 < TILE ? f_end - f0 : TILE);
-    const double *pd = l.plan_d;
+    const R *pd = (const R *)l.plan_d;
     const int tid = threadIdx.x;
 
     /* 1. samples of the tile (padding applied) into shared memory */
@@ -158,21 +203,20 @@ __device__ __forceinline__ void logmel_tile(const wmel_cu_launch &l, const T *x,
     for (int task = tid; task < TILE * 25; task += NT) {
         const int f = task / 25, n2 = task - f * 25;
         const float *xs = span + f * 160;
-        cplx a[8], y[8];
+        cplx<R> a[8], y[8];
 #pragma unroll
         for (int n1 = 0; n1 < 8; n1++) {
             const int m = 25 * n1 + n2;
-            a[n1] = mk((double)xs[2 * m] * __ldg(pd + WMEL_CU_WIN + 2 * m),
-                       (double)xs[2 * m + 1] * __ldg(pd + WMEL_CU_WIN + 2 * m + 1));
+            a[n1] = mk(mulf(ldt(pd + WMEL_CU_WIN + 2 * m), xs[2 * m]),
+                       mulf(ldt(pd + WMEL_CU_WIN + 2 * m + 1), xs[2 * m + 1]));
         }
         dft8(a, y);
-        double *r = re + f * FS, *i = im + f * FS;
+        R *r = re + f * FS, *i = im + f * FS;
         r[n2] = y[0].re;
         i[n2] = y[0].im;
 #pragma unroll
         for (int k1 = 1; k1 < 8; k1++) {
-            cplx t = mul(y[k1], __ldg(pd + WMEL_CU_TW200R + k1 * 25 + n2),
-                         __ldg(pd + WMEL_CU_TW200I + k1 * 25 + n2));
+            cplx<R> t = mul(y[k1], ldt(pd + WMEL_CU_TW200R + k1 * 25 + n2), ldt(pd + WMEL_CU_TW200I + k1 * 25 + n2));
             r[25 * k1 + n2] = t.re;
             i[25 * k1 + n2] = t.im;
         }
@@ -182,8 +226,8 @@ __device__ __forceinline__ void logmel_tile(const wmel_cu_launch &l, const T *x,
     /* 3. the eight 25-point transforms (5 x 5) of each frame, in registers */
     for (int task = tid; task < TILE * 8; task += NT) {
         const int f = task >> 3, k1 = task & 7;
-        double *r = re + f * FS + 25 * k1, *i = im + f * FS + 25 * k1;
-        cplx c[25], y[5];
+        R *r = re + f * FS + 25 * k1, *i = im + f * FS + 25 * k1;
+        cplx<R> c[25], y[5];
 #pragma unroll
         for (int b = 0; b < 5; b++) {
             dft5(mk(r[b], i[b]), mk(r[5 + b], i[5 + b]), mk(r[10 + b], i[10 + b]),
@@ -191,8 +235,7 @@ __device__ __forceinline__ void logmel_tile(const wmel_cu_launch &l, const T *x,
             c[b] = y[0];
 #pragma unroll
             for (int cc = 1; cc < 5; cc++)
-                c[cc * 5 + b] = b ? mul(y[cc], __ldg(pd + WMEL_CU_TW25R + b * 5 + cc),
-                                        __ldg(pd + WMEL_CU_TW25I + b * 5 + cc))
+                c[cc * 5 + b] = b ? mul(y[cc], ldt(pd + WMEL_CU_TW25R + b * 5 + cc), ldt(pd + WMEL_CU_TW25I + b * 5 + cc))
                                   : y[cc];
         }
 #pragma unroll
@@ -212,25 +255,25 @@ __device__ __forceinline__ void logmel_tile(const wmel_cu_launch &l, const T *x,
      * (|X[200]|^2 at im[0]). No other task touches those slots. */
     for (int task = tid; task < TILE * 101; task += NT) {
         const int f = task / 101, k = task - f * 101;
-        double *r = re + f * FS, *i = im + f * FS;
+        R *r = re + f * FS, *i = im + f * FS;
         const int pa = zpos(k), pb = zpos(k ? 200 - k : 0);
-        const double ar = r[pa], ai = i[pa], br = r[pb], bi = i[pb];
+        const R ar = r[pa], ai = i[pa], br = r[pb], bi = i[pb];
         /* X[k] from Z[k] and conj(Z[200-k]) */
-        double sr = ar + br, si = ai - bi, dr = ar - br, di = ai + bi;
-        double wr = __ldg(pd + WMEL_CU_POSTR + k), wi = __ldg(pd + WMEL_CU_POSTI + k);
-        double xr = 0.5 * sr + (wr * dr - wi * di), xi = 0.5 * si + (wr * di + wi * dr);
-        const double pk = xr * xr + xi * xi;
+        R sr = ar + br, si = ai - bi, dr = ar - br, di = ai + bi;
+        R wr = ldt(pd + WMEL_CU_POSTR + k), wi = ldt(pd + WMEL_CU_POSTI + k);
+        R xr = half(sr) + (wr * dr - wi * di), xi = half(si) + (wr * di + wi * dr);
+        const R pk = xr * xr + xi * xi;
         /* X[200-k] from Z[200-k] and conj(Z[k]); for k = 0 that is X[200] from Z[0] */
         const int kk = 200 - k;
         sr = br + ar;
         si = bi - ai;
         dr = br - ar;
         di = bi + ai;
-        wr = __ldg(pd + WMEL_CU_POSTR + kk);
-        wi = __ldg(pd + WMEL_CU_POSTI + kk);
-        xr = 0.5 * sr + (wr * dr - wi * di);
-        xi = 0.5 * si + (wr * di + wi * dr);
-        const double pkk = xr * xr + xi * xi;
+        wr = ldt(pd + WMEL_CU_POSTR + kk);
+        wi = ldt(pd + WMEL_CU_POSTI + kk);
+        xr = half(sr) + (wr * dr - wi * di);
+        xi = half(si) + (wr * di + wi * dr);
+        const R pkk = xr * xr + xi * xi;
         r[pa] = pk;
         if (k == 0)
             i[0] = pkk;
@@ -245,17 +288,15 @@ __device__ __forceinline__ void logmel_tile(const wmel_cu_launch &l, const T *x,
     for (int task = tid; task < l.n_mels * TILE; task += NT) {
         const int m = task / TILE, f = task - m * TILE;
         if (f >= nft) continue;
-        const double *r = re + f * FS;
+        const R *r = re + f * FS;
         const int lo = __ldg(mel_lo + m), len = __ldg(mel_len + m);
-        const double *w = pd + WMEL_CU_MELW + __ldg(mel_off + m);
-        double acc = 0.0;
+        const R *w = pd + WMEL_CU_MELW + __ldg(mel_off + m);
+        R acc = kc<R>(0.0, 0.0f, 0.0f);
         for (int j = 0; j < len; j++) {
             const int k = lo + j;
-            acc += __ldg(w + j) * (k < 200 ? r[zpos(k)] : im[f * FS]);
+            acc += ldt(w + j) * (k < 200 ? r[zpos(k)] : im[f * FS]);
         }
-        acc = acc > 1e-10 ? acc : 1e-10; /* NaN stays NaN */
-        /* power past FLT_MAX (only for absurd input levels) takes the double log */
-        const float v = acc < 3.0e38 ? log10f((float)acc) : (float)log10(acc);
+        const float v = clamp_log10(acc);
         vmax = fmaxf(vmax, v);
         out[(long long)m * nf + f0 + f] = v;
     }
@@ -270,7 +311,7 @@ __device__ __forceinline__ void logmel_tile(const wmel_cu_launch &l, const T *x,
     }
 }
 
-template <typename T>
+template <typename T, typename R>
 __global__ void __launch_bounds__(NT, LOGMEL_MIN_BLOCKS) k_logmel(wmel_cu_launch l)
 {
     WMEL_CU_DYNAMIC_SHARED(double, smem);
@@ -279,7 +320,7 @@ __global__ void __launch_bounds__(NT, LOGMEL_MIN_BLOCKS) k_logmel(wmel_cu_launch
     if (clip >= l.n_clips) return;
     const long long f0 = l.f_begin + (long long)blockIdx.x * TILE;
     if (f0 >= l.f_end) return;
-    logmel_tile<T>(l, (const T *)l.pcm + clip * l.pcm_stride, l.n, l.n_total, l.nf, f0, l.f_end,
+    logmel_tile<T, R>(l, (const T *)l.pcm + clip * l.pcm_stride, l.n, l.n_total, l.nf, f0, l.f_end,
                    l.out + clip * l.out_stride, l.keys + (l.global_key ? 0 : clip), smem, wmax);
 }
 
@@ -298,14 +339,14 @@ __device__ __forceinline__ int round_clip(const unsigned *first, int n_clips, un
 
 /* A round's log-mel (wmel_cu_logmel_round): block blockIdx.x is tile blockIdx.x - b0[k] of
  * clip k, no padding; the clip's max into l.keys[k]. */
-template <typename T>
+template <typename T, typename R>
 __global__ void __launch_bounds__(NT, LOGMEL_MIN_BLOCKS) k_logmel_round(wmel_cu_launch l, wmel_cu_logmel_round r)
 {
     WMEL_CU_DYNAMIC_SHARED(double, smem);
     __shared__ float wmax[NT / 32];
     const int k = round_clip(r.b0, r.n_clips, blockIdx.x);
     const long long nf = r.nf[k], f0 = (long long)(blockIdx.x - r.b0[k]) * TILE;
-    logmel_tile<T>(l, (const T *)r.x[k], r.n[k], r.n[k], nf, f0, nf, r.out[k], l.keys + k, smem, wmax);
+    logmel_tile<T, R>(l, (const T *)r.x[k], r.n[k], r.n[k], nf, f0, nf, r.out[k], l.keys + k, smem, wmax);
 }
 
 __global__ void k_normalize(float *out, size_t out_stride, size_t per_clip, size_t n_clips,
@@ -507,6 +548,31 @@ __global__ void k_normalize_round(wmel_cu_logmel_round rd, int n_mels, const uns
         o[i] = norm1(o[i], lo);
 }
 
+/* The float-float self-test (wmel__cu_ffcheck): case i's operands a = (in[4i], in[4i + 1]),
+ * b = (in[4i + 2], in[4i + 3]); primitive k's result (hi, lo) to out[2 (WMEL_CU_FF_NPRIM i + k)]:
+ * two-sum and two-product of the high parts, a + b, a - b, a b, a / b, sqrt a, log a, each
+ * ff.h's, as the log-mel kernels compute them. brk (a testing switch): 1 the products' error
+ * terms dropped, 2 the sums' (what a compiler that fuses or reassociates would leave). */
+__global__ void k_ffcheck(const float *in, float *out, int n, int brk)
+{
+    const int i = (int)(blockIdx.x * blockDim.x + threadIdx.x);
+    if (i >= n) return;
+    const ff a(in[4 * i], in[4 * i + 1]), b(in[4 * i + 2], in[4 * i + 3]);
+    ff r[WMEL_CU_FF_NPRIM] = {wmel_cu::ff_two_sum(a.x, b.x), wmel_cu::ff_two_prod(a.x, b.x), a + b, a - b, a * b,
+                              a / b, wmel_cu::r_sqrt(a), wmel_cu::r_log(a)};
+    if (brk == 1) {
+        r[1] = ff(__fmul_rn(a.x, b.x), 0.0f);
+        r[4] = ff(__fmul_rn(a.x, b.x), 0.0f);
+    } else if (brk == 2) {
+        r[0] = ff(__fadd_rn(a.x, b.x), 0.0f);
+        r[2] = ff(__fadd_rn(a.x, b.x), 0.0f);
+    }
+    for (int k = 0; k < WMEL_CU_FF_NPRIM; k++) {
+        out[2 * (WMEL_CU_FF_NPRIM * i + k)] = r[k].x;
+        out[2 * (WMEL_CU_FF_NPRIM * i + k) + 1] = r[k].y;
+    }
+}
+
 /* Clips go to grid y (and z past 65535). */
 dim3 clip_grid(unsigned gx, size_t n_clips)
 {
@@ -517,17 +583,26 @@ dim3 clip_grid(unsigned gx, size_t n_clips)
 
 } // namespace
 
+/* The log-mel kernels' shared memory opt-in, in arithmetic R. */
+template <typename R> static cudaError_t prepare_logmel(void)
+{
+#define SMEM_ATTR cudaFuncAttributeMaxDynamicSharedMemorySize
+    void (*const k0)(wmel_cu_launch) = k_logmel<float, R>;
+    void (*const k1)(wmel_cu_launch) = k_logmel<int16_t, R>;
+    void (*const k2)(wmel_cu_launch, wmel_cu_logmel_round) = k_logmel_round<float, R>;
+    void (*const k3)(wmel_cu_launch, wmel_cu_logmel_round) = k_logmel_round<int16_t, R>;
+    cudaError_t e = cudaFuncSetAttribute(k0, SMEM_ATTR, (int)SMEM);
+    if (e == cudaSuccess) e = cudaFuncSetAttribute(k1, SMEM_ATTR, (int)SMEM);
+    if (e == cudaSuccess) e = cudaFuncSetAttribute(k2, SMEM_ATTR, (int)SMEM);
+    if (e == cudaSuccess) e = cudaFuncSetAttribute(k3, SMEM_ATTR, (int)SMEM);
+#undef SMEM_ATTR
+    return e;
+}
+
 extern "C" int wmel__cu_prepare(void)
 {
-    cudaError_t e = cudaFuncSetAttribute(k_logmel<float>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                         (int)SMEM);
-    if (e == cudaSuccess)
-        e = cudaFuncSetAttribute(k_logmel<int16_t>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                 (int)SMEM);
-    if (e == cudaSuccess)
-        e = cudaFuncSetAttribute(k_logmel_round<float>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)SMEM);
-    if (e == cudaSuccess)
-        e = cudaFuncSetAttribute(k_logmel_round<int16_t>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)SMEM);
+    cudaError_t e = prepare_logmel<double>();
+    if (e == cudaSuccess) e = prepare_logmel<ff>();
     if (e == cudaSuccess) {
         cudaFuncAttributes a;
         e = cudaFuncGetAttributes(&a, k_normalize);
@@ -555,10 +630,10 @@ extern "C" int wmel__cu_whisper_round(const wmel_cu_launch *l, const wmel_cu_log
     const unsigned long long eblocks = (stiles * 2 * (unsigned long long)l->n_mels + 255) / 256;
     if (tiles > 0x7fffffffULL || eblocks > 0x7fffffffULL) return (int)cudaErrorInvalidValue;
     cudaStream_t s = (cudaStream_t)stream;
-    if (l->sample_type == WMEL_CU_S16)
-        WMEL_CU_LAUNCH(k_logmel_round<int16_t>, dim3((unsigned)tiles), NT, SMEM, s)(*l, q);
-    else
-        WMEL_CU_LAUNCH(k_logmel_round<float>, dim3((unsigned)tiles), NT, SMEM, s)(*l, q);
+    void (*const k)(wmel_cu_launch, wmel_cu_logmel_round) =
+        l->sample_type == WMEL_CU_S16 ? (l->ff ? k_logmel_round<int16_t, ff> : k_logmel_round<int16_t, double>)
+                                      : (l->ff ? k_logmel_round<float, ff> : k_logmel_round<float, double>);
+    WMEL_CU_LAUNCH(k, dim3((unsigned)tiles), NT, SMEM, s)(*l, q);
     cudaError_t e = cudaGetLastError();
     if (e != cudaSuccess) return (int)e;
     const unsigned *keys = normalize ? l->keys : NULL;
@@ -583,10 +658,10 @@ extern "C" int wmel__cu_logmel(const wmel_cu_launch *l, void *stream)
     if (tiles > 0x7fffffffLL || l->n_clips > (size_t)65535 * 65535) return (int)cudaErrorInvalidValue;
     const dim3 grid = clip_grid((unsigned)tiles, l->n_clips);
     cudaStream_t s = (cudaStream_t)stream;
-    if (l->sample_type == WMEL_CU_S16)
-        WMEL_CU_LAUNCH(k_logmel<int16_t>, grid, NT, SMEM, s)(*l);
-    else
-        WMEL_CU_LAUNCH(k_logmel<float>, grid, NT, SMEM, s)(*l);
+    void (*const k)(wmel_cu_launch) = l->sample_type == WMEL_CU_S16
+                                          ? (l->ff ? k_logmel<int16_t, ff> : k_logmel<int16_t, double>)
+                                          : (l->ff ? k_logmel<float, ff> : k_logmel<float, double>);
+    WMEL_CU_LAUNCH(k, grid, NT, SMEM, s)(*l);
     return (int)cudaGetLastError();
 }
 
@@ -617,6 +692,24 @@ extern "C" int wmel__cu_scan(const float *base, size_t stride, const unsigned lo
     WMEL_CU_LAUNCH(k_scan, clip_grid(gx ? gx : 1, n_clips), 256, 0, (cudaStream_t)stream)(
         base, stride, tab, (long long)n, n_clips, range_lim, ff_lim, flags);
     return (int)cudaGetLastError();
+}
+
+extern "C" int wmel__cu_ffcheck(const float *h_in, float *h_out, int n, int brk)
+{
+    if (n <= 0) return 0;
+    float *d = NULL;
+    const size_t in_b = sizeof(float) * 4 * (size_t)n, out_b = sizeof(float) * 2 * WMEL_CU_FF_NPRIM * (size_t)n;
+    cudaError_t e = cudaMalloc((void **)&d, in_b + out_b);
+    if (e != cudaSuccess) return (int)e;
+    e = cudaMemcpy(d, h_in, in_b, cudaMemcpyHostToDevice);
+    if (e == cudaSuccess) {
+        WMEL_CU_LAUNCH(k_ffcheck, dim3((unsigned)(n + 63) / 64), 64, 0, (cudaStream_t)0)(d, d + 4 * (size_t)n, n, brk);
+        e = cudaGetLastError();
+    }
+    if (e == cudaSuccess) e = cudaMemcpy(h_out, d + 4 * (size_t)n, out_b, cudaMemcpyDeviceToHost);
+    const cudaError_t f = cudaFree(d);
+    if (e == cudaSuccess) e = f;
+    return (int)e;
 }
 
 extern "C" size_t wmel__cu_smooth_scratch(int n_mels, size_t nf, size_t n_clips)

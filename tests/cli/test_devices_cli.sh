@@ -30,10 +30,16 @@ cmp -s "$T/presets" "$T/listed" && ok || bad "the CPU's presets are not wmel pre
 ncpu=$(awk '/^[a-z]/ { d++ } /^    [a-z0-9]/ { if (d == 1) print }' "$T/dev" | grep -c "runs: frames and finish on the CPU$")
 [ "$ncpu" = "$npre" ] && ok || bad "$ncpu of the CPU's $npre presets say they run on the CPU"
 grep -qE "^    [a-z0-9-]+ +(runs|no):? *$" "$T/dev" && bad "a verdict without its reason" || ok
+# each CUDA device with its float-float self-test's result and Whisper's arithmetic
+if grep -q "^cuda " "$T/dev"; then
+  ncu=$(grep -c "^cuda " "$T/dev")
+  ncff=$(awk '/^[a-z]/ { v = /^cuda / } v && /^  self-tests: float-float self-test (passed|failed).*; Whisper.s geometry: /' "$T/dev" | grep -c .)
+  [ "$ncu" = "$ncff" ] && ok || bad "$ncu CUDA devices, $ncff float-float self-test results"
+fi
 # each Vulkan device with its float-float self-test's result
 if grep -q "^vulkan " "$T/dev"; then
   nvk=$(grep -c "^vulkan " "$T/dev")
-  nff=$(grep -c "^  self-tests: float-float self-test \(passed\|failed\)" "$T/dev")
+  nff=$(awk '/^[a-z]/ { v = /^vulkan / } v && /^  self-tests: float-float self-test (passed|failed)/' "$T/dev" | grep -c .)
   [ "$nvk" = "$nff" ] && ok || bad "$nvk Vulkan devices, $nff float-float self-test results"
   # each float64 device with its float64 self-test passed; with the division broken on purpose
   # (the testing switch, read by the test build's library) failed, the division named

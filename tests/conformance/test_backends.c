@@ -81,6 +81,9 @@ static const char *const VK_DEVMEM[] = {"nemo", "kaldi", "funasr", "lhotse-mfcc"
 #endif
 
 #if defined(WMEL_TEST_HOOKS) || (defined(WMEL_HAVE_VULKAN) && defined(T_VK_EXPORT))
+/* CUDA's own kernels of Whisper's geometry (kernels.cu), in either arithmetic */
+static int cu_whisper_kernel(const char *k) { return !strncmp(k, "cuda-f64fft-", 12) || !strncmp(k, "cuda-fffft-", 11); }
+
 static int listed(const char *const *list, const char *name)
 {
     for (; *list; list++)
@@ -453,7 +456,7 @@ static void twin(row *r, const char *name, const wmel_frontend_plan *plan, const
         result host = run_case(off, in, K_SPEECH);
         CHECK(finishes(b) == f1, "%s on %s: %s=0 finished on the device", name, b->label, env);
         /* (CUDA's Whisper kernels normalise on the device whatever the switch, uncounted) */
-        const int cu_pfa = b->kind == B_CUDA && !strncmp(wmel_kernel_name(off), "cuda-f64fft-", 12);
+        const int cu_pfa = b->kind == B_CUDA && cu_whisper_kernel(wmel_kernel_name(off));
         CHECK(host.st != WMEL_OK || !strcmp(wmel_op_backend(off, WMEL_OP_FINISH), cu_pfa ? "cuda" : "cpu"),
               "%s on %s: %s=0: WMEL_OP_FINISH says %s", name, b->label, env, wmel_op_backend(off, WMEL_OP_FINISH));
         CHECK(on.st == host.st, "%s on %s: status %d, with the host's finish %d", name, b->label, on.st, host.st);
@@ -495,12 +498,12 @@ static void run_row(const char *pname, const char *name, const wmel_frontend_pla
                                        plan->energy_windowed || !strncmp(kernel, "cpu-", 4));
     const int vk_f64 = b->kind == B_VULKAN && b->arith == 1 && w->general;
     const int cpu_bytes = fallback || vk_f64; /* the CPU itself: held to the bar */
-    if (b->device && !fallback) { /* the device's kernel in the arithmetic asked for (Whisper's on CUDA: float64) */
+    if (b->device && !fallback) { /* the device's kernel in the arithmetic asked for (CUDA's Whisper kernels too) */
         const char *k = b->kind == B_VULKAN ? (b->arith == 2 ? "vulkan-ff-" : "vulkan-f64-")
-                      : b->arith == 2       ? "cuda-ff-"
+                      : b->arith == 2       ? (cu_whisper_kernel(kernel) ? "cuda-fffft-" : "cuda-ff-")
                       : b->arith == 1       ? "cuda-f64"
                                             : "cuda-";
-        CHECK(!strncmp(kernel, k, strlen(k)) || (b->kind == B_CUDA && !strncmp(kernel, "cuda-f64fft-", 12)),
+        CHECK(!strncmp(kernel, k, strlen(k)),
               "%s on %s: kernel %s, %s... expected", name, b->label, kernel, k);
     }
     char what[160];
@@ -520,7 +523,7 @@ static void run_row(const char *pname, const char *name, const wmel_frontend_pla
                 /* CUDA's Whisper kernels leave a clip that is all padding to the CPU (a clip of 0
                    samples the plan's n_samples pads) */
                 const int fb = fallback || (b->kind == B_CUDA && plan->n_samples > 0 && in->n[k] == 0 &&
-                                            !strncmp(kernel, "cuda-f64fft-", 12));
+                                            cu_whisper_kernel(kernel));
                 CHECK(!strcmp(ob, fb ? "cpu" : b->device), "%s: ran on %s", what, ob);
                 if (fb) { /* frames on the host: its finish there too, each with its sentence */
                     char why[400];
@@ -549,7 +552,7 @@ static void run_row(const char *pname, const char *name, const wmel_frontend_pla
             note(&r, f ? "finish on the device" : "finish on the host");
             /* wmel_op_backend's answer: where the counter says the finish was made (CUDA's
                Whisper kernels normalise on the device, uncounted) */
-            const int cu_pfa = b->kind == B_CUDA && !strncmp(kernel, "cuda-f64fft-", 12);
+            const int cu_pfa = b->kind == B_CUDA && cu_whisper_kernel(kernel);
             CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_FINISH), f || cu_pfa ? b->device : "cpu"),
                   "%s: WMEL_OP_FINISH %s, %lld finishes on the device", what, wmel_op_backend(c, WMEL_OP_FINISH), f);
             if (listed(b->kind == B_VULKAN ? VK_FINISH : CU_FINISH, pname))

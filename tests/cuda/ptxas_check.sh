@@ -45,6 +45,8 @@ for a in $(printf '%s\n' "$archs" | tr ';' ' '); do
                 else if (name ~ /k_plan_postI.*2ff/) k = k "<ff>"
                 else if (name ~ /k_plan_allId/) k = k "<double>"    # and of k_plan_all<R>
                 else if (name ~ /k_plan_allI.*2ff/) k = k "<ff>"
+                else if (name ~ /k_logmel(_round)?I[fs]d/) k = k "<double>" # and of k_logmel<T, R>
+                else if (name ~ /k_logmel(_round)?I[fs].*2ff/) k = k "<ff>"
                 allow = (k == "k_smooth") ? 8 : 0
                 bad = (st + 0 > allow || ld + 0 > 4 * allow) ? "SPILLS" : "ok"
                 printf "sm_%s %-21s %3d registers, %2d bytes stack, %2d/%2d bytes spilled (stores/loads): %s\n", sm, k, regs, stack, st, ld, bad

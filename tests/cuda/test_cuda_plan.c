@@ -127,10 +127,12 @@ static double plan_sweep(const char *name, const wmel_frontend_plan *plan, float
         /* on the device: Whisper's kernels or k_plan_frames (a dithered plan's too) */
         snprintf(kernel, kernel_len, "%s", wmel_kernel_name(tr.c[0]));
         CHECK(!strncmp(kernel, tr.on_cpu ? "cpu-" : "cuda-", tr.on_cpu ? 4 : 5), "%s: kernel %s", name, kernel);
-        /* k_plan_frames in the asked arithmetic; Whisper's kernels float64 either way */
-        if (!tr.on_cpu && strncmp(kernel, "cuda-f64fft-", 12))
-            CHECK(!strncmp(kernel, g_arith ? "cuda-ff-" : "cuda-f64-", g_arith ? 8 : 9), "%s %s: kernel %s", name,
-                  ARITH[g_arith], kernel);
+        /* k_plan_frames in the asked arithmetic, Whisper's kernels too */
+        if (!tr.on_cpu) {
+            const int pfa = !strncmp(kernel, "cuda-f64fft-", 12) || !strncmp(kernel, "cuda-fffft-", 11);
+            const char *want = pfa ? (g_arith ? "cuda-fffft-" : "cuda-f64fft-") : g_arith ? "cuda-ff-" : "cuda-f64-";
+            CHECK(!strncmp(kernel, want, strlen(want)), "%s %s: kernel %s", name, ARITH[g_arith], kernel);
+        }
         const size_t clip = 5600; /* 0.35 s */
         memcpy(x, speech, clip * sizeof(float));
         pe = cmp_plan(&tr, x, clip, "speech");
