@@ -119,6 +119,11 @@ static int ref_init(wmel_ctx *ctx)
     return WMEL_OK;
 }
 
-const wmel_backend_vt wmel__backend_ref = {WMEL_BACKEND_REF, "ref", NULL, ref_init, NULL,
-                                           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-                                           NULL, NULL, wmel__ref_accepts, NULL, NULL, NULL};
+const wmel_backend_vt wmel__backend_ref = {
+    .id = WMEL_BACKEND_REF,
+    .name = "ref",
+    .init = ref_init,
+    .clips = wmel__cpu_clips, /* the frame driver on the reference's kernel */
+    .accepts = wmel__ref_accepts,
+    .clips_stages = wmel__cpu_clips_stages,
+};
