@@ -1,6 +1,7 @@
 /*
  * test_cpu_table.c -- the CPU backend's table (src/cpu/cpu.c) carries the scheduler's
- * stages, the frame drivers': for every built-in preset on a CPU ctx, plan_stages takes the
+ * stages, the frame drivers': for every built-in preset on a CPU ctx (its kernel named
+ * cpu-...), plan_stages takes the
  * frames and the finish; clips_stages takes Whisper's geometry's clips; plan_finish gives
  * wmel_features' bytes; and on the general algorithm, the finish of plan_frames' float64
  * values (fe_cpu.c's wmel__fe_cpu_given, as the scheduler runs a device's frames) gives the
@@ -71,6 +72,8 @@ int main(void)
         CHECK(ctx != NULL, "%s: ctx: %d", pname, st);
         if (!ctx) continue;
         CHECK(ctx->vt == &wmel__backend_cpu, "%s: not the CPU's table", pname);
+        CHECK(ctx->fe->algo != &wmel__algo_general || !strncmp(wmel_kernel_name(ctx), "cpu-", 4),
+              "%s: kernel name '%s'", pname, wmel_kernel_name(ctx));
         for (int k = 0; k < 3; k++) one(pname, ctx, wav, lens[k]);
         wmel_destroy(ctx);
     }
