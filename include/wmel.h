@@ -1955,8 +1955,9 @@ WMEL_API const char *wmel_op_backend(const wmel_ctx *ctx, int op);
 /* Why the most recent call's stage `op` (WMEL_OP_LOG_MEL and the other host operations:
  * the frames; WMEL_OP_FINISH) ran on the host on a device ctx: one sentence into why
  * (why_len bytes, always terminated) -- the plan's refusal (wmel_backend_accepts), "with
- * the frames" for a finish whose frames ran on the host, or the device's run-time reason
- * (a sample past its arithmetic's range, its memory, a self-test). Returns 1 when the stage
+ * the frames" for a finish whose frames ran on the host, the device's run-time hand-back
+ * ("... at run time: a sample past its arithmetic's range ...", "... its memory was
+ * short"), or the ctx's own refusal (a self-test, the shared memory, the clip's sizes). Returns 1 when the stage
  * ran on the host of a device ctx (the sentence written), 0 when it ran where the ctx is
  * (why ""), WMEL_ERR_NULL_POINTER or WMEL_ERR_INVALID_ARG (op). wmel mel -v's stages line
  * and wmel.last_run() print it. */

@@ -243,7 +243,7 @@ static int gen_attach(wmel_ctx *ctx)
     if (rc != WMEL_OK) return rc;
     if (ctx->vt->id == WMEL_BACKEND_REF)
         snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "ref-f64-dft%d", fe->p.n_fft);
-    else if (!ctx->vt->plan_frames)
+    else if (ctx->vt->id == WMEL_BACKEND_CPU) /* a device names its own */
         snprintf(ctx->kernel_name, sizeof ctx->kernel_name, "cpu-%s-fft%d", fe->kern->name,
                  fe->p.n_fft);
     if (ctx->n_threads > 1 && ctx->vt->id != WMEL_BACKEND_REF)

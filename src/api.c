@@ -228,7 +228,7 @@ static int batch_group(wmel_ctx *ctx, const float *const *pcm, const size_t *n, 
     if (rc == WMEL_OK) rc = wmel__sched_frames_batch(ctx, pcm + b0, n + b0, nfs + b0, vals, out + b0, redo, g);
     const int shared = rc == WMEL_OK; /* the clips' frames in shared dispatches */
     *at = b0;
-    if (rc == WMEL__FALLBACK || rc == WMEL_ERR_NO_MEMORY) { /* each clip on its own */
+    if (rc == WMEL__HANDBACK || rc == WMEL_ERR_NO_MEMORY) { /* each clip on its own */
         rc = WMEL_OK;
         for (size_t b = b0; rc == WMEL_OK && b < b1; b++) {
             *at = b;
@@ -315,7 +315,7 @@ static int pfa_batch(wmel_ctx *ctx, const float *const *pcm, const size_t *n, fl
     int rc = nfs && mx && redo && rcs && k ? WMEL_OK : WMEL_ERR_NO_MEMORY;
     if (rc == WMEL_OK) rc = wmel__sched_pfa_batch(ctx, pcm, n, nfs, out, mx, redo, batch);
     *at = 0;
-    if (rc == WMEL__FALLBACK || rc == WMEL_ERR_NO_MEMORY) { /* each clip on its own */
+    if (rc == WMEL__HANDBACK || rc == WMEL_ERR_NO_MEMORY) { /* each clip on its own */
         rc = WMEL_OK;
         for (size_t b = 0; rc == WMEL_OK && b < batch; b++) {
             *at = b;

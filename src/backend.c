@@ -572,6 +572,17 @@ wmel_ctx *wmel__create(wmel_params p, const wmel_frontend_plan *plan, int keep_s
     return ctx;
 }
 
+/* The kind (WMEL__HB_*) of the run-time hand-back that sent the most recent call's stage op
+ * to the host (the scheduler's record, sched.c; the twin's where the twin took the call), 0
+ * none. */
+static int handback_kind(const wmel_ctx *ctx, int op)
+{
+    if (ctx->twin && __atomic_load_n(&ctx->twin_ran, __ATOMIC_RELAXED)) return 0; /* the CPU's kernels' samples */
+    if (op == WMEL_OP_FINISH) return __atomic_load_n(&ctx->hb_finish, __ATOMIC_RELAXED);
+    if (__atomic_load_n(&ctx->clips_ran[op], __ATOMIC_RELAXED)) return __atomic_load_n(&ctx->hb_clips[op], __ATOMIC_RELAXED);
+    return __atomic_load_n(&ctx->hb_frames, __ATOMIC_RELAXED);
+}
+
 int wmel_op_reason(const wmel_ctx *ctx, int op, char *why, size_t why_len)
 {
     if (why && why_len) *why = '\0';
@@ -580,6 +591,15 @@ int wmel_op_reason(const wmel_ctx *ctx, int op, char *why, size_t why_len)
         return WMEL_ERR_INVALID_ARG;
     const int id = ctx->vt->id;
     if ((id != WMEL_BACKEND_CUDA && id != WMEL_BACKEND_VULKAN) || strcmp(wmel__op_backend(ctx, op), "cpu")) return 0;
+    const int hb = handback_kind(ctx, op);
+    if (hb) { /* the scheduler's record of a run-time hand-back */
+        if (why && why_len)
+            snprintf(why, why_len, "the %s device handed this call back to the host at run time: %s", ctx->vt->name,
+                     hb == WMEL__HB_MEMORY ? "its memory was short"
+                                           : "a sample past its arithmetic's range or not finite, or a value not "
+                                             "finite (the CPU's kernels decide)");
+        return 1;
+    }
     if (op == WMEL_OP_FINISH && !strcmp(wmel__op_backend(ctx, WMEL_OP_LOG_MEL), "cpu")) {
         if (why && why_len) snprintf(why, why_len, "with the frames");
         return 1;
@@ -588,8 +608,8 @@ int wmel_op_reason(const wmel_ctx *ctx, int op, char *why, size_t why_len)
     if (wmel_backend_accepts(id, &ctx->fe->p, op, s, sizeof s) == 0) {
         if (why && why_len) snprintf(why, why_len, "%s", s);
     } else if (why && why_len) {
-        snprintf(why, why_len, "the %s device takes the plan but left this call to the host: a sample past its "
-                               "arithmetic's range, its memory, or a self-test (wmel devices)", ctx->vt->name);
+        snprintf(why, why_len, "the %s device takes the plan but not on this ctx: its self-test, its shared "
+                               "memory or the clip's sizes (wmel devices)", ctx->vt->name);
     }
     return 1;
 }

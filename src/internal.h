@@ -269,9 +269,25 @@ typedef struct wmel_clips {
 /* ---- backends --------------------------------------------------------------------
  * Each backend is one table of functions (libsamplerate's SRC_STATE_VT, ggml's backend
  * interface); backend.c lists those built in. api.c checks every argument at the
- * boundary and then calls through ctx->vt, so a backend sees checked calls only. A NULL
- * entry means: what the frame driver (frames.c) does on the ctx's CPU kernel. */
-#define WMEL__FALLBACK 1 /* a backend's answer: run this op on the frame driver instead */
+ * boundary and then calls through ctx->vt, so a backend sees checked calls only. The
+ * scheduler's stages (clips, clips_stages, plan_frames, plan_finish, plan_stages) are in
+ * every table that serves clips (the CPU's: the frame driver's); another NULL entry means
+ * the backend has no such path.
+ *
+ * What a backend refuses it answers up front (accepts from the plan, plan_stages and
+ * clips_stages from the ctx and the clip's sizes), so the scheduler never asks a device for
+ * work it will refuse. Once a hook took its stage, only data it reads at run time may send
+ * the stage back to the host: the hook returns wmel__handback(ctx, kind), the scheduler
+ * alone receives WMEL__HANDBACK (api.c's batch split too, through the scheduler's batch
+ * calls), runs the same stage on the CPU backend's table and records the kind where
+ * wmel_op_backend and wmel_op_reason read it. */
+#define WMEL__HANDBACK 1 /* a device hook's run-time hand-back: the kind in the ctx (wmel__handback) */
+#define WMEL__HB_RANGE 1  /* a sample past the device arithmetic's range or not finite, or a value not
+                             finite (the CPU's kernels compute it or say which status applies) */
+#define WMEL__HB_MEMORY 2 /* device memory (or the host's staging memory) short at run time */
+/* A hook's hand-back of kind (WMEL__HB_*): noted in the ctx for the scheduler; returns
+ * WMEL__HANDBACK (sched.c). */
+int wmel__handback(const struct wmel_ctx *ctx, int kind);
 
 struct wmel_dev_id;
 struct wmel_accept_q;
@@ -330,18 +346,19 @@ typedef struct wmel_backend_vt {
     int (*init)(wmel_ctx *ctx);
     void (*free)(wmel_ctx *ctx);
     /* Whisper's geometry (pfa400): whole clips in host memory, called by the scheduler
-     * (sched.c) where plan_stages takes the ctx's clips; c->batch > 0. A status, or
-     * WMEL__FALLBACK where the clips go to the CPU at run time (a sample past the device's
-     * range, a shape past its indices, device memory short: the frame driver instead); *fin
-     * set to the backend that made the clips' finish (the device's id, WMEL_BACKEND_CPU for
-     * the host's) once it was made. The backend writes no record (the scheduler does). */
+     * (sched.c) where clips_stages takes them; c->batch > 0. A status, or a hand-back
+     * (wmel__handback: a sample past the device's range, device memory short: the CPU
+     * backend's clips instead); *fin set to the backend that made the clips' finish (the
+     * device's id, WMEL_BACKEND_CPU for the host's) once it was made. The backend writes no
+     * record (the scheduler does). The CPU's: the frame driver (frames.c). */
     int (*clips)(wmel_ctx *ctx, const wmel_clips *c, int *fin);
     /* Where `op` ran last (wmel_op_backend); NULL: on this backend. */
     const char *(*op_backend)(const wmel_ctx *ctx, int op);
     /* A plan's frames on the general algorithm: frames [0, nf) of x[0 .. n) into
      * vals[nf][n_cols], before the finish (fe_cpu.c): float64, or float32 where the ctx's
-     * vals_f32 (the device rounded each value as the finish's cast would); a status or
-     * WMEL__FALLBACK (the CPU's frame kernels); NULL: those. */
+     * vals_f32 (the device rounded each value as the finish's cast would); a status or a
+     * hand-back (wmel__handback: the CPU backend's plan_finish, frames and finish, instead).
+     * The CPU's: its frame kernels' float64 values (fe_cpu.c's wmel__fe_run_frames). */
     int (*plan_frames)(const wmel_ctx *ctx, const float *x, size_t n, size_t nf, void *vals);
     /* The same for `batch` clips at once (wmel_features_batch): clip b's frames [0, nf[b])
      * of x[b][0 .. n[b]) into vals[b] (NULL where nf[b] == 0), the clips' frames sharing the
@@ -349,7 +366,7 @@ typedef struct wmel_backend_vt {
      * past its arithmetic's range, indices past its own: that clip takes wmel_features'
      * way), 2 for a clip whose finish the device made too, straight into out[b]
      * (wmel_features_shape's rows x cols, as plan_finish writes it; out NULL: none), else 0;
-     * a status or WMEL__FALLBACK (each clip on its own); NULL: none. */
+     * a status or a hand-back (wmel__handback: each clip on its own); NULL: none. */
     int (*plan_frames_batch)(const wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
                              void *const *vals, float *const *out, unsigned char *redo, size_t batch);
     /* Whisper's geometry (pfa400) in wmel_features_batch: clip b's nf[b] frames of
@@ -359,16 +376,17 @@ typedef struct wmel_backend_vt {
      * (a sample past its range, indices past its own: that clip takes wmel_features' way),
      * 2 for a clip already normalised (params.norm WMEL_NORM_WHOLE: the finish's smoothing
      * only), 3 for one the device finished (the normalisation and the smoothing), else 0; a
-     * status or WMEL__FALLBACK (each clip on its own); NULL: none (each clip on its own).
+     * status or a hand-back (wmel__handback: each clip on its own); NULL: none (each clip on
+     * its own).
      * Called by the scheduler where plan_stages takes the ctx's clips. */
     int (*pfa_frames_batch)(wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
                             float *const *out, float *mx, unsigned char *redo, size_t batch);
     /* A general plan's frames, finish and post stage of x[0 .. n) (fe_cpu.c's
      * wmel__fe_cpu_given) on the device, straight into out (wmel_features_shape's rows x
      * cols in the plan's layout, every value written): the CPU backend's bytes in float64; a
-     * status, or WMEL__FALLBACK where the device does not take the finish (the frames' way
-     * then: plan_frames and the host's finish, whose statuses it leaves to that way); NULL:
-     * none. */
+     * status, or a hand-back (wmel__handback: the frames' way then, plan_frames and the
+     * host's finish, whose statuses it leaves to that way). The CPU's: fe_cpu.c's frames and
+     * finish (wmel__fe_cpu_given, no values). */
     int (*plan_finish)(const wmel_ctx *ctx, const float *x, size_t n, float *out, size_t rows, size_t cols);
     /* The device AUTO takes for params p (a device backend): 0 with *d filled, else nonzero;
      * NULL: no device. */
@@ -391,8 +409,14 @@ typedef struct wmel_backend_vt {
      * (plan_finish: a finish the device makes, a shape its finish writes); 0 none. With n 0,
      * the frames the ctx's clips take. On a ctx of Whisper's geometry's own kernels (pfa400):
      * WMEL__STAGE_FRAMES where the device takes its clips (clips, pfa_frames_batch: the
-     * device open, its self-test passed), from the ctx's state alone. NULL: none. */
+     * device open, its self-test passed), from the ctx's state alone. NULL: none. The
+     * CPU's: both, always. */
     int (*plan_stages)(const wmel_ctx *ctx, size_t n, size_t rows, size_t cols);
+    /* Whisper's geometry (pfa400): WMEL__STAGE_FRAMES where the backend takes the whole
+     * clips c (clips) as the ctx stands (plan_stages' answer for n 0) and for their sizes
+     * (c->n, c->padding, c->batch: a clip of padding alone, indices past the device's own,
+     * sizes too big to stage are refused here); 0 none. NULL: none. The CPU's: always. */
+    int (*clips_stages)(const wmel_ctx *ctx, const wmel_clips *c);
 } wmel_backend_vt;
 
 #define WMEL__STAGE_FRAMES 1
@@ -424,6 +448,10 @@ int wmel__accepts_common(int id, const wmel_accept_q *q, char *why, size_t why_l
 int wmel__cpu_accepts(const wmel_accept_q *q, char *why, size_t why_len);
 int wmel__ref_accepts(const wmel_accept_q *q, char *why, size_t why_len);
 int wmel__cpu_devices(wmel_device *out, int cap);
+/* The host backends' clips stage (the CPU's and the reference's tables): the frame driver
+ * (frames.c) on the ctx's kernel, *fin WMEL_BACKEND_CPU; and their clips_stages: always. */
+int wmel__cpu_clips(wmel_ctx *ctx, const wmel_clips *c, int *fin);
+int wmel__cpu_clips_stages(const wmel_ctx *ctx, const wmel_clips *c);
 
 /* A device as AUTO's kept verdict knows it: its index in the backend's list, whether it is
  * a GPU (a CPU device, lavapipe or the CUDA emulator, is timed only by WMEL_AUTO_MEASURE_ANY),
@@ -638,6 +666,12 @@ struct wmel_ctx {
      * refuses what the CPU backend does, with its bytes. NULL otherwise. */
     struct wmel_ctx *twin;
     int twin_ran;          /* the most recent call of a plan path ran on the twin (__atomic) */
+    int hb_kind;           /* the kind (WMEL__HB_*) of the hand-back a hook returned last
+                              (wmel__handback; __atomic; read by the scheduler) */
+    int hb_frames, hb_finish; /* the kind of the hand-back that sent the most recent call's
+                              frames (frames_ran) and finish (finish_ran) to the host, 0 none
+                              (__atomic; set by the scheduler; wmel_op_reason reads them) */
+    int hb_clips[WMEL_OP_LOG_MEL_BATCH + 1]; /* the same for clips_ran, op by op */
     int finish_ran;        /* the backend (WMEL_BACKEND_*) that finished the most recent call's
                               clips, 0 none yet (__atomic; wmel_op_backend's WMEL_OP_FINISH) */
     int frames_ran;        /* the backend that made the most recent general-plan call's frames
@@ -661,8 +695,9 @@ static inline void wmel__note_finish(const wmel_ctx *ctx, int backend)
  * finish_ran, frames_ran and clips_ran. A general plan's
  * clip: the device's frames and finish where plan_stages takes both, else the device's
  * frames and the CPU's finish (fe_cpu.c's wmel__fe_cpu_given) where it takes the frames,
- * else the CPU's frames and finish; a hook's run-time refusal (WMEL__FALLBACK: a sample
- * past its arithmetic's range, device memory short) takes the next way. */
+ * else the CPU backend's frames and finish (its plan_finish); a hook's run-time hand-back
+ * (wmel__handback: a sample past its arithmetic's range, device memory short) takes the
+ * next way, its kind noted. */
 int wmel__sched_clip(const wmel_ctx *ctx, const float *x, size_t n, float *out);
 /* The CPU's finish of a clip's frames a device made for a batch (vals as plan_frames_batch
  * wrote them), noted as the host's. */

@@ -419,7 +419,7 @@ static cudaError_t launch_ready(cuda_state *st, host_call *hc, size_t avail, siz
     return cudaSuccess;
 }
 
-static int host_run(cuda_state *st, host_call *hc, float *out, size_t per, int normalize,
+static int host_run(const wmel_ctx *ctx, cuda_state *st, host_call *hc, float *out, size_t per, int normalize,
                     int smooth)
 {
     const size_t in_bytes = hc->n * hc->batch * hc->elt;
@@ -446,9 +446,9 @@ static int host_run(cuda_state *st, host_call *hc, float *out, size_t per, int n
     if (e == cudaSuccess && smooth)
         e = edge_bytes == SIZE_MAX ? cudaErrorMemoryAllocation
                                    : (cudaError_t)wmel__cu_alloc(&d_edges, edge_bytes, st->compute);
-    if (e == cudaErrorMemoryAllocation) {
+    if (e == cudaErrorMemoryAllocation) { /* device memory short: the CPU backend's clips */
         cudaGetLastError();
-        rc = WMEL__FALLBACK;
+        rc = wmel__handback(ctx, WMEL__HB_MEMORY);
         goto cleanup;
     }
     if (e != cudaSuccess) {
@@ -516,7 +516,7 @@ static int host_run(cuda_state *st, host_call *hc, float *out, size_t per, int n
     /* a sample not finite: the CPU's status (run_clips); one past the CPU's float32 kernels'
        bound: those kernels, which decide (the CPU backend's status and bytes) */
     if (*st->pinned_flag & 1) rc = WMEL_ERR_NOT_FINITE;
-    else if (*st->pinned_flag & 2) rc = WMEL__FALLBACK;
+    else if (*st->pinned_flag & 2) rc = wmel__handback(ctx, WMEL__HB_RANGE);
     goto cleanup;
 #undef TRY
 
@@ -556,7 +556,6 @@ static int cuda_clips(wmel_ctx *ctx, const wmel_clips *c, int *fin)
     hc.n = n;
     hc.stride = stride;
     hc.batch = batch;
-    if (n == 0 || n > SIZE_MAX / hc.elt / batch) return WMEL__FALLBACK; /* all padding, or too big to stage */
     hc.l.sample_type = f32 ? WMEL_CU_F32 : WMEL_CU_S16;
     hc.l.pcm_stride = n;
     hc.l.n = (long long)n;
@@ -581,7 +580,7 @@ static int cuda_clips(wmel_ctx *ctx, const wmel_clips *c, int *fin)
     } else {
         rc = host_setup(st);
         if (rc == WMEL_OK)
-            rc = host_run(st, &hc, out, per, normalize, ctx->params.smooth == WMEL_SMOOTH_3X3);
+            rc = host_run(ctx, st, &hc, out, per, normalize, ctx->params.smooth == WMEL_SMOOTH_3X3);
         leave_device(st->device, prev);
     }
     pthread_mutex_unlock(&st->lock);
@@ -592,9 +591,9 @@ static int cuda_clips(wmel_ctx *ctx, const wmel_clips *c, int *fin)
 /* A call's start on the compute stream: the ctx's lock taken, its device entered, the
  * host's setup made and `bytes` of device memory at *d. *held 0 (nothing held): the lock or
  * the device failed, that status. *held 1: the lock is held and the device entered whatever
- * the status (WMEL_OK; WMEL__FALLBACK where device memory is short, *d NULL; the setup's or
- * the allocation's failure), and run_end releases them. */
-static int run_begin(cuda_state *st, size_t bytes, void **d, int *prev, int *held)
+ * the status (WMEL_OK; a hand-back where device memory is short, WMEL__HB_MEMORY, *d NULL;
+ * the setup's or the allocation's failure), and run_end releases them. */
+static int run_begin(const wmel_ctx *ctx, cuda_state *st, size_t bytes, void **d, int *prev, int *held)
 {
     *held = 0;
     *d = NULL;
@@ -611,7 +610,7 @@ static int run_begin(cuda_state *st, size_t bytes, void **d, int *prev, int *hel
     if (e == cudaErrorMemoryAllocation) {
         cudaGetLastError();
         *d = NULL;
-        return WMEL__FALLBACK;
+        return wmel__handback(ctx, WMEL__HB_MEMORY);
     }
     if (e != cudaSuccess) {
         *d = NULL;
@@ -647,7 +646,8 @@ static int run_end(cuda_state *st, void *d, int rc, int prev)
  * into out[b], its largest value from its key (the finish, wmel__pfa_finish, on the host:
  * the single calls' bytes, which the device's normalisation and smoothing equal). A clip
  * with a sample the float32 kernels may not take (NaN, Inf, past WMEL_F32_KERNEL_SAFE) or
- * no frame is left to wmel_features (redo 1); WMEL__FALLBACK where device memory is short. */
+ * no frame, or sizes too big to stage with the others, is left to wmel_features (redo 1); a
+ * hand-back where device memory is short (WMEL__HB_MEMORY). */
 static int cuda_pfa_frames_batch(wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
                                  float *const *out, float *mx, unsigned char *redo, size_t batch)
 {
@@ -657,18 +657,19 @@ static int cuda_pfa_frames_batch(wmel_ctx *ctx, const float *const *x, const siz
     for (size_t b = 0; b < batch; b++) {
         redo[b] = !nf[b] || !n[b] || !x[b] || !wmel__all_f32_kernel_safe(x[b], n[b]);
         if (redo[b]) continue;
-        if (n[b] > SIZE_MAX / 16 - samples || nf[b] > (SIZE_MAX / 16 - values) / nm ||
-            n[b] > (size_t)(LLONG_MAX / 4))
-            return WMEL__FALLBACK;
+        const size_t q = SIZE_MAX / 128; /* the buffer's bytes, keys, values and samples, within size_t */
+        if (n[b] > q - samples || nf[b] > (q - values) / nm || live >= q) {
+            redo[b] = 1;
+            continue;
+        }
         samples += n[b], values += nf[b] * nm, live++;
     }
     if (!live) return WMEL_OK;
-    if (live > SIZE_MAX / 16 / sizeof(unsigned) - samples - values) return WMEL__FALLBACK;
     /* the device buffer: the keys (256-aligned), the values, the samples */
     const size_t keys_bytes = (live * sizeof(unsigned) + 255) & ~(size_t)255;
     int prev = 0, held = 0;
     void *d = NULL;
-    int rc = run_begin(st, keys_bytes + (values + samples) * sizeof(float), &d, &prev, &held);
+    int rc = run_begin(ctx, st, keys_bytes + (values + samples) * sizeof(float), &d, &prev, &held);
     if (!held) return rc;
     unsigned *hkeys = malloc(live * sizeof *hkeys); /* the keys read back */
     if (!hkeys && rc == WMEL_OK) rc = WMEL_ERR_NO_MEMORY;
@@ -1358,8 +1359,9 @@ static int plan_read_back(const cuda_state *st, const size_t *nf, void *const *v
  * on the device), only its output and flags read back:
  * done[b] 2, or 1 where a value was not finite (out[b] unspecified: the host's way says
  * which status applies), else 0 (the values in vals[b]). Called where cuda_plan_stages
- * takes the frames; WMEL__FALLBACK where a clip's sizes pass the buffer's arithmetic or
- * device memory is short. */
+ * takes the frames (plan_fits: one clip's sizes within the buffer's arithmetic); clips of a
+ * batch whose sizes together pass it are each left to wmel_features (done[b] 1; without
+ * done, WMEL_ERR_OVERFLOW); a hand-back where device memory is short (WMEL__HB_MEMORY). */
 static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
                     void *const *vals, float *const *out, const size_t *shape, unsigned char *done, size_t batch)
 {
@@ -1377,7 +1379,9 @@ static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n,
     const int fits = plan_layout(ctx, x, n, nf, vals, out, shape, batch, pc, &z);
     if (!fits || z.vals_total > (SIZE_MAX / 4 - z.samples_total - z.outs_total) / 8) {
         free(pc);
-        return WMEL__FALLBACK;
+        if (!done) return WMEL_ERR_OVERFLOW; /* plan_fits refused it up front */
+        memset(done, 1, batch); /* each clip on its own */
+        return WMEL_OK;
     }
     if (z.vals_total == 0) {
         free(pc);
@@ -1402,7 +1406,7 @@ static int plan_run(const wmel_ctx *ctx, const float *const *x, const size_t *n,
     int prev = 0, held = 0;
     void *d = NULL;
     cudaError_t e;
-    int rc = run_begin(st, bytes, &d, &prev, &held);
+    int rc = run_begin(ctx, st, bytes, &d, &prev, &held);
     if (!held) {
         free(raw);
         free(hflag);
@@ -1459,6 +1463,19 @@ static int finish_takes(const wmel_ctx *ctx, size_t n, size_t rows, size_t cols)
            (st->post ? wmel__fe_dev_post(ctx->fe, n, nf, r, c, &F) : wmel__fe_dev_shape(ctx->fe, n, nf, &r, &c));
 }
 
+/* Whether one clip of n samples (a rows x cols output) stays within plan_run's buffer
+ * arithmetic (plan_layout's: its values, samples and output in size_t bytes with room for
+ * the rest, its frames' first samples in long long): a clip past it is the CPU's. */
+static int plan_fits(const wmel_ctx *ctx, size_t n, size_t rows, size_t cols)
+{
+    const cuda_state *st = ctx->state;
+    const wmel_fe *fe = ctx->fe;
+    const size_t q = SIZE_MAX / 64, nf = wmel__fe_computed(&fe->p, n);
+    const size_t nr = (size_t)st->geo.n_cols, nc = (size_t)fe->n_cols;
+    return n <= q && nf <= q / nr && nf <= q / nc && nf <= (size_t)(LLONG_MAX / 2) / (size_t)fe->p.hop &&
+           (!cols || rows <= q / cols);
+}
+
 /* The stages of a general plan's clip the device takes (vt->plan_stages): its frames where
  * the lowering took them (a dithered plan too: the kernel draws the noise), its finish
  * too where finish_takes. Whisper's geometry on its own kernels: the device takes its clips
@@ -1467,16 +1484,26 @@ static int cuda_plan_stages(const wmel_ctx *ctx, size_t n, size_t rows, size_t c
 {
     const cuda_state *st = ctx->state;
     if (st && !st->general) return WMEL__STAGE_FRAMES;
-    if (!st || !st->plan_ok) return 0;
+    if (!st || !st->plan_ok || (n && !plan_fits(ctx, n, rows, cols))) return 0;
     return WMEL__STAGE_FRAMES | (n && finish_takes(ctx, n, rows, cols) ? WMEL__STAGE_FINISH : 0);
+}
+
+/* Whisper's geometry's whole clips (vt->clips_stages): where the ctx's device takes its clips,
+ * but for a clip of padding alone (its frames: the CPU's) or samples too big to stage. */
+static int cuda_clips_stages(const wmel_ctx *ctx, const wmel_clips *c)
+{
+    const size_t elt = c->f32 ? sizeof(float) : sizeof(int16_t);
+    if (!(cuda_plan_stages(ctx, 0, 0, 0) & WMEL__STAGE_FRAMES) || !c->batch) return 0;
+    return c->n && c->n <= SIZE_MAX / elt / c->batch ? WMEL__STAGE_FRAMES : 0;
 }
 
 /* A general plan's frames and finish on the device (vt->plan_finish) for one clip
  * cuda_plan_stages finishes there: the output written in the plan's layout (a post stage's
- * rows x cols) straight into out, only it and the flags read back. WMEL__FALLBACK
+ * rows x cols) straight into out, only it and the flags read back. A hand-back
  * (plan_frames and the host's finish: the same bytes in float64) where a sample is not
- * finite, a value is not finite or the affine takes one past float32's range (the host's
- * way says which status applies), or device memory is short. */
+ * finite, a value is not finite or the affine takes one past float32's range
+ * (WMEL__HB_RANGE: the host's way says which status applies), or device memory is short
+ * (WMEL__HB_MEMORY). */
 static int cuda_plan_finish(const wmel_ctx *ctx, const float *x, size_t n, float *out, size_t rows, size_t cols)
 {
     const size_t nf = wmel__fe_computed(&ctx->fe->p, n), shape[2] = {rows, cols};
@@ -1484,7 +1511,7 @@ static int cuda_plan_finish(const wmel_ctx *ctx, const float *x, size_t n, float
     unsigned char done = 0;
     void *vals = NULL;
     const int rc = plan_run(ctx, &x, &n, &nf, &vals, &out, shape, &done, 1);
-    return rc == WMEL_OK && done != 2 ? WMEL__FALLBACK : rc;
+    return rc == WMEL_OK && done != 2 ? wmel__handback(ctx, WMEL__HB_RANGE) : rc;
 }
 
 /* ---------------------------------------------------------------- a plan's features, device pointers */
@@ -2180,4 +2207,5 @@ const wmel_backend_vt wmel__backend_cuda = {
     .devices = cuda_devices,
     .proc = cuda_proc,
     .plan_stages = cuda_plan_stages,
+    .clips_stages = cuda_clips_stages,
 };

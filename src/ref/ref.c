@@ -123,5 +123,7 @@ const wmel_backend_vt wmel__backend_ref = {
     .id = WMEL_BACKEND_REF,
     .name = "ref",
     .init = ref_init,
+    .clips = wmel__cpu_clips, /* the frame driver on the reference's kernel */
     .accepts = wmel__ref_accepts,
+    .clips_stages = wmel__cpu_clips_stages,
 };

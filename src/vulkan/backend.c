@@ -496,12 +496,13 @@ static int vk_init(wmel_ctx *ctx)
                        st->finish || st->pfa_fin, st->ceps, noise};
     for (int t = 0; t < dp.n_stages; t++) shape.radix[t] = dp.radix[t];
     vk_framing(&dp, shape.framing);
-    rc = noise && st->f64_why[0] ? WMEL__FALLBACK /* the noise needs float64's operations: the note says why */
+    rc = noise && st->f64_why[0] ? VKW_DECLINE /* the noise needs float64's operations: the note says why */
          : dp.framing_ok ? wmel__vk_open(&st->w, index, arith, &shape, L.words, L.int_words)
-                         : wmel__vk_detail(WMEL__FALLBACK, "Vulkan: framing %d has no device framing; the frames run on "
-                                                           "the CPU", p->framing);
-    if (rc == WMEL__FALLBACK && !st->pfa) { /* a frame too long for the shared memory, a framing the shader
-                                               does not know, the noise the device cannot draw: the CPU's frames */
+                         : wmel__vk_detail(VKW_DECLINE, "Vulkan: framing %d has no device framing; the frames run on "
+                                                        "the CPU", p->framing);
+    if (rc == VKW_DECLINE && !st->pfa) { /* a frame too long for the shared memory, a framing the shader does
+                                            not know, the noise the device cannot draw: the CPU's frames,
+                                            answered up front */
         if (noise && !st->f64_why[0]) snprintf(ctx->backend_note, sizeof ctx->backend_note, "%.159s", wmel__detail_get());
         return vk_cpu_frames(ctx, st, dp.n_fft);
     }
@@ -515,7 +516,7 @@ static int vk_init(wmel_ctx *ctx)
     if (arith == VKW_ARITH_FF && wmel__test_env(WMEL__CFG_VULKAN_FF_BREAK)) /* a testing switch: float32 tables */
         for (size_t i = 0; i < L.words; i++) ((float *)wmel__vk_tab(st->w))[2 * i + 1] = 0.0f;
     rc = arith == VKW_ARITH_FF && !(!st->pfa && wmel__fe_dithered(p)) ? ff_self_test(ctx, st) : WMEL_OK;
-    if (rc == WMEL__FALLBACK) { /* float-float fails its self-test: the CPU's frames */
+    if (rc == VKW_DECLINE) { /* float-float fails its self-test: the CPU's frames, answered up front */
         wmel__vk_close(st->w);
         st->w = NULL;
         return vk_cpu_frames(ctx, st, dp.n_fft);
@@ -1413,26 +1414,22 @@ static void pfa_fin_job(const wmel_ctx *ctx, vk_job *j, int per_clip)
     j->swords = ctx->params.smooth == WMEL_SMOOTH_3X3 ? words : 0; /* the clamped values before the average */
 }
 
-/* Whisper's geometry's clips in host memory (vt->clips, where vk_plan_stages takes them):
+/* Whisper's geometry's clips in host memory (vt->clips, where vk_clips_stages takes them):
  * one job a clip in shared rounds, the finish the device's where pfa_fin_job gives it one,
- * else the host's here (*fin says which made the last). */
+ * else the host's here (*fin says which made the last). A hand-back where a sample is past
+ * the bound or not finite, or a value of the device's finish is not finite (WMEL__HB_RANGE),
+ * or memory is short (WMEL__HB_MEMORY). */
 static int vk_clips(wmel_ctx *ctx, const wmel_clips *c, int *fin)
 {
     vk_state *st = ctx->state;
     const size_t nf = wmel_n_frames(c->n, c->padding), nm = (size_t)ctx->params.n_mels, per = nm * nf;
     vk_job *jobs = malloc(sizeof(vk_job) * c->batch);
     if (!jobs) return WMEL_ERR_NO_MEMORY;
-    int fits = c->padding <= SIZE_MAX - c->n;
     for (size_t b = 0; b < c->batch; b++) {
         pfa_job(&jobs[b], c->f32 ? c->f32 + b * c->pcm_stride : NULL, c->s16 ? c->s16 + b * c->pcm_stride : NULL,
                 c->n, c->padding, nf, c->out + b * per, (int)nm,
                 ctx->params.norm == WMEL_NORM_WHOLE && c->batch_norm == WMEL_BATCH_PER_CLIP);
         pfa_fin_job(ctx, &jobs[b], c->batch_norm == WMEL_BATCH_PER_CLIP || c->batch == 1);
-        fits = fits && job_fits(st, &jobs[b]);
-    }
-    if (!fits) { /* past the shader's 32-bit sample indices: the CPU's kernels */
-        free(jobs);
-        return WMEL__FALLBACK;
     }
     if (pthread_mutex_lock(&st->lock) != 0) {
         free(jobs);
@@ -1452,7 +1449,7 @@ static int vk_clips(wmel_ctx *ctx, const wmel_clips *c, int *fin)
     if (rc == WMEL_OK && bad) atomic_fetch_add(&g_range_clips, bad);
     if (rc == WMEL_ERR_NO_MEMORY || (rc == WMEL_OK && bad)) {
         free(jobs);
-        return WMEL__FALLBACK;
+        return wmel__handback(ctx, bad ? WMEL__HB_RANGE : WMEL__HB_MEMORY);
     }
     if (rc != WMEL_OK) {
         free(jobs);
@@ -1487,7 +1484,7 @@ static int vk_pfa_frames_batch(wmel_ctx *ctx, const float *const *x, const size_
     if (!jobs || !which) {
         free(jobs);
         free(which);
-        return WMEL__FALLBACK;
+        return wmel__handback(ctx, WMEL__HB_MEMORY);
     }
     size_t n_jobs = 0;
     for (size_t b = 0; b < batch; b++) {
@@ -1513,8 +1510,7 @@ static int vk_pfa_frames_batch(wmel_ctx *ctx, const float *const *x, const size_
     }
     free(jobs);
     free(which);
-    if (rc == WMEL_ERR_NO_MEMORY) rc = WMEL__FALLBACK;
-    return rc;
+    return rc == WMEL_ERR_NO_MEMORY ? wmel__handback(ctx, WMEL__HB_MEMORY) : rc;
 }
 
 /* ---- any other plan: the frames' values for fe_cpu.c's finish ---- */
@@ -1566,7 +1562,7 @@ static int vk_plan_frames(const wmel_ctx *ctx, const float *x, size_t n, size_t 
     if (ceps) {
         const size_t nr = (size_t)fe->n_raw;
         raw = nf <= SIZE_MAX / sizeof(double) / nr ? malloc(nf * nr * sizeof(double)) : NULL;
-        if (!raw) return WMEL__FALLBACK; /* memory short: the CPU's frames */
+        if (!raw) return wmel__handback(ctx, WMEL__HB_MEMORY); /* the CPU's frames */
     }
     vk_job job;
     memset(&job, 0, sizeof job);
@@ -1585,10 +1581,10 @@ static int vk_plan_frames(const wmel_ctx *ctx, const float *x, size_t n, size_t 
         check_rest(st, &job);
         if (job.bad) {
             atomic_fetch_add(&g_range_clips, 1);
-            rc = WMEL__FALLBACK;
+            rc = wmel__handback(ctx, WMEL__HB_RANGE);
         }
     }
-    if (rc == WMEL_ERR_NO_MEMORY) rc = WMEL__FALLBACK;
+    if (rc == WMEL_ERR_NO_MEMORY) rc = wmel__handback(ctx, WMEL__HB_MEMORY);
     if (ceps) {
         for (size_t t = 0; rc == WMEL_OK && t < nf; t++)
             wmel__fe_ceps(fe, raw + t * (size_t)fe->n_raw, vals + t * (size_t)fe->n_cols);
@@ -1644,12 +1640,25 @@ static int fin_job(const wmel_ctx *ctx, vk_job *j, float *out, size_t rows, size
     return 1;
 }
 
+/* Whether a round of its own holds job j (fin_job set) whole with its finish, its buffers
+ * grown for it where they may (the samples read in place where the device can); under the
+ * ctx's lock. */
+static int fin_round(vk_state *st, const vk_job *j)
+{
+    size_t frame_cap, sig_cap, out_cap;
+    round_caps(st, &frame_cap, &sig_cap, &out_cap);
+    return fin_whole(st, j, frame_cap, sig_cap, out_cap) ||
+           (!st->sig_limit && fin_whole(st, j, INT32_MAX, sig_cap, out_cap)) ||
+           fin_growable(st, j, wmel__vk_in_place(st->w));
+}
+
 /* The stages of a general plan's clip the device takes (vt->plan_stages): its frames where
  * the device is open (a dithered plan's too: frames_noise_f64 draws the noise), the log
  * energy not the windowed frame's (the lowering's rule) and the shader's 32-bit sample
- * indices hold the clip; its finish where the plan's finish is
- * the device's, fin_shape takes the clip's shape and the indices hold it. Whisper's geometry
- * on its own kernels: its clips wherever the device is open. */
+ * indices hold the clip; its finish where the plan's finish is the device's, fin_shape takes
+ * the clip's shape, the indices hold it and a round of its own holds it whole (its buffers
+ * within wmel__vk_reserve_max). Whisper's geometry on its own kernels: its clips wherever
+ * the device is open (vk_clips_stages: their sizes). */
 static int vk_plan_stages(const wmel_ctx *ctx, size_t n, size_t rows, size_t cols)
 {
     const vk_state *st = ctx->state;
@@ -1663,20 +1672,39 @@ static int vk_plan_stages(const wmel_ctx *ctx, size_t n, size_t rows, size_t col
     job.n = job.nr = n;
     job.nf = wmel__fe_computed(&ctx->fe->p, n);
     if (!job_fits(st, &job)) return 0;
-    size_t fr, fc;
-    if (fin_shape(ctx, n, job.nf, rows, cols, &fr, &fc)) on |= WMEL__STAGE_FINISH;
-    return on;
+    if (!st->finish || !cols) return on;
+    float probe; /* fin_job's output: its place only, never written */
+    job.n_cols = st->n_cols;
+    if (!fin_job(ctx, &job, &probe, rows, cols)) return on;
+    vk_state *ms = (vk_state *)st; /* the lock and the rounds' caps; nothing else changes */
+    if (pthread_mutex_lock(&ms->lock) != 0) return on;
+    const int whole = fin_round(ms, &job);
+    pthread_mutex_unlock(&ms->lock);
+    return whole ? on | WMEL__STAGE_FINISH : on;
+}
+
+/* Whisper's geometry's whole clips (vt->clips_stages): where the device takes the ctx's
+ * clips and the shader's 32-bit sample indices hold the clips' samples and frames. */
+static int vk_clips_stages(const wmel_ctx *ctx, const wmel_clips *c)
+{
+    const vk_state *st = ctx->state;
+    if (!(vk_plan_stages(ctx, 0, 0, 0) & WMEL__STAGE_FRAMES) || c->padding > SIZE_MAX - c->n) return 0;
+    vk_job job;
+    memset(&job, 0, sizeof job);
+    job.nr = c->n + c->padding;
+    job.nf = wmel_n_frames(c->n, c->padding);
+    return job_fits(st, &job) ? WMEL__STAGE_FRAMES : 0;
 }
 
 /* A general plan's frames and finish on the device (vt->plan_finish) for one clip a round
  * holds whole (a long clip: a round of its own, its buffers grown for it in run_jobs):
  * run_jobs' round with the finish (finish.comp) after the frames, the output read back in
- * the plan's layout straight into out, the samples read in place where the device can.
- * WMEL__FALLBACK (plan_frames and the host's finish: the same bytes in float64) where the
- * plan's finish is not the device's (st->finish), no round can hold the clip whole (its
- * buffers past wmel__vk_reserve_max, or not made), a sample is past the CPU kernels' range (float-float's bound where lower) or not
- * finite, or a value is not finite (the host's way says which status applies), or device
- * memory is short. */
+ * the plan's layout straight into out, the samples read in place where the device can;
+ * called where vk_plan_stages takes the finish (a round of its own holds the clip). A
+ * hand-back (plan_frames and the host's finish: the same bytes in float64) where a sample
+ * is past the CPU kernels' range (float-float's bound where lower) or not finite, or a
+ * value is not finite (WMEL__HB_RANGE: the host's way says which status applies), or
+ * memory is short (WMEL__HB_MEMORY: the round's buffers could not grow for the clip). */
 static int vk_plan_finish(const wmel_ctx *ctx, const float *x, size_t n, float *out, size_t rows, size_t cols)
 {
     vk_state *st = ctx->state;
@@ -1688,20 +1716,16 @@ static int vk_plan_finish(const wmel_ctx *ctx, const float *x, size_t n, float *
     job.n_cols = st->n_cols;
     if (!fin_job(ctx, &job, out, rows, cols)) return WMEL_ERR_INVALID_ARG; /* not one plan_stages takes */
     if (pthread_mutex_lock(&st->lock) != 0) return WMEL_ERR_THREAD;
-    size_t frame_cap, sig_cap, out_cap;
-    round_caps(st, &frame_cap, &sig_cap, &out_cap);
     /* a clip of more frames than a round packs, or more than its buffers hold: a round of its
        own, the buffers grown for it */
-    const int whole = fin_whole(st, &job, frame_cap, sig_cap, out_cap) ||
-                      (!st->sig_limit && fin_whole(st, &job, INT32_MAX, sig_cap, out_cap)) ||
-                      fin_growable(st, &job, wmel__vk_in_place(st->w) && (uintptr_t)x % sizeof(float) == 0);
-    int rc = whole ? run_jobs(st, &job, 1) : WMEL__FALLBACK;
+    int rc = run_jobs(st, &job, 1);
     pthread_mutex_unlock(&st->lock);
     if (rc == WMEL_OK) {
         check_rest(st, &job);
-        if (job.bad || job.fdone != 1) rc = WMEL__FALLBACK; /* the host's way says what it means */
+        if (job.bad || job.fdone == 2) rc = wmel__handback(ctx, WMEL__HB_RANGE); /* the host's way says which */
+        else if (job.fdone != 1) rc = wmel__handback(ctx, WMEL__HB_MEMORY); /* the buffers did not grow: split */
     }
-    if (rc == WMEL_ERR_NO_MEMORY) rc = WMEL__FALLBACK;
+    if (rc == WMEL_ERR_NO_MEMORY) rc = wmel__handback(ctx, WMEL__HB_MEMORY);
     if (rc == WMEL_OK) atomic_fetch_add(&g_finishes, 1);
     return rc;
 }
@@ -1713,8 +1737,8 @@ static int vk_plan_finish(const wmel_ctx *ctx, const float *x, size_t n, float *
  * clip the device does not take, each decided on its own (a sample past float-float's bound
  * or not finite, indices past the shader's, a finished clip with a sample past the CPU
  * kernels' range or a value not finite: that clip takes wmel_features' way), else 0 (its
- * values in vals[b]); WMEL__FALLBACK where the clips would not run on the device (each clip
- * then takes wmel_features' way, the same bytes). */
+ * values in vals[b]); a hand-back where memory is short (WMEL__HB_MEMORY: each clip then
+ * takes wmel_features' way, the same bytes). */
 static int vk_plan_frames_batch(const wmel_ctx *ctx, const float *const *x, const size_t *n, const size_t *nf,
                                 void *const *vals, float *const *out, unsigned char *redo, size_t batch)
 {
@@ -1725,7 +1749,7 @@ static int vk_plan_frames_batch(const wmel_ctx *ctx, const float *const *x, cons
     vk_job *jobs = calloc(batch ? batch : 1, sizeof *jobs);
     size_t *which = malloc((batch ? batch : 1) * sizeof *which); /* job i's clip */
     double **raw = ceps ? calloc(batch ? batch : 1, sizeof *raw) : NULL;
-    int rc = jobs && which && (!ceps || raw) ? WMEL_OK : WMEL__FALLBACK;
+    int rc = jobs && which && (!ceps || raw) ? WMEL_OK : WMEL_ERR_NO_MEMORY;
     size_t n_jobs = 0;
     for (size_t b = 0; rc == WMEL_OK && b < batch; b++) {
         redo[b] = 0;
@@ -1747,7 +1771,7 @@ static int vk_plan_frames_batch(const wmel_ctx *ctx, const float *const *x, cons
         if (ceps) {
             raw[b] = nf[b] <= SIZE_MAX / sizeof(double) / nr ? malloc(nf[b] * nr * sizeof(double)) : NULL;
             jb->vals = raw[b];
-            if (!raw[b]) rc = WMEL__FALLBACK;
+            if (!raw[b]) rc = WMEL_ERR_NO_MEMORY;
         }
         which[n_jobs++] = b;
     }
@@ -1757,7 +1781,6 @@ static int vk_plan_frames_batch(const wmel_ctx *ctx, const float *const *x, cons
             rc = run_jobs(st, jobs, n_jobs);
             pthread_mutex_unlock(&st->lock);
         }
-        if (rc == WMEL_ERR_NO_MEMORY) rc = WMEL__FALLBACK;
     }
     for (size_t i = 0; rc == WMEL_OK && i < n_jobs; i++) {
         check_rest(st, &jobs[i]);
@@ -1769,7 +1792,7 @@ static int vk_plan_frames_batch(const wmel_ctx *ctx, const float *const *x, cons
             if (jobs[i].fdone == 1) atomic_fetch_add(&g_finishes, 1);
         }
     }
-    for (size_t b = 0; ceps && b < batch; b++) {
+    for (size_t b = 0; ceps && raw && b < batch; b++) {
         for (size_t t = 0; rc == WMEL_OK && !redo[b] && t < nf[b]; t++)
             wmel__fe_ceps(fe, raw[b] + t * nr, (double *)vals[b] + t * (size_t)fe->n_cols);
         free(raw[b]);
@@ -1777,7 +1800,7 @@ static int vk_plan_frames_batch(const wmel_ctx *ctx, const float *const *x, cons
     free(raw);
     free(which);
     free(jobs);
-    return rc;
+    return rc == WMEL_ERR_NO_MEMORY ? wmel__handback(ctx, WMEL__HB_MEMORY) : rc;
 }
 
 /* ---- another device's memory (wmel_vulkan_features_device) ---- */
@@ -1904,7 +1927,7 @@ static int vk_features_vkmem(wmel_ctx *ctx, const wmel_vulkan_memory *pcm, int s
  * first FF_SELF_FRAMES frames' values (the ends' padding among them) against the float64
  * reference's (wmel_ref_plan_stages' logmel; Whisper's geometry through its preset's plan):
  * WMEL_OK (also where the reference refuses the clip: no plan admitted today does);
- * WMEL__FALLBACK with the sentence in the detail when a value is off by more than
+ * VKW_DECLINE with the sentence in the detail when a value is off by more than
  * FF_SELF_TOL x max(1, |reference|) (a device whose float32 arithmetic loses float-float's
  * error terms: contraction into fma, a fused or unfused fma, flushed values -- about 1e-7
  * off); a dispatch's status when one fails. */
@@ -1984,7 +2007,7 @@ static int ff_self_test(const wmel_ctx *ctx, vk_state *st)
        terms there */
     const char *keep = wmel__test_env(WMEL__CFG_VULKAN_FF_FRAMECHECK);
     if (worst > FF_SELF_TOL && !(keep && !strcmp(keep, "0")))
-        return wmel__vk_detail(WMEL__FALLBACK,
+        return wmel__vk_detail(VKW_DECLINE,
                                "Vulkan: float-float failed its self-test on %s: a frame's value is %.3g of max(1, "
                                "|value|) from the float64 reference's (at most %.0e expected; frame %zu, column "
                                "%zu of %zu); the frames run on the CPU", wmel__vk_device_name(st->w), worst,
@@ -2070,6 +2093,7 @@ const wmel_backend_vt wmel__backend_vulkan = {
     .devices = wmel__vk_devices,
     .proc = vk_proc,
     .plan_stages = vk_plan_stages,
+    .clips_stages = vk_clips_stages,
 };
 
 int wmel_vulkan_devices(char *buf, size_t len)

@@ -192,7 +192,7 @@ int wmel__vk_arith_probed(const vkw_dev *d, vkw_arith_probe *out);
 /* Opens device `index` with the frames pipeline for `arith` and the plan's shape: the FFT
  * where the shape allows it and its n_fft words fit the device's shared memory
  * (maxComputeSharedMemorySize, or less with the testing switch WMEL_VULKAN_SHARED_LIMIT),
- * else the direct DFT where the frame and its spectrum fit; WMEL__FALLBACK when neither
+ * else the direct DFT where the frame and its spectrum fit; VKW_DECLINE when neither
  * does. Tables of tab_words 8-byte values and int_words ints. */
 int wmel__vk_open(vkw **out, int index, int arith, const vkw_shape *shape, size_t tab_words,
                   size_t int_words);
@@ -245,7 +245,7 @@ uint32_t wmel__vk_dispatch_cap(int algo, int arith, int n_fft, int fl, int bins,
 /* Each slot's signal and output buffers made again at least sig_bytes and out_bytes large (a
  * clip finished on the device in a round of its own), or back to the sizes they were opened
  * with (0, or less than those); none may be pending and no import active. WMEL_OK;
- * WMEL__FALLBACK past wmel__vk_reserve_max or while a round is pending; another status
+ * VKW_DECLINE past wmel__vk_reserve_max or while a round is pending; another status
  * where a buffer cannot be made (the old one kept: the caps are read again after). */
 int wmel__vk_reserve(vkw *w, size_t sig_bytes, size_t out_bytes);
 /* The bytes wmel__vk_reserve may grow a buffer to. */
@@ -356,7 +356,7 @@ void wmel__vk_bimport_end(vkw *w);
  * alignment) and bound as slot 0's signal, or, on a staged device (device-local buffers: a
  * discrete GPU), copied by the device into slot 0's own signal at each submission in place of
  * the staging copy; *skip, p's byte offset in the signal. WMEL_OK,
- * or WMEL__FALLBACK (no such extension, a pointer or memory the driver refuses, a round
+ * or VKW_DECLINE (no such extension, a pointer or memory the driver refuses, a round
  * still pending, any call failing): the samples are then copied as before. The caller's
  * memory must stay as it is until wmel__vk_import_end, after the rounds are waited for. */
 int wmel__vk_import(vkw *w, const void *p, size_t bytes, size_t *skip);
@@ -365,7 +365,7 @@ void wmel__vk_import_end(vkw *w);
 /* The caller's output [p, p + bytes) (float32, 4-byte aligned) imported (the pages around
  * it, VK_EXT_external_memory_host) for a round whose finish names it (vkw_finish.iout_at):
  * the device then copies the finished clip's output straight into it, in the submission,
- * never the pages' other bytes, and the host copies nothing. WMEL_OK, or WMEL__FALLBACK (no
+ * never the pages' other bytes, and the host copies nothing. WMEL_OK, or VKW_DECLINE (no
  * such extension, a pointer the driver refuses, an import already held, any call failing):
  * the output is then read back and copied as before. Released by wmel__vk_import_out_end,
  * after the rounds are waited for. */
@@ -467,6 +467,13 @@ long long wmel__vk_grown(void);    /* the calls whose rounds' buffers grew for a
 long long wmel__vk_range_clips(void); /* the clips left to the CPU's kernels for their samples' range */
 long wmel__vk_instances_made(void); /* vkCreateInstance calls that succeeded */
 #endif
+
+/* A decline inside this backend, never returned past it (no work goes to the CPU through
+ * it): a host-memory import the driver refuses (the staging copy instead), buffers that
+ * cannot grow for a round (the clip split over rounds), a frame the shared memory does not
+ * hold or float-float's self-test failed at open (the ctx's frames on the CPU, answered up
+ * front by vk_plan_stages). */
+#define VKW_DECLINE 2
 
 /* The failure's message kept for wmel_vulkan_error_detail(); returns `code`. */
 int wmel__vk_detail(int code, const char *fmt, ...)

@@ -1119,10 +1119,10 @@ int wmel__vk_reserve(vkw *w, size_t sig_bytes, size_t out_bytes)
     int rc = refused(w);
     if (rc != WMEL_OK) return rc;
     const size_t top = wmel__vk_reserve_max(w);
-    if (sig_bytes > top || out_bytes > top) return WMEL__FALLBACK;
+    if (sig_bytes > top || out_bytes > top) return VKW_DECLINE;
     /* a host import binds or copies into the buffers it would remake; another device's memory
        (imp_direct) keeps slot 0's signal binding, which is not remade below */
-    if (((w->imp_buf || w->iout_buf) && !w->imp_direct) || w->pending[0] || w->pending[1]) return WMEL__FALLBACK;
+    if (((w->imp_buf || w->iout_buf) && !w->imp_direct) || w->pending[0] || w->pending[1]) return VKW_DECLINE;
     const size_t want[2] = {sig_bytes > w->base_bytes[0] ? (sig_bytes + 7) & ~(size_t)7 : w->base_bytes[0],
                             out_bytes > w->base_bytes[1] ? (out_bytes + 7) & ~(size_t)7 : w->base_bytes[1]};
     for (int k = 0; k < w->slots && rc == WMEL_OK; k++) {
@@ -1290,7 +1290,7 @@ static int finish_pipeline(vkw *w, int arith, int ff_fma)
  * words where the frame has reductions: DC removal, an energy) and the frames a workgroup: as
  * many as the shared memory holds (each its words, its reductions' among them), at most
  * VKW_MAX_FPG and the device's invocations a workgroup; the wait's limit. WMEL_OK;
- * WMEL__FALLBACK where no frame fits; WMEL_ERR_BACKEND_UNAVAILABLE (the reason in the
+ * VKW_DECLINE where no frame fits; WMEL_ERR_BACKEND_UNAVAILABLE (the reason in the
  * detail). */
 static int pick_algo(vkw *w, const VkPhysicalDeviceProperties *pr, const vkw_shape *shape)
 {
@@ -1306,7 +1306,7 @@ static int pick_algo(vkw *w, const VkPhysicalDeviceProperties *pr, const vkw_sha
         w->algo = VKW_ALGO_DFT;
         w->sh_words = dft_words;
     } else {
-        return wmel__vk_detail(WMEL__FALLBACK,
+        return wmel__vk_detail(VKW_DECLINE,
                                "Vulkan: a frame of %d samples and %d bins needs %zu bytes of shared memory; "
                                "%s has %zu", max_fl, max_bins, words * 8, w->name,
                                limit);
@@ -1513,7 +1513,7 @@ static int open_device(vkw *w, int index, int arith, const vkw_shape *shape, siz
     f->GetPhysicalDeviceFeatures(w->phys, &feat);
     /* the dither's noise (frames_noise_f64): float64 with 64-bit integers */
     if (shape->noise && (arith != VKW_ARITH_F64 || feat.shaderFloat64 != VK_TRUE || feat.shaderInt64 != VK_TRUE))
-        return wmel__vk_detail(WMEL__FALLBACK, "Vulkan: %s %s, which the dither's noise needs: a dithered plan's frames "
+        return wmel__vk_detail(VKW_DECLINE, "Vulkan: %s %s, which the dither's noise needs: a dithered plan's frames "
                                "run on the CPU", w->name, arith != VKW_ARITH_F64 ? "computes in float-float, not float64"
                                : feat.shaderFloat64 != VK_TRUE ? "has no shaderFloat64" : "has no shaderInt64");
     const int family = compute_family(w);
@@ -1921,7 +1921,7 @@ static void bind_sig(vkw *w, VkBuffer b)
 
 /* The pages around [p, p + bytes) imported as a host-coherent buffer of `usage` (at the
  * device's alignment): *buf and *mem, and p's byte offset in them (*off). WMEL_OK, or
- * WMEL__FALLBACK (a pointer or memory the driver refuses, any call failing; nothing kept). */
+ * VKW_DECLINE (a pointer or memory the driver refuses, any call failing; nothing kept). */
 static int import_pages(vkw *w, const void *p, size_t bytes, VkBufferUsageFlags usage, VkBuffer *buf,
                         VkDeviceMemory *mem, size_t *off)
 {
@@ -1930,14 +1930,14 @@ static int import_pages(vkw *w, const void *p, size_t bytes, VkBufferUsageFlags 
     *mem = VK_NULL_HANDLE;
     const uintptr_t a = (uintptr_t)p & ~(uintptr_t)(w->import_align - 1);
     *off = (size_t)((uintptr_t)p - a);
-    if (bytes > SIZE_MAX - *off - w->import_align) return WMEL__FALLBACK;
+    if (bytes > SIZE_MAX - *off - w->import_align) return VKW_DECLINE;
     const size_t size = (*off + bytes + w->import_align - 1) & ~(w->import_align - 1);
     VkMemoryHostPointerPropertiesEXT hp;
     memset(&hp, 0, sizeof hp);
     hp.sType = VK_STRUCTURE_TYPE_MEMORY_HOST_POINTER_PROPERTIES_EXT;
     VkResult r = VK(f->GetMemoryHostPointerPropertiesEXT(w->dev, VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT,
                                                         (const void *)a, &hp));
-    if (r != VK_SUCCESS) return WMEL__FALLBACK;
+    if (r != VK_SUCCESS) return VKW_DECLINE;
     VkExternalMemoryBufferCreateInfo ebi = {VK_STRUCTURE_TYPE_EXTERNAL_MEMORY_BUFFER_CREATE_INFO, NULL,
                                             VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT};
     VkBufferCreateInfo bci = {VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO, &ebi, 0, (VkDeviceSize)size, usage,
@@ -1945,7 +1945,7 @@ static int import_pages(vkw *w, const void *p, size_t bytes, VkBufferUsageFlags 
     r = VK(f->CreateBuffer(w->dev, &bci, NULL, buf));
     if (r != VK_SUCCESS) {
         *buf = VK_NULL_HANDLE;
-        return WMEL__FALLBACK;
+        return VKW_DECLINE;
     }
     VkMemoryRequirements req;
     f->GetBufferMemoryRequirements(w->dev, *buf, &req);
@@ -1968,13 +1968,13 @@ static int import_pages(vkw *w, const void *p, size_t bytes, VkBufferUsageFlags 
     if (*mem) f->FreeMemory(w->dev, *mem, NULL);
     *buf = VK_NULL_HANDLE;
     *mem = VK_NULL_HANDLE;
-    return WMEL__FALLBACK;
+    return VKW_DECLINE;
 }
 
 int wmel__vk_import(vkw *w, const void *p, size_t bytes, size_t *skip)
 {
     *skip = 0;
-    if (!w->host_import || w->imp_buf || w->pending[0] || !p || !bytes || ((uintptr_t)p & 1u)) return WMEL__FALLBACK;
+    if (!w->host_import || w->imp_buf || w->pending[0] || !p || !bytes || ((uintptr_t)p & 1u)) return VKW_DECLINE;
     size_t off = 0;
     /* staged (a discrete GPU): the samples' pages copied by the device into its own signal
        buffer, which they must fit */
@@ -1982,11 +1982,11 @@ int wmel__vk_import(vkw *w, const void *p, size_t bytes, size_t *skip)
         const size_t at = (size_t)((uintptr_t)p & (uintptr_t)(w->import_align - 1));
         if (bytes > w->bytes[B_SIG] || at + bytes > w->bytes[B_SIG] ||
             ((at + bytes + w->import_align - 1) & ~(w->import_align - 1)) > w->bytes[B_SIG])
-            return WMEL__FALLBACK;
+            return VKW_DECLINE;
     }
     if (import_pages(w, p, bytes, w->staged ? VK_BUFFER_USAGE_TRANSFER_SRC_BIT : VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
                      &w->imp_buf, &w->imp_mem, &off) != WMEL_OK)
-        return WMEL__FALLBACK;
+        return VKW_DECLINE;
     if (!w->staged) bind_sig(w, w->imp_buf);
     w->imp_off = off;
     w->imp_bytes = bytes;
@@ -2044,10 +2044,10 @@ void wmel__vk_bimport_end(vkw *w)
 
 int wmel__vk_import_out(vkw *w, void *p, size_t bytes)
 {
-    if (!w->host_import || w->iout_buf || !p || !bytes || ((uintptr_t)p & 3u)) return WMEL__FALLBACK;
+    if (!w->host_import || w->iout_buf || !p || !bytes || ((uintptr_t)p & 3u)) return VKW_DECLINE;
     size_t off = 0;
     if (import_pages(w, p, bytes, VK_BUFFER_USAGE_TRANSFER_DST_BIT, &w->iout_buf, &w->iout_mem, &off) != WMEL_OK)
-        return WMEL__FALLBACK;
+        return VKW_DECLINE;
     w->iout_off = off;
     w->iout_bytes = bytes;
     return WMEL_OK;

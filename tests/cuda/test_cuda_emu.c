@@ -416,14 +416,22 @@ static void small_device(void)
     CHECK(rc == WMEL_OK && ok, "small device: %d ok=%d", rc, ok);
     CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_LOG_MEL), "cpu"), "small device: ran on %s",
           wmel_op_backend(c, WMEL_OP_LOG_MEL));
+    /* the scheduler's record of the run-time hand-back, with its kind: the device's memory */
+    char why[320];
+    int rr = wmel_op_reason(c, WMEL_OP_LOG_MEL, why, sizeof why);
+    CHECK(rr == 1 && strstr(why, "at run time: its memory was short"), "small device: reason %d '%s'", rr, why);
+    rr = wmel_op_reason(c, WMEL_OP_FINISH, why, sizeof why);
+    CHECK(rr == 1 && strstr(why, "its memory was short"), "small device: finish's reason %d '%s'", rr, why);
     wmel_emu_set_device_memory(0);
     prep_host();
     rc = run_single(c);
     ok = rc == WMEL_OK && check_single();
     CHECK(rc == WMEL_OK && ok && !strcmp(wmel_op_backend(c, WMEL_OP_LOG_MEL), "cuda"),
           "room again: %d ok=%d on %s", rc, ok, wmel_op_backend(c, WMEL_OP_LOG_MEL));
+    rr = wmel_op_reason(c, WMEL_OP_LOG_MEL, why, sizeof why);
+    CHECK(rr == 0 && !*why, "room again: reason %d '%s'", rr, why);
     wmel_destroy(c);
-    printf("device too small for the clip: ran on the cpu and said so: ok\n");
+    printf("device too small for the clip: ran on the cpu and said why: ok\n");
 }
 
 /* 65537 short clips (401 samples: 3 frames, one tile each) in one batch: grid z = 2. */

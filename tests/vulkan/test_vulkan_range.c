@@ -9,6 +9,7 @@
  *  - each single call gives the CPU backend's status; a clip left to the CPU (counted by
  *    WMEL__CNT_VK_RANGE_CLIPS, wmel_op_backend() "cpu") the CPU backend's bytes, any other
  *    (wmel_op_backend() "vulkan", none counted) values within 2e-5 x max(1, |CPU's value|);
+ *    a clip left to the CPU has wmel_op_reason()'s run-time hand-back of the range kind;
  *    speech at 1e-30 .. 1 stays on the device, at 1e18 and past it (and a NaN, an Inf)
  *    goes to the CPU;
  *  - the speech as int16 (never scanned: inside every bound) on the device, within the bar;
@@ -126,6 +127,12 @@ static void one_preset(const char *name, const float *speech)
         if (k <= 2) CHECK(!left[k], "%s, %s: left to the CPU", name, what);
         if (k >= 4) CHECK(left[k], "%s, %s: not left to the CPU", name, what);
         if (rv[k] != WMEL_OK || rcpu[k] != WMEL_OK) continue;
+        /* the scheduler's record of the run-time hand-back, with its kind: a sample past the
+           arithmetic's range (wmel_op_reason), none for a clip the device kept */
+        char why[320];
+        const int rr = wmel_op_reason(vk, WMEL_OP_LOG_MEL, why, sizeof why);
+        CHECK(rr == left[k] && (!left[k] || strstr(why, "at run time: a sample past its arithmetic's range")),
+              "%s, %s: reason %d '%s'", name, what, rr, why);
         if (left[k]) {
             on_cpu++;
             CHECK(!memcmp(ov[k], oc[k], len * sizeof(float)), "%s, %s: not the CPU's bytes (error %g)", name, what,
