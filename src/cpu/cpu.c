@@ -2,8 +2,8 @@
  * cpu.c -- the CPU's instruction-set level, decided in one place: what the processor
  * runs (detected once), capped by params.max_isa and the WMEL_MAX_ISA environment
  * variable (c|scalar|avx2|avx512|neon|simd128, parsed here only), and the log-Mel kernel table
- * for a level; and the CPU backend's table (its stages: the frame drivers on the ctx's
- * kernels). The stem's GELU and GEMM pick their kernels from the same level (libopus's
+ * for a level (the CPU backend's table, its stages on these kernels: backend_cpu.c). The
+ * stem's GELU and GEMM pick their kernels from the same level (libopus's
  * arch tables: chosen once, hot loops never test features).
  *
  * Levels are ordered within one family: x86 C < AVX2 < AVX-512, AArch64 C < NEON
@@ -144,63 +144,3 @@ const wmel_gelu_kernel *wmel__gelu_for(int level)
 }
 
 const wmel_gelu_kernel *wmel__gelu_pick(void) { return wmel__gelu_for(wmel__isa_level(WMEL_ISA_AUTO)); }
-
-/* ---- the CPU backend's stages: the frame drivers (frames.c, fe_cpu.c) ---- */
-
-int wmel__cpu_clips(wmel_ctx *ctx, const wmel_clips *c, int *fin)
-{
-    *fin = WMEL_BACKEND_CPU;
-    return wmel__frames_clips(ctx, c);
-}
-
-int wmel__cpu_clips_stages(const wmel_ctx *ctx, const wmel_clips *c)
-{
-    (void)ctx, (void)c;
-    return WMEL__STAGE_FRAMES;
-}
-
-static int cpu_plan_stages(const wmel_ctx *ctx, size_t n, size_t rows, size_t cols)
-{
-    (void)ctx, (void)n, (void)rows, (void)cols;
-    return WMEL__STAGE_FRAMES | WMEL__STAGE_FINISH;
-}
-
-/* frames [0, nf) of x[0 .. n) into vals[nf][n_cols] (float64): the general kernel's values,
- * a group of its lanes at a time on the calling thread, as fe_cpu.c's chunks compute them */
-static int cpu_plan_frames(const wmel_ctx *ctx, const float *x, size_t n, size_t nf, void *vals)
-{
-    const wmel_fe *fe = ctx->fe;
-    const wmel_fe_kernel *kern = fe->kern;
-    const size_t L = (size_t)kern->lanes, nk = (size_t)fe->n_cols;
-    const size_t sb = (kern->scratch(fe) + 63) & ~(size_t)63;
-    void *buf = wmel__aligned_alloc(sb + wmel__fe_vals_len(fe, kern) * sizeof(double));
-    if (!buf) return WMEL_ERR_NO_MEMORY;
-    double *v = (double *)(void *)((char *)buf + sb), *o = vals;
-    for (size_t t = 0; t < nf; t += L) {
-        const size_t cnt = nf - t < L ? nf - t : L;
-        wmel__fe_run_frames(fe, kern, x, n, t, (int)cnt, v, buf, 0, 0);
-        memcpy(o + t * nk, v, cnt * nk * sizeof(double));
-    }
-    wmel__aligned_free(buf);
-    return WMEL_OK;
-}
-
-/* the frames and the finish together (fe_cpu.c: the frames' values never leave the chunk
-   that makes them) */
-static int cpu_plan_finish(const wmel_ctx *ctx, const float *x, size_t n, float *out, size_t rows, size_t cols)
-{
-    (void)rows, (void)cols;
-    return wmel__fe_cpu_given(ctx, x, n, out, NULL);
-}
-
-const wmel_backend_vt wmel__backend_cpu = {
-    .id = WMEL_BACKEND_CPU,
-    .name = "cpu",
-    .clips = wmel__cpu_clips,
-    .plan_frames = cpu_plan_frames,
-    .plan_finish = cpu_plan_finish,
-    .accepts = wmel__cpu_accepts,
-    .devices = wmel__cpu_devices,
-    .plan_stages = cpu_plan_stages,
-    .clips_stages = wmel__cpu_clips_stages,
-};
