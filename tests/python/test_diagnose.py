@@ -263,7 +263,11 @@ def test_transformers_whisper_matches(jfk):
     tr = pytest.importorskip("transformers")
     fe = tr.WhisperFeatureExtractor(feature_size=80)
     x = fe(jfk, sampling_rate=16000, return_tensors="np").input_features  # (1, 80, 3000)
-    run("transformers WhisperFeatureExtractor", jfk, x, "whisper", [])
+    # the original, with a leading batch axis: the plan states only that convention
+    r = run("transformers WhisperFeatureExtractor", jfk, x, "whisper", ["batch_axis"])
+    assert r["reproduces"] and r["plan"]["batch_axis"] in (1, True), r["plan"]
+    r = run("transformers WhisperFeatureExtractor, one clip's features", jfk, x[0], "whisper", [])
+    assert r["matches"], r
 
 
 def test_torchaudio_kaldi_matches(jfk):
@@ -362,12 +366,18 @@ def test_cli_json(jfk, tmp_path):
     np.save(tmp_path / "f.npy", whisper_np(jfk, periodic=False, pad_to=480000))
     p = subprocess.run([str(exe), "diagnose", "--preset", "whisper", "--audio", str(GOLDEN / "audio" / "jfk.flac"),
                         "--features", str(tmp_path / "f.npy"), "--json"], capture_output=True, text=True)
-    # (differs; the clip padded to 30 s is a plan's n_samples, but no whisper plan's JSON
-    # takes another window: exit 3 with the reason)
-    assert p.returncode == 3 and "not expressible" in p.stderr and "window: not an option" in p.stderr, p.stderr
+    # (differs; the clip padded to 30 s is a plan's n_samples, and the whisper front-end's
+    # options take no other window: the plan is written as the nemo front-end's with
+    # Whisper's values, which reproduces the port -- exit 1)
+    assert p.returncode == 1, p.stderr
     r = json.loads(p.stdout)
     assert [d["field"] for d in r["differences"]] == ["window"]
     assert r["residual_before"] > 100 * r["residual_after"]
+    assert r["plan"]["frontend"] == "nemo" and r["plan"]["n_samples"] == 480000, r["plan"]
+    assert "nemo front-end's plan" in r["notes"], r["notes"]
+    got = wmel.features(jfk, plan=r["plan"])
+    want = np.load(tmp_path / "f.npy")
+    assert got.shape == want.shape and float(np.max(np.abs(got - want))) < 1e-4
     ref_feats = ref("jfk_flac.mel80_30s")
     ref_feats.astype("<f4").tofile(tmp_path / "f.raw")
     p = subprocess.run([str(exe), "diagnose", "--preset", "whisper", "--audio", str(GOLDEN / "audio" / "jfk.flac"),
