@@ -118,12 +118,17 @@ def test_host_copy_is_reported_and_copy_never_raises():
     assert r["copies"] == ["cuda:0 -> host: the samples", "host -> cuda:0: the features"]
     assert "backend is cpu" in r["why"]["copies"]
     np.testing.assert_array_equal(host(out), wmel.features(x, backend="cpu"))
-    # a plan the device refuses (dithered): the device's reason
-    with pytest.raises(ValueError, match="copy='never'.*dither"):
-        wmel.features(emu(x), "kaldi", backend="cuda", dither=1.0, copy="never")
-    out = wmel.features(emu(x), "kaldi", backend="cuda", dither=1.0)
+    # a dithered plan stays on the device (its frames draw the CPU's noise): no copy
+    out = wmel.features(emu(x), "kaldi", backend="cuda", dither=1.0, copy="never")
+    assert wmel.last_run()["copies"] == []
+    np.testing.assert_array_equal(host(out), wmel.features(x, "kaldi", backend="cpu", dither=1.0))
+    # a plan the device refuses (the log energy of the windowed frame): the device's reason
+    with pytest.raises(ValueError, match="copy='never'.*windowed"):
+        wmel.features(emu(x), "kaldi", backend="cuda", use_energy=True, raw_energy=False, copy="never")
+    out = wmel.features(emu(x), "kaldi", backend="cuda", use_energy=True, raw_energy=False)
     assert len(wmel.last_run()["copies"]) == 2
-    np.testing.assert_array_equal(host(out), wmel.features(x, "kaldi", backend="cuda", dither=1.0))
+    np.testing.assert_array_equal(host(out), wmel.features(x, "kaldi", backend="cuda", use_energy=True,
+                                                           raw_energy=False))
     with pytest.raises(ValueError, match="copy='never'.*backend is cpu"):
         wmel.features_batch([emu(x), emu(x[:9000])], backend="cpu", copy="never")
     outs = wmel.features_batch([emu(x), emu(x[:9000])], backend="cpu")
