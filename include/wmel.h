@@ -2100,9 +2100,10 @@ WMEL_API int wmel_vulkan_features_device(wmel_ctx *ctx, const wmel_vulkan_memory
  * clips may lie in any order and share samples; pcm and out may be the same allocation.
  * Clip b's bytes are those of wmel_features(ctx, ...) of its samples (int16: / 32768 as
  * floats) on the same ctx, each clip with its own statistics, max and post stage. The ctxs
- * it takes, and a clip length the device's finish does not take whole, are those of
- * wmel_vulkan_features_device (WMEL_ERR_BACKEND_UNAVAILABLE, the reason in
- * wmel_vulkan_error_detail(); a length: the clip's index in failed).
+ * it takes are those of wmel_vulkan_features_device, and a clip length the device's finish
+ * does not take whole is refused as there (a round grows to 1 GiB, here with the clip's
+ * samples too), with WMEL_ERR_BACKEND_UNAVAILABLE, the reason in wmel_vulkan_error_detail()
+ * (a length: the clip's index in failed).
  * The clips run in rounds that share submissions, as wmel_features_batch's clips in host
  * memory do: each round is one submission and one wait, holding up to 64 clips whole (their
  * frames, finish and post stage), as many as its buffers take (a round's frames' values and

@@ -2006,6 +2006,14 @@ static int vkmem_batch_job(const wmel_ctx *ctx, vk_job *j, int s16, const wmel_v
     *per = rows * cols;
     if (!*per) return WMEL_OK;
     if (!dev_job(ctx, j, s16, n, rows, cols)) return WMEL_ERR_BACKEND_UNAVAILABLE;
+    const vk_state *st = ctx->state;
+    size_t frame_cap, sig_cap, out_cap;
+    round_caps(st, &frame_cap, &sig_cap, &out_cap);
+    if (!fin_whole(st, j, frame_cap, sig_cap, out_cap) && !fin_whole(st, j, INT32_MAX, sig_cap, out_cap) &&
+        !fin_growable(st, j, 0)) /* its samples copied into the round: their room too */
+        return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: wmel_vulkan_features_device_batch: the device "
+                               "does not finish a clip of %zu samples whole with its samples in the round (%zu x %zu "
+                               "values; wmel_features computes it from host memory)", n, rows, cols);
     j->dev = 0;
     j->fdb = s16 ? 2 : 1;
     j->bskip = (size_t)pcm->offset + off * (s16 ? 2 : 4);
