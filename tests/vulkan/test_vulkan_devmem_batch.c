@@ -10,14 +10,15 @@
  *     rounds <= ceil(batch / 64) + ceil(V / F) + 2
  * (a round holds at most 64 clips; V: the clips' output values, rows x cols summed; F: those
  * of 64 clips of 2 s, which the ctx packs into one round, checked: at most what a round holds), and at most a quarter of the clips;
- * for 24 clips of 0.1 s to 30 s (6 of them for int16, Kaldi's and Whisper's) and 1024 of 0.1 s
- * to 0.6 s.
+ * for 24 clips of 0.1 s to 30 s (float32; 12 for Kaldi's int16 and each Whisper ctx), 24 of
+ * 0.1 s to 10 s (int16) and 1024 of 0.1 s to 0.6 s.
  * A NaN, an Inf (with params.device_check 0 and 1) and a sample past the device's bound in
  * one clip: WMEL_ERR_NOT_FINITE / WMEL_ERR_SAMPLE_RANGE, that clip's index in `failed`, the
  * clips before it wmel_features' bytes; int16 never refused. The arguments' errors (NULL
  * arrays, a range past the allocation, out_len, an empty clip, overlapping outputs, an output
- * over samples of the same allocation) with the clip's index; batch 0; a CPU ctx. Exit 77
- * without a device or without VK_KHR_external_memory_fd.
+ * over samples of the same allocation) with the clip's index; batch 0; a CPU ctx; each Vulkan
+ * call failing in turn (a status with a message, no descriptor kept). Exit 77 without a device
+ * or without VK_KHR_external_memory_fd.
  */
 #define _GNU_SOURCE /* RTLD_NODELETE */
 #include "testutil.h"
@@ -25,6 +26,7 @@
 #include "vk_test.h"
 #include "wmel.h"
 
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -278,6 +280,57 @@ static void errors(wmel_ctx *c)
     wmel_destroy(cpu);
 }
 
+/* the process's open descriptors */
+static int fds_open(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    int n = 0;
+    if (!d) return -1;
+    while (readdir(d)) n++;
+    closedir(d);
+    return n;
+}
+
+/* Each Vulkan call of a batch's call failing in turn (a fresh ctx each time): WMEL_OK with
+   wmel_features' bytes, or a status with a message and failed naming a clip or none; no
+   descriptor left open */
+static void injection(void)
+{
+    wmel_ctx *c = mk("nemo", 0, 0, 0);
+    bt t;
+    if (!c || !bt_new(&t, c, 0, 6, 1600, 40000, 21)) {
+        CHECK(0, "injection: the test's batch");
+        wmel_destroy(c);
+        return;
+    }
+    size_t failed = 0;
+    const long c0 = t_count(WMEL__CNT_VK_CALLS);
+    int rc = bt_run(&t, c, &failed);
+    const long calls = t_count(WMEL__CNT_VK_CALLS) - c0;
+    CHECK(rc == WMEL_OK && calls > 4, "the counted call: %d, %ld Vulkan calls", rc, calls);
+    wmel_destroy(c);
+    int statuses = 0;
+    for (long k = 1; k <= calls; k++) {
+        c = mk("nemo", 0, 0, 0);
+        if (!c) break;
+        const int fds = fds_open();
+        memset(t.out.p, CANARY, (size_t)t.out.m.size);
+        t_vk_fail_at(k);
+        rc = bt_run(&t, c, &failed);
+        t_vk_fail_at(0);
+        if (rc == WMEL_OK) CHECK(bt_verify("injection", &t, c, t.B) == 0, "call %ld of %ld failed: WMEL_OK", k, calls);
+        else
+            CHECK(wmel_vulkan_error_detail()[0] != '\0' && failed <= t.B, "call %ld of %ld failed: status %d, failed %zu",
+                  k, calls, rc, failed);
+        statuses += rc != WMEL_OK;
+        CHECK(fds_open() == fds, "call %ld failed: %d descriptors open, %d before", k, fds_open(), fds);
+        wmel_destroy(c);
+    }
+    CHECK(statuses > 0, "no injected failure reached the caller (%ld calls)", calls);
+    printf("injection: %ld Vulkan calls failed in turn, %d gave a status\n", calls, statuses);
+    bt_free(&t);
+}
+
 int main(void)
 {
     char devs[1024];
@@ -325,6 +378,7 @@ int main(void)
         mixed(what, w, k, B / 2, 1600, 480000, values_a_round(w, 32000), 5 + (unsigned)k);
         wmel_destroy(w);
     }
+    injection();
     vk_close();
     return t_done("test_vulkan_devmem_batch");
 }
