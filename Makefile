@@ -276,10 +276,10 @@ test-vulkan: deps-vulkan-ff
 	@start=$$(date +%s); mkdir -p $(BUILD_VK); \
 	cmake -S . -B $(BUILD_VK) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWMEL_WERROR=ON -DWMEL_SANITIZE=ON -DWMEL_VULKAN=ON \
 	  $(CMAKE_ARGS) >$(BUILD_VK)/configure.log 2>&1 || { cat $(BUILD_VK)/configure.log; exit 1; }; \
-	cmake --build $(BUILD_VK) -j $(JOBS) --target test_vulkan test_vulkan_batch test_vulkan_finish test_vulkan_long test_vulkan_range test_vulkan_ffcheck test_vulkan_spv test_vulkan_arith_probe test_vulkan_auto test_vulkan_devmem test_vulkan_f64check test_vulkan_dither test_backends wmel_cli || exit 1; \
+	cmake --build $(BUILD_VK) -j $(JOBS) --target test_vulkan test_vulkan_batch test_vulkan_finish test_vulkan_long test_vulkan_range test_vulkan_ffcheck test_vulkan_spv test_vulkan_arith_probe test_vulkan_auto test_vulkan_devmem test_vulkan_devmem_batch test_vulkan_f64check test_vulkan_dither test_backends wmel_cli || exit 1; \
 	cd $(BUILD_VK) && ASAN_OPTIONS=$(VK_ASAN_OPTIONS) UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) -L vulkan; rc=$$?; \
-	grep -h '^\(worst error\|test_backends:\|[0-9]* preset x device rows\|injection\|staged buffers\|test_vulkan:\|test_vulkan_ff:\|test_vulkan_batch:\|test_vulkan_finish:\|test_vulkan_long:\|test_vulkan_range:\|test_vulkan_devmem:\|test_vulkan_dither:\|[a-z-]* *float-float: [0-9]* clips on\|arith [12]: 64 clips\)' Testing/Temporary/LastTest.log; \
+	grep -h '^\(worst error\|test_backends:\|[0-9]* preset x device rows\|injection\|staged buffers\|test_vulkan:\|test_vulkan_ff:\|test_vulkan_batch:\|test_vulkan_finish:\|test_vulkan_long:\|test_vulkan_range:\|test_vulkan_devmem:\|test_vulkan_devmem_batch:\|[a-z0-9 ]*: [0-9]* clips ([0-9.]* samples, [0-9]* values): \|test_vulkan_dither:\|[a-z-]* *float-float: [0-9]* clips on\|arith [12]: 64 clips\)' Testing/Temporary/LastTest.log; \
 	echo "test-vulkan: $$([ $$rc = 0 ] && echo passed || echo FAILED) in $$(( $$(date +%s) - start )) s"; exit $$rc
 
 test-vulkan-ff: deps-vulkan-ff

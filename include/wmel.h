@@ -49,7 +49,7 @@
  *   wmel_cuda_error_detail
  *  Vulkan (WMEL_ERR_NOT_BUILT without it)
  *   wmel_vulkan_devices, wmel_vulkan_error_detail, wmel_vulkan_device_uuids,
- *   wmel_vulkan_features_device (another Vulkan device's memory, by file descriptor)
+ *   wmel_vulkan_features_device(_batch) (another Vulkan device's memory, by file descriptor)
  *  Memory and messages
  *   wmel_alloc, wmel_free  memory for large outputs / what the library returned
  *   wmel_strerror          a status as a sentence; wmel_version: version and build parts
@@ -1779,7 +1779,7 @@ enum {
     WMEL_OP_LOG_MEL_S16 = 1,    /* wmel_log_mel_s16 */
     WMEL_OP_LOG_MEL_BATCH = 2,  /* wmel_log_mel_batch */
     WMEL_OP_DEVICE = 3,         /* wmel_cuda_log_mel_device, wmel_cuda_features_device(_batch),
-                                   wmel_vulkan_features_device */
+                                   wmel_vulkan_features_device(_batch) */
     WMEL_OP_STREAM = 4,         /* wmel_stream_*, wmel_sliding_*, wmel_windows_*, wmel_long_*:
                                    the frame engine, on the CPU backend also for a CUDA or
                                    Vulkan ctx
@@ -2088,6 +2088,59 @@ WMEL_API int wmel_vulkan_device_uuids(const wmel_ctx *ctx, unsigned char device_
 WMEL_API int wmel_vulkan_features_device(wmel_ctx *ctx, const wmel_vulkan_memory *pcm, int sample_type,
                                          size_t batch, size_t n_samples, size_t pcm_stride,
                                          const wmel_vulkan_memory *out, size_t out_len);
+
+/* wmel_vulkan_features_device() of `batch` clips of their own lengths in another Vulkan
+ * device's memory, in the manner of wmel_features_batch(): clip b is n_samples[b] samples of
+ * sample_type (WMEL_SAMPLE_F32, or WMEL_SAMPLE_S16 divided by 32768) from sample
+ * pcm_offset[b] after pcm->offset (byte pcm->offset + pcm_offset[b] * (4 or 2); pcm->offset a
+ * multiple of the sample's size); its features go to float out_offset[b] after out->offset
+ * (byte out->offset + 4 out_offset[b]; out->offset a multiple of 4), capacity out_len[b]
+ * floats, rows x cols of wmel_features_shape(ctx, n_samples[b]) written in the plan's layout
+ * (none where that is 0). pcm_offset, n_samples, out_offset and out_len are host arrays; the
+ * clips may lie in any order and share samples; pcm and out may be the same allocation.
+ * Clip b's bytes are those of wmel_features(ctx, ...) of its samples (int16: / 32768 as
+ * floats) on the same ctx, each clip with its own statistics, max and post stage. The ctxs
+ * it takes are those of wmel_vulkan_features_device, and a clip length the device's finish
+ * does not take whole is refused as there (a round grows to 1 GiB, here with the clip's
+ * samples too), with WMEL_ERR_BACKEND_UNAVAILABLE, the reason in wmel_vulkan_error_detail()
+ * (a length: the clip's index in failed).
+ * The clips run in rounds that share submissions, as wmel_features_batch's clips in host
+ * memory do: each round is one submission and one wait, holding up to 64 clips whole (their
+ * frames, finish and post stage), as many as its buffers take (a round's frames' values and
+ * the finished outputs, a few MiB; a clip larger than a round has a round of its own, the
+ * buffers grown for it); the device copies each clip's samples from the caller's memory into
+ * the round and its finished features back into the caller's memory. The two allocations are
+ * imported once a call.
+ * The samples are checked on the device as its frames read them, whatever params.device_check
+ * (the check is part of the frames' shader, no extra submission; device_check changes
+ * nothing here): a float32 sample that is NaN or Inf gives WMEL_ERR_NOT_FINITE, one past the
+ * device's bound (wmel_vulkan_features_device's) or a feature that is not finite
+ * WMEL_ERR_SAMPLE_RANGE; failed then holds the first such clip's index (in the batch's order:
+ * the clips of a round whose check fired run again one at a time, each its own submission,
+ * until one is refused), also in wmel_vulkan_error_detail() ("clip k (of batch)"); the
+ * outputs of that clip and of the clips after it are unspecified, those before it written.
+ * int16 samples are never refused.
+ * Synchronisation: as wmel_vulkan_features_device (synchronous: the caller's writes of the
+ * samples complete before the call, the features complete when it returns WMEL_OK).
+ * Every clip's arguments are checked before anything runs: the allocations' descriptors and
+ * offsets (WMEL_ERR_INVALID_ARG), then each clip in turn (WMEL_ERR_NO_SAMPLES,
+ * WMEL_ERR_TOO_SHORT, WMEL_ERR_BUFFER_TOO_SMALL, WMEL_ERR_OVERFLOW, WMEL_ERR_INVALID_ARG for a
+ * range past its allocation), then WMEL_ERR_INVALID_ARG where an output shares a byte with
+ * another clip's output or with samples in the same allocation (the same fd); a refusal runs
+ * nothing. failed (may be NULL): the index of the clip the returned status is about; batch on
+ * WMEL_OK and for a status about no one clip (the ctx, sample_type, NULL arrays, the
+ * allocations' UUIDs or descriptors, WMEL_ERR_VULKAN, WMEL_ERR_NO_MEMORY). batch == 0 is OK
+ * and touches nothing (the arrays may be NULL). wmel_op_backend(ctx, WMEL_OP_DEVICE) answers
+ * as for wmel_vulkan_features_device.
+ * Errors: WMEL_ERR_NULL_POINTER, WMEL_ERR_INVALID_ARG, WMEL_ERR_NO_SAMPLES, WMEL_ERR_TOO_SHORT,
+ * WMEL_ERR_BUFFER_TOO_SMALL, WMEL_ERR_OVERFLOW, WMEL_ERR_NOT_FINITE, WMEL_ERR_SAMPLE_RANGE,
+ * WMEL_ERR_BACKEND_UNAVAILABLE, WMEL_ERR_VULKAN, WMEL_ERR_NO_MEMORY, WMEL_ERR_THREAD,
+ * WMEL_ERR_NOT_BUILT.
+ * Thread-safety: safe to call concurrently on one ctx (calls on one ctx take turns). */
+WMEL_API int wmel_vulkan_features_device_batch(wmel_ctx *ctx, const wmel_vulkan_memory *pcm, int sample_type,
+                                               const size_t *pcm_offset, const size_t *n_samples, size_t batch,
+                                               const wmel_vulkan_memory *out, const size_t *out_offset,
+                                               const size_t *out_len, size_t *failed);
 
 /* The CUDA runtime's message for the last WMEL_ERR_CUDA returned to the calling thread
  * ("" when none). Valid until the thread's next wmel call. Never NULL. */

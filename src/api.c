@@ -140,6 +140,7 @@ static uintptr_t span_end(const void *p, size_t bytes)
 /* 1 when an output shares a byte with another clip's output or with any input (inputs may
  * share bytes with each other; clip b's input n[b] elements of el bytes); *clip: the clip of
  * the later-starting of the two. */
+static int spans_overlap(span_ref *v, size_t m, size_t *clip);
 static int batch_overlap(const void *const *pcm, size_t el, const size_t *n, float *const *out, const size_t *totals,
                          size_t batch, size_t *clip)
 {
@@ -151,6 +152,15 @@ static int batch_overlap(const void *const *pcm, size_t el, const size_t *n, flo
         if (out[b] && totals[b])
             v[m++] = (span_ref){(uintptr_t)out[b], span_end(out[b], wmel__bytes(totals[b], 4)), b, 1};
     }
+    const int hit = spans_overlap(v, m, clip);
+    free(v);
+    return hit;
+}
+
+/* 1 when a written span of v[0 .. m) (sorted here) shares a byte with any other span (inputs
+ * may share bytes with each other); *clip: the clip of the later-starting of the two. */
+static int spans_overlap(span_ref *v, size_t m, size_t *clip)
+{
     qsort(v, m, sizeof *v, span_cmp);
     uintptr_t any_end = 0, write_end = 0;
     int hit = 0;
@@ -162,7 +172,6 @@ static int batch_overlap(const void *const *pcm, size_t el, const size_t *n, flo
         any_end = v[i].hi > any_end ? v[i].hi : any_end;
         if (v[i].write) write_end = v[i].hi > write_end ? v[i].hi : write_end;
     }
-    free(v);
     return hit;
 }
 
@@ -619,20 +628,20 @@ int wmel_vulkan_device_uuids(const wmel_ctx *ctx, unsigned char device_uuid[16],
 }
 
 /* 0 when `bytes` bytes from m->offset lie inside m's allocation and the offset is a multiple
- * of `align`; else WMEL_ERR_INVALID_ARG with the reason. */
-static int vk_range(const wmel_vulkan_memory *m, const char *what, size_t bytes, size_t align)
+ * of `align`; else WMEL_ERR_INVALID_ARG with the reason (fn: the entry point). */
+static int vk_range(const char *fn, const wmel_vulkan_memory *m, const char *what, size_t bytes, size_t align)
 {
-    char msg[224];
-    if (m->fd < 0) snprintf(msg, sizeof msg, "wmel_vulkan_features_device: the %s fd is %d", what, m->fd);
+    char msg[256];
+    if (m->fd < 0) snprintf(msg, sizeof msg, "%s: the %s fd is %d", fn, what, m->fd);
     else if (m->offset % align)
-        snprintf(msg, sizeof msg, "wmel_vulkan_features_device: the %s offset %llu is not a multiple of %zu", what,
+        snprintf(msg, sizeof msg, "%s: the %s offset %llu is not a multiple of %zu", fn, what,
                  (unsigned long long)m->offset, align);
     else if (m->offset > m->size || bytes > m->size - m->offset)
-        snprintf(msg, sizeof msg, "wmel_vulkan_features_device: the %s %zu bytes from offset %llu pass the "
-                 "allocation's %llu", what, bytes, (unsigned long long)m->offset, (unsigned long long)m->size);
+        snprintf(msg, sizeof msg, "%s: the %s %zu bytes from offset %llu pass the allocation's %llu", fn, what, bytes,
+                 (unsigned long long)m->offset, (unsigned long long)m->size);
     else if (m->size > SIZE_MAX)
-        snprintf(msg, sizeof msg, "wmel_vulkan_features_device: the %s allocation's %llu bytes pass this build's "
-                 "address space", what, (unsigned long long)m->size);
+        snprintf(msg, sizeof msg, "%s: the %s allocation's %llu bytes pass this build's address space", fn, what,
+                 (unsigned long long)m->size);
     else
         return WMEL_OK;
     wmel__detail(msg);
@@ -659,13 +668,101 @@ int wmel_vulkan_features_device(wmel_ctx *ctx, const wmel_vulkan_memory *pcm, in
     const size_t per = rows * cols;
     if (!per) return WMEL_OK; /* no features: nothing to write */
     const size_t in_bytes = wmel__clips_extent(batch, n_samples, pcm_stride, el), out_bytes = per * batch * 4;
-    if ((rc = vk_range(pcm, "samples'", in_bytes, el)) != WMEL_OK || (rc = vk_range(out, "output's", out_bytes, 4)) != WMEL_OK)
+    static const char fn[] = "wmel_vulkan_features_device";
+    if ((rc = vk_range(fn, pcm, "samples'", in_bytes, el)) != WMEL_OK ||
+        (rc = vk_range(fn, out, "output's", out_bytes, 4)) != WMEL_OK)
         return rc;
     if (pcm->fd == out->fd && pcm->offset < out->offset + out_bytes && out->offset < pcm->offset + in_bytes) {
         wmel__detail("wmel_vulkan_features_device: the samples' and the output's bytes overlap in one allocation");
         return WMEL_ERR_INVALID_ARG;
     }
     return features_vkmem(ctx, pcm, s16, batch, n_samples, pcm_stride, rows, cols, out);
+}
+
+/* Clip b's bytes [*lo, *hi) of allocation m: `count` elements of el bytes from element `first`
+ * after m->offset (m's offset and size checked by vk_range): WMEL_OK, WMEL_ERR_OVERFLOW, or
+ * WMEL_ERR_INVALID_ARG (past the allocation) with the clip named. */
+static int vk_clip_range(const wmel_vulkan_memory *m, const char *what, size_t b, size_t first, size_t count,
+                         size_t el, uintptr_t *lo, uintptr_t *hi)
+{
+    const size_t room = (size_t)(m->size - m->offset); /* vk_range: offset <= size <= SIZE_MAX */
+    if (first > SIZE_MAX / el || count > SIZE_MAX / el) return WMEL_ERR_OVERFLOW;
+    if (first * el > room || count * el > room - first * el) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "wmel_vulkan_features_device_batch: clip %zu's %s (%zu bytes from byte %llu) pass "
+                 "the allocation's %llu bytes", b, what, count * el, (unsigned long long)(m->offset + first * el),
+                 (unsigned long long)m->size);
+        wmel__detail(msg);
+        return WMEL_ERR_INVALID_ARG;
+    }
+    *lo = (uintptr_t)(m->offset + first * el);
+    *hi = *lo + count * el;
+    return WMEL_OK;
+}
+
+/* wmel_vulkan_features_device_batch's checks of every clip (wmel_features_batch's order),
+ * then of the ranges (inside their allocations; no output sharing a byte with another's or
+ * with samples in the same allocation); *at: the clip a refusal is about. */
+static int vk_batch_check(wmel_ctx *ctx, const wmel_vulkan_memory *pcm, size_t el, const size_t *off, const size_t *n,
+                          size_t batch, const wmel_vulkan_memory *out, const size_t *out_off, const size_t *out_len,
+                          size_t *at)
+{
+    static const char fn[] = "wmel_vulkan_features_device_batch";
+    int rc;
+    if ((rc = vk_range(fn, pcm, "samples'", 0, el)) != WMEL_OK || (rc = vk_range(fn, out, "output's", 0, 4)) != WMEL_OK)
+        return rc;
+    span_ref *v = malloc(2 * batch * sizeof *v);
+    if (!v) return WMEL_ERR_NO_MEMORY;
+    const int same = pcm->fd == out->fd;
+    size_t m = 0;
+    for (size_t b = 0; rc == WMEL_OK && b < batch; b++) {
+        *at = b;
+        size_t rows = 0, cols = 0;
+        if ((rc = wmel_features_shape(ctx, n[b], &rows, &cols)) != WMEL_OK) break;
+        const size_t per = rows * cols;
+        if (out_len[b] < per) rc = WMEL_ERR_BUFFER_TOO_SMALL;
+        uintptr_t lo = 0, hi = 0;
+        if (!rc && (rc = vk_clip_range(pcm, "samples", b, off[b], n[b], el, &lo, &hi)) == WMEL_OK && same && per)
+            v[m++] = (span_ref){lo, hi, b, 0};
+        if (!rc && per && (rc = vk_clip_range(out, "output", b, out_off[b], per, 4, &lo, &hi)) == WMEL_OK)
+            v[m++] = (span_ref){lo, hi, b, 1};
+    }
+    if (rc == WMEL_OK && spans_overlap(v, m, at)) {
+        wmel__detail("wmel_vulkan_features_device_batch: a clip's output shares bytes with another clip's output or "
+                     "with a clip's samples in the same allocation");
+        rc = WMEL_ERR_INVALID_ARG;
+    }
+    free(v);
+    return rc;
+}
+
+int wmel_vulkan_features_device_batch(wmel_ctx *ctx, const wmel_vulkan_memory *pcm, int sample_type,
+                                      const size_t *pcm_offset, const size_t *n_samples, size_t batch,
+                                      const wmel_vulkan_memory *out, const size_t *out_offset, const size_t *out_len,
+                                      size_t *failed)
+{
+    size_t at = batch;
+    if (failed) *failed = batch;
+    if (!ctx) return WMEL_ERR_NULL_POINTER;
+    if (ctx->fe->p.n_samples > 0) return n_samples_refused(ctx, "wmel_vulkan_features_device_batch");
+    if (!wmel__backend(WMEL_BACKEND_VULKAN)) return WMEL_ERR_NOT_BUILT;
+    if (sample_type != WMEL_SAMPLE_F32 && sample_type != WMEL_SAMPLE_S16) return WMEL_ERR_INVALID_ARG;
+    const wmel__features_vkmem_batch_fn fvb = WMEL__PROC(ctx->vt, features_vkmem_batch);
+    if (!fvb) return other_backend(ctx, "wmel_vulkan_features_device_batch", "Vulkan");
+    const int s16 = sample_type == WMEL_SAMPLE_S16;
+    int rc = fvb(ctx, NULL, s16, NULL, NULL, 0, NULL, NULL, &at); /* the ctx's refusal */
+    if (rc != WMEL_OK || batch == 0) return rc;
+    at = batch;
+    if (!pcm || !out || !pcm_offset || !n_samples || !out_offset || !out_len) return WMEL_ERR_NULL_POINTER;
+    if (batch > SIZE_MAX / 2 / sizeof(span_ref)) return WMEL_ERR_OVERFLOW;
+    rc = vk_batch_check(ctx, pcm, s16 ? 2 : 4, pcm_offset, n_samples, batch, out, out_offset, out_len, &at);
+    if (rc == WMEL_ERR_NO_MEMORY) at = batch;
+    if (rc == WMEL_OK) {
+        at = batch;
+        rc = fvb(ctx, pcm, s16, pcm_offset, n_samples, batch, out, out_offset, &at);
+    }
+    if (failed) *failed = rc ? at : batch;
+    return rc;
 }
 
 const char *wmel_cuda_error_detail(void) { return wmel__detail_get(); }

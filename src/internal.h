@@ -324,6 +324,13 @@ typedef int (*wmel__features_device_batch_fn)(wmel_ctx *ctx, const void *const *
  * out->offset + 4 b rows cols); with batch 0, the ctx's refusal only. */
 typedef int (*wmel__features_vkmem_fn)(wmel_ctx *ctx, const wmel_vulkan_memory *pcm, int s16, size_t batch,
                                        size_t n, size_t stride, size_t rows, size_t cols, const wmel_vulkan_memory *out);
+/* "features_vkmem_batch": wmel_vulkan_features_device_batch() after its checks (clip b: n[b]
+ * samples, int16 where s16, at pcm->offset + off[b] samples; its wmel_features_shape output at
+ * out->offset + 4 out_off[b]); with batch 0, the ctx's refusal only. *failed: the index of the
+ * clip the status is about, batch where none. */
+typedef int (*wmel__features_vkmem_batch_fn)(wmel_ctx *ctx, const wmel_vulkan_memory *pcm, int s16, const size_t *off,
+                                             const size_t *n, size_t batch, const wmel_vulkan_memory *out,
+                                             const size_t *out_off, size_t *failed);
 /* "vk_uuids": wmel_vulkan_device_uuids(). */
 typedef int (*wmel__vk_uuids_fn)(const wmel_ctx *ctx, unsigned char dev[16], unsigned char drv[16]);
 /* One row of a backend's list: {"NAME", fn}, fn's type checked against wmel__NAME_fn. */

@@ -576,6 +576,11 @@ typedef struct vk_job {
     int bimp;               /* a batch's clip read where it is (wmel__vk_bimport): its import + 1; -1 packed
                                by the host; 0 not tried yet */
     size_t bskip;           /* its first sample's byte offset in the import */
+    int fdb;                /* a clip of wmel_vulkan_features_device_batch: 1 float32, 2 int16, its windows
+                               copied by the device from the samples' import (bimp, bskip), float32 ones
+                               checked by the shader (the round's range flag) */
+    int obimp;              /* fdb: the output's import + 1, which its finished output is copied into */
+    size_t oskip;           /* its output's byte offset in that import */
 } vk_job;
 
 /* The clip's samples [lo, hi) that frames [t0, t1) read (frames.comp's sample_at: the
@@ -1036,7 +1041,7 @@ static int rj_place(rj_state *x, vk_round *r, vk_job *jb, long long lo, long lon
             if ((size_t)hi > jb->chk) jb->chk = (size_t)hi;
             if (jb->bad) return 1; /* the CPU's kernels take the clip */
         }
-        const size_t el = jb->f32 ? sizeof(float) : sizeof(int16_t);
+        const size_t el = jb->f32 || jb->fdb == 1 ? sizeof(float) : sizeof(int16_t);
         vkw_copy c = {jb->bimp - 1, jb->bskip + (size_t)lo * el, *base * el, len * el};
         r->cp[r->n_cp++] = c;
     } else if (x->imp && jb->check) { /* the gap before the window here; the window by the shader (or here) */
@@ -1068,12 +1073,13 @@ static void rj_add_seg(rj_state *x, vk_round *r, vk_job *jb, size_t k, long long
                        int in_imp)
 {
     const size_t len = (size_t)(hi - lo), t = x->t, used_frames = x->used_frames, n = r->n_segs;
-    if (len || jb->dev) x->s16 = jb->dev ? jb->dev == 2 : jb->f32 == NULL;
+    const int kind = jb->dev ? jb->dev : jb->fdb; /* samples in another device's memory: 1 float32, 2 int16 */
+    if (len || kind) x->s16 = kind ? kind == 2 : jb->f32 == NULL;
     int32_t *sg = x->segs + VKW_S_HEAD + n * VKW_S_WORDS;
     sg[VKW_S_FIRST] = (int32_t)used_frames;
     sg[VKW_S_T0] = (int32_t)t;
     sg[VKW_S_BASE] = (int32_t)(x->imp ? x->imp_base : base);
-    r->chk[n] = (unsigned char)(in_imp && jb->check);
+    r->chk[n] = (unsigned char)(in_imp && (jb->check || jb->fdb == 1));
     sg[VKW_S_LO] = (int32_t)lo;
     sg[VKW_S_HI] = (int32_t)hi;
     sg[VKW_S_N] = (int32_t)jb->n;
@@ -1091,11 +1097,13 @@ static void rj_add_seg(rj_state *x, vk_round *r, vk_job *jb, size_t k, long long
        caller wants it (the caller's memory imported), not copied here */
     if (fin && jb->dev) /* its output's place set by the caller (wmel__vk_out_at) */
         x->iout = r->iout = 1;
-    else if (fin && x->n_jobs == 1 && !x->iout &&
+    else if (fin && !jb->obimp && x->n_jobs == 1 && !x->iout &&
              wmel__vk_import_out(x->w, jb->fout, jb->fwords * sizeof(float)) == WMEL_OK)
         x->iout = r->iout = 1;
     r->oimp[n] = 0;
-    if (fin && !r->iout && x->bimp_on) { /* a batch's finished clip: its output where it is */
+    if (fin && jb->obimp) { /* another device's memory, imported by the caller */
+        r->oimp[n] = jb->obimp, r->oskip[n] = jb->oskip;
+    } else if (fin && !r->iout && x->bimp_on) { /* a batch's finished clip: its output where it is */
         size_t skip = 0;
         const int k2 = wmel__vk_bimport(x->w, jb->fout, jb->fwords * sizeof(float), &skip, 1);
         if (k2 >= 0) r->oimp[n] = k2 + 1, r->oskip[n] = skip;
@@ -1174,7 +1182,7 @@ static void rj_range_flag(rj_state *x, const vk_round *r, size_t end)
         vk_job *jb = &x->jobs[r->segt[s][0]];
         long long wlo, whi;
         job_window(x->st, jb, r->segt[s][1], r->segt[s][2], &wlo, &whi);
-        if (r->chk[s] && !jb->bad && whi > wlo) {
+        if (r->chk[s] && !jb->bad && whi > wlo && jb->f32) { /* (another device's: the flag's word is kept) */
             jb->bad = !wmel__all_abs_bits_le(jb->f32 + wlo, (size_t)(whi - wlo), x->lim);
             atomic_fetch_add(&g_win_host, 1);
         }
@@ -1865,56 +1873,196 @@ static int dev_job(const wmel_ctx *ctx, vk_job *j, int s16, size_t n, size_t row
     return 1;
 }
 
-static int vk_features_vkmem(wmel_ctx *ctx, const wmel_vulkan_memory *pcm, int s16, size_t batch, size_t n,
-                             size_t stride, size_t rows, size_t cols, const wmel_vulkan_memory *out)
+/* The ctx's refusal of clips in another device's memory (fn: the entry point, for the
+ * detail), or the memories' UUIDs not the device's (pcm, out: NULL where not given yet). */
+static int vkmem_ready(const wmel_ctx *ctx, const char *fn, const wmel_vulkan_memory *pcm,
+                       const wmel_vulkan_memory *out)
 {
-    vk_state *st = ctx->state;
+    const vk_state *st = ctx->state;
     const char *why = dev_refusal(ctx);
-    if (*why) return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: wmel_vulkan_features_device: %s", why);
+    if (*why) return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: %s: %s", fn, why);
     unsigned char du[16], dr[16];
     int rc = vk_uuids(ctx, du, dr);
-    if (rc != WMEL_OK || batch == 0) return rc;
+    if (rc != WMEL_OK) return rc;
     const wmel_vulkan_memory *m[2] = {pcm, out};
     for (int i = 0; i < 2; i++)
         if (m[i] && (memcmp(m[i]->device_uuid, du, 16) || memcmp(m[i]->driver_uuid, dr, 16)))
-            return wmel__vk_detail(WMEL_ERR_INVALID_ARG, "Vulkan: wmel_vulkan_features_device: the %s memory's "
-                                   "device or driver UUID is not %s's (wmel_vulkan_device_uuids): allocate it on "
-                                   "that physical device", i ? "output" : "samples'", wmel__vk_device_name(st->w));
-    const size_t per = rows * cols, el = s16 ? 2 : 4; /* per > 0: the caller returns before */
-    vk_job proto, job; /* every clip's job is the same but for where its samples are */
-    if (!dev_job(ctx, &proto, s16, n, rows, cols)) return WMEL_ERR_BACKEND_UNAVAILABLE;
-    if (pthread_mutex_lock(&st->lock) != 0) return WMEL_ERR_THREAD;
+            return wmel__vk_detail(WMEL_ERR_INVALID_ARG, "Vulkan: %s: the %s memory's device or driver UUID is not "
+                                   "%s's (wmel_vulkan_device_uuids): allocate it on that physical device", fn,
+                                   i ? "output" : "samples'", wmel__vk_device_name(st->w));
+    return WMEL_OK;
+}
+
+/* Clip b (of batch) of n samples at byte in_at of the samples' import, its per floats to byte
+ * out_at of the output's (both imported: wmel__vk_import_fd), in a round of its own from its
+ * job (dev_job's); the refusal of a sample or a feature with the clip named. */
+static int vkmem_one(vk_state *st, const vk_job *proto, size_t el, size_t in_at, size_t n, size_t out_at, size_t per,
+                     size_t b, size_t batch)
+{
     vkw *w = st->w;
-    rc = wmel__vk_import_fd(w, 0, pcm->fd, pcm->memory_type, pcm->size, pcm->dedicated);
+    vk_job job = *proto;
+    size_t skip = 0;
+    int rc;
+    if ((rc = wmel__vk_bind_in(w, in_at, n * el, &skip)) != WMEL_OK ||
+        (rc = wmel__vk_out_at(w, out_at, per * sizeof(float))) != WMEL_OK)
+        return rc;
+    job.dev_base = skip / el;
+    rc = run_jobs(st, &job, 1);
+    if (rc == WMEL_ERR_NO_MEMORY && !wmel__detail_get()[0])
+        wmel__vk_detail(rc, "Vulkan: device memory for clip %zu's round", b);
+    if (rc == WMEL_OK && !job.bad && job.fdone == 0) {
+        rc = wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: clip %zu was not finished on the device", b);
+    } else if (rc == WMEL_OK && (job.bad || job.fdone != 1)) {
+        /* the CPU's status: a sample not finite before one past the range */
+        rc = job.bad & 2 ? WMEL_ERR_NOT_FINITE : WMEL_ERR_SAMPLE_RANGE;
+        wmel__vk_detail(rc, "Vulkan: wmel_vulkan_features_device: clip %zu (of %zu) %s; its output and the later "
+                        "clips' are unspecified (wmel_features on the samples in host memory computes or refuses it)",
+                        b, batch, job.bad & 2 ? "has a sample that is not finite (NaN or Inf)"
+                                  : job.bad ? "has a sample past the device's bound"
+                                            : "has a feature that is not finite");
+    }
+    return rc;
+}
+
+/* The two allocations imported for single clips (wmel__vk_import_fd), or the status. */
+static int vkmem_import(vkw *w, const wmel_vulkan_memory *pcm, const wmel_vulkan_memory *out)
+{
+    int rc = wmel__vk_import_fd(w, 0, pcm->fd, pcm->memory_type, pcm->size, pcm->dedicated);
     if (rc == WMEL_OK) {
         rc = wmel__vk_import_fd(w, 1, out->fd, out->memory_type, out->size, out->dedicated);
         if (rc != WMEL_OK) wmel__vk_import_end(w);
     }
-    for (size_t b = 0; rc == WMEL_OK && b < batch; b++) {
-        size_t skip = 0;
-        job = proto;
-        if ((rc = wmel__vk_bind_in(w, (size_t)pcm->offset + b * stride * el, n * el, &skip)) != WMEL_OK ||
-            (rc = wmel__vk_out_at(w, (size_t)out->offset + b * per * sizeof(float), per * sizeof(float))) != WMEL_OK)
-            break;
-        job.dev_base = skip / el;
-        rc = run_jobs(st, &job, 1);
-        if (rc == WMEL_ERR_NO_MEMORY && !wmel__detail_get()[0])
-            wmel__vk_detail(rc, "Vulkan: device memory for clip %zu's round", b);
-        if (rc == WMEL_OK && !job.bad && job.fdone == 0) {
-            rc = wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: clip %zu was not finished on the device", b);
-        } else if (rc == WMEL_OK && (job.bad || job.fdone != 1)) {
-            /* the CPU's status: a sample not finite before one past the range */
-            rc = job.bad & 2 ? WMEL_ERR_NOT_FINITE : WMEL_ERR_SAMPLE_RANGE;
-            wmel__vk_detail(rc, "Vulkan: wmel_vulkan_features_device: clip %zu (of %zu) %s; its output and the later "
-                            "clips' are unspecified (wmel_features on the samples in host memory computes or refuses it)",
-                            b, batch, job.bad & 2 ? "has a sample that is not finite (NaN or Inf)"
-                                      : job.bad ? "has a sample past the device's bound"
-                                                : "has a feature that is not finite");
-        }
-    }
+    return rc;
+}
+
+static int vk_features_vkmem(wmel_ctx *ctx, const wmel_vulkan_memory *pcm, int s16, size_t batch, size_t n,
+                             size_t stride, size_t rows, size_t cols, const wmel_vulkan_memory *out)
+{
+    vk_state *st = ctx->state;
+    int rc = vkmem_ready(ctx, "wmel_vulkan_features_device", batch ? pcm : NULL, batch ? out : NULL);
+    if (rc != WMEL_OK || batch == 0) return rc;
+    const size_t per = rows * cols, el = s16 ? 2 : 4; /* per > 0: the caller returns before */
+    vk_job proto; /* every clip's job is the same but for where its samples are */
+    if (!dev_job(ctx, &proto, s16, n, rows, cols)) return WMEL_ERR_BACKEND_UNAVAILABLE;
+    if (pthread_mutex_lock(&st->lock) != 0) return WMEL_ERR_THREAD;
+    vkw *w = st->w;
+    rc = vkmem_import(w, pcm, out);
+    for (size_t b = 0; rc == WMEL_OK && b < batch; b++)
+        rc = vkmem_one(st, &proto, el, (size_t)pcm->offset + b * stride * el, n,
+                       (size_t)out->offset + b * per * sizeof(float), per, b, batch);
     wmel__vk_import_end(w);
     wmel__vk_import_out_end(w);
     pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+/* The batch's jobs after their rounds (job k: clip idx[k]): WMEL_OK where every one was
+ * finished on the device; else the first clip (in the batch's order) refused, *failed its
+ * index. A round whose samples' flag was set marks each of its clips bad: those are run again
+ * one at a time (vkmem_one, which names the clip), in order, until one is refused. */
+static int vkmem_batch_end(vk_state *st, const vk_job *jobs, const size_t *idx, size_t m, int s16,
+                           const wmel_vulkan_memory *pcm, const size_t *off, const size_t *n,
+                           const wmel_vulkan_memory *out, const size_t *out_off, size_t batch, size_t *failed)
+{
+    const size_t el = s16 ? 2 : 4;
+    int rc = WMEL_OK, imported = 0;
+    for (size_t k = 0; rc == WMEL_OK && k < m; k++) {
+        const vk_job *j = &jobs[k];
+        const size_t b = idx[k];
+        if (j->fdone == 1) continue;
+        *failed = b;
+        if (!j->bad && j->fdone == 2) { /* its own flag: a feature not finite */
+            rc = wmel__vk_detail(WMEL_ERR_SAMPLE_RANGE, "Vulkan: wmel_vulkan_features_device_batch: clip %zu (of %zu) "
+                                 "has a feature that is not finite; its output and the later clips' are unspecified",
+                                 b, batch);
+        } else if (!j->bad) {
+            rc = wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: clip %zu was not finished on the device", b);
+        } else { /* its round's samples' flag: the clip alone */
+            if (!imported && (rc = vkmem_import(st->w, pcm, out)) != WMEL_OK) break;
+            imported = 1;
+            vk_job one = *j;
+            one.fdb = one.obimp = one.bimp = 0, one.bad = 0, one.fdone = 0;
+            one.dev = s16 ? 2 : 1;
+            rc = vkmem_one(st, &one, el, (size_t)pcm->offset + off[b] * el, n[b],
+                           (size_t)out->offset + out_off[b] * sizeof(float), j->fwords, b, batch); /* fwords: its output's */
+            if (rc == WMEL_OK) atomic_fetch_add(&g_dev_clips, 1);
+        }
+    }
+    if (imported) {
+        wmel__vk_import_end(st->w);
+        wmel__vk_import_out_end(st->w);
+    }
+    return rc;
+}
+
+/* Clip b's job of a batch (its samples and output in the batch's imports ki, ko), or 0 with
+ * the refusal in the detail; *per its output's floats (0: nothing to write, no job). */
+static int vkmem_batch_job(const wmel_ctx *ctx, vk_job *j, int s16, const wmel_vulkan_memory *pcm, size_t off,
+                           size_t n, const wmel_vulkan_memory *out, size_t out_off, size_t *per)
+{
+    size_t rows = 0, cols = 0;
+    if (wmel_features_shape(ctx, n, &rows, &cols) != WMEL_OK) /* the caller's checks make this impossible */
+        return wmel__vk_detail(WMEL_ERR_INVALID_ARG, "Vulkan: a clip of %zu samples has no shape", n);
+    *per = rows * cols;
+    if (!*per) return WMEL_OK;
+    if (!dev_job(ctx, j, s16, n, rows, cols)) return WMEL_ERR_BACKEND_UNAVAILABLE;
+    const vk_state *st = ctx->state;
+    size_t frame_cap, sig_cap, out_cap;
+    round_caps(st, &frame_cap, &sig_cap, &out_cap);
+    if (!fin_whole(st, j, frame_cap, sig_cap, out_cap) && !fin_whole(st, j, INT32_MAX, sig_cap, out_cap) &&
+        !fin_growable(st, j, 0)) /* its samples copied into the round: their room too */
+        return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: wmel_vulkan_features_device_batch: the device "
+                               "does not finish a clip of %zu samples whole with its samples in the round (%zu x %zu "
+                               "values; wmel_features computes it from host memory)", n, rows, cols);
+    j->dev = 0;
+    j->fdb = s16 ? 2 : 1;
+    j->bskip = (size_t)pcm->offset + off * (s16 ? 2 : 4);
+    j->oskip = (size_t)out->offset + out_off * sizeof(float);
+    return WMEL_OK;
+}
+
+static int vk_features_vkmem_batch(wmel_ctx *ctx, const wmel_vulkan_memory *pcm, int s16, const size_t *off,
+                                   const size_t *n, size_t batch, const wmel_vulkan_memory *out,
+                                   const size_t *out_off, size_t *failed)
+{
+    vk_state *st = ctx->state;
+    *failed = batch;
+    int rc = vkmem_ready(ctx, "wmel_vulkan_features_device_batch", batch ? pcm : NULL, batch ? out : NULL);
+    if (rc != WMEL_OK || batch == 0) return rc;
+    vk_job *jobs = calloc(batch, sizeof *jobs);
+    size_t *idx = malloc(batch * sizeof *idx), m = 0;
+    if (!jobs || !idx) rc = WMEL_ERR_NO_MEMORY;
+    for (size_t b = 0; rc == WMEL_OK && b < batch; b++) {
+        size_t per = 0;
+        rc = vkmem_batch_job(ctx, &jobs[m], s16, pcm, off[b], n[b], out, out_off[b], &per);
+        if (rc != WMEL_OK) *failed = b;
+        else if (per) idx[m++] = b;
+    }
+    if (rc == WMEL_OK && m && pthread_mutex_lock(&st->lock) != 0) rc = WMEL_ERR_THREAD;
+    if (rc == WMEL_OK && m) {
+        vkw *w = st->w;
+        int ki = -1, ko = -1;
+        rc = wmel__vk_bimport_fd(w, 0, pcm->fd, pcm->memory_type, pcm->size, pcm->dedicated, &ki);
+        if (rc == WMEL_OK) rc = wmel__vk_bimport_fd(w, 1, out->fd, out->memory_type, out->size, out->dedicated, &ko);
+        for (size_t k = 0; rc == WMEL_OK && k < m; k++) jobs[k].bimp = ki + 1, jobs[k].obimp = ko + 1;
+        if (rc == WMEL_OK) {
+            rc = run_jobs(st, jobs, m);
+            if (rc == WMEL_ERR_NO_MEMORY && !wmel__detail_get()[0])
+                wmel__vk_detail(rc, "Vulkan: device memory for the batch's rounds");
+        }
+        wmel__vk_bimport_end(w); /* (run_jobs ends them; not where it failed first) */
+        if (rc == WMEL_OK) {
+            size_t done = 0;
+            for (size_t k = 0; k < m; k++) done += jobs[k].fdone == 1;
+            atomic_fetch_add(&g_dev_clips, (long long)done);
+            rc = vkmem_batch_end(st, jobs, idx, m, s16, pcm, off, n, out, out_off, batch, failed);
+        }
+        pthread_mutex_unlock(&st->lock);
+    }
+    free(jobs);
+    free(idx);
+    if (rc == WMEL_OK || rc == WMEL_ERR_VULKAN || rc == WMEL_ERR_NO_MEMORY || rc == WMEL_ERR_THREAD)
+        *failed = batch; /* about no one clip */
     return rc;
 }
 
@@ -2068,6 +2216,7 @@ static int vk_accepts(const wmel_accept_q *q, char *why, size_t len)
 /* Vulkan's own entry points (vt->proc: the device-memory ones) */
 static const wmel_proc_row vk_procs[] = {
     WMEL__PROC_ROW(features_vkmem, vk_features_vkmem),
+    WMEL__PROC_ROW(features_vkmem_batch, vk_features_vkmem_batch),
     WMEL__PROC_ROW(vk_uuids, vk_uuids),
 };
 

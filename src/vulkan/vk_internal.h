@@ -382,6 +382,12 @@ int wmel__vk_fd_ids(const vkw *w, unsigned char dev_uuid[16], unsigned char drv_
  * into it at wmel__vk_out_at's bytes). Released by wmel__vk_import_end / _out_end. WMEL_OK or
  * a status with the reason in the detail. */
 int wmel__vk_import_fd(vkw *w, int out, int fd, uint32_t type, uint64_t size, int dedicated);
+/* The allocation behind fd imported as wmel__vk_import_fd's, but as one of the batch's
+ * imports (wmel__vk_bimport's table, released by wmel__vk_bimport_end): a transfer source the
+ * rounds copy their clips' windows from (out 0), or a transfer destination the finished clips'
+ * outputs are copied into (out 1); its index in *k. WMEL_OK or a status with the reason in the
+ * detail (*k -1). */
+int wmel__vk_bimport_fd(vkw *w, int out, int fd, uint32_t type, uint64_t size, int dedicated, int *k);
 /* The samples' import bound from its byte `at` (down to the device's offset alignment) for a
  * clip of `bytes` bytes: *skip, at's offset in the binding. */
 int wmel__vk_bind_in(vkw *w, size_t at, size_t bytes, size_t *skip);

@@ -2084,26 +2084,17 @@ static void close_if_ours(int nfd, int fd)
 }
 #endif
 
-int wmel__vk_import_fd(vkw *w, int out, int fd, uint32_t type, uint64_t size, int dedicated)
+#if !defined(_WIN32)
+/* The allocation behind fd imported as a buffer of `usage` (*buf, *mem; a duplicate of fd given
+ * to the driver); what: "the samples'" or "the output's", for the messages. */
+static int fd_buffer(vkw *w, const char *what, VkBufferUsageFlags usage, int fd, uint32_t type, uint64_t size,
+                     int dedicated, VkBuffer *buf_out, VkDeviceMemory *mem_out)
 {
-#if defined(_WIN32)
-    (void)out, (void)fd, (void)type, (void)size, (void)dedicated;
-    return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: %s: memory from a file descriptor is not "
-                           "taken on Windows", w->name);
-#else
     vk_fns *f = &w->f;
-    int rc = refused(w);
-    if (rc != WMEL_OK) return rc;
-    const char *what = out ? "the output's" : "the samples'";
-    if (!w->fd_import)
-        return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: %s cannot import memory from a file "
-                               "descriptor (no VK_KHR_external_memory_fd)", w->name);
-    if ((out ? (w->iout_buf || w->iout_mem) : (w->imp_buf || w->imp_mem)) || w->pending[0] || w->pending[1])
-        return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: %s import is already held", what);
     if (type >= w->mp.memoryTypeCount)
         return wmel__vk_detail(WMEL_ERR_INVALID_ARG, "Vulkan: %s memory_type %u: %s has %u memory types", what,
                                (unsigned)type, w->name, (unsigned)w->mp.memoryTypeCount);
-    const VkBufferUsageFlags usage = out ? VK_BUFFER_USAGE_TRANSFER_DST_BIT : VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
+    const int out = (usage & VK_BUFFER_USAGE_TRANSFER_DST_BIT) != 0;
     const VkExternalMemoryHandleTypeFlagBits ht = VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT;
     VkPhysicalDeviceExternalBufferInfo ebi0 = {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_BUFFER_INFO, NULL, 0, usage,
                                                ht};
@@ -2114,7 +2105,9 @@ int wmel__vk_import_fd(vkw *w, int out, int fd, uint32_t type, uint64_t size, in
     const VkExternalMemoryFeatureFlags ft = ep.externalMemoryProperties.externalMemoryFeatures;
     if (!(ft & VK_EXTERNAL_MEMORY_FEATURE_IMPORTABLE_BIT))
         return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: %s does not import a %s buffer's memory from "
-                               "an opaque file descriptor", w->name, out ? "transfer destination" : "storage");
+                               "an opaque file descriptor", w->name,
+                               out ? "transfer destination" : usage & VK_BUFFER_USAGE_STORAGE_BUFFER_BIT ? "storage"
+                                                                                           : "transfer source");
     if ((ft & VK_EXTERNAL_MEMORY_FEATURE_DEDICATED_ONLY_BIT) && !dedicated)
         return wmel__vk_detail(WMEL_ERR_INVALID_ARG, "Vulkan: %s imports such memory only as a dedicated "
                                "allocation: allocate %s memory with VkMemoryDedicatedAllocateInfo and set "
@@ -2179,6 +2172,31 @@ int wmel__vk_import_fd(vkw *w, int out, int fd, uint32_t type, uint64_t size, in
         f->FreeMemory(w->dev, mem, NULL);
         return vk_fail(r, "binding the imported memory (vkBindBufferMemory)");
     }
+    *buf_out = buf, *mem_out = mem;
+    return WMEL_OK;
+}
+#endif
+
+int wmel__vk_import_fd(vkw *w, int out, int fd, uint32_t type, uint64_t size, int dedicated)
+{
+#if defined(_WIN32)
+    (void)out, (void)fd, (void)type, (void)size, (void)dedicated;
+    return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: %s: memory from a file descriptor is not "
+                           "taken on Windows", w->name);
+#else
+    int rc = refused(w);
+    if (rc != WMEL_OK) return rc;
+    const char *what = out ? "the output's" : "the samples'";
+    if (!w->fd_import)
+        return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: %s cannot import memory from a file "
+                               "descriptor (no VK_KHR_external_memory_fd)", w->name);
+    if ((out ? (w->iout_buf || w->iout_mem) : (w->imp_buf || w->imp_mem)) || w->pending[0] || w->pending[1])
+        return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: %s import is already held", what);
+    VkBuffer buf = VK_NULL_HANDLE;
+    VkDeviceMemory mem = VK_NULL_HANDLE;
+    rc = fd_buffer(w, what, out ? VK_BUFFER_USAGE_TRANSFER_DST_BIT : VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, fd, type,
+                   size, dedicated, &buf, &mem);
+    if (rc != WMEL_OK) return rc;
     if (out) {
         w->iout_buf = buf, w->iout_mem = mem;
         w->iout_off = w->iout_bytes = 0;
@@ -2188,6 +2206,32 @@ int wmel__vk_import_fd(vkw *w, int out, int fd, uint32_t type, uint64_t size, in
         w->imp_size = (size_t)size;
         w->imp_off = w->imp_bytes = 0;
     }
+    return WMEL_OK;
+#endif
+}
+
+int wmel__vk_bimport_fd(vkw *w, int out, int fd, uint32_t type, uint64_t size, int dedicated, int *k)
+{
+    *k = -1;
+#if defined(_WIN32)
+    (void)out, (void)fd, (void)type, (void)size, (void)dedicated;
+    return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: %s: memory from a file descriptor is not "
+                           "taken on Windows", w->name);
+#else
+    int rc = refused(w);
+    if (rc != WMEL_OK) return rc;
+    if (!w->fd_import)
+        return wmel__vk_detail(WMEL_ERR_BACKEND_UNAVAILABLE, "Vulkan: %s cannot import memory from a file "
+                               "descriptor (no VK_KHR_external_memory_fd)", w->name);
+    if (w->n_bimp >= VKW_BATCH_IMPORTS || w->pending[0] || w->pending[1])
+        return wmel__vk_detail(WMEL_ERR_VULKAN, "Vulkan: no room for another import, or a round is pending");
+    const int i = w->n_bimp;
+    rc = fd_buffer(w, out ? "the output's" : "the samples'",
+                   out ? VK_BUFFER_USAGE_TRANSFER_DST_BIT : VK_BUFFER_USAGE_TRANSFER_SRC_BIT, fd, type, size,
+                   dedicated, &w->bimp_buf[i], &w->bimp_mem[i]);
+    if (rc != WMEL_OK) return rc;
+    w->n_bimp++;
+    *k = i;
     return WMEL_OK;
 #endif
 }

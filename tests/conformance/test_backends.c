@@ -20,7 +20,9 @@
  * - device memory where the backend has an entry (wmel_cuda_features_device,
  *   wmel_vulkan_features_device: exported memory of a device of the test's own on the ctx's
  *   physical device): a batch in float32 and int16, wmel_features' bytes on the same ctx,
- *   nothing written past the output; or refused with WMEL_ERR_BACKEND_UNAVAILABLE and a reason.
+ *   nothing written past the output, and on Vulkan a batch of mixed lengths
+ *   (wmel_vulkan_features_device_batch), taken or refused as the single clips; or refused
+ *   with WMEL_ERR_BACKEND_UNAVAILABLE and a reason.
  *
  * Every backend's status equals the CPU's on every input; a device says where it ran
  * (wmel_op_backend) and, where the build counts them, whether the finish ran on the device
@@ -416,6 +418,48 @@ static int vk_devmem_one(const char *what, wmel_ctx *c, int s16, size_t batch, s
     return ret;
 }
 
+/* wmel_vulkan_features_device_batch of clips of mixed lengths (those the plan takes) in one
+   allocation, float32: 1 where every clip is wmel_features' bytes, 0 refused (*why), -1 a
+   failure */
+static int vk_devmem_mixed(const char *what, wmel_ctx *c, char *why, size_t why_len)
+{
+    const size_t lens[4] = {6007, 417, 12345, 2000};
+    size_t n[4], off[4], ooff[4], len[4], B = 0, in_n = 16, out_n = 8;
+    for (size_t k = 0; k < 4; k++) {
+        size_t rows = 0, cols = 0;
+        if (wmel_features_shape(c, lens[k], &rows, &cols) != WMEL_OK) continue;
+        n[B] = lens[k], off[B] = in_n, len[B] = rows * cols, ooff[B] = out_n;
+        in_n += lens[k] + 3, out_n += rows * cols + 5, B++;
+    }
+    if (B == 0) return 1;
+    vkx_mem in, out;
+    if (!mem_new(&in, in_n * 4 + 64) || !mem_new(&out, out_n * 4 + 64)) {
+        CHECK(0, "%s: the test's allocations", what);
+        return -1;
+    }
+    for (size_t b = 0; b < B; b++) t_chirp((float *)in.p + off[b], n[b], 31 + (unsigned)b);
+    size_t failed = 0;
+    const int rc = wmel_vulkan_features_device_batch(c, &in.m, WMEL_SAMPLE_F32, off, n, B, &out.m, ooff, len, &failed);
+    int ret = rc == WMEL_OK ? 1 : 0;
+    if (rc != WMEL_OK) {
+        snprintf(why, why_len, "%s", wmel_vulkan_error_detail());
+        CHECK(rc == WMEL_ERR_BACKEND_UNAVAILABLE && why[0], "%s: mixed batch %d without a reason ('%s')", what, rc,
+              why);
+    }
+    CHECK(failed == (rc == WMEL_OK ? B : failed), "%s: mixed batch: failed %zu", what, failed);
+    for (size_t b = 0; rc == WMEL_OK && b < B; b++) {
+        float *ref = malloc((len[b] ? len[b] : 1) * sizeof *ref);
+        const int same = ref && wmel_features(c, (float *)in.p + off[b], n[b], ref, len[b]) == WMEL_OK &&
+                         !memcmp((float *)out.p + ooff[b], ref, len[b] * 4);
+        CHECK(same, "%s: mixed batch clip %zu (%zu samples): not wmel_features' bytes", what, b, n[b]);
+        if (!same) ret = -1;
+        free(ref);
+    }
+    mem_free(&in);
+    mem_free(&out);
+    return ret;
+}
+
 static void vk_devmem(row *r, const char *name, wmel_ctx *c)
 {
     char why[256] = "", s[320];
@@ -426,11 +470,16 @@ static void vk_devmem(row *r, const char *name, wmel_ctx *c)
     const int a = vk_devmem_one(name, c, 0, 2, 6007, why, sizeof why);
     int b = a == 1 ? vk_devmem_one(name, c, 1, 2, 4000, why, sizeof why) : a;
     if (b == 1) b = vk_devmem_one(name, c, 0, 1, 417, why, sizeof why);
+    char why2[256] = "";
+    const int m = vk_devmem_mixed(name, c, why2, sizeof why2); /* taken or refused as the single clips */
+    CHECK(m == (a == 1 && b == 1 ? 1 : 0) || a == -1 || b == -1, "%s: the mixed batch %d, the clips %d %d (%s)", name,
+          m, a, b, why2);
+    if (b == 1 && m != 1) b = m;
     if (listed(VK_DEVMEM, name)) CHECK(a == 1 && b == 1, "%s: device memory not taken: %s", name, why);
     if (a == 1 && b == 1)
         CHECK(!strcmp(wmel_op_backend(c, WMEL_OP_DEVICE), "vulkan"), "%s: WMEL_OP_DEVICE says %s", name,
               wmel_op_backend(c, WMEL_OP_DEVICE));
-    if (a == 1 && b == 1) note(r, "device memory ran (float32, int16: wmel_features' bytes)");
+    if (a == 1 && b == 1) note(r, "device memory ran (float32, int16, a mixed batch: wmel_features' bytes)");
     else if (a == 0 || b == 0) snprintf(s, sizeof s, "device memory refused: %s", why), note(r, s);
     else note(r, "device memory FAILED");
 }
