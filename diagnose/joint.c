@@ -138,6 +138,8 @@ typedef struct joint_state {
     int end_tried;      /* 1: the searches from end_zeros' plans ran */
     unsigned char *own; /* 1: the clip matches the claimed plan on its own, a match no plan writes
                            (Whisper's clip padded to 30 s before its reflect padding) */
+    const wmel_dg_opts *opts0; /* the caller's bounds (no units named from the claimed plan) */
+    int alts_tried;            /* 1: try_whisper_alternatives ran */
 } joint_state;
 
 static const char *const VALID_NAMES[] = {"all", "hop", "trim", "end", "ceil", "but_last"};
@@ -423,6 +425,308 @@ static int try_fit(joint_state *s, int k, int from_answer, char *err, size_t err
     return 0;
 }
 
+static int port_axes(const wmel_dg_clip *c, size_t a[2]);
+
+/* 1: p's output on clip c has the port's shape (either orientation: p's layout turned to the
+   port's where transposed) */
+static int shape_fits(wmel_frontend_plan *p, const wmel_dg_clip *c)
+{
+    size_t a[2];
+    port_axes(c, a);
+    wmel_plan_counts pc;
+    if (wmel_plan_check(p, NULL, 0) || wmel_plan_frames(p, c->n, &pc)) return 0;
+    if (pc.rows == a[0] && pc.cols == a[1]) return 1;
+    if (pc.rows != a[1] || pc.cols != a[0]) return 0;
+    p->layout = p->layout == WMEL_LAYOUT_MELS_FRAMES ? WMEL_LAYOUT_FRAMES_MELS : WMEL_LAYOUT_MELS_FRAMES;
+    return 1;
+}
+
+/* p added to v (at most cap, no plan twice) where its output has the port's shape on clip c */
+static void add_start(wmel_frontend_plan p, const wmel_dg_clip *c, wmel_frontend_plan *v, int *n, int cap)
+{
+    if (*n >= cap || !shape_fits(&p, c)) return;
+    if (c->ndim == 3 && c->shape[0] == 1 && c->shape[1] != 1 && c->shape[2] != 1) p.batch_axis = 1; /* (1, R, C) */
+    for (int i = 0; i < *n; i++)
+        if (!memcmp(&v[i], &p, sizeof p)) return;
+    v[(*n)++] = p;
+}
+
+/* The structural starts: plans from the claimed one whose output has the port's values per
+   frame where the claimed plan's has not, tried before the search from the claimed plan (whose
+   free units and input scale would otherwise take their place):
+   - cepstra: a frame of w values well below the claimed mel count (8 <= w < n_mels), a claim
+     without n_ceps: n_ceps w, Kaldi's lifter 22, none, or the claim's, c0 the log energy
+     (use_energy) or not, on the mel counts the libraries use (the claim's, 23, 24, 26, 40, 80);
+   - FFT bins: w = n_fft / 2 + 1 (the claim's n_fft, 512, 400, 1024): linear_bins, the log the
+     claim's or none;
+   - another bank size: n_mels w, in the claim's n_fft and in 512 points around a shorter window.
+   Their count in v. */
+#define MAX_STARTS 96
+static int structural_starts(const wmel_frontend_plan *c, const wmel_dg_clip *clip, wmel_frontend_plan *v)
+{
+    int n = 0;
+    wmel_frontend_plan t = *c;
+    if (shape_fits(&t, clip) || c->stack > 1 || c->delta_win || c->n_ceps || c->linear_bins) return 0;
+    size_t a[2];
+    const int na = port_axes(clip, a);
+    for (int ax = 0; ax < na; ax++) {
+        const size_t w = a[ax];
+        static const int MELS[] = {0, 23, 24, 26, 40, 80};
+        const double lifts[] = {22, 0, c->cepstral_lifter};
+        for (int e = 0; e < 2 && w >= 8 && w < (size_t)c->n_mels; e++)
+            for (int l = 0; l < 3; l++)
+                for (int m = 0; m < 6; m++) {
+                    wmel_frontend_plan p = *c;
+                    p.n_mels = MELS[m] ? MELS[m] : c->n_mels;
+                    if ((size_t)p.n_mels < w) continue;
+                    p.n_ceps = (int)w;
+                    p.cepstral_lifter = lifts[l];
+                    p.use_energy = e ? !c->use_energy : c->use_energy;
+                    if (p.log == WMEL_LOG_NONE) p.log = WMEL_LOG_CLAMP;
+                    add_start(p, clip, v, &n, MAX_STARTS);
+                }
+        static const int FFTS[] = {0, 512, 400, 1024};
+        for (int f = 0; f < 4; f++) {
+            const int nf = FFTS[f] ? FFTS[f] : c->n_fft;
+            if (w != (size_t)nf / 2 + 1) continue;
+            for (int g = 0; g < 2; g++) {
+                wmel_frontend_plan p = *c;
+                p.linear_bins = 1;
+                p.first_bin = 0;
+                p.n_mels = (int)w;
+                p.n_fft = nf;
+                if (p.frame_length > nf) p.frame_length = nf;
+                if (g) p.log = WMEL_LOG_NONE;
+                add_start(p, clip, v, &n, MAX_STARTS);
+            }
+        }
+        if (w > (size_t)c->use_energy && w - (size_t)c->use_energy <= 512) {
+            wmel_frontend_plan p = *c;
+            p.n_mels = (int)(w - (size_t)c->use_energy);
+            add_start(p, clip, v, &n, MAX_STARTS);
+            if (c->n_fft < 512 && c->frame_length <= 512) {
+                p.n_fft = 512;
+                add_start(p, clip, v, &n, MAX_STARTS);
+            }
+        }
+    }
+    return n;
+}
+
+/* the fields a structural start sets, named against the claimed plan c */
+static void structural_diffs(wmel_dg_result *m, const wmel_frontend_plan *q, const wmel_frontend_plan *c)
+{
+    static const char *const LOG_NAMES[] = {"log10_clamp", "ln_add", "ln_clamp", "none"};
+    char a[64], b[64];
+#define SDIFF(f, fmt)                                                                                                \
+    if (q->f != c->f) {                                                                                              \
+        snprintf(a, sizeof a, fmt, c->f), snprintf(b, sizeof b, fmt, q->f);                                          \
+        set_diff(m, #f, a, b);                                                                                       \
+        for (int j = 0; j < m->n_diff; j++)                                                                          \
+            if (!strcmp(m->diff[j].field, #f)) m->diff[j].numeric = 1;                                               \
+    }
+    SDIFF(n_mels, "%d")
+    SDIFF(n_ceps, "%d")
+    SDIFF(cepstral_lifter, "%.17g")
+    SDIFF(use_energy, "%d")
+    SDIFF(linear_bins, "%d")
+    SDIFF(n_fft, "%d")
+    SDIFF(frame_length, "%d")
+#undef SDIFF
+    if (q->log != c->log && (unsigned)q->log < 4 && (unsigned)c->log < 4)
+        set_diff(m, "log", LOG_NAMES[c->log], LOG_NAMES[q->log]);
+}
+
+static int cmp_start(const void *x, const void *y)
+{
+    const double *a = x, *b = y;
+    return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1];
+}
+
+/* The structural starts (structural_starts) before the search from the claimed plan: each held
+   against the first clip, those reproducing it against every clip; where none reproduces them
+   all, a search on the first clip from each of the two nearest to it (the least worst cell's
+   excess). The best taken (the most clips reproduced). 0, or a wmel_dg_run status. */
+static int try_structural(joint_state *s, char *err, size_t err_len)
+{
+    wmel_frontend_plan *v = malloc(MAX_STARTS * sizeof *v);
+    double (*rank)[2] = malloc(MAX_STARTS * sizeof *rank);
+    if (!v || !rank) {
+        free(v), free(rank);
+        return 0;
+    }
+    const int nv = structural_starts(s->claimed, &s->clips[0], v);
+    wmel_frontend_plan take;
+    int best_ok = s->have ? s->n_ok : 0, got = 0, searched = 0, rc = 0;
+    for (int i = 0; i < nv; i++) {
+        wmel_dg_check_result ck;
+        char e2[256];
+        const wmel_dg_clip *c = &s->clips[0];
+        rank[i][0] = INFINITY, rank[i][1] = i;
+        if (wmel_dg_check(&v[i], c->audio, c->n, c->feat, c->n_feat, c->shape, c->ndim, s->dtype[0], &ck, e2,
+                          sizeof e2))
+            continue;
+        s->evals++;
+        rank[i][0] = isfinite(ck.excess) ? ck.excess : INFINITY;
+        if (ck.ok && consider(s, &v[i], &take, &best_ok)) got = 1;
+    }
+    if (got) {
+        memset(s->best, 0, sizeof *s->best);
+        s->best->explained = 1;
+        s->best->has_plan = 1;
+        structural_diffs(s->best, &take, s->claimed);
+        snprintf(s->best->notes, sizeof s->best->notes, "the port's values per frame read as a structural field "
+                 "(cepstra, FFT bins, the bank's size or the transform's) before the input's scale and units");
+    }
+    qsort(rank, (size_t)nv, sizeof *rank, cmp_start);
+    for (int i = 0; i < nv && searched < 2 && best_ok < s->n_clips; i++) {
+        if (!isfinite(rank[i][0])) break;
+        const wmel_frontend_plan *st = &v[(int)rank[i][1]];
+        const wmel_dg_clip *c = &s->clips[0];
+        searched++;
+        rc = wmel_dg_run_opts(st, c->audio, c->n, c->feat, c->n_feat, c->shape, c->ndim, &s->opts, s->cancel,
+                              s->cancel_arg, s->r, err, err_len);
+        if (s->jt->n_fits < WMEL_DG_JOINT_MAX_FITS) s->jt->fitted[s->jt->n_fits] = 0;
+        s->jt->n_fits++;
+        if (rc == WMEL_DG_CANCELLED) break;
+        if (rc) {
+            rc = 0;
+            continue;
+        }
+        s->evals += s->r->evals;
+        const wmel_frontend_plan *a2 = answer_of(s->r, st);
+        if (a2 && consider(s, a2, &take, &best_ok)) {
+            const wmel_frontend_plan t2 = take;
+            take_report(s, 0);
+            s->best->matches = 0;
+            s->best->explained = 1;
+            structural_diffs(s->best, &t2, s->claimed);
+            got = 1;
+        }
+    }
+    if (got) {
+        s->plan = take;
+        s->have = 1;
+        s->n_ok = best_ok;
+        memcpy(s->ck, s->ck3, (size_t)s->n_clips * sizeof *s->ck);
+    }
+    free(v), free(rank);
+    return rc;
+}
+
+static int run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips, int n_clips, const wmel_dg_opts *opts,
+                     wmel_dg_cancel_fn cancel, void *cancel_arg, wmel_dg_result *out, wmel_dg_check_result *checks,
+                     wmel_dg_joint *jt, int alternatives, char *err, size_t err_len);
+
+/* 1: some clip's port values span more than Whisper's finish leaves (max - R, then / 4: R / 4) */
+static int span_exceeds(const joint_state *s, double range)
+{
+    for (int k = 0; k < s->n_clips; k++) {
+        const wmel_dg_clip *c = &s->clips[k];
+        float lo = INFINITY, hi = -INFINITY;
+        for (size_t i = 0; i < c->n_feat; i++)
+            if (isfinite(c->feat[i])) {
+                if (c->feat[i] < lo) lo = c->feat[i];
+                if (c->feat[i] > hi) hi = c->feat[i];
+            }
+        if (hi > lo && (double)hi - lo > range / 4 * (1 + 1e-3)) return 1;
+    }
+    return 0;
+}
+
+/* A whisper claim the answer does not reproduce on every clip: the plans the whisper family's
+   search does not reach, held against every clip and searched from on the first clip not
+   reproduced: Whisper's finish without its max - R floor (norm_range 1e30) where the port's
+   values span more than R / 4, and the same plan in the nemo front-end with no normalisation
+   (a log of the mel energies the port finishes itself: ln(m + guard)). The best taken. 0, or
+   a wmel_dg_run status. */
+static int try_whisper_alternatives(joint_state *s, char *err, size_t err_len)
+{
+    const wmel_frontend_plan *c = s->claimed;
+    if (c->frontend != WMEL_FRONTEND_WHISPER || (s->have && s->n_ok >= s->n_clips) || s->alts_tried) return 0;
+    s->alts_tried = 1;
+    wmel_frontend_plan v[5];
+    int nv = 0, k0 = 0;
+    const double range = c->norm_range > 0 ? c->norm_range : 8.0;
+    if (c->norm == WMEL_NORM_WHOLE && !c->affine && span_exceeds(s, range)) {
+        for (int from = 0; from < 2; from++) {
+            wmel_frontend_plan p = from && s->have ? s->plan : *c;
+            if (from && !s->have) break;
+            p.norm_range = 1e30;
+            if (!wmel_plan_check(&p, NULL, 0) && (!nv || memcmp(&p, &v[0], sizeof p))) v[nv++] = p;
+        }
+    }
+    if (c->norm == WMEL_NORM_WHOLE) {
+        wmel_frontend_plan p = *c;
+        p.frontend = WMEL_FRONTEND_NEMO;
+        p.norm = WMEL_NORM_NONE;
+        wmel_frontend_plan pl = p;
+        pl.log = WMEL_LOG_ADD; /* (the port's own log: ln(m + guard), first) */
+        if (!wmel_plan_check(&pl, NULL, 0)) v[nv++] = pl;
+        if (!wmel_plan_check(&p, NULL, 0)) v[nv++] = p;
+    }
+    for (int k = 0; k < s->n_clips; k++)
+        if (!s->ck[k].ok) {
+            k0 = k;
+            break;
+        }
+    wmel_frontend_plan take;
+    int best_ok = s->have ? s->n_ok : 0, rc = 0;
+    (void)k0;
+    wmel_dg_result *r2 = malloc(sizeof *r2);
+    wmel_dg_check_result *ck = malloc((size_t)s->n_clips * sizeof *ck);
+    wmel_dg_joint *jt2 = malloc(sizeof *jt2);
+    for (int i = 0; i < nv && best_ok < s->n_clips && r2 && ck && jt2; i++) {
+        int got = consider(s, &v[i], &take, &best_ok);
+        if (got) {
+            memset(s->best, 0, sizeof *s->best);
+            s->best->explained = 1;
+        } else {
+            /* one plan on every clip from it (its own search on each clip not reproduced) */
+            rc = run_joint(&v[i], s->clips, s->n_clips, s->opts0, s->cancel, s->cancel_arg, r2, ck, jt2, 0, err,
+                           err_len);
+            if (rc == WMEL_DG_CANCELLED) break;
+            if (rc) {
+                rc = 0;
+                continue;
+            }
+            s->evals += r2->evals;
+            s->jt->n_fits += jt2->n_fits;
+            int ok = 0;
+            for (int k = 0; k < s->n_clips; k++) ok += ck[k].ok;
+            if (!r2->has_plan || ok <= best_ok) continue;
+            best_ok = ok;
+            take = r2->plan;
+            memcpy(s->ck3, ck, (size_t)s->n_clips * sizeof *ck);
+            *s->best = *r2;
+            s->best->matches = 0;
+            s->best->explained = 1;
+            s->best->notes[0] = 0;
+        }
+        if (take.norm_range != c->norm_range) {
+            char a[32], b[32];
+            snprintf(a, sizeof a, "%.17g", c->norm_range > 0 ? c->norm_range : 8.0);
+            snprintf(b, sizeof b, "%.17g", take.norm_range);
+            set_diff(s->best, "norm_range", a, b);
+        }
+        if (take.norm != c->norm) set_diff(s->best, "normalize", "whole", "none");
+        if (take.frontend != c->frontend) {
+            set_diff(s->best, "frontend", "whisper", "nemo");
+            size_t nl = strlen(s->best->notes);
+            snprintf(s->best->notes + nl, sizeof s->best->notes - nl, "%sa nemo front-end's plan with Whisper's "
+                     "values and no normalisation (the whisper front-end has none)", nl ? "; " : "");
+        }
+        structural_diffs(s->best, &take, c);
+        s->best->has_plan = 1;
+        s->plan = take;
+        s->have = 1;
+        s->n_ok = best_ok;
+        memcpy(s->ck, s->ck3, (size_t)s->n_clips * sizeof *s->ck);
+    }
+    free(r2), free(ck), free(jt2);
+    return rc;
+}
+
 /* The least value the plan's output takes: the log of its guard (a clamp's floor, an offset's
    least), through the affine after it, or the value of frames past the valid ones where less;
    0 for a plan whose output has no such floor (a normalisation, cepstra, deltas, an energy
@@ -599,7 +903,9 @@ static void finish(joint_state *s, int all)
     char t[200];
     size_t l = 0;
     const int nf = s->jt->n_fits < WMEL_DG_JOINT_MAX_FITS ? s->jt->n_fits : WMEL_DG_JOINT_MAX_FITS;
-    if (nf == 0)
+    if (nf == 0 && !owns)
+        l += (size_t)snprintf(t + l, sizeof t - l, "one plan for %d clips (no search)", s->n_clips);
+    else if (nf == 0)
         l += (size_t)snprintf(t + l, sizeof t - l, "each of the %d clips matches the claimed plan on its own", s->n_clips);
     else
         l += (size_t)snprintf(t + l, sizeof t - l, "one plan for %d clips (search on clip", s->n_clips);
@@ -613,6 +919,15 @@ static void finish(joint_state *s, int all)
 int wmel_dg_run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips, int n_clips, const wmel_dg_opts *opts,
                       wmel_dg_cancel_fn cancel, void *cancel_arg, wmel_dg_result *out, wmel_dg_check_result *checks,
                       wmel_dg_joint *jt, char *err, size_t err_len)
+{
+    return run_joint(plan, clips, n_clips, opts, cancel, cancel_arg, out, checks, jt, 1, err, err_len);
+}
+
+/* wmel_dg_run_joint; alternatives 1: the whisper alternatives tried where the answer does not
+   reproduce every clip (try_whisper_alternatives, whose own fits run with 0) */
+static int run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips, int n_clips, const wmel_dg_opts *opts,
+                     wmel_dg_cancel_fn cancel, void *cancel_arg, wmel_dg_result *out, wmel_dg_check_result *checks,
+                     wmel_dg_joint *jt, int alternatives, char *err, size_t err_len)
 {
     if (!plan || !clips || n_clips < 1 || !out || !checks || !jt) {
         snprintf(err, err_len, "no clips to fit");
@@ -630,8 +945,9 @@ int wmel_dg_run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips,
         return WMEL_DG_ERROR;
     }
     for (int k = 0; k < n_clips; k++) dtype[k] = clip_dtype(&clips[k]);
-    joint_state s = {plan, clips, n_clips, dtype, {0, 0, 0, 0}, cancel, cancel_arg, out, r, checks, ck2, ck2 + n_clips, *plan, 0, 0, 0, jt, 0, NULL};
+    joint_state s = {plan, clips, n_clips, dtype, {0, 0, 0, 0}, cancel, cancel_arg, out, r, checks, ck2, ck2 + n_clips, *plan, 0, 0, 0, jt, 0, NULL, NULL, 0};
     if (opts) s.opts = *opts;
+    s.opts0 = opts;
     if (!s.opts.max_candidates) s.opts.max_candidates = WMEL_DG_JOINT_MAX_CANDIDATES;
     double ua;
     if (!s.opts.units_a && named_finish(plan, clips, n_clips, &ua)) s.opts.units_a = ua, s.opts.units_b = -ua;
@@ -641,7 +957,13 @@ int wmel_dg_run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips,
     memset(checks, 0, (size_t)n_clips * sizeof *checks);
     unsigned char *fits = calloc((size_t)n_clips, 1);
     s.own = calloc((size_t)n_clips, 1);
-    int rc = fits && s.own ? try_fit(&s, 0, 0, err, err_len) : WMEL_DG_ERROR;
+    int rc = fits && s.own ? try_structural(&s, err, err_len) : WMEL_DG_ERROR;
+    /* a whisper port whose values span more than the finish leaves, in no named units: the
+       whisper alternatives before the whisper search (whose free units would take their place) */
+    if (!rc && alternatives && !s.opts.units_a &&
+        span_exceeds(&s, plan->norm_range > 0 ? plan->norm_range : 8.0))
+        rc = try_whisper_alternatives(&s, err, err_len);
+    if (!rc && fits && (!s.have || s.n_ok < n_clips)) rc = try_fit(&s, 0, 0, err, err_len);
     if (!fits || !s.own) snprintf(err, err_len, "out of memory");
     if (!rc && !s.have) {
         /* the first clip alone not explained: its report, the claimed plan held against all */
@@ -672,6 +994,11 @@ int wmel_dg_run_joint(const wmel_frontend_plan *plan, const wmel_dg_clip *clips,
         if (s.n_ok == before) fits[next] = 2; /* no candidate from this clip: the next one */
     }
     free(fits);
+    if (!rc && jt->failed >= 0) {
+        jt->failed = -1;
+        for (int k = 0; k < n_clips && jt->failed < 0; k++)
+            if (!checks[k].ok) jt->failed = k;
+    }
     char why[sizeof out->not_expressible] = "";
     if (!rc && jt->failed >= 0) {
         refusal(&s, why, sizeof why);

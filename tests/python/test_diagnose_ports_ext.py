@@ -179,3 +179,85 @@ def test_deltas_and_delta_deltas_refused_with_the_reason():
     assert not r["reproduces"]
     why = r["not_expressible"]
     assert "240 values a frame" in why and "delta-deltas" in why, why
+
+
+# ---- structural fields read from the port's values per frame, before the input's scale
+
+def plan_port(plan, **fields):
+    return lambda x: wmel.features(x, plan=plan, **fields)  # noqa: E731
+
+
+def test_kaldi_mfcc_with_energy_claimed_as_the_fbank():
+    # kaldi-native-fbank's OnlineMfcc(MfccOptions()) claimed as Kaldi's fbank: 13 columns of 23 mels
+    plan = {"frontend": "kaldi", "n_mels": 23, "n_ceps": 13, "cepstral_lifter": 22, "use_energy": 1}
+    port = plan_port(plan)
+    r = wmel.diagnose(port, "kaldi")
+    assert r["explained"] and r["reproduces"], r["notes"]
+    f = fields(r)
+    assert f.get("n_ceps") == "13" and f.get("n_mels") == "23" and "units" not in f and "scale" not in f, f
+    assert reproduces(r, port)
+
+
+def test_mfcc_of_24_mels_without_lifter():
+    # spafe's mfcc(num_ceps=13, nfilts=24, lifter=0) shape: 13 cepstra of 24 mels, no lifter
+    plan = {"frontend": "kaldi", "n_mels": 24, "n_ceps": 13, "cepstral_lifter": 0}
+    port = plan_port(plan)
+    r = wmel.diagnose(port, "kaldi")
+    assert r["explained"] and r["reproduces"], r["notes"]
+    f = fields(r)
+    assert f.get("n_ceps") == "13" and f.get("n_mels") == "24" and f.get("cepstral_lifter", "0") == "0", f
+    assert reproduces(r, port)
+
+
+def test_fft_bins_claimed_as_an_fbank():
+    # lhotse's Spectrogram() claimed as lhotse's Fbank: 257 FFT bins, no mel bank
+    port = plan_port("lhotse-fbank", linear_bins=1, n_mels=257)
+    r = wmel.diagnose(port, "lhotse-fbank")
+    assert r["explained"] and r["reproduces"], r["notes"]
+    f = fields(r)
+    assert f.get("linear_bins") == "1" and f.get("n_mels") == "257", f
+    assert reproduces(r, port)
+
+
+def test_nfft_512_around_a_400_window_before_units():
+    # speechbrain's Fbank(n_mels=40, n_fft=512): the 400 window in 512 points
+    def port(x):  # (1, frames, 40): a batch of one
+        return wmel.features(x, plan="speechbrain-fbank", n_mels=40, n_fft=512)[None]
+    r = wmel.diagnose(port, "speechbrain-fbank")
+    assert r["explained"] and r["reproduces"], r["notes"]
+    f = fields(r)
+    assert f.get("n_fft") == "512" and f.get("n_mels") == "40" and "units" not in f and "scale" not in f, f
+    assert r["plan"].get("batch_axis") in (1, True), r["plan"]
+    assert reproduces(dict(r, plan={k: v for k, v in r["plan"].items() if k != "batch_axis"}), port)
+
+
+# ---- whisper claims: no max - 8 floor, and a log of the mel energies finished by the port
+
+
+def test_whisper_without_its_floor():
+    # Whisper's log-Mel without jnp.maximum(lg, lg.max() - 8): (log10 + 4) / 4 of every value
+    port = plan_port("whisper", norm_range=1e30)
+    r = wmel.diagnose(port, "whisper")
+    assert r["explained"] and r["reproduces"], r["notes"]
+    assert fields(r).get("norm_range") == "1e+30", r["differences"]
+    assert reproduces(r, port)
+
+
+
+def test_melspectrogram_ln_claimed_as_whisper():
+    # librosa.feature.melspectrogram(n_fft=400, hop_length=160, n_mels=80) then np.log(S + 1e-6):
+    # zero centring, every frame, Slaney bank with norm, no max - 8 nor (x + 4) / 4
+    fb = wmel.mel_filters(80).astype(np.float64)
+    win = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(400) / 400)
+
+    def port(x):
+        x = np.pad(np.asarray(x, np.float64), 200)
+        n = 1 + (x.size - 400) // 160
+        idx = np.arange(400)[None, :] + 160 * np.arange(n)[:, None]
+        s = np.abs(np.fft.rfft(x[idx] * win, axis=-1)) ** 2 @ fb.T
+        return np.log(s + 1e-6).T.astype(np.float32)
+    r = wmel.diagnose(port, "whisper")
+    assert r["explained"] and r["reproduces"], (r["notes"], r["differences"])
+    f = fields(r)
+    assert f.get("normalize") == "none" and f.get("log") == "ln_add", r["differences"]
+    assert reproduces(r, port)
