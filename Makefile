@@ -542,7 +542,7 @@ TEST_ALL := test-fixed test-asan test-build test-emu test-clang test-aarch64 tes
 # made in the background while the C targets build (PREPARE), and waited for before the first
 # target that uses them (PREPARE_BEFORE); the table gives their time as its own row.
 test-all: deps-all
-	@PREPARE="$(MAKE) peers-venv toolkits-venv" PREPARE_BEFORE="test-peers test-toolkits" \
+	@DISK_NEED_GB=$${DISK_NEED_GB:-20} PREPARE="$(MAKE) peers-venv toolkits-venv" PREPARE_BEFORE="test-peers test-toolkits" \
 	  sh tools/timed-targets.sh "$(MAKE) BUILD_SKIP_LABEL=vulkan ALL=1" $(TEST_ALL)
 
 # The integer front-end (src/fixed, include/wmel_fx.h), short (under 2 min from scratch on 2 cores):

@@ -9,6 +9,9 @@
 # (or at the end), and its time and status are a row of the table ("prepare": the time from
 # its start to its end, most of it beside the other targets); its failure is said but not
 # counted, since the targets that use what it prepares make the rest themselves.
+# Each row gives the disk space left after the target (GiB free where the checkout lies), so
+# that a run which fills the disk shows where; DISK_NEED_GB (default 0: no check) is the space
+# the targets need, and a run that starts with less says so at once, before any target.
 # Usage: [PREPARE=CMD PREPARE_BEFORE="T..."] sh tools/timed-targets.sh MAKE TARGET...
 make=$1
 shift
@@ -18,6 +21,14 @@ table=""
 pass=0
 fail=0
 t_all=$(date +%s)
+# free_gb: GiB free on the file system of the current folder
+free_gb() { df -Pk . 2>/dev/null | awk 'NR == 2 { printf "%.1f", $4 / 1048576 }'; }
+need=${DISK_NEED_GB:-0}
+echo "== $(free_gb) GiB free on $(df -P . 2>/dev/null | awk 'NR == 2 { print $6 }') at the start; the targets need about $need GiB"
+if [ "$need" -gt 0 ] && [ "$(free_gb | cut -d. -f1)" -lt "$need" ]; then
+    echo "== WARNING: less disk space free than these targets need ($(free_gb) < $need GiB): the" \
+         "builds and the venvs (torch's wheels) may fill it; free space, or run the targets one by one"
+fi
 # tests_of LOG: "ctest N (F failed), pytest N (F failed)" from a target's output
 tests_of() {
     awk '
@@ -56,7 +67,7 @@ prepare_wait() {
     if [ "$(cat "$logs/prepare.rc" 2>/dev/null)" = 0 ]; then st=passed; else
         st=FAILED; tail -20 "$logs/prepare.log"; fi
     dt=$(($(cat "$logs/prepare.end" 2>/dev/null || date +%s) - t_all))
-    table="$table$(printf '%-16s %6d s  %-7s %s' prepare "$dt" "$st" "waited $(($(date +%s) - t_w)) s for it (not a part: its targets redo what it missed)")
+    table="$table$(printf '%-16s %6d s  %-7s %6s  %s' prepare "$dt" "$st" "$(free_gb)" "waited $(($(date +%s) - t_w)) s for it (not a part: its targets redo what it missed)")
 "
     echo "== prepare ($PREPARE): $st, done $dt s after the start (waited $(($(date +%s) - t_w)) s)"
 }
@@ -74,13 +85,13 @@ for t in "$@"; do
         fail=$((fail + 1))
     fi
     dt=$(($(date +%s) - t0))
-    table="$table$(printf '%-16s %6d s  %-7s %s' "$t" "$dt" "$st" "$(tests_of "$logs/$t.log")")
+    table="$table$(printf '%-16s %6d s  %-7s %6s  %s' "$t" "$dt" "$st" "$(free_gb)" "$(tests_of "$logs/$t.log")")
 "
-    echo "== $t: $st in $dt s (load $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null))"
+    echo "== $t: $st in $dt s (load $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null); $(free_gb) GiB free)"
 done
 prepare_wait
 echo "== the targets' times (wall seconds) and tests, load $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null), $(nproc 2>/dev/null) cores"
-printf '%-16s %8s  %-7s %s\n' part seconds status tests
+printf '%-16s %8s  %-7s %6s  %s\n' part seconds status 'GiB' tests
 printf '%s' "$table"
 echo "$pass passed, $fail failed in $(($(date +%s) - t_all)) s"
 [ "$fail" = 0 ]
